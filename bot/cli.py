@@ -1,0 +1,218 @@
+"""The `supportbot` command (see shared/spec/cli.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.jsonl import JsonlError
+
+EXIT_NOT_AVAILABLE = 2
+log = logging.getLogger("supportbot")
+
+
+class NotAvailable(Exception):
+    """A subcommand that a later release provides."""
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _run(coro: Coroutine[Any, Any, Any]) -> Any:
+    return asyncio.run(coro)
+
+
+# --------------------------------------------------------------------------- commands
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.runner import run_polling, run_webhook
+
+    settings = _settings()
+    _setup_logging(settings.log_level)
+    _run(run_webhook(settings) if args.webhook else run_polling(settings))
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from bot.sandbox.run import run_sandbox
+
+    settings = _settings()
+    _setup_logging(settings.log_level)
+    _run(
+        run_sandbox(
+            settings,
+            host=args.host,
+            port=args.port,
+            database_url=args.database_url,
+            open_browser=not args.no_browser,
+            mode=args.mode,
+        )
+    )
+    return 0
+
+
+def cmd_actions(args: argparse.Namespace) -> int:
+    raise NotAvailable("supportbot actions (the Rasa action server) is not yet available")
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from bot.db import create_engine, downgrade_database, upgrade_database
+
+    settings = _settings()
+
+    async def go() -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            if args.db_command == "upgrade":
+                await upgrade_database(engine, args.revision)
+            else:
+                await downgrade_database(engine, args.revision)
+        finally:
+            await engine.dispose()
+
+    _run(go())
+    print(f"database {args.db_command}d to {args.revision}: {_safe_url(settings.database_url)}")
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from bot.simulate import simulate
+
+    settings = _settings()
+    _setup_logging(os.environ.get("LOG_LEVEL", "WARNING"))
+    kb = Path(args.kb) if args.kb else None
+    count = _run(simulate(settings, Path(args.input), Path(args.output), kb))
+    print(f"simulated {count} dialogue(s) -> {args.output}", file=sys.stderr)
+    return 0
+
+
+def _not_yet(what: str) -> Callable[[argparse.Namespace], int]:
+    def handler(args: argparse.Namespace) -> int:
+        raise NotAvailable(f"supportbot {what} is not yet available")
+
+    return handler
+
+
+def _safe_url(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+# --------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="supportbot",
+        description="Customer-support bot for Telegram: understands, answers, follows the "
+        "service playbook, hands over to people with full context.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("run", help="run the Telegram bot (long polling; --webhook for webhook)")
+    p.add_argument("--webhook", action="store_true", help="webhook mode (needs WEBHOOK_URL)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "sandbox", help="the whole bot locally against a fake Telegram, with a web page"
+    )
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8081, help="web page / fake Bot API port")
+    p.add_argument(
+        "--database-url", default="sqlite+aiosqlite:///sandbox.db", help="sandbox database"
+    )
+    p.add_argument("--mode", choices=("polling", "webhook"), default="polling")
+    p.add_argument("--no-browser", action="store_true", help="don't open a browser")
+    p.set_defaults(func=cmd_sandbox)
+
+    p = sub.add_parser("actions", help="a Rasa custom-action server backed by the same services")
+    p.add_argument("--port", type=int, default=5055)
+    p.set_defaults(func=cmd_actions)
+
+    p = sub.add_parser("nlu", help="understand messages: predict, train, eval")
+    nlu_sub = p.add_subparsers(dest="nlu_command", metavar="NLU_COMMAND")
+    nlu_sub.required = True
+    try:
+        from bot.nlu.cli import add_subparsers as add_nlu
+    except ImportError:  # pragma: no cover - only while the classifier is not installed
+
+        def add_nlu(s: Any) -> None:
+            for name in ("predict", "train", "eval"):
+                s.add_parser(name).set_defaults(func=_not_yet(f"nlu {name}"))
+
+    add_nlu(nlu_sub)
+
+    p = sub.add_parser("kb", help="knowledge base: import, export, list, search")
+    kb_sub = p.add_subparsers(dest="kb_command", metavar="KB_COMMAND")
+    kb_sub.required = True
+    for name in ("import", "export", "list", "search"):
+        kb_sub.add_parser(name, help=f"kb {name}").set_defaults(func=_not_yet(f"kb {name}"))
+
+    p = sub.add_parser("simulate", help="run dialogues through the conversation engine")
+    p.add_argument("--input", required=True, help="DIALOGUES.jsonl")
+    p.add_argument("--output", required=True, help="TRANSCRIPTS.jsonl")
+    p.add_argument("--kb", help="knowledge file to import into the fresh database first")
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("report", help="service figures: complaints, times, CSAT, NPS")
+    p.add_argument("--from", dest="date_from")
+    p.add_argument("--to", dest="date_to")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(func=_not_yet("report"))
+
+    p = sub.add_parser("bench", help="load test over the local fake Bot API")
+    p.add_argument("--customers", type=int, default=50)
+    p.add_argument("--duration", type=float, default=30)
+    p.add_argument("--mode", choices=("polling", "webhook"), default="polling")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_not_yet("bench"))
+
+    p = sub.add_parser("db", help="database migrations")
+    db_sub = p.add_subparsers(dest="db_command", metavar="DB_COMMAND")
+    db_sub.required = True
+    up = db_sub.add_parser("upgrade", help="apply migrations (default: to head)")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(func=cmd_db)
+    down = db_sub.add_parser("downgrade", help="revert migrations to REVISION")
+    down.add_argument("revision")
+    down.set_defaults(func=cmd_db)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except NotAvailable as exc:
+        print(f"supportbot: {exc}", file=sys.stderr)
+        return EXIT_NOT_AVAILABLE
+    except ConfigError as exc:
+        print(f"supportbot: {exc}", file=sys.stderr)
+        return 1
+    except JsonlError as exc:
+        print(f"supportbot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

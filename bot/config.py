@@ -1,0 +1,220 @@
+"""Settings, read from the environment or a ``.env`` file (pydantic-settings).
+
+Every setting has a plain upper-case environment name (``BOT_TOKEN``, ``DATABASE_URL``...),
+listed in the README's configuration table. Missing or invalid settings stop the program
+with one clear line (see :func:`load_settings`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from decimal import Decimal
+from functools import cached_property
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LANGUAGES = ("ru", "en", "pl")
+_HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+IntList = Annotated[list[int], NoDecode]
+
+
+class ConfigError(Exception):
+    """Settings are missing or invalid; the message says which and how to fix it."""
+
+
+def _split_ints(value: object) -> object:
+    if isinstance(value, str):
+        parts = [p for p in re.split(r"[,\s]+", value.strip()) if p]
+        return [int(p) for p in parts]
+    if isinstance(value, int):
+        return [value]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # Telegram
+    bot_token: SecretStr | None = Field(
+        default=None, description="Token from @BotFather; required by `supportbot run`."
+    )
+    telegram_api_base: str | None = Field(
+        default=None,
+        description="Bot API server base URL (a local Bot API server or the sandbox); "
+        "empty means api.telegram.org.",
+    )
+    operators_chat_id: int | None = Field(
+        default=None, description="Id of the operators' forum supergroup (negative number)."
+    )
+    admin_ids: IntList = Field(default_factory=list, description="Admin user ids, comma-separated.")
+    senior_operator_ids: IntList = Field(
+        default_factory=list,
+        description="Senior operators pinged on high priority, comma-separated.",
+    )
+    show_operator_name: bool = Field(
+        default=False, description="Sign operator replies with the operator's first name."
+    )
+
+    # Webhook mode
+    webhook_url: str | None = Field(default=None, description="Public HTTPS URL for webhook mode.")
+    webhook_secret: SecretStr | None = Field(default=None, description="Webhook secret token.")
+    webhook_host: str = Field(default="127.0.0.1", description="Address the webhook server binds.")
+    webhook_port: int = Field(default=8080, ge=1, le=65535, description="Webhook server port.")
+    webhook_path: str = Field(default="/telegram/webhook", description="Webhook path.")
+
+    # Storage
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///supportbot.db",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///file.db or "
+        "postgresql+asyncpg://user:pass@host/db.",
+    )
+
+    # Conversation
+    default_language: str = Field(
+        default="ru", description="Language used when unsure: ru, en, pl."
+    )
+    business_hours: str = Field(default="09:00-21:00", description="Operators' hours, HH:MM-HH:MM.")
+    business_days: str = Field(default="mon-sun", description="Operators' days, e.g. mon-fri.")
+    timezone: str = Field(default="Europe/Moscow", description="IANA time zone of business hours.")
+    goodwill_threshold: Decimal = Field(
+        default=Decimal("1000"), ge=0, description="Claims below this amount are approved at once."
+    )
+    sla_minutes: int = Field(default=30, ge=1, description="Minutes an operator has to answer.")
+    sla_high_minutes: int = Field(
+        default=10, ge=1, description="Minutes an operator has to answer a high-priority ticket."
+    )
+
+    # Understanding
+    embedding_model: str | None = Field(
+        default=None,
+        description="sentence-transformers model name or local path; empty = bundled default.",
+    )
+    nlu_model_dir: str | None = Field(
+        default=None, description="Trained classifier directory; empty = the shipped model."
+    )
+
+    log_level: str = Field(default="INFO", description="Logging level.")
+
+    @field_validator("admin_ids", "senior_operator_ids", mode="before")
+    @classmethod
+    def _parse_ids(cls, value: object) -> object:
+        return _split_ints(value)
+
+    @field_validator("default_language")
+    @classmethod
+    def _check_language(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
+        return value
+
+    @field_validator("business_hours")
+    @classmethod
+    def _check_hours(cls, value: str) -> str:
+        m = _HOURS_RE.match(value)
+        if not m:
+            raise ValueError("must look like 09:00-21:00")
+        h1, m1, h2, m2 = (int(x) for x in m.groups())
+        if h1 > 24 or h2 > 24 or m1 > 59 or m2 > 59:
+            raise ValueError("hours 0-24, minutes 0-59")
+        return value.strip()
+
+    @field_validator("business_days")
+    @classmethod
+    def _check_days(cls, value: str) -> str:
+        _parse_days(value)
+        return value.strip().lower()
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown IANA time zone, e.g. Europe/Moscow") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_db(cls, value: str) -> str:
+        if not re.match(r"^(sqlite\+aiosqlite|postgresql\+asyncpg)://", value):
+            raise ValueError(
+                "use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user:pass@host/db"
+            )
+        return value
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @cached_property
+    def hours(self) -> tuple[time, time]:
+        m = _HOURS_RE.match(self.business_hours)
+        assert m is not None
+        h1, m1, h2, m2 = (int(x) for x in m.groups())
+        return time(min(h1, 23), m1), time(23, 59, 59) if h2 == 24 else time(h2, m2)
+
+    @cached_property
+    def days(self) -> frozenset[int]:
+        return _parse_days(self.business_days)
+
+    def require_token(self) -> str:
+        if self.bot_token is None or not self.bot_token.get_secret_value().strip():
+            raise ConfigError(
+                "BOT_TOKEN is not set: put BOT_TOKEN=<token from @BotFather> in .env "
+                "(or run `supportbot sandbox` to try the bot without Telegram)"
+            )
+        token = self.bot_token.get_secret_value().strip()
+        if not re.match(r"^\d+:[\w-]+$", token):
+            raise ConfigError(
+                "BOT_TOKEN looks wrong: it should be like 123456:ABC-DEF..., as @BotFather gives it"
+            )
+        return token
+
+    def require_operators_chat(self) -> int:
+        if self.operators_chat_id is None:
+            raise ConfigError(
+                "OPERATORS_CHAT_ID is not set: add the bot to the operators' forum supergroup "
+                "and put its id (like -1001234567890) in .env"
+            )
+        return self.operators_chat_id
+
+
+def _parse_days(value: str) -> frozenset[int]:
+    days: set[int] = set()
+    for part in value.lower().replace(" ", "").split(","):
+        if not part:
+            continue
+        if "-" in part:
+            a, b = part.split("-", 1)
+            if a not in _DAYS or b not in _DAYS:
+                raise ValueError("days like mon-fri or mon,wed,fri")
+            i, j = _DAYS.index(a), _DAYS.index(b)
+            rng = range(i, j + 1) if i <= j else [*range(i, 7), *range(0, j + 1)]
+            days.update(rng)
+        else:
+            if part not in _DAYS:
+                raise ValueError("days like mon-fri or mon,wed,fri")
+            days.add(_DAYS.index(part))
+    if not days:
+        raise ValueError("at least one day")
+    return frozenset(days)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings; raise :class:`ConfigError` with one readable line on bad values."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]).upper() if err["loc"] else "settings"
+        msg = err["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{name} is invalid: {msg} (set it in .env or the environment)") from exc

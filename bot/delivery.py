@@ -1,0 +1,180 @@
+"""Delivering stored replies to Telegram: the outbox.
+
+Replies are written to the database before anything is sent. A reply is marked
+delivered with its Telegram message id once Telegram accepted it; anything left
+undelivered (a crash, a Telegram outage) is sent again by :func:`outbox_loop`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import Conversation, Customer, Message, utcnow
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+MAX_ATTEMPTS = 6
+TELEGRAM_LIMIT = 4096
+
+
+async def with_retry(call: Callable[[], Awaitable[T]], *, attempts: int = 4) -> T:
+    """Call Telegram, waiting out flood limits (429) and retrying server/network errors."""
+    for attempt in range(attempts - 1):
+        try:
+            return await call()
+        except TelegramRetryAfter as exc:
+            log.warning("flood limit, waiting %s s", exc.retry_after)
+            await asyncio.sleep(min(float(exc.retry_after), 60.0))
+        except (TelegramServerError, TelegramNetworkError) as exc:
+            delay = 0.5 * 2**attempt
+            log.warning("Telegram error %s, retrying in %.1f s", exc, delay)
+            await asyncio.sleep(delay)
+    return await call()
+
+
+def keyboard(buttons: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=b["text"], callback_data=b["data"]) for b in row]
+            for row in buttons
+        ]
+    )
+
+
+def split_text(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Split a long text on paragraph/line/space boundaries into Telegram-sized parts."""
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = max(rest.rfind(sep, 0, limit) for sep in ("\n\n", "\n", " "))
+        if cut <= limit // 2:
+            cut = limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    parts.append(rest)
+    return [p for p in parts if p]
+
+
+async def send_row(bot: Bot, session: AsyncSession, row: Message) -> bool:
+    """Send one outbox row to its chat; record the result on the row."""
+    if row.tg_chat_id is None:
+        row.delivery_error = "no chat id"
+        row.attempts = MAX_ATTEMPTS
+        return False
+    row.attempts = (row.attempts or 0) + 1
+    chunks = split_text(row.text or "")
+    try:
+        sent: Any = None
+        for i, chunk in enumerate(chunks):
+            markup = keyboard(row.buttons) if i == len(chunks) - 1 else None
+            sent = await with_retry(
+                lambda chunk=chunk, markup=markup: bot.send_message(
+                    row.tg_chat_id,  # type: ignore[arg-type]
+                    chunk,
+                    reply_markup=markup,
+                    message_thread_id=row.tg_thread_id,
+                )
+            )
+    except TelegramForbiddenError as exc:
+        row.delivery_error = str(exc)
+        row.attempts = MAX_ATTEMPTS
+        await _mark_blocked(session, row)
+        log.info("customer blocked the bot; message %s not delivered", row.id)
+        return False
+    except (
+        TelegramBadRequest,
+        TelegramRetryAfter,
+        TelegramServerError,
+        TelegramNetworkError,
+    ) as exc:
+        row.delivery_error = str(exc)
+        log.warning("message %s not delivered (attempt %s): %s", row.id, row.attempts, exc)
+        return False
+    row.tg_message_id = sent.message_id if sent is not None else None
+    row.delivered_at = utcnow()
+    row.delivery_error = None
+    return True
+
+
+async def _mark_blocked(session: AsyncSession, row: Message) -> None:
+    customer = await session.scalar(
+        select(Customer).join(Conversation).where(Conversation.id == row.conversation_id)
+    )
+    if customer is not None:
+        customer.blocked_bot = True
+
+
+async def deliver(bot: Bot, session: AsyncSession, message_ids: Iterable[int]) -> int:
+    """Send the given outbox rows in order; return how many were delivered."""
+    ids = [i for i in message_ids if i is not None]
+    if not ids:
+        return 0
+    rows = (
+        await session.scalars(
+            select(Message)
+            .where(Message.id.in_(ids), Message.delivered_at.is_(None))
+            .order_by(Message.id)
+        )
+    ).all()
+    delivered = 0
+    for row in rows:
+        if await send_row(bot, session, row):
+            delivered += 1
+        await session.commit()
+    return delivered
+
+
+async def flush_outbox(
+    bot: Bot, sessionmaker: async_sessionmaker[AsyncSession], *, older_than: float = 20.0
+) -> int:
+    """Send replies that were stored but never delivered (e.g. the bot was killed)."""
+    cutoff = utcnow() - timedelta(seconds=older_than)
+    async with sessionmaker() as session:
+        ids = (
+            await session.scalars(
+                select(Message.id)
+                .where(
+                    Message.direction.in_(("out", "operator")),
+                    Message.delivered_at.is_(None),
+                    Message.attempts < MAX_ATTEMPTS,
+                    Message.created_at <= cutoff,
+                )
+                .order_by(Message.id)
+                .limit(200)
+            )
+        ).all()
+        return await deliver(bot, session, ids)
+
+
+async def outbox_loop(
+    bot: Bot, sessionmaker: async_sessionmaker[AsyncSession], *, interval: float = 5.0
+) -> None:
+    """Background task: re-send undelivered replies every ``interval`` seconds."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            sent = await flush_outbox(bot, sessionmaker)
+            if sent:
+                log.info("outbox: delivered %s pending message(s)", sent)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("outbox pass failed")

@@ -1,0 +1,407 @@
+"""The conversation engine: one customer message in, replies and events out.
+
+It knows nothing about Telegram. Handlers, the sandbox, ``supportbot simulate`` and the
+tests all call :meth:`ConversationEngine.handle` with an :class:`Incoming` and get an
+:class:`Outcome`. Everything the engine remembers lives in the database (the
+conversation's ``state``), so a restart mid-dialogue loses nothing. The caller owns the
+transaction: it commits after ``handle`` returns, then delivers the replies (they are
+already stored in the outbox).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.db.models import Classification, Conversation, Customer, Message, utcnow
+from bot.dialogs.texts import SUPPORTED, Texts
+from bot.dialogs.types import Button, Incoming, Outcome, Reply
+
+if TYPE_CHECKING:
+    from bot.nlu import Classifier, Prediction
+
+log = logging.getLogger(__name__)
+
+MAX_CLASSIFY_CHARS = 2000
+MAX_TEXT_CHARS = 20000  # longer texts are kept in full in the transcript file, cut here
+CONFIDENT_LANG = {"ru", "en", "pl"}
+SOCIAL_INTENTS = {"greeting", "thanks", "goodbye", "praise", "affirm", "deny"}
+
+
+@dataclass
+class TurnContext:
+    """Everything a flow needs for one customer turn."""
+
+    session: AsyncSession
+    settings: Settings
+    customer: Customer
+    conversation: Conversation
+    state: dict[str, Any]
+    incoming: Incoming
+    prediction: Prediction | None
+    texts: Texts
+    outcome: Outcome
+    now: datetime
+    message: Message
+    replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def lang(self) -> str:
+        return self.texts.lang
+
+    @property
+    def intent(self) -> str | None:
+        if self.command in ("start", "help"):
+            return "greeting"
+        return self.prediction.intent if self.prediction else None
+
+    @property
+    def command(self) -> str | None:
+        """``start`` for "/start", etc.; None for ordinary text."""
+        text = (self.incoming.text or "").strip()
+        if not text.startswith("/") or len(text) < 2:
+            return None
+        return text[1:].split()[0].split("@")[0].lower()
+
+    def say(self, key: str, buttons: Sequence[Sequence[Button]] = (), **kwargs: Any) -> Reply:
+        return self.say_text(self.texts(key, **kwargs), buttons)
+
+    def say_text(self, text: str, buttons: Sequence[Sequence[Button]] = ()) -> Reply:
+        reply = Reply(text=text, buttons=[list(row) for row in buttons])
+        self.replies.append(reply)
+        return reply
+
+    def event(self, type_: str, **data: Any) -> dict[str, Any]:
+        ev = {"type": type_, **data}
+        self.outcome.events.append(ev)
+        return ev
+
+
+class Flow(Protocol):
+    """A piece of conversation logic (FAQ, complaint playbook, hand-off...)."""
+
+    name: str
+
+    async def handle(self, ctx: TurnContext) -> bool:
+        """Handle the turn and return True, or return False to let the next flow try."""
+        ...
+
+
+class ConversationEngine:
+    def __init__(
+        self,
+        classifier: Classifier,
+        settings: Settings,
+        *,
+        flows: Sequence[Flow] = (),
+        clock: Callable[[], datetime] = utcnow,
+        seed: int | None = None,
+    ) -> None:
+        self.classifier = classifier
+        self.settings = settings
+        self.flows = list(flows)
+        self.clock = clock
+        self.seed = seed
+
+    # ------------------------------------------------------------------ entry point
+    async def handle(self, session: AsyncSession, incoming: Incoming) -> Outcome:
+        now = self.clock()
+        customer = await self._customer(session, incoming)
+        conversation = await self._conversation(session, customer, now)
+        outcome = Outcome(conversation_id=conversation.id, customer_id=customer.id)
+
+        if incoming.edited:
+            await self._apply_edit(session, conversation, incoming, outcome, now)
+            return outcome
+
+        message = Message(
+            conversation_id=conversation.id,
+            direction="in",
+            text=(incoming.text or "")[:MAX_TEXT_CHARS] or None,
+            attachments=[a.to_dict() for a in incoming.attachments],
+            tg_chat_id=incoming.chat_id,
+            tg_message_id=incoming.message_id,
+            delivered_at=now,
+        )
+        if incoming.callback_data:
+            message.text = None
+            message.attachments = [{"kind": "button", "name": incoming.callback_data}]
+        session.add(message)
+        await session.flush()
+        outcome.incoming_message_id = message.id
+
+        state = copy.deepcopy(conversation.state or {})
+        state["turns"] = int(state.get("turns", 0)) + 1
+
+        prediction = await self._classify(session, message, incoming)
+        lang = self._language(state, customer, prediction, incoming)
+        state["lang"] = lang
+        conversation.language = lang
+        customer.language = lang
+        texts = Texts(lang, state.setdefault("variants", {}), seed=self.seed)
+        ctx = TurnContext(
+            session=session,
+            settings=self.settings,
+            customer=customer,
+            conversation=conversation,
+            state=state,
+            incoming=incoming,
+            prediction=prediction,
+            texts=texts,
+            outcome=outcome,
+            now=now,
+            message=message,
+        )
+        if prediction is not None:
+            ctx.event(
+                "classified",
+                intent=prediction.intent,
+                complaint_type=prediction.complaint_type,
+                emotion=prediction.emotion,
+                threat=prediction.threat,
+                confidence=round(float(prediction.intent_confidence), 4),
+                lang=prediction.lang,
+                order_ref=prediction.order_ref,
+                amount=prediction.amount,
+            )
+
+        if conversation.status == "operator":
+            outcome.relay_to_operator = True
+        else:
+            await self._dispatch(ctx)
+
+        conversation.state = state
+        conversation.updated_at = now
+        await self._store_replies(session, conversation, customer, ctx.replies, now)
+        outcome.replies = ctx.replies
+        return outcome
+
+    # ------------------------------------------------------------------ dispatch
+    async def _dispatch(self, ctx: TurnContext) -> None:
+        for flow in self.flows:
+            if await flow.handle(ctx):
+                if ctx.intent is not None and ctx.intent not in ("out_of_scope",):
+                    ctx.state["misunderstood"] = 0
+                return
+        await self._basic(ctx)
+
+    async def _basic(self, ctx: TurnContext) -> None:
+        """Greeting, thanks, goodbye, small talk, media without text, and the fallback."""
+        incoming = ctx.incoming
+        if incoming.callback_data:
+            ctx.say("button_expired")
+            return
+        if not (incoming.text or "").strip():
+            group = incoming.media_group_id
+            if group and ctx.state.get("media_group") == group:
+                return  # the rest of an album: one answer is enough
+            ctx.state["media_group"] = group
+            kinds = {a.kind for a in incoming.attachments}
+            if kinds and kinds <= {"sticker", "animation"}:
+                ctx.say("sticker_only")
+            elif kinds & {"voice", "audio", "video_note"}:
+                ctx.say("voice_only")
+            else:
+                ctx.say("media_only")
+            return
+        intent = ctx.intent
+        if intent in SOCIAL_INTENTS:
+            ctx.state["misunderstood"] = 0
+            if intent == "greeting":
+                greeted = ctx.state.get("greeted", False)
+                ctx.state["greeted"] = True
+                if greeted:
+                    ctx.say("greeting_again")
+                else:
+                    name = f", {ctx.customer.first_name}" if ctx.customer.first_name else ""
+                    ctx.say("greeting", name=name)
+            else:
+                ctx.say(f"{intent}_reply" if intent != "goodbye" else "goodbye")
+            return
+        if intent == "out_of_scope":
+            ctx.say("out_of_scope", buttons=self.topic_buttons(ctx.texts))
+            return
+        if intent is None or intent not in {"faq", "order_status", "complaint", "request_human"}:
+            self._fallback(ctx)
+            return
+        # An intent whose flow is not installed: record it honestly for a person.
+        ctx.event("unhandled", intent=intent)
+        ctx.say("not_ready_yet")
+
+    def _fallback(self, ctx: TurnContext) -> None:
+        count = int(ctx.state.get("misunderstood", 0)) + 1
+        ctx.state["misunderstood"] = count
+        ctx.event("fallback", count=count)
+        if count >= 2:
+            ctx.say("fallback_again")
+            ctx.state["misunderstood"] = 0
+            ctx.event("needs_human", reason="not_understood")
+        else:
+            ctx.say("fallback_first", buttons=self.topic_buttons(ctx.texts))
+
+    @staticmethod
+    def topic_buttons(texts: Texts) -> list[list[Button]]:
+        return [
+            [
+                Button(texts.plain("topic_delivery"), "topic:delivery"),
+                Button(texts.plain("topic_payment"), "topic:payment"),
+            ],
+            [
+                Button(texts.plain("topic_returns"), "topic:returns"),
+                Button(texts.plain("topic_problem"), "topic:problem"),
+            ],
+            [Button(texts.plain("topic_human"), "topic:human")],
+        ]
+
+    # ------------------------------------------------------------------ helpers
+    async def _customer(self, session: AsyncSession, incoming: Incoming) -> Customer:
+        customer = await session.scalar(
+            select(Customer).where(
+                Customer.channel == incoming.channel,
+                Customer.external_id == incoming.external_user_id,
+            )
+        )
+        if customer is None:
+            customer = Customer(
+                channel=incoming.channel, external_id=incoming.external_user_id, is_vip=False
+            )
+            session.add(customer)
+        for attr in ("first_name", "last_name", "username"):
+            value = getattr(incoming, attr)
+            if value:
+                setattr(customer, attr, value)
+        if incoming.chat_id is not None:
+            customer.chat_id = incoming.chat_id
+        customer.blocked_bot = False
+        await session.flush()
+        return customer
+
+    async def _conversation(
+        self, session: AsyncSession, customer: Customer, now: datetime
+    ) -> Conversation:
+        conversation = await session.scalar(
+            select(Conversation)
+            .where(Conversation.customer_id == customer.id, Conversation.status != "closed")
+            .order_by(Conversation.id.desc())
+            .limit(1)
+        )
+        if conversation is None:
+            conversation = Conversation(
+                customer_id=customer.id, status="bot", state={}, created_at=now, updated_at=now
+            )
+            session.add(conversation)
+            await session.flush()
+        return conversation
+
+    async def _apply_edit(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        incoming: Incoming,
+        outcome: Outcome,
+        now: datetime,
+    ) -> None:
+        original = await session.scalar(
+            select(Message).where(
+                Message.conversation_id == conversation.id,
+                Message.direction == "in",
+                Message.tg_chat_id == incoming.chat_id,
+                Message.tg_message_id == incoming.message_id,
+            )
+        )
+        if original is None:
+            log.info("edit of an unknown message %s ignored", incoming.message_id)
+            return
+        old = original.text
+        original.text = (incoming.text or "")[:MAX_TEXT_CHARS] or None
+        original.edited_at = now
+        outcome.incoming_message_id = original.id
+        outcome.events.append({"type": "edited", "message_id": original.id, "old_text": old})
+        outcome.relay_to_operator = conversation.status == "operator"
+
+    async def _classify(
+        self, session: AsyncSession, message: Message, incoming: Incoming
+    ) -> Prediction | None:
+        text = (incoming.text or "").strip()
+        if not text or (text.startswith("/") and " " not in text):
+            return None  # no text, or a bare command such as /start
+        prediction = await asyncio.to_thread(self.classifier.predict_one, text[:MAX_CLASSIFY_CHARS])
+        session.add(
+            Classification(
+                message_id=message.id,
+                lang=prediction.lang,
+                intent=prediction.intent,
+                confidence=float(prediction.intent_confidence),
+                complaint_type=prediction.complaint_type,
+                emotion=prediction.emotion,
+                threat=prediction.threat,
+                order_ref=prediction.order_ref,
+                amount=_decimal(prediction.amount),
+            )
+        )
+        return prediction
+
+    def _language(
+        self,
+        state: dict[str, Any],
+        customer: Customer,
+        prediction: Prediction | None,
+        incoming: Incoming,
+    ) -> str:
+        text = (incoming.text or "").strip()
+        # Short texts ("ok", "да") say little about the language: keep the dialogue's.
+        if prediction is not None and prediction.lang in CONFIDENT_LANG and len(text) >= 4:
+            return prediction.lang
+        for candidate in (state.get("lang"), customer.language):
+            if candidate in SUPPORTED:
+                return str(candidate)
+        code = (incoming.language_code or "").split("-")[0].lower()
+        if code in SUPPORTED:
+            return code
+        if prediction is not None and prediction.lang in CONFIDENT_LANG:
+            return prediction.lang
+        return self.settings.default_language
+
+    async def _store_replies(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        customer: Customer,
+        replies: list[Reply],
+        now: datetime,
+    ) -> None:
+        rows = []
+        for reply in replies:
+            row = Message(
+                conversation_id=conversation.id,
+                direction="out",
+                text=reply.text,
+                buttons=reply.buttons_json(),
+                tg_chat_id=customer.chat_id,
+                created_at=now,
+            )
+            session.add(row)
+            rows.append(row)
+        if rows:
+            await session.flush()
+        for reply, row in zip(replies, rows, strict=True):
+            reply.message_id = row.id
+
+
+def _decimal(value: float | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return None

@@ -1,0 +1,18 @@
+"""Routers: admins first (their commands), then operators' group, then customers."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from bot.config import Settings
+from bot.handlers import admin, customer, errors, operators
+
+
+def create_root_router(settings: Settings) -> Router:
+    root = Router(name="root")
+    root.include_router(errors.create_router())
+    root.include_router(admin.create_router(settings))
+    if settings.operators_chat_id is not None:
+        root.include_router(operators.create_router(settings))
+    root.include_router(customer.create_router())
+    return root

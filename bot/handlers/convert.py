@@ -1,0 +1,65 @@
+"""Turn aiogram updates into the engine's channel-agnostic :class:`Incoming`."""
+
+from __future__ import annotations
+
+from aiogram.types import CallbackQuery, Message
+
+from bot.dialogs.types import Attachment, Incoming
+
+
+def attachments_of(message: Message) -> tuple[Attachment, ...]:
+    found: list[Attachment] = []
+    if message.photo:
+        found.append(Attachment("photo", message.photo[-1].file_id))
+    if message.document:
+        found.append(Attachment("document", message.document.file_id, message.document.file_name))
+    if message.voice:
+        found.append(Attachment("voice", message.voice.file_id))
+    if message.audio:
+        found.append(Attachment("audio", message.audio.file_id, message.audio.file_name))
+    if message.video:
+        found.append(Attachment("video", message.video.file_id))
+    if message.video_note:
+        found.append(Attachment("video_note", message.video_note.file_id))
+    if message.animation:
+        found.append(Attachment("animation", message.animation.file_id))
+    if message.sticker:
+        found.append(Attachment("sticker", message.sticker.file_id, message.sticker.emoji))
+    if message.location:
+        loc = message.location
+        found.append(Attachment("location", None, f"{loc.latitude},{loc.longitude}"))
+    if message.contact:
+        found.append(Attachment("contact", None, message.contact.phone_number))
+    return tuple(found)
+
+
+def incoming_from_message(message: Message, *, edited: bool = False) -> Incoming:
+    user = message.from_user
+    assert user is not None
+    return Incoming(
+        external_user_id=str(user.id),
+        text=message.text or message.caption,
+        attachments=attachments_of(message),
+        chat_id=message.chat.id,
+        message_id=message.message_id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+        language_code=user.language_code,
+        edited=edited,
+        media_group_id=message.media_group_id,
+    )
+
+
+def incoming_from_callback(query: CallbackQuery) -> Incoming:
+    user = query.from_user
+    chat_id = query.message.chat.id if query.message is not None else user.id
+    return Incoming(
+        external_user_id=str(user.id),
+        callback_data=query.data or "",
+        chat_id=chat_id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+        language_code=user.language_code,
+    )

@@ -1,0 +1,54 @@
+"""Outer middlewares: one database session per update, each update handled once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import ProcessedUpdate
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class DbSessionMiddleware(BaseMiddleware):
+    """Opens an ``AsyncSession`` for the update and records its id.
+
+    The update id is written in the same transaction as what the handler does, so an
+    update delivered twice (a restart before Telegram saw our offset, a webhook retry)
+    is skipped the second time.
+    """
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        bot = data["bot"]
+        async with self.sessionmaker() as session:
+            seen = await session.scalar(
+                select(ProcessedUpdate.update_id).where(
+                    ProcessedUpdate.bot_id == bot.id, ProcessedUpdate.update_id == event.update_id
+                )
+            )
+            if seen is not None:
+                log.info("update %s already handled, skipped", event.update_id)
+                return None
+            session.add(ProcessedUpdate(bot_id=bot.id, update_id=event.update_id))
+            data["session"] = session
+            try:
+                result = await handler(event, data)
+                await session.commit()
+            except IntegrityError:
+                await session.rollback()
+                log.info("update %s handled concurrently, skipped", event.update_id)
+                return None
+            return result

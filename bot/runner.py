@@ -1,0 +1,91 @@
+"""Running the bot: long polling or webhook mode."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+from bot.app import create_bot, create_dispatcher, on_shutdown, on_startup
+from bot.config import Settings
+from bot.services import Services, build_services
+
+log = logging.getLogger(__name__)
+
+
+async def start_polling(
+    bot: Bot, dp: Dispatcher, services: Services, *, handle_signals: bool = True
+) -> None:
+    await bot.delete_webhook(drop_pending_updates=False)
+    await on_startup(bot, services)
+    try:
+        await dp.start_polling(
+            bot,
+            handle_signals=handle_signals,
+            allowed_updates=dp.resolve_used_update_types(),
+            polling_timeout=10,
+        )
+    finally:
+        await on_shutdown(services)
+
+
+async def run_polling(settings: Settings) -> None:
+    token = settings.require_token()
+    services = await build_services(settings)
+    bot = create_bot(token, settings.telegram_api_base)
+    dp = create_dispatcher(settings, services)
+    me = await bot.get_me()
+    log.info("polling as @%s", me.username)
+    try:
+        await start_polling(bot, dp, services)
+    finally:
+        await bot.session.close()
+        await services.close()
+
+
+def webhook_app(bot: Bot, dp: Dispatcher, settings: Settings) -> web.Application:
+    app = web.Application()
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(
+        app, path=settings.webhook_path
+    )
+    setup_application(app, dp, bot=bot)
+    return app
+
+
+async def start_webhook(
+    bot: Bot, dp: Dispatcher, services: Services, settings: Settings, url: str
+) -> web.AppRunner:
+    """Serve the webhook on WEBHOOK_HOST:WEBHOOK_PORT and register ``url`` with Telegram."""
+    app = webhook_app(bot, dp, settings)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+    await site.start()
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    await bot.set_webhook(url, secret_token=secret, allowed_updates=dp.resolve_used_update_types())
+    await on_startup(bot, services)
+    return runner
+
+
+async def run_webhook(settings: Settings) -> None:
+    token = settings.require_token()
+    if not settings.webhook_url:
+        from bot.config import ConfigError
+
+        raise ConfigError("WEBHOOK_URL is not set: put the public HTTPS URL in .env for --webhook")
+    services = await build_services(settings)
+    bot = create_bot(token, settings.telegram_api_base)
+    dp = create_dispatcher(settings, services)
+    runner = await start_webhook(bot, dp, services, settings, settings.webhook_url)
+    log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await on_shutdown(services)
+        await runner.cleanup()
+        await bot.session.close()
+        await services.close()

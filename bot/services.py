@@ -1,0 +1,70 @@
+"""Application services built once per process and shared by every update."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.db import create_engine, create_sessionmaker, upgrade_database
+from bot.dialogs.engine import ConversationEngine, Flow
+
+if TYPE_CHECKING:
+    from bot.nlu import Classifier
+
+log = logging.getLogger(__name__)
+
+# Called after each customer turn is committed and delivered: (bot, session, outcome).
+AfterTurn = Callable[[Any, AsyncSession, Any], Awaitable[None]]
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    classifier: Classifier
+    engine: ConversationEngine
+    after_turn: list[AfterTurn] = field(default_factory=list)
+    background: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+def default_flows(settings: Settings) -> list[Flow]:
+    """The conversation flows, most specific first."""
+    return []
+
+
+def load_default_classifier(settings: Settings) -> Classifier:
+    from bot.nlu import load_classifier
+
+    return load_classifier(settings.nlu_model_dir, embedding_model=settings.embedding_model)
+
+
+async def build_services(
+    settings: Settings,
+    *,
+    classifier: Classifier | None = None,
+    migrate: bool = True,
+    seed: int | None = None,
+) -> Services:
+    db = create_engine(settings.database_url)
+    if migrate:
+        await upgrade_database(db)
+    if classifier is None:
+        classifier = load_default_classifier(settings)
+    engine = ConversationEngine(classifier, settings, flows=default_flows(settings), seed=seed)
+    return Services(
+        settings=settings,
+        db=db,
+        sessionmaker=create_sessionmaker(db),
+        classifier=classifier,
+        engine=engine,
+    )
