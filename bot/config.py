@@ -92,6 +92,13 @@ class Settings(BaseSettings):
         default=10, ge=1, description="Minutes an operator has to answer a high-priority ticket."
     )
 
+    rules_file: str | None = Field(
+        default=None, description="Complaint resolution rules YAML; empty = bundled rules.yaml."
+    )
+    internal_note_prefix: str = Field(
+        default="#", description="Operator messages starting with this are internal notes."
+    )
+
     # Understanding
     embedding_model: str | None = Field(
         default=None,

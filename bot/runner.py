@@ -57,14 +57,20 @@ def webhook_app(bot: Bot, dp: Dispatcher, settings: Settings) -> web.Application
 
 
 async def start_webhook(
-    bot: Bot, dp: Dispatcher, services: Services, settings: Settings, url: str
+    bot: Bot, dp: Dispatcher, services: Services, settings: Settings, url: str | None
 ) -> web.AppRunner:
-    """Serve the webhook on WEBHOOK_HOST:WEBHOOK_PORT and register ``url`` with Telegram."""
+    """Serve the webhook on WEBHOOK_HOST:WEBHOOK_PORT and register ``url`` with Telegram.
+
+    Without ``url`` the local address is registered (the sandbox and tests; port 0 = any).
+    """
     app = webhook_app(bot, dp, settings)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
     await site.start()
+    if not url:
+        port = runner.addresses[0][1]
+        url = f"http://{settings.webhook_host}:{port}{settings.webhook_path}"
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     await bot.set_webhook(url, secret_token=secret, allowed_updates=dp.resolve_used_update_types())
     await on_startup(bot, services)

@@ -32,6 +32,7 @@ class Services:
     engine: ConversationEngine
     after_turn: list[AfterTurn] = field(default_factory=list)
     background: list[asyncio.Task[Any]] = field(default_factory=list)
+    desk: Any = None  # escalation.telegram.OperatorDesk when an operators' group is set
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -39,7 +40,11 @@ class Services:
 
 def default_flows(settings: Settings) -> list[Flow]:
     """The conversation flows, most specific first."""
-    return []
+    from bot.dialogs.complaint import ComplaintFlow
+    from bot.dialogs.handoff import HandoffFlow
+    from escalation.survey import SurveyFlow
+
+    return [SurveyFlow(), ComplaintFlow(rules_file=settings.rules_file), HandoffFlow()]
 
 
 def load_default_classifier(settings: Settings) -> Classifier:
@@ -61,10 +66,16 @@ async def build_services(
     if classifier is None:
         classifier = load_default_classifier(settings)
     engine = ConversationEngine(classifier, settings, flows=default_flows(settings), seed=seed)
-    return Services(
+    services = Services(
         settings=settings,
         db=db,
         sessionmaker=create_sessionmaker(db),
         classifier=classifier,
         engine=engine,
     )
+    if settings.operators_chat_id is not None:
+        from escalation.telegram import OperatorDesk
+
+        services.desk = OperatorDesk(settings)
+        services.after_turn.append(services.desk.after_turn)
+    return services

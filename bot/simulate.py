@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import tempfile
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,12 +49,15 @@ async def run_dialogue(services: Services, dialogue: dict[str, Any]) -> dict[str
     for i, turn in enumerate(dialogue["turns"]):
         if "button" in turn:
             incoming = Incoming(
-                external_user_id=user, channel="simulate", callback_data=turn["button"],
+                external_user_id=user,
+                channel="simulate",
+                callback_data=turn["button"],
                 language_code=lang,
             )
         else:
             attachments = tuple(
-                Attachment(kind, f"sim-{kind}-{i}-{j}") for j, kind in enumerate(turn["attachments"])
+                Attachment(kind, f"sim-{kind}-{i}-{j}")
+                for j, kind in enumerate(turn["attachments"])
             )
             incoming = Incoming(
                 external_user_id=user,
@@ -94,5 +96,3 @@ async def simulate(
         finally:
             await services.close()
     return len(dialogues)
-
-

@@ -104,6 +104,7 @@ class Message(TimestampMixin, Base):
     __table_args__ = (
         Index("ix_messages_outbox", "direction", "delivered_at"),
         Index("ix_messages_tg", "tg_chat_id", "tg_message_id"),
+        Index("ix_messages_relay", "relay_chat_id", "relay_message_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -122,6 +123,9 @@ class Message(TimestampMixin, Base):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     delivery_error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Where the message was mirrored in the operators' group (customer -> topic or back).
+    relay_chat_id: Mapped[int | None]
+    relay_message_id: Mapped[int | None]
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 
@@ -147,7 +151,10 @@ class Ticket(TimestampMixin, Base):
     """A hand-off to people; ``topic_id`` links it to the operators' forum topic."""
 
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_queue", "status", "priority", "created_at"),)
+    __table_args__ = (
+        Index("ix_tickets_queue", "status", "priority", "created_at"),
+        Index("ix_tickets_topic", "topic_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[int] = mapped_column(
@@ -164,6 +171,8 @@ class Ticket(TimestampMixin, Base):
     first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    customer_apologized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id"
@@ -235,6 +244,17 @@ class SurveyAnswer(TimestampMixin, Base):
     question: Mapped[str] = mapped_column(String(32))  # solved | speed | nps | csat
     score: Mapped[int | None]
     answer: Mapped[str | None] = mapped_column(Text)
+
+
+class CannedReply(TimestampMixin, Base):
+    """Stored operator replies, sent with /canned NAME."""
+
+    __tablename__ = "canned_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[int | None]
 
 
 class ProcessedUpdate(Base):

@@ -24,8 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import Classification, Conversation, Customer, Message, utcnow
+from bot.dialogs.guard import sanitize
+from bot.dialogs.slots import remember
 from bot.dialogs.texts import SUPPORTED, Texts
 from bot.dialogs.types import Button, Incoming, Outcome, Reply
+from escalation.hours import is_open, next_open
+from escalation.service import active_ticket, open_ticket, render_card
 
 if TYPE_CHECKING:
     from bot.nlu import Classifier, Prediction
@@ -35,6 +39,21 @@ log = logging.getLogger(__name__)
 MAX_CLASSIFY_CHARS = 2000
 MAX_TEXT_CHARS = 20000  # longer texts are kept in full in the transcript file, cut here
 CONFIDENT_LANG = {"ru", "en", "pl"}
+TOPICS = ("delivery", "payment", "returns", "problem")
+MIN_CONFIDENCE = 0.35  # below this the bot asks instead of guessing
+TRAIL_EVENTS = {
+    "faq_answered",
+    "faq_declined",
+    "asked_for",
+    "promised",
+    "compensation_offered",
+    "compensation_chosen",
+    "fix_chosen",
+    "goodwill_approved",
+    "escalated",
+    "resolved",
+    "reopened",
+}
 SOCIAL_INTENTS = {"greeting", "thanks", "goodbye", "praise", "affirm", "deny"}
 
 
@@ -54,6 +73,14 @@ class TurnContext:
     now: datetime
     message: Message
     replies: list[Reply] = field(default_factory=list)
+    handoff: dict[str, Any] | None = None
+    new_slots: list[str] = field(default_factory=list)
+
+    def request_handoff(self, reason: str, priority: str = "normal", **details: Any) -> None:
+        """Ask for a person; the engine escalates after the flow returns (keeps the higher priority)."""
+        if self.handoff is not None and self.handoff.get("priority") == "high":
+            return
+        self.handoff = {"reason": reason, "priority": priority, **details}
 
     @property
     def lang(self) -> str:
@@ -61,9 +88,12 @@ class TurnContext:
 
     @property
     def intent(self) -> str | None:
+        """The intent, or None when the classifier is not sure enough to act on it."""
         if self.command in ("start", "help"):
             return "greeting"
-        return self.prediction.intent if self.prediction else None
+        if self.prediction is None or self.prediction.intent_confidence < MIN_CONFIDENCE:
+            return None
+        return self.prediction.intent
 
     @property
     def command(self) -> str | None:
@@ -175,11 +205,28 @@ class ConversationEngine:
                 amount=prediction.amount,
             )
 
+        ctx.new_slots = remember(ctx)
+        if prediction is not None:
+            state["last_classification"] = {
+                "intent": prediction.intent,
+                "complaint_type": prediction.complaint_type,
+                "emotion": prediction.emotion,
+                "threat": prediction.threat,
+                "confidence": round(float(prediction.intent_confidence), 4),
+            }
+
         if conversation.status == "operator":
             outcome.relay_to_operator = True
+            await self._while_with_operator(ctx)
         else:
             await self._dispatch(ctx)
+            if ctx.handoff is not None:
+                await self._escalate(ctx)
 
+        self._guard(ctx)
+        trail = state.setdefault("trail", [])
+        turn = state["turns"] - 1
+        trail.extend({"turn": turn, **ev} for ev in outcome.events if ev["type"] in TRAIL_EVENTS)
         conversation.state = state
         conversation.updated_at = now
         await self._store_replies(session, conversation, customer, ctx.replies, now)
@@ -199,7 +246,11 @@ class ConversationEngine:
         """Greeting, thanks, goodbye, small talk, media without text, and the fallback."""
         incoming = ctx.incoming
         if incoming.callback_data:
-            ctx.say("button_expired")
+            topic = incoming.callback_data.removeprefix("topic:")
+            if incoming.callback_data.startswith("topic:") and topic in TOPICS:
+                ctx.say(f"topic_prompt_{topic}")
+            else:
+                ctx.say("button_expired")
             return
         if not (incoming.text or "").strip():
             group = incoming.media_group_id
@@ -238,6 +289,71 @@ class ConversationEngine:
         ctx.event("unhandled", intent=intent)
         ctx.say("not_ready_yet")
 
+    async def _escalate(self, ctx: TurnContext) -> None:
+        """Open (or join) a ticket: the chat passes to people with the full context card."""
+        request = ctx.handoff or {}
+        reason = str(request.get("reason", "customer_request"))
+        priority = str(request.get("priority", "normal"))
+        ticket, created = await open_ticket(
+            ctx.session,
+            ctx.settings,
+            customer=ctx.customer,
+            conversation=ctx.conversation,
+            reason=reason,
+            priority=priority,
+            now=ctx.now,
+        )
+        ctx.conversation.state = ctx.state
+        if created:
+            if is_open(ctx.now, ctx.settings):
+                minutes = (
+                    ctx.settings.sla_high_minutes
+                    if priority == "high"
+                    else ctx.settings.sla_minutes
+                )
+                ctx.say("handoff_notice", minutes=minutes)
+            else:
+                ctx.say("handoff_notice_closed", when=self._when_open(ctx))
+        elif not ctx.replies:
+            ctx.say("handoff_already")
+        card = await render_card(ctx.session, ctx.settings, ticket)
+        ctx.outcome.ticket_id = ticket.id
+        ctx.event(
+            "escalated",
+            priority=ticket.priority,
+            reason=reason,
+            ticket_id=ticket.id,
+            card=card.full,
+            created=created,
+        )
+
+    def _when_open(self, ctx: TurnContext) -> str:
+        opens = next_open(ctx.now, ctx.settings)
+        local_now = ctx.now.astimezone(ctx.settings.tz)
+        clock = opens.strftime("%H:%M")
+        if opens.date() == local_now.date():
+            return ctx.texts.plain("today_at", time=clock)
+        if (opens.date() - local_now.date()).days == 1:
+            return ctx.texts.plain("tomorrow_at", time=clock)
+        return ctx.texts.plain("on_date_at", date=opens.strftime("%d.%m"), time=clock)
+
+    async def _while_with_operator(self, ctx: TurnContext) -> None:
+        """A person owns the chat: the bot stays silent, except to raise a legal threat."""
+        threat = ctx.prediction.threat if ctx.prediction else None
+        if threat == "legal":
+            ticket = await active_ticket(ctx.session, ctx.conversation.id)
+            if ticket is not None and ticket.priority != "high":
+                await open_ticket(
+                    ctx.session,
+                    ctx.settings,
+                    customer=ctx.customer,
+                    conversation=ctx.conversation,
+                    reason="legal_threat",
+                    priority="high",
+                    now=ctx.now,
+                )
+                ctx.event("priority_raised", ticket_id=ticket.id, priority="high")
+
     def _fallback(self, ctx: TurnContext) -> None:
         count = int(ctx.state.get("misunderstood", 0)) + 1
         ctx.state["misunderstood"] = count
@@ -245,7 +361,7 @@ class ConversationEngine:
         if count >= 2:
             ctx.say("fallback_again")
             ctx.state["misunderstood"] = 0
-            ctx.event("needs_human", reason="not_understood")
+            ctx.request_handoff("not_understood")
         else:
             ctx.say("fallback_first", buttons=self.topic_buttons(ctx.texts))
 
@@ -264,6 +380,16 @@ class ConversationEngine:
         ]
 
     # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def _guard(ctx: TurnContext) -> None:
+        """No reply may contain a forbidden phrase; offending ones become an offer of a person."""
+        for reply in ctx.replies:
+            safe, violations = sanitize(reply.text, ctx.lang)
+            if violations:
+                log.error("forbidden phrase blocked: %s", violations[0].fragment)
+                reply.text = safe
+                ctx.event("guard_blocked", fragment=violations[0].fragment)
+
     async def _customer(self, session: AsyncSession, incoming: Incoming) -> Customer:
         customer = await session.scalar(
             select(Customer).where(

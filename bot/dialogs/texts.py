@@ -19,16 +19,28 @@ SUPPORTED = ("ru", "en", "pl")
 FALLBACK = "en"
 
 
+EXTRA_LOCALES: list[Path] = []  # other packages' catalogue folders (e.g. knowledge/locales)
+
+
+def register_locales(folder: Path) -> None:
+    """Add a folder of ``<lang>.yaml`` / ``<lang>.<part>.yaml`` catalogues."""
+    if folder not in EXTRA_LOCALES:
+        EXTRA_LOCALES.append(folder)
+        catalogue.cache_clear()
+
+
 @cache
 def catalogue(lang: str) -> dict[str, list[str]]:
-    path = LOCALES / f"{lang}.yaml"
-    if not path.exists():
-        return {}
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    """All texts of one language: ``<lang>.yaml`` and ``<lang>.<part>.yaml`` in every folder."""
     out: dict[str, list[str]] = {}
-    for key, value in raw.items():
-        variants = value if isinstance(value, list) else [value]
-        out[str(key)] = [str(v).strip() for v in variants]
+    for folder in (LOCALES, *EXTRA_LOCALES):
+        for path in [folder / f"{lang}.yaml", *sorted(folder.glob(f"{lang}.*.yaml"))]:
+            if not path.exists():
+                continue
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            for key, value in raw.items():
+                options = value if isinstance(value, list) else [value]
+                out[str(key)] = [str(v).strip() for v in options]
     return out
 
 

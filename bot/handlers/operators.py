@@ -1,14 +1,51 @@
-"""The operators' forum supergroup: everything here is filtered on OPERATORS_CHAT_ID."""
+"""The operators' forum supergroup: everything here is filtered on OPERATORS_CHAT_ID.
+
+Inside a ticket's topic: a message is copied to the customer (the operator's identity
+stays hidden unless SHOW_OPERATOR_NAME), a message starting with ``#`` (or /note) is an
+internal note, and commands act on the ticket.
+"""
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.filters import Command
-from aiogram.types import Message
+import logging
+import re
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatMemberStatus
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.db.models import CannedReply, Conversation, Customer, Ticket, utcnow
+from bot.db.models import Message as MessageRow
+from bot.delivery import deliver, with_retry
+from bot.dialogs.texts import Texts
+from bot.handlers.convert import attachments_of
+from bot.services import Services
+from escalation.service import add_event, reopen_ticket, resolve_ticket
+from escalation.survey import survey_start
+from escalation.telegram import OperatorDesk
 
-OPERATOR_HELP = "Operator commands (inside a ticket's topic):\n/help - this help\n"
+log = logging.getLogger(__name__)
+
+OPERATOR_HELP = (
+    "In a ticket's topic:\n"
+    "• any message goes to the customer (copied, your name hidden)\n"
+    "• # text or /note text: an internal note, never sent\n"
+    "/take: take the ticket\n"
+    "/transfer: back to the queue (or reply to a colleague's message to hand it to them)\n"
+    "/resolve: close the ticket; the bot takes over and asks for feedback\n"
+    "/reopen: reopen a resolved ticket\n"
+    "/canned: list stored replies; /canned NAME sends one\n"
+    "/canned_add NAME text: store a reply; /canned_del NAME\n"
+    "Anywhere: /queue (waiting tickets), /help"
+)
+_CALLBACK = re.compile(r"^tk:(take|resolve|reopen):(\d{1,12})$")
+ACTIVE_MEMBER = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.CREATOR}
 
 
 def create_router(settings: Settings) -> Router:
@@ -17,9 +54,376 @@ def create_router(settings: Settings) -> Router:
     router.message.filter(F.chat.id == chat_id)
     router.edited_message.filter(F.chat.id == chat_id)
     router.callback_query.filter(F.message.chat.id == chat_id)
+    prefix = settings.internal_note_prefix
 
-    @router.message(Command("help"))
+    @router.message(Command("help", "start"))
     async def operator_help(message: Message) -> None:
         await message.reply(OPERATOR_HELP)
 
+    @router.message(Command("queue"))
+    async def queue(message: Message, session: AsyncSession) -> None:
+        await message.reply(await queue_text(session))
+
+    @router.message(Command("canned_add"))
+    async def canned_add(message: Message, command: CommandObject, session: AsyncSession) -> None:
+        parts = (command.args or "").split(maxsplit=1)
+        if len(parts) < 2 or not re.fullmatch(r"[\w-]{1,64}", parts[0]):
+            await message.reply("Usage: /canned_add NAME text of the reply")
+            return
+        row = await session.scalar(select(CannedReply).where(CannedReply.name == parts[0]))
+        if row is None:
+            row = CannedReply(name=parts[0], text=parts[1])
+            session.add(row)
+        row.text = parts[1]
+        row.updated_by = message.from_user.id if message.from_user else None
+        await message.reply(f"Saved canned reply '{parts[0]}'.")
+
+    @router.message(Command("canned_del"))
+    async def canned_del(message: Message, command: CommandObject, session: AsyncSession) -> None:
+        row = await session.scalar(
+            select(CannedReply).where(CannedReply.name == (command.args or "").strip())
+        )
+        if row is None:
+            await message.reply("No such canned reply. /canned lists them.")
+            return
+        await session.delete(row)
+        await message.reply("Deleted.")
+
+    @router.message(F.message_thread_id, F.is_topic_message)
+    async def in_topic(
+        message: Message, bot: Bot, session: AsyncSession, services: Services
+    ) -> None:
+        desk = desk_of(services)
+        ticket = await desk.ticket_by_topic(session, message.message_thread_id)
+        if ticket is None:
+            return  # a topic not linked to a ticket: operators chatting among themselves
+        user = message.from_user
+        assert user is not None
+        text = message.text or message.caption or ""
+        if text.startswith("/"):
+            await ticket_command(message, bot, session, services, ticket, text)
+            return
+        if text.startswith(prefix):
+            await save_note(session, ticket, user.id, text[len(prefix) :].strip(), message)
+            return
+        await reply_to_customer(message, bot, session, services, ticket)
+
+    @router.edited_message(F.message_thread_id)
+    async def edited_in_topic(message: Message, bot: Bot, session: AsyncSession) -> None:
+        row = await session.scalar(
+            select(MessageRow).where(
+                MessageRow.direction == "operator",
+                MessageRow.relay_chat_id == message.chat.id,
+                MessageRow.relay_message_id == message.message_id,
+            )
+        )
+        if row is None or row.tg_chat_id is None or row.tg_message_id is None:
+            return
+        new_text = message.text or message.caption
+        if not new_text:
+            return
+        try:
+            if message.text:
+                await bot.edit_message_text(
+                    new_text, chat_id=row.tg_chat_id, message_id=row.tg_message_id
+                )
+            else:
+                await bot.edit_message_caption(
+                    chat_id=row.tg_chat_id, message_id=row.tg_message_id, caption=new_text
+                )
+            row.text = new_text
+            row.edited_at = utcnow()
+        except TelegramBadRequest as exc:
+            log.info("operator edit not mirrored: %s", exc)
+
+    @router.callback_query(F.data.startswith("tk:"))
+    async def card_button(
+        query: CallbackQuery, bot: Bot, session: AsyncSession, services: Services
+    ) -> None:
+        m = _CALLBACK.match(query.data or "")
+        if m is None:
+            await query.answer("This button is not valid.", show_alert=True)
+            return
+        if not await is_operator(bot, settings, query.from_user.id):
+            await query.answer("Only operators can act on tickets.", show_alert=True)
+            return
+        action, ticket_id = m.group(1), int(m.group(2))
+        ticket = await session.get(Ticket, ticket_id)
+        if ticket is None or (
+            query.message is not None
+            and ticket.topic_id != getattr(query.message, "message_thread_id", ticket.topic_id)
+        ):
+            await query.answer("This button is out of date.", show_alert=True)
+            return
+        ok, note = await apply_action(bot, session, services, ticket, action, query.from_user.id)
+        await query.answer(note, show_alert=not ok)
+
+    @router.callback_query()
+    async def unknown_button(query: CallbackQuery) -> None:
+        await query.answer("This button is out of date.", show_alert=True)
+
     return router
+
+
+def desk_of(services: Services) -> OperatorDesk:
+    desk = services.desk
+    assert isinstance(desk, OperatorDesk)
+    return desk
+
+
+async def is_operator(bot: Bot, settings: Settings, user_id: int) -> bool:
+    try:
+        member = await bot.get_chat_member(settings.require_operators_chat(), user_id)
+    except TelegramBadRequest:
+        return False
+    return member.status in ACTIVE_MEMBER
+
+
+async def queue_text(session: AsyncSession) -> str:
+    tickets = (
+        await session.scalars(
+            select(Ticket).where(Ticket.status.in_(("open", "taken"))).order_by(Ticket.created_at)
+        )
+    ).all()
+    if not tickets:
+        return "The queue is empty. 🎉"
+    ordered = sorted(
+        tickets, key=lambda t: (t.priority != "high", t.status != "open", t.created_at)
+    )
+    now = utcnow()
+    lines = ["Waiting tickets (priority, then age):"]
+    for t in ordered[:30]:
+        created = t.created_at if t.created_at.tzinfo else t.created_at.replace(tzinfo=now.tzinfo)
+        minutes = int((now - created).total_seconds() // 60)
+        who = "unassigned" if t.assignee_id is None else f"taken by {t.assignee_id}"
+        lines.append(
+            f"#{t.id} {'🔥' if t.priority == 'high' else '·'} {t.reason}, {minutes} min, {who}"
+        )
+    return "\n".join(lines)
+
+
+async def save_note(
+    session: AsyncSession, ticket: Ticket, author: int, text: str, message: Message
+) -> None:
+    session.add(
+        MessageRow(
+            conversation_id=ticket.conversation_id,
+            direction="note",
+            text=text,
+            author_id=author,
+            relay_chat_id=message.chat.id,
+            relay_message_id=message.message_id,
+            delivered_at=utcnow(),
+        )
+    )
+    await add_event(session, ticket, "note", actor_id=author, text=text)
+    try:
+        await message.react([{"type": "emoji", "emoji": "✍"}])  # type: ignore[list-item]
+    except (TelegramBadRequest, ValueError):
+        pass
+
+
+async def reply_to_customer(
+    message: Message, bot: Bot, session: AsyncSession, services: Services, ticket: Ticket
+) -> None:
+    user = message.from_user
+    assert user is not None
+    if ticket.status == "resolved":
+        await message.reply("This ticket is resolved. /reopen to write to the customer again.")
+        return
+    await send_to_customer(bot, session, services, ticket, user.id, source=message)
+
+
+async def send_to_customer(
+    bot: Bot,
+    session: AsyncSession,
+    services: Services,
+    ticket: Ticket,
+    author: int,
+    *,
+    source: Message | None = None,
+    text: str | None = None,
+) -> bool:
+    """Copy an operator's message (or send a text) to the customer and record it."""
+    desk = desk_of(services)
+    customer = await session.get(Customer, ticket.customer_id)
+    assert customer is not None and customer.chat_id is not None
+    chat = customer.chat_id
+    try:
+        if source is None:
+            sent: Any = await with_retry(lambda: bot.send_message(chat, text or ""))
+        elif services.settings.show_operator_name and source.text:
+            name = source.from_user.first_name if source.from_user else "Operator"
+            sent = await with_retry(lambda: bot.send_message(chat, f"{name}: {source.text}"))
+        else:
+            sent = await with_retry(
+                lambda: bot.copy_message(chat, source.chat.id, source.message_id)
+            )
+    except TelegramForbiddenError:
+        await desk.customer_blocked(bot, session, ticket)
+        return False
+    now = utcnow()
+    session.add(
+        MessageRow(
+            conversation_id=ticket.conversation_id,
+            direction="operator",
+            text=(source.text or source.caption) if source is not None else text,
+            attachments=[a.to_dict() for a in attachments_of(source)] if source else [],
+            author_id=author,
+            tg_chat_id=chat,
+            tg_message_id=sent.message_id,
+            relay_chat_id=source.chat.id if source else None,
+            relay_message_id=source.message_id if source else None,
+            delivered_at=now,
+            attempts=1,
+        )
+    )
+    if ticket.first_response_at is None:
+        ticket.first_response_at = now
+    if ticket.assignee_id is None:
+        ticket.assignee_id = author
+        ticket.status = "taken"
+        await add_event(session, ticket, "taken", actor_id=author, auto=True)
+        await session.flush()
+        await desk.refresh_card(bot, session, ticket)
+    return True
+
+
+async def ticket_command(
+    message: Message, bot: Bot, session: AsyncSession, services: Services, ticket: Ticket, text: str
+) -> None:
+    user = message.from_user
+    assert user is not None
+    name, _, args = text[1:].partition(" ")
+    name = name.split("@")[0].lower()
+    args = args.strip()
+    if name in ("take", "resolve", "reopen"):
+        _, note = await apply_action(bot, session, services, ticket, name, user.id)
+        await message.reply(note)
+    elif name == "note":
+        await save_note(session, ticket, user.id, args, message)
+    elif name == "transfer":
+        await transfer(message, bot, session, services, ticket)
+    elif name == "canned":
+        await canned(message, bot, session, services, ticket, args)
+    elif name == "queue":
+        await message.reply(await queue_text(session))
+    elif name == "help":
+        await message.reply(OPERATOR_HELP)
+    elif name in ("canned_add", "canned_del"):
+        return  # handled by the dedicated handlers (commands outside topics)
+    else:
+        await message.reply("Unknown command. /help lists what you can do here.")
+
+
+async def apply_action(
+    bot: Bot, session: AsyncSession, services: Services, ticket: Ticket, action: str, actor: int
+) -> tuple[bool, str]:
+    desk = desk_of(services)
+    now = utcnow()
+    if action == "take":
+        if ticket.status == "resolved":
+            return False, "The ticket is resolved; reopen it first."
+        if ticket.assignee_id == actor:
+            return True, "It's already yours."
+        ticket.assignee_id = actor
+        ticket.status = "taken"
+        await add_event(session, ticket, "taken", actor_id=actor, now=now)
+        await session.flush()
+        await desk.refresh_card(bot, session, ticket)
+        return True, f"Ticket #{ticket.id} is yours."
+    if action == "resolve":
+        if ticket.status == "resolved":
+            return False, "Already resolved."
+        conversation = await resolve_ticket(session, ticket, actor_id=actor, now=now)
+        await tell_customer_resolved(bot, session, services, ticket, conversation)
+        await desk.refresh_card(bot, session, ticket)
+        try:
+            await bot.close_forum_topic(desk.chat_id, ticket.topic_id)  # type: ignore[arg-type]
+        except TelegramBadRequest as exc:
+            log.info("topic not closed: %s", exc)
+        return True, f"Ticket #{ticket.id} resolved; the bot takes over and asks for feedback."
+    if action == "reopen":
+        if ticket.status != "resolved":
+            return False, "The ticket is open."
+        await reopen_ticket(session, ticket, actor_id=actor, now=now)
+        await session.flush()
+        try:
+            await bot.reopen_forum_topic(desk.chat_id, ticket.topic_id)  # type: ignore[arg-type]
+        except TelegramBadRequest as exc:
+            log.info("topic not reopened: %s", exc)
+        await desk.refresh_card(bot, session, ticket)
+        return True, f"Ticket #{ticket.id} reopened: the customer's messages come here again."
+    return False, "Unknown action."
+
+
+async def tell_customer_resolved(
+    bot: Bot, session: AsyncSession, services: Services, ticket: Ticket, conversation: Conversation
+) -> None:
+    """Tell the customer it's resolved and ask the survey; state is committed before sending."""
+    customer = await session.get(Customer, ticket.customer_id)
+    if customer is None or customer.chat_id is None:
+        return
+    state = dict(conversation.state or {})
+    lang = conversation.language or services.settings.default_language
+    texts = Texts(lang, state.setdefault("variants", {}))
+    rows = [
+        MessageRow(
+            conversation_id=conversation.id,
+            direction="out",
+            text=reply.text,
+            buttons=reply.buttons_json(),
+            tg_chat_id=customer.chat_id,
+        )
+        for reply in survey_start(texts, ticket.id)
+    ]
+    state["survey"] = {"ticket_id": ticket.id, "step": "solved"}
+    conversation.state = state
+    session.add_all(rows)
+    await session.commit()
+    await deliver(bot, session, [r.id for r in rows])
+    if customer.blocked_bot:
+        await desk_of(services).customer_blocked(bot, session, ticket)
+
+
+async def transfer(
+    message: Message, bot: Bot, session: AsyncSession, services: Services, ticket: Ticket
+) -> None:
+    user = message.from_user
+    assert user is not None
+    target = message.reply_to_message.from_user if message.reply_to_message else None
+    if target is not None and not target.is_bot and target.id != user.id:
+        ticket.assignee_id = target.id
+        ticket.status = "taken"
+        note = f"Ticket #{ticket.id} handed to {target.full_name}."
+    else:
+        ticket.assignee_id = None
+        ticket.status = "open"
+        note = f"Ticket #{ticket.id} is back in the queue."
+    await add_event(session, ticket, "transferred", actor_id=user.id, to=ticket.assignee_id)
+    await session.flush()
+    await desk_of(services).refresh_card(bot, session, ticket)
+    await message.reply(note)
+
+
+async def canned(
+    message: Message, bot: Bot, session: AsyncSession, services: Services, ticket: Ticket, args: str
+) -> None:
+    if not args:
+        rows = (await session.scalars(select(CannedReply).order_by(CannedReply.name))).all()
+        if not rows:
+            await message.reply("No canned replies yet. /canned_add NAME text")
+            return
+        await message.reply("\n".join(f"• {r.name}: {r.text[:80]}" for r in rows))
+        return
+    row = await session.scalar(select(CannedReply).where(CannedReply.name == args.split()[0]))
+    if row is None:
+        await message.reply("No such canned reply. /canned lists them.")
+        return
+    user = message.from_user
+    assert user is not None
+    if ticket.status == "resolved":
+        await message.reply("This ticket is resolved. /reopen to write to the customer again.")
+        return
+    if await send_to_customer(bot, session, services, ticket, user.id, text=row.text):
+        await message.reply(f"Sent to the customer: {row.text}")

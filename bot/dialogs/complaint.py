@@ -1,0 +1,380 @@
+"""The complaint playbook: thank -> apologise -> clarify -> fix -> confirm -> record.
+
+See shared/spec/service-playbook.md. The flow keeps its memory in
+``state["complaint"]`` and the details in ``state["known"]`` (see ``slots``):
+
+- the first reply thanks the customer and says why it matters, THEN apologises, and asks
+  in the same message for every detail the complaint type needs that is still missing;
+- details arrive in any order, over several messages; nothing is asked twice;
+- the fix follows the resolution rules (``rules.yaml``): a choice with buttons, a request
+  forwarded to a team with a promise the rules allow, a refund (approved at once under
+  the goodwill threshold), or a person;
+- situations that cannot be fixed get a compensation the customer picks with a button;
+- angry customers get it faster and warmer, with a goodwill gesture and a person on
+  request; activists (legal threat) go straight to a senior person with everything;
+- the bot asks whether the customer is satisfied; "no" hands the case to a person;
+- every complaint is recorded with type, details, outcome and timestamps.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from bot.db.models import Complaint
+from bot.dialogs.engine import TurnContext
+from bot.dialogs.rules import Rules, TypeRule, load_rules
+from bot.dialogs.slots import has, is_description
+from bot.dialogs.types import Button
+from escalation.card import customer_kind
+
+_YES = re.compile(
+    r"^\s*(да|ага|угу|конечно|всё хорошо|все хорошо|отлично|yes|yep|yeah|sure|ok|okay|"
+    r"tak|jasne|super|dobrze|👍)\b",
+    re.IGNORECASE,
+)
+_NO = re.compile(r"^\s*(нет|неа|не помогло|no|nope|not really|nie)\b", re.IGNORECASE)
+_NONE_GIVEN = re.compile(
+    r"(нет (у меня )?(номера|фото)|не помню|не сохранил|don't have|dont have|no photo|"
+    r"can't find|nie mam|nie pamiętam)",
+    re.IGNORECASE,
+)
+OPTION_WORDS = {
+    "replacement": ("замен", "обмен", "replace", "exchange", "wymian"),
+    "refund": ("возврат", "верни", "вернуть деньги", "деньги", "refund", "money back", "zwrot"),
+    "repair": ("ремонт", "почин", "repair", "fix it", "napraw"),
+    "resend": ("дошл", "довез", "отправ", "resend", "send the", "send it", "dosłać", "doślij"),
+    "wait_restock": ("подожд", "дожд", "wait", "poczekam"),
+    "alternative": ("аналог", "друг", "alternative", "similar", "zamiennik", "inny"),
+}
+
+
+class ComplaintFlow:
+    name = "complaint"
+
+    def __init__(self, rules: Rules | None = None, rules_file: str | None = None) -> None:
+        self.rules = rules or load_rules(rules_file)
+
+    # ------------------------------------------------------------------ entry
+    async def handle(self, ctx: TurnContext) -> bool:
+        case: dict[str, Any] | None = ctx.state.get("complaint")
+        active = case is not None and case.get("stage") not in (None, "done")
+        if active:
+            assert case is not None
+            return await self._continue(ctx, case)
+        if ctx.intent == "complaint":
+            await self._start(ctx)
+            return True
+        return False
+
+    # ------------------------------------------------------------------ start
+    async def _start(self, ctx: TurnContext) -> None:
+        pred = ctx.prediction
+        assert pred is not None
+        ctype = pred.complaint_type or "other"
+        rule = self.rules.for_type(ctype)
+        kind = customer_kind(pred.emotion, pred.threat, True) or "claimant"
+        known = ctx.state.setdefault("known", {})
+        text = (ctx.incoming.text or "").strip()
+        if text and is_description(text) and not known.get("description"):
+            known["description"] = text
+        case: dict[str, Any] = {
+            "type": ctype,
+            "kind": kind,
+            "stage": "collecting",
+            "asked": [],
+            "quiet_turns": 0,
+            "unfixable": self.rules.is_unfixable(text),
+        }
+        ctx.state["complaint"] = case
+        record = Complaint(
+            conversation_id=ctx.conversation.id,
+            complaint_type=ctype,
+            customer_kind=kind,
+            details=dict(known),
+            created_at=ctx.now,
+        )
+        ctx.session.add(record)
+        await ctx.session.flush()
+        case["id"] = record.id
+        ctx.event("complaint_opened", complaint_type=ctype, customer_kind=kind)
+
+        opening = self._opening(ctx, kind)
+        if kind == "activist":
+            ctx.say_text(f"{opening} {ctx.texts('complaint_senior')}")
+            case["stage"] = "handed_over"
+            ctx.request_handoff("legal_threat", "high")
+            return
+        if ctx.customer.is_vip and self.rules.escalate.vip:
+            ctx.say_text(opening)
+            case["stage"] = "handed_over"
+            ctx.request_handoff("vip", "high")
+            return
+        amount = known.get("amount")
+        limit = self.rules.escalate.amount_over
+        if amount is not None and limit is not None and amount > limit:
+            ctx.say_text(opening)
+            case["stage"] = "handed_over"
+            ctx.request_handoff("amount_over_limit")
+            return
+
+        missing = [s for s in rule.needs if not has(known, s)]
+        buttons: list[list[Button]] = []
+        if kind == "angry":
+            buttons = [[Button(ctx.texts.plain("topic_human"), "topic:human")]]
+            gesture = self.rules.angry_gesture
+            if gesture is not None:
+                opening += " " + ctx.texts(f"gesture_{gesture.kind}", value=_num(gesture.value))
+                ctx.event("compensation_offered", kind=gesture.kind, value=gesture.value)
+        if missing:
+            ask = self._ask(ctx, missing)
+            ctx.say_text(f"{opening}\n\n{ask}", buttons)
+            return
+        ctx.say_text(opening, buttons)
+        await self._fix(ctx, case)
+
+    def _opening(self, ctx: TurnContext, kind: str) -> str:
+        """Thanks (and why it matters) first, then the apology."""
+        thanks = ctx.texts("complaint_thanks")
+        sorry = ctx.texts("complaint_sorry_angry" if kind != "claimant" else "complaint_sorry")
+        return f"{thanks} {sorry}"
+
+    def _ask(self, ctx: TurnContext, missing: list[str]) -> str:
+        case = ctx.state["complaint"]
+        parts = [ctx.texts.plain(f"slot_{slot}") for slot in missing]
+        for slot in missing:
+            case["asked"].append(slot)
+            ctx.event("asked_for", slot=slot)
+        return ctx.texts("complaint_ask", items=_join(parts, ctx.lang))
+
+    # ------------------------------------------------------------------ continue
+    async def _continue(self, ctx: TurnContext, case: dict[str, Any]) -> bool:
+        stage = case["stage"]
+        data = ctx.incoming.callback_data or ""
+        if stage == "collecting":
+            return await self._collect(ctx, case)
+        if stage == "fix_choice":
+            return await self._choice(ctx, case, data)
+        if stage == "compensation":
+            return await self._compensation(ctx, case, data)
+        if stage == "satisfaction":
+            return await self._satisfaction(ctx, case, data)
+        return False
+
+    async def _collect(self, ctx: TurnContext, case: dict[str, Any]) -> bool:
+        intent = ctx.intent
+        if intent in ("request_human", "faq") or ctx.incoming.callback_data:
+            return False  # other flows (a person, a question) take it; the case waits
+        known = ctx.state.setdefault("known", {})
+        rule = self.rules.for_type(case["type"])
+        text = (ctx.incoming.text or "").strip()
+        gave_something = bool(ctx.new_slots)
+        if text and not known.get("description") and "description" in case["asked"]:
+            if is_description(text, 2):
+                known["description"] = text
+                gave_something = True
+        if text and self.rules.is_unfixable(text):
+            case["unfixable"] = True
+        missing = [s for s in case["asked"] if not has(known, s)]
+        missing += [s for s in rule.needs if not has(known, s) and s not in case["asked"]]
+        if missing and not (text and _NONE_GIVEN.search(text)):
+            if gave_something:
+                ctx.say("complaint_got_it")
+                return True
+            case["quiet_turns"] = case.get("quiet_turns", 0) + 1
+            if case["quiet_turns"] < 2 and intent in ("greeting", "thanks", "affirm", None):
+                ctx.say("complaint_waiting")
+                return True
+        await self._fix(ctx, case)
+        return True
+
+    # ------------------------------------------------------------------ fix
+    async def _fix(self, ctx: TurnContext, case: dict[str, Any]) -> None:
+        rule = self.rules.for_type(case["type"])
+        known = ctx.state.get("known", {})
+        await self._save(ctx, case)
+        if case.get("unfixable"):
+            self._offer_compensation(ctx, case)
+            return
+        if rule.fix == "choice" and rule.options:
+            case["stage"] = "fix_choice"
+            buttons = [
+                [Button(ctx.texts.plain(f"option_{opt}"), f"cmp:opt:{opt}")] for opt in rule.options
+            ]
+            ctx.say("complaint_choose", buttons=buttons)
+            return
+        if rule.fix == "refund":
+            amount = known.get("amount")
+            threshold = float(ctx.settings.goodwill_threshold)
+            if amount is not None and amount < threshold:
+                case["outcome"] = "refund_goodwill"
+                self._promise(
+                    ctx, case, rule, "fix_refund_goodwill", amount=_money(amount, known, ctx.lang)
+                )
+                ctx.event("goodwill_approved", amount=amount, threshold=threshold)
+            else:
+                case["outcome"] = "refund_requested"
+                self._promise(ctx, case, rule, "fix_refund_request")
+            self._ask_satisfaction(ctx, case)
+            return
+        if rule.fix == "forward":
+            case["outcome"] = f"forwarded_{rule.team or 'team'}"
+            team = ctx.texts.plain(f"team_{rule.team or 'quality'}")
+            self._promise(ctx, case, rule, "fix_forward", team=team)
+            self._ask_satisfaction(ctx, case)
+            return
+        case["stage"] = "handed_over"
+        case["outcome"] = "person"
+        ctx.request_handoff("needs_person")
+
+    def _promise(
+        self, ctx: TurnContext, case: dict[str, Any], rule: TypeRule, key: str, **kw: Any
+    ) -> None:
+        known = ctx.state.get("known", {})
+        order = known.get("order_ref")
+        when = _when(ctx, rule)
+        order_part = ctx.texts.plain("order_part", order=order) if order else ""
+        text = ctx.texts(key, when=when, order=order_part, **kw)
+        ctx.say_text(text)
+        ctx.event("promised", text=text, within=when)
+
+    def _ask_satisfaction(self, ctx: TurnContext, case: dict[str, Any]) -> None:
+        case["stage"] = "satisfaction"
+        ctx.say(
+            "satisfaction_question",
+            buttons=[
+                [
+                    Button(ctx.texts.plain("yes_button"), "cmp:sat:yes"),
+                    Button(ctx.texts.plain("no_button"), "cmp:sat:no"),
+                ]
+            ],
+        )
+        ctx.event("satisfaction_check")
+
+    def _offer_compensation(self, ctx: TurnContext, case: dict[str, Any]) -> None:
+        case["stage"] = "compensation"
+        case["outcome"] = "compensation"
+        buttons = [
+            [Button(ctx.texts.plain(f"comp_{c.kind}", value=_num(c.value)), f"cmp:comp:{c.kind}")]
+            for c in self.rules.compensations
+        ]
+        ctx.say("complaint_unfixable", buttons=buttons)
+        for c in self.rules.compensations:
+            ctx.event("compensation_offered", kind=c.kind, value=c.value)
+
+    async def _choice(self, ctx: TurnContext, case: dict[str, Any], data: str) -> bool:
+        rule = self.rules.for_type(case["type"])
+        option = data.removeprefix("cmp:opt:") if data.startswith("cmp:opt:") else None
+        if option is None and ctx.incoming.text:
+            option = _option_from_text(ctx.incoming.text, rule.options)
+        if option not in rule.options:
+            if ctx.intent in ("request_human",) or data == "topic:human":
+                return False
+            ctx.say(
+                "complaint_choose_again",
+                buttons=[
+                    [Button(ctx.texts.plain(f"option_{o}"), f"cmp:opt:{o}")] for o in rule.options
+                ],
+            )
+            return True
+        case["choice"] = option
+        case["outcome"] = option
+        ctx.event("fix_chosen", option=option)
+        self._promise(ctx, case, rule, f"fix_{option}")
+        await self._save(ctx, case)
+        self._ask_satisfaction(ctx, case)
+        return True
+
+    async def _compensation(self, ctx: TurnContext, case: dict[str, Any], data: str) -> bool:
+        kinds = [c.kind for c in self.rules.compensations]
+        kind = data.removeprefix("cmp:comp:") if data.startswith("cmp:comp:") else None
+        if kind not in kinds:
+            if data == "topic:human" or ctx.intent == "request_human":
+                return False
+            ctx.say("complaint_pick_compensation")
+            return True
+        chosen = next(c for c in self.rules.compensations if c.kind == kind)
+        case["compensation"] = kind
+        case["outcome"] = f"compensation_{kind}"
+        ctx.event("compensation_chosen", kind=kind, value=chosen.value)
+        ctx.say(f"comp_done_{kind}", value=_num(chosen.value))
+        await self._save(ctx, case)
+        self._ask_satisfaction(ctx, case)
+        return True
+
+    async def _satisfaction(self, ctx: TurnContext, case: dict[str, Any], data: str) -> bool:
+        text = ctx.incoming.text or ""
+        if data == "cmp:sat:yes" or (
+            not data and (_YES.search(text) or ctx.intent in ("thanks", "affirm", "praise"))
+        ):
+            case["stage"] = "done"
+            case["satisfied"] = True
+            await self._save(ctx, case, resolved=True)
+            ctx.say("complaint_resolved")
+            ctx.event(
+                "resolved", by="bot", complaint_type=case["type"], outcome=case.get("outcome")
+            )
+            return True
+        if data == "cmp:sat:no" or (
+            not data and (_NO.search(text) or ctx.intent in ("deny", "complaint"))
+        ):
+            case["stage"] = "handed_over"
+            case["satisfied"] = False
+            await self._save(ctx, case)
+            ctx.event("reopened", complaint_type=case["type"])
+            ctx.say("complaint_not_satisfied")
+            ctx.request_handoff("fix_not_helped")
+            return True
+        if data:
+            ctx.say("button_expired")
+            return True
+        return False
+
+    async def _save(
+        self, ctx: TurnContext, case: dict[str, Any], *, resolved: bool = False
+    ) -> None:
+        record = await ctx.session.get(Complaint, case.get("id"))
+        if record is None:
+            return
+        known = ctx.state.get("known", {})
+        record.details = {k: v for k, v in known.items()}
+        record.outcome = case.get("outcome")
+        if known.get("amount") is not None:
+            record.amount = Decimal(str(known["amount"])).quantize(Decimal("0.01"))
+        if resolved:
+            record.resolved_at = ctx.now
+
+
+def _option_from_text(text: str, options: list[str]) -> str | None:
+    low = text.lower()
+    for option in options:
+        if any(w in low for w in OPTION_WORDS.get(option, ())):
+            return option
+    return None
+
+
+def _when(ctx: TurnContext, rule: TypeRule) -> str:
+    if rule.promise_hours:
+        return ctx.texts.plain("within_hours", n=rule.promise_hours)
+    if rule.promise_days:
+        return ctx.texts.plain("within_days", n=rule.promise_days)
+    return ctx.texts.plain("within_soon")
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def _money(amount: float, known: dict[str, Any], lang: str) -> str:
+    currency = known.get("currency") or {"ru": "RUB", "pl": "PLN"}.get(lang, "RUB")
+    symbol = {"RUB": "₽", "USD": "$", "EUR": "€", "PLN": "zł"}.get(currency, currency)
+    value = f"{amount:,.2f}".rstrip("0").rstrip(".").replace(",", " ")
+    return f"${value}" if symbol == "$" else f"{value} {symbol}"
+
+
+def _join(parts: list[str], lang: str) -> str:
+    if len(parts) == 1:
+        return parts[0]
+    conj = {"ru": " и ", "pl": " i "}.get(lang, " and ")
+    return ", ".join(parts[:-1]) + conj + parts[-1]

@@ -1,0 +1,36 @@
+"""Hand-off triggers that are not part of another flow: asking for a person, legal threats."""
+
+from __future__ import annotations
+
+import re
+
+from bot.dialogs.engine import TurnContext
+
+# Asking for a person is always honoured, even when the classifier hesitates.
+_HUMAN = re.compile(
+    r"(живо(й|го|му) (человек|оператор|менеджер)|оператор[ау]?\b|менеджер[ау]?\b|"
+    r"позовите|соедините|real (person|human)|human being|\boperator\b|\bagent\b|"
+    r"talk to (a )?(person|human|someone)|konsultant|człowiek|czlowiek)",
+    re.IGNORECASE,
+)
+
+
+class HandoffFlow:
+    name = "handoff"
+
+    async def handle(self, ctx: TurnContext) -> bool:
+        data = ctx.incoming.callback_data or ""
+        text = ctx.incoming.text or ""
+        wants_person = data == "topic:human" or ctx.intent == "request_human"
+        if not wants_person and ctx.intent in (None, "complaint", "out_of_scope", "faq"):
+            wants_person = bool(text and _HUMAN.search(text) and len(text) < 120)
+        threat = ctx.prediction.threat if ctx.prediction else None
+        if wants_person:
+            priority = "high" if threat == "legal" else "normal"
+            reason = "legal_threat" if threat == "legal" else "customer_request"
+            ctx.request_handoff(reason, priority)
+            return True
+        if threat == "legal":
+            ctx.request_handoff("legal_threat", "high")
+            return True
+        return False

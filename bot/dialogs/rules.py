@@ -1,0 +1,72 @@
+"""Loading the complaint resolution rules (``rules.yaml`` or RULES_FILE)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, Field, field_validator
+
+DEFAULT_RULES = Path(__file__).parent / "rules.yaml"
+SLOTS = ("order_ref", "photo", "description", "contact")
+FIXES = ("choice", "forward", "refund", "person")
+
+
+class TypeRule(BaseModel):
+    needs: list[str] = Field(default_factory=list)
+    fix: str = "person"
+    options: list[str] = Field(default_factory=list)
+    team: str | None = None
+    promise_hours: int | None = None
+    promise_days: int | None = None
+
+    @field_validator("needs")
+    @classmethod
+    def _slots(cls, value: list[str]) -> list[str]:
+        bad = [s for s in value if s not in SLOTS]
+        if bad:
+            raise ValueError(f"unknown detail(s) {bad}; use {SLOTS}")
+        return value
+
+    @field_validator("fix")
+    @classmethod
+    def _fix(cls, value: str) -> str:
+        if value not in FIXES:
+            raise ValueError(f"fix must be one of {FIXES}")
+        return value
+
+
+class Compensation(BaseModel):
+    kind: str
+    value: float = 0
+
+
+class EscalateRules(BaseModel):
+    amount_over: float | None = None
+    vip: bool = True
+
+
+class Rules(BaseModel):
+    complaint_types: dict[str, TypeRule]
+    unfixable_markers: dict[str, list[str]] = Field(default_factory=dict)
+    compensations: list[Compensation] = Field(default_factory=list)
+    angry_gesture: Compensation | None = None
+    escalate: EscalateRules = Field(default_factory=EscalateRules)
+
+    def for_type(self, complaint_type: str | None) -> TypeRule:
+        return self.complaint_types.get(complaint_type or "other") or self.complaint_types.get(
+            "other", TypeRule()
+        )
+
+    def is_unfixable(self, text: str) -> bool:
+        low = text.lower()
+        return any(m in low for markers in self.unfixable_markers.values() for m in markers)
+
+
+@lru_cache(maxsize=8)
+def load_rules(path: str | None = None) -> Rules:
+    source = Path(path) if path else DEFAULT_RULES
+    raw: dict[str, Any] = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    return Rules.model_validate(raw)

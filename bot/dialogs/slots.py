@@ -1,0 +1,72 @@
+"""What the customer has told us so far, gathered from every message of the conversation.
+
+``state["known"]`` holds order_ref, amount, photos (file ids), contact and description.
+It is filled from any message, in any order, so the bot never asks for something the
+customer already gave.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.dialogs.engine import TurnContext
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<![\w-])(\+?\d[\d\s()\-]{8,17}\d)(?![\w-])")
+_WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+MEDIA_KINDS = {"photo", "document", "video", "animation"}
+
+
+def find_contact(text: str) -> str | None:
+    m = _EMAIL.search(text)
+    if m:
+        return m.group(0)
+    for m in _PHONE.finditer(text):
+        digits = re.sub(r"\D", "", m.group(1))
+        if 10 <= len(digits) <= 13 and (m.group(1).startswith("+") or digits[0] in "78"):
+            return m.group(1).strip()
+    return None
+
+
+def words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def is_description(text: str, minimum: int = 4) -> bool:
+    """A message that says what happened (not just a number or a yes)."""
+    return words(text) >= minimum
+
+
+def remember(ctx: TurnContext) -> list[str]:
+    """Update ``state["known"]`` from this turn; return the slots that became known."""
+    known: dict[str, Any] = ctx.state.setdefault("known", {})
+    new: list[str] = []
+    text = (ctx.incoming.text or "").strip()
+    pred = ctx.prediction
+    if pred is not None and pred.order_ref and not known.get("order_ref"):
+        known["order_ref"] = pred.order_ref
+        new.append("order_ref")
+    if pred is not None and pred.amount is not None and known.get("amount") is None:
+        known["amount"] = float(pred.amount)
+        if pred.currency:
+            known["currency"] = pred.currency
+        new.append("amount")
+    media = [a for a in ctx.incoming.attachments if a.kind in MEDIA_KINDS]
+    if media:
+        photos = known.setdefault("photos", [])
+        photos.extend(a.file_id or a.kind for a in media)
+        new.append("photo")
+    if text and not known.get("contact"):
+        contact = find_contact(text)
+        if contact:
+            known["contact"] = contact
+            new.append("contact")
+    return new
+
+
+def has(known: dict[str, Any], slot: str) -> bool:
+    if slot == "photo":
+        return bool(known.get("photos"))
+    return bool(known.get(slot))

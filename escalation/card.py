@@ -1,0 +1,196 @@
+"""The context card operators receive: everything known, so the customer repeats nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.db.models import Conversation, Customer, Message, Ticket
+
+CARD_LIMIT = 3500  # the card message itself; the full transcript goes as a file when longer
+
+REASONS = {
+    "customer_request": "customer asked for a person",
+    "legal_threat": "legal threat",
+    "not_understood": "the bot did not understand twice",
+    "fix_not_helped": "the fix did not help",
+    "faq_not_helpful": "the FAQ answers did not help",
+    "amount_over_limit": "claim amount over the limit",
+    "vip": "VIP customer",
+    "needs_person": "the complaint needs a person",
+    "operator_reopened": "reopened by an operator",
+}
+
+
+@dataclass
+class Card:
+    text: str  # the card without the transcript (fits in one Telegram message)
+    transcript: str
+    summary: str
+
+    @property
+    def full(self) -> str:
+        return f"{self.text}\n\nTranscript:\n{self.transcript}"
+
+    @property
+    def needs_file(self) -> bool:
+        return len(self.full) > CARD_LIMIT
+
+
+def customer_kind(emotion: str | None, threat: str | None, is_complaint: bool) -> str | None:
+    if threat == "legal":
+        return "activist"
+    if emotion == "angry" or threat in ("churn", "public"):
+        return "angry"
+    return "claimant" if is_complaint else None
+
+
+def transcript_lines(messages: list[Message], tz: Any) -> list[str]:
+    who = {"in": "Customer", "out": "Bot", "operator": "Operator", "note": "Note"}
+    lines = []
+    for m in messages:
+        stamp = _fmt_time(m.created_at, tz)
+        body = m.text or ""
+        media = [a.get("kind", "?") for a in (m.attachments or []) if a.get("kind") != "button"]
+        buttons = [a.get("name") for a in (m.attachments or []) if a.get("kind") == "button"]
+        if media:
+            body = f"[{', '.join(media)}] {body}".strip()
+        if buttons:
+            body = f"[pressed {buttons[0]}] {body}".strip()
+        if m.edited_at is not None:
+            body += " (edited)"
+        lines.append(f"[{stamp}] {who.get(m.direction, m.direction)}: {body}")
+    return lines
+
+
+def _fmt_time(value: datetime | None, tz: Any) -> str:
+    if value is None:
+        return "--:--"
+    if value.tzinfo is None:
+        from datetime import UTC
+
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(tz).strftime("%d.%m %H:%M")
+
+
+def build_card(
+    *,
+    ticket: Ticket,
+    customer: Customer,
+    conversation: Conversation,
+    state: dict[str, Any],
+    messages: list[Message],
+    previous_tickets: list[Ticket],
+    tz: Any,
+    classification: dict[str, Any] | None = None,
+    assignee: str | None = None,
+) -> Card:
+    known: dict[str, Any] = state.get("known", {})
+    complaint: dict[str, Any] = state.get("complaint", {})
+    cls = classification or state.get("last_classification", {}) or {}
+    trail: list[dict[str, Any]] = state.get("trail", [])
+
+    prio = "HIGH" if ticket.priority == "high" else "normal"
+    status = {"open": "waiting", "taken": "in progress", "resolved": "resolved"}.get(
+        ticket.status, ticket.status
+    )
+    reason = REASONS.get(ticket.reason, ticket.reason)
+    lines = [f"🎫 Ticket #{ticket.id} · {prio} priority · {status}", f"Reason: {reason}"]
+    if assignee:
+        lines.append(f"Operator: {assignee}")
+
+    prev = ", ".join(f"#{t.id} ({t.status})" for t in previous_tickets[-3:]) or "none"
+    lines.append(
+        f"Customer: {customer.display_name} · id {customer.external_id} · "
+        f"language {conversation.language or customer.language or '?'} · "
+        f"VIP {'yes' if customer.is_vip else 'no'} · previous tickets: {prev}"
+    )
+    if customer.blocked_bot:
+        lines.append("⚠️ The customer has blocked the bot: replies will not reach them.")
+
+    intent = cls.get("intent") or "?"
+    ctype = complaint.get("type") or cls.get("complaint_type") or "-"
+    kind = complaint.get("kind") or customer_kind(
+        cls.get("emotion"), cls.get("threat"), intent == "complaint"
+    )
+    lines.append(
+        f"Intent: {intent} · complaint type: {ctype} · emotion: {cls.get('emotion') or '?'} · "
+        f"threat: {cls.get('threat') or 'none'} · customer kind: {kind or '-'}"
+    )
+
+    details = []
+    if known.get("order_ref"):
+        details.append(f"order {known['order_ref']}")
+    if known.get("amount") is not None:
+        details.append(f"amount {known['amount']:g}")
+    if known.get("photos"):
+        details.append(f"photos/files: {len(known['photos'])}")
+    if known.get("contact"):
+        details.append(f"contact {known['contact']}")
+    lines.append("Details: " + ("; ".join(details) if details else "none collected"))
+    if known.get("description"):
+        lines.append(f"Description: {known['description']}")
+
+    tried = [t for t in trail if t.get("type") in ("faq_answered", "faq_declined")]
+    if tried:
+        parts = []
+        for t in tried[-4:]:
+            if t["type"] == "faq_answered":
+                parts.append(
+                    f"answered with '{t.get('answer_id')}' (score {t.get('score', 0):.2f})"
+                )
+            else:
+                cands = t.get("candidates") or []
+                shown = ", ".join(
+                    f"{c.get('answer_id')} {float(c.get('score', 0)):.2f}" for c in cands[:3]
+                )
+                parts.append(f"no confident answer (closest: {shown or 'none'})")
+        lines.append("Bot tried: " + "; ".join(parts))
+    promises = [t for t in trail if t.get("type") in ("promised", "compensation_offered")]
+    if promises:
+        lines.append(
+            "Bot promised: "
+            + "; ".join(
+                t.get("text") or f"{t['type']} {t.get('kind', '')}".strip() for t in promises
+            )
+        )
+    asked = sorted({t.get("slot") for t in trail if t.get("type") == "asked_for"} - {None})
+    missing = [s for s in asked if not _slot_known(known, s)]
+    if missing:
+        lines.append("Asked but not yet given: " + ", ".join(missing))
+
+    summary = _summary(intent, ctype, kind, known, reason, cls)
+    lines.append(f"Summary: {summary}")
+    lines.append(
+        "Reply in this topic to write to the customer. "
+        "Start with # for an internal note. /take /resolve /transfer /canned /help"
+    )
+    transcript = "\n".join(transcript_lines(messages, tz))
+    return Card(text="\n".join(lines), transcript=transcript, summary=summary)
+
+
+def _slot_known(known: dict[str, Any], slot: str) -> bool:
+    if slot == "photo":
+        return bool(known.get("photos"))
+    return bool(known.get(slot))
+
+
+def _summary(
+    intent: str,
+    ctype: str,
+    kind: str | None,
+    known: dict[str, Any],
+    reason: str,
+    cls: dict[str, Any],
+) -> str:
+    about = f"order {known['order_ref']}" if known.get("order_ref") else "no order number yet"
+    if intent == "complaint" or ctype != "-":
+        first = f"{(kind or 'claimant').capitalize()} complaint ({ctype}) about {about}."
+    else:
+        first = f"Customer needs help ({intent}); {about}."
+    threat = cls.get("threat")
+    second = f"Handed over because: {reason}" + (
+        f"; threat: {threat}." if threat and threat != "none" else "."
+    )
+    return f"{first}\n{second}"

@@ -1,0 +1,33 @@
+"""Business hours: is a person at work now, and when will one be."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.config import Settings
+
+
+def is_open(now: datetime, settings: Settings) -> bool:
+    local = now.astimezone(settings.tz)
+    start, end = settings.hours
+    return local.weekday() in settings.days and start <= local.time() < end
+
+
+def next_open(now: datetime, settings: Settings) -> datetime:
+    """The next moment operators are at work (``now`` if they are)."""
+    if is_open(now, settings):
+        return now
+    local = now.astimezone(settings.tz)
+    start, _ = settings.hours
+    for offset in range(0, 8):
+        day = (local + timedelta(days=offset)).date()
+        candidate = datetime.combine(day, start, tzinfo=settings.tz)
+        if candidate > local and candidate.weekday() in settings.days:
+            return candidate
+    return local + timedelta(days=1)
+
+
+def answer_due(now: datetime, settings: Settings, priority: str) -> datetime:
+    """When a person must have answered: SLA minutes counted from the next opening."""
+    minutes = settings.sla_high_minutes if priority == "high" else settings.sla_minutes
+    return next_open(now, settings) + timedelta(minutes=minutes)

@@ -1,0 +1,163 @@
+"""Tickets: opening a hand-off, rendering its context card, resolving and reopening.
+
+Channel-agnostic (no Telegram here): the engine calls :func:`open_ticket`; the Telegram
+layer (``escalation.telegram``) posts the card to a forum topic and relays messages.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.db.models import Conversation, Customer, Message, Ticket, TicketEvent
+from escalation.card import Card, build_card
+from escalation.hours import answer_due
+
+OPEN_STATUSES = ("open", "taken")
+
+
+async def active_ticket(session: AsyncSession, conversation_id: int) -> Ticket | None:
+    return await session.scalar(
+        select(Ticket)
+        .where(Ticket.conversation_id == conversation_id, Ticket.status.in_(OPEN_STATUSES))
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    )
+
+
+async def open_ticket(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    customer: Customer,
+    conversation: Conversation,
+    reason: str,
+    priority: str,
+    now: datetime,
+    actor_id: int | None = None,
+) -> tuple[Ticket, bool]:
+    """Open a ticket (or return the conversation's open one, raising its priority).
+
+    Returns ``(ticket, created)``. The conversation passes to people: the bot goes silent.
+    """
+    ticket = await active_ticket(session, conversation.id)
+    created = ticket is None
+    if ticket is None:
+        ticket = Ticket(
+            conversation_id=conversation.id,
+            customer_id=customer.id,
+            status="open",
+            priority=priority,
+            reason=reason,
+            created_at=now,
+            due_at=answer_due(now, settings, priority),
+        )
+        session.add(ticket)
+        await session.flush()
+        session.add(
+            TicketEvent(
+                ticket_id=ticket.id,
+                kind="created",
+                actor_id=actor_id,
+                payload={"reason": reason, "priority": priority},
+                created_at=now,
+            )
+        )
+    elif priority == "high" and ticket.priority != "high":
+        ticket.priority = "high"
+        ticket.due_at = answer_due(now, settings, "high")
+        session.add(
+            TicketEvent(
+                ticket_id=ticket.id, kind="priority", payload={"priority": "high", "reason": reason}
+            )
+        )
+    conversation.status = "operator"
+    return ticket, created
+
+
+async def render_card(
+    session: AsyncSession, settings: Settings, ticket: Ticket, *, assignee: str | None = None
+) -> Card:
+    conversation = await session.get(Conversation, ticket.conversation_id)
+    customer = await session.get(Customer, ticket.customer_id)
+    assert conversation is not None and customer is not None
+    messages = list(
+        (
+            await session.scalars(
+                select(Message)
+                .where(Message.conversation_id == conversation.id)
+                .order_by(Message.id)
+            )
+        ).all()
+    )
+    previous = list(
+        (
+            await session.scalars(
+                select(Ticket)
+                .where(Ticket.customer_id == customer.id, Ticket.id != ticket.id)
+                .order_by(Ticket.id)
+            )
+        ).all()
+    )
+    state: dict[str, Any] = conversation.state or {}
+    card = build_card(
+        ticket=ticket,
+        customer=customer,
+        conversation=conversation,
+        state=state,
+        messages=messages,
+        previous_tickets=previous,
+        tz=settings.tz,
+        assignee=assignee,
+    )
+    ticket.summary = card.summary
+    return card
+
+
+async def add_event(
+    session: AsyncSession,
+    ticket: Ticket,
+    kind: str,
+    *,
+    actor_id: int | None = None,
+    now: datetime | None = None,
+    **payload: Any,
+) -> None:
+    event = TicketEvent(ticket_id=ticket.id, kind=kind, actor_id=actor_id, payload=payload)
+    if now is not None:
+        event.created_at = now
+    session.add(event)
+
+
+async def resolve_ticket(
+    session: AsyncSession, ticket: Ticket, *, actor_id: int | None, now: datetime
+) -> Conversation:
+    """Close the ticket; the bot takes the conversation back with a clean slate."""
+    ticket.status = "resolved"
+    ticket.resolved_at = now
+    await add_event(session, ticket, "resolved", actor_id=actor_id, now=now)
+    conversation = await session.get(Conversation, ticket.conversation_id)
+    assert conversation is not None
+    old = conversation.state or {}
+    conversation.status = "bot"
+    # Keep the language, variant rotation and what we know; forget the finished flows.
+    conversation.state = {
+        k: v for k, v in old.items() if k in ("lang", "variants", "known", "greeted", "turns")
+    } | {"after_ticket": ticket.id}
+    return conversation
+
+
+async def reopen_ticket(
+    session: AsyncSession, ticket: Ticket, *, actor_id: int | None, now: datetime
+) -> Conversation:
+    ticket.status = "taken" if ticket.assignee_id else "open"
+    ticket.resolved_at = None
+    await add_event(session, ticket, "reopened", actor_id=actor_id, now=now)
+    conversation = await session.get(Conversation, ticket.conversation_id)
+    assert conversation is not None
+    conversation.status = "operator"
+    return conversation

@@ -1,0 +1,94 @@
+"""The short survey after a resolution: solved? how was it (1-5)? would you recommend (0-10)?"""
+
+from __future__ import annotations
+
+import re
+
+from bot.db.models import SurveyAnswer
+from bot.dialogs.engine import TurnContext
+from bot.dialogs.texts import Texts
+from bot.dialogs.types import Button, Reply
+
+_DATA = re.compile(r"^sv:(solved|csat|nps):(yes|no|\d{1,2})$")
+
+
+def solved_buttons(texts: Texts) -> list[list[Button]]:
+    return [
+        [
+            Button(texts.plain("yes_button"), "sv:solved:yes"),
+            Button(texts.plain("no_button"), "sv:solved:no"),
+        ]
+    ]
+
+
+def csat_buttons() -> list[list[Button]]:
+    return [[Button(str(i), f"sv:csat:{i}") for i in range(1, 6)]]
+
+
+def nps_buttons() -> list[list[Button]]:
+    return [
+        [Button(str(i), f"sv:nps:{i}") for i in range(0, 6)],
+        [Button(str(i), f"sv:nps:{i}") for i in range(6, 11)],
+    ]
+
+
+def survey_start(texts: Texts, ticket_id: int | None) -> list[Reply]:
+    """What the customer gets when an operator resolves the ticket."""
+    return [
+        Reply(texts("survey_resolved_notice")),
+        Reply(texts("survey_solved_q"), solved_buttons(texts)),
+    ]
+
+
+def start_after_bot(ctx: TurnContext) -> None:
+    """After the bot itself solved a complaint: two quick questions."""
+    ctx.state["survey"] = {"ticket_id": None, "step": "csat"}
+    ctx.say("survey_csat_q", buttons=csat_buttons())
+
+
+class SurveyFlow:
+    name = "survey"
+
+    async def handle(self, ctx: TurnContext) -> bool:
+        survey = ctx.state.get("survey")
+        data = ctx.incoming.callback_data or ""
+        m = _DATA.match(data)
+        if m is None:
+            if survey and not data:
+                ctx.state.pop("survey", None)  # the customer moved on: never nag
+            return False
+        if not survey:
+            ctx.say("button_expired")
+            return True
+        question, value = m.group(1), m.group(2)
+        ticket_id = survey.get("ticket_id")
+        score = 1 if value == "yes" else 0 if value == "no" else int(value)
+        if question in ("csat", "nps") and not (0 <= score <= (5 if question == "csat" else 10)):
+            ctx.say("button_expired")
+            return True
+        ctx.session.add(
+            SurveyAnswer(
+                conversation_id=ctx.conversation.id,
+                ticket_id=ticket_id,
+                question=question,
+                score=score,
+                answer=value,
+                created_at=ctx.now,
+            )
+        )
+        ctx.event("survey_answer", question=question, score=score)
+        if question == "solved" and value == "no":
+            ctx.state.pop("survey", None)
+            ctx.say("survey_sorry_reopen")
+            ctx.request_handoff("fix_not_helped")
+            return True
+        if question == "solved":
+            survey["step"] = "csat"
+            ctx.say("survey_csat_q", buttons=csat_buttons())
+        elif question == "csat":
+            survey["step"] = "nps"
+            ctx.say("survey_nps_q", buttons=nps_buttons())
+        else:
+            ctx.state.pop("survey", None)
+            ctx.say("survey_thanks")
+        return True

@@ -1,0 +1,273 @@
+"""Hand-off over Telegram: one forum topic per ticket in the operators' group.
+
+The database is the truth for ticket <-> topic <-> message links. If Telegram lost a
+topic ("message thread not found"), a new one is made with the card and the message is
+delivered there.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.db.models import Conversation, Customer, Message, Ticket, utcnow
+from bot.delivery import split_text, with_retry
+from bot.dialogs.types import Outcome
+from escalation.card import Card
+from escalation.service import active_ticket, add_event, render_card
+
+log = logging.getLogger(__name__)
+
+# Forum topic icon colours allowed by Telegram.
+COLOR_NORMAL = 0x6FB9F0  # blue
+COLOR_HIGH = 0xFF93B2  # red/pink
+STATUS_MARK = {"open": "🆕", "taken": "💬", "resolved": "✅"}
+
+
+def thread_lost(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "thread not found" in text or "topic_deleted" in text or "topic was deleted" in text
+
+
+def topic_title(ticket: Ticket, customer: Customer, ctype: str | None) -> str:
+    mark = STATUS_MARK.get(ticket.status, "")
+    prio = "🔥" if ticket.priority == "high" else ""
+    name = customer.first_name or customer.username or "Customer"
+    about = f" · {ctype}" if ctype else ""
+    return f"{mark}{prio} #{ticket.id} {name}{about}"[:128]
+
+
+def card_keyboard(ticket: Ticket) -> InlineKeyboardMarkup:
+    row = []
+    if ticket.status == "open":
+        row.append(InlineKeyboardButton(text="Take", callback_data=f"tk:take:{ticket.id}"))
+    if ticket.status in ("open", "taken"):
+        row.append(InlineKeyboardButton(text="Resolve", callback_data=f"tk:resolve:{ticket.id}"))
+    else:
+        row.append(InlineKeyboardButton(text="Reopen", callback_data=f"tk:reopen:{ticket.id}"))
+    return InlineKeyboardMarkup(inline_keyboard=[row])
+
+
+class OperatorDesk:
+    """Everything the bot does in the operators' group."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.chat_id = settings.require_operators_chat()
+
+    # ------------------------------------------------------------------ topics & cards
+    async def ensure_topic(
+        self, bot: Bot, session: AsyncSession, ticket: Ticket, *, force_new: bool = False
+    ) -> int:
+        if ticket.topic_id is not None and not force_new:
+            return ticket.topic_id
+        customer = await session.get(Customer, ticket.customer_id)
+        conversation = await session.get(Conversation, ticket.conversation_id)
+        assert customer is not None and conversation is not None
+        ctype = (conversation.state or {}).get("complaint", {}).get("type")
+        topic = await with_retry(
+            lambda: bot.create_forum_topic(
+                self.chat_id,
+                name=topic_title(ticket, customer, ctype),
+                icon_color=COLOR_HIGH if ticket.priority == "high" else COLOR_NORMAL,
+            )
+        )
+        old = ticket.topic_id
+        ticket.topic_id = topic.message_thread_id
+        ticket.card_message_id = None
+        await add_event(session, ticket, "topic_created", topic_id=ticket.topic_id, replaced=old)
+        await self.post_card(bot, session, ticket)
+        await session.commit()
+        return ticket.topic_id
+
+    async def post_card(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> None:
+        card = await render_card(
+            session, self.settings, ticket, assignee=await self._assignee(bot, ticket)
+        )
+        assert ticket.topic_id is not None
+        text = card.text if card.needs_file else card.full
+        sent = await with_retry(
+            lambda: bot.send_message(
+                self.chat_id,
+                split_text(text, 4000)[0],
+                message_thread_id=ticket.topic_id,
+                reply_markup=card_keyboard(ticket),
+            )
+        )
+        ticket.card_message_id = sent.message_id
+        if card.needs_file:
+            await self._send_transcript(bot, ticket, card)
+        try:
+            await bot.pin_chat_message(self.chat_id, sent.message_id, disable_notification=True)
+        except TelegramBadRequest as exc:
+            log.warning("could not pin the card of ticket %s: %s", ticket.id, exc)
+        if ticket.priority == "high":
+            await self._alert_seniors(bot, ticket, card)
+
+    async def _send_transcript(self, bot: Bot, ticket: Ticket, card: Card) -> None:
+        data = card.full.encode("utf-8")
+        await with_retry(
+            lambda: bot.send_document(
+                self.chat_id,
+                BufferedInputFile(data, filename=f"ticket-{ticket.id}-transcript.txt"),
+                message_thread_id=ticket.topic_id,
+                caption="Full transcript",
+            )
+        )
+
+    async def _alert_seniors(self, bot: Bot, ticket: Ticket, card: Card) -> None:
+        note = f"🔥 High priority ticket #{ticket.id}: a senior operator is needed.\n{card.summary}"
+        await with_retry(
+            lambda: bot.send_message(self.chat_id, note, message_thread_id=ticket.topic_id)
+        )
+        for senior in self.settings.senior_operator_ids:
+            try:
+                await bot.send_message(senior, note)
+            except (TelegramBadRequest, TelegramForbiddenError) as exc:
+                log.info("could not alert senior %s: %s", senior, exc)
+
+    async def refresh_card(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> None:
+        """Update the pinned card and the topic title after a change."""
+        if ticket.topic_id is None:
+            return
+        customer = await session.get(Customer, ticket.customer_id)
+        conversation = await session.get(Conversation, ticket.conversation_id)
+        assert customer is not None and conversation is not None
+        card = await render_card(
+            session, self.settings, ticket, assignee=await self._assignee(bot, ticket)
+        )
+        text = card.text if card.needs_file else card.full
+        try:
+            if ticket.card_message_id is not None:
+                await with_retry(
+                    lambda: bot.edit_message_text(
+                        split_text(text, 4000)[0],
+                        chat_id=self.chat_id,
+                        message_id=ticket.card_message_id,
+                        reply_markup=card_keyboard(ticket),
+                    )
+                )
+        except TelegramBadRequest as exc:
+            if "not modified" not in str(exc):
+                log.warning("card of ticket %s not updated: %s", ticket.id, exc)
+        ctype = (conversation.state or {}).get("complaint", {}).get("type")
+        try:
+            await with_retry(
+                lambda: bot.edit_forum_topic(
+                    self.chat_id, ticket.topic_id, name=topic_title(ticket, customer, ctype)
+                )
+            )
+        except TelegramBadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                log.info("topic of ticket %s not renamed: %s", ticket.id, exc)
+
+    async def _assignee(self, bot: Bot, ticket: Ticket) -> str | None:
+        if ticket.assignee_id is None:
+            return None
+        try:
+            member = await bot.get_chat_member(self.chat_id, ticket.assignee_id)
+            user = member.user
+            return f"{user.full_name}" + (f" (@{user.username})" if user.username else "")
+        except TelegramBadRequest:
+            return str(ticket.assignee_id)
+
+    # ------------------------------------------------------------------ relaying
+    async def to_topic(self, bot: Bot, session: AsyncSession, ticket: Ticket, send: Any) -> Any:
+        """Call ``send(thread_id)``; if the topic is gone, make a new one and retry once."""
+        thread = await self.ensure_topic(bot, session, ticket)
+        try:
+            return await with_retry(lambda: send(thread))
+        except TelegramBadRequest as exc:
+            if not thread_lost(exc):
+                raise
+            log.warning("topic of ticket %s is gone (%s): creating a new one", ticket.id, exc)
+            thread = await self.ensure_topic(bot, session, ticket, force_new=True)
+            return await with_retry(lambda: send(thread))
+
+    async def relay_customer_message(
+        self, bot: Bot, session: AsyncSession, ticket: Ticket, row: Message, *, edited: bool
+    ) -> None:
+        if edited:
+            text = f"✏️ The customer edited a message:\n{row.text or ''}"
+            reply_to = row.relay_message_id
+
+            async def send_edit(thread: int) -> Any:
+                return await bot.send_message(
+                    self.chat_id,
+                    text,
+                    message_thread_id=thread,
+                    reply_to_message_id=reply_to,
+                    allow_sending_without_reply=True,
+                )
+
+            await self.to_topic(bot, session, ticket, send_edit)
+            return
+        if row.tg_chat_id is None or row.tg_message_id is None:
+            return
+
+        async def copy(thread: int) -> Any:
+            return await bot.copy_message(
+                self.chat_id, row.tg_chat_id, row.tg_message_id, message_thread_id=thread
+            )
+
+        sent = await self.to_topic(bot, session, ticket, copy)
+        row.relay_chat_id = self.chat_id
+        row.relay_message_id = sent.message_id
+
+    async def after_turn(self, bot: Bot, session: AsyncSession, outcome: Outcome) -> None:
+        """Hook run after each customer turn: open topics, relay messages."""
+        escalations = [e for e in outcome.events if e["type"] in ("escalated", "priority_raised")]
+        ticket: Ticket | None = None
+        if outcome.ticket_id is not None:
+            ticket = await session.get(Ticket, outcome.ticket_id)
+        if ticket is None and (outcome.relay_to_operator or escalations):
+            ticket = await active_ticket(session, outcome.conversation_id)
+        if ticket is None:
+            return
+        try:
+            if escalations and ticket.topic_id is None:
+                await self.ensure_topic(bot, session, ticket)
+            elif escalations:
+                await self.refresh_card(bot, session, ticket)
+                if any(e["type"] == "priority_raised" for e in escalations):
+                    card = await render_card(session, self.settings, ticket)
+                    await self._alert_seniors(bot, ticket, card)
+            if outcome.relay_to_operator and outcome.incoming_message_id is not None:
+                row = await session.get(Message, outcome.incoming_message_id)
+                if row is not None:
+                    edited = any(e["type"] == "edited" for e in outcome.events)
+                    await self.relay_customer_message(bot, session, ticket, row, edited=edited)
+        finally:
+            await session.commit()
+
+    async def tell_topic(self, bot: Bot, session: AsyncSession, ticket: Ticket, text: str) -> None:
+        async def send(thread: int) -> Any:
+            return await bot.send_message(self.chat_id, text, message_thread_id=thread)
+
+        await self.to_topic(bot, session, ticket, send)
+
+    async def customer_blocked(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> None:
+        customer = await session.get(Customer, ticket.customer_id)
+        if customer is not None and not customer.blocked_bot:
+            customer.blocked_bot = True
+        await add_event(session, ticket, "customer_blocked_bot", now=utcnow())
+        await self.tell_topic(
+            bot,
+            session,
+            ticket,
+            "⚠️ The customer has blocked the bot: messages cannot be delivered.",
+        )
+
+    async def ticket_by_topic(self, session: AsyncSession, thread_id: int | None) -> Ticket | None:
+        if thread_id is None:
+            return None
+        return await session.scalar(
+            select(Ticket).where(Ticket.topic_id == thread_id).order_by(Ticket.id.desc()).limit(1)
+        )

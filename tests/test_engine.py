@@ -1,0 +1,148 @@
+"""The conversation engine through its one interface: Incoming in, Outcome out."""
+
+from __future__ import annotations
+
+import itertools
+
+from sqlalchemy import func, select
+
+from bot.db.models import Classification, Conversation, Message
+from bot.dialogs.types import Attachment, Incoming
+from bot.services import Services, build_services
+
+_ids = itertools.count(1)
+
+
+async def say(services: Services, user: str, text: str | None = None, **kw):
+    async with services.sessionmaker() as session:
+        outcome = await services.engine.handle(
+            session,
+            Incoming(
+                external_user_id=user, text=text, chat_id=int(user), message_id=next(_ids), **kw
+            ),
+        )
+        await session.commit()
+    return outcome
+
+
+def texts(outcome) -> str:
+    return " ".join(r.text for r in outcome.replies)
+
+
+def events(outcome, kind: str) -> list[dict]:
+    return [e for e in outcome.events if e["type"] == kind]
+
+
+async def test_greets_in_the_customers_language(services: Services) -> None:
+    ru = await say(services, "101", "Здравствуйте!", first_name="Анна")
+    assert "Анна" in texts(ru)
+    assert any(w in texts(ru) for w in ("Здравствуйте", "Добрый", "Рад"))
+    en = await say(services, "102", "Hi there, good morning")
+    assert any(w in texts(en) for w in ("Hello", "Hi", "Good to see"))
+    pl = await say(services, "103", "Dzień dobry, mam pytanie")
+    assert events(pl, "classified")[0]["lang"] == "pl"
+
+
+async def test_thanks_and_goodbye_and_start(services: Services) -> None:
+    start = await say(services, "110", "/start", language_code="en")
+    assert start.replies and any(w in texts(start) for w in ("delivery", "order"))
+    thanks = await say(services, "110", "thank you so much!")
+    assert events(thanks, "classified")[0]["intent"] == "thanks"
+    assert any(w in texts(thanks) for w in ("welcome", "Glad", "pleasure"))
+    bye = await say(services, "110", "bye, have a nice day")
+    assert events(bye, "classified")[0]["intent"] == "goodbye"
+
+
+async def test_replies_vary_between_turns(services: Services) -> None:
+    first = await say(services, "120", "привет")
+    second = await say(services, "120", "привет ещё раз")
+    thanks1 = await say(services, "120", "спасибо")
+    thanks2 = await say(services, "120", "спасибо большое")
+    assert texts(first) != texts(second)
+    assert texts(thanks1) != texts(thanks2)
+
+
+async def test_not_understood_twice_hands_over(services: Services) -> None:
+    first = await say(services, "130", "фыва олдж прол")
+    second = await say(services, "130", "ъъъ ыыы ффф")
+    kinds = [e["type"] for e in first.events + second.events]
+    assert "escalated" not in [e["type"] for e in first.events]
+    if "fallback" in kinds:
+        assert first.replies[0].buttons, "the first fallback offers topics as buttons"
+    escalated = events(second, "escalated") or events(first, "escalated")
+    assert kinds.count("fallback") == 2 and escalated
+    assert escalated[0]["reason"] == "not_understood"
+
+
+async def test_media_without_text_and_albums(services: Services) -> None:
+    photo = await say(
+        services, "140", attachments=(Attachment("photo", "p1"),), media_group_id="g1"
+    )
+    assert len(photo.replies) == 1
+    rest = await say(services, "140", attachments=(Attachment("photo", "p2"),), media_group_id="g1")
+    assert rest.replies == [], "one answer per album"
+    voice = await say(services, "140", attachments=(Attachment("voice", "v1"),))
+    assert "voice" in texts(voice).lower() or "голос" in texts(voice).lower()
+    sticker = await say(services, "140", attachments=(Attachment("sticker", "s1"),))
+    assert sticker.replies
+
+
+async def test_everything_is_stored_and_survives_a_restart(
+    services: Services, settings, classifier
+) -> None:
+    out = await say(services, "150", "Здравствуйте", first_name="Ира")
+    assert out.replies[0].message_id is not None
+    # a second process with the same database continues the same conversation
+    other = await build_services(settings, classifier=classifier, seed=0)
+    try:
+        again = await say(other, "150", "добрый день")
+        assert again.conversation_id == out.conversation_id
+        assert any(w in texts(again) for w in ("Снова", "на связи"))  # remembers the greeting
+        async with other.sessionmaker() as session:
+            rows = (
+                await session.scalars(
+                    select(Message)
+                    .where(Message.conversation_id == out.conversation_id)
+                    .order_by(Message.id)
+                )
+            ).all()
+            assert [r.direction for r in rows] == ["in", "out", "in", "out"]
+            assert rows[1].delivered_at is None, "replies wait in the outbox until delivered"
+            n = await session.scalar(select(func.count()).select_from(Classification))
+            assert n == 2
+    finally:
+        await other.close()
+
+
+async def test_edit_updates_the_stored_message(services: Services) -> None:
+    async with services.sessionmaker() as session:
+        first = await services.engine.handle(
+            session, Incoming(external_user_id="160", text="Здраствуйте", chat_id=160, message_id=7)
+        )
+        await session.commit()
+        edit = await services.engine.handle(
+            session,
+            Incoming(
+                external_user_id="160", text="Здравствуйте", chat_id=160, message_id=7, edited=True
+            ),
+        )
+        await session.commit()
+        assert edit.replies == [] and events(edit, "edited")[0]["old_text"] == "Здраствуйте"
+        row = await session.get(Message, first.incoming_message_id)
+        assert row is not None and row.text == "Здравствуйте" and row.edited_at is not None
+
+
+async def test_huge_message_is_kept_and_answered(services: Services) -> None:
+    text = "Здравствуйте! " + "очень длинное сообщение " * 3000
+    out = await say(services, "170", text)
+    assert out.replies
+    async with services.sessionmaker() as session:
+        row = await session.get(Message, out.incoming_message_id)
+        assert row is not None and len(row.text or "") >= 20000
+
+
+async def test_conversation_state_is_in_the_database(services: Services) -> None:
+    out = await say(services, "180", "Привет")
+    async with services.sessionmaker() as session:
+        conv = await session.get(Conversation, out.conversation_id)
+        assert conv is not None and conv.state["lang"] == "ru" and conv.state["greeted"] is True
