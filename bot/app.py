@@ -54,6 +54,10 @@ async def on_startup(bot: Bot, services: Services) -> None:
         log.info("delivered %s message(s) left from the previous run", sent)
     task = asyncio.create_task(outbox_loop(bot, services.sessionmaker), name="outbox")
     services.background.append(task)
+    if services.desk is not None:
+        from escalation.timers import timers_loop
+
+        services.background.append(asyncio.create_task(timers_loop(bot, services), name="sla"))
 
 
 async def on_shutdown(services: Services) -> None:

@@ -245,3 +245,123 @@ async def test_forged_ticket_callback_from_a_customer_is_rejected(sandbox: Sandb
     assert ticket is not None and ticket.status == "open", "a customer cannot resolve tickets"
     answers = [a for a in fake.callback_answers if a]
     assert len(answers) >= 2, "every press is answered, forged or not"
+
+
+async def _escalate(fake, user: int, text: str) -> int:
+    fake.user_sends(user, text)
+    topics = await fake.wait_for(
+        lambda: [
+            t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"] and not t.get("deleted")
+        ],
+        timeout=20,
+    )
+    thread = topics[-1]["message_thread_id"]
+    await fake.wait_for_bot_message(OPERATORS_CHAT_ID, thread_id=thread, timeout=20)
+    return thread
+
+
+async def test_media_edits_and_blocking_are_relayed_to_the_topic(sandbox: Sandbox) -> None:
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    fake.user_sends(JOHN, photo=True, caption="the broken box")
+    fake.user_sends(JOHN, document=("receipt.pdf", b"%PDF-1.4 receipt"))
+    fake.user_sends(JOHN, voice=True)
+    sent = fake.user_sends(JOHN, "my order is 55112")
+    fake.user_edits(JOHN, sent["message_id"], "my order is 55113")
+
+    def relayed() -> list[dict]:
+        msgs = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)
+        kinds = {k for m in msgs for k in ("photo", "document", "voice") if m.get(k)}
+        edited = any("55113" in (m.get("text") or "") for m in msgs)
+        return msgs if kinds == {"photo", "document", "voice"} and edited else []
+
+    await fake.wait_for(relayed, timeout=20)
+    before = len(bot_texts(fake, JOHN))
+    fake.user_blocks_bot(JOHN)
+    fake.user_sends(OLGA, "Hello John!", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="blocked the bot", timeout=20
+    )
+    assert len(bot_texts(fake, JOHN)) == before
+
+
+async def test_operator_edits_and_canned_replies_reach_the_customer(sandbox: Sandbox) -> None:
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    before = len(bot_texts(fake, JOHN))
+    op = fake.user_sends(
+        OLGA, "Your refnd is on its way", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for_bot_message(JOHN, count=before + 1, timeout=20)
+    fake.user_edits(OPERATORS_CHAT_ID, op["message_id"], "Your refund is on its way")
+    await fake.wait_for(lambda: any("refund is on" in t for t in bot_texts(fake, JOHN)), timeout=20)
+    fake.user_sends(
+        OLGA,
+        "/canned_add thanks Thank you for waiting!",
+        chat_id=OPERATORS_CHAT_ID,
+        message_thread_id=thread,
+    )
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="Saved canned", timeout=20
+    )
+    fake.user_sends(OLGA, "/canned thanks", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Thank you for waiting!" in bot_texts(fake, JOHN), timeout=20)
+    async with sandbox.services.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket))
+    assert ticket is not None and ticket.assignee_id == OLGA and ticket.status == "taken"
+
+
+async def test_sla_reminds_operators_and_apologises_to_the_customer(sandbox: Sandbox) -> None:
+    from datetime import timedelta
+
+    from bot.db.models import utcnow
+    from escalation.timers import check_timers
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, ANNA, "Позовите оператора, пожалуйста")
+    before = len(bot_texts(fake, ANNA))
+    later = utcnow() + timedelta(days=2)
+    counts = await check_timers(sandbox.bot, sandbox.services, now=later)
+    assert counts == {"reminded": 1, "apologized": 1}
+    reminder = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="without an answer", timeout=10
+    )
+    assert reminder
+    apology = await fake.wait_for_bot_message(ANNA, count=before + 1, timeout=10)
+    assert "Извините" in apology[-1]["text"] and "SORRY5" in apology[-1]["text"]
+    again = await check_timers(sandbox.bot, sandbox.services, now=later)
+    assert again == {"reminded": 0, "apologized": 0}, "each reminder and apology happens once"
+
+
+async def test_non_members_cannot_press_ticket_buttons(sandbox: Sandbox) -> None:
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "human please")
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+    stranger = fake.add_user("Mallory", username="mallory")
+    fake.user_presses(stranger["id"], OPERATORS_CHAT_ID, card["message_id"], "tk:resolve:1")
+    fake.user_presses(OLGA, OPERATORS_CHAT_ID, card["message_id"], "tk:resolve:999", forged=True)
+    await fake.wait_for(lambda: len(fake.callback_answers) >= 2, timeout=20)
+    async with sandbox.services.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket))
+    assert ticket is not None and ticket.status == "open"
+    texts = [a.get("text") for a in fake.callback_answers]
+    assert any("Only operators" in (t or "") for t in texts) and any(
+        "out of date" in (t or "") for t in texts
+    )
+    fake.user_presses(OLGA, OPERATORS_CHAT_ID, card["message_id"], "tk:take:1")
+    await fake.wait_for(
+        lambda: (
+            "Take"
+            not in str(
+                fake.get_message(OPERATORS_CHAT_ID, card["message_id"]).to_api().get("reply_markup")
+            )
+        ),
+        timeout=20,
+    )
+    for _ in range(50):
+        async with sandbox.services.sessionmaker() as session:
+            ticket = await session.scalar(select(Ticket))
+        if ticket is not None and ticket.assignee_id == OLGA:
+            break
+        await asyncio.sleep(0.1)
+    assert ticket is not None and ticket.assignee_id == OLGA and ticket.status == "taken"

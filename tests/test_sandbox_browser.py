@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox.run import OPERATORS, OPERATORS_CHAT_ID, sandbox_settings, start_sandbox, stop_sandbox
+from bot.sandbox.run import (
+    OPERATORS,
+    OPERATORS_CHAT_ID,
+    sandbox_settings,
+    start_sandbox,
+    stop_sandbox,
+)
 from bot.services import build_services
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -48,12 +48,19 @@ class EscalateRules(BaseModel):
     vip: bool = True
 
 
+class WaitingRules(BaseModel):
+    remind_operators: bool = True
+    apologize_to_customer: bool = True
+    gesture: Compensation | None = None
+
+
 class Rules(BaseModel):
     complaint_types: dict[str, TypeRule]
     unfixable_markers: dict[str, list[str]] = Field(default_factory=dict)
     compensations: list[Compensation] = Field(default_factory=list)
     angry_gesture: Compensation | None = None
     escalate: EscalateRules = Field(default_factory=EscalateRules)
+    waiting: WaitingRules = Field(default_factory=WaitingRules)
 
     def for_type(self, complaint_type: str | None) -> TypeRule:
         return self.complaint_types.get(complaint_type or "other") or self.complaint_types.get(

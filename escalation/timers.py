@@ -1,0 +1,104 @@
+"""SLA timers: remind operators, alert seniors, and apologise to customers who wait too long."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+from aiogram import Bot
+from sqlalchemy import select
+
+from bot.db.models import Conversation, Customer, Message, Ticket, utcnow
+from bot.delivery import deliver
+from bot.dialogs.rules import load_rules
+from bot.dialogs.texts import Texts
+from bot.services import Services
+from escalation.service import add_event
+
+log = logging.getLogger(__name__)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def check_timers(bot: Bot, services: Services, now: datetime | None = None) -> dict[str, int]:
+    """One pass over unanswered tickets past their promised time."""
+    now = now or utcnow()
+    rules = load_rules(services.settings.rules_file).waiting
+    desk = services.desk
+    counts = {"reminded": 0, "apologized": 0}
+    async with services.sessionmaker() as session:
+        overdue = (
+            await session.scalars(
+                select(Ticket).where(
+                    Ticket.status.in_(("open", "taken")),
+                    Ticket.first_response_at.is_(None),
+                    Ticket.due_at.is_not(None),
+                )
+            )
+        ).all()
+        for ticket in overdue:
+            if _aware(ticket.due_at) > now:  # type: ignore[arg-type]
+                continue
+            waited = int((now - _aware(ticket.created_at)).total_seconds() // 60)
+            if rules.remind_operators and ticket.reminded_at is None and desk is not None:
+                ticket.reminded_at = now
+                await add_event(session, ticket, "sla_reminder", now=now, waited_minutes=waited)
+                await session.commit()
+                text = (
+                    f"⏰ Ticket #{ticket.id} has waited {waited} min without an answer "
+                    f"({ticket.priority} priority). Please /take it."
+                )
+                try:
+                    await desk.tell_topic(bot, session, ticket, text)
+                    for senior in services.settings.senior_operator_ids:
+                        await bot.send_message(senior, text)
+                except Exception:  # one failing ticket must not stop the others
+                    log.exception("SLA reminder for ticket %s failed", ticket.id)
+                counts["reminded"] += 1
+            if rules.apologize_to_customer and ticket.customer_apologized_at is None:
+                await _apologize(bot, session, services, ticket, now, rules.gesture)
+                counts["apologized"] += 1
+        await session.commit()
+    return counts
+
+
+async def _apologize(bot, session, services, ticket, now, gesture) -> None:  # type: ignore[no-untyped-def]
+    conversation = await session.get(Conversation, ticket.conversation_id)
+    customer = await session.get(Customer, ticket.customer_id)
+    if conversation is None or customer is None or customer.chat_id is None:
+        return
+    state = dict(conversation.state or {})
+    texts = Texts(
+        conversation.language or services.settings.default_language,
+        state.setdefault("variants", {}),
+    )
+    text = texts("wait_apology")
+    if gesture is not None:
+        text += " " + texts(f"gesture_{gesture.kind}", value=f"{gesture.value:g}")
+    row = Message(
+        conversation_id=conversation.id, direction="out", text=text, tg_chat_id=customer.chat_id
+    )
+    session.add(row)
+    ticket.customer_apologized_at = now
+    await add_event(
+        session, ticket, "customer_apology", now=now, gesture=gesture.kind if gesture else None
+    )
+    conversation.state = state
+    await session.commit()
+    await deliver(bot, session, [row.id])
+
+
+async def timers_loop(bot: Bot, services: Services, *, interval: float = 30.0) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            counts = await check_timers(bot, services)
+            if any(counts.values()):
+                log.info("SLA timers: %s", counts)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("SLA timer pass failed")
