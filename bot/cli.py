@@ -102,6 +102,29 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from bot.db import create_engine, create_sessionmaker, upgrade_database
+    from bot.reports import build_report, parse_day, render
+
+    settings = _settings()
+    try:
+        since, until = parse_day(args.date_from), parse_day(args.date_to, end=True)
+    except ValueError as exc:
+        raise ConfigError(f"--from/--to must be dates like 2026-11-01 ({exc})") from exc
+
+    async def go() -> dict[str, Any]:
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade_database(engine)
+            async with create_sessionmaker(engine)() as session:
+                return await build_report(session, since, until)
+        finally:
+            await engine.dispose()
+
+    print(render(_run(go()), args.format))
+    return 0
+
+
 def _not_yet(what: str) -> Callable[[argparse.Namespace], int]:
     def handler(args: argparse.Namespace) -> int:
         raise NotAvailable(f"supportbot {what} is not yet available")
@@ -175,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="date_from")
     p.add_argument("--to", dest="date_to")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    p.set_defaults(func=_not_yet("report"))
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("bench", help="load test over the local fake Bot API")
     p.add_argument("--customers", type=int, default=50)

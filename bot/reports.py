@@ -1,29 +1,212 @@
-"""Service figures for admins and `supportbot report`."""
+"""Service figures for admins and `supportbot report`.
+
+Complaints by type, first-response and resolution times, the share solved by the bot,
+escalation reasons, CSAT, NPS and the most frequent unanswered questions.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import csv
+import io
+import json
+from collections import Counter
+from datetime import UTC, date, datetime, time, timedelta
+from statistics import median
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Complaint, Conversation, Ticket, utcnow
+from bot.db.models import Complaint, Conversation, SurveyAnswer, Ticket, utcnow
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _minutes(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return (_aware(end) - _aware(start)).total_seconds() / 60
+
+
+def _stats(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"count": 0, "median_min": None, "mean_min": None}
+    return {
+        "count": len(values),
+        "median_min": round(median(values), 1),
+        "mean_min": round(sum(values) / len(values), 1),
+    }
+
+
+def parse_day(value: str | None, *, end: bool = False) -> datetime | None:
+    if not value:
+        return None
+    day = date.fromisoformat(value)
+    return datetime.combine(day, time.max if end else time.min, tzinfo=UTC)
+
+
+async def build_report(
+    session: AsyncSession, since: datetime | None = None, until: datetime | None = None
+) -> dict[str, Any]:
+    def window(column: Any) -> list[Any]:
+        conds = []
+        if since is not None:
+            conds.append(column >= since)
+        if until is not None:
+            conds.append(column <= until)
+        return conds
+
+    conversations = await session.scalar(
+        select(func.count()).select_from(Conversation).where(*window(Conversation.created_at))
+    )
+    complaints = (
+        await session.scalars(select(Complaint).where(*window(Complaint.created_at)))
+    ).all()
+    tickets = (await session.scalars(select(Ticket).where(*window(Ticket.created_at)))).all()
+    surveys = (
+        await session.scalars(select(SurveyAnswer).where(*window(SurveyAnswer.created_at)))
+    ).all()
+
+    by_type = Counter(c.complaint_type for c in complaints)
+    kinds = Counter(c.customer_kind for c in complaints)
+    escalated_conversations = {t.conversation_id for t in tickets}
+    solved_by_bot = [
+        c
+        for c in complaints
+        if c.resolved_at is not None and c.conversation_id not in escalated_conversations
+    ]
+    first_response = [
+        m for t in tickets if (m := _minutes(t.created_at, t.first_response_at)) is not None
+    ]
+    resolution = [m for t in tickets if (m := _minutes(t.created_at, t.resolved_at)) is not None]
+    bot_resolution = [
+        m for c in solved_by_bot if (m := _minutes(c.created_at, c.resolved_at)) is not None
+    ]
+
+    csat_scores = [s.score for s in surveys if s.question == "csat" and s.score is not None]
+    nps_scores = [s.score for s in surveys if s.question == "nps" and s.score is not None]
+    solved_answers = [s.score for s in surveys if s.question == "solved" and s.score is not None]
+    promoters = sum(1 for s in nps_scores if s >= 9)
+    detractors = sum(1 for s in nps_scores if s <= 6)
+
+    return {
+        "period": {
+            "from": since.date().isoformat() if since else None,
+            "to": until.date().isoformat() if until else None,
+        },
+        "conversations": conversations or 0,
+        "complaints": len(complaints),
+        "complaints_by_type": dict(by_type.most_common()),
+        "customer_kinds": dict(kinds.most_common()),
+        "solved_by_bot": len(solved_by_bot),
+        "share_solved_by_bot": round(len(solved_by_bot) / len(complaints), 3)
+        if complaints
+        else None,
+        "escalations": {
+            "total": len(tickets),
+            "high_priority": sum(1 for t in tickets if t.priority == "high"),
+            "by_reason": dict(Counter(t.reason for t in tickets).most_common()),
+            "open": sum(1 for t in tickets if t.status != "resolved"),
+        },
+        "first_response_time": _stats(first_response),
+        "resolution_time": _stats(resolution),
+        "bot_resolution_time": _stats(bot_resolution),
+        "csat": {
+            "answers": len(csat_scores),
+            "average": round(sum(csat_scores) / len(csat_scores), 2) if csat_scores else None,
+            "satisfied_share": round(sum(1 for s in csat_scores if s >= 4) / len(csat_scores), 3)
+            if csat_scores
+            else None,
+            "solved_share": round(sum(solved_answers) / len(solved_answers), 3)
+            if solved_answers
+            else None,
+        },
+        "nps": {
+            "answers": len(nps_scores),
+            "score": round(100 * (promoters - detractors) / len(nps_scores), 1)
+            if nps_scores
+            else None,
+            "promoters": promoters,
+            "detractors": detractors,
+        },
+        "unanswered_questions": await _unanswered(session, since, until),
+    }
+
+
+async def _unanswered(
+    session: AsyncSession, since: datetime | None, until: datetime | None
+) -> list[dict[str, Any]]:
+    """The most frequent questions the knowledge base could not answer (if it records them)."""
+    conn = await session.connection()
+    has_table = await conn.run_sync(lambda c: inspect(c).has_table("unanswered_questions"))
+    if not has_table:
+        return []
+    cols = await conn.run_sync(
+        lambda c: {col["name"] for col in inspect(c).get_columns("unanswered_questions")}
+    )
+    text_col = "text" if "text" in cols else next(iter(sorted(cols - {"id"})), None)
+    if text_col is None:
+        return []
+    conds, params = [], {}
+    if "created_at" in cols and since is not None:
+        conds.append("created_at >= :since")
+        params["since"] = since
+    if "created_at" in cols and until is not None:
+        conds.append("created_at <= :until")
+        params["until"] = until
+    where = f"WHERE {' AND '.join(conds)}" if conds else ""
+    rows = (
+        await session.execute(
+            text(
+                f"SELECT {text_col} AS q, COUNT(*) AS n FROM unanswered_questions {where} "  # noqa: S608
+                f"GROUP BY {text_col} ORDER BY n DESC LIMIT 20"
+            ),
+            params,
+        )
+    ).all()
+    return [{"text": r.q, "count": r.n} for r in rows]
+
+
+def render(report: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(report, ensure_ascii=False, indent=2)
+    rows = list(_flatten(report))
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["metric", "value"])
+        writer.writerows(rows)
+        return out.getvalue()
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
+
+
+def _flatten(obj: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(obj, dict):
+        items: list[tuple[str, Any]] = []
+        for key, value in obj.items():
+            items.extend(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return items
+    if isinstance(obj, list):
+        if not obj:
+            return [(prefix, "")]
+        return [(f"{prefix}[{i}]", json.dumps(v, ensure_ascii=False)) for i, v in enumerate(obj)]
+    return [(prefix, "" if obj is None else obj)]
 
 
 async def quick_stats(session: AsyncSession) -> str:
-    since = utcnow() - timedelta(days=1)
-    conversations = await session.scalar(
-        select(func.count()).select_from(Conversation).where(Conversation.created_at >= since)
-    )
-    complaints = await session.scalar(
-        select(func.count()).select_from(Complaint).where(Complaint.created_at >= since)
-    )
-    open_tickets = await session.scalar(
-        select(func.count()).select_from(Ticket).where(Ticket.status != "resolved")
-    )
-    return (
-        "Last 24 hours:\n"
-        f"conversations: {conversations or 0}\n"
-        f"complaints: {complaints or 0}\n"
-        f"open tickets: {open_tickets or 0}"
-    )
+    report = await build_report(session, since=utcnow() - timedelta(days=1))
+    lines = [
+        "Last 24 hours:",
+        f"conversations: {report['conversations']}",
+        f"complaints: {report['complaints']}",
+    ]
+    lines += [f"  {k}: {v}" for k, v in report["complaints_by_type"].items()]
+    lines += [
+        f"solved by the bot: {report['solved_by_bot']}",
+        f"escalations: {report['escalations']['total']} (open {report['escalations']['open']})",
+        f"CSAT: {report['csat']['average'] or '-'} · NPS: {report['nps']['score'] if report['nps']['score'] is not None else '-'}",
+    ]
+    return "\n".join(lines)

@@ -30,4 +30,21 @@ def create_router(settings: Settings) -> Router:
 
         await message.answer(await quick_stats(session))
 
+    @router.message(Command("report"))
+    async def admin_report(message: Message, session) -> None:  # type: ignore[no-untyped-def]
+        from datetime import timedelta
+
+        from aiogram.types import BufferedInputFile
+
+        from bot.db.models import utcnow
+        from bot.reports import build_report, render
+
+        report = await build_report(session, since=utcnow() - timedelta(days=30))
+        body = render(report, "table")
+        await message.answer_document(
+            BufferedInputFile(body.encode("utf-8"), filename="report.txt"),
+            caption=f"Last 30 days: {report['complaints']} complaints, "
+            f"{report['escalations']['total']} escalations",
+        )
+
     return router

@@ -1,0 +1,193 @@
+"""The complaint playbook, dialogue by dialogue (service-playbook.md)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+
+from bot.dialogs.guard import find_forbidden, sanitize
+from bot.dialogs.types import Attachment, Incoming
+from bot.services import Services
+
+_ids = itertools.count(1000)
+THANKS = re.compile(r"спасибо|thank|dziękuj", re.I)
+SORRY = re.compile(r"извин|жаль|sorry|przepraszam|przykro", re.I)
+
+
+class Dialogue:
+    def __init__(self, services: Services, user: str) -> None:
+        self.services, self.user = services, user
+        self.events: list[dict] = []
+        self.replies: list[list[str]] = []
+        self.buttons: list[list[str]] = []
+
+    async def send(
+        self, text: str | None = None, *, photo: bool = False, button: str | None = None
+    ):
+        attachments = (Attachment("photo", f"ph{next(_ids)}"),) if photo else ()
+        incoming = Incoming(
+            external_user_id=self.user,
+            text=text,
+            attachments=attachments,
+            chat_id=int(self.user),
+            message_id=next(_ids),
+            callback_data=button,
+        )
+        async with self.services.sessionmaker() as session:
+            out = await self.services.engine.handle(session, incoming)
+            await session.commit()
+        turn = len(self.replies)
+        self.replies.append([r.text for r in out.replies])
+        self.buttons.append([b.data for r in out.replies for row in r.buttons for b in row])
+        self.events += [{"turn": turn, **e} for e in out.events]
+        return out
+
+    def of(self, kind: str) -> list[dict]:
+        return [e for e in self.events if e["type"] == kind]
+
+    def all_text(self) -> str:
+        return "\n".join(t for turn in self.replies for t in turn)
+
+
+def thanks_before_apology(text: str) -> bool:
+    t, s = THANKS.search(text), SORRY.search(text)
+    return bool(t and s and t.start() < s.start())
+
+
+def assert_never_reasked(d: Dialogue) -> None:
+    slots = [e["slot"] for e in d.of("asked_for")]
+    assert len(slots) == len(set(slots)), f"asked twice: {slots}"
+
+
+@pytest.mark.parametrize(
+    ("text", "ctype"),
+    [
+        ("Привезли сломанный чайник, крышка треснула", "damaged_defective"),
+        ("You sent me the wrong size, I ordered M and got XL", "wrong_item"),
+        ("Курьер так и не приехал, жду заказ уже неделю", "delivery_delay"),
+    ],
+)
+async def test_first_reply_thanks_then_apologises_then_asks_once(
+    services: Services, text: str, ctype: str
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    first = " ".join(d.replies[0])
+    assert thanks_before_apology(first), first
+    assert d.of("classified")[0]["complaint_type"] == ctype
+    asked = [e["slot"] for e in d.of("asked_for")]
+    assert "order_ref" in asked and len(d.replies[0]) == 1, "everything missing in one message"
+
+
+async def test_details_in_any_order_are_never_asked_again(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Здравствуйте, у меня заказ 7781234")
+    await d.send("Пришёл утюг, он не включается вообще, очень расстроена")
+    asked = [e["slot"] for e in d.of("asked_for")]
+    assert "order_ref" not in asked, "the order number was given in an earlier message"
+    assert "photo" in asked
+    await d.send(photo=True)
+    assert_never_reasked(d)
+    assert any(b.startswith("cmp:opt:") for b in d.buttons[-1]), (
+        "the fix options come once all is in"
+    )
+    await d.send(button="cmp:opt:replacement")
+    assert d.of("promised") and d.of("satisfaction_check")
+    await d.send(button="cmp:sat:yes")
+    assert d.of("resolved")
+    assert not find_forbidden(d.all_text())
+
+
+async def test_goodwill_threshold_approves_small_claims_at_once(services: Services) -> None:
+    small = Dialogue(services, str(next(_ids)))
+    await small.send(
+        "С меня дважды списали 500 руб за заказ 5512345, верните пожалуйста, это ошибка в оплате"
+    )
+    await small.send("Списали два раза одну и ту же сумму при оплате картой")
+    assert small.of("goodwill_approved"), small.replies
+    big = Dialogue(services, str(next(_ids)))
+    await big.send(
+        "С меня дважды списали 15000 руб за заказ 5512346, верните пожалуйста, это ошибка в оплате"
+    )
+    await big.send("Списали два раза одну и ту же сумму при оплате картой")
+    assert not big.of("goodwill_approved") and big.of("promised")
+
+
+async def test_unfixable_situation_offers_compensation_to_pick(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(
+        "Заказ 5566778 с подарком ко дню рождения привезли только сегодня, праздник прошёл, курьер опоздал на три дня"
+    )
+    offered = {e["kind"] for e in d.of("compensation_offered")}
+    assert {"coupon", "free_delivery", "gift"} <= offered
+    await d.send(button="cmp:comp:coupon")
+    assert d.of("compensation_chosen") and "SORRY" in d.all_text()
+
+
+async def test_legal_threat_goes_straight_to_a_senior_with_high_priority(
+    services: Services,
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(
+        "Мне продали бракованный телефон, заказ 4455667. Я уже подаю в суд и пишу в Роспотребнадзор!"
+    )
+    first = " ".join(d.replies[0])
+    assert thanks_before_apology(first)
+    esc = d.of("escalated")
+    assert esc and esc[0]["priority"] == "high" and esc[0]["reason"] == "legal_threat"
+    assert "4455667" in esc[0]["card"] and "activist" in esc[0]["card"]
+    assert not d.of("asked_for"), "an activist is not questioned by the bot"
+
+
+async def test_angry_customer_gets_a_gesture_and_a_person_on_request(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(
+        "ВЫ ИЗДЕВАЕТЕСЬ?! Третий раз переносите доставку, больше никогда у вас ничего не закажу!"
+    )
+    assert d.of("compensation_offered"), "a goodwill gesture"
+    assert "topic:human" in d.buttons[0], "a person is one tap away"
+    await d.send(button="topic:human")
+    esc = d.of("escalated")
+    assert esc and esc[0]["reason"] == "customer_request"
+
+
+async def test_not_satisfied_hands_over_with_everything(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("You sent the wrong colour, I ordered black and got a white jacket, order 8812345")
+    await d.send(photo=True)
+    await d.send(button="cmp:opt:refund")
+    await d.send(button="cmp:sat:no")
+    esc = d.of("escalated")
+    assert esc and esc[0]["reason"] == "fix_not_helped"
+    card = esc[0]["card"]
+    assert "8812345" in card and "wrong_item" in card and "photos/files: 1" in card
+    assert "refund" in card.lower() and "Transcript" in card
+
+
+def test_guard_catches_forbidden_phrases_in_three_languages() -> None:
+    for text in (
+        "Sorry, that is our company policy.",
+        "I can't help you with that",
+        "It's not my job",
+        "Такова политика нашей компании",
+        "Ничем не могу помочь",
+        "Это не моя работа",
+        "Taka jest polityka firmy",
+        "Nie mogę pomóc",
+        "To nie moja praca",
+    ):
+        assert find_forbidden(text), text
+        safe, _ = sanitize(text, "en")
+        assert not find_forbidden(safe)
+    assert not find_forbidden("I can help you with the refund right away")
+
+
+async def test_no_reply_ever_contains_a_forbidden_phrase(services: Services) -> None:
+    from bot.dialogs.texts import catalogue
+
+    for lang in ("ru", "en", "pl"):
+        for key, variants in catalogue(lang).items():
+            for v in variants:
+                assert not find_forbidden(v), (lang, key, v)
