@@ -1,0 +1,106 @@
+"""The `supportbot` command as cli.md describes it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import build_parser, main
+
+SUBCOMMANDS = ("run", "sandbox", "actions", "nlu", "kb", "simulate", "report", "bench", "db")
+
+
+def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    for name in SUBCOMMANDS:
+        assert f"    {name}" in out
+
+
+@pytest.mark.parametrize("argv", [["actions"], ["bench", "--json"]])
+def test_later_commands_say_so_with_exit_code_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    assert "not yet available" in capsys.readouterr().err
+
+
+def test_parser_accepts_the_contract_flags() -> None:
+    parser = build_parser()
+    args = parser.parse_args(["simulate", "--input", "a.jsonl", "--output", "b.jsonl", "--kb", "k.yaml"])
+    assert args.kb == "k.yaml"
+    args = parser.parse_args(["report", "--from", "2026-01-01", "--to", "2026-02-01", "--format", "csv"])
+    assert args.format == "csv"
+    args = parser.parse_args(["bench", "--customers", "5", "--duration", "3", "--mode", "webhook", "--json"])
+    assert args.customers == 5
+    args = parser.parse_args(["run", "--webhook"])
+    assert args.webhook
+
+
+def _cli(*argv: str, cwd: Path, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL")}
+    env.update({"HF_HUB_OFFLINE": "1", **(env_extra or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_simulate_reports_a_bad_line_with_its_number(tmp_path: Path) -> None:
+    dialogues = tmp_path / "d.jsonl"
+    dialogues.write_text('{"id": "a", "turns": ["hi"]}\n{"id": "b", "turns": "oops"}\n', encoding="utf-8")
+    proc = _cli("simulate", "--input", str(dialogues), "--output", str(tmp_path / "o.jsonl"), cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "d.jsonl:2" in proc.stderr and "turns" in proc.stderr
+
+
+def test_simulate_runs_dialogues_through_the_engine(tmp_path: Path) -> None:
+    dialogues = tmp_path / "d.jsonl"
+    rows = [
+        {"id": "greet", "lang": "en", "turns": ["Hello!", "thanks, bye"]},
+        {
+            "id": "broken",
+            "lang": "ru",
+            "turns": [
+                "Пришёл сломанный пылесос, не включается вообще",
+                "заказ 5512377",
+                {"text": "вот фото", "attachments": ["photo"]},
+            ],
+        },
+    ]
+    dialogues.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    out = tmp_path / "t.jsonl"
+    proc = _cli("simulate", "--input", str(dialogues), "--output", str(out), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    results = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in results] == ["greet", "broken"]
+    greet, broken = results
+    assert len(greet["replies"]) == 2 and all(greet["replies"])
+    types = [e["type"] for e in broken["events"]]
+    assert "classified" in types and "asked_for" in types
+    asked = [e["slot"] for e in broken["events"] if e["type"] == "asked_for"]
+    assert asked.count("order_ref") == 1 and asked.count("photo") == 1
+    assert all(e["turn"] in (0, 1, 2) for e in broken["events"])
+    assert not list(tmp_path.glob("*.db")), "simulate uses a fresh throw-away database"
+
+
+def test_report_json_has_the_contract_keys(tmp_path: Path) -> None:
+    proc = _cli(
+        "report", "--format", "json", cwd=tmp_path, env_extra={"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'r.db'}"}
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    for key in ("conversations", "complaints_by_type", "escalations", "csat", "nps", "unanswered_questions"):
+        assert key in report
+
+
+def test_db_upgrade_and_bad_dates(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"}
+    proc = _cli("db", "upgrade", cwd=tmp_path, env_extra=env)
+    assert proc.returncode == 0 and "head" in proc.stdout
+    proc = _cli("report", "--from", "yesterday", cwd=tmp_path, env_extra=env)
+    assert proc.returncode == 1 and "--from/--to" in proc.stderr
