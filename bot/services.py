@@ -42,9 +42,15 @@ def default_flows(settings: Settings) -> list[Flow]:
     """The conversation flows, most specific first."""
     from bot.dialogs.complaint import ComplaintFlow
     from bot.dialogs.handoff import HandoffFlow
+    from bot.dialogs.orders import OrderStatusFlow
     from escalation.survey import SurveyFlow
 
-    return [SurveyFlow(), ComplaintFlow(rules_file=settings.rules_file), HandoffFlow()]
+    return [
+        SurveyFlow(),
+        ComplaintFlow(rules_file=settings.rules_file),
+        HandoffFlow(),
+        OrderStatusFlow(),
+    ]
 
 
 def load_default_classifier(settings: Settings) -> Classifier:

@@ -20,6 +20,7 @@ REASONS = {
     "vip": "VIP customer",
     "needs_person": "the complaint needs a person",
     "operator_reopened": "reopened by an operator",
+    "order_status": "order status: needs a look in the order system",
 }
 
 

@@ -191,3 +191,15 @@ async def test_no_reply_ever_contains_a_forbidden_phrase(services: Services) -> 
         for key, variants in catalogue(lang).items():
             for v in variants:
                 assert not find_forbidden(v), (lang, key, v)
+
+
+async def test_order_status_asks_the_number_once_and_passes_it_on(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Where is my order? When will it arrive?")
+    assert [e["slot"] for e in d.of("asked_for")] == ["order_ref"]
+    await d.send("it's 7734521")
+    esc = d.of("escalated")
+    assert esc and esc[0]["reason"] == "order_status" and "7734521" in esc[0]["card"]
+    with_number = Dialogue(services, str(next(_ids)))
+    await with_number.send("Где мой заказ 5512309? Когда доставят?")
+    assert not with_number.of("asked_for") and with_number.of("escalated")

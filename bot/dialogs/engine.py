@@ -285,9 +285,9 @@ class ConversationEngine:
         if intent is None or intent not in {"faq", "order_status", "complaint", "request_human"}:
             self._fallback(ctx)
             return
-        # An intent whose flow is not installed: record it honestly for a person.
+        # No flow could handle it (e.g. no knowledge base installed): a person will.
         ctx.event("unhandled", intent=intent)
-        ctx.say("not_ready_yet")
+        ctx.request_handoff("needs_person")
 
     async def _escalate(self, ctx: TurnContext) -> None:
         """Open (or join) a ticket: the chat passes to people with the full context card."""

@@ -1,0 +1,40 @@
+"""Where is my order: the bot has no access to the order system, so it says so kindly,
+collects the order number (once) and passes it to a person who can look it up."""
+
+from __future__ import annotations
+
+from bot.dialogs.engine import TurnContext
+from bot.dialogs.slots import has
+
+
+class OrderStatusFlow:
+    name = "order_status"
+
+    async def handle(self, ctx: TurnContext) -> bool:
+        pending = ctx.state.get("order_status")
+        known = ctx.state.setdefault("known", {})
+        if pending == "asked" and not ctx.incoming.callback_data:
+            if has(known, "order_ref"):
+                self._pass_on(ctx)
+                return True
+            ctx.state.pop("order_status", None)
+            if ctx.intent in (None, "order_status", "deny", "affirm"):
+                # No number after all: a person can still find the order by the customer.
+                self._pass_on(ctx)
+                return True
+            return False
+        if ctx.intent != "order_status":
+            return False
+        if has(known, "order_ref"):
+            self._pass_on(ctx)
+        else:
+            ctx.state["order_status"] = "asked"
+            ctx.event("asked_for", slot="order_ref")
+            ctx.say("order_status_ask")
+        return True
+
+    def _pass_on(self, ctx: TurnContext) -> None:
+        ctx.state.pop("order_status", None)
+        order = ctx.state.get("known", {}).get("order_ref")
+        ctx.say("order_status_pass", order=order or "")
+        ctx.request_handoff("order_status")
