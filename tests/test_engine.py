@@ -146,3 +146,16 @@ async def test_conversation_state_is_in_the_database(services: Services) -> None
     async with services.sessionmaker() as session:
         conv = await session.get(Conversation, out.conversation_id)
         assert conv is not None and conv.state["lang"] == "ru" and conv.state["greeted"] is True
+
+
+async def test_a_flood_is_stored_but_answered_once(services: Services) -> None:
+    outs = [await say(services, "190", f"привет {i}") for i in range(10)]
+    flood_replies = [o for o in outs[6:] if o.replies]
+    assert len(flood_replies) == 1 and "секунду" in texts(flood_replies[0])
+    async with services.sessionmaker() as session:
+        stored = await session.scalar(
+            select(func.count())
+            .select_from(Message)
+            .where(Message.direction == "in", Message.conversation_id == outs[0].conversation_id)
+        )
+    assert stored == 10, "nothing is lost"

@@ -40,6 +40,8 @@ MAX_CLASSIFY_CHARS = 2000
 MAX_TEXT_CHARS = 20000  # longer texts are kept in full in the transcript file, cut here
 CONFIDENT_LANG = {"ru", "en", "pl"}
 TOPICS = ("delivery", "payment", "returns", "problem")
+FLOOD_MESSAGES = 6  # more than this many messages ...
+FLOOD_SECONDS = 10  # ... within this many seconds is a flood
 MIN_CONFIDENCE = 0.35  # below this the bot asks instead of guessing
 TRAIL_EVENTS = {
     "faq_answered",
@@ -218,6 +220,8 @@ class ConversationEngine:
         if conversation.status == "operator":
             outcome.relay_to_operator = True
             await self._while_with_operator(ctx)
+        elif self._flooding(ctx):
+            pass  # stored and classified; answered once the customer slows down
         else:
             await self._dispatch(ctx)
             if ctx.handoff is not None:
@@ -353,6 +357,20 @@ class ConversationEngine:
                     now=ctx.now,
                 )
                 ctx.event("priority_raised", ticket_id=ticket.id, priority="high")
+
+    def _flooding(self, ctx: TurnContext) -> bool:
+        """More than FLOOD_MESSAGES in FLOOD_SECONDS: say once that we're reading, then wait."""
+        now = ctx.now.timestamp()
+        recent = [t for t in ctx.state.get("recent", []) if now - t < FLOOD_SECONDS] + [now]
+        ctx.state["recent"] = recent[-FLOOD_MESSAGES * 2 :]
+        if len(recent) <= FLOOD_MESSAGES:
+            ctx.state.pop("flood_noted", None)
+            return False
+        ctx.event("flood", messages=len(recent), seconds=FLOOD_SECONDS)
+        if not ctx.state.get("flood_noted"):
+            ctx.state["flood_noted"] = True
+            ctx.say("flood_notice")
+        return True
 
     def _fallback(self, ctx: TurnContext) -> None:
         count = int(ctx.state.get("misunderstood", 0)) + 1
