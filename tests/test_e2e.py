@@ -365,3 +365,31 @@ async def test_non_members_cannot_press_ticket_buttons(sandbox: Sandbox) -> None
             break
         await asyncio.sleep(0.1)
     assert ticket is not None and ticket.assignee_id == OLGA and ticket.status == "taken"
+
+
+async def test_an_internal_error_gets_a_kind_answer_and_keeps_the_message(sandbox: Sandbox) -> None:
+    class Broken:
+        """Fault injection: the classifier crashes on one message."""
+
+        def __init__(self, inner) -> None:
+            self.inner = inner
+
+        def predict_one(self, text: str):
+            if "BOOM" in text:
+                raise RuntimeError("classifier crashed")
+            return self.inner.predict_one(text)
+
+        def predict(self, texts):
+            return [self.predict_one(t) for t in texts]
+
+    engine = sandbox.services.engine
+    engine.classifier = Broken(engine.classifier)
+    fake = sandbox.server.fake
+    fake.user_sends(ANNA, "Здравствуйте, BOOM")
+    reply = await fake.wait_for_bot_message(ANNA, timeout=20)
+    assert "Извините" in reply[0]["text"] and "сохранено" in reply[0]["text"]
+    async with sandbox.services.sessionmaker() as session:
+        kept = await session.scalar(select(Message).where(Message.text == "Здравствуйте, BOOM"))
+    assert kept is not None
+    fake.user_sends(ANNA, "Привет")
+    await fake.wait_for_bot_message(ANNA, count=2, timeout=20)

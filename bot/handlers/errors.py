@@ -1,4 +1,4 @@
-"""The global error handler: log everything, answer the customer kindly."""
+"""The global error handler: log everything, keep the customer's message, answer kindly."""
 
 from __future__ import annotations
 
@@ -6,9 +6,14 @@ import logging
 
 from aiogram import Bot, Router
 from aiogram.enums import ChatType
-from aiogram.types import ErrorEvent
+from aiogram.types import ErrorEvent, Message
+from sqlalchemy import select
 
+from bot.db.models import Conversation, Customer, ProcessedUpdate, utcnow
+from bot.db.models import Message as MessageRow
 from bot.dialogs.texts import SUPPORTED, Texts
+from bot.handlers.convert import attachments_of
+from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -19,21 +24,73 @@ def create_router() -> Router:
     return router
 
 
-async def on_error(event: ErrorEvent, bot: Bot) -> bool:
+async def keep_message(services: Services, bot: Bot, update_id: int, message: Message) -> None:
+    """Store the customer's message that failed, so nothing is lost (a person will see it)."""
+    user = message.from_user
+    if user is None:
+        return
+    async with services.sessionmaker() as session:
+        customer = await session.scalar(
+            select(Customer).where(
+                Customer.channel == "telegram", Customer.external_id == str(user.id)
+            )
+        )
+        if customer is None:
+            customer = Customer(
+                channel="telegram", external_id=str(user.id), chat_id=message.chat.id
+            )
+            customer.first_name, customer.username = user.first_name, user.username
+            session.add(customer)
+            await session.flush()
+        conversation = await session.scalar(
+            select(Conversation)
+            .where(Conversation.customer_id == customer.id, Conversation.status != "closed")
+            .order_by(Conversation.id.desc())
+            .limit(1)
+        )
+        if conversation is None:
+            conversation = Conversation(customer_id=customer.id, status="bot", state={})
+            session.add(conversation)
+            await session.flush()
+        session.add(
+            MessageRow(
+                conversation_id=conversation.id,
+                direction="in",
+                text=message.text or message.caption,
+                attachments=[a.to_dict() for a in attachments_of(message)],
+                tg_chat_id=message.chat.id,
+                tg_message_id=message.message_id,
+                delivered_at=utcnow(),
+                delivery_error="not processed: error",
+            )
+        )
+        session.add(ProcessedUpdate(bot_id=bot.id, update_id=update_id))
+        await session.commit()
+
+
+async def on_error(event: ErrorEvent, bot: Bot, services: Services | None = None) -> bool:
     update = event.update
     log.exception("error while handling update %s", update.update_id, exc_info=event.exception)
     message = update.message or update.edited_message
-    if message is None and update.callback_query is not None:
-        message = update.callback_query.message  # type: ignore[assignment]
     user = message.from_user if message is not None else None
+    chat_id = message.chat.id if message is not None else None
+    private = message is not None and message.chat.type == ChatType.PRIVATE
     if update.callback_query is not None:
         user = update.callback_query.from_user
-    if message is None or message.chat.type != ChatType.PRIVATE:
+        cb_message = update.callback_query.message
+        private = cb_message is not None and cb_message.chat.type == ChatType.PRIVATE
+        chat_id = cb_message.chat.id if cb_message is not None else None
+    if not private or chat_id is None:
         return True
+    if services is not None and update.message is not None:
+        try:
+            await keep_message(services, bot, update.update_id, update.message)
+        except Exception:  # keeping it failed too: the log above has the text
+            log.exception("could not store the failed message of update %s", update.update_id)
     code = ((user.language_code if user else None) or "ru").split("-")[0]
     texts = Texts(code if code in SUPPORTED else "ru")
     try:
-        await bot.send_message(message.chat.id, texts.plain("error_generic"))
+        await bot.send_message(chat_id, texts.plain("error_generic"))
     except Exception:  # the kind reply itself failed: nothing more to do than log
         log.exception("could not tell the customer about the error")
     return True

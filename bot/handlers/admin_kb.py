@@ -1,0 +1,691 @@
+"""Admins keep the knowledge base current from Telegram (user ids in ADMIN_IDS only).
+
+Commands (private chat): /kb (help), /kb_list, /kb_add, /kb_edit ID, /kb_delete ID,
+/kb_export [yaml|csv|jsonl], /kb_gaps, /kb_history [ID]; and a YAML/CSV/JSONL document
+sent to the bot is validated and, after a confirmation, imported. Thin handlers: all the
+work is in :class:`knowledge.service.KnowledgeService`.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import logging
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    User,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from knowledge.formats import (
+    FORMATS,
+    Entry,
+    KbFormatError,
+    detect_format,
+    dump_yaml,
+    guess_lang,
+    parse_bytes,
+    parse_yaml,
+)
+from knowledge.service import KnowledgeError, KnowledgeService, get_knowledge
+
+log = logging.getLogger(__name__)
+
+PAGE = 10
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_TEXT = 3800
+KB_HELP = (
+    "Knowledge base:\n"
+    "/kb_list - entries (tap one to edit or delete)\n"
+    "/kb_add - a new entry, step by step\n"
+    "/kb_edit ID - edit an entry\n"
+    "/kb_delete ID - delete an entry (asks first)\n"
+    "/kb_export [yaml|csv|jsonl] - download the knowledge base\n"
+    "/kb_gaps - questions the bot could not answer, grouped\n"
+    "/kb_history [ID] - who changed what and when\n"
+    "Send a .yaml, .csv or .jsonl file to import it (checked first, nothing half-imported).\n"
+    "/cancel - stop the current step"
+)
+
+
+class KbStates(StatesGroup):
+    add_questions = State()
+    add_answer = State()
+    add_id = State()
+    edit_questions = State()
+    edit_answer = State()
+    edit_tags = State()
+    edit_yaml = State()
+    gap_answer = State()
+
+
+class KbCb(CallbackData, prefix="kb"):
+    action: str
+    entry: str = ""
+    page: int = 0
+
+
+def _actor(user: User | None) -> str:
+    if user is None:
+        return "telegram"
+    return f"tg:{user.id}" + (f" @{user.username}" if user.username else "")
+
+
+def _kb(rows: list[list[tuple[str, KbCb]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=t, callback_data=cb.pack()) for t, cb in row] for row in rows
+        ]
+    )
+
+
+def _fits(entry_id: str) -> bool:
+    try:
+        KbCb(action="view", entry=entry_id).pack()
+    except ValueError:
+        return False
+    return True
+
+
+def parse_answers(text: str, default_lang: str | None = None) -> dict[str, str]:
+    """``"ru: ...\\nen: ..."`` -> per-language answers; plain text -> its detected language."""
+    answers: dict[str, str] = {}
+    current: str | None = None
+    lines: list[str] = []
+    for line in text.strip().splitlines():
+        head, sep, rest = line.partition(":")
+        if sep and head.strip().lower() in ("ru", "en", "pl", "de", "uk") and len(head.strip()) == 2:
+            if current is not None:
+                answers[current] = "\n".join(lines).strip()
+            current, lines = head.strip().lower(), [rest.strip()]
+        else:
+            lines.append(line)
+    if current is None:
+        body = text.strip()
+        return {default_lang or guess_lang(body): body} if body else {}
+    answers[current] = "\n".join(lines).strip()
+    return {k: v for k, v in answers.items() if v}
+
+
+def entry_card(entry: Entry) -> str:
+    parts = [f"<b>{html.escape(entry.id)}</b>"]
+    if entry.tags:
+        parts.append("tags: " + html.escape(", ".join(entry.tags)))
+    parts.append("\n<b>Questions</b>")
+    parts += [f"• {html.escape(q)}" for q in entry.questions]
+    parts.append("\n<b>Answers</b>")
+    parts += [f"<b>{lang}</b>: {html.escape(a)}" for lang, a in entry.answers.items()]
+    text = "\n".join(parts)
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def entry_keyboard(entry: Entry) -> InlineKeyboardMarkup | None:
+    if not _fits(entry.id):
+        return None
+    e = entry.id
+    return _kb(
+        [
+            [("➕ Question", KbCb(action="addq", entry=e)), ("✏️ Answer", KbCb(action="ans", entry=e))],
+            [("🏷 Tags", KbCb(action="tags", entry=e)), ("📝 YAML", KbCb(action="yaml", entry=e))],
+            [("🗑 Delete", KbCb(action="del", entry=e)), ("« List", KbCb(action="list", page=0))],
+        ]
+    )
+
+
+def create_router(settings: Settings) -> Router:
+    router = Router(name=__name__)
+    admins = set(settings.admin_ids)
+    router.message.filter(F.chat.type == ChatType.PRIVATE, F.from_user.id.in_(admins))
+    router.callback_query.filter(F.from_user.id.in_(admins))
+
+    def knowledge(services: Any) -> KnowledgeService:
+        return get_knowledge(services)
+
+    async def show_list(
+        target: Message, session: AsyncSession, services: Any, page: int, *, edit: bool = False
+    ) -> None:
+        entries = await knowledge(services).list_entries(session)
+        pages = max(1, (len(entries) + PAGE - 1) // PAGE)
+        page = min(max(page, 0), pages - 1)
+        chunk = entries[page * PAGE : (page + 1) * PAGE]
+        if not entries:
+            text = "The knowledge base is empty. /kb_add an entry or send a YAML/CSV/JSONL file."
+        else:
+            lines = [f"Knowledge base: {len(entries)} entries (page {page + 1}/{pages})"]
+            for i, e in enumerate(chunk, start=page * PAGE + 1):
+                lines.append(f"{i}. {e.id} [{','.join(e.answers)}] {e.title}")
+            text = "\n".join(lines)[:MAX_TEXT]
+        rows: list[list[tuple[str, KbCb]]] = []
+        row: list[tuple[str, KbCb]] = []
+        for e in chunk:
+            if _fits(e.id):
+                row.append((e.id[:30], KbCb(action="view", entry=e.id)))
+            if len(row) == 2:
+                rows.append(row)
+                row = []
+        if row:
+            rows.append(row)
+        nav = []
+        if page > 0:
+            nav.append(("« Prev", KbCb(action="list", page=page - 1)))
+        if page < pages - 1:
+            nav.append(("Next »", KbCb(action="list", page=page + 1)))
+        if nav:
+            rows.append(nav)
+        markup = _kb(rows) if rows else None
+        if edit:
+            await target.edit_text(text, reply_markup=markup)
+        else:
+            await target.answer(text, reply_markup=markup)
+
+    async def show_entry(target: Message, entry: Entry) -> None:
+        await target.answer(entry_card(entry), parse_mode="HTML", reply_markup=entry_keyboard(entry))
+
+    # ------------------------------------------------------------------ commands
+    @router.message(Command("kb"))
+    async def kb_help(message: Message) -> None:
+        await message.answer(KB_HELP)
+
+    @router.message(Command("cancel"), StateFilter("*"))
+    async def kb_cancel(message: Message, state: FSMContext) -> None:
+        await state.clear()
+        await message.answer("Cancelled.")
+
+    @router.message(Command("kb_list"))
+    async def kb_list(
+        message: Message, command: CommandObject, session: AsyncSession, services: Any
+    ) -> None:
+        page = int(command.args) - 1 if command.args and command.args.strip().isdigit() else 0
+        await show_list(message, session, services, page)
+
+    @router.message(Command("kb_edit"))
+    async def kb_edit(
+        message: Message, command: CommandObject, session: AsyncSession, services: Any
+    ) -> None:
+        entry_id = (command.args or "").strip()
+        if not entry_id:
+            await message.answer("Usage: /kb_edit ID (see /kb_list)")
+            return
+        entry = await knowledge(services).get(session, entry_id)
+        if entry is None:
+            await message.answer(f"No entry {entry_id!r}. See /kb_list.")
+            return
+        await show_entry(message, entry)
+
+    @router.message(Command("kb_delete"))
+    async def kb_delete(
+        message: Message, command: CommandObject, session: AsyncSession, services: Any
+    ) -> None:
+        entry_id = (command.args or "").strip()
+        entry = await knowledge(services).get(session, entry_id) if entry_id else None
+        if entry is None:
+            await message.answer("Usage: /kb_delete ID (see /kb_list)")
+            return
+        await ask_delete(message, entry)
+
+    async def ask_delete(message: Message, entry: Entry) -> None:
+        if not _fits(entry.id):
+            await message.answer("This id is too long for buttons; edit it with a file import.")
+            return
+        await message.answer(
+            f"Delete {entry.id!r} ({entry.title})? The history keeps a copy.",
+            reply_markup=_kb(
+                [
+                    [
+                        ("🗑 Yes, delete", KbCb(action="delyes", entry=entry.id)),
+                        ("Cancel", KbCb(action="view", entry=entry.id)),
+                    ]
+                ]
+            ),
+        )
+
+    @router.message(Command("kb_export"))
+    async def kb_export(
+        message: Message, command: CommandObject, session: AsyncSession, services: Any
+    ) -> None:
+        fmt = (command.args or "yaml").strip().lower()
+        if fmt == "yml":
+            fmt = "yaml"
+        if fmt not in FORMATS:
+            await message.answer("Usage: /kb_export [yaml|csv|jsonl]")
+            return
+        service = knowledge(services)
+        text = await service.export_text(session, fmt)
+        count = await service.count(session)
+        await message.answer_document(
+            BufferedInputFile(text.encode("utf-8"), filename=f"knowledge.{fmt}"),
+            caption=f"{count} entries. Edit and send the file back to import it.",
+        )
+
+    @router.message(Command("kb_history"))
+    async def kb_history(
+        message: Message, command: CommandObject, session: AsyncSession, services: Any
+    ) -> None:
+        entry_id = (command.args or "").strip() or None
+        rows = await knowledge(services).history(session, entry_id, limit=20)
+        if not rows:
+            await message.answer("No changes recorded yet.")
+            return
+        lines = [
+            f"{r.created_at:%Y-%m-%d %H:%M} {r.action} {r.entry_id} by {r.actor or '?'}"
+            for r in rows
+        ]
+        await message.answer("\n".join(lines)[:MAX_TEXT])
+
+    # ------------------------------------------------------------------ add
+    @router.message(Command("kb_add"))
+    async def kb_add(
+        message: Message,
+        command: CommandObject,
+        state: FSMContext,
+        session: AsyncSession,
+        services: Any,
+    ) -> None:
+        if command.args and command.args.strip().startswith(("id:", "- id:", "entries:")):
+            await save_yaml(message, session, services, command.args, new=True)
+            return
+        await state.set_state(KbStates.add_questions)
+        await message.answer(
+            "New entry. Send the questions it answers, one per line (any languages).\n"
+            "/cancel to stop."
+        )
+
+    @router.message(KbStates.add_questions, F.text)
+    async def add_questions(message: Message, state: FSMContext) -> None:
+        questions = [q.strip() for q in (message.text or "").splitlines() if q.strip()]
+        if not questions:
+            await message.answer("Send at least one question.")
+            return
+        await state.update_data(questions=questions)
+        await state.set_state(KbStates.add_answer)
+        await message.answer(
+            "Now the answer. Several languages: one block per language starting with "
+            "'ru:', 'en:', 'pl:'. Plain text is saved in its own language."
+        )
+
+    @router.message(KbStates.add_answer, F.text)
+    async def add_answer(
+        message: Message, state: FSMContext, session: AsyncSession, services: Any
+    ) -> None:
+        answers = parse_answers(message.text or "")
+        if not answers:
+            await message.answer("Send the answer text.")
+            return
+        data = await state.update_data(answers=answers)
+        suggestion = await knowledge(services).unique_id(session, data["questions"][0])
+        await state.update_data(suggested_id=suggestion)
+        await state.set_state(KbStates.add_id)
+        await message.answer(
+            f"Last step: the entry id ([a-z0-9_-]). Send one, or tap to use {suggestion!r}.",
+            reply_markup=_kb([[(f"Use {suggestion}"[:60], KbCb(action="useid"))]]),
+        )
+
+    async def finish_add(
+        message: Message,
+        state: FSMContext,
+        session: AsyncSession,
+        services: Any,
+        entry_id: str,
+        user: User | None,
+    ) -> None:
+        data = await state.get_data()
+        entry = Entry(
+            id=entry_id,
+            questions=list(data.get("questions", [])),
+            answers=dict(data.get("answers", {})),
+        )
+        service = knowledge(services)
+        try:
+            gap_ids = list(data.get("gap_ids") or [])
+            if gap_ids:
+                saved = await service.create_from_questions(
+                    session,
+                    entry.questions,
+                    entry.answers,
+                    actor=_actor(user),
+                    entry_id=entry.id,
+                    gap_ids=gap_ids,
+                )
+            else:
+                await service.save(session, entry, actor=_actor(user), must_be_new=True)
+                saved = entry
+        except (KbFormatError, KnowledgeError) as exc:
+            await message.answer(f"Not saved: {_short(exc)}\nSend another id or /cancel.")
+            return
+        await state.clear()
+        await message.answer(f"Saved {saved.id!r}; the bot answers with it from now on.")
+        await show_entry(message, saved)
+
+    @router.message(KbStates.add_id, F.text)
+    async def add_id(
+        message: Message, state: FSMContext, session: AsyncSession, services: Any
+    ) -> None:
+        await finish_add(
+            message, state, session, services, (message.text or "").strip(), message.from_user
+        )
+
+    @router.callback_query(KbCb.filter(F.action == "useid"), KbStates.add_id)
+    async def use_id(
+        query: CallbackQuery, state: FSMContext, session: AsyncSession, services: Any
+    ) -> None:
+        await query.answer()
+        data = await state.get_data()
+        if isinstance(query.message, Message):
+            await finish_add(
+                query.message, state, session, services, data.get("suggested_id", ""), query.from_user
+            )
+
+    # ------------------------------------------------------------------ edit
+    async def save_yaml(
+        message: Message, session: AsyncSession, services: Any, text: str, *, new: bool,
+        entry_id: str | None = None,
+    ) -> bool:
+        body = text.strip()
+        if body.startswith("```"):
+            body = body.strip("`").removeprefix("yaml").strip()
+        if not body.startswith("entries:"):
+            if not body.startswith("-"):
+                body = "- " + body.replace("\n", "\n  ")
+            body = "entries:\n" + "\n".join("  " + line for line in body.splitlines())
+        try:
+            entries = parse_yaml(body, "message")
+            if len(entries) != 1:
+                raise KnowledgeError("send exactly one entry")
+            entry = entries[0]
+            if entry_id is not None and entry.id != entry_id:
+                raise KnowledgeError(f"the id must stay {entry_id!r}")
+            await knowledge(services).save(
+                session, entry, actor=_actor(message.from_user), must_be_new=new
+            )
+        except (KbFormatError, KnowledgeError) as exc:
+            await message.answer(f"Not saved: {_short(exc)}")
+            return False
+        await message.answer(f"Saved {entry.id!r}.")
+        await show_entry(message, entry)
+        return True
+
+    @router.callback_query(KbCb.filter())
+    async def on_button(
+        query: CallbackQuery,
+        callback_data: KbCb,
+        state: FSMContext,
+        session: AsyncSession,
+        services: Any,
+    ) -> None:
+        await query.answer()
+        message = query.message
+        if not isinstance(message, Message):
+            return
+        service = knowledge(services)
+        action, entry_id = callback_data.action, callback_data.entry
+        if action == "list":
+            await show_list(message, session, services, callback_data.page, edit=True)
+            return
+        if action.startswith("gap"):
+            await on_gap_button(query, message, callback_data, state, session, services)
+            return
+        if action in ("imp", "impr", "impno"):
+            await on_import_button(query, message, action, state, session, services)
+            return
+        entry = await service.get(session, entry_id) if entry_id else None
+        if entry is None:
+            await message.answer("That entry no longer exists. /kb_list")
+            return
+        if action == "view":
+            await show_entry(message, entry)
+        elif action == "del":
+            await ask_delete(message, entry)
+        elif action == "delyes":
+            await service.delete(session, entry.id, actor=_actor(query.from_user))
+            await message.edit_text(f"Deleted {entry.id!r}. /kb_list")
+        elif action == "addq":
+            await state.set_state(KbStates.edit_questions)
+            await state.update_data(entry=entry.id)
+            await message.answer(f"Send new questions for {entry.id!r}, one per line.")
+        elif action == "ans":
+            await state.set_state(KbStates.edit_answer)
+            await state.update_data(entry=entry.id)
+            await message.answer(
+                "Send the new answer: 'ru: ...', 'en: ...' blocks, or plain text (its language "
+                "is detected). Other languages stay as they are; send 'xx: -' to remove one."
+            )
+        elif action == "tags":
+            await state.set_state(KbStates.edit_tags)
+            await state.update_data(entry=entry.id)
+            await message.answer("Send the tags, comma-separated ('-' for none).")
+        elif action == "yaml":
+            await state.set_state(KbStates.edit_yaml)
+            await state.update_data(entry=entry.id)
+            await message.answer(
+                "Edit and send back (the id must stay the same):\n\n"
+                f"<pre>{html.escape(dump_yaml([entry]).removeprefix('entries:').strip())}</pre>",
+                parse_mode="HTML",
+            )
+
+    @router.message(KbStates.edit_questions, F.text)
+    async def edit_questions(
+        message: Message, state: FSMContext, session: AsyncSession, services: Any
+    ) -> None:
+        data = await state.get_data()
+        questions = [q.strip() for q in (message.text or "").splitlines() if q.strip()]
+        try:
+            entry = await knowledge(services).add_variants(
+                session, data["entry"], questions, actor=_actor(message.from_user)
+            )
+        except (KbFormatError, KnowledgeError) as exc:
+            await message.answer(f"Not saved: {_short(exc)}")
+            return
+        await state.clear()
+        await show_entry(message, entry)
+
+    @router.message(KbStates.edit_answer, F.text)
+    async def edit_answer(
+        message: Message, state: FSMContext, session: AsyncSession, services: Any
+    ) -> None:
+        data = await state.get_data()
+        service = knowledge(services)
+        entry = await service.get(session, data["entry"])
+        if entry is None:
+            await state.clear()
+            await message.answer("That entry no longer exists.")
+            return
+        answers = dict(entry.answers)
+        for lang, text in parse_answers(message.text or "").items():
+            if text.strip() == "-":
+                answers.pop(lang, None)
+            else:
+                answers[lang] = text
+        await save_entry(message, state, session, services, Entry(entry.id, entry.questions, answers, entry.tags))
+
+    @router.message(KbStates.edit_tags, F.text)
+    async def edit_tags(
+        message: Message, state: FSMContext, session: AsyncSession, services: Any
+    ) -> None:
+        data = await state.get_data()
+        entry = await knowledge(services).get(session, data["entry"])
+        if entry is None:
+            await state.clear()
+            await message.answer("That entry no longer exists.")
+            return
+        raw = (message.text or "").strip()
+        tags = [] if raw == "-" else [t.strip() for t in raw.split(",") if t.strip()]
+        await save_entry(message, state, session, services, Entry(entry.id, entry.questions, entry.answers, tags))
+
+    @router.message(KbStates.edit_yaml, F.text)
+    async def edit_yaml(
+        message: Message, state: FSMContext, session: AsyncSession, services: Any
+    ) -> None:
+        data = await state.get_data()
+        if await save_yaml(
+            message, session, services, message.text or "", new=False, entry_id=data["entry"]
+        ):
+            await state.clear()
+
+    async def save_entry(
+        message: Message, state: FSMContext, session: AsyncSession, services: Any, entry: Entry
+    ) -> None:
+        try:
+            await knowledge(services).save(session, entry, actor=_actor(message.from_user))
+        except (KbFormatError, KnowledgeError) as exc:
+            await message.answer(f"Not saved: {_short(exc)}")
+            return
+        await state.clear()
+        await show_entry(message, entry)
+
+    # ------------------------------------------------------------------ import a file
+    @router.message(F.document)
+    async def on_document(
+        message: Message, bot: Bot, state: FSMContext, session: AsyncSession, services: Any
+    ) -> None:
+        doc = message.document
+        assert doc is not None
+        name = doc.file_name or "upload"
+        try:
+            fmt = detect_format(name)
+        except KbFormatError:
+            await message.answer("Send a .yaml, .csv or .jsonl knowledge file.")
+            return
+        if doc.file_size and doc.file_size > MAX_FILE_BYTES:
+            await message.answer("The file is too large (10 MB at most).")
+            return
+        data = await _download(bot, doc.file_id)
+        try:
+            entries = parse_bytes(data, fmt, name)
+        except KbFormatError as exc:
+            await message.answer(f"Nothing imported.\n{_short(exc, 3500)}")
+            return
+        current = {e.id: e for e in await knowledge(services).list_entries(session)}
+        new = sum(e.id not in current for e in entries)
+        changed = sum(e.id in current and current[e.id] != e for e in entries)
+        missing = len(set(current) - {e.id for e in entries})
+        await state.update_data(import_file=doc.file_id, import_name=name, import_fmt=fmt)
+        await message.answer(
+            f"{name}: {len(entries)} valid entries - {new} new, {changed} changed, "
+            f"{len(entries) - new - changed} unchanged. {missing} current entries are not in "
+            "the file (kept with Import, deleted with Replace all).",
+            reply_markup=_kb(
+                [
+                    [("✅ Import", KbCb(action="imp")), ("♻️ Replace all", KbCb(action="impr"))],
+                    [("Cancel", KbCb(action="impno"))],
+                ]
+            ),
+        )
+
+    async def on_import_button(
+        query: CallbackQuery,
+        message: Message,
+        action: str,
+        state: FSMContext,
+        session: AsyncSession,
+        services: Any,
+    ) -> None:
+        data = await state.get_data()
+        file_id = data.get("import_file")
+        await state.update_data(import_file=None)
+        if action == "impno" or not file_id:
+            await message.edit_text("Import cancelled." if file_id else "Nothing to import.")
+            return
+        bot = message.bot
+        assert bot is not None
+        raw = await _download(bot, file_id)
+        try:
+            report = await knowledge(services).import_bytes(
+                session,
+                raw,
+                data.get("import_fmt", "yaml"),
+                source=data.get("import_name", "upload"),
+                replace=action == "impr",
+                actor=_actor(query.from_user),
+            )
+        except KbFormatError as exc:
+            await message.answer(f"Nothing imported.\n{_short(exc, 3500)}")
+            return
+        await message.edit_text(f"Imported: {report.summary()}.")
+
+    # ------------------------------------------------------------------ gaps
+    @router.message(Command("kb_gaps"))
+    async def kb_gaps(
+        message: Message, state: FSMContext, session: AsyncSession, services: Any
+    ) -> None:
+        groups = await knowledge(services).gaps(session, limit=8)
+        if not groups:
+            await message.answer("No unanswered questions. 🎉")
+            return
+        await state.update_data(gaps=[g.ids for g in groups])
+        lines = ["Questions the bot could not answer (most frequent first):"]
+        rows: list[list[tuple[str, KbCb]]] = []
+        for i, g in enumerate(groups):
+            sample = "; ".join(g.texts[:3])
+            hint = f" - closest: {g.best_entry_id}" if g.best_entry_id else ""
+            lines.append(f"{i + 1}. ×{g.count} {sample[:200]}{hint}")
+            row = [(f"➕ New entry #{i + 1}", KbCb(action="gapnew", page=i))]
+            if g.best_entry_id and _fits(g.best_entry_id):
+                row.append(
+                    (f"🔗 Add to {g.best_entry_id}"[:40], KbCb(action="gapadd", entry=g.best_entry_id, page=i))
+                )
+            row.append((f"✖ #{i + 1}", KbCb(action="gapskip", page=i)))
+            rows.append(row)
+        await message.answer("\n".join(lines)[:MAX_TEXT], reply_markup=_kb(rows))
+
+    async def on_gap_button(
+        query: CallbackQuery,
+        message: Message,
+        cb: KbCb,
+        state: FSMContext,
+        session: AsyncSession,
+        services: Any,
+    ) -> None:
+        data = await state.get_data()
+        groups = data.get("gaps") or []
+        if cb.page >= len(groups):
+            await message.answer("That list is out of date. /kb_gaps")
+            return
+        ids = list(groups[cb.page])
+        service = knowledge(services)
+        actor = _actor(query.from_user)
+        if cb.action == "gapskip":
+            await service.close_gap(session, ids, entry_id=None, actor=actor, status="dismissed")
+            await message.answer(f"#{cb.page + 1} dismissed.")
+        elif cb.action == "gapadd":
+            texts = await service.gap_texts(session, ids)
+            try:
+                entry = await service.add_variants(session, cb.entry, texts, actor=actor, gap_ids=ids)
+            except (KbFormatError, KnowledgeError) as exc:
+                await message.answer(f"Not saved: {_short(exc)}")
+                return
+            await message.answer(f"Added {len(texts)} question(s) to {entry.id!r}.")
+        elif cb.action == "gapnew":
+            texts = await service.gap_texts(session, ids)
+            await state.set_state(KbStates.add_answer)
+            await state.update_data(questions=texts[:20], gap_ids=ids)
+            await message.answer(
+                "New entry for:\n"
+                + "\n".join(f"• {t}" for t in texts[:10])
+                + "\n\nSend the answer ('ru: ...', 'en: ...' blocks, or plain text)."
+            )
+
+    return router
+
+
+async def _download(bot: Bot, file_id: str) -> bytes:
+    buffer = io.BytesIO()
+    await bot.download(file_id, destination=buffer)
+    return buffer.getvalue()
+
+
+def _short(exc: Exception, limit: int = 800) -> str:
+    text = str(exc)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
