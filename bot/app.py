@@ -16,7 +16,7 @@ from aiogram.types import BotCommand
 from bot.config import Settings
 from bot.delivery import flush_outbox, outbox_loop
 from bot.handlers import create_root_router
-from bot.middlewares import DbSessionMiddleware
+from bot.middlewares import ClassifyMiddleware, DbSessionMiddleware
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ def create_dispatcher(settings: Settings, services: Services) -> Dispatcher:
         settings=settings,
         services=services,
     )
+    dp.update.outer_middleware(ClassifyMiddleware(services.engine))
     dp.update.outer_middleware(DbSessionMiddleware(services.sessionmaker))
     dp.include_router(create_root_router(settings))
     return dp

@@ -125,6 +125,22 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    import json
+
+    from bot.bench import render_table, run_bench
+
+    settings = _settings()
+    logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
+    if args.customers < 1 or args.duration <= 0:
+        raise ConfigError("--customers must be >= 1 and --duration > 0")
+    result = _run(
+        run_bench(settings, customers=args.customers, duration=args.duration, mode=args.mode)
+    )
+    print(json.dumps(result) if args.json else render_table(result))
+    return 0
+
+
 def _not_yet(what: str) -> Callable[[argparse.Namespace], int]:
     def handler(args: argparse.Namespace) -> int:
         raise NotAvailable(f"supportbot {what} is not yet available")
@@ -205,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--duration", type=float, default=30)
     p.add_argument("--mode", choices=("polling", "webhook"), default="polling")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_not_yet("bench"))
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("db", help="database migrations")
     db_sub = p.add_subparsers(dest="db_command", metavar="DB_COMMAND")

@@ -134,6 +134,7 @@ async def deliver(bot: Bot, session: AsyncSession, message_ids: Iterable[int]) -
             .order_by(Message.id)
         )
     ).all()
+    await session.commit()  # no transaction (no lock) is held while talking to Telegram
     delivered = 0
     for row in rows:
         if await send_row(bot, session, row):

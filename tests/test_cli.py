@@ -24,7 +24,7 @@ def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None
         assert f"    {name}" in out
 
 
-@pytest.mark.parametrize("argv", [["actions"], ["bench", "--json"]])
+@pytest.mark.parametrize("argv", [["actions"]])
 def test_later_commands_say_so_with_exit_code_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     assert "not yet available" in capsys.readouterr().err
@@ -104,3 +104,13 @@ def test_db_upgrade_and_bad_dates(tmp_path: Path) -> None:
     assert proc.returncode == 0 and "head" in proc.stdout
     proc = _cli("report", "--from", "yesterday", cwd=tmp_path, env_extra=env)
     assert proc.returncode == 1 and "--from/--to" in proc.stderr
+
+
+@pytest.mark.slow
+def test_bench_drives_customers_through_the_real_bot(tmp_path: Path) -> None:
+    proc = _cli("bench", "--customers", "3", "--duration", "3", "--json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    for key in ("updates_per_s", "p50_ms", "p95_ms", "p99_ms", "errors", "lost", "duplicated", "rss_mb"):
+        assert key in result
+    assert result["answered"] > 0 and result["lost"] == 0 and result["duplicated"] == 0

@@ -146,7 +146,17 @@ class ConversationEngine:
         self.seed = seed
 
     # ------------------------------------------------------------------ entry point
-    async def handle(self, session: AsyncSession, incoming: Incoming) -> Outcome:
+    async def classify(self, incoming: Incoming) -> Prediction | None:
+        """Classify the message's text (CPU only, no database): callers may do it before
+        opening a transaction and pass the result to :meth:`handle`."""
+        text = (incoming.text or "").strip()
+        if incoming.edited or not text or (text.startswith("/") and " " not in text):
+            return None  # no text, or a bare command such as /start
+        return await asyncio.to_thread(self.classifier.predict_one, text[:MAX_CLASSIFY_CHARS])
+
+    async def handle(
+        self, session: AsyncSession, incoming: Incoming, *, prediction: Prediction | None = None
+    ) -> Outcome:
         now = self.clock()
         customer = await self._customer(session, incoming)
         conversation = await self._conversation(session, customer, now)
@@ -175,7 +185,9 @@ class ConversationEngine:
         state = copy.deepcopy(conversation.state or {})
         state["turns"] = int(state.get("turns", 0)) + 1
 
-        prediction = await self._classify(session, message, incoming)
+        if prediction is None:
+            prediction = await self.classify(incoming)
+        self._record(session, message, prediction)
         lang = self._language(state, customer, prediction, incoming)
         state["lang"] = lang
         conversation.language = lang
@@ -473,13 +485,10 @@ class ConversationEngine:
         outcome.events.append({"type": "edited", "message_id": original.id, "old_text": old})
         outcome.relay_to_operator = conversation.status == "operator"
 
-    async def _classify(
-        self, session: AsyncSession, message: Message, incoming: Incoming
-    ) -> Prediction | None:
-        text = (incoming.text or "").strip()
-        if not text or (text.startswith("/") and " " not in text):
-            return None  # no text, or a bare command such as /start
-        prediction = await asyncio.to_thread(self.classifier.predict_one, text[:MAX_CLASSIFY_CHARS])
+    @staticmethod
+    def _record(session: AsyncSession, message: Message, prediction: Prediction | None) -> None:
+        if prediction is None:
+            return
         session.add(
             Classification(
                 message_id=message.id,
@@ -493,7 +502,6 @@ class ConversationEngine:
                 amount=_decimal(prediction.amount),
             )
         )
-        return prediction
 
     def _language(
         self,

@@ -72,7 +72,7 @@ class KbStates(StatesGroup):
     gap_answer = State()
 
 
-class KbCb(CallbackData, prefix="kb"):
+class KbCb(CallbackData, prefix="kba"):
     action: str
     entry: str = ""
     page: int = 0
@@ -107,7 +107,11 @@ def parse_answers(text: str, default_lang: str | None = None) -> dict[str, str]:
     lines: list[str] = []
     for line in text.strip().splitlines():
         head, sep, rest = line.partition(":")
-        if sep and head.strip().lower() in ("ru", "en", "pl", "de", "uk") and len(head.strip()) == 2:
+        if (
+            sep
+            and head.strip().lower() in ("ru", "en", "pl", "de", "uk")
+            and len(head.strip()) == 2
+        ):
             if current is not None:
                 answers[current] = "\n".join(lines).strip()
             current, lines = head.strip().lower(), [rest.strip()]
@@ -138,7 +142,10 @@ def entry_keyboard(entry: Entry) -> InlineKeyboardMarkup | None:
     e = entry.id
     return _kb(
         [
-            [("➕ Question", KbCb(action="addq", entry=e)), ("✏️ Answer", KbCb(action="ans", entry=e))],
+            [
+                ("➕ Question", KbCb(action="addq", entry=e)),
+                ("✏️ Answer", KbCb(action="ans", entry=e)),
+            ],
             [("🏷 Tags", KbCb(action="tags", entry=e)), ("📝 YAML", KbCb(action="yaml", entry=e))],
             [("🗑 Delete", KbCb(action="del", entry=e)), ("« List", KbCb(action="list", page=0))],
         ]
@@ -192,7 +199,9 @@ def create_router(settings: Settings) -> Router:
             await target.answer(text, reply_markup=markup)
 
     async def show_entry(target: Message, entry: Entry) -> None:
-        await target.answer(entry_card(entry), parse_mode="HTML", reply_markup=entry_keyboard(entry))
+        await target.answer(
+            entry_card(entry), parse_mode="HTML", reply_markup=entry_keyboard(entry)
+        )
 
     # ------------------------------------------------------------------ commands
     @router.message(Command("kb"))
@@ -385,12 +394,22 @@ def create_router(settings: Settings) -> Router:
         data = await state.get_data()
         if isinstance(query.message, Message):
             await finish_add(
-                query.message, state, session, services, data.get("suggested_id", ""), query.from_user
+                query.message,
+                state,
+                session,
+                services,
+                data.get("suggested_id", ""),
+                query.from_user,
             )
 
     # ------------------------------------------------------------------ edit
     async def save_yaml(
-        message: Message, session: AsyncSession, services: Any, text: str, *, new: bool,
+        message: Message,
+        session: AsyncSession,
+        services: Any,
+        text: str,
+        *,
+        new: bool,
         entry_id: str | None = None,
     ) -> bool:
         body = text.strip()
@@ -508,7 +527,9 @@ def create_router(settings: Settings) -> Router:
                 answers.pop(lang, None)
             else:
                 answers[lang] = text
-        await save_entry(message, state, session, services, Entry(entry.id, entry.questions, answers, entry.tags))
+        await save_entry(
+            message, state, session, services, Entry(entry.id, entry.questions, answers, entry.tags)
+        )
 
     @router.message(KbStates.edit_tags, F.text)
     async def edit_tags(
@@ -522,7 +543,9 @@ def create_router(settings: Settings) -> Router:
             return
         raw = (message.text or "").strip()
         tags = [] if raw == "-" else [t.strip() for t in raw.split(",") if t.strip()]
-        await save_entry(message, state, session, services, Entry(entry.id, entry.questions, entry.answers, tags))
+        await save_entry(
+            message, state, session, services, Entry(entry.id, entry.questions, entry.answers, tags)
+        )
 
     @router.message(KbStates.edit_yaml, F.text)
     async def edit_yaml(
@@ -634,7 +657,10 @@ def create_router(settings: Settings) -> Router:
             row = [(f"➕ New entry #{i + 1}", KbCb(action="gapnew", page=i))]
             if g.best_entry_id and _fits(g.best_entry_id):
                 row.append(
-                    (f"🔗 Add to {g.best_entry_id}"[:40], KbCb(action="gapadd", entry=g.best_entry_id, page=i))
+                    (
+                        f"🔗 Add to {g.best_entry_id}"[:40],
+                        KbCb(action="gapadd", entry=g.best_entry_id, page=i),
+                    )
                 )
             row.append((f"✖ #{i + 1}", KbCb(action="gapskip", page=i)))
             rows.append(row)
@@ -662,7 +688,9 @@ def create_router(settings: Settings) -> Router:
         elif cb.action == "gapadd":
             texts = await service.gap_texts(session, ids)
             try:
-                entry = await service.add_variants(session, cb.entry, texts, actor=actor, gap_ids=ids)
+                entry = await service.add_variants(
+                    session, cb.entry, texts, actor=actor, gap_ids=ids
+                )
             except (KbFormatError, KnowledgeError) as exc:
                 await message.answer(f"Not saved: {_short(exc)}")
                 return

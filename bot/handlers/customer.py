@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
@@ -14,14 +15,21 @@ from bot.dialogs.types import Incoming, Outcome
 from bot.handlers.convert import incoming_from_callback, incoming_from_message
 from bot.services import Services
 
+if TYPE_CHECKING:
+    from bot.nlu import Prediction
+
 log = logging.getLogger(__name__)
 
 
 async def run_turn(
-    bot: Bot, session: AsyncSession, services: Services, incoming: Incoming
+    bot: Bot,
+    session: AsyncSession,
+    services: Services,
+    incoming: Incoming,
+    prediction: Prediction | None = None,
 ) -> Outcome:
     """One customer turn: engine -> commit -> deliver -> after-turn hooks (hand-off)."""
-    outcome = await services.engine.handle(session, incoming)
+    outcome = await services.engine.handle(session, incoming, prediction=prediction)
     await session.commit()
     await deliver(bot, session, [r.message_id for r in outcome.replies if r.message_id])
     for hook in services.after_turn:
@@ -37,10 +45,14 @@ def create_router() -> Router:
 
     @router.message()
     async def on_message(
-        message: Message, bot: Bot, session: AsyncSession, services: Services
+        message: Message,
+        bot: Bot,
+        session: AsyncSession,
+        services: Services,
+        prediction: Prediction | None = None,
     ) -> None:
         # Commands (/start, /help) are ordinary turns: the engine greets in the right language.
-        await run_turn(bot, session, services, incoming_from_message(message))
+        await run_turn(bot, session, services, incoming_from_message(message), prediction)
 
     @router.edited_message()
     async def on_edit(

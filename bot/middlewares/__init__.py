@@ -13,10 +13,27 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import ProcessedUpdate
+from bot.dialogs.engine import ConversationEngine
+from bot.handlers.convert import incoming_from_message
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class ClassifyMiddleware(BaseMiddleware):
+    """Classifies a customer's message before any database transaction is opened, so the
+    (CPU-bound) model never runs while a write lock is held."""
+
+    def __init__(self, engine: ConversationEngine) -> None:
+        self.engine = engine
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        message = event.message
+        if message is not None and message.chat.type == "private" and message.from_user:
+            data["prediction"] = await self.engine.classify(incoming_from_message(message))
+        return await handler(event, data)
 
 
 class DbSessionMiddleware(BaseMiddleware):
