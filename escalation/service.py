@@ -58,23 +58,13 @@ async def open_ticket(
         )
         session.add(ticket)
         await session.flush()
-        session.add(
-            TicketEvent(
-                ticket_id=ticket.id,
-                kind="created",
-                actor_id=actor_id,
-                payload={"reason": reason, "priority": priority},
-                created_at=now,
-            )
+        await add_event(
+            session, ticket, "created", actor_id=actor_id, now=now, reason=reason, priority=priority
         )
     elif priority == "high" and ticket.priority != "high":
         ticket.priority = "high"
         ticket.due_at = answer_due(now, settings, "high")
-        session.add(
-            TicketEvent(
-                ticket_id=ticket.id, kind="priority", payload={"priority": "high", "reason": reason}
-            )
-        )
+        await add_event(session, ticket, "priority", now=now, priority="high", reason=reason)
     conversation.status = "operator"
     return ticket, created
 

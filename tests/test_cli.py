@@ -25,35 +25,54 @@ def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None
 
 
 @pytest.mark.parametrize("argv", [["actions"]])
-def test_later_commands_say_so_with_exit_code_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_later_commands_say_so_with_exit_code_2(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(argv) == 2
     assert "not yet available" in capsys.readouterr().err
 
 
 def test_parser_accepts_the_contract_flags() -> None:
     parser = build_parser()
-    args = parser.parse_args(["simulate", "--input", "a.jsonl", "--output", "b.jsonl", "--kb", "k.yaml"])
+    args = parser.parse_args(
+        ["simulate", "--input", "a.jsonl", "--output", "b.jsonl", "--kb", "k.yaml"]
+    )
     assert args.kb == "k.yaml"
-    args = parser.parse_args(["report", "--from", "2026-01-01", "--to", "2026-02-01", "--format", "csv"])
+    args = parser.parse_args(
+        ["report", "--from", "2026-01-01", "--to", "2026-02-01", "--format", "csv"]
+    )
     assert args.format == "csv"
-    args = parser.parse_args(["bench", "--customers", "5", "--duration", "3", "--mode", "webhook", "--json"])
+    args = parser.parse_args(
+        ["bench", "--customers", "5", "--duration", "3", "--mode", "webhook", "--json"]
+    )
     assert args.customers == 5
     args = parser.parse_args(["run", "--webhook"])
     assert args.webhook
 
 
-def _cli(*argv: str, cwd: Path, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _cli(
+    *argv: str, cwd: Path, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL")}
     env.update({"HF_HUB_OFFLINE": "1", **(env_extra or {})})
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "bot.cli", *argv],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
 def test_simulate_reports_a_bad_line_with_its_number(tmp_path: Path) -> None:
     dialogues = tmp_path / "d.jsonl"
-    dialogues.write_text('{"id": "a", "turns": ["hi"]}\n{"id": "b", "turns": "oops"}\n', encoding="utf-8")
-    proc = _cli("simulate", "--input", str(dialogues), "--output", str(tmp_path / "o.jsonl"), cwd=tmp_path)
+    dialogues.write_text(
+        '{"id": "a", "turns": ["hi"]}\n{"id": "b", "turns": "oops"}\n', encoding="utf-8"
+    )
+    proc = _cli(
+        "simulate", "--input", str(dialogues), "--output", str(tmp_path / "o.jsonl"), cwd=tmp_path
+    )
     assert proc.returncode == 1
     assert "d.jsonl:2" in proc.stderr and "turns" in proc.stderr
 
@@ -72,7 +91,9 @@ def test_simulate_runs_dialogues_through_the_engine(tmp_path: Path) -> None:
             ],
         },
     ]
-    dialogues.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    dialogues.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+    )
     out = tmp_path / "t.jsonl"
     proc = _cli("simulate", "--input", str(dialogues), "--output", str(out), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
@@ -90,11 +111,22 @@ def test_simulate_runs_dialogues_through_the_engine(tmp_path: Path) -> None:
 
 def test_report_json_has_the_contract_keys(tmp_path: Path) -> None:
     proc = _cli(
-        "report", "--format", "json", cwd=tmp_path, env_extra={"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'r.db'}"}
+        "report",
+        "--format",
+        "json",
+        cwd=tmp_path,
+        env_extra={"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'r.db'}"},
     )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
-    for key in ("conversations", "complaints_by_type", "escalations", "csat", "nps", "unanswered_questions"):
+    for key in (
+        "conversations",
+        "complaints_by_type",
+        "escalations",
+        "csat",
+        "nps",
+        "unanswered_questions",
+    ):
         assert key in report
 
 
@@ -111,6 +143,15 @@ def test_bench_drives_customers_through_the_real_bot(tmp_path: Path) -> None:
     proc = _cli("bench", "--customers", "3", "--duration", "3", "--json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    for key in ("updates_per_s", "p50_ms", "p95_ms", "p99_ms", "errors", "lost", "duplicated", "rss_mb"):
+    for key in (
+        "updates_per_s",
+        "p50_ms",
+        "p95_ms",
+        "p99_ms",
+        "errors",
+        "lost",
+        "duplicated",
+        "rss_mb",
+    ):
         assert key in result
     assert result["answered"] > 0 and result["lost"] == 0 and result["duplicated"] == 0

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
-import pytest
 
 from bot.sandbox.run import (
     OPERATORS,
@@ -15,22 +12,9 @@ from bot.sandbox.run import (
     stop_sandbox,
 )
 from bot.services import build_services
+from tests.browser import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed"),
-]
+pytestmark = BROWSER_MARKS
 
 
 async def test_customer_and_operator_in_the_sandbox_page(settings, classifier, db_url) -> None:

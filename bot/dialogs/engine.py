@@ -158,8 +158,8 @@ class ConversationEngine:
         self, session: AsyncSession, incoming: Incoming, *, prediction: Prediction | None = None
     ) -> Outcome:
         now = self.clock()
-        customer = await self._customer(session, incoming)
-        conversation = await self._conversation(session, customer, now)
+        customer = await self.customer_for(session, incoming)
+        conversation = await self.conversation_for(session, customer, now)
         outcome = Outcome(conversation_id=conversation.id, customer_id=customer.id)
 
         if incoming.edited:
@@ -420,7 +420,8 @@ class ConversationEngine:
                 reply.text = safe
                 ctx.event("guard_blocked", fragment=violations[0].fragment)
 
-    async def _customer(self, session: AsyncSession, incoming: Incoming) -> Customer:
+    async def customer_for(self, session: AsyncSession, incoming: Incoming) -> Customer:
+        """The customer who wrote ``incoming`` (created on first contact), profile refreshed."""
         customer = await session.scalar(
             select(Customer).where(
                 Customer.channel == incoming.channel,
@@ -442,9 +443,10 @@ class ConversationEngine:
         await session.flush()
         return customer
 
-    async def _conversation(
+    async def conversation_for(
         self, session: AsyncSession, customer: Customer, now: datetime
     ) -> Conversation:
+        """The customer's open conversation, or a new one."""
         conversation = await session.scalar(
             select(Conversation)
             .where(Conversation.customer_id == customer.id, Conversation.status != "closed")

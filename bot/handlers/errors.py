@@ -7,12 +7,11 @@ import logging
 from aiogram import Bot, Router
 from aiogram.enums import ChatType
 from aiogram.types import ErrorEvent, Message
-from sqlalchemy import select
 
-from bot.db.models import Conversation, Customer, ProcessedUpdate, utcnow
 from bot.db.models import Message as MessageRow
+from bot.db.models import ProcessedUpdate, utcnow
 from bot.dialogs.texts import SUPPORTED, Texts
-from bot.handlers.convert import attachments_of
+from bot.handlers.convert import incoming_from_message
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -26,41 +25,22 @@ def create_router() -> Router:
 
 async def keep_message(services: Services, bot: Bot, update_id: int, message: Message) -> None:
     """Store the customer's message that failed, so nothing is lost (a person will see it)."""
-    user = message.from_user
-    if user is None:
+    if message.from_user is None:
         return
+    incoming = incoming_from_message(message)
+    now = utcnow()
     async with services.sessionmaker() as session:
-        customer = await session.scalar(
-            select(Customer).where(
-                Customer.channel == "telegram", Customer.external_id == str(user.id)
-            )
-        )
-        if customer is None:
-            customer = Customer(
-                channel="telegram", external_id=str(user.id), chat_id=message.chat.id
-            )
-            customer.first_name, customer.username = user.first_name, user.username
-            session.add(customer)
-            await session.flush()
-        conversation = await session.scalar(
-            select(Conversation)
-            .where(Conversation.customer_id == customer.id, Conversation.status != "closed")
-            .order_by(Conversation.id.desc())
-            .limit(1)
-        )
-        if conversation is None:
-            conversation = Conversation(customer_id=customer.id, status="bot", state={})
-            session.add(conversation)
-            await session.flush()
+        customer = await services.engine.customer_for(session, incoming)
+        conversation = await services.engine.conversation_for(session, customer, now)
         session.add(
             MessageRow(
                 conversation_id=conversation.id,
                 direction="in",
-                text=message.text or message.caption,
-                attachments=[a.to_dict() for a in attachments_of(message)],
+                text=incoming.text,
+                attachments=[a.to_dict() for a in incoming.attachments],
                 tg_chat_id=message.chat.id,
                 tg_message_id=message.message_id,
-                delivered_at=utcnow(),
+                delivered_at=now,
                 delivery_error="not processed: error",
             )
         )
