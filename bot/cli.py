@@ -201,8 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("kb", help="knowledge base: import, export, list, search")
     kb_sub = p.add_subparsers(dest="kb_command", metavar="KB_COMMAND")
     kb_sub.required = True
-    for name in ("import", "export", "list", "search"):
-        kb_sub.add_parser(name, help=f"kb {name}").set_defaults(func=_not_yet(f"kb {name}"))
+    from knowledge.cli import add_subparsers as add_kb
+
+    add_kb(kb_sub)
 
     p = sub.add_parser("simulate", help="run dialogues through the conversation engine")
     p.add_argument("--input", required=True, help="DIALOGUES.jsonl")

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker, upgrade_database
 from bot.dialogs.engine import ConversationEngine, Flow
+from knowledge.service import KnowledgeService
 
 if TYPE_CHECKING:
     from bot.nlu import Classifier
@@ -33,24 +34,32 @@ class Services:
     after_turn: list[AfterTurn] = field(default_factory=list)
     background: list[asyncio.Task[Any]] = field(default_factory=list)
     desk: Any = None  # escalation.telegram.OperatorDesk when an operators' group is set
+    knowledge: KnowledgeService | None = None
 
     async def close(self) -> None:
+        if self.knowledge is not None:
+            await self.knowledge.flush()
         await self.db.dispose()
 
 
-def default_flows(settings: Settings) -> list[Flow]:
+def default_flows(settings: Settings, knowledge: KnowledgeService | None = None) -> list[Flow]:
     """The conversation flows, most specific first."""
     from bot.dialogs.complaint import ComplaintFlow
     from bot.dialogs.handoff import HandoffFlow
     from bot.dialogs.orders import OrderStatusFlow
     from escalation.survey import SurveyFlow
 
-    return [
+    flows: list[Flow] = [
         SurveyFlow(),
         ComplaintFlow(rules_file=settings.rules_file),
         HandoffFlow(),
         OrderStatusFlow(),
     ]
+    if knowledge is not None:
+        from knowledge.flow import FaqFlow
+
+        flows.append(FaqFlow(knowledge))
+    return flows
 
 
 def load_default_classifier(settings: Settings) -> Classifier:
@@ -71,13 +80,17 @@ async def build_services(
         await upgrade_database(db)
     if classifier is None:
         classifier = load_default_classifier(settings)
-    engine = ConversationEngine(classifier, settings, flows=default_flows(settings), seed=seed)
+    sessionmaker = create_sessionmaker(db)
+    knowledge = KnowledgeService(settings, sessionmaker=sessionmaker)
+    flows = default_flows(settings, knowledge)
+    engine = ConversationEngine(classifier, settings, flows=flows, seed=seed)
     services = Services(
         settings=settings,
         db=db,
-        sessionmaker=create_sessionmaker(db),
+        sessionmaker=sessionmaker,
         classifier=classifier,
         engine=engine,
+        knowledge=knowledge,
     )
     if settings.operators_chat_id is not None:
         from escalation.telegram import OperatorDesk

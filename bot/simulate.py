@@ -86,9 +86,10 @@ async def simulate(
         services = await build_services(settings, seed=0)
         try:
             if kb_path is not None:
-                from bot.cli_support import import_kb_into
+                from knowledge.service import get_knowledge
 
-                await import_kb_into(services, kb_path)
+                async with services.sessionmaker() as session:
+                    await get_knowledge(services).import_file(session, kb_path)
             with output_path.open("w", encoding="utf-8") as out:
                 for dialogue in dialogues:
                     result = await run_dialogue(services, dialogue)

@@ -267,3 +267,6 @@ class ProcessedUpdate(Base):
     processed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, server_default=func.now()
     )
+
+
+import knowledge.models  # noqa: E402,F401  (the knowledge tables, for Alembic's metadata)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.config import Settings
-from bot.handlers import admin, customer, errors, operators
+from bot.handlers import admin, admin_kb, customer, errors, operators
 
 
 def create_root_router(settings: Settings) -> Router:
     root = Router(name="root")
     root.include_router(errors.create_router())
     root.include_router(admin.create_router(settings))
+    root.include_router(admin_kb.create_router(settings))
     if settings.operators_chat_id is not None:
         root.include_router(operators.create_router(settings))
     root.include_router(customer.create_router())

@@ -42,6 +42,7 @@ OPERATOR_HELP = (
     "/reopen: reopen a resolved ticket\n"
     "/canned: list stored replies; /canned NAME sends one\n"
     "/canned_add NAME text: store a reply; /canned_del NAME\n"
+    "/kb_save [ID]: as a reply to your answer, save it to the FAQ for the customer's question\n"
     "Anywhere: /queue (waiting tickets), /help"
 )
 _CALLBACK = re.compile(r"^tk:(take|resolve|reopen):(\d{1,12})$")
@@ -308,6 +309,8 @@ async def ticket_command(
         await canned(message, bot, session, services, ticket, args)
     elif name == "queue":
         await message.reply(await queue_text(session))
+    elif name == "kb_save":
+        await save_reply_as_entry(message, session, services, ticket, args)
     elif name == "help":
         await message.reply(OPERATOR_HELP)
     elif name in ("canned_add", "canned_del"):
@@ -384,6 +387,59 @@ async def tell_customer_resolved(
     await deliver(bot, session, [r.id for r in rows])
     if customer.blocked_bot:
         await desk_of(services).customer_blocked(bot, session, ticket)
+
+
+async def save_reply_as_entry(
+    message: Message, session: AsyncSession, services: Services, ticket: Ticket, args: str
+) -> None:
+    """An operator's answer becomes a knowledge entry for the customer's question."""
+    from knowledge.service import KnowledgeError, get_knowledge
+
+    source = message.reply_to_message
+    answer = (source.text or source.caption) if source is not None else None
+    if source is None or not answer or (source.from_user and source.from_user.is_bot):
+        await message.reply("Reply with /kb_save to your own answer that should go to the FAQ.")
+        return
+    conversation = await session.get(Conversation, ticket.conversation_id)
+    lang = (conversation.language if conversation else None) or services.settings.default_language
+    user = message.from_user
+    actor = f"op:{user.id}" if user else "operator"
+    knowledge = get_knowledge(services)
+    entry_id = args.split()[0] if args else None
+    try:
+        entry = await knowledge.save_operator_reply(
+            session,
+            question=None,
+            answer=answer,
+            lang=lang,
+            actor=actor,
+            conversation_id=ticket.conversation_id,
+            entry_id=entry_id,
+        )
+    except KnowledgeError:
+        last = await session.scalar(
+            select(MessageRow)
+            .where(
+                MessageRow.conversation_id == ticket.conversation_id,
+                MessageRow.direction == "in",
+                MessageRow.text.is_not(None),
+            )
+            .order_by(MessageRow.id.desc())
+            .limit(1)
+        )
+        if last is None or not last.text:
+            await message.reply("There is no customer question in this ticket to attach it to.")
+            return
+        entry = await knowledge.save_operator_reply(
+            session,
+            question=last.text,
+            answer=answer,
+            lang=lang,
+            actor=actor,
+            conversation_id=ticket.conversation_id,
+            entry_id=entry_id,
+        )
+    await message.reply(f"Saved to the FAQ as '{entry.id}'. Admins can edit it with /kb_edit.")
 
 
 async def transfer(

@@ -1,0 +1,332 @@
+"""Knowledge-base benchmark: answer quality on the demo eval set, speed with 5,000 entries.
+
+    python benchmarks/kb_bench.py                 # everything
+    python benchmarks/kb_bench.py --only quality  # eval set only
+    python benchmarks/kb_bench.py --only speed --entries 5000 --json
+
+Quality (knowledge/demo/eval_questions.jsonl against knowledge/demo/shop.yaml):
+- ``top1_answered``: answerable questions answered with the expected entry (a decline
+  counts as wrong); ``declined_unanswerable``: unanswerable questions declined;
+  ``rank1``: the expected entry ranked first, ignoring the threshold.
+- the same two figures with the threshold chosen by 5-fold cross-validation (on 4/5 of the
+  questions: the lowest center that declines >= 85% of the unanswerable ones; measured on
+  the other 1/5), i.e. held-out style.
+
+Speed (synthetic entries, so the figures do not depend on the demo's size):
+- search p50/p95 with N entries, with and without encoding the question;
+- re-index after one edit (the edited entry is really encoded);
+- import of N entries into SQLite (the database part) and the encoding throughput, from
+  which the first-import time of N entries is extrapolated (the disk cache makes every
+  later start a file read: measured too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # see docs/knowledge.md, "Speed"
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from knowledge import index as index_mod  # noqa: E402
+from knowledge.formats import Entry, load_file  # noqa: E402
+from knowledge.index import (  # noqa: E402
+    KnowledgeIndex,
+    encoder_parts,
+    load_encoder,
+    resolve_spec,
+)
+
+DEMO = ROOT / "knowledge" / "demo"
+
+
+# --------------------------------------------------------------------------- quality
+def _metrics(
+    top: list[str | None], raw: np.ndarray, expected: list[str | None], center: float
+) -> dict[str, float]:
+    conf = 1 / (1 + np.exp(-(raw - center) / index_mod.CONF_SCALE))
+    answerable = [i for i, e in enumerate(expected) if e is not None]
+    unanswerable = [i for i, e in enumerate(expected) if e is None]
+    ok = [top[i] == expected[i] and conf[i] >= 0.5 for i in answerable]
+    declined = [conf[i] < 0.5 for i in unanswerable]
+    return {
+        "top1_answered": float(np.mean(ok)) if ok else 0.0,
+        "declined_unanswerable": float(np.mean(declined)) if declined else 0.0,
+        "rank1": float(np.mean([top[i] == expected[i] for i in answerable])) if answerable else 0.0,
+    }
+
+
+def _best_center(top: list, raw: np.ndarray, expected: list, rows: list[int]) -> float:
+    """The lowest center that still declines >= DECLINE_TARGET of the unanswerable questions
+    (so the most answerable ones get answered); the target is the issue's."""
+    sub_top = [top[i] for i in rows]
+    sub_raw = raw[rows]
+    sub_exp = [expected[i] for i in rows]
+    for center in np.unique(np.round(sub_raw, 2)):
+        m = _metrics(sub_top, sub_raw, sub_exp, float(center))
+        if m["declined_unanswerable"] >= DECLINE_TARGET:
+            return float(center)
+    return float(sub_raw.max())
+
+
+DECLINE_TARGET = 0.85
+
+
+def quality(encoder_spec: str, folds: int = 5, seed: int = 0) -> dict[str, Any]:
+    entries = load_file(DEMO / "shop.yaml")
+    rows = [json.loads(line) for line in (DEMO / "eval_questions.jsonl").open(encoding="utf-8")]
+    encoder = load_encoder(resolve_spec(encoder_spec, len(entries)))
+    with tempfile.TemporaryDirectory() as tmp:
+        index = KnowledgeIndex(encoder, cache_dir=Path(tmp))
+        index.rebuild(entries)
+        texts = [r["text"] for r in rows]
+        vectors = np.asarray(encoder.encode(texts), np.float32)
+        top, raw, results = [], [], []
+        for text, vec in zip(texts, vectors, strict=True):
+            scores, _ = index.score_all(text, vec)
+            best = int(np.argmax(scores))
+            top.append(index.entries[best].id)
+            raw.append(float(scores[best]))
+            results.append(index.search(text, 5, vector=vec))
+    raw_arr = np.asarray(raw)
+    expected = [r.get("expected") for r in rows]
+    shipped = _metrics(top, raw_arr, expected, index.center)
+    # held-out threshold: choose the center on k-1 folds, measure on the last one
+    rng = random.Random(seed)
+    order = list(range(len(rows)))
+    rng.shuffle(order)
+    cv_top1, cv_declined, centers = [], [], []
+    for k in range(folds):
+        test = order[k::folds]
+        train = [i for i in order if i not in set(test)]
+        center = _best_center(top, raw_arr, expected, train)
+        centers.append(center)
+        m = _metrics([top[i] for i in test], raw_arr[test], [expected[i] for i in test], center)
+        n_ans = sum(expected[i] is not None for i in test)
+        cv_top1.append((m["top1_answered"], n_ans))
+        cv_declined.append((m["declined_unanswerable"], len(test) - n_ans))
+    per_lang: dict[str, dict[str, float]] = {}
+    for lang in sorted({r.get("lang", "?") for r in rows}):
+        idx = [i for i, r in enumerate(rows) if r.get("lang") == lang]
+        per_lang[lang] = _metrics(
+            [top[i] for i in idx], raw_arr[idx], [expected[i] for i in idx], index.center
+        )
+    wrong = [
+        {"text": rows[i]["text"], "expected": expected[i], "got": results[i].answer_id}
+        for i in range(len(rows))
+        if results[i].answer_id != expected[i]
+    ]
+    return {
+        "encoder": encoder.name,
+        "questions": len(rows),
+        "answerable": sum(e is not None for e in expected),
+        "shipped_center": index.center,
+        **{f"shipped_{k}": round(v, 4) for k, v in shipped.items()},
+        "cv_top1_answered": round(_weighted(cv_top1), 4),
+        "cv_declined_unanswerable": round(_weighted(cv_declined), 4),
+        "cv_centers": [round(c, 2) for c in centers],
+        "center_chosen_on_all": round(
+            _best_center(top, raw_arr, expected, list(range(len(rows)))), 2
+        ),
+        "per_lang": {k: {m: round(v, 3) for m, v in d.items()} for k, d in per_lang.items()},
+        "mistakes": wrong,
+    }
+
+
+def _weighted(pairs: list[tuple[float, int]]) -> float:
+    total = sum(n for _, n in pairs)
+    return sum(v * n for v, n in pairs) / total if total else 0.0
+
+
+# --------------------------------------------------------------------------- speed
+WORDS = (
+    "доставка заказ возврат оплата карта курьер пункт выдачи скидка бонус гарантия размер "
+    "delivery order return payment card courier pickup discount bonus warranty size refund "
+    "dostawa zamówienie zwrot płatność karta kurier paczkomat rabat gwarancja rozmiar "
+    "телефон ноутбук куртка кроссовки платье подарок сертификат чек приложение пароль "
+    "phone laptop jacket sneakers dress gift voucher receipt app password account"
+).split()
+
+
+def synthetic_entries(n: int, seed: int = 1) -> list[Entry]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        topic = rng.sample(WORDS, 4)
+        questions = [
+            f"{' '.join(rng.sample(topic, 3))} {rng.choice(WORDS)} вопрос {i}?",
+            f"how does {' '.join(rng.sample(topic, 2))} work for {rng.choice(WORDS)} {i}?",
+            f"czy {' '.join(rng.sample(topic, 2))} {rng.choice(WORDS)} {i}?",
+            f"{rng.choice(WORDS)} {topic[0]} {i}",
+        ]
+        answers = {
+            "ru": f"Ответ {i}: {' '.join(rng.choices(WORDS, k=25))}.",
+            "en": f"Answer {i}: {' '.join(rng.choices(WORDS, k=25))}.",
+        }
+        out.append(Entry(f"entry_{i}", questions, answers, ["bench"]))
+    return out
+
+
+class HashEncoder:
+    """Deterministic pseudo-vectors with the real encoder's shape (no model time)."""
+
+    def __init__(self, real: Any) -> None:
+        self.name = real.name
+        self.dim = real.dim
+        self.inner = getattr(real, "inner", real)
+        self.parts = encoder_parts(real)
+
+    def encode(self, texts: Any) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), np.float32)
+        for i, text in enumerate(texts):
+            seed = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+            vec = np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
+            start = 0
+            for _, dim in self.parts:
+                block = vec[start : start + dim]
+                block /= np.linalg.norm(block)
+                start += dim
+            out[i] = vec
+        return out
+
+
+def _pct(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+def speed(encoder_spec: str, n: int, queries: int = 200) -> dict[str, Any]:
+    real = load_encoder(resolve_spec(encoder_spec, n))
+    fake = HashEncoder(real)
+    entries = synthetic_entries(n)
+    out: dict[str, Any] = {"encoder": real.name, "entries": n}
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(tmp) / "cache"
+        index = KnowledgeIndex(fake, cache_dir=cache)
+        t = time.perf_counter()
+        index.rebuild(entries)
+        out["index_build_s_without_encoding"] = round(time.perf_counter() - t, 3)
+
+        again = KnowledgeIndex(fake, cache_dir=cache)
+        t = time.perf_counter()
+        again.rebuild(entries)
+        out["restart_from_disk_cache_s"] = round(time.perf_counter() - t, 3)
+
+        # searches: questions that look like customer messages
+        rng = random.Random(7)
+        texts = [
+            f"{' '.join(rng.sample(WORDS, 4))} {rng.choice(['?', ' please', ' srochno'])} {k}"
+            for k in range(queries)
+        ]
+        index.encoder = real  # queries are really encoded
+        index.store.encoder = real
+        for text in texts[:5]:  # warm-up
+            index.search(text)
+        with_enc, without_enc = [], []
+        vectors = np.asarray(real.encode(texts), np.float32)
+        for text, vec in zip(texts, vectors, strict=True):
+            t = time.perf_counter()
+            index.search(text, 5, vector=vec)
+            without_enc.append((time.perf_counter() - t) * 1000)
+        for k, text in enumerate(texts):
+            fresh = f"{text} #{k}"  # not in the encoder's LRU cache
+            t = time.perf_counter()
+            index.search(fresh, 5)
+            with_enc.append((time.perf_counter() - t) * 1000)
+        out["search_ms_p50"] = round(_pct(with_enc, 50), 2)
+        out["search_ms_p95"] = round(_pct(with_enc, 95), 2)
+        out["search_ms_p50_given_vector"] = round(_pct(without_enc, 50), 2)
+        out["search_ms_p95_given_vector"] = round(_pct(without_enc, 95), 2)
+
+        # re-index after one edit (the edited entry is encoded by the real encoder)
+        times = []
+        for k in range(5):
+            edited = entries[k * 7]
+            changed = Entry(
+                edited.id,
+                [*edited.questions, f"новый вариант вопроса {k} про {rng.choice(WORDS)}"],
+                {**edited.answers, "pl": f"Odpowiedź {k}: {' '.join(rng.choices(WORDS, k=12))}."},
+                edited.tags,
+            )
+            times.append(index.apply([changed]))
+        out["reindex_one_edit_s_median"] = round(statistics.median(times), 3)
+        out["reindex_one_edit_s_max"] = round(max(times), 3)
+
+    # encoding throughput -> first import of n entries
+    sample = [t for e in synthetic_entries(60, seed=3) for t in (*e.questions, *e.answers.values())]
+    t = time.perf_counter()
+    real_inner = getattr(real, "inner", real)
+    real_inner.encode(sample)
+    per_text = (time.perf_counter() - t) / len(sample)
+    texts_total = sum(len(e.questions) + len(e.answers) for e in entries)
+    out["encode_ms_per_text"] = round(per_text * 1000, 2)
+    out["first_import_encoding_s_estimate"] = round(per_text * texts_total, 1)
+    out["db_import_s"] = round(asyncio.run(_db_import(entries)), 2)
+    return out
+
+
+async def _db_import(entries: list[Entry]) -> float:
+    from bot.db import create_engine, create_sessionmaker, upgrade_database
+    from knowledge.repository import KnowledgeRepository
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp}/bench.db")
+        await upgrade_database(engine)
+        sessionmaker = create_sessionmaker(engine)
+        t = time.perf_counter()
+        async with sessionmaker() as session:
+            repo = KnowledgeRepository(session)
+            await repo.all_rows()
+            for i, entry in enumerate(entries):
+                await repo.upsert(entry, actor="bench", position=i)
+            await session.commit()
+        seconds = time.perf_counter() - t
+        await engine.dispose()
+    return seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--encoder", default=index_mod.encoder_spec_from_env())
+    parser.add_argument("--entries", type=int, default=5000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--only", choices=("quality", "speed"))
+    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    args = parser.parse_args()
+    report: dict[str, Any] = {}
+    if args.only in (None, "quality"):
+        report["quality"] = quality(args.encoder)
+    if args.only in (None, "speed"):
+        report["speed"] = speed(args.encoder, args.entries, args.queries)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    for section, values in report.items():
+        print(f"== {section}")
+        for key, value in values.items():
+            if key == "mistakes":
+                print(f"  mistakes ({len(value)}):")
+                for m in value:
+                    print(f"    {m['text'][:70]!r}: expected {m['expected']}, got {m['got']}")
+            else:
+                print(f"  {key}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,260 @@
+"""The FAQ flow: answers general questions from the knowledge base inside the engine.
+
+- intent ``faq``: search; a confident match is answered (``faq_answered``), in the
+  customer's language when the entry has it (else en, ru, any). Below the threshold the
+  bot does not guess: it asks to rephrase, offers the two closest topics as buttons
+  (``kb:<id>``) and a person (``topic:human``), records the question for the admins
+  (``/kb_gaps``) and emits ``faq_declined``.
+- intents ``out_of_scope`` and small talk with a real question in it: answered only when
+  the knowledge base is very sure; otherwise the next flow (or the engine) handles it.
+- after an answer, "it didn't help" (the ``deny`` intent, a small ru/en/pl lexicon or the
+  button) gives the next candidate, and after that a person (``faq_not_helpful``).
+
+The flow knows nothing about Telegram; its memory lives in ``ctx.state["faq"]``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from bot.dialogs.types import Button
+from knowledge.formats import Entry, guess_lang
+from knowledge.index import SearchResult
+
+if TYPE_CHECKING:
+    from bot.dialogs.engine import TurnContext
+    from knowledge.service import KnowledgeService
+
+log = logging.getLogger(__name__)
+
+LOCALES = Path(__file__).parent / "locales"
+HIGH_CONFIDENCE = 0.85  # for questions the classifier did not call "faq"
+NEXT_CANDIDATE_MIN = 0.05  # a "didn't help" follow-up offers the next candidate above this
+BUTTON_MIN = 0.02  # closest topics shown as buttons when declining
+FOLLOW_UP_TURNS = 2  # "didn't help" counts this many turns after an answer
+BUTTON_PREFIX = "kb:"
+NOT_HELPFUL_DATA = "faq:nothelp"
+MAX_BUTTON_TEXT = 60
+SOCIAL = {"greeting", "thanks", "goodbye", "praise", "affirm"}
+
+_NOT_HELPFUL = re.compile(
+    r"(не\s+помогл|не\s+помог|не\s+помогает|не\s+то\b|не\s+об\s+этом|не\s+про\s+то|"
+    r"не\s+подходит|не\s+ответил|бесполезн|"
+    r"did\s*n[o']?t\s+help|does\s*n[o']?t\s+help|not\s+help|no\s+help|not\s+what\s+i|"
+    r"that'?s\s+not\s+it|wrong\s+answer|useless|"
+    r"nie\s+pomog|nie\s+pomaga|to\s+nie\s+to|nie\s+o\s+to|nie\s+to\s+pytanie|bezu[zż]yteczn)",
+    re.IGNORECASE,
+)
+
+
+def is_not_helpful(text: str, intent: str | None) -> bool:
+    """A follow-up saying the last answer did not help."""
+    if _NOT_HELPFUL.search(text or ""):
+        return True
+    return intent == "deny" and len((text or "").split()) <= 6
+
+
+@cache
+def _catalogue(lang: str) -> dict[str, list[str]]:
+    path = LOCALES / f"{lang}.yaml"
+    if not path.is_file():
+        return {}
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {
+        str(k): [str(x).strip() for x in (v if isinstance(v, list) else [v])]
+        for k, v in raw.items()
+    }
+
+
+def text(key: str, lang: str, memory: dict[str, Any] | None = None) -> str:
+    """A knowledge text in ``lang`` (fallback English), rotating variants via ``memory``."""
+    options = _catalogue(lang).get(key) or _catalogue("en").get(key) or [key]
+    if memory is None or len(options) == 1:
+        return options[0]
+    slot = f"kb:{key}"
+    index = (int(memory.get(slot, -1)) + 1) % len(options)
+    memory[slot] = index
+    return options[index]
+
+
+def entry_title(entry: Entry, lang: str) -> str:
+    """A button caption: the entry's first question in ``lang``, else its first question."""
+    chosen = None
+    for question in entry.questions:
+        if guess_lang(question) == lang:
+            chosen = question
+            break
+    title = chosen or entry.title
+    return title if len(title) <= MAX_BUTTON_TEXT else title[: MAX_BUTTON_TEXT - 1] + "…"
+
+
+class FaqFlow:
+    name = "faq"
+
+    def __init__(self, knowledge: KnowledgeService, *, high_confidence: float = HIGH_CONFIDENCE):
+        self.knowledge = knowledge
+        self.high_confidence = high_confidence
+
+    async def handle(self, ctx: TurnContext) -> bool:
+        memory: dict[str, Any] = ctx.state.setdefault("faq", {})
+        data = ctx.incoming.callback_data
+        if data:
+            if data.startswith(BUTTON_PREFIX):
+                return await self._answer_button(ctx, memory, data[len(BUTTON_PREFIX) :])
+            if data == NOT_HELPFUL_DATA:
+                return await self._not_helpful(ctx, memory)
+            return False
+        message = (ctx.incoming.text or "").strip()
+        if not message or ctx.command is not None:
+            return False
+        intent = ctx.intent
+        if self._recent_answer(ctx, memory) and is_not_helpful(message, intent):
+            return await self._not_helpful(ctx, memory)
+        if intent == "faq":
+            return await self._question(ctx, memory, message, strict=False)
+        if intent == "out_of_scope" or (intent in SOCIAL and len(message.split()) >= 4):
+            return await self._question(ctx, memory, message, strict=True)
+        return False
+
+    # ------------------------------------------------------------------ steps
+    async def _question(
+        self, ctx: TurnContext, memory: dict[str, Any], message: str, *, strict: bool
+    ) -> bool:
+        result = await self.knowledge.search(ctx.session, message, top_k=5)
+        best = result.best
+        if best is not None and result.confident:
+            if strict and best.score < self.high_confidence:
+                return False
+            entry = await self._entry(ctx, best.entry_id)
+            if entry is not None:
+                memory.update(
+                    query=message[:500],
+                    candidates=[[c.entry_id, round(c.score, 4)] for c in result.candidates],
+                    shown=[entry.id],
+                )
+                self._say_answer(ctx, memory, entry, best.score, via="search")
+                return True
+        if strict:
+            return False
+        await self._decline(ctx, memory, message, result)
+        return True
+
+    async def _decline(
+        self, ctx: TurnContext, memory: dict[str, Any], message: str, result: SearchResult
+    ) -> None:
+        index = self.knowledge.loaded_index
+        offer: list[Entry] = []
+        if result.reason not in ("off_topic",) and index is not None:
+            for cand in result.candidates:
+                entry = index.by_id.get(cand.entry_id)
+                if entry is None or cand.score < BUTTON_MIN:
+                    continue
+                if len(BUTTON_PREFIX + entry.id) > 64:
+                    continue
+                offer.append(entry)
+                if len(offer) == 2:
+                    break
+        rows = [[Button(entry_title(e, ctx.lang), BUTTON_PREFIX + e.id)] for e in offer]
+        rows.append([Button(ctx.texts.plain("topic_human"), "topic:human")])
+        key = "faq_clarify" if offer else "faq_clarify_nothing"
+        ctx.say_text(text(key, ctx.lang, ctx.texts.memory), rows)
+        gap_id = None
+        if result.reason in (None, "low_confidence", "empty_kb"):
+            gap_id = await self.knowledge.record_unanswered(
+                ctx.session,
+                message,
+                lang=ctx.lang,
+                result=result,
+                conversation_id=ctx.conversation.id,
+                message_id=ctx.message.id,
+            )
+        memory.update(
+            query=message[:500],
+            candidates=[[c.entry_id, round(c.score, 4)] for c in result.candidates],
+            shown=[],
+            last=None,
+            gap_id=gap_id,
+        )
+        ctx.event(
+            "faq_declined",
+            candidates=[c.to_dict() for c in result.candidates[:3]],
+            reason=result.reason,
+        )
+
+    async def _answer_button(self, ctx: TurnContext, memory: dict[str, Any], entry_id: str) -> bool:
+        entry = await self._entry(ctx, entry_id)
+        if entry is None:
+            ctx.say("button_expired")
+            return True
+        score = None
+        for cand_id, cand_score in memory.get("candidates") or []:
+            if cand_id == entry_id:
+                score = float(cand_score)
+        shown = list(memory.get("shown") or [])
+        if entry.id not in shown:
+            shown.append(entry.id)
+        memory["shown"] = shown
+        if memory.get("gap_id"):
+            await self.knowledge.note_gap_choice(ctx.session, int(memory["gap_id"]), entry.id)
+            memory["gap_id"] = None
+        self._say_answer(ctx, memory, entry, score, via="button")
+        return True
+
+    async def _not_helpful(self, ctx: TurnContext, memory: dict[str, Any]) -> bool:
+        shown = set(memory.get("shown") or [])
+        ctx.event("faq_not_helpful", answer_id=memory.get("last"))
+        for cand_id, score in memory.get("candidates") or []:
+            if cand_id in shown or float(score) < NEXT_CANDIDATE_MIN:
+                continue
+            entry = await self._entry(ctx, cand_id)
+            if entry is None:
+                continue
+            memory["shown"] = [*shown, entry.id]
+            ctx.say_text(text("faq_next", ctx.lang, ctx.texts.memory))
+            self._say_answer(ctx, memory, entry, float(score), via="next_candidate")
+            return True
+        memory["last"] = None
+        ctx.say_text(text("faq_handoff", ctx.lang, ctx.texts.memory))
+        ctx.request_handoff("faq_not_helpful", question=memory.get("query"), tried=sorted(shown))
+        return True
+
+    # ------------------------------------------------------------------ helpers
+    def _say_answer(
+        self,
+        ctx: TurnContext,
+        memory: dict[str, Any],
+        entry: Entry,
+        score: float | None,
+        *,
+        via: str,
+    ) -> None:
+        lang, answer = entry.answer_for(ctx.lang)
+        button = Button(text("faq_not_helpful_button", ctx.lang), NOT_HELPFUL_DATA)
+        ctx.say_text(answer, [[button]])
+        memory["last"] = entry.id
+        memory["turn"] = int(ctx.state.get("turns", 0))
+        ctx.event(
+            "faq_answered",
+            answer_id=entry.id,
+            score=round(score, 4) if score is not None else None,
+            lang=lang,
+            via=via,
+        )
+
+    def _recent_answer(self, ctx: TurnContext, memory: dict[str, Any]) -> bool:
+        if not memory.get("last"):
+            return False
+        turns = int(ctx.state.get("turns", 0))
+        return turns - int(memory.get("turn", -100)) <= FOLLOW_UP_TURNS
+
+    async def _entry(self, ctx: TurnContext, entry_id: str) -> Entry | None:
+        index = self.knowledge.loaded_index
+        if index is not None and entry_id in index.by_id:
+            return index.by_id[entry_id]
+        return await self.knowledge.get(ctx.session, entry_id)

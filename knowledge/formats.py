@@ -1,0 +1,652 @@
+"""Knowledge-base files: parse and validate YAML / CSV / JSONL, and write them back.
+
+The formats are described in ``shared/spec/kb-format.md``. Parsing never stops at the
+first problem: it collects every error (naming the line and the entry) and raises one
+:class:`KbFormatError`, so a file is accepted or rejected as a whole.
+
+Round trip: ``parse(dump(entries, fmt), fmt) == entries`` for every format, and dumping
+the parsed result of a dump gives the same bytes again. CSV remembers each question's
+language (``Entry.question_langs``) so a CSV file comes back with the same ``lang`` column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+FORMATS = ("yaml", "csv", "jsonl")
+ENTRY_KEYS = ("id", "tags", "questions", "answers")
+REQUIRED_KEYS = ("id", "questions", "answers")
+CSV_HEADER = ("id", "lang", "question", "answer", "tags")
+ID_RE = re.compile(r"^[a-z0-9_-]+$")
+LANG_RE = re.compile(r"^[a-z]{2,3}$")
+MAX_ID = 128
+MAX_QUESTION = 1000
+MAX_ANSWER = 4000  # one Telegram message
+MAX_TAG = 64
+MAX_ERRORS = 50
+
+
+class KbFormatError(ValueError):
+    """A knowledge file is invalid; ``errors`` lists every problem found (line / entry)."""
+
+    def __init__(self, source: str, errors: Sequence[str]) -> None:
+        self.source = source
+        self.errors = list(errors)
+        shown = self.errors[:MAX_ERRORS]
+        more = len(self.errors) - len(shown)
+        lines = [
+            f"{source}: invalid knowledge file, nothing imported ({len(self.errors)} error(s)):"
+        ]
+        lines += [f"  - {e}" for e in shown]
+        if more:
+            lines.append(f"  ... and {more} more")
+        super().__init__("\n".join(lines))
+
+
+@dataclass
+class Entry:
+    """One answer the bot can give, with the questions it answers."""
+
+    id: str
+    questions: list[str]
+    answers: dict[str, str]
+    tags: list[str] = field(default_factory=list)
+    # Language of each question, known when it came from CSV (kept for an exact CSV
+    # round trip); not part of equality.
+    question_langs: list[str | None] | None = field(default=None, compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The canonical mapping (YAML / JSONL shape); ``tags`` only when there are any."""
+        out: dict[str, Any] = {"id": self.id}
+        if self.tags:
+            out["tags"] = list(self.tags)
+        out["questions"] = list(self.questions)
+        out["answers"] = dict(self.answers)
+        return out
+
+    def answer_for(self, lang: str | None, order: Sequence[str] = ("en", "ru")) -> tuple[str, str]:
+        """``(lang, text)`` in ``lang`` if the entry has it, else en, ru, then any."""
+        for candidate in (lang, *order):
+            if candidate and candidate in self.answers:
+                return candidate, self.answers[candidate]
+        first = next(iter(self.answers))
+        return first, self.answers[first]
+
+    @property
+    def title(self) -> str:
+        """A short human label: the first question."""
+        return self.questions[0] if self.questions else self.id
+
+    def langs_for_questions(self) -> list[str]:
+        """Each question's language (recorded from CSV, else detected)."""
+        langs = list(self.question_langs or [])
+        out = []
+        for i, q in enumerate(self.questions):
+            lang = langs[i] if i < len(langs) else None
+            out.append(lang or guess_lang(q, self.answers))
+        return out
+
+
+def guess_lang(text: str, answers: dict[str, str] | None = None) -> str:
+    """Language of a question with no recorded language (for the CSV ``lang`` column)."""
+    try:
+        from bot.nlu.lang import detect_lang
+    except ImportError:  # pragma: no cover - the detector ships with the bot
+        detect_lang = _script_lang
+    lang = detect_lang(text)
+    if lang in ("ru", "en", "pl"):
+        return lang
+    if answers:
+        return next(iter(answers))
+    return "en"
+
+
+def _script_lang(text: str) -> str:
+    return "ru" if re.search(r"[\u0400-\u04ff]", text) else "en"
+
+
+# --------------------------------------------------------------------------- validation
+class _Collector:
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.errors.append(f"{where}: {message}")
+
+
+def _where(index: int, line: int | None, entry_id: Any = None) -> str:
+    parts = [f"entry {index}"]
+    if isinstance(entry_id, str) and entry_id:
+        parts[0] += f" ({entry_id!r})"
+    if line is not None:
+        parts.insert(0, f"line {line}")
+    return ", ".join(parts)
+
+
+def _clean_str(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value.strip()
+    return None
+
+
+def validate_entry(
+    raw: Any,
+    index: int,
+    line: int | None,
+    errors: _Collector,
+    *,
+    key_lines: dict[str, int] | None = None,
+) -> Entry | None:
+    """Check one entry mapping (YAML / JSONL shape); return it cleaned, or None."""
+    if not isinstance(raw, dict):
+        errors.add(_where(index, line), "an entry must be a mapping with id, questions, answers")
+        return None
+    entry_id = raw.get("id")
+    where = _where(index, line, entry_id)
+    ok = True
+    for key in raw:
+        if key not in ENTRY_KEYS:
+            kl = (key_lines or {}).get(str(key))
+            errors.add(
+                _where(index, kl if kl is not None else line, entry_id),
+                f"unknown key {str(key)!r} (allowed: {', '.join(ENTRY_KEYS)})",
+            )
+            ok = False
+    for key in REQUIRED_KEYS:
+        if key not in raw or raw[key] in (None, "", [], {}):
+            errors.add(where, f"missing {key!r}")
+            ok = False
+    if not ok:
+        return None
+
+    clean_id = _clean_str(entry_id)
+    if clean_id is None:
+        errors.add(where, "'id' must be a string")
+        ok = False
+    elif not ID_RE.match(clean_id) or len(clean_id) > MAX_ID:
+        errors.add(
+            where,
+            f"bad id {entry_id!r}: use lowercase letters, digits, '_' and '-' only "
+            f"([a-z0-9_-]+, at most {MAX_ID} characters)",
+        )
+        ok = False
+
+    tags = _validate_tags(raw.get("tags"), where, errors)
+    if tags is None:
+        ok = False
+
+    questions: list[str] = []
+    raw_questions = raw["questions"]
+    if isinstance(raw_questions, str):
+        raw_questions = [raw_questions]
+    if not isinstance(raw_questions, list):
+        errors.add(where, "'questions' must be a list of strings")
+        ok = False
+    else:
+        for i, q in enumerate(raw_questions, start=1):
+            text = _clean_str(q)
+            if not text:
+                errors.add(where, f"question {i} is empty or not a string")
+                ok = False
+            elif len(text) > MAX_QUESTION:
+                errors.add(where, f"question {i} is longer than {MAX_QUESTION} characters")
+                ok = False
+            else:
+                questions.append(text)
+
+    answers: dict[str, str] = {}
+    raw_answers = raw["answers"]
+    if not isinstance(raw_answers, dict):
+        errors.add(
+            where, "'answers' must map a language code to the answer text (ru: ..., en: ...)"
+        )
+        ok = False
+    else:
+        for lang, text in raw_answers.items():
+            code = _clean_str(lang)
+            clean = _clean_str(text)
+            if code is None or not LANG_RE.match(code):
+                errors.add(where, f"bad language code {lang!r} in 'answers' (like ru, en, pl)")
+                ok = False
+            elif not clean:
+                errors.add(where, f"answer {code!r} is empty or not a string")
+                ok = False
+            elif len(clean) > MAX_ANSWER:
+                errors.add(where, f"answer {code!r} is longer than {MAX_ANSWER} characters")
+                ok = False
+            else:
+                answers[code] = clean
+    if not ok or clean_id is None or tags is None:
+        return None
+    return Entry(id=clean_id, questions=questions, answers=answers, tags=tags)
+
+
+def validate_one(entry: Entry, source: str | None = None) -> Entry:
+    """Validate one entry built in code (Telegram edits); raise :class:`KbFormatError`."""
+    errors = _Collector()
+    clean = validate_entry(entry.to_dict(), 1, None, errors)
+    if clean is None:
+        raise KbFormatError(source or entry.id or "entry", errors.errors)
+    return clean
+
+
+def _validate_tags(raw: Any, where: str, errors: _Collector) -> list[str] | None:
+    if raw is None or raw in ("", "~", "null"):
+        return []
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list):
+        errors.add(where, "'tags' must be a list of strings")
+        return None
+    tags: list[str] = []
+    for tag in raw:
+        text = _clean_str(tag)
+        if not text or ";" in text or "\n" in text or len(text) > MAX_TAG:
+            errors.add(where, f"bad tag {tag!r} (non-empty, no ';', at most {MAX_TAG} characters)")
+            return None
+        if text not in tags:
+            tags.append(text)
+    return tags
+
+
+def _check_duplicates(entries: list[tuple[Entry, int, int | None]], errors: _Collector) -> None:
+    first: dict[str, tuple[int, int | None]] = {}
+    for entry, index, line in entries:
+        if entry.id in first:
+            fi, fl = first[entry.id]
+            at = f"entry {fi}" + (f", line {fl}" if fl is not None else "")
+            errors.add(_where(index, line, entry.id), f"duplicate id {entry.id!r} (first at {at})")
+        else:
+            first[entry.id] = (index, line)
+
+
+# --------------------------------------------------------------------------- YAML
+def _node_value(node: yaml.Node, errors: _Collector) -> Any:
+    """Plain Python value of a node: every scalar is a string (no 'yes' -> True surprises)."""
+    if isinstance(node, yaml.ScalarNode):
+        return node.value
+    if isinstance(node, yaml.SequenceNode):
+        return [_node_value(n, errors) for n in node.value]
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for k, v in node.value:
+            key = _node_value(k, errors)
+            if not isinstance(key, str):
+                errors.add(f"line {k.start_mark.line + 1}", "a key must be a plain string")
+                continue
+            if key in out:
+                errors.add(f"line {k.start_mark.line + 1}", f"key {key!r} appears twice")
+            out[key] = _node_value(v, errors)
+        return out
+    return None
+
+
+def parse_yaml(text: str, source: str = "<yaml>") -> list[Entry]:
+    errors = _Collector()
+    try:
+        root = yaml.compose(text, Loader=yaml.BaseLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise KbFormatError(source, [f"{at}not valid YAML ({problem})"]) from exc
+    if root is None:
+        raise KbFormatError(source, ["the file is empty; expected 'entries:' with a list"])
+    if isinstance(root, yaml.MappingNode):
+        top: dict[str, yaml.Node] = {}
+        for k, v in root.value:
+            key = k.value if isinstance(k, yaml.ScalarNode) else None
+            if key != "entries":
+                errors.add(
+                    f"line {k.start_mark.line + 1}",
+                    f"unknown top-level key {key!r} (expected 'entries')",
+                )
+            else:
+                top[key] = v
+        seq = top.get("entries")
+        if seq is None:
+            errors.add("line 1", "missing top-level 'entries:' list")
+            raise KbFormatError(source, errors.errors)
+    elif isinstance(root, yaml.SequenceNode):
+        seq = root  # a bare list of entries is accepted too
+    else:
+        raise KbFormatError(source, ["expected 'entries:' with a list of entries"])
+    if not isinstance(seq, yaml.SequenceNode):
+        raise KbFormatError(
+            source, [f"line {seq.start_mark.line + 1}: 'entries' must be a list of entries"]
+        )
+    parsed: list[tuple[Entry, int, int | None]] = []
+    for index, node in enumerate(seq.value, start=1):
+        line = node.start_mark.line + 1
+        raw = _node_value(node, errors)
+        key_lines = (
+            {
+                k.value: k.start_mark.line + 1
+                for k, _ in node.value
+                if isinstance(k, yaml.ScalarNode)
+            }
+            if isinstance(node, yaml.MappingNode)
+            else None
+        )
+        entry = validate_entry(raw, index, line, errors, key_lines=key_lines)
+        if entry is not None:
+            parsed.append((entry, index, line))
+    _check_duplicates(parsed, errors)
+    if errors.errors:
+        raise KbFormatError(source, errors.errors)
+    if not parsed:
+        raise KbFormatError(source, ["no entries in the file"])
+    return [e for e, _, _ in parsed]
+
+
+class _Dumper(yaml.SafeDumper):
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:  # noqa: D102
+        super().increase_indent(flow, False)
+
+
+def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
+class _FlowList(list):  # type: ignore[type-arg]
+    pass
+
+
+_Dumper.add_representer(
+    _FlowList,
+    lambda d, data: d.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True),
+)
+
+
+def dump_yaml(entries: Iterable[Entry]) -> str:
+    docs = []
+    for entry in entries:
+        item = entry.to_dict()
+        if "tags" in item:
+            item["tags"] = _FlowList(item["tags"])
+        docs.append(item)
+    body = yaml.dump(
+        {"entries": docs},
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=1_000_000,
+        indent=2,
+    )
+    return body
+
+
+# --------------------------------------------------------------------------- JSONL
+def parse_jsonl(text: str, source: str = "<jsonl>") -> list[Entry]:
+    errors = _Collector()
+    parsed: list[tuple[Entry, int, int | None]] = []
+    index = 0
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        index += 1
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            errors.add(f"line {lineno}", f"not valid JSON ({exc.msg})")
+            continue
+        if isinstance(raw, dict):
+            for key in ("questions", "answers", "tags"):
+                value = raw.get(key)
+                if key == "questions" and isinstance(value, list):
+                    if any(not isinstance(q, str) for q in value):
+                        errors.add(
+                            _where(index, lineno, raw.get("id")), "questions must be strings"
+                        )
+                        raw = None
+                        break
+        entry = validate_entry(raw, index, lineno, errors) if raw is not None else None
+        if entry is not None:
+            parsed.append((entry, index, lineno))
+    _check_duplicates(parsed, errors)
+    if errors.errors:
+        raise KbFormatError(source, errors.errors)
+    if not parsed:
+        raise KbFormatError(source, ["no entries in the file"])
+    return [e for e, _, _ in parsed]
+
+
+def dump_jsonl(entries: Iterable[Entry]) -> str:
+    return "".join(json.dumps(e.to_dict(), ensure_ascii=False) + "\n" for e in entries)
+
+
+# --------------------------------------------------------------------------- CSV
+def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
+    errors = _Collector()
+    text = text.removeprefix("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise KbFormatError(
+            source, ["the file is empty; expected the header id,lang,question,answer,tags"]
+        ) from None
+    except csv.Error as exc:
+        raise KbFormatError(source, [f"line 1: not valid CSV ({exc})"]) from exc
+    names = [h.strip().lower() for h in header]
+    unknown = [n for n in names if n not in CSV_HEADER]
+    missing = [n for n in CSV_HEADER[:4] if n not in names]
+    if unknown or missing or len(set(names)) != len(names):
+        problems = []
+        if unknown:
+            problems.append(f"unknown column(s) {', '.join(map(repr, unknown))}")
+        if missing:
+            problems.append(f"missing column(s) {', '.join(map(repr, missing))}")
+        if len(set(names)) != len(names):
+            problems.append("a column appears twice")
+        raise KbFormatError(
+            source, [f"line 1: bad header ({'; '.join(problems)}); expected {','.join(CSV_HEADER)}"]
+        )
+    col = {n: i for i, n in enumerate(names)}
+
+    # Group rows by id in order of first appearance.
+    groups: dict[str, dict[str, Any]] = {}
+    order: list[str] = []
+    last_line = reader.line_num
+    while True:
+        start = last_line + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.add(f"line {start}", f"not valid CSV ({exc})")
+            break
+        last_line = reader.line_num
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) != len(names):
+            errors.add(f"line {start}", f"expected {len(names)} columns, found {len(row)}")
+            continue
+        values = {n: row[i] for n, i in col.items()}
+        entry_id = values["id"].strip()
+        lang = values["lang"].strip()
+        question = values["question"].strip()
+        answer = values["answer"].strip()
+        tags_raw = values.get("tags", "").strip()
+        where = f"line {start}" + (f", entry {entry_id!r}" if entry_id else "")
+        bad = False
+        if not entry_id:
+            errors.add(where, "missing id")
+            bad = True
+        elif not ID_RE.match(entry_id) or len(entry_id) > MAX_ID:
+            errors.add(
+                where,
+                f"bad id {entry_id!r}: use lowercase letters, digits, '_' and '-' only "
+                f"([a-z0-9_-]+, at most {MAX_ID} characters)",
+            )
+            bad = True
+        if not LANG_RE.match(lang):
+            errors.add(where, f"bad language code {lang!r} (like ru, en, pl)")
+            bad = True
+        if not question and not answer:
+            errors.add(where, "a row needs a question or an answer")
+            bad = True
+        if len(question) > MAX_QUESTION:
+            errors.add(where, f"question longer than {MAX_QUESTION} characters")
+            bad = True
+        if len(answer) > MAX_ANSWER:
+            errors.add(where, f"answer longer than {MAX_ANSWER} characters")
+            bad = True
+        tags = [t.strip() for t in tags_raw.split(";") if t.strip()] if tags_raw else []
+        if any(len(t) > MAX_TAG for t in tags):
+            errors.add(where, f"a tag is longer than {MAX_TAG} characters")
+            bad = True
+        if bad:
+            continue
+        group = groups.get(entry_id)
+        if group is None:
+            group = {
+                "line": start,
+                "questions": [],
+                "langs": [],
+                "answers": {},
+                "tags": [],
+                "answer_lines": {},
+            }
+            groups[entry_id] = group
+            order.append(entry_id)
+        elif order[-1] != entry_id:
+            errors.add(
+                where,
+                f"duplicate id {entry_id!r} (its first rows start on line {group['line']}; "
+                "keep all rows of one entry together)",
+            )
+            continue
+        if question:
+            group["questions"].append(question)
+            group["langs"].append(lang)
+        if answer:
+            if lang in group["answers"] and group["answers"][lang] != answer:
+                errors.add(
+                    where,
+                    f"a second, different {lang!r} answer (the first is on line "
+                    f"{group['answer_lines'][lang]}); leave 'answer' empty on the other rows",
+                )
+            elif lang not in group["answers"]:
+                group["answers"][lang] = answer
+                group["answer_lines"][lang] = start
+        for t in tags:
+            if t not in group["tags"]:
+                group["tags"].append(t)
+
+    entries: list[Entry] = []
+    for entry_id in order:
+        group = groups[entry_id]
+        where = f"line {group['line']}, entry {entry_id!r}"
+        if not group["answers"]:
+            errors.add(where, "no answer in any language (fill 'answer' on one row per language)")
+            continue
+        if not group["questions"]:
+            errors.add(where, "no question (each row's 'question' is a question variant)")
+            continue
+        entries.append(
+            Entry(
+                id=entry_id,
+                questions=group["questions"],
+                answers=group["answers"],
+                tags=group["tags"],
+                question_langs=group["langs"],
+            )
+        )
+    if errors.errors:
+        raise KbFormatError(source, errors.errors)
+    if not entries:
+        raise KbFormatError(source, ["no entries in the file"])
+    return entries
+
+
+def dump_csv(entries: Iterable[Entry]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for entry in entries:
+        tags = ";".join(entry.tags)
+        langs = entry.langs_for_questions()
+        placed: set[str] = set()
+        for question, lang in zip(entry.questions, langs, strict=True):
+            answer = ""
+            if lang in entry.answers and lang not in placed:
+                answer = entry.answers[lang]
+                placed.add(lang)
+            writer.writerow([entry.id, lang, question, answer, tags])
+        for lang, answer in entry.answers.items():
+            if lang not in placed:  # an answer in a language with no question variant
+                writer.writerow([entry.id, lang, "", answer, tags])
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- files
+def detect_format(path: Path | str) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return "yaml"
+    if suffix == ".csv":
+        return "csv"
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    raise KbFormatError(
+        str(path), [f"unknown file type {suffix or '(none)'!r}: use .yaml, .yml, .csv or .jsonl"]
+    )
+
+
+def parse_text(text: str, fmt: str, source: str = "<input>") -> list[Entry]:
+    if fmt == "yaml":
+        return parse_yaml(text, source)
+    if fmt == "csv":
+        return parse_csv(text, source)
+    if fmt == "jsonl":
+        return parse_jsonl(text, source)
+    raise KbFormatError(source, [f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}"])
+
+
+def parse_bytes(data: bytes, fmt: str, source: str = "<input>") -> list[Entry]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise KbFormatError(source, [f"not UTF-8 text (byte {exc.start})"]) from exc
+    return parse_text(text, fmt, source)
+
+
+def load_file(path: Path | str) -> list[Entry]:
+    path = Path(path)
+    fmt = detect_format(path)
+    if not path.is_file():
+        raise KbFormatError(str(path), ["no such file"])
+    return parse_bytes(path.read_bytes(), fmt, str(path))
+
+
+def dump_text(entries: Iterable[Entry], fmt: str) -> str:
+    if fmt == "yaml":
+        return dump_yaml(entries)
+    if fmt == "csv":
+        return dump_csv(entries)
+    if fmt == "jsonl":
+        return dump_jsonl(entries)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def write_file(path: Path | str, entries: Iterable[Entry]) -> int:
+    path = Path(path)
+    items = list(entries)
+    path.write_text(dump_text(items, detect_format(path)), encoding="utf-8", newline="")
+    return len(items)

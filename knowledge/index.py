@@ -1,0 +1,788 @@
+"""The knowledge index: hybrid semantic + lexical retrieval with a confidence threshold.
+
+For every encoder part (``use``, ``e5``... the same sentence encoders as the classifier,
+see :mod:`bot.nlu.encoders`) an entry gets three semantic scores for a question:
+
+- a **ridge classifier** over the entries' question (and, with a lower weight, answer)
+  vectors: it learns which directions tell the entries apart, so a paraphrase that shares
+  the meaning but not the words of any stored question still lands on the right entry;
+  the closed form ``W = (XᵀX + λI)⁻¹ XᵀY`` is updated incrementally after each edit;
+- the best cosine with one of its questions (nearest neighbour);
+- the best cosine with one of its answers.
+
+A **BM25** score over character 3-grams and 5-letter word stems of the questions (and,
+at half weight, the answers) adds the lexical view: robust to Russian and Polish
+endings, typos and missing Polish diacritics, and exact on product words and names.
+
+The weighted sum is turned into a confidence in [0, 1]; below the threshold the bot does
+not answer from the knowledge base. Two signals lower the confidence: a specific order
+number in the question (that is the order-status flow's job, not a FAQ answer) and a
+question closer to generic off-topic chatter (``data/off_topic.txt``) than to any entry.
+
+Vectors are cached on disk (``kb-<encoder>-<content hash>.npz`` in the cache directory),
+so a restart with thousands of entries only reads a file; an edit re-encodes only the
+texts that changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import re
+import threading
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from knowledge.formats import Entry
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ENCODER = "auto"
+# "auto": the stronger use+e5 pair while the KB is small enough to encode quickly, the fast
+# use encoder for big ones (e5 costs ~30 ms per text: 5,000 entries would take ~15 min).
+AUTO_SMALL, AUTO_LARGE = "use+e5", "use"
+AUTO_LIMIT = 1000  # entries
+ENV_ENCODER = "SUPPORTBOT_KB_ENCODER"
+ENV_CACHE_DIR = "SUPPORTBOT_CACHE_DIR"
+ENV_THRESHOLD = "SUPPORTBOT_KB_THRESHOLD"
+OFF_TOPIC_FILE = Path(__file__).parent / "data" / "off_topic.txt"
+
+# Scoring constants, chosen by cross-validation on knowledge/demo/eval_questions.jsonl
+# (see benchmarks/kb_bench.py and docs/knowledge.md). Weights are divided by the spread
+# of each score so the parts contribute comparably.
+ANSWER_ROW_WEIGHT = 0.5  # answers as extra training rows of the ridge classifier
+REF_ROWS = 345.0  # weighted rows in the demo KB; lambda scales with the KB's size
+
+
+@dataclass(frozen=True)
+class PartParams:
+    lam: float  # ridge regularisation (at REF_ROWS rows)
+    w_ridge: float
+    w_max: float
+    w_answer: float
+
+
+PART_PARAMS: dict[str, PartParams] = {
+    "use": PartParams(lam=3.0, w_ridge=1 / 0.0516, w_max=0.5 / 0.1147, w_answer=0.5 / 0.0923),
+    "e5": PartParams(lam=0.3, w_ridge=1 / 0.0696, w_max=0.5 / 0.0279, w_answer=0.0),
+}
+DEFAULT_PART = PartParams(lam=1.0, w_ridge=1 / 0.06, w_max=0.5 / 0.1, w_answer=0.0)
+LEX_WEIGHT = 0.25 / 0.0682
+LEX_ANSWER_WEIGHT = 0.5
+ORDER_REF_PENALTY = 1000.0  # a specific order's status is never a FAQ answer
+OFF_TOPIC_WEIGHT = 20.0
+# Confidence = sigmoid((score - center) / CONF_SCALE); ``center`` per encoder spec.
+CONF_SCALE = 1.5
+CENTERS: dict[str, float] = {"use+e5": 24.8, "use": 6.5}
+DEFAULT_THRESHOLD = 0.5
+
+
+class Encoder(Protocol):
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class Candidate:
+    entry_id: str
+    score: float  # confidence in [0, 1]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"answer_id": self.entry_id, "score": round(self.score, 4)}
+
+
+@dataclass
+class SearchResult:
+    text: str
+    candidates: list[Candidate]
+    threshold: float
+    reason: str | None = None  # why not answered: empty_kb | low_confidence | order_ref | off_topic
+    raw: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def confident(self) -> bool:
+        return self.best is not None and self.best.score >= self.threshold
+
+    @property
+    def answer_id(self) -> str | None:
+        return self.best.entry_id if self.confident and self.best else None
+
+    def to_dict(self) -> dict[str, Any]:
+        best = self.best
+        return {
+            "answer_id": self.answer_id,
+            "score": round(best.score, 4) if best else 0.0,
+            "candidates": [c.to_dict() for c in self.candidates],
+        }
+
+
+# --------------------------------------------------------------------------- lexical
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# ё -> е and Latin diacritics folded (customers often type Polish without them).
+_FOLD = str.maketrans(
+    {
+        "ё": "е", "ą": "a", "ć": "c", "ę": "e", "ł": "l", "ń": "n", "ó": "o", "ś": "s",
+        "ź": "z", "ż": "z", "á": "a", "à": "a", "â": "a", "ä": "a", "é": "e", "è": "e",
+        "ê": "e", "ë": "e", "í": "i", "î": "i", "ï": "i", "ô": "o", "ö": "o", "ú": "u",
+        "ù": "u", "û": "u", "ü": "u", "ç": "c", "ñ": "n", "ß": "ss",
+    }
+)  # fmt: skip
+_STEM = 5
+
+
+def normalize(text: str) -> str:
+    """Lower-case, ``ё``->``е``, Latin diacritics folded (``zamówienie`` == ``zamowienie``)."""
+    return unicodedata.normalize("NFC", text).lower().translate(_FOLD)
+
+
+def lex_terms(text: str) -> Counter[str]:
+    """Character 3-grams inside word boundaries plus 5-letter word stems."""
+    terms: Counter[str] = Counter()
+    for word in _WORD.findall(normalize(text)):
+        padded = f" {word} "
+        terms.update([padded[i : i + 3] for i in range(len(padded) - 2)])
+        terms["w:" + word[:_STEM]] += 1
+    return terms
+
+
+class Vocabulary:
+    """Term -> id; ids are stable (terms are never removed, so edits stay cheap)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+
+    def encode(self, terms: Counter[str], *, grow: bool) -> tuple[np.ndarray, np.ndarray]:
+        ids, counts = [], []
+        for term, count in terms.items():
+            tid = self.ids.get(term)
+            if tid is None:
+                if not grow:
+                    continue
+                tid = self.ids[term] = len(self.ids)
+            ids.append(tid)
+            counts.append(count)
+        return np.asarray(ids, np.int64), np.asarray(counts, np.float32)
+
+
+@dataclass
+class Bm25Field:
+    """BM25 over one field (one document per entry) as a sparse entries x terms matrix."""
+
+    matrix: Any  # scipy.sparse.csc_matrix (entries x terms) of per-term BM25 weights
+    idf: np.ndarray
+
+    K1 = 1.2
+    B = 0.75
+
+    @classmethod
+    def build(cls, docs: Sequence[tuple[np.ndarray, np.ndarray]], n_terms: int) -> Bm25Field:
+        import scipy.sparse as sp
+
+        n = len(docs)
+        lengths = np.asarray([float(c.sum()) for _, c in docs], np.float32)
+        indices = np.concatenate([t for t, _ in docs]) if docs else np.zeros(0, np.int64)
+        counts = np.concatenate([c for _, c in docs]) if docs else np.zeros(0, np.float32)
+        rows = np.repeat(np.arange(n), [len(t) for t, _ in docs])
+        df = np.bincount(indices, minlength=n_terms).astype(np.float32)
+        idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        idf[df == 0] = 0.0
+        avg = float(lengths.mean()) if n else 1.0
+        norm = cls.K1 * (1 - cls.B + cls.B * lengths / max(avg, 1e-6))
+        weights = idf[indices] * counts * (cls.K1 + 1) / (counts + norm[rows])
+        matrix = sp.csc_matrix((weights, (rows, indices)), shape=(n, n_terms), dtype=np.float32)
+        return cls(matrix=matrix, idf=idf)
+
+    def score(self, ids: np.ndarray) -> np.ndarray:
+        """Scores in [0, ~1]: the sum over matched query terms / the query's best possible."""
+        n = self.matrix.shape[0]
+        ids = ids[ids < self.matrix.shape[1]]
+        if len(ids) == 0 or n == 0:
+            return np.zeros(n, np.float32)
+        upper = float(self.idf[ids].sum()) * (self.K1 + 1)
+        if upper <= 0:
+            return np.zeros(n, np.float32)
+        m = self.matrix  # CSC: each query term's column is a contiguous slice
+        starts, ends = m.indptr[ids], m.indptr[ids + 1]
+        if not (ends - starts).any():
+            return np.zeros(n, np.float32)
+        rows = np.concatenate([m.indices[a:b] for a, b in zip(starts, ends, strict=True)])
+        data = np.concatenate([m.data[a:b] for a, b in zip(starts, ends, strict=True)])
+        scores = np.bincount(rows, weights=data, minlength=n)
+        return (scores / upper).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- encoders
+def encoder_spec_from_env(default: str | None = None) -> str:
+    return os.environ.get(ENV_ENCODER) or default or DEFAULT_ENCODER
+
+
+def resolve_spec(spec: str, entries: int) -> str:
+    """The concrete encoder spec for a KB of ``entries`` entries (``auto`` -> by size)."""
+    if spec.strip().lower() != "auto":
+        return spec
+    return AUTO_SMALL if entries <= AUTO_LIMIT else AUTO_LARGE
+
+
+def load_encoder(spec: str) -> Encoder:
+    """The process-wide encoder for ``spec`` (shared with the classifier's cache)."""
+    from bot.nlu.encoders import get_encoder
+
+    return get_encoder(spec)
+
+
+def encoder_parts(encoder: Encoder) -> list[tuple[str, int]]:
+    """``[(part name, dim), ...]`` of an encoder (a combined encoder has several)."""
+    inner = getattr(encoder, "inner", encoder)
+    parts = getattr(inner, "parts", None)
+    if parts:
+        return [(str(p.name), int(p.dim)) for p in parts]
+    return [(str(encoder.name), int(encoder.dim))]
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-zA-Z0-9_.+-]+", "_", name)[:80] or "encoder"
+
+
+def _text_key(text: str) -> bytes:
+    return hashlib.sha1(text.encode("utf-8")).digest()
+
+
+def default_cache_dir(database_url: str | None = None) -> Path:
+    """``SUPPORTBOT_CACHE_DIR``, else ``.supportbot-cache`` next to a SQLite DB, else ~/.cache."""
+    env = os.environ.get(ENV_CACHE_DIR)
+    if env:
+        return Path(env)
+    if database_url and database_url.startswith("sqlite") and ":///" in database_url:
+        raw = database_url.split(":///", 1)[1].split("?", 1)[0]
+        if raw and raw != ":memory:":
+            return Path(raw).expanduser().resolve().parent / ".supportbot-cache"
+    return Path.home() / ".cache" / "supportbot"
+
+
+class VectorStore:
+    """Text -> vector, in memory, with a disk cache keyed by encoder and content hash."""
+
+    def __init__(self, encoder: Encoder, cache_dir: Path | None) -> None:
+        self.encoder = encoder
+        self.cache_dir = cache_dir
+        self.vectors: dict[bytes, np.ndarray] = {}
+        self._loaded_file: Path | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def prefix(self) -> str:
+        return f"kb-{_slug(self.encoder.name)}-"
+
+    def _files(self) -> list[Path]:
+        if self.cache_dir is None or not self.cache_dir.is_dir():
+            return []
+        files = list(self.cache_dir.glob(self.prefix + "*.npz"))
+        return sorted(files, key=lambda p: p.stat().st_mtime, reverse=True)
+
+    def load(self, content_hash: str) -> bool:
+        """Load the cache file for ``content_hash`` (or the newest one as a pool)."""
+        files = self._files()
+        exact = [f for f in files if f.stem.endswith(content_hash)]
+        for path in exact + [f for f in files if f not in exact][:1]:
+            try:
+                with np.load(path) as data:
+                    keys = data["keys"]
+                    vecs = data["vectors"].astype(np.float32)
+                if vecs.shape[1] != self.encoder.dim:
+                    continue
+                for k, v in zip(keys, vecs, strict=True):
+                    self.vectors.setdefault(bytes(k), v)
+                self._loaded_file = path
+                return path in exact
+            except (OSError, ValueError, KeyError) as exc:
+                log.warning("knowledge cache %s unreadable (%s), rebuilding", path, exc)
+        return False
+
+    def ensure(
+        self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
+    ) -> int:
+        """Encode the texts not in the store yet; returns how many were encoded."""
+        missing = list(dict.fromkeys(t for t in texts if _text_key(t) not in self.vectors))
+        if not missing:
+            return 0
+        batch = 128
+        done = 0
+        for start in range(0, len(missing), batch):
+            chunk = missing[start : start + batch]
+            vecs = np.asarray(self.encoder.encode(chunk), np.float32)
+            with self._lock:
+                for text, vec in zip(chunk, vecs, strict=True):
+                    self.vectors[_text_key(text)] = vec
+            done += len(chunk)
+            if progress is not None:
+                progress(done, len(missing))
+        return len(missing)
+
+    def get(self, text: str) -> np.ndarray:
+        return self.vectors[_text_key(text)]
+
+    def save(self, texts: Sequence[str], content_hash: str) -> Path | None:
+        """Write the vectors of ``texts`` (float16) and drop older cache files."""
+        if self.cache_dir is None:
+            return None
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            unique = list(dict.fromkeys(texts))
+            keys = np.asarray([_text_key(t) for t in unique], dtype="S20")
+            with self._lock:
+                vecs = (
+                    np.stack([self.vectors[_text_key(t)] for t in unique])
+                    if unique
+                    else (np.zeros((0, self.encoder.dim), np.float32))
+                )
+            path = self.cache_dir / f"{self.prefix}{content_hash}.npz"
+            tmp = path.with_name(path.name + f".{os.getpid()}.tmp.npz")
+            np.savez(tmp, keys=keys, vectors=vecs.astype(np.float16))
+            os.replace(tmp, path)
+            for old in self._files():
+                if old != path:
+                    with contextlib.suppress(OSError):
+                        old.unlink()
+            return path
+        except OSError as exc:
+            log.warning("could not write the knowledge cache in %s: %s", self.cache_dir, exc)
+            return None
+
+
+def content_hash(entries: Iterable[Entry]) -> str:
+    digest = hashlib.sha256()
+    for e in entries:
+        digest.update(e.id.encode())
+        for q in e.questions:
+            digest.update(b"\x00q" + q.encode())
+        for lang, a in e.answers.items():
+            digest.update(b"\x00a" + lang.encode() + b"\x01" + a.encode())
+        digest.update(b"\x02")
+    return digest.hexdigest()[:20]
+
+
+# --------------------------------------------------------------------------- the index
+@dataclass
+class _Part:
+    name: str
+    start: int
+    dim: int
+    params: PartParams
+    gram: np.ndarray  # weighted XᵀX (float64), updated incrementally on edits
+    inverse: np.ndarray | None = None  # (XᵀX + λI)⁻¹, float32
+    sums: np.ndarray | None = None  # (n_entries, dim): XᵀY, each entry's weighted row sum
+    mean_sum: np.ndarray | None = None  # (dim,): sums.mean(0), centres the ridge targets
+    questions: np.ndarray | None = None  # (n_questions, dim)
+    answers: np.ndarray | None = None  # (n_answers, dim)
+    off_topic: np.ndarray | None = None  # (n_off, dim)
+
+
+SHORTLIST = 64  # stage 2 (nearest question / answer) looks at the stage-1 best entries
+
+
+class KnowledgeIndex:
+    """All entries, searchable. ``rebuild`` once, then ``apply`` each change.
+
+    Search is two-stage so it stays fast with thousands of entries: stage 1 scores every
+    entry with the ridge classifier (``u = (XᵀX+λI)⁻¹ v``, then one matrix-vector product
+    with the entries' row sums) and BM25; stage 2 adds the nearest-question and
+    nearest-answer cosines for the ``SHORTLIST`` best entries only.
+    """
+
+    def __init__(
+        self,
+        encoder: Encoder,
+        *,
+        cache_dir: Path | None = None,
+        threshold: float | None = None,
+        off_topic: Sequence[str] | None = None,
+    ) -> None:
+        self.encoder = encoder
+        self.spec = str(encoder.name)
+        self.store = VectorStore(encoder, cache_dir)
+        env = os.environ.get(ENV_THRESHOLD)
+        self.threshold = (
+            float(threshold) if threshold is not None else float(env) if env else DEFAULT_THRESHOLD
+        )
+        self.center = CENTERS.get(self.spec, self._default_center())
+        self.entries: list[Entry] = []
+        self.by_id: dict[str, Entry] = {}
+        self.content_hash = ""
+        self.vocab = Vocabulary()
+        self._lex_docs: dict[str, tuple[tuple[np.ndarray, np.ndarray], ...]] = {}
+        # entry id -> (question vectors, answer vectors, weighted sum)
+        self._rows: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._lex_q: Bm25Field | None = None
+        self._lex_a: Bm25Field | None = None
+        self._q_starts: np.ndarray = np.zeros(0, np.int64)
+        self._q_counts: np.ndarray = np.zeros(0, np.int64)
+        self._a_starts: np.ndarray = np.zeros(0, np.int64)
+        self._a_counts: np.ndarray = np.zeros(0, np.int64)
+        self._parts: list[_Part] = []
+        self._off_texts = list(off_topic) if off_topic is not None else load_off_topic()
+        self._lock = threading.RLock()
+        self.built_at = 0.0
+        self._init_parts()
+
+    # ------------------------------------------------------------------ setup
+    def _default_center(self) -> float:
+        parts = encoder_parts(self.encoder)
+        return 12.0 * len(parts) if parts else 12.0
+
+    def _init_parts(self) -> None:
+        start = 0
+        self._parts = []
+        for name, dim in encoder_parts(self.encoder):
+            params = PART_PARAMS.get(name, DEFAULT_PART)
+            self._parts.append(
+                _Part(name=name, start=start, dim=dim, params=params, gram=np.zeros((dim, dim)))
+            )
+            start += dim
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @property
+    def dim(self) -> int:
+        return sum(p.dim for p in self._parts)
+
+    # ------------------------------------------------------------------ building
+    def rebuild(
+        self, entries: Sequence[Entry], progress: Callable[[int, int], None] | None = None
+    ) -> None:
+        """Index ``entries`` from scratch (vectors come from the disk cache when possible)."""
+        started = time.perf_counter()
+        entries = list(entries)
+        chash = content_hash(entries)
+        exact = self.store.load(chash)
+        texts = [t for e in entries for t in (*e.questions, *e.answers.values())]
+        encoded = self.store.ensure(texts + self._off_texts, progress)
+        with self._lock:
+            self.entries = entries
+            self.by_id = {e.id: e for e in entries}
+            self.content_hash = chash
+            self._lex_docs = {}
+            lex_cached = exact and self._load_lex(chash)
+            self._rows = {e.id: self._vectors_of(e) for e in entries}
+            self._finish(full=True)
+        if encoded or not exact:
+            self.store.save(texts + self._off_texts, chash)
+        if not lex_cached:
+            self._save_lex(chash)
+        log.info(
+            "knowledge index: %d entries, %d texts encoded, %.2fs",
+            len(entries),
+            encoded,
+            time.perf_counter() - started,
+        )
+
+    def apply(self, upserts: Sequence[Entry] = (), deletes: Sequence[str] = ()) -> float:
+        """Apply changes in place (new/edited entries, deleted ids); returns seconds taken."""
+        started = time.perf_counter()
+        texts = [t for e in upserts for t in (*e.questions, *e.answers.values())]
+        self.store.ensure(texts)
+        with self._lock:
+            entries = list(self.entries)
+            positions = {e.id: i for i, e in enumerate(entries)}
+            removed = set(deletes)
+            for entry_id in removed:
+                if entry_id in self._rows:
+                    self._add_gram(self._rows.pop(entry_id), -1)
+                    self._lex_docs.pop(entry_id, None)
+            for entry in upserts:
+                if entry.id in self._rows:
+                    self._add_gram(self._rows[entry.id], -1)
+                    self._lex_docs.pop(entry.id, None)
+                rows = self._vectors_of(entry)
+                self._rows[entry.id] = rows
+                self._add_gram(rows, +1)
+                if entry.id in positions:
+                    entries[positions[entry.id]] = entry
+                else:
+                    positions[entry.id] = len(entries)
+                    entries.append(entry)
+            entries = [e for e in entries if e.id not in removed]
+            self.entries = entries
+            self.by_id = {e.id: e for e in entries}
+            self.content_hash = content_hash(entries)
+            self._finish(full=False)
+        return time.perf_counter() - started
+
+    def save_cache(self) -> Path | None:
+        """Write the disk cache for the current content (call after ``apply``, off the hot path)."""
+        with self._lock:
+            texts = [t for e in self.entries for t in (*e.questions, *e.answers.values())]
+            chash = self.content_hash
+        path = self.store.save(texts + self._off_texts, chash)
+        self._save_lex(chash)
+        return path
+
+    def _lex_path(self, chash: str) -> Path | None:
+        if self.store.cache_dir is None:
+            return None
+        return self.store.cache_dir / f"lex-{chash}.npz"
+
+    def _save_lex(self, chash: str) -> None:
+        """Cache the tokenised entries (tokenising thousands of entries takes seconds)."""
+        path = self._lex_path(chash)
+        if path is None:
+            return
+        try:
+            with self._lock:
+                terms = sorted(self.vocab.ids, key=self.vocab.ids.__getitem__)
+                ids = [e.id for e in self.entries]
+                docs = [self._lex_docs[i] for i in ids]
+            arrays: dict[str, np.ndarray] = {
+                "terms": np.asarray(terms, dtype=np.str_),
+                "entries": np.asarray(ids, dtype=np.str_),
+            }
+            for k, name in ((0, "q"), (1, "a")):
+                arrays[f"{name}_ids"] = np.concatenate([d[k][0] for d in docs] or [np.zeros(0)])
+                arrays[f"{name}_counts"] = np.concatenate([d[k][1] for d in docs] or [np.zeros(0)])
+                arrays[f"{name}_lens"] = np.asarray([len(d[k][0]) for d in docs], np.int64)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(path.name + f".{os.getpid()}.tmp.npz")
+            np.savez(tmp, **arrays)
+            os.replace(tmp, path)
+            for old in path.parent.glob("lex-*.npz"):
+                if old != path:
+                    with contextlib.suppress(OSError):
+                        old.unlink()
+        except OSError as exc:
+            log.warning("could not write the lexical cache: %s", exc)
+
+    def _load_lex(self, chash: str) -> bool:
+        path = self._lex_path(chash)
+        if path is None or not path.is_file():
+            return False
+        try:
+            with np.load(path) as data:
+                terms = [str(t) for t in data["terms"]]
+                ids = [str(e) for e in data["entries"]]
+                parts = {}
+                for name in ("q", "a"):
+                    lens = data[f"{name}_lens"]
+                    bounds = np.concatenate([[0], np.cumsum(lens)])
+                    tid = data[f"{name}_ids"].astype(np.int64)
+                    cnt = data[f"{name}_counts"].astype(np.float32)
+                    parts[name] = [
+                        (tid[bounds[i] : bounds[i + 1]], cnt[bounds[i] : bounds[i + 1]])
+                        for i in range(len(ids))
+                    ]
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("lexical cache %s unreadable (%s)", path, exc)
+            return False
+        if ids != [e.id for e in self.entries]:
+            return False
+        self.vocab = Vocabulary()
+        self.vocab.ids = {t: i for i, t in enumerate(terms)}
+        self._lex_docs = {
+            entry_id: (parts["q"][i], parts["a"][i]) for i, entry_id in enumerate(ids)
+        }
+        return True
+
+    def _vectors_of(self, entry: Entry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(question rows, answer rows, weighted row sum = the entry's column of XᵀY)."""
+        q = np.stack([self.store.get(t) for t in entry.questions]).astype(np.float32)
+        a = np.stack([self.store.get(t) for t in entry.answers.values()]).astype(np.float32)
+        return q, a, q.sum(axis=0) + ANSWER_ROW_WEIGHT * a.sum(axis=0)
+
+    def _add_gram(self, rows: tuple[np.ndarray, np.ndarray, np.ndarray], sign: int) -> None:
+        q, a, _ = rows
+        for part in self._parts:
+            sl = slice(part.start, part.start + part.dim)
+            qp = q[:, sl].astype(np.float64)
+            ap = a[:, sl].astype(np.float64)
+            part.gram += sign * (qp.T @ qp + ANSWER_ROW_WEIGHT * (ap.T @ ap))
+
+    def _lex_doc(self, entry: Entry) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+        cached = self._lex_docs.get(entry.id)
+        if cached is None:
+            q_terms: Counter[str] = Counter()
+            for text in entry.questions:
+                q_terms.update(lex_terms(text))
+            a_terms: Counter[str] = Counter()
+            for text in entry.answers.values():
+                a_terms.update(lex_terms(text))
+            cached = (
+                self.vocab.encode(q_terms, grow=True),
+                self.vocab.encode(a_terms, grow=True),
+            )
+            self._lex_docs[entry.id] = cached
+        return cached
+
+    def _finish(self, *, full: bool) -> None:
+        """Recompute what depends on all entries (no encoding here: fast)."""
+        entries = self.entries
+        n = len(entries)
+        dim = self.dim
+        self._q_counts = np.asarray([len(e.questions) for e in entries], np.int64)
+        self._a_counts = np.asarray([len(e.answers) for e in entries], np.int64)
+        self._q_starts = np.concatenate([[0], np.cumsum(self._q_counts)[:-1]]).astype(np.int64)
+        self._a_starts = np.concatenate([[0], np.cumsum(self._a_counts)[:-1]]).astype(np.int64)
+        if n:
+            q_all = np.concatenate([self._rows[e.id][0] for e in entries])
+            a_all = np.concatenate([self._rows[e.id][1] for e in entries])
+            sums_all = np.stack([self._rows[e.id][2] for e in entries])
+        else:
+            q_all = np.zeros((0, dim), np.float32)
+            a_all = np.zeros((0, dim), np.float32)
+            sums_all = np.zeros((0, dim), np.float32)
+        off = (
+            np.stack([self.store.get(t) for t in self._off_texts])
+            if self._off_texts
+            else np.zeros((0, dim))
+        ).astype(np.float32)
+        rows = float(self._q_counts.sum() + ANSWER_ROW_WEIGHT * self._a_counts.sum())
+        for part in self._parts:
+            sl = slice(part.start, part.start + part.dim)
+            part.questions = np.ascontiguousarray(q_all[:, sl])
+            part.answers = np.ascontiguousarray(a_all[:, sl])
+            part.off_topic = np.ascontiguousarray(off[:, sl])
+            if full:
+                gram = part.questions.T @ part.questions + ANSWER_ROW_WEIGHT * (
+                    part.answers.T @ part.answers
+                )
+                part.gram = gram.astype(np.float64)
+            if n == 0:
+                part.sums = np.zeros((0, part.dim), np.float32)
+                part.mean_sum = np.zeros(part.dim, np.float32)
+                part.inverse = np.eye(part.dim, dtype=np.float32)
+                continue
+            part.sums = np.ascontiguousarray(sums_all[:, sl])
+            part.mean_sum = part.sums.mean(axis=0)
+            lam = part.params.lam * max(rows, 1.0) / REF_ROWS
+            part.inverse = np.linalg.inv(part.gram + lam * np.eye(part.dim)).astype(np.float32)
+        docs = [self._lex_doc(e) for e in entries]
+        n_terms = len(self.vocab.ids)
+        self._lex_q = Bm25Field.build([d[0] for d in docs], n_terms)
+        self._lex_a = Bm25Field.build([d[1] for d in docs], n_terms)
+        self.built_at = time.time()
+
+    # ------------------------------------------------------------------ search
+    def encode_query(self, text: str) -> np.ndarray:
+        return np.asarray(self.encoder.encode([text]), np.float32)[0]
+
+    def search(
+        self, text: str, top_k: int = 5, *, vector: np.ndarray | None = None
+    ) -> SearchResult:
+        text = (text or "").strip()
+        if not self.entries or not text:
+            return SearchResult(text, [], self.threshold, reason="empty_kb" if text else None)
+        if vector is None:
+            vector = self.encode_query(text[:2000])
+        scores, extra = self.score_all(text, vector)
+        finite = np.flatnonzero(np.isfinite(scores))
+        k = max(1, min(top_k, len(finite)))
+        top = finite[np.argsort(-scores[finite], kind="stable")[:k]]
+        conf = self._confidence(scores[top])
+        candidates = [
+            Candidate(self.entries[i].id, float(c)) for i, c in zip(top, conf, strict=True)
+        ]
+        result = SearchResult(text, candidates, self.threshold, raw=extra)
+        if not result.confident:
+            if extra.get("order_ref"):
+                result.reason = "order_ref"
+            elif extra.get("off_topic", 0.0) > 0:
+                result.reason = "off_topic"
+            else:
+                result.reason = "low_confidence"
+        return result
+
+    def _confidence(self, scores: np.ndarray) -> np.ndarray:
+        z = (np.asarray(scores, np.float64) - self.center) / CONF_SCALE
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+    def score_all(self, text: str, vector: np.ndarray) -> tuple[np.ndarray, dict[str, float]]:
+        """Fused score per entry (``-inf`` outside the shortlist), plus diagnostics."""
+        with self._lock:
+            n = len(self.entries)
+            vector = np.asarray(vector, np.float32)
+            stage1 = np.zeros(n, np.float64)
+            for part in self._parts:
+                assert part.inverse is not None and part.sums is not None
+                assert part.mean_sum is not None
+                if part.params.w_ridge:
+                    v = vector[part.start : part.start + part.dim]
+                    u = part.inverse @ v
+                    stage1 += part.params.w_ridge * (part.sums @ u - float(part.mean_sum @ u))
+            ids, _ = self.vocab.encode(lex_terms(text), grow=False)
+            assert self._lex_q is not None and self._lex_a is not None
+            stage1 += LEX_WEIGHT * (
+                self._lex_q.score(ids) + LEX_ANSWER_WEIGHT * self._lex_a.score(ids)
+            )
+            if n > SHORTLIST:
+                short = np.argpartition(-stage1, SHORTLIST - 1)[:SHORTLIST]
+            else:
+                short = np.arange(n)
+            q_rows = _rows_of(short, self._q_starts, self._q_counts)
+            a_rows = _rows_of(short, self._a_starts, self._a_counts)
+            q_bounds = np.concatenate([[0], np.cumsum(self._q_counts[short])[:-1]])
+            a_bounds = np.concatenate([[0], np.cumsum(self._a_counts[short])[:-1]])
+            stage2 = np.zeros(len(short), np.float64)
+            off_gap = 0.0
+            for part in self._parts:
+                assert part.questions is not None and part.answers is not None
+                assert part.off_topic is not None
+                v = vector[part.start : part.start + part.dim]
+                p = part.params
+                best_q = np.maximum.reduceat(part.questions[q_rows] @ v, q_bounds)
+                stage2 += p.w_max * best_q
+                if p.w_answer:
+                    stage2 += p.w_answer * np.maximum.reduceat(part.answers[a_rows] @ v, a_bounds)
+                if len(part.off_topic):
+                    off_gap += float((part.off_topic @ v).max() - best_q.max())
+            total = np.full(n, -np.inf)
+            total[short] = stage1[short] + stage2
+        extra: dict[str, float] = {"off_topic": max(off_gap, 0.0)}
+        penalty = 0.0
+        if off_gap > 0:
+            penalty += OFF_TOPIC_WEIGHT * off_gap
+        if _has_order_ref(text):
+            extra["order_ref"] = 1.0
+            penalty += ORDER_REF_PENALTY
+        if penalty:
+            total -= penalty
+        return total, extra
+
+
+def _rows_of(entries: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Row indices of ``entries`` (in that order) given per-entry starts and counts."""
+    c = counts[entries]
+    offsets = np.arange(int(c.sum())) - np.repeat(np.cumsum(c) - c, c)
+    return np.repeat(starts[entries], c) + offsets
+
+
+def _has_order_ref(text: str) -> bool:
+    try:
+        from bot.nlu.extract import extract_order_ref
+    except ImportError:  # pragma: no cover
+        return False
+    try:
+        return extract_order_ref(text) is not None
+    except Exception:  # noqa: BLE001 - a helper's bug must not break answering
+        log.exception("order reference extraction failed")
+        return False
+
+
+def load_off_topic(path: Path = OFF_TOPIC_FILE) -> list[str]:
+    if not path.is_file():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]

@@ -1,0 +1,615 @@
+"""Knowledge-base use cases: import / export, edit with history, search, learning from gaps.
+
+Every method that changes the database commits (a use case is one transaction) and then
+updates the in-memory index at once, so the very next question sees the change. The
+index also notices changes made by another process (``supportbot kb import`` while the
+bot runs): before a search it compares a cheap database signature, at most every
+``FRESH_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import utcnow
+from knowledge.formats import (
+    Entry,
+    detect_format,
+    dump_text,
+    load_file,
+    parse_bytes,
+    validate_one,
+)
+from knowledge.index import (
+    Encoder,
+    KnowledgeIndex,
+    SearchResult,
+    default_cache_dir,
+    encoder_spec_from_env,
+    load_encoder,
+    resolve_spec,
+)
+from knowledge.repository import KnowledgeRepository
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+FRESH_SECONDS = 2.0
+GAP_SIMILARITY = 0.66  # mean per-encoder cosine for two questions to be "the same gap"
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+class KnowledgeError(Exception):
+    """A knowledge-base operation cannot be done; the message says why."""
+
+
+@dataclass
+class ImportReport:
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    seconds: float = 0.0
+    deleted_ids: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{self.total} entries in the file: {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.deleted} deleted"
+        )
+
+
+@dataclass
+class GapGroup:
+    """Similar unanswered questions, most frequent first."""
+
+    ids: list[int]
+    texts: list[str]
+    langs: list[str | None]
+    best_entry_id: str | None
+    last_at: Any
+
+    @property
+    def count(self) -> int:
+        return len(self.ids)
+
+    @property
+    def representative(self) -> str:
+        return self.texts[0]
+
+    @property
+    def lang(self) -> str | None:
+        known = [x for x in self.langs if x]
+        return max(set(known), key=known.count) if known else None
+
+
+class KnowledgeService:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+        encoder: Encoder | None = None,
+        encoder_spec: str | None = None,
+        cache_dir: Path | str | None = None,
+        threshold: float | None = None,
+    ) -> None:
+        self.settings = settings
+        self.sessionmaker = sessionmaker
+        self._encoder = encoder
+        self._fixed_encoder = encoder
+        self.encoder_spec = encoder_spec or encoder_spec_from_env()
+        db_url = settings.database_url if settings is not None else None
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir(db_url)
+        self.threshold = threshold
+        self._index: KnowledgeIndex | None = None
+        self._signature: tuple[int, str, int] | None = None
+        self._checked_at = 0.0
+        self._lock = asyncio.Lock()
+        self._pending: set[asyncio.Future[Any]] = set()
+
+    # ------------------------------------------------------------------ index
+    @property
+    def encoder(self) -> Encoder:
+        """The encoder in use (``auto`` resolved for the KB's current size)."""
+        if self._encoder is None:
+            n = len(self._index) if self._index is not None else 0
+            self._encoder = load_encoder(resolve_spec(self.encoder_spec, n))
+        return self._encoder
+
+    def _encoder_for(self, entries: int) -> Encoder:
+        if self._fixed_encoder is not None:
+            return self._fixed_encoder
+        spec = resolve_spec(self.encoder_spec, entries)
+        if self._encoder is None or self._encoder.name != "+".join(p for p in spec.split("+") if p):
+            self._encoder = load_encoder(spec)
+        return self._encoder
+
+    @property
+    def loaded_index(self) -> KnowledgeIndex | None:
+        return self._index
+
+    async def index(
+        self, session: AsyncSession, *, progress: Progress | None = None
+    ) -> KnowledgeIndex:
+        """The index, built on first use and kept in step with the database."""
+        if self._index is not None and time.monotonic() - self._checked_at < FRESH_SECONDS:
+            return self._index
+        async with self._lock:
+            repo = KnowledgeRepository(session)
+            signature = await repo.signature()
+            self._checked_at = time.monotonic()
+            if self._index is not None and signature == self._signature:
+                return self._index
+            entries = await repo.all()
+            encoder = await asyncio.to_thread(self._encoder_for, len(entries))
+            if self._index is not None and self._index.encoder is not encoder:
+                self._index = None  # the KB grew past (or fell below) the "auto" limit
+            if self._index is None:
+                index = KnowledgeIndex(encoder, cache_dir=self.cache_dir, threshold=self.threshold)
+                cb = (lambda d, t: progress("index", d, t)) if progress else None
+                await asyncio.to_thread(index.rebuild, entries, cb)
+                self._index = index
+            else:
+                await self._sync(self._index, entries)
+            self._signature = signature
+            return self._index
+
+    async def _sync(self, index: KnowledgeIndex, entries: list[Entry]) -> None:
+        """Bring a loaded index in line with ``entries`` (changed by another process)."""
+        current = {e.id: e for e in entries}
+        upserts = [e for e in entries if index.by_id.get(e.id) != e]
+        deletes = [i for i in index.by_id if i not in current]
+        order_changed = [e.id for e in index.entries if e.id in current] != [
+            e.id for e in entries if e.id in index.by_id
+        ]
+        if order_changed or len(upserts) > max(50, len(entries) // 4):
+            await asyncio.to_thread(index.rebuild, entries)
+        elif upserts or deletes:
+            await asyncio.to_thread(index.apply, upserts, deletes)
+            self._save_cache_later(index)
+
+    async def _after_change(
+        self, session: AsyncSession, upserts: Sequence[Entry], deletes: Sequence[str]
+    ) -> float:
+        """Apply a committed change to the loaded index (if any); returns seconds taken."""
+        if self._index is None:
+            return 0.0
+        async with self._lock:
+            seconds = await asyncio.to_thread(self._index.apply, list(upserts), list(deletes))
+            self._signature = await KnowledgeRepository(session).signature()
+            self._checked_at = time.monotonic()
+            wanted = resolve_spec(self.encoder_spec, len(self._index))
+            if self._fixed_encoder is None and wanted != self._index.encoder.name:
+                self._index = None  # crossed the "auto" size limit: rebuild on next use
+                self._signature = None
+                return seconds
+        self._save_cache_later(self._index)
+        return seconds
+
+    def _save_cache_later(self, index: KnowledgeIndex) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # pragma: no cover
+            index.save_cache()
+            return
+        future = loop.run_in_executor(None, index.save_cache)
+        self._pending.add(future)
+        future.add_done_callback(self._pending.discard)
+
+    async def flush(self) -> None:
+        """Wait for background cache writes (call before the process exits)."""
+        if self._pending:
+            await asyncio.gather(*list(self._pending), return_exceptions=True)
+
+    # ------------------------------------------------------------------ search
+    async def search(
+        self,
+        session: AsyncSession,
+        text: str,
+        *,
+        top_k: int = 5,
+        vector: np.ndarray | None = None,
+    ) -> SearchResult:
+        index = await self.index(session)
+        if vector is None and text.strip() and len(index):
+            vector = await asyncio.to_thread(index.encode_query, text.strip()[:2000])
+        return index.search(text, top_k, vector=vector)
+
+    async def search_many(
+        self, session: AsyncSession, texts: Sequence[str], *, top_k: int = 5
+    ) -> list[SearchResult]:
+        """Batch search (one encoder call for all texts): ``supportbot kb search``."""
+        index = await self.index(session)
+        clean = [(t or "").strip()[:2000] for t in texts]
+        todo = [t for t in clean if t]
+        vectors = (
+            await asyncio.to_thread(lambda: np.asarray(index.encoder.encode(todo), np.float32))
+            if todo and len(index)
+            else None
+        )
+        results, j = [], 0
+        for text in clean:
+            vec = None
+            if text and vectors is not None:
+                vec = vectors[j]
+                j += 1
+            results.append(index.search(text, top_k, vector=vec))
+        return results
+
+    # ------------------------------------------------------------------ read
+    async def list_entries(self, session: AsyncSession) -> list[Entry]:
+        return await KnowledgeRepository(session).all()
+
+    async def get(self, session: AsyncSession, entry_id: str) -> Entry | None:
+        return await KnowledgeRepository(session).get(entry_id)
+
+    async def count(self, session: AsyncSession) -> int:
+        return await KnowledgeRepository(session).count()
+
+    async def export_text(self, session: AsyncSession, fmt: str = "yaml") -> str:
+        return dump_text(await self.list_entries(session), fmt)
+
+    async def export_file(self, session: AsyncSession, path: Path | str) -> int:
+        path = Path(path)
+        fmt = detect_format(path)
+        entries = await self.list_entries(session)
+        path.write_text(dump_text(entries, fmt), encoding="utf-8", newline="")
+        return len(entries)
+
+    async def history(self, session: AsyncSession, entry_id: str | None = None, limit: int = 20):
+        return await KnowledgeRepository(session).history(entry_id, limit)
+
+    # ------------------------------------------------------------------ import
+    async def import_entries(
+        self,
+        session: AsyncSession,
+        entries: Sequence[Entry],
+        *,
+        replace: bool = False,
+        actor: str | None = "cli",
+        progress: Progress | None = None,
+    ) -> ImportReport:
+        """Upsert all ``entries`` in one transaction (``replace``: delete the others)."""
+        started = time.perf_counter()
+        report = ImportReport(total=len(entries))
+        repo = KnowledgeRepository(session)
+        now = utcnow()
+        try:
+            await repo.all_rows()  # one query: every later get() hits the identity map
+            for i, entry in enumerate(entries):
+                action = await repo.upsert(entry, actor=actor, position=i, now=now)
+                if action == "create":
+                    report.created += 1
+                elif action == "update":
+                    report.updated += 1
+                else:
+                    report.unchanged += 1
+                if progress is not None and (i % 100 == 99 or i == len(entries) - 1):
+                    progress("save", i + 1, len(entries))
+            if replace:
+                report.deleted_ids = await repo.delete_all_entries_except(
+                    {e.id for e in entries}, actor=actor
+                )
+                report.deleted = len(report.deleted_ids)
+            await session.commit()
+        except Exception:
+            await session.rollback()
+            raise
+        changed = report.created + report.updated + report.deleted
+        if self._index is not None and changed:
+            if changed > max(50, len(self._index) // 4):
+                async with self._lock:
+                    self._index = None  # cheaper to rebuild from scratch
+                    self._signature = None
+            else:
+                upserts = [e for e in entries if self._index.by_id.get(e.id) != e]
+                await self._after_change(session, upserts, report.deleted_ids)
+        await self.index(session, progress=progress)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    async def import_bytes(
+        self,
+        session: AsyncSession,
+        data: bytes,
+        fmt: str,
+        *,
+        source: str = "<upload>",
+        replace: bool = False,
+        actor: str | None = None,
+    ) -> ImportReport:
+        entries = parse_bytes(data, fmt, source)  # raises KbFormatError before any write
+        return await self.import_entries(session, entries, replace=replace, actor=actor)
+
+    async def import_file(
+        self,
+        session: AsyncSession,
+        path: Path | str,
+        *,
+        replace: bool = False,
+        actor: str | None = "cli",
+        progress: Progress | None = None,
+    ) -> ImportReport:
+        entries = load_file(path)  # raises KbFormatError before any write
+        return await self.import_entries(
+            session, entries, replace=replace, actor=actor, progress=progress
+        )
+
+    # ------------------------------------------------------------------ edit
+    async def save(
+        self,
+        session: AsyncSession,
+        entry: Entry,
+        *,
+        actor: str | None,
+        must_be_new: bool = False,
+    ) -> str:
+        """Validate and create/update one entry; returns create | update | unchanged."""
+        entry = validate_one(entry)
+        repo = KnowledgeRepository(session)
+        if must_be_new and await repo.get_row(entry.id) is not None:
+            raise KnowledgeError(f"an entry with id {entry.id!r} already exists")
+        action = await repo.upsert(entry, actor=actor)
+        await session.commit()
+        if action != "unchanged":
+            await self._after_change(session, [entry], [])
+        return action
+
+    async def delete(self, session: AsyncSession, entry_id: str, *, actor: str | None) -> bool:
+        deleted = await KnowledgeRepository(session).delete(entry_id, actor=actor)
+        await session.commit()
+        if deleted:
+            await self._after_change(session, [], [entry_id])
+        return deleted
+
+    async def unique_id(self, session: AsyncSession, text: str) -> str:
+        base = make_id(text)
+        repo = KnowledgeRepository(session)
+        candidate, n = base, 2
+        while await repo.get_row(candidate) is not None:
+            candidate = f"{base[:60]}_{n}"
+            n += 1
+        return candidate
+
+    # ------------------------------------------------------------------ gaps
+    async def record_unanswered(
+        self,
+        session: AsyncSession,
+        text: str,
+        *,
+        lang: str | None,
+        result: SearchResult | None = None,
+        conversation_id: int | None = None,
+        message_id: int | None = None,
+    ) -> int:
+        """Remember a question the bot could not answer (no commit: part of the turn)."""
+        candidates = [c.to_dict() for c in (result.candidates[:3] if result else [])]
+        row = await KnowledgeRepository(session).add_unanswered(
+            text.strip()[:2000],
+            lang=lang,
+            conversation_id=conversation_id,
+            message_id=message_id,
+            candidates=candidates,
+        )
+        return row.id
+
+    async def note_gap_choice(self, session: AsyncSession, gap_id: int, entry_id: str) -> None:
+        """The customer picked ``entry_id`` from the offered topics (no commit: part of the turn)."""
+        rows = await KnowledgeRepository(session).unanswered_by_ids([gap_id])
+        for row in rows:
+            row.entry_id = entry_id
+
+    async def add_variants(
+        self,
+        session: AsyncSession,
+        entry_id: str,
+        questions: Sequence[str],
+        *,
+        actor: str | None,
+        gap_ids: Sequence[int] = (),
+    ) -> Entry:
+        """Add customer questions as new variants of an existing entry (a gap solved in one tap)."""
+        repo = KnowledgeRepository(session)
+        entry = await repo.get(entry_id)
+        if entry is None:
+            raise KnowledgeError(f"no entry {entry_id!r}")
+        merged = list(
+            dict.fromkeys([*entry.questions, *(q.strip() for q in questions if q.strip())])
+        )
+        updated = validate_one(Entry(entry.id, merged, entry.answers, entry.tags))
+        await repo.upsert(updated, actor=actor)
+        if gap_ids:
+            await repo.close_unanswered(gap_ids, status="resolved", entry_id=entry_id, actor=actor)
+        await session.commit()
+        await self._after_change(session, [updated], [])
+        return updated
+
+    async def gaps(self, session: AsyncSession, *, limit: int = 10) -> list[GapGroup]:
+        """Open unanswered questions grouped by similarity, most frequent first."""
+        rows = await KnowledgeRepository(session).open_unanswered()
+        if not rows:
+            return []
+        encoder = await asyncio.to_thread(lambda: self.encoder)
+        texts = [r.text for r in rows]
+        vectors = await asyncio.to_thread(lambda: np.asarray(encoder.encode(texts), np.float32))
+        parts = max(1, len(_parts_of(encoder)))
+        groups: list[dict[str, Any]] = []
+        for row, vec in zip(rows, vectors, strict=True):  # newest first
+            best, best_sim = None, GAP_SIMILARITY
+            for g in groups:
+                sim = float(g["centroid"] @ vec) / parts
+                if sim >= best_sim:
+                    best, best_sim = g, sim
+            if best is None:
+                best = {"rows": [], "centroid": vec.copy(), "sum": np.zeros_like(vec)}
+                groups.append(best)
+            best["rows"].append(row)
+            best["sum"] += vec
+            best["centroid"] = best["sum"] / max(np.linalg.norm(best["sum"]) / np.sqrt(parts), 1e-9)
+        out = []
+        for g in groups:
+            rs = g["rows"]
+            entry_votes = [r.best_entry_id for r in rs if r.best_entry_id]
+            out.append(
+                GapGroup(
+                    ids=[r.id for r in rs],
+                    texts=list(dict.fromkeys(r.text for r in rs)),
+                    langs=[r.lang for r in rs],
+                    best_entry_id=max(set(entry_votes), key=entry_votes.count)
+                    if entry_votes
+                    else None,
+                    last_at=rs[0].created_at,
+                )
+            )
+        out.sort(key=lambda g: (-g.count, -max(g.ids)))
+        return out[:limit]
+
+    async def close_gap(
+        self,
+        session: AsyncSession,
+        ids: Sequence[int],
+        *,
+        entry_id: str | None,
+        actor: str | None,
+        status: str = "resolved",
+    ) -> int:
+        count = await KnowledgeRepository(session).close_unanswered(
+            ids, status=status, entry_id=entry_id, actor=actor
+        )
+        await session.commit()
+        return count
+
+    async def gap_texts(self, session: AsyncSession, ids: Sequence[int]) -> list[str]:
+        rows = await KnowledgeRepository(session).unanswered_by_ids(ids)
+        return list(dict.fromkeys(r.text for r in sorted(rows, key=lambda r: r.id)))
+
+    async def create_from_questions(
+        self,
+        session: AsyncSession,
+        questions: Sequence[str],
+        answers: dict[str, str],
+        *,
+        actor: str | None,
+        entry_id: str | None = None,
+        tags: Sequence[str] = (),
+        gap_ids: Sequence[int] = (),
+    ) -> Entry:
+        """A new entry from customer questions and an answer (gaps, operator replies)."""
+        qs = list(dict.fromkeys(q.strip() for q in questions if q and q.strip()))
+        if not qs:
+            raise KnowledgeError("at least one question is needed")
+        entry_id = entry_id or await self.unique_id(session, qs[0])
+        entry = Entry(id=entry_id, questions=qs, answers=dict(answers), tags=list(tags))
+        repo = KnowledgeRepository(session)
+        existing = await repo.get(entry_id)
+        if existing is not None:  # add the questions/answers to the existing entry
+            merged_q = list(dict.fromkeys([*existing.questions, *qs]))
+            merged_a = {**existing.answers, **{k: v for k, v in answers.items() if v}}
+            entry = Entry(existing.id, merged_q, merged_a, existing.tags)
+        entry = validate_one(entry)
+        await repo.upsert(entry, actor=actor)
+        if gap_ids:
+            await repo.close_unanswered(gap_ids, status="resolved", entry_id=entry.id, actor=actor)
+        await session.commit()
+        await self._after_change(session, [entry], [])
+        return entry
+
+    async def save_operator_reply(
+        self,
+        session: AsyncSession,
+        *,
+        question: str | None,
+        answer: str,
+        lang: str,
+        actor: str | None,
+        conversation_id: int | None = None,
+        entry_id: str | None = None,
+    ) -> Entry:
+        """An operator's reply to a customer's question becomes an entry (or joins one).
+
+        Without ``question`` the latest open unanswered question of ``conversation_id``
+        is used, and it is marked resolved.
+        """
+        gap_ids: list[int] = []
+        if not question and conversation_id is not None:
+            rows = await KnowledgeRepository(session).unanswered_for_conversation(conversation_id)
+            if rows:
+                question = rows[0].text
+                gap_ids = [rows[0].id]
+        if not question:
+            raise KnowledgeError("no customer question to attach the reply to")
+        return await self.create_from_questions(
+            session,
+            [question],
+            {lang: answer.strip()},
+            actor=actor,
+            entry_id=entry_id,
+            gap_ids=gap_ids,
+        )
+
+
+# --------------------------------------------------------------------------- helpers
+_TRANSLIT = str.maketrans(
+    {
+        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
+        "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
+        "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "h", "ц": "ts",
+        "ч": "ch", "ш": "sh", "щ": "sch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
+        "я": "ya", "ą": "a", "ć": "c", "ę": "e", "ł": "l", "ń": "n", "ó": "o", "ś": "s",
+        "ź": "z", "ż": "z",
+    }
+)  # fmt: skip
+
+
+def make_id(text: str, max_words: int = 5) -> str:
+    """``"Сколько стоит доставка?"`` -> ``skolko_stoit_dostavka``."""
+    latin = text.lower().translate(_TRANSLIT)
+    words = re.findall(r"[a-z0-9]+", latin)[:max_words]
+    return ("_".join(words) or "entry")[:64]
+
+
+def _parts_of(encoder: Encoder) -> list[tuple[str, int]]:
+    from knowledge.index import encoder_parts
+
+    return encoder_parts(encoder)
+
+
+def get_knowledge(services: Any) -> KnowledgeService:
+    """The app's :class:`KnowledgeService` (``services.knowledge``), created on first use."""
+    service = getattr(services, "knowledge", None)
+    if isinstance(service, KnowledgeService):
+        return service
+    service = KnowledgeService(
+        getattr(services, "settings", None), sessionmaker=getattr(services, "sessionmaker", None)
+    )
+    try:
+        services.knowledge = service
+    except AttributeError:  # pragma: no cover - a frozen container
+        pass
+    return service
+
+
+async def import_file_if_empty(services: Any, path: Path | str) -> ImportReport | None:
+    """Import ``path`` when the knowledge base is empty (the sandbox's demo shop)."""
+    knowledge = get_knowledge(services)
+    async with services.sessionmaker() as session:
+        if await knowledge.count(session) > 0:
+            await knowledge.index(session)
+            return None
+        report = await knowledge.import_file(session, path, actor="sandbox")
+    log.info("demo knowledge base imported: %s", report.summary())
+    return report

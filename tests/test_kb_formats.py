@@ -1,0 +1,133 @@
+"""Knowledge files: YAML / CSV / JSONL parsing, validation and exact round trips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge.formats import (
+    FORMATS,
+    Entry,
+    KbFormatError,
+    dump_text,
+    load_file,
+    parse_text,
+    validate_one,
+)
+
+DEMO = Path(__file__).resolve().parents[1] / "knowledge" / "demo"
+
+
+@pytest.fixture(scope="module")
+def demo() -> list[Entry]:
+    return load_file(DEMO / "shop.yaml")
+
+
+def test_demo_formats_hold_the_same_entries(demo: list[Entry]) -> None:
+    assert len(demo) >= 30
+    assert load_file(DEMO / "shop.csv") == demo
+    assert load_file(DEMO / "shop.jsonl") == demo
+    ids = [e.id for e in demo]
+    assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_round_trip_is_exact(demo: list[Entry], fmt: str) -> None:
+    text = dump_text(demo, fmt)
+    back = parse_text(text, fmt)
+    assert back == demo
+    assert [e.answers for e in back] == [e.answers for e in demo]  # same answer order too
+    assert dump_text(back, fmt) == text
+
+
+def test_export_reproduces_the_demo_csv_and_jsonl_byte_for_byte(demo: list[Entry]) -> None:
+    assert dump_text(load_file(DEMO / "shop.csv"), "csv") == (DEMO / "shop.csv").read_text("utf-8")
+    assert dump_text(demo, "csv") == (DEMO / "shop.csv").read_text("utf-8")
+    assert dump_text(demo, "jsonl") == (DEMO / "shop.jsonl").read_text("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("duplicate_id.yaml", ["entry 2", "duplicate id 'delivery_cost'", "line 12"]),
+        ("unknown_key.yaml", ["entry 2", "'return_period'", "unknown key 'priority'", "line 14"]),
+        ("missing_answers.jsonl", ["line 3", "'eco_packaging'", "missing 'answers'"]),
+        ("bad_id.csv", ["line 4", "bad id 'Support Hours'"]),
+    ],
+)
+def test_broken_files_are_rejected_with_the_place(name: str, expected: list[str]) -> None:
+    with pytest.raises(KbFormatError) as info:
+        load_file(DEMO / "broken_examples" / name)
+    message = str(info.value)
+    for part in expected:
+        assert part in message
+    assert "nothing imported" in message
+
+
+def test_every_error_is_reported_not_only_the_first() -> None:
+    text = (
+        "entries:\n"
+        "  - id: Bad Id\n    questions: [a]\n    answers: {en: b}\n"
+        "  - id: ok\n    questions: []\n    answers: {en: b}\n"
+        "  - id: ok2\n    questions: [q]\n    answers: {english: b}\n"
+    )
+    with pytest.raises(KbFormatError) as info:
+        parse_text(text, "yaml")
+    assert len(info.value.errors) == 3
+    assert "line 2" in info.value.errors[0] and "line 5" in info.value.errors[1]
+
+
+def test_yaml_scalars_stay_strings_and_multiline_answers_survive() -> None:
+    entry = Entry(
+        id="yes-no",
+        questions=["yes", "123", "null", "Можно: с двоеточием?"],
+        answers={"ru": "Строка 1\nСтрока 2", "en": "on"},
+        tags=["a b", "x"],
+    )
+    for fmt in FORMATS:
+        back = parse_text(dump_text([entry], fmt), fmt)
+        assert back == [entry], fmt
+    assert "|-" in dump_text([entry], "yaml")
+
+
+def test_csv_rules() -> None:
+    header = "id,lang,question,answer,tags\n"
+    ok = header + "a,ru,Вопрос?,Ответ,t1;t2\na,en,Question?,,t1;t2\na,pl,,Odpowiedź,t1;t2\n"
+    [entry] = parse_text(ok, "csv")
+    assert entry.questions == ["Вопрос?", "Question?"]
+    assert entry.answers == {"ru": "Ответ", "pl": "Odpowiedź"}
+    assert entry.tags == ["t1", "t2"]
+    assert parse_text(dump_text([entry], "csv"), "csv") == [entry]
+
+    two_answers = header + "a,ru,Q1,A1,\na,ru,Q2,A2,\n"
+    with pytest.raises(KbFormatError, match="line 3.*second, different 'ru' answer"):
+        parse_text(two_answers, "csv")
+    split = header + "a,ru,Q1,A1,\nb,ru,Q2,A2,\na,en,Q3,A3,\n"
+    with pytest.raises(KbFormatError, match="line 4.*duplicate id 'a'"):
+        parse_text(split, "csv")
+    no_answer = header + "a,ru,Q1,,\n"
+    with pytest.raises(KbFormatError, match="no answer"):
+        parse_text(no_answer, "csv")
+    with pytest.raises(KbFormatError, match="bad header"):
+        parse_text("id,language,question,answer\n", "csv")
+    quoted = header + 'a,ru,"Много\nстрок",Ответ,\nBad,ru,Q,A,\n'
+    with pytest.raises(KbFormatError, match="line 4"):
+        parse_text(quoted, "csv")  # line numbers count the lines inside quoted fields
+
+
+def test_jsonl_errors_name_the_line() -> None:
+    text = '{"id": "a", "questions": ["q"], "answers": {"en": "x"}}\n\nnot json\n'
+    with pytest.raises(KbFormatError, match="line 3: not valid JSON"):
+        parse_text(text, "jsonl")
+    text = '{"id": "a", "questions": ["q"], "answers": {"en": "x"}, "extra": 1}\n'
+    with pytest.raises(KbFormatError, match="line 1.*unknown key 'extra'"):
+        parse_text(text, "jsonl")
+
+
+def test_validate_one_cleans_and_rejects() -> None:
+    assert validate_one(Entry("a", [" q "], {"en": " x "})) == Entry("a", ["q"], {"en": "x"})
+    with pytest.raises(KbFormatError, match="bad id"):
+        validate_one(Entry("A!", ["q"], {"en": "x"}))
+    with pytest.raises(KbFormatError, match="longer than"):
+        validate_one(Entry("a", ["q"], {"en": "x" * 5000}))

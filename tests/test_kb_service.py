@@ -1,0 +1,300 @@
+"""Knowledge use cases on a real SQLite database: import, edit, search, gaps, cache, CLI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.config import Settings
+from bot.db import create_engine, create_sessionmaker, upgrade_database
+from bot.db.models import KnowledgeEntry, KnowledgeHistory
+from knowledge import index as index_mod
+from knowledge import service as service_mod
+from knowledge.formats import Entry, KbFormatError, dump_yaml, load_file
+from knowledge.index import load_encoder, resolve_spec
+from knowledge.models import UnansweredQuestion
+from knowledge.service import KnowledgeService, import_file_if_empty
+
+DEMO = Path(__file__).resolve().parents[1] / "knowledge" / "demo"
+SMALL_IDS = (
+    "delivery_cost",
+    "returns_procedure",
+    "payment_methods",
+    "order_tracking",
+    "support_hours",
+    "gift_cards",
+)
+
+
+@pytest.fixture(scope="session")
+def kb_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("kb-cache")
+
+
+@pytest.fixture(scope="session")
+def small_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    entries = [e for e in load_file(DEMO / "shop.yaml") if e.id in SMALL_IDS]
+    path = tmp_path_factory.mktemp("kb") / "small.yaml"
+    path.write_text(dump_yaml(entries), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+async def kb(db_url: str, kb_cache: Path) -> AsyncIterator[SimpleNamespace]:
+    engine = create_engine(db_url)
+    await upgrade_database(engine)
+    sessionmaker = create_sessionmaker(engine)
+    settings = Settings(_env_file=None, database_url=db_url)  # type: ignore[call-arg]
+    service = KnowledgeService(settings, sessionmaker=sessionmaker, cache_dir=kb_cache)
+    yield SimpleNamespace(
+        service=service, sessionmaker=sessionmaker, settings=settings, engine=engine
+    )
+    await service.flush()
+    await engine.dispose()
+
+
+async def _count(sessionmaker, model) -> int:  # type: ignore[no-untyped-def]
+    async with sessionmaker() as s:
+        return int(await s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_import_counts_history_and_replace(kb: SimpleNamespace, small_kb: Path) -> None:
+    async with kb.sessionmaker() as s:
+        report = await kb.service.import_file(s, small_kb, actor="cli")
+        assert (report.total, report.created, report.updated) == (6, 6, 0)
+        again = await kb.service.import_file(s, small_kb)
+        assert (again.created, again.updated, again.unchanged) == (0, 0, 6)
+        assert [e.id for e in await kb.service.list_entries(s)] == [
+            e.id for e in load_file(small_kb)
+        ]
+    assert await _count(kb.sessionmaker, KnowledgeHistory) == 6
+
+    one = [e for e in load_file(small_kb) if e.id == "gift_cards"]
+    one[0].answers["en"] = "Gift cards from 500 RUB."
+    async with kb.sessionmaker() as s:
+        report = await kb.service.import_entries(s, one, replace=True, actor="admin")
+        assert (report.updated, report.deleted) == (1, 5)
+        assert [e.id for e in await kb.service.list_entries(s)] == ["gift_cards"]
+        rows = list(await s.scalars(select(KnowledgeHistory).order_by(KnowledgeHistory.id)))
+    deleted = [r for r in rows if r.action == "delete"]
+    assert len(deleted) == 5 and all(r.actor == "admin" and r.before for r in deleted)
+    update = [r for r in rows if r.action == "update"][0]
+    assert update.before["answers"]["en"] != update.after["answers"]["en"]
+
+
+async def test_invalid_file_changes_nothing(kb: SimpleNamespace, small_kb: Path) -> None:
+    async with kb.sessionmaker() as s:
+        await kb.service.import_file(s, small_kb)
+        with pytest.raises(KbFormatError):
+            await kb.service.import_file(s, DEMO / "broken_examples" / "duplicate_id.yaml")
+        with pytest.raises(KbFormatError):
+            await kb.service.import_file(
+                s, DEMO / "broken_examples" / "missing_answers.jsonl", replace=True
+            )
+    assert await _count(kb.sessionmaker, KnowledgeEntry) == 6
+
+
+async def test_search_hybrid_cross_lingual_and_declines(
+    kb: SimpleNamespace, small_kb: Path
+) -> None:
+    ru_only = Entry(
+        id="pet_policy",
+        questions=["Можно ли прийти в пункт выдачи с собакой?"],
+        answers={"ru": "Да, с питомцами в пункты выдачи можно."},
+    )
+    async with kb.sessionmaker() as s:
+        await kb.service.import_file(s, small_kb)
+        await kb.service.save(s, ru_only, actor="test")
+        cases = {
+            "скока стоит доставка курьером": "delivery_cost",  # colloquial, typo-ish
+            "Ile kosztuje wysyłka?": "delivery_cost",
+            "how can I send back a jacket that doesn't fit": "returns_procedure",
+            "can I bring my dog to the pickup point?": "pet_policy",  # en -> ru-only entry
+        }
+        for text, expected in cases.items():
+            result = await kb.service.search(s, text)
+            assert result.answer_id == expected, (text, result.to_dict())
+            assert 0.0 <= result.best.score <= 1.0
+        for text in ("what will the weather be in Paris tomorrow?", "has my order 77812 shipped?"):
+            result = await kb.service.search(s, text)
+            assert result.answer_id is None, (text, result.to_dict())
+            assert result.candidates  # the closest topics are still there for buttons
+        many = await kb.service.search_many(s, ["Сколько стоит доставка?", ""], top_k=2)
+        assert many[0].answer_id == "delivery_cost" and len(many[0].candidates) == 2
+        assert many[1].answer_id is None and many[1].candidates == []
+
+
+async def test_edits_are_searchable_at_once(kb: SimpleNamespace, small_kb: Path) -> None:
+    new = Entry(
+        id="gift_wrap",
+        questions=["Можно упаковать заказ в подарочную бумагу?", "Do you gift wrap?"],
+        answers={"ru": "Да, за 199 ₽.", "en": "Yes, for 199 RUB."},
+    )
+    async with kb.sessionmaker() as s:
+        await kb.service.import_file(s, small_kb)
+        before = await kb.service.search(s, "can you wrap my order as a present?")
+        assert before.answer_id != "gift_wrap"
+        started = time.perf_counter()
+        assert await kb.service.save(s, new, actor="tg:1") == "create"
+        elapsed = time.perf_counter() - started
+        after = await kb.service.search(s, "can you wrap my order as a present?")
+        assert after.answer_id == "gift_wrap"
+        assert elapsed < 10  # re-index of one edit (the benchmark measures the real number)
+        assert await kb.service.save(s, new, actor="tg:1") == "unchanged"
+        assert await kb.service.delete(s, "gift_wrap", actor="tg:1")
+        gone = await kb.service.search(s, "can you wrap my order as a present?")
+        assert all(c.entry_id != "gift_wrap" for c in gone.candidates)
+        history = await kb.service.history(s, "gift_wrap")
+    assert [h.action for h in history] == ["delete", "create"]
+    assert history[0].actor == "tg:1"
+
+
+async def test_disk_cache_makes_restart_cheap(
+    kb: SimpleNamespace, small_kb: Path, kb_cache: Path
+) -> None:
+    async with kb.sessionmaker() as s:
+        await kb.service.import_file(s, small_kb)
+    await kb.service.flush()
+    assert any(p.name.startswith("kb-") for p in os.scandir(kb_cache))
+
+    calls: list[int] = []
+    real = load_encoder(resolve_spec(kb.service.encoder_spec, 6))
+
+    class Counting:
+        name, dim = real.name, real.dim
+        inner = getattr(real, "inner", real)
+
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            calls.append(len(texts))
+            return real.encode(texts)
+
+    fresh = KnowledgeService(
+        kb.settings, sessionmaker=kb.sessionmaker, cache_dir=kb_cache, encoder=Counting()
+    )
+    async with kb.sessionmaker() as s:
+        index = await fresh.index(s)
+    assert len(index) == 6 and sum(calls) == 0  # everything came from the cache file
+
+
+async def test_changes_by_another_process_are_noticed(
+    kb: SimpleNamespace, small_kb: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service_mod, "FRESH_SECONDS", 0.0)
+    other = KnowledgeService(
+        kb.settings, sessionmaker=kb.sessionmaker, cache_dir=kb.service.cache_dir
+    )
+    async with kb.sessionmaker() as s:
+        await kb.service.import_file(s, small_kb)
+        assert (await kb.service.search(s, "Сколько стоит доставка?")).answer_id == "delivery_cost"
+    async with kb.sessionmaker() as s:
+        await other.delete(s, "delivery_cost", actor="cli")
+    async with kb.sessionmaker() as s:
+        result = await kb.service.search(s, "Сколько стоит доставка?")
+    assert all(c.entry_id != "delivery_cost" for c in result.candidates)
+
+
+async def test_gaps_grouped_and_turned_into_entries(kb: SimpleNamespace, small_kb: Path) -> None:
+    async with kb.sessionmaker() as s:
+        await kb.service.import_file(s, small_kb)
+        for text in (
+            "Do you have a franchise?",
+            "can I open a franchise of your shop?",
+            "франшиза у вас есть?",
+            "Are you hiring warehouse workers?",
+        ):
+            result = await kb.service.search(s, text)
+            await kb.service.record_unanswered(s, text, lang="en", result=result)
+        await s.commit()
+        groups = await kb.service.gaps(s)
+        assert groups[0].count == 3
+        assert "franchise" in " ".join(groups[0].texts).lower()
+        assert sum(g.count for g in groups) == 4
+        entry = await kb.service.create_from_questions(
+            s,
+            groups[0].texts,
+            {"en": "We don't sell franchises."},
+            actor="tg:1",
+            gap_ids=groups[0].ids,
+        )
+        assert entry.id.startswith(("do_you_have", "can_i", "franshiza"))
+        assert (await kb.service.search(s, "is a franchise possible?")).answer_id == entry.id
+        left = await kb.service.gaps(s)
+        assert [g.count for g in left] == [1]
+
+        reply = await kb.service.save_operator_reply(
+            s, question="Do you ship on Sundays?", answer="Yes, every day.", lang="en", actor="op:5"
+        )
+        assert reply.answers == {"en": "Yes, every day."}
+    assert await _count(kb.sessionmaker, UnansweredQuestion) == 4
+
+
+async def test_import_file_if_empty(kb: SimpleNamespace, small_kb: Path) -> None:
+    services = SimpleNamespace(
+        settings=kb.settings, sessionmaker=kb.sessionmaker, knowledge=kb.service
+    )
+    first = await import_file_if_empty(services, small_kb)
+    assert first is not None and first.created == 6
+    assert await import_file_if_empty(services, small_kb) is None
+
+
+def test_cli_import_export_list_search(
+    tmp_path: Path, small_kb: Path, kb_cache: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    from knowledge.cli import add_subparsers
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(kb_cache))
+    parser = argparse.ArgumentParser()
+    add_subparsers(parser.add_subparsers())
+
+    def run(*argv: str) -> int:
+        args = parser.parse_args(list(argv))
+        return int(args.func(args))
+
+    assert run("import", str(DEMO / "broken_examples" / "bad_id.csv")) == 1
+    assert "line 4" in capsys.readouterr().err
+    assert run("import", str(small_kb)) == 0
+    assert "6 created" in capsys.readouterr().out
+    assert run("list") == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 6 and lines[0].startswith("delivery_cost\t")
+    for ext in ("yaml", "csv", "jsonl"):
+        out = tmp_path / f"out.{ext}"
+        assert run("export", str(out)) == 0
+        assert load_file(out) == load_file(small_kb)
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        '{"id": "a", "text": "Сколько стоит доставка?"}\n{"id": 2, "text": "какая погода завтра?"}\n',
+        encoding="utf-8",
+    )
+    results = tmp_path / "r.jsonl"
+    assert run("search", "--input", str(questions), "--output", str(results), "--top-k", "3") == 0
+    rows = [json.loads(line) for line in results.read_text("utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["a", 2]
+    assert rows[0]["answer_id"] == "delivery_cost" and len(rows[0]["candidates"]) == 3
+    assert rows[1]["answer_id"] is None
+    assert set(rows[0]["candidates"][0]) == {"answer_id", "score"}
+
+
+async def test_auto_encoder_follows_the_kb_size(
+    kb: SimpleNamespace, small_kb: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if kb.service.encoder_spec != "auto":
+        pytest.skip("SUPPORTBOT_KB_ENCODER pins the encoder")
+    monkeypatch.setattr(index_mod, "AUTO_LIMIT", 6)
+    extra = Entry("extra", ["Есть ли у вас самовывоз из магазина?"], {"ru": "Да."})
+    async with kb.sessionmaker() as s:
+        await kb.service.import_file(s, small_kb)
+        assert kb.service.loaded_index.encoder.name == index_mod.AUTO_SMALL
+        await kb.service.save(s, extra, actor="test")  # 7 entries: past the limit
+        result = await kb.service.search(s, "Сколько стоит доставка?")
+        assert kb.service.loaded_index.encoder.name == index_mod.AUTO_LARGE
+        assert result.answer_id == "delivery_cost"
