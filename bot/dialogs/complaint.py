@@ -28,6 +28,7 @@ from bot.dialogs.rules import Rules, TypeRule, load_rules
 from bot.dialogs.slots import has, is_description
 from bot.dialogs.types import Button
 from escalation.card import customer_kind
+from escalation.survey import start_after_bot
 
 _YES = re.compile(
     r"^\s*(да|ага|угу|конечно|всё хорошо|все хорошо|отлично|yes|yep|yeah|sure|ok|okay|"
@@ -35,6 +36,11 @@ _YES = re.compile(
     re.IGNORECASE,
 )
 _NO = re.compile(r"^\s*(нет|неа|не помогло|no|nope|not really|nie)\b", re.IGNORECASE)
+_NOT_OK = re.compile(
+    r"(не устраивает|не подходит|это не решение|не помогло|не то|unacceptable|not ok|"
+    r"not good enough|doesn't help|does not help|nie pasuje|nie odpowiada|nie pomogło)",
+    re.IGNORECASE,
+)
 _NONE_GIVEN = re.compile(
     r"(нет (у меня )?(номера|фото)|не помню|не сохранил|don't have|dont have|no photo|"
     r"can't find|nie mam|nie pamiętam)",
@@ -234,22 +240,14 @@ class ComplaintFlow:
         known = ctx.state.get("known", {})
         order = known.get("order_ref")
         when = _when(ctx, rule)
-        order_part = ctx.texts.plain("order_part", order=order) if order else ""
+        order_part = " " + ctx.texts.plain("order_part", order=order) if order else ""
         text = ctx.texts(key, when=when, order=order_part, **kw)
         ctx.say_text(text)
         ctx.event("promised", text=text, within=when)
 
     def _ask_satisfaction(self, ctx: TurnContext, case: dict[str, Any]) -> None:
         case["stage"] = "satisfaction"
-        ctx.say(
-            "satisfaction_question",
-            buttons=[
-                [
-                    Button(ctx.texts.plain("yes_button"), "cmp:sat:yes"),
-                    Button(ctx.texts.plain("no_button"), "cmp:sat:no"),
-                ]
-            ],
-        )
+        ctx.say("satisfaction_question", buttons=_sat_buttons(ctx))
         ctx.event("satisfaction_check")
 
     def _offer_compensation(self, ctx: TurnContext, case: dict[str, Any]) -> None:
@@ -315,10 +313,18 @@ class ComplaintFlow:
             ctx.event(
                 "resolved", by="bot", complaint_type=case["type"], outcome=case.get("outcome")
             )
+            start_after_bot(ctx)
             return True
-        if data == "cmp:sat:no" or (
-            not data and (_NO.search(text) or ctx.intent in ("deny", "complaint"))
-        ):
+        unhappy = _NO.search(text) or _NOT_OK.search(text) or ctx.intent == "deny"
+        if not data and not unhappy and ctx.intent == "complaint" and text:
+            # More details about the same problem: add them to the case, ask again.
+            known = ctx.state.setdefault("known", {})
+            known["description"] = f"{known.get('description') or ''}\n{text}".strip()
+            await self._save(ctx, case)
+            ctx.say("complaint_added", buttons=_sat_buttons(ctx))
+            ctx.event("details_added")
+            return True
+        if data == "cmp:sat:no" or (not data and unhappy):
             case["stage"] = "handed_over"
             case["satisfied"] = False
             await self._save(ctx, case)
@@ -344,6 +350,15 @@ class ComplaintFlow:
             record.amount = Decimal(str(known["amount"])).quantize(Decimal("0.01"))
         if resolved:
             record.resolved_at = ctx.now
+
+
+def _sat_buttons(ctx: TurnContext) -> list[list[Button]]:
+    return [
+        [
+            Button(ctx.texts.plain("yes_button"), "cmp:sat:yes"),
+            Button(ctx.texts.plain("no_button"), "cmp:sat:no"),
+        ]
+    ]
 
 
 def _option_from_text(text: str, options: list[str]) -> str | None:
