@@ -51,9 +51,9 @@ def default_flows(settings: Settings, knowledge: KnowledgeService | None = None)
 
     flows: list[Flow] = [
         SurveyFlow(),
+        OrderStatusFlow(),
         ComplaintFlow(rules_file=settings.rules_file),
         HandoffFlow(),
-        OrderStatusFlow(),
     ]
     if knowledge is not None:
         from knowledge.flow import FaqFlow

@@ -42,7 +42,7 @@ CONFIDENT_LANG = {"ru", "en", "pl"}
 TOPICS = ("delivery", "payment", "returns", "problem")
 FLOOD_MESSAGES = 6  # more than this many messages ...
 FLOOD_SECONDS = 10  # ... within this many seconds is a flood
-MIN_CONFIDENCE = 0.35  # below this the bot asks instead of guessing
+MIN_CONFIDENCE = 0.45  # below this the bot asks instead of guessing
 TRAIL_EVENTS = {
     "faq_answered",
     "faq_declined",
@@ -296,7 +296,7 @@ class ConversationEngine:
                 ctx.say(f"{intent}_reply" if intent != "goodbye" else "goodbye")
             return
         if intent == "out_of_scope":
-            ctx.say("out_of_scope", buttons=self.topic_buttons(ctx.texts))
+            self._fallback(ctx, key="out_of_scope")
             return
         if intent is None or intent not in {"faq", "order_status", "complaint", "request_human"}:
             self._fallback(ctx)
@@ -384,7 +384,8 @@ class ConversationEngine:
             ctx.say("flood_notice")
         return True
 
-    def _fallback(self, ctx: TurnContext) -> None:
+    def _fallback(self, ctx: TurnContext, key: str = "fallback_first") -> None:
+        """Not understood (or off-topic): offer topics; the second time in a row, a person."""
         count = int(ctx.state.get("misunderstood", 0)) + 1
         ctx.state["misunderstood"] = count
         ctx.event("fallback", count=count)
@@ -393,7 +394,7 @@ class ConversationEngine:
             ctx.state["misunderstood"] = 0
             ctx.request_handoff("not_understood")
         else:
-            ctx.say("fallback_first", buttons=self.topic_buttons(ctx.texts))
+            ctx.say(key, buttons=self.topic_buttons(ctx.texts))
 
     @staticmethod
     def topic_buttons(texts: Texts) -> list[list[Button]]:

@@ -3,8 +3,17 @@ collects the order number (once) and passes it to a person who can look it up.""
 
 from __future__ import annotations
 
+import re
+
 from bot.dialogs.engine import TurnContext
 from bot.dialogs.slots import has
+
+_QUESTION = re.compile(
+    r"(\?|где|когда|статус|отследить|трек|привез|доставят|придет|придёт|пришл|"
+    r"where|when|status|track|arriv|deliver|ship|"
+    r"gdzie|kiedy|status|śledz|sledz|dotrze|przyjdzie|wysłan|wyslan)",
+    re.IGNORECASE,
+)
 
 
 class OrderStatusFlow:
@@ -25,6 +34,10 @@ class OrderStatusFlow:
             return False
         if ctx.intent != "order_status":
             return False
+        if has(known, "order_ref") and not _QUESTION.search(ctx.incoming.text or ""):
+            # "Hello, I have order 7781234": not a question yet, so ask what it is about.
+            ctx.say("order_what_about", order=known["order_ref"])
+            return True
         if has(known, "order_ref"):
             self._pass_on(ctx)
         else:

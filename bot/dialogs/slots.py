@@ -39,6 +39,34 @@ def is_description(text: str, minimum: int = 4) -> bool:
     return words(text) >= minimum
 
 
+_BARE_REF = re.compile(
+    r"(?<![\w+-])(?:№|#|no\.?\s*|nr\.?\s*)?([A-Za-zА-Яа-я]{1,3}-?\d{3,10}|\d{4,10}(?:-\d{1,6})?)(?![\w-])"
+)
+
+
+def bare_order_ref(text: str) -> str | None:
+    """An order reference given on its own, after we asked for it (not a phone number)."""
+    for m in _BARE_REF.finditer(text):
+        ref = m.group(1)
+        digits = re.sub(r"\D", "", ref)
+        if len(digits) >= 10 and digits[0] in "78":
+            continue  # a phone number
+        return ref
+    return None
+
+
+def awaiting(ctx: TurnContext, slot: str) -> bool:
+    """Did the bot ask for ``slot`` in this conversation?"""
+    if ctx.state.get("order_status") == "asked" and slot == "order_ref":
+        return True
+    case = ctx.state.get("complaint") or {}
+    if slot in case.get("asked", []):
+        return True
+    return any(
+        t.get("type") == "asked_for" and t.get("slot") == slot for t in ctx.state.get("trail", [])
+    )
+
+
 def remember(ctx: TurnContext) -> list[str]:
     """Update ``state["known"]`` from this turn; return the slots that became known."""
     known: dict[str, Any] = ctx.state.setdefault("known", {})
@@ -48,6 +76,12 @@ def remember(ctx: TurnContext) -> list[str]:
     if pred is not None and pred.order_ref and not known.get("order_ref"):
         known["order_ref"] = pred.order_ref
         new.append("order_ref")
+    elif text and not known.get("order_ref") and awaiting(ctx, "order_ref"):
+        # We asked for the order number: a bare "5531207" or "A-7781" is the answer.
+        ref = bare_order_ref(text)
+        if ref:
+            known["order_ref"] = ref
+            new.append("order_ref")
     if pred is not None and pred.amount is not None and known.get("amount") is None:
         known["amount"] = float(pred.amount)
         if pred.currency:
