@@ -299,7 +299,9 @@ def run(benches: list[str], encoders: list[str], model_dir: Path | None) -> dict
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--bench", nargs="+", default=["all"], choices=[*BENCHES, "all"])
     parser.add_argument("--encoder", action="append", help="encoder spec; repeat to compare")
     parser.add_argument("--cache-dir", type=Path, help="disk cache for embeddings")

@@ -19,6 +19,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -198,8 +200,17 @@ class CachedEncoder:
         self.dim = inner.dim
         self._size = size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:  # predict() may run in several executor threads
+            return self._encode(texts)
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), np.float32)
         missing = [i for i, t in enumerate(texts) if t not in self._cache]
         unique = list(dict.fromkeys(texts[i] for i in missing))
@@ -218,6 +229,57 @@ class CachedEncoder:
         return out
 
 
+class DiskCachedEncoder:
+    """Persistent text -> vector cache (one ``.npz`` per encoder) for benchmarks/experiments."""
+
+    def __init__(self, factory: Callable[[], Encoder], name: str, path: Path) -> None:
+        self._factory = factory
+        self._inner: Encoder | None = None
+        self.name = name
+        self.path = Path(path)
+        self._index: dict[str, int] = {}
+        if self.path.is_file():
+            with np.load(self.path, allow_pickle=False) as data:
+                self._vectors = data["vectors"]
+                self._index = {t: i for i, t in enumerate(data["texts"].tolist())}
+        else:
+            self._vectors = np.zeros((0, self.inner.dim), np.float32)
+        self.dim = int(self._vectors.shape[1])
+
+    @property
+    def inner(self) -> Encoder:
+        if self._inner is None:
+            self._inner = self._factory()
+        return self._inner
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._index))
+        if missing:
+            fresh = self.inner.encode(missing)
+            start = len(self._vectors)
+            self._vectors = np.vstack([self._vectors, fresh.astype(np.float32)])
+            self._index.update({t: start + i for i, t in enumerate(missing)})
+            self._save()
+        return self._vectors[[self._index[t] for t in texts]]
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        texts = sorted(self._index, key=self._index.__getitem__)
+        tmp = self.path.with_suffix(".tmp.npz")
+        np.savez(tmp, texts=np.array(texts, dtype=str), vectors=self._vectors)
+        tmp.replace(self.path)
+
+
+_DISK_CACHE: Path | None = None
+
+
+def set_disk_cache(directory: str | Path | None) -> None:
+    """Cache embeddings on disk under ``directory`` (benchmarks); ``None`` turns it off."""
+    global _DISK_CACHE
+    _DISK_CACHE = Path(directory) if directory else None
+    _LOADED.clear()
+
+
 _FACTORIES: dict[str, Callable[[], Encoder]] = {
     "use": UseEncoder,
     "minilm": _minilm,
@@ -233,22 +295,30 @@ def split_spec(spec: str) -> list[str]:
 
 def _load_part(part: str) -> Encoder:
     factory = _FACTORIES.get(part.lower())
-    if factory is not None:
-        return factory()
-    name = part[3:] if part.startswith("st:") else part
-    return SentenceTransformerEncoder(name, name=part)
+    if factory is None:
+        name = part[3:] if part.startswith("st:") else part
+
+        def factory() -> Encoder:
+            return SentenceTransformerEncoder(name, name=part)
+
+    if _DISK_CACHE is not None:
+        safe = re.sub(r"[^\w.-]+", "_", part)
+        return DiskCachedEncoder(factory, part, _DISK_CACHE / f"{safe}.npz")
+    return factory()
 
 
 _LOADED: dict[str, Encoder] = {}
+_LOADING = threading.Lock()
 
 
 def get_encoder(spec: str) -> Encoder:
     """Return the (process-wide cached) encoder for ``spec``."""
     key = "+".join(split_spec(spec)) or "none"
-    encoder = _LOADED.get(key)
-    if encoder is None:
-        logger.info("loading encoder %s", key)
-        combined = CombinedEncoder([_load_part(p) for p in split_spec(spec)])
-        encoder = CachedEncoder(combined) if combined.parts else combined
-        _LOADED[key] = encoder
-    return encoder
+    with _LOADING:
+        encoder = _LOADED.get(key)
+        if encoder is None:
+            logger.info("loading encoder %s", key)
+            combined = CombinedEncoder([_load_part(p) for p in split_spec(spec)])
+            encoder = CachedEncoder(combined) if combined.parts else combined
+            _LOADED[key] = encoder
+        return encoder

@@ -13,7 +13,8 @@ from collections import Counter
 
 LANGS = ("ru", "en", "pl", "other")
 
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
+_REPEATS = re.compile(r"(\w)\1+")
 
 _UKRAINIAN = set("іїєґўІЇЄҐЎ")
 _POLISH_LETTERS = set("ąćęłńśźżĄĆĘŁŃŚŹŻ")
@@ -30,7 +31,10 @@ _LEXICON: dict[str, str] = {
         "just very really again been since days week weeks today yesterday tomorrow package "
         "parcel shipping return card payment account customer service support human person "
         "agent operator manager talk speak someone anyone nothing never ever good great bad "
-        "awful terrible is isnt dont didnt cant wont im ive its thats youre"
+        "awful terrible is isnt dont didnt cant wont im ive its thats youre "
+        "hey heya heyy yo yup yep yeah ya cya ttyl ty thx u ur gonna wanna lol update "
+        "updates go now exist see later sure nope nah cool morning evening night there "
+        "anything something status where's whats what's when's"
     ),
     "pl": (
         "i w z na do nie jest się sie że ze to ten ta co jak czy mam moje moja mój moj mnie mi "
@@ -56,7 +60,9 @@ _LEXICON: dict[str, str] = {
         "numer nr kurierem kuriera paczkomat paczkomatu infolinia infolinii obsługa obsluga "
         "klienta rozmowa człowieka czlowieka pracownik pracownika zł zl złotych zlotych "
         "okej jasne dokładnie dokladnie zgadza zgoda oczywiście oczywiscie dziękówka "
-        "fajnie dzięki spoko siema hej"
+        "fajnie dzięki spoko siema hej hejo heja hejka halo witaj botku ej elo pa papa "
+        "narka nara pozdro dobra spadam dozo jutra okk mhm naklejka pasuje kończę koncze "
+        "kto dobranoc paczkomat paczkomaty koszt kosztuje wysyłki wysylki niee siemka cze"
     ),
     "ru": (
         "privet privetik zdravstvuyte zdravstvujte zdravstvuite zdrastvuyte zdrasti dobryy "
@@ -76,7 +82,11 @@ _LEXICON: dict[str, str] = {
         "skolko mozhet mozhete budet bylo byla byl dolzhen dolzhna khorosho horosho "
         "otlichno ladno okey ugu aga konechno tochno verno nado nyet davay "
         "zdraste dobrogo dnya utra vechera vsego dobrogo do svidaniya blagodaryu "
-        "kupil kupila sdelal sdelala zhdu zhdat' zhdat uzhasno plokho ploho"
+        "kupil kupila sdelal sdelala zhdu zhdat' zhdat uzhasno plokho ploho "
+        "naushniki lyuboy spisali raza vashi pravila vozvrata uzhasnye kakie sposoby "
+        "oplaty rabotaete voskresenye spasibki pogoda kto prezident operatora dayte "
+        "skazhi podskazhi gromkosti zdes' zdes tam kuda otkuda pochemu-to seychas "
+        "sejchas potom srazu tozhe takzhe ili esli chtoby"
     ),
     "de": "und ich nicht ist der die das bitte danke hallo wo mein meine bestellung ein eine "
     "mit für fur auf ist sind noch schon kein keine paket wann warum guten tag",
@@ -103,7 +113,7 @@ _CUES: dict[str, re.Pattern[str]] = {
     ),
     "ru": re.compile(
         r"zh|kh|shch|yy\b|iy\b|yu|ya|yo|ogo\b|aya\b|oye\b|ennyy|ets\b|'|tsya\b|sya\b|dosta|"
-        r"\bvas\b|\bnet\b"
+        r"\bvas\b|\bnet\b|yat\b|ete\b|nye\b|ykh\b|iye\b|\bdlya\b"
     ),
 }
 
@@ -127,6 +137,8 @@ def _latin_scores(text: str) -> dict[str, float]:
     words = _WORD.findall(lower)
     scores: dict[str, float] = dict.fromkeys(_LEXICON_SETS, 0.0)
     for word in words:
+        if not any(word in vocab for vocab in _LEXICON_SETS.values()):
+            word = _REPEATS.sub(r"\1", word)  # "heyyy" -> "hey", "niee" -> "nie"
         for lang, vocab in _LEXICON_SETS.items():
             if word in vocab:
                 scores[lang] += 1.0 / _WORD_COUNTS[word]

@@ -1,0 +1,349 @@
+"""Message classifier: extraction, language, training any label set, default model, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.nlu import Prediction, load_classifier, train
+from bot.nlu.cli import main as nlu_main
+from bot.nlu.encoders import EncoderError, verify_files
+from bot.nlu.extract import extract
+from bot.nlu.lang import detect_lang
+from bot.nlu.lexicon import legal_threat
+
+# --------------------------------------------------------------------------- extraction
+
+EXTRACT_CASES = [
+    # text, order_ref, amount, currency
+    ("Здравствуйте, заказ №45-112 где?", "45-112", None, None),
+    ("Где мой заказ 123456?", "123456", None, None),
+    ("номер заказа: 778899, сумма 3 500 ₽", "778899", 3500, "RUB"),
+    ("order #A-7781 has not arrived", "A-7781", None, None),
+    ("Hello, my order K-40912 was due on Monday", "K-40912", None, None),
+    ("its been 12 days since i ordered (88213-04)", "88213-04", None, None),
+    ("zamówienie nr 123456 nie dotarło", "123456", None, None),
+    ("zamowienie #99812 wisi od 2 tyg.", "99812", None, None),
+    ("numer 558-9010 to cudze zamowienie, a moje to 558-9011", "558-9011", None, None),
+    ("privet, gde moi zakaz 556677", "556677", None, None),
+    ("списали 1 490 р дважды", None, 1490, "RUB"),
+    ("заплатил 1490руб за доставку", None, 1490, "RUB"),
+    ("верните 1,5 тыс", None, 1500, None),
+    ("10к рублей за это?", None, 10000, "RUB"),
+    ("you charged me $25 twice", None, 25, "USD"),
+    ("I paid €19.99 for shipping", None, 19.99, "EUR"),
+    ("cost me 1,299.99 USD", None, 1299.99, "USD"),
+    ("it was like 2.5k", None, 2500, None),
+    ("zapłaciłem 200 zł", None, 200, "PLN"),
+    ("przesylka za pobraniem na 129,90 zl", None, 129.9, "PLN"),
+    ("Zapłaciłem 2 x 179 zł.", None, 358, "PLN"),
+    ("Zamówienie 7003311, 849 zł.", "7003311", 849, "PLN"),
+    ("заказ на 1490 руб не пришёл", None, 1490, "RUB"),
+    # negatives: phones, dates, times, quantities, percentages, units
+    ("перезвоните на +7 999 123-45-67", None, None, None),
+    ("звоните 8 (800) 555-35-35", None, None, None),
+    ("call me at 555 123 4567 about the order", None, None, None),
+    ("доставка 12.05.2024 в 14:30", None, None, None),
+    ("курьер приехал в 10.30 утра", None, None, None),
+    ("заказал 2 шт, пришла одна", None, None, None),
+    ("order 2 items yesterday", None, None, None),
+    ("скидка 10% не применилась", None, None, None),
+    ("Miało być 1-2 dni robocze, minęło 6.", None, None, None),
+    ("po 200 km odpada przerzutka", None, None, None),
+    ("Lampa 2700K świeci zimnym światłem", None, None, None),
+    ("konsola wylacza sie po 20 min grania", None, None, None),
+    ("мой номер телефона 89991234567", None, None, None),
+]
+
+
+@pytest.mark.parametrize(("text", "ref", "amount", "currency"), EXTRACT_CASES)
+def test_extract(text: str, ref: str | None, amount: float | None, currency: str | None) -> None:
+    entities = extract(text)
+    assert (entities.order_ref, entities.amount, entities.currency) == (ref, amount, currency)
+
+
+# --------------------------------------------------------------------------- language
+
+LANG_CASES = [
+    ("Здравствуйте, где мой заказ?", "ru"),
+    ("privet, gde moi zakaz", "ru"),
+    ("zdravstvuyte, kogda pridet posylka?", "ru"),
+    ("ya hochu vernut dengi", "ru"),
+    ("spasibo", "ru"),
+    ("hello, where is my order", "en"),
+    ("I want to talk to a human", "en"),
+    ("thanks!", "en"),
+    ("Dzień dobry, gdzie jest moje zamówienie?", "pl"),
+    ("dzien dobry, gdzie jest moje zamowienie", "pl"),
+    ("chce rozmawiac z czlowiekiem", "pl"),
+    ("kurier nie przyjechal", "pl"),
+    ("Доброго дня, де моє замовлення?", "other"),
+    ("Wo ist meine Bestellung?", "other"),
+    ("Bonjour, où est ma commande", "other"),
+    ("¿Dónde está mi pedido?", "other"),
+    ("你好", "other"),
+    ("123456", "other"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang"), LANG_CASES)
+def test_detect_lang(text: str, lang: str) -> None:
+    assert detect_lang(text) == lang
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Я подам в суд", True),
+        ("обращусь в Роспотребнадзор", True),
+        ("I will contact my lawyer", True),
+        ("see you in court", True),
+        ("zgłaszam do UOKiK", True),
+        ("sprawa idzie do sadu", True),
+        ("разбилась посуда в посылке", False),
+        ("I'm not going to sue anyone, just fix it", False),
+        ("the package never arrived", False),
+    ],
+)
+def test_legal_lexicon(text: str, expected: bool) -> None:
+    assert legal_threat(text) is expected
+
+
+def test_weights_are_verified(tmp_path: Path) -> None:
+    (tmp_path / "w.bin").write_bytes(b"not the model")
+    with pytest.raises(EncoderError, match="sha256"):
+        verify_files(tmp_path, {"w.bin": "0" * 64}, "pkg")
+    with pytest.raises(EncoderError, match="missing"):
+        verify_files(tmp_path, {"absent.bin": "0" * 64}, "pkg")
+
+
+# --------------------------------------------------------------------------- tiny model
+
+HOTEL = {
+    "book_room": [
+        "I'd like to book a double room for two nights",
+        "do you have a free room this weekend",
+        "reserve a single room from friday to sunday please",
+        "can I book a room with a sea view",
+        "хочу забронировать номер на двоих",
+        "забронируйте мне номер на выходные",
+        "chcę zarezerwować pokój na dwie noce",
+        "czy macie wolny pokój w sobotę",
+    ],
+    "cancel_booking": [
+        "please cancel my reservation",
+        "I need to cancel the booking for next week",
+        "cancel my room booking, plans changed",
+        "how do I cancel my reservation",
+        "отмените мою бронь, пожалуйста",
+        "хочу отменить бронирование",
+        "proszę anulować moją rezerwację",
+        "chcę odwołać rezerwację pokoju",
+    ],
+    "wifi_password": [
+        "what is the wifi password",
+        "how do I connect to the wifi in my room",
+        "the internet password please",
+        "wifi login for guests?",
+        "какой пароль от вайфая",
+        "как подключиться к wi-fi",
+        "jakie jest hasło do wifi",
+        "jak połączyć się z internetem w pokoju",
+    ],
+    "oos": [
+        "tell me a joke",
+        "what is the capital of australia",
+        "who won the football match yesterday",
+        "solve 2x + 3 = 7",
+        "расскажи анекдот",
+        "какая погода на марсе",
+        "napisz wiersz o kotach",
+        "ile lat ma księżyc",
+    ],
+}
+
+
+def _hotel_rows() -> list[dict]:
+    return [{"text": t, "intent": label} for label, texts in HOTEL.items() for t in texts]
+
+
+@pytest.fixture(scope="module")
+def hotel_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    model_dir = tmp_path_factory.mktemp("hotel")
+    report = train(_hotel_rows(), model_dir, encoder="use")
+    assert report["labels"]["intent"] == sorted(HOTEL)
+    assert set(report["untrained_fields"]) == {"complaint_type", "emotion", "threat"}
+    return model_dir
+
+
+def test_any_label_set_predicts_back(hotel_model_dir: Path) -> None:
+    clf = load_classifier(hotel_model_dir)
+    preds = clf.predict(
+        [
+            "can I reserve a room for tomorrow night",
+            "отмените, пожалуйста, бронь",
+            "hasło do wifi?",
+        ]
+    )
+    assert [p.intent for p in preds] == ["book_room", "cancel_booking", "wifi_password"]
+    for p in preds:
+        assert p.complaint_type is None and p.emotion is None and p.threat is None
+        assert 0.0 <= p.intent_confidence <= 1.0
+
+
+def test_tiny_model_rejects_out_of_scope(hotel_model_dir: Path) -> None:
+    clf = load_classifier(hotel_model_dir)
+    assert clf.predict_one("сколько лет луне?").intent == "oos"
+    assert clf.predict_one("tell me something funny").intent == "oos"
+
+
+def test_threshold_rejects_without_reject_class(tmp_path: Path) -> None:
+    rows = [r for r in _hotel_rows() if r["intent"] != "oos"]
+    train(rows, tmp_path, encoder="none")
+    clf = load_classifier(tmp_path)
+    assert clf.predict_one("what is the wifi password").intent == "wifi_password"
+    clf.reject_threshold = 1.01  # nothing is confident enough -> the reject label
+    assert clf.predict_one("what is the wifi password").intent == "out_of_scope"
+
+
+# --------------------------------------------------------------------------- default model
+
+
+@pytest.fixture(scope="module")
+def default_clf():
+    return load_classifier()
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "lang"),
+    [
+        ("Здравствуйте!", "greeting", "ru"),
+        ("Hello there", "greeting", "en"),
+        ("Dzień dobry", "greeting", "pl"),
+        ("Спасибо большое, всё получил", "thanks", "ru"),
+        ("Can I talk to a real person please?", "request_human", "en"),
+    ],
+)
+def test_default_model_simple(default_clf, text: str, intent: str, lang: str) -> None:
+    p = default_clf.predict_one(text)
+    assert (p.intent, p.lang) == (intent, lang)
+    assert p.complaint_type is None
+
+
+def test_default_model_complaint_with_legal_threat(default_clf) -> None:
+    for text in (
+        "Телефон сломался через неделю, верните деньги, иначе подам в суд!",
+        "The blender broke after two days. Refund me or my lawyer will contact you.",
+        "Pralka przestała działać po tygodniu, sprawa idzie do sądu.",
+    ):
+        p = default_clf.predict_one(text)
+        assert p.intent == "complaint", text
+        assert p.threat == "legal", text
+        assert p.complaint_type == "damaged_defective", text
+
+
+def test_default_model_order_status(default_clf) -> None:
+    p = default_clf.predict_one("Подскажите, когда приедет заказ №45-112?")
+    assert (p.intent, p.order_ref) == ("order_status", "45-112")
+    p = default_clf.predict_one("Hi, could you tell me when order #A-7781 will arrive?")
+    assert (p.intent, p.order_ref, p.lang) == ("order_status", "A-7781", "en")
+    p = default_clf.predict_one("Kiedy dotrze zamówienie nr 123456?")
+    assert (p.intent, p.order_ref, p.lang) == ("order_status", "123456", "pl")
+
+
+def test_prediction_to_dict(default_clf) -> None:
+    p = default_clf.predict_one("списали 1 490 р дважды за заказ 778899")
+    assert isinstance(p, Prediction)
+    d = p.to_dict()
+    assert set(d) == {
+        "lang",
+        "intent",
+        "intent_confidence",
+        "complaint_type",
+        "emotion",
+        "threat",
+        "order_ref",
+        "amount",
+        "currency",
+    }
+    assert (d["amount"], d["currency"], d["order_ref"]) == (1490, "RUB", "778899")
+    assert default_clf.predict([]) == []
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    return path
+
+
+def test_cli_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    train_file = _write_jsonl(tmp_path / "train.jsonl", _hotel_rows())
+    model_dir = tmp_path / "model"
+    assert nlu_main(["train", "--input", str(train_file), "--model-dir", str(model_dir)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["rows"] == len(_hotel_rows())
+
+    inp = _write_jsonl(
+        tmp_path / "in.jsonl",
+        [{"id": "a", "text": "cancel my reservation please"}, {"id": "b", "text": "wifi?"}],
+    )
+    out = tmp_path / "out.jsonl"
+    args = ["predict", "--input", str(inp), "--output", str(out), "--model-dir", str(model_dir)]
+    assert nlu_main(args) == 0
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["a", "b"]
+    assert rows[0]["intent"] == "cancel_booking"
+    assert set(rows[0]) == {
+        "id",
+        "lang",
+        "intent",
+        "intent_confidence",
+        "complaint_type",
+        "emotion",
+        "threat",
+        "order_ref",
+        "amount",
+    }
+    assert rows[0]["complaint_type"] is None and rows[0]["emotion"] is None
+
+    capsys.readouterr()
+    assert nlu_main(["eval", "--input", str(train_file), "--model-dir", str(model_dir)]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["intent"]["accuracy"] > 0.8
+    assert "macro_f1" in metrics["intent"] and "confused_pairs" in metrics["intent"]
+
+
+def test_cli_bad_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "1", "text": "hi"}\n{"id": "2", "text": \n', "utf-8")
+    code = nlu_main(["predict", "--input", str(bad), "--output", str(tmp_path / "o.jsonl")])
+    assert code != 0
+    assert "bad.jsonl:2" in capsys.readouterr().err
+
+    no_intent = _write_jsonl(tmp_path / "t.jsonl", [{"text": "a", "intent": "x"}, {"text": "b"}])
+    code = nlu_main(["train", "--input", str(no_intent), "--model-dir", str(tmp_path / "m")])
+    assert code != 0
+    assert "t.jsonl:2" in capsys.readouterr().err
+
+
+def test_cli_missing_model_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    inp = _write_jsonl(tmp_path / "in.jsonl", [{"id": "1", "text": "hi"}])
+    args = ["predict", "--input", str(inp), "--output", str(tmp_path / "o.jsonl")]
+    assert nlu_main([*args, "--model-dir", str(tmp_path / "nope")]) != 0
+    assert "not a model directory" in capsys.readouterr().err
+
+
+def test_default_model_rebuilt_for_other_encoder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """EMBEDDING_MODEL different from the shipped encoder: one-time rebuild, cached on disk."""
+    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(tmp_path))
+    clf = load_classifier(embedding_model="none")  # lexical features only: fast
+    assert clf.features.encoder_spec == "none"
+    assert list(tmp_path.glob("nlu/*/config.json"))
+    assert clf.predict_one("Hello!").intent == "greeting"
+    assert load_classifier(embedding_model="none") is clf
