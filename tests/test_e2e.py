@@ -393,3 +393,48 @@ async def test_an_internal_error_gets_a_kind_answer_and_keeps_the_message(sandbo
     assert kept is not None
     fake.user_sends(ANNA, "Привет")
     await fake.wait_for_bot_message(ANNA, count=2, timeout=20)
+
+
+async def test_handoff_survives_a_restart_without_loss_or_duplicates(
+    settings, classifier, db_url
+) -> None:
+    first = await launch(settings, classifier, db_url)
+    server, fake = first.server, first.server.fake
+    try:
+        thread = await _escalate(fake, JOHN, "I need a real person, my parcel 77123 is lost")
+        await stop_bot(first)
+        # while the bot is down: the customer writes and sends a photo, an operator answers
+        fake.user_sends(JOHN, "are you there? here is the label", photo=True)
+        fake.user_sends(
+            OLGA, "Hi John, I'm on it.", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+        )
+        second = await launch(settings, classifier, db_url, server=server)
+        try:
+            await fake.wait_for(
+                lambda: any(
+                    m.get("photo")
+                    for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)
+                ),
+                timeout=30,
+            )
+            await fake.wait_for(lambda: "Hi John, I'm on it." in bot_texts(fake, JOHN), timeout=30)
+            fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+            await fake.wait_for(
+                lambda: any(m.get("reply_markup") for m in fake.messages(JOHN, from_bot=True)[-1:]),
+                timeout=30,
+            )
+            fake.user_sends(JOHN, "thank you!")
+            await fake.wait_for(lambda: len(bot_texts(fake, JOHN)) >= 5, timeout=30)
+            await asyncio.sleep(1.0)
+        finally:
+            await stop_bot(second)
+        texts = bot_texts(fake, JOHN)
+        assert texts.count("Hi John, I'm on it.") == 1, "relayed exactly once"
+        relayed = [
+            m
+            for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)
+            if m.get("photo")
+        ]
+        assert len(relayed) == 1
+    finally:
+        await server.__aexit__(None, None, None)
