@@ -203,3 +203,23 @@ async def test_order_status_asks_the_number_once_and_passes_it_on(services: Serv
     with_number = Dialogue(services, str(next(_ids)))
     await with_number.send("Где мой заказ 5512309? Когда доставят?")
     assert not with_number.of("asked_for") and with_number.of("escalated")
+
+
+async def test_order_number_mid_complaint_is_a_detail_not_a_new_question(
+    services: Services,
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Курьер нагрубил мне и бросил коробку у двери, это отвратительно")
+    await d.send("заказ 9902311")
+    assert not any("Чем могу помочь" in t for t in d.replies[1]), d.replies[1]
+    assert d.of("promised") or d.of("satisfaction_check") or d.of("escalated"), d.replies
+
+
+async def test_legal_threat_while_with_a_person_is_acknowledged(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("I want to talk to a real person")
+    assert d.of("escalated")
+    await d.send("If this is not solved today I will take you to court, my lawyer is ready")
+    assert d.of("priority_raised") and d.replies[-1], (
+        "the customer hears a senior person takes over"
+    )

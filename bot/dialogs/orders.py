@@ -20,6 +20,9 @@ class OrderStatusFlow:
     name = "order_status"
 
     async def handle(self, ctx: TurnContext) -> bool:
+        case = ctx.state.get("complaint") or {}
+        if case.get("stage") not in (None, "done", "handed_over"):
+            return False  # mid-complaint an order number is a detail of the complaint
         pending = ctx.state.get("order_status")
         known = ctx.state.setdefault("known", {})
         if pending == "asked" and not ctx.incoming.callback_data:
