@@ -370,7 +370,10 @@ class ConversationEngine:
                 )
                 ctx.event("priority_raised", ticket_id=ticket.id, priority="high")
                 # The one time the bot speaks while a person owns the chat: say who takes over.
-                ctx.say("complaint_senior")
+                ctx.say_text(
+                    f"{ctx.texts('complaint_thanks')} {ctx.texts('complaint_sorry_angry')} "
+                    f"{ctx.texts('complaint_senior')}"
+                )
 
     def _flooding(self, ctx: TurnContext) -> bool:
         """More than FLOOD_MESSAGES in FLOOD_SECONDS: say once that we're reading, then wait."""
