@@ -34,7 +34,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-DATA_DIR = Path(os.environ.get("NLU_BENCH_DATA", "/work/shared/data/benchmarks"))
+# the workplace keeps shared/ beside the repository: ../shared/data/benchmarks
+DATA_DIR = Path(
+    os.environ.get(
+        "NLU_BENCH_DATA",
+        Path(__file__).resolve().parents[2] / "shared" / "data" / "benchmarks",
+    )
+)
 PROJECT_DATA = ROOT / "bot" / "nlu" / "data"
 BENCHES = ("banking77", "banking77_10shot", "clinc150", "project", "latency", "default")
 
