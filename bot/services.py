@@ -80,6 +80,8 @@ async def build_services(
         await upgrade_database(db)
     if classifier is None:
         classifier = load_default_classifier(settings)
+        # Load the encoders now, not on the first customer's message.
+        await asyncio.to_thread(classifier.predict_one, "hello")
     sessionmaker = create_sessionmaker(db)
     knowledge = KnowledgeService(settings, sessionmaker=sessionmaker)
     flows = default_flows(settings, knowledge)
