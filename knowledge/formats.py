@@ -96,6 +96,16 @@ class Entry:
         return out
 
 
+def bad_id(entry_id: str) -> str | None:
+    """Why ``entry_id`` is not a valid entry id, or None."""
+    if ID_RE.match(entry_id) and len(entry_id) <= MAX_ID:
+        return None
+    return (
+        f"bad id {entry_id!r}: use lowercase letters, digits, '_' and '-' only "
+        f"([a-z0-9_-]+, at most {MAX_ID} characters)"
+    )
+
+
 def guess_lang(text: str, answers: dict[str, str] | None = None) -> str:
     """Language of a question with no recorded language (for the CSV ``lang`` column)."""
     try:
@@ -172,12 +182,8 @@ def validate_entry(
     if clean_id is None:
         errors.add(where, "'id' must be a string")
         ok = False
-    elif not ID_RE.match(clean_id) or len(clean_id) > MAX_ID:
-        errors.add(
-            where,
-            f"bad id {entry_id!r}: use lowercase letters, digits, '_' and '-' only "
-            f"([a-z0-9_-]+, at most {MAX_ID} characters)",
-        )
+    elif (problem := bad_id(clean_id)) is not None:
+        errors.add(where, problem)
         ok = False
 
     tags = _validate_tags(raw.get("tags"), where, errors)
@@ -488,12 +494,8 @@ def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
         if not entry_id:
             errors.add(where, "missing id")
             bad = True
-        elif not ID_RE.match(entry_id) or len(entry_id) > MAX_ID:
-            errors.add(
-                where,
-                f"bad id {entry_id!r}: use lowercase letters, digits, '_' and '-' only "
-                f"([a-z0-9_-]+, at most {MAX_ID} characters)",
-            )
+        elif (problem := bad_id(entry_id)) is not None:
+            errors.add(where, problem)
             bad = True
         if not LANG_RE.match(lang):
             errors.add(where, f"bad language code {lang!r} (like ru, en, pl)")
