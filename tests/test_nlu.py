@@ -347,3 +347,10 @@ def test_default_model_rebuilt_for_other_encoder(
     assert list(tmp_path.glob("nlu/*/config.json"))
     assert clf.predict_one("Hello!").intent == "greeting"
     assert load_classifier(embedding_model="none") is clf
+
+
+def test_churn_and_public_phrases(default_clf) -> None:
+    p = default_clf.predict_one("The parcel is 3 weeks late. I will never buy from you again")
+    assert (p.intent, p.threat) == ("complaint", "churn")
+    p = default_clf.predict_one("Товар пришёл разбитым, напишу разгромный отзыв везде")
+    assert (p.intent, p.threat) == ("complaint", "public")

@@ -56,3 +56,39 @@ def legal_threat(text: str) -> bool:
         if not _NEGATED.search(text[max(0, match.start() - 40) : match.start()]):
             return True
     return False
+
+
+# Churn and public threats are left to the model; these clear phrases only fill in when the
+# model says "none" for a complaint (the model misses them more often than legal threats).
+_PUBLIC = re.compile(
+    r"\b(?:1|one|одн[уа]|jedn[aą])\s*(?:star|звезд\w*|gwiazdk\w*)|\btrustpilot\b|\bopineo\b|"
+    r"\bgoogle\s+(?:reviews?|maps)\b|\bapp\s*store\b|\bgoogle\s+play\b|\bsocial\s+media\b|"
+    r"\bfollowers\b|\b(?:bad|negative|honest)\s+review|\breview\w*\s+(?:this\s+)?everywhere\b|"
+    r"\btell\s+everyone\b|\bотзов\w*|\bотзыв\w*\s+(?:везде|на\s+вс\w+)|\b(?:разгромн\w*|негативн\w*)\s+отзыв|"
+    r"\bнапишу\s+отзыв|\bоставлю\s+отзыв|\bвсем\s+(?:расскажу|друзьям)|\bрасскажу\s+всем|"
+    r"\bсоцсет\w*|\bинст[аyу]\w*|\btik\s?tok\w*|\bтикток\w*|\btwitter\w*|\bтвиттер\w*|"
+    r"\bfacebook\w*|\bфейсбук\w*|\bвыложу\s+в\s+сеть|\bnegatywn\w*\s+opini\w*|"
+    r"\bwystawi\w*\s+(?:negatywn\w*\s+)?opini\w*|\bwszystkim\s+(?:powiem|opowiem)",
+    re.IGNORECASE,
+)
+_CHURN = re.compile(
+    r"\bnever\s+(?:again\s+)?(?:buy|order|shop|use)\w*|\blast\s+(?:time|order)\b|"
+    r"\b(?:going|shop\w*|tak\w+\s+my\s+business)\s+elsewhere\b|\bnot\s+coming\s+back\b|"
+    r"\b(?:delet|clos|cancel)\w*\s+my\s+(?:account|membership|loyalty)|\bdone\s+with\s+(?:you|this)|"
+    r"\bникогда\s+(?:больше\s+)?не\s+(?:куплю|закажу|буду)|\bбольше\s+не\s+(?:куплю|закажу|буду\s+(?:заказывать|покупать))|"
+    r"\bбольше\s+(?:я\s+)?не\s+ваш\s+клиент|\bухожу\s+(?:к|на|в)\b|\bпоследний\s+(?:раз|заказ)\b|"
+    r"\bудаляю\s+(?:аккаунт|приложение|профиль)|\bк\s+конкурентам\b|"
+    r"\bnigdy\s+więcej\b|\bnigdy\s+wiecej\b|\bostatni\s+raz\b|\bdo\s+konkurencji\b|"
+    r"\bkończę\s+z\s+wami|\bkoncze\s+z\s+wami|\busuwam\s+(?:konto|apk\w*|aplikacj\w*)|"
+    r"\bzamykam\s+konto\b",
+    re.IGNORECASE,
+)
+
+
+def other_threat(text: str) -> str | None:
+    """``churn`` or ``public`` when the message says so in a clear phrase, else None."""
+    if _CHURN.search(text):
+        return "churn"
+    if _PUBLIC.search(text):
+        return "public"
+    return None

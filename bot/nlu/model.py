@@ -20,7 +20,7 @@ from .encoders import Encoder, get_encoder
 from .extract import extract
 from .features import TfidfBlock, stack
 from .lang import detect_lang
-from .lexicon import legal_threat
+from .lexicon import legal_threat, other_threat
 from .schema import REJECT_LABELS, Prediction
 
 logger = logging.getLogger(__name__)
@@ -139,6 +139,10 @@ class NluModel:
             and legal_threat(text)
         ):
             threat = "legal"
+        elif threat == "none" and intent in self.complaint_intents and self.legal_override:
+            hint = other_threat(text)
+            if hint is not None and hint in self.heads["threat"].labels:
+                threat = hint
         entities = extract(text)
         return Prediction(
             lang=detect_lang(text),
