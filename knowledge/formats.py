@@ -264,6 +264,16 @@ def _validate_tags(raw: Any, where: str, errors: _Collector) -> list[str] | None
     return tags
 
 
+def _finish(parsed: list[Any], errors: Any, source: Any) -> list[Any]:
+    """The end of every parser: duplicate ids, then all errors at once, or the entries."""
+    _check_duplicates(parsed, errors)
+    if errors.errors:
+        raise KbFormatError(source, errors.errors)
+    if not parsed:
+        raise KbFormatError(source, ["no entries in the file"])
+    return [e for e, _, _ in parsed]
+
+
 def _check_duplicates(entries: list[tuple[Entry, int, int | None]], errors: _Collector) -> None:
     first: dict[str, tuple[int, int | None]] = {}
     for entry, index, line in entries:
@@ -346,12 +356,7 @@ def parse_yaml(text: str, source: str = "<yaml>") -> list[Entry]:
         entry = validate_entry(raw, index, line, errors, key_lines=key_lines)
         if entry is not None:
             parsed.append((entry, index, line))
-    _check_duplicates(parsed, errors)
-    if errors.errors:
-        raise KbFormatError(source, errors.errors)
-    if not parsed:
-        raise KbFormatError(source, ["no entries in the file"])
-    return [e for e, _, _ in parsed]
+    return _finish(parsed, errors, source)
 
 
 class _Dumper(yaml.SafeDumper):
@@ -423,12 +428,7 @@ def parse_jsonl(text: str, source: str = "<jsonl>") -> list[Entry]:
         entry = validate_entry(raw, index, lineno, errors) if raw is not None else None
         if entry is not None:
             parsed.append((entry, index, lineno))
-    _check_duplicates(parsed, errors)
-    if errors.errors:
-        raise KbFormatError(source, errors.errors)
-    if not parsed:
-        raise KbFormatError(source, ["no entries in the file"])
-    return [e for e, _, _ in parsed]
+    return _finish(parsed, errors, source)
 
 
 def dump_jsonl(entries: Iterable[Entry]) -> str:
