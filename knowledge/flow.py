@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from bot.dialogs.texts import register_domain, variants
 from bot.dialogs.types import Button
 from knowledge.formats import Entry, guess_lang
 from knowledge.index import SearchResult
@@ -60,21 +58,15 @@ def is_not_helpful(text: str, intent: str | None) -> bool:
     return intent == "deny" and len((text or "").split()) <= 6
 
 
-@cache
-def _catalogue(lang: str) -> dict[str, list[str]]:
-    path = LOCALES / f"{lang}.yaml"
-    if not path.is_file():
-        return {}
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {
-        str(k): [str(x).strip() for x in (v if isinstance(v, list) else [v])]
-        for k, v in raw.items()
-    }
+register_domain(LOCALES, "knowledge")
 
 
 def text(key: str, lang: str, memory: dict[str, Any] | None = None) -> str:
     """A knowledge text in ``lang`` (fallback English), rotating variants via ``memory``."""
-    options = _catalogue(lang).get(key) or _catalogue("en").get(key) or [key]
+    try:
+        options = variants(key, lang)
+    except KeyError:
+        options = [key]
     if memory is None or len(options) == 1:
         return options[0]
     slot = f"kb:{key}"

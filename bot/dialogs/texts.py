@@ -1,46 +1,94 @@
-"""Message catalogues: every text the bot says, per language, with variants.
+"""Message catalogues: every text the bot says, per language, with variants (gettext).
 
-Catalogues live in ``locales/<lang>.yaml``: ``key: text`` or ``key: [variant, ...]``.
-:class:`Texts` picks variants in rotation per conversation so regulars don't read the
-same sentence every time, and falls back to English, then to the key itself.
+The catalogues are gettext files read with Babel, one *domain* per package:
+
+* ``locales/<domain>.pot``: the template; its ``msgid`` s are the English texts;
+* ``locales/<lang>/LC_MESSAGES/<domain>.po``: one translation per language.
+
+Each message's ``msgctxt`` is the key the code asks for (``complaint_thanks``); several
+messages with the same key are its *variants*, which :class:`Texts` rotates per
+conversation so regulars don't read the same sentence every time. A variant whose
+translation is empty or fuzzy is skipped; a key with no translated variant falls back to
+English. Placeholders are ``str.format`` fields (``{items}``), flagged
+``python-brace-format``.
+
+Standard tools work: ``pybabel init -i bot/dialogs/locales/supportbot.pot
+-d bot/dialogs/locales -D supportbot -l de`` starts a language, ``pybabel update``
+carries English edits into every translation (marking changed ones fuzzy).
 """
 
 from __future__ import annotations
 
 import random
+import string
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
 
 LOCALES = Path(__file__).parent / "locales"
+DOMAIN = "supportbot"
+SOURCE = "en"  # the language of the msgids
 SUPPORTED = ("ru", "en", "pl")
 FALLBACK = "en"
 
 
-EXTRA_LOCALES: list[Path] = []  # other packages' catalogue folders (e.g. knowledge/locales)
+@dataclass(frozen=True)
+class Domain:
+    folder: Path
+    name: str
+
+    @property
+    def template(self) -> Path:
+        return self.folder / f"{self.name}.pot"
+
+    def po(self, lang: str) -> Path:
+        return self.folder / lang / "LC_MESSAGES" / f"{self.name}.po"
 
 
-def register_locales(folder: Path) -> None:
-    """Add a folder of ``<lang>.yaml`` / ``<lang>.<part>.yaml`` catalogues."""
-    if folder not in EXTRA_LOCALES:
-        EXTRA_LOCALES.append(folder)
+DOMAINS: list[Domain] = [Domain(LOCALES, DOMAIN)]
+
+
+def register_domain(folder: Path, name: str) -> None:
+    """Add another package's catalogues (e.g. ``knowledge/locales``, domain ``knowledge``)."""
+    domain = Domain(folder, name)
+    if domain not in DOMAINS:
+        DOMAINS.append(domain)
         catalogue.cache_clear()
 
 
 @cache
-def catalogue(lang: str) -> dict[str, list[str]]:
-    """All texts of one language: ``<lang>.yaml`` and ``<lang>.<part>.yaml`` in every folder."""
+def _read(path: Path, lang: str | None) -> Catalog | None:
+    if not path.is_file():
+        return None
+    with path.open("rb") as f:
+        return read_po(f, locale=lang, charset="utf-8")
+
+
+def _texts(domain: Domain, lang: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for folder in (LOCALES, *EXTRA_LOCALES):
-        for path in [folder / f"{lang}.yaml", *sorted(folder.glob(f"{lang}.*.yaml"))]:
-            if not path.exists():
-                continue
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            for key, value in raw.items():
-                options = value if isinstance(value, list) else [value]
-                out[str(key)] = [str(v).strip() for v in options]
+    if lang == SOURCE:
+        source = _read(domain.template, None)
+        for message in source or ():
+            if message.id and message.context:
+                out.setdefault(message.context, []).append(str(message.id).strip())
+        return out
+    translated = _read(domain.po(lang), lang)
+    for message in translated or ():
+        if message.id and message.context and message.string and not message.fuzzy:
+            out.setdefault(message.context, []).append(str(message.string).strip())
+    return out
+
+
+@cache
+def catalogue(lang: str) -> dict[str, list[str]]:
+    """All texts of one language, key -> variants, over every registered domain."""
+    out: dict[str, list[str]] = {}
+    for domain in DOMAINS:
+        out.update(_texts(domain, lang))
     return out
 
 
@@ -50,6 +98,36 @@ def variants(key: str, lang: str) -> list[str]:
         if found:
             return found
     raise KeyError(f"no text {key!r} in any catalogue")
+
+
+def fields(text: str) -> set[str]:
+    """The ``str.format`` placeholders of a text."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def check_catalogues() -> list[str]:
+    """Problems a translator must fix: broken placeholders, keys the template lacks."""
+    problems = []
+    for domain in DOMAINS:
+        template = _read(domain.template, None)
+        if template is None:
+            problems.append(f"{domain.template}: missing")
+            continue
+        keys = {m.context for m in template if m.id}
+        for po in sorted(domain.folder.glob(f"*/LC_MESSAGES/{domain.name}.po")):
+            lang = po.parent.parent.name
+            for message in _read(po, lang) or ():
+                if not message.id:
+                    continue
+                where = f"{po}: {message.context}"
+                if message.context not in keys:
+                    problems.append(f"{where}: not in the template")
+                if message.string and fields(str(message.string)) != fields(str(message.id)):
+                    problems.append(
+                        f"{where}: placeholders {sorted(fields(str(message.string)))} "
+                        f"!= {sorted(fields(str(message.id)))}"
+                    )
+    return problems
 
 
 class Texts:

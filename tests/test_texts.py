@@ -1,0 +1,86 @@
+"""The gettext message catalogues the bot speaks from."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+import knowledge.flow  # noqa: F401  (registers the knowledge domain)
+from bot.dialogs import texts
+from bot.dialogs.texts import Texts, catalogue, check_catalogues, fields
+
+ROOT = Path(__file__).resolve().parent.parent
+CALL = re.compile(r"\b(?:say|plain|texts|text)\(\s*\"([a-z][a-z0-9_]*)\"")
+
+
+def test_catalogues_are_consistent() -> None:
+    assert check_catalogues() == []
+
+
+def test_every_key_the_code_uses_exists_in_every_language() -> None:
+    used = set()
+    for folder in ("bot", "knowledge", "escalation"):
+        for path in (ROOT / folder).rglob("*.py"):
+            used |= set(CALL.findall(path.read_text(encoding="utf-8")))
+    assert len(used) > 40
+    for lang in ("en", "ru", "pl"):
+        missing = sorted(k for k in used if k not in catalogue(lang))
+        assert missing == [], (lang, missing)
+
+
+def test_translations_keep_the_placeholders_and_the_variety() -> None:
+    en = catalogue("en")
+    for lang in ("ru", "pl"):
+        other = catalogue(lang)
+        assert set(other) == set(en)
+        for key, variants in en.items():
+            assert len(other[key]) == len(variants), (lang, key)
+            assert {frozenset(fields(v)) for v in other[key]} == {
+                frozenset(fields(v)) for v in variants
+            }, (lang, key)
+
+
+def test_variants_rotate_and_the_rotation_survives_in_memory() -> None:
+    memory: dict = {}
+    first = Texts("ru", memory, seed=1)
+    said = [first("thanks_reply") for _ in range(3)]
+    assert len(set(said)) == 3
+    again = Texts("ru", memory, seed=99)  # e.g. after a restart
+    assert again("thanks_reply") == said[0]
+
+
+def test_unknown_language_speaks_english() -> None:
+    assert Texts("de")("goodbye") in catalogue("en")["goodbye"]
+
+
+def test_a_new_language_is_a_po_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A translator adds a language with gettext tools only; untranslated keys fall back."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    folder = tmp_path / "locales"
+    shutil.copytree(texts.LOCALES, folder)
+    with (folder / "supportbot.pot").open("rb") as f:
+        template = read_po(f)
+    de = Catalog(locale="de", domain="supportbot")
+    for message in template:
+        if message.id and message.context == "goodbye":
+            de.add(message.id, string="Tschüss!", context="goodbye")
+        elif message.id and message.context == "greeting":
+            de.add(message.id, string="", context="greeting")  # not translated yet
+    (folder / "de" / "LC_MESSAGES").mkdir(parents=True)
+    with (folder / "de" / "LC_MESSAGES" / "supportbot.po").open("wb") as f:
+        write_po(f, de)
+
+    monkeypatch.setattr(texts, "DOMAINS", [texts.Domain(folder, "supportbot")])
+    monkeypatch.setattr(texts, "SUPPORTED", (*texts.SUPPORTED, "de"))
+    texts.catalogue.cache_clear()
+    try:
+        t = Texts("de")
+        assert t("goodbye") == "Tschüss!"
+        assert t("greeting", name="") in [v.format(name="") for v in catalogue("en")["greeting"]]
+    finally:
+        texts.catalogue.cache_clear()
