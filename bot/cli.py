@@ -68,7 +68,12 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def cmd_actions(args: argparse.Namespace) -> int:
-    raise NotAvailable("supportbot actions (the Rasa action server) is not yet available")
+    from bot.actions import run
+
+    settings = _settings()
+    _setup_logging(settings.log_level)
+    run(settings, host=args.host, port=args.port)
+    return 0
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -182,7 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sandbox)
 
     p = sub.add_parser("actions", help="a Rasa custom-action server backed by the same services")
-    p.add_argument("--port", type=int, default=5055)
+    p.add_argument("--host", default="0.0.0.0")
+    p.add_argument("--port", type=int, default=5055, help="Rasa's action_endpoint port")
     p.set_defaults(func=cmd_actions)
 
     p = sub.add_parser("nlu", help="understand messages: predict, train, eval")

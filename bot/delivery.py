@@ -157,6 +157,11 @@ async def flush_outbox(
                     Message.delivered_at.is_(None),
                     Message.attempts < MAX_ATTEMPTS,
                     Message.created_at <= cutoff,
+                    Message.conversation_id.in_(
+                        select(Conversation.id)
+                        .join(Customer, Customer.id == Conversation.customer_id)
+                        .where(Customer.channel == "telegram")
+                    ),
                 )
                 .order_by(Message.id)
                 .limit(200)

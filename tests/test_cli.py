@@ -24,14 +24,6 @@ def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None
         assert f"    {name}" in out
 
 
-@pytest.mark.parametrize("argv", [["actions"]])
-def test_later_commands_say_so_with_exit_code_2(
-    argv: list[str], capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(argv) == 2
-    assert "not yet available" in capsys.readouterr().err
-
-
 def test_parser_accepts_the_contract_flags() -> None:
     parser = build_parser()
     args = parser.parse_args(

@@ -245,24 +245,30 @@ async def send_to_customer(
     source: Message | None = None,
     text: str | None = None,
 ) -> bool:
-    """Copy an operator's message (or send a text) to the customer and record it."""
+    """Copy an operator's message (or send a text) to the customer and record it.
+
+    A customer of another channel (e.g. a Rasa assistant, no Telegram chat) gets the row
+    in the outbox: that channel's next response carries it.
+    """
     desk = desk_of(services)
     customer = await session.get(Customer, ticket.customer_id)
-    assert customer is not None and customer.chat_id is not None
-    chat = customer.chat_id
-    try:
-        if source is None:
-            sent: Any = await with_retry(lambda: bot.send_message(chat, text or ""))
-        elif services.settings.show_operator_name and source.text:
-            name = source.from_user.first_name if source.from_user else "Operator"
-            sent = await with_retry(lambda: bot.send_message(chat, f"{name}: {source.text}"))
-        else:
-            sent = await with_retry(
-                lambda: bot.copy_message(chat, source.chat.id, source.message_id)
-            )
-    except TelegramForbiddenError:
-        await desk.customer_blocked(bot, session, ticket)
-        return False
+    assert customer is not None
+    chat = customer.chat_id if customer.channel == "telegram" else None
+    sent: Any = None
+    if chat is not None:
+        try:
+            if source is None:
+                sent = await with_retry(lambda: bot.send_message(chat, text or ""))
+            elif services.settings.show_operator_name and source.text:
+                name = source.from_user.first_name if source.from_user else "Operator"
+                sent = await with_retry(lambda: bot.send_message(chat, f"{name}: {source.text}"))
+            else:
+                sent = await with_retry(
+                    lambda: bot.copy_message(chat, source.chat.id, source.message_id)
+                )
+        except TelegramForbiddenError:
+            await desk.customer_blocked(bot, session, ticket)
+            return False
     now = utcnow()
     session.add(
         MessageRow(
@@ -272,11 +278,11 @@ async def send_to_customer(
             attachments=[a.to_dict() for a in attachments_of(source)] if source else [],
             author_id=author,
             tg_chat_id=chat,
-            tg_message_id=sent.message_id,
+            tg_message_id=sent.message_id if sent is not None else None,
             relay_chat_id=source.chat.id if source else None,
             relay_message_id=source.message_id if source else None,
-            delivered_at=now,
-            attempts=1,
+            delivered_at=now if sent is not None else None,
+            attempts=1 if sent is not None else 0,
         )
     )
     if ticket.first_response_at is None:

@@ -1,0 +1,240 @@
+"""`supportbot actions`: the Rasa action server, driven over HTTP the way Rasa calls it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy import select
+
+from bot.db import create_engine, create_sessionmaker
+from bot.db.models import Conversation, Customer, Message, Ticket
+
+ROOT = Path(__file__).resolve().parent.parent
+SLOTS = ("sb_lang", "sb_intent", "sb_complaint_type", "sb_emotion", "sb_threat", "sb_order_ref")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    tmp = tmp_path_factory.mktemp("actions")
+    url = f"sqlite+aiosqlite:///{tmp / 'actions.db'}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SUPPORTBOT_KB_ENCODER": "use",
+        "OMP_NUM_THREADS": "1",
+        "HF_HUB_OFFLINE": "1",
+        "SUPPORTBOT_CACHE_DIR": str(tmp / "cache"),
+    }
+    for name in ("BOT_TOKEN", "OPERATORS_CHAT_ID", "ADMIN_IDS"):
+        env.pop(name, None)
+    cli = [sys.executable, "-m", "bot.cli"]
+    subprocess.run(
+        [*cli, "kb", "import", str(ROOT / "knowledge/demo/shop.yaml")],
+        env=env,
+        cwd=tmp,
+        check=True,
+        capture_output=True,
+    )
+    port = _free_port()
+    log = (tmp / "server.log").open("w")
+    proc = subprocess.Popen(
+        [*cli, "actions", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=tmp,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            assert proc.poll() is None, (tmp / "server.log").read_text()
+            time.sleep(0.3)
+    try:
+        yield {"base": base, "db": url}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _call(action: str, sender: str, text: str, **metadata: Any) -> dict[str, Any]:
+    return {
+        "next_action": action,
+        "sender_id": sender,
+        "tracker": {
+            "sender_id": sender,
+            "slots": {},
+            "latest_message": {"text": text, "intent": {}, "entities": [], "metadata": metadata},
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        },
+        "domain": {"slots": {name: {} for name in (*SLOTS, "sb_ticket_id", "sb_faq_answer_id")}},
+        "version": "3.21.0",
+    }
+
+
+async def _post(server: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    async with aiohttp.ClientSession() as http:
+        async with http.post(server["base"] + "/webhook", json=body) as resp:
+            assert resp.status == 200, await resp.text()
+            return await resp.json()
+
+
+def _slots(result: dict[str, Any]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in result["events"] if e["event"] == "slot"}
+
+
+def _texts(result: dict[str, Any]) -> list[str]:
+    return [r["text"] for r in result["responses"]]
+
+
+async def test_server_lists_the_support_actions(server: dict[str, str]) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(server["base"] + "/actions") as resp:
+            names = {a["name"] for a in await resp.json()}
+        async with http.get(server["base"] + "/health") as resp:
+            assert resp.status == 200
+    assert names == {
+        "action_supportbot_reply",
+        "action_supportbot_classify",
+        "action_supportbot_faq",
+        "action_supportbot_handoff",
+    }
+
+
+async def test_complaint_runs_the_playbook_across_actions(server: dict[str, str]) -> None:
+    first = await _post(
+        server,
+        _call("action_supportbot_reply", "c1", "My blender arrived broken, order 7781420"),
+    )
+    slots = _slots(first)
+    assert slots["sb_intent"] == "complaint"
+    assert slots["sb_order_ref"] == "7781420"
+    assert set(slots) <= {*SLOTS, "sb_ticket_id", "sb_faq_answer_id"}  # only declared slots
+    reply = " ".join(_texts(first)).lower()
+    assert reply.index("thank") < reply.index("sorry")
+    assert "photo" in reply and "order number" not in reply  # already given: not asked
+
+    second = await _post(
+        server,
+        _call(
+            "action_supportbot_reply",
+            "c1",
+            "here it is",
+            attachments=[{"kind": "photo", "file_id": "p1"}],
+        ),
+    )
+    buttons = [b["payload"] for r in second["responses"] for b in r["buttons"]]
+    assert "cmp:opt:refund" in buttons
+    assert "photo" not in " ".join(_texts(second)).lower()
+
+    third = await _post(server, _call("action_supportbot_reply", "c1", "cmp:opt:refund"))
+    said = " ".join(_texts(third))
+    assert "7781420" in said and "refund" in said.lower()
+
+
+async def test_classify_sets_slots_without_replying(server: dict[str, str]) -> None:
+    result = await _post(
+        server,
+        _call(
+            "action_supportbot_classify",
+            "c2",
+            "Верните 1 490 р за сломанный телефон, иначе подам в суд! Заказ №45-112",
+        ),
+    )
+    slots = _slots(result)
+    assert result["responses"] == []
+    assert (slots["sb_lang"], slots["sb_intent"], slots["sb_threat"]) == (
+        "ru",
+        "complaint",
+        "legal",
+    )
+    assert slots["sb_order_ref"] == "45-112"
+
+
+async def test_faq_answers_when_it_knows_and_stays_silent_when_not(server: dict[str, str]) -> None:
+    known = await _post(
+        server, _call("action_supportbot_faq", "c3", "How long does delivery take?")
+    )
+    assert _slots(known)["sb_faq_answer_id"]
+    assert len(known["responses"]) == 1 and known["responses"][0]["text"]
+
+    unknown = await _post(
+        server, _call("action_supportbot_faq", "c3", "What is the capital of Australia?")
+    )
+    assert _slots(unknown)["sb_faq_answer_id"] is None
+    assert unknown["responses"] == []
+
+
+async def test_handoff_opens_a_ticket_and_operator_replies_reach_the_customer(
+    server: dict[str, str],
+) -> None:
+    await _post(server, _call("action_supportbot_reply", "c4", "The courier was rude to me"))
+    result = await _post(server, _call("action_supportbot_handoff", "c4", "I want a person"))
+    ticket_id = _slots(result)["sb_ticket_id"]
+    assert ticket_id
+    assert result["responses"]
+
+    engine = create_engine(server["db"])
+    try:
+        async with create_sessionmaker(engine)() as session:
+            ticket = await session.get(Ticket, ticket_id)
+            assert ticket is not None and ticket.status in ("open", "new", "waiting")
+            conversation = await session.scalar(
+                select(Conversation)
+                .join(Customer, Customer.id == Conversation.customer_id)
+                .where(Customer.channel == "rasa", Customer.external_id == "c4")
+                .order_by(Conversation.id.desc())
+            )
+            assert conversation is not None
+            session.add(
+                Message(
+                    conversation_id=conversation.id,
+                    direction="operator",
+                    text="Hello, this is Olga. I'm looking at your order now.",
+                    author_id=501,
+                )
+            )
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+    follow = await _post(server, _call("action_supportbot_reply", "c4", "ok, thanks"))
+    assert "Hello, this is Olga. I'm looking at your order now." in _texts(follow)
+    again = await _post(server, _call("action_supportbot_reply", "c4", "still there?"))
+    assert "Hello, this is Olga. I'm looking at your order now." not in _texts(again)
+
+
+async def test_a_malformed_call_gets_a_clear_error(server: dict[str, str]) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            server["base"] + "/webhook", json={**_call("action_nope", "c5", "hi")}
+        ) as resp:
+            assert resp.status == 404
+            assert "action_nope" in (await resp.json())["error"]
+    await asyncio.sleep(0)
