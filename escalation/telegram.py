@@ -68,6 +68,12 @@ class OperatorDesk:
     ) -> int:
         if ticket.topic_id is not None and not force_new:
             return ticket.topic_id
+        if not force_new:
+            # Another task (a turn's hook, the SLA timer) may be creating the topic right
+            # now: wait for its row lock and use its topic (PostgreSQL; SQLite serialises).
+            await session.refresh(ticket, with_for_update=True)
+            if ticket.topic_id is not None:
+                return ticket.topic_id
         customer = await session.get(Customer, ticket.customer_id)
         conversation = await session.get(Conversation, ticket.conversation_id)
         assert customer is not None and conversation is not None
