@@ -20,13 +20,18 @@ from bot.sandbox.fakeapi import FakeTelegram
 from bot.sandbox.run import sandbox_settings, start_sandbox, stop_sandbox
 from bot.services import build_services
 
-SCRIPT = (
+SCRIPT = (  # small talk, FAQ questions and complaints, as customers really write
     ("ru", "Здравствуйте!"),
     ("ru", "Спасибо большое"),
+    ("ru", "Сколько идёт доставка в Казань?"),
+    ("ru", "Пришёл разбитый чайник, заказ 4478120"),
     ("en", "Hello there"),
     ("en", "thanks a lot!"),
+    ("en", "How can I return a jacket?"),
+    ("en", "my parcel is a week late, order 7781420"),
     ("pl", "Dzień dobry"),
     ("pl", "Dziękuję bardzo"),
+    ("pl", "Jak mogę zapłacić za zamówienie?"),
 )
 REPLY_TIMEOUT = 30.0
 
@@ -59,14 +64,19 @@ async def _customer(
 
 
 async def run_bench(
-    settings: Settings, *, customers: int = 50, duration: float = 30.0, mode: str = "polling"
+    settings: Settings,
+    *,
+    customers: int = 50,
+    duration: float = 30.0,
+    mode: str = "polling",
+    database_url: str | None = None,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="supportbot-bench-") as tmp:
-        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+        url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         s = sandbox_settings(settings, url)
         services = await build_services(s)
         sandbox = await start_sandbox(
-            s, port=0, database_url=url, mode=mode, load_demo_kb=False, services=services
+            s, port=0, database_url=url, mode=mode, load_demo_kb=True, services=services
         )
         fake = sandbox.server.fake
         try:
@@ -90,6 +100,7 @@ async def run_bench(
             await stop_sandbox(sandbox)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
+        "database": url.split(":", 1)[0],
         "mode": mode,
         "customers": customers,
         "duration_s": round(elapsed, 1),

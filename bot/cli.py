@@ -140,7 +140,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.customers < 1 or args.duration <= 0:
         raise ConfigError("--customers must be >= 1 and --duration > 0")
     result = _run(
-        run_bench(settings, customers=args.customers, duration=args.duration, mode=args.mode)
+        run_bench(
+            settings,
+            customers=args.customers,
+            duration=args.duration,
+            mode=args.mode,
+            database_url=args.database_url,
+        )
     )
     print(json.dumps(result) if args.json else render_table(result))
     return 0
@@ -227,6 +233,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--customers", type=int, default=50)
     p.add_argument("--duration", type=float, default=30)
     p.add_argument("--mode", choices=("polling", "webhook"), default="polling")
+    p.add_argument(
+        "--database-url",
+        default=None,
+        help="an empty database to run on (default: a temporary SQLite file)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench)
 
