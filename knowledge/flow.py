@@ -137,6 +137,35 @@ class FaqFlow:
         await self._decline(ctx, memory, message, result)
         return True
 
+    async def answer_also(
+        self, ctx: TurnContext, question: str, *, min_score: float | None = None
+    ) -> bool:
+        """Answer one more question asked in the same message (``bot/dialogs/requests.py``).
+
+        Only a confident answer is given (at least ``min_score`` when set); an entry already
+        answered in this turn is not repeated. Returns whether the question is answered.
+        """
+        result = await self.knowledge.search(ctx.session, question, top_k=5)
+        best = result.best
+        if best is None or not result.confident:
+            return False
+        if min_score is not None and best.score < min_score:
+            return False
+        answered = {e.get("answer_id") for e in ctx.outcome.events if e["type"] == "faq_answered"}
+        if best.entry_id in answered:
+            return True
+        entry = await self._entry(ctx, best.entry_id)
+        if entry is None:
+            return False
+        memory: dict[str, Any] = ctx.state.setdefault("faq", {})
+        memory.update(
+            query=question[:500],
+            candidates=[[c.entry_id, round(c.score, 4)] for c in result.candidates],
+            shown=[entry.id],
+        )
+        self._say_answer(ctx, memory, entry, best.score, via="also")
+        return True
+
     async def _decline(
         self, ctx: TurnContext, memory: dict[str, Any], message: str, result: SearchResult
     ) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db.models import Classification, Conversation, Customer, Message, utcnow
 from bot.dialogs.guard import sanitize
+from bot.dialogs.requests import MIN_CONFIDENCE, MultiPrediction, combine, split_requests
 from bot.dialogs.slots import remember
 from bot.dialogs.texts import SUPPORTED, Texts
 from bot.dialogs.types import Button, Incoming, Outcome, Reply
@@ -42,7 +43,6 @@ CONFIDENT_LANG = {"ru", "en", "pl"}
 TOPICS = ("delivery", "payment", "returns", "problem")
 FLOOD_MESSAGES = 6  # more than this many messages ...
 FLOOD_SECONDS = 10  # ... within this many seconds is a flood
-MIN_CONFIDENCE = 0.45  # below this the bot asks instead of guessing
 TRAIL_EVENTS = {
     "faq_answered",
     "faq_declined",
@@ -152,7 +152,16 @@ class ConversationEngine:
         text = (incoming.text or "").strip()
         if incoming.edited or not text or (text.startswith("/") and " " not in text):
             return None  # no text, or a bare command such as /start
-        return await asyncio.to_thread(self.classifier.predict_one, text[:MAX_CLASSIFY_CHARS])
+        return await asyncio.to_thread(self.understand, text[:MAX_CLASSIFY_CHARS])
+
+    def understand(self, text: str) -> Prediction:
+        """The message's prediction; a message with several requests is split and each part
+        classified too (:mod:`bot.dialogs.requests`)."""
+        whole = self.classifier.predict_one(text)
+        parts = split_requests(text)
+        if len(parts) < 2:
+            return whole
+        return combine(whole, list(zip(parts, self.classifier.predict(parts), strict=True)))
 
     async def handle(
         self, session: AsyncSession, incoming: Incoming, *, prediction: Prediction | None = None
@@ -217,6 +226,11 @@ class ConversationEngine:
                 lang=prediction.lang,
                 order_ref=prediction.order_ref,
                 amount=prediction.amount,
+                **(
+                    {"also": list(prediction.also)}
+                    if isinstance(prediction, MultiPrediction)
+                    else {}
+                ),
             )
 
         ctx.new_slots = remember(ctx)
@@ -235,9 +249,11 @@ class ConversationEngine:
         elif self._flooding(ctx):
             pass  # stored and classified; answered once the customer slows down
         else:
-            await self._dispatch(ctx)
+            questions = await self._dispatch(ctx)
             if ctx.handoff is not None:
                 await self._escalate(ctx)
+            if questions:
+                await self._answer_also(ctx, questions)
 
         self._guard(ctx)
         trail = state.setdefault("trail", [])
@@ -250,7 +266,33 @@ class ConversationEngine:
         return outcome
 
     # ------------------------------------------------------------------ dispatch
-    async def _dispatch(self, ctx: TurnContext) -> None:
+    def _faq_flow(self) -> Any:
+        return next((f for f in self.flows if getattr(f, "name", None) == "faq"), None)
+
+    async def _dispatch(self, ctx: TurnContext) -> tuple[str, ...]:
+        """Handle the main request; return the other questions still to answer."""
+        pred = ctx.prediction
+        also = pred.also if isinstance(pred, MultiPrediction) else ()
+        faq = self._faq_flow()
+        if not also or faq is None or ctx.incoming.callback_data:
+            await self._dispatch_main(ctx)
+            return ()
+        if ctx.intent == "faq" and len(also) >= 2:
+            # Several questions: answer each one the knowledge base is sure about.
+            answered = [await faq.answer_also(ctx, q) for q in also]
+            if any(answered):
+                ctx.state["misunderstood"] = 0
+                return ()
+        await self._dispatch_main(ctx)
+        return also if ctx.intent != "faq" else ()
+
+    async def _answer_also(self, ctx: TurnContext, questions: tuple[str, ...]) -> None:
+        """The other questions asked with the main request, answered after it."""
+        faq = self._faq_flow()
+        for question in questions:
+            await faq.answer_also(ctx, question)
+
+    async def _dispatch_main(self, ctx: TurnContext) -> None:
         for flow in self.flows:
             if await flow.handle(ctx):
                 if ctx.intent is not None and ctx.intent not in ("out_of_scope",):

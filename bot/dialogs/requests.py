@@ -1,0 +1,113 @@
+"""Several requests in one message.
+
+"Здравствуйте! Где мой заказ 4478120? И ещё: как вернуть куртку?" holds a greeting, an
+order-status question and a returns question. The classifier reads one intent per text,
+so the message is split into requests (sentences, and "and also" / "и ещё" / "i jeszcze"
+joins), each part is classified, and:
+
+* the *main* request is the most pressing one (complaint > person > order > question >
+  the rest); the conversation flows handle it, with the order number, amount, threat and
+  emotion read from the whole message;
+* the other *questions* are answered from the knowledge base in the same turn, so the
+  customer does not have to ask again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from bot.nlu.schema import Prediction
+
+MIN_CONFIDENCE = 0.45  # the engine's bar for acting on an intent
+QUESTION_IN_COMPLAINT = 0.8  # a question asked inside a complaint must be clearly general
+MAX_PARTS = 5
+PRIORITY = {
+    "complaint": 0,
+    "request_human": 1,
+    "order_status": 2,
+    "faq": 3,
+    "deny": 4,
+    "affirm": 4,
+    "praise": 5,
+    "out_of_scope": 6,
+    "greeting": 7,
+    "thanks": 7,
+    "goodbye": 7,
+}
+THREAT_ORDER = {"none": 0, None: 0, "churn": 1, "public": 2, "legal": 3}
+
+_QUESTION_WORDS = (
+    r"как|где|когда|можно|сколько|что|есть\s+ли|почему|зачем|куда|"
+    r"can|could|do|does|how|what|where|when|is|are|will|why|which|"
+    r"jak|gdzie|kiedy|czy|ile|co|dlaczego|jaki|jaka|jakie"
+)
+_SPLIT = re.compile(
+    r"(?<=[?!.;…])\s+"  # sentence ends
+    r"|\n+"
+    r"|\s*,?\s*\b(?:и\s+ещ[её]|а\s+ещ[её]|ещ[её]\s+вопрос|также|кроме\s+того|"
+    r"and\s+also|also|plus|another\s+question|"
+    r"i\s+jeszcze|a\s+także|oraz|poza\s+tym|jeszcze\s+jedno)\b\s*[:,\-–]?\s*"
+    rf"|\s*,?\s+(?:и|and|i)\s+(?=(?:{_QUESTION_WORDS})\b)",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_LEADING = re.compile(r"^(?:и|а|но|and|but|so|i|a|ale|oraz)\s+", re.IGNORECASE)
+
+
+def split_requests(text: str) -> list[str]:
+    """The parts of a message that may each be a request (at most :data:`MAX_PARTS`)."""
+    parts = [
+        _LEADING.sub("", p.strip(" ,;:-–")) for p in _SPLIT.split(text or "") if p and p.strip()
+    ]
+    parts = [p for p in parts if len(_WORD.findall(p)) >= 1]
+    if len(parts) > MAX_PARTS:
+        parts = [*parts[: MAX_PARTS - 1], " ".join(parts[MAX_PARTS - 1 :])]
+    return parts
+
+
+@dataclass(frozen=True)
+class MultiPrediction(Prediction):
+    """The main request's prediction, plus the other questions asked in the same message."""
+
+    also: tuple[str, ...] = ()  # the questions (faq parts) asked, in the customer's order
+
+
+def _confident(p: Prediction) -> bool:
+    return p.intent is not None and p.intent_confidence >= MIN_CONFIDENCE
+
+
+def _rank(p: Prediction) -> tuple[int, float]:
+    return PRIORITY.get(p.intent or "", 8), -p.intent_confidence
+
+
+def combine(whole: Prediction, parts: list[tuple[str, Prediction]]) -> Prediction:
+    """One prediction for the message: the main request, with the other questions in ``also``."""
+    confident = [(t, p) for t, p in parts if _confident(p)]
+    if len(parts) < 2 or not confident:
+        return whole
+    _, best = min(confident, key=lambda tp: _rank(tp[1]))
+    main = whole if _confident(whole) and _rank(whole)[0] <= _rank(best)[0] else best
+    complaint_type = main.complaint_type
+    mixed = any(p.intent != "complaint" for _, p in confident)
+    if main.intent == "complaint" and mixed:
+        # Other requests' words blur the whole message's complaint type: use the complaint's own.
+        complaint_parts = [p for _, p in confident if p.intent == "complaint" and p.complaint_type]
+        if complaint_parts:
+            complaint_type = max(complaint_parts, key=lambda p: p.intent_confidence).complaint_type
+    threats = (whole.threat, *(p.threat for _, p in parts))
+    merged = replace(
+        main,
+        lang=whole.lang,
+        complaint_type=complaint_type if main.intent == "complaint" else None,
+        emotion=whole.emotion or main.emotion,
+        threat=max(threats, key=lambda t: THREAT_ORDER.get(t, 0)),
+        order_ref=whole.order_ref or main.order_ref,
+        amount=whole.amount if whole.amount is not None else main.amount,
+        currency=whole.currency or main.currency,
+    )
+    # Inside a complaint only clear general questions: "how do I get my money back?" is the
+    # complaint's own business, and a policy text must not talk over the fix.
+    bar = QUESTION_IN_COMPLAINT if main.intent == "complaint" else MIN_CONFIDENCE
+    also = tuple(t for t, p in confident if p.intent == "faq" and p.intent_confidence >= bar)
+    return MultiPrediction(**merged.__dict__, also=also)

@@ -1,0 +1,112 @@
+"""Several requests in one message: each is understood and answered in the same turn."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.dialogs.requests import MultiPrediction, combine, split_requests
+from bot.dialogs.types import Incoming
+from bot.services import Services, build_services
+
+DEMO_KB = Path(__file__).resolve().parents[1] / "knowledge" / "demo" / "shop.yaml"
+_ids = itertools.count(1)
+
+
+def test_a_message_splits_into_its_requests() -> None:
+    assert split_requests("Здравствуйте! Где мой заказ 4478120? И ещё: как вернуть куртку?") == [
+        "Здравствуйте!",
+        "Где мой заказ 4478120?",
+        "как вернуть куртку?",
+    ]
+    assert split_requests("How long does delivery take and can I pay by card?") == [
+        "How long does delivery take",
+        "can I pay by card?",
+    ]
+    assert split_requests("Dzień dobry, jak zwrócić towar? I ile trwa dostawa?")[-1] == (
+        "ile trwa dostawa?"
+    )
+    # One request stays one, even with "и"/"and" inside it.
+    assert split_requests("Курьер опоздал и нахамил мне") == ["Курьер опоздал и нахамил мне"]
+    assert split_requests("The box was wet and the cup inside was broken") == [
+        "The box was wet and the cup inside was broken"
+    ]
+
+
+def test_the_most_pressing_request_leads_and_entities_come_from_the_whole(classifier) -> None:
+    text = "My kettle arrived broken. Also, do you deliver to Kazan? Order 7781420, I paid $25"
+    parts = split_requests(text)
+    pred = combine(
+        classifier.predict_one(text), list(zip(parts, classifier.predict(parts), strict=True))
+    )
+    assert isinstance(pred, MultiPrediction)
+    assert pred.intent == "complaint" and pred.complaint_type == "damaged_defective"
+    assert pred.order_ref == "7781420" and pred.amount == 25
+    assert pred.also == ("do you deliver to Kazan?",)
+
+
+def test_a_legal_threat_in_any_part_is_kept(classifier) -> None:
+    text = "Where is my order 4478120? If it doesn't come tomorrow I'm going to court."
+    parts = split_requests(text)
+    pred = combine(
+        classifier.predict_one(text), list(zip(parts, classifier.predict(parts), strict=True))
+    )
+    assert pred.threat == "legal"
+
+
+@pytest.fixture
+async def shop(
+    settings: Settings, classifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> AsyncIterator[Services]:
+    monkeypatch.setenv("SUPPORTBOT_KB_ENCODER", "use")
+    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(tmp_path / "cache"))
+    svc = await build_services(settings, classifier=classifier, seed=0)
+    async with svc.sessionmaker() as session:
+        await svc.knowledge.import_file(session, DEMO_KB)
+    yield svc
+    await svc.close()
+
+
+async def _send(svc: Services, user: str, text: str) -> tuple[list[str], list[dict]]:
+    incoming = Incoming(external_user_id=user, text=text, chat_id=int(user), message_id=next(_ids))
+    async with svc.sessionmaker() as session:
+        out = await svc.engine.handle(session, incoming)
+        await session.commit()
+    return [r.text for r in out.replies], out.events
+
+
+def _answered(events: list[dict]) -> list[str]:
+    return [e["answer_id"] for e in events if e["type"] == "faq_answered"]
+
+
+async def test_two_questions_get_two_answers(shop: Services) -> None:
+    replies, events = await _send(
+        shop, "3001", "Привет! Сколько стоит доставка? И можно ли оплатить картой?"
+    )
+    assert _answered(events) == ["delivery_cost", "payment_methods"]
+    assert len(replies) == 2
+
+
+async def test_a_question_asked_with_a_complaint_is_answered_after_the_playbook(
+    shop: Services,
+) -> None:
+    replies, events = await _send(
+        shop, "3002", "My kettle arrived broken, order 7781420. Also, do you deliver to Kazan?"
+    )
+    kinds = [e["type"] for e in events]
+    assert kinds.index("complaint_opened") < kinds.index("faq_answered")
+    assert _answered(events) == ["delivery_regions"]
+    assert replies[0].lower().startswith("thank")
+    assert "kazan" not in replies[0].lower()
+
+
+async def test_order_status_and_a_question_in_one_message(shop: Services) -> None:
+    _, events = await _send(
+        shop, "3003", "Where is my order 7781420? Also, what are your support hours?"
+    )
+    assert [e["type"] for e in events][1] == "escalated"  # the order goes to a person
+    assert _answered(events) == ["support_hours"]
