@@ -126,6 +126,15 @@ async def test_unfixable_situation_offers_compensation_to_pick(services: Service
     assert d.of("compensation_chosen") and "SORRY" in d.all_text()
 
 
+async def test_a_parcel_that_is_merely_late_goes_to_logistics_not_compensation(
+    services: Services,
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Курьер опоздал на три дня, заказ 5512300 до сих пор не у меня")
+    assert not d.of("compensation_offered")
+    assert d.of("promised") and "5512300" in d.all_text()
+
+
 async def test_legal_threat_goes_straight_to_a_senior_with_high_priority(
     services: Services,
 ) -> None:
