@@ -135,6 +135,40 @@ async def test_a_parcel_that_is_merely_late_goes_to_logistics_not_compensation(
     assert d.of("promised") and "5512300" in d.all_text()
 
 
+async def test_text_replies_work_where_buttons_are_offered(services: Services) -> None:
+    """Customers type instead of pressing buttons: compensation, choice and satisfaction."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Подарок на день рождения пришёл после праздника, заказ 7720931")
+    assert d.of("compensation_offered")
+    await d.send("давайте промокод")
+    assert [e["kind"] for e in d.of("compensation_chosen")] == ["coupon"]
+    await d.send("да, спасибо")
+    assert d.of("resolved")
+
+    e = Dialogue(services, str(next(_ids)))
+    await e.send("gift for my wedding came late, order 1234567")
+    await e.send("no thanks, nothing")
+    assert e.of("compensation_declined") and not e.of("compensation_chosen")
+    assert e.of("satisfaction_check")
+
+    f = Dialogue(services, str(next(_ids)))
+    await f.send("The blender I got is broken, the jar is cracked. Order 7781420", photo=True)
+    await f.send("I'd like a new one please")
+    assert [x["option"] for x in f.of("fix_chosen")] == ["replacement"]
+
+
+async def test_late_for_an_event_still_to_come_is_fixed_not_compensated(
+    services: Services,
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(
+        "Заказал подарок на день рождения, заказ 5512311 опаздывает уже на 3 дня, а праздник в субботу"
+    )
+    offered = {e["kind"] for e in d.of("compensation_offered")}
+    assert not offered & {"free_delivery", "gift"}  # no "it can't be undone" compensation
+    assert d.of("promised")
+
+
 async def test_legal_threat_goes_straight_to_a_senior_with_high_priority(
     services: Services,
 ) -> None:

@@ -41,13 +41,38 @@ _NOT_OK = re.compile(
     r"not good enough|doesn't help|does not help|nie pasuje|nie odpowiada|nie pomogło)",
     re.IGNORECASE,
 )
+_ANY = re.compile(
+    r"^\s*(да|ага|давайте|любой|любую|любое|всё равно|все равно|без разницы|на ваш выбор|"
+    r"yes|yeah|sure|ok|okay|any|anything|whatever|either|you choose|"
+    r"tak|dowolny|dowolne|obojętnie|wszystko jedno)\b",
+    re.IGNORECASE,
+)
+_NOT_NEEDED = re.compile(
+    r"(ничего не надо|ничего не нужно|не нужно|не надо|no need|nothing|don't need|"
+    r"nie trzeba|nie potrzebuję)",
+    re.IGNORECASE,
+)
 _NONE_GIVEN = re.compile(
     r"(нет (у меня )?(номера|фото)|не помню|не сохранил|don't have|dont have|no photo|"
     r"can't find|nie mam|nie pamiętam)",
     re.IGNORECASE,
 )
 OPTION_WORDS = {
-    "replacement": ("замен", "обмен", "replace", "exchange", "wymian"),
+    "replacement": (
+        "замен",
+        "обмен",
+        "новый",
+        "новую",
+        "новое",
+        "replace",
+        "exchange",
+        "new one",
+        "another one",
+        "wymian",
+        "nowy",
+        "nową",
+        "nowe",
+    ),
     "refund": ("возврат", "верни", "вернуть деньги", "деньги", "refund", "money back", "zwrot"),
     "repair": ("ремонт", "почин", "repair", "fix it", "napraw"),
     "resend": ("дошл", "довез", "отправ", "resend", "send the", "send it", "dosłać", "doślij"),
@@ -287,6 +312,21 @@ class ComplaintFlow:
     async def _compensation(self, ctx: TurnContext, case: dict[str, Any], data: str) -> bool:
         kinds = [c.kind for c in self.rules.compensations]
         kind = data.removeprefix("cmp:comp:") if data.startswith("cmp:comp:") else None
+        text = "" if data else (ctx.incoming.text or "")
+        if kind is None and text:
+            named = [c.kind for c in self.rules.compensations if c.named_in(text)]
+            if len(named) == 1:
+                kind = named[0]
+            elif not named and _ANY.search(text) and kinds:
+                kind = kinds[0]  # "да", "любой", "any is fine": the first offer
+            elif not named and (_NO.search(text) or _NOT_NEEDED.search(text)):
+                case["compensation"] = None
+                case["outcome"] = "compensation_declined"
+                ctx.event("compensation_declined")
+                ctx.say("comp_declined")
+                await self._save(ctx, case)
+                self._ask_satisfaction(ctx, case)
+                return True
         if kind not in kinds:
             if data == "topic:human" or ctx.intent == "request_human":
                 return False

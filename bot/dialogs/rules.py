@@ -41,6 +41,22 @@ class TypeRule(BaseModel):
 class Compensation(BaseModel):
     kind: str
     value: float = 0
+    words: list[str] = Field(default_factory=list)  # how customers name it in a text reply
+
+    def named_in(self, text: str) -> bool:
+        low = text.lower()
+        return any(w.lower() in low for w in self.words)
+
+
+class LateForEvent(BaseModel):
+    """An event that has passed + the order being late for it = nothing left to fix."""
+
+    late: dict[str, list[str]] = Field(default_factory=dict)
+    events: dict[str, list[str]] = Field(default_factory=dict)
+
+    def matches(self, low: str) -> bool:
+        late = any(m in low for markers in self.late.values() for m in markers)
+        return late and any(m in low for markers in self.events.values() for m in markers)
 
 
 class EscalateRules(BaseModel):
@@ -57,6 +73,7 @@ class WaitingRules(BaseModel):
 class Rules(BaseModel):
     complaint_types: dict[str, TypeRule]
     unfixable_markers: dict[str, list[str]] = Field(default_factory=dict)
+    unfixable_late_for_event: LateForEvent = Field(default_factory=LateForEvent)
     compensations: list[Compensation] = Field(default_factory=list)
     angry_gesture: Compensation | None = None
     escalate: EscalateRules = Field(default_factory=EscalateRules)
@@ -69,7 +86,9 @@ class Rules(BaseModel):
 
     def is_unfixable(self, text: str) -> bool:
         low = text.lower()
-        return any(m in low for markers in self.unfixable_markers.values() for m in markers)
+        if any(m in low for markers in self.unfixable_markers.values() for m in markers):
+            return True
+        return self.unfixable_late_for_event.matches(low)
 
 
 @lru_cache(maxsize=8)
