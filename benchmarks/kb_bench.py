@@ -4,7 +4,11 @@
     python benchmarks/kb_bench.py --only quality  # eval set only
     python benchmarks/kb_bench.py --only speed --entries 5000 --json
 
-Quality (knowledge/demo/eval_questions.jsonl against knowledge/demo/shop.yaml):
+    python benchmarks/kb_bench.py --only quality --kb my.yaml --questions my.jsonl
+
+Quality, on two independent sets (``--set demo|eval2|all``): the demo shop
+(knowledge/demo/eval_questions.jsonl against shop.yaml) and an electronics shop written
+before any tuning (eval2_questions.jsonl against eval2_kb.yaml), or any KB + questions:
 - ``top1_answered``: answerable questions answered with the expected entry (a decline
   counts as wrong); ``declined_unanswerable``: unanswerable questions declined;
   ``rank1``: the expected entry ranked first, ignoring the threshold.
@@ -88,9 +92,23 @@ def _best_center(top: list, raw: np.ndarray, expected: list, rows: list[int]) ->
 DECLINE_TARGET = 0.85
 
 
-def quality(encoder_spec: str, folds: int = 5, seed: int = 0) -> dict[str, Any]:
-    entries = load_file(DEMO / "shop.yaml")
-    rows = [json.loads(line) for line in (DEMO / "eval_questions.jsonl").open(encoding="utf-8")]
+EVAL_SETS = {
+    "demo": (DEMO / "shop.yaml", DEMO / "eval_questions.jsonl"),
+    "eval2": (DEMO / "eval2_kb.yaml", DEMO / "eval2_questions.jsonl"),
+}
+
+
+def quality(
+    encoder_spec: str,
+    folds: int = 5,
+    seed: int = 0,
+    kb: Path | None = None,
+    questions: Path | None = None,
+) -> dict[str, Any]:
+    kb = kb or EVAL_SETS["demo"][0]
+    questions = questions or EVAL_SETS["demo"][1]
+    entries = load_file(kb)
+    rows = [json.loads(line) for line in questions.open(encoding="utf-8") if line.strip()]
     encoder = load_encoder(resolve_spec(encoder_spec, len(entries)))
     with tempfile.TemporaryDirectory() as tmp:
         index = KnowledgeIndex(encoder, cache_dir=Path(tmp))
@@ -133,6 +151,7 @@ def quality(encoder_spec: str, folds: int = 5, seed: int = 0) -> dict[str, Any]:
         if results[i].answer_id != expected[i]
     ]
     return {
+        "kb": str(kb.relative_to(ROOT) if kb.is_relative_to(ROOT) else kb),
         "encoder": encoder.name,
         "questions": len(rows),
         "answerable": sum(e is not None for e in expected),
@@ -306,11 +325,28 @@ def main() -> int:
     parser.add_argument("--entries", type=int, default=5000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--only", choices=("quality", "speed"))
+    parser.add_argument(
+        "--set",
+        choices=(*EVAL_SETS, "all"),
+        default="all",
+        help="quality on the demo shop, the second set (electronics shop) or both",
+    )
+    parser.add_argument("--kb", type=Path, help="a knowledge file (overrides --set)")
+    parser.add_argument("--questions", type=Path, help="its eval questions (JSONL)")
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     args = parser.parse_args()
     report: dict[str, Any] = {}
     if args.only in (None, "quality"):
-        report["quality"] = quality(args.encoder)
+        if args.kb or args.questions:
+            if not (args.kb and args.questions):
+                parser.error("--kb and --questions go together")
+            report["quality"] = quality(args.encoder, kb=args.kb, questions=args.questions)
+        else:
+            names = list(EVAL_SETS) if args.set == "all" else [args.set]
+            for name in names:
+                kb, questions = EVAL_SETS[name]
+                key = "quality" if name == "demo" else f"quality_{name}"
+                report[key] = quality(args.encoder, kb=kb, questions=questions)
     if args.only in (None, "speed"):
         report["speed"] = speed(args.encoder, args.entries, args.queries)
     if args.json:

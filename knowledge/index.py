@@ -55,6 +55,7 @@ ENV_ENCODER = "SUPPORTBOT_KB_ENCODER"
 ENV_CACHE_DIR = "SUPPORTBOT_CACHE_DIR"
 ENV_THRESHOLD = "SUPPORTBOT_KB_THRESHOLD"
 OFF_TOPIC_FILE = Path(__file__).parent / "data" / "off_topic.txt"
+LEXICON_FILE = Path(__file__).parent / "data" / "shop_lexicon.txt"
 
 # Scoring constants, chosen by cross-validation on knowledge/demo/eval_questions.jsonl
 # (see benchmarks/kb_bench.py and docs/knowledge.md). Weights are divided by the spread
@@ -78,11 +79,15 @@ PART_PARAMS: dict[str, PartParams] = {
 DEFAULT_PART = PartParams(lam=1.0, w_ridge=1 / 0.06, w_max=0.5 / 0.1, w_answer=0.0)
 LEX_WEIGHT = 0.25 / 0.0682
 LEX_ANSWER_WEIGHT = 0.5
+# Shop concepts (data/shop_lexicon.txt): the idf-weighted share of the question's concepts
+# found in the entry's questions / answers. Cross-lingual lexical evidence.
+CONCEPT_WEIGHT = 2.0
+CONCEPT_ANSWER_WEIGHT = 1.0
 ORDER_REF_PENALTY = 1000.0  # a specific order's status is never a FAQ answer
 OFF_TOPIC_WEIGHT = 20.0
 # Confidence = sigmoid((score - center) / CONF_SCALE); ``center`` per encoder spec.
 CONF_SCALE = 1.5
-CENTERS: dict[str, float] = {"use+e5": 24.8, "use": 6.5}
+CENTERS: dict[str, float] = {"use+e5": 26.05, "use": 6.5}
 DEFAULT_THRESHOLD = 0.5
 
 
@@ -159,6 +164,73 @@ def lex_terms(text: str) -> Counter[str]:
         terms.update([padded[i : i + 3] for i in range(len(padded) - 2)])
         terms["w:" + word[:_STEM]] += 1
     return terms
+
+
+def load_lexicon(path: Path = LEXICON_FILE) -> tuple[dict[str, str], dict[str, str]]:
+    """``(exact word -> concept, word start -> concept)`` from ``data/shop_lexicon.txt``."""
+    exact: dict[str, str] = {}
+    starts: dict[str, str] = {}
+    if not path.is_file():
+        return exact, starts
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#") or ":" not in line:
+            continue
+        concept, words = line.split(":", 1)
+        for word in words.split():
+            if word.startswith("="):
+                exact.setdefault(normalize(word[1:]), concept.strip())
+            else:
+                starts.setdefault(normalize(word), concept.strip())
+    return exact, starts
+
+
+_LEX_EXACT, _LEX_STARTS = load_lexicon()
+_LEX_MIN = min((len(s) for s in _LEX_STARTS), default=1)
+
+
+def concept_of(word: str) -> str | None:
+    """The shop concept of a normalised word (``raty`` -> ``installments``), if any."""
+    concept = _LEX_EXACT.get(word)
+    if concept is not None:
+        return concept
+    for end in range(len(word), _LEX_MIN - 1, -1):
+        concept = _LEX_STARTS.get(word[:end])
+        if concept is not None:
+            return concept
+    return None
+
+
+def concepts(text: str) -> frozenset[str]:
+    """The shop concepts a text mentions, in any of ru / en / pl."""
+    return frozenset(c for w in _WORD.findall(normalize(text)) if (c := concept_of(w)))
+
+
+class ConceptField:
+    """Entries x concepts (binary); score = idf share of the query's concepts matched."""
+
+    def __init__(self, docs: Sequence[frozenset[str]]) -> None:
+        n = len(docs)
+        df: Counter[str] = Counter(c for d in docs for c in d)
+        self.idf = {c: float(np.log1p((n - k + 0.5) / (k + 0.5))) for c, k in df.items()}
+        self.postings: dict[str, np.ndarray] = {}
+        rows: dict[str, list[int]] = {}
+        for i, d in enumerate(docs):
+            for c in d:
+                rows.setdefault(c, []).append(i)
+        self.postings = {c: np.asarray(r, np.int64) for c, r in rows.items()}
+        self.n = n
+
+    def score(self, query: frozenset[str], idf: dict[str, float] | None = None) -> np.ndarray:
+        idf = self.idf if idf is None else idf
+        out = np.zeros(self.n, np.float64)
+        upper = sum(idf.get(c, 0.0) for c in query)
+        if upper <= 0:
+            return out
+        for c in query:
+            rows = self.postings.get(c)
+            if rows is not None:
+                out[rows] += idf.get(c, 0.0)
+        return out / upper
 
 
 class Vocabulary:
@@ -430,6 +502,9 @@ class KnowledgeIndex:
         self._rows: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._lex_q: Bm25Field | None = None
         self._lex_a: Bm25Field | None = None
+        self._con_docs: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._con_q: ConceptField | None = None
+        self._con_a: ConceptField | None = None
         self._q_starts: np.ndarray = np.zeros(0, np.int64)
         self._q_counts: np.ndarray = np.zeros(0, np.int64)
         self._a_starts: np.ndarray = np.zeros(0, np.int64)
@@ -478,6 +553,7 @@ class KnowledgeIndex:
             self.by_id = {e.id: e for e in entries}
             self.content_hash = chash
             self._lex_docs = {}
+            self._con_docs = {}
             lex_cached = exact and self._load_lex(chash)
             self._rows = {e.id: self._vectors_of(e) for e in entries}
             self._finish(full=True)
@@ -505,10 +581,12 @@ class KnowledgeIndex:
                 if entry_id in self._rows:
                     self._add_gram(self._rows.pop(entry_id), -1)
                     self._lex_docs.pop(entry_id, None)
+                    self._con_docs.pop(entry_id, None)
             for entry in upserts:
                 if entry.id in self._rows:
                     self._add_gram(self._rows[entry.id], -1)
                     self._lex_docs.pop(entry.id, None)
+                    self._con_docs.pop(entry.id, None)
                 rows = self._vectors_of(entry)
                 self._rows[entry.id] = rows
                 self._add_gram(rows, +1)
@@ -627,6 +705,16 @@ class KnowledgeIndex:
             self._lex_docs[entry.id] = cached
         return cached
 
+    def _con_doc(self, entry: Entry) -> tuple[frozenset[str], frozenset[str]]:
+        cached = self._con_docs.get(entry.id)
+        if cached is None:
+            cached = (
+                frozenset().union(*(concepts(t) for t in entry.questions)),
+                frozenset().union(*(concepts(t) for t in entry.answers.values())),
+            )
+            self._con_docs[entry.id] = cached
+        return cached
+
     def _finish(self, *, full: bool) -> None:
         """Recompute what depends on all entries (no encoding here: fast)."""
         entries = self.entries
@@ -673,6 +761,9 @@ class KnowledgeIndex:
         n_terms = len(self.vocab.ids)
         self._lex_q = Bm25Field.build([d[0] for d in docs], n_terms)
         self._lex_a = Bm25Field.build([d[1] for d in docs], n_terms)
+        cons = [self._con_doc(e) for e in entries]
+        self._con_q = ConceptField([c[0] for c in cons])
+        self._con_a = ConceptField([c[1] for c in cons])
         self.built_at = time.time()
 
     # ------------------------------------------------------------------ search
@@ -727,6 +818,12 @@ class KnowledgeIndex:
             stage1 += LEX_WEIGHT * (
                 self._lex_q.score(ids) + LEX_ANSWER_WEIGHT * self._lex_a.score(ids)
             )
+            if CONCEPT_WEIGHT and self._con_q is not None and self._con_a is not None:
+                query = concepts(text)
+                if query:
+                    # one idf (the questions') for both fields, as in the offline fit
+                    stage1 += CONCEPT_WEIGHT * self._con_q.score(query)
+                    stage1 += CONCEPT_ANSWER_WEIGHT * self._con_a.score(query, self._con_q.idf)
             if n > SHORTLIST:
                 short = np.argpartition(-stage1, SHORTLIST - 1)[:SHORTLIST]
             else:

@@ -132,6 +132,35 @@ async def test_search_hybrid_cross_lingual_and_declines(
         assert many[1].answer_id is None and many[1].candidates == []
 
 
+async def test_polish_paraphrase_finds_russian_only_entry(
+    kb: SimpleNamespace, small_kb: Path
+) -> None:
+    ru_only = Entry(
+        id="warranty_ru",
+        questions=["Какая гарантия на технику?", "Что делать, если вещь сломалась?"],
+        answers={"ru": "Гарантия на технику — 12 месяцев: принесите вещь в пункт выдачи."},
+    )
+    async with kb.sessionmaker() as s:
+        await kb.service.import_file(s, small_kb)
+        await kb.service.save(s, ru_only, actor="test")
+        result = await kb.service.search(s, "Jak długo trwa gwarancja?")
+        assert result.best is not None and result.best.entry_id == "warranty_ru", result.to_dict()
+        # a plausible shop question the KB does not cover: declined, topics still offered
+        result = await kb.service.search(s, "czy macie program lojalnościowy?")
+        assert result.answer_id is None, result.to_dict()
+        assert result.candidates
+
+
+def test_shop_lexicon_concepts() -> None:
+    from knowledge.index import concept_of, concepts, normalize
+
+    assert concept_of("raty") == concept_of("рассрочку") == concept_of("installments")
+    assert concept_of(normalize("zwrócić")) == concept_of("вернуть") == concept_of("return")
+    assert concept_of("платье") != concept_of("оплатить")  # not "плат-" for both
+    assert concepts("Gdzie jest moja paczka?") == {"parcel"}
+    assert concepts("как дела?") == frozenset()
+
+
 async def test_edits_are_searchable_at_once(kb: SimpleNamespace, small_kb: Path) -> None:
     new = Entry(
         id="gift_wrap",
