@@ -15,6 +15,7 @@ REASONS = {
     "legal_threat": "legal threat",
     "not_understood": "the bot did not understand twice",
     "fix_not_helped": "the fix did not help",
+    "fix_unclear": "no fix agreed after two offers",
     "faq_not_helpful": "the FAQ answers did not help",
     "amount_over_limit": "claim amount over the limit",
     "vip": "VIP customer",

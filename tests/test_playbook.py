@@ -157,6 +157,19 @@ async def test_text_replies_work_where_buttons_are_offered(services: Services) -
     assert [x["option"] for x in f.of("fix_chosen")] == ["replacement"]
 
 
+async def test_offers_spell_out_the_options_and_a_person_ends_a_stalemate(
+    services: Services,
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("В коробке не хватает одного товара, заказ 5512300. Не было зарядки.")
+    assert "Вернуть деньги" in d.replies[-1][-1]  # readable without buttons
+    await d.send("ну не знаю")
+    assert "Вернуть деньги" in d.replies[-1][-1] and not d.of("escalated")
+    await d.send("хм")
+    await d.send("сложно сказать")
+    assert [e["reason"] for e in d.of("escalated")] == ["fix_unclear"]
+
+
 async def test_late_for_an_event_still_to_come_is_fixed_not_compensated(
     services: Services,
 ) -> None:

@@ -52,6 +52,7 @@ _NOT_NEEDED = re.compile(
     r"nie trzeba|nie potrzebuję)",
     re.IGNORECASE,
 )
+MAX_UNCLEAR = 2  # unclear answers to an offer before a person takes over
 _NONE_GIVEN = re.compile(
     r"(нет (у меня )?(номера|фото)|не помню|не сохранил|don't have|dont have|no photo|"
     r"can't find|nie mam|nie pamiętam)",
@@ -233,7 +234,7 @@ class ComplaintFlow:
             buttons = [
                 [Button(ctx.texts.plain(f"option_{opt}"), f"cmp:opt:{opt}")] for opt in rule.options
             ]
-            ctx.say("complaint_choose", buttons=buttons)
+            ctx.say("complaint_choose", options=_spelled(buttons), buttons=buttons)
             return
         if rule.fix == "refund":
             amount = known.get("amount")
@@ -278,11 +279,8 @@ class ComplaintFlow:
     def _offer_compensation(self, ctx: TurnContext, case: dict[str, Any]) -> None:
         case["stage"] = "compensation"
         case["outcome"] = "compensation"
-        buttons = [
-            [Button(ctx.texts.plain(f"comp_{c.kind}", value=_num(c.value)), f"cmp:comp:{c.kind}")]
-            for c in self.rules.compensations
-        ]
-        ctx.say("complaint_unfixable", buttons=buttons)
+        buttons = self._compensation_buttons(ctx)
+        ctx.say("complaint_unfixable", options=_spelled(buttons), buttons=buttons)
         for c in self.rules.compensations:
             ctx.event("compensation_offered", kind=c.kind, value=c.value)
 
@@ -294,12 +292,10 @@ class ComplaintFlow:
         if option not in rule.options:
             if ctx.intent in ("request_human",) or data == "topic:human":
                 return False
-            ctx.say(
-                "complaint_choose_again",
-                buttons=[
-                    [Button(ctx.texts.plain(f"option_{o}"), f"cmp:opt:{o}")] for o in rule.options
-                ],
-            )
+            buttons = [
+                [Button(ctx.texts.plain(f"option_{o}"), f"cmp:opt:{o}")] for o in rule.options
+            ]
+            self._ask_again(ctx, case, "complaint_choose_again", buttons)
             return True
         case["choice"] = option
         case["outcome"] = option
@@ -330,7 +326,9 @@ class ComplaintFlow:
         if kind not in kinds:
             if data == "topic:human" or ctx.intent == "request_human":
                 return False
-            ctx.say("complaint_pick_compensation")
+            self._ask_again(
+                ctx, case, "complaint_pick_compensation", self._compensation_buttons(ctx)
+            )
             return True
         chosen = next(c for c in self.rules.compensations if c.kind == kind)
         case["compensation"] = kind
@@ -340,6 +338,25 @@ class ComplaintFlow:
         await self._save(ctx, case)
         self._ask_satisfaction(ctx, case)
         return True
+
+    def _compensation_buttons(self, ctx: TurnContext) -> list[list[Button]]:
+        return [
+            [Button(ctx.texts.plain(f"comp_{c.kind}", value=_num(c.value)), f"cmp:comp:{c.kind}")]
+            for c in self.rules.compensations
+        ]
+
+    def _ask_again(
+        self, ctx: TurnContext, case: dict[str, Any], key: str, buttons: list[list[Button]]
+    ) -> None:
+        """Repeat the offer with the options spelled out (text-only chats see no buttons);
+        after two unclear answers a person takes over rather than asking a third time."""
+        case["unclear"] = int(case.get("unclear", 0)) + 1
+        if case["unclear"] > MAX_UNCLEAR:
+            case["stage"] = "handed_over"
+            ctx.say("complaint_to_person")
+            ctx.request_handoff("fix_unclear")
+            return
+        ctx.say(key, options=_spelled(buttons), buttons=buttons)
 
     async def _satisfaction(self, ctx: TurnContext, case: dict[str, Any], data: str) -> bool:
         text = ctx.incoming.text or ""
@@ -399,6 +416,11 @@ def _sat_buttons(ctx: TurnContext) -> list[list[Button]]:
             Button(ctx.texts.plain("no_button"), "cmp:sat:no"),
         ]
     ]
+
+
+def _spelled(buttons: list[list[Button]]) -> str:
+    """The offer's options in words, for chats that show no buttons."""
+    return " / ".join(b.text for row in buttons for b in row)
 
 
 def _option_from_text(text: str, options: list[str]) -> str | None:

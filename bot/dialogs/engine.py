@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -57,6 +58,10 @@ TRAIL_EVENTS = {
     "reopened",
 }
 SOCIAL_INTENTS = {"greeting", "thanks", "goodbye", "praise", "affirm", "deny"}
+
+
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 
 
 @dataclass
@@ -561,9 +566,16 @@ class ConversationEngine:
         incoming: Incoming,
     ) -> str:
         text = (incoming.text or "").strip()
-        # Short texts ("ok", "да") say little about the language: keep the dialogue's.
+        current = state.get("lang") if state.get("lang") in SUPPORTED else None
         if prediction is not None and prediction.lang in CONFIDENT_LANG and len(text) >= 4:
-            return prediction.lang
+            if current is None or prediction.lang == current:
+                return prediction.lang
+            # Short texts ("ok", "I'll wait", "да") say little about the language: keep the
+            # dialogue's, unless the alphabet itself changed (Cyrillic <-> Latin).
+            words = len(_LETTERS.findall(text))
+            cyrillic = bool(_CYRILLIC.search(text))
+            if words >= 3 or cyrillic != (current == "ru"):
+                return prediction.lang
         for candidate in (state.get("lang"), customer.language):
             if candidate in SUPPORTED:
                 return str(candidate)

@@ -26,6 +26,11 @@ class OrderStatusFlow:
         pending = ctx.state.get("order_status")
         known = ctx.state.setdefault("known", {})
         if pending == "asked" and not ctx.incoming.callback_data:
+            if ctx.intent in ("complaint", "request_human"):
+                # "Order 5512300, one item is missing": a complaint after all (the number is
+                # already remembered), or a person: their flows take it from here.
+                ctx.state.pop("order_status", None)
+                return False
             if has(known, "order_ref"):
                 self._pass_on(ctx)
                 return True
