@@ -53,10 +53,13 @@ class LateForEvent(BaseModel):
 
     late: dict[str, list[str]] = Field(default_factory=dict)
     events: dict[str, list[str]] = Field(default_factory=dict)
+    upcoming: dict[str, list[str]] = Field(default_factory=dict)  # the event is still ahead
 
     def matches(self, low: str) -> bool:
-        late = any(m in low for markers in self.late.values() for m in markers)
-        return late and any(m in low for markers in self.events.values() for m in markers)
+        def found(group: dict[str, list[str]]) -> bool:
+            return any(m in low for markers in group.values() for m in markers)
+
+        return found(self.late) and found(self.events) and not found(self.upcoming)
 
 
 class EscalateRules(BaseModel):
