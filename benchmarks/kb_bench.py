@@ -165,7 +165,32 @@ def quality(
         ),
         "per_lang": {k: {m: round(v, 3) for m, v in d.items()} for k, d in per_lang.items()},
         "mistakes": wrong,
+        "_scores": (top, raw_arr - (index.center - index.base_center), expected),
     }
+
+
+def transfer(reports: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Thresholds chosen on one eval set (or on both pooled), measured on each set.
+
+    Scores are compared at the size-adjusted scale (``center - base_center`` removed), so
+    a center chosen on one KB is the base center the index would use on the other."""
+    out: dict[str, Any] = {}
+    scores = {name: r["_scores"] for name, r in reports.items()}
+    pooled_top = [t for s in scores.values() for t in s[0]]
+    pooled_raw = np.concatenate([s[1] for s in scores.values()])
+    pooled_exp = [e for s in scores.values() for e in s[2]]
+    centers = {
+        name: _best_center(s[0], s[1], s[2], list(range(len(s[0])))) for name, s in scores.items()
+    }
+    centers["pooled"] = _best_center(pooled_top, pooled_raw, pooled_exp, list(range(len(pooled_top))))
+    out["base_centers_chosen_on"] = {k: round(v, 2) for k, v in centers.items()}
+    for name, (top, raw, expected) in scores.items():
+        for source, center in centers.items():
+            if source == name:
+                continue
+            m = _metrics(top, raw, expected, center)
+            out[f"{name}_with_{source}_center"] = {k: round(v, 3) for k, v in m.items()}
+    return out
 
 
 def _weighted(pairs: list[tuple[float, int]]) -> float:
@@ -347,6 +372,12 @@ def main() -> int:
                 kb, questions = EVAL_SETS[name]
                 key = "quality" if name == "demo" else f"quality_{name}"
                 report[key] = quality(args.encoder, kb=kb, questions=questions)
+            if len(names) > 1:
+                report["transfer"] = transfer(
+                    {name: report["quality" if name == "demo" else f"quality_{name}"] for name in names}
+                )
+    for values in report.values():
+        values.pop("_scores", None)
     if args.only in (None, "speed"):
         report["speed"] = speed(args.encoder, args.entries, args.queries)
     if args.json:

@@ -33,10 +33,10 @@ log = logging.getLogger(__name__)
 
 LOCALES = Path(__file__).parent / "locales"
 HIGH_CONFIDENCE = 0.85  # for questions the classifier did not call "faq"
-# Confidence floors (the raw-score floors of before the shop-concept score raised the
-# confidence center by 1.25: sigmoid(-1.25 / 1.5) scales them by ~0.4).
+# Confidence floors. The confidence center rises for small KBs (index.SIZE_SLOPE), so a
+# far-off question in a 6-entry KB gets ~0.0005: the buttons' floor only drops nonsense.
 NEXT_CANDIDATE_MIN = 0.02  # a "didn't help" follow-up offers the next candidate above this
-BUTTON_MIN = 0.008  # closest topics shown as buttons when declining
+BUTTON_MIN = 0.0003  # closest topics shown as buttons when declining
 FOLLOW_UP_TURNS = 2  # "didn't help" counts this many turns after an answer
 BUTTON_PREFIX = "kb:"
 NOT_HELPFUL_DATA = "faq:nothelp"
