@@ -170,6 +170,20 @@ async def test_offers_spell_out_the_options_and_a_person_ends_a_stalemate(
     assert [e["reason"] for e in d.of("escalated")] == ["fix_unclear"]
 
 
+async def test_a_promised_photo_is_waited_for_and_a_later_legal_threat_goes_to_a_senior(
+    services: Services,
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Добрый день, пришёл не тот размер куртки, заказ 4478120")
+    await d.send("фото сейчас пришлю")
+    assert not d.of("fix_chosen") and "Заменить товар" not in " ".join(d.replies[-1])
+    await d.send(photo=True)
+    assert "Заменить товар" in " ".join(d.replies[-1])
+    await d.send("если не решите, пойду в Роспотребнадзор")
+    assert [(e["reason"], e["priority"]) for e in d.of("escalated")] == [("legal_threat", "high")]
+    assert "старшему менеджеру" in " ".join(d.replies[-1])
+
+
 async def test_late_for_an_event_still_to_come_is_fixed_not_compensated(
     services: Services,
 ) -> None:

@@ -52,6 +52,15 @@ _NOT_NEEDED = re.compile(
     r"nie trzeba|nie potrzebuję)",
     re.IGNORECASE,
 )
+_WILL_SEND = re.compile(
+    r"(сейчас|щас|ща|позже|потом|скоро)\s+(пришлю|скину|отправлю|сфотографирую|найду|поищу)|"
+    r"\b(пришлю|скину|отправлю|сфоткаю)\b|минутку|секунду|одну минуту|"
+    r"\b(i'?ll|i will|let me|going to|gonna)\s+(send|find|take|look|get|upload)|"
+    r"\bsending\b|one (sec|second|moment|minute)|just a (sec|second|moment|minute)|hold on|"
+    r"zaraz (wyślę|wysle|prześlę|przesle|znajdę|znajde)|\bwyślę\b|\bprześlę\b|chwil(k|ecz)?[eę]|"
+    r"moment(ik)?\b|sekund[eę]",
+    re.IGNORECASE,
+)
 MAX_UNCLEAR = 2  # unclear answers to an offer before a person takes over
 _NONE_GIVEN = re.compile(
     r"(нет (у меня )?(номера|фото)|не помню|не сохранил|don't have|dont have|no photo|"
@@ -215,7 +224,12 @@ class ComplaintFlow:
                 ctx.say("complaint_got_it")
                 return True
             case["quiet_turns"] = case.get("quiet_turns", 0) + 1
-            if case["quiet_turns"] < 2 and intent in ("greeting", "thanks", "affirm", None):
+            promised = bool(text and _WILL_SEND.search(text))  # "I'll send the photo now"
+            if (
+                case["quiet_turns"] < 3
+                and promised
+                or (case["quiet_turns"] < 2 and intent in ("greeting", "thanks", "affirm", None))
+            ):
                 ctx.say("complaint_waiting")
                 return True
         await self._fix(ctx, case)

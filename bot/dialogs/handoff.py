@@ -25,12 +25,16 @@ class HandoffFlow:
         if not wants_person and ctx.intent in (None, "complaint", "out_of_scope", "faq"):
             wants_person = bool(text and _HUMAN.search(text) and len(text) < 120)
         threat = ctx.prediction.threat if ctx.prediction else None
-        if wants_person:
-            priority = "high" if threat == "legal" else "normal"
-            reason = "legal_threat" if threat == "legal" else "customer_request"
-            ctx.request_handoff(reason, priority)
-            return True
         if threat == "legal":
+            # An activist: a senior person takes the case at once, with everything so far.
+            case = ctx.state.get("complaint")
+            if case and case.get("stage") not in (None, "done"):
+                case["kind"] = "activist"
+                case["stage"] = "handed_over"
+            ctx.say("complaint_senior")
             ctx.request_handoff("legal_threat", "high")
+            return True
+        if wants_person:
+            ctx.request_handoff("customer_request", "normal")
             return True
         return False
