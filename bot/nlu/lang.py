@@ -106,13 +106,14 @@ _LEXICON_SETS: dict[str, frozenset[str]] = {
 _WORD_COUNTS = Counter(w for words in _LEXICON_SETS.values() for w in words)
 
 _CUES: dict[str, re.Pattern[str]] = {
-    "en": re.compile(r"th|wh|ing\b|tion\b|ou|ee|oo|\bi'm\b|'t\b|'s\b|ly\b"),
+    "en": re.compile(r"th|wh|ing\b|tion\b|ou|ee|oo|\bi'm\b|'t\b|'s\b|'ll\b|'re\b|'ve\b|'d\b|ly\b"),
     "pl": re.compile(
         r"sz|cz|rz|dz|ie|ow\b|ego\b|ych\b|ami\b|ać\b|łem\b|lem\b|owa|sci|ść|nie|cj|yl|wy\b|"
         r"ow[ea]\b|[^s]ki\b|ny\b|ła\b|la\b|ko\b|cie\b|amy\b|acie\b"
     ),
     "ru": re.compile(
-        r"zh|kh|shch|yy\b|iy\b|yu|ya|yo|ogo\b|aya\b|oye\b|ennyy|ets\b|'|tsya\b|sya\b|dosta|"
+        r"zh|kh|shch|yy\b|iy\b|yu|ya|yo|ogo\b|aya\b|oye\b|ennyy|ets\b|'(?!(?:ll|re|ve|d|m|s|t)\b)|"
+        r"tsya\b|sya\b|dosta|"
         r"\bvas\b|\bnet\b|yat\b|ete\b|nye\b|ykh\b|iye\b|\bdlya\b"
     ),
 }
