@@ -15,7 +15,9 @@ Benches:
   default          `project` scores + latency of the shipped model (bot/nlu/model/)
 
 Prints a table and the JSON of all results (``--json FILE`` also writes it).
-``--cache-dir`` keeps embeddings on disk so comparing encoders does not re-encode.
+``--cache-dir`` keeps embeddings on disk so comparing encoders does not re-encode (fine-tuned
+encoders are never cached). ``--finetune-epochs N`` fine-tunes the sentence-transformers part
+of every spec (minilm, ST paths) on each training set first, as ``nlu train --finetune-epochs``.
 """
 
 from __future__ import annotations
@@ -80,10 +82,14 @@ def few_shot(rows: list[dict], k: int, seed: int) -> list[dict]:
 # --------------------------------------------------------------------------- benches
 
 
+# --finetune-epochs: fine-tune the sentence-transformers part of each encoder spec first
+FINETUNE_EPOCHS = 0
+
+
 def _config(encoder: str):
     from bot.nlu.training import TrainConfig
 
-    return TrainConfig(encoder=encoder)
+    return TrainConfig(encoder=encoder, finetune_epochs=FINETUNE_EPOCHS)
 
 
 def _fit(rows, encoder, validation=None):
@@ -112,8 +118,17 @@ def bench_banking77(encoder: str) -> dict:
         "accuracy_no_reject": round(_argmax_accuracy(model, test), 4),
         "macro_f1": metrics["intent"]["macro_f1"],
         "reject_threshold": report["reject_threshold"],
+        "novelty_threshold": report.get("novelty_threshold"),
+        "offtopic_reject": _offtopic_reject(model),
         "train_s": round(secs, 1),
     }
+
+
+def _offtopic_reject(model) -> float:
+    """Share of CLINC150's out-of-scope test messages (off-topic for banking) rejected."""
+    texts = [r["text"] for r in clinc150()["oos_test"]]
+    preds = model.predict(texts)
+    return round(sum(p.intent == model.reject_label for p in preds) / len(texts), 4)
 
 
 def bench_banking77_10shot(encoder: str, seeds=(0, 1, 2)) -> dict:
@@ -300,7 +315,7 @@ def run(benches: list[str], encoders: list[str], model_dir: Path | None) -> dict
                     res[bench] = bench_latency(target)
                 print(f"[{encoder}] {bench}: {json.dumps(res.get(bench))}", file=sys.stderr)
         if res:
-            results[encoder] = res
+            results[encoder + (f" ft{FINETUNE_EPOCHS}" if FINETUNE_EPOCHS else "")] = res
     return results
 
 
@@ -313,11 +328,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", type=Path, help="disk cache for embeddings")
     parser.add_argument("--model-dir", type=Path, help="latency: measure this model instead")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--finetune-epochs", type=int, default=0, help="fine-tune ST encoders first (0: frozen)"
+    )
     parser.add_argument("--latency-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.latency_worker:
         print(json.dumps(latency_worker(str(args.model_dir) if args.model_dir else None)))
         return 0
+    global FINETUNE_EPOCHS
+    FINETUNE_EPOCHS = args.finetune_epochs
     if args.cache_dir:
         from bot.nlu.encoders import set_disk_cache
 

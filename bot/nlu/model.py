@@ -65,10 +65,16 @@ class FeatureSpace:
     blocks: list[TfidfBlock]
     weights: dict[str, float]
     encoder: Encoder | None = field(default=None, repr=False)
+    # spec part -> local directory of a fine-tuned copy (see finetune.py)
+    encoder_paths: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def has_embeddings(self) -> bool:
+        return self.weights.get("emb", 0.0) > 0 and self.encoder_spec != "none"
 
     def get_encoder(self) -> Encoder:
         if self.encoder is None:
-            self.encoder = get_encoder(self.encoder_spec)
+            self.encoder = get_encoder(self.encoder_spec, self.encoder_paths)
         return self.encoder
 
     def transform(self, texts: Sequence[str], embeddings: np.ndarray | None = None):
@@ -95,6 +101,21 @@ class NluModel:
     complaint_intents: list[str] = field(default_factory=lambda: ["complaint"])
     legal_override: bool = True
     meta: dict = field(default_factory=dict)
+    # novelty check (models trained without a reject class): L2-normalised training
+    # embeddings; a message whose nearest neighbour among them is less similar than
+    # ``novelty_threshold`` (cosine) gets the reject label
+    novelty_bank: np.ndarray | None = None  # (n_rows, emb_dim) float16
+    novelty_threshold: float = 0.0
+    # which spec parts the novelty bank holds (None: all of the embedding)
+    novelty_parts: list[str] | None = None
+
+    def novelty_view(self, embeddings: np.ndarray) -> np.ndarray:
+        """The columns of the embedding that the novelty bank holds."""
+        return embedding_columns(self.features, embeddings, self.novelty_parts)
+
+    def novelty(self, embeddings: np.ndarray) -> np.ndarray:
+        """Cosine similarity of each embedding to its nearest training embedding."""
+        return nearest_similarity(embeddings, self.novelty_bank)
 
     # ------------------------------------------------------------------ inference
     def predict_one(self, text: str) -> Prediction:
@@ -104,9 +125,15 @@ class NluModel:
         texts = [t if isinstance(t, str) else str(t) for t in texts]
         if not texts:
             return []
-        x = self.features.transform(texts)
+        novel = np.zeros(len(texts), dtype=bool)
+        if self.novelty_bank is not None and self.features.has_embeddings:
+            emb = self.features.get_encoder().encode(list(texts))
+            x = self.features.transform(texts, emb)
+            novel = self.novelty(self.novelty_view(emb)) < self.novelty_threshold
+        else:
+            x = self.features.transform(texts)
         probas = {name: head.proba(x) for name, head in self.heads.items()}
-        return [self._one(i, text, probas) for i, text in enumerate(texts)]
+        return [self._one(i, text, probas, bool(novel[i])) for i, text in enumerate(texts)]
 
     def _label(self, name: str, probas: dict[str, np.ndarray], i: int) -> tuple[str | None, float]:
         head = self.heads.get(name)
@@ -116,10 +143,12 @@ class NluModel:
         j = int(row.argmax())
         return head.labels[j], float(row[j])
 
-    def _one(self, i: int, text: str, probas: dict[str, np.ndarray]) -> Prediction:
+    def _one(
+        self, i: int, text: str, probas: dict[str, np.ndarray], novel: bool = False
+    ) -> Prediction:
         intent, confidence = self._label("intent", probas, i)
         if intent is not None and intent != self.reject_label:
-            if confidence < self.reject_threshold:
+            if confidence < self.reject_threshold or novel:
                 intent = self.reject_label
         if intent == self.reject_label and "intent" in self.heads:
             labels = self.heads["intent"].labels
@@ -172,6 +201,8 @@ class NluModel:
             arrays[f"head_{name}_coef"] = head.coef.astype(np.float16)
             arrays[f"head_{name}_intercept"] = head.intercept.astype(np.float32)
             heads_meta[name] = {"labels": head.labels, "temperature": head.temperature}
+        if self.novelty_bank is not None:
+            arrays["novelty_bank"] = self.novelty_bank.astype(np.float16)
         config = {
             "format_version": FORMAT_VERSION,
             "encoder": self.features.encoder_spec,
@@ -184,6 +215,11 @@ class NluModel:
             "legal_override": self.legal_override,
             "meta": self.meta,
         }
+        if self.novelty_bank is not None:  # optional keys: older models load unchanged
+            config["novelty_threshold"] = self.novelty_threshold
+            config["novelty_parts"] = self.novelty_parts
+        if self.features.encoder_paths:
+            config["finetuned_encoders"] = _copy_encoders(self.features, model_dir)
         np.savez_compressed(model_dir / "weights.npz", **arrays)
         (model_dir / "config.json").write_text(
             json.dumps(config, ensure_ascii=False, indent=1), encoding="utf-8"
@@ -224,15 +260,84 @@ class NluModel:
                 )
                 for name, meta in config["heads"].items()
             }
+            bank = arrays["novelty_bank"] if "novelty_bank" in arrays.files else None
+        finetuned = {
+            part: str(model_dir / rel) for part, rel in config.get("finetuned_encoders", {}).items()
+        }
         return cls(
-            features=FeatureSpace(encoder_spec, blocks, dict(config["weights"])),
+            features=FeatureSpace(
+                encoder_spec, blocks, dict(config["weights"]), encoder_paths=finetuned
+            ),
             heads=heads,
             reject_label=config.get("reject_label", "out_of_scope"),
             reject_threshold=float(config.get("reject_threshold", 0.0)),
             complaint_intents=list(config.get("complaint_intents", ["complaint"])),
             legal_override=bool(config.get("legal_override", True)),
             meta=config.get("meta", {}),
+            novelty_bank=bank,
+            novelty_threshold=float(config.get("novelty_threshold", 0.0)),
+            novelty_parts=config.get("novelty_parts"),
         )
+
+
+def _copy_encoders(space: FeatureSpace, model_dir: Path) -> dict[str, str]:
+    """Copy fine-tuned encoders into ``model_dir``; returns part -> relative directory."""
+    import re
+    import shutil
+
+    out = {}
+    for part, src in space.encoder_paths.items():
+        rel = "encoder_" + re.sub(r"[^\w.-]+", "_", part)
+        dst = model_dir / rel
+        if Path(src).resolve() != dst.resolve():
+            if dst.exists():
+                shutil.rmtree(dst)
+            shutil.copytree(src, dst)
+        out[part] = rel
+    return out
+
+
+def embedding_columns(
+    space: FeatureSpace, embeddings: np.ndarray, parts: Sequence[str] | None
+) -> np.ndarray:
+    """Columns of a concatenated embedding that belong to the spec ``parts`` (None: all)."""
+    if parts is None:
+        return embeddings
+    from .encoders import split_spec
+
+    encoder = space.get_encoder()
+    inner = getattr(encoder, "inner", encoder)
+    blocks = getattr(inner, "parts", [inner])
+    cols, start = [], 0
+    for name, block in zip(split_spec(space.encoder_spec), blocks, strict=True):
+        if name in parts:
+            cols.append(np.arange(start, start + block.dim))
+        start += block.dim
+    return embeddings[:, np.concatenate(cols)] if cols else embeddings[:, :0]
+
+
+def nearest_similarity(
+    embeddings: np.ndarray, bank: np.ndarray | None, *, exclude_self: bool = False
+) -> np.ndarray:
+    """Max cosine similarity of each (L2-normalised) row to the rows of ``bank``.
+
+    With ``exclude_self`` the embeddings *are* the bank and each row's own entry is skipped
+    (leave-one-out, used to set the threshold at training time).
+    """
+    emb = np.asarray(embeddings, dtype=np.float32)
+    emb = emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
+    if bank is None or len(bank) == 0:
+        return np.ones(len(emb), dtype=np.float32)
+    bank32 = np.asarray(bank, dtype=np.float32)
+    out = np.empty(len(emb), dtype=np.float32)
+    step = 1024
+    for start in range(0, len(emb), step):
+        sims = emb[start : start + step] @ bank32.T
+        if exclude_self:
+            rows = np.arange(sims.shape[0])
+            sims[rows, start + rows] = -np.inf
+        out[start : start + step] = sims.max(axis=1) if sims.shape[1] else -1.0
+    return out
 
 
 def reject_label_of(labels: Sequence[str]) -> str | None:

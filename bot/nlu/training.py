@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 import time
 import warnings
 from collections import Counter
@@ -20,10 +22,24 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from .encoders import get_encoder
+from .encoders import (
+    EncoderError,
+    get_encoder,
+    is_sentence_transformer,
+    sentence_transformer_path,
+    split_spec,
+)
 from .features import TfidfBlock
 from .metrics import field_metrics
-from .model import FeatureSpace, Head, NluModel, reject_label_of, softmax
+from .model import (
+    FeatureSpace,
+    Head,
+    NluModel,
+    embedding_columns,
+    nearest_similarity,
+    reject_label_of,
+    softmax,
+)
 from .schema import LABEL_FIELDS
 
 logger = logging.getLogger(__name__)
@@ -52,8 +68,18 @@ class TrainConfig:
     # (few-shot data wants strong embeddings, large data leans on n-grams too)
     emb_weight_grid: tuple[float, ...] = (1.0, 2.0, 3.0)
     selection_max_rows: int = 4000
-    # without a reject class in the data: reject at most this share of correct predictions
-    max_false_reject: float = 0.01
+    # without a reject class in the data: reject at most this share of correct out-of-fold
+    # predictions by confidence (0.01 until 2026-11: it cost BANKING77 ~0.5-0.7 points) ...
+    max_false_reject: float = 0.002
+    # ... and, when there are embeddings, reject messages whose nearest training embedding
+    # (cosine) is less similar than this leave-one-out quantile of the training rows' own
+    # nearest-neighbour similarities (the novelty check; off-topic text and gibberish)
+    novelty: bool = True
+    novelty_false_reject: float = 0.001
+    novelty_max_rows: int = 20_000
+    # > 0: fine-tune the sentence-transformers part(s) of the encoder (minilm, ST paths) on
+    # the intents for this many epochs first (finetune.py); 0 keeps every encoder frozen
+    finetune_epochs: int = 0
     # with a reject class: maximise in-scope accuracy + oos_weight * reject recall
     oos_weight: float = 0.25
     seed: int = 13
@@ -232,11 +258,40 @@ def select_emb_weight(
     return best, scores
 
 
+def fit_novelty(
+    texts: Sequence[str], emb: np.ndarray, cfg: TrainConfig
+) -> tuple[np.ndarray, float]:
+    """Novelty bank (unique training texts' embeddings, float16) and its cosine threshold.
+
+    The threshold is the ``novelty_false_reject`` quantile of each bank row's similarity to
+    its nearest *other* bank row, so about that share of in-domain messages is rejected.
+    """
+    seen: dict[str, int] = {}
+    for i, text in enumerate(texts):
+        seen.setdefault(" ".join(text.lower().split()), i)
+    first = sorted(seen.values())
+    if len(first) > cfg.novelty_max_rows:
+        rng = np.random.default_rng(cfg.seed)
+        first = sorted(rng.choice(first, cfg.novelty_max_rows, replace=False).tolist())
+    bank = np.asarray(emb[first], dtype=np.float32)
+    bank /= np.maximum(np.linalg.norm(bank, axis=1, keepdims=True), 1e-12)
+    bank16 = bank.astype(np.float16)
+    if len(bank16) < 2:
+        return bank16, 0.0
+    nearest = nearest_similarity(bank16.astype(np.float32), bank16, exclude_self=True)
+    return bank16, float(np.quantile(nearest, cfg.novelty_false_reject))
+
+
 # --------------------------------------------------------------------------- main
 
 
-def _embed(texts: Sequence[str], spec: str, progress: Progress | None) -> np.ndarray:
-    encoder = get_encoder(spec)
+def _embed(
+    texts: Sequence[str],
+    spec: str,
+    progress: Progress | None,
+    paths: dict[str, str] | None = None,
+) -> np.ndarray:
+    encoder = get_encoder(spec, paths)
     out = []
     step = 512
     for start in range(0, len(texts), step):
@@ -275,10 +330,12 @@ def train_model(
     validation = clean_rows(validation) if validation else None
     texts = [r["text"] for r in rows]
     use_emb = bool(cfg.encoder) and cfg.encoder != "none" and cfg.weights.get("emb", 0) > 0
-    emb = _embed(texts, cfg.encoder, progress) if use_emb else None
+    paths = _finetune(rows, cfg, progress) if cfg.finetune_epochs > 0 else {}
+    emb = _embed(texts, cfg.encoder, progress, paths) if use_emb else None
     if not use_emb:
         cfg.weights["emb"] = 0.0
     space = _build_features(texts, cfg)
+    space.encoder_paths = dict(paths)
     x = space.transform(texts, emb)
     emb_scale, selection = 1.0, {}
     if use_emb:
@@ -318,6 +375,15 @@ def train_model(
         heads[name] = head
     report: dict = {"cv" if validation is None else "validation": scored}
 
+    bank, novelty_threshold = None, 0.0
+    # a fine-tuned encoder has pulled its training rows together, so their neighbour
+    # similarities say nothing about new messages: the novelty check uses the frozen parts
+    novelty_parts = [p for p in split_spec(cfg.encoder) if p not in paths] if paths else None
+    if use_emb and reject is None and cfg.novelty and novelty_parts != []:
+        if progress:
+            progress("novelty check: nearest-neighbour similarities of the training rows")
+        view = embedding_columns(space, emb, novelty_parts)
+        bank, novelty_threshold = fit_novelty(texts, view, cfg)
     complaint_intents = _complaint_intents(rows)
     model = NluModel(
         features=space,
@@ -326,6 +392,9 @@ def train_model(
         reject_threshold=threshold,
         complaint_intents=complaint_intents,
         meta={"trained_rows": len(rows), "config": _config_json(cfg)},
+        novelty_bank=bank,
+        novelty_threshold=novelty_threshold,
+        novelty_parts=novelty_parts if bank is not None else None,
     )
     report.update(
         {
@@ -339,6 +408,9 @@ def train_model(
             "untrained_fields": [n for n in LABEL_FIELDS if n not in heads],
             "reject_label": model.reject_label,
             "reject_threshold": round(threshold, 4),
+            "novelty_threshold": round(novelty_threshold, 4) if bank is not None else None,
+            "novelty_rows": 0 if bank is None else len(bank),
+            "finetuned_encoders": sorted(paths),
             "temperatures": {n: round(h.temperature, 4) for n, h in heads.items()},
             "complaint_intents": complaint_intents,
             "seconds": {
@@ -348,6 +420,30 @@ def train_model(
         }
     )
     return model, report
+
+
+def _finetune(rows: Sequence[dict], cfg: TrainConfig, progress: Progress | None) -> dict[str, str]:
+    """Fine-tune every sentence-transformers part of the spec; returns part -> temp dir."""
+    from .finetune import FinetuneConfig, finetune_sentence_transformer
+
+    parts = [p for p in split_spec(cfg.encoder) if is_sentence_transformer(p)]
+    if not parts or cfg.weights.get("emb", 0) <= 0:
+        raise TrainingError(
+            f"--finetune-epochs needs a sentence-transformers encoder (minilm or a local model "
+            f"path) in the spec, not {cfg.encoder!r}"
+        )
+    texts, intents = [r["text"] for r in rows], [r["intent"] for r in rows]
+    ft_cfg = FinetuneConfig(epochs=cfg.finetune_epochs, seed=cfg.seed)
+    out = {}
+    for part in parts:
+        try:
+            base = sentence_transformer_path(part)
+        except EncoderError as exc:
+            raise TrainingError(str(exc)) from exc
+        target = Path(tempfile.mkdtemp(prefix="nlu-ft-")) / "model"
+        finetune_sentence_transformer(base, texts, intents, target, ft_cfg, progress)
+        out[part] = str(target)
+    return out
 
 
 def _validation_scores(
@@ -401,6 +497,9 @@ def train(
         cfg.encoder = encoder
     model, report = train_model(list(rows), cfg, validation=validation, progress=progress)
     model.save(Path(model_dir))
+    for path in model.features.encoder_paths.values():  # now copied into model_dir
+        if Path(path).parent.name.startswith("nlu-ft-"):
+            shutil.rmtree(Path(path).parent, ignore_errors=True)
     report["model_dir"] = str(model_dir)
     logger.info("trained model saved to %s", model_dir)
     return report
