@@ -17,17 +17,13 @@ from typing import Any
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Complaint, Conversation, SurveyAnswer, Ticket, utcnow
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+from bot.db.models import Complaint, Conversation, SurveyAnswer, Ticket, as_utc, utcnow
 
 
 def _minutes(start: datetime | None, end: datetime | None) -> float | None:
     if start is None or end is None:
         return None
-    return (_aware(end) - _aware(start)).total_seconds() / 60
+    return (as_utc(end) - as_utc(start)).total_seconds() / 60
 
 
 def _stats(values: list[float]) -> dict[str, float | None]:

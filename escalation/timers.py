@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 from aiogram import Bot
 from sqlalchemy import select
 
-from bot.db.models import Conversation, Customer, Message, Ticket, utcnow
+from bot.db.models import Conversation, Customer, Message, Ticket, as_utc, utcnow
 from bot.delivery import deliver
 from bot.dialogs.rules import load_rules
 from bot.dialogs.texts import Texts
 from bot.services import Services
+from escalation.followup import check_follow_ups
 from escalation.service import add_event
 
 log = logging.getLogger(__name__)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 async def check_timers(bot: Bot, services: Services, now: datetime | None = None) -> dict[str, int]:
@@ -40,9 +37,9 @@ async def check_timers(bot: Bot, services: Services, now: datetime | None = None
             )
         ).all()
         for ticket in overdue:
-            if _aware(ticket.due_at) > now:  # type: ignore[arg-type]
+            if as_utc(ticket.due_at) > now:  # type: ignore[arg-type]
                 continue
-            waited = int((now - _aware(ticket.created_at)).total_seconds() // 60)
+            waited = int((now - as_utc(ticket.created_at)).total_seconds() // 60)
             if rules.remind_operators and ticket.reminded_at is None and desk is not None:
                 ticket.reminded_at = now
                 await add_event(session, ticket, "sla_reminder", now=now, waited_minutes=waited)
@@ -98,6 +95,9 @@ async def timers_loop(bot: Bot, services: Services, *, interval: float = 30.0) -
             counts = await check_timers(bot, services)
             if any(counts.values()):
                 log.info("SLA timers: %s", counts)
+            follow_ups = await check_follow_ups(bot, services)
+            if follow_ups["asked"]:
+                log.info("complaint follow-ups: %s", follow_ups)
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -333,6 +333,38 @@ async def test_sla_reminds_operators_and_apologises_to_the_customer(sandbox: San
     assert again == {"reminded": 0, "apologized": 0}, "each reminder and apology happens once"
 
 
+async def test_after_the_promised_time_the_bot_asks_and_no_brings_in_a_person(
+    sandbox: Sandbox,
+) -> None:
+    from datetime import timedelta
+
+    from bot.db.models import Complaint, utcnow
+    from escalation.followup import check_follow_ups
+
+    fake = sandbox.server.fake
+    fake.user_sends(JOHN, "My parcel for order 7781420 is a week late, nobody tells me anything")
+    await fake.wait_for_bot_message(JOHN, text_contains="within", timeout=20)
+    assert await check_follow_ups(sandbox.bot, sandbox.services) == {"asked": 0, "skipped": 0}
+
+    later = utcnow() + timedelta(days=2)
+    assert (await check_follow_ups(sandbox.bot, sandbox.services, now=later))["asked"] == 1
+    question = await fake.wait_for_bot_message(JOHN, text_contains="sorted out", timeout=10)
+    assert "7781420" in question[-1]["text"]
+    again = await check_follow_ups(sandbox.bot, sandbox.services, now=later)
+    assert again == {"asked": 0, "skipped": 0}, "asked once"
+
+    fake.user_presses(JOHN, JOHN, question[-1]["message_id"], "cmp:fu:no")
+    topics = await fake.wait_for(
+        lambda: [t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]], timeout=20
+    )
+    assert topics
+    async with sandbox.services.sessionmaker() as session:
+        complaint = await session.scalar(select(Complaint))
+        ticket = await session.scalar(select(Ticket))
+    assert complaint is not None and complaint.outcome == "not_sorted_after_follow_up"
+    assert ticket is not None and ticket.reason == "fix_not_helped"
+
+
 async def test_non_members_cannot_press_ticket_buttons(sandbox: Sandbox) -> None:
     fake = sandbox.server.fake
     thread = await _escalate(fake, JOHN, "human please")

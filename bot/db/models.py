@@ -36,6 +36,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(value: datetime) -> datetime:
+    """A stored time as an aware UTC datetime (SQLite gives naive values back)."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, int: BigInteger}
@@ -195,6 +200,7 @@ class Complaint(TimestampMixin, Base):
     """Every complaint, with its type, details and outcome, for the 'prevent' step."""
 
     __tablename__ = "complaints"
+    __table_args__ = (Index("ix_complaints_follow_up", "follow_up_at", "followed_up_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[int] = mapped_column(
@@ -206,6 +212,9 @@ class Complaint(TimestampMixin, Base):
     outcome: Mapped[str | None] = mapped_column(String(64))
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # After the promised time the bot asks whether it was really sorted out.
+    follow_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    followed_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class KnowledgeEntry(Base):

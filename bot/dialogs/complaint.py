@@ -18,7 +18,9 @@ See shared/spec/service-playbook.md. The flow keeps its memory in
 
 from __future__ import annotations
 
+import math
 import re
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -201,6 +203,30 @@ class ComplaintFlow:
             return await self._compensation(ctx, case, data)
         if stage == "satisfaction":
             return await self._satisfaction(ctx, case, data)
+        if stage == "follow_up":
+            return await self._follow_up(ctx, case, data)
+        return False
+
+    async def _follow_up(self, ctx: TurnContext, case: dict[str, Any], data: str) -> bool:
+        """The answer to "has it been sorted out?" (escalation/followup.py asks it)."""
+        text = "" if data else (ctx.incoming.text or "")
+        if data == "cmp:fu:yes" or (
+            text and (_YES.search(text) or ctx.intent in ("thanks", "praise"))
+        ):
+            case["stage"] = "done"
+            ctx.event("follow_up_ok", complaint_id=case.get("id"))
+            ctx.say("follow_up_glad")
+            return True
+        if data == "cmp:fu:no" or (text and (_NO.search(text) or _NOT_OK.search(text))):
+            case["stage"] = "handed_over"
+            case["satisfied"] = False
+            case["outcome"] = "not_sorted_after_follow_up"
+            await self._save(ctx, case)
+            ctx.event("reopened", complaint_type=case["type"])
+            ctx.say("complaint_not_satisfied")
+            ctx.request_handoff("fix_not_helped")
+            return True
+        case["stage"] = "done"  # something else: the other flows take it
         return False
 
     async def _collect(self, ctx: TurnContext, case: dict[str, Any]) -> bool:
@@ -262,12 +288,14 @@ class ComplaintFlow:
             else:
                 case["outcome"] = "refund_requested"
                 self._promise(ctx, case, rule, "fix_refund_request")
+            await self._save(ctx, case)
             self._ask_satisfaction(ctx, case)
             return
         if rule.fix == "forward":
             case["outcome"] = f"forwarded_{rule.team or 'team'}"
             team = ctx.texts.plain(f"team_{rule.team or 'quality'}")
             self._promise(ctx, case, rule, "fix_forward", team=team)
+            await self._save(ctx, case)
             self._ask_satisfaction(ctx, case)
             return
         case["stage"] = "handed_over"
@@ -284,6 +312,9 @@ class ComplaintFlow:
         text = ctx.texts(key, when=when, order=order_part, **kw)
         ctx.say_text(text)
         ctx.event("promised", text=text, within=when)
+        due = _follow_up_at(ctx.now, rule, self.rules.follow_up.margin_hours)
+        if self.rules.follow_up.enabled and due is not None:
+            case["follow_up_at"] = due.isoformat()
 
     def _ask_satisfaction(self, ctx: TurnContext, case: dict[str, Any]) -> None:
         case["stage"] = "satisfaction"
@@ -417,6 +448,8 @@ class ComplaintFlow:
         known = ctx.state.get("known", {})
         record.details = {k: v for k, v in known.items()}
         record.outcome = case.get("outcome")
+        if case.get("follow_up_at") and record.follow_up_at is None:
+            record.follow_up_at = datetime.fromisoformat(case["follow_up_at"])
         if known.get("amount") is not None:
             record.amount = Decimal(str(known["amount"])).quantize(Decimal("0.01"))
         if resolved:
@@ -451,6 +484,17 @@ def _when(ctx: TurnContext, rule: TypeRule) -> str:
     if rule.promise_days:
         return ctx.texts.plain("within_days", n=rule.promise_days)
     return ctx.texts.plain("within_soon")
+
+
+def _follow_up_at(now: datetime, rule: TypeRule, margin_hours: float) -> datetime | None:
+    """When to ask whether the promise was kept (working days count as 7/5 calendar days)."""
+    if rule.promise_hours:
+        wait = timedelta(hours=rule.promise_hours)
+    elif rule.promise_days:
+        wait = timedelta(days=math.ceil(rule.promise_days * 7 / 5))
+    else:
+        return None
+    return now + wait + timedelta(hours=margin_hours)
 
 
 def _num(value: float) -> str:

@@ -67,6 +67,11 @@ class EscalateRules(BaseModel):
     vip: bool = True
 
 
+class FollowUpRules(BaseModel):
+    enabled: bool = True
+    margin_hours: float = 2  # after the promised time, before asking
+
+
 class WaitingRules(BaseModel):
     remind_operators: bool = True
     apologize_to_customer: bool = True
@@ -81,6 +86,7 @@ class Rules(BaseModel):
     angry_gesture: Compensation | None = None
     escalate: EscalateRules = Field(default_factory=EscalateRules)
     waiting: WaitingRules = Field(default_factory=WaitingRules)
+    follow_up: FollowUpRules = Field(default_factory=FollowUpRules)
 
     def for_type(self, complaint_type: str | None) -> TypeRule:
         return self.complaint_types.get(complaint_type or "other") or self.complaint_types.get(
