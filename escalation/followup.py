@@ -80,12 +80,8 @@ async def check_follow_ups(
                     ]
                 ],
             )
-            row = Message(
-                conversation_id=conversation.id,
-                direction="out",
-                text=reply.text,
-                buttons=reply.buttons_json(),
-                tg_chat_id=customer.chat_id,
+            row = Message.outgoing(
+                conversation.id, customer.chat_id, reply.text, reply.buttons_json()
             )
             session.add(row)
             case["stage"] = "follow_up"

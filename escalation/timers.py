@@ -75,9 +75,7 @@ async def _apologize(bot, session, services, ticket, now, gesture) -> None:  # t
     text = texts("wait_apology")
     if gesture is not None:
         text += " " + texts(f"gesture_{gesture.kind}", value=f"{gesture.value:g}")
-    row = Message(
-        conversation_id=conversation.id, direction="out", text=text, tg_chat_id=customer.chat_id
-    )
+    row = Message.outgoing(conversation.id, customer.chat_id, text)
     session.add(row)
     ticket.customer_apologized_at = now
     await add_event(

@@ -134,6 +134,27 @@ class Message(TimestampMixin, Base):
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 
+    @classmethod
+    def outgoing(
+        cls,
+        conversation_id: int,
+        chat_id: int | None,
+        text: str,
+        buttons: list[Any] | None = None,
+        created_at: datetime | None = None,
+    ) -> Message:
+        """A bot reply for the outbox (delivered, and marked so, by ``bot.delivery``)."""
+        row = cls(
+            conversation_id=conversation_id,
+            direction="out",
+            text=text,
+            buttons=buttons,
+            tg_chat_id=chat_id,
+        )
+        if created_at is not None:
+            row.created_at = created_at
+        return row
+
 
 class Classification(TimestampMixin, Base):
     __tablename__ = "classifications"

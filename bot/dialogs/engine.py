@@ -596,13 +596,8 @@ class ConversationEngine:
     ) -> None:
         rows = []
         for reply in replies:
-            row = Message(
-                conversation_id=conversation.id,
-                direction="out",
-                text=reply.text,
-                buttons=reply.buttons_json(),
-                tg_chat_id=customer.chat_id,
-                created_at=now,
+            row = Message.outgoing(
+                conversation.id, customer.chat_id, reply.text, reply.buttons_json(), now
             )
             session.add(row)
             rows.append(row)
