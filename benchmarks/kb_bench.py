@@ -182,7 +182,9 @@ def transfer(reports: dict[str, dict[str, Any]]) -> dict[str, Any]:
     centers = {
         name: _best_center(s[0], s[1], s[2], list(range(len(s[0])))) for name, s in scores.items()
     }
-    centers["pooled"] = _best_center(pooled_top, pooled_raw, pooled_exp, list(range(len(pooled_top))))
+    centers["pooled"] = _best_center(
+        pooled_top, pooled_raw, pooled_exp, list(range(len(pooled_top)))
+    )
     out["base_centers_chosen_on"] = {k: round(v, 2) for k, v in centers.items()}
     for name, (top, raw, expected) in scores.items():
         for source, center in centers.items():
@@ -374,7 +376,10 @@ def main() -> int:
                 report[key] = quality(args.encoder, kb=kb, questions=questions)
             if len(names) > 1:
                 report["transfer"] = transfer(
-                    {name: report["quality" if name == "demo" else f"quality_{name}"] for name in names}
+                    {
+                        name: report["quality" if name == "demo" else f"quality_{name}"]
+                        for name in names
+                    }
                 )
     for values in report.values():
         values.pop("_scores", None)

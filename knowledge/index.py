@@ -217,14 +217,17 @@ class ConceptField:
 
     def __init__(self, docs: Sequence[frozenset[str]]) -> None:
         n = len(docs)
-        df: Counter[str] = Counter(c for d in docs for c in d)
-        self.idf = {c: float(np.log1p((n - k + 0.5) / (k + 0.5))) for c, k in df.items()}
-        self.postings: dict[str, np.ndarray] = {}
-        rows: dict[str, list[int]] = {}
-        for i, d in enumerate(docs):
-            for c in d:
-                rows.setdefault(c, []).append(i)
-        self.postings = {c: np.asarray(r, np.int64) for c, r in rows.items()}
+        names = sorted({c for d in docs for c in d})
+        ids = {c: i for i, c in enumerate(names)}
+        cols = np.fromiter((ids[c] for d in docs for c in d), np.int64)
+        rows = np.repeat(np.arange(n, dtype=np.int64), [len(d) for d in docs])
+        df = np.bincount(cols, minlength=len(names))
+        idf = np.log1p((n - df + 0.5) / (df + 0.5))
+        self.idf = {c: float(idf[i]) for i, c in enumerate(names)}
+        order = np.argsort(cols, kind="stable")
+        bounds = np.searchsorted(cols[order], np.arange(len(names) + 1))
+        rows = rows[order]
+        self.postings = {c: rows[bounds[i] : bounds[i + 1]] for i, c in enumerate(names)}
         self.n = n
 
     def score(self, query: frozenset[str], idf: dict[str, float] | None = None) -> np.ndarray:
