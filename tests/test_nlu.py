@@ -12,7 +12,7 @@ from bot.nlu.cli import main as nlu_main
 from bot.nlu.encoders import EncoderError, verify_files
 from bot.nlu.extract import extract
 from bot.nlu.lang import detect_lang
-from bot.nlu.lexicon import legal_threat
+from bot.nlu.lexicon import legal_threat, other_threat
 
 # --------------------------------------------------------------------------- extraction
 
@@ -105,10 +105,30 @@ def test_detect_lang(text: str, lang: str) -> None:
         ("разбилась посуда в посылке", False),
         ("I'm not going to sue anyone, just fix it", False),
         ("the package never arrived", False),
+        ("Pozwę was do sądu", True),
+        ("aplikacja nie pozwala mi zapłacić", False),
     ],
 )
 def test_legal_lexicon(text: str, expected: bool) -> None:
     assert legal_threat(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I will never buy here again", "churn"),
+        ("switching to amazon, bye", "churn"),
+        ("Ухожу к конкурентам", "churn"),
+        ("nie będę już u was kupować", "churn"),
+        ("wystawię negatywną opinię", "public"),
+        ("напишу отзыв на отзовике", "public"),
+        ("I'm not going to leave a bad review, just fix it", None),
+        ("не буду писать плохой отзыв", None),
+        ("удалил приложение и заново поставил", None),
+    ],
+)
+def test_churn_and_public_lexicon(text: str, expected: str | None) -> None:
+    assert other_threat(text) == expected
 
 
 def test_weights_are_verified(tmp_path: Path) -> None:

@@ -113,11 +113,12 @@ def finetune_sentence_transformer(
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / (total - warmup)))
         )
+        prepare = getattr(model, "preprocess", None) or model.tokenize
         model.train()
         for epoch in range(cfg.epochs):
             losses = []
             for batch in _batches(y, cfg, rng):
-                features = model.tokenize([texts[i] for i in batch])
+                features = prepare([texts[i] for i in batch])
                 out = model(features)["sentence_embedding"]
                 emb = F.normalize(out, dim=-1)
                 loss = supcon_loss(emb, torch.as_tensor(y[batch]), cfg.temperature)

@@ -20,7 +20,7 @@ _LEGAL_PATTERNS = [
     r"\bзащит\w*\s+прав\s+потребител\w*|\bобществ\w*\s+защиты\s+прав",
     r"\bпрокуратур\w*|\bпрокурор\w*",
     r"\bполици\w*|\bзаявлени\w*\s+в\s+полицию|\bмвд\b",
-    r"\bжурналист\w*|\bсми\b|\bтелевидени\w*|\bна\s+тв\b|\bпресс[аеуы]\b",
+    r"\bжурналист\w*|\bсми\b|\bтелевидени\w*|\bна\s+тв\b|\bпресс[аеуы]\b|\bредакци\w*",
     r"\bфас\b|\bцентробанк\w*|\bцб\s+рф\b|\bфинансов\w*\s+омбудсмен\w*|\bомбудсмен\w*",
     r"\bзакон\w*\s+о\s+защите\s+прав|\bзозпп\b",
     r"\bдосудебн\w*",
@@ -34,11 +34,12 @@ _LEGAL_PATTERNS = [
     r"\bcitizens\s+advice\b|\bcma\b|\bprosecutor\w*",
     # Polish
     r"\bprawni(?:k|ka|kowi|kiem|cy|ków)\b|\badwokat\w*|\bkancelari\w*|\bradc\w*\s+prawn\w*",
-    r"\bs[aą]d(?:u|zie|em|y|ów|owy|owa|owe|owej)?\b|\be-s[aą]d\w*|\bpozew\b|\bpozw\w*",
+    r"\bs[aą]d(?:u|zie|em|y|ów|owy|owa|owe|owej)?\b|\be-s[aą]d\w*|\bpozew\b|\bpozw(?:u|em|y|ów)\b",
+    r"\bpozw(?:ać|ac|ę|e|iemy|iecie|ie|ał\w*|alem|alismy|an\w*|ij\w*)\b",  # not "pozwala", "pozwolić"
     r"\buokik\w*|\brzeczni\w*\s+(?:praw\s+)?konsument\w*|\brzeczni\w*\s+finansow\w*",
     r"\binspekcj\w*\s+handlow\w*|\buodo\b|\bprokuratur\w*",
     r"\bpolicj\w*|\bpolicji\b|\bdziennikar\w*|\bmedi(?:ów|ow|ach|a)\b|\btelewizj\w*",
-    r"\bsprawy\s+dla\s+reportera\b|\bdrog[aąeę]\s+s[aą]dow\w*",
+    r"\bsprawy\s+dla\s+reportera\b|\bdrog[aąeę]\s+s[aą]dow\w*|\bredakcj\w*",
 ]
 _LEGAL = re.compile("|".join(f"(?:{p})" for p in _LEGAL_PATTERNS), re.IGNORECASE)
 
@@ -60,35 +61,98 @@ def legal_threat(text: str) -> bool:
 
 # Churn and public threats are left to the model; these clear phrases only fill in when the
 # model says "none" for a complaint (the model misses them more often than legal threats).
-_PUBLIC = re.compile(
-    r"\b(?:1|one|одн[уа]|jedn[aą])\s*(?:star|звезд\w*|gwiazdk\w*)|\btrustpilot\b|\bopineo\b|"
-    r"\bgoogle\s+(?:reviews?|maps)\b|\bapp\s*store\b|\bgoogle\s+play\b|\bsocial\s+media\b|"
-    r"\bfollowers\b|\b(?:bad|negative|honest)\s+review|\breview\w*\s+(?:this\s+)?everywhere\b|"
-    r"\btell\s+everyone\b|\bотзов\w*|\bотзыв\w*\s+(?:везде|на\s+вс\w+)|\b(?:разгромн\w*|негативн\w*)\s+отзыв|"
-    r"\bнапишу\s+отзыв|\bоставлю\s+отзыв|\bвсем\s+(?:расскажу|друзьям)|\bрасскажу\s+всем|"
+# Negated mentions ("I'm not going to leave a review", "не буду писать отзыв") do not count.
+_SHOPS = (
+    r"(?:amazon|ebay|zalando|allegro|temu|aliexpress|ali|shein|asos|ikea|ceneo|"
+    r"озон\w*|ozon|вб|wb|wildberries|вайлдберриз\w*|яндекс\w*|алиэкспресс\w*|мвидео|днс|ситилинк\w*|"
+    r"media\s*expert\w*|rtv\s*euro\s*agd|x-?kom\w*|empik\w*)"
+)
+_PUBLIC_PATTERNS = [
+    # English
+    r"\b(?:1|one)[\s-]*stars?\b|\btrustpilot\b|\byelp\b|\bgoogle\s+(?:reviews?|maps)\b|\bapp\s*store\b|"
+    r"\bgoogle\s+play\b|\bsocial\s+media\b|\bfollowers\b",
+    r"\b(?:bad|negative|honest|scathing|terrible|public)\s+(?:review|post|rating)|"
+    r"\breview\w*\s+(?:this\s+)?everywhere\b|\breview\s+on\s+(?:google|trustpilot|yelp|your\s+site)",
+    r"\btell\s+everyone\b|\bwarn\w*\s+(?:other|others|everyone|people)\b|\beveryone\s+(?:will|should)\s+know\b",
+    r"\b(?:post\w*|shar\w*|put\w*|writ\w*|upload\w*|video\w*|thread\w*)\b[^.!?]{0,40}?\b(?:on|to)\s+"
+    r"(?:reddit|instagram|insta|ig|youtube|tiktok|twitter|x|facebook|fb|threads|linkedin|"
+    r"my\s+(?:blog|channel|story|stories|page))\b",
+    # Russian
+    r"\b(?:одн[уа])\s*звезд\w*|\bотзовик\w*|\bотзыв\w*\s+(?:везде|на\s+вс\w+)|"
+    r"\b(?:разгромн\w*|негативн\w*|плох\w*|честн\w*)\s+отзыв",
+    r"\b(?:напишу|оставлю|выложу|опубликую|накатаю)\s+(?:[^.!?]{0,30}?\s)?(?:в\s+|на\s+)?отзыв\w*",
+    r"\bвсем\s+(?:расскажу|друзьям|знакомым)|\bрасскажу\s+всем|\bпусть\s+(?:все|люди)\s+(?:знают|видят)|"
+    r"\bпредупрежу\s+(?:всех|других|людей)",
     r"\bсоцсет\w*|\bинст[аyу]\w*|\btik\s?tok\w*|\bтикток\w*|\btwitter\w*|\bтвиттер\w*|"
-    r"\bfacebook\w*|\bфейсбук\w*|\bвыложу\s+в\s+сеть|\bnegatywn\w*\s+opini\w*|"
-    r"\bwystawi\w*\s+(?:negatywn\w*\s+)?opini\w*|\bwszystkim\s+(?:powiem|opowiem)",
-    re.IGNORECASE,
-)
-_CHURN = re.compile(
-    r"\bnever\s+(?:again\s+)?(?:buy|order|shop|use)\w*|\blast\s+(?:time|order)\b|"
-    r"\b(?:going|shop\w*|tak\w+\s+my\s+business)\s+elsewhere\b|\bnot\s+coming\s+back\b|"
-    r"\b(?:delet|clos|cancel)\w*\s+my\s+(?:account|membership|loyalty)|\bdone\s+with\s+(?:you|this)|"
-    r"\bникогда\s+(?:больше\s+)?не\s+(?:куплю|закажу|буду)|\bбольше\s+не\s+(?:куплю|закажу|буду\s+(?:заказывать|покупать))|"
-    r"\bбольше\s+(?:я\s+)?не\s+ваш\s+клиент|\bухожу\s+(?:к|на|в)\b|\bпоследний\s+(?:раз|заказ)\b|"
-    r"\bудаляю\s+(?:аккаунт|приложение|профиль)|\bк\s+конкурентам\b|"
-    r"\bnigdy\s+więcej\b|\bnigdy\s+wiecej\b|\bostatni\s+raz\b|\bdo\s+konkurencji\b|"
-    r"\bkończę\s+z\s+wami|\bkoncze\s+z\s+wami|\busuwam\s+(?:konto|apk\w*|aplikacj\w*)|"
-    r"\bzamykam\s+konto\b",
-    re.IGNORECASE,
-)
+    r"\bfacebook\w*|\bфейсбук\w*|\bвыложу\s+в\s+сеть",
+    r"\b(?:выложу|напишу|расскажу|опубликую|сниму|запишу|размещу)\b[^.!?]{0,40}?\b(?:в|на)\s+"
+    r"(?:пикабу|дзен\w*|ютуб\w*|youtube|вк|вконтакте|телеграм\w*|тг|канал\w*|блог\w*|сторис|"
+    r"форум\w*|паблик\w*|чат\w*\s+дома|яндекс\w*|2гис|гугл\w*|интернет\w*)",
+    # Polish
+    r"\bjedn[aą]\s*gwiazdk\w*|\bopineo\b|\bnegatywn\w*\s+(?:opini\w*|recenzj\w*|komentarz\w*)|"
+    r"\bwystawi\w*\s+(?:negatywn\w*\s+)?(?:opini\w*|recenzj\w*)|\bwszystkim\s+(?:powiem|opowiem)",
+    r"\b(?:opini\w*|recenzj\w*)\s+w\s+google|\bniech\s+(?:ludzie|wszyscy|inni)\s+(?:wiedz|zobacz)\w*|"
+    r"\bostrzeg[eę]\s+(?:innych|wszystkich|ludzi)",
+    r"\b(?:opisz[eę]|opublikuj[eę]|wrzuc[eę]|wrzucam|poka[zż][eę]|nagram|napisz[eę]|wstawi[eę]|"
+    r"udost[eę]pni[eę])\b[^.!?]{0,40}?\b(?:na|w)\s+(?:wykop\w*|fb|facebook\w*|grup\w*|insta\w*|"
+    r"tiktok\w*|youtube|yt|twitter\w*|forum\w*|blog\w*|sieci|internecie|opiniach|google\w*|ceneo|"
+    r"allegro|relacj\w*|story)\b",
+]
+_CHURN_PATTERNS = [
+    # English
+    r"\bnever\s+(?:again\s+)?(?:buy|order|shop|use)\w*|\bnever\s+again\b|\bnot\s+coming\s+back\b",
+    r"\b(?:this|that)(?:'s|\s+is|\s+was)\s+(?:my|the)\s+last\s+(?:time|order|purchase)\b|"
+    r"\b(?:my|the)\s+last\s+(?:order|purchase)\s+(?:from|with|here|at)\b|"
+    r"\blast\s+time\s+(?:i|we)\s+(?:order|buy|shop|use)\w*\s+(?:from|with|here|at)\b",
+    r"\b(?:going|shop\w*|buy\w*|order\w*|tak\w+\s+my\s+(?:business|money))\s+(?:somewhere\s+)?elsewhere\b|"
+    r"\b(?:buy|order|shop)\w*\s+(?:somewhere|from\s+someone)\s+else\b",
+    r"\bswitch\w*\s+(?:to\s+(?:another|a\s+different|a\s+competitor|your\s+competitors?|" + _SHOPS + r")|"
+    r"(?:shops?|stores?|retailers?))\b",
+    r"\b(?:i'?ll|i\s+will|gonna|going\s+to)\s+(?:just\s+)?(?:buy|order|shop)\w*\s+(?:\w+\s+)?"
+    r"(?:from|at|on|with)\s+(?:" + _SHOPS + r"|another\s+\w+|a\s+different\s+\w+|your\s+competitors?)",
+    r"\b(?:delet|clos|cancel)\w*\s+my\s+(?:account|membership|loyalty)|\bdone\s+with\s+(?:you|this\s+shop)",
+    r"\b(?:delet|uninstall|remov)\w*\s+(?:the|your|this)\s+app\b(?!\s+and)|"
+    r"\byou(?:'ve|\s+have|\s+just)?\s+lost\s+(?:a|me\s+as\s+a|one)\s+(?:\w+\s+)?(?:customer|client)",
+    r"\b(?:won'?t|will\s+not)\s+be\s+(?:ordering|buying|shopping|coming\s+back|back)\b",
+    # Russian
+    r"\bникогда\s+(?:больше\s+)?не\s+(?:куплю|закажу|буду)|"
+    r"\bбольше\s+не\s+(?:куплю|закажу|заказываю|покупаю|пользуюсь|буду\s+(?:заказывать|покупать|пользоваться))|"
+    r"\bбольше\s+(?:вами|вашим\s+\w+)\s+не\s+пользу\w*|\bбольше\s+ни\s+копейки",
+    r"\bбольше\s+(?:я\s+)?не\s+ваш\s+клиент|\bухожу\s+(?:к|на|в|от\s+вас)\b|\bуйду\s+(?:от\s+вас|к|на|в)\b|"
+    r"\bпоследний\s+(?:раз|заказ)\b|\bпоследняя\s+покупка\b",
+    r"\b(?:удаляю|удалил[аи]?|удалю|снес(?:ла|ли)?|сношу)\s+(?:ваш\w*\s+)?(?:аккаунт|приложение|профиль|прилку)(?!\s+и\s+(?:заново|снова|переустанов|поставил))|"
+    r"\bк\s+конкурентам\b|\bвы\s+потеряли\s+(?:клиента|покупателя)|\bпрощайте\b",
+    r"\b(?:перехожу|пойду|заказываю|закажу|куплю|буду\s+(?:заказывать|покупать))\s+(?:теперь\s+)?"
+    r"(?:на|в|у)\s+(?:" + _SHOPS + r"|конкурент\w*|друг\w+)",
+    r"\bперехожу\s+(?:на|в|к)\b|\bв\s+другом\s+(?:магазине|месте)\b",
+    # Polish
+    r"\bnigdy\s+wi[eę]cej\b|\bostatni\s+raz\b|\bdo\s+konkurencji\b|\bko[nń]cz[eę]\s+z\s+wami|"
+    r"\bzamykam\s+konto\b|\busuwam\s+(?:konto|apk\w*|aplikacj\w*)|\busun[eę]\w*\s+(?:konto|apk\w*|aplikacj\w*)|"
+    r"\busun[aą]?[lł]\w*\s+(?:konto|apk\w*|aplikacj\w*)",
+    r"\b(?:wi[eę]cej|ju[zż])\s+(?:nigdy\s+)?(?:nic\s+)?(?:u|od|w)\s+was\s+nie\s+(?:kupi|zam[oó]wi|zamawia)\w*|"
+    r"\bnie\s+b[eę]d[eę]\s+(?:ju[zż]\s+)?(?:u|od)\s+was\s+(?:kupowa|zamawia)\w*|"
+    r"\bnie\s+kupi[eę]\s+(?:ju[zż]\s+)?(?:u|od)\s+was\s+(?:nic|wi[eę]cej|ju[zż])",
+    r"\bostatnie\s+zam[oó]wienie\b|\bostatni\s+zakup\b|\bodechcia\w*\s+(?:mi\s+si[eę]\s+)?(?:u\s+was\s+)?(?:kupowa|zamawia)|"
+    r"\bprzesta\w*\s+(?:u\s+was\s+)?(?:kupowa|zamawia)|\bzmieni\w*\s+sklep|\bzmieniam\s+sklep|"
+    r"\bstracili\w*\s+klient\w*|\bprzenosz\w*\s+(?:zakupy|si[eę])",
+    r"\b(?:kupi[eę]|zam[oó]wi[eę]|kupuj[eę]|zamawiam)\s+(?:teraz\s+|ju[zż]\s+)?(?:w|na|z|u)\s+"
+    r"(?:" + _SHOPS + r"|konkurencji|innym\s+sklepie|innego\s+sklepu)",
+]
+_PUBLIC = re.compile("|".join(f"(?:{p})" for p in _PUBLIC_PATTERNS), re.IGNORECASE)
+_CHURN = re.compile("|".join(f"(?:{p})" for p in _CHURN_PATTERNS), re.IGNORECASE)
+
+
+def _asserted(pattern: re.Pattern[str], text: str) -> bool:
+    for match in pattern.finditer(text):
+        if not _NEGATED.search(text[max(0, match.start() - 40) : match.start()]):
+            return True
+    return False
 
 
 def other_threat(text: str) -> str | None:
     """``churn`` or ``public`` when the message says so in a clear phrase, else None."""
-    if _CHURN.search(text):
+    if _asserted(_CHURN, text):
         return "churn"
-    if _PUBLIC.search(text):
+    if _asserted(_PUBLIC, text):
         return "public"
     return None

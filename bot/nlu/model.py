@@ -115,7 +115,14 @@ class NluModel:
 
     def novelty(self, embeddings: np.ndarray) -> np.ndarray:
         """Cosine similarity of each embedding to its nearest training embedding."""
-        return nearest_similarity(embeddings, self.novelty_bank)
+        bank = self.novelty_bank
+        if bank is not None and bank.dtype != np.float32:
+            # float16 on disk; converting per call would cost ~50 ms for 10k x 512
+            if getattr(self, "_bank32_of", None) is not bank:
+                self._bank32 = bank.astype(np.float32)
+                self._bank32_of = bank
+            bank = self._bank32
+        return nearest_similarity(embeddings, bank)
 
     # ------------------------------------------------------------------ inference
     def predict_one(self, text: str) -> Prediction:
@@ -328,7 +335,7 @@ def nearest_similarity(
     emb = emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
     if bank is None or len(bank) == 0:
         return np.ones(len(emb), dtype=np.float32)
-    bank32 = np.asarray(bank, dtype=np.float32)
+    bank32 = bank if bank.dtype == np.float32 else np.asarray(bank, dtype=np.float32)
     out = np.empty(len(emb), dtype=np.float32)
     step = 1024
     for start in range(0, len(emb), step):
