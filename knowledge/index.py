@@ -8,7 +8,8 @@ see :mod:`bot.nlu.encoders`) an entry gets three semantic scores for a question:
   the meaning but not the words of any stored question still lands on the right entry;
   the closed form ``W = (XᵀX + λI)⁻¹ XᵀY`` is updated incrementally after each edit;
 - the best cosine with one of its questions (nearest neighbour);
-- the best cosine with one of its answers.
+- the best cosine with one of its answers (for e5 in ``use+e5``: the answers encoded with
+  e5's ``passage:`` prefix, the query -> passage side e5 was trained for).
 
 A **BM25** score over character 3-grams and 5-letter word stems of the questions (and,
 at half weight, the answers) adds the lexical view: robust to Russian and Polish
@@ -70,11 +71,26 @@ class PartParams:
     w_ridge: float
     w_max: float
     w_answer: float
+    # best cosine of the (query-prefixed) question with the entry's answers encoded with the
+    # encoder's passage prefix (e5 is trained for query -> passage); 0 = not used
+    w_passage: float = 0.0
 
 
 PART_PARAMS: dict[str, PartParams] = {
     "use": PartParams(lam=3.0, w_ridge=1 / 0.0516, w_max=0.5 / 0.1147, w_answer=0.5 / 0.0923),
     "e5": PartParams(lam=0.3, w_ridge=1 / 0.0696, w_max=0.5 / 0.0279, w_answer=0.0),
+}
+# Per encoder spec overrides. use+e5: the answers weigh more - e5 "passage:" answers
+# (0.5 / spread) and the USE nearest answer doubled - chosen on demo + eval2 pooled
+# (5-fold cross-validated answered 0.79 -> 0.82 at the same decline rate) and checked
+# once on the held-out eval3 (docs/knowledge.md, "Measured numbers").
+SPEC_PART_PARAMS: dict[str, dict[str, PartParams]] = {
+    "use+e5": {
+        "use": PartParams(lam=3.0, w_ridge=1 / 0.0516, w_max=0.5 / 0.1147, w_answer=1 / 0.0923),
+        "e5": PartParams(
+            lam=0.3, w_ridge=1 / 0.0696, w_max=0.5 / 0.0279, w_answer=0.0, w_passage=0.5 / 0.03
+        ),
+    },
 }
 DEFAULT_PART = PartParams(lam=1.0, w_ridge=1 / 0.06, w_max=0.5 / 0.1, w_answer=0.0)
 LEX_WEIGHT = 0.25 / 0.0682
@@ -87,7 +103,13 @@ ORDER_REF_PENALTY = 1000.0  # a specific order's status is never a FAQ answer
 OFF_TOPIC_WEIGHT = 20.0
 # Confidence = sigmoid((score - center) / CONF_SCALE); ``center`` per encoder spec.
 CONF_SCALE = 1.5
-CENTERS: dict[str, float] = {"use+e5": 26.0, "use": 8.2}  # at SIZE_REF entries or more
+# use+e5 with the passage answers: its scores spread 1.15x wider (std over question x entry
+# pairs, all three eval sets), so the scale grows alike and a confidence keeps its meaning
+# for the flow's floors (knowledge/flow.py: 0.85 high confidence, button floor).
+CONF_SCALES: dict[str, float] = {"use+e5": 1.5 * 1.15}
+CENTERS: dict[str, float] = {"use+e5": 40.9, "use": 8.2}  # at SIZE_REF entries or more
+# an encoder without a passage side keeps PART_PARAMS and the previous release's center
+CENTERS_WITHOUT_PASSAGES: dict[str, float] = {"use+e5": 26.0}
 # Small KBs score higher, answerable and unanswerable questions alike (measured on random
 # 8/15/25-entry subsets of both eval KBs: +2-3 per halving), so below SIZE_REF entries
 # the center rises by SIZE_SLOPE * ln(SIZE_REF / n). Never lowered for big KBs (unmeasured;
@@ -357,6 +379,37 @@ def default_cache_dir(database_url: str | None = None) -> Path:
     return Path.home() / ".cache" / "supportbot"
 
 
+class PassageEncoder:
+    """One encoder part's ``passage:`` side (e5), for the answers; ``None`` when the part has
+    none. Its vectors live in their own cache file (``kb-passage_<part>-<hash>.npz``)."""
+
+    def __init__(self, part: Any) -> None:
+        self.part = part
+        self.name = f"passage_{part.name}"
+        self.dim = int(part.dim)
+
+    @classmethod
+    def of(cls, encoder: Encoder, part_name: str) -> PassageEncoder | None:
+        inner = getattr(encoder, "inner", encoder)
+        for part in getattr(inner, "parts", None) or [inner]:
+            if getattr(part, "name", None) != part_name:
+                continue
+            if callable(getattr(part, "encode_passages", None)) or callable(
+                getattr(getattr(part, "_model", None), "passage", None)
+            ):
+                return cls(part)
+        return None
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        own = getattr(self.part, "encode_passages", None)
+        if callable(own):
+            return np.asarray(own(list(texts)), np.float32)
+        vecs = np.asarray(self.part._model.passage(list(texts)), np.float32)  # noqa: SLF001
+        return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+
+
 class VectorStore:
     """Text -> vector, in memory, with a disk cache keyed by encoder and content hash."""
 
@@ -473,6 +526,7 @@ class _Part:
     questions: np.ndarray | None = None  # (n_questions, dim)
     answers: np.ndarray | None = None  # (n_answers, dim)
     off_topic: np.ndarray | None = None  # (n_off, dim)
+    passages: np.ndarray | None = None  # (n_answers, dim): answers with the passage prefix
 
 
 SHORTLIST = 64  # stage 2 (nearest question / answer) looks at the stage-1 best entries
@@ -498,19 +552,22 @@ class KnowledgeIndex:
         self.encoder = encoder
         self.spec = str(encoder.name)
         self.store = VectorStore(encoder, cache_dir)
+        self.passage_store: VectorStore | None = None
+        self._passage_part = ""
         env = os.environ.get(ENV_THRESHOLD)
         self.threshold = (
             float(threshold) if threshold is not None else float(env) if env else DEFAULT_THRESHOLD
         )
         self.base_center = CENTERS.get(self.spec, self._default_center())
+        self.conf_scale = CONF_SCALES.get(self.spec, CONF_SCALE)
         self.center = self.center_for(0)
         self.entries: list[Entry] = []
         self.by_id: dict[str, Entry] = {}
         self.content_hash = ""
         self.vocab = Vocabulary()
         self._lex_docs: dict[str, tuple[tuple[np.ndarray, np.ndarray], ...]] = {}
-        # entry id -> (question vectors, answer vectors, weighted sum)
-        self._rows: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        # entry id -> (question vectors, answer vectors, weighted sum, passage answer vectors)
+        self._rows: dict[str, tuple[np.ndarray, ...]] = {}
         self._lex_q: Bm25Field | None = None
         self._lex_a: Bm25Field | None = None
         self._con_docs: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
@@ -539,8 +596,22 @@ class KnowledgeIndex:
     def _init_parts(self) -> None:
         start = 0
         self._parts = []
+        overrides = SPEC_PART_PARAMS.get(self.spec, {})
+        dims = dict(encoder_parts(self.encoder))
+        for name, params in overrides.items():
+            if params.w_passage:
+                passage = PassageEncoder.of(self.encoder, name)
+                if passage is None or passage.dim != dims.get(name):
+                    # no passage side (e.g. a stand-in encoder): the plain weights and center
+                    overrides = {}
+                    self.base_center = CENTERS_WITHOUT_PASSAGES.get(self.spec, self.base_center)
+                    self.conf_scale = CONF_SCALE
+                    self.center = self.center_for(len(self.entries))
+                    break
+                self.passage_store = VectorStore(passage, self.store.cache_dir)
+                self._passage_part = name
         for name, dim in encoder_parts(self.encoder):
-            params = PART_PARAMS.get(name, DEFAULT_PART)
+            params = overrides.get(name) or PART_PARAMS.get(name, DEFAULT_PART)
             self._parts.append(
                 _Part(name=name, start=start, dim=dim, params=params, gram=np.zeros((dim, dim)))
             )
@@ -564,6 +635,11 @@ class KnowledgeIndex:
         exact = self.store.load(chash)
         texts = [t for e in entries for t in (*e.questions, *e.answers.values())]
         encoded = self.store.ensure(texts + self._off_texts, progress)
+        answers = [a for e in entries for a in e.answers.values()]
+        passages_new = False
+        if self.passage_store is not None:
+            passages_new = not self.passage_store.load(chash)
+            passages_new = bool(self.passage_store.ensure(answers)) or passages_new
         with self._lock:
             self.entries = entries
             self.by_id = {e.id: e for e in entries}
@@ -575,6 +651,8 @@ class KnowledgeIndex:
             self._finish(full=True)
         if encoded or not exact:
             self.store.save(texts + self._off_texts, chash)
+        if self.passage_store is not None and passages_new:
+            self.passage_store.save(answers, chash)
         if not lex_cached:
             self._save_lex(chash)
         log.info(
@@ -589,6 +667,8 @@ class KnowledgeIndex:
         started = time.perf_counter()
         texts = [t for e in upserts for t in (*e.questions, *e.answers.values())]
         self.store.ensure(texts)
+        if self.passage_store is not None:
+            self.passage_store.ensure([a for e in upserts for a in e.answers.values()])
         with self._lock:
             entries = list(self.entries)
             positions = {e.id: i for i, e in enumerate(entries)}
@@ -623,7 +703,10 @@ class KnowledgeIndex:
         with self._lock:
             texts = [t for e in self.entries for t in (*e.questions, *e.answers.values())]
             chash = self.content_hash
+            answers = [a for e in self.entries for a in e.answers.values()]
         path = self.store.save(texts + self._off_texts, chash)
+        if self.passage_store is not None:
+            self.passage_store.save(answers, chash)
         self._save_lex(chash)
         return path
 
@@ -691,14 +774,19 @@ class KnowledgeIndex:
         }
         return True
 
-    def _vectors_of(self, entry: Entry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(question rows, answer rows, weighted row sum = the entry's column of XᵀY)."""
+    def _vectors_of(self, entry: Entry) -> tuple[np.ndarray, ...]:
+        """(question rows, answer rows, weighted row sum = the entry's column of XᵀY,
+        passage-encoded answer rows or an empty array)."""
         q = np.stack([self.store.get(t) for t in entry.questions]).astype(np.float32)
         a = np.stack([self.store.get(t) for t in entry.answers.values()]).astype(np.float32)
-        return q, a, q.sum(axis=0) + ANSWER_ROW_WEIGHT * a.sum(axis=0)
+        if self.passage_store is not None:
+            p = np.stack([self.passage_store.get(t) for t in entry.answers.values()])
+        else:
+            p = np.zeros((len(entry.answers), 0), np.float32)
+        return q, a, q.sum(axis=0) + ANSWER_ROW_WEIGHT * a.sum(axis=0), p.astype(np.float32)
 
-    def _add_gram(self, rows: tuple[np.ndarray, np.ndarray, np.ndarray], sign: int) -> None:
-        q, a, _ = rows
+    def _add_gram(self, rows: tuple[np.ndarray, ...], sign: int) -> None:
+        q, a = rows[0], rows[1]
         for part in self._parts:
             sl = slice(part.start, part.start + part.dim)
             qp = q[:, sl].astype(np.float64)
@@ -744,7 +832,9 @@ class KnowledgeIndex:
             q_all = np.concatenate([self._rows[e.id][0] for e in entries])
             a_all = np.concatenate([self._rows[e.id][1] for e in entries])
             sums_all = np.stack([self._rows[e.id][2] for e in entries])
+            p_all = np.concatenate([self._rows[e.id][3] for e in entries])
         else:
+            p_all = np.zeros((0, 0), np.float32)
             q_all = np.zeros((0, dim), np.float32)
             a_all = np.zeros((0, dim), np.float32)
             sums_all = np.zeros((0, dim), np.float32)
@@ -759,6 +849,7 @@ class KnowledgeIndex:
             part.questions = np.ascontiguousarray(q_all[:, sl])
             part.answers = np.ascontiguousarray(a_all[:, sl])
             part.off_topic = np.ascontiguousarray(off[:, sl])
+            part.passages = np.ascontiguousarray(p_all) if part.name == self._passage_part else None
             if full:
                 gram = part.questions.T @ part.questions + ANSWER_ROW_WEIGHT * (
                     part.answers.T @ part.answers
@@ -814,7 +905,7 @@ class KnowledgeIndex:
         return result
 
     def _confidence(self, scores: np.ndarray) -> np.ndarray:
-        z = (np.asarray(scores, np.float64) - self.center) / CONF_SCALE
+        z = (np.asarray(scores, np.float64) - self.center) / self.conf_scale
         return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
     def score_all(self, text: str, vector: np.ndarray) -> tuple[np.ndarray, dict[str, float]]:
@@ -860,6 +951,9 @@ class KnowledgeIndex:
                 stage2 += p.w_max * best_q
                 if p.w_answer:
                     stage2 += p.w_answer * np.maximum.reduceat(part.answers[a_rows] @ v, a_bounds)
+                if p.w_passage and part.passages is not None and len(part.passages):
+                    cos = part.passages[a_rows] @ v
+                    stage2 += p.w_passage * np.maximum.reduceat(cos, a_bounds)
                 if len(part.off_topic):
                     off_gap += float((part.off_topic @ v).max() - best_q.max())
             total = np.full(n, -np.inf)

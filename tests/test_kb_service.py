@@ -187,7 +187,7 @@ async def test_edits_are_searchable_at_once(kb: SimpleNamespace, small_kb: Path)
 
 
 async def test_disk_cache_makes_restart_cheap(
-    kb: SimpleNamespace, small_kb: Path, kb_cache: Path
+    kb: SimpleNamespace, small_kb: Path, kb_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with kb.sessionmaker() as s:
         await kb.service.import_file(s, small_kb)
@@ -205,12 +205,23 @@ async def test_disk_cache_makes_restart_cheap(
             calls.append(len(texts))
             return real.encode(texts)
 
+    passages: list[int] = []
+    encode_passages = index_mod.PassageEncoder.encode
+
+    def counting_passages(self, texts):  # type: ignore[no-untyped-def]
+        passages.append(len(texts))
+        return encode_passages(self, texts)
+
+    monkeypatch.setattr(index_mod.PassageEncoder, "encode", counting_passages)
     fresh = KnowledgeService(
         kb.settings, sessionmaker=kb.sessionmaker, cache_dir=kb_cache, encoder=Counting()
     )
     async with kb.sessionmaker() as s:
         index = await fresh.index(s)
     assert len(index) == 6 and sum(calls) == 0  # everything came from the cache file
+    if index.passage_store is not None:  # use+e5: the answers' passage vectors too
+        assert any(p.name.startswith("kb-passage_e5-") for p in os.scandir(kb_cache))
+        assert sum(passages) == 0
 
 
 async def test_changes_by_another_process_are_noticed(
