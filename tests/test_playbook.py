@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import itertools
 import re
+from pathlib import Path
 
 import pytest
 
 from bot.dialogs.guard import find_forbidden, sanitize
 from bot.dialogs.types import Attachment, Incoming
 from bot.services import Services
+from knowledge.formats import dump_yaml, load_file
 
 _ids = itertools.count(1000)
+DEMO_KB = Path(__file__).resolve().parents[1] / "knowledge" / "demo" / "shop.yaml"
+DELIVERY_IDS = {"delivery_cost", "delivery_regions", "delivery_times"}
 THANKS = re.compile(r"спасибо|thank|dziękuj", re.I)
 SORRY = re.compile(r"извин|жаль|sorry|przepraszam|przykro", re.I)
 
@@ -293,3 +297,81 @@ async def test_legal_threat_while_with_a_person_is_acknowledged(services: Servic
     assert d.of("priority_raised") and d.replies[-1], (
         "the customer hears a senior person takes over"
     )
+
+
+async def test_legal_threat_after_the_fix_goes_to_a_senior(services: Services) -> None:
+    """Waiting for "are you satisfied?" does not swallow a lawyer: the case goes up."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("мне вернули не всю сумму, не хватает 2300 рублей, заказ 3390561")
+    assert d.of("satisfaction_check") or d.of("promised")
+    await d.send("если до пятницы деньги не придут, передаю дело юристу")
+    assert [(e["reason"], e["priority"]) for e in d.of("escalated")] == [("legal_threat", "high")]
+    assert "activist" in d.of("escalated")[0]["card"]
+    assert not d.of("details_added")
+
+
+async def test_a_threat_to_leave_mid_complaint_brings_the_gesture_once(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(
+        "Hi, I think there was a mix-up: I ordered a black jacket and received a white one."
+    )
+    assert not d.of("compensation_offered")
+    await d.send("order 8812399 and honestly I will never order from you again")
+    offered = d.of("compensation_offered")
+    assert [e["kind"] for e in offered] == ["coupon"]
+    assert "topic:human" in d.buttons[-1]
+    assert [e["customer_kind"] for e in d.of("customer_kind_changed")] == ["angry"]
+    await d.send("and I'm never coming back, tell everyone")
+    assert len(d.of("compensation_offered")) == 1, "the gesture is given once"
+
+
+async def test_small_talk_while_details_are_missing_waits_for_them(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("деньги за заказ списались два раза")
+    assert [e["slot"] for e in d.of("asked_for")] == ["order_ref"]
+    await d.send("как у вас дела вообще, много работы?")
+    assert not d.of("promised"), "no refund request without the order number"
+    await d.send("сумма 4200 руб., номер заказа 7781155")
+    promised = d.of("promised")
+    assert promised and "7781155" in promised[0]["text"]
+    assert_never_reasked(d)
+
+
+@pytest.fixture
+def delivery_kb(tmp_path: Path) -> Path:
+    """Three delivery entries of the demo knowledge base (fast to index)."""
+    kb = tmp_path / "kb.yaml"
+    entries = [e for e in load_file(DEMO_KB) if e.id in DELIVERY_IDS]
+    kb.write_text(dump_yaml(entries), encoding="utf-8")
+    return kb
+
+
+async def test_a_question_while_choosing_is_answered_and_the_offer_stands(
+    services: Services, delivery_kb: Path
+) -> None:
+    async with services.sessionmaker() as session:
+        await services.knowledge.import_file(session, delivery_kb)
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("the floor lamp from order 4420571 came without the two bulbs that were included")
+    assert "cmp:opt:resend" in d.buttons[-1]
+    await d.send("btw do you deliver to Poland?")
+    assert d.of("faq_answered") and not d.of("escalated")
+    await d.send("ok, please just send me the bulbs")
+    assert [e["option"] for e in d.of("fix_chosen")] == ["resend"]
+
+
+async def test_an_event_already_past_is_unfixable_in_english_and_polish(
+    services: Services,
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(
+        "My niece's birthday was on Sunday and the dollhouse only turned up on Tuesday. "
+        "order 7718254. kind of pointless now"
+    )
+    assert {"free_delivery", "gift"} <= {e["kind"] for e in d.of("compensation_offered")}
+    p = Dialogue(services, str(next(_ids)))
+    await p.send(
+        "Urodziny były w sobotę, a paczka z prezentem przyszła dopiero w poniedziałek. "
+        "Nr zamówienia 4428816"
+    )
+    assert {"free_delivery", "gift"} <= {e["kind"] for e in p.of("compensation_offered")}

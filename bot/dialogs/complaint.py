@@ -26,6 +26,7 @@ from typing import Any
 
 from bot.db.models import Complaint
 from bot.dialogs.engine import TurnContext
+from bot.dialogs.handoff import asks_for_person
 from bot.dialogs.rules import Rules, TypeRule, load_rules
 from bot.dialogs.slots import has, is_description
 from bot.dialogs.types import Button
@@ -63,6 +64,7 @@ _WILL_SEND = re.compile(
     r"moment(ik)?\b|sekund[eę]",
     re.IGNORECASE,
 )
+_TALKING = ("collecting", "fix_choice", "compensation", "satisfaction")
 MAX_UNCLEAR = 2  # unclear answers to an offer before a person takes over
 _NONE_GIVEN = re.compile(
     r"(нет (у меня )?(номера|фото)|не помню|не сохранил|don't have|dont have|no photo|"
@@ -87,7 +89,25 @@ OPTION_WORDS = {
     ),
     "refund": ("возврат", "верни", "вернуть деньги", "деньги", "refund", "money back", "zwrot"),
     "repair": ("ремонт", "почин", "repair", "fix it", "napraw"),
-    "resend": ("дошл", "довез", "отправ", "resend", "send the", "send it", "dosłać", "doślij"),
+    "resend": (
+        "дошл",
+        "довез",
+        "отправ",
+        "пришлите",
+        "вышлите",
+        "resend",
+        "send the",
+        "send it",
+        "send me",
+        "send them",
+        "ship",
+        "dosłać",
+        "doślij",
+        "wyślij",
+        "wyślijcie",
+        "prześlij",
+        "przyślij",
+    ),
     "wait_restock": ("подожд", "дожд", "wait", "poczekam"),
     "alternative": ("аналог", "друг", "alternative", "similar", "zamiennik", "inny"),
 }
@@ -166,16 +186,30 @@ class ComplaintFlow:
         buttons: list[list[Button]] = []
         if kind == "angry":
             buttons = [[Button(ctx.texts.plain("topic_human"), "topic:human")]]
-            gesture = self.rules.angry_gesture
-            if gesture is not None:
-                opening += " " + ctx.texts(f"gesture_{gesture.kind}", value=_num(gesture.value))
-                ctx.event("compensation_offered", kind=gesture.kind, value=gesture.value)
+            opening = self._gesture(ctx, opening, say=False)
         if missing:
             ask = self._ask(ctx, missing)
             ctx.say_text(f"{opening}\n\n{ask}", buttons)
             return
         ctx.say_text(opening, buttons)
         await self._fix(ctx, case)
+
+    def _gesture(self, ctx: TurnContext, text: str, *, say: bool = True) -> str:
+        """The angry customer's goodwill gesture (rules: angry_gesture), after ``text``."""
+        gesture = self.rules.angry_gesture
+        if gesture is not None:
+            text += " " + ctx.texts(f"gesture_{gesture.kind}", value=_num(gesture.value))
+            ctx.event("compensation_offered", kind=gesture.kind, value=gesture.value)
+        if say:
+            ctx.say_text(text, [[Button(ctx.texts.plain("topic_human"), "topic:human")]])
+        return text
+
+    async def _set_kind(self, ctx: TurnContext, case: dict[str, Any], kind: str) -> None:
+        case["kind"] = kind
+        record = await ctx.session.get(Complaint, case.get("id"))
+        if record is not None:
+            record.customer_kind = kind
+        ctx.event("customer_kind_changed", customer_kind=kind)
 
     def _opening(self, ctx: TurnContext, kind: str) -> str:
         """Thanks (and why it matters) first, then the apology."""
@@ -195,6 +229,15 @@ class ComplaintFlow:
     async def _continue(self, ctx: TurnContext, case: dict[str, Any]) -> bool:
         stage = case["stage"]
         data = ctx.incoming.callback_data or ""
+        threat = ctx.prediction.threat if ctx.prediction is not None and not data else None
+        if threat == "legal":
+            # An activist now: HandoffFlow brings in a senior person with the whole case.
+            await self._set_kind(ctx, case, "activist")
+            return False
+        if threat in ("churn", "public") and case.get("kind") == "claimant" and stage in _TALKING:
+            # Angry now ("I'll never order again"): warmer, a goodwill gesture, a person.
+            await self._set_kind(ctx, case, "angry")
+            self._gesture(ctx, ctx.texts("complaint_sorry_angry"))
         if stage == "collecting":
             return await self._collect(ctx, case)
         if stage == "fix_choice":
@@ -231,12 +274,15 @@ class ComplaintFlow:
 
     async def _collect(self, ctx: TurnContext, case: dict[str, Any]) -> bool:
         intent = ctx.intent
-        if intent in ("request_human", "faq") or ctx.incoming.callback_data:
+        text = (ctx.incoming.text or "").strip()
+        gave_something = bool(ctx.new_slots)
+        # A detail we asked for ("you can reach me at x@y.com") is a detail, whatever a
+        # hesitant classifier says; an explicit "a person, please" still brings one.
+        detail = gave_something and not (text and asks_for_person(text))
+        if (intent in ("request_human", "faq") and not detail) or ctx.incoming.callback_data:
             return False  # other flows (a person, a question) take it; the case waits
         known = ctx.state.setdefault("known", {})
         rule = self.rules.for_type(case["type"])
-        text = (ctx.incoming.text or "").strip()
-        gave_something = bool(ctx.new_slots)
         if text and not known.get("description") and "description" in case["asked"]:
             if is_description(text, 2):
                 known["description"] = text
@@ -254,9 +300,16 @@ class ComplaintFlow:
             if (
                 case["quiet_turns"] < 3
                 and promised
-                or (case["quiet_turns"] < 2 and intent in ("greeting", "thanks", "affirm", None))
+                or (case["quiet_turns"] < 2 and intent != "deny")
             ):
-                ctx.say("complaint_waiting")
+                # Small talk or more about the problem: noted; what we asked for is still
+                # welcome (asked once, never again). A second quiet turn: we go on without it.
+                if intent == "complaint" and text and is_description(text):
+                    _add_description(known, text)
+                    await self._save(ctx, case)
+                    ctx.say("complaint_got_it")
+                else:
+                    ctx.say("complaint_waiting")
                 return True
         await self._fix(ctx, case)
         return True
@@ -335,8 +388,8 @@ class ComplaintFlow:
         if option is None and ctx.incoming.text:
             option = _option_from_text(ctx.incoming.text, rule.options)
         if option not in rule.options:
-            if ctx.intent in ("request_human",) or data == "topic:human":
-                return False
+            if ctx.intent in ("request_human", "faq") or data == "topic:human":
+                return False  # a person, or a question answered first; the offer stands
             buttons = [
                 [Button(ctx.texts.plain(f"option_{o}"), f"cmp:opt:{o}")] for o in rule.options
             ]
@@ -369,7 +422,7 @@ class ComplaintFlow:
                 self._ask_satisfaction(ctx, case)
                 return True
         if kind not in kinds:
-            if data == "topic:human" or ctx.intent == "request_human":
+            if data == "topic:human" or ctx.intent in ("request_human", "faq"):
                 return False
             self._ask_again(
                 ctx, case, "complaint_pick_compensation", self._compensation_buttons(ctx)
@@ -418,10 +471,13 @@ class ComplaintFlow:
             start_after_bot(ctx)
             return True
         unhappy = _NO.search(text) or _NOT_OK.search(text) or ctx.intent == "deny"
-        if not data and not unhappy and ctx.intent == "complaint" and text:
-            # More details about the same problem: add them to the case, ask again.
+        more = ctx.intent == "complaint" or (ctx.new_slots and not asks_for_person(text))
+        if not data and not unhappy and more and (text or ctx.new_slots):
+            # More details about the same problem (or the order number, amount, photo that
+            # came late): add them to the case, ask again.
             known = ctx.state.setdefault("known", {})
-            known["description"] = f"{known.get('description') or ''}\n{text}".strip()
+            if ctx.intent == "complaint" and text:
+                _add_description(known, text)
             await self._save(ctx, case)
             ctx.say("complaint_added", buttons=_sat_buttons(ctx))
             ctx.event("details_added")
@@ -454,6 +510,11 @@ class ComplaintFlow:
             record.amount = Decimal(str(known["amount"])).quantize(Decimal("0.01"))
         if resolved:
             record.resolved_at = ctx.now
+
+
+def _add_description(known: dict[str, Any], text: str) -> None:
+    if text not in (known.get("description") or ""):
+        known["description"] = f"{known.get('description') or ''}\n{text}".strip()
 
 
 def _sat_buttons(ctx: TurnContext) -> list[list[Button]]:

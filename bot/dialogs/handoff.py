@@ -15,6 +15,11 @@ _HUMAN = re.compile(
 )
 
 
+def asks_for_person(text: str) -> bool:
+    """ "A real person, please", in words (short messages only)."""
+    return bool(_HUMAN.search(text)) and len(text) < 120
+
+
 class HandoffFlow:
     name = "handoff"
 
@@ -23,7 +28,7 @@ class HandoffFlow:
         text = ctx.incoming.text or ""
         wants_person = data == "topic:human" or ctx.intent == "request_human"
         if not wants_person and ctx.intent in (None, "complaint", "out_of_scope", "faq"):
-            wants_person = bool(text and _HUMAN.search(text) and len(text) < 120)
+            wants_person = bool(text) and asks_for_person(text)
         threat = ctx.prediction.threat if ctx.prediction else None
         if threat == "legal":
             # An activist: a senior person takes the case at once, with everything so far.
