@@ -41,6 +41,11 @@ EXTRACT_CASES = [
     ("Zapłaciłem 2 x 179 zł.", None, 358, "PLN"),
     ("Zamówienie 7003311, 849 zł.", "7003311", 849, "PLN"),
     ("заказ на 1490 руб не пришёл", None, 1490, "RUB"),
+    # the disputed amount, when several are named
+    ("cart said 3 490 but you charged 4 740 rubles, so 1250 rubles too much", None, 1250, "RUB"),
+    ("списали 3000 руб вместо 2500 руб, переплата 500 руб", None, 500, "RUB"),
+    ("I was overcharged by $12 on a $40 order", None, 12, "USD"),
+    ("pobrano 200 zł za dużo, zamówienie kosztowało 150 zł", None, 200, "PLN"),
     # negatives: phones, dates, times, quantities, percentages, units
     ("перезвоните на +7 999 123-45-67", None, None, None),
     ("звоните 8 (800) 555-35-35", None, None, None),

@@ -235,7 +235,29 @@ def extract_money(text: str, blocked: list[tuple[int, int]] | None = None) -> Mo
                 found.append((match.start(), money, match.end()))
     if not found:
         return None
-    return min(found, key=lambda item: item[0])[1]
+    disputed = [f for f in found if _disputed(text, f[0], f[2])]
+    return min(disputed or found, key=lambda item: item[0])[1]
+
+
+# The amount in dispute when several are named: "charged 4 740, so 1250 too much",
+# "переплата 500 руб", "pobrano 200 zł za dużo".
+_SURPLUS_AFTER = re.compile(
+    r"^\W{0,3}(?:too\s+much|extra|more\s+than|over\b|лишн\w*|больше|сверху|"
+    r"za\s+du[żz]o|wi[eę]cej)",
+    re.IGNORECASE,
+)
+_SURPLUS_BEFORE = re.compile(
+    r"(?:overcharged(?:\s+me)?(?:\s+by)?|overpaid(?:\s+by)?|extra|difference(?:\s+of|\s+is)?|"
+    r"переплат\w*|лишни[ех]|разниц\w*|nadp[łl]at\w*|r[óo][żz]nic\w*)\W{0,3}(?:на\s+|by\s+|o\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _disputed(text: str, start: int, end: int) -> bool:
+    return bool(
+        _SURPLUS_AFTER.search(text[end : end + 20])
+        or _SURPLUS_BEFORE.search(text[max(0, start - 30) : start])
+    )
 
 
 def _is_time_or_date(text: str, match: re.Match[str]) -> bool:
