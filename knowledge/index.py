@@ -394,20 +394,14 @@ class PassageEncoder:
         for part in getattr(inner, "parts", None) or [inner]:
             if getattr(part, "name", None) != part_name:
                 continue
-            if callable(getattr(part, "encode_passages", None)) or callable(
-                getattr(getattr(part, "_model", None), "passage", None)
-            ):
+            if callable(getattr(part, "encode_passages", None)):
                 return cls(part)
         return None
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), np.float32)
-        own = getattr(self.part, "encode_passages", None)
-        if callable(own):
-            return np.asarray(own(list(texts)), np.float32)
-        vecs = np.asarray(self.part._model.passage(list(texts)), np.float32)  # noqa: SLF001
-        return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+        return np.asarray(self.part.encode_passages(list(texts)), np.float32)
 
 
 class VectorStore:

@@ -132,6 +132,12 @@ class E5Encoder:
             return np.zeros((0, self.dim), np.float32)
         return _l2(self._model.query(list(texts)))
 
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Documents (e.g. FAQ answers) get e5's ``passage:`` side."""
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        return _l2(self._model.passage(list(texts)))
+
 
 class SentenceTransformerEncoder:
     """Any sentence-transformers model, by local path or name already in the HF cache."""
