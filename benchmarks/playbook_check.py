@@ -62,8 +62,16 @@ def slot_given(slot: str, turns: list[Any], upto: int) -> int | None:
 def run_simulate(inp: Path, out: Path, kb: Path) -> None:
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     exe = Path(sys.executable).parent / "supportbot"
-    cmd = [str(exe) if exe.exists() else "supportbot", "simulate", "--input", str(inp),
-           "--output", str(out), "--kb", str(kb)]
+    cmd = [
+        str(exe) if exe.exists() else "supportbot",
+        "simulate",
+        "--input",
+        str(inp),
+        "--output",
+        str(out),
+        "--kb",
+        str(kb),
+    ]
     print("$", " ".join(cmd), file=sys.stderr)
     subprocess.run(cmd, env=env, cwd=ROOT, check=True)
 
@@ -124,8 +132,9 @@ def check(dialogue: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
     comp = [e for e in events if e["type"] == "compensation_offered"]
     good = [e for e in events if e["type"] == "goodwill_approved"]
     opened = [e for e in events if e["type"] == "complaint_opened"]
-    got_prio = max((e.get("priority") or "normal" for e in esc), key=lambda p: PRIORITY.get(p, 0),
-                   default=None)
+    got_prio = max(
+        (e.get("priority") or "normal" for e in esc), key=lambda p: PRIORITY.get(p, 0), default=None
+    )
     row["got"] = {
         "escalate": got_prio,
         "reasons": [e.get("reason") for e in esc],
@@ -141,13 +150,16 @@ def check(dialogue: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
     if "escalate" in expect:
         want = expect["escalate"]
         if want is None and esc:
-            problems.append(f"must not escalate, escalated {[(e.get('priority'), e.get('reason')) for e in esc]}")
+            problems.append(
+                f"must not escalate, escalated {[(e.get('priority'), e.get('reason')) for e in esc]}"
+            )
         elif want is not None and not esc:
             problems.append(f"expected {want} escalation, none happened")
         elif want is not None and got_prio != want:
             problems.append(f"expected priority {want}, got {got_prio}")
     reasons_ok = expect.get("reason") in row["got"]["reasons"] or (
-        expect.get("reason") == "legal_threat" and "priority_raised" in row["got"]["reasons"]
+        expect.get("reason") == "legal_threat"
+        and "priority_raised" in row["got"]["reasons"]
         and got_prio == "high"
     )
     if expect.get("reason") and esc and not reasons_ok:
@@ -173,7 +185,11 @@ def main() -> int:
     ap.add_argument("--json", default=None, help="also write the JSON summary here")
     args = ap.parse_args()
 
-    dialogues = [json.loads(l) for l in Path(args.input).read_text("utf-8").splitlines() if l.strip()]
+    dialogues = [
+        json.loads(line)
+        for line in Path(args.input).read_text("utf-8").splitlines()
+        if line.strip()
+    ]
     if args.transcripts:
         out = Path(args.transcripts)
     else:
@@ -189,14 +205,26 @@ def main() -> int:
     for d in dialogues:
         r = results.get(d["id"])
         if r is None:
-            rows.append({"id": d["id"], "missing": True, "expect_ok": False,
-                         "expect_problems": ["no transcript"], "reasks": [], "forbidden": [],
-                         "thanks_first": None})
+            rows.append(
+                {
+                    "id": d["id"],
+                    "missing": True,
+                    "expect_ok": False,
+                    "expect_problems": ["no transcript"],
+                    "reasks": [],
+                    "forbidden": [],
+                    "thanks_first": None,
+                }
+            )
             continue
         row = check(d, r)
         row["replies"] = r["replies"]
-        row["turns"] = [turn_text(t) if "button" not in (t if isinstance(t, dict) else {})
-                        else f"[button {t['button']}]" for t in d["turns"]]
+        row["turns"] = [
+            turn_text(t)
+            if "button" not in (t if isinstance(t, dict) else {})
+            else f"[button {t['button']}]"
+            for t in d["turns"]
+        ]
         rows.append(row)
 
     # table
@@ -204,10 +232,12 @@ def main() -> int:
     for row in rows:
         tf = {True: "ok", False: "FAIL", None: "-"}[row["thanks_first"]]
         got = row.get("got", {})
-        print(f"{row['id']:40} {tf:9} {len(row['reasks']):<5} {len(row['forbidden']):<4} "
-              f"{'ok' if row['expect_ok'] else 'FAIL':6}  esc={got.get('escalate')} "
-              f"{','.join(r or '' for r in got.get('reasons', []))} comp={','.join(got.get('compensation', []))}"
-              f"{' goodwill' if got.get('goodwill') else ''}")
+        print(
+            f"{row['id']:40} {tf:9} {len(row['reasks']):<5} {len(row['forbidden']):<4} "
+            f"{'ok' if row['expect_ok'] else 'FAIL':6}  esc={got.get('escalate')} "
+            f"{','.join(r or '' for r in got.get('reasons', []))} comp={','.join(got.get('compensation', []))}"
+            f"{' goodwill' if got.get('goodwill') else ''}"
+        )
 
     n = len(rows)
     thanked = [r for r in rows if r["thanks_first"] is not None]
@@ -219,9 +249,19 @@ def main() -> int:
         "thank_before_apology": {
             "ok": sum(1 for r in thanked if r["thanks_first"]),
             "of": len(thanked),
-            "rate": round(sum(1 for r in thanked if r["thanks_first"]) / len(thanked), 3) if thanked else None,
-            "failures": [{"id": r["id"], "turn": r["complaint_turn"], "problem": r.get("thanks_problem"),
-                          "reply": r["replies"][r["complaint_turn"]]} for r in thanked if not r["thanks_first"]],
+            "rate": round(sum(1 for r in thanked if r["thanks_first"]) / len(thanked), 3)
+            if thanked
+            else None,
+            "failures": [
+                {
+                    "id": r["id"],
+                    "turn": r["complaint_turn"],
+                    "problem": r.get("thanks_problem"),
+                    "reply": r["replies"][r["complaint_turn"]],
+                }
+                for r in thanked
+                if not r["thanks_first"]
+            ],
         },
         "reasked_details": {
             "count": sum(len(r["reasks"]) for r in rows),
@@ -235,9 +275,17 @@ def main() -> int:
             "ok": ok,
             "of": n,
             "rate": round(ok / n, 3) if n else None,
-            "failures": [{"id": r["id"], "problems": r["expect_problems"], "got": r.get("got"),
-                          "turns": r.get("turns"), "replies": r.get("replies")}
-                         for r in rows if not r["expect_ok"]],
+            "failures": [
+                {
+                    "id": r["id"],
+                    "problems": r["expect_problems"],
+                    "got": r.get("got"),
+                    "turns": r.get("turns"),
+                    "replies": r.get("replies"),
+                }
+                for r in rows
+                if not r["expect_ok"]
+            ],
         },
         "transcripts": str(out),
     }
@@ -245,8 +293,10 @@ def main() -> int:
     print("\n=== SUMMARY ===")
     ta = summary["thank_before_apology"]
     print(f"(a) thank-before-apology: {ta['ok']}/{ta['of']} = {ta['rate']}")
-    print(f"(b) re-asked details:     {summary['reasked_details']['count']} in "
-          f"{len(reask_rows)} dialogue(s) {sorted(summary['reasked_details']['dialogues'])}")
+    print(
+        f"(b) re-asked details:     {summary['reasked_details']['count']} in "
+        f"{len(reask_rows)} dialogue(s) {sorted(summary['reasked_details']['dialogues'])}"
+    )
     print(f"(c) forbidden phrases:    {forb}")
     print(f"(d) expectations met:     {ok}/{n} = {summary['expectations']['rate']}")
     if summary["expectations"]["failures"] or ta["failures"] or reask_rows:
@@ -259,7 +309,11 @@ def main() -> int:
         print(f"- [expect] {f['id']}: {'; '.join(f['problems'])}")
         for i, t in enumerate(f.get("turns") or []):
             print(f"      C{i}: {t}")
-            for msg in (f.get("replies") or [[]] * (i + 1))[i] if f.get("replies") and i < len(f["replies"]) else []:
+            for msg in (
+                (f.get("replies") or [[]] * (i + 1))[i]
+                if f.get("replies") and i < len(f["replies"])
+                else []
+            ):
                 print(f"      B{i}: {msg.replace(chr(10), ' / ')}")
     print("\n=== JSON ===")
     print(json.dumps(summary, ensure_ascii=False, indent=1))
