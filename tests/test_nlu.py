@@ -379,3 +379,35 @@ def test_churn_and_public_phrases(default_clf) -> None:
     assert (p.intent, p.threat) == ("complaint", "churn")
     p = default_clf.predict_one("Товар пришёл разбитым, напишу разгромный отзыв везде")
     assert (p.intent, p.threat) == ("complaint", "public")
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint_type"),
+    [
+        ("Пришёл разбитый чайник, заказ 4478120", "damaged_defective"),
+        ("Чайник пришёл разбитым", "damaged_defective"),
+        ("Опять задержали доставку", "delivery_delay"),
+        ("Kurier był bardzo niemiły", "staff_behavior"),
+        ("The courier was very rude to me", "staff_behavior"),
+        ("Paczka przyszła uszkodzona, co mam teraz zrobić?", "damaged_defective"),
+    ],
+)
+def test_default_model_short_complaints(default_clf, text: str, complaint_type: str) -> None:
+    p = default_clf.predict_one(text)
+    assert (p.intent, p.complaint_type) == ("complaint", complaint_type)
+
+
+def test_default_model_upset_is_not_angry(default_clf) -> None:
+    """A bad fact without hostility is not `angry` (the engine gives angry customers a coupon)."""
+    for text in (
+        "the kettle arrived broken, what do I do now?",
+        "заказ опять задержали, неприятно",
+        "Paczka przyszła uszkodzona, co mam teraz zrobić?",
+        "Здравствуйте, утюг пришёл с отколотым корпусом. Как оформить замену?",
+    ):
+        assert default_clf.predict_one(text).emotion != "angry", text
+    for text in (
+        "WORST SHOP EVER!!! broken kettle again",
+        "это безобразие, третий раз задерживаете заказ!!!",
+    ):
+        assert default_clf.predict_one(text).emotion == "angry", text
