@@ -12,7 +12,7 @@ from bot.nlu.cli import main as nlu_main
 from bot.nlu.encoders import EncoderError, verify_files
 from bot.nlu.extract import extract
 from bot.nlu.lang import detect_lang
-from bot.nlu.lexicon import legal_threat, other_threat
+from bot.nlu.lexicon import hostile, legal_threat, other_threat
 
 # --------------------------------------------------------------------------- extraction
 
@@ -116,6 +116,25 @@ def test_detect_lang(text: str, lang: str) -> None:
 )
 def test_legal_lexicon(text: str, expected: bool) -> None:
     assert legal_threat(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("худший магазин, идиоты, перепутали цвет куртки", True),
+        ("you are scammers, give my money back", True),
+        ("złodzieje, oddajcie pieniądze", True),
+        ("the kettle arrived broken, what now?", False),
+        ("Kurier był bardzo niemiły", False),
+    ],
+)
+def test_insults_lexicon(text: str, expected: bool) -> None:
+    assert hostile(text) is expected
+
+
+def test_insults_make_the_customer_angry(default_clf) -> None:
+    p = default_clf.predict_one("худший магазин, идиоты, перепутали цвет куртки")
+    assert (p.intent, p.emotion) == ("complaint", "angry")
 
 
 @pytest.mark.parametrize(

@@ -375,3 +375,17 @@ async def test_an_event_already_past_is_unfixable_in_english_and_polish(
         "Nr zamówienia 4428816"
     )
     assert {"free_delivery", "gift"} <= {e["kind"] for e in p.of("compensation_offered")}
+
+
+async def test_a_missed_event_is_compensated_without_asking_for_a_photo(
+    services: Services,
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(
+        "The cake stand was a gift for my mom's birthday and it arrived two days late, "
+        "the party is over. order 5530987"
+    )
+    assert not d.of("asked_for")
+    assert {"coupon", "free_delivery", "gift"} <= {e["kind"] for e in d.of("compensation_offered")}
+    await d.send(button="cmp:comp:gift")
+    assert [e["kind"] for e in d.of("compensation_chosen")] == ["gift"]

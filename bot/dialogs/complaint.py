@@ -182,7 +182,7 @@ class ComplaintFlow:
             ctx.request_handoff("amount_over_limit")
             return
 
-        missing = [s for s in rule.needs if not has(known, s)]
+        missing = [s for s in _needs(case, rule) if not has(known, s)]
         buttons: list[list[Button]] = []
         if kind == "angry":
             buttons = [[Button(ctx.texts.plain("topic_human"), "topic:human")]]
@@ -289,8 +289,9 @@ class ComplaintFlow:
                 gave_something = True
         if text and self.rules.is_unfixable(text):
             case["unfixable"] = True
-        missing = [s for s in case["asked"] if not has(known, s)]
-        missing += [s for s in rule.needs if not has(known, s) and s not in case["asked"]]
+        needs = _needs(case, rule)
+        missing = [s for s in case["asked"] if not has(known, s) and s in needs]
+        missing += [s for s in needs if not has(known, s) and s not in case["asked"]]
         if missing and not (text and _NONE_GIVEN.search(text)):
             if gave_something:
                 ctx.say("complaint_got_it")
@@ -510,6 +511,13 @@ class ComplaintFlow:
             record.amount = Decimal(str(known["amount"])).quantize(Decimal("0.01"))
         if resolved:
             record.resolved_at = ctx.now
+
+
+def _needs(case: dict[str, Any], rule: TypeRule) -> list[str]:
+    """What the fix needs; a missed event is compensated, so no photo or story is needed."""
+    if case.get("unfixable"):
+        return [s for s in rule.needs if s == "order_ref"]
+    return list(rule.needs)
 
 
 def _add_description(known: dict[str, Any], text: str) -> None:

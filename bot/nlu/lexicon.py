@@ -106,10 +106,14 @@ _CHURN_PATTERNS = [
     r"\blast\s+time\s+(?:i|we)\s+(?:order|buy|shop|use)\w*\s+(?:from|with|here|at)\b",
     r"\b(?:going|shop\w*|buy\w*|order\w*|tak\w+\s+my\s+(?:business|money))\s+(?:somewhere\s+)?elsewhere\b|"
     r"\b(?:buy|order|shop)\w*\s+(?:somewhere|from\s+someone)\s+else\b",
-    r"\bswitch\w*\s+(?:to\s+(?:another|a\s+different|a\s+competitor|your\s+competitors?|" + _SHOPS + r")|"
+    r"\bswitch\w*\s+(?:to\s+(?:another|a\s+different|a\s+competitor|your\s+competitors?|"
+    + _SHOPS
+    + r")|"
     r"(?:shops?|stores?|retailers?))\b",
     r"\b(?:i'?ll|i\s+will|gonna|going\s+to)\s+(?:just\s+)?(?:buy|order|shop)\w*\s+(?:\w+\s+)?"
-    r"(?:from|at|on|with)\s+(?:" + _SHOPS + r"|another\s+\w+|a\s+different\s+\w+|your\s+competitors?)",
+    r"(?:from|at|on|with)\s+(?:"
+    + _SHOPS
+    + r"|another\s+\w+|a\s+different\s+\w+|your\s+competitors?)",
     r"\b(?:delet|clos|cancel)\w*\s+my\s+(?:account|membership|loyalty)|\bdone\s+with\s+(?:you|this\s+shop)",
     r"\b(?:delet|uninstall|remov)\w*\s+(?:the|your|this)\s+app\b(?!\s+and)|"
     r"\byou(?:'ve|\s+have|\s+just)?\s+lost\s+(?:a|me\s+as\s+a|one)\s+(?:\w+\s+)?(?:customer|client)",
@@ -156,3 +160,26 @@ def other_threat(text: str) -> str | None:
     if _asserted(_PUBLIC, text):
         return "public"
     return None
+
+
+# Insults aimed at the shop, which the emotion head can miss ("худший магазин, идиоты").
+# Only clear insults (precision first: a false "angry" costs a goodwill coupon); outrage
+# words ("безобразие", "skandal") are left to the model, annotators differ on them.
+_HOSTILE = re.compile(
+    r"\b(?:идиот\w*|дебил\w*|придурк\w*|кретин\w*|уроды|дегенерат\w*|бездар\w*|тупиц\w*|"
+    r"мошенник\w*|жулик\w*|жульё|ворюг\w*|шарашк\w*|"
+    r"худш\w+\s+(?:магазин\w*|сервис\w*|служб\w*)|"
+    r"idiots?|morons?|imbeciles?|clowns|scammers?|crooks|thieves|"
+    r"worst\s+(?:shop|store|service|company|customer\s+service)(?:\s+ever)?|"
+    r"idio(?:ci|tów|toto)|debil\w*|kretyn\w*|oszu(?:ści|st\w*)|złodziej\w*|zlodziej\w*|"
+    r"najgorsz\w+\s+sklep\w*)",
+    re.IGNORECASE,
+)
+
+
+def hostile(text: str) -> bool:
+    """Open hostility (insults, outrage); negated mentions do not count."""
+    for match in _HOSTILE.finditer(text):
+        if not _NEGATED.search(text[max(0, match.start() - 40) : match.start()]):
+            return True
+    return False

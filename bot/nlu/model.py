@@ -20,7 +20,7 @@ from .encoders import Encoder, get_encoder
 from .extract import extract
 from .features import TfidfBlock, stack
 from .lang import detect_lang
-from .lexicon import legal_threat, other_threat
+from .lexicon import hostile, legal_threat, other_threat
 from .schema import REJECT_LABELS, Prediction
 
 logger = logging.getLogger(__name__)
@@ -167,6 +167,13 @@ class NluModel:
         if intent in self.complaint_intents:
             complaint_type, _ = self._label("complaint_type", probas, i)
         emotion, _ = self._label("emotion", probas, i)
+        if (
+            self.legal_override
+            and emotion not in (None, "angry")
+            and "angry" in self.heads["emotion"].labels
+            and hostile(text)
+        ):
+            emotion = "angry"  # insults the head missed ("худший магазин, идиоты")
         threat, _ = self._label("threat", probas, i)
         if (
             self.legal_override
