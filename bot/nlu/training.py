@@ -80,6 +80,11 @@ class TrainConfig:
     # > 0: fine-tune the sentence-transformers part(s) of the encoder (minilm, ST paths) on
     # the intents for this many epochs first (finetune.py); 0 keeps every encoder frozen
     finetune_epochs: int = 0
+    # fine-tuning hyper-parameters (FinetuneConfig); None keeps finetune.py's defaults
+    finetune_lr: float | None = None
+    finetune_temperature: float | None = None
+    finetune_per_class: int | None = None
+    finetune_classes_per_batch: int | None = None
     # with a reject class: maximise in-scope accuracy + oos_weight * reject recall
     oos_weight: float = 0.25
     seed: int = 13
@@ -433,7 +438,17 @@ def _finetune(rows: Sequence[dict], cfg: TrainConfig, progress: Progress | None)
             f"path) in the spec, not {cfg.encoder!r}"
         )
     texts, intents = [r["text"] for r in rows], [r["intent"] for r in rows]
-    ft_cfg = FinetuneConfig(epochs=cfg.finetune_epochs, seed=cfg.seed)
+    overrides = {
+        "lr": cfg.finetune_lr,
+        "temperature": cfg.finetune_temperature,
+        "per_class": cfg.finetune_per_class,
+        "classes_per_batch": cfg.finetune_classes_per_batch,
+    }
+    ft_cfg = FinetuneConfig(
+        epochs=cfg.finetune_epochs,
+        seed=cfg.seed,
+        **{k: v for k, v in overrides.items() if v is not None},
+    )
     out = {}
     for part in parts:
         try:
