@@ -389,3 +389,65 @@ async def test_a_missed_event_is_compensated_without_asking_for_a_photo(
     assert {"coupon", "free_delivery", "gift"} <= {e["kind"] for e in d.of("compensation_offered")}
     await d.send(button="cmp:comp:gift")
     assert [e["kind"] for e in d.of("compensation_chosen")] == ["gift"]
+
+
+async def test_a_change_of_mind_after_the_fix_changes_the_fix(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(
+        "Hello, I received a white jacket but I ordered the black one. Order 8812377", photo=True
+    )
+    await d.send("I just want my money back")
+    assert [e["option"] for e in d.of("fix_chosen")] == ["refund"]
+    await d.send("actually no, wait. can you send the black one instead? I still need it")
+    assert [e["option"] for e in d.of("fix_chosen")] == ["refund", "replacement"]
+    assert d.of("fix_changed") and not d.of("escalated")
+    await d.send("yes thanks")
+    assert d.of("resolved")
+    async with services.sessionmaker() as session:
+        from sqlalchemy import select
+
+        from bot.db.models import Complaint
+
+        outcomes = (await session.scalars(select(Complaint.outcome))).all()
+    assert "replacement" in outcomes
+
+
+async def test_nudges_repeat_the_question_instead_of_closing_the_case(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Курьер опоздал на три дня, заказ 5512300 до сих пор не у меня")
+    assert d.of("satisfaction_check")
+    await d.send("???")
+    await d.send("ау")
+    assert not d.of("resolved") and not d.of("details_added") and not d.of("escalated")
+    assert len(d.of("satisfaction_check")) == 3
+    await d.send(button="cmp:sat:yes")
+    assert d.of("resolved")
+
+
+async def test_a_hesitant_complaint_is_clarified_before_a_case_opens(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Да ничего, просто проверяю, работает ли бот)")
+    if d.of("classified")[0]["intent"] == "complaint":  # the classifier hesitates here
+        assert d.of("clarify") and not d.of("compensation_offered")
+        assert thanks_before_apology(" ".join(d.replies[0]))
+    assert not d.of("escalated") and not d.of("asked_for")
+
+
+async def test_a_what_if_question_is_not_a_complaint(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("А если вдруг товар придёт бракованный, что тогда делать?")
+    assert d.of("classified")[0]["intent"] == "faq"
+    assert not d.of("asked_for") and not SORRY.search(" ".join(d.replies[0]))
+
+
+async def test_while_waiting_for_a_person_new_messages_are_acknowledged_once(
+    services: Services,
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("позовите оператора")
+    assert d.of("escalated")
+    await d.send("заказ 4471209")
+    await d.send("чайник не включается")
+    assert len(d.replies[1]) == 1 and "Коллега" in d.replies[1][0]
+    assert thanks_before_apology(d.replies[1][0])
+    assert d.replies[2] == []

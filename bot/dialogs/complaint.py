@@ -65,12 +65,33 @@ _WILL_SEND = re.compile(
     re.IGNORECASE,
 )
 _TALKING = ("collecting", "fix_choice", "compensation", "satisfaction")
-MAX_UNCLEAR = 2  # unclear answers to an offer before a person takes over
+MAX_UNCLEAR = 2
+OPEN_BAR = 0.55  # a complaint case opens above this confidence, or with a threat or a detail  # unclear answers to an offer before a person takes over
 _NONE_GIVEN = re.compile(
     r"(нет (у меня )?(номера|фото)|не помню|не сохранил|don't have|dont have|no photo|"
     r"can't find|nie mam|nie pamiętam)",
     re.IGNORECASE,
 )
+# "???", "ау", "hello?", "and?": the customer is waiting for us, not answering the question
+_NUDGE = re.compile(
+    r"^\W*$|^\W*(?:ау|алло|вы\s+тут|вы\s+здесь|есть\s+кто|ну\s+и|ну\s+что|и\s+что|и|"
+    r"hello|hi|hey|anyone|anybody|are\s+you\s+there|and|so|well|any\s+news|"
+    r"halo|hej|jest\s+tam\s+kto|jesteś|i\s+co|no\s+i)\W*$",
+    re.IGNORECASE,
+)
+# Words that name an option only when no clearer word names another ("a refund instead").
+OPTION_WEAK_WORDS = {
+    "replacement": (
+        "instead",
+        "the right one",
+        "correct one",
+        "такую же",
+        "такой же",
+        "правильн",
+        "właściw",
+        "zamiast",
+    ),
+}
 OPTION_WORDS = {
     "replacement": (
         "замен",
@@ -127,6 +148,14 @@ class ComplaintFlow:
             assert case is not None
             return await self._continue(ctx, case)
         if ctx.intent == "complaint":
+            if _weak(ctx) and not ctx.state.get("complaint_clarified"):
+                # "просто проверяю, работает ли бот)" at 0.52: ask before opening a case;
+                # a second such message opens it.
+                ctx.state["complaint_clarified"] = True
+                ctx.say("complaint_clarify")
+                ctx.event("clarify", intent="complaint")
+                return True
+            ctx.state.pop("complaint_clarified", None)
             await self._start(ctx)
             return True
         return False
@@ -394,6 +423,18 @@ class ComplaintFlow:
             buttons = [
                 [Button(ctx.texts.plain(f"option_{o}"), f"cmp:opt:{o}")] for o in rule.options
             ]
+            text = (ctx.incoming.text or "").strip()
+            if not data and text and _is_nudge(text):
+                ctx.say_text(ctx.texts("nudge_here"))
+                ctx.say("complaint_choose", options=_spelled(buttons), buttons=buttons)
+                return True
+            if not data and ctx.intent == "complaint" and is_description(text):
+                # More about the problem: noted, and the offer again (not an unclear answer).
+                _add_description(ctx.state.setdefault("known", {}), text)
+                await self._save(ctx, case)
+                ctx.say("complaint_got_it")
+                ctx.say("complaint_choose", options=_spelled(buttons), buttons=buttons)
+                return True
             self._ask_again(ctx, case, "complaint_choose_again", buttons)
             return True
         case["choice"] = option
@@ -425,6 +466,11 @@ class ComplaintFlow:
         if kind not in kinds:
             if data == "topic:human" or ctx.intent in ("request_human", "faq"):
                 return False
+            if text.strip() and _is_nudge(text.strip()):
+                buttons = self._compensation_buttons(ctx)
+                ctx.say_text(ctx.texts("nudge_here"))
+                ctx.say("complaint_pick_compensation", options=_spelled(buttons), buttons=buttons)
+                return True
             self._ask_again(
                 ctx, case, "complaint_pick_compensation", self._compensation_buttons(ctx)
             )
@@ -459,6 +505,25 @@ class ComplaintFlow:
 
     async def _satisfaction(self, ctx: TurnContext, case: dict[str, Any], data: str) -> bool:
         text = ctx.incoming.text or ""
+        rule = self.rules.for_type(case["type"])
+        if case.get("choice") and rule.options:
+            # A change of mind ("хотя нет, лучше замените", the other button after all).
+            other = data.removeprefix("cmp:opt:") if data.startswith("cmp:opt:") else None
+            if other is None and text and not data:
+                other = _option_from_text(text, rule.options)
+            if other in rule.options and other != case["choice"]:
+                ctx.event("fix_changed", option=other, was=case["choice"])
+                case["choice"] = other
+                case["outcome"] = other
+                ctx.event("fix_chosen", option=other)
+                self._promise(ctx, case, rule, f"fix_{other}")
+                await self._save(ctx, case)
+                self._ask_satisfaction(ctx, case)
+                return True
+        if not data and text.strip() and _is_nudge(text.strip()):
+            ctx.say_text(ctx.texts("nudge_here"))
+            self._ask_satisfaction(ctx, case)
+            return True
         if data == "cmp:sat:yes" or (
             not data and (_YES.search(text) or ctx.intent in ("thanks", "affirm", "praise"))
         ):
@@ -541,10 +606,22 @@ def _spelled(buttons: list[list[Button]]) -> str:
 
 def _option_from_text(text: str, options: list[str]) -> str | None:
     low = text.lower()
-    for option in options:
-        if any(w in low for w in OPTION_WORDS.get(option, ())):
-            return option
+    for words in (OPTION_WORDS, OPTION_WEAK_WORDS):
+        for option in options:
+            if any(w in low for w in words.get(option, ())):
+                return option
     return None
+
+
+def _weak(ctx: TurnContext) -> bool:
+    pred = ctx.prediction
+    if pred is None or pred.intent_confidence >= OPEN_BAR or pred.threat not in (None, "none"):
+        return False
+    return not (ctx.new_slots or pred.order_ref or pred.amount or ctx.incoming.attachments)
+
+
+def _is_nudge(text: str) -> bool:
+    return len(text) < 30 and bool(_NUDGE.search(text))
 
 
 def _when(ctx: TurnContext, rule: TypeRule) -> str:

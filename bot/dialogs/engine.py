@@ -401,8 +401,17 @@ class ConversationEngine:
         return ctx.texts.plain("on_date_at", date=opens.strftime("%d.%m"), time=clock)
 
     async def _while_with_operator(self, ctx: TurnContext) -> None:
-        """A person owns the chat: the bot stays silent, except to raise a legal threat."""
+        """A person owns the chat: the bot stays silent, except to raise a legal threat, and
+        to say once, while nobody has taken the ticket yet, that new messages reach them."""
         threat = ctx.prediction.threat if ctx.prediction else None
+        if threat != "legal":
+            ticket = await active_ticket(ctx.session, ctx.conversation.id)
+            if ticket is not None and ticket.status == "open":
+                noted = ctx.state.get("relay_noted")
+                if noted != ticket.id:
+                    ctx.state["relay_noted"] = ticket.id
+                    ctx.say("relay_noted")
+            return
         if threat == "legal":
             ticket = await active_ticket(ctx.session, ctx.conversation.id)
             if ticket is not None and ticket.priority != "high":

@@ -58,7 +58,10 @@ _NOT_REF_AFTER = re.compile(
 _BARE_REF = re.compile(r"(?<![\w+\-.,/:])(?P<ref>\d{2,}-\d{2,}|\d{5,10})(?![\w\-]|[.,:/]\d)")
 _ORDER_CONTEXT = re.compile(
     r"заказ|посылк|отправлен|доставк|order|parcel|package|deliver|shipment|zam[oó]w|paczk|"
-    r"przesy[lł]k|dostaw|zakaz|posylk",
+    r"przesy[lł]k|dostaw|zakaz|posylk|"
+    # typos and the words around an order: "ordr 4418203 hasnt arived"
+    r"\bord[er]{1,3}\b|\boder\b|\bodrer|arriv|\barived|rec[ei]{2}ve|\bshipp|\btrack|"
+    r"\bзака|курьер|привез|kurier|dotar",
     re.IGNORECASE,
 )
 _PHONE_CONTEXT = re.compile(r"(?:тел|phone|tel|telefon|номер\s+телефона)\W*$", re.IGNORECASE)

@@ -183,3 +183,24 @@ def hostile(text: str) -> bool:
         if not _NEGATED.search(text[max(0, match.start() - 40) : match.start()]):
             return True
     return False
+
+
+# "А если вдруг товар придёт бракованный, что тогда делать?", "what if it arrives broken?":
+# a question about the rules, not a complaint about something that happened.
+_HYPOTHETICAL = re.compile(
+    r"^\W*(?:а\s+)?(?:если\s+вдруг|вдруг|если|в\s+случае,?\s+если|на\s+случай,?\s+если|"
+    r"what\s+if|what\s+happens\s+if|what\s+do\s+i\s+do\s+if|in\s+case|if|suppose|"
+    r"a\s+je[śs]li|co\s+je[śs]li|co\s+je[żz]eli|je[śs]li|je[żz]eli|w\s+razie,?\s+gdyby|gdyby)\b",
+    re.IGNORECASE,
+)
+_HAPPENED = re.compile(
+    r"\b(?:уже|пришл\w*|пришёл|пришел|привезли|сломал\w*|получил\w*|заказал\w*|already|arrived|got|received|"
+    r"came|broke|ordered|przysz\w+|dosta[łl]\w*|otrzyma[łl]\w*|zam[oó]wi[łl]\w*|ju[żz])\b",
+    re.IGNORECASE,
+)
+
+
+def hypothetical_question(text: str) -> bool:
+    """A conditional question ("what if ...?") that says nothing has happened yet."""
+    t = text.strip()
+    return "?" in t and bool(_HYPOTHETICAL.search(t)) and not _HAPPENED.search(t)

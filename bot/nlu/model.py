@@ -20,7 +20,7 @@ from .encoders import Encoder, get_encoder
 from .extract import extract
 from .features import TfidfBlock, stack
 from .lang import detect_lang
-from .lexicon import hostile, legal_threat, other_threat
+from .lexicon import hostile, hypothetical_question, legal_threat, other_threat
 from .schema import REJECT_LABELS, Prediction
 
 logger = logging.getLogger(__name__)
@@ -187,6 +187,15 @@ class NluModel:
             if hint is not None and hint in self.heads["threat"].labels:
                 threat = hint
         entities = extract(text)
+        if (
+            self.legal_override
+            and intent in self.complaint_intents
+            and threat in (None, "none")
+            and entities.order_ref is None
+            and "faq" in self.heads["intent"].labels
+            and hypothetical_question(text)
+        ):
+            intent, complaint_type = "faq", None  # "what if it arrives broken?" asks the rules
         return Prediction(
             lang=detect_lang(text),
             intent=intent,
