@@ -451,3 +451,18 @@ async def test_while_waiting_for_a_person_new_messages_are_acknowledged_once(
     assert len(d.replies[1]) == 1 and "Коллега" in d.replies[1][0]
     assert thanks_before_apology(d.replies[1][0])
     assert d.replies[2] == []
+
+
+async def test_a_question_about_our_question_is_answered(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Курьер нахамил мне и бросил коробку у двери")
+    assert "order_ref" in [e["slot"] for e in d.of("asked_for")]
+    await d.send("а где мне его посмотреть, номер этот?")
+    assert "Мои заказы" in d.replies[-1][0] and not d.of("promised")
+    await d.send("не могу найти, давайте без него")
+    assert d.of("promised") or d.of("satisfaction_check") or d.of("escalated")
+    e = Dialogue(services, str(next(_ids)))
+    await e.send("The courier was rude and threw my parcel over the fence")
+    await e.send("why do you need the order number? can't you see my account?")
+    assert "without it" in e.replies[-1][0]
+    assert_never_reasked(e)

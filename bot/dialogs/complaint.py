@@ -65,11 +65,26 @@ _WILL_SEND = re.compile(
     re.IGNORECASE,
 )
 _TALKING = ("collecting", "fix_choice", "compensation", "satisfaction")
+# "а где мне его посмотреть, номер этот?", "why do you need the order number?"
+_WHERE_IS_IT = re.compile(
+    r"(?:где|как|откуда)\b[^.!?]{0,40}(?:найти|посмотреть|узнать|взять|искать)|"
+    r"\bwhere\b[^.!?]{0,40}\b(?:find|see|get|look)|\bhow\b[^.!?]{0,20}\b(?:find|get)\b|"
+    r"gdzie\b[^.!?]{0,40}(?:znajd|sprawdz|sprawdź|zobacz)",
+    re.IGNORECASE,
+)
+_WHY_ASK = re.compile(
+    r"(?:зачем|почему|для\s+чего)\b[^.!?]{0,30}(?:номер|фото|телефон|почт)|"
+    r"\bwhy\b[^.!?]{0,30}\b(?:need|want|ask)|can'?t\s+you\s+see|"
+    r"po\s+co\b[^.!?]{0,30}(?:numer|zdj|telefon)|dlaczego\b[^.!?]{0,30}(?:numer|zdj)",
+    re.IGNORECASE,
+)
 MAX_UNCLEAR = 2
 OPEN_BAR = 0.55  # a complaint case opens above this confidence, or with a threat or a detail  # unclear answers to an offer before a person takes over
 _NONE_GIVEN = re.compile(
-    r"(нет (у меня )?(номера|фото)|не помню|не сохранил|don't have|dont have|no photo|"
-    r"can't find|nie mam|nie pamiętam)",
+    r"(нет (у меня )?(номера|фото)|не помню|не сохранил|не могу найти|не найду|не нашл|"
+    r"нет под рукой|без (него|номера|фото)|don't have|dont have|no photo|can't find|cannot find|"
+    r"couldn't find|not handy|without it|don't know it|nie mam|nie pamiętam|nie mogę znaleźć|"
+    r"nie moge znalezc|bez (niego|numeru|zdjęcia))",
     re.IGNORECASE,
 )
 # "???", "ау", "hello?", "and?": the customer is waiting for us, not answering the question
@@ -325,6 +340,14 @@ class ComplaintFlow:
             if gave_something:
                 ctx.say("complaint_got_it")
                 return True
+            if text and "?" in text and ("order_ref" in missing or "photo" in missing):
+                # A question about our question: answer it, the case waits.
+                if _WHY_ASK.search(text):
+                    ctx.say("details_why")
+                    return True
+                if "order_ref" in missing and _WHERE_IS_IT.search(text):
+                    ctx.say("order_number_where")
+                    return True
             case["quiet_turns"] = case.get("quiet_turns", 0) + 1
             promised = bool(text and _WILL_SEND.search(text))  # "I'll send the photo now"
             if (
