@@ -13,6 +13,7 @@ CARD_LIMIT = 3500  # the card message itself; the full transcript goes as a file
 REASONS = {
     "customer_request": "customer asked for a person",
     "legal_threat": "legal threat",
+    "safety": "safety incident (injury, fire, electric shock...)",
     "not_understood": "the bot did not understand twice",
     "fix_not_helped": "the fix did not help",
     "fix_unclear": "no fix agreed after two offers",

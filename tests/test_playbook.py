@@ -466,3 +466,13 @@ async def test_a_question_about_our_question_is_answered(services: Services) -> 
     await e.send("why do you need the order number? can't you see my account?")
     assert "without it" in e.replies[-1][0]
     assert_never_reasked(e)
+
+
+async def test_a_safety_incident_goes_to_a_senior_at_once(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Обогреватель из заказа 5521907 вспыхнул, у ребёнка ожог на руке")
+    first = " ".join(d.replies[0])
+    assert thanks_before_apology(first) and "безопасность" in first
+    esc = d.of("escalated")
+    assert [(e["reason"], e["priority"]) for e in esc] == [("safety", "high")]
+    assert "5521907" in esc[0]["card"] and not d.of("asked_for")

@@ -213,6 +213,9 @@ class ComplaintFlow:
             case["stage"] = "handed_over"
             ctx.request_handoff("legal_threat", "high")
             return
+        if text and self.rules.escalate.is_safety(text):
+            self._safety(ctx, case, opening)
+            return
         if ctx.customer.is_vip and self.rules.escalate.vip:
             ctx.say_text(opening)
             case["stage"] = "handed_over"
@@ -237,6 +240,14 @@ class ComplaintFlow:
             return
         ctx.say_text(opening, buttons)
         await self._fix(ctx, case)
+
+    def _safety(self, ctx: TurnContext, case: dict[str, Any], opening: str) -> None:
+        """Someone got hurt (or nearly): a senior person takes it now, with the whole case."""
+        case["stage"] = "handed_over"
+        case["safety"] = True
+        ctx.event("safety_incident", complaint_id=case.get("id"))
+        ctx.say_text(f"{opening} {ctx.texts('complaint_safety')}".strip())
+        ctx.request_handoff("safety", "high")
 
     def _gesture(self, ctx: TurnContext, text: str, *, say: bool = True) -> str:
         """The angry customer's goodwill gesture (rules: angry_gesture), after ``text``."""
@@ -278,6 +289,10 @@ class ComplaintFlow:
             # An activist now: HandoffFlow brings in a senior person with the whole case.
             await self._set_kind(ctx, case, "activist")
             return False
+        text = (ctx.incoming.text or "") if not data else ""
+        if stage in _TALKING and text and self.rules.escalate.is_safety(text):
+            self._safety(ctx, case, "")
+            return True
         if threat in ("churn", "public") and case.get("kind") == "claimant" and stage in _TALKING:
             # Angry now ("I'll never order again"): warmer, a goodwill gesture, a person.
             await self._set_kind(ctx, case, "angry")

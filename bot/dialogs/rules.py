@@ -65,6 +65,12 @@ class LateForEvent(BaseModel):
 class EscalateRules(BaseModel):
     amount_over: float | None = None
     vip: bool = True
+    # a product that hurt someone or caught fire goes to a senior person at once
+    safety_markers: dict[str, list[str]] = Field(default_factory=dict)
+
+    def is_safety(self, text: str) -> bool:
+        low = text.lower()
+        return any(m in low for markers in self.safety_markers.values() for m in markers)
 
 
 class FollowUpRules(BaseModel):
