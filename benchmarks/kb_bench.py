@@ -93,6 +93,7 @@ def _best_center(top: list, raw: np.ndarray, expected: list, rows: list[int]) ->
 
 
 DECLINE_TARGET = 0.85
+LOSO_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)  # self-score weights tried
 
 
 EVAL_SETS = {
@@ -123,11 +124,16 @@ def quality(
         texts = [r["text"] for r in rows]
         vectors = np.asarray(encoder.encode(texts), np.float32)
         top, raw, results = [], [], []
+        loso_rows: list[tuple[float, float]] = []  # (size-adjusted score, top entry's self score)
         for text, vec in zip(texts, vectors, strict=True):
             scores, _ = index.score_all(text, vec)
             best = int(np.argmax(scores))
             top.append(index.entries[best].id)
-            raw.append(float(scores[best]))
+            # at the index's center: the top entry's own (adaptive) center shift removed
+            raw.append(float(scores[best]) - (index.entry_centers[best] - index.center))
+            loso_rows.append(
+                (float(scores[best]) - (index.center - index.base_center), index.entry_self[best])
+            )
             results.append(index.search(text, 5, vector=vec))
     raw_arr = np.asarray(raw)
     expected = [r.get("expected") for r in rows]
@@ -173,7 +179,48 @@ def quality(
         "per_lang": {k: {m: round(v, 3) for m, v in d.items()} for k, d in per_lang.items()},
         "mistakes": wrong,
         "_scores": (top, raw_arr - (index.center - index.base_center), expected),
+        "_loso": (top, np.asarray(loso_rows), expected),
     }
+
+
+def leave_one_shop_out(
+    reports: dict[str, dict[str, Any]], weights: tuple[float, ...] = (0.0,)
+) -> dict[str, Any]:
+    """Fit on all shops but one, measure on that one, rotate (the realistic case: an unknown
+    shop). The decision is ``score - w * (clip(self) - SELF_REF) >= C`` (``score`` size-
+    adjusted, ``self`` the top entry's self score): for every ``w`` of ``weights`` the lowest
+    ``C`` that declines >= DECLINE_TARGET of the training shops' pooled unanswerable
+    questions, and the ``w`` that answers most of them. ``weights=(0,)`` is the fixed center."""
+    data = {}
+    for name, r in reports.items():
+        top, rows, expected = r["_loso"]
+        clipped = np.clip(rows[:, 1], *index_mod.SELF_CLIP) - index_mod.SELF_REF
+        data[name] = (top, rows[:, 0], clipped, expected)
+    out: dict[str, Any] = {}
+    for test in data:
+        train = [n for n in data if n != test]
+        best: tuple[int, float, float] | None = None
+        for w in weights:
+            top = [t for n in train for t in data[n][0]]
+            raw = np.concatenate([data[n][1] - w * data[n][2] for n in train])
+            exp = [e for n in train for e in data[n][3]]
+            center = _best_center(top, raw, exp, list(range(len(top))))
+            m = _metrics(top, raw, exp, center)
+            answered = m["top1_answered"]
+            if best is None or answered > best[0] + 1e-12:
+                best = (answered, w, center)
+        assert best is not None
+        _, w, center = best
+        top, raw, clipped, exp = data[test]
+        m = _metrics(top, raw - w * clipped, exp, center)
+        out[test] = {
+            "weight": w,
+            "center": round(center, 2),
+            **{k: round(v, 3) for k, v in m.items()},
+        }
+    for key in ("top1_answered", "declined_unanswerable"):
+        out[f"mean_{key}"] = round(float(np.mean([out[n][key] for n in data])), 3)
+    return out
 
 
 def transfer(reports: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -383,14 +430,16 @@ def main() -> int:
                 key = "quality" if name == "demo" else f"quality_{name}"
                 report[key] = quality(args.encoder, kb=kb, questions=questions)
             if len(names) > 1:
-                report["transfer"] = transfer(
-                    {
-                        name: report["quality" if name == "demo" else f"quality_{name}"]
-                        for name in names
-                    }
-                )
+                reports = {
+                    name: report["quality" if name == "demo" else f"quality_{name}"]
+                    for name in names
+                }
+                report["transfer"] = transfer(reports)
+                report["leave_one_shop_out_fixed"] = leave_one_shop_out(reports)
+                report["leave_one_shop_out_adaptive"] = leave_one_shop_out(reports, LOSO_WEIGHTS)
     for values in report.values():
         values.pop("_scores", None)
+        values.pop("_loso", None)
     if args.only in (None, "speed"):
         report["speed"] = speed(args.encoder, args.entries, args.queries)
     if args.json:

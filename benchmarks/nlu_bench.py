@@ -7,6 +7,10 @@
 Benches:
   banking77        train on the full train split (10,003), accuracy on test (3,080)
   banking77_10shot 10 examples per intent (3 seeds, mean), accuracy on test
+  banking77_10shot_val / banking77_val
+                   for tuning (never the test split): 10 examples per intent (seed 100)
+                   or the train split minus 20 rows per intent, scored on 20 other train rows
+                   per intent
   clinc150         data_full: train on train+oos_train, threshold/calibration on val+oos_val,
                    test once: in-scope accuracy, oos recall
   project          train on bot/nlu/data/train_*.jsonl, score bot/nlu/data/heldout_*.jsonl
@@ -17,7 +21,9 @@ Benches:
 Prints a table and the JSON of all results (``--json FILE`` also writes it).
 ``--cache-dir`` keeps embeddings on disk so comparing encoders does not re-encode (fine-tuned
 encoders are never cached). ``--finetune-epochs N`` fine-tunes the sentence-transformers part
-of every spec (minilm, ST paths) on each training set first, as ``nlu train --finetune-epochs``.
+of every spec (minilm, ST paths) on each training set first, as ``nlu train --finetune-epochs``
+(``--finetune-lr`` / ``--finetune-temperature`` override finetune.py's defaults for
+experiments; ``finetune_s`` in the results is the fine-tuning part of ``train_s``).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import csv
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -44,7 +51,16 @@ DATA_DIR = Path(
     )
 )
 PROJECT_DATA = ROOT / "bot" / "nlu" / "data"
-BENCHES = ("banking77", "banking77_10shot", "clinc150", "project", "latency", "default")
+BENCHES = (
+    "banking77",
+    "banking77_10shot",
+    "clinc150",
+    "project",
+    "latency",
+    "banking77_10shot_val",
+    "banking77_val",
+    "default",
+)
 
 
 # --------------------------------------------------------------------------- datasets
@@ -84,12 +100,14 @@ def few_shot(rows: list[dict], k: int, seed: int) -> list[dict]:
 
 # --finetune-epochs: fine-tune the sentence-transformers part of each encoder spec first
 FINETUNE_EPOCHS = 0
+FINETUNE_OPTIONS: dict = {}  # --finetune-lr / --finetune-temperature (TrainConfig fields)
+_TUNED_DIRS: list[Path] = []  # fine-tuned encoder copies, deleted after each bench
 
 
 def _config(encoder: str):
     from bot.nlu.training import TrainConfig
 
-    return TrainConfig(encoder=encoder, finetune_epochs=FINETUNE_EPOCHS)
+    return TrainConfig(encoder=encoder, finetune_epochs=FINETUNE_EPOCHS, **FINETUNE_OPTIONS)
 
 
 def _fit(rows, encoder, validation=None):
@@ -97,7 +115,20 @@ def _fit(rows, encoder, validation=None):
 
     t0 = time.perf_counter()
     model, report = train_model(rows, _config(encoder), validation=validation)
+    _TUNED_DIRS.extend(Path(p) for p in model.features.encoder_paths.values())
+    report["finetune_s"] = report["seconds"].get("finetune", 0.0)
     return model, report, time.perf_counter() - t0
+
+
+def _drop_tuned_encoders() -> None:
+    """Free the fine-tuned encoder copies (memory and their temporary directories)."""
+    from bot.nlu import encoders
+
+    encoders._LOADED.clear()
+    while _TUNED_DIRS:
+        path = _TUNED_DIRS.pop()
+        if path.parent.name.startswith("nlu-ft-"):
+            shutil.rmtree(path.parent, ignore_errors=True)
 
 
 def _argmax_accuracy(model, rows) -> float:
@@ -121,6 +152,7 @@ def bench_banking77(encoder: str) -> dict:
         "novelty_threshold": report.get("novelty_threshold"),
         "offtopic_reject": _offtopic_reject(model),
         "train_s": round(secs, 1),
+        "finetune_s": report["finetune_s"],
     }
 
 
@@ -135,17 +167,59 @@ def bench_banking77_10shot(encoder: str, seeds=(0, 1, 2)) -> dict:
     from bot.nlu.evaluation import evaluate
 
     train, test = banking77("train"), banking77("test")
-    accs, raw, secs = [], [], []
+    accs, raw, secs, ft_secs = [], [], [], []
     for seed in seeds:
-        model, _, s = _fit(few_shot(train, 10, seed), encoder)
+        model, report, s = _fit(few_shot(train, 10, seed), encoder)
         accs.append(evaluate(model, test)["intent"]["accuracy"])
         raw.append(_argmax_accuracy(model, test))
         secs.append(s)
+        ft_secs.append(report["finetune_s"])
+        _drop_tuned_encoders()
     return {
         "accuracy": round(sum(accs) / len(accs), 4),
         "accuracy_no_reject": round(sum(raw) / len(raw), 4),
         "per_seed": accs,
         "train_s": round(sum(secs) / len(secs), 1),
+        "finetune_s": round(sum(ft_secs) / len(ft_secs), 1),
+    }
+
+
+def train_val_split(rows: list[dict], per_label: int, seed: int) -> tuple[list[dict], list[dict]]:
+    """Hold ``per_label`` rows of every intent out of a train split (for tuning)."""
+    rng = random.Random(seed)
+    by_label: dict[str, list[dict]] = {}
+    for row in rows:
+        by_label.setdefault(row["intent"], []).append(row)
+    train, val = [], []
+    for label in sorted(by_label):
+        items = by_label[label][:]
+        rng.shuffle(items)
+        val.extend(items[:per_label])
+        train.extend(items[per_label:])
+    return train, val
+
+
+def bench_banking77_val(encoder: str, shots: int | None, seeds=(100,)) -> dict:
+    """Validation accuracy on rows held out of BANKING77's *train* split (test is not read)."""
+    from bot.nlu.evaluation import evaluate
+
+    accs, raw, secs, ft_secs = [], [], [], []
+    for seed in seeds:
+        train, val = train_val_split(banking77("train"), 20, seed)
+        if shots:
+            train = few_shot(train, shots, seed)
+        model, report, s = _fit(train, encoder)
+        accs.append(evaluate(model, val)["intent"]["accuracy"])
+        raw.append(_argmax_accuracy(model, val))
+        secs.append(s)
+        ft_secs.append(report["finetune_s"])
+        _drop_tuned_encoders()
+    return {
+        "val_accuracy": round(sum(accs) / len(accs), 4),
+        "val_accuracy_no_reject": round(sum(raw) / len(raw), 4),
+        "per_seed": accs,
+        "train_s": round(sum(secs) / len(secs), 1),
+        "finetune_s": round(sum(ft_secs) / len(ft_secs), 1),
     }
 
 
@@ -163,7 +237,9 @@ def bench_clinc150(encoder: str) -> dict:
         "oos_precision": metrics["oos_precision"],
         "accuracy_all": metrics["accuracy"],
         "reject_threshold": report["reject_threshold"],
+        "val_intent": report["validation"].get("intent"),
         "train_s": round(secs, 1),
+        "finetune_s": report["finetune_s"],
     }
 
 
@@ -304,6 +380,10 @@ def run(benches: list[str], encoders: list[str], model_dir: Path | None) -> dict
                     res[bench] = bench_banking77(encoder)
                 elif bench == "banking77_10shot":
                     res[bench] = bench_banking77_10shot(encoder)
+                elif bench == "banking77_10shot_val":
+                    res[bench] = bench_banking77_val(encoder, 10, seeds=(100,))
+                elif bench == "banking77_val":
+                    res[bench] = bench_banking77_val(encoder, None, seeds=(100,))
                 elif bench == "clinc150":
                     res[bench] = bench_clinc150(encoder)
                 elif bench == "project":
@@ -313,9 +393,18 @@ def run(benches: list[str], encoders: list[str], model_dir: Path | None) -> dict
                     if not (target / "config.json").exists():
                         res["project"] = bench_project(encoder, Path(tmp))
                     res[bench] = bench_latency(target)
-                print(f"[{encoder}] {bench}: {json.dumps(res.get(bench))}", file=sys.stderr)
+                print(
+                    f"[{encoder}] {bench}: {json.dumps(res.get(bench))}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                _drop_tuned_encoders()
         if res:
-            results[encoder + (f" ft{FINETUNE_EPOCHS}" if FINETUNE_EPOCHS else "")] = res
+            tag = f" ft{FINETUNE_EPOCHS}" if FINETUNE_EPOCHS else ""
+            tag += "".join(
+                f" {k.removeprefix('finetune_')}={v}" for k, v in FINETUNE_OPTIONS.items()
+            )
+            results[encoder + tag] = res
     return results
 
 
@@ -331,6 +420,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--finetune-epochs", type=int, default=0, help="fine-tune ST encoders first (0: frozen)"
     )
+    parser.add_argument("--finetune-lr", type=float, help="fine-tuning learning rate")
+    parser.add_argument("--finetune-temperature", type=float, help="SupCon temperature")
     parser.add_argument("--latency-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.latency_worker:
@@ -338,11 +429,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     global FINETUNE_EPOCHS
     FINETUNE_EPOCHS = args.finetune_epochs
+    for name in ("lr", "temperature"):
+        value = getattr(args, f"finetune_{name}")
+        if value is not None:
+            FINETUNE_OPTIONS[f"finetune_{name}"] = value
     if args.cache_dir:
         from bot.nlu.encoders import set_disk_cache
 
         set_disk_cache(args.cache_dir)
-    benches = list(BENCHES[:-1]) if "all" in args.bench else args.bench
+    benches = list(BENCHES[:5]) if "all" in args.bench else args.bench
     encoders = args.encoder or ["use"]
     if benches == ["default"]:
         encoders = []

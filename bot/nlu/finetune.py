@@ -33,6 +33,9 @@ class FinetuneConfig:
     classes_per_batch: int = 16
     per_class: int = 4
     max_seq_length: int = 64
+    # each batch is run through the encoder in length-sorted chunks of this many texts, so a
+    # single long text does not pad the whole batch (same loss, ~2-3x less compute on CPU)
+    micro_batch: int = 16
     threads: int | None = None  # torch threads; None: OMP_NUM_THREADS or all cores
     seed: int = 13
 
@@ -61,6 +64,16 @@ def _batches(y: np.ndarray, cfg: FinetuneConfig, rng: np.random.Generator) -> li
     if current:
         batches.append(np.concatenate(current))
     return batches
+
+
+def _token_lengths(model, texts: Sequence[str]) -> np.ndarray:
+    """Token count of every text (for length-sorted micro-batches); characters as fallback."""
+    tokenizer = getattr(model, "tokenizer", None)
+    try:
+        ids = tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]
+        return np.asarray([len(v) for v in ids])
+    except Exception:  # noqa: BLE001 - any tokenizer trouble: approximate by characters
+        return np.asarray([len(t) for t in texts])
 
 
 def supcon_loss(emb, labels, temperature: float):
@@ -114,12 +127,21 @@ def finetune_sentence_transformer(
             optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / (total - warmup)))
         )
         prepare = getattr(model, "preprocess", None) or model.tokenize
+        lengths = _token_lengths(model, texts)
         model.train()
         for epoch in range(cfg.epochs):
             losses = []
             for batch in _batches(y, cfg, rng):
-                features = prepare([texts[i] for i in batch])
-                out = model(features)["sentence_embedding"]
+                batch = batch[np.argsort(lengths[batch], kind="stable")]
+                step = max(1, cfg.micro_batch)
+                out = torch.cat(
+                    [
+                        model(prepare([texts[i] for i in batch[s : s + step]]))[
+                            "sentence_embedding"
+                        ]
+                        for s in range(0, len(batch), step)
+                    ]
+                )
                 emb = F.normalize(out, dim=-1)
                 loss = supcon_loss(emb, torch.as_tensor(y[batch]), cfg.temperature)
                 optimizer.zero_grad()

@@ -336,6 +336,7 @@ def train_model(
     texts = [r["text"] for r in rows]
     use_emb = bool(cfg.encoder) and cfg.encoder != "none" and cfg.weights.get("emb", 0) > 0
     paths = _finetune(rows, cfg, progress) if cfg.finetune_epochs > 0 else {}
+    finetuned_at = time.perf_counter()
     emb = _embed(texts, cfg.encoder, progress, paths) if use_emb else None
     if not use_emb:
         cfg.weights["emb"] = 0.0
@@ -419,6 +420,7 @@ def train_model(
             "temperatures": {n: round(h.temperature, 4) for n, h in heads.items()},
             "complaint_intents": complaint_intents,
             "seconds": {
+                "finetune": round(finetuned_at - started, 1),
                 "features": round(encoded_at - started, 1),
                 "total": round(time.perf_counter() - started, 1),
             },
