@@ -476,3 +476,65 @@ async def test_a_safety_incident_goes_to_a_senior_at_once(services: Services) ->
     esc = d.of("escalated")
     assert [(e["reason"], e["priority"]) for e in esc] == [("safety", "high")]
     assert "5521907" in esc[0]["card"] and not d.of("asked_for")
+
+
+async def test_a_complaint_that_asks_for_a_person_gets_one(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(
+        "this bot is useless, I've been going round in circles for ten minutes. "
+        "I want to talk to an actual human being"
+    )
+    assert [e["reason"] for e in d.of("escalated")] == ["customer_request"]
+    assert not d.of("promised")
+
+
+async def test_my_late_husband_is_not_a_late_delivery(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(
+        "Good afternoon. Order 7720193 arrived without the crystal decanter. It was to be a gift "
+        "for my late husband's brother. I would like the decanter to be sent, please."
+    )
+    assert not {"free_delivery", "gift"} & {e["kind"] for e in d.of("compensation_offered")}
+    assert "cmp:opt:resend" in d.buttons[0], "a missing item is sent, whatever the type guess"
+
+
+async def test_no_discount_thanks_is_a_refusal_not_a_choice(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("gift for my wedding came late, order 1234567")
+    await d.send("Thank you, but I do not need a discount.")
+    assert d.of("compensation_declined") and not d.of("compensation_chosen")
+
+
+async def test_a_price_in_a_pasted_order_is_not_a_claim_over_the_limit(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(
+        "Заказ 7731190 до сих пор не доставлен, срок был в понедельник. "
+        "Из письма: Кофемашина DeLonghi, 1 шт., сумма 32 990 руб."
+    )
+    assert "amount_over_limit" not in [e["reason"] for e in d.of("escalated")]
+
+
+async def test_a_repeat_complaint_is_acknowledged(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Опять задержали доставку, это уже второй раз! Заказ 5512399")
+    assert "повторилось" in " ".join(d.replies[0])
+
+
+async def test_the_customer_corrects_the_kind_of_problem(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("one of the four mugs from order 4410020 arrived chipped")
+    await d.send("It's not missing, it's chipped. The handle is cracked.", photo=True)
+    types = [e["complaint_type"] for e in d.of("complaint_retyped")]
+    assert d.of("complaint_opened")[0]["complaint_type"] == "damaged_defective" or types == [
+        "damaged_defective"
+    ]
+    e = Dialogue(services, str(next(_ids)))
+    await e.send("Мне доставили заказ № 7731045, чайник. Курьер привёз его с опозданием на день")
+    await e.send(
+        "Только доставка тут ни при чём, привезли вовремя. Неисправен сам чайник, оплавился.",
+        photo=True,
+    )
+    assert [x["complaint_type"] for x in e.of("complaint_retyped")] == ["damaged_defective"]
+    await e.send("Мне нужно, чтобы чайник заменили на исправный")
+    assert [x["option"] for x in e.of("fix_chosen")] == ["replacement"]
+    assert not e.of("escalated")

@@ -26,7 +26,7 @@ from typing import Any
 
 from bot.db.models import Complaint
 from bot.dialogs.engine import TurnContext
-from bot.dialogs.handoff import asks_for_person
+from bot.dialogs.handoff import asks_for_person, wants_person
 from bot.dialogs.rules import Rules, TypeRule, load_rules
 from bot.dialogs.slots import has, is_description
 from bot.dialogs.types import Button
@@ -51,8 +51,8 @@ _ANY = re.compile(
     re.IGNORECASE,
 )
 _NOT_NEEDED = re.compile(
-    r"(ничего не надо|ничего не нужно|не нужно|не надо|no need|nothing|don't need|"
-    r"nie trzeba|nie potrzebuję)",
+    r"(ничего не надо|ничего не нужно|не нужн|не надо|не хочу|no need|nothing|don't need|"
+    r"do not need|don't want|do not want|nie trzeba|nie potrzebuj|nie chcę|nie chce)",
     re.IGNORECASE,
 )
 _WILL_SEND = re.compile(
@@ -78,13 +78,56 @@ _WHY_ASK = re.compile(
     r"po\s+co\b[^.!?]{0,30}(?:numer|zdj|telefon)|dlaczego\b[^.!?]{0,30}(?:numer|zdj)",
     re.IGNORECASE,
 )
-MAX_UNCLEAR = 2
-OPEN_BAR = 0.55  # a complaint case opens above this confidence, or with a threat or a detail  # unclear answers to an offer before a person takes over
+# "это уже второй раз", "again!", "last time you promised": it happened before
+_AGAIN = re.compile(
+    r"(?:второй|третий|четв[её]ртый|пятый|который)\s+раз|\bопять\b|в\s+очередной\s+раз|"
+    r"\b(?:second|third|fourth|fifth)\s+time\b|\bhappen\w*\s+again|\b(?:yet|once)\s+again\b|"
+    r"\blast\s+time\s+you|(?:drugi|trzeci|czwarty|kolejny)\s+raz|\bznowu\b|\bznów\b",
+    re.IGNORECASE,
+)
+# "доставка тут ни при чём, неисправен сам чайник", "it's not missing, it's chipped": the
+# customer corrects what kind of problem it is; the words after the correction say which.
+_CORRECTION = re.compile(
+    r"ни\s+при\s+ч[её]м|дело\s+не\s+в|не\s+в\s+(?:доставке|курьере|этом)|речь\s+не\s+о|"
+    r"it'?s\s+not\s+(?:missing|the\s+delivery|the\s+courier|late|about)|isn'?t\s+(?:missing|late)|"
+    r"not\s+a\s+delivery\s+(?:problem|issue)|nothing\s+to\s+do\s+with|"
+    r"nie\s+chodzi\s+o|to\s+nie\s+(?:wina\s+)?(?:kurier|dostaw)|nie\s+brakuje",
+    re.IGNORECASE,
+)
+_CORRECTED_TYPE = (
+    (
+        "damaged_defective",
+        re.compile(
+            r"неисправ|сломан|брак|не\s+работает|не\s+включается|разбит|трещин|оплав|"
+            r"defective|faulty|broken|doesn'?t\s+work|not\s+working|chipped|cracked|damaged|"
+            r"uszkodz|zepsu|nie\s+dzia[łl]a|p[ęe]kni",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "wrong_item",
+        re.compile(r"не\s+тот|не\s+та\b|не\s+то\b|wrong\s+(?:item|size|colou?r)|nie\s+ten", re.I),
+    ),
+    (
+        "missing_item",
+        re.compile(
+            r"не\s+хватает|нет\s+в\s+(?:коробке|посылке)|не\s+было\s+в\s+(?:коробке|посылке)|"
+            r"не\s+положили|missing|(?:was\s+)?not\s+in\s+the\s+(?:box|parcel|package)|"
+            r"wasn'?t\s+in\s+the\s+(?:box|parcel|package)|brakuje|nie\s+by[łl]o\s+w\s+(?:paczce|pude[łl]ku)",
+            re.IGNORECASE,
+        ),
+    ),
+)
+MAX_UNCLEAR = 2  # unclear answers to an offer before a person takes over
+OPEN_BAR = 0.55  # a complaint case opens above this confidence, or with a threat or a detail
 _NONE_GIVEN = re.compile(
     r"(нет (у меня )?(номера|фото)|не помню|не сохранил|не могу найти|не найду|не нашл|"
     r"нет под рукой|без (него|номера|фото)|don't have|dont have|no photo|can't find|cannot find|"
     r"couldn't find|not handy|without it|don't know it|nie mam|nie pamiętam|nie mogę znaleźć|"
-    r"nie moge znalezc|bez (niego|numeru|zdjęcia))",
+    r"nie moge znalezc|bez (niego|numeru|zdjęcia)|фото (ничего )?не (поможет|покажет)|"
+    r"на фото (ничего )?не видно|внешне (он |она |они )?(цел|нормальн)|photo (won't|will not|wouldn't) "
+    r"(help|show)|nothing to (see|photograph)|looks? fine from (the )?outside|zdjęcie nic nie|"
+    r"na zdjęciu nic nie)",
     re.IGNORECASE,
 )
 # "???", "ау", "hello?", "and?": the customer is waiting for us, not answering the question
@@ -180,6 +223,14 @@ class ComplaintFlow:
         pred = ctx.prediction
         assert pred is not None
         ctype = pred.complaint_type or "other"
+        if ctype == "other":
+            # "other" goes to a person; clear words may still say what it is
+            said = ctx.incoming.text or ""
+            for guess in ("missing_item", "wrong_item", "damaged_defective"):
+                rx = dict(_CORRECTED_TYPE)[guess]
+                if rx.search(said) and guess in self.rules.complaint_types:
+                    ctype = guess
+                    break
         rule = self.rules.for_type(ctype)
         kind = customer_kind(pred.emotion, pred.threat, True) or "claimant"
         known = ctx.state.setdefault("known", {})
@@ -216,6 +267,12 @@ class ComplaintFlow:
         if text and self.rules.escalate.is_safety(text):
             self._safety(ctx, case, opening)
             return
+        if text and wants_person(text):
+            # "your bot is useless, give me a real person": the playbook, then a person
+            ctx.say_text(opening)
+            case["stage"] = "handed_over"
+            ctx.request_handoff("customer_request")
+            return
         if ctx.customer.is_vip and self.rules.escalate.vip:
             ctx.say_text(opening)
             case["stage"] = "handed_over"
@@ -223,7 +280,8 @@ class ComplaintFlow:
             return
         amount = known.get("amount")
         limit = self.rules.escalate.amount_over
-        if amount is not None and limit is not None and amount > limit:
+        if amount is not None and limit is not None and amount > limit and rule.fix == "refund":
+            # a money claim over the limit (a price in a pasted order e-mail is not a claim)
             ctx.say_text(opening)
             case["stage"] = "handed_over"
             ctx.request_handoff("amount_over_limit")
@@ -239,6 +297,25 @@ class ComplaintFlow:
             ctx.say_text(f"{opening}\n\n{ask}", buttons)
             return
         ctx.say_text(opening, buttons)
+        await self._fix(ctx, case)
+
+    async def _retype(self, ctx: TurnContext, case: dict[str, Any], ctype: str) -> None:
+        """The customer said what kind of problem it really is: the case follows that type."""
+        ctx.event("complaint_retyped", complaint_type=ctype, was=case["type"])
+        case["type"] = ctype
+        case.pop("choice", None)
+        record = await ctx.session.get(Complaint, case.get("id"))
+        if record is not None:
+            record.complaint_type = ctype
+        known = ctx.state.setdefault("known", {})
+        _add_description(known, (ctx.incoming.text or "").strip())
+        ctx.say("complaint_corrected")
+        rule = self.rules.for_type(ctype)
+        missing = [s for s in _needs(case, rule) if not has(known, s) and s not in case["asked"]]
+        if missing:
+            case["stage"] = "collecting"
+            ctx.say_text(self._ask(ctx, missing))
+            return
         await self._fix(ctx, case)
 
     def _safety(self, ctx: TurnContext, case: dict[str, Any], opening: str) -> None:
@@ -267,9 +344,12 @@ class ComplaintFlow:
         ctx.event("customer_kind_changed", customer_kind=kind)
 
     def _opening(self, ctx: TurnContext, kind: str) -> str:
-        """Thanks (and why it matters) first, then the apology."""
+        """Thanks (and why it matters) first, then the apology (and for a repeat, more)."""
         thanks = ctx.texts("complaint_thanks")
         sorry = ctx.texts("complaint_sorry_angry" if kind != "claimant" else "complaint_sorry")
+        text = ctx.incoming.text or ""
+        if _AGAIN.search(text):
+            sorry += " " + ctx.texts("complaint_sorry_again")
         return f"{thanks} {sorry}"
 
     def _ask(self, ctx: TurnContext, missing: list[str]) -> str:
@@ -293,6 +373,15 @@ class ComplaintFlow:
         if stage in _TALKING and text and self.rules.escalate.is_safety(text):
             self._safety(ctx, case, "")
             return True
+        if (
+            stage in ("collecting", "fix_choice", "satisfaction")
+            and text
+            and _CORRECTION.search(text)
+        ):
+            corrected = next((t for t, rx in _CORRECTED_TYPE if rx.search(text)), None)
+            if corrected and corrected != case["type"] and corrected in self.rules.complaint_types:
+                await self._retype(ctx, case, corrected)
+                return True
         if threat in ("churn", "public") and case.get("kind") == "claimant" and stage in _TALKING:
             # Angry now ("I'll never order again"): warmer, a goodwill gesture, a person.
             await self._set_kind(ctx, case, "angry")
@@ -489,6 +578,8 @@ class ComplaintFlow:
         text = "" if data else (ctx.incoming.text or "")
         if kind is None and text:
             named = [c.kind for c in self.rules.compensations if c.named_in(text)]
+            if named and _NOT_NEEDED.search(text):
+                named = []  # "I do not need a discount": a refusal, not a choice
             if len(named) == 1:
                 kind = named[0]
             elif not named and _ANY.search(text) and kinds:

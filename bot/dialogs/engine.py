@@ -374,7 +374,10 @@ class ConversationEngine:
                     if priority == "high"
                     else ctx.settings.sla_minutes
                 )
-                ctx.say("handoff_notice", minutes=minutes)
+                if reason in ("legal_threat", "safety") and ctx.replies:
+                    ctx.say("handoff_eta", minutes=minutes)  # who takes over is said already
+                else:
+                    ctx.say("handoff_notice", minutes=minutes)
             else:
                 ctx.say("handoff_notice_closed", when=self._when_open(ctx))
         elif not ctx.replies:
@@ -583,6 +586,8 @@ class ConversationEngine:
             # dialogue's, unless the alphabet itself changed (Cyrillic <-> Latin).
             words = len(_LETTERS.findall(text))
             cyrillic = bool(_CYRILLIC.search(text))
+            if current == "ru" and cyrillic:
+                return current  # "тг @kirill_v или почта kirill.v@mail.ru" is still Russian
             if words >= 3 or cyrillic != (current == "ru"):
                 return prediction.lang
         for candidate in (state.get("lang"), customer.language):

@@ -15,6 +15,11 @@ _HUMAN = re.compile(
 )
 
 
+def wants_person(text: str) -> bool:
+    """An explicit request for a person anywhere in a message, however long."""
+    return bool(_HUMAN.search(text))
+
+
 def asks_for_person(text: str) -> bool:
     """ "A real person, please", in words (short messages only)."""
     return bool(_HUMAN.search(text)) and len(text) < 120

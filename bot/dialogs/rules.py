@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,17 @@ class Compensation(BaseModel):
         return any(w.lower() in low for w in self.words)
 
 
+@lru_cache(maxsize=4096)
+def _marker_re(marker: str) -> re.Pattern[str]:
+    # a marker starts a word ("day after" is not in "tuesday afternoon"); it may end mid-word
+    return re.compile(r"(?<!\w)" + re.escape(marker.strip().lower()))
+
+
+def any_marker(low: str, groups: dict[str, list[str]]) -> bool:
+    """Whether lower-cased ``low`` holds one of the markers (per-language lists)."""
+    return any(_marker_re(m).search(low) for markers in groups.values() for m in markers)
+
+
 class LateForEvent(BaseModel):
     """An event that has passed + the order being late for it = nothing left to fix."""
 
@@ -56,10 +68,11 @@ class LateForEvent(BaseModel):
     upcoming: dict[str, list[str]] = Field(default_factory=dict)  # the event is still ahead
 
     def matches(self, low: str) -> bool:
-        def found(group: dict[str, list[str]]) -> bool:
-            return any(m in low for markers in group.values() for m in markers)
-
-        return found(self.late) and found(self.events) and not found(self.upcoming)
+        return (
+            any_marker(low, self.late)
+            and any_marker(low, self.events)
+            and not any_marker(low, self.upcoming)
+        )
 
 
 class EscalateRules(BaseModel):
@@ -69,8 +82,7 @@ class EscalateRules(BaseModel):
     safety_markers: dict[str, list[str]] = Field(default_factory=dict)
 
     def is_safety(self, text: str) -> bool:
-        low = text.lower()
-        return any(m in low for markers in self.safety_markers.values() for m in markers)
+        return any_marker(text.lower(), self.safety_markers)
 
 
 class FollowUpRules(BaseModel):
@@ -101,7 +113,7 @@ class Rules(BaseModel):
 
     def is_unfixable(self, text: str) -> bool:
         low = text.lower()
-        if any(m in low for markers in self.unfixable_markers.values() for m in markers):
+        if any_marker(low, self.unfixable_markers):
             return True
         return self.unfixable_late_for_event.matches(low)
 
