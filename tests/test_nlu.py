@@ -41,6 +41,8 @@ EXTRACT_CASES = [
     ("Zapłaciłem 2 x 179 zł.", None, 358, "PLN"),
     ("Zamówienie 7003311, 849 zł.", "7003311", 849, "PLN"),
     ("заказ на 1490 руб не пришёл", None, 1490, "RUB"),
+    ("order number is 4409 118 no wait 4409118", "4409118", None, None),
+    ("заказ 123456, точнее 123465", "123465", None, None),
     # the disputed amount, when several are named
     ("cart said 3 490 but you charged 4 740 rubles, so 1250 rubles too much", None, 1250, "RUB"),
     ("списали 3000 руб вместо 2500 руб, переплата 500 руб", None, 500, "RUB"),

@@ -538,3 +538,35 @@ async def test_the_customer_corrects_the_kind_of_problem(services: Services) -> 
     await e.send("Мне нужно, чтобы чайник заменили на исправный")
     assert [x["option"] for x in e.of("fix_chosen")] == ["replacement"]
     assert not e.of("escalated")
+
+
+async def test_a_when_question_after_the_promise_gets_where_it_stands(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Курьер опоздал на три дня, заказ 5512300 до сих пор не у меня")
+    promise = d.of("promised")[0]["text"]
+    await d.send("а когда точно привезут???")
+    assert promise in d.replies[-1] and not d.of("escalated")
+    assert len(d.of("satisfaction_check")) == 2
+
+
+async def test_transliterated_russian_stays_russian(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("zdravstvuyte, mne prishla ne ta kurtka, zakaz 5519011, zakazyvala chernuyu")
+    assert d.of("classified")[0]["lang"] == "ru"
+    await d.send("vot foto birki", photo=True)
+    assert "Заменить товар" in " ".join(d.replies[-1])
+
+
+async def test_a_refund_promises_the_time_the_bank_needs(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("The blender I got is broken, the jar is cracked. Order 7781420", photo=True)
+    await d.send(button="cmp:opt:refund")
+    assert "10 working days" in d.of("promised")[0]["text"]
+
+
+async def test_when_asked_right_after_the_case_the_promise_is_repeated(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Курьер опоздал на три дня, заказ 5512300 до сих пор не у меня")
+    await d.send(button="cmp:sat:yes")
+    await d.send("а когда точно привезут???")
+    assert d.of("promise_repeated") and not d.of("escalated"), d.events[-6:]

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bot.db.models import Complaint
+from bot.db.models import Complaint, as_utc
 from bot.dialogs.engine import TurnContext
 from bot.dialogs.handoff import asks_for_person, wants_person
 from bot.dialogs.rules import Rules, TypeRule, load_rules
@@ -80,7 +80,8 @@ _WHY_ASK = re.compile(
 )
 # "это уже второй раз", "again!", "last time you promised": it happened before
 _AGAIN = re.compile(
-    r"(?:второй|третий|четв[её]ртый|пятый|который)\s+раз|\bопять\b|в\s+очередной\s+раз|"
+    r"(?:второй|третий|четв[её]ртый|пятый|который)\s+раз(?!\s+(?:лишн|списа|снял))|\bопять\b|"
+    r"в\s+очередной\s+раз|"
     r"\b(?:second|third|fourth|fifth)\s+time\b|\bhappen\w*\s+again|\b(?:yet|once)\s+again\b|"
     r"\blast\s+time\s+you|(?:drugi|trzeci|czwarty|kolejny)\s+raz|\bznowu\b|\bznów\b",
     re.IGNORECASE,
@@ -117,6 +118,10 @@ _CORRECTED_TYPE = (
             re.IGNORECASE,
         ),
     ),
+)
+_WHEN = re.compile(
+    r"\bкогда\b|сколько\s+(?:ещё\s+|еще\s+)?ждать|\bwhen\b|how\s+long|\bkiedy\b|ile\s+(?:jeszcze\s+)?czeka",
+    re.IGNORECASE,
 )
 MAX_UNCLEAR = 2  # unclear answers to an offer before a person takes over
 OPEN_BAR = 0.55  # a complaint case opens above this confidence, or with a threat or a detail
@@ -205,6 +210,12 @@ class ComplaintFlow:
         if active:
             assert case is not None
             return await self._continue(ctx, case)
+        if case is not None and promise_stands(ctx):
+            # "а когда точно привезут?" right after the case: what was promised still stands
+            ctx.say_text(f"{ctx.texts('nudge_here')} {ctx.texts('promise_status')}")
+            ctx.say_text(case["promise"])
+            ctx.event("promise_repeated", complaint_id=case.get("id"))
+            return True
         if ctx.intent == "complaint":
             if _weak(ctx) and not ctx.state.get("complaint_clarified"):
                 # "просто проверяю, работает ли бот)" at 0.52: ask before opening a case;
@@ -521,10 +532,17 @@ class ComplaintFlow:
         order_part = " " + ctx.texts.plain("order_part", order=order) if order else ""
         text = ctx.texts(key, when=when, order=order_part, **kw)
         ctx.say_text(text)
+        case["promise"] = text
         ctx.event("promised", text=text, within=when)
         due = _follow_up_at(ctx.now, rule, self.rules.follow_up.margin_hours)
         if self.rules.follow_up.enabled and due is not None:
             case["follow_up_at"] = due.isoformat()
+
+    def _option_rule(self, rule: TypeRule, option: str) -> TypeRule:
+        days = self.rules.option_promise_days.get(option)
+        if days is None:
+            return rule
+        return rule.model_copy(update={"promise_days": days, "promise_hours": None})
 
     def _ask_satisfaction(self, ctx: TurnContext, case: dict[str, Any]) -> None:
         case["stage"] = "satisfaction"
@@ -555,6 +573,9 @@ class ComplaintFlow:
                 ctx.say_text(ctx.texts("nudge_here"))
                 ctx.say("complaint_choose", options=_spelled(buttons), buttons=buttons)
                 return True
+            if not data and ctx.intent in ("thanks", "praise"):
+                ctx.say("complaint_choose", options=_spelled(buttons), buttons=buttons)
+                return True
             if not data and ctx.intent == "complaint" and is_description(text):
                 # More about the problem: noted, and the offer again (not an unclear answer).
                 _add_description(ctx.state.setdefault("known", {}), text)
@@ -567,7 +588,7 @@ class ComplaintFlow:
         case["choice"] = option
         case["outcome"] = option
         ctx.event("fix_chosen", option=option)
-        self._promise(ctx, case, rule, f"fix_{option}")
+        self._promise(ctx, case, self._option_rule(rule, option), f"fix_{option}")
         await self._save(ctx, case)
         self._ask_satisfaction(ctx, case)
         return True
@@ -645,12 +666,22 @@ class ComplaintFlow:
                 case["choice"] = other
                 case["outcome"] = other
                 ctx.event("fix_chosen", option=other)
-                self._promise(ctx, case, rule, f"fix_{other}")
+                self._promise(ctx, case, self._option_rule(rule, other), f"fix_{other}")
                 await self._save(ctx, case)
                 self._ask_satisfaction(ctx, case)
                 return True
-        if not data and text.strip() and _is_nudge(text.strip()):
-            ctx.say_text(ctx.texts("nudge_here"))
+        waiting = (
+            not data
+            and text.strip()
+            and (_is_nudge(text.strip()) or (_WHEN.search(text) and ctx.intent != "complaint"))
+        )
+        if waiting:
+            # "???", "а когда точно привезут?": where it stands, then the same question
+            if case.get("promise"):
+                ctx.say_text(f"{ctx.texts('nudge_here')} {ctx.texts('promise_status')}")
+                ctx.say_text(case["promise"])
+            else:
+                ctx.say_text(ctx.texts("nudge_here"))
             self._ask_satisfaction(ctx, case)
             return True
         if data == "cmp:sat:yes" or (
@@ -747,6 +778,22 @@ def _weak(ctx: TurnContext) -> bool:
     if pred is None or pred.intent_confidence >= OPEN_BAR or pred.threat not in (None, "none"):
         return False
     return not (ctx.new_slots or pred.order_ref or pred.amount or ctx.incoming.attachments)
+
+
+def promise_stands(ctx: TurnContext) -> bool:
+    """A "when?" about a finished case whose promised time has not passed yet."""
+    case = ctx.state.get("complaint") or {}
+    due = case.get("follow_up_at")
+    return bool(
+        case.get("stage") == "done"
+        and case.get("promise")
+        and due
+        and not ctx.incoming.callback_data
+        and ctx.intent in ("order_status", "faq", "out_of_scope", None)
+        and _WHEN.search(ctx.incoming.text or "")
+        and not ctx.new_slots
+        and ctx.now <= as_utc(datetime.fromisoformat(due))
+    )
 
 
 def _is_nudge(text: str) -> bool:

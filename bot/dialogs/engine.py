@@ -409,7 +409,8 @@ class ConversationEngine:
         threat = ctx.prediction.threat if ctx.prediction else None
         if threat != "legal":
             ticket = await active_ticket(ctx.session, ctx.conversation.id)
-            if ticket is not None and ticket.status == "open":
+            social = ctx.intent in ("thanks", "goodbye", "affirm", "greeting")
+            if ticket is not None and ticket.status == "open" and not social:
                 noted = ctx.state.get("relay_noted")
                 if noted != ticket.id:
                     ctx.state["relay_noted"] = ticket.id
@@ -579,9 +580,19 @@ class ConversationEngine:
     ) -> str:
         text = (incoming.text or "").strip()
         current = state.get("lang") if state.get("lang") in SUPPORTED else None
+        if prediction is not None and prediction.lang == "ru" and text:
+            if not _CYRILLIC.search(text) and len(_LETTERS.findall(text)) >= 2:
+                state["translit"] = True  # "zdravstvuyte, mne prishla ne ta kurtka"
         if prediction is not None and prediction.lang in CONFIDENT_LANG and len(text) >= 4:
             if current is None or prediction.lang == current:
                 return prediction.lang
+            if (
+                current == "ru"
+                and state.get("translit")
+                and not _CYRILLIC.search(text)
+                and len(_LETTERS.findall(text)) < 8
+            ):
+                return current  # "vot foto birki" is transliterated Russian, not Polish
             # Short texts ("ok", "I'll wait", "да") say little about the language: keep the
             # dialogue's, unless the alphabet itself changed (Cyrillic <-> Latin).
             words = len(_LETTERS.findall(text))

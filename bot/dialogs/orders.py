@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from bot.dialogs.complaint import promise_stands
 from bot.dialogs.engine import TurnContext
 from bot.dialogs.slots import has
 
@@ -23,6 +24,8 @@ class OrderStatusFlow:
         case = ctx.state.get("complaint") or {}
         if case.get("stage") not in (None, "done", "handed_over"):
             return False  # mid-complaint an order number is a detail of the complaint
+        if promise_stands(ctx):
+            return False  # "when exactly?" about a case just promised: the promise answers
         pending = ctx.state.get("order_status")
         known = ctx.state.setdefault("known", {})
         if pending == "asked" and not ctx.incoming.callback_data:

@@ -102,6 +102,8 @@ class Rules(BaseModel):
     unfixable_late_for_event: LateForEvent = Field(default_factory=LateForEvent)
     compensations: list[Compensation] = Field(default_factory=list)
     angry_gesture: Compensation | None = None
+    # a chosen option's own promise, whatever the complaint type ("refund": 10 working days)
+    option_promise_days: dict[str, int] = Field(default_factory=dict)
     escalate: EscalateRules = Field(default_factory=EscalateRules)
     waiting: WaitingRules = Field(default_factory=WaitingRules)
     follow_up: FollowUpRules = Field(default_factory=FollowUpRules)

@@ -95,11 +95,25 @@ def _candidates(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
+# "4409 118 no wait 4409118", "123456, точнее 123465": the number after the correction counts
+_SELF_CORRECTION = re.compile(
+    r"\b(?:no\s+wait|wait\s+no|sorry|i\s+mean|correction|actually|точнее|вернее|то\s+есть|"
+    r"ой|нет,?\s+не\s+так|przepraszam|to\s+znaczy|znaczy|nie,?\s+czekaj|poprawka)\b",
+    re.IGNORECASE,
+)
+
+
 def extract_order_ref(text: str) -> str | None:
     """Return the customer's order reference, normalised (no ``№``/``#``), or None."""
     found = _candidates(text)
     if not found:
         return None
+    fixes = list(_SELF_CORRECTION.finditer(text))
+    fix = fixes[-1] if fixes else None
+    if fix is not None and len(found) > 1:
+        after = [c for c in found if c[1] >= fix.end()]
+        if after:
+            return _normalize_ref(min(after, key=lambda c: c[1])[2])
     if len(found) > 1:
         for _, start, ref in sorted(found, key=lambda c: c[1]):
             if _POSSESSIVE.search(text[max(0, start - 30) : start]):
