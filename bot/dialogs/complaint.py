@@ -585,13 +585,19 @@ class ComplaintFlow:
                 return True
             self._ask_again(ctx, case, "complaint_choose_again", buttons)
             return True
+        await self._choose(ctx, case, rule, option)
+        return True
+
+    async def _choose(
+        self, ctx: TurnContext, case: dict[str, Any], rule: TypeRule, option: str
+    ) -> None:
+        """The fix is chosen (or changed): promise it, record it, ask if that suits."""
         case["choice"] = option
         case["outcome"] = option
         ctx.event("fix_chosen", option=option)
         self._promise(ctx, case, self._option_rule(rule, option), f"fix_{option}")
         await self._save(ctx, case)
         self._ask_satisfaction(ctx, case)
-        return True
 
     async def _compensation(self, ctx: TurnContext, case: dict[str, Any], data: str) -> bool:
         kinds = [c.kind for c in self.rules.compensations]
@@ -663,12 +669,7 @@ class ComplaintFlow:
                 other = _option_from_text(text, rule.options)
             if other in rule.options and other != case["choice"]:
                 ctx.event("fix_changed", option=other, was=case["choice"])
-                case["choice"] = other
-                case["outcome"] = other
-                ctx.event("fix_chosen", option=other)
-                self._promise(ctx, case, self._option_rule(rule, other), f"fix_{other}")
-                await self._save(ctx, case)
-                self._ask_satisfaction(ctx, case)
+                await self._choose(ctx, case, rule, other)
                 return True
         waiting = (
             not data

@@ -51,12 +51,16 @@ _NEGATED = re.compile(
 )
 
 
-def legal_threat(text: str) -> bool:
-    """True when the message names a lawyer, court, regulator, police or the media."""
-    for match in _LEGAL.finditer(text):
+def _asserted(pattern: re.Pattern[str], text: str) -> bool:
+    for match in pattern.finditer(text):
         if not _NEGATED.search(text[max(0, match.start() - 40) : match.start()]):
             return True
     return False
+
+
+def legal_threat(text: str) -> bool:
+    """True when the message names a lawyer, court, regulator, police or the media."""
+    return _asserted(_LEGAL, text)
 
 
 # Churn and public threats are left to the model; these clear phrases only fill in when the
@@ -146,13 +150,6 @@ _PUBLIC = re.compile("|".join(f"(?:{p})" for p in _PUBLIC_PATTERNS), re.IGNORECA
 _CHURN = re.compile("|".join(f"(?:{p})" for p in _CHURN_PATTERNS), re.IGNORECASE)
 
 
-def _asserted(pattern: re.Pattern[str], text: str) -> bool:
-    for match in pattern.finditer(text):
-        if not _NEGATED.search(text[max(0, match.start() - 40) : match.start()]):
-            return True
-    return False
-
-
 def other_threat(text: str) -> str | None:
     """``churn`` or ``public`` when the message says so in a clear phrase, else None."""
     if _asserted(_CHURN, text):
@@ -179,10 +176,7 @@ _HOSTILE = re.compile(
 
 def hostile(text: str) -> bool:
     """Open hostility (insults, outrage); negated mentions do not count."""
-    for match in _HOSTILE.finditer(text):
-        if not _NEGATED.search(text[max(0, match.start() - 40) : match.start()]):
-            return True
-    return False
+    return _asserted(_HOSTILE, text)
 
 
 # "А если вдруг товар придёт бракованный, что тогда делать?", "what if it arrives broken?":
