@@ -100,7 +100,8 @@ def few_shot(rows: list[dict], k: int, seed: int) -> list[dict]:
 
 # --finetune-epochs: fine-tune the sentence-transformers part of each encoder spec first
 FINETUNE_EPOCHS = 0
-FINETUNE_OPTIONS: dict = {}  # --finetune-lr / --finetune-temperature (TrainConfig fields)
+# --finetune-lr / --finetune-temperature / --no-novelty (TrainConfig fields)
+FINETUNE_OPTIONS: dict = {}
 _TUNED_DIRS: list[Path] = []  # fine-tuned encoder copies, deleted after each bench
 
 
@@ -422,6 +423,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--finetune-lr", type=float, help="fine-tuning learning rate")
     parser.add_argument("--finetune-temperature", type=float, help="SupCon temperature")
+    parser.add_argument("--no-novelty", action="store_true", help="train without the novelty check")
     parser.add_argument("--latency-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.latency_worker:
@@ -429,6 +431,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     global FINETUNE_EPOCHS
     FINETUNE_EPOCHS = args.finetune_epochs
+    if args.no_novelty:
+        FINETUNE_OPTIONS["novelty"] = False
     for name in ("lr", "temperature"):
         value = getattr(args, f"finetune_{name}")
         if value is not None:

@@ -200,3 +200,11 @@ def test_length_sorted_micro_batches_give_the_same_embeddings() -> None:
             ]
         )
     assert torch.allclose(whole, chunks, atol=1e-4)
+
+
+def test_finetune_learning_rate_default_depends_on_the_data_size() -> None:
+    from bot.nlu.finetune import FinetuneConfig, learning_rate
+
+    assert learning_rate(FinetuneConfig(), 770) == 1e-4  # few-shot: a few dozen steps
+    assert learning_rate(FinetuneConfig(), 10_003) == 3e-5
+    assert learning_rate(FinetuneConfig(lr=5e-5), 770) == 5e-5
