@@ -53,7 +53,7 @@ def default_flows(settings: Settings, knowledge: KnowledgeService | None = None)
         SurveyFlow(),
         OrderStatusFlow(),
         ComplaintFlow(rules_file=settings.rules_file),
-        HandoffFlow(),
+        HandoffFlow(rules_file=settings.rules_file),
     ]
     if knowledge is not None:
         from knowledge.flow import FaqFlow

@@ -570,3 +570,29 @@ async def test_when_asked_right_after_the_case_the_promise_is_repeated(services:
     await d.send(button="cmp:sat:yes")
     await d.send("а когда точно привезут???")
     assert d.of("promise_repeated") and not d.of("escalated"), d.events[-6:]
+
+
+async def test_an_activist_gets_a_larger_gesture_and_a_senior(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(
+        "Мне кажется, вы продали подделку: духи из заказа 1184302 пахнут не так. "
+        "Если не разберётесь, напишу в Роспотребнадзор."
+    )
+    assert [(e["reason"], e["priority"]) for e in d.of("escalated")] == [("legal_threat", "high")]
+    assert [(e["kind"], e["value"]) for e in d.of("compensation_offered")] == [("coupon", 20)]
+    assert "SORRY20" in d.all_text()
+
+
+async def test_ok_ill_wait_is_a_yes(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Курьер опоздал на три дня, заказ 5512300 до сих пор не у меня")
+    await d.send("ок, подожду")
+    assert d.of("resolved")
+
+
+async def test_an_activist_with_a_small_claim_is_refunded_at_once_too(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(
+        "С меня дважды списали 650 р за заказ 7781203. Верните, иначе пишу в Роспотребнадзор."
+    )
+    assert d.of("goodwill_approved") and d.of("escalated")[0]["priority"] == "high"

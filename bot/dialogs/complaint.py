@@ -26,7 +26,7 @@ from typing import Any
 
 from bot.db.models import Complaint, as_utc
 from bot.dialogs.engine import TurnContext
-from bot.dialogs.handoff import asks_for_person, wants_person
+from bot.dialogs.handoff import activist_gesture, asks_for_person, wants_person
 from bot.dialogs.rules import Rules, TypeRule, load_rules
 from bot.dialogs.slots import has, is_description
 from bot.dialogs.types import Button
@@ -34,8 +34,9 @@ from escalation.card import customer_kind
 from escalation.survey import start_after_bot
 
 _YES = re.compile(
-    r"^\s*(да|ага|угу|конечно|всё хорошо|все хорошо|отлично|yes|yep|yeah|sure|ok|okay|"
-    r"tak|jasne|super|dobrze|👍)\b",
+    r"^\s*(да|ага|угу|конечно|всё хорошо|все хорошо|отлично|ок|окей|хорошо|ладно|понятно|"
+    r"подходит|устраивает|годится|yes|yep|yeah|sure|ok|okay|fine|alright|all right|good|great|"
+    r"perfect|that works|tak|jasne|super|dobrze|dobra|okej|spoko|pasuje|w porządku)\b",
     re.IGNORECASE,
 )
 _NO = re.compile(r"^\s*(нет|неа|не помогло|no|nope|not really|nie)\b", re.IGNORECASE)
@@ -271,7 +272,10 @@ class ComplaintFlow:
 
         opening = self._opening(ctx, kind)
         if kind == "activist":
-            ctx.say_text(f"{opening} {ctx.texts('complaint_senior')}")
+            text = f"{opening} {ctx.texts('complaint_senior')}"
+            ctx.say_text(activist_gesture(ctx, self.rules, text))
+            if rule.fix == "refund" and self._goodwill(ctx, case, rule):
+                await self._save(ctx, case)  # a small claim is refunded at once all the same
             case["stage"] = "handed_over"
             ctx.request_handoff("legal_threat", "high")
             return
@@ -485,7 +489,6 @@ class ComplaintFlow:
     # ------------------------------------------------------------------ fix
     async def _fix(self, ctx: TurnContext, case: dict[str, Any]) -> None:
         rule = self.rules.for_type(case["type"])
-        known = ctx.state.get("known", {})
         await self._save(ctx, case)
         if case.get("unfixable"):
             self._offer_compensation(ctx, case)
@@ -498,15 +501,7 @@ class ComplaintFlow:
             ctx.say("complaint_choose", options=_spelled(buttons), buttons=buttons)
             return
         if rule.fix == "refund":
-            amount = known.get("amount")
-            threshold = float(ctx.settings.goodwill_threshold)
-            if amount is not None and amount < threshold:
-                case["outcome"] = "refund_goodwill"
-                self._promise(
-                    ctx, case, rule, "fix_refund_goodwill", amount=_money(amount, known, ctx.lang)
-                )
-                ctx.event("goodwill_approved", amount=amount, threshold=threshold)
-            else:
+            if not self._goodwill(ctx, case, rule):
                 case["outcome"] = "refund_requested"
                 self._promise(ctx, case, rule, "fix_refund_request")
             await self._save(ctx, case)
@@ -537,6 +532,19 @@ class ComplaintFlow:
         due = _follow_up_at(ctx.now, rule, self.rules.follow_up.margin_hours)
         if self.rules.follow_up.enabled and due is not None:
             case["follow_up_at"] = due.isoformat()
+
+    def _goodwill(self, ctx: TurnContext, case: dict[str, Any], rule: TypeRule) -> bool:
+        """A claim under the goodwill threshold is approved at once, without checks."""
+        known = ctx.state.get("known", {})
+        amount = known.get("amount")
+        threshold = float(ctx.settings.goodwill_threshold)
+        if amount is None or amount >= threshold:
+            return False
+        case["outcome"] = "refund_goodwill"
+        money = _money(amount, known, ctx.lang)
+        self._promise(ctx, case, rule, "fix_refund_goodwill", amount=money)
+        ctx.event("goodwill_approved", amount=amount, threshold=threshold)
+        return True
 
     def _option_rule(self, rule: TypeRule, option: str) -> TypeRule:
         days = self.rules.option_promise_days.get(option)
@@ -686,7 +694,9 @@ class ComplaintFlow:
             self._ask_satisfaction(ctx, case)
             return True
         if data == "cmp:sat:yes" or (
-            not data and (_YES.search(text) or ctx.intent in ("thanks", "affirm", "praise"))
+            not data
+            and (_YES.search(text) or ctx.intent in ("thanks", "affirm", "praise"))
+            and not _NOT_OK.search(text)
         ):
             case["stage"] = "done"
             case["satisfied"] = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.dialogs.engine import TurnContext
+from bot.dialogs.rules import Rules, load_rules
 
 # Asking for a person is always honoured, even when the classifier hesitates.
 _HUMAN = re.compile(
@@ -13,6 +14,16 @@ _HUMAN = re.compile(
     r"talk to (a )?(person|human|someone)|konsultant|człowiek|czlowiek)",
     re.IGNORECASE,
 )
+
+
+def activist_gesture(ctx: TurnContext, rules: Rules, text: str) -> str:
+    """``text`` plus the activist's compensation (rules: activist_gesture), once per chat."""
+    gesture = rules.activist_gesture
+    if gesture is None or ctx.state.get("activist_gesture"):
+        return text
+    ctx.state["activist_gesture"] = True
+    ctx.event("compensation_offered", kind=gesture.kind, value=gesture.value)
+    return f"{text} {ctx.texts(f'gesture_{gesture.kind}', value=f'{gesture.value:g}')}"
 
 
 def wants_person(text: str) -> bool:
@@ -28,6 +39,9 @@ def asks_for_person(text: str) -> bool:
 class HandoffFlow:
     name = "handoff"
 
+    def __init__(self, rules: Rules | None = None, rules_file: str | None = None) -> None:
+        self.rules = rules or load_rules(rules_file)
+
     async def handle(self, ctx: TurnContext) -> bool:
         data = ctx.incoming.callback_data or ""
         text = ctx.incoming.text or ""
@@ -41,7 +55,7 @@ class HandoffFlow:
             if case and case.get("stage") not in (None, "done"):
                 case["kind"] = "activist"
                 case["stage"] = "handed_over"
-            ctx.say("complaint_senior")
+            ctx.say_text(activist_gesture(ctx, self.rules, ctx.texts("complaint_senior")))
             ctx.request_handoff("legal_threat", "high")
             return True
         if wants_person:

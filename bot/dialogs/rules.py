@@ -102,6 +102,7 @@ class Rules(BaseModel):
     unfixable_late_for_event: LateForEvent = Field(default_factory=LateForEvent)
     compensations: list[Compensation] = Field(default_factory=list)
     angry_gesture: Compensation | None = None
+    activist_gesture: Compensation | None = None  # "a larger compensation than expected"
     # a chosen option's own promise, whatever the complaint type ("refund": 10 working days)
     option_promise_days: dict[str, int] = Field(default_factory=dict)
     escalate: EscalateRules = Field(default_factory=EscalateRules)
