@@ -15,10 +15,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.config import Settings
+from bot.db.models import Conversation, Customer
 from bot.sandbox.fakeapi import FakeTelegram
 from bot.sandbox.run import sandbox_settings, start_sandbox, stop_sandbox
-from bot.services import build_services
+from bot.services import Services, build_services
 
 SCRIPT = (  # small talk, FAQ questions and complaints, as customers really write
     ("ru", "Здравствуйте!"),
@@ -44,11 +47,47 @@ def _percentile(values: list[float], q: float) -> float | None:
     return round(ordered[index], 1)
 
 
+def _duplicates(messages: list[dict[str, Any]]) -> int:
+    """Bot messages that repeat the bot's previous one with no customer message between
+    (a redelivered update answered twice); a turn may well have several different replies."""
+    count, last = 0, None
+    for m in messages:
+        if not m.get("from", {}).get("is_bot"):
+            last = None
+            continue
+        body = m.get("text") or m.get("caption")
+        if body is not None and body == last:
+            count += 1
+        last = body
+    return count
+
+
+async def _with_operator(services: Services, user_id: int) -> bool:
+    """Whether a person owns this customer's chat now (the bot is silent there by design)."""
+    async with services.sessionmaker() as session:
+        status = await session.scalar(
+            select(Conversation.status)
+            .join(Customer, Conversation.customer_id == Customer.id)
+            .where(Customer.external_id == str(user_id))
+            .order_by(Conversation.id.desc())
+            .limit(1)
+        )
+    return status == "operator"
+
+
 async def _customer(
-    fake: FakeTelegram, user_id: int, deadline: float, latencies: list[float], stats: dict[str, int]
+    fake: FakeTelegram,
+    services: Services,
+    user_id: int,
+    deadline: float,
+    latencies: list[float],
+    stats: dict[str, int],
 ) -> None:
     rng = random.Random(user_id)
     while time.monotonic() < deadline:
+        if await _with_operator(services, user_id):
+            stats["handed_over"] += 1  # waits for the person now, like a real customer
+            return
         _, text = rng.choice(SCRIPT)
         before = len(fake.messages(user_id, from_bot=True))
         started = time.monotonic()
@@ -57,10 +96,18 @@ async def _customer(
         try:
             await fake.wait_for_bot_message(user_id, count=before + 1, timeout=REPLY_TIMEOUT)
         except TimeoutError:
+            if await _with_operator(services, user_id):
+                # Handed to a person (e.g. after two unclear answers to an offer): the bot
+                # stays silent and a real customer would wait for the operator now.
+                stats["to_operator"] += 1
+                stats["handed_over"] += 1
+                return
             stats["lost"] += 1
             continue
         latencies.append((time.monotonic() - started) * 1000)
-        await asyncio.sleep(rng.uniform(1.0, 2.0))  # a person reads before writing again
+        # a person reads before writing again (faster than 6 messages in 10 s is a flood, which
+        # the bot answers once and then waits out)
+        await asyncio.sleep(rng.uniform(2.0, 4.0))
 
 
 async def run_bench(
@@ -85,17 +132,15 @@ async def run_bench(
                 for i in range(customers)
             ]
             latencies: list[float] = []
-            stats = {"sent": 0, "lost": 0}
+            stats = {"sent": 0, "lost": 0, "handed_over": 0, "to_operator": 0}
             started = time.monotonic()
             deadline = started + duration
-            await asyncio.gather(*(_customer(fake, u, deadline, latencies, stats) for u in ids))
+            await asyncio.gather(
+                *(_customer(fake, services, u, deadline, latencies, stats) for u in ids)
+            )
             elapsed = time.monotonic() - started
             await asyncio.sleep(1.0)  # late duplicates would show up now
-            duplicated = 0
-            for user in ids:
-                bot_msgs = fake.messages(user, from_bot=True)
-                user_msgs = fake.messages(user, from_bot=False)
-                duplicated += max(0, len(bot_msgs) - len(user_msgs))
+            duplicated = sum(_duplicates(fake.messages(user)) for user in ids)
         finally:
             await stop_sandbox(sandbox)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -110,8 +155,9 @@ async def run_bench(
         "p50_ms": _percentile(latencies, 0.50),
         "p95_ms": _percentile(latencies, 0.95),
         "p99_ms": _percentile(latencies, 0.99),
-        "errors": stats["sent"] - len(latencies) - stats["lost"],
+        "errors": stats["sent"] - len(latencies) - stats["lost"] - stats["to_operator"],
         "lost": stats["lost"],
+        "handed_over": stats["handed_over"],
         "duplicated": duplicated,
         "rss_mb": round(rss_mb, 1),
     }
