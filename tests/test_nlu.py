@@ -33,6 +33,7 @@ EXTRACT_CASES = [
     ("верните 1,5 тыс", None, 1500, None),
     ("10к рублей за это?", None, 10000, "RUB"),
     ("you charged me $25 twice", None, 25, "USD"),
+    ("an extra 700 roubles was taken from my card", None, 700, "RUB"),
     ("I paid €19.99 for shipping", None, 19.99, "EUR"),
     ("cost me 1,299.99 USD", None, 1299.99, "USD"),
     ("it was like 2.5k", None, 2500, None),

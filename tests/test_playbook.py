@@ -596,3 +596,11 @@ async def test_an_activist_with_a_small_claim_is_refunded_at_once_too(services: 
         "С меня дважды списали 650 р за заказ 7781203. Верните, иначе пишу в Роспотребнадзор."
     )
     assert d.of("goodwill_approved") and d.of("escalated")[0]["priority"] == "high"
+
+
+async def test_a_missed_event_told_after_the_promise_is_compensated(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Заказала подарок на день рождения дочери, заказ 3345120, его всё нет")
+    assert d.of("promised")
+    await d.send("Привезли только через два дня после праздника, день рождения уже прошёл")
+    assert {"free_delivery", "gift"} <= {e["kind"] for e in d.of("compensation_offered")}

@@ -715,6 +715,12 @@ class ComplaintFlow:
             known = ctx.state.setdefault("known", {})
             if ctx.intent == "complaint" and text:
                 _add_description(known, text)
+            if text and not case.get("unfixable") and self.rules.is_unfixable(text):
+                # "...and the birthday was already over": nothing left to fix, so compensate
+                case["unfixable"] = True
+                await self._save(ctx, case)
+                self._offer_compensation(ctx, case)
+                return True
             await self._save(ctx, case)
             ctx.say("complaint_added", buttons=_sat_buttons(ctx))
             ctx.event("details_added")

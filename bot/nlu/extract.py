@@ -131,7 +131,7 @@ def _is_date_or_phone(ref: str) -> bool:
 # --------------------------------------------------------------------------- amounts
 
 _CURRENCY_AFTER = [
-    ("RUB", r"₽|руб(?:лей|ля|ль|\.)?|р\.|р(?![\w])|rub(?:les?)?|rur|рублей"),
+    ("RUB", r"₽|руб(?:лей|ля|ль|\.)?|р\.|р(?![\w])|rub(?:les?)?|roubles?|rur|рублей"),
     ("USD", r"\$|usd|dollars?|bucks|долл(?:ар(?:ов|а)?)?\.?|баксов"),
     ("EUR", r"€|eur(?:o|os)?|евро"),
     ("PLN", r"zł(?:otych|ote|oty)?\.?|zl(?:otych|ote|oty)?(?![\w])|pln"),
