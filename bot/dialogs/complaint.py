@@ -26,7 +26,7 @@ from typing import Any
 
 from bot.db.models import Complaint, as_utc
 from bot.dialogs.engine import TurnContext
-from bot.dialogs.handoff import activist_gesture, asks_for_person, wants_person
+from bot.dialogs.handoff import activist_gesture, asks_for_person, wants_person, with_gesture
 from bot.dialogs.rules import Rules, TypeRule, load_rules
 from bot.dialogs.slots import has, is_description
 from bot.dialogs.types import Button
@@ -96,30 +96,26 @@ _CORRECTION = re.compile(
     r"nie\s+chodzi\s+o|to\s+nie\s+(?:wina\s+)?(?:kurier|dostaw)|nie\s+brakuje",
     re.IGNORECASE,
 )
-_CORRECTED_TYPE = (
-    (
-        "damaged_defective",
-        re.compile(
-            r"неисправ|сломан|брак|не\s+работает|не\s+включается|разбит|трещин|оплав|"
-            r"defective|faulty|broken|doesn'?t\s+work|not\s+working|chipped|cracked|damaged|"
-            r"uszkodz|zepsu|nie\s+dzia[łl]a|p[ęe]kni",
-            re.IGNORECASE,
-        ),
+# Clear words for a complaint type. After a correction the first listed type that matches
+# wins ("it's not missing, it's chipped" is damaged); for an "other" complaint, _GUESS_ORDER.
+_TYPE_WORDS = {
+    "damaged_defective": re.compile(
+        r"неисправ|сломан|брак|не\s+работает|не\s+включается|разбит|трещин|оплав|"
+        r"defective|faulty|broken|doesn'?t\s+work|not\s+working|chipped|cracked|damaged|"
+        r"uszkodz|zepsu|nie\s+dzia[łl]a|p[ęe]kni",
+        re.IGNORECASE,
     ),
-    (
-        "wrong_item",
-        re.compile(r"не\s+тот|не\s+та\b|не\s+то\b|wrong\s+(?:item|size|colou?r)|nie\s+ten", re.I),
+    "wrong_item": re.compile(
+        r"не\s+тот|не\s+та\b|не\s+то\b|wrong\s+(?:item|size|colou?r)|nie\s+ten", re.I
     ),
-    (
-        "missing_item",
-        re.compile(
-            r"не\s+хватает|нет\s+в\s+(?:коробке|посылке)|не\s+было\s+в\s+(?:коробке|посылке)|"
-            r"не\s+положили|missing|(?:was\s+)?not\s+in\s+the\s+(?:box|parcel|package)|"
-            r"wasn'?t\s+in\s+the\s+(?:box|parcel|package)|brakuje|nie\s+by[łl]o\s+w\s+(?:paczce|pude[łl]ku)",
-            re.IGNORECASE,
-        ),
+    "missing_item": re.compile(
+        r"не\s+хватает|нет\s+в\s+(?:коробке|посылке)|не\s+было\s+в\s+(?:коробке|посылке)|"
+        r"не\s+положили|missing|(?:was\s+)?not\s+in\s+the\s+(?:box|parcel|package)|"
+        r"wasn'?t\s+in\s+the\s+(?:box|parcel|package)|brakuje|nie\s+by[łl]o\s+w\s+(?:paczce|pude[łl]ku)",
+        re.IGNORECASE,
     ),
-)
+}
+_GUESS_ORDER = ("missing_item", "wrong_item", "damaged_defective")
 _WHEN = re.compile(
     r"\bкогда\b|сколько\s+(?:ещё\s+|еще\s+)?ждать|\bwhen\b|how\s+long|\bkiedy\b|ile\s+(?:jeszcze\s+)?czeka",
     re.IGNORECASE,
@@ -213,8 +209,7 @@ class ComplaintFlow:
             return await self._continue(ctx, case)
         if case is not None and promise_stands(ctx):
             # "а когда точно привезут?" right after the case: what was promised still stands
-            ctx.say_text(f"{ctx.texts('nudge_here')} {ctx.texts('promise_status')}")
-            ctx.say_text(case["promise"])
+            _where_it_stands(ctx, case)
             ctx.event("promise_repeated", complaint_id=case.get("id"))
             return True
         if ctx.intent == "complaint":
@@ -238,11 +233,14 @@ class ComplaintFlow:
         if ctype == "other":
             # "other" goes to a person; clear words may still say what it is
             said = ctx.incoming.text or ""
-            for guess in ("missing_item", "wrong_item", "damaged_defective"):
-                rx = dict(_CORRECTED_TYPE)[guess]
-                if rx.search(said) and guess in self.rules.complaint_types:
-                    ctype = guess
-                    break
+            ctype = next(
+                (
+                    t
+                    for t in _GUESS_ORDER
+                    if _TYPE_WORDS[t].search(said) and t in self.rules.complaint_types
+                ),
+                ctype,
+            )
         rule = self.rules.for_type(ctype)
         kind = customer_kind(pred.emotion, pred.threat, True) or "claimant"
         known = ctx.state.setdefault("known", {})
@@ -343,10 +341,7 @@ class ComplaintFlow:
 
     def _gesture(self, ctx: TurnContext, text: str, *, say: bool = True) -> str:
         """The angry customer's goodwill gesture (rules: angry_gesture), after ``text``."""
-        gesture = self.rules.angry_gesture
-        if gesture is not None:
-            text += " " + ctx.texts(f"gesture_{gesture.kind}", value=_num(gesture.value))
-            ctx.event("compensation_offered", kind=gesture.kind, value=gesture.value)
+        text = with_gesture(ctx, self.rules.angry_gesture, text)
         if say:
             ctx.say_text(text, [[Button(ctx.texts.plain("topic_human"), "topic:human")]])
         return text
@@ -393,7 +388,7 @@ class ComplaintFlow:
             and text
             and _CORRECTION.search(text)
         ):
-            corrected = next((t for t, rx in _CORRECTED_TYPE if rx.search(text)), None)
+            corrected = next((t for t, rx in _TYPE_WORDS.items() if rx.search(text)), None)
             if corrected and corrected != case["type"] and corrected in self.rules.complaint_types:
                 await self._retype(ctx, case, corrected)
                 return True
@@ -495,9 +490,7 @@ class ComplaintFlow:
             return
         if rule.fix == "choice" and rule.options:
             case["stage"] = "fix_choice"
-            buttons = [
-                [Button(ctx.texts.plain(f"option_{opt}"), f"cmp:opt:{opt}")] for opt in rule.options
-            ]
+            buttons = _option_buttons(ctx, rule)
             ctx.say("complaint_choose", options=_spelled(buttons), buttons=buttons)
             return
         if rule.fix == "refund":
@@ -573,9 +566,7 @@ class ComplaintFlow:
         if option not in rule.options:
             if ctx.intent in ("request_human", "faq") or data == "topic:human":
                 return False  # a person, or a question answered first; the offer stands
-            buttons = [
-                [Button(ctx.texts.plain(f"option_{o}"), f"cmp:opt:{o}")] for o in rule.options
-            ]
+            buttons = _option_buttons(ctx, rule)
             text = (ctx.incoming.text or "").strip()
             if not data and text and _is_nudge(text):
                 ctx.say_text(ctx.texts("nudge_here"))
@@ -686,11 +677,7 @@ class ComplaintFlow:
         )
         if waiting:
             # "???", "а когда точно привезут?": where it stands, then the same question
-            if case.get("promise"):
-                ctx.say_text(f"{ctx.texts('nudge_here')} {ctx.texts('promise_status')}")
-                ctx.say_text(case["promise"])
-            else:
-                ctx.say_text(ctx.texts("nudge_here"))
+            _where_it_stands(ctx, case)
             self._ask_satisfaction(ctx, case)
             return True
         if data == "cmp:sat:yes" or (
@@ -767,6 +754,10 @@ def _add_description(known: dict[str, Any], text: str) -> None:
         known["description"] = f"{known.get('description') or ''}\n{text}".strip()
 
 
+def _option_buttons(ctx: TurnContext, rule: TypeRule) -> list[list[Button]]:
+    return [[Button(ctx.texts.plain(f"option_{o}"), f"cmp:opt:{o}")] for o in rule.options]
+
+
 def _sat_buttons(ctx: TurnContext) -> list[list[Button]]:
     return [
         [
@@ -811,6 +802,15 @@ def promise_stands(ctx: TurnContext) -> bool:
         and not ctx.new_slots
         and ctx.now <= as_utc(datetime.fromisoformat(due))
     )
+
+
+def _where_it_stands(ctx: TurnContext, case: dict[str, Any]) -> None:
+    """ "I'm here", and the promise made on this case, if there is one."""
+    if case.get("promise"):
+        ctx.say_text(f"{ctx.texts('nudge_here')} {ctx.texts('promise_status')}")
+        ctx.say_text(case["promise"])
+    else:
+        ctx.say_text(ctx.texts("nudge_here"))
 
 
 def _is_nudge(text: str) -> bool:

@@ -407,33 +407,31 @@ class ConversationEngine:
         """A person owns the chat: the bot stays silent, except to raise a legal threat, and
         to say once, while nobody has taken the ticket yet, that new messages reach them."""
         threat = ctx.prediction.threat if ctx.prediction else None
-        if threat != "legal":
-            ticket = await active_ticket(ctx.session, ctx.conversation.id)
-            social = ctx.intent in ("thanks", "goodbye", "affirm", "greeting")
-            if ticket is not None and ticket.status == "open" and not social:
-                noted = ctx.state.get("relay_noted")
-                if noted != ticket.id:
-                    ctx.state["relay_noted"] = ticket.id
-                    ctx.say("relay_noted")
+        ticket = await active_ticket(ctx.session, ctx.conversation.id)
+        if ticket is None:
             return
-        if threat == "legal":
-            ticket = await active_ticket(ctx.session, ctx.conversation.id)
-            if ticket is not None and ticket.priority != "high":
-                await open_ticket(
-                    ctx.session,
-                    ctx.settings,
-                    customer=ctx.customer,
-                    conversation=ctx.conversation,
-                    reason="legal_threat",
-                    priority="high",
-                    now=ctx.now,
-                )
-                ctx.event("priority_raised", ticket_id=ticket.id, priority="high")
-                # The one time the bot speaks while a person owns the chat: say who takes over.
-                ctx.say_text(
-                    f"{ctx.texts('complaint_thanks')} {ctx.texts('complaint_sorry_angry')} "
-                    f"{ctx.texts('complaint_senior')}"
-                )
+        if threat != "legal":
+            social = ctx.intent in ("thanks", "goodbye", "affirm", "greeting")
+            if ticket.status == "open" and not social and ctx.state.get("relay_noted") != ticket.id:
+                ctx.state["relay_noted"] = ticket.id
+                ctx.say("relay_noted")
+            return
+        if ticket.priority != "high":
+            await open_ticket(
+                ctx.session,
+                ctx.settings,
+                customer=ctx.customer,
+                conversation=ctx.conversation,
+                reason="legal_threat",
+                priority="high",
+                now=ctx.now,
+            )
+            ctx.event("priority_raised", ticket_id=ticket.id, priority="high")
+            # The one time the bot speaks while a person owns the chat: say who takes over.
+            ctx.say_text(
+                f"{ctx.texts('complaint_thanks')} {ctx.texts('complaint_sorry_angry')} "
+                f"{ctx.texts('complaint_senior')}"
+            )
 
     def _flooding(self, ctx: TurnContext) -> bool:
         """More than FLOOD_MESSAGES in FLOOD_SECONDS: say once that we're reading, then wait."""
@@ -580,23 +578,17 @@ class ConversationEngine:
     ) -> str:
         text = (incoming.text or "").strip()
         current = state.get("lang") if state.get("lang") in SUPPORTED else None
-        if prediction is not None and prediction.lang == "ru" and text:
-            if not _CYRILLIC.search(text) and len(_LETTERS.findall(text)) >= 2:
-                state["translit"] = True  # "zdravstvuyte, mne prishla ne ta kurtka"
+        words = len(_LETTERS.findall(text))
+        cyrillic = bool(_CYRILLIC.search(text))
+        if prediction is not None and prediction.lang == "ru" and not cyrillic and words >= 2:
+            state["translit"] = True  # "zdravstvuyte, mne prishla ne ta kurtka"
         if prediction is not None and prediction.lang in CONFIDENT_LANG and len(text) >= 4:
             if current is None or prediction.lang == current:
                 return prediction.lang
-            if (
-                current == "ru"
-                and state.get("translit")
-                and not _CYRILLIC.search(text)
-                and len(_LETTERS.findall(text)) < 8
-            ):
+            if current == "ru" and state.get("translit") and not cyrillic and words < 8:
                 return current  # "vot foto birki" is transliterated Russian, not Polish
             # Short texts ("ok", "I'll wait", "да") say little about the language: keep the
             # dialogue's, unless the alphabet itself changed (Cyrillic <-> Latin).
-            words = len(_LETTERS.findall(text))
-            cyrillic = bool(_CYRILLIC.search(text))
             if current == "ru" and cyrillic:
                 return current  # "тг @kirill_v или почта kirill.v@mail.ru" is still Russian
             if words >= 3 or cyrillic != (current == "ru"):

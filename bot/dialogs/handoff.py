@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.dialogs.engine import TurnContext
-from bot.dialogs.rules import Rules, load_rules
+from bot.dialogs.rules import Compensation, Rules, load_rules
 
 # Asking for a person is always honoured, even when the classifier hesitates.
 _HUMAN = re.compile(
@@ -16,14 +16,20 @@ _HUMAN = re.compile(
 )
 
 
-def activist_gesture(ctx: TurnContext, rules: Rules, text: str) -> str:
-    """``text`` plus the activist's compensation (rules: activist_gesture), once per chat."""
-    gesture = rules.activist_gesture
-    if gesture is None or ctx.state.get("activist_gesture"):
+def with_gesture(ctx: TurnContext, gesture: Compensation | None, text: str) -> str:
+    """``text`` plus a goodwill gesture from the rules (and its ``compensation_offered``)."""
+    if gesture is None:
         return text
-    ctx.state["activist_gesture"] = True
     ctx.event("compensation_offered", kind=gesture.kind, value=gesture.value)
     return f"{text} {ctx.texts(f'gesture_{gesture.kind}', value=f'{gesture.value:g}')}"
+
+
+def activist_gesture(ctx: TurnContext, rules: Rules, text: str) -> str:
+    """``text`` plus the activist's compensation (rules: activist_gesture), once per chat."""
+    if ctx.state.get("activist_gesture"):
+        return text
+    ctx.state["activist_gesture"] = rules.activist_gesture is not None
+    return with_gesture(ctx, rules.activist_gesture, text)
 
 
 def wants_person(text: str) -> bool:
