@@ -2,13 +2,17 @@
 
 Order references: ``заказ №45-112`` -> ``45-112``, ``order #A-7781`` -> ``A-7781``,
 ``zamówienie nr 123456`` -> ``123456``. Amounts: ``1 490 р`` -> 1490 RUB, ``$25`` -> 25 USD,
-``200 zł`` -> 200 PLN, ``2.5k`` -> 2500, ``1,5 тыс`` -> 1500. Phone numbers, dates, times,
-percentages and quantities (``2 шт``, ``3 kg``) are not amounts.
+``200 zł`` -> 200 PLN, ``2.5k`` -> 2500, ``1,5 тыс`` -> 1500; in words: ``полторы тысячи рублей``
+-> 1500 RUB, ``a hundred and twenty euros`` -> 120 EUR, ``dwieście złotych`` -> 200 PLN. Phone
+numbers, dates, times, percentages and quantities (``2 шт``, ``3 kg``, ``два раза``) are not
+amounts, and numbers in words are never order references.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # --------------------------------------------------------------------------- order refs
@@ -131,8 +135,8 @@ def _is_date_or_phone(ref: str) -> bool:
 # --------------------------------------------------------------------------- amounts
 
 _CURRENCY_AFTER = [
-    ("RUB", r"₽|руб(?:лей|ля|ль|\.)?|р\.|р(?![\w])|rub(?:les?)?|roubles?|rur|рублей"),
-    ("USD", r"\$|usd|dollars?|bucks|долл(?:ар(?:ов|а)?)?\.?|баксов"),
+    ("RUB", r"₽|руб(?:л(?:ей|ями|ям|ях|ем|ю|я|ь)|\.)?|р\.|р(?![\w])|rub(?:les?)?|roubles?|rur"),
+    ("USD", r"\$|usd|dollars?|bucks|долл(?:ар(?:ов|а)?)?\.?|бакс(?:ов|а|ы)?|dolar(?:ów|ow|y|a)?"),
     ("EUR", r"€|eur(?:o|os)?|евро"),
     ("PLN", r"zł(?:otych|ote|oty)?\.?|zl(?:otych|ote|oty)?(?![\w])|pln"),
 ]
@@ -169,12 +173,15 @@ _AMOUNT_MULT = re.compile(
     rf"(?<![\w.,\-/:+]){_TIMES}{_NUMBER}\s?(?:{_MULT_RE})(?!\w)", re.IGNORECASE
 )
 # bare numbers count as money only right after a money word ("списали 1490", "paid 25")
-_MONEY_CONTEXT = re.compile(
+_MONEY_WORD = (
     r"\b(?:списал\w*|снял\w*|оплат\w*|заплат\w*|стоим\w*|стоит|стоил\w*|цен\w*|сумм\w*|"
     r"вернит\w*|возврат\w*|переплат\w*|доплат\w*|charged|paid|pay|cost\w*|price\w*|"
     r"refund(?:ed)?(?:\s+of)?|total|amount|zapłaci\w*|zaplaci\w*|płaci\w*|kosztuj\w*|"
     r"kosztował\w*|cen[aąyę]|kwot\w*|pobral\w*|pobrano|zwrot\w*|dopłat\w*|na\s+kwotę|za)"
-    r"\s*(?:(?:в\s+размере|of|na|в|на|за|po|по)\s+)?"
+)
+_MONEY_PREP = r"(?:в\s+размере|of|na|в|на|за|po|по)"
+_MONEY_CONTEXT = re.compile(
+    rf"{_MONEY_WORD}\s*(?:{_MONEY_PREP}\s+)?"
     rf"{_NUMBER}(?!\d)(?:\s?(?:{_MULT_RE}))?"
     r"(?![\w.,:/\-]\d|\s*(?:%|шт|pcs|szt|kg|кг|km|км|g\b|г\b|dni|дн|day|час|hour|godz|min|"
     r"мин|раз|times|razy|lat|год|year|tyg|нед|week|sztuk|штук|пар|par|items?))",
@@ -231,8 +238,298 @@ def _overlaps(span: tuple[int, int], blocked: list[tuple[int, int]]) -> bool:
     return any(span[0] < end and start < span[1] for start, end in blocked)
 
 
+# --------------------------------------------------------------------------- amounts in words
+# "полторы тысячи рублей" -> 1500 RUB, "a hundred and twenty euros" -> 120 EUR,
+# "dwieście złotych" -> 200 PLN. A number in words is money when a currency word follows it, or
+# right after a money word ("верните полторы тысячи", "charged me fifty"); counts ("два раза",
+# "three days", "dwa tygodnie") are not. Words are compared folded (lower case, ё -> е, Polish
+# letters without diacritics), so "dwiescie zlotych" reads too.
+
+_FOLD = str.maketrans("ёąćęłńóśźż", "еacelnoszz")
+
+
+def _fold(word: str) -> str:
+    return word.lower().translate(_FOLD)
+
+
+# value -> its spellings; 1.5 and 0.5 ("полторы", "пол") must be followed by a thousand/million
+_RU_WORDS = {
+    0.5: "пол",
+    1.5: "полторы полтора полутора",
+    1: "один одна одно одного одной одному одним одном одну",
+    2: "два две двух двум двумя",
+    3: "три трех трем тремя",
+    4: "четыре четырех четырем четырьмя",
+    5: "пять пяти пятью",
+    6: "шесть шести шестью",
+    7: "семь семи семью",
+    8: "восемь восьми восемью восьмью",
+    9: "девять девяти девятью",
+    10: "десять десяти десятью",
+    11: "одиннадцать одиннадцати",
+    12: "двенадцать двенадцати",
+    13: "тринадцать тринадцати",
+    14: "четырнадцать четырнадцати",
+    15: "пятнадцать пятнадцати",
+    16: "шестнадцать шестнадцати",
+    17: "семнадцать семнадцати",
+    18: "восемнадцать восемнадцати",
+    19: "девятнадцать девятнадцати",
+    20: "двадцать двадцати",
+    30: "тридцать тридцати",
+    40: "сорок сорока",
+    50: "пятьдесят пятидесяти",
+    60: "шестьдесят шестидесяти",
+    70: "семьдесят семидесяти",
+    80: "восемьдесят восьмидесяти",
+    90: "девяносто девяноста",
+    100: "сто ста",
+    200: "двести двухсот двумстам двумястами двухстах",
+    300: "триста трехсот тремстам тремястами трехстах",
+    400: "четыреста четырехсот четыремстам четырьмястами четырехстах",
+    500: "пятьсот пятисот пятистам пятьюстами пятистах",
+    600: "шестьсот шестисот шестистам шестьюстами шестистах",
+    700: "семьсот семисот семистам семьюстами семистах",
+    800: "восемьсот восьмисот восьмистам восьмьюстами восьмистах",
+    900: "девятьсот девятисот девятистам девятьюстами девятистах",
+    1000: "тысяча тысячи тысячу тысяч тысячам тысячами тысячах тысячей тыща тыщи тыщу тыщ",
+    1_000_000: "миллион миллиона миллиону миллионом миллионе миллионы миллионов",
+}
+_EN_WORDS = {
+    1: "one",
+    2: "two",
+    3: "three",
+    4: "four",
+    5: "five",
+    6: "six",
+    7: "seven",
+    8: "eight",
+    9: "nine",
+    10: "ten",
+    11: "eleven",
+    12: "twelve",
+    13: "thirteen",
+    14: "fourteen",
+    15: "fifteen",
+    16: "sixteen",
+    17: "seventeen",
+    18: "eighteen",
+    19: "nineteen",
+    20: "twenty",
+    30: "thirty",
+    40: "forty fourty",
+    50: "fifty",
+    60: "sixty",
+    70: "seventy",
+    80: "eighty",
+    90: "ninety",
+    100: "hundred",
+    1000: "thousand grand",
+    1_000_000: "million",
+}
+_PL_WORDS = {
+    0.5: "pół",
+    1.5: "półtora półtorej",
+    1: "jeden jedna jedno jednego jednej jednemu jednym jedną",
+    2: "dwa dwie dwóch dwu dwom dwóm dwoma",
+    3: "trzy trzech trzem trzema",
+    4: "cztery czterech czterem czterema",
+    5: "pięć pięciu pięcioma",
+    6: "sześć sześciu sześcioma",
+    7: "siedem siedmiu siedmioma",
+    8: "osiem ośmiu ośmioma",
+    9: "dziewięć dziewięciu dziewięcioma",
+    10: "dziesięć dziesięciu",
+    11: "jedenaście jedenastu",
+    12: "dwanaście dwunastu",
+    13: "trzynaście trzynastu",
+    14: "czternaście czternastu",
+    15: "piętnaście piętnastu",
+    16: "szesnaście szesnastu",
+    17: "siedemnaście siedemnastu",
+    18: "osiemnaście osiemnastu",
+    19: "dziewiętnaście dziewiętnastu",
+    20: "dwadzieścia dwudziestu",
+    30: "trzydzieści trzydziestu",
+    40: "czterdzieści czterdziestu",
+    50: "pięćdziesiąt pięćdziesięciu",
+    60: "sześćdziesiąt sześćdziesięciu",
+    70: "siedemdziesiąt siedemdziesięciu",
+    80: "osiemdziesiąt osiemdziesięciu",
+    90: "dziewięćdziesiąt dziewięćdziesięciu",
+    100: "sto stu",
+    200: "dwieście dwustu",
+    300: "trzysta trzystu",
+    400: "czterysta czterystu",
+    500: "pięćset pięciuset",
+    600: "sześćset sześciuset",
+    700: "siedemset siedmiuset",
+    800: "osiemset ośmiuset",
+    900: "dziewięćset dziewięciuset",
+    1000: "tysiąc tysiąca tysiące tysięcy tysiącem tysiącu tysiącami tysiącach",
+    1_000_000: "milion miliona miliony milionów milionem",
+}
+# slang for a thousand roubles: "три косаря" -> 3000 RUB
+_RUB_THOUSAND = "косарь косаря косарю косарем косари косарей косарям косарями"
+_NUMBER_WORDS = {
+    _fold(form): float(value)
+    for table in (_RU_WORDS, _EN_WORDS, _PL_WORDS, {1000: _RUB_THOUSAND})
+    for value, forms in table.items()
+    for form in forms.split()
+}
+_RUB_SLANG = frozenset(_RUB_THOUSAND.split())
+_SCALES = (1000.0, 1_000_000.0)
+
+_WORD = re.compile(r"[^\W\d_]+")
+_WORD_GAP = re.compile(r"[\s\u00a0-]{1,3}")  # between the words of one number: "twenty-five"
+_WORD_CURRENCY = re.compile(rf"[\s\u00a0]?(?:{_CUR_AFTER_RE})(?!\w)", re.IGNORECASE)
+_WORD_MONEY_BEFORE = re.compile(
+    rf"{_MONEY_WORD}\s*(?:(?:мне|нам|me|us|mi|nam)\s+)?(?:{_MONEY_PREP}\s+)?$", re.IGNORECASE
+)
+# after a money word the number must end the clause or go on with one of these words,
+# so that "списали два раза", "paid three times", "zwrot za ten produkt" are not amounts
+_AFTER_AMOUNT = frozenset(
+    _fold(w)
+    for w in (
+        "за и а но с со на мне нам уже назад обратно вместо вчера сегодня дважды еще тоже "
+        "лишних лишние сверху больше по до без когда хотя "
+        "for and but to back twice already me us from on at instead extra too more than "
+        "yesterday today please when with so again plus over by "
+        "za i a ale z ze na mi nam już zamiast wczoraj dzisiaj dziś proszę kiedy więcej bo też "
+        "jeszcze plus od do po"
+    ).split()
+)
+
+
+def _parse_words(words: Iterable[str]) -> tuple[int, float]:
+    """The longest prefix of folded ``words`` that reads as one number: (words used, value).
+
+    Units, tens and hundreds add up within a group, a thousand/million closes the group
+    ("две тысячи триста" = 2300); English "hundred" multiplies ("five hundred"), "a" and "and"
+    join ("a hundred and twenty"). (0, 0.0) when ``words`` does not start with a number.
+    """
+    total = group = 0.0
+    stage = 0  # what the current group already has: 3 hundreds, 2 tens, 1 units (0 nothing)
+    last_scale = math.inf
+    complete, need_scale = True, False
+    best = (0, 0.0)
+    for n, word in enumerate(words):
+        value = _NUMBER_WORDS.get(word)
+        if word == "a" and n == 0:  # "a hundred", "a thousand", "a grand"
+            group, stage, complete = 1.0, 1, False
+        elif word == "and" and (stage == 3 or (stage == 0 and total)):
+            complete = False  # "a hundred and twenty", "one thousand and five"
+        elif value is None or (need_scale and value not in _SCALES):
+            break
+        elif value in _SCALES:
+            if value >= last_scale or (not group and total):
+                break
+            total += (group or 1.0) * value
+            group, stage, last_scale, complete, need_scale = 0.0, 0, value, True, False
+        elif value in (0.5, 1.5):  # "полторы тысячи", "пол тысячи", "półtora tysiąca"
+            if n:
+                break
+            group, stage, complete, need_scale = value, 1, False, True
+        elif value == 100 and 0 < group < 100 and stage != 3:  # "five hundred", "twelve hundred"
+            group, stage, complete = group * 100, 3, True
+        else:
+            rank = 3 if value >= 100 else 2 if value >= 10 else 1
+            if stage and stage <= rank:
+                break
+            group, stage, complete = group + value, 1 if 10 <= value < 20 else rank, True
+        if complete:
+            best = (n + 1, total + group)
+    return best
+
+
+def _word_numbers(text: str) -> list[tuple[int, int, float, bool]]:
+    """(start, end, value, says roubles) of every number written in words in ``text``."""
+    tokens: list[tuple[int, int, str]] = []
+    for match in _WORD.finditer(text):
+        start, end, word = match.start(), match.end(), _fold(match.group())
+        if word.startswith("пол") and _NUMBER_WORDS.get(word[3:]) in _SCALES:
+            tokens.append((start, start + 3, "пол"))  # "полтысячи" = "пол" + "тысячи"
+            start, word = start + 3, word[3:]
+        tokens.append((start, end, word))
+    found = []
+    i = j = 0
+    while i < len(tokens):
+        # j: the end of the run of number words that follow each other with only spaces
+        # or a hyphen between them
+        j = max(i, j)
+        while j < len(tokens) and (tokens[j][2] in _NUMBER_WORDS or tokens[j][2] in ("a", "and")):
+            if j > i and not (
+                tokens[j][0] == tokens[j - 1][1]
+                or _WORD_GAP.fullmatch(text, tokens[j - 1][1], tokens[j][0])
+            ):
+                break
+            j += 1
+        used, value = _parse_words(tokens[k][2] for k in range(i, j))
+        if not used:
+            i += 1
+            continue
+        words = tokens[i : i + used]
+        found.append((words[0][0], words[-1][1], value, any(w in _RUB_SLANG for *_, w in words)))
+        i += used
+    return found
+
+
+_NEXT = re.compile(r"\s*(?:(?P<word>[^\W\d_]+)|(?P<number>[\d%]))?")
+_DIGITS_BEFORE = re.compile(r"\d[\s\u00a0]*$")
+
+
+def _ends_amount(text: str, end: int) -> bool:
+    """Nothing, punctuation or a word from _AFTER_AMOUNT follows the number."""
+    after = _NEXT.match(text, end)
+    if after.group("word"):
+        return _fold(after.group("word")) in _AFTER_AMOUNT
+    return not after.group("number")
+
+
+def _amounts_in_words(
+    text: str, taken: list[tuple[int, int]]
+) -> tuple[list[tuple[int, Money, int]], list[tuple[int, Money, int]]]:
+    """Amounts in words: (with a currency, after a money word), as (start, money, end)."""
+    marked, bare = [], []
+    for start, end, value, roubles in _word_numbers(text):
+        window = max(0, start - 60)  # where a digit or a money word before it is looked for
+        if _overlaps((start, end), taken) or _DIGITS_BEFORE.search(text, window, start):
+            continue  # "5 тысяч рублей" is read with its digits
+        currency = _WORD_CURRENCY.match(text, end)
+        if currency:
+            money = Money(value, _currency(currency, "a_") or ("RUB" if roubles else None))
+            marked.append((start, money, currency.end()))
+        elif roubles:
+            marked.append((start, Money(value, "RUB"), end))
+        elif (
+            value >= 10
+            and _ends_amount(text, end)
+            and _WORD_MONEY_BEFORE.search(text, window, start)
+        ):
+            bare.append((start, Money(value, None), end))
+    return marked, bare
+
+
+_THOUSAND_END = re.compile(r"(?:тысяч\w*|тыщ\w*|тыс\.?|tysi[aą]c\w*|tys\.?|thousand)$", re.I)
+
+
+def _with_words_tail(text: str, item: tuple[int, Money, int]) -> tuple[int, Money, int]:
+    """Digits, a thousand, then words: "2 тысячи триста рублей" -> 2300 RUB, not 2000."""
+    start, money, end = item
+    if money.amount % 1000 or not _THOUSAND_END.search(text[start:end]):
+        return item
+    tail = _word_numbers(text[end : end + 80])
+    if not tail or text[end : end + tail[0][0]].strip() or tail[0][2] >= 1000:
+        return item
+    value_end = end + tail[0][1]
+    currency = _WORD_CURRENCY.match(text, value_end)
+    code = money.currency or (_currency(currency, "a_") if currency else None)
+    return start, Money(money.amount + tail[0][2], code), currency.end() if currency else value_end
+
+
 def extract_money(text: str, blocked: list[tuple[int, int]] | None = None) -> Money | None:
-    """First money amount in ``text`` (currency-marked amounts win over bare ones)."""
+    """First money amount in ``text`` (currency-marked amounts win over bare ones, digits over
+    words, the disputed amount over the others)."""
     blocked = blocked or []
     found: list[tuple[int, Money, int]] = []
     for pattern, prefix in ((_AMOUNT_AFTER, "a_"), (_AMOUNT_BEFORE, "b_"), (_AMOUNT_MULT, "-")):
@@ -243,17 +540,22 @@ def extract_money(text: str, blocked: list[tuple[int, int]] | None = None) -> Mo
                 continue  # "2700K" is a colour temperature, not 2.7 million
             if not _overlaps(match.span("num"), blocked) and not _is_time_or_date(text, match):
                 found.append((match.start(), _money(match, prefix), match.end()))
-    if not found:
+    found = [_with_words_tail(text, item) for item in found]
+    # amounts in words rank after digit ones: with a currency after digits with a currency,
+    # after a money word only when nothing else is found
+    in_words, bare_in_words = _amounts_in_words(text, blocked + [(s, e) for s, _, e in found])
+    if not found and not in_words:
         for match in _MONEY_CONTEXT.finditer(text):
             if _overlaps(match.span("num"), blocked) or _is_time_or_date(text, match):
                 continue
             money = _money(match, "-")
             if money.amount >= 1:
                 found.append((match.start(), money, match.end()))
-    if not found:
-        return None
-    disputed = [f for f in found if _disputed(text, f[0], f[2])]
-    return min(disputed or found, key=lambda item: item[0])[1]
+        if not found:
+            in_words = bare_in_words
+    disputed = [f for f in found + in_words if _disputed(text, f[0], f[2])]
+    best = disputed or found or in_words
+    return min(best, key=lambda item: item[0])[1] if best else None
 
 
 # The amount in dispute when several are named: "charged 4 740, so 1250 too much",
