@@ -65,6 +65,21 @@ EXTRACT_CASES = [
     ("мой номер телефона 89991234567", None, None, None),
     # amounts in words: with a currency word, or right after a money word
     ("полторы тысячи рублей", None, 1500, "RUB"),
+    # a bare number named as the difference is the disputed amount; "3 extra days" is no money
+    (
+        "I bought headphones for 7990, order 3318562, today they cost 7490. "
+        "Can I get the 500 difference back?",
+        "3318562",
+        500,
+        None,
+    ),
+    ("купил за 7990, сегодня стоит 7490, верните 500 разницы", None, 500, None),
+    ("the courier came 3 extra days late", None, None, None),
+    # a price drop after the purchase: the drop is the amount, not the price
+    ("пылесос через два дня подешевел на 3000, верните разницу", None, 3000, None),
+    ("so the laptop is 300 cheaper now, a week after I bought it", None, 300, None),
+    ("kupiłam za 399 zł, a dziś jest taniej o 40 zł", None, 40, "PLN"),
+    ("the blender is 20% cheaper today", None, None, None),
     # digits, a thousand, then words: the words add up, they do not cut the amount
     ("списали 2 тысячи триста рублей", None, 2300, "RUB"),
     ("paid 2 thousand five hundred dollars", None, 2500, "USD"),

@@ -173,11 +173,17 @@ _AMOUNT_MULT = re.compile(
     rf"(?<![\w.,\-/:+]){_TIMES}{_NUMBER}\s?(?:{_MULT_RE})(?!\w)", re.IGNORECASE
 )
 # bare numbers count as money only right after a money word ("списали 1490", "paid 25")
+# a price that dropped after the purchase: "подешевел на 3000", "cheaper by $40", "taniej o 40 zł"
+_PRICE_DROP = (
+    r"(?:по)?дешевел\w*\s+на|дешевле\s+на|cheaper\s+by|discounted\s+by|dropped\s+by|"
+    r"reduced\s+by|(?:po|s)?tania[łl]\w*\s+o|ta[ńn]sz\w*\s+o|taniej\s+o"
+)
 _MONEY_WORD = (
     r"\b(?:списал\w*|снял\w*|оплат\w*|заплат\w*|стоим\w*|стоит|стоил\w*|цен\w*|сумм\w*|"
     r"вернит\w*|возврат\w*|переплат\w*|доплат\w*|charged|paid|pay|cost\w*|price\w*|"
     r"refund(?:ed)?(?:\s+of)?|total|amount|zapłaci\w*|zaplaci\w*|płaci\w*|kosztuj\w*|"
-    r"kosztował\w*|cen[aąyę]|kwot\w*|pobral\w*|pobrano|zwrot\w*|dopłat\w*|na\s+kwotę|za)"
+    r"kosztował\w*|cen[aąyę]|kwot\w*|pobral\w*|pobrano|zwrot\w*|dopłat\w*|na\s+kwotę|za|"
+    rf"{_PRICE_DROP})"
 )
 _MONEY_PREP = r"(?:в\s+размере|of|na|в|на|за|po|по)"
 _MONEY_CONTEXT = re.compile(
@@ -545,7 +551,7 @@ def extract_money(text: str, blocked: list[tuple[int, int]] | None = None) -> Mo
     # after a money word only when nothing else is found
     in_words, bare_in_words = _amounts_in_words(text, blocked + [(s, e) for s, _, e in found])
     if not found and not in_words:
-        for match in _MONEY_CONTEXT.finditer(text):
+        for match in (*_MONEY_CONTEXT.finditer(text), *_SURPLUS_NUMBER.finditer(text)):
             if _overlaps(match.span("num"), blocked) or _is_time_or_date(text, match):
                 continue
             money = _money(match, "-")
@@ -560,14 +566,21 @@ def extract_money(text: str, blocked: list[tuple[int, int]] | None = None) -> Mo
 
 # The amount in dispute when several are named: "charged 4 740, so 1250 too much",
 # "переплата 500 руб", "pobrano 200 zł za dużo".
-_SURPLUS_AFTER = re.compile(
-    r"^\W{0,3}(?:too\s+much|extra|more\s+than|over\b|лишн\w*|больше|сверху|"
-    r"za\s+du[żz]o|wi[eę]cej)",
+_SURPLUS_WORDS = (
+    r"too\s+much|extra|more\s+than|over\b|difference|cheaper|лишн\w*|больше|сверху|"
+    r"разниц\w*|дешевле|za\s+du[żz]o|wi[eę]cej|r[óo][żz]nic\w*|taniej"
+)
+_SURPLUS_AFTER = re.compile(rf"^\W{{0,3}}(?:{_SURPLUS_WORDS})", re.IGNORECASE)
+# a bare number named as the surplus is money too: "can I get the 500 difference back?"
+_SURPLUS_NUMBER = re.compile(
+    rf"(?<![\w.,\-/:+]){_NUMBER}(?![\d.,]\d|\s*%)(?=\W{{0,3}}(?:difference|too\s+much|cheaper|"
+    r"разниц\w*|лишн\w*|сверху|дешевле|za\s+du[żz]o|r[óo][żz]nic\w*|taniej))",
     re.IGNORECASE,
 )
 _SURPLUS_BEFORE = re.compile(
     r"(?:overcharged(?:\s+me)?(?:\s+by)?|overpaid(?:\s+by)?|extra|difference(?:\s+of|\s+is)?|"
-    r"переплат\w*|лишни[ех]|разниц\w*|nadp[łl]at\w*|r[óo][żz]nic\w*)\W{0,3}(?:на\s+|by\s+|o\s+)?$",
+    rf"переплат\w*|лишни[ех]|разниц\w*|nadp[łl]at\w*|r[óo][żz]nic\w*|{_PRICE_DROP})"
+    r"\W{0,3}(?:на\s+|by\s+|o\s+)?$",
     re.IGNORECASE,
 )
 
