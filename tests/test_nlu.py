@@ -181,6 +181,13 @@ def test_detect_lang(text: str, lang: str) -> None:
         ("the package never arrived", False),
         ("Pozwę was do sądu", True),
         ("aplikacja nie pozwala mi zapłacić", False),
+        # the media (taxonomy: legal), and negations that come after the word
+        ("2 WEEKS!!! or I'm going to the local news with this", True),
+        ("napiszę do Uwagi TVN jak traktujecie klientów", True),
+        ("any news about my order?", False),
+        ("я в суд подавать не собираюсь, просто довезите пульт", False),
+        ("do sądu iść nie zamierzam, proszę tylko o zwrot", False),
+        ("в суд подам, не хочу больше ждать", True),
     ],
 )
 def test_legal_lexicon(text: str, expected: bool) -> None:
@@ -201,6 +208,14 @@ def test_insults_lexicon(text: str, expected: bool) -> None:
     assert hostile(text) is expected
 
 
+def test_a_denied_legal_threat_is_no_threat(default_clf) -> None:
+    p = default_clf.predict_one(
+        "One of the two chairs never arrived. Order 20-5517. I'm not going to sue anyone "
+        "or make a huge fuss, just send the second chair please."
+    )
+    assert (p.intent, p.threat) == ("complaint", "none")
+
+
 def test_insults_make_the_customer_angry(default_clf) -> None:
     p = default_clf.predict_one("худший магазин, идиоты, перепутали цвет куртки")
     assert (p.intent, p.emotion) == ("complaint", "angry")
@@ -218,6 +233,11 @@ def test_insults_make_the_customer_angry(default_clf) -> None:
         ("I'm not going to leave a bad review, just fix it", None),
         ("не буду писать плохой отзыв", None),
         ("удалил приложение и заново поставил", None),
+        ("Done with this store.", "churn"),
+        ("Больше к вам ни ногой", "churn"),
+        ("Moja noga więcej tu nie postanie.", "churn"),
+        ("powiem wszystkim znajomym żeby omijali", "public"),
+        ("отзыв на яндекс картах уже пишу", "public"),
     ],
 )
 def test_churn_and_public_lexicon(text: str, expected: str | None) -> None:

@@ -20,7 +20,7 @@ _LEGAL_PATTERNS = [
     r"\bзащит\w*\s+прав\s+потребител\w*|\bобществ\w*\s+защиты\s+прав",
     r"\bпрокуратур\w*|\bпрокурор\w*",
     r"\bполици\w*|\bзаявлени\w*\s+в\s+полицию|\bмвд\b",
-    r"\bжурналист\w*|\bсми\b|\bтелевидени\w*|\bна\s+тв\b|\bпресс[аеуы]\b|\bредакци\w*",
+    r"\bжурналист\w*|\bсми\b|\bтелевидени\w*|\bна\s+тв\b|\bпресс[аеуы]\b|\bредакци\w*|\bтелеканал\w*",
     r"\bфас\b|\bцентробанк\w*|\bцб\s+рф\b|\bфинансов\w*\s+омбудсмен\w*|\bомбудсмен\w*",
     r"\bзакон\w*\s+о\s+защите\s+прав|\bзозпп\b",
     r"\bдосудебн\w*",
@@ -31,6 +31,8 @@ _LEGAL_PATTERNS = [
     r"\bconsumer\s+(?:protection|rights|ombudsman|council|agency|affairs|watchdog)\b",
     r"\btrading\s+standards\b|\bbbb\b|\bbetter\s+business\s+bureau\b|\bftc\b|\bregulators?\b",
     r"\bombudsman\b|\bpolice\b|\bjournalists?\b|\breporters?\b|\bthe\s+press\b|\bnewspapers?\b",
+    r"\b(?:go\w*|call\w*|contact\w*|writ\w*|tell\w*|email\w*)\s+(?:to\s+)?the\s+(?:local\s+)?"
+    r"(?:news|tv|media)\b|\b(?:tv|news)\s+(?:station|channel|outlet)s?\b|\bthe\s+media\b",
     r"\bcitizens\s+advice\b|\bcma\b|\bprosecutor\w*",
     # Polish
     r"\bprawni(?:k|ka|kowi|kiem|cy|ków)\b|\badwokat\w*|\bkancelari\w*|\bradc\w*\s+prawn\w*",
@@ -38,7 +40,8 @@ _LEGAL_PATTERNS = [
     r"\bpozw(?:ać|ac|ę|e|iemy|iecie|ie|ał\w*|alem|alismy|an\w*|ij\w*)\b",  # not "pozwala", "pozwolić"
     r"\buokik\w*|\brzeczni\w*\s+(?:praw\s+)?konsument\w*|\brzeczni\w*\s+finansow\w*",
     r"\binspekcj\w*\s+handlow\w*|\buodo\b|\bprokuratur\w*",
-    r"\bpolicj\w*|\bpolicji\b|\bdziennikar\w*|\bmedi(?:ów|ow|ach|a)\b|\btelewizj\w*",
+    r"\bpolicj\w*|\bpolicji\b|\bdziennikar\w*|\bmedi(?:ów|ow|ach|a)\b|\btelewizj\w*|\btvn\d*\b|"
+    r"\bpolsat\w*|\btvp\b",
     r"\bsprawy\s+dla\s+reportera\b|\bdrog[aąeę]\s+s[aą]dow\w*|\bredakcj\w*",
 ]
 _LEGAL = re.compile("|".join(f"(?:{p})" for p in _LEGAL_PATTERNS), re.IGNORECASE)
@@ -51,11 +54,30 @@ _NEGATED = re.compile(
 )
 
 
+# "в суд подавать не собираюсь", "do sądu iść nie zamierzam": the negation after the word
+_NEGATED_AFTER = re.compile(
+    r"^\W*(?:(?:подавать|обращаться|идти|бежать|писать|жаловаться|iść|isc|pozywać|pozywac|"
+    r"składać|skladac|pisać|pisac)\W+)?(?:не\s+(?:буду|собираюсь|стану|хочу)|"
+    r"nie\s+(?:będę|bede|zamierzam|chcę|chce))\b",
+    re.IGNORECASE,
+)
+
+
+def _negated(text: str, match: re.Match[str]) -> bool:
+    return bool(
+        _NEGATED.search(text[max(0, match.start() - 40) : match.start()])
+        or _NEGATED_AFTER.search(text[match.end() : match.end() + 40])
+    )
+
+
 def _asserted(pattern: re.Pattern[str], text: str) -> bool:
-    for match in pattern.finditer(text):
-        if not _NEGATED.search(text[max(0, match.start() - 40) : match.start()]):
-            return True
-    return False
+    return any(not _negated(text, match) for match in pattern.finditer(text))
+
+
+def legal_denied(text: str) -> bool:
+    """Every legal word in the message is negated ("I'm not going to sue, just send it")."""
+    matches = list(_LEGAL.finditer(text))
+    return bool(matches) and all(_negated(text, m) for m in matches)
 
 
 def legal_threat(text: str) -> bool:
@@ -83,7 +105,8 @@ _PUBLIC_PATTERNS = [
     r"my\s+(?:blog|channel|story|stories|page))\b",
     # Russian
     r"\b(?:одн[уа])\s*звезд\w*|\bотзовик\w*|\bотзыв\w*\s+(?:везде|на\s+вс\w+)|"
-    r"\b(?:разгромн\w*|негативн\w*|плох\w*|честн\w*)\s+отзыв",
+    r"\b(?:разгромн\w*|негативн\w*|плох\w*|честн\w*)\s+отзыв|"
+    r"\bотзыв\w*\s+(?:на|в)\s+(?:яндекс\w*|гугл\w*|google|2гис|отзовик\w*|авито|озон\w*)",
     r"\b(?:напишу|оставлю|выложу|опубликую|накатаю)\s+(?:[^.!?]{0,30}?\s)?(?:в\s+|на\s+)?отзыв\w*",
     r"\bвсем\s+(?:расскажу|друзьям|знакомым)|\bрасскажу\s+всем|\bпусть\s+(?:все|люди)\s+(?:знают|видят)|"
     r"\bпредупрежу\s+(?:всех|других|людей)",
@@ -94,7 +117,8 @@ _PUBLIC_PATTERNS = [
     r"форум\w*|паблик\w*|чат\w*\s+дома|яндекс\w*|2гис|гугл\w*|интернет\w*)",
     # Polish
     r"\bjedn[aą]\s*gwiazdk\w*|\bopineo\b|\bnegatywn\w*\s+(?:opini\w*|recenzj\w*|komentarz\w*)|"
-    r"\bwystawi\w*\s+(?:negatywn\w*\s+)?(?:opini\w*|recenzj\w*)|\bwszystkim\s+(?:powiem|opowiem)",
+    r"\bwystawi\w*\s+(?:negatywn\w*\s+)?(?:opini\w*|recenzj\w*)|\bwszystkim\s+(?:powiem|opowiem)|"
+    r"\b(?:powiem|opowiem)\s+(?:o\s+tym\s+)?wszystkim",
     r"\b(?:opini\w*|recenzj\w*)\s+w\s+google|\bniech\s+(?:ludzie|wszyscy|inni)\s+(?:wiedz|zobacz)\w*|"
     r"\bostrzeg[eę]\s+(?:innych|wszystkich|ludzi)",
     r"\b(?:opisz[eę]|opublikuj[eę]|wrzuc[eę]|wrzucam|poka[zż][eę]|nagram|napisz[eę]|wstawi[eę]|"
@@ -118,7 +142,7 @@ _CHURN_PATTERNS = [
     r"(?:from|at|on|with)\s+(?:"
     + _SHOPS
     + r"|another\s+\w+|a\s+different\s+\w+|your\s+competitors?)",
-    r"\b(?:delet|clos|cancel)\w*\s+my\s+(?:account|membership|loyalty)|\bdone\s+with\s+(?:you|this\s+shop)",
+    r"\b(?:delet|clos|cancel)\w*\s+my\s+(?:account|membership|loyalty)|\bdone\s+with\s+(?:you|this\s+(?:shop|store|company|place)|your\s+(?:shop|store))\b",
     r"\b(?:delet|uninstall|remov)\w*\s+(?:the|your|this)\s+app\b(?!\s+and)|"
     r"\byou(?:'ve|\s+have|\s+just)?\s+lost\s+(?:a|me\s+as\s+a|one)\s+(?:\w+\s+)?(?:customer|client)",
     r"\b(?:won'?t|will\s+not)\s+be\s+(?:ordering|buying|shopping|coming\s+back|back)\b",
@@ -129,12 +153,12 @@ _CHURN_PATTERNS = [
     r"\bбольше\s+(?:я\s+)?не\s+ваш\s+клиент|\bухожу\s+(?:к|на|в|от\s+вас)\b|\bуйду\s+(?:от\s+вас|к|на|в)\b|"
     r"\bпоследний\s+(?:раз|заказ)\b|\bпоследняя\s+покупка\b",
     r"\b(?:удаляю|удалил[аи]?|удалю|снес(?:ла|ли)?|сношу)\s+(?:ваш\w*\s+)?(?:аккаунт|приложение|профиль|прилку)(?!\s+и\s+(?:заново|снова|переустанов|поставил))|"
-    r"\bк\s+конкурентам\b|\bвы\s+потеряли\s+(?:клиента|покупателя)|\bпрощайте\b",
+    r"\bк\s+конкурентам\b|\bвы\s+потеряли\s+(?:клиента|покупателя)|\bпрощайте\b|\bни\s+ногой\b",
     r"\b(?:перехожу|пойду|заказываю|закажу|куплю|буду\s+(?:заказывать|покупать))\s+(?:теперь\s+)?"
     r"(?:на|в|у)\s+(?:" + _SHOPS + r"|конкурент\w*|друг\w+)",
     r"\bперехожу\s+(?:на|в|к)\b|\bв\s+другом\s+(?:магазине|месте)\b",
     # Polish
-    r"\bnigdy\s+wi[eę]cej\b|\bostatni\s+raz\b|\bdo\s+konkurencji\b|\bko[nń]cz[eę]\s+z\s+wami|"
+    r"\bnog[aąi]\b[^.!?]{0,25}\bnie\s+postanie|\bnigdy\s+wi[eę]cej\b|\bostatni\s+raz\b|\bdo\s+konkurencji\b|\bko[nń]cz[eę]\s+z\s+wami|"
     r"\bzamykam\s+konto\b|\busuwam\s+(?:konto|apk\w*|aplikacj\w*)|\busun[eę]\w*\s+(?:konto|apk\w*|aplikacj\w*)|"
     r"\busun[aą]?[lł]\w*\s+(?:konto|apk\w*|aplikacj\w*)",
     r"\b(?:wi[eę]cej|ju[zż])\s+(?:nigdy\s+)?(?:nic\s+)?(?:u|od|w)\s+was\s+nie\s+(?:kupi|zam[oó]wi|zamawia)\w*|"

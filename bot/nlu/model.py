@@ -20,7 +20,14 @@ from .encoders import Encoder, get_encoder
 from .extract import extract
 from .features import TfidfBlock, stack
 from .lang import detect_lang
-from .lexicon import heated, hostile, hypothetical_question, legal_threat, other_threat
+from .lexicon import (
+    heated,
+    hostile,
+    hypothetical_question,
+    legal_denied,
+    legal_threat,
+    other_threat,
+)
 from .schema import REJECT_LABELS, Prediction
 
 logger = logging.getLogger(__name__)
@@ -182,7 +189,9 @@ class NluModel:
             and legal_threat(text)
         ):
             threat = "legal"
-        elif threat == "none" and intent in self.complaint_intents and self.legal_override:
+        elif threat == "legal" and self.legal_override and legal_denied(text):
+            threat = "none"  # "I'm not going to sue, just send the chair"
+        if threat == "none" and intent in self.complaint_intents and self.legal_override:
             hint = other_threat(text)
             if hint is not None and hint in self.heads["threat"].labels:
                 threat = hint
