@@ -65,6 +65,9 @@ EXTRACT_CASES = [
     ("мой номер телефона 89991234567", None, None, None),
     # amounts in words: with a currency word, or right after a money word
     ("полторы тысячи рублей", None, 1500, "RUB"),
+    # "к" after a space is a preposition, not thousands
+    ("успеете доставить заказ 123456 к субботе?", "123456", None, None),
+    ("заказ 778120 к вечеру привезут?", "778120", None, None),
     # a bare number named as the difference is the disputed amount; "3 extra days" is no money
     (
         "I bought headphones for 7990, order 3318562, today they cost 7490. "

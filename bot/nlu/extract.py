@@ -53,8 +53,9 @@ _POSSESSIVE = re.compile(
     re.IGNORECASE,
 )
 # a number followed by a currency, unit or "year" is not an order reference
+# ("5k", "5к" only when attached: "заказ 123456 к субботе" is an order by Saturday)
 _NOT_REF_AFTER = re.compile(
-    r"\s?(?:₽|\$|€|руб|р\b|р\.|zł|zl\b|pln|usd|eur|rub|dollars?|евро|тыс|k\b|к\b|шт|szt|"
+    r"[kк](?!\w)|\s?(?:₽|\$|€|руб|р\b|р\.|zł|zl\b|pln|usd|eur|rub|dollars?|евро|тыс|шт|szt|"
     r"pcs|kg|кг|km|км|%|год|г\.|roku|rok|year|dni|дн|days?)",
     re.IGNORECASE,
 )
