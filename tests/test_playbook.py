@@ -520,6 +520,45 @@ async def test_a_repeat_complaint_is_acknowledged(services: Services) -> None:
     assert "повторилось" in " ".join(d.replies[0])
 
 
+@pytest.mark.parametrize(
+    ("text", "sorry", "urgent"),
+    [
+        (
+            "Мне обещали вернуть деньги за заказ 445566 ещё две недели назад, до сих пор ничего",
+            "не сдержали слово",
+            "срочн",
+        ),
+        (
+            "You promised a refund for order 778812 three weeks ago. Still nothing on my card.",
+            "didn't keep our word",
+            "urgent",
+        ),
+        (
+            "Obiecaliście zwrot za zamówienie 556612 dwa tygodnie temu i nadal nic",
+            "nie dotrzymaliśmy słowa",
+            "pilny",
+        ),
+    ],
+)
+async def test_a_broken_promise_gets_its_own_apology_and_a_short_urgent_one(
+    services: Services, text: str, sorry: str, urgent: str
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    first = " ".join(d.replies[0])
+    assert thanks_before_apology(first) and sorry in first and urgent in first
+    assert d.of("broken_promise_reported")
+    # not the same 10 working days again: a day, and the follow-up is set by it
+    (promised,) = d.of("promised")
+    assert "24" in promised["within"] and "10" not in promised["within"]
+
+
+async def test_a_promise_that_is_not_overdue_is_an_ordinary_complaint(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Заказ 556677 пришёл, но там не тот цвет, а обещали что будет синий")
+    assert not d.of("broken_promise_reported")
+
+
 async def test_the_customer_corrects_the_kind_of_problem(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send("one of the four mugs from order 4410020 arrived chipped")

@@ -87,6 +87,30 @@ _AGAIN = re.compile(
     r"\blast\s+time\s+you|(?:drugi|trzeci|czwarty|kolejny)\s+raz|\bznowu\b|\bznów\b",
     re.IGNORECASE,
 )
+# "обещали вернуть деньги две недели назад, до сих пор ничего", "you promised a refund three
+# weeks ago, still nothing": an earlier promise that was broken (a promise word and a sign
+# that its time has passed, in either order)
+_PROMISED = re.compile(
+    r"\bобещал\w*|\bдолжны\s+были\b|\bсказали,?\s+что\s+(?:верн|перезвон|привез|достав|отправ)|"
+    r"\bpromis\w*|\b(?:was|were)\s+supposed\s+to\b|\btold\s+me\s+(?:i|you|it)\b|"
+    r"\bobieca\w*|\bmieli[śs]cie\b|\bmia[łl][ay]?\s+(?:by[ćc]|przyj|wr[óo]ci)",
+    re.IGNORECASE,
+)
+_OVERDUE_SIGN = re.compile(
+    r"\bназад\b|\bдо\s+сих\s+пор\b|\bтак\s+и\s+не\b|\bвс[её]\s+ещ[её]\s+(?:нет|не)\b|\bтишина\b|"
+    r"\bуже\s+(?:прош|втор|сред|четв|пятн|суббот|воскрес|понед|\d)|\bни\s+денег\b|"
+    r"\bago\b|\bstill\s+(?:nothing|no|not|hasn'?t|haven'?t|waiting)\b|\bnever\s+(?:came|arrived|"
+    r"happened|called|got)\b|\bby\s+now\b|\bnothing\s+(?:yet|since|so\s+far)\b|"
+    r"\btemu\b|\b(?:nadal|wci[ąa][żz]|dalej)\s+(?:nic|nie|brak|czekam)\b|\bcisza\b|\bdo\s+dzi[śs]\b",
+    re.IGNORECASE,
+)
+
+
+def broken_promise(text: str) -> bool:
+    """The customer says an earlier promise was not kept."""
+    return bool(_PROMISED.search(text) and _OVERDUE_SIGN.search(text))
+
+
 # "доставка тут ни при чём, неисправен сам чайник", "it's not missing, it's chipped": the
 # customer corrects what kind of problem it is; the words after the correction say which.
 _CORRECTION = re.compile(
@@ -254,6 +278,7 @@ class ComplaintFlow:
             "asked": [],
             "quiet_turns": 0,
             "unfixable": self.rules.is_unfixable(text),
+            "overdue": broken_promise(text),
         }
         ctx.state["complaint"] = case
         record = Complaint(
@@ -267,6 +292,8 @@ class ComplaintFlow:
         await ctx.session.flush()
         case["id"] = record.id
         ctx.event("complaint_opened", complaint_type=ctype, customer_kind=kind)
+        if case["overdue"]:
+            ctx.event("broken_promise_reported", complaint_id=record.id)
 
         opening = self._opening(ctx, kind)
         if kind == "activist":
@@ -358,7 +385,9 @@ class ComplaintFlow:
         thanks = ctx.texts("complaint_thanks")
         sorry = ctx.texts("complaint_sorry_angry" if kind != "claimant" else "complaint_sorry")
         text = ctx.incoming.text or ""
-        if _AGAIN.search(text):
+        if broken_promise(text):
+            sorry = ctx.texts("complaint_sorry_overdue")  # the apology for what went wrong
+        elif _AGAIN.search(text):
             sorry += " " + ctx.texts("complaint_sorry_again")
         return f"{thanks} {sorry}"
 
@@ -496,14 +525,14 @@ class ComplaintFlow:
         if rule.fix == "refund":
             if not self._goodwill(ctx, case, rule):
                 case["outcome"] = "refund_requested"
-                self._promise(ctx, case, rule, "fix_refund_request")
+                self._promise(ctx, case, rule, _urgent(case, "fix_refund_request"))
             await self._save(ctx, case)
             self._ask_satisfaction(ctx, case)
             return
         if rule.fix == "forward":
             case["outcome"] = f"forwarded_{rule.team or 'team'}"
             team = ctx.texts.plain(f"team_{rule.team or 'quality'}")
-            self._promise(ctx, case, rule, "fix_forward", team=team)
+            self._promise(ctx, case, rule, _urgent(case, "fix_forward"), team=team)
             await self._save(ctx, case)
             self._ask_satisfaction(ctx, case)
             return
@@ -516,6 +545,13 @@ class ComplaintFlow:
     ) -> None:
         known = ctx.state.get("known", {})
         order = known.get("order_ref")
+        hours = self.rules.overdue_promise_hours
+        if (
+            case.get("overdue")
+            and hours
+            and not (rule.promise_hours and rule.promise_hours <= hours)
+        ):
+            rule = rule.model_copy(update={"promise_hours": hours, "promise_days": None})
         when = _when(ctx, rule)
         order_part = " " + ctx.texts.plain("order_part", order=order) if order else ""
         text = ctx.texts(key, when=when, order=order_part, **kw)
@@ -740,6 +776,11 @@ class ComplaintFlow:
             record.amount = Decimal(str(known["amount"])).quantize(Decimal("0.01"))
         if resolved:
             record.resolved_at = ctx.now
+
+
+def _urgent(case: dict[str, Any], key: str) -> str:
+    """The text of a fix, marked urgent when an earlier promise was broken."""
+    return f"{key.removesuffix('_request')}_overdue" if case.get("overdue") else key
 
 
 def _needs(case: dict[str, Any], rule: TypeRule) -> list[str]:

@@ -105,6 +105,9 @@ class Rules(BaseModel):
     activist_gesture: Compensation | None = None  # "a larger compensation than expected"
     # a chosen option's own promise, whatever the complaint type ("refund": 10 working days)
     option_promise_days: dict[str, int] = Field(default_factory=dict)
+    # the customer says an earlier promise was broken: the case is marked urgent and the new
+    # promise is at most this many hours (None: the type's own promise)
+    overdue_promise_hours: int | None = 24
     escalate: EscalateRules = Field(default_factory=EscalateRules)
     waiting: WaitingRules = Field(default_factory=WaitingRules)
     follow_up: FollowUpRules = Field(default_factory=FollowUpRules)
