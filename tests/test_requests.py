@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.dialogs.requests import MultiPrediction, combine, split_requests
+from bot.dialogs.requests import MultiPrediction, combine, split_clauses, split_requests
 from bot.dialogs.types import Incoming
 from bot.services import Services, build_services
 
@@ -35,6 +35,48 @@ def test_a_message_splits_into_its_requests() -> None:
     assert split_requests("The box was wet and the cup inside was broken") == [
         "The box was wet and the cup inside was broken"
     ]
+
+
+def test_a_sentence_with_two_problems_splits_into_clauses() -> None:
+    assert split_clauses("Чайник пришёл с трещиной, а ещё курьер нахамил.") == [
+        "Чайник пришёл с трещиной",
+        "ещё курьер нахамил.",
+    ]
+    assert split_clauses("The kettle arrived cracked and the courier was rude to me.") == [
+        "The kettle arrived cracked",
+        "the courier was rude to me.",
+    ]
+    assert split_clauses("Czajnik przyszedł pęknięty, a kurier był niemiły.") == [
+        "Czajnik przyszedł pęknięty",
+        "kurier był niemiły.",
+    ]
+    # one problem told with "and" stays one
+    assert split_clauses("I ordered a blue one and got red") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (
+            "The kettle arrived cracked and the courier was rude to me. Order 554433",
+            "about our staff",
+        ),
+        ("Чайник пришёл с трещиной, а ещё курьер нахамил. Заказ 998877", "о сотруднике"),
+        ("Czajnik przyszedł pęknięty, a kurier był niemiły. Zamówienie 665544", "o pracowniku"),
+    ],
+)
+async def test_a_product_problem_and_rude_staff_in_one_message_are_both_taken(
+    shop: Services, text: str, line: str
+) -> None:
+    replies, events = await _send(shop, str(next(_ids)), text)
+    opened = [e for e in events if e["type"] == "complaint_opened"]
+    also = [e for e in events if e["type"] == "complaint_also_recorded"]
+    # the case follows the cracked kettle (photo, then replacement/refund/repair) ...
+    assert [e["complaint_type"] for e in opened] == ["damaged_defective"]
+    assert [e["slot"] for e in events if e["type"] == "asked_for"] == ["photo"]
+    # ... and the courier is recorded as its own complaint and passed on, in the same reply
+    assert [e["complaint_type"] for e in also] == ["staff_behavior"]
+    assert line in replies[0]
 
 
 def test_the_most_pressing_request_leads_and_entities_come_from_the_whole(classifier) -> None:

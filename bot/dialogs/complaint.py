@@ -140,6 +140,22 @@ _TYPE_WORDS = {
     ),
 }
 _GUESS_ORDER = ("missing_item", "wrong_item", "damaged_defective")
+# Several problems in one message ("the kettle arrived cracked and the courier was rude"):
+# the case follows the problem that has a fix, and what was said about staff, service or the
+# site is recorded as its own complaint and passed to that team in the same reply.
+FEEDBACK_TYPES = ("staff_behavior", "service_quality", "website_app")
+
+
+def split_types(main: str, named: tuple[str, ...], known: set[str]) -> tuple[str, list[str]]:
+    """The case's type, and the feedback types to pass on alongside it."""
+    named = tuple(t for t in named if t in known)
+    fixable = [t for t in named if t not in FEEDBACK_TYPES and t != "other"]
+    if main in FEEDBACK_TYPES and fixable:
+        main = fixable[0]
+    also = [t for t in dict.fromkeys((*named, main)) if t in FEEDBACK_TYPES and t != main]
+    return main, also
+
+
 _WHEN = re.compile(
     r"\bкогда\b|сколько\s+(?:ещё\s+|еще\s+)?ждать|\bwhen\b|how\s+long|\bkiedy\b|ile\s+(?:jeszcze\s+)?czeka",
     re.IGNORECASE,
@@ -265,6 +281,9 @@ class ComplaintFlow:
                 ),
                 ctype,
             )
+        ctype, also_types = split_types(
+            ctype, getattr(pred, "complaint_types", ()), set(self.rules.complaint_types)
+        )
         rule = self.rules.for_type(ctype)
         kind = customer_kind(pred.emotion, pred.threat, True) or "claimant"
         known = ctx.state.setdefault("known", {})
@@ -295,6 +314,7 @@ class ComplaintFlow:
         if case["overdue"]:
             ctx.event("broken_promise_reported", complaint_id=record.id)
 
+        passed_on = [await self._pass_on(ctx, extra, known) for extra in also_types]
         opening = self._opening(ctx, kind)
         if kind == "activist":
             text = f"{opening} {ctx.texts('complaint_senior')}"
@@ -332,12 +352,30 @@ class ComplaintFlow:
         if kind == "angry":
             buttons = [[Button(ctx.texts.plain("topic_human"), "topic:human")]]
             opening = self._gesture(ctx, opening, say=False)
+        opening = " ".join([opening, *passed_on])
         if missing:
             ask = self._ask(ctx, missing)
             ctx.say_text(f"{opening}\n\n{ask}", buttons)
             return
         ctx.say_text(opening, buttons)
         await self._fix(ctx, case)
+
+    async def _pass_on(self, ctx: TurnContext, ctype: str, known: dict[str, Any]) -> str:
+        """Record a second problem of the message as its own complaint, passed to its team."""
+        rule = self.rules.for_type(ctype)
+        record = Complaint(
+            conversation_id=ctx.conversation.id,
+            complaint_type=ctype,
+            customer_kind="claimant",
+            details=dict(known),
+            outcome=f"forwarded_{rule.team or 'quality'}",
+            created_at=ctx.now,
+        )
+        ctx.session.add(record)
+        await ctx.session.flush()
+        ctx.event("complaint_also_recorded", complaint_type=ctype, complaint_id=record.id)
+        team = ctx.texts.plain(f"team_{rule.team or 'quality'}")
+        return ctx.texts(f"complaint_also_{ctype}", team=team)
 
     async def _retype(self, ctx: TurnContext, case: dict[str, Any], ctype: str) -> None:
         """The customer said what kind of problem it really is: the case follows that type."""

@@ -26,7 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db.models import Classification, Conversation, Customer, Message, utcnow
 from bot.dialogs.guard import sanitize
-from bot.dialogs.requests import MIN_CONFIDENCE, MultiPrediction, combine, split_requests
+from bot.dialogs.requests import (
+    MIN_CONFIDENCE,
+    MultiPrediction,
+    combine,
+    split_clauses,
+    split_requests,
+)
 from bot.dialogs.slots import remember
 from bot.dialogs.texts import SUPPORTED, Texts
 from bot.dialogs.types import Button, Incoming, Outcome, Reply
@@ -164,9 +170,18 @@ class ConversationEngine:
         classified too (:mod:`bot.dialogs.requests`)."""
         whole = self.classifier.predict_one(text)
         parts = split_requests(text)
-        if len(parts) < 2:
+        preds = self.classifier.predict(parts) if len(parts) > 1 else [whole]
+        # a complaint may name several problems in one sentence: its clauses are read too
+        clauses = [
+            c
+            for part, pred in zip(parts, preds, strict=True)
+            if pred.intent == "complaint" or whole.intent == "complaint"
+            for c in split_clauses(part)
+        ]
+        clause_preds = list(zip(clauses, self.classifier.predict(clauses), strict=True))
+        if len(parts) < 2 and not clause_preds:
             return whole
-        return combine(whole, list(zip(parts, self.classifier.predict(parts), strict=True)))
+        return combine(whole, list(zip(parts, preds, strict=True)), clause_preds)
 
     async def handle(
         self, session: AsyncSession, incoming: Incoming, *, prediction: Prediction | None = None

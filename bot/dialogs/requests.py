@@ -9,7 +9,10 @@ joins), each part is classified, and:
   the rest); the conversation flows handle it, with the order number, amount, threat and
   emotion read from the whole message;
 * the other *questions* are answered from the knowledge base in the same turn, so the
-  customer does not have to ask again.
+  customer does not have to ask again;
+* every complaint type named in a part, or in a clause of one ("the kettle arrived cracked
+  and the courier was rude"), is kept in ``complaint_types``: the complaint flow fixes the
+  product problem and passes what was said about staff, service or the site on as well.
 """
 
 from __future__ import annotations
@@ -51,6 +54,15 @@ _SPLIT = re.compile(
     rf"|\s*,?\s+(?:и|and|i)\s+(?=(?:{_QUESTION_WORDS})\b)",
     re.IGNORECASE,
 )
+# clauses of one sentence joined by "and" / "but": "чайник треснул, а курьер нахамил"
+_CLAUSE = re.compile(
+    r"\s*,\s*(?:а|и|но|да\s+и|and|but|a|i|ale|oraz)\s+|\s+а\s+ещ[её]\s+|\s+a\s+do\s+tego\s+|"
+    r"\s+(?:and|but)\s+(?=(?:the|my|your|then|also|on\s+top)\b)|\s+(?:и|но)\s+(?=(?:ещ[её]|курьер|"
+    r"оператор|менеджер|продав|сотрудник|сайт|приложени)\w*)|\s+(?:i|ale)\s+(?=(?:kurier|"
+    r"konsultant|pracownik|sprzedaw|stron|aplikacj)\w*)",
+    re.IGNORECASE,
+)
+CLAUSE_CONFIDENCE = 0.8  # a clause's own complaint type counts only when clearly one
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _LEADING = re.compile(r"^(?:и|а|но|and|but|so|i|a|ale|oraz)\s+", re.IGNORECASE)
 
@@ -66,11 +78,20 @@ def split_requests(text: str) -> list[str]:
     return parts
 
 
+def split_clauses(text: str) -> list[str]:
+    """The clauses of one request joined by "and" / "but" (at most :data:`MAX_PARTS`)."""
+    parts = [p.strip(" ,;:-–") for p in _CLAUSE.split(text or "")]
+    parts = [p for p in parts if len(_WORD.findall(p)) >= 2]
+    return parts[:MAX_PARTS] if len(parts) > 1 else []
+
+
 @dataclass(frozen=True)
 class MultiPrediction(Prediction):
     """The main request's prediction, plus the other questions asked in the same message."""
 
     also: tuple[str, ...] = ()  # the questions (faq parts) asked, in the customer's order
+    # every complaint type named clearly in a part or clause, in the customer's order
+    complaint_types: tuple[str, ...] = ()
 
 
 def _confident(p: Prediction) -> bool:
@@ -81,10 +102,23 @@ def _rank(p: Prediction) -> tuple[int, float]:
     return PRIORITY.get(p.intent or "", 8), -p.intent_confidence
 
 
-def combine(whole: Prediction, parts: list[tuple[str, Prediction]]) -> Prediction:
-    """One prediction for the message: the main request, with the other questions in ``also``."""
+def combine(
+    whole: Prediction,
+    parts: list[tuple[str, Prediction]],
+    clauses: list[tuple[str, Prediction]] | None = None,
+) -> Prediction:
+    """One prediction for the message: the main request, with the other questions in ``also``
+    and the complaint types named in parts or ``clauses`` in ``complaint_types``."""
     confident = [(t, p) for t, p in parts if _confident(p)]
+    named = [
+        p.complaint_type
+        for _, p in [*confident, *(clauses or [])]
+        if p.intent == "complaint" and p.complaint_type and p.intent_confidence >= CLAUSE_CONFIDENCE
+    ]
+    types = tuple(dict.fromkeys(named))
     if len(parts) < 2 or not confident:
+        if whole.intent == "complaint" and len(types) > 1:
+            return MultiPrediction(**whole.__dict__, complaint_types=types)
         return whole
     _, best = min(confident, key=lambda tp: _rank(tp[1]))
     main = whole if _confident(whole) and _rank(whole)[0] <= _rank(best)[0] else best
@@ -110,4 +144,4 @@ def combine(whole: Prediction, parts: list[tuple[str, Prediction]]) -> Predictio
     # complaint's own business, and a policy text must not talk over the fix.
     bar = QUESTION_IN_COMPLAINT if main.intent == "complaint" else MIN_CONFIDENCE
     also = tuple(t for t, p in confident if p.intent == "faq" and p.intent_confidence >= bar)
-    return MultiPrediction(**merged.__dict__, also=also)
+    return MultiPrediction(**merged.__dict__, also=also, complaint_types=types)
