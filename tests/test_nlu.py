@@ -191,6 +191,12 @@ def test_detect_lang(text: str, lang: str) -> None:
         ("я в суд подавать не собираюсь, просто довезите пульт", False),
         ("do sądu iść nie zamierzam, proszę tylko o zwrot", False),
         ("в суд подам, не хочу больше ждать", True),
+        # a chargeback is a dispute through a third party, the same in every language
+        ("I'll open a chargeback with my bank if you don't refund me", True),
+        ("оформлю чарджбэк через банк, если не вернёте деньги", True),
+        ("оспорю списание через банк", True),
+        ("złożę reklamację w banku i zrobię chargeback", True),
+        ("I'm not going to do a chargeback, just refund me", False),
     ],
 )
 def test_legal_lexicon(text: str, expected: bool) -> None:

@@ -1,4 +1,5 @@
-"""High-recall keyword rules for the legal threat (lawyer, court, regulator, police, media).
+"""High-recall keyword rules for the legal threat (lawyer, court, regulator, police, media,
+a chargeback through the bank).
 
 A message that names one of these is an "activist" complaint whatever the model says, so
 the rule overrides the threat head. Patterns are stems with word boundaries ("суд" must not
@@ -34,6 +35,11 @@ _LEGAL_PATTERNS = [
     r"\b(?:go\w*|call\w*|contact\w*|writ\w*|tell\w*|email\w*)\s+(?:to\s+)?the\s+(?:local\s+)?"
     r"(?:news|tv|media)\b|\b(?:tv|news)\s+(?:station|channel|outlet)s?\b|\bthe\s+media\b",
     r"\bcitizens\s+advice\b|\bcma\b|\bprosecutor\w*",
+    # a chargeback: a formal dispute through the bank, a third party like a regulator
+    r"\bcharge\s?backs?\b|\bdispute\s+(?:the|this|a)\s+(?:charge|payment|transaction)\b|"
+    r"\bчардж\s?б[эе]к\w*|\bоспор\w*\s+(?:платёж|платеж|списани\w*|оплат\w*|транзакци\w*)|"
+    r"\bопротест\w*\s+(?:платёж|платеж|списани\w*|оплат\w*)|"
+    r"\bobci[ąa][żz]eni\w*\s+zwrotn\w*|\breklamacj\w*\s+(?:w|do)\s+bank\w*",
     # Polish
     r"\bprawni(?:k|ka|kowi|kiem|cy|ków)\b|\badwokat\w*|\bkancelari\w*|\bradc\w*\s+prawn\w*",
     r"\bs[aą]d(?:u|zie|em|y|ów|owy|owa|owe|owej)?\b|\be-s[aą]d\w*|\bpozew\b|\bpozw(?:u|em|y|ów)\b",
