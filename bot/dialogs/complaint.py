@@ -422,8 +422,9 @@ class ComplaintFlow:
         """Thanks (and why it matters) first, then the apology (and for a repeat, more)."""
         thanks = ctx.texts("complaint_thanks")
         sorry = ctx.texts("complaint_sorry_angry" if kind != "claimant" else "complaint_sorry")
+        case = ctx.state.get("complaint") or {}
         text = ctx.incoming.text or ""
-        if broken_promise(text):
+        if case.get("overdue"):
             sorry = ctx.texts("complaint_sorry_overdue")  # the apology for what went wrong
         elif _AGAIN.search(text):
             sorry += " " + ctx.texts("complaint_sorry_again")
@@ -585,7 +586,7 @@ class ComplaintFlow:
         order = known.get("order_ref")
         hours = self.rules.overdue_promise_hours
         if (
-            case.get("overdue")
+            key.endswith("_overdue")  # the team's answer, not a bank transfer, comes sooner
             and hours
             and not (rule.promise_hours and rule.promise_hours <= hours)
         ):

@@ -170,7 +170,7 @@ class ConversationEngine:
         classified too (:mod:`bot.dialogs.requests`)."""
         whole = self.classifier.predict_one(text)
         parts = split_requests(text)
-        preds = self.classifier.predict(parts) if len(parts) > 1 else [whole]
+        preds = self.classifier.predict(parts) if len(parts) > 1 else [whole] * len(parts)
         # a complaint may name several problems in one sentence: its clauses are read too
         clauses = [
             c

@@ -17,6 +17,14 @@ _QUESTION = re.compile(
 )
 
 
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+
+
+def _just_the_number(text: str) -> bool:
+    """A reply that is the order number with at most a few words around it."""
+    return any(ch.isdigit() for ch in text) and len(_WORDS.findall(text)) <= 3
+
+
 class OrderStatusFlow:
     name = "order_status"
 
@@ -29,6 +37,10 @@ class OrderStatusFlow:
         pending = ctx.state.get("order_status")
         known = ctx.state.setdefault("known", {})
         if pending == "asked" and not ctx.incoming.callback_data:
+            if has(known, "order_ref") and _just_the_number(ctx.incoming.text or ""):
+                # "it's 7734521": the answer, whatever the classifier makes of a bare number
+                self._pass_on(ctx)
+                return True
             if ctx.intent in ("complaint", "request_human"):
                 # "Order 5512300, one item is missing": a complaint after all (the number is
                 # already remembered), or a person: their flows take it from here.
