@@ -87,6 +87,33 @@ class Settings(BaseSettings):
     goodwill_threshold: Decimal = Field(
         default=Decimal("1000"), ge=0, description="Claims below this amount are approved at once."
     )
+    shop_currency: str = Field(
+        default="RUB",
+        description="Currency of GOODWILL_THRESHOLD and the rules' amount limits (RUB, PLN...).",
+    )
+    currency_rates: str = Field(
+        default="USD=90,EUR=100,PLN=23,RUB=1",
+        description="Value of one unit in SHOP_CURRENCY, to compare claims in other currencies.",
+    )
+
+    def in_shop_currency(self, amount: float, currency: str | None) -> float | None:
+        """``amount`` of ``currency`` (None: the shop's) in the shop currency; None if the
+        rate is unknown (such a claim is never approved without a check)."""
+        currency = (currency or self.shop_currency).upper()
+        shop = self.shop_currency.upper()
+        if currency == shop:
+            return amount
+        rates: dict[str, float] = {}
+        for item in self.currency_rates.split(","):
+            code, _, value = item.partition("=")
+            try:
+                rates[code.strip().upper()] = float(value)
+            except ValueError:
+                continue
+        if currency not in rates or shop not in rates or not rates[shop]:
+            return None
+        return amount * rates[currency] / rates[shop]
+
     sla_minutes: int = Field(default=30, ge=1, description="Minutes an operator has to answer.")
     sla_high_minutes: int = Field(
         default=10, ge=1, description="Minutes an operator has to answer a high-priority ticket."

@@ -83,6 +83,16 @@ EXTRACT_CASES = [
     ("so the laptop is 300 cheaper now, a week after I bought it", None, 300, None),
     ("kupiłam za 399 zł, a dziś jest taniej o 40 zł", None, 40, "PLN"),
     ("the blender is 20% cheaper today", None, None, None),
+    # Russian in Latin letters
+    ("s menya spisali dvesti rublei za dostavku, zakaz 4410982", "4410982", 200, "RUB"),
+    # two prices and "the difference": the difference
+    (
+        "Bought a jacket yesterday for $80 (order 7430015), today its $60. The difference back?",
+        "7430015",
+        20,
+        "USD",
+    ),
+    ("купила за 2 490 ₽, сегодня стоит 1 990 ₽, верните разницу", None, 500, "RUB"),
     # digits, a thousand, then words: the words add up, they do not cut the amount
     ("списали 2 тысячи триста рублей", None, 2300, "RUB"),
     ("paid 2 thousand five hundred dollars", None, 2500, "USD"),
@@ -197,6 +207,9 @@ def test_detect_lang(text: str, lang: str) -> None:
         ("оспорю списание через банк", True),
         ("złożę reklamację w banku i zrobię chargeback", True),
         ("I'm not going to do a chargeback, just refund me", False),
+        ("I'm not going to sue anyone or call a lawyer, I just want my parcel", False),
+        ("Я не собираюсь никуда жаловаться и ни с кем судиться, просто пришлите размер", False),
+        ("I won't wait any longer, I'll call my lawyer", True),
     ],
 )
 def test_legal_lexicon(text: str, expected: bool) -> None:

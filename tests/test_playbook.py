@@ -119,6 +119,30 @@ async def test_goodwill_threshold_approves_small_claims_at_once(services: Servic
     assert not big.of("goodwill_approved") and big.of("promised")
 
 
+@pytest.mark.parametrize(
+    ("text", "approved"),
+    [
+        ("you charged me $50 twice for order 6650213, pls refund", False),  # ≈ 4 500 ₽
+        ("you charged me $5 twice for order 6650214, pls refund", True),  # ≈ 450 ₽
+        ("Pobrali mi 200 zł dwa razy za zamówienie 3382011", False),  # ≈ 4 600 ₽
+        ("Pobrali mi 30 zł za dużo za zamówienie 3382012", True),  # ≈ 690 ₽
+    ],
+)
+async def test_the_goodwill_threshold_is_compared_in_the_shop_currency(
+    services: Services, text: str, approved: bool
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    await d.send("the same amount was taken twice when I paid by card")
+    assert bool(d.of("goodwill_approved")) is approved, d.replies
+
+
+def test_currency_rates_convert_and_an_unknown_currency_is_never_approved(settings) -> None:
+    assert settings.in_shop_currency(50, "USD") == 4500
+    assert settings.in_shop_currency(200, None) == 200  # the shop's own currency
+    assert settings.in_shop_currency(10, "GBP") is None
+
+
 async def test_unfixable_situation_offers_compensation_to_pick(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send(
@@ -551,6 +575,60 @@ async def test_a_broken_promise_gets_its_own_apology_and_a_short_urgent_one(
     # not the same 10 working days again: a day, and the follow-up is set by it
     (promised,) = d.of("promised")
     assert "24" in promised["within"] and "10" not in promised["within"]
+
+
+async def test_a_broken_call_back_promise_gets_a_gesture_a_late_parcel_does_not(
+    services: Services,
+) -> None:
+    callback = Dialogue(services, str(next(_ids)))
+    await callback.send(
+        "You said a courier would call me back on Monday about order 4903317. "
+        "It's Wednesday. Nobody called."
+    )
+    assert callback.of("broken_promise_reported") and callback.of("compensation_offered")
+    parcel = Dialogue(services, str(next(_ids)))
+    await parcel.send("обещали доставить заказ 5529031 в пятницу, сегодня уже вторник и тишина")
+    assert parcel.of("broken_promise_reported") and not parcel.of("compensation_offered")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Зарядка из заказа 8812503 заискрила в розетке, чуть штора не загорелась",
+        "ladowarka z zamowienia 8841102 iskrzy przy podlaczeniu, boje sie jej uzywac",
+    ],
+)
+async def test_sparks_are_a_safety_incident(services: Services, text: str) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert d.of("safety_incident") and d.of("escalated")[0]["priority"] == "high"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sukienka na komunię córki, zamówienie 4471196, przyszła dzień po komunii.",
+        "The dinner set (order 8830126) was a wedding present. Wedding was Saturday, "
+        "it showed up today, Tuesday.",
+        "Заказ 7203318 - подарок мужу на юбилей. Привезли вчера, а юбилей был в воскресенье. "
+        "Смысла уже никакого",
+    ],
+)
+async def test_a_gift_late_for_a_past_event_brings_the_compensation_choice(
+    services: Services, text: str
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert d.of("compensation_offered") and not d.of("complaint_also_recorded")
+
+
+async def test_a_question_whether_an_order_makes_a_date_is_no_complaint(
+    services: Services,
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Здравствуйте) заказ 6612087 к субботе успеете? у дочки день рождения")
+    assert not d.of("complaint_opened")
+    assert d.of("escalated")[0]["reason"] == "order_status"
 
 
 async def test_a_promise_that_is_not_overdue_is_an_ordinary_complaint(services: Services) -> None:

@@ -93,6 +93,7 @@ _AGAIN = re.compile(
 _PROMISED = re.compile(
     r"\bобещал\w*|\bдолжны\s+были\b|\bсказали,?\s+что\s+(?:верн|перезвон|привез|достав|отправ)|"
     r"\bpromis\w*|\b(?:was|were)\s+supposed\s+to\b|\btold\s+me\s+(?:i|you|it)\b|"
+    r"\b(?:you|they)\s+said\b|\bsaid\s+(?:you|they|someone|a\s+courier|an?\s+\w+)\s+would\b|"
     r"\bobieca\w*|\bmieli[śs]cie\b|\bmia[łl][ay]?\s+(?:by[ćc]|przyj|wr[óo]ci)",
     re.IGNORECASE,
 )
@@ -101,7 +102,17 @@ _OVERDUE_SIGN = re.compile(
     r"\bуже\s+(?:прош|втор|сред|четв|пятн|суббот|воскрес|понед|\d)|\bни\s+денег\b|"
     r"\bago\b|\bstill\s+(?:nothing|no|not|hasn'?t|haven'?t|waiting)\b|\bnever\s+(?:came|arrived|"
     r"happened|called|got)\b|\bby\s+now\b|\bnothing\s+(?:yet|since|so\s+far)\b|"
-    r"\btemu\b|\b(?:nadal|wci[ąa][żz]|dalej)\s+(?:nic|nie|brak|czekam)\b|\bcisza\b|\bdo\s+dzi[śs]\b",
+    r"\btemu\b|\b(?:nadal|wci[ąa][żz]|dalej)\s+(?:nic|nie|brak|czekam)\b|\bcisza\b|\bdo\s+dzi[śs]\b|"
+    r"\bникто\s+не\s+(?:позвонил|перезвонил|приехал|ответил|написал)|\b(?:nobody|no\s+one)\s+"
+    r"(?:called|came|answered|contacted|got\s+back|showed\s+up)|\bnikt\s+(?:nie\s+)?"
+    r"(?:zadzwoni|oddzwoni|przyjecha|odpisa|odpowiedzia)",
+    re.IGNORECASE,
+)
+
+
+# a promised call back (not a delivery date): support's own word, so the gesture is due
+_CALLBACK = re.compile(
+    r"перезвон|позвон|call\w*\s+(?:me\s+)?back|callback|get\s+back\s+to|oddzwon|zadzwoni",
     re.IGNORECASE,
 )
 
@@ -144,6 +155,26 @@ _GUESS_ORDER = ("missing_item", "wrong_item", "damaged_defective")
 # the case follows the problem that has a fix, and what was said about staff, service or the
 # site is recorded as its own complaint and passed to that team in the same reply.
 FEEDBACK_TYPES = ("staff_behavior", "service_quality", "website_app")
+# ... passed on only when the message names it ("Córka szła w starej" is no site problem)
+_FEEDBACK_WORDS = {
+    "staff_behavior": re.compile(
+        r"курьер|водител|оператор|менеджер|продав|сотрудни|консультант|кассир|хам|груб|"
+        r"нахам|наор|courier|driver|delivery\s+guy|operator|agent|staff|manager|assistant|"
+        r"cashier|rude|yell|shout|kurier|kierowc|konsultant|pracowni|sprzedaw|kasjer|niemi[łl]|"
+        r"niegrzeczn|chamsk|nakrzycza",
+        re.IGNORECASE,
+    ),
+    "service_quality": re.compile(
+        r"жд[уа]л|ожидани|на\s+линии|не\s+отвеча|без\s+ответа|hold|wait|no\s+(?:one\s+)?answer|"
+        r"respond|czeka|infolini|nie\s+odpowiada|bez\s+odpowiedzi",
+        re.IGNORECASE,
+    ),
+    "website_app": re.compile(
+        r"сайт|приложени|личн\w+\s+кабинет|site|app\b|website|login|log\s+in|strona|stronie|"
+        r"aplikacj|logowa",
+        re.IGNORECASE,
+    ),
+}
 
 
 def split_types(main: str, named: tuple[str, ...], known: set[str]) -> tuple[str, list[str]]:
@@ -284,6 +315,8 @@ class ComplaintFlow:
         ctype, also_types = split_types(
             ctype, getattr(pred, "complaint_types", ()), set(self.rules.complaint_types)
         )
+        said = ctx.incoming.text or ""
+        also_types = [t for t in also_types if _FEEDBACK_WORDS[t].search(said)]
         rule = self.rules.for_type(ctype)
         kind = customer_kind(pred.emotion, pred.threat, True) or "claimant"
         known = ctx.state.setdefault("known", {})
@@ -338,7 +371,7 @@ class ComplaintFlow:
             case["stage"] = "handed_over"
             ctx.request_handoff("vip", "high")
             return
-        amount = known.get("amount")
+        amount = _shop_amount(ctx, known)
         limit = self.rules.escalate.amount_over
         if amount is not None and limit is not None and amount > limit and rule.fix == "refund":
             # a money claim over the limit (a price in a pasted order e-mail is not a claim)
@@ -351,6 +384,11 @@ class ComplaintFlow:
         buttons: list[list[Button]] = []
         if kind == "angry":
             buttons = [[Button(ctx.texts.plain("topic_human"), "topic:human")]]
+            opening = self._gesture(ctx, opening, say=False)
+        elif case["overdue"] and (ctype != "delivery_delay" or _CALLBACK.search(text)):
+            # the playbook's if-then plan: a customer kept waiting past what we promised gets a
+            # small gesture with the apology ("reset the customer's clock"); a delivery date
+            # that slipped is logistics' to fix, as any late parcel
             opening = self._gesture(ctx, opening, say=False)
         opening = " ".join([opening, *passed_on])
         if missing:
@@ -606,7 +644,8 @@ class ComplaintFlow:
         known = ctx.state.get("known", {})
         amount = known.get("amount")
         threshold = float(ctx.settings.goodwill_threshold)
-        if amount is None or amount >= threshold:
+        in_shop = _shop_amount(ctx, known)  # "$50" is not under a 1000-rouble threshold
+        if amount is None or in_shop is None or in_shop >= threshold:
             return False
         case["outcome"] = "refund_goodwill"
         money = _money(amount, known, ctx.lang)
@@ -920,8 +959,20 @@ def _num(value: float) -> str:
     return f"{value:g}"
 
 
+_LANG_CURRENCY = {"ru": "RUB", "pl": "PLN"}  # an amount said without a currency
+
+
+def _shop_amount(ctx: TurnContext, known: dict[str, Any]) -> float | None:
+    """The claimed amount in the shop's currency (None: no amount, or no rate for it)."""
+    amount = known.get("amount")
+    if amount is None:
+        return None
+    currency = known.get("currency") or _LANG_CURRENCY.get(ctx.lang)
+    return ctx.settings.in_shop_currency(float(amount), currency)
+
+
 def _money(amount: float, known: dict[str, Any], lang: str) -> str:
-    currency = known.get("currency") or {"ru": "RUB", "pl": "PLN"}.get(lang, "RUB")
+    currency = known.get("currency") or _LANG_CURRENCY.get(lang, "RUB")
     symbol = {"RUB": "₽", "USD": "$", "EUR": "€", "PLN": "zł"}.get(currency, currency)
     value = f"{amount:,.2f}".rstrip("0").rstrip(".").replace(",", " ")
     return f"${value}" if symbol == "$" else f"{value} {symbol}"

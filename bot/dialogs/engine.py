@@ -36,6 +36,7 @@ from bot.dialogs.requests import (
 from bot.dialogs.slots import remember
 from bot.dialogs.texts import SUPPORTED, Texts
 from bot.dialogs.types import Button, Incoming, Outcome, Reply
+from bot.nlu.lexicon import deadline_question
 from escalation.hours import is_open, next_open
 from escalation.service import active_ticket, open_ticket, render_card
 
@@ -169,6 +170,8 @@ class ConversationEngine:
         """The message's prediction; a message with several requests is split and each part
         classified too (:mod:`bot.dialogs.requests`)."""
         whole = self.classifier.predict_one(text)
+        if whole.intent == "order_status" and deadline_question(text):
+            return whole  # "к субботе успеете? у дочки день рождения": one question, not two
         parts = split_requests(text)
         preds = self.classifier.predict(parts) if len(parts) > 1 else [whole] * len(parts)
         # a complaint may name several problems in one sentence: its clauses are read too

@@ -15,6 +15,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.nlu.features import translit
+
 # --------------------------------------------------------------------------- order refs
 
 _ORDER_WORD = (
@@ -136,7 +138,11 @@ def _is_date_or_phone(ref: str) -> bool:
 # --------------------------------------------------------------------------- amounts
 
 _CURRENCY_AFTER = [
-    ("RUB", r"₽|руб(?:л(?:ей|ями|ям|ях|ем|ю|я|ь)|\.)?|р\.|р(?![\w])|rub(?:les?)?|roubles?|rur"),
+    (
+        "RUB",
+        r"₽|руб(?:л(?:ей|ями|ям|ях|ем|ю|я|ь)|\.)?|р\.|р(?![\w])|rub(?:les?|lei|ley|lya|l)?|roubles?|"
+        r"rur",
+    ),
     ("USD", r"\$|usd|dollars?|bucks|долл(?:ар(?:ов|а)?)?\.?|бакс(?:ов|а|ы)?|dolar(?:ów|ow|y|a)?"),
     ("EUR", r"€|eur(?:o|os)?|евро"),
     ("PLN", r"zł(?:otych|ote|oty)?\.?|zl(?:otych|ote|oty)?(?![\w])|pln"),
@@ -384,6 +390,15 @@ _NUMBER_WORDS = {
     for value, forms in table.items()
     for form in forms.split()
 }
+# Russian typed in Latin letters: "spisali dvesti rublei", "pyatsot", "tysyachu"
+_NUMBER_WORDS.update(
+    {
+        translit(_fold(form)): float(value)
+        for value, forms in _RU_WORDS.items()
+        for form in forms.split()
+        if translit(_fold(form)) not in _NUMBER_WORDS
+    }
+)
 _RUB_SLANG = frozenset(_RUB_THOUSAND.split())
 _SCALES = (1000.0, 1_000_000.0)
 
@@ -561,6 +576,11 @@ def extract_money(text: str, blocked: list[tuple[int, int]] | None = None) -> Mo
         if not found:
             in_words = bare_in_words
     disputed = [f for f in found + in_words if _disputed(text, f[0], f[2])]
+    if not disputed and len(found) == 2 and _PRICE_CHANGE.search(text):
+        # "bought it for $80, today it's $60, can I get the difference back?": the difference
+        (_, a, _), (_, b, _) = found
+        if a.currency == b.currency and a.amount != b.amount:
+            return Money(round(abs(a.amount - b.amount), 2), a.currency)
     best = disputed or found or in_words
     return min(best, key=lambda item: item[0])[1] if best else None
 
@@ -582,6 +602,13 @@ _SURPLUS_BEFORE = re.compile(
     r"(?:overcharged(?:\s+me)?(?:\s+by)?|overpaid(?:\s+by)?|extra|difference(?:\s+of|\s+is)?|"
     rf"переплат\w*|лишни[ех]|разниц\w*|nadp[łl]at\w*|r[óo][żz]nic\w*|{_PRICE_DROP})"
     r"\W{0,3}(?:на\s+|by\s+|o\s+)?$",
+    re.IGNORECASE,
+)
+
+
+_PRICE_CHANGE = re.compile(
+    r"difference|cheaper|price\s+(?:dropped|went\s+down|fell)|разниц\w*|дешевле|подешевел\w*|"
+    r"r[óo][żz]nic\w*|taniej|ta[ńn]sz\w*|(?:po|s)tania[łl]\w*",
     re.IGNORECASE,
 )
 

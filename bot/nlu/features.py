@@ -39,6 +39,11 @@ _SPACES = re.compile(r"\s+")
 _TOKEN = re.compile(r"[^\W_]+|[!?]", re.UNICODE)
 
 
+def translit(text: str) -> str:
+    """Cyrillic letters to the Latin ones customers type them with ("двести" -> "dvesti")."""
+    return text.translate(_TRANSLIT)
+
+
 def normalize(text: str, *, translit: bool = False) -> str:
     """The view the lexical features are computed on."""
     s = unicodedata.normalize("NFC", text).lower().translate(_FOLD)

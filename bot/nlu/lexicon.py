@@ -53,9 +53,11 @@ _LEGAL_PATTERNS = [
 _LEGAL = re.compile("|".join(f"(?:{p})" for p in _LEGAL_PATTERNS), re.IGNORECASE)
 
 # "не буду подавать в суд", "not going to sue": negated mentions do not count
+# (the negation reaches up to six words on, within the clause: "не собираюсь никуда
+# жаловаться и ни с кем судиться", "not going to sue anyone or call a lawyer")
 _NEGATED = re.compile(
     r"(?:\bне\s+(?:буду|собираюсь|хочу|стану)|\bnot\s+(?:going\s+to|gonna)|\bwon'?t|"
-    r"\bnie\s+(?:będę|bede|chcę|chce|zamierzam))\W+(?:\w+\W+){0,3}$",
+    r"\bnie\s+(?:będę|bede|chcę|chce|zamierzam))[^\w.!?;,]+(?:[\w']+[^\w.!?;,]+){0,6}$",
     re.IGNORECASE,
 )
 
@@ -71,7 +73,7 @@ _NEGATED_AFTER = re.compile(
 
 def _negated(text: str, match: re.Match[str]) -> bool:
     return bool(
-        _NEGATED.search(text[max(0, match.start() - 40) : match.start()])
+        _NEGATED.search(text[max(0, match.start() - 80) : match.start()])
         or _NEGATED_AFTER.search(text[match.end() : match.end() + 40])
     )
 
@@ -222,6 +224,27 @@ _HAPPENED = re.compile(
     r"came|broke|ordered|przysz\w+|dosta[łl]\w*|otrzyma[łl]\w*|zam[oó]wi[łl]\w*|ju[żz])\b",
     re.IGNORECASE,
 )
+
+
+# "заказ 6612087 к субботе успеете?", "will it arrive by Friday?", "zdążycie do soboty?": a
+# question about a date still ahead, with nothing gone wrong yet, is an order-status question
+_DEADLINE = re.compile(
+    r"\bуспеете\b|\bуспеет\b|\bуспеваете\b|\bwill\s+it\s+(?:arrive|come|get\s+here|be\s+"
+    r"(?:here|delivered))\s+(?:by|before|in\s+time)|\bin\s+time\s+for\b|\bzd[ąa][żz]ycie\b|"
+    r"\bzd[ąa][żz]y\b|\bczy\s+(?:dojdzie|przyjdzie|dotrze)\s+(?:do|przed|na)\b",
+    re.IGNORECASE,
+)
+_GONE_WRONG = re.compile(
+    r"опозд|опаздыв|задерж|до\s+сих\s+пор|вс[её]\s+ещ[её]|уже\s+\d+\s+д|обещали|не\s+пришл|"
+    r"\bstill\b|\blate\b|delay|promised|hasn'?t|spó[źz]n|opó[źz]n|nadal|wci[ąa][żz]|obiecal|"
+    r"nie\s+dotar",
+    re.IGNORECASE,
+)
+
+
+def deadline_question(text: str) -> bool:
+    """A question whether an order will make a date still ahead, with no delay reported."""
+    return bool(_DEADLINE.search(text)) and not _GONE_WRONG.search(text)
 
 
 def hypothetical_question(text: str) -> bool:

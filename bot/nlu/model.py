@@ -21,6 +21,7 @@ from .extract import extract
 from .features import TfidfBlock, stack
 from .lang import detect_lang
 from .lexicon import (
+    deadline_question,
     heated,
     hostile,
     hypothetical_question,
@@ -213,6 +214,15 @@ class NluModel:
             and hypothetical_question(text)
         ):
             intent, complaint_type = "faq", None  # "what if it arrives broken?" asks the rules
+        elif (
+            self.legal_override
+            and intent in self.complaint_intents
+            and complaint_type == "delivery_delay"
+            and threat in (None, "none")
+            and "order_status" in self.heads["intent"].labels
+            and deadline_question(text)
+        ):
+            intent, complaint_type = "order_status", None  # "успеете к субботе?" asks the date
         return Prediction(
             lang=detect_lang(text),
             intent=intent,
