@@ -210,6 +210,12 @@ def test_detect_lang(text: str, lang: str) -> None:
         ("I'm not going to sue anyone or call a lawyer, I just want my parcel", False),
         ("Я не собираюсь никуда жаловаться и ни с кем судиться, просто пришлите размер", False),
         ("I won't wait any longer, I'll call my lawyer", True),
+        ("напишу жалобу в ЦБ", True),
+        ("обращусь в Роскомнадзор, вы слили мои данные", True),
+        ("I will report this to the authorities", True),
+        ("I am opening a PayPal dispute", True),
+        ("wyślę wezwanie do zapłaty", True),
+        ("zgłoszę to do Europejskiego Centrum Konsumenckiego", True),
     ],
 )
 def test_legal_lexicon(text: str, expected: bool) -> None:

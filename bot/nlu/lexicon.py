@@ -35,6 +35,12 @@ _LEGAL_PATTERNS = [
     r"\b(?:go\w*|call\w*|contact\w*|writ\w*|tell\w*|email\w*)\s+(?:to\s+)?the\s+(?:local\s+)?"
     r"(?:news|tv|media)\b|\b(?:tv|news)\s+(?:station|channel|outlet)s?\b|\bthe\s+media\b",
     r"\bcitizens\s+advice\b|\bcma\b|\bprosecutor\w*",
+    # more regulators and third parties
+    r"\bцб\b|\bроскомнадзор\w*|\bркн\b|\bв\s+налоговую\b|\bналогов\w+\s+(?:инспекци\w*|служб\w*)|"
+    r"\bфнс\b|\bthe\s+authorities\b|\bdata\s+protection\s+(?:authority|regulator|office)\b|\bico\b|"
+    r"\beuropean\s+consumer\s+cent(?:re|er)\b|\beurope\w*\s+centr\w*\s+konsumen\w*|"
+    r"\bwezwani\w*\s+(?:do\s+zap[łl]aty|przeds[ąa]dow\w*)|"
+    r"\bpaypal\s+(?:dispute|claim|case)|\b(?:dispute|claim|case)\s+with\s+paypal\b",
     # a chargeback: a formal dispute through the bank, a third party like a regulator
     r"\bcharge\s?backs?\b|\bdispute\s+(?:the|this|a)\s+(?:charge|payment|transaction)\b|"
     r"\bчардж\s?б[эе]к\w*|\bоспор\w*\s+(?:платёж|платеж|списани\w*|оплат\w*|транзакци\w*)|"
