@@ -113,7 +113,7 @@ _PUBLIC_PATTERNS = [
     r"\bgoogle\s+play\b|\bsocial\s+media\b|\bfollowers\b",
     r"\b(?:bad|negative|honest|scathing|terrible|public)\s+(?:review|post|rating)|"
     r"\breview\w*\s+(?:this\s+)?everywhere\b|\breview\s+on\s+(?:google|trustpilot|yelp|your\s+site)",
-    r"\btell\s+everyone\b|\bwarn\w*\s+(?:other|others|everyone|people)\b|\beveryone\s+(?:will|should)\s+know\b",
+    r"\btell\s+(?:all\s+)?(?:my\s+)?(?:friends|family|everyone|everybody|people)\b|\bwarn\w*\s+(?:other|others|everyone|people)\b|\beveryone\s+(?:will|should)\s+know\b",
     r"\b(?:post\w*|shar\w*|put\w*|writ\w*|upload\w*|video\w*|thread\w*)\b[^.!?]{0,40}?\b(?:on|to)\s+"
     r"(?:reddit|instagram|insta|ig|youtube|tiktok|twitter|x|facebook|fb|threads|linkedin|"
     r"my\s+(?:blog|channel|story|stories|page))\b",
@@ -122,7 +122,8 @@ _PUBLIC_PATTERNS = [
     r"\b(?:разгромн\w*|негативн\w*|плох\w*|честн\w*)\s+отзыв|"
     r"\bотзыв\w*\s+(?:на|в)\s+(?:яндекс\w*|гугл\w*|google|2гис|отзовик\w*|авито|озон\w*)",
     r"\b(?:напишу|оставлю|выложу|опубликую|накатаю)\s+(?:[^.!?]{0,30}?\s)?(?:в\s+|на\s+)?отзыв\w*",
-    r"\bвсем\s+(?:расскажу|друзьям|знакомым)|\bрасскажу\s+всем|\bпусть\s+(?:все|люди)\s+(?:знают|видят)|"
+    r"\bне\s+(?:рекомендую|посоветую)\s+(?:вас\s+|ваш\s+магазин\s+)?никому|\bникому\s+не\s+"
+    r"(?:посоветую|порекомендую)|\bвсем\s+(?:расскажу|друзьям|знакомым)|\bрасскажу\s+всем|\bпусть\s+(?:все|люди)\s+(?:знают|видят)|"
     r"\bпредупрежу\s+(?:всех|других|людей)",
     r"\bсоцсет\w*|\bинст[аyу]\w*|\btik\s?tok\w*|\bтикток\w*|\btwitter\w*|\bтвиттер\w*|"
     r"\bfacebook\w*|\bфейсбук\w*|\bвыложу\s+в\s+сеть",
@@ -131,7 +132,7 @@ _PUBLIC_PATTERNS = [
     r"форум\w*|паблик\w*|чат\w*\s+дома|яндекс\w*|2гис|гугл\w*|интернет\w*)",
     # Polish
     r"\bjedn[aą]\s*gwiazdk\w*|\bopineo\b|\bnegatywn\w*\s+(?:opini\w*|recenzj\w*|komentarz\w*)|"
-    r"\bwystawi\w*\s+(?:negatywn\w*\s+)?(?:opini\w*|recenzj\w*)|\bwszystkim\s+(?:powiem|opowiem)|"
+    r"\bwystawi\w*\s+(?:(?:wam|tu|wsz[eę]dzie)\s+)?(?:negatywn\w*\s+)?(?:opini\w*|recenzj\w*)|\bwszystkim\s+(?:powiem|opowiem)|"
     r"\b(?:powiem|opowiem)\s+(?:o\s+tym\s+)?wszystkim",
     r"\b(?:opini\w*|recenzj\w*)\s+w\s+google|\bniech\s+(?:ludzie|wszyscy|inni)\s+(?:wiedz|zobacz)\w*|"
     r"\bostrzeg[eę]\s+(?:innych|wszystkich|ludzi)",
@@ -142,7 +143,8 @@ _PUBLIC_PATTERNS = [
 ]
 _CHURN_PATTERNS = [
     # English
-    r"\bnever\s+(?:again\s+)?(?:buy|order|shop|use)\w*|\bnever\s+again\b|\bnot\s+coming\s+back\b",
+    r"\bnever\s+(?:again\s+)?(?:buy|order|shop|use)\w*|\bnever\s+again\b|\bnot\s+coming\s+back\b|"
+    r"\bnever\s+(?:be\s+)?(?:coming|come)\s+back\b",
     r"\b(?:this|that)(?:'s|\s+is|\s+was)\s+(?:my|the)\s+last\s+(?:time|order|purchase)\b|"
     r"\b(?:my|the)\s+last\s+(?:order|purchase)\s+(?:from|with|here|at)\b|"
     r"\blast\s+time\s+(?:i|we)\s+(?:order|buy|shop|use)\w*\s+(?:from|with|here|at)\b",
