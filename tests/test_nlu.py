@@ -236,6 +236,19 @@ def test_insults_lexicon(text: str, expected: bool) -> None:
     assert hostile(text) is expected
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "super szybka dostawa, tylko 3 tygodnie 👏👏 rekord świata",
+        "отличное качество конечно, ножка у стула отвалилась через неделю 👍👍 браво",
+        "the sheets pilled after the first wash. truly premium. 10/10",
+    ],
+)
+def test_sarcasm_about_a_failure_is_anger(default_clf, text: str) -> None:
+    p = default_clf.predict_one(text)
+    assert (p.intent, p.emotion) == ("complaint", "angry")
+
+
 def test_a_denied_legal_threat_is_no_threat(default_clf) -> None:
     p = default_clf.predict_one(
         "One of the two chairs never arrived. Order 20-5517. I'm not going to sue anyone "

@@ -277,6 +277,23 @@ _HEAT = re.compile(
 )
 
 
+# Praise said about a failure is sarcasm, which is hostility: "super szybka dostawa, tylko
+# 3 tygodnie 👏👏", "отличное качество конечно, ножка отвалилась 👍👍 браво". Only for
+# messages already read as complaints.
+_SARCASM = re.compile(
+    r"👏|👍\s*👍|\bбраво\b|\bмолодцы\b|\bгениально\b|\bну\s+спасибо\b|\bспасибо,?\s+очень\s+"
+    r"(?:быстро|удобно|помогли)|\bотличн\w+\s+\w+,?\s+конечно\b|\bawesome\s+(?:service|job)\b|"
+    r"\bgreat\s+(?:job|service|quality)\b|\bwell\s+done\b|\btruly\s+premium\b|\b10/10\b|\bbravo\b|"
+    r"\bthanks\s+a\s+lot\b|\bgratuluj\w*|\bbrawo\b|\brekord\s+[śs]wiata\b|\b[śs]wietna\s+jako[śs][ćc]\b",
+    re.IGNORECASE,
+)
+
+
+def sarcastic(text: str) -> bool:
+    """Praise words or clapping about something that went wrong (for complaints only)."""
+    return bool(_SARCASM.search(text))
+
+
 def heated(text: str) -> bool:
     """Any outward sign of anger (punctuation, caps, strong words, emoji)."""
-    return bool(_HEAT.search(text) or _CAPS.search(text) or hostile(text))
+    return bool(_HEAT.search(text) or _CAPS.search(text) or hostile(text) or sarcastic(text))

@@ -28,6 +28,7 @@ from .lexicon import (
     legal_denied,
     legal_threat,
     other_threat,
+    sarcastic,
 )
 from .schema import REJECT_LABELS, Prediction
 
@@ -182,6 +183,14 @@ class NluModel:
             and hostile(text)
         ):
             emotion = "angry"  # insults the head missed ("худший магазин, идиоты")
+        elif (
+            self.legal_override
+            and intent in self.complaint_intents
+            and emotion not in (None, "angry")
+            and "angry" in self.heads["emotion"].labels
+            and sarcastic(text)
+        ):
+            emotion = "angry"  # "super szybka dostawa, tylko 3 tygodnie 👏👏"
         threat, _ = self._label("threat", probas, i)
         if (
             self.legal_override
