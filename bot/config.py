@@ -7,6 +7,7 @@ with one clear line (see :func:`load_settings`).
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import time
 from decimal import Decimal
@@ -14,7 +15,7 @@ from functools import cached_property
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LANGUAGES = ("ru", "en", "pl")
@@ -95,6 +96,29 @@ class Settings(BaseSettings):
         default="USD=90,EUR=100,PLN=23,RUB=1",
         description="Value of one unit in SHOP_CURRENCY, to compare claims in other currencies.",
     )
+
+    @field_validator("currency_rates")
+    @classmethod
+    def _rates(cls, value: str) -> str:
+        for item in value.split(","):
+            code, _, rate = item.partition("=")
+            try:
+                ok = bool(code.strip()) and math.isfinite(float(rate)) and float(rate) > 0
+            except ValueError:
+                ok = False
+            if not ok:
+                raise ValueError(f"{item.strip()!r}: write CODE=positive number, e.g. USD=90")
+        return value
+
+    @model_validator(mode="after")
+    def _shop_rate(self) -> Settings:
+        codes = {i.partition("=")[0].strip().upper() for i in self.currency_rates.split(",")}
+        if self.shop_currency.upper() not in codes:
+            raise ValueError(
+                f"CURRENCY_RATES has no rate for SHOP_CURRENCY {self.shop_currency!r}; "
+                f"add {self.shop_currency.upper()}=1"
+            )
+        return self
 
     def in_shop_currency(self, amount: float, currency: str | None) -> float | None:
         """``amount`` of ``currency`` (None: the shop's) in the shop currency; None if the

@@ -93,6 +93,12 @@ EXTRACT_CASES = [
         "USD",
     ),
     ("купила за 2 490 ₽, сегодня стоит 1 990 ₽, верните разницу", None, 500, "RUB"),
+    ("Bought it for $80, now it's $60 - difference please", None, 20, "USD"),
+    ("купил за 1500 рублей, подешевел на 300", None, 300, "RUB"),
+    ("I paid $80 and you charged $100, refund the $20 difference", None, 20, "USD"),
+    # counts are not amounts, and not added to one
+    ("Привезли 2 лишних стула, заберите", None, None, None),
+    ("списали 3 тысячи два раза", None, 3000, None),
     # digits, a thousand, then words: the words add up, they do not cut the amount
     ("списали 2 тысячи триста рублей", None, 2300, "RUB"),
     ("paid 2 thousand five hundred dollars", None, 2500, "USD"),

@@ -139,8 +139,21 @@ async def test_the_goodwill_threshold_is_compared_in_the_shop_currency(
 
 def test_currency_rates_convert_and_an_unknown_currency_is_never_approved(settings) -> None:
     assert settings.in_shop_currency(50, "USD") == 4500
+    assert settings.in_shop_currency(50, "usd") == 4500
     assert settings.in_shop_currency(200, None) == 200  # the shop's own currency
     assert settings.in_shop_currency(10, "GBP") is None
+
+
+@pytest.mark.parametrize(
+    ("shop", "rates"), [("RUB", "USD=0,RUB=1"), ("RUB", "USD=abc,RUB=1"), ("PLN", "USD=90,RUB=1")]
+)
+def test_bad_currency_rates_stop_the_start_with_a_clear_error(shop: str, rates: str) -> None:
+    from pydantic import ValidationError
+
+    from bot.config import Settings
+
+    with pytest.raises(ValidationError):
+        Settings(shop_currency=shop, currency_rates=rates)
 
 
 async def test_unfixable_situation_offers_compensation_to_pick(services: Services) -> None:
@@ -631,10 +644,29 @@ async def test_a_question_whether_an_order_makes_a_date_is_no_complaint(
     assert d.of("escalated")[0]["reason"] == "order_status"
 
 
-async def test_a_promise_that_is_not_overdue_is_an_ordinary_complaint(services: Services) -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Заказ 556677 пришёл, но там не тот цвет, а обещали что будет синий",
+        "They said on the site it's waterproof; bought it a month ago and it leaks",
+        "вы обещали качество, верните деньги назад, заказ 556678",
+    ],
+)
+async def test_a_promise_that_is_not_overdue_is_an_ordinary_complaint(
+    services: Services, text: str
+) -> None:
     d = Dialogue(services, str(next(_ids)))
-    await d.send("Заказ 556677 пришёл, но там не тот цвет, а обещали что будет синий")
+    await d.send(text)
     assert not d.of("broken_promise_reported")
+
+
+async def test_a_threat_or_a_complaint_with_the_asked_order_number_is_not_just_the_number(
+    services: Services,
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Where is my order? When will it arrive?")
+    await d.send("5512300, подам в суд")
+    assert d.of("escalated")[-1]["reason"] == "legal_threat"
 
 
 async def test_the_customer_corrects_the_kind_of_problem(services: Services) -> None:

@@ -93,12 +93,12 @@ _AGAIN = re.compile(
 _PROMISED = re.compile(
     r"\bобещал\w*|\bдолжны\s+были\b|\bсказали,?\s+что\s+(?:верн|перезвон|привез|достав|отправ)|"
     r"\bpromis\w*|\b(?:was|were)\s+supposed\s+to\b|\btold\s+me\s+(?:i|you|it)\b|"
-    r"\b(?:you|they)\s+said\b|\bsaid\s+(?:you|they|someone|a\s+courier|an?\s+\w+)\s+would\b|"
+    r"\b(?:you|they)\s+said\s+(?:you|they|it|someone|somebody|a\s+courier|an?\s+\w+)\s+(?:would|will)\b|"
     r"\bobieca\w*|\bmieli[śs]cie\b|\bmia[łl][ay]?\s+(?:by[ćc]|przyj|wr[óo]ci)",
     re.IGNORECASE,
 )
 _OVERDUE_SIGN = re.compile(
-    r"\bназад\b|\bдо\s+сих\s+пор\b|\bтак\s+и\s+не\b|\bвс[её]\s+ещ[её]\s+(?:нет|не)\b|\bтишина\b|"
+    r"\b(?:\d+|дв\w+|тр\w+|пар\w+|недел\w+|месяц\w*|день|дня|дней)\s+назад\b|\bдо\s+сих\s+пор\b|\bтак\s+и\s+не\b|\bвс[её]\s+ещ[её]\s+(?:нет|не)\b|\bтишина\b|"
     r"\bуже\s+(?:прош|втор|сред|четв|пятн|суббот|воскрес|понед|\d)|\bни\s+денег\b|"
     r"\bago\b|\bstill\s+(?:nothing|no|not|hasn'?t|haven'?t|waiting)\b|\bnever\s+(?:came|arrived|"
     r"happened|called|got)\b|\bby\s+now\b|\bnothing\s+(?:yet|since|so\s+far)\b|"
@@ -112,7 +112,7 @@ _OVERDUE_SIGN = re.compile(
 
 # a promised call back (not a delivery date): support's own word, so the gesture is due
 _CALLBACK = re.compile(
-    r"перезвон|позвон|call\w*\s+(?:me\s+)?back|callback|get\s+back\s+to|oddzwon|zadzwoni",
+    r"перезвон|call\w*\s+(?:me\s+)?back|callback|get\s+back\s+to|oddzwon",
     re.IGNORECASE,
 )
 

@@ -170,9 +170,17 @@ class ConversationEngine:
         """The message's prediction; a message with several requests is split and each part
         classified too (:mod:`bot.dialogs.requests`)."""
         whole = self.classifier.predict_one(text)
-        if whole.intent == "order_status" and deadline_question(text):
-            return whole  # "к субботе успеете? у дочки день рождения": one question, not two
         parts = split_requests(text)
+        if whole.intent == "order_status" and deadline_question(text):
+            # "к субботе успеете? у дочки день рождения": one question, not a complaint; a
+            # general question asked as well is still answered
+            preds = self.classifier.predict(parts) if len(parts) > 1 else []
+            also = tuple(
+                t
+                for t, p in zip(parts, preds, strict=True)
+                if p.intent == "faq" and p.intent_confidence >= MIN_CONFIDENCE
+            )
+            return MultiPrediction(**whole.__dict__, also=also) if also else whole
         preds = self.classifier.predict(parts) if len(parts) > 1 else [whole] * len(parts)
         # a complaint may name several problems in one sentence: its clauses are read too
         clauses = [

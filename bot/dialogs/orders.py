@@ -37,7 +37,14 @@ class OrderStatusFlow:
         pending = ctx.state.get("order_status")
         known = ctx.state.setdefault("known", {})
         if pending == "asked" and not ctx.incoming.callback_data:
-            if has(known, "order_ref") and _just_the_number(ctx.incoming.text or ""):
+            pred = ctx.prediction
+            plain = pred is None or (
+                pred.threat in (None, "none")
+                and not (
+                    pred.intent in ("complaint", "request_human") and pred.intent_confidence >= 0.55
+                )
+            )
+            if plain and has(known, "order_ref") and _just_the_number(ctx.incoming.text or ""):
                 # "it's 7734521": the answer, whatever the classifier makes of a bare number
                 self._pass_on(ctx)
                 return True

@@ -80,7 +80,8 @@ def split_requests(text: str) -> list[str]:
 
 def split_clauses(text: str) -> list[str]:
     """The clauses of one request joined by "and" / "but" (at most :data:`MAX_PARTS`)."""
-    parts = [p.strip(" ,;:-–") for p in _CLAUSE.split(text or "")]
+    text = re.sub(r"\s+", " ", text or "")  # long runs of spaces would make the split slow
+    parts = [p.strip(" ,;:-–") for p in _CLAUSE.split(text)]
     parts = [p for p in parts if len(_WORD.findall(p)) >= 2]
     return parts[:MAX_PARTS] if len(parts) > 1 else []
 

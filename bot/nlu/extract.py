@@ -545,8 +545,29 @@ def _with_words_tail(text: str, item: tuple[int, Money, int]) -> tuple[int, Mone
         return item
     value_end = end + tail[0][1]
     currency = _WORD_CURRENCY.match(text, value_end)
+    if not currency and not _ends_amount(text, value_end):
+        return item  # "списали 3 тысячи два раза": the words count something else
     code = money.currency or (_currency(currency, "a_") if currency else None)
     return start, Money(money.amount + tail[0][2], code), currency.end() if currency else value_end
+
+
+def _price_drop(
+    text: str, blocked: list[tuple[int, int]], found: list[tuple[int, Money, int]]
+) -> Money | None:
+    """The amount a price fell by: named ("подешевел на 300", "cheaper by $20"), or the
+    difference of two prices in one currency ("$80 yesterday, $60 today, the difference?")."""
+    if not _PRICE_CHANGE.search(text):
+        return None
+    for match in _DROP_AMOUNT.finditer(text):
+        if not _overlaps(match.span("num"), blocked):
+            money = _money(match, "-")
+            code = money.currency or next((m.currency for _, m, _ in found if m.currency), None)
+            return Money(money.amount, code)
+    if len(found) == 2 and not _SURPLUS_NUMBER.search(text):
+        (_, a, _), (_, b, _) = found
+        if a.currency == b.currency and a.amount != b.amount:
+            return Money(round(abs(a.amount - b.amount), 2), a.currency)
+    return None
 
 
 def extract_money(text: str, blocked: list[tuple[int, int]] | None = None) -> Money | None:
@@ -563,6 +584,7 @@ def extract_money(text: str, blocked: list[tuple[int, int]] | None = None) -> Mo
             if not _overlaps(match.span("num"), blocked) and not _is_time_or_date(text, match):
                 found.append((match.start(), _money(match, prefix), match.end()))
     found = [_with_words_tail(text, item) for item in found]
+    priced = list(found)  # amounts with a currency or a thousands word
     # amounts in words rank after digit ones: with a currency after digits with a currency,
     # after a money word only when nothing else is found
     in_words, bare_in_words = _amounts_in_words(text, blocked + [(s, e) for s, _, e in found])
@@ -575,12 +597,10 @@ def extract_money(text: str, blocked: list[tuple[int, int]] | None = None) -> Mo
                 found.append((match.start(), money, match.end()))
         if not found:
             in_words = bare_in_words
+    drop = _price_drop(text, blocked, priced)
+    if drop is not None:
+        return drop
     disputed = [f for f in found + in_words if _disputed(text, f[0], f[2])]
-    if not disputed and len(found) == 2 and _PRICE_CHANGE.search(text):
-        # "bought it for $80, today it's $60, can I get the difference back?": the difference
-        (_, a, _), (_, b, _) = found
-        if a.currency == b.currency and a.amount != b.amount:
-            return Money(round(abs(a.amount - b.amount), 2), a.currency)
     best = disputed or found or in_words
     return min(best, key=lambda item: item[0])[1] if best else None
 
@@ -594,8 +614,8 @@ _SURPLUS_WORDS = (
 _SURPLUS_AFTER = re.compile(rf"^\W{{0,3}}(?:{_SURPLUS_WORDS})", re.IGNORECASE)
 # a bare number named as the surplus is money too: "can I get the 500 difference back?"
 _SURPLUS_NUMBER = re.compile(
-    rf"(?<![\w.,\-/:+]){_NUMBER}(?![\d.,]\d|\s*%)(?=\W{{0,3}}(?:difference|too\s+much|cheaper|"
-    r"разниц\w*|лишн\w*|сверху|дешевле|za\s+du[żz]o|r[óo][żz]nic\w*|taniej))",
+    rf"(?<![\w.,\-/:+$€£₽]){_NUMBER}(?![\d.,]\d|\s*%)(?=\W{{0,3}}(?:difference|cheaper|разниц\w*|"
+    r"дешевле|r[óo][żz]nic\w*|taniej))",
     re.IGNORECASE,
 )
 _SURPLUS_BEFORE = re.compile(
@@ -606,6 +626,9 @@ _SURPLUS_BEFORE = re.compile(
 )
 
 
+_DROP_AMOUNT = re.compile(
+    rf"(?:{_PRICE_DROP})\s*(?:{_CUR_BEFORE_RE})?\s?{_NUMBER}(?!\d)(?!\s*%)", re.IGNORECASE
+)
 _PRICE_CHANGE = re.compile(
     r"difference|cheaper|price\s+(?:dropped|went\s+down|fell)|разниц\w*|дешевле|подешевел\w*|"
     r"r[óo][żz]nic\w*|taniej|ta[ńn]sz\w*|(?:po|s)tania[łl]\w*",

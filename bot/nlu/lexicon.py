@@ -21,7 +21,9 @@ _LEGAL_PATTERNS = [
     r"\bзащит\w*\s+прав\s+потребител\w*|\bобществ\w*\s+защиты\s+прав",
     r"\bпрокуратур\w*|\bпрокурор\w*",
     r"\bполици\w*|\bзаявлени\w*\s+в\s+полицию|\bмвд\b",
-    r"\bжурналист\w*|\bсми\b|\bтелевидени\w*|\bна\s+тв\b|\bпресс[аеуы]\b|\bредакци\w*|\bтелеканал\w*",
+    r"\bжурналист\w*|\bсми\b|\bтелевидени\w*|\bна\s+тв\b|\bпресс[аеуы]\b|\bредакци\w*|"
+    r"\b(?:напишу|обращусь|пойду|сообщу|расскажу|позвоню)\s+(?:\w+\s+){0,2}(?:на|в)\s+"
+    r"(?:телеканал\w*|новост\w*)",
     r"\bфас\b|\bцентробанк\w*|\bцб\s+рф\b|\bфинансов\w*\s+омбудсмен\w*|\bомбудсмен\w*",
     r"\bзакон\w*\s+о\s+защите\s+прав|\bзозпп\b",
     r"\bдосудебн\w*",
@@ -32,8 +34,8 @@ _LEGAL_PATTERNS = [
     r"\bconsumer\s+(?:protection|rights|ombudsman|council|agency|affairs|watchdog)\b",
     r"\btrading\s+standards\b|\bbbb\b|\bbetter\s+business\s+bureau\b|\bftc\b|\bregulators?\b",
     r"\bombudsman\b|\bpolice\b|\bjournalists?\b|\breporters?\b|\bthe\s+press\b|\bnewspapers?\b",
-    r"\b(?:go\w*|call\w*|contact\w*|writ\w*|tell\w*|email\w*)\s+(?:to\s+)?the\s+(?:local\s+)?"
-    r"(?:news|tv|media)\b|\b(?:tv|news)\s+(?:station|channel|outlet)s?\b|\bthe\s+media\b",
+    r"\b(?:going|go|goes|went|call|calling|contact|contacting|write|writing|tell|telling|email|"
+    r"emailing)\s+(?:to\s+)?(?:the\s+)?(?:local\s+)?(?:news|tv|media|press)(?:\s+(?:station|channel))?\b",
     r"\bcitizens\s+advice\b|\bcma\b|\bprosecutor\w*",
     # more regulators and third parties
     r"\bцб\b|\bроскомнадзор\w*|\bркн\b|\bв\s+налоговую\b|\bналогов\w+\s+(?:инспекци\w*|служб\w*)|"
@@ -52,26 +54,32 @@ _LEGAL_PATTERNS = [
     r"\bpozw(?:ać|ac|ę|e|iemy|iecie|ie|ał\w*|alem|alismy|an\w*|ij\w*)\b",  # not "pozwala", "pozwolić"
     r"\buokik\w*|\brzeczni\w*\s+(?:praw\s+)?konsument\w*|\brzeczni\w*\s+finansow\w*",
     r"\binspekcj\w*\s+handlow\w*|\buodo\b|\bprokuratur\w*",
-    r"\bpolicj\w*|\bpolicji\b|\bdziennikar\w*|\bmedi(?:ów|ow|ach|a)\b|\btelewizj\w*|\btvn\d*\b|"
-    r"\bpolsat\w*|\btvp\b",
+    r"\bpolicj\w*|\bpolicji\b|\bdziennikar\w*|\bmedi(?:ów|ow|ach)\b|\btelewizj\w*|"
+    r"\b(?:napisz[eę]|zg[łl]osz[eę]|p[óo]jd[eę]|dam\s+zna[ćc]|zadzwoni[eę])\s+(?:\w+\s+){0,2}(?:do\s+)?"
+    r"(?:\w+\s+)?(?:tvn\w*|polsat\w*|tvp\w*)",
     r"\bsprawy\s+dla\s+reportera\b|\bdrog[aąeę]\s+s[aą]dow\w*|\bredakcj\w*",
 ]
 _LEGAL = re.compile("|".join(f"(?:{p})" for p in _LEGAL_PATTERNS), re.IGNORECASE)
 
 # "не буду подавать в суд", "not going to sue": negated mentions do not count
-# (the negation reaches up to six words on, within the clause: "не собираюсь никуда
-# жаловаться и ни с кем судиться", "not going to sue anyone or call a lawyer")
-_NEGATED = re.compile(
+# (up to three words on, or on through "or" / "и ни": "не собираюсь никуда жаловаться и ни с
+# кем судиться", "not going to sue anyone or call a lawyer"; "I won't wait any longer I'm
+# calling my lawyer" is a threat)
+_NEG = (
     r"(?:\bне\s+(?:буду|собираюсь|хочу|стану)|\bnot\s+(?:going\s+to|gonna)|\bwon'?t|"
-    r"\bnie\s+(?:będę|bede|chcę|chce|zamierzam))[^\w.!?;,]+(?:[\w']+[^\w.!?;,]+){0,6}$",
+    r"\bnie\s+(?:będę|bede|chcę|chce|zamierzam))"
+)
+_GAP3 = r"(?:[\w']+[^\w.!?;,]+){0,3}"
+_NEGATED = re.compile(
+    rf"{_NEG}[^\w.!?;,]+{_GAP3}(?:(?:or|nor|или|и\s+ни|ни|ani|czy)[^\w.!?;,]+{_GAP3})?$",
     re.IGNORECASE,
 )
 
 
 # "в суд подавать не собираюсь", "do sądu iść nie zamierzam": the negation after the word
 _NEGATED_AFTER = re.compile(
-    r"^\W*(?:(?:подавать|обращаться|идти|бежать|писать|жаловаться|iść|isc|pozywać|pozywac|"
-    r"składać|skladac|pisać|pisac)\W+)?(?:не\s+(?:буду|собираюсь|стану|хочу)|"
+    r"^\s+(?:(?:подавать|обращаться|идти|бежать|писать|жаловаться|iść|isc|pozywać|pozywac|"
+    r"składać|skladac|pisać|pisac)\s+)?(?:не\s+(?:буду|собираюсь|стану|хочу)|"
     r"nie\s+(?:będę|bede|zamierzam|chcę|chce))\b",
     re.IGNORECASE,
 )
@@ -283,8 +291,8 @@ _HEAT = re.compile(
 _SARCASM = re.compile(
     r"👏|👍\s*👍|\bбраво\b|\bмолодцы\b|\bгениально\b|\bну\s+спасибо\b|\bспасибо,?\s+очень\s+"
     r"(?:быстро|удобно|помогли)|\bотличн\w+\s+\w+,?\s+конечно\b|\bawesome\s+(?:service|job)\b|"
-    r"\bgreat\s+(?:job|service|quality)\b|\bwell\s+done\b|\btruly\s+premium\b|\b10/10\b|\bbravo\b|"
-    r"\bthanks\s+a\s+lot\b|\bgratuluj\w*|\bbrawo\b|\brekord\s+[śs]wiata\b|\b[śs]wietna\s+jako[śs][ćc]\b",
+    r"\bgreat\s+(?:job|service|quality)\b|\bwell\s+done\b|\btruly\s+premium\b|(?<![/\d])10/10(?![/\d])|\bbravo\b|"
+    r"\bgratuluj\w*|\bbrawo\b|\brekord\s+[śs]wiata\b|\b[śs]wietna\s+jako[śs][ćc]\b",
     re.IGNORECASE,
 )
 
