@@ -135,6 +135,12 @@ def build_card(
     if known.get("description"):
         lines.append(f"Description: {known['description']}")
 
+    if complaint.get("overdue"):
+        lines.append("⚠️ The customer says an earlier promise was not kept: handled as urgent.")
+    also = [t.get("complaint_type") for t in trail if t.get("type") == "complaint_also_recorded"]
+    if also:
+        lines.append("Also in the message, recorded and passed on: " + ", ".join(map(str, also)))
+
     tried = [t for t in trail if t.get("type") in ("faq_answered", "faq_declined")]
     if tried:
         parts = []

@@ -590,6 +590,17 @@ async def test_a_broken_promise_gets_its_own_apology_and_a_short_urgent_one(
     assert "24" in promised["within"] and "10" not in promised["within"]
 
 
+async def test_the_operator_card_says_what_the_bot_noticed(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(
+        "Мне обещали вернуть деньги за заказ 4455661 ещё две недели назад, до сих пор ничего, "
+        "а оператор ещё и нахамил"
+    )
+    await d.send("дайте живого человека")
+    card = d.of("escalated")[-1]["card"]
+    assert "promise was not kept" in card
+
+
 async def test_a_broken_call_back_promise_gets_a_gesture_a_late_parcel_does_not(
     services: Services,
 ) -> None:

@@ -79,6 +79,14 @@ async def test_a_product_problem_and_rude_staff_in_one_message_are_both_taken(
     assert line in replies[0]
 
 
+async def test_the_card_lists_the_problem_passed_on(shop: Services) -> None:
+    user = str(next(_ids))
+    await _send(shop, user, "The kettle arrived cracked and the courier was rude. Order 554433")
+    _, events = await _send(shop, user, "I want to talk to a real person please")
+    card = [e for e in events if e["type"] == "escalated"][-1]["card"]
+    assert "passed on: staff_behavior" in card
+
+
 def test_the_most_pressing_request_leads_and_entities_come_from_the_whole(classifier) -> None:
     text = "My kettle arrived broken. Also, do you deliver to Kazan? Order 7781420, I paid $25"
     parts = split_requests(text)

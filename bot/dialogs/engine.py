@@ -63,6 +63,8 @@ TRAIL_EVENTS = {
     "escalated",
     "resolved",
     "reopened",
+    "broken_promise_reported",
+    "complaint_also_recorded",
 }
 SOCIAL_INTENTS = {"greeting", "thanks", "goodbye", "praise", "affirm", "deny"}
 
