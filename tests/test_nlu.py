@@ -99,6 +99,8 @@ EXTRACT_CASES = [
     # counts are not amounts, and not added to one
     ("Привезли 2 лишних стула, заберите", None, None, None),
     ("списали 3 тысячи два раза", None, 3000, None),
+    ("списали по тысяче рублей за каждую доставку", None, 1000, "RUB"),
+    ("pobrali pięćset złotówek za nic", None, 500, "PLN"),
     # digits, a thousand, then words: the words add up, they do not cut the amount
     ("списали 2 тысячи триста рублей", None, 2300, "RUB"),
     ("paid 2 thousand five hundred dollars", None, 2500, "USD"),

@@ -79,6 +79,18 @@ async def test_a_product_problem_and_rude_staff_in_one_message_are_both_taken(
     assert line in replies[0]
 
 
+async def test_the_problem_passed_on_is_said_when_a_person_takes_over_at_once(
+    shop: Services,
+) -> None:
+    replies, events = await _send(
+        shop,
+        str(next(_ids)),
+        "The kettle arrived cracked and the courier was rude. Order 554433. Get me a real person",
+    )
+    assert [e["reason"] for e in events if e["type"] == "escalated"] == ["customer_request"]
+    assert "about our staff" in " ".join(replies)
+
+
 async def test_the_card_lists_the_problem_passed_on(shop: Services) -> None:
     user = str(next(_ids))
     await _send(shop, user, "The kettle arrived cracked and the courier was rude. Order 554433")

@@ -349,9 +349,10 @@ class ComplaintFlow:
 
         passed_on = [await self._pass_on(ctx, extra, known) for extra in also_types]
         opening = self._opening(ctx, kind)
+        told = " ".join([opening, *passed_on])  # the other problems are said on every path
         if kind == "activist":
             text = f"{opening} {ctx.texts('complaint_senior')}"
-            ctx.say_text(activist_gesture(ctx, self.rules, text))
+            ctx.say_text(" ".join([activist_gesture(ctx, self.rules, text), *passed_on]))
             if rule.fix == "refund" and self._goodwill(ctx, case, rule):
                 await self._save(ctx, case)  # a small claim is refunded at once all the same
             case["stage"] = "handed_over"
@@ -362,12 +363,12 @@ class ComplaintFlow:
             return
         if text and wants_person(text):
             # "your bot is useless, give me a real person": the playbook, then a person
-            ctx.say_text(opening)
+            ctx.say_text(told)
             case["stage"] = "handed_over"
             ctx.request_handoff("customer_request")
             return
         if ctx.customer.is_vip and self.rules.escalate.vip:
-            ctx.say_text(opening)
+            ctx.say_text(told)
             case["stage"] = "handed_over"
             ctx.request_handoff("vip", "high")
             return
@@ -375,7 +376,7 @@ class ComplaintFlow:
         limit = self.rules.escalate.amount_over
         if amount is not None and limit is not None and amount > limit and rule.fix == "refund":
             # a money claim over the limit (a price in a pasted order e-mail is not a claim)
-            ctx.say_text(opening)
+            ctx.say_text(told)
             case["stage"] = "handed_over"
             ctx.request_handoff("amount_over_limit")
             return
