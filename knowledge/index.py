@@ -613,7 +613,8 @@ class KnowledgeIndex:
         self._parts: list[_Part] = []
         self._off_texts = list(off_topic) if off_topic is not None else load_off_topic()
         self._lock = threading.RLock()
-        self._langs: list[frozenset[str]] | None = None  # each entry's languages, after edits
+        # per language: which entries have text in it (filled by searches, reset by edits)
+        self._has_lang: dict[str, np.ndarray] = {}
         self.built_at = 0.0
         self._init_parts()
 
@@ -857,6 +858,7 @@ class KnowledgeIndex:
     def _finish(self, *, full: bool) -> None:
         """Recompute what depends on all entries (no encoding here: fast)."""
         entries = self.entries
+        self._has_lang = {}
         n = len(entries)
         dim = self.dim
         self._q_counts = np.asarray([len(e.questions) for e in entries], np.int64)
@@ -1006,7 +1008,13 @@ class KnowledgeIndex:
         lang = detect_lang(text)
         if not LANG_FAIR_BONUS or lang not in ("ru", "en", "pl"):
             return scores
-        has = np.fromiter((lang in _entry_langs(e) for e in self.entries), bool, len(self.entries))
+        with self._lock:
+            has = self._has_lang.get(lang)
+            if has is None:
+                has = np.fromiter(
+                    (lang in _entry_langs(e) for e in self.entries), bool, len(self.entries)
+                )
+                self._has_lang[lang] = has
         if has.all() or not has.any():
             return scores
         return scores + LANG_FAIR_BONUS * ~has
@@ -1080,18 +1088,19 @@ class KnowledgeIndex:
 
 
 @functools.lru_cache(maxsize=20_000)
-def _langs_of(questions: tuple[str, ...], answer_langs: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(
-        Entry("x", list(questions), dict.fromkeys(answer_langs, "")).langs_for_questions()
-    ) | frozenset(answer_langs)
+def _langs_of(
+    questions: tuple[str, ...], recorded: tuple[str | None, ...], answer_langs: tuple[str, ...]
+) -> frozenset[str]:
+    entry = Entry("x", list(questions), dict.fromkeys(answer_langs, ""), question_langs=[*recorded])
+    return frozenset(entry.langs_for_questions()) | frozenset(answer_langs)
 
 
 def _entry_langs(entry: Entry) -> frozenset[str]:
-    """The languages an entry has text in (its questions' and its answers')."""
-    langs = tuple(entry.question_langs or ())
-    if langs and all(langs) and len(langs) == len(entry.questions):
-        return frozenset(langs) | frozenset(entry.answers)
-    return _langs_of(tuple(entry.questions), tuple(sorted(entry.answers)))
+    """The languages an entry has text in (its questions' and its answers'); cached by
+    content, so an edit detects only the changed entry's questions again."""
+    return _langs_of(
+        tuple(entry.questions), tuple(entry.question_langs or ()), tuple(sorted(entry.answers))
+    )
 
 
 def _rows_of(entries: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
