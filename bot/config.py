@@ -100,25 +100,22 @@ class Settings(BaseSettings):
     @field_validator("currency_rates")
     @classmethod
     def _rates(cls, value: str) -> str:
-        for item in value.split(","):
-            code, _, rate = item.partition("=")
-            try:
-                ok = bool(code.strip()) and math.isfinite(float(rate)) and float(rate) > 0
-            except ValueError:
-                ok = False
-            if not ok:
-                raise ValueError(f"{item.strip()!r}: write CODE=positive number, e.g. USD=90")
+        _parse_rates(value)
         return value
 
     @model_validator(mode="after")
     def _shop_rate(self) -> Settings:
-        codes = {i.partition("=")[0].strip().upper() for i in self.currency_rates.split(",")}
-        if self.shop_currency.upper() not in codes:
+        if self.shop_currency.upper() not in self.rates:
             raise ValueError(
                 f"CURRENCY_RATES has no rate for SHOP_CURRENCY {self.shop_currency!r}; "
                 f"add {self.shop_currency.upper()}=1"
             )
         return self
+
+    @cached_property
+    def rates(self) -> dict[str, float]:
+        """CURRENCY_RATES by upper-case code."""
+        return _parse_rates(self.currency_rates)
 
     def in_shop_currency(self, amount: float, currency: str | None) -> float | None:
         """``amount`` of ``currency`` (None: the shop's) in the shop currency; None if the
@@ -127,16 +124,9 @@ class Settings(BaseSettings):
         shop = self.shop_currency.upper()
         if currency == shop:
             return amount
-        rates: dict[str, float] = {}
-        for item in self.currency_rates.split(","):
-            code, _, value = item.partition("=")
-            try:
-                rates[code.strip().upper()] = float(value)
-            except ValueError:
-                continue
-        if currency not in rates or shop not in rates or not rates[shop]:
+        if currency not in self.rates:
             return None
-        return amount * rates[currency] / rates[shop]
+        return amount * self.rates[currency] / self.rates[shop]
 
     sla_minutes: int = Field(default=30, ge=1, description="Minutes an operator has to answer.")
     sla_high_minutes: int = Field(
@@ -244,6 +234,21 @@ class Settings(BaseSettings):
                 "and put its id (like -1001234567890) in .env"
             )
         return self.operators_chat_id
+
+
+def _parse_rates(value: str) -> dict[str, float]:
+    """ "USD=90,RUB=1" -> {"USD": 90.0, "RUB": 1.0}; every rate a positive finite number."""
+    rates: dict[str, float] = {}
+    for item in value.split(","):
+        code, _, rate = item.partition("=")
+        try:
+            number = float(rate)
+        except ValueError:
+            number = math.nan
+        if not code.strip() or not math.isfinite(number) or number <= 0:
+            raise ValueError(f"{item.strip()!r}: write CODE=positive number, e.g. USD=90")
+        rates[code.strip().upper()] = number
+    return rates
 
 
 def _parse_days(value: str) -> frozenset[int]:

@@ -30,6 +30,7 @@ from bot.dialogs.requests import (
     MIN_CONFIDENCE,
     MultiPrediction,
     combine,
+    questions,
     split_clauses,
     split_requests,
 )
@@ -177,11 +178,7 @@ class ConversationEngine:
             # "к субботе успеете? у дочки день рождения": one question, not a complaint; a
             # general question asked as well is still answered
             preds = self.classifier.predict(parts) if len(parts) > 1 else []
-            also = tuple(
-                t
-                for t, p in zip(parts, preds, strict=True)
-                if p.intent == "faq" and p.intent_confidence >= MIN_CONFIDENCE
-            )
+            also = questions(list(zip(parts, preds, strict=True)))
             return MultiPrediction(**whole.__dict__, also=also) if also else whole
         preds = self.classifier.predict(parts) if len(parts) > 1 else [whole] * len(parts)
         # a complaint may name several problems in one sentence: its clauses are read too

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from bot.dialogs.complaint import promise_stands
+from bot.dialogs.complaint import OPEN_BAR, promise_stands
 from bot.dialogs.engine import TurnContext
 from bot.dialogs.slots import has
 
@@ -41,7 +41,8 @@ class OrderStatusFlow:
             plain = pred is None or (
                 pred.threat in (None, "none")
                 and not (
-                    pred.intent in ("complaint", "request_human") and pred.intent_confidence >= 0.55
+                    pred.intent in ("complaint", "request_human")
+                    and pred.intent_confidence >= OPEN_BAR
                 )
             )
             if plain and has(known, "order_ref") and _just_the_number(ctx.incoming.text or ""):

@@ -103,6 +103,11 @@ def _rank(p: Prediction) -> tuple[int, float]:
     return PRIORITY.get(p.intent or "", 8), -p.intent_confidence
 
 
+def questions(parts: list[tuple[str, Prediction]], bar: float = MIN_CONFIDENCE) -> tuple[str, ...]:
+    """The parts that are general questions (``faq``) at least ``bar`` sure, in order."""
+    return tuple(t for t, p in parts if p.intent == "faq" and p.intent_confidence >= bar)
+
+
 def combine(
     whole: Prediction,
     parts: list[tuple[str, Prediction]],
@@ -144,5 +149,5 @@ def combine(
     # Inside a complaint only clear general questions: "how do I get my money back?" is the
     # complaint's own business, and a policy text must not talk over the fix.
     bar = QUESTION_IN_COMPLAINT if main.intent == "complaint" else MIN_CONFIDENCE
-    also = tuple(t for t, p in confident if p.intent == "faq" and p.intent_confidence >= bar)
+    also = questions(confident, bar)
     return MultiPrediction(**merged.__dict__, also=also, complaint_types=types)

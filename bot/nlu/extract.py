@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.nlu.features import translit
+from bot.nlu.features import fold, translit
 
 # --------------------------------------------------------------------------- order refs
 
@@ -261,13 +261,6 @@ def _overlaps(span: tuple[int, int], blocked: list[tuple[int, int]]) -> bool:
 # "three days", "dwa tygodnie") are not. Words are compared folded (lower case, ё -> е, Polish
 # letters without diacritics), so "dwiescie zlotych" reads too.
 
-_FOLD = str.maketrans("ёąćęłńóśźż", "еacelnoszz")
-
-
-def _fold(word: str) -> str:
-    return word.lower().translate(_FOLD)
-
-
 # value -> its spellings; 1.5 and 0.5 ("полторы", "пол") must be followed by a thousand/million
 _RU_WORDS = {
     0.5: "пол",
@@ -388,7 +381,7 @@ _PL_WORDS = {
 # slang for a thousand roubles: "три косаря" -> 3000 RUB
 _RUB_THOUSAND = "косарь косаря косарю косарем косари косарей косарям косарями"
 _NUMBER_WORDS = {
-    _fold(form): float(value)
+    fold(form): float(value)
     for table in (_RU_WORDS, _EN_WORDS, _PL_WORDS, {1000: _RUB_THOUSAND})
     for value, forms in table.items()
     for form in forms.split()
@@ -396,10 +389,10 @@ _NUMBER_WORDS = {
 # Russian typed in Latin letters: "spisali dvesti rublei", "pyatsot", "tysyachu"
 _NUMBER_WORDS.update(
     {
-        translit(_fold(form)): float(value)
+        translit(fold(form)): float(value)
         for value, forms in _RU_WORDS.items()
         for form in forms.split()
-        if translit(_fold(form)) not in _NUMBER_WORDS
+        if translit(fold(form)) not in _NUMBER_WORDS
     }
 )
 _RUB_SLANG = frozenset(_RUB_THOUSAND.split())
@@ -414,7 +407,7 @@ _WORD_MONEY_BEFORE = re.compile(
 # after a money word the number must end the clause or go on with one of these words,
 # so that "списали два раза", "paid three times", "zwrot za ten produkt" are not amounts
 _AFTER_AMOUNT = frozenset(
-    _fold(w)
+    fold(w)
     for w in (
         "за и а но с со на мне нам уже назад обратно вместо вчера сегодня дважды еще тоже "
         "лишних лишние сверху больше по до без когда хотя "
@@ -471,7 +464,7 @@ def _word_numbers(text: str) -> list[tuple[int, int, float, bool]]:
     """(start, end, value, says roubles) of every number written in words in ``text``."""
     tokens: list[tuple[int, int, str]] = []
     for match in _WORD.finditer(text):
-        start, end, word = match.start(), match.end(), _fold(match.group())
+        start, end, word = match.start(), match.end(), fold(match.group())
         if word.startswith("пол") and _NUMBER_WORDS.get(word[3:]) in _SCALES:
             tokens.append((start, start + 3, "пол"))  # "полтысячи" = "пол" + "тысячи"
             start, word = start + 3, word[3:]
@@ -507,7 +500,7 @@ def _ends_amount(text: str, end: int) -> bool:
     """Nothing, punctuation or a word from _AFTER_AMOUNT follows the number."""
     after = _NEXT.match(text, end)
     if after.group("word"):
-        return _fold(after.group("word")) in _AFTER_AMOUNT
+        return fold(after.group("word")) in _AFTER_AMOUNT
     return not after.group("number")
 
 

@@ -39,6 +39,11 @@ _SPACES = re.compile(r"\s+")
 _TOKEN = re.compile(r"[^\W_]+|[!?]", re.UNICODE)
 
 
+def fold(text: str) -> str:
+    """Lower case, "ё" as "е", Polish letters without diacritics ("Złotówek" -> "zlotowek")."""
+    return text.lower().translate(_FOLD)
+
+
 def translit(text: str) -> str:
     """Cyrillic letters to the Latin ones customers type them with ("двести" -> "dvesti")."""
     return text.translate(_TRANSLIT)
@@ -46,7 +51,7 @@ def translit(text: str) -> str:
 
 def normalize(text: str, *, translit: bool = False) -> str:
     """The view the lexical features are computed on."""
-    s = unicodedata.normalize("NFC", text).lower().translate(_FOLD)
+    s = fold(unicodedata.normalize("NFC", text))
     if translit:
         s = s.translate(_TRANSLIT)
     s = _DIGITS.sub("0", s)

@@ -180,17 +180,11 @@ class NluModel:
             self.legal_override
             and emotion not in (None, "angry")
             and "angry" in self.heads["emotion"].labels
-            and hostile(text)
+            and (hostile(text) or (intent in self.complaint_intents and sarcastic(text)))
         ):
-            emotion = "angry"  # insults the head missed ("худший магазин, идиоты")
-        elif (
-            self.legal_override
-            and intent in self.complaint_intents
-            and emotion not in (None, "angry")
-            and "angry" in self.heads["emotion"].labels
-            and sarcastic(text)
-        ):
-            emotion = "angry"  # "super szybka dostawa, tylko 3 tygodnie 👏👏"
+            # anger the head missed: insults ("худший магазин, идиоты"), and in a complaint
+            # sarcasm ("super szybka dostawa, tylko 3 tygodnie 👏👏")
+            emotion = "angry"
         threat, _ = self._label("threat", probas, i)
         if (
             self.legal_override
