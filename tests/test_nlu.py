@@ -106,6 +106,11 @@ EXTRACT_CASES = [
     ("paid 2 thousand five hundred dollars", None, 2500, "USD"),
     ("верните полторы тысячи за доставку", None, 1500, None),
     ("верните мне полтысячи", None, 500, None),
+    # "with a half" before a thousand; "два с половиной часа" is time, not money
+    ("списали две с половиной тысячи рублей", None, 2500, "RUB"),
+    ("they charged me two and a half thousand dollars", None, 2500, "USD"),
+    ("pobrali dwa i pół tysiąca złotych", None, 2500, "PLN"),
+    ("ждал курьера два с половиной часа", None, None, None),
     ("две тысячи триста рублей", None, 2300, "RUB"),
     ("пятьсот рублей", None, 500, "RUB"),
     ("сто пятьдесят баксов", None, 150, "USD"),

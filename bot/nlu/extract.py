@@ -399,6 +399,11 @@ _RUB_SLANG = frozenset(_RUB_THOUSAND.split())
 _SCALES = (1000.0, 1_000_000.0)
 
 _WORD = re.compile(r"[^\W\d_]+")
+# "с половиной" / "and a half" / "i pół" after units: read as one token, then a scale must follow
+_HALF = "+half"
+_HALF_AFTER = re.compile(
+    r"\s+(?:с\s+половиной|s\s+polovinoi|and\s+a\s+half|i\s+p[oó][lł])(?![^\W\d_])", re.I
+)
 _WORD_GAP = re.compile(r"[\s\u00a0-]{1,3}")  # between the words of one number: "twenty-five"
 _WORD_CURRENCY = re.compile(rf"[\s\u00a0]?(?:{_CUR_AFTER_RE})(?!\w)", re.IGNORECASE)
 _WORD_MONEY_BEFORE = re.compile(
@@ -437,6 +442,10 @@ def _parse_words(words: Iterable[str]) -> tuple[int, float]:
             group, stage, complete = 1.0, 1, False
         elif word == "and" and (stage == 3 or (stage == 0 and total)):
             complete = False  # "a hundred and twenty", "one thousand and five"
+        elif word == _HALF:  # "две с половиной тысячи", "two and a half thousand"
+            if not group or stage != 1 or group >= 10 or need_scale:
+                break
+            group, complete, need_scale = group + 0.5, False, True
         elif value is None or (need_scale and value not in _SCALES):
             break
         elif value in _SCALES:
@@ -460,6 +469,19 @@ def _parse_words(words: Iterable[str]) -> tuple[int, float]:
     return best
 
 
+def _drop_inside(tokens: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The tokens without the words a "+half" token covers ("с", "половиной")."""
+    out: list[tuple[int, int, str]] = []
+    covered = -1
+    for start, end, word in tokens:
+        if start < covered:
+            continue
+        out.append((start, end, word))
+        if word == _HALF:
+            covered = end
+    return out
+
+
 def _word_numbers(text: str) -> list[tuple[int, int, float, bool]]:
     """(start, end, value, says roubles) of every number written in words in ``text``."""
     tokens: list[tuple[int, int, str]] = []
@@ -469,13 +491,19 @@ def _word_numbers(text: str) -> list[tuple[int, int, float, bool]]:
             tokens.append((start, start + 3, "пол"))  # "полтысячи" = "пол" + "тысячи"
             start, word = start + 3, word[3:]
         tokens.append((start, end, word))
+        half = _HALF_AFTER.match(text, end)
+        if half and _NUMBER_WORDS.get(word, 10) < 10:
+            tokens.append((end, half.end(), _HALF))
+    tokens = _drop_inside(tokens)
     found = []
     i = j = 0
     while i < len(tokens):
         # j: the end of the run of number words that follow each other with only spaces
         # or a hyphen between them
         j = max(i, j)
-        while j < len(tokens) and (tokens[j][2] in _NUMBER_WORDS or tokens[j][2] in ("a", "and")):
+        while j < len(tokens) and (
+            tokens[j][2] in _NUMBER_WORDS or tokens[j][2] in ("a", "and", _HALF)
+        ):
             if j > i and not (
                 tokens[j][0] == tokens[j - 1][1]
                 or _WORD_GAP.fullmatch(text, tokens[j - 1][1], tokens[j][0])
