@@ -91,6 +91,19 @@ async def test_the_problem_passed_on_is_said_when_a_person_takes_over_at_once(
     assert "about our staff" in " ".join(replies)
 
 
+async def test_the_problem_passed_on_is_said_on_the_safety_path_too(shop: Services) -> None:
+    replies, events = await _send(
+        shop,
+        str(next(_ids)),
+        "The kettle sparked and burned my hand, and the courier was rude. Order 554433",
+    )
+    assert [e["reason"] for e in events if e["type"] == "escalated"] == ["safety"]
+    assert [e["complaint_type"] for e in events if e["type"] == "complaint_also_recorded"] == [
+        "staff_behavior"
+    ]
+    assert "about our staff" in " ".join(replies)
+
+
 async def test_the_card_lists_the_problem_passed_on(shop: Services) -> None:
     user = str(next(_ids))
     await _send(shop, user, "The kettle arrived cracked and the courier was rude. Order 554433")

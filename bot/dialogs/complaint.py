@@ -22,6 +22,7 @@ import math
 import re
 from datetime import datetime, timedelta
 from decimal import Decimal
+from collections.abc import Sequence
 from typing import Any
 
 from bot.db.models import Complaint, as_utc
@@ -359,7 +360,7 @@ class ComplaintFlow:
             ctx.request_handoff("legal_threat", "high")
             return
         if text and self.rules.escalate.is_safety(text):
-            self._safety(ctx, case, opening)
+            self._safety(ctx, case, opening, passed_on)
             return
         if text and wants_person(text):
             # "your bot is useless, give me a real person": the playbook, then a person
@@ -435,12 +436,15 @@ class ComplaintFlow:
             return
         await self._fix(ctx, case)
 
-    def _safety(self, ctx: TurnContext, case: dict[str, Any], opening: str) -> None:
-        """Someone got hurt (or nearly): a senior person takes it now, with the whole case."""
+    def _safety(
+        self, ctx: TurnContext, case: dict[str, Any], opening: str, also: Sequence[str] = ()
+    ) -> None:
+        """Someone got hurt (or nearly): a senior person takes it now, with the whole case
+        (``also``: what was said about the other problems of the message, after it)."""
         case["stage"] = "handed_over"
         case["safety"] = True
         ctx.event("safety_incident", complaint_id=case.get("id"))
-        ctx.say_text(f"{opening} {ctx.texts('complaint_safety')}".strip())
+        ctx.say_text(" ".join([opening, ctx.texts("complaint_safety"), *also]).strip())
         ctx.request_handoff("safety", "high")
 
     def _gesture(self, ctx: TurnContext, text: str, *, say: bool = True) -> str:
