@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from collections.abc import Sequence
 from typing import Any
 
 from bot.db.models import Complaint, as_utc

@@ -34,7 +34,7 @@ from bot.dialogs.requests import (
     split_clauses,
     split_requests,
 )
-from bot.dialogs.slots import remember
+from bot.dialogs.slots import remember, words
 from bot.dialogs.texts import SUPPORTED, Texts
 from bot.dialogs.types import Button, Incoming, Outcome, Reply
 from bot.nlu.lexicon import deadline_question
@@ -70,7 +70,6 @@ TRAIL_EVENTS = {
 SOCIAL_INTENTS = {"greeting", "thanks", "goodbye", "praise", "affirm", "deny"}
 
 
-_LETTERS = re.compile(r"[^\W\d_]{2,}")
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 
 
@@ -603,20 +602,20 @@ class ConversationEngine:
     ) -> str:
         text = (incoming.text or "").strip()
         current = state.get("lang") if state.get("lang") in SUPPORTED else None
-        words = len(_LETTERS.findall(text))
+        n_words = words(text)
         cyrillic = bool(_CYRILLIC.search(text))
-        if prediction is not None and prediction.lang == "ru" and not cyrillic and words >= 2:
+        if prediction is not None and prediction.lang == "ru" and not cyrillic and n_words >= 2:
             state["translit"] = True  # "zdravstvuyte, mne prishla ne ta kurtka"
         if prediction is not None and prediction.lang in CONFIDENT_LANG and len(text) >= 4:
             if current is None or prediction.lang == current:
                 return prediction.lang
-            if current == "ru" and state.get("translit") and not cyrillic and words < 8:
+            if current == "ru" and state.get("translit") and not cyrillic and n_words < 8:
                 return current  # "vot foto birki" is transliterated Russian, not Polish
             # Short texts ("ok", "I'll wait", "да") say little about the language: keep the
             # dialogue's, unless the alphabet itself changed (Cyrillic <-> Latin).
             if current == "ru" and cyrillic:
                 return current  # "тг @kirill_v или почта kirill.v@mail.ru" is still Russian
-            if words >= 3 or cyrillic != (current == "ru"):
+            if n_words >= 3 or cyrillic != (current == "ru"):
                 return prediction.lang
         for candidate in (state.get("lang"), customer.language):
             if candidate in SUPPORTED:

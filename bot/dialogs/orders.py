@@ -7,7 +7,7 @@ import re
 
 from bot.dialogs.complaint import OPEN_BAR, promise_stands
 from bot.dialogs.engine import TurnContext
-from bot.dialogs.slots import has
+from bot.dialogs.slots import has, words
 
 _QUESTION = re.compile(
     r"(\?|где|когда|статус|отследить|трек|привез|доставят|придет|придёт|пришл|"
@@ -17,12 +17,9 @@ _QUESTION = re.compile(
 )
 
 
-_WORDS = re.compile(r"[^\W\d_]{2,}")
-
-
 def _just_the_number(text: str) -> bool:
     """A reply that is the order number with at most a few words around it."""
-    return any(ch.isdigit() for ch in text) and len(_WORDS.findall(text)) <= 3
+    return any(ch.isdigit() for ch in text) and words(text) <= 3
 
 
 class OrderStatusFlow:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from bot.dialogs.slots import words
 from bot.nlu.schema import Prediction
 
 MIN_CONFIDENCE = 0.45  # the engine's bar for acting on an intent
@@ -63,7 +64,6 @@ _CLAUSE = re.compile(
     re.IGNORECASE,
 )
 CLAUSE_CONFIDENCE = 0.8  # a clause's own complaint type counts only when clearly one
-_WORD = re.compile(r"[^\W\d_]{2,}")
 _LEADING = re.compile(r"^(?:и|а|но|and|but|so|i|a|ale|oraz)\s+", re.IGNORECASE)
 
 
@@ -72,7 +72,7 @@ def split_requests(text: str) -> list[str]:
     parts = [
         _LEADING.sub("", p.strip(" ,;:-–")) for p in _SPLIT.split(text or "") if p and p.strip()
     ]
-    parts = [p for p in parts if len(_WORD.findall(p)) >= 1]
+    parts = [p for p in parts if words(p) >= 1]
     if len(parts) > MAX_PARTS:
         parts = [*parts[: MAX_PARTS - 1], " ".join(parts[MAX_PARTS - 1 :])]
     return parts
@@ -82,7 +82,7 @@ def split_clauses(text: str) -> list[str]:
     """The clauses of one request joined by "and" / "but" (at most :data:`MAX_PARTS`)."""
     text = re.sub(r"\s+", " ", text or "")  # long runs of spaces would make the split slow
     parts = [p.strip(" ,;:-–") for p in _CLAUSE.split(text)]
-    parts = [p for p in parts if len(_WORD.findall(p)) >= 2]
+    parts = [p for p in parts if words(p) >= 2]
     return parts[:MAX_PARTS] if len(parts) > 1 else []
 
 
