@@ -208,3 +208,5 @@ def test_finetune_learning_rate_default_depends_on_the_data_size() -> None:
     assert learning_rate(FinetuneConfig(), 770) == 1e-4  # few-shot: a few dozen steps
     assert learning_rate(FinetuneConfig(), 10_003) == 3e-5
     assert learning_rate(FinetuneConfig(lr=5e-5), 770) == 5e-5
+    assert learning_rate(FinetuneConfig(), 770, dim=384) == 1e-4  # MiniLM
+    assert learning_rate(FinetuneConfig(), 770, dim=768) == 3e-5  # base-size: mpnet

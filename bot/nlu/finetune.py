@@ -32,12 +32,18 @@ logger = logging.getLogger(__name__)
 LARGE_DATA_LR = 3e-5
 SMALL_DATA_LR = 1e-4
 SMALL_DATA_ROWS = 2000
+# base-size encoders (768-d, e.g. mpnet) keep LARGE_DATA_LR on few-shot data too: BANKING77
+# 10-shot validation, all-mpnet-base-v2 3 epochs: 0.8545 at 1e-4, 0.8643 at 3e-5
+BASE_SIZE_DIM = 768
 
 
-def learning_rate(cfg: FinetuneConfig, rows: int) -> float:
-    """The configured learning rate, or the default for this many training texts."""
+def learning_rate(cfg: FinetuneConfig, rows: int, dim: int | None = None) -> float:
+    """The configured learning rate, or the default for this many training texts (and an
+    encoder of embedding size ``dim``)."""
     if cfg.lr is not None:
         return cfg.lr
+    if dim is not None and dim >= BASE_SIZE_DIM:
+        return LARGE_DATA_LR
     return SMALL_DATA_LR if rows <= SMALL_DATA_ROWS else LARGE_DATA_LR
 
 
@@ -137,7 +143,7 @@ def finetune_sentence_transformer(
         names = sorted(set(labels))
         y = np.asarray([names.index(v) for v in labels])
         texts = list(texts)
-        lr = learning_rate(cfg, len(texts))
+        lr = learning_rate(cfg, len(texts), model.get_embedding_dimension())
         optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
         steps_per_epoch = len(_batches(y, cfg, np.random.default_rng(0)))
         total = max(1, steps_per_epoch * cfg.epochs)
