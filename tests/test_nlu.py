@@ -342,6 +342,16 @@ def test_a_model_in_a_split_zip_is_put_together_once_and_verified(tmp_path: Path
     assert assemble_model(pieces, target, sums) == target  # already there: nothing re-read
 
 
+def test_mpnet_without_its_packages_says_how_to_get_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.nlu import encoders
+
+    monkeypatch.setattr(encoders, "MPNET_PARTS", ("no-such-model-part-001",))
+    with pytest.raises(EncoderError, match=r"supportbot\[mpnet\]"):
+        encoders._mpnet_parts()
+
+
 def test_a_damaged_split_zip_leaves_nothing_behind(tmp_path: Path) -> None:
     files = {"model.safetensors": b"weights" * 1000}
     pieces = _split_zip(tmp_path, files)

