@@ -311,6 +311,11 @@ async def test_order_status_asks_the_number_once_and_passes_it_on(services: Serv
     await d.send("it's 7734521")
     esc = d.of("escalated")
     assert esc and esc[0]["reason"] == "order_status" and "7734521" in esc[0]["card"]
+    bare = Dialogue(services, str(next(_ids)))  # a lone number reads as a complaint to the model
+    await bare.send("Где мой заказ? Когда привезут?")
+    await bare.send("7734521")
+    esc = bare.of("escalated")
+    assert esc and esc[0]["reason"] == "order_status" and not bare.of("complaint_opened")
     with_number = Dialogue(services, str(next(_ids)))
     await with_number.send("Где мой заказ 5512309? Когда доставят?")
     assert not with_number.of("asked_for") and with_number.of("escalated")

@@ -22,6 +22,21 @@ def _just_the_number(text: str) -> bool:
     return any(ch.isdigit() for ch in text) and words(text) <= 3
 
 
+# words said around a number given as an answer: "it's 7734521", "вот, номер 7734521"
+_FILLER = frozenset(
+    "it its it's is this that the here my order number no nr № ok sure yes "
+    "это вот мой моего номер заказ заказа заказе да конечно держите пожалуйста "
+    "to jest oto mój moje numer nr zamówienie zamówienia tak proszę".split()
+)
+_TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+def _only_filler(text: str) -> bool:
+    """Nothing but the number and :data:`_FILLER` words: a bare number confuses the
+    classifier (a lone "7734521" reads as a complaint), so its words decide."""
+    return all(w.lower() in _FILLER for w in _TOKEN.findall(text))
+
+
 class OrderStatusFlow:
     name = "order_status"
 
@@ -40,6 +55,7 @@ class OrderStatusFlow:
                 and not (
                     pred.intent in ("complaint", "request_human")
                     and pred.intent_confidence >= OPEN_BAR
+                    and not _only_filler(ctx.incoming.text or "")
                 )
             )
             if plain and has(known, "order_ref") and _just_the_number(ctx.incoming.text or ""):
