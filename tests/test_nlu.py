@@ -255,6 +255,7 @@ def test_insults_lexicon(text: str, expected: bool) -> None:
         "super szybka dostawa, tylko 3 tygodnie 👏👏 rekord świata",
         "отличное качество конечно, ножка у стула отвалилась через неделю 👍👍 браво",
         "the sheets pilled after the first wash. truly premium. 10/10",
+        "третий день жду ответа в чате поддержки, никто не отвечает!!",  # "!!" in a complaint
     ],
 )
 def test_sarcasm_about_a_failure_is_anger(default_clf, text: str) -> None:

@@ -22,6 +22,7 @@ from .features import TfidfBlock, stack
 from .lang import detect_lang
 from .lexicon import (
     deadline_question,
+    exclaims,
     heated,
     hostile,
     hypothetical_question,
@@ -180,10 +181,13 @@ class NluModel:
             self.legal_override
             and emotion not in (None, "angry")
             and "angry" in self.heads["emotion"].labels
-            and (hostile(text) or (intent in self.complaint_intents and sarcastic(text)))
+            and (
+                hostile(text)
+                or (intent in self.complaint_intents and (sarcastic(text) or exclaims(text)))
+            )
         ):
             # anger the head missed: insults ("худший магазин, идиоты"), and in a complaint
-            # sarcasm ("super szybka dostawa, tylko 3 tygodnie 👏👏")
+            # sarcasm ("super szybka dostawa, tylko 3 tygodnie 👏👏") or "!!"
             emotion = "angry"
         threat, _ = self._label("threat", probas, i)
         if (

@@ -235,7 +235,9 @@ def tune_reject_threshold(
         recall = float((final[~in_scope] == reject).mean())
         objective.append(acc + cfg.oos_weight * recall)
     best = max(objective)
-    return float(next(t for t, o in zip(grid, objective) if o >= best - cfg.reject_tolerance))
+    return float(
+        next(t for t, o in zip(grid, objective, strict=True) if o >= best - cfg.reject_tolerance)
+    )
 
 
 def _subsample(y: Sequence[str], limit: int, seed: int) -> np.ndarray:
