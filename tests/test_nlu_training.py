@@ -70,6 +70,22 @@ def test_confidence_threshold_rejects_at_most_the_configured_share() -> None:
     assert TrainConfig().max_false_reject == 0.002
 
 
+def test_a_flat_reject_objective_takes_the_lower_threshold() -> None:
+    labels = ["a", "out_of_scope"]
+    # 1000 sure in-scope rows; one unsure in-scope row and 4 off-topic rows, all read as "a"
+    # at 0.5: a threshold above 0.5 catches the 4 off-topic rows and loses the in-scope one
+    proba = np.array([[0.9, 0.1]] * 1000 + [[0.5, 0.5]] * 5, np.float64)
+    y = ["a"] * 1001 + ["out_of_scope"] * 4
+    # with these weights the objective is 1.0 below 0.5 and 1.0001 above: nearly flat
+    argmax = TrainConfig(oos_weight=0.0011, reject_tolerance=0.0)
+    assert tune_reject_threshold(proba, y, labels, "out_of_scope", argmax) == pytest.approx(0.51)
+    tolerant = TrainConfig(oos_weight=0.0011, reject_tolerance=0.001)
+    assert tune_reject_threshold(proba, y, labels, "out_of_scope", tolerant) == 0.0
+    # a clear gain still moves it
+    clear = TrainConfig(oos_weight=0.25, reject_tolerance=0.001)
+    assert tune_reject_threshold(proba, y, labels, "out_of_scope", clear) == pytest.approx(0.51)
+
+
 def test_nearest_similarity_leave_one_out() -> None:
     bank = np.array([[1, 0], [1, 0], [0, 1]], np.float32)
     assert nearest_similarity(bank, bank, exclude_self=True).tolist() == [1.0, 1.0, 0.0]
