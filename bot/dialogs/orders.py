@@ -24,9 +24,9 @@ def _just_the_number(text: str) -> bool:
 
 # words said around a number given as an answer: "it's 7734521", "вот, номер 7734521"
 _FILLER = frozenset(
-    "it its it's is this that the here my order number no nr № ok sure yes "
+    "it its it's is this that the here my order number no nr ok sure yes "
     "это вот мой моего номер заказ заказа заказе да конечно держите пожалуйста "
-    "to jest oto mój moje numer nr zamówienie zamówienia tak proszę".split()
+    "to jest oto mój moje numer zamówienie zamówienia tak proszę".split()
 )
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -70,13 +69,13 @@ def _default_model(embedding_model: str | None) -> Classifier:
     if embedding_model is None or embedding_model == shipped.features.encoder_spec:
         return shipped
     from .build_default import build_default, training_files
+    from .encoders import cache_root
 
     digest = hashlib.sha256(embedding_model.encode()).hexdigest()[:12]
     for path in training_files(DEFAULT_DATA_DIR):
         digest += hashlib.sha256(path.read_bytes()).hexdigest()[:8]
     digest = hashlib.sha256(digest.encode()).hexdigest()[:16]
-    cache_root = Path(os.environ.get("SUPPORTBOT_CACHE_DIR", Path.home() / ".cache" / "supportbot"))
-    target = cache_root / "nlu" / digest
+    target = cache_root() / "nlu" / digest
     if not (target / "config.json").is_file():
         logger.warning(
             "building the default classifier for encoder %s in %s (one-time)",

@@ -271,10 +271,14 @@ def assemble_model(pieces: Sequence[Path], target: Path, expected: dict[str, str
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def cache_root() -> Path:
+    """``$SUPPORTBOT_CACHE_DIR``, else ``~/.cache/supportbot``: models built or unpacked once."""
+    return Path(os.environ.get("SUPPORTBOT_CACHE_DIR", Path.home() / ".cache" / "supportbot"))
+
+
 def models_dir() -> Path:
-    """Where models shipped as archives are unpacked: ``$SUPPORTBOT_CACHE_DIR/models``."""
-    root = os.environ.get("SUPPORTBOT_CACHE_DIR") or Path.home() / ".cache" / "supportbot"
-    return Path(root) / "models"
+    """Where models shipped as archives are unpacked: ``<cache root>/models``."""
+    return cache_root() / "models"
 
 
 def _mpnet_path() -> Path:
