@@ -112,6 +112,12 @@ class FaqFlow:
             return await self._not_helpful(ctx, memory)
         if intent == "faq":
             return await self._question(ctx, memory, message, strict=False)
+        if intent is None and ctx.prediction is not None and len(message.split()) >= 2:
+            # the classifier is unsure: its best guess "faq" still gets the knowledge base
+            # (which declines with the closest topics), anything else only a sure answer,
+            # before the engine's "I did not understand"
+            strict = ctx.prediction.intent != "faq"
+            return await self._question(ctx, memory, message, strict=strict)
         if intent == "out_of_scope" or (intent in SOCIAL and len(message.split()) >= 4):
             return await self._question(ctx, memory, message, strict=True)
         return False
@@ -140,7 +146,12 @@ class FaqFlow:
         return True
 
     async def answer_also(
-        self, ctx: TurnContext, question: str, *, min_score: float | None = None
+        self,
+        ctx: TurnContext,
+        question: str,
+        *,
+        min_score: float | None = None,
+        via: str = "also",
     ) -> bool:
         """Answer one more question asked in the same message (``bot/dialogs/requests.py``).
 
@@ -165,7 +176,7 @@ class FaqFlow:
             candidates=[[c.entry_id, round(c.score, 4)] for c in result.candidates],
             shown=[entry.id],
         )
-        self._say_answer(ctx, memory, entry, best.score, via="also")
+        self._say_answer(ctx, memory, entry, best.score, via=via)
         return True
 
     async def _decline(

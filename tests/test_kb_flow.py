@@ -35,6 +35,7 @@ class _Prediction:
     threat: str = "none"
     order_ref: str | None = None
     amount: float | None = None
+    currency: str | None = None
 
 
 class _RuleClassifier:
@@ -269,3 +270,84 @@ async def test_admin_commands_over_the_fake_telegram(
             await bot.session.close()
             await knowledge.flush()
             await engine.dispose()
+
+
+class _Scripted:
+    """Fixed predictions per text: the routing between flows, whatever the model says."""
+
+    def __init__(self, table: dict[str, _Prediction]) -> None:
+        self.table = table
+
+    def predict_one(self, text: str) -> _Prediction:
+        self.last = self.table[text]
+        return self.last
+
+    def predict(self, texts: list[str]) -> list[_Prediction]:  # clauses of the last message
+        return [self.table.get(t, self.last) for t in texts]
+
+
+@pytest.fixture
+async def routed(bot: SimpleNamespace) -> AsyncIterator[SimpleNamespace]:
+    from bot.dialogs.complaint import ComplaintFlow
+
+    table: dict[str, _Prediction] = {}
+    engine = ConversationEngine(
+        _Scripted(table),
+        bot.engine.settings,
+        flows=[ComplaintFlow(), FaqFlow(bot.knowledge)],
+        seed=0,
+    )
+    yield SimpleNamespace(engine=engine, sessionmaker=bot.sessionmaker, table=table)
+
+
+RETURN_Q = "Купила куртку на прошлой неделе, мужу не идёт. Как вернуть товар, который не подошёл?"
+
+
+@pytest.mark.parametrize(
+    ("confidence", "emotion", "answered"),
+    [
+        (0.7, "calm", True),  # an unsure "complaint" that is a policy question: answered
+        (0.97, "calm", False),  # the classifier is sure: the complaint playbook
+        (0.7, "angry", False),  # anger is a complaint whatever the wording
+    ],
+)
+async def test_an_unsure_complaint_that_the_kb_answers_is_answered(
+    routed: SimpleNamespace, confidence: float, emotion: str, answered: bool
+) -> None:
+    routed.table[RETURN_Q] = _Prediction(
+        "complaint", "ru", confidence, complaint_type="damaged_defective", emotion=emotion
+    )
+    out = await say(routed, f"24{int(confidence * 10)}{len(emotion)}", RETURN_Q)
+    if answered:
+        [ev] = events(out, "faq_answered")
+        assert ev["answer_id"] in ("returns_procedure", "return_period") and ev["via"] == "unsure"
+        assert not events(out, "complaint_opened") and not events(out, "clarify")
+        assert events(out, "complaint_not_opened")
+    else:
+        assert not events(out, "faq_answered")
+        assert events(out, "complaint_opened")
+
+
+async def test_an_unsure_complaint_the_kb_does_not_know_stays_a_complaint(
+    routed: SimpleNamespace,
+) -> None:
+    text = "Курьер был груб и бросил коробку у двери"
+    routed.table[text] = _Prediction("complaint", "ru", 0.7, complaint_type="staff_behavior")
+    out = await say(routed, "250", text)
+    assert not events(out, "faq_answered")
+    assert events(out, "complaint_opened")
+
+
+async def test_an_unsure_classifier_still_lets_the_kb_answer(routed: SimpleNamespace) -> None:
+    # its best guess is "faq" but below the engine's bar: the knowledge base is asked
+    routed.table["Сколько стоит доставка курьером?"] = _Prediction("faq", "ru", 0.4)
+    out = await say(routed, "260", "Сколько стоит доставка курьером?")
+    assert events(out, "faq_answered")[0]["answer_id"] == "delivery_cost"
+    # any other unsure guess: only a sure answer, else the engine's "not understood"
+    routed.table["How much do you charge for shipping?"] = _Prediction("complaint", "en", 0.3)
+    out = await say(routed, "261", "How much do you charge for shipping?")
+    assert events(out, "faq_answered")[0]["answer_id"] == "delivery_cost"
+    routed.table["ну такое себе"] = _Prediction("complaint", "ru", 0.3)
+    out = await say(routed, "262", "ну такое себе")
+    assert not events(out, "faq_answered") and not events(out, "faq_declined")
+    assert events(out, "fallback")

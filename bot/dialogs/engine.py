@@ -91,6 +91,9 @@ class TurnContext:
     replies: list[Reply] = field(default_factory=list)
     handoff: dict[str, Any] | None = None
     new_slots: list[str] = field(default_factory=list)
+    # the FAQ flow (knowledge/flow.py) when a knowledge base is installed: other flows ask
+    # it whether the knowledge base is sure about a message they are unsure of
+    faq: Any = None
 
     def request_handoff(self, reason: str, priority: str = "normal", **details: Any) -> None:
         """Ask for a person; the engine escalates after the flow returns (keeps the higher priority)."""
@@ -243,6 +246,7 @@ class ConversationEngine:
             outcome=outcome,
             now=now,
             message=message,
+            faq=self._faq_flow(),
         )
         if prediction is not None:
             ctx.event(
