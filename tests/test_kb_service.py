@@ -151,6 +151,29 @@ async def test_polish_paraphrase_finds_russian_only_entry(
         assert result.candidates
 
 
+async def test_polish_shop_words_reach_an_entry_without_polish(
+    kb: SimpleNamespace, small_kb: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "raty" is a word the encoders barely link to "рассрочка"; the shop concepts do, and an
+    # entry with no Polish text has no other lexical evidence, so they count double there
+    installments = Entry(
+        id="installments_ru",
+        questions=["Можно купить в рассрочку?", "Есть ли кредит на покупки?"],
+        answers={"ru": "Да, рассрочка на 4 или 6 месяцев без переплаты при заказе от 5000 ₽."},
+    )
+    async with kb.sessionmaker() as s:
+        await kb.service.import_file(s, small_kb)
+        await kb.service.save(s, installments, actor="test")
+        with_extra = await kb.service.search(s, "Czy mogę kupić na raty?")
+        monkeypatch.setattr(index_mod, "CROSS_CONCEPT_EXTRA", 0.0)
+        without = await kb.service.search(s, "Czy mogę kupić na raty?")
+    assert with_extra.best is not None and without.best is not None
+    assert with_extra.best.entry_id == "installments_ru", with_extra.to_dict()
+    # in this 7-entry KB the confidence center is high (small KBs score everything high);
+    # the concepts lift the right entry well towards it
+    assert with_extra.best.score > 1.5 * without.best.score, (with_extra, without)
+
+
 def test_shop_lexicon_concepts() -> None:
     from knowledge.index import concept_of, concepts, normalize
 
