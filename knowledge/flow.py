@@ -8,7 +8,7 @@
 - intents ``out_of_scope`` and small talk with a real question in it: answered only when
   the knowledge base is very sure; otherwise the next flow (or the engine) handles it.
 - after an answer, "it didn't help" (the ``deny`` intent, a small ru/en/pl lexicon or the
-  button) gives the next candidate, and after that a person (``faq_not_helpful``).
+  button) gives the next candidate, and a second one a person (``faq_not_helpful``).
 
 The flow knows nothing about Telegram; its memory lives in ``ctx.state["faq"]``.
 """
@@ -36,6 +36,9 @@ HIGH_CONFIDENCE = 0.85  # for questions the classifier did not call "faq"
 # Confidence floors. The confidence center rises for small KBs (index.SIZE_SLOPE), so a
 # far-off question in a 6-entry KB gets ~0.0005: the buttons' floor only drops nonsense.
 NEXT_CANDIDATE_MIN = 0.02  # a "didn't help" follow-up offers the next candidate above this
+# answers tried before a second "didn't help" brings a person: a customer who says it twice
+# wants someone, not the fourth-best guess
+MAX_TRIED = 2
 BUTTON_MIN = 0.0003  # closest topics shown as buttons when declining
 FOLLOW_UP_TURNS = 2  # "didn't help" counts this many turns after an answer
 BUTTON_PREFIX = "kb:"
@@ -244,6 +247,8 @@ class FaqFlow:
         shown = set(memory.get("shown") or [])
         ctx.event("faq_not_helpful", answer_id=memory.get("last"))
         for cand_id, score in memory.get("candidates") or []:
+            if len(shown) >= MAX_TRIED:
+                break
             if cand_id in shown or float(score) < NEXT_CANDIDATE_MIN:
                 continue
             entry = await self._entry(ctx, cand_id)
