@@ -42,6 +42,11 @@ EXTRACT_CASES = [
     ("Zapłaciłem 2 x 179 zł.", None, 358, "PLN"),
     ("Zamówienie 7003311, 849 zł.", "7003311", 849, "PLN"),
     ("заказ на 1490 руб не пришёл", None, 1490, "RUB"),
+    # a number after a comparison is a threshold the customer asks about, not their order
+    ("а если заказ больше 5000?", None, None, None),
+    ("what if the order is over 5000?", None, None, None),
+    ("zamówienie powyżej 300 zł ma darmową dostawę?", None, 300, "PLN"),
+    ("мой заказ 123456 больше недели едет", "123456", None, None),
     ("order number is 4409 118 no wait 4409118", "4409118", None, None),
     ("заказ 123456, точнее 123465", "123465", None, None),
     # the disputed amount, when several are named
