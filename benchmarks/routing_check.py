@@ -11,6 +11,8 @@ first message of a new customer (``supportbot simulate``), and the first turn's 
 where it went:
 
 - ``faq_answered``: answered from the KB (``right`` when the entry is the expected one);
+  ``complaint_and_faq_right``: a complaint case was opened and the expected entry answered
+  after it (counted in ``right_answer_given``, not in ``kb_answered_right``);
 - ``faq_declined``: the KB was asked but not sure (the two closest topics as buttons);
 - ``complaint_opened``: the complaint playbook; ``order``: the order-status flow asked for
   the number; ``handoff``: passed to a person; ``other``: anything else (fallback...).
@@ -45,13 +47,14 @@ def route(events: list[dict[str, Any]]) -> tuple[str, str | None]:
     """Where the first message went, and the entry answered (if any)."""
     first = [e for e in events if e.get("turn") == 0]
     types = {e["type"] for e in first}
-    for e in first:
-        if e["type"] == "faq_answered":
-            return "faq_answered", e.get("answer_id")
+    answered = next((e.get("answer_id") for e in first if e["type"] == "faq_answered"), None)
+    if "complaint_opened" in types:
+        # a case was opened; a question in the same message may have been answered after it
+        return "complaint", answered
+    if answered is not None:
+        return "faq_answered", answered
     if "faq_declined" in types:
         return "faq_declined", None
-    if "complaint_opened" in types:
-        return "complaint", None
     if any(e["type"] == "asked_for" and e.get("slot") == "order_ref" for e in first):
         return "order", None
     if "escalated" in types:
@@ -75,6 +78,8 @@ def measure(rows: list[dict[str, Any]], transcripts: list[dict[str, Any]]) -> di
             group = "answerable"
             if where == "faq_answered":
                 where = "faq_right" if answer == row["expected"] else "faq_wrong"
+            elif where == "complaint" and answer == row["expected"]:
+                where = "complaint_and_faq_right"  # a case, and the right answer after it
         else:
             group = "unanswerable"
         counts[group][where] += 1
@@ -89,6 +94,8 @@ def measure(rows: list[dict[str, Any]], transcripts: list[dict[str, Any]]) -> di
     if counts["answerable"]:
         n = sum(counts["answerable"].values())
         out["kb_answered_right"] = round(counts["answerable"]["faq_right"] / n, 3)
+        right = counts["answerable"]["faq_right"] + counts["answerable"]["complaint_and_faq_right"]
+        out["right_answer_given"] = round(right / n, 3)
         reached = sum(v for k, v in counts["answerable"].items() if k.startswith("faq"))
         out["questions_reaching_kb"] = round(reached / n, 3)
     if counts["unanswerable"]:

@@ -142,6 +142,9 @@ def build_card(
         lines.append("Also in the message, recorded and passed on: " + ", ".join(map(str, also)))
 
     tried = [t for t in trail if t.get("type") in ("faq_answered", "faq_declined")]
+    question = (state.get("faq") or {}).get("query")
+    if tried and question:
+        lines.append(f"Question: {question}")
     if tried:
         parts = []
         for t in tried[-4:]:

@@ -9,6 +9,9 @@
   the knowledge base is very sure; otherwise the next flow (or the engine) handles it.
 - after an answer, "it didn't help" (the ``deny`` intent, a small ru/en/pl lexicon or the
   button) gives the next candidate, and a second one a person (``faq_not_helpful``).
+- after an answer, a short elliptical follow-up ("а в Польшу?", "and for electronics?",
+  "a kartą?") is searched together with the question it follows; a clear new question
+  alone keeps its own answer (``via: follow_up``).
 
 The flow knows nothing about Telegram; its memory lives in ``ctx.state["faq"]``.
 """
@@ -45,6 +48,36 @@ BUTTON_PREFIX = "kb:"
 NOT_HELPFUL_DATA = "faq:nothelp"
 MAX_BUTTON_TEXT = 60
 SOCIAL = {"greeting", "thanks", "goodbye", "praise", "affirm"}
+# Follow-ups: a short message opening like "а ...", "and ...", "what about ...", "a jeśli ..."
+# (or of at most FOLLOW_UP_BARE words) within FOLLOW_UP_TURNS turns of an answer is searched
+# together with the question that answer was for.
+FOLLOW_UP_WORDS = 8
+FOLLOW_UP_BARE = 3
+FOLLOW_UP_INTENTS = {"faq", "out_of_scope", None}
+# A follow-up's candidates: joint confidence + FOLLOW_UP_ALONE x the follow-up's own
+# confidence (see FaqFlow._follow_up). Chosen on benchmarks/followup_check.py's demo + eval2
+# rows, offline (KB only): the alone answer when it is >= 0.85 / 0.95 sure, else the joint
+# one: 0.79 / 0.84 answered right; joint + 0.3 / 0.5 / 1 / 2 x alone: 0.85 / 0.87 / 0.84 /
+# 0.81. Held-out eval3 + eval4 rows, once: 0.69 (>= 0.95 rule) -> 0.81 (joint + 0.5 x alone).
+FOLLOW_UP_ALONE = 0.5
+FOLLOW_UP_K = 10
+# a follow-up the off-topic list matches gets no context only when the classifier is this
+# sure it is chatter too ("a ile trzeba czekać?" is off-topic alone, at 0.75)
+CHATTER = 0.9
+_FOLLOW_UP = re.compile(
+    r"^\W*(?:а|и|ну\s+а|а\s+вот|and|what\s+about|how\s+about|and\s+if|what\s+if|also|plus|"
+    r"a|oraz|a\s+co|a\s+jeśli|a\s+jesli|a\s+gdy|to)\b",
+    re.IGNORECASE,
+)
+
+
+def is_follow_up(text: str) -> bool:
+    """A short message that only makes sense with the previous question."""
+    words = (text or "").split()
+    if not words or len(words) > FOLLOW_UP_WORDS:
+        return False
+    return len(words) <= FOLLOW_UP_BARE or bool(_FOLLOW_UP.match(text))
+
 
 _NOT_HELPFUL = re.compile(
     r"(не\s+помогл|не\s+помог|не\s+помогает|не\s+то\b|не\s+об\s+этом|не\s+про\s+то|"
@@ -61,6 +94,23 @@ def is_not_helpful(text: str, intent: str | None) -> bool:
     if _NOT_HELPFUL.search(text or ""):
         return True
     return intent == "deny" and len((text or "").split()) <= 6
+
+
+def _chatter(ctx: TurnContext) -> bool:
+    """The classifier is sure the message is off-topic chatter ("а погода завтра?")."""
+    pred = ctx.prediction
+    return bool(
+        pred is not None and pred.intent == "out_of_scope" and pred.intent_confidence >= CHATTER
+    )
+
+
+def recent_answer(ctx: TurnContext) -> bool:
+    """An FAQ answer was given within the last FOLLOW_UP_TURNS turns."""
+    memory = ctx.state.get("faq") or {}
+    if not memory.get("last"):
+        return False
+    turns = int(ctx.state.get("turns", 0))
+    return turns - int(memory.get("turn", -100)) <= FOLLOW_UP_TURNS
 
 
 register_domain(LOCALES, "knowledge")
@@ -113,6 +163,9 @@ class FaqFlow:
         intent = ctx.intent
         if self._recent_answer(ctx, memory) and is_not_helpful(message, intent):
             return await self._not_helpful(ctx, memory)
+        if intent in FOLLOW_UP_INTENTS and self._follows(ctx, memory, message):
+            if await self._follow_up(ctx, memory, message, strict=intent != "faq"):
+                return True
         if intent == "faq":
             return await self._question(ctx, memory, message, strict=False)
         if intent is None and ctx.prediction is not None and len(message.split()) >= 2:
@@ -148,6 +201,74 @@ class FaqFlow:
         await self._decline(ctx, memory, message, result)
         return True
 
+    async def takes_follow_up(self, ctx: TurnContext) -> bool:
+        """Before the other flows: a follow-up to an answer just given that the classifier
+        read as an order-status question ("а деньги когда придут?", "a kiedy dostanę kasę?")
+        is answered when the KB is sure of it with the question it follows. A message with
+        an order number, or while a complaint case or an order-number question is open,
+        is left to its flow."""
+        if ctx.incoming.callback_data or ctx.command is not None or ctx.intent != "order_status":
+            return False
+        pred = ctx.prediction
+        if pred is not None and (pred.order_ref or pred.threat not in (None, "none")):
+            return False
+        case = ctx.state.get("complaint") or {}
+        if case.get("stage") not in (None, "done") or ctx.state.get("order_status") == "asked":
+            return False
+        memory: dict[str, Any] = ctx.state.setdefault("faq", {})
+        message = (ctx.incoming.text or "").strip()
+        if not message or not self._follows(ctx, memory, message):
+            return False
+        return await self._follow_up(ctx, memory, message, strict=True)
+
+    async def _follow_up(
+        self, ctx: TurnContext, memory: dict[str, Any], message: str, *, strict: bool
+    ) -> bool:
+        """Answer an elliptical follow-up with the question it follows as context.
+
+        Each candidate of the joint question ("Как оформить возврат? а деньги когда
+        придут?") is scored by its joint confidence plus FOLLOW_UP_ALONE times its
+        confidence for the follow-up alone, so the joint question finds the topic and the
+        follow-up's own words pick the entry within it ("refund timing", not the returns
+        procedure asked before); the joint confidence decides whether to answer. Off-topic
+        chatter is never given context. When the KB is not sure and the classifier called
+        the message a question, the decline offers the joint question's topics. Returns
+        False to let the usual path handle the message.
+        """
+        alone = await self.knowledge.search(ctx.session, message, top_k=FOLLOW_UP_K)
+        if alone.reason == "order_ref" or (alone.reason == "off_topic" and _chatter(ctx)):
+            return False
+        joint_text = f"{memory.get('query', '')} {message}".strip()
+        joint = await self.knowledge.search(ctx.session, joint_text, top_k=FOLLOW_UP_K)
+        if not joint.candidates or joint.reason == "off_topic":
+            return False
+        own = {c.entry_id: c.score for c in alone.candidates}
+        ranked = sorted(
+            joint.candidates,
+            key=lambda c: c.score + FOLLOW_UP_ALONE * own.get(c.entry_id, 0.0),
+            reverse=True,
+        )
+        top = ranked[0]
+        if top.score < joint.threshold:
+            if strict:
+                return False
+            await self._decline(ctx, memory, joint_text, joint)
+            return True
+        entry = await self._entry(ctx, top.entry_id)
+        if entry is None:
+            return False
+        if entry.id == memory.get("last"):
+            # the answer just given again: said so, since it may not hold what they asked
+            # ("а на выходных?"), and "Didn't help" then brings the next answer or a person
+            ctx.say_text(text("faq_same", ctx.lang, ctx.texts.memory))
+        memory.update(
+            query=joint_text[:500],
+            candidates=[[c.entry_id, round(c.score, 4)] for c in ranked],
+            shown=[entry.id],
+        )
+        self._say_answer(ctx, memory, entry, top.score, via="follow_up")
+        return True
+
     async def answer_also(
         self,
         ctx: TurnContext,
@@ -170,10 +291,12 @@ class FaqFlow:
         answered = {e.get("answer_id") for e in ctx.outcome.events if e["type"] == "faq_answered"}
         if best.entry_id in answered:
             return True
+        memory: dict[str, Any] = ctx.state.setdefault("faq", {})
+        if best.entry_id in (memory.get("shown") or ()) and recent_answer(ctx):
+            return False  # just given: saying it again answers nothing new
         entry = await self._entry(ctx, best.entry_id)
         if entry is None:
             return False
-        memory: dict[str, Any] = ctx.state.setdefault("faq", {})
         memory.update(
             query=question[:500],
             candidates=[[c.entry_id, round(c.score, 4)] for c in result.candidates],
@@ -286,11 +409,13 @@ class FaqFlow:
             via=via,
         )
 
+    def _follows(self, ctx: TurnContext, memory: dict[str, Any], message: str) -> bool:
+        return (
+            bool(memory.get("query")) and self._recent_answer(ctx, memory) and is_follow_up(message)
+        )
+
     def _recent_answer(self, ctx: TurnContext, memory: dict[str, Any]) -> bool:
-        if not memory.get("last"):
-            return False
-        turns = int(ctx.state.get("turns", 0))
-        return turns - int(memory.get("turn", -100)) <= FOLLOW_UP_TURNS
+        return recent_answer(ctx)
 
     async def _entry(self, ctx: TurnContext, entry_id: str) -> Entry | None:
         index = self.knowledge.loaded_index

@@ -1008,7 +1008,8 @@ class KnowledgeIndex:
 
     def _lacking_lang(self, text: str) -> np.ndarray | None:
         """Per entry: True when it has no question or answer in the question's language
-        (None when the language is not one of ru / en / pl). Kept until the next edit."""
+        (None when the language is not one of ru / en / pl). Cached per language; an edit
+        clears the cache."""
         lang = _lang_of(text)
         if lang not in ("ru", "en", "pl"):
             return None

@@ -173,7 +173,10 @@ async def test_didnt_help_gives_next_candidate_then_a_person(bot: SimpleNamespac
     assert events(third, "faq_not_helpful")
     [escalated] = events(third, "escalated")
     assert escalated["reason"] == "faq_not_helpful"
-    assert "Как вернуть товар" in escalated["card"]  # the operator sees the question
+    # the operator sees the question on the card itself, not only in the transcript
+    card = escalated["card"].split("\n\nTranscript:")[0]
+    assert "Question: Как вернуть товар, который не подошёл?" in card
+    assert "Bot tried: answered with" in card
 
 
 async def test_off_topic_is_left_to_the_engine(bot: SimpleNamespace) -> None:
@@ -286,12 +289,13 @@ class _Scripted:
 @pytest.fixture
 async def routed(bot: SimpleNamespace) -> AsyncIterator[SimpleNamespace]:
     from bot.dialogs.complaint import ComplaintFlow
+    from bot.dialogs.orders import OrderStatusFlow
 
     table: dict[str, _Prediction] = {}
     engine = ConversationEngine(
         _Scripted(table),
         bot.engine.settings,
-        flows=[ComplaintFlow(), FaqFlow(bot.knowledge)],
+        flows=[OrderStatusFlow(), ComplaintFlow(), FaqFlow(bot.knowledge)],
         seed=0,
     )
     yield SimpleNamespace(engine=engine, sessionmaker=bot.sessionmaker, table=table)
@@ -301,28 +305,71 @@ RETURN_Q = "Купила куртку на прошлой неделе, мужу
 
 
 @pytest.mark.parametrize(
-    ("confidence", "emotion", "answered"),
+    ("confidence", "emotion", "ctype", "route"),
     [
-        (0.7, "calm", True),  # an unsure "complaint" that is a policy question: answered
-        (0.97, "calm", False),  # the classifier is sure: the complaint playbook
-        (0.7, "angry", False),  # anger is a complaint whatever the wording
+        # an unsure "complaint" told calmly about nothing that broke: a policy question
+        (0.7, "calm", "other", "answered"),
+        # something went wrong (a defect), or the customer is upset: the playbook (thanks,
+        # apology, details), and the KB's sure answer to their question after it
+        (0.7, "calm", "damaged_defective", "case_and_answer"),
+        (0.7, "upset", "other", "case_and_answer"),
+        (0.97, "calm", "other", "case"),  # the classifier is sure: the playbook
+        (0.7, "angry", "other", "case"),  # anger is a complaint whatever the wording
     ],
 )
-async def test_an_unsure_complaint_that_the_kb_answers_is_answered(
-    routed: SimpleNamespace, confidence: float, emotion: str, answered: bool
+async def test_an_unsure_complaint_that_the_kb_answers(
+    routed: SimpleNamespace, confidence: float, emotion: str, ctype: str, route: str
 ) -> None:
     routed.table[RETURN_Q] = _Prediction(
-        "complaint", "ru", confidence, complaint_type="damaged_defective", emotion=emotion
+        "complaint", "ru", confidence, complaint_type=ctype, emotion=emotion
     )
-    out = await say(routed, f"24{int(confidence * 10)}{len(emotion)}", RETURN_Q)
-    if answered:
-        [ev] = events(out, "faq_answered")
+    out = await say(routed, f"24{int(confidence * 10)}{len(emotion)}{len(ctype)}", RETURN_Q)
+    answers = events(out, "faq_answered")
+    if route == "answered":
+        [ev] = answers
         assert ev["answer_id"] in ("returns_procedure", "return_period") and ev["via"] == "unsure"
         assert not events(out, "complaint_opened") and not events(out, "clarify")
-        assert events(out, "complaint_not_opened")
-    else:
-        assert not events(out, "faq_answered")
+        [not_opened] = events(out, "complaint_not_opened")
+        assert not_opened["complaint_type"] == ctype  # still counted for the reports
+    elif route == "case_and_answer":
         assert events(out, "complaint_opened")
+        [ev] = answers
+        assert ev["answer_id"] in ("returns_procedure", "return_period")
+        assert ev["via"] == "with_complaint"
+        texts = [r.text for r in out.replies]
+        assert texts.index(next(t for t in texts if "Спасибо" in t)) == 0  # thanks come first
+    else:
+        assert not answers
+        assert events(out, "complaint_opened")
+
+
+async def test_an_unsure_complaint_after_an_order_number_is_a_case(
+    routed: SimpleNamespace,
+) -> None:
+    # the order number came first: what follows is about that order, not a policy question
+    routed.table["Здравствуйте, мой заказ 12345678"] = _Prediction(
+        "greeting", "ru", 0.95, order_ref="12345678"
+    )
+    await say(routed, "255", "Здравствуйте, мой заказ 12345678")
+    routed.table[RETURN_Q] = _Prediction("complaint", "ru", 0.7, complaint_type="other")
+    out = await say(routed, "255", RETURN_Q)
+    assert events(out, "complaint_opened")
+    assert "order_ref" not in {e.get("slot") for e in events(out, "asked_for")}  # not re-asked
+
+
+async def test_didnt_help_read_as_a_complaint_gives_the_next_answer(
+    routed: SimpleNamespace,
+) -> None:
+    routed.table["Как вернуть товар?"] = _Prediction("faq", "ru", 0.95)
+    first = await say(routed, "256", "Как вернуть товар?")
+    [given] = events(first, "faq_answered")
+    text = "это не то, мне нужно вернуть куртку"
+    routed.table[text] = _Prediction("complaint", "ru", 0.8, complaint_type="other")
+    out = await say(routed, "256", text)
+    assert not events(out, "complaint_opened")
+    assert events(out, "faq_not_helpful")
+    [nxt] = events(out, "faq_answered")
+    assert nxt["answer_id"] != given["answer_id"] and nxt["via"] == "next_candidate"
 
 
 async def test_an_unsure_complaint_the_kb_does_not_know_stays_a_complaint(
@@ -348,3 +395,74 @@ async def test_an_unsure_classifier_still_lets_the_kb_answer(routed: SimpleNames
     out = await say(routed, "262", "ну такое себе")
     assert not events(out, "faq_answered") and not events(out, "faq_declined")
     assert events(out, "fallback")
+
+
+async def _ask(routed: SimpleNamespace, user: str, text: str, pred: _Prediction) -> Outcome:
+    routed.table[text] = pred
+    return await say(routed, user, text)
+
+
+async def test_a_follow_up_is_answered_with_the_question_it_follows(
+    routed: SimpleNamespace,
+) -> None:
+    first = await _ask(routed, "270", "Сколько стоит доставка курьером?", _Prediction("faq", "ru"))
+    assert events(first, "faq_answered")[0]["answer_id"] == "delivery_cost"
+    # alone, "а если заказ больше 5000?" is about changing an order; after the delivery
+    # price it is about free delivery, which that same answer holds
+    out = await _ask(routed, "270", "а если заказ больше 5000?", _Prediction("faq", "ru", 0.65))
+    [ev] = events(out, "faq_answered")
+    assert ev["answer_id"] == "delivery_cost" and ev["via"] == "follow_up"
+    assert out.replies[0].text == "Вот всё, что у меня есть об этом:"  # said, not re-sent mutely
+    assert "бесплатно от 3000" in out.replies[1].text
+
+
+async def test_a_follow_up_read_as_order_status_gets_the_faq_answer(
+    routed: SimpleNamespace,
+) -> None:
+    await _ask(routed, "271", "Как оформить возврат платья?", _Prediction("faq", "ru"))
+    text = "а до какого числа можно?"
+    out = await _ask(routed, "271", text, _Prediction("order_status", "ru", 0.73))
+    assert events(out, "faq_answered")[0]["answer_id"] == "return_period"
+    assert not events(out, "asked_for")  # no order number asked for a policy question
+    # the same words from a new customer: an order-status question, the number is asked
+    out = await _ask(routed, "272", text, _Prediction("order_status", "ru", 0.73))
+    assert not events(out, "faq_answered")
+    assert events(out, "asked_for")[0]["slot"] == "order_ref"
+
+
+async def test_what_a_follow_up_does_not_take(routed: SimpleNamespace) -> None:
+    await _ask(routed, "273", "Сколько стоит доставка курьером?", _Prediction("faq", "ru"))
+    # a clear question of its own keeps its own answer
+    out = await _ask(routed, "273", "а подарочные карты у вас есть?", _Prediction("faq", "ru"))
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["gift_cards"]
+    assert "Вот всё" not in out.replies[0].text
+    # an order number: the order's status, not the delivery price again
+    text = "а заказ 12345678 где?"
+    pred = _Prediction("order_status", "ru", 0.95, order_ref="12345678")
+    out = await _ask(routed, "273", text, pred)
+    assert not events(out, "faq_answered")
+    # chatter stays chatter
+    await _ask(routed, "274", "Сколько стоит доставка курьером?", _Prediction("faq", "ru"))
+    out = await _ask(
+        routed, "274", "а погода завтра какая?", _Prediction("out_of_scope", "ru", 0.97)
+    )
+    assert not events(out, "faq_answered")
+
+
+def test_follow_up_shapes() -> None:
+    from knowledge.flow import is_follow_up
+
+    for text in (
+        "а в Польшу?",
+        "and by courier?",
+        "a kartą?",
+        "what about weekends?",
+        "а наушники?",
+    ):
+        assert is_follow_up(text), text
+    for text in (
+        "Сколько стоит доставка курьером по Москве?",
+        "I bought a jacket and it does not fit me, how do I return it?",
+        "Czy mogę zapłacić kartą przy odbiorze zamówienia?",
+    ):
+        assert not is_follow_up(text), text

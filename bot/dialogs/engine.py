@@ -326,6 +326,10 @@ class ConversationEngine:
             await faq.answer_also(ctx, question)
 
     async def _dispatch_main(self, ctx: TurnContext) -> None:
+        faq = self._faq_flow()
+        if faq is not None and await faq.takes_follow_up(ctx):
+            ctx.state["misunderstood"] = 0
+            return
         for flow in self.flows:
             if await flow.handle(ctx):
                 if ctx.intent is not None and ctx.intent not in ("out_of_scope",):

@@ -46,6 +46,19 @@ _QUESTION_WORDS = (
     r"can|could|do|does|how|what|where|when|is|are|will|why|which|"
     r"jak|gdzie|kiedy|czy|ile|co|dlaczego|jaki|jaka|jakie"
 )
+_ASKS = re.compile(
+    r"\?|^\W*(?:как|где|когда|можно|сколько|куда|какая|какой|какие|how|where|when|can\s+i|"
+    r"could\s+i|do\s+you|jak|gdzie|kiedy|czy|ile|jaki|jaka|jakie)\b|[,.!]\s*(?:а\s+)?(?:как|где|"
+    r"когда|можно|сколько|куда|какая|какой|how|where|when|can\s+i|jak|gdzie|kiedy|czy|ile)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_question(text: str) -> bool:
+    """The message asks something ("?" or a question word opening it or a sentence)."""
+    return bool(_ASKS.search(text or ""))
+
+
 _SPLIT = re.compile(
     r"(?<=[?!.;…])\s+"  # sentence ends
     r"|\n+"
