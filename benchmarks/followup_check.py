@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from kb_bench import DATA, EVAL_SETS  # noqa: E402
 from playbook_check import run_simulate  # noqa: E402
+from routing_check import print_report  # noqa: E402
 
 FOLLOWUPS = DATA / "followups.jsonl"
 
@@ -103,14 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rows = [json.loads(line) for line in args.input.open(encoding="utf-8") if line.strip()]
     report = run(rows)
-    for name, part in report.items():
-        brief = {k: v for k, v in part.items() if k != "misses"}
-        print(name, json.dumps(brief, ensure_ascii=False))
-    if args.misses:
+    print_report(report, misses=False, json_path=args.json)
+    if args.misses:  # every miss once (the per-shop parts repeat them)
         for miss in report["all"]["misses"]:
             print("   ", json.dumps(miss, ensure_ascii=False))
-    if args.json:
-        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
 

@@ -148,18 +148,24 @@ def main(argv: list[str] | None = None) -> int:
         jobs.update({name: SETS[name] for name in names})
     if not jobs:
         parser.error("give --input and --kb, or --set")
-    report = {}
-    for name, (kb, questions) in jobs.items():
-        result = run(load_rows(questions), kb)
-        report[name] = result
-        summary = {k: v for k, v in result.items() if k != "misses"}
-        print(name, json.dumps(summary, ensure_ascii=False))
-        if args.misses:
-            for miss in result["misses"]:
-                print("   ", json.dumps(miss, ensure_ascii=False))
-    if args.json:
-        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    report = {name: run(load_rows(questions), kb) for name, (kb, questions) in jobs.items()}
+    print_report(report, misses=args.misses, json_path=args.json)
     return 0
+
+
+def print_report(
+    report: dict[str, dict[str, Any]], *, misses: bool, json_path: Path | None
+) -> None:
+    """One line per part (its misses listed when asked), the whole report as JSON if asked."""
+    for name, part in report.items():
+        print(
+            name, json.dumps({k: v for k, v in part.items() if k != "misses"}, ensure_ascii=False)
+        )
+        if misses:
+            for miss in part.get("misses", []):
+                print("   ", json.dumps(miss, ensure_ascii=False))
+    if json_path:
+        json_path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":
