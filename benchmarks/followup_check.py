@@ -8,13 +8,15 @@ Rows: ``{"id", "kb": "demo|eval2|eval3|eval4", "lang", "turns": [question, follo
 (2026-12-01): ``same`` (the follow-up's answer is in the first answer: "а в Польшу?"),
 ``other`` (another entry, understandable only with the first question: "а деньги когда
 вернут?"), ``standalone`` (a complete new question) and ``none`` (the KB does not answer
-the follow-up). Each row is a new customer's two messages through ``supportbot simulate``.
+the follow-up); 16 ``not_faq`` rows added after review: a second message that is no
+question for the KB (an order's status, thanks, a complaint, a person), which must not get
+an answer. Each row is a new customer's two messages through ``supportbot simulate``.
 
 - ``first_right``: the first question answered with its entry (the follow-up's premise);
 - ``follow_up_right`` (same / other / standalone): the follow-up answered with the
   expected entry, whether or not the first one was right;
 - ``follow_up_not_answered`` (none): no answer given to the follow-up (declined, buttons,
-  or a person). Always exits 0.
+  or a person); ``not_faq``: the same for the other flows' messages. Always exits 0.
 """
 
 from __future__ import annotations
@@ -103,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--misses", action="store_true", help="print every miss")
     args = parser.parse_args(argv)
     rows = [json.loads(line) for line in args.input.open(encoding="utf-8") if line.strip()]
+    if not rows:
+        parser.error(f"{args.input}: no rows")
     report = run(rows)
     print_report(report, misses=False, json_path=args.json)
     if args.misses:  # every miss once (the per-shop parts repeat them)

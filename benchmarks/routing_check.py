@@ -11,8 +11,9 @@ first message of a new customer (``supportbot simulate``), and the first turn's 
 where it went:
 
 - ``faq_answered``: answered from the KB (``right`` when the entry is the expected one);
-  ``complaint_and_faq_right``: a complaint case was opened and the expected entry answered
-  after it (counted in ``right_answer_given``, not in ``kb_answered_right``);
+  ``complaint_and_faq_right`` / ``_wrong`` / ``_answered``: a complaint case was opened and
+  an entry answered after it (the right one counts in ``right_answer_given``, not in
+  ``kb_answered_right``);
 - ``faq_declined``: the KB was asked but not sure (the two closest topics as buttons);
 - ``complaint_opened``: the complaint playbook; ``order``: the order-status flow asked for
   the number; ``handoff``: passed to a person; ``other``: anything else (fallback...).
@@ -78,10 +79,14 @@ def measure(rows: list[dict[str, Any]], transcripts: list[dict[str, Any]]) -> di
             group = "answerable"
             if where == "faq_answered":
                 where = "faq_right" if answer == row["expected"] else "faq_wrong"
-            elif where == "complaint" and answer == row["expected"]:
-                where = "complaint_and_faq_right"  # a case, and the right answer after it
+            elif where == "complaint" and answer is not None:
+                # a case, and an answer after it
+                right = answer == row["expected"]
+                where = "complaint_and_faq_right" if right else "complaint_and_faq_wrong"
         else:
             group = "unanswerable"
+            if where == "complaint" and answer is not None:
+                where = "complaint_and_faq_answered"
         counts[group][where] += 1
         wanted = {"complaint": "complaint", "answerable": "faq_right"}.get(group)
         if wanted and where != wanted:
@@ -96,11 +101,12 @@ def measure(rows: list[dict[str, Any]], transcripts: list[dict[str, Any]]) -> di
         out["kb_answered_right"] = round(counts["answerable"]["faq_right"] / n, 3)
         right = counts["answerable"]["faq_right"] + counts["answerable"]["complaint_and_faq_right"]
         out["right_answer_given"] = round(right / n, 3)
-        reached = sum(v for k, v in counts["answerable"].items() if k.startswith("faq"))
+        reached = sum(v for k, v in counts["answerable"].items() if "faq" in k)
         out["questions_reaching_kb"] = round(reached / n, 3)
     if counts["unanswerable"]:
         n = sum(counts["unanswerable"].values())
-        out["unanswerable_not_answered"] = round(1 - counts["unanswerable"]["faq_answered"] / n, 3)
+        answered = sum(v for k, v in counts["unanswerable"].items() if k.endswith("faq_answered"))
+        out["unanswerable_not_answered"] = round(1 - answered / n, 3)
     if counts["complaint"]:
         n = sum(counts["complaint"].values())
         out["complaints_to_playbook"] = round(counts["complaint"]["complaint"] / n, 3)

@@ -143,7 +143,7 @@ def build_card(
 
     tried = [t for t in trail if t.get("type") in ("faq_answered", "faq_declined")]
     question = (state.get("faq") or {}).get("query")
-    if tried and question:
+    if tried and question and ticket.reason == "faq_not_helpful":
         lines.append(f"Question: {question}")
     if tried:
         parts = []

@@ -10,7 +10,7 @@
 - after an answer, "it didn't help" (the ``deny`` intent, a small ru/en/pl lexicon or the
   button) gives the next candidate, and a second one a person (``faq_not_helpful``).
 - after an answer, a short elliptical follow-up ("а в Польшу?", "and for electronics?",
-  "a kartą?") is searched together with the question it follows; a clear new question
+  "a blikiem?") is searched together with the question it follows; a clear new question
   alone keeps its own answer (``via: follow_up``).
 
 The flow knows nothing about Telegram; its memory lives in ``ctx.state["faq"]``.
@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.db.models import as_utc
 from bot.dialogs.texts import register_domain, variants
 from bot.dialogs.types import Button
 from knowledge.formats import Entry, guess_lang
@@ -43,7 +45,8 @@ NEXT_CANDIDATE_MIN = 0.02  # a "didn't help" follow-up offers the next candidate
 # wants someone, not the fourth-best guess
 MAX_TRIED = 2
 BUTTON_MIN = 0.0003  # closest topics shown as buttons when declining
-FOLLOW_UP_TURNS = 2  # "didn't help" counts this many turns after an answer
+FOLLOW_UP_TURNS = 2  # "didn't help" and follow-ups count this many turns after an answer
+FOLLOW_UP_MINUTES = 30  # ... and this long: a message the next day starts afresh
 BUTTON_PREFIX = "kb:"
 NOT_HELPFUL_DATA = "faq:nothelp"
 MAX_BUTTON_TEXT = 60
@@ -54,6 +57,16 @@ SOCIAL = {"greeting", "thanks", "goodbye", "praise", "affirm"}
 FOLLOW_UP_WORDS = 8
 FOLLOW_UP_BARE = 3
 FOLLOW_UP_INTENTS = {"faq", "out_of_scope", None}
+# the classifier's guess, even unsure, that a message is not a question: no follow-up ("а,
+# спасибо", "а курьер нахамил", "а оператора позвать?")
+# (not "greeting": unsure, it is the classifier's guess for bare words like "a blikiem?")
+NOT_QUESTIONS = (SOCIAL - {"greeting"}) | {"deny", "complaint", "request_human"}
+# a message about the customer's own order is the order-status flow's ("а мой заказ где?")
+_OWN_ORDER = re.compile(
+    r"\b(?:мо[йяеё]\w*|my|moj\w*|mój|moim)\s+(?:\w+\s+)?(?:заказ\w*|посылк\w*|order|parcel|"
+    r"package|zam[oó]wieni\w*|paczk\w*|przesy[lł]k\w*)",
+    re.IGNORECASE,
+)
 # A follow-up's candidates: joint confidence + FOLLOW_UP_ALONE x the follow-up's own
 # confidence (see FaqFlow._follow_up). Chosen on benchmarks/followup_check.py's demo + eval2
 # rows, offline (KB only): the alone answer when it is >= 0.85 / 0.95 sure, else the joint
@@ -105,12 +118,17 @@ def _chatter(ctx: TurnContext) -> bool:
 
 
 def recent_answer(ctx: TurnContext) -> bool:
-    """An FAQ answer was given within the last FOLLOW_UP_TURNS turns."""
+    """An FAQ answer was given within the last FOLLOW_UP_TURNS turns and FOLLOW_UP_MINUTES."""
     memory = ctx.state.get("faq") or {}
     if not memory.get("last"):
         return False
     turns = int(ctx.state.get("turns", 0))
-    return turns - int(memory.get("turn", -100)) <= FOLLOW_UP_TURNS
+    if turns - int(memory.get("turn", -100)) > FOLLOW_UP_TURNS:
+        return False
+    at = memory.get("at")
+    if not at:
+        return True  # state saved before the time was kept
+    return ctx.now - as_utc(datetime.fromisoformat(at)) <= timedelta(minutes=FOLLOW_UP_MINUTES)
 
 
 register_domain(LOCALES, "knowledge")
@@ -191,8 +209,10 @@ class FaqFlow:
             if entry is not None:
                 memory.update(
                     query=message[:500],
+                    topic=message[:300],
                     candidates=[[c.entry_id, round(c.score, 4)] for c in result.candidates],
                     shown=[entry.id],
+                    repeated=None,
                 )
                 self._say_answer(ctx, memory, entry, best.score, via="search")
                 return True
@@ -217,12 +237,21 @@ class FaqFlow:
             return False
         memory: dict[str, Any] = ctx.state.setdefault("faq", {})
         message = (ctx.incoming.text or "").strip()
-        if not message or not self._follows(ctx, memory, message):
+        if not message or _OWN_ORDER.search(message) or not self._follows(ctx, memory, message):
             return False
-        return await self._follow_up(ctx, memory, message, strict=True)
+        # an order-status reading gives way only to another entry the message itself asks
+        # for ("а деньги когда придут?" is refund timing alone, 0.9998); "а когда привезут?"
+        # after the delivery price is the order's status, not that answer again
+        return await self._follow_up(ctx, memory, message, strict=True, new_entry_only=True)
 
     async def _follow_up(
-        self, ctx: TurnContext, memory: dict[str, Any], message: str, *, strict: bool
+        self,
+        ctx: TurnContext,
+        memory: dict[str, Any],
+        message: str,
+        *,
+        strict: bool,
+        new_entry_only: bool = False,
     ) -> bool:
         """Answer an elliptical follow-up with the question it follows as context.
 
@@ -238,7 +267,9 @@ class FaqFlow:
         alone = await self.knowledge.search(ctx.session, message, top_k=FOLLOW_UP_K)
         if alone.reason == "order_ref" or (alone.reason == "off_topic" and _chatter(ctx)):
             return False
-        joint_text = f"{memory.get('query', '')} {message}".strip()
+        # joined to the question the thread started with, not to the previous follow-ups
+        # ("а в Германию?" after "а в Польшу?" is about the delivery price asked first)
+        joint_text = f"{memory.get('topic') or memory.get('query', '')} {message}".strip()
         joint = await self.knowledge.search(ctx.session, joint_text, top_k=FOLLOW_UP_K)
         if not joint.candidates or joint.reason == "off_topic":
             return False
@@ -249,6 +280,10 @@ class FaqFlow:
             reverse=True,
         )
         top = ranked[0]
+        if new_entry_only and (
+            top.entry_id == memory.get("last") or own.get(top.entry_id, 0.0) < alone.threshold
+        ):
+            return False
         if top.score < joint.threshold:
             if strict:
                 return False
@@ -257,15 +292,25 @@ class FaqFlow:
         entry = await self._entry(ctx, top.entry_id)
         if entry is None:
             return False
-        if entry.id == memory.get("last"):
-            # the answer just given again: said so, since it may not hold what they asked
-            # ("а на выходных?"), and "Didn't help" then brings the next answer or a person
-            ctx.say_text(text("faq_same", ctx.lang, ctx.texts.memory))
         memory.update(
             query=joint_text[:500],
             candidates=[[c.entry_id, round(c.score, 4)] for c in ranked],
             shown=[entry.id],
         )
+        if entry.id == memory.get("last"):
+            if memory.get("repeated") == entry.id:
+                # asked about once more: the answer above is all there is; no third copy
+                memory["turn"] = int(ctx.state.get("turns", 0))
+                ctx.say_text(
+                    text("faq_same_again", ctx.lang, ctx.texts.memory),
+                    [[Button(ctx.texts.plain("topic_human"), "topic:human")]],
+                )
+                ctx.event("faq_repeated", answer_id=entry.id, score=round(top.score, 4))
+                return True
+            # the answer just given again: said so, since it may not hold what they asked
+            # ("а на выходных?"), and "Didn't help" then brings the next answer or a person
+            memory["repeated"] = entry.id
+            ctx.say_text(text("faq_same", ctx.lang, ctx.texts.memory))
         self._say_answer(ctx, memory, entry, top.score, via="follow_up")
         return True
 
@@ -291,14 +336,14 @@ class FaqFlow:
         answered = {e.get("answer_id") for e in ctx.outcome.events if e["type"] == "faq_answered"}
         if best.entry_id in answered:
             return True
-        memory: dict[str, Any] = ctx.state.setdefault("faq", {})
-        if best.entry_id in (memory.get("shown") or ()) and recent_answer(ctx):
-            return False  # just given: saying it again answers nothing new
         entry = await self._entry(ctx, best.entry_id)
         if entry is None:
             return False
+        memory: dict[str, Any] = ctx.state.setdefault("faq", {})
         memory.update(
             query=question[:500],
+            topic=question[:300],
+            repeated=None,
             candidates=[[c.entry_id, round(c.score, 4)] for c in result.candidates],
             shown=[entry.id],
         )
@@ -360,6 +405,7 @@ class FaqFlow:
         if entry.id not in shown:
             shown.append(entry.id)
         memory["shown"] = shown
+        memory["topic"] = memory.get("query")  # the question the picked topic answers
         if memory.get("gap_id"):
             await self.knowledge.note_gap_choice(ctx.session, int(memory["gap_id"]), entry.id)
             memory["gap_id"] = None
@@ -401,6 +447,7 @@ class FaqFlow:
         ctx.say_text(answer, [[button]])
         memory["last"] = entry.id
         memory["turn"] = int(ctx.state.get("turns", 0))
+        memory["at"] = ctx.now.isoformat()
         ctx.event(
             "faq_answered",
             answer_id=entry.id,
@@ -410,6 +457,13 @@ class FaqFlow:
         )
 
     def _follows(self, ctx: TurnContext, memory: dict[str, Any], message: str) -> bool:
+        """A follow-up to a recent answer, unless the classifier's guess, however unsure,
+        says it is not a question (thanks, a complaint, a person) or it is told upset."""
+        pred = ctx.prediction
+        if pred is not None and (
+            pred.intent in NOT_QUESTIONS or pred.emotion not in (None, "calm")
+        ):
+            return False
         return (
             bool(memory.get("query")) and self._recent_answer(ctx, memory) and is_follow_up(message)
         )

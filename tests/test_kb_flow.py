@@ -466,3 +466,59 @@ def test_follow_up_shapes() -> None:
         "Czy mogę zapłacić kartą przy odbiorze zamówienia?",
     ):
         assert not is_follow_up(text), text
+
+
+async def test_a_follow_up_thread_and_its_limits(routed: SimpleNamespace) -> None:
+    user = "275"
+    await _ask(routed, user, "Сколько стоит доставка курьером?", _Prediction("faq", "ru"))
+    first = await _ask(routed, user, "а если заказ больше 5000?", _Prediction("faq", "ru", 0.6))
+    assert first.replies[0].text == "Вот всё, что у меня есть об этом:"
+    # the same answer is not sent a third time: the bot points to it and offers a person
+    again = await _ask(routed, user, "а если больше 10000?", _Prediction("faq", "ru", 0.6))
+    assert not events(again, "faq_answered") and events(again, "faq_repeated")
+    assert "в ответе выше" in again.replies[0].text
+    assert "topic:human" in buttons(again)
+    # the thread is joined to its first question, not to every follow-up: the operator sees
+    # the first question and the last message
+    out = await _ask(routed, user, "не помогло", _Prediction("deny", "ru", 0.9))
+    [escalated] = events(out, "escalated")  # (this small KB has no next candidate)
+    card = escalated["card"].split("\n\nTranscript:")[0]
+    assert "Question: Сколько стоит доставка курьером? а если больше 10000?" in card
+
+
+async def test_an_order_status_after_an_answer_stays_an_order_status(
+    routed: SimpleNamespace,
+) -> None:
+    await _ask(routed, "276", "Сколько стоит доставка курьером?", _Prediction("faq", "ru"))
+    out = await _ask(routed, "276", "а когда привезут?", _Prediction("order_status", "ru", 0.99))
+    assert not events(out, "faq_answered")  # not the delivery price again
+    assert events(out, "asked_for")[0]["slot"] == "order_ref"
+
+
+async def test_not_what_i_ordered_after_an_answer_is_a_complaint(routed: SimpleNamespace) -> None:
+    await _ask(routed, "277", "Как вернуть товар?", _Prediction("faq", "ru", 0.95))
+    text = "это не то, что я заказывал"
+    pred = _Prediction("complaint", "ru", 0.8, complaint_type="wrong_item", emotion="upset")
+    out = await _ask(routed, "277", text, pred)
+    assert events(out, "complaint_opened")
+    assert not events(out, "faq_not_helpful")
+
+
+async def test_thanks_or_a_complaint_after_an_answer_is_no_follow_up(
+    routed: SimpleNamespace,
+) -> None:
+    await _ask(routed, "278", "Сколько стоит доставка курьером?", _Prediction("faq", "ru"))
+    out = await _ask(routed, "278", "а, спасибо", _Prediction("thanks", "ru", 0.4))
+    assert not events(out, "faq_answered")
+    pred = _Prediction("out_of_scope", "ru", 0.5, emotion="upset")
+    out = await _ask(routed, "278", "а курьер нахамил", pred)
+    assert not events(out, "faq_answered")
+
+
+async def test_a_polish_follow_up(routed: SimpleNamespace) -> None:
+    first = await _ask(routed, "279", "Jak mogę zapłacić za zamówienie?", _Prediction("faq", "pl"))
+    assert events(first, "faq_answered")[0]["answer_id"] == "payment_methods"
+    out = await _ask(routed, "279", "a Google Pay?", _Prediction("faq", "pl", 0.5))
+    [ev] = events(out, "faq_answered")
+    assert ev["answer_id"] == "payment_methods" and ev["lang"] == "pl"
+    assert out.replies[0].text == "Oto wszystko, co mam na ten temat:"

@@ -315,7 +315,7 @@ class ComplaintFlow:
         if ctx.intent == "complaint":
             text = ctx.incoming.text or ""
             unsure = _unsure(ctx) and ctx.faq is not None
-            if unsure and _says_not_helpful(ctx):
+            if unsure and _divertible(ctx) and _says_not_helpful(ctx):
                 # "это не то, мне нужно вернуть куртку" right after an answer: the FAQ flow
                 # gives the next answer or a person, not a case for a question
                 return False

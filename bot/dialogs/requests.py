@@ -47,15 +47,15 @@ _QUESTION_WORDS = (
     r"jak|gdzie|kiedy|czy|ile|co|dlaczego|jaki|jaka|jakie"
 )
 _ASKS = re.compile(
-    r"\?|^\W*(?:как|где|когда|можно|сколько|куда|какая|какой|какие|how|where|when|can\s+i|"
-    r"could\s+i|do\s+you|jak|gdzie|kiedy|czy|ile|jaki|jaka|jakie)\b|[,.!]\s*(?:а\s+)?(?:как|где|"
-    r"когда|можно|сколько|куда|какая|какой|how|where|when|can\s+i|jak|gdzie|kiedy|czy|ile)\b",
+    r"\?|(?:^|[.!?…]\s*)(?:а\s+)?(?:как|где|когда|можно|сколько|куда|какая|какой|какие|how|where|"
+    r"when|can\s+i|could\s+i|do\s+you|jak|gdzie|kiedy|czy|ile|jaki|jaka|jakie)\b",
     re.IGNORECASE,
 )
 
 
 def asks_question(text: str) -> bool:
-    """The message asks something ("?" or a question word opening it or a sentence)."""
+    """The message asks something: a "?", or a question word opening it or a sentence (not
+    one after a comma: "Курьер опоздал, можно было хотя бы предупредить" asks nothing)."""
     return bool(_ASKS.search(text or ""))
 
 

@@ -75,8 +75,8 @@ _PHONE_CONTEXT = re.compile(r"(?:тел|phone|tel|telefon|номер\s+теле�
 # a number after a comparison is a threshold, not a reference: "а если заказ больше 5000?",
 # "what if the order is over 5000?", "zamówienie powyżej 300"
 _THRESHOLD_BEFORE = re.compile(
-    r"(?:больше|более|свыше|выше|меньше|менее|дороже|дешевле|over|above|under|below|than|"
-    r"exceed\w*|powyżej|powyzej|ponad|poniżej|ponizej|niż|niz|przekracza\w*)\W{0,2}$",
+    r"(?:больше|более|свыше|меньше|менее|дороже|дешевле|over|above|under|below|than|"
+    r"exceed\w*|powyżej|powyzej|ponad|poniżej|ponizej|niż|niz|przekracza\w*)\s{1,2}$",
     re.IGNORECASE,
 )
 
@@ -99,7 +99,9 @@ def _candidates(text: str) -> list[tuple[int, int, str]]:
                 continue
             if _PHONE_CONTEXT.search(text[:start]) or _is_date_or_phone(ref):
                 continue
-            if _THRESHOLD_BEFORE.search(text[max(0, start - 20) : start]):
+            if pattern is not _MARKED_REF and _THRESHOLD_BEFORE.search(
+                text[max(0, start - 20) : start]
+            ):
                 continue
             if pattern is not _MARKED_REF and _is_number_only_short(ref):
                 continue
