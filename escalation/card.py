@@ -142,8 +142,10 @@ def build_card(
         lines.append("Also in the message, recorded and passed on: " + ", ".join(map(str, also)))
 
     tried = [t for t in trail if t.get("type") in ("faq_answered", "faq_declined")]
-    question = (state.get("faq") or {}).get("query")
-    if tried and question and ticket.reason == "faq_not_helpful":
+    faq = state.get("faq") or {}
+    question = faq.get("query")
+    # the FAQ's hand-offs: "didn't help", or a person asked for after "that's all I have"
+    if tried and question and (ticket.reason == "faq_not_helpful" or faq.get("repeated")):
         lines.append(f"Question: {question}")
     if tried:
         parts = []

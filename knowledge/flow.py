@@ -102,8 +102,18 @@ _NOT_HELPFUL = re.compile(
 )
 
 
+_ABOUT_ORDER = re.compile(
+    r"заказ|прислал|прислан|пришл|привезл|доставил|order|sent\s+me|received|delivered|"
+    r"zam[oó]w|przysła|przysla|dostałe|dostalem|dostałam|dostalam",
+    re.IGNORECASE,
+)
+
+
 def is_not_helpful(text: str, intent: str | None) -> bool:
-    """A follow-up saying the last answer did not help."""
+    """A follow-up saying the last answer did not help (not "мне прислали не то, что я
+    заказывал": that is about the order, a complaint)."""
+    if _ABOUT_ORDER.search(text or ""):
+        return False
     if _NOT_HELPFUL.search(text or ""):
         return True
     return intent == "deny" and len((text or "").split()) <= 6
@@ -128,7 +138,8 @@ def recent_answer(ctx: TurnContext) -> bool:
     at = memory.get("at")
     if not at:
         return True  # state saved before the time was kept
-    return ctx.now - as_utc(datetime.fromisoformat(at)) <= timedelta(minutes=FOLLOW_UP_MINUTES)
+    elapsed = as_utc(ctx.now) - as_utc(datetime.fromisoformat(at))
+    return elapsed <= timedelta(minutes=FOLLOW_UP_MINUTES)
 
 
 register_domain(LOCALES, "knowledge")
@@ -301,6 +312,7 @@ class FaqFlow:
             if memory.get("repeated") == entry.id:
                 # asked about once more: the answer above is all there is; no third copy
                 memory["turn"] = int(ctx.state.get("turns", 0))
+                memory["at"] = ctx.now.isoformat()
                 ctx.say_text(
                     text("faq_same_again", ctx.lang, ctx.texts.memory),
                     [[Button(ctx.texts.plain("topic_human"), "topic:human")]],

@@ -196,6 +196,32 @@ def test_not_helpful_lexicon() -> None:
         assert is_not_helpful(text, None), text
     assert is_not_helpful("нет", "deny")
     assert not is_not_helpful("спасибо, помогло!", "thanks")
+    # about what was delivered, not about the answer: a complaint, never "the next answer"
+    for text in (
+        "мне прислали не то, что я заказывал",
+        "that's not what I ordered",
+        "to nie to, co zamówiłam",
+    ):
+        assert not is_not_helpful(text, "deny"), text
+
+
+def test_what_asks_a_question() -> None:
+    from bot.dialogs.requests import asks_question
+
+    for text in (
+        "Пришла куртка с дыркой, как её вернуть",
+        "куртка порвалась, а какая у вас гарантия",
+        "Zepsute, jak to zwrócić",
+        "- как вернуть деньги",
+        "Broken after a week. How do I get it repaired",
+        "сколько ждать",
+    ):
+        assert asks_question(text), text
+    for text in (
+        "Курьер опоздал на три часа, можно было хотя бы предупредить",
+        "Пришла куртка с дыркой, когда открыла коробку",
+    ):
+        assert not asks_question(text), text
 
 
 async def test_admin_commands_over_the_fake_telegram(

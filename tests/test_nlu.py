@@ -48,6 +48,7 @@ EXTRACT_CASES = [
     ("zamówienie powyżej 300 zł ma darmową dostawę?", None, 300, "PLN"),
     ("мой заказ 123456 больше недели едет", "123456", None, None),
     ("Номер заказа выше: 12345678", "12345678", None, None),
+    ("а если заказ выше 5000?", None, None, None),
     ("the order is over #4409118, the one I wrote about", "4409118", None, None),
     ("order number is 4409 118 no wait 4409118", "4409118", None, None),
     ("заказ 123456, точнее 123465", "123465", None, None),

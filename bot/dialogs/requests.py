@@ -46,16 +46,26 @@ _QUESTION_WORDS = (
     r"can|could|do|does|how|what|where|when|is|are|will|why|which|"
     r"jak|gdzie|kiedy|czy|ile|co|dlaczego|jaki|jaka|jakie"
 )
+_QWORD = (
+    r"(?:а\s+)?(?:как|где|когда|можно|сколько|куда|какая|какой|какие|how|where|when|can\s+i|"
+    r"could\s+i|do\s+you|jak|gdzie|kiedy|czy|ile|jaki|jaka|jakie)\b"
+)
+# after a comma only words that ask ("…, как её вернуть"), not "…, можно было предупредить"
+# or "…, когда открыла коробку"
+_QWORD_AFTER_COMMA = (
+    r"(?:а\s+)?(?:как|где|сколько|куда|какая|какой|какие|how|where|jak|gdzie|ile|jaki|jaka|"
+    r"jakie)\b"
+)
 _ASKS = re.compile(
-    r"\?|(?:^|[.!?…]\s*)(?:а\s+)?(?:как|где|когда|можно|сколько|куда|какая|какой|какие|how|where|"
-    r"when|can\s+i|could\s+i|do\s+you|jak|gdzie|kiedy|czy|ile|jaki|jaka|jakie)\b",
+    rf"\?|(?:^\W*|[.!?…]\s*){_QWORD}|,\s*{_QWORD_AFTER_COMMA}",
     re.IGNORECASE,
 )
 
 
 def asks_question(text: str) -> bool:
-    """The message asks something: a "?", or a question word opening it or a sentence (not
-    one after a comma: "Курьер опоздал, можно было хотя бы предупредить" asks nothing)."""
+    """The message asks something: a "?", a question word opening it or a sentence, or an
+    asking word after a comma ("Пришла куртка с дыркой, как её вернуть"; not "Курьер
+    опоздал, можно было хотя бы предупредить")."""
     return bool(_ASKS.search(text or ""))
 
 

@@ -75,7 +75,7 @@ _PHONE_CONTEXT = re.compile(r"(?:тел|phone|tel|telefon|номер\s+теле�
 # a number after a comparison is a threshold, not a reference: "а если заказ больше 5000?",
 # "what if the order is over 5000?", "zamówienie powyżej 300"
 _THRESHOLD_BEFORE = re.compile(
-    r"(?:больше|более|свыше|меньше|менее|дороже|дешевле|over|above|under|below|than|"
+    r"(?:больше|более|свыше|выше|меньше|менее|дороже|дешевле|over|above|under|below|than|"
     r"exceed\w*|powyżej|powyzej|ponad|poniżej|ponizej|niż|niz|przekracza\w*)\s{1,2}$",
     re.IGNORECASE,
 )
