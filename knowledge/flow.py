@@ -190,7 +190,7 @@ class FaqFlow:
         if not message or ctx.command is not None:
             return False
         intent = ctx.intent
-        if self._recent_answer(ctx, memory) and is_not_helpful(message, intent):
+        if recent_answer(ctx) and is_not_helpful(message, intent):
             return await self._not_helpful(ctx, memory)
         if intent in FOLLOW_UP_INTENTS and self._follows(ctx, memory, message):
             if await self._follow_up(ctx, memory, message, strict=intent != "faq"):
@@ -476,12 +476,7 @@ class FaqFlow:
             pred.intent in NOT_QUESTIONS or pred.emotion not in (None, "calm")
         ):
             return False
-        return (
-            bool(memory.get("query")) and self._recent_answer(ctx, memory) and is_follow_up(message)
-        )
-
-    def _recent_answer(self, ctx: TurnContext, memory: dict[str, Any]) -> bool:
-        return recent_answer(ctx)
+        return bool(memory.get("query")) and recent_answer(ctx) and is_follow_up(message)
 
     async def _entry(self, ctx: TurnContext, entry_id: str) -> Entry | None:
         index = self.knowledge.loaded_index

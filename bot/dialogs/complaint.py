@@ -319,8 +319,7 @@ class ComplaintFlow:
                 # "это не то, мне нужно вернуть куртку" right after an answer: the FAQ flow
                 # gives the next answer or a person, not a case for a question
                 return False
-            question = unsure
-            if question and _divertible(ctx):
+            if unsure and _divertible(ctx):
                 # "купила куртку, мужу не идёт, как её вернуть?" at 0.7 is a question the
                 # knowledge base answers: a sure answer beats opening a case or asking
                 # what happened (measured in benchmarks/routing_check.py)
@@ -340,7 +339,7 @@ class ComplaintFlow:
                 return True
             ctx.state.pop("complaint_clarified", None)
             await self._start(ctx)
-            if question and asks_question(text):
+            if unsure and asks_question(text):
                 # something went wrong and they ask how it works ("Пришла куртка с дыркой,
                 # какая у вас гарантия?"): the playbook, and the KB's sure answer after it
                 await ctx.faq.answer_also(ctx, text, min_score=KB_WITH_CASE, via="with_complaint")
