@@ -67,6 +67,28 @@ _OWN_ORDER = re.compile(
     r"package|zam[oó]wieni\w*|paczk\w*|przesy[lł]k\w*)",
     re.IGNORECASE,
 )
+# ... or one already placed: "is my stuff out for delivery?", "zamówiłam wczoraj", "has it
+# shipped yet?", "заказ от 12 марта", "zam. 7712" (a general question names none: "через
+# сколько дней приедет посылка в Самару?", "the item is sold out, when will it be back?")
+_PLACED_ORDER = re.compile(
+    r"\b(?:мо[йяеёи]\w*|my|mine|m[oó]j\w*|moim|moich)\b"
+    r"|\b(?:заказ(?:ал|ала|али|ывал|ывала|ывали)|оформ(?:ил|ила|или|лял|ляла)|оплатил\w*|"
+    r"ordered|placed|paid|zam[oó]wi(?:ł|łam|łem|łeś|łaś|li)|zamawia(?:ł|łam|łem)|"
+    r"z[lł]o[zż]y(?:ł|łam|łem)\w*|op[lł]aci(?:ł|łam|łem))\b"
+    r"|\b(?:прибыл\w*|отправлен\w*|отгружен\w*|передан\w*|shipped|dispatched|sent out|"
+    r"wys[lł]an\w*|nadan\w*|dotar[lł]\w*)\b"
+    r"|\b(?:уже|already|ju[zż]|yet|any (?:update|news)|статус|status)\b"
+    r"|(?:№|#|\bnr\b|\bno\.|\bзам\.|\bzam\.)\s*\w*\d|\d{4,}"
+    r"|\b(?:заказ\w*|orders?|zam[oó]wieni\w*)\s+(?:от|from|of|z)\s+\d",
+    re.IGNORECASE,
+)
+
+
+def about_placed_order(text: str) -> bool:
+    """The message is about the customer's own, placed order (not a general question)."""
+    return bool(_OWN_ORDER.search(text) or _PLACED_ORDER.search(text))
+
+
 # A follow-up's candidates: joint confidence + FOLLOW_UP_ALONE x the follow-up's own
 # confidence (see FaqFlow._follow_up). Chosen on benchmarks/followup_check.py's demo + eval2
 # rows, offline (KB only): the alone answer when it is >= 0.85 / 0.95 sure, else the joint

@@ -450,9 +450,8 @@ async def test_a_follow_up_read_as_order_status_gets_the_faq_answer(
     out = await _ask(routed, "271", text, _Prediction("order_status", "ru", 0.73))
     assert events(out, "faq_answered")[0]["answer_id"] == "return_period"
     assert not events(out, "asked_for")  # no order number asked for a policy question
-    # the same words from a new customer: an order-status question, the number is asked
+    # the same words from a new customer may be about an order: the number is asked for
     out = await _ask(routed, "272", text, _Prediction("order_status", "ru", 0.73))
-    assert not events(out, "faq_answered")
     assert events(out, "asked_for")[0]["slot"] == "order_ref"
 
 
@@ -548,3 +547,43 @@ async def test_a_polish_follow_up(routed: SimpleNamespace) -> None:
     [ev] = events(out, "faq_answered")
     assert ev["answer_id"] == "payment_methods" and ev["lang"] == "pl"
     assert out.replies[0].text == "Oto wszystko, co mam na ten temat:"
+
+
+async def test_a_general_question_read_as_order_status_gets_the_answer(
+    routed: SimpleNamespace,
+) -> None:
+    # no order of the customer's is named: the KB's sure answer, and the number is asked
+    # for in case it is about a placed order after all
+    text = "Сколько стоит доставка курьером по Москве?"
+    out = await _ask(routed, "280", text, _Prediction("order_status", "ru", 0.8))
+    [ev] = events(out, "faq_answered")
+    assert ev["answer_id"] == "delivery_cost" and ev["via"] == "order_status"
+    assert events(out, "asked_for")[0]["slot"] == "order_ref"
+    assert "уже оформленный заказ" in out.replies[-1].text
+    assert not events(out, "escalated")
+    # the number sent next is that order: a person checks it (a bare number reads as anything)
+    out = await _ask(routed, "280", "12345678", _Prediction("complaint", "ru", 0.5))
+    assert "12345678" in out.replies[0].text
+    assert events(out, "escalated")
+    # "thanks" or "ok" after the answer is no order to pass on
+    for user, reply, intent in (("281", "спасибо", "thanks"), ("282", "ок", "affirm")):
+        await _ask(routed, user, text, _Prediction("order_status", "ru", 0.8))
+        out = await _ask(routed, user, reply, _Prediction(intent, "ru", 0.95))
+        assert not events(out, "escalated"), reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "мой заказ с доставкой курьером когда привезут?",  # the customer's own order
+        "Заказала вчера доставку курьером, когда привезут?",  # placed
+        "доставка курьером по заказу 5512300 когда?",  # a number
+        "где заказ??",  # too short to be a general question
+    ],
+)
+async def test_a_placed_order_read_as_order_status_gets_the_number_asked(
+    routed: SimpleNamespace, text: str
+) -> None:
+    out = await _ask(routed, "283", text, _Prediction("order_status", "ru", 0.9))
+    assert not events(out, "faq_answered")
+    assert events(out, "asked_for") or events(out, "escalated")
