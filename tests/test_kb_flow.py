@@ -315,13 +315,14 @@ class _Scripted:
 @pytest.fixture
 async def routed(bot: SimpleNamespace) -> AsyncIterator[SimpleNamespace]:
     from bot.dialogs.complaint import ComplaintFlow
+    from bot.dialogs.handoff import HandoffFlow
     from bot.dialogs.orders import OrderStatusFlow
 
     table: dict[str, _Prediction] = {}
     engine = ConversationEngine(
         _Scripted(table),
         bot.engine.settings,
-        flows=[OrderStatusFlow(), ComplaintFlow(), FaqFlow(bot.knowledge)],
+        flows=[OrderStatusFlow(), ComplaintFlow(), HandoffFlow(), FaqFlow(bot.knowledge)],
         seed=0,
     )
     yield SimpleNamespace(engine=engine, sessionmaker=bot.sessionmaker, table=table)
@@ -587,3 +588,49 @@ async def test_a_placed_order_read_as_order_status_gets_the_number_asked(
     out = await _ask(routed, "283", text, _Prediction("order_status", "ru", 0.9))
     assert not events(out, "faq_answered")
     assert events(out, "asked_for") or events(out, "escalated")
+
+
+@pytest.mark.parametrize(
+    ("confidence", "ctype", "route"),
+    [
+        (0.6, "other", "clarify"),  # unsure, calm, nothing went wrong: "what happened?" first
+        (0.6, "damaged_defective", "case"),  # something broke: the playbook at once
+        (0.8, "other", "case"),  # sure enough
+        (0.5, "damaged_defective", "clarify"),  # below the bar for any complaint
+    ],
+)
+async def test_how_sure_a_complaint_must_be_to_open_a_case(
+    routed: SimpleNamespace, confidence: float, ctype: str, route: str
+) -> None:
+    text = "Да ничего, просто проверяю, работает ли бот)"
+    pred = _Prediction("complaint", "ru", confidence, complaint_type=ctype)
+    out = await _ask(routed, f"29{int(confidence * 10)}{len(ctype)}", text, pred)
+    if route == "clarify":
+        assert events(out, "clarify") and not events(out, "complaint_opened")
+    else:
+        assert events(out, "complaint_opened") and not events(out, "clarify")
+
+
+async def test_an_unsure_complaint_asking_for_a_person_gets_one(routed: SimpleNamespace) -> None:
+    text = "Ваш бот бесполезный. Третий раз пишу. Дайте живого человека, пожалуйста."
+    pred = _Prediction("complaint", "ru", 0.5, complaint_type="service_quality", emotion="upset")
+    out = await _ask(routed, "298", text, pred)
+    [escalated] = events(out, "escalated")
+    assert not events(out, "clarify")
+    assert escalated["reason"] == "customer_request"
+    assert out.replies[0].text.startswith("Спасибо")  # the playbook's thanks come first
+
+
+async def test_a_complaint_the_model_hardly_believes_gets_the_sure_answer(
+    routed: SimpleNamespace,
+) -> None:
+    # 0.5 "defect", calm, no detail: the knowledge base's sure answer, not "what happened?"
+    pred = _Prediction("complaint", "ru", 0.5, complaint_type="damaged_defective")
+    out = await _ask(routed, "299", RETURN_Q, pred)
+    [ev] = events(out, "faq_answered")
+    assert ev["answer_id"] in ("returns_procedure", "return_period") and ev["via"] == "unsure"
+    assert not events(out, "clarify") and not events(out, "complaint_opened")
+    # told upset it is asked what happened, as before
+    pred = _Prediction("complaint", "ru", 0.5, complaint_type="damaged_defective", emotion="upset")
+    out = await _ask(routed, "300", RETURN_Q, pred)
+    assert events(out, "clarify") and not events(out, "faq_answered")
