@@ -324,31 +324,29 @@ class ComplaintFlow:
                 # "это не то, мне нужно вернуть куртку" right after an answer: the FAQ flow
                 # gives the next answer or a person, not a case for a question
                 return False
+            # "Ваш бот бесполезный. ... Дайте живого человека, пожалуйста." at 0.50 is not
+            # asked what happened: the playbook's thanks and apology, then the person
+            weak = _weak(ctx) and not wants_person(text)
+            bar = None
             if unsure and _divertible(ctx):
                 # "купила куртку, мужу не идёт, как её вернуть?" at 0.7 is a question the
                 # knowledge base answers: a sure answer beats opening a case or asking
                 # what happened (measured in benchmarks/routing_check.py)
-                if await ctx.faq.answer_also(ctx, text, min_score=KB_OVER_UNSURE, via="unsure"):
-                    ctx.event(
-                        "complaint_not_opened",
-                        reason="faq_answered",
-                        complaint_type=ctx.prediction.complaint_type if ctx.prediction else None,
-                    )
-                    return True
-            # "Ваш бот бесполезный. ... Дайте живого человека, пожалуйста." at 0.50 is not
-            # asked what happened: the playbook's thanks and apology, then the person
-            weak = _weak(ctx) and not wants_person(text)
-            if weak and unsure and _calm(ctx):
+                bar = KB_OVER_UNSURE
+            elif unsure and weak and _calm(ctx):
                 # "Kurtka mi się nie podoba, jak ją odesłać?" at 0.46 (a "defect"): the model
-                # hardly knows it is a complaint, the KB is sure of the answer (none of the
+                # hardly knows it is a complaint; only a very sure answer (none of the
                 # classifier's 622 held-out and blind complaints is this unsure and calm)
-                if await ctx.faq.answer_also(ctx, text, min_score=KB_WITH_CASE, via="unsure"):
-                    ctx.event(
-                        "complaint_not_opened",
-                        reason="faq_answered",
-                        complaint_type=ctx.prediction.complaint_type if ctx.prediction else None,
-                    )
-                    return True
+                bar = KB_WITH_CASE
+            if bar is not None and await ctx.faq.answer_also(
+                ctx, text, min_score=bar, via="unsure"
+            ):
+                ctx.event(
+                    "complaint_not_opened",
+                    reason="faq_answered",
+                    complaint_type=ctx.prediction.complaint_type if ctx.prediction else None,
+                )
+                return True
             if weak and not ctx.state.get("complaint_clarified"):
                 # "просто проверяю, работает ли бот)" at 0.52: ask before opening a case;
                 # a second such message opens it.
