@@ -71,15 +71,23 @@ _OWN_ORDER = re.compile(
 # shipped yet?", "заказ от 12 марта", "zam. 7712" (a general question names none: "через
 # сколько дней приедет посылка в Самару?", "the item is sold out, when will it be back?")
 _PLACED_ORDER = re.compile(
-    r"\b(?:мо[йяеёи]\w*|my|mine|m[oó]j\w*|moim|moich)\b"
-    r"|\b(?:заказ(?:ал|ала|али|ывал|ывала|ывали)|оформ(?:ил|ила|или|лял|ляла)|оплатил\w*|"
-    r"ordered|placed|paid|zam[oó]wi(?:ł|łam|łem|łeś|łaś|li)|zamawia(?:ł|łam|łem)|"
-    r"z[lł]o[zż]y(?:ł|łam|łem)\w*|op[lł]aci(?:ł|łam|łem))\b"
+    # whose: "моя посылка", "our order", "moje zamówienie"
+    r"\b(?:мой|моя|моё|мое|мои|моего|моей|моему|моим|моих|моими|мою|наш\w*|my|mine|our|"
+    r"m[oó]j|moja|moje|mojego|mojej|moj[aą]|moim|moich|moimi|nasz\w*)\b"
+    # placed, paid, bought, sent, received: "заказала", "сделал заказ", "zamówiliśmy", "you sent"
+    r"|\b(?:заказ(?:ал|ыва)\w*|оформ(?:ил|лял)\w*|оплатил\w*|купил\w*|сделал\w*|"
+    r"отправил\w*|получил\w*|ordered|placed|paid|bought|purchased|made an order|you sent|"
+    r"zam[oó]wi[lł]\w*|zamawia[lł]\w*|z[lł]o[zż]y[lł]\w*|op[lł]aci[lł]\w*|kupi[lł]\w*|"
+    r"wys[lł]a[lł]\w*|wys[lł]an[aeoy]|nadan[aeoy]|dosta[lł]\w*)\b"
     r"|\b(?:прибыл\w*|отправлен\w*|отгружен\w*|передан\w*|shipped|dispatched|sent out|"
-    r"wys[lł]an\w*|nadan\w*|dotar[lł]\w*)\b"
-    r"|\b(?:уже|already|ju[zż]|yet|any (?:update|news)|статус|status)\b"
-    r"|(?:№|#|\bnr\b|\bno\.|\bзам\.|\bzam\.)\s*\w*\d|\d{4,}"
-    r"|\b(?:заказ\w*|orders?|zam[oó]wieni\w*)\s+(?:от|from|of|z)\s+\d",
+    r"dotar[lł]\w*|dosz[lł]\w*)\b"
+    # still waiting: "уже", "ещё не", "до сих пор", "yet", "nadal", "jeszcze nie"
+    r"|\b(?:уже|ещё|еще|до сих пор|жду|ждём|already|yet|still|waiting|any (?:update|news)|"
+    r"ju[zż]|jeszcze|nadal|wci[aą][zż]|czekam|статус|status)\b"
+    # its number or date: "zam. 7712", "№ 5531207", "заказ от 12 марта" (not "от 3000 рублей")
+    r"|(?:№|#|\bnr\b|\bno\.|\bзам\.|\bzam\.)\s*\w*\d"
+    r"|(?<![£$€\d])\d{4,}(?!\s*(?:руб|р\b|₽|тыс|zł|zl\b|pln|eur|usd|\$|€|£|k\b)|\d)"
+    r"|\b(?:заказ\w*|orders?|zam[oó]wieni\w*)\s+(?:от|from|of|z)\s+\d{1,2}(?!\d)",
     re.IGNORECASE,
 )
 

@@ -451,9 +451,11 @@ async def test_a_follow_up_read_as_order_status_gets_the_faq_answer(
     out = await _ask(routed, "271", text, _Prediction("order_status", "ru", 0.73))
     assert events(out, "faq_answered")[0]["answer_id"] == "return_period"
     assert not events(out, "asked_for")  # no order number asked for a policy question
-    # the same words from a new customer may be about an order: the number is asked for
+    # the same words from a new customer: the KB is sure alone (this small KB has one entry
+    # on deadlines), so the answer, and the offer to check a placed order
     out = await _ask(routed, "272", text, _Prediction("order_status", "ru", 0.73))
-    assert events(out, "asked_for")[0]["slot"] == "order_ref"
+    assert events(out, "faq_answered")[0]["via"] == "order_status"
+    assert events(out, "order_check_offered")
 
 
 async def test_what_a_follow_up_does_not_take(routed: SimpleNamespace) -> None:
@@ -553,24 +555,84 @@ async def test_a_polish_follow_up(routed: SimpleNamespace) -> None:
 async def test_a_general_question_read_as_order_status_gets_the_answer(
     routed: SimpleNamespace,
 ) -> None:
-    # no order of the customer's is named: the KB's sure answer, and the number is asked
-    # for in case it is about a placed order after all
-    text = "Сколько стоит доставка курьером по Москве?"
-    out = await _ask(routed, "280", text, _Prediction("order_status", "ru", 0.8))
+    # no order of the customer's is named: the KB's sure answer, and an offer to check a
+    # placed order
+    out = await _ask(routed, "280", GENERAL_Q, _Prediction("order_status", "ru", 0.8))
     [ev] = events(out, "faq_answered")
     assert ev["answer_id"] == "delivery_cost" and ev["via"] == "order_status"
-    assert events(out, "asked_for")[0]["slot"] == "order_ref"
+    assert events(out, "order_check_offered") and not events(out, "asked_for")
     assert "уже оформленный заказ" in out.replies[-1].text
     assert not events(out, "escalated")
     # the number sent next is that order: a person checks it (a bare number reads as anything)
     out = await _ask(routed, "280", "12345678", _Prediction("complaint", "ru", 0.5))
     assert "12345678" in out.replies[0].text
-    assert events(out, "escalated")
-    # "thanks" or "ok" after the answer is no order to pass on
-    for user, reply, intent in (("281", "спасибо", "thanks"), ("282", "ок", "affirm")):
-        await _ask(routed, user, text, _Prediction("order_status", "ru", 0.8))
-        out = await _ask(routed, user, reply, _Prediction(intent, "ru", 0.95))
-        assert not events(out, "escalated"), reply
+    assert [e["reason"] for e in events(out, "escalated")] == ["order_status"]
+    # "thanks" after the answer is no order to pass on
+    await _ask(routed, "281", GENERAL_Q, _Prediction("order_status", "ru", 0.8))
+    out = await _ask(routed, "281", "спасибо", _Prediction("thanks", "ru", 0.95))
+    assert not events(out, "escalated")
+
+
+GENERAL_Q = "Сколько стоит доставка курьером по Москве?"
+
+
+async def test_yes_to_the_offer_waits_for_the_number_and_no_closes_it(
+    routed: SimpleNamespace,
+) -> None:
+    await _ask(routed, "284", GENERAL_Q, _Prediction("order_status", "ru", 0.8))
+    out = await _ask(routed, "284", "ок, сейчас найду", _Prediction("affirm", "ru", 0.9))
+    assert events(out, "asked_for")[0]["slot"] == "order_ref" and not events(out, "escalated")
+    out = await _ask(routed, "284", "12345678", _Prediction("complaint", "ru", 0.98))
+    assert not events(out, "complaint_opened")  # the number asked for, not a complaint
+    assert [e["reason"] for e in events(out, "escalated")] == ["order_status"]
+    # "no" answers the offer: not "that answer didn't help"
+    await _ask(routed, "285", GENERAL_Q, _Prediction("order_status", "ru", 0.8))
+    out = await _ask(routed, "285", "нет", _Prediction("deny", "ru", 0.95))
+    assert not events(out, "faq_not_helpful") and not events(out, "faq_answered")
+    assert out.replies[0].text == "Хорошо. Если появятся вопросы, пишите."
+
+
+async def test_after_the_offer_a_complaint_stays_a_complaint_and_later_numbers_are_no_order(
+    routed: SimpleNamespace,
+) -> None:
+    await _ask(routed, "286", GENERAL_Q, _Prediction("order_status", "ru", 0.8))
+    text = "12345678 пришла разбитая"
+    pred = _Prediction("complaint", "ru", 0.99, complaint_type="damaged_defective", emotion="upset")
+    out = await _ask(routed, "286", text, pred)
+    assert events(out, "complaint_opened") and not events(out, "escalated")
+    # the offer holds for one message: a number said later is not taken for an order
+    await _ask(routed, "287", GENERAL_Q, _Prediction("order_status", "ru", 0.8))
+    await _ask(routed, "287", "спасибо", _Prediction("thanks", "ru", 0.95))
+    await _ask(routed, "287", "а оплата 15000 частями возможна?", _Prediction("faq", "ru", 0.9))
+    out = await _ask(routed, "287", "где мой заказ?", _Prediction("order_status", "ru", 0.99))
+    assert events(out, "asked_for")[0]["slot"] == "order_ref" and not events(out, "escalated")
+
+
+def test_what_names_a_placed_order() -> None:
+    from knowledge.flow import about_placed_order
+
+    for text in (
+        "ну что там с моим заказом",
+        "is my stuff out for delivery today",
+        "Сделала заказ в пятницу, когда доставят?",
+        "Не получила посылку, когда привезут?",
+        "You sent the parcel on Monday, when will it arrive?",
+        "Zamówiliśmy sofę, kiedy przyjedzie?",
+        "Paczka jeszcze nie doszła, kiedy będzie?",
+        "хочу узнать, когда будет доставка заказа от 12 марта",
+        "moge prosic o info gdzie jest paczka z zam. 7712? dzieki",
+        "доставка по заказу 55123 когда?",
+    ):
+        assert about_placed_order(text), text
+    for text in (
+        "через сколько дней приедет посылка в Самару?",
+        "the item is sold out, when will it be back?",
+        "если закажу сегодня утром по москве то когда привезут",
+        "Сколько стоит доставка при заказе от 3000 рублей?",
+        "Ile kosztuje wysłanie paczki do Niemiec?",
+        "Доставка для посудомоечной машины и мойки сколько стоит?",
+    ):
+        assert not about_placed_order(text), text
 
 
 @pytest.mark.parametrize(
@@ -634,3 +696,16 @@ async def test_a_complaint_the_model_hardly_believes_gets_the_sure_answer(
     pred = _Prediction("complaint", "ru", 0.5, complaint_type="damaged_defective", emotion="upset")
     out = await _ask(routed, "300", RETURN_Q, pred)
     assert events(out, "clarify") and not events(out, "faq_answered")
+
+
+async def test_the_answer_to_what_happened_opens_the_case(routed: SimpleNamespace) -> None:
+    first = "Да ничего, просто проверяю, работает ли бот)"
+    out = await _ask(
+        routed, "301", first, _Prediction("complaint", "ru", 0.6, complaint_type="other")
+    )
+    assert events(out, "clarify")
+    # asked what happened, what they say is the problem: the case, not a policy answer instead
+    pred = _Prediction("complaint", "ru", 0.7, complaint_type="other")
+    out = await _ask(routed, "301", RETURN_Q, pred)
+    assert events(out, "complaint_opened")
+    assert all(e["via"] == "with_complaint" for e in events(out, "faq_answered"))

@@ -7,8 +7,8 @@ import re
 
 from bot.dialogs.complaint import OPEN_BAR, promise_stands
 from bot.dialogs.engine import TurnContext
-from bot.dialogs.slots import has, words
-from knowledge.flow import about_placed_order
+from bot.dialogs.slots import bare_order_ref, has, words
+from knowledge.flow import about_placed_order, is_not_helpful
 
 _QUESTION = re.compile(
     r"(\?|где|когда|статус|отследить|трек|привез|доставят|придет|придёт|пришл|"
@@ -57,15 +57,15 @@ class OrderStatusFlow:
             return False  # "when exactly?" about a case just promised: the promise answers
         pending = ctx.state.get("order_status")
         known = ctx.state.setdefault("known", {})
-        if pending == "offered":
-            # after a general answer: a bare number is the order to check; anything else is
-            # a new message ("спасибо", "ok", another question), not a reason to pass it on
+        offered = self._after_offer(ctx, known)
+        if offered is not None:
+            return offered
+        threat = ctx.prediction.threat if ctx.prediction else None
+        if pending == "asked" and threat not in (None, "none"):
+            # "12345678, подаю в суд": the threat decides who takes it (a senior), not the
+            # order-number question
             ctx.state.pop("order_status", None)
-            pending = None
-            text = ctx.incoming.text or ""
-            if has(known, "order_ref") and _just_the_number(text) and ctx.new_slots:
-                self._pass_on(ctx)
-                return True
+            return False
         if pending == "asked" and not ctx.incoming.callback_data:
             pred = ctx.prediction
             plain = pred is None or (
@@ -103,14 +103,54 @@ class OrderStatusFlow:
         if has(known, "order_ref"):
             self._pass_on(ctx)
         elif await self._answered_generally(ctx):
-            ctx.state["order_status"] = "offered"
-            ctx.event("asked_for", slot="order_ref")
+            # the offer holds for the next message only, and asks for nothing: a number in a
+            # later message is not taken for an order number
+            ctx.state["order_offered"] = int(ctx.state.get("turns", 0))
+            ctx.event("order_check_offered")
             ctx.say("order_status_offer")
         else:
             ctx.state["order_status"] = "asked"
             ctx.event("asked_for", slot="order_ref")
             ctx.say("order_status_ask")
         return True
+
+    def _after_offer(self, ctx: TurnContext, known: dict) -> bool | None:
+        """The message right after a general answer and the offer to check a placed order:
+        handled here (True), or None for the usual handling."""
+        offered = ctx.state.pop("order_offered", None)
+        turns = int(ctx.state.get("turns", 0))
+        if offered is None or turns - int(offered) != 1 or ctx.incoming.callback_data:
+            return None
+        text = ctx.incoming.text or ""
+        pred = ctx.prediction
+        if pred is not None and pred.threat not in (None, "none"):
+            return None
+        ref = pred.order_ref if pred is not None else None
+        if not ref and _only_filler(text):
+            ref = bare_order_ref(text)  # "7734521", "это 7734521"
+        if ref:
+            other = (
+                pred is not None
+                and pred.intent in ("complaint", "request_human")
+                and pred.intent_confidence >= OPEN_BAR
+                and not _only_filler(text)
+            )
+            if other:
+                return None  # "12345678 пришла разбитая": a complaint, with its number
+            known.setdefault("order_ref", ref)
+            self._pass_on(ctx)  # "it's order 12345678, placed on Monday"
+            return True
+        if ctx.intent == "affirm":
+            # "да, сейчас найду номер": the number is what comes next
+            ctx.state["order_status"] = "asked"
+            ctx.event("asked_for", slot="order_ref")
+            ctx.say("order_status_offer_yes")
+            return True
+        if ctx.intent == "deny" and not is_not_helpful(text, None):
+            # "нет, я ещё не заказывала" answers the offer, not the answer before it
+            ctx.say("order_status_offer_no")
+            return True
+        return None
 
     async def _answered_generally(self, ctx: TurnContext) -> bool:
         """A general question about delivery or stock, not about a placed order: a sure
