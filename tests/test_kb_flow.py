@@ -709,3 +709,14 @@ async def test_the_answer_to_what_happened_opens_the_case(routed: SimpleNamespac
     out = await _ask(routed, "301", RETURN_Q, pred)
     assert events(out, "complaint_opened")
     assert all(e["via"] == "with_complaint" for e in events(out, "faq_answered"))
+
+
+async def test_a_threat_in_reply_to_the_order_number_question_goes_to_a_senior(
+    routed: SimpleNamespace,
+) -> None:
+    out = await _ask(routed, "302", "где мой заказ?", _Prediction("order_status", "ru", 0.99))
+    assert events(out, "asked_for")
+    pred = _Prediction("order_status", "ru", 0.8, threat="legal", order_ref="12345678")
+    out = await _ask(routed, "302", "12345678, и я подаю в суд", pred)
+    [escalated] = events(out, "escalated")
+    assert escalated["reason"] == "legal_threat" and escalated["priority"] == "high"
