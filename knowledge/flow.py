@@ -92,8 +92,20 @@ _PLACED_ORDER = re.compile(
 )
 
 
+# ... unless it says it is not placed yet: "when will my parcel arrive if I order today?"
+_NOT_PLACED_YET = re.compile(
+    r"\b(?:если|когда)\s+(?:я\s+|мы\s+)?(?:закаж|оформл|куплю|оплач)\w*"
+    r"|\bif\s+(?:i|we)\s+(?:order|buy|place|pay)\b"
+    r"|\b(?:je[sś]li|je[zż]eli|gdy)\s+(?:dzi[sś]\s+)?(?:zam[oó]wi[eę]|kupi[eę]|z[lł]o[zż][eę]|"
+    r"zamówimy|kupimy)\w*|\bgdyby(?:m|[sś]my)\s+(?:zam[oó]wi|kupi)\w*",
+    re.IGNORECASE,
+)
+
+
 def about_placed_order(text: str) -> bool:
     """The message is about the customer's own, placed order (not a general question)."""
+    if _NOT_PLACED_YET.search(text):
+        return False
     return bool(_OWN_ORDER.search(text) or _PLACED_ORDER.search(text))
 
 

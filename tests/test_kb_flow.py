@@ -631,6 +631,8 @@ def test_what_names_a_placed_order() -> None:
         "Сколько стоит доставка при заказе от 3000 рублей?",
         "Ile kosztuje wysłanie paczki do Niemiec?",
         "Доставка для посудомоечной машины и мойки сколько стоит?",
+        "when will my parcel arrive if I order today?",  # not placed yet
+        "Jeśli zamówię dziś, kiedy dotrze moja paczka?",
     ):
         assert not about_placed_order(text), text
 
@@ -709,6 +711,14 @@ async def test_the_answer_to_what_happened_opens_the_case(routed: SimpleNamespac
     out = await _ask(routed, "301", RETURN_Q, pred)
     assert events(out, "complaint_opened")
     assert all(e["via"] == "with_complaint" for e in events(out, "faq_answered"))
+    # only the very next message: later, an unsure calm question gets the KB's answer again
+    out = await _ask(
+        routed, "303", first, _Prediction("complaint", "ru", 0.6, complaint_type="other")
+    )
+    await _ask(routed, "303", "спасибо", _Prediction("thanks", "ru", 0.95))
+    out = await _ask(routed, "303", RETURN_Q, pred)
+    assert events(out, "faq_answered")[0]["via"] == "unsure"
+    assert not events(out, "complaint_opened")
 
 
 async def test_a_threat_in_reply_to_the_order_number_question_goes_to_a_senior(

@@ -328,7 +328,7 @@ class ComplaintFlow:
             # asked what happened: the playbook's thanks and apology, then the person
             weak = _weak(ctx) and not wants_person(text)
             bar = None
-            if ctx.state.get("complaint_clarified"):
+            if _answers_clarify(ctx):
                 pass  # the answer to "what happened?" ("Приложение вылетает при оплате"): a case
             elif unsure and _divertible(ctx):
                 # "купила куртку, мужу не идёт, как её вернуть?" at 0.7 is a question the
@@ -353,7 +353,7 @@ class ComplaintFlow:
             if weak and not ctx.state.get("complaint_clarified"):
                 # "просто проверяю, работает ли бот)" at 0.52: ask before opening a case;
                 # a second such message opens it.
-                ctx.state["complaint_clarified"] = True
+                ctx.state["complaint_clarified"] = int(ctx.state.get("turns", 0))
                 ctx.say("complaint_clarify")
                 ctx.event("clarify", intent="complaint")
                 return True
@@ -986,6 +986,12 @@ def _unsure(ctx: TurnContext) -> bool:
     if any(known.get(k) for k in ("order_ref", "amount", "photos")):
         return False
     return not (ctx.new_slots or pred.order_ref or pred.amount or ctx.incoming.attachments)
+
+
+def _answers_clarify(ctx: TurnContext) -> bool:
+    """The message right after "what happened?"."""
+    asked = ctx.state.get("complaint_clarified")
+    return asked is not None and int(ctx.state.get("turns", 0)) - int(asked) == 1
 
 
 def _calm(ctx: TurnContext) -> bool:
