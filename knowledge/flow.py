@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +29,7 @@ from bot.db.models import as_utc
 from bot.dialogs.texts import register_domain, variants
 from bot.dialogs.types import Button
 from knowledge.formats import Entry, guess_lang
-from knowledge.index import SearchResult
+from knowledge.index import Candidate, SearchResult
 
 if TYPE_CHECKING:
     from bot.dialogs.engine import TurnContext
@@ -184,6 +185,22 @@ def recent_answer(ctx: TurnContext) -> bool:
     return elapsed <= timedelta(minutes=FOLLOW_UP_MINUTES)
 
 
+def _candidate_rows(candidates: Iterable[Candidate]) -> list[list[Any]]:
+    """The candidates as kept in the flow's memory: ``[[entry id, score], ...]``."""
+    return [[c.entry_id, round(c.score, 4)] for c in candidates]
+
+
+def _new_thread(memory: dict[str, Any], question: str, result: SearchResult, entry: Entry) -> None:
+    """Memory for a question answered on its own: it starts a thread that follow-ups join."""
+    memory.update(
+        query=question[:500],
+        topic=question[:300],
+        repeated=None,
+        candidates=_candidate_rows(result.candidates),
+        shown=[entry.id],
+    )
+
+
 register_domain(LOCALES, "knowledge")
 
 
@@ -260,13 +277,7 @@ class FaqFlow:
                 return False
             entry = await self._entry(ctx, best.entry_id)
             if entry is not None:
-                memory.update(
-                    query=message[:500],
-                    topic=message[:300],
-                    candidates=[[c.entry_id, round(c.score, 4)] for c in result.candidates],
-                    shown=[entry.id],
-                    repeated=None,
-                )
+                _new_thread(memory, message, result, entry)
                 self._say_answer(ctx, memory, entry, best.score, via="search")
                 return True
         if strict:
@@ -347,7 +358,7 @@ class FaqFlow:
             return False
         memory.update(
             query=joint_text[:500],
-            candidates=[[c.entry_id, round(c.score, 4)] for c in ranked],
+            candidates=_candidate_rows(ranked),
             shown=[entry.id],
         )
         if entry.id == memory.get("last"):
@@ -394,13 +405,7 @@ class FaqFlow:
         if entry is None:
             return False
         memory: dict[str, Any] = ctx.state.setdefault("faq", {})
-        memory.update(
-            query=question[:500],
-            topic=question[:300],
-            repeated=None,
-            candidates=[[c.entry_id, round(c.score, 4)] for c in result.candidates],
-            shown=[entry.id],
-        )
+        _new_thread(memory, question, result, entry)
         self._say_answer(ctx, memory, entry, best.score, via=via)
         return True
 
@@ -435,7 +440,7 @@ class FaqFlow:
             )
         memory.update(
             query=message[:500],
-            candidates=[[c.entry_id, round(c.score, 4)] for c in result.candidates],
+            candidates=_candidate_rows(result.candidates),
             shown=[],
             last=None,
             gap_id=gap_id,

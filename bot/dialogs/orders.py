@@ -38,6 +38,18 @@ def _only_filler(text: str) -> bool:
     return all(w.lower() in _FILLER for w in _TOKEN.findall(text))
 
 
+def _another_request(ctx: TurnContext) -> bool:
+    """A message with the order number that is really a sure complaint or a request for a
+    person ("12345678 пришла разбитая"), not the number with filler words around it."""
+    pred = ctx.prediction
+    return (
+        pred is not None
+        and pred.intent in ("complaint", "request_human")
+        and pred.intent_confidence >= OPEN_BAR
+        and not _only_filler(ctx.incoming.text or "")
+    )
+
+
 # A question read as order status that names no order of the customer's ("через сколько дней
 # приедет посылка в Самару?", "the item is sold out, when will it be back?") gets the knowledge
 # base's answer when it is this sure, and the number is asked for in case it was about a placed
@@ -67,16 +79,8 @@ class OrderStatusFlow:
             ctx.state.pop("order_status", None)
             return False
         if pending == "asked" and not ctx.incoming.callback_data:
-            pred = ctx.prediction
-            plain = pred is None or (
-                pred.threat in (None, "none")
-                and not (
-                    pred.intent in ("complaint", "request_human")
-                    and pred.intent_confidence >= OPEN_BAR
-                    and not _only_filler(ctx.incoming.text or "")
-                )
-            )
-            if plain and has(known, "order_ref") and _just_the_number(ctx.incoming.text or ""):
+            text = ctx.incoming.text or ""
+            if not _another_request(ctx) and has(known, "order_ref") and _just_the_number(text):
                 # "it's 7734521": the answer, whatever the classifier makes of a bare number
                 self._pass_on(ctx)
                 return True
@@ -129,13 +133,7 @@ class OrderStatusFlow:
         if not ref and _only_filler(text):
             ref = bare_order_ref(text)  # "7734521", "это 7734521"
         if ref:
-            other = (
-                pred is not None
-                and pred.intent in ("complaint", "request_human")
-                and pred.intent_confidence >= OPEN_BAR
-                and not _only_filler(text)
-            )
-            if other:
+            if _another_request(ctx):
                 return None  # "12345678 пришла разбитая": a complaint, with its number
             known.setdefault("order_ref", ref)
             self._pass_on(ctx)  # "it's order 12345678, placed on Monday"
