@@ -128,6 +128,20 @@ def quality(
         top, raw, results = [], [], []
         loso_rows: list[tuple[float, float]] = []  # (size-adjusted score, top entry's self score)
         for text, vec in zip(texts, vectors, strict=True):
+            result = index.search(text, 5, vector=vec)
+            results.append(result)
+            if index.reranker is not None:
+                # the re-ranker's first candidate; its confidence as a score around the center
+                first = result.candidates[0]
+                best = index.entries.index(index.by_id[first.entry_id])
+                p = min(max(first.score, 1e-9), 1 - 1e-9)
+                top_score = index.center + float(np.log(p / (1 - p)))
+                top.append(first.entry_id)
+                raw.append(top_score)
+                loso_rows.append(
+                    (top_score - (index.center - index.base_center), index.entry_self[best])
+                )
+                continue
             scores, _ = index.score_all(text, vec)
             best = int(np.argmax(index.language_fair(text, scores)))  # as search() ranks
             top_score = float(np.max(scores))  # ... and as it scores the first candidate
@@ -137,7 +151,6 @@ def quality(
             loso_rows.append(
                 (top_score - (index.center - index.base_center), index.entry_self[best])
             )
-            results.append(index.search(text, 5, vector=vec))
     raw_arr = np.asarray(raw)
     expected = [r.get("expected") for r in rows]
     shipped = _metrics(top, raw_arr, expected, index.center)
@@ -419,7 +432,12 @@ def main() -> int:
     parser.add_argument("--kb", type=Path, help="a knowledge file (overrides --set)")
     parser.add_argument("--questions", type=Path, help="its eval questions (JSONL)")
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    parser.add_argument(
+        "--no-rerank", action="store_true", help="the fused score alone (no learned re-ranker)"
+    )
     args = parser.parse_args()
+    if args.no_rerank:
+        os.environ["SUPPORTBOT_KB_RERANK"] = "0"
     report: dict[str, Any] = {}
     if args.only in (None, "quality"):
         if args.kb or args.questions:

@@ -328,13 +328,19 @@ class FaqFlow:
         the message a question, the decline offers the joint question's topics. Returns
         False to let the usual path handle the message.
         """
-        alone = await self.knowledge.search(ctx.session, message, top_k=FOLLOW_UP_K)
+        # the fused scores (no re-ranker): the weights below were chosen on them, and an
+        # elliptical message alone is nothing like the questions the re-ranker learned from
+        alone = await self.knowledge.search(
+            ctx.session, message, top_k=FOLLOW_UP_K, rerank=False
+        )
         if alone.reason == "order_ref" or (alone.reason == "off_topic" and _chatter(ctx)):
             return False
         # joined to the question the thread started with, not to the previous follow-ups
         # ("а в Германию?" after "а в Польшу?" is about the delivery price asked first)
         joint_text = f"{memory.get('topic') or memory.get('query', '')} {message}".strip()
-        joint = await self.knowledge.search(ctx.session, joint_text, top_k=FOLLOW_UP_K)
+        joint = await self.knowledge.search(
+            ctx.session, joint_text, top_k=FOLLOW_UP_K, rerank=False
+        )
         if not joint.candidates or joint.reason == "off_topic":
             return False
         own = {c.entry_id: c.score for c in alone.candidates}

@@ -44,6 +44,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from knowledge import rerank as _rerank
 from knowledge.formats import Entry
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ CONCEPT_ANSWER_WEIGHT = 1.0
 # declined unchanged but for one eval4 question (docs/knowledge.md).
 CROSS_CONCEPT_EXTRA = 1.0
 ORDER_REF_PENALTY = 1000.0  # a specific order's status is never a FAQ answer
+ORDER_REF_CAP = 0.45  # ... with the re-ranker: its confidences scaled under the 0.5 threshold
 OFF_TOPIC_WEIGHT = 20.0
 # Language fairness: a question in a language some entries have and others do not (English
 # when part of the KB is Russian-only) scores higher on the entries in its own language for
@@ -575,6 +577,7 @@ class KnowledgeIndex:
         threshold: float | None = None,
         off_topic: Sequence[str] | None = None,
         adaptive: bool | None = None,
+        rerank: bool | None = None,
     ) -> None:
         self.encoder = encoder
         self.spec = str(encoder.name)
@@ -623,6 +626,12 @@ class KnowledgeIndex:
         self._has_lang: dict[str, np.ndarray] = {}
         self.built_at = 0.0
         self._init_parts()
+        # the learned re-ranker (knowledge/rerank.py), for the encoder it was trained with
+        self.reranker: _rerank.Reranker | None = None
+        if (_rerank.enabled() if rerank is None else rerank) and self.passage_store is not None:
+            model = _rerank.load_model()
+            if model is not None and model.spec == self.spec:
+                self.reranker = model
 
     # ------------------------------------------------------------------ setup
     def center_for(self, entries: int) -> float:
@@ -978,8 +987,15 @@ class KnowledgeIndex:
         return np.asarray(self.encoder.encode([text]), np.float32)[0]
 
     def search(
-        self, text: str, top_k: int = 5, *, vector: np.ndarray | None = None
+        self,
+        text: str,
+        top_k: int = 5,
+        *,
+        vector: np.ndarray | None = None,
+        rerank: bool = True,
     ) -> SearchResult:
+        """The best ``top_k`` entries for ``text``; ``rerank=False``: the fused score alone
+        even when the index has a re-ranker."""
         text = (text or "").strip()
         if not self.entries or not text:
             return SearchResult(text, [], self.threshold, reason="empty_kb" if text else None)
@@ -988,7 +1004,7 @@ class KnowledgeIndex:
         scores, extra = self.score_all(text, vector)
         ranked = self.language_fair(text, scores)
         finite = np.flatnonzero(np.isfinite(scores))
-        k = max(1, min(top_k, len(finite)))
+        k = max(1, min(top_k + 1, len(finite)))
         top = finite[np.argsort(-ranked[finite], kind="stable")[:k]]
         best = scores[top].copy()
         best[0] = scores[finite].max()  # the re-ranked first keeps the best score's confidence
@@ -996,6 +1012,42 @@ class KnowledgeIndex:
         candidates = [
             Candidate(self.entries[i].id, float(c)) for i, c in zip(top, conf, strict=True)
         ]
+        if rerank and self.reranker is not None:
+            candidates = self._reranked(text, vector, scores, extra, candidates)
+        return self._result(text, candidates[:top_k], extra)
+
+    def _reranked(
+        self,
+        text: str,
+        vector: np.ndarray,
+        scores: np.ndarray,
+        extra: dict[str, float],
+        fused: list[Candidate],
+    ) -> list[Candidate]:
+        """The learned model picks the first candidate among the fused ranking's best and
+        gives it its confidence; the others keep the fused order and confidence (what the
+        buttons and "didn't help" floors were set on), never above an answered first, and
+        under the threshold when the first is declined (so they still make topic buttons)."""
+        model = self.reranker
+        assert model is not None
+        with self._lock:
+            comps = _rerank.components(self, text, vector, scores)
+            order, x = _rerank.features(self, text, comps, bool(extra.get("order_ref")))
+        conf = model.confidence(model.proba(x))
+        if extra.get("order_ref"):  # a specific order's status is never a FAQ answer
+            conf = ORDER_REF_CAP * conf
+        pick = int(np.argmax(conf))
+        first = Candidate(self.entries[order[pick]].id, float(conf[pick]))
+        # answered: nothing after the first above it; declined: nothing above the threshold
+        cap = first.score if first.score >= self.threshold else 0.999 * self.threshold
+        rest = [
+            Candidate(c.entry_id, min(c.score, cap)) for c in fused if c.entry_id != first.entry_id
+        ]
+        return [first, *rest]
+
+    def _result(
+        self, text: str, candidates: list[Candidate], extra: dict[str, float]
+    ) -> SearchResult:
         result = SearchResult(text, candidates, self.threshold, raw=extra)
         if not result.confident:
             if extra.get("order_ref"):

@@ -223,11 +223,12 @@ class KnowledgeService:
         *,
         top_k: int = 5,
         vector: np.ndarray | None = None,
+        rerank: bool = True,
     ) -> SearchResult:
         index = await self.index(session)
         if vector is None and text.strip() and len(index):
             vector = await asyncio.to_thread(index.encode_query, text.strip()[:2000])
-        return index.search(text, top_k, vector=vector)
+        return index.search(text, top_k, vector=vector, rerank=rerank)
 
     async def search_many(
         self, session: AsyncSession, texts: Sequence[str], *, top_k: int = 5

@@ -1,0 +1,276 @@
+"""A learned re-ranker over the index's own scores: which entry answers, and whether any does.
+
+The fused score of :class:`knowledge.index.KnowledgeIndex` adds ~10 scores with fixed
+weights and declines below one center. Their meaning shifts from shop to shop (a ridge
+score on a 25-entry KB is not one on a 300-entry KB; a question whose words no entry has
+is suspicious even when one cosine is high), which a fixed sum cannot express. Here the
+best ``K`` entries of the fused ranking are described by ~85 features - each score as a
+value, as a gap to the best entry, as a z-score over all entries and as a rank; query
+facts (length, language, how many of its word stems and shop concepts the KB knows at
+all); the entry's own facts (self score, variants) - and gradient-boosted trees give each
+the probability that it is the right answer. The entries are re-ranked by it and the best
+one is answered when its probability clears the threshold fitted with the model.
+
+The model is trained on shops nobody tuned on (``knowledge/data/train_shops/``: 24
+fictional shops with 130 paraphrased ru / en / pl questions each, a fifth unanswerable)
+plus the demo and eval2 sets; eval3 and eval4 stay held out (``python -m
+knowledge.rerank_build``, docs/knowledge.md). It is stored as plain arrays
+(``data/rerank.json``: feature names, trees, threshold), evaluated here with numpy, so
+no pickled model and no scikit-learn version ties it. It applies to the encoder it was
+trained with (``use+e5`` with e5 passages); other encoders keep the fused score.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from knowledge.formats import Entry
+    from knowledge.index import KnowledgeIndex
+
+MODEL_FILE = Path(__file__).parent / "data" / "rerank.json"
+ENV_RERANK = "SUPPORTBOT_KB_RERANK"
+K = 4  # candidates re-ranked (the fused ranking's best; the expected entry is in the top 4
+# for ~97 % of the answerable training questions)
+COMPONENTS = (
+    "total", "fair", "ridge_use", "ridge_e5", "q_use", "q_e5", "qmean_use", "qmean_e5",
+    "a_use", "a_e5", "p_e5", "bm25_q", "bm25_a", "con_q", "con_a",
+)  # fmt: skip
+# The probability's log-odds around the threshold, times this, is the confidence's. The
+# conversation flows have floors above 0.5 (0.7 / 0.8 / 0.85: "sure enough to answer a
+# question the classifier read otherwise"), set on the fused score, which kept 80 % of its
+# answers above 0.85. At 2.5, 84 % of the re-ranker's answers are above 0.85, with 94 %
+# of them right (out-of-fold, the 26 training shops); at 1, 55 %.
+CONF_SHARPNESS = 2.5
+_STEM_MIN = 6  # "w:" + 5 letters: stems of words of five letters or more
+_RANK_CAP = 10
+
+
+def enabled() -> bool:
+    return os.environ.get(ENV_RERANK, "1").strip().lower() not in {"0", "no", "false", "off"}
+
+
+@functools.lru_cache(maxsize=50_000)
+def _stems_of(texts: tuple[str, ...]) -> frozenset[str]:
+    from knowledge.index import lex_terms
+
+    return frozenset(
+        t for x in texts for t in lex_terms(x) if t.startswith("w:") and len(t) >= _STEM_MIN
+    )
+
+
+def entry_stems(entry: Entry) -> frozenset[str]:
+    return _stems_of((*entry.questions, *entry.answers.values()))
+
+
+def components(
+    index: KnowledgeIndex, text: str, vector: np.ndarray, total: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Every score of every entry for one question (``total``: the fused score)."""
+    from knowledge.index import _rows_of, concepts, lex_terms
+
+    n = len(index.entries)
+    out: dict[str, np.ndarray] = {}
+    terms = lex_terms(text)
+    ids, _ = index.vocab.encode(terms, grow=False)
+    assert index._lex_q is not None and index._lex_a is not None
+    assert index._con_q is not None and index._con_a is not None
+    out["bm25_q"] = index._lex_q.score(ids)
+    out["bm25_a"] = index._lex_a.score(ids)
+    query = concepts(text)
+    out["con_q"] = index._con_q.score(query) if query else np.zeros(n)
+    out["con_a"] = index._con_a.score(query, index._con_q.idf) if query else np.zeros(n)
+    lacking = index._lacking_lang(text)
+    out["lacking"] = np.zeros(n) if lacking is None else lacking.astype(np.float64)
+    every = np.arange(n)
+    q_rows = _rows_of(every, index._q_starts, index._q_counts)
+    a_rows = _rows_of(every, index._a_starts, index._a_counts)
+    q_bounds = np.concatenate([[0], np.cumsum(index._q_counts)[:-1]])
+    a_bounds = np.concatenate([[0], np.cumsum(index._a_counts)[:-1]])
+    for part in index._parts:
+        assert part.questions is not None and part.answers is not None
+        assert part.inverse is not None and part.sums is not None
+        assert part.mean_sum is not None and part.off_topic is not None
+        v = np.asarray(vector[part.start : part.start + part.dim], np.float32)
+        u = part.inverse @ v
+        out[f"ridge_{part.name}"] = part.sums @ u - float(part.mean_sum @ u)
+        cos = part.questions[q_rows] @ v
+        out[f"q_{part.name}"] = np.maximum.reduceat(cos, q_bounds)
+        out[f"qmean_{part.name}"] = np.add.reduceat(cos, q_bounds) / index._q_counts
+        out[f"a_{part.name}"] = np.maximum.reduceat(part.answers[a_rows] @ v, a_bounds)
+        if part.passages is not None and len(part.passages):
+            out[f"p_{part.name}"] = np.maximum.reduceat(part.passages[a_rows] @ v, a_bounds)
+        best_off = float((part.off_topic @ v).max()) if len(part.off_topic) else -1.0
+        out[f"off_{part.name}"] = np.full(n, best_off)
+    out["total"] = np.asarray(total, np.float64)
+    out["fair"] = index.language_fair(text, out["total"])
+    stems = frozenset(t for t in terms if t.startswith("w:") and len(t) >= _STEM_MIN)
+    per_entry = [entry_stems(e) for e in index.entries]
+    known = frozenset().union(*per_entry) if per_entry else frozenset()
+    n_stems = max(len(stems), 1)
+    out["stem_cov"] = np.fromiter((len(stems & s) / n_stems for s in per_entry), np.float64, n)
+    out["stem_novel"] = np.full(n, len(stems - known) / n_stems)
+    out["n_stems"] = np.full(n, float(len(stems)))
+    cons = [index._con_doc(e) for e in index.entries]
+    known_con = frozenset().union(*(a | b for a, b in cons)) if cons else frozenset()
+    n_con = max(len(query), 1)
+    out["con_cov"] = np.fromiter((len(query & (a | b)) / n_con for a, b in cons), np.float64, n)
+    out["con_novel"] = np.full(n, len(query - known_con) / n_con)
+    out["n_con"] = np.full(n, float(len(query)))
+    return out
+
+
+def features(
+    index: KnowledgeIndex, text: str, comps: dict[str, np.ndarray], order_ref: bool, k: int = K
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(candidate entry positions, feature rows)`` for the fused ranking's best ``k``."""
+    from knowledge.index import _lang_of
+
+    n = len(index.entries)
+    total = comps["total"]
+    fair = comps["fair"]
+    finite = np.isfinite(total)
+    order = np.argsort(-np.where(finite, fair, -np.inf), kind="stable")[: min(k, n)]
+    lang = _lang_of(text)
+    ranked = np.sort(total)[::-1]
+    second = ranked[1] if n > 1 else ranked[0]
+    base = [
+        math.log(max(n, 1)),
+        float(len(text.split())),
+        float(lang == "ru"),
+        float(lang == "en"),
+        float(lang == "pl"),
+        float(ranked[0] - second),
+        float(order_ref),
+        float(comps["lacking"].mean()),
+        float(comps["off_use"][0] - comps["q_use"].max()) if "off_use" in comps else 0.0,
+        float(comps["off_e5"][0] - comps["q_e5"].max()) if "off_e5" in comps else 0.0,
+        float(comps["stem_novel"][0]),
+        float(comps["n_stems"][0]),
+        float(comps["con_novel"][0]),
+        float(comps["n_con"][0]),
+    ]
+    stats = {}
+    for name in COMPONENTS:
+        values = comps[name]
+        ranks = np.empty(n, np.int64)
+        ranks[np.argsort(-values, kind="stable")] = np.arange(n)
+        stats[name] = (
+            values,
+            float(values.max()),
+            float(values.mean()),
+            float(values.std()) + 1e-9,
+            ranks,
+        )
+    q_counts = index._q_counts
+    rows = []
+    for pos, e in enumerate(order):
+        row = [
+            *base,
+            float(pos),
+            float(comps["lacking"][e]),
+            float(total[e] - index.entry_centers[e]),
+            float(index.entry_self[e]),
+            float(q_counts[e]),
+            float(total[e] - ranked[0]),
+            float(total[e] - (second if pos == 0 else ranked[0])),
+            float(comps["stem_cov"][e]),
+            float(comps["con_cov"][e]),
+            float(comps["stem_cov"][e] - comps["stem_cov"].max()),
+            float(comps["con_cov"][e] - comps["con_cov"].max()),
+        ]
+        for name in COMPONENTS:
+            values, top, mean, std, ranks = stats[name]
+            v = float(values[e])
+            row += [v, v - top, (v - mean) / std, float(min(ranks[e], _RANK_CAP))]
+        rows.append(row)
+    return order, np.asarray(rows, np.float64).reshape(len(order), -1)
+
+
+@dataclass
+class Reranker:
+    """Gradient-boosted trees as arrays: node feature, threshold, children, leaf value."""
+
+    spec: str
+    threshold: float
+    baseline: float
+    feature: np.ndarray  # trees x nodes
+    cut: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    missing_left: np.ndarray
+    leaf: np.ndarray
+    value: np.ndarray
+    depth: int
+    n_features: int
+    k: int = K
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> Reranker | None:
+        if not path.is_file():
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+        trees = data["trees"]
+        width = max(len(t["feature"]) for t in trees)
+
+        def pad(key: str, dtype: type, fill: float) -> np.ndarray:
+            out = np.full((len(trees), width), fill, dtype)
+            for i, t in enumerate(trees):
+                out[i, : len(t[key])] = t[key]
+            return out
+
+        return cls(
+            spec=data["spec"],
+            threshold=float(data["threshold"]),
+            baseline=float(data["baseline"]),
+            feature=pad("feature", np.int64, 0),
+            cut=pad("cut", np.float64, 0.0),
+            left=pad("left", np.int64, 0),
+            right=pad("right", np.int64, 0),
+            missing_left=pad("missing_left", bool, True),
+            leaf=pad("leaf", bool, True),
+            value=pad("value", np.float64, 0.0),
+            depth=int(data["depth"]),
+            n_features=int(data["n_features"]),
+            k=int(data.get("k", K)),
+        )
+
+    def logit(self, x: np.ndarray) -> np.ndarray:
+        """The trees' summed raw score per row (all trees at once, one level per step)."""
+        x = np.asarray(x, np.float64)
+        n_trees = self.feature.shape[0]
+        trees = np.arange(n_trees)[None, :]
+        node = np.zeros((len(x), n_trees), np.int64)
+        rows = np.arange(len(x))[:, None]
+        for _ in range(self.depth + 1):
+            feat = self.feature[trees, node]
+            val = x[rows, feat]
+            go_left = np.where(
+                np.isnan(val), self.missing_left[trees, node], val <= self.cut[trees, node]
+            )
+            nxt = np.where(go_left, self.left[trees, node], self.right[trees, node])
+            node = np.where(self.leaf[trees, node], node, nxt)
+        return self.baseline + self.value[trees, node].sum(axis=1)
+
+    def proba(self, x: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-np.clip(self.logit(x), -50, 50)))
+
+    def confidence(self, proba: np.ndarray) -> np.ndarray:
+        """The probability on the index's confidence scale: 0.5 at the model's threshold."""
+        p = np.clip(np.asarray(proba, np.float64), 1e-9, 1 - 1e-9)
+        t = min(max(self.threshold, 1e-9), 1 - 1e-9)
+        z = CONF_SHARPNESS * (np.log(p / (1 - p)) - math.log(t / (1 - t)))
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+
+@functools.lru_cache(maxsize=4)
+def load_model(path: str = str(MODEL_FILE)) -> Reranker | None:
+    return Reranker.load(Path(path))

@@ -1,0 +1,281 @@
+"""Train the re-ranker (``knowledge/rerank.py``) and write ``knowledge/data/rerank.json``.
+
+    python -m knowledge.rerank_build     # features, training, threshold, out-of-fold report
+
+Training shops: every ``knowledge/data/train_shops/<name>_kb.yaml`` with its
+``<name>_questions.jsonl`` (fictional shops written for this, ru / en / pl questions, a fifth
+unanswerable) plus the demo and eval2 sets. eval3 and eval4 (``benchmarks/data/``) are
+never used here: they measure the result (``benchmarks/kb_bench.py``).
+
+The threshold is the lowest probability that declines >= 85 % of the unanswerable
+questions, on out-of-fold probabilities (5 folds by shop: a question is scored by a model
+that never saw its shop). Deterministic: same files, same model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np
+
+from knowledge import rerank
+from knowledge.formats import load_file
+from knowledge.index import KnowledgeIndex, load_encoder
+
+ROOT = Path(__file__).resolve().parents[1]
+TRAIN_DIR = Path(__file__).parent / "data" / "train_shops"
+DEMO = ROOT / "knowledge" / "demo"
+SPEC = "use+e5"
+DECLINE_TARGET = 0.85
+FOLDS = 5
+SUBSETS = (6, 12, 20)  # smaller copies of every training shop (entries)
+COPY_UNANSWERABLE = 0.25
+PARAMS = {
+    "max_depth": 4,
+    "min_samples_leaf": 160,
+    "learning_rate": 0.05,
+    "max_iter": 300,
+    "l2_regularization": 1.0,
+    "early_stopping": False,
+    "random_state": 0,
+}
+
+
+def shops() -> dict[str, tuple[Path, Path]]:
+    out = {
+        "demo": (DEMO / "shop.yaml", DEMO / "eval_questions.jsonl"),
+        "eval2": (DEMO / "eval2_kb.yaml", DEMO / "eval2_questions.jsonl"),
+    }
+    for kb in sorted(TRAIN_DIR.glob("*_kb.yaml")):
+        name = kb.name.removesuffix("_kb.yaml")
+        questions = kb.with_name(f"{name}_questions.jsonl")
+        if questions.is_file():
+            out[name] = (kb, questions)
+    return out
+
+
+def shop_rows(
+    kb: Path, questions: Path, encoder: object, k: int = rerank.K, seed: int = 0
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, list[str | None], list[str]]]:
+    """Feature rows of one shop and of random smaller copies of it (``SUBSETS``): per name,
+    (X, label, question number, expected ids, candidate ids). In a smaller copy, the questions
+    of the entries left out are unanswerable (topics next to the shop's own, as in life);
+    ``_subsample`` keeps a realistic share of them. The model so sees KBs of 6-20 entries."""
+    entries = load_file(kb)
+    rows = [json.loads(line) for line in questions.open(encoding="utf-8") if line.strip()]
+    texts = [r["text"] for r in rows]
+    vectors = np.asarray(encoder.encode(texts), np.float32)  # type: ignore[attr-defined]
+    rng = np.random.default_rng(seed)
+    variants: dict[str, list[int]] = {"": list(range(len(entries)))}
+    for size in SUBSETS:
+        if size < len(entries):
+            variants[f"@{size}"] = sorted(rng.choice(len(entries), size, replace=False).tolist())
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        index = KnowledgeIndex(encoder, cache_dir=Path(tmp), rerank=False)  # type: ignore[arg-type]
+        for suffix, keep in variants.items():
+            kept = [entries[i] for i in keep]
+            ids = {e.id for e in kept}
+            index.rebuild(kept)  # vectors stay in memory: nothing is encoded twice
+            xs, ys, qs, cands, expected = [], [], [], [], []
+            for qi, i in enumerate(range(len(rows))):
+                text = texts[i]
+                total, extra = index.score_all(text, vectors[i])
+                comps = rerank.components(index, text, vectors[i], total)
+                order, x = rerank.features(index, text, comps, bool(extra.get("order_ref")), k)
+                want = rows[i].get("expected") if rows[i].get("expected") in ids else None
+                expected.append(want)
+                for e, row in zip(order, x, strict=True):
+                    entry_id = index.entries[e].id
+                    xs.append(row)
+                    ys.append(entry_id == want)
+                    qs.append(qi)
+                    cands.append(entry_id)
+            out[suffix] = (
+                np.asarray(xs),
+                np.asarray(ys, np.int64),
+                np.asarray(qs),
+                expected,
+                cands,
+            )
+    return out
+
+
+def top_per_question(
+    proba: np.ndarray, qid: np.ndarray, cands: list[str], n_questions: int
+) -> tuple[list[str], np.ndarray]:
+    top, conf = [], []
+    for qi in range(n_questions):
+        rows = np.flatnonzero(qid == qi)
+        best = rows[np.argmax(proba[rows])]
+        top.append(cands[best])
+        conf.append(proba[best])
+    return top, np.asarray(conf)
+
+
+def lowest_threshold(unanswerable: np.ndarray, target: float = DECLINE_TARGET) -> float:
+    for t in np.unique(np.round(unanswerable, 4)):
+        if np.mean(unanswerable < t) >= target:
+            return float(t)
+    return 1.0
+
+
+def fit(x: np.ndarray, y: np.ndarray) -> object:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(**PARAMS).fit(x, y)
+
+
+def export(model: object, threshold: float, n_features: int) -> dict[str, object]:
+    trees = []
+    depth = 0
+    for (predictor,) in model._predictors:  # type: ignore[attr-defined]
+        nodes = predictor.nodes
+        depth = max(depth, int(nodes["depth"].max()))
+        trees.append(
+            {
+                "feature": nodes["feature_idx"].astype(int).tolist(),
+                "cut": [float(v) for v in nodes["num_threshold"]],
+                "left": nodes["left"].astype(int).tolist(),
+                "right": nodes["right"].astype(int).tolist(),
+                "missing_left": nodes["missing_go_to_left"].astype(bool).tolist(),
+                "leaf": nodes["is_leaf"].astype(bool).tolist(),
+                "value": [float(v) for v in nodes["value"]],
+            }
+        )
+    return {
+        "spec": SPEC,
+        "k": rerank.K,
+        "n_features": n_features,
+        "threshold": round(threshold, 6),
+        "baseline": float(np.ravel(model._baseline_prediction)[0]),  # type: ignore[attr-defined]
+        "depth": depth,
+        "params": {k: v for k, v in PARAMS.items()},
+        "trees": trees,
+    }
+
+
+def measure(
+    data: dict[str, tuple], proba: dict[str, np.ndarray], threshold: float
+) -> dict[str, dict[str, float]]:
+    out = {}
+    for name, (_, _, qid, expected, cands) in data.items():
+        top, conf = top_per_question(proba[name], qid, cands, len(expected))
+        ans = [i for i, e in enumerate(expected) if e is not None]
+        una = [i for i, e in enumerate(expected) if e is None]
+        out[name] = {
+            "answered": round(
+                float(np.mean([top[i] == expected[i] and conf[i] >= threshold for i in ans])), 3
+            ),
+            "declined": round(float(np.mean([conf[i] < threshold for i in una])), 3)
+            if una
+            else 1.0,
+            "rank1": round(float(np.mean([top[i] == expected[i] for i in ans])), 3),
+        }
+    return out
+
+
+def _subsample(
+    rows: tuple[np.ndarray, np.ndarray, np.ndarray, list[str | None], list[str]], seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str | None], list[str]]:
+    """A smaller copy's questions: all answerable ones, and unanswerable ones up to
+    ``COPY_UNANSWERABLE`` of the total (the shops' own share is 23 %)."""
+    x, y, qid, expected, cands = rows
+    answerable = [i for i, e in enumerate(expected) if e is not None]
+    others = [i for i, e in enumerate(expected) if e is None]
+    n_other = round(len(answerable) * COPY_UNANSWERABLE / (1 - COPY_UNANSWERABLE))
+    rng = np.random.default_rng(seed)
+    keep = sorted(answerable + rng.permutation(others)[:n_other].tolist())
+    renumber = {q: i for i, q in enumerate(keep)}
+    mask = np.isin(qid, keep)
+    return (
+        x[mask],
+        y[mask],
+        np.asarray([renumber[q] for q in qid[mask]]),
+        [expected[q] for q in keep],
+        [c for c, m in zip(cands, mask, strict=True) if m],
+    )
+
+
+def _stack(data: dict[str, tuple], names: list[str], column: int) -> np.ndarray:
+    return np.concatenate([data[n][column] for n in names])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--out", type=Path, default=rerank.MODEL_FILE)
+    parser.add_argument(
+        "--features", type=Path, help="keep the feature rows in this file (read it if present)"
+    )
+    args = parser.parse_args(argv)
+    if args.features and args.features.is_file():
+        with args.features.open("rb") as f:
+            data = pickle.load(f)
+    else:
+        encoder = load_encoder(SPEC)
+        data = {}
+        for name, (kb, questions) in shops().items():
+            for suffix, rows in shop_rows(kb, questions, encoder).items():
+                data[name + suffix] = rows
+            print(f"{name}: {len(data[name][3])} questions", file=sys.stderr)
+        if args.features:
+            with args.features.open("wb") as f:
+                pickle.dump(data, f)
+    data = {
+        n: _subsample(rows, i) if "@" in n else rows
+        for i, (n, rows) in enumerate(sorted(data.items()))
+    }
+    names = sorted(data)
+    shops_ = sorted({n.split("@")[0] for n in names})
+    n_features = data[names[0]][0].shape[1]
+    # out-of-fold probabilities, folds by shop (a shop's smaller copies go with it)
+    oof: dict[str, np.ndarray] = {}
+    for f in range(FOLDS):
+        held = set(shops_[f::FOLDS])
+        train = [n for n in names if n.split("@")[0] not in held]
+        model = fit(_stack(data, train, 0), _stack(data, train, 1))
+        for n in names:
+            if n.split("@")[0] in held:
+                oof[n] = model.predict_proba(data[n][0])[:, 1]  # type: ignore[attr-defined]
+    full = [n for n in names if "@" not in n]
+    unanswerable = []
+    for n in full:  # the threshold: the shops as written
+        _, _, qid, expected, cands = data[n]
+        _, conf = top_per_question(oof[n], qid, cands, len(expected))
+        unanswerable += [c for c, e in zip(conf, expected, strict=True) if e is None]
+    threshold = lowest_threshold(np.asarray(unanswerable))
+    model = fit(_stack(data, names, 0), _stack(data, names, 1))
+    spec = export(model, threshold, n_features)
+    args.out.write_text(json.dumps(spec, separators=(",", ":")) + "\n", encoding="utf-8")
+    check = rerank.Reranker.load(args.out)
+    assert check is not None
+    x_all = _stack(data, names, 0)
+    diff = np.abs(check.proba(x_all) - model.predict_proba(x_all)[:, 1]).max()  # type: ignore[attr-defined]
+    assert diff < 1e-6, f"exported trees disagree with the model: {diff}"
+    per_shop = measure(data, oof, threshold)
+    report: dict[str, object] = {"threshold": round(threshold, 4), "out_of_fold": per_shop}
+    for label, group in [("shops", full)] + [
+        (f"copies of {size} entries", [n for n in names if n.endswith(f"@{size}")])
+        for size in SUBSETS
+    ]:
+        report[f"out_of_fold_mean, {label}"] = {
+            key: round(float(np.mean([per_shop[n][key] for n in group])), 3)
+            for key in ("answered", "declined", "rank1")
+        }
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+    print(f"wrote {args.out} ({len(spec['trees'])} trees, {n_features} features)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

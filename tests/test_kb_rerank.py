@@ -1,0 +1,85 @@
+"""The learned re-ranker: its stored trees, its switch, and what it does to a search."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knowledge import rerank
+from knowledge.formats import load_file
+from knowledge.index import KnowledgeIndex, load_encoder
+from knowledge.rerank_build import export, lowest_threshold
+
+DEMO = Path(__file__).resolve().parents[1] / "knowledge" / "demo"
+
+
+def test_stored_trees_give_the_models_probabilities(tmp_path: Path) -> None:
+    """The numpy evaluator walks the exported trees exactly as scikit-learn does."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(600, 7))
+    y = ((x[:, 0] + 0.5 * x[:, 3] * x[:, 5] + 0.3 * rng.normal(size=600)) > 0).astype(int)
+    model = HistGradientBoostingClassifier(max_depth=4, max_iter=40, random_state=0).fit(x, y)
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(export(model, 0.6, x.shape[1])), encoding="utf-8")
+    loaded = rerank.Reranker.load(path)
+    assert loaded is not None
+    probe = rng.normal(size=(50, 7)) * 2
+    assert np.allclose(loaded.proba(probe), model.predict_proba(probe)[:, 1], atol=1e-9)
+    # 0.5 on the index's confidence scale is the model's threshold
+    conf = loaded.confidence(np.asarray([0.3, 0.6, 0.9]))
+    assert conf[0] < 0.5 and conf[1] == pytest.approx(0.5) and conf[2] > 0.5
+
+
+def test_lowest_threshold_declines_the_target_share() -> None:
+    scores = np.linspace(0.0, 1.0, 21)
+    t = lowest_threshold(scores, 0.85)
+    assert np.mean(scores < t) >= 0.85 and np.mean(scores < t - 0.05) < 0.85
+
+
+def test_shipped_model_matches_the_feature_rows() -> None:
+    model = rerank.load_model()
+    assert model is not None and model.spec == "use+e5"
+    assert 0.0 < model.threshold < 1.0
+    assert model.feature.max() < model.n_features
+
+
+@pytest.fixture(scope="module")
+def demo_index(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeIndex:
+    encoder = load_encoder("use+e5")
+    index = KnowledgeIndex(encoder, cache_dir=tmp_path_factory.mktemp("rr"))
+    index.rebuild(load_file(DEMO / "shop.yaml"))
+    return index
+
+
+def test_search_is_reranked_and_keeps_its_promises(demo_index: KnowledgeIndex) -> None:
+    assert demo_index.reranker is not None
+    text = "czy mogę zapłacić za zakupy w ratach?"
+    vector = demo_index.encode_query(text)
+    total, extra = demo_index.score_all(text, vector)
+    comps = rerank.components(demo_index, text, vector, total)
+    order, x = rerank.features(demo_index, text, comps, False)
+    assert x.shape == (rerank.K, demo_index.reranker.n_features)
+    result = demo_index.search(text, 5, vector=vector)
+    assert result.answer_id == "installments"
+    scores = [c.score for c in result.candidates]
+    assert (
+        scores == sorted(scores, reverse=True)
+        and len(set(c.entry_id for c in result.candidates)) == 5
+    )
+    # an order number is never a FAQ answer; chatter is declined
+    assert demo_index.search("где мой заказ 123456? сколько стоит доставка").answer_id is None
+    off = demo_index.search("какая завтра погода в Москве?")
+    assert off.answer_id is None and off.reason == "off_topic"
+
+
+def test_switch_off_gives_the_fused_score(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(rerank.ENV_RERANK, "0")
+    index = KnowledgeIndex(load_encoder("use+e5"), cache_dir=tmp_path)
+    assert index.reranker is None
+    index.rebuild(load_file(DEMO / "shop.yaml"))
+    assert index.search("czy mogę zapłacić za zakupy w ratach?").answer_id == "installments"
