@@ -136,18 +136,15 @@ def quality(
                 best = index.entries.index(index.by_id[first.entry_id])
                 p = min(max(first.score, 1e-9), 1 - 1e-9)
                 top_score = index.center + float(np.log(p / (1 - p)))
-                top.append(first.entry_id)
-                raw.append(top_score)
-                loso_rows.append(
-                    (top_score - (index.center - index.base_center), index.entry_self[best])
-                )
-                continue
-            scores, _ = index.score_all(text, vec)
-            best = int(np.argmax(index.language_fair(text, scores)))  # as search() ranks
-            top_score = float(np.max(scores))  # ... and as it scores the first candidate
+                at_center = top_score
+            else:
+                scores, _ = index.score_all(text, vec)
+                best = int(np.argmax(index.language_fair(text, scores)))  # as search() ranks
+                top_score = float(np.max(scores))  # ... and as it scores the first candidate
+                # at the index's center: the top entry's own (adaptive) center shift removed
+                at_center = top_score - (index.entry_centers[best] - index.center)
             top.append(index.entries[best].id)
-            # at the index's center: the top entry's own (adaptive) center shift removed
-            raw.append(top_score - (index.entry_centers[best] - index.center))
+            raw.append(at_center)
             loso_rows.append(
                 (top_score - (index.center - index.base_center), index.entry_self[best])
             )

@@ -330,9 +330,7 @@ class FaqFlow:
         """
         # the fused scores (no re-ranker): the weights below were chosen on them, and an
         # elliptical message alone is nothing like the questions the re-ranker learned from
-        alone = await self.knowledge.search(
-            ctx.session, message, top_k=FOLLOW_UP_K, rerank=False
-        )
+        alone = await self.knowledge.search(ctx.session, message, top_k=FOLLOW_UP_K, rerank=False)
         if alone.reason == "order_ref" or (alone.reason == "off_topic" and _chatter(ctx)):
             return False
         # joined to the question the thread started with, not to the previous follow-ups

@@ -589,12 +589,7 @@ class KnowledgeIndex:
             float(threshold) if threshold is not None else float(env) if env else DEFAULT_THRESHOLD
         )
         if adaptive is None:
-            adaptive = os.environ.get(ENV_ADAPTIVE, "1").strip().lower() not in {
-                "0",
-                "no",
-                "false",
-                "off",
-            }
+            adaptive = _env_on(ENV_ADAPTIVE)
         self.self_weight = SELF_WEIGHTS.get(self.spec, 0.0) if adaptive else 0.0
         centers = CENTERS_ADAPTIVE if self.self_weight else CENTERS_FIXED
         self.base_center = centers.get(self.spec, self._default_center())
@@ -628,7 +623,11 @@ class KnowledgeIndex:
         self._init_parts()
         # the learned re-ranker (knowledge/rerank.py), for the encoder it was trained with
         self.reranker: _rerank.Reranker | None = None
-        if (_rerank.enabled() if rerank is None else rerank) and self.passage_store is not None:
+        # per build: what the re-ranker's features need of the whole KB (see _rerank.kb_facts)
+        self.rerank_facts: _rerank.KbFacts | None = None
+        if rerank is None:
+            rerank = _env_on(_rerank.ENV_RERANK)
+        if rerank and self.passage_store is not None:
             model = _rerank.load_model()
             if model is not None and model.spec == self.spec:
                 self.reranker = model
@@ -874,6 +873,7 @@ class KnowledgeIndex:
         """Recompute what depends on all entries (no encoding here: fast)."""
         entries = self.entries
         self._has_lang = {}
+        self.rerank_facts = None
         n = len(entries)
         dim = self.dim
         self._q_counts = np.asarray([len(e.questions) for e in entries], np.int64)
@@ -1014,7 +1014,15 @@ class KnowledgeIndex:
         ]
         if rerank and self.reranker is not None:
             candidates = self._reranked(text, vector, scores, extra, candidates)
-        return self._result(text, candidates[:top_k], extra)
+        result = SearchResult(text, candidates[:top_k], self.threshold, raw=extra)
+        if not result.confident:
+            if extra.get("order_ref"):
+                result.reason = "order_ref"
+            elif extra.get("off_topic", 0.0) > 0:
+                result.reason = "off_topic"
+            else:
+                result.reason = "low_confidence"
+        return result
 
     def _reranked(
         self,
@@ -1032,7 +1040,7 @@ class KnowledgeIndex:
         assert model is not None
         with self._lock:
             comps = _rerank.components(self, text, vector, scores)
-            order, x = _rerank.features(self, text, comps, bool(extra.get("order_ref")))
+            order, x = _rerank.features(self, text, comps, bool(extra.get("order_ref")), model.k)
         conf = model.confidence(model.proba(x))
         if extra.get("order_ref"):  # a specific order's status is never a FAQ answer
             conf = ORDER_REF_CAP * conf
@@ -1044,19 +1052,6 @@ class KnowledgeIndex:
             Candidate(c.entry_id, min(c.score, cap)) for c in fused if c.entry_id != first.entry_id
         ]
         return [first, *rest]
-
-    def _result(
-        self, text: str, candidates: list[Candidate], extra: dict[str, float]
-    ) -> SearchResult:
-        result = SearchResult(text, candidates, self.threshold, raw=extra)
-        if not result.confident:
-            if extra.get("order_ref"):
-                result.reason = "order_ref"
-            elif extra.get("off_topic", 0.0) > 0:
-                result.reason = "off_topic"
-            else:
-                result.reason = "low_confidence"
-        return result
 
     def _lacking_lang(self, text: str) -> np.ndarray | None:
         """Per entry: True when it has no question or answer in the question's language
@@ -1152,6 +1147,11 @@ class KnowledgeIndex:
         if penalty:
             total -= penalty
         return total, extra
+
+
+def _env_on(name: str) -> bool:
+    """An on/off environment switch, on unless set to 0 / no / false / off."""
+    return os.environ.get(name, "1").strip().lower() not in {"0", "no", "false", "off"}
 
 
 @functools.lru_cache(maxsize=20_000)

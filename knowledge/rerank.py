@@ -25,7 +25,6 @@ from __future__ import annotations
 import functools
 import json
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,10 +53,6 @@ _STEM_MIN = 6  # "w:" + 5 letters: stems of words of five letters or more
 _RANK_CAP = 10
 
 
-def enabled() -> bool:
-    return os.environ.get(ENV_RERANK, "1").strip().lower() not in {"0", "no", "false", "off"}
-
-
 @functools.lru_cache(maxsize=50_000)
 def _stems_of(texts: tuple[str, ...]) -> frozenset[str]:
     from knowledge.index import lex_terms
@@ -69,6 +64,28 @@ def _stems_of(texts: tuple[str, ...]) -> frozenset[str]:
 
 def entry_stems(entry: Entry) -> frozenset[str]:
     return _stems_of((*entry.questions, *entry.answers.values()))
+
+
+@dataclass(frozen=True)
+class KbFacts:
+    """Per entry: its word stems and shop concepts; and all of them in the KB."""
+
+    stems: list[frozenset[str]]
+    known_stems: frozenset[str]
+    concepts: list[frozenset[str]]
+    known_concepts: frozenset[str]
+
+
+def kb_facts(index: KnowledgeIndex) -> KbFacts:
+    """The KB's stems and concepts, computed once per build or edit (``_finish`` clears
+    them), not once per search."""
+    facts = index.rerank_facts
+    if facts is None:
+        stems = [entry_stems(e) for e in index.entries]
+        cons = [a | b for a, b in (index._con_doc(e) for e in index.entries)]
+        facts = KbFacts(stems, frozenset().union(*stems), cons, frozenset().union(*cons))
+        index.rerank_facts = facts
+    return facts
 
 
 def components(
@@ -112,18 +129,15 @@ def components(
         out[f"off_{part.name}"] = np.full(n, best_off)
     out["total"] = np.asarray(total, np.float64)
     out["fair"] = index.language_fair(text, out["total"])
+    facts = kb_facts(index)
     stems = frozenset(t for t in terms if t.startswith("w:") and len(t) >= _STEM_MIN)
-    per_entry = [entry_stems(e) for e in index.entries]
-    known = frozenset().union(*per_entry) if per_entry else frozenset()
     n_stems = max(len(stems), 1)
-    out["stem_cov"] = np.fromiter((len(stems & s) / n_stems for s in per_entry), np.float64, n)
-    out["stem_novel"] = np.full(n, len(stems - known) / n_stems)
+    out["stem_cov"] = np.fromiter((len(stems & s) / n_stems for s in facts.stems), np.float64, n)
+    out["stem_novel"] = np.full(n, len(stems - facts.known_stems) / n_stems)
     out["n_stems"] = np.full(n, float(len(stems)))
-    cons = [index._con_doc(e) for e in index.entries]
-    known_con = frozenset().union(*(a | b for a, b in cons)) if cons else frozenset()
     n_con = max(len(query), 1)
-    out["con_cov"] = np.fromiter((len(query & (a | b)) / n_con for a, b in cons), np.float64, n)
-    out["con_novel"] = np.full(n, len(query - known_con) / n_con)
+    out["con_cov"] = np.fromiter((len(query & c) / n_con for c in facts.concepts), np.float64, n)
+    out["con_novel"] = np.full(n, len(query - facts.known_concepts) / n_con)
     out["n_con"] = np.full(n, float(len(query)))
     return out
 

@@ -86,12 +86,11 @@ def shop_rows(
             ids = {e.id for e in kept}
             index.rebuild(kept)  # vectors stay in memory: nothing is encoded twice
             xs, ys, qs, cands, expected = [], [], [], [], []
-            for qi, i in enumerate(range(len(rows))):
-                text = texts[i]
-                total, extra = index.score_all(text, vectors[i])
-                comps = rerank.components(index, text, vectors[i], total)
+            for qi, text in enumerate(texts):
+                total, extra = index.score_all(text, vectors[qi])
+                comps = rerank.components(index, text, vectors[qi], total)
                 order, x = rerank.features(index, text, comps, bool(extra.get("order_ref")), k)
-                want = rows[i].get("expected") if rows[i].get("expected") in ids else None
+                want = rows[qi].get("expected") if rows[qi].get("expected") in ids else None
                 expected.append(want)
                 for e, row in zip(order, x, strict=True):
                     entry_id = index.entries[e].id
