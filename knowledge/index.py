@@ -625,12 +625,22 @@ class KnowledgeIndex:
         self.reranker: _rerank.Reranker | None = None
         # per build: what the re-ranker's features need of the whole KB (see _rerank.kb_facts)
         self.rerank_facts: _rerank.KbFacts | None = None
+        # the re-ranker's learned map of question vectors, per encoder part
+        self.rerank_adapter: dict[str, np.ndarray] | None = None
         if rerank is None:
             rerank = _env_on(_rerank.ENV_RERANK)
         if rerank and self.passage_store is not None:
             model = _rerank.load_model()
-            if model is not None and model.spec == self.spec:
+            adapter = _rerank.load_adapter()
+            shapes = {p.name: (p.dim, p.dim) for p in self._parts}
+            if (
+                model is not None
+                and model.spec == self.spec
+                and adapter is not None
+                and {k: v.shape for k, v in adapter.items()} == shapes
+            ):
                 self.reranker = model
+                self.rerank_adapter = adapter
 
     # ------------------------------------------------------------------ setup
     def center_for(self, entries: int) -> float:

@@ -36,12 +36,15 @@ if TYPE_CHECKING:
     from knowledge.index import KnowledgeIndex
 
 MODEL_FILE = Path(__file__).parent / "data" / "rerank.json"
+# per encoder part, a linear map of the question vectors learned on the training shops'
+# paraphrases (``rerank_build.train_adapter``): its nearest-question cosine is a feature
+ADAPTER_FILE = Path(__file__).parent / "data" / "rerank_adapter.npz"
 ENV_RERANK = "SUPPORTBOT_KB_RERANK"
 K = 4  # candidates re-ranked (the fused ranking's best; the expected entry is in the top 4
 # for ~97 % of the answerable training questions)
 COMPONENTS = (
     "total", "fair", "ridge_use", "ridge_e5", "q_use", "q_e5", "qmean_use", "qmean_e5",
-    "a_use", "a_e5", "p_e5", "bm25_q", "bm25_a", "con_q", "con_a",
+    "a_use", "a_e5", "p_e5", "bm25_q", "bm25_a", "con_q", "con_a", "qa_use", "qa_e5",
 )  # fmt: skip
 # The probability's log-odds around the threshold, times this, is the confidence's. The
 # conversation flows have floors above 0.5 (0.7 / 0.8 / 0.85: "sure enough to answer a
@@ -74,16 +77,30 @@ class KbFacts:
     known_stems: frozenset[str]
     concepts: list[frozenset[str]]
     known_concepts: frozenset[str]
+    adapted: dict[str, np.ndarray]  # per encoder part: the stored questions, adapted
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, np.float32)
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
 
 
 def kb_facts(index: KnowledgeIndex) -> KbFacts:
-    """The KB's stems and concepts, computed once per build or edit (``_finish`` clears
-    them), not once per search."""
+    """The KB's stems, concepts and adapted question vectors, computed once per build or
+    edit (``_finish`` clears them), not once per search."""
     facts = index.rerank_facts
     if facts is None:
         stems = [entry_stems(e) for e in index.entries]
         cons = [a | b for a, b in (index._con_doc(e) for e in index.entries)]
-        facts = KbFacts(stems, frozenset().union(*stems), cons, frozenset().union(*cons))
+        adapter = index.rerank_adapter or {}
+        adapted = {
+            part.name: _unit_rows(part.questions @ adapter[part.name])
+            for part in index._parts
+            if part.name in adapter and part.questions is not None
+        }
+        facts = KbFacts(
+            stems, frozenset().union(*stems), cons, frozenset().union(*cons), adapted
+        )
         index.rerank_facts = facts
     return facts
 
@@ -112,11 +129,18 @@ def components(
     a_rows = _rows_of(every, index._a_starts, index._a_counts)
     q_bounds = np.concatenate([[0], np.cumsum(index._q_counts)[:-1]])
     a_bounds = np.concatenate([[0], np.cumsum(index._a_counts)[:-1]])
+    facts = kb_facts(index)
+    adapter = index.rerank_adapter or {}
     for part in index._parts:
         assert part.questions is not None and part.answers is not None
         assert part.inverse is not None and part.sums is not None
         assert part.mean_sum is not None and part.off_topic is not None
         v = np.asarray(vector[part.start : part.start + part.dim], np.float32)
+        if part.name in facts.adapted:
+            va = _unit_rows(v @ adapter[part.name])
+            out[f"qa_{part.name}"] = np.maximum.reduceat(
+                facts.adapted[part.name][q_rows] @ va, q_bounds
+            )
         u = part.inverse @ v
         out[f"ridge_{part.name}"] = part.sums @ u - float(part.mean_sum @ u)
         cos = part.questions[q_rows] @ v
@@ -129,7 +153,6 @@ def components(
         out[f"off_{part.name}"] = np.full(n, best_off)
     out["total"] = np.asarray(total, np.float64)
     out["fair"] = index.language_fair(text, out["total"])
-    facts = kb_facts(index)
     stems = frozenset(t for t in terms if t.startswith("w:") and len(t) >= _STEM_MIN)
     n_stems = max(len(stems), 1)
     out["stem_cov"] = np.fromiter((len(stems & s) / n_stems for s in facts.stems), np.float64, n)
@@ -288,3 +311,12 @@ class Reranker:
 @functools.lru_cache(maxsize=4)
 def load_model(path: str = str(MODEL_FILE)) -> Reranker | None:
     return Reranker.load(Path(path))
+
+
+@functools.lru_cache(maxsize=4)
+def load_adapter(path: str = str(ADAPTER_FILE)) -> dict[str, np.ndarray] | None:
+    """Encoder part name -> its (dim x dim) map; None when the file is missing."""
+    if not Path(path).is_file():
+        return None
+    with np.load(path, allow_pickle=False) as data:
+        return {name: data[name].astype(np.float32) for name in data.files}

@@ -7,6 +7,12 @@ Training shops: every ``knowledge/data/train_shops/<name>_kb.yaml`` with its
 unanswerable) plus the demo and eval2 sets. eval3 and eval4 (``benchmarks/data/``) are
 never used here: they measure the result (``benchmarks/kb_bench.py``).
 
+The adapter (``train_adapter``): per encoder part, a linear map of the question vectors
+trained so that a question lands nearest to its own entry's stored questions among the
+shop's entries (softmax over entries, identity-anchored). The features of a shop are
+computed with the map of the fold that did not see it, so the trees learn how far an
+adapted cosine can be trusted on a new shop.
+
 The threshold is the lowest probability that declines >= 85 % of the unanswerable
 questions, on out-of-fold probabilities (5 folds by shop: a question is scored by a model
 that never saw its shop). Deterministic: same files, same model.
@@ -20,6 +26,7 @@ import os
 import pickle
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -28,7 +35,7 @@ import numpy as np
 
 from knowledge import rerank
 from knowledge.formats import load_file
-from knowledge.index import KnowledgeIndex, load_encoder
+from knowledge.index import KnowledgeIndex, encoder_parts, load_encoder
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN_DIR = Path(__file__).parent / "data" / "train_shops"
@@ -38,6 +45,9 @@ DECLINE_TARGET = 0.85
 FOLDS = 5
 SUBSETS = (6, 12, 20)  # smaller copies of every training shop (entries)
 COPY_UNANSWERABLE = 0.25
+# the adapter: weight of ||W - I||², Adam steps over all shops, softmax temperature over
+# entries, and the soft maximum's temperature over an entry's questions
+ADAPTER = {"anchor": 1e-3, "epochs": 60, "lr": 1e-3, "temperature": 0.05, "soft_max": 0.02}
 PARAMS = {
     "max_depth": 4,
     "min_samples_leaf": 160,
@@ -62,8 +72,87 @@ def shops() -> dict[str, tuple[Path, Path]]:
     return out
 
 
+@dataclass
+class Pairs:
+    """One shop's answerable questions and stored questions, as the adapter needs them."""
+
+    questions: np.ndarray  # (n, dim): the answerable questions' vectors
+    target: np.ndarray  # (n,): the expected entry's position
+    stored: np.ndarray  # (m, dim): the entries' stored questions
+    owner: np.ndarray  # (m,): the entry each belongs to
+    n_entries: int
+
+
+def shop_pairs(kb: Path, questions: Path, encoder: object) -> Pairs:
+    entries = load_file(kb)
+    rows = [json.loads(line) for line in questions.open(encoding="utf-8") if line.strip()]
+    position = {e.id: i for i, e in enumerate(entries)}
+    answerable = [r for r in rows if r.get("expected") in position]
+    stored = [(q, i) for i, e in enumerate(entries) for q in e.questions]
+    encode = encoder.encode  # type: ignore[attr-defined]
+    return Pairs(
+        np.asarray(encode([r["text"] for r in answerable]), np.float32),
+        np.asarray([position[r["expected"]] for r in answerable], np.int64),
+        np.asarray(encode([q for q, _ in stored]), np.float32),
+        np.asarray([i for _, i in stored], np.int64),
+        len(entries),
+    )
+
+
+def train_adapter(pairs: list[Pairs], start: int, dim: int) -> np.ndarray:
+    """The (dim x dim) map of one encoder part (columns ``start:start+dim``): cross-entropy
+    of each question over its shop's entries (an entry's score: the soft maximum of the
+    adapted cosines to its questions), plus ``anchor`` · ||W − I||²."""
+    import torch
+
+    torch.manual_seed(0)
+    cut = slice(start, start + dim)
+    data = []
+    for p in pairs:
+        mask = np.full((p.n_entries, len(p.owner)), -np.inf, np.float32)
+        mask[p.owner, np.arange(len(p.owner))] = 0.0
+        data.append(
+            (
+                torch.tensor(p.questions[:, cut]),
+                torch.tensor(p.stored[:, cut]),
+                torch.tensor(mask),
+                torch.tensor(p.target),
+            )
+        )
+    eye = torch.eye(dim)
+    w = eye.clone().requires_grad_(True)
+    opt = torch.optim.Adam([w], lr=ADAPTER["lr"])
+    temp, soft = ADAPTER["temperature"], ADAPTER["soft_max"]
+    for epoch in range(int(ADAPTER["epochs"])):
+        for i in np.random.RandomState(epoch).permutation(len(data)):
+            q, v, mask, target = data[i]
+            qa = torch.nn.functional.normalize(q @ w, dim=1)
+            va = torch.nn.functional.normalize(v @ w, dim=1)
+            cos = (qa @ va.T) / soft  # (questions, stored)
+            per_entry = soft * torch.logsumexp(cos[:, None, :] + mask[None, :, :], dim=2)
+            loss = torch.nn.functional.cross_entropy(per_entry / temp, target)
+            loss = loss + ADAPTER["anchor"] * ((w - eye) ** 2).sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    return w.detach().numpy().astype(np.float32)
+
+
+def adapters(pairs: list[Pairs], encoder: object) -> dict[str, np.ndarray]:
+    out, start = {}, 0
+    for name, dim in encoder_parts(encoder):  # type: ignore[arg-type]
+        out[name] = train_adapter(pairs, start, dim)
+        start += dim
+    return out
+
+
 def shop_rows(
-    kb: Path, questions: Path, encoder: object, k: int = rerank.K, seed: int = 0
+    kb: Path,
+    questions: Path,
+    encoder: object,
+    adapter: dict[str, np.ndarray],
+    k: int = rerank.K,
+    seed: int = 0,
 ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, list[str | None], list[str]]]:
     """Feature rows of one shop and of random smaller copies of it (``SUBSETS``): per name,
     (X, label, question number, expected ids, candidate ids). In a smaller copy, the questions
@@ -81,6 +170,7 @@ def shop_rows(
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         index = KnowledgeIndex(encoder, cache_dir=Path(tmp), rerank=False)  # type: ignore[arg-type]
+        index.rerank_adapter = adapter
         for suffix, keep in variants.items():
             kept = [entries[i] for i in keep]
             ids = {e.id for e in kept}
@@ -222,14 +312,26 @@ def main(argv: list[str] | None = None) -> int:
             data = pickle.load(f)
     else:
         encoder = load_encoder(SPEC)
-        data = {}
-        for name, (kb, questions) in shops().items():
-            for suffix, rows in shop_rows(kb, questions, encoder).items():
+        sources = shops()
+        pairs = {name: shop_pairs(kb, qs, encoder) for name, (kb, qs) in sources.items()}
+        order = sorted(sources)
+        # each shop's features with the map of the fold that did not see it (folds as below)
+        fold_maps = []
+        for f in range(FOLDS):
+            held = set(order[f::FOLDS])
+            fold_maps.append(adapters([pairs[n] for n in order if n not in held], encoder))
+            print(f"adapter {f + 1}/{FOLDS}", file=sys.stderr)
+        adapter = adapters([pairs[n] for n in order], encoder)
+        data = {"": adapter}
+        for name, (kb, questions) in sources.items():
+            fold_map = fold_maps[order.index(name) % FOLDS]
+            for suffix, rows in shop_rows(kb, questions, encoder, fold_map).items():
                 data[name + suffix] = rows
             print(f"{name}: {len(data[name][3])} questions", file=sys.stderr)
         if args.features:
             with args.features.open("wb") as f:
                 pickle.dump(data, f)
+    adapter = data.pop("")
     data = {
         n: _subsample(rows, i) if "@" in n else rows
         for i, (n, rows) in enumerate(sorted(data.items()))
@@ -256,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
     model = fit(_stack(data, names, 0), _stack(data, names, 1))
     spec = export(model, threshold, n_features)
     args.out.write_text(json.dumps(spec, separators=(",", ":")) + "\n", encoding="utf-8")
+    adapter_out = args.out.with_name(rerank.ADAPTER_FILE.name)
+    np.savez_compressed(adapter_out, **adapter)
     check = rerank.Reranker.load(args.out)
     assert check is not None
     x_all = _stack(data, names, 0)

@@ -451,8 +451,9 @@ async def test_a_follow_up_read_as_order_status_gets_the_faq_answer(
     out = await _ask(routed, "271", text, _Prediction("order_status", "ru", 0.73))
     assert events(out, "faq_answered")[0]["answer_id"] == "return_period"
     assert not events(out, "asked_for")  # no order number asked for a policy question
-    # the same words from a new customer: the KB is sure alone (this small KB has one entry
-    # on deadlines), so the answer, and the offer to check a placed order
+    # a new customer asking it whole: the KB is sure alone, so the answer, and the offer
+    # to check a placed order ("а до какого числа можно?" alone says nothing of returns)
+    text = "до какого числа можно вернуть?"
     out = await _ask(routed, "272", text, _Prediction("order_status", "ru", 0.73))
     assert events(out, "faq_answered")[0]["via"] == "order_status"
     assert events(out, "order_check_offered")
