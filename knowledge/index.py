@@ -637,7 +637,7 @@ class KnowledgeIndex:
                 model is not None
                 and model.spec == self.spec
                 and adapter is not None
-                and {k: v.shape for k, v in adapter.items()} == shapes
+                and all(v.shape == shapes.get(k.rsplit("_", 1)[-1]) for k, v in adapter.items())
             ):
                 self.reranker = model
                 self.rerank_adapter = adapter

@@ -36,15 +36,18 @@ if TYPE_CHECKING:
     from knowledge.index import KnowledgeIndex
 
 MODEL_FILE = Path(__file__).parent / "data" / "rerank.json"
-# per encoder part, a linear map of the question vectors learned on the training shops'
-# paraphrases (``rerank_build.train_adapter``): its nearest-question cosine is a feature
+# per encoder part and field, a linear map of the vectors learned on the training shops'
+# paraphrases (``rerank_build.train_adapter``): the nearest adapted cosine is a feature.
+# Fields: stored questions, answers, e5 passage-encoded answers; keys "<field>_<part>".
+ADAPTED_FIELDS = ("q", "a", "p")
 ADAPTER_FILE = Path(__file__).parent / "data" / "rerank_adapter.npz"
 ENV_RERANK = "SUPPORTBOT_KB_RERANK"
 K = 4  # candidates re-ranked (the fused ranking's best; the expected entry is in the top 4
 # for ~97 % of the answerable training questions)
 COMPONENTS = (
     "total", "fair", "ridge_use", "ridge_e5", "q_use", "q_e5", "qmean_use", "qmean_e5",
-    "a_use", "a_e5", "p_e5", "bm25_q", "bm25_a", "con_q", "con_a", "qa_use", "qa_e5",
+    "a_use", "a_e5", "p_e5", "bm25_q", "bm25_a", "con_q", "con_a",
+    "ad_q_use", "ad_q_e5", "ad_a_use", "ad_a_e5", "ad_p_e5",
 )  # fmt: skip
 # The probability's log-odds around the threshold, times this, is the confidence's. The
 # conversation flows have floors above 0.5 (0.7 / 0.8 / 0.85: "sure enough to answer a
@@ -77,7 +80,8 @@ class KbFacts:
     known_stems: frozenset[str]
     concepts: list[frozenset[str]]
     known_concepts: frozenset[str]
-    adapted: dict[str, np.ndarray]  # per encoder part: the stored questions, adapted
+    adapted: dict[str, np.ndarray]  # "<field>_<part>": that field's vectors, adapted
+    answer_chars: np.ndarray  # per entry: log(1 + mean answer length in characters)
 
 
 def _unit_rows(x: np.ndarray) -> np.ndarray:
@@ -93,13 +97,18 @@ def kb_facts(index: KnowledgeIndex) -> KbFacts:
         stems = [entry_stems(e) for e in index.entries]
         cons = [a | b for a, b in (index._con_doc(e) for e in index.entries)]
         adapter = index.rerank_adapter or {}
-        adapted = {
-            part.name: _unit_rows(part.questions @ adapter[part.name])
-            for part in index._parts
-            if part.name in adapter and part.questions is not None
-        }
+        adapted = {}
+        for part in index._parts:
+            stored = {"q": part.questions, "a": part.answers, "p": part.passages}
+            for field, vectors in stored.items():
+                key = f"{field}_{part.name}"
+                if key in adapter and vectors is not None:
+                    adapted[key] = _unit_rows(vectors @ adapter[key])
+        chars = np.asarray(
+            [np.log1p(np.mean([len(a) for a in e.answers.values()])) for e in index.entries]
+        )
         facts = KbFacts(
-            stems, frozenset().union(*stems), cons, frozenset().union(*cons), adapted
+            stems, frozenset().union(*stems), cons, frozenset().union(*cons), adapted, chars
         )
         index.rerank_facts = facts
     return facts
@@ -136,11 +145,15 @@ def components(
         assert part.inverse is not None and part.sums is not None
         assert part.mean_sum is not None and part.off_topic is not None
         v = np.asarray(vector[part.start : part.start + part.dim], np.float32)
-        if part.name in facts.adapted:
-            va = _unit_rows(v @ adapter[part.name])
-            out[f"qa_{part.name}"] = np.maximum.reduceat(
-                facts.adapted[part.name][q_rows] @ va, q_bounds
-            )
+        for field, rows, bounds in (
+            ("q", q_rows, q_bounds),
+            ("a", a_rows, a_bounds),
+            ("p", a_rows, a_bounds),
+        ):
+            key = f"{field}_{part.name}"
+            if key in facts.adapted:
+                va = _unit_rows(v @ adapter[key])
+                out[f"ad_{key}"] = np.maximum.reduceat(facts.adapted[key][rows] @ va, bounds)
         u = part.inverse @ v
         out[f"ridge_{part.name}"] = part.sums @ u - float(part.mean_sum @ u)
         cos = part.questions[q_rows] @ v
@@ -208,6 +221,7 @@ def features(
             ranks,
         )
     q_counts = index._q_counts
+    answer_chars = kb_facts(index).answer_chars
     rows = []
     for pos, e in enumerate(order):
         row = [
@@ -223,6 +237,7 @@ def features(
             float(comps["con_cov"][e]),
             float(comps["stem_cov"][e] - comps["stem_cov"].max()),
             float(comps["con_cov"][e] - comps["con_cov"].max()),
+            float(answer_chars[e]),
         ]
         for name in COMPONENTS:
             values, top, mean, std, ranks = stats[name]

@@ -7,11 +7,11 @@ Training shops: every ``knowledge/data/train_shops/<name>_kb.yaml`` with its
 unanswerable) plus the demo and eval2 sets. eval3 and eval4 (``benchmarks/data/``) are
 never used here: they measure the result (``benchmarks/kb_bench.py``).
 
-The adapter (``train_adapter``): per encoder part, a linear map of the question vectors
-trained so that a question lands nearest to its own entry's stored questions among the
-shop's entries (softmax over entries, identity-anchored). The features of a shop are
-computed with the map of the fold that did not see it, so the trees learn how far an
-adapted cosine can be trusted on a new shop.
+The adapters (``train_adapter``): per encoder part and field (stored questions, answers,
+e5 passage answers), a linear map of the vectors trained so that a question lands nearest
+to its own entry's texts among the shop's entries (softmax over entries, identity-
+anchored). The features of a shop are computed with the maps of the fold that did not see
+it, so the trees learn how far an adapted cosine can be trusted on a new shop.
 
 The threshold is the lowest probability that declines >= 85 % of the unanswerable
 questions, on out-of-fold probabilities (5 folds by shop: a question is scored by a model
@@ -24,9 +24,10 @@ import argparse
 import json
 import os
 import pickle
+import re
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -34,8 +35,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np
 
 from knowledge import rerank
-from knowledge.formats import load_file
-from knowledge.index import KnowledgeIndex, encoder_parts, load_encoder
+from knowledge.formats import Entry, load_file
+from knowledge.index import KnowledgeIndex, PassageEncoder, encoder_parts, load_encoder
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN_DIR = Path(__file__).parent / "data" / "train_shops"
@@ -74,12 +75,13 @@ def shops() -> dict[str, tuple[Path, Path]]:
 
 @dataclass
 class Pairs:
-    """One shop's answerable questions and stored questions, as the adapter needs them."""
+    """One shop's answerable questions and what they should land near, as the adapters
+    need them: per field (``q`` stored questions, ``a`` answers, ``p`` passage-encoded
+    answers), its vectors and the entry each belongs to."""
 
     questions: np.ndarray  # (n, dim): the answerable questions' vectors
     target: np.ndarray  # (n,): the expected entry's position
-    stored: np.ndarray  # (m, dim): the entries' stored questions
-    owner: np.ndarray  # (m,): the entry each belongs to
+    fields: dict[str, tuple[np.ndarray, np.ndarray]]
     n_entries: int
 
 
@@ -89,32 +91,49 @@ def shop_pairs(kb: Path, questions: Path, encoder: object) -> Pairs:
     position = {e.id: i for i, e in enumerate(entries)}
     answerable = [r for r in rows if r.get("expected") in position]
     stored = [(q, i) for i, e in enumerate(entries) for q in e.questions]
-    encode = encoder.encode  # type: ignore[attr-defined]
+    answers = [(a, i) for i, e in enumerate(entries) for a in e.answers.values()]
+
+    def vectors(encode: object, texts: list[tuple[str, int]]) -> tuple[np.ndarray, np.ndarray]:
+        return (
+            np.asarray(encode([t for t, _ in texts]), np.float32),  # type: ignore[operator]
+            np.asarray([i for _, i in texts], np.int64),
+        )
+
+    fields = {
+        "q": vectors(encoder.encode, stored),  # type: ignore[attr-defined]
+        "a": vectors(encoder.encode, answers),  # type: ignore[attr-defined]
+    }
+    passage = PassageEncoder.of(encoder, "e5")  # type: ignore[arg-type]
+    if passage is not None:
+        fields["p"] = vectors(passage.encode, answers)
     return Pairs(
-        np.asarray(encode([r["text"] for r in answerable]), np.float32),
+        np.asarray(encoder.encode([r["text"] for r in answerable]), np.float32),  # type: ignore[attr-defined]
         np.asarray([position[r["expected"]] for r in answerable], np.int64),
-        np.asarray(encode([q for q, _ in stored]), np.float32),
-        np.asarray([i for _, i in stored], np.int64),
+        fields,
         len(entries),
     )
 
 
-def train_adapter(pairs: list[Pairs], start: int, dim: int) -> np.ndarray:
-    """The (dim x dim) map of one encoder part (columns ``start:start+dim``): cross-entropy
-    of each question over its shop's entries (an entry's score: the soft maximum of the
-    adapted cosines to its questions), plus ``anchor`` · ||W − I||²."""
+def train_adapter(pairs: list[Pairs], field: str, start: int, dim: int) -> np.ndarray:
+    """The (dim x dim) map of one encoder part (the questions' columns ``start:start+dim``)
+    for one field, applied to both sides: cross-entropy of each question over its shop's
+    entries (an entry's score: the soft maximum of the adapted cosines to its texts of that
+    field), plus ``anchor`` · ||W − I||²."""
     import torch
 
     torch.manual_seed(0)
     cut = slice(start, start + dim)
     data = []
     for p in pairs:
-        mask = np.full((p.n_entries, len(p.owner)), -np.inf, np.float32)
-        mask[p.owner, np.arange(len(p.owner))] = 0.0
+        stored, owner = p.fields[field]
+        if stored.shape[1] != dim:  # a field of the whole encoder (q, a), not of one part (p)
+            stored = stored[:, cut]
+        mask = np.full((p.n_entries, len(owner)), -np.inf, np.float32)
+        mask[owner, np.arange(len(owner))] = 0.0
         data.append(
             (
                 torch.tensor(p.questions[:, cut]),
-                torch.tensor(p.stored[:, cut]),
+                torch.tensor(np.ascontiguousarray(stored)),
                 torch.tensor(mask),
                 torch.tensor(p.target),
             )
@@ -139,11 +158,20 @@ def train_adapter(pairs: list[Pairs], start: int, dim: int) -> np.ndarray:
 
 
 def adapters(pairs: list[Pairs], encoder: object) -> dict[str, np.ndarray]:
+    """``{"<field>_<part>": map}`` for every field of every part (``p``: e5 only)."""
     out, start = {}, 0
     for name, dim in encoder_parts(encoder):  # type: ignore[arg-type]
-        out[name] = train_adapter(pairs, start, dim)
+        for field in rerank.ADAPTED_FIELDS:
+            if all(field in p.fields for p in pairs) and (field != "p" or name == "e5"):
+                out[f"{field}_{name}"] = train_adapter(pairs, field, start, dim)
         start += dim
     return out
+
+
+def first_sentence(text: str) -> str:
+    """The answer's first sentence (the whole text when it has one)."""
+    match = re.match(r"(.+?[.!?])(?:\s|$)", text.strip(), re.DOTALL)
+    return match.group(1) if match else text.strip()
 
 
 def shop_rows(
@@ -163,16 +191,26 @@ def shop_rows(
     texts = [r["text"] for r in rows]
     vectors = np.asarray(encoder.encode(texts), np.float32)  # type: ignore[attr-defined]
     rng = np.random.default_rng(seed)
-    variants: dict[str, list[int]] = {"": list(range(len(entries)))}
+    variants: dict[str, list[Entry]] = {"": entries}
     for size in SUBSETS:
         if size < len(entries):
-            variants[f"@{size}"] = sorted(rng.choice(len(entries), size, replace=False).tolist())
+            keep = sorted(rng.choice(len(entries), size, replace=False).tolist())
+            variants[f"@{size}"] = [entries[i] for i in keep]
+    # admins write terse answers too ("Yes, for 199 RUB."): a copy where half the entries
+    # keep only the first sentence of each answer, so no feature of the answers is trusted
+    # blindly
+    terse = set(rng.choice(len(entries), len(entries) // 2, replace=False).tolist())
+    variants["@short"] = [
+        replace(e, answers={lang: first_sentence(a) for lang, a in e.answers.items()})
+        if i in terse
+        else e
+        for i, e in enumerate(entries)
+    ]
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         index = KnowledgeIndex(encoder, cache_dir=Path(tmp), rerank=False)  # type: ignore[arg-type]
         index.rerank_adapter = adapter
-        for suffix, keep in variants.items():
-            kept = [entries[i] for i in keep]
+        for suffix, kept in variants.items():
             ids = {e.id for e in kept}
             index.rebuild(kept)  # vectors stay in memory: nothing is encoded twice
             xs, ys, qs, cands, expected = [], [], [], [], []
@@ -367,9 +405,16 @@ def main(argv: list[str] | None = None) -> int:
     assert diff < 1e-6, f"exported trees disagree with the model: {diff}"
     per_shop = measure(data, oof, threshold)
     report: dict[str, object] = {"threshold": round(threshold, 4), "out_of_fold": per_shop}
-    for label, group in [("shops", full)] + [
-        (f"copies of {size} entries", [n for n in names if n.endswith(f"@{size}")])
-        for size in SUBSETS
+    for label, group in [
+        ("shops", full),
+        *[
+            (f"copies of {size} entries", [n for n in names if n.endswith(f"@{size}")])
+            for size in SUBSETS
+        ],
+        (
+            "copies with half the answers cut to one sentence",
+            [n for n in names if n.endswith("@short")],
+        ),
     ]:
         report[f"out_of_fold_mean, {label}"] = {
             key: round(float(np.mean([per_shop[n][key] for n in group])), 3)

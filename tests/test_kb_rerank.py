@@ -97,12 +97,12 @@ def test_adapter_brings_paraphrases_to_their_own_entry(demo_index: KnowledgeInde
     assert index.rerank_adapter is not None
     expected = np.asarray([index.entries.index(index.by_id[r["expected"]]) for r in rows])
     vectors = np.asarray(index.encoder.encode([r["text"] for r in rows]), np.float32)
-    hits: dict[str, list[float]] = {"q_use": [], "qa_use": [], "q_e5": [], "qa_e5": []}
+    hits: dict[str, list[float]] = {"q_use": [], "ad_q_use": [], "q_e5": [], "ad_q_e5": []}
     for text, vector, want in zip(rows, vectors, expected, strict=True):
         total, _ = index.score_all(text["text"], vector)
         comps = rerank.components(index, text["text"], vector, total)
         for name in hits:
             hits[name].append(float(np.argmax(comps[name]) == want))
     for part in ("use", "e5"):
-        raw, adapted = np.mean(hits[f"q_{part}"]), np.mean(hits[f"qa_{part}"])
+        raw, adapted = np.mean(hits[f"q_{part}"]), np.mean(hits[f"ad_q_{part}"])
         assert adapted >= raw + 0.05, (part, raw, adapted)
