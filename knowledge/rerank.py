@@ -4,11 +4,12 @@ The fused score of :class:`knowledge.index.KnowledgeIndex` adds ~10 scores with 
 weights and declines below one center. Their meaning shifts from shop to shop (a ridge
 score on a 25-entry KB is not one on a 300-entry KB; a question whose words no entry has
 is suspicious even when one cosine is high), which a fixed sum cannot express. Here the
-best ``K`` entries of the fused ranking are described by ~85 features - each score as a
-value, as a gap to the best entry, as a z-score over all entries and as a rank; query
-facts (length, language, how many of its word stems and shop concepts the KB knows at
-all); the entry's own facts (self score, variants) - and gradient-boosted trees give each
-the probability that it is the right answer. The entries are re-ranked by it and the best
+best ``K`` entries of the fused ranking are described by ~105 features - each score as a
+value, as a gap to the best entry, as a z-score over all entries and as a rank, among them
+the nearest cosines after learned maps that tune both encoders to FAQ paraphrases
+(``ADAPTER_FILE``); query facts (length, language, how many of its word stems and shop
+concepts the KB knows at all); the entry's own facts (self score, variants, answer
+length) - and gradient-boosted trees give each the probability that it is the right answer. The entries are re-ranked by it and the best
 one is answered when its probability clears the threshold fitted with the model.
 
 The model is trained on shops nobody tuned on (``knowledge/data/train_shops/``: 24

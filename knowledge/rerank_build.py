@@ -15,7 +15,8 @@ it, so the trees learn how far an adapted cosine can be trusted on a new shop.
 
 The threshold is the lowest probability that declines >= 85 % of the unanswerable
 questions, on out-of-fold probabilities (5 folds by shop: a question is scored by a model
-that never saw its shop). Deterministic: same files, same model.
+that never saw its shop). The trees are deterministic; the maps are trained with torch on one
+thread from a fixed seed.
 """
 
 from __future__ import annotations
