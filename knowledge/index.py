@@ -625,19 +625,18 @@ class KnowledgeIndex:
         self.reranker: _rerank.Reranker | None = None
         # per build: what the re-ranker's features need of the whole KB (see _rerank.kb_facts)
         self.rerank_facts: _rerank.KbFacts | None = None
-        # the re-ranker's learned map of question vectors, per encoder part
+        # the re-ranker's learned maps of the vectors, "<field>_<part>" (see _rerank)
         self.rerank_adapter: dict[str, np.ndarray] | None = None
         if rerank is None:
             rerank = _env_on(_rerank.ENV_RERANK)
         if rerank and self.passage_store is not None:
             model = _rerank.load_model()
             adapter = _rerank.load_adapter()
-            shapes = {p.name: (p.dim, p.dim) for p in self._parts}
             if (
                 model is not None
                 and model.spec == self.spec
                 and adapter is not None
-                and all(v.shape == shapes.get(k.rsplit("_", 1)[-1]) for k, v in adapter.items())
+                and _rerank.adapter_fits(adapter, {p.name: p.dim for p in self._parts})
             ):
                 self.reranker = model
                 self.rerank_adapter = adapter

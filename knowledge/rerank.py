@@ -9,8 +9,9 @@ value, as a gap to the best entry, as a z-score over all entries and as a rank, 
 the nearest cosines after learned maps that tune both encoders to FAQ paraphrases
 (``ADAPTER_FILE``); query facts (length, language, how many of its word stems and shop
 concepts the KB knows at all); the entry's own facts (self score, variants, answer
-length) - and gradient-boosted trees give each the probability that it is the right answer. The entries are re-ranked by it and the best
-one is answered when its probability clears the threshold fitted with the model.
+length) - and gradient-boosted trees give each the probability that it is the right
+answer. The entries are re-ranked by it and the best one is answered when its
+probability clears the threshold fitted with the model.
 
 The model is trained on shops nobody tuned on (``knowledge/data/train_shops/``: 24
 fictional shops with 130 paraphrased ru / en / pl questions each, a fifth unanswerable)
@@ -91,8 +92,8 @@ def _unit_rows(x: np.ndarray) -> np.ndarray:
 
 
 def kb_facts(index: KnowledgeIndex) -> KbFacts:
-    """The KB's stems, concepts and adapted question vectors, computed once per build or
-    edit (``_finish`` clears them), not once per search."""
+    """The KB's stems, concepts, adapted stored texts and answer lengths, computed once per
+    build or edit (``_finish`` clears them), not once per search."""
     facts = index.rerank_facts
     if facts is None:
         stems = [entry_stems(e) for e in index.entries]
@@ -327,6 +328,14 @@ class Reranker:
 @functools.lru_cache(maxsize=4)
 def load_model(path: str = str(MODEL_FILE)) -> Reranker | None:
     return Reranker.load(Path(path))
+
+
+def adapter_fits(adapter: dict[str, np.ndarray], parts: dict[str, int]) -> bool:
+    """Every map the features need is there, each the size of its encoder part."""
+    needed = {c.removeprefix("ad_") for c in COMPONENTS if c.startswith("ad_")}
+    return needed <= adapter.keys() and all(
+        v.shape == (parts.get(k.rsplit("_", 1)[-1]),) * 2 for k, v in adapter.items()
+    )
 
 
 @functools.lru_cache(maxsize=4)

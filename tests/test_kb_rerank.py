@@ -111,13 +111,17 @@ def test_adapter_brings_paraphrases_to_their_own_entry(demo_index: KnowledgeInde
 def test_without_its_adapters_the_index_keeps_the_fused_score(
     monkeypatch: pytest.MonkeyPatch, demo_index: KnowledgeIndex
 ) -> None:
-    """The trees need the adapted cosines: with the maps missing (or made for another
-    encoder) the index must not run them on half their features."""
-    monkeypatch.setattr(rerank, "load_adapter", lambda *a, **k: None)
-    index = KnowledgeIndex(demo_index.encoder, cache_dir=None)
-    assert index.reranker is None and index.rerank_adapter is None
-    wrong = {"q_use": np.eye(3, dtype=np.float32)}
-    monkeypatch.setattr(rerank, "load_adapter", lambda *a, **k: wrong)
-    assert KnowledgeIndex(demo_index.encoder, cache_dir=None).reranker is None
+    """The trees need the adapted cosines: with the maps missing, incomplete or made for
+    another encoder, the index must not run them on half their features."""
+    shipped = rerank.load_adapter()
+    assert shipped is not None
+    wrong = {**shipped, "q_use": np.eye(3, dtype=np.float32)}
+    partial = {k: v for k, v in shipped.items() if k != "p_e5"}
+    for maps in (None, wrong, partial):
+        monkeypatch.setattr(rerank, "load_adapter", lambda *a, m=maps, **k: m)
+        index = KnowledgeIndex(demo_index.encoder, cache_dir=None)
+        assert index.reranker is None and index.rerank_adapter is None
     index.rebuild(load_file(DEMO / "shop.yaml"))
     assert index.search("сколько стоит доставка курьером?").answer_id == "delivery_cost"
+    monkeypatch.setattr(rerank, "load_adapter", lambda *a, **k: shipped)
+    assert KnowledgeIndex(demo_index.encoder, cache_dir=None).reranker is not None
