@@ -86,14 +86,11 @@ class KbFacts:
     answer_chars: np.ndarray  # per entry: log(1 + mean answer length in characters)
 
 
-def _unit_rows(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, np.float32)
-    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
-
-
 def kb_facts(index: KnowledgeIndex) -> KbFacts:
     """The KB's stems, concepts, adapted stored texts and answer lengths, computed once per
     build or edit (``_finish`` clears them), not once per search."""
+    from bot.nlu.encoders import _l2
+
     facts = index.rerank_facts
     if facts is None:
         stems = [entry_stems(e) for e in index.entries]
@@ -105,7 +102,7 @@ def kb_facts(index: KnowledgeIndex) -> KbFacts:
             for field, vectors in stored.items():
                 key = f"{field}_{part.name}"
                 if key in adapter and vectors is not None:
-                    adapted[key] = _unit_rows(vectors @ adapter[key])
+                    adapted[key] = _l2(vectors @ adapter[key])
         chars = np.asarray(
             [np.log1p(np.mean([len(a) for a in e.answers.values()])) for e in index.entries]
         )
@@ -120,6 +117,7 @@ def components(
     index: KnowledgeIndex, text: str, vector: np.ndarray, total: np.ndarray
 ) -> dict[str, np.ndarray]:
     """Every score of every entry for one question (``total``: the fused score)."""
+    from bot.nlu.encoders import _l2
     from knowledge.index import _rows_of, concepts, lex_terms
 
     n = len(index.entries)
@@ -154,7 +152,7 @@ def components(
         ):
             key = f"{field}_{part.name}"
             if key in facts.adapted:
-                va = _unit_rows(v @ adapter[key])
+                va = _l2(v @ adapter[key])
                 out[f"ad_{key}"] = np.maximum.reduceat(facts.adapted[key][rows] @ va, bounds)
         u = part.inverse @ v
         out[f"ridge_{part.name}"] = part.sums @ u - float(part.mean_sum @ u)

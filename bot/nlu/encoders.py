@@ -105,8 +105,9 @@ def verify_files(root: Path, expected: dict[str, str], package: str) -> None:
 
 
 def _l2(x: np.ndarray) -> np.ndarray:
+    """Unit length along the last axis (one vector, or one per row), as float32."""
     x = np.asarray(x, dtype=np.float32)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    norms = np.linalg.norm(x, axis=-1, keepdims=True)
     return x / np.maximum(norms, 1e-12)
 
 
