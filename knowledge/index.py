@@ -40,12 +40,15 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from knowledge import rerank as _rerank
 from knowledge.formats import Entry
+
+if TYPE_CHECKING:
+    from bot.nlu.encoders import CachedEncoder
 
 log = logging.getLogger(__name__)
 
@@ -413,6 +416,15 @@ def default_cache_dir(database_url: str | None = None) -> Path:
     return Path.home() / ".cache" / "supportbot"
 
 
+def _part_of(encoder: Encoder, part_name: str) -> Any:
+    """The part called ``part_name`` of a (combined, cached) encoder, or None."""
+    inner = getattr(encoder, "inner", encoder)
+    for part in getattr(inner, "parts", None) or [inner]:
+        if getattr(part, "name", None) == part_name:
+            return part
+    return None
+
+
 class PassageEncoder:
     """One encoder part's ``passage:`` side (e5), for the answers; ``None`` when the part has
     none. Its vectors live in their own cache file (``kb-passage_<part>-<hash>.npz``)."""
@@ -424,18 +436,35 @@ class PassageEncoder:
 
     @classmethod
     def of(cls, encoder: Encoder, part_name: str) -> PassageEncoder | None:
-        inner = getattr(encoder, "inner", encoder)
-        for part in getattr(inner, "parts", None) or [inner]:
-            if getattr(part, "name", None) != part_name:
-                continue
-            if callable(getattr(part, "encode_passages", None)):
-                return cls(part)
+        part = _part_of(encoder, part_name)
+        if part is not None and callable(getattr(part, "encode_passages", None)):
+            return cls(part)
         return None
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), np.float32)
         return np.asarray(self.part.encode_passages(list(texts)), np.float32)
+
+
+class WordEncoder:
+    """One encoder part on single words (the re-ranker's word coverage, ``knowledge.rerank``).
+    The KB's words live in their own cache file (``kb-word_<part>-<hash>.npz``)."""
+
+    def __init__(self, part: Any) -> None:
+        self.part = part
+        self.name = f"word_{part.name}"
+        self.dim = int(part.dim)
+
+    @classmethod
+    def of(cls, encoder: Encoder, part_name: str) -> WordEncoder | None:
+        part = _part_of(encoder, part_name)
+        return None if part is None else cls(part)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        return np.asarray(self.part.encode(list(texts)), np.float32)
 
 
 class VectorStore:
@@ -584,6 +613,9 @@ class KnowledgeIndex:
         self.store = VectorStore(encoder, cache_dir)
         self.passage_store: VectorStore | None = None
         self._passage_part = ""
+        # the KB's single words, for the re-ranker's word coverage (``enable_words``)
+        self.word_store: VectorStore | None = None
+        self._word_query: CachedEncoder | None = None
         env = os.environ.get(ENV_THRESHOLD)
         self.threshold = (
             float(threshold) if threshold is not None else float(env) if env else DEFAULT_THRESHOLD
@@ -637,11 +669,50 @@ class KnowledgeIndex:
                 and model.spec == self.spec
                 and adapter is not None
                 and _rerank.adapter_fits(adapter, {p.name: p.dim for p in self._parts})
+                and self.enable_words()
             ):
                 self.reranker = model
                 self.rerank_adapter = adapter
 
     # ------------------------------------------------------------------ setup
+    def enable_words(self, part_name: str = _rerank.WORD_PART) -> bool:
+        """Keep vectors of the KB's single words (``_rerank.content_words``) from one encoder
+        part, for the re-ranker's word coverage; False when the encoder has no such part."""
+        from bot.nlu.encoders import CachedEncoder
+
+        words = WordEncoder.of(self.encoder, part_name)
+        if words is None:
+            return False
+        self.word_store = VectorStore(words, self.store.cache_dir)
+        self._word_query = CachedEncoder(words, size=8192)
+        if self.entries:
+            self.word_store.ensure(self._kb_words(self.entries))
+            self.rerank_facts = None
+        return True
+
+    @staticmethod
+    def _kb_words(entries: Sequence[Entry]) -> list[str]:
+        return list(
+            dict.fromkeys(
+                w for e in entries for w in _rerank.content_words(*e.questions, *e.answers.values())
+            )
+        )
+
+    def word_vectors(self, words: Sequence[str]) -> np.ndarray:
+        """Unit vectors of ``words``: the KB's from the word store, others encoded (LRU)."""
+        assert self.word_store is not None and self._word_query is not None
+        out = np.zeros((len(words), self.word_store.encoder.dim), np.float32)
+        missing = []
+        for i, w in enumerate(words):
+            vec = self.word_store.vectors.get(_text_key(w))
+            if vec is None:
+                missing.append(i)
+            else:
+                out[i] = vec
+        if missing:
+            out[missing] = self._word_query.encode([words[i] for i in missing])
+        return out
+
     def center_for(self, entries: int) -> float:
         """The confidence center for a KB of ``entries`` entries (see ``SIZE_SLOPE``)."""
         n = min(max(entries, SIZE_MIN), SIZE_REF)
@@ -699,6 +770,10 @@ class KnowledgeIndex:
         if self.passage_store is not None:
             passages_new = not self.passage_store.load(chash)
             passages_new = bool(self.passage_store.ensure(answers)) or passages_new
+        words_new = False
+        if self.word_store is not None:
+            words_new = not self.word_store.load(chash)
+            words_new = bool(self.word_store.ensure(self._kb_words(entries))) or words_new
         with self._lock:
             self.entries = entries
             self.by_id = {e.id: e for e in entries}
@@ -712,6 +787,8 @@ class KnowledgeIndex:
             self.store.save(texts + self._off_texts, chash)
         if self.passage_store is not None and passages_new:
             self.passage_store.save(answers, chash)
+        if self.word_store is not None and words_new:
+            self.word_store.save(self._kb_words(entries), chash)
         if not lex_cached:
             self._save_lex(chash)
         log.info(
@@ -728,6 +805,8 @@ class KnowledgeIndex:
         self.store.ensure(texts)
         if self.passage_store is not None:
             self.passage_store.ensure([a for e in upserts for a in e.answers.values()])
+        if self.word_store is not None:
+            self.word_store.ensure(self._kb_words(upserts))
         with self._lock:
             entries = list(self.entries)
             positions = {e.id: i for i, e in enumerate(entries)}
@@ -763,9 +842,12 @@ class KnowledgeIndex:
             texts = [t for e in self.entries for t in (*e.questions, *e.answers.values())]
             chash = self.content_hash
             answers = [a for e in self.entries for a in e.answers.values()]
+            entries = list(self.entries)
         path = self.store.save(texts + self._off_texts, chash)
         if self.passage_store is not None:
             self.passage_store.save(answers, chash)
+        if self.word_store is not None:
+            self.word_store.save(self._kb_words(entries), chash)
         self._save_lex(chash)
         return path
 

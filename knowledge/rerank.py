@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,6 +60,28 @@ COMPONENTS = (
 CONF_SHARPNESS = 2.5
 _STEM_MIN = 6  # "w:" + 5 letters: stems of words of five letters or more
 _RANK_CAP = 10
+# Word coverage: each content word of the question against the candidate's words, as
+# single-word vectors of this encoder part (cross-lingual, unlike the stems). The least
+# covered word is what a near-topic question the KB cannot answer tends to hinge on
+# ("exchange points for *cash*", "your *vacancies*"). USE: 400 words/s; e5 adds nothing.
+WORD_PART = "use"
+WORD_CLOSE = 0.8  # a question word this close to one of the entry's counts as covered
+_CONTENT = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
+# ru / en / pl function words, and the shop words every FAQ question has
+STOP_WORDS = frozenset(
+    """the and for you your are can how what when where which with from does have has
+    this that there will would could should about any not but our out get got much many
+    also just into some than then them they was were been being who why its
+    что как где когда какой какая какие каких это для при или если есть ваш ваши вас вам
+    нас нам мне меня моя мой мои уже еще ещё тоже также только можно нужно надо будет было
+    был была были быть чтобы вот так там тут его она они оно ли же бы не ни да нет по из
+    за от до на во со ко про без над под через после перед которые который которая
+    czy jak jest się nie tak dla przy lub albo jeśli jeżeli mój moja moje mnie mam macie
+    jaki jaka jakie jakich gdzie kiedy można trzeba będzie było był była były być żeby aby
+    też także tylko już jeszcze oraz ale ten tego tej tym przez bez pod nad we ze ku co mi
+    nas wam was wasz wasza wasze""".split()
+)
+N_WORD_FEATURES = 9
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -68,6 +91,13 @@ def _stems_of(texts: tuple[str, ...]) -> frozenset[str]:
     return frozenset(
         t for x in texts for t in lex_terms(x) if t.startswith("w:") and len(t) >= _STEM_MIN
     )
+
+
+def content_words(*texts: str) -> tuple[str, ...]:
+    """The distinct lower-case words of ``texts`` that carry meaning (3+ letters, no
+    function words), in order of first appearance."""
+    words = (w for t in texts for w in _CONTENT.findall(t.lower()))
+    return tuple(dict.fromkeys(w for w in words if w not in STOP_WORDS))
 
 
 def entry_stems(entry: Entry) -> frozenset[str]:
@@ -84,6 +114,8 @@ class KbFacts:
     known_concepts: frozenset[str]
     adapted: dict[str, np.ndarray]  # "<field>_<part>": that field's vectors, adapted
     answer_chars: np.ndarray  # per entry: log(1 + mean answer length in characters)
+    # per entry: the unit vectors of its content words (None: the index keeps no words)
+    entry_words: list[np.ndarray] | None = None
 
 
 def kb_facts(index: KnowledgeIndex) -> KbFacts:
@@ -106,8 +138,20 @@ def kb_facts(index: KnowledgeIndex) -> KbFacts:
         chars = np.asarray(
             [np.log1p(np.mean([len(a) for a in e.answers.values()])) for e in index.entries]
         )
+        entry_words = None
+        if index.word_store is not None:
+            entry_words = [
+                index.word_vectors(content_words(*e.questions, *e.answers.values()))
+                for e in index.entries
+            ]
         facts = KbFacts(
-            stems, frozenset().union(*stems), cons, frozenset().union(*cons), adapted, chars
+            stems,
+            frozenset().union(*stems),
+            cons,
+            frozenset().union(*cons),
+            adapted,
+            chars,
+            entry_words,
         )
         index.rerank_facts = facts
     return facts
@@ -221,7 +265,8 @@ def features(
             ranks,
         )
     q_counts = index._q_counts
-    answer_chars = kb_facts(index).answer_chars
+    facts = kb_facts(index)
+    answer_chars = facts.answer_chars
     rows = []
     for pos, e in enumerate(order):
         row = [
@@ -244,7 +289,31 @@ def features(
             v = float(values[e])
             row += [v, v - top, (v - mean) / std, float(min(ranks[e], _RANK_CAP))]
         rows.append(row)
-    return order, np.asarray(rows, np.float64).reshape(len(order), -1)
+    x = np.asarray(rows, np.float64).reshape(len(order), -1)
+    if facts.entry_words is not None:
+        x = np.hstack([x, word_cover(index, text, order, facts.entry_words)])
+    return order, x
+
+
+def word_cover(
+    index: KnowledgeIndex, text: str, order: np.ndarray, entry_words: list[np.ndarray]
+) -> np.ndarray:
+    """Per candidate: how well its words cover the question's (``N_WORD_FEATURES``: the least
+    covered word, the mean, the second least, the share above ``WORD_CLOSE``; each also as a
+    gap to the best candidate; the number of question words)."""
+    words = content_words(text)
+    cover = np.zeros((len(order), 4))
+    if words:
+        vectors = index.word_vectors(words)
+        for j, e in enumerate(order):
+            if not len(entry_words[e]):
+                continue
+            best = (vectors @ entry_words[e].T).max(axis=1)
+            low = np.sort(best)
+            second = low[1] if len(low) > 1 else low[0]
+            cover[j] = (low[0], best.mean(), second, float(np.mean(best > WORD_CLOSE)))
+    gap = cover - cover.max(axis=0) if len(order) else cover
+    return np.hstack([cover, gap, np.full((len(order), 1), float(len(words)))])
 
 
 @dataclass

@@ -37,7 +37,7 @@ import numpy as np
 
 from knowledge import rerank
 from knowledge.formats import Entry, load_file
-from knowledge.index import KnowledgeIndex, PassageEncoder, encoder_parts, load_encoder
+from knowledge.index import KnowledgeIndex, encoder_parts, load_encoder
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN_DIR = Path(__file__).parent / "data" / "train_shops"
@@ -86,27 +86,22 @@ class Pairs:
     n_entries: int
 
 
-def shop_pairs(kb: Path, questions: Path, encoder: object) -> Pairs:
+def shop_pairs(kb: Path, questions: Path, encoder: object, cache_dir: Path) -> Pairs:
+    """The shop's answerable questions and stored texts, encoded by an index over
+    ``cache_dir``, which ``shop_rows`` then reuses instead of encoding the KB again."""
     entries = load_file(kb)
     rows = [json.loads(line) for line in questions.open(encoding="utf-8") if line.strip()]
     position = {e.id: i for i, e in enumerate(entries)}
     answerable = [r for r in rows if r.get("expected") in position]
-    stored = [(q, i) for i, e in enumerate(entries) for q in e.questions]
-    answers = [(a, i) for i, e in enumerate(entries) for a in e.answers.values()]
-
-    def vectors(encode: object, texts: list[tuple[str, int]]) -> tuple[np.ndarray, np.ndarray]:
-        return (
-            np.asarray(encode([t for t, _ in texts]), np.float32),  # type: ignore[operator]
-            np.asarray([i for _, i in texts], np.int64),
-        )
-
-    fields = {
-        "q": vectors(encoder.encode, stored),  # type: ignore[attr-defined]
-        "a": vectors(encoder.encode, answers),  # type: ignore[attr-defined]
-    }
-    passage = PassageEncoder.of(encoder, "e5")  # type: ignore[arg-type]
-    if passage is not None:
-        fields["p"] = vectors(passage.encode, answers)
+    index = KnowledgeIndex(encoder, cache_dir=cache_dir, rerank=False)  # type: ignore[arg-type]
+    index.enable_words()
+    index.rebuild(entries)
+    fields = {}
+    for field, column in (("q", 0), ("a", 1), ("p", 3)):
+        stored = [index._rows[e.id][column] for e in entries]
+        if stored[0].shape[1]:  # no passage side: no "p"
+            owner = np.repeat(np.arange(len(entries)), [len(v) for v in stored])
+            fields[field] = (np.concatenate(stored).astype(np.float32), owner)
     return Pairs(
         np.asarray(encoder.encode([r["text"] for r in answerable]), np.float32),  # type: ignore[attr-defined]
         np.asarray([position[r["expected"]] for r in answerable], np.int64),
@@ -180,6 +175,7 @@ def shop_rows(
     questions: Path,
     encoder: object,
     adapter: dict[str, np.ndarray],
+    cache_dir: Path | None = None,
     k: int = rerank.K,
     seed: int = 0,
 ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, list[str | None], list[str]]]:
@@ -209,8 +205,9 @@ def shop_rows(
     ]
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
-        index = KnowledgeIndex(encoder, cache_dir=Path(tmp), rerank=False)  # type: ignore[arg-type]
+        index = KnowledgeIndex(encoder, cache_dir=cache_dir or Path(tmp), rerank=False)  # type: ignore[arg-type]
         index.rerank_adapter = adapter
+        index.enable_words()
         for suffix, kept in variants.items():
             ids = {e.id for e in kept}
             index.rebuild(kept)  # vectors stay in memory: nothing is encoded twice
@@ -352,24 +349,31 @@ def main(argv: list[str] | None = None) -> int:
     else:
         encoder = load_encoder(SPEC)
         sources = shops()
-        pairs = {name: shop_pairs(kb, qs, encoder) for name, (kb, qs) in sources.items()}
-        order = sorted(sources)
-        # each shop's features with the map of the fold that did not see it (folds as below)
-        fold_maps = []
-        for f in range(FOLDS):
-            held = set(order[f::FOLDS])
-            fold_maps.append(adapters([pairs[n] for n in order if n not in held], encoder))
-            print(f"adapter {f + 1}/{FOLDS}", file=sys.stderr)
-        adapter = adapters([pairs[n] for n in order], encoder)
-        data = {"": adapter}
-        for name, (kb, questions) in sources.items():
-            fold_map = fold_maps[order.index(name) % FOLDS]
-            for suffix, rows in shop_rows(kb, questions, encoder, fold_map).items():
-                data[name + suffix] = rows
-            print(f"{name}: {len(data[name][3])} questions", file=sys.stderr)
-        if args.features:
-            with args.features.open("wb") as f:
-                pickle.dump(data, f)
+        with tempfile.TemporaryDirectory() as tmp:  # per shop: its vectors, encoded once
+            cache = Path(tmp)
+            pairs = {
+                name: shop_pairs(kb, qs, encoder, cache / name)
+                for name, (kb, qs) in sources.items()
+            }
+            order = sorted(sources)
+            # each shop's features with the map of the fold that did not see it (folds as below)
+            fold_maps = []
+            for f in range(FOLDS):
+                held = set(order[f::FOLDS])
+                fold_maps.append(adapters([pairs[n] for n in order if n not in held], encoder))
+                print(f"adapter {f + 1}/{FOLDS}", file=sys.stderr)
+            adapter = adapters([pairs[n] for n in order], encoder)
+            data = {"": adapter}
+            for name, (kb, questions) in sources.items():
+                fold_map = fold_maps[order.index(name) % FOLDS]
+                for suffix, rows in shop_rows(
+                    kb, questions, encoder, fold_map, cache / name
+                ).items():
+                    data[name + suffix] = rows
+                print(f"{name}: {len(data[name][3])} questions", file=sys.stderr)
+            if args.features:
+                with args.features.open("wb") as f:
+                    pickle.dump(data, f)
     adapter = data.pop("")
     data = {
         n: _subsample(rows, i) if "@" in n else rows

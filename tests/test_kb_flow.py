@@ -328,7 +328,9 @@ async def routed(bot: SimpleNamespace) -> AsyncIterator[SimpleNamespace]:
     yield SimpleNamespace(engine=engine, sessionmaker=bot.sessionmaker, table=table)
 
 
-RETURN_Q = "Купила куртку на прошлой неделе, мужу не идёт. Как вернуть товар, который не подошёл?"
+# a question told as a story, that the KB answers surely (confidence 0.91); "...на прошлой
+# неделе, мужу не идёт..." is answered too, at 0.67, under the 0.7 floor of these routes
+RETURN_Q = "Купила мужу куртку, не подошла. Как вернуть товар, который не подошёл?"
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from knowledge import rerank
-from knowledge.formats import load_file
+from knowledge.formats import Entry, load_file
 from knowledge.index import KnowledgeIndex, load_encoder
 from knowledge.rerank_build import export, lowest_threshold
 
@@ -125,3 +125,68 @@ def test_without_its_adapters_the_index_keeps_the_fused_score(
     assert index.search("сколько стоит доставка курьером?").answer_id == "delivery_cost"
     monkeypatch.setattr(rerank, "load_adapter", lambda *a, **k: shipped)
     assert KnowledgeIndex(demo_index.encoder, cache_dir=None).reranker is not None
+
+
+def test_content_words_keep_what_a_question_is_about() -> None:
+    assert rerank.content_words("Can I pay for the order in installments?") == (
+        "pay",
+        "order",
+        "installments",
+    )
+    assert rerank.content_words("Можно ли оплатить заказ частями, если он уже оплачен?") == (
+        "оплатить",
+        "заказ",
+        "частями",
+        "оплачен",
+    )
+    assert rerank.content_words("Czy można zapłacić za zamówienie w 3 ratach?") == (
+        "zapłacić",
+        "zamówienie",
+        "ratach",
+    )
+
+
+def test_word_coverage_finds_the_word_no_entry_covers(demo_index: KnowledgeIndex) -> None:
+    """The least covered question word: every word of a plain delivery question is in the
+    delivery entry; a question about delivering a giraffe is not covered by it, in any of
+    the three languages."""
+    facts = rerank.kb_facts(demo_index)
+    assert facts.entry_words is not None
+    pos = demo_index.entries.index(demo_index.by_id["delivery_cost"])
+    order = np.asarray([pos])
+
+    def least(text: str) -> float:
+        return float(rerank.word_cover(demo_index, text, order, facts.entry_words)[0, 0])
+
+    assert least("сколько стоит доставка?") > 0.99
+    for plain, odd in (
+        ("сколько стоит доставка курьером?", "сколько стоит доставка жирафа в зоопарк?"),
+        ("how much is courier delivery?", "how much is delivery of a giraffe to the zoo?"),
+        ("ile kosztuje dostawa kurierem?", "ile kosztuje dostawa żyrafy do zoo?"),
+    ):
+        assert least(odd) < least(plain) - 0.15, (plain, odd, least(plain), least(odd))
+
+
+def test_the_kbs_words_are_cached_and_follow_edits(
+    demo_index: KnowledgeIndex, tmp_path: Path
+) -> None:
+    entries = load_file(DEMO / "shop.yaml")
+    index = KnowledgeIndex(demo_index.encoder, cache_dir=tmp_path)
+    index.rebuild(entries)
+    assert index.word_store is not None
+    assert list(tmp_path.glob("kb-word_use-*.npz"))
+    again = KnowledgeIndex(demo_index.encoder, cache_dir=tmp_path)
+    assert again.word_store is not None and again.word_store.load(index.content_hash)
+    # an edit brings its new words without a rebuild
+    new = Entry(
+        id="engraving",
+        questions=["Можно ли сделать гравировку на подарке?"],
+        answers={"ru": "Да, гравировка на металле и дереве — 490 ₽, до 20 символов."},
+    )
+    index.apply([new])
+    pos = index.entries.index(index.by_id["engraving"])
+    words = rerank.kb_facts(index).entry_words
+    assert words is not None and len(words[pos]) == len(
+        rerank.content_words(*new.questions, *new.answers.values())
+    )
+    assert index.search("сколько стоит гравировка?").answer_id == "engraving"
