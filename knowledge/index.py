@@ -400,6 +400,9 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-zA-Z0-9_.+-]+", "_", name)[:80] or "encoder"
 
 
+_KEY_BYTES = 20
+
+
 def _text_key(text: str) -> bytes:
     return hashlib.sha1(text.encode("utf-8")).digest()
 
@@ -425,46 +428,31 @@ def _part_of(encoder: Encoder, part_name: str) -> Any:
     return None
 
 
-class PassageEncoder:
-    """One encoder part's ``passage:`` side (e5), for the answers; ``None`` when the part has
-    none. Its vectors live in their own cache file (``kb-passage_<part>-<hash>.npz``)."""
+class PartEncoder:
+    """One encoder part's vectors of one kind, each kind with its own cache file
+    (``kb-<kind>_<part>-<hash>.npz``): ``passage``, e5's ``passage:`` side for the answers;
+    ``word``, single words for the re-ranker's word coverage (``knowledge.rerank``).
+    ``of`` gives ``None`` when the encoder has no such part or the part no such side."""
 
-    def __init__(self, part: Any) -> None:
+    METHODS = {"passage": "encode_passages", "word": "encode"}
+
+    def __init__(self, part: Any, kind: str) -> None:
         self.part = part
-        self.name = f"passage_{part.name}"
+        self.kind = kind
+        self.name = f"{kind}_{part.name}"
         self.dim = int(part.dim)
 
     @classmethod
-    def of(cls, encoder: Encoder, part_name: str) -> PassageEncoder | None:
+    def of(cls, encoder: Encoder, part_name: str, kind: str) -> PartEncoder | None:
         part = _part_of(encoder, part_name)
-        if part is not None and callable(getattr(part, "encode_passages", None)):
-            return cls(part)
+        if part is not None and callable(getattr(part, cls.METHODS[kind], None)):
+            return cls(part, kind)
         return None
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), np.float32)
-        return np.asarray(self.part.encode_passages(list(texts)), np.float32)
-
-
-class WordEncoder:
-    """One encoder part on single words (the re-ranker's word coverage, ``knowledge.rerank``).
-    The KB's words live in their own cache file (``kb-word_<part>-<hash>.npz``)."""
-
-    def __init__(self, part: Any) -> None:
-        self.part = part
-        self.name = f"word_{part.name}"
-        self.dim = int(part.dim)
-
-    @classmethod
-    def of(cls, encoder: Encoder, part_name: str) -> WordEncoder | None:
-        part = _part_of(encoder, part_name)
-        return None if part is None else cls(part)
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), np.float32)
-        return np.asarray(self.part.encode(list(texts)), np.float32)
+        return np.asarray(getattr(self.part, self.METHODS[self.kind])(list(texts)), np.float32)
 
 
 class VectorStore:
@@ -499,7 +487,8 @@ class VectorStore:
                 if vecs.shape[1] != self.encoder.dim:
                     continue
                 for k, v in zip(keys, vecs, strict=True):
-                    self.vectors.setdefault(bytes(k), v)
+                    # numpy's fixed-width bytes drop trailing NULs: 1 sha1 in 256 ends in one
+                    self.vectors.setdefault(bytes(k).ljust(_KEY_BYTES, b"\0"), v)
                 self._loaded_file = path
                 return path in exact
             except (OSError, ValueError, KeyError) as exc:
@@ -536,7 +525,7 @@ class VectorStore:
         try:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
             unique = list(dict.fromkeys(texts))
-            keys = np.asarray([_text_key(t) for t in unique], dtype="S20")
+            keys = np.asarray([_text_key(t) for t in unique], dtype=f"S{_KEY_BYTES}")
             with self._lock:
                 vecs = (
                     np.stack([self.vectors[_text_key(t)] for t in unique])
@@ -680,7 +669,7 @@ class KnowledgeIndex:
         part, for the re-ranker's word coverage; False when the encoder has no such part."""
         from bot.nlu.encoders import CachedEncoder
 
-        words = WordEncoder.of(self.encoder, part_name)
+        words = PartEncoder.of(self.encoder, part_name, "word")
         if words is None:
             return False
         self.word_store = VectorStore(words, self.store.cache_dir)
@@ -729,7 +718,7 @@ class KnowledgeIndex:
         dims = dict(encoder_parts(self.encoder))
         for name, params in overrides.items():
             if params.w_passage:
-                passage = PassageEncoder.of(self.encoder, name)
+                passage = PartEncoder.of(self.encoder, name, "passage")
                 if passage is None or passage.dim != dims.get(name):
                     # no passage side (e.g. a stand-in encoder): the plain weights and center
                     overrides = {}

@@ -4,17 +4,17 @@ The fused score of :class:`knowledge.index.KnowledgeIndex` adds ~10 scores with 
 weights and declines below one center. Their meaning shifts from shop to shop (a ridge
 score on a 25-entry KB is not one on a 300-entry KB; a question whose words no entry has
 is suspicious even when one cosine is high), which a fixed sum cannot express. Here the
-best ``K`` entries of the fused ranking are described by ~105 features - each score as a
+best ``K`` entries of the fused ranking are described by ~115 features - each score as a
 value, as a gap to the best entry, as a z-score over all entries and as a rank, among them
 the nearest cosines after learned maps that tune both encoders to FAQ paraphrases
 (``ADAPTER_FILE``); query facts (length, language, how many of its word stems and shop
 concepts the KB knows at all); the entry's own facts (self score, variants, answer
-length) - and gradient-boosted trees give each the probability that it is the right
+length); how well the entry's words cover each question word (``word_cover``) - and gradient-boosted trees give each the probability that it is the right
 answer. The entries are re-ranked by it and the best one is answered when its
 probability clears the threshold fitted with the model.
 
-The model is trained on shops nobody tuned on (``knowledge/data/train_shops/``: 24
-fictional shops with 130 paraphrased ru / en / pl questions each, a fifth unanswerable)
+The model is trained on shops nobody tuned on (``knowledge/data/train_shops/``: 32
+fictional shops with ~130 paraphrased ru / en / pl questions each, a fifth unanswerable)
 plus the demo and eval2 sets; eval3 and eval4 stay held out (``python -m
 knowledge.rerank_build``, docs/knowledge.md). It is stored as plain arrays
 (``data/rerank.json``: feature names, trees, threshold), evaluated here with numpy, so
