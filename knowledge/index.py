@@ -681,11 +681,7 @@ class KnowledgeIndex:
 
     @staticmethod
     def _kb_words(entries: Sequence[Entry]) -> list[str]:
-        return list(
-            dict.fromkeys(
-                w for e in entries for w in _rerank.content_words(*e.questions, *e.answers.values())
-            )
-        )
+        return list(dict.fromkeys(w for e in entries for w in _rerank.entry_words(e)))
 
     def word_vectors(self, words: Sequence[str]) -> np.ndarray:
         """Unit vectors of ``words``: the KB's from the word store, others encoded (LRU)."""
@@ -760,9 +756,10 @@ class KnowledgeIndex:
             passages_new = not self.passage_store.load(chash)
             passages_new = bool(self.passage_store.ensure(answers)) or passages_new
         words_new = False
+        words = self._kb_words(entries) if self.word_store is not None else []
         if self.word_store is not None:
             words_new = not self.word_store.load(chash)
-            words_new = bool(self.word_store.ensure(self._kb_words(entries))) or words_new
+            words_new = bool(self.word_store.ensure(words)) or words_new
         with self._lock:
             self.entries = entries
             self.by_id = {e.id: e for e in entries}
@@ -777,7 +774,7 @@ class KnowledgeIndex:
         if self.passage_store is not None and passages_new:
             self.passage_store.save(answers, chash)
         if self.word_store is not None and words_new:
-            self.word_store.save(self._kb_words(entries), chash)
+            self.word_store.save(words, chash)
         if not lex_cached:
             self._save_lex(chash)
         log.info(

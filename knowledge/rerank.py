@@ -81,7 +81,6 @@ STOP_WORDS = frozenset(
     też także tylko już jeszcze oraz ale ten tego tej tym przez bez pod nad we ze ku co mi
     nas wam was wasz wasza wasze""".split()
 )
-N_WORD_FEATURES = 9
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -98,6 +97,17 @@ def content_words(*texts: str) -> tuple[str, ...]:
     function words), in order of first appearance."""
     words = (w for t in texts for w in _CONTENT.findall(t.lower()))
     return tuple(dict.fromkeys(w for w in words if w not in STOP_WORDS))
+
+
+@functools.lru_cache(maxsize=50_000)
+def _content_words_of(texts: tuple[str, ...]) -> tuple[str, ...]:
+    return content_words(*texts)
+
+
+def entry_words(entry: Entry) -> tuple[str, ...]:
+    """The content words of an entry's questions and answers (cached: every build, edit and
+    cache save asks for them)."""
+    return _content_words_of((*entry.questions, *entry.answers.values()))
 
 
 def entry_stems(entry: Entry) -> frozenset[str]:
@@ -138,12 +148,9 @@ def kb_facts(index: KnowledgeIndex) -> KbFacts:
         chars = np.asarray(
             [np.log1p(np.mean([len(a) for a in e.answers.values()])) for e in index.entries]
         )
-        entry_words = None
+        words = None
         if index.word_store is not None:
-            entry_words = [
-                index.word_vectors(content_words(*e.questions, *e.answers.values()))
-                for e in index.entries
-            ]
+            words = [index.word_vectors(entry_words(e)) for e in index.entries]
         facts = KbFacts(
             stems,
             frozenset().union(*stems),
@@ -151,7 +158,7 @@ def kb_facts(index: KnowledgeIndex) -> KbFacts:
             frozenset().union(*cons),
             adapted,
             chars,
-            entry_words,
+            words,
         )
         index.rerank_facts = facts
     return facts
@@ -296,9 +303,9 @@ def features(
 
 
 def word_cover(
-    index: KnowledgeIndex, text: str, order: np.ndarray, entry_words: list[np.ndarray]
+    index: KnowledgeIndex, text: str, order: np.ndarray, entry_vectors: list[np.ndarray]
 ) -> np.ndarray:
-    """Per candidate: how well its words cover the question's (``N_WORD_FEATURES``: the least
+    """Per candidate: how well its words cover the question's (9 columns: the least
     covered word, the mean, the second least, the share above ``WORD_CLOSE``; each also as a
     gap to the best candidate; the number of question words)."""
     words = content_words(text)
@@ -306,9 +313,9 @@ def word_cover(
     if words:
         vectors = index.word_vectors(words)
         for j, e in enumerate(order):
-            if not len(entry_words[e]):
+            if not len(entry_vectors[e]):
                 continue
-            best = (vectors @ entry_words[e].T).max(axis=1)
+            best = (vectors @ entry_vectors[e].T).max(axis=1)
             low = np.sort(best)
             second = low[1] if len(low) > 1 else low[0]
             cover[j] = (low[0], best.mean(), second, float(np.mean(best > WORD_CLOSE)))

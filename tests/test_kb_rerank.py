@@ -186,7 +186,5 @@ def test_the_kbs_words_are_cached_and_follow_edits(
     index.apply([new])
     pos = index.entries.index(index.by_id["engraving"])
     words = rerank.kb_facts(index).entry_words
-    assert words is not None and len(words[pos]) == len(
-        rerank.content_words(*new.questions, *new.answers.values())
-    )
+    assert words is not None and len(words[pos]) == len(rerank.entry_words(new))
     assert index.search("сколько стоит гравировка?").answer_id == "engraving"
