@@ -660,8 +660,17 @@ class KnowledgeIndex:
                 and _rerank.adapter_fits(adapter, {p.name: p.dim for p in self._parts})
                 and self.enable_words()
             ):
-                self.reranker = model
-                self.rerank_adapter = adapter
+                if model.n_features == _rerank.feature_width():
+                    self.reranker = model
+                    self.rerank_adapter = adapter
+                else:  # a model file from another version of the features
+                    log.warning(
+                        "re-ranker %s has %d features, this version computes %d; "
+                        "searching with the fused score",
+                        _rerank.MODEL_FILE,
+                        model.n_features,
+                        _rerank.feature_width(),
+                    )
 
     # ------------------------------------------------------------------ setup
     def enable_words(self, part_name: str = _rerank.WORD_PART) -> bool:
@@ -1110,9 +1119,10 @@ class KnowledgeIndex:
         fused: list[Candidate],
     ) -> list[Candidate]:
         """The learned model picks the first candidate among the fused ranking's best and
-        gives it its confidence; the others keep the fused order and confidence (what the
-        buttons and "didn't help" floors were set on), never above an answered first, and
-        under the threshold when the first is declined (so they still make topic buttons)."""
+        gives it its confidence; the others keep the fused confidence (what the buttons and
+        "didn't help" floors were set on), in its order, never above an answered first, and
+        under the threshold when the first is declined (so they still make topic buttons;
+        the declined first then shows the closest one's confidence)."""
         model = self.reranker
         assert model is not None
         with self._lock:
@@ -1125,9 +1135,18 @@ class KnowledgeIndex:
         first = Candidate(self.entries[order[pick]].id, float(conf[pick]))
         # answered: nothing after the first above it; declined: nothing above the threshold
         cap = first.score if first.score >= self.threshold else 0.999 * self.threshold
-        rest = [
-            Candidate(c.entry_id, min(c.score, cap)) for c in fused if c.entry_id != first.entry_id
-        ]
+        rest = sorted(
+            (
+                Candidate(c.entry_id, min(c.score, cap))
+                for c in fused
+                if c.entry_id != first.entry_id
+            ),
+            key=lambda c: -c.score,
+        )
+        if rest and first.score < rest[0].score:
+            # declined: the model's pick stays first (its best guess for the topic buttons),
+            # shown as close as the closest other topic, so the list reads in order
+            first = Candidate(first.entry_id, rest[0].score)
         return [first, *rest]
 
     def _lacking_lang(self, text: str) -> np.ndarray | None:

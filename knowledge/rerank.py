@@ -60,6 +60,18 @@ COMPONENTS = (
 CONF_SHARPNESS = 2.5
 _STEM_MIN = 6  # "w:" + 5 letters: stems of words of five letters or more
 _RANK_CAP = 10
+# columns of a feature row: query facts, candidate facts, 4 per component, word coverage
+BASE_COLUMNS = 14
+CANDIDATE_COLUMNS = 12
+WORD_COLUMNS = 9
+
+
+def feature_width(words: bool = True) -> int:
+    """How many columns ``features`` gives a row (a model must have been trained on as
+    many: ``KnowledgeIndex`` keeps the fused score when it was not)."""
+    return BASE_COLUMNS + CANDIDATE_COLUMNS + 4 * len(COMPONENTS) + (WORD_COLUMNS if words else 0)
+
+
 # Word coverage: each content word of the question against the candidate's words, as
 # single-word vectors of this encoder part (cross-lingual, unlike the stems). The least
 # covered word is what a near-topic question the KB cannot answer tends to hinge on
@@ -299,6 +311,7 @@ def features(
     x = np.asarray(rows, np.float64).reshape(len(order), -1)
     if facts.entry_words is not None:
         x = np.hstack([x, word_cover(index, text, order, facts.entry_words)])
+    assert x.shape[1] == feature_width(facts.entry_words is not None), x.shape
     return order, x
 
 

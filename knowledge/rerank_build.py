@@ -84,6 +84,7 @@ class Pairs:
     target: np.ndarray  # (n,): the expected entry's position
     fields: dict[str, tuple[np.ndarray, np.ndarray]]
     n_entries: int
+    passage_part: str = ""  # the encoder part whose passage side ``p`` comes from
 
 
 def shop_pairs(kb: Path, questions: Path, encoder: object, cache_dir: Path) -> Pairs:
@@ -107,6 +108,7 @@ def shop_pairs(kb: Path, questions: Path, encoder: object, cache_dir: Path) -> P
         np.asarray([position[r["expected"]] for r in answerable], np.int64),
         fields,
         len(entries),
+        index._passage_part,
     )
 
 
@@ -154,11 +156,14 @@ def train_adapter(pairs: list[Pairs], field: str, start: int, dim: int) -> np.nd
 
 
 def adapters(pairs: list[Pairs], encoder: object) -> dict[str, np.ndarray]:
-    """``{"<field>_<part>": map}`` for every field of every part (``p``: e5 only)."""
+    """``{"<field>_<part>": map}`` for every field of every part (``p``: only the part with
+    the passage side)."""
     out, start = {}, 0
     for name, dim in encoder_parts(encoder):  # type: ignore[arg-type]
         for field in rerank.ADAPTED_FIELDS:
-            if all(field in p.fields for p in pairs) and (field != "p" or name == "e5"):
+            if all(field in p.fields for p in pairs) and (
+                field != "p" or all(p.passage_part == name for p in pairs)
+            ):
                 out[f"{field}_{name}"] = train_adapter(pairs, field, start, dim)
         start += dim
     return out

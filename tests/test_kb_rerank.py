@@ -75,6 +75,12 @@ def test_search_is_reranked_and_keeps_its_promises(demo_index: KnowledgeIndex) -
     assert demo_index.search("где мой заказ 123456? сколько стоит доставка").answer_id is None
     off = demo_index.search("какая завтра погода в Москве?")
     assert off.answer_id is None and off.reason == "off_topic"
+    # declined, the candidates still read from the closest topic down, all under the bar
+    for text in ("у вас есть вакансии курьера?", "czy sprzedajecie samochody?"):
+        result = demo_index.search(text, 5)
+        scores = [c.score for c in result.candidates]
+        assert result.answer_id is None and len(scores) == 5, text
+        assert scores == sorted(scores, reverse=True) and scores[0] < demo_index.threshold
 
 
 def test_switch_off_gives_the_fused_score(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -125,6 +131,24 @@ def test_without_its_adapters_the_index_keeps_the_fused_score(
     assert index.search("сколько стоит доставка курьером?").answer_id == "delivery_cost"
     monkeypatch.setattr(rerank, "load_adapter", lambda *a, **k: shipped)
     assert KnowledgeIndex(demo_index.encoder, cache_dir=None).reranker is not None
+
+
+def test_a_model_for_other_features_is_not_run(
+    monkeypatch: pytest.MonkeyPatch, demo_index: KnowledgeIndex, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A model file trained on another version's feature rows (say, before word coverage)
+    would read the wrong columns: the index says so and keeps the fused score."""
+    import dataclasses
+
+    shipped = rerank.load_model()
+    assert shipped is not None and shipped.n_features == rerank.feature_width()
+    older = dataclasses.replace(shipped, n_features=rerank.feature_width(words=False))
+    monkeypatch.setattr(rerank, "load_model", lambda *a, **k: older)
+    with caplog.at_level("WARNING", logger="knowledge.index"):
+        index = KnowledgeIndex(demo_index.encoder, cache_dir=None)
+    assert index.reranker is None and "features" in caplog.text
+    index.rebuild(load_file(DEMO / "shop.yaml"))
+    assert index.search("сколько стоит доставка курьером?").answer_id == "delivery_cost"
 
 
 def test_content_words_keep_what_a_question_is_about() -> None:
@@ -188,3 +212,27 @@ def test_the_kbs_words_are_cached_and_follow_edits(
     words = rerank.kb_facts(index).entry_words
     assert words is not None and len(words[pos]) == len(rerank.entry_words(new))
     assert index.search("сколько стоит гравировка?").answer_id == "engraving"
+
+
+def test_build_trains_a_map_per_field_and_part(
+    monkeypatch: pytest.MonkeyPatch, demo_index: KnowledgeIndex, tmp_path: Path
+) -> None:
+    """The build's maps: stored questions and answers for every encoder part, passages
+    for the part that has the passage side; each the size of its part, as the index needs."""
+    from knowledge import rerank_build
+
+    monkeypatch.setitem(rerank_build.ADAPTER, "epochs", 1)
+    questions = tmp_path / "q.jsonl"
+    rows = [
+        {"id": "q1", "text": "сколько стоит курьер?", "expected": "delivery_cost"},
+        {"id": "q2", "text": "czy mogę zapłacić w ratach?", "expected": "installments"},
+        {"id": "q3", "text": "do you sell cars?", "expected": None},
+    ]
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    pairs = rerank_build.shop_pairs(
+        DEMO / "shop.yaml", questions, demo_index.encoder, tmp_path / "cache"
+    )
+    assert pairs.passage_part == "e5" and len(pairs.target) == 2
+    maps = rerank_build.adapters([pairs], demo_index.encoder)
+    assert set(maps) == {"q_use", "q_e5", "a_use", "a_e5", "p_e5"}
+    assert rerank.adapter_fits(maps, {p.name: p.dim for p in demo_index._parts})
