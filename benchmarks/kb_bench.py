@@ -104,8 +104,11 @@ EVAL_SETS = {
     "eval3": (DATA / "eval3_kb.yaml", DATA / "eval3_questions.jsonl"),
     # home-and-garden shop written blind on 2026-11-30 (held out like eval3)
     "eval4": (DATA / "eval4_kb.yaml", DATA / "eval4_questions.jsonl"),
+    # party-supplies shop written blind on 2026-12-01 (41 entries, 150 questions), scored
+    # only after that session's model was chosen on the others
+    "eval5": (DATA / "eval5_kb.yaml", DATA / "eval5_questions.jsonl"),
 }
-HELD_OUT = {"eval3", "eval4"}
+HELD_OUT = {"eval3", "eval4", "eval5"}
 
 
 def quality(

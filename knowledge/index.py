@@ -1127,7 +1127,9 @@ class KnowledgeIndex:
         assert model is not None
         with self._lock:
             comps = _rerank.components(self, text, vector, scores)
-            order, x = _rerank.features(self, text, comps, bool(extra.get("order_ref")), model.k)
+            order, x = _rerank.features(
+                self, text, comps, bool(extra.get("order_ref")), model.k, model.gaps
+            )
         conf = model.confidence(model.proba(x))
         if extra.get("order_ref"):  # a specific order's status is never a FAQ answer
             conf = ORDER_REF_CAP * conf

@@ -28,7 +28,10 @@ import functools
 import json
 import math
 import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,18 +61,35 @@ COMPONENTS = (
 # answers above 0.85. At 2.5, 84 % of the re-ranker's answers are above 0.85, with 94 %
 # of them right (out-of-fold, the 26 training shops); at 1, 55 %.
 CONF_SHARPNESS = 2.5
-_STEM_MIN = 6  # "w:" + 5 letters: stems of words of five letters or more
+_STEM_MIN = 6  # "w:" + 4 letters: stems of words of four letters or more
 _RANK_CAP = 10
 # columns of a feature row: query facts, candidate facts, 4 per component, word coverage
 BASE_COLUMNS = 14
 CANDIDATE_COLUMNS = 12
 WORD_COLUMNS = 9
+GAP_COLUMNS = 2
 
 
-def feature_width(words: bool = True) -> int:
+def feature_width(words: bool = True, gaps: bool = True) -> int:
     """How many columns ``features`` gives a row (a model must have been trained on as
     many: ``KnowledgeIndex`` keeps the fused score when it was not)."""
-    return BASE_COLUMNS + CANDIDATE_COLUMNS + 4 * len(COMPONENTS) + (WORD_COLUMNS if words else 0)
+    return (
+        BASE_COLUMNS
+        + CANDIDATE_COLUMNS
+        + 4 * len(COMPONENTS)
+        + (WORD_COLUMNS if words else 0)
+        + (GAP_COLUMNS if gaps else 0)
+    )
+
+
+# Gap stems: word stems that customers ask about and shop FAQs tend not to answer
+# ("вакансии", "франшиза", "сгорают", "students", "łączyć"), learned from the training
+# shops' questions as log-odds of a stem in an unanswerable vs an answerable question. A
+# candidate is scored by the question's stems it does NOT have (so a KB with a jobs entry
+# still answers "есть вакансии?"): the highest such log-odds and the sum of the positive ones.
+GAP_MIN_COUNT = 3  # stems seen fewer times in the training questions get no score
+GAP_PRIOR = 0.5  # additive smoothing of both counts
+GAP_NONE = -3.0  # the highest log-odds when every question stem is covered
 
 
 # Word coverage: each content word of the question against the candidate's words, as
@@ -102,6 +122,66 @@ def _stems_of(texts: tuple[str, ...]) -> frozenset[str]:
     return frozenset(
         t for x in texts for t in lex_terms(x) if t.startswith("w:") and len(t) >= _STEM_MIN
     )
+
+
+def query_stems(text: str) -> frozenset[str]:
+    """The question's word stems (words of four letters or more), as entries' are kept."""
+    return _stems_of((text,))
+
+
+def gap_table(questions: Iterable[tuple[frozenset[str], bool]]) -> dict[str, float]:
+    """``{stem: log-odds}`` from (question stems, answerable) pairs: how much more often a
+    stem comes in questions the shop's KB did not answer than in ones it did."""
+    answerable: Counter[str] = Counter()
+    unanswerable: Counter[str] = Counter()
+    n_ans = n_una = 0
+    for stems, ok in questions:
+        if ok:
+            answerable.update(stems)
+            n_ans += 1
+        else:
+            unanswerable.update(stems)
+            n_una += 1
+    out = {}
+    for stem in answerable.keys() | unanswerable.keys():
+        if answerable[stem] + unanswerable[stem] >= GAP_MIN_COUNT:
+            out[stem] = math.log((unanswerable[stem] + GAP_PRIOR) / (n_una + 1)) - math.log(
+                (answerable[stem] + GAP_PRIOR) / (n_ans + 1)
+            )
+    return out
+
+
+def gap_columns(uncovered: Sequence[frozenset[str]], table: dict[str, float]) -> np.ndarray:
+    """Per candidate (its uncovered question stems): the highest gap log-odds among them
+    and the sum of the positive ones."""
+    out = np.empty((len(uncovered), GAP_COLUMNS))
+    for i, stems in enumerate(uncovered):
+        values = [table.get(t, 0.0) for t in stems]
+        out[i] = (max(values, default=GAP_NONE), sum(v for v in values if v > 0))
+    return out
+
+
+def uncovered_stems(index: KnowledgeIndex, text: str, order: Sequence[int]) -> list[frozenset[str]]:
+    """Per candidate entry: the question's stems it has in none of its texts, leaving out
+    those of words its words cover as single-word vectors (``WORD_CLOSE``: "wakaty" is
+    covered by "вакансии", so a Polish question is not held against a Russian entry)."""
+    stems = query_stems(text)
+    facts = kb_facts(index)
+    words = [w for w in content_words(text) if _stems_of((w,)) & stems]
+    vectors = index.word_vectors(words) if words and facts.entry_words is not None else None
+    out = []
+    for e in order:
+        lacking = stems - facts.stems[e]
+        if lacking and vectors is not None and facts.entry_words is not None:
+            entry = facts.entry_words[e]
+            if len(entry):
+                best = (vectors @ entry.T).max(axis=1)
+                covered = (
+                    _stems_of((w,)) for w, b in zip(words, best, strict=True) if b >= WORD_CLOSE
+                )
+                lacking = lacking.difference(*covered)
+        out.append(lacking)
+    return out
 
 
 def content_words(*texts: str) -> tuple[str, ...]:
@@ -229,7 +309,7 @@ def components(
         out[f"off_{part.name}"] = np.full(n, best_off)
     out["total"] = np.asarray(total, np.float64)
     out["fair"] = index.language_fair(text, out["total"])
-    stems = frozenset(t for t in terms if t.startswith("w:") and len(t) >= _STEM_MIN)
+    stems = query_stems(text)
     n_stems = max(len(stems), 1)
     out["stem_cov"] = np.fromiter((len(stems & s) / n_stems for s in facts.stems), np.float64, n)
     out["stem_novel"] = np.full(n, len(stems - facts.known_stems) / n_stems)
@@ -242,9 +322,16 @@ def components(
 
 
 def features(
-    index: KnowledgeIndex, text: str, comps: dict[str, np.ndarray], order_ref: bool, k: int = K
+    index: KnowledgeIndex,
+    text: str,
+    comps: dict[str, np.ndarray],
+    order_ref: bool,
+    k: int = K,
+    gaps: dict[str, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(candidate entry positions, feature rows)`` for the fused ranking's best ``k``."""
+    """``(candidate entry positions, feature rows)`` for the fused ranking's best ``k``;
+    with a ``gaps`` table (``gap_table``), its ``gap_columns`` last (the build adds them
+    itself: its tables differ by fold)."""
     from knowledge.index import _lang_of
 
     n = len(index.entries)
@@ -311,7 +398,9 @@ def features(
     x = np.asarray(rows, np.float64).reshape(len(order), -1)
     if facts.entry_words is not None:
         x = np.hstack([x, word_cover(index, text, order, facts.entry_words)])
-    assert x.shape[1] == feature_width(facts.entry_words is not None), x.shape
+    if gaps is not None:
+        x = np.hstack([x, gap_columns(uncovered_stems(index, text, order), gaps)])
+    assert x.shape[1] == feature_width(facts.entry_words is not None, gaps is not None), x.shape
     return order, x
 
 
@@ -353,6 +442,7 @@ class Reranker:
     depth: int
     n_features: int
     k: int = K
+    gaps: dict[str, float] = dataclass_field(default_factory=dict)  # gap stems' log-odds
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> Reranker | None:
@@ -382,6 +472,7 @@ class Reranker:
             depth=int(data["depth"]),
             n_features=int(data["n_features"]),
             k=int(data.get("k", K)),
+            gaps={str(t): float(v) for t, v in data.get("gap_stems", {}).items()},
         )
 
     def logit(self, x: np.ndarray) -> np.ndarray:

@@ -4,7 +4,7 @@
 
 Training shops: every ``knowledge/data/train_shops/<name>_kb.yaml`` with its
 ``<name>_questions.jsonl`` (fictional shops written for this, ru / en / pl questions, a fifth
-unanswerable) plus the demo and eval2 sets. eval3 and eval4 (``benchmarks/data/``) are
+unanswerable) plus the demo and eval2 sets. eval3, eval4 and eval5 (``benchmarks/data/``) are
 never used here: they measure the result (``benchmarks/kb_bench.py``).
 
 The adapters (``train_adapter``): per encoder part and field (stored questions, answers,
@@ -12,6 +12,11 @@ e5 passage answers), a linear map of the vectors trained so that a question land
 to its own entry's texts among the shop's entries (softmax over entries, identity-
 anchored). The features of a shop are computed with the maps of the fold that did not see
 it, so the trees learn how far an adapted cosine can be trusted on a new shop.
+
+The gap stems (``rerank.gap_table``) are learned from the training shops' questions too, the
+same way: a shop's rows get the columns of a table that did not see that shop (one without
+it inside each fold's training shops; the fold's table for the shop held out), and the
+shipped table is the one of all shops.
 
 The threshold is the lowest probability that declines >= 85 % of the unanswerable
 questions, on out-of-fold probabilities (5 folds by shop: a question is scored by a model
@@ -59,6 +64,11 @@ PARAMS = {
     "early_stopping": False,
     "random_state": 0,
 }
+
+
+# per shop or copy: (X, label, question number, expected ids, candidate ids, per row the
+# question stems the candidate lacks)
+Rows = tuple[np.ndarray, np.ndarray, np.ndarray, list[str | None], list[str], list[frozenset[str]]]
 
 
 def shops() -> dict[str, tuple[Path, Path]]:
@@ -183,9 +193,10 @@ def shop_rows(
     cache_dir: Path | None = None,
     k: int = rerank.K,
     seed: int = 0,
-) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, list[str | None], list[str]]]:
+) -> dict[str, Rows]:
     """Feature rows of one shop and of random smaller copies of it (``SUBSETS``): per name,
-    (X, label, question number, expected ids, candidate ids). In a smaller copy, the questions
+    (X without the gap columns, label, question number, expected ids, candidate ids, the
+    question stems each candidate lacks). In a smaller copy, the questions
     of the entries left out are unanswerable (topics next to the shop's own, as in life);
     ``_subsample`` keeps a realistic share of them. The model so sees KBs of 6-20 entries."""
     entries = load_file(kb)
@@ -216,13 +227,14 @@ def shop_rows(
         for suffix, kept in variants.items():
             ids = {e.id for e in kept}
             index.rebuild(kept)  # vectors stay in memory: nothing is encoded twice
-            xs, ys, qs, cands, expected = [], [], [], [], []
+            xs, ys, qs, cands, expected, lacking = [], [], [], [], [], []
             for qi, text in enumerate(texts):
                 total, extra = index.score_all(text, vectors[qi])
                 comps = rerank.components(index, text, vectors[qi], total)
                 order, x = rerank.features(index, text, comps, bool(extra.get("order_ref")), k)
                 want = rows[qi].get("expected") if rows[qi].get("expected") in ids else None
                 expected.append(want)
+                lacking += rerank.uncovered_stems(index, text, order)
                 for e, row in zip(order, x, strict=True):
                     entry_id = index.entries[e].id
                     xs.append(row)
@@ -235,6 +247,7 @@ def shop_rows(
                 np.asarray(qs),
                 expected,
                 cands,
+                lacking,
             )
     return out
 
@@ -297,7 +310,7 @@ def measure(
     data: dict[str, tuple], proba: dict[str, np.ndarray], threshold: float
 ) -> dict[str, dict[str, float]]:
     out = {}
-    for name, (_, _, qid, expected, cands) in data.items():
+    for name, (_, _, qid, expected, cands, _) in data.items():
         top, conf = top_per_question(proba[name], qid, cands, len(expected))
         ans = [i for i, e in enumerate(expected) if e is not None]
         una = [i for i, e in enumerate(expected) if e is None]
@@ -313,12 +326,10 @@ def measure(
     return out
 
 
-def _subsample(
-    rows: tuple[np.ndarray, np.ndarray, np.ndarray, list[str | None], list[str]], seed: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str | None], list[str]]:
+def _subsample(rows: Rows, seed: int) -> Rows:
     """A smaller copy's questions: all answerable ones, and unanswerable ones up to
     ``COPY_UNANSWERABLE`` of the total (the shops' own share is 23 %)."""
-    x, y, qid, expected, cands = rows
+    x, y, qid, expected, cands, lacking = rows
     answerable = [i for i, e in enumerate(expected) if e is not None]
     others = [i for i, e in enumerate(expected) if e is None]
     n_other = round(len(answerable) * COPY_UNANSWERABLE / (1 - COPY_UNANSWERABLE))
@@ -332,7 +343,35 @@ def _subsample(
         np.asarray([renumber[q] for q in qid[mask]]),
         [expected[q] for q in keep],
         [c for c, m in zip(cands, mask, strict=True) if m],
+        [s for s, m in zip(lacking, mask, strict=True) if m],
     )
+
+
+class GapTables:
+    """``rerank.gap_table`` of any set of training shops (cached), from their question files,
+    and rows with the gap columns of such a table appended."""
+
+    def __init__(self, sources: dict[str, tuple[Path, Path]]) -> None:
+        self.asked = {}
+        for name, (_, questions) in sources.items():
+            rows = [json.loads(line) for line in questions.open(encoding="utf-8") if line.strip()]
+            self.asked[name] = [
+                (rerank.query_stems(r["text"]), r.get("expected") is not None) for r in rows
+            ]
+        self._tables: dict[frozenset[str], dict[str, float]] = {}
+
+    def table(self, shop_names: list[str]) -> dict[str, float]:
+        key = frozenset(shop_names)
+        if key not in self._tables:
+            self._tables[key] = rerank.gap_table(q for s in sorted(key) for q in self.asked[s])
+        return self._tables[key]
+
+    def rows(self, rows: Rows, shop_names: list[str], without: str = "") -> np.ndarray:
+        """The rows' features with the gap columns of ``shop_names``' table (minus the shop
+        of the name ``without``: a shop's own questions never score its rows)."""
+        own = without.split("@")[0]
+        table = self.table([s for s in shop_names if s != own])
+        return np.hstack([rows[0], rerank.gap_columns(rows[5], table)])
 
 
 def _stack(data: dict[str, tuple], names: list[str], column: int) -> np.ndarray:
@@ -386,31 +425,38 @@ def main(argv: list[str] | None = None) -> int:
     }
     names = sorted(data)
     shops_ = sorted({n.split("@")[0] for n in names})
-    n_features = data[names[0]][0].shape[1]
+    gaps = GapTables(shops())
+    n_features = data[names[0]][0].shape[1] + rerank.GAP_COLUMNS
     # out-of-fold probabilities, folds by shop (a shop's smaller copies go with it)
     oof: dict[str, np.ndarray] = {}
     for f in range(FOLDS):
         held = set(shops_[f::FOLDS])
+        seen = [s for s in shops_ if s not in held]
         train = [n for n in names if n.split("@")[0] not in held]
-        model = fit(_stack(data, train, 0), _stack(data, train, 1))
+        model = fit(
+            np.concatenate([gaps.rows(data[n], seen, without=n) for n in train]),
+            _stack(data, train, 1),
+        )
         for n in names:
             if n.split("@")[0] in held:
-                oof[n] = model.predict_proba(data[n][0])[:, 1]  # type: ignore[attr-defined]
+                x = gaps.rows(data[n], seen)
+                oof[n] = model.predict_proba(x)[:, 1]  # type: ignore[attr-defined]
     full = [n for n in names if "@" not in n]
     unanswerable = []
     for n in full:  # the threshold: the shops as written
-        _, _, qid, expected, cands = data[n]
+        _, _, qid, expected, cands, _ = data[n]
         _, conf = top_per_question(oof[n], qid, cands, len(expected))
         unanswerable += [c for c, e in zip(conf, expected, strict=True) if e is None]
     threshold = lowest_threshold(np.asarray(unanswerable))
-    model = fit(_stack(data, names, 0), _stack(data, names, 1))
+    x_all = np.concatenate([gaps.rows(data[n], shops_, without=n) for n in names])
+    model = fit(x_all, _stack(data, names, 1))
     spec = export(model, threshold, n_features)
+    spec["gap_stems"] = {t: round(v, 4) for t, v in sorted(gaps.table(shops_).items())}
     args.out.write_text(json.dumps(spec, separators=(",", ":")) + "\n", encoding="utf-8")
     adapter_out = args.out.with_name(rerank.ADAPTER_FILE.name)
     np.savez_compressed(adapter_out, **adapter)
     check = rerank.Reranker.load(args.out)
-    assert check is not None
-    x_all = _stack(data, names, 0)
+    assert check is not None and len(check.gaps) == len(spec["gap_stems"])
     diff = np.abs(check.proba(x_all) - model.predict_proba(x_all)[:, 1]).max()  # type: ignore[attr-defined]
     assert diff < 1e-6, f"exported trees disagree with the model: {diff}"
     per_shop = measure(data, oof, threshold)

@@ -62,7 +62,7 @@ def test_search_is_reranked_and_keeps_its_promises(demo_index: KnowledgeIndex) -
     vector = demo_index.encode_query(text)
     total, extra = demo_index.score_all(text, vector)
     comps = rerank.components(demo_index, text, vector, total)
-    order, x = rerank.features(demo_index, text, comps, False)
+    order, x = rerank.features(demo_index, text, comps, False, gaps=demo_index.reranker.gaps)
     assert x.shape == (rerank.K, demo_index.reranker.n_features)
     result = demo_index.search(text, 5, vector=vector)
     assert result.answer_id == "installments"
@@ -236,3 +236,51 @@ def test_build_trains_a_map_per_field_and_part(
     maps = rerank_build.adapters([pairs], demo_index.encoder)
     assert set(maps) == {"q_use", "q_e5", "a_use", "a_e5", "p_e5"}
     assert rerank.adapter_fits(maps, {p.name: p.dim for p in demo_index._parts})
+
+
+def test_gap_table_scores_the_stems_of_unanswered_questions() -> None:
+    asked = [
+        (rerank.query_stems("сколько стоит доставка?"), True),
+        (rerank.query_stems("доставка в Казань сколько дней?"), True),
+        (rerank.query_stems("есть ли вакансии курьера?"), False),
+        (rerank.query_stems("какие вакансии открыты?"), False),
+        (rerank.query_stems("вакансии водителя и доставка"), False),
+        (rerank.query_stems("оплата картой?"), True),
+    ]
+    table = rerank.gap_table(asked)
+    assert table["w:вакан"] > 1.0 and table["w:доста"] < 0.0
+    assert "w:оплат" not in table  # seen once: no score
+    cols = rerank.gap_columns(
+        [frozenset({"w:вакан", "w:доста"}), frozenset({"w:доста"}), frozenset()], table
+    )
+    assert cols[0, 0] == pytest.approx(table["w:вакан"]) and cols[0, 1] == cols[0, 0]
+    assert cols[1, 0] < 0.0 and cols[1, 1] == 0.0 and cols[2, 0] == rerank.GAP_NONE
+
+
+def test_gap_stems_decline_what_the_kb_lacks_and_answer_what_it_has(
+    demo_index: KnowledgeIndex,
+) -> None:
+    """Customers ask about jobs; shop FAQs rarely answer it. The shipped table knows such
+    words, and scores only the ones the candidate lacks: a KB with a jobs entry answers."""
+    gaps = demo_index.reranker.gaps if demo_index.reranker else {}
+    for stem in ("w:вакан", "w:franc", "w:франш"):
+        assert gaps.get(stem, 0.0) > 1.0, stem
+    questions = (
+        "у вас есть вакансии курьера?",
+        "are you hiring couriers?",
+        "Szukam pracy, czy zatrudniacie kurierów?",
+    )
+    for question in questions:
+        assert demo_index.search(question).answer_id is None, question
+    jobs = Entry(
+        id="jobs",
+        questions=["Есть ли у вас вакансии?", "Do you have job openings?"],
+        answers={
+            "ru": "Да, мы ищем курьеров и сборщиков заказов. Вакансии и анкета: shop.ru/jobs.",
+            "en": "Yes, we are hiring couriers and order pickers. Openings: shop.ru/jobs.",
+        },
+    )
+    index = KnowledgeIndex(demo_index.encoder, cache_dir=None)
+    index.rebuild([*load_file(DEMO / "shop.yaml"), jobs])
+    for question in questions:  # the Polish one through its words' vectors ("pracy" ~ "jobs")
+        assert index.search(question).answer_id == "jobs", question
