@@ -653,6 +653,18 @@ class KnowledgeIndex:
         if rerank and self.passage_store is not None:
             model = _rerank.load_model()
             adapter = _rerank.load_adapter()
+            if model is not None and not (
+                model.n_features == _rerank.feature_width() and model.gaps
+            ):  # a model file from another version of the features
+                log.warning(
+                    "re-ranker %s has %d features%s, this version computes %d; "
+                    "searching with the fused score",
+                    _rerank.MODEL_FILE,
+                    model.n_features,
+                    "" if model.gaps else " and no gap stems",
+                    _rerank.feature_width(),
+                )
+                model = None
             if (
                 model is not None
                 and model.spec == self.spec
@@ -660,17 +672,8 @@ class KnowledgeIndex:
                 and _rerank.adapter_fits(adapter, {p.name: p.dim for p in self._parts})
                 and self.enable_words()
             ):
-                if model.n_features == _rerank.feature_width():
-                    self.reranker = model
-                    self.rerank_adapter = adapter
-                else:  # a model file from another version of the features
-                    log.warning(
-                        "re-ranker %s has %d features, this version computes %d; "
-                        "searching with the fused score",
-                        _rerank.MODEL_FILE,
-                        model.n_features,
-                        _rerank.feature_width(),
-                    )
+                self.reranker = model
+                self.rerank_adapter = adapter
 
     # ------------------------------------------------------------------ setup
     def enable_words(self, part_name: str = _rerank.WORD_PART) -> bool:
@@ -1120,9 +1123,10 @@ class KnowledgeIndex:
     ) -> list[Candidate]:
         """The learned model picks the first candidate among the fused ranking's best and
         gives it its confidence; the others keep the fused confidence (what the buttons and
-        "didn't help" floors were set on), in its order, never above an answered first, and
-        under the threshold when the first is declined (so they still make topic buttons;
-        the declined first then shows the closest one's confidence)."""
+        "didn't help" floors were set on), from the closest down, never above an answered
+        first, and under the threshold when the first is declined (so they still make topic
+        buttons; the declined first keeps the model's own, lower, confidence: it is what
+        unanswered questions are recorded with)."""
         model = self.reranker
         assert model is not None
         with self._lock:
@@ -1130,11 +1134,12 @@ class KnowledgeIndex:
             order, x = _rerank.features(
                 self, text, comps, bool(extra.get("order_ref")), model.k, model.gaps
             )
+            ids = [self.entries[e].id for e in order]  # under the lock: an edit may follow
         conf = model.confidence(model.proba(x))
         if extra.get("order_ref"):  # a specific order's status is never a FAQ answer
             conf = ORDER_REF_CAP * conf
         pick = int(np.argmax(conf))
-        first = Candidate(self.entries[order[pick]].id, float(conf[pick]))
+        first = Candidate(ids[pick], float(conf[pick]))
         # answered: nothing after the first above it; declined: nothing above the threshold
         cap = first.score if first.score >= self.threshold else 0.999 * self.threshold
         rest = sorted(
@@ -1145,10 +1150,6 @@ class KnowledgeIndex:
             ),
             key=lambda c: -c.score,
         )
-        if rest and first.score < rest[0].score:
-            # declined: the model's pick stays first (its best guess for the topic buttons),
-            # shown as close as the closest other topic, so the list reads in order
-            first = Candidate(first.entry_id, rest[0].score)
         return [first, *rest]
 
     def _lacking_lang(self, text: str) -> np.ndarray | None:

@@ -4,20 +4,23 @@ The fused score of :class:`knowledge.index.KnowledgeIndex` adds ~10 scores with 
 weights and declines below one center. Their meaning shifts from shop to shop (a ridge
 score on a 25-entry KB is not one on a 300-entry KB; a question whose words no entry has
 is suspicious even when one cosine is high), which a fixed sum cannot express. Here the
-best ``K`` entries of the fused ranking are described by ~115 features - each score as a
+best ``K`` entries of the fused ranking are described by 117 features - each score as a
 value, as a gap to the best entry, as a z-score over all entries and as a rank, among them
 the nearest cosines after learned maps that tune both encoders to FAQ paraphrases
 (``ADAPTER_FILE``); query facts (length, language, how many of its word stems and shop
 concepts the KB knows at all); the entry's own facts (self score, variants, answer
-length); how well the entry's words cover each question word (``word_cover``) - and gradient-boosted trees give each the probability that it is the right
-answer. The entries are re-ranked by it and the best one is answered when its
+length); how well the entry's words cover each question word (``word_cover``); the
+question's "gap stems" the entry lacks, words customers ask about and FAQs tend not to
+answer (``gap_table``) - and gradient-boosted trees give each the probability that it is
+the right answer. The entries are re-ranked by it and the best one is answered when its
 probability clears the threshold fitted with the model.
 
-The model is trained on shops nobody tuned on (``knowledge/data/train_shops/``: 32
+The model is trained on shops nobody tuned on (``knowledge/data/train_shops/``: 40
 fictional shops with ~130 paraphrased ru / en / pl questions each, a fifth unanswerable)
-plus the demo and eval2 sets; eval3 and eval4 stay held out (``python -m
+plus the demo and eval2 sets; eval3, eval4 and eval5 stay held out (``python -m
 knowledge.rerank_build``, docs/knowledge.md). It is stored as plain arrays
-(``data/rerank.json``: feature names, trees, threshold), evaluated here with numpy, so
+(``data/rerank.json``: feature count, trees, threshold, gap stems; the index refuses a
+model whose feature count is not ``feature_width()``), evaluated here with numpy, so
 no pickled model and no scikit-learn version ties it. It applies to the encoder it was
 trained with (``use+e5`` with e5 passages); other encoders keep the fused score.
 """
@@ -129,6 +132,17 @@ def query_stems(text: str) -> frozenset[str]:
     return _stems_of((text,))
 
 
+def gap_stems(text: str) -> dict[str, frozenset[str]]:
+    """The question's content words (``content_words``: no function words, no numbers)
+    with their stems, the words gap stems are counted and scored on."""
+    out = {}
+    for word in content_words(text):
+        stems = _stems_of((word,))
+        if stems:
+            out[word] = stems
+    return out
+
+
 def gap_table(questions: Iterable[tuple[frozenset[str], bool]]) -> dict[str, float]:
     """``{stem: log-odds}`` from (question stems, answerable) pairs: how much more often a
     stem comes in questions the shop's KB did not answer than in ones it did."""
@@ -153,7 +167,8 @@ def gap_table(questions: Iterable[tuple[frozenset[str], bool]]) -> dict[str, flo
 
 def gap_columns(uncovered: Sequence[frozenset[str]], table: dict[str, float]) -> np.ndarray:
     """Per candidate (its uncovered question stems): the highest gap log-odds among them
-    and the sum of the positive ones."""
+    and the sum of the positive ones. A stem the table lacks (rare in training) scores 0:
+    between the stems of answered questions (negative) and the gap stems (positive)."""
     out = np.empty((len(uncovered), GAP_COLUMNS))
     for i, stems in enumerate(uncovered):
         values = [table.get(t, 0.0) for t in stems]
@@ -162,12 +177,14 @@ def gap_columns(uncovered: Sequence[frozenset[str]], table: dict[str, float]) ->
 
 
 def uncovered_stems(index: KnowledgeIndex, text: str, order: Sequence[int]) -> list[frozenset[str]]:
-    """Per candidate entry: the question's stems it has in none of its texts, leaving out
-    those of words its words cover as single-word vectors (``WORD_CLOSE``: "wakaty" is
-    covered by "вакансии", so a Polish question is not held against a Russian entry)."""
-    stems = query_stems(text)
+    """Per candidate entry: the stems of the question's content words (``gap_stems``) it
+    has in none of its texts, leaving out those of words its words cover as single-word
+    vectors (above ``WORD_CLOSE``, as in ``word_cover``: "pracy" is covered by "jobs", so a
+    Polish question is not held against an entry without Polish)."""
+    by_word = gap_stems(text)
+    stems = frozenset().union(*by_word.values())
     facts = kb_facts(index)
-    words = [w for w in content_words(text) if _stems_of((w,)) & stems]
+    words = list(by_word)
     vectors = index.word_vectors(words) if words and facts.entry_words is not None else None
     out = []
     for e in order:
@@ -176,9 +193,7 @@ def uncovered_stems(index: KnowledgeIndex, text: str, order: Sequence[int]) -> l
             entry = facts.entry_words[e]
             if len(entry):
                 best = (vectors @ entry.T).max(axis=1)
-                covered = (
-                    _stems_of((w,)) for w, b in zip(words, best, strict=True) if b >= WORD_CLOSE
-                )
+                covered = (by_word[w] for w, b in zip(words, best, strict=True) if b > WORD_CLOSE)
                 lacking = lacking.difference(*covered)
         out.append(lacking)
     return out

@@ -356,7 +356,11 @@ class GapTables:
         for name, (_, questions) in sources.items():
             rows = [json.loads(line) for line in questions.open(encoding="utf-8") if line.strip()]
             self.asked[name] = [
-                (rerank.query_stems(r["text"]), r.get("expected") is not None) for r in rows
+                (
+                    frozenset().union(*rerank.gap_stems(r["text"]).values()),
+                    r.get("expected") is not None,
+                )
+                for r in rows
             ]
         self._tables: dict[frozenset[str], dict[str, float]] = {}
 
@@ -419,6 +423,8 @@ def main(argv: list[str] | None = None) -> int:
                 with args.features.open("wb") as f:
                     pickle.dump(data, f)
     adapter = data.pop("")
+    if any(len(rows) != 6 for rows in data.values()):
+        raise SystemExit(f"{args.features}: feature rows of an older build; delete the file")
     data = {
         n: _subsample(rows, i) if "@" in n else rows
         for i, (n, rows) in enumerate(sorted(data.items()))
@@ -427,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     shops_ = sorted({n.split("@")[0] for n in names})
     gaps = GapTables(shops())
     n_features = data[names[0]][0].shape[1] + rerank.GAP_COLUMNS
+    assert n_features == rerank.feature_width(), "the index would refuse this model"
     # out-of-fold probabilities, folds by shop (a shop's smaller copies go with it)
     oof: dict[str, np.ndarray] = {}
     for f in range(FOLDS):

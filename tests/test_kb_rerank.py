@@ -75,12 +75,14 @@ def test_search_is_reranked_and_keeps_its_promises(demo_index: KnowledgeIndex) -
     assert demo_index.search("где мой заказ 123456? сколько стоит доставка").answer_id is None
     off = demo_index.search("какая завтра погода в Москве?")
     assert off.answer_id is None and off.reason == "off_topic"
-    # declined, the candidates still read from the closest topic down, all under the bar
+    # declined: the model's pick first with its own confidence, then the closest other
+    # topics from the closest down, all under the bar
     for text in ("у вас есть вакансии курьера?", "czy sprzedajecie samochody?"):
         result = demo_index.search(text, 5)
         scores = [c.score for c in result.candidates]
         assert result.answer_id is None and len(scores) == 5, text
-        assert scores == sorted(scores, reverse=True) and scores[0] < demo_index.threshold
+        assert scores[1:] == sorted(scores[1:], reverse=True), text
+        assert max(scores) < demo_index.threshold, text
 
 
 def test_switch_off_gives_the_fused_score(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -261,7 +263,8 @@ def test_gap_stems_decline_what_the_kb_lacks_and_answer_what_it_has(
     demo_index: KnowledgeIndex,
 ) -> None:
     """Customers ask about jobs; shop FAQs rarely answer it. The shipped table knows such
-    words, and scores only the ones the candidate lacks: a KB with a jobs entry answers."""
+    words, and scores only the ones the candidate lacks: a KB with a jobs entry answers.
+    On eval4's KB (held out: not in the trees' or the table's training data)."""
     gaps = demo_index.reranker.gaps if demo_index.reranker else {}
     for stem in ("w:вакан", "w:franc", "w:франш"):
         assert gaps.get(stem, 0.0) > 1.0, stem
@@ -270,8 +273,11 @@ def test_gap_stems_decline_what_the_kb_lacks_and_answer_what_it_has(
         "are you hiring couriers?",
         "Szukam pracy, czy zatrudniacie kurierów?",
     )
+    kb = load_file(Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "eval4_kb.yaml")
+    without = KnowledgeIndex(demo_index.encoder, cache_dir=None)
+    without.rebuild(kb)
     for question in questions:
-        assert demo_index.search(question).answer_id is None, question
+        assert without.search(question).answer_id is None, question
     jobs = Entry(
         id="jobs",
         questions=["Есть ли у вас вакансии?", "Do you have job openings?"],
@@ -281,6 +287,6 @@ def test_gap_stems_decline_what_the_kb_lacks_and_answer_what_it_has(
         },
     )
     index = KnowledgeIndex(demo_index.encoder, cache_dir=None)
-    index.rebuild([*load_file(DEMO / "shop.yaml"), jobs])
+    index.rebuild([*kb, jobs])
     for question in questions:  # the Polish one through its words' vectors ("pracy" ~ "jobs")
         assert index.search(question).answer_id == "jobs", question
