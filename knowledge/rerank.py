@@ -143,6 +143,11 @@ def gap_stems(text: str) -> dict[str, frozenset[str]]:
     return out
 
 
+def question_gap_stems(text: str) -> frozenset[str]:
+    """All the stems of ``gap_stems``: what the build counts and a search scores."""
+    return frozenset().union(*gap_stems(text).values())
+
+
 def gap_table(questions: Iterable[tuple[frozenset[str], bool]]) -> dict[str, float]:
     """``{stem: log-odds}`` from (question stems, answerable) pairs: how much more often a
     stem comes in questions the shop's KB did not answer than in ones it did."""
@@ -176,25 +181,34 @@ def gap_columns(uncovered: Sequence[frozenset[str]], table: dict[str, float]) ->
     return out
 
 
-def uncovered_stems(index: KnowledgeIndex, text: str, order: Sequence[int]) -> list[frozenset[str]]:
+def uncovered_stems(
+    index: KnowledgeIndex,
+    text: str,
+    order: Sequence[int],
+    best: list[np.ndarray | None] | None = None,
+) -> list[frozenset[str]]:
     """Per candidate entry: the stems of the question's content words (``gap_stems``) it
     has in none of its texts, leaving out those of words its words cover as single-word
     vectors (above ``WORD_CLOSE``, as in ``word_cover``: "pracy" is covered by "jobs", so a
-    Polish question is not held against an entry without Polish)."""
+    Polish question is not held against an entry without Polish). ``best``: ``word_best``
+    of the question's content words, when the caller has it."""
     by_word = gap_stems(text)
-    stems = frozenset().union(*by_word.values())
+    stems = question_gap_stems(text)
     facts = kb_facts(index)
-    words = list(by_word)
-    vectors = index.word_vectors(words) if words and facts.entry_words is not None else None
+    words = content_words(text)
+    if best is None and facts.entry_words is not None:
+        best = word_best(index, words, order, facts.entry_words)
     out = []
-    for e in order:
+    for j, e in enumerate(order):
         lacking = stems - facts.stems[e]
-        if lacking and vectors is not None and facts.entry_words is not None:
-            entry = facts.entry_words[e]
-            if len(entry):
-                best = (vectors @ entry.T).max(axis=1)
-                covered = (by_word[w] for w, b in zip(words, best, strict=True) if b > WORD_CLOSE)
-                lacking = lacking.difference(*covered)
+        cosines = best[j] if best is not None else None
+        if lacking and cosines is not None:
+            covered = (
+                by_word[w]
+                for w, b in zip(words, cosines, strict=True)
+                if b > WORD_CLOSE and w in by_word
+            )
+            lacking = lacking.difference(*covered)
         out.append(lacking)
     return out
 
@@ -411,31 +425,53 @@ def features(
             row += [v, v - top, (v - mean) / std, float(min(ranks[e], _RANK_CAP))]
         rows.append(row)
     x = np.asarray(rows, np.float64).reshape(len(order), -1)
+    best = None  # the question words' cosines to each candidate's, for both word features
     if facts.entry_words is not None:
-        x = np.hstack([x, word_cover(index, text, order, facts.entry_words)])
+        best = word_best(index, content_words(text), order, facts.entry_words)
+        x = np.hstack([x, word_cover(index, text, order, facts.entry_words, best)])
     if gaps is not None:
-        x = np.hstack([x, gap_columns(uncovered_stems(index, text, order), gaps)])
+        x = np.hstack([x, gap_columns(uncovered_stems(index, text, order, best), gaps)])
     assert x.shape[1] == feature_width(facts.entry_words is not None, gaps is not None), x.shape
     return order, x
 
 
+def word_best(
+    index: KnowledgeIndex,
+    words: Sequence[str],
+    order: Sequence[int],
+    entry_vectors: list[np.ndarray],
+) -> list[np.ndarray | None]:
+    """Per candidate: each of ``words``' best cosine to the entry's words, as single-word
+    vectors (None: no question word, or the entry has no words)."""
+    if not words:
+        return [None] * len(order)
+    vectors = index.word_vectors(words)
+    return [
+        (vectors @ entry_vectors[e].T).max(axis=1) if len(entry_vectors[e]) else None for e in order
+    ]
+
+
 def word_cover(
-    index: KnowledgeIndex, text: str, order: np.ndarray, entry_vectors: list[np.ndarray]
+    index: KnowledgeIndex,
+    text: str,
+    order: np.ndarray,
+    entry_vectors: list[np.ndarray],
+    best: list[np.ndarray | None] | None = None,
 ) -> np.ndarray:
     """Per candidate: how well its words cover the question's (9 columns: the least
     covered word, the mean, the second least, the share above ``WORD_CLOSE``; each also as a
-    gap to the best candidate; the number of question words)."""
+    gap to the best candidate; the number of question words). ``best``: ``word_best`` of
+    the question's content words, when the caller has it."""
     words = content_words(text)
+    if best is None:
+        best = word_best(index, words, order, entry_vectors)
     cover = np.zeros((len(order), 4))
-    if words:
-        vectors = index.word_vectors(words)
-        for j, e in enumerate(order):
-            if not len(entry_vectors[e]):
-                continue
-            best = (vectors @ entry_vectors[e].T).max(axis=1)
-            low = np.sort(best)
-            second = low[1] if len(low) > 1 else low[0]
-            cover[j] = (low[0], best.mean(), second, float(np.mean(best > WORD_CLOSE)))
+    for j, cosines in enumerate(best):
+        if cosines is None:
+            continue
+        low = np.sort(cosines)
+        second = low[1] if len(low) > 1 else low[0]
+        cover[j] = (low[0], cosines.mean(), second, float(np.mean(cosines > WORD_CLOSE)))
     gap = cover - cover.max(axis=0) if len(order) else cover
     return np.hstack([cover, gap, np.full((len(order), 1), float(len(words)))])
 

@@ -356,11 +356,7 @@ class GapTables:
         for name, (_, questions) in sources.items():
             rows = [json.loads(line) for line in questions.open(encoding="utf-8") if line.strip()]
             self.asked[name] = [
-                (
-                    frozenset().union(*rerank.gap_stems(r["text"]).values()),
-                    r.get("expected") is not None,
-                )
-                for r in rows
+                (rerank.question_gap_stems(r["text"]), r.get("expected") is not None) for r in rows
             ]
         self._tables: dict[frozenset[str], dict[str, float]] = {}
 
