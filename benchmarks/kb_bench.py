@@ -107,8 +107,11 @@ EVAL_SETS = {
     # party-supplies shop written blind on 2026-12-01 (41 entries, 150 questions), scored
     # only after that session's model was chosen on the others
     "eval5": (DATA / "eval5_kb.yaml", DATA / "eval5_questions.jsonl"),
+    # cosmetics / perfume shop written blind on 2026-12-01 (session 13: 43 entries, 149
+    # questions), scored once for the session 12 model before any change
+    "eval6": (DATA / "eval6_kb.yaml", DATA / "eval6_questions.jsonl"),
 }
-HELD_OUT = {"eval3", "eval4", "eval5"}
+HELD_OUT = {"eval3", "eval4", "eval5", "eval6"}
 
 
 def quality(
