@@ -4,7 +4,7 @@
 
 Training shops: every ``knowledge/data/train_shops/<name>_kb.yaml`` with its
 ``<name>_questions.jsonl`` (fictional shops written for this, ru / en / pl questions, a fifth
-unanswerable) plus the demo and eval2 sets. eval3, eval4 and eval5 (``benchmarks/data/``) are
+unanswerable) plus the demo and eval2 sets. eval3 to eval6 (``benchmarks/data/``) are
 never used here: they measure the result (``benchmarks/kb_bench.py``).
 
 The adapters (``train_adapter``): per encoder part and field (stored questions, answers,
@@ -59,7 +59,7 @@ PARAMS = {
     "max_depth": 4,
     "min_samples_leaf": 160,
     "learning_rate": 0.05,
-    "max_iter": 300,
+    "max_iter": 800,
     "l2_regularization": 1.0,
     "early_stopping": False,
     "random_state": 0,
