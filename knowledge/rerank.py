@@ -193,7 +193,7 @@ def uncovered_stems(
     Polish question is not held against an entry without Polish). ``best``: ``word_best``
     of the question's content words, when the caller has it."""
     by_word = gap_stems(text)
-    stems = question_gap_stems(text)
+    stems = frozenset().union(*by_word.values())  # question_gap_stems, from by_word
     facts = kb_facts(index)
     words = content_words(text)
     if best is None and facts.entry_words is not None:
