@@ -110,8 +110,14 @@ EVAL_SETS = {
     # cosmetics / perfume shop written blind on 2026-12-01 (session 13: 43 entries, 149
     # questions), scored once for the session 12 model before any change
     "eval6": (DATA / "eval6_kb.yaml", DATA / "eval6_questions.jsonl"),
+    # written blind in session 14 (2026-12-01), each reviewed by a second helper, scored once
+    # for the session 13 model before any change: an electronics and appliances retailer in
+    # the realistic style (40 entries, 150 questions) and a clothing shop with a beauty
+    # corner in a tidy ru + en style (43 entries, 146 questions)
+    "eval7": (DATA / "eval7_kb.yaml", DATA / "eval7_questions.jsonl"),
+    "eval8": (DATA / "eval8_kb.yaml", DATA / "eval8_questions.jsonl"),
 }
-HELD_OUT = {"eval3", "eval4", "eval5", "eval6"}
+HELD_OUT = {"eval3", "eval4", "eval5", "eval6", "eval7", "eval8"}
 
 
 def quality(

@@ -378,6 +378,64 @@ def _stack(data: dict[str, tuple], names: list[str], column: int) -> np.ndarray:
     return np.concatenate([data[n][column] for n in names])
 
 
+# the worker processes' encoder (set before they fork: nothing is loaded twice)
+_ENCODER: object = None
+
+
+def _pairs_job(job: tuple[str, Path, Path, Path]) -> tuple[str, Pairs]:
+    name, kb, questions, cache = job
+    return name, shop_pairs(kb, questions, _ENCODER, cache)
+
+
+def _rows_job(
+    job: tuple[str, Path, Path, dict[str, np.ndarray], Path],
+) -> tuple[str, dict[str, Rows]]:
+    name, kb, questions, fold_map, cache = job
+    return name, shop_rows(kb, questions, _ENCODER, fold_map, cache)
+
+
+def _run(function: object, jobs: list, processes: int) -> list:
+    """``function`` over ``jobs`` in ``processes`` forked workers (in order; in this process
+    when 1). Every shop's result is its own (seeded per shop), so it is the same either way."""
+    if processes <= 1 or len(jobs) <= 1:
+        return [function(job) for job in jobs]  # type: ignore[operator]
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        return pool.map(function, jobs, chunksize=1)  # type: ignore[arg-type]
+
+
+def build_features(processes: int = 1) -> dict[str, object]:
+    """``{"": the shipped adapter, "<shop>[@copy]": Rows}``: every training shop's feature
+    rows, computed with the adapter of the fold that did not see it."""
+    global _ENCODER
+    _ENCODER = encoder = load_encoder(SPEC)
+    sources = shops()
+    order = sorted(sources)
+    with tempfile.TemporaryDirectory() as tmp:  # per shop: its vectors, encoded once
+        cache = Path(tmp)
+        pairs = dict(
+            _run(
+                _pairs_job,
+                [(n, *sources[n], cache / n) for n in order],
+                processes,
+            )
+        )
+        # each shop's features with the map of the fold that did not see it (folds as below)
+        fold_maps = []
+        for f in range(FOLDS):
+            held = set(order[f::FOLDS])
+            fold_maps.append(adapters([pairs[n] for n in order if n not in held], encoder))
+            print(f"adapter {f + 1}/{FOLDS}", file=sys.stderr)
+        data: dict[str, object] = {"": adapters([pairs[n] for n in order], encoder)}
+        jobs = [(n, *sources[n], fold_maps[i % FOLDS], cache / n) for i, n in enumerate(order)]
+        for name, rows in _run(_rows_job, jobs, processes):
+            for suffix, copy in rows.items():
+                data[name + suffix] = copy
+            print(f"{name}: {len(rows[''][3])} questions", file=sys.stderr)
+    return data
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -386,38 +444,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--features", type=Path, help="keep the feature rows in this file (read it if present)"
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes that encode the shops and compute their rows (default: one per core;"
+        " the result does not depend on it)",
+    )
     args = parser.parse_args(argv)
     if args.features and args.features.is_file():
         with args.features.open("rb") as f:
             data = pickle.load(f)
     else:
-        encoder = load_encoder(SPEC)
-        sources = shops()
-        with tempfile.TemporaryDirectory() as tmp:  # per shop: its vectors, encoded once
-            cache = Path(tmp)
-            pairs = {
-                name: shop_pairs(kb, qs, encoder, cache / name)
-                for name, (kb, qs) in sources.items()
-            }
-            order = sorted(sources)
-            # each shop's features with the map of the fold that did not see it (folds as below)
-            fold_maps = []
-            for f in range(FOLDS):
-                held = set(order[f::FOLDS])
-                fold_maps.append(adapters([pairs[n] for n in order if n not in held], encoder))
-                print(f"adapter {f + 1}/{FOLDS}", file=sys.stderr)
-            adapter = adapters([pairs[n] for n in order], encoder)
-            data = {"": adapter}
-            for name, (kb, questions) in sources.items():
-                fold_map = fold_maps[order.index(name) % FOLDS]
-                for suffix, rows in shop_rows(
-                    kb, questions, encoder, fold_map, cache / name
-                ).items():
-                    data[name + suffix] = rows
-                print(f"{name}: {len(data[name][3])} questions", file=sys.stderr)
-            if args.features:
-                with args.features.open("wb") as f:
-                    pickle.dump(data, f)
+        data = build_features(args.jobs)
+        if args.features:
+            with args.features.open("wb") as f:
+                pickle.dump(data, f)
     adapter = data.pop("")
     if any(len(rows) != 6 for rows in data.values()):
         raise SystemExit(f"{args.features}: feature rows of an older build; delete the file")
