@@ -380,11 +380,18 @@ def _stack(data: dict[str, tuple], names: list[str], column: int) -> np.ndarray:
 
 # the worker processes' encoder (set before they fork: nothing is loaded twice)
 _ENCODER: object = None
+_PAIRS: list[list[Pairs]] = []  # per adapter to train: its shops (set before the fork)
 
 
 def _pairs_job(job: tuple[str, Path, Path, Path]) -> tuple[str, Pairs]:
     name, kb, questions, cache = job
     return name, shop_pairs(kb, questions, _ENCODER, cache)
+
+
+def _adapter_job(fold: int) -> dict[str, np.ndarray]:
+    maps = adapters(_PAIRS[fold], _ENCODER)
+    print(f"adapter {fold + 1}/{len(_PAIRS)}", file=sys.stderr)
+    return maps
 
 
 def _rows_job(
@@ -408,8 +415,8 @@ def _run(function: object, jobs: list, processes: int) -> list:
 def build_features(processes: int = 1) -> dict[str, object]:
     """``{"": the shipped adapter, "<shop>[@copy]": Rows}``: every training shop's feature
     rows, computed with the adapter of the fold that did not see it."""
-    global _ENCODER
-    _ENCODER = encoder = load_encoder(SPEC)
+    global _ENCODER, _PAIRS
+    _ENCODER = load_encoder(SPEC)
     sources = shops()
     order = sorted(sources)
     with tempfile.TemporaryDirectory() as tmp:  # per shop: its vectors, encoded once
@@ -421,13 +428,13 @@ def build_features(processes: int = 1) -> dict[str, object]:
                 processes,
             )
         )
-        # each shop's features with the map of the fold that did not see it (folds as below)
-        fold_maps = []
-        for f in range(FOLDS):
-            held = set(order[f::FOLDS])
-            fold_maps.append(adapters([pairs[n] for n in order if n not in held], encoder))
-            print(f"adapter {f + 1}/{FOLDS}", file=sys.stderr)
-        data: dict[str, object] = {"": adapters([pairs[n] for n in order], encoder)}
+        # each shop's features with the map of the fold that did not see it (folds as
+        # below); the last map, of all shops, is the one shipped
+        _PAIRS = [[pairs[n] for n in order if n not in set(order[f::FOLDS])] for f in range(FOLDS)]
+        _PAIRS.append([pairs[n] for n in order])
+        *fold_maps, shipped = _run(_adapter_job, list(range(FOLDS + 1)), processes)
+        _PAIRS = []
+        data: dict[str, object] = {"": shipped}
         jobs = [(n, *sources[n], fold_maps[i % FOLDS], cache / n) for i, n in enumerate(order)]
         for name, rows in _run(_rows_job, jobs, processes):
             for suffix, copy in rows.items():
