@@ -1,10 +1,11 @@
 """Train the re-ranker (``knowledge/rerank.py``) and write ``knowledge/data/rerank.json``.
 
     python -m knowledge.rerank_build     # features, training, threshold, out-of-fold report
+    python -m knowledge.rerank_build --features F   # keep (or reuse) the feature rows in F
 
 Training shops: every ``knowledge/data/train_shops/<name>_kb.yaml`` with its
-``<name>_questions.jsonl`` (fictional shops written for this, ru / en / pl questions, a fifth
-unanswerable) plus the demo and eval2 sets. eval3 to eval6 (``benchmarks/data/``) are
+``<name>_questions.jsonl`` (fictional shops written for this, ru / en / pl questions, a third
+unanswerable) plus the demo and eval2 sets. eval3 to eval8 (``benchmarks/data/``) are
 never used here: they measure the result (``benchmarks/kb_bench.py``).
 
 The adapters (``train_adapter``): per encoder part and field (stored questions, answers,
