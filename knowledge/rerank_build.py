@@ -404,7 +404,9 @@ def _rows_job(
 
 def _run(function: object, jobs: list, processes: int) -> list:
     """``function`` over ``jobs`` in ``processes`` forked workers (in order; in this process
-    when 1). Every shop's result is its own (seeded per shop), so it is the same either way."""
+    when 1). Every job is seeded on its own, so the result does not depend on the number of
+    workers, except that torch's float rounding in the adapters can differ between
+    processes in the last digits (about 1e-6)."""
     if processes <= 1 or len(jobs) <= 1:
         return [function(job) for job in jobs]  # type: ignore[operator]
     import multiprocessing
@@ -429,9 +431,10 @@ def build_features(processes: int = 1) -> dict[str, object]:
                 processes,
             )
         )
-        # each shop's features with the map of the fold that did not see it (folds as
-        # below); the last map, of all shops, is the one shipped
-        _PAIRS = [[pairs[n] for n in order if n not in set(order[f::FOLDS])] for f in range(FOLDS)]
+        # each shop's features with the map of the fold that did not see it (folds as in
+        # ``main``); the last map, of all shops, is the one shipped
+        held = [set(order[f::FOLDS]) for f in range(FOLDS)]
+        _PAIRS = [[pairs[n] for n in order if n not in h] for h in held]
         _PAIRS.append([pairs[n] for n in order])
         *fold_maps, shipped = _run(_adapter_job, list(range(FOLDS + 1)), processes)
         _PAIRS = []
@@ -456,8 +459,8 @@ def main(argv: list[str] | None = None) -> int:
         "--jobs",
         type=int,
         default=os.cpu_count() or 1,
-        help="processes that encode the shops and compute their rows (default: one per core;"
-        " the result does not depend on it)",
+        help="processes that encode the shops, train the adapters and compute the rows"
+        " (default: one per core; the same result up to float rounding in the adapters)",
     )
     args = parser.parse_args(argv)
     if args.features and args.features.is_file():
