@@ -116,8 +116,14 @@ EVAL_SETS = {
     # corner in a tidy ru + en style (43 entries, 146 questions)
     "eval7": (DATA / "eval7_kb.yaml", DATA / "eval7_questions.jsonl"),
     "eval8": (DATA / "eval8_kb.yaml", DATA / "eval8_questions.jsonl"),
+    # written blind in session 15 (2026-12-02) from the same briefs with other shops, each
+    # reviewed by a second helper, scored once for the session 14 model before any change: a
+    # DIY / home-improvement store in the realistic style (42 entries, 149 questions) and a
+    # baby and children's goods store in the tidy ru + en style (41 entries, 150 questions)
+    "eval9": (DATA / "eval9_kb.yaml", DATA / "eval9_questions.jsonl"),
+    "eval10": (DATA / "eval10_kb.yaml", DATA / "eval10_questions.jsonl"),
 }
-HELD_OUT = {"eval3", "eval4", "eval5", "eval6", "eval7", "eval8"}
+HELD_OUT = {"eval3", "eval4", "eval5", "eval6", "eval7", "eval8", "eval9", "eval10"}
 
 
 def quality(
