@@ -3,6 +3,9 @@
     python -m knowledge.rerank_build     # features, training, threshold, out-of-fold report
     python -m knowledge.rerank_build --features F   # keep (or reuse) the feature rows in F
 
+With ``--features F`` of an earlier build, training shops added since are appended to F
+(``add_shops``: their rows with F's adapter, not retrained); ``--no-new-shops`` skips them.
+
 Training shops: every ``knowledge/data/train_shops/<name>_kb.yaml`` with its
 ``<name>_questions.jsonl`` (fictional shops written for this, ru / en / pl questions, a third
 unanswerable) plus the demo and eval2 sets. eval3 to eval10 (``benchmarks/data/``) are
@@ -447,6 +450,31 @@ def build_features(processes: int = 1) -> dict[str, object]:
     return data
 
 
+def add_shops(data: dict[str, object], processes: int = 1) -> list[str]:
+    """Saved features plus the training shops they lack (``--features`` of a file written
+    before shops were added): the new shops' rows are computed with the saved build's
+    shipped adapter, which never saw them (as each old shop's rows were computed with a map
+    that never saw it). The adapters are not retrained, so the result is not what a full
+    build would give: the shipped adapter stays the saved one. Returns the names added."""
+    global _ENCODER
+    sources = shops()
+    have = {n.split("@")[0] for n in data if n}
+    stale = sorted(have - set(sources))
+    if stale:
+        raise SystemExit(f"the saved features have shops no longer here ({stale}); delete the file")
+    new = sorted(set(sources) - have)
+    if not new:
+        return []
+    _ENCODER = load_encoder(SPEC)
+    with tempfile.TemporaryDirectory() as tmp:
+        jobs = [(n, *sources[n], data[""], Path(tmp) / n) for n in new]
+        for name, rows in _run(_rows_job, jobs, processes):
+            for suffix, copy in rows.items():
+                data[name + suffix] = copy
+            print(f"{name} (added): {len(rows[''][3])} questions", file=sys.stderr)
+    return new
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -462,10 +490,19 @@ def main(argv: list[str] | None = None) -> int:
         help="processes that encode the shops, train the adapters and compute the rows"
         " (default: one per core; the same result up to float rounding in the adapters)",
     )
+    parser.add_argument(
+        "--no-new-shops",
+        action="store_true",
+        help="with --features: train on the saved shops only (by default the training shops"
+        " the file lacks are added to it, their rows computed with its shipped adapter)",
+    )
     args = parser.parse_args(argv)
     if args.features and args.features.is_file():
         with args.features.open("rb") as f:
             data = pickle.load(f)
+        if not args.no_new_shops and add_shops(data, args.jobs):
+            with args.features.open("wb") as f:
+                pickle.dump(data, f)
     else:
         data = build_features(args.jobs)
         if args.features:

@@ -240,6 +240,40 @@ def test_build_trains_a_map_per_field_and_part(
     assert rerank.adapter_fits(maps, {p.name: p.dim for p in demo_index._parts})
 
 
+def test_saved_features_gain_the_shops_added_since(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``--features`` of an earlier build: a training shop the file lacks gets its rows
+    (and its smaller copies) with the saved adapter; a shop gone from the training data
+    stops the build instead of training on it."""
+    from knowledge import rerank_build
+
+    questions = tmp_path / "q.jsonl"
+    rows = [
+        {"id": "q1", "text": "сколько стоит курьер?", "expected": "delivery_cost"},
+        {"id": "q2", "text": "czy mogę zapłacić w ratach?", "expected": "installments"},
+        {"id": "q3", "text": "do you sell cars?", "expected": None},
+    ]
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    monkeypatch.setattr(rerank_build, "shops", lambda: {"demo": (DEMO / "shop.yaml", questions)})
+    adapter = rerank.load_adapter()
+    assert adapter is not None
+    data: dict[str, object] = {"": adapter}
+    assert rerank_build.add_shops(data) == ["demo"]
+    assert {"demo", "demo@6", "demo@12", "demo@20", "demo@short"} <= set(data)
+    x, y, qid, expected, cands, lacking = data["demo"]  # type: ignore[misc]
+    assert expected == ["delivery_cost", "installments", None]
+    assert (
+        x.shape == (len(y), rerank.feature_width() - rerank.GAP_COLUMNS) == (len(cands), x.shape[1])
+    )
+    # one right candidate for each answerable question, none for the other
+    assert [int(y[qid == q].sum()) for q in range(3)] == [1, 1, 0]
+    assert rerank_build.add_shops(data) == []  # nothing new the second time
+    data["gone@6"] = data["demo@6"]
+    with pytest.raises(SystemExit, match="gone"):
+        rerank_build.add_shops(data)
+
+
 def test_gap_table_scores_the_stems_of_unanswered_questions() -> None:
     asked = [
         (rerank.query_stems("сколько стоит доставка?"), True),
