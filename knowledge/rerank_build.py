@@ -22,9 +22,10 @@ same way: a shop's rows get the columns of a table that did not see that shop (o
 it inside each fold's training shops; the fold's table for the shop held out), and the
 shipped table is the one of all shops.
 
-The threshold is the lowest probability that declines >= 85 % of the unanswerable
-questions, on out-of-fold probabilities (5 folds by shop: a question is scored by a model
-that never saw its shop). The trees are deterministic; the maps are trained with torch on one
+The threshold is the lowest probability at which 70 % of the training shops each decline
+>= 85 % of their own unanswerable questions (``shop_threshold``; until session 14, 85 % of
+all of them pooled), on out-of-fold probabilities (5 folds by shop: a question is scored by
+a model that never saw its shop). The trees are deterministic; the maps are trained with torch on one
 thread from a fixed seed.
 """
 
@@ -53,6 +54,9 @@ TRAIN_DIR = Path(__file__).parent / "data" / "train_shops"
 DEMO = ROOT / "knowledge" / "demo"
 SPEC = "use+e5"
 DECLINE_TARGET = 0.85
+# the threshold: the lowest at which this share of the training shops each decline
+# DECLINE_TARGET of their unanswerable questions (``shop_threshold``)
+SHOPS_AT_TARGET = 0.7
 FOLDS = 5
 SUBSETS = (6, 12, 20)  # smaller copies of every training shop (entries)
 COPY_UNANSWERABLE = 0.25
@@ -271,6 +275,23 @@ def top_per_question(
 def lowest_threshold(unanswerable: np.ndarray, target: float = DECLINE_TARGET) -> float:
     for t in np.unique(np.round(unanswerable, 4)):
         if np.mean(unanswerable < t) >= target:
+            return float(t)
+    return 1.0
+
+
+def shop_threshold(
+    unanswerable: list[np.ndarray], target: float = DECLINE_TARGET, share: float = SHOPS_AT_TARGET
+) -> float:
+    """The lowest probability at which at least ``share`` of the shops each decline
+    ``target`` of their own unanswerable questions (``unanswerable``: per shop, their top
+    candidates' probabilities). A customer meets one shop, not the pool: this asks the
+    decline target of most shops, where the pooled rule (``lowest_threshold``) lets the
+    easy shops carry the hard ones."""
+    shops = [u for u in unanswerable if len(u)]
+    if not shops:
+        return 1.0
+    for t in np.unique(np.round(np.concatenate(shops), 4)):
+        if np.mean([np.mean(u < t) >= target for u in shops]) >= share:
             return float(t)
     return 1.0
 
@@ -539,8 +560,10 @@ def main(argv: list[str] | None = None) -> int:
     for n in full:  # the threshold: the shops as written
         _, _, qid, expected, cands, _ = data[n]
         _, conf = top_per_question(oof[n], qid, cands, len(expected))
-        unanswerable += [c for c, e in zip(conf, expected, strict=True) if e is None]
-    threshold = lowest_threshold(np.asarray(unanswerable))
+        unanswerable.append(
+            np.asarray([c for c, e in zip(conf, expected, strict=True) if e is None])
+        )
+    threshold = shop_threshold(unanswerable)
     x_all = np.concatenate([gaps.rows(data[n], shops_, without=n) for n in names])
     model = fit(x_all, _stack(data, names, 1))
     spec = export(model, threshold, n_features)
@@ -553,7 +576,17 @@ def main(argv: list[str] | None = None) -> int:
     diff = np.abs(check.proba(x_all) - model.predict_proba(x_all)[:, 1]).max()  # type: ignore[attr-defined]
     assert diff < 1e-6, f"exported trees disagree with the model: {diff}"
     per_shop = measure(data, oof, threshold)
-    report: dict[str, object] = {"threshold": round(threshold, 4), "out_of_fold": per_shop}
+    pooled = lowest_threshold(np.concatenate(unanswerable))
+    report: dict[str, object] = {
+        "threshold": round(threshold, 4),
+        "threshold_pooled": round(pooled, 4),
+        "out_of_fold": per_shop,
+    }
+    at_pooled = measure({n: data[n] for n in full}, oof, pooled)
+    report["out_of_fold_mean, shops, pooled threshold"] = {
+        key: round(float(np.mean([at_pooled[n][key] for n in full])), 3)
+        for key in ("answered", "declined", "rank1")
+    }
     for label, group in [
         ("shops", full),
         *[

@@ -41,6 +41,23 @@ def test_lowest_threshold_declines_the_target_share() -> None:
     assert np.mean(scores < t) >= 0.85 and np.mean(scores < t - 0.05) < 0.85
 
 
+def test_shop_threshold_asks_the_target_of_most_shops() -> None:
+    """Three shops: two easy (unanswerable questions scored low) and one hard. The pooled
+    rule lets the easy ones carry the hard one; the shop rule does not at a share of 1."""
+    from knowledge.rerank_build import shop_threshold
+
+    easy = np.linspace(0.0, 0.3, 20)
+    hard = np.linspace(0.2, 1.0, 20)
+    shops = [easy, easy + 0.01, hard]
+    t_all = shop_threshold(shops, 0.85, 1.0)
+    assert all(np.mean(u < t_all) >= 0.85 for u in shops)
+    assert np.mean(hard < t_all - 0.05) < 0.85  # the lowest such
+    t_two = shop_threshold(shops, 0.85, 0.6)  # two of three shops are enough
+    assert np.mean(easy < t_two) >= 0.85 and np.mean(hard < t_two) < 0.85
+    assert lowest_threshold(np.concatenate(shops), 0.85) < t_all
+    assert shop_threshold([np.asarray([])]) == 1.0
+
+
 def test_shipped_model_matches_the_feature_rows() -> None:
     model = rerank.load_model()
     assert model is not None and model.spec == "use+e5"
