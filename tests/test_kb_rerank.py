@@ -233,6 +233,18 @@ def test_the_kbs_words_are_cached_and_follow_edits(
     assert index.search("сколько стоит гравировка?").answer_id == "engraving"
 
 
+def _three_demo_questions(tmp_path: Path) -> Path:
+    """A question file for the demo KB: two answerable questions and one it does not answer."""
+    questions = tmp_path / "q.jsonl"
+    rows = [
+        {"id": "q1", "text": "сколько стоит курьер?", "expected": "delivery_cost"},
+        {"id": "q2", "text": "czy mogę zapłacić w ratach?", "expected": "installments"},
+        {"id": "q3", "text": "do you sell cars?", "expected": None},
+    ]
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return questions
+
+
 def test_build_trains_a_map_per_field_and_part(
     monkeypatch: pytest.MonkeyPatch, demo_index: KnowledgeIndex, tmp_path: Path
 ) -> None:
@@ -241,13 +253,7 @@ def test_build_trains_a_map_per_field_and_part(
     from knowledge import rerank_build
 
     monkeypatch.setitem(rerank_build.ADAPTER, "epochs", 1)
-    questions = tmp_path / "q.jsonl"
-    rows = [
-        {"id": "q1", "text": "сколько стоит курьер?", "expected": "delivery_cost"},
-        {"id": "q2", "text": "czy mogę zapłacić w ratach?", "expected": "installments"},
-        {"id": "q3", "text": "do you sell cars?", "expected": None},
-    ]
-    questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    questions = _three_demo_questions(tmp_path)
     pairs = rerank_build.shop_pairs(
         DEMO / "shop.yaml", questions, demo_index.encoder, tmp_path / "cache"
     )
@@ -265,13 +271,7 @@ def test_saved_features_gain_the_shops_added_since(
     stops the build instead of training on it."""
     from knowledge import rerank_build
 
-    questions = tmp_path / "q.jsonl"
-    rows = [
-        {"id": "q1", "text": "сколько стоит курьер?", "expected": "delivery_cost"},
-        {"id": "q2", "text": "czy mogę zapłacić w ratach?", "expected": "installments"},
-        {"id": "q3", "text": "do you sell cars?", "expected": None},
-    ]
-    questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    questions = _three_demo_questions(tmp_path)
     monkeypatch.setattr(rerank_build, "shops", lambda: {"demo": (DEMO / "shop.yaml", questions)})
     adapter = rerank.load_adapter()
     assert adapter is not None
