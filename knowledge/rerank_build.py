@@ -464,11 +464,16 @@ def build_features(processes: int = 1) -> dict[str, object]:
         _PAIRS = []
         data: dict[str, object] = {"": shipped}
         jobs = [(n, *sources[n], fold_maps[i % FOLDS], cache / n) for i, n in enumerate(order)]
-        for name, rows in _run(_rows_job, jobs, processes):
-            for suffix, copy in rows.items():
-                data[name + suffix] = copy
-            print(f"{name}: {len(rows[''][3])} questions", file=sys.stderr)
+        _rows_into(data, jobs, processes)
     return data
+
+
+def _rows_into(data: dict[str, object], jobs: list, processes: int, note: str = "") -> None:
+    """``shop_rows`` of each job (in workers) into ``data``: the shop and its copies."""
+    for name, rows in _run(_rows_job, jobs, processes):
+        for suffix, copy in rows.items():
+            data[name + suffix] = copy
+        print(f"{name}{note}: {len(rows[''][3])} questions", file=sys.stderr)
 
 
 def add_shops(data: dict[str, object], processes: int = 1) -> list[str]:
@@ -489,10 +494,7 @@ def add_shops(data: dict[str, object], processes: int = 1) -> list[str]:
     _ENCODER = load_encoder(SPEC)
     with tempfile.TemporaryDirectory() as tmp:
         jobs = [(n, *sources[n], data[""], Path(tmp) / n) for n in new]
-        for name, rows in _run(_rows_job, jobs, processes):
-            for suffix, copy in rows.items():
-                data[name + suffix] = copy
-            print(f"{name} (added): {len(rows[''][3])} questions", file=sys.stderr)
+        _rows_into(data, jobs, processes, " (added)")
     return new
 
 
@@ -582,11 +584,15 @@ def main(argv: list[str] | None = None) -> int:
         "threshold_pooled": round(pooled, 4),
         "out_of_fold": per_shop,
     }
+
+    def means(per: dict[str, dict[str, float]], group: list[str]) -> dict[str, float]:
+        return {
+            key: round(float(np.mean([per[n][key] for n in group])), 3)
+            for key in ("answered", "declined", "rank1")
+        }
+
     at_pooled = measure({n: data[n] for n in full}, oof, pooled)
-    report["out_of_fold_mean, shops, pooled threshold"] = {
-        key: round(float(np.mean([at_pooled[n][key] for n in full])), 3)
-        for key in ("answered", "declined", "rank1")
-    }
+    report["out_of_fold_mean, shops, pooled threshold"] = means(at_pooled, full)
     for label, group in [
         ("shops", full),
         *[
@@ -598,10 +604,7 @@ def main(argv: list[str] | None = None) -> int:
             [n for n in names if n.endswith("@short")],
         ),
     ]:
-        report[f"out_of_fold_mean, {label}"] = {
-            key: round(float(np.mean([per_shop[n][key] for n in group])), 3)
-            for key in ("answered", "declined", "rank1")
-        }
+        report[f"out_of_fold_mean, {label}"] = means(per_shop, group)
     print(json.dumps(report, ensure_ascii=False, indent=1))
     print(f"wrote {args.out} ({len(spec['trees'])} trees, {n_features} features)", file=sys.stderr)
     return 0
