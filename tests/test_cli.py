@@ -101,6 +101,45 @@ def test_simulate_runs_dialogues_through_the_engine(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("*.db")), "simulate uses a fresh throw-away database"
 
 
+def test_a_follow_up_the_answer_does_not_hold_gets_no_repeat_of_it(tmp_path: Path) -> None:
+    """The demo shop: a follow-up that keeps the topic but asks what its answer does not say
+    is declined (topics and a person offered), not answered with the same text again; one
+    whose answer is in it still gets it, said to be all there is."""
+    demo = Path(__file__).resolve().parent.parent / "knowledge" / "demo" / "shop.yaml"
+    rows = [
+        {"id": "night", "turns": ["where are your pickup points?", "and are they open at night?"]},
+        {
+            "id": "extend",
+            "turns": ["is there a warranty on headphones?", "and can I pay extra to extend it?"],
+        },
+        {
+            "id": "pickup",
+            "turns": ["сколько стоит доставка курьером по москве?", "а в пункт выдачи?"],
+        },
+    ]
+    dialogues = tmp_path / "d.jsonl"
+    dialogues.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+    )
+    out = tmp_path / "t.jsonl"
+    proc = _cli(
+        "simulate", "--input", str(dialogues), "--output", str(out), "--kb", str(demo), cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr
+    results = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+
+    def of_turn(result: dict, turn: int, kind: str) -> list[dict]:
+        return [e for e in result["events"] if e["turn"] == turn and e["type"] == kind]
+
+    for name, first in (("night", "pickup_points"), ("extend", "warranty")):
+        [answered] = of_turn(results[name], 0, "faq_answered")
+        assert answered["answer_id"] == first
+        assert not of_turn(results[name], 1, "faq_answered"), name
+        assert of_turn(results[name], 1, "faq_declined"), name
+    [again] = of_turn(results["pickup"], 1, "faq_answered")
+    assert again["answer_id"] == "delivery_cost" and again["via"] == "follow_up"
+
+
 def test_report_json_has_the_contract_keys(tmp_path: Path) -> None:
     proc = _cli(
         "report",
