@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -357,19 +358,25 @@ class FaqFlow:
                 return False
             await self._decline(ctx, memory, joint_text, joint)
             return True
-        if top.entry_id == memory.get("last"):
+        index = self.knowledge.loaded_index
+        if top.entry_id == memory.get("last") and index is not None and index.reranker:
             # the answer just given, again: only when the re-ranker, reading the joint
             # question, is sure that entry answers it ("а в пункт выдачи?" after the
-            # delivery price); else the follow-up asks what the answer does not hold ("and
-            # are they open at night?" after the pickup points) and gets the decline's
-            # topics and a person, not the same text (benchmarks/followup_check.py: those
-            # left unanswered 0.25 -> 0.42, same-answer follow-ups 0.736 -> 0.722)
+            # delivery price). Else the follow-up asks what that answer does not hold ("and
+            # are they open at night?" after the pickup points), and a question sure of
+            # another entry is left to the decline too (its text is mostly the question
+            # already answered): the decline offers the other topics and a person and
+            # records the gap, without the entry just given (benchmarks/followup_check.py:
+            # those left unanswered 0.25 -> 0.42, same-answer follow-ups 0.736 -> 0.722).
+            # When the classifier did not call it a question, the message goes its usual way.
             checked = await self.knowledge.search(ctx.session, joint_text, top_k=3)
             best = checked.best
             if best is None or best.entry_id != top.entry_id or not checked.confident:
                 if strict:
                     return False
-                await self._decline(ctx, memory, joint_text, joint)
+                others = [c for c in ranked if c.entry_id != top.entry_id]
+                result = replace(joint, candidates=others, reason="low_confidence")
+                await self._decline(ctx, memory, joint_text, result)
                 return True
         entry = await self._entry(ctx, top.entry_id)
         if entry is None:
