@@ -128,8 +128,14 @@ EVAL_SETS = {
     # style, Polish first (43 entries, 149 questions: pl 60 / ru 50 / en 40 asked)
     "eval11": (DATA / "eval11_kb.yaml", DATA / "eval11_questions.jsonl"),
     "eval12": (DATA / "eval12_kb.yaml", DATA / "eval12_questions.jsonl"),
+    # written blind in session 17 (2026-12-02), each reviewed by a second helper, before the
+    # session's model was chosen: a sauna and Russian bath equipment store in the realistic
+    # style (43 entries, 149 questions) and a Polish garden playground store in the realistic
+    # style, Polish first (43 entries, 150 questions: pl 60 / ru 50 / en 40 asked)
+    "eval13": (DATA / "eval13_kb.yaml", DATA / "eval13_questions.jsonl"),
+    "eval14": (DATA / "eval14_kb.yaml", DATA / "eval14_questions.jsonl"),
 }
-HELD_OUT = {f"eval{n}" for n in range(3, 13)}
+HELD_OUT = {f"eval{n}" for n in range(3, 15)}
 
 
 def quality(
