@@ -15,7 +15,7 @@ answer (``gap_table``) - and gradient-boosted trees give each the probability th
 the right answer. The entries are re-ranked by it and the best one is answered when its
 probability clears the threshold fitted with the model.
 
-The model is trained on shops nobody tuned on (``knowledge/data/train_shops/``: 116
+The model is trained on shops nobody tuned on (``knowledge/data/train_shops/``: 164
 fictional shops with ~150 paraphrased ru / en / pl questions each, a third unanswerable)
 plus the demo and eval2 sets; eval3 to eval14 stay held out (``python -m
 knowledge.rerank_build``, docs/knowledge.md). It is stored as plain arrays
