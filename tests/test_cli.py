@@ -57,6 +57,18 @@ def _cli(
     )
 
 
+def _simulate(tmp_path: Path, rows: list[dict], *argv: str) -> list[dict]:
+    """``supportbot simulate`` on these dialogues (extra flags in ``argv``): its result rows."""
+    dialogues = tmp_path / "d.jsonl"
+    dialogues.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+    )
+    out = tmp_path / "t.jsonl"
+    proc = _cli("simulate", "--input", str(dialogues), "--output", str(out), *argv, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
 def test_simulate_reports_a_bad_line_with_its_number(tmp_path: Path) -> None:
     dialogues = tmp_path / "d.jsonl"
     dialogues.write_text(
@@ -70,7 +82,6 @@ def test_simulate_reports_a_bad_line_with_its_number(tmp_path: Path) -> None:
 
 
 def test_simulate_runs_dialogues_through_the_engine(tmp_path: Path) -> None:
-    dialogues = tmp_path / "d.jsonl"
     rows = [
         {"id": "greet", "lang": "en", "turns": ["Hello!", "thanks, bye"]},
         {
@@ -83,13 +94,7 @@ def test_simulate_runs_dialogues_through_the_engine(tmp_path: Path) -> None:
             ],
         },
     ]
-    dialogues.write_text(
-        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
-    )
-    out = tmp_path / "t.jsonl"
-    proc = _cli("simulate", "--input", str(dialogues), "--output", str(out), cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    results = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    results = _simulate(tmp_path, rows)
     assert [r["id"] for r in results] == ["greet", "broken"]
     greet, broken = results
     assert len(greet["replies"]) == 2 and all(greet["replies"])
@@ -117,16 +122,7 @@ def test_a_follow_up_the_answer_does_not_hold_gets_no_repeat_of_it(tmp_path: Pat
             "turns": ["сколько стоит доставка курьером по москве?", "а в пункт выдачи?"],
         },
     ]
-    dialogues = tmp_path / "d.jsonl"
-    dialogues.write_text(
-        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
-    )
-    out = tmp_path / "t.jsonl"
-    proc = _cli(
-        "simulate", "--input", str(dialogues), "--output", str(out), "--kb", str(demo), cwd=tmp_path
-    )
-    assert proc.returncode == 0, proc.stderr
-    results = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    results = {r["id"]: r for r in _simulate(tmp_path, rows, "--kb", str(demo))}
 
     def of_turn(result: dict, turn: int, kind: str) -> list[dict]:
         return [e for e in result["events"] if e["turn"] == turn and e["type"] == kind]
