@@ -15,9 +15,9 @@ answer (``gap_table``) - and gradient-boosted trees give each the probability th
 the right answer. The entries are re-ranked by it and the best one is answered when its
 probability clears the threshold fitted with the model.
 
-The model is trained on shops nobody tuned on (``knowledge/data/train_shops/``: 164
-fictional shops with ~150 paraphrased ru / en / pl questions each, a third unanswerable)
-plus the demo and eval2 sets; eval3 to eval18 stay held out (``python -m
+The model is trained on shops nobody tuned on (``knowledge/data/train_shops/``: 188
+fictional shops with ~150 paraphrased ru / en / pl questions each, a third unanswerable;
+the shipped model on the first 164 of them) plus the demo and eval2 sets; eval3 to eval18 stay held out (``python -m
 knowledge.rerank_build``, docs/knowledge.md). It is stored as plain arrays
 (``data/rerank.json``: feature count, trees, threshold, gap stems; the index refuses a
 model whose feature count is not ``feature_width()``), evaluated here with numpy, so
