@@ -135,7 +135,7 @@ EVAL_SETS = {
     "eval13": (DATA / "eval13_kb.yaml", DATA / "eval13_questions.jsonl"),
     "eval14": (DATA / "eval14_kb.yaml", DATA / "eval14_questions.jsonl"),
     # written blind at the end of session 17 (2026-12-02), each reviewed by a second helper,
-    # for the next model choice; no model has been scored on them yet: an English-first
+    # first scored in session 18 for the session 17 model before any change: an English-first
     # outdoor-gear store in the realistic style (42 entries, 150 questions asked en 60 / ru
     # 50 / pl 40, 29 unanswerable) and a home cleaning and handyman service company in the
     # tidy ru + en style (40 entries, 144 questions, 25 unanswerable)

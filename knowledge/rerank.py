@@ -17,8 +17,8 @@ probability clears the threshold fitted with the model.
 
 The model is trained on shops nobody tuned on (``knowledge/data/train_shops/``: 188
 fictional shops with ~150 paraphrased ru / en / pl questions each, a third unanswerable;
-the shipped model on the first 164 of them) plus the demo and eval2 sets; eval3 to eval18 stay held out (``python -m
-knowledge.rerank_build``, docs/knowledge.md). It is stored as plain arrays
+the shipped model on the first 164 of them) plus the demo and eval2 sets; eval3 to eval18
+stay held out (``python -m knowledge.rerank_build``, docs/knowledge.md). It is stored as plain arrays
 (``data/rerank.json``: feature count, trees, threshold, gap stems; the index refuses a
 model whose feature count is not ``feature_width()``), evaluated here with numpy, so
 no pickled model and no scikit-learn version ties it. It applies to the encoder it was
