@@ -141,17 +141,24 @@ EVAL_SETS = {
     # tidy ru + en style (40 entries, 144 questions, 25 unanswerable)
     "eval15": (DATA / "eval15_kb.yaml", DATA / "eval15_questions.jsonl"),
     "eval16": (DATA / "eval16_kb.yaml", DATA / "eval16_questions.jsonl"),
-    # written blind in session 18 (2026-12-02), each reviewed by a second helper, for the
-    # model choice after it; no model has been scored on them yet: a driving school in the
-    # realistic Russian-based style (45 entries, 146 questions, 26 unanswerable) and an
-    # English-first organic baby food / nappies subscription shop in the realistic style (43
-    # entries, 150 questions asked en 60 / ru 50 / pl 40, 30 unanswerable)
+    # written blind in session 18 (2026-12-02), each reviewed by a second helper, first
+    # scored in session 19 for the session 17 model, then for the model chosen without them:
+    # a driving school in the realistic Russian-based style (45 entries, 146 questions, 26
+    # unanswerable) and an English-first organic baby food / nappies subscription shop in the
+    # realistic style (43 entries, 150 questions asked en 60 / ru 50 / pl 40, 30 unanswerable)
     "eval17": (DATA / "eval17_kb.yaml", DATA / "eval17_questions.jsonl"),
     "eval18": (DATA / "eval18_kb.yaml", DATA / "eval18_questions.jsonl"),
+    # written blind in session 19 (2026-12-02), each reviewed by a second helper (1 borderline
+    # row deleted from each), for the next model choice; no model has been scored on them: a
+    # Polish-first online optician in the realistic style (45 entries, 149 questions asked
+    # pl 60 / ru 50 / en 39, 29 unanswerable) and a Russian-based online programming school
+    # in the realistic style (42 entries, 149 questions, 29 unanswerable)
+    "eval19": (DATA / "eval19_kb.yaml", DATA / "eval19_questions.jsonl"),
+    "eval20": (DATA / "eval20_kb.yaml", DATA / "eval20_questions.jsonl"),
 }
-HELD_OUT = {f"eval{n}" for n in range(3, 19)}
+HELD_OUT = {f"eval{n}" for n in range(3, 21)}
 # blind sets kept for the next model choice: `--set all` leaves them out (name one to score it)
-UNSCORED = {"eval17", "eval18"}
+UNSCORED = {"eval19", "eval20"}
 
 
 def quality(
