@@ -654,7 +654,7 @@ class KnowledgeIndex:
             model = _rerank.load_model()
             adapter = _rerank.load_adapter()
             if model is not None and not (
-                model.n_features == _rerank.feature_width() and model.gaps
+                model.n_features == model.width and model.gaps
             ):  # a model file from another version of the features
                 log.warning(
                     "re-ranker %s has %d features%s, this version computes %d; "
@@ -662,7 +662,7 @@ class KnowledgeIndex:
                     _rerank.MODEL_FILE,
                     model.n_features,
                     "" if model.gaps else " and no gap stems",
-                    _rerank.feature_width(),
+                    model.width,
                 )
                 model = None
             if (
@@ -670,10 +670,23 @@ class KnowledgeIndex:
                 and model.spec == self.spec
                 and adapter is not None
                 and _rerank.adapter_fits(adapter, {p.name: p.dim for p in self._parts})
+                and self._prior_part(model) is not False
                 and self.enable_words()
             ):
                 self.reranker = model
                 self.rerank_adapter = adapter
+
+    def _prior_part(self, model: _rerank.Reranker) -> slice | None | bool:
+        """Where the model's question prior reads the question vector (None: the model has
+        no prior; False: this encoder lacks the part, or it has another size)."""
+        if model.prior is None:
+            return None
+        for part in self._parts:
+            if part.name == model.prior.part:
+                if part.dim != len(model.prior.weights):
+                    return False
+                return slice(part.start, part.start + part.dim)
+        return False
 
     # ------------------------------------------------------------------ setup
     def enable_words(self, part_name: str = _rerank.WORD_PART) -> bool:
@@ -1129,12 +1142,7 @@ class KnowledgeIndex:
         unanswered questions are recorded with)."""
         model = self.reranker
         assert model is not None
-        with self._lock:
-            comps = _rerank.components(self, text, vector, scores)
-            order, x = _rerank.features(
-                self, text, comps, bool(extra.get("order_ref")), model.k, model.gaps
-            )
-            ids = [self.entries[e].id for e in order]  # under the lock: an edit may follow
+        ids, x = self.rerank_rows(text, vector, scores, bool(extra.get("order_ref")))
         conf = model.confidence(model.proba(x))
         if extra.get("order_ref"):  # a specific order's status is never a FAQ answer
             conf = ORDER_REF_CAP * conf
@@ -1151,6 +1159,24 @@ class KnowledgeIndex:
             key=lambda c: -c.score,
         )
         return [first, *rest]
+
+    def rerank_rows(
+        self, text: str, vector: np.ndarray, scores: np.ndarray, order_ref: bool = False
+    ) -> tuple[list[str], np.ndarray]:
+        """The re-ranker's candidates (entry ids) and their feature rows for one question
+        (``scores``: its fused scores, ``score_all``)."""
+        model = self.reranker
+        assert model is not None
+        with self._lock:
+            comps = _rerank.components(self, text, vector, scores)
+            where = self._prior_part(model)
+            prior = (
+                model.prior.logit(vector[where])
+                if model.prior is not None and isinstance(where, slice)
+                else None
+            )
+            order, x = _rerank.features(self, text, comps, order_ref, model.k, model.gaps, prior)
+            return [self.entries[e].id for e in order], x  # under the lock: edits may follow
 
     def _lacking_lang(self, text: str) -> np.ndarray | None:
         """Per entry: True when it has no question or answer in the question's language

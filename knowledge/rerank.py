@@ -4,25 +4,26 @@ The fused score of :class:`knowledge.index.KnowledgeIndex` adds ~10 scores with 
 weights and declines below one center. Their meaning shifts from shop to shop (a ridge
 score on a 25-entry KB is not one on a 300-entry KB; a question whose words no entry has
 is suspicious even when one cosine is high), which a fixed sum cannot express. Here the
-best ``K`` entries of the fused ranking are described by 117 features - each score as a
+best ``K`` entries of the fused ranking are described by 118 features - each score as a
 value, as a gap to the best entry, as a z-score over all entries and as a rank, among them
 the nearest cosines after learned maps that tune both encoders to FAQ paraphrases
 (``ADAPTER_FILE``); query facts (length, language, how many of its word stems and shop
 concepts the KB knows at all); the entry's own facts (self score, variants, answer
 length); how well the entry's words cover each question word (``word_cover``); the
 question's "gap stems" the entry lacks, words customers ask about and FAQs tend not to
-answer (``gap_table``) - and gradient-boosted trees give each the probability that it is
-the right answer. The entries are re-ranked by it and the best one is answered when its
-probability clears the threshold fitted with the model.
+answer (``gap_table``); the question prior, how much the question alone looks like one
+shop FAQs do not answer (``QuestionPrior``) - and gradient-boosted trees give each the
+probability that it is the right answer. The entries are re-ranked by it and the best one
+is answered when its probability clears the threshold fitted with the model.
 
 The model is trained on shops nobody tuned on (``knowledge/data/train_shops/``: 188
-fictional shops with ~150 paraphrased ru / en / pl questions each, a third unanswerable;
-the shipped model on the first 164 of them) plus the demo and eval2 sets; eval3 to eval18
-stay held out (``python -m knowledge.rerank_build``, docs/knowledge.md). It is stored as plain arrays
-(``data/rerank.json``: feature count, trees, threshold, gap stems; the index refuses a
-model whose feature count is not ``feature_width()``), evaluated here with numpy, so
-no pickled model and no scikit-learn version ties it. It applies to the encoder it was
-trained with (``use+e5`` with e5 passages); other encoders keep the fused score.
+fictional shops with ~150 paraphrased ru / en / pl questions each, a third unanswerable)
+plus the demo and eval2 sets; eval3 to eval20 stay held out (``python -m
+knowledge.rerank_build``, docs/knowledge.md). It is stored as plain arrays
+(``data/rerank.json``: feature count, trees, threshold, gap stems, the prior's weights; the
+index refuses a model whose feature count is not ``feature_width()``), evaluated here with
+numpy, so no pickled model and no scikit-learn version ties it. It applies to the encoder it
+was trained with (``use+e5`` with e5 passages); other encoders keep the fused score.
 """
 
 from __future__ import annotations
@@ -71,9 +72,10 @@ BASE_COLUMNS = 14
 CANDIDATE_COLUMNS = 12
 WORD_COLUMNS = 9
 GAP_COLUMNS = 2
+PRIOR_COLUMNS = 1
 
 
-def feature_width(words: bool = True, gaps: bool = True) -> int:
+def feature_width(words: bool = True, gaps: bool = True, prior: bool = True) -> int:
     """How many columns ``features`` gives a row (a model must have been trained on as
     many: ``KnowledgeIndex`` keeps the fused score when it was not)."""
     return (
@@ -82,7 +84,40 @@ def feature_width(words: bool = True, gaps: bool = True) -> int:
         + 4 * len(COMPONENTS)
         + (WORD_COLUMNS if words else 0)
         + (GAP_COLUMNS if gaps else 0)
+        + (PRIOR_COLUMNS if prior else 0)
     )
+
+
+# The question prior: how much a question, whatever the KB, looks like one that shop FAQs
+# do not answer ("вы набираете клинеров?", "czy robicie przeprowadzki?", "do you offer dog
+# walking?"): a logistic regression over the question's vector of one encoder part, learned
+# from the training shops' questions (unanswerable against answerable). It is the gap stems'
+# idea in the encoder's space, so it reaches paraphrases and other languages. Its logit is
+# the last column of every candidate's row; the trees weigh it against how well the
+# candidate matches, so a KB with an entry on jobs still answers "are you hiring?".
+PRIOR_PART = "use"
+
+
+@dataclass(frozen=True)
+class QuestionPrior:
+    part: str
+    weights: np.ndarray  # (dim,)
+    bias: float
+
+    def logit(self, vector: np.ndarray) -> float:
+        return float(np.asarray(vector, np.float64) @ self.weights + self.bias)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "part": self.part,
+            "bias": round(self.bias, 6),
+            "weights": [round(float(w), 6) for w in self.weights],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> QuestionPrior:
+        weights = np.asarray(data["weights"], np.float64)
+        return cls(str(data["part"]), weights, float(data["bias"]))  # type: ignore[arg-type]
 
 
 # Gap stems: word stems that customers ask about and shop FAQs tend not to answer
@@ -357,10 +392,12 @@ def features(
     order_ref: bool,
     k: int = K,
     gaps: dict[str, float] | None = None,
+    prior: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(candidate entry positions, feature rows)`` for the fused ranking's best ``k``;
-    with a ``gaps`` table (``gap_table``), its ``gap_columns`` last (the build adds them
-    itself: its tables differ by fold)."""
+    with the question's ``prior`` logit (``QuestionPrior``) that column, then with a
+    ``gaps`` table (``gap_table``) its ``gap_columns``, last (the build adds both itself:
+    its priors and tables differ by fold)."""
     from knowledge.index import _lang_of
 
     n = len(index.entries)
@@ -429,9 +466,12 @@ def features(
     if facts.entry_words is not None:
         best = word_best(index, content_words(text), order, facts.entry_words)
         x = np.hstack([x, word_cover(index, text, order, facts.entry_words, best)])
+    if prior is not None:
+        x = np.hstack([x, np.full((len(order), PRIOR_COLUMNS), prior)])
     if gaps is not None:
         x = np.hstack([x, gap_columns(uncovered_stems(index, text, order, best), gaps)])
-    assert x.shape[1] == feature_width(facts.entry_words is not None, gaps is not None), x.shape
+    width = feature_width(facts.entry_words is not None, gaps is not None, prior is not None)
+    assert x.shape[1] == width, x.shape
     return order, x
 
 
@@ -494,6 +534,7 @@ class Reranker:
     n_features: int
     k: int = K
     gaps: dict[str, float] = dataclass_field(default_factory=dict)  # gap stems' log-odds
+    prior: QuestionPrior | None = None
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> Reranker | None:
@@ -524,7 +565,15 @@ class Reranker:
             n_features=int(data["n_features"]),
             k=int(data.get("k", K)),
             gaps={str(t): float(v) for t, v in data.get("gap_stems", {}).items()},
+            prior=QuestionPrior.from_json(data["question_prior"])
+            if data.get("question_prior")
+            else None,
         )
+
+    @property
+    def width(self) -> int:
+        """The feature count this version computes for the model (``feature_width``)."""
+        return feature_width(prior=self.prior is not None)
 
     def logit(self, x: np.ndarray) -> np.ndarray:
         """The trees' summed raw score per row (all trees at once, one level per step)."""

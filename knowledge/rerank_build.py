@@ -8,7 +8,7 @@ With ``--features F`` of an earlier build, training shops added since are append
 
 Training shops: every ``knowledge/data/train_shops/<name>_kb.yaml`` with its
 ``<name>_questions.jsonl`` (fictional shops written for this, ru / en / pl questions, a third
-unanswerable) plus the demo and eval2 sets. eval3 to eval18 (``benchmarks/data/``) are
+unanswerable) plus the demo and eval2 sets. eval3 to eval20 (``benchmarks/data/``) are
 never used here: they measure the result (``benchmarks/kb_bench.py``).
 
 The adapters (``train_adapter``): per encoder part and field (stored questions, answers,
@@ -21,6 +21,11 @@ The gap stems (``rerank.gap_table``) are learned from the training shops' questi
 same way: a shop's rows get the columns of a table that did not see that shop (one without
 it inside each fold's training shops; the fold's table for the shop held out), and the
 shipped table is the one of all shops.
+
+The question prior (``QuestionPriors``, ``rerank.QuestionPrior``) is a logistic regression
+over the questions' USE vectors, unanswerable against answerable, fitted on the training
+shops' questions: a shop's rows get the logits of the prior of the other folds (the trees'
+folds), and the shipped prior is the one of all shops.
 
 The threshold is the lowest probability at which 70 % of the training shops each decline
 >= 85 % of their own unanswerable questions (``shop_threshold``; until session 14, 85 % of
@@ -63,6 +68,7 @@ COPY_UNANSWERABLE = 0.25
 # the adapter: weight of ||W - I||², Adam steps over all shops, softmax temperature over
 # entries, and the soft maximum's temperature over an entry's questions
 ADAPTER = {"anchor": 1e-3, "epochs": 60, "lr": 1e-3, "temperature": 0.05, "soft_max": 0.02}
+PRIOR_C = 1.0  # the question prior's inverse L2 weight (scikit-learn's default)
 PARAMS = {
     "max_depth": 4,
     "min_samples_leaf": 160,
@@ -399,6 +405,49 @@ class GapTables:
         return np.hstack([rows[0], rerank.gap_columns(rows[5], table)])
 
 
+class QuestionPriors:
+    """``rerank.QuestionPrior`` fitted on any set of training shops' questions, and the
+    out-of-fold logits of every shop's questions (from a prior that never saw the shop), the
+    column its rows get."""
+
+    def __init__(self, sources: dict[str, tuple[Path, Path]]) -> None:
+        encoder = load_encoder(rerank.PRIOR_PART)
+        self.vectors: dict[str, np.ndarray] = {}
+        self.unanswerable: dict[str, np.ndarray] = {}
+        for name, (_, questions) in sources.items():
+            rows = [json.loads(line) for line in questions.open(encoding="utf-8") if line.strip()]
+            texts = [r["text"] for r in rows]
+            self.vectors[name] = np.asarray(encoder.encode(texts), np.float64)  # type: ignore[attr-defined]
+            self.unanswerable[name] = np.asarray([r.get("expected") is None for r in rows])
+
+    def fit(self, shop_names: list[str]) -> rerank.QuestionPrior:
+        from sklearn.linear_model import LogisticRegression
+
+        x = np.concatenate([self.vectors[s] for s in shop_names])
+        y = np.concatenate([self.unanswerable[s] for s in shop_names])
+        model = LogisticRegression(C=PRIOR_C, max_iter=3000).fit(x, y)
+        return rerank.QuestionPrior(
+            rerank.PRIOR_PART, np.ravel(model.coef_).astype(np.float64), float(model.intercept_[0])
+        )
+
+    def out_of_fold(self, shop_names: list[str]) -> dict[str, np.ndarray]:
+        """Per shop, its questions' logits from the prior of the other folds (the trees'
+        folds: ``shop_names[f::FOLDS]``)."""
+        out = {}
+        for f in range(FOLDS):
+            held = shop_names[f::FOLDS]
+            prior = self.fit([s for s in shop_names if s not in held])
+            for s in held:
+                out[s] = self.vectors[s] @ prior.weights + prior.bias
+        return out
+
+
+def _with_prior(rows: Rows, logits: np.ndarray) -> Rows:
+    """The rows with their question's prior logit as one more column."""
+    x, *rest = rows
+    return (np.hstack([x, logits[rows[2]][:, None]]), *rest)  # type: ignore[return-value]
+
+
 def _stack(data: dict[str, tuple], names: list[str], column: int) -> np.ndarray:
     return np.concatenate([data[n][column] for n in names])
 
@@ -534,12 +583,16 @@ def main(argv: list[str] | None = None) -> int:
     adapter = data.pop("")
     if any(len(rows) != 6 for rows in data.values()):
         raise SystemExit(f"{args.features}: feature rows of an older build; delete the file")
+    shops_ = sorted({n.split("@")[0] for n in data})
+    priors = QuestionPriors(shops())
+    own_prior = priors.out_of_fold(shops_)
     data = {
-        n: _subsample(rows, i) if "@" in n else rows
+        n: _subsample(_with_prior(rows, own_prior[n.split("@")[0]]), i)
+        if "@" in n
+        else _with_prior(rows, own_prior[n])
         for i, (n, rows) in enumerate(sorted(data.items()))
     }
     names = sorted(data)
-    shops_ = sorted({n.split("@")[0] for n in names})
     gaps = GapTables(shops())
     n_features = data[names[0]][0].shape[1] + rerank.GAP_COLUMNS
     assert n_features == rerank.feature_width(), "the index would refuse this model"
@@ -570,6 +623,7 @@ def main(argv: list[str] | None = None) -> int:
     model = fit(x_all, _stack(data, names, 1))
     spec = export(model, threshold, n_features)
     spec["gap_stems"] = {t: round(v, 4) for t, v in sorted(gaps.table(shops_).items())}
+    spec["question_prior"] = priors.fit(shops_).to_json()
     args.out.write_text(json.dumps(spec, separators=(",", ":")) + "\n", encoding="utf-8")
     adapter_out = args.out.with_name(rerank.ADAPTER_FILE.name)
     np.savez_compressed(adapter_out, **adapter)

@@ -78,9 +78,8 @@ def test_search_is_reranked_and_keeps_its_promises(demo_index: KnowledgeIndex) -
     text = "czy mogę zapłacić za zakupy w ratach?"
     vector = demo_index.encode_query(text)
     total, extra = demo_index.score_all(text, vector)
-    comps = rerank.components(demo_index, text, vector, total)
-    order, x = rerank.features(demo_index, text, comps, False, gaps=demo_index.reranker.gaps)
-    assert x.shape == (rerank.K, demo_index.reranker.n_features)
+    ids, x = demo_index.rerank_rows(text, vector, total)
+    assert x.shape == (rerank.K, demo_index.reranker.n_features) and len(ids) == rerank.K
     result = demo_index.search(text, 5, vector=vector)
     assert result.answer_id == "installments"
     scores = [c.score for c in result.candidates]
@@ -281,7 +280,9 @@ def test_saved_features_gain_the_shops_added_since(
     x, y, qid, expected, cands, lacking = data["demo"]  # type: ignore[misc]
     assert expected == ["delivery_cost", "installments", None]
     assert (
-        x.shape == (len(y), rerank.feature_width() - rerank.GAP_COLUMNS) == (len(cands), x.shape[1])
+        x.shape
+        == (len(y), rerank.feature_width() - rerank.GAP_COLUMNS - rerank.PRIOR_COLUMNS)
+        == (len(cands), x.shape[1])
     )
     # one right candidate for each answerable question, none for the other
     assert [int(y[qid == q].sum()) for q in range(3)] == [1, 1, 0]
@@ -341,3 +342,96 @@ def test_gap_stems_decline_what_the_kb_lacks_and_answer_what_it_has(
     index.rebuild([*kb, jobs])
     for question in questions:  # the Polish one through its words' vectors ("pracy" ~ "jobs")
         assert index.search(question).answer_id == "jobs", question
+
+
+def test_question_prior_knows_what_shop_faqs_do_not_answer(demo_index: KnowledgeIndex) -> None:
+    """The shipped prior, from the question alone: jobs, a franchise and services a shop
+    does not sell look unanswerable; the everyday FAQ questions do not, in ru / en / pl."""
+    model = demo_index.reranker
+    assert model is not None and model.prior is not None
+    where = demo_index._prior_part(model)
+    assert isinstance(where, slice)
+
+    def logit(text: str) -> float:
+        vector = np.asarray(demo_index.encoder.encode([text]))[0]
+        return model.prior.logit(vector[where])  # type: ignore[union-attr]
+
+    unusual = [
+        "Вы набираете сотрудников? Хочу у вас работать",
+        "Can I open a franchise of your shop in my city?",
+        "Czy oferujecie też mycie samochodów?",
+    ]
+    everyday = [
+        "Сколько стоит доставка?",
+        "How can I return an item?",
+        "Czy mogę zapłacić kartą?",
+    ]
+    assert min(logit(t) for t in unusual) > max(logit(t) for t in everyday)
+
+
+def test_a_prior_the_encoder_cannot_feed_is_not_run(
+    monkeypatch: pytest.MonkeyPatch, demo_index: KnowledgeIndex
+) -> None:
+    """A question prior over an encoder part the index lacks, or of another size, would
+    read the wrong numbers: the index keeps the fused score."""
+    import dataclasses
+
+    shipped = rerank.load_model()
+    assert shipped is not None and shipped.prior is not None
+    other_part = dataclasses.replace(shipped.prior, part="minilm")
+    other_size = dataclasses.replace(shipped.prior, weights=shipped.prior.weights[:100])
+    for prior in (other_part, other_size):
+        model = dataclasses.replace(shipped, prior=prior)
+        monkeypatch.setattr(rerank, "load_model", lambda *a, m=model, **k: m)
+        assert KnowledgeIndex(demo_index.encoder, cache_dir=None).reranker is None
+    monkeypatch.setattr(rerank, "load_model", lambda *a, **k: shipped)
+    assert KnowledgeIndex(demo_index.encoder, cache_dir=None).reranker is not None
+
+
+def test_question_priors_score_a_shop_with_a_prior_that_never_saw_it(tmp_path: Path) -> None:
+    """The rows of a training shop get its questions' logits from a prior fitted on the
+    other folds: flipping the shop's own labels changes nothing of its logits, and the
+    shipped prior (all shops) round-trips through the model file."""
+    from knowledge import rerank_build
+
+    rows = [
+        ("Сколько стоит доставка?", "d"),
+        ("How long does delivery take?", "d"),
+        ("Czy mogę zwrócić towar?", "r"),
+        ("Есть ли у вас вакансии?", None),
+        ("Do you sell gift cards for cars?", None),
+        ("Czy robicie przeprowadzki?", None),
+    ]
+
+    def write(name: str, flip: bool = False) -> tuple[Path, Path]:
+        path = tmp_path / f"{name}_{int(flip)}.jsonl"
+        lines = [
+            {"text": f"{t} ({name})", "expected": (None if e else "x") if flip else e}
+            for t, e in rows
+        ]
+        path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in lines) + "\n")
+        return DEMO / "shop.yaml", path
+
+    names = [f"s{i}" for i in range(6)]
+    priors = rerank_build.QuestionPriors({n: write(n) for n in names})
+    flipped = rerank_build.QuestionPriors({n: write(n, flip=n == "s0") for n in names})
+    own, own_flipped = priors.out_of_fold(names), flipped.out_of_fold(names)
+    assert set(own) == set(names) and all(len(v) == len(rows) for v in own.values())
+    assert np.allclose(own["s0"], own_flipped["s0"])
+    assert not np.allclose(own["s1"], own_flipped["s1"])  # s0 was in the prior of s1's fold
+
+    prior = priors.fit(names)
+    path = tmp_path / "model.json"
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    x = np.random.default_rng(0).normal(size=(60, 3))
+    model = HistGradientBoostingClassifier(max_iter=3).fit(x, x[:, 0] > 0)
+    path.write_text(
+        json.dumps({**export(model, 0.5, 3), "question_prior": prior.to_json()}), encoding="utf-8"
+    )
+    loaded = rerank.Reranker.load(path)
+    assert loaded is not None and loaded.prior is not None and loaded.prior.part == "use"
+    vectors = priors.vectors["s1"]
+    assert np.allclose(
+        [loaded.prior.logit(v) for v in vectors], vectors @ prior.weights + prior.bias, atol=1e-4
+    )
