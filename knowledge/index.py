@@ -676,17 +676,19 @@ class KnowledgeIndex:
                 self.reranker = model
                 self.rerank_adapter = adapter
 
-    def _prior_part(self, model: _rerank.Reranker) -> slice | None | bool:
-        """Where the model's question prior reads the question vector (None: the model has
-        no prior; False: this encoder lacks the part, or it has another size)."""
+    def _prior_part(self, model: _rerank.Reranker) -> np.ndarray | None | bool:
+        """Where the model's question prior reads the question vector: the columns of its
+        encoder parts, in its order (None: the model has no prior; False: this encoder
+        lacks one of the parts, or their sizes differ from the prior's)."""
         if model.prior is None:
             return None
-        for part in self._parts:
-            if part.name == model.prior.part:
-                if part.dim != len(model.prior.weights):
-                    return False
-                return slice(part.start, part.start + part.dim)
-        return False
+        parts = {p.name: p for p in self._parts}
+        if not all(name in parts for name in model.prior.parts):
+            return False
+        columns = np.concatenate(
+            [np.arange(parts[n].start, parts[n].start + parts[n].dim) for n in model.prior.parts]
+        )
+        return columns if len(columns) == len(model.prior.weights) else False
 
     # ------------------------------------------------------------------ setup
     def enable_words(self, part_name: str = _rerank.WORD_PART) -> bool:
@@ -1172,7 +1174,7 @@ class KnowledgeIndex:
             where = self._prior_part(model)
             prior = (
                 model.prior.logit(vector[where])
-                if model.prior is not None and isinstance(where, slice)
+                if model.prior is not None and isinstance(where, np.ndarray)
                 else None
             )
             order, x = _rerank.features(self, text, comps, order_ref, model.k, model.gaps, prior)

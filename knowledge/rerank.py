@@ -95,14 +95,18 @@ def feature_width(words: bool = True, gaps: bool = True, prior: bool = True) -> 
 # idea in the encoder's space, so it reaches paraphrases and other languages. Its logit is
 # the last column of every candidate's row; the trees weigh it against how well the
 # candidate matches, so a KB with an entry on jobs still answers "are you hiring?".
-PRIOR_PART = "use"
+PRIOR_PART = "use+e5"
 
 
 @dataclass(frozen=True)
 class QuestionPrior:
-    part: str
+    part: str  # the encoder part(s) it reads, "+"-joined in the order of ``weights``
     weights: np.ndarray  # (dim,)
     bias: float
+
+    @property
+    def parts(self) -> list[str]:
+        return self.part.split("+")
 
     def logit(self, vector: np.ndarray) -> float:
         return float(np.asarray(vector, np.float64) @ self.weights + self.bias)

@@ -37,6 +37,7 @@ thread from a fixed seed.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import pickle
@@ -410,14 +411,26 @@ class QuestionPriors:
     out-of-fold logits of every shop's questions (from a prior that never saw the shop), the
     column its rows get."""
 
-    def __init__(self, sources: dict[str, tuple[Path, Path]]) -> None:
-        encoder = load_encoder(rerank.PRIOR_PART)
+    def __init__(self, sources: dict[str, tuple[Path, Path]], cache: Path | None = None) -> None:
+        """``cache``: a folder for the questions' vectors, one file per shop and content (e5
+        takes ~15 minutes for all the training shops' questions on one core)."""
+        encoder = None
         self.vectors: dict[str, np.ndarray] = {}
         self.unanswerable: dict[str, np.ndarray] = {}
         for name, (_, questions) in sources.items():
             rows = [json.loads(line) for line in questions.open(encoding="utf-8") if line.strip()]
             texts = [r["text"] for r in rows]
-            self.vectors[name] = np.asarray(encoder.encode(texts), np.float64)  # type: ignore[attr-defined]
+            key = hashlib.sha1("\n".join([rerank.PRIOR_PART, *texts]).encode()).hexdigest()
+            path = cache / f"prior-{name}-{key[:16]}.npy" if cache else None
+            if path is not None and path.is_file():
+                vectors = np.load(path)
+            else:
+                encoder = encoder or load_encoder(rerank.PRIOR_PART)
+                vectors = np.asarray(encoder.encode(texts), np.float32)  # type: ignore[attr-defined]
+                if path is not None:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    np.save(path, vectors)
+            self.vectors[name] = vectors.astype(np.float64)
             self.unanswerable[name] = np.asarray([r.get("expected") is None for r in rows])
 
     def fit(self, shop_names: list[str]) -> rerank.QuestionPrior:
@@ -584,7 +597,9 @@ def main(argv: list[str] | None = None) -> int:
     if any(len(rows) != 6 for rows in data.values()):
         raise SystemExit(f"{args.features}: feature rows of an older build; delete the file")
     shops_ = sorted({n.split("@")[0] for n in data})
-    priors = QuestionPriors(shops())
+    from bot.nlu.encoders import cache_root
+
+    priors = QuestionPriors(shops(), cache_root() / "rerank-build")
     own_prior = priors.out_of_fold(shops_)
     data = {
         n: _subsample(_with_prior(rows, own_prior[n.split("@")[0]]), i)
