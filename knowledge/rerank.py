@@ -90,11 +90,12 @@ def feature_width(words: bool = True, gaps: bool = True, prior: bool = True) -> 
 
 # The question prior: how much a question, whatever the KB, looks like one that shop FAQs
 # do not answer ("вы набираете клинеров?", "czy robicie przeprowadzki?", "do you offer dog
-# walking?"): a logistic regression over the question's vector of one encoder part, learned
-# from the training shops' questions (unanswerable against answerable). It is the gap stems'
-# idea in the encoder's space, so it reaches paraphrases and other languages. Its logit is
-# the last column of every candidate's row; the trees weigh it against how well the
-# candidate matches, so a KB with an entry on jobs still answers "are you hiring?".
+# walking?"): a logistic regression over the question's vectors of these encoder parts,
+# learned from the training shops' questions (unanswerable against answerable). It is the
+# gap stems' idea in the encoders' space, so it reaches paraphrases and other languages. Its
+# logit is one column of every candidate's row (before the gap columns); the trees weigh it
+# against how well the candidate matches, so a KB with an entry on jobs still answers "are
+# you hiring?".
 PRIOR_PART = "use+e5"
 
 

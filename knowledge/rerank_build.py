@@ -23,9 +23,9 @@ it inside each fold's training shops; the fold's table for the shop held out), a
 shipped table is the one of all shops.
 
 The question prior (``QuestionPriors``, ``rerank.QuestionPrior``) is a logistic regression
-over the questions' USE vectors, unanswerable against answerable, fitted on the training
-shops' questions: a shop's rows get the logits of the prior of the other folds (the trees'
-folds), and the shipped prior is the one of all shops.
+over the questions' USE and e5 vectors (``rerank.PRIOR_PART``), unanswerable against
+answerable, fitted on the training shops' questions: a shop's rows get the logits of the
+prior of the other folds (the trees' folds), and the shipped prior is the one of all shops.
 
 The threshold is the lowest probability at which 70 % of the training shops each decline
 >= 85 % of their own unanswerable questions (``shop_threshold``; until session 14, 85 % of
