@@ -648,6 +648,8 @@ class KnowledgeIndex:
         self.rerank_facts: _rerank.KbFacts | None = None
         # the re-ranker's learned maps of the vectors, "<field>_<part>" (see _rerank)
         self.rerank_adapter: dict[str, np.ndarray] | None = None
+        # the columns of a question vector its question prior reads (set with the re-ranker)
+        self.prior_columns: np.ndarray | None = None
         if rerank is None:
             rerank = _env_on(_rerank.ENV_RERANK)
         if rerank and self.passage_store is not None:
@@ -665,30 +667,32 @@ class KnowledgeIndex:
                     model.width,
                 )
                 model = None
+            columns = self._prior_columns(model) if model and model.prior else None
             if (
                 model is not None
                 and model.spec == self.spec
                 and adapter is not None
                 and _rerank.adapter_fits(adapter, {p.name: p.dim for p in self._parts})
-                and self._prior_part(model) is not False
+                and (model.prior is None or columns is not None)
                 and self.enable_words()
             ):
                 self.reranker = model
                 self.rerank_adapter = adapter
+                self.prior_columns = columns
 
-    def _prior_part(self, model: _rerank.Reranker) -> np.ndarray | None | bool:
+    def _prior_columns(self, model: _rerank.Reranker) -> np.ndarray | None:
         """Where the model's question prior reads the question vector: the columns of its
-        encoder parts, in its order (None: the model has no prior; False: this encoder
-        lacks one of the parts, or their sizes differ from the prior's)."""
+        encoder parts, in its order (None: the model has no prior, this encoder lacks one of
+        the parts, or their sizes differ from the prior's)."""
         if model.prior is None:
             return None
         parts = {p.name: p for p in self._parts}
         if not all(name in parts for name in model.prior.parts):
-            return False
+            return None
         columns = np.concatenate(
             [np.arange(parts[n].start, parts[n].start + parts[n].dim) for n in model.prior.parts]
         )
-        return columns if len(columns) == len(model.prior.weights) else False
+        return columns if len(columns) == len(model.prior.weights) else None
 
     # ------------------------------------------------------------------ setup
     def enable_words(self, part_name: str = _rerank.WORD_PART) -> bool:
@@ -1171,11 +1175,11 @@ class KnowledgeIndex:
         assert model is not None
         with self._lock:
             comps = _rerank.components(self, text, vector, scores)
-            where = self._prior_part(model)
+            columns = self.prior_columns
             prior = (
-                model.prior.logit(vector[where])
-                if model.prior is not None and isinstance(where, np.ndarray)
-                else None
+                None
+                if model.prior is None or columns is None
+                else model.prior.logit(vector[columns])
             )
             order, x = _rerank.features(self, text, comps, order_ref, model.k, model.gaps, prior)
             return [self.entries[e].id for e in order], x  # under the lock: edits may follow

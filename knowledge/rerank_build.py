@@ -86,6 +86,11 @@ PARAMS = {
 Rows = tuple[np.ndarray, np.ndarray, np.ndarray, list[str | None], list[str], list[frozenset[str]]]
 
 
+def _questions(path: Path) -> list[dict]:
+    """A questions file's rows (``{"id", "text", "lang", "expected"}``)."""
+    return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+
+
 def shops() -> dict[str, tuple[Path, Path]]:
     out = {
         "demo": (DEMO / "shop.yaml", DEMO / "eval_questions.jsonl"),
@@ -116,7 +121,7 @@ def shop_pairs(kb: Path, questions: Path, encoder: object, cache_dir: Path) -> P
     """The shop's answerable questions and stored texts, encoded by an index over
     ``cache_dir``, which ``shop_rows`` then reuses instead of encoding the KB again."""
     entries = load_file(kb)
-    rows = [json.loads(line) for line in questions.open(encoding="utf-8") if line.strip()]
+    rows = _questions(questions)
     position = {e.id: i for i, e in enumerate(entries)}
     answerable = [r for r in rows if r.get("expected") in position]
     index = KnowledgeIndex(encoder, cache_dir=cache_dir, rerank=False)  # type: ignore[arg-type]
@@ -215,7 +220,7 @@ def shop_rows(
     of the entries left out are unanswerable (topics next to the shop's own, as in life);
     ``_subsample`` keeps a realistic share of them. The model so sees KBs of 6-20 entries."""
     entries = load_file(kb)
-    rows = [json.loads(line) for line in questions.open(encoding="utf-8") if line.strip()]
+    rows = _questions(questions)
     texts = [r["text"] for r in rows]
     vectors = np.asarray(encoder.encode(texts), np.float32)  # type: ignore[attr-defined]
     rng = np.random.default_rng(seed)
@@ -386,7 +391,7 @@ class GapTables:
     def __init__(self, sources: dict[str, tuple[Path, Path]]) -> None:
         self.asked = {}
         for name, (_, questions) in sources.items():
-            rows = [json.loads(line) for line in questions.open(encoding="utf-8") if line.strip()]
+            rows = _questions(questions)
             self.asked[name] = [
                 (rerank.question_gap_stems(r["text"]), r.get("expected") is not None) for r in rows
             ]
@@ -418,7 +423,7 @@ class QuestionPriors:
         self.vectors: dict[str, np.ndarray] = {}
         self.unanswerable: dict[str, np.ndarray] = {}
         for name, (_, questions) in sources.items():
-            rows = [json.loads(line) for line in questions.open(encoding="utf-8") if line.strip()]
+            rows = _questions(questions)
             texts = [r["text"] for r in rows]
             key = hashlib.sha1("\n".join([rerank.PRIOR_PART, *texts]).encode()).hexdigest()
             path = cache / f"prior-{name}-{key[:16]}.npy" if cache else None
@@ -599,7 +604,8 @@ def main(argv: list[str] | None = None) -> int:
     shops_ = sorted({n.split("@")[0] for n in data})
     from bot.nlu.encoders import cache_root
 
-    priors = QuestionPriors(shops(), cache_root() / "rerank-build")
+    sources = shops()
+    priors = QuestionPriors(sources, cache_root() / "rerank-build")
     own_prior = priors.out_of_fold(shops_)
     data = {
         n: _subsample(_with_prior(rows, own_prior[n.split("@")[0]]), i)
@@ -608,7 +614,7 @@ def main(argv: list[str] | None = None) -> int:
         for i, (n, rows) in enumerate(sorted(data.items()))
     }
     names = sorted(data)
-    gaps = GapTables(shops())
+    gaps = GapTables(sources)
     n_features = data[names[0]][0].shape[1] + rerank.GAP_COLUMNS
     assert n_features == rerank.feature_width(), "the index would refuse this model"
     # out-of-fold probabilities, folds by shop (a shop's smaller copies go with it)

@@ -349,7 +349,7 @@ def test_question_prior_knows_what_shop_faqs_do_not_answer(demo_index: Knowledge
     does not sell look unanswerable; the everyday FAQ questions do not, in ru / en / pl."""
     model = demo_index.reranker
     assert model is not None and model.prior is not None
-    where = demo_index._prior_part(model)
+    where = demo_index.prior_columns
     assert isinstance(where, np.ndarray)
 
     def logit(text: str) -> float:
