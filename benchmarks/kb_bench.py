@@ -149,16 +149,24 @@ EVAL_SETS = {
     "eval17": (DATA / "eval17_kb.yaml", DATA / "eval17_questions.jsonl"),
     "eval18": (DATA / "eval18_kb.yaml", DATA / "eval18_questions.jsonl"),
     # written blind in session 19 (2026-12-02), each reviewed by a second helper (1 borderline
-    # row deleted from each), for the next model choice; no model has been scored on them: a
-    # Polish-first online optician in the realistic style (45 entries, 149 questions asked
-    # pl 60 / ru 50 / en 39, 29 unanswerable) and a Russian-based online programming school
-    # in the realistic style (42 entries, 149 questions, 29 unanswerable)
+    # row deleted from each); scored in session 20 for the session 19 model before any change,
+    # then once for the model chosen without them: a Polish-first online optician in the
+    # realistic style (45 entries, 149 questions asked pl 60 / ru 50 / en 39, 29
+    # unanswerable) and a Russian-based online programming school in the realistic style
+    # (42 entries, 149 questions, 29 unanswerable)
     "eval19": (DATA / "eval19_kb.yaml", DATA / "eval19_questions.jsonl"),
     "eval20": (DATA / "eval20_kb.yaml", DATA / "eval20_questions.jsonl"),
+    # written blind in session 20 (2026-12-02), each reviewed by a second helper (1 borderline
+    # row deleted from each), for the next model choice; no model has been scored on them: a
+    # Russian-first travel eSIM seller (45 entries, 149 questions asked ru 60 / en 49 / pl 40,
+    # 29 unanswerable) and an English-first Gdansk yacht charter and sailing school (44
+    # entries, 149 questions asked en 59 / pl 50 / ru 40, 29 unanswerable), realistic style
+    "eval21": (DATA / "eval21_kb.yaml", DATA / "eval21_questions.jsonl"),
+    "eval22": (DATA / "eval22_kb.yaml", DATA / "eval22_questions.jsonl"),
 }
-HELD_OUT = {f"eval{n}" for n in range(3, 21)}
+HELD_OUT = {f"eval{n}" for n in range(3, 23)}
 # blind sets kept for the next model choice: `--set all` leaves them out (name one to score it)
-UNSCORED = {"eval19", "eval20"}
+UNSCORED = {"eval21", "eval22"}
 
 
 def quality(

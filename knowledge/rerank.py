@@ -18,7 +18,7 @@ is answered when its probability clears the threshold fitted with the model.
 
 The model is trained on shops nobody tuned on (``knowledge/data/train_shops/``: 188
 fictional shops with ~150 paraphrased ru / en / pl questions each, a third unanswerable)
-plus the demo and eval2 sets; eval3 to eval20 stay held out (``python -m
+plus the demo and eval2 sets; eval3 to eval22 stay held out (``python -m
 knowledge.rerank_build``, docs/knowledge.md). It is stored as plain arrays
 (``data/rerank.json``: feature count, trees, threshold, gap stems, the prior's weights; the
 index refuses a model whose feature count is not ``feature_width()``), evaluated here with

@@ -8,7 +8,7 @@ With ``--features F`` of an earlier build, training shops added since are append
 
 Training shops: every ``knowledge/data/train_shops/<name>_kb.yaml`` with its
 ``<name>_questions.jsonl`` (fictional shops written for this, ru / en / pl questions, a third
-unanswerable) plus the demo and eval2 sets. eval3 to eval20 (``benchmarks/data/``) are
+unanswerable) plus the demo and eval2 sets. eval3 to eval22 (``benchmarks/data/``) are
 never used here: they measure the result (``benchmarks/kb_bench.py``).
 
 The adapters (``train_adapter``): per encoder part and field (stored questions, answers,
