@@ -36,6 +36,8 @@ from kb_bench import DATA, EVAL_SETS  # noqa: E402
 from playbook_check import run_simulate  # noqa: E402
 from routing_check import print_report  # noqa: E402
 
+from bot.jsonl import read_rows  # noqa: E402
+
 FOLLOWUPS = DATA / "followups.jsonl"
 
 
@@ -104,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the full report here")
     parser.add_argument("--misses", action="store_true", help="print every miss")
     args = parser.parse_args(argv)
-    rows = [json.loads(line) for line in args.input.open(encoding="utf-8") if line.strip()]
+    rows = read_rows(args.input)
     if not rows:
         parser.error(f"{args.input}: no rows")
     report = run(rows)

@@ -50,6 +50,7 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.jsonl import read_rows  # noqa: E402
 from knowledge import index as index_mod  # noqa: E402
 from knowledge.formats import Entry, load_file  # noqa: E402
 from knowledge.index import (  # noqa: E402
@@ -179,7 +180,7 @@ def quality(
     kb = kb or EVAL_SETS["demo"][0]
     questions = questions or EVAL_SETS["demo"][1]
     entries = load_file(kb)
-    rows = [json.loads(line) for line in questions.open(encoding="utf-8") if line.strip()]
+    rows = read_rows(questions)
     encoder = load_encoder(resolve_spec(encoder_spec, len(entries)))
     with tempfile.TemporaryDirectory() as tmp:
         index = KnowledgeIndex(encoder, cache_dir=Path(tmp))

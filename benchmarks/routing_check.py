@@ -39,6 +39,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from kb_bench import DATA, DEMO, EVAL_SETS  # noqa: E402
 from playbook_check import run_simulate  # noqa: E402
 
+from bot.jsonl import read_rows  # noqa: E402
+
 # 120 demo-shop questions (each entry at least 3 times) and 60 complaints, ru / en / pl,
 # written by someone who saw only labels.md and shop.yaml (2026-11-30)
 SETS = {**EVAL_SETS, "blind": (DEMO / "shop.yaml", DATA / "routing_blind.jsonl")}
@@ -122,7 +124,7 @@ def run(rows: list[dict[str, Any]], kb: Path) -> dict[str, Any]:
                 f.write(json.dumps({"id": row["id"], "turns": [row["text"]]}, ensure_ascii=False))
                 f.write("\n")
         run_simulate(inp, outp, kb)
-        transcripts = [json.loads(line) for line in outp.open(encoding="utf-8") if line.strip()]
+        transcripts = read_rows(outp)
     return measure(rows, transcripts)
 
 

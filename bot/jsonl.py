@@ -29,6 +29,11 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             yield lineno, obj
 
 
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """Every object of a JSONL file, in order (``read_jsonl`` without the line numbers)."""
+    return [obj for _, obj in read_jsonl(path)]
+
+
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
     count = 0
     with path.open("w", encoding="utf-8") as fh:

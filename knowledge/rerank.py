@@ -109,8 +109,12 @@ class QuestionPrior:
     def parts(self) -> list[str]:
         return self.part.split("+")
 
+    def logits(self, vectors: np.ndarray) -> np.ndarray:
+        """One logit per row of ``vectors`` (or a 0-d array for one vector)."""
+        return np.asarray(vectors, np.float64) @ self.weights + self.bias
+
     def logit(self, vector: np.ndarray) -> float:
-        return float(np.asarray(vector, np.float64) @ self.weights + self.bias)
+        return float(self.logits(vector))
 
     def to_json(self) -> dict[str, object]:
         return {

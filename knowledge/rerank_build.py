@@ -51,6 +51,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
 
+from bot.jsonl import read_rows
 from knowledge import rerank
 from knowledge.formats import Entry, load_file
 from knowledge.index import KnowledgeIndex, encoder_parts, load_encoder
@@ -88,7 +89,7 @@ Rows = tuple[np.ndarray, np.ndarray, np.ndarray, list[str | None], list[str], li
 
 def _questions(path: Path) -> list[dict]:
     """A questions file's rows (``{"id", "text", "lang", "expected"}``)."""
-    return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+    return read_rows(path)
 
 
 def shops() -> dict[str, tuple[Path, Path]]:
@@ -456,7 +457,7 @@ class QuestionPriors:
             held = shop_names[f::FOLDS]
             prior = self.fit([s for s in shop_names if s not in held])
             for s in held:
-                out[s] = self.vectors[s] @ prior.weights + prior.bias
+                out[s] = prior.logits(self.vectors[s])
         return out
 
 
