@@ -89,6 +89,9 @@ class OperatorDesk:
         ticket.topic_id = topic.message_thread_id
         ticket.card_message_id = None
         await add_event(session, ticket, "topic_created", topic_id=ticket.topic_id, replaced=old)
+        # linked before anything appears in the topic: an operator who answers as soon as
+        # the card shows up (while it is pinned, seniors alerted) must find the ticket
+        await session.commit()
         await self.post_card(bot, session, ticket)
         await session.commit()
         return ticket.topic_id

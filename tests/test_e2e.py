@@ -285,6 +285,19 @@ async def test_media_edits_and_blocking_are_relayed_to_the_topic(sandbox: Sandbo
     assert len(bot_texts(fake, JOHN)) == before
 
 
+async def test_an_operator_reply_while_the_card_is_pinned_reaches_the_customer(
+    sandbox: Sandbox,
+) -> None:
+    """The topic is linked to its ticket before anything appears in it: an operator who
+    answers as soon as the card shows up, while the bot is still pinning it (Telegram slow
+    here), is not ignored."""
+    fake = sandbox.server.fake
+    fake.add_fault("pinChatMessage", delay=3.0)
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(OLGA, "Hi John, Olga here", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: any("Olga here" in t for t in bot_texts(fake, JOHN)), timeout=20)
+
+
 async def test_operator_edits_and_canned_replies_reach_the_customer(sandbox: Sandbox) -> None:
     fake = sandbox.server.fake
     thread = await _escalate(fake, JOHN, "operator please")
