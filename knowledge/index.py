@@ -667,7 +667,7 @@ class KnowledgeIndex:
                     model.width,
                 )
                 model = None
-            columns = self._prior_columns(model) if model and model.prior else None
+            columns = self._prior_columns(model) if model is not None else None
             if (
                 model is not None
                 and model.spec == self.spec

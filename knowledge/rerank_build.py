@@ -87,11 +87,6 @@ PARAMS = {
 Rows = tuple[np.ndarray, np.ndarray, np.ndarray, list[str | None], list[str], list[frozenset[str]]]
 
 
-def _questions(path: Path) -> list[dict]:
-    """A questions file's rows (``{"id", "text", "lang", "expected"}``)."""
-    return read_rows(path)
-
-
 def shops() -> dict[str, tuple[Path, Path]]:
     out = {
         "demo": (DEMO / "shop.yaml", DEMO / "eval_questions.jsonl"),
@@ -122,7 +117,7 @@ def shop_pairs(kb: Path, questions: Path, encoder: object, cache_dir: Path) -> P
     """The shop's answerable questions and stored texts, encoded by an index over
     ``cache_dir``, which ``shop_rows`` then reuses instead of encoding the KB again."""
     entries = load_file(kb)
-    rows = _questions(questions)
+    rows = read_rows(questions)
     position = {e.id: i for i, e in enumerate(entries)}
     answerable = [r for r in rows if r.get("expected") in position]
     index = KnowledgeIndex(encoder, cache_dir=cache_dir, rerank=False)  # type: ignore[arg-type]
@@ -221,7 +216,7 @@ def shop_rows(
     of the entries left out are unanswerable (topics next to the shop's own, as in life);
     ``_subsample`` keeps a realistic share of them. The model so sees KBs of 6-20 entries."""
     entries = load_file(kb)
-    rows = _questions(questions)
+    rows = read_rows(questions)
     texts = [r["text"] for r in rows]
     vectors = np.asarray(encoder.encode(texts), np.float32)  # type: ignore[attr-defined]
     rng = np.random.default_rng(seed)
@@ -392,7 +387,7 @@ class GapTables:
     def __init__(self, sources: dict[str, tuple[Path, Path]]) -> None:
         self.asked = {}
         for name, (_, questions) in sources.items():
-            rows = _questions(questions)
+            rows = read_rows(questions)
             self.asked[name] = [
                 (rerank.question_gap_stems(r["text"]), r.get("expected") is not None) for r in rows
             ]
@@ -424,7 +419,7 @@ class QuestionPriors:
         self.vectors: dict[str, np.ndarray] = {}
         self.unanswerable: dict[str, np.ndarray] = {}
         for name, (_, questions) in sources.items():
-            rows = _questions(questions)
+            rows = read_rows(questions)
             texts = [r["text"] for r in rows]
             key = hashlib.sha1("\n".join([rerank.PRIOR_PART, *texts]).encode()).hexdigest()
             path = cache / f"prior-{name}-{key[:16]}.npy" if cache else None
