@@ -142,6 +142,20 @@ def _where(index: int, line: int | None, entry_id: Any = None) -> str:
     return ", ".join(parts)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_broken_text(value: Any) -> bool:
+    """A lone UTF-16 surrogate anywhere in the value: it cannot be stored or sent."""
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, list):
+        return any(_has_broken_text(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_broken_text(k) or _has_broken_text(v) for k, v in value.items())
+    return False
+
+
 def _clean_str(value: Any) -> str | None:
     if isinstance(value, str):
         return value.strip()
@@ -162,6 +176,11 @@ def validate_entry(
         return None
     entry_id = raw.get("id")
     where = _where(index, line, entry_id)
+    broken = [str(key) for key, value in raw.items() if _has_broken_text(value)]
+    for key in broken:  # e.g. half of an emoji escaped in JSON ("\ud83d"): no UTF-8 for it
+        errors.add(where, f"{key!r} has a broken character (half of an emoji?); retype it")
+    if broken:
+        return None
     ok = True
     for key in raw:
         if key not in ENTRY_KEYS:
@@ -364,8 +383,12 @@ class _Dumper(yaml.SafeDumper):
         super().increase_indent(flow, False)
 
 
+# line breaks YAML reads in any scalar (NEL, LS, PS): only a double-quoted scalar keeps them
+_YAML_BREAKS = frozenset("\x85\u2028\u2029")
+
+
 def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in data else None
+    style = '"' if _YAML_BREAKS.intersection(data) else "|" if "\n" in data else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
 
@@ -406,7 +429,9 @@ def parse_jsonl(text: str, source: str = "<jsonl>") -> list[Entry]:
     errors = _Collector()
     parsed: list[tuple[Entry, int, int | None]] = []
     index = 0
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    # lines end at "\n" only: str.splitlines() would also split inside a JSON string at
+    # U+2028 / U+2029 / NEL, which JSON allows unescaped
+    for lineno, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         index += 1
@@ -431,8 +456,14 @@ def parse_jsonl(text: str, source: str = "<jsonl>") -> list[Entry]:
     return _finish(parsed, errors, source)
 
 
+_JSON_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def dump_jsonl(entries: Iterable[Entry]) -> str:
-    return "".join(json.dumps(e.to_dict(), ensure_ascii=False) + "\n" for e in entries)
+    """One JSON object a line; the characters other tools take for line breaks are escaped."""
+    return "".join(
+        json.dumps(e.to_dict(), ensure_ascii=False).translate(_JSON_BREAKS) + "\n" for e in entries
+    )
 
 
 # --------------------------------------------------------------------------- CSV

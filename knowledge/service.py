@@ -508,26 +508,40 @@ class KnowledgeService:
         entry_id: str | None = None,
         tags: Sequence[str] = (),
         gap_ids: Sequence[int] = (),
+        must_be_new: bool = False,
     ) -> Entry:
-        """A new entry from customer questions and an answer (gaps, operator replies)."""
+        """A new entry from customer questions and an answer (gaps, operator replies).
+
+        Given the id of an existing entry, the questions join it and the answer only fills
+        a language it has no answer in: what an admin wrote is never replaced this way (an
+        operator's ``/kb_save ID`` is not an edit). ``must_be_new`` refuses such an id
+        instead (an admin creating an entry who typed an id already taken)."""
         qs = list(dict.fromkeys(q.strip() for q in questions if q and q.strip()))
         if not qs:
             raise KnowledgeError("at least one question is needed")
         entry_id = entry_id or await self.unique_id(session, qs[0])
-        entry = Entry(id=entry_id, questions=qs, answers=dict(answers), tags=list(tags))
+        entry = validate_one(
+            Entry(id=entry_id, questions=qs, answers=dict(answers), tags=list(tags))
+        )
         repo = KnowledgeRepository(session)
-        existing = await repo.get(entry_id)
-        if existing is not None:  # add the questions/answers to the existing entry
+        existing = await repo.get(entry.id)
+        if existing is not None and must_be_new:
+            raise KnowledgeError(f"an entry {entry.id!r} already exists; choose another id")
+        if existing is not None:  # the questions join the existing entry
             merged_q = list(dict.fromkeys([*existing.questions, *qs]))
-            merged_a = {**existing.answers, **{k: v for k, v in answers.items() if v}}
-            entry = Entry(existing.id, merged_q, merged_a, existing.tags)
-        entry = validate_one(entry)
+            merged_a = {**{k: v for k, v in answers.items() if v}, **existing.answers}
+            entry = validate_one(Entry(existing.id, merged_q, merged_a, existing.tags))
         await repo.upsert(entry, actor=actor)
         if gap_ids:
             await repo.close_unanswered(gap_ids, status="resolved", entry_id=entry.id, actor=actor)
         await session.commit()
         await self._after_change(session, [entry], [])
         return entry
+
+    async def has_open_question(self, session: AsyncSession, conversation_id: int) -> bool:
+        """Whether the conversation has an unanswered question no entry answers yet."""
+        rows = await KnowledgeRepository(session).unanswered_for_conversation(conversation_id)
+        return bool(rows)
 
     async def save_operator_reply(
         self,

@@ -298,6 +298,50 @@ async def test_an_operator_reply_while_the_card_is_pinned_reaches_the_customer(
     await fake.wait_for(lambda: any("Olga here" in t for t in bot_texts(fake, JOHN)), timeout=20)
 
 
+async def test_an_operator_saves_a_reply_to_the_faq_without_overwriting_it(
+    sandbox: Sandbox,
+) -> None:
+    """``/kb_save`` as a reply to the operator's answer: a bad id is explained; an existing
+    entry's id adds the customer's question to it and keeps the admins' answer."""
+    from knowledge.formats import Entry
+    from knowledge.service import get_knowledge
+
+    fake = sandbox.server.fake
+    knowledge = get_knowledge(sandbox.services)
+    franchise = Entry(
+        id="franchise", questions=["Do you sell franchises?"], answers={"en": "No, we do not."}
+    )
+    async with sandbox.services.sessionmaker() as session:
+        await knowledge.save(session, franchise, actor="test")
+    thread = await _escalate(fake, JOHN, "operator please")
+    question = "Can I open a shop of yours in my town as a franchise?"
+    fake.user_sends(JOHN, question)
+    await fake.wait_for(
+        lambda: any(question in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread)), timeout=20
+    )
+    answer = fake.user_sends(
+        OLGA, "Sorry, not at the moment.", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    for command, expect in (
+        ("/kb_save Franchise!", "Not saved"),
+        ("/kb_save franchise", "now leads to 'franchise'"),
+    ):
+        fake.user_sends(
+            OLGA,
+            command,
+            chat_id=OPERATORS_CHAT_ID,
+            message_thread_id=thread,
+            reply_to_message_id=answer["message_id"],
+        )
+        await fake.wait_for_bot_message(
+            OPERATORS_CHAT_ID, thread_id=thread, text_contains=expect, timeout=20
+        )
+    async with sandbox.services.sessionmaker() as session:
+        saved = await knowledge.get(session, "franchise")
+    assert saved is not None and saved.answers == franchise.answers
+    assert saved.questions == [*franchise.questions, question]
+
+
 async def test_operator_edits_and_canned_replies_reach_the_customer(sandbox: Sandbox) -> None:
     fake = sandbox.server.fake
     thread = await _escalate(fake, JOHN, "operator please")

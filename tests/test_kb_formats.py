@@ -41,6 +41,28 @@ def test_round_trip_is_exact(demo: list[Entry], fmt: str) -> None:
     assert dump_text(back, fmt) == text
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("char", ["\u2028", "\u2029", "\x85"])
+def test_text_pasted_with_unicode_line_separators_round_trips(fmt: str, char: str) -> None:
+    """U+2028 / U+2029 (text pasted from web pages and Word) and NEL: JSON may leave them
+    raw and str.splitlines() splits there, YAML reads them as line breaks."""
+    entries = [
+        Entry(id="hours", questions=[f"Hours?{char}Today?"], answers={"en": f"9-18{char}Mon-Fri"})
+    ]
+    text = dump_text(entries, fmt)
+    assert parse_text(text, fmt) == entries
+    assert dump_text(parse_text(text, fmt), fmt) == text
+
+
+def test_a_broken_emoji_is_refused_before_anything_is_imported() -> None:
+    """A lone surrogate (half of an emoji, escaped in JSON) cannot be stored or sent: the
+    file is refused with the place, not imported to break the index later."""
+    line = '{"id": "promo", "questions": ["Promo \\ud83d?"], "answers": {"en": "Yes"}}\n'
+    with pytest.raises(KbFormatError) as err:
+        parse_text(line, "jsonl")
+    assert "line 1, entry 1 ('promo'): 'questions' has a broken character" in str(err.value)
+
+
 def test_export_reproduces_the_demo_csv_and_jsonl_byte_for_byte(demo: list[Entry]) -> None:
     assert dump_text(load_file(DEMO / "shop.csv"), "csv") == (DEMO / "shop.csv").read_text("utf-8")
     assert dump_text(demo, "csv") == (DEMO / "shop.csv").read_text("utf-8")

@@ -21,7 +21,7 @@ from knowledge import service as service_mod
 from knowledge.formats import Entry, KbFormatError, dump_yaml, load_file
 from knowledge.index import load_encoder, resolve_spec
 from knowledge.models import UnansweredQuestion
-from knowledge.service import KnowledgeService, import_file_if_empty
+from knowledge.service import KnowledgeError, KnowledgeService, import_file_if_empty
 
 DEMO = Path(__file__).resolve().parents[1] / "knowledge" / "demo"
 SMALL_IDS = (
@@ -328,6 +328,41 @@ async def test_gaps_grouped_and_turned_into_entries(kb: SimpleNamespace, small_k
         )
         assert reply.answers == {"en": "Yes, every day."}
     assert await _count(kb.sessionmaker, UnansweredQuestion) == 4
+
+
+async def test_a_reply_saved_to_an_existing_entry_keeps_its_answers(
+    kb: SimpleNamespace, small_kb: Path
+) -> None:
+    """An operator's ``/kb_save ID`` with a taken id adds the customer's question to that
+    entry; its answers stay as admins wrote them, the reply only fills a missing language.
+    An admin creating an entry (``must_be_new``) is told the id is taken instead."""
+    async with kb.sessionmaker() as s:
+        await kb.service.import_file(s, small_kb)
+        before = await kb.service.get(s, "delivery_cost")
+        assert before is not None and "de" not in before.answers
+        for lang in ("ru", "de"):
+            await kb.service.save_operator_reply(
+                s,
+                question="А в Казань доставляете?",
+                answer="Да" if lang == "ru" else "Ja",
+                lang=lang,
+                actor="op:5",
+                entry_id="delivery_cost",
+            )
+        after = await kb.service.get(s, "delivery_cost")
+        assert after is not None
+        assert after.answers == {**before.answers, "de": "Ja"}
+        assert after.questions == [*before.questions, "А в Казань доставляете?"]
+        with pytest.raises(KnowledgeError, match="already exists"):
+            await kb.service.create_from_questions(
+                s,
+                ["Franchise?"],
+                {"en": "No."},
+                actor="tg:1",
+                entry_id="delivery_cost",
+                must_be_new=True,
+            )
+        assert await kb.service.get(s, "delivery_cost") == after
 
 
 async def test_import_file_if_empty(kb: SimpleNamespace, small_kb: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import io
 import logging
+import textwrap
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -76,6 +77,11 @@ class KbCb(CallbackData, prefix="kba"):
     action: str
     entry: str = ""
     page: int = 0
+
+
+def entry_yaml(entry: Entry) -> str:
+    """One entry as the YAML an admin edits and sends back (``- id: ...``, no wrapper)."""
+    return textwrap.dedent(dump_yaml([entry]).removeprefix("entries:\n")).strip()
 
 
 def _actor(user: User | None) -> str:
@@ -306,6 +312,10 @@ def create_router(settings: Settings) -> Router:
         if command.args and command.args.strip().startswith(("id:", "- id:", "entries:")):
             await save_yaml(message, session, services, command.args, new=True)
             return
+        # a fresh entry: nothing of an abandoned dialogue (a gap's questions) carries over;
+        # the last /kb_gaps list stays, so its buttons still work
+        gaps = (await state.get_data()).get("gaps")
+        await state.set_data({"gaps": gaps} if gaps else {})
         await state.set_state(KbStates.add_questions)
         await message.answer(
             "New entry. Send the questions it answers, one per line (any languages).\n"
@@ -367,6 +377,7 @@ def create_router(settings: Settings) -> Router:
                     actor=_actor(user),
                     entry_id=entry.id,
                     gap_ids=gap_ids,
+                    must_be_new=True,
                 )
             else:
                 await service.save(session, entry, actor=_actor(user), must_be_new=True)
@@ -412,9 +423,10 @@ def create_router(settings: Settings) -> Router:
         new: bool,
         entry_id: str | None = None,
     ) -> bool:
-        body = text.strip()
-        if body.startswith("```"):
-            body = body.strip("`").removeprefix("yaml").strip()
+        body = text.strip("\n")
+        if body.strip().startswith("```"):
+            body = body.strip().strip("`").removeprefix("yaml").strip("\n")
+        body = textwrap.dedent(body).strip()
         if not body.startswith("entries:"):
             if not body.startswith("-"):
                 body = "- " + body.replace("\n", "\n  ")
@@ -486,11 +498,22 @@ def create_router(settings: Settings) -> Router:
             await state.update_data(entry=entry.id)
             await message.answer("Send the tags, comma-separated ('-' for none).")
         elif action == "yaml":
+            body = entry_yaml(entry)
+            if len(body) > MAX_TEXT:  # too long for one message: as a file to send back
+                await message.answer_document(
+                    BufferedInputFile(body.encode("utf-8"), filename=f"{entry.id}.yaml"),
+                    caption=(
+                        f"{entry.id!r} is too long for one message. Edit the file and send it "
+                        "back: it is imported like any knowledge file (Import keeps the other "
+                        "entries)."
+                    ),
+                )
+                return
             await state.set_state(KbStates.edit_yaml)
             await state.update_data(entry=entry.id)
             await message.answer(
                 "Edit and send back (the id must stay the same):\n\n"
-                f"<pre>{html.escape(dump_yaml([entry]).removeprefix('entries:').strip())}</pre>",
+                f"<pre>{html.escape(body)}</pre>",
                 parse_mode="HTML",
             )
 

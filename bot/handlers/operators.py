@@ -399,6 +399,7 @@ async def save_reply_as_entry(
     message: Message, session: AsyncSession, services: Services, ticket: Ticket, args: str
 ) -> None:
     """An operator's answer becomes a knowledge entry for the customer's question."""
+    from knowledge.formats import KbFormatError
     from knowledge.service import KnowledgeError, get_knowledge
 
     source = message.reply_to_message
@@ -412,39 +413,40 @@ async def save_reply_as_entry(
     actor = f"op:{user.id}" if user else "operator"
     knowledge = get_knowledge(services)
     entry_id = args.split()[0] if args else None
+    existing = await knowledge.get(session, entry_id) if entry_id else None
     try:
-        entry = await knowledge.save_operator_reply(
-            session,
-            question=None,
-            answer=answer,
-            lang=lang,
-            actor=actor,
-            conversation_id=ticket.conversation_id,
-            entry_id=entry_id,
-        )
-    except KnowledgeError:
-        last = await session.scalar(
-            select(MessageRow)
-            .where(
-                MessageRow.conversation_id == ticket.conversation_id,
-                MessageRow.direction == "in",
-                MessageRow.text.is_not(None),
+        question = None
+        if not await knowledge.has_open_question(session, ticket.conversation_id):
+            # no recorded unanswered question: the customer's last message is the question
+            question = await session.scalar(
+                select(MessageRow.text)
+                .where(
+                    MessageRow.conversation_id == ticket.conversation_id,
+                    MessageRow.direction == "in",
+                    MessageRow.text.is_not(None),
+                )
+                .order_by(MessageRow.id.desc())
+                .limit(1)
             )
-            .order_by(MessageRow.id.desc())
-            .limit(1)
-        )
-        if last is None or not last.text:
-            await message.reply("There is no customer question in this ticket to attach it to.")
-            return
+            if not question:
+                await message.reply("There is no customer question in this ticket to attach it to.")
+                return
         entry = await knowledge.save_operator_reply(
             session,
-            question=last.text,
+            question=question,
             answer=answer,
             lang=lang,
             actor=actor,
             conversation_id=ticket.conversation_id,
             entry_id=entry_id,
         )
+    except (KbFormatError, KnowledgeError) as exc:
+        await message.reply(f"Not saved: {exc}")
+        return
+    if existing is not None:
+        kept = "" if lang not in existing.answers else " Its answer stays as the admins wrote it."
+        await message.reply(f"The customer's question now leads to '{entry.id}'.{kept}")
+        return
     await message.reply(f"Saved to the FAQ as '{entry.id}'. Admins can edit it with /kb_edit.")
 
 

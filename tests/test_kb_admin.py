@@ -1,0 +1,235 @@
+"""Admins keep the knowledge current in Telegram: the admin router over the local fake Bot
+API, a real database and a real index."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.db import create_engine, create_sessionmaker, upgrade_database
+from knowledge.formats import Entry, parse_text
+from knowledge.models import UnansweredQuestion
+from knowledge.service import KnowledgeService
+from tests.test_kb_service import small_kb  # noqa: F401 - a fixture
+
+ADMIN, STRANGER = 900, 901
+
+
+class AdminChat:
+    """The admin's private chat with the bot: send, press, read the replies."""
+
+    def __init__(self, fake: object, knowledge: KnowledgeService, sessionmaker: object) -> None:
+        self.fake, self.knowledge, self.sessionmaker = fake, knowledge, sessionmaker
+
+    def replies(self, since: int = 0) -> list[dict]:
+        return self.fake.messages(ADMIN, from_bot=True)[since:]  # type: ignore[attr-defined]
+
+    async def _wait(
+        self,
+        since: int,
+        expect: str,
+        timeout: float,  # noqa: ASYNC109
+        edited: int | None = None,
+    ) -> dict:
+        """The newest reply after the first ``since`` (or the message ``edited``, changed in
+        place) that contains ``expect``."""
+
+        def found() -> list[dict]:
+            return [
+                m
+                for i, m in enumerate(self.replies())
+                if (i >= since or m["message_id"] == edited)
+                and expect in (m.get("text") or m.get("caption") or "")
+            ]
+
+        await self.fake.wait_for(found, timeout=timeout)  # type: ignore[attr-defined]
+        return found()[-1]
+
+    async def say(self, text: str, expect: str, timeout: float = 30) -> dict:  # noqa: ASYNC109
+        since = len(self.replies())
+        self.fake.user_sends(ADMIN, text)  # type: ignore[attr-defined]
+        return await self._wait(since, expect, timeout)
+
+    async def press(self, message: dict, data: str, expect: str, timeout: float = 30) -> dict:  # noqa: ASYNC109
+        since = len(self.replies())
+        self.fake.user_presses(ADMIN, ADMIN, message["message_id"], data, forged=True)  # type: ignore[attr-defined]
+        return await self._wait(since, expect, timeout, edited=message["message_id"])
+
+    async def entry(self, entry_id: str) -> Entry | None:
+        async with self.sessionmaker() as session:  # type: ignore[operator]
+            return await self.knowledge.get(session, entry_id)
+
+
+@pytest.fixture
+async def admin(
+    db_url: str,
+    small_kb: Path,  # noqa: F811
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[AdminChat]:
+    """The admin router alone (as the app mounts it), the small demo KB imported."""
+    from aiogram import Dispatcher
+    from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+
+    from bot.app import create_bot
+    from bot.handlers import admin_kb
+    from bot.middlewares import DbSessionMiddleware
+    from bot.sandbox.fakeapi import FakeTelegramServer
+
+    settings = Settings(_env_file=None, database_url=db_url, admin_ids=[ADMIN])  # type: ignore[call-arg]
+    engine = create_engine(db_url)
+    await upgrade_database(engine)
+    sessionmaker = create_sessionmaker(engine)
+    knowledge = KnowledgeService(
+        settings, sessionmaker=sessionmaker, cache_dir=tmp_path_factory.mktemp("kb-admin-cache")
+    )
+    async with sessionmaker() as session:
+        await knowledge.import_file(session, small_kb)
+    services = SimpleNamespace(settings=settings, sessionmaker=sessionmaker, knowledge=knowledge)
+    async with FakeTelegramServer(port=0) as server:
+        fake = server.fake
+        fake.add_user(user_id=ADMIN, first_name="Admin", username="boss", language_code="en")
+        fake.add_user(user_id=STRANGER, first_name="Eve", language_code="en")
+        dp = Dispatcher(storage=MemoryStorage(), events_isolation=SimpleEventIsolation())
+        dp["services"] = services
+        dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+        dp.include_router(admin_kb.create_router(settings))
+        bot = create_bot("7000000009:TEST-token", server.base_url)
+        task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+        try:
+            yield AdminChat(fake, knowledge, sessionmaker)
+        finally:
+            await dp.stop_polling()
+            await asyncio.wait_for(task, timeout=15)
+            await bot.session.close()
+            await knowledge.flush()
+            await engine.dispose()
+
+
+async def test_list_upload_delete_export_and_strangers(admin: AdminChat, small_kb: Path) -> None:  # noqa: F811
+    """/kb_list, a file upload with confirmation, /kb_delete with confirmation, /kb_export;
+    a user who is not an admin gets nothing from this router."""
+    fake = admin.fake
+    text = await asyncio.to_thread(small_kb.read_text, encoding="utf-8")
+    count = len(parse_text(text, "yaml"))
+    more = Entry(id="franchise", questions=["Do you sell franchises?"], answers={"en": "No."})
+    upload = text + _yaml_of(more)
+    fake.user_sends(ADMIN, document=("kb.yaml", upload.encode("utf-8")))
+    offer = await admin._wait(0, "valid entries", 30)
+    assert f"{count + 1} valid entries - 1 new, 0 changed, {count} unchanged" in offer["text"]
+    await admin.press(offer, "kba:imp::0", "Imported")
+    assert await admin.entry("franchise") == more
+    count += 1
+
+    listing = await admin.say("/kb_list", f"Knowledge base: {count} entries")
+    assert "delivery_cost" in listing["text"]
+
+    ask = await admin.say("/kb_delete delivery_cost", "Delete")
+    await admin.press(ask, "kba:delyes:delivery_cost:0", "Deleted")
+    assert await admin.entry("delivery_cost") is None
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        [change] = await admin.knowledge.history(session, "delivery_cost", limit=1)
+    assert change.action == "delete" and change.actor == "tg:900 @boss"
+
+    admin.fake.user_sends(ADMIN, "/kb_export")
+    await fake.wait_for(lambda: fake.calls_of("sendDocument"), timeout=20)
+
+    fake.user_sends(STRANGER, "/kb_list")  # not an admin: this router stays silent
+    await asyncio.sleep(1.5)
+    assert not fake.messages(STRANGER, from_bot=True)
+
+
+async def test_the_yaml_button_round_trips_and_saves_an_edit(admin: AdminChat) -> None:
+    """'📝 YAML' shows the entry; sent back unchanged it is accepted, and an edited answer
+    is saved (before, the shown text was re-indented wrongly and every edit was refused)."""
+    card = await admin.say("/kb_edit delivery_cost", "delivery_cost")
+    shown = await admin.press(card, "kba:yaml:delivery_cost:0", "Edit and send back")
+    body = shown["text"].split("\n\n", 1)[1]
+    assert body.startswith("- id: delivery_cost")
+    reply = await admin.say(body, "aved")
+    assert reply["text"].startswith("Saved"), reply["text"]
+
+    before = await admin.entry("delivery_cost")
+    assert before is not None
+    card = await admin.say("/kb_edit delivery_cost", "delivery_cost")
+    shown = await admin.press(card, "kba:yaml:delivery_cost:0", "Edit and send back")
+    body = shown["text"].split("\n\n", 1)[1].replace(before.answers["en"], "Delivery is free.")
+    await admin.say(body, "Saved")
+    after = await admin.entry("delivery_cost")
+    assert after is not None and after.answers["en"] == "Delivery is free."
+    assert after.answers["ru"] == before.answers["ru"] and after.questions == before.questions
+
+
+async def test_a_long_entry_comes_as_a_file_to_edit(admin: AdminChat) -> None:
+    """An entry too long for one Telegram message (answers of up to 4,000 characters each)
+    comes as a YAML file to edit and send back, not as a message Telegram refuses."""
+    long = Entry(
+        id="long_delivery",
+        questions=["How long is delivery?"],
+        answers={
+            "en": ("One or two days in Moscow. " * 100).strip(),
+            "ru": ("Один-два дня по Москве. " * 100).strip(),
+        },
+    )
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        await admin.knowledge.save(session, long, actor="test")
+    card = await admin.say("/kb_edit long_delivery", "long_delivery")
+    sent = await admin.press(card, "kba:yaml:long_delivery:0", "too long for one message")
+    assert sent["document"]["file_name"] == "long_delivery.yaml"
+    # the admin is not left in the YAML edit: a plain message is not taken for one
+    since = len(admin.replies())
+    admin.fake.user_sends(ADMIN, "thanks")
+    await asyncio.sleep(1.5)
+    assert not any("Not saved" in (m.get("text") or "") for m in admin.replies(since))
+    assert await admin.entry("long_delivery") == long
+
+
+def _yaml_of(entry: Entry) -> str:
+    from bot.handlers.admin_kb import entry_yaml
+
+    return "\n".join("  " + line for line in entry_yaml(entry).splitlines()) + "\n"
+
+
+async def _gap(admin: AdminChat, text: str) -> None:
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        await admin.knowledge.record_unanswered(session, text, lang="en")
+        await session.commit()
+
+
+async def test_a_gap_turned_into_an_entry_never_overwrites_one(admin: AdminChat) -> None:
+    """A new entry made from an unanswered question, given an id that is taken, is refused
+    like /kb_add's: the existing entry's answer stays."""
+    await _gap(admin, "Do you have a franchise?")
+    before = await admin.entry("delivery_cost")
+    listing = await admin.say("/kb_gaps", "could not answer")
+    await admin.press(listing, "kba:gapnew::0", "Send the answer")
+    await admin.say("en: No, we do not sell franchises.", "Last step")
+    refused = await admin.say("delivery_cost", "Not saved")
+    assert "already exists" in refused["text"]
+    assert await admin.entry("delivery_cost") == before
+    await admin.say("franchise", "Saved 'franchise'")
+    franchise = await admin.entry("franchise")
+    assert franchise is not None and franchise.questions == ["Do you have a franchise?"]
+
+
+async def test_an_abandoned_gap_does_not_leak_into_the_next_entry(admin: AdminChat) -> None:
+    """'New entry' on a gap, then a fresh /kb_add for something else: the new entry does
+    not close the unrelated gap, and a taken id is still refused."""
+    await _gap(admin, "Do you have a franchise?")
+    listing = await admin.say("/kb_gaps", "could not answer")
+    await admin.press(listing, "kba:gapnew::0", "Send the answer")
+    await admin.say("/kb_add", "New entry")
+    await admin.say("Do you deliver to Kazan?", "Now the answer")
+    await admin.say("en: Yes, in 3 days.", "Last step")
+    assert "already exists" in (await admin.say("delivery_cost", "Not saved"))["text"]
+    await admin.say("kazan", "Saved 'kazan'")
+    kazan = await admin.entry("kazan")
+    assert kazan is not None and kazan.questions == ["Do you deliver to Kazan?"]
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        gap = (await session.scalars(select(UnansweredQuestion))).one()
+    assert gap.status == "open" and gap.entry_id is None
