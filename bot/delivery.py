@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -31,6 +32,32 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_ATTEMPTS = 6
 TELEGRAM_LIMIT = 4096
+# Rows this process is sending ((database, row id) -> when it began): the outbox loop
+# leaves them alone, so a reply that waits out a long flood limit (``with_retry``: up to
+# 3 x 60 s) is not sent a second time by the loop meanwhile. A delivered row keeps its
+# claim until it expires, in case the loop read it just before the delivery was committed.
+_CLAIMS: dict[tuple[str, int], float] = {}
+CLAIM_SECONDS = 200.0
+
+
+def _database(session: AsyncSession) -> str:
+    return session.get_bind().url.render_as_string()
+
+
+def claim(session: AsyncSession, ids: Iterable[int]) -> list[int]:
+    """Claim the rows no one in this process is sending; return the ids claimed."""
+    now = time.monotonic()
+    for key in [k for k, t in _CLAIMS.items() if now - t > CLAIM_SECONDS]:
+        del _CLAIMS[key]
+    db = _database(session)
+    free = [i for i in ids if (db, i) not in _CLAIMS]
+    _CLAIMS.update(dict.fromkeys(((db, i) for i in free), now))
+    return free
+
+
+def release(session: AsyncSession, row_id: int) -> None:
+    """A row that was not delivered may be sent again (by the outbox loop)."""
+    _CLAIMS.pop((_database(session), row_id), None)
 
 
 async def with_retry(call: Callable[[], Awaitable[T]], *, attempts: int = 4) -> T:
@@ -134,12 +161,21 @@ async def deliver(bot: Bot, session: AsyncSession, message_ids: Iterable[int]) -
             .order_by(Message.id)
         )
     ).all()
+    mine = set(claim(session, (r.id for r in rows)))
+    rows = [r for r in rows if r.id in mine]
     await session.commit()  # no transaction (no lock) is held while talking to Telegram
     delivered = 0
-    for row in rows:
-        if await send_row(bot, session, row):
-            delivered += 1
-        await session.commit()
+    try:
+        for row in rows:
+            if await send_row(bot, session, row):
+                delivered += 1
+            else:
+                release(session, row.id)
+            mine.discard(row.id)
+            await session.commit()
+    finally:
+        for row_id in mine:  # not tried (an error): the outbox loop takes them
+            release(session, row_id)
     return delivered
 
 

@@ -8,10 +8,11 @@ delivered there.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -204,19 +205,21 @@ class OperatorDesk:
         self, bot: Bot, session: AsyncSession, ticket: Ticket, row: Message, *, edited: bool
     ) -> None:
         if edited:
-            text = f"✏️ The customer edited a message:\n{row.text or ''}"
+            # the note can make a message of the longest length too long: then in parts
+            parts = split_text(f"✏️ The customer edited a message:\n{row.text or ''}")
             reply_to = row.relay_message_id
+            for part in parts:
 
-            async def send_edit(thread: int) -> Any:
-                return await bot.send_message(
-                    self.chat_id,
-                    text,
-                    message_thread_id=thread,
-                    reply_to_message_id=reply_to,
-                    allow_sending_without_reply=True,
-                )
+                async def send_edit(thread: int, part: str = part) -> Any:
+                    return await bot.send_message(
+                        self.chat_id,
+                        part,
+                        message_thread_id=thread,
+                        reply_to_message_id=reply_to,
+                        allow_sending_without_reply=True,
+                    )
 
-            await self.to_topic(bot, session, ticket, send_edit)
+                await self.to_topic(bot, session, ticket, send_edit)
             return
         if row.tg_chat_id is None or row.tg_message_id is None:
             return
@@ -253,8 +256,34 @@ class OperatorDesk:
                 if row is not None:
                     edited = any(e["type"] == "edited" for e in outcome.events)
                     await self.relay_customer_message(bot, session, ticket, row, edited=edited)
+        except TelegramAPIError:
+            # the customer's message and the ticket are saved: a topic that could not be
+            # made is made by the timers (``ensure_topics``), whose card has the transcript
+            log.warning("operators' side of ticket %s failed", ticket.id, exc_info=True)
         finally:
             await session.commit()
+
+    async def ensure_topics(self, bot: Bot, session: AsyncSession, older_than: datetime) -> int:
+        """Make the topics of open tickets that have none (Telegram failed when they were
+        opened); return how many were made."""
+        waiting = (
+            await session.scalars(
+                select(Ticket).where(
+                    Ticket.status.in_(("open", "taken")),
+                    Ticket.topic_id.is_(None),
+                    Ticket.created_at <= older_than,
+                )
+            )
+        ).all()
+        made = 0
+        for ticket in waiting:
+            try:
+                await self.ensure_topic(bot, session, ticket)
+                made += 1
+            except TelegramAPIError:
+                log.warning("still no topic for ticket %s", ticket.id, exc_info=True)
+            await session.commit()
+        return made
 
     async def tell_topic(self, bot: Bot, session: AsyncSession, ticket: Ticket, text: str) -> None:
         async def send(thread: int) -> Any:
@@ -278,5 +307,9 @@ class OperatorDesk:
         if thread_id is None:
             return None
         return await session.scalar(
-            select(Ticket).where(Ticket.topic_id == thread_id).order_by(Ticket.id.desc()).limit(1)
+            select(Ticket)
+            .where(Ticket.topic_id == thread_id)
+            .order_by(Ticket.id.desc())
+            .limit(1)
+            .with_for_update()  # PostgreSQL: one operator's command at a time per ticket
         )

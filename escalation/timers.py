@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiogram import Bot
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from escalation.followup import check_follow_ups
 from escalation.service import add_event
 
 log = logging.getLogger(__name__)
+TOPIC_RETRY_AFTER = timedelta(seconds=15)  # a turn may still be making the topic before
 
 
 async def check_timers(bot: Bot, services: Services, now: datetime | None = None) -> dict[str, int]:
@@ -27,6 +28,10 @@ async def check_timers(bot: Bot, services: Services, now: datetime | None = None
     desk = services.desk
     counts = {"reminded": 0, "apologized": 0}
     async with services.sessionmaker() as session:
+        if desk is not None:  # tickets whose topic Telegram failed to make: try again
+            made = await desk.ensure_topics(bot, session, older_than=now - TOPIC_RETRY_AFTER)
+            if made:
+                log.info("made %s missing ticket topic(s)", made)
         overdue = (
             await session.scalars(
                 select(Ticket).where(

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db.models import CannedReply, Conversation, Customer, Ticket, utcnow
 from bot.db.models import Message as MessageRow
-from bot.delivery import deliver, with_retry
+from bot.delivery import MAX_ATTEMPTS, claim, deliver, release, split_text, with_retry
 from bot.dialogs.texts import Texts
 from bot.handlers.convert import attachments_of
 from bot.services import Services
@@ -45,7 +45,7 @@ OPERATOR_HELP = (
     "/kb_save [ID]: as a reply to your answer, save it to the FAQ for the customer's question\n"
     "Anywhere: /queue (waiting tickets), /help"
 )
-_CALLBACK = re.compile(r"^tk:(take|resolve|reopen):(\d{1,12})$")
+_CALLBACK = re.compile(r"^tk:(take|resolve|reopen):(\d{1,9})$")  # ids fit an INTEGER
 ACTIVE_MEMBER = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.CREATOR}
 
 
@@ -149,7 +149,9 @@ def create_router(settings: Settings) -> Router:
             await query.answer("Only operators can act on tickets.", show_alert=True)
             return
         action, ticket_id = m.group(1), int(m.group(2))
-        ticket = await session.get(Ticket, ticket_id)
+        # locked (PostgreSQL) until the action is committed: two operators pressing
+        # Resolve at once resolve once, the second sees it resolved
+        ticket = await session.get(Ticket, ticket_id, with_for_update=True)
         if ticket is None or (
             query.message is not None
             and ticket.topic_id != getattr(query.message, "message_thread_id", ticket.topic_id)
@@ -254,37 +256,37 @@ async def send_to_customer(
     customer = await session.get(Customer, ticket.customer_id)
     assert customer is not None
     chat = customer.chat_id if customer.channel == "telegram" else None
-    sent: Any = None
+    row = MessageRow(
+        conversation_id=ticket.conversation_id,
+        direction="operator",
+        text=(source.text or source.caption) if source is not None else text,
+        attachments=[a.to_dict() for a in attachments_of(source)] if source else [],
+        author_id=author,
+        tg_chat_id=chat,
+        relay_chat_id=source.chat.id if source else None,
+        relay_message_id=source.message_id if source else None,
+        attempts=0,
+    )
+    session.add(row)
     if chat is not None:
+        # stored (in the outbox) and committed before Telegram is called: no database
+        # lock is held while Telegram makes us wait, and a crash loses nothing
+        await session.flush()
+        claim(session, [row.id])
+        await session.commit()
         try:
-            if source is None:
-                sent = await with_retry(lambda: bot.send_message(chat, text or ""))
-            elif services.settings.show_operator_name and source.text:
-                name = source.from_user.first_name if source.from_user else "Operator"
-                sent = await with_retry(lambda: bot.send_message(chat, f"{name}: {source.text}"))
-            else:
-                sent = await with_retry(
-                    lambda: bot.copy_message(chat, source.chat.id, source.message_id)
-                )
+            sent = await _telegram_send(bot, chat, source, text, services.settings)
         except TelegramForbiddenError:
+            release(session, row.id)
+            row.attempts, row.delivery_error = MAX_ATTEMPTS, "blocked"
             await desk.customer_blocked(bot, session, ticket)
             return False
+        except BaseException:
+            release(session, row.id)  # the outbox loop sends its text later
+            raise
+        row.tg_message_id = sent.message_id if sent is not None else None
+        row.delivered_at, row.attempts = utcnow(), 1
     now = utcnow()
-    session.add(
-        MessageRow(
-            conversation_id=ticket.conversation_id,
-            direction="operator",
-            text=(source.text or source.caption) if source is not None else text,
-            attachments=[a.to_dict() for a in attachments_of(source)] if source else [],
-            author_id=author,
-            tg_chat_id=chat,
-            tg_message_id=sent.message_id if sent is not None else None,
-            relay_chat_id=source.chat.id if source else None,
-            relay_message_id=source.message_id if source else None,
-            delivered_at=now if sent is not None else None,
-            attempts=1 if sent is not None else 0,
-        )
-    )
     if ticket.first_response_at is None:
         ticket.first_response_at = now
     if ticket.assignee_id is None:
@@ -296,13 +298,32 @@ async def send_to_customer(
     return True
 
 
+async def _telegram_send(
+    bot: Bot, chat: int, source: Message | None, text: str | None, settings: Settings
+) -> Any:
+    """Send a text, an operator's message signed with their name (in parts if the name
+    makes it too long for one message), or a copy of it; return the last message sent."""
+    if source is not None and not (settings.show_operator_name and source.text):
+        return await with_retry(lambda: bot.copy_message(chat, source.chat.id, source.message_id))
+    if source is not None:
+        name = source.from_user.first_name if source.from_user else "Operator"
+        text = f"{name}: {source.text}"
+    sent: Any = None
+    for part in split_text(text or ""):
+        sent = await with_retry(lambda part=part: bot.send_message(chat, part))
+    return sent
+
+
 async def ticket_command(
     message: Message, bot: Bot, session: AsyncSession, services: Services, ticket: Ticket, text: str
 ) -> None:
     user = message.from_user
     assert user is not None
     name, _, args = text[1:].partition(" ")
-    name = name.split("@")[0].lower()
+    name, _, addressee = name.partition("@")
+    if addressee and addressee.lower() != ((await bot.me()).username or "").lower():
+        return  # "/resolve@OtherBot": a command for another bot in the group
+    name = name.lower()
     args = args.strip()
     if name in ("take", "resolve", "reopen"):
         _, note = await apply_action(bot, session, services, ticket, name, user.id)

@@ -1,0 +1,163 @@
+"""Telegram slow, failing or strict at its limits, over the local fake Bot API: nothing a
+customer or an operator writes is lost, nothing is sent twice, one customer's wait does
+not become another's. SQLite unless a test names PostgreSQL (production)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.db.models import Message, Ticket
+from bot.sandbox.run import OPERATORS, OPERATORS_CHAT_ID, Sandbox, stop_sandbox
+from tests.test_e2e import ANNA, JOHN, OLGA, _escalate, bot_texts, launch
+
+TOMASZ = OPERATORS[1][0]
+
+
+@pytest.fixture
+async def sandbox(settings, classifier, db_url) -> AsyncIterator[Sandbox]:
+    sb = await launch(settings, classifier, db_url)
+    yield sb
+    await stop_sandbox(sb)
+
+
+def topic_texts(fake, thread: int) -> list[str]:
+    return [m.get("text") or "" for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread)]
+
+
+async def test_a_long_message_edited_by_the_customer_reaches_the_topic(sandbox: Sandbox) -> None:
+    """The edit note ('✏️ The customer edited a message:') made a message of nearly the
+    longest length too long for Telegram: the edit never reached the operators and the
+    customer was told something went wrong. Now it comes in two parts."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    long_text = ("word " * 818).strip()  # 4,089 characters: a valid message
+    sent = fake.user_sends(JOHN, long_text)
+    await fake.wait_for(lambda: long_text in topic_texts(fake, thread), timeout=20)
+    before = len(bot_texts(fake, JOHN))
+    fake.user_edits(JOHN, sent["message_id"], long_text[:-4] + "WORD")
+    await fake.wait_for(lambda: any("WORD" in t for t in topic_texts(fake, thread)), timeout=20)
+    assert any("The customer edited a message" in t for t in topic_texts(fake, thread))
+    await asyncio.sleep(1.0)
+    assert not any("went wrong" in t for t in bot_texts(fake, JOHN)[before:])
+
+
+async def test_a_signed_operator_reply_of_the_longest_length_is_not_lost(
+    settings, classifier, db_url
+) -> None:
+    """SHOW_OPERATOR_NAME: 'Olga: ' in front of a reply of nearly the longest length made
+    it too long; Telegram refused it and neither the customer nor the operator knew."""
+    sb = await launch(settings.model_copy(update={"show_operator_name": True}), classifier, db_url)
+    try:
+        fake = sb.server.fake
+        thread = await _escalate(fake, JOHN, "operator please")
+        before = len(bot_texts(fake, JOHN))
+        answer = ("refund " * 585).strip()  # 4,094 characters: valid in the topic
+        fake.user_sends(OLGA, answer, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+        await fake.wait_for_bot_message(JOHN, count=before + 2, timeout=20)
+        got = bot_texts(fake, JOHN)[before:]
+        assert got[0].startswith("Olga: refund")
+        assert " ".join(got).replace("Olga: ", "", 1).split() == answer.split()
+    finally:
+        await stop_sandbox(sb)
+
+
+async def test_a_reply_waiting_out_a_flood_limit_is_sent_once(sandbox: Sandbox) -> None:
+    """Telegram says 'retry after 25 s' to a reply: the turn waits it out while the outbox
+    loop (undelivered rows older than 20 s) would send the same row; the customer got the
+    greeting twice."""
+    fake = sandbox.server.fake
+    fake.add_fault("sendMessage", status=429, retry_after=25, times=1)
+    fake.user_sends(JOHN, "hello")
+    await fake.wait_for_bot_message(JOHN, timeout=90)
+    await asyncio.sleep(7.0)  # the outbox loop passes at least once more
+    assert len(bot_texts(fake, JOHN)) == 1, bot_texts(fake, JOHN)
+
+
+async def test_an_operator_reply_waiting_on_telegram_does_not_hold_up_other_customers(
+    sandbox: Sandbox,
+) -> None:
+    """SQLite: the operator's reply was sent inside the transaction that holds the write
+    lock. While it waited out 'retry after 35 s', another customer's message failed with
+    'database is locked' after 15 s and was lost, though they were told it was kept. Now
+    the reply is stored first, and Telegram is called with no lock held."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.add_fault("copyMessage", status=429, retry_after=35, times=1)
+    fake.user_sends(OLGA, "Hi John", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await asyncio.sleep(1.0)
+    fake.user_sends(ANNA, "Здравствуйте! Где мой заказ 77812?")
+    [reply] = await fake.wait_for_bot_message(ANNA, timeout=12)
+    assert "пошло не так" not in reply["text"] and "went wrong" not in reply["text"]
+    async with sandbox.services.sessionmaker() as session:
+        kept = await session.scalar(
+            select(func.count()).select_from(Message).where(Message.text.like("%77812%"))
+        )
+        olga = await session.scalar(select(Message).where(Message.text == "Hi John"))
+    assert kept
+    assert olga is not None and olga.direction == "operator"  # stored before Telegram answered
+    await fake.wait_for(lambda: "Hi John" in bot_texts(fake, JOHN), timeout=50)
+    await asyncio.sleep(6.0)  # the outbox loop passes: the reply is not sent twice
+    assert bot_texts(fake, JOHN).count("Hi John") == 1
+
+
+async def test_a_ticket_whose_topic_telegram_failed_to_make_still_reaches_operators(
+    sandbox: Sandbox,
+) -> None:
+    """createForumTopic failed (5xx, longer than the retries) right after the ticket was
+    saved: the customer, already told a colleague is coming, got 'something went wrong',
+    and nothing made the topic again. Now the customer hears nothing more and the timers'
+    next pass makes the topic with the card."""
+    from datetime import timedelta
+
+    from bot.db.models import utcnow
+    from escalation.timers import check_timers
+
+    fake = sandbox.server.fake
+    fake.add_fault("createForumTopic", status=502, times=4)
+    fake.user_sends(JOHN, "I want to talk to a real person please")
+    await fake.wait_for_bot_message(JOHN, timeout=20)
+    await asyncio.sleep(5.0)  # the retries are spent
+    assert not [t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]]
+    await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(seconds=30))
+    [topic] = [t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]]
+    card = topic_texts(fake, topic["message_thread_id"])
+    assert card and "talk to a real person" in card[0]
+    assert not any("went wrong" in t for t in bot_texts(fake, JOHN))
+
+
+async def test_a_command_for_another_bot_in_a_topic_is_left_alone(sandbox: Sandbox) -> None:
+    """'/resolve@ShopCrmBot' in a ticket's topic is meant for another bot of the group: it
+    resolved the ticket (the @name was cut off)."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    before = len(bot_texts(fake, JOHN))
+    for command in ("/resolve@ShopCrmBot", "/take"):
+        fake.user_sends(OLGA, command, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(
+        lambda: any("is yours" in t for t in topic_texts(fake, thread)),
+        timeout=20,
+    )
+    async with sandbox.services.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket))
+    assert ticket is not None and ticket.status == "taken"
+    assert len(bot_texts(fake, JOHN)) == before
+
+
+@pytest.mark.parametrize("db_backend", ["postgresql"], indirect=True)
+async def test_two_operators_resolving_at_once_resolve_once(sandbox: Sandbox) -> None:
+    """PostgreSQL: two operators press Resolve at the same moment. Both read the ticket
+    open and resolved it: the customer got the notice and the survey twice."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+    before = len(bot_texts(fake, JOHN))
+    fake.user_presses(OLGA, OPERATORS_CHAT_ID, card["message_id"], "tk:resolve:1")
+    fake.user_presses(TOMASZ, OPERATORS_CHAT_ID, card["message_id"], "tk:resolve:1")
+    await fake.wait_for(lambda: len(fake.callback_answers) >= 2, timeout=20)
+    await asyncio.sleep(2.0)
+    new = bot_texts(fake, JOHN)[before:]
+    assert len(new) == 2, f"one resolution, {len(new)} messages to the customer: {new!r}"
