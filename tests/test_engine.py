@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -159,3 +160,27 @@ async def test_a_flood_is_stored_but_answered_once(services: Services) -> None:
             .where(Message.direction == "in", Message.conversation_id == outs[0].conversation_id)
         )
     assert stored == 10, "nothing is lost"
+
+
+async def test_a_request_for_a_person_in_a_flood_is_acted_on(services: Services) -> None:
+    for i in range(6):
+        await say(services, "191", f"привет {i}")
+    out = await say(services, "191", "Позовите живого оператора")
+    escalated = events(out, "escalated")
+    assert escalated and escalated[0]["reason"] == "customer_request", texts(out)
+    assert "секунду" not in texts(out)
+
+
+async def test_what_was_held_in_a_flood_is_answered_when_the_burst_ends(
+    services: Services,
+) -> None:
+    start = services.engine.clock()
+    services.engine.clock = lambda: start
+    for i in range(6):
+        await say(services, "192", f"привет {i}")
+    held = await say(services, "192", "Привезли сломанный чайник, крышка треснула, заказ 5531207")
+    assert events(held, "flood") and not events(held, "complaint_opened")
+    services.engine.clock = lambda: start + timedelta(seconds=40)
+    later = await say(services, "192", "ну что?")
+    assert events(later, "complaint_opened"), texts(later)
+    assert "5531207" not in texts(later) and "фото" in texts(later), "asks only what is missing"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -196,9 +197,15 @@ class ConversationEngine:
         return combine(whole, list(zip(parts, preds, strict=True)), clause_preds)
 
     async def handle(
-        self, session: AsyncSession, incoming: Incoming, *, prediction: Prediction | None = None
+        self,
+        session: AsyncSession,
+        incoming: Incoming,
+        *,
+        prediction: Prediction | None = None,
+        now: datetime | None = None,
     ) -> Outcome:
-        now = self.clock()
+        """One customer turn (``now``: when it happened, the engine's clock by default)."""
+        now = now or self.clock()
         customer = await self.customer_for(session, incoming)
         conversation = await self.conversation_for(session, customer, now)
         outcome = Outcome(conversation_id=conversation.id, customer_id=customer.id)
@@ -279,12 +286,15 @@ class ConversationEngine:
         if conversation.status == "operator":
             outcome.relay_to_operator = True
             await self._while_with_operator(ctx)
-        elif self._flooding(ctx):
-            pass  # stored and classified; answered once the customer slows down
+        elif self._flooding(ctx) and not self._urgent(ctx):
+            self._hold(ctx)  # stored and classified; acted on once the customer slows down
         else:
+            if not self._urgent(ctx):
+                await self._release_held(ctx)
             questions = await self._dispatch(ctx)
             if ctx.handoff is not None:
                 await self._escalate(ctx)
+                ctx.state.pop("held", None)  # a person reads the whole transcript
             if questions:
                 await self._answer_also(ctx, questions)
 
@@ -466,7 +476,7 @@ class ConversationEngine:
             )
 
     def _flooding(self, ctx: TurnContext) -> bool:
-        """More than FLOOD_MESSAGES in FLOOD_SECONDS: say once that we're reading, then wait."""
+        """More than FLOOD_MESSAGES in FLOOD_SECONDS."""
         now = ctx.now.timestamp()
         recent = [t for t in ctx.state.get("recent", []) if now - t < FLOOD_SECONDS] + [now]
         ctx.state["recent"] = recent[-FLOOD_MESSAGES * 2 :]
@@ -474,10 +484,40 @@ class ConversationEngine:
             ctx.state.pop("flood_noted", None)
             return False
         ctx.event("flood", messages=len(recent), seconds=FLOOD_SECONDS)
+        return True
+
+    @staticmethod
+    def _urgent(ctx: TurnContext) -> bool:
+        """A request for a person or a threat: acted on at once, even in a flood."""
+        from bot.dialogs.handoff import wants_person  # handoff imports this module
+
+        pred = ctx.prediction
+        if ctx.incoming.callback_data == "topic:human" or ctx.intent == "request_human":
+            return True
+        if pred is not None and pred.threat not in (None, "none"):
+            return True
+        return bool(ctx.incoming.text) and wants_person(ctx.incoming.text or "")
+
+    def _hold(self, ctx: TurnContext) -> None:
+        """A flood: say once that we're reading; the text waits for the burst to end."""
+        text = (ctx.incoming.text or "").strip()
+        if text and not ctx.incoming.callback_data:
+            ctx.state.setdefault("held", []).append(text[:MAX_CLASSIFY_CHARS])
         if not ctx.state.get("flood_noted"):
             ctx.state["flood_noted"] = True
             ctx.say("flood_notice")
-        return True
+
+    async def _release_held(self, ctx: TurnContext) -> None:
+        """The first message after a flood: the texts held during it are read with it, as
+        one turn (their order numbers and photos are already remembered)."""
+        held = ctx.state.get("held")
+        if not held or ctx.incoming.callback_data:
+            return  # a button answers the bot's question; the held texts wait for text
+        ctx.state.pop("held")
+        text = "\n".join([*held, (ctx.incoming.text or "").strip()]).strip()
+        ctx.incoming = dataclasses.replace(ctx.incoming, text=text)
+        ctx.prediction = await self.classify(ctx.incoming)
+        ctx.event("held_released", messages=len(held))
 
     def _fallback(self, ctx: TurnContext, key: str = "fallback_first") -> None:
         """Not understood (or off-topic): offer topics; the second time in a row, a person."""
