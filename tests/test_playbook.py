@@ -7,7 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from bot.db.models import Conversation, Customer
 from bot.dialogs.guard import find_forbidden, sanitize
 from bot.dialogs.types import Attachment, Incoming
 from bot.services import Services
@@ -53,6 +55,18 @@ class Dialogue:
 
     def all_text(self) -> str:
         return "\n".join(t for turn in self.replies for t in turn)
+
+    async def state(self) -> dict:
+        """The conversation's stored state (what the bot remembers)."""
+        async with self.services.sessionmaker() as session:
+            conv = await session.scalar(
+                select(Conversation)
+                .join(Customer, Customer.id == Conversation.customer_id)
+                .where(Customer.external_id == self.user)
+                .order_by(Conversation.id.desc())
+                .limit(1)
+            )
+            return dict(conv.state or {}) if conv is not None else {}
 
 
 def thanks_before_apology(text: str) -> bool:
@@ -769,3 +783,30 @@ async def test_a_missed_event_told_after_the_promise_is_compensated(services: Se
     assert d.of("promised")
     await d.send("Привезли только через два дня после праздника, день рождения уже прошёл")
     assert {"free_delivery", "gift"} <= {e["kind"] for e in d.of("compensation_offered")}
+
+
+async def test_a_corrected_order_number_replaces_the_old_one(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Прислали не тот размер, заказ 112233")
+    await d.send("ой, ошиблась, номер заказа на самом деле 445566")
+    assert "445566" in " ".join(d.replies[-1]), "the correction is said back"
+    await d.send(photo=True)
+    await d.send("замена")
+    promise = d.of("promised")[-1]["text"]
+    assert "445566" in promise and "112233" not in promise, promise
+
+
+async def test_a_corrected_order_number_after_the_promise_is_taken(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Не пришёл заказ 112233")
+    assert d.of("promised")
+    await d.send("ой, извините, номер заказа 445566")
+    assert (await d.state())["known"]["order_ref"] == "445566"
+    assert "445566" in " ".join(d.replies[-1]), d.replies[-1]
+
+
+async def test_a_second_order_number_is_not_a_correction(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Прислали не тот размер, заказ 112233")
+    await d.send("и в заказе 445566 тоже не тот размер")
+    assert (await d.state())["known"]["order_ref"] == "112233"

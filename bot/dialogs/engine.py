@@ -92,6 +92,7 @@ class TurnContext:
     replies: list[Reply] = field(default_factory=list)
     handoff: dict[str, Any] | None = None
     new_slots: list[str] = field(default_factory=list)
+    corrected: dict[str, str] = field(default_factory=dict)  # slot -> the value it replaced
     # the FAQ flow (knowledge/flow.py) when a knowledge base is installed: other flows ask
     # it whether the knowledge base is sure about a message they are unsure of
     faq: Any = None
@@ -297,6 +298,7 @@ class ConversationEngine:
                 ctx.state.pop("held", None)  # a person reads the whole transcript
             if questions:
                 await self._answer_also(ctx, questions)
+            self._acknowledge_correction(ctx)
 
         self._guard(ctx)
         trail = state.setdefault("trail", [])
@@ -474,6 +476,16 @@ class ConversationEngine:
                 f"{ctx.texts('complaint_thanks')} {ctx.texts('complaint_sorry_angry')} "
                 f"{ctx.texts('complaint_senior')}"
             )
+
+    @staticmethod
+    def _acknowledge_correction(ctx: TurnContext) -> None:
+        """A corrected order number is said back, unless a reply already names it."""
+        if "order_ref" not in ctx.corrected:
+            return
+        order = str(ctx.state.get("known", {}).get("order_ref"))
+        if not any(order in reply.text for reply in ctx.replies):
+            ctx.replies.insert(0, Reply(ctx.texts("order_corrected", order=order)))
+        ctx.event("detail_corrected", slot="order_ref", was=ctx.corrected["order_ref"], now=order)
 
     def _flooding(self, ctx: TurnContext) -> bool:
         """More than FLOOD_MESSAGES in FLOOD_SECONDS."""

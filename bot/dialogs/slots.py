@@ -55,6 +55,25 @@ def bare_order_ref(text: str) -> str | None:
     return None
 
 
+# "ой, ошиблась, номер на самом деле 445566", "sorry, the order number is 445566", "pomyłka,
+# numer to 445566": the customer corrects a detail given before (a second order is no correction)
+_CORRECTS = re.compile(
+    r"на\s+самом\s+деле|ошиб(?:лась|ся|ка|очка)|опечат|перепута|не\s+тот\s+номер|"
+    r"(?:правильный|верный|настоящий)\s+номер|(?:точнее|вернее|исправ\w*)\b|"
+    r"(?:извините|простите|пардон)\W+(?:\w+\W+)?номер|"
+    r"\bactually\b|\bmistake\b|\btypo\b|wrong\s+number|\bi\s+meant\b|\bcorrect(?:ion|ed)?\b|"
+    r"\bsorry\W+(?:\w+\W+){0,2}(?:order\s+)?(?:number|no\.?)\b|should\s+(?:be|read)\b|"
+    r"pomy[łl]k|pomyli[łl]|w[łl]a[śs]ciw(?:ie|y\s+numer)|poprawn|prawid[łl]owy\s+numer|liter[óo]wk|"
+    r"chodzi[łl]o\s+mi\s+o|przepraszam\W+(?:\w+\W+)?numer",
+    re.IGNORECASE,
+)
+
+
+def corrects(text: str) -> bool:
+    """The message corrects something the customer said before."""
+    return bool(_CORRECTS.search(text))
+
+
 def awaiting(ctx: TurnContext, slot: str) -> bool:
     """Did the bot ask for ``slot`` in this conversation?"""
     if ctx.state.get("order_status") == "asked" and slot == "order_ref":
@@ -73,14 +92,22 @@ def remember(ctx: TurnContext) -> list[str]:
     new: list[str] = []
     text = (ctx.incoming.text or "").strip()
     pred = ctx.prediction
-    if pred is not None and pred.order_ref and not known.get("order_ref"):
+    old = known.get("order_ref")
+    if pred is not None and pred.order_ref and old and pred.order_ref != old and corrects(text):
+        # "ой, ошиблась, номер заказа на самом деле 445566": the new number replaces the old
+        known["order_ref"] = pred.order_ref
+        ctx.corrected["order_ref"] = str(old)
+        new.append("order_ref")
+    elif pred is not None and pred.order_ref and not old:
         known["order_ref"] = pred.order_ref
         new.append("order_ref")
-    elif text and not known.get("order_ref") and awaiting(ctx, "order_ref"):
+    elif text and (not old or corrects(text)) and awaiting(ctx, "order_ref"):
         # We asked for the order number: a bare "5531207" or "A-7781" is the answer.
         ref = bare_order_ref(text)
-        if ref:
+        if ref and ref != old:
             known["order_ref"] = ref
+            if old:
+                ctx.corrected["order_ref"] = str(old)
             new.append("order_ref")
     if pred is not None and pred.amount is not None and known.get("amount") is None:
         known["amount"] = float(pred.amount)
