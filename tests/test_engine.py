@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.db.models import Classification, Conversation, Message
@@ -12,6 +14,7 @@ from bot.dialogs.types import Attachment, Incoming
 from bot.services import Services, build_services
 
 _ids = itertools.count(1)
+CYRILLIC = re.compile(r"[а-яё]", re.I)
 
 
 async def say(services: Services, user: str, text: str | None = None, **kw):
@@ -184,3 +187,32 @@ async def test_what_was_held_in_a_flood_is_answered_when_the_burst_ends(
     later = await say(services, "192", "ну что?")
     assert events(later, "complaint_opened"), texts(later)
     assert "5531207" not in texts(later) and "фото" in texts(later), "asks only what is missing"
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "answer"),
+    [
+        ("Где мой заказ?", None, "AB-77812"),
+        (
+            "Сайт выдаёт ошибку при оплате картой",
+            "страница оплаты просто зависает и выдаёт ошибку 500",
+            "kirill@mail.ru",
+        ),
+    ],
+    ids=["order_number", "email"],
+)
+async def test_a_latin_order_number_or_email_keeps_the_dialogue_russian(
+    services: Services, first: str, second: str | None, answer: str
+) -> None:
+    user = str(200 + len(first))
+    await say(services, user, first)
+    if second:
+        await say(services, user, second)
+    out = await say(services, user, answer)
+    assert CYRILLIC.search(texts(out)), texts(out)
+
+
+async def test_a_sentence_in_english_still_switches_the_language(services: Services) -> None:
+    await say(services, "230", "Где мой заказ?")
+    out = await say(services, "230", "Sorry, I don't speak Russian, my order number is AB-77812")
+    assert not CYRILLIC.search(texts(out)), texts(out)

@@ -35,7 +35,7 @@ from bot.dialogs.requests import (
     split_clauses,
     split_requests,
 )
-from bot.dialogs.slots import remember, words
+from bot.dialogs.slots import real_words, remember, words
 from bot.dialogs.texts import SUPPORTED, Texts
 from bot.dialogs.types import Button, Incoming, Outcome, Reply
 from bot.nlu.lexicon import deadline_question
@@ -666,6 +666,8 @@ class ConversationEngine:
         cyrillic = bool(_CYRILLIC.search(text))
         if prediction is not None and prediction.lang == "ru" and not cyrillic and n_words >= 2:
             state["translit"] = True  # "zdravstvuyte, mne prishla ne ta kurtka"
+        if current is not None and text and not real_words(text):
+            return current  # "AB-77812", "kirill@mail.ru": an answer, in no language
         if prediction is not None and prediction.lang in CONFIDENT_LANG and len(text) >= 4:
             if current is None or prediction.lang == current:
                 return prediction.lang

@@ -34,6 +34,18 @@ def words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+_NOT_WORDS = re.compile(
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://|www\.)\S+|[\w-]+\.(?:ru|com|pl|net|org|by|kz|ua)\b\S*|"
+    r"@\w+|\S*\d\S*",
+    re.IGNORECASE,
+)
+
+
+def real_words(text: str) -> int:
+    """Words of a language: e-mails, links, @handles, numbers and codes ("AB-77812") are none."""
+    return words(_NOT_WORDS.sub(" ", text))
+
+
 def is_description(text: str, minimum: int = 4) -> bool:
     """A message that says what happened (not just a number or a yes)."""
     return words(text) >= minimum
