@@ -10,6 +10,25 @@ from bot.dialogs.texts import Texts
 from bot.dialogs.types import Button, Reply
 
 _DATA = re.compile(r"^sv:(solved|csat|nps):(yes|no|\d{1,2})$")
+# "5", "5 из 5", "5/5", "4 звезды", "9 of 10", "10 na 10": the score the question asked for, typed
+_TYPED = re.compile(
+    r"^\s*(\d{1,2})\s*(?:(?:из|/|of|out\s+of|z|na)\s*(\d{1,2}))?\s*"
+    r"(?:звезд\w*|балл\w*|stars?|points?|gwiazd\w*|pkt|punkt\w*)?[\s!.)+]*$",
+    re.IGNORECASE,
+)
+_TOP = {"csat": 5, "nps": 10}
+
+
+def typed_score(text: str, step: str | None) -> str | None:
+    """A score typed in answer to the survey's question ``step`` (None: not a score)."""
+    m = _TYPED.match(text)
+    top = _TOP.get(step or "")
+    if m is None or top is None:
+        return None
+    score, out_of = int(m.group(1)), m.group(2)
+    if out_of is not None and int(out_of) != top:
+        return None  # "8/10" to a 1-5 question: not this scale
+    return str(score) if (1 if step == "csat" else 0) <= score <= top else None
 
 
 def solved_buttons(texts: Texts) -> list[list[Button]]:
@@ -53,14 +72,17 @@ class SurveyFlow:
         survey = ctx.state.get("survey")
         data = ctx.incoming.callback_data or ""
         m = _DATA.match(data)
-        if m is None:
+        typed = None
+        if m is None and survey and not data:
+            typed = typed_score(ctx.incoming.text or "", survey.get("step"))
+        if m is None and typed is None:
             if survey and not data:
                 ctx.state.pop("survey", None)  # the customer moved on: never nag
             return False
         if not survey:
             ctx.say("button_expired")
             return True
-        question, value = m.group(1), m.group(2)
+        question, value = (m.group(1), m.group(2)) if m else (survey["step"], str(typed))
         ticket_id = survey.get("ticket_id")
         score = 1 if value == "yes" else 0 if value == "no" else int(value)
         if question in ("csat", "nps") and not (0 <= score <= (5 if question == "csat" else 10)):

@@ -810,3 +810,16 @@ async def test_a_second_order_number_is_not_a_correction(services: Services) -> 
     await d.send("Прислали не тот размер, заказ 112233")
     await d.send("и в заказе 445566 тоже не тот размер")
     assert (await d.state())["known"]["order_ref"] == "112233"
+
+
+async def test_a_typed_rating_answers_the_survey(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Заказ 223311 опаздывает на неделю")
+    await d.send("да")
+    assert d.of("resolved") and "sv:csat:5" in d.buttons[-1]
+    await d.send("5 из 5")
+    assert [(e["question"], e["score"]) for e in d.of("survey_answer")] == [("csat", 5)]
+    assert "sv:nps:10" in d.buttons[-1], d.replies[-1]  # the next question, no new complaint
+    await d.send("9")
+    assert [e["score"] for e in d.of("survey_answer")] == [5, 9]
+    assert len(d.of("complaint_opened")) == 1 and len(d.of("promised")) == 1, d.replies
