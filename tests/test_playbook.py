@@ -823,3 +823,37 @@ async def test_a_typed_rating_answers_the_survey(services: Services) -> None:
     await d.send("9")
     assert [e["score"] for e in d.of("survey_answer")] == [5, 9]
     assert len(d.of("complaint_opened")) == 1 and len(d.of("promised")) == 1, d.replies
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The agent on the phone was very rude to me yesterday",
+        "Менеджер в магазине нахамил мне, заказ 556611",
+        "Konsultant na infolinii był bardzo niemiły",
+    ],
+    ids=["en", "ru", "pl"],
+)
+async def test_a_complaint_about_staff_is_not_a_request_for_a_person(
+    services: Services, text: str
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert d.of("complaint_opened")[0]["complaint_type"] == "staff_behavior"
+    assert "customer_request" not in [e["reason"] for e in d.of("escalated")], d.replies
+    assert thanks_before_apology(" ".join(d.replies[0])), d.replies[0]
+
+
+async def test_a_staff_complaint_is_promised_to_quality(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Менеджер в магазине нахамил мне, заказ 556611")
+    assert d.of("promised") and "48" in d.of("promised")[0]["text"], d.replies
+
+
+@pytest.mark.parametrize(
+    "text", ["позовите менеджера", "I want to talk to an agent", "Chcę rozmawiać z konsultantem"]
+)
+async def test_asking_for_staff_brings_a_person(services: Services, text: str) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert [e["reason"] for e in d.of("escalated")] == ["customer_request"], d.replies

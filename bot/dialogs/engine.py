@@ -72,6 +72,12 @@ SOCIAL_INTENTS = {"greeting", "thanks", "goodbye", "praise", "affirm", "deny"}
 
 
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+# "Konsultant na infolinii był bardzo niemiły" reads as praise to the model ("miły"): words for
+# rudeness make it what it is, a complaint about staff
+_RUDE = re.compile(
+    r"niemi[łl]|niegrzeczn|nieuprzejm|chamsk|opryskliw|\brude\b|\bimpolite|\bнахам|\bхамил|\bгрубил",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -177,6 +183,8 @@ class ConversationEngine:
         """The message's prediction; a message with several requests is split and each part
         classified too (:mod:`bot.dialogs.requests`)."""
         whole = self.classifier.predict_one(text)
+        if whole.intent == "praise" and _RUDE.search(text):
+            whole = dataclasses.replace(whole, intent="complaint", complaint_type="staff_behavior")
         parts = split_requests(text)
         if whole.intent == "order_status" and deadline_question(text):
             # "к субботе успеете? у дочки день рождения": one question, not a complaint; a

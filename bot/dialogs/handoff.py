@@ -7,11 +7,27 @@ import re
 from bot.dialogs.engine import TurnContext
 from bot.dialogs.rules import Compensation, Rules, load_rules
 
-# Asking for a person is always honoured, even when the classifier hesitates.
+# Asking for a person is always honoured, even when the classifier hesitates. A word for staff
+# alone is no request ("the agent on the phone was rude", "менеджер нахамил" are complaints
+# about staff): it takes a request form ("позовите менеджера", "I want to talk to an agent"),
+# or the word on its own ("оператора!", "agent please").
+_STAFF = (
+    r"(?:оператор|менеджер|консультант|специалист|сотрудник|человек|людей)\w*|"
+    r"(?:an?\s+|the\s+|your\s+|some\s+)?(?:real\s+|live\s+|actual\s+)?"
+    r"(?:person|human|agent|operator|manager|representative|rep|someone|somebody|supervisor)\b|"
+    r"(?:konsultant|operator|cz[łl]owiek|pracownik|osob)\w*"
+)
 _HUMAN = re.compile(
-    r"(живо(й|го|му) (человек|оператор|менеджер)|оператор[ау]?\b|менеджер[ау]?\b|"
-    r"позовите|соедините|real (person|human)|human being|\boperator\b|\bagent\b|"
-    r"talk to (a )?(person|human|someone)|konsultant|człowiek|czlowiek)",
+    r"жив\w*\s+(?:человек|оператор|менеджер|сотрудник|консультант)|"
+    r"\bпозовите|\bсоедините|\bпереключите|\bсвяжите\s+(?:меня\s+)?с|"
+    rf"(?:дайте|нужен|нужна|нужно|позвать|хочу|можно|давайте)\s+(?:мне\s+)?(?:\w+\s+)?(?:{_STAFF})|"
+    rf"(?:поговорить|говорить|пообщаться|общаться|связаться)\s+с\s+(?:\w+\s+)?(?:{_STAFF})|"
+    r"\breal\s+(?:person|human)|\bhuman\s+being|\bactual\s+human|"
+    rf"\b(?:talk|speak|chat|connect|transfer|put|pass|escalate)\w*\s+(?:me\s+)?(?:to|with|through\s+to)\s+(?:{_STAFF})|"
+    rf"\b(?:i\s+(?:want|need|would\s+like)|i'd\s+like|get\s+me|give\s+me|can\s+i\s+(?:have|get))\s+(?:{_STAFF})|"
+    rf"(?:chc[ęe]|poprosz[ęe]|prosz[ęe]|potrzebuj[ęe]|dajcie)\s+(?:\w+\s+)?(?:z\s+)?(?:{_STAFF})|"
+    rf"(?:rozmawia[ćc]|porozmawia[ćc]|po[łl][ąa]cz\w*|prze[łl][ąa]cz\w*)\s+(?:mnie\s+)?(?:z|ze)\s+(?:\w+\s+)?(?:{_STAFF})|"
+    rf"^\W*(?:{_STAFF})\W*(?:please|pls|пожалуйста|plz|prosz[ęe])?\W*$",
     re.IGNORECASE,
 )
 
