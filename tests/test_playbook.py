@@ -857,3 +857,28 @@ async def test_asking_for_staff_brings_a_person(services: Services, text: str) -
     d = Dialogue(services, str(next(_ids)))
     await d.send(text)
     assert [e["reason"] for e in d.of("escalated")] == ["customer_request"], d.replies
+
+
+@pytest.mark.parametrize("text", ["до свидания", "спасибо большое"], ids=["bye", "thanks"])
+async def test_thanks_or_goodbye_while_collecting_is_not_the_description(
+    services: Services, text: str
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Пришёл сломанный пылесос")
+    assert "description" in [e["slot"] for e in d.of("asked_for")]
+    await d.send(text)
+    assert (await d.state())["known"].get("description") != text, d.replies[-1]
+    assert "записал" not in " ".join(d.replies[-1]), d.replies[-1]
+
+
+async def test_thanks_and_bye_while_collecting_keep_the_case_open(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("I received the wrong item in my order")  # asked: order number + photo
+    await d.send("thanks")
+    await d.send("bye")
+    assert not any(b.startswith("cmp:opt:") for b in d.buttons[-1]), d.replies[-1]
+    assert "order number" in " ".join(d.replies[-1]), "says what is still needed"
+    await d.send("order 5531207")
+    await d.send(photo=True)
+    assert any(b.startswith("cmp:opt:") for b in d.buttons[-1]), "the case goes on"
+    assert_never_reasked(d)

@@ -68,6 +68,19 @@ _WILL_SEND = re.compile(
     r"moment(ik)?\b|sekund[eę]",
     re.IGNORECASE,
 )
+# "спасибо большое", "до свидания", "thanks", "bye": a pleasantry, not what happened
+_PLEASANTRY = re.compile(
+    r"^\W*(?:(?:спасибо|спс|благодарю|пока|до\s+свидания|всего\s+доброго|хорошего\s+дня|"
+    r"thanks?|thank\s+you|thx|ty|bye|goodbye|bye\s+bye|see\s+you|have\s+a\s+(?:nice|good)\s+day|"
+    r"dzi[ęe]kuj[ęe]|dzi[ęe]ki|do\s+widzenia|na\s+razie|pa|miłego\s+dnia)"
+    r"(?:\s+(?:большое|огромное|вам|so\s+much|a\s+lot|bardzo|wielkie))?\W*)+$",
+    re.IGNORECASE,
+)
+_BYE = re.compile(
+    r"пока|свидания|всего\s+доброго|хорошего\s+дня|bye|see\s+you|nice\s+day|good\s+day|"
+    r"widzenia|na\s+razie|\bpa\b|miłego",
+    re.IGNORECASE,
+)
 _TALKING = ("collecting", "fix_choice", "compensation", "satisfaction")
 # "а где мне его посмотреть, номер этот?", "why do you need the order number?"
 _WHERE_IS_IT = re.compile(
@@ -621,6 +634,19 @@ class ComplaintFlow:
             return False  # other flows (a person, a question) take it; the case waits
         known = ctx.state.setdefault("known", {})
         rule = self.rules.for_type(case["type"])
+        if text and not gave_something and _pleasantry(ctx, text):
+            # "спасибо", "до свидания" while details are awaited: no detail, and no reason to
+            # go on without them; the case stays open until they come (or a person takes it)
+            needs = _needs(case, rule)
+            missing = [s for s in needs if not has(known, s)]
+            if missing:
+                if ctx.intent == "goodbye" or _BYE.search(text):
+                    items = _join([ctx.texts.plain(f"slot_{s}") for s in missing], ctx.lang)
+                    ctx.say("complaint_paused", items=items)
+                    ctx.event("complaint_paused", missing=missing)
+                else:
+                    ctx.say("complaint_waiting")
+                return True
         if text and not known.get("description") and "description" in case["asked"]:
             if is_description(text, 2):
                 known["description"] = text
@@ -1045,6 +1071,13 @@ def _where_it_stands(ctx: TurnContext, case: dict[str, Any]) -> None:
         ctx.say_text(case["promise"])
     else:
         ctx.say_text(ctx.texts("nudge_here"))
+
+
+def _pleasantry(ctx: TurnContext, text: str) -> bool:
+    """Thanks or goodbye, and nothing else."""
+    if _PLEASANTRY.match(text):
+        return True
+    return ctx.intent in ("thanks", "goodbye") and len(text) < 40 and not ctx.incoming.attachments
 
 
 def _is_nudge(text: str) -> bool:
