@@ -882,3 +882,14 @@ async def test_thanks_and_bye_while_collecting_keep_the_case_open(services: Serv
     await d.send(photo=True)
     assert any(b.startswith("cmp:opt:") for b in d.buttons[-1]), "the case goes on"
     assert_never_reasked(d)
+
+
+async def test_question_marks_alone_are_asked_what_happened_without_a_coupon(
+    services: Services,
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("???")
+    assert not d.of("compensation_offered") and not d.of("complaint_opened"), d.replies[0]
+    assert not SORRY.search(" ".join(d.replies[0])) and "?" in d.replies[0][-1], d.replies[0]
+    await d.send("Курьер не приехал, заказ 5531207")
+    assert d.of("complaint_opened") and d.of("promised")

@@ -81,6 +81,7 @@ _BYE = re.compile(
     r"widzenia|na\s+razie|\bpa\b|miłego",
     re.IGNORECASE,
 )
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _TALKING = ("collecting", "fix_choice", "compensation", "satisfaction")
 # "а где мне его посмотреть, номер этот?", "why do you need the order number?"
 _WHERE_IS_IT = re.compile(
@@ -332,6 +333,13 @@ class ComplaintFlow:
             return True
         if ctx.intent == "complaint":
             text = ctx.incoming.text or ""
+            if text.strip() and not _LETTER_OR_DIGIT.search(text) and not ctx.new_slots:
+                # "???", "😡😡": no words, no complaint yet; asked kindly what happened (no
+                # apology for a problem nobody named, no gesture)
+                ctx.state["complaint_clarified"] = int(ctx.state.get("turns", 0))
+                ctx.say("no_words_clarify")
+                ctx.event("clarify", intent="complaint", reason="no_words")
+                return True
             unsure = _unsure(ctx) and ctx.faq is not None
             if unsure and _divertible(ctx) and _says_not_helpful(ctx):
                 # "это не то, мне нужно вернуть куртку" right after an answer: the FAQ flow
