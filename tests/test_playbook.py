@@ -893,3 +893,14 @@ async def test_question_marks_alone_are_asked_what_happened_without_a_coupon(
     assert not SORRY.search(" ".join(d.replies[0])) and "?" in d.replies[0][-1], d.replies[0]
     await d.send("Курьер не приехал, заказ 5531207")
     assert d.of("complaint_opened") and d.of("promised")
+
+
+async def test_a_missed_event_is_compensated_once_per_conversation(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("The gift arrived late, the birthday is over. Order 334455")
+    await d.send("coupon")
+    await d.send("yes")
+    assert d.of("compensation_chosen") and d.of("resolved")
+    await d.send("And the wrapping was torn too, the birthday is over anyway")
+    assert {e["turn"] for e in d.of("compensation_offered")} == {0}, d.replies[-1]
+    assert thanks_before_apology(" ".join(d.replies[-1])), "the new problem is still heard"

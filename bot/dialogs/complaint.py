@@ -420,7 +420,7 @@ class ComplaintFlow:
             "stage": "collecting",
             "asked": [],
             "quiet_turns": 0,
-            "unfixable": self.rules.is_unfixable(text),
+            "unfixable": self._missed_event(ctx, text),
             "overdue": broken_promise(text),
         }
         ctx.state["complaint"] = case
@@ -659,7 +659,7 @@ class ComplaintFlow:
             if is_description(text, 2):
                 known["description"] = text
                 gave_something = True
-        if text and self.rules.is_unfixable(text):
+        if text and self._missed_event(ctx, text):
             case["unfixable"] = True
         needs = _needs(case, rule)
         missing = [s for s in case["asked"] if not has(known, s) and s in needs]
@@ -772,7 +772,13 @@ class ComplaintFlow:
         ctx.say("satisfaction_question", buttons=_sat_buttons(ctx))
         ctx.event("satisfaction_check")
 
+    def _missed_event(self, ctx: TurnContext, text: str) -> bool:
+        """The message says the event is missed, and this chat has not been offered a
+        compensation for it yet (once per conversation, like the activist's gesture)."""
+        return not ctx.state.get("event_compensated") and self.rules.is_unfixable(text)
+
     def _offer_compensation(self, ctx: TurnContext, case: dict[str, Any]) -> None:
+        ctx.state["event_compensated"] = True
         case["stage"] = "compensation"
         case["outcome"] = "compensation"
         buttons = self._compensation_buttons(ctx)
@@ -924,7 +930,7 @@ class ComplaintFlow:
             known = ctx.state.setdefault("known", {})
             if ctx.intent == "complaint" and text:
                 _add_description(known, text)
-            if text and not case.get("unfixable") and self.rules.is_unfixable(text):
+            if text and not case.get("unfixable") and self._missed_event(ctx, text):
                 # "...and the birthday was already over": nothing left to fix, so compensate
                 case["unfixable"] = True
                 await self._save(ctx, case)
