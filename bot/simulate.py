@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tempfile
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,10 @@ from bot.config import Settings
 from bot.dialogs.types import Attachment, Incoming
 from bot.jsonl import JsonlError, read_jsonl
 from bot.services import Services, build_services
+
+# A simulated customer writes at a human pace: each turn gets its own time, this far after
+# the one before (back-to-back turns would look like a flood to the engine).
+TURN_PACE = timedelta(seconds=20)
 
 
 def parse_turn(turn: Any, where: str) -> Incoming | dict[str, Any]:
@@ -46,6 +51,7 @@ async def run_dialogue(services: Services, dialogue: dict[str, Any]) -> dict[str
     replies: list[list[str]] = []
     events: list[dict[str, Any]] = []
     lang = dialogue.get("lang")
+    start = services.engine.clock()
     for i, turn in enumerate(dialogue["turns"]):
         if "button" in turn:
             incoming = Incoming(
@@ -68,7 +74,7 @@ async def run_dialogue(services: Services, dialogue: dict[str, Any]) -> dict[str
                 language_code=lang,
             )
         async with services.sessionmaker() as session:
-            outcome = await services.engine.handle(session, incoming)
+            outcome = await services.engine.handle(session, incoming, now=start + i * TURN_PACE)
             await session.commit()
         replies.append([r.text for r in outcome.replies])
         for ev in outcome.events:

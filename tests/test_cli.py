@@ -187,3 +187,26 @@ def test_bench_drives_customers_through_the_real_bot(tmp_path: Path) -> None:
     ):
         assert key in result
     assert result["answered"] > 0 and result["lost"] == 0 and result["duplicated"] == 0
+
+
+async def test_simulate_plays_a_long_dialogue_at_a_human_pace(settings, tmp_path: Path) -> None:
+    """Eight turns are a conversation, not a flood: every turn is answered."""
+    from bot.simulate import simulate
+
+    turns = [
+        "Привет",
+        "Пришёл не тот товар",
+        "заказ 123123",
+        {"text": "", "attachments": ["photo"]},
+        "обмен",
+        "да",
+        "спасибо",
+        "пока",
+    ]
+    dialogues = tmp_path / "d.jsonl"
+    dialogues.write_text(json.dumps({"id": "x", "turns": turns}, ensure_ascii=False) + "\n")
+    out = tmp_path / "t.jsonl"
+    await simulate(settings, dialogues, out)
+    row = json.loads(out.read_text().splitlines()[0])
+    assert not [e for e in row["events"] if e["type"] == "flood"], row["replies"][6:]
+    assert all(row["replies"]), row["replies"]
