@@ -53,6 +53,7 @@ CONFIDENT_LANG = {"ru", "en", "pl"}
 TOPICS = ("delivery", "payment", "returns", "problem")
 FLOOD_MESSAGES = 6  # more than this many messages ...
 FLOOD_SECONDS = 10  # ... within this many seconds is a flood
+MAX_HELD = 20  # texts held during a flood and read with the first message after it
 TRAIL_EVENTS = {
     "faq_answered",
     "faq_declined",
@@ -522,7 +523,9 @@ class ConversationEngine:
         """A flood: say once that we're reading; the text waits for the burst to end."""
         text = (ctx.incoming.text or "").strip()
         if text and not ctx.incoming.callback_data:
-            ctx.state.setdefault("held", []).append(text[:MAX_CLASSIFY_CHARS])
+            held = ctx.state.setdefault("held", [])
+            held.append(text[:MAX_CLASSIFY_CHARS])
+            del held[:-MAX_HELD]  # all of it is in the transcript; the latest are read
         if not ctx.state.get("flood_noted"):
             ctx.state["flood_noted"] = True
             ctx.say("flood_notice")
