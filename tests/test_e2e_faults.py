@@ -161,3 +161,24 @@ async def test_two_operators_resolving_at_once_resolve_once(sandbox: Sandbox) ->
     await asyncio.sleep(2.0)
     new = bot_texts(fake, JOHN)[before:]
     assert len(new) == 2, f"one resolution, {len(new)} messages to the customer: {new!r}"
+
+
+def test_telegram_service_messages_in_a_topic_are_not_sent_to_the_customer() -> None:
+    """A topic closed or renamed by hand, or a message pinned, appears in the topic as a
+    service message from the operator: it was copied to the customer, which Telegram
+    refuses (an error in the log). Only what an operator writes is relayed."""
+    from datetime import UTC, datetime
+
+    from aiogram.types import Chat, ForumTopicClosed, ForumTopicEdited, Message, PhotoSize
+
+    from bot.handlers.operators import relayed
+
+    def message(**content: object) -> Message:
+        chat = Chat(id=OPERATORS_CHAT_ID, type="supergroup", is_forum=True)
+        return Message(message_id=7, date=datetime.now(UTC), chat=chat, **content)
+
+    assert relayed(message(text="Your refund is on its way"))
+    assert relayed(message(photo=[PhotoSize(file_id="f", file_unique_id="u", width=1, height=1)]))
+    assert not relayed(message(forum_topic_closed=ForumTopicClosed()))
+    assert not relayed(message(forum_topic_edited=ForumTopicEdited(name="#1 done")))
+    assert not relayed(message(pinned_message=message(text="the card")))

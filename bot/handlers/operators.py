@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.enums import ChatMemberStatus
+from aiogram.enums import ChatMemberStatus, ContentType
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
@@ -94,6 +94,8 @@ def create_router(settings: Settings) -> Router:
     async def in_topic(
         message: Message, bot: Bot, session: AsyncSession, services: Services
     ) -> None:
+        if not relayed(message):
+            return  # a service message (topic closed or renamed, a pin): nothing to send
         desk = desk_of(services)
         ticket = await desk.ticket_by_topic(session, message.message_thread_id)
         if ticket is None:
@@ -166,6 +168,23 @@ def create_router(settings: Settings) -> Router:
         await query.answer("This button is out of date.", show_alert=True)
 
     return router
+
+
+# what an operator writes in a topic and the customer can receive; the rest is Telegram's
+# service messages (a topic closed or renamed by hand, a pinned card), which cannot be copied
+RELAYED = frozenset(
+    {
+        ContentType.TEXT, ContentType.PHOTO, ContentType.DOCUMENT, ContentType.VIDEO,
+        ContentType.VOICE, ContentType.AUDIO, ContentType.ANIMATION, ContentType.STICKER,
+        ContentType.VIDEO_NOTE, ContentType.CONTACT, ContentType.LOCATION, ContentType.VENUE,
+        ContentType.POLL, ContentType.DICE,
+    }
+)  # fmt: skip
+
+
+def relayed(message: Message) -> bool:
+    """Whether a message in a ticket's topic is the operator's, for the customer."""
+    return message.content_type in RELAYED
 
 
 def desk_of(services: Services) -> OperatorDesk:
