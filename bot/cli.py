@@ -113,7 +113,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     settings = _settings()
     try:
-        since, until = parse_day(args.date_from), parse_day(args.date_to, end=True)
+        since = parse_day(args.date_from, tz=settings.tz)  # the shop's days, not UTC's
+        until = parse_day(args.date_to, end=True, tz=settings.tz)
     except ValueError as exc:
         raise ConfigError(f"--from/--to must be dates like 2026-11-01 ({exc})") from exc
 
@@ -122,7 +123,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         try:
             await upgrade_database(engine)
             async with create_sessionmaker(engine)() as session:
-                return await build_report(session, since, until)
+                return await build_report(session, since, until, tz=settings.tz)
         finally:
             await engine.dispose()
 

@@ -16,8 +16,14 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield ``(line_number, object)``; blank lines are allowed, anything else must parse."""
     if not path.exists():
         raise JsonlError(f"{path}: no such file")
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise JsonlError(
+                    f"{path}:{lineno}: not UTF-8 text (byte {exc.start + 1} of the line)"
+                ) from exc
             if not line.strip():
                 continue
             try:
@@ -32,6 +38,15 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 def read_rows(path: Path) -> list[dict[str, Any]]:
     """Every object of a JSONL file, in order (``read_jsonl`` without the line numbers)."""
     return [obj for _, obj in read_jsonl(path)]
+
+
+def writable(path: Path) -> Path:
+    """Check before any work that ``path`` can be written (its folder exists)."""
+    if path.is_dir():
+        raise JsonlError(f"{path}: is a folder; name a file to write")
+    if not path.parent.is_dir():
+        raise JsonlError(f"{path}: the folder {path.parent} does not exist")
+    return path
 
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:

@@ -10,14 +10,14 @@ import csv
 import io
 import json
 from collections import Counter
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from statistics import median
 from typing import Any
 
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Complaint, Conversation, SurveyAnswer, Ticket, as_utc, utcnow
+from bot.db.models import Complaint, Message, SurveyAnswer, Ticket, as_utc, utcnow
 
 
 def _minutes(start: datetime | None, end: datetime | None) -> float | None:
@@ -36,16 +36,23 @@ def _stats(values: list[float]) -> dict[str, float | None]:
     }
 
 
-def parse_day(value: str | None, *, end: bool = False) -> datetime | None:
+def parse_day(value: str | None, *, end: bool = False, tz: tzinfo = UTC) -> datetime | None:
+    """The start (or the end) of a day in the shop's time zone ``tz``, as a UTC time."""
     if not value:
         return None
     day = date.fromisoformat(value)
-    return datetime.combine(day, time.max if end else time.min, tzinfo=UTC)
+    return datetime.combine(day, time.max if end else time.min, tzinfo=tz).astimezone(UTC)
 
 
 async def build_report(
-    session: AsyncSession, since: datetime | None = None, until: datetime | None = None
+    session: AsyncSession,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    tz: tzinfo = UTC,
 ) -> dict[str, Any]:
+    """The figures of what happened between ``since`` and ``until``; the period's days are
+    named in the shop's time zone ``tz``."""
+
     def window(column: Any) -> list[Any]:
         conds = []
         if since is not None:
@@ -54,8 +61,12 @@ async def build_report(
             conds.append(column <= until)
         return conds
 
+    # conversations the customers wrote in during the period (one lasts as long as its
+    # customer comes back, so when it began says little)
     conversations = await session.scalar(
-        select(func.count()).select_from(Conversation).where(*window(Conversation.created_at))
+        select(func.count(func.distinct(Message.conversation_id))).where(
+            Message.direction == "in", *window(Message.created_at)
+        )
     )
     complaints = (
         await session.scalars(select(Complaint).where(*window(Complaint.created_at)))
@@ -67,11 +78,26 @@ async def build_report(
 
     by_type = Counter(c.complaint_type for c in complaints)
     kinds = Counter(c.customer_kind for c in complaints)
-    escalated_conversations = {t.conversation_id for t in tickets}
+    # solved by the bot: resolved, and no person was brought in since the complaint (a
+    # ticket of the same customer's earlier, resolved hand-off does not count)
+    handed = {
+        (conversation_id, as_utc(created))
+        for conversation_id, created in (
+            await session.execute(
+                select(Ticket.conversation_id, Ticket.created_at).where(
+                    Ticket.conversation_id.in_({c.conversation_id for c in complaints})
+                )
+            )
+        ).all()
+    }
     solved_by_bot = [
         c
         for c in complaints
-        if c.resolved_at is not None and c.conversation_id not in escalated_conversations
+        if c.resolved_at is not None
+        and not any(
+            conv == c.conversation_id and created >= as_utc(c.created_at)
+            for conv, created in handed
+        )
     ]
     first_response = [
         m for t in tickets if (m := _minutes(t.created_at, t.first_response_at)) is not None
@@ -89,8 +115,8 @@ async def build_report(
 
     return {
         "period": {
-            "from": since.date().isoformat() if since else None,
-            "to": until.date().isoformat() if until else None,
+            "from": since.astimezone(tz).date().isoformat() if since else None,
+            "to": until.astimezone(tz).date().isoformat() if until else None,
         },
         "conversations": conversations or 0,
         "complaints": len(complaints),

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.dialogs.types import Attachment, Incoming
-from bot.jsonl import JsonlError, read_jsonl
+from bot.jsonl import JsonlError, read_jsonl, writable
 from bot.services import Services, build_services
 
 # A simulated customer writes at a human pace: each turn gets its own time, this far after
@@ -42,7 +42,7 @@ def load_dialogues(path: Path) -> list[dict[str, Any]]:
         if not isinstance(turns, list) or not turns:
             raise JsonlError(f"{path}:{lineno}: 'turns' must be a non-empty list")
         parsed = [parse_turn(t, f"{path}:{lineno} turn {i}") for i, t in enumerate(turns)]
-        dialogues.append({"id": row.get("id", lineno), "lang": row.get("lang"), "turns": parsed})
+        dialogues.append({"id": row.get("id"), "lang": row.get("lang"), "turns": parsed})
     return dialogues
 
 
@@ -86,6 +86,7 @@ async def simulate(
     settings: Settings, input_path: Path, output_path: Path, kb_path: Path | None = None
 ) -> int:
     dialogues = load_dialogues(input_path)
+    writable(output_path)  # before minutes of work, not after
     with tempfile.TemporaryDirectory(prefix="supportbot-sim-") as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'simulate.db'}"
         settings = settings.model_copy(update={"database_url": url})

@@ -83,6 +83,11 @@ class SurveyFlow:
             ctx.say("button_expired")
             return True
         question, value = (m.group(1), m.group(2)) if m else (survey["step"], str(typed))
+        if question != survey.get("step", "solved"):
+            # a button of a question already answered (a double tap, an old keyboard): the
+            # first answer stands, and the question now asked is asked again
+            ctx.say("button_expired")
+            return True
         ticket_id = survey.get("ticket_id")
         score = 1 if value == "yes" else 0 if value == "no" else int(value)
         if question in ("csat", "nps") and not (0 <= score <= (5 if question == "csat" else 10)):

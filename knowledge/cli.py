@@ -102,7 +102,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    path = Path(args.file)
+    from bot.jsonl import writable
+
+    path = writable(Path(args.file))
 
     async def go(service: Any, session: Any) -> int:
         count = await service.export_file(session, path)
@@ -126,15 +128,15 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from bot.jsonl import JsonlError, read_jsonl
+    from bot.jsonl import JsonlError, read_jsonl, writable
 
-    in_path, out_path = Path(args.input), Path(args.output)
+    in_path, out_path = Path(args.input), writable(Path(args.output))
     rows: list[tuple[Any, str]] = []
     for lineno, row in read_jsonl(in_path):
         text = row.get("text")
         if not isinstance(text, str):
             raise JsonlError(f"{in_path}:{lineno}: 'text' must be a string")
-        rows.append((row.get("id", lineno), text))
+        rows.append((row.get("id"), text))  # no id: null, as `nlu predict` writes
     if args.top_k < 1:
         raise JsonlError("--top-k must be at least 1")
 

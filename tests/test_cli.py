@@ -210,3 +210,64 @@ async def test_simulate_plays_a_long_dialogue_at_a_human_pace(settings, tmp_path
     row = json.loads(out.read_text().splitlines()[0])
     assert not [e for e in row["events"] if e["type"] == "flood"], row["replies"][6:]
     assert all(row["replies"]), row["replies"]
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``main`` in this process, on a database of its own."""
+    monkeypatch.delenv("BOT_TOKEN", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    return tmp_path
+
+
+JSONL_COMMANDS = {
+    "nlu predict": ["nlu", "predict", "--input", "{i}", "--output", "{o}"],
+    "simulate": ["simulate", "--input", "{i}", "--output", "{o}"],
+    "kb search": ["kb", "search", "--input", "{i}", "--output", "{o}"],
+}
+
+
+def _argv(command: str, inp: Path, out: Path) -> list[str]:
+    return [a.format(i=inp, o=out) for a in JSONL_COMMANDS[command]]
+
+
+@pytest.mark.parametrize("command", JSONL_COMMANDS)
+def test_input_that_is_not_utf8_is_reported_with_its_line(
+    command: str, cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file saved in another encoding (cp1251, latin-1) ended in a traceback."""
+    inp = cli_env / "q.jsonl"
+    inp.write_bytes(
+        b'{"id": "a", "text": "hello", "turns": ["hi"]}\n'
+        b'{"id": "b", "text": "caf\xe9", "turns": ["caf\xe9"]}\n'
+    )
+    assert main(_argv(command, inp, cli_env / "o.jsonl")) != 0
+    err = capsys.readouterr().err
+    assert "q.jsonl:2: not UTF-8 text" in err and "Traceback" not in err
+    assert not (cli_env / "o.jsonl").exists()
+
+
+@pytest.mark.parametrize("command", [*JSONL_COMMANDS, "kb export"])
+def test_an_output_folder_that_does_not_exist_is_named_before_any_work(
+    command: str, cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The error came as a traceback, after the whole simulation or search was done."""
+    inp = cli_env / "q.jsonl"
+    inp.write_text('{"id": "a", "text": "delivery cost", "turns": ["hi"]}\n', encoding="utf-8")
+    out = cli_env / "missing" / "o.jsonl"
+    argv = ["kb", "export", str(out)] if command == "kb export" else _argv(command, inp, out)
+    assert main(argv) != 0
+    assert f"the folder {out.parent} does not exist" in capsys.readouterr().err
+
+
+def test_a_question_without_an_id_gets_a_null_id(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A row without "id" was given its line number, which another row's id can be."""
+    inp = cli_env / "q.jsonl"
+    inp.write_text('{"text": "delivery cost"}\n{"id": 1, "text": "opening hours"}\n', "utf-8")
+    out = cli_env / "r.jsonl"
+    assert main(["kb", "search", "--input", str(inp), "--output", str(out)]) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == [None, 1]

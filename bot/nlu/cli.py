@@ -15,6 +15,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.jsonl import writable
+
 from .encoders import EncoderError
 from .io import InputError, read_jsonl, write_jsonl
 from .model import ModelError
@@ -103,6 +105,7 @@ def _output_row(row: dict, prediction) -> dict:
 @_guarded
 def cmd_predict(args: argparse.Namespace) -> int:
     rows = list(read_jsonl(args.input, allow_empty=True))
+    writable(args.output)
     clf = _classifier(args.model_dir)
     out = []
     step = max(1, args.batch_size)

@@ -1,0 +1,115 @@
+"""The service figures (`supportbot report`, the admins' /report) from real conversations
+through the engine, on a real database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.db.models import Ticket
+from bot.dialogs.types import Incoming
+from bot.reports import build_report
+from escalation.service import resolve_ticket
+
+DAY1 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+
+
+async def _say(services, user: str, text: str, now: datetime):
+    async with services.sessionmaker() as session:
+        out = await services.engine.handle(
+            session,
+            Incoming(external_user_id=user, channel="review", text=text, language_code="en"),
+            now=now,
+        )
+        await session.commit()
+    return out
+
+
+async def _bot_solved_billing(services, user: str, now: datetime) -> None:
+    out = await _say(services, user, "I was charged twice for order 555777, 40 EUR", now)
+    assert any(e["type"] == "satisfaction_check" for e in out.events), out.events
+    out = await _say(services, user, "yes", now + timedelta(seconds=30))
+    assert any(e["type"] == "resolved" and e.get("by") == "bot" for e in out.events), out.events
+
+
+async def test_returning_customer_conversation_is_counted_in_the_period(services) -> None:
+    """A customer who wrote a month ago and complains today: today's period has 1 complaint
+    and 1 conversation (it had 0: a conversation was counted when it began)."""
+    await _say(services, "u1", "Hello", DAY1)
+    later = DAY1 + timedelta(days=40)
+    await _bot_solved_billing(services, "u1", later)
+    async with services.sessionmaker() as session:
+        report = await build_report(session, since=later - timedelta(hours=1))
+    assert report["complaints"] == 1
+    assert report["conversations"] == 1, report["conversations"]
+
+
+async def test_complaint_solved_by_bot_after_an_earlier_resolved_ticket(services) -> None:
+    """An old, resolved hand-off in the same chat does not erase a later complaint the bot
+    solved on its own from 'solved_by_bot' (it did)."""
+    out = await _say(services, "u2", "I want to talk to a manager", DAY1)
+    assert out.ticket_id is not None, out.events
+    async with services.sessionmaker() as session:
+        ticket = await session.get(Ticket, out.ticket_id)
+        await resolve_ticket(session, ticket, actor_id=1, now=DAY1 + timedelta(minutes=5))
+        await session.commit()
+    await _bot_solved_billing(services, "u2", DAY1 + timedelta(days=3))
+    async with services.sessionmaker() as session:
+        report = await build_report(session)
+    assert report["complaints"] == 1
+    assert report["solved_by_bot"] == 1, report
+    assert report["share_solved_by_bot"] == 1.0
+
+
+def test_report_days_are_business_days_not_utc_days(
+    tmp_path, monkeypatch, capsys, classifier
+) -> None:
+    """TIMEZONE=Europe/Moscow (the default): a complaint at 01:30 Moscow time on 2 Nov
+    (22:30 UTC on 1 Nov) belongs to `--from 2026-11-02 --to 2026-11-02` (the days were
+    UTC's)."""
+    import asyncio
+    import json
+
+    from bot.cli import main
+    from bot.config import Settings
+    from bot.services import build_services
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'tz.db'}"
+    for name in ("BOT_TOKEN", "OPERATORS_CHAT_ID", "ADMIN_IDS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("TIMEZONE", "Europe/Moscow")
+
+    async def build() -> None:
+        settings = Settings(_env_file=None, database_url=url, timezone="Europe/Moscow")  # type: ignore[call-arg]
+        services = await build_services(settings, classifier=classifier, seed=0)
+        try:
+            await _bot_solved_billing(services, "tz", datetime(2026, 11, 1, 22, 30, tzinfo=UTC))
+        finally:
+            await services.close()
+
+    asyncio.run(build())
+    capsys.readouterr()
+    assert main(["report", "--from", "2026-11-02", "--to", "2026-11-02", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["complaints"] == 1, report
+    assert report["period"] == {"from": "2026-11-02", "to": "2026-11-02"}
+
+
+async def test_a_double_tapped_csat_button_counts_once(services) -> None:
+    """After the bot solved a complaint it asks CSAT (1-5). The customer taps '2' twice
+    (a double tap, or the old keyboard is still on screen): one answer, average 2 (the
+    second tap was stored too and the recommend question asked again)."""
+    await _bot_solved_billing(services, "u3", DAY1)
+    for i in range(2):
+        async with services.sessionmaker() as session:
+            await services.engine.handle(
+                session,
+                Incoming(external_user_id="u3", channel="review", callback_data="sv:csat:2"),
+                now=DAY1 + timedelta(minutes=1, seconds=i),
+            )
+            await session.commit()
+    await _say(services, "u3", "10", DAY1 + timedelta(minutes=2))
+    async with services.sessionmaker() as session:
+        report = await build_report(session)
+    assert report["csat"]["answers"] == 1, report["csat"]
+    assert report["nps"]["answers"] == 1, report["nps"]
