@@ -21,6 +21,7 @@ action's response. Slots missing from the assistant's domain are not set.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 from typing import Any
@@ -34,6 +35,7 @@ from bot.config import Settings
 from bot.db.models import Conversation, Message, utcnow
 from bot.dialogs.types import ATTACHMENT_KINDS, Attachment, Incoming, Outcome, Reply
 from bot.services import Services, build_services
+from escalation.service import active_ticket
 
 log = logging.getLogger(__name__)
 
@@ -175,10 +177,14 @@ class _SupportAction(Action):
         return self.action_name
 
     async def _turn(
-        self, tracker: Tracker, incoming: Incoming
+        self, tracker: Tracker, incoming: Incoming, *, wants_person: bool = False
     ) -> tuple[Services, Outcome, Any, list[Reply]]:
         services = await self.holder.get()
         prediction = await services.engine.classify(incoming)
+        if wants_person and prediction is not None:
+            # the assistant decided on a person: the words stay the customer's (stored, on
+            # the card, their language), the intent is a request for a person
+            prediction = dataclasses.replace(prediction, intent="request_human")
         async with services.sessionmaker() as session:
             outcome = await services.engine.handle(session, incoming, prediction=prediction)
             await session.commit()
@@ -207,19 +213,18 @@ class HandoffAction(_SupportAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        base = incoming_from(tracker)
-        incoming = Incoming(
-            external_user_id=base.external_user_id,
-            channel=CHANNEL,
-            callback_data="topic:human",
-            first_name=base.first_name,
-            last_name=base.last_name,
-            username=base.username,
-            language_code=base.language_code,
-        )
-        _, outcome, _, replies = await self._turn(tracker, incoming)
+        incoming = incoming_from(tracker)
+        if not (incoming.text or "").strip() and not incoming.attachments:
+            # nothing said: the "talk to a person" button's way in
+            incoming = dataclasses.replace(incoming, text=None, callback_data="topic:human")
+        services, outcome, _, replies = await self._turn(tracker, incoming, wants_person=True)
         utter(dispatcher, replies)
-        return slots({"sb_ticket_id": outcome.ticket_id}, domain)
+        ticket_id = outcome.ticket_id
+        if ticket_id is None:  # already with a person: the ticket they have
+            async with services.sessionmaker() as session:
+                ticket = await active_ticket(session, outcome.conversation_id)
+                ticket_id = ticket.id if ticket is not None else None
+        return slots({"sb_ticket_id": ticket_id}, domain)
 
 
 class ClassifyAction(_SupportAction):

@@ -230,6 +230,38 @@ async def test_handoff_opens_a_ticket_and_operator_replies_reach_the_customer(
     assert "Hello, this is Olga. I'm looking at your order now." not in _texts(again)
 
 
+async def test_a_handoff_keeps_the_customers_words_language_and_ticket(
+    server: dict[str, str],
+) -> None:
+    """The hand-off action stored a button press instead of what the customer wrote (the
+    operators never saw it, the reply came in the default language, Russian), and a second
+    hand-off while a person had the chat set ``sb_ticket_id`` to null."""
+    text = "My blender order 778899 arrived broken, I need a person to sort this out"
+    first = await _post(server, _call("action_supportbot_handoff", "c9", text))
+    ticket_id = _slots(first)["sb_ticket_id"]
+    assert ticket_id
+    reply = " ".join(_texts(first))
+    assert reply and not any("\u0400" <= ch <= "\u04ff" for ch in reply), reply
+    second = await _post(server, _call("action_supportbot_handoff", "c9", "hello? anyone?"))
+    assert _slots(second)["sb_ticket_id"] == ticket_id
+    engine = create_engine(server["db"])
+    try:
+        async with create_sessionmaker(engine)() as session:
+            ticket = await session.get(Ticket, ticket_id)
+            assert ticket is not None
+            said = (
+                await session.scalars(
+                    select(Message.text).where(
+                        Message.conversation_id == ticket.conversation_id,
+                        Message.direction == "in",
+                    )
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    assert said == [text, "hello? anyone?"]
+
+
 async def test_a_malformed_call_gets_a_clear_error(server: dict[str, str]) -> None:
     async with aiohttp.ClientSession() as http:
         async with http.post(
