@@ -24,6 +24,7 @@ import asyncio
 import dataclasses
 import logging
 import re
+import weakref
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -62,6 +63,18 @@ class ServiceHolder:
         self.settings = settings
         self.services = services
         self._lock = asyncio.Lock()
+        # one turn at a time per customer, as aiogram does per Telegram user: Rasa may call
+        # two actions for one sender at once (each would create the customer, or overwrite
+        # the other's conversation state)
+        self._senders: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    def sender_lock(self, sender: str) -> asyncio.Lock:
+        lock = self._senders.get(sender)
+        if lock is None:
+            lock = self._senders[sender] = asyncio.Lock()
+        return lock
 
     async def get(self) -> Services:
         if self.services is None:
@@ -185,10 +198,11 @@ class _SupportAction(Action):
             # the assistant decided on a person: the words stay the customer's (stored, on
             # the card, their language), the intent is a request for a person
             prediction = dataclasses.replace(prediction, intent="request_human")
-        async with services.sessionmaker() as session:
-            outcome = await services.engine.handle(session, incoming, prediction=prediction)
-            await session.commit()
-        replies = await _deliver(services, outcome, self.operator_bot)
+        async with self.holder.sender_lock(incoming.external_user_id):
+            async with services.sessionmaker() as session:
+                outcome = await services.engine.handle(session, incoming, prediction=prediction)
+                await session.commit()
+            replies = await _deliver(services, outcome, self.operator_bot)
         return services, outcome, prediction, replies
 
 

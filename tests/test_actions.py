@@ -270,3 +270,23 @@ async def test_a_malformed_call_gets_a_clear_error(server: dict[str, str]) -> No
             assert resp.status == 404
             assert "action_nope" in (await resp.json())["error"]
     await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite", "postgresql"], indirect=True)
+async def test_simultaneous_calls_for_a_new_customer_are_one_conversation(services) -> None:
+    """Rasa can call two actions for one sender at once: both are answered, as one customer
+    with one conversation (PostgreSQL: both turns created the customer; one failed)."""
+    from rasa_sdk.executor import ActionExecutor
+
+    from bot.actions import ServiceHolder, build_executor
+
+    executor: ActionExecutor = build_executor(ServiceHolder(services.settings, services))
+    results = await asyncio.gather(
+        executor.run(_call("action_supportbot_reply", "twin", "Hello!")),
+        executor.run(_call("action_supportbot_reply", "twin", "Where is my order 4478120?")),
+    )
+    assert all(r is not None and r.responses for r in results)
+    async with services.sessionmaker() as session:
+        customers = (await session.scalars(select(Customer.id))).all()
+        conversations = (await session.scalars(select(Conversation.id))).all()
+    assert len(customers) == 1 and len(conversations) == 1
