@@ -551,7 +551,7 @@ class FaqFlow:
         return bool(memory.get("query")) and recent_answer(ctx) and is_follow_up(message)
 
     async def _entry(self, ctx: TurnContext, entry_id: str) -> Entry | None:
-        index = self.knowledge.loaded_index
-        if index is not None and entry_id in index.by_id:
-            return index.by_id[entry_id]
+        """The entry as it is now (the database, not the index in memory, which another
+        process's edit or delete reaches only at the next search): a button of a deleted
+        entry expires, an edited one gives the new answer."""
         return await self.knowledge.get(ctx.session, entry_id)

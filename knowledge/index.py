@@ -36,6 +36,7 @@ import re
 import threading
 import time
 import unicodedata
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -491,7 +492,8 @@ class VectorStore:
                     self.vectors.setdefault(bytes(k).ljust(_KEY_BYTES, b"\0"), v)
                 self._loaded_file = path
                 return path in exact
-            except (OSError, ValueError, KeyError) as exc:
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+                # a cut-off or empty file (a full disk, a killed process): encode again
                 log.warning("knowledge cache %s unreadable (%s), rebuilding", path, exc)
         return False
 
@@ -920,7 +922,7 @@ class KnowledgeIndex:
                         (tid[bounds[i] : bounds[i + 1]], cnt[bounds[i] : bounds[i + 1]])
                         for i in range(len(ids))
                     ]
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             log.warning("lexical cache %s unreadable (%s)", path, exc)
             return False
         if ids != [e.id for e in self.entries]:

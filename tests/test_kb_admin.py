@@ -233,3 +233,19 @@ async def test_an_abandoned_gap_does_not_leak_into_the_next_entry(admin: AdminCh
     async with admin.sessionmaker() as session:  # type: ignore[operator]
         gap = (await session.scalars(select(UnansweredQuestion))).one()
     assert gap.status == "open" and gap.entry_id is None
+
+
+def test_the_card_of_a_long_entry_is_valid_telegram_html() -> None:
+    """An entry with long answers (each within the 4,000-character limit) was cut in the
+    middle of a tag: Telegram refused the card and the entry could not be opened."""
+    from bot.handlers.admin_kb import entry_card
+    from bot.sandbox.fakeapi import MAX_TEXT_LENGTH, parse_formatted
+
+    for answers in (
+        {"ru": "а" * 3990, "en": "short"},
+        {"ru": "<б> & " * 600, "en": "x" * 3999, "pl": "y" * 3999},
+    ):
+        card = entry_card(Entry("long", ["q?"] * 60, answers))
+        plain, _ = parse_formatted(card, "HTML")
+        assert len(plain) <= MAX_TEXT_LENGTH
+        assert "… and 35 more" in plain

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker, upgrade_database
 from bot.dialogs.engine import ConversationEngine
 from bot.dialogs.types import Incoming, Outcome
+from knowledge import service as service_mod
 from knowledge.flow import FaqFlow, is_not_helpful
 from knowledge.formats import Entry, dump_yaml, load_file
 from knowledge.models import UnansweredQuestion
@@ -663,3 +664,43 @@ async def test_a_threat_in_reply_to_the_order_number_question_goes_to_a_senior(
     out = await _ask(routed, "302", "12345678, и я подаю в суд", pred)
     [escalated] = events(out, "escalated")
     assert escalated["reason"] == "legal_threat" and escalated["priority"] == "high"
+
+
+async def test_topic_button_after_entry_deleted_elsewhere_is_not_answered(
+    bot: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`supportbot kb import --replace` or another bot process deletes the entry a topic
+    button points at: the button says it expired (it served the deleted entry)."""
+    out = await say(bot, "610", "Do you have a franchise programme for new cities?")
+    choice = next(d for d in buttons(out) if d.startswith("kb:"))
+    entry_id = choice[3:]
+    other = KnowledgeService(
+        bot.knowledge.settings, sessionmaker=bot.sessionmaker, cache_dir=bot.knowledge.cache_dir
+    )
+    async with bot.sessionmaker() as s:
+        assert await other.delete(s, entry_id, actor="cli")
+    monkeypatch.setattr(service_mod, "FRESH_SECONDS", 0.0)  # as if minutes passed
+    pressed = await say(bot, "610", callback_data=choice)
+    assert not events(pressed, "faq_answered"), "a deleted entry was answered"
+
+
+async def test_topic_button_after_entry_edited_elsewhere_gives_new_answer(
+    bot: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entry edited by another process: its topic button gives the new answer (it gave
+    the old one until the next search)."""
+    out = await say(bot, "611", "Do you have a franchise programme for new cities?")
+    choice = next(d for d in buttons(out) if d.startswith("kb:"))
+    entry_id = choice[3:]
+    other = KnowledgeService(
+        bot.knowledge.settings, sessionmaker=bot.sessionmaker, cache_dir=bot.knowledge.cache_dir
+    )
+    async with bot.sessionmaker() as s:
+        old = await other.get(s, entry_id)
+        assert old is not None
+        new = Entry(old.id, old.questions, {k: "NEW ANSWER " + k for k in old.answers}, old.tags)
+        assert await other.save(s, new, actor="cli") == "update"
+    monkeypatch.setattr(service_mod, "FRESH_SECONDS", 0.0)  # as if minutes passed
+    pressed = await say(bot, "611", callback_data=choice)
+    assert events(pressed, "faq_answered")
+    assert pressed.replies[0].text.startswith("NEW ANSWER"), pressed.replies[0].text

@@ -427,3 +427,41 @@ async def test_auto_encoder_follows_the_kb_size(
         result = await kb.service.search(s, "Сколько стоит доставка?")
         assert kb.service.loaded_index.encoder.name == index_mod.AUTO_LARGE
         assert result.answer_id == "delivery_cost"
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty"])
+async def test_corrupt_vector_cache_is_rebuilt_not_a_crash(
+    kb: SimpleNamespace, small_kb: Path, tmp_path: Path, damage: str
+) -> None:
+    """A cut-off or empty cache file (a full disk, a killed process) made every search
+    fail; it is rebuilt."""
+    cache = tmp_path / "cache"
+    first = KnowledgeService(kb.settings, sessionmaker=kb.sessionmaker, cache_dir=cache)
+    async with kb.sessionmaker() as s:
+        await first.import_file(s, small_kb)
+    await first.flush()
+    files = [p for p in cache.iterdir() if p.name.startswith("kb-") and p.suffix == ".npz"]
+    assert files
+    for p in files:  # e.g. the disk filled up / the process was killed mid-write elsewhere
+        data = p.read_bytes()
+        p.write_bytes(data[: len(data) // 2] if damage == "truncated" else b"")
+    restarted = KnowledgeService(kb.settings, sessionmaker=kb.sessionmaker, cache_dir=cache)
+    async with kb.sessionmaker() as s:
+        result = await restarted.search(s, "Сколько стоит доставка?")
+    assert result.answer_id == "delivery_cost"
+
+
+async def test_corrupt_lexical_cache_is_rebuilt_not_a_crash(
+    kb: SimpleNamespace, small_kb: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    first = KnowledgeService(kb.settings, sessionmaker=kb.sessionmaker, cache_dir=cache)
+    async with kb.sessionmaker() as s:
+        await first.import_file(s, small_kb)
+    await first.flush()
+    [lex] = [p for p in cache.iterdir() if p.name.startswith("lex-")]
+    lex.write_bytes(lex.read_bytes()[:100])
+    restarted = KnowledgeService(kb.settings, sessionmaker=kb.sessionmaker, cache_dir=cache)
+    async with kb.sessionmaker() as s:
+        result = await restarted.search(s, "Сколько стоит доставка?")
+    assert result.answer_id == "delivery_cost"

@@ -130,16 +130,30 @@ def parse_answers(text: str, default_lang: str | None = None) -> dict[str, str]:
     return {k: v for k, v in answers.items() if v}
 
 
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
+
+
+CARD_QUESTIONS = 25  # questions listed on an entry's card (the YAML button shows them all)
+
+
 def entry_card(entry: Entry) -> str:
+    """The entry as an HTML message within Telegram's length: each text is shortened before
+    it is escaped and tagged, so no tag is ever cut in half (Telegram refuses those)."""
     parts = [f"<b>{html.escape(entry.id)}</b>"]
     if entry.tags:
         parts.append("tags: " + html.escape(", ".join(entry.tags)))
     parts.append("\n<b>Questions</b>")
-    parts += [f"• {html.escape(q)}" for q in entry.questions]
+    shown = [_cut(q, 300) for q in entry.questions[:CARD_QUESTIONS]]
+    parts += [f"• {html.escape(q)}" for q in shown]
+    if len(entry.questions) > len(shown):
+        parts.append(f"… and {len(entry.questions) - len(shown)} more")
     parts.append("\n<b>Answers</b>")
-    parts += [f"<b>{lang}</b>: {html.escape(a)}" for lang, a in entry.answers.items()]
-    text = "\n".join(parts)
-    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+    # what Telegram counts is the text without tags: share what is left among the answers
+    used = len(entry.id) + len(", ".join(entry.tags)) + sum(len(q) + 3 for q in shown) + 80
+    each = max((MAX_TEXT - used) // max(len(entry.answers), 1) - 6, 100)
+    parts += [f"<b>{lang}</b>: {html.escape(_cut(a, each))}" for lang, a in entry.answers.items()]
+    return "\n".join(parts)
 
 
 def entry_keyboard(entry: Entry) -> InlineKeyboardMarkup | None:
