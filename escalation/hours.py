@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
 
@@ -28,6 +28,9 @@ def next_open(now: datetime, settings: Settings) -> datetime:
 
 
 def answer_due(now: datetime, settings: Settings, priority: str) -> datetime:
-    """When a person must have answered: SLA minutes counted from the next opening."""
+    """When a person must have answered: SLA minutes counted from the next opening.
+
+    In UTC: SQLite stores a time without its offset and reads it back as UTC.
+    """
     minutes = settings.sla_high_minutes if priority == "high" else settings.sla_minutes
-    return next_open(now, settings) + timedelta(minutes=minutes)
+    return (next_open(now, settings) + timedelta(minutes=minutes)).astimezone(UTC)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import Conversation, Customer
+from bot.db.models import Conversation, Customer, Ticket
 from bot.dialogs.guard import find_forbidden, sanitize
 from bot.dialogs.types import Attachment, Incoming
 from bot.services import Services
@@ -904,3 +905,66 @@ async def test_a_missed_event_is_compensated_once_per_conversation(services: Ser
     await d.send("And the wrapping was torn too, the birthday is over anyway")
     assert {e["turn"] for e in d.of("compensation_offered")} == {0}, d.replies[-1]
     assert thanks_before_apology(" ".join(d.replies[-1])), "the new problem is still heard"
+
+
+# ---------------------------------------------------------------- business hours and deadlines
+WED_23_MSK = datetime(2026, 3, 4, 20, 0, tzinfo=UTC)  # operators work 09:00-21:00 Moscow
+
+
+async def say_at(services: Services, user: str, text: str | None, now: datetime, **kw):
+    async with services.sessionmaker() as session:
+        out = await services.engine.handle(
+            session,
+            Incoming(
+                external_user_id=user, text=text, chat_id=int(user), message_id=next(_ids), **kw
+            ),
+            now=now,
+        )
+        await session.commit()
+    return out
+
+
+async def the_ticket(services: Services, user: str) -> Ticket:
+    async with services.sessionmaker() as session:
+        return await session.scalar(
+            select(Ticket)
+            .join(Customer, Customer.id == Ticket.customer_id)
+            .where(Customer.external_id == user)
+        )
+
+
+def utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def test_after_hours_the_deadline_is_the_promised_opening_plus_the_sla(
+    services: Services,
+) -> None:
+    user = str(next(_ids))
+    out = await say_at(services, user, "Позовите оператора, пожалуйста", WED_23_MSK)
+    assert "09:00" in " ".join(r.text for r in out.replies)
+    # 09:00 Moscow + 30 minutes = 06:30 UTC (not 09:30 UTC, three hours later)
+    assert utc((await the_ticket(services, user)).due_at) == datetime(2026, 3, 5, 6, 30, tzinfo=UTC)
+
+
+async def test_after_hours_the_apology_comes_when_the_promised_time_has_passed(
+    services: Services,
+) -> None:
+    from escalation.timers import check_timers
+
+    user = str(next(_ids))
+    await say_at(services, user, "Позовите оператора, пожалуйста", WED_23_MSK)
+
+    class NoTelegram:
+        def __getattr__(self, name):
+            async def fail(*a, **k):
+                raise RuntimeError("no Telegram in this test")
+
+            return fail
+
+    thu_10_msk = datetime(2026, 3, 5, 7, 0, tzinfo=UTC)  # 30 minutes past the promise
+    try:
+        await check_timers(NoTelegram(), services, now=thu_10_msk)
+    except RuntimeError:
+        pass  # the apology could not be delivered; the decision to send it is stored
+    assert (await the_ticket(services, user)).customer_apologized_at is not None
