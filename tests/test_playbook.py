@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -955,16 +955,49 @@ async def test_after_hours_the_apology_comes_when_the_promised_time_has_passed(
     user = str(next(_ids))
     await say_at(services, user, "Позовите оператора, пожалуйста", WED_23_MSK)
 
-    class NoTelegram:
-        def __getattr__(self, name):
-            async def fail(*a, **k):
-                raise RuntimeError("no Telegram in this test")
-
-            return fail
-
     thu_10_msk = datetime(2026, 3, 5, 7, 0, tzinfo=UTC)  # 30 minutes past the promise
     try:
         await check_timers(NoTelegram(), services, now=thu_10_msk)
     except RuntimeError:
         pass  # the apology could not be delivered; the decision to send it is stored
     assert (await the_ticket(services, user)).customer_apologized_at is not None
+
+
+class NoTelegram:
+    """Stands in for Telegram where only what the bot decided is checked."""
+
+    def __getattr__(self, name):
+        async def fail(*a, **k):
+            raise RuntimeError("no Telegram in this test")
+
+        return fail
+
+
+@pytest.mark.parametrize(
+    ("answer", "sorted_out"),
+    [
+        ("Да нет, посылки до сих пор нет", False),
+        ("Ок, а где посылка? До сих пор ничего не пришло", False),
+        ("Спасибо, но заказ так и не привезли", False),
+        ("Ok, but I still haven't received it", False),
+        ("Да, всё пришло, спасибо", True),
+    ],
+)
+async def test_a_still_broken_answer_to_the_follow_up_is_not_a_yes(
+    services: Services, answer: str, sorted_out: bool
+) -> None:
+    from escalation.followup import check_follow_ups
+
+    user = str(next(_ids))
+    now = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
+    text = "Посылка по заказу 7781420 опаздывает на неделю, никто ничего не говорит"
+    await say_at(services, user, text, now)
+    try:
+        await check_follow_ups(NoTelegram(), services, now=now + timedelta(days=20))
+    except RuntimeError:
+        pass
+    out = await say_at(services, user, answer, now + timedelta(days=20, minutes=5))
+    kinds = [e["type"] for e in out.events]
+    assert ("follow_up_ok" in kinds) == sorted_out, kinds
+    if not sorted_out:
+        assert "escalated" in kinds, kinds  # a person takes the case again

@@ -42,7 +42,20 @@ _YES = re.compile(
     r"perfect|that works|tak|jasne|super|dobrze|dobra|okej|spoko|pasuje|w porządku)\b",
     re.IGNORECASE,
 )
-_NO = re.compile(r"^\s*(нет|неа|не помогло|no|nope|not really|nie)\b", re.IGNORECASE)
+_NO = re.compile(r"^\s*(нет|неа|да\s+нет|не помогло|no|nope|not really|nie)\b", re.IGNORECASE)
+# "Ок, а где посылка? До сих пор ничего не пришло": still broken, whatever word comes first
+_STILL_BROKEN = re.compile(
+    r"(до сих пор|так и не|вс[её] ещ[её] не|ещ[её] не (пришл|приш[её]л|доставил|привезл|получил)|"
+    r"не (пришл|приш[её]л|доставил|привезл|получил|вернул)|где (же )?(моя |мой |наш )?"
+    r"(посылк|заказ|деньг|возврат)|"
+    r"\bstill (not|no|nothing|waiting|haven't|hasn't|didn't)|"
+    r"\b(haven't|have not|hasn't|has not|didn't|did not|never) "
+    r"(received|got|gotten|arrived|come|came|been (delivered|refunded))|"
+    r"\bnot (arrived|received|delivered|refunded) yet|where is (my|the)|"
+    r"\b(nadal|wciąż|wciaz|jeszcze) nie|nie (dotarł|dotarl|doszł|doszl|otrzymał|otrzymal|"
+    r"przyszł|przyszl|dostał|dostal)|gdzie jest)",
+    re.IGNORECASE,
+)
 _NOT_OK = re.compile(
     r"(не устраивает|не подходит|это не решение|не помогло|не то|unacceptable|not ok|"
     r"not good enough|doesn't help|does not help|nie pasuje|nie odpowiada|nie pomogło)",
@@ -612,14 +625,16 @@ class ComplaintFlow:
     async def _follow_up(self, ctx: TurnContext, case: dict[str, Any], data: str) -> bool:
         """The answer to "has it been sorted out?" (escalation/followup.py asks it)."""
         text = "" if data else (ctx.incoming.text or "")
+        # "да нет, ...", "ок, а где посылка?": a negative or a still-broken report wins
+        broken = bool(text) and bool(_NO.search(text) or _STILL_BROKEN.search(text))
         if data == "cmp:fu:yes" or (
-            text and (_YES.search(text) or ctx.intent in ("thanks", "praise"))
+            text and not broken and (_YES.search(text) or ctx.intent in ("thanks", "praise"))
         ):
             case["stage"] = "done"
             ctx.event("follow_up_ok", complaint_id=case.get("id"))
             ctx.say("follow_up_glad")
             return True
-        if data == "cmp:fu:no" or (text and (_NO.search(text) or _NOT_OK.search(text))):
+        if data == "cmp:fu:no" or broken or (text and _NOT_OK.search(text)):
             case["stage"] = "handed_over"
             case["satisfied"] = False
             case["outcome"] = "not_sorted_after_follow_up"
