@@ -27,10 +27,26 @@ def next_open(now: datetime, settings: Settings) -> datetime:
     return local + timedelta(days=1)
 
 
+def answer_from(now: datetime, settings: Settings, priority: str) -> datetime:
+    """When people start on a new ticket: now, or the next opening if the SLA would end
+    after closing time (a promise the queue cannot keep is never made)."""
+    minutes = settings.sla_high_minutes if priority == "high" else settings.sla_minutes
+    opens = next_open(now, settings)
+    due = opens + timedelta(minutes=minutes)
+    if not is_open(due - timedelta(seconds=1), settings):
+        # open now, but closing before the SLA is up: count from the next opening
+        closes = opens
+        while is_open(closes, settings):
+            closes += timedelta(minutes=1)
+        opens = next_open(closes, settings)
+    return opens
+
+
 def answer_due(now: datetime, settings: Settings, priority: str) -> datetime:
-    """When a person must have answered: SLA minutes counted from the next opening.
+    """When a person must have answered: SLA minutes counted from :func:`answer_from`.
 
     In UTC: SQLite stores a time without its offset and reads it back as UTC.
     """
     minutes = settings.sla_high_minutes if priority == "high" else settings.sla_minutes
-    return (next_open(now, settings) + timedelta(minutes=minutes)).astimezone(UTC)
+    due = answer_from(now, settings, priority) + timedelta(minutes=minutes)
+    return due.astimezone(UTC)

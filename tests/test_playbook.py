@@ -1001,3 +1001,16 @@ async def test_a_still_broken_answer_to_the_follow_up_is_not_a_yes(
     assert ("follow_up_ok" in kinds) == sorted_out, kinds
     if not sorted_out:
         assert "escalated" in kinds, kinds  # a person takes the case again
+
+
+async def test_just_before_closing_the_promise_is_the_next_opening(services: Services) -> None:
+    from escalation.hours import is_open
+
+    user = str(next(_ids))
+    wed_20_50_msk = datetime(2026, 3, 4, 17, 50, tzinfo=UTC)  # 30 minutes would be 21:20
+    out = await say_at(services, user, "Позовите оператора, пожалуйста", wed_20_50_msk)
+    said = " ".join(r.text for r in out.replies)
+    assert "30 минут" not in said and "завтра в 09:00" in said, said
+    due = utc((await the_ticket(services, user)).due_at)
+    assert due == datetime(2026, 3, 5, 6, 30, tzinfo=UTC), due  # Thursday 09:30 Moscow
+    assert is_open(due - timedelta(seconds=1), services.settings)

@@ -39,7 +39,7 @@ from bot.dialogs.slots import real_words, remember, words
 from bot.dialogs.texts import SUPPORTED, Texts
 from bot.dialogs.types import Button, Incoming, Outcome, Reply
 from bot.nlu.lexicon import deadline_question
-from escalation.hours import is_open, next_open
+from escalation.hours import answer_from, is_open
 from escalation.service import active_ticket, open_ticket, render_card
 
 if TYPE_CHECKING:
@@ -421,7 +421,9 @@ class ConversationEngine:
         )
         ctx.conversation.state = ctx.state
         if created:
-            if is_open(ctx.now, ctx.settings):
+            # the time promised is the one the ticket's deadline counts from
+            starts = answer_from(ctx.now, ctx.settings, priority)
+            if starts <= ctx.now:
                 minutes = (
                     ctx.settings.sla_high_minutes
                     if priority == "high"
@@ -431,8 +433,10 @@ class ConversationEngine:
                     ctx.say("handoff_eta", minutes=minutes)  # who takes over is said already
                 else:
                     ctx.say("handoff_notice", minutes=minutes)
+            elif is_open(ctx.now, ctx.settings):  # closing before the usual time is up
+                ctx.say("handoff_notice_closing", when=self._when_open(ctx, starts))
             else:
-                ctx.say("handoff_notice_closed", when=self._when_open(ctx))
+                ctx.say("handoff_notice_closed", when=self._when_open(ctx, starts))
         elif not ctx.replies:
             ctx.say("handoff_already")
         card = await render_card(ctx.session, ctx.settings, ticket)
@@ -446,8 +450,8 @@ class ConversationEngine:
             created=created,
         )
 
-    def _when_open(self, ctx: TurnContext) -> str:
-        opens = next_open(ctx.now, ctx.settings)
+    def _when_open(self, ctx: TurnContext, opens: datetime) -> str:
+        opens = opens.astimezone(ctx.settings.tz)
         local_now = ctx.now.astimezone(ctx.settings.tz)
         clock = opens.strftime("%H:%M")
         if opens.date() == local_now.date():
