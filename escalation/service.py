@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.db.models import Conversation, Customer, Message, Ticket, TicketEvent
+from bot.db.models import Conversation, Customer, Message, Ticket, TicketEvent, as_utc
 from escalation.card import Card, build_card
 from escalation.hours import answer_due
 
@@ -63,7 +63,12 @@ async def open_ticket(
         )
     elif priority == "high" and ticket.priority != "high":
         ticket.priority = "high"
-        ticket.due_at = answer_due(now, settings, "high")
+        # the earlier of the two deadlines: raising a ticket never gives people more time
+        urgent = answer_due(now, settings, "high")
+        if ticket.due_at is None or urgent < as_utc(ticket.due_at):
+            ticket.due_at = urgent
+        # a reminder already sent was for a normal ticket: remind again, as an urgent one
+        ticket.reminded_at = None
         await add_event(session, ticket, "priority", now=now, priority="high", reason=reason)
     conversation.status = "operator"
     return ticket, created

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 from datetime import UTC, datetime, timedelta
@@ -1014,3 +1015,42 @@ async def test_just_before_closing_the_promise_is_the_next_opening(services: Ser
     due = utc((await the_ticket(services, user)).due_at)
     assert due == datetime(2026, 3, 5, 6, 30, tzinfo=UTC), due  # Thursday 09:30 Moscow
     assert is_open(due - timedelta(seconds=1), services.settings)
+
+
+async def test_raising_the_priority_never_moves_the_deadline_later(services: Services) -> None:
+    user = str(next(_ids))
+    wed_12_msk = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)  # a normal ticket: due 12:30
+    await say_at(services, user, "Позовите оператора, пожалуйста", wed_12_msk)
+    threat = "Если мне сегодня не ответят, я подаю в суд и пишу в Роспотребнадзор!"
+    await say_at(services, user, threat, wed_12_msk + timedelta(minutes=25))
+    ticket = await the_ticket(services, user)
+    assert ticket.priority == "high"
+    assert utc(ticket.due_at) <= wed_12_msk + timedelta(minutes=30), ticket.due_at
+
+
+async def test_a_ticket_raised_after_its_reminder_is_reminded_again_as_urgent(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from escalation.timers import check_timers
+
+    class Desk:  # the operators' group: what the timers post to a ticket's topic
+        told: list[str] = []
+
+        async def ensure_topics(self, *a, **k):
+            return 0
+
+        async def tell_topic(self, bot, session, ticket, text):
+            self.told.append(text)
+
+    monkeypatch.setattr(services, "desk", Desk())
+    user = str(next(_ids))
+    wed_12_msk = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
+    await say_at(services, user, "Позовите оператора, пожалуйста", wed_12_msk)
+    with contextlib.suppress(RuntimeError):  # the apology cannot be delivered here
+        await check_timers(NoTelegram(), services, now=wed_12_msk + timedelta(minutes=31))
+    threat = "Если мне сегодня не ответят, я подаю в суд и пишу в Роспотребнадзор!"
+    await say_at(services, user, threat, wed_12_msk + timedelta(minutes=40))
+    with contextlib.suppress(RuntimeError):
+        await check_timers(NoTelegram(), services, now=wed_12_msk + timedelta(minutes=41))
+    told = services.desk.told
+    assert len(told) == 2 and "normal priority" in told[0] and "high priority" in told[1], told
