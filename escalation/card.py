@@ -41,6 +41,9 @@ class Card:
         return len(self.full) > CARD_LIMIT
 
 
+SHARED = ("contact", "location")
+
+
 def customer_kind(emotion: str | None, threat: str | None, is_complaint: bool) -> str | None:
     if threat == "legal":
         return "activist"
@@ -55,7 +58,14 @@ def transcript_lines(messages: list[Message], tz: Any) -> list[str]:
     for m in messages:
         stamp = _fmt_time(m.created_at, tz)
         body = m.text or ""
-        media = [a.get("kind", "?") for a in (m.attachments or []) if a.get("kind") != "button"]
+        media = [
+            # a shared contact or location says what it is: the phone, the coordinates
+            f"{a['kind']} {a['name']}"
+            if a.get("kind") in SHARED and a.get("name")
+            else a.get("kind", "?")
+            for a in (m.attachments or [])
+            if a.get("kind") != "button"
+        ]
         buttons = [a.get("name") for a in (m.attachments or []) if a.get("kind") == "button"]
         if media:
             body = f"[{', '.join(media)}] {body}".strip()
@@ -131,6 +141,8 @@ def build_card(
         details.append(f"photos/files: {len(known['photos'])}")
     if known.get("contact"):
         details.append(f"contact {known['contact']}")
+    if known.get("location"):
+        details.append(f"location {known['location']}")
     lines.append("Details: " + ("; ".join(details) if details else "none collected"))
     if known.get("description"):
         lines.append(f"Description: {known['description']}")

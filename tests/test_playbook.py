@@ -912,7 +912,9 @@ async def test_a_missed_event_is_compensated_once_per_conversation(services: Ser
 WED_23_MSK = datetime(2026, 3, 4, 20, 0, tzinfo=UTC)  # operators work 09:00-21:00 Moscow
 
 
-async def say_at(services: Services, user: str, text: str | None, now: datetime, **kw):
+async def say_at(
+    services: Services, user: str, text: str | None, now: datetime | None = None, **kw
+):
     async with services.sessionmaker() as session:
         out = await services.engine.handle(
             session,
@@ -1054,3 +1056,36 @@ async def test_a_ticket_raised_after_its_reminder_is_reminded_again_as_urgent(
         await check_timers(NoTelegram(), services, now=wed_12_msk + timedelta(minutes=41))
     told = services.desk.told
     assert len(told) == 2 and "normal priority" in told[0] and "high priority" in told[1], told
+
+
+# ---------------------------------------------------------------- what the customer shares
+PHONE = Attachment("contact", None, "+79161234567")  # Telegram's share-contact button
+
+
+async def test_a_contact_shared_with_the_button_answers_the_question_for_it(
+    services: Services,
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Ваше приложение вылетает при оплате, не могу оформить заказ")
+    assert "телефон" in d.all_text()
+    out = await say_at(services, d.user, None, attachments=(PHONE,))
+    assert (await d.state())["known"]["contact"] == "+79161234567"
+    said = " ".join(r.text for r in out.replies)
+    assert "телефон" not in said, said  # not asked again: the case goes on
+    assert any(e["type"] == "promised" for e in out.events), said
+
+
+async def test_a_contact_and_a_location_shared_after_the_hand_off_are_on_the_card(
+    services: Services,
+) -> None:
+    from escalation.service import render_card
+
+    user = str(next(_ids))
+    await say_at(services, user, "Позовите оператора, пожалуйста")
+    await say_at(services, user, None, attachments=(PHONE,))
+    await say_at(services, user, None, attachments=(Attachment("location", None, "55.75,37.61"),))
+    async with services.sessionmaker() as session:
+        card = await render_card(session, services.settings, await the_ticket(services, user))
+    details = next(line for line in card.text.splitlines() if line.startswith("Details"))
+    assert "+79161234567" in details and "55.75,37.61" in details, card.full
+    assert "[contact +79161234567]" in card.full, card.full

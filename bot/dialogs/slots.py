@@ -131,6 +131,15 @@ def remember(ctx: TurnContext) -> list[str]:
         photos = known.setdefault("photos", [])
         photos.extend(a.file_id or a.kind for a in media)
         new.append("photo")
+    for a in ctx.incoming.attachments:
+        # Telegram's share-contact button and a shared location: the phone number or the
+        # coordinates are in the attachment's name
+        if a.kind in ("contact", "location") and a.name:
+            slot = a.kind
+            if known.get(slot) != a.name:
+                known[slot] = a.name
+                if slot not in new:
+                    new.append(slot)
     if text and not known.get("contact"):
         contact = find_contact(text)
         if contact:
