@@ -64,14 +64,19 @@ def transcript_lines(messages: list[Message], tz: Any) -> list[str]:
             if a.get("kind") in SHARED and a.get("name")
             else a.get("kind", "?")
             for a in (m.attachments or [])
-            if a.get("kind") != "button"
+            if a.get("kind") not in ("button", "edit")
         ]
+        first = next(
+            (a.get("name") for a in (m.attachments or []) if a.get("kind") == "edit"), None
+        )
         buttons = [a.get("name") for a in (m.attachments or []) if a.get("kind") == "button"]
         if media:
             body = f"[{', '.join(media)}] {body}".strip()
         if buttons:
             body = f"[pressed {buttons[0]}] {body}".strip()
-        if m.edited_at is not None:
+        if first is not None:
+            body += f" (edited; was: {first})"
+        elif m.edited_at is not None:
             body += " (edited)"
         lines.append(f"[{stamp}] {who.get(m.direction, m.direction)}: {body}")
     return lines

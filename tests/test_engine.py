@@ -136,6 +136,36 @@ async def test_edit_updates_the_stored_message(services: Services) -> None:
         assert row is not None and row.text == "Здравствуйте" and row.edited_at is not None
 
 
+async def test_an_order_number_corrected_by_an_edit_is_the_one_on_the_card(
+    services: Services,
+) -> None:
+    from bot.db.models import Ticket
+    from escalation.service import render_card
+
+    user = "161"
+
+    async def send(text: str, mid: int, edited: bool = False) -> None:
+        async with services.sessionmaker() as session:
+            await services.engine.handle(
+                session,
+                Incoming(
+                    external_user_id=user, text=text, chat_id=161, message_id=mid, edited=edited
+                ),
+            )
+            await session.commit()
+
+    await send("Привезли разбитую вазу, очень расстроена", 1)
+    await send("заказ 5531207", 2)
+    await send("заказ 5531208", 2, edited=True)  # a typo fixed with Telegram's edit
+    await send("Позовите оператора, пожалуйста", 3)
+    async with services.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket))
+        card = await render_card(session, services.settings, ticket)
+    details = next(line for line in card.text.splitlines() if line.startswith("Details"))
+    assert "5531208" in details and "5531207" not in details, card.full
+    assert "заказ 5531208 (edited; was: заказ 5531207)" in card.full, card.full
+
+
 async def test_huge_message_is_kept_and_answered(services: Services) -> None:
     text = "Здравствуйте! " + "очень длинное сообщение " * 3000
     out = await say(services, "170", text)

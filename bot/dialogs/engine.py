@@ -35,7 +35,7 @@ from bot.dialogs.requests import (
     split_clauses,
     split_requests,
 )
-from bot.dialogs.slots import real_words, remember, words
+from bot.dialogs.slots import find_contact, real_words, remember, words
 from bot.dialogs.texts import SUPPORTED, Texts
 from bot.dialogs.types import Button, Incoming, Outcome, Reply
 from bot.nlu.lexicon import deadline_question
@@ -646,9 +646,41 @@ class ConversationEngine:
         old = original.text
         original.text = (incoming.text or "")[:MAX_TEXT_CHARS] or None
         original.edited_at = now
+        if old and old != original.text:
+            # the transcript keeps what was first written ("edited; was: ...")
+            original.attachments = [*(original.attachments or []), {"kind": "edit", "name": old}]
+            await self._edit_details(conversation, old, original.text or "")
         outcome.incoming_message_id = original.id
         outcome.events.append({"type": "edited", "message_id": original.id, "old_text": old})
         outcome.relay_to_operator = conversation.status == "operator"
+
+    async def _edit_details(self, conversation: Conversation, old: str, new: str) -> None:
+        """An edit that corrects a detail taken from the message (the order number, the
+        amount, the contact) corrects the detail too."""
+        state = dict(conversation.state or {})
+        known = dict(state.get("known") or {})
+        if not known or not new.strip():
+            return
+        pred = await asyncio.to_thread(self.understand, new[:MAX_CLASSIFY_CHARS])
+        fresh: dict[str, Any] = {
+            "order_ref": pred.order_ref,
+            "amount": float(pred.amount) if pred.amount is not None else None,
+            "contact": find_contact(new),
+        }
+        changed = False
+        for slot, value in fresh.items():
+            was = known.get(slot)
+            if value is None or was is None or value == was:
+                continue
+            shown = f"{was:g}" if isinstance(was, float) else str(was)
+            if shown in old and shown not in new:  # it came from this message, now changed
+                known[slot] = value
+                if slot == "amount" and pred.currency:
+                    known["currency"] = pred.currency
+                changed = True
+        if changed:
+            state["known"] = known
+            conversation.state = state
 
     @staticmethod
     def _record(session: AsyncSession, message: Message, prediction: Prediction | None) -> None:
