@@ -246,7 +246,8 @@ class OperatorDesk:
         try:
             if escalations and ticket.topic_id is None:
                 await self.ensure_topic(bot, session, ticket)
-            elif escalations:
+            elif escalations or outcome.details_changed:
+                # the pinned card shows what is known now (details given while waiting too)
                 await self.refresh_card(bot, session, ticket)
                 if any(e["type"] == "priority_raised" for e in escalations):
                     card = await render_card(session, self.settings, ticket)

@@ -285,6 +285,30 @@ async def test_media_edits_and_blocking_are_relayed_to_the_topic(sandbox: Sandbo
     assert len(bot_texts(fake, JOHN)) == before
 
 
+async def test_details_given_while_waiting_for_a_person_are_on_the_pinned_card(
+    sandbox: Sandbox,
+) -> None:
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, ANNA, "Позовите оператора, пожалуйста")
+    card_id = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]["message_id"]
+    fake.user_sends(ANNA, "Номер заказа 5531207, сумма 2500 рублей")
+
+    def card_details() -> str:
+        card = next(
+            m
+            for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)
+            if m["message_id"] == card_id
+        )
+        return card["text"].split("Transcript:")[0]
+
+    # the message is relayed to the topic after the card is brought up to date
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="сумма 2500", timeout=20
+    )
+    details = card_details()
+    assert "order 5531207" in details and "amount 2500" in details, details
+
+
 async def test_an_operator_reply_while_the_card_is_pinned_reaches_the_customer(
     sandbox: Sandbox,
 ) -> None:

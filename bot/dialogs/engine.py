@@ -284,6 +284,7 @@ class ConversationEngine:
             )
 
         ctx.new_slots = remember(ctx)
+        outcome.details_changed = bool(ctx.new_slots)  # an open ticket's card shows them
         if prediction is not None:
             state["last_classification"] = {
                 "intent": prediction.intent,
@@ -649,18 +650,20 @@ class ConversationEngine:
         if old and old != original.text:
             # the transcript keeps what was first written ("edited; was: ...")
             original.attachments = [*(original.attachments or []), {"kind": "edit", "name": old}]
-            await self._edit_details(conversation, old, original.text or "")
+            outcome.details_changed = await self._edit_details(
+                conversation, old, original.text or ""
+            )
         outcome.incoming_message_id = original.id
         outcome.events.append({"type": "edited", "message_id": original.id, "old_text": old})
         outcome.relay_to_operator = conversation.status == "operator"
 
-    async def _edit_details(self, conversation: Conversation, old: str, new: str) -> None:
+    async def _edit_details(self, conversation: Conversation, old: str, new: str) -> bool:
         """An edit that corrects a detail taken from the message (the order number, the
         amount, the contact) corrects the detail too."""
         state = dict(conversation.state or {})
         known = dict(state.get("known") or {})
         if not known or not new.strip():
-            return
+            return False
         pred = await asyncio.to_thread(self.understand, new[:MAX_CLASSIFY_CHARS])
         fresh: dict[str, Any] = {
             "order_ref": pred.order_ref,
@@ -681,6 +684,7 @@ class ConversationEngine:
         if changed:
             state["known"] = known
             conversation.state = state
+        return changed
 
     @staticmethod
     def _record(session: AsyncSession, message: Message, prediction: Prediction | None) -> None:

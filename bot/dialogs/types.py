@@ -81,3 +81,4 @@ class Outcome:
     incoming_message_id: int | None = None
     relay_to_operator: bool = False  # a person owns the chat: pass the message on
     ticket_id: int | None = None
+    details_changed: bool = False  # new or corrected details (order, amount, contact...)
