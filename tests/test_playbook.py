@@ -1089,3 +1089,22 @@ async def test_a_contact_and_a_location_shared_after_the_hand_off_are_on_the_car
     details = next(line for line in card.text.splitlines() if line.startswith("Details"))
     assert "+79161234567" in details and "55.75,37.61" in details, card.full
     assert "[contact +79161234567]" in card.full, card.full
+
+
+async def test_an_album_of_photos_is_one_answer_with_one_reply(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Привезли разбитую вазу, заказ 5531207")
+    outs = [
+        await say_at(
+            services,
+            d.user,
+            None,
+            attachments=(Attachment("photo", f"album{i}"),),
+            media_group_id=f"album-{d.user}",
+        )
+        for i in range(4)
+    ]
+    answered = [[r.text for r in o.replies] for o in outs if o.replies]
+    assert len(answered) == 1, answered
+    assert not [e for o in outs for e in o.events if e["type"] == "escalated"], answered
+    assert len((await d.state())["known"]["photos"]) == 4  # every photo is kept

@@ -297,6 +297,8 @@ class ConversationEngine:
         if conversation.status == "operator":
             outcome.relay_to_operator = True
             await self._while_with_operator(ctx)
+        elif self._rest_of_album(ctx):
+            pass  # its photos are kept with the rest (and on the card); one answer is enough
         elif self._flooding(ctx) and not self._urgent(ctx):
             self._hold(ctx)  # stored and classified; acted on once the customer slows down
         else:
@@ -319,6 +321,17 @@ class ConversationEngine:
         await self._store_replies(session, conversation, customer, ctx.replies, now)
         outcome.replies = ctx.replies
         return outcome
+
+    @staticmethod
+    def _rest_of_album(ctx: TurnContext) -> bool:
+        """The second and later photos of an album (one media group): Telegram delivers
+        each as a message, but the customer did one thing, answered once, at its first."""
+        group = ctx.incoming.media_group_id
+        if not group:
+            return False
+        rest = ctx.state.get("media_group") == group and not (ctx.incoming.text or "").strip()
+        ctx.state["media_group"] = group
+        return rest
 
     # ------------------------------------------------------------------ dispatch
     def _faq_flow(self) -> Any:
@@ -370,10 +383,6 @@ class ConversationEngine:
                 ctx.say("button_expired")
             return
         if not (incoming.text or "").strip():
-            group = incoming.media_group_id
-            if group and ctx.state.get("media_group") == group:
-                return  # the rest of an album: one answer is enough
-            ctx.state["media_group"] = group
             kinds = {a.kind for a in incoming.attachments}
             if kinds and kinds <= {"sticker", "animation"}:
                 ctx.say("sticker_only")
