@@ -82,7 +82,10 @@ class Settings(BaseSettings):
     default_language: str = Field(
         default="ru", description="Language used when unsure: ru, en, pl."
     )
-    business_hours: str = Field(default="09:00-21:00", description="Operators' hours, HH:MM-HH:MM.")
+    business_hours: str = Field(
+        default="09:00-21:00",
+        description="Operators' hours, HH:MM-HH:MM (22:00-06:00: a night shift).",
+    )
     business_days: str = Field(default="mon-sun", description="Operators' days, e.g. mon-fri.")
     timezone: str = Field(default="Europe/Moscow", description="IANA time zone of business hours.")
     goodwill_threshold: Decimal = Field(
@@ -173,6 +176,11 @@ class Settings(BaseSettings):
         h1, m1, h2, m2 = (int(x) for x in m.groups())
         if h1 > 24 or h2 > 24 or m1 > 59 or m2 > 59:
             raise ValueError("hours 0-24, minutes 0-59")
+        if (h1 % 24, m1) == (h2 % 24, m2) and not (h1, h2) == (0, 24):
+            raise ValueError(
+                "opens and closes at the same time, so operators are never at work; "
+                "round the clock is 00:00-24:00, a night shift e.g. 22:00-06:00"
+            )
         return value.strip()
 
     @field_validator("business_days")

@@ -10,7 +10,13 @@ from bot.config import Settings
 def is_open(now: datetime, settings: Settings) -> bool:
     local = now.astimezone(settings.tz)
     start, end = settings.hours
-    return local.weekday() in settings.days and start <= local.time() < end
+    clock, day = local.time(), local.weekday()
+    if start < end:
+        return day in settings.days and start <= clock < end
+    # a night shift (22:00-06:00): it starts on a working day and ends the next morning
+    return (day in settings.days and clock >= start) or (
+        (day - 1) % 7 in settings.days and clock < end
+    )
 
 
 def next_open(now: datetime, settings: Settings) -> datetime:
@@ -36,9 +42,10 @@ def answer_from(now: datetime, settings: Settings, priority: str) -> datetime:
     if not is_open(due - timedelta(seconds=1), settings):
         # open now, but closing before the SLA is up: count from the next opening
         closes = opens
-        while is_open(closes, settings):
+        for _ in range(minutes + 1):  # closing is within the SLA (round the clock: never)
+            if not is_open(closes, settings):
+                return next_open(closes, settings)
             closes += timedelta(minutes=1)
-        opens = next_open(closes, settings)
     return opens
 
 

@@ -65,3 +65,37 @@ def test_run_without_token_exits_with_one_line(tmp_path) -> None:
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert lines == [lines[-1]] and "BOT_TOKEN is not set" in lines[0]
+
+
+@pytest.mark.parametrize("hours", ["09:00-09:00", "24:00-00:00"])
+def test_business_hours_that_never_open_stop_the_start(hours: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(_env_file=None, business_hours=hours)
+    assert str(err.value).startswith("BUSINESS_HOURS is invalid: opens and closes at the same")
+
+
+def test_a_night_shift_works_through_the_night() -> None:
+    from datetime import UTC, datetime
+
+    from escalation.hours import answer_due, is_open
+
+    s = load_settings(_env_file=None, business_hours="22:00-06:00", business_days="mon-fri")
+    msk = s.tz
+    assert is_open(datetime(2026, 3, 4, 23, 0, tzinfo=msk), s)  # Wednesday night
+    assert is_open(datetime(2026, 3, 5, 5, 59, tzinfo=msk), s)  # Thursday morning, same shift
+    assert not is_open(datetime(2026, 3, 5, 12, 0, tzinfo=msk), s)  # the day: nobody
+    assert is_open(datetime(2026, 3, 7, 5, 0, tzinfo=msk), s)  # Friday's shift, Saturday 05:00
+    assert not is_open(datetime(2026, 3, 7, 23, 0, tzinfo=msk), s)  # Saturday: no shift
+    # 05:50: the shift ends before 30 minutes are up; the promise is the next shift
+    due = answer_due(datetime(2026, 3, 5, 5, 50, tzinfo=msk), s, "normal")
+    assert due == datetime(2026, 3, 5, 22, 30, tzinfo=msk).astimezone(UTC)
+
+
+def test_round_the_clock_hours_are_always_open() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from escalation.hours import answer_due
+
+    s = load_settings(_env_file=None, business_hours="00:00-24:00", business_days="mon-sun")
+    now = datetime(2026, 3, 4, 20, 40, tzinfo=UTC)  # 23:40 Moscow
+    assert answer_due(now, s, "normal") == now + timedelta(minutes=s.sla_minutes)
