@@ -1108,3 +1108,20 @@ async def test_an_album_of_photos_is_one_answer_with_one_reply(services: Service
     assert len(answered) == 1, answered
     assert not [e for o in outs for e in o.events if e["type"] == "escalated"], answered
     assert len((await d.state())["known"]["photos"]) == 4  # every photo is kept
+
+
+async def test_old_topic_button_pressed_while_choosing_a_fix_is_answered(
+    services, delivery_kb: Path
+) -> None:
+    """A topic button of an earlier question, pressed while the bot waits for the choice of
+    fix: the knowledge base answers it (it got "just pick the option..."), the offer stands."""
+    async with services.sessionmaker() as session:
+        await services.knowledge.import_file(session, delivery_kb)
+    d = Dialogue(services, "6620")
+    await d.send("Do you have a franchise programme for new cities?")
+    # the callback an earlier decline's topic button carries (this 3-entry KB may offer none)
+    topic = next((b for b in d.buttons[-1] if b.startswith("kb:")), "kb:delivery_cost")
+    await d.send("the floor lamp from order 4420571 came without the two bulbs that were included")
+    assert "cmp:opt:resend" in d.buttons[-1]  # the case waits for a choice of fix
+    pressed = await d.send(button=topic)  # the customer scrolls up and taps the old topic
+    assert [e for e in pressed.events if e["type"] == "faq_answered"], d.replies[-1]

@@ -96,6 +96,7 @@ _BYE = re.compile(
 )
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _TALKING = ("collecting", "fix_choice", "compensation", "satisfaction")
+FAQ_BUTTON = "kb:"  # the knowledge base's topic buttons (knowledge.flow.BUTTON_PREFIX)
 # "а где мне его посмотреть, номер этот?", "why do you need the order number?"
 _WHERE_IS_IT = re.compile(
     r"(?:где|как|откуда)\b[^.!?]{0,40}(?:найти|посмотреть|узнать|взять|искать)|"
@@ -588,6 +589,8 @@ class ComplaintFlow:
     async def _continue(self, ctx: TurnContext, case: dict[str, Any]) -> bool:
         stage = case["stage"]
         data = ctx.incoming.callback_data or ""
+        if data.startswith(FAQ_BUTTON):
+            return False  # an earlier topic button: the knowledge base answers; the case waits
         threat = ctx.prediction.threat if ctx.prediction is not None and not data else None
         if threat == "legal":
             # An activist now: HandoffFlow brings in a senior person with the whole case.
