@@ -666,17 +666,25 @@ async def test_a_threat_in_reply_to_the_order_number_question_goes_to_a_senior(
     assert escalated["reason"] == "legal_threat" and escalated["priority"] == "high"
 
 
+async def _a_topic_button_and_another_process(
+    bot: SimpleNamespace, user: str
+) -> tuple[str, str, KnowledgeService]:
+    """A declined question's first topic button (its callback data and entry id), and a
+    second knowledge service on the same database, as another process would be."""
+    out = await say(bot, user, "Do you have a franchise programme for new cities?")
+    choice = next(d for d in buttons(out) if d.startswith("kb:"))
+    other = KnowledgeService(
+        bot.knowledge.settings, sessionmaker=bot.sessionmaker, cache_dir=bot.knowledge.cache_dir
+    )
+    return choice, choice[3:], other
+
+
 async def test_topic_button_after_entry_deleted_elsewhere_is_not_answered(
     bot: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`supportbot kb import --replace` or another bot process deletes the entry a topic
     button points at: the button says it expired (it served the deleted entry)."""
-    out = await say(bot, "610", "Do you have a franchise programme for new cities?")
-    choice = next(d for d in buttons(out) if d.startswith("kb:"))
-    entry_id = choice[3:]
-    other = KnowledgeService(
-        bot.knowledge.settings, sessionmaker=bot.sessionmaker, cache_dir=bot.knowledge.cache_dir
-    )
+    choice, entry_id, other = await _a_topic_button_and_another_process(bot, "610")
     async with bot.sessionmaker() as s:
         assert await other.delete(s, entry_id, actor="cli")
     monkeypatch.setattr(service_mod, "FRESH_SECONDS", 0.0)  # as if minutes passed
@@ -689,12 +697,7 @@ async def test_topic_button_after_entry_edited_elsewhere_gives_new_answer(
 ) -> None:
     """An entry edited by another process: its topic button gives the new answer (it gave
     the old one until the next search)."""
-    out = await say(bot, "611", "Do you have a franchise programme for new cities?")
-    choice = next(d for d in buttons(out) if d.startswith("kb:"))
-    entry_id = choice[3:]
-    other = KnowledgeService(
-        bot.knowledge.settings, sessionmaker=bot.sessionmaker, cache_dir=bot.knowledge.cache_dir
-    )
+    choice, entry_id, other = await _a_topic_button_and_another_process(bot, "611")
     async with bot.sessionmaker() as s:
         old = await other.get(s, entry_id)
         assert old is not None
