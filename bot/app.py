@@ -55,6 +55,9 @@ async def on_startup(bot: Bot, services: Services) -> None:
         log.info("delivered %s message(s) left from the previous run", sent)
     task = asyncio.create_task(outbox_loop(bot, services.sessionmaker), name="outbox")
     services.background.append(task)
+    from escalation.timers import held_loop
+
+    services.background.append(asyncio.create_task(held_loop(bot, services), name="held"))
     if services.desk is not None:
         from escalation.timers import timers_loop
 

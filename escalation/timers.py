@@ -67,6 +67,42 @@ async def check_timers(bot: Bot, services: Services, now: datetime | None = None
     return counts
 
 
+async def answer_held(bot: Bot, services: Services, now: datetime) -> int:
+    """Customers who wrote a burst (a flood: held, "I'm reading everything") and then
+    waited: their held messages are answered now; return how many such chats."""
+    recent = now - timedelta(minutes=10)
+    async with services.sessionmaker() as session:
+        ids = (
+            await session.scalars(
+                select(Message.conversation_id)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .join(Customer, Customer.id == Conversation.customer_id)
+                .where(
+                    Message.direction == "in",
+                    Message.created_at >= recent,
+                    Customer.channel == "telegram",
+                )
+                .distinct()
+            )
+        ).all()
+    answered = 0
+    for conversation_id in ids:
+        async with services.sessionmaker() as session:
+            conversation = await session.get(Conversation, conversation_id, with_for_update=True)
+            outcome = (
+                await services.engine.answer_held(session, conversation, now)
+                if conversation is not None and (conversation.state or {}).get("held")
+                else None
+            )
+            if outcome is None:
+                continue
+            from bot.handlers.customer import finish_turn  # handlers import the timers' users
+
+            await finish_turn(bot, session, services, outcome)
+            answered += 1
+    return answered
+
+
 async def _apologize(bot, session, services, ticket, now, gesture) -> None:  # type: ignore[no-untyped-def]
     conversation = await session.get(Conversation, ticket.conversation_id)
     customer = await session.get(Customer, ticket.customer_id)
@@ -105,3 +141,17 @@ async def timers_loop(bot: Bot, services: Services, *, interval: float = 30.0) -
             raise
         except Exception:
             log.exception("SLA timer pass failed")
+
+
+async def held_loop(bot: Bot, services: Services, *, interval: float = 5.0) -> None:
+    """Background task: answer customers whose burst of messages is over (``answer_held``)."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            answered = await answer_held(bot, services, utcnow())
+            if answered:
+                log.info("answered %s chat(s) after a burst of messages", answered)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("held messages pass failed")

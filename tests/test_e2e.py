@@ -84,6 +84,30 @@ async def test_flood_limits_and_server_errors_lose_nothing(sandbox: Sandbox) -> 
     assert len(bot_texts(fake, JOHN)) == 1 and msgs[0]["text"]
 
 
+async def test_a_burst_of_messages_is_answered_when_it_ends(sandbox: Sandbox) -> None:
+    """More than six messages in ten seconds: the bot says once it is reading them, and
+    when the customer stops (writing nothing more) it answers what they wrote; before, it
+    waited for a next message that might never come."""
+    fake = sandbox.server.fake
+    burst = ["hello", "hey", "anyone?", "hello??", "is anyone there", "hi", "helloooo"]
+    last = "the kettle I ordered arrived with a cracked lid"
+    for text in [*burst, last]:
+        fake.user_sends(JOHN, text)
+    try:
+        await fake.wait_for(lambda: any("reading" in t for t in bot_texts(fake, JOHN)), timeout=30)
+    except TimeoutError:
+        raise AssertionError(bot_texts(fake, JOHN)) from None
+    notice = len(bot_texts(fake, JOHN))
+    await fake.wait_for_bot_message(JOHN, count=notice + 1, timeout=40)
+    answer = " ".join(bot_texts(fake, JOHN)[notice:])
+    assert "sorry" in answer.lower() and "order" in answer.lower(), answer  # the kettle
+    async with sandbox.services.sessionmaker() as session:
+        stored = await session.scalar(
+            select(func.count()).select_from(Message).where(Message.direction == "in")
+        )
+    assert stored == len(burst) + 1  # every message once in the transcript, none added
+
+
 async def test_stickers_voice_and_photos_get_kind_answers(sandbox: Sandbox) -> None:
     fake = sandbox.server.fake
     fake.user_sends(JOHN, voice=True)

@@ -213,8 +213,10 @@ class ConversationEngine:
         *,
         prediction: Prediction | None = None,
         now: datetime | None = None,
+        replay: Message | None = None,
     ) -> Outcome:
-        """One customer turn (``now``: when it happened, the engine's clock by default)."""
+        """One customer turn (``now``: when it happened, the engine's clock by default;
+        ``replay``: the stored message this turn is about, already in the transcript)."""
         now = now or self.clock()
         customer = await self.customer_for(session, incoming)
         conversation = await self.conversation_for(session, customer, now)
@@ -224,20 +226,23 @@ class ConversationEngine:
             await self._apply_edit(session, conversation, incoming, outcome, now)
             return outcome
 
-        message = Message(
-            conversation_id=conversation.id,
-            direction="in",
-            text=(incoming.text or "")[:MAX_TEXT_CHARS] or None,
-            attachments=[a.to_dict() for a in incoming.attachments],
-            tg_chat_id=incoming.chat_id,
-            tg_message_id=incoming.message_id,
-            delivered_at=now,
-        )
-        if incoming.callback_data:
-            message.text = None
-            message.attachments = [{"kind": "button", "name": incoming.callback_data}]
-        session.add(message)
-        await session.flush()
+        if replay is not None:
+            message = replay
+        else:
+            message = Message(
+                conversation_id=conversation.id,
+                direction="in",
+                text=(incoming.text or "")[:MAX_TEXT_CHARS] or None,
+                attachments=[a.to_dict() for a in incoming.attachments],
+                tg_chat_id=incoming.chat_id,
+                tg_message_id=incoming.message_id,
+                delivered_at=now,
+            )
+            if incoming.callback_data:
+                message.text = None
+                message.attachments = [{"kind": "button", "name": incoming.callback_data}]
+            session.add(message)
+            await session.flush()
         outcome.incoming_message_id = message.id
 
         state = copy.deepcopy(conversation.state or {})
@@ -245,7 +250,8 @@ class ConversationEngine:
 
         if prediction is None:
             prediction = await self.classify(incoming)
-        self._record(session, message, prediction)
+        if replay is None:  # a replayed message was classified when it came
+            self._record(session, message, prediction)
         lang = self._language(state, customer, prediction, incoming)
         state["lang"] = lang
         conversation.language = lang
@@ -615,6 +621,41 @@ class ConversationEngine:
         customer.blocked_bot = False
         await session.flush()
         return customer
+
+    async def answer_held(
+        self, session: AsyncSession, conversation: Conversation, now: datetime | None = None
+    ) -> Outcome | None:
+        """A flood is over and the customer wrote nothing since: what was held during it
+        is read now, as one turn about their last message (None: nothing to read yet)."""
+        now = now or self.clock()
+        state = conversation.state or {}
+        held = [t for t in state.get("held") or [] if t]
+        recent = state.get("recent") or []
+        if not held or conversation.status == "operator":
+            return None
+        if recent and now.timestamp() - max(recent) < FLOOD_SECONDS:
+            return None  # the burst may go on
+        last = await session.scalar(
+            select(Message)
+            .where(Message.conversation_id == conversation.id, Message.direction == "in")
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        customer = await session.get(Customer, conversation.customer_id)
+        if last is None or customer is None:
+            return None
+        # the last held text is this turn's; the others are read with it (``_release_held``)
+        conversation.state = {**state, "held": held[:-1]}
+        incoming = Incoming(
+            external_user_id=customer.external_id,
+            channel=customer.channel,
+            text=held[-1],
+            chat_id=customer.chat_id,
+            message_id=last.tg_message_id,
+            first_name=customer.first_name,
+            language_code=customer.language,
+        )
+        return await self.handle(session, incoming, now=now, replay=last)
 
     async def conversation_for(
         self, session: AsyncSession, customer: Customer, now: datetime

@@ -30,6 +30,13 @@ async def run_turn(
 ) -> Outcome:
     """One customer turn: engine -> commit -> deliver -> after-turn hooks (hand-off)."""
     outcome = await services.engine.handle(session, incoming, prediction=prediction)
+    return await finish_turn(bot, session, services, outcome)
+
+
+async def finish_turn(
+    bot: Bot, session: AsyncSession, services: Services, outcome: Outcome
+) -> Outcome:
+    """What follows the engine's turn: commit, deliver the replies, after-turn hooks."""
     await session.commit()
     await deliver(bot, session, [r.message_id for r in outcome.replies if r.message_id])
     for hook in services.after_turn:
