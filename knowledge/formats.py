@@ -470,7 +470,10 @@ def dump_jsonl(entries: Iterable[Entry]) -> str:
 def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
     errors = _Collector()
     text = text.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # Excel in Russian and Polish settings saves CSV with semicolons: the header tells
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:

@@ -54,6 +54,18 @@ def test_text_pasted_with_unicode_line_separators_round_trips(fmt: str, char: st
     assert dump_text(parse_text(text, fmt), fmt) == text
 
 
+def test_a_csv_saved_by_excel_with_semicolons_is_read(demo: list[Entry]) -> None:
+    """Excel in Russian and Polish settings separates columns with semicolons: such a file
+    was refused as a whole ("bad header")."""
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(dump_text(demo, "csv"), newline="")))
+    out = io.StringIO(newline="")
+    csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(rows)
+    assert parse_text("\ufeff" + out.getvalue(), "csv") == demo
+
+
 def test_a_broken_emoji_is_refused_before_anything_is_imported() -> None:
     """A lone surrogate (half of an emoji, escaped in JSON) cannot be stored or sent: the
     file is refused with the place, not imported to break the index later."""
