@@ -206,17 +206,27 @@ async def flush_outbox(
         return await deliver(bot, session, ids)
 
 
+async def every(interval: float, step: Callable[[], Awaitable[Any]], what: str) -> None:
+    """A background task: ``step`` every ``interval`` seconds; a pass that fails is logged
+    and the next one comes as usual."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await step()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s pass failed", what)
+
+
 async def outbox_loop(
     bot: Bot, sessionmaker: async_sessionmaker[AsyncSession], *, interval: float = 5.0
 ) -> None:
     """Background task: re-send undelivered replies every ``interval`` seconds."""
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            sent = await flush_outbox(bot, sessionmaker)
-            if sent:
-                log.info("outbox: delivered %s pending message(s)", sent)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("outbox pass failed")
+
+    async def step() -> None:
+        sent = await flush_outbox(bot, sessionmaker)
+        if sent:
+            log.info("outbox: delivered %s pending message(s)", sent)
+
+    await every(interval, step, "outbox")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 
@@ -10,7 +9,7 @@ from aiogram import Bot
 from sqlalchemy import select
 
 from bot.db.models import Conversation, Customer, Message, Ticket, as_utc, utcnow
-from bot.delivery import deliver
+from bot.delivery import deliver, every
 from bot.dialogs.rules import load_rules
 from bot.dialogs.texts import Texts
 from bot.services import Services
@@ -72,26 +71,29 @@ async def answer_held(bot: Bot, services: Services, now: datetime) -> int:
     waited: their held messages are answered now; return how many such chats."""
     recent = now - timedelta(minutes=10)
     async with services.sessionmaker() as session:
-        ids = (
+        # the chats that wrote lately and hold texts (state is JSON: read, not queried)
+        chats = (
             await session.scalars(
-                select(Message.conversation_id)
-                .join(Conversation, Conversation.id == Message.conversation_id)
+                select(Conversation)
                 .join(Customer, Customer.id == Conversation.customer_id)
                 .where(
-                    Message.direction == "in",
-                    Message.created_at >= recent,
                     Customer.channel == "telegram",
+                    Conversation.id.in_(
+                        select(Message.conversation_id).where(
+                            Message.direction == "in", Message.created_at >= recent
+                        )
+                    ),
                 )
-                .distinct()
             )
         ).all()
+        ids = [c.id for c in chats if (c.state or {}).get("held")]
     answered = 0
     for conversation_id in ids:
         async with services.sessionmaker() as session:
             conversation = await session.get(Conversation, conversation_id, with_for_update=True)
             outcome = (
                 await services.engine.answer_held(session, conversation, now)
-                if conversation is not None and (conversation.state or {}).get("held")
+                if conversation is not None
                 else None
             )
             if outcome is None:
@@ -128,30 +130,23 @@ async def _apologize(bot, session, services, ticket, now, gesture) -> None:  # t
 
 
 async def timers_loop(bot: Bot, services: Services, *, interval: float = 30.0) -> None:
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            counts = await check_timers(bot, services)
-            if any(counts.values()):
-                log.info("SLA timers: %s", counts)
-            follow_ups = await check_follow_ups(bot, services)
-            if follow_ups["asked"]:
-                log.info("complaint follow-ups: %s", follow_ups)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("SLA timer pass failed")
+    async def step() -> None:
+        counts = await check_timers(bot, services)
+        if any(counts.values()):
+            log.info("SLA timers: %s", counts)
+        follow_ups = await check_follow_ups(bot, services)
+        if follow_ups["asked"]:
+            log.info("complaint follow-ups: %s", follow_ups)
+
+    await every(interval, step, "SLA timer")
 
 
 async def held_loop(bot: Bot, services: Services, *, interval: float = 5.0) -> None:
     """Background task: answer customers whose burst of messages is over (``answer_held``)."""
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            answered = await answer_held(bot, services, utcnow())
-            if answered:
-                log.info("answered %s chat(s) after a burst of messages", answered)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("held messages pass failed")
+
+    async def step() -> None:
+        answered = await answer_held(bot, services, utcnow())
+        if answered:
+            log.info("answered %s chat(s) after a burst of messages", answered)
+
+    await every(interval, step, "held messages")
