@@ -33,10 +33,15 @@ def next_open(now: datetime, settings: Settings) -> datetime:
     return local + timedelta(days=1)
 
 
+def sla_minutes(settings: Settings, priority: str) -> int:
+    """How long a person may take to answer a ticket of this priority."""
+    return settings.sla_high_minutes if priority == "high" else settings.sla_minutes
+
+
 def answer_from(now: datetime, settings: Settings, priority: str) -> datetime:
     """When people start on a new ticket: now, or the next opening if the SLA would end
     after closing time (a promise the queue cannot keep is never made)."""
-    minutes = settings.sla_high_minutes if priority == "high" else settings.sla_minutes
+    minutes = sla_minutes(settings, priority)
     opens = next_open(now, settings)
     due = opens + timedelta(minutes=minutes)
     if not is_open(due - timedelta(seconds=1), settings):
@@ -54,6 +59,6 @@ def answer_due(now: datetime, settings: Settings, priority: str) -> datetime:
 
     In UTC: SQLite stores a time without its offset and reads it back as UTC.
     """
-    minutes = settings.sla_high_minutes if priority == "high" else settings.sla_minutes
+    minutes = sla_minutes(settings, priority)
     due = answer_from(now, settings, priority) + timedelta(minutes=minutes)
     return due.astimezone(UTC)

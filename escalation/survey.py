@@ -90,7 +90,7 @@ class SurveyFlow:
             return True
         ticket_id = survey.get("ticket_id")
         score = 1 if value == "yes" else 0 if value == "no" else int(value)
-        if question in ("csat", "nps") and not (0 <= score <= (5 if question == "csat" else 10)):
+        if question in _TOP and not (0 <= score <= _TOP[question]):
             ctx.say("button_expired")
             return True
         ctx.session.add(

@@ -39,7 +39,7 @@ from bot.dialogs.slots import find_contact, real_words, remember, words
 from bot.dialogs.texts import SUPPORTED, Texts
 from bot.dialogs.types import Button, Incoming, Outcome, Reply
 from bot.nlu.lexicon import deadline_question
-from escalation.hours import answer_from, is_open
+from escalation.hours import answer_from, is_open, sla_minutes
 from escalation.service import active_ticket, open_ticket, render_card
 
 if TYPE_CHECKING:
@@ -440,11 +440,7 @@ class ConversationEngine:
             # the time promised is the one the ticket's deadline counts from
             starts = answer_from(ctx.now, ctx.settings, priority)
             if starts <= ctx.now:
-                minutes = (
-                    ctx.settings.sla_high_minutes
-                    if priority == "high"
-                    else ctx.settings.sla_minutes
-                )
+                minutes = sla_minutes(ctx.settings, priority)
                 if reason in ("legal_threat", "safety") and ctx.replies:
                     ctx.say("handoff_eta", minutes=minutes)  # who takes over is said already
                 else:
