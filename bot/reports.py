@@ -80,24 +80,21 @@ async def build_report(
     kinds = Counter(c.customer_kind for c in complaints)
     # solved by the bot: resolved, and no person was brought in since the complaint (a
     # ticket of the same customer's earlier, resolved hand-off does not count)
-    handed = {
-        (conversation_id, as_utc(created))
-        for conversation_id, created in (
-            await session.execute(
-                select(Ticket.conversation_id, Ticket.created_at).where(
-                    Ticket.conversation_id.in_({c.conversation_id for c in complaints})
-                )
-            )
-        ).all()
-    }
+    last_handoff: dict[int, datetime] = {}
+    for conversation_id, created in await session.execute(
+        select(Ticket.conversation_id, Ticket.created_at).where(
+            Ticket.conversation_id.in_({c.conversation_id for c in complaints})
+        )
+    ):
+        last_handoff[conversation_id] = max(
+            as_utc(created), last_handoff.get(conversation_id, as_utc(created))
+        )
     solved_by_bot = [
         c
         for c in complaints
         if c.resolved_at is not None
-        and not any(
-            conv == c.conversation_id and created >= as_utc(c.created_at)
-            for conv, created in handed
-        )
+        and last_handoff.get(c.conversation_id, datetime.min.replace(tzinfo=UTC))
+        < as_utc(c.created_at)
     ]
     first_response = [
         m for t in tickets if (m := _minutes(t.created_at, t.first_response_at)) is not None

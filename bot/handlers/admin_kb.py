@@ -752,5 +752,4 @@ async def _download(bot: Bot, file_id: str) -> bytes:
 
 
 def _short(exc: Exception, limit: int = 800) -> str:
-    text = str(exc)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return _cut(str(exc), limit)
