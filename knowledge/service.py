@@ -538,11 +538,6 @@ class KnowledgeService:
         await self._after_change(session, [entry], [])
         return entry
 
-    async def has_open_question(self, session: AsyncSession, conversation_id: int) -> bool:
-        """Whether the conversation has an unanswered question no entry answers yet."""
-        rows = await KnowledgeRepository(session).unanswered_for_conversation(conversation_id)
-        return bool(rows)
-
     async def save_operator_reply(
         self,
         session: AsyncSession,
@@ -553,11 +548,13 @@ class KnowledgeService:
         actor: str | None,
         conversation_id: int | None = None,
         entry_id: str | None = None,
+        fallback: str | None = None,
     ) -> Entry:
         """An operator's reply to a customer's question becomes an entry (or joins one).
 
         Without ``question`` the latest open unanswered question of ``conversation_id``
-        is used, and it is marked resolved.
+        is used, and it is marked resolved; without one, ``fallback`` (the customer's last
+        message).
         """
         gap_ids: list[int] = []
         if not question and conversation_id is not None:
@@ -565,6 +562,7 @@ class KnowledgeService:
             if rows:
                 question = rows[0].text
                 gap_ids = [rows[0].id]
+        question = question or fallback
         if not question:
             raise KnowledgeError("no customer question to attach the reply to")
         return await self.create_from_questions(

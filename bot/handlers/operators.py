@@ -454,31 +454,27 @@ async def save_reply_as_entry(
     knowledge = get_knowledge(services)
     entry_id = args.split()[0] if args else None
     existing = await knowledge.get(session, entry_id) if entry_id else None
+    # the question: the customer's latest unanswered one, else their last message
+    last = await session.scalar(
+        select(MessageRow.text)
+        .where(
+            MessageRow.conversation_id == ticket.conversation_id,
+            MessageRow.direction == "in",
+            MessageRow.text.is_not(None),
+        )
+        .order_by(MessageRow.id.desc())
+        .limit(1)
+    )
     try:
-        question = None
-        if not await knowledge.has_open_question(session, ticket.conversation_id):
-            # no recorded unanswered question: the customer's last message is the question
-            question = await session.scalar(
-                select(MessageRow.text)
-                .where(
-                    MessageRow.conversation_id == ticket.conversation_id,
-                    MessageRow.direction == "in",
-                    MessageRow.text.is_not(None),
-                )
-                .order_by(MessageRow.id.desc())
-                .limit(1)
-            )
-            if not question:
-                await message.reply("There is no customer question in this ticket to attach it to.")
-                return
         entry = await knowledge.save_operator_reply(
             session,
-            question=question,
+            question=None,
             answer=answer,
             lang=lang,
             actor=actor,
             conversation_id=ticket.conversation_id,
             entry_id=entry_id,
+            fallback=last,
         )
     except (KbFormatError, KnowledgeError) as exc:
         await message.reply(f"Not saved: {exc}")
