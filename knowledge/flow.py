@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.db.models import as_utc
 from bot.dialogs.texts import register_domain, variants
-from bot.dialogs.types import Button
+from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
 from knowledge.formats import Entry, guess_lang
 from knowledge.index import Candidate, SearchResult
 
@@ -49,7 +49,7 @@ MAX_TRIED = 2
 BUTTON_MIN = 0.0003  # closest topics shown as buttons when declining
 FOLLOW_UP_TURNS = 2  # "didn't help" and follow-ups count this many turns after an answer
 FOLLOW_UP_MINUTES = 30  # ... and this long: a message the next day starts afresh
-BUTTON_PREFIX = "kb:"
+BUTTON_PREFIX = FAQ_BUTTON_PREFIX
 NOT_HELPFUL_DATA = "faq:nothelp"
 MAX_BUTTON_TEXT = 60
 SOCIAL = {"greeting", "thanks", "goodbye", "praise", "affirm"}

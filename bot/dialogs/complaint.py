@@ -31,7 +31,7 @@ from bot.dialogs.handoff import activist_gesture, asks_for_person, wants_person,
 from bot.dialogs.requests import asks_question
 from bot.dialogs.rules import Rules, TypeRule, load_rules
 from bot.dialogs.slots import has, is_description
-from bot.dialogs.types import Button
+from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
 from escalation.card import customer_kind
 from escalation.survey import start_after_bot
 from knowledge.flow import is_not_helpful, recent_answer
@@ -96,7 +96,6 @@ _BYE = re.compile(
 )
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _TALKING = ("collecting", "fix_choice", "compensation", "satisfaction")
-FAQ_BUTTON = "kb:"  # the knowledge base's topic buttons (knowledge.flow.BUTTON_PREFIX)
 # "а где мне его посмотреть, номер этот?", "why do you need the order number?"
 _WHERE_IS_IT = re.compile(
     r"(?:где|как|откуда)\b[^.!?]{0,40}(?:найти|посмотреть|узнать|взять|искать)|"
@@ -589,7 +588,7 @@ class ComplaintFlow:
     async def _continue(self, ctx: TurnContext, case: dict[str, Any]) -> bool:
         stage = case["stage"]
         data = ctx.incoming.callback_data or ""
-        if data.startswith(FAQ_BUTTON):
+        if data.startswith(FAQ_BUTTON_PREFIX):
             return False  # an earlier topic button: the knowledge base answers; the case waits
         threat = ctx.prediction.threat if ctx.prediction is not None and not data else None
         if threat == "legal":

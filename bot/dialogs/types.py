@@ -52,6 +52,11 @@ class Incoming:
         return bool(self.attachments)
 
 
+# the knowledge base's topic buttons carry "kb:<entry id>" (knowledge.flow answers them;
+# other flows let them through)
+FAQ_BUTTON_PREFIX = "kb:"
+
+
 @dataclass(frozen=True)
 class Button:
     text: str
