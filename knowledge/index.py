@@ -52,6 +52,9 @@ if TYPE_CHECKING:
     from bot.nlu.encoders import CachedEncoder
 
 log = logging.getLogger(__name__)
+# what reading a cache file can raise: missing, cut off or empty (a full disk, a killed
+# process), or of another shape; the cache is then rebuilt
+UNREADABLE_CACHE = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
 
 DEFAULT_ENCODER = "auto"
 # "auto": the stronger use+e5 pair while the KB is small enough to encode quickly, the fast
@@ -492,7 +495,7 @@ class VectorStore:
                     self.vectors.setdefault(bytes(k).ljust(_KEY_BYTES, b"\0"), v)
                 self._loaded_file = path
                 return path in exact
-            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            except UNREADABLE_CACHE as exc:
                 # a cut-off or empty file (a full disk, a killed process): encode again
                 log.warning("knowledge cache %s unreadable (%s), rebuilding", path, exc)
         return False
@@ -922,7 +925,7 @@ class KnowledgeIndex:
                         (tid[bounds[i] : bounds[i + 1]], cnt[bounds[i] : bounds[i + 1]])
                         for i in range(len(ids))
                     ]
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        except UNREADABLE_CACHE as exc:
             log.warning("lexical cache %s unreadable (%s)", path, exc)
             return False
         if ids != [e.id for e in self.entries]:
