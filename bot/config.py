@@ -20,6 +20,21 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LANGUAGES = ("ru", "en", "pl")
 _HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def parse_hours(value: str) -> tuple[time, time]:
+    """``"09:00-21:00"`` as (start, end); ``24:00`` is the end of the day (23:59:59), so
+    ``00:00-24:00`` is round the clock and an empty range comes back as start == end."""
+    m = _HOURS_RE.match(value)
+    if not m:
+        raise ValueError("must look like 09:00-21:00")
+    h1, m1, h2, m2 = (int(x) for x in m.groups())
+    if h1 > 24 or h2 > 24 or m1 > 59 or m2 > 59:
+        raise ValueError("hours 0-24, minutes 0-59")
+    start = time(h1 % 24, m1)
+    return start, time(23, 59, 59) if (h2, m2) == (24, 0) else time(h2 % 24, m2)
+
+
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 IntList = Annotated[list[int], NoDecode]
@@ -170,13 +185,8 @@ class Settings(BaseSettings):
     @field_validator("business_hours")
     @classmethod
     def _check_hours(cls, value: str) -> str:
-        m = _HOURS_RE.match(value)
-        if not m:
-            raise ValueError("must look like 09:00-21:00")
-        h1, m1, h2, m2 = (int(x) for x in m.groups())
-        if h1 > 24 or h2 > 24 or m1 > 59 or m2 > 59:
-            raise ValueError("hours 0-24, minutes 0-59")
-        if (h1 % 24, m1) == (h2 % 24, m2) and not (h1, h2) == (0, 24):
+        start, end = parse_hours(value)
+        if start == end:
             raise ValueError(
                 "opens and closes at the same time, so operators are never at work; "
                 "round the clock is 00:00-24:00, a night shift e.g. 22:00-06:00"
@@ -213,10 +223,7 @@ class Settings(BaseSettings):
 
     @cached_property
     def hours(self) -> tuple[time, time]:
-        m = _HOURS_RE.match(self.business_hours)
-        assert m is not None
-        h1, m1, h2, m2 = (int(x) for x in m.groups())
-        return time(min(h1, 23), m1), time(23, 59, 59) if h2 == 24 else time(h2, m2)
+        return parse_hours(self.business_hours)
 
     @cached_property
     def days(self) -> frozenset[int]:

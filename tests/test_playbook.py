@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import Conversation, Customer, Ticket
+from bot.db.models import Complaint, Conversation, Customer, Ticket
 from bot.dialogs.guard import find_forbidden, sanitize
 from bot.dialogs.types import Attachment, Incoming
 from bot.services import Services
@@ -1125,3 +1125,30 @@ async def test_old_topic_button_pressed_while_choosing_a_fix_is_answered(
     assert "cmp:opt:resend" in d.buttons[-1]  # the case waits for a choice of fix
     pressed = await d.send(button=topic)  # the customer scrolls up and taps the old topic
     assert [e for e in pressed.events if e["type"] == "faq_answered"], d.replies[-1]
+
+
+@pytest.mark.parametrize("msk_hour", [8, 12, 18, 20, 23])
+async def test_the_follow_up_never_wakes_the_customer_at_night(
+    services: Services, msk_hour: int
+) -> None:
+    """Asked whether the promise was kept after its time plus the margin, but never between
+    21:00 and 09:00 in the shop's time zone: a question due then waits for the morning."""
+    user = str(next(_ids))
+    now = datetime(2026, 3, 4, msk_hour - 3, 30, tzinfo=UTC)  # Moscow is UTC+3
+    await say_at(services, user, "Посылка по заказу 7781420 опаздывает на неделю", now)
+    async with services.sessionmaker() as session:
+        complaint = await session.scalar(
+            select(Complaint)
+            .join(Conversation, Conversation.id == Complaint.conversation_id)
+            .join(Customer, Customer.id == Conversation.customer_id)
+            .where(Customer.external_id == user)
+        )
+    due = utc(complaint.follow_up_at)
+    local = due.astimezone(services.settings.tz)
+    assert 9 <= local.hour < 21, local
+    assert due - now >= timedelta(hours=2)  # the margin after the promise is kept
+    assert due - now < timedelta(days=12)  # postponed to the morning, not skipped a day
+    if msk_hour in (20, 23):  # due in the night: asked at the first waking hour
+        assert (local.hour, local.minute, local.second) == (9, 0, 0), local
+    else:  # due in the day: asked then, to the minute
+        assert local.minute == 30, local

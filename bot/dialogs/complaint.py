@@ -760,9 +760,10 @@ class ComplaintFlow:
         ctx.say_text(text)
         case["promise"] = text
         ctx.event("promised", text=text, within=when)
-        due = _follow_up_at(ctx.now, rule, self.rules.follow_up.margin_hours)
-        if self.rules.follow_up.enabled and due is not None:
-            case["follow_up_at"] = due.isoformat()
+        follow_up = self.rules.follow_up
+        due = _follow_up_at(ctx.now, rule, follow_up.margin_hours)
+        if follow_up.enabled and due is not None:
+            case["follow_up_at"] = follow_up.after_quiet(due, ctx.settings.tz).isoformat()
 
     def _goodwill(self, ctx: TurnContext, case: dict[str, Any], rule: TypeRule) -> bool:
         """A claim under the goodwill threshold is approved at once, without checks."""

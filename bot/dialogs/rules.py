@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, Field, field_validator
+
+from bot.config import parse_hours
 
 DEFAULT_RULES = Path(__file__).parent / "rules.yaml"
 SLOTS = ("order_ref", "photo", "description", "contact")
@@ -88,6 +91,30 @@ class EscalateRules(BaseModel):
 class FollowUpRules(BaseModel):
     enabled: bool = True
     margin_hours: float = 2  # after the promised time, before asking
+    # no follow-up at night: one due in these hours (the shop's TIMEZONE) waits for their end
+    quiet_hours: str | None = "21:00-09:00"
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _check_quiet(cls, value: str | None) -> str | None:
+        if value is not None:
+            start, end = parse_hours(value)
+            if start == end:
+                raise ValueError("starts and ends at the same time; leave it out for none")
+        return value
+
+    def after_quiet(self, due: datetime, tz: tzinfo) -> datetime:
+        """``due``, or the end of the quiet hours it falls in."""
+        if self.quiet_hours is None:
+            return due
+        start, end = parse_hours(self.quiet_hours)
+        local = due.astimezone(tz)
+        clock = local.time()
+        quiet = start <= clock < end if start < end else clock >= start or clock < end
+        if not quiet:
+            return due
+        day = local.date() + timedelta(days=1 if start > end and clock >= start else 0)
+        return datetime.combine(day, end, tzinfo=tz).astimezone(due.tzinfo)
 
 
 class WaitingRules(BaseModel):
