@@ -90,7 +90,16 @@ async def answer_held(bot: Bot, services: Services, now: datetime) -> int:
     answered = 0
     for conversation_id in ids:
         async with services.sessionmaker() as session:
-            conversation = await session.get(Conversation, conversation_id, with_for_update=True)
+            conversation = await session.get(Conversation, conversation_id)
+            if conversation is not None:
+                # the customer's lock, as a customer turn takes it (``customer_for``): a
+                # message arriving now waits, or this pass reads what its turn left
+                await session.execute(
+                    select(Customer.id)
+                    .where(Customer.id == conversation.customer_id)
+                    .with_for_update()
+                )
+                await session.refresh(conversation)
             outcome = (
                 await services.engine.answer_held(session, conversation, now)
                 if conversation is not None

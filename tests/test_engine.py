@@ -246,3 +246,31 @@ async def test_a_sentence_in_english_still_switches_the_language(services: Servi
     await say(services, "230", "Где мой заказ?")
     out = await say(services, "230", "Sorry, I don't speak Russian, my order number is AB-77812")
     assert not CYRILLIC.search(texts(out)), texts(out)
+
+
+@pytest.mark.parametrize("first_contact", [True, False])
+async def test_messages_sent_at_once_are_all_read(services: Services, first_contact: bool) -> None:
+    """Telegram delivers a customer's quick messages as concurrent updates (aiogram handles
+    them as tasks). Each turn must see the one before it: none is lost (a new customer's
+    second message was refused as a duplicate on PostgreSQL) and none overwrites what the
+    other collected."""
+    import asyncio
+
+    user = str(700_000 + next(_ids))
+    if not first_contact:
+        await say(services, user, "Здравствуйте")
+    outs = await asyncio.gather(
+        say(services, user, "Заказ 7781420 пришёл с разбитой кружкой"),
+        say(services, user, "Мой телефон +7 912 345-67-89"),
+        say(services, user, "Очень обидно, это был подарок"),
+    )
+    assert all(o.replies for o in outs)
+    async with services.sessionmaker() as session:
+        conversations = (await session.scalars(select(Conversation))).all()
+        assert len(conversations) == 1
+        state = conversations[0].state
+        inbound = await session.scalar(
+            select(func.count()).select_from(Message).where(Message.direction == "in")
+        )
+    assert state["turns"] == 3 + (0 if first_contact else 1), state["turns"]
+    assert inbound == 3 + (0 if first_contact else 1)

@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -596,18 +597,32 @@ class ConversationEngine:
                 ctx.event("guard_blocked", fragment=violations[0].fragment)
 
     async def customer_for(self, session: AsyncSession, incoming: Incoming) -> Customer:
-        """The customer who wrote ``incoming`` (created on first contact), profile refreshed."""
-        customer = await session.scalar(
-            select(Customer).where(
+        """The customer who wrote ``incoming`` (created on first contact), profile refreshed.
+
+        The customer's row stays locked until the turn commits (PostgreSQL; SQLite takes
+        its write lock up front): quick messages arrive as concurrent updates, and each turn
+        must read the conversation as the one before it left it."""
+        query = (
+            select(Customer)
+            .where(
                 Customer.channel == incoming.channel,
                 Customer.external_id == incoming.external_user_id,
             )
+            .with_for_update()
         )
+        customer = await session.scalar(query)
         if customer is None:
-            customer = Customer(
-                channel=incoming.channel, external_id=incoming.external_user_id, is_vip=False
-            )
-            session.add(customer)
+            try:
+                async with session.begin_nested():
+                    customer = Customer(
+                        channel=incoming.channel,
+                        external_id=incoming.external_user_id,
+                        is_vip=False,
+                    )
+                    session.add(customer)
+            except IntegrityError:  # a concurrent first message created it: wait for that turn
+                customer = await session.scalar(query)
+                assert customer is not None
         for attr in ("first_name", "last_name", "username"):
             value = getattr(incoming, attr)
             if value:
