@@ -237,6 +237,18 @@ def test_detect_lang(text: str, lang: str) -> None:
         ("I am opening a PayPal dispute", True),
         ("wyślę wezwanie do zapłaty", True),
         ("zgłoszę to do Europejskiego Centrum Konsumenckiego", True),
+        # the everyday ways of saying "I won't": "nie idę do sądu", "я не пойду в суд"
+        ("nie idę do sądu, chcę tylko zwrot pieniędzy", False),
+        ("nie pójdę do sądu, proszę o wymianę", False),
+        ("nie pozwę was, po prostu wyślijcie paczkę", False),
+        ("я не пойду в суд, просто верните деньги", False),
+        ("в суд не пойду, просто верните деньги", False),
+        ("не подам в суд, просто поменяйте товар", False),
+        ("I'm not suing anyone, just want my money back", False),
+        ("I don't want to go to court, just refund me", False),
+        ("I do not intend to sue, just send the part", False),
+        ("I'm not calling a lawyer, just fix it", False),
+        ("I'm not happy and I will sue", True),
     ],
 )
 def test_legal_lexicon(text: str, expected: bool) -> None:
@@ -279,6 +291,13 @@ def test_a_denied_legal_threat_is_no_threat(default_clf) -> None:
     assert (p.intent, p.threat) == ("complaint", "none")
 
 
+def test_a_polish_customer_who_will_not_go_to_court_is_no_legal_threat(default_clf) -> None:
+    p = default_clf.predict_one(
+        "Paczka przyszła uszkodzona. Nie idę do sądu, chcę tylko zwrot pieniędzy."
+    )
+    assert (p.intent, p.threat) == ("complaint", "none")
+
+
 def test_insults_make_the_customer_angry(default_clf) -> None:
     p = default_clf.predict_one("худший магазин, идиоты, перепутали цвет куртки")
     assert (p.intent, p.emotion) == ("complaint", "angry")
@@ -305,6 +324,10 @@ def test_insults_make_the_customer_angry(default_clf) -> None:
         ("Moja noga więcej tu nie postanie.", "churn"),
         ("powiem wszystkim znajomym żeby omijali", "public"),
         ("отзыв на яндекс картах уже пишу", "public"),
+        ("nie wystawię negatywnej opinii, proszę tylko o zwrot", None),
+        ("I'm not leaving a 1 star review, just fix it", None),
+        ("I don't want to leave a bad review, but please answer", None),
+        ("я не ухожу к конкурентам, просто хочу решить вопрос", None),
     ],
 )
 def test_churn_and_public_lexicon(text: str, expected: str | None) -> None:

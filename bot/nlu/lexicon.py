@@ -61,17 +61,22 @@ _LEGAL_PATTERNS = [
 ]
 _LEGAL = re.compile("|".join(f"(?:{p})" for p in _LEGAL_PATTERNS), re.IGNORECASE)
 
-# "не буду подавать в суд", "not going to sue": negated mentions do not count
-# (up to three words on, or on through "or" / "и ни": "не собираюсь никуда жаловаться и ни с
-# кем судиться", "not going to sue anyone or call a lawyer"; "I won't wait any longer I'm
-# calling my lawyer" is a threat)
+# "не буду подавать в суд", "not going to sue", "nie idę do sądu": negated mentions do not
+# count (up to three words on, or on through "or" / "и ни": "не собираюсь никуда жаловаться и
+# ни с кем судиться", "not going to sue anyone or call a lawyer"; "I won't wait any longer I'm
+# calling my lawyer" is a threat), nor the word right after a bare "not" ("I'm not suing",
+# "nie pozwę", "не ухожу")
 _NEG = (
-    r"(?:\bне\s+(?:буду|собираюсь|хочу|стану)|\bnot\s+(?:going\s+to|gonna)|\bwon'?t|"
-    r"\bnie\s+(?:będę|bede|chcę|chce|zamierzam))"
+    r"(?:\bне\s+(?:буду|собираюсь|хочу|стану|пойду|подам|планирую|намерен\w*)|"
+    r"\bnot\s+(?:going\s+to|gonna|planning\s+to|calling|contacting|involving|leaving|writing|"
+    r"posting|threatening)|\bwon'?t|\bwill\s+not|\b(?:don'?t|do\s+not)\s+(?:want|plan|intend)\s+to|"
+    r"\bno\s+intention\s+(?:of|to)|"
+    r"\bnie\s+(?:będę|bede|chcę|chce|zamierzam|idę|ide|pójdę|pojde|planuję|planuje))"
 )
 _GAP3 = r"(?:[\w']+[^\w.!?;,]+){0,3}"
 _NEGATED = re.compile(
-    rf"{_NEG}[^\w.!?;,]+{_GAP3}(?:(?:or|nor|или|и\s+ни|ни|ani|czy)[^\w.!?;,]+{_GAP3})?$",
+    rf"{_NEG}[^\w.!?;,]+{_GAP3}(?:(?:or|nor|или|и\s+ни|ни|ani|czy)[^\w.!?;,]+{_GAP3})?$"
+    r"|\b(?:not|не|nie)\s+$",
     re.IGNORECASE,
 )
 
@@ -79,8 +84,8 @@ _NEGATED = re.compile(
 # "в суд подавать не собираюсь", "do sądu iść nie zamierzam": the negation after the word
 _NEGATED_AFTER = re.compile(
     r"^\s+(?:(?:подавать|обращаться|идти|бежать|писать|жаловаться|iść|isc|pozywać|pozywac|"
-    r"składać|skladac|pisać|pisac)\s+)?(?:не\s+(?:буду|собираюсь|стану|хочу)|"
-    r"nie\s+(?:będę|bede|zamierzam|chcę|chce))\b",
+    r"składać|skladac|pisać|pisac)\s+)?(?:не\s+(?:буду|собираюсь|стану|хочу|пойду|подам)|"
+    r"nie\s+(?:będę|bede|zamierzam|chcę|chce|pójdę|pojde|idę|ide))\b",
     re.IGNORECASE,
 )
 
