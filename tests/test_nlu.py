@@ -298,6 +298,19 @@ def test_a_polish_customer_who_will_not_go_to_court_is_no_legal_threat(default_c
     assert (p.intent, p.threat) == ("complaint", "none")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "я не собираюсь уходить к конкурентам, просто почините",
+        "kettle broke. not going to post on social media, just replace it",
+        "nie zamierzam odchodzić do konkurencji, proszę tylko naprawić",
+    ],
+)
+def test_a_denied_churn_or_public_threat_is_no_threat(default_clf, text: str) -> None:
+    p = default_clf.predict_one(text)
+    assert (p.intent, p.threat) == ("complaint", "none")
+
+
 def test_insults_make_the_customer_angry(default_clf) -> None:
     p = default_clf.predict_one("худший магазин, идиоты, перепутали цвет куртки")
     assert (p.intent, p.emotion) == ("complaint", "angry")

@@ -101,10 +101,14 @@ def _asserted(pattern: re.Pattern[str], text: str) -> bool:
     return any(not _negated(text, match) for match in pattern.finditer(text))
 
 
+def _denied(text: str, *patterns: re.Pattern[str]) -> bool:
+    matches = [m for pattern in patterns for m in pattern.finditer(text)]
+    return bool(matches) and all(_negated(text, m) for m in matches)
+
+
 def legal_denied(text: str) -> bool:
     """Every legal word in the message is negated ("I'm not going to sue, just send it")."""
-    matches = list(_LEGAL.finditer(text))
-    return bool(matches) and all(_negated(text, m) for m in matches)
+    return _denied(text, _LEGAL)
 
 
 def legal_threat(text: str) -> bool:
@@ -201,6 +205,12 @@ _CHURN_PATTERNS = [
 ]
 _PUBLIC = re.compile("|".join(f"(?:{p})" for p in _PUBLIC_PATTERNS), re.IGNORECASE)
 _CHURN = re.compile("|".join(f"(?:{p})" for p in _CHURN_PATTERNS), re.IGNORECASE)
+
+
+def other_denied(text: str) -> bool:
+    """Every churn/public phrase in the message is negated ("я не собираюсь уходить к
+    конкурентам", "not going to post on social media, just replace it")."""
+    return _denied(text, _CHURN, _PUBLIC)
 
 
 def other_threat(text: str) -> str | None:

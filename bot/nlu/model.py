@@ -28,6 +28,7 @@ from .lexicon import (
     hypothetical_question,
     legal_denied,
     legal_threat,
+    other_denied,
     other_threat,
     sarcastic,
 )
@@ -199,6 +200,8 @@ class NluModel:
             threat = "legal"
         elif threat == "legal" and self.legal_override and legal_denied(text):
             threat = "none"  # "I'm not going to sue, just send the chair"
+        elif threat in ("churn", "public") and self.legal_override and other_denied(text):
+            threat = "none"  # "not going to post on social media, just replace it"
         if threat == "none" and intent in self.complaint_intents and self.legal_override:
             hint = other_threat(text)
             if hint is not None and hint in self.heads["threat"].labels:
