@@ -52,6 +52,11 @@ EXTRACT_CASES = [
     ("the order is over #4409118, the one I wrote about", "4409118", None, None),
     ("order number is 4409 118 no wait 4409118", "4409118", None, None),
     ("заказ 123456, точнее 123465", "123465", None, None),
+    # the order's price is not its number
+    ("заказ стоимостью 5000 не пришел", None, 5000, None),
+    ("zamówienie o wartości 3000 nie doszło", None, 3000, None),
+    ("my order total 12345 never came", None, 12345, None),
+    ("order worth 25000 never arrived, order number 778812", "778812", 25000, None),
     # the disputed amount, when several are named
     ("cart said 3 490 but you charged 4 740 rubles, so 1250 rubles too much", None, 1250, "RUB"),
     ("списали 3000 руб вместо 2500 руб, переплата 500 руб", None, 500, "RUB"),

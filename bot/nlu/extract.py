@@ -105,6 +105,10 @@ def _candidates(text: str) -> list[tuple[int, int, str]]:
                 continue
             if pattern is not _MARKED_REF and _is_number_only_short(ref):
                 continue
+            if pattern is not _MARKED_REF and _WORD_MONEY_BEFORE.search(
+                text, max(0, start - 30), start
+            ):
+                continue  # "заказ стоимостью 5000", "order worth 25000": its price
             if _NOT_REF_AFTER.match(text, match.end("ref")):
                 continue
             if pattern is _BARE_REF and not _ORDER_CONTEXT.search(text):
@@ -204,6 +208,7 @@ _MONEY_WORD = (
     r"вернит\w*|возврат\w*|переплат\w*|доплат\w*|charged|paid|pay|cost\w*|price\w*|"
     r"refund(?:ed)?(?:\s+of)?|total|amount|zapłaci\w*|zaplaci\w*|płaci\w*|kosztuj\w*|"
     r"kosztował\w*|cen[aąyę]|kwot\w*|pobral\w*|pobrano|zwrot\w*|dopłat\w*|na\s+kwotę|za|"
+    r"warto[śs][ćc]\w*|worth|"
     rf"{_PRICE_DROP})"
 )
 _MONEY_PREP = r"(?:в\s+размере|of|na|в|на|за|po|по)"
