@@ -52,6 +52,14 @@ EXTRACT_CASES = [
     ("the order is over #4409118, the one I wrote about", "4409118", None, None),
     ("order number is 4409 118 no wait 4409118", "4409118", None, None),
     ("заказ 123456, точнее 123465", "123465", None, None),
+    # Polish order numbers with a slash; dates with slashes or ISO dates are no order numbers
+    ("zamówienie nr 123/2024 nie doszło", "123/2024", None, None),
+    ("Zamówienie ZAM/2024/0456 przyszło uszkodzone", "ZAM/2024/0456", None, None),
+    ("order #5512/24 is late", "5512/24", None, None),
+    ("order 12/03/2024 never came", None, None, None),
+    ("order 2024-05-12 never came", None, None, None),
+    ("zamówienie 2024/05/12 nie dotarło", None, None, None),
+    ("заказ 1/2 пришёл, где остальное?", None, None, None),
     # the order's price is not its number
     ("заказ стоимостью 5000 не пришел", None, 5000, None),
     ("zamówienie o wartości 3000 nie doszło", None, 3000, None),

@@ -337,6 +337,16 @@ async def test_order_status_asks_the_number_once_and_passes_it_on(services: Serv
     assert not with_number.of("asked_for") and with_number.of("escalated")
 
 
+async def test_a_polish_order_number_with_a_slash_is_passed_on_whole(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Gdzie jest moja paczka? Kiedy dotrze?")
+    assert [e["slot"] for e in d.of("asked_for")] == ["order_ref"]
+    await d.send("123/2024")
+    esc = d.of("escalated")
+    assert esc and esc[0]["reason"] == "order_status" and "123/2024" in esc[0]["card"]
+    assert "123/2024" in " ".join(d.replies[1])
+
+
 async def test_order_number_mid_complaint_is_a_detail_not_a_new_question(
     services: Services,
 ) -> None:

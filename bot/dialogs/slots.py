@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from bot.nlu.extract import is_date_or_phone
+
 if TYPE_CHECKING:
     from bot.dialogs.engine import TurnContext
 
@@ -52,17 +54,19 @@ def is_description(text: str, minimum: int = 4) -> bool:
 
 
 _BARE_REF = re.compile(
-    r"(?<![\w+-])(?:№|#|no\.?\s*|nr\.?\s*)?([A-Za-zА-Яа-я]{1,3}-?\d{3,10}|\d{4,10}(?:-\d{1,6})?)(?![\w-])"
+    r"(?<![\w+/-])(?:№|#|no\.?\s*|nr\.?\s*)?((?:[A-Za-z]{1,4}/)?\d{1,10}(?:/\d{1,6})+|"
+    r"[A-Za-zА-Яа-я]{1,3}-?\d{3,10}|\d{4,10}(?:-\d{1,6})?)(?![\w/-])"
 )
 
 
 def bare_order_ref(text: str) -> str | None:
-    """An order reference given on its own, after we asked for it (not a phone number)."""
+    """An order reference given on its own, after we asked for it (not a phone number or a
+    date): "7734521", "A-7781", "123/2024"."""
     for m in _BARE_REF.finditer(text):
         ref = m.group(1)
         digits = re.sub(r"\D", "", ref)
-        if len(digits) >= 10 and digits[0] in "78":
-            continue  # a phone number
+        if (len(digits) >= 10 and digits[0] in "78") or is_date_or_phone(ref):
+            continue
         return ref
     return None
 

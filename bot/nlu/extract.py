@@ -1,6 +1,6 @@
 """Order reference, money amount and currency extraction (ru / en / pl), rule based.
 
-Order references: ``заказ №45-112`` -> ``45-112``, ``order #A-7781`` -> ``A-7781``,
+Order references: ``заказ №45-112`` -> ``45-112``, ``order #A-7781`` -> ``A-7781``, ``nr 123/2024``,
 ``zamówienie nr 123456`` -> ``123456``. Amounts: ``1 490 р`` -> 1490 RUB, ``$25`` -> 25 USD,
 ``200 zł`` -> 200 PLN, ``2.5k`` -> 2500, ``1,5 тыс`` -> 1500; in words: ``полторы тысячи рублей``
 -> 1500 RUB, ``a hundred and twenty euros`` -> 120 EUR, ``dwieście złotych`` -> 200 PLN. Phone
@@ -35,7 +35,8 @@ _ORDER_FILLER = (
     r"№|#|:|-|—|–)\s*)*"
 )
 _REF_BODY = (
-    r"(?:[A-Za-zА-Яа-я]{1,3}-?\d{3,}(?:-\d+)*"  # A-7781, AB123456, ZK-2024-55
+    r"(?:(?:[A-Za-z]{1,4}/)?\d+(?:/\d+)+"  # 123/2024, ZAM/2024/0456 (dates are dropped later)
+    r"|[A-Za-zА-Яа-я]{1,3}-?\d{3,}(?:-\d+)*"  # A-7781, AB123456, ZK-2024-55
     r"|\d{2,}(?:-\d{2,})+(?:-?[A-Za-z]\w*)?"  # 45-112, 88213-04
     r"|\d{3,})"  # 123456
 )
@@ -97,7 +98,7 @@ def _candidates(text: str) -> list[tuple[int, int, str]]:
             ref, start = match.group("ref"), match.start("ref")
             if any(start == s for _, s, _ in found):
                 continue
-            if _PHONE_CONTEXT.search(text[:start]) or _is_date_or_phone(ref):
+            if _PHONE_CONTEXT.search(text[:start]) or is_date_or_phone(ref):
                 continue
             if pattern is not _MARKED_REF and _THRESHOLD_BEFORE.search(
                 text[max(0, start - 20) : start]
@@ -143,9 +144,13 @@ def extract_order_ref(text: str) -> str | None:
     return _normalize_ref(min(found)[2])
 
 
-def _is_date_or_phone(ref: str) -> bool:
+def is_date_or_phone(ref: str) -> bool:
     digits = re.sub(r"\D", "", ref)
-    if re.fullmatch(r"\d{3}-\d{2}-\d{2}|\d{1,2}-\d{1,2}-\d{2,4}", ref):  # 555-35-35, 12-05-2024
+    if re.fullmatch(
+        r"\d{3}-\d{2}-\d{2}|\d{1,2}([-/])\d{1,2}(?:\1\d{2,4})?|"
+        r"(?:19|20)\d{2}([-/])(?:0?[1-9]|1[0-2])\2(?:0?[1-9]|[12]\d|3[01])",
+        ref,
+    ):  # 555-35-35, 12-05-2024, 12/03, 2024-05-12
         return True
     return len(digits) >= 11 and ref[0] in "78+"
 
