@@ -32,6 +32,10 @@ EXTRACT_CASES = [
     ("заплатил 1490руб за доставку", None, 1490, "RUB"),
     ("верните 1,5 тыс", None, 1500, None),
     ("10к рублей за это?", None, 10000, "RUB"),
+    # thousands of roubles in slang and shorthand
+    ("верните 3 косаря", None, 3000, "RUB"),
+    ("списали 1,5 тр за доставку", None, 1500, "RUB"),
+    ("вернули только 2 т.р., а должны 5 т. р.", None, 2000, "RUB"),
     ("you charged me $25 twice", None, 25, "USD"),
     ("an extra 700 roubles was taken from my card", None, 700, "RUB"),
     ("I paid €19.99 for shipping", None, 19.99, "EUR"),

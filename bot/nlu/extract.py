@@ -2,10 +2,11 @@
 
 Order references: ``заказ №45-112`` -> ``45-112``, ``order #A-7781`` -> ``A-7781``, ``nr 123/2024``,
 ``zamówienie nr 123456`` -> ``123456``. Amounts: ``1 490 р`` -> 1490 RUB, ``$25`` -> 25 USD,
-``200 zł`` -> 200 PLN, ``2.5k`` -> 2500, ``1,5 тыс`` -> 1500; in words: ``полторы тысячи рублей``
--> 1500 RUB, ``a hundred and twenty euros`` -> 120 EUR, ``dwieście złotych`` -> 200 PLN. Phone
-numbers, dates, times, percentages and quantities (``2 шт``, ``3 kg``, ``два раза``) are not
-amounts, and numbers in words are never order references.
+``200 zł`` -> 200 PLN, ``2.5k`` -> 2500, ``1,5 тыс`` -> 1500, ``3 косаря`` / ``3 т.р.`` -> 3000 RUB;
+in words: ``полторы тысячи рублей`` -> 1500 RUB, ``a hundred and twenty euros`` -> 120 EUR,
+``dwieście złotych`` -> 200 PLN. Phone numbers, dates, times, percentages and quantities
+(``2 шт``, ``3 kg``, ``два раза``) are not amounts, and numbers in words are never order
+references.
 """
 
 from __future__ import annotations
@@ -179,7 +180,9 @@ _CURRENCY_BEFORE = [
 _MULTIPLIERS = [
     (1_000_000.0, r"млн\.?|миллион\w*|mln\.?|million|milion\w*"),
     (1_000.0, r"тыс\.?|тысяч\w*|тыщ\w*|к(?![\w])|k(?![\w])|tys\.?|tysi[aą]c\w*|thousand|grand"),
+    (1_000.0, r"косар\w*|т\.\s?р\.?|тр(?![\w])"),  # thousands of roubles: "3 косаря", "1,5 т.р."
 ]
+_ROUBLE_THOUSANDS = f"m{len(_MULTIPLIERS) - 1}"
 _NUMBER = (
     r"(?P<num>\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d{1,2})?"  # 1 490 / 1 490,50
     r"|\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?"  # 1,490.50
@@ -268,7 +271,10 @@ def _money(match: re.Match[str], prefix: str) -> Money:
     times = match.groupdict().get("times")
     if times:
         value *= int(times)
-    return Money(round(value, 2), _currency(match, prefix))
+    currency = _currency(match, prefix)
+    if currency is None and match.groupdict().get(_ROUBLE_THOUSANDS):
+        currency = "RUB"
+    return Money(round(value, 2), currency)
 
 
 def _overlaps(span: tuple[int, int], blocked: list[tuple[int, int]]) -> bool:
