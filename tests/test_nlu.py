@@ -204,6 +204,11 @@ LANG_CASES = [
     ("dzien dobry, gdzie jest moje zamowienie", "pl"),
     ("chce rozmawiac z czlowiekiem", "pl"),
     ("kurier nie przyjechal", "pl"),
+    # one-word Polish first messages ("pomocy" must not get an English reply)
+    ("pomocy", "pl"),
+    ("anuluj", "pl"),
+    ("faktura", "pl"),
+    ("ok rozumiem", "pl"),
     ("Доброго дня, де моє замовлення?", "other"),
     ("Wo ist meine Bestellung?", "other"),
     ("Bonjour, où est ma commande", "other"),

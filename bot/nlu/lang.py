@@ -62,7 +62,9 @@ _LEXICON: dict[str, str] = {
         "okej jasne dokładnie dokladnie zgadza zgoda oczywiście oczywiscie dziękówka "
         "fajnie dzięki spoko siema hej hejo heja hejka halo witaj botku ej elo pa papa "
         "narka nara pozdro dobra spadam dozo jutra okk mhm naklejka pasuje kończę koncze "
-        "kto dobranoc paczkomat paczkomaty koszt kosztuje wysyłki wysylki niee siemka cze"
+        "kto dobranoc paczkomat paczkomaty koszt kosztuje wysyłki wysylki niee siemka cze "
+        "pomocy pomoc pomóż pomoz pomóżcie pomozcie anuluj anulować anulowac anulujcie "
+        "rezygnuję rezygnuje faktura fakturę fakture faktury rabat rabatu pilne pilnie rozumiem"
     ),
     "ru": (
         "privet privetik zdravstvuyte zdravstvujte zdravstvuite zdrastvuyte zdrasti dobryy "
