@@ -305,6 +305,14 @@ def test_sarcasm_about_a_failure_is_anger(default_clf, text: str) -> None:
     assert (p.intent, p.emotion) == ("complaint", "angry")
 
 
+@pytest.mark.parametrize(
+    "text", ["thanks for nothing", "спасибо за ничего", "dzięki za nic", "Thank you for nothing."]
+)
+def test_thanks_for_nothing_is_an_angry_complaint_not_thanks(default_clf, text: str) -> None:
+    p = default_clf.predict_one(text)
+    assert (p.intent, p.emotion) == ("complaint", "angry")
+
+
 def test_a_denied_legal_threat_is_no_threat(default_clf) -> None:
     p = default_clf.predict_one(
         "One of the two chairs never arrived. Order 20-5517. I'm not going to sue anyone "

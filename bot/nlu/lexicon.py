@@ -300,11 +300,24 @@ _HEAT = re.compile(
 )
 
 
+# "thanks for nothing", "спасибо за ничего", "dzięki za nic": no thanks but a complaint
+_FOR_NOTHING = (
+    r"\b(?:thanks?|thank\s+you|thx|спасибо|спс|dzi[eę]ki|dzi[eę]kuj[eę])\s+(?:for|за|za)\s+"
+    r"(?:nothing|ничего|nic)\b"
+)
+_THANKS_FOR_NOTHING = re.compile(_FOR_NOTHING, re.IGNORECASE)
+
+
+def thanks_for_nothing(text: str) -> bool:
+    """Thanks said for nothing: sarcasm about a failure, not thanks."""
+    return bool(_THANKS_FOR_NOTHING.search(text))
+
+
 # Praise said about a failure is sarcasm, which is hostility: "super szybka dostawa, tylko
 # 3 tygodnie 👏👏", "отличное качество конечно, ножка отвалилась 👍👍 браво". Only for
 # messages already read as complaints.
 _SARCASM = re.compile(
-    r"👏|👍\s*👍|\bбраво\b|\bмолодцы\b|\bгениально\b|\bну\s+спасибо\b|\bспасибо,?\s+очень\s+"
+    rf"{_FOR_NOTHING}|👏|👍\s*👍|\bбраво\b|\bмолодцы\b|\bгениально\b|\bну\s+спасибо\b|\bспасибо,?\s+очень\s+"
     r"(?:быстро|удобно|помогли)|\bотличн\w+\s+\w+,?\s+конечно\b|\bawesome\s+(?:service|job)\b|"
     r"\bgreat\s+(?:job|service|quality)\b|\bwell\s+done\b|\btruly\s+premium\b|(?<![/\d])10/10(?![/\d])|\bbravo\b|"
     r"\bgratuluj\w*|\bbrawo\b|\brekord\s+[śs]wiata\b|\b[śs]wietna\s+jako[śs][ćc]\b",

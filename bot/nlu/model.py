@@ -31,6 +31,7 @@ from .lexicon import (
     other_denied,
     other_threat,
     sarcastic,
+    thanks_for_nothing,
 )
 from .schema import REJECT_LABELS, Prediction
 
@@ -174,6 +175,13 @@ class NluModel:
                 confidence = float(probas["intent"][i][labels.index(self.reject_label)])
             else:
                 confidence = 1.0 - confidence
+        if (
+            self.legal_override
+            and intent == "thanks"
+            and "complaint" in self.complaint_intents
+            and thanks_for_nothing(text)
+        ):
+            intent = "complaint"  # "thanks for nothing", "спасибо за ничего": sarcasm
         complaint_type = None
         if intent in self.complaint_intents:
             complaint_type, _ = self._label("complaint_type", probas, i)
