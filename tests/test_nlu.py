@@ -43,6 +43,7 @@ EXTRACT_CASES = [
     ("it was like 2.5k", None, 2500, None),
     ("zapłaciłem 200 zł", None, 200, "PLN"),
     ("przesylka za pobraniem na 129,90 zl", None, 129.9, "PLN"),
+    ("kosztowało 1299,- zł, a przyszło pęknięte", None, 1299, "PLN"),
     ("Zapłaciłem 2 x 179 zł.", None, 358, "PLN"),
     ("Zamówienie 7003311, 849 zł.", "7003311", 849, "PLN"),
     ("заказ на 1490 руб не пришёл", None, 1490, "RUB"),

@@ -194,8 +194,8 @@ _CUR_BEFORE_RE = "|".join(f"(?P<b_{code}>{rx})" for code, rx in _CURRENCY_BEFORE
 _MULT_RE = "|".join(f"(?P<m{i}>{rx})" for i, (_, rx) in enumerate(_MULTIPLIERS))
 _TIMES = r"(?:(?P<times>\d{1,2})\s*(?:x|×|х|\*)\s*)?"
 
-_AMOUNT_AFTER = re.compile(
-    rf"(?<![\w.,\-/:+]){_TIMES}{_NUMBER}\s?(?:(?:{_MULT_RE})\s?)?(?:{_CUR_AFTER_RE})(?!\w)",
+_AMOUNT_AFTER = re.compile(  # "1299,- zł": no cents, the Polish way
+    rf"(?<![\w.,\-/:+]){_TIMES}{_NUMBER}(?:[.,]-)?\s?(?:(?:{_MULT_RE})\s?)?(?:{_CUR_AFTER_RE})(?!\w)",
     re.IGNORECASE,
 )
 _AMOUNT_BEFORE = re.compile(
