@@ -314,6 +314,19 @@ def test_thanks_for_nothing_is_an_angry_complaint_not_thanks(default_clf, text: 
     assert (p.intent, p.emotion) == ("complaint", "angry")
 
 
+def test_look_alike_letters_of_the_other_alphabet_are_read_through(default_clf) -> None:
+    # a Latin "c" in "суд", a Latin "p" in "юрист", a Cyrillic "а" in "lawyer" and "заказ"
+    for text in (
+        "подам в cуд, чайник сломался",
+        "обращусь к юpисту, чайник сломался",
+        "I will contact my lаwyer, the kettle broke",
+    ):
+        assert default_clf.predict_one(text).threat == "legal", text
+    p = default_clf.predict_one("зaказ 778899 не пришел")
+    assert (p.order_ref, p.lang) == ("778899", "ru")
+    assert default_clf.predict_one("order #А-7781 is late").order_ref == "А-7781"
+
+
 def test_a_denied_legal_threat_is_no_threat(default_clf) -> None:
     p = default_clf.predict_one(
         "One of the two chairs never arrived. Order 20-5517. I'm not going to sue anyone "

@@ -34,6 +34,11 @@ _TRANSLIT = str.maketrans(
         "ш": "sh", "щ": "sch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
     }
 )  # fmt: skip
+# letters that look the same in both alphabets: "зaказ" typed with a Latin "a", "lаwyer" with
+# a Cyrillic "а"
+_TO_LATIN = str.maketrans("аеорсухкАВЕКМНОРСТХУіјѕ", "aeopcyxkABEKMHOPCTXYijs")
+_TO_CYRILLIC = str.maketrans("aeopcyxkABEKMHOPCTXY", "аеорсухкАВЕКМНОРСТХУ")
+_LETTERS = re.compile(r"[^\W\d_]+")
 _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"\s+")
 _TOKEN = re.compile(r"[^\W_]+|[!?]", re.UNICODE)
@@ -47,6 +52,21 @@ def fold(text: str) -> str:
 def translit(text: str) -> str:
     """Cyrillic letters to the Latin ones customers type them with ("двести" -> "dvesti")."""
     return text.translate(_TRANSLIT)
+
+
+def _one_script_word(match: re.Match[str]) -> str:
+    word = match.group()
+    cyrillic = sum("\u0400" <= ch <= "\u04ff" for ch in word)
+    latin = sum(ch.isascii() or "\u00c0" <= ch <= "\u024f" for ch in word)
+    if not cyrillic or not latin or cyrillic == latin:
+        return word
+    return word.translate(_TO_CYRILLIC if cyrillic > latin else _TO_LATIN)
+
+
+def one_script(text: str) -> str:
+    """Words mixing the two alphabets written in the one most of their letters are in, where
+    the other's letters look the same ("пoдам в cуд" -> "подам в суд", "lаwyer" -> "lawyer")."""
+    return _LETTERS.sub(_one_script_word, text)
 
 
 def normalize(text: str, *, translit: bool = False) -> str:

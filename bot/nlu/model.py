@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 from .encoders import Encoder, get_encoder
 from .extract import extract
-from .features import TfidfBlock, stack
+from .features import TfidfBlock, one_script, stack
 from .lang import detect_lang
 from .lexicon import (
     deadline_question,
@@ -141,7 +141,7 @@ class NluModel:
         return self.predict([text])[0]
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        texts = [t if isinstance(t, str) else str(t) for t in texts]
+        texts = [one_script(t if isinstance(t, str) else str(t)) for t in texts]
         if not texts:
             return []
         novel = np.zeros(len(texts), dtype=bool)
