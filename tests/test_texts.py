@@ -84,3 +84,36 @@ def test_a_new_language_is_a_po_file(tmp_path: Path, monkeypatch: pytest.MonkeyP
         assert t("greeting", name="") in [v.format(name="") for v in catalogue("en")["greeting"]]
     finally:
         texts.catalogue.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("lang", "key", "count", "said"),
+    [
+        ("ru", "within_hours", 21, "в течение 21 часа"),
+        ("ru", "within_hours", 22, "в течение 22 часов"),
+        ("ru", "within_hours", 25, "в течение 25 часов"),
+        ("ru", "within_days", 1, "в течение 1 рабочего дня"),
+        ("ru", "within_days", 11, "в течение 11 рабочих дней"),
+        ("ru", "handoff_eta", 21, "в течение 21 минуты"),
+        ("ru", "comp_done_free_delivery", 5, "следующие 5 доставок"),
+        ("ru", "comp_done_free_delivery", 21, "следующая 21 доставка"),
+        ("ru", "gesture_free_delivery", 22, "следующие 22 доставки"),
+        ("pl", "within_hours", 1, "w ciągu godziny"),
+        ("pl", "within_days", 22, "w ciągu 22 dni roboczych"),
+        ("pl", "handoff_eta", 1, "w ciągu około minuty"),
+        ("pl", "comp_done_free_delivery", 5, "kolejnych 5 dostaw jest darmowych"),
+        ("pl", "gesture_free_delivery", 22, "kolejne 22 dostawy"),
+        ("en", "within_hours", 1, "within an hour"),
+        ("en", "within_days", 21, "within 21 working days"),
+        ("en", "handoff_eta", 1, "within about a minute"),
+        ("en", "comp_done_free_delivery", 1, "your next delivery is free"),
+    ],
+)
+def test_counted_things_take_the_plural_form_their_number_needs(
+    lang: str, key: str, count: int, said: str
+) -> None:
+    """1 час / 21 час / 22 часа / 25 часов, 1 godzina / 22 godziny / 25 godzin."""
+    placeholder = {"within_hours": "n", "within_days": "n", "handoff_eta": "minutes"}
+    t = Texts(lang)
+    assert said in t(key, **{placeholder.get(key, "value"): str(count)})
+    assert said in t.plain(key, **{placeholder.get(key, "value"): count})

@@ -10,7 +10,9 @@ messages with the same key are its *variants*, which :class:`Texts` rotates per
 conversation so regulars don't read the same sentence every time. A variant whose
 translation is empty or fuzzy is skipped; a key with no translated variant falls back to
 English. Placeholders are ``str.format`` fields (``{items}``), flagged
-``python-brace-format``.
+``python-brace-format``. A text that counts something ("within {n} hours") has plural
+forms (``msgid_plural``, ``msgstr[0..]``): its first placeholder is the count, and the
+language's gettext plural rule picks the form (1 час, 2 часа, 5 часов, 21 час).
 
 Standard tools work: ``pybabel init -i bot/dialogs/locales/supportbot.pot
 -d bot/dialogs/locales -D supportbot -l de`` starts a language, ``pybabel update``
@@ -19,14 +21,17 @@ carries English edits into every translation (marking changed ones fuzzy).
 
 from __future__ import annotations
 
+import gettext
 import random
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from babel.messages.catalog import Catalog
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 LOCALES = Path(__file__).parent / "locales"
@@ -34,6 +39,9 @@ DOMAIN = "supportbot"
 SOURCE = "en"  # the language of the msgids
 SUPPORTED = ("ru", "en", "pl")
 FALLBACK = "en"
+
+# One variant of a text: the text, or its plural forms in the order of the language's rule.
+Variant = str | tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -68,41 +76,83 @@ def _read(path: Path, lang: str | None) -> Catalog | None:
         return read_po(f, locale=lang, charset="utf-8")
 
 
-def _texts(domain: Domain, lang: str) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
+def _variant(text: str | tuple[str, ...] | list[str]) -> Variant | None:
+    """A catalogue string as a variant; None if it (or one of its plural forms) is empty."""
+    if isinstance(text, str):
+        return text.strip() or None
+    parts = tuple(str(form).strip() for form in text)
+    return parts if all(parts) else None
+
+
+def _texts(domain: Domain, lang: str) -> dict[str, list[Variant]]:
+    out: dict[str, list[Variant]] = {}
     if lang == SOURCE:
         source = _read(domain.template, None)
         for message in source or ():
-            if message.id and message.context:
-                out.setdefault(message.context, []).append(str(message.id).strip())
+            variant = _variant(message.id) if message.id else None
+            if variant and message.context:
+                out.setdefault(message.context, []).append(variant)
         return out
     translated = _read(domain.po(lang), lang)
     for message in translated or ():
-        if message.id and message.context and message.string and not message.fuzzy:
-            out.setdefault(message.context, []).append(str(message.string).strip())
+        if not (message.id and message.context and message.string) or message.fuzzy:
+            continue
+        variant = _variant(message.string)
+        if variant:
+            out.setdefault(message.context, []).append(variant)
     return out
 
 
 @cache
-def catalogue(lang: str) -> dict[str, list[str]]:
+def catalogue(lang: str) -> dict[str, list[Variant]]:
     """All texts of one language, key -> variants, over every registered domain."""
-    out: dict[str, list[str]] = {}
+    out: dict[str, list[Variant]] = {}
     for domain in DOMAINS:
         out.update(_texts(domain, lang))
     return out
 
 
-def variants(key: str, lang: str) -> list[str]:
+def _lookup(key: str, lang: str) -> tuple[str, list[Variant]]:
+    """The variants of ``key`` and the language they are in (``lang``, else the fallback)."""
     for candidate in (lang, FALLBACK):
         found = catalogue(candidate).get(key)
         if found:
-            return found
+            return candidate, found
     raise KeyError(f"no text {key!r} in any catalogue")
 
 
-def fields(text: str) -> set[str]:
-    """The ``str.format`` placeholders of a text."""
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+def variants(key: str, lang: str) -> list[Variant]:
+    return _lookup(key, lang)[1]
+
+
+def forms(variant: Variant) -> tuple[str, ...]:
+    """A variant's texts: its plural forms, or the text alone."""
+    return (variant,) if isinstance(variant, str) else variant
+
+
+@cache
+def plural_rule(lang: str) -> Callable[[int], int]:
+    """The gettext plural rule of a language: a count -> the index of its plural form."""
+    return gettext.c2py(get_plural(lang).plural_expr)
+
+
+def placeholders(text: str) -> list[str]:
+    """The ``str.format`` placeholders of a text, in order."""
+    return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+
+
+def fields(text: str | tuple[str, ...]) -> set[str]:
+    """The ``str.format`` placeholders of a text (of all its plural forms)."""
+    return {name for form in forms(text) for name in placeholders(form)}
+
+
+def render(variant: Variant, lang: str, kwargs: dict[str, Any]) -> str:
+    """A variant filled in; a plural one in the form its count (first placeholder) needs."""
+    if isinstance(variant, str):
+        return variant.format(**kwargs)
+    count = float(kwargs[placeholders(variant[-1])[0]])
+    index = plural_rule(lang)(int(count)) if count.is_integer() else len(variant) - 1
+    return variant[min(index, len(variant) - 1)].format(**kwargs)
 
 
 def check_catalogues() -> list[str]:
@@ -122,10 +172,21 @@ def check_catalogues() -> list[str]:
                 where = f"{po}: {message.context}"
                 if message.context not in keys:
                     problems.append(f"{where}: not in the template")
-                if message.string and fields(str(message.string)) != fields(str(message.id)):
+                if message.pluralizable != isinstance(message.string, tuple | list):
+                    problems.append(f"{where}: plural forms do not match the template")
+                    continue
+                string = tuple(message.string) if message.pluralizable else message.string
+                if any(string) and fields(string) != fields(message.id):
                     problems.append(
-                        f"{where}: placeholders {sorted(fields(str(message.string)))} "
-                        f"!= {sorted(fields(str(message.id)))}"
+                        f"{where}: placeholders {sorted(fields(string))} "
+                        f"!= {sorted(fields(message.id))}"
+                    )
+                if message.pluralizable and any(string) and not all(string):
+                    problems.append(f"{where}: a plural form is empty")
+                if message.pluralizable and len(string) != get_plural(lang).num_plurals:
+                    problems.append(
+                        f"{where}: {len(string)} plural forms, {lang} has "
+                        f"{get_plural(lang).num_plurals}"
                     )
     return problems
 
@@ -143,7 +204,7 @@ class Texts:
         self._rng = random.Random(seed)
 
     def __call__(self, key: str, **kwargs: Any) -> str:
-        options = variants(key, self.lang)
+        lang, options = _lookup(key, self.lang)
         if len(options) == 1:
             index = 0
         else:
@@ -151,8 +212,9 @@ class Texts:
             start = self._rng.randrange(len(options)) if last is None else (last + 1)
             index = start % len(options)
             self.memory[key] = index
-        return options[index].format(**kwargs)
+        return render(options[index], lang, kwargs)
 
     def plain(self, key: str, **kwargs: Any) -> str:
         """The first variant, for labels such as button captions."""
-        return variants(key, self.lang)[0].format(**kwargs)
+        lang, options = _lookup(key, self.lang)
+        return render(options[0], lang, kwargs)
