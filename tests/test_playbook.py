@@ -153,6 +153,23 @@ async def test_the_goodwill_threshold_is_compared_in_the_shop_currency(
     assert bool(d.of("goodwill_approved")) is approved, d.replies
 
 
+@pytest.mark.parametrize(
+    ("text", "money"),
+    [
+        ("Pobrali mi 29,90 zł dwa razy za zamówienie 3382013", "29,90 zł"),
+        ("С меня дважды списали 450,50 руб за заказ 5512399, верните", "450,50 ₽"),
+        ("you charged me $5.50 twice for order 6650299, pls refund", "$5.50"),
+    ],
+)
+async def test_the_refunded_amount_is_written_as_money_in_the_customers_language(
+    services: Services, text: str, money: str
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert d.of("goodwill_approved"), d.replies
+    assert money in d.all_text()
+
+
 def test_currency_rates_convert_and_an_unknown_currency_is_never_approved(settings) -> None:
     assert settings.in_shop_currency(50, "USD") == 4500
     assert settings.in_shop_currency(50, "usd") == 4500

@@ -31,6 +31,7 @@ from bot.dialogs.handoff import activist_gesture, asks_for_person, wants_person,
 from bot.dialogs.requests import asks_question
 from bot.dialogs.rules import Rules, TypeRule, load_rules
 from bot.dialogs.slots import has, is_description
+from bot.dialogs.texts import money
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
 from escalation.card import customer_kind
 from escalation.survey import start_after_bot
@@ -774,8 +775,8 @@ class ComplaintFlow:
         if amount is None or in_shop is None or in_shop >= threshold:
             return False
         case["outcome"] = "refund_goodwill"
-        money = _money(amount, known, ctx.lang)
-        self._promise(ctx, case, rule, "fix_refund_goodwill", amount=money)
+        said = money(amount, _currency(ctx, known), ctx.lang)
+        self._promise(ctx, case, rule, "fix_refund_goodwill", amount=said)
         ctx.event("goodwill_approved", amount=amount, threshold=threshold)
         return True
 
@@ -1147,15 +1148,12 @@ def _shop_amount(ctx: TurnContext, known: dict[str, Any]) -> float | None:
     amount = known.get("amount")
     if amount is None:
         return None
-    currency = known.get("currency") or _LANG_CURRENCY.get(ctx.lang)
-    return ctx.settings.in_shop_currency(float(amount), currency)
+    return ctx.settings.in_shop_currency(float(amount), _currency(ctx, known))
 
 
-def _money(amount: float, known: dict[str, Any], lang: str) -> str:
-    currency = known.get("currency") or _LANG_CURRENCY.get(lang, "RUB")
-    symbol = {"RUB": "₽", "USD": "$", "EUR": "€", "PLN": "zł"}.get(currency, currency)
-    value = f"{amount:,.2f}".rstrip("0").rstrip(".").replace(",", " ")
-    return f"${value}" if symbol == "$" else f"{value} {symbol}"
+def _currency(ctx: TurnContext, known: dict[str, Any]) -> str:
+    """The claimed amount's currency: the one said, else the language's, else the shop's."""
+    return known.get("currency") or _LANG_CURRENCY.get(ctx.lang) or ctx.settings.shop_currency
 
 
 def _join(parts: list[str], lang: str) -> str:

@@ -33,6 +33,7 @@ from typing import Any
 from babel.messages.catalog import Catalog
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 LOCALES = Path(__file__).parent / "locales"
 DOMAIN = "supportbot"
@@ -153,6 +154,17 @@ def render(variant: Variant, lang: str, kwargs: dict[str, Any]) -> str:
     count = float(kwargs[placeholders(variant[-1])[0]])
     index = plural_rule(lang)(int(count)) if count.is_integer() else len(variant) - 1
     return variant[min(index, len(variant) - 1)].format(**kwargs)
+
+
+_SYMBOLS = {"RUB": "₽", "USD": "$", "EUR": "€", "PLN": "zł"}
+
+
+def money(amount: float, currency: str, lang: str) -> str:
+    """An amount as a reader of ``lang`` writes it: 1 500 ₽, 29,90 zł, $5.50."""
+    pattern = "#,##0" if float(amount).is_integer() else "#,##0.00"
+    value = format_decimal(amount, format=pattern, locale=lang if lang in SUPPORTED else FALLBACK)
+    symbol = _SYMBOLS.get(currency.upper(), currency.upper())
+    return f"${value}" if symbol == "$" else f"{value} {symbol}"
 
 
 def check_catalogues() -> list[str]:
