@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.db.models import Conversation, Customer, Message, Ticket
+from bot.dialogs.texts import money, number
 
 CARD_LIMIT = 3500  # the card message itself; the full transcript goes as a file when longer
 
@@ -141,7 +142,14 @@ def build_card(
     if known.get("order_ref"):
         details.append(f"order {known['order_ref']}")
     if known.get("amount") is not None:
-        details.append(f"amount {known['amount']:g}")
+        currency = known.get("currency")
+        amount = float(known["amount"])
+        said = (
+            money(amount, currency, "en")
+            if currency
+            else f"{number(amount, 'en')} (no currency said)"
+        )
+        details.append(f"amount {said}")
     if known.get("photos"):
         details.append(f"photos/files: {len(known['photos'])}")
     if known.get("contact"):

@@ -330,7 +330,7 @@ async def test_details_given_while_waiting_for_a_person_are_on_the_pinned_card(
         OPERATORS_CHAT_ID, thread_id=thread, text_contains="сумма 2500", timeout=20
     )
     details = card_details()
-    assert "order 5531207" in details and "amount 2500" in details, details
+    assert "order 5531207" in details and "amount 2,500 ₽" in details, details
 
 
 async def test_an_operator_reply_while_the_card_is_pinned_reaches_the_customer(

@@ -649,6 +649,16 @@ async def test_the_operator_card_says_what_the_bot_noticed(services: Services) -
     assert "promise was not kept" in card
 
 
+async def test_the_operator_card_gives_the_claimed_amount_with_its_currency(
+    services: Services,
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Z mojej karty pobrano 1250000 zł za zamówienie 3382099, proszę o zwrot")
+    await d.send("pobrano za dużo przy płatności kartą")
+    card = d.of("escalated")[-1]["card"]
+    assert "amount 1,250,000 zł" in card
+
+
 async def test_a_broken_call_back_promise_gets_a_gesture_a_late_parcel_does_not(
     services: Services,
 ) -> None:

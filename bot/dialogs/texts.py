@@ -159,10 +159,15 @@ def render(variant: Variant, lang: str, kwargs: dict[str, Any]) -> str:
 _SYMBOLS = {"RUB": "₽", "USD": "$", "EUR": "€", "PLN": "zł"}
 
 
+def number(amount: float, lang: str) -> str:
+    """An amount of money as a reader of ``lang`` writes it: 1 500, 29,90, 5.50."""
+    pattern = "#,##0" if float(amount).is_integer() else "#,##0.00"
+    return format_decimal(amount, format=pattern, locale=lang if lang in SUPPORTED else FALLBACK)
+
+
 def money(amount: float, currency: str, lang: str) -> str:
     """An amount as a reader of ``lang`` writes it: 1 500 ₽, 29,90 zł, $5.50."""
-    pattern = "#,##0" if float(amount).is_integer() else "#,##0.00"
-    value = format_decimal(amount, format=pattern, locale=lang if lang in SUPPORTED else FALLBACK)
+    value = number(amount, lang)
     symbol = _SYMBOLS.get(currency.upper(), currency.upper())
     return f"${value}" if symbol == "$" else f"{value} {symbol}"
 
