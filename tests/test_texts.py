@@ -117,3 +117,18 @@ def test_counted_things_take_the_plural_form_their_number_needs(
     t = Texts(lang)
     assert said in t(key, **{placeholder.get(key, "value"): str(count)})
     assert said in t.plain(key, **{placeholder.get(key, "value"): count})
+
+
+def test_polish_texts_say_ty_without_guessing_the_customers_gender() -> None:
+    """'co napisałeś' tells a woman she is a man, and 'proszę napisać' (the Pan/Pani
+    register) jumps out of a conversation that says 'ty' everywhere else."""
+    gendered = re.compile(r"\w+(?:łeś|łaś)\b|\bgotow[ya]\b", re.I)
+    formal = re.compile(r"\bproszę\s+(?:się\s+|tak\s+)?\w+ć\b", re.I)
+    wrong = [
+        (key, form)
+        for key, variants in catalogue("pl").items()
+        for variant in variants
+        for form in texts.forms(variant)
+        if gendered.search(form) or formal.search(form)
+    ]
+    assert wrong == []
