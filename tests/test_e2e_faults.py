@@ -182,3 +182,23 @@ def test_telegram_service_messages_in_a_topic_are_not_sent_to_the_customer() -> 
     assert not relayed(message(forum_topic_closed=ForumTopicClosed()))
     assert not relayed(message(forum_topic_edited=ForumTopicEdited(name="#1 done")))
     assert not relayed(message(pinned_message=message(text="the card")))
+
+
+async def test_the_sorry_for_an_error_is_in_the_language_the_customer_writes(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """John's Telegram is in English, but he writes to the shop in Polish: when something
+    breaks, the apology is Polish too, not the language of his phone's menus."""
+    fake = sandbox.server.fake
+    fake.user_sends(JOHN, "Dzień dobry! Mam pytanie o dostawę do Krakowa")
+    answered = await fake.wait_for_bot_message(JOHN, timeout=20)
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("the engine broke")
+
+    monkeypatch.setattr(sandbox.services.engine, "handle", broken)
+    fake.user_sends(JOHN, "Halo? Czy ktoś tam jest?")
+    sorry = await fake.wait_for_bot_message(
+        JOHN, timeout=20, after_message_id=answered[-1]["message_id"]
+    )
+    assert "Przepraszam" in sorry[0]["text"], sorry[0]["text"]

@@ -7,9 +7,10 @@ import logging
 from aiogram import Bot, Router
 from aiogram.enums import ChatType
 from aiogram.types import ErrorEvent, Message
+from sqlalchemy import select
 
+from bot.db.models import Customer, ProcessedUpdate, utcnow
 from bot.db.models import Message as MessageRow
-from bot.db.models import ProcessedUpdate, utcnow
 from bot.dialogs.texts import SUPPORTED, Texts
 from bot.handlers.convert import incoming_from_message
 from bot.services import Services
@@ -48,6 +49,16 @@ async def keep_message(services: Services, bot: Bot, update_id: int, message: Me
         await session.commit()
 
 
+async def known_language(services: Services, user_id: int) -> str | None:
+    """The language the customer last wrote in (None: the bot has not read them yet)."""
+    async with services.sessionmaker() as session:
+        return await session.scalar(
+            select(Customer.language).where(
+                Customer.channel == "telegram", Customer.external_id == str(user_id)
+            )
+        )
+
+
 async def on_error(event: ErrorEvent, bot: Bot, services: Services | None = None) -> bool:
     update = event.update
     log.exception("error while handling update %s", update.update_id, exc_info=event.exception)
@@ -67,8 +78,16 @@ async def on_error(event: ErrorEvent, bot: Bot, services: Services | None = None
             await keep_message(services, bot, update.update_id, update.message)
         except Exception:  # keeping it failed too: the log above has the text
             log.exception("could not store the failed message of update %s", update.update_id)
-    code = ((user.language_code if user else None) or "ru").split("-")[0]
-    texts = Texts(code if code in SUPPORTED else "ru")
+    lang = None
+    if services is not None and user is not None:
+        try:
+            lang = await known_language(services, user.id)
+        except Exception:  # the database may be what failed: Telegram's language will do
+            log.exception("could not read the language of user %s", user.id)
+    # the language the customer writes in, else their Telegram's, else the shop's
+    code = lang or ((user.language_code if user else None) or "").split("-")[0]
+    default = services.settings.default_language if services is not None else "ru"
+    texts = Texts(code if code in SUPPORTED else default)
     try:
         await bot.send_message(chat_id, texts.plain("error_generic"))
     except Exception:  # the kind reply itself failed: nothing more to do than log
