@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.config import Settings
 from bot.db.models import Complaint, Conversation, Customer, Ticket
 from bot.dialogs.guard import find_forbidden, sanitize
 from bot.dialogs.types import Attachment, Incoming
-from bot.services import Services
+from bot.services import Services, build_services
 from knowledge.formats import dump_yaml, load_file
 
 _ids = itertools.count(1000)
@@ -1041,6 +1042,30 @@ async def test_a_still_broken_answer_to_the_follow_up_is_not_a_yes(
     assert ("follow_up_ok" in kinds) == sorted_out, kinds
     if not sorted_out:
         assert "escalated" in kinds, kinds  # a person takes the case again
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [
+        ("I'd like to talk to a person, please", "on 9 March at 09:00"),
+        ("Позовите оператора, пожалуйста", "9 марта в 09:00"),
+        ("Chcę porozmawiać z konsultantem, proszę", "9 marca o 09:00"),
+    ],
+)
+async def test_an_opening_after_the_weekend_is_named_by_its_date_in_words(
+    settings: Settings, classifier, text: str, when: str
+) -> None:
+    """'on 09.03' reads as September 3rd to many English readers: the month is a word."""
+    weekdays = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=settings.database_url, business_days="mon-fri"
+    )
+    svc = await build_services(weekdays, classifier=classifier, seed=0)
+    try:
+        fri_23_msk = datetime(2026, 3, 6, 20, 0, tzinfo=UTC)
+        out = await say_at(svc, str(next(_ids)), text, fri_23_msk)
+    finally:
+        await svc.close()
+    assert when in " ".join(r.text for r in out.replies), out.replies
 
 
 async def test_just_before_closing_the_promise_is_the_next_opening(services: Services) -> None:

@@ -21,6 +21,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Protocol
 
+from babel.dates import format_date
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -471,7 +472,8 @@ class ConversationEngine:
             return ctx.texts.plain("today_at", time=clock)
         if (opens.date() - local_now.date()).days == 1:
             return ctx.texts.plain("tomorrow_at", time=clock)
-        return ctx.texts.plain("on_date_at", date=opens.strftime("%d.%m"), time=clock)
+        day = format_date(opens.date(), "d MMMM", locale=ctx.texts.lang)  # 9 марта, 9 March
+        return ctx.texts.plain("on_date_at", date=day, time=clock)
 
     async def _while_with_operator(self, ctx: TurnContext) -> None:
         """A person owns the chat: the bot stays silent, except to raise a legal threat, and
