@@ -660,6 +660,18 @@ async def test_the_operator_card_gives_the_claimed_amount_with_its_currency(
     assert "amount 1,250,000 zł" in card
 
 
+async def test_the_operators_queue_says_why_each_ticket_waits_in_words(
+    services: Services,
+) -> None:
+    from bot.handlers.operators import queue_text
+
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Позовите оператора, пожалуйста")
+    async with services.sessionmaker() as session:
+        queue = await queue_text(session)
+    assert "customer asked for a person" in queue and "customer_request" not in queue, queue
+
+
 async def test_a_broken_call_back_promise_gets_a_gesture_a_late_parcel_does_not(
     services: Services,
 ) -> None:

@@ -26,6 +26,7 @@ from bot.delivery import MAX_ATTEMPTS, claim, deliver, release, split_text, with
 from bot.dialogs.texts import Texts
 from bot.handlers.convert import attachments_of
 from bot.services import Services
+from escalation.card import REASONS
 from escalation.service import add_event, reopen_ticket, resolve_ticket
 from escalation.survey import survey_start
 from escalation.telegram import OperatorDesk
@@ -219,7 +220,8 @@ async def queue_text(session: AsyncSession) -> str:
         minutes = int((now - created).total_seconds() // 60)
         who = "unassigned" if t.assignee_id is None else f"taken by {t.assignee_id}"
         lines.append(
-            f"#{t.id} {'🔥' if t.priority == 'high' else '·'} {t.reason}, {minutes} min, {who}"
+            f"#{t.id} {'🔥' if t.priority == 'high' else '·'} "
+            f"{REASONS.get(t.reason, t.reason)}, {minutes} min, {who}"
         )
     return "\n".join(lines)
 
