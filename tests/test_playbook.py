@@ -365,6 +365,25 @@ async def test_a_polish_order_number_with_a_slash_is_passed_on_whole(services: S
     assert "123/2024" in " ".join(d.replies[1])
 
 
+@pytest.mark.parametrize(
+    ("question", "no_number"),
+    [
+        ("Where is my order? When will it arrive?", "I don't have it"),
+        ("Где мой заказ? Когда привезут?", "не знаю номер"),
+        ("Gdzie jest moje zamówienie? Kiedy dotrze?", "nie mam numeru"),
+    ],
+)
+async def test_order_status_without_the_number_is_passed_on_without_a_gap(
+    services: Services, question: str, no_number: str
+) -> None:
+    """No 'I'm passing order  to a colleague' with the number missing from the sentence."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(question)
+    await d.send(no_number)
+    assert d.of("escalated") and d.of("escalated")[0]["reason"] == "order_status"
+    assert not [t for t in d.replies[-1] if "  " in t], d.replies[-1]
+
+
 async def test_order_number_mid_complaint_is_a_detail_not_a_new_question(
     services: Services,
 ) -> None:

@@ -164,5 +164,8 @@ class OrderStatusFlow:
     def _pass_on(self, ctx: TurnContext) -> None:
         ctx.state.pop("order_status", None)
         order = ctx.state.get("known", {}).get("order_ref")
-        ctx.say("order_status_pass", order=order or "")
+        if order:
+            ctx.say("order_status_pass", order=order)
+        else:  # no number after all: a person can still find the order by the customer
+            ctx.say("order_status_pass_no_number")
         ctx.request_handoff("order_status")
