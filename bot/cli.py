@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.jsonl import JsonlError
+from knowledge.formats import KbFormatError
 
 EXIT_NOT_AVAILABLE = 2
 log = logging.getLogger("supportbot")
@@ -265,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"supportbot: {exc}", file=sys.stderr)
         return 1
-    except JsonlError as exc:
+    except (JsonlError, KbFormatError) as exc:
         print(f"supportbot: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

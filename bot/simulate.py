@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.dialogs.types import Attachment, Incoming
 from bot.jsonl import JsonlError, read_jsonl, writable
 from bot.services import Services, build_services
+from knowledge.formats import load_file
 
 # A simulated customer writes at a human pace: each turn gets its own time, this far after
 # the one before (back-to-back turns would look like a flood to the engine).
@@ -87,16 +88,17 @@ async def simulate(
 ) -> int:
     dialogues = load_dialogues(input_path)
     writable(output_path)  # before minutes of work, not after
+    entries = load_file(kb_path) if kb_path is not None else None  # KbFormatError, ditto
     with tempfile.TemporaryDirectory(prefix="supportbot-sim-") as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'simulate.db'}"
         settings = settings.model_copy(update={"database_url": url})
         services = await build_services(settings, seed=0)
         try:
-            if kb_path is not None:
+            if entries is not None:
                 from knowledge.service import get_knowledge
 
                 async with services.sessionmaker() as session:
-                    await get_knowledge(services).import_file(session, kb_path)
+                    await get_knowledge(services).import_entries(session, entries)
             with output_path.open("w", encoding="utf-8") as out:
                 for dialogue in dialogues:
                     result = await run_dialogue(services, dialogue)

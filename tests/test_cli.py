@@ -271,3 +271,23 @@ def test_a_question_without_an_id_gets_a_null_id(
     assert main(["kb", "search", "--input", str(inp), "--output", str(out)]) == 0
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == [None, 1]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"), [(None, "no such file"), ("entries: [", "not valid YAML")]
+)
+def test_simulate_with_a_bad_knowledge_file_names_it_before_any_work(
+    content: str | None, expected: str, cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--kb`` naming a missing or broken file ended in a traceback, after the models loaded."""
+    dialogues = cli_env / "d.jsonl"
+    dialogues.write_text('{"id": "a", "turns": ["hi"]}\n', encoding="utf-8")
+    kb = cli_env / "kb.yaml"
+    if content is not None:
+        kb.write_text(content, encoding="utf-8")
+    out = cli_env / "t.jsonl"
+    argv = ["simulate", "--input", str(dialogues), "--output", str(out), "--kb", str(kb)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"supportbot: {kb}: ") and expected in err
+    assert "Traceback" not in err and not out.exists()
