@@ -103,8 +103,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from bot.jsonl import writable
+    from knowledge.formats import detect_format
 
     path = writable(Path(args.file))
+    try:
+        detect_format(path)  # before the database is opened
+    except KbFormatError as exc:
+        print(f"supportbot: cannot export to {path}: {'; '.join(exc.errors)}", file=sys.stderr)
+        return 1
 
     async def go(service: Any, session: Any) -> int:
         count = await service.export_file(session, path)

@@ -291,3 +291,14 @@ def test_simulate_with_a_bad_knowledge_file_names_it_before_any_work(
     err = capsys.readouterr().err
     assert err.startswith(f"supportbot: {kb}: ") and expected in err
     assert "Traceback" not in err and not out.exists()
+
+
+def test_export_to_an_unknown_file_type_is_not_called_an_import(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``kb export kb.txt`` answered "invalid knowledge file, nothing imported"."""
+    out = cli_env / "kb.txt"
+    assert main(["kb", "export", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"supportbot: cannot export to {out}: unknown file type '.txt'")
+    assert "import" not in err and not out.exists()
