@@ -12,6 +12,7 @@ import pytest
 
 from bot.cli import build_parser, main
 
+ROOT = Path(__file__).resolve().parent.parent
 SUBCOMMANDS = ("run", "sandbox", "actions", "nlu", "kb", "simulate", "report", "bench", "db")
 
 
@@ -47,6 +48,7 @@ def _cli(
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL")}
     env.update({"HF_HUB_OFFLINE": "1", **(env_extra or {})})
+    env["PYTHONPATH"] = str(ROOT)  # this checkout's code, whatever is installed
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *argv],
         cwd=cwd,
@@ -110,7 +112,7 @@ def test_a_follow_up_the_answer_does_not_hold_gets_no_repeat_of_it(tmp_path: Pat
     """The demo shop: a follow-up that keeps the topic but asks what its answer does not say
     is declined (topics and a person offered), not answered with the same text again; one
     whose answer is in it still gets it, said to be all there is."""
-    demo = Path(__file__).resolve().parent.parent / "knowledge" / "demo" / "shop.yaml"
+    demo = ROOT / "knowledge" / "demo" / "shop.yaml"
     rows = [
         {"id": "night", "turns": ["where are your pickup points?", "and are they open at night?"]},
         {
