@@ -304,3 +304,34 @@ def test_export_to_an_unknown_file_type_is_not_called_an_import(
     err = capsys.readouterr().err
     assert err.startswith(f"supportbot: cannot export to {out}: unknown file type '.txt'")
     assert "import" not in err and not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("sqlite+aiosqlite:///{tmp}/missing/bot.db", "unable to open database file"),
+        ("sqlite+aiosqlite:///{tmp}/notes.db", "file is not a database"),
+        ("postgresql+asyncpg://shop:s3cret@127.0.0.1:1/shop", "Connect call failed"),
+    ],
+)
+@pytest.mark.parametrize("argv", [["report"], ["db", "upgrade"]])
+def test_a_database_that_cannot_be_opened_is_one_line(
+    url: str, reason: str, argv: list[str], tmp_path: Path
+) -> None:
+    """A wrong path, a file that is not a database or a server that is down: a traceback."""
+    (tmp_path / "notes.db").write_text("my notes\n", encoding="utf-8")
+    env = {"DATABASE_URL": url.format(tmp=tmp_path)}
+    proc = _cli(*argv, cwd=tmp_path, env_extra=env)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("supportbot: DATABASE_URL ") and reason in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "s3cret" not in proc.stderr
+
+
+def test_postgresql_without_its_driver_says_what_to_install(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "asyncpg", None)  # not installed
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://shop@localhost/shop")
+    assert main(["report"]) == 1
+    err = capsys.readouterr().err
+    assert "pip install 'supportbot[postgres]'" in err and len(err.strip().splitlines()) == 1

@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -16,12 +17,20 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.config import ConfigError
+
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_engine(url: str, **kwargs: object) -> AsyncEngine:
-    engine = create_async_engine(url, **kwargs)  # type: ignore[arg-type]
+    try:
+        engine = create_async_engine(url, **kwargs)  # type: ignore[arg-type]
+    except ImportError as exc:  # the driver: asyncpg is an extra
+        raise ConfigError(
+            f"DATABASE_URL needs the {exc.name or 'asyncpg'} package: "
+            "pip install 'supportbot[postgres]'"
+        ) from exc
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -69,13 +78,29 @@ def _downgrade(connection: Connection, revision: str) -> None:
     command.downgrade(cfg, revision)
 
 
+async def _check_opens(engine: AsyncEngine) -> None:
+    """Raise :class:`ConfigError` in one line when the database cannot be opened at all."""
+    try:
+        async with engine.connect():
+            pass
+    except (DBAPIError, OSError) as exc:
+        reason = exc.orig if isinstance(exc, DBAPIError) else exc
+        url = engine.url.render_as_string(hide_password=True)
+        raise ConfigError(
+            f"DATABASE_URL {url} cannot be opened: {reason} "
+            "(check the path, or the server, user and password)"
+        ) from exc
+
+
 async def upgrade_database(engine: AsyncEngine, revision: str = "head") -> None:
     """Apply migrations up to ``revision`` (idempotent; run at every start)."""
+    await _check_opens(engine)
     async with engine.begin() as conn:
         await conn.run_sync(_upgrade, revision)
     log.info("database schema is at %s", revision)
 
 
 async def downgrade_database(engine: AsyncEngine, revision: str) -> None:
+    await _check_opens(engine)
     async with engine.begin() as conn:
         await conn.run_sync(_downgrade, revision)
