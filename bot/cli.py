@@ -78,7 +78,10 @@ def cmd_actions(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from bot.db import create_engine, downgrade_database, upgrade_database
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    from bot.db import alembic_config, create_engine, downgrade_database, upgrade_database
 
     settings = _settings()
 
@@ -92,7 +95,14 @@ def cmd_db(args: argparse.Namespace) -> int:
         finally:
             await engine.dispose()
 
-    _run(go())
+    try:
+        _run(go())
+    except CommandError as exc:  # an unknown revision, or one on the wrong side
+        script = ScriptDirectory.from_config(alembic_config())
+        known = ", ".join(r.revision for r in reversed(list(script.walk_revisions())))
+        raise ConfigError(
+            f"db {args.db_command} {args.revision}: {exc} (the migrations: base, {known}, head)"
+        ) from exc
     print(f"database {args.db_command}d to {args.revision}: {_safe_url(settings.database_url)}")
     return 0
 
