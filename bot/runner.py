@@ -34,6 +34,7 @@ async def start_polling(
 
 async def run_polling(settings: Settings) -> None:
     token = settings.require_token()
+    settings.require_operators_chat()  # hand-offs need somewhere to go
     services = await build_services(settings)
     bot = create_bot(token, settings.telegram_api_base)
     dp = create_dispatcher(settings, services)
@@ -79,6 +80,7 @@ async def start_webhook(
 
 async def run_webhook(settings: Settings) -> None:
     token = settings.require_token()
+    settings.require_operators_chat()
     if not settings.webhook_url:
         from bot.config import ConfigError
 

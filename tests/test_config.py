@@ -99,3 +99,25 @@ def test_round_the_clock_hours_are_always_open() -> None:
     s = load_settings(_env_file=None, business_hours="00:00-24:00", business_days="mon-sun")
     now = datetime(2026, 3, 4, 20, 40, tzinfo=UTC)  # 23:40 Moscow
     assert answer_due(now, s, "normal") == now + timedelta(minutes=s.sla_minutes)
+
+
+@pytest.mark.parametrize("argv", [["run"], ["run", "--webhook"]])
+def test_run_without_the_operators_group_stops_with_one_line(
+    argv: list[str],
+    tmp_path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The bot started without OPERATORS_CHAT_ID and promised customers a person nobody saw."""
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no .env
+    monkeypatch.setenv("BOT_TOKEN", "123456:ABC-DEF")
+    monkeypatch.setenv("WEBHOOK_URL", "https://shop.example/telegram/webhook")
+    monkeypatch.setenv("TELEGRAM_API_BASE", "http://127.0.0.1:1")  # never Telegram itself
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    monkeypatch.delenv("OPERATORS_CHAT_ID", raising=False)
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("supportbot: OPERATORS_CHAT_ID is not set: add the bot to the operators'")
+    assert len(err.strip().splitlines()) == 1
