@@ -208,6 +208,15 @@ class Settings(BaseSettings):
             raise ValueError("unknown IANA time zone, e.g. Europe/Moscow") from exc
         return value
 
+    @field_validator("rules_file")
+    @classmethod
+    def _check_rules(cls, value: str | None) -> str | None:
+        if value:
+            from bot.dialogs.rules import load_rules
+
+            load_rules(value)  # at start, not at the first complaint
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _check_db(cls, value: str) -> str:

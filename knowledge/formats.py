@@ -325,15 +325,19 @@ def _node_value(node: yaml.Node, errors: _Collector) -> Any:
     return None
 
 
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """``line 3: not valid YAML (...)``: a YAML error in one line."""
+    mark = getattr(exc, "problem_mark", None)
+    at = f"line {mark.line + 1}: " if mark is not None else ""
+    return f"{at}not valid YAML ({getattr(exc, 'problem', None) or exc})"
+
+
 def parse_yaml(text: str, source: str = "<yaml>") -> list[Entry]:
     errors = _Collector()
     try:
         root = yaml.compose(text, Loader=yaml.BaseLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise KbFormatError(source, [f"{at}not valid YAML ({problem})"]) from exc
+        raise KbFormatError(source, [yaml_problem(exc)]) from exc
     if root is None:
         raise KbFormatError(source, ["the file is empty; expected 'entries:' with a list"])
     if isinstance(root, yaml.MappingNode):

@@ -121,3 +121,25 @@ def test_run_without_the_operators_group_stops_with_one_line(
     err = capsys.readouterr().err
     assert err.startswith("supportbot: OPERATORS_CHAT_ID is not set: add the bot to the operators'")
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (None, "no such file"),
+        ("complaint_types: [", "not valid YAML"),
+        ("complaint_types:\n  billing:\n    fix: refnud\n", "complaint_types.billing.fix"),
+    ],
+)
+def test_a_bad_rules_file_stops_the_start_with_one_line(
+    content: str | None, reason: str, tmp_path
+) -> None:
+    """A RULES_FILE that was missing, broken or mistyped ended in a traceback at start."""
+    rules = tmp_path / "rules.yaml"
+    if content is not None:
+        rules.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_settings(_env_file=None, rules_file=str(rules))
+    message = str(err.value)
+    assert message.startswith(f"RULES_FILE is invalid: {rules}: ") and reason in message
+    assert "\n" not in message

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from knowledge.formats import yaml_problem
 
 from bot.config import parse_hours
 
@@ -153,6 +155,18 @@ class Rules(BaseModel):
 
 @lru_cache(maxsize=8)
 def load_rules(path: str | None = None) -> Rules:
+    """The rules in ``path`` (None: the bundled ones); ValueError with one line if invalid."""
     source = Path(path) if path else DEFAULT_RULES
-    raw: dict[str, Any] = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
-    return Rules.model_validate(raw)
+    try:
+        raw: dict[str, Any] = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+        return Rules.model_validate(raw)
+    except FileNotFoundError:
+        reason = "no such file"
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = str(exc)
+    except yaml.YAMLError as exc:
+        reason = yaml_problem(exc)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        reason = f"{'.'.join(map(str, err['loc'])) or 'the file'}: {err['msg']}"
+    raise ValueError(f"{source}: {reason.removeprefix('Value error, ')}")
