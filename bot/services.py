@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.db import create_engine, create_sessionmaker, upgrade_database
 from bot.dialogs.engine import ConversationEngine, Flow
 from knowledge.service import KnowledgeService
@@ -63,9 +63,24 @@ def default_flows(settings: Settings, knowledge: KnowledgeService | None = None)
 
 
 def load_default_classifier(settings: Settings) -> Classifier:
+    """The classifier of NLU_MODEL_DIR / EMBEDDING_MODEL with its encoders loaded now, not on
+    the first customer's message; :class:`ConfigError` in one line when they cannot be."""
     from bot.nlu import load_classifier
+    from bot.nlu.encoders import EncoderError
+    from bot.nlu.model import ModelError
 
-    return load_classifier(settings.nlu_model_dir, embedding_model=settings.embedding_model)
+    try:
+        classifier = load_classifier(
+            settings.nlu_model_dir, embedding_model=settings.embedding_model
+        )
+        classifier.predict_one("hello")
+    except (EncoderError, ModelError) as exc:
+        if isinstance(exc, EncoderError) and settings.embedding_model:
+            raise ConfigError(f"EMBEDDING_MODEL is invalid: {exc}") from exc
+        if settings.nlu_model_dir:
+            raise ConfigError(f"NLU_MODEL_DIR is invalid: {exc}") from exc
+        raise
+    return classifier
 
 
 async def build_services(
@@ -79,9 +94,7 @@ async def build_services(
     if migrate:
         await upgrade_database(db)
     if classifier is None:
-        classifier = load_default_classifier(settings)
-        # Load the encoders now, not on the first customer's message.
-        await asyncio.to_thread(classifier.predict_one, "hello")
+        classifier = await asyncio.to_thread(load_default_classifier, settings)
     sessionmaker = create_sessionmaker(db)
     knowledge = KnowledgeService(settings, sessionmaker=sessionmaker)
     flows = default_flows(settings, knowledge)

@@ -347,3 +347,29 @@ def test_an_unknown_migration_is_one_line(
     assert err.startswith(f"supportbot: {' '.join(argv)}: Can't locate revision")
     assert "(the migrations: base, 0001, 0002" in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "reason"),
+    [
+        ("NLU_MODEL_DIR", "{tmp}/no-model", "is not a model directory"),
+        ("EMBEDDING_MODEL", "no-such-encoder", "is not available locally"),
+    ],
+)
+def test_a_classifier_setting_that_cannot_load_is_one_line(
+    setting: str,
+    value: str,
+    reason: str,
+    cli_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A wrong NLU_MODEL_DIR or EMBEDDING_MODEL stopped the start with a traceback."""
+    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(cli_env / "cache"))
+    monkeypatch.setenv(setting, value.format(tmp=cli_env))
+    dialogues = cli_env / "d.jsonl"
+    dialogues.write_text('{"id": "a", "turns": ["hi"]}\n', encoding="utf-8")
+    assert main(["simulate", "--input", str(dialogues), "--output", str(cli_env / "t.jsonl")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"supportbot: {setting} is invalid: ") and reason in err
+    assert len(err.strip().splitlines()) == 1
