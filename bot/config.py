@@ -8,6 +8,7 @@ with one clear line (see :func:`load_settings`).
 from __future__ import annotations
 
 import math
+import os
 import re
 from datetime import time
 from decimal import Decimal
@@ -169,6 +170,32 @@ class Settings(BaseSettings):
 
     log_level: str = Field(default="INFO", description="Logging level.")
 
+    # The knowledge base and the model cache: ``knowledge/`` and the encoders read these from
+    # the process environment, where :func:`load_settings` puts the ones given in ``.env``.
+    supportbot_kb_encoder: str | None = Field(
+        default=None, description="Knowledge-base encoder: auto (default), use, use+e5..."
+    )
+    supportbot_kb_threshold: float | None = Field(
+        default=None, ge=0, le=1, description="Confidence below which the KB does not answer."
+    )
+    supportbot_kb_rerank: bool | None = Field(
+        default=None, description="The learned re-ranker picks the answer (default on)."
+    )
+    supportbot_kb_adaptive: bool | None = Field(
+        default=None, description="Per-entry score centres (default on; docs/knowledge.md)."
+    )
+    supportbot_cache_dir: str | None = Field(
+        default=None, description="The knowledge index and model cache directory."
+    )
+
+    def export_environment(self) -> None:
+        """Put the SUPPORTBOT_* settings into ``os.environ`` (a value already there wins)."""
+        for name in ENVIRONMENT_SETTINGS:
+            value = getattr(self, name)
+            if value is not None:
+                text = str(int(value)) if isinstance(value, bool) else str(value)
+                os.environ.setdefault(name.upper(), text)
+
     @field_validator("admin_ids", "senior_operator_ids", mode="before")
     @classmethod
     def _parse_ids(cls, value: object) -> object:
@@ -260,6 +287,15 @@ class Settings(BaseSettings):
         return self.operators_chat_id
 
 
+ENVIRONMENT_SETTINGS = (
+    "supportbot_kb_encoder",
+    "supportbot_kb_threshold",
+    "supportbot_kb_rerank",
+    "supportbot_kb_adaptive",
+    "supportbot_cache_dir",
+)
+
+
 def _parse_rates(value: str) -> dict[str, float]:
     """ "USD=90,RUB=1" -> {"USD": 90.0, "RUB": 1.0}; every rate a positive finite number."""
     rates: dict[str, float] = {}
@@ -299,9 +335,11 @@ def _parse_days(value: str) -> frozenset[int]:
 def load_settings(**overrides: object) -> Settings:
     """Build settings; raise :class:`ConfigError` with one readable line on bad values."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         err = exc.errors()[0]
         name = str(err["loc"][0]).upper() if err["loc"] else "settings"
         msg = err["msg"].removeprefix("Value error, ")
         raise ConfigError(f"{name} is invalid: {msg} (set it in .env or the environment)") from exc
+    settings.export_environment()
+    return settings

@@ -32,6 +32,7 @@ def test_lists_and_days_from_environment(monkeypatch: pytest.MonkeyPatch) -> Non
         ("DEFAULT_LANGUAGE", "de", "DEFAULT_LANGUAGE is invalid"),
         ("DATABASE_URL", "mysql://x", "DATABASE_URL is invalid"),
         ("SLA_MINUTES", "soon", "SLA_MINUTES is invalid"),
+        ("SUPPORTBOT_KB_THRESHOLD", "high", "SUPPORTBOT_KB_THRESHOLD is invalid"),
     ],
 )
 def test_invalid_setting_names_itself(
@@ -143,3 +144,32 @@ def test_a_bad_rules_file_stops_the_start_with_one_line(
     message = str(err.value)
     assert message.startswith(f"RULES_FILE is invalid: {rules}: ") and reason in message
     assert "\n" not in message
+
+
+KB_SETTINGS = ("SUPPORTBOT_KB_ENCODER", "SUPPORTBOT_KB_THRESHOLD", "SUPPORTBOT_CACHE_DIR")
+
+
+def test_knowledge_settings_in_dotenv_are_used(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's SUPPORTBOT_KB_* settings were read from the environment only: in .env
+    (where the README says settings go) they were silently ignored."""
+    from knowledge.service import KnowledgeService
+
+    for name in KB_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    cache = tmp_path / "kb-cache"
+    (tmp_path / ".env").write_text(
+        f"SUPPORTBOT_KB_ENCODER=use\nSUPPORTBOT_CACHE_DIR={cache}\n", encoding="utf-8"
+    )
+    knowledge = KnowledgeService(load_settings())
+    assert knowledge.encoder_spec == "use" and knowledge.cache_dir == cache
+
+
+def test_the_environment_wins_over_dotenv(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from knowledge.service import KnowledgeService
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SUPPORTBOT_KB_ENCODER", "use+e5")
+    (tmp_path / ".env").write_text("SUPPORTBOT_KB_ENCODER=use\n", encoding="utf-8")
+    assert KnowledgeService(load_settings()).encoder_spec == "use+e5"
