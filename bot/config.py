@@ -48,6 +48,12 @@ class ConfigError(Exception):
 def _split_ints(value: object) -> object:
     if isinstance(value, str):
         parts = [p for p in re.split(r"[,\s]+", value.strip()) if p]
+        for p in parts:
+            if not re.fullmatch(r"-?\d+", p):
+                raise ValueError(
+                    f"{p!r} is not a user id (numbers like 123456789, comma-separated; "
+                    "@userinfobot tells a person their id)"
+                )
         return [int(p) for p in parts]
     if isinstance(value, int):
         return [value]

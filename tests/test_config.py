@@ -33,6 +33,8 @@ def test_lists_and_days_from_environment(monkeypatch: pytest.MonkeyPatch) -> Non
         ("DATABASE_URL", "mysql://x", "DATABASE_URL is invalid"),
         ("SLA_MINUTES", "soon", "SLA_MINUTES is invalid"),
         ("SUPPORTBOT_KB_THRESHOLD", "high", "SUPPORTBOT_KB_THRESHOLD is invalid"),
+        ("ADMIN_IDS", "111, @olga", "ADMIN_IDS is invalid: '@olga' is not a user id (numbers"),
+        ("SENIOR_OPERATOR_IDS", "olga", "SENIOR_OPERATOR_IDS is invalid: 'olga' is not a user id"),
     ],
 )
 def test_invalid_setting_names_itself(
