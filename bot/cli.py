@@ -128,6 +128,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         until = parse_day(args.date_to, end=True, tz=settings.tz)
     except ValueError as exc:
         raise ConfigError(f"--from/--to must be dates like 2026-11-01 ({exc})") from exc
+    if since is not None and until is not None and since > until:
+        raise ConfigError(f"--from {args.date_from} is after --to {args.date_to}")
 
     async def go() -> dict[str, Any]:
         engine = create_engine(settings.database_url)

@@ -373,3 +373,12 @@ def test_a_classifier_setting_that_cannot_load_is_one_line(
     err = capsys.readouterr().err
     assert err.startswith(f"supportbot: {setting} is invalid: ") and reason in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_report_period_that_ends_before_it_starts_is_an_error(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--from 2026-02-01 --to 2026-01-01`` (swapped) printed a report of zeros."""
+    assert main(["report", "--from", "2026-02-01", "--to", "2026-01-01"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == "supportbot: --from 2026-02-01 is after --to 2026-01-01"
