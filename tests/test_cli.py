@@ -382,3 +382,16 @@ def test_a_report_period_that_ends_before_it_starts_is_an_error(
     assert main(["report", "--from", "2026-02-01", "--to", "2026-01-01"]) == 1
     err = capsys.readouterr().err
     assert err.strip() == "supportbot: --from 2026-02-01 is after --to 2026-01-01"
+
+
+@pytest.mark.parametrize("rows", ["", '{"id": "a", "text": "where is my order 123456"}\n'])
+def test_nlu_eval_without_labels_says_so(
+    rows: str, cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An empty file, or one without labels (predict's input), printed {"n": 0} and exit 0."""
+    inp = cli_env / "labelled.jsonl"
+    inp.write_text(rows, encoding="utf-8")
+    assert main(["nlu", "eval", "--input", str(inp)]) != 0
+    captured = capsys.readouterr()
+    assert f"{inp}: no labelled rows: give each row at least one of intent," in captured.err
+    assert captured.out == ""

@@ -148,9 +148,14 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 @_guarded
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluation import evaluate
+    from .evaluation import SCORED_FIELDS, evaluate
 
     rows = list(read_jsonl(args.input))
+    if not any(key in row for row in rows for key in SCORED_FIELDS):
+        raise InputError(
+            f"{args.input}: no labelled rows: give each row at least one of "
+            f"{', '.join(SCORED_FIELDS)}"
+        )
     metrics = evaluate(_classifier(args.model_dir), rows)
     json.dump(metrics, sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")

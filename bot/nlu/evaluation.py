@@ -8,6 +8,9 @@ from collections.abc import Iterable
 from .metrics import confused_pairs, field_metrics, precision, recall
 from .schema import LABEL_FIELDS, REJECT_LABELS, Classifier, Prediction
 
+# The fields a labelled row may carry; each one present is scored.
+SCORED_FIELDS = (*LABEL_FIELDS, "lang", "order_ref", "amount")
+
 
 def _same_amount(a: object, b: object) -> bool:
     if a is None or b is None:
