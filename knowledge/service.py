@@ -96,6 +96,17 @@ class GapGroup:
         return max(set(known), key=known.count) if known else None
 
 
+def _load_encoder(spec: str) -> Encoder:
+    """The encoder of ``spec``; :class:`ConfigError` in one line when it is not installed."""
+    from bot.config import ConfigError
+    from bot.nlu.encoders import EncoderError
+
+    try:
+        return load_encoder(spec)
+    except EncoderError as exc:
+        raise ConfigError(f"SUPPORTBOT_KB_ENCODER is invalid: {exc}") from exc
+
+
 class KnowledgeService:
     def __init__(
         self,
@@ -127,7 +138,7 @@ class KnowledgeService:
         """The encoder in use (``auto`` resolved for the KB's current size)."""
         if self._encoder is None:
             n = len(self._index) if self._index is not None else 0
-            self._encoder = load_encoder(resolve_spec(self.encoder_spec, n))
+            self._encoder = _load_encoder(resolve_spec(self.encoder_spec, n))
         return self._encoder
 
     def _encoder_for(self, entries: int) -> Encoder:
@@ -135,7 +146,7 @@ class KnowledgeService:
             return self._fixed_encoder
         spec = resolve_spec(self.encoder_spec, entries)
         if self._encoder is None or self._encoder.name != "+".join(p for p in spec.split("+") if p):
-            self._encoder = load_encoder(spec)
+            self._encoder = _load_encoder(spec)
         return self._encoder
 
     @property

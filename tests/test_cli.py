@@ -395,3 +395,22 @@ def test_nlu_eval_without_labels_says_so(
     captured = capsys.readouterr()
     assert f"{inp}: no labelled rows: give each row at least one of intent," in captured.err
     assert captured.out == ""
+
+
+def test_an_unknown_knowledge_encoder_is_one_line(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SUPPORTBOT_KB_ENCODER naming no installed encoder: a traceback from the encoders."""
+    monkeypatch.setenv("SUPPORTBOT_KB_ENCODER", "no-such-encoder")
+    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(cli_env / "cache"))
+    kb = cli_env / "kb.yaml"
+    kb.write_text(
+        "entries:\n  - id: hours\n    questions: ['opening hours']\n"
+        "    answers: {en: 'From 9 to 21.'}\n",
+        encoding="utf-8",
+    )
+    assert main(["kb", "import", str(kb)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("supportbot: SUPPORTBOT_KB_ENCODER is invalid: ")
+    assert "'no-such-encoder' is not available locally" in err
+    assert len(err.strip().splitlines()) == 1
