@@ -309,7 +309,7 @@ def test_export_to_an_unknown_file_type_is_not_called_an_import(
 @pytest.mark.parametrize(
     ("url", "reason"),
     [
-        ("sqlite+aiosqlite:///{tmp}/missing/bot.db", "unable to open database file"),
+        ("sqlite+aiosqlite:///{tmp}/missing/bot.db", "/missing does not exist"),
         ("sqlite+aiosqlite:///{tmp}/notes.db", "file is not a database"),
         ("postgresql+asyncpg://shop:s3cret@127.0.0.1:1/shop", "Connect call failed"),
     ],

@@ -80,12 +80,18 @@ def _downgrade(connection: Connection, revision: str) -> None:
 
 async def _check_opens(engine: AsyncEngine) -> None:
     """Raise :class:`ConfigError` in one line when the database cannot be opened at all."""
+    url = engine.url.render_as_string(hide_password=True)
+    path = Path(engine.url.database or "") if engine.dialect.name == "sqlite" else None
+    if path and str(path) != ":memory:" and not path.parent.is_dir():
+        # said before aiosqlite tries: its failed connect leaves a thread that prints a traceback
+        raise ConfigError(
+            f"DATABASE_URL {url} cannot be opened: the folder {path.parent} does not exist"
+        )
     try:
         async with engine.connect():
             pass
     except (DBAPIError, OSError) as exc:
         reason = exc.orig if isinstance(exc, DBAPIError) else exc
-        url = engine.url.render_as_string(hide_password=True)
         raise ConfigError(
             f"DATABASE_URL {url} cannot be opened: {reason} "
             "(check the path, or the server, user and password)"
