@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -156,8 +157,9 @@ def test_knowledge_settings_in_dotenv_are_used(tmp_path, monkeypatch: pytest.Mon
     (where the README says settings go) they were silently ignored."""
     from knowledge.service import KnowledgeService
 
-    for name in KB_SETTINGS:
-        monkeypatch.delenv(name, raising=False)
+    for name in KB_SETTINGS:  # set first, so that the undo removes what .env puts there
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.chdir(tmp_path)
     cache = tmp_path / "kb-cache"
@@ -175,3 +177,9 @@ def test_the_environment_wins_over_dotenv(tmp_path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("SUPPORTBOT_KB_ENCODER", "use+e5")
     (tmp_path / ".env").write_text("SUPPORTBOT_KB_ENCODER=use\n", encoding="utf-8")
     assert KnowledgeService(load_settings()).encoder_spec == "use+e5"
+
+
+def test_knowledge_settings_from_dotenv_do_not_outlive_the_test() -> None:
+    """The test above puts .env's values into the environment: the undo must remove them,
+    or every later test would search with its encoder and cache folder."""
+    assert not any(os.environ.get(name) for name in KB_SETTINGS)
