@@ -57,6 +57,15 @@ async def test_thanks_and_goodbye_and_start(services: Services) -> None:
     assert events(bye, "classified")[0]["intent"] == "goodbye"
 
 
+async def test_a_deep_link_start_greets_in_the_customers_language(services: Services) -> None:
+    """t.me/shop_bot?start=promo_winter arrives as "/start promo_winter": the code of the
+    link is not the customer's words, so a Russian customer was greeted in English."""
+    for user, link in (("115", "/start ref123"), ("116", "/start promo_winter")):
+        start = await say(services, user, link, language_code="ru", first_name="Анна")
+        greeting = texts(start)
+        assert "Анна" in greeting and CYRILLIC.search(greeting.replace("Анна", "")), greeting
+
+
 async def test_replies_vary_between_turns(services: Services) -> None:
     first = await say(services, "120", "привет")
     second = await say(services, "120", "привет ещё раз")

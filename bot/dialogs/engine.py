@@ -75,6 +75,9 @@ SOCIAL_INTENTS = {"greeting", "thanks", "goodbye", "praise", "affirm", "deny"}
 
 
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+# "/start promo_winter" from a deep link (t.me/shop_bot?start=promo_winter): the link's code,
+# not the customer's words (Telegram allows A-Z, a-z, 0-9, _ and - in it, up to 64)
+_DEEP_LINK = re.compile(r"^/start(?:@\w+)?\s+[A-Za-z0-9_-]{1,64}$")
 # "Konsultant na infolinii był bardzo niemiły" reads as praise to the model ("miły"): words for
 # rudeness make it what it is, a complaint about staff
 _RUDE = re.compile(
@@ -178,8 +181,9 @@ class ConversationEngine:
         """Classify the message's text (CPU only, no database): callers may do it before
         opening a transaction and pass the result to :meth:`handle`."""
         text = (incoming.text or "").strip()
-        if incoming.edited or not text or (text.startswith("/") and " " not in text):
-            return None  # no text, or a bare command such as /start
+        bare = text.startswith("/") and " " not in text
+        if incoming.edited or not text or bare or _DEEP_LINK.match(text):
+            return None  # no text, a bare command such as /start, or a deep link's code
         return await asyncio.to_thread(self.understand, text[:MAX_CLASSIFY_CHARS])
 
     def understand(self, text: str) -> Prediction:
