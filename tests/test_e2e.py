@@ -416,6 +416,28 @@ async def test_operator_edits_and_canned_replies_reach_the_customer(sandbox: San
     assert ticket is not None and ticket.assignee_id == OLGA and ticket.status == "taken"
 
 
+async def test_an_edited_signed_reply_keeps_the_operators_name(
+    settings, classifier, db_url
+) -> None:
+    """SHOW_OPERATOR_NAME: the customer got "Olga: Your refnd is on its way"; when Olga fixed
+    the typo, the edit replaced it with the bare text and her name was gone."""
+    sb = await launch(settings.model_copy(update={"show_operator_name": True}), classifier, db_url)
+    try:
+        fake = sb.server.fake
+        thread = await _escalate(fake, JOHN, "operator please")
+        op = fake.user_sends(
+            OLGA, "Your refnd is on its way", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+        )
+        await fake.wait_for(lambda: "Olga: Your refnd is on its way" in bot_texts(fake, JOHN))
+        fake.user_edits(OPERATORS_CHAT_ID, op["message_id"], "Your refund is on its way")
+        await fake.wait_for(
+            lambda: any("refund is on" in t for t in bot_texts(fake, JOHN)), timeout=20
+        )
+        assert "Olga: Your refund is on its way" in bot_texts(fake, JOHN), bot_texts(fake, JOHN)
+    finally:
+        await stop_sandbox(sb)
+
+
 async def test_sla_reminds_operators_and_apologises_to_the_customer(sandbox: Sandbox) -> None:
     from datetime import timedelta
 

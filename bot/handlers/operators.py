@@ -128,8 +128,9 @@ def create_router(settings: Settings) -> Router:
             return
         try:
             if message.text:
+                shown = signed(message) if settings.show_operator_name else new_text
                 await bot.edit_message_text(
-                    new_text, chat_id=row.tg_chat_id, message_id=row.tg_message_id
+                    shown, chat_id=row.tg_chat_id, message_id=row.tg_message_id
                 )
             else:
                 await bot.edit_message_caption(
@@ -327,12 +328,17 @@ async def _telegram_send(
     if source is not None and not (settings.show_operator_name and source.text):
         return await with_retry(lambda: bot.copy_message(chat, source.chat.id, source.message_id))
     if source is not None:
-        name = source.from_user.first_name if source.from_user else "Operator"
-        text = f"{name}: {source.text}"
+        text = signed(source)
     sent: Any = None
     for part in split_text(text or ""):
         sent = await with_retry(lambda part=part: bot.send_message(chat, part))
     return sent
+
+
+def signed(source: Message) -> str:
+    """An operator's text with their name in front (SHOW_OPERATOR_NAME)."""
+    name = source.from_user.first_name if source.from_user else "Operator"
+    return f"{name}: {source.text}"
 
 
 async def ticket_command(
