@@ -75,8 +75,15 @@ async def open_ticket(
 
 
 async def render_card(
-    session: AsyncSession, settings: Settings, ticket: Ticket, *, assignee: str | None = None
+    session: AsyncSession,
+    settings: Settings,
+    ticket: Ticket,
+    *,
+    assignee: str | None = None,
+    state: dict[str, Any] | None = None,
 ) -> Card:
+    """The ticket's card (``state``: the conversation's state to show, the current one by
+    default)."""
     conversation = await session.get(Conversation, ticket.conversation_id)
     customer = await session.get(Customer, ticket.customer_id)
     assert conversation is not None and customer is not None
@@ -98,7 +105,8 @@ async def render_card(
             )
         ).all()
     )
-    state: dict[str, Any] = conversation.state or {}
+    if state is None:
+        state = conversation.state or {}
     card = build_card(
         ticket=ticket,
         customer=customer,

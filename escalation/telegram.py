@@ -143,15 +143,23 @@ class OperatorDesk:
             except (TelegramBadRequest, TelegramForbiddenError) as exc:
                 log.info("could not alert senior %s: %s", senior, exc)
 
-    async def refresh_card(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> None:
-        """Update the pinned card and the topic title after a change."""
+    async def refresh_card(
+        self,
+        bot: Bot,
+        session: AsyncSession,
+        ticket: Ticket,
+        *,
+        state: dict[str, Any] | None = None,
+    ) -> None:
+        """Update the pinned card and the topic title after a change (``state``: the
+        conversation's state to show, the current one by default)."""
         if ticket.topic_id is None:
             return
         customer = await session.get(Customer, ticket.customer_id)
         conversation = await session.get(Conversation, ticket.conversation_id)
         assert customer is not None and conversation is not None
         card = await render_card(
-            session, self.settings, ticket, assignee=await self._assignee(bot, ticket)
+            session, self.settings, ticket, assignee=await self._assignee(bot, ticket), state=state
         )
         text = card.text if card.needs_file else card.full
         try:

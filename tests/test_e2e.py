@@ -223,6 +223,25 @@ async def test_handoff_operator_reply_resolve_and_bot_again(sandbox: Sandbox) ->
     assert after[-1]["text"], "the bot answers again after the ticket closes"
 
 
+async def test_the_card_of_a_resolved_ticket_keeps_what_was_known(sandbox: Sandbox) -> None:
+    """/resolve refreshed the pinned card from the bot's clean slate for the next request:
+    the ticket's record lost its classification and what the bot had promised ("Intent: ? ·
+    complaint type: - ... Customer needs help (?)")."""
+    fake = sandbox.server.fake
+    fake.user_sends(JOHN, "My parcel for order 7781420 is a week late, nobody tells me anything")
+    await fake.wait_for_bot_message(JOHN, text_contains="solve it", timeout=20)
+    thread = await _escalate(fake, JOHN, "no, this is not ok at all")
+    card_id = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]["message_id"]
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(
+        lambda: "resolved" in fake.get_message(OPERATORS_CHAT_ID, card_id).text_or_caption(),
+        timeout=20,
+    )
+    card = fake.get_message(OPERATORS_CHAT_ID, card_id).text_or_caption().split("Transcript:")[0]
+    assert "complaint type: delivery_delay" in card and "customer kind: claimant" in card, card
+    assert "Bot promised:" in card and "Claimant complaint (delivery_delay)" in card, card
+
+
 async def test_deleted_topic_is_recreated_with_the_card(sandbox: Sandbox) -> None:
     fake = sandbox.server.fake
     fake.user_sends(JOHN, "I want to talk to a real person please")

@@ -392,9 +392,13 @@ async def apply_action(
     if action == "resolve":
         if ticket.status == "resolved":
             return False, "Already resolved."
+        # the card keeps what was known while the ticket was worked on, not the clean
+        # slate the bot starts again from
+        worked = await session.get(Conversation, ticket.conversation_id)
+        context = dict(worked.state or {}) if worked is not None else None
         conversation = await resolve_ticket(session, ticket, actor_id=actor, now=now)
         await tell_customer_resolved(bot, session, services, ticket, conversation)
-        await desk.refresh_card(bot, session, ticket)
+        await desk.refresh_card(bot, session, ticket, state=context)
         try:
             await bot.close_forum_topic(desk.chat_id, ticket.topic_id)  # type: ignore[arg-type]
         except TelegramBadRequest as exc:
