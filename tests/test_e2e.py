@@ -457,6 +457,20 @@ async def test_an_edited_signed_reply_keeps_the_operators_name(
         await stop_sandbox(sb)
 
 
+async def test_a_ticket_command_outside_a_ticket_topic_is_answered(sandbox: Sandbox) -> None:
+    """'/resolve' typed in the group's General topic (or a topic of no ticket) did nothing,
+    and said nothing: the operator believed the ticket closed."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=None, text_contains="ticket's topic", timeout=20
+    )
+    async with sandbox.services.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket))
+    assert ticket is not None and ticket.status == "open" and ticket.topic_id == thread
+
+
 async def test_sla_reminds_operators_and_apologises_to_the_customer(sandbox: Sandbox) -> None:
     from datetime import timedelta
 

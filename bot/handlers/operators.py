@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.enums import ChatMemberStatus, ContentType
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, CommandObject
@@ -46,6 +47,8 @@ OPERATOR_HELP = (
     "/kb_save [ID]: as a reply to your answer, save it to the FAQ for the customer's question\n"
     "Anywhere: /queue (waiting tickets), /help"
 )
+# commands that act on the ticket of the topic they are sent in
+TICKET_COMMANDS = ("take", "resolve", "reopen", "transfer", "note", "canned", "kb_save")
 _CALLBACK = re.compile(r"^tk:(take|resolve|reopen):(\d{1,9})$")  # ids fit an INTEGER
 ACTIVE_MEMBER = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.CREATOR}
 
@@ -100,7 +103,9 @@ def create_router(settings: Settings) -> Router:
         desk = desk_of(services)
         ticket = await desk.ticket_by_topic(session, message.message_thread_id)
         if ticket is None:
-            return  # a topic not linked to a ticket: operators chatting among themselves
+            # a topic not linked to a ticket: operators chatting among themselves (a ticket
+            # command there is answered by ``outside_ticket``)
+            raise SkipHandler
         user = message.from_user
         assert user is not None
         text = message.text or message.caption or ""
@@ -111,6 +116,12 @@ def create_router(settings: Settings) -> Router:
             await save_note(session, ticket, user.id, text[len(prefix) :].strip(), message)
             return
         await reply_to_customer(message, bot, session, services, ticket)
+
+    @router.message(Command(*TICKET_COMMANDS))
+    async def outside_ticket(message: Message) -> None:
+        await message.reply(
+            "This works in a ticket's topic: send it there. /queue lists the waiting tickets."
+        )
 
     @router.edited_message(F.message_thread_id)
     async def edited_in_topic(message: Message, bot: Bot, session: AsyncSession) -> None:
