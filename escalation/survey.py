@@ -19,6 +19,11 @@ _TYPED = re.compile(
 _TOP = {"csat": 5, "nps": 10}
 
 
+def on_scale(step: str, score: int) -> bool:
+    """Whether ``score`` is one of the answers to ``step``: a rating 1-5, a 0-10 likelihood."""
+    return (1 if step == "csat" else 0) <= score <= _TOP[step]
+
+
 def typed_score(text: str, step: str | None) -> str | None:
     """A score typed in answer to the survey's question ``step`` (None: not a score)."""
     m = _TYPED.match(text)
@@ -28,7 +33,7 @@ def typed_score(text: str, step: str | None) -> str | None:
     score, out_of = int(m.group(1)), m.group(2)
     if out_of is not None and int(out_of) != top:
         return None  # "8/10" to a 1-5 question: not this scale
-    return str(score) if (1 if step == "csat" else 0) <= score <= top else None
+    return str(score) if on_scale(str(step), score) else None
 
 
 def solved_buttons(texts: Texts) -> list[list[Button]]:
@@ -90,7 +95,7 @@ class SurveyFlow:
             return True
         ticket_id = survey.get("ticket_id")
         score = 1 if value == "yes" else 0 if value == "no" else int(value)
-        if question in _TOP and not (0 <= score <= _TOP[question]):
+        if question in _TOP and not on_scale(question, score):
             ctx.say("button_expired")
             return True
         ctx.session.add(

@@ -896,6 +896,19 @@ async def test_a_typed_rating_answers_the_survey(services: Services) -> None:
     assert len(d.of("complaint_opened")) == 1 and len(d.of("promised")) == 1, d.replies
 
 
+async def test_a_forged_rating_off_the_scale_is_not_recorded(services: Services) -> None:
+    """A modified client sends "sv:csat:0" (the buttons are 1-5): it was stored as a rating
+    of 0 and pulled the service's satisfaction figures down."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Заказ 223311 опаздывает на неделю")
+    await d.send("да")
+    assert "sv:csat:1" in d.buttons[-1]
+    await d.send(button="sv:csat:0")
+    assert not d.of("survey_answer"), d.of("survey_answer")
+    await d.send(button="sv:csat:4")
+    assert [(e["question"], e["score"]) for e in d.of("survey_answer")] == [("csat", 4)]
+
+
 @pytest.mark.parametrize(
     "text",
     [
