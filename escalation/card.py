@@ -42,7 +42,7 @@ class Card:
         return len(self.full) > CARD_LIMIT
 
 
-SHARED = ("contact", "location")
+SHARED = ("contact", "location", "poll", "dice")
 
 
 def customer_kind(emotion: str | None, threat: str | None, is_complaint: bool) -> str | None:
@@ -60,7 +60,8 @@ def transcript_lines(messages: list[Message], tz: Any) -> list[str]:
         stamp = _fmt_time(m.created_at, tz)
         body = m.text or ""
         media = [
-            # a shared contact or location says what it is: the phone, the coordinates
+            # a shared contact, location, poll or dice says what it is: the phone, the
+            # coordinates, the question, the throw
             f"{a['kind']} {a['name']}"
             if a.get("kind") in SHARED and a.get("name")
             else a.get("kind", "?")

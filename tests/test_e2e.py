@@ -118,6 +118,46 @@ async def test_stickers_voice_and_photos_get_kind_answers(sandbox: Sandbox) -> N
     assert "happened" in photo[-1]["text"]
 
 
+def test_a_poll_or_a_dice_is_in_the_transcript() -> None:
+    """A customer who sent a poll ("Where is my order?") or a dice was answered, but the
+    transcript on the operators' card had an empty line: what they sent was lost."""
+    from datetime import UTC, datetime
+
+    from aiogram.types import Chat, Dice, Poll, PollOption, User
+    from aiogram.types import Message as TgMessage
+
+    from bot.handlers.convert import incoming_from_message
+    from escalation.card import transcript_lines
+
+    def sent(**content: object) -> Message:
+        message = TgMessage(
+            message_id=7,
+            date=datetime.now(UTC),
+            chat=Chat(id=JOHN, type="private"),
+            from_user=User(id=JOHN, is_bot=False, first_name="John"),
+            **content,
+        )
+        incoming = incoming_from_message(message)
+        return Message(direction="in", attachments=[a.to_dict() for a in incoming.attachments])
+
+    options = [PollOption(persistent_id=str(i), text=t, voter_count=0) for i, t in enumerate("ab")]
+    poll = Poll(
+        id="p1",
+        question="Where is my order 7781420?",
+        options=options,
+        total_voter_count=0,
+        is_closed=False,
+        is_anonymous=True,
+        type="regular",
+        allows_multiple_answers=False,
+        allows_revoting=False,
+        members_only=False,
+    )
+    lines = transcript_lines([sent(poll=poll), sent(dice=Dice(emoji="🎲", value=3))], UTC)
+    assert "Where is my order 7781420?" in lines[0] and "poll" in lines[0], lines
+    assert "🎲" in lines[1], lines
+
+
 async def test_restart_mid_dialogue_loses_nothing(settings, classifier, db_url) -> None:
     first = await launch(settings, classifier, db_url)
     fake, server = first.server.fake, first.server

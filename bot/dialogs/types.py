@@ -16,6 +16,8 @@ ATTACHMENT_KINDS = (
     "video_note",
     "location",
     "contact",
+    "poll",
+    "dice",
 )
 
 

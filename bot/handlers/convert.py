@@ -30,6 +30,10 @@ def attachments_of(message: Message) -> tuple[Attachment, ...]:
         found.append(Attachment("location", None, f"{loc.latitude},{loc.longitude}"))
     if message.contact:
         found.append(Attachment("contact", None, message.contact.phone_number))
+    if message.poll:
+        found.append(Attachment("poll", None, message.poll.question))
+    if message.dice:
+        found.append(Attachment("dice", None, f"{message.dice.emoji} {message.dice.value}"))
     return tuple(found)
 
 
