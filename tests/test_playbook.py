@@ -943,6 +943,25 @@ async def test_asking_for_staff_brings_a_person(services: Services, text: str) -
     assert [e["reason"] for e in d.of("escalated")] == ["customer_request"], d.replies
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hello again, the new lid also came broken. Operator please",
+        "Крышка опять пришла треснутая. Оператора, пожалуйста!",
+        "Pokrywka znowu przyszła pęknięta. Konsultant, proszę.",
+    ],
+    ids=["en", "ru", "pl"],
+)
+async def test_a_problem_ending_with_operator_please_brings_a_person(
+    services: Services, text: str
+) -> None:
+    """A closing "Operator please" after a problem got the photo request and no
+    person: only a message of those two words alone was a request."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert [e["reason"] for e in d.of("escalated")] == ["customer_request"], d.replies
+
+
 @pytest.mark.parametrize("text", ["до свидания", "спасибо большое"], ids=["bye", "thanks"])
 async def test_thanks_or_goodbye_while_collecting_is_not_the_description(
     services: Services, text: str

@@ -10,7 +10,7 @@ from bot.dialogs.rules import Compensation, Rules, load_rules
 # Asking for a person is always honoured, even when the classifier hesitates. A word for staff
 # alone is no request ("the agent on the phone was rude", "менеджер нахамил" are complaints
 # about staff): it takes a request form ("позовите менеджера", "I want to talk to an agent"),
-# or the word on its own ("оператора!", "agent please").
+# or the word on its own ("оператора!", "agent please"), also as a message's last sentence.
 _STAFF = (
     r"(?:оператор|менеджер|консультант|специалист|сотрудник|человек|людей)\w*|"
     r"(?:an?\s+|the\s+|your\s+|some\s+)?(?:real\s+|live\s+|actual\s+)?"
@@ -27,7 +27,9 @@ _HUMAN = re.compile(
     rf"\b(?:i\s+(?:want|need|would\s+like)|i'd\s+like|get\s+me|give\s+me|can\s+i\s+(?:have|get))\s+(?:{_STAFF})|"
     rf"(?:chc[ęe]|poprosz[ęe]|prosz[ęe]|potrzebuj[ęe]|dajcie)\s+(?:\w+\s+)?(?:z\s+)?(?:{_STAFF})|"
     rf"(?:rozmawia[ćc]|porozmawia[ćc]|po[łl][ąa]cz\w*|prze[łl][ąa]cz\w*)\s+(?:mnie\s+)?(?:z|ze)\s+(?:\w+\s+)?(?:{_STAFF})|"
-    rf"^\W*(?:{_STAFF})\W*(?:please|pls|пожалуйста|plz|prosz[ęe])?\W*$",
+    rf"^\W*(?:{_STAFF})\W*(?:please|pls|пожалуйста|plz|prosz[ęe])?\W*$|"
+    # ... or closing a message: "The new lid came broken too. Operator please"
+    rf"[.!?…]\s*(?:{_STAFF})\W*(?:please|pls|пожалуйста|plz|prosz[ęe])\W*$",
     re.IGNORECASE,
 )
 
