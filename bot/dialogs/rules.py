@@ -11,9 +11,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from knowledge.formats import yaml_problem
-
 from bot.config import parse_hours
+from knowledge.formats import yaml_problem
 
 DEFAULT_RULES = Path(__file__).parent / "rules.yaml"
 SLOTS = ("order_ref", "photo", "description", "contact")
