@@ -1277,3 +1277,26 @@ async def test_the_follow_up_never_wakes_the_customer_at_night(
         assert (local.hour, local.minute, local.second) == (9, 0, 0), local
     else:  # due in the day: asked then, to the minute
         assert local.minute == 30, local
+
+
+@pytest.mark.parametrize("commands", [["/start", "/foo"], ["/help", "/start", "/menu"]])
+async def test_commands_while_details_are_awaited_do_not_skip_them(
+    services: Services, commands: list[str]
+) -> None:
+    """/start or an unknown command in the middle of a complaint is no answer to what was
+    asked: the case is not moved on to the fix without the details, and the customer hears
+    that it is still open and what it waits for."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Привезли разбитую кружку, очень обидно")
+    asked = [e["slot"] for e in d.of("asked_for")]
+    assert "order_ref" in asked, asked
+    for command in commands:
+        await d.send(command)
+        said = " ".join(d.replies[-1])
+        assert "номер заказа" in said and "открыт" in said, said
+        assert not d.buttons[-1], d.buttons[-1]  # no "Replace / Refund?" yet
+    assert not d.of("promised") and not d.of("compensation_offered")
+    assert not any(e["type"] == "asked_for" and e["turn"] > 0 for e in d.events)
+    await d.send("Заказ 7781420")
+    await d.send(photo=True)
+    assert d.buttons[-1] or d.of("promised"), d.replies[-1]  # the fix, with everything

@@ -660,6 +660,15 @@ class ComplaintFlow:
             return False  # other flows (a person, a question) take it; the case waits
         known = ctx.state.setdefault("known", {})
         rule = self.rules.for_type(case["type"])
+        if ctx.command is not None and not gave_something:
+            # "/start", "/help" or an unknown command: no answer to what was asked, and no
+            # reason to go on without it; the customer may be lost, so say where we are
+            needs = _needs(case, rule)
+            missing = [s for s in needs if not has(known, s)]
+            if missing:
+                items = _join([ctx.texts.plain(f"slot_{s}") for s in missing], ctx.lang)
+                ctx.say("complaint_still_open", items=items)
+                return True
         if text and not gave_something and _pleasantry(ctx, text):
             # "спасибо", "до свидания" while details are awaited: no detail, and no reason to
             # go on without them; the case stays open until they come (or a person takes it)
