@@ -10,7 +10,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from bot.app import create_bot, create_dispatcher, on_shutdown, on_startup
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.services import Services, build_services
 
 log = logging.getLogger(__name__)
@@ -32,11 +32,22 @@ async def start_polling(
         await on_shutdown(services)
 
 
+async def _check_operators_chat(bot: Bot, settings: Settings) -> None:
+    """Stop at start, in one line, when the operators' group cannot take tickets."""
+    from escalation.telegram import check_operators_chat
+
+    problem = await check_operators_chat(bot, settings.require_operators_chat())
+    if problem is not None:
+        await bot.session.close()
+        raise ConfigError(f"OPERATORS_CHAT_ID: {problem}")
+
+
 async def run_polling(settings: Settings) -> None:
     token = settings.require_token()
     settings.require_operators_chat()  # hand-offs need somewhere to go
-    services = await build_services(settings)
     bot = create_bot(token, settings.telegram_api_base)
+    await _check_operators_chat(bot, settings)
+    services = await build_services(settings)
     dp = create_dispatcher(settings, services)
     me = await bot.get_me()
     log.info("polling as @%s", me.username)
@@ -82,11 +93,10 @@ async def run_webhook(settings: Settings) -> None:
     token = settings.require_token()
     settings.require_operators_chat()
     if not settings.webhook_url:
-        from bot.config import ConfigError
-
         raise ConfigError("WEBHOOK_URL is not set: put the public HTTPS URL in .env for --webhook")
-    services = await build_services(settings)
     bot = create_bot(token, settings.telegram_api_base)
+    await _check_operators_chat(bot, settings)
+    services = await build_services(settings)
     dp = create_dispatcher(settings, services)
     runner = await start_webhook(bot, dp, services, settings, settings.webhook_url)
     log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)

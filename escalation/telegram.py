@@ -32,6 +32,39 @@ COLOR_HIGH = 0xFF93B2  # red/pink
 STATUS_MARK = {"open": "🆕", "taken": "💬", "resolved": "✅"}
 
 
+async def check_operators_chat(bot: Bot, chat_id: int) -> str | None:
+    """Why the operators' group cannot take tickets (None: it can, or Telegram could not be
+    asked now). Missing rights are only logged: a group may let members manage topics."""
+    try:
+        chat = await bot.get_chat(chat_id)
+        me = await bot.get_me()
+        member: Any = await bot.get_chat_member(chat_id, me.id)
+    except (TelegramBadRequest, TelegramForbiddenError) as exc:
+        return (
+            f"the bot cannot reach the operators' group {chat_id} ({exc.message}): add the bot "
+            "to the group as an admin, and check OPERATORS_CHAT_ID (a supergroup's id starts "
+            "with -100)"
+        )
+    except TelegramAPIError as exc:  # Telegram is slow or down: the topics will tell later
+        log.warning("could not check the operators' group %s: %s", chat_id, exc)
+        return None
+    name = chat.title or chat_id
+    if member.status in ("left", "kicked"):
+        return f"the bot is not a member of the operators' group {name}: add it as an admin"
+    if chat.type != "supergroup" or not chat.is_forum:
+        return (
+            f"the operators' group {name} has no topics: turn on Topics in the group's "
+            "settings (each ticket gets its own topic)"
+        )
+    if member.status == "member" or not getattr(member, "can_manage_topics", True):
+        log.warning(
+            "the bot is not allowed to manage topics in the operators' group %s: make it an "
+            "admin with 'Manage topics' and 'Pin messages', or tickets may get no topic",
+            name,
+        )
+    return None
+
+
 def thread_lost(exc: Exception) -> bool:
     text = str(exc).lower()
     return "thread not found" in text or "topic_deleted" in text or "topic was deleted" in text

@@ -183,3 +183,38 @@ def test_knowledge_settings_from_dotenv_do_not_outlive_the_test() -> None:
     """The test above puts .env's values into the environment: the undo must remove them,
     or every later test would search with its encoder and cache folder."""
     assert not any(os.environ.get(name) for name in KB_SETTINGS)
+
+
+@pytest.mark.parametrize(
+    ("group", "problem"),
+    [
+        (None, "cannot reach the operators' group"),  # a wrong id
+        ({"is_forum": False}, "has no topics: turn on Topics"),
+        ({"bot_is_member": False}, "the bot is not a member"),
+        ({}, None),  # a forum with the bot as its admin
+    ],
+)
+async def test_run_checks_the_operators_group_first(
+    group: dict | None, problem: str | None
+) -> None:
+    """A wrong OPERATORS_CHAT_ID, a group without topics or without the bot: `supportbot run`
+    started, and every hand-off then failed to open a topic ("something went wrong"). It
+    now stops at start, in one line that says what to do."""
+    from bot.app import create_bot
+    from bot.runner import _check_operators_chat
+    from bot.sandbox.fakeapi import FakeTelegram, FakeTelegramServer
+
+    async with FakeTelegramServer(fake=FakeTelegram(token="123456:TEST")) as srv:
+        chat_id = -1009999999999 if group is None else srv.fake.add_group("Ops", **group)["id"]
+        settings = Settings(_env_file=None, bot_token="123456:TEST", operators_chat_id=chat_id)  # type: ignore[call-arg]
+        bot = create_bot("123456:TEST", srv.base_url)
+        try:
+            if problem is None:
+                await _check_operators_chat(bot, settings)
+            else:
+                with pytest.raises(ConfigError) as err:
+                    await _check_operators_chat(bot, settings)
+                assert str(err.value).startswith("OPERATORS_CHAT_ID: ")
+                assert problem in str(err.value) and "\n" not in str(err.value)
+        finally:
+            await bot.session.close()
