@@ -259,10 +259,11 @@ async def test_a_sentence_in_english_still_switches_the_language(services: Servi
 
 @pytest.mark.parametrize("first_contact", [True, False])
 async def test_messages_sent_at_once_are_all_read(services: Services, first_contact: bool) -> None:
-    """Telegram delivers a customer's quick messages as concurrent updates (aiogram handles
-    them as tasks). Each turn must see the one before it: none is lost (a new customer's
-    second message was refused as a duplicate on PostgreSQL) and none overwrites what the
-    other collected."""
+    """A customer's quick messages handled at the same time (several webhook workers, the
+    Rasa action server, the held-messages pass beside a new message; within one aiogram
+    process they already wait for each other). Each turn must see the one before it: none
+    is lost (a new customer's second message was refused as a duplicate on PostgreSQL) and
+    none overwrites what the other collected."""
     import asyncio
 
     user = str(700_000 + next(_ids))
