@@ -108,7 +108,12 @@ def build_card(
 ) -> Card:
     known: dict[str, Any] = state.get("known", {})
     complaint: dict[str, Any] = state.get("complaint", {})
-    cls = classification or state.get("last_classification", {}) or {}
+    cls = (
+        classification
+        or state.get("case_classification")
+        or state.get("last_classification", {})
+        or {}
+    )
     trail: list[dict[str, Any]] = state.get("trail", [])
 
     prio = "HIGH" if ticket.priority == "high" else "normal"

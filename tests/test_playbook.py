@@ -1300,3 +1300,36 @@ async def test_commands_while_details_are_awaited_do_not_skip_them(
     await d.send("Заказ 7781420")
     await d.send(photo=True)
     assert d.buttons[-1] or d.of("promised"), d.replies[-1]  # the fix, with everything
+
+
+@pytest.mark.parametrize(
+    ("turns", "intent", "threat"),
+    [
+        (
+            ["Привезли разбитую кружку, заказ 7781420", "Позовите оператора, пожалуйста"],
+            "complaint",
+            "none",
+        ),
+        (
+            ["Заказ 7781420 опаздывает на две недели, подам в суд", "Спасибо", "ок"],
+            "complaint",
+            "legal",
+        ),
+    ],
+)
+async def test_the_card_shows_the_request_not_the_last_small_talk(
+    services: Services, turns: list[str], intent: str, threat: str
+) -> None:
+    """The card's classification line described the customer's latest message: "Intent:
+    request_human" for a complaint whose customer then asked for a person, "threat: none"
+    after a legal threat followed by "ok". The operator reads the case: the request's intent
+    and the strongest threat said in it."""
+    from escalation.service import render_card
+
+    user = str(next(_ids))
+    for text in turns:
+        await say_at(services, user, text)
+    async with services.sessionmaker() as session:
+        card = await render_card(session, services.settings, await the_ticket(services, user))
+    line = next(x for x in card.text.splitlines() if x.startswith("Intent:"))
+    assert line.startswith(f"Intent: {intent} ·") and f"threat: {threat} ·" in line, line

@@ -74,6 +74,25 @@ TRAIL_EVENTS = {
 SOCIAL_INTENTS = {"greeting", "thanks", "goodbye", "praise", "affirm", "deny"}
 
 
+# what a case is about, for the card: not small talk or a request for a person after it;
+# the strongest threat said in the conversation stays
+_NOT_A_REQUEST = SOCIAL_INTENTS | {"request_human", "out_of_scope"}
+_THREAT_RANK = {"legal": 3, "public": 2, "churn": 1}
+
+
+def _case_classification(case: dict[str, Any] | None, latest: dict[str, Any]) -> dict[str, Any]:
+    """The classification the operator's card shows: the latest message's that asks or tells
+    something (``latest`` for the first message), with the strongest threat said so far."""
+    if case is None or latest["intent"] not in _NOT_A_REQUEST:
+        out = dict(latest)
+    else:
+        out = dict(case)
+    threats = [t for t in ((case or {}).get("threat"), latest["threat"]) if t]
+    if threats:
+        out["threat"] = max(threats, key=lambda t: _THREAT_RANK.get(t, 0))
+    return out
+
+
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 # "/start promo_winter" from a deep link (t.me/shop_bot?start=promo_winter): the link's code,
 # not the customer's words (Telegram allows A-Z, a-z, 0-9, _ and - in it, up to 64)
@@ -298,13 +317,16 @@ class ConversationEngine:
         ctx.new_slots = remember(ctx)
         outcome.details_changed = bool(ctx.new_slots)  # an open ticket's card shows them
         if prediction is not None:
-            state["last_classification"] = {
+            state["last_classification"] = latest = {
                 "intent": prediction.intent,
                 "complaint_type": prediction.complaint_type,
                 "emotion": prediction.emotion,
                 "threat": prediction.threat,
                 "confidence": round(float(prediction.intent_confidence), 4),
             }
+            state["case_classification"] = _case_classification(
+                state.get("case_classification"), latest
+            )
 
         if conversation.status == "operator":
             outcome.relay_to_operator = True
