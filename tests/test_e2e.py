@@ -670,3 +670,59 @@ async def test_handoff_survives_a_restart_without_loss_or_duplicates(
         assert len(relayed) == 1
     finally:
         await server.__aexit__(None, None, None)
+
+
+async def test_reopen_brings_the_chat_back_unless_a_newer_ticket_is_open(sandbox: Sandbox) -> None:
+    """/reopen of a resolved ticket gives the chat back to the operators; but with a newer
+    ticket of the customer's open, a reopened old one was a second open ticket and the
+    customer's messages went to one topic only. That /reopen now points to the newer one."""
+    fake = sandbox.server.fake
+
+    def ticket_topics() -> list[int]:
+        return [t["message_thread_id"] for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]]
+
+    fake.user_sends(JOHN, "I want to talk to a real person please")
+    first = (await fake.wait_for(ticket_topics, timeout=20))[0]
+    await fake.wait_for_bot_message(OPERATORS_CHAT_ID, thread_id=first, timeout=20)
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=first)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=first, text_contains="resolved", timeout=20
+    )
+    fake.user_sends(OLGA, "/reopen", chat_id=OPERATORS_CHAT_ID, message_thread_id=first)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=first, text_contains="reopened", timeout=20
+    )
+    fake.user_sends(JOHN, "thanks for coming back, one more thing")
+    await fake.wait_for(
+        lambda: any(
+            "one more thing" in (m.get("text") or "")
+            for m in fake.messages(OPERATORS_CHAT_ID, thread_id=first)
+        ),
+        timeout=20,
+    )
+    # resolved again; the customer asks for a person anew: a second ticket
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=first)
+    await fake.wait_for(
+        lambda: (
+            sum(
+                "resolved" in (m.get("text") or "").lower()
+                for m in fake.messages(OPERATORS_CHAT_ID, thread_id=first, from_bot=True)
+            )
+            >= 2
+        ),
+        timeout=20,
+    )
+    fake.user_sends(JOHN, "Sorry, I need a person again please")
+    second = await fake.wait_for(
+        lambda: [t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]][1:], timeout=20
+    )
+    second_thread = second[0]["message_thread_id"]
+    fake.user_sends(OLGA, "/reopen", chat_id=OPERATORS_CHAT_ID, message_thread_id=first)
+    refusal = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=first, text_contains="newer", timeout=20
+    )
+    assert "#" in refusal[-1]["text"]
+    async with sandbox.services.sessionmaker() as session:
+        statuses = sorted((await session.scalars(select(Ticket.status))).all())
+    assert statuses.count("resolved") == 1 and len(statuses) == 2, statuses
+    assert second_thread != first

@@ -418,6 +418,15 @@ async def apply_action(
     if action == "reopen":
         if ticket.status != "resolved":
             return False, "The ticket is open."
+        newer = await session.scalar(
+            select(Ticket.id).where(
+                Ticket.customer_id == ticket.customer_id,
+                Ticket.id != ticket.id,
+                Ticket.status != "resolved",
+            )
+        )
+        if newer is not None:  # one open ticket per customer: their messages go to one topic
+            return False, f"The customer has a newer open ticket, #{newer}: continue there."
         await reopen_ticket(session, ticket, actor_id=actor, now=now)
         await session.flush()
         try:
