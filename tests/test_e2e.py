@@ -686,7 +686,7 @@ async def test_reopen_brings_the_chat_back_unless_a_newer_ticket_is_open(sandbox
     await fake.wait_for_bot_message(OPERATORS_CHAT_ID, thread_id=first, timeout=20)
     fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=first)
     await fake.wait_for_bot_message(
-        OPERATORS_CHAT_ID, thread_id=first, text_contains="resolved", timeout=20
+        OPERATORS_CHAT_ID, thread_id=first, text_contains="Ticket #1 resolved", timeout=20
     )
     fake.user_sends(OLGA, "/reopen", chat_id=OPERATORS_CHAT_ID, message_thread_id=first)
     await fake.wait_for_bot_message(
