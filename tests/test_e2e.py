@@ -705,7 +705,7 @@ async def test_reopen_brings_the_chat_back_unless_a_newer_ticket_is_open(sandbox
     await fake.wait_for(
         lambda: (
             sum(
-                "resolved" in (m.get("text") or "").lower()
+                (m.get("text") or "").startswith("Ticket #1 resolved")
                 for m in fake.messages(OPERATORS_CHAT_ID, thread_id=first, from_bot=True)
             )
             >= 2
