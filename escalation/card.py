@@ -62,7 +62,9 @@ def transcript_lines(messages: list[Message], tz: Any) -> list[str]:
         media = [
             # a shared contact, location, poll or dice says what it is: the phone, the
             # coordinates, the question, the throw
-            f"{a['kind']} {a['name']}"
+            f"forwarded from {a['name']}"
+            if a.get("kind") == "forwarded"
+            else f"{a['kind']} {a['name']}"
             if a.get("kind") in SHARED and a.get("name")
             else a.get("kind", "?")
             for a in (m.attachments or [])

@@ -1333,3 +1333,41 @@ async def test_the_card_shows_the_request_not_the_last_small_talk(
         card = await render_card(session, services.settings, await the_ticket(services, user))
     line = next(x for x in card.text.splitlines() if x.startswith("Intent:"))
     assert line.startswith(f"Intent: {intent} ·") and f"threat: {threat} ·" in line, line
+
+
+async def test_a_forwarded_message_is_marked_in_the_transcript(services: Services) -> None:
+    """A forwarded SMS or post ("Ваш заказ задерживается") was in the operators' transcript
+    as if the customer had written it."""
+    from datetime import UTC
+
+    from aiogram.types import Chat, MessageOriginChannel, MessageOriginHiddenUser, User
+    from aiogram.types import Message as TgMessage
+
+    from bot.handlers.convert import incoming_from_message
+    from escalation.service import render_card
+
+    def forwarded(origin: object) -> str | None:
+        message = TgMessage(
+            message_id=7,
+            date=datetime.now(UTC),
+            chat=Chat(id=5, type="private"),
+            from_user=User(id=5, is_bot=False, first_name="Anna"),
+            text="Ваш заказ 7781420 задерживается",
+            forward_origin=origin,
+        )
+        return incoming_from_message(message).forwarded_from
+
+    now = datetime.now(UTC)
+    channel = Chat(id=-100777, type="channel", title="Почта России")
+    assert forwarded(MessageOriginChannel(date=now, chat=channel, message_id=1)) == "Почта России"
+    hidden = MessageOriginHiddenUser(date=now, sender_user_name="Курьер Иван")
+    assert forwarded(hidden) == "Курьер Иван"
+    assert forwarded(None) is None
+
+    user = str(next(_ids))
+    await say_at(services, user, "Ваш заказ 7781420 задерживается", forwarded_from="Почта России")
+    await say_at(services, user, "Позовите оператора, пожалуйста")
+    async with services.sessionmaker() as session:
+        card = await render_card(session, services.settings, await the_ticket(services, user))
+    line = next(x for x in card.transcript.splitlines() if "задерживается" in x)
+    assert "Customer: [forwarded from Почта России] Ваш заказ 7781420" in line, line

@@ -258,7 +258,12 @@ class ConversationEngine:
                 conversation_id=conversation.id,
                 direction="in",
                 text=(incoming.text or "")[:MAX_TEXT_CHARS] or None,
-                attachments=[a.to_dict() for a in incoming.attachments],
+                attachments=[a.to_dict() for a in incoming.attachments]
+                + (
+                    [{"kind": "forwarded", "name": incoming.forwarded_from}]
+                    if incoming.forwarded_from
+                    else []
+                ),
                 tg_chat_id=incoming.chat_id,
                 tg_message_id=incoming.message_id,
                 delivered_at=now,

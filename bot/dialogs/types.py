@@ -48,6 +48,9 @@ class Incoming:
     callback_data: str | None = None
     edited: bool = False
     media_group_id: str | None = None
+    # a forwarded message: whom it came from (the transcript marks it; its text is not the
+    # customer's own words)
+    forwarded_from: str | None = None
 
     @property
     def has_media(self) -> bool:

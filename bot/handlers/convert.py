@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram.types import CallbackQuery, Message
 
 from bot.dialogs.types import Attachment, Incoming
@@ -37,6 +39,21 @@ def attachments_of(message: Message) -> tuple[Attachment, ...]:
     return tuple(found)
 
 
+def forwarded_from(message: Message) -> str | None:
+    """Whom a forwarded message came from ("someone" when they hide it); None if not one."""
+    origin: Any = message.forward_origin
+    if origin is None:
+        return None
+    user = getattr(origin, "sender_user", None)
+    chat = getattr(origin, "sender_chat", None) or getattr(origin, "chat", None)
+    name = (
+        (user.full_name if user is not None else None)
+        or getattr(origin, "sender_user_name", None)
+        or (chat.title if chat is not None else None)
+    )
+    return name or "someone"
+
+
 def incoming_from_message(message: Message, *, edited: bool = False) -> Incoming:
     user = message.from_user
     assert user is not None
@@ -52,6 +69,7 @@ def incoming_from_message(message: Message, *, edited: bool = False) -> Incoming
         language_code=user.language_code,
         edited=edited,
         media_group_id=message.media_group_id,
+        forwarded_from=forwarded_from(message),
     )
 
 
