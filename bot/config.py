@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 LANGUAGES = ("ru", "en", "pl")
 _HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -283,6 +284,15 @@ class Settings(BaseSettings):
                 "BOT_TOKEN looks wrong: it should be like 123456:ABC-DEF..., as @BotFather gives it"
             )
         return token
+
+    def require_lasting_database(self) -> None:
+        """A running bot keeps its conversations: an in-memory SQLite loses them at restart."""
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and (url.database or ":memory:") == ":memory:":
+            raise ConfigError(
+                "DATABASE_URL is an in-memory database: every conversation and ticket would be "
+                "lost at restart; use a file, e.g. sqlite+aiosqlite:///supportbot.db"
+            )
 
     def require_operators_chat(self) -> int:
         if self.operators_chat_id is None:

@@ -45,6 +45,7 @@ async def _check_operators_chat(bot: Bot, settings: Settings) -> None:
 async def run_polling(settings: Settings) -> None:
     token = settings.require_token()
     settings.require_operators_chat()  # hand-offs need somewhere to go
+    settings.require_lasting_database()
     bot = create_bot(token, settings.telegram_api_base)
     await _check_operators_chat(bot, settings)
     services = await build_services(settings)
@@ -92,6 +93,7 @@ async def start_webhook(
 async def run_webhook(settings: Settings) -> None:
     token = settings.require_token()
     settings.require_operators_chat()
+    settings.require_lasting_database()
     if not settings.webhook_url:
         raise ConfigError("WEBHOOK_URL is not set: put the public HTTPS URL in .env for --webhook")
     bot = create_bot(token, settings.telegram_api_base)

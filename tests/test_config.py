@@ -218,3 +218,22 @@ async def test_run_checks_the_operators_group_first(
                 assert problem in str(err.value) and "\n" not in str(err.value)
         finally:
             await bot.session.close()
+
+
+@pytest.mark.parametrize("url", ["sqlite+aiosqlite://", "sqlite+aiosqlite:///:memory:"])
+def test_run_refuses_an_in_memory_database(
+    url: str, tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`supportbot run` on an in-memory SQLite started, and a restart lost every
+    conversation and ticket."""
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no .env
+    monkeypatch.setenv("BOT_TOKEN", "123456:ABC-DEF")
+    monkeypatch.setenv("OPERATORS_CHAT_ID", "-1001234567890")
+    monkeypatch.setenv("TELEGRAM_API_BASE", "http://127.0.0.1:1")  # never Telegram itself
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["run"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("supportbot: DATABASE_URL is an in-memory database"), err
+    assert len(err.strip().splitlines()) == 1
