@@ -81,29 +81,46 @@ def cmd_db(args: argparse.Namespace) -> int:
     from alembic.script import ScriptDirectory
     from alembic.util import CommandError
 
-    from bot.db import alembic_config, create_engine, downgrade_database, upgrade_database
+    from bot.db import (
+        alembic_config,
+        check_opens,
+        create_engine,
+        current_revision,
+        downgrade_database,
+        upgrade_database,
+    )
 
     settings = _settings()
 
-    async def go() -> None:
+    async def go() -> tuple[str | None, str | None]:
         engine = create_engine(settings.database_url)
         try:
+            await check_opens(engine)
+            before = await current_revision(engine)
             if args.db_command == "upgrade":
                 await upgrade_database(engine, args.revision)
             else:
                 await downgrade_database(engine, args.revision)
+            return before, await current_revision(engine)
         finally:
             await engine.dispose()
 
     try:
-        _run(go())
+        before, after = _run(go())
     except CommandError as exc:  # an unknown revision, or one on the wrong side
         script = ScriptDirectory.from_config(alembic_config())
         known = ", ".join(r.revision for r in reversed(list(script.walk_revisions())))
         raise ConfigError(
             f"db {args.db_command} {args.revision}: {exc} (the migrations: base, {known}, head)"
         ) from exc
-    print(f"database {args.db_command}d to {args.revision}: {_safe_url(settings.database_url)}")
+    url = _safe_url(settings.database_url)
+    at = after or "base"
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if args.db_command == "upgrade" and before == after and args.revision not in ("head", at):
+        # Alembic does nothing for "upgrade 0001" of a database at 0004
+        print(f"nothing to upgrade: the database is at {at}, newer than {args.revision}: {url}")
+        return 0
+    print(f"database {args.db_command}d to {at}{' (head)' if at == head else ''}: {url}")
     return 0
 
 

@@ -172,6 +172,25 @@ def test_db_upgrade_and_bad_dates(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "--from/--to" in proc.stderr
 
 
+def test_db_says_where_the_database_is(tmp_path: Path) -> None:
+    """'db upgrade 0001' of a database at the newest migration printed 'database upgraded to
+    0001' and changed nothing."""
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"}
+    up = _cli("db", "upgrade", cwd=tmp_path, env_extra=env)
+    assert up.returncode == 0 and "(head)" in up.stdout, up.stdout
+    head = up.stdout.split("upgraded to ")[1].split(" ")[0]
+    assert head != "0001"
+    again = _cli("db", "upgrade", "0001", cwd=tmp_path, env_extra=env)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith(
+        f"nothing to upgrade: the database is at {head}, newer than 0001"
+    )
+    down = _cli("db", "downgrade", "0001", cwd=tmp_path, env_extra=env)
+    assert down.returncode == 0 and down.stdout.startswith("database downgraded to 0001:")
+    back = _cli("db", "upgrade", cwd=tmp_path, env_extra=env)
+    assert back.stdout.startswith(f"database upgraded to {head} (head):"), back.stdout
+
+
 @pytest.mark.slow
 def test_bench_drives_customers_through_the_real_bot(tmp_path: Path) -> None:
     proc = _cli("bench", "--customers", "3", "--duration", "3", "--json", cwd=tmp_path)

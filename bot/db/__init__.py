@@ -66,6 +66,16 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The migration the database is at (None: none applied)."""
+    from alembic.runtime.migration import MigrationContext
+
+    async with engine.connect() as conn:
+        return await conn.run_sync(
+            lambda sync: MigrationContext.configure(sync).get_current_revision()
+        )
+
+
 def _upgrade(connection: Connection, revision: str) -> None:
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
@@ -78,7 +88,7 @@ def _downgrade(connection: Connection, revision: str) -> None:
     command.downgrade(cfg, revision)
 
 
-async def _check_opens(engine: AsyncEngine) -> None:
+async def check_opens(engine: AsyncEngine) -> None:
     """Raise :class:`ConfigError` in one line when the database cannot be opened at all."""
     url = engine.url.render_as_string(hide_password=True)
     path = Path(engine.url.database or "") if engine.dialect.name == "sqlite" else None
@@ -100,13 +110,13 @@ async def _check_opens(engine: AsyncEngine) -> None:
 
 async def upgrade_database(engine: AsyncEngine, revision: str = "head") -> None:
     """Apply migrations up to ``revision`` (idempotent; run at every start)."""
-    await _check_opens(engine)
+    await check_opens(engine)
     async with engine.begin() as conn:
         await conn.run_sync(_upgrade, revision)
     log.info("database schema is at %s", revision)
 
 
 async def downgrade_database(engine: AsyncEngine, revision: str) -> None:
-    await _check_opens(engine)
+    await check_opens(engine)
     async with engine.begin() as conn:
         await conn.run_sync(_downgrade, revision)
