@@ -876,6 +876,37 @@ async def test_a_corrected_order_number_after_the_promise_is_taken(services: Ser
     assert "445566" in " ".join(d.replies[-1]), d.replies[-1]
 
 
+@pytest.mark.parametrize(
+    ("first", "fix"),
+    [
+        (
+            "Brakuje jednego talerza w komplecie, zamówienie 5512090",
+            "przepraszam, pomyłka, numer to 5512091",
+        ),
+        ("Не хватает одной тарелки в наборе, заказ 5512090", "ой, ошиблась, номер 5512091"),
+    ],
+)
+async def test_a_corrected_number_for_an_order_given_up_front_is_taken(
+    services: Services, first: str, fix: str
+) -> None:
+    """The number came with the complaint (never asked for), so "numer to ..." names no
+    order word: it was "noted" and the old number kept."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    await d.send(fix)
+    assert "5512091" in " ".join(d.replies[-1]), d.replies[-1]
+    await d.send(button="cmp:opt:resend")
+    promise = d.of("promised")[-1]["text"]
+    assert "5512091" in promise and "5512090" not in promise, promise
+
+
+async def test_an_amount_said_with_actually_is_not_a_new_order_number(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Не хватает одной тарелки в наборе, заказ 5512090")
+    await d.send("на самом деле я заплатила 4500")
+    assert (await d.state())["known"]["order_ref"] == "5512090"
+
+
 async def test_a_second_order_number_is_not_a_correction(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send("Прислали не тот размер, заказ 112233")

@@ -90,6 +90,13 @@ def corrects(text: str) -> bool:
     return bool(_CORRECTS.search(text))
 
 
+def _looks_like(ref: str | None, old: str) -> bool:
+    """A bare number that may replace ``old`` unasked: about as long (a mistyped order
+    number), not "на самом деле я заплатила 4500" for order 5512090."""
+    digits = len(re.sub(r"\D", "", ref or ""))
+    return digits > 0 and abs(digits - len(re.sub(r"\D", "", old))) <= 1
+
+
 def awaiting(ctx: TurnContext, slot: str) -> bool:
     """Did the bot ask for ``slot`` in this conversation?"""
     if ctx.state.get("order_status") == "asked" and slot == "order_ref":
@@ -117,8 +124,12 @@ def remember(ctx: TurnContext) -> list[str]:
     elif pred is not None and pred.order_ref and not old:
         known["order_ref"] = pred.order_ref
         new.append("order_ref")
-    elif text and (not old or corrects(text)) and awaiting(ctx, "order_ref"):
-        # We asked for the order number: a bare "5531207" or "A-7781" is the answer.
+    elif text and (
+        ((not old or corrects(text)) and awaiting(ctx, "order_ref"))
+        or (old and corrects(text) and _looks_like(bare_order_ref(text), str(old)))
+    ):
+        # We asked for the order number: a bare "5531207" or "A-7781" is the answer; or the
+        # number given with the complaint is corrected ("pomyłka, numer to 5512091")
         ref = bare_order_ref(text)
         if ref and ref != old:
             known["order_ref"] = ref
