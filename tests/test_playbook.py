@@ -465,6 +465,37 @@ async def test_a_question_while_choosing_is_answered_and_the_offer_stands(
     assert [e["option"] for e in d.of("fix_chosen")] == ["resend"]
 
 
+@pytest.mark.parametrize(
+    ("problem", "question", "answer", "option"),
+    [
+        (
+            "The printer from order 6678123 arrived with a broken paper tray",
+            "what's faster, replacement or repair?",
+            "replacement then",
+            "replacement",
+        ),
+        (
+            "Drukarka z zamówienia 6678123 przyszła z pękniętym podajnikiem",
+            "co będzie szybciej, wymiana czy naprawa?",
+            "to poproszę naprawę",
+            "repair",
+        ),
+    ],
+)
+async def test_a_question_naming_two_options_is_not_a_choice(
+    services: Services, problem: str, question: str, answer: str, option: str
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem, photo=True)
+    assert "cmp:opt:repair" in d.buttons[-1]
+    await d.send(question)
+    assert not d.of("fix_chosen"), d.replies[-1]
+    assert "5" in d.replies[-1][0], "how long each takes"
+    assert any(b.startswith("cmp:opt:") for b in d.buttons[-1]), "the offer stands"
+    await d.send(answer)
+    assert [e["option"] for e in d.of("fix_chosen")] == [option], d.replies
+
+
 async def test_an_event_already_past_is_unfixable_in_english_and_polish(
     services: Services,
 ) -> None:

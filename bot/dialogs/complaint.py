@@ -789,6 +789,11 @@ class ComplaintFlow:
         ctx.event("goodwill_approved", amount=amount, threshold=threshold)
         return True
 
+    def _option_time(self, ctx: TurnContext, rule: TypeRule, option: str) -> str:
+        """ "Repair under warranty: within 5 working days." """
+        when = _when(ctx, self._option_rule(rule, option))
+        return f"{ctx.texts.plain(f'option_{option}')}: {when}."
+
     def _option_rule(self, rule: TypeRule, option: str) -> TypeRule:
         days = self.rules.option_promise_days.get(option)
         if days is None:
@@ -820,10 +825,16 @@ class ComplaintFlow:
         if option is None and ctx.incoming.text:
             option = _option_from_text(ctx.incoming.text, rule.options)
         if option not in rule.options:
-            if ctx.intent in ("request_human", "faq") or data == "topic:human":
-                return False  # a person, or a question answered first; the offer stands
             buttons = _option_buttons(ctx, rule)
             text = (ctx.incoming.text or "").strip()
+            compared = [] if data else _compared_options(text, rule.options)
+            if compared:
+                # the customer weighs them up: how long each takes, and the offer again
+                ctx.say_text(" ".join(self._option_time(ctx, rule, o) for o in compared))
+                ctx.say("complaint_choose_again", options=_spelled(buttons), buttons=buttons)
+                return True
+            if ctx.intent in ("request_human", "faq") or data == "topic:human":
+                return False  # a person, or a question answered first; the offer stands
             if not data and text and _is_nudge(text):
                 ctx.say_text(ctx.texts("nudge_here"))
                 ctx.say("complaint_choose", options=_spelled(buttons), buttons=buttons)
@@ -1033,13 +1044,25 @@ def _spelled(buttons: list[list[Button]]) -> str:
     return " / ".join(b.text for row in buttons for b in row)
 
 
-def _option_from_text(text: str, options: list[str]) -> str | None:
+def _named_options(text: str, options: list[str]) -> list[str]:
+    """The options the text names (by clear words; by weaker ones when none is clear)."""
     low = text.lower()
     for words in (OPTION_WORDS, OPTION_WEAK_WORDS):
-        for option in options:
-            if any(w in low for w in words.get(option, ())):
-                return option
-    return None
+        named = [o for o in options if any(w in low for w in words.get(o, ()))]
+        if named:
+            return named
+    return []
+
+
+def _compared_options(text: str, options: list[str]) -> list[str]:
+    """ "what's faster, replacement or repair?": the options a question weighs up."""
+    named = _named_options(text, options)
+    return named if len(named) > 1 and asks_question(text) else []
+
+
+def _option_from_text(text: str, options: list[str]) -> str | None:
+    named = _named_options(text, options)
+    return named[0] if named and not _compared_options(text, options) else None
 
 
 def _unsure(ctx: TurnContext) -> bool:
