@@ -838,6 +838,23 @@ async def test_transliterated_russian_stays_russian(services: Services) -> None:
     assert "Заменить товар" in " ".join(d.replies[-1])
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I was double charged 30 zł for order 8812040",
+        "You charged me 120 zlotych twice for order 8812041, please refund it",
+    ],
+)
+async def test_an_amount_in_zloty_does_not_turn_english_into_polish(
+    services: Services, text: str
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    reply = " ".join(d.replies[0])
+    assert d.of("classified")[0]["lang"] == "en"
+    assert reply.startswith("Thank you"), reply
+
+
 async def test_a_refund_promises_the_time_the_bank_needs(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send("The blender I got is broken, the jar is cracked. Order 7781420", photo=True)

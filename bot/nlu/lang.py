@@ -135,8 +135,13 @@ def _letters(text: str) -> tuple[int, int, int]:
     return cyr, lat, other
 
 
+# a currency says where the money is, not which language the customer writes: "I was double
+# charged 30 zł" is English (its "ł" would count as strong Polish evidence)
+_CURRENCY = re.compile(r"(?<!\w)(?:zł|zl|złotych|zlotych|złote|zlote|złoty|zloty|pln)(?!\w)")
+
+
 def _latin_scores(text: str) -> dict[str, float]:
-    lower = text.lower()
+    lower = _CURRENCY.sub(" ", text.lower())
     words = _WORD.findall(lower)
     scores: dict[str, float] = dict.fromkeys(_LEXICON_SETS, 0.0)
     for word in words:
@@ -147,7 +152,7 @@ def _latin_scores(text: str) -> dict[str, float]:
                 scores[lang] += 1.0 / _WORD_COUNTS[word]
     for lang, cue in _CUES.items():
         scores[lang] += 0.15 * len(cue.findall(lower))
-    pl_letters = sum(ch in _POLISH_LETTERS for ch in text)
+    pl_letters = sum(ch in _POLISH_LETTERS for ch in lower)
     foreign = sum(ch in _FOREIGN_LETTERS for ch in lower)
     scores["pl"] += 2.0 * pl_letters
     for lang in ("de", "fr", "es", "it", "pt", "cs"):
@@ -165,6 +170,8 @@ def detect_lang(text: str) -> str:
     if cyr >= lat:
         return "other" if any(ch in _UKRAINIAN for ch in text) else "ru"
     scores = _latin_scores(text)
+    if not any(scores.values()) and _CURRENCY.search(text.lower()):
+        return "pl"  # "200 zł" alone: the currency is all there is to go on
     best = max(scores, key=lambda lang: scores[lang])
     if scores[best] <= 0.0:
         return "en" if lat >= 2 else "other"
