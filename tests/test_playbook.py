@@ -1077,6 +1077,34 @@ async def test_question_marks_alone_are_asked_what_happened_without_a_coupon(
     assert d.of("complaint_opened") and d.of("promised")
 
 
+@pytest.mark.parametrize(
+    ("opener", "story", "ctype"),
+    [
+        ("Cześć, mam problem z zamówieniem", "lampka przyszła rozbita, klosz w kawałkach", None),
+        ("Hi, I have a problem with my order", "my desk lamp arrived broken", None),
+        ("Hello, there's a problem with my order", "you sent me the wrong size", "wrong_item"),
+        ("I have a complaint", "the courier was rude to me, order 5540032", "staff_behavior"),
+        ("Mam problem z paczką", "w paczce brakuje ładowarki, zamówienie 3309125", None),
+        ("Здравствуйте, у меня проблема с заказом", "привезли разбитую лампу", None),
+    ],
+)
+async def test_a_customer_who_only_says_there_is_a_problem_is_asked_what_happened(
+    services: Services, opener: str, story: str, ctype: str | None
+) -> None:
+    """ "Hi, I have a problem with my order" read as praise ("Thanks so much for the kind
+    words!"), a goodbye or an order-status question."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opener)
+    first = " ".join(d.replies[0])
+    assert thanks_before_apology(first) and first.rstrip().endswith(("?", ".")), first
+    assert d.of("clarify") and not d.of("complaint_opened") and not d.of("escalated"), first
+    await d.send(story)
+    opened = d.of("complaint_opened")
+    assert opened, d.replies[-1]
+    if ctype:
+        assert opened[0]["complaint_type"] == ctype
+
+
 async def test_a_missed_event_is_compensated_once_per_conversation(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send("The gift arrived late, the birthday is over. Order 334455")

@@ -28,7 +28,7 @@ from typing import Any
 from bot.db.models import Complaint, as_utc
 from bot.dialogs.engine import TurnContext
 from bot.dialogs.handoff import activist_gesture, asks_for_person, wants_person, with_gesture
-from bot.dialogs.requests import asks_question
+from bot.dialogs.requests import announces_problem, asks_question
 from bot.dialogs.rules import Rules, TypeRule, load_rules
 from bot.dialogs.slots import has, is_description
 from bot.dialogs.texts import money
@@ -353,6 +353,13 @@ class ComplaintFlow:
                 ctx.state["complaint_clarified"] = int(ctx.state.get("turns", 0))
                 ctx.say("no_words_clarify")
                 ctx.event("clarify", intent="complaint", reason="no_words")
+                return True
+            if announces_problem(text):
+                # "Hi, I have a problem with my order" and nothing more: thanks, sorry, and
+                # what happened (the case opens with the answer, its type known)
+                ctx.state["complaint_clarified"] = int(ctx.state.get("turns", 0))
+                ctx.say("complaint_what_happened")
+                ctx.event("clarify", intent="complaint", reason="problem_only")
                 return True
             unsure = _unsure(ctx) and ctx.faq is not None
             if unsure and _divertible(ctx) and _says_not_helpful(ctx):

@@ -32,6 +32,7 @@ from bot.dialogs.guard import sanitize
 from bot.dialogs.requests import (
     MIN_CONFIDENCE,
     MultiPrediction,
+    announces_problem,
     combine,
     questions,
     split_clauses,
@@ -211,6 +212,15 @@ class ConversationEngine:
         whole = self.classifier.predict_one(text)
         if whole.intent == "praise" and _RUDE.search(text):
             whole = dataclasses.replace(whole, intent="complaint", complaint_type="staff_behavior")
+        if whole.intent != "complaint" and announces_problem(text):
+            # "Hi, I have a problem with my order" is no praise or goodbye: the complaint flow
+            # asks what happened
+            whole = dataclasses.replace(
+                whole,
+                intent="complaint",
+                complaint_type="other",
+                intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
+            )
         parts = split_requests(text)
         if whole.intent == "order_status" and deadline_question(text):
             # "к субботе успеете? у дочки день рождения": one question, not a complaint; a

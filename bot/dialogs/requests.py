@@ -90,6 +90,40 @@ CLAUSE_CONFIDENCE = 0.8  # a clause's own complaint type counts only when clearl
 _LEADING = re.compile(r"^(?:и|а|но|and|but|so|i|a|ale|oraz)\s+", re.IGNORECASE)
 
 
+# "Hi, I have a problem with my order", "mam reklamację", "у меня проблема с заказом": the
+# customer says there is a problem and nothing about it (the model reads praise, a goodbye or
+# an order-status question into such a line); an order number may come with it
+_GREETING = (
+    r"(?:(?:hi|hello|hey|good\s+(?:morning|afternoon|evening)|dzie[ńn]\s+dobry|cze[śs][ćc]|witam|"
+    r"hej|здравствуйте|добрый\s+(?:день|вечер)|доброе\s+утро|привет)\W*)?"
+)
+_ORDER_NOUN = (
+    r"(?:(?:my|our|the|an?|this)\s+)?(?:order|parcel|package|delivery|purchase)|"
+    r"(?:moim\s+|moj[aą]\s+|tym\s+)?(?:zam[oó]wieniem|paczk[aą]|przesy[lł]k[aą]|dostaw[aą]|zakupem)|"
+    r"(?:моим\s+)?(?:заказом|заказу|посылкой|доставкой)"
+)
+_PROBLEM_ONLY = re.compile(
+    rf"{_GREETING}(?:"
+    r"(?:i(?:'ve|\s+have)?(?:\s+got)?|there(?:'s|\s+is)|we\s+have)\s+(?:a\s+|an\s+|some\s+)?"
+    r"(?:problem|issue|complaint|trouble)|i\s+want\s+to\s+complain|"
+    r"i(?:'d|\s+would)\s+like\s+to\s+(?:make|file|lodge|raise)\s+a\s+complaint|"
+    r"something(?:'s|\s+is|\s+has)?\s+(?:gone\s+|went\s+)?wrong|"
+    r"(?:mam|jest|mamy)\s+(?:(?:ma[lł]y|du[zż]y|powa[zż]ny)\s+)?(?:problem|k[lł]opot|reklamacj[eęa])|"
+    r"(?:chc[eę]|chcia[lł](?:a)?bym)\s+z[lł]o[zż]y[cć]\s+reklamacj[eę]|co[śs]\s+(?:jest\s+)?nie\s+tak|"
+    r"(?:у\s+меня|есть)\s+(?:проблема|претензия|жалоба)|"
+    r"хочу\s+(?:пожаловаться|оставить\s+жалобу|подать\s+(?:жалобу|претензию))|что-то\s+не\s+так"
+    rf")(?:\s+(?:with|about|z|с|по)\s+(?:{_ORDER_NOUN}))?"
+    r"(?:\W*(?:nr\.?|no\.?|number|numer|номер|№|#)?\s*[\w-]*\d[\w-]*)?"
+    r"[\s.!,:)(]*(?:please|pro[sś]z[eę]|пожалуйста)?[\s.!]*",
+    re.IGNORECASE,
+)
+
+
+def announces_problem(text: str) -> bool:
+    """The message says only that there is a problem ("I have a problem with my order")."""
+    return bool(_PROBLEM_ONLY.fullmatch((text or "").strip()))
+
+
 def split_requests(text: str) -> list[str]:
     """The parts of a message that may each be a request (at most :data:`MAX_PARTS`)."""
     parts = [
