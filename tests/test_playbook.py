@@ -881,6 +881,25 @@ async def test_an_activist_gets_a_larger_gesture_and_a_senior(services: Services
     assert "SORRY20" in d.all_text()
 
 
+@pytest.mark.parametrize(
+    ("complaint", "threat"),
+    [
+        ("Paczka 4402300 spóźnia się już tydzień", "Jak tak, to opiszę wszystko na Facebooku"),
+        ("Parcel 4402301 is a week late", "Fine. Then I'll tell everyone on Facebook about you"),
+    ],
+)
+async def test_a_threat_in_answer_to_is_that_ok_is_not_a_yes(
+    services: Services, complaint: str, threat: str
+) -> None:
+    """It closed the case with 'Great! Thanks for your patience' and the survey."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(complaint)
+    assert d.of("satisfaction_check")
+    await d.send(threat)
+    assert not d.of("resolved"), d.replies[-1]
+    assert d.of("escalated"), d.replies[-1]
+
+
 async def test_ok_ill_wait_is_a_yes(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send("Курьер опоздал на три дня, заказ 5512300 до сих пор не у меня")

@@ -954,10 +954,14 @@ class ComplaintFlow:
             _where_it_stands(ctx, case)
             self._ask_satisfaction(ctx, case)
             return True
+        # "Jak tak, to opiszę wszystko na Facebooku" answers "is that OK?" with a no
+        threat = ctx.prediction.threat if ctx.prediction is not None and not data else None
+        threatens = threat in ("churn", "public")
         if data == "cmp:sat:yes" or (
             not data
             and (_YES.search(text) or ctx.intent in ("thanks", "affirm", "praise"))
             and not _NOT_OK.search(text)
+            and not threatens
         ):
             case["stage"] = "done"
             case["satisfied"] = True
@@ -968,7 +972,7 @@ class ComplaintFlow:
             )
             start_after_bot(ctx)
             return True
-        unhappy = _NO.search(text) or _NOT_OK.search(text) or ctx.intent == "deny"
+        unhappy = _NO.search(text) or _NOT_OK.search(text) or ctx.intent == "deny" or threatens
         more = ctx.intent == "complaint" or (ctx.new_slots and not asks_for_person(text))
         if not data and not unhappy and more and (text or ctx.new_slots):
             # More details about the same problem (or the order number, amount, photo that
