@@ -496,6 +496,46 @@ async def test_a_question_naming_two_options_is_not_a_choice(
     assert [e["option"] for e in d.of("fix_chosen")] == [option], d.replies
 
 
+@pytest.mark.parametrize(
+    ("turns", "option"),
+    [
+        (
+            ["Order 5518950: the lamp arrived with a broken shade. I'd like a replacement please."],
+            "replacement",
+        ),
+        (
+            ["Zamówienie 5518951: lampa przyszła z pękniętym kloszem. Proszę o wymianę."],
+            "replacement",
+        ),
+        (
+            ["Чайник из заказа 5518952 пришёл с трещиной, прошу вернуть деньги"],
+            "refund",
+        ),
+    ],
+)
+async def test_a_fix_asked_for_with_the_complaint_is_not_offered_again(
+    services: Services, turns: list[str], option: str
+) -> None:
+    """The customer named the fix; the bot asked "Replace / Refund / Repair?" and took "yes
+    thank you" for an unclear answer."""
+    d = Dialogue(services, str(next(_ids)))
+    for text in turns:
+        await d.send(text, photo=True)
+    assert [e["option"] for e in d.of("fix_chosen")] == [option], d.replies
+    assert not any(b.startswith("cmp:opt:") for turn in d.buttons for b in turn)
+    assert d.of("satisfaction_check")
+
+
+async def test_a_new_item_that_broke_is_still_offered_the_choice(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Zamówienie 5518953: nowy czajnik przyszedł pęknięty", photo=True)
+    assert not d.of("fix_chosen") and "cmp:opt:repair" in d.buttons[-1]
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Przysłaliście mi niebieską bluzę zamiast czarnej, zamówienie nr 6620413")
+    await d.send("proszę, tu zdjęcie", photo=True)
+    assert not d.of("fix_chosen") and "cmp:opt:replacement" in d.buttons[-1]
+
+
 async def test_an_event_already_past_is_unfixable_in_english_and_polish(
     services: Services,
 ) -> None:

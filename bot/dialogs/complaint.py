@@ -737,6 +737,13 @@ class ComplaintFlow:
             self._offer_compensation(ctx, case)
             return
         if rule.fix == "choice" and rule.options:
+            known = ctx.state.get("known", {})
+            said = f"{known.get('description') or ''}\n{ctx.incoming.text or ''}"
+            wished = _wished_option(said, rule.options)
+            if wished is not None:
+                # "...I'd like a replacement please": asked for already, so not offered again
+                await self._choose(ctx, case, rule, wished)
+                return
             case["stage"] = "fix_choice"
             buttons = _option_buttons(ctx, rule)
             ctx.say("complaint_choose", options=_spelled(buttons), buttons=buttons)
@@ -1069,6 +1076,28 @@ def _compared_options(text: str, options: list[str]) -> list[str]:
     """ "what's faster, replacement or repair?": the options a question weighs up."""
     named = _named_options(text, options)
     return named if len(named) > 1 and asks_question(text) else []
+
+
+# "Proszę o wymianę", "I'd like a refund", "прошу заменить": the customer asks for a fix
+_ASKS_FOR = re.compile(
+    r"\bplease\b|\bi'?d\s+like\b|\bi\s+would\s+like\b|\bi\s+want\b|\bcan\s+i\s+(?:have|get)\b|"
+    r"\bpro[sś]z[eę]\b|\bpopro[sś]z[eę]\b|\bchc[eę]\b|\bchcia[lł]\w*bym\b|"
+    r"\bпрошу\b|\bпожалуйста\b|\bхочу\b|\bхотел\w*\s+бы\b",
+    re.IGNORECASE,
+)
+
+
+def _wished_option(said: str, options: list[str]) -> str | None:
+    """The fix the customer asked for while telling the problem, if one: a message that asks
+    and names one option clearly ("zamiast czarnej" says what was wrong, it asks for nothing)."""
+    for text in said.splitlines():
+        if not _ASKS_FOR.search(text) or _NOT_NEEDED.search(text):
+            continue
+        low = text.lower()
+        named = [o for o in options if any(w in low for w in OPTION_WORDS.get(o, ()))]
+        if len(named) == 1:
+            return named[0]
+    return None
 
 
 def _option_from_text(text: str, options: list[str]) -> str | None:
