@@ -644,6 +644,26 @@ async def test_a_question_about_our_question_is_answered(services: Services) -> 
     assert_never_reasked(e)
 
 
+@pytest.mark.parametrize(
+    ("complaint", "why"),
+    [
+        ("The sofa cover I got is the wrong colour, order 7812300", "why do you need a photo?"),
+        ("Pokrowiec na sofę ma zły kolor, zamówienie 7812301", "po co wam zdjęcie?"),
+    ],
+)
+async def test_why_a_photo_is_answered_about_the_photo(
+    services: Services, complaint: str, why: str
+) -> None:
+    """It answered "It lets me find your order..." (the order number's reason)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(complaint)
+    assert [e["slot"] for e in d.of("asked_for")] == ["photo"]
+    await d.send(why)
+    answer = " ".join(d.replies[-1]).lower()
+    assert "find your order" not in answer and "znajdę zamówienie" not in answer, answer
+    assert re.search(r"photo|zdjęci", answer), answer
+
+
 async def test_a_safety_incident_goes_to_a_senior_at_once(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send("Обогреватель из заказа 5521907 вспыхнул, у ребёнка ожог на руке")

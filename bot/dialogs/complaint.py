@@ -110,6 +110,7 @@ _WHY_ASK = re.compile(
     r"po\s+co\b[^.!?]{0,30}(?:numer|zdj|telefon)|dlaczego\b[^.!?]{0,30}(?:numer|zdj)",
     re.IGNORECASE,
 )
+_PHOTO_WORD = re.compile(r"фот|снимок|photo|picture|\bpic|zdj[eę]|fotk|fotograf", re.IGNORECASE)
 # "это уже второй раз", "again!", "last time you promised": it happened before
 _AGAIN = re.compile(
     r"(?:второй|третий|четв[её]ртый|пятый|который)\s+раз(?!\s+(?:лишн|списа|снял))|\bопять\b|"
@@ -705,7 +706,9 @@ class ComplaintFlow:
             if text and "?" in text and ("order_ref" in missing or "photo" in missing):
                 # A question about our question: answer it, the case waits.
                 if _WHY_ASK.search(text):
-                    ctx.say("details_why")
+                    # "why do you need a photo?" is told what the photo is for
+                    photo = "photo" in missing and _PHOTO_WORD.search(text)
+                    ctx.say("details_why_photo" if photo else "details_why")
                     return True
                 if "order_ref" in missing and _WHERE_IS_IT.search(text):
                     ctx.say("order_number_where")
