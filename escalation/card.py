@@ -184,9 +184,9 @@ def build_card(
         parts = []
         for t in tried[-4:]:
             if t["type"] == "faq_answered":
-                parts.append(
-                    f"answered with '{t.get('answer_id')}' (score {t.get('score', 0):.2f})"
-                )
+                score = t.get("score")  # none for a topic the customer picked from old buttons
+                how = "picked by the customer" if score is None else f"score {score:.2f}"
+                parts.append(f"answered with '{t.get('answer_id')}' ({how})")
             else:
                 cands = t.get("candidates") or []
                 shown = ", ".join(

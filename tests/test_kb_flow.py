@@ -180,6 +180,18 @@ async def test_didnt_help_gives_next_candidate_then_a_person(bot: SimpleNamespac
     assert "Bot tried: answered with" in card
 
 
+async def test_an_old_topic_button_then_a_person(bot: SimpleNamespace) -> None:
+    """A topic button from an earlier question (its score is not in the flow's memory any
+    more), then "didn't help": the customer is handed to a person, the card says what the
+    bot tried (it crashed formatting the button's missing score)."""
+    pressed = await say(bot, "225", callback_data="kb:gift_cards")
+    assert events(pressed, "faq_answered")[0]["answer_id"] == "gift_cards"
+    out = await say(bot, "225", callback_data="faq:nothelp")
+    [escalated] = events(out, "escalated")
+    assert escalated["reason"] == "faq_not_helpful"
+    assert "answered with 'gift_cards'" in escalated["card"]
+
+
 async def test_off_topic_is_left_to_the_engine(bot: SimpleNamespace) -> None:
     out = await say(bot, "230", "какая погода завтра в Москве?")
     assert not events(out, "faq_answered")
