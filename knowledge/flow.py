@@ -220,13 +220,12 @@ def text(key: str, lang: str, memory: dict[str, Any] | None = None) -> str:
 
 
 def entry_title(entry: Entry, lang: str) -> str:
-    """A button caption: the entry's first question in ``lang``, else its first question."""
-    chosen = None
+    """A button caption: the entry's first question in ``lang``, else in English, then
+    Russian (the order its answer falls back in), else its first question."""
+    by_lang: dict[str, str] = {}
     for question in entry.questions:
-        if guess_lang(question) == lang:
-            chosen = question
-            break
-    title = chosen or entry.title
+        by_lang.setdefault(guess_lang(question), question)
+    title = next((by_lang[x] for x in (lang, "en", "ru") if x in by_lang), entry.title)
     return title if len(title) <= MAX_BUTTON_TEXT else title[: MAX_BUTTON_TEXT - 1] + "…"
 
 

@@ -160,6 +160,16 @@ async def test_not_confident_offers_topics_and_a_person(bot: SimpleNamespace) ->
         assert row is not None and row.entry_id == choice[3:]  # the customer's pick, for admins
 
 
+async def test_topic_buttons_in_a_language_the_customer_reads(bot: SimpleNamespace) -> None:
+    """A Polish customer is offered topics with no Polish question: their captions are the
+    English questions (the language their answer comes in), not Russian ones."""
+    out = await say(bot, "215", "Czy macie kartę lojalnościową dla studentów?")
+    assert events(out, "faq_declined")
+    captions = {b.data: b.text for r in out.replies for row in r.buttons for b in row}
+    assert captions.get("kb:gift_cards") == "Do you sell gift cards?"
+    assert captions["topic:human"] == "Rozmowa z człowiekiem"
+
+
 async def test_didnt_help_gives_next_candidate_then_a_person(bot: SimpleNamespace) -> None:
     first = await say(bot, "220", "Как вернуть товар, который не подошёл?")
     answered = events(first, "faq_answered")[0]["answer_id"]
