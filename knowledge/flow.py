@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -432,6 +432,33 @@ class FaqFlow:
         _new_thread(memory, question, result, entry)
         self._say_answer(ctx, memory, entry, best.score, via=via)
         return True
+
+    async def not_known_also(self, ctx: TurnContext, questions: Sequence[str]) -> None:
+        """The questions of a message the KB is not sure of, while it answered the others in
+        it: said honestly, with a person offered, and recorded for the admins (``/kb_gaps``).
+        The thread stays with the answer given, so "didn't help" still means that answer."""
+        for question in questions:
+            result = await self.knowledge.search(ctx.session, question, top_k=5)
+            if result.reason in (None, "low_confidence", "empty_kb"):
+                await self.knowledge.record_unanswered(
+                    ctx.session,
+                    question,
+                    lang=ctx.lang,
+                    result=result,
+                    conversation_id=ctx.conversation.id,
+                    message_id=ctx.message.id,
+                )
+            ctx.event(
+                "faq_declined",
+                candidates=[c.to_dict() for c in result.candidates[:3]],
+                reason=result.reason,
+            )
+        listed = "\n".join(f"— {q}" for q in questions)
+        ctx.say(
+            "faq_unknown_also",
+            [[Button(ctx.texts.plain("topic_human"), "topic:human")]],
+            questions=listed,
+        )
 
     async def _decline(
         self, ctx: TurnContext, memory: dict[str, Any], message: str, result: SearchResult

@@ -170,6 +170,26 @@ async def test_topic_buttons_in_a_language_the_customer_reads(bot: SimpleNamespa
     assert captions["topic:human"] == "Rozmowa z człowiekiem"
 
 
+async def test_a_question_the_kb_cannot_answer_next_to_one_it_can(bot: SimpleNamespace) -> None:
+    """Two questions in one message, the KB knows one: the answer, then an honest "no ready
+    answer" to the other with a person offered, and that question recorded for the admins
+    (it was dropped without a word)."""
+    text = "Сколько стоит доставка? И есть ли скидка для студентов?"
+    out = await say(bot, "216", text)
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["delivery_cost"]
+    assert len(out.replies) == 2
+    assert "есть ли скидка для студентов?" in out.replies[1].text
+    assert "готового ответа" in out.replies[1].text
+    assert buttons(out)[-1] == "topic:human"
+    assert events(out, "faq_declined")
+    async with bot.sessionmaker() as session:
+        rows = list(await session.scalars(select(UnansweredQuestion)))
+    assert [r.text for r in rows] == ["есть ли скидка для студентов?"]
+    # "didn't help" still belongs to the answer given
+    nxt = await say(bot, "216", "не помогло")
+    assert events(nxt, "faq_not_helpful")[0]["answer_id"] == "delivery_cost"
+
+
 async def test_didnt_help_gives_next_candidate_then_a_person(bot: SimpleNamespace) -> None:
     first = await say(bot, "220", "Как вернуть товар, который не подошёл?")
     answered = events(first, "faq_answered")[0]["answer_id"]

@@ -399,6 +399,9 @@ class ConversationEngine:
             answered = [await faq.answer_also(ctx, q) for q in also]
             if any(answered):
                 ctx.state["misunderstood"] = 0
+                unknown = [q for q, ok in zip(also, answered, strict=True) if not ok]
+                if unknown:  # said, not dropped
+                    await faq.not_known_also(ctx, unknown)
                 return ()
         await self._dispatch_main(ctx)
         return also if ctx.intent != "faq" else ()

@@ -9,7 +9,8 @@ joins), each part is classified, and:
   the rest); the conversation flows handle it, with the order number, amount, threat and
   emotion read from the whole message;
 * the other *questions* are answered from the knowledge base in the same turn, so the
-  customer does not have to ask again;
+  customer does not have to ask again (when all are questions, those it cannot answer are
+  said so, with a person offered);
 * every complaint type named in a part, or in a clause of one ("the kettle arrived cracked
   and the courier was rude"), is kept in ``complaint_types``: the complaint flow fixes the
   product problem and passes what was said about staff, service or the site on as well.
