@@ -50,7 +50,8 @@ BUTTON_MIN = 0.0003  # closest topics shown as buttons when declining
 FOLLOW_UP_TURNS = 2  # "didn't help" and follow-ups count this many turns after an answer
 FOLLOW_UP_MINUTES = 30  # ... and this long: a message the next day starts afresh
 BUTTON_PREFIX = FAQ_BUTTON_PREFIX
-NOT_HELPFUL_DATA = "faq:nothelp"
+NOT_HELPFUL_DATA = "faq:nothelp"  # + ":<entry id>": the answer the button is under
+RECENT_ANSWERS = 4  # answers whose "Didn't help" button still knows their question
 MAX_BUTTON_TEXT = 60
 SOCIAL = {"greeting", "thanks", "goodbye", "praise", "affirm"}
 # Follow-ups: a short message opening like "а ...", "and ...", "what about ...", "a jeśli ..."
@@ -202,6 +203,21 @@ def _new_thread(memory: dict[str, Any], question: str, result: SearchResult, ent
     )
 
 
+# the memory of one answered question: what "didn't help" continues from
+_THREAD_KEYS = ("query", "topic", "candidates", "shown", "repeated")
+
+
+def _back_to_answer(memory: dict[str, Any], entry_id: str) -> None:
+    """A "Didn't help" pressed under an earlier answer (another one given after it, in the
+    same message or later): the thread goes back to that answer's question. An answer too
+    old to remember has nothing left to try: a person."""
+    if not entry_id or entry_id == memory.get("last"):
+        return
+    kept = (memory.get("answers") or {}).get(entry_id)
+    unknown = {"query": None, "topic": None, "candidates": [], "shown": [entry_id]}
+    memory.update(kept or unknown, last=entry_id)
+
+
 register_domain(LOCALES, "knowledge")
 
 
@@ -242,7 +258,8 @@ class FaqFlow:
         if data:
             if data.startswith(BUTTON_PREFIX):
                 return await self._answer_button(ctx, memory, data[len(BUTTON_PREFIX) :])
-            if data == NOT_HELPFUL_DATA:
+            if data == NOT_HELPFUL_DATA or data.startswith(NOT_HELPFUL_DATA + ":"):
+                _back_to_answer(memory, data[len(NOT_HELPFUL_DATA) + 1 :])
                 return await self._not_helpful(ctx, memory)
             return False
         message = (ctx.incoming.text or "").strip()
@@ -553,8 +570,17 @@ class FaqFlow:
         via: str,
     ) -> None:
         lang, answer = entry.answer_for(ctx.lang)
-        button = Button(text("faq_not_helpful_button", ctx.lang), NOT_HELPFUL_DATA)
+        data = f"{NOT_HELPFUL_DATA}:{entry.id}"
+        if len(data.encode()) > 64:  # Telegram's limit for callback data
+            data = NOT_HELPFUL_DATA
+        button = Button(text("faq_not_helpful_button", ctx.lang), data)
         ctx.say_text(answer, [[button]])
+        # what its "Didn't help" needs, for when other answers come after it
+        answers = memory.setdefault("answers", {})
+        answers.pop(entry.id, None)
+        answers[entry.id] = {key: memory.get(key) for key in _THREAD_KEYS}
+        for old_id in list(answers)[:-RECENT_ANSWERS]:
+            del answers[old_id]
         memory["last"] = entry.id
         memory["turn"] = int(ctx.state.get("turns", 0))
         memory["at"] = ctx.now.isoformat()

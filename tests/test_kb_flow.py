@@ -127,7 +127,7 @@ async def test_answers_in_the_customers_language(bot: SimpleNamespace) -> None:
     [answered] = events(ru, "faq_answered")
     assert answered["answer_id"] == "delivery_cost" and answered["score"] >= 0.5
     assert ru.replies[0].text == entries["delivery_cost"].answers["ru"]
-    assert "faq:nothelp" in buttons(ru)
+    assert "faq:nothelp:delivery_cost" in buttons(ru)
 
     en = await say(bot, "202", "How much do you charge for shipping?")
     assert events(en, "faq_answered")[0]["answer_id"] == "delivery_cost"
@@ -188,6 +188,25 @@ async def test_a_question_the_kb_cannot_answer_next_to_one_it_can(bot: SimpleNam
     # "didn't help" still belongs to the answer given
     nxt = await say(bot, "216", "не помогло")
     assert events(nxt, "faq_not_helpful")[0]["answer_id"] == "delivery_cost"
+
+
+async def test_didnt_help_under_the_first_of_two_answers(bot: SimpleNamespace) -> None:
+    """Two answers in one turn, each with its "Didn't help": the first one's button is about
+    the first question, not the next guess for the second (it gave the next returns answer
+    for a delivery price that did not help)."""
+    out = await say(bot, "217", "Сколько стоит доставка курьером? И как вернуть товар?")
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == [
+        "delivery_cost",
+        "returns_procedure",
+    ]
+    first = out.replies[0].buttons[0][0].data
+    assert first != out.replies[1].buttons[0][0].data
+    pressed = await say(bot, "217", callback_data=first)
+    assert events(pressed, "faq_not_helpful")[0]["answer_id"] == "delivery_cost"
+    tried = [e["answer_id"] for e in events(pressed, "faq_answered")]
+    assert "return_period" not in tried and "delivery_cost" not in tried
+    for escalated in events(pressed, "escalated"):
+        assert "Question: Сколько стоит доставка курьером?" in escalated["card"]
 
 
 async def test_didnt_help_gives_next_candidate_then_a_person(bot: SimpleNamespace) -> None:
