@@ -541,11 +541,14 @@ class FaqFlow:
 
     async def _not_helpful(self, ctx: TurnContext, memory: dict[str, Any]) -> bool:
         shown = set(memory.get("shown") or [])
+        # nor an answer the customer has just read for the question before (a follow-up's
+        # next guess is often the first answer of its thread)
+        read = shown | set(memory.get("answers") or {})
         ctx.event("faq_not_helpful", answer_id=memory.get("last"))
         for cand_id, score in memory.get("candidates") or []:
             if len(shown) >= MAX_TRIED:
                 break
-            if cand_id in shown or float(score) < NEXT_CANDIDATE_MIN:
+            if cand_id in read or float(score) < NEXT_CANDIDATE_MIN:
                 continue
             entry = await self._entry(ctx, cand_id)
             if entry is None:

@@ -451,6 +451,21 @@ async def test_a_follow_up_read_as_order_status_gets_the_faq_answer(
     assert events(out, "order_check_offered")
 
 
+async def test_didnt_help_after_a_follow_up_does_not_give_the_first_answer_again(
+    routed: SimpleNamespace,
+) -> None:
+    """An answer, a follow-up answered by another entry, "didn't help": the next guess is not
+    the first answer, which the customer read two messages ago ("Perhaps this is what you
+    need:" and the returns procedure again)."""
+    await _ask(routed, "279", "Как оформить возврат платья?", _Prediction("faq", "ru"))
+    out = await _ask(routed, "279", "а до какого числа можно?", _Prediction("faq", "ru", 0.73))
+    assert events(out, "faq_answered")[0]["answer_id"] == "return_period"
+    out = await _ask(routed, "279", "не помогло", _Prediction("deny", "ru", 0.9))
+    assert events(out, "faq_not_helpful")
+    given = [e["answer_id"] for e in events(out, "faq_answered")]
+    assert "returns_procedure" not in given and "return_period" not in given
+
+
 async def test_what_a_follow_up_does_not_take(routed: SimpleNamespace) -> None:
     await _ask(routed, "273", "Сколько стоит доставка курьером?", _Prediction("faq", "ru"))
     # a clear question of its own keeps its own answer
