@@ -47,6 +47,19 @@ async def test_greets_in_the_customers_language(services: Services) -> None:
     assert events(pl, "classified")[0]["lang"] == "pl"
 
 
+async def test_a_short_first_message_in_no_clear_language(services: Services) -> None:
+    """A Polish customer's first message is one word the detector cannot place ("zwroty?",
+    "blik"): the reply is in their Telegram language, not English; a word in another
+    alphabet than that language still sets its own."""
+    from bot.nlu.lang import detect_lang
+
+    for user, word in (("104", "zwroty?"), ("105", "blik")):
+        out = await say(services, user, word, language_code="pl")
+        assert detect_lang(texts(out)) == "pl", texts(out)
+    out = await say(services, "106", "hello", language_code="ru")
+    assert not CYRILLIC.search(texts(out)), texts(out)
+
+
 async def test_thanks_and_goodbye_and_start(services: Services) -> None:
     start = await say(services, "110", "/start", language_code="en")
     assert start.replies and any(w in texts(start) for w in ("delivery", "order"))

@@ -826,7 +826,13 @@ class ConversationEngine:
             state["translit"] = True  # "zdravstvuyte, mne prishla ne ta kurtka"
         if current is not None and text and not real_words(text):
             return current  # "AB-77812", "kirill@mail.ru": an answer, in no language
+        code = (incoming.language_code or "").split("-")[0].lower()
+        usual = next((c for c in (customer.language, code) if c in SUPPORTED), None)
         if prediction is not None and prediction.lang in CONFIDENT_LANG and len(text) >= 4:
+            if current is None and prediction.lang == "en" and usual == "pl" and n_words < 3:
+                # "en" is the detector's guess for Latin letters it cannot place ("zwroty?",
+                # "blik"): a word or two in the customer's usual Latin-script language
+                return usual
             if current is None or prediction.lang == current:
                 return prediction.lang
             if current == "ru" and state.get("translit") and not cyrillic and n_words < 8:
@@ -840,7 +846,6 @@ class ConversationEngine:
         for candidate in (state.get("lang"), customer.language):
             if candidate in SUPPORTED:
                 return str(candidate)
-        code = (incoming.language_code or "").split("-")[0].lower()
         if code in SUPPORTED:
             return code
         if prediction is not None and prediction.lang in CONFIDENT_LANG:
