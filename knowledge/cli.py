@@ -96,6 +96,12 @@ def cmd_import(args: argparse.Namespace) -> int:
             session, entries, replace=args.replace, actor="cli", progress=bar
         )
         print(f"imported {path}: {report.summary()} ({report.seconds:.1f}s)")
+        if report.warnings:
+            from knowledge.service import BLOCKED_NOTE
+
+            print(f"warning: {len(report.warnings)} {BLOCKED_NOTE}:", file=sys.stderr)
+            for line in report.warnings:
+                print(f"  {line}", file=sys.stderr)
         return 0
 
     return _run(go, args)

@@ -64,6 +64,8 @@ class ImportReport:
     deleted: int = 0
     seconds: float = 0.0
     deleted_ids: list[str] = field(default_factory=list)
+    # answers with a phrase the bot must never say: customers get a person instead
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
@@ -105,6 +107,27 @@ def _load_encoder(spec: str) -> Encoder:
         return load_encoder(spec)
     except EncoderError as exc:
         raise ConfigError(f"SUPPORTBOT_KB_ENCODER is invalid: {exc}") from exc
+
+
+def blocked_answers(entries: Sequence[Entry]) -> list[str]:
+    """The answers the bot would never send as they are: each has a phrase of the playbook's
+    "never say" list ("that is our policy", "не можем помочь"); a customer who asks gets a
+    person instead. One line per answer: ``id (lang): "phrase"``."""
+    from bot.dialogs.guard import find_forbidden
+
+    found = []
+    for entry in entries:
+        for lang, answer in entry.answers.items():
+            hits = find_forbidden(answer)
+            if hits:
+                found.append(f'{entry.id} ({lang}): "{hits[0].fragment}"')
+    return found
+
+
+BLOCKED_NOTE = (
+    "answers with a phrase the bot must never say (customers who ask get a person instead; "
+    "rephrase them)"
+)
 
 
 class KnowledgeService:
@@ -297,7 +320,7 @@ class KnowledgeService:
     ) -> ImportReport:
         """Upsert all ``entries`` in one transaction (``replace``: delete the others)."""
         started = time.perf_counter()
-        report = ImportReport(total=len(entries))
+        report = ImportReport(total=len(entries), warnings=blocked_answers(entries))
         repo = KnowledgeRepository(session)
         now = utcnow()
         try:

@@ -783,3 +783,29 @@ async def test_topic_button_after_entry_edited_elsewhere_gives_new_answer(
     pressed = await say(bot, "611", callback_data=choice)
     assert events(pressed, "faq_answered")
     assert pressed.replies[0].text.startswith("NEW ANSWER"), pressed.replies[0].text
+
+
+async def test_an_answer_the_bot_must_not_say_brings_the_promised_person(
+    bot: SimpleNamespace,
+) -> None:
+    """An FAQ answer with a phrase the bot must never say was replaced by "Давайте я подключу
+    коллегу", and no colleague was called: a promise nobody kept. The chat now goes to a
+    person with the question, and the admins are told at import which answer it was."""
+    from bot.db.models import Ticket
+
+    entry = Entry(
+        id="engraving_ru",
+        questions=["Можно сделать гравировку на кружке?"],
+        answers={"ru": "К сожалению, с гравировкой мы ничем не можем помочь."},
+    )
+    async with bot.sessionmaker() as session:
+        report = await bot.knowledge.import_entries(session, [entry], actor="test")
+        await session.commit()
+    assert any("engraving_ru" in w and "не можем помочь" in w for w in report.warnings)
+    out = await say(bot, "240", "Можно сделать гравировку на кружке?")
+    said = " ".join(r.text for r in out.replies)
+    assert "не можем помочь" not in said and "Давайте я подключу коллегу" not in said, said
+    assert events(out, "guard_blocked") and events(out, "escalated"), out.events
+    async with bot.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket))
+    assert ticket is not None and ticket.reason == "reply_blocked"

@@ -411,6 +411,16 @@ def test_cli_import_export_list_search(
     assert rows[0]["answer_id"] == "delivery_cost" and len(rows[0]["candidates"]) == 3
     assert rows[1]["answer_id"] is None
     assert set(rows[0]["candidates"][0]) == {"answer_id", "score"}
+    blunt = tmp_path / "blunt.yaml"
+    blunt.write_text(
+        "entries:\n  - id: policy_note\n    questions:\n      - Why can't I return a sale item\n"
+        "    answers:\n      en: That is our policy, sale items are final.\n",
+        encoding="utf-8",
+    )
+    assert run("import", str(blunt)) == 0  # imported, and the admin is told what to rephrase
+    err = capsys.readouterr().err
+    assert "warning: 1 answers with a phrase the bot must never say" in err, err
+    assert 'policy_note (en): "That is our policy"' in err, err
 
 
 async def test_auto_encoder_follows_the_kb_size(

@@ -354,6 +354,10 @@ class ConversationEngine:
             if not self._urgent(ctx):
                 await self._release_held(ctx)
             questions = await self._dispatch(ctx)
+            if self._guard(ctx, drop=True) and ctx.handoff is None:
+                # a reply the bot must not send (an FAQ answer with "не можем помочь"): the
+                # customer was promised a colleague, so one is called, with the question
+                ctx.request_handoff("reply_blocked")
             if ctx.handoff is not None:
                 await self._escalate(ctx)
                 ctx.state.pop("held", None)  # a person reads the whole transcript
@@ -633,14 +637,21 @@ class ConversationEngine:
 
     # ------------------------------------------------------------------ helpers
     @staticmethod
-    def _guard(ctx: TurnContext) -> None:
-        """No reply may contain a forbidden phrase; offending ones become an offer of a person."""
-        for reply in ctx.replies:
+    def _guard(ctx: TurnContext, *, drop: bool = False) -> bool:
+        """No reply may contain a forbidden phrase: offending ones become an offer of a person
+        (``drop``: are left out, for a hand-off that says so). True if one was blocked."""
+        blocked = False
+        for reply in list(ctx.replies):
             safe, violations = sanitize(reply.text, ctx.lang)
             if violations:
+                blocked = True
                 log.error("forbidden phrase blocked: %s", violations[0].fragment)
-                reply.text = safe
                 ctx.event("guard_blocked", fragment=violations[0].fragment)
+                if drop:
+                    ctx.replies.remove(reply)
+                else:
+                    reply.text = safe
+        return blocked
 
     async def customer_for(self, session: AsyncSession, incoming: Incoming) -> Customer:
         """The customer who wrote ``incoming`` (created on first contact), profile refreshed.

@@ -41,7 +41,7 @@ from knowledge.formats import (
     parse_bytes,
     parse_yaml,
 )
-from knowledge.service import KnowledgeError, KnowledgeService, get_knowledge
+from knowledge.service import BLOCKED_NOTE, KnowledgeError, KnowledgeService, get_knowledge
 
 log = logging.getLogger(__name__)
 
@@ -673,7 +673,12 @@ def create_router(settings: Settings) -> Router:
         except KbFormatError as exc:
             await message.answer(f"Nothing imported.\n{_short(exc, 3500)}")
             return
-        await message.edit_text(f"Imported: {report.summary()}.")
+        text = f"Imported: {report.summary()}."
+        if report.warnings:
+            lines = "\n".join(report.warnings[:10])
+            more = f"\n… and {len(report.warnings) - 10} more" if len(report.warnings) > 10 else ""
+            text += f"\n\n⚠️ {len(report.warnings)} {BLOCKED_NOTE}:\n{lines}{more}"
+        await message.edit_text(_cut(text, 4000))
 
     # ------------------------------------------------------------------ gaps
     @router.message(Command("kb_gaps"))
