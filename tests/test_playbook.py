@@ -1557,3 +1557,34 @@ async def test_a_forwarded_message_is_marked_in_the_transcript(services: Service
         card = await render_card(session, services.settings, await the_ticket(services, user))
     line = next(x for x in card.transcript.splitlines() if "задерживается" in x)
     assert "Customer: [forwarded from Почта России] Ваш заказ 7781420" in line, line
+
+
+@pytest.mark.parametrize(
+    ("event", "wish"),
+    [
+        (
+            "gift for my wedding came late, order 1234567",
+            "I don't want a coupon, I want my money back",
+        ),
+        (
+            "Подарок на день рождения пришёл после праздника, заказ 7720931",
+            "не нужен мне промокод, верните деньги",
+        ),
+        (
+            "Prezent na urodziny przyszedł po imprezie, zamówienie 4428816",
+            "nie chcę rabatu, chcę zwrot pieniędzy",
+        ),
+    ],
+)
+async def test_money_back_instead_of_the_compensation_goes_to_a_person(
+    services: Services, event: str, wish: str
+) -> None:
+    """ "I don't want a coupon, I want my money back" after a missed event got "All right,
+    sorry" and nothing more: the customer's wish was taken as a plain no."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(event)
+    assert d.of("compensation_offered")
+    await d.send(wish)
+    assert not d.of("compensation_declined") and not d.of("compensation_chosen")
+    [esc] = d.of("escalated")
+    assert esc["reason"] == "needs_person", esc

@@ -886,6 +886,15 @@ class ComplaintFlow:
         kinds = [c.kind for c in self.rules.compensations]
         kind = data.removeprefix("cmp:comp:") if data.startswith("cmp:comp:") else None
         text = "" if data else (ctx.incoming.text or "")
+        if kind is None and text and _option_from_text(text, ["refund"]) == "refund":
+            # "I don't want a coupon, I want my money back": a refund for an event that is
+            # over is for a person to decide, with the whole case
+            case["stage"] = "handed_over"
+            case["outcome"] = "refund_requested"
+            await self._save(ctx, case)
+            ctx.say("complaint_to_person")
+            ctx.request_handoff("needs_person")
+            return True
         if kind is None and text:
             named = [c.kind for c in self.rules.compensations if c.named_in(text)]
             if named and _NOT_NEEDED.search(text):
