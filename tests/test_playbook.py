@@ -1588,3 +1588,26 @@ async def test_money_back_instead_of_the_compensation_goes_to_a_person(
     assert not d.of("compensation_declined") and not d.of("compensation_chosen")
     [esc] = d.of("escalated")
     assert esc["reason"] == "needs_person", esc
+
+
+@pytest.mark.parametrize(
+    ("problem", "no_number"),
+    [
+        ("Привезли разбитую кружку, очень обидно", "номера заказа у меня нет"),
+        ("The mug arrived broken, really upset", "I don't have the order number"),
+        ("Kubek przyszedł rozbity, bardzo mi przykro", "nie mam numeru zamówienia"),
+    ],
+)
+async def test_no_order_number_does_not_waive_the_photo(
+    services: Services, problem: str, no_number: str
+) -> None:
+    """ "I don't have the order number" waived every detail asked for: the photo was never
+    waited for, and a photo sent next was an unclear answer to "Replace / Refund?"."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert {"order_ref", "photo"} <= {e["slot"] for e in d.of("asked_for")}
+    await d.send(no_number)
+    assert not d.buttons[-1] and not d.of("promised"), d.replies[-1]  # the photo awaited
+    assert len([e for e in d.of("asked_for") if e["turn"] > 0]) == 0  # not asked again
+    await d.send(photo=True)
+    assert d.buttons[-1] or d.of("promised"), d.replies[-1]  # then the fix, at once

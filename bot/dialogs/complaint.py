@@ -257,7 +257,7 @@ FAILURE_TYPES = frozenset(
 )
 KB_OVER_UNSURE = 0.7
 _NONE_GIVEN = re.compile(
-    r"(нет (у меня )?(номера|фото)|не помню|не сохранил|не могу найти|не найду|не нашл|"
+    r"(нет (у меня )?(номера|фото)|(номера|фото)[^.!?]{0,20}\bнет\b|не помню|не сохранил|не могу найти|не найду|не нашл|"
     r"нет под рукой|без (него|номера|фото)|don't have|dont have|no photo|can't find|cannot find|"
     r"couldn't find|not handy|without it|don't know it|nie mam|nie pamiętam|nie mogę znaleźć|"
     r"nie moge znalezc|bez (niego|numeru|zdjęcia)|фото (ничего )?не (поможет|покажет)|"
@@ -696,9 +696,18 @@ class ComplaintFlow:
                 gave_something = True
         if text and self._missed_event(ctx, text):
             case["unfixable"] = True
-        needs = _needs(case, rule)
+        needs = [s for s in _needs(case, rule) if s not in case.get("waived", ())]
         missing = [s for s in case["asked"] if not has(known, s) and s in needs]
         missing += [s for s in needs if not has(known, s) and s not in case["asked"]]
+        if missing and text and _NONE_GIVEN.search(text):
+            # "I don't have the order number": that one is done without; the rest still
+            # welcome (a "none" that names nothing waives them all)
+            named = [s for s in missing if s in _SLOT_NAMED and _SLOT_NAMED[s].search(text)]
+            if named and len(named) < len(missing):
+                case.setdefault("waived", []).extend(named)
+                ctx.event("detail_waived", slots=named)
+                ctx.say("complaint_without_it")
+                return True
         if missing and not (text and _NONE_GIVEN.search(text)):
             if gave_something:
                 ctx.say("complaint_got_it")
@@ -1042,6 +1051,14 @@ class ComplaintFlow:
 def _urgent(case: dict[str, Any], key: str) -> str:
     """The text of a fix, marked urgent when an earlier promise was broken."""
     return f"{key.removesuffix('_request')}_overdue" if case.get("overdue") else key
+
+
+# the details a "we don't have it" may be about
+_SLOT_NAMED = {
+    "order_ref": re.compile(r"номер|number|\bnumer|\bnr\b|order\s+(?:id|no)", re.IGNORECASE),
+    "photo": re.compile(r"фот|снимк|photo|picture|\bpic|zdj[eę]|fotk|fotograf", re.IGNORECASE),
+    "contact": re.compile(r"телефон|почт|e-?mail|phone|telefon", re.IGNORECASE),
+}
 
 
 def _needs(case: dict[str, Any], rule: TypeRule) -> list[str]:

@@ -105,6 +105,15 @@ _RUDE = re.compile(
     re.IGNORECASE,
 )
 
+# "The mug arrived broken, really upset" reads as praise to the model: a broken or damaged
+# thing makes it a complaint about one
+_BROKEN = re.compile(
+    r"\b(?:broken|cracked|smashed|shattered|damaged|defective|faulty|torn|dented|chipped)\b|"
+    r"сломан|разбит|треснут|поврежд|бракован|порван|помят|"
+    r"zepsu|rozbit|p[eę]kni[eę]t|p[eę]k[lł]|uszkodz|podart|wadliw|porysowan",
+    re.IGNORECASE,
+)
+
 
 @dataclass
 class TurnContext:
@@ -212,6 +221,10 @@ class ConversationEngine:
         whole = self.classifier.predict_one(text)
         if whole.intent == "praise" and _RUDE.search(text):
             whole = dataclasses.replace(whole, intent="complaint", complaint_type="staff_behavior")
+        elif whole.intent == "praise" and _BROKEN.search(text):
+            whole = dataclasses.replace(
+                whole, intent="complaint", complaint_type="damaged_defective"
+            )
         if whole.intent != "complaint" and announces_problem(text):
             # "Hi, I have a problem with my order" is no praise or goodbye: the complaint flow
             # asks what happened
