@@ -1611,3 +1611,24 @@ async def test_no_order_number_does_not_waive_the_photo(
     assert len([e for e in d.of("asked_for") if e["turn"] > 0]) == 0  # not asked again
     await d.send(photo=True)
     assert d.buttons[-1] or d.of("promised"), d.replies[-1]  # then the fix, at once
+
+
+@pytest.mark.parametrize(
+    ("first", "amount"),
+    [
+        ("Вы списали деньги дважды за заказ 8812040", "списали по 300 рублей каждый раз"),
+        ("You charged me twice for order 8812041", "it was 8 euros each time"),
+    ],
+)
+async def test_an_amount_under_the_goodwill_limit_given_later_is_approved_then(
+    services: Services, first: str, amount: str
+) -> None:
+    """A refund request filed without an amount, then the amount (under the goodwill
+    limit) given: it was only added as a detail, and the customer waited 10 working days
+    for what the rules approve at once."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    assert d.of("promised") and not d.of("goodwill_approved")
+    await d.send(amount)
+    assert d.of("goodwill_approved"), d.replies[-1]
+    assert d.of("satisfaction_check")[-1]["turn"] == 1

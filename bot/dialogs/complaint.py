@@ -1014,6 +1014,16 @@ class ComplaintFlow:
                 await self._save(ctx, case)
                 self._offer_compensation(ctx, case)
                 return True
+            if (
+                "amount" in ctx.new_slots
+                and case.get("outcome") == "refund_requested"
+                and self._goodwill(ctx, case, rule)
+            ):
+                # the amount came after the request was filed: under the goodwill limit, the
+                # refund is approved now, as it would have been with the complaint
+                await self._save(ctx, case)
+                self._ask_satisfaction(ctx, case)
+                return True
             await self._save(ctx, case)
             ctx.say("complaint_added", buttons=_sat_buttons(ctx))
             ctx.event("details_added")
