@@ -86,14 +86,25 @@ def keyboard(buttons: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup
     )
 
 
+def _fitting(text: str, limit: int) -> int:
+    """How many characters of ``text`` fit in ``limit`` UTF-16 units, the way Telegram
+    counts a message's length (an emoji beyond the basic plane counts twice)."""
+    units = 0
+    for i, ch in enumerate(text):
+        units += 2 if ord(ch) > 0xFFFF else 1
+        if units > limit:
+            return i
+    return len(text)
+
+
 def split_text(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     """Split a long text on paragraph/line/space boundaries into Telegram-sized parts."""
     parts: list[str] = []
     rest = text
-    while len(rest) > limit:
-        cut = max(rest.rfind(sep, 0, limit) for sep in ("\n\n", "\n", " "))
-        if cut <= limit // 2:
-            cut = limit
+    while (window := _fitting(rest, limit)) < len(rest):
+        cut = max(rest.rfind(sep, 0, window) for sep in ("\n\n", "\n", " "))
+        if cut <= window // 2:
+            cut = window
         parts.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     parts.append(rest)

@@ -45,6 +45,24 @@ async def test_a_long_message_edited_by_the_customer_reaches_the_topic(sandbox: 
     assert not any("went wrong" in t for t in bot_texts(fake, JOHN)[before:])
 
 
+async def test_a_long_message_of_emoji_edited_by_the_customer_reaches_the_topic(
+    sandbox: Sandbox,
+) -> None:
+    """Telegram counts a message's length in UTF-16 units, an emoji as two: a text cut to
+    4,096 characters could still be too long, and the edit never reached the operators."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    long_text = ("😡 " * 1360).strip()  # 2,719 characters, 4,079 UTF-16 units: valid
+    sent = fake.user_sends(JOHN, long_text)
+    await fake.wait_for(lambda: long_text in topic_texts(fake, thread), timeout=20)
+    before = len(bot_texts(fake, JOHN))
+    fake.user_edits(JOHN, sent["message_id"], long_text[:-1] + "WORD")
+    await fake.wait_for(lambda: any("WORD" in t for t in topic_texts(fake, thread)), timeout=20)
+    assert any("The customer edited a message" in t for t in topic_texts(fake, thread))
+    await asyncio.sleep(1.0)
+    assert not any("went wrong" in t for t in bot_texts(fake, JOHN)[before:])
+
+
 async def test_a_signed_operator_reply_of_the_longest_length_is_not_lost(
     settings, classifier, db_url
 ) -> None:
