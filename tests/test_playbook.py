@@ -1632,3 +1632,18 @@ async def test_an_amount_under_the_goodwill_limit_given_later_is_approved_then(
     await d.send(amount)
     assert d.of("goodwill_approved"), d.replies[-1]
     assert d.of("satisfaction_check")[-1]["turn"] == 1
+
+
+@pytest.mark.parametrize("phone", ["+7 916 1234567", "8 916 123 45 67", "+48 601 234 567"])
+async def test_a_phone_number_sent_when_the_order_number_is_asked_is_not_one(
+    services: Services, phone: str
+) -> None:
+    """Asked for the order number, a customer sent their phone: "+7 916 1234567" became
+    order 1234567, and the fix was promised for it."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Привезли разбитую кружку, очень обидно")
+    await d.send(phone)
+    known = (await d.state())["known"]
+    assert "order_ref" not in known and known.get("contact"), known
+    await d.send("5512093")
+    assert (await d.state())["known"]["order_ref"] == "5512093"

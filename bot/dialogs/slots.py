@@ -26,10 +26,14 @@ def find_contact(text: str) -> str | None:
     if m:
         return m.group(0)
     for m in _PHONE.finditer(text):
-        digits = re.sub(r"\D", "", m.group(1))
-        if 10 <= len(digits) <= 13 and (m.group(1).startswith("+") or digits[0] in "78"):
+        if _is_phone(m.group(1)):
             return m.group(1).strip()
     return None
+
+
+def _is_phone(candidate: str) -> bool:
+    digits = re.sub(r"\D", "", candidate)
+    return 10 <= len(digits) <= 13 and (candidate.startswith("+") or digits[0] in "78")
 
 
 def words(text: str) -> int:
@@ -62,11 +66,14 @@ _BARE_REF = re.compile(
 def bare_order_ref(text: str) -> str | None:
     """An order reference given on its own, after we asked for it (not a phone number or a
     date): "7734521", "A-7781", "123/2024"."""
+    phones = [(m.start(1), m.end(1)) for m in _PHONE.finditer(text) if _is_phone(m.group(1))]
     for m in _BARE_REF.finditer(text):
         ref = m.group(1)
         digits = re.sub(r"\D", "", ref)
         if (len(digits) >= 10 and digits[0] in "78") or is_date_or_phone(ref):
             continue
+        if any(a <= m.start(1) and m.end(1) <= b for a, b in phones):
+            continue  # the end of a phone number written in groups: "+7 916 1234567"
         return ref
     return None
 
