@@ -1647,3 +1647,52 @@ async def test_a_phone_number_sent_when_the_order_number_is_asked_is_not_one(
     assert "order_ref" not in known and known.get("contact"), known
     await d.send("5512093")
     assert (await d.state())["known"]["order_ref"] == "5512093"
+
+
+async def test_what_the_session_22_review_found(services: Services) -> None:
+    """Defects a review of the day's changes found in them, each checked here."""
+    from bot.dialogs.complaint import _wants_refund, _wished_option
+
+    # a fix is booked only when asked for by name, not for "a new kettle" or "the money"
+    assert (
+        _wished_option("Nowy czajnik przyszedł pęknięty, proszę o pomoc", ["replacement", "refund"])
+        is None
+    )
+    assert (
+        _wished_option(
+            "Пожалуйста, проверьте: в заказе не было зарядки, деньги заплатила",
+            ["resend", "refund"],
+        )
+        is None
+    )
+    assert (
+        _wished_option("I'd like a replacement please", ["replacement", "refund"]) == "replacement"
+    )
+    # a refund turned down at the compensation offer is no request for one
+    assert not _wants_refund("I don't need a refund, the coupon is fine")
+    assert not _wants_refund("деньги не нужны, давайте промокод")
+    assert _wants_refund("I don't want a coupon, I want my money back")
+
+    # a photo caption that says something is missing waives nothing
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Привезли разбитую кружку, очень обидно")
+    await d.send("На фото видно, что ручки нет", photo=True)
+    assert not d.buttons[-1], d.replies[-1]  # the order number is still awaited
+    # a waived number is not listed again after /start
+    e = Dialogue(services, str(next(_ids)))
+    await e.send("Привезли разбитую кружку, очень обидно")
+    await e.send("номера заказа у меня нет")
+    await e.send("/start")
+    assert "номер заказа" not in " ".join(e.replies[-1]), e.replies[-1]
+    # a price said "actually" does not replace a short order number
+    f = Dialogue(services, str(next(_ids)))
+    await f.send("Заказ 45112: лампа пришла с разбитым плафоном")
+    await f.send("на самом деле я заплатила 4500 рублей")
+    assert (await f.state())["known"]["order_ref"] == "45112"
+    # thanks for a broken thing replaced is praise
+    g = Dialogue(services, str(next(_ids)))
+    await g.send("Thank you so much, you replaced my broken mug in two days, great service!")
+    assert not g.of("complaint_opened"), g.replies
+    # clear English from a customer whose Telegram is in Polish stays English
+    h = await say_at(services, str(next(_ids)), "Hello there", language_code="pl")
+    assert "Cześć" not in " ".join(r.text for r in h.replies)

@@ -257,7 +257,7 @@ FAILURE_TYPES = frozenset(
 )
 KB_OVER_UNSURE = 0.7
 _NONE_GIVEN = re.compile(
-    r"(нет (у меня )?(номера|фото)|(номера|фото)[^.!?]{0,20}\bнет\b|не помню|не сохранил|не могу найти|не найду|не нашл|"
+    r"(нет (у меня )?(номера|фото)|(номера|фото)(\s+заказа)?(\s+у\s+меня)?\s+нет\b|не помню|не сохранил|не могу найти|не найду|не нашл|"
     r"нет под рукой|без (него|номера|фото)|don't have|dont have|no photo|can't find|cannot find|"
     r"couldn't find|not handy|without it|don't know it|nie mam|nie pamiętam|nie mogę znaleźć|"
     r"nie moge znalezc|bez (niego|numeru|zdjęcia)|фото (ничего )?не (поможет|покажет)|"
@@ -696,7 +696,7 @@ class ComplaintFlow:
                 gave_something = True
         if text and self._missed_event(ctx, text):
             case["unfixable"] = True
-        needs = [s for s in _needs(case, rule) if s not in case.get("waived", ())]
+        needs = _needs(case, rule)
         missing = [s for s in case["asked"] if not has(known, s) and s in needs]
         missing += [s for s in needs if not has(known, s) and s not in case["asked"]]
         if missing and text and _NONE_GIVEN.search(text):
@@ -895,7 +895,7 @@ class ComplaintFlow:
         kinds = [c.kind for c in self.rules.compensations]
         kind = data.removeprefix("cmp:comp:") if data.startswith("cmp:comp:") else None
         text = "" if data else (ctx.incoming.text or "")
-        if kind is None and text and _option_from_text(text, ["refund"]) == "refund":
+        if kind is None and text and _wants_refund(text):
             # "I don't want a coupon, I want my money back": a refund for an event that is
             # over is for a person to decide, with the whole case
             case["stage"] = "handed_over"
@@ -1072,10 +1072,10 @@ _SLOT_NAMED = {
 
 
 def _needs(case: dict[str, Any], rule: TypeRule) -> list[str]:
-    """What the fix needs; a missed event is compensated, so no photo or story is needed."""
-    if case.get("unfixable"):
-        return [s for s in rule.needs if s == "order_ref"]
-    return list(rule.needs)
+    """What the fix needs (a missed event is compensated, so no photo or story is needed),
+    less what the customer said they do not have."""
+    needs = [s for s in rule.needs if s == "order_ref"] if case.get("unfixable") else rule.needs
+    return [s for s in needs if s not in case.get("waived", ())]
 
 
 def _add_description(known: dict[str, Any], text: str) -> None:
@@ -1133,10 +1133,41 @@ def _wished_option(said: str, options: list[str]) -> str | None:
         if not _ASKS_FOR.search(text) or _NOT_NEEDED.search(text):
             continue
         low = text.lower()
-        named = [o for o in options if any(w in low for w in OPTION_WORDS.get(o, ()))]
+        named = [o for o in options if any(w in low for w in _WISH_WORDS.get(o, ()))]
         if len(named) == 1:
             return named[0]
     return None
+
+
+# The words that ask for a fix by name (not "a new kettle came cracked", "I paid the money")
+_WISH_WORDS = {
+    "replacement": ("замен", "обмен", "replace", "exchange", "wymian"),
+    "refund": ("возврат", "верни", "вернуть деньги", "refund", "money back", "zwrot"),
+    "repair": ("ремонт", "почин", "repair", "napraw"),
+    "resend": ("дошли", "пришлите", "вышлите", "resend", "send me", "dosłać", "doślij", "wyślij"),
+}
+
+
+_NEGATION_BEFORE = re.compile(
+    r"(?:\bне|\bnot|\bno|n't|\bnie|\bbez|\bwithout)\b[^.!?,;]{0,15}$", re.IGNORECASE
+)
+_NOT_NEEDED_AFTER = re.compile(
+    r"^[^.!?,;]{0,6}(?:не\s+нуж|не\s+надо|not\s+need|nie\s+(?:jest\s+)?potrzeb)", re.IGNORECASE
+)
+
+
+def _wants_refund(text: str) -> bool:
+    """The money back asked for ("I want my money back", "верните деньги"), not turned down
+    ("I don't need a refund", "деньги не нужны")."""
+    low = text.lower()
+    for word in OPTION_WORDS["refund"]:
+        start = low.find(word)
+        while start != -1:
+            end = start + len(word)
+            if not (_NEGATION_BEFORE.search(low[:start]) or _NOT_NEEDED_AFTER.search(low[end:])):
+                return True
+            start = low.find(word, end)
+    return False
 
 
 def _option_from_text(text: str, options: list[str]) -> str | None:

@@ -41,6 +41,7 @@ from bot.dialogs.requests import (
 from bot.dialogs.slots import find_contact, real_words, remember, words
 from bot.dialogs.texts import SUPPORTED, Texts
 from bot.dialogs.types import Button, Incoming, Outcome, Reply
+from bot.nlu.lang import unplaced_latin
 from bot.nlu.lexicon import deadline_question
 from escalation.hours import answer_from, is_open, sla_minutes
 from escalation.service import active_ticket, open_ticket, render_card
@@ -111,6 +112,13 @@ _BROKEN = re.compile(
     r"\b(?:broken|cracked|smashed|shattered|damaged|defective|faulty|torn|dented|chipped)\b|"
     r"сломан|разбит|треснут|поврежд|бракован|порван|помят|"
     r"zepsu|rozbit|p[eę]kni[eę]t|p[eę]k[lł]|uszkodz|podart|wadliw|porysowan",
+    re.IGNORECASE,
+)
+# ... unless it is thanks for sorting the broken thing out: real praise
+_FIXED = re.compile(
+    r"\b(?:replaced|fixed|repaired|refunded|sorted|thank|thanks)\b|"
+    r"замени|починил|вернули|спасибо|благодар|"
+    r"wymieni|naprawi|zwrócil|zwrocil|dzi[eę]kuj|dzi[eę]ki",
     re.IGNORECASE,
 )
 
@@ -221,7 +229,7 @@ class ConversationEngine:
         whole = self.classifier.predict_one(text)
         if whole.intent == "praise" and _RUDE.search(text):
             whole = dataclasses.replace(whole, intent="complaint", complaint_type="staff_behavior")
-        elif whole.intent == "praise" and _BROKEN.search(text):
+        elif whole.intent == "praise" and _BROKEN.search(text) and not _FIXED.search(text):
             whole = dataclasses.replace(
                 whole, intent="complaint", complaint_type="damaged_defective"
             )
@@ -376,6 +384,9 @@ class ConversationEngine:
                 ctx.state.pop("held", None)  # a person reads the whole transcript
             if questions:
                 await self._answer_also(ctx, questions)
+                if self._guard(ctx, drop=True) and ctx.handoff is None:
+                    ctx.request_handoff("reply_blocked")  # an extra question's answer
+                    await self._escalate(ctx)
             self._acknowledge_correction(ctx)
 
         self._guard(ctx)
@@ -853,7 +864,13 @@ class ConversationEngine:
         code = (incoming.language_code or "").split("-")[0].lower()
         usual = next((c for c in (customer.language, code) if c in SUPPORTED), None)
         if prediction is not None and prediction.lang in CONFIDENT_LANG and len(text) >= 4:
-            if current is None and prediction.lang == "en" and usual == "pl" and n_words < 3:
+            if (
+                current is None
+                and prediction.lang == "en"
+                and usual == "pl"
+                and n_words < 3
+                and unplaced_latin(text)
+            ):
                 # "en" is the detector's guess for Latin letters it cannot place ("zwroty?",
                 # "blik"): a word or two in the customer's usual Latin-script language
                 return usual

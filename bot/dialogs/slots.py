@@ -138,6 +138,8 @@ def remember(ctx: TurnContext) -> list[str]:
         # We asked for the order number: a bare "5531207" or "A-7781" is the answer; or the
         # number given with the complaint is corrected ("pomyłka, numer to 5512091")
         ref = bare_order_ref(text)
+        if ref and pred is not None and pred.amount is not None and ref == f"{pred.amount:g}":
+            ref = None  # "на самом деле я заплатила 4500": the amount, not the order
         if ref and ref != old:
             known["order_ref"] = ref
             if old:

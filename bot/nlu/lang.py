@@ -160,6 +160,12 @@ def _latin_scores(text: str) -> dict[str, float]:
     return scores
 
 
+def unplaced_latin(text: str) -> bool:
+    """Latin letters the lexicons cannot place ("zwroty?", "blik"): ``detect_lang``'s "en"
+    for them is a default, not evidence."""
+    return not any(score > 0 for score in _latin_scores(text).values())
+
+
 def detect_lang(text: str) -> str:
     """Return ``ru``, ``en``, ``pl`` or ``other`` for one message."""
     cyr, lat, other = _letters(text)
