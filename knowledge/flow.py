@@ -456,15 +456,7 @@ class FaqFlow:
         The thread stays with the answer given, so "didn't help" still means that answer."""
         for question in questions:
             result = await self.knowledge.search(ctx.session, question, top_k=5)
-            if result.reason in (None, "low_confidence", "empty_kb"):
-                await self.knowledge.record_unanswered(
-                    ctx.session,
-                    question,
-                    lang=ctx.lang,
-                    result=result,
-                    conversation_id=ctx.conversation.id,
-                    message_id=ctx.message.id,
-                )
+            await self._record_gap(ctx, question, result)
             ctx.event(
                 "faq_declined",
                 candidates=[c.to_dict() for c in result.candidates[:3]],
@@ -475,6 +467,22 @@ class FaqFlow:
             "faq_unknown_also",
             [[Button(ctx.texts.plain("topic_human"), "topic:human")]],
             questions=listed,
+        )
+
+    async def _record_gap(
+        self, ctx: TurnContext, question: str, result: SearchResult
+    ) -> int | None:
+        """A question the KB could not answer confidently, kept for the admins' gaps (not an
+        off-topic one); its id, or None."""
+        if result.reason not in (None, "low_confidence", "empty_kb"):
+            return None
+        return await self.knowledge.record_unanswered(
+            ctx.session,
+            question,
+            lang=ctx.lang,
+            result=result,
+            conversation_id=ctx.conversation.id,
+            message_id=ctx.message.id,
         )
 
     async def _decline(
@@ -496,16 +504,7 @@ class FaqFlow:
         rows.append([Button(ctx.texts.plain("topic_human"), "topic:human")])
         key = "faq_clarify" if offer else "faq_clarify_nothing"
         ctx.say_text(text(key, ctx.lang, ctx.texts.memory), rows)
-        gap_id = None
-        if result.reason in (None, "low_confidence", "empty_kb"):
-            gap_id = await self.knowledge.record_unanswered(
-                ctx.session,
-                message,
-                lang=ctx.lang,
-                result=result,
-                conversation_id=ctx.conversation.id,
-                message_id=ctx.message.id,
-            )
+        gap_id = await self._record_gap(ctx, message, result)
         memory.update(
             query=message[:500],
             candidates=_candidate_rows(result.candidates),
