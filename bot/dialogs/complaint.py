@@ -668,28 +668,21 @@ class ComplaintFlow:
             return False  # other flows (a person, a question) take it; the case waits
         known = ctx.state.setdefault("known", {})
         rule = self.rules.for_type(case["type"])
-        if ctx.command is not None and not gave_something:
+        awaited = [s for s in _needs(case, rule) if not has(known, s)]
+        if awaited and not gave_something and ctx.command is not None:
             # "/start", "/help" or an unknown command: no answer to what was asked, and no
             # reason to go on without it; the customer may be lost, so say where we are
-            needs = _needs(case, rule)
-            missing = [s for s in needs if not has(known, s)]
-            if missing:
-                items = _join([ctx.texts.plain(f"slot_{s}") for s in missing], ctx.lang)
-                ctx.say("complaint_still_open", items=items)
-                return True
-        if text and not gave_something and _pleasantry(ctx, text):
+            ctx.say("complaint_still_open", items=_slot_list(ctx, awaited))
+            return True
+        if awaited and not gave_something and text and _pleasantry(ctx, text):
             # "спасибо", "до свидания" while details are awaited: no detail, and no reason to
             # go on without them; the case stays open until they come (or a person takes it)
-            needs = _needs(case, rule)
-            missing = [s for s in needs if not has(known, s)]
-            if missing:
-                if ctx.intent == "goodbye" or _BYE.search(text):
-                    items = _join([ctx.texts.plain(f"slot_{s}") for s in missing], ctx.lang)
-                    ctx.say("complaint_paused", items=items)
-                    ctx.event("complaint_paused", missing=missing)
-                else:
-                    ctx.say("complaint_waiting")
-                return True
+            if ctx.intent == "goodbye" or _BYE.search(text):
+                ctx.say("complaint_paused", items=_slot_list(ctx, awaited))
+                ctx.event("complaint_paused", missing=awaited)
+            else:
+                ctx.say("complaint_waiting")
+            return True
         if text and not known.get("description") and "description" in case["asked"]:
             if is_description(text, 2):
                 known["description"] = text
@@ -1296,6 +1289,11 @@ def _shop_amount(ctx: TurnContext, known: dict[str, Any]) -> float | None:
 def _currency(ctx: TurnContext, known: dict[str, Any]) -> str:
     """The claimed amount's currency: the one said, else the language's, else the shop's."""
     return known.get("currency") or _LANG_CURRENCY.get(ctx.lang) or ctx.settings.shop_currency
+
+
+def _slot_list(ctx: TurnContext, slots: list[str]) -> str:
+    """The details named for the customer: "the order number and a photo of the problem"."""
+    return _join([ctx.texts.plain(f"slot_{s}") for s in slots], ctx.lang)
 
 
 def _join(parts: list[str], lang: str) -> str:
