@@ -727,3 +727,11 @@ def test_a_plain_statement_of_a_bad_fact_is_not_angry(default_clf) -> None:
     )
     assert p.emotion != "angry"
     assert default_clf.predict_one("ЭТО БЕЗОБРАЗИЕ!!! где мой заказ 5531207").emotion == "angry"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\u200b", "\n\t"])
+def test_an_empty_message_is_not_read_as_yes(default_clf, text: str) -> None:
+    # an empty row of a predict file was "affirm": a blank would confirm a fix or a hand-off
+    p = default_clf.predict_one(text)
+    assert (p.intent, p.intent_confidence) == ("out_of_scope", 1.0)
+    assert (p.threat, p.order_ref, p.amount) == ("none", None, None)

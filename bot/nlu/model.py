@@ -102,6 +102,10 @@ class FeatureSpace:
         return stack(parts)
 
 
+# zero-width and word-joining characters, which ``str.strip`` keeps
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
 @dataclass
 class NluModel:
     """Implements the ``Classifier`` protocol."""
@@ -154,6 +158,11 @@ class NluModel:
         probas = {name: head.proba(x) for name, head in self.heads.items()}
         return [self._one(i, text, probas, bool(novel[i])) for i, text in enumerate(texts)]
 
+    @staticmethod
+    def _blank(text: str) -> bool:
+        """Nothing to read: empty, spaces or invisible characters only (no "yes" in it)."""
+        return not text.translate(_INVISIBLE).strip()
+
     def _label(self, name: str, probas: dict[str, np.ndarray], i: int) -> tuple[str | None, float]:
         head = self.heads.get(name)
         if head is None:
@@ -167,9 +176,11 @@ class NluModel:
     ) -> Prediction:
         intent, confidence = self._label("intent", probas, i)
         if intent is not None and intent != self.reject_label:
-            if confidence < self.reject_threshold or novel:
+            if confidence < self.reject_threshold or novel or self._blank(text):
                 intent = self.reject_label
-        if intent == self.reject_label and "intent" in self.heads:
+        if self._blank(text):
+            confidence = 1.0  # nothing was said: surely not a request of the business
+        elif intent == self.reject_label and "intent" in self.heads:
             labels = self.heads["intent"].labels
             if self.reject_label in labels:
                 confidence = float(probas["intent"][i][labels.index(self.reject_label)])
