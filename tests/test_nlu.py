@@ -37,6 +37,10 @@ EXTRACT_CASES = [
     ("списали 1,5 тр за доставку", None, 1500, "RUB"),
     ("вернули только 2 т.р., а должны 5 т. р.", None, 2000, "RUB"),
     ("you charged me $25 twice", None, 25, "USD"),
+    # whole and minor units written apart: the grosze, kopecks and cents count
+    ("zapłaciłem 12 zł 50 gr, a miało być 10 zł", None, 12.5, "PLN"),
+    ("списали 99 руб. 90 коп. за пакет", None, 99.9, "RUB"),
+    ("I paid 12 dollars and 5 cents for shipping", None, 12.05, "USD"),
     ("an extra 700 roubles was taken from my card", None, 700, "RUB"),
     ("I paid €19.99 for shipping", None, 19.99, "EUR"),
     ("cost me 1,299.99 USD", None, 1299.99, "USD"),

@@ -602,6 +602,23 @@ def _with_words_tail(text: str, item: tuple[int, Money, int]) -> tuple[int, Mone
     return start, Money(money.amount + tail[0][2], code), currency.end() if currency else value_end
 
 
+# the minor units after a whole amount: "12 zł 50 gr", "99 руб. 90 коп.", "5 dollars and 50 cents"
+_MINOR_UNITS = re.compile(
+    r"[\s\u00a0]*(?:(?:и|and|i)\s+)?(?P<minor>\d{1,2})[\s\u00a0]?"
+    r"(?:gr(?:osz[ey]?|oszy)?|коп(?:еек|ейки|ейка|\.)?|cents?|¢)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def _with_minor_units(text: str, item: tuple[int, Money, int]) -> tuple[int, Money, int]:
+    start, money, end = item
+    match = _MINOR_UNITS.match(text, end)
+    if match is None or money.amount != int(money.amount):
+        return item
+    value = round(money.amount + int(match.group("minor")) / 100, 2)
+    return start, Money(value, money.currency), match.end()
+
+
 def _price_drop(
     text: str, blocked: list[tuple[int, int]], found: list[tuple[int, Money, int]]
 ) -> Money | None:
@@ -634,7 +651,7 @@ def extract_money(text: str, blocked: list[tuple[int, int]] | None = None) -> Mo
                 continue  # "2700K" is a colour temperature, not 2.7 million
             if not _overlaps(match.span("num"), blocked) and not _is_time_or_date(text, match):
                 found.append((match.start(), _money(match, prefix), match.end()))
-    found = [_with_words_tail(text, item) for item in found]
+    found = [_with_minor_units(text, _with_words_tail(text, item)) for item in found]
     priced = list(found)  # amounts with a currency or a thousands word
     # amounts in words rank after digit ones: with a currency after digits with a currency,
     # after a money word only when nothing else is found
