@@ -70,6 +70,7 @@ COPY_UNANSWERABLE = 0.25
 # the adapter: weight of ||W - I||², Adam steps over all shops, softmax temperature over
 # entries, and the soft maximum's temperature over an entry's questions
 ADAPTER = {"anchor": 1e-3, "epochs": 60, "lr": 1e-3, "temperature": 0.05, "soft_max": 0.02}
+CHECK_ROWS = 50_000  # rows per slice when the exported trees are checked against the model
 PRIOR_C = 1.0  # the question prior's inverse L2 weight (scikit-learn's default)
 PARAMS = {
     "max_depth": 4,
@@ -646,7 +647,11 @@ def main(argv: list[str] | None = None) -> int:
     np.savez_compressed(adapter_out, **adapter)
     check = rerank.Reranker.load(args.out)
     assert check is not None and len(check.gaps) == len(spec["gap_stems"])
-    diff = np.abs(check.proba(x_all) - model.predict_proba(x_all)[:, 1]).max()  # type: ignore[attr-defined]
+    # in slices: the exported trees walk (rows x trees) arrays, 10+ GB for all rows at once
+    diff = max(
+        np.abs(check.proba(x) - model.predict_proba(x)[:, 1]).max()  # type: ignore[attr-defined]
+        for x in np.array_split(x_all, max(1, len(x_all) // CHECK_ROWS))
+    )
     assert diff < 1e-6, f"exported trees disagree with the model: {diff}"
     per_shop = measure(data, oof, threshold)
     pooled = lowest_threshold(np.concatenate(unanswerable))
