@@ -169,6 +169,13 @@ def build_card(
     if known.get("description"):
         lines.append(f"Description: {known['description']}")
 
+    if complaint.get("wanted"):
+        wanted = {"refund": "a refund", "replacement": "a replacement", "repair": "a repair"}
+        arranged = (complaint.get("choice") or complaint.get("outcome") or "-").replace("_", " ")
+        lines.append(
+            f"⚠️ The customer asks for {wanted.get(complaint['wanted'], complaint['wanted'])}"
+            f" instead of what the bot arranged ({arranged})."
+        )
     if complaint.get("overdue"):
         lines.append("⚠️ The customer says an earlier promise was not kept: handled as urgent.")
     also = [t.get("complaint_type") for t in trail if t.get("type") == "complaint_also_recorded"]

@@ -567,6 +567,47 @@ async def test_a_missed_event_is_compensated_without_asking_for_a_photo(
     assert [e["kind"] for e in d.of("compensation_chosen")] == ["gift"]
 
 
+@pytest.mark.parametrize(
+    ("turns", "wanted"),
+    [
+        (["Заказ 778899 опаздывает уже на неделю", "а можно просто вернуть деньги?"], "refund"),
+        (["My order 554433 is a week late", "just refund me"], "refund"),
+        (["Paczka 554433 spóźnia się już tydzień", "wolę zwrot pieniędzy"], "refund"),
+    ],
+)
+async def test_another_remedy_asked_at_is_that_ok_goes_to_a_person(
+    services: Services, turns: list[str], wanted: str
+) -> None:
+    # it got "I'm not sure I understood. Could you put it differently?"
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(turns[0])
+    assert d.of("satisfaction_check")
+    await d.send(turns[1])
+    assert [e["option"] for e in d.of("other_fix_asked")] == [wanted]
+    assert [e["reason"] for e in d.of("escalated")] == ["needs_person"]
+    assert not d.of("fallback") and not d.of("faq_declined")
+    assert "a refund instead of what the bot arranged" in d.of("escalated")[0]["card"]
+
+
+async def test_a_remedy_that_is_no_option_of_the_case_goes_to_a_person(
+    services: Services,
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("I got the wrong size, order 554433", photo=True)
+    await d.send("replacement")
+    await d.send("actually can you repair it instead?")  # wrong_item: replacement or refund
+    assert [e["option"] for e in d.of("other_fix_asked")] == ["repair"]
+    assert [e["reason"] for e in d.of("escalated")] == ["needs_person"]
+
+
+async def test_the_money_coming_back_is_no_other_remedy_of_a_refund(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("You charged me twice for order 554433, 40 zł")
+    assert d.of("satisfaction_check")
+    await d.send("ok, and I don't need a replacement or anything, just the refund")
+    assert not d.of("other_fix_asked") and d.of("resolved")
+
+
 async def test_a_change_of_mind_after_the_fix_changes_the_fix(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send(

@@ -79,6 +79,40 @@ async def test_a_product_problem_and_rude_staff_in_one_message_are_both_taken(
     assert line in replies[0]
 
 
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("Курьер опоздал на 3 дня и чайник пришёл сломанный, заказ 778899", "заказ опоздал"),
+        ("The parcel came a week late and the mug inside was cracked, order 554433", "came late"),
+        ("Paczka szła 2 tygodnie i kubek jest pęknięty, zamówienie 554433", "O spóźnieniu"),
+    ],
+)
+async def test_a_late_parcel_with_a_broken_item_is_fixed_as_broken_and_the_delay_passed_on(
+    shop: Services, text: str, line: str
+) -> None:
+    # it was chased with logistics before, and "замена" to "is that OK?" was not understood
+    user = str(next(_ids))
+    replies, events = await _send(shop, user, text)
+    assert [e["complaint_type"] for e in events if e["type"] == "complaint_opened"] == [
+        "damaged_defective"
+    ]
+    assert [e["complaint_type"] for e in events if e["type"] == "complaint_also_recorded"] == [
+        "delivery_delay"
+    ]
+    assert [e["slot"] for e in events if e["type"] == "asked_for"] == ["photo"]
+    assert line in replies[0]
+
+
+async def test_a_late_parcel_alone_is_still_chased_with_logistics(shop: Services) -> None:
+    _, events = await _send(
+        shop, str(next(_ids)), "Посылка шла две недели и коробка помята, заказ 778899"
+    )
+    assert [e["complaint_type"] for e in events if e["type"] == "complaint_opened"] == [
+        "delivery_delay"
+    ]
+    assert not [e for e in events if e["type"] == "complaint_also_recorded"]
+
+
 async def test_the_problem_passed_on_is_said_when_a_person_takes_over_at_once(
     shop: Services,
 ) -> None:

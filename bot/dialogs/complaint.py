@@ -187,6 +187,8 @@ _GUESS_ORDER = ("missing_item", "wrong_item", "damaged_defective")
 # the case follows the problem that has a fix, and what was said about staff, service or the
 # site is recorded as its own complaint and passed to that team in the same reply.
 FEEDBACK_TYPES = ("staff_behavior", "service_quality", "website_app")
+# problems with what came in the parcel: once it came, its lateness is no longer the fix
+PRODUCT_TYPES = ("damaged_defective", "wrong_item", "missing_item")
 # ... passed on only when the message names it ("Córka szła w starej" is no site problem)
 _FEEDBACK_WORDS = {
     "staff_behavior": re.compile(
@@ -206,16 +208,30 @@ _FEEDBACK_WORDS = {
         r"aplikacj|logowa",
         re.IGNORECASE,
     ),
+    "delivery_delay": re.compile(
+        r"опозд|задерж|долго\s+(?:вез|ехал|шл|шёл|шел|достав)|позже\s+срока|\blate\b|delay|"
+        r"(?:шл[аио]|шёл|шел|ехал[аи]?|везли)\s+(?:\S+\s+)?(?:дн|недел|месяц)|"
+        r"took\s+(?:\w+\s+){0,2}(?:days|weeks)|op[óo][źz]ni|sp[óo][źz]ni|p[óo][źz]no|"
+        r"sz(?:ed[łl]|[łl][aoy])\w*\s+(?:\S+\s+)?(?:dni|dzie|tydz|tygod|miesi)",
+        re.IGNORECASE,
+    ),
 }
 
 
 def split_types(main: str, named: tuple[str, ...], known: set[str]) -> tuple[str, list[str]]:
-    """The case's type, and the feedback types to pass on alongside it."""
+    """The case's type, and the other types to pass on alongside it: feedback (staff,
+    service, site), and a late delivery when the parcel came with a product problem."""
     named = tuple(t for t in named if t in known)
     fixable = [t for t in named if t not in FEEDBACK_TYPES and t != "other"]
     if main in FEEDBACK_TYPES and fixable:
         main = fixable[0]
-    also = [t for t in dict.fromkeys((*named, main)) if t in FEEDBACK_TYPES and t != main]
+    product = [t for t in named if t in PRODUCT_TYPES]
+    if main == "delivery_delay" and product:
+        # "курьер опоздал на 3 дня и чайник пришёл сломанный": the parcel is here, so the
+        # broken kettle is what to fix; the lateness goes to logistics
+        main = product[0]
+    passed = (*FEEDBACK_TYPES, "delivery_delay") if main in PRODUCT_TYPES else FEEDBACK_TYPES
+    also = [t for t in dict.fromkeys((*named, main)) if t in passed and t != main]
     return main, also
 
 
@@ -975,6 +991,26 @@ class ComplaintFlow:
             _where_it_stands(ctx, case)
             self._ask_satisfaction(ctx, case)
             return True
+        doing = case.get("choice") or ("refund" if rule.fix == "refund" else None)
+        other_remedy = next(
+            (
+                o
+                for o, words in _REMEDY_WORDS.items()
+                if o != doing and not data and text and _wants(text, words)
+            ),
+            None,
+        )
+        if other_remedy is not None:
+            # "а можно просто вернуть деньги?" after the parcel was chased, "can you repair it
+            # instead?" where repair is no option: not this fix, and not for the bot to grant
+            case["stage"] = "handed_over"
+            case["satisfied"] = False
+            case["wanted"] = other_remedy
+            await self._save(ctx, case)
+            ctx.event("other_fix_asked", option=other_remedy, complaint_type=case["type"])
+            ctx.say("complaint_to_person")
+            ctx.request_handoff("needs_person")
+            return True
         # "Jak tak, to opiszę wszystko na Facebooku" answers "is that OK?" with a no
         threat = ctx.prediction.threat if ctx.prediction is not None and not data else None
         threatens = threat in ("churn", "public")
@@ -1152,8 +1188,21 @@ _NOT_NEEDED_AFTER = re.compile(
 def _wants_refund(text: str) -> bool:
     """The money back asked for ("I want my money back", "верните деньги"), not turned down
     ("I don't need a refund", "деньги не нужны")."""
+    return _wants(text, OPTION_WORDS["refund"])
+
+
+# the remedies a customer may ask for instead of the fix the bot arranged (clear words only)
+_REMEDY_WORDS = {
+    "refund": OPTION_WORDS["refund"],
+    "replacement": ("замен", "обмен", "replace", "exchange", "wymian"),
+    "repair": ("ремонт", "почин", "repair", "napraw"),
+}
+
+
+def _wants(text: str, words: Sequence[str]) -> bool:
+    """One of ``words`` asked for, not turned down ("не нужен ремонт", "no refund needed")."""
     low = text.lower()
-    for word in OPTION_WORDS["refund"]:
+    for word in words:
         start = low.find(word)
         while start != -1:
             end = start + len(word)

@@ -84,7 +84,10 @@ _CLAUSE = re.compile(
     r"\s*,\s*(?:а|и|но|да\s+и|and|but|a|i|ale|oraz)\s+|\s+а\s+ещ[её]\s+|\s+a\s+do\s+tego\s+|"
     r"\s+(?:and|but)\s+(?=(?:the|my|your|then|also|on\s+top)\b)|\s+(?:и|но)\s+(?=(?:ещ[её]|курьер|"
     r"оператор|менеджер|продав|сотрудник|сайт|приложени)\w*)|\s+(?:i|ale)\s+(?=(?:kurier|"
-    r"konsultant|pracownik|sprzedaw|stron|aplikacj)\w*)",
+    r"konsultant|pracownik|sprzedaw|stron|aplikacj)\w*)|"
+    # "опоздал на 3 дня и чайник пришёл сломанный": a second clause about a broken thing
+    r"\s+(?:и|and|i|oraz)\s+(?=(?:[^\W\d_]+\s+){0,3}(?:сломан|разбит|трещин|помят|cracked|"
+    r"broken|damaged|smashed|chipped|p[ęe]kni[ęe]|uszkodz|zepsu|rozbit|zgniec))",
     re.IGNORECASE,
 )
 CLAUSE_CONFIDENCE = 0.8  # a clause's own complaint type counts only when clearly one
