@@ -739,3 +739,15 @@ def test_an_empty_message_is_not_read_as_yes(default_clf, text: str) -> None:
     p = default_clf.predict_one(text)
     assert (p.intent, p.intent_confidence) == ("out_of_scope", 1.0)
     assert (p.threat, p.order_ref, p.amount) == ("none", None, None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ой, номер заказа не 123456, а 123465",
+        "номер не №123456, а №123465",
+        "заказ 123465, не 123456",
+    ],
+)
+def test_the_order_number_denied_is_not_the_one_taken(text: str) -> None:
+    assert extract(text).order_ref == "123465"

@@ -1068,6 +1068,39 @@ async def test_a_corrected_number_for_an_order_given_up_front_is_taken(
     assert "5512091" in promise and "5512090" not in promise, promise
 
 
+@pytest.mark.parametrize(
+    ("first", "fix", "option"),
+    [
+        (
+            "Заказ 123456 пришёл с разбитой кружкой",
+            "ой, номер заказа не 123456, а 123465",
+            "замена",
+        ),
+        ("Hi, order 123456 arrived with a cracked mug", "sorry, not 123456 but 123465", "replace"),
+        (
+            "Zamówienie 123456 przyszło z pękniętym kubkiem",
+            "przepraszam, nie 123456, tylko 123465",
+            "wymiana",
+        ),
+    ],
+)
+async def test_a_number_denied_while_choosing_the_fix_is_replaced_by_the_other(
+    services: Services, first: str, fix: str, option: str
+) -> None:
+    # "не 123456, а 123465" kept 123456 and the fix was booked for it; the correction was also
+    # counted as an unclear answer to the offer
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first, photo=True)
+    assert any(b.startswith("cmp:opt:") for b in d.buttons[-1]), d.replies[-1]
+    await d.send(fix)
+    assert [e["now"] for e in d.of("detail_corrected")] == ["123465"]
+    assert any(b.startswith("cmp:opt:") for b in d.buttons[-1]), "the offer again"
+    assert (await d.state())["complaint"].get("unclear", 0) == 0
+    await d.send(option)
+    promise = d.of("promised")[-1]["text"]
+    assert "123465" in promise and "123456" not in promise, promise
+
+
 async def test_an_amount_said_with_actually_is_not_a_new_order_number(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send("Не хватает одной тарелки в наборе, заказ 5512090")

@@ -877,6 +877,11 @@ class ComplaintFlow:
             if not data and ctx.intent in ("thanks", "praise"):
                 ctx.say("complaint_choose", options=_spelled(buttons), buttons=buttons)
                 return True
+            if not data and (ctx.corrected or ctx.new_slots):
+                # a detail corrected or come late ("не 123456, а 123465", the photo): said
+                # back by the engine, and the offer again (not an unclear answer)
+                ctx.say("complaint_choose", options=_spelled(buttons), buttons=buttons)
+                return True
             if not data and ctx.intent == "complaint" and is_description(text):
                 # More about the problem: noted, and the offer again (not an unclear answer).
                 _add_description(ctx.state.setdefault("known", {}), text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from bot.nlu.extract import is_date_or_phone
+from bot.nlu.extract import DENIED_BEFORE, is_date_or_phone
 
 if TYPE_CHECKING:
     from bot.dialogs.engine import TurnContext
@@ -69,6 +69,8 @@ def bare_order_ref(text: str) -> str | None:
     phones = [(m.start(1), m.end(1)) for m in _PHONE.finditer(text) if _is_phone(m.group(1))]
     for m in _BARE_REF.finditer(text):
         ref = m.group(1)
+        if DENIED_BEFORE.search(text[max(0, m.start(1) - 12) : m.start(1)]):
+            continue  # "not 554433 but 554434": the one denied
         digits = re.sub(r"\D", "", ref)
         if (len(digits) >= 10 and digits[0] in "78") or is_date_or_phone(ref):
             continue
@@ -87,7 +89,10 @@ _CORRECTS = re.compile(
     r"\bactually\b|\bmistake\b|\btypo\b|wrong\s+number|\bi\s+meant\b|\bcorrect(?:ion|ed)?\b|"
     r"\bsorry\W+(?:\w+\W+){0,2}(?:order\s+)?(?:number|no\.?)\b|should\s+(?:be|read)\b|"
     r"pomy[łl]k|pomyli[łl]|w[łl]a[śs]ciw(?:ie|y\s+numer)|poprawn|prawid[łl]owy\s+numer|liter[óo]wk|"
-    r"chodzi[łl]o\s+mi\s+o|przepraszam\W+(?:\w+\W+)?numer",
+    r"chodzi[łl]o\s+mi\s+o|przepraszam\W+(?:\w+\W+)?numer|"
+    # "не 123456, а 123465", "not 554433 but 554434", "nie 554433, tylko 554434"
+    r"\bне\s+(?:№\s*)?[\w-]*\d[\w-]*,?\s+а\b|\bnot\s+#?[\w-]*\d[\w-]*,?\s+but\b|"
+    r"\bnie\s+(?:nr\.?\s*)?[\w-]*\d[\w-]*,?\s+(?:tylko|a|lecz)\b",
     re.IGNORECASE,
 )
 

@@ -127,11 +127,17 @@ _SELF_CORRECTION = re.compile(
 )
 
 
+# "не 123456, а 123465", "not 554433 but 554434", "nie 123456, tylko 123465": the denied one
+DENIED_BEFORE = re.compile(r"(?:\bне|\bnot|\bnie)\s*(?:№|#|nr\.?\s*)?$", re.IGNORECASE)
+
+
 def extract_order_ref(text: str) -> str | None:
     """Return the customer's order reference, normalised (no ``№``/``#``), or None."""
     found = _candidates(text)
     if not found:
         return None
+    kept = [c for c in found if not DENIED_BEFORE.search(text[max(0, c[1] - 12) : c[1]])]
+    found = kept or found
     fixes = list(_SELF_CORRECTION.finditer(text))
     fix = fixes[-1] if fixes else None
     if fix is not None and len(found) > 1:
