@@ -342,3 +342,27 @@ def exclaims(text: str) -> bool:
 def heated(text: str) -> bool:
     """Any outward sign of anger (punctuation, caps, strong words, emoji)."""
     return bool(_HEAT.search(text) or _CAPS.search(text) or hostile(text) or sarcastic(text))
+
+
+# Damage told in plain words ("пришёл с разбитой кружкой", "W paczce był rozbity talerz",
+# "the lamp inside is in pieces"): the model sometimes reads a wrong or missing item there.
+_DAMAGE = re.compile(
+    r"разбит|сломан|трещин|треснул|дырк|дыряв|порван|поцарапан|царапин|\bскол|вмятин|погнут|"
+    r"помят|раздавлен|оторван|отвалил|\bbroken\b|crack|shatter|in\s+pieces|smashed|\btorn\b|"
+    r"scratch|\bdent|chipped|\bbent\b|crushed|p[ęe]kni[ęe]t|rozbit|st[łl]uczon|obt[łl]uczon|"
+    r"porwan|dziur|zarysowan|wygi[ęe]t|uszkodzon|zgniecion|odpad[łl]",
+    re.IGNORECASE,
+)
+# ... unless a wrong or a missing item is named as well ("не тот цвет, и коробка помята")
+_WRONG_OR_MISSING = re.compile(
+    r"не\s+т(?:от|а|е|у|ого)\b|друг(?:ой|ую|ое|ие)\b|вместо|не\s+хватает|не\s+положили|\bбез\s|"
+    r"нет\s+(?:одного|одной|в\s+коробке|в\s+посылке)|из\s+\d+\s+\w*\s*(?:привезли|пришл)|"
+    r"wrong|instead|different|missing|without|\bonly\s+\d|never\s+arrived|\bnie\s+t(?:en|a|o)\b|"
+    r"\binn(?:y|a|e)\b|zamiast|brak|\bbez\s|tylko\s+\d",
+    re.IGNORECASE,
+)
+
+
+def damage_named(text: str) -> bool:
+    """The message names a damaged thing, and no wrong or missing one."""
+    return bool(_DAMAGE.search(text)) and not _WRONG_OR_MISSING.search(text)

@@ -21,6 +21,7 @@ from .extract import extract
 from .features import TfidfBlock, one_script, stack
 from .lang import detect_lang
 from .lexicon import (
+    damage_named,
     deadline_question,
     exclaims,
     heated,
@@ -196,6 +197,13 @@ class NluModel:
         complaint_type = None
         if intent in self.complaint_intents:
             complaint_type, _ = self._label("complaint_type", probas, i)
+            if (
+                self.legal_override
+                and complaint_type in ("wrong_item", "missing_item")
+                and "damaged_defective" in self.heads["complaint_type"].labels
+                and damage_named(text)
+            ):
+                complaint_type = "damaged_defective"  # "пришёл с разбитой кружкой"
         emotion, _ = self._label("emotion", probas, i)
         if (
             self.legal_override
