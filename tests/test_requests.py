@@ -63,6 +63,9 @@ def test_a_sentence_with_two_problems_splits_into_clauses() -> None:
         ),
         ("Чайник пришёл с трещиной, а ещё курьер нахамил. Заказ 998877", "о сотруднике"),
         ("Czajnik przyszedł pęknięty, a kurier był niemiły. Zamówienie 665544", "o pracowniku"),
+        # joined by a bare "i" / "и", the broken thing second
+        ("Kurier rzucił paczką i telewizor ma pęknięty ekran, zamówienie 554433", "o pracowniku"),
+        ("Курьер швырнул коробку и телевизор разбит, заказ 998877", "о сотруднике"),
     ],
 )
 async def test_a_product_problem_and_rude_staff_in_one_message_are_both_taken(

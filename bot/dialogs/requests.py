@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, replace
 
 from bot.dialogs.slots import words
+from bot.nlu.lexicon import damage_named
 from bot.nlu.schema import Prediction
 
 MIN_CONFIDENCE = 0.45  # the engine's bar for acting on an intent
@@ -179,8 +180,14 @@ def combine(
     confident = [(t, p) for t, p in parts if _confident(p)]
     named = [
         p.complaint_type
-        for _, p in [*confident, *(clauses or [])]
-        if p.intent == "complaint" and p.complaint_type and p.intent_confidence >= CLAUSE_CONFIDENCE
+        for t, p in [*confident, *(clauses or [])]
+        if p.intent == "complaint"
+        and p.complaint_type
+        and (
+            p.intent_confidence >= CLAUSE_CONFIDENCE
+            # "телевизор разбит" (0.71): broken in plain words is a problem all the same
+            or (p.complaint_type == "damaged_defective" and damage_named(t))
+        )
     ]
     types = tuple(dict.fromkeys(named))
     if len(parts) < 2 or not confident:
