@@ -154,10 +154,27 @@ _ABOUT_ORDER = re.compile(
 )
 
 
+# "нет, просто хотел сказать", "no, I just wanted to let you know": an opinion told, not a
+# question the answer missed
+_JUST_SAYING = re.compile(
+    r"просто\s+(?:хотел\w*\s+)?(?:сказать|поделиться|сообщить|сообщаю|говорю|делюсь)|"
+    r"просто\s+к\s+сведению|just\s+(?:wanted\s+to\s+)?(?:say|saying|tell|letting\s+you\s+know|"
+    r"sharing|share|so\s+you\s+know|fyi)|\bfyi\b|"
+    r"(?:chcia[łl]\w*|chc[eę])\s+tylko\s+(?:powiedzie[ćc]|da[ćc]\s+zna[ćc]|napisa[ćc])|"
+    r"tylko\s+(?:m[óo]wi[eę]|informuj[eę])|tak\s+tylko\s+(?:m[óo]wi[eę]|pisz[eę])",
+    re.IGNORECASE,
+)
+
+
+def just_saying(text: str) -> bool:
+    """The customer only wanted to tell us something (feedback, no question)."""
+    return bool(_JUST_SAYING.search(text or ""))
+
+
 def is_not_helpful(text: str, intent: str | None) -> bool:
     """A follow-up saying the last answer did not help (not "мне прислали не то, что я
-    заказывал": that is about the order, a complaint)."""
-    if _ABOUT_ORDER.search(text or ""):
+    заказывал": that is about the order, a complaint; not "просто хотел сказать")."""
+    if _ABOUT_ORDER.search(text or "") or just_saying(text):
         return False
     if _NOT_HELPFUL.search(text or ""):
         return True
@@ -266,6 +283,9 @@ class FaqFlow:
         if not message or ctx.command is not None:
             return False
         intent = ctx.intent
+        if recent_answer(ctx) and just_saying(message):
+            await self._feedback(ctx, memory)
+            return True
         if recent_answer(ctx) and is_not_helpful(message, intent):
             return await self._not_helpful(ctx, memory)
         if intent in FOLLOW_UP_INTENTS and self._follows(ctx, memory, message):
@@ -537,6 +557,27 @@ class FaqFlow:
             memory["gap_id"] = None
         self._say_answer(ctx, memory, entry, score, via="button")
         return True
+
+    async def _feedback(self, ctx: TurnContext, memory: dict[str, Any]) -> None:
+        """An opinion the answer was given to ("упаковка из пластика", then "нет, просто хотел
+        сказать"): thanks, and it is recorded for the admins' reports as feedback."""
+        from bot.db.models import Complaint
+
+        said = memory.get("query") or ""
+        record = Complaint(
+            conversation_id=ctx.conversation.id,
+            complaint_type="other",
+            customer_kind="claimant",
+            details={"description": said} if said else {},
+            outcome="feedback",
+            created_at=ctx.now,
+            resolved_at=ctx.now,
+        )
+        ctx.session.add(record)
+        await ctx.session.flush()
+        memory["last"] = None
+        ctx.event("feedback_recorded", complaint_id=record.id)
+        ctx.say_text(text("faq_feedback_thanks", ctx.lang, ctx.texts.memory))
 
     async def _not_helpful(self, ctx: TurnContext, memory: dict[str, Any]) -> bool:
         shown = set(memory.get("shown") or [])

@@ -265,6 +265,13 @@ def test_not_helpful_lexicon() -> None:
         "to nie to, co zamówiłam",
     ):
         assert not is_not_helpful(text, "deny"), text
+    # an opinion told, no question missed
+    for text in (
+        "нет, просто хотел сказать",
+        "no, just wanted to let you know",
+        "nie, chciałem tylko powiedzieć",
+    ):
+        assert not is_not_helpful(text, "deny"), text
 
 
 def test_what_asks_a_question() -> None:

@@ -222,3 +222,24 @@ async def test_order_status_and_a_question_in_one_message(shop: Services) -> Non
     )
     assert [e["type"] for e in events][1] == "escalated"  # the order goes to a person
     assert _answered(events) == ["support_hours"]
+
+
+async def test_an_opinion_told_after_an_answer_is_thanked_and_recorded(shop: Services) -> None:
+    # "нет, просто хотел сказать" was read as "didn't help": an answer about damaged parcels
+    user = str(next(_ids))
+    _, first = await _send(
+        shop, user, "Мне не нравится, что у вас упаковка из пластика, это вредно для природы"
+    )
+    assert [e["type"] for e in first if e["type"] == "faq_answered"] == ["faq_answered"]
+    replies, events = await _send(shop, user, "нет, просто хотел сказать")
+    assert [e["type"] for e in events if e["type"].startswith("f")] == ["feedback_recorded"]
+    assert "Спасибо, что поделились" in replies[0]
+    async with shop.sessionmaker() as session:
+        from sqlalchemy import select
+
+        from bot.db.models import Complaint
+
+        rows = (await session.scalars(select(Complaint))).all()
+    mine = [r for r in rows if r.id == events[-1]["complaint_id"]]
+    assert [(r.complaint_type, r.outcome) for r in mine] == [("other", "feedback")]
+    assert "упаковка из пластика" in mine[0].details["description"]
