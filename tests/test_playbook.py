@@ -1770,3 +1770,39 @@ async def test_what_the_session_22_review_found(services: Services) -> None:
     # clear English from a customer whose Telegram is in Polish stays English
     h = await say_at(services, str(next(_ids)), "Hello there", language_code="pl")
     assert "Cześć" not in " ".join(r.text for r in h.replies)
+
+
+@pytest.mark.parametrize(
+    ("event", "wish"),
+    [
+        (
+            "My order 5531207 arrived after the birthday party, the gift is useless now",
+            "I want money, not a coupon",
+        ),
+        (
+            "Prezent na urodziny przyszedł po imprezie, zamówienie 4428816",
+            "chcę pieniądze, nie kupon",
+        ),
+    ],
+)
+async def test_money_not_a_coupon_is_no_choice_of_the_coupon(
+    services: Services, event: str, wish: str
+) -> None:
+    """ "I want money, not a coupon" at the compensation offer got the coupon: the refused
+    coupon counted as named, and "money" alone was no wish for the money back."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(event)
+    assert d.of("compensation_offered")
+    await d.send(wish)
+    assert not d.of("compensation_chosen"), d.replies[-1]
+    [esc] = d.of("escalated")
+    assert esc["reason"] == "needs_person", esc
+
+
+async def test_one_compensation_turned_down_and_another_named_is_that_other(
+    services: Services,
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("gift for my wedding came late, order 1234567")
+    await d.send("I don't want a coupon, free delivery would be nice")
+    assert [e["kind"] for e in d.of("compensation_chosen")] == ["free_delivery"], d.replies[-1]

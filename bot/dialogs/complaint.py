@@ -909,7 +909,7 @@ class ComplaintFlow:
         kinds = [c.kind for c in self.rules.compensations]
         kind = data.removeprefix("cmp:comp:") if data.startswith("cmp:comp:") else None
         text = "" if data else (ctx.incoming.text or "")
-        if kind is None and text and _wants_refund(text):
+        if kind is None and text and _wants(text, _MONEY_WORDS):
             # "I don't want a coupon, I want my money back": a refund for an event that is
             # over is for a person to decide, with the whole case
             case["stage"] = "handed_over"
@@ -919,9 +919,14 @@ class ComplaintFlow:
             ctx.request_handoff("needs_person")
             return True
         if kind is None and text:
-            named = [c.kind for c in self.rules.compensations if c.named_in(text)]
-            if named and _NOT_NEEDED.search(text):
+            named = [c for c in self.rules.compensations if c.named_in(text)]
+            wanted = [c.kind for c in named if _wants(text, c.words)]
+            if len(wanted) < len(named):
+                named = wanted  # "no coupon, free delivery would be nice": the one not refused
+            elif named and _NOT_NEEDED.search(text):
                 named = []  # "I do not need a discount": a refusal, not a choice
+            else:
+                named = wanted
             if len(named) == 1:
                 kind = named[0]
             elif not named and _ANY.search(text) and kinds:
@@ -1194,6 +1199,10 @@ def _wants_refund(text: str) -> bool:
     """The money back asked for ("I want my money back", "верните деньги"), not turned down
     ("I don't need a refund", "деньги не нужны")."""
     return _wants(text, OPTION_WORDS["refund"])
+
+
+# the money back instead of a compensation: "I want money, not a coupon", "chcę pieniądze"
+_MONEY_WORDS = (*OPTION_WORDS["refund"], "money", "cash", "pieniądze", "pieniędzy", "gotówk")
 
 
 # the remedies a customer may ask for instead of the fix the bot arranged (clear words only)
