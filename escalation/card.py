@@ -171,11 +171,13 @@ def build_card(
 
     if complaint.get("wanted"):
         wanted = {"refund": "a refund", "replacement": "a replacement", "repair": "a repair"}
-        arranged = (complaint.get("choice") or complaint.get("outcome") or "-").replace("_", " ")
-        lines.append(
-            f"⚠️ The customer asks for {wanted.get(complaint['wanted'], complaint['wanted'])}"
-            f" instead of what the bot arranged ({arranged})."
-        )
+        asked = wanted.get(complaint["wanted"], complaint["wanted"])
+        if complaint.get("arranged"):
+            instead = complaint["arranged"]  # "the compensation offered"
+        else:
+            done = complaint.get("choice") or complaint.get("outcome") or "-"
+            instead = f"what the bot arranged ({done.replace('_', ' ')})"
+        lines.append(f"⚠️ The customer asks for {asked} instead of {instead}.")
     if complaint.get("overdue"):
         lines.append("⚠️ The customer says an earlier promise was not kept: handled as urgent.")
     also = [t.get("complaint_type") for t in trail if t.get("type") == "complaint_also_recorded"]

@@ -1806,3 +1806,16 @@ async def test_one_compensation_turned_down_and_another_named_is_that_other(
     await d.send("gift for my wedding came late, order 1234567")
     await d.send("I don't want a coupon, free delivery would be nice")
     assert [e["kind"] for e in d.of("compensation_chosen")] == ["free_delivery"], d.replies[-1]
+
+
+async def test_the_card_says_the_customer_wants_money_instead_of_the_compensation(
+    services: Services,
+) -> None:
+    """The operator taking "не нужен мне промокод, верните деньги" read only "the complaint
+    needs a person": what the customer wants had to be dug out of the transcript."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Подарок на день рождения пришёл после праздника, заказ 7720931")
+    await d.send("не нужен мне промокод, верните деньги, 2 490 рублей")
+    card = d.of("escalated")[0]["card"]
+    assert "a refund instead of the compensation offered" in card, card
+    assert "amount 2,490 ₽" in card, card

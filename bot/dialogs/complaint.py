@@ -914,6 +914,8 @@ class ComplaintFlow:
             # over is for a person to decide, with the whole case
             case["stage"] = "handed_over"
             case["outcome"] = "refund_requested"
+            case["wanted"] = "refund"  # the card says so, and what was offered instead
+            case["arranged"] = "the compensation offered"
             await self._save(ctx, case)
             ctx.say("complaint_to_person")
             ctx.request_handoff("needs_person")
