@@ -160,6 +160,8 @@ async def test_the_goodwill_threshold_is_compared_in_the_shop_currency(
         ("Pobrali mi 29,90 zł dwa razy za zamówienie 3382013", "29,90 zł"),
         ("С меня дважды списали 450,50 руб за заказ 5512399, верните", "450,50 ₽"),
         ("you charged me $5.50 twice for order 6650299, pls refund", "$5.50"),
+        ("The promo code wasn't applied to order 6650298, I paid €8 too much", "€8 "),
+        ("Промокод не сработал, переплатил $5, заказ 5512398", "5 $"),
     ],
 )
 async def test_the_refunded_amount_is_written_as_money_in_the_customers_language(

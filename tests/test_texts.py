@@ -132,3 +132,23 @@ def test_polish_texts_say_ty_without_guessing_the_customers_gender() -> None:
         if gendered.search(form) or formal.search(form)
     ]
     assert wrong == []
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "lang", "said"),
+    [
+        (8, "EUR", "en", "€8"),
+        (5.5, "USD", "en", "$5.50"),
+        (1490, "RUB", "en", "1,490 ₽"),
+        (5, "USD", "ru", "5 $"),
+        (8, "EUR", "pl", "8 €"),
+        (29.9, "PLN", "pl", "29,90 zł"),
+        (1490.5, "RUB", "ru", "1\u00a0490,50 ₽"),
+    ],
+)
+def test_money_is_written_the_way_the_customer_writes_it(
+    amount: float, currency: str, lang: str, said: str
+) -> None:
+    """An English customer read "a refund of 8 €", a Russian one "$5": the sign goes where
+    the language puts it (before the number in English, after it in Russian and Polish)."""
+    assert texts.money(amount, currency, lang) == said

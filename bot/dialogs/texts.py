@@ -165,11 +165,17 @@ def number(amount: float, lang: str) -> str:
     return format_decimal(amount, format=pattern, locale=lang if lang in SUPPORTED else FALLBACK)
 
 
+# signs an English reader sees before the number ($5.50, €8); Russian and Polish put every
+# sign after it (5 $, 8 €, 29,90 zł)
+_SIGN_FIRST = {"en": ("$", "€", "£")}
+
+
 def money(amount: float, currency: str, lang: str) -> str:
-    """An amount as a reader of ``lang`` writes it: 1 500 ₽, 29,90 zł, $5.50."""
+    """An amount as a reader of ``lang`` writes it: 1 500 ₽, 29,90 zł, $5.50, €8, 5 $."""
     value = number(amount, lang)
     symbol = _SYMBOLS.get(currency.upper(), currency.upper())
-    return f"${value}" if symbol == "$" else f"{value} {symbol}"
+    first = _SIGN_FIRST.get(lang if lang in SUPPORTED else FALLBACK, ())
+    return f"{symbol}{value}" if symbol in first else f"{value} {symbol}"
 
 
 def check_catalogues() -> list[str]:
