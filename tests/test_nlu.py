@@ -194,6 +194,28 @@ def test_extract(text: str, ref: str | None, amount: float | None, currency: str
     assert (entities.order_ref, entities.amount, entities.currency) == (ref, amount, currency)
 
 
+@pytest.mark.parametrize(
+    ("text", "amount", "currency"),
+    [
+        ("Списали не 700 рублей, а 1700, заказ 5531207", 1700, "RUB"),
+        ("списали не 700, а 1700 рублей", 1700, "RUB"),
+        ("Pobrali nie 70 zł, tylko 170 zł", 170, "PLN"),
+        ("you charged me not $54 but $45", 45, "USD"),
+        ("I was charged $54, sorry, I mean $45", 45, "USD"),
+        ("с меня сняли 1490 ₽, точнее 1940 ₽", 1940, "RUB"),
+        ("не 700 рублей, а 1 700", 1700, "RUB"),
+    ],
+)
+def test_an_amount_denied_or_corrected_in_the_message_is_not_the_amount(
+    text: str, amount: float, currency: str
+) -> None:
+    """ "Списали не 700 рублей, а 1700" was read as 700 (the goodwill rule then refunded the
+    denied amount at once); the amount the customer settles on counts, in its currency or in
+    the denied one's."""
+    entities = extract(text)
+    assert (entities.amount, entities.currency) == (amount, currency)
+
+
 # --------------------------------------------------------------------------- language
 
 LANG_CASES = [

@@ -658,6 +658,7 @@ def extract_money(text: str, blocked: list[tuple[int, int]] | None = None) -> Mo
             if not _overlaps(match.span("num"), blocked) and not _is_time_or_date(text, match):
                 found.append((match.start(), _money(match, prefix), match.end()))
     found = [_with_minor_units(text, _with_words_tail(text, item)) for item in found]
+    found = _settled(text, found)
     priced = list(found)  # amounts with a currency or a thousands word
     # amounts in words rank after digit ones: with a currency after digits with a currency,
     # after a money word only when nothing else is found
@@ -677,6 +678,40 @@ def extract_money(text: str, blocked: list[tuple[int, int]] | None = None) -> Mo
     disputed = [f for f in found + in_words if _disputed(text, f[0], f[2])]
     best = disputed or found or in_words
     return min(best, key=lambda item: item[0])[1] if best else None
+
+
+# "не 700 рублей, а 1700", "not $54 but $45", "nie 70 zł, tylko 170": the amount put in place
+# of a denied one (its currency, else the denied one's)
+_INSTEAD_AMOUNT = re.compile(
+    rf"[\s,]*(?:а|but|tylko|lecz|a)\s+(?:{_CUR_BEFORE_RE})?\s?{_NUMBER}(?!\d)"
+    rf"(?:\s?(?:{_MULT_RE}))?(?:\s?(?:{_CUR_AFTER_RE}))?(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def _settled(text: str, found: list[tuple[int, Money, int]]) -> list[tuple[int, Money, int]]:
+    """The amounts the customer stands by: not one denied ("не 700 рублей, а 1700"), nor one
+    taken back ("$54, sorry, I mean $45", "1490 ₽, точнее 1940 ₽")."""
+    kept: list[tuple[int, Money, int]] = []
+    for start, money, end in found:
+        if not DENIED_BEFORE.search(text[max(0, start - 12) : start]):
+            kept.append((start, money, end))
+            continue
+        instead = _INSTEAD_AMOUNT.match(text, end)
+        if instead is None:
+            continue
+        value = parse_number(instead.group("num")) * _multiplier(instead)
+        code = _currency(instead, "a_") or _currency(instead, "b_") or money.currency
+        item = (instead.start("num"), Money(round(value, 2), code), instead.end())
+        if not any(s <= item[0] < e for s, _, e in kept + found):
+            kept.append(item)
+    kept = sorted(kept or found, key=lambda item: item[0])
+    fixes = [m.end() for m in _SELF_CORRECTION.finditer(text)]
+    if len(kept) > 1 and fixes:
+        after = [item for item in kept if item[0] >= fixes[-1]]
+        if after and any(item[0] < fixes[-1] for item in kept):
+            return after
+    return kept
 
 
 # The amount in dispute when several are named: "charged 4 740, so 1250 too much",
