@@ -1821,3 +1821,41 @@ async def test_the_card_says_the_customer_wants_money_instead_of_the_compensatio
     card = d.of("escalated")[0]["card"]
     assert "a refund instead of the compensation offered" in card, card
     assert "amount 2,490 ₽" in card, card
+
+
+@pytest.mark.parametrize(
+    ("first", "fix", "approved", "said"),
+    [
+        # the refund approved at once for 700 ₽, then the real amount is over the limit
+        ("Списали лишние 700 рублей за заказ 5531207", "ой, не 700, а 1700", [700.0], "1 700 ₽"),
+        # a request filed for 1 700 ₽, then the amount was 170 ₽: approved at once now
+        ("Списали лишние 1700 рублей за заказ 5531208", "ой, не 1700, а 170", [170.0], "170 ₽"),
+        (
+            "You charged me $8 too much for order 5531209",
+            "sorry, actually it was $6",
+            [8.0, 6.0],
+            "$6",
+        ),
+        (
+            "Pobrano 30 zł za dużo za zamówienie 5531210",
+            "pomyłka, nie 30 zł, tylko 25 zł",
+            [30.0, 25.0],
+            "25 zł",
+        ),
+    ],
+)
+async def test_an_amount_corrected_later_replaces_the_old_one_and_the_refund_follows_it(
+    services: Services, first: str, fix: str, approved: list[float], said: str
+) -> None:
+    """ "ой, не 700, а 1700" after the refund of 700 ₽ was approved got "added to your case":
+    the card, the record and the refund kept 700 ₽."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    assert d.of("satisfaction_check")
+    await d.send(fix)
+    known = (await d.state())["known"]
+    assert known["amount"] == float(re.sub(r"[^\d]", "", said)), (known, d.replies[-1])
+    assert [e["amount"] for e in d.of("goodwill_approved")] == approved, d.replies[-1]
+    assert said in " ".join(d.replies[-1]).replace("\u00a0", " "), d.replies[-1]
+    assert d.of("satisfaction_check")[-1]["turn"] == 1 and not d.of("escalated")
+    assert (await d.state())["known"]["order_ref"].startswith("55312")

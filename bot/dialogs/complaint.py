@@ -30,7 +30,7 @@ from bot.dialogs.engine import TurnContext
 from bot.dialogs.handoff import activist_gesture, asks_for_person, wants_person, with_gesture
 from bot.dialogs.requests import announces_problem, asks_question
 from bot.dialogs.rules import Rules, TypeRule, load_rules
-from bot.dialogs.slots import has, is_description
+from bot.dialogs.slots import claim_currency, has, is_description
 from bot.dialogs.texts import money
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
 from escalation.card import customer_kind
@@ -770,11 +770,7 @@ class ComplaintFlow:
             ctx.say("complaint_choose", options=_spelled(buttons), buttons=buttons)
             return
         if rule.fix == "refund":
-            if not self._goodwill(ctx, case, rule):
-                case["outcome"] = "refund_requested"
-                self._promise(ctx, case, rule, _urgent(case, "fix_refund_request"))
-            await self._save(ctx, case)
-            self._ask_satisfaction(ctx, case)
+            await self._refund(ctx, case, rule)
             return
         if rule.fix == "forward":
             case["outcome"] = f"forwarded_{rule.team or 'team'}"
@@ -809,6 +805,29 @@ class ComplaintFlow:
         due = _follow_up_at(ctx.now, rule, follow_up.margin_hours)
         if follow_up.enabled and due is not None:
             case["follow_up_at"] = follow_up.after_quiet(due, ctx.settings.tz).isoformat()
+
+    async def _refund(self, ctx: TurnContext, case: dict[str, Any], rule: TypeRule) -> None:
+        """The money back: approved at once under the goodwill threshold, else a request."""
+        if not self._goodwill(ctx, case, rule):
+            case["outcome"] = "refund_requested"
+            self._promise(ctx, case, rule, _urgent(case, "fix_refund_request"))
+        await self._save(ctx, case)
+        self._ask_satisfaction(ctx, case)
+
+    async def _amount_corrected(
+        self, ctx: TurnContext, case: dict[str, Any], rule: TypeRule
+    ) -> None:
+        """ "ой, не 700, а 1700" after the refund was decided: decided again for the amount the
+        customer settles on (a claim now over the limit goes to a person, as at the start)."""
+        amount = _shop_amount(ctx, ctx.state.get("known", {}))
+        limit = self.rules.escalate.amount_over
+        if amount is not None and limit is not None and amount > limit:
+            case["stage"] = "handed_over"
+            await self._save(ctx, case)
+            ctx.say("complaint_to_person")
+            ctx.request_handoff("amount_over_limit")
+            return
+        await self._refund(ctx, case, rule)
 
     def _goodwill(self, ctx: TurnContext, case: dict[str, Any], rule: TypeRule) -> bool:
         """A claim under the goodwill threshold is approved at once, without checks."""
@@ -1002,6 +1021,9 @@ class ComplaintFlow:
             # "???", "а когда точно привезут?": where it stands, then the same question
             _where_it_stands(ctx, case)
             self._ask_satisfaction(ctx, case)
+            return True
+        if not data and "amount" in ctx.corrected and rule.fix == "refund":
+            await self._amount_corrected(ctx, case, rule)
             return True
         doing = case.get("choice") or ("refund" if rule.fix == "refund" else None)
         other_remedy = next(
@@ -1340,9 +1362,6 @@ def _num(value: float) -> str:
     return f"{value:g}"
 
 
-_LANG_CURRENCY = {"ru": "RUB", "pl": "PLN"}  # an amount said without a currency
-
-
 def _shop_amount(ctx: TurnContext, known: dict[str, Any]) -> float | None:
     """The claimed amount in the shop's currency (None: no amount, or no rate for it)."""
     amount = known.get("amount")
@@ -1353,7 +1372,7 @@ def _shop_amount(ctx: TurnContext, known: dict[str, Any]) -> float | None:
 
 def _currency(ctx: TurnContext, known: dict[str, Any]) -> str:
     """The claimed amount's currency: the one said, else the language's, else the shop's."""
-    return known.get("currency") or _LANG_CURRENCY.get(ctx.lang) or ctx.settings.shop_currency
+    return claim_currency(known, ctx.lang, ctx.settings.shop_currency)
 
 
 def _slot_list(ctx: TurnContext, slots: list[str]) -> str:

@@ -38,8 +38,8 @@ from bot.dialogs.requests import (
     split_clauses,
     split_requests,
 )
-from bot.dialogs.slots import find_contact, real_words, remember, words
-from bot.dialogs.texts import SUPPORTED, Texts
+from bot.dialogs.slots import claim_currency, find_contact, real_words, remember, words
+from bot.dialogs.texts import SUPPORTED, Texts, money
 from bot.dialogs.types import Button, Incoming, Outcome, Reply
 from bot.nlu.lang import unplaced_latin
 from bot.nlu.lexicon import deadline_question
@@ -579,7 +579,14 @@ class ConversationEngine:
 
     @staticmethod
     def _acknowledge_correction(ctx: TurnContext) -> None:
-        """A corrected order number is said back, unless a reply already names it."""
+        """A corrected order number or amount is said back, unless a reply already names it."""
+        known = ctx.state.get("known", {})
+        if "amount" in ctx.corrected and known.get("amount") is not None:
+            currency = claim_currency(known, ctx.lang, ctx.settings.shop_currency)
+            said = money(float(known["amount"]), currency, ctx.lang)
+            if not any(said in reply.text for reply in ctx.replies):
+                ctx.replies.insert(0, Reply(ctx.texts("amount_corrected", amount=said)))
+            ctx.event("detail_corrected", slot="amount", was=ctx.corrected["amount"], now=said)
         if "order_ref" not in ctx.corrected:
             return
         order = str(ctx.state.get("known", {}).get("order_ref"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from bot.nlu.extract import DENIED_BEFORE, is_date_or_phone
+from bot.nlu.extract import DENIED_BEFORE, is_date_or_phone, parse_number
 
 if TYPE_CHECKING:
     from bot.dialogs.engine import TurnContext
@@ -97,6 +97,33 @@ _CORRECTS = re.compile(
 )
 
 
+_AMOUNT_NUMBER = (
+    r"\d{1,3}(?:[ \u00a0]\d{3})+(?:[.,]\d{1,2})?|\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|"
+    r"\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+)
+_AMOUNT_SIGN = r"(?:\s?[^\w\s,]|\s?[^\W\d]{1,8}\.?)?"  # "$", "₽", "руб.", "zł", "dollars"
+# "не 700, а 1700", "not $700 but $1700", "nie 30 zł, tylko 25 zł", "1700, а не 700"
+_AMOUNT_DENIED = re.compile(
+    rf"(?:\bне|\bnot|\bnie)\s+[^\w\s]?(?P<old>{_AMOUNT_NUMBER}){_AMOUNT_SIGN}[\s,]*"
+    rf"(?:а|but|tylko|lecz|a)\s+[^\w\s]?(?P<new>{_AMOUNT_NUMBER})(?![\d.,]\d)|"
+    rf"(?<![\w.,])[^\w\s]?(?P<new2>{_AMOUNT_NUMBER}){_AMOUNT_SIGN}[\s,]*"
+    rf"(?:а\s+не|not|a\s+nie|nie)\s+[^\w\s]?(?P<old2>{_AMOUNT_NUMBER})(?![\d.,]\d)",
+    re.IGNORECASE,
+)
+
+
+def corrected_amount(text: str, pred_amount: float | None, old: float) -> float | None:
+    """The amount that replaces ``old``: one said in a correction ("sorry, actually it was
+    $6"), or the one put in place of ``old`` denied ("ой, не 700, а 1700")."""
+    for m in _AMOUNT_DENIED.finditer(text):
+        was, now = m.group("old") or m.group("old2"), m.group("new") or m.group("new2")
+        if parse_number(was) == old and parse_number(now) != old:
+            return parse_number(now)
+    if pred_amount is not None and float(pred_amount) != old and corrects(text):
+        return float(pred_amount)
+    return None
+
+
 def corrects(text: str) -> bool:
     """The message corrects something the customer said before."""
     return bool(_CORRECTS.search(text))
@@ -128,7 +155,17 @@ def remember(ctx: TurnContext) -> list[str]:
     text = (ctx.incoming.text or "").strip()
     pred = ctx.prediction
     old = known.get("order_ref")
-    if pred is not None and pred.order_ref and old and pred.order_ref != old and corrects(text):
+    amount = None
+    if known.get("amount") is not None and text:
+        amount = corrected_amount(text, pred.amount if pred else None, float(known["amount"]))
+    if amount is not None:
+        # "ой, не 700, а 1700", "sorry, actually it was $6": the amount, not an order number
+        ctx.corrected["amount"] = f"{float(known['amount']):g}"
+        known["amount"] = amount
+        if pred is not None and pred.currency and float(pred.amount or 0) == amount:
+            known["currency"] = pred.currency
+        new.append("amount")
+    elif pred is not None and pred.order_ref and old and pred.order_ref != old and corrects(text):
         # "ой, ошиблась, номер заказа на самом деле 445566": the new number replaces the old
         known["order_ref"] = pred.order_ref
         ctx.corrected["order_ref"] = str(old)
@@ -175,6 +212,14 @@ def remember(ctx: TurnContext) -> list[str]:
             known["contact"] = contact
             new.append("contact")
     return new
+
+
+_LANG_CURRENCY = {"ru": "RUB", "pl": "PLN"}  # an amount said without a currency
+
+
+def claim_currency(known: dict[str, Any], lang: str, shop_currency: str) -> str:
+    """The claimed amount's currency: the one said, else the language's, else the shop's."""
+    return known.get("currency") or _LANG_CURRENCY.get(lang) or shop_currency
 
 
 def has(known: dict[str, Any], slot: str) -> bool:
