@@ -1859,3 +1859,25 @@ async def test_an_amount_corrected_later_replaces_the_old_one_and_the_refund_fol
     assert said in " ".join(d.replies[-1]).replace("\u00a0", " "), d.replies[-1]
     assert d.of("satisfaction_check")[-1]["turn"] == 1 and not d.of("escalated")
     assert (await d.state())["known"]["order_ref"].startswith("55312")
+
+
+@pytest.mark.parametrize(
+    ("event", "both"),
+    [
+        ("Gift came late for my mum's birthday, order 5531207", "coupon and free delivery please"),
+        ("Подарок опоздал к празднику, заказ 5531207", "давайте скидку и бесплатную доставку"),
+        ("Prezent dotarł po urodzinach, zamówienie 5531207", "poproszę rabat i darmową dostawę"),
+    ],
+)
+async def test_two_compensations_asked_for_are_told_it_is_one_of_them(
+    services: Services, event: str, both: str
+) -> None:
+    """ "coupon and free delivery please" at the offer got the FAQ's delivery prices, and the
+    offer hung unanswered; it is one of them, so the customer is asked which."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(event)
+    await d.send(both)
+    assert not d.of("faq_answered") and not d.of("compensation_chosen"), d.replies[-1]
+    assert any(b.startswith("cmp:comp:") for b in d.buttons[-1]), d.replies[-1]
+    await d.send(button="cmp:comp:coupon")
+    assert [e["kind"] for e in d.of("compensation_chosen")] == ["coupon"]

@@ -950,6 +950,11 @@ class ComplaintFlow:
                 named = wanted
             if len(named) == 1:
                 kind = named[0]
+            elif len(named) > 1:
+                # "coupon and free delivery please": the offer is one of them, so which one
+                buttons = self._compensation_buttons(ctx)
+                ctx.say("comp_only_one", options=_spelled(buttons), buttons=buttons)
+                return True
             elif not named and _ANY.search(text) and kinds:
                 kind = kinds[0]  # "да", "любой", "any is fine": the first offer
             elif not named and (_NO.search(text) or _NOT_NEEDED.search(text)):
