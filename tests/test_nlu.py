@@ -216,6 +216,27 @@ def test_an_amount_denied_or_corrected_in_the_message_is_not_the_amount(
     assert (entities.amount, entities.currency) == (amount, currency)
 
 
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("Списали лишние 700, заказ 5531207", 700),
+        ("сняли лишних 300 за доставку", 300),
+        ("Списали лишние полторы тысячи", 1500),
+        ("you charged me an extra 300 for delivery", 300),
+        ("pobrali dodatkowe 30 za dostawę", 30),
+        ("списали лишние 2 раза", None),
+        ("charged me an extra 3 times", None),
+    ],
+)
+def test_the_surplus_said_between_the_money_word_and_the_number_is_money(
+    text: str, amount: float | None
+) -> None:
+    """ "Списали лишние 700" had no amount (the card showed none, and a claim under the
+    goodwill threshold waited 10 working days for finance): "лишние", "an extra",
+    "dodatkowe" between the money word and the number hid it."""
+    assert extract(text).amount == amount
+
+
 # --------------------------------------------------------------------------- language
 
 LANG_CASES = [

@@ -226,8 +226,10 @@ _MONEY_WORD = (
     rf"{_PRICE_DROP})"
 )
 _MONEY_PREP = r"(?:в\s+размере|of|na|в|на|за|po|по)"
+# "списали лишние 700", "charged me an extra 300", "pobrali dodatkowe 30": the surplus said
+_EXTRA = r"(?:(?:мне|нам|me|us|mi|nam)\s+)?(?:(?:an\s+)?extra|лишн\w*|dodatkow\w*)\s+"
 _MONEY_CONTEXT = re.compile(
-    rf"{_MONEY_WORD}\s*(?:{_MONEY_PREP}\s+)?"
+    rf"{_MONEY_WORD}\s*(?:{_EXTRA})?(?:{_MONEY_PREP}\s+)?"
     rf"{_NUMBER}(?!\d)(?:\s?(?:{_MULT_RE}))?"
     r"(?![\w.,:/\-]\d|\s*(?:%|шт|pcs|szt|kg|кг|km|км|g\b|г\b|dni|дн|day|час|hour|godz|min|"
     r"мин|раз|times|razy|lat|год|year|tyg|нед|week|sztuk|штук|пар|par|items?))",
@@ -440,7 +442,8 @@ _HALF_AFTER = re.compile(
 _WORD_GAP = re.compile(r"[\s\u00a0-]{1,3}")  # between the words of one number: "twenty-five"
 _WORD_CURRENCY = re.compile(rf"[\s\u00a0]?(?:{_CUR_AFTER_RE})(?!\w)", re.IGNORECASE)
 _WORD_MONEY_BEFORE = re.compile(
-    rf"{_MONEY_WORD}\s*(?:(?:мне|нам|me|us|mi|nam)\s+)?(?:{_MONEY_PREP}\s+)?$", re.IGNORECASE
+    rf"{_MONEY_WORD}\s*(?:(?:мне|нам|me|us|mi|nam)\s+)?(?:{_EXTRA})?(?:{_MONEY_PREP}\s+)?$",
+    re.IGNORECASE,
 )
 # after a money word the number must end the clause or go on with one of these words,
 # so that "списали два раза", "paid three times", "zwrot za ten produkt" are not amounts
