@@ -1010,6 +1010,29 @@ async def test_ok_ill_wait_is_a_yes(services: Services) -> None:
     assert d.of("resolved")
 
 
+@pytest.mark.parametrize(
+    ("complaint", "answer"),
+    [
+        ("Курьер опоздал на три дня, заказ 5512300 до сих пор не у меня", "ну ладно, подожду"),
+        ("Курьер опоздал на три дня, заказ 5512300 до сих пор не у меня", "ну ок"),
+        ("Paczka z zamówienia 5566123 spóźnia się tydzień", "no dobra, poczekam"),
+        ("Paczka z zamówienia 5566123 spóźnia się tydzień", "No ok"),
+        ("Paczka z zamówienia 5566123 spóźnia się tydzień", "no tak, pasuje"),
+    ],
+)
+async def test_a_yes_after_a_filler_word_is_a_yes(
+    services: Services, complaint: str, answer: str
+) -> None:
+    """Polish "no dobra" / "no ok" (no = well) brought a person for a fix that did not help,
+    and "ну ладно, подожду" got "До свидания!" with the question left open."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(complaint)
+    assert d.of("satisfaction_check"), d.replies
+    await d.send(answer)
+    assert d.of("resolved"), d.replies[-1]
+    assert not d.of("escalated"), d.replies[-1]
+
+
 async def test_an_activist_with_a_small_claim_is_refunded_at_once_too(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send(

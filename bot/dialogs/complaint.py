@@ -37,13 +37,23 @@ from escalation.card import customer_kind
 from escalation.survey import start_after_bot
 from knowledge.flow import is_not_helpful, recent_answer
 
+# "ну ладно", "well ok", Polish "no dobra" / "no ok" (there "no" is "well"): a yes after a filler
+_FILLER = (
+    r"(?:(?:ну|well|oh|ah)\s*,?\s+|no\s+(?=(?:dobr\w*|ok|okej|tak|spoko|jasne|super|pasuje)\b))"
+)
 _YES = re.compile(
-    r"^\s*(да|ага|угу|конечно|всё хорошо|все хорошо|отлично|ок|окей|хорошо|ладно|понятно|"
+    r"^\s*"
+    + _FILLER
+    + r"?(да|ага|угу|конечно|всё хорошо|все хорошо|отлично|ок|окей|хорошо|ладно|понятно|"
     r"подходит|устраивает|годится|yes|yep|yeah|sure|ok|okay|fine|alright|all right|good|great|"
     r"perfect|that works|tak|jasne|super|dobrze|dobra|okej|spoko|pasuje|w porządku)\b",
     re.IGNORECASE,
 )
-_NO = re.compile(r"^\s*(нет|неа|да\s+нет|не помогло|no|nope|not really|nie)\b", re.IGNORECASE)
+_NO = re.compile(
+    r"^\s*(нет|неа|да\s+нет|не помогло|no(?!\s+(?:dobr\w*|ok|okej|tak|spoko|jasne|super|pasuje)\b)|"
+    r"nope|not really|nie)\b",
+    re.IGNORECASE,
+)
 # "Ок, а где посылка? До сих пор ничего не пришло": still broken, whatever word comes first
 _STILL_BROKEN = re.compile(
     r"(до сих пор|так и не|вс[её] ещ[её] не|ещ[её] не (пришл|приш[её]л|доставил|привезл|получил)|"
