@@ -1140,6 +1140,74 @@ async def test_a_second_order_number_is_not_a_correction(services: Services) -> 
     assert (await d.state())["known"]["order_ref"] == "112233"
 
 
+async def test_a_new_complaint_about_another_order_after_a_case_is_about_that_order(
+    services: Services,
+) -> None:
+    """After a finished case, "в заказе 5512999 пришла разбитая кружка" kept the first case's
+    order number: the replacement was booked for 5512300."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Заказ 5512300 опаздывает на неделю")
+    await d.send("да, спасибо")
+    assert d.of("resolved")
+    await d.send("Ещё одна проблема: в заказе 5512999 пришла разбитая кружка")
+    assert len(d.of("complaint_opened")) == 2
+    await d.send(photo=True)
+    await d.send(button="cmp:opt:replacement")
+    promise = d.of("promised")[-1]["text"]
+    assert "5512999" in promise and "5512300" not in promise, promise
+    assert "5512300" not in " ".join(d.replies[2]), "no correction of a number said back"
+
+
+async def test_a_new_problem_after_a_case_does_not_reuse_its_photo_or_story(
+    services: Services,
+) -> None:
+    """The kettle "из другого заказа" was fixed at once with the mug's order and the mug's
+    photo: nothing was asked."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Пришла разбитая кружка, заказ 5512300", photo=True)
+    await d.send(button="cmp:opt:replacement")
+    await d.send(button="cmp:sat:yes")
+    assert d.of("resolved")
+    await d.send("Ещё вопрос: чайник из другого заказа не включается")
+    asked = [e["slot"] for e in d.events if e["type"] == "asked_for" and e["turn"] == 3]
+    assert "order_ref" in asked and "photo" in asked, d.replies[-1]
+    known = (await d.state())["known"]
+    assert "кружка" not in known.get("description", ""), known
+    await d.send("5513001", photo=True)
+    await d.send(button="cmp:opt:repair")
+    promise = d.of("promised")[-1]["text"]
+    assert "5513001" in promise and "5512300" not in promise, promise
+
+
+async def test_a_new_problem_after_a_person_resolved_the_case_asks_for_its_photo(
+    services: Services,
+) -> None:
+    from escalation.service import resolve_ticket
+
+    user = str(next(_ids))
+    d = Dialogue(services, user)
+    await d.send("Пришла разбитая кружка, заказ 5512300", photo=True)
+    await d.send("Позовите оператора")
+    assert d.of("escalated")
+    async with services.sessionmaker() as session:
+        ticket = await session.get(Ticket, d.of("escalated")[-1]["ticket_id"])
+        await resolve_ticket(session, ticket, actor_id=None, now=datetime.now(UTC))
+        await session.commit()
+    await d.send("Ещё вопрос: чайник из другого заказа 5513001 не включается")
+    asked = [e["slot"] for e in d.events if e["type"] == "asked_for" and e["turn"] == 2]
+    assert asked == ["photo"], d.replies[-1]
+
+
+async def test_a_new_problem_with_the_same_order_keeps_its_number(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Пришла разбитая кружка, заказ 5512300", photo=True)
+    await d.send(button="cmp:opt:replacement")
+    await d.send(button="cmp:sat:yes")
+    await d.send("И ещё в этом же заказе чайник не включается")
+    asked = [e["slot"] for e in d.events if e["type"] == "asked_for" and e["turn"] == 3]
+    assert "order_ref" not in asked and "photo" in asked, d.replies[-1]
+
+
 async def test_a_typed_rating_answers_the_survey(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send("Заказ 223311 опаздывает на неделю")

@@ -25,6 +25,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.db.models import Complaint, as_utc
 from bot.dialogs.engine import TurnContext
 from bot.dialogs.handoff import activist_gesture, asks_for_person, wants_person, with_gesture
@@ -245,6 +247,12 @@ def split_types(main: str, named: tuple[str, ...], known: set[str]) -> tuple[str
     return main, also
 
 
+# "чайник из другого заказа", "another order", "w innym zamówieniu": not the last case's order
+_ANOTHER_ORDER = re.compile(
+    r"друг\w*\s+заказ|ещ[её]\s+одн\w*\s+заказ|(?:another|other|different|second)\s+order|"
+    r"(?:inn|drug)\w*\s+zam[óo]wieni",
+    re.IGNORECASE,
+)
 _WHEN = re.compile(
     r"\bкогда\b|сколько\s+(?:ещё\s+|еще\s+)?ждать|\bwhen\b|how\s+long|\bkiedy\b|ile\s+(?:jeszcze\s+)?czeka",
     re.IGNORECASE,
@@ -458,6 +466,7 @@ class ComplaintFlow:
         also_types = [t for t in also_types if _FEEDBACK_WORDS[t].search(said)]
         rule = self.rules.for_type(ctype)
         kind = customer_kind(pred.emotion, pred.threat, True) or "claimant"
+        await self._forget_last_case(ctx)
         known = ctx.state.setdefault("known", {})
         text = (ctx.incoming.text or "").strip()
         if text and is_description(text) and not known.get("description"):
@@ -537,6 +546,32 @@ class ComplaintFlow:
             return
         ctx.say_text(opening, buttons)
         await self._fix(ctx, case)
+
+    async def _forget_last_case(self, ctx: TurnContext) -> None:
+        """A new problem after an earlier case: that case's story, photos and amount are not
+        this one's (nor its order, when the customer says it is another one); the contact
+        stays."""
+        record = await ctx.session.scalar(
+            select(Complaint)
+            .where(Complaint.conversation_id == ctx.conversation.id)
+            .order_by(Complaint.id.desc())
+            .limit(1)
+        )  # the case may be gone from the state (a person resolved its ticket)
+        if record is None:
+            return
+        was = record.details or {}
+        known = ctx.state.setdefault("known", {})
+        for slot in ("description", "amount", "currency"):
+            if slot in known and known[slot] == was.get(slot):
+                del known[slot]
+        photos = [p for p in known.get("photos") or [] if p not in (was.get("photos") or [])]
+        if photos:
+            known["photos"] = photos
+        else:
+            known.pop("photos", None)
+        said = ctx.incoming.text or ""
+        if known.get("order_ref") == was.get("order_ref") and _ANOTHER_ORDER.search(said):
+            known.pop("order_ref", None)
 
     async def _pass_on(self, ctx: TurnContext, ctype: str, known: dict[str, Any]) -> str:
         """Record a second problem of the message as its own complaint, passed to its team."""

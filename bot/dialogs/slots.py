@@ -136,6 +136,13 @@ def _looks_like(ref: str | None, old: str) -> bool:
     return digits > 0 and abs(digits - len(re.sub(r"\D", "", old))) <= 1
 
 
+def moved_on(ctx: TurnContext) -> bool:
+    """The complaint case of this chat is over (or there is none) and no person has it: an
+    order number said now is about what the customer writes now."""
+    case = ctx.state.get("complaint") or {}
+    return ctx.conversation.status == "bot" and case.get("stage") in (None, "done")
+
+
 def awaiting(ctx: TurnContext, slot: str) -> bool:
     """Did the bot ask for ``slot`` in this conversation?"""
     if ctx.state.get("order_status") == "asked" and slot == "order_ref":
@@ -165,6 +172,10 @@ def remember(ctx: TurnContext) -> list[str]:
         if pred is not None and pred.currency and float(pred.amount or 0) == amount:
             known["currency"] = pred.currency
         new.append("amount")
+    elif pred is not None and pred.order_ref and old and pred.order_ref != old and moved_on(ctx):
+        # the case is over: "в заказе 5512999 пришла разбитая кружка" is about another order
+        known["order_ref"] = pred.order_ref
+        new.append("order_ref")
     elif pred is not None and pred.order_ref and old and pred.order_ref != old and corrects(text):
         # "ой, ошиблась, номер заказа на самом деле 445566": the new number replaces the old
         known["order_ref"] = pred.order_ref
