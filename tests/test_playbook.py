@@ -1208,6 +1208,29 @@ async def test_a_new_problem_with_the_same_order_keeps_its_number(services: Serv
     assert "order_ref" not in asked and "photo" in asked, d.replies[-1]
 
 
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("My parcel 5566123 is a week late", "also order 5566777 came with a cracked plate"),
+        ("Заказ 5512300 опаздывает на неделю", "А ещё в другом заказе пришла разбитая кружка"),
+    ],
+)
+async def test_a_problem_with_another_order_at_is_that_ok_is_a_case_of_its_own(
+    services: Services, first: str, second: str
+) -> None:
+    """It was "added to your case" about the late parcel, and nobody dealt with the plate."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    assert d.of("satisfaction_check")
+    await d.send(second)
+    assert not d.of("details_added"), d.replies[-1]
+    opened = d.of("complaint_opened")
+    assert [e["complaint_type"] for e in opened] == ["delivery_delay", "damaged_defective"]
+    asked = [e["slot"] for e in d.events if e["type"] == "asked_for" and e["turn"] == 1]
+    assert "photo" in asked, d.replies[-1]
+    assert d.of("promised")[0]["text"] in d.all_text()  # the first fix stands
+
+
 async def test_a_typed_rating_answers_the_survey(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send("Заказ 223311 опаздывает на неделю")

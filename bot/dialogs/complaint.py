@@ -1114,6 +1114,17 @@ class ComplaintFlow:
             start_after_bot(ctx)
             return True
         unhappy = _NO.search(text) or _NOT_OK.search(text) or ctx.intent == "deny" or threatens
+        if not data and not unhappy and ctx.intent == "complaint" and _other_order(ctx, text):
+            # "also order 5566777 came with a cracked plate": this fix stands, and the other
+            # order's problem is a case of its own (not "added to your case")
+            case["stage"] = "done"
+            ctx.event("complaint_left_open", complaint_id=case.get("id"))
+            known = ctx.state.setdefault("known", {})
+            order = ctx.prediction.order_ref if ctx.prediction is not None else None
+            if order:
+                known["order_ref"] = order
+            await self._start(ctx)
+            return True
         more = ctx.intent == "complaint" or (ctx.new_slots and not asks_for_person(text))
         if not data and not unhappy and more and (text or ctx.new_slots):
             # More details about the same problem (or the order number, amount, photo that
@@ -1182,6 +1193,16 @@ _SLOT_NAMED = {
     "photo": re.compile(r"фот|снимк|photo|picture|\bpic|zdj[eę]|fotk|fotograf", re.IGNORECASE),
     "contact": re.compile(r"телефон|почт|e-?mail|phone|telefon", re.IGNORECASE),
 }
+
+
+def _other_order(ctx: TurnContext, text: str) -> bool:
+    """The message is about another order than the case's: it names another number (not as a
+    correction) or says so ("в другом заказе")."""
+    known = ctx.state.get("known") or {}
+    order = ctx.prediction.order_ref if ctx.prediction is not None else None
+    if order and known.get("order_ref") and order != known["order_ref"]:
+        return "order_ref" not in ctx.corrected
+    return bool(_ANOTHER_ORDER.search(text))
 
 
 def _needs(case: dict[str, Any], rule: TypeRule) -> list[str]:
