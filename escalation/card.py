@@ -18,6 +18,7 @@ REASONS = {
     "not_understood": "the bot did not understand twice",
     "fix_not_helped": "the fix did not help",
     "fix_unclear": "no fix agreed after two offers",
+    "promise_broken": "the promised time passed and the customer wrote again",
     "faq_not_helpful": "the FAQ answers did not help",
     "amount_over_limit": "claim amount over the limit",
     "vip": "VIP customer",

@@ -21,7 +21,7 @@ from knowledge.formats import dump_yaml, load_file
 _ids = itertools.count(1000)
 DEMO_KB = Path(__file__).resolve().parents[1] / "knowledge" / "demo" / "shop.yaml"
 DELIVERY_IDS = {"delivery_cost", "delivery_regions", "delivery_times"}
-THANKS = re.compile(r"спасибо|thank|dziękuj", re.I)
+THANKS = re.compile(r"спасибо|thank|dzięk", re.I)
 SORRY = re.compile(r"извин|жаль|sorry|przepraszam|przykro", re.I)
 
 
@@ -1481,6 +1481,60 @@ async def test_a_still_broken_answer_to_the_follow_up_is_not_a_yes(
     assert ("follow_up_ok" in kinds) == sorted_out, kinds
     if not sorted_out:
         assert "escalated" in kinds, kinds  # a person takes the case again
+
+
+@pytest.mark.parametrize(
+    ("answer", "later"),
+    [
+        ("Здравствуйте, замену так и не прислали", timedelta(days=9)),
+        ("The replacement still hasn't come", timedelta(days=9)),
+        ("Wymiana nadal nie dotarła", timedelta(days=9)),
+        ("Вы обещали за 24 часа, прошло три дня, никто не связался", timedelta(days=3)),
+    ],
+)
+async def test_coming_back_after_the_promised_time_reopens_the_case(
+    services: Services, answer: str, later: timedelta
+) -> None:
+    """Days later "замену так и не прислали" opened a new case about service quality, passed
+    to the quality manager "within 24 hours": the same promise again, the case forgotten."""
+    user = str(next(_ids))
+    now = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
+    first = "Доставка по заказу 5512300 опаздывает на неделю"
+    if "24" not in answer:
+        first = "Пришла разбитая кружка, заказ 5512300"
+    await say_at(services, user, first, now, attachments=(Attachment("photo", "ph1"),))
+    if "24" not in answer:
+        await say_at(services, user, None, now, callback_data="cmp:opt:replacement")
+    out = await say_at(services, user, None, now, callback_data="cmp:sat:yes")
+    assert "resolved" in [e["type"] for e in out.events]
+    out = await say_at(services, user, answer, now + later)
+    kinds = [e["type"] for e in out.events]
+    text = " ".join(r.text for r in out.replies)
+    assert "complaint_opened" not in kinds, text
+    assert "reopened" in kinds and "escalated" in kinds, kinds
+    assert "24" not in text or "30" in text, text  # no new promise of the same 24 hours
+    assert thanks_before_apology(text), text
+
+
+async def test_coming_back_before_the_promised_time_hears_the_promise(
+    services: Services,
+) -> None:
+    user = str(next(_ids))
+    now = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
+    await say_at(
+        services,
+        user,
+        "Пришла разбитая кружка, заказ 5512300",
+        now,
+        attachments=(Attachment("photo", "ph1"),),
+    )
+    await say_at(services, user, None, now, callback_data="cmp:opt:replacement")
+    await say_at(services, user, None, now, callback_data="cmp:sat:yes")
+    out = await say_at(services, user, "Замену так и не привезли", now + timedelta(days=2))
+    kinds = [e["type"] for e in out.events]
+    text = " ".join(r.text for r in out.replies)
+    assert "complaint_opened" not in kinds and "escalated" not in kinds, text
+    assert "5 рабочих дней" in text and "5512300" in text, text
 
 
 @pytest.mark.parametrize(

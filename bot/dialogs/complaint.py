@@ -380,6 +380,10 @@ class ComplaintFlow:
             _where_it_stands(ctx, case)
             ctx.event("promise_repeated", complaint_id=case.get("id"))
             return True
+        if case is not None and _chases_promise(ctx, case):
+            # "замену так и не прислали" days later: this case, not a new one
+            await self._promise_chased(ctx, case)
+            return True
         if ctx.intent == "complaint":
             text = ctx.incoming.text or ""
             if text.strip() and not _LETTER_OR_DIGIT.search(text) and not ctx.new_slots:
@@ -546,6 +550,27 @@ class ComplaintFlow:
             return
         ctx.say_text(opening, buttons)
         await self._fix(ctx, case)
+
+    async def _promise_chased(self, ctx: TurnContext, case: dict[str, Any]) -> None:
+        """The customer asks after a finished case's promise: before its time, where it
+        stands; after it, the case reopens with an apology for the broken word, the
+        goodwill gesture and a person (never the same promise again)."""
+        due = case.get("due") or case.get("follow_up_at")
+        if due and ctx.now <= as_utc(datetime.fromisoformat(due)):
+            _where_it_stands(ctx, case)
+            ctx.event("promise_repeated", complaint_id=case.get("id"))
+            return
+        case["stage"] = "handed_over"
+        case["satisfied"] = False
+        case["overdue"] = True
+        case["outcome"] = "promise_not_kept"
+        _add_description(ctx.state.setdefault("known", {}), (ctx.incoming.text or "").strip())
+        await self._save(ctx, case)
+        ctx.event("reopened", complaint_type=case["type"])
+        ctx.event("broken_promise_reported", complaint_id=case.get("id"))
+        text = f"{ctx.texts('complaint_thanks')} {ctx.texts('complaint_sorry_overdue')}"
+        ctx.say_text(self._gesture(ctx, text, say=False))  # the hand-off says who comes, when
+        ctx.request_handoff("promise_broken")
 
     async def _forget_last_case(self, ctx: TurnContext) -> None:
         """A new problem after an earlier case: that case's story, photos and amount are not
@@ -846,6 +871,9 @@ class ComplaintFlow:
         ctx.say_text(text)
         case["promise"] = text
         ctx.event("promised", text=text, within=when)
+        by = _promised_by(ctx.now, rule)
+        if by is not None:
+            case["due"] = by.isoformat()
         follow_up = self.rules.follow_up
         due = _follow_up_at(ctx.now, rule, follow_up.margin_hours)
         if follow_up.enabled and due is not None:
@@ -1374,6 +1402,21 @@ def _weak(ctx: TurnContext) -> bool:
     return not (ctx.new_slots or pred.order_ref or pred.amount or ctx.incoming.attachments)
 
 
+def _chases_promise(ctx: TurnContext, case: dict[str, Any]) -> bool:
+    """ "Замену так и не прислали", "you promised 24 hours": about a finished case's promise
+    (not another order's problem, not a button)."""
+    text = ctx.incoming.text or ""
+    return bool(
+        case.get("stage") == "done"
+        and case.get("promise")
+        and text
+        and not ctx.incoming.callback_data
+        and ctx.intent in ("complaint", "order_status", "faq", "out_of_scope", None)
+        and (_STILL_BROKEN.search(text) or _PROMISED.search(text))
+        and not _other_order(ctx, text)
+    )
+
+
 def promise_stands(ctx: TurnContext) -> bool:
     """A "when?" about a finished case whose promised time has not passed yet."""
     case = ctx.state.get("complaint") or {}
@@ -1418,15 +1461,19 @@ def _when(ctx: TurnContext, rule: TypeRule) -> str:
     return ctx.texts.plain("within_soon")
 
 
-def _follow_up_at(now: datetime, rule: TypeRule, margin_hours: float) -> datetime | None:
-    """When to ask whether the promise was kept (working days count as 7/5 calendar days)."""
+def _promised_by(now: datetime, rule: TypeRule) -> datetime | None:
+    """When the promise is due (working days count as 7/5 calendar days)."""
     if rule.promise_hours:
-        wait = timedelta(hours=rule.promise_hours)
-    elif rule.promise_days:
-        wait = timedelta(days=math.ceil(rule.promise_days * 7 / 5))
-    else:
-        return None
-    return now + wait + timedelta(hours=margin_hours)
+        return now + timedelta(hours=rule.promise_hours)
+    if rule.promise_days:
+        return now + timedelta(days=math.ceil(rule.promise_days * 7 / 5))
+    return None
+
+
+def _follow_up_at(now: datetime, rule: TypeRule, margin_hours: float) -> datetime | None:
+    """When to ask whether the promise was kept."""
+    due = _promised_by(now, rule)
+    return None if due is None else due + timedelta(hours=margin_hours)
 
 
 def _num(value: float) -> str:
