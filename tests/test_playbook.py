@@ -1461,6 +1461,14 @@ class NoTelegram:
         ("Спасибо, но заказ так и не привезли", False),
         ("Ok, but I still haven't received it", False),
         ("Да, всё пришло, спасибо", True),
+        # "Understood. What would you like to do instead?" and the case closed
+        ("ещё нет", False),
+        ("not yet", False),
+        ("пока нет(", False),
+        ("не совсем", False),
+        ("частично, пришла только половина", False),
+        ("only partly", False),
+        ("częściowo", False),
     ],
 )
 async def test_a_still_broken_answer_to_the_follow_up_is_not_a_yes(

@@ -69,6 +69,13 @@ _STILL_BROKEN = re.compile(
     r"przyszł|przyszl|dostał|dostal)|gdzie jest)",
     re.IGNORECASE,
 )
+# "ещё нет", "not yet", "не совсем", "частично": not sorted out (yet), in answer to "has it been?"
+_NOT_YET = re.compile(
+    r"(?:ещ[её]|пока)\s+нет|не\s+совсем|не\s+до\s+конца|не\s+полностью|частично|отчасти|"
+    r"наполовину|\bnot\s+(?:yet|quite|really|entirely|completely|fully)\b|\bpart(?:ly|ially)\b|"
+    r"\bonly\s+half\b|jeszcze\s+nie|nie\s+do\s+ko[ńn]ca|nie\s+ca[łl]kiem|cz[ęe][śs]ciowo",
+    re.IGNORECASE,
+)
 _NOT_OK = re.compile(
     r"(не устраивает|не подходит|это не решение|не помогло|не то|unacceptable|not ok|"
     r"not good enough|doesn't help|does not help|nie pasuje|nie odpowiada|nie pomogło)",
@@ -723,7 +730,9 @@ class ComplaintFlow:
         """The answer to "has it been sorted out?" (escalation/followup.py asks it)."""
         text = "" if data else (ctx.incoming.text or "")
         # "да нет, ...", "ок, а где посылка?": a negative or a still-broken report wins
-        broken = bool(text) and bool(_NO.search(text) or _STILL_BROKEN.search(text))
+        broken = bool(text) and bool(
+            _NO.search(text) or _STILL_BROKEN.search(text) or _NOT_YET.search(text)
+        )
         if data == "cmp:fu:yes" or (
             text and not broken and (_YES.search(text) or ctx.intent in ("thanks", "praise"))
         ):
