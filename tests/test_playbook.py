@@ -1492,6 +1492,35 @@ async def test_a_still_broken_answer_to_the_follow_up_is_not_a_yes(
 
 
 @pytest.mark.parametrize(
+    "answer",
+    [
+        "yes it came, but the mug inside is broken",
+        "Да, посылку привезли, но кружка внутри разбита",
+        "Tak, doszła, ale kubek w środku jest pęknięty",
+    ],
+)
+async def test_a_yes_to_the_follow_up_with_a_new_problem_opens_a_case_for_it(
+    services: Services, answer: str
+) -> None:
+    """ "Great, thank you for letting me know!" and nothing about the broken mug."""
+    from escalation.followup import check_follow_ups
+
+    user = str(next(_ids))
+    now = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
+    await say_at(services, user, "Посылка по заказу 7781420 опаздывает на неделю", now)
+    await say_at(services, user, None, now, callback_data="cmp:sat:yes")
+    with contextlib.suppress(RuntimeError):
+        await check_follow_ups(NoTelegram(), services, now=now + timedelta(days=20))
+    out = await say_at(services, user, answer, now + timedelta(days=20, minutes=5))
+    kinds = [e["type"] for e in out.events]
+    assert "follow_up_ok" in kinds, kinds
+    opened = [e["complaint_type"] for e in out.events if e["type"] == "complaint_opened"]
+    assert opened == ["damaged_defective"], [r.text for r in out.replies]
+    asked = [e["slot"] for e in out.events if e["type"] == "asked_for"]
+    assert asked == ["photo"], [r.text for r in out.replies]  # the order is the same one
+
+
+@pytest.mark.parametrize(
     ("answer", "later"),
     [
         ("Здравствуйте, замену так и не прислали", timedelta(days=9)),

@@ -738,6 +738,10 @@ class ComplaintFlow:
         ):
             case["stage"] = "done"
             ctx.event("follow_up_ok", complaint_id=case.get("id"))
+            if text and ctx.intent == "complaint":
+                # "yes it came, but the mug inside is broken": that one is sorted, and the new
+                # problem is a case of its own
+                return await self.handle(ctx)
             ctx.say("follow_up_glad")
             return True
         if data == "cmp:fu:no" or broken or (text and _NOT_OK.search(text)):
