@@ -17,6 +17,22 @@ _TYPED = re.compile(
     re.IGNORECASE,
 )
 _TOP = {"csat": 5, "nps": 10}
+# "пять", "five", "dziesięć", "десять из десяти": a score in words
+_NUMBER_WORDS = {
+    0: "ноль нуль zero",
+    1: "один одна единица единичка one jeden jedna jedynka",
+    2: "два две двойка two dwa dwie dwójka",
+    3: "три тройка трёх трех three trzy trójka",
+    4: "четыре четвёрка четверка four cztery czwórka",
+    5: "пять пятёрка пятерка пяти five pięć piątka pięciu",
+    6: "шесть six sześć",
+    7: "семь seven siedem",
+    8: "восемь eight osiem",
+    9: "девять nine dziewięć",
+    10: "десять десятка десяти ten dziesięć dziesiątka dziesięciu",
+}
+_WORD_SCORE = {w: n for n, words in _NUMBER_WORDS.items() for w in words.split()}
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 def on_scale(step: str, score: int) -> bool:
@@ -26,6 +42,7 @@ def on_scale(step: str, score: int) -> bool:
 
 def typed_score(text: str, step: str | None) -> str | None:
     """A score typed in answer to the survey's question ``step`` (None: not a score)."""
+    text = _WORD.sub(lambda w: str(_WORD_SCORE.get(w.group().lower(), w.group())), text)
     m = _TYPED.match(text)
     top = _TOP.get(step or "")
     if m is None or top is None:

@@ -1244,6 +1244,29 @@ async def test_a_typed_rating_answers_the_survey(services: Services) -> None:
     assert len(d.of("complaint_opened")) == 1 and len(d.of("promised")) == 1, d.replies
 
 
+@pytest.mark.parametrize(
+    ("complaint", "yes", "csat", "nps", "scores"),
+    [
+        ("Заказ 223311 опаздывает на неделю", "да", "пять", "десять из десяти", [5, 10]),
+        ("Order 223311 is a week late", "yes", "five", "nine", [5, 9]),
+        ("Zamówienie 223311 spóźnia się tydzień", "tak", "cztery", "dziesięć", [4, 10]),
+    ],
+)
+async def test_a_rating_in_words_answers_the_survey(
+    services: Services, complaint: str, yes: str, csat: str, nps: str, scores: list[int]
+) -> None:
+    """ "five", "пять" got "I'm not sure I understood ... choose a topic" and the survey
+    was dropped."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(complaint)
+    await d.send(yes)
+    assert d.of("resolved")
+    await d.send(csat)
+    await d.send(nps)
+    assert [e["score"] for e in d.of("survey_answer")] == scores, d.replies
+    assert not d.of("fallback"), d.replies
+
+
 async def test_a_forged_rating_off_the_scale_is_not_recorded(services: Services) -> None:
     """A modified client sends "sv:csat:0" (the buttons are 1-5): it was stored as a rating
     of 0 and pulled the service's satisfaction figures down."""
