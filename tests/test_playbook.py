@@ -631,6 +631,20 @@ async def test_a_change_of_mind_after_the_fix_changes_the_fix(services: Services
     assert "replacement" in outcomes
 
 
+@pytest.mark.parametrize("command", ["/start", "/help"])
+async def test_a_command_at_is_that_ok_says_where_it_stands(
+    services: Services, command: str
+) -> None:
+    """ "/start" at "is that OK?" got the first greeting ("How can I help?") with the
+    question still open: the next message was read as its answer."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Заказ 5512300 опаздывает на неделю")
+    await d.send(command)
+    assert len(d.of("satisfaction_check")) == 2, d.replies[-1]
+    assert "5512300" in " ".join(d.replies[-1]), d.replies[-1]
+    assert "cmp:sat:yes" in d.buttons[-1]
+
+
 async def test_nudges_repeat_the_question_instead_of_closing_the_case(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send("Курьер опоздал на три дня, заказ 5512300 до сих пор не у меня")

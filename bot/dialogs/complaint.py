@@ -1106,10 +1106,14 @@ class ComplaintFlow:
         waiting = (
             not data
             and text.strip()
-            and (_is_nudge(text.strip()) or (_WHEN.search(text) and ctx.intent != "complaint"))
+            and (
+                _is_nudge(text.strip())
+                or ctx.command is not None
+                or (_WHEN.search(text) and ctx.intent != "complaint")
+            )
         )
         if waiting:
-            # "???", "а когда точно привезут?": where it stands, then the same question
+            # "???", "а когда точно привезут?", "/start": where it stands, then the same question
             _where_it_stands(ctx, case)
             self._ask_satisfaction(ctx, case)
             return True
