@@ -791,6 +791,22 @@ async def test_a_repeat_complaint_is_acknowledged(services: Services) -> None:
             "nie dotrzymaliśmy słowa",
             "pilny",
         ),
+        # the time gone said as "прошло три дня" / "it's been 5 days" / "minęły dwa tygodnie"
+        (
+            "Вы обещали вернуть деньги за заказ 445567 за 24 часа, прошло три дня, никто не связался",
+            "не сдержали слово",
+            "срочн",
+        ),
+        (
+            "You promised a refund for order 778813 in 24 hours, it's been 5 days",
+            "didn't keep our word",
+            "urgent",
+        ),
+        (
+            "Obiecaliście zwrot za zamówienie 556613, minęły już dwa tygodnie",
+            "nie dotrzymaliśmy słowa",
+            "pilny",
+        ),
     ],
 )
 async def test_a_broken_promise_gets_its_own_apology_and_a_short_urgent_one(

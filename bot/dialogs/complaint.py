@@ -154,9 +154,12 @@ _OVERDUE_SIGN = re.compile(
     r"\bago\b|\bstill\s+(?:nothing|no|not|hasn'?t|haven'?t|waiting)\b|\bnever\s+(?:came|arrived|"
     r"happened|called|got)\b|\bby\s+now\b|\bnothing\s+(?:yet|since|so\s+far)\b|"
     r"\btemu\b|\b(?:nadal|wci[ąa][żz]|dalej)\s+(?:nic|nie|brak|czekam)\b|\bcisza\b|\bdo\s+dzi[śs]\b|"
-    r"\bникто\s+не\s+(?:позвонил|перезвонил|приехал|ответил|написал)|\b(?:nobody|no\s+one)\s+"
+    r"\bпрошл[оаи]\s+(?:уже\s+)?(?:\d+|дв\w+|тр\w+|пят\w+|недел\w+|месяц\w*|сутки)|"
+    r"\b(?:it'?s\s+been|after)\s+(?:\d+|two|three|four|five|a|several)\s+(?:days?|weeks?|hours?)|"
+    r"\bmin[ęe][łl]\w*\s+(?:ju[żz]\s+)?(?:\d+|dwa|trzy|tydzie[ńn])|"
+    r"\bникто\s+не\s+(?:позвонил|перезвонил|приехал|ответил|написал|связался)|\b(?:nobody|no\s+one)\s+"
     r"(?:called|came|answered|contacted|got\s+back|showed\s+up)|\bnikt\s+(?:nie\s+)?"
-    r"(?:zadzwoni|oddzwoni|przyjecha|odpisa|odpowiedzia)",
+    r"(?:zadzwoni|oddzwoni|przyjecha|odpisa|odpowiedzia|skontaktowa)",
     re.IGNORECASE,
 )
 
