@@ -10,7 +10,7 @@ import pytest
 from bot.nlu import Prediction, load_classifier, train
 from bot.nlu.cli import main as nlu_main
 from bot.nlu.encoders import EncoderError, assemble_model, verify_files
-from bot.nlu.extract import extract
+from bot.nlu.extract import Money, extract
 from bot.nlu.lang import detect_lang
 from bot.nlu.lexicon import hostile, legal_threat, other_threat
 
@@ -816,3 +816,30 @@ def test_a_wrong_item_in_a_dented_box_stays_a_wrong_item(default_clf) -> None:
     assert default_clf.predict_one("Прислали не тот цвет, и коробка помята").complaint_type == (
         "wrong_item"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "owed", "currency"),
+    [
+        ("Цена была 990 ₽, а списали 1 490 ₽", 500, "RUB"),
+        ("цена 1 990, а списали 2 390 руб", 400, "RUB"),
+        ("товар стоил 500, списали 700 рублей, заказ 123456", 200, "RUB"),
+        ("the price was $40 but you charged me $55 for order 554433", 15, "USD"),
+        ("cena 120 zł, a pobrano 150 zł", 30, "PLN"),
+    ],
+)
+def test_the_overcharge_is_the_difference_of_the_price_and_the_charge(
+    text: str, owed: float, currency: str
+) -> None:
+    from bot.nlu.extract import overcharge
+
+    assert overcharge(text) == Money(owed, currency)
+
+
+@pytest.mark.parametrize(
+    "text", ["списали 1490 ₽ дважды", "заказ на 990 ₽, доставка 299 ₽", "price $40, charged $30"]
+)
+def test_no_overcharge_without_a_price_and_a_larger_charge(text: str) -> None:
+    from bot.nlu.extract import overcharge
+
+    assert overcharge(text) is None

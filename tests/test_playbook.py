@@ -610,6 +610,24 @@ async def test_the_money_coming_back_is_no_other_remedy_of_a_refund(services: Se
     assert not d.of("other_fix_asked") and d.of("resolved")
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("Цена была 990 ₽, а списали 1 490 ₽, заказ 554433", "500 ₽"),
+        ("cena 120 zł, a pobrano 150 zł, zamówienie 554433", "30 zł"),
+    ],
+)
+async def test_an_overcharge_refunds_the_difference_not_the_price(
+    services: Services, text: str, said: str
+) -> None:
+    # the first amount (the price, 990 ₽) was approved as the refund
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert d.of("goodwill_approved")
+    promise = d.of("promised")[-1]["text"]
+    assert said in promise and "990" not in promise and "120" not in promise, promise
+
+
 async def test_a_change_of_mind_after_the_fix_changes_the_fix(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from bot.nlu.extract import DENIED_BEFORE, is_date_or_phone, parse_number
+from bot.nlu.extract import DENIED_BEFORE, is_date_or_phone, overcharge, parse_number
 
 if TYPE_CHECKING:
     from bot.dialogs.engine import TurnContext
@@ -199,9 +199,10 @@ def remember(ctx: TurnContext) -> list[str]:
                 ctx.corrected["order_ref"] = str(old)
             new.append("order_ref")
     if pred is not None and pred.amount is not None and known.get("amount") is None:
-        known["amount"] = float(pred.amount)
-        if pred.currency:
-            known["currency"] = pred.currency
+        over = overcharge(text)  # "цена 990 ₽, а списали 1 490 ₽": the 500 ₽ is the claim
+        known["amount"] = float(over.amount if over else pred.amount)
+        if (over and over.currency) or pred.currency:
+            known["currency"] = (over and over.currency) or pred.currency
         new.append("amount")
     media = [a for a in ctx.incoming.attachments if a.kind in MEDIA_KINDS]
     if media:

@@ -766,6 +766,56 @@ def _is_time_or_date(text: str, match: re.Match[str]) -> bool:
     )
 
 
+# --------------------------------------------------------------------------- overcharge
+# "Цена была 990 ₽, а списали 1 490 ₽", "the price was $40 but you charged me $55", "cena 120
+# zł, a pobrano 150 zł": the customer is owed the difference, not either amount
+_PRICE_BEFORE = re.compile(
+    r"(?:цен[аеуы]|стоил\w*|стоимост\w*|стоит|ценник\w*|price\w*|cost\w*|listed|"
+    r"cen[aąęy]|kosztowa\w*|kosztuje)\W{0,3}(?:\w+\W+){0,2}$",
+    re.IGNORECASE,
+)
+_CHARGED_BEFORE = re.compile(
+    r"(?:списал\w*|снял\w*|взял\w*|оплатил\w*|заплатил\w*|charged|took|billed|paid|"
+    r"pobra\w*|ściągn\w*|sciagn\w*|zap[łl]aci\w*)\W{0,3}(?:\w+\W+){0,2}$",
+    re.IGNORECASE,
+)
+
+
+_OVERCHARGE_WORDS = (("price", _PRICE_BEFORE), ("charged", _CHARGED_BEFORE))
+
+
+def overcharge(text: str) -> Money | None:
+    """The difference when the message names the price and a larger amount charged for it."""
+    found: list[tuple[int, Money]] = []
+    spans: list[tuple[int, int]] = []
+    # with a currency, then bare ones after a money word ("цена 1 990, а списали 2 390 руб")
+    for pattern, prefix in ((_AMOUNT_AFTER, "a_"), (_AMOUNT_BEFORE, "b_"), (_MONEY_CONTEXT, "-")):
+        for match in pattern.finditer(text):
+            span = match.span("num")
+            if _overlaps(span, spans) or _is_time_or_date(text, match):
+                continue
+            spans.append(span)
+            found.append((span[0], _money(match, prefix)))
+    if len(found) != 2:
+        return None
+    price = charged = None
+    for start, money in sorted(found, key=lambda item: item[0]):
+        before = text[max(0, start - 40) : start]
+        said = [
+            (m.start(), kind) for kind, rx in _OVERCHARGE_WORDS for m in [rx.search(before)] if m
+        ]
+        if said:  # the word nearest the amount says which it is
+            if max(said)[1] == "price":
+                price = money
+            else:
+                charged = money
+    if price is None or charged is None or charged.amount <= price.amount:
+        return None
+    if price.currency and charged.currency and price.currency != charged.currency:
+        return None
+    return Money(round(charged.amount - price.amount, 2), charged.currency or price.currency)
+
+
 # --------------------------------------------------------------------------- facade
 
 
