@@ -628,6 +628,27 @@ async def test_an_overcharge_refunds_the_difference_not_the_price(
     assert said in promise and "990" not in promise and "120" not in promise, promise
 
 
+@pytest.mark.parametrize(
+    ("first", "answer"),
+    [
+        ("Заказ 778899 опаздывает уже на неделю", "не знаю, посмотрим"),
+        ("My order 554433 is a week late", "we'll see"),
+        ("Paczka 554433 spóźnia się już tydzień", "zobaczymy"),
+    ],
+)
+async def test_well_see_at_is_that_ok_waits_instead_of_calling_a_person(
+    services: Services, first: str, answer: str
+) -> None:
+    # "не знаю, посмотрим" was read as a no: "sorry it didn't work out" and a person
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    assert d.of("satisfaction_check")
+    await d.send(answer)
+    assert d.of("satisfaction_pending") and not d.of("escalated") and not d.of("resolved")
+    state = await d.state()
+    assert state["complaint"]["stage"] == "done" and "satisfied" not in state["complaint"]
+
+
 async def test_a_change_of_mind_after_the_fix_changes_the_fix(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send(

@@ -76,6 +76,13 @@ _NOT_YET = re.compile(
     r"\bonly\s+half\b|jeszcze\s+nie|nie\s+do\s+ko[ńn]ca|nie\s+ca[łl]kiem|cz[ęe][śs]ciowo",
     re.IGNORECASE,
 )
+# "не знаю, посмотрим", "we'll see", "zobaczymy": no verdict on the fix yet
+_WAIT_AND_SEE = re.compile(
+    r"посмотрим|поживём|поживем|увидим|пока\s+не\s+знаю|не\s+знаю\s+пока|"
+    r"we'?ll\s+see|not\s+sure\s+yet|don'?t\s+know\s+yet|time\s+will\s+tell|remains\s+to\s+be\s+seen|"
+    r"zobaczymy|czas\s+poka[żz]e|jeszcze\s+nie\s+wiem|nie\s+wiem\s+jeszcze",
+    re.IGNORECASE,
+)
 _NOT_OK = re.compile(
     r"(не устраивает|не подходит|это не решение|не помогло|не то|unacceptable|not ok|"
     r"not good enough|doesn't help|does not help|nie pasuje|nie odpowiada|nie pomogło)",
@@ -1160,6 +1167,19 @@ class ComplaintFlow:
                 "resolved", by="bot", complaint_type=case["type"], outcome=case.get("outcome")
             )
             start_after_bot(ctx)
+            return True
+        if (
+            not data
+            and _WAIT_AND_SEE.search(text)
+            and not (_NO.search(text) or _NOT_OK.search(text) or _STILL_BROKEN.search(text))
+            and not threatens
+        ):
+            # "не знаю, посмотрим", "we'll see": no verdict yet, and no reason for a person; the
+            # follow-up (if any) still asks when the time comes
+            case["stage"] = "done"
+            await self._save(ctx, case)
+            ctx.event("satisfaction_pending")
+            ctx.say("complaint_wait_and_see")
             return True
         unhappy = _NO.search(text) or _NOT_OK.search(text) or ctx.intent == "deny" or threatens
         if not data and not unhappy and ctx.intent == "complaint" and _other_order(ctx, text):
