@@ -2178,3 +2178,16 @@ async def test_two_compensations_asked_for_are_told_it_is_one_of_them(
     assert any(b.startswith("cmp:comp:") for b in d.buttons[-1]), d.replies[-1]
     await d.send(button="cmp:comp:coupon")
     assert [e["kind"] for e in d.of("compensation_chosen")] == ["coupon"]
+
+
+async def test_a_person_announced_by_the_flow_is_not_announced_twice(services: Services) -> None:
+    # "Извините, что пока не получилось. Передаю ваше обращение коллеге…" was followed by
+    # "Подключаю коллегу. Он уже видит всё…": the same news twice; now only when they answer
+    user = str(next(_ids))
+    wed_12_msk = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
+    await say_at(services, user, "Заказ 778899 опаздывает уже на неделю", wed_12_msk)
+    out = await say_at(services, user, "нет, это не решение", wed_12_msk + timedelta(minutes=2))
+    texts = [r.text for r in out.replies]
+    assert [e["reason"] for e in out.events if e["type"] == "escalated"] == ["fix_not_helped"]
+    assert len(texts) == 2 and "коллеге" in texts[0], texts
+    assert "Подключаю" not in texts[1] and "Ответ будет здесь" in texts[1], texts

@@ -123,6 +123,20 @@ _FIXED = re.compile(
 )
 
 
+# texts that already say a colleague takes over: the hand-off then adds only when they answer
+# ("I'm passing your case to a colleague…" was followed by "I'm connecting you with a colleague…")
+PERSON_SAID = frozenset(
+    {
+        "fallback_again",
+        "order_status_pass",
+        "order_status_pass_no_number",
+        "complaint_not_satisfied",
+        "complaint_to_person",
+        "survey_sorry_reopen",
+    }
+)
+
+
 @dataclass
 class TurnContext:
     """Everything a flow needs for one customer turn."""
@@ -142,6 +156,7 @@ class TurnContext:
     handoff: dict[str, Any] | None = None
     new_slots: list[str] = field(default_factory=list)
     corrected: dict[str, str] = field(default_factory=dict)  # slot -> the value it replaced
+    person_said: bool = False  # a reply already says a colleague takes over (``PERSON_SAID``)
     # the FAQ flow (knowledge/flow.py) when a knowledge base is installed: other flows ask
     # it whether the knowledge base is sure about a message they are unsure of
     faq: Any = None
@@ -174,6 +189,8 @@ class TurnContext:
         return text[1:].split()[0].split("@")[0].lower()
 
     def say(self, key: str, buttons: Sequence[Sequence[Button]] = (), **kwargs: Any) -> Reply:
+        if key in PERSON_SAID:
+            self.person_said = True
         return self.say_text(self.texts(key, **kwargs), buttons)
 
     def say_text(self, text: str, buttons: Sequence[Sequence[Button]] = ()) -> Reply:
@@ -515,7 +532,7 @@ class ConversationEngine:
             starts = answer_from(ctx.now, ctx.settings, priority)
             if starts <= ctx.now:
                 minutes = sla_minutes(ctx.settings, priority)
-                if reason in ("legal_threat", "safety") and ctx.replies:
+                if (reason in ("legal_threat", "safety") and ctx.replies) or ctx.person_said:
                     ctx.say("handoff_eta", minutes=minutes)  # who takes over is said already
                 else:
                     ctx.say("handoff_notice", minutes=minutes)
