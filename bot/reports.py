@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Complaint, Message, SurveyAnswer, Ticket, as_utc, utcnow
 
+FEEDBACK = "feedback"  # the outcome of an opinion recorded without a complaint
+
 
 def _minutes(start: datetime | None, end: datetime | None) -> float | None:
     if start is None or end is None:
@@ -68,9 +70,11 @@ async def build_report(
             Message.direction == "in", *window(Message.created_at)
         )
     )
-    complaints = (
-        await session.scalars(select(Complaint).where(*window(Complaint.created_at)))
-    ).all()
+    recorded = (await session.scalars(select(Complaint).where(*window(Complaint.created_at)))).all()
+    # an opinion told after an FAQ answer ("нет, просто хотел сказать") is kept for the
+    # reports as feedback: no complaint, and nothing the bot solved
+    feedback = [c for c in recorded if c.outcome == FEEDBACK]
+    complaints = [c for c in recorded if c.outcome != FEEDBACK]
     tickets = (await session.scalars(select(Ticket).where(*window(Ticket.created_at)))).all()
     surveys = (
         await session.scalars(select(SurveyAnswer).where(*window(SurveyAnswer.created_at)))
@@ -118,6 +122,7 @@ async def build_report(
         "conversations": conversations or 0,
         "complaints": len(complaints),
         "complaints_by_type": dict(by_type.most_common()),
+        "feedback": len(feedback),
         "customer_kinds": dict(kinds.most_common()),
         "solved_by_bot": len(solved_by_bot),
         "share_solved_by_bot": round(len(solved_by_bot) / len(complaints), 3)

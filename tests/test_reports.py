@@ -4,6 +4,9 @@ through the engine, on a real database."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from bot.db.models import Ticket
 from bot.dialogs.types import Incoming
@@ -11,6 +14,7 @@ from bot.reports import build_report
 from escalation.service import resolve_ticket
 
 DAY1 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+DEMO_KB = Path(__file__).resolve().parents[1] / "knowledge" / "demo" / "shop.yaml"
 
 
 async def _say(services, user: str, text: str, now: datetime):
@@ -113,3 +117,43 @@ async def test_a_double_tapped_csat_button_counts_once(services) -> None:
         report = await build_report(session)
     assert report["csat"]["answers"] == 1, report["csat"]
     assert report["nps"]["answers"] == 1, report["nps"]
+
+
+@pytest.fixture
+async def shop(settings, classifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """The engine with the demo FAQ (the feedback path starts from an FAQ answer)."""
+    from bot.services import build_services
+
+    monkeypatch.setenv("SUPPORTBOT_KB_ENCODER", "use")
+    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(tmp_path / "cache"))
+    svc = await build_services(settings, classifier=classifier, seed=0)
+    async with svc.sessionmaker() as session:
+        await svc.knowledge.import_file(session, DEMO_KB)
+    yield svc
+    await svc.close()
+
+
+async def test_an_opinion_recorded_as_feedback_is_not_a_complaint_solved_by_the_bot(
+    shop,
+) -> None:
+    """'упаковка из пластика' answered from the FAQ, then 'нет, просто хотел сказать': the
+    opinion is recorded (outcome 'feedback') for the reports, but it is no complaint and the
+    bot solved nothing. The report had 2 complaints (one 'other'), 2 solved by the bot and a
+    bot resolution time of 0 minutes pulling the median down; now it is 1 complaint, 1 solved,
+    and 1 feedback."""
+    await _bot_solved_billing(shop, "u4", DAY1)
+    await _say(
+        shop,
+        "u5",
+        "Мне не нравится, что у вас упаковка из пластика, это вредно для природы",
+        DAY1 + timedelta(hours=1),
+    )
+    out = await _say(shop, "u5", "нет, просто хотел сказать", DAY1 + timedelta(hours=1, minutes=1))
+    assert any(e["type"] == "feedback_recorded" for e in out.events), out.events
+    async with shop.sessionmaker() as session:
+        report = await build_report(session)
+    assert report["complaints"] == 1, report
+    assert report["complaints_by_type"] == {"billing": 1}
+    assert report["solved_by_bot"] == 1 and report["share_solved_by_bot"] == 1.0
+    assert report["bot_resolution_time"]["count"] == 1
+    assert report["feedback"] == 1
