@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Complaint, Message, SurveyAnswer, Ticket, as_utc, utcnow
 
 FEEDBACK = "feedback"  # the outcome of an opinion recorded without a complaint
+# hand-offs about a question, not about a complaint the bot had solved
+QUESTION_HANDOFFS = {"order_status", "faq_not_helpful"}
 
 
 def _minutes(start: datetime | None, end: datetime | None) -> float | None:
@@ -82,24 +84,37 @@ async def build_report(
 
     by_type = Counter(c.complaint_type for c in complaints)
     kinds = Counter(c.customer_kind for c in complaints)
-    # solved by the bot: resolved, and no person was brought in since the complaint (a
-    # ticket of the same customer's earlier, resolved hand-off does not count)
-    last_handoff: dict[int, datetime] = {}
-    for conversation_id, created in await session.execute(
-        select(Ticket.conversation_id, Ticket.created_at).where(
-            Ticket.conversation_id.in_({c.conversation_id for c in complaints})
+    # solved by the bot: resolved, and no person was brought in for it: a hand-off counts
+    # against a complaint when it came after it and before the chat's next complaint, unless
+    # it was about a question (where an order is, an FAQ that did not help); a ticket of an
+    # earlier, resolved hand-off does not count either
+    conversation_ids = {c.conversation_id for c in complaints}
+    handoffs: dict[int, list[datetime]] = {}
+    for conversation_id, created, reason in await session.execute(
+        select(Ticket.conversation_id, Ticket.created_at, Ticket.reason).where(
+            Ticket.conversation_id.in_(conversation_ids)
         )
     ):
-        last_handoff[conversation_id] = max(
-            as_utc(created), last_handoff.get(conversation_id, as_utc(created))
+        if reason not in QUESTION_HANDOFFS:
+            handoffs.setdefault(conversation_id, []).append(as_utc(created))
+    starts: dict[int, list[datetime]] = {}
+    for conversation_id, created in await session.execute(
+        select(Complaint.conversation_id, Complaint.created_at).where(
+            Complaint.conversation_id.in_(conversation_ids),
+            Complaint.outcome.is_distinct_from(FEEDBACK),
         )
-    solved_by_bot = [
-        c
-        for c in complaints
-        if c.resolved_at is not None
-        and last_handoff.get(c.conversation_id, datetime.min.replace(tzinfo=UTC))
-        < as_utc(c.created_at)
-    ]
+    ):
+        starts.setdefault(conversation_id, []).append(as_utc(created))
+
+    def handed_over(c: Complaint) -> bool:
+        began = as_utc(c.created_at)
+        later = [t for t in starts.get(c.conversation_id, []) if t > began]
+        until = min(later) if later else None
+        return any(
+            began <= t and (until is None or t < until) for t in handoffs.get(c.conversation_id, [])
+        )
+
+    solved_by_bot = [c for c in complaints if c.resolved_at is not None and not handed_over(c)]
     first_response = [
         m for t in tickets if (m := _minutes(t.created_at, t.first_response_at)) is not None
     ]

@@ -157,3 +157,44 @@ async def test_an_opinion_recorded_as_feedback_is_not_a_complaint_solved_by_the_
     assert report["solved_by_bot"] == 1 and report["share_solved_by_bot"] == 1.0
     assert report["bot_resolution_time"]["count"] == 1
     assert report["feedback"] == 1
+
+
+async def test_a_later_order_question_passed_to_a_person_leaves_the_bot_solved_complaint(
+    services,
+) -> None:
+    """The bot solved a double charge on Monday; on Wednesday the same customer asks where
+    another order is, and that goes to a person (order_status). The complaint stays solved by
+    the bot (it dropped out: any later hand-off in the chat counted against it); a fix that
+    did not help ('has it been sorted?' - 'no') still does count against it."""
+    await _bot_solved_billing(services, "u6", DAY1)
+    out = await _say(services, "u6", "Where is my order 7781420?", DAY1 + timedelta(days=2))
+    assert [e["reason"] for e in out.events if e["type"] == "escalated"] == ["order_status"]
+
+    await _bot_solved_billing(services, "u7", DAY1)
+    async with services.sessionmaker() as session:
+        from sqlalchemy import select
+
+        from bot.db.models import Conversation, Customer
+
+        conversation = await session.scalar(
+            select(Conversation).join(Customer).where(Customer.external_id == "u7")
+        )
+        state = dict(conversation.state)
+        state["complaint"] = {**state["complaint"], "stage": "follow_up"}
+        state.pop("survey", None)
+        conversation.state = state
+        await session.commit()
+    async with services.sessionmaker() as session:
+        out = await services.engine.handle(
+            session,
+            Incoming(external_user_id="u7", channel="review", callback_data="cmp:fu:no"),
+            now=DAY1 + timedelta(days=2),
+        )
+        await session.commit()
+    assert [e["reason"] for e in out.events if e["type"] == "escalated"] == ["fix_not_helped"]
+
+    async with services.sessionmaker() as session:
+        report = await build_report(session)
+    assert report["complaints"] == 2
+    assert report["solved_by_bot"] == 1, report
+    assert report["share_solved_by_bot"] == 0.5
