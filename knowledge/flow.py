@@ -503,6 +503,7 @@ class FaqFlow:
             result=result,
             conversation_id=ctx.conversation.id,
             message_id=ctx.message.id,
+            now=ctx.now,
         )
 
     async def _decline(

@@ -15,6 +15,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -430,6 +431,7 @@ class KnowledgeService:
         result: SearchResult | None = None,
         conversation_id: int | None = None,
         message_id: int | None = None,
+        now: datetime | None = None,
     ) -> int:
         """Remember a question the bot could not answer (no commit: part of the turn)."""
         candidates = [c.to_dict() for c in (result.candidates[:3] if result else [])]
@@ -439,6 +441,7 @@ class KnowledgeService:
             conversation_id=conversation_id,
             message_id=message_id,
             candidates=candidates,
+            now=now,
         )
         return row.id
 

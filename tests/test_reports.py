@@ -198,3 +198,23 @@ async def test_a_later_order_question_passed_to_a_person_leaves_the_bot_solved_c
     assert report["complaints"] == 2
     assert report["solved_by_bot"] == 1, report
     assert report["share_solved_by_bot"] == 0.5
+
+
+async def test_a_day_report_of_an_engine_history_has_its_conversations_and_questions(
+    shop,
+) -> None:
+    """A history built through the engine for 1 October (a complaint the bot solved, a
+    question the FAQ cannot answer): the report for 1 October had the complaint but 0
+    conversations and no unanswered question, because the customers' messages and the
+    question were stamped with the clock of the machine, not with the turn's time."""
+    from bot.reports import parse_day
+
+    await _bot_solved_billing(shop, "u8", DAY1)
+    await _say(shop, "u9", "Do you have a franchise?", DAY1 + timedelta(hours=2))
+    async with shop.sessionmaker() as session:
+        report = await build_report(
+            session, parse_day("2026-10-01"), parse_day("2026-10-01", end=True)
+        )
+    assert report["complaints"] == 1
+    assert report["conversations"] == 2, report["conversations"]
+    assert [q["text"] for q in report["unanswered_questions"]] == ["Do you have a franchise?"]

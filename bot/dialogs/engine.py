@@ -315,6 +315,7 @@ class ConversationEngine:
                 tg_chat_id=incoming.chat_id,
                 tg_message_id=incoming.message_id,
                 delivered_at=now,
+                created_at=now,  # the turn's time, as the replies and the records have
             )
             if incoming.callback_data:
                 message.text = None
