@@ -218,3 +218,41 @@ async def test_a_day_report_of_an_engine_history_has_its_conversations_and_quest
     assert report["complaints"] == 1
     assert report["conversations"] == 2, report["conversations"]
     assert [q["text"] for q in report["unanswered_questions"]] == ["Do you have a franchise?"]
+
+
+async def test_a_problem_passed_on_with_a_case_the_customer_accepted_counts_as_solved(
+    services,
+) -> None:
+    """'The kettle arrived cracked and the courier was rude': the courier is recorded as its
+    own complaint and passed to the customer care manager; the kettle is replaced and the
+    customer says it is OK. Both were dealt with by the bot (a courier complaint alone,
+    passed on and accepted, is solved by the bot), but the one passed on was never
+    resolved: 2 complaints, 1 solved; now 2 of 2."""
+    from bot.dialogs.types import Attachment
+
+    user, t = "u10", DAY1
+    out = await _say(
+        services, user, "The kettle arrived cracked and the courier was rude to me. Order 554433", t
+    )
+    assert [e["type"] for e in out.events if e["type"] == "complaint_also_recorded"]
+    async with services.sessionmaker() as session:
+        await services.engine.handle(
+            session,
+            Incoming(
+                external_user_id=user,
+                channel="review",
+                text="here",
+                attachments=(Attachment("photo", "p1"),),
+                language_code="en",
+            ),
+            now=t + timedelta(minutes=1),
+        )
+        await session.commit()
+    await _say(services, user, "replacement please", t + timedelta(minutes=2))
+    out = await _say(services, user, "yes", t + timedelta(minutes=3))
+    assert any(e["type"] == "resolved" for e in out.events), out.events
+    async with services.sessionmaker() as session:
+        report = await build_report(session)
+    assert report["complaints_by_type"] == {"damaged_defective": 1, "staff_behavior": 1}
+    assert report["solved_by_bot"] == 2, report
+    assert report["share_solved_by_bot"] == 1.0

@@ -628,6 +628,9 @@ class ComplaintFlow:
         )
         ctx.session.add(record)
         await ctx.session.flush()
+        case = ctx.state.get("complaint")
+        if case is not None:  # settled with the case: the customer's yes covers it too
+            case.setdefault("passed_on", []).append(record.id)
         ctx.event("complaint_also_recorded", complaint_type=ctype, complaint_id=record.id)
         team = ctx.texts.plain(f"team_{rule.team or 'quality'}")
         return ctx.texts(f"complaint_also_{ctype}", team=team)
@@ -1248,6 +1251,11 @@ class ComplaintFlow:
             record.amount = Decimal(str(known["amount"])).quantize(Decimal("0.01"))
         if resolved:
             record.resolved_at = ctx.now
+            # the problems passed on with it were told in the same reply the customer accepted
+            for other_id in case.get("passed_on") or []:
+                other = await ctx.session.get(Complaint, other_id)
+                if other is not None and other.resolved_at is None:
+                    other.resolved_at = ctx.now
 
 
 def _urgent(case: dict[str, Any], key: str) -> str:
