@@ -231,7 +231,13 @@ def _flatten(obj: Any, prefix: str = "") -> list[tuple[str, Any]]:
     if isinstance(obj, list):
         if not obj:
             return [(prefix, "")]
-        return [(f"{prefix}[{i}]", json.dumps(v, ensure_ascii=False)) for i, v in enumerate(obj)]
+        items = []
+        for i, v in enumerate(obj):
+            if isinstance(v, dict) and set(v) == {"text", "count"}:
+                items.append((f"{prefix}: {v['text']}", v["count"]))  # a question, how often
+            else:
+                items.append((f"{prefix}[{i}]", json.dumps(v, ensure_ascii=False)))
+        return items
     return [(prefix, "" if obj is None else obj)]
 
 

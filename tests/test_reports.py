@@ -256,3 +256,38 @@ async def test_a_problem_passed_on_with_a_case_the_customer_accepted_counts_as_s
     assert report["complaints_by_type"] == {"damaged_defective": 1, "staff_behavior": 1}
     assert report["solved_by_bot"] == 2, report
     assert report["share_solved_by_bot"] == 1.0
+
+
+def test_the_csv_and_table_list_each_unanswered_question_with_its_count() -> None:
+    """The unanswered questions came as JSON in one cell ('{"text": "Можно ли ...",
+    "count": 3}'), in the CSV a manager opens in a spreadsheet and in the table /report
+    sends; each is now a row of its own: the question, and how many times it was asked."""
+    import csv
+    import io
+
+    from bot.reports import render
+
+    report = {
+        "complaints": 4,
+        "unanswered_questions": [
+            {"text": "Можно ли купить оптом, для магазина?", "count": 3},
+            {"text": "Do you have a franchise?", "count": 1},
+        ],
+    }
+    rows = list(csv.reader(io.StringIO(render(report, "csv"))))
+    assert rows[1:] == [
+        ["complaints", "4"],
+        ["unanswered_questions: Можно ли купить оптом, для магазина?", "3"],
+        ["unanswered_questions: Do you have a franchise?", "1"],
+    ]
+    table = render(report, "table")
+    assert "{" not in table
+    assert table.splitlines()[-1].split() == [
+        "unanswered_questions:",
+        "Do",
+        "you",
+        "have",
+        "a",
+        "franchise?",
+        "1",
+    ]
