@@ -249,3 +249,22 @@ def test_the_card_of_a_long_entry_is_valid_telegram_html() -> None:
         plain, _ = parse_formatted(card, "HTML")
         assert len(plain) <= MAX_TEXT_LENGTH
         assert "… and 35 more" in plain
+
+
+async def test_the_gaps_list_still_works_after_one_gap_became_an_entry(admin: AdminChat) -> None:
+    """/kb_gaps lists two questions; the admin makes an entry from #1, then taps '✖ #2' on
+    the same list: it was 'That list is out of date' (saving the entry forgot the list), so
+    every gap needed /kb_gaps again; now #2 is dismissed."""
+    await _gap(admin, "Do you have a franchise?")
+    await _gap(admin, "Can I pay with bitcoin?")
+    listing = await admin.say("/kb_gaps", "could not answer")
+    first = listing["text"].splitlines()[1]
+    await admin.press(listing, "kba:gapnew::0", "Send the answer")
+    await admin.say("en: We answer this now.", "Last step")
+    await admin.say("answered_gap", "Saved 'answered_gap'")
+    await admin.press(listing, "kba:gapskip::1", "#2 dismissed")
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        gaps = (await session.scalars(select(UnansweredQuestion))).all()
+    assert sorted(g.status for g in gaps) == ["dismissed", "resolved"]
+    resolved = [g for g in gaps if g.status == "resolved"]
+    assert resolved[0].text in first

@@ -230,7 +230,7 @@ def create_router(settings: Settings) -> Router:
 
     @router.message(Command("cancel"), StateFilter("*"))
     async def kb_cancel(message: Message, state: FSMContext) -> None:
-        await state.clear()
+        await _done(state)
         await message.answer("Cancelled.")
 
     @router.message(Command("kb_list"))
@@ -399,7 +399,7 @@ def create_router(settings: Settings) -> Router:
         except (KbFormatError, KnowledgeError) as exc:
             await message.answer(f"Not saved: {_short(exc)}\nSend another id or /cancel.")
             return
-        await state.clear()
+        await _done(state)
         await message.answer(f"Saved {saved.id!r}; the bot answers with it from now on.")
         await show_entry(message, saved)
 
@@ -544,7 +544,7 @@ def create_router(settings: Settings) -> Router:
         except (KbFormatError, KnowledgeError) as exc:
             await message.answer(f"Not saved: {_short(exc)}")
             return
-        await state.clear()
+        await _done(state)
         await show_entry(message, entry)
 
     @router.message(KbStates.edit_answer, F.text)
@@ -555,7 +555,7 @@ def create_router(settings: Settings) -> Router:
         service = knowledge(services)
         entry = await service.get(session, data["entry"])
         if entry is None:
-            await state.clear()
+            await _done(state)
             await message.answer("That entry no longer exists.")
             return
         answers = dict(entry.answers)
@@ -575,7 +575,7 @@ def create_router(settings: Settings) -> Router:
         data = await state.get_data()
         entry = await knowledge(services).get(session, data["entry"])
         if entry is None:
-            await state.clear()
+            await _done(state)
             await message.answer("That entry no longer exists.")
             return
         raw = (message.text or "").strip()
@@ -592,7 +592,7 @@ def create_router(settings: Settings) -> Router:
         if await save_yaml(
             message, session, services, message.text or "", new=False, entry_id=data["entry"]
         ):
-            await state.clear()
+            await _done(state)
 
     async def save_entry(
         message: Message, state: FSMContext, session: AsyncSession, services: Any, entry: Entry
@@ -602,7 +602,7 @@ def create_router(settings: Settings) -> Router:
         except (KbFormatError, KnowledgeError) as exc:
             await message.answer(f"Not saved: {_short(exc)}")
             return
-        await state.clear()
+        await _done(state)
         await show_entry(message, entry)
 
     # ------------------------------------------------------------------ import a file
@@ -748,6 +748,14 @@ def create_router(settings: Settings) -> Router:
             )
 
     return router
+
+
+async def _done(state: FSMContext) -> None:
+    """The step is over; the last /kb_gaps list stays, so its other buttons still work."""
+    gaps = (await state.get_data()).get("gaps")
+    await state.clear()
+    if gaps:
+        await state.set_data({"gaps": gaps})
 
 
 async def _download(bot: Bot, file_id: str) -> bytes:
