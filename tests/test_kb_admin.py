@@ -268,3 +268,24 @@ async def test_the_gaps_list_still_works_after_one_gap_became_an_entry(admin: Ad
     assert sorted(g.status for g in gaps) == ["dismissed", "resolved"]
     resolved = [g for g in gaps if g.status == "resolved"]
     assert resolved[0].text in first
+
+
+async def test_the_history_shows_the_shop_s_time(admin: AdminChat) -> None:
+    """A change made at 09:30 UTC is listed by /kb_history at the shop's time (TIMEZONE,
+    Moscow by default: 12:30); it was the UTC time with nothing to say so, three hours off
+    for a manager in Moscow."""
+    from datetime import UTC, datetime
+
+    from bot.db.models import KnowledgeHistory
+
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        row = KnowledgeHistory(
+            entry_id="delivery_cost",
+            action="update",
+            actor="tg:900 @boss",
+            created_at=datetime(2026, 11, 2, 9, 30, tzinfo=UTC),
+        )
+        session.add(row)
+        await session.commit()
+    reply = await admin.say("/kb_history delivery_cost", "update delivery_cost")
+    assert "2026-11-02 12:30 update delivery_cost by tg:900 @boss" in reply["text"]

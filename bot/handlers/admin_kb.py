@@ -31,6 +31,7 @@ from aiogram.types import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.db.models import as_utc
 from knowledge.formats import (
     FORMATS,
     Entry,
@@ -308,8 +309,9 @@ def create_router(settings: Settings) -> Router:
         if not rows:
             await message.answer("No changes recorded yet.")
             return
-        lines = [
-            f"{r.created_at:%Y-%m-%d %H:%M} {r.action} {r.entry_id} by {r.actor or '?'}"
+        lines = [  # the shop's time (the database keeps UTC)
+            f"{as_utc(r.created_at).astimezone(settings.tz):%Y-%m-%d %H:%M} {r.action} "
+            f"{r.entry_id} by {r.actor or '?'}"
             for r in rows
         ]
         await message.answer("\n".join(lines)[:MAX_TEXT])
