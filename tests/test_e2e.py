@@ -726,3 +726,23 @@ async def test_reopen_brings_the_chat_back_unless_a_newer_ticket_is_open(sandbox
         statuses = sorted((await session.scalars(select(Ticket.status))).all())
     assert statuses.count("resolved") == 1 and len(statuses) == 2, statuses
     assert second_thread != first
+
+
+async def test_transfer_of_a_resolved_ticket_leaves_it_resolved(sandbox: Sandbox) -> None:
+    """/transfer in a resolved ticket's topic put it 'back in the queue': an open ticket
+    while the bot had the chat again, in the queue and the SLA timers, and a later request
+    for a person joined it ('a colleague already has your case') with no new topic."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "I want to talk to a real person please")
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="resolved;", timeout=20
+    )
+    sent = fake.user_sends(OLGA, "/transfer", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    answer = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, after_message_id=sent["message_id"], timeout=20
+    )
+    assert "reopen" in answer[-1]["text"].lower(), answer[-1]["text"]
+    async with sandbox.services.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket))
+    assert ticket is not None and ticket.status == "resolved" and ticket.assignee_id is None

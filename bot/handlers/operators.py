@@ -523,6 +523,9 @@ async def transfer(
 ) -> None:
     user = message.from_user
     assert user is not None
+    if ticket.status == "resolved":  # the bot has the chat: nobody's queue to go back to
+        await message.reply("This ticket is resolved. /reopen it first to hand it on.")
+        return
     target = message.reply_to_message.from_user if message.reply_to_message else None
     if target is not None and not target.is_bot and target.id != user.id:
         ticket.assignee_id = target.id
