@@ -179,6 +179,8 @@ def build_card(
             done = complaint.get("choice") or complaint.get("outcome") or "-"
             instead = f"what the bot arranged ({done.replace('_', ' ')})"
         lines.append(f"⚠️ The customer asks for {asked} instead of {instead}.")
+    if state.get("safety") == ticket.id:  # told while waiting for a person
+        lines.append("⚠️ The customer reports someone hurt or in danger (safety incident): urgent.")
     if complaint.get("overdue"):
         lines.append("⚠️ The customer says an earlier promise was not kept: handled as urgent.")
     also = [t.get("complaint_type") for t in trail if t.get("type") == "complaint_also_recorded"]
@@ -218,6 +220,8 @@ def build_card(
     if missing:
         lines.append("Asked but not yet given: " + ", ".join(missing))
 
+    if state.get("safety") == ticket.id:
+        reason = f"{reason}; then a {REASONS['safety']}"
     summary = _summary(intent, ctype, kind, known, reason, cls)
     lines.append(f"Summary: {summary}")
     lines.append(

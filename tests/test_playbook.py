@@ -16,6 +16,7 @@ from bot.db.models import Complaint, Conversation, Customer, Ticket
 from bot.dialogs.guard import find_forbidden, sanitize
 from bot.dialogs.types import Attachment, Incoming
 from bot.services import Services, build_services
+from escalation.service import render_card
 from knowledge.formats import dump_yaml, load_file
 
 _ids = itertools.count(1000)
@@ -404,6 +405,43 @@ async def test_legal_threat_while_with_a_person_is_acknowledged(services: Servic
     assert d.of("priority_raised") and d.replies[-1], (
         "the customer hears a senior person takes over"
     )
+
+
+@pytest.mark.parametrize(
+    ("ask", "hurt", "words"),
+    [
+        (
+            "I want to talk to a real person",
+            "the charger from order 5512300 sparked and burned my son's hand",
+            "safety",
+        ),
+        (
+            "Позовите оператора, пожалуйста",
+            "пока жду: чайник заискрил, и мужа ударило током",
+            "безопасность",
+        ),
+        ("Chcę rozmawiać z konsultantem", "ładowarka iskrzy i poparzyła mi rękę", "bezpieczeń"),
+    ],
+)
+async def test_someone_hurt_while_waiting_for_a_person_goes_to_a_senior(
+    services: Services, ask: str, hurt: str, words: str
+) -> None:
+    """A burn, a fire or a shock told while the chat waited for a person got 'I've passed
+    this on as well': the ticket stayed normal priority (no senior alerted) and nobody said
+    to stop using the thing or get medical help."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(ask)
+    assert d.of("escalated")
+    await d.send(hurt)
+    raised = d.of("priority_raised")
+    assert raised and raised[0]["reason"] == "safety", d.events
+    assert words in d.replies[-1][0].lower(), d.replies[-1]
+    assert thanks_before_apology(d.replies[-1][0]), d.replies[-1]
+    async with services.sessionmaker() as session:  # what the seniors are alerted with
+        card = await render_card(
+            session, services.settings, await session.get(Ticket, raised[0]["ticket_id"])
+        )
+    assert "safety incident" in card.summary and "someone hurt" in card.text, card.text
 
 
 async def test_legal_threat_after_the_fix_goes_to_a_senior(services: Services) -> None:

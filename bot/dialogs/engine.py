@@ -38,6 +38,7 @@ from bot.dialogs.requests import (
     split_clauses,
     split_requests,
 )
+from bot.dialogs.rules import load_rules
 from bot.dialogs.slots import claim_currency, find_contact, real_words, remember, words
 from bot.dialogs.texts import SUPPORTED, Texts, money
 from bot.dialogs.types import Button, Incoming, Outcome, Reply
@@ -566,11 +567,23 @@ class ConversationEngine:
         return ctx.texts.plain("on_date_at", date=day, time=clock)
 
     async def _while_with_operator(self, ctx: TurnContext) -> None:
-        """A person owns the chat: the bot stays silent, except to raise a legal threat, and
-        to say once, while nobody has taken the ticket yet, that new messages reach them."""
+        """A person owns the chat: the bot stays silent, except to raise a legal threat or
+        someone hurt (a fire, a shock: the safety advice is said), and to say once, while
+        nobody has taken the ticket yet, that new messages reach them."""
         threat = ctx.prediction.threat if ctx.prediction else None
         ticket = await active_ticket(ctx.session, ctx.conversation.id)
         if ticket is None:
+            return
+        text = ctx.incoming.text or ""
+        hurt = bool(text) and load_rules(ctx.settings.rules_file).escalate.is_safety(text)
+        if hurt and ticket.reason != "safety" and ctx.state.get("safety") != ticket.id:
+            # said once per ticket (a safety hand-off said it already)
+            ctx.state["safety"] = ticket.id
+            await self._raise(ctx, ticket, "safety")
+            ctx.say_text(
+                f"{ctx.texts('complaint_thanks')} {ctx.texts('complaint_sorry')} "
+                f"{ctx.texts('complaint_safety')}"
+            )
             return
         if threat != "legal":
             social = ctx.intent in ("thanks", "goodbye", "affirm", "greeting")
@@ -579,21 +592,28 @@ class ConversationEngine:
                 ctx.say("relay_noted")
             return
         if ticket.priority != "high":
-            await open_ticket(
-                ctx.session,
-                ctx.settings,
-                customer=ctx.customer,
-                conversation=ctx.conversation,
-                reason="legal_threat",
-                priority="high",
-                now=ctx.now,
-            )
-            ctx.event("priority_raised", ticket_id=ticket.id, priority="high")
+            await self._raise(ctx, ticket, "legal_threat")
             # The one time the bot speaks while a person owns the chat: say who takes over.
             ctx.say_text(
                 f"{ctx.texts('complaint_thanks')} {ctx.texts('complaint_sorry_angry')} "
                 f"{ctx.texts('complaint_senior')}"
             )
+
+    @staticmethod
+    async def _raise(ctx: TurnContext, ticket: Any, reason: str) -> None:
+        """The waiting ticket becomes high priority (seniors are alerted), for ``reason``."""
+        if ticket.priority == "high":
+            return
+        await open_ticket(
+            ctx.session,
+            ctx.settings,
+            customer=ctx.customer,
+            conversation=ctx.conversation,
+            reason=reason,
+            priority="high",
+            now=ctx.now,
+        )
+        ctx.event("priority_raised", ticket_id=ticket.id, priority="high", reason=reason)
 
     @staticmethod
     def _acknowledge_correction(ctx: TurnContext) -> None:
