@@ -18,6 +18,9 @@ from escalation.card import Card, build_card
 from escalation.hours import answer_due
 
 OPEN_STATUSES = ("open", "taken")
+# what the card shows of a case, forgotten by the bot after a resolution: kept with the
+# "resolved" event, and brought back when the ticket is reopened
+CASE_KEYS = ("complaint", "case_classification", "last_classification", "trail", "faq", "safety")
 
 
 async def active_ticket(session: AsyncSession, conversation_id: int) -> Ticket | None:
@@ -142,10 +145,11 @@ async def resolve_ticket(
     """Close the ticket; the bot takes the conversation back with a clean slate."""
     ticket.status = "resolved"
     ticket.resolved_at = now
-    await add_event(session, ticket, "resolved", actor_id=actor_id, now=now)
     conversation = await session.get(Conversation, ticket.conversation_id)
     assert conversation is not None
     old = conversation.state or {}
+    context = {k: old[k] for k in CASE_KEYS if k in old}
+    await add_event(session, ticket, "resolved", actor_id=actor_id, now=now, context=context)
     conversation.status = "bot"
     # Keep the language, variant rotation and what we know; forget the finished flows.
     conversation.state = {
@@ -163,4 +167,18 @@ async def reopen_ticket(
     conversation = await session.get(Conversation, ticket.conversation_id)
     assert conversation is not None
     conversation.status = "operator"
+    # the case the ticket was worked with comes back (the card shows it again)
+    resolved = await session.scalar(
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "resolved")
+        .order_by(TicketEvent.id.desc())
+        .limit(1)
+    )
+    context = dict((resolved.payload or {}).get("context") or {}) if resolved else {}
+    if context:
+        state = dict(conversation.state or {})
+        since = state.get("trail") or []  # what happened after the resolution stays too
+        state.update(context)
+        state["trail"] = [*(context.get("trail") or []), *since]
+        conversation.state = state
     return conversation

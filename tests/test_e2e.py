@@ -746,3 +746,26 @@ async def test_transfer_of_a_resolved_ticket_leaves_it_resolved(sandbox: Sandbox
     async with sandbox.services.sessionmaker() as session:
         ticket = await session.scalar(select(Ticket))
     assert ticket is not None and ticket.status == "resolved" and ticket.assignee_id is None
+
+
+async def test_a_reopened_ticket_keeps_its_card(sandbox: Sandbox) -> None:
+    """/reopen refreshed the pinned card from the bot's clean slate after the resolution:
+    'Intent: ? · complaint type: -', 'Customer needs help (?)', and what the bot had
+    promised was gone, for the operator who took the case up again."""
+    fake = sandbox.server.fake
+    fake.user_sends(JOHN, "My parcel for order 7781420 is a week late, nobody tells me anything")
+    await fake.wait_for_bot_message(JOHN, text_contains="solve it", timeout=20)
+    thread = await _escalate(fake, JOHN, "no, this is not ok at all")
+    card_id = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]["message_id"]
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="resolved;", timeout=20
+    )
+    fake.user_sends(OLGA, "/reopen", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="reopened", timeout=20
+    )
+    card = fake.get_message(OPERATORS_CHAT_ID, card_id).text_or_caption().split("Transcript:")[0]
+    assert "waiting" in card or "in progress" in card, card
+    assert "complaint type: delivery_delay" in card and "customer kind: claimant" in card, card
+    assert "Bot promised:" in card and "Claimant complaint (delivery_delay)" in card, card
