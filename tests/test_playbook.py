@@ -397,6 +397,24 @@ async def test_order_number_mid_complaint_is_a_detail_not_a_new_question(
     assert d.of("promised") or d.of("satisfaction_check") or d.of("escalated"), d.replies
 
 
+async def test_what_the_bot_said_when_handing_over_is_on_the_card(services: Services) -> None:
+    """The turn that handed the chat over was lost from the bot's memory (its state was
+    written before the card was made, and what came after was dropped): the card the
+    operators got lacked the coupon the bot had just given ('Bot promised:'), and the
+    other problems of the message it had passed on."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(
+        "Заказ 5531207 пришёл с разбитым чайником, если не вернёте 4500 рублей подам в суд"
+    )
+    assert d.of("escalated") and d.of("compensation_offered"), d.events
+    trail = [t["type"] for t in (await d.state()).get("trail", [])]
+    assert "compensation_offered" in trail and "escalated" in trail, trail
+    async with services.sessionmaker() as session:
+        ticket = await session.get(Ticket, d.of("escalated")[0]["ticket_id"])
+        card = await render_card(session, services.settings, ticket)
+    assert "Bot promised:" in card.text and "coupon" in card.text, card.text
+
+
 async def test_legal_threat_while_with_a_person_is_acknowledged(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send("I want to talk to a real person")

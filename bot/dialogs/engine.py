@@ -25,6 +25,7 @@ from babel.dates import format_date
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from bot.config import Settings
 from bot.db.models import Classification, Conversation, Customer, Message, utcnow
@@ -413,6 +414,9 @@ class ConversationEngine:
         turn = state["turns"] - 1
         trail.extend({"turn": turn, **ev} for ev in outcome.events if ev["type"] in TRAIL_EVENTS)
         conversation.state = state
+        # a hand-off wrote this same dict mid-turn (its card is made from it), and SQLAlchemy
+        # sees no change in an object it has written: what the turn did since would be lost
+        flag_modified(conversation, "state")
         conversation.updated_at = now
         await self._store_replies(session, conversation, customer, ctx.replies, now)
         outcome.replies = ctx.replies
