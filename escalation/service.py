@@ -77,6 +77,20 @@ async def open_ticket(
     return ticket, created
 
 
+async def reopen_for_customer(
+    session: AsyncSession, conversation: Conversation, ticket_id: int, *, now: datetime
+) -> Ticket | None:
+    """The customer says a resolved ticket of theirs is not solved: it is reopened (None:
+    it is not this chat's resolved ticket, or another ticket of theirs is open)."""
+    ticket = await session.get(Ticket, ticket_id)
+    if ticket is None or ticket.conversation_id != conversation.id or ticket.status != "resolved":
+        return None
+    if await active_ticket(session, conversation.id) is not None:
+        return None
+    await reopen_ticket(session, ticket, actor_id=None, now=now)
+    return ticket
+
+
 async def render_card(
     session: AsyncSession,
     settings: Settings,

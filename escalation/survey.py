@@ -129,7 +129,8 @@ class SurveyFlow:
         if question == "solved" and value == "no":
             ctx.state.pop("survey", None)
             ctx.say("survey_sorry_reopen")
-            ctx.request_handoff("fix_not_helped")
+            # back to the resolved ticket, its topic and its operator, not a new one
+            ctx.request_handoff("fix_not_helped", reopen=ticket_id)
             return True
         if question == "solved":
             survey["step"] = "csat"

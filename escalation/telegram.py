@@ -287,6 +287,8 @@ class OperatorDesk:
         try:
             if escalations and ticket.topic_id is None:
                 await self.ensure_topic(bot, session, ticket)
+            elif any(e.get("reopened") for e in escalations):
+                await self.reopened_by_customer(bot, session, ticket)
             elif escalations or outcome.details_changed:
                 # the pinned card shows what is known now (details given while waiting too)
                 await self.refresh_card(bot, session, ticket)
@@ -304,6 +306,25 @@ class OperatorDesk:
             log.warning("operators' side of ticket %s failed", ticket.id, exc_info=True)
         finally:
             await session.commit()
+
+    async def reopened_by_customer(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> None:
+        """The customer said a resolved ticket is not solved: its topic opens again, the
+        card is brought up to date, and whoever worked on it is told."""
+        assert ticket.topic_id is not None
+        try:
+            await bot.reopen_forum_topic(self.chat_id, ticket.topic_id)
+        except TelegramBadRequest as exc:
+            log.info("topic of ticket %s not reopened: %s", ticket.id, exc)
+        await self.refresh_card(bot, session, ticket)
+        who = await self._assignee(bot, ticket)
+        await self.tell_topic(
+            bot,
+            session,
+            ticket,
+            f"🔁 The customer says it is not solved: ticket #{ticket.id} is reopened"
+            + (f" for {who}" if who else "")
+            + ". Their messages come here again.",
+        )
 
     async def ensure_topics(self, bot: Bot, session: AsyncSession, older_than: datetime) -> int:
         """Make the topics of open tickets that have none (Telegram failed when they were

@@ -769,3 +769,45 @@ async def test_a_reopened_ticket_keeps_its_card(sandbox: Sandbox) -> None:
     assert "waiting" in card or "in progress" in card, card
     assert "complaint type: delivery_delay" in card and "customer kind: claimant" in card, card
     assert "Bot promised:" in card and "Claimant complaint (delivery_delay)" in card, card
+
+
+async def test_not_solved_in_the_survey_goes_back_to_the_ticket_and_its_operator(
+    sandbox: Sandbox,
+) -> None:
+    """'No' to 'Was your question solved?' ('I'm passing it back to a colleague') opened a
+    new ticket in a new topic, with nobody on it and a card of the bot's clean slate
+    ('Intent: ?', 'Customer needs help (?)'), while the operator who had handled the case
+    watched the old, closed topic. The resolved ticket is reopened in its topic instead."""
+    fake = sandbox.server.fake
+    fake.user_sends(JOHN, "My parcel for order 7781420 is a week late, nobody tells me anything")
+    await fake.wait_for_bot_message(JOHN, text_contains="solve it", timeout=20)
+    thread = await _escalate(fake, JOHN, "no, this is not ok at all")
+    card_id = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]["message_id"]
+    fake.user_sends(
+        OLGA, "Hi John, the courier has it", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for(lambda: "Hi John, the courier has it" in bot_texts(fake, JOHN), timeout=20)
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    question = await fake.wait_for_bot_message(JOHN, text_contains="solved?", timeout=20)
+    fake.user_presses(JOHN, JOHN, question[-1]["message_id"], "sv:solved:no")
+    told = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="not solved", timeout=20
+    )
+    assert "#1" in told[-1]["text"], told[-1]["text"]
+    answer = await fake.wait_for_bot_message(JOHN, text_contains="colleague", count=3, timeout=20)
+    assert any(w in answer[-1]["text"] for w in ("minutes", "09:00")), bot_texts(fake, JOHN)
+    topics = [t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]]
+    assert len(topics) == 1 and not topics[0]["closed"], topics
+    card = fake.get_message(OPERATORS_CHAT_ID, card_id).text_or_caption().split("Transcript:")[0]
+    assert "in progress" in card and "complaint type: delivery_delay" in card, card
+    async with sandbox.services.sessionmaker() as session:
+        tickets = (await session.scalars(select(Ticket))).all()
+    assert [(t.status, t.assignee_id) for t in tickets] == [("taken", OLGA)]
+    fake.user_sends(JOHN, "the courier still has not come")
+    await fake.wait_for(
+        lambda: any(
+            "still has not come" in (m.get("text") or "")
+            for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread)
+        ),
+        timeout=20,
+    )

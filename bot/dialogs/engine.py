@@ -46,7 +46,7 @@ from bot.dialogs.types import Button, Incoming, Outcome, Reply
 from bot.nlu.lang import unplaced_latin
 from bot.nlu.lexicon import deadline_question
 from escalation.hours import answer_from, is_open, sla_minutes
-from escalation.service import active_ticket, open_ticket, render_card
+from escalation.service import active_ticket, open_ticket, render_card, reopen_for_customer
 
 if TYPE_CHECKING:
     from bot.nlu import Classifier, Prediction
@@ -523,6 +523,16 @@ class ConversationEngine:
         request = ctx.handoff or {}
         reason = str(request.get("reason", "customer_request"))
         priority = str(request.get("priority", "normal"))
+        reopened = None
+        if request.get("reopen") is not None:  # "not solved" after a resolution
+            ctx.conversation.state = ctx.state
+            reopened = await reopen_for_customer(
+                ctx.session, ctx.conversation, int(request["reopen"]), now=ctx.now
+            )
+            if reopened is not None:  # the case the ticket was worked with is back
+                restored = dict(ctx.conversation.state or {})
+                ctx.state.clear()
+                ctx.state.update(restored)
         ticket, created = await open_ticket(
             ctx.session,
             ctx.settings,
@@ -533,7 +543,7 @@ class ConversationEngine:
             now=ctx.now,
         )
         ctx.conversation.state = ctx.state
-        if created:
+        if created or reopened is not None:
             # the time promised is the one the ticket's deadline counts from
             starts = answer_from(ctx.now, ctx.settings, priority)
             if starts <= ctx.now:
@@ -557,6 +567,7 @@ class ConversationEngine:
             ticket_id=ticket.id,
             card=card.full,
             created=created,
+            reopened=reopened is not None,
         )
 
     def _when_open(self, ctx: TurnContext, opens: datetime) -> str:
