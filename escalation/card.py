@@ -58,7 +58,10 @@ def customer_kind(emotion: str | None, threat: str | None, is_complaint: bool) -
 def transcript_lines(messages: list[Message], tz: Any) -> list[str]:
     who = {"in": "Customer", "out": "Bot", "operator": "Operator", "note": "Note"}
     lines = []
+    labels: dict[str, str] = {}  # a button's code -> its text, as the customer last saw it
     for m in messages:
+        for row in m.buttons or []:
+            labels.update({b["data"]: b["text"] for b in row if b.get("data") and b.get("text")})
         stamp = _fmt_time(m.created_at, tz)
         body = m.text or ""
         media = [
@@ -75,7 +78,11 @@ def transcript_lines(messages: list[Message], tz: Any) -> list[str]:
         first = next(
             (a.get("name") for a in (m.attachments or []) if a.get("kind") == "edit"), None
         )
-        buttons = [a.get("name") for a in (m.attachments or []) if a.get("kind") == "button"]
+        buttons = [
+            labels.get(a.get("name") or "", a.get("name"))
+            for a in (m.attachments or [])
+            if a.get("kind") == "button"
+        ]
         if media:
             body = f"[{', '.join(media)}] {body}".strip()
         if buttons:

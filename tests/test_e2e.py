@@ -811,3 +811,23 @@ async def test_not_solved_in_the_survey_goes_back_to_the_ticket_and_its_operator
         ),
         timeout=20,
     )
+
+
+def test_a_pressed_button_is_in_the_transcript_by_its_label() -> None:
+    """The transcript showed a pressed button by its code: 'Customer: [pressed
+    sv:solved:no]', '[pressed cmp:opt:refund]'; an operator reads what the customer saw."""
+    from datetime import UTC
+
+    from escalation.card import transcript_lines
+
+    asked = Message(
+        direction="out",
+        text="How would you like me to fix it?",
+        buttons=[[{"text": "Replace the item", "data": "cmp:opt:replace"}]]
+        + [[{"text": "Refund the money", "data": "cmp:opt:refund"}]],
+    )
+    pressed = Message(direction="in", attachments=[{"kind": "button", "name": "cmp:opt:refund"}])
+    old = Message(direction="in", attachments=[{"kind": "button", "name": "sv:nps:9"}])
+    lines = transcript_lines([asked, pressed, old], UTC)
+    assert lines[1].endswith("Customer: [pressed Refund the money]"), lines
+    assert lines[2].endswith("Customer: [pressed sv:nps:9]"), lines  # no button known: the code
