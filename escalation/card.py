@@ -214,14 +214,9 @@ def build_card(
                 )
                 parts.append(f"no confident answer (closest: {shown or 'none'})")
         lines.append("Bot tried: " + "; ".join(parts))
-    promises = [t for t in trail if t.get("type") in ("promised", "compensation_offered")]
+    promises = _promises(trail)
     if promises:
-        lines.append(
-            "Bot promised: "
-            + "; ".join(
-                t.get("text") or f"{t['type']} {t.get('kind', '')}".strip() for t in promises
-            )
-        )
+        lines.append("Bot promised: " + "; ".join(promises))
     asked = sorted({t.get("slot") for t in trail if t.get("type") == "asked_for"} - {None})
     missing = [s for s in asked if not _slot_known(known, s)]
     if missing:
@@ -237,6 +232,42 @@ def build_card(
     )
     transcript = "\n".join(transcript_lines(messages, tz))
     return Card(text="\n".join(lines), transcript=transcript, summary=summary)
+
+
+def _gesture(event: dict[str, Any]) -> str:
+    """A compensation in words, with the code the customer was given."""
+    kind, value = event.get("kind"), float(event.get("value") or 0)
+    if kind == "coupon":
+        return f"a {value:g}% coupon (SORRY{value:g})"
+    if kind == "free_delivery":
+        return "free delivery" + (f" (next {value:g} orders)" if value > 1 else "")
+    if kind == "gift":
+        return "a gift with the next order"
+    return str(kind or "?").replace("_", " ")
+
+
+def _promises(trail: list[dict[str, Any]]) -> list[str]:
+    """What the bot promised, gave or offered, in order: the compensations offered in one
+    turn are a choice, and the one the customer took is said."""
+    said: list[str] = []
+    offered: list[dict[str, Any]] = []
+    for i, t in enumerate(trail):
+        kind = t.get("type")
+        if kind == "compensation_offered":
+            offered.append(t)
+            nxt = trail[i + 1] if i + 1 < len(trail) else {}
+            if nxt.get("type") == "compensation_offered" and nxt.get("turn") == t.get("turn"):
+                continue
+            gestures = [_gesture(o) for o in offered]
+            said.append(
+                gestures[0] if len(gestures) == 1 else "offered a choice of " + ", ".join(gestures)
+            )
+            offered = []
+        elif kind == "compensation_chosen":
+            said.append(f"the customer chose {_gesture(t)}")
+        elif kind == "promised":
+            said.append(t.get("text") or "a promise")
+    return said
 
 
 def _slot_known(known: dict[str, Any], slot: str) -> bool:

@@ -412,7 +412,27 @@ async def test_what_the_bot_said_when_handing_over_is_on_the_card(services: Serv
     async with services.sessionmaker() as session:
         ticket = await session.get(Ticket, d.of("escalated")[0]["ticket_id"])
         card = await render_card(session, services.settings, ticket)
-    assert "Bot promised:" in card.text and "coupon" in card.text, card.text
+    # in words, with the code the customer got (it read 'compensation_offered coupon')
+    assert "Bot promised: a 20% coupon (SORRY20)" in card.text, card.text
+
+
+async def test_the_card_says_which_compensations_were_offered_and_which_was_taken(
+    services: Services,
+) -> None:
+    """A missed event's choice of compensations was on the card as 'Bot promised:
+    compensation_offered coupon; compensation_offered free_delivery; compensation_offered
+    gift', as if all three were given, and the one the customer chose was not there."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Заказ 5531207 не привезли к дню рождения, праздник уже прошёл, всё испорчено")
+    assert d.of("compensation_offered"), d.replies
+    await d.send(button="cmp:comp:free_delivery")
+    await d.send("позовите оператора")
+    async with services.sessionmaker() as session:
+        ticket = await session.get(Ticket, d.of("escalated")[0]["ticket_id"])
+        card = await render_card(session, services.settings, ticket)
+    line = next(x for x in card.text.splitlines() if x.startswith("Bot promised:"))
+    assert "offered a choice of a 15% coupon (SORRY15), free delivery" in line, line
+    assert "the customer chose free delivery" in line and "compensation_" not in line, line
 
 
 async def test_legal_threat_while_with_a_person_is_acknowledged(services: Services) -> None:
