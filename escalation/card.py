@@ -136,7 +136,15 @@ def build_card(
     if assignee:
         lines.append(f"Operator: {assignee}")
 
-    prev = ", ".join(f"#{t.id} ({t.status})" for t in previous_tickets[-3:]) or "none"
+    # what each was about and when, so the operator need not hunt for its topic
+    prev = (
+        ", ".join(
+            f"#{t.id} ({t.status}, {_fmt_time(t.created_at, tz)[:5]}, "
+            f"{REASONS.get(t.reason, t.reason)})"
+            for t in previous_tickets[-3:]
+        )
+        or "none"
+    )
     lines.append(
         f"Customer: {customer.display_name} · id {customer.external_id} · "
         f"language {conversation.language or customer.language or '?'} · "

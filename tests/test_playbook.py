@@ -435,6 +435,28 @@ async def test_the_card_says_which_compensations_were_offered_and_which_was_take
     assert "the customer chose free delivery" in line and "compensation_" not in line, line
 
 
+async def test_a_returning_customers_card_says_what_their_earlier_tickets_were(
+    services: Services,
+) -> None:
+    """The card of a customer's second hand-off said only 'previous tickets: #1 (resolved)':
+    the operator could not tell what it had been about without hunting for its topic."""
+    from escalation.service import resolve_ticket
+
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Kettle from order 5512300 arrived broken, I want to talk to a real person")
+    first = d.of("escalated")[0]["ticket_id"]
+    async with services.sessionmaker() as session:
+        await resolve_ticket(
+            session, await session.get(Ticket, first), actor_id=501, now=datetime.now(UTC)
+        )
+        await session.commit()
+    await d.send("Hello again, I need a person please")
+    card = d.of("escalated")[-1]["card"]
+    assert d.of("escalated")[-1]["ticket_id"] != first
+    line = next(x for x in card.splitlines() if x.startswith("Customer:"))
+    assert f"#{first} (resolved" in line and "customer asked for a person" in line, line
+
+
 async def test_legal_threat_while_with_a_person_is_acknowledged(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send("I want to talk to a real person")
