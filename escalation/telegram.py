@@ -222,12 +222,17 @@ class OperatorDesk:
     async def _assignee(self, bot: Bot, ticket: Ticket) -> str | None:
         if ticket.assignee_id is None:
             return None
+        return await self.operator_name(bot, ticket.assignee_id)
+
+    async def operator_name(self, bot: Bot, user_id: int) -> str:
+        """'Olga Ivanova (@olga_support)' as the operators' group knows them; the id if
+        Telegram does not say (they left the group)."""
         try:
-            member = await bot.get_chat_member(self.chat_id, ticket.assignee_id)
-            user = member.user
-            return f"{user.full_name}" + (f" (@{user.username})" if user.username else "")
+            member = await bot.get_chat_member(self.chat_id, user_id)
         except TelegramBadRequest:
-            return str(ticket.assignee_id)
+            return str(user_id)
+        user = member.user
+        return f"{user.full_name}" + (f" (@{user.username})" if user.username else "")
 
     # ------------------------------------------------------------------ relaying
     async def to_topic(self, bot: Bot, session: AsyncSession, ticket: Ticket, send: Any) -> Any:

@@ -839,3 +839,47 @@ def test_a_pressed_button_is_in_the_transcript_by_its_label() -> None:
     lines = transcript_lines([asked, pressed, old], UTC)
     assert lines[1].endswith("Customer: [pressed Refund the money]"), lines
     assert lines[2].endswith("Customer: [pressed sv:nps:9]"), lines  # no button known: the code
+
+
+async def test_operators_see_each_other_by_name_and_empty_notes_are_not_saved(
+    sandbox: Sandbox,
+) -> None:
+    """/queue said 'taken by 501'; Tomasz's /take of Olga's ticket said only 'Ticket #1 is
+    yours', so Olga (watching the topic) did not learn her ticket had moved; '/note' with
+    nothing after it saved an empty note. The queue and the take now name the operator, and
+    an empty note is refused with how to write one."""
+    fake = sandbox.server.fake
+    tomasz = OPERATORS[1][0]
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    fake.user_sends(OLGA, "Hi John, I'm on it", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Hi John, I'm on it" in bot_texts(fake, JOHN), timeout=20)
+    fake.user_sends(OLGA, "/queue", chat_id=OPERATORS_CHAT_ID)
+    queue = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, text_contains="Waiting tickets", timeout=20
+    )
+    assert "taken by Olga" in queue[-1]["text"] and str(OLGA) not in queue[-1]["text"], queue
+    fake.user_sends(tomasz, "/take", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    took = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="is yours", timeout=20
+    )
+    assert "it was with Olga" in took[-1]["text"], took[-1]["text"]
+    fake.user_sends(tomasz, "/note", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    refused = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="empty", timeout=20
+    )
+    assert "/note" in refused[-1]["text"]
+    fake.user_sends(
+        tomasz, "/note called the courier", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    for _ in range(100):
+        async with sandbox.services.sessionmaker() as session:
+            notes = (
+                await session.scalars(select(Message).where(Message.direction == "note"))
+            ).all()
+        if notes:
+            break
+        await asyncio.sleep(0.1)
+    assert [n.text for n in notes] == ["called the courier"]
+    async with sandbox.services.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket))
+    assert ticket is not None and ticket.assignee_id == tomasz

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -66,8 +67,8 @@ def create_router(settings: Settings) -> Router:
         await message.reply(OPERATOR_HELP)
 
     @router.message(Command("queue"))
-    async def queue(message: Message, session: AsyncSession) -> None:
-        await message.reply(await queue_text(session))
+    async def queue(message: Message, bot: Bot, session: AsyncSession, services: Services) -> None:
+        await message.reply(await queue_text(session, names(bot, services)))
 
     @router.message(Command("canned_add"))
     async def canned_add(message: Message, command: CommandObject, session: AsyncSession) -> None:
@@ -113,7 +114,7 @@ def create_router(settings: Settings) -> Router:
             await ticket_command(message, bot, session, services, ticket, text)
             return
         if text.startswith(prefix):
-            await save_note(session, ticket, user.id, text[len(prefix) :].strip(), message)
+            await note_command(session, ticket, user.id, text[len(prefix) :].strip(), message)
             return
         await reply_to_customer(message, bot, session, services, ticket)
 
@@ -214,7 +215,22 @@ async def is_operator(bot: Bot, settings: Settings, user_id: int) -> bool:
     return member.status in ACTIVE_MEMBER
 
 
-async def queue_text(session: AsyncSession) -> str:
+def names(bot: Bot, services: Services) -> Callable[[int], Awaitable[str]]:
+    """An operator's name by their id, asked of Telegram once per id."""
+    desk = desk_of(services)
+    known: dict[int, str] = {}
+
+    async def name_of(user_id: int) -> str:
+        if user_id not in known:
+            known[user_id] = await desk.operator_name(bot, user_id)
+        return known[user_id]
+
+    return name_of
+
+
+async def queue_text(
+    session: AsyncSession, name_of: Callable[[int], Awaitable[str]] | None = None
+) -> str:
     tickets = (
         await session.scalars(
             select(Ticket).where(Ticket.status.in_(("open", "taken"))).order_by(Ticket.created_at)
@@ -230,12 +246,29 @@ async def queue_text(session: AsyncSession) -> str:
     for t in ordered[:30]:
         created = t.created_at if t.created_at.tzinfo else t.created_at.replace(tzinfo=now.tzinfo)
         minutes = int((now - created).total_seconds() // 60)
-        who = "unassigned" if t.assignee_id is None else f"taken by {t.assignee_id}"
+        if t.assignee_id is None:
+            who = "unassigned"
+        else:
+            who = f"taken by {await name_of(t.assignee_id) if name_of else t.assignee_id}"
         lines.append(
             f"#{t.id} {'🔥' if t.priority == 'high' else '·'} "
             f"{REASONS.get(t.reason, t.reason)}, {minutes} min, {who}"
         )
     return "\n".join(lines)
+
+
+async def note_command(
+    session: AsyncSession, ticket: Ticket, author: int, text: str, message: Message
+) -> None:
+    """/note TEXT (or the note prefix): an empty note is not saved, the operator is told
+    how to write one."""
+    if not text:
+        await message.reply(
+            "The note is empty, nothing saved. Write it after the command: "
+            "/note the courier promised Friday"
+        )
+        return
+    await save_note(session, ticket, author, text, message)
 
 
 async def save_note(
@@ -367,13 +400,13 @@ async def ticket_command(
         _, note = await apply_action(bot, session, services, ticket, name, user.id)
         await message.reply(note)
     elif name == "note":
-        await save_note(session, ticket, user.id, args, message)
+        await note_command(session, ticket, user.id, args, message)
     elif name == "transfer":
         await transfer(message, bot, session, services, ticket)
     elif name == "canned":
         await canned(message, bot, session, services, ticket, args)
     elif name == "queue":
-        await message.reply(await queue_text(session))
+        await message.reply(await queue_text(session, names(bot, services)))
     elif name == "kb_save":
         await save_reply_as_entry(message, session, services, ticket, args)
     elif name == "help":
@@ -394,12 +427,17 @@ async def apply_action(
             return False, "The ticket is resolved; reopen it first."
         if ticket.assignee_id == actor:
             return True, "It's already yours."
+        before = ticket.assignee_id
         ticket.assignee_id = actor
         ticket.status = "taken"
         await add_event(session, ticket, "taken", actor_id=actor, now=now)
         await session.flush()
         await desk.refresh_card(bot, session, ticket)
-        return True, f"Ticket #{ticket.id} is yours."
+        if before is None:
+            return True, f"Ticket #{ticket.id} is yours."
+        # taking a colleague's ticket: said in the topic, which they watch
+        was = await desk.operator_name(bot, before)
+        return True, f"Ticket #{ticket.id} is yours now; it was with {was}."
     if action == "resolve":
         if ticket.status == "resolved":
             return False, "Already resolved."
