@@ -222,6 +222,114 @@ def render(report: dict[str, Any], fmt: str) -> str:
     return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
 
 
+# the complaint types (../shared/spec/labels.md) and customer kinds as an admin reads them
+TYPE_WORDS = {
+    "delivery_delay": "late or lost delivery",
+    "damaged_defective": "broken or defective item",
+    "wrong_item": "wrong item sent",
+    "missing_item": "item missing from the order",
+    "availability": "out of stock / cancelled",
+    "billing": "payment and refunds",
+    "staff_behavior": "staff or courier behaviour",
+    "service_quality": "service (waits, promises)",
+    "website_app": "website or app",
+    "other": "other",
+}
+KIND_WORDS = {"claimant": "claimants", "angry": "angry customers", "activist": "activists"}
+PERIOD_USAGE = (
+    "Usage: /report [DAYS | FROM [TO]] [csv|json|table], e.g. /report 7, "
+    "/report 2026-11-01 2026-11-30 csv. Without dates: the last 30 days."
+)
+REPORT_FORMATS = ("csv", "json", "table")
+
+
+def parse_period(
+    args: str, now: datetime, tz: tzinfo = UTC, default_days: int = 30
+) -> tuple[datetime, datetime | None, str]:
+    """An admin's /report arguments: a number of days back or one or two dates (the shop's
+    days), and the file's format. ValueError (with the usage) when they are not that."""
+    words = args.split()
+    fmt, since, until = "csv", None, None
+    if words and words[-1].lower() in REPORT_FORMATS:
+        fmt = words.pop().lower()
+    try:
+        if not words:
+            return now - timedelta(days=default_days), None, fmt
+        if len(words) == 1 and words[0].isdigit():
+            days = int(words[0])
+            if not 1 <= days <= 3660:
+                raise ValueError(f"{days} days")
+            return now - timedelta(days=days), None, fmt
+        if len(words) <= 2:
+            since = parse_day(words[0], tz=tz)
+            until = parse_day(words[1] if len(words) == 2 else None, end=True, tz=tz)
+            if since is not None and (until is None or since <= until):
+                return since, until, fmt
+    except ValueError:
+        pass
+    else:
+        if since is not None and until is not None and since > until:
+            raise ValueError(f"{words[0]} is after {words[1]}. {PERIOD_USAGE}")
+    raise ValueError(f"I could not read '{args.strip()}' as a period. {PERIOD_USAGE}")
+
+
+def _minutes_text(minutes: float | None) -> str:
+    if minutes is None:
+        return "-"
+    if minutes < 90:
+        return f"{minutes:g} min"
+    return f"{minutes / 60:.1f} h"
+
+
+def render_summary(report: dict[str, Any]) -> str:
+    """The figures as an admin reads them in a chat: words, not metric keys."""
+    period = report.get("period") or {}
+    start, end = period.get("from"), period.get("to")
+    lines = [f"Report {start or 'from the start'} – {end or 'today'}"]
+    lines.append(f"Conversations: {report['conversations']}")
+    complaints = report["complaints"]
+    share = report.get("share_solved_by_bot")
+    solved = f", solved by the bot: {report['solved_by_bot']} ({share:.0%})" if complaints else ""
+    lines.append(f"Complaints: {complaints}{solved}")
+    lines += [f"  {TYPE_WORDS.get(k, k)}: {v}" for k, v in report["complaints_by_type"].items()]
+    kinds = ", ".join(
+        f"{v} {KIND_WORDS.get(k, k)}" for k, v in report.get("customer_kinds", {}).items()
+    )
+    if kinds:
+        lines.append(f"Customers: {kinds}")
+    if report.get("feedback"):
+        lines.append(f"Opinions without a complaint: {report['feedback']}")
+    esc = report["escalations"]
+    lines.append(
+        f"Handed to operators: {esc['total']} (urgent {esc['high_priority']}, "
+        f"still open {esc['open']})"
+    )
+    from escalation.card import REASONS  # the words the operators' cards use
+
+    lines += [f"  {REASONS.get(k, k)}: {v}" for k, v in esc["by_reason"].items()]
+    first, resolution = report["first_response_time"], report["resolution_time"]
+    if first["count"] or resolution["count"]:
+        lines.append(
+            f"Operators' first answer: median {_minutes_text(first['median_min'])}; "
+            f"resolved in: median {_minutes_text(resolution['median_min'])}"
+        )
+    csat, nps = report["csat"], report["nps"]
+    if csat["answers"]:
+        lines.append(
+            f"Rating: {csat['average']} / 5 from {csat['answers']} answers "
+            f"({csat['satisfied_share']:.0%} rated 4 or 5)"
+        )
+    if csat.get("solved_share") is not None:
+        lines.append(f"Said their question was solved: {csat['solved_share']:.0%}")
+    if nps["answers"]:
+        lines.append(f"NPS: {nps['score']:g} from {nps['answers']} answers")
+    asked = report.get("unanswered_questions") or []
+    if asked:
+        lines.append("Asked most, not in the FAQ (/kb_gaps to add them):")
+        lines += [f"  {q['count']}× {q['text'][:120]}" for q in asked[:10]]
+    return "\n".join(lines)
+
+
 def _flatten(obj: Any, prefix: str = "") -> list[tuple[str, Any]]:
     if isinstance(obj, dict):
         items: list[tuple[str, Any]] = []

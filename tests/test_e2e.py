@@ -883,3 +883,31 @@ async def test_operators_see_each_other_by_name_and_empty_notes_are_not_saved(
     async with sandbox.services.sessionmaker() as session:
         ticket = await session.scalar(select(Ticket))
     assert ticket is not None and ticket.assignee_id == tomasz
+
+
+async def test_admins_report_reads_in_words_for_the_days_asked_and_opens_in_excel(
+    sandbox: Sandbox,
+) -> None:
+    """/report took no dates (always the last 30 days), sent a table of metric keys
+    ('complaints_by_type.delivery_delay  1', 'escalations.by_reason.customer_request  1') and
+    no CSV a spreadsheet opens. It now reads '/report 7' or '/report FROM TO [csv|json]',
+    answers in words, and attaches a CSV with a BOM (Excel shows UTF-8 without one as
+    mojibake)."""
+    from bot.sandbox.run import ADMIN_ID
+
+    fake = sandbox.server.fake
+    fake.user_sends(JOHN, "My parcel for order 7781420 is a week late, nobody tells me anything")
+    await fake.wait_for_bot_message(JOHN, text_contains="solve it", timeout=20)
+    fake.user_sends(ADMIN_ID, "/report last month please")
+    usage = await fake.wait_for_bot_message(ADMIN_ID, text_contains="/report", timeout=20)
+    assert "2026-11-01" in usage[-1]["text"] and not fake.calls_of("sendDocument")
+    fake.user_sends(ADMIN_ID, "/report 7")
+    summary = await fake.wait_for_bot_message(ADMIN_ID, text_contains="Complaints: 1", timeout=20)
+    text = summary[-1]["text"]
+    assert "late or lost delivery: 1" in text and "delivery_delay" not in text, text
+    await fake.wait_for(lambda: fake.calls_of("sendDocument"), timeout=20)
+    doc = [m for m in fake.messages(ADMIN_ID, from_bot=True) if m.get("document")][-1]
+    assert doc["document"]["file_name"].endswith(".csv"), doc["document"]
+    data = fake.file_bytes(doc["document"]["file_id"])
+    assert data.startswith(b"\xef\xbb\xbf"), data[:20]
+    assert "complaints_by_type.delivery_delay,1" in data.decode("utf-8-sig"), data

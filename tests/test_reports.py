@@ -291,3 +291,27 @@ def test_the_csv_and_table_list_each_unanswered_question_with_its_count() -> Non
         "franchise?",
         "1",
     ]
+
+
+def test_the_admins_report_period_is_read_in_the_shops_days() -> None:
+    """/report's arguments: days back, one or two dates in the shop's time zone, the file's
+    format; a reversed or unreadable period is refused with the usage, not guessed."""
+    from zoneinfo import ZoneInfo
+
+    from bot.reports import parse_period
+
+    now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    moscow = ZoneInfo("Europe/Moscow")
+    assert parse_period("", now) == (now - timedelta(days=30), None, "csv")
+    assert parse_period("7 json", now) == (now - timedelta(days=7), None, "json")
+    since, until, fmt = parse_period("2026-11-01 2026-11-30 table", now, tz=moscow)
+    assert since == datetime(2026, 10, 31, 21, 0, tzinfo=UTC) and fmt == "table"
+    assert until is not None and until.astimezone(moscow).date().isoformat() == "2026-11-30"
+    for bad, said in (
+        ("2026-11-30 2026-11-01", "is after"),
+        ("last month", "could not read"),
+        ("0", "could not read"),
+    ):
+        with pytest.raises(ValueError, match=said) as caught:
+            parse_period(bad, now)
+        assert "/report 7" in str(caught.value)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.enums import ChatType
-from aiogram.filters import Command
+from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.config import Settings
 
 ADMIN_HELP = (
     "Admin commands:\n/admin - this help\n/stats - conversations, complaints and tickets today\n"
+    "/report [DAYS | FROM [TO]] [csv|json|table] - the service figures (the last 30 days "
+    "by default) and a file with all of them\n"
 )
 
 
@@ -31,20 +33,31 @@ def create_router(settings: Settings) -> Router:
         await message.answer(await quick_stats(session))
 
     @router.message(Command("report"))
-    async def admin_report(message: Message, session) -> None:  # type: ignore[no-untyped-def]
-        from datetime import timedelta
-
+    async def admin_report(message: Message, command: CommandObject, session) -> None:  # type: ignore[no-untyped-def]
         from aiogram.types import BufferedInputFile
 
         from bot.db.models import utcnow
-        from bot.reports import build_report, render
+        from bot.delivery import split_text
+        from bot.reports import build_report, parse_period, render, render_summary
 
-        report = await build_report(session, since=utcnow() - timedelta(days=30))
-        body = render(report, "table")
+        try:
+            since, until, fmt = parse_period(command.args or "", utcnow(), tz=settings.tz)
+        except ValueError as exc:
+            await message.answer(str(exc))
+            return
+        report = await build_report(session, since=since, until=until, tz=settings.tz)
+        for part in split_text(render_summary(report)):
+            await message.answer(part)
+        body = render(report, fmt)
+        # a BOM: Excel opens a UTF-8 CSV without one as mojibake (Cyrillic, "zł")
+        data = body.encode("utf-8-sig" if fmt == "csv" else "utf-8")
+        period = report["period"]
+        name = f"report_{period['from']}_{period['to'] or 'today'}"
         await message.answer_document(
-            BufferedInputFile(body.encode("utf-8"), filename="report.txt"),
-            caption=f"Last 30 days: {report['complaints']} complaints, "
-            f"{report['escalations']['total']} escalations",
+            BufferedInputFile(data, filename=f"{name}.{'txt' if fmt == 'table' else fmt}"),
+            caption="All the figures, to open in a spreadsheet"
+            if fmt == "csv"
+            else "All the figures",
         )
 
     return router

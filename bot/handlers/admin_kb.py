@@ -296,7 +296,11 @@ def create_router(settings: Settings) -> Router:
         text = await service.export_text(session, fmt)
         count = await service.count(session)
         await message.answer_document(
-            BufferedInputFile(text.encode("utf-8"), filename=f"knowledge.{fmt}"),
+            # a BOM on the CSV: Excel shows UTF-8 without one as mojibake (the import
+            # strips it)
+            BufferedInputFile(
+                text.encode("utf-8-sig" if fmt == "csv" else "utf-8"), filename=f"knowledge.{fmt}"
+            ),
             caption=f"{count} entries. Edit and send the file back to import it.",
         )
 
