@@ -119,7 +119,7 @@ class Settings(BaseSettings):
         description="Currency of GOODWILL_THRESHOLD and the rules' amount limits (RUB, PLN...).",
     )
     currency_rates: str = Field(
-        default="USD=90,EUR=100,PLN=23,RUB=1",
+        default="USD=90,EUR=100,GBP=115,PLN=23,RUB=1",
         description="Value of one unit in SHOP_CURRENCY, to compare claims in other currencies.",
     )
 

@@ -185,6 +185,12 @@ EXTRACT_CASES = [
     ("zwrot za ten produkt", None, None, None),
     ("zapłaciłem za dwie sztuki", None, None, None),
     ("za dwadzieścia minut", None, None, None),
+    # pounds sterling: a UK customer's money was read as no currency, or not at all
+    ("I was charged £45 twice for order 7781420", "7781420", 45, "GBP"),
+    ("you took 120 GBP and sent nothing", None, 120, "GBP"),
+    ("I paid 30 pounds for delivery", None, 30, "GBP"),
+    ("списали 50 фунтов стерлингов", None, 50, "GBP"),
+    ("order 558901 for £1,250.50", "558901", 1250.5, "GBP"),
 ]
 
 

@@ -156,7 +156,7 @@ def render(variant: Variant, lang: str, kwargs: dict[str, Any]) -> str:
     return variant[min(index, len(variant) - 1)].format(**kwargs)
 
 
-_SYMBOLS = {"RUB": "₽", "USD": "$", "EUR": "€", "PLN": "zł"}
+_SYMBOLS = {"RUB": "₽", "USD": "$", "EUR": "€", "GBP": "£", "PLN": "zł"}
 
 
 def number(amount: float, lang: str) -> str:

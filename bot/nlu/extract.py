@@ -59,7 +59,8 @@ _POSSESSIVE = re.compile(
 # a number followed by a currency, unit or "year" is not an order reference
 # ("5k", "5к" only when attached: "заказ 123456 к субботе" is an order by Saturday)
 _NOT_REF_AFTER = re.compile(
-    r"[kк](?!\w)|\s?(?:₽|\$|€|руб|р\b|р\.|zł|zl\b|pln|usd|eur|rub|dollars?|евро|тыс|шт|szt|"
+    r"[kк](?!\w)|\s?(?:₽|\$|€|£|руб|р\b|р\.|zł|zl\b|pln|usd|eur|gbp|rub|dollars?|pounds?|евро|фунт|"
+    r"тыс|шт|szt|"
     r"pcs|kg|кг|km|км|%|год|г\.|roku|rok|year|dni|дн|days?)",
     re.IGNORECASE,
 )
@@ -173,6 +174,10 @@ _CURRENCY_AFTER = [
     ("USD", r"\$|usd|dollars?|bucks|долл(?:ар(?:ов|а)?)?\.?|бакс(?:ов|а|ы)?|dolar(?:ów|ow|y|a)?"),
     ("EUR", r"€|eur(?:o|os)?|евро"),
     (
+        "GBP",
+        r"£|gbp|pounds?(?:\s+sterling)?|quid|фунт(?:ов|а|ы)?(?:\s+стерлинг\w*)?|funt(?:ów|ow|y|a)?",
+    ),
+    (
         "PLN",
         r"zł(?:otych|ote|oty|otówk\w*|otówek)?\.?|zl(?:otych|ote|oty|otowk\w*|otowek)?(?![\w])|pln",
     ),
@@ -180,6 +185,7 @@ _CURRENCY_AFTER = [
 _CURRENCY_BEFORE = [
     ("USD", r"\$|usd"),
     ("EUR", r"€|eur"),
+    ("GBP", r"£|gbp"),
     ("PLN", r"pln"),
     ("RUB", r"₽|rub"),
 ]

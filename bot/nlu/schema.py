@@ -20,7 +20,7 @@ class Prediction:
     threat: str | None  # none | churn | public | legal
     order_ref: str | None  # "123456", "A-7781", "45-112" (without "№"/"#")
     amount: float | None  # money amount as a number
-    currency: str | None  # "RUB" | "USD" | "EUR" | "PLN" | None
+    currency: str | None  # "RUB" | "USD" | "EUR" | "GBP" | "PLN" | None
 
     def to_dict(self) -> dict:
         return asdict(self)
