@@ -2290,3 +2290,67 @@ async def test_a_person_announced_by_the_flow_is_not_announced_twice(services: S
     assert [e["reason"] for e in out.events if e["type"] == "escalated"] == ["fix_not_helped"]
     assert len(texts) == 2 and "коллеге" in texts[0], texts
     assert "Подключаю" not in texts[1] and "Ответ будет здесь" in texts[1], texts
+
+
+@pytest.mark.parametrize(
+    ("event", "question", "told"),
+    [
+        (
+            "Заказ 5566778 с подарком ко дню рождения привезли только сегодня, праздник прошёл",
+            "а сколько скидка?",
+            "15%",
+        ),
+        ("gift for my wedding came late, order 1234567", "how many free deliveries?", "3"),
+        ("Prezent na urodziny przyszedł po imprezie, zamówienie 4428816", "a jaki rabat?", "15%"),
+    ],
+)
+async def test_a_question_about_a_compensation_is_answered_not_taken_as_the_choice(
+    services: Services, event: str, question: str, told: str
+) -> None:
+    """ "а сколько скидка?" at the offer of a coupon, free delivery or a gift gave the
+    coupon: naming it in a question counted as choosing it. The question is answered (what
+    the coupon is worth) and the offer stands; the next answer chooses."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(event)
+    assert d.of("compensation_offered"), d.replies
+    await d.send(question)
+    assert not d.of("compensation_chosen") and not d.of("escalated"), d.replies[-1]
+    assert told in d.replies[-1][0] and len(d.replies[-1]) == 2, d.replies[-1]
+    await d.send(
+        "ok, the gift then" if "gift" in event else "подарок" if "Заказ" in event else "prezent"
+    )
+    assert [e["kind"] for e in d.of("compensation_chosen")] == ["gift"], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("story", "question", "option"),
+    [
+        (
+            "Пришёл разбитый чайник, заказ 5531207, фото сейчас пришлю",
+            "а сколько ждать возврат денег?",
+            "refund",
+        ),
+        (
+            "My kettle from order 5531207 arrived broken",
+            "how long does a replacement take?",
+            "replacement",
+        ),
+    ],
+)
+async def test_a_question_about_one_fix_is_answered_not_taken_as_the_choice(
+    services: Services, story: str, question: str, option: str
+) -> None:
+    """ "how long does a replacement take?" at "replacement or refund?" chose the
+    replacement (two options weighed up were answered, one was taken as the choice). It is
+    answered with that fix's time and the offer stands."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(story)
+    for _ in range(3):  # the details the bot still needs (a photo: it is sent)
+        if any(b.startswith("cmp:opt:") for b in d.buttons[-1]):
+            break
+        await d.send("вот фото" if "чайник" in story else "here is the photo", photo=True)
+    assert any(b.startswith("cmp:opt:") for b in d.buttons[-1]), d.replies
+    await d.send(question)
+    assert not d.of("fix_chosen") and not d.of("escalated"), d.replies[-1]
+    await d.send(option)
+    assert [e["option"] for e in d.of("fix_chosen")] == [option], d.replies[-1]

@@ -1038,6 +1038,16 @@ class ComplaintFlow:
             ctx.say("complaint_to_person")
             ctx.request_handoff("needs_person")
             return True
+        if kind is None and text and _asks_about(text):
+            asked = [c for c in self.rules.compensations if c.named_in(text)]
+            if asked:
+                # "а сколько скидка?": what it is worth, and the offer stands
+                ctx.say_text(
+                    " ".join(ctx.texts(f"comp_about_{c.kind}", value=_num(c.value)) for c in asked)
+                )
+                buttons = self._compensation_buttons(ctx)
+                ctx.say("complaint_pick_compensation", options=_spelled(buttons), buttons=buttons)
+                return True
         if kind is None and text:
             named = [c for c in self.rules.compensations if c.named_in(text)]
             wanted = [c.kind for c in named if _wants(text, c.words)]
@@ -1322,9 +1332,27 @@ def _named_options(text: str, options: list[str]) -> list[str]:
 
 
 def _compared_options(text: str, options: list[str]) -> list[str]:
-    """ "what's faster, replacement or repair?": the options a question weighs up."""
+    """ "what's faster, replacement or repair?", "how long does a refund take?": the
+    options a question weighs up or asks about (not "can I get a refund?", a choice)."""
     named = _named_options(text, options)
-    return named if len(named) > 1 and asks_question(text) else []
+    if len(named) > 1 and asks_question(text):
+        return named
+    return named if named and _asks_about(text) else []
+
+
+# what an offered fix or compensation is like: how much, how long, which
+_ABOUT = re.compile(
+    r"\b(?:сколько|какой|какая|какое|какие|каков\w*|что\s+за|что\s+такое|на\s+сколько|как\s+долго|"
+    r"долго\s+ли|how\s+(?:much|many|long|big)|what|which|ile|jaki\w*|co\s+to|na\s+ile|"
+    r"jak\s+d[lł]ugo)\b",
+    re.IGNORECASE,
+)
+
+
+def _asks_about(text: str) -> bool:
+    """ "а сколько скидка?", "how long does a replacement take?": a question about what is
+    offered, not a request for it ("can I have the coupon?")."""
+    return bool(asks_question(text) and _ABOUT.search(text) and not _ASKS_FOR.search(text))
 
 
 # "Proszę o wymianę", "I'd like a refund", "прошу заменить": the customer asks for a fix
