@@ -846,8 +846,9 @@ async def test_operators_see_each_other_by_name_and_empty_notes_are_not_saved(
 ) -> None:
     """/queue said 'taken by 501'; Tomasz's /take of Olga's ticket said only 'Ticket #1 is
     yours', so Olga (watching the topic) did not learn her ticket had moved; '/note' with
-    nothing after it saved an empty note. The queue and the take now name the operator, and
-    an empty note is refused with how to write one."""
+    nothing after it saved an empty note, and an edited note kept its old text. The queue
+    and the take now name the operator, an empty note is refused with how to write one, and
+    an edit corrects the note."""
     fake = sandbox.server.fake
     tomasz = OPERATORS[1][0]
     thread = await _escalate(fake, JOHN, "Talk to a human please")
@@ -883,6 +884,16 @@ async def test_operators_see_each_other_by_name_and_empty_notes_are_not_saved(
     async with sandbox.services.sessionmaker() as session:
         ticket = await session.scalar(select(Ticket))
     assert ticket is not None and ticket.assignee_id == tomasz
+    # a note corrected in Telegram is corrected in the ticket (it kept the old text)
+    fake.user_edits(OPERATORS_CHAT_ID, notes[0].relay_message_id, "/note the courier comes Friday")
+    for _ in range(100):
+        async with sandbox.services.sessionmaker() as session:
+            note = await session.get(Message, notes[0].id)
+        if note is not None and note.text != "called the courier":
+            break
+        await asyncio.sleep(0.1)
+    assert note is not None and note.text == "the courier comes Friday", note and note.text
+    assert not [t for t in bot_texts(fake, JOHN) if "Friday" in t]
 
 
 async def test_admins_report_reads_in_words_for_the_days_asked_and_opens_in_excel(

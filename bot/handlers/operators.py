@@ -114,7 +114,7 @@ def create_router(settings: Settings) -> Router:
             await ticket_command(message, bot, session, services, ticket, text)
             return
         if text.startswith(prefix):
-            await note_command(session, ticket, user.id, text[len(prefix) :].strip(), message)
+            await note_command(session, ticket, user.id, note_text(text, prefix), message)
             return
         await reply_to_customer(message, bot, session, services, ticket)
 
@@ -128,15 +128,21 @@ def create_router(settings: Settings) -> Router:
     async def edited_in_topic(message: Message, bot: Bot, session: AsyncSession) -> None:
         row = await session.scalar(
             select(MessageRow).where(
-                MessageRow.direction == "operator",
+                MessageRow.direction.in_(("operator", "note")),
                 MessageRow.relay_chat_id == message.chat.id,
                 MessageRow.relay_message_id == message.message_id,
             )
         )
-        if row is None or row.tg_chat_id is None or row.tg_message_id is None:
-            return
         new_text = message.text or message.caption
-        if not new_text:
+        if row is None or not new_text:
+            return
+        if row.direction == "note":
+            # an internal note corrected: the card and the history keep the new text
+            note = note_text(new_text, prefix)
+            if note:
+                row.text, row.edited_at = note, utcnow()
+            return
+        if row.tg_chat_id is None or row.tg_message_id is None:
             return
         try:
             if message.text:
@@ -255,6 +261,14 @@ async def queue_text(
             f"{REASONS.get(t.reason, t.reason)}, {minutes} min, {who}"
         )
     return "\n".join(lines)
+
+
+def note_text(text: str, prefix: str) -> str:
+    """A note's text without its prefix ("# called the courier") or command ("/note ...")."""
+    if text.startswith(prefix):
+        return text[len(prefix) :].strip()
+    command, _, rest = text.partition(" ")
+    return rest.strip() if command.lower().split("@")[0] == "/note" else text.strip()
 
 
 async def note_command(
