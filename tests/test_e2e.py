@@ -922,3 +922,47 @@ async def test_admins_report_reads_in_words_for_the_days_asked_and_opens_in_exce
     data = fake.file_bytes(doc["document"]["file_id"])
     assert data.startswith(b"\xef\xbb\xbf"), data[:20]
     assert "complaints_by_type.delivery_delay,1" in data.decode("utf-8-sig"), data
+
+
+async def test_an_operators_reply_to_a_customers_message_is_quoted_for_the_customer(
+    sandbox: Sandbox,
+) -> None:
+    """An operator answering one of several messages (Telegram's reply in the topic) reached
+    the customer as a bare message: which question it answered was lost. It now quotes the
+    customer's own message, as a reply does in any chat."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    asked = fake.user_sends(JOHN, "and can I pay by card on delivery?")
+    fake.user_sends(JOHN, "also the box was crushed")
+    await fake.wait_for(
+        lambda: any(
+            "crushed" in (m.get("text") or "")
+            for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)
+        ),
+        timeout=20,
+    )
+    copy = next(
+        m
+        for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)
+        if "pay by card" in (m.get("text") or "")
+    )
+    fake.user_sends(
+        OLGA,
+        "Yes, card on delivery works",
+        chat_id=OPERATORS_CHAT_ID,
+        reply_to_message_id=copy["message_id"],
+    )
+    fake.user_sends(
+        OLGA, "I'll look at the box now", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for(
+        lambda: "I'll look at the box now" in " ".join(bot_texts(fake, JOHN)), timeout=20
+    )
+    answers = {
+        m["text"]: m
+        for m in fake.messages(JOHN, from_bot=True)
+        if "card on delivery" in m.get("text", "") or "box now" in m.get("text", "")
+    }
+    quoted = answers["Yes, card on delivery works"].get("reply_to_message") or {}
+    assert quoted.get("message_id") == asked["message_id"], answers
+    assert "reply_to_message" not in answers["I'll look at the box now"]

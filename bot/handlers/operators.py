@@ -347,6 +347,7 @@ async def send_to_customer(
         relay_message_id=source.message_id if source else None,
         attempts=0,
     )
+    quote = await _quoted(session, source, ticket) if chat is not None else None
     session.add(row)
     if chat is not None:
         # stored (in the outbox) and committed before Telegram is called: no database
@@ -355,7 +356,7 @@ async def send_to_customer(
         claim(session, [row.id])
         await session.commit()
         try:
-            sent = await _telegram_send(bot, chat, source, text, services.settings)
+            sent = await _telegram_send(bot, chat, source, text, services.settings, quote)
         except TelegramForbiddenError:
             release(session, row.id)
             row.attempts, row.delivery_error = MAX_ATTEMPTS, "blocked"
@@ -378,18 +379,44 @@ async def send_to_customer(
     return True
 
 
+async def _quoted(session: AsyncSession, source: Message | None, ticket: Ticket) -> int | None:
+    """The message in the customer's chat that an operator's reply answers: the operator
+    replied in the topic to the copy of a customer's message (or of an earlier answer)."""
+    answered = source.reply_to_message if source is not None else None
+    if answered is None or answered.message_id == source.message_thread_id:
+        return None  # no reply, or the topic's first message (Telegram's default)
+    return await session.scalar(
+        select(MessageRow.tg_message_id).where(
+            MessageRow.conversation_id == ticket.conversation_id,
+            MessageRow.relay_chat_id == answered.chat.id,
+            MessageRow.relay_message_id == answered.message_id,
+            MessageRow.direction.in_(("in", "operator")),
+        )
+    )
+
+
 async def _telegram_send(
-    bot: Bot, chat: int, source: Message | None, text: str | None, settings: Settings
+    bot: Bot,
+    chat: int,
+    source: Message | None,
+    text: str | None,
+    settings: Settings,
+    quote: int | None = None,
 ) -> Any:
     """Send a text, an operator's message signed with their name (in parts if the name
-    makes it too long for one message), or a copy of it; return the last message sent."""
+    makes it too long for one message), or a copy of it; return the last message sent.
+    ``quote``: the customer's message it answers (shown quoted, if it still exists)."""
+    reply = {"reply_to_message_id": quote, "allow_sending_without_reply": True} if quote else {}
     if source is not None and not (settings.show_operator_name and source.text):
-        return await with_retry(lambda: bot.copy_message(chat, source.chat.id, source.message_id))
+        return await with_retry(
+            lambda: bot.copy_message(chat, source.chat.id, source.message_id, **reply)
+        )
     if source is not None:
         text = signed(source)
     sent: Any = None
-    for part in split_text(text or ""):
-        sent = await with_retry(lambda part=part: bot.send_message(chat, part))
+    for i, part in enumerate(split_text(text or "")):
+        kw = reply if i == 0 else {}
+        sent = await with_retry(lambda part=part, kw=kw: bot.send_message(chat, part, **kw))
     return sent
 
 
