@@ -78,16 +78,25 @@ async def open_ticket(
 
 
 async def reopen_for_customer(
-    session: AsyncSession, conversation: Conversation, ticket_id: int, *, now: datetime
+    session: AsyncSession,
+    conversation: Conversation,
+    ticket_id: int,
+    *,
+    now: datetime,
+    settings: Settings,
 ) -> Ticket | None:
     """The customer says a resolved ticket of theirs is not solved: it is reopened (None:
-    it is not this chat's resolved ticket, or another ticket of theirs is open)."""
+    it is not this chat's resolved ticket, or another ticket of theirs is open). The
+    customer waits for a person again: the SLA counts anew (the timers remind the
+    operators if nobody answers)."""
     ticket = await session.get(Ticket, ticket_id)
     if ticket is None or ticket.conversation_id != conversation.id or ticket.status != "resolved":
         return None
     if await active_ticket(session, conversation.id) is not None:
         return None
     await reopen_ticket(session, ticket, actor_id=None, now=now)
+    ticket.due_at = answer_due(now, settings, ticket.priority)
+    ticket.reminded_at = None
     return ticket
 
 

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from aiogram import Bot
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
-from bot.db.models import Conversation, Customer, Message, Ticket, as_utc, utcnow
+from bot.db.models import (
+    Conversation,
+    Customer,
+    Message,
+    Ticket,
+    TicketEvent,
+    as_utc,
+    utcnow,
+)
 from bot.delivery import deliver, every
 from bot.dialogs.rules import load_rules
 from bot.dialogs.texts import Texts
@@ -31,25 +40,37 @@ async def check_timers(bot: Bot, services: Services, now: datetime | None = None
             made = await desk.ensure_topics(bot, session, older_than=now - TOPIC_RETRY_AFTER)
             if made:
                 log.info("made %s missing ticket topic(s)", made)
+        # not answered yet, or reopened by the customer ("not solved") and not answered since
+        reopened = select(TicketEvent.ticket_id).where(
+            TicketEvent.kind == "reopened", TicketEvent.actor_id.is_(None)
+        )
         overdue = (
             await session.scalars(
                 select(Ticket).where(
                     Ticket.status.in_(("open", "taken")),
-                    Ticket.first_response_at.is_(None),
                     Ticket.due_at.is_not(None),
+                    or_(
+                        Ticket.first_response_at.is_(None),
+                        Ticket.reminded_at.is_(None) & Ticket.id.in_(reopened),
+                    ),
                 )
             )
         ).all()
         for ticket in overdue:
             if as_utc(ticket.due_at) > now:  # type: ignore[arg-type]
                 continue
-            waited = int((now - as_utc(ticket.created_at)).total_seconds() // 60)
+            since = await _waiting_since(session, ticket)
+            if since is None:
+                continue
+            waited = int((now - since).total_seconds() // 60)
+            reopened_note = " since the customer reopened it" if ticket.first_response_at else ""
             if rules.remind_operators and ticket.reminded_at is None and desk is not None:
                 ticket.reminded_at = now
                 await add_event(session, ticket, "sla_reminder", now=now, waited_minutes=waited)
                 await session.commit()
                 text = (
-                    f"⏰ Ticket #{ticket.id} has waited {waited} min without an answer "
+                    f"⏰ Ticket #{ticket.id} has waited {waited} min without an answer"
+                    f"{reopened_note} "
                     f"({ticket.priority} priority). Please /take it."
                 )
                 try:
@@ -64,6 +85,32 @@ async def check_timers(bot: Bot, services: Services, now: datetime | None = None
                 counts["apologized"] += 1
         await session.commit()
     return counts
+
+
+async def _waiting_since(session: Any, ticket: Ticket) -> datetime | None:
+    """Since when the customer waits for a person: the ticket's opening, or the customer's
+    reopening of it ("not solved"); None when an operator has answered since."""
+    if ticket.first_response_at is None:
+        return as_utc(ticket.created_at)
+    since = await session.scalar(
+        select(func.max(TicketEvent.created_at)).where(
+            TicketEvent.ticket_id == ticket.id,
+            TicketEvent.kind == "reopened",
+            TicketEvent.actor_id.is_(None),
+        )
+    )
+    if since is None:
+        return None
+    answer = await session.scalar(
+        select(Message.id)
+        .where(
+            Message.conversation_id == ticket.conversation_id,
+            Message.direction == "operator",
+            Message.created_at >= since,
+        )
+        .limit(1)
+    )
+    return None if answer is not None else as_utc(since)
 
 
 async def answer_held(bot: Bot, services: Services, now: datetime) -> int:

@@ -819,6 +819,21 @@ async def test_not_solved_in_the_survey_goes_back_to_the_ticket_and_its_operator
         ),
         timeout=20,
     )
+    # nobody answers the reopened ticket: the SLA reminds the operators, as for a new one
+    # (it did not: the ticket had had its first answer, so the timers skipped it)
+    from datetime import timedelta
+
+    from bot.db.models import utcnow
+    from escalation.timers import check_timers
+
+    later = utcnow() + timedelta(hours=3)
+    counts = await check_timers(sandbox.bot, sandbox.services, now=later)
+    assert counts["reminded"] == 1, counts
+    reminder = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="without an answer", timeout=10
+    )
+    assert "reopened" in reminder[-1]["text"] and "180 min" in reminder[-1]["text"], reminder
+    assert (await check_timers(sandbox.bot, sandbox.services, now=later))["reminded"] == 0
 
 
 def test_a_pressed_button_is_in_the_transcript_by_its_label() -> None:

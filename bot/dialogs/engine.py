@@ -527,7 +527,11 @@ class ConversationEngine:
         if request.get("reopen") is not None:  # "not solved" after a resolution
             ctx.conversation.state = ctx.state
             reopened = await reopen_for_customer(
-                ctx.session, ctx.conversation, int(request["reopen"]), now=ctx.now
+                ctx.session,
+                ctx.conversation,
+                int(request["reopen"]),
+                now=ctx.now,
+                settings=ctx.settings,
             )
             if reopened is not None:  # the case the ticket was worked with is back
                 restored = dict(ctx.conversation.state or {})
