@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from aiogram import Bot
 from sqlalchemy import select
@@ -24,6 +25,27 @@ from bot.dialogs.types import Button, Reply
 from bot.services import Services
 
 log = logging.getLogger(__name__)
+
+
+# outcomes of a case a person took over: no follow-up of the bot's own
+HANDED_OVER = frozenset(
+    {"person", "refund_requested", "promise_not_kept", "not_sorted_after_follow_up"}
+)
+CUSTOMER_SLOTS = ("contact",)  # what the chat knows of the customer, not of one case
+
+
+def earlier_case(complaint: Complaint) -> dict[str, Any]:
+    """The state of a finished case, rebuilt from its record (the chat's state has moved on
+    to a later case)."""
+    return {
+        "id": complaint.id,
+        "type": complaint.complaint_type,
+        "kind": complaint.customer_kind,
+        "stage": "done",
+        "asked": [],
+        "quiet_turns": 0,
+        "outcome": complaint.outcome,
+    }
 
 
 async def check_follow_ups(
@@ -51,6 +73,18 @@ async def check_follow_ups(
             )
             state = dict(conversation.state or {}) if conversation else {}
             case = dict(state.get("complaint") or {})
+            if conversation is not None and case.get("id") != complaint.id:
+                if case.get("stage") not in (None, "done"):
+                    continue  # another case is being talked through: asked after it
+                if complaint.outcome in HANDED_OVER or complaint.resolved_at is None:
+                    case = {}  # a person took it, or it never got to a fix: nothing to ask
+                else:
+                    # an earlier case, followed by another that is over: its own details
+                    # come back for the question (and for a person, if it is not sorted)
+                    case = earlier_case(complaint)
+                    known = state.get("known") or {}
+                    kept = {k: v for k, v in known.items() if k in CUSTOMER_SLOTS}
+                    state["known"] = {**kept, **(complaint.details or {})}
             if (
                 conversation is None
                 or customer is None

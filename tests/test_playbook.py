@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.db.models import Complaint, Conversation, Customer, Ticket
+from bot.db.models import Complaint, Conversation, Customer, Message, Ticket
 from bot.dialogs.guard import find_forbidden, sanitize
 from bot.dialogs.types import Attachment, Incoming
 from bot.services import Services, build_services
@@ -2354,3 +2354,43 @@ async def test_a_question_about_one_fix_is_answered_not_taken_as_the_choice(
     assert not d.of("fix_chosen") and not d.of("escalated"), d.replies[-1]
     await d.send(option)
     assert [e["option"] for e in d.of("fix_chosen")] == [option], d.replies[-1]
+
+
+async def test_each_of_two_cases_gets_its_follow_up_one_at_a_time(services: Services) -> None:
+    """Two late parcels told one after the other: only the second was followed up (the
+    first one's follow-up found another case in the chat and was dropped). Each is asked
+    about now, the earlier first, with its own order, and not both at once."""
+    from escalation.followup import check_follow_ups
+
+    user = str(next(_ids))
+    now = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
+    await say_at(services, user, "Посылка по заказу 7781420 опаздывает на неделю", now)
+    await say_at(services, user, None, now, callback_data="cmp:sat:yes")
+    later = now + timedelta(hours=1)
+    await say_at(services, user, "И посылка по заказу 6650299 тоже опаздывает уже неделю", later)
+    await say_at(services, user, None, later, callback_data="cmp:sat:yes")
+
+    async def asked_about(at: datetime) -> list[str]:
+        with contextlib.suppress(RuntimeError):  # no Telegram: the question stays stored
+            counts = await check_follow_ups(NoTelegram(), services, now=at)
+            assert counts["skipped"] == 0, counts
+        async with services.sessionmaker() as session:
+            rows = (
+                await session.scalars(
+                    select(Message)
+                    .where(Message.direction == "out", Message.buttons.is_not(None))
+                    .order_by(Message.id)
+                )
+            ).all()
+        return [r.text for r in rows if "cmp:fu:yes" in str(r.buttons)]
+
+    first = await asked_about(now + timedelta(days=20))
+    assert len(first) == 1 and "7781420" in first[0], first
+    out = await say_at(services, user, "да, всё привезли", now + timedelta(days=20, minutes=5))
+    assert "follow_up_ok" in [e["type"] for e in out.events]
+    both = await asked_about(now + timedelta(days=20, minutes=10))
+    assert len(both) == 2 and "6650299" in both[1], both
+    out = await say_at(services, user, "нет, так и не пришла", now + timedelta(days=20, minutes=15))
+    [esc] = [e for e in out.events if e["type"] == "escalated"]
+    card = esc["card"]
+    assert "Details: order 6650299" in card and "about order 6650299" in card, card
