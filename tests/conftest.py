@@ -76,3 +76,20 @@ async def services(settings: Settings, classifier) -> AsyncIterator[Services]:
     svc = await build_services(settings, classifier=classifier, seed=0)
     yield svc
     await svc.close()
+
+
+DEMO_KB = Path(__file__).resolve().parents[1] / "knowledge" / "demo" / "shop.yaml"
+
+
+@pytest.fixture
+async def shop(
+    settings: Settings, classifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> AsyncIterator[Services]:
+    """The engine with the demo shop's FAQ (the multilingual USE encoder, a fresh cache)."""
+    monkeypatch.setenv("SUPPORTBOT_KB_ENCODER", "use")
+    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(tmp_path / "cache"))
+    svc = await build_services(settings, classifier=classifier, seed=0)
+    async with svc.sessionmaker() as session:
+        await svc.knowledge.import_file(session, DEMO_KB)
+    yield svc
+    await svc.close()

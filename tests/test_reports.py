@@ -4,7 +4,6 @@ through the engine, on a real database."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +13,6 @@ from bot.reports import build_report
 from escalation.service import resolve_ticket
 
 DAY1 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
-DEMO_KB = Path(__file__).resolve().parents[1] / "knowledge" / "demo" / "shop.yaml"
 
 
 async def _say(services, user: str, text: str, now: datetime):
@@ -117,20 +115,6 @@ async def test_a_double_tapped_csat_button_counts_once(services) -> None:
         report = await build_report(session)
     assert report["csat"]["answers"] == 1, report["csat"]
     assert report["nps"]["answers"] == 1, report["nps"]
-
-
-@pytest.fixture
-async def shop(settings, classifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    """The engine with the demo FAQ (the feedback path starts from an FAQ answer)."""
-    from bot.services import build_services
-
-    monkeypatch.setenv("SUPPORTBOT_KB_ENCODER", "use")
-    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(tmp_path / "cache"))
-    svc = await build_services(settings, classifier=classifier, seed=0)
-    async with svc.sessionmaker() as session:
-        await svc.knowledge.import_file(session, DEMO_KB)
-    yield svc
-    await svc.close()
 
 
 async def test_an_opinion_recorded_as_feedback_is_not_a_complaint_solved_by_the_bot(

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
 from bot.dialogs.requests import MultiPrediction, combine, split_clauses, split_requests
 from bot.dialogs.types import Incoming
-from bot.services import Services, build_services
+from bot.services import Services
 
-DEMO_KB = Path(__file__).resolve().parents[1] / "knowledge" / "demo" / "shop.yaml"
 _ids = itertools.count(1)
 
 
@@ -168,19 +164,6 @@ def test_a_legal_threat_in_any_part_is_kept(classifier) -> None:
         classifier.predict_one(text), list(zip(parts, classifier.predict(parts), strict=True))
     )
     assert pred.threat == "legal"
-
-
-@pytest.fixture
-async def shop(
-    settings: Settings, classifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> AsyncIterator[Services]:
-    monkeypatch.setenv("SUPPORTBOT_KB_ENCODER", "use")
-    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(tmp_path / "cache"))
-    svc = await build_services(settings, classifier=classifier, seed=0)
-    async with svc.sessionmaker() as session:
-        await svc.knowledge.import_file(session, DEMO_KB)
-    yield svc
-    await svc.close()
 
 
 async def _send(svc: Services, user: str, text: str) -> tuple[list[str], list[dict]]:
