@@ -2394,3 +2394,17 @@ async def test_each_of_two_cases_gets_its_follow_up_one_at_a_time(services: Serv
     [esc] = [e for e in out.events if e["type"] == "escalated"]
     card = esc["card"]
     assert "Details: order 6650299" in card and "about order 6650299" in card, card
+
+
+async def test_the_hand_off_card_ends_with_what_the_bot_told_the_customer(
+    services: Services,
+) -> None:
+    """The card in the hand-off event (what `supportbot simulate` and the Rasa actions
+    show) was made mid-turn: its transcript lacked the bot's own answer of that turn ("I'm
+    passing your case to a colleague..."), so the operator did not see what the customer
+    had been promised."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Позовите оператора, пожалуйста")
+    [esc] = d.of("escalated")
+    transcript = esc["card"].split("Transcript:")[1]
+    assert all(reply[:40] in transcript for reply in d.replies[-1]), (d.replies[-1], transcript)

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from bot.config import Settings
-from bot.db.models import Classification, Conversation, Customer, Message, utcnow
+from bot.db.models import Classification, Conversation, Customer, Message, Ticket, utcnow
 from bot.dialogs.guard import sanitize
 from bot.dialogs.requests import (
     MIN_CONFIDENCE,
@@ -419,6 +419,14 @@ class ConversationEngine:
         flag_modified(conversation, "state")
         conversation.updated_at = now
         await self._store_replies(session, conversation, customer, ctx.replies, now)
+        for event in outcome.events:
+            if event["type"] == "escalated":
+                # the card was made mid-turn: made again, its transcript ends with what the
+                # bot told the customer when it handed over (the Telegram card is refreshed
+                # after the turn the same way)
+                ticket = await session.get(Ticket, event["ticket_id"])
+                if ticket is not None:
+                    event["card"] = (await render_card(session, self.settings, ticket)).full
         outcome.replies = ctx.replies
         return outcome
 
