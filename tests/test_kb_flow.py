@@ -163,7 +163,9 @@ async def test_not_confident_offers_topics_and_a_person(bot: SimpleNamespace) ->
 async def test_topic_buttons_in_a_language_the_customer_reads(bot: SimpleNamespace) -> None:
     """A Polish customer is offered topics with no Polish question: their captions are the
     English questions (the language their answer comes in), not Russian ones."""
-    out = await say(bot, "215", "Czy macie kartę lojalnościową dla studentów?")
+    # (not "Czy macie kartę lojalnościową dla studentów?": "karta" makes it close enough
+    # to the gift cards that the K = 6 re-ranker answers it, at 0.64; a known confusion)
+    out = await say(bot, "215", "Czy są kupony rabatowe dla stałych klientów?")
     assert events(out, "faq_declined")
     captions = {b.data: b.text for r in out.replies for row in r.buttons for b in row}
     assert captions.get("kb:gift_cards") == "Do you sell gift cards?"
