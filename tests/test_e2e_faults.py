@@ -214,3 +214,39 @@ async def test_the_sorry_for_an_error_is_in_the_language_the_customer_writes(
         JOHN, timeout=20, after_message_id=answered[-1]["message_id"]
     )
     assert "Przepraszam" in sorry[0]["text"], sorry[0]["text"]
+
+
+async def test_a_note_written_on_the_line_after_the_command_is_saved(sandbox: Sandbox) -> None:
+    """'/note' and the note on the next lines (Shift+Enter after the command) was answered
+    'Unknown command' and the note was lost; the command is now read up to any space or
+    line break, and the note keeps its lines."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    before = len(bot_texts(fake, JOHN))
+    note = fake.user_sends(
+        OLGA,
+        "/note\ncalled the courier,\nhe comes Friday",
+        chat_id=OPERATORS_CHAT_ID,
+        message_thread_id=thread,
+    )
+    for _ in range(100):
+        async with sandbox.services.sessionmaker() as session:
+            saved = (
+                await session.scalars(select(Message.text).where(Message.direction == "note"))
+            ).all()
+        if saved:
+            break
+        await asyncio.sleep(0.1)
+    assert saved == ["called the courier,\nhe comes Friday"], topic_texts(fake, thread)
+    fake.user_edits(OPERATORS_CHAT_ID, note["message_id"], "/note\nthe courier comes Monday")
+    for _ in range(100):
+        async with sandbox.services.sessionmaker() as session:
+            saved = (
+                await session.scalars(select(Message.text).where(Message.direction == "note"))
+            ).all()
+        if saved != ["called the courier,\nhe comes Friday"]:
+            break
+        await asyncio.sleep(0.1)
+    assert saved == ["the courier comes Monday"], saved
+    assert not any("Unknown command" in t for t in topic_texts(fake, thread))
+    assert len(bot_texts(fake, JOHN)) == before

@@ -267,8 +267,15 @@ def note_text(text: str, prefix: str) -> str:
     """A note's text without its prefix ("# called the courier") or command ("/note ...")."""
     if text.startswith(prefix):
         return text[len(prefix) :].strip()
-    command, _, rest = text.partition(" ")
-    return rest.strip() if command.lower().split("@")[0] == "/note" else text.strip()
+    command, rest = command_parts(text)
+    return rest if command.split("@")[0] == "note" else text.strip()
+
+
+def command_parts(text: str) -> tuple[str, str]:
+    """'/note@SupportBot called the courier' -> ('note@supportbot', 'called the courier'):
+    the command ends at a space or a line break (a note may start on the next line)."""
+    parts = text[1:].split(maxsplit=1)
+    return (parts[0].lower() if parts else ""), (parts[1].strip() if len(parts) > 1 else "")
 
 
 async def note_command(
@@ -431,12 +438,10 @@ async def ticket_command(
 ) -> None:
     user = message.from_user
     assert user is not None
-    name, _, args = text[1:].partition(" ")
+    name, args = command_parts(text)
     name, _, addressee = name.partition("@")
-    if addressee and addressee.lower() != ((await bot.me()).username or "").lower():
+    if addressee and addressee != ((await bot.me()).username or "").lower():
         return  # "/resolve@OtherBot": a command for another bot in the group
-    name = name.lower()
-    args = args.strip()
     if name in ("take", "resolve", "reopen"):
         _, note = await apply_action(bot, session, services, ticket, name, user.id)
         await message.reply(note)
