@@ -983,3 +983,28 @@ async def test_an_operators_reply_to_a_customers_message_is_quoted_for_the_custo
     quoted = answers["Yes, card on delivery works"].get("reply_to_message") or {}
     assert quoted.get("message_id") == asked["message_id"], answers
     assert "reply_to_message" not in answers["I'll look at the box now"]
+
+
+async def test_a_canned_reply_is_found_whatever_the_case_of_its_name(sandbox: Sandbox) -> None:
+    """'/canned_add Thanks ...' stored 'Thanks'; '/canned thanks' then said 'No such canned
+    reply' and '/canned_add THANKS ...' stored a second one. A name is one name in any case."""
+    from bot.db.models import CannedReply
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    for command, answer in (
+        ("/canned_add Thanks Thank you for waiting!", "Saved canned"),
+        ("/canned_add THANKS Thank you for waiting, John!", "Saved canned"),
+        ("/canned thanks", "Sent to the customer"),
+    ):
+        sent = fake.user_sends(OLGA, command, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+        reply = await fake.wait_for_bot_message(
+            OPERATORS_CHAT_ID, thread_id=thread, after_message_id=sent["message_id"], timeout=20
+        )
+        assert answer in reply[-1]["text"], (command, reply[-1]["text"])
+    await fake.wait_for(lambda: "Thank you for waiting, John!" in bot_texts(fake, JOHN))
+    async with sandbox.services.sessionmaker() as session:
+        names = (await session.scalars(select(CannedReply.name))).all()
+    assert len(names) == 1, names
+    fake.user_sends(OLGA, "/canned_del Thanks", chat_id=OPERATORS_CHAT_ID)
+    await fake.wait_for_bot_message(OPERATORS_CHAT_ID, text_contains="Deleted", timeout=20)

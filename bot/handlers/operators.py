@@ -18,7 +18,7 @@ from aiogram.enums import ChatMemberStatus, ContentType
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -76,19 +76,18 @@ def create_router(settings: Settings) -> Router:
         if len(parts) < 2 or not re.fullmatch(r"[\w-]{1,64}", parts[0]):
             await message.reply("Usage: /canned_add NAME text of the reply")
             return
-        row = await session.scalar(select(CannedReply).where(CannedReply.name == parts[0]))
+        name = parts[0].lower()
+        row = await canned_by_name(session, name)
         if row is None:
-            row = CannedReply(name=parts[0], text=parts[1])
+            row = CannedReply(name=name, text=parts[1])
             session.add(row)
         row.text = parts[1]
         row.updated_by = message.from_user.id if message.from_user else None
-        await message.reply(f"Saved canned reply '{parts[0]}'.")
+        await message.reply(f"Saved canned reply '{row.name}'.")
 
     @router.message(Command("canned_del"))
     async def canned_del(message: Message, command: CommandObject, session: AsyncSession) -> None:
-        row = await session.scalar(
-            select(CannedReply).where(CannedReply.name == (command.args or "").strip())
-        )
+        row = await canned_by_name(session, (command.args or "").strip())
         if row is None:
             await message.reply("No such canned reply. /canned lists them.")
             return
@@ -625,6 +624,13 @@ async def transfer(
     await message.reply(note)
 
 
+async def canned_by_name(session: AsyncSession, name: str) -> CannedReply | None:
+    """A canned reply by its name in any case ('/canned thanks' finds 'Thanks')."""
+    return await session.scalar(
+        select(CannedReply).where(func.lower(CannedReply.name) == name.lower()).limit(1)
+    )
+
+
 async def canned(
     message: Message, bot: Bot, session: AsyncSession, services: Services, ticket: Ticket, args: str
 ) -> None:
@@ -635,7 +641,7 @@ async def canned(
             return
         await message.reply("\n".join(f"• {r.name}: {r.text[:80]}" for r in rows))
         return
-    row = await session.scalar(select(CannedReply).where(CannedReply.name == args.split()[0]))
+    row = await canned_by_name(session, args.split()[0])
     if row is None:
         await message.reply("No such canned reply. /canned lists them.")
         return
