@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.db.models import Conversation, Customer, Message, Ticket, utcnow
+from bot.db.models import Conversation, Customer, Message, Ticket, TicketEvent, utcnow
 from bot.delivery import split_text, with_retry
 from bot.dialogs.types import Outcome
 from escalation.card import Card
@@ -305,6 +305,7 @@ class OperatorDesk:
                 if row is not None:
                     edited = any(e["type"] == "edited" for e in outcome.events)
                     await self.relay_customer_message(bot, session, ticket, row, edited=edited)
+                await self.unblocked(bot, session, ticket)
         except TelegramAPIError:
             # the customer's message and the ticket are saved: a topic that could not be
             # made is made by the timers (``ensure_topics``), whose card has the transcript
@@ -364,11 +365,41 @@ class OperatorDesk:
         if customer is not None and not customer.blocked_bot:
             customer.blocked_bot = True
         await add_event(session, ticket, "customer_blocked_bot", now=utcnow())
+        await session.flush()
+        await self.refresh_card(bot, session, ticket)  # the card says it too
         await self.tell_topic(
             bot,
             session,
             ticket,
             "⚠️ The customer has blocked the bot: messages cannot be delivered.",
+        )
+
+    async def unblocked(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> None:
+        """A customer the topic was told had blocked the bot writes again: the topic is told
+        they can be answered, and the card no longer says they blocked it."""
+        customer = await session.get(Customer, ticket.customer_id)
+        if customer is None or customer.blocked_bot:
+            return
+        last = await session.scalar(
+            select(TicketEvent.kind)
+            .where(
+                TicketEvent.ticket_id == ticket.id,
+                TicketEvent.kind.in_(("customer_blocked_bot", "customer_unblocked_bot")),
+            )
+            .order_by(TicketEvent.id.desc())
+            .limit(1)
+        )
+        if last != "customer_blocked_bot":
+            return
+        await add_event(session, ticket, "customer_unblocked_bot", now=utcnow())
+        await session.flush()
+        await self.refresh_card(bot, session, ticket)
+        await self.tell_topic(
+            bot,
+            session,
+            ticket,
+            "✅ The customer unblocked the bot and writes again: your replies reach them now "
+            "(what was sent while it was blocked did not: send it again if it is still needed).",
         )
 
     async def ticket_by_topic(self, session: AsyncSession, thread_id: int | None) -> Ticket | None:

@@ -1008,3 +1008,31 @@ async def test_a_canned_reply_is_found_whatever_the_case_of_its_name(sandbox: Sa
     assert len(names) == 1, names
     fake.user_sends(OLGA, "/canned_del Thanks", chat_id=OPERATORS_CHAT_ID)
     await fake.wait_for_bot_message(OPERATORS_CHAT_ID, text_contains="Deleted", timeout=20)
+
+
+async def test_a_customer_who_unblocks_the_bot_is_reachable_again_on_the_card(
+    sandbox: Sandbox,
+) -> None:
+    """A customer who had blocked the bot wrote again: the pinned card still said 'replies
+    will not reach them' and the topic's last word was 'messages cannot be delivered', so
+    the operator did not answer. The topic is now told they can be answered again, and the
+    card no longer says they blocked the bot."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    card_id = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]["message_id"]
+    fake.user_blocks_bot(JOHN)
+    fake.user_sends(OLGA, "Hello John!", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="blocked the bot", timeout=20
+    )
+    await fake.wait_for(
+        lambda: "blocked" in fake.get_message(OPERATORS_CHAT_ID, card_id).text_or_caption(),
+        timeout=20,
+    )
+    fake.user_sends(JOHN, "sorry, I blocked you by mistake, are you there?")
+    told = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="unblocked", timeout=20
+    )
+    assert "reach" in told[-1]["text"], told[-1]["text"]
+    card = fake.get_message(OPERATORS_CHAT_ID, card_id).text_or_caption().split("Transcript:")[0]
+    assert "blocked" not in card, card
