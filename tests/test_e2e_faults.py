@@ -250,3 +250,36 @@ async def test_a_note_written_on_the_line_after_the_command_is_saved(sandbox: Sa
     assert saved == ["the courier comes Monday"], saved
     assert not any("Unknown command" in t for t in topic_texts(fake, thread))
     assert len(bot_texts(fake, JOHN)) == before
+
+
+async def test_an_operators_edit_that_cannot_reach_the_customer_is_said_in_the_topic(
+    sandbox: Sandbox,
+) -> None:
+    """An operator corrected a reply the customer could no longer get changed (they had
+    cleared the chat, or blocked the bot): nothing was said, and the operator believed the
+    customer read the correction. The topic now says so."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    first = fake.user_sends(
+        OLGA, "Your refnd is on its way", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    second = fake.user_sends(
+        OLGA, "It takes 3 days", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for(lambda: "It takes 3 days" in bot_texts(fake, JOHN), timeout=20)
+    fake.add_fault(
+        "editMessageText", status=400, description="Bad Request: message to edit not found"
+    )
+    fake.user_edits(OPERATORS_CHAT_ID, first["message_id"], "Your refund is on its way")
+    told = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="did not reach", timeout=20
+    )
+    assert told[-1].get("reply_to_message", {}).get("message_id") == first["message_id"], told[-1]
+    assert "new message" in told[-1]["text"], told[-1]["text"]
+    fake.add_fault(
+        "editMessageText", status=403, description="Forbidden: bot was blocked by the user"
+    )
+    fake.user_edits(OPERATORS_CHAT_ID, second["message_id"], "It takes 3 working days")
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="blocked the bot", timeout=20
+    )

@@ -124,7 +124,9 @@ def create_router(settings: Settings) -> Router:
         )
 
     @router.edited_message(F.message_thread_id)
-    async def edited_in_topic(message: Message, bot: Bot, session: AsyncSession) -> None:
+    async def edited_in_topic(
+        message: Message, bot: Bot, session: AsyncSession, services: Services
+    ) -> None:
         row = await session.scalar(
             select(MessageRow).where(
                 MessageRow.direction.in_(("operator", "note")),
@@ -155,8 +157,19 @@ def create_router(settings: Settings) -> Router:
                 )
             row.text = new_text
             row.edited_at = utcnow()
+        except TelegramForbiddenError:
+            ticket = await desk_of(services).ticket_by_topic(session, message.message_thread_id)
+            if ticket is not None:
+                await desk_of(services).customer_blocked(bot, session, ticket)
         except TelegramBadRequest as exc:
+            if "not modified" in str(exc):
+                return  # the same text again: the customer sees it already
             log.info("operator edit not mirrored: %s", exc)
+            # the operator believes the customer reads the correction: they do not
+            await message.reply(
+                "This correction did not reach the customer: Telegram would not change the "
+                "message they have (they may have cleared the chat). Send it as a new message."
+            )
 
     @router.callback_query(F.data.startswith("tk:"))
     async def card_button(
