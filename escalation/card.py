@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.db.models import Conversation, Customer, Message, Ticket
 from bot.dialogs.texts import money, number
+from bot.reports import TYPE_WORDS
 
 CARD_LIMIT = 3500  # the card message itself; the full transcript goes as a file when longer
 
@@ -27,6 +28,41 @@ REASONS = {
     "order_status": "order status: needs a look in the order system",
     "reply_blocked": "the bot's answer had a phrase it must never say (check the FAQ entry)",
 }
+
+# the classifier's labels (../shared/spec/labels.md) and the details asked for, as an
+# operator reads them
+INTENT_WORDS = {
+    "complaint": "complaint",
+    "request_human": "asks for a person",
+    "faq": "a question (FAQ)",
+    "order_status": "where is my order",
+    "greeting": "greeting",
+    "goodbye": "goodbye",
+    "thanks": "thanks",
+    "affirm": "agrees",
+    "deny": "disagrees",
+    "praise": "praise",
+    "out_of_scope": "off-topic",
+}
+THREAT_WORDS = {
+    "none": "none",
+    "churn": "to stop buying here",
+    "public": "a public review or post",
+    "legal": "legal action",
+}
+SLOT_WORDS = {
+    "order_ref": "order number",
+    "photo": "photo",
+    "description": "what happened",
+    "contact": "phone or email",
+}
+
+
+def in_words(words: dict[str, str], code: str | None, empty: str = "-") -> str:
+    """A label in words ('delivery_delay' -> 'late or lost delivery'); unknown: as it is."""
+    if not code:
+        return empty
+    return words.get(code, code.replace("_", " "))
 
 
 @dataclass
@@ -159,8 +195,11 @@ def build_card(
         cls.get("emotion"), cls.get("threat"), intent == "complaint"
     )
     lines.append(
-        f"Intent: {intent} · complaint type: {ctype} · emotion: {cls.get('emotion') or '?'} · "
-        f"threat: {cls.get('threat') or 'none'} · customer kind: {kind or '-'}"
+        f"Intent: {in_words(INTENT_WORDS, intent, '?')} · "
+        f"complaint type: {in_words(TYPE_WORDS, ctype)} · "
+        f"emotion: {cls.get('emotion') or '?'} · "
+        f"threat: {in_words(THREAT_WORDS, cls.get('threat'), 'none')} · "
+        f"customer kind: {kind or '-'}"
     )
 
     details = []
@@ -200,7 +239,10 @@ def build_card(
         lines.append("⚠️ The customer says an earlier promise was not kept: handled as urgent.")
     also = [t.get("complaint_type") for t in trail if t.get("type") == "complaint_also_recorded"]
     if also:
-        lines.append("Also in the message, recorded and passed on: " + ", ".join(map(str, also)))
+        lines.append(
+            "Also in the message, recorded and passed on: "
+            + ", ".join(in_words(TYPE_WORDS, str(t)) for t in also)
+        )
 
     tried = [t for t in trail if t.get("type") in ("faq_answered", "faq_declined")]
     faq = state.get("faq") or {}
@@ -228,7 +270,9 @@ def build_card(
     asked = sorted({t.get("slot") for t in trail if t.get("type") == "asked_for"} - {None})
     missing = [s for s in asked if not _slot_known(known, s)]
     if missing:
-        lines.append("Asked but not yet given: " + ", ".join(missing))
+        lines.append(
+            "Asked but not yet given: " + ", ".join(in_words(SLOT_WORDS, s) for s in missing)
+        )
 
     if state.get("safety") == ticket.id:
         reason = f"{reason}; then a {REASONS['safety']}"
@@ -294,11 +338,12 @@ def _summary(
 ) -> str:
     about = f"order {known['order_ref']}" if known.get("order_ref") else "no order number yet"
     if intent == "complaint" or ctype != "-":
-        first = f"{(kind or 'claimant').capitalize()} complaint ({ctype}) about {about}."
+        what = in_words(TYPE_WORDS, ctype)
+        first = f"{(kind or 'claimant').capitalize()} complaint ({what}) about {about}."
     else:
-        first = f"Customer needs help ({intent}); {about}."
+        first = f"Customer needs help ({in_words(INTENT_WORDS, intent, '?')}); {about}."
     threat = cls.get("threat")
     second = f"Handed over because: {reason}" + (
-        f"; threat: {threat}." if threat and threat != "none" else "."
+        f"; threat: {in_words(THREAT_WORDS, threat)}." if threat and threat != "none" else "."
     )
     return f"{first}\n{second}"

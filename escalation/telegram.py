@@ -21,7 +21,8 @@ from bot.config import Settings
 from bot.db.models import Conversation, Customer, Message, Ticket, TicketEvent, utcnow
 from bot.delivery import split_text, with_retry
 from bot.dialogs.types import Outcome
-from escalation.card import Card
+from bot.reports import TYPE_WORDS
+from escalation.card import Card, in_words
 from escalation.service import active_ticket, add_event, render_card
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def topic_title(ticket: Ticket, customer: Customer, ctype: str | None) -> str:
     mark = STATUS_MARK.get(ticket.status, "")
     prio = "🔥" if ticket.priority == "high" else ""
     name = customer.first_name or customer.username or "Customer"
-    about = f" · {ctype}" if ctype else ""
+    about = f" · {in_words(TYPE_WORDS, ctype)}" if ctype else ""
     return f"{mark}{prio} #{ticket.id} {name}{about}"[:128]
 
 

@@ -280,8 +280,10 @@ async def test_the_card_of_a_resolved_ticket_keeps_what_was_known(sandbox: Sandb
         timeout=20,
     )
     card = fake.get_message(OPERATORS_CHAT_ID, card_id).text_or_caption().split("Transcript:")[0]
-    assert "complaint type: delivery_delay" in card and "customer kind: claimant" in card, card
-    assert "Bot promised:" in card and "Claimant complaint (delivery_delay)" in card, card
+    assert "complaint type: late or lost delivery" in card and "customer kind: claimant" in card, (
+        card
+    )
+    assert "Bot promised:" in card and "Claimant complaint (late or lost delivery)" in card, card
 
 
 async def test_deleted_topic_is_recreated_with_the_card(sandbox: Sandbox) -> None:
@@ -769,8 +771,10 @@ async def test_a_reopened_ticket_keeps_its_card(sandbox: Sandbox) -> None:
     )
     card = fake.get_message(OPERATORS_CHAT_ID, card_id).text_or_caption().split("Transcript:")[0]
     assert "waiting" in card or "in progress" in card, card
-    assert "complaint type: delivery_delay" in card and "customer kind: claimant" in card, card
-    assert "Bot promised:" in card and "Claimant complaint (delivery_delay)" in card, card
+    assert "complaint type: late or lost delivery" in card and "customer kind: claimant" in card, (
+        card
+    )
+    assert "Bot promised:" in card and "Claimant complaint (late or lost delivery)" in card, card
 
 
 async def test_not_solved_in_the_survey_goes_back_to_the_ticket_and_its_operator(
@@ -809,7 +813,7 @@ async def test_not_solved_in_the_survey_goes_back_to_the_ticket_and_its_operator
     topics = [t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]]
     assert len(topics) == 1 and not topics[0]["closed"], topics
     card = fake.get_message(OPERATORS_CHAT_ID, card_id).text_or_caption().split("Transcript:")[0]
-    assert "in progress" in card and "complaint type: delivery_delay" in card, card
+    assert "in progress" in card and "complaint type: late or lost delivery" in card, card
     async with sandbox.services.sessionmaker() as session:
         tickets = (await session.scalars(select(Ticket))).all()
     assert [(t.status, t.assignee_id) for t in tickets] == [("taken", OLGA)]
@@ -1036,3 +1040,21 @@ async def test_a_customer_who_unblocks_the_bot_is_reachable_again_on_the_card(
     assert "reach" in told[-1]["text"], told[-1]["text"]
     card = fake.get_message(OPERATORS_CHAT_ID, card_id).text_or_caption().split("Transcript:")[0]
     assert "blocked" not in card, card
+
+
+async def test_the_card_and_the_topic_name_the_case_in_words_not_codes(sandbox: Sandbox) -> None:
+    """The card read 'Intent: request_human · complaint type: delivery_delay ... threat:
+    churn', 'Asked but not yet given: order_ref' and the topic '#1 John · delivery_delay':
+    the classifier's codes. They are said in words, as the reports say them."""
+    fake = sandbox.server.fake
+    fake.user_sends(JOHN, "My parcel is a week late, I will never buy from you again")
+    await fake.wait_for_bot_message(JOHN, text_contains="order number", timeout=20)
+    thread = await _escalate(fake, JOHN, "just give me a real person")
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]["text"]
+    head = card.split("Transcript:")[0]
+    [topic] = [t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]]
+    assert "late or lost delivery" in topic["name"], topic
+    assert "complaint type: late or lost delivery" in head, head
+    assert "Asked but not yet given: order number" in head, head
+    codes = ("delivery_delay", "request_human", "order_ref", "churn")
+    assert not [c for c in codes if c in head or c in topic["name"]], head

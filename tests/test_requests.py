@@ -142,7 +142,7 @@ async def test_the_card_lists_the_problem_passed_on(shop: Services) -> None:
     await _send(shop, user, "The kettle arrived cracked and the courier was rude. Order 554433")
     _, events = await _send(shop, user, "I want to talk to a real person please")
     card = [e for e in events if e["type"] == "escalated"][-1]["card"]
-    assert "passed on: staff_behavior" in card
+    assert "passed on: staff or courier behaviour" in card
 
 
 def test_the_most_pressing_request_leads_and_entities_come_from_the_whole(classifier) -> None:
