@@ -209,7 +209,12 @@ class OperatorDesk:
         except TelegramBadRequest as exc:
             if "not modified" not in str(exc):
                 log.warning("card of ticket %s not updated: %s", ticket.id, exc)
-        ctype = (conversation.state or {}).get("complaint", {}).get("type")
+        # named after the case shown (a resolved ticket's, not the bot's clean slate)
+        ctype = (
+            (state if state is not None else conversation.state or {})
+            .get("complaint", {})
+            .get("type")
+        )
         try:
             await with_retry(
                 lambda: bot.edit_forum_topic(

@@ -1058,3 +1058,18 @@ async def test_the_card_and_the_topic_name_the_case_in_words_not_codes(sandbox: 
     assert "Asked but not yet given: order number" in head, head
     codes = ("delivery_delay", "request_human", "order_ref", "churn")
     assert not [c for c in codes if c in head or c in topic["name"]], head
+
+
+async def test_a_resolved_tickets_topic_keeps_the_case_in_its_name(sandbox: Sandbox) -> None:
+    """'💬 #1 John · late or lost delivery' became '✅ #1 John' on /resolve (named from the
+    bot's clean slate after the case): the closed topics could no longer be told apart."""
+    fake = sandbox.server.fake
+    fake.user_sends(JOHN, "My parcel for order 7781420 is a week late, nobody tells me anything")
+    await fake.wait_for_bot_message(JOHN, text_contains="solve it", timeout=20)
+    thread = await _escalate(fake, JOHN, "no, this is not ok at all")
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="resolved;", timeout=20
+    )
+    [topic] = [t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]]
+    assert topic["name"] == "✅ #1 John · late or lost delivery", topic
