@@ -283,3 +283,29 @@ async def test_an_operators_edit_that_cannot_reach_the_customer_is_said_in_the_t
     await fake.wait_for_bot_message(
         OPERATORS_CHAT_ID, thread_id=thread, text_contains="blocked the bot", timeout=20
     )
+
+
+async def test_a_long_list_of_canned_replies_is_sent_in_parts(sandbox: Sandbox) -> None:
+    """'/canned' with some fifty stored replies made one message longer than Telegram takes:
+    it was refused and the operator got no answer at all. The list now comes in parts."""
+    from bot.db.models import CannedReply
+
+    fake = sandbox.server.fake
+    async with sandbox.services.sessionmaker() as session:
+        session.add_all(
+            CannedReply(name=f"reply{i:02}", text=f"Thank you for waiting, {'really ' * 20}")
+            for i in range(50)
+        )
+        await session.commit()
+    thread = await _escalate(fake, JOHN, "operator please")
+    sent = fake.user_sends(OLGA, "/canned", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(
+        lambda: any("reply49" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread)),
+        timeout=20,
+    )
+    listed = [
+        m["text"]
+        for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)
+        if m["message_id"] > sent["message_id"]
+    ]
+    assert all(f"reply{i:02}" in "".join(listed) for i in range(50)), listed

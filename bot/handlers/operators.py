@@ -652,7 +652,9 @@ async def canned(
         if not rows:
             await message.reply("No canned replies yet. /canned_add NAME text")
             return
-        await message.reply("\n".join(f"• {r.name}: {r.text[:80]}" for r in rows))
+        # in parts: a shop's fifty replies are more than one message holds
+        for part in split_text("\n".join(f"• {r.name}: {r.text[:80]}" for r in rows)):
+            await message.reply(part)
         return
     row = await canned_by_name(session, args.split()[0])
     if row is None:
