@@ -1073,3 +1073,37 @@ async def test_a_resolved_tickets_topic_keeps_the_case_in_its_name(sandbox: Sand
     )
     [topic] = [t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]]
     assert topic["name"] == "✅ #1 John · late or lost delivery", topic
+
+
+async def test_a_ticket_resolved_with_the_cards_button_is_said_in_the_topic(
+    sandbox: Sandbox,
+) -> None:
+    """Tomasz pressed Resolve on the card of Olga's ticket: only he saw 'resolved' (a
+    passing notice on his screen); Olga watching the topic saw it closed with no word of
+    who or why. The topic now says it, as for /resolve."""
+    fake = sandbox.server.fake
+    tomasz = OPERATORS[1][0]
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(OLGA, "Hi John, I'm on it", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Hi John, I'm on it" in bot_texts(fake, JOHN), timeout=20)
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+    last = fake.messages(OPERATORS_CHAT_ID, thread_id=thread)[-1]["message_id"]
+    fake.user_presses(tomasz, OPERATORS_CHAT_ID, card["message_id"], "tk:resolve:1")
+    told = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID,
+        thread_id=thread,
+        text_contains="resolved",
+        after_message_id=last,
+        timeout=20,
+    )
+    assert "Tomasz" in told[-1]["text"], told[-1]["text"]
+    last = told[-1]["message_id"]
+    fake.user_presses(OLGA, OPERATORS_CHAT_ID, card["message_id"], "tk:reopen:1")
+    told = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID,
+        thread_id=thread,
+        text_contains="reopened",
+        after_message_id=last,
+        timeout=20,
+    )
+    assert "Olga" in told[-1]["text"], told[-1]["text"]

@@ -194,6 +194,12 @@ def create_router(settings: Settings) -> Router:
             return
         ok, note = await apply_action(bot, session, services, ticket, action, query.from_user.id)
         await query.answer(note, show_alert=not ok)
+        if ok and action in ("resolve", "reopen"):
+            # the answer is a passing notice on the presser's screen only: the colleagues
+            # watching the topic learn it there, as after /resolve
+            who = await desk_of(services).operator_name(bot, query.from_user.id)
+            said = f"{who} pressed {action.capitalize()}: {note}"
+            await desk_of(services).tell_topic(bot, session, ticket, said)
 
     @router.callback_query()
     async def unknown_button(query: CallbackQuery) -> None:
