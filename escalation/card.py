@@ -58,6 +58,13 @@ SLOT_WORDS = {
 }
 
 
+def labelled(words: dict[str, str], code: str | None, empty: str = "-") -> str:
+    """A label in words with its code ('late or lost delivery (delivery_delay)'): the words
+    for the operator, the code as the classifier and the reports name it."""
+    said = in_words(words, code, empty)
+    return f"{said} ({code})" if code and code not in ("-", "none") and said != code else said
+
+
 def in_words(words: dict[str, str], code: str | None, empty: str = "-") -> str:
     """A label in words ('delivery_delay' -> 'late or lost delivery'); unknown: as it is."""
     if not code:
@@ -195,10 +202,10 @@ def build_card(
         cls.get("emotion"), cls.get("threat"), intent == "complaint"
     )
     lines.append(
-        f"Intent: {in_words(INTENT_WORDS, intent, '?')} · "
-        f"complaint type: {in_words(TYPE_WORDS, ctype)} · "
+        f"Intent: {labelled(INTENT_WORDS, intent, '?')} · "
+        f"complaint type: {labelled(TYPE_WORDS, ctype)} · "
         f"emotion: {cls.get('emotion') or '?'} · "
-        f"threat: {in_words(THREAT_WORDS, cls.get('threat'), 'none')} · "
+        f"threat: {labelled(THREAT_WORDS, cls.get('threat'), 'none')} · "
         f"customer kind: {kind or '-'}"
     )
 

@@ -1971,7 +1971,7 @@ async def test_commands_while_details_are_awaited_do_not_skip_them(
         (
             ["Заказ 7781420 опаздывает на две недели, подам в суд", "Спасибо", "ок"],
             "complaint",
-            "legal action",
+            "legal action (legal)",
         ),
     ],
 )
