@@ -122,7 +122,7 @@ async def test_list_upload_delete_export_and_strangers(admin: AdminChat, small_k
     fake.user_sends(ADMIN, document=("kb.yaml", upload.encode("utf-8")))
     offer = await admin._wait(0, "valid entries", 30)
     assert f"{count + 1} valid entries - 1 new, 0 changed, {count} unchanged" in offer["text"]
-    await admin.press(offer, "kba:imp::0", "Imported")
+    await admin.press(offer, _button(offer, "Import"), "Imported")
     assert await admin.entry("franchise") == more
     count += 1
 
@@ -198,6 +198,17 @@ async def test_a_long_entry_comes_as_a_file_to_edit(admin: AdminChat) -> None:
     await asyncio.sleep(1.5)
     assert not any("Not saved" in (m.get("text") or "") for m in admin.replies(since))
     assert await admin.entry("long_delivery") == long
+
+
+def _button(message: dict, text: str) -> str:
+    """The callback data of the button of ``message`` whose text contains ``text``."""
+    [data] = [
+        b["callback_data"]
+        for row in message["reply_markup"]["inline_keyboard"]
+        for b in row
+        if text in b["text"]
+    ]
+    return data
 
 
 def _yaml_of(entry: Entry) -> str:
@@ -300,3 +311,28 @@ async def test_the_history_shows_the_shop_s_time(admin: AdminChat) -> None:
         await session.commit()
     reply = await admin.say("/kb_history delivery_cost", "update delivery_cost")
     assert "2026-11-02 12:30 update delivery_cost by tg:900 @boss" in reply["text"]
+
+
+async def test_each_import_offer_imports_its_own_file(admin: AdminChat) -> None:
+    """Two files sent one after the other: 'Import' under the first imported the second
+    file (only the last one was remembered) and the second's then said 'Nothing to import';
+    a step taken in between (a tag edited) lost the file too. Each offer now imports the
+    file it was made for."""
+    fake = admin.fake
+    fake.user_sends(
+        ADMIN, document=("one.jsonl", b'{"id":"one","questions":["One?"],"answers":{"en":"1"}}')
+    )
+    first = await admin._wait(0, "one.jsonl: 1 valid", 30)
+    fake.user_sends(
+        ADMIN, document=("two.jsonl", b'{"id":"two","questions":["Two?"],"answers":{"en":"2"}}')
+    )
+    second = await admin._wait(0, "two.jsonl: 1 valid", 30)
+    card = await admin.say("/kb_edit gift_cards", "gift_cards")
+    await admin.press(card, "kba:tags:gift_cards:0", "Send the tags")
+    await admin.say("gifts", "gift_cards")
+
+    await admin.press(first, _button(first, "Import"), "Imported")
+    assert await admin.entry("one") is not None
+    assert await admin.entry("two") is None
+    await admin.press(second, _button(second, "Import"), "Imported")
+    assert await admin.entry("two") is not None

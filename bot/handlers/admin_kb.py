@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 PAGE = 10
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_TEXT = 3800
+MAX_OFFERS = 10  # files offered for import whose buttons still work
 KB_HELP = (
     "Knowledge base:\n"
     "/kb_list - entries (tap one to edit or delete)\n"
@@ -333,9 +334,8 @@ def create_router(settings: Settings) -> Router:
             await save_yaml(message, session, services, command.args, new=True)
             return
         # a fresh entry: nothing of an abandoned dialogue (a gap's questions) carries over;
-        # the last /kb_gaps list stays, so its buttons still work
-        gaps = (await state.get_data()).get("gaps")
-        await state.set_data({"gaps": gaps} if gaps else {})
+        # the last /kb_gaps list and the files offered for import stay, so their buttons work
+        await _done(state)
         await state.set_state(KbStates.add_questions)
         await message.answer(
             "New entry. Send the questions it answers, one per line (any languages).\n"
@@ -489,7 +489,7 @@ def create_router(settings: Settings) -> Router:
             await on_gap_button(query, message, callback_data, state, session, services)
             return
         if action in ("imp", "impr", "impno"):
-            await on_import_button(query, message, action, state, session, services)
+            await on_import_button(query, message, callback_data, state, session, services)
             return
         entry = await service.get(session, entry_id) if entry_id else None
         if entry is None:
@@ -637,15 +637,22 @@ def create_router(settings: Settings) -> Router:
         new = sum(e.id not in current for e in entries)
         changed = sum(e.id in current and current[e.id] != e for e in entries)
         missing = len(set(current) - {e.id for e in entries})
-        await state.update_data(import_file=doc.file_id, import_name=name, import_fmt=fmt)
+        # each offer imports its own file (another file may be sent before it is pressed)
+        pending = dict((await state.get_data()).get("imports") or {})
+        pending[str(message.message_id)] = {"file": doc.file_id, "name": name, "fmt": fmt}
+        await state.update_data(imports=dict(list(pending.items())[-MAX_OFFERS:]))
+        key = message.message_id
         await message.answer(
             f"{name}: {len(entries)} valid entries - {new} new, {changed} changed, "
             f"{len(entries) - new - changed} unchanged. {missing} current entries are not in "
             "the file (kept with Import, deleted with Replace all).",
             reply_markup=_kb(
                 [
-                    [("✅ Import", KbCb(action="imp")), ("♻️ Replace all", KbCb(action="impr"))],
-                    [("Cancel", KbCb(action="impno"))],
+                    [
+                        ("✅ Import", KbCb(action="imp", page=key)),
+                        ("♻️ Replace all", KbCb(action="impr", page=key)),
+                    ],
+                    [("Cancel", KbCb(action="impno", page=key))],
                 ]
             ),
         )
@@ -653,26 +660,31 @@ def create_router(settings: Settings) -> Router:
     async def on_import_button(
         query: CallbackQuery,
         message: Message,
-        action: str,
+        cb: KbCb,
         state: FSMContext,
         session: AsyncSession,
         services: Any,
     ) -> None:
-        data = await state.get_data()
-        file_id = data.get("import_file")
-        await state.update_data(import_file=None)
-        if action == "impno" or not file_id:
-            await message.edit_text("Import cancelled." if file_id else "Nothing to import.")
+        action = cb.action
+        pending = dict((await state.get_data()).get("imports") or {})
+        offer = pending.pop(str(cb.page), None)
+        await state.update_data(imports=pending)
+        if action == "impno" or not offer:
+            await message.edit_text(
+                "Import cancelled."
+                if offer
+                else "This file was already imported or cancelled; send it again to import it."
+            )
             return
         bot = message.bot
         assert bot is not None
-        raw = await _download(bot, file_id)
+        raw = await _download(bot, offer["file"])
         try:
             report = await knowledge(services).import_bytes(
                 session,
                 raw,
-                data.get("import_fmt", "yaml"),
-                source=data.get("import_name", "upload"),
+                offer["fmt"],
+                source=offer["name"],
                 replace=action == "impr",
                 actor=_actor(query.from_user),
             )
@@ -757,11 +769,13 @@ def create_router(settings: Settings) -> Router:
 
 
 async def _done(state: FSMContext) -> None:
-    """The step is over; the last /kb_gaps list stays, so its other buttons still work."""
-    gaps = (await state.get_data()).get("gaps")
+    """The step is over; the last /kb_gaps list and the files offered for import stay, so
+    their buttons still work."""
+    data = await state.get_data()
     await state.clear()
-    if gaps:
-        await state.set_data({"gaps": gaps})
+    kept = {key: data[key] for key in ("gaps", "imports") if data.get(key)}
+    if kept:
+        await state.set_data(kept)
 
 
 async def _download(bot: Bot, file_id: str) -> bytes:
