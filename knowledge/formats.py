@@ -474,9 +474,10 @@ def dump_jsonl(entries: Iterable[Entry]) -> str:
 def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
     errors = _Collector()
     text = text.removeprefix("\ufeff")
-    # Excel in Russian and Polish settings saves CSV with semicolons: the header tells
+    # Excel in Russian and Polish settings saves CSV with semicolons, its "Unicode text"
+    # with tabs: the header tells
     first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
+    delimiter = max(",;\t", key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
@@ -660,10 +661,20 @@ def parse_text(text: str, fmt: str, source: str = "<input>") -> list[Entry]:
 
 
 def parse_bytes(data: bytes, fmt: str, source: str = "<input>") -> list[Entry]:
+    # Excel's "Unicode text" is UTF-16 with a byte-order mark: that one is certain
+    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise KbFormatError(source, [f"not UTF-8 text (byte {exc.start})"]) from exc
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise KbFormatError(
+            source,
+            [
+                f"line {line}: not UTF-8 text (byte {column} of the line); save the file "
+                "as UTF-8 (in Excel: 'CSV UTF-8')"
+            ],
+        ) from exc
     return parse_text(text, fmt, source)
 
 

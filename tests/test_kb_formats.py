@@ -165,3 +165,26 @@ def test_validate_one_cleans_and_rejects() -> None:
         validate_one(Entry("A!", ["q"], {"en": "x"}))
     with pytest.raises(KbFormatError, match="longer than"):
         validate_one(Entry("a", ["q"], {"en": "x" * 5000}))
+
+
+def test_files_excel_saves_in_other_encodings() -> None:
+    """A CSV saved by Excel as 'Unicode text' (UTF-16, tabs between columns) was refused as
+    'not UTF-8 text (byte 0)', and one saved in Windows-1251 as 'not UTF-8 text (byte 41)':
+    no line, nothing about what to do. UTF-16 (it starts with a byte-order mark) is read;
+    any other encoding names its line and how to save the file."""
+    from knowledge.formats import parse_bytes
+
+    rows = "id\tlang\tquestion\tanswer\ttags\ndelivery\tru\tСколько стоит доставка?\t299 руб\t\n"
+    for encoding in ("utf-16", "utf-16-le", "utf-16-be"):
+        data = rows.encode(encoding)
+        if encoding != "utf-16":
+            data = "\ufeff".encode(encoding) + data
+        [entry] = parse_bytes(data, "csv", "kb.csv")
+        assert entry == Entry("delivery", ["Сколько стоит доставка?"], {"ru": "299 руб"})
+
+    cp1251 = "id;lang;question;answer;tags\nd;en;Price?;Cheap;\nr;ru;Цена?;Дёшево;\n"
+    with pytest.raises(KbFormatError) as err:
+        parse_bytes(cp1251.encode("cp1251"), "csv", "kb.csv")
+    [problem] = err.value.errors
+    assert problem.startswith("line 3: not UTF-8 text"), problem
+    assert "UTF-8" in problem.split("text", 1)[1]  # how to save it
