@@ -38,9 +38,12 @@ MAX_ERRORS = 50
 class KbFormatError(ValueError):
     """A knowledge file is invalid; ``errors`` lists every problem found (line / entry)."""
 
-    def __init__(self, source: str, errors: Sequence[str]) -> None:
+    def __init__(self, source: str, errors: Sequence[str], *, whole_file: bool = True) -> None:
         self.source = source
         self.errors = list(errors)
+        if not whole_file:  # one entry typed in a chat: its problems, no file to speak of
+            super().__init__("; ".join(self.errors[:MAX_ERRORS]))
+            return
         shown = self.errors[:MAX_ERRORS]
         more = len(self.errors) - len(shown)
         lines = [
@@ -260,7 +263,9 @@ def validate_one(entry: Entry, source: str | None = None) -> Entry:
     errors = _Collector()
     clean = validate_entry(entry.to_dict(), 1, None, errors)
     if clean is None:
-        raise KbFormatError(source or entry.id or "entry", errors.errors)
+        where = _where(1, None, entry.id) + ": "  # the only entry: no need to say which
+        problems = [e.removeprefix(where) for e in errors.errors]
+        raise KbFormatError(source or entry.id or "entry", problems, whole_file=False)
     return clean
 
 

@@ -336,3 +336,24 @@ async def test_each_import_offer_imports_its_own_file(admin: AdminChat) -> None:
     assert await admin.entry("two") is None
     await admin.press(second, _button(second, "Import"), "Imported")
     assert await admin.entry("two") is not None
+
+
+async def test_a_typed_entry_s_mistakes_are_named_by_its_own_lines(admin: AdminChat) -> None:
+    """An entry typed in a message (/kb_add with YAML, the YAML button) was checked as a
+    file wrapped in one more line: its mistakes were one line off and came as 'message:
+    invalid knowledge file, nothing imported (1 error(s))' though no file was sent; a bad
+    id in /kb_add's last step was 'entry 1 (...)' of such a 'file'. Now each mistake is
+    named with the line of the message, in a few words."""
+    reply = await admin.say(
+        "/kb_add id: franchise\nquestions: [Do you sell franchises]\nanswer: {en: No.}",
+        "Not saved",
+    )
+    assert "line 3" in reply["text"] and "unknown key 'answer'" in reply["text"], reply["text"]
+    assert "file" not in reply["text"], reply["text"]
+
+    await admin.say("/kb_add", "New entry")
+    await admin.say("Do you sell franchises?", "Now the answer")
+    await admin.say("en: No, we do not.", "Last step")
+    reply = await admin.say("Franchise Info", "Not saved")
+    assert reply["text"].startswith("Not saved: bad id 'Franchise Info'"), reply["text"]
+    assert "file" not in reply["text"] and "entry 1" not in reply["text"], reply["text"]

@@ -447,10 +447,9 @@ def create_router(settings: Settings) -> Router:
         if body.strip().startswith("```"):
             body = body.strip().strip("`").removeprefix("yaml").strip("\n")
         body = textwrap.dedent(body).strip()
-        if not body.startswith("entries:"):
-            if not body.startswith("-"):
-                body = "- " + body.replace("\n", "\n  ")
-            body = "entries:\n" + "\n".join("  " + line for line in body.splitlines())
+        if not body.startswith(("entries:", "-")):
+            # one entry as a bare list, on the message's own lines (its mistakes' line numbers)
+            body = "- " + body.replace("\n", "\n  ")
         try:
             entries = parse_yaml(body, "message")
             if len(entries) != 1:
@@ -631,7 +630,7 @@ def create_router(settings: Settings) -> Router:
         try:
             entries = parse_bytes(data, fmt, name)
         except KbFormatError as exc:
-            await message.answer(f"Nothing imported.\n{_short(exc, 3500)}")
+            await message.answer(f"Nothing imported.\n{_cut(str(exc), 3500)}")
             return
         current = {e.id: e for e in await knowledge(services).list_entries(session)}
         new = sum(e.id not in current for e in entries)
@@ -689,7 +688,7 @@ def create_router(settings: Settings) -> Router:
                 actor=_actor(query.from_user),
             )
         except KbFormatError as exc:
-            await message.answer(f"Nothing imported.\n{_short(exc, 3500)}")
+            await message.answer(f"Nothing imported.\n{_cut(str(exc), 3500)}")
             return
         text = f"Imported: {report.summary()}."
         if report.warnings:
@@ -785,4 +784,9 @@ async def _download(bot: Bot, file_id: str) -> bytes:
 
 
 def _short(exc: Exception, limit: int = 800) -> str:
+    """What is wrong with what the admin typed: a file's header is no use in a chat."""
+    if isinstance(exc, KbFormatError) and len(exc.errors) > 1:
+        return _cut("\n" + "\n".join(f"- {e}" for e in exc.errors), limit)
+    if isinstance(exc, KbFormatError) and exc.errors:
+        return _cut(exc.errors[0], limit)
     return _cut(str(exc), limit)
