@@ -334,7 +334,17 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
     """``line 3: not valid YAML (...)``: a YAML error in one line."""
     mark = getattr(exc, "problem_mark", None)
     at = f"line {mark.line + 1}: " if mark is not None else ""
-    return f"{at}not valid YAML ({getattr(exc, 'problem', None) or exc})"
+    problem = getattr(exc, "problem", None) or exc
+    if mark is not None and str(problem).endswith("but got '?'"):
+        # 'questions: [Where is my order?]': inside [ ] or { } YAML ends a text at a '?'
+        buffer = mark.buffer or ""
+        start = max(buffer.rfind(c, 0, mark.pointer) for c in "[{,\n") + 1
+        text = buffer[start : mark.pointer + 1].strip().rsplit(": ", 1)[-1]
+        return (
+            f"{at}a '?' inside [ ] or {{ }} ends the text there: put the text in quotes "
+            f'("{text}"), or write each item on a line of its own'
+        )
+    return f"{at}not valid YAML ({problem})"
 
 
 def parse_yaml(text: str, source: str = "<yaml>") -> list[Entry]:

@@ -188,3 +188,20 @@ def test_files_excel_saves_in_other_encodings() -> None:
     [problem] = err.value.errors
     assert problem.startswith("line 3: not UTF-8 text"), problem
     assert "UTF-8" in problem.split("text", 1)[1]  # how to save it
+
+
+def test_a_question_mark_inside_brackets_is_explained() -> None:
+    """'questions: [Where is my order?]' - the way anyone writes a question in a list - was
+    refused as "not valid YAML (expected ',' or ']', but got '?')"; YAML ends a text at a
+    '?' inside [ ] or { }, and the error now says so and how to write it."""
+    text = (
+        "entries:\n"
+        "  - id: tracking\n"
+        "    questions: [Where is my order?, How do I track it?]\n"
+        "    answers: {en: In your account.}\n"
+    )
+    with pytest.raises(KbFormatError) as err:
+        parse_text(text, "yaml")
+    [problem] = err.value.errors
+    assert problem.startswith("line 3:"), problem
+    assert "quotes" in problem and '"Where is my order?"' in problem, problem
