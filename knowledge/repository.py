@@ -217,7 +217,8 @@ class KnowledgeRepository:
             return 0
         result = await self.session.execute(
             update(UnansweredQuestion)
-            .where(UnansweredQuestion.id.in_(list(ids)))
+            # an answered or dismissed question stays as it was closed
+            .where(UnansweredQuestion.id.in_(list(ids)), UnansweredQuestion.status == "open")
             .values(
                 status=status, entry_id=entry_id, resolved_by=actor, resolved_at=now or utcnow()
             )

@@ -531,6 +531,14 @@ class KnowledgeService:
         await session.commit()
         return count
 
+    async def open_gaps(
+        self, session: AsyncSession, ids: Sequence[int]
+    ) -> tuple[list[int], str | None]:
+        """Which of ``ids`` are still open, and the entry that answered the others (if any)."""
+        rows = await KnowledgeRepository(session).unanswered_by_ids(ids)
+        answered = [r.entry_id for r in rows if r.status == "resolved" and r.entry_id]
+        return [r.id for r in rows if r.status == "open"], answered[0] if answered else None
+
     async def gap_texts(self, session: AsyncSession, ids: Sequence[int]) -> list[str]:
         rows = await KnowledgeRepository(session).unanswered_by_ids(ids)
         return list(dict.fromkeys(r.text for r in sorted(rows, key=lambda r: r.id)))

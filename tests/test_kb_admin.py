@@ -357,3 +357,24 @@ async def test_a_typed_entry_s_mistakes_are_named_by_its_own_lines(admin: AdminC
     reply = await admin.say("Franchise Info", "Not saved")
     assert reply["text"].startswith("Not saved: bad id 'Franchise Info'"), reply["text"]
     assert "file" not in reply["text"] and "entry 1" not in reply["text"], reply["text"]
+
+
+async def test_a_gap_already_answered_is_not_dismissed_or_answered_again(
+    admin: AdminChat,
+) -> None:
+    """After a gap became an entry, '✖' on the same /kb_gaps list said '#1 dismissed.' and
+    overwrote it (the link to its entry lost), and '➕ New entry' offered to answer it once
+    more; both now say it is already answered, by which entry, and change nothing."""
+    await _gap(admin, "Do you have a franchise?")
+    listing = await admin.say("/kb_gaps", "could not answer")
+    await admin.press(listing, "kba:gapnew::0", "Send the answer")
+    await admin.say("en: No, we do not sell franchises.", "Last step")
+    await admin.say("franchise", "Saved 'franchise'")
+
+    reply = await admin.press(listing, "kba:gapskip::0", "#1")
+    assert "already answered" in reply["text"] and "franchise" in reply["text"], reply["text"]
+    reply = await admin.press(listing, "kba:gapnew::0", "#1")
+    assert "already answered" in reply["text"], reply["text"]
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        gap = (await session.scalars(select(UnansweredQuestion))).one()
+    assert (gap.status, gap.entry_id) == ("resolved", "franchise")

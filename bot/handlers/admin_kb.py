@@ -738,8 +738,16 @@ def create_router(settings: Settings) -> Router:
         if cb.page >= len(groups):
             await message.answer("That list is out of date. /kb_gaps")
             return
-        ids = list(groups[cb.page])
         service = knowledge(services)
+        # answered or dismissed since the list was made (by this list or another admin)
+        ids, answered_by = await service.open_gaps(session, list(groups[cb.page]))
+        if not ids:
+            await message.answer(
+                f"#{cb.page + 1} is already answered by {answered_by!r}. /kb_gaps"
+                if answered_by
+                else f"#{cb.page + 1} is already dismissed. /kb_gaps"
+            )
+            return
         actor = _actor(query.from_user)
         if cb.action == "gapskip":
             await service.close_gap(session, ids, entry_id=None, actor=actor, status="dismissed")
