@@ -350,16 +350,19 @@ def _flatten(obj: Any, prefix: str = "") -> list[tuple[str, Any]]:
 
 
 async def quick_stats(session: AsyncSession) -> str:
+    """The last 24 hours in a few lines, in the words /report uses."""
     report = await build_report(session, since=utcnow() - timedelta(days=1))
+    esc, csat, nps = report["escalations"], report["csat"], report["nps"]
     lines = [
         "Last 24 hours:",
-        f"conversations: {report['conversations']}",
-        f"complaints: {report['complaints']}",
+        f"Conversations: {report['conversations']}",
+        f"Complaints: {report['complaints']}, solved by the bot: {report['solved_by_bot']}",
     ]
-    lines += [f"  {k}: {v}" for k, v in report["complaints_by_type"].items()]
+    lines += [f"  {TYPE_WORDS.get(k, k)}: {v}" for k, v in report["complaints_by_type"].items()]
+    rating = f"{csat['average']} / 5" if csat["average"] is not None else "-"
+    score = f"{nps['score']:g}" if nps["score"] is not None else "-"
     lines += [
-        f"solved by the bot: {report['solved_by_bot']}",
-        f"escalations: {report['escalations']['total']} (open {report['escalations']['open']})",
-        f"CSAT: {report['csat']['average'] or '-'} · NPS: {report['nps']['score'] if report['nps']['score'] is not None else '-'}",
+        f"Handed to operators: {esc['total']} (still open {esc['open']})",
+        f"Rating: {rating} · NPS: {score}",
     ]
     return "\n".join(lines)

@@ -299,3 +299,18 @@ def test_the_admins_report_period_is_read_in_the_shops_days() -> None:
         with pytest.raises(ValueError, match=said) as caught:
             parse_period(bad, now)
         assert "/report 7" in str(caught.value)
+
+
+async def test_stats_name_the_complaints_in_words(services) -> None:
+    """/stats listed complaint types by their keys ('billing: 1', 'delivery_delay: 1') and
+    hand-offs as 'escalations', while /report says 'payment and refunds' and 'Handed to
+    operators'; /stats now uses the same words."""
+    from bot.db.models import utcnow
+    from bot.reports import quick_stats
+
+    await _bot_solved_billing(services, "u9", utcnow() - timedelta(minutes=5))
+    async with services.sessionmaker() as session:
+        text = await quick_stats(session)
+    assert "payment and refunds: 1" in text, text
+    assert "billing" not in text and "escalations" not in text, text
+    assert "Handed to operators: 0" in text, text

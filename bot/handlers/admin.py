@@ -10,7 +10,7 @@ from aiogram.types import Message
 from bot.config import Settings
 
 ADMIN_HELP = (
-    "Admin commands:\n/admin - this help\n/stats - conversations, complaints and tickets today\n"
+    "Admin commands:\n/admin - this help\n/stats - conversations, complaints and hand-offs in the last 24 hours\n"
     "/report [DAYS | FROM [TO]] [csv|json|table] - the service figures (the last 30 days "
     "by default) and a file with all of them\n"
 )
