@@ -444,9 +444,31 @@ def dump_yaml(entries: Iterable[Entry]) -> str:
 
 
 # --------------------------------------------------------------------------- JSONL
+def _json_list(text: str) -> list[Any] | None:
+    """The entries of a file that is one JSON list (or ``{"entries": [...]}``), as most
+    tools write a .json file; None for JSONL."""
+    body = text.strip()
+    if not body.startswith(("[", "{")):
+        return None
+    try:
+        whole = json.loads(body)
+    except json.JSONDecodeError:
+        return None  # JSONL (several lines), or broken: the lines name the problem
+    if isinstance(whole, dict) and set(whole) == {"entries"}:
+        whole = whole["entries"]
+    return whole if isinstance(whole, list) else None
+
+
 def parse_jsonl(text: str, source: str = "<jsonl>") -> list[Entry]:
     errors = _Collector()
     parsed: list[tuple[Entry, int, int | None]] = []
+    items = _json_list(text)
+    if items is not None:
+        for index, raw in enumerate(items, start=1):
+            entry = validate_entry(raw, index, None, errors)
+            if entry is not None:
+                parsed.append((entry, index, None))
+        return _finish(parsed, errors, source)
     index = 0
     # lines end at "\n" only: str.splitlines() would also split inside a JSON string at
     # U+2028 / U+2029 / NEL, which JSON allows unescaped

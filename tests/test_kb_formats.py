@@ -205,3 +205,25 @@ def test_a_question_mark_inside_brackets_is_explained() -> None:
     [problem] = err.value.errors
     assert problem.startswith("line 3:"), problem
     assert "quotes" in problem and '"Where is my order?"' in problem, problem
+
+
+def test_a_json_file_with_a_list_of_entries_is_read() -> None:
+    """A .json file holding one JSON list of entries (what most tools write, pretty-printed)
+    was read as JSONL: 'line 1: not valid JSON (Expecting value)' for each line of brackets,
+    or 'entry 1: an entry must be a mapping' when on one line. It is read, and a mistake in
+    it names its entry."""
+    import json
+
+    entries = [
+        {"id": "a", "questions": ["Price?"], "answers": {"en": "Cheap."}},
+        {"id": "b", "questions": ["Open?"], "answers": {"en": "Always."}, "tags": ["hours"]},
+    ]
+    for text in (json.dumps(entries, indent=2), json.dumps({"entries": entries})):
+        assert parse_text(text, "jsonl", "kb.json") == [
+            Entry("a", ["Price?"], {"en": "Cheap."}),
+            Entry("b", ["Open?"], {"en": "Always."}, ["hours"]),
+        ]
+    entries[1]["answer"] = entries[1].pop("answers")
+    with pytest.raises(KbFormatError) as err:
+        parse_text(json.dumps(entries, indent=2), "jsonl", "kb.json")
+    assert any("entry 2 ('b'): unknown key 'answer'" in e for e in err.value.errors), err.value
