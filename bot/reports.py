@@ -196,16 +196,32 @@ async def _unanswered(
         conds.append("created_at <= :until")
         params["until"] = until
     where = f"WHERE {' AND '.join(conds)}" if conds else ""
+
+    # how many are still open: an admin may have answered (or dismissed) the question since
+    def counted(status: str) -> str:
+        if "status" not in cols:
+            return "COUNT(*)" if status == "open" else "0"
+        return f"SUM(CASE WHEN status = '{status}' THEN 1 ELSE 0 END)"
+
     rows = (
         await session.execute(
             text(
-                f"SELECT {text_col} AS q, COUNT(*) AS n FROM unanswered_questions {where} "  # noqa: S608
+                f"SELECT {text_col} AS q, COUNT(*) AS n, {counted('open')} AS still_open, "  # noqa: S608
+                f"{counted('resolved')} AS answered FROM unanswered_questions {where} "
                 f"GROUP BY {text_col} ORDER BY n DESC LIMIT 20"
             ),
             params,
         )
     ).all()
-    return [{"text": r.q, "count": r.n} for r in rows]
+    return [
+        {
+            "text": r.q,
+            "count": r.n,
+            "open": int(r.still_open or 0),
+            "answered": int(r.answered or 0),
+        }
+        for r in rows
+    ]
 
 
 def render(report: dict[str, Any], fmt: str) -> str:
@@ -323,11 +339,21 @@ def render_summary(report: dict[str, Any]) -> str:
         lines.append(f"Said their question was solved: {csat['solved_share']:.0%}")
     if nps["answers"]:
         lines.append(f"NPS: {nps['score']:g} from {nps['answers']} answers")
-    asked = report.get("unanswered_questions") or []
+    asked = (report.get("unanswered_questions") or [])[:10]
     if asked:
-        lines.append("Asked most, not in the FAQ (/kb_gaps to add them):")
-        lines += [f"  {q['count']}× {q['text'][:120]}" for q in asked[:10]]
+        todo = any(q.get("open", 1) for q in asked)
+        lines.append(
+            "Asked most, the FAQ had no answer" + (" (/kb_gaps to add them):" if todo else ":")
+        )
+        lines += [f"  {q['count']}× {q['text'][:120]}{_since(q)}" for q in asked]
     return "\n".join(lines)
+
+
+def _since(question: dict[str, Any]) -> str:
+    """What became of an unanswered question since (an admin in /kb_gaps)."""
+    if question.get("open", 1):
+        return ""
+    return " (in the FAQ now)" if question.get("answered") else " (dismissed in /kb_gaps)"
 
 
 def _flatten(obj: Any, prefix: str = "") -> list[tuple[str, Any]]:
@@ -341,7 +367,7 @@ def _flatten(obj: Any, prefix: str = "") -> list[tuple[str, Any]]:
             return [(prefix, "")]
         items = []
         for i, v in enumerate(obj):
-            if isinstance(v, dict) and set(v) == {"text", "count"}:
+            if isinstance(v, dict) and {"text", "count"} <= set(v):
                 items.append((f"{prefix}: {v['text']}", v["count"]))  # a question, how often
             else:
                 items.append((f"{prefix}[{i}]", json.dumps(v, ensure_ascii=False)))

@@ -314,3 +314,31 @@ async def test_stats_name_the_complaints_in_words(services) -> None:
     assert "payment and refunds: 1" in text, text
     assert "billing" not in text and "escalations" not in text, text
     assert "Handed to operators: 0" in text, text
+
+
+async def test_the_report_says_which_unanswered_questions_the_faq_answers_now(services) -> None:
+    """/report listed the period's unanswered questions as 'Asked most, not in the FAQ
+    (/kb_gaps to add them)' though an admin had added one since (/kb_gaps then said 'No
+    unanswered questions'); the one the FAQ answers now is marked so."""
+    from bot.reports import render, render_summary
+    from knowledge.repository import KnowledgeRepository
+
+    async with services.sessionmaker() as session:
+        repo = KnowledgeRepository(session)
+        for text in ("Do you have a franchise?", "Are you hiring?"):
+            await repo.add_unanswered(
+                text, lang="en", conversation_id=None, message_id=None, candidates=[], now=DAY1
+            )
+        [franchise] = [r for r in await repo.open_unanswered() if "franchise" in r.text]
+        await repo.close_unanswered(
+            [franchise.id], status="resolved", entry_id="franchise", actor="tg:900"
+        )
+        await session.commit()
+        report = await build_report(session, DAY1 - timedelta(hours=1))
+    summary = render_summary(report)
+    lines = summary.splitlines()
+    [franchise_line] = [x for x in lines if "franchise" in x]
+    [hiring_line] = [x for x in lines if "hiring" in x]
+    assert "in the FAQ now" in franchise_line, summary
+    assert "in the FAQ now" not in hiring_line, summary
+    assert "unanswered_questions: Are you hiring?" in render(report, "csv")
