@@ -1110,3 +1110,36 @@ async def test_a_ticket_resolved_with_the_cards_button_is_said_in_the_topic(
         timeout=20,
     )
     assert "Olga" in told[-1]["text"], told[-1]["text"]
+
+
+async def test_words_after_resolve_are_kept_and_another_tickets_number_is_refused(
+    sandbox: Sandbox,
+) -> None:
+    """'/resolve 5' typed in ticket #1's topic resolved #1, and '/resolve refund sent'
+    dropped 'refund sent' without a word. A number of another ticket is refused with where
+    to send it; a comment is kept as a note on the ticket."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    fake.user_sends(OLGA, "/resolve 5", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    refused = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="#5", timeout=20
+    )
+    assert "ticket #1's topic" in refused[-1]["text"], refused[-1]["text"]
+    async with sandbox.services.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket))
+    assert ticket is not None and ticket.status == "open"
+    fake.user_sends(
+        OLGA,
+        "/resolve refund sent to the card",
+        chat_id=OPERATORS_CHAT_ID,
+        message_thread_id=thread,
+    )
+    done = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="resolved", timeout=20
+    )
+    assert "note" in done[-1]["text"], done[-1]["text"]
+    async with sandbox.services.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket))
+        notes = (await session.scalars(select(Message).where(Message.direction == "note"))).all()
+    assert ticket is not None and ticket.status == "resolved"
+    assert [n.text for n in notes] == ["refund sent to the card"]

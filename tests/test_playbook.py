@@ -2408,3 +2408,19 @@ async def test_the_hand_off_card_ends_with_what_the_bot_told_the_customer(
     [esc] = d.of("escalated")
     transcript = esc["card"].split("Transcript:")[1]
     assert all(reply[:40] in transcript for reply in d.replies[-1]), (d.replies[-1], transcript)
+
+
+async def test_the_queue_says_long_waits_in_hours_and_days(services: Services) -> None:
+    """'4320 min' for a ticket waiting three days: the queue now says '3 d'."""
+    from bot.handlers.operators import queue_text
+
+    user = str(next(_ids))
+    await say_at(
+        services,
+        user,
+        "Позовите оператора, пожалуйста",
+        datetime.now(UTC) - timedelta(days=3, minutes=1),
+    )
+    async with services.sessionmaker() as session:
+        queue = await queue_text(session)
+    assert ", 3 d, unassigned" in queue and "min" not in queue, queue

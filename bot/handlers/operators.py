@@ -41,13 +41,16 @@ OPERATOR_HELP = (
     "• # text or /note text: an internal note, never sent\n"
     "/take: take the ticket\n"
     "/transfer: back to the queue (or reply to a colleague's message to hand it to them)\n"
-    "/resolve: close the ticket; the bot takes over and asks for feedback\n"
-    "/reopen: reopen a resolved ticket\n"
+    "/resolve [comment]: close the ticket; the bot takes over and asks for feedback "
+    "(a comment is kept as a note)\n"
+    "/reopen: reopen a resolved ticket (or the card's Reopen button: only group admins "
+    "can write in a closed topic)\n"
     "/canned: list stored replies; /canned NAME sends one\n"
     "/canned_add NAME text: store a reply; /canned_del NAME\n"
     "/kb_save [ID]: as a reply to your answer, save it to the FAQ for the customer's question\n"
     "Anywhere: /queue (waiting tickets), /help"
 )
+QUEUE_SHOWN = 30  # tickets listed by /queue (the rest are counted)
 # commands that act on the ticket of the topic they are sent in
 TICKET_COMMANDS = ("take", "resolve", "reopen", "transfer", "note", "canned", "kb_save")
 _CALLBACK = re.compile(r"^tk:(take|resolve|reopen):(\d{1,9})$")  # ids fit an INTEGER
@@ -267,7 +270,7 @@ async def queue_text(
     )
     now = utcnow()
     lines = ["Waiting tickets (priority, then age):"]
-    for t in ordered[:30]:
+    for t in ordered[:QUEUE_SHOWN]:
         created = t.created_at if t.created_at.tzinfo else t.created_at.replace(tzinfo=now.tzinfo)
         minutes = int((now - created).total_seconds() // 60)
         if t.assignee_id is None:
@@ -276,9 +279,22 @@ async def queue_text(
             who = f"taken by {await name_of(t.assignee_id) if name_of else t.assignee_id}"
         lines.append(
             f"#{t.id} {'🔥' if t.priority == 'high' else '·'} "
-            f"{REASONS.get(t.reason, t.reason)}, {minutes} min, {who}"
+            f"{REASONS.get(t.reason, t.reason)}, {_age(minutes)}, {who}"
         )
+    if len(ordered) > QUEUE_SHOWN:
+        lines.append(f"… and {len(ordered) - QUEUE_SHOWN} more")
     return "\n".join(lines)
+
+
+def _age(minutes: int) -> str:
+    """How long a ticket has waited: '25 min', '3 h 10 min', '2 d 4 h'."""
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
 
 
 def note_text(text: str, prefix: str) -> str:
@@ -461,7 +477,19 @@ async def ticket_command(
     if addressee and addressee != ((await bot.me()).username or "").lower():
         return  # "/resolve@OtherBot": a command for another bot in the group
     if name in ("take", "resolve", "reopen"):
-        _, note = await apply_action(bot, session, services, ticket, name, user.id)
+        other = re.fullmatch(r"#?(\d{1,9})", args)
+        if other is not None and int(other.group(1)) != ticket.id:
+            # "/resolve 5" in ticket #3's topic: the operator means another ticket
+            await message.reply(
+                f"This is ticket #{ticket.id}'s topic: /{name} here acts on #{ticket.id}. "
+                f"For #{other.group(1)}, send it in that ticket's topic (/queue lists them)."
+            )
+            return
+        ok, note = await apply_action(bot, session, services, ticket, name, user.id)
+        if ok and args and other is None:
+            # "/resolve refund sent": the words are kept as a note on the ticket
+            await save_note(session, ticket, user.id, args, message)
+            note += " Your words are saved as a note."
         await message.reply(note)
     elif name == "note":
         await note_command(session, ticket, user.id, args, message)
