@@ -2424,3 +2424,49 @@ async def test_the_queue_says_long_waits_in_hours_and_days(services: Services) -
     async with services.sessionmaker() as session:
         queue = await queue_text(session)
     assert ", 3 d, unassigned" in queue and "min" not in queue, queue
+
+
+@pytest.mark.parametrize(
+    ("story", "answer", "option"),
+    [
+        (
+            "Kubek z zamówienia 8800001 przyszedł rozbity, ucho odpadło",
+            "wymienic prosze",
+            "replacement",
+        ),
+        (
+            "Kubek z zamówienia 8800002 przyszedł rozbity, ucho odpadło",
+            "wymieńcie go",
+            "replacement",
+        ),
+        ("Kubek z zamówienia 8800003 przyszedł rozbity, ucho odpadło", "oddajcie kase", "refund"),
+        (
+            "Kubek z zamówienia 8800004 przyszedł rozbity, ucho odpadło",
+            "chce pieniadze z powrotem",
+            "refund",
+        ),
+        ("W paczce brakuje kabla do ładowarki, zamówienie 8800005", "dosłanie", "resend"),
+        ("W paczce brakuje kabla do ładowarki, zamówienie 8800006", "doslijcie", "resend"),
+        (
+            "W paczce brakuje kabla do ładowarki, zamówienie 8800007",
+            "wyslijcie brakujacy kabel",
+            "resend",
+        ),
+        ("W paczce brakuje kabla do ładowarki, zamówienie 8800008", "prosze doslac", "resend"),
+    ],
+)
+async def test_a_polish_fix_said_as_a_verb_or_without_diacritics_is_taken(
+    services: Services, story: str, answer: str, option: str
+) -> None:
+    """Offered 'Wymiana towaru / Zwrot pieniędzy / ...', a Polish customer who wrote
+    'wymieńcie go', 'oddajcie kasę', 'doślijcie' or even 'dosłanie' (the button's own word)
+    was asked to pick again ('Wybierz po prostu najwygodniejszą opcję'), or told there was no
+    ready answer to that question; the fix is taken."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(story)
+    if "rozbity" in story:
+        await d.send(photo=True)
+    assert any(b.startswith("cmp:opt:") for b in d.buttons[-1]), d.replies
+    await d.send(answer)
+    assert [e["option"] for e in d.of("fix_chosen")] == [option], d.replies[-1]
+    assert d.of("satisfaction_check"), d.replies[-1]

@@ -349,11 +349,29 @@ OPTION_WORDS = {
         "new one",
         "another one",
         "wymian",
+        "wymien",  # "wymienić", "wymieńcie", "wymienic"
+        "wymień",
         "nowy",
         "nową",
         "nowe",
     ),
-    "refund": ("возврат", "верни", "вернуть деньги", "деньги", "refund", "money back", "zwrot"),
+    "refund": (
+        "возврат",
+        "верни",
+        "вернуть деньги",
+        "деньги",
+        "refund",
+        "money back",
+        "zwrot",
+        "zwróc",  # "zwróćcie", "zwrócić"
+        "zwroc",
+        "pieniądze",
+        "pieniadze",
+        "pieniędzy",
+        "pieniedzy",
+        "kasę",
+        "kase",
+    ),
     "repair": ("ремонт", "почин", "repair", "fix it", "napraw"),
     "resend": (
         "дошл",
@@ -367,12 +385,18 @@ OPTION_WORDS = {
         "send me",
         "send them",
         "ship",
-        "dosłać",
-        "doślij",
+        "dosła",  # "dosłać", "dosłanie" (the button's own word)
+        "dosla",
+        "dośl",  # "doślij", "doślijcie", "niech dośle"
+        "doslij",
         "wyślij",
-        "wyślijcie",
+        "wyslij",
+        "wysłać",
+        "wyslac",
         "prześlij",
+        "przeslij",
         "przyślij",
+        "przyslij",
     ),
     "wait_restock": ("подожд", "дожд", "wait", "poczekam"),
     "alternative": ("аналог", "друг", "alternative", "similar", "zamiennik", "inny"),
@@ -1379,10 +1403,22 @@ def _wished_option(said: str, options: list[str]) -> str | None:
 
 # The words that ask for a fix by name (not "a new kettle came cracked", "I paid the money")
 _WISH_WORDS = {
-    "replacement": ("замен", "обмен", "replace", "exchange", "wymian"),
+    "replacement": ("замен", "обмен", "replace", "exchange", "wymian", "wymien", "wymień"),
     "refund": ("возврат", "верни", "вернуть деньги", "refund", "money back", "zwrot"),
     "repair": ("ремонт", "почин", "repair", "napraw"),
-    "resend": ("дошли", "пришлите", "вышлите", "resend", "send me", "dosłać", "doślij", "wyślij"),
+    "resend": (
+        "дошли",
+        "пришлите",
+        "вышлите",
+        "resend",
+        "send me",
+        "dosłać",
+        "doslac",
+        "doślij",
+        "doslij",
+        "wyślij",
+        "wyslij",
+    ),
 }
 
 
@@ -1407,7 +1443,7 @@ _MONEY_WORDS = (*OPTION_WORDS["refund"], "money", "cash", "pieniądze", "pienię
 # the remedies a customer may ask for instead of the fix the bot arranged (clear words only)
 _REMEDY_WORDS = {
     "refund": OPTION_WORDS["refund"],
-    "replacement": ("замен", "обмен", "replace", "exchange", "wymian"),
+    "replacement": ("замен", "обмен", "replace", "exchange", "wymian", "wymien", "wymień"),
     "repair": ("ремонт", "почин", "repair", "napraw"),
 }
 
