@@ -2470,3 +2470,45 @@ async def test_a_polish_fix_said_as_a_verb_or_without_diacritics_is_taken(
     await d.send(answer)
     assert [e["option"] for e in d.of("fix_chosen")] == [option], d.replies[-1]
     assert d.of("satisfaction_check"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("opening", "problem", "ctype"),
+    [
+        (None, "nie dostalam paczki", "delivery_delay"),
+        (None, "kurier nie przyjechal", "delivery_delay"),
+        (None, "przesyłka nie doszła", "delivery_delay"),
+        (None, "nie działa", "damaged_defective"),
+        (None, "dostalam zly rozmiar", "wrong_item"),
+        ("mam problem z zamowieniem", "paczka nie doszla", "delivery_delay"),
+        ("Cześć, mam problem", "brakuje jednej czesci", "missing_item"),
+        ("mam reklamację", "nie wlacza sie", "damaged_defective"),
+        ("mam problem", "nie ten kolor", "wrong_item"),
+    ],
+)
+async def test_a_problem_told_in_a_few_polish_words_is_a_complaint(
+    services: Services, opening: str | None, problem: str, ctype: str
+) -> None:
+    """'nie dostałam paczki', 'paczka nie doszla', 'nie działa', 'dostałam zły rozmiar', also as
+    the answer to 'Co się stało?': read as a "no" ('Rozumiem. Co w takim razie mogę dla Ciebie
+    zrobić?') or as a question ('Nie mam gotowej odpowiedzi na to pytanie'). It is the
+    complaint it is: thanks, an apology, and what is needed to fix it."""
+    d = Dialogue(services, str(next(_ids)))
+    if opening:
+        await d.send(opening)
+        assert d.of("clarify"), d.replies
+    await d.send(problem)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == [ctype], d.replies[-1]
+    reply = " ".join(d.replies[-1])
+    assert thanks_before_apology(reply), reply
+    assert "order_ref" in [e["slot"] for e in d.of("asked_for")], reply
+    assert "Co w takim razie" not in reply and "pytanie" not in reply, reply
+
+
+@pytest.mark.parametrize(
+    "text", ["nie, dziękuję", "nie wiem", "nie trzeba", "Co zrobić, jeśli paczka nie doszła?"]
+)
+async def test_a_polish_no_or_question_is_no_complaint(services: Services, text: str) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert not d.of("complaint_opened"), d.replies

@@ -34,6 +34,7 @@ from bot.dialogs.requests import (
     MIN_CONFIDENCE,
     MultiPrediction,
     announces_problem,
+    asks_question,
     combine,
     questions,
     split_clauses,
@@ -123,6 +124,59 @@ _FIXED = re.compile(
     r"wymieni|naprawi|zwrócil|zwrocil|dzi[eę]kuj|dzi[eę]ki",
     re.IGNORECASE,
 )
+
+# "nie dostałam paczki", "paczka nie doszla", "nie działa", "brakuje jednej części", "dostałam
+# zły rozmiar": a problem told in a few words, which the model reads as a "no" or as a question
+# (the first type that matches is the problem's; a negated word names none: "nie jest uszkodzony")
+_FAILURE_NAMED = (
+    (
+        "missing_item",
+        re.compile(
+            r"\bbrakuje\b|\bnie\s+by[łl]o\s+(?:\w+\s+)?w\s+(?:paczce|pude[łl]ku|zestawie)|"
+            r"\bpust[aey]\s+(?:paczk|przesy[łl]k|pude[łl]k)|\bis\s+missing\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "wrong_item",
+        re.compile(
+            r"\b(?:z[łl](?:y|a|e|ego|ą)|inn(?:y|a|e))\s+(?:rozmiar|kolor|model|produkt|towar|rzecz)|"
+            r"\bnie\s+t(?:en|a|o|e)\s+(?:rozmiar|kolor|model|produkt|towar|rzecz)|"
+            r"\bnie\s+t(?:en|a|o|e)\s*$|\bnie\s+to,?\s+co\s+zamawia|"
+            r"\bwrong\s+(?:size|colou?r|item|model|product)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "damaged_defective",
+        re.compile(
+            r"\bnie\s+(?:dzia[łl]a|w[łl][ąa]cza|[łl]aduje|grzeje|[śs]wieci|odpala)|zepsu|uszkodz|"
+            r"rozbit|p[ęe]kni|doesn'?t\s+work|does\s+not\s+work|not\s+working|won'?t\s+turn\s+on",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "delivery_delay",
+        re.compile(
+            r"\bnie\s+(?:dosz[łl]|dotar[łl]|przysz[łl]|przyjecha[łl]|dojecha[łl]|dowie[źz]l|"
+            r"przywie[źz]l)|\bnie\s+(?:dosta[łl]|otrzyma[łl])\w*\s+(?:\w+\s+)?(?:paczk|przesy[łl]k|"
+            r"zam[óo]wieni|towar)|\bnie\s+ma\s+(?:\w+\s+)?(?:paczki|przesy[łl]ki)|zagin[ęe][łl]|zgubi",
+            re.IGNORECASE,
+        ),
+    ),
+)
+_NEGATED_FAILURE = re.compile(r"\b(?:nie|nic\s+nie|nie\s+(?:jest|by[łl]\w*|s[ąa]))\s+$", re.I)
+# as sure as a calm complaint must be to open a case without asking what happened
+NAMED_FAILURE_CONFIDENCE = 0.75
+
+
+def failure_named(text: str) -> str | None:
+    """The complaint type of a problem named in plain words, if one is."""
+    for ctype, pattern in _FAILURE_NAMED:
+        for m in pattern.finditer(text):
+            if not _NEGATED_FAILURE.search(text[max(0, m.start() - 20) : m.start()]):
+                return ctype
+    return None
 
 
 # texts that already say a colleague takes over: the hand-off then adds only when they answer
@@ -251,6 +305,22 @@ class ConversationEngine:
         elif whole.intent == "praise" and _BROKEN.search(text) and not _FIXED.search(text):
             whole = dataclasses.replace(
                 whole, intent="complaint", complaint_type="damaged_defective"
+            )
+        if (
+            (
+                whole.intent in ("deny", "faq", "out_of_scope")
+                or whole.intent_confidence < MIN_CONFIDENCE
+            )
+            and whole.intent != "complaint"
+            and not asks_question(text)
+            and (named := failure_named(text)) is not None
+        ):
+            # "nie dostałam paczki" is no "no", and "dostałam zły rozmiar" asks nothing
+            whole = dataclasses.replace(
+                whole,
+                intent="complaint",
+                complaint_type=named,
+                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
             )
         if whole.intent != "complaint" and announces_problem(text):
             # "Hi, I have a problem with my order" is no praise or goodbye: the complaint flow
