@@ -2512,3 +2512,35 @@ async def test_a_polish_no_or_question_is_no_complaint(services: Services, text:
     d = Dialogue(services, str(next(_ids)))
     await d.send(text)
     assert not d.of("complaint_opened"), d.replies
+
+
+@pytest.mark.parametrize(
+    ("story", "wish", "option"),
+    [
+        (
+            "Przyszła bluza w złym rozmiarze, zamawiałam M a dostałam XL, zamówienie 5531200",
+            "moze byc wymiana",
+            "replacement",
+        ),
+        ("Kubek z zamówienia 5531201 przyszedł rozbity, ucho odpadło", "wolę zwrot", "refund"),
+        ("The kettle from order 5531202 arrived cracked", "a refund please", "refund"),
+    ],
+)
+async def test_a_fix_named_while_a_detail_is_awaited_is_not_offered_again(
+    services: Services, story: str, wish: str, option: str
+) -> None:
+    """Asked for a photo, the customer said which fix they want ('może być wymiana'): the bot
+    answered 'Jestem tutaj, napisz, kiedy będzie Ci wygodnie' and, once the photo came, asked
+    them to choose the fix all over again. The wish is noted, and with the photo it is done."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(story)
+    assert [e["slot"] for e in d.of("asked_for")] == ["photo"], d.replies
+    await d.send(wish)
+    reply = " ".join(d.replies[-1])
+    assert not d.of("fix_chosen") and "Jestem tutaj" not in reply, reply
+    assert "zdjęcie" in reply or "photo" in reply, reply  # still welcome, said once more
+    await d.send(photo=True)
+    assert not any(b.startswith("cmp:opt:") for b in d.buttons[-1]), d.replies[-1]
+    assert [e["option"] for e in d.of("fix_chosen")] == [option], d.replies[-1]
+    assert d.of("satisfaction_check")
+    assert_never_reasked(d)

@@ -33,6 +33,7 @@ from bot.dialogs.handoff import activist_gesture, asks_for_person, wants_person,
 from bot.dialogs.requests import announces_problem, asks_question
 from bot.dialogs.rules import Rules, TypeRule, load_rules
 from bot.dialogs.slots import claim_currency, has, is_description
+from bot.dialogs.slots import words as word_count
 from bot.dialogs.texts import money
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
 from escalation.card import customer_kind
@@ -797,13 +798,15 @@ class ComplaintFlow:
         intent = ctx.intent
         text = (ctx.incoming.text or "").strip()
         gave_something = bool(ctx.new_slots)
-        # A detail we asked for ("you can reach me at x@y.com") is a detail, whatever a
-        # hesitant classifier says; an explicit "a person, please" still brings one.
-        detail = gave_something and not (text and asks_for_person(text))
+        rule = self.rules.for_type(case["type"])
+        wish = _fix_named(text, rule.options) if rule.fix == "choice" and text else None
+        # A detail we asked for ("you can reach me at x@y.com") or the fix wanted ("wolę
+        # zwrot") is that, whatever a hesitant classifier says; an explicit "a person,
+        # please" still brings one.
+        detail = (gave_something or wish is not None) and not (text and asks_for_person(text))
         if (intent in ("request_human", "faq") and not detail) or ctx.incoming.callback_data:
             return False  # other flows (a person, a question) take it; the case waits
         known = ctx.state.setdefault("known", {})
-        rule = self.rules.for_type(case["type"])
         awaited = [s for s in _needs(case, rule) if not has(known, s)]
         if awaited and not gave_something and ctx.command is not None:
             # "/start", "/help" or an unknown command: no answer to what was asked, and no
@@ -825,6 +828,8 @@ class ComplaintFlow:
                 gave_something = True
         if text and self._missed_event(ctx, text):
             case["unfixable"] = True
+        if wish is not None:
+            case["wished"] = wish  # "może być wymiana" before the photo: not offered again
         needs = _needs(case, rule)
         missing = [s for s in case["asked"] if not has(known, s) and s in needs]
         missing += [s for s in needs if not has(known, s) and s not in case["asked"]]
@@ -840,6 +845,16 @@ class ComplaintFlow:
         if missing and not (text and _NONE_GIVEN.search(text)):
             if gave_something:
                 ctx.say("complaint_got_it")
+                return True
+            if wish is not None:
+                case["quiet_turns"] = case.get("quiet_turns", 0) + 1  # what was asked is not in
+                option = ctx.texts.plain(f"option_{wish}")
+                ctx.event("fix_wished", option=wish)
+                ctx.say(
+                    "complaint_wish_noted",
+                    option=option[:1].lower() + option[1:],
+                    items=_slot_list(ctx, missing),
+                )
                 return True
             if text and "?" in text and ("order_ref" in missing or "photo" in missing):
                 # A question about our question: answer it, the case waits.
@@ -880,7 +895,9 @@ class ComplaintFlow:
         if rule.fix == "choice" and rule.options:
             known = ctx.state.get("known", {})
             said = f"{known.get('description') or ''}\n{ctx.incoming.text or ''}"
-            wished = _wished_option(said, rule.options)
+            wished = case.get("wished")
+            if wished not in rule.options:
+                wished = _wished_option(said, rule.options)
             if wished is not None:
                 # "...I'd like a replacement please": asked for already, so not offered again
                 await self._choose(ctx, case, rule, wished)
@@ -1420,6 +1437,16 @@ _WISH_WORDS = {
         "wyslij",
     ),
 }
+
+
+def _fix_named(text: str, options: list[str]) -> str | None:
+    """The one fix a short answer or a request names by its clear words ("może być wymiana",
+    "a refund please"), not asked about, turned down or told as the story ("to już druga
+    wymiana i znowu zepsute")."""
+    if asks_question(text) or (word_count(text) > 5 and not _ASKS_FOR.search(text)):
+        return None
+    named = [o for o in options if _wants(text, _WISH_WORDS.get(o, ()))]
+    return named[0] if len(named) == 1 else None
 
 
 _NEGATION_BEFORE = re.compile(
