@@ -2544,3 +2544,60 @@ async def test_a_fix_named_while_a_detail_is_awaited_is_not_offered_again(
     assert [e["option"] for e in d.of("fix_chosen")] == [option], d.replies[-1]
     assert d.of("satisfaction_check")
     assert_never_reasked(d)
+
+
+@pytest.mark.parametrize(
+    ("story", "answer", "other"),
+    [
+        (
+            "Paczka z zamówienia 5566123 spóźnia się tydzień",
+            "tak, ale kurier był też niemiły",
+            "staff_behavior",
+        ),
+        (
+            "My parcel for order 5566124 is a week late",
+            "yes, but the courier was rude too",
+            "staff_behavior",
+        ),
+        (
+            "Paczka z zamówienia 5566125 spóźnia się tydzień",
+            "ok. a strona wam się ciągle wywala przy płatności",
+            "website_app",
+        ),
+    ],
+)
+async def test_a_yes_that_tells_another_problem_passes_it_on(
+    services: Services, story: str, answer: str, other: str
+) -> None:
+    """'Czy takie rozwiązanie Ci odpowiada?' - 'tak, ale kurier był też niemiły': the case was
+    closed with 'Świetnie! Dziękuję za cierpliwość' and the rude courier was lost. The yes
+    closes the case, and the courier is recorded and passed on, with thanks and an apology."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(story)
+    assert d.of("satisfaction_check")
+    await d.send(answer)
+    assert d.of("resolved"), d.replies[-1]
+    assert [e["complaint_type"] for e in d.of("complaint_also_recorded")] == [other]
+    assert any(thanks_before_apology(r) for r in d.replies[-1]), d.replies[-1]
+    async with services.sessionmaker() as session:
+        types = (await session.scalars(select(Complaint.complaint_type))).all()
+    assert other in types, types
+
+
+async def test_a_yes_that_tells_a_new_product_problem_opens_its_case(services: Services) -> None:
+    """'tak, ale w paczce brakowało też podstawki' after the broken mug's replacement: the
+    missing saucer was lost in 'Świetnie! Dziękuję za cierpliwość'. The mug's case is closed
+    and the saucer gets a case of its own (same order, nothing asked again)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Kubek z zamówienia 5566126 przyszedł rozbity, ucho odpadło")
+    await d.send(photo=True)
+    await d.send(button="cmp:opt:replacement")
+    await d.send("tak, ale w paczce brakowało też podstawki")
+    assert d.of("resolved")
+    opened = [e["complaint_type"] for e in d.of("complaint_opened")]
+    assert opened == ["damaged_defective", "missing_item"], d.replies[-1]
+    assert "5566126" in " ".join(d.replies[-1]) or any(
+        b.startswith("cmp:opt:") for b in d.buttons[-1]
+    ), d.replies[-1]
+    assert_never_reasked(d)
+    assert "survey_csat" not in str(d.buttons[-1]) and "sv:csat:1" not in d.buttons[-1]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -30,7 +31,7 @@ from sqlalchemy import select
 from bot.db.models import Complaint, as_utc
 from bot.dialogs.engine import TurnContext
 from bot.dialogs.handoff import activist_gesture, asks_for_person, wants_person, with_gesture
-from bot.dialogs.requests import announces_problem, asks_question
+from bot.dialogs.requests import MultiPrediction, announces_problem, asks_question
 from bot.dialogs.rules import Rules, TypeRule, load_rules
 from bot.dialogs.slots import claim_currency, has, is_description
 from bot.dialogs.slots import words as word_count
@@ -208,7 +209,7 @@ _TYPE_WORDS = {
     "missing_item": re.compile(
         r"не\s+хватает|нет\s+в\s+(?:коробке|посылке)|не\s+было\s+в\s+(?:коробке|посылке)|"
         r"не\s+положили|missing|(?:was\s+)?not\s+in\s+the\s+(?:box|parcel|package)|"
-        r"wasn'?t\s+in\s+the\s+(?:box|parcel|package)|brakuje|nie\s+by[łl]o\s+w\s+(?:paczce|pude[łl]ku)",
+        r"wasn'?t\s+in\s+the\s+(?:box|parcel|package)|brakuje|brakowa[łl]|nie\s+by[łl]o\s+w\s+(?:paczce|pude[łl]ku)",
         re.IGNORECASE,
     ),
 }
@@ -592,6 +593,42 @@ class ComplaintFlow:
             return
         ctx.say_text(opening, buttons)
         await self._fix(ctx, case)
+
+    async def _start_another(self, ctx: TurnContext, text: str, ctype: str | None = None) -> None:
+        """A new problem told while a case is settled: its own case (another order's number,
+        if it names one; ``ctype``: the new problem's type, when the message names others)."""
+        known = ctx.state.setdefault("known", {})
+        order = ctx.prediction.order_ref if ctx.prediction is not None else None
+        if order and _other_order(ctx, text):
+            known["order_ref"] = order
+        if ctype is not None and ctx.prediction is not None:
+            ctx.prediction = replace(ctx.prediction, complaint_type=ctype)
+            if isinstance(ctx.prediction, MultiPrediction):
+                ctx.prediction = replace(ctx.prediction, complaint_types=(ctype,))
+        await self._start(ctx)
+
+    def _also_told(self, ctx: TurnContext, case: dict[str, Any], text: str) -> list[str]:
+        """The other problems a message names in plain words besides the case's (a rude
+        courier, a site that fails, a missing part), not passed on before in this chat."""
+        pred = ctx.prediction
+        if pred is None or ctx.intent != "complaint" or not text:
+            return []
+        before = {
+            t.get("complaint_type")
+            for t in ctx.state.get("trail", [])
+            if t.get("type") == "complaint_also_recorded"
+        }
+        named = dict.fromkeys([*getattr(pred, "complaint_types", ()), pred.complaint_type])
+        told = []
+        for ctype in named:
+            if not ctype or ctype == case["type"] or ctype in before:
+                continue
+            if ctype not in self.rules.complaint_types:
+                continue
+            said = _FEEDBACK_WORDS.get(ctype) or _TYPE_WORDS.get(ctype)
+            if said is not None and said.search(text):
+                told.append(ctype)
+        return told
 
     async def _promise_chased(self, ctx: TurnContext, case: dict[str, Any]) -> None:
         """The customer asks after a finished case's promise: before its time, where it
@@ -1213,6 +1250,8 @@ class ComplaintFlow:
             and not _NOT_OK.search(text)
             and not threatens
         ):
+            # "tak, ale kurier był też niemiły": this fix suits, and that is a problem of its own
+            also = self._also_told(ctx, case, text) if not data else []
             case["stage"] = "done"
             case["satisfied"] = True
             await self._save(ctx, case, resolved=True)
@@ -1220,6 +1259,16 @@ class ComplaintFlow:
             ctx.event(
                 "resolved", by="bot", complaint_type=case["type"], outcome=case.get("outcome")
             )
+            fixable = [t for t in also if t in PRODUCT_TYPES]
+            if fixable:
+                # "tak, ale brakowało też podstawki": a case of its own, with its thanks and fix
+                # (the survey waits for it)
+                await self._start_another(ctx, text, fixable[0])
+                return True
+            if also:
+                known = ctx.state.setdefault("known", {})
+                passed = [await self._pass_on(ctx, t, known) for t in also]
+                ctx.say_text(" ".join([self._opening(ctx, "claimant"), *passed]))
             start_after_bot(ctx)
             return True
         if (
@@ -1241,11 +1290,7 @@ class ComplaintFlow:
             # order's problem is a case of its own (not "added to your case")
             case["stage"] = "done"
             ctx.event("complaint_left_open", complaint_id=case.get("id"))
-            known = ctx.state.setdefault("known", {})
-            order = ctx.prediction.order_ref if ctx.prediction is not None else None
-            if order:
-                known["order_ref"] = order
-            await self._start(ctx)
+            await self._start_another(ctx, text)
             return True
         more = ctx.intent == "complaint" or (ctx.new_slots and not asks_for_person(text))
         if not data and not unhappy and more and (text or ctx.new_slots):
