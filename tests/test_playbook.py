@@ -1660,6 +1660,8 @@ class NoTelegram:
         ("частично, пришла только половина", False),
         ("only partly", False),
         ("częściowo", False),
+        ("tak sobie", False),  # "so-so" was "Świetnie, dzięki!" and the case closed
+        ("так себе", False),
     ],
 )
 async def test_a_still_broken_answer_to_the_follow_up_is_not_a_yes(
@@ -2601,3 +2603,22 @@ async def test_a_yes_that_tells_a_new_product_problem_opens_its_case(services: S
     ), d.replies[-1]
     assert_never_reasked(d)
     assert "survey_csat" not in str(d.buttons[-1]) and "sv:csat:1" not in d.buttons[-1]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["tak sobie", "srednio", "tak średnio", "no średnio", "bez rewelacji", "so-so", "так себе"],
+)
+async def test_a_so_so_answer_to_the_satisfaction_check_is_no_yes(
+    services: Services, answer: str
+) -> None:
+    """'Czy takie rozwiązanie Ci odpowiada?' - 'tak sobie' ('so-so'): the bot said 'Świetnie!
+    Dziękuję za cierpliwość', closed the case as solved and asked for a rating. A so-so is not
+    a yes: the case stays unsolved and goes to a person, with an apology."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Paczka z zamówienia 5566130 spóźnia się tydzień")
+    assert d.of("satisfaction_check")
+    await d.send(answer)
+    assert not d.of("resolved"), d.replies[-1]
+    assert "Świetnie" not in " ".join(d.replies[-1]), d.replies[-1]
+    assert d.of("escalated") and SORRY.search(" ".join(d.replies[-1])), d.replies[-1]

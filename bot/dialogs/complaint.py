@@ -78,6 +78,13 @@ _NOT_YET = re.compile(
     r"\bonly\s+half\b|jeszcze\s+nie|nie\s+do\s+ko[ńn]ca|nie\s+ca[łl]kiem|cz[ęe][śs]ciowo",
     re.IGNORECASE,
 )
+# "tak sobie", "średnio", "так себе", "so-so": lukewarm, not a yes (though it may start with "tak")
+_LUKEWARM = re.compile(
+    r"\btak\s+sobie\b|(?<!\w)(?:[śs]rednio|bez\s+rewelacji|szału\s+nie\s+ma|szalu\s+nie\s+ma)(?!\w)|"
+    r"так\s+себе|(?<!\w)(?:средне|ни\s+то\s+ни\s+с[её]|серединка\s+на\s+половинку)(?!\w)|"
+    r"\bso-?so\b|\bmeh\b|\bnot\s+(?:great|ideal)\b|\bcould\s+be\s+better\b",
+    re.IGNORECASE,
+)
 # "не знаю, посмотрим", "we'll see", "zobaczymy": no verdict on the fix yet
 _WAIT_AND_SEE = re.compile(
     r"посмотрим|поживём|поживем|увидим|пока\s+не\s+знаю|не\s+знаю\s+пока|"
@@ -806,7 +813,10 @@ class ComplaintFlow:
         text = "" if data else (ctx.incoming.text or "")
         # "да нет, ...", "ок, а где посылка?": a negative or a still-broken report wins
         broken = bool(text) and bool(
-            _NO.search(text) or _STILL_BROKEN.search(text) or _NOT_YET.search(text)
+            _NO.search(text)
+            or _STILL_BROKEN.search(text)
+            or _NOT_YET.search(text)
+            or _LUKEWARM.search(text)
         )
         if data == "cmp:fu:yes" or (
             text and not broken and (_YES.search(text) or ctx.intent in ("thanks", "praise"))
@@ -1244,11 +1254,13 @@ class ComplaintFlow:
         # "Jak tak, to opiszę wszystko na Facebooku" answers "is that OK?" with a no
         threat = ctx.prediction.threat if ctx.prediction is not None and not data else None
         threatens = threat in ("churn", "public")
+        lukewarm = not data and bool(_LUKEWARM.search(text))
         if data == "cmp:sat:yes" or (
             not data
             and (_YES.search(text) or ctx.intent in ("thanks", "affirm", "praise"))
             and not _NOT_OK.search(text)
             and not threatens
+            and not lukewarm
         ):
             # "tak, ale kurier był też niemiły": this fix suits, and that is a problem of its own
             also = self._also_told(ctx, case, text) if not data else []
@@ -1284,7 +1296,13 @@ class ComplaintFlow:
             ctx.event("satisfaction_pending")
             ctx.say("complaint_wait_and_see")
             return True
-        unhappy = _NO.search(text) or _NOT_OK.search(text) or ctx.intent == "deny" or threatens
+        unhappy = (
+            _NO.search(text)
+            or _NOT_OK.search(text)
+            or ctx.intent == "deny"
+            or threatens
+            or lukewarm
+        )
         if not data and not unhappy and ctx.intent == "complaint" and _other_order(ctx, text):
             # "also order 5566777 came with a cracked plate": this fix stands, and the other
             # order's problem is a case of its own (not "added to your case")
