@@ -2622,3 +2622,27 @@ async def test_a_so_so_answer_to_the_satisfaction_check_is_no_yes(
     assert not d.of("resolved"), d.replies[-1]
     assert "Świetnie" not in " ".join(d.replies[-1]), d.replies[-1]
     assert d.of("escalated") and SORRY.search(" ".join(d.replies[-1])), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("answer", "kind"),
+    [
+        ("wole kupon", "coupon"),
+        ("kupon poproszę", "coupon"),
+        ("moze byc znizka", "coupon"),
+        ("obojetnie", "coupon"),
+        ("bez roznicy", "coupon"),
+        ("wszystko jedno", "coupon"),
+    ],
+)
+async def test_a_polish_compensation_answer_is_read(
+    services: Services, answer: str, kind: str
+) -> None:
+    """Offered '15% rabatu / Darmowa dostawa ×3 / Prezent', a customer who wrote 'wolę kupon'
+    (a 'kupon' is what Poles call a discount coupon), 'obojetnie' or 'bez roznicy' (typed
+    without diacritics) was asked again to pick one."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Prezent na urodziny przyszedł po imprezie, zamówienie 4428816")
+    assert any(b.startswith("cmp:comp:") for b in d.buttons[-1]), d.replies
+    await d.send(answer)
+    assert [e["kind"] for e in d.of("compensation_chosen")] == [kind], d.replies[-1]

@@ -100,7 +100,8 @@ _NOT_OK = re.compile(
 _ANY = re.compile(
     r"^\s*(да|ага|давайте|любой|любую|любое|всё равно|все равно|без разницы|на ваш выбор|"
     r"yes|yeah|sure|ok|okay|any|anything|whatever|either|you choose|"
-    r"tak|dowolny|dowolne|obojętnie|wszystko jedno)\b",
+    r"tak|dowolny|dowolne|obojętnie|obojetnie|wszystko jedno|bez r[óo][żz]nicy|jakikolwiek|"
+    r"cokolwiek|nie ma znaczenia)\b",
     re.IGNORECASE,
 )
 _NOT_NEEDED = re.compile(
