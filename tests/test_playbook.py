@@ -2646,3 +2646,21 @@ async def test_a_polish_compensation_answer_is_read(
     assert any(b.startswith("cmp:comp:") for b in d.buttons[-1]), d.replies
     await d.send(answer)
     assert [e["kind"] for e in d.of("compensation_chosen")] == [kind], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "correction",
+    ["zly numer, chodzi o 5566132", "błędny numer, powinno być 5566132", "chodzi o 5566132"],
+)
+async def test_a_polish_wrong_number_correction_is_taken(
+    services: Services, correction: str
+) -> None:
+    """'zły numer, chodzi o 5566132' after the late parcel was passed on: 'Chyba nie do końca
+    rozumiem' and the team kept the wrong order. The number is corrected and said back."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Paczka z zamówienia 5566123 spóźnia się tydzień")
+    assert d.of("satisfaction_check")
+    await d.send(correction)
+    assert not d.of("fallback"), d.replies[-1]
+    assert (await d.state())["known"]["order_ref"] == "5566132"
+    assert "5566132" in " ".join(d.replies[-1]), d.replies[-1]

@@ -89,7 +89,8 @@ _CORRECTS = re.compile(
     r"\bactually\b|\bmistake\b|\btypo\b|wrong\s+number|\bi\s+meant\b|\bcorrect(?:ion|ed)?\b|"
     r"\bsorry\W+(?:\w+\W+){0,2}(?:order\s+)?(?:number|no\.?)\b|should\s+(?:be|read)\b|"
     r"pomy[łl]k|pomyli[łl]|w[łl]a[śs]ciw(?:ie|y\s+numer)|poprawn|prawid[łl]owy\s+numer|liter[óo]wk|"
-    r"chodzi[łl]o\s+mi\s+o|przepraszam\W+(?:\w+\W+)?numer|"
+    r"chodzi[łl]o\s+mi\s+o|przepraszam\W+(?:\w+\W+)?numer|(?:z[łl]y|b[łl][ęe]dny|nie\s+ten)\s+numer|"
+    r"chodzi\s+(?:mi\s+)?o\s+(?:nr\.?\s*|numer\s+|zam[óo]wienie\s+)?#?\d|powinno\s+by[ćc]\b|"
     # "не 123456, а 123465", "not 554433 but 554434", "nie 554433, tylko 554434"
     r"\bне\s+(?:№\s*)?[\w-]*\d[\w-]*,?\s+а\b|\bnot\s+#?[\w-]*\d[\w-]*,?\s+but\b|"
     r"\bnie\s+(?:nr\.?\s*)?[\w-]*\d[\w-]*,?\s+(?:tylko|a|lecz)\b",
