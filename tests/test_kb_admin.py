@@ -378,3 +378,20 @@ async def test_a_gap_already_answered_is_not_dismissed_or_answered_again(
     async with admin.sessionmaker() as session:  # type: ignore[operator]
         gap = (await session.scalars(select(UnansweredQuestion))).one()
     assert (gap.status, gap.entry_id) == ("resolved", "franchise")
+
+
+async def test_unknown_ids_one_entry_and_spreadsheets_get_a_clear_answer(admin: AdminChat) -> None:
+    """'/kb_delete nosuch' answered 'Usage: /kb_delete ID', '/kb_history nosuch' 'No
+    changes recorded yet.', a one-entry file '1 valid entries', and an .xlsx only 'Send a
+    .yaml, .csv or .jsonl knowledge file.'; each now says what is wrong and what to do."""
+    gone = await admin.say("/kb_delete nosuch", "nosuch")
+    assert "No entry 'nosuch'" in gone["text"], gone["text"]
+    never = await admin.say("/kb_history nosuch", "nosuch")
+    assert "No entry 'nosuch'" in never["text"], never["text"]
+    one = Entry(id="franchise", questions=["Do you sell franchises?"], answers={"en": "No."})
+    admin.fake.user_sends(ADMIN, document=("one.yaml", _yaml_of(one).encode("utf-8")))
+    offer = await admin._wait(0, "valid entr", 30)
+    assert "one.yaml: 1 valid entry - 1 new" in offer["text"], offer["text"]
+    admin.fake.user_sends(ADMIN, document=("faq.xlsx", b"PK\x03\x04 not really a workbook"))
+    sheet = await admin._wait(0, "CSV UTF-8", 30)
+    assert "Save As" in sheet["text"], sheet["text"]

@@ -261,9 +261,12 @@ def create_router(settings: Settings) -> Router:
         message: Message, command: CommandObject, session: AsyncSession, services: Any
     ) -> None:
         entry_id = (command.args or "").strip()
-        entry = await knowledge(services).get(session, entry_id) if entry_id else None
-        if entry is None:
+        if not entry_id:
             await message.answer("Usage: /kb_delete ID (see /kb_list)")
+            return
+        entry = await knowledge(services).get(session, entry_id)
+        if entry is None:
+            await message.answer(f"No entry {entry_id!r}, nothing deleted. See /kb_list.")
             return
         await ask_delete(message, entry)
 
@@ -312,7 +315,12 @@ def create_router(settings: Settings) -> Router:
         entry_id = (command.args or "").strip() or None
         rows = await knowledge(services).history(session, entry_id, limit=20)
         if not rows:
-            await message.answer("No changes recorded yet.")
+            if entry_id and await knowledge(services).get(session, entry_id) is None:
+                await message.answer(f"No entry {entry_id!r} has ever existed. See /kb_list.")
+            elif entry_id:
+                await message.answer(f"No changes recorded for {entry_id!r} yet.")
+            else:
+                await message.answer("No changes recorded yet.")
             return
         lines = [  # the shop's time (the database keeps UTC)
             f"{as_utc(r.created_at).astimezone(settings.tz):%Y-%m-%d %H:%M} {r.action} "
@@ -621,7 +629,13 @@ def create_router(settings: Settings) -> Router:
         try:
             fmt = detect_format(name)
         except KbFormatError:
-            await message.answer("Send a .yaml, .csv or .jsonl knowledge file.")
+            if name.lower().endswith((".xlsx", ".xls", ".ods", ".numbers")):
+                await message.answer(
+                    "That's a spreadsheet file; I read CSV. In Excel: File → Save As → "
+                    "'CSV UTF-8', then send that file (columns id, lang, question, answer, tags)."
+                )
+            else:
+                await message.answer("Send a .yaml, .csv or .jsonl knowledge file.")
             return
         if doc.file_size and doc.file_size > MAX_FILE_BYTES:
             await message.answer("The file is too large (10 MB at most).")
@@ -642,9 +656,14 @@ def create_router(settings: Settings) -> Router:
         await state.update_data(imports=dict(list(pending.items())[-MAX_OFFERS:]))
         key = message.message_id
         await message.answer(
-            f"{name}: {len(entries)} valid entries - {new} new, {changed} changed, "
-            f"{len(entries) - new - changed} unchanged. {missing} current entries are not in "
-            "the file (kept with Import, deleted with Replace all).",
+            f"{name}: {_valid(len(entries))} - {new} new, {changed} changed, "
+            f"{len(entries) - new - changed} unchanged. "
+            + (
+                "1 current entry is not in the file (kept with Import, deleted with Replace all)."
+                if missing == 1
+                else f"{missing} current entries are not in the file (kept with Import, "
+                "deleted with Replace all)."
+            ),
             reply_markup=_kb(
                 [
                     [
@@ -798,3 +817,7 @@ def _short(exc: Exception, limit: int = 800) -> str:
     if isinstance(exc, KbFormatError) and exc.errors:
         return _cut(exc.errors[0], limit)
     return _cut(str(exc), limit)
+
+
+def _valid(count: int) -> str:
+    return "1 valid entry" if count == 1 else f"{count} valid entries"
