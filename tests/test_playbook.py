@@ -2664,3 +2664,53 @@ async def test_a_polish_wrong_number_correction_is_taken(
     assert not d.of("fallback"), d.replies[-1]
     assert (await d.state())["known"]["order_ref"] == "5566132"
     assert "5566132" in " ".join(d.replies[-1]), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("answer", "option"),
+    [
+        ("второй вариант", "refund"),
+        ("the first one", "replacement"),
+        ("ta trzecia opcja", "repair"),
+        ("obojętnie", "replacement"),
+        ("2", "refund"),
+    ],
+)
+async def test_a_fix_chosen_by_its_place_in_the_offer_is_that_fix(
+    services: Services, answer: str, option: str
+) -> None:
+    """ "второй вариант", "the first one", "pierwsza opcja" or "obojętnie" at "replacement /
+    refund / repair?" got the offer again (and, twice, a person): the options were read by
+    their words only. An answer naming the place picks it; indifference takes the first."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Пришёл разбитый чайник, заказ 5531207, носик отколот и вода течёт")
+    for _ in range(3):
+        if any(b.startswith("cmp:opt:") for b in d.buttons[-1]):
+            break
+        await d.send("вот фото", photo=True)
+    assert [b for b in d.buttons[-1] if b.startswith("cmp:opt:")] == [
+        "cmp:opt:replacement",
+        "cmp:opt:refund",
+        "cmp:opt:repair",
+    ], d.replies
+    await d.send(answer)
+    assert [e["option"] for e in d.of("fix_chosen")] == [option], d.replies[-1]
+
+
+async def test_a_compensation_chosen_by_its_place_is_that_one(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Prezent na urodziny przyszedł po imprezie, zamówienie 4428816")
+    assert d.of("compensation_offered")
+    await d.send("ta druga")
+    assert [e["kind"] for e in d.of("compensation_chosen")] == ["free_delivery"], d.replies[-1]
+
+
+async def test_firstly_is_no_choice_of_the_first_fix(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Пришёл разбитый чайник, заказ 5531207, носик отколот и вода течёт")
+    for _ in range(3):
+        if any(b.startswith("cmp:opt:") for b in d.buttons[-1]):
+            break
+        await d.send("вот фото", photo=True)
+    await d.send("во-первых, это уже второй раз")
+    assert not d.of("fix_chosen"), d.replies[-1]

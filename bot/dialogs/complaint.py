@@ -104,6 +104,35 @@ _ANY = re.compile(
     r"cokolwiek|nie ma znaczenia)\b",
     re.IGNORECASE,
 )
+# indifference alone (not "yes"): at a choice of fixes it takes the first one
+_INDIFFERENT = re.compile(
+    r"^\s*(любой|любую|любое|всё равно|все равно|без разницы|на ваш выбор|any|anything|"
+    r"whatever|either|you choose|dowolny|dowolne|obojętnie|obojetnie|wszystko jedno|"
+    r"bez r[óo][żz]nicy|jakikolwiek|cokolwiek|nie ma znaczenia)\b",
+    re.IGNORECASE,
+)
+# an offer's option by its place: "первый", "the second one", "ta pierwsza opcja"
+_ORDINALS = (
+    r"перв(?:ый|ая|ое|ую|ого|ой)|first|1st|pierwsz[ayeą]\w*",
+    r"втор(?:ой|ая|ое|ую|ого)|second|2nd|drug[ia]\w*",
+    r"трет(?:ий|ья|ье|ью|ьего|ьей)|third|3rd|trzeci\w*",
+)
+_ORDINAL_RE = [re.compile(rf"(?<![\w-])(?:{rx})(?!\w)", re.IGNORECASE) for rx in _ORDINALS]
+
+
+def _ordinal(text: str, count: int) -> int | None:
+    """The place of the option a short answer names by its order ("второй вариант",
+    "the first one", "2"), or None ("во-первых, ..." or a long message is no choice)."""
+    words = re.findall(r"\w+", text)
+    if not words or len(words) > 5:
+        return None
+    if len(words) == 1 and words[0].isdigit():
+        place = int(words[0]) - 1
+        return place if 0 <= place < count else None
+    found = [i for i, rx in enumerate(_ORDINAL_RE) if rx.search(text)]
+    return found[0] if len(found) == 1 and found[0] < count else None
+
+
 _NOT_NEEDED = re.compile(
     r"(ничего не надо|ничего не нужно|не нужн|не надо|не хочу|no need|nothing|don't need|"
     r"do not need|don't want|do not want|nie trzeba|nie potrzebuj|nie chcę|nie chce)",
@@ -1066,6 +1095,12 @@ class ComplaintFlow:
         option = data.removeprefix("cmp:opt:") if data.startswith("cmp:opt:") else None
         if option is None and ctx.incoming.text:
             option = _option_from_text(ctx.incoming.text, rule.options)
+            if option is None:
+                # "the first one", "второй вариант", "obojętnie": by its place in the offer
+                place = _ordinal(ctx.incoming.text, len(rule.options))
+                if place is None and _INDIFFERENT.search(ctx.incoming.text):
+                    place = 0
+                option = rule.options[place] if place is not None else None
         if option not in rule.options:
             buttons = _option_buttons(ctx, rule)
             text = (ctx.incoming.text or "").strip()
@@ -1155,6 +1190,8 @@ class ComplaintFlow:
                 return True
             elif not named and _ANY.search(text) and kinds:
                 kind = kinds[0]  # "да", "любой", "any is fine": the first offer
+            elif not named and (place := _ordinal(text, len(kinds))) is not None:
+                kind = kinds[place]  # "the second one", "pierwsza opcja"
             elif not named and (_NO.search(text) or _NOT_NEEDED.search(text)):
                 case["compensation"] = None
                 case["outcome"] = "compensation_declined"
