@@ -32,6 +32,21 @@ _NUMBER_WORDS = {
     10: "десять десятка десяти ten dziesięć dziesiątka dziesięciu",
 }
 _WORD_SCORE = {w: n for n, words in _NUMBER_WORDS.items() for w in words.split()}
+# "Was your question solved?" answered in words instead of the buttons
+_SOLVED_YES = re.compile(
+    r"^\W*(да|ага|угу|решен\w*|решили|yes|yeah|yep|yup|solved|it is|tak|rozwiązan\w*|"
+    r"rozwiazan\w*|załatwion\w*)\b[\w\s,!.]{0,30}$",
+    re.IGNORECASE,
+)
+_SOLVED_NO = re.compile(
+    r"^\W*(нет|неа|не решен\w*|no|nope|not (?:yet|really|solved)|nie)\b[\w\s,!.]{0,30}$",
+    re.IGNORECASE,
+)
+# a "yes" or "ok" to a question that wants a number: the customer means to answer
+_AGREE = re.compile(
+    r"^\W*(да|ага|ок|окей|хорошо|конечно|yes|yeah|ok|okay|sure|tak|ok|dobrze|jasne|pewnie)\W*$",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -95,9 +110,23 @@ class SurveyFlow:
         data = ctx.incoming.callback_data or ""
         m = _DATA.match(data)
         typed = None
+        text = ctx.incoming.text or ""
         if m is None and survey and not data:
-            typed = typed_score(ctx.incoming.text or "", survey.get("step"))
+            typed = typed_score(text, survey.get("step"))
+            if typed is None and survey.get("step") == "solved":
+                typed = (
+                    "yes" if _SOLVED_YES.match(text) else "no" if _SOLVED_NO.match(text) else None
+                )
         if m is None and typed is None:
+            step = (survey or {}).get("step")
+            if survey and not data and step in _TOP and _AGREE.match(text):
+                if not survey.get("hinted"):
+                    # "tak" to "rate us from 1 to 5": how to answer, once
+                    survey["hinted"] = True
+                    low = 1 if step == "csat" else 0
+                    buttons = csat_buttons() if step == "csat" else nps_buttons()
+                    ctx.say("survey_pick_number", low=low, high=_TOP[step], buttons=buttons)
+                    return True
             if survey and not data:
                 ctx.state.pop("survey", None)  # the customer moved on: never nag
             return False
@@ -105,6 +134,7 @@ class SurveyFlow:
             ctx.say("button_expired")
             return True
         question, value = (m.group(1), m.group(2)) if m else (survey["step"], str(typed))
+        survey.pop("hinted", None)
         if question != survey.get("step", "solved"):
             # a button of a question already answered (a double tap, an old keyboard): the
             # first answer stands, and the question now asked is asked again

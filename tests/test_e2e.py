@@ -1143,3 +1143,29 @@ async def test_words_after_resolve_are_kept_and_another_tickets_number_is_refuse
         notes = (await session.scalars(select(Message).where(Message.direction == "note"))).all()
     assert ticket is not None and ticket.status == "resolved"
     assert [n.text for n in notes] == ["refund sent to the card"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "reopened"), [("yes, thank you", False), ("no, still nothing", True)]
+)
+async def test_a_typed_answer_to_was_it_solved_counts(
+    sandbox: Sandbox, answer: str, reopened: bool
+) -> None:
+    """Typing 'yes' or 'no' to 'Was your question solved?' instead of pressing a button
+    dropped the survey ('no' did not bring the operator back). A typed answer counts as the
+    button would."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    fake.user_sends(OLGA, "Done, John", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Done, John" in bot_texts(fake, JOHN), timeout=20)
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(JOHN, text_contains="solved?", timeout=20)
+    fake.user_sends(JOHN, answer)
+    if reopened:
+        await fake.wait_for_bot_message(JOHN, text_contains="passing it back", timeout=20)
+        async with sandbox.services.sessionmaker() as session:
+            ticket = await session.scalar(select(Ticket))
+        assert ticket is not None and ticket.status == "taken"
+    else:
+        rate = await fake.wait_for_bot_message(JOHN, text_contains="rate", timeout=20)
+        assert "sv:csat:5" in str(rate[-1].get("reply_markup")), rate[-1]

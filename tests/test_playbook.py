@@ -2714,3 +2714,27 @@ async def test_firstly_is_no_choice_of_the_first_fix(services: Services) -> None
         await d.send("вот фото", photo=True)
     await d.send("во-первых, это уже второй раз")
     assert not d.of("fix_chosen"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("complaint", "agree"),
+    [
+        ("Zamówienie 223311 spóźnia się tydzień", "tak"),
+        ("Заказ 223311 опаздывает на неделю", "ок"),
+    ],
+)
+async def test_a_yes_to_the_rating_question_is_shown_how_to_rate(
+    services: Services, complaint: str, agree: str
+) -> None:
+    """ "tak" to "rate us from 1 to 5" got "Dobrze. Czy coś jeszcze?" and the survey was
+    quietly dropped. The customer is shown how to answer once (the number buttons again);
+    the number then counts."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(complaint)
+    await d.send("да" if "Заказ" in complaint else "tak")
+    assert d.of("resolved") and "sv:csat:5" in d.buttons[-1]
+    await d.send(agree)
+    assert "sv:csat:5" in d.buttons[-1] and ("1" in d.replies[-1][0] and "5" in d.replies[-1][0])
+    await d.send("4")
+    assert [(e["question"], e["score"]) for e in d.of("survey_answer")] == [("csat", 4)]
+    assert "sv:nps:10" in d.buttons[-1], d.replies[-1]
