@@ -185,6 +185,9 @@ EXTRACT_CASES = [
     ("zwrot za ten produkt", None, None, None),
     ("zapłaciłem za dwie sztuki", None, None, None),
     ("za dwadzieścia minut", None, None, None),
+    # an order number of three groups is no date ("77-12-300": no day 77, no year 300)
+    ("zamowienie nr 77-12-300 nie doszlo", "77-12-300", None, None),
+    ("заказ от 12/03 не пришёл", None, None, None),
     # pounds sterling: a UK customer's money was read as no currency, or not at all
     ("I was charged £45 twice for order 7781420", "7781420", 45, "GBP"),
     ("you took 120 GBP and sent nothing", None, 120, "GBP"),

@@ -155,12 +155,21 @@ def extract_order_ref(text: str) -> str | None:
 def is_date_or_phone(ref: str) -> bool:
     digits = re.sub(r"\D", "", ref)
     if re.fullmatch(
-        r"\d{3}-\d{2}-\d{2}|\d{1,2}([-/])\d{1,2}(?:\1\d{2,4})?|"
-        r"(?:19|20)\d{2}([-/])(?:0?[1-9]|1[0-2])\2(?:0?[1-9]|[12]\d|3[01])",
+        r"\d{3}-\d{2}-\d{2}|(?:19|20)\d{2}([-/])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])",
         ref,
-    ):  # 555-35-35, 12-05-2024, 12/03, 2024-05-12
+    ):  # 555-35-35, 2024-05-12
         return True
-    return len(digits) >= 11 and ref[0] in "78+"
+    return _day_month(ref) or (len(digits) >= 11 and ref[0] in "78+")
+
+
+def _day_month(ref: str) -> bool:
+    """12-05-2024, 12/03, 05/31: a day and a month (either order), maybe a year; not
+    77-12-300 (no day 77, no year 300)."""
+    m = re.fullmatch(r"(\d{1,2})([-/])(\d{1,2})(?:\2(\d{2}|\d{4}))?", ref)
+    if m is None:
+        return False
+    a, b = int(m.group(1)), int(m.group(3))
+    return (1 <= a <= 31 and 1 <= b <= 12) or (1 <= a <= 12 and 1 <= b <= 31)
 
 
 # --------------------------------------------------------------------------- amounts
