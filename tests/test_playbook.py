@@ -2650,7 +2650,14 @@ async def test_a_polish_compensation_answer_is_read(
 
 @pytest.mark.parametrize(
     "correction",
-    ["zly numer, chodzi o 5566132", "błędny numer, powinno być 5566132", "chodzi o 5566132"],
+    [
+        "zly numer, chodzi o 5566132",
+        "błędny numer, powinno być 5566132",
+        "chodzi o 5566132",
+        # a no and the right number alone was "not satisfied", and a person got the old one
+        "nie, 5566132",
+        "nie, numer 5566132",
+    ],
 )
 async def test_a_polish_wrong_number_correction_is_taken(
     services: Services, correction: str
@@ -2738,3 +2745,17 @@ async def test_a_yes_to_the_rating_question_is_shown_how_to_rate(
     await d.send("4")
     assert [(e["question"], e["score"]) for e in d.of("survey_answer")] == [("csat", 4)]
     assert "sv:nps:10" in d.buttons[-1], d.replies[-1]
+
+
+@pytest.mark.parametrize("answer", ["нет, 5512323", "no, it's 5512323"])
+async def test_a_no_with_the_right_order_number_corrects_it(
+    services: Services, answer: str
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(
+        "Заказ 5512300 опаздывает на неделю" if "нет" in answer else "Order 5512300 is a week late"
+    )
+    assert d.of("satisfaction_check")
+    await d.send(answer)
+    assert not d.of("escalated"), d.replies[-1]
+    assert (await d.state())["known"]["order_ref"] == "5512323", d.replies[-1]

@@ -1269,6 +1269,12 @@ class ComplaintFlow:
         if not data and "amount" in ctx.corrected and rule.fix == "refund":
             await self._amount_corrected(ctx, case, rule)
             return True
+        if not data and "order_ref" in ctx.corrected:
+            # "нет, 5512323": the number is corrected (said back by the engine) and the fix
+            # stands for it; no verdict on the fix yet
+            await self._save(ctx, case)
+            self._ask_satisfaction(ctx, case)
+            return True
         doing = case.get("choice") or ("refund" if rule.fix == "refund" else None)
         other_remedy = next(
             (

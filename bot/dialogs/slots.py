@@ -93,7 +93,10 @@ _CORRECTS = re.compile(
     r"chodzi\s+(?:mi\s+)?o\s+(?:nr\.?\s*|numer\s+|zam[óo]wienie\s+)?#?\d|powinno\s+by[ćc]\b|"
     # "не 123456, а 123465", "not 554433 but 554434", "nie 554433, tylko 554434"
     r"\bне\s+(?:№\s*)?[\w-]*\d[\w-]*,?\s+а\b|\bnot\s+#?[\w-]*\d[\w-]*,?\s+but\b|"
-    r"\bnie\s+(?:nr\.?\s*)?[\w-]*\d[\w-]*,?\s+(?:tylko|a|lecz)\b",
+    r"\bnie\s+(?:nr\.?\s*)?[\w-]*\d[\w-]*,?\s+(?:tylko|a|lecz)\b|"
+    # "нет, 5566132", "no, it's 5566132", "nie, 5566132": a no and the right number alone
+    r"^\W*(?:нет|no|nope|nie)[\s,.!:;-]+(?:(?:it'?s|this\s+is|номер|number|numer|nr\.?|№|#)\s*)?"
+    r"#?\d[\w-]*\W*$",
     re.IGNORECASE,
 )
 
