@@ -1138,9 +1138,15 @@ async def test_words_after_resolve_are_kept_and_another_tickets_number_is_refuse
         OPERATORS_CHAT_ID, thread_id=thread, text_contains="resolved", timeout=20
     )
     assert "note" in done[-1]["text"], done[-1]["text"]
-    async with sandbox.services.sessionmaker() as session:
-        ticket = await session.scalar(select(Ticket))
-        notes = (await session.scalars(select(Message).where(Message.direction == "note"))).all()
+    for _ in range(100):  # the reply is sent before the turn's transaction is committed
+        async with sandbox.services.sessionmaker() as session:
+            ticket = await session.scalar(select(Ticket))
+            notes = (
+                await session.scalars(select(Message).where(Message.direction == "note"))
+            ).all()
+        if notes:
+            break
+        await asyncio.sleep(0.1)
     assert ticket is not None and ticket.status == "resolved"
     assert [n.text for n in notes] == ["refund sent to the card"]
 
