@@ -1604,6 +1604,21 @@ async def the_ticket(services: Services, user: str) -> Ticket:
         )
 
 
+async def to_fix_offer(d: Dialogue, story: str) -> list[str]:
+    """Tell ``story`` and send the photo asked for until the fix options come; their data."""
+    await d.send(story)
+    for _ in range(3):
+        if any(b.startswith("cmp:opt:") for b in d.buttons[-1]):
+            break
+        await d.send("here is the photo" if story.isascii() else "вот фото", photo=True)
+    offered = [b for b in d.buttons[-1] if b.startswith("cmp:opt:")]
+    assert offered, d.replies
+    return offered
+
+
+KETTLE = "Пришёл разбитый чайник, заказ 5531207, носик отколот и вода течёт"
+
+
 def utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -2346,12 +2361,7 @@ async def test_a_question_about_one_fix_is_answered_not_taken_as_the_choice(
     replacement (two options weighed up were answered, one was taken as the choice). It is
     answered with that fix's time and the offer stands."""
     d = Dialogue(services, str(next(_ids)))
-    await d.send(story)
-    for _ in range(3):  # the details the bot still needs (a photo: it is sent)
-        if any(b.startswith("cmp:opt:") for b in d.buttons[-1]):
-            break
-        await d.send("вот фото" if "чайник" in story else "here is the photo", photo=True)
-    assert any(b.startswith("cmp:opt:") for b in d.buttons[-1]), d.replies
+    await to_fix_offer(d, story)
     await d.send(question)
     assert not d.of("fix_chosen") and not d.of("escalated"), d.replies[-1]
     await d.send(option)
@@ -2690,12 +2700,7 @@ async def test_a_fix_chosen_by_its_place_in_the_offer_is_that_fix(
     refund / repair?" got the offer again (and, twice, a person): the options were read by
     their words only. An answer naming the place picks it; indifference takes the first."""
     d = Dialogue(services, str(next(_ids)))
-    await d.send("Пришёл разбитый чайник, заказ 5531207, носик отколот и вода течёт")
-    for _ in range(3):
-        if any(b.startswith("cmp:opt:") for b in d.buttons[-1]):
-            break
-        await d.send("вот фото", photo=True)
-    assert [b for b in d.buttons[-1] if b.startswith("cmp:opt:")] == [
+    assert await to_fix_offer(d, KETTLE) == [
         "cmp:opt:replacement",
         "cmp:opt:refund",
         "cmp:opt:repair",
@@ -2714,11 +2719,7 @@ async def test_a_compensation_chosen_by_its_place_is_that_one(services: Services
 
 async def test_firstly_is_no_choice_of_the_first_fix(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
-    await d.send("Пришёл разбитый чайник, заказ 5531207, носик отколот и вода течёт")
-    for _ in range(3):
-        if any(b.startswith("cmp:opt:") for b in d.buttons[-1]):
-            break
-        await d.send("вот фото", photo=True)
+    await to_fix_offer(d, KETTLE)
     await d.send("во-первых, это уже второй раз")
     assert not d.of("fix_chosen"), d.replies[-1]
 
