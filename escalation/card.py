@@ -58,6 +58,9 @@ SLOT_WORDS = {
 }
 
 
+FIX_WORDS = {"refund": "a refund", "replacement": "a replacement", "repair": "a repair"}
+
+
 def labelled(words: dict[str, str], code: str | None, empty: str = "-") -> str:
     """A label in words with its code ('late or lost delivery (delivery_delay)'): the words
     for the operator, the code as the classifier and the reports name it."""
@@ -232,14 +235,19 @@ def build_card(
         lines.append(f"Description: {known['description']}")
 
     if complaint.get("wanted"):
-        wanted = {"refund": "a refund", "replacement": "a replacement", "repair": "a repair"}
-        asked = wanted.get(complaint["wanted"], complaint["wanted"])
+        asked = FIX_WORDS.get(complaint["wanted"], complaint["wanted"])
         if complaint.get("arranged"):
             instead = complaint["arranged"]  # "the compensation offered"
         else:
             done = complaint.get("choice") or complaint.get("outcome") or "-"
             instead = f"what the bot arranged ({done.replace('_', ' ')})"
         lines.append(f"⚠️ The customer asks for {asked} instead of {instead}.")
+    elif complaint.get("wished") and not complaint.get("choice"):
+        # "może być wymiana" said before the details were in, then a person took over
+        lines.append(
+            f"The customer would like {FIX_WORDS.get(complaint['wished'], complaint['wished'])}"
+            " (said before the fix was offered)."
+        )
     if state.get("safety") == ticket.id:  # told while waiting for a person
         lines.append("⚠️ The customer reports someone hurt or in danger (safety incident): urgent.")
     if complaint.get("overdue"):

@@ -2760,3 +2760,16 @@ async def test_a_no_with_the_right_order_number_corrects_it(
     await d.send(answer)
     assert not d.of("escalated"), d.replies[-1]
     assert (await d.state())["known"]["order_ref"] == "5512323", d.replies[-1]
+
+
+async def test_a_fix_wished_before_a_hand_off_is_on_the_card(services: Services) -> None:
+    """ "wolę zwrot" while the photo was awaited, then "poproszę konsultanta": the card did
+    not say which fix the customer wanted (only the transcript did)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Kubek z zamówienia 5531201 przyszedł rozbity, ucho odpadło")
+    await d.send("wolę zwrot")
+    assert d.of("fix_wished"), d.replies[-1]
+    await d.send("poproszę konsultanta")
+    [esc] = d.of("escalated")
+    head = esc["card"].split("Transcript:")[0]
+    assert "would like a refund" in head, head
