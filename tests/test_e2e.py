@@ -498,6 +498,23 @@ async def test_an_edited_signed_reply_keeps_the_operators_name(
             lambda: any("refund is on" in t for t in bot_texts(fake, JOHN)), timeout=20
         )
         assert "Olga: Your refund is on its way" in bot_texts(fake, JOHN), bot_texts(fake, JOHN)
+        # a photo and a canned reply are signed too (they reached the customer unsigned)
+        fake.user_sends(
+            OLGA,
+            photo=True,
+            caption="the label",
+            chat_id=OPERATORS_CHAT_ID,
+            message_thread_id=thread,
+        )
+        await fake.wait_for(lambda: "Olga: the label" in bot_texts(fake, JOHN), timeout=20)
+        fake.user_sends(
+            OLGA, "/canned_add thanks Thank you for waiting!", chat_id=OPERATORS_CHAT_ID
+        )
+        await fake.wait_for_bot_message(OPERATORS_CHAT_ID, text_contains="Saved", timeout=20)
+        fake.user_sends(OLGA, "/canned thanks", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+        await fake.wait_for(
+            lambda: "Olga: Thank you for waiting!" in bot_texts(fake, JOHN), timeout=20
+        )
     finally:
         await stop_sandbox(sb)
 

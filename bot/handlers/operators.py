@@ -155,8 +155,11 @@ def create_router(settings: Settings) -> Router:
                     shown, chat_id=row.tg_chat_id, message_id=row.tg_message_id
                 )
             else:
+                caption = signed_caption(message) if settings.show_operator_name else None
                 await bot.edit_message_caption(
-                    chat_id=row.tg_chat_id, message_id=row.tg_message_id, caption=new_text
+                    chat_id=row.tg_chat_id,
+                    message_id=row.tg_message_id,
+                    caption=caption or new_text,
                 )
             row.text = new_text
             row.edited_at = utcnow()
@@ -367,6 +370,7 @@ async def send_to_customer(
     *,
     source: Message | None = None,
     text: str | None = None,
+    signer: str | None = None,
 ) -> bool:
     """Copy an operator's message (or send a text) to the customer and record it.
 
@@ -397,6 +401,8 @@ async def send_to_customer(
         claim(session, [row.id])
         await session.commit()
         try:
+            if text is not None and signer and services.settings.show_operator_name:
+                text = f"{signer}: {text}"  # a canned reply, signed as a typed one is
             sent = await _telegram_send(bot, chat, source, text, services.settings, quote)
         except TelegramForbiddenError:
             release(session, row.id)
@@ -447,8 +453,13 @@ async def _telegram_send(
     """Send a text, an operator's message signed with their name (in parts if the name
     makes it too long for one message), or a copy of it; return the last message sent.
     ``quote``: the customer's message it answers (shown quoted, if it still exists)."""
-    reply = {"reply_to_message_id": quote, "allow_sending_without_reply": True} if quote else {}
+    reply: dict[str, Any] = (
+        {"reply_to_message_id": quote, "allow_sending_without_reply": True} if quote else {}
+    )
     if source is not None and not (settings.show_operator_name and source.text):
+        caption = signed_caption(source) if settings.show_operator_name else None
+        if caption is not None:
+            reply["caption"] = caption  # a photo or a file, signed like a text
         return await with_retry(
             lambda: bot.copy_message(chat, source.chat.id, source.message_id, **reply)
         )
@@ -465,6 +476,23 @@ def signed(source: Message) -> str:
     """An operator's text with their name in front (SHOW_OPERATOR_NAME)."""
     name = source.from_user.first_name if source.from_user else "Operator"
     return f"{name}: {source.text}"
+
+
+CAPTIONED = frozenset(
+    {ContentType.PHOTO, ContentType.DOCUMENT, ContentType.VIDEO, ContentType.AUDIO,
+     ContentType.ANIMATION, ContentType.VOICE}
+)  # fmt: skip
+CAPTION_LIMIT = 1024
+
+
+def signed_caption(source: Message) -> str | None:
+    """A photo's (a file's) caption with the operator's name in front, or None: no caption
+    can be set (a sticker), or the name would make it too long (then copied as it is)."""
+    if source.content_type not in CAPTIONED:
+        return None
+    name = source.from_user.first_name if source.from_user else "Operator"
+    caption = f"{name}: {source.caption}" if source.caption else name
+    return caption if len(caption) <= CAPTION_LIMIT else None
 
 
 async def ticket_command(
@@ -699,5 +727,7 @@ async def canned(
     if ticket.status == "resolved":
         await message.reply("This ticket is resolved. /reopen to write to the customer again.")
         return
-    if await send_to_customer(bot, session, services, ticket, user.id, text=row.text):
+    if await send_to_customer(
+        bot, session, services, ticket, user.id, text=row.text, signer=user.first_name
+    ):
         await message.reply(f"Sent to the customer: {row.text}")
