@@ -1192,3 +1192,33 @@ async def test_a_typed_answer_to_was_it_solved_counts(
     else:
         rate = await fake.wait_for_bot_message(JOHN, text_contains="rate", timeout=20)
         assert "sv:csat:5" in str(rate[-1].get("reply_markup")), rate[-1]
+
+
+async def test_blocking_the_bot_is_told_in_the_topic_when_it_happens(sandbox: Sandbox) -> None:
+    """A customer who blocked the bot while waiting was learned of only when an operator's
+    reply failed: the operator wrote an answer nobody could read. Telegram's notice of the
+    block (and of the unblock) now reaches the topic and the card at once."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    card_id = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]["message_id"]
+    fake.user_blocks_bot(JOHN)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="blocked the bot", timeout=20
+    )
+    await fake.wait_for(
+        lambda: "blocked" in fake.get_message(OPERATORS_CHAT_ID, card_id).text_or_caption(),
+        timeout=20,
+    )
+    fake.user_blocks_bot(JOHN, blocked=False)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="unblocked", timeout=20
+    )
+    await fake.wait_for(
+        lambda: (
+            "blocked"
+            not in fake.get_message(OPERATORS_CHAT_ID, card_id)
+            .text_or_caption()
+            .split("Transcript:")[0]
+        ),
+        timeout=20,
+    )

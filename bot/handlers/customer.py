@@ -6,10 +6,12 @@ import logging
 from typing import TYPE_CHECKING
 
 from aiogram import Bot, F, Router
-from aiogram.enums import ChatType
-from aiogram.types import CallbackQuery, Message
+from aiogram.enums import ChatMemberStatus, ChatType
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.models import Customer, Ticket
 from bot.delivery import deliver
 from bot.dialogs.types import Incoming, Outcome
 from bot.handlers.convert import incoming_from_callback, incoming_from_message
@@ -66,6 +68,36 @@ def create_router() -> Router:
         message: Message, bot: Bot, session: AsyncSession, services: Services
     ) -> None:
         await run_turn(bot, session, services, incoming_from_message(message, edited=True))
+
+    @router.my_chat_member(F.chat.type == ChatType.PRIVATE)
+    async def on_block(
+        event: ChatMemberUpdated, bot: Bot, session: AsyncSession, services: Services
+    ) -> None:
+        """The customer blocked (or unblocked) the bot: Telegram says so at once; an open
+        ticket's topic and card are told now, not at the next reply that fails."""
+        blocked = event.new_chat_member.status == ChatMemberStatus.KICKED
+        customer = await session.scalar(
+            select(Customer).where(
+                Customer.channel == "telegram", Customer.external_id == str(event.from_user.id)
+            )
+        )
+        if customer is None or customer.blocked_bot == blocked:
+            return
+        customer.blocked_bot = blocked
+        ticket = await session.scalar(
+            select(Ticket)
+            .where(Ticket.customer_id == customer.id, Ticket.status.in_(("open", "taken")))
+            .order_by(Ticket.id.desc())
+            .limit(1)
+        )
+        desk = services.desk
+        if ticket is None or desk is None:
+            return
+        await session.flush()
+        if blocked:
+            await desk.customer_blocked(bot, session, ticket)
+        else:
+            await desk.unblocked(bot, session, ticket)
 
     @router.callback_query()
     async def on_button(
