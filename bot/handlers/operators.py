@@ -199,6 +199,9 @@ def create_router(settings: Settings) -> Router:
             await query.answer("This button is out of date.", show_alert=True)
             return
         ok, note = await apply_action(bot, session, services, ticket, action, query.from_user.id)
+        # committed before anyone is told: a colleague who acts on the news (Reopen after
+        # Resolve) must find the ticket as it was said to be
+        await session.commit()
         await query.answer(note, show_alert=not ok)
         if ok and action in ("resolve", "reopen"):
             # the answer is a passing notice on the presser's screen only: the colleagues
@@ -518,6 +521,7 @@ async def ticket_command(
             # "/resolve refund sent": the words are kept as a note on the ticket
             await save_note(session, ticket, user.id, args, message)
             note += " Your words are saved as a note."
+        await session.commit()  # as the card's buttons: done before it is said
         await message.reply(note)
     elif name == "note":
         await note_command(session, ticket, user.id, args, message)
