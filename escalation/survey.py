@@ -44,7 +44,7 @@ _SOLVED_NO = re.compile(
 )
 # a "yes" or "ok" to a question that wants a number: the customer means to answer
 _AGREE = re.compile(
-    r"^\W*(да|ага|ок|окей|хорошо|конечно|yes|yeah|ok|okay|sure|tak|ok|dobrze|jasne|pewnie)\W*$",
+    r"^\W*(да|ага|ок|окей|хорошо|конечно|yes|yeah|ok|okay|sure|tak|dobrze|jasne|pewnie)\W*$",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W\d_]+")

@@ -97,19 +97,16 @@ _NOT_OK = re.compile(
     r"not good enough|doesn't help|does not help|nie pasuje|nie odpowiada|nie pomogło)",
     re.IGNORECASE,
 )
-_ANY = re.compile(
-    r"^\s*(да|ага|давайте|любой|любую|любое|всё равно|все равно|без разницы|на ваш выбор|"
-    r"yes|yeah|sure|ok|okay|any|anything|whatever|either|you choose|"
-    r"tak|dowolny|dowolne|obojętnie|obojetnie|wszystko jedno|bez r[óo][żz]nicy|jakikolwiek|"
-    r"cokolwiek|nie ma znaczenia)\b",
-    re.IGNORECASE,
-)
-# indifference alone (not "yes"): at a choice of fixes it takes the first one
-_INDIFFERENT = re.compile(
-    r"^\s*(любой|любую|любое|всё равно|все равно|без разницы|на ваш выбор|any|anything|"
+# indifference ("любой", "whatever", "obojętnie"): at a choice of fixes it takes the first
+_INDIFFERENT_WORDS = (
+    r"любой|любую|любое|всё равно|все равно|без разницы|на ваш выбор|any|anything|"
     r"whatever|either|you choose|dowolny|dowolne|obojętnie|obojetnie|wszystko jedno|"
-    r"bez r[óo][żz]nicy|jakikolwiek|cokolwiek|nie ma znaczenia)\b",
-    re.IGNORECASE,
+    r"bez r[óo][żz]nicy|jakikolwiek|cokolwiek|nie ma znaczenia"
+)
+_INDIFFERENT = re.compile(rf"^\s*({_INDIFFERENT_WORDS})\b", re.IGNORECASE)
+# ... or a plain yes: at the compensation offer either takes the first offer
+_ANY = re.compile(
+    rf"^\s*(да|ага|давайте|yes|yeah|sure|ok|okay|tak|{_INDIFFERENT_WORDS})\b", re.IGNORECASE
 )
 # an offer's option by its place: "первый", "the second one", "ta pierwsza opcja"
 _ORDINALS = (

@@ -491,9 +491,9 @@ class ConversationEngine:
         await self._store_replies(session, conversation, customer, ctx.replies, now)
         for event in outcome.events:
             if event["type"] == "escalated":
-                # the card was made mid-turn: made again, its transcript ends with what the
-                # bot told the customer when it handed over (the Telegram card is refreshed
-                # after the turn the same way)
+                # made now, not when the hand-off was decided: its transcript ends with what
+                # the bot told the customer when it handed over (the Telegram card is
+                # refreshed after the turn the same way)
                 ticket = await session.get(Ticket, event["ticket_id"])
                 if ticket is not None:
                     event["card"] = (await render_card(session, self.settings, ticket)).full
@@ -640,14 +640,13 @@ class ConversationEngine:
                 ctx.say("handoff_notice_closed", when=self._when_open(ctx, starts))
         elif not ctx.replies:
             ctx.say("handoff_already")
-        card = await render_card(ctx.session, ctx.settings, ticket)
         ctx.outcome.ticket_id = ticket.id
+        # its "card" is made at the end of the turn, once the turn's replies are stored
         ctx.event(
             "escalated",
             priority=ticket.priority,
             reason=reason,
             ticket_id=ticket.id,
-            card=card.full,
             created=created,
             reopened=reopened is not None,
         )

@@ -16,6 +16,7 @@ from bot.delivery import deliver
 from bot.dialogs.types import Incoming, Outcome
 from bot.handlers.convert import incoming_from_callback, incoming_from_message
 from bot.services import Services
+from escalation.service import OPEN_STATUSES
 
 if TYPE_CHECKING:
     from bot.nlu import Prediction
@@ -86,7 +87,7 @@ def create_router() -> Router:
         customer.blocked_bot = blocked
         ticket = await session.scalar(
             select(Ticket)
-            .where(Ticket.customer_id == customer.id, Ticket.status.in_(("open", "taken")))
+            .where(Ticket.customer_id == customer.id, Ticket.status.in_(OPEN_STATUSES))
             .order_by(Ticket.id.desc())
             .limit(1)
         )

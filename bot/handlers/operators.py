@@ -475,10 +475,13 @@ async def _telegram_send(
     return sent
 
 
+def _first_name(source: Message) -> str:
+    return source.from_user.first_name if source.from_user else "Operator"
+
+
 def signed(source: Message) -> str:
     """An operator's text with their name in front (SHOW_OPERATOR_NAME)."""
-    name = source.from_user.first_name if source.from_user else "Operator"
-    return f"{name}: {source.text}"
+    return f"{_first_name(source)}: {source.text}"
 
 
 CAPTIONED = frozenset(
@@ -493,7 +496,7 @@ def signed_caption(source: Message) -> str | None:
     can be set (a sticker), or the name would make it too long (then copied as it is)."""
     if source.content_type not in CAPTIONED:
         return None
-    name = source.from_user.first_name if source.from_user else "Operator"
+    name = _first_name(source)
     caption = f"{name}: {source.caption}" if source.caption else name
     return caption if len(caption) <= CAPTION_LIMIT else None
 
