@@ -417,10 +417,14 @@ async def send_to_customer(
             raise
         row.tg_message_id = sent.message_id if sent is not None else None
         row.delivered_at, row.attempts = utcnow(), 1
+        # the ticket as it is now: the commit above let a colleague act on it meanwhile (a
+        # Resolve pressed while this reply was on its way), and writing back the copy read
+        # before would undo that
+        await session.refresh(ticket, with_for_update=True)
     now = utcnow()
     if ticket.first_response_at is None:
         ticket.first_response_at = now
-    if ticket.assignee_id is None:
+    if ticket.assignee_id is None and ticket.status == "open":
         ticket.assignee_id = author
         ticket.status = "taken"
         await add_event(session, ticket, "taken", actor_id=author, auto=True)
