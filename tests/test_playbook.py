@@ -2773,3 +2773,30 @@ async def test_a_fix_wished_before_a_hand_off_is_on_the_card(services: Services)
     [esc] = d.of("escalated")
     head = esc["card"].split("Transcript:")[0]
     assert "would like a refund" in head, head
+
+
+@pytest.mark.parametrize(
+    ("first", "sent", "said"),
+    [
+        ("Здравствуйте, заказ 123456 пришел разбитый, кружка треснула", "вот фото", "не вижу"),
+        ("Hi, order 123456 arrived broken, the mug is cracked", "here is the photo", "can't see"),
+        (
+            "Dzień dobry, zamówienie 123456 przyszło rozbite, kubek pęknięty",
+            "przesyłam zdjęcie",
+            "nie widzę",
+        ),
+    ],
+)
+async def test_a_photo_said_to_be_sent_that_did_not_arrive_is_asked_for_again(
+    services: Services, first: str, sent: str, said: str
+) -> None:
+    # "вот фото" with nothing attached: the photo got lost on the way; the customer is told
+    # so (not "I'm here whenever you're ready"), and it is not taken as going on without it
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    assert d.of("asked_for")[-1]["slot"] == "photo"
+    await d.send(sent)
+    assert said in " ".join(d.replies[-1]).lower()
+    assert not d.of("fix_chosen") and not d.of("escalated")
+    await d.send(photo=True)
+    assert d.buttons[-1] or d.of("fix_chosen")  # the case goes on with the photo

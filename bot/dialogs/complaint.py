@@ -173,6 +173,14 @@ _WHY_ASK = re.compile(
     re.IGNORECASE,
 )
 _PHOTO_WORD = re.compile(r"фот|снимок|photo|picture|\bpic|zdj[eę]|fotk|fotograf", re.IGNORECASE)
+# "вот фото", "here is the photo", "przesyłam zdjęcie": said to be sent (with the photo word)
+_SENT_NOW = re.compile(
+    r"\bвот\b|\bдержите\b|прикрепил|прикрепляю|во вложени|отправил|отправляю|скинул|"
+    r"скидываю|высылаю|выслал|прислал|присылаю|\bниже\b|\bhere\b|attach|\bsent\b|\bbelow\b|upload|"
+    r"\boto\b|\btu(taj)?\b|załącz|zalacz|przesyłam|przesylam|wysyłam|wysylam|wysłał|wyslal|"
+    r"poniżej|ponizej",
+    re.IGNORECASE,
+)
 # "это уже второй раз", "again!", "last time you promised": it happened before
 _AGAIN = re.compile(
     r"(?:второй|третий|четв[её]ртый|пятый|который)\s+раз(?!\s+(?:лишн|списа|снял))|\bопять\b|"
@@ -940,6 +948,16 @@ class ComplaintFlow:
                 if "order_ref" in missing and _WHERE_IS_IT.search(text):
                     ctx.say("order_number_where")
                     return True
+            if (
+                "photo" in missing
+                and not case.get("photo_not_seen")
+                and _photo_said_sent(ctx, text)
+            ):
+                # "вот фото" with nothing attached: lost on the way (or sent as a link
+                # preview, an album that failed...). Said once; not a turn without it.
+                case["photo_not_seen"] = True
+                ctx.say("complaint_photo_not_seen")
+                return True
             case["quiet_turns"] = case.get("quiet_turns", 0) + 1
             promised = bool(text and _WILL_SEND.search(text))  # "I'll send the photo now"
             if (
@@ -1683,6 +1701,15 @@ def _where_it_stands(ctx: TurnContext, case: dict[str, Any]) -> None:
         ctx.say_text(case["promise"])
     else:
         ctx.say_text(ctx.texts("nudge_here"))
+
+
+def _photo_said_sent(ctx: TurnContext, text: str) -> bool:
+    """ "Вот фото" / "here is the photo" / "przesyłam zdjęcie" with no photo in the message."""
+    if not text or "?" in text or any(a.kind == "photo" for a in ctx.incoming.attachments):
+        return False
+    if _WILL_SEND.search(text) or _NONE_GIVEN.search(text):
+        return False  # "сейчас пришлю фото", "не могу отправить фото"
+    return bool(_PHOTO_WORD.search(text) and _SENT_NOW.search(text))
 
 
 def _pleasantry(ctx: TurnContext, text: str) -> bool:
