@@ -2800,3 +2800,30 @@ async def test_a_photo_said_to_be_sent_that_did_not_arrive_is_asked_for_again(
     assert not d.of("fix_chosen") and not d.of("escalated")
     await d.send(photo=True)
     assert d.buttons[-1] or d.of("fix_chosen")  # the case goes on with the photo
+
+
+@pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        (
+            "Заказ 778812: списали деньги дважды! Это безобразие, я иду к юристу.",
+            r"сразу|сейчас|уже занимаюсь",
+        ),
+        (
+            "I was charged twice for order 778812. Ridiculous, I'll contact my lawyer.",
+            r"right away|right now|straight away",
+        ),
+        ("Zamówienie 778812: pobraliście pieniądze dwa razy! Idę do prawnika.", r"od razu"),
+    ],
+)
+async def test_a_legal_threat_is_answered_without_saying_at_once_twice(
+    services: Services, text: str, urgent: str
+) -> None:
+    # "I'm on it right away. I'm passing your case to a senior manager straight away" read
+    # like a form; both apology variants are tried (they rotate per conversation)
+    for _ in range(2):
+        d = Dialogue(services, str(next(_ids)))
+        await d.send(text)
+        assert d.of("escalated")[0]["reason"] == "legal_threat"
+        said = " ".join(d.replies[0]).lower()
+        assert len(re.findall(urgent, said)) <= 1, said
