@@ -271,6 +271,8 @@ def build_card(
             if t["type"] == "faq_answered":
                 score = t.get("score")  # none for a topic the customer picked from old buttons
                 how = "picked by the customer" if score is None else f"score {score:.2f}"
+                if _said_not_helpful(trail, t):
+                    how += ", the customer said it did not help"
                 parts.append(f"answered with '{t.get('answer_id')}' ({how})")
             else:
                 cands = t.get("candidates") or []
@@ -335,6 +337,17 @@ def _promises(trail: list[dict[str, Any]]) -> list[str]:
         elif kind == "promised":
             said.append(t.get("text") or "a promise")
     return said
+
+
+def _said_not_helpful(trail: list[dict[str, Any]], answered: dict[str, Any]) -> bool:
+    """Whether the customer said "didn't help" to this answer (the next such word after it)."""
+    after = trail[trail.index(answered) + 1 :]
+    for t in after:
+        if t.get("type") == "faq_answered":
+            return False  # another answer came first
+        if t.get("type") == "faq_not_helpful":
+            return t.get("answer_id") in (None, answered.get("answer_id"))
+    return False
 
 
 def _slot_known(known: dict[str, Any], slot: str) -> bool:

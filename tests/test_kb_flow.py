@@ -818,3 +818,20 @@ async def test_an_answer_the_bot_must_not_say_brings_the_promised_person(
     async with bot.sessionmaker() as session:
         ticket = await session.scalar(select(Ticket))
     assert ticket is not None and ticket.reason == "reply_blocked"
+
+
+async def test_the_card_says_which_answer_the_customer_said_did_not_help(
+    bot: SimpleNamespace,
+) -> None:
+    # "не помогло", another answer, then "a person, please": the operator sees on the card
+    # which answer failed, not two answers that look equally fine
+    first = await say(bot, "231", "Как вернуть товар, который не подошёл?")
+    answered = events(first, "faq_answered")[0]["answer_id"]
+    second = await say(bot, "231", "не помогло")
+    other = events(second, "faq_answered")[0]["answer_id"]
+    third = await say(bot, "231", "позовите человека")
+    card = events(third, "escalated")[0]["card"].split("\n\nTranscript:")[0]
+    tried = next(line for line in card.splitlines() if line.startswith("Bot tried:"))
+    failed, last = tried.split(";")
+    assert answered in failed and "did not help" in failed
+    assert other in last and "did not help" not in last

@@ -64,6 +64,7 @@ MAX_HELD = 20  # texts held during a flood and read with the first message after
 TRAIL_EVENTS = {
     "faq_answered",
     "faq_declined",
+    "faq_not_helpful",
     "asked_for",
     "promised",
     "compensation_offered",
