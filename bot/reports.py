@@ -21,7 +21,7 @@ from bot.db.models import Complaint, Message, SurveyAnswer, Ticket, as_utc, utcn
 
 FEEDBACK = "feedback"  # the outcome of an opinion recorded without a complaint
 # hand-offs about a question, not about a complaint the bot had solved
-QUESTION_HANDOFFS = {"order_status", "faq_not_helpful"}
+QUESTION_HANDOFFS = {"order_status", "order_change", "faq_not_helpful"}
 
 
 def _minutes(start: datetime | None, end: datetime | None) -> float | None:

@@ -26,6 +26,7 @@ REASONS = {
     "needs_person": "the complaint needs a person",
     "operator_reopened": "reopened by an operator",
     "order_status": "order status: needs a look in the order system",
+    "order_change": "cancel or change an order: needs the order system",
     "reply_blocked": "the bot's answer had a phrase it must never say (check the FAQ entry)",
 }
 

@@ -2827,3 +2827,38 @@ async def test_a_legal_threat_is_answered_without_saying_at_once_twice(
         assert d.of("escalated")[0]["reason"] == "legal_threat"
         said = " ".join(d.replies[0]).lower()
         assert len(re.findall(urgent, said)) <= 1, said
+
+
+@pytest.mark.parametrize(
+    ("turns", "said"),
+    [
+        (["хочу отменить заказ 443322"], "отмен"),
+        (["Можно отменить заказ 443322?"], "отмен"),
+        (["Please change the delivery address for order 443322 to Main St 5"], "change"),
+        (["Zmieńcie proszę adres dostawy w zamówieniu 443322"], "zmieni"),
+        (["I want to cancel my order", "443322"], "cancel"),
+    ],
+)
+async def test_a_request_to_cancel_or_change_an_order_is_passed_on_as_that(
+    services: Services, turns: list[str], said: str
+) -> None:
+    # not "a colleague who can see its status", not a complaint with an apology and "does
+    # that solve it?": a person who can change the order gets the request, with the number
+    d = Dialogue(services, str(next(_ids)))
+    for text in turns:
+        await d.send(text)
+    [esc] = d.of("escalated")
+    assert esc["reason"] == "order_change" and "443322" in esc["card"]
+    assert not d.of("complaint_opened") and not d.of("satisfaction_check")
+    text = d.all_text().lower()
+    assert said in text and "status" not in text and "статус" not in text
+    assert not SORRY.search(text)
+
+
+async def test_a_cancellation_because_of_a_problem_is_still_a_complaint(
+    services: Services,
+) -> None:
+    # "cancel it, it's been a month!": the delay is the case (with a refund on offer)
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Отмените заказ 443322, он уже месяц не доставлен!")
+    assert d.of("complaint_opened") and not d.of("escalated")

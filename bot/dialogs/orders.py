@@ -7,6 +7,7 @@ import re
 
 from bot.dialogs.complaint import OPEN_BAR, promise_stands
 from bot.dialogs.engine import TurnContext
+from bot.dialogs.requests import asks_question
 from bot.dialogs.slots import bare_order_ref, has, words
 from knowledge.flow import about_placed_order, is_not_helpful
 
@@ -50,6 +51,56 @@ def _another_request(ctx: TurnContext) -> bool:
     )
 
 
+# "отмените заказ", "change the delivery address", "anulujcie zamówienie": something to be
+# done to an order, by a person who can change it in the order system (the bot cannot); not
+# a question about where it is, and not a complaint (unless a problem is told with it)
+_CANCEL = re.compile(
+    r"отмени(?:те|ть)\b|\bcancel\b|\banuluj|anulowa[ćc]\b|odwoła[ćc]|odwolac|zrezygnowa[ćc]",
+    re.IGNORECASE,
+)  # asked for, not told ("заказ отменили", "my order got cancelled": a complaint)
+_CHANGE = re.compile(
+    r"измени(?:те|ть)\b|поменя(?:йте|ть)\b|перенес(?:ите|ти)\b|исправ(?:ьте|ить) адрес|"
+    r"добав(?:ьте|ить) в заказ|(?:уберите|убрать|удалите|удалить) из заказ|"
+    r"\b(?:change|update|modify|edit|reschedule)\b|\badd\b.{0,30}\bto (?:my|the) order|"
+    r"\bremove\b.{0,30}\bfrom (?:my|the) order|"
+    r"\bzmie[nń](?:cie)?\b|zmieni[ćc]\b|\bpopraw(?:cie|ić|ic)?\b|przeło[żz]y[ćc]|przelozyc|"
+    r"doda[ćc] do zam|usun[ąa][ćc] z zam",
+    re.IGNORECASE,
+)
+_ORDER_WORD = re.compile(
+    r"заказ|адрес|доставк|order|address|deliver|zamówien|zamowien|adres|dostaw", re.IGNORECASE
+)
+# a problem told with it ("отмените, он уже месяц едет!"): the complaint flow's case
+_PROBLEM = re.compile(
+    r"не\s+(?:приш|пришё|доставл|привез|работа|тот|та)|так и не|до сих пор|уже\s+\w+\s+(?:жду|ед)|"
+    r"опозд|задерж|долго|разбит|слома|поврежд|брак|не\s+хватает|"
+    r"\blate\b|delay|broken|damaged|wrong|missing|never|still|not\s+(?:arrived|working|delivered)|"
+    r"spóźn|spozn|opóźn|opozn|uszkodz|zepsu|rozbit|nie\s+(?:dotar|przysz|działa|dziala)|wciąż|nadal",
+    re.IGNORECASE,
+)
+
+
+def order_action(ctx: TurnContext) -> str | None:
+    """ "cancel" or "change" when the message asks for that to be done to an order."""
+    text = ctx.incoming.text or ""
+    pred = ctx.prediction
+    if not text or pred is None or ctx.incoming.callback_data:
+        return None
+    if pred.intent not in ("order_status", "faq", "complaint"):
+        return None
+    if not pred.order_ref and (pred.intent == "faq" or asks_question(text)):
+        return None  # "как отменить заказ?", "how can I cancel?": the knowledge base's answer
+    if pred.threat not in (None, "none") or pred.emotion == "angry" or _PROBLEM.search(text):
+        return None
+    if not (pred.order_ref or _ORDER_WORD.search(text)):
+        return None
+    if _CANCEL.search(text):
+        return "cancel"
+    if _CHANGE.search(text):
+        return "change"
+    return None
+
+
 # A question read as order status that names no order of the customer's ("через сколько дней
 # приедет посылка в Самару?", "the item is sold out, when will it be back?") gets the knowledge
 # base's answer when it is this sure, and the number is asked for in case it was about a placed
@@ -69,6 +120,18 @@ class OrderStatusFlow:
             return False  # "when exactly?" about a case just promised: the promise answers
         pending = ctx.state.get("order_status")
         known = ctx.state.setdefault("known", {})
+        if pending != "asked":
+            ctx.state.pop("order_action", None)  # an earlier request's, dropped elsewhere
+        action = order_action(ctx)
+        if action is not None:
+            ctx.state["order_action"] = action
+            if has(known, "order_ref"):
+                self._pass_on(ctx)
+            else:
+                ctx.state["order_status"] = "asked"
+                ctx.event("asked_for", slot="order_ref")
+                ctx.say("order_change_ask")
+            return True
         offered = self._after_offer(ctx, known)
         if offered is not None:
             return offered
@@ -76,7 +139,7 @@ class OrderStatusFlow:
         if pending == "asked" and threat not in (None, "none"):
             # "12345678, подаю в суд": the threat decides who takes it (a senior), not the
             # order-number question
-            ctx.state.pop("order_status", None)
+            self._drop(ctx)
             return False
         if pending == "asked" and not ctx.incoming.callback_data:
             text = ctx.incoming.text or ""
@@ -87,7 +150,7 @@ class OrderStatusFlow:
             if ctx.intent in ("complaint", "request_human"):
                 # "Order 5512300, one item is missing": a complaint after all (the number is
                 # already remembered), or a person: their flows take it from here.
-                ctx.state.pop("order_status", None)
+                self._drop(ctx)
                 return False
             if has(known, "order_ref"):
                 self._pass_on(ctx)
@@ -97,6 +160,7 @@ class OrderStatusFlow:
                 # No number after all: a person can still find the order by the customer.
                 self._pass_on(ctx)
                 return True
+            self._drop(ctx)
             return False
         if ctx.intent != "order_status":
             return False
@@ -161,9 +225,24 @@ class OrderStatusFlow:
             return False
         return await ctx.faq.answer_also(ctx, text, min_score=GENERAL_KB_MIN, via="order_status")
 
+    @staticmethod
+    def _drop(ctx: TurnContext) -> None:
+        """The order number asked for is not coming: something else is said instead."""
+        ctx.state.pop("order_status", None)
+        ctx.state.pop("order_action", None)
+
     def _pass_on(self, ctx: TurnContext) -> None:
         ctx.state.pop("order_status", None)
+        action = ctx.state.pop("order_action", None)
         order = ctx.state.get("known", {}).get("order_ref")
+        if action is not None:
+            # "отмените заказ": for someone who can change it, said as that
+            if order:
+                ctx.say(f"order_{action}_pass", order=order)
+            else:
+                ctx.say("order_change_pass_no_number")
+            ctx.request_handoff("order_change")
+            return
         if order:
             ctx.say("order_status_pass", order=order)
         else:  # no number after all: a person can still find the order by the customer
