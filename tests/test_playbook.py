@@ -2862,3 +2862,18 @@ async def test_a_cancellation_because_of_a_problem_is_still_a_complaint(
     d = Dialogue(services, str(next(_ids)))
     await d.send("Отмените заказ 443322, он уже месяц не доставлен!")
     assert d.of("complaint_opened") and not d.of("escalated")
+
+
+@pytest.mark.parametrize("emoji", ["😡😡😡", "😢", "👎👎", "🤬!!!"])
+async def test_an_upset_emoji_alone_is_asked_what_happened_not_not_understood(
+    services: Services, emoji: str
+) -> None:
+    # "😡😡😡" got "I didn't quite understand, please rephrase" (and a second one a person
+    # "because the bot did not understand"): it is plain enough that something went wrong
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Здравствуйте")
+    await d.send(emoji)
+    assert not d.of("fallback") and not d.of("escalated")
+    assert d.of("clarify") and "что случилось" in " ".join(d.replies[-1])
+    await d.send("заказ 998877 так и не пришёл")
+    assert d.of("complaint_opened")

@@ -78,6 +78,12 @@ TRAIL_EVENTS = {
     "complaint_also_recorded",
 }
 SOCIAL_INTENTS = {"greeting", "thanks", "goodbye", "praise", "affirm", "deny"}
+_UPSET_EMOJI = re.compile(
+    "[\U0001f621\U0001f620\U0001f92c\U0001f624\U0001f92f\U0001f4a9"
+    "\U0001f622\U0001f62d\U0001f61e\U0001f614\U0001f641\u2639\U0001f44e\U0001f612\U0001f629"
+    "\U0001f62b\U0001f494]"
+)  # 😡😠🤬😤🤯💩 😢😭😞😔🙁☹👎😒😩😫💔
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 
 
 # what a case is about, for the card: not small talk or a request for a person after it;
@@ -574,6 +580,16 @@ class ConversationEngine:
                 ctx.say("media_only")
             return
         intent = ctx.intent
+        if _UPSET_EMOJI.search(incoming.text or "") and not _LETTER_OR_DIGIT.search(
+            incoming.text or ""
+        ):
+            # "😡😡😡", "😢", "👎": no words, but plainly something went wrong; asked what
+            # happened (the complaint flow does the same when the model reads a complaint)
+            ctx.state["misunderstood"] = 0
+            ctx.state["complaint_clarified"] = int(ctx.state.get("turns", 0))
+            ctx.say("no_words_clarify")
+            ctx.event("clarify", intent=intent, reason="no_words")
+            return
         if intent in SOCIAL_INTENTS:
             ctx.state["misunderstood"] = 0
             if intent == "greeting":
