@@ -2877,3 +2877,40 @@ async def test_an_upset_emoji_alone_is_asked_what_happened_not_not_understood(
     assert d.of("clarify") and "что случилось" in " ".join(d.replies[-1])
     await d.send("заказ 998877 так и не пришёл")
     assert d.of("complaint_opened")
+
+
+async def test_asking_for_the_fix_already_arranged_gets_it_restated_not_off_topic(
+    services: Services,
+) -> None:
+    # "whatever, just give me my money" to "is that OK?" after the refund was filed got
+    # "I'm only good at shop matters"
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("I returned the shoes 3 weeks ago and still no refund!")
+    await d.send("order 99812, 120 EUR")
+    assert d.of("satisfaction_check")
+    await d.send("whatever, just give me my money")
+    said = " ".join(d.replies[-1])
+    assert not d.of("fallback") and "shop matters" not in said
+    assert "99812" in said and "exactly" in said.lower()
+    await d.send("fine")
+    assert d.of("resolved")
+
+
+@pytest.mark.parametrize(
+    "told",
+    [
+        "no thanks, I just want you to know",
+        "нет, ничего не нужно, просто хотел, чтобы вы знали",
+        "nie trzeba, chciałem tylko dać znać",
+    ],
+)
+async def test_just_letting_the_shop_know_is_not_taken_as_unhappy(
+    services: Services, told: str
+) -> None:
+    # "no thanks, I just want you to know" after a rude courier was passed on: the customer
+    # wanted it known, not a person "because the fix did not help"
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("The courier was super rude to me today, order 7712")
+    assert d.of("satisfaction_check")
+    await d.send(told)
+    assert d.of("resolved") and not d.of("escalated")

@@ -92,6 +92,16 @@ _WAIT_AND_SEE = re.compile(
     r"zobaczymy|czas\s+poka[żz]e|jeszcze\s+nie\s+wiem|nie\s+wiem\s+jeszcze",
     re.IGNORECASE,
 )
+# "no thanks, I just want you to know": it was to be known, not fixed
+_JUST_TELLING = re.compile(
+    r"(?:just|only)\s+(?:want(?:ed)?\s+(?:you\s+to\s+know|to\s+let\s+you\s+know)|letting\s+you\s+know)|"
+    r"\bfyi\b|for\s+your\s+information|"
+    r"просто\s+(?:хотел\w*|хочу)[,\s]+(?:чтобы\s+вы\s+знали|сообщить|сказать|предупредить)|"
+    r"просто\s+(?:к\s+сведению|для\s+информации|сообщаю)|"
+    r"(?:chciał\w*|chcial\w*)\s+tylko\s+(?:dać\s+znać|dac\s+znac|poinformować|poinformowac)|"
+    r"tylko\s+informuj|dla\s+informacji",
+    re.IGNORECASE,
+)
 _NOT_OK = re.compile(
     r"(не устраивает|не подходит|это не решение|не помогло|не то|unacceptable|not ok|"
     r"not good enough|doesn't help|does not help|nie pasuje|nie odpowiada|nie pomogło)",
@@ -1316,7 +1326,11 @@ class ComplaintFlow:
         lukewarm = not data and bool(_LUKEWARM.search(text))
         if data == "cmp:sat:yes" or (
             not data
-            and (_YES.search(text) or ctx.intent in ("thanks", "affirm", "praise"))
+            and (
+                _YES.search(text)
+                or ctx.intent in ("thanks", "affirm", "praise")
+                or _JUST_TELLING.search(text)  # "no thanks, I just wanted you to know"
+            )
             and not _NOT_OK.search(text)
             and not threatens
             and not lukewarm
@@ -1406,6 +1420,25 @@ class ComplaintFlow:
             return True
         if data:
             ctx.say("button_expired")
+            return True
+        if (
+            doing is not None
+            and _wants(text, _REMEDY_WORDS.get(doing, ()))
+            or (doing == "refund" and _wants(text, _MONEY_WORDS))
+        ):
+            # "whatever, just give me my money" when the refund is what was arranged: said
+            # back, as what is being done, and the question stands
+            if case.get("promise"):
+                ctx.say_text(f"{ctx.texts('complaint_same_fix')} {case['promise']}")
+            else:
+                _where_it_stands(ctx, case)
+            self._ask_satisfaction(ctx, case)
+            return True
+        if ctx.intent in (None, "out_of_scope"):
+            # something the bot did not get, mid-case: where it stands, not "I only know shop
+            # matters"
+            _where_it_stands(ctx, case)
+            self._ask_satisfaction(ctx, case)
             return True
         return False
 
