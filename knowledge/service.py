@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 
 FRESH_SECONDS = 2.0
 GAP_SIMILARITY = 0.66  # mean per-encoder cosine for two questions to be "the same gap"
+# each encoder's own cosine for "the same question": e5 finds any two questions fairly alike
+# ("are you hiring?" / "do you have a franchise?": 0.88), so USE's 0.66 alone merged them
+GAP_SIMILARITY_BY_PART = {"use": GAP_SIMILARITY, "e5": 0.78}
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -484,10 +487,12 @@ class KnowledgeService:
         encoder = await asyncio.to_thread(lambda: self.encoder)
         texts = [r.text for r in rows]
         vectors = await asyncio.to_thread(lambda: np.asarray(encoder.encode(texts), np.float32))
-        parts = max(1, len(_parts_of(encoder)))
+        names = [name for name, _ in _parts_of(encoder)]
+        parts = max(1, len(names))
+        threshold = gap_similarity(names)
         groups: list[dict[str, Any]] = []
         for row, vec in zip(rows, vectors, strict=True):  # newest first
-            best, best_sim = None, GAP_SIMILARITY
+            best, best_sim = None, threshold
             for g in groups:
                 sim = float(g["centroid"] @ vec) / parts
                 if sim >= best_sim:
@@ -638,6 +643,13 @@ def make_id(text: str, max_words: int = 5) -> str:
     latin = text.lower().translate(_TRANSLIT)
     words = re.findall(r"[a-z0-9]+", latin)[:max_words]
     return ("_".join(words) or "entry")[:64]
+
+
+def gap_similarity(parts: Sequence[str]) -> float:
+    """The mean cosine over the encoder's ``parts`` for two questions to be one gap."""
+    if not parts:
+        return GAP_SIMILARITY
+    return sum(GAP_SIMILARITY_BY_PART.get(p, GAP_SIMILARITY) for p in parts) / len(parts)
 
 
 def _parts_of(encoder: Encoder) -> list[tuple[str, int]]:
