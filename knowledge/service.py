@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import utcnow
+from bot.db.models import KnowledgeEntry, as_utc, utcnow
 from knowledge.formats import (
     Entry,
     detect_format,
@@ -158,6 +159,8 @@ class KnowledgeService:
         self._checked_at = 0.0
         self._lock = asyncio.Lock()
         self._pending: set[asyncio.Future[Any]] = set()
+        # a gap's question searched again: (the FAQ's signature then, the entry that answers)
+        self._answers_now: dict[str, tuple[tuple[int, str, int], str | None]] = {}
 
     # ------------------------------------------------------------------ index
     @property
@@ -519,7 +522,63 @@ class KnowledgeService:
                 )
             )
         out.sort(key=lambda g: (-g.count, -max(g.ids)))
-        return out[:limit]
+        return await self._still_open(session, out, limit)
+
+    async def _still_open(
+        self, session: AsyncSession, groups: list[GapGroup], limit: int
+    ) -> list[GapGroup]:
+        """The first ``limit`` of ``groups`` the knowledge base still does not answer.
+
+        A group asked before an entry was added or changed (with /kb_add, an import, an
+        operator's /kb_save in another ticket) is searched again: when the FAQ now answers
+        its questions with such an entry, it is closed as answered by it."""
+        changed = {
+            entry_id: as_utc(at)
+            for entry_id, at in await session.execute(
+                select(KnowledgeEntry.id, KnowledgeEntry.updated_at)
+            )
+            if at is not None
+        }
+        latest = max(changed.values(), default=None)
+        signature = await KnowledgeRepository(session).signature()
+        kept: list[GapGroup] = []
+        closed = False
+        for group in groups:
+            if len(kept) == limit:
+                break
+            asked_at = as_utc(group.last_at) if group.last_at is not None else None
+            if latest is None or asked_at is None or asked_at >= latest:
+                kept.append(group)  # nothing changed in the FAQ since it was asked
+                continue
+            answers = [await self._answer_now(session, t, signature) for t in group.texts[:3]]
+            entry_id = answers[0]
+            if entry_id is None or any(a != entry_id for a in answers):
+                kept.append(group)
+                continue
+            if changed.get(entry_id, asked_at) <= asked_at:
+                kept.append(group)  # that entry did not answer it when it was asked
+                continue
+            await KnowledgeRepository(session).close_unanswered(
+                group.ids, status="resolved", entry_id=entry_id, actor="kb"
+            )
+            closed = True
+        if closed:
+            await session.commit()
+        return kept
+
+    async def _answer_now(
+        self, session: AsyncSession, text: str, signature: tuple[int, str, int]
+    ) -> str | None:
+        """The entry the FAQ answers ``text`` with (None: not confident), remembered while
+        the FAQ does not change."""
+        known = self._answers_now.get(text)
+        if known is not None and known[0] == signature:
+            return known[1]
+        answer = (await self.search(session, text)).answer_id
+        if len(self._answers_now) > 5000:
+            self._answers_now.clear()
+        self._answers_now[text] = (signature, answer)
+        return answer
 
     async def close_gap(
         self,
