@@ -332,13 +332,13 @@ def render_summary(report: dict[str, Any]) -> str:
     csat, nps = report["csat"], report["nps"]
     if csat["answers"]:
         lines.append(
-            f"Rating: {csat['average']} / 5 from {csat['answers']} answers "
+            f"Rating: {csat['average']} / 5 from {_answers(csat['answers'])} "
             f"({csat['satisfied_share']:.0%} rated 4 or 5)"
         )
     if csat.get("solved_share") is not None:
         lines.append(f"Said their question was solved: {csat['solved_share']:.0%}")
     if nps["answers"]:
-        lines.append(f"NPS: {nps['score']:g} from {nps['answers']} answers")
+        lines.append(f"NPS: {nps['score']:g} from {_answers(nps['answers'])}")
     asked = (report.get("unanswered_questions") or [])[:10]
     if asked:
         todo = any(q.get("open", 1) for q in asked)
@@ -347,6 +347,10 @@ def render_summary(report: dict[str, Any]) -> str:
         )
         lines += [f"  {q['count']}× {q['text'][:120]}{_since(q)}" for q in asked]
     return "\n".join(lines)
+
+
+def _answers(count: int) -> str:
+    return "1 answer" if count == 1 else f"{count} answers"
 
 
 def _since(question: dict[str, Any]) -> str:

@@ -342,3 +342,18 @@ async def test_the_report_says_which_unanswered_questions_the_faq_answers_now(se
     assert "in the FAQ now" in franchise_line, summary
     assert "in the FAQ now" not in hiring_line, summary
     assert "unanswered_questions: Are you hiring?" in render(report, "csv")
+
+
+async def test_one_survey_answer_is_said_in_the_singular(services) -> None:
+    """One customer rated the bot: /report said 'Rating: 5 / 5 from 1 answers' and 'NPS:
+    100 from 1 answers'; it says 'from 1 answer' (and 'from 2 answers' for two)."""
+    from bot.reports import render_summary
+
+    await _bot_solved_billing(services, "u10", DAY1)
+    await _say(services, "u10", "5", DAY1 + timedelta(minutes=1))
+    await _say(services, "u10", "10", DAY1 + timedelta(minutes=2))
+    async with services.sessionmaker() as session:
+        summary = render_summary(await build_report(session))
+    assert "Rating: 5.0 / 5 from 1 answer (" in summary, summary
+    assert "NPS: 100 from 1 answer\n" in summary + "\n", summary
+    assert "1 answers" not in summary, summary
