@@ -266,16 +266,22 @@ def parse_period(
     days), and the file's format. ValueError (with the usage) when they are not that."""
     words = args.split()
     fmt, since, until = "csv", None, None
+
+    def days_back(days: int) -> datetime:
+        # from the shop's midnight, as the report's heading names the day
+        day = (now - timedelta(days=days)).astimezone(tz).date()
+        return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
+
     if words and words[-1].lower() in REPORT_FORMATS:
         fmt = words.pop().lower()
     try:
         if not words:
-            return now - timedelta(days=default_days), None, fmt
+            return days_back(default_days), None, fmt
         if len(words) == 1 and words[0].isdigit():
             days = int(words[0])
             if not 1 <= days <= 3660:
                 raise ValueError(f"{days} days")
-            return now - timedelta(days=days), None, fmt
+            return days_back(days), None, fmt
         if len(words) <= 2:
             since = parse_day(words[0], tz=tz)
             until = parse_day(words[1] if len(words) == 2 else None, end=True, tz=tz)

@@ -286,8 +286,8 @@ def test_the_admins_report_period_is_read_in_the_shops_days() -> None:
 
     now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
     moscow = ZoneInfo("Europe/Moscow")
-    assert parse_period("", now) == (now - timedelta(days=30), None, "csv")
-    assert parse_period("7 json", now) == (now - timedelta(days=7), None, "json")
+    assert parse_period("", now) == (datetime(2026, 11, 3, tzinfo=UTC), None, "csv")
+    assert parse_period("7 json", now) == (datetime(2026, 11, 26, tzinfo=UTC), None, "json")
     since, until, fmt = parse_period("2026-11-01 2026-11-30 table", now, tz=moscow)
     assert since == datetime(2026, 10, 31, 21, 0, tzinfo=UTC) and fmt == "table"
     assert until is not None and until.astimezone(moscow).date().isoformat() == "2026-11-30"
@@ -357,3 +357,19 @@ async def test_one_survey_answer_is_said_in_the_singular(services) -> None:
     assert "Rating: 5.0 / 5 from 1 answer (" in summary, summary
     assert "NPS: 100 from 1 answer\n" in summary + "\n", summary
     assert "1 answers" not in summary, summary
+
+
+def test_report_days_back_start_at_the_shops_midnight() -> None:
+    """'/report 7' on 30 November at 15:00 in Moscow was headed 'Report 2026-11-23 – today'
+    but counted from 15:00 on the 23rd, so it had fewer complaints than '/report 2026-11-23'
+    for the same days; it counts from midnight of the 23rd, as its heading says."""
+    from zoneinfo import ZoneInfo
+
+    from bot.reports import parse_period
+
+    moscow = ZoneInfo("Europe/Moscow")
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    since, until, _ = parse_period("7", now, tz=moscow)
+    assert since == datetime(2026, 11, 23, 0, 0, tzinfo=moscow), since
+    assert until is None
+    assert parse_period("", now, tz=moscow)[0] == datetime(2026, 10, 31, 0, 0, tzinfo=moscow)
