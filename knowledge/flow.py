@@ -166,6 +166,22 @@ _JUST_SAYING = re.compile(
 )
 
 
+# "no thanks, that's all", "nie, dzięki", "нет, спасибо, это всё": the customer is done, the
+# answer did not fail them
+_ALL_DONE = re.compile(
+    r"\b(?:thanks|thank\s+you|thx|cheers)\b|that'?s\s+all|that\s+is\s+all|nothing\s+else|"
+    r"\ball\s+good\b|\bi'?m\s+(?:good|fine|ok)\b|"
+    r"спасибо|\bспс\b|благодарю|это\s+вс[её]|больше\s+ничего|"
+    r"dzi[eę]k|to\s+wszystko|nic\s+wi[eę]cej|ju[zż]\s+nic",
+    re.IGNORECASE,
+)
+
+
+def all_done(text: str) -> bool:
+    """ "No thanks, that's all": a polite no that closes the answer, not "it didn't help"."""
+    return bool(_ALL_DONE.search(text or "")) and not _NOT_HELPFUL.search(text or "")
+
+
 def just_saying(text: str) -> bool:
     """The customer only wanted to tell us something (feedback, no question)."""
     return bool(_JUST_SAYING.search(text or ""))
@@ -174,7 +190,7 @@ def just_saying(text: str) -> bool:
 def is_not_helpful(text: str, intent: str | None) -> bool:
     """A follow-up saying the last answer did not help (not "мне прислали не то, что я
     заказывал": that is about the order, a complaint; not "просто хотел сказать")."""
-    if _ABOUT_ORDER.search(text or "") or just_saying(text):
+    if _ABOUT_ORDER.search(text or "") or just_saying(text) or all_done(text):
         return False
     if _NOT_HELPFUL.search(text or ""):
         return True
@@ -285,6 +301,11 @@ class FaqFlow:
         intent = ctx.intent
         if recent_answer(ctx) and just_saying(message):
             await self._feedback(ctx, memory)
+            return True
+        if recent_answer(ctx) and intent in ("deny", None) and all_done(message):
+            # "no thanks, that's all": nothing more to try, and nobody to call
+            memory["last"] = None
+            ctx.say_text(text("faq_all_done", ctx.lang, ctx.texts.memory))
             return True
         if recent_answer(ctx) and is_not_helpful(message, intent):
             return await self._not_helpful(ctx, memory)

@@ -835,3 +835,28 @@ async def test_the_card_says_which_answer_the_customer_said_did_not_help(
     failed, last = tried.split(";")
     assert answered in failed and "did not help" in failed
     assert other in last and "did not help" not in last
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "done", "lang", "said"),
+    [
+        ("290", "How much do you charge for shipping?", "no thanks, that's all", "en", "anything"),
+        ("291", "Ile kosztuje dostawa?", "nie, dzięki, to wszystko", "pl", "napisz"),
+        ("292", "Сколько стоит доставка курьером?", "нет, спасибо, это всё", "ru", "пишите"),
+    ],
+)
+async def test_no_thanks_after_an_answer_is_no_didnt_help(
+    routed: SimpleNamespace, user: str, question: str, done: str, lang: str, said: str
+) -> None:
+    """ "No thanks, that's all" after an answer was read as "didn't help": the next-best
+    answer or a colleague called in ("Sorry I couldn't help..."). The customer is done: the
+    bot says they can write any time, and nobody is called."""
+    await _ask(routed, user, question, _Prediction("faq", lang))
+    out = await _ask(routed, user, done, _Prediction("deny", lang, 0.93))
+    assert not events(out, "faq_not_helpful") and not events(out, "faq_answered")
+    assert not events(out, "escalated")
+    [reply] = out.replies
+    assert said in reply.text, reply.text
+    # the answer is closed: a "no" later is no "didn't help" either
+    out = await _ask(routed, user, "no", _Prediction("deny", lang, 0.9))
+    assert not events(out, "faq_not_helpful") and not events(out, "escalated")
