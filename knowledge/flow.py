@@ -621,6 +621,7 @@ class FaqFlow:
             return True
         memory["last"] = None
         ctx.say_text(text("faq_handoff", ctx.lang, ctx.texts.memory))
+        ctx.person_said = True  # the hand-off adds only when they will answer
         ctx.request_handoff("faq_not_helpful", question=memory.get("query"), tried=sorted(shown))
         return True
 

@@ -860,3 +860,26 @@ async def test_no_thanks_after_an_answer_is_no_didnt_help(
     # the answer is closed: a "no" later is no "didn't help" either
     out = await _ask(routed, user, "no", _Prediction("deny", lang, 0.9))
     assert not events(out, "faq_not_helpful") and not events(out, "escalated")
+
+
+async def test_didnt_help_says_the_colleague_once(routed: SimpleNamespace) -> None:
+    """ "Didn't help" with nothing else to try (or said twice): the bot said "I'm passing your question to a colleague, who will
+    reply here." and, right under it, "I'm connecting you with a colleague. They already see
+    everything..."; the colleague is now announced once, then only when they will answer."""
+    from datetime import UTC, datetime, timedelta
+
+    noon = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # 12:00 in Moscow, a working day
+    turns = [
+        ("How much do you charge for shipping?", _Prediction("faq", "en")),
+        ("didn't help", _Prediction("deny", "en")),  # (this small KB has no next candidate)
+    ]
+    for i, (text, pred) in enumerate(turns):
+        routed.table[text] = pred
+        incoming = Incoming(external_user_id="293", text=text, chat_id=293, message_id=next(_msg))
+        async with routed.sessionmaker() as session:
+            out = await routed.engine.handle(session, incoming, now=noon + timedelta(minutes=i))
+            await session.commit()
+    assert events(out, "escalated")
+    said = [r.text for r in out.replies]
+    assert sum("colleague" in t for t in said) == 1, said
+    assert "30 minutes" in said[-1], said
