@@ -220,6 +220,28 @@ def recent_answer(ctx: TurnContext) -> bool:
     return elapsed <= timedelta(minutes=FOLLOW_UP_MINUTES)
 
 
+def recent_decline(ctx: TurnContext) -> bool:
+    """The bot said it had no sure answer (topics and a person offered), no answer given
+    since, within the last FOLLOW_UP_TURNS turns and FOLLOW_UP_MINUTES."""
+    memory = ctx.state.get("faq") or {}
+    declined = memory.get("declined")
+    if memory.get("last") or not declined:
+        return False
+    turns = int(ctx.state.get("turns", 0))
+    if turns - int(declined.get("turn", -100)) > FOLLOW_UP_TURNS:
+        return False
+    elapsed = as_utc(ctx.now) - as_utc(datetime.fromisoformat(declined["at"]))
+    return elapsed <= timedelta(minutes=FOLLOW_UP_MINUTES)
+
+
+def _not_these(text: str, intent: str | None) -> bool:
+    """ "Didn't help", "nie pomogło" or a bare "no" to the topics offered (not "no, I mean
+    ...": that is the question in other words, as the bot asked)."""
+    if not is_not_helpful(text, intent):
+        return False
+    return bool(_NOT_HELPFUL.search(text)) or len(text.split()) <= 3
+
+
 def _candidate_rows(candidates: Iterable[Candidate]) -> list[list[Any]]:
     """The candidates as kept in the flow's memory: ``[[entry id, score], ...]``."""
     return [[c.entry_id, round(c.score, 4)] for c in candidates]
@@ -309,6 +331,12 @@ class FaqFlow:
             return True
         if recent_answer(ctx) and is_not_helpful(message, intent):
             return await self._not_helpful(ctx, memory)
+        if recent_decline(ctx) and _not_these(message, intent):
+            # none of the topics offered is it: the colleague the decline promised (not
+            # one of those topics again as "perhaps this is what you need")
+            ctx.event("faq_not_helpful", answer_id=None)
+            self._to_person(ctx, memory)
+            return True
         if intent in FOLLOW_UP_INTENTS and self._follows(ctx, memory, message):
             if await self._follow_up(ctx, memory, message, strict=intent != "faq"):
                 return True
@@ -553,6 +581,7 @@ class FaqFlow:
             shown=[],
             last=None,
             gap_id=gap_id,
+            declined={"turn": int(ctx.state.get("turns", 0)), "at": ctx.now.isoformat()},
         )
         ctx.event(
             "faq_declined",
@@ -619,11 +648,18 @@ class FaqFlow:
             ctx.say_text(text("faq_next", ctx.lang, ctx.texts.memory))
             self._say_answer(ctx, memory, entry, float(score), via="next_candidate")
             return True
+        self._to_person(ctx, memory)
+        return True
+
+    @staticmethod
+    def _to_person(ctx: TurnContext, memory: dict[str, Any]) -> None:
+        """Nothing (more) to try: the question goes to a colleague."""
         memory["last"] = None
+        memory["declined"] = None
         ctx.say_text(text("faq_handoff", ctx.lang, ctx.texts.memory))
         ctx.person_said = True  # the hand-off adds only when they will answer
-        ctx.request_handoff("faq_not_helpful", question=memory.get("query"), tried=sorted(shown))
-        return True
+        tried = sorted(memory.get("shown") or [])
+        ctx.request_handoff("faq_not_helpful", question=memory.get("query"), tried=tried)
 
     # ------------------------------------------------------------------ helpers
     def _say_answer(

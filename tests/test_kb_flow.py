@@ -883,3 +883,37 @@ async def test_didnt_help_says_the_colleague_once(routed: SimpleNamespace) -> No
     said = [r.text for r in out.replies]
     assert sum("colleague" in t for t in said) == 1, said
     assert "30 minutes" in said[-1], said
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "nope", "lang"),
+    [
+        ("294", "Do you have a franchise programme for new cities?", "didn't help", "en"),
+        ("295", "Czy macie program franczyzowy dla nowych miast?", "nie pomogło", "pl"),
+        ("296", "Do you have a franchise programme for new cities?", "no", "en"),
+    ],
+)
+async def test_didnt_help_after_the_topics_offered_brings_a_person(
+    routed: SimpleNamespace, user: str, question: str, nope: str, lang: str
+) -> None:
+    """The bot did not know, offered two topics and a person ("If not, ... I'll bring in a
+    colleague"); "didn't help" / "nie pomogło" / "no" got "Understood. What would you like to
+    do instead?". Neither topic is it: the question goes to a colleague."""
+    first = await _ask(routed, user, question, _Prediction("faq", lang))
+    assert events(first, "faq_declined")
+    out = await _ask(routed, user, nope, _Prediction("deny", lang, 0.95))
+    [escalated] = events(out, "escalated")
+    assert escalated["reason"] == "faq_not_helpful"
+    assert f"Question: {question}" in escalated["card"]
+    assert not events(out, "faq_answered")
+
+
+async def test_a_rephrased_question_after_the_topics_offered_is_searched(
+    routed: SimpleNamespace,
+) -> None:
+    """ "No, I mean ..." after the topics: the customer put it in other words, as asked."""
+    await _ask(routed, "297", "Do you have a franchise programme?", _Prediction("faq", "en"))
+    text = "no, I mean how much is delivery to Poland"
+    out = await _ask(routed, "297", text, _Prediction("faq", "en", 0.8))
+    assert not events(out, "escalated")
+    assert events(out, "faq_answered")[0]["answer_id"] == "delivery_cost"
