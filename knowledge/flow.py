@@ -672,6 +672,10 @@ class FaqFlow:
         via: str,
     ) -> None:
         lang, answer = entry.answer_for(ctx.lang)
+        if lang != ctx.lang and lang in ("en", "ru", "pl"):
+            # the entry has no answer in the customer's language: said, so the other
+            # language does not look like the bot switching
+            answer = f"{text(f'faq_only_in_{lang}', ctx.lang)}\n{answer}"
         data = f"{NOT_HELPFUL_DATA}:{entry.id}"
         if len(data.encode()) > 64:  # Telegram's limit for callback data
             data = NOT_HELPFUL_DATA

@@ -917,3 +917,24 @@ async def test_a_rephrased_question_after_the_topics_offered_is_searched(
     out = await _ask(routed, "297", text, _Prediction("faq", "en", 0.8))
     assert not events(out, "escalated")
     assert events(out, "faq_answered")[0]["answer_id"] == "delivery_cost"
+
+
+async def test_an_answer_in_another_language_says_so(routed: SimpleNamespace) -> None:
+    """A Polish customer asking about an entry with no Polish answer got the English text
+    without a word, as if the bot had switched language; the answer now opens with a line in
+    the customer's language saying it is only in English (or Russian) for now."""
+    out = await _ask(routed, "298", "Czy macie karty podarunkowe?", _Prediction("faq", "pl"))
+    [ev] = events(out, "faq_answered")
+    assert ev["answer_id"] == "gift_cards" and ev["lang"] == "en"
+    [reply] = out.replies
+    first, _, rest = reply.text.partition("\n")
+    assert first == "Tę odpowiedź mam na razie tylko po angielsku:", reply.text
+    assert rest.startswith("Electronic gift cards")
+    wrap = "Can you pack my order in gift wrapping?"
+    out = await _ask(routed, "299", wrap, _Prediction("faq", "en"))
+    [ev] = events(out, "faq_answered")
+    assert ev["answer_id"] == "gift_wrapping_ru" and ev["lang"] == "ru"
+    assert out.replies[0].text.startswith("I only have this answer in Russian for now:\n")
+    # in the customer's own language: the answer alone
+    out = await _ask(routed, "300", "Ile kosztuje dostawa?", _Prediction("faq", "pl"))
+    assert out.replies[0].text.startswith("W Polsce dostawa")
