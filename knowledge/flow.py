@@ -197,6 +197,12 @@ def is_not_helpful(text: str, intent: str | None) -> bool:
     return intent == "deny" and len((text or "").split()) <= 6
 
 
+def only_not_helpful(text: str) -> bool:
+    """A few words that only say the answer missed ("to nie to", "that's not it", "не то"):
+    about the answer, whatever a classifier makes of "not it"."""
+    return len((text or "").split()) <= 4 and is_not_helpful(text, None)
+
+
 def _chatter(ctx: TurnContext) -> bool:
     """The classifier is sure the message is off-topic chatter ("а погода завтра?")."""
     pred = ctx.prediction

@@ -938,3 +938,25 @@ async def test_an_answer_in_another_language_says_so(routed: SimpleNamespace) ->
     # in the customer's own language: the answer alone
     out = await _ask(routed, "300", "Ile kosztuje dostawa?", _Prediction("faq", "pl"))
     assert out.replies[0].text.startswith("W Polsce dostawa")
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "nope", "lang"),
+    [
+        ("301", "Jak mogę zapłacić za zakupy?", "to nie to", "pl"),
+        ("302", "How do I return an item?", "that's not it", "en"),
+        ("303", "Как вернуть товар?", "не то", "ru"),
+    ],
+)
+async def test_a_bare_thats_not_it_after_an_answer_is_no_complaint(
+    routed: SimpleNamespace, user: str, question: str, nope: str, lang: str
+) -> None:
+    """ "To nie to" right after an answer, read by a sure classifier as a wrong-item
+    complaint, opened a case ("Dziękuję za wiadomość... przykro... numer zamówienia i
+    zdjęcie problemu?") about an answer that missed; it is a "didn't help": the next answer or
+    a person."""
+    await _ask(routed, user, question, _Prediction("faq", lang))
+    pred = _Prediction("complaint", lang, 0.998, complaint_type="wrong_item")
+    out = await _ask(routed, user, nope, pred)
+    assert not events(out, "complaint_opened") and not events(out, "asked_for")
+    assert events(out, "faq_not_helpful")

@@ -39,7 +39,7 @@ from bot.dialogs.texts import money
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
 from escalation.card import customer_kind
 from escalation.survey import start_after_bot
-from knowledge.flow import is_not_helpful, recent_answer
+from knowledge.flow import is_not_helpful, only_not_helpful, recent_answer
 
 # "ну ладно", "well ok", Polish "no dobra" / "no ok" (there "no" is "well"): a yes after a filler
 _FILLER = (
@@ -496,6 +496,10 @@ class ComplaintFlow:
                 ctx.event("clarify", intent="complaint", reason="problem_only")
                 return True
             unsure = _unsure(ctx) and ctx.faq is not None
+            if _only_says_not_helpful(ctx):
+                # "to nie to", "that's not it" right after an answer, however sure the
+                # classifier is of a wrong item: the answer missed, nothing was delivered
+                return False
             if unsure and _divertible(ctx) and _says_not_helpful(ctx):
                 # "это не то, мне нужно вернуть куртку" right after an answer: the FAQ flow
                 # gives the next answer or a person, not a case for a question
@@ -1682,6 +1686,16 @@ def _divertible(ctx: TurnContext) -> bool:
 def _says_not_helpful(ctx: TurnContext) -> bool:
     """ "это не то, мне нужно вернуть куртку" right after an FAQ answer."""
     return recent_answer(ctx) and is_not_helpful(ctx.incoming.text or "", ctx.intent)
+
+
+def _only_says_not_helpful(ctx: TurnContext) -> bool:
+    """ "to nie to" alone right after an FAQ answer: no detail, no threat, no files."""
+    pred = ctx.prediction
+    if ctx.faq is None or ctx.new_slots or ctx.incoming.attachments:
+        return False
+    if pred is not None and pred.threat not in (None, "none"):
+        return False
+    return recent_answer(ctx) and only_not_helpful(ctx.incoming.text or "")
 
 
 def _weak(ctx: TurnContext) -> bool:
