@@ -2914,3 +2914,26 @@ async def test_just_letting_the_shop_know_is_not_taken_as_unhappy(
     assert d.of("satisfaction_check")
     await d.send(told)
     assert d.of("resolved") and not d.of("escalated")
+
+
+@pytest.mark.parametrize("closed", [False, True])
+async def test_a_general_how_long_question_after_a_case_gets_its_answer(
+    shop: Services, closed: bool
+) -> None:
+    """A rude courier passed on (an answer promised within 48 hours), then "How long do I
+    have to return shoes?" - at "Does that solve it for you?" or once the case was closed,
+    for the two days the promise runs - got "Still here, no worries. Here's where it
+    stands:" and the promise again, never the answer. A question about the shop in general
+    is answered; "а когда точно привезут?" still gets where the case stands."""
+    d = Dialogue(shop, str(next(_ids)))
+    await d.send("The courier was rude to me, order 5512323")
+    assert d.of("satisfaction_check")
+    if closed:
+        await d.send(button="cmp:sat:yes")
+    await d.send("How long do I have to return shoes?")
+    assert [e["answer_id"] for e in d.of("faq_answered")] == ["return_period"], d.replies[-1]
+    assert not any("where it stands" in t for t in d.replies[-1]), d.replies[-1]
+    assert not d.of("escalated")
+    if not closed:  # the case still waits for its yes or no
+        await d.send(button="cmp:sat:yes")
+        assert d.of("resolved")

@@ -39,7 +39,13 @@ from bot.dialogs.texts import money
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
 from escalation.card import customer_kind
 from escalation.survey import start_after_bot
-from knowledge.flow import is_not_helpful, only_not_helpful, recent_answer
+from knowledge.flow import (
+    about_placed_order,
+    is_follow_up,
+    is_not_helpful,
+    only_not_helpful,
+    recent_answer,
+)
 
 # "ну ладно", "well ok", Polish "no dobra" / "no ok" (there "no" is "well"): a yes after a filler
 _FILLER = (
@@ -471,6 +477,8 @@ class ComplaintFlow:
             assert case is not None
             return await self._continue(ctx, case)
         if case is not None and promise_stands(ctx):
+            if await _general_answer(ctx):
+                return True  # "How long do I have to return shoes?": not about this case
             # "а когда точно привезут?" right after the case: what was promised still stands
             _where_it_stands(ctx, case)
             ctx.event("promise_repeated", complaint_id=case.get("id"))
@@ -1290,6 +1298,8 @@ class ComplaintFlow:
                 or (_WHEN.search(text) and ctx.intent != "complaint")
             )
         )
+        if waiting and ctx.command is None and await _general_answer(ctx):
+            return True  # "How long do I have to return shoes?": answered; the question stands
         if waiting:
             # "???", "а когда точно привезут?", "/start": where it stands, then the same question
             _where_it_stands(ctx, case)
@@ -1739,6 +1749,18 @@ def promise_stands(ctx: TurnContext) -> bool:
         and not ctx.new_slots
         and ctx.now <= as_utc(datetime.fromisoformat(due))
     )
+
+
+async def _general_answer(ctx: TurnContext) -> bool:
+    """A "when / how long" question about the shop in general, told in full ("How long do I
+    have to return shoes?"), not about this case ("а когда точно привезут?", "when will my
+    refund come?"): the knowledge base's sure answer is given. Returns whether it was."""
+    text = ctx.incoming.text or ""
+    if ctx.faq is None or ctx.intent != "faq" or ctx.new_slots or ctx.incoming.callback_data:
+        return False
+    if about_placed_order(text) or is_follow_up(text):
+        return False
+    return bool(await ctx.faq.answer_also(ctx, text, min_score=KB_WITH_CASE, via="search"))
 
 
 def _where_it_stands(ctx: TurnContext, case: dict[str, Any]) -> None:
