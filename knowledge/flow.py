@@ -374,6 +374,7 @@ class FaqFlow:
                 return True
         if strict:
             return False
+        memory["topic"] = message[:300]  # what a follow-up to the topics offered is about
         await self._decline(ctx, memory, message, result)
         return True
 
@@ -712,7 +713,10 @@ class FaqFlow:
             pred.intent in NOT_QUESTIONS or pred.emotion not in (None, "calm")
         ):
             return False
-        return bool(memory.get("query")) and recent_answer(ctx) and is_follow_up(message)
+        # after an answer, or after the topics offered ("and how long do I have?" after "I
+        # have a question about returns")
+        recent = recent_answer(ctx) or recent_decline(ctx)
+        return bool(memory.get("query")) and recent and is_follow_up(message)
 
     async def _entry(self, ctx: TurnContext, entry_id: str) -> Entry | None:
         """The entry as it is now (the database, not the index in memory, which another

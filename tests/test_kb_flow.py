@@ -960,3 +960,52 @@ async def test_a_bare_thats_not_it_after_an_answer_is_no_complaint(
     out = await _ask(routed, user, nope, pred)
     assert not events(out, "complaint_opened") and not events(out, "asked_for")
     assert events(out, "faq_not_helpful")
+
+
+@pytest.fixture
+async def demo_routed(
+    db_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[SimpleNamespace]:
+    """The whole demo shop's knowledge base (the sandbox's), with scripted predictions."""
+    from bot.dialogs.complaint import ComplaintFlow
+    from bot.dialogs.handoff import HandoffFlow
+    from bot.dialogs.orders import OrderStatusFlow
+
+    engine = create_engine(db_url)
+    await upgrade_database(engine)
+    sessionmaker = create_sessionmaker(engine)
+    settings = Settings(_env_file=None, database_url=db_url, default_language="ru")  # type: ignore[call-arg]
+    knowledge = KnowledgeService(
+        settings,
+        sessionmaker=sessionmaker,
+        cache_dir=tmp_path_factory.getbasetemp() / "kbflow-demo-cache",
+    )
+    async with sessionmaker() as session:
+        await knowledge.import_file(session, DEMO / "shop.yaml")
+    table: dict[str, _Prediction] = {}
+    conv = ConversationEngine(
+        _Scripted(table),
+        settings,
+        flows=[OrderStatusFlow(), ComplaintFlow(), HandoffFlow(), FaqFlow(knowledge)],
+        seed=0,
+    )
+    yield SimpleNamespace(engine=conv, sessionmaker=sessionmaker, table=table)
+    await knowledge.flush()
+    await engine.dispose()
+
+
+async def test_a_follow_up_after_the_topics_offered_is_read_with_the_question(
+    demo_routed: SimpleNamespace,
+) -> None:
+    """ "I have a question about returns" (too vague: topics offered), then "and how long do
+    I have?": the second message was searched alone and declined again ("Let me make sure I
+    get it right..."); it is read with the question before it, as after an answer."""
+    routed = demo_routed
+    routed.table["Hi there!"] = _Prediction("greeting", "en", 0.99)  # (a part of the first)
+    first = await _ask(
+        routed, "304", "Hi there! I have a question about returns", _Prediction("faq", "en", 0.58)
+    )
+    assert events(first, "faq_declined"), first.events
+    out = await _ask(routed, "304", "and how long do I have?", _Prediction("faq", "en"))
+    [ev] = events(out, "faq_answered")
+    assert ev["answer_id"] == "return_period" and ev["via"] == "follow_up"
