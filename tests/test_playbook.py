@@ -2937,3 +2937,29 @@ async def test_a_general_how_long_question_after_a_case_gets_its_answer(
     if not closed:  # the case still waits for its yes or no
         await d.send(button="cmp:sat:yes")
         assert d.of("resolved")
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        (
+            "Hej, kurier zostawił paczkę pod drzwiami i ktoś ją ukradł. Zamówienie 445566",
+            "nie mam zdjęcia, paczki po prostu nie ma",
+        ),
+        (
+            "Курьер оставил посылку у двери, и её украли. Заказ 445566",
+            "нет фото, посылки просто нет",
+        ),
+    ],
+)
+async def test_no_photo_told_at_is_that_ok_is_a_detail_not_a_no(
+    services: Services, first: str, then: str
+) -> None:
+    # "nie mam zdjęcia..." begins with "nie" and was read as "no, that does not suit me":
+    # "Sorry it's still not right", and a person
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    assert d.of("satisfaction_check")
+    await d.send(then)
+    assert not d.of("escalated") and not d.of("reopened")
+    assert d.of("details_added")

@@ -1383,10 +1383,16 @@ class ComplaintFlow:
             ctx.event("satisfaction_pending")
             ctx.say("complaint_wait_and_see")
             return True
+        # "nie mam zdjęcia, paczki nie ma": a detail we don't have, told; not a verdict
+        no_detail = (
+            not data
+            and bool(_NONE_GIVEN.search(text))
+            and any(p.search(text) for p in _SLOT_NAMED.values())
+            and not (_NOT_OK.search(text) or _STILL_BROKEN.search(text))
+        )
         unhappy = (
-            _NO.search(text)
+            ((_NO.search(text) or ctx.intent == "deny") and not no_detail)
             or _NOT_OK.search(text)
-            or ctx.intent == "deny"
             or threatens
             or lukewarm
         )
@@ -1397,7 +1403,9 @@ class ComplaintFlow:
             ctx.event("complaint_left_open", complaint_id=case.get("id"))
             await self._start_another(ctx, text)
             return True
-        more = ctx.intent == "complaint" or (ctx.new_slots and not asks_for_person(text))
+        more = (
+            ctx.intent == "complaint" or no_detail or (ctx.new_slots and not asks_for_person(text))
+        )
         if not data and not unhappy and more and (text or ctx.new_slots):
             # More details about the same problem (or the order number, amount, photo that
             # came late): add them to the case, ask again.
