@@ -16,13 +16,14 @@ from typing import Any, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -73,6 +74,15 @@ async def with_retry(call: Callable[[], Awaitable[T]], *, attempts: int = 4) -> 
             log.warning("Telegram error %s, retrying in %.1f s", exc, delay)
             await asyncio.sleep(delay)
     return await call()
+
+
+async def answer_query(query: CallbackQuery, text: str | None = None, **kwargs: Any) -> None:
+    """Clear a pressed button's spinner (with a notice); Telegram refusing it ('query is too
+    old' for a press that waited out a restart, an outage) never stops what the press does."""
+    try:
+        await query.answer(text, **kwargs)
+    except TelegramAPIError as exc:  # a network error too
+        log.info("button press %s not answered: %s", query.id, exc)
 
 
 def keyboard(buttons: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:

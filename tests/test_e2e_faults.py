@@ -309,3 +309,72 @@ async def test_a_long_list_of_canned_replies_is_sent_in_parts(sandbox: Sandbox) 
         if m["message_id"] > sent["message_id"]
     ]
     assert all(f"reply{i:02}" in "".join(listed) for i in range(50)), listed
+
+
+def offered(fake, chat_id: int) -> tuple[int, list[str]]:
+    """The bot's last message with buttons: its id and the buttons' data."""
+    for m in reversed(fake.messages(chat_id, from_bot=True)):
+        if rows := (m.get("reply_markup") or {}).get("inline_keyboard"):
+            return m["message_id"], [b["callback_data"] for row in rows for b in row]
+    return 0, []
+
+
+async def to_fix_buttons(fake, user: int) -> tuple[int, list[str]]:
+    """The broken kettle told and its photo sent: the fix options' message and data."""
+    fake.user_sends(user, "The kettle from order 5531207 arrived broken, the spout is chipped")
+    await fake.wait_for_bot_message(user, timeout=20)
+    fake.user_sends(user, photo=True, caption="here is the photo")
+    await fake.wait_for(
+        lambda: any(d.startswith("cmp:opt:") for d in offered(fake, user)[1]), timeout=20
+    )
+    return offered(fake, user)
+
+
+async def test_a_button_telegram_calls_too_old_to_answer_is_still_acted_on(
+    sandbox: Sandbox,
+) -> None:
+    """A button pressed while the bot was restarting reaches it late, and Telegram refuses
+    to clear the button's spinner ('query is too old'): the customer who chose the refund
+    got 'Sorry, something went wrong. Your message is saved' and the choice was lost (a
+    press is no message: nothing was saved). The choice is acted on as any other."""
+    fake = sandbox.server.fake
+    message_id, data = await to_fix_buttons(fake, JOHN)
+    before = len(bot_texts(fake, JOHN))
+    fake.add_fault(
+        "answerCallbackQuery",
+        status=400,
+        description="Bad Request: query is too old and response timeout expired or query "
+        "ID is invalid",
+    )
+    fake.user_presses(JOHN, JOHN, message_id, "cmp:opt:refund")
+    await fake.wait_for_bot_message(JOHN, count=before + 1, timeout=20)
+    for _ in range(100):
+        async with sandbox.services.sessionmaker() as session:
+            pressed = (
+                await session.scalars(select(Message.attachments).where(Message.direction == "in"))
+            ).all()
+        if any(a and a[0].get("name") == "cmp:opt:refund" for a in pressed):
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError(pressed)
+    await asyncio.sleep(1.0)
+    answer = " ".join(bot_texts(fake, JOHN)[before:])
+    assert "went wrong" not in answer and "refund" in answer.lower(), answer
+
+
+async def test_resolve_pressed_on_a_card_telegram_calls_too_old_is_said_in_the_topic(
+    sandbox: Sandbox,
+) -> None:
+    """The same late press on a card's Resolve: the ticket was resolved, but the topic was
+    never told who resolved it (the colleagues saw it closed with no word)."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+    last = fake.messages(OPERATORS_CHAT_ID, thread_id=thread)[-1]["message_id"]
+    fake.add_fault("answerCallbackQuery", status=400, description="Bad Request: query is too old")
+    fake.user_presses(OLGA, OPERATORS_CHAT_ID, card["message_id"], "tk:resolve:1")
+    told = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, after_message_id=last, timeout=20
+    )
+    assert "Olga" in told[-1]["text"] and "pressed Resolve" in told[-1]["text"], told[-1]["text"]

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import as_utc
+from bot.delivery import answer_query
 from knowledge.formats import (
     FORMATS,
     Entry,
@@ -429,7 +430,7 @@ def create_router(settings: Settings) -> Router:
     async def use_id(
         query: CallbackQuery, state: FSMContext, session: AsyncSession, services: Any
     ) -> None:
-        await query.answer()
+        await answer_query(query)
         data = await state.get_data()
         if isinstance(query.message, Message):
             await finish_add(
@@ -483,7 +484,7 @@ def create_router(settings: Settings) -> Router:
         session: AsyncSession,
         services: Any,
     ) -> None:
-        await query.answer()
+        await answer_query(query)
         message = query.message
         if not isinstance(message, Message):
             return

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Customer, Ticket
-from bot.delivery import deliver
+from bot.delivery import answer_query, deliver
 from bot.dialogs.types import Incoming, Outcome
 from bot.handlers.convert import incoming_from_callback, incoming_from_message
 from bot.services import Services
@@ -104,7 +104,7 @@ def create_router() -> Router:
     async def on_button(
         query: CallbackQuery, bot: Bot, session: AsyncSession, services: Services
     ) -> None:
-        await query.answer()
+        await answer_query(query)
         if not query.data or len(query.data) > 64:
             return
         await run_turn(bot, session, services, incoming_from_callback(query))

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db.models import CannedReply, Conversation, Customer, Ticket, utcnow
 from bot.db.models import Message as MessageRow
-from bot.delivery import MAX_ATTEMPTS, claim, deliver, release, split_text, with_retry
+from bot.delivery import MAX_ATTEMPTS, answer_query, claim, deliver, release, split_text, with_retry
 from bot.dialogs.texts import Texts
 from bot.handlers.convert import attachments_of
 from bot.services import Services
@@ -183,10 +183,10 @@ def create_router(settings: Settings) -> Router:
     ) -> None:
         m = _CALLBACK.match(query.data or "")
         if m is None:
-            await query.answer("This button is not valid.", show_alert=True)
+            await answer_query(query, "This button is not valid.", show_alert=True)
             return
         if not await is_operator(bot, settings, query.from_user.id):
-            await query.answer("Only operators can act on tickets.", show_alert=True)
+            await answer_query(query, "Only operators can act on tickets.", show_alert=True)
             return
         action, ticket_id = m.group(1), int(m.group(2))
         # locked (PostgreSQL) until the action is committed: two operators pressing
@@ -196,13 +196,13 @@ def create_router(settings: Settings) -> Router:
             query.message is not None
             and ticket.topic_id != getattr(query.message, "message_thread_id", ticket.topic_id)
         ):
-            await query.answer("This button is out of date.", show_alert=True)
+            await answer_query(query, "This button is out of date.", show_alert=True)
             return
         ok, note = await apply_action(bot, session, services, ticket, action, query.from_user.id)
         # committed before anyone is told: a colleague who acts on the news (Reopen after
         # Resolve) must find the ticket as it was said to be
         await session.commit()
-        await query.answer(note, show_alert=not ok)
+        await answer_query(query, note, show_alert=not ok)
         if ok and action in ("resolve", "reopen"):
             # the answer is a passing notice on the presser's screen only: the colleagues
             # watching the topic learn it there, as after /resolve
@@ -212,7 +212,7 @@ def create_router(settings: Settings) -> Router:
 
     @router.callback_query()
     async def unknown_button(query: CallbackQuery) -> None:
-        await query.answer("This button is out of date.", show_alert=True)
+        await answer_query(query, "This button is out of date.", show_alert=True)
 
     return router
 
