@@ -131,6 +131,17 @@ async def send_row(bot: Bot, session: AsyncSession, row: Message) -> bool:
     chunks = split_text(row.text or "")
     try:
         sent: Any = None
+        if row.direction == "operator" and row.attachments and row.relay_message_id:
+            # an operator's photo or file (its caption is the row's text): copied again
+            # from the topic, not sent as its caption alone (or as nothing)
+            chunks = []
+            sent = await with_retry(
+                lambda: bot.copy_message(
+                    row.tg_chat_id,  # type: ignore[arg-type]
+                    row.relay_chat_id,  # type: ignore[arg-type]
+                    row.relay_message_id,  # type: ignore[arg-type]
+                )
+            )
         for i, chunk in enumerate(chunks):
             markup = keyboard(row.buttons) if i == len(chunks) - 1 else None
             sent = await with_retry(

@@ -378,3 +378,31 @@ async def test_resolve_pressed_on_a_card_telegram_calls_too_old_is_said_in_the_t
         OPERATORS_CHAT_ID, thread_id=thread, after_message_id=last, timeout=20
     )
     assert "Olga" in told[-1]["text"] and "pressed Resolve" in told[-1]["text"], told[-1]["text"]
+
+
+async def test_an_operators_photo_telegram_failed_to_copy_reaches_the_customer_later(
+    sandbox: Sandbox,
+) -> None:
+    """Telegram failed (502, longer than the retries) while Olga's photo was being copied
+    to the customer: the outbox later 'delivered' the row's text, which a photo has not,
+    so it was marked delivered and the customer never got the photo. The outbox copies it."""
+    from bot.delivery import flush_outbox
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    before = len(fake.messages(JOHN, from_bot=True))
+    fake.add_fault("copyMessage", status=502, times=4)
+    fake.user_sends(OLGA, photo=True, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    for _ in range(150):
+        async with sandbox.services.sessionmaker() as session:
+            row = await session.scalar(select(Message).where(Message.direction == "operator"))
+        if row is not None and row.attempts == 0 and not fake.faults:
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1.0)  # the failed turn is over
+    await flush_outbox(sandbox.bot, sandbox.services.sessionmaker, older_than=0)
+    got = fake.messages(JOHN, from_bot=True)[before:]
+    assert [m for m in got if m.get("photo")], got
+    async with sandbox.services.sessionmaker() as session:
+        row = await session.scalar(select(Message).where(Message.direction == "operator"))
+    assert row is not None and row.delivered_at is not None and row.tg_message_id is not None
