@@ -8,7 +8,7 @@ delivered there.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import Conversation, Customer, Message, Ticket, TicketEvent, utcnow
-from bot.delivery import split_text, with_retry
+from bot.delivery import claim, release, split_text, with_retry
 from bot.dialogs.types import Outcome
 from bot.reports import TYPE_WORDS
-from escalation.card import Card, in_words
+from escalation.card import Card, in_words, transcript_lines
 from escalation.service import active_ticket, add_event, render_card
 
 log = logging.getLogger(__name__)
@@ -275,15 +275,70 @@ class OperatorDesk:
             return
         if row.tg_chat_id is None or row.tg_message_id is None:
             return
+        # where it goes; its relay_message_id once it is there: a copy Telegram failed to
+        # make (an outage longer than the retries) is made by the timers (``relay_missed``)
+        row.relay_chat_id = self.chat_id
+        if not claim(session, [row.id]):
+            return  # being copied right now (a turn waiting out a flood limit)
 
         async def copy(thread: int) -> Any:
-            return await bot.copy_message(
-                self.chat_id, row.tg_chat_id, row.tg_message_id, message_thread_id=thread
-            )
+            try:
+                return await bot.copy_message(
+                    self.chat_id, row.tg_chat_id, row.tg_message_id, message_thread_id=thread
+                )
+            except TelegramBadRequest as exc:
+                if thread_lost(exc):
+                    raise
+                # a message Telegram will not copy (deleted meanwhile, a kind it cannot
+                # copy): the topic reads what it was
+                log.info("customer's message %s not copied: %s", row.id, exc)
+                [line] = transcript_lines([row], self.settings.tz)
+                return await bot.send_message(
+                    self.chat_id,
+                    split_text(f"📎 (Telegram would not copy this message)\n{line}")[0],
+                    message_thread_id=thread,
+                )
 
-        sent = await self.to_topic(bot, session, ticket, copy)
-        row.relay_chat_id = self.chat_id
+        try:
+            sent = await self.to_topic(bot, session, ticket, copy)
+        finally:
+            release(session, row.id)
         row.relay_message_id = sent.message_id
+
+    async def relay_missed(self, bot: Bot, session: AsyncSession, older_than: datetime) -> int:
+        """Copy to their ticket's topic the customers' messages Telegram failed to copy there
+        when they came (written up to a day before ``older_than``); return how many."""
+        rows = (
+            await session.scalars(
+                select(Message)
+                .where(
+                    Message.direction == "in",
+                    Message.relay_chat_id == self.chat_id,
+                    Message.relay_message_id.is_(None),
+                    Message.created_at <= older_than,
+                    Message.created_at >= older_than - timedelta(days=1),
+                )
+                .order_by(Message.id)
+                .limit(100)
+            )
+        ).all()
+        relayed = 0
+        for row in rows:
+            ticket = await session.scalar(
+                select(Ticket)
+                .where(Ticket.conversation_id == row.conversation_id, Ticket.topic_id.is_not(None))
+                .order_by(Ticket.id.desc())
+                .limit(1)
+            )
+            if ticket is None:
+                continue
+            try:
+                await self.relay_customer_message(bot, session, ticket, row, edited=False)
+                relayed += row.relay_message_id is not None
+            except TelegramAPIError:
+                log.warning("customer's message %s still not in its topic", row.id, exc_info=True)
+            await session.commit()
+        return relayed
 
     async def after_turn(self, bot: Bot, session: AsyncSession, outcome: Outcome) -> None:
         """Hook run after each customer turn: open topics, relay messages."""

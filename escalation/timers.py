@@ -40,6 +40,10 @@ async def check_timers(bot: Bot, services: Services, now: datetime | None = None
             made = await desk.ensure_topics(bot, session, older_than=now - TOPIC_RETRY_AFTER)
             if made:
                 log.info("made %s missing ticket topic(s)", made)
+            # customers' messages Telegram failed to copy to their topic: copied now
+            relayed = await desk.relay_missed(bot, session, older_than=now - TOPIC_RETRY_AFTER)
+            if relayed:
+                log.info("copied %s customer message(s) to their topics", relayed)
         # not answered yet, or reopened by the customer ("not solved") and not answered since
         reopened = select(TicketEvent.ticket_id).where(
             TicketEvent.kind == "reopened", TicketEvent.actor_id.is_(None)

@@ -406,3 +406,61 @@ async def test_an_operators_photo_telegram_failed_to_copy_reaches_the_customer_l
     async with sandbox.services.sessionmaker() as session:
         row = await session.scalar(select(Message).where(Message.direction == "operator"))
     assert row is not None and row.delivered_at is not None and row.tg_message_id is not None
+
+
+async def test_a_customers_message_telegram_failed_to_copy_to_the_topic_comes_later(
+    sandbox: Sandbox,
+) -> None:
+    """While a person had the chat, Telegram failed (502, longer than the retries) when the
+    customer's 'my order is 5512345' was copied to the ticket's topic: it never came there,
+    and the operator asked for the number again. The timers' next pass copies it."""
+    from datetime import timedelta
+
+    from bot.db.models import utcnow
+    from escalation.timers import check_timers
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.add_fault("copyMessage", status=502, times=4)
+    fake.user_sends(JOHN, "my order is 5512345")
+    for _ in range(150):
+        async with sandbox.services.sessionmaker() as session:
+            row = await session.scalar(select(Message).where(Message.text == "my order is 5512345"))
+        if row is not None and not fake.faults:
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1.0)  # the turn has given up
+    assert "my order is 5512345" not in topic_texts(fake, thread)
+    await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(seconds=30))
+    assert "my order is 5512345" in topic_texts(fake, thread)
+    async with sandbox.services.sessionmaker() as session:
+        row = await session.scalar(select(Message).where(Message.text == "my order is 5512345"))
+    assert row is not None and row.relay_message_id is not None
+    await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(seconds=60))
+    assert topic_texts(fake, thread).count("my order is 5512345") == 1
+
+
+async def test_a_customers_message_telegram_will_not_copy_is_described_in_the_topic(
+    sandbox: Sandbox,
+) -> None:
+    """A customer's message Telegram refused to copy to the topic (400: deleted meanwhile,
+    or a kind it cannot copy) never reached the operators; the topic now reads what it was."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.add_fault("copyMessage", status=400, description="Bad Request: message can't be copied")
+    fake.user_sends(JOHN, photo=True, caption="the crack on the lid")
+    await fake.wait_for(
+        lambda: any("would not copy" in t for t in topic_texts(fake, thread)), timeout=20
+    )
+    [said] = [t for t in topic_texts(fake, thread) if "would not copy" in t]
+    assert "photo" in said and "the crack on the lid" in said, said
+    for _ in range(100):
+        async with sandbox.services.sessionmaker() as session:
+            row = await session.scalar(
+                select(Message).where(Message.text == "the crack on the lid")
+            )
+        if row is not None and row.relay_message_id is not None:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("the row is not linked to what the topic shows")
