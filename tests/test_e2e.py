@@ -1222,3 +1222,43 @@ async def test_blocking_the_bot_is_told_in_the_topic_when_it_happens(sandbox: Sa
         ),
         timeout=20,
     )
+
+
+async def test_a_forwarded_message_in_another_language_is_answered_in_the_customers(
+    sandbox: Sandbox,
+) -> None:
+    """Anna writes in Russian and forwards the courier's notice, which is in English: the
+    bot went on in English. John's first message, a forwarded notice in Russian, was
+    answered in Russian. Someone else's words say nothing of the customer's language."""
+    from bot.db.models import Customer
+
+    fake = sandbox.server.fake
+    fake.user_sends(ANNA, "Здравствуйте, у меня проблема с доставкой")
+    first = await fake.wait_for_bot_message(ANNA, timeout=20)
+    notice = "Your parcel could not be delivered: the address was not found. It goes back."
+    fake.user_sends(ANNA, notice, forwarded_from="DPD Courier")
+    fake.user_sends(
+        JOHN, "Посылка не может быть доставлена: адрес не найден.", forwarded_from="СДЭК"
+    )
+    to_anna = await fake.wait_for_bot_message(
+        ANNA, timeout=20, after_message_id=first[-1]["message_id"]
+    )
+    to_john = await fake.wait_for_bot_message(JOHN, timeout=20)
+    for _ in range(100):
+        async with sandbox.services.sessionmaker() as session:
+            langs = dict(
+                (await session.execute(select(Customer.first_name, Customer.language))).all()
+            )
+            forwarded = await session.scalar(
+                select(func.count()).select_from(Message).where(Message.text.like("%не найден%"))
+            )
+        if forwarded:
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1.0)
+    anna = " ".join(bot_texts(fake, ANNA)[len(first) :])
+    assert re.search("[а-я]", anna) and "Thank you" not in anna, anna
+    john = " ".join(bot_texts(fake, JOHN))
+    assert not re.search("[а-я]", john), john
+    assert langs == {"Анна": "ru", "John": "en"}, langs
+    assert to_anna and to_john

@@ -1021,6 +1021,8 @@ class ConversationEngine:
             return current  # "AB-77812", "kirill@mail.ru": an answer, in no language
         code = (incoming.language_code or "").split("-")[0].lower()
         usual = next((c for c in (customer.language, code) if c in SUPPORTED), None)
+        if incoming.forwarded_from and (current or usual):
+            return str(current or usual)  # someone else's words (a courier's notice)
         if prediction is not None and prediction.lang in CONFIDENT_LANG and len(text) >= 4:
             if (
                 current is None

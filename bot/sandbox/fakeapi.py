@@ -1298,8 +1298,10 @@ class FakeTelegram:
         message_thread_id: int | None = None,
         reply_to_message_id: int | None = None,
         media_group_id: str | None = None,
+        forwarded_from: str | None = None,
     ) -> Json:
-        """A user sends a message (text and/or one media); queues a ``message`` update."""
+        """A user sends a message (text and/or one media); queues a ``message`` update.
+        ``forwarded_from``: they forward it, from someone who hides their account."""
         user = self._user(user_id)
         chat = self._chat(user.id if chat_id is None else chat_id)
         if chat.type == "private":
@@ -1352,6 +1354,12 @@ class FakeTelegram:
                 content["entities"] = ents
         if media_group_id:
             content["media_group_id"] = media_group_id
+        if forwarded_from:
+            content["forward_origin"] = {
+                "type": "hidden_user",
+                "date": _now(),
+                "sender_user_name": forwarded_from,
+            }
         msg = self._new_message(chat, user.api(), False, None, thread_id, content, reply_to)
         self._queue_update("message", msg.api)
         return msg.to_api()
