@@ -464,3 +464,28 @@ async def test_a_customers_message_telegram_will_not_copy_is_described_in_the_to
         await asyncio.sleep(0.1)
     else:
         raise AssertionError("the row is not linked to what the topic shows")
+
+
+async def test_an_operators_reply_telegram_refuses_is_said_in_the_topic(sandbox: Sandbox) -> None:
+    """Telegram refused Olga's reply ('chat not found': the customer deleted their account):
+    nothing was said in the topic, and Olga believed the customer had read it. The topic
+    now says it did not reach them, under her message."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.add_fault("copyMessage", status=400, description="Bad Request: chat not found")
+    sent = fake.user_sends(
+        OLGA, "Your refund is on its way", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    told = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="did not reach", timeout=20
+    )
+    assert told[-1].get("reply_to_message", {}).get("message_id") == sent["message_id"], told
+    assert "chat not found" in told[-1]["text"], told[-1]["text"]
+    for _ in range(100):
+        async with sandbox.services.sessionmaker() as session:
+            row = await session.scalar(select(Message).where(Message.direction == "operator"))
+        if row is not None and row.delivery_error:
+            break
+        await asyncio.sleep(0.1)
+    assert row is not None and "chat not found" in (row.delivery_error or ""), row
+    assert row.delivered_at is None

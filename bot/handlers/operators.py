@@ -412,6 +412,17 @@ async def send_to_customer(
             row.attempts, row.delivery_error = MAX_ATTEMPTS, "blocked"
             await desk.customer_blocked(bot, session, ticket)
             return False
+        except TelegramBadRequest as exc:
+            # refused for good ('chat not found': the account is gone): sending it again
+            # will not help, and the operator must not believe the customer read it
+            release(session, row.id)
+            row.attempts, row.delivery_error = MAX_ATTEMPTS, str(exc)
+            said = f"⚠️ This did not reach the customer: Telegram said '{exc.message}'."
+            if source is not None:
+                await source.reply(said)
+            else:
+                await desk.tell_topic(bot, session, ticket, said)
+            return False
         except BaseException:
             release(session, row.id)  # the outbox loop sends its text later
             raise
