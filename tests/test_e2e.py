@@ -1262,3 +1262,34 @@ async def test_a_forwarded_message_in_another_language_is_answered_in_the_custom
     assert not re.search("[а-я]", john), john
     assert langs == {"Анна": "ru", "John": "en"}, langs
     assert to_anna and to_john
+
+
+async def test_an_order_number_at_the_end_of_a_long_story_is_not_asked_for(
+    sandbox: Sandbox,
+) -> None:
+    """A customer told the whole story in one long message (2,500 characters) and gave the
+    order number at its end: only the first 2,000 characters were read, and the bot asked
+    for the number they had given."""
+    from bot.db.models import Conversation
+
+    fake = sandbox.server.fake
+    story = (
+        "Здравствуйте! Две недели назад я заказала у вас электрический чайник в подарок маме. "
+        "Курьер приехал, коробка была вся мятая и мокрая. Я открыла её при курьере: у "
+        "чайника треснула крышка, а носик отколот. "
+        + "Я очень долго выбирала этот чайник, читала отзывы, сравнивала цены, и выбрала "
+        "ваш магазин, потому что все хвалили вашу доставку и упаковку. Мама очень "
+        "расстроилась, праздник был испорчен. " * 10 + "Номер заказа 5531207."
+    )
+    assert len(story) > 2000
+    fake.user_sends(ANNA, story)
+    await fake.wait_for_bot_message(ANNA, timeout=30)
+    for _ in range(100):
+        async with sandbox.services.sessionmaker() as session:
+            state = await session.scalar(select(Conversation.state))
+        if state and state.get("complaint"):
+            break
+        await asyncio.sleep(0.1)
+    assert (state or {}).get("known", {}).get("order_ref") == "5531207", state
+    await asyncio.sleep(1.0)
+    assert "номер заказа" not in " ".join(bot_texts(fake, ANNA)), bot_texts(fake, ANNA)

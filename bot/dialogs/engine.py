@@ -44,6 +44,7 @@ from bot.dialogs.rules import load_rules
 from bot.dialogs.slots import claim_currency, find_contact, real_words, remember, words
 from bot.dialogs.texts import SUPPORTED, Texts, money
 from bot.dialogs.types import Button, Incoming, Outcome, Reply
+from bot.nlu.extract import extract
 from bot.nlu.lang import unplaced_latin
 from bot.nlu.lexicon import deadline_question
 from escalation.hours import answer_from, is_open, sla_minutes
@@ -301,7 +302,23 @@ class ConversationEngine:
         bare = text.startswith("/") and " " not in text
         if incoming.edited or not text or bare or _DEEP_LINK.match(text):
             return None  # no text, a bare command such as /start, or a deep link's code
-        return await asyncio.to_thread(self.understand, text[:MAX_CLASSIFY_CHARS])
+        prediction = await asyncio.to_thread(self.understand, text[:MAX_CLASSIFY_CHARS])
+        if len(text) > MAX_CLASSIFY_CHARS and (
+            prediction.order_ref is None or prediction.amount is None
+        ):
+            # a long story gives the order number (the amount) at its end: the details are
+            # read in all of it, the rest from its beginning
+            found = extract(text[:MAX_TEXT_CHARS])
+            prediction = dataclasses.replace(
+                prediction,
+                order_ref=prediction.order_ref or found.order_ref,
+                **(
+                    {"amount": found.amount, "currency": found.currency}
+                    if prediction.amount is None
+                    else {}
+                ),
+            )
+        return prediction
 
     def understand(self, text: str) -> Prediction:
         """The message's prediction; a message with several requests is split and each part
