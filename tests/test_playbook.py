@@ -1841,6 +1841,9 @@ async def test_a_ticket_raised_after_its_reminder_is_reminded_again_as_urgent(
         async def ensure_topics(self, *a, **k):
             return 0
 
+        async def relay_missed(self, *a, **k):
+            return 0
+
         async def tell_topic(self, bot, session, ticket, text):
             self.told.append(text)
 
