@@ -6,6 +6,7 @@ import re
 
 from bot.db.models import SurveyAnswer
 from bot.dialogs.engine import TurnContext
+from bot.dialogs.slots import yes_no_sign
 from bot.dialogs.texts import Texts
 from bot.dialogs.types import Button, Reply
 
@@ -115,7 +116,11 @@ class SurveyFlow:
             typed = typed_score(text, survey.get("step"))
             if typed is None and survey.get("step") == "solved":
                 typed = (
-                    "yes" if _SOLVED_YES.match(text) else "no" if _SOLVED_NO.match(text) else None
+                    "yes"
+                    if _SOLVED_YES.match(text)
+                    else "no"
+                    if _SOLVED_NO.match(text)
+                    else yes_no_sign(ctx.incoming)  # 👍 (typed, or a sticker)
                 )
         if m is None and typed is None:
             step = (survey or {}).get("step")

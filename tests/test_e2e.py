@@ -1169,14 +1169,15 @@ async def test_words_after_resolve_are_kept_and_another_tickets_number_is_refuse
 
 
 @pytest.mark.parametrize(
-    ("answer", "reopened"), [("yes, thank you", False), ("no, still nothing", True)]
+    ("answer", "reopened"),
+    [("yes, thank you", False), ("no, still nothing", True), ("👍", False), ("👎", True)],
 )
 async def test_a_typed_answer_to_was_it_solved_counts(
     sandbox: Sandbox, answer: str, reopened: bool
 ) -> None:
     """Typing 'yes' or 'no' to 'Was your question solved?' instead of pressing a button
     dropped the survey ('no' did not bring the operator back). A typed answer counts as the
-    button would."""
+    button would, and so does a thumbs-up or -down."""
     fake = sandbox.server.fake
     thread = await _escalate(fake, JOHN, "Talk to a human please")
     fake.user_sends(OLGA, "Done, John", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
@@ -1293,3 +1294,48 @@ async def test_an_order_number_at_the_end_of_a_long_story_is_not_asked_for(
     assert (state or {}).get("known", {}).get("order_ref") == "5531207", state
     await asyncio.sleep(1.0)
     assert "номер заказа" not in " ".join(bot_texts(fake, ANNA)), bot_texts(fake, ANNA)
+
+
+async def test_a_thumbs_up_answers_is_that_ok(sandbox: Sandbox) -> None:
+    """'Is that OK for you?' answered with 👍 (typed, or a sticker): the typed one was taken
+    for 'are you there?' (the fix said again, the question asked again), the sticker got
+    '😊 What can I help you with?', as if the case were forgotten. A thumbs-up is a yes."""
+    from bot.db.models import Complaint
+
+    fake = sandbox.server.fake
+
+    def refund_button(user: int) -> int | None:
+        for m in fake.messages(user, from_bot=True):
+            rows = (m.get("reply_markup") or {}).get("inline_keyboard", [])
+            if any(b["callback_data"] == "cmp:opt:refund" for row in rows for b in row):
+                return m["message_id"]
+        return None
+
+    for user in (ANNA, JOHN):
+        fake.user_sends(user, "The kettle from order 5531207 arrived broken, the spout is chipped")
+    for user in (ANNA, JOHN):
+        await fake.wait_for_bot_message(user, timeout=20)
+        fake.user_sends(user, photo=True)
+    for user in (ANNA, JOHN):
+        offer = await fake.wait_for(lambda user=user: refund_button(user), timeout=20)
+        fake.user_presses(user, user, offer, "cmp:opt:refund")
+    for user in (ANNA, JOHN):
+        await fake.wait_for_bot_message(user, text_contains="OK", timeout=20)
+    asked = {user: len(bot_texts(fake, user)) for user in (ANNA, JOHN)}
+    fake.user_sends(ANNA, "👍")
+    fake.user_sends(JOHN, sticker="👍")
+    for _ in range(150):
+        async with sandbox.services.sessionmaker() as session:
+            solved = await session.scalar(
+                select(func.count())
+                .select_from(Complaint)
+                .where(Complaint.resolved_at.is_not(None))
+            )
+        if solved == 2:
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1.0)
+    for user in (ANNA, JOHN):
+        said = " ".join(bot_texts(fake, user)[asked[user] :])
+        assert "Great" in said and "help you with" not in said and "refund" not in said, said
+    assert solved == 2

@@ -33,7 +33,7 @@ from bot.dialogs.engine import TurnContext
 from bot.dialogs.handoff import activist_gesture, asks_for_person, wants_person, with_gesture
 from bot.dialogs.requests import MultiPrediction, announces_problem, asks_question
 from bot.dialogs.rules import Rules, TypeRule, load_rules
-from bot.dialogs.slots import claim_currency, has, is_description
+from bot.dialogs.slots import claim_currency, has, is_description, yes_no_sign
 from bot.dialogs.slots import words as word_count
 from bot.dialogs.texts import money
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
@@ -831,6 +831,13 @@ class ComplaintFlow:
         data = ctx.incoming.callback_data or ""
         if data.startswith(FAQ_BUTTON_PREFIX):
             return False  # an earlier topic button: the knowledge base answers; the case waits
+        if (
+            not data
+            and stage in ("satisfaction", "follow_up")
+            and (sign := yes_no_sign(ctx.incoming))
+        ):
+            # 👍 (typed, or a sticker) to "is that OK?": its yes button
+            data = f"cmp:{'sat' if stage == 'satisfaction' else 'fu'}:{sign}"
         threat = ctx.prediction.threat if ctx.prediction is not None and not data else None
         if threat == "legal":
             # An activist now: HandoffFlow brings in a senior person with the whole case.

@@ -14,11 +14,27 @@ from bot.nlu.extract import DENIED_BEFORE, is_date_or_phone, overcharge, parse_n
 
 if TYPE_CHECKING:
     from bot.dialogs.engine import TurnContext
+    from bot.dialogs.types import Incoming
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w-])(\+?\d[\d\s()\-]{8,17}\d)(?![\w-])")
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 MEDIA_KINDS = {"photo", "document", "video", "animation"}
+# a thumbs-up or -down alone (any skin tone, repeated): the answer to a yes/no question
+_SIGN_MARKS = "\U0001f3fb-\U0001f3ff\ufe0f\\s"
+_THUMB_UP = re.compile(f"^[{_SIGN_MARKS}]*[👍👌✅🆗][👍👌✅🆗{_SIGN_MARKS}]*$")
+_THUMB_DOWN = re.compile(f"^[{_SIGN_MARKS}]*[👎❌][👎❌{_SIGN_MARKS}]*$")
+
+
+def yes_no_sign(incoming: Incoming) -> str | None:
+    """'yes' for a thumbs-up alone, typed or a sticker's (👍, 👌, ✅), 'no' for a thumbs-down
+    (👎, ❌); None for anything else."""
+    text = (incoming.text or "").strip()
+    if not text and not incoming.callback_data:
+        text = next((a.name or "" for a in incoming.attachments if a.kind == "sticker"), "")
+    if _THUMB_UP.match(text):
+        return "yes"
+    return "no" if _THUMB_DOWN.match(text) else None
 
 
 def find_contact(text: str) -> str | None:

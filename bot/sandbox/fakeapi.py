@@ -1299,9 +1299,11 @@ class FakeTelegram:
         reply_to_message_id: int | None = None,
         media_group_id: str | None = None,
         forwarded_from: str | None = None,
+        sticker: str | None = None,
     ) -> Json:
         """A user sends a message (text and/or one media); queues a ``message`` update.
-        ``forwarded_from``: they forward it, from someone who hides their account."""
+        ``forwarded_from``: they forward it, from someone who hides their account;
+        ``sticker``: a sticker of this emoji (no text)."""
         user = self._user(user_id)
         chat = self._chat(user.id if chat_id is None else chat_id)
         if chat.type == "private":
@@ -1329,7 +1331,19 @@ class FakeTelegram:
                     raise SandboxError(f"topic {thread_id} is closed")
         content: Json = {}
         media = photo is not False or document is not None or voice is not False
-        if media:
+        if sticker is not None:
+            file_id, unique = self._new_file_ids(sticker.encode(), "CAAC")
+            content["sticker"] = {
+                "file_id": file_id,
+                "file_unique_id": unique,
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "emoji": sticker,
+            }
+        elif media:
             caption = caption if caption is not None else text
             if photo is not False:
                 data = (
