@@ -153,7 +153,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         try:
             await upgrade_database(engine)
             async with create_sessionmaker(engine)() as session:
-                return await build_report(session, since, until, tz=settings.tz)
+                return await build_report(
+                    session, since, until, tz=settings.tz, currency=settings.shop_currency
+                )
         finally:
             await engine.dispose()
 

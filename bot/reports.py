@@ -10,14 +10,24 @@ import csv
 import io
 import json
 from collections import Counter
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
 from statistics import median
 from typing import Any
 
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Complaint, Message, SurveyAnswer, Ticket, as_utc, utcnow
+from bot.db.models import (
+    Compensation,
+    Complaint,
+    Message,
+    SurveyAnswer,
+    Ticket,
+    as_utc,
+    utcnow,
+)
 
 FEEDBACK = "feedback"  # the outcome of an opinion recorded without a complaint
 # hand-offs about a question, not about a complaint the bot had solved
@@ -53,9 +63,10 @@ async def build_report(
     since: datetime | None = None,
     until: datetime | None = None,
     tz: tzinfo = UTC,
+    currency: str | None = None,
 ) -> dict[str, Any]:
     """The figures of what happened between ``since`` and ``until``; the period's days are
-    named in the shop's time zone ``tz``."""
+    named in the shop's time zone ``tz``, money is in the shop's ``currency``."""
 
     def window(column: Any) -> list[Any]:
         conds = []
@@ -123,6 +134,12 @@ async def build_report(
         m for c in solved_by_bot if (m := _minutes(c.created_at, c.resolved_at)) is not None
     ]
 
+    given = (
+        await session.scalars(select(Compensation).where(*window(Compensation.created_at)))
+    ).all()
+    offered = [g for g in given if g.status == "offered"]
+    goodwill = [c.goodwill_refund for c in complaints if c.goodwill_refund is not None]
+
     csat_scores = [s.score for s in surveys if s.question == "csat" and s.score is not None]
     nps_scores = [s.score for s in surveys if s.question == "nps" and s.score is not None]
     solved_answers = [s.score for s in surveys if s.question == "solved" and s.score is not None]
@@ -170,8 +187,27 @@ async def build_report(
             "promoters": promoters,
             "detractors": detractors,
         },
+        "compensations": {
+            # a choice offered once is one row per kind, all made in the same turn
+            "offers": len({(g.conversation_id, as_utc(g.created_at)) for g in offered}),
+            "offered": _by_kind(offered),
+            "chosen": _by_kind(g for g in given if g.status == "chosen"),
+            "gestures": _by_kind(g for g in given if g.status == "gesture"),
+            "goodwill_refunds": len(goodwill),
+            "goodwill_refund_amount": _number(sum(goodwill, Decimal(0))),
+            "currency": currency,
+        },
         "unanswered_questions": await _unanswered(session, since, until),
     }
+
+
+def _by_kind(rows: Iterable[Compensation]) -> dict[str, int]:
+    return dict(Counter(r.kind for r in rows).most_common())
+
+
+def _number(value: Decimal) -> int | float:
+    """An amount for JSON and CSV: 450, not 450.00."""
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 async def _unanswered(
@@ -345,6 +381,7 @@ def render_summary(report: dict[str, Any]) -> str:
         lines.append(f"Said their question was solved: {csat['solved_share']:.0%}")
     if nps["answers"]:
         lines.append(f"NPS: {nps['score']:g} from {_answers(nps['answers'])}")
+    lines += _compensation_lines(report.get("compensations") or {})
     asked = (report.get("unanswered_questions") or [])[:10]
     if asked:
         todo = any(q.get("open", 1) for q in asked)
@@ -353,6 +390,42 @@ def render_summary(report: dict[str, Any]) -> str:
         )
         lines += [f"  {q['count']}× {q['text'][:120]}{_since(q)}" for q in asked]
     return "\n".join(lines)
+
+
+# a compensation kind (rules.yaml) as an admin reads it: one, many
+COMPENSATION_WORDS = {
+    "coupon": ("coupon", "coupons"),
+    "free_delivery": ("free delivery", "free deliveries"),
+    "gift": ("gift", "gifts"),
+}
+
+
+def _kinds_text(by_kind: dict[str, int]) -> str:
+    """ "2 coupons, 1 gift" """
+    words = []
+    for kind, n in by_kind.items():
+        one, many = COMPENSATION_WORDS.get(kind, (kind.replace("_", " "),) * 2)
+        words.append(f"{n} {one if n == 1 else many}")
+    return ", ".join(words) or "none"
+
+
+def _compensation_lines(given: dict[str, Any]) -> list[str]:
+    """What the bot gave away: the choices offered and taken, apology gestures, refunds."""
+    from bot.dialogs.texts import money
+
+    lines = []
+    if given.get("offers"):
+        times = "1 time" if given["offers"] == 1 else f"{given['offers']} times"
+        lines.append(
+            f"Compensation offered: {times}; chosen: {_kinds_text(given.get('chosen') or {})}"
+        )
+    if given.get("gestures"):
+        lines.append(f"Apology gestures: {_kinds_text(given['gestures'])}")
+    if given.get("goodwill_refunds"):
+        amount, currency = given["goodwill_refund_amount"], given.get("currency")
+        total = money(amount, currency, "en") if currency else f"{amount:g}"
+        lines.append(f"Refunded at once (goodwill): {given['goodwill_refunds']}, {total} in all")
+    return lines
 
 
 def _answers(count: int) -> str:

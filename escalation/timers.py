@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from aiogram import Bot
 from sqlalchemy import func, or_, select
 
 from bot.db.models import (
+    Compensation,
     Conversation,
     Customer,
     Message,
@@ -178,6 +180,15 @@ async def _apologize(bot, session, services, ticket, now, gesture) -> None:  # t
     text = texts("wait_apology")
     if gesture is not None:
         text += " " + texts(f"gesture_{gesture.kind}", value=f"{gesture.value:g}")
+        session.add(
+            Compensation(
+                conversation_id=conversation.id,
+                kind=gesture.kind,
+                value=Decimal(str(gesture.value)),
+                status="gesture",
+                created_at=now,
+            )
+        )
     row = Message.outgoing(conversation.id, customer.chat_id, text)
     session.add(row)
     ticket.customer_apologized_at = now

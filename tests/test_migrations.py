@@ -23,6 +23,7 @@ EXPECTED_TABLES = {
     "survey_answers",
     "processed_updates",
     "canned_replies",
+    "compensations",
 }
 
 

@@ -1647,6 +1647,11 @@ async def test_after_hours_the_apology_comes_when_the_promised_time_has_passed(
     except RuntimeError:
         pass  # the apology could not be delivered; the decision to send it is stored
     assert (await the_ticket(services, user)).customer_apologized_at is not None
+    from bot.reports import build_report
+
+    async with services.sessionmaker() as session:
+        report = await build_report(session)
+    assert report["compensations"]["gestures"] == {"coupon": 1}, "its coupon is in the report"
 
 
 class NoTelegram:
@@ -2240,31 +2245,46 @@ async def test_the_card_says_the_customer_wants_money_instead_of_the_compensatio
 
 
 @pytest.mark.parametrize(
-    ("first", "fix", "approved", "said"),
+    ("first", "fix", "approved", "said", "refunded"),
     [
         # the refund approved at once for 700 ₽, then the real amount is over the limit
-        ("Списали лишние 700 рублей за заказ 5531207", "ой, не 700, а 1700", [700.0], "1 700 ₽"),
+        (
+            "Списали лишние 700 рублей за заказ 5531207",
+            "ой, не 700, а 1700",
+            [700.0],
+            "1 700 ₽",
+            0,
+        ),
         # a request filed for 1 700 ₽, then the amount was 170 ₽: approved at once now
-        ("Списали лишние 1700 рублей за заказ 5531208", "ой, не 1700, а 170", [170.0], "170 ₽"),
+        (
+            "Списали лишние 1700 рублей за заказ 5531208",
+            "ой, не 1700, а 170",
+            [170.0],
+            "170 ₽",
+            170,
+        ),
         (
             "You charged me $8 too much for order 5531209",
             "sorry, actually it was $6",
             [8.0, 6.0],
             "$6",
+            540,
         ),
         (
             "Pobrano 30 zł za dużo za zamówienie 5531210",
             "pomyłka, nie 30 zł, tylko 25 zł",
             [30.0, 25.0],
             "25 zł",
+            575,
         ),
     ],
 )
 async def test_an_amount_corrected_later_replaces_the_old_one_and_the_refund_follows_it(
-    services: Services, first: str, fix: str, approved: list[float], said: str
+    services: Services, first: str, fix: str, approved: list[float], said: str, refunded: int
 ) -> None:
     """ "ой, не 700, а 1700" after the refund of 700 ₽ was approved got "added to your case":
-    the card, the record and the refund kept 700 ₽."""
+    the card, the record and the refund kept 700 ₽. The report's goodwill refunds (in
+    roubles) count the amount the refund follows, once."""
     d = Dialogue(services, str(next(_ids)))
     await d.send(first)
     assert d.of("satisfaction_check")
@@ -2275,6 +2295,12 @@ async def test_an_amount_corrected_later_replaces_the_old_one_and_the_refund_fol
     assert said in " ".join(d.replies[-1]).replace("\u00a0", " "), d.replies[-1]
     assert d.of("satisfaction_check")[-1]["turn"] == 1 and not d.of("escalated")
     assert (await d.state())["known"]["order_ref"].startswith("55312")
+    from bot.reports import build_report
+
+    async with services.sessionmaker() as session:
+        given = (await build_report(session))["compensations"]
+    assert given["goodwill_refund_amount"] == refunded, given
+    assert given["goodwill_refunds"] == (1 if refunded else 0), given
 
 
 @pytest.mark.parametrize(

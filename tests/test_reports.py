@@ -373,3 +373,88 @@ def test_report_days_back_start_at_the_shops_midnight() -> None:
     assert since == datetime(2026, 11, 23, 0, 0, tzinfo=moscow), since
     assert until is None
     assert parse_period("", now, tz=moscow)[0] == datetime(2026, 10, 31, 0, 0, tzinfo=moscow)
+
+
+async def test_the_report_says_what_compensation_the_bot_gave_in_the_period(services) -> None:
+    """The playbook asks to measure everything, but /report and `supportbot report` said
+    nothing of what the bot gave away: the coupons and gifts offered and chosen, the
+    apology coupons, the refunds approved at once under the goodwill threshold. They are
+    there now, by kind, with the goodwill total in the shop's currency, for the shop's days
+    (a refund at 01:30 Moscow time on 2 October is not 1 October's)."""
+    from zoneinfo import ZoneInfo
+
+    from bot.reports import parse_day, render, render_summary
+
+    moscow = ZoneInfo("Europe/Moscow")
+    # a birthday present that came after the party: a choice offered, a coupon chosen
+    out = await _say(
+        services, "c1", "The birthday gift for order 5566778 came after the party, too late", DAY1
+    )
+    assert {e["kind"] for e in out.events if e["type"] == "compensation_offered"} == {
+        "coupon",
+        "free_delivery",
+        "gift",
+    }, out.events
+    async with services.sessionmaker() as session:
+        out = await services.engine.handle(
+            session,
+            Incoming(
+                external_user_id="c1",
+                channel="review",
+                callback_data="cmp:comp:coupon",
+                language_code="en",
+            ),
+            now=DAY1 + timedelta(minutes=1),
+        )
+        await session.commit()
+    assert any(e["type"] == "compensation_chosen" for e in out.events), out.events
+    # an angry customer: an apology coupon with the first answer
+    out = await _say(
+        services,
+        "c2",
+        "ARE YOU KIDDING ME?! Third time you move my delivery, I will never order from you again!",
+        DAY1 + timedelta(hours=1),
+    )
+    assert any(e["type"] == "compensation_offered" for e in out.events), out.events
+    # $5 charged twice: refunded at once (450 RUB)
+    await _say(services, "c3", "you charged me $5 twice for order 6650214, pls refund", DAY1)
+    out = await _say(
+        services,
+        "c3",
+        "the same amount was taken twice when I paid by card",
+        DAY1 + timedelta(minutes=1),
+    )
+    # 500 RUB refunded at once at 01:30 on 2 October in Moscow (22:30 UTC on the 1st)
+    late = datetime(2026, 10, 1, 22, 30, tzinfo=UTC)
+    await _say(
+        services, "c4", "You charged me 500 RUB twice for order 5512345, please refund", late
+    )
+    await _say(services, "c4", "the same amount was taken twice when I paid by card", late)
+
+    async with services.sessionmaker() as session:
+        day = await build_report(
+            session,
+            parse_day("2026-10-01", tz=moscow),
+            parse_day("2026-10-01", end=True, tz=moscow),
+            tz=moscow,
+            currency="RUB",
+        )
+        both = await build_report(session, tz=moscow, currency="RUB")
+    given = day["compensations"]
+    assert given["offers"] == 1, given
+    assert given["offered"] == {"coupon": 1, "free_delivery": 1, "gift": 1}, given
+    assert given["chosen"] == {"coupon": 1}, given
+    assert given["gestures"] == {"coupon": 1}, given
+    assert given["goodwill_refunds"] == 1, given
+    assert given["goodwill_refund_amount"] == 450, given
+    assert given["currency"] == "RUB"
+    assert both["compensations"]["goodwill_refunds"] == 2, both["compensations"]
+    assert both["compensations"]["goodwill_refund_amount"] == 950, both["compensations"]
+
+    summary = render_summary(day)
+    assert "Compensation offered: 1 time; chosen: 1 coupon" in summary, summary
+    assert "Apology gestures: 1 coupon" in summary, summary
+    assert "Refunded at once (goodwill): 1, 450 ₽ in all" in summary, summary
+    csv_text = render(day, "csv")
+    assert "compensations.chosen.coupon,1" in csv_text, csv_text
+    assert "compensations.goodwill_refund_amount,450" in csv_text, csv_text

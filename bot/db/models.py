@@ -236,6 +236,23 @@ class Complaint(TimestampMixin, Base):
     # After the promised time the bot asks whether it was really sorted out.
     follow_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     followed_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the refund approved at once under the goodwill threshold, in the shop's currency
+    goodwill_refund: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+
+
+class Compensation(TimestampMixin, Base):
+    """What the bot offered or gave a customer, for the reports: a choice offered (one row
+    per kind), the kind chosen from it, or a gesture given outright with an apology."""
+
+    __tablename__ = "compensations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))  # coupon | free_delivery | gift ...
+    value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    status: Mapped[str] = mapped_column(String(16))  # offered | chosen | gesture
 
 
 class KnowledgeEntry(Base):

@@ -1071,6 +1071,7 @@ class ComplaintFlow:
         """The money back: approved at once under the goodwill threshold, else a request."""
         if not self._goodwill(ctx, case, rule):
             case["outcome"] = "refund_requested"
+            case.pop("goodwill", None)  # an amount corrected over the threshold: not at once
             self._promise(ctx, case, rule, _urgent(case, "fix_refund_request"))
         await self._save(ctx, case)
         self._ask_satisfaction(ctx, case)
@@ -1084,6 +1085,7 @@ class ComplaintFlow:
         limit = self.rules.escalate.amount_over
         if amount is not None and limit is not None and amount > limit:
             case["stage"] = "handed_over"
+            case.pop("goodwill", None)  # the whole claim is a person's to decide now
             await self._save(ctx, case)
             ctx.say("complaint_to_person")
             ctx.request_handoff("amount_over_limit")
@@ -1099,6 +1101,7 @@ class ComplaintFlow:
         if amount is None or in_shop is None or in_shop >= threshold:
             return False
         case["outcome"] = "refund_goodwill"
+        case["goodwill"] = round(in_shop, 2)  # for the reports, in the shop's currency
         said = money(amount, _currency(ctx, known), ctx.lang)
         self._promise(ctx, case, rule, "fix_refund_goodwill", amount=said)
         ctx.event("goodwill_approved", amount=amount, threshold=threshold)
@@ -1484,6 +1487,10 @@ class ComplaintFlow:
             record.follow_up_at = datetime.fromisoformat(case["follow_up_at"])
         if known.get("amount") is not None:
             record.amount = Decimal(str(known["amount"])).quantize(Decimal("0.01"))
+        goodwill = case.get("goodwill")
+        record.goodwill_refund = (
+            None if goodwill is None else Decimal(str(goodwill)).quantize(Decimal("0.01"))
+        )
         if resolved:
             record.resolved_at = ctx.now
             # the problems passed on with it were told in the same reply the customer accepted

@@ -28,7 +28,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from bot.config import Settings
-from bot.db.models import Classification, Conversation, Customer, Message, Ticket, utcnow
+from bot.db.models import (
+    Classification,
+    Compensation,
+    Conversation,
+    Customer,
+    Message,
+    Ticket,
+    utcnow,
+)
 from bot.dialogs.guard import sanitize
 from bot.dialogs.requests import (
     MIN_CONFIDENCE,
@@ -85,6 +93,29 @@ _UPSET_EMOJI = re.compile(
     "\U0001f62b\U0001f494]"
 )  # 😡😠🤬😤🤯💩 😢😭😞😔🙁☹👎😒😩😫💔
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
+
+
+def _record_compensations(
+    session: AsyncSession, conversation_id: int, events: list[dict[str, Any]], now: datetime
+) -> None:
+    """What the turn offered or gave the customer, kept for the reports."""
+    for ev in events:
+        if ev["type"] == "compensation_offered":
+            status = "gesture" if ev.get("gesture") else "offered"
+        elif ev["type"] == "compensation_chosen":
+            status = "chosen"
+        else:
+            continue
+        value = ev.get("value")
+        session.add(
+            Compensation(
+                conversation_id=conversation_id,
+                kind=ev.get("kind") or "?",
+                value=None if value is None else Decimal(str(value)),
+                status=status,
+                created_at=now,
+            )
+        )
 
 
 # what a case is about, for the card: not small talk or a request for a person after it;
@@ -507,6 +538,7 @@ class ConversationEngine:
         trail = state.setdefault("trail", [])
         turn = state["turns"] - 1
         trail.extend({"turn": turn, **ev} for ev in outcome.events if ev["type"] in TRAIL_EVENTS)
+        _record_compensations(session, conversation.id, outcome.events, now)
         conversation.state = state
         # a hand-off wrote this same dict mid-turn (its card is made from it), and SQLAlchemy
         # sees no change in an object it has written: what the turn did since would be lost

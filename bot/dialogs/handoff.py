@@ -38,7 +38,7 @@ def with_gesture(ctx: TurnContext, gesture: Compensation | None, text: str) -> s
     """``text`` plus a goodwill gesture from the rules (and its ``compensation_offered``)."""
     if gesture is None:
         return text
-    ctx.event("compensation_offered", kind=gesture.kind, value=gesture.value)
+    ctx.event("compensation_offered", kind=gesture.kind, value=gesture.value, gesture=True)
     return f"{text} {ctx.texts(f'gesture_{gesture.kind}', value=f'{gesture.value:g}')}"
 
 

@@ -45,7 +45,9 @@ def create_router(settings: Settings) -> Router:
         except ValueError as exc:
             await message.answer(str(exc))
             return
-        report = await build_report(session, since=since, until=until, tz=settings.tz)
+        report = await build_report(
+            session, since=since, until=until, tz=settings.tz, currency=settings.shop_currency
+        )
         for part in split_text(render_summary(report)):
             await message.answer(part)
         body = render(report, fmt)
