@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import (
     Compensation,
     Complaint,
+    Conversation,
     Message,
     SurveyAnswer,
     Ticket,
@@ -134,6 +135,21 @@ async def build_report(
         m for c in solved_by_bot if (m := _minutes(c.created_at, c.resolved_at)) is not None
     ]
 
+    # customers who complained more than once: problems told in one message are one time
+    customer_of = dict(
+        (
+            await session.execute(
+                select(Conversation.id, Conversation.customer_id).where(
+                    Conversation.id.in_(conversation_ids)
+                )
+            )
+        ).all()
+    )
+    times: dict[int, set[datetime]] = {}
+    for c in complaints:
+        times.setdefault(customer_of[c.conversation_id], set()).add(as_utc(c.created_at))
+    repeat = sum(1 for t in times.values() if len(t) > 1)
+
     given = (
         await session.scalars(select(Compensation).where(*window(Compensation.created_at)))
     ).all()
@@ -156,6 +172,11 @@ async def build_report(
         "complaints_by_type": dict(by_type.most_common()),
         "feedback": len(feedback),
         "customer_kinds": dict(kinds.most_common()),
+        "repeat_complaints": {
+            "customers": len(times),
+            "repeat_customers": repeat,
+            "share": round(repeat / len(times), 3) if times else None,
+        },
         "solved_by_bot": len(solved_by_bot),
         "share_solved_by_bot": round(len(solved_by_bot) / len(complaints), 3)
         if complaints
@@ -355,6 +376,13 @@ def render_summary(report: dict[str, Any]) -> str:
     )
     if kinds:
         lines.append(f"Customers: {kinds}")
+    again = report.get("repeat_complaints") or {}
+    if again.get("customers"):
+        lines.append(
+            f"Complained more than once: {again['repeat_customers']} of "
+            f"{again['customers']} customer{'s' if again['customers'] != 1 else ''} "
+            f"({again['share']:.0%})"
+        )
     if report.get("feedback"):
         lines.append(f"Opinions without a complaint: {report['feedback']}")
     esc = report["escalations"]

@@ -458,3 +458,48 @@ async def test_the_report_says_what_compensation_the_bot_gave_in_the_period(serv
     csv_text = render(day, "csv")
     assert "compensations.chosen.coupon,1" in csv_text, csv_text
     assert "compensations.goodwill_refund_amount,450" in csv_text, csv_text
+
+
+async def test_the_report_counts_the_customers_who_complained_more_than_once(services) -> None:
+    """Whether the same customers keep coming back with problems was nowhere in the report.
+    It says how many of the customers who complained in the period did so more than once
+    (two problems told in one message are one time), for the shop's days."""
+    from zoneinfo import ZoneInfo
+
+    from bot.reports import parse_day, render_summary
+
+    moscow = ZoneInfo("Europe/Moscow")
+    # r1: on 1 October (12:00 in Moscow) and again at 01:30 on 2 October in Moscow
+    await _bot_solved_billing(services, "r1", DAY1)
+    late = datetime(2026, 10, 1, 22, 30, tzinfo=UTC)
+    out = await _say(services, "r1", "The courier was very rude to me today, order 554433", late)
+    assert any(e["type"] == "complaint_opened" for e in out.events), out.events
+    # r2: two problems in one message, once
+    out = await _say(
+        services,
+        "r2",
+        "The kettle arrived cracked and the courier was rude to me. Order 554433",
+        DAY1 + timedelta(hours=1),
+    )
+    assert any(e["type"] == "complaint_also_recorded" for e in out.events), out.events
+    # r3: once
+    await _bot_solved_billing(services, "r3", DAY1 + timedelta(hours=2))
+
+    async with services.sessionmaker() as session:
+        first = await build_report(
+            session,
+            parse_day("2026-10-01", tz=moscow),
+            parse_day("2026-10-01", end=True, tz=moscow),
+            tz=moscow,
+        )
+        both = await build_report(
+            session,
+            parse_day("2026-10-01", tz=moscow),
+            parse_day("2026-10-02", end=True, tz=moscow),
+            tz=moscow,
+        )
+    assert first["complaints"] == 4, first["complaints_by_type"]
+    assert first["repeat_complaints"] == {"customers": 3, "repeat_customers": 0, "share": 0.0}
+    assert both["repeat_complaints"] == {"customers": 3, "repeat_customers": 1, "share": 0.333}
+    summary = render_summary(both)
+    assert "Complained more than once: 1 of 3 customers (33%)" in summary, summary
