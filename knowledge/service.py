@@ -88,6 +88,7 @@ class GapGroup:
     langs: list[str | None]
     best_entry_id: str | None
     last_at: Any
+    picked: bool = False  # best_entry_id is the topic the customers picked from the offer
 
     @property
     def count(self) -> int:
@@ -509,16 +510,18 @@ class KnowledgeService:
         out = []
         for g in groups:
             rs = g["rows"]
-            entry_votes = [r.best_entry_id for r in rs if r.best_entry_id]
+            # the topic the customers picked from the offered ones (an open gap's entry_id)
+            # says more than the search's nearest entry, which did not answer them
+            picks = [r.entry_id for r in rs if r.entry_id]
+            entry_votes = picks or [r.best_entry_id for r in rs if r.best_entry_id]
             out.append(
                 GapGroup(
                     ids=[r.id for r in rs],
                     texts=list(dict.fromkeys(r.text for r in rs)),
                     langs=[r.lang for r in rs],
-                    best_entry_id=max(set(entry_votes), key=entry_votes.count)
-                    if entry_votes
-                    else None,
+                    best_entry_id=max(entry_votes, key=entry_votes.count) if entry_votes else None,
                     last_at=rs[0].created_at,
+                    picked=bool(picks),
                 )
             )
         out.sort(key=lambda g: (-g.count, -max(g.ids)))

@@ -395,3 +395,30 @@ async def test_unknown_ids_one_entry_and_spreadsheets_get_a_clear_answer(admin: 
     admin.fake.user_sends(ADMIN, document=("faq.xlsx", b"PK\x03\x04 not really a workbook"))
     sheet = await admin._wait(0, "CSV UTF-8", 30)
     assert "Save As" in sheet["text"], sheet["text"]
+
+
+async def test_a_gaps_add_to_suggestion_is_the_topic_the_customers_picked(
+    admin: AdminChat,
+) -> None:
+    """The bot could not answer 'Do you engrave kettles?' and offered its two closest
+    topics; the customers tapped the second one. /kb_gaps suggested 'Add to' the search's
+    nearest entry all the same (engraving questions were offered 'Add to cash_on_delivery');
+    it suggests the topic the customers picked, and says so."""
+    asked = ["Do you engrave kettles?", "Can you engrave a name on my kettle?"]
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        result = await admin.knowledge.search(session, asked[0])
+        nearest, picked = (c.entry_id for c in result.candidates[:2])
+        for text in asked:
+            gap = await admin.knowledge.record_unanswered(
+                session, text, lang="en", result=await admin.knowledge.search(session, text)
+            )
+            await admin.knowledge.note_gap_choice(session, gap, picked)
+        await session.commit()
+    listing = await admin.say("/kb_gaps", "could not answer")
+    buttons = [b for row in listing["reply_markup"]["inline_keyboard"] for b in row]
+    adds = [b["text"] for b in buttons if "Add to" in b["text"]]
+    assert adds == [f"🔗 Add to {picked}"], (adds, nearest)
+    assert f"picked by customers: {picked}" in listing["text"], listing["text"]
+    await admin.press(listing, f"kba:gapadd:{picked}:0", "Added")
+    entry = await admin.entry(picked)
+    assert entry is not None and set(asked) <= set(entry.questions)

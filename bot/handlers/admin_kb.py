@@ -731,7 +731,8 @@ def create_router(settings: Settings) -> Router:
         rows: list[list[tuple[str, KbCb]]] = []
         for i, g in enumerate(groups):
             sample = "; ".join(g.texts[:3])
-            hint = f" - closest: {g.best_entry_id}" if g.best_entry_id else ""
+            said = "picked by customers" if g.picked else "closest"
+            hint = f" - {said}: {g.best_entry_id}" if g.best_entry_id else ""
             lines.append(f"{i + 1}. ×{g.count} {sample[:200]}{hint}")
             row = [(f"➕ New entry #{i + 1}", KbCb(action="gapnew", page=i))]
             if g.best_entry_id and _fits(g.best_entry_id):
