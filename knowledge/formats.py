@@ -310,9 +310,15 @@ def _check_duplicates(entries: list[tuple[Entry, int, int | None]], errors: _Col
 
 
 # --------------------------------------------------------------------------- YAML
+_YAML_NULLS = frozenset(("~", "null", "Null", "NULL"))
+
+
 def _node_value(node: yaml.Node, errors: _Collector) -> Any:
-    """Plain Python value of a node: every scalar is a string (no 'yes' -> True surprises)."""
+    """Plain Python value of a node: every scalar is a string (no 'yes' -> True surprises),
+    except an unquoted null (``pl: null``, ``pl: ~``): nothing, not the word."""
     if isinstance(node, yaml.ScalarNode):
+        if node.style is None and node.value in _YAML_NULLS:
+            return None
         return node.value
     if isinstance(node, yaml.SequenceNode):
         return [_node_value(n, errors) for n in node.value]

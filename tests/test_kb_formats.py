@@ -227,3 +227,20 @@ def test_a_json_file_with_a_list_of_entries_is_read() -> None:
     with pytest.raises(KbFormatError) as err:
         parse_text(json.dumps(entries, indent=2), "jsonl", "kb.json")
     assert any("entry 2 ('b'): unknown key 'answer'" in e for e in err.value.errors), err.value
+
+
+@pytest.mark.parametrize("empty", ["null", "~", "Null", "NULL"])
+def test_a_yaml_null_answer_is_not_stored_as_the_word(empty: str) -> None:
+    # 'pl: null' (or '~') meant "no Polish answer yet": it was imported as the answer text,
+    # and a Polish customer was sent the word 'null' or '~'
+    text = (
+        f"entries:\n  - id: a\n    questions: [q]\n    answers:\n      en: x\n      pl: {empty}\n"
+    )
+    with pytest.raises(KbFormatError, match="line 2, entry 1 \\('a'\\): answer 'pl' is empty"):
+        parse_text(text, "yaml")
+    # quoted, it is a text like any other (and that is how export writes such a text)
+    quoted = text.replace(f"pl: {empty}", f"pl: '{empty}'")
+    assert parse_text(quoted, "yaml")[0].answers == {"en": "x", "pl": empty}
+    assert (
+        parse_text(dump_text(parse_text(quoted, "yaml"), "yaml"), "yaml")[0].answers["pl"] == empty
+    )
