@@ -12,6 +12,7 @@ language (``Entry.question_langs``) so a CSV file comes back with the same ``lan
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -465,6 +466,15 @@ def _json_list(text: str) -> list[Any] | None:
     return whole if isinstance(whole, list) else None
 
 
+def _no_twice(pairs: list[tuple[str, Any]], twice: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out and key not in twice:
+            twice.append(key)
+        out[key] = value
+    return out
+
+
 def parse_jsonl(text: str, source: str = "<jsonl>") -> list[Entry]:
     errors = _Collector()
     parsed: list[tuple[Entry, int, int | None]] = []
@@ -482,10 +492,15 @@ def parse_jsonl(text: str, source: str = "<jsonl>") -> list[Entry]:
         if not line.strip():
             continue
         index += 1
+        twice: list[str] = []
         try:
-            raw = json.loads(line)
+            raw = json.loads(line, object_pairs_hook=functools.partial(_no_twice, twice=twice))
         except json.JSONDecodeError as exc:
             errors.add(f"line {lineno}", f"not valid JSON ({exc.msg})")
+            continue
+        for key in twice:  # json.loads keeps the last one: the other would be lost unseen
+            errors.add(f"line {lineno}", f"key {key!r} appears twice")
+        if twice:
             continue
         if isinstance(raw, dict):
             for key in ("questions", "answers", "tags"):

@@ -244,3 +244,14 @@ def test_a_yaml_null_answer_is_not_stored_as_the_word(empty: str) -> None:
     assert (
         parse_text(dump_text(parse_text(quoted, "yaml"), "yaml"), "yaml")[0].answers["pl"] == empty
     )
+
+
+def test_a_key_twice_in_a_jsonl_line_is_an_error_as_in_yaml() -> None:
+    # the first 'en' answer was dropped without a word (YAML has always said so)
+    text = (
+        '{"id": "a", "questions": ["q"], "answers": {"en": "x"}}\n'
+        '{"id": "b", "questions": ["q"], "answers": {"en": "First.", "en": "Second."}}\n'
+    )
+    with pytest.raises(KbFormatError, match="line 2: key 'en' appears twice") as info:
+        parse_text(text, "jsonl")
+    assert len(info.value.errors) == 1
