@@ -34,9 +34,11 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.db.models import Conversation, Message, utcnow
+from bot.dialogs.texts import SUPPORTED
 from bot.dialogs.types import ATTACHMENT_KINDS, Attachment, Incoming, Outcome, Reply
 from bot.services import Services, build_services
 from escalation.service import active_ticket
+from knowledge.flow import text as faq_text
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +181,15 @@ async def _deliver(services: Services, outcome: Outcome, operator_bot: Any) -> l
     return operator + list(outcome.replies)
 
 
+def _customer_lang(services: Services, prediction: Any, incoming: Incoming) -> str:
+    """The language to answer in: the message's, else the client's, else the shop's."""
+    code = (incoming.language_code or "").split("-")[0].lower()
+    for lang in (prediction.lang if prediction is not None else None, code):
+        if lang in SUPPORTED:
+            return str(lang)
+    return services.settings.default_language
+
+
 class _SupportAction(Action):
     action_name = ""
 
@@ -274,8 +285,12 @@ class FaqAction(_SupportAction):
             )
         found["sb_faq_confidence"] = round(float(result.best.score), 4) if result.best else None
         if entry is not None:
-            lang = prediction.lang if prediction is not None else "en"
-            _, answer = entry.answer_for(lang)
+            lang = _customer_lang(services, prediction, incoming)
+            answer_lang, answer = entry.answer_for(lang)
+            if answer_lang != lang and answer_lang in SUPPORTED:
+                # no answer in the customer's language: said, as on Telegram, so the other
+                # language does not look like the bot switching
+                answer = f"{faq_text(f'faq_only_in_{answer_lang}', lang)}\n{answer}"
             dispatcher.utter_message(text=answer)
             found["sb_faq_answer_id"] = entry.id
         return slots(found, domain)

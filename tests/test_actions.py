@@ -191,6 +191,23 @@ async def test_faq_answers_when_it_knows_and_stays_silent_when_not(server: dict[
     assert unknown["responses"] == []
 
 
+async def test_faq_says_when_the_answer_is_not_in_the_customers_language(
+    server: dict[str, str],
+) -> None:
+    """A Polish customer asking about gift cards (no Polish answer in the demo shop) got the
+    English text without a word, as if the bot had switched language; Telegram says so."""
+    result = await _post(
+        server, _call("action_supportbot_faq", "c10", "Czy macie karty podarunkowe?")
+    )
+    assert _slots(result)["sb_faq_answer_id"] == "gift_cards"
+    [answer] = _texts(result)
+    assert answer.startswith("Tę odpowiedź mam na razie tylko po angielsku:\n"), answer
+    assert "gift card" in answer.lower()
+    # the customer's own language: no note
+    known = await _post(server, _call("action_supportbot_faq", "c10", "Do you sell gift cards?"))
+    assert not _texts(known)[0].startswith("I only have")
+
+
 async def test_handoff_opens_a_ticket_and_operator_replies_reach_the_customer(
     server: dict[str, str],
 ) -> None:
