@@ -121,10 +121,14 @@ def utter(dispatcher: CollectingDispatcher, replies: list[Reply]) -> None:
 
 
 def slots(values: dict[str, Any], domain: dict[str, Any]) -> list[dict[str, Any]]:
-    """SlotSet events for the slots the assistant's domain declares (all if it lists none)."""
+    """SlotSet events for the slots the assistant's domain declares (none when it declares
+    none: Rasa warns about every slot it does not know); all when the call carries no
+    domain's slots at all."""
     declared = (domain or {}).get("slots")
     return [
-        SlotSet(name, value) for name, value in values.items() if not declared or name in declared
+        SlotSet(name, value)
+        for name, value in values.items()
+        if declared is None or name in declared
     ]
 
 

@@ -279,6 +279,16 @@ async def test_a_handoff_keeps_the_customers_words_language_and_ticket(
     assert said == [text, "hello? anyone?"]
 
 
+async def test_an_assistant_with_no_slots_gets_no_slot_events(server: dict[str, str]) -> None:
+    """A domain declaring no slots (Rasa sends ``"slots": {}``) got every sb_* slot set
+    anyway, and Rasa warned 'Tried to set non existent slot' for each, on every turn."""
+    body = _call("action_supportbot_classify", "c11", "Where is my order 4455?")
+    body["domain"] = {"slots": {}, "responses": {}}
+    assert (await _post(server, body))["events"] == []
+    body["domain"] = {"slots": {"sb_order_ref": {"type": "text"}}}
+    assert _slots(await _post(server, body)) == {"sb_order_ref": "4455"}
+
+
 async def test_a_malformed_call_gets_a_clear_error(server: dict[str, str]) -> None:
     async with aiohttp.ClientSession() as http:
         async with http.post(
