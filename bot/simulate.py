@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from bot.dialogs.types import Attachment, Incoming
+from bot.dialogs.types import ATTACHMENT_KINDS, Attachment, Incoming
 from bot.jsonl import JsonlError, read_jsonl, writable
 from bot.services import Services, build_services
 from knowledge.formats import load_file
@@ -32,6 +32,11 @@ def parse_turn(turn: Any, where: str) -> Incoming | dict[str, Any]:
             raise JsonlError(f"{where}: 'text' must be a string")
         if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
             raise JsonlError(f"{where}: 'attachments' must be a list of strings")
+        for kind in kinds:
+            if kind not in ATTACHMENT_KINDS:
+                raise JsonlError(
+                    f"{where}: unknown attachment {kind!r} (one of {', '.join(ATTACHMENT_KINDS)})"
+                )
         return {"text": text, "attachments": tuple(kinds)}
     raise JsonlError(f"{where}: a turn is a string or an object with 'text'/'attachments'")
 

@@ -83,6 +83,23 @@ def test_simulate_reports_a_bad_line_with_its_number(tmp_path: Path) -> None:
     assert "d.jsonl:2" in proc.stderr and "turns" in proc.stderr
 
 
+def test_simulate_names_an_unknown_attachment_kind(tmp_path: Path) -> None:
+    """'image' for 'photo' was run as a message with some unknown media (the dialogue went
+    another way than written, with exit 0): now the line and turn are named."""
+    dialogues = tmp_path / "d.jsonl"
+    dialogues.write_text(
+        '{"id": "a", "turns": ["hi"]}\n'
+        '{"id": "b", "turns": ["hi", {"text": "here", "attachments": ["image"]}]}\n',
+        encoding="utf-8",
+    )
+    proc = _cli(
+        "simulate", "--input", str(dialogues), "--output", str(tmp_path / "o.jsonl"), cwd=tmp_path
+    )
+    assert proc.returncode == 1
+    assert "d.jsonl:2 turn 1" in proc.stderr and "'image'" in proc.stderr, proc.stderr
+    assert "photo" in proc.stderr  # what it can be
+
+
 def test_simulate_runs_dialogues_through_the_engine(tmp_path: Path) -> None:
     rows = [
         {"id": "greet", "lang": "en", "turns": ["Hello!", "thanks, bye"]},
