@@ -2992,3 +2992,30 @@ async def test_no_photo_told_at_is_that_ok_is_a_detail_not_a_no(
     await d.send(then)
     assert not d.of("escalated") and not d.of("reopened")
     assert d.of("details_added")
+
+
+@pytest.mark.parametrize("answer", ["хз", "ну хз", "не знаю", "посмотрим", "без понятия"])
+async def test_a_russian_dont_know_at_is_that_ok_waits(services: Services, answer: str) -> None:
+    """'Так вас устроит?' - 'ну хз' got 'Приветствую! Чем могу помочь?...' (a greeting), 'не
+    знаю' a 'sorry it didn't work out' and a person, 'посмотрим' 'Отлично!' and the case
+    closed as solved. Each is no verdict yet: the bot says it will see, the case waits."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Заказ 778899 опаздывает уже на неделю")
+    assert d.of("satisfaction_check")
+    await d.send(answer)
+    said = " ".join(d.replies[-1])
+    assert d.of("satisfaction_pending"), said
+    assert not d.of("escalated") and not d.of("resolved"), said
+    assert "Приветствую" not in said and "Отлично" not in said, said
+
+
+@pytest.mark.parametrize("answer", ["ну такое", "такое себе", "ну такое себе..."])
+async def test_a_russian_meh_at_is_that_ok_is_no_yes(services: Services, answer: str) -> None:
+    """'ну такое' ('meh') to 'Так вас устроит?' got 'Отлично! Спасибо за терпение' and the case
+    closed as solved; like 'так себе' it is no yes: a person, with an apology."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Заказ 778899 опаздывает уже на неделю")
+    assert d.of("satisfaction_check")
+    await d.send(answer)
+    assert not d.of("resolved"), d.replies[-1]
+    assert d.of("escalated") and SORRY.search(" ".join(d.replies[-1])), d.replies[-1]

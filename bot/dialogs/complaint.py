@@ -87,7 +87,8 @@ _NOT_YET = re.compile(
 # "tak sobie", "średnio", "так себе", "so-so": lukewarm, not a yes (though it may start with "tak")
 _LUKEWARM = re.compile(
     r"\btak\s+sobie\b|(?<!\w)(?:[śs]rednio|bez\s+rewelacji|szału\s+nie\s+ma|szalu\s+nie\s+ma)(?!\w)|"
-    r"так\s+себе|(?<!\w)(?:средне|ни\s+то\s+ни\s+с[её]|серединка\s+на\s+половинку)(?!\w)|"
+    r"так\s+себе|такое\s+себе|^\W*ну\s+такое\W*$|"
+    r"(?<!\w)(?:средне|ни\s+то\s+ни\s+с[её]|серединка\s+на\s+половинку)(?!\w)|"
     r"\bso-?so\b|\bmeh\b|\bnot\s+(?:great|ideal)\b|\bcould\s+be\s+better\b",
     re.IGNORECASE,
 )
@@ -95,7 +96,9 @@ _LUKEWARM = re.compile(
 _WAIT_AND_SEE = re.compile(
     r"посмотрим|поживём|поживем|увидим|пока\s+не\s+знаю|не\s+знаю\s+пока|"
     r"we'?ll\s+see|not\s+sure\s+yet|don'?t\s+know\s+yet|time\s+will\s+tell|remains\s+to\s+be\s+seen|"
-    r"zobaczymy|czas\s+poka[żz]e|jeszcze\s+nie\s+wiem|nie\s+wiem\s+jeszcze",
+    r"zobaczymy|czas\s+poka[żz]e|jeszcze\s+nie\s+wiem|nie\s+wiem\s+jeszcze|"
+    # a bare "don't know" ("хз", "ну не знаю", "без понятия") is no verdict either
+    r"^\W*(?:ну\s+|эм+\s+|hm+\s+|well\s+)?(?:не\s+знаю|хз|без\s+понятия|i\s+don'?t\s+know|dunno)\W*$",
     re.IGNORECASE,
 )
 # "no thanks, I just want you to know": it was to be known, not fixed
@@ -1348,11 +1351,13 @@ class ComplaintFlow:
         threat = ctx.prediction.threat if ctx.prediction is not None and not data else None
         threatens = threat in ("churn", "public")
         lukewarm = not data and bool(_LUKEWARM.search(text))
+        # "посмотрим" read as "affirm" is no yes; "ок, посмотрим" still is
+        unsure = not data and bool(_WAIT_AND_SEE.search(text)) and not _YES.search(text)
         if data == "cmp:sat:yes" or (
             not data
             and (
                 _YES.search(text)
-                or ctx.intent in ("thanks", "affirm", "praise")
+                or (ctx.intent in ("thanks", "affirm", "praise") and not unsure)
                 or _JUST_TELLING.search(text)  # "no thanks, I just wanted you to know"
             )
             and not _NOT_OK.search(text)
