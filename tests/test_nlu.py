@@ -60,6 +60,12 @@ EXTRACT_CASES = [
     ("а если заказ выше 5000?", None, None, None),
     ("the order is over #4409118, the one I wrote about", "4409118", None, None),
     ("order number is 4409 118 no wait 4409118", "4409118", None, None),
+    # an order number in groups of digits, as read out or copied from a receipt
+    ("жду 2 недели номер заказа 44 78 123", "4478123", None, None),
+    ("заказ № 447 81 23 не пришёл", "4478123", None, None),
+    ("my order number is 5512 3344", "55123344", None, None),
+    ("заказ 12 05 2024 не пришёл", None, None, None),
+    ("заказ 1 490 р не пришёл", None, 1490, "RUB"),
     ("заказ 123456, точнее 123465", "123465", None, None),
     # Polish order numbers with a slash; dates with slashes or ISO dates are no order numbers
     ("zamówienie nr 123/2024 nie doszło", "123/2024", None, None),

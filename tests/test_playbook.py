@@ -3019,3 +3019,25 @@ async def test_a_russian_meh_at_is_that_ok_is_no_yes(services: Services, answer:
     await d.send(answer)
     assert not d.of("resolved"), d.replies[-1]
     assert d.of("escalated") and SORRY.search(" ".join(d.replies[-1])), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ["здраствуйте мне не пришол заказ уже 2 недели жду номер заказа 44 78 123"],
+        ["не пришла посылка", "44 78 123"],
+        ["не пришла посылка", "вот номер 447 812 3"],
+    ],
+)
+async def test_an_order_number_in_groups_of_digits_is_the_order_number(
+    services: Services, turns: list[str]
+) -> None:
+    """'номер заказа 44 78 123' (the number as read out or copied from a receipt) was not seen:
+    the bot asked for the number it had been given, and a grouped number sent when asked got
+    'Я здесь, жду, когда будет удобно.' The digits are the order number."""
+    d = Dialogue(services, str(next(_ids)))
+    for turn in turns:
+        await d.send(turn)
+    promised = d.of("promised")
+    assert promised and "4478123" in promised[0]["text"], d.replies
+    assert [e["slot"] for e in d.of("asked_for")] == ["order_ref"] * (len(turns) - 1)

@@ -93,7 +93,22 @@ def bare_order_ref(text: str) -> str | None:
         if any(a <= m.start(1) and m.end(1) <= b for a, b in phones):
             continue  # the end of a phone number written in groups: "+7 916 1234567"
         return ref
+    for m in _GROUPED_REF.finditer(text):
+        # "44 78 123", "вот номер 447 812 3": read out in groups (no phone, no date)
+        digits = re.sub(r"\D", "", m.group(0))
+        if not 5 <= len(digits) <= 10 or _is_phone(m.group(0)):
+            continue
+        if any(a < m.end() and m.start() < b for a, b in phones):
+            continue  # a part of "8 916 123 45 67"
+        if is_date_or_phone(m.group(0).replace(" ", "-")):
+            continue
+        if DENIED_BEFORE.search(text[max(0, m.start() - 12) : m.start()]):
+            continue
+        return digits
     return None
+
+
+_GROUPED_REF = re.compile(r"(?<![\w+/-])\d{2,4}(?:[ \u00a0]\d{1,4}){1,3}(?![\w/-]|[.,]\d)")
 
 
 # "ой, ошиблась, номер на самом деле 445566", "sorry, the order number is 445566", "pomyłka,

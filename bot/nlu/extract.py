@@ -42,8 +42,13 @@ _REF_BODY = (
     r"|\d{3,})"  # 123456
 )
 _REF_END = r"(?![\w.,]\d|[\w-])"
+# digits in groups, the way a number is read out or copied from a receipt: "44 78 123" (only
+# right after the order word, and 5-10 digits in all; see _candidates)
+_SPACED_REF = r"\d{2,4}(?:[ \u00a0]\d{2,4}){1,3}"
 _KEYWORD_REF = re.compile(
-    rf"{_ORDER_WORD}{_GAP}{_ORDER_FILLER}[\s(]*(?P<ref>{_REF_BODY}){_REF_END}", re.IGNORECASE
+    rf"{_ORDER_WORD}{_GAP}{_ORDER_FILLER}[\s(]*(?P<ref>{_SPACED_REF}{_REF_END}|{_REF_BODY})"
+    rf"{_REF_END}",
+    re.IGNORECASE,
 )
 _MARKED_REF = re.compile(
     rf"(?:№|#|\bnr\.?|\bno\.)\s*(?P<ref>{_REF_BODY}){_REF_END}(?!\s*(?:tel|телефон))",
@@ -85,7 +90,7 @@ _THRESHOLD_BEFORE = re.compile(
 
 
 def _normalize_ref(ref: str) -> str:
-    return ref.strip().upper()
+    return re.sub(r"(?<=\d)[ \u00a0](?=\d)", "", ref.strip()).upper()  # "44 78 123": 4478123
 
 
 def _is_number_only_short(ref: str) -> bool:
@@ -102,6 +107,10 @@ def _candidates(text: str) -> list[tuple[int, int, str]]:
                 continue
             if _PHONE_CONTEXT.search(text[:start]) or is_date_or_phone(ref):
                 continue
+            if re.search(r"\d\s\d", ref) and (
+                not 5 <= len(re.sub(r"\D", "", ref)) <= 10 or _day_month(re.sub(r"\s", "-", ref))
+            ):
+                continue  # "заказ 12 05 2024", "заказ 1 490": no grouped order number
             if pattern is not _MARKED_REF and _THRESHOLD_BEFORE.search(
                 text[max(0, start - 20) : start]
             ):
