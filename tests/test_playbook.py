@@ -3041,3 +3041,46 @@ async def test_an_order_number_in_groups_of_digits_is_the_order_number(
     promised = d.of("promised")
     assert promised and "4478123" in promised[0]["text"], d.replies
     assert [e["slot"] for e in d.of("asked_for")] == ["order_ref"] * (len(turns) - 1)
+
+
+async def test_more_about_the_problem_while_a_detail_is_awaited_is_noted_not_waited_on(
+    services: Services,
+) -> None:
+    """Asked for the order number, 'а должен был вчера' got 'Я здесь, жду, когда будет
+    удобно.' and 'номер щас найду' the very same sentence again. What they add about the
+    problem is noted, and the bot never says the same thing twice in a row."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("мой заказ так и не пришел")
+    assert [e["slot"] for e in d.of("asked_for")] == ["order_ref"]
+    await d.send("а должен был вчера")
+    assert "жду" not in " ".join(d.replies[-1]), d.replies[-1]
+    assert "вчера" in (await d.state())["known"].get("description", "")
+    await d.send("вот 4471122")
+    assert "4471122" in d.of("promised")[0]["text"]
+    assert_never_reasked(d)
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("мой заказ так и не пришел")
+    await d.send("номер щас найду")
+    await d.send("секунду")
+    assert d.replies[-1] != d.replies[-2], d.replies
+    await d.send("вот 4471122")
+    assert "4471122" in d.of("promised")[0]["text"]
+
+
+async def test_where_is_my_money_while_the_order_number_is_awaited_is_not_brushed_off(
+    services: Services,
+) -> None:
+    """'где мои деньги???' right after the bot asked for the order number got 'Я здесь, жду,
+    когда будет удобно.', as if nothing had been asked. It is told the refund is looked into
+    as soon as the number comes (said, not asked again)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("вернул товар 3 недели назад а деньги так и не пришли")
+    assert [e["slot"] for e in d.of("asked_for")] == ["order_ref"]
+    await d.send("где мои деньги???")
+    reply = " ".join(d.replies[-1])
+    assert "номер заказа" in reply and "жду, когда" not in reply, reply
+    assert [e["slot"] for e in d.of("asked_for")] == ["order_ref"]
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("ваш оператор на горячей линии бросил трубку и нахамил")
+    await d.send("когда это было? вчера около 5 вечера")
+    assert "вчера" in (await d.state())["known"].get("description", ""), d.replies[-1]

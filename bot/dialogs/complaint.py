@@ -999,7 +999,15 @@ class ComplaintFlow:
             ):
                 # Small talk or more about the problem: noted; what we asked for is still
                 # welcome (asked once, never again). A second quiet turn: we go on without it.
-                if intent == "complaint" and text and is_description(text):
+                # (the model's word, however unsure: "а должен был вчера" is at 0.40)
+                said = ctx.prediction.intent if ctx.prediction is not None else None
+                about_it = "complaint" in (intent, said) and bool(text) and not _is_nudge(text)
+                if about_it and "?" in text and not is_description(text):
+                    # "где мои деньги???": looked into as soon as the detail comes (said, not
+                    # asked again)
+                    ctx.say("complaint_waiting_for", items=_slot_list(ctx, missing))
+                elif about_it and is_description(text, 2):
+                    # "а должен был вчера": more about the problem, for the team
                     _add_description(known, text)
                     await self._save(ctx, case)
                     ctx.say("complaint_got_it")
