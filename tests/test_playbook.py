@@ -3084,3 +3084,22 @@ async def test_where_is_my_money_while_the_order_number_is_awaited_is_not_brushe
     await d.send("ваш оператор на горячей линии бросил трубку и нахамил")
     await d.send("когда это было? вчера около 5 вечера")
     assert "вчера" in (await d.state())["known"].get("description", ""), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "question", ["а что вы сделаете с этим курьером?", "его уволят?", "и что дальше?"]
+)
+async def test_what_will_you_do_about_it_at_is_that_ok_says_where_the_case_stands(
+    services: Services, question: str
+) -> None:
+    """'Так вас устроит?' after a rude courier was passed on: 'а что вы сделаете с этим
+    курьером?' got the FAQ's courier time slots ('При оформлении выберите интервал...') and
+    'его уволят?' 'Кажется, я не совсем понял'. The bot says what is being done (the promise)
+    and asks again."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("ваш курьер мне нахамил, заказ 4478800")
+    promise = d.of("promised")[0]["text"]
+    await d.send(question)
+    said = "\n".join(d.replies[-1])
+    assert promise in said and not d.of("faq_answered") and not d.of("fallback"), said
+    assert len(d.of("satisfaction_check")) == 2 and not d.of("resolved"), said

@@ -333,6 +333,17 @@ _ANOTHER_ORDER = re.compile(
     r"(?:inn|drug)\w*\s+zam[óo]wieni",
     re.IGNORECASE,
 )
+# "а что вы сделаете с этим курьером?", "его уволят?", "и что дальше?": what is being done
+_WHAT_NEXT = re.compile(
+    r"что\s+(?:вы\s+|теперь\s+|же\s+)*(?:с\s+(?:ним|ней|ними|этим|этой)\s+(?:\w+\s+)?)?"
+    r"(?:сделаете|будете\s+делать|предпримете|будет\s+дальше|дальше|теперь\s+будет)|"
+    r"(?:уволят|уволите|накажут|накажете|наказали)\b|"
+    r"\bwhat\s+(?:will|are)\s+you\s+(?:going\s+to\s+)?do|\bwhat\s+happens\s+(?:now|next|to)|"
+    r"\bwhat(?:'s|\s+is)?\s+next\b|\b(?:be|get)\s+(?:fired|punished|disciplined)\b|"
+    r"\bco\s+(?:z\s+(?:nim|nią|nia|tym)\s+(?:\w+\s+)?)?zrobicie|\bco\s+dalej\b|"
+    r"\b(?:zwolnicie|ukarzecie|zostanie\s+ukarany)",
+    re.IGNORECASE,
+)
 _WHEN = re.compile(
     r"\bкогда\b|сколько\s+(?:ещё\s+|еще\s+)?ждать|\bwhen\b|how\s+long|\bkiedy\b|ile\s+(?:jeszcze\s+)?czeka",
     re.IGNORECASE,
@@ -1317,6 +1328,7 @@ class ComplaintFlow:
                 _is_nudge(text.strip())
                 or ctx.command is not None
                 or (_WHEN.search(text) and ctx.intent != "complaint")
+                or (_WHAT_NEXT.search(text) and "?" in text and word_count(text) <= 8)
             )
         )
         if waiting and ctx.command is None and await _general_answer(ctx):
