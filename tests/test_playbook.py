@@ -3103,3 +3103,22 @@ async def test_what_will_you_do_about_it_at_is_that_ok_says_where_the_case_stand
     said = "\n".join(d.replies[-1])
     assert promise in said and not d.of("faq_answered") and not d.of("fallback"), said
     assert len(d.of("satisfaction_check")) == 2 and not d.of("resolved"), said
+
+
+async def test_a_complaint_right_after_the_order_number_was_asked_does_not_ask_it_again(
+    services: Services,
+) -> None:
+    """'где мой заказ?' - 'Подскажите, пожалуйста, номер заказа?' - 'уже неделю жду, обещали
+    за 3 дня!' opened the complaint with 'помогите мне, пожалуйста: пришлите номер заказа':
+    the same question twice running. The complaint now only says it will be sorted as soon as
+    the number comes."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("где мой заказ?")
+    assert [e["slot"] for e in d.of("asked_for")] == ["order_ref"]
+    await d.send("уже неделю жду, обещали за 3 дня!")
+    reply = "\n".join(d.replies[-1])
+    assert d.of("complaint_opened") and thanks_before_apology(reply), reply
+    assert "номер заказа" in reply and "помогите" not in reply, reply
+    assert_never_reasked(d)
+    await d.send("4471122")
+    assert "4471122" in d.of("promised")[0]["text"], d.replies[-1]

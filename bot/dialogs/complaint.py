@@ -666,7 +666,16 @@ class ComplaintFlow:
             opening = self._gesture(ctx, opening, say=False)
         opening = " ".join([opening, *passed_on])
         if missing:
-            ask = self._ask(ctx, missing)
+            # the order number the order-status question asked for a moment ago ("где мой
+            # заказ?" - "...номер заказа?" - "уже неделю жду!") is awaited, not asked again
+            pending = [s for s in missing if _just_asked(ctx, s)]
+            fresh = [s for s in missing if s not in pending]
+            case["asked"].extend(pending)
+            if fresh:
+                # one request still names everything needed, or the photo alone would come
+                ask = self._ask(ctx, fresh, missing)
+            else:
+                ask = ctx.texts("complaint_ask_pending", items=_slot_list(ctx, pending))
             ctx.say_text(f"{opening}\n\n{ask}", buttons)
             return
         ctx.say_text(opening, buttons)
@@ -831,9 +840,10 @@ class ComplaintFlow:
             sorry += " " + ctx.texts("complaint_sorry_again")
         return f"{thanks} {sorry}"
 
-    def _ask(self, ctx: TurnContext, missing: list[str]) -> str:
+    def _ask(self, ctx: TurnContext, missing: list[str], named: list[str] | None = None) -> str:
+        """Ask for ``missing`` (the request names ``named``, when some were asked before)."""
         case = ctx.state["complaint"]
-        parts = [ctx.texts.plain(f"slot_{slot}") for slot in missing]
+        parts = [ctx.texts.plain(f"slot_{slot}") for slot in named or missing]
         for slot in missing:
             case["asked"].append(slot)
             ctx.event("asked_for", slot=slot)
@@ -1546,6 +1556,15 @@ def _other_order(ctx: TurnContext, text: str) -> bool:
     if order and known.get("order_ref") and order != known["order_ref"]:
         return "order_ref" not in ctx.corrected
     return bool(_ANOTHER_ORDER.search(text))
+
+
+def _just_asked(ctx: TurnContext, slot: str) -> bool:
+    """The bot's last reply asked for ``slot`` (the order-status question) and it has not come."""
+    last = int(ctx.state.get("turns", 0)) - 2
+    return any(
+        t.get("type") == "asked_for" and t.get("slot") == slot and t.get("turn") == last
+        for t in ctx.state.get("trail", [])
+    )
 
 
 def _needs(case: dict[str, Any], rule: TypeRule) -> list[str]:
