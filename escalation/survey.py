@@ -23,14 +23,14 @@ _NUMBER_WORDS = {
     0: "ноль нуль zero",
     1: "один одна единица единичка one jeden jedna jedynka",
     2: "два две двойка two dwa dwie dwójka",
-    3: "три тройка трёх трех three trzy trójka",
-    4: "четыре четвёрка четверка four cztery czwórka",
-    5: "пять пятёрка пятерка пяти five pięć piątka pięciu",
+    3: "три тройка тройку трёх трех three trzy trójka trójkę",
+    4: "четыре четвёрка четверка четвёрку четверку four cztery czwórka czwórkę",
+    5: "пять пятёрка пятерка пятёрку пятерку пяти five pięć piątka piątkę pięciu",
     6: "шесть six sześć",
     7: "семь seven siedem",
     8: "восемь eight osiem",
     9: "девять nine dziewięć",
-    10: "десять десятка десяти ten dziesięć dziesiątka dziesięciu",
+    10: "десять десятка десятку десяти ten dziesięć dziesiątka dziesiątkę dziesięciu",
 }
 _WORD_SCORE = {w: n for n, words in _NUMBER_WORDS.items() for w in words.split()}
 # "Was your question solved?" answered in words instead of the buttons
@@ -49,6 +49,23 @@ _AGREE = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W\d_]+")
+# "ну четыре наверное", "не знаю, может 7", "ставлю пятёрку", "I'd say 8": a hedge around the score
+_HEDGE = re.compile(
+    r"(?<!\w)(?:ну|наверное|наверно|пожалуй|думаю|где-?то|примерно|может\s+быть|может|"
+    r"не\s+знаю|ставлю|поставлю|поставил[аи]?|оценка|оцениваю|твёрдая|твердая|"
+    r"i'?d\s+say|maybe|probably|i\s+guess|i\s+think|about|around|say|well|hmm+|"
+    r"chyba|może|moze|myślę|mysle|dam|daję|daje|raczej|no|hm+|эм+)(?!\w)",
+    re.IGNORECASE,
+)
+# "нет", "не хочу", "no thanks", "nie teraz" to a question that wants a number: no rating
+_DECLINE = re.compile(
+    r"^\W*(?:(?:нет|неа|no|nope|nie)\W*)?(?:(?:спасибо|thanks|thank\s+you|dziękuję|dzięki)\W*)?"
+    r"(?:(?:не\s+(?:хочу|буду|надо|стоит)|не\s+сейчас|потом|not\s+now|later|"
+    r"i'?d\s+rather\s+not|nie\s+(?:chc[eę]|teraz|trzeba|b[eę]d[eę])|p[oó][źz]niej)"
+    r"(?:\s+(?:оценивать|ставить|rate|rating|oceniać|oceniac))?\W*)?"
+    r"(?:(?:спасибо|thanks|thank\s+you|dziękuję|dzięki)\W*)?$",
+    re.IGNORECASE,
+)
 
 
 def on_scale(step: str, score: int) -> bool:
@@ -59,6 +76,7 @@ def on_scale(step: str, score: int) -> bool:
 def typed_score(text: str, step: str | None) -> str | None:
     """A score typed in answer to the survey's question ``step`` (None: not a score)."""
     text = _WORD.sub(lambda w: str(_WORD_SCORE.get(w.group().lower(), w.group())), text)
+    text = _HEDGE.sub(" ", text).strip(" \t\n,;:-–—")
     m = _TYPED.match(text)
     top = _TOP.get(step or "")
     if m is None or top is None:
@@ -132,6 +150,12 @@ class SurveyFlow:
                     buttons = csat_buttons() if step == "csat" else nps_buttons()
                     ctx.say("survey_pick_number", low=low, high=_TOP[step], buttons=buttons)
                     return True
+            if survey and not data and step in _TOP and _WORD.search(text) and _DECLINE.match(text):
+                # "нет", "не хочу оценивать": no rating, and nothing else asked for
+                ctx.state.pop("survey", None)
+                ctx.event("survey_declined", question=step)
+                ctx.say("survey_declined")
+                return True
             if survey and not data:
                 ctx.state.pop("survey", None)  # the customer moved on: never nag
             return False

@@ -3122,3 +3122,43 @@ async def test_a_complaint_right_after_the_order_number_was_asked_does_not_ask_i
     assert_never_reasked(d)
     await d.send("4471122")
     assert "4471122" in d.of("promised")[0]["text"], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("csat", "nps", "scores"),
+    [
+        ("ну четыре наверное", "не знаю, может 7", [4, 7]),
+        ("пожалуй 5", "где-то 8", [5, 8]),
+        ("ставлю пятёрку", "думаю, 9", [5, 9]),
+    ],
+)
+async def test_a_rating_said_with_a_hedge_answers_the_survey(
+    services: Services, csat: str, nps: str, scores: list[int]
+) -> None:
+    """'Оцените нашу помощь от 1 до 5' - 'ну четыре наверное' got 'Кажется, я не совсем
+    понял. Переформулируйте...' and the survey was dropped; a rating said with a 'well',
+    'probably' or 'I'd say' is the rating."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Заказ 223311 опаздывает на неделю")
+    await d.send("да")
+    assert d.of("resolved")
+    await d.send(csat)
+    await d.send(nps)
+    assert [e["score"] for e in d.of("survey_answer")] == scores, d.replies
+    assert not d.of("fallback"), d.replies
+
+
+@pytest.mark.parametrize("answer", ["нет", "не хочу", "нет, спасибо", "не буду оценивать"])
+async def test_no_to_the_rating_question_is_taken_kindly(services: Services, answer: str) -> None:
+    """'Оцените нашу помощь от 1 до 5' - 'нет' got 'Понял. Что бы вы хотели сделать?', as if
+    the customer had turned something down and had to explain what they want. Declining the
+    survey is fine: the bot says so and leaves it."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Заказ 223311 опаздывает на неделю")
+    await d.send("да")
+    assert "sv:csat:5" in d.buttons[-1]
+    await d.send(answer)
+    said = " ".join(d.replies[-1])
+    assert "Что бы вы хотели" not in said and "Напишите в двух словах" not in said, said
+    assert not d.of("survey_answer") and not d.of("complaint_opened")[1:], said
+    assert "survey" not in await d.state()
