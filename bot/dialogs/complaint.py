@@ -37,6 +37,7 @@ from bot.dialogs.slots import claim_currency, has, is_description, yes_no_sign
 from bot.dialogs.slots import words as word_count
 from bot.dialogs.texts import money
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
+from bot.nlu.lexicon import threat_only
 from escalation.card import customer_kind
 from escalation.survey import start_after_bot
 from knowledge.flow import (
@@ -501,7 +502,9 @@ class ComplaintFlow:
             # "замену так и не прислали" days later: this case, not a new one
             await self._promise_chased(ctx, case)
             return True
-        if ctx.intent == "complaint":
+        # "всё, ухожу к конкурентам" at 0.31 is no "not sure I understood": a threat is a complaint
+        unsure_threat = ctx.intent is None and threat_only(ctx.incoming.text or "")
+        if ctx.intent == "complaint" or unsure_threat:
             text = ctx.incoming.text or ""
             if text.strip() and not _LETTER_OR_DIGIT.search(text) and not ctx.new_slots:
                 # "???", "😡😡": no words, no complaint yet; asked kindly what happened (no
@@ -509,6 +512,15 @@ class ComplaintFlow:
                 ctx.state["complaint_clarified"] = int(ctx.state.get("turns", 0))
                 ctx.say("no_words_clarify")
                 ctx.event("clarify", intent="complaint", reason="no_words")
+                return True
+            if self._threat_only(ctx, text):
+                # "больше никогда у вас ничего не куплю" and nothing about what went wrong: a
+                # person would only have to ask; thanks, sorry, and what happened (the case
+                # opens with the answer, and the threat makes the customer angry there)
+                ctx.state["complaint_clarified"] = int(ctx.state.get("turns", 0))
+                ctx.state["clarified_threat"] = ctx.prediction.threat
+                ctx.say("complaint_what_happened")
+                ctx.event("clarify", intent="complaint", reason="threat_only")
                 return True
             if announces_problem(text):
                 # "Hi, I have a problem with my order" and nothing more: thanks, sorry, and
@@ -559,8 +571,10 @@ class ComplaintFlow:
                 ctx.say("complaint_clarify")
                 ctx.event("clarify", intent="complaint")
                 return True
+            carried = ctx.state.pop("clarified_threat", None) if _answers_clarify(ctx) else None
+            ctx.state.pop("clarified_threat", None)
             ctx.state.pop("complaint_clarified", None)
-            await self._start(ctx)
+            await self._start(ctx, threat=carried)
             if unsure and asks_question(text):
                 # something went wrong and they ask how it works ("Пришла куртка с дыркой,
                 # какая у вас гарантия?"): the playbook, and the KB's sure answer after it
@@ -569,7 +583,23 @@ class ComplaintFlow:
         return False
 
     # ------------------------------------------------------------------ start
-    async def _start(self, ctx: TurnContext) -> None:
+    def _threat_only(self, ctx: TurnContext, text: str) -> bool:
+        """A threat to leave or to post a review, and nothing about what went wrong."""
+        pred = ctx.prediction
+        if pred is None or pred.threat not in ("churn", "public"):
+            return False
+        if ctx.new_slots or ctx.incoming.attachments or wants_person(text):
+            return False
+        if threat_only(text):
+            return True  # "напишу про вас отзыв на отзовике", whatever type the model guessed
+        if (pred.complaint_type or "other") != "other" or word_count(text) > 8:
+            return False
+        if broken_promise(text) or self._missed_event(ctx, text):
+            return False
+        return not any(rx.search(text) for rx in _TYPE_WORDS.values())
+
+    async def _start(self, ctx: TurnContext, threat: str | None = None) -> None:
+        """Open a case (``threat``: one said the message before, with no problem named)."""
         pred = ctx.prediction
         assert pred is not None
         ctype = pred.complaint_type or "other"
@@ -590,7 +620,8 @@ class ComplaintFlow:
         said = ctx.incoming.text or ""
         also_types = [t for t in also_types if _FEEDBACK_WORDS[t].search(said)]
         rule = self.rules.for_type(ctype)
-        kind = customer_kind(pred.emotion, pred.threat, True) or "claimant"
+        threatened = pred.threat if pred.threat not in (None, "none") else threat
+        kind = customer_kind(pred.emotion, threatened, True) or "claimant"
         await self._forget_last_case(ctx)
         known = ctx.state.setdefault("known", {})
         text = (ctx.incoming.text or "").strip()

@@ -222,6 +222,26 @@ def other_threat(text: str) -> str | None:
     return None
 
 
+# the words that go with a threat and say nothing about what went wrong ("всё, ухожу к
+# конкурентам", "напишу про вас отзыв на отзовике", "I will never buy from you again")
+_THREAT_FILLER = re.compile(
+    r"(?<!\w)(?:вс[её]|ну|и|я|мы|вы|вас|вам|ваш\w*|про|о|об|у|на|в|к|от|тогда|теперь|больше|"
+    r"никогда|ничего|нафиг|короче|конкурент\w*|везде|всем|магазин\w*|отзыв\w*|"
+    r"that'?s\s+it|i|i'?m|we|you|your|from|to|at|on|in|about|again|ever|anything|this|that|it|"
+    r"shop|store|then|now|wam|was|o|na|w|u|z|ju[żz]|nigdy|nic|wi[eę]cej|sklep\w*|"
+    r"wszystko|koniec|tyle)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def threat_only(text: str) -> bool:
+    """The message threatens to leave or to post a review, and says little else."""
+    if not (_asserted(_CHURN, text) or _asserted(_PUBLIC, text)):
+        return False
+    rest = _THREAT_FILLER.sub(" ", _PUBLIC.sub(" ", _CHURN.sub(" ", text)))
+    return len(re.findall(r"[^\W\d_]{2,}", rest)) <= 1
+
+
 # Insults aimed at the shop, which the emotion head can miss ("худший магазин, идиоты").
 # Only clear insults (precision first: a false "angry" costs a goodwill coupon); outrage
 # words ("безобразие", "skandal") are left to the model, annotators differ on them.
