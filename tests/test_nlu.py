@@ -67,6 +67,8 @@ EXTRACT_CASES = [
     ("заказ 12 05 2024 не пришёл", None, None, None),
     ("заказ 1 490 р не пришёл", None, 1490, "RUB"),
     ("заказ 123456, точнее 123465", "123465", None, None),
+    ("заказ 4471234, а, нет, 4471243 не пришёл", "4471243", None, None),
+    ("заказ 4471234 ой ошиблась 4471243", "4471243", None, None),
     # Polish order numbers with a slash; dates with slashes or ISO dates are no order numbers
     ("zamówienie nr 123/2024 nie doszło", "123/2024", None, None),
     ("Zamówienie ZAM/2024/0456 przyszło uszkodzone", "ZAM/2024/0456", None, None),

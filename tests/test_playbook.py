@@ -3213,3 +3213,19 @@ async def test_a_bare_threat_is_asked_what_happened_whatever_the_model_guessed(
     opened = d.of("complaint_opened")
     assert [(e["complaint_type"], e["customer_kind"]) for e in opened] == [(ctype, "angry")]
     assert "финансов" not in " ".join(d.replies[-1]), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "answer", ["номер 4471234, а, нет, 4471243", "4471234 ой нет 4471243", "4471234, нет, 4471243"]
+)
+async def test_an_order_number_corrected_in_the_same_message_is_the_corrected_one(
+    services: Services, answer: str
+) -> None:
+    """Asked for the order number, 'номер 4471234, а, нет, 4471243' booked the delivery team's
+    request for 4471234, the number the customer took back."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("посылка не пришла")
+    await d.send(answer)
+    promised = d.of("promised")
+    assert promised and "4471243" in promised[0]["text"], d.replies[-1]
+    assert "4471234" not in promised[0]["text"]

@@ -10,7 +10,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from bot.nlu.extract import DENIED_BEFORE, is_date_or_phone, overcharge, parse_number
+from bot.nlu.extract import (
+    DENIED_BEFORE,
+    SELF_CORRECTION,
+    is_date_or_phone,
+    overcharge,
+    parse_number,
+)
 
 if TYPE_CHECKING:
     from bot.dialogs.engine import TurnContext
@@ -83,6 +89,19 @@ def bare_order_ref(text: str) -> str | None:
     """An order reference given on its own, after we asked for it (not a phone number or a
     date): "7734521", "A-7781", "123/2024"."""
     phones = [(m.start(1), m.end(1)) for m in _PHONE.finditer(text) if _is_phone(m.group(1))]
+    fixes = [m.end() for m in SELF_CORRECTION.finditer(text)]
+    if fixes:
+        # "4471234, а, нет, 4471243": the number after the correction
+        later = bare_order_ref(text[fixes[-1] :])
+        if later is not None and _first_order_ref(text[: fixes[-1]]):
+            return later
+    return _first_order_ref(text, phones)
+
+
+def _first_order_ref(text: str, phones: list[tuple[int, int]] | None = None) -> str | None:
+    """The first order reference in ``text`` (see :func:`bare_order_ref`)."""
+    if phones is None:
+        phones = [(m.start(1), m.end(1)) for m in _PHONE.finditer(text) if _is_phone(m.group(1))]
     for m in _BARE_REF.finditer(text):
         ref = m.group(1)
         if DENIED_BEFORE.search(text[max(0, m.start(1) - 12) : m.start(1)]):

@@ -132,9 +132,12 @@ def _candidates(text: str) -> list[tuple[int, int, str]]:
 # "4409 118 no wait 4409118", "123456, точнее 123465": the number after the correction counts
 _SELF_CORRECTION = re.compile(
     r"\b(?:no\s+wait|wait\s+no|sorry|i\s+mean|correction|actually|точнее|вернее|то\s+есть|"
-    r"ой|нет,?\s+не\s+так|przepraszam|to\s+znaczy|znaczy|nie,?\s+czekaj|poprawka)\b",
+    r"ой|нет,?\s+не\s+так|przepraszam|to\s+znaczy|znaczy|nie,?\s+czekaj|poprawka|"
+    # "4471234, а, нет, 4471243", "ошиблась", "сорри"
+    r"а\W{1,3}нет|нет(?=\s*[,.!:-]\s*\d)|ошибл\w*|ошибся|сорри|пардон)\b",
     re.IGNORECASE,
 )
+SELF_CORRECTION = _SELF_CORRECTION
 
 
 # "не 123456, а 123465", "not 554433 but 554434", "nie 123456, tylko 123465": the denied one
