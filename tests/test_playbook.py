@@ -3229,3 +3229,23 @@ async def test_an_order_number_corrected_in_the_same_message_is_the_corrected_on
     promised = d.of("promised")
     assert promised and "4471243" in promised[0]["text"], d.replies[-1]
     assert "4471234" not in promised[0]["text"]
+
+
+@pytest.mark.parametrize(
+    "question", ["а замену долго ждать?", "а возврат быстро придёт?", "когда будет замена?"]
+)
+async def test_a_russian_question_about_how_long_a_fix_takes_is_not_the_choice(
+    services: Services, question: str
+) -> None:
+    """'Заменить товар / Вернуть деньги?' - 'а замену долго ждать?' booked the replacement
+    ('Готово: оформил замену...'); like 'как долго?' it is a question: the time is said and
+    the offer stands."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("кроссовки пришли не того размера, заказ 4471003", photo=True)
+    assert "cmp:opt:replacement" in d.buttons[-1]
+    await d.send(question)
+    assert not d.of("fix_chosen"), d.replies[-1]
+    assert "5" in " ".join(d.replies[-1]) or "10" in " ".join(d.replies[-1]), d.replies[-1]
+    assert any(b.startswith("cmp:opt:") for b in d.buttons[-1]), "the offer stands"
+    await d.send("давайте замену")
+    assert [e["option"] for e in d.of("fix_chosen")] == ["replacement"], d.replies

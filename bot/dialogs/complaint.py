@@ -1651,7 +1651,9 @@ def _compared_options(text: str, options: list[str]) -> list[str]:
 _ABOUT = re.compile(
     r"\b(?:сколько|какой|какая|какое|какие|каков\w*|что\s+за|что\s+такое|на\s+сколько|как\s+долго|"
     r"долго\s+ли|how\s+(?:much|many|long|big)|what|which|ile|jaki\w*|co\s+to|na\s+ile|"
-    r"jak\s+d[lł]ugo)\b",
+    r"jak\s+d[lł]ugo|"
+    # how soon: "а замену долго ждать?", "возврат быстро придёт?", "когда будет замена?"
+    r"долго|быстро|скоро|когда|how\s+(?:soon|fast|quick\w*)|when|kiedy|szybko|d[lł]ugo)\b",
     re.IGNORECASE,
 )
 
@@ -1666,7 +1668,7 @@ def _asks_about(text: str) -> bool:
 _ASKS_FOR = re.compile(
     r"\bplease\b|\bi'?d\s+like\b|\bi\s+would\s+like\b|\bi\s+want\b|\bcan\s+i\s+(?:have|get)\b|"
     r"\bpro[sś]z[eę]\b|\bpopro[sś]z[eę]\b|\bchc[eę]\b|\bchcia[lł]\w*bym\b|"
-    r"\bпрошу\b|\bпожалуйста\b|\bхочу\b|\bхотел\w*\s+бы\b",
+    r"\bпрошу\b|\bпожалуйста\b|\bхочу\b|\bхотел\w*\s+бы\b|\bдавай\w*|\bоформ\w*те\b",
     re.IGNORECASE,
 )
 
