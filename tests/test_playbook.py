@@ -3249,3 +3249,25 @@ async def test_a_russian_question_about_how_long_a_fix_takes_is_not_the_choice(
     assert any(b.startswith("cmp:opt:") for b in d.buttons[-1]), "the offer stands"
     await d.send("давайте замену")
     assert [e["option"] for e in d.of("fix_chosen")] == ["replacement"], d.replies
+
+
+@pytest.mark.parametrize(
+    ("text", "ctype"),
+    [
+        ("ваш курьер нахамил, заказ 4471020, позовите менеджера", "staff_behavior"),
+        ("чайник сломался через день, хочу поговорить с оператором", "damaged_defective"),
+    ],
+)
+async def test_a_problem_told_with_a_request_for_a_person_is_thanked_apologised_and_recorded(
+    services: Services, text: str, ctype: str
+) -> None:
+    """'ваш курьер нахамил, заказ 4471020, позовите менеджера' got only 'Подключаю коллегу...':
+    no thanks, no apology, and the complaint was not recorded (the message was read as a
+    request for a person alone). The playbook's thanks and apology come first, the complaint
+    is recorded with its type, and the person is called."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    reply = "\n".join(d.replies[-1])
+    assert thanks_before_apology(reply), reply
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == [ctype], reply
+    assert [e["reason"] for e in d.of("escalated")] == ["customer_request"], reply

@@ -77,7 +77,16 @@ _SPLIT = re.compile(
     r"|\s*,?\s*\b(?:и\s+ещ[её]|а\s+ещ[её]|ещ[её]\s+вопрос|также|кроме\s+того|"
     r"and\s+also|also|plus|another\s+question|"
     r"i\s+jeszcze|a\s+także|oraz|poza\s+tym|jeszcze\s+jedno)\b\s*[:,\-–]?\s*"
-    rf"|\s*,?\s+(?:и|and|i)\s+(?=(?:{_QUESTION_WORDS})\b)",
+    rf"|\s*,?\s+(?:и|and|i)\s+(?=(?:{_QUESTION_WORDS})\b)"
+    # "курьер нахамил, позовите менеджера": the problem, then the request for a person
+    r"|\s*,\s*(?=(?:позовите|соедините|переключите|свяжите\s+(?:меня\s+)?с|"
+    r"(?:дайте|нужен|нужна|хочу|можно)\s+(?:мне\s+)?(?:с\s+)?(?:жив\w+\s+)?"
+    r"(?:оператор|менеджер|человек|сотрудник|консультант)|"
+    r"(?:хочу|можно|дайте)\s+(?:мне\s+)?(?:поговорить|пообщаться|связаться)\s+с|"
+    r"(?:i\s+want|i'?d\s+like|let\s+me)\s+to\s+(?:talk|speak)\s+to|"
+    r"(?:get|give)\s+me\s+(?:a\s+)?(?:real\s+)?(?:human|person|manager|agent)|"
+    r"(?:chc[eę]|prosz[eę])\s+(?:o\s+)?(?:rozmow\w*|porozmawia\w*|konsultant\w*|cz[łl]owiek\w*)|"
+    r"po[łl][ąa]cz\w*\s+(?:mnie\s+)?z)\b)",
     re.IGNORECASE,
 )
 # clauses of one sentence joined by "and" / "but": "чайник треснул, а курьер нахамил"
