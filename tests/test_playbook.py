@@ -3271,3 +3271,20 @@ async def test_a_problem_told_with_a_request_for_a_person_is_thanked_apologised_
     assert thanks_before_apology(reply), reply
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == [ctype], reply
     assert [e["reason"] for e in d.of("escalated")] == ["customer_request"], reply
+
+
+@pytest.mark.parametrize("nudge", ["алло", "вы тут?", "ау???"])
+async def test_are_you_there_while_waiting_for_a_person_gets_an_answer(
+    services: Services, nudge: str
+) -> None:
+    """Waiting for a colleague, 'алло' or 'вы тут?' got no reply at all (read as small talk,
+    which the bot leaves to the person): a customer asking whether anyone is there is told,
+    once, that the colleague has the case and answers right here."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("позовите оператора")
+    assert d.of("escalated")
+    await d.send(nudge)
+    assert d.replies[-1], "no answer to 'are you there?'"
+    assert "коллег" in " ".join(d.replies[-1]).lower(), d.replies[-1]
+    await d.send(nudge)
+    assert d.replies[-1] == [], "said once"

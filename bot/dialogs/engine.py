@@ -58,6 +58,15 @@ from bot.nlu.lexicon import deadline_question
 from escalation.hours import answer_from, is_open, sla_minutes
 from escalation.service import active_ticket, open_ticket, render_card, reopen_for_customer
 
+# "алло", "вы тут?", "anyone there?": is anybody there? (asked while a person is awaited)
+_STILL_THERE = re.compile(
+    r"^\W*(?:(?:ну\s+)?(?:алл?о+|ау+|эй|вы\s+(?:тут|здесь|там)|есть\s+(?:тут\s+)?кто(?:-?нибудь)?|"
+    r"кто-?нибудь|ну\s+что\s+там|ну\s+и|и\s+что|hello|hey|anyone(?:\s+there)?|"
+    r"anybody(?:\s+there)?|are\s+you\s+there|is\s+anyone\s+there|halo|hej|"
+    r"jest\s+tam\s+kto|jeste[śs]cie\s+tam|i\s+co))?\W*$",
+    re.IGNORECASE,
+)
+
 if TYPE_CHECKING:
     from bot.nlu import Classifier, Prediction
 
@@ -748,6 +757,18 @@ class ConversationEngine:
             )
             return
         if threat != "legal":
+            if (
+                ticket.status == "open"
+                and text.strip()
+                and _STILL_THERE.match(text)
+                and not ctx.incoming.attachments
+            ):
+                # "алло", "вы тут?": not small talk, a question whether anyone is there (answered
+                # once; nothing to pass on)
+                if ctx.state.get("relay_nudged") != ticket.id:
+                    ctx.state["relay_nudged"] = ticket.id
+                    ctx.say("relay_still_there")
+                return
             social = ctx.intent in ("thanks", "goodbye", "affirm", "greeting")
             if ticket.status == "open" and not social and ctx.state.get("relay_noted") != ticket.id:
                 ctx.state["relay_noted"] = ticket.id
