@@ -3288,3 +3288,24 @@ async def test_are_you_there_while_waiting_for_a_person_gets_an_answer(
     assert "коллег" in " ".join(d.replies[-1]).lower(), d.replies[-1]
     await d.send(nudge)
     assert d.replies[-1] == [], "said once"
+
+
+@pytest.mark.parametrize(
+    ("text", "ctype"),
+    [
+        ("курьер опоздал, заказ 4471033", "delivery_delay"),
+        ("у меня пришла посылка мятая, заказ 4471034", "damaged_defective"),
+    ],
+)
+async def test_a_russian_problem_in_plain_words_with_an_order_number_is_a_complaint(
+    services: Services, text: str, ctype: str
+) -> None:
+    """'курьер опоздал, заказ 4471033' (read as an order-status question at 0.54) got 'Понял,
+    заказ 4471033. Чем могу помочь?', and 'у меня пришла посылка мятая, заказ 4471034' was
+    passed to a colleague as a status question: the problem named in plain words is the
+    complaint it names (thanks, apology, the type's fix)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    reply = "\n".join(d.replies[-1])
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == [ctype], reply
+    assert thanks_before_apology(reply) and not d.of("escalated"), reply

@@ -216,13 +216,55 @@ _FAILURE_NAMED = (
 _NEGATED_FAILURE = re.compile(r"\b(?:nie|nic\s+nie|nie\s+(?:jest|by[łl]\w*|s[ąa]))\s+$", re.I)
 # as sure as a calm complaint must be to open a case without asking what happened
 NAMED_FAILURE_CONFIDENCE = 0.75
+# an order-status reading this unsure yields to a problem named in plain words
+ORDER_UNSURE = 0.7
 
 
-def failure_named(text: str) -> str | None:
-    """The complaint type of a problem named in plain words, if one is."""
-    for ctype, pattern in _FAILURE_NAMED:
+# "курьер опоздал, заказ 4471033", "пришла посылка мятая, заказ 4471034": read as a status
+# question (an order number and few words), a problem all the same
+_FAILURE_NAMED_RU = (
+    (
+        "missing_item",
+        re.compile(
+            r"не\s+хватает|недолож|не\s+положили|пуст(?:ая|ой|ую)\s+(?:коробк|посылк)", re.I
+        ),
+    ),
+    (
+        "wrong_item",
+        re.compile(
+            r"(?:не\s+т(?:от|у|а|о|е)|друг(?:ой|ую|ое|ие))\s+(?:размер|цвет|модел|товар|вещ)|"
+            r"перепутали",
+            re.I,
+        ),
+    ),
+    (
+        "damaged_defective",
+        re.compile(
+            r"сломан|разбит|тресну|трещин|помят|мят(?:ая|ый|ое|ую)\b|поврежд|бракован|порван|"
+            r"не\s+(?:работает|включается|заряжается|греет)",
+            re.I,
+        ),
+    ),
+    (
+        "delivery_delay",
+        re.compile(
+            r"опоздал|опаздыва|задержал|не\s+(?:пришл|пришёл|пришел|доставил|привез|приехал)|"
+            r"не\s+доставлен",
+            re.I,
+        ),
+    ),
+)
+_NEGATED_FAILURE_RU = re.compile(r"(?:\bне|ничего\s+не)\s+$", re.I)
+
+
+def failure_named(text: str, *, russian: bool = False) -> str | None:
+    """The complaint type of a problem named in plain words, if one is (``russian``: in
+    Russian too)."""
+    named = (*_FAILURE_NAMED, *(_FAILURE_NAMED_RU if russian else ()))
+    for ctype, pattern in named:
         for m in pattern.finditer(text):
-            if not _NEGATED_FAILURE.search(text[max(0, m.start() - 20) : m.start()]):
+            before = text[max(0, m.start() - 20) : m.start()]
+            if not (_NEGATED_FAILURE.search(before) or _NEGATED_FAILURE_RU.search(before)):
                 return ctype
     return None
 
@@ -370,14 +412,17 @@ class ConversationEngine:
             whole = dataclasses.replace(
                 whole, intent="complaint", complaint_type="damaged_defective"
             )
+        # "курьер опоздал, заказ 4471033" read as a status question at 0.54
+        unsure_order = whole.intent == "order_status" and whole.intent_confidence < ORDER_UNSURE
         if (
             (
                 whole.intent in ("deny", "faq", "out_of_scope")
                 or whole.intent_confidence < MIN_CONFIDENCE
+                or unsure_order
             )
             and whole.intent != "complaint"
             and not asks_question(text)
-            and (named := failure_named(text)) is not None
+            and (named := failure_named(text, russian=unsure_order)) is not None
         ):
             # "nie dostałam paczki" is no "no", and "dostałam zły rozmiar" asks nothing
             whole = dataclasses.replace(
