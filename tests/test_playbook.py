@@ -3309,3 +3309,19 @@ async def test_a_russian_problem_in_plain_words_with_an_order_number_is_a_compla
     reply = "\n".join(d.replies[-1])
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == [ctype], reply
     assert thanks_before_apology(reply) and not d.of("escalated"), reply
+
+
+async def test_what_happened_told_after_a_bare_photo_and_number_decides_the_case(
+    services: Services,
+) -> None:
+    """A photo captioned only '4471893' opened a case the model typed 'service_quality'; the
+    answer to 'пару слов о том, что именно случилось' ('чашки из набора разбиты, две из
+    шести') was then passed to the quality manager, and 'замена' brought in a person. What
+    the customer says happened types the case: broken cups get the replacement."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("4471893", photo=True)
+    await d.send("чашки из набора разбиты, две из шести")
+    assert "cmp:opt:replacement" in d.buttons[-1], d.replies[-1]
+    await d.send("замена")
+    assert [e["option"] for e in d.of("fix_chosen")] == ["replacement"], d.replies[-1]
+    assert not d.of("escalated")

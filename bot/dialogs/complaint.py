@@ -33,7 +33,14 @@ from bot.dialogs.engine import TurnContext
 from bot.dialogs.handoff import activist_gesture, asks_for_person, wants_person, with_gesture
 from bot.dialogs.requests import MultiPrediction, announces_problem, asks_question
 from bot.dialogs.rules import Rules, TypeRule, load_rules
-from bot.dialogs.slots import claim_currency, has, is_description, yes_no_sign
+from bot.dialogs.slots import (
+    bare_order_ref,
+    claim_currency,
+    has,
+    is_description,
+    real_words,
+    yes_no_sign,
+)
 from bot.dialogs.slots import words as word_count
 from bot.dialogs.texts import money
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
@@ -627,12 +634,19 @@ class ComplaintFlow:
         text = (ctx.incoming.text or "").strip()
         if text and is_description(text) and not known.get("description"):
             known["description"] = text
+        if text and not known.get("order_ref") and real_words(text) == 0:
+            # a photo captioned "4471893": the number alone is the order's
+            ref = bare_order_ref(text)
+            if ref:
+                known["order_ref"] = ref
         case: dict[str, Any] = {
             "type": ctype,
             "kind": kind,
             "stage": "collecting",
             "asked": [],
             "quiet_turns": 0,
+            # a photo or a number and no words: the model's type is a guess until they say
+            "wordless": real_words(text) < 2,
             "unfixable": self._missed_event(ctx, text),
             "overdue": broken_promise(text),
         }
@@ -992,6 +1006,19 @@ class ComplaintFlow:
             if is_description(text, 2):
                 known["description"] = text
                 gave_something = True
+        retyped = False
+        if case.pop("wordless", False) and text and is_description(text, 2):
+            # "чашки из набора разбиты" after a bare photo and number: the case is what they say
+            said = ctx.prediction
+            ctype = said.complaint_type if said is not None and said.intent == "complaint" else None
+            if ctype and ctype != case["type"] and ctype in self.rules.complaint_types:
+                ctx.event("complaint_retyped", complaint_type=ctype, was=case["type"])
+                case["type"] = ctype
+                record = await ctx.session.get(Complaint, case.get("id"))
+                if record is not None:
+                    record.complaint_type = ctype
+                rule = self.rules.for_type(ctype)
+                retyped = True
         if text and self._missed_event(ctx, text):
             case["unfixable"] = True
         if wish is not None:
@@ -1009,6 +1036,12 @@ class ComplaintFlow:
                 ctx.say("complaint_without_it")
                 return True
         if missing and not (text and _NONE_GIVEN.search(text)):
+            unasked = [s for s in missing if s not in case["asked"]]
+            if retyped and unasked:
+                # what the new type needs besides: asked now, once
+                await self._save(ctx, case)
+                ctx.say_text(self._ask(ctx, unasked))
+                return True
             if gave_something:
                 ctx.say("complaint_got_it")
                 return True
