@@ -3325,3 +3325,22 @@ async def test_what_happened_told_after_a_bare_photo_and_number_decides_the_case
     await d.send("замена")
     assert [e["option"] for e in d.of("fix_chosen")] == ["replacement"], d.replies[-1]
     assert not d.of("escalated")
+
+
+@pytest.mark.parametrize(
+    ("text", "option"),
+    [
+        ("пришел сломанный миксер, хочу деньги назад, заказ 4471031", "refund"),
+        ("миксер сломан, хочу назад свои деньги, заказ 4471031", "refund"),
+    ],
+)
+async def test_money_back_asked_with_the_problem_is_not_offered_again(
+    services: Services, text: str, option: str
+) -> None:
+    """'пришел сломанный миксер, хочу деньги назад' then the photo got 'Как мне это исправить:
+    Заменить товар / Вернуть деньги / Гарантийный ремонт?', and 'да' to it 'Просто выберите
+    удобный вариант': the money back was asked for already."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    await d.send(photo=True)
+    assert [e["option"] for e in d.of("fix_chosen")] == [option], d.replies[-1]

@@ -1722,7 +1722,18 @@ def _wished_option(said: str, options: list[str]) -> str | None:
 # The words that ask for a fix by name (not "a new kettle came cracked", "I paid the money")
 _WISH_WORDS = {
     "replacement": ("замен", "обмен", "replace", "exchange", "wymian", "wymien", "wymień"),
-    "refund": ("возврат", "верни", "вернуть деньги", "refund", "money back", "zwrot"),
+    "refund": (
+        "возврат",
+        "верни",
+        "вернуть деньги",
+        "деньги назад",  # "хочу деньги назад", "хочу назад свои деньги"
+        "назад деньги",
+        "свои деньги",
+        "мои деньги",
+        "refund",
+        "money back",
+        "zwrot",
+    ),
     "repair": ("ремонт", "почин", "repair", "napraw"),
     "resend": (
         "дошли",
