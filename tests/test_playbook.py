@@ -3344,3 +3344,13 @@ async def test_money_back_asked_with_the_problem_is_not_offered_again(
     await d.send(text)
     await d.send(photo=True)
     assert [e["option"] for e in d.of("fix_chosen")] == [option], d.replies[-1]
+
+
+async def test_the_details_asked_in_russian_are_punctuated_right(services: Services) -> None:
+    """'пришлите пару слов о том, что именно случилось и номер заказа': the clause was left
+    open, so the order number read as part of what happened. It is closed with a comma: '...
+    что именно случилось, и номер заказа'."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("курьер нагрубил")
+    reply = " ".join(d.replies[-1])
+    assert "что именно случилось, и номер заказа" in reply, reply

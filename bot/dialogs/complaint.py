@@ -1984,4 +1984,7 @@ def _join(parts: list[str], lang: str) -> str:
     if len(parts) == 1:
         return parts[0]
     conj = {"ru": " и ", "pl": " i "}.get(lang, " and ")
+    if lang in ("ru", "pl") and "," in parts[-2]:
+        # "пару слов о том, что именно случилось, и номер заказа": the clause is closed
+        conj = "," + conj
     return ", ".join(parts[:-1]) + conj + parts[-1]
