@@ -3354,3 +3354,16 @@ async def test_the_details_asked_in_russian_are_punctuated_right(services: Servi
     await d.send("курьер нагрубил")
     reply = " ".join(d.replies[-1])
     assert "что именно случилось, и номер заказа" in reply, reply
+
+
+@pytest.mark.parametrize("answer", ["24 часа это долго", "слишком долго", "too long"])
+async def test_too_long_at_is_that_ok_is_a_no(services: Services, answer: str) -> None:
+    """'Такое решение вам подходит?' - '24 часа это долго' got 'Кажется, я не совсем понял.
+    Переформулируйте...': the promised time does not suit, so a person takes it, with an
+    apology."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("курьер опоздал на 3 дня, заказ 4471041")
+    assert d.of("satisfaction_check")
+    await d.send(answer)
+    assert not d.of("fallback") and not d.of("resolved"), d.replies[-1]
+    assert d.of("escalated") and SORRY.search(" ".join(d.replies[-1])), d.replies[-1]

@@ -121,7 +121,10 @@ _JUST_TELLING = re.compile(
 )
 _NOT_OK = re.compile(
     r"(не устраивает|не подходит|это не решение|не помогло|не то|unacceptable|not ok|"
-    r"not good enough|doesn't help|does not help|nie pasuje|nie odpowiada|nie pomogło)",
+    r"not good enough|doesn't help|does not help|nie pasuje|nie odpowiada|nie pomogło|"
+    # the time promised is too long: "24 часа это долго", "слишком долго", "too long"
+    r"(?<!не )(?:слишком|очень|это|так|как-то)\s+долго\b|\btoo\s+(?:long|slow)\b|"
+    r"\b(?:za|zbyt)\s+d[łl]ugo\b)",
     re.IGNORECASE,
 )
 # indifference ("любой", "whatever", "obojętnie"): at a choice of fixes it takes the first
