@@ -1341,3 +1341,26 @@ async def test_a_thumbs_up_answers_is_that_ok(sandbox: Sandbox) -> None:
         said = " ".join(bot_texts(fake, user)[asked[user] :])
         assert "Great" in said and "help you with" not in said and "refund" not in said, said
     assert solved == 2
+
+
+async def test_a_take_pressed_on_a_stale_card_does_not_steal_a_colleagues_ticket(
+    sandbox: Sandbox,
+) -> None:
+    """Olga and Tomasz pressed Take on the same card a moment apart: Olga was told 'Ticket
+    #1 is yours', then Tomasz's press (his card still showed the button) silently made it
+    his; nobody in the topic learnt that, and Olga worked a ticket that was no longer hers.
+    The second press is refused, naming who has it and how to take it over."""
+    fake = sandbox.server.fake
+    tomasz = OPERATORS[1][0]
+    thread = await _escalate(fake, ANNA, "Позовите оператора, пожалуйста")
+    card_id = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]["message_id"]
+    fake.user_presses(OLGA, OPERATORS_CHAT_ID, card_id, "tk:take:1")
+    await fake.wait_for(lambda: len(fake.callback_answers) >= 1, timeout=20)
+    # his client still shows the card as it was before Olga's press
+    fake.user_presses(tomasz, OPERATORS_CHAT_ID, card_id, "tk:take:1", forged=True)
+    await fake.wait_for(lambda: len(fake.callback_answers) >= 2, timeout=20)
+    second = fake.callback_answers[-1]
+    assert "Olga" in (second.get("text") or "") and "/take" in second["text"], second
+    async with sandbox.services.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket))
+    assert ticket is not None and ticket.assignee_id == OLGA

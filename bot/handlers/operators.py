@@ -198,6 +198,17 @@ def create_router(settings: Settings) -> Router:
         ):
             await answer_query(query, "This button is out of date.", show_alert=True)
             return
+        if action == "take" and ticket.assignee_id not in (None, query.from_user.id):
+            # the card's Take is for a waiting ticket: pressed on a card not yet updated,
+            # it would take a colleague's ticket behind their back (/take does it openly)
+            who = await desk_of(services).operator_name(bot, ticket.assignee_id)
+            await answer_query(
+                query,
+                f"{who} has taken ticket #{ticket.id} already. To take it over, send /take "
+                "in the topic.",
+                show_alert=True,
+            )
+            return
         ok, note = await apply_action(bot, session, services, ticket, action, query.from_user.id)
         # committed before anyone is told: a colleague who acts on the news (Reopen after
         # Resolve) must find the ticket as it was said to be
