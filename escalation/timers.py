@@ -25,6 +25,7 @@ from bot.dialogs.rules import load_rules
 from bot.dialogs.texts import Texts
 from bot.services import Services
 from escalation.followup import check_follow_ups
+from escalation.hours import age_words
 from escalation.service import add_event
 
 log = logging.getLogger(__name__)
@@ -75,11 +76,15 @@ async def check_timers(bot: Bot, services: Services, now: datetime | None = None
                 await add_event(session, ticket, "sla_reminder", now=now, waited_minutes=waited)
                 await session.commit()
                 text = (
-                    f"⏰ Ticket #{ticket.id} has waited {waited} min without an answer"
-                    f"{reopened_note} "
-                    f"({ticket.priority} priority). Please /take it."
+                    f"⏰ Ticket #{ticket.id} has waited {age_words(waited)} without an answer"
+                    f"{reopened_note} ({ticket.priority} priority). "
                 )
                 try:
+                    if ticket.assignee_id is None:
+                        text += "Please /take it."
+                    else:  # taken, not answered: /take would take it from a colleague
+                        who = await desk.operator_name(bot, ticket.assignee_id)
+                        text += f"It is with {who}: please answer the customer (or /transfer it)."
                     await desk.tell_topic(bot, session, ticket, text)
                     for senior in services.settings.senior_operator_ids:
                         await bot.send_message(senior, text)

@@ -858,7 +858,7 @@ async def test_not_solved_in_the_survey_goes_back_to_the_ticket_and_its_operator
     reminder = await fake.wait_for_bot_message(
         OPERATORS_CHAT_ID, thread_id=thread, text_contains="without an answer", timeout=10
     )
-    assert "reopened" in reminder[-1]["text"] and "180 min" in reminder[-1]["text"], reminder
+    assert "reopened" in reminder[-1]["text"] and "3 h" in reminder[-1]["text"], reminder
     assert (await check_timers(sandbox.bot, sandbox.services, now=later))["reminded"] == 0
 
 
@@ -1364,3 +1364,36 @@ async def test_a_take_pressed_on_a_stale_card_does_not_steal_a_colleagues_ticket
     async with sandbox.services.sessionmaker() as session:
         ticket = await session.scalar(select(Ticket))
     assert ticket is not None and ticket.assignee_id == OLGA
+
+
+async def test_the_sla_reminder_of_a_taken_ticket_names_who_has_it(sandbox: Sandbox) -> None:
+    """Olga took the ticket with /take and got pulled away: the reminder in the topic said
+    'Ticket #1 has waited 2880 min without an answer (normal priority). Please /take it.',
+    as if nobody had it (a colleague's /take would take it from her) and in minutes nobody
+    reads. It now says the ticket is with Olga and she should answer, in hours and days."""
+    from datetime import timedelta
+
+    from bot.db.models import utcnow
+    from escalation.timers import check_timers
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, ANNA, "Позовите оператора, пожалуйста")
+    fake.user_sends(OLGA, "/take", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="is yours", timeout=20
+    )
+    for _ in range(100):
+        async with sandbox.services.sessionmaker() as session:
+            ticket = await session.scalar(select(Ticket))
+        if ticket is not None and ticket.assignee_id == OLGA:
+            break
+        await asyncio.sleep(0.1)
+    counts = await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(days=2))
+    assert counts["reminded"] == 1
+    reminder = (
+        await fake.wait_for_bot_message(
+            OPERATORS_CHAT_ID, thread_id=thread, text_contains="without an answer", timeout=10
+        )
+    )[-1]["text"]
+    assert "Olga" in reminder and "/take" not in reminder, reminder
+    assert "2 d" in reminder and "min" not in reminder, reminder

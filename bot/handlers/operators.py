@@ -29,6 +29,7 @@ from bot.dialogs.texts import Texts
 from bot.handlers.convert import attachments_of
 from bot.services import Services
 from escalation.card import REASONS
+from escalation.hours import age_words as _age
 from escalation.service import add_event, reopen_ticket, resolve_ticket
 from escalation.survey import survey_start
 from escalation.telegram import OperatorDesk
@@ -301,17 +302,6 @@ async def queue_text(
     if len(ordered) > QUEUE_SHOWN:
         lines.append(f"… and {len(ordered) - QUEUE_SHOWN} more")
     return "\n".join(lines)
-
-
-def _age(minutes: int) -> str:
-    """How long a ticket has waited: '25 min', '3 h 10 min', '2 d 4 h'."""
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, rest = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {rest} min" if rest else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
 
 
 def note_text(text: str, prefix: str) -> str:
