@@ -1397,3 +1397,51 @@ async def test_the_sla_reminder_of_a_taken_ticket_names_who_has_it(sandbox: Sand
     )[-1]["text"]
     assert "Olga" in reminder and "/take" not in reminder, reminder
     assert "2 d" in reminder and "min" not in reminder, reminder
+
+
+async def test_transfer_to_a_colleague_named_with_at_hands_it_to_them(sandbox: Sandbox) -> None:
+    """'/transfer @tomasz_support' put the ticket back in the queue and said 'Ticket #1 is
+    back in the queue.': the name was ignored, Olga believed Tomasz had it and nobody did.
+    A colleague named by their @username (or first name) gets it; a name the bot does not
+    know is refused with how to hand it on, and the ticket stays where it was."""
+    fake = sandbox.server.fake
+    tomasz = OPERATORS[1][0]
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    # Tomasz has worked in the group before (a note on the ticket)
+    fake.user_sends(
+        tomasz, "# I know this customer", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    for _ in range(100):
+        async with sandbox.services.sessionmaker() as session:
+            noted = await session.scalar(select(Message).where(Message.direction == "note"))
+        if noted is not None:
+            break
+        await asyncio.sleep(0.1)
+    fake.user_sends(OLGA, "/take", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="is yours", timeout=20
+    )
+    fake.user_sends(
+        OLGA, "/transfer @nobody_here", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    refused = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="nobody_here", timeout=20
+    )
+    assert "queue" not in refused[-1]["text"].split(".")[0], refused[-1]["text"]
+    async with sandbox.services.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket))
+    assert ticket is not None and ticket.assignee_id == OLGA
+    fake.user_sends(
+        OLGA, "/transfer @Tomasz_support", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    handed = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="handed to", timeout=20
+    )
+    assert "Tomasz" in handed[-1]["text"], handed[-1]["text"]
+    for _ in range(100):
+        async with sandbox.services.sessionmaker() as session:
+            ticket = await session.scalar(select(Ticket))
+        if ticket is not None and ticket.assignee_id == tomasz:
+            break
+        await asyncio.sleep(0.1)
+    assert ticket is not None and (ticket.assignee_id, ticket.status) == (tomasz, "taken")

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.db.models import CannedReply, Conversation, Customer, Ticket, utcnow
+from bot.db.models import CannedReply, Conversation, Customer, Ticket, TicketEvent, utcnow
 from bot.db.models import Message as MessageRow
 from bot.delivery import MAX_ATTEMPTS, answer_query, claim, deliver, release, split_text, with_retry
 from bot.dialogs.texts import Texts
@@ -41,7 +41,8 @@ OPERATOR_HELP = (
     "• any message goes to the customer (copied, your name hidden)\n"
     "• # text or /note text: an internal note, never sent\n"
     "/take: take the ticket\n"
-    "/transfer: back to the queue (or reply to a colleague's message to hand it to them)\n"
+    "/transfer: back to the queue; /transfer @username (or as a reply to a colleague's "
+    "message) hands it to them\n"
     "/resolve [comment]: close the ticket; the bot takes over and asks for feedback "
     "(a comment is kept as a note)\n"
     "/reopen: reopen a resolved ticket (or the card's Reopen button: only group admins "
@@ -708,7 +709,20 @@ async def transfer(
         await message.reply("This ticket is resolved. /reopen it first to hand it on.")
         return
     target = message.reply_to_message.from_user if message.reply_to_message else None
-    if target is not None and not target.is_bot and target.id != user.id:
+    if target is not None and (target.is_bot or target.id == user.id):
+        target = None  # a reply to the customer's message, the card, or one's own
+    _, named = command_parts(message.text or "")
+    if target is None and named:
+        # "/transfer @tomasz_support": the colleague named, not the queue
+        target = await colleague_named(message, bot, session, services, named)
+        if target is None:
+            await message.reply(
+                f"I don't know '{named}' as an operator here, so the ticket stays as it was. "
+                "To hand it to a colleague, reply with /transfer to one of their messages "
+                "(or name them: /transfer @username); /transfer alone puts it back in the queue."
+            )
+            return
+    if target is not None:
         ticket.assignee_id = target.id
         ticket.status = "taken"
         note = f"Ticket #{ticket.id} handed to {target.full_name}."
@@ -720,6 +734,54 @@ async def transfer(
     await session.flush()
     await desk_of(services).refresh_card(bot, session, ticket)
     await message.reply(note)
+
+
+async def colleague_named(
+    message: Message, bot: Bot, session: AsyncSession, services: Services, named: str
+) -> Any:
+    """The operator a /transfer names: picked from Telegram's mention list (it carries the
+    user), or by @username or first name among the operators who have worked on tickets."""
+    for entity in message.entities or []:
+        if entity.type == "text_mention" and entity.user is not None:
+            return entity.user
+    wanted = named.split()[0].lstrip("@").lower()
+    known = set(
+        (
+            await session.scalars(
+                select(TicketEvent.actor_id)
+                .where(TicketEvent.actor_id.is_not(None))
+                .group_by(TicketEvent.actor_id)
+                .order_by(func.max(TicketEvent.id).desc())
+                .limit(50)
+            )
+        ).all()
+    )
+    known |= set(
+        (
+            await session.scalars(
+                select(MessageRow.author_id)
+                .where(
+                    MessageRow.author_id.is_not(None),
+                    MessageRow.direction.in_(("operator", "note")),
+                )
+                .group_by(MessageRow.author_id)
+                .order_by(func.max(MessageRow.id).desc())
+                .limit(50)
+            )
+        ).all()
+    )
+    known |= set(services.settings.senior_operator_ids)
+    for user_id in known:
+        try:
+            member = await bot.get_chat_member(desk_of(services).chat_id, user_id)
+        except TelegramBadRequest:
+            continue
+        person = member.user
+        if member.status not in ACTIVE_MEMBER or person.is_bot:
+            continue
+        if wanted in ((person.username or "").lower(), person.first_name.lower()):
+            return person
+    return None
 
 
 async def canned_by_name(session: AsyncSession, name: str) -> CannedReply | None:
