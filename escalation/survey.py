@@ -66,6 +66,9 @@ _DECLINE = re.compile(
     r"(?:(?:спасибо|thanks|thank\s+you|dziękuję|dzięki)\W*)?$",
     re.IGNORECASE,
 )
+# what the customer says to "was it solved?" that means it is not: a complaint or a no (a
+# person asked for again is a new request: a new ticket, the old one on its card)
+STILL_WRONG = frozenset({"complaint", "deny"})
 
 
 def on_scale(step: str, score: int) -> bool:
@@ -140,6 +143,15 @@ class SurveyFlow:
                     if _SOLVED_NO.match(text)
                     else yes_no_sign(ctx.incoming)  # 👍 (typed, or a sticker)
                 )
+            if (
+                typed is None
+                and survey.get("step") == "solved"
+                and survey.get("ticket_id") is not None
+                and ctx.intent in STILL_WRONG
+            ):
+                # "wait, it's still not here" to "was it solved?": a no, said in words; the
+                # operator who had it takes it back (not the bot, asking what happened)
+                typed = "no"
         if m is None and typed is None:
             step = (survey or {}).get("step")
             if survey and not data and step in _TOP and _AGREE.match(text):

@@ -355,6 +355,13 @@ class OperatorDesk:
                 await self.ensure_topic(bot, session, ticket)
             elif any(e.get("reopened") for e in escalations):
                 await self.reopened_by_customer(bot, session, ticket)
+                if outcome.incoming_message_id is not None and not outcome.relay_to_operator:
+                    # "wait, it's still not here": the words that reopened it, under the
+                    # notice (a pressed No has none to show)
+                    row = await session.get(Message, outcome.incoming_message_id)
+                    kinds = {a.get("kind") for a in (row.attachments or [])} if row else set()
+                    if row is not None and row.text and "button" not in kinds:
+                        await self.relay_customer_message(bot, session, ticket, row, edited=False)
             elif escalations or outcome.details_changed:
                 # the pinned card shows what is known now (details given while waiting too)
                 await self.refresh_card(bot, session, ticket)

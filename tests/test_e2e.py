@@ -1445,3 +1445,40 @@ async def test_transfer_to_a_colleague_named_with_at_hands_it_to_them(sandbox: S
             break
         await asyncio.sleep(0.1)
     assert ticket is not None and (ticket.assignee_id, ticket.status) == (tomasz, "taken")
+
+
+@pytest.mark.parametrize(
+    ("user", "words", "back"),
+    [
+        (JOHN, "wait, it's still not here", "passing it back"),
+        (ANNA, "подождите, посылки всё ещё нет", "коллеге"),
+    ],
+)
+async def test_still_not_solved_in_words_after_resolve_goes_back_to_the_operator(
+    sandbox: Sandbox, user: int, words: str, back: str
+) -> None:
+    """Asked 'Was your question solved?' after the resolution, John wrote 'wait, it's still
+    not here' instead of pressing No: the survey was dropped and the bot asked 'did something
+    go wrong with an order? Tell me what happened', as if nothing had been said, and the
+    operator never learnt. A complaint in answer to that question is a 'no': the ticket
+    goes back to its operator, and the message reaches the topic."""
+    fake = sandbox.server.fake
+    hello = "Talk to a human please" if user == JOHN else "Позовите оператора, пожалуйста"
+    thread = await _escalate(fake, user, hello)
+    fake.user_sends(OLGA, "Sent today", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Sent today" in bot_texts(fake, user), timeout=20)
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(user, count=4, timeout=20)
+    fake.user_sends(user, words)
+    said = await fake.wait_for_bot_message(user, count=5, timeout=20)
+    assert back in said[-1]["text"], said[-1]["text"]
+    await fake.wait_for(
+        lambda: any(
+            (m.get("text") or "") == words
+            for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)
+        ),
+        timeout=20,
+    )
+    async with sandbox.services.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket))
+    assert ticket is not None and (ticket.status, ticket.assignee_id) == ("taken", OLGA)
