@@ -215,7 +215,7 @@ def build_card(
 
     details = []
     if known.get("order_ref"):
-        details.append(f"order {known['order_ref']}")
+        details.append(f"order {known['order_ref']}{_was(trail, 'order_ref', known['order_ref'])}")
     if known.get("amount") is not None:
         currency = known.get("currency")
         amount = float(known["amount"])
@@ -224,7 +224,7 @@ def build_card(
             if currency
             else f"{number(amount, 'en')} (no currency said)"
         )
-        details.append(f"amount {said}")
+        details.append(f"amount {said}{_was(trail, 'amount', f'{amount:g}')}")
     if known.get("photos"):
         details.append(f"photos/files: {len(known['photos'])}")
     if known.get("contact"):
@@ -302,6 +302,20 @@ def build_card(
     )
     transcript = "\n".join(transcript_lines(messages, tz))
     return Card(text="\n".join(lines), transcript=transcript, summary=summary)
+
+
+def _was(trail: list[dict[str, Any]], slot: str, now: Any) -> str:
+    """' (corrected from 7781420)': the detail replaced an earlier one the bot may have
+    used already (passed to a team, said in a promise)."""
+    was = next(
+        (
+            t.get("was")
+            for t in reversed(trail)
+            if t.get("type") == "detail_corrected" and t.get("slot") == slot
+        ),
+        None,
+    )
+    return f" (corrected from {was})" if was and str(was) != str(now) else ""
 
 
 def _gesture(event: dict[str, Any]) -> str:

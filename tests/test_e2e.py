@@ -1482,3 +1482,27 @@ async def test_still_not_solved_in_words_after_resolve_goes_back_to_the_operator
     async with sandbox.services.sessionmaker() as session:
         ticket = await session.scalar(select(Ticket))
     assert ticket is not None and (ticket.status, ticket.assignee_id) == ("taken", OLGA)
+
+
+async def test_an_order_number_corrected_while_waiting_says_so_on_the_card(
+    sandbox: Sandbox,
+) -> None:
+    """The bot had passed order 7781420 to the delivery team; waiting for a person, John
+    wrote 'sorry, wrong number, the order is 7781421'. The card then showed 'order 7781421'
+    next to 'Bot promised: ... passed to our delivery team for order 7781420' with nothing
+    to say which was right or that the team had the wrong one. It now says 'order 7781421
+    (corrected from 7781420)'."""
+    fake = sandbox.server.fake
+    fake.user_sends(JOHN, "My parcel for order 7781420 is a week late, nobody tells me anything")
+    await fake.wait_for_bot_message(JOHN, text_contains="solve it", timeout=20)
+    thread = await _escalate(fake, JOHN, "no, this is not ok at all")
+    card_id = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]["message_id"]
+    fake.user_sends(JOHN, "sorry, wrong number, the order is 7781421")
+
+    def details() -> str:
+        card = fake.get_message(OPERATORS_CHAT_ID, card_id).text_or_caption()
+        return next(line for line in card.splitlines() if line.startswith("Details:"))
+
+    await fake.wait_for(lambda: "7781421" in details(), timeout=20)
+    await asyncio.sleep(0.5)
+    assert "order 7781421 (corrected from 7781420)" in details(), details()

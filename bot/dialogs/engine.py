@@ -94,6 +94,7 @@ TRAIL_EVENTS = {
     "reopened",
     "broken_promise_reported",
     "complaint_also_recorded",
+    "detail_corrected",  # the card says an order number or amount replaced an earlier one
 }
 SOCIAL_INTENTS = {"greeting", "thanks", "goodbye", "praise", "affirm", "deny"}
 _UPSET_EMOJI = re.compile(
@@ -566,6 +567,9 @@ class ConversationEngine:
         if conversation.status == "operator":
             outcome.relay_to_operator = True
             await self._while_with_operator(ctx)
+            for slot, was in ctx.corrected.items():
+                # not said back (the person answers), but the card says what it replaced
+                ctx.event("detail_corrected", slot=slot, was=was)
         elif self._rest_of_album(ctx):
             pass  # its photos are kept with the rest (and on the card); one answer is enough
         elif self._flooding(ctx) and not self._urgent(ctx):
