@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from aiogram import Bot
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from bot.db.models import (
     Compensation,
@@ -51,6 +51,8 @@ async def check_timers(bot: Bot, services: Services, now: datetime | None = None
         reopened = select(TicketEvent.ticket_id).where(
             TicketEvent.kind == "reopened", TicketEvent.actor_id.is_(None)
         )
+        # or put back in the queue (/transfer) after an answer, and nobody has taken it
+        requeued = select(TicketEvent.ticket_id).where(TicketEvent.kind == "transferred")
         overdue = (
             await session.scalars(
                 select(Ticket).where(
@@ -59,6 +61,9 @@ async def check_timers(bot: Bot, services: Services, now: datetime | None = None
                     or_(
                         Ticket.first_response_at.is_(None),
                         Ticket.reminded_at.is_(None) & Ticket.id.in_(reopened),
+                        Ticket.reminded_at.is_(None)
+                        & Ticket.assignee_id.is_(None)
+                        & Ticket.id.in_(requeued),
                     ),
                 )
             )
@@ -70,7 +75,7 @@ async def check_timers(bot: Bot, services: Services, now: datetime | None = None
             if since is None:
                 continue
             waited = int((now - since).total_seconds() // 60)
-            reopened_note = " since the customer reopened it" if ticket.first_response_at else ""
+            reopened_note = await _since_note(session, ticket)
             if rules.remind_operators and ticket.reminded_at is None and desk is not None:
                 ticket.reminded_at = now
                 await add_event(session, ticket, "sla_reminder", now=now, waited_minutes=waited)
@@ -98,18 +103,45 @@ async def check_timers(bot: Bot, services: Services, now: datetime | None = None
     return counts
 
 
+async def _restarts(session: Any, ticket: Ticket) -> list[tuple[datetime, str]]:
+    """When the customer started waiting for a person again after an answer, and why: the
+    customer reopened the ticket ("not solved"), or it was put back in the queue."""
+    events = (
+        await session.execute(
+            select(
+                TicketEvent.kind, TicketEvent.actor_id, TicketEvent.payload, TicketEvent.created_at
+            )
+            .where(
+                TicketEvent.ticket_id == ticket.id,
+                TicketEvent.kind.in_(("reopened", "transferred")),
+            )
+            .order_by(TicketEvent.id)
+        )
+    ).all()
+    said = []
+    for kind, actor, payload, at in events:
+        if kind == "reopened" and actor is None:
+            said.append((as_utc(at), " since the customer reopened it"))
+        elif kind == "transferred" and not (payload or {}).get("to") and ticket.assignee_id is None:
+            said.append((as_utc(at), " since it was put back in the queue"))
+    return said
+
+
+async def _since_note(session: Any, ticket: Ticket) -> str:
+    if ticket.first_response_at is None:
+        return ""
+    restarts = await _restarts(session, ticket)
+    return restarts[-1][1] if restarts else ""
+
+
 async def _waiting_since(session: Any, ticket: Ticket) -> datetime | None:
     """Since when the customer waits for a person: the ticket's opening, or the customer's
-    reopening of it ("not solved"); None when an operator has answered since."""
+    reopening of it ("not solved"), or its return to the queue; None when an operator has
+    answered since."""
     if ticket.first_response_at is None:
         return as_utc(ticket.created_at)
-    since = await session.scalar(
-        select(func.max(TicketEvent.created_at)).where(
-            TicketEvent.ticket_id == ticket.id,
-            TicketEvent.kind == "reopened",
-            TicketEvent.actor_id.is_(None),
-        )
-    )
+    restarts = await _restarts(session, ticket)
+    since = restarts[-1][0] if restarts else None
     if since is None:
         return None
     answer = await session.scalar(

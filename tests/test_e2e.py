@@ -1506,3 +1506,40 @@ async def test_an_order_number_corrected_while_waiting_says_so_on_the_card(
     await fake.wait_for(lambda: "7781421" in details(), timeout=20)
     await asyncio.sleep(0.5)
     assert "order 7781421 (corrected from 7781420)" in details(), details()
+
+
+async def test_a_ticket_put_back_in_the_queue_is_reminded_if_nobody_takes_it(
+    sandbox: Sandbox,
+) -> None:
+    """Olga answered, then her shift ended and she sent /transfer: 'back in the queue'.
+    Nobody took it, the customer wrote again and waited, and no reminder ever came (the
+    timers looked only at tickets never answered). The SLA now counts again from the
+    transfer: the topic is reminded, once, and asked to /take it."""
+    from datetime import timedelta
+
+    from bot.db.models import utcnow
+    from escalation.timers import check_timers
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    fake.user_sends(OLGA, "Hi John, checking", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Hi John, checking" in bot_texts(fake, JOHN), timeout=20)
+    fake.user_sends(OLGA, "/transfer", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="back in the queue", timeout=20
+    )
+    for _ in range(100):
+        async with sandbox.services.sessionmaker() as session:
+            ticket = await session.scalar(select(Ticket))
+        if ticket is not None and ticket.status == "open":
+            break
+        await asyncio.sleep(0.1)
+    soon = await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(minutes=5))
+    assert soon["reminded"] == 0, "not before the SLA is up"
+    later = utcnow() + timedelta(hours=2)
+    assert (await check_timers(sandbox.bot, sandbox.services, now=later))["reminded"] == 1
+    reminder = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="without an answer", timeout=10
+    )
+    assert "queue" in reminder[-1]["text"] and "/take" in reminder[-1]["text"], reminder[-1]
+    assert (await check_timers(sandbox.bot, sandbox.services, now=later))["reminded"] == 0

@@ -30,6 +30,7 @@ from bot.handlers.convert import attachments_of
 from bot.services import Services
 from escalation.card import REASONS
 from escalation.hours import age_words as _age
+from escalation.hours import answer_due
 from escalation.service import add_event, reopen_ticket, resolve_ticket
 from escalation.survey import survey_start
 from escalation.telegram import OperatorDesk
@@ -729,6 +730,9 @@ async def transfer(
     else:
         ticket.assignee_id = None
         ticket.status = "open"
+        # the customer waits for whoever takes it: the SLA counts again (the timers remind)
+        ticket.due_at = answer_due(utcnow(), services.settings, ticket.priority)
+        ticket.reminded_at = None
         note = f"Ticket #{ticket.id} is back in the queue."
     await add_event(session, ticket, "transferred", actor_id=user.id, to=ticket.assignee_id)
     await session.flush()
