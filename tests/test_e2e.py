@@ -1543,3 +1543,37 @@ async def test_a_ticket_put_back_in_the_queue_is_reminded_if_nobody_takes_it(
     )
     assert "queue" in reminder[-1]["text"] and "/take" in reminder[-1]["text"], reminder[-1]
     assert (await check_timers(sandbox.bot, sandbox.services, now=later))["reminded"] == 0
+
+
+async def test_a_resolve_comment_after_a_colleague_resolved_is_kept(sandbox: Sandbox) -> None:
+    """Tomasz pressed Resolve on the card; a moment later Olga sent '/resolve refund of 25
+    EUR sent' and got 'Already resolved.': her comment was dropped without a word, and
+    nobody would learn the refund went out. The comment is kept as a note, and she is told.
+    (Olga is a group admin: only admins can write in a closed topic.)"""
+    fake = sandbox.server.fake
+    tomasz = OPERATORS[1][0]
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    card_id = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]["message_id"]
+    fake.user_presses(tomasz, OPERATORS_CHAT_ID, card_id, "tk:resolve:1")
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="pressed Resolve", timeout=20
+    )
+    fake.user_sends(
+        OLGA,
+        "/resolve refund of 25 EUR sent",
+        chat_id=OPERATORS_CHAT_ID,
+        message_thread_id=thread,
+    )
+    said = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="Already resolved", timeout=20
+    )
+    assert "note" in said[-1]["text"], said[-1]["text"]
+    for _ in range(100):
+        async with sandbox.services.sessionmaker() as session:
+            notes = (
+                await session.scalars(select(Message).where(Message.direction == "note"))
+            ).all()
+        if notes:
+            break
+        await asyncio.sleep(0.1)
+    assert [n.text for n in notes] == ["refund of 25 EUR sent"]

@@ -538,8 +538,9 @@ async def ticket_command(
             )
             return
         ok, note = await apply_action(bot, session, services, ticket, name, user.id)
-        if ok and args and other is None:
-            # "/resolve refund sent": the words are kept as a note on the ticket
+        if args and other is None and (ok or name == "resolve"):
+            # "/resolve refund sent": the words are kept as a note on the ticket (also when
+            # a colleague resolved it a moment before: what was done must not be lost)
             await save_note(session, ticket, user.id, args, message)
             note += " Your words are saved as a note."
         await session.commit()  # as the card's buttons: done before it is said
