@@ -261,6 +261,7 @@ def build_card(
         )
 
     tried = [t for t in trail if t.get("type") in ("faq_answered", "faq_declined")]
+    unhelpful = _not_helpful_answers(trail)
     faq = state.get("faq") or {}
     question = faq.get("query")
     # the FAQ's hand-offs: "didn't help", or a person asked for after "that's all I have"
@@ -272,7 +273,7 @@ def build_card(
             if t["type"] == "faq_answered":
                 score = t.get("score")  # none for a topic the customer picked from old buttons
                 how = "picked by the customer" if score is None else f"score {score:.2f}"
-                if _said_not_helpful(trail, t):
+                if id(t) in unhelpful:
                     how += ", the customer said it did not help"
                 parts.append(f"answered with '{t.get('answer_id')}' ({how})")
             else:
@@ -354,15 +355,19 @@ def _promises(trail: list[dict[str, Any]]) -> list[str]:
     return said
 
 
-def _said_not_helpful(trail: list[dict[str, Any]], answered: dict[str, Any]) -> bool:
-    """Whether the customer said "didn't help" to this answer (the next such word after it)."""
-    after = trail[trail.index(answered) + 1 :]
-    for t in after:
+def _not_helpful_answers(trail: list[dict[str, Any]]) -> set[int]:
+    """The answers (by ``id``) the customer said "didn't help" to: the next such word after an
+    answer, before another answer came."""
+    marked: set[int] = set()
+    last: dict[str, Any] | None = None
+    for t in trail:
         if t.get("type") == "faq_answered":
-            return False  # another answer came first
-        if t.get("type") == "faq_not_helpful":
-            return t.get("answer_id") in (None, answered.get("answer_id"))
-    return False
+            last = t
+        elif t.get("type") == "faq_not_helpful" and last is not None:
+            if t.get("answer_id") in (None, last.get("answer_id")):
+                marked.add(id(last))
+            last = None
+    return marked
 
 
 def _slot_known(known: dict[str, Any], slot: str) -> bool:

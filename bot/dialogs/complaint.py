@@ -34,10 +34,12 @@ from bot.dialogs.handoff import activist_gesture, asks_for_person, wants_person,
 from bot.dialogs.requests import MultiPrediction, announces_problem, asks_question
 from bot.dialogs.rules import Rules, TypeRule, load_rules
 from bot.dialogs.slots import (
+    ask_what_happened,
     bare_order_ref,
     claim_currency,
     has,
     is_description,
+    no_words,
     real_words,
     yes_no_sign,
 )
@@ -187,7 +189,6 @@ _BYE = re.compile(
     r"widzenia|na\s+razie|\bpa\b|miłego",
     re.IGNORECASE,
 )
-_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _TALKING = ("collecting", "fix_choice", "compensation", "satisfaction")
 # "а где мне его посмотреть, номер этот?", "why do you need the order number?"
 _WHERE_IS_IT = re.compile(
@@ -516,12 +517,8 @@ class ComplaintFlow:
         unsure_threat = ctx.intent is None and threat_only(ctx.incoming.text or "")
         if ctx.intent == "complaint" or unsure_threat:
             text = ctx.incoming.text or ""
-            if text.strip() and not _LETTER_OR_DIGIT.search(text) and not ctx.new_slots:
-                # "???", "😡😡": no words, no complaint yet; asked kindly what happened (no
-                # apology for a problem nobody named, no gesture)
-                ctx.state["complaint_clarified"] = int(ctx.state.get("turns", 0))
-                ctx.say("no_words_clarify")
-                ctx.event("clarify", intent="complaint", reason="no_words")
+            if no_words(text) and not ctx.new_slots:  # "???", "😡😡": no complaint yet
+                ask_what_happened(ctx, "complaint")
                 return True
             if self._threat_only(ctx, text):
                 # "больше никогда у вас ничего не куплю" and nothing about what went wrong: a

@@ -49,7 +49,15 @@ from bot.dialogs.requests import (
     split_requests,
 )
 from bot.dialogs.rules import load_rules
-from bot.dialogs.slots import claim_currency, find_contact, real_words, remember, words
+from bot.dialogs.slots import (
+    ask_what_happened,
+    claim_currency,
+    find_contact,
+    no_words,
+    real_words,
+    remember,
+    words,
+)
 from bot.dialogs.texts import SUPPORTED, Texts, money
 from bot.dialogs.types import Button, Incoming, Outcome, Reply
 from bot.nlu.extract import extract
@@ -102,7 +110,6 @@ _UPSET_EMOJI = re.compile(
     "\U0001f622\U0001f62d\U0001f61e\U0001f614\U0001f641\u2639\U0001f44e\U0001f612\U0001f629"
     "\U0001f62b\U0001f494]"
 )  # 😡😠🤬😤🤯💩 😢😭😞😔🙁☹👎😒😩😫💔
-_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 
 
 def _record_compensations(
@@ -687,15 +694,10 @@ class ConversationEngine:
                 ctx.say("media_only")
             return
         intent = ctx.intent
-        if _UPSET_EMOJI.search(incoming.text or "") and not _LETTER_OR_DIGIT.search(
-            incoming.text or ""
-        ):
-            # "😡😡😡", "😢", "👎": no words, but plainly something went wrong; asked what
-            # happened (the complaint flow does the same when the model reads a complaint)
+        if _UPSET_EMOJI.search(incoming.text) and no_words(incoming.text):
+            # "😡😡😡", "😢", "👎": the complaint flow's answer when the model reads one
             ctx.state["misunderstood"] = 0
-            ctx.state["complaint_clarified"] = int(ctx.state.get("turns", 0))
-            ctx.say("no_words_clarify")
-            ctx.event("clarify", intent=intent, reason="no_words")
+            ask_what_happened(ctx, intent)
             return
         if intent in SOCIAL_INTENTS:
             ctx.state["misunderstood"] = 0

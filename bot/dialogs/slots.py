@@ -74,6 +74,22 @@ def real_words(text: str) -> int:
     return words(_NOT_WORDS.sub(" ", text))
 
 
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
+
+
+def no_words(text: str) -> bool:
+    """Something was written, but not one letter or digit: "???", "😡😡"."""
+    return bool(text.strip()) and not _LETTER_OR_DIGIT.search(text)
+
+
+def ask_what_happened(ctx: TurnContext, intent: str | None) -> None:
+    """No words, but plainly something went wrong: asked kindly what happened (no apology for
+    a problem nobody named, no gesture); the complaint opens with the answer."""
+    ctx.state["complaint_clarified"] = int(ctx.state.get("turns", 0))
+    ctx.say("no_words_clarify")
+    ctx.event("clarify", intent=intent, reason="no_words")
+
+
 def is_description(text: str, minimum: int = 4) -> bool:
     """A message that says what happened (not just a number or a yes)."""
     return words(text) >= minimum
