@@ -47,6 +47,27 @@ def bot_texts(fake, chat_id: int, thread_id: int | None = None) -> list[str]:
     ]
 
 
+async def poll_db(sandbox: Sandbox, read, until=bool, tries: int = 100):
+    """What ``read(session)`` returns once ``until`` holds (or after ``tries`` tenths of a
+    second): the replies are sent before the turn's transaction is committed."""
+    value = None
+    for _ in range(tries):
+        async with sandbox.services.sessionmaker() as session:
+            value = await read(session)
+        if until(value):
+            break
+        await asyncio.sleep(0.1)
+    return value
+
+
+async def the_ticket(session) -> Ticket | None:
+    return await session.scalar(select(Ticket))
+
+
+async def notes(session) -> list[Message]:
+    return list((await session.scalars(select(Message).where(Message.direction == "note"))).all())
+
+
 async def test_customer_gets_a_greeting_in_their_language(sandbox: Sandbox) -> None:
     fake = sandbox.server.fake
     fake.user_sends(ANNA, "Здравствуйте!")
@@ -614,12 +635,9 @@ async def test_non_members_cannot_press_ticket_buttons(sandbox: Sandbox) -> None
         ),
         timeout=20,
     )
-    for _ in range(50):
-        async with sandbox.services.sessionmaker() as session:
-            ticket = await session.scalar(select(Ticket))
-        if ticket is not None and ticket.assignee_id == OLGA:
-            break
-        await asyncio.sleep(0.1)
+    ticket = await poll_db(
+        sandbox, the_ticket, lambda t: t is not None and t.assignee_id == OLGA, tries=50
+    )
     assert ticket is not None and ticket.assignee_id == OLGA and ticket.status == "taken"
 
 
@@ -913,26 +931,18 @@ async def test_operators_see_each_other_by_name_and_empty_notes_are_not_saved(
     fake.user_sends(
         tomasz, "/note called the courier", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
     )
-    for _ in range(100):
-        async with sandbox.services.sessionmaker() as session:
-            notes = (
-                await session.scalars(select(Message).where(Message.direction == "note"))
-            ).all()
-        if notes:
-            break
-        await asyncio.sleep(0.1)
-    assert [n.text for n in notes] == ["called the courier"]
+    noted = await poll_db(sandbox, notes)
+    assert [n.text for n in noted] == ["called the courier"]
     async with sandbox.services.sessionmaker() as session:
         ticket = await session.scalar(select(Ticket))
     assert ticket is not None and ticket.assignee_id == tomasz
     # a note corrected in Telegram is corrected in the ticket (it kept the old text)
-    fake.user_edits(OPERATORS_CHAT_ID, notes[0].relay_message_id, "/note the courier comes Friday")
-    for _ in range(100):
-        async with sandbox.services.sessionmaker() as session:
-            note = await session.get(Message, notes[0].id)
-        if note is not None and note.text != "called the courier":
-            break
-        await asyncio.sleep(0.1)
+    fake.user_edits(OPERATORS_CHAT_ID, noted[0].relay_message_id, "/note the courier comes Friday")
+    note = await poll_db(
+        sandbox,
+        lambda session: session.get(Message, noted[0].id),
+        lambda n: n is not None and n.text != "called the courier",
+    )
     assert note is not None and note.text == "the courier comes Friday", note and note.text
     assert not [t for t in bot_texts(fake, JOHN) if "Friday" in t]
 
@@ -1157,17 +1167,10 @@ async def test_words_after_resolve_are_kept_and_another_tickets_number_is_refuse
         OPERATORS_CHAT_ID, thread_id=thread, text_contains="resolved", timeout=20
     )
     assert "note" in done[-1]["text"], done[-1]["text"]
-    for _ in range(100):  # the reply is sent before the turn's transaction is committed
-        async with sandbox.services.sessionmaker() as session:
-            ticket = await session.scalar(select(Ticket))
-            notes = (
-                await session.scalars(select(Message).where(Message.direction == "note"))
-            ).all()
-        if notes:
-            break
-        await asyncio.sleep(0.1)
+    noted = await poll_db(sandbox, notes)
+    ticket = await poll_db(sandbox, the_ticket)
     assert ticket is not None and ticket.status == "resolved"
-    assert [n.text for n in notes] == ["refund sent to the card"]
+    assert [n.text for n in noted] == ["refund sent to the card"]
 
 
 @pytest.mark.parametrize(
@@ -1382,12 +1385,7 @@ async def test_the_sla_reminder_of_a_taken_ticket_names_who_has_it(sandbox: Sand
     await fake.wait_for_bot_message(
         OPERATORS_CHAT_ID, thread_id=thread, text_contains="is yours", timeout=20
     )
-    for _ in range(100):
-        async with sandbox.services.sessionmaker() as session:
-            ticket = await session.scalar(select(Ticket))
-        if ticket is not None and ticket.assignee_id == OLGA:
-            break
-        await asyncio.sleep(0.1)
+    await poll_db(sandbox, the_ticket, lambda t: t is not None and t.assignee_id == OLGA)
     counts = await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(days=2))
     assert counts["reminded"] == 1
     reminder = (
@@ -1411,12 +1409,7 @@ async def test_transfer_to_a_colleague_named_with_at_hands_it_to_them(sandbox: S
     fake.user_sends(
         tomasz, "# I know this customer", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
     )
-    for _ in range(100):
-        async with sandbox.services.sessionmaker() as session:
-            noted = await session.scalar(select(Message).where(Message.direction == "note"))
-        if noted is not None:
-            break
-        await asyncio.sleep(0.1)
+    await poll_db(sandbox, notes)
     fake.user_sends(OLGA, "/take", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
     await fake.wait_for_bot_message(
         OPERATORS_CHAT_ID, thread_id=thread, text_contains="is yours", timeout=20
@@ -1438,12 +1431,7 @@ async def test_transfer_to_a_colleague_named_with_at_hands_it_to_them(sandbox: S
         OPERATORS_CHAT_ID, thread_id=thread, text_contains="handed to", timeout=20
     )
     assert "Tomasz" in handed[-1]["text"], handed[-1]["text"]
-    for _ in range(100):
-        async with sandbox.services.sessionmaker() as session:
-            ticket = await session.scalar(select(Ticket))
-        if ticket is not None and ticket.assignee_id == tomasz:
-            break
-        await asyncio.sleep(0.1)
+    ticket = await poll_db(sandbox, the_ticket, lambda t: t is not None and t.assignee_id == tomasz)
     assert ticket is not None and (ticket.assignee_id, ticket.status) == (tomasz, "taken")
 
 
@@ -1528,12 +1516,7 @@ async def test_a_ticket_put_back_in_the_queue_is_reminded_if_nobody_takes_it(
     await fake.wait_for_bot_message(
         OPERATORS_CHAT_ID, thread_id=thread, text_contains="back in the queue", timeout=20
     )
-    for _ in range(100):
-        async with sandbox.services.sessionmaker() as session:
-            ticket = await session.scalar(select(Ticket))
-        if ticket is not None and ticket.status == "open":
-            break
-        await asyncio.sleep(0.1)
+    await poll_db(sandbox, the_ticket, lambda t: t is not None and t.status == "open")
     soon = await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(minutes=5))
     assert soon["reminded"] == 0, "not before the SLA is up"
     later = utcnow() + timedelta(hours=2)
@@ -1568,12 +1551,5 @@ async def test_a_resolve_comment_after_a_colleague_resolved_is_kept(sandbox: San
         OPERATORS_CHAT_ID, thread_id=thread, text_contains="Already resolved", timeout=20
     )
     assert "note" in said[-1]["text"], said[-1]["text"]
-    for _ in range(100):
-        async with sandbox.services.sessionmaker() as session:
-            notes = (
-                await session.scalars(select(Message).where(Message.direction == "note"))
-            ).all()
-        if notes:
-            break
-        await asyncio.sleep(0.1)
-    assert [n.text for n in notes] == ["refund of 25 EUR sent"]
+    noted = await poll_db(sandbox, notes)
+    assert [n.text for n in noted] == ["refund of 25 EUR sent"]
