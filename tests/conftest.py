@@ -33,6 +33,27 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("db_backend", ["sqlite", "postgresql"], indirect=True)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, each test runs with its first set of parameters only: the others vary
+    the customer's wording, not what is stored. ``TEST_POSTGRES_ALL=1`` runs every one."""
+    if os.environ.get("TEST_POSTGRES_ALL"):
+        return
+    seen: set[tuple[str, str]] = set()
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("db_backend") == "postgresql":
+            key = (item.nodeid.split("::")[0], getattr(item, "originalname", item.name))
+            if key in seen:
+                dropped.append(item)
+                continue
+            seen.add(key)
+        kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture
 def db_backend(request: pytest.FixtureRequest) -> str:
     return getattr(request, "param", "sqlite")
