@@ -3367,3 +3367,28 @@ async def test_too_long_at_is_that_ok_is_a_no(services: Services, answer: str) -
     await d.send(answer)
     assert not d.of("fallback") and not d.of("resolved"), d.replies[-1]
     assert d.of("escalated") and SORRY.search(" ".join(d.replies[-1])), d.replies[-1]
+
+
+async def vip(services: Services, user: str) -> None:
+    """``user`` is a VIP customer of the shop (marked in the database)."""
+    async with services.sessionmaker() as session:
+        session.add(Customer(channel="telegram", external_id=user, chat_id=int(user), is_vip=True))
+        await session.commit()
+
+
+@pytest.mark.parametrize(
+    "ask", ["Позовите оператора, пожалуйста", "I want to talk to a real person"]
+)
+async def test_a_vip_who_only_asks_for_a_person_gets_high_priority(
+    services: Services, ask: str
+) -> None:
+    """A VIP customer's complaint went to a senior at once, but a VIP who only asked for a
+    person ('Позовите оператора') got a normal ticket: 30 minutes, no senior alerted."""
+    user = str(next(_ids))
+    await vip(services, user)
+    d = Dialogue(services, user)
+    await d.send(ask)
+    [escalated] = d.of("escalated")
+    assert escalated["priority"] == "high", escalated
+    assert "10" in d.replies[0][-1], d.replies[0]  # the high-priority time is promised
+    assert "HIGH priority" in escalated["card"].splitlines()[0]

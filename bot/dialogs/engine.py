@@ -727,6 +727,8 @@ class ConversationEngine:
         request = ctx.handoff or {}
         reason = str(request.get("reason", "customer_request"))
         priority = str(request.get("priority", "normal"))
+        if ctx.customer.is_vip and load_rules(ctx.settings.rules_file).escalate.vip:
+            priority = "high"  # a VIP who asks for a person waits no longer than a complaint
         reopened = None
         if request.get("reopen") is not None:  # "not solved" after a resolution
             ctx.conversation.state = ctx.state
