@@ -163,7 +163,10 @@ def build_card(
     tz: Any,
     classification: dict[str, Any] | None = None,
     assignee: str | None = None,
+    raised: list[str] | None = None,
 ) -> Card:
+    """The card (``raised``: the reasons the ticket was raised to high priority for later,
+    such as a legal threat told while it waited)."""
     known: dict[str, Any] = state.get("known", {})
     complaint: dict[str, Any] = state.get("complaint", {})
     cls = (
@@ -178,7 +181,10 @@ def build_card(
     status = {"open": "waiting", "taken": "in progress", "resolved": "resolved"}.get(
         ticket.status, ticket.status
     )
-    reason = REASONS.get(ticket.reason, ticket.reason)
+    later = [r for r in dict.fromkeys(raised or []) if r not in (ticket.reason, "safety")]
+    if state.get("safety") == ticket.id:
+        later.append("safety")  # told while waiting for a person
+    reason = "; then: ".join(REASONS.get(r, r) for r in [ticket.reason, *later])
     lines = [f"🎫 Ticket #{ticket.id} · {prio} priority · {status}", f"Reason: {reason}"]
     if assignee:
         lines.append(f"Operator: {assignee}")
@@ -293,8 +299,6 @@ def build_card(
             "Asked but not yet given: " + ", ".join(in_words(SLOT_WORDS, s) for s in missing)
         )
 
-    if state.get("safety") == ticket.id:
-        reason = f"{reason}; then a {REASONS['safety']}"
     summary = _summary(intent, ctype, kind, known, reason, cls)
     lines.append(f"Summary: {summary}")
     lines.append(

@@ -133,6 +133,14 @@ async def render_card(
     )
     if state is None:
         state = conversation.state or {}
+    # what raised the ticket later (a legal threat, someone hurt, told while waiting)
+    raised = (
+        await session.scalars(
+            select(TicketEvent.payload)
+            .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "priority")
+            .order_by(TicketEvent.id)
+        )
+    ).all()
     card = build_card(
         ticket=ticket,
         customer=customer,
@@ -142,6 +150,7 @@ async def render_card(
         previous_tickets=previous,
         tz=settings.tz,
         assignee=assignee,
+        raised=[str((p or {}).get("reason")) for p in raised if (p or {}).get("reason")],
     )
     ticket.summary = card.summary
     return card

@@ -3392,3 +3392,31 @@ async def test_a_vip_who_only_asks_for_a_person_gets_high_priority(
     assert escalated["priority"] == "high", escalated
     assert "10" in d.replies[0][-1], d.replies[0]  # the high-priority time is promised
     assert "HIGH priority" in escalated["card"].splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("ask", "threat"),
+    [
+        ("Хочу поговорить с оператором", "Если не вернёте деньги, подам в суд, пойду к юристу"),
+        (
+            "I want to talk to a real person",
+            "If this is not solved today I will take you to court, my lawyer is ready",
+        ),
+    ],
+)
+async def test_the_card_reason_names_a_legal_threat_told_while_waiting(
+    services: Services, ask: str, threat: str
+) -> None:
+    """A legal threat told while the ticket waited raised it to high priority, and the
+    Summary and the seniors' alert said so, but the card's 'Reason:' line still read only
+    'customer asked for a person'."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(ask)
+    await d.send(threat)
+    [raised] = d.of("priority_raised")
+    async with services.sessionmaker() as session:
+        card = await render_card(
+            session, services.settings, await session.get(Ticket, raised["ticket_id"])
+        )
+    reason = next(x for x in card.text.splitlines() if x.startswith("Reason:"))
+    assert "customer asked for a person" in reason and "legal threat" in reason, reason
