@@ -164,9 +164,11 @@ def build_card(
     classification: dict[str, Any] | None = None,
     assignee: str | None = None,
     raised: list[str] | None = None,
+    promised: datetime | None = None,
 ) -> Card:
     """The card (``raised``: the reasons the ticket was raised to high priority for later,
-    such as a legal threat told while it waited)."""
+    such as a legal threat told while it waited; ``promised``: the opening time the customer
+    was told a person replies at, after hours)."""
     known: dict[str, Any] = state.get("known", {})
     complaint: dict[str, Any] = state.get("complaint", {})
     cls = (
@@ -188,6 +190,11 @@ def build_card(
     lines = [f"🎫 Ticket #{ticket.id} · {prio} priority · {status}", f"Reason: {reason}"]
     if assignee:
         lines.append(f"Operator: {assignee}")
+    if promised is not None:
+        lines.append(
+            f"Reply promised: {_fmt_time(promised, tz)} (the team was off or closing: the "
+            "customer was told a colleague answers then)"
+        )
 
     # what each was about and when, so the operator need not hunt for its topic
     prev = (

@@ -6,7 +6,7 @@ layer (``escalation.telegram``) posts the card to a forum topic and relays messa
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db.models import Conversation, Customer, Message, Ticket, TicketEvent, as_utc
 from escalation.card import Card, build_card
-from escalation.hours import answer_due
+from escalation.hours import answer_due, is_open, sla_minutes
 
 OPEN_STATUSES = ("open", "taken")
 # what the card shows of a case, forgotten by the bot after a resolution: kept with the
@@ -151,9 +151,23 @@ async def render_card(
         tz=settings.tz,
         assignee=assignee,
         raised=[str((p or {}).get("reason")) for p in raised if (p or {}).get("reason")],
+        promised=promised_reply(settings, ticket),
     )
     ticket.summary = card.summary
     return card
+
+
+def promised_reply(settings: Settings, ticket: Ticket) -> datetime | None:
+    """When the customer was told a person replies, if that is an opening time (they wrote
+    after hours, or just before closing) and nobody has answered since; else None."""
+    if ticket.status == "resolved" or ticket.due_at is None:
+        return None
+    starts = as_utc(ticket.due_at) - timedelta(minutes=sla_minutes(settings, ticket.priority))
+    if is_open(starts - timedelta(minutes=1), settings):
+        return None  # the usual "within N minutes" was said
+    if ticket.first_response_at is not None and as_utc(ticket.first_response_at) >= starts:
+        return None
+    return starts
 
 
 async def add_event(

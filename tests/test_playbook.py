@@ -3420,3 +3420,20 @@ async def test_the_card_reason_names_a_legal_threat_told_while_waiting(
         )
     reason = next(x for x in card.text.splitlines() if x.startswith("Reason:"))
     assert "customer asked for a person" in reason and "legal threat" in reason, reason
+
+
+async def test_an_after_hours_card_says_when_the_customer_was_promised_a_reply(
+    services: Services,
+) -> None:
+    """At 23:00 the customer was told 'Коллега ответит здесь завтра в 09:00', but the card
+    said nothing of it: the morning shift could not see what had been promised."""
+    user = str(next(_ids))
+    out = await say_at(services, user, "Позовите оператора, пожалуйста", WED_23_MSK)
+    assert "09:00" in " ".join(r.text for r in out.replies)
+    [escalated] = [e for e in out.events if e["type"] == "escalated"]
+    promised = [x for x in escalated["card"].splitlines() if x.startswith("Reply promised:")]
+    assert promised and "05.03 09:00" in promised[0], escalated["card"]
+    # in working hours the usual time is said to the customer, and no such line is needed
+    out = await say_at(services, str(next(_ids)), "Позовите оператора", WED_23_MSK.replace(hour=9))
+    [escalated] = [e for e in out.events if e["type"] == "escalated"]
+    assert "Reply promised:" not in escalated["card"], escalated["card"]
