@@ -1044,6 +1044,30 @@ async def test_a_canned_reply_is_found_whatever_the_case_of_its_name(sandbox: Sa
     await fake.wait_for_bot_message(OPERATORS_CHAT_ID, text_contains="Deleted", timeout=20)
 
 
+async def test_a_canned_reply_reaches_the_customer_in_their_language(sandbox: Sandbox) -> None:
+    """A canned reply had one text: Anna, who writes Russian, got 'Thank you for waiting!'
+    in English, and the operator could not store or pick a Russian one. Each language now
+    has its own text; the customer's is sent, and none in another language."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, ANNA, "Позовите оператора, пожалуйста")
+    for command, answer in (
+        ("/canned_add thanks Thank you for waiting!", "(English)"),
+        ("/canned thanks", "has no Russian text"),
+        ("/canned_add thanks ru Спасибо, что подождали!", "(Russian)"),
+        ("/canned_add sorry Sorry for the delay", "(English)"),
+        ("/canned thanks", "Sent to the customer: Спасибо"),
+        ("/canned sorry", "has no Russian text"),
+        ("/canned sorry en", "Sent to the customer: Sorry"),  # picked by the operator
+    ):
+        sent = fake.user_sends(OLGA, command, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+        reply = await fake.wait_for_bot_message(
+            OPERATORS_CHAT_ID, thread_id=thread, after_message_id=sent["message_id"], timeout=20
+        )
+        assert answer in reply[-1]["text"], (command, reply[-1]["text"])
+    texts = bot_texts(fake, ANNA)
+    assert "Спасибо, что подождали!" in texts and "Thank you for waiting!" not in texts, texts
+
+
 async def test_a_customer_who_unblocks_the_bot_is_reachable_again_on_the_card(
     sandbox: Sandbox,
 ) -> None:

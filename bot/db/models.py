@@ -294,12 +294,15 @@ class SurveyAnswer(TimestampMixin, Base):
 
 
 class CannedReply(TimestampMixin, Base):
-    """Stored operator replies, sent with /canned NAME."""
+    """Stored operator replies, sent with /canned NAME: one text per name and language."""
 
     __tablename__ = "canned_replies"
+    __table_args__ = (UniqueConstraint("name", "lang"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    # ru / en / pl; "": stored before languages were kept (read from the text)
+    lang: Mapped[str] = mapped_column(String(8), default="", server_default="")
     text: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[int | None]
 

@@ -48,8 +48,9 @@ OPERATOR_HELP = (
     "(a comment is kept as a note)\n"
     "/reopen: reopen a resolved ticket (or the card's Reopen button: only group admins "
     "can write in a closed topic)\n"
-    "/canned: list stored replies; /canned NAME sends one\n"
-    "/canned_add NAME text: store a reply; /canned_del NAME\n"
+    "/canned: list stored replies; /canned NAME sends one in the customer's language "
+    "(/canned NAME pl: in Polish)\n"
+    "/canned_add NAME [ru|en|pl] text: store a reply in a language; /canned_del NAME [LANG]\n"
     "/kb_save [ID]: as a reply to your answer, save it to the FAQ for the customer's question\n"
     "Anywhere: /queue (waiting tickets), /help"
 )
@@ -80,24 +81,47 @@ def create_router(settings: Settings) -> Router:
     async def canned_add(message: Message, command: CommandObject, session: AsyncSession) -> None:
         parts = (command.args or "").split(maxsplit=1)
         if len(parts) < 2 or not re.fullmatch(r"[\w-]{1,64}", parts[0]):
-            await message.reply("Usage: /canned_add NAME text of the reply")
+            await message.reply(
+                f"Usage: /canned_add NAME [{'|'.join(CANNED_LANGS)}] text of the reply"
+            )
             return
-        name = parts[0].lower()
-        row = await canned_by_name(session, name)
+        name, text = parts[0].lower(), parts[1]
+        lang, rest = language_first(text)
+        if lang is not None and not rest:  # "/canned_add thanks ru": the text is missing
+            await message.reply(f"Usage: /canned_add {name} {lang} text of the reply")
+            return
+        if lang is None:
+            lang = text_language(text)  # "Dziękujemy za cierpliwość!" is Polish
+        else:
+            text = rest
+        rows = await canned_by_name(session, name)
+        row = canned_in(rows, lang)
         if row is None:
-            row = CannedReply(name=name, text=parts[1])
+            row = CannedReply(name=rows[0].name if rows else name, lang=lang, text=text)
             session.add(row)
-        row.text = parts[1]
+        row.text, row.lang = text, lang
         row.updated_by = message.from_user.id if message.from_user else None
-        await message.reply(f"Saved canned reply '{row.name}'.")
+        await session.flush()
+        has = await canned_languages(session, row.name)
+        said = LANGUAGE_WORDS.get(lang, "language not recognised")
+        missing = [x for x in CANNED_LANGS if x not in has]
+        later = ", ".join(LANGUAGE_WORDS[x] for x in missing)
+        await message.reply(
+            f"Saved canned reply '{row.name}' ({said})."
+            + (f" No {later} text yet: /canned_add {row.name} {missing[0]} TEXT" if missing else "")
+        )
 
     @router.message(Command("canned_del"))
     async def canned_del(message: Message, command: CommandObject, session: AsyncSession) -> None:
-        row = await canned_by_name(session, (command.args or "").strip())
-        if row is None:
+        args = (command.args or "").split()
+        rows = await canned_by_name(session, args[0] if args else "")
+        if len(args) > 1:
+            rows = [r for r in rows if r.lang == args[1].lower()]
+        if not rows:
             await message.reply("No such canned reply. /canned lists them.")
             return
-        await session.delete(row)
+        for row in rows:
+            await session.delete(row)
         await message.reply("Deleted.")
 
     @router.message(F.message_thread_id, F.is_topic_message)
@@ -789,10 +813,49 @@ async def colleague_named(
     return None
 
 
-async def canned_by_name(session: AsyncSession, name: str) -> CannedReply | None:
-    """A canned reply by its name in any case ('/canned thanks' finds 'Thanks')."""
-    return await session.scalar(
-        select(CannedReply).where(func.lower(CannedReply.name) == name.lower()).limit(1)
+CANNED_LANGS = ("ru", "en", "pl")
+LANGUAGE_WORDS = {"ru": "Russian", "en": "English", "pl": "Polish"}
+
+
+def language_first(text: str) -> tuple[str | None, str]:
+    """'pl Dziękujemy!' -> ('pl', 'Dziękujemy!'); no language code first: (None, text)."""
+    parts = text.split(maxsplit=1)
+    if parts and parts[0].lower() in CANNED_LANGS:
+        return parts[0].lower(), parts[1] if len(parts) > 1 else ""
+    return None, text
+
+
+def text_language(text: str) -> str:
+    """The language a canned reply is written in ("" when it cannot be told)."""
+    from bot.nlu.lang import detect_lang
+
+    lang = detect_lang(text)
+    return lang if lang in CANNED_LANGS else ""
+
+
+async def canned_by_name(session: AsyncSession, name: str) -> list[CannedReply]:
+    """A canned reply's texts (one per language) by its name in any case ('/canned thanks'
+    finds 'Thanks')."""
+    return list(
+        (
+            await session.scalars(
+                select(CannedReply)
+                .where(func.lower(CannedReply.name) == name.lower())
+                .order_by(CannedReply.id)
+            )
+        ).all()
+    )
+
+
+async def canned_languages(session: AsyncSession, name: str) -> list[str]:
+    """The languages a canned reply has a text in."""
+    return sorted({r.lang or text_language(r.text) for r in await canned_by_name(session, name)})
+
+
+def canned_in(rows: list[CannedReply], lang: str) -> CannedReply | None:
+    """The text of a canned reply in ``lang``: stored as such, or read from an old text."""
+    return next((r for r in rows if r.lang == lang), None) or next(
+        (r for r in rows if not r.lang and text_language(r.text) in (lang, "")), None
     )
 
 
@@ -800,22 +863,47 @@ async def canned(
     message: Message, bot: Bot, session: AsyncSession, services: Services, ticket: Ticket, args: str
 ) -> None:
     if not args:
-        rows = (await session.scalars(select(CannedReply).order_by(CannedReply.name))).all()
+        rows = (
+            await session.scalars(select(CannedReply).order_by(CannedReply.name, CannedReply.id))
+        ).all()
         if not rows:
             await message.reply("No canned replies yet. /canned_add NAME text")
             return
+        named: dict[str, list[CannedReply]] = {}
+        for r in rows:
+            named.setdefault(r.name, []).append(r)
+        lines = []
+        for name, texts in named.items():
+            langs = ", ".join(sorted({r.lang or text_language(r.text) or "?" for r in texts}))
+            lines.append(f"• {name} ({langs}): {texts[0].text[:80]}")
         # in parts: a shop's fifty replies are more than one message holds
-        for part in split_text("\n".join(f"• {r.name}: {r.text[:80]}" for r in rows)):
+        for part in split_text("\n".join(lines)):
             await message.reply(part)
         return
-    row = await canned_by_name(session, args.split()[0])
-    if row is None:
+    name, wanted = args.split()[0], args.split()[1:2]
+    rows = await canned_by_name(session, name)
+    if not rows:
         await message.reply("No such canned reply. /canned lists them.")
         return
     user = message.from_user
     assert user is not None
     if ticket.status == "resolved":
         await message.reply("This ticket is resolved. /reopen to write to the customer again.")
+        return
+    conversation = await session.get(Conversation, ticket.conversation_id)
+    customer_lang = (
+        conversation.language if conversation else None
+    ) or services.settings.default_language
+    lang = wanted[0].lower() if wanted and wanted[0].lower() in CANNED_LANGS else customer_lang
+    row = canned_in(rows, lang)
+    if row is None:
+        # the customer must not get a text in a language they did not write in
+        has = ", ".join(await canned_languages(session, name)) or "?"
+        said = LANGUAGE_WORDS.get(lang, lang)
+        await message.reply(
+            f"'{rows[0].name}' has no {said} text (it has: {has}), so nothing was sent. "
+            f"Add one with /canned_add {rows[0].name} {lang} TEXT, or write the answer yourself."
+        )
         return
     if await send_to_customer(
         bot, session, services, ticket, user.id, text=row.text, signer=user.first_name
