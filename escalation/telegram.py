@@ -147,7 +147,7 @@ class OperatorDesk:
         )
         ticket.card_message_id = sent.message_id
         if card.needs_file:
-            await self._send_transcript(bot, ticket, card)
+            await self._send_transcript(bot, session, ticket, card)
         try:
             await bot.pin_chat_message(self.chat_id, sent.message_id, disable_notification=True)
         except TelegramBadRequest as exc:
@@ -155,7 +155,9 @@ class OperatorDesk:
         if ticket.priority == "high":
             await self._alert_seniors(bot, ticket, card)
 
-    async def _send_transcript(self, bot: Bot, ticket: Ticket, card: Card) -> None:
+    async def _send_transcript(
+        self, bot: Bot, session: AsyncSession, ticket: Ticket, card: Card
+    ) -> None:
         data = card.full.encode("utf-8")
         await with_retry(
             lambda: bot.send_document(
@@ -165,6 +167,18 @@ class OperatorDesk:
                 caption="Full transcript",
             )
         )
+        await add_event(session, ticket, "transcript_file", topic_id=ticket.topic_id)
+
+    async def _transcript_file_sent(self, session: AsyncSession, ticket: Ticket) -> bool:
+        """Whether the ticket's topic has its transcript as a file."""
+        sent = (
+            await session.scalars(
+                select(TicketEvent.payload).where(
+                    TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "transcript_file"
+                )
+            )
+        ).all()
+        return any((p or {}).get("topic_id") == ticket.topic_id for p in sent)
 
     async def _alert_seniors(self, bot: Bot, ticket: Ticket, card: Card) -> None:
         note = f"🔥 High priority ticket #{ticket.id}: a senior operator is needed.\n{card.summary}"
@@ -209,6 +223,13 @@ class OperatorDesk:
         except TelegramBadRequest as exc:
             if "not modified" not in str(exc):
                 log.warning("card of ticket %s not updated: %s", ticket.id, exc)
+        if card.needs_file and not await self._transcript_file_sent(session, ticket):
+            # the card grew too long to carry the transcript it was posted with: without the
+            # file, what the customer told the bot before the hand-off would be gone
+            try:
+                await self._send_transcript(bot, session, ticket, card)
+            except TelegramBadRequest as exc:
+                log.warning("transcript of ticket %s not sent: %s", ticket.id, exc)
         # named after the case shown (a resolved ticket's, not the bot's clean slate)
         ctype = (
             (state if state is not None else conversation.state or {})

@@ -1068,6 +1068,42 @@ async def test_a_canned_reply_reaches_the_customer_in_their_language(sandbox: Sa
     assert "Спасибо, что подождали!" in texts and "Thank you for waiting!" not in texts, texts
 
 
+async def test_the_transcript_stays_in_the_topic_when_the_card_grows_long(
+    sandbox: Sandbox,
+) -> None:
+    """The card was posted with the transcript under it; the customer then wrote a long
+    story while waiting, and when Olga took the ticket the card came back without the
+    transcript (too long for one message) and no file was sent: what the customer had told
+    the bot before the hand-off was nowhere in the topic."""
+    fake = sandbox.server.fake
+    fake.user_sends(ANNA, "Здравствуйте, у меня заказ 7781234")
+    await fake.wait_for_bot_message(ANNA, timeout=20)
+    thread = await _escalate(fake, ANNA, "Позовите оператора, пожалуйста")
+    [card] = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[:1]
+    assert "7781234" in card["text"].split("Transcript:")[-1], card["text"]
+    story = "Курьер позвонил, потом пропал, потом снова позвонил. " * 60  # ~3,200 letters
+    fake.user_sends(ANNA, story.strip())
+    await fake.wait_for(
+        lambda: len(fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)) > 1
+    )
+    fake.user_sends(OLGA, "/take", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="is yours", timeout=20
+    )
+
+    def transcript_shown() -> bool:
+        shown = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)
+        card = shown[0].get("text", "")
+        files = [
+            m
+            for m in shown
+            if (m.get("document") or {}).get("file_name", "").endswith("transcript.txt")
+        ]
+        return "Operator:" in card and ("Transcript:" in card or bool(files))
+
+    await fake.wait_for(transcript_shown, timeout=20)
+
+
 async def test_a_customer_who_unblocks_the_bot_is_reachable_again_on_the_card(
     sandbox: Sandbox,
 ) -> None:
