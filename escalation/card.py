@@ -11,6 +11,7 @@ from bot.dialogs.texts import money, number
 from bot.reports import TYPE_WORDS
 
 CARD_LIMIT = 3500  # the card message itself; the full transcript goes as a file when longer
+DESCRIPTION_SHOWN = 1000  # letters of what happened on the card (the transcript has it all)
 
 REASONS = {
     "customer_request": "customer asked for a person",
@@ -246,7 +247,11 @@ def build_card(
         details.append(f"location {known['location']}")
     lines.append("Details: " + ("; ".join(details) if details else "none collected"))
     if known.get("description"):
-        lines.append(f"Description: {known['description']}")
+        said = str(known["description"])
+        if len(said) > DESCRIPTION_SHOWN:
+            # a long story would push the summary off a card Telegram cuts at its limit
+            said = said[:DESCRIPTION_SHOWN].rstrip() + "… (all of it in the transcript)"
+        lines.append(f"Description: {said}")
 
     if complaint.get("wanted"):
         asked = FIX_WORDS.get(complaint["wanted"], complaint["wanted"])

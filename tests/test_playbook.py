@@ -3437,3 +3437,21 @@ async def test_an_after_hours_card_says_when_the_customer_was_promised_a_reply(
     out = await say_at(services, str(next(_ids)), "Позовите оператора", WED_23_MSK.replace(hour=9))
     [escalated] = [e for e in out.events if e["type"] == "escalated"]
     assert "Reply promised:" not in escalated["card"], escalated["card"]
+
+
+async def test_a_long_story_leaves_the_cards_summary_on_the_card(services: Services) -> None:
+    """A customer who told a long story (3,500 letters) got a card whose 'Description:'
+    line held all of it: the card was longer than Telegram's message and was cut, so the
+    pinned card lost its Summary and the commands; the story is in the transcript."""
+    story = (
+        "Привезли сломанный чайник, заказ 5531207, крышка треснула. "
+        + "Курьер бросил коробку у двери, я звонила много раз, никто не ответил. " * 50
+        + "Позовите оператора."
+    )
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(story)
+    card = d.of("escalated")[-1]["card"]
+    text = card.split("\n\nTranscript:\n")[0]
+    assert len(text) <= 4000 and "Summary:" in text, len(text)
+    assert "Description: Привезли сломанный чайник" in text
+    assert story in card.split("\n\nTranscript:\n")[1], "the whole story is in the transcript"
