@@ -129,7 +129,36 @@ class OperatorDesk:
         await session.commit()
         await self.post_card(bot, session, ticket)
         await session.commit()
+        try:
+            await self.relay_earlier_media(bot, session, ticket)
+        except TelegramAPIError:  # the card counts them; the timers copy what is left
+            log.warning("earlier photos of ticket %s not copied", ticket.id, exc_info=True)
+        await session.commit()
         return ticket.topic_id
+
+    async def relay_earlier_media(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> None:
+        """The photos and files the customer sent the bot before the hand-off (the card
+        counts them), copied into the topic: the operator sees them, and never asks again."""
+        conversation = await session.get(Conversation, ticket.conversation_id)
+        known = ((conversation.state or {}) if conversation else {}).get("known") or {}
+        wanted = set(known.get("photos") or [])
+        if not wanted:
+            return
+        rows = (
+            await session.scalars(
+                select(Message)
+                .where(
+                    Message.conversation_id == ticket.conversation_id,
+                    Message.direction == "in",
+                    Message.relay_chat_id.is_(None),
+                    Message.tg_message_id.is_not(None),
+                )
+                .order_by(Message.id)
+            )
+        ).all()
+        for row in rows:
+            if any(a.get("file_id") in wanted for a in row.attachments or []):
+                await self.relay_customer_message(bot, session, ticket, row, edited=False)
 
     async def post_card(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> None:
         card = await render_card(

@@ -1104,6 +1104,25 @@ async def test_the_transcript_stays_in_the_topic_when_the_card_grows_long(
     await fake.wait_for(transcript_shown, timeout=20)
 
 
+async def test_photos_sent_before_the_hand_off_are_in_the_topic(sandbox: Sandbox) -> None:
+    """John sent the bot a photo of his broken kettle, then asked for a person: the card
+    said 'photos/files: 1', but the photo was nowhere in the topic, so Olga had to ask him
+    to send it again. The photos the card counts are now copied into the topic."""
+    fake = sandbox.server.fake
+    fake.user_sends(JOHN, "The kettle from order 5531207 arrived with a cracked lid")
+    await fake.wait_for_bot_message(JOHN, timeout=20)
+    fake.user_sends(JOHN, photo=True, caption="the lid")
+    await fake.wait_for_bot_message(JOHN, count=2, timeout=20)
+    thread = await _escalate(fake, JOHN, "operator please")
+    await fake.wait_for(
+        lambda: any(
+            m.get("photo") and m.get("caption") == "the lid"
+            for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)
+        ),
+        timeout=20,
+    )
+
+
 async def test_a_customer_who_unblocks_the_bot_is_reachable_again_on_the_card(
     sandbox: Sandbox,
 ) -> None:
