@@ -1510,6 +1510,8 @@ async def test_transfer_to_a_colleague_named_with_at_hands_it_to_them(sandbox: S
         OPERATORS_CHAT_ID, thread_id=thread, text_contains="handed to", timeout=20
     )
     assert "Tomasz" in handed[-1]["text"], handed[-1]["text"]
+    # named so that Telegram tells Tomasz (he may not be watching this topic)
+    assert "@tomasz_support" in handed[-1]["text"], handed[-1]["text"]
     ticket = await poll_db(sandbox, the_ticket, lambda t: t is not None and t.assignee_id == tomasz)
     assert ticket is not None and (ticket.assignee_id, ticket.status) == (tomasz, "taken")
 

@@ -17,7 +17,7 @@ from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.enums import ChatMemberStatus, ContentType
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, MessageEntity
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -748,10 +748,20 @@ async def transfer(
                 "(or name them: /transfer @username); /transfer alone puts it back in the queue."
             )
             return
+    mention: list[MessageEntity] = []
     if target is not None:
         ticket.assignee_id = target.id
         ticket.status = "taken"
-        note = f"Ticket #{ticket.id} handed to {target.full_name}."
+        note = f"Ticket #{ticket.id} handed to "
+        if target.username:  # "@tomasz_support": Telegram tells Tomasz he is named
+            note += f"{target.full_name} (@{target.username})."
+        else:  # no username: the name links to them, which tells them as well
+            offset = len(note.encode("utf-16-le")) // 2
+            length = len(target.full_name.encode("utf-16-le")) // 2
+            mention.append(
+                MessageEntity(type="text_mention", offset=offset, length=length, user=target)
+            )
+            note += f"{target.full_name}."
     else:
         ticket.assignee_id = None
         ticket.status = "open"
@@ -762,7 +772,7 @@ async def transfer(
     await add_event(session, ticket, "transferred", actor_id=user.id, to=ticket.assignee_id)
     await session.flush()
     await desk_of(services).refresh_card(bot, session, ticket)
-    await message.reply(note)
+    await message.reply(note, entities=mention or None)
 
 
 async def colleague_named(
