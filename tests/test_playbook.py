@@ -3455,3 +3455,26 @@ async def test_a_long_story_leaves_the_cards_summary_on_the_card(services: Servi
     assert len(text) <= 4000 and "Summary:" in text, len(text)
     assert "Description: Привезли сломанный чайник" in text
     assert story in card.split("\n\nTranscript:\n")[1], "the whole story is in the transcript"
+
+
+async def test_a_legal_threat_on_a_ticket_already_urgent_still_reaches_a_senior(
+    services: Services,
+) -> None:
+    """A VIP's ticket is urgent from the start; a legal threat told while it waited got no
+    answer at all, no senior was alerted and the card did not say it, since the ticket
+    was high priority already."""
+    user = str(next(_ids))
+    await vip(services, user)
+    d = Dialogue(services, user)
+    await d.send("Позовите оператора, пожалуйста")
+    await d.send("Если не вернёте деньги, подам в суд, пойду к юристу")
+    assert d.replies[-1] and "старш" in d.replies[-1][0], d.replies[-1]
+    [raised] = d.of("priority_raised")  # the seniors are alerted with the card
+    assert raised["reason"] == "legal_threat"
+    async with services.sessionmaker() as session:
+        card = await render_card(
+            session, services.settings, await session.get(Ticket, raised["ticket_id"])
+        )
+    assert "then: legal threat" in card.text.splitlines()[1], card.text
+    await d.send("Я серьёзно, мой юрист уже пишет претензию, подам в суд")
+    assert d.replies[-1] == [] and len(d.of("priority_raised")) == 1, "said once"

@@ -64,7 +64,13 @@ from bot.nlu.extract import extract
 from bot.nlu.lang import unplaced_latin
 from bot.nlu.lexicon import deadline_question
 from escalation.hours import answer_from, is_open, sla_minutes
-from escalation.service import active_ticket, open_ticket, render_card, reopen_for_customer
+from escalation.service import (
+    active_ticket,
+    add_event,
+    open_ticket,
+    render_card,
+    reopen_for_customer,
+)
 
 # "алло", "вы тут?", "anyone there?": is anybody there? (asked while a person is awaited)
 _STILL_THERE = re.compile(
@@ -827,13 +833,24 @@ class ConversationEngine:
                 ctx.state["relay_noted"] = ticket.id
                 ctx.say("relay_noted")
             return
+        if ticket.reason == "legal_threat" or ctx.state.get("legal") == ticket.id:
+            return  # the senior knows already (said once per ticket)
+        ctx.state["legal"] = ticket.id
         if ticket.priority != "high":
             await self._raise(ctx, ticket, "legal_threat")
-            # The one time the bot speaks while a person owns the chat: say who takes over.
-            ctx.say_text(
-                f"{ctx.texts('complaint_thanks')} {ctx.texts('complaint_sorry_angry')} "
-                f"{ctx.texts('complaint_senior')}"
+        else:
+            # urgent already (a VIP, someone hurt): the threat is still news for the seniors
+            await add_event(
+                ctx.session, ticket, "priority", now=ctx.now, priority="high", reason="legal_threat"
             )
+            ctx.event(
+                "priority_raised", ticket_id=ticket.id, priority="high", reason="legal_threat"
+            )
+        # The one time the bot speaks while a person owns the chat: say who takes over.
+        ctx.say_text(
+            f"{ctx.texts('complaint_thanks')} {ctx.texts('complaint_sorry_angry')} "
+            f"{ctx.texts('complaint_senior')}"
+        )
 
     @staticmethod
     async def _raise(ctx: TurnContext, ticket: Any, reason: str) -> None:
