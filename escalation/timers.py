@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -209,7 +210,7 @@ async def _apologize(bot, session, services, ticket, now, gesture) -> None:  # t
     customer = await session.get(Customer, ticket.customer_id)
     if conversation is None or customer is None or customer.chat_id is None:
         return
-    state = dict(conversation.state or {})
+    state = copy.deepcopy(conversation.state or {})  # a new trail: seen as a change
     texts = Texts(
         conversation.language or services.settings.default_language,
         state.setdefault("variants", {}),
@@ -217,6 +218,17 @@ async def _apologize(bot, session, services, ticket, now, gesture) -> None:  # t
     text = texts("wait_apology")
     if gesture is not None:
         text += " " + texts(f"gesture_{gesture.kind}", value=f"{gesture.value:g}")
+        # the card's "Bot promised" says it: the operator knows what the customer was given
+        state.setdefault("trail", []).append(
+            {
+                "turn": int(state.get("turns", 0)),
+                "type": "compensation_offered",
+                "kind": gesture.kind,
+                "value": gesture.value,
+                "gesture": True,
+                "for": "waiting",
+            }
+        )
         session.add(
             Compensation(
                 conversation_id=conversation.id,
@@ -235,6 +247,8 @@ async def _apologize(bot, session, services, ticket, now, gesture) -> None:  # t
     conversation.state = state
     await session.commit()
     await deliver(bot, session, [row.id])
+    if gesture is not None and services.desk is not None:
+        await services.desk.refresh_card(bot, session, ticket)
 
 
 async def timers_loop(bot: Bot, services: Services, *, interval: float = 30.0) -> None:

@@ -3478,3 +3478,22 @@ async def test_a_legal_threat_on_a_ticket_already_urgent_still_reaches_a_senior(
     assert "then: legal threat" in card.text.splitlines()[1], card.text
     await d.send("Я серьёзно, мой юрист уже пишет претензию, подам в суд")
     assert d.replies[-1] == [] and len(d.of("priority_raised")) == 1, "said once"
+
+
+async def test_the_coupon_given_for_a_long_wait_is_on_the_card(services: Services) -> None:
+    """Nobody answered in time, so the bot apologised to the customer with a 5% coupon, but
+    the card's 'Bot promised' said nothing of it: the operator who took the ticket did not
+    know the customer had been given SORRY5."""
+    from escalation.timers import check_timers
+
+    user = str(next(_ids))
+    await say_at(services, user, "Позовите оператора, пожалуйста", WED_23_MSK)
+    try:
+        await check_timers(NoTelegram(), services, now=datetime(2026, 3, 5, 7, 0, tzinfo=UTC))
+    except RuntimeError:
+        pass  # the apology could not be delivered; what was given is stored
+    ticket = await the_ticket(services, user)
+    async with services.sessionmaker() as session:
+        card = await render_card(session, services.settings, ticket)
+    promised = [x for x in card.text.splitlines() if x.startswith("Bot promised:")]
+    assert promised and "SORRY5" in promised[0], card.text
