@@ -214,9 +214,10 @@ class OperatorDesk:
         await with_retry(
             lambda: bot.send_message(self.chat_id, note, message_thread_id=ticket.topic_id)
         )
+        private = f"{note}\n{self.topic_link(ticket)}".strip()
         for senior in self.settings.senior_operator_ids:
             try:
-                await bot.send_message(senior, note)
+                await bot.send_message(senior, private)
             except (TelegramBadRequest, TelegramForbiddenError) as exc:
                 log.info("could not alert senior %s: %s", senior, exc)
 
@@ -274,6 +275,14 @@ class OperatorDesk:
         except TelegramBadRequest as exc:
             if "not modified" not in str(exc).lower():
                 log.info("topic of ticket %s not renamed: %s", ticket.id, exc)
+
+    def topic_link(self, ticket: Ticket) -> str:
+        """The ticket's topic as a link for a private chat ('https://t.me/c/123/45'): a
+        senior alerted there goes straight to it ('' when it cannot be made)."""
+        group = str(self.chat_id)
+        if not group.startswith("-100") or ticket.topic_id is None:
+            return ""
+        return f"https://t.me/c/{group.removeprefix('-100')}/{ticket.topic_id}"
 
     async def _assignee(self, bot: Bot, ticket: Ticket) -> str | None:
         if ticket.assignee_id is None:

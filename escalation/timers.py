@@ -92,8 +92,9 @@ async def check_timers(bot: Bot, services: Services, now: datetime | None = None
                         who = await desk.operator_name(bot, ticket.assignee_id)
                         text += f"It is with {who}: please answer the customer (or /transfer it)."
                     await desk.tell_topic(bot, session, ticket, text)
+                    link = desk.topic_link(ticket)  # the seniors read it in private
                     for senior in services.settings.senior_operator_ids:
-                        await bot.send_message(senior, text)
+                        await bot.send_message(senior, f"{text}\n{link}".strip())
                 except Exception:  # one failing ticket must not stop the others
                     log.exception("SLA reminder for ticket %s failed", ticket.id)
                 counts["reminded"] += 1

@@ -1123,6 +1123,17 @@ async def test_photos_sent_before_the_hand_off_are_in_the_topic(sandbox: Sandbox
     )
 
 
+async def test_a_senior_alerted_in_private_gets_a_link_to_the_topic(sandbox: Sandbox) -> None:
+    """Olga, a senior, was alerted in her private chat ('🔥 High priority ticket #1: a
+    senior operator is needed.') with no way to the ticket: she had to look for its topic
+    among the others in the group. The alert now links to the topic."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "I will take you to court, my lawyer is ready")
+    alert = await fake.wait_for_bot_message(OLGA, text_contains="High priority", timeout=20)
+    link = f"https://t.me/c/{str(OPERATORS_CHAT_ID).removeprefix('-100')}/{thread}"
+    assert link in alert[-1]["text"], alert[-1]["text"]
+
+
 async def test_a_customer_who_unblocks_the_bot_is_reachable_again_on_the_card(
     sandbox: Sandbox,
 ) -> None:
