@@ -9,9 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 from aiogram import Bot
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from bot.db.models import (
+    Classification,
     Compensation,
     Conversation,
     Customer,
@@ -26,7 +27,7 @@ from bot.dialogs.rules import load_rules
 from bot.dialogs.texts import Texts
 from bot.services import Services
 from escalation.followup import check_follow_ups
-from escalation.hours import age_words
+from escalation.hours import age_words, answer_due
 from escalation.service import add_event
 
 log = logging.getLogger(__name__)
@@ -101,8 +102,75 @@ async def check_timers(bot: Bot, services: Services, now: datetime | None = None
             if rules.apologize_to_customer and ticket.customer_apologized_at is None:
                 await _apologize(bot, session, services, ticket, now, rules.gesture)
                 counts["apologized"] += 1
+        if rules.remind_operators and desk is not None:
+            counts["reminded"] += await _remind_unanswered(bot, session, services, now)
         await session.commit()
     return counts
+
+
+# what a customer says that needs no answer from the operator ("спасибо", "ок", "bye")
+NO_ANSWER_NEEDED = ("thanks", "goodbye", "praise", "affirm", "greeting")
+
+
+async def _remind_unanswered(bot: Bot, session: Any, services: Services, now: datetime) -> int:
+    """Tickets whose customer wrote again after an operator's answer (a question, not a
+    thanks) and has had no answer for the SLA's time: the topic is reminded once per such
+    wait; return how many."""
+    desk = services.desk
+    last_answer = (
+        select(Message.conversation_id, func.max(Message.id).label("answer_id"))
+        .where(Message.direction == "operator")
+        .group_by(Message.conversation_id)
+        .subquery()
+    )
+    waiting = (
+        await session.execute(
+            select(Ticket, func.min(Message.created_at))
+            .join(last_answer, last_answer.c.conversation_id == Ticket.conversation_id)
+            .join(
+                Message,
+                (Message.conversation_id == Ticket.conversation_id)
+                & (Message.direction == "in")
+                & (Message.id > last_answer.c.answer_id),
+            )
+            .outerjoin(Classification, Classification.message_id == Message.id)
+            .where(
+                Ticket.status.in_(("open", "taken")),
+                Ticket.first_response_at.is_not(None),
+                or_(
+                    Classification.intent.is_(None),
+                    Classification.intent.not_in(NO_ANSWER_NEEDED),
+                ),
+            )
+            .group_by(Ticket.id)
+        )
+    ).all()
+    reminded = 0
+    for ticket, first in waiting:
+        since = as_utc(first)
+        if ticket.reminded_at is not None and as_utc(ticket.reminded_at) >= since:
+            continue  # reminded of this wait already
+        if answer_due(since, services.settings, ticket.priority) > now:
+            continue
+        ticket.reminded_at = now
+        waited = int((now - since).total_seconds() // 60)
+        await add_event(session, ticket, "sla_reminder", now=now, waited_minutes=waited)
+        await session.commit()
+        text = (
+            f"⏰ Ticket #{ticket.id}: the customer wrote again {age_words(waited)} ago and has "
+            f"had no answer since ({ticket.priority} priority). "
+        )
+        try:
+            if ticket.assignee_id is None:
+                text += "Please /take it."
+            else:
+                who = await desk.operator_name(bot, ticket.assignee_id)
+                text += f"It is with {who}: please answer the customer (or /transfer it)."
+            await desk.tell_topic(bot, session, ticket, text)
+        except Exception:  # one failing ticket must not stop the others
+            log.exception("SLA reminder for ticket %s failed", ticket.id)
+        reminded += 1
+    return reminded
 
 
 async def _restarts(session: Any, ticket: Ticket) -> list[tuple[datetime, str]]:

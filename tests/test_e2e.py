@@ -578,6 +578,44 @@ async def test_sla_reminds_operators_and_apologises_to_the_customer(sandbox: San
     assert again == {"reminded": 0, "apologized": 0}, "each reminder and apology happens once"
 
 
+async def test_a_customer_who_writes_again_after_an_answer_is_not_forgotten(
+    sandbox: Sandbox,
+) -> None:
+    """Olga answered, then Anna asked 'а когда вернутся деньги?' and nobody answered for two
+    days: the SLA counted only the first answer, so nobody was ever reminded. A question
+    left unanswered past the SLA is now reminded in the topic, once; a 'спасибо' is not."""
+    from datetime import timedelta
+
+    from bot.db.models import utcnow
+    from escalation.timers import check_timers
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, ANNA, "Позовите оператора, пожалуйста")
+    fake.user_sends(OLGA, "Возврат оформлен", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Возврат оформлен" in bot_texts(fake, ANNA), timeout=20)
+    fake.user_sends(ANNA, "Спасибо!")
+    await fake.wait_for(
+        lambda: any(m.get("text") == "Спасибо!" for m in fake.messages(OPERATORS_CHAT_ID)),
+        timeout=20,
+    )
+    later = utcnow() + timedelta(days=2)
+    quiet = await check_timers(sandbox.bot, sandbox.services, now=later)
+    assert quiet["reminded"] == 0, "thanks need no answer"
+    fake.user_sends(ANNA, "А когда вернутся деньги?")
+    await fake.wait_for(
+        lambda: any("деньги" in (m.get("text") or "") for m in fake.messages(OPERATORS_CHAT_ID)),
+        timeout=20,
+    )
+    counts = await check_timers(sandbox.bot, sandbox.services, now=later)
+    assert counts["reminded"] == 1, counts
+    reminder = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="wrote again", timeout=10
+    )
+    assert "Olga" in reminder[-1]["text"], reminder[-1]["text"]
+    again = await check_timers(sandbox.bot, sandbox.services, now=later)
+    assert again["reminded"] == 0, "reminded once"
+
+
 async def test_after_the_promised_time_the_bot_asks_and_no_brings_in_a_person(
     sandbox: Sandbox,
 ) -> None:
