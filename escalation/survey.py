@@ -43,6 +43,25 @@ _SOLVED_NO = re.compile(
     r"^\W*(нет|неа|не решен\w*|no|nope|not (?:yet|really|solved)|nie)\b[\w\s,!.]{0,30}$",
     re.IGNORECASE,
 )
+# "всё хорошо, спасибо", "all good, thanks", "wszystko w porządku": solved, said politely (a
+# thanks or praise holding one of these words)
+_FINE = re.compile(
+    r"\b(?:хорошо|отлично|прекрасно|супер|в\s+порядке|решил\w*|разобрал\w*|работает|"
+    r"good|great|fine|perfect|sorted|solved|resolved|works|"
+    r"dobrze|świetnie|swietnie|super|w\s+porządku|w\s+porzadku|działa|dziala|"
+    r"rozwiązan\w*|załatwion\w*)\b",
+    re.IGNORECASE,
+)
+POLITE = frozenset({"thanks", "praise", "affirm"})
+# ... unless something is said against it ("спасибо, но не работает", "thanks but not sorted")
+_BUT = re.compile(r"\b(?:не|нет|но|однако|not|no|but|nie|ale|jednak)\b|n't", re.IGNORECASE)
+# "частично", "partly", "częściowo": half solved is not solved
+_PARTLY = re.compile(
+    r"^\W*(?:частично|отчасти|не\s+до\s+конца|не\s+полностью|наполовину|partly|partially|"
+    r"half|not\s+(?:completely|fully|entirely)|częściowo|czesciowo|nie\s+do\s+końca|"
+    r"nie\s+całkiem)\b[\w\s,!.]{0,40}$",
+    re.IGNORECASE,
+)
 # a "yes" or "ok" to a question that wants a number: the customer means to answer
 _AGREE = re.compile(
     r"^\W*(да|ага|ок|окей|хорошо|конечно|yes|yeah|ok|okay|sure|tak|dobrze|jasne|pewnie)\W*$",
@@ -140,9 +159,16 @@ class SurveyFlow:
                     "yes"
                     if _SOLVED_YES.match(text)
                     else "no"
-                    if _SOLVED_NO.match(text)
+                    if _SOLVED_NO.match(text) or _PARTLY.match(text)
                     else yes_no_sign(ctx.incoming)  # 👍 (typed, or a sticker)
                 )
+                if (
+                    typed is None
+                    and ctx.intent in POLITE
+                    and _FINE.search(text)
+                    and not _BUT.search(text)
+                ):
+                    typed = "yes"  # "всё хорошо, спасибо"
             if (
                 typed is None
                 and survey.get("step") == "solved"

@@ -3497,3 +3497,50 @@ async def test_the_coupon_given_for_a_long_wait_is_on_the_card(services: Service
         card = await render_card(session, services.settings, ticket)
     promised = [x for x in card.text.splitlines() if x.startswith("Bot promised:")]
     assert promised and "SORRY5" in promised[0], card.text
+
+
+async def resolved_by_a_person(services: Services, d: Dialogue, ask: str) -> None:
+    """``ask`` brings a person, who resolves the ticket: the customer is asked 'Was your
+    question solved?' (as the operators' /resolve does)."""
+    from escalation.service import resolve_ticket
+
+    await d.send(ask)
+    async with services.sessionmaker() as session:
+        ticket = await session.get(Ticket, d.of("escalated")[-1]["ticket_id"])
+        conversation = await resolve_ticket(session, ticket, actor_id=None, now=datetime.now(UTC))
+        conversation.state = {
+            **conversation.state,
+            "survey": {"ticket_id": ticket.id, "step": "solved"},
+        }
+        await session.commit()
+
+
+@pytest.mark.parametrize(
+    ("ask", "answer", "solved"),
+    [
+        ("Позовите оператора", "всё хорошо, спасибо", "yes"),
+        ("Позовите оператора", "Всё отлично", "yes"),
+        ("I want to talk to a person", "all good, thanks", "yes"),
+        ("Chcę rozmawiać z konsultantem", "wszystko w porządku, dzięki", "yes"),
+        ("Позовите оператора", "частично", "no"),
+        ("Позовите оператора", "спасибо, но так и не работает", "no"),
+        ("I want to talk to a person", "partly", "no"),
+        ("Chcę rozmawiać z konsultantem", "częściowo", "no"),
+    ],
+)
+async def test_was_it_solved_answered_in_everyday_words_counts(
+    services: Services, ask: str, answer: str, solved: str
+) -> None:
+    """'Was your question solved?' answered 'всё хорошо, спасибо' (or 'all good, thanks')
+    got 'Рад помочь!' and the survey was dropped: no answer recorded, no rating asked;
+    'частично' ('partly') was dropped as well, and the operator never learnt it was only
+    half solved."""
+    d = Dialogue(services, str(next(_ids)))
+    await resolved_by_a_person(services, d, ask)
+    await d.send(answer)
+    answered = [(e["question"], e["score"]) for e in d.of("survey_answer")]
+    assert answered == [("solved", 1 if solved == "yes" else 0)], d.replies[-1]
+    if solved == "yes":
+        assert "sv:csat:5" in d.buttons[-1], d.replies[-1]
+    else:
+        assert d.of("escalated")[-1]["reopened"], d.replies[-1]
