@@ -276,6 +276,15 @@ class OperatorDesk:
             if "not modified" not in str(exc).lower():
                 log.info("topic of ticket %s not renamed: %s", ticket.id, exc)
 
+    async def in_group(self, bot: Bot, user_id: int) -> bool:
+        """Whether an operator is still in the operators' group (True when Telegram does
+        not say: a reminder then asks them, as before)."""
+        try:
+            member = await bot.get_chat_member(self.chat_id, user_id)
+        except TelegramBadRequest:
+            return True
+        return member.status not in ("left", "kicked")
+
     def topic_link(self, ticket: Ticket) -> str:
         """The ticket's topic as a link for a private chat ('https://t.me/c/123/45'): a
         senior alerted there goes straight to it ('' when it cannot be made)."""

@@ -87,11 +87,7 @@ async def check_timers(bot: Bot, services: Services, now: datetime | None = None
                     f"{reopened_note} ({ticket.priority} priority). "
                 )
                 try:
-                    if ticket.assignee_id is None:
-                        text += "Please /take it."
-                    else:  # taken, not answered: /take would take it from a colleague
-                        who = await desk.operator_name(bot, ticket.assignee_id)
-                        text += f"It is with {who}: please answer the customer (or /transfer it)."
+                    text += await _whose(bot, desk, ticket)
                     await desk.tell_topic(bot, session, ticket, text)
                     link = desk.topic_link(ticket)  # the seniors read it in private
                     for senior in services.settings.senior_operator_ids:
@@ -106,6 +102,17 @@ async def check_timers(bot: Bot, services: Services, now: datetime | None = None
             counts["reminded"] += await _remind_unanswered(bot, session, services, now)
         await session.commit()
     return counts
+
+
+async def _whose(bot: Bot, desk: Any, ticket: Ticket) -> str:
+    """What a reminder asks, by who has the ticket: nobody, a colleague (who should answer:
+    /take would take it from them), or one who has left the group since."""
+    if ticket.assignee_id is None:
+        return "Please /take it."
+    who = await desk.operator_name(bot, ticket.assignee_id)
+    if not await desk.in_group(bot, ticket.assignee_id):
+        return f"It was with {who}, who has left the group: please /take it."
+    return f"It is with {who}: please answer the customer (or /transfer it)."
 
 
 # what a customer says that needs no answer from the operator ("спасибо", "ок", "bye")
@@ -161,11 +168,7 @@ async def _remind_unanswered(bot: Bot, session: Any, services: Services, now: da
             f"had no answer since ({ticket.priority} priority). "
         )
         try:
-            if ticket.assignee_id is None:
-                text += "Please /take it."
-            else:
-                who = await desk.operator_name(bot, ticket.assignee_id)
-                text += f"It is with {who}: please answer the customer (or /transfer it)."
+            text += await _whose(bot, desk, ticket)
             await desk.tell_topic(bot, session, ticket, text)
         except Exception:  # one failing ticket must not stop the others
             log.exception("SLA reminder for ticket %s failed", ticket.id)

@@ -616,6 +616,33 @@ async def test_a_customer_who_writes_again_after_an_answer_is_not_forgotten(
     assert again["reminded"] == 0, "reminded once"
 
 
+async def test_the_sla_reminder_of_a_ticket_whose_operator_left_asks_to_take_it(
+    sandbox: Sandbox,
+) -> None:
+    """Olga took the ticket and then left the operators' group: the reminder still said
+    'It is with Olga (@olga_support): please answer the customer', so nobody took it and
+    the customer waited on. It now says she has left and asks for /take."""
+    from datetime import timedelta
+
+    from bot.db.models import utcnow
+    from escalation.timers import check_timers
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, ANNA, "Позовите оператора, пожалуйста")
+    fake.user_sends(OLGA, "/take", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="is yours", timeout=20
+    )
+    group = fake.chats[OPERATORS_CHAT_ID]
+    group.members.remove(OLGA)  # she leaves the group
+    group.admins.remove(OLGA)
+    await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(days=2))
+    reminder = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="without an answer", timeout=10
+    )
+    assert "left" in reminder[-1]["text"] and "/take" in reminder[-1]["text"], reminder[-1]
+
+
 async def test_after_the_promised_time_the_bot_asks_and_no_brings_in_a_person(
     sandbox: Sandbox,
 ) -> None:
