@@ -3544,3 +3544,25 @@ async def test_was_it_solved_answered_in_everyday_words_counts(
         assert "sv:csat:5" in d.buttons[-1], d.replies[-1]
     else:
         assert d.of("escalated")[-1]["reopened"], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("ask", "still", "more"),
+    [
+        ("Позовите оператора, пожалуйста", "вы тут?", "И ещё: коробка тоже была мятая"),
+        ("I want to talk to a real person", "anyone there?", "Also, the box was dented"),
+    ],
+)
+async def test_at_night_a_waiting_customer_is_told_when_a_person_answers(
+    services: Services, ask: str, still: str, more: str
+) -> None:
+    """At 23:00 the customer was told a colleague answers at 09:00; then 'вы тут?' got 'Я
+    здесь 🙂 ... он ответит прямо здесь' and a further message 'Коллега ответит прямо
+    здесь', as if someone were about to: they waited up all night. At night these say
+    when."""
+    user = str(next(_ids))
+    await say_at(services, user, ask, WED_23_MSK)
+    for text in (still, more):
+        out = await say_at(services, user, text, WED_23_MSK + timedelta(minutes=5))
+        said = " ".join(r.text for r in out.replies)
+        assert "09:00" in said, said

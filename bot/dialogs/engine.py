@@ -63,7 +63,7 @@ from bot.dialogs.types import Button, Incoming, Outcome, Reply
 from bot.nlu.extract import extract
 from bot.nlu.lang import unplaced_latin
 from bot.nlu.lexicon import deadline_question
-from escalation.hours import answer_from, is_open, sla_minutes
+from escalation.hours import answer_from, is_open, next_open, sla_minutes
 from escalation.service import (
     active_ticket,
     add_event,
@@ -826,12 +826,12 @@ class ConversationEngine:
                 # once; nothing to pass on)
                 if ctx.state.get("relay_nudged") != ticket.id:
                     ctx.state["relay_nudged"] = ticket.id
-                    ctx.say("relay_still_there")
+                    self._say_waiting(ctx, "relay_still_there")
                 return
             social = ctx.intent in ("thanks", "goodbye", "affirm", "greeting")
             if ticket.status == "open" and not social and ctx.state.get("relay_noted") != ticket.id:
                 ctx.state["relay_noted"] = ticket.id
-                ctx.say("relay_noted")
+                self._say_waiting(ctx, "relay_noted")
             return
         if ticket.reason == "legal_threat" or ctx.state.get("legal") == ticket.id:
             return  # the senior knows already (said once per ticket)
@@ -851,6 +851,15 @@ class ConversationEngine:
             f"{ctx.texts('complaint_thanks')} {ctx.texts('complaint_sorry_angry')} "
             f"{ctx.texts('complaint_senior')}"
         )
+
+    def _say_waiting(self, ctx: TurnContext, key: str) -> None:
+        """``key`` to a customer waiting for a person; when the team is off, the variant that
+        says when a person answers (not "right here", as if someone were about to)."""
+        if is_open(ctx.now, ctx.settings):
+            ctx.say(key)
+        else:
+            opens = next_open(ctx.now, ctx.settings)
+            ctx.say(f"{key}_closed", when=self._when_open(ctx, opens))
 
     @staticmethod
     async def _raise(ctx: TurnContext, ticket: Any, reason: str) -> None:
