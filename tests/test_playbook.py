@@ -3566,3 +3566,26 @@ async def test_at_night_a_waiting_customer_is_told_when_a_person_answers(
         out = await say_at(services, user, text, WED_23_MSK + timedelta(minutes=5))
         said = " ".join(r.text for r in out.replies)
         assert "09:00" in said, said
+
+
+@pytest.mark.parametrize(
+    ("ask", "nudge"),
+    [
+        ("позовите оператора", "алло, вы тут?"),
+        ("позовите оператора", "ау, есть кто?"),
+        ("I want to talk to a real person", "hello? anyone there?"),
+        ("I want to talk to a real person", "hey, are you there?"),
+        ("Chcę rozmawiać z konsultantem", "halo, jest tam ktoś?"),
+        ("Chcę rozmawiać z konsultantem", "czy ktoś tam jest?"),
+    ],
+)
+async def test_are_you_there_in_two_words_while_waiting_gets_an_answer(
+    services: Services, ask: str, nudge: str
+) -> None:
+    """'алло' alone was answered, but 'алло, вы тут?', 'hello? anyone there?' or any
+    Polish 'jest tam ktoś?' got no reply at all (read as a greeting, left to the person)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(ask)
+    assert d.of("escalated")
+    await d.send(nudge)
+    assert d.replies[-1], "no answer to 'are you there?'"

@@ -73,11 +73,13 @@ from escalation.service import (
 )
 
 # "алло", "вы тут?", "anyone there?": is anybody there? (asked while a person is awaited)
+# ... also two at once: "алло, вы тут?", "hello? anyone there?", "halo, jest tam ktoś?"
 _STILL_THERE = re.compile(
     r"^\W*(?:(?:ну\s+)?(?:алл?о+|ау+|эй|вы\s+(?:тут|здесь|там)|есть\s+(?:тут\s+)?кто(?:-?нибудь)?|"
     r"кто-?нибудь|ну\s+что\s+там|ну\s+и|и\s+что|hello|hey|anyone(?:\s+there)?|"
     r"anybody(?:\s+there)?|are\s+you\s+there|is\s+anyone\s+there|halo|hej|"
-    r"jest\s+tam\s+kto|jeste[śs]cie\s+tam|i\s+co))?\W*$",
+    r"(?:czy\s+)?(?:jest\s+)?(?:tam\s+)?kto[śs]?(?:\s+tam)?(?:\s+jest)?|"
+    r"jeste[śs]cie\s+tam|i\s+co)(?![^\W\d_])\W*)*$",
     re.IGNORECASE,
 )
 
