@@ -1592,6 +1592,25 @@ async def test_transfer_to_a_colleague_named_with_at_hands_it_to_them(sandbox: S
     assert ticket is not None and (ticket.assignee_id, ticket.status) == (tomasz, "taken")
 
 
+async def test_transfer_to_oneself_is_not_a_hand_off(sandbox: Sandbox) -> None:
+    """Olga typed '/transfer @olga_support' (her own name, meaning a colleague's): the bot
+    said 'Ticket #1 handed to Olga (@olga_support).', as if it had gone somewhere, and she
+    left it; the ticket stayed hers and nobody else knew. It now says it is hers already."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    fake.user_sends(OLGA, "/take", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="is yours", timeout=20
+    )
+    sent = fake.user_sends(
+        OLGA, "/transfer @olga_support", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    said = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, after_message_id=sent["message_id"], timeout=20
+    )
+    assert "already yours" in said[-1]["text"], said[-1]["text"]
+
+
 @pytest.mark.parametrize(
     ("user", "words", "back"),
     [

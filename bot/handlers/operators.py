@@ -748,6 +748,14 @@ async def transfer(
                 "(or name them: /transfer @username); /transfer alone puts it back in the queue."
             )
             return
+    if target is not None and target.id == ticket.assignee_id:
+        # "/transfer @olga_support" by Olga herself: nothing would be handed on
+        whose = "yours" if target.id == user.id else f"with {target.full_name}"
+        await message.reply(
+            f"Ticket #{ticket.id} is already {whose}. To hand it on, name a colleague "
+            "(/transfer @username); /transfer alone puts it back in the queue."
+        )
+        return
     mention: list[MessageEntity] = []
     if target is not None:
         ticket.assignee_id = target.id
