@@ -138,6 +138,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from bot.db import create_engine, create_sessionmaker, upgrade_database
     from bot.reports import build_report, parse_day, render
+    from knowledge.service import KnowledgeService
 
     settings = _settings()
     try:
@@ -152,9 +153,17 @@ def cmd_report(args: argparse.Namespace) -> int:
         engine = create_engine(settings.database_url)
         try:
             await upgrade_database(engine)
-            async with create_sessionmaker(engine)() as session:
+            sessionmaker = create_sessionmaker(engine)
+            # similar unanswered questions are one, as the admins' /kb_gaps groups them
+            knowledge = KnowledgeService(settings, sessionmaker=sessionmaker)
+            async with sessionmaker() as session:
                 return await build_report(
-                    session, since, until, tz=settings.tz, currency=settings.shop_currency
+                    session,
+                    since,
+                    until,
+                    tz=settings.tz,
+                    currency=settings.shop_currency,
+                    knowledge=knowledge,
                 )
         finally:
             await engine.dispose()

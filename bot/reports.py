@@ -65,9 +65,12 @@ async def build_report(
     until: datetime | None = None,
     tz: tzinfo = UTC,
     currency: str | None = None,
+    knowledge: Any = None,
 ) -> dict[str, Any]:
     """The figures of what happened between ``since`` and ``until``; the period's days are
-    named in the shop's time zone ``tz``, money is in the shop's ``currency``."""
+    named in the shop's time zone ``tz``, money is in the shop's ``currency``; with
+    ``knowledge`` (the knowledge service) similar unanswered questions are counted as one,
+    as /kb_gaps groups them."""
 
     def window(column: Any) -> list[Any]:
         conds = []
@@ -218,7 +221,7 @@ async def build_report(
             "goodwill_refund_amount": _number(sum(goodwill, Decimal(0))),
             "currency": currency,
         },
-        "unanswered_questions": await _unanswered(session, since, until),
+        "unanswered_questions": await _unanswered(session, since, until, knowledge),
     }
 
 
@@ -232,9 +235,16 @@ def _number(value: Decimal) -> int | float:
 
 
 async def _unanswered(
-    session: AsyncSession, since: datetime | None, until: datetime | None
+    session: AsyncSession,
+    since: datetime | None,
+    until: datetime | None,
+    knowledge: Any = None,
+    limit: int = 20,
 ) -> list[dict[str, Any]]:
-    """The most frequent questions the knowledge base could not answer (if it records them)."""
+    """The most frequent questions the knowledge base could not answer (if it records them);
+    with ``knowledge`` (a :class:`~knowledge.service.KnowledgeService`), similar wordings are
+    one question, grouped as /kb_gaps groups them (its most asked wording, the others as
+    ``similar``)."""
     conn = await session.connection()
     has_table = await conn.run_sync(lambda c: inspect(c).has_table("unanswered_questions"))
     if not has_table:
@@ -260,17 +270,18 @@ async def _unanswered(
             return "COUNT(*)" if status == "open" else "0"
         return f"SUM(CASE WHEN status = '{status}' THEN 1 ELSE 0 END)"
 
+    wordings = 2000 if knowledge is not None else limit  # the wordings grouped
     rows = (
         await session.execute(
             text(
                 f"SELECT {text_col} AS q, COUNT(*) AS n, {counted('open')} AS still_open, "  # noqa: S608
                 f"{counted('resolved')} AS answered FROM unanswered_questions {where} "
-                f"GROUP BY {text_col} ORDER BY n DESC LIMIT 20"
+                f"GROUP BY {text_col} ORDER BY n DESC LIMIT {int(wordings)}"
             ),
             params,
         )
     ).all()
-    return [
+    questions = [
         {
             "text": r.q,
             "count": r.n,
@@ -279,6 +290,25 @@ async def _unanswered(
         }
         for r in rows
     ]
+    if knowledge is None or len(questions) < 2:
+        return questions
+    groups = await knowledge.group_questions(
+        [q["text"] for q in questions], weights=[q["count"] for q in questions]
+    )
+    merged = []
+    for items in groups:
+        first, *others = [questions[i] for i in items]  # the most asked wording first
+        merged.append(
+            {
+                "text": first["text"],
+                "count": sum(q["count"] for q in (first, *others)),
+                "open": sum(q["open"] for q in (first, *others)),
+                "answered": sum(q["answered"] for q in (first, *others)),
+                "similar": [q["text"] for q in others],
+            }
+        )
+    merged.sort(key=lambda q: -q["count"])
+    return merged[:limit]
 
 
 def render(report: dict[str, Any], fmt: str) -> str:
@@ -416,7 +446,7 @@ def render_summary(report: dict[str, Any]) -> str:
         lines.append(
             "Asked most, the FAQ had no answer" + (" (/kb_gaps to add them):" if todo else ":")
         )
-        lines += [f"  {q['count']}× {q['text'][:120]}{_since(q)}" for q in asked]
+        lines += [f"  {q['count']}× {_wordings(q)}{_since(q)}" for q in asked]
     return "\n".join(lines)
 
 
@@ -458,6 +488,17 @@ def _compensation_lines(given: dict[str, Any]) -> list[str]:
 
 def _answers(count: int) -> str:
     return "1 answer" if count == 1 else f"{count} answers"
+
+
+def _wordings(question: dict[str, Any]) -> str:
+    """The question as customers asked it: its most asked wording, then similar ones (as
+    /kb_gaps shows a group)."""
+    said = "; ".join([question["text"], *(question.get("similar") or [])[:2]])
+    return _cut(said, 160)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _since(question: dict[str, Any]) -> str:

@@ -483,33 +483,44 @@ class KnowledgeService:
         await self._after_change(session, [updated], [])
         return updated
 
-    async def gaps(self, session: AsyncSession, *, limit: int = 10) -> list[GapGroup]:
-        """Open unanswered questions grouped by similarity, most frequent first."""
-        rows = await KnowledgeRepository(session).open_unanswered()
-        if not rows:
+    async def group_questions(
+        self, texts: Sequence[str], weights: Sequence[int] | None = None
+    ) -> list[list[int]]:
+        """The positions of ``texts`` grouped by similarity, as /kb_gaps groups questions
+        (a text weighs ``weights[i]``: a wording asked that many times), each group in the
+        order given."""
+        if not texts:
             return []
         encoder = await asyncio.to_thread(lambda: self.encoder)
-        texts = [r.text for r in rows]
-        vectors = await asyncio.to_thread(lambda: np.asarray(encoder.encode(texts), np.float32))
+        vectors = await asyncio.to_thread(
+            lambda: np.asarray(encoder.encode(list(texts)), np.float32)
+        )
         names = [name for name, _ in _parts_of(encoder)]
         parts = max(1, len(names))
         threshold = gap_similarity(names)
         groups: list[dict[str, Any]] = []
-        for row, vec in zip(rows, vectors, strict=True):  # newest first
+        for i, vec in enumerate(vectors):
             best, best_sim = None, threshold
             for g in groups:
                 sim = float(g["centroid"] @ vec) / parts
                 if sim >= best_sim:
                     best, best_sim = g, sim
             if best is None:
-                best = {"rows": [], "centroid": vec.copy(), "sum": np.zeros_like(vec)}
+                best = {"items": [], "centroid": vec.copy(), "sum": np.zeros_like(vec)}
                 groups.append(best)
-            best["rows"].append(row)
-            best["sum"] += vec
+            best["items"].append(i)
+            best["sum"] += vec * (weights[i] if weights is not None else 1)
             best["centroid"] = best["sum"] / max(np.linalg.norm(best["sum"]) / np.sqrt(parts), 1e-9)
+        return [g["items"] for g in groups]
+
+    async def gaps(self, session: AsyncSession, *, limit: int = 10) -> list[GapGroup]:
+        """Open unanswered questions grouped by similarity, most frequent first."""
+        rows = await KnowledgeRepository(session).open_unanswered()
+        if not rows:
+            return []
         out = []
-        for g in groups:
-            rs = g["rows"]
+        for items in await self.group_questions([r.text for r in rows]):  # newest first
+            rs = [rows[i] for i in items]
             # the topic the customers picked from the offered ones (an open gap's entry_id)
             # says more than the search's nearest entry, which did not answer them
             picks = [r.entry_id for r in rs if r.entry_id]

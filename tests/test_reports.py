@@ -503,3 +503,64 @@ async def test_the_report_counts_the_customers_who_complained_more_than_once(ser
     assert both["repeat_complaints"] == {"customers": 3, "repeat_customers": 1, "share": 0.333}
     summary = render_summary(both)
     assert "Complained more than once: 1 of 3 customers (33%)" in summary, summary
+
+
+def test_the_report_counts_similar_unanswered_questions_as_one(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    """'Do you have a franchise?' twice and 'франшиза у вас есть?' once: /kb_gaps showed one
+    question asked 3 times, while the report listed '2× Do you have a franchise?' and '1×
+    франшиза у вас есть?' below '2× Are you hiring warehouse workers?' as if it were as
+    often asked; `supportbot report` (and /report) now group similar questions as /kb_gaps."""
+    import asyncio
+    import json
+
+    from bot.cli import main
+    from bot.config import Settings
+    from bot.db import create_engine, create_sessionmaker, upgrade_database
+    from bot.reports import render_summary
+    from knowledge.repository import KnowledgeRepository
+    from knowledge.service import KnowledgeService
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'gaps.db'}"
+    for name in ("BOT_TOKEN", "OPERATORS_CHAT_ID", "ADMIN_IDS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", url)
+
+    async def record() -> int:
+        engine = create_engine(url)
+        await upgrade_database(engine)
+        sessionmaker = create_sessionmaker(engine)
+        settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+        try:
+            async with sessionmaker() as session:
+                repo = KnowledgeRepository(session)
+                for text in (
+                    "Are you hiring warehouse workers?",
+                    "Do you have a franchise?",
+                    "франшиза у вас есть?",
+                    "Are you hiring warehouse workers?",
+                    "Do you have a franchise?",
+                ):
+                    await repo.add_unanswered(
+                        text, lang=None, conversation_id=None, message_id=None, candidates=[],
+                        now=DAY1,
+                    )  # fmt: skip
+                await session.commit()
+                knowledge = KnowledgeService(settings, sessionmaker=sessionmaker)
+                return (await knowledge.gaps(session))[0].count
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(record()) == 3  # what /kb_gaps says
+    capsys.readouterr()
+    assert main(["report", "--from", "2026-10-01", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    asked = report["unanswered_questions"]
+    assert [(q["text"], q["count"]) for q in asked] == [
+        ("Do you have a franchise?", 3),
+        ("Are you hiring warehouse workers?", 2),
+    ], asked
+    assert asked[0]["similar"] == ["франшиза у вас есть?"]
+    summary = render_summary(report)
+    assert "  3× Do you have a franchise?; франшиза у вас есть?" in summary, summary

@@ -33,12 +33,13 @@ def create_router(settings: Settings) -> Router:
         await message.answer(await quick_stats(session))
 
     @router.message(Command("report"))
-    async def admin_report(message: Message, command: CommandObject, session) -> None:  # type: ignore[no-untyped-def]
+    async def admin_report(message: Message, command: CommandObject, session, services) -> None:  # type: ignore[no-untyped-def]
         from aiogram.types import BufferedInputFile
 
         from bot.db.models import utcnow
         from bot.delivery import split_text
         from bot.reports import build_report, parse_period, render, render_summary
+        from knowledge.service import get_knowledge
 
         try:
             since, until, fmt = parse_period(command.args or "", utcnow(), tz=settings.tz)
@@ -46,7 +47,12 @@ def create_router(settings: Settings) -> Router:
             await message.answer(str(exc))
             return
         report = await build_report(
-            session, since=since, until=until, tz=settings.tz, currency=settings.shop_currency
+            session,
+            since=since,
+            until=until,
+            tz=settings.tz,
+            currency=settings.shop_currency,
+            knowledge=get_knowledge(services),  # similar questions as one, as /kb_gaps
         )
         for part in split_text(render_summary(report)):
             await message.answer(part)
