@@ -346,11 +346,21 @@ PERIOD_USAGE = (
 REPORT_FORMATS = ("csv", "json", "table")
 
 
+class PeriodError(ValueError):
+    """/report's arguments are not a period: what the admin wrote (``said``), or the two
+    dates in the wrong order (``reversed``)."""
+
+    def __init__(self, message: str, said: str, reversed: tuple[str, str] | None = None):
+        super().__init__(message)
+        self.said, self.reversed = said, reversed
+
+
 def parse_period(
     args: str, now: datetime, tz: tzinfo = UTC, default_days: int = 30
 ) -> tuple[datetime, datetime | None, str]:
     """An admin's /report arguments: a number of days back or one or two dates (the shop's
-    days), and the file's format. ValueError (with the usage) when they are not that."""
+    days), and the file's format. :class:`PeriodError` (a ValueError, with the usage) when
+    they are not that."""
     words = args.split()
     fmt, since, until = "csv", None, None
 
@@ -378,8 +388,14 @@ def parse_period(
         pass
     else:
         if since is not None and until is not None and since > until:
-            raise ValueError(f"{words[0]} is after {words[1]}. {PERIOD_USAGE}")
-    raise ValueError(f"I could not read '{args.strip()}' as a period. {PERIOD_USAGE}")
+            raise PeriodError(
+                f"{words[0]} is after {words[1]}. {PERIOD_USAGE}",
+                args.strip(),
+                reversed=(words[0], words[1]),
+            )
+    raise PeriodError(
+        f"I could not read '{args.strip()}' as a period. {PERIOD_USAGE}", args.strip()
+    )
 
 
 def _minutes_text(minutes: float | None) -> str:

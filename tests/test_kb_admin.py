@@ -19,6 +19,7 @@ from knowledge.service import KnowledgeService
 from tests.test_kb_service import small_kb  # noqa: F401 - a fixture
 
 ADMIN, STRANGER = 900, 901
+RU_ADMIN, PL_ADMIN = 902, 903  # admins whose Telegram speaks Russian, Polish
 
 
 class AdminChat:
@@ -77,11 +78,13 @@ async def admin(
     from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 
     from bot.app import create_bot
-    from bot.handlers import admin_kb
+    from bot.handlers import admin, admin_kb
     from bot.middlewares import DbSessionMiddleware
     from bot.sandbox.fakeapi import FakeTelegramServer
 
-    settings = Settings(_env_file=None, database_url=db_url, admin_ids=[ADMIN])  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=db_url, admin_ids=[ADMIN, RU_ADMIN, PL_ADMIN]
+    )
     engine = create_engine(db_url)
     await upgrade_database(engine)
     sessionmaker = create_sessionmaker(engine)
@@ -95,9 +98,12 @@ async def admin(
         fake = server.fake
         fake.add_user(user_id=ADMIN, first_name="Admin", username="boss", language_code="en")
         fake.add_user(user_id=STRANGER, first_name="Eve", language_code="en")
+        fake.add_user(user_id=RU_ADMIN, first_name="Ольга", language_code="ru")
+        fake.add_user(user_id=PL_ADMIN, first_name="Ewa", language_code="pl")
         dp = Dispatcher(storage=MemoryStorage(), events_isolation=SimpleEventIsolation())
         dp["services"] = services
         dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+        dp.include_router(admin.create_router(settings))
         dp.include_router(admin_kb.create_router(settings))
         bot = create_bot("7000000009:TEST-token", server.base_url)
         task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
@@ -422,3 +428,41 @@ async def test_a_gaps_add_to_suggestion_is_the_topic_the_customers_picked(
     await admin.press(listing, f"kba:gapadd:{picked}:0", "Added")
     entry = await admin.entry(picked)
     assert entry is not None and set(asked) <= set(entry.questions)
+
+
+async def test_admins_read_the_menus_confirmations_and_errors_in_their_language(
+    admin: AdminChat,
+) -> None:
+    """An admin whose Telegram speaks Russian (or Polish) got every admin text in English:
+    the menus, 'Delete ...? The history keeps a copy.', 'No entry ...'. They now come in
+    the admin's language (English for any other)."""
+    fake = admin.fake
+
+    async def say(user: int, text: str, expect: str) -> dict:
+        since = len(fake.messages(user, from_bot=True))
+        fake.user_sends(user, text)
+
+        def found() -> list[dict]:
+            return [
+                m
+                for m in fake.messages(user, from_bot=True)[since:]
+                if expect in (m.get("text") or "")
+            ]
+
+        await fake.wait_for(found, timeout=30)
+        return found()[-1]
+
+    assert "/kb —" in (await say(RU_ADMIN, "/admin", "Команды администратора"))["text"]
+    await say(RU_ADMIN, "/kb", "База знаний:")
+    await say(RU_ADMIN, "/kb_delete nosuch", "Записи 'nosuch' нет, ничего не удалено")
+    ask = await say(RU_ADMIN, "/kb_delete delivery_cost", "Удалить 'delivery_cost'")
+    buttons = [b["text"] for row in ask["reply_markup"]["inline_keyboard"] for b in row]
+    assert buttons == ["🗑 Да, удалить", "Отмена"], buttons
+    card = await say(RU_ADMIN, "/kb_edit gift_cards", "Вопросы")
+    assert "Ответы" in card["text"], card["text"]
+    await say(RU_ADMIN, "/report last month", "Не получилось понять «last month» как период")
+
+    await say(PL_ADMIN, "/kb_gaps", "Brak pytań bez odpowiedzi")
+    await say(PL_ADMIN, "/kb_edit nosuch", "Nie ma wpisu 'nosuch'")
+    # the English admin reads English as before
+    await admin.say("/kb_edit nosuch", "No entry 'nosuch'. See /kb_list.")

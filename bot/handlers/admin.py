@@ -8,12 +8,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.config import Settings
-
-ADMIN_HELP = (
-    "Admin commands:\n/admin - this help\n/stats - conversations, complaints and hand-offs in the last 24 hours\n"
-    "/report [DAYS | FROM [TO]] [csv|json|table] - the service figures (the last 30 days "
-    "by default) and a file with all of them\n"
-)
+from bot.handlers.admin_kb import admin_texts
 
 
 def create_router(settings: Settings) -> Router:
@@ -24,7 +19,8 @@ def create_router(settings: Settings) -> Router:
 
     @router.message(Command("admin"))
     async def admin_help(message: Message) -> None:
-        await message.answer(ADMIN_HELP)
+        texts = admin_texts(message.from_user)
+        await message.answer(texts("admin_help"))
 
     @router.message(Command("stats"))
     async def admin_stats(message: Message, session) -> None:  # type: ignore[no-untyped-def]
@@ -38,13 +34,21 @@ def create_router(settings: Settings) -> Router:
 
         from bot.db.models import utcnow
         from bot.delivery import split_text
-        from bot.reports import build_report, parse_period, render, render_summary
+        from bot.reports import PeriodError, build_report, parse_period, render, render_summary
         from knowledge.service import get_knowledge
 
+        texts = admin_texts(message.from_user)
         try:
             since, until, fmt = parse_period(command.args or "", utcnow(), tz=settings.tz)
-        except ValueError as exc:
-            await message.answer(str(exc))
+        except PeriodError as exc:
+            usage = texts("admin_report_usage")
+            if exc.reversed:
+                start, end = exc.reversed
+                await message.answer(
+                    texts("admin_report_reversed", start=start, end=end, usage=usage)
+                )
+            else:
+                await message.answer(texts("admin_report_unread", args=exc.said, usage=usage))
             return
         report = await build_report(
             session,
@@ -63,9 +67,7 @@ def create_router(settings: Settings) -> Router:
         name = f"report_{period['from']}_{period['to'] or 'today'}"
         await message.answer_document(
             BufferedInputFile(data, filename=f"{name}.{'txt' if fmt == 'table' else fmt}"),
-            caption="All the figures, to open in a spreadsheet"
-            if fmt == "csv"
-            else "All the figures",
+            caption=texts("admin_report_file_csv" if fmt == "csv" else "admin_report_file"),
         )
 
     return router

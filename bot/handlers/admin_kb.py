@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db.models import as_utc
 from bot.delivery import answer_query
+from bot.dialogs.texts import Texts
 from knowledge.formats import (
     FORMATS,
     Entry,
@@ -43,7 +44,7 @@ from knowledge.formats import (
     parse_bytes,
     parse_yaml,
 )
-from knowledge.service import BLOCKED_NOTE, KnowledgeError, KnowledgeService, get_knowledge
+from knowledge.service import KnowledgeError, KnowledgeService, get_knowledge
 
 log = logging.getLogger(__name__)
 
@@ -51,18 +52,6 @@ PAGE = 10
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_TEXT = 3800
 MAX_OFFERS = 10  # files offered for import whose buttons still work
-KB_HELP = (
-    "Knowledge base:\n"
-    "/kb_list - entries (tap one to edit or delete)\n"
-    "/kb_add - a new entry, step by step\n"
-    "/kb_edit ID - edit an entry\n"
-    "/kb_delete ID - delete an entry (asks first)\n"
-    "/kb_export [yaml|csv|jsonl] - download the knowledge base\n"
-    "/kb_gaps - questions the bot could not answer, grouped\n"
-    "/kb_history [ID] - who changed what and when\n"
-    "Send a .yaml, .csv or .jsonl file to import it (checked first, nothing half-imported).\n"
-    "/cancel - stop the current step"
-)
 
 
 class KbStates(StatesGroup):
@@ -85,6 +74,13 @@ class KbCb(CallbackData, prefix="kba"):
 def entry_yaml(entry: Entry) -> str:
     """One entry as the YAML an admin edits and sends back (``- id: ...``, no wrapper)."""
     return textwrap.dedent(dump_yaml([entry]).removeprefix("entries:\n")).strip()
+
+
+def admin_texts(user: User | None) -> Texts:
+    """The texts of an admin's chat in their Telegram language (ru, pl; English for any
+    other, as an untranslated text)."""
+    code = ((user.language_code if user else None) or "").split("-")[0].lower()
+    return Texts(code)
 
 
 def _actor(user: User | None) -> str:
@@ -140,18 +136,19 @@ def _cut(text: str, limit: int) -> str:
 CARD_QUESTIONS = 25  # questions listed on an entry's card (the YAML button shows them all)
 
 
-def entry_card(entry: Entry) -> str:
+def entry_card(entry: Entry, texts: Texts | None = None) -> str:
     """The entry as an HTML message within Telegram's length: each text is shortened before
     it is escaped and tagged, so no tag is ever cut in half (Telegram refuses those)."""
+    texts = texts or Texts("en")
     parts = [f"<b>{html.escape(entry.id)}</b>"]
     if entry.tags:
-        parts.append("tags: " + html.escape(", ".join(entry.tags)))
-    parts.append("\n<b>Questions</b>")
+        parts.append(f"{texts('admin_card_tags')}: " + html.escape(", ".join(entry.tags)))
+    parts.append(f"\n<b>{texts('admin_card_questions')}</b>")
     shown = [_cut(q, 300) for q in entry.questions[:CARD_QUESTIONS]]
     parts += [f"• {html.escape(q)}" for q in shown]
     if len(entry.questions) > len(shown):
-        parts.append(f"… and {len(entry.questions) - len(shown)} more")
-    parts.append("\n<b>Answers</b>")
+        parts.append(texts("admin_card_more", n=len(entry.questions) - len(shown)))
+    parts.append(f"\n<b>{texts('admin_card_answers')}</b>")
     # what Telegram counts is the text without tags: share what is left among the answers
     used = len(entry.id) + len(", ".join(entry.tags)) + sum(len(q) + 3 for q in shown) + 80
     each = max((MAX_TEXT - used) // max(len(entry.answers), 1) - 6, 100)
@@ -159,18 +156,25 @@ def entry_card(entry: Entry) -> str:
     return "\n".join(parts)
 
 
-def entry_keyboard(entry: Entry) -> InlineKeyboardMarkup | None:
+def entry_keyboard(entry: Entry, texts: Texts | None = None) -> InlineKeyboardMarkup | None:
     if not _fits(entry.id):
         return None
+    texts = texts or Texts("en")
     e = entry.id
     return _kb(
         [
             [
-                ("➕ Question", KbCb(action="addq", entry=e)),
-                ("✏️ Answer", KbCb(action="ans", entry=e)),
+                (texts("admin_btn_question"), KbCb(action="addq", entry=e)),
+                (texts("admin_btn_answer"), KbCb(action="ans", entry=e)),
             ],
-            [("🏷 Tags", KbCb(action="tags", entry=e)), ("📝 YAML", KbCb(action="yaml", entry=e))],
-            [("🗑 Delete", KbCb(action="del", entry=e)), ("« List", KbCb(action="list", page=0))],
+            [
+                (texts("admin_btn_tags"), KbCb(action="tags", entry=e)),
+                ("📝 YAML", KbCb(action="yaml", entry=e)),
+            ],
+            [
+                (texts("admin_btn_delete"), KbCb(action="del", entry=e)),
+                (texts("admin_btn_list"), KbCb(action="list", page=0)),
+            ],
         ]
     )
 
@@ -185,16 +189,22 @@ def create_router(settings: Settings) -> Router:
         return get_knowledge(services)
 
     async def show_list(
-        target: Message, session: AsyncSession, services: Any, page: int, *, edit: bool = False
+        target: Message,
+        session: AsyncSession,
+        services: Any,
+        page: int,
+        texts: Texts,
+        *,
+        edit: bool = False,
     ) -> None:
         entries = await knowledge(services).list_entries(session)
         pages = max(1, (len(entries) + PAGE - 1) // PAGE)
         page = min(max(page, 0), pages - 1)
         chunk = entries[page * PAGE : (page + 1) * PAGE]
         if not entries:
-            text = "The knowledge base is empty. /kb_add an entry or send a YAML/CSV/JSONL file."
+            text = texts("admin_kb_empty")
         else:
-            lines = [f"Knowledge base: {len(entries)} entries (page {page + 1}/{pages})"]
+            lines = [texts("admin_kb_list_head", count=len(entries), page=page + 1, pages=pages)]
             for i, e in enumerate(chunk, start=page * PAGE + 1):
                 lines.append(f"{i}. {e.id} [{','.join(e.answers)}] {e.title}")
             text = "\n".join(lines)[:MAX_TEXT]
@@ -210,9 +220,9 @@ def create_router(settings: Settings) -> Router:
             rows.append(row)
         nav = []
         if page > 0:
-            nav.append(("« Prev", KbCb(action="list", page=page - 1)))
+            nav.append((texts("admin_btn_prev"), KbCb(action="list", page=page - 1)))
         if page < pages - 1:
-            nav.append(("Next »", KbCb(action="list", page=page + 1)))
+            nav.append((texts("admin_btn_next"), KbCb(action="list", page=page + 1)))
         if nav:
             rows.append(nav)
         markup = _kb(rows) if rows else None
@@ -221,67 +231,71 @@ def create_router(settings: Settings) -> Router:
         else:
             await target.answer(text, reply_markup=markup)
 
-    async def show_entry(target: Message, entry: Entry) -> None:
+    async def show_entry(target: Message, entry: Entry, texts: Texts) -> None:
         await target.answer(
-            entry_card(entry), parse_mode="HTML", reply_markup=entry_keyboard(entry)
+            entry_card(entry, texts), parse_mode="HTML", reply_markup=entry_keyboard(entry, texts)
         )
 
     # ------------------------------------------------------------------ commands
     @router.message(Command("kb"))
     async def kb_help(message: Message) -> None:
-        await message.answer(KB_HELP)
+        texts = admin_texts(message.from_user)
+        await message.answer(texts("admin_kb_help"))
 
     @router.message(Command("cancel"), StateFilter("*"))
     async def kb_cancel(message: Message, state: FSMContext) -> None:
         await _done(state)
-        await message.answer("Cancelled.")
+        texts = admin_texts(message.from_user)
+        await message.answer(texts("admin_cancelled"))
 
     @router.message(Command("kb_list"))
     async def kb_list(
         message: Message, command: CommandObject, session: AsyncSession, services: Any
     ) -> None:
         page = int(command.args) - 1 if command.args and command.args.strip().isdigit() else 0
-        await show_list(message, session, services, page)
+        await show_list(message, session, services, page, admin_texts(message.from_user))
 
     @router.message(Command("kb_edit"))
     async def kb_edit(
         message: Message, command: CommandObject, session: AsyncSession, services: Any
     ) -> None:
+        texts = admin_texts(message.from_user)
         entry_id = (command.args or "").strip()
         if not entry_id:
-            await message.answer("Usage: /kb_edit ID (see /kb_list)")
+            await message.answer(texts("admin_kb_edit_usage"))
             return
         entry = await knowledge(services).get(session, entry_id)
         if entry is None:
-            await message.answer(f"No entry {entry_id!r}. See /kb_list.")
+            await message.answer(texts("admin_no_entry", id=repr(entry_id)))
             return
-        await show_entry(message, entry)
+        await show_entry(message, entry, texts)
 
     @router.message(Command("kb_delete"))
     async def kb_delete(
         message: Message, command: CommandObject, session: AsyncSession, services: Any
     ) -> None:
+        texts = admin_texts(message.from_user)
         entry_id = (command.args or "").strip()
         if not entry_id:
-            await message.answer("Usage: /kb_delete ID (see /kb_list)")
+            await message.answer(texts("admin_kb_delete_usage"))
             return
         entry = await knowledge(services).get(session, entry_id)
         if entry is None:
-            await message.answer(f"No entry {entry_id!r}, nothing deleted. See /kb_list.")
+            await message.answer(texts("admin_no_entry_to_delete", id=repr(entry_id)))
             return
-        await ask_delete(message, entry)
+        await ask_delete(message, entry, texts)
 
-    async def ask_delete(message: Message, entry: Entry) -> None:
+    async def ask_delete(message: Message, entry: Entry, texts: Texts) -> None:
         if not _fits(entry.id):
-            await message.answer("This id is too long for buttons; edit it with a file import.")
+            await message.answer(texts("admin_id_too_long"))
             return
         await message.answer(
-            f"Delete {entry.id!r} ({entry.title})? The history keeps a copy.",
+            texts("admin_delete_ask", id=repr(entry.id), title=entry.title),
             reply_markup=_kb(
                 [
                     [
-                        ("🗑 Yes, delete", KbCb(action="delyes", entry=entry.id)),
-                        ("Cancel", KbCb(action="view", entry=entry.id)),
+                        (texts("admin_btn_delete_yes"), KbCb(action="delyes", entry=entry.id)),
+                        (texts("admin_btn_cancel"), KbCb(action="view", entry=entry.id)),
                     ]
                 ]
             ),
@@ -291,11 +305,12 @@ def create_router(settings: Settings) -> Router:
     async def kb_export(
         message: Message, command: CommandObject, session: AsyncSession, services: Any
     ) -> None:
+        texts = admin_texts(message.from_user)
         fmt = (command.args or "yaml").strip().lower()
         if fmt == "yml":
             fmt = "yaml"
         if fmt not in FORMATS:
-            await message.answer("Usage: /kb_export [yaml|csv|jsonl]")
+            await message.answer(texts("admin_kb_export_usage"))
             return
         service = knowledge(services)
         text = await service.export_text(session, fmt)
@@ -306,22 +321,23 @@ def create_router(settings: Settings) -> Router:
             BufferedInputFile(
                 text.encode("utf-8-sig" if fmt == "csv" else "utf-8"), filename=f"knowledge.{fmt}"
             ),
-            caption=f"{count} entries. Edit and send the file back to import it.",
+            caption=texts("admin_export_caption", count=count),
         )
 
     @router.message(Command("kb_history"))
     async def kb_history(
         message: Message, command: CommandObject, session: AsyncSession, services: Any
     ) -> None:
+        texts = admin_texts(message.from_user)
         entry_id = (command.args or "").strip() or None
         rows = await knowledge(services).history(session, entry_id, limit=20)
         if not rows:
             if entry_id and await knowledge(services).get(session, entry_id) is None:
-                await message.answer(f"No entry {entry_id!r} has ever existed. See /kb_list.")
+                await message.answer(texts("admin_history_never", id=repr(entry_id)))
             elif entry_id:
-                await message.answer(f"No changes recorded for {entry_id!r} yet.")
+                await message.answer(texts("admin_history_none_for", id=repr(entry_id)))
             else:
-                await message.answer("No changes recorded yet.")
+                await message.answer(texts("admin_history_none"))
             return
         lines = [  # the shop's time (the database keeps UTC)
             f"{as_utc(r.created_at).astimezone(settings.tz):%Y-%m-%d %H:%M} {r.action} "
@@ -346,39 +362,38 @@ def create_router(settings: Settings) -> Router:
         # the last /kb_gaps list and the files offered for import stay, so their buttons work
         await _done(state)
         await state.set_state(KbStates.add_questions)
-        await message.answer(
-            "New entry. Send the questions it answers, one per line (any languages).\n"
-            "/cancel to stop."
-        )
+        texts = admin_texts(message.from_user)
+        await message.answer(texts("admin_add_start"))
 
     @router.message(KbStates.add_questions, F.text)
     async def add_questions(message: Message, state: FSMContext) -> None:
+        texts = admin_texts(message.from_user)
         questions = [q.strip() for q in (message.text or "").splitlines() if q.strip()]
         if not questions:
-            await message.answer("Send at least one question.")
+            await message.answer(texts("admin_add_need_question"))
             return
         await state.update_data(questions=questions)
         await state.set_state(KbStates.add_answer)
-        await message.answer(
-            "Now the answer. Several languages: one block per language starting with "
-            "'ru:', 'en:', 'pl:'. Plain text is saved in its own language."
-        )
+        await message.answer(texts("admin_add_answer_prompt"))
 
     @router.message(KbStates.add_answer, F.text)
     async def add_answer(
         message: Message, state: FSMContext, session: AsyncSession, services: Any
     ) -> None:
+        texts = admin_texts(message.from_user)
         answers = parse_answers(message.text or "")
         if not answers:
-            await message.answer("Send the answer text.")
+            await message.answer(texts("admin_add_need_answer"))
             return
         data = await state.update_data(answers=answers)
         suggestion = await knowledge(services).unique_id(session, data["questions"][0])
         await state.update_data(suggested_id=suggestion)
         await state.set_state(KbStates.add_id)
         await message.answer(
-            f"Last step: the entry id ([a-z0-9_-]). Send one, or tap to use {suggestion!r}.",
-            reply_markup=_kb([[(f"Use {suggestion}"[:60], KbCb(action="useid"))]]),
+            texts("admin_add_id_prompt", id=repr(suggestion)),
+            reply_markup=_kb(
+                [[(texts("admin_btn_use_id", id=suggestion)[:60], KbCb(action="useid"))]]
+            ),
         )
 
     async def finish_add(
@@ -389,6 +404,7 @@ def create_router(settings: Settings) -> Router:
         entry_id: str,
         user: User | None,
     ) -> None:
+        texts = admin_texts(user)
         data = await state.get_data()
         entry = Entry(
             id=entry_id,
@@ -412,11 +428,11 @@ def create_router(settings: Settings) -> Router:
                 await service.save(session, entry, actor=_actor(user), must_be_new=True)
                 saved = entry
         except (KbFormatError, KnowledgeError) as exc:
-            await message.answer(f"Not saved: {_short(exc)}\nSend another id or /cancel.")
+            await message.answer(texts("admin_not_saved_id", error=_short(exc)))
             return
         await _done(state)
-        await message.answer(f"Saved {saved.id!r}; the bot answers with it from now on.")
-        await show_entry(message, saved)
+        await message.answer(texts("admin_saved_new", id=repr(saved.id)))
+        await show_entry(message, saved, texts)
 
     @router.message(KbStates.add_id, F.text)
     async def add_id(
@@ -452,6 +468,7 @@ def create_router(settings: Settings) -> Router:
         new: bool,
         entry_id: str | None = None,
     ) -> bool:
+        texts = admin_texts(message.from_user)
         body = text.strip("\n")
         if body.strip().startswith("```"):
             body = body.strip().strip("`").removeprefix("yaml").strip("\n")
@@ -470,10 +487,10 @@ def create_router(settings: Settings) -> Router:
                 session, entry, actor=_actor(message.from_user), must_be_new=new
             )
         except (KbFormatError, KnowledgeError) as exc:
-            await message.answer(f"Not saved: {_short(exc)}")
+            await message.answer(texts("admin_not_saved", error=_short(exc)))
             return False
-        await message.answer(f"Saved {entry.id!r}.")
-        await show_entry(message, entry)
+        await message.answer(texts("admin_saved", id=repr(entry.id)))
+        await show_entry(message, entry, texts)
         return True
 
     @router.callback_query(KbCb.filter())
@@ -489,9 +506,10 @@ def create_router(settings: Settings) -> Router:
         if not isinstance(message, Message):
             return
         service = knowledge(services)
+        texts = admin_texts(query.from_user)
         action, entry_id = callback_data.action, callback_data.entry
         if action == "list":
-            await show_list(message, session, services, callback_data.page, edit=True)
+            await show_list(message, session, services, callback_data.page, texts, edit=True)
             return
         if action.startswith("gap"):
             await on_gap_button(query, message, callback_data, state, session, services)
@@ -501,47 +519,39 @@ def create_router(settings: Settings) -> Router:
             return
         entry = await service.get(session, entry_id) if entry_id else None
         if entry is None:
-            await message.answer("That entry no longer exists. /kb_list")
+            await message.answer(texts("admin_entry_gone_list"))
             return
         if action == "view":
-            await show_entry(message, entry)
+            await show_entry(message, entry, texts)
         elif action == "del":
-            await ask_delete(message, entry)
+            await ask_delete(message, entry, texts)
         elif action == "delyes":
             await service.delete(session, entry.id, actor=_actor(query.from_user))
-            await message.edit_text(f"Deleted {entry.id!r}. /kb_list")
+            await message.edit_text(texts("admin_deleted", id=repr(entry.id)))
         elif action == "addq":
             await state.set_state(KbStates.edit_questions)
             await state.update_data(entry=entry.id)
-            await message.answer(f"Send new questions for {entry.id!r}, one per line.")
+            await message.answer(texts("admin_addq_prompt", id=repr(entry.id)))
         elif action == "ans":
             await state.set_state(KbStates.edit_answer)
             await state.update_data(entry=entry.id)
-            await message.answer(
-                "Send the new answer: 'ru: ...', 'en: ...' blocks, or plain text (its language "
-                "is detected). Other languages stay as they are; send 'xx: -' to remove one."
-            )
+            await message.answer(texts("admin_ans_prompt"))
         elif action == "tags":
             await state.set_state(KbStates.edit_tags)
             await state.update_data(entry=entry.id)
-            await message.answer("Send the tags, comma-separated ('-' for none).")
+            await message.answer(texts("admin_tags_prompt"))
         elif action == "yaml":
             body = entry_yaml(entry)
             if len(body) > MAX_TEXT:  # too long for one message: as a file to send back
                 await message.answer_document(
                     BufferedInputFile(body.encode("utf-8"), filename=f"{entry.id}.yaml"),
-                    caption=(
-                        f"{entry.id!r} is too long for one message. Edit the file and send it "
-                        "back: it is imported like any knowledge file (Import keeps the other "
-                        "entries)."
-                    ),
+                    caption=texts("admin_yaml_file", id=repr(entry.id)),
                 )
                 return
             await state.set_state(KbStates.edit_yaml)
             await state.update_data(entry=entry.id)
             await message.answer(
-                "Edit and send back (the id must stay the same):\n\n"
-                f"<pre>{html.escape(body)}</pre>",
+                f"{html.escape(texts('admin_yaml_prompt'))}\n\n<pre>{html.escape(body)}</pre>",
                 parse_mode="HTML",
             )
 
@@ -549,6 +559,7 @@ def create_router(settings: Settings) -> Router:
     async def edit_questions(
         message: Message, state: FSMContext, session: AsyncSession, services: Any
     ) -> None:
+        texts = admin_texts(message.from_user)
         data = await state.get_data()
         questions = [q.strip() for q in (message.text or "").splitlines() if q.strip()]
         try:
@@ -556,10 +567,10 @@ def create_router(settings: Settings) -> Router:
                 session, data["entry"], questions, actor=_actor(message.from_user)
             )
         except (KbFormatError, KnowledgeError) as exc:
-            await message.answer(f"Not saved: {_short(exc)}")
+            await message.answer(texts("admin_not_saved", error=_short(exc)))
             return
         await _done(state)
-        await show_entry(message, entry)
+        await show_entry(message, entry, texts)
 
     @router.message(KbStates.edit_answer, F.text)
     async def edit_answer(
@@ -570,7 +581,7 @@ def create_router(settings: Settings) -> Router:
         entry = await service.get(session, data["entry"])
         if entry is None:
             await _done(state)
-            await message.answer("That entry no longer exists.")
+            await message.answer(admin_texts(message.from_user)("admin_entry_gone"))
             return
         answers = dict(entry.answers)
         for lang, text in parse_answers(message.text or "").items():
@@ -590,7 +601,7 @@ def create_router(settings: Settings) -> Router:
         entry = await knowledge(services).get(session, data["entry"])
         if entry is None:
             await _done(state)
-            await message.answer("That entry no longer exists.")
+            await message.answer(admin_texts(message.from_user)("admin_entry_gone"))
             return
         raw = (message.text or "").strip()
         tags = [] if raw == "-" else [t.strip() for t in raw.split(",") if t.strip()]
@@ -611,19 +622,21 @@ def create_router(settings: Settings) -> Router:
     async def save_entry(
         message: Message, state: FSMContext, session: AsyncSession, services: Any, entry: Entry
     ) -> None:
+        texts = admin_texts(message.from_user)
         try:
             await knowledge(services).save(session, entry, actor=_actor(message.from_user))
         except (KbFormatError, KnowledgeError) as exc:
-            await message.answer(f"Not saved: {_short(exc)}")
+            await message.answer(texts("admin_not_saved", error=_short(exc)))
             return
         await _done(state)
-        await show_entry(message, entry)
+        await show_entry(message, entry, texts)
 
     # ------------------------------------------------------------------ import a file
     @router.message(F.document)
     async def on_document(
         message: Message, bot: Bot, state: FSMContext, session: AsyncSession, services: Any
     ) -> None:
+        texts = admin_texts(message.from_user)
         doc = message.document
         assert doc is not None
         name = doc.file_name or "upload"
@@ -631,21 +644,18 @@ def create_router(settings: Settings) -> Router:
             fmt = detect_format(name)
         except KbFormatError:
             if name.lower().endswith((".xlsx", ".xls", ".ods", ".numbers")):
-                await message.answer(
-                    "That's a spreadsheet file; I read CSV. In Excel: File → Save As → "
-                    "'CSV UTF-8', then send that file (columns id, lang, question, answer, tags)."
-                )
+                await message.answer(texts("admin_spreadsheet"))
             else:
-                await message.answer("Send a .yaml, .csv or .jsonl knowledge file.")
+                await message.answer(texts("admin_wrong_file"))
             return
         if doc.file_size and doc.file_size > MAX_FILE_BYTES:
-            await message.answer("The file is too large (10 MB at most).")
+            await message.answer(texts("admin_too_large"))
             return
         data = await _download(bot, doc.file_id)
         try:
             entries = parse_bytes(data, fmt, name)
         except KbFormatError as exc:
-            await message.answer(f"Nothing imported.\n{_cut(str(exc), 3500)}")
+            await message.answer(texts("admin_nothing_imported", errors=_cut(str(exc), 3500)))
             return
         current = {e.id: e for e in await knowledge(services).list_entries(session)}
         new = sum(e.id not in current for e in entries)
@@ -656,22 +666,23 @@ def create_router(settings: Settings) -> Router:
         pending[str(message.message_id)] = {"file": doc.file_id, "name": name, "fmt": fmt}
         await state.update_data(imports=dict(list(pending.items())[-MAX_OFFERS:]))
         key = message.message_id
+        offer = texts(
+            "admin_import_offer",
+            name=name,
+            valid=texts("admin_import_valid", n=len(entries)),
+            new=new,
+            changed=changed,
+            unchanged=len(entries) - new - changed,
+        )
         await message.answer(
-            f"{name}: {_valid(len(entries))} - {new} new, {changed} changed, "
-            f"{len(entries) - new - changed} unchanged. "
-            + (
-                "1 current entry is not in the file (kept with Import, deleted with Replace all)."
-                if missing == 1
-                else f"{missing} current entries are not in the file (kept with Import, "
-                "deleted with Replace all)."
-            ),
+            f"{offer} {texts('admin_import_missing', n=missing)}",
             reply_markup=_kb(
                 [
                     [
-                        ("✅ Import", KbCb(action="imp", page=key)),
-                        ("♻️ Replace all", KbCb(action="impr", page=key)),
+                        (texts("admin_btn_import"), KbCb(action="imp", page=key)),
+                        (texts("admin_btn_replace_all"), KbCb(action="impr", page=key)),
                     ],
-                    [("Cancel", KbCb(action="impno", page=key))],
+                    [(texts("admin_btn_cancel"), KbCb(action="impno", page=key))],
                 ]
             ),
         )
@@ -684,15 +695,14 @@ def create_router(settings: Settings) -> Router:
         session: AsyncSession,
         services: Any,
     ) -> None:
+        texts = admin_texts(query.from_user)
         action = cb.action
         pending = dict((await state.get_data()).get("imports") or {})
         offer = pending.pop(str(cb.page), None)
         await state.update_data(imports=pending)
         if action == "impno" or not offer:
             await message.edit_text(
-                "Import cancelled."
-                if offer
-                else "This file was already imported or cancelled; send it again to import it."
+                texts("admin_import_cancelled") if offer else texts("admin_import_stale")
             )
             return
         bot = message.bot
@@ -708,13 +718,21 @@ def create_router(settings: Settings) -> Router:
                 actor=_actor(query.from_user),
             )
         except KbFormatError as exc:
-            await message.answer(f"Nothing imported.\n{_cut(str(exc), 3500)}")
+            await message.answer(texts("admin_nothing_imported", errors=_cut(str(exc), 3500)))
             return
-        text = f"Imported: {report.summary()}."
+        text = texts(
+            "admin_imported",
+            total=report.total,
+            created=report.created,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            deleted=report.deleted,
+        )
         if report.warnings:
             lines = "\n".join(report.warnings[:10])
-            more = f"\n… and {len(report.warnings) - 10} more" if len(report.warnings) > 10 else ""
-            text += f"\n\n⚠️ {len(report.warnings)} {BLOCKED_NOTE}:\n{lines}{more}"
+            left = len(report.warnings) - 10
+            more = f"\n{texts('admin_and_more', n=left)}" if left > 0 else ""
+            text += f"\n\n{texts('admin_blocked', n=len(report.warnings))}\n{lines}{more}"
         await message.edit_text(_cut(text, 4000))
 
     # ------------------------------------------------------------------ gaps
@@ -722,23 +740,24 @@ def create_router(settings: Settings) -> Router:
     async def kb_gaps(
         message: Message, state: FSMContext, session: AsyncSession, services: Any
     ) -> None:
+        texts = admin_texts(message.from_user)
         groups = await knowledge(services).gaps(session, limit=8)
         if not groups:
-            await message.answer("No unanswered questions. 🎉")
+            await message.answer(texts("admin_gaps_none"))
             return
         await state.update_data(gaps=[g.ids for g in groups])
-        lines = ["Questions the bot could not answer (most frequent first):"]
+        lines = [texts("admin_gaps_head")]
         rows: list[list[tuple[str, KbCb]]] = []
         for i, g in enumerate(groups):
             sample = "; ".join(g.texts[:3])
-            said = "picked by customers" if g.picked else "closest"
-            hint = f" - {said}: {g.best_entry_id}" if g.best_entry_id else ""
+            said = "admin_gap_picked" if g.picked else "admin_gap_closest"
+            hint = f" - {texts(said, id=g.best_entry_id)}" if g.best_entry_id else ""
             lines.append(f"{i + 1}. ×{g.count} {sample[:200]}{hint}")
-            row = [(f"➕ New entry #{i + 1}", KbCb(action="gapnew", page=i))]
+            row = [(texts("admin_btn_gap_new", n=i + 1), KbCb(action="gapnew", page=i))]
             if g.best_entry_id and _fits(g.best_entry_id):
                 row.append(
                     (
-                        f"🔗 Add to {g.best_entry_id}"[:40],
+                        texts("admin_btn_gap_add", id=g.best_entry_id)[:40],
                         KbCb(action="gapadd", entry=g.best_entry_id, page=i),
                     )
                 )
@@ -754,43 +773,42 @@ def create_router(settings: Settings) -> Router:
         session: AsyncSession,
         services: Any,
     ) -> None:
+        texts = admin_texts(query.from_user)
         data = await state.get_data()
         groups = data.get("gaps") or []
         if cb.page >= len(groups):
-            await message.answer("That list is out of date. /kb_gaps")
+            await message.answer(texts("admin_gaps_stale"))
             return
         service = knowledge(services)
         # answered or dismissed since the list was made (by this list or another admin)
         ids, answered_by = await service.open_gaps(session, list(groups[cb.page]))
         if not ids:
             await message.answer(
-                f"#{cb.page + 1} is already answered by {answered_by!r}. /kb_gaps"
+                texts("admin_gap_answered", n=cb.page + 1, id=repr(answered_by))
                 if answered_by
-                else f"#{cb.page + 1} is already dismissed. /kb_gaps"
+                else texts("admin_gap_already_dismissed", n=cb.page + 1)
             )
             return
         actor = _actor(query.from_user)
         if cb.action == "gapskip":
             await service.close_gap(session, ids, entry_id=None, actor=actor, status="dismissed")
-            await message.answer(f"#{cb.page + 1} dismissed.")
+            await message.answer(texts("admin_gap_dismissed", n=cb.page + 1))
         elif cb.action == "gapadd":
-            texts = await service.gap_texts(session, ids)
+            asked = await service.gap_texts(session, ids)
             try:
                 entry = await service.add_variants(
-                    session, cb.entry, texts, actor=actor, gap_ids=ids
+                    session, cb.entry, asked, actor=actor, gap_ids=ids
                 )
             except (KbFormatError, KnowledgeError) as exc:
-                await message.answer(f"Not saved: {_short(exc)}")
+                await message.answer(texts("admin_not_saved", error=_short(exc)))
                 return
-            await message.answer(f"Added {len(texts)} question(s) to {entry.id!r}.")
+            await message.answer(texts("admin_gap_added", n=len(asked), id=repr(entry.id)))
         elif cb.action == "gapnew":
-            texts = await service.gap_texts(session, ids)
+            asked = await service.gap_texts(session, ids)
             await state.set_state(KbStates.add_answer)
-            await state.update_data(questions=texts[:20], gap_ids=ids)
+            await state.update_data(questions=asked[:20], gap_ids=ids)
             await message.answer(
-                "New entry for:\n"
-                + "\n".join(f"• {t}" for t in texts[:10])
-                + "\n\nSend the answer ('ru: ...', 'en: ...' blocks, or plain text)."
+                texts("admin_gap_new_prompt", questions="\n".join(f"• {t}" for t in asked[:10]))
             )
 
     return router
@@ -819,7 +837,3 @@ def _short(exc: Exception, limit: int = 800) -> str:
     if isinstance(exc, KbFormatError) and exc.errors:
         return _cut(exc.errors[0], limit)
     return _cut(str(exc), limit)
-
-
-def _valid(count: int) -> str:
-    return "1 valid entry" if count == 1 else f"{count} valid entries"
