@@ -279,6 +279,26 @@ def test_the_card_of_a_long_entry_is_valid_telegram_html() -> None:
         assert "… and 35 more" in plain
 
 
+def test_the_card_of_an_entry_with_many_long_customer_questions_fits_telegram() -> None:
+    """An entry grown from /kb_gaps ('Add to' several times) had 30 questions as customers
+    wrote them, two or three lines each: its card was 5,800 characters, Telegram refused
+    it, and /kb_edit answered the admin with 'Sorry, something went wrong'. The card now
+    shortens the questions to fit (the YAML button still shows them whole)."""
+    from bot.handlers.admin_kb import entry_card
+    from bot.sandbox.fakeapi import MAX_TEXT_LENGTH, parse_formatted
+
+    asked = [
+        f"Здравствуйте, я заказывала у вас чайник {i} неделю назад, и хотела спросить, можно "
+        "ли вернуть его, если коробку я уже выбросила, а чек остался только электронный?"
+        for i in range(30)
+    ]
+    card = entry_card(Entry("returns", asked, {"ru": "Да, можно. " * 300, "en": "Yes. " * 700}))
+    plain, _ = parse_formatted(card, "HTML")
+    assert len(plain) <= MAX_TEXT_LENGTH, len(plain)
+    assert "Здравствуйте, я заказывала у вас чайник 0" in plain and "… and 5 more" in plain
+    assert "Да, можно." in plain and "Yes." in plain
+
+
 async def test_the_gaps_list_still_works_after_one_gap_became_an_entry(admin: AdminChat) -> None:
     """/kb_gaps lists two questions; the admin makes an entry from #1, then taps '✖ #2' on
     the same list: it was 'That list is out of date' (saving the entry forgot the list), so

@@ -134,6 +134,7 @@ def _cut(text: str, limit: int) -> str:
 
 
 CARD_QUESTIONS = 25  # questions listed on an entry's card (the YAML button shows them all)
+QUESTIONS_TEXT = MAX_TEXT // 2  # the characters the card's questions may take together
 
 
 def entry_card(entry: Entry, texts: Texts | None = None) -> str:
@@ -141,16 +142,20 @@ def entry_card(entry: Entry, texts: Texts | None = None) -> str:
     it is escaped and tagged, so no tag is ever cut in half (Telegram refuses those)."""
     texts = texts or Texts("en")
     parts = [f"<b>{html.escape(entry.id)}</b>"]
-    if entry.tags:
-        parts.append(f"{texts('admin_card_tags')}: " + html.escape(", ".join(entry.tags)))
+    tags = _cut(", ".join(entry.tags), 300)
+    if tags:
+        parts.append(f"{texts('admin_card_tags')}: " + html.escape(tags))
     parts.append(f"\n<b>{texts('admin_card_questions')}</b>")
-    shown = [_cut(q, 300) for q in entry.questions[:CARD_QUESTIONS]]
+    shown = entry.questions[:CARD_QUESTIONS]
+    # the questions take at most half of the message (customers' own wordings from /kb_gaps
+    # can be long), the answers get the rest
+    shown = [_cut(q, min(300, max(QUESTIONS_TEXT // max(len(shown), 1) - 3, 40))) for q in shown]
     parts += [f"• {html.escape(q)}" for q in shown]
     if len(entry.questions) > len(shown):
         parts.append(texts("admin_card_more", n=len(entry.questions) - len(shown)))
     parts.append(f"\n<b>{texts('admin_card_answers')}</b>")
     # what Telegram counts is the text without tags: share what is left among the answers
-    used = len(entry.id) + len(", ".join(entry.tags)) + sum(len(q) + 3 for q in shown) + 80
+    used = len(entry.id) + len(tags) + sum(len(q) + 3 for q in shown) + 80
     each = max((MAX_TEXT - used) // max(len(entry.answers), 1) - 6, 100)
     parts += [f"<b>{lang}</b>: {html.escape(_cut(a, each))}" for lang, a in entry.answers.items()]
     return "\n".join(parts)
