@@ -531,7 +531,9 @@ def dump_jsonl(entries: Iterable[Entry]) -> str:
 # --------------------------------------------------------------------------- CSV
 def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
     errors = _Collector()
-    text = text.removeprefix("\ufeff")
+    # Windows line breaks, between the rows and inside a quoted answer (Notepad): plain ones,
+    # as YAML reads them
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     # Excel in Russian and Polish settings saves CSV with semicolons, its "Unicode text"
     # with tabs: the header tells
     first = text.split("\n", 1)[0]

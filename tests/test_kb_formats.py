@@ -255,3 +255,19 @@ def test_a_key_twice_in_a_jsonl_line_is_an_error_as_in_yaml() -> None:
     with pytest.raises(KbFormatError, match="line 2: key 'en' appears twice") as info:
         parse_text(text, "jsonl")
     assert len(info.value.errors) == 1
+
+
+def test_a_csv_with_windows_line_breaks_inside_an_answer_reads_plain_lines() -> None:
+    """A two-line answer typed in a CSV in Notepad (Windows line breaks, '\\r\\n', inside the
+    quotes as between the rows) was stored with '\\r\\n': the admin's '📝 YAML' then showed
+    it as "Верните в течение 14 дней.\\r\\nНужен чек." in quotes, escapes and all, and the
+    exported files carried it on. The answer now has plain line breaks, as in YAML."""
+    from knowledge.formats import parse_bytes
+
+    data = (
+        "\ufeffid,lang,question,answer,tags\r\n"
+        'returns,ru,Как вернуть?,"Верните в течение 14 дней.\r\nНужен чек.",\r\n'
+    ).encode()
+    [entry] = parse_bytes(data, "csv", "kb.csv")
+    assert entry.answers == {"ru": "Верните в течение 14 дней.\nНужен чек."}
+    assert "ru: |-\n" in dump_text([entry], "yaml"), dump_text([entry], "yaml")
