@@ -297,3 +297,22 @@ async def test_messages_sent_at_once_are_all_read(services: Services, first_cont
         )
     assert state["turns"] == 3 + (0 if first_contact else 1), state["turns"]
     assert inbound == 3 + (0 if first_contact else 1)
+
+
+async def test_a_staff_command_from_a_customer_opens_nothing(services: Services) -> None:
+    """A manager not (yet) in ADMIN_IDS typed '/report 7' in the bot's chat: it was read as
+    a complaint ('Thank you for writing to us... I'm really sorry about this... what
+    exactly happened?') and '/kb_list' got 'I'm not sure I understood'. An admin's or
+    operator's command from anyone else now gets a short, kind word that it is for the
+    shop's team, in the customer's language, and opens no case."""
+    out = await say(services, "130", "/report 7", language_code="en")
+    assert not events(out, "complaint_opened") and not events(out, "classified"), out.events
+    assert "shop's team" in texts(out), texts(out)
+    assert events(out, "staff_command") == [{"type": "staff_command", "command": "report"}]
+    out = await say(services, "131", "/kb_list", language_code="ru")
+    assert "для сотрудников магазина" in texts(out), texts(out)
+    out = await say(services, "132", "/resolve@shop_bot done", language_code="pl")
+    assert "dla zespołu sklepu" in texts(out), texts(out)
+    # a customer's own words are read as before
+    out = await say(services, "130", "My parcel for order 7781420 is a week late")
+    assert events(out, "complaint_opened"), out.events
