@@ -543,9 +543,26 @@ def _flatten(obj: Any, prefix: str = "") -> list[tuple[str, Any]]:
     return [(prefix, "" if obj is None else obj)]
 
 
-async def quick_stats(session: AsyncSession) -> str:
-    """The last 24 hours in a few lines, in the words /report uses."""
-    report = await build_report(session, since=utcnow() - timedelta(days=1))
+def is_empty(report: dict[str, Any]) -> bool:
+    """Nothing happened in the report's period: no customer wrote, nothing was recorded."""
+    return not (
+        report["conversations"]
+        or report["complaints"]
+        or report.get("feedback")
+        or report["escalations"]["total"]
+        or report["csat"]["answers"]
+        or report["nps"]["answers"]
+        or (report.get("compensations") or {}).get("offers")
+        or (report.get("compensations") or {}).get("gestures")
+        or report.get("unanswered_questions")
+    )
+
+
+async def quick_stats(session: AsyncSession, report: dict[str, Any] | None = None) -> str:
+    """The last 24 hours in a few lines, in the words /report uses (``report``: their
+    figures, built already)."""
+    if report is None:
+        report = await last_day(session)
     esc, csat, nps = report["escalations"], report["csat"], report["nps"]
     lines = [
         "Last 24 hours:",
@@ -560,3 +577,8 @@ async def quick_stats(session: AsyncSession) -> str:
         f"Rating: {rating} · NPS: {score}",
     ]
     return "\n".join(lines)
+
+
+async def last_day(session: AsyncSession) -> dict[str, Any]:
+    """The figures of the last 24 hours (/stats)."""
+    return await build_report(session, since=utcnow() - timedelta(days=1))

@@ -486,3 +486,24 @@ async def test_admins_read_the_menus_confirmations_and_errors_in_their_language(
     await say(PL_ADMIN, "/kb_edit nosuch", "Nie ma wpisu 'nosuch'")
     # the English admin reads English as before
     await admin.say("/kb_edit nosuch", "No entry 'nosuch'. See /kb_list.")
+
+
+async def test_an_empty_report_says_there_is_nothing_to_count_yet(admin: AdminChat) -> None:
+    """A new shop's admin sent /report before any customer wrote: a column of zeros
+    ('Conversations: 0', 'Complaints: 0', 'Handed to operators: 0 (urgent 0, still open
+    0)') and a CSV of 40 empty or zero rows; /stats ended with 'Rating: - · NPS: -'. Both
+    now say in one line that no customer has written yet, and no empty file is sent."""
+    fake = admin.fake
+    reply = await admin.say("/report 7", "nothing to count yet")
+    assert "no customer wrote to the bot" in reply["text"], reply["text"]
+    assert "Complaints: 0" not in reply["text"], reply["text"]
+    stats = await admin.say("/stats", "Last 24 hours")
+    assert "no customer wrote to the bot" in stats["text"], stats["text"]
+    assert "Rating: -" not in stats["text"], stats["text"]
+    since = len(fake.messages(RU_ADMIN, from_bot=True))
+    fake.user_sends(RU_ADMIN, "/report")
+    await fake.wait_for(lambda: fake.messages(RU_ADMIN, from_bot=True)[since:], timeout=30)
+    [ru] = fake.messages(RU_ADMIN, from_bot=True)[since:]
+    assert "считать пока нечего" in ru["text"], ru["text"]
+    await asyncio.sleep(0.5)
+    assert not fake.calls_of("sendDocument")

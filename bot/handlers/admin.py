@@ -24,9 +24,13 @@ def create_router(settings: Settings) -> Router:
 
     @router.message(Command("stats"))
     async def admin_stats(message: Message, session) -> None:  # type: ignore[no-untyped-def]
-        from bot.reports import quick_stats
+        from bot.reports import is_empty, last_day, quick_stats
 
-        await message.answer(await quick_stats(session))
+        report = await last_day(session)
+        if is_empty(report):
+            await message.answer(admin_texts(message.from_user)("admin_stats_empty"))
+            return
+        await message.answer(await quick_stats(session, report))
 
     @router.message(Command("report"))
     async def admin_report(message: Message, command: CommandObject, session, services) -> None:  # type: ignore[no-untyped-def]
@@ -34,7 +38,14 @@ def create_router(settings: Settings) -> Router:
 
         from bot.db.models import utcnow
         from bot.delivery import split_text
-        from bot.reports import PeriodError, build_report, parse_period, render, render_summary
+        from bot.reports import (
+            PeriodError,
+            build_report,
+            is_empty,
+            parse_period,
+            render,
+            render_summary,
+        )
         from knowledge.service import get_knowledge
 
         texts = admin_texts(message.from_user)
@@ -58,12 +69,16 @@ def create_router(settings: Settings) -> Router:
             currency=settings.shop_currency,
             knowledge=get_knowledge(services),  # similar questions as one, as /kb_gaps
         )
+        period = report["period"]
+        if is_empty(report):  # a new shop, or days nobody wrote: no column of zeros
+            start, end = period["from"], period["to"] or texts("admin_report_today")
+            await message.answer(texts("admin_report_empty", start=start, end=end))
+            return
         for part in split_text(render_summary(report)):
             await message.answer(part)
         body = render(report, fmt)
         # a BOM: Excel opens a UTF-8 CSV without one as mojibake (Cyrillic, "zł")
         data = body.encode("utf-8-sig" if fmt == "csv" else "utf-8")
-        period = report["period"]
         name = f"report_{period['from']}_{period['to'] or 'today'}"
         await message.answer_document(
             BufferedInputFile(data, filename=f"{name}.{'txt' if fmt == 'table' else fmt}"),
