@@ -507,3 +507,28 @@ async def test_an_empty_report_says_there_is_nothing_to_count_yet(admin: AdminCh
     assert "считать пока нечего" in ru["text"], ru["text"]
     await asyncio.sleep(0.5)
     assert not fake.calls_of("sendDocument")
+
+
+async def test_replace_all_asks_before_it_deletes_entries(admin: AdminChat) -> None:
+    """'♻️ Replace all' sits next to '✅ Import': one tap on it under a file with one entry
+    deleted every other entry of the knowledge base at once, with nothing asked. It now
+    says how many entries (and which) it would delete and asks; Cancel keeps them all."""
+    fake = admin.fake
+    one = Entry(id="franchise", questions=["Do you sell franchises?"], answers={"en": "No."})
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        before = len(await admin.knowledge.list_entries(session))
+    fake.user_sends(ADMIN, document=("one.yaml", _yaml_of(one).encode("utf-8")))
+    offer = await admin._wait(0, "one.yaml: 1 valid entry", 30)
+    ask = await admin.press(offer, _button(offer, "Replace all"), f"deletes {before} entries")
+    assert "delivery_cost" in ask["text"], ask["text"]
+    assert await admin.entry("delivery_cost") is not None
+    await admin.press(ask, _button(ask, "Cancel"), "Import cancelled")
+    assert await admin.entry("delivery_cost") is not None and await admin.entry("franchise") is None
+
+    since = len(admin.replies())
+    fake.user_sends(ADMIN, document=("one.yaml", _yaml_of(one).encode("utf-8")))
+    offer = await admin._wait(since, "one.yaml: 1 valid entry", 30)
+    ask = await admin.press(offer, _button(offer, "Replace all"), f"deletes {before} entries")
+    await admin.press(ask, _button(ask, "Yes, replace all"), "Imported")
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        assert [e.id for e in await admin.knowledge.list_entries(session)] == ["franchise"]

@@ -519,7 +519,7 @@ def create_router(settings: Settings) -> Router:
         if action.startswith("gap"):
             await on_gap_button(query, message, callback_data, state, session, services)
             return
-        if action in ("imp", "impr", "impno"):
+        if action in ("imp", "impr", "improk", "impno"):
             await on_import_button(query, message, callback_data, state, session, services)
             return
         entry = await service.get(session, entry_id) if entry_id else None
@@ -713,13 +713,44 @@ def create_router(settings: Settings) -> Router:
         bot = message.bot
         assert bot is not None
         raw = await _download(bot, offer["file"])
+        if action == "impr":
+            # it deletes every entry the file lacks: said and asked first, one tap is no
+            # way to empty the knowledge base
+            try:
+                kept = {e.id for e in parse_bytes(raw, offer["fmt"], offer["name"])}
+            except KbFormatError as exc:
+                await message.answer(texts("admin_nothing_imported", errors=_cut(str(exc), 3500)))
+                return
+            current = [e.id for e in await knowledge(services).list_entries(session)]
+            gone = [i for i in current if i not in kept]
+            if gone:
+                pending[str(cb.page)] = offer  # the offer stands until Yes or Cancel
+                await state.update_data(imports=pending)
+                shown = ", ".join(gone[:20]) + (
+                    f" {texts('admin_and_more', n=len(gone) - 20)}" if len(gone) > 20 else ""
+                )
+                await message.edit_text(
+                    _cut(texts("admin_replace_ask", n=len(gone), ids=shown), 4000),
+                    reply_markup=_kb(
+                        [
+                            [
+                                (
+                                    texts("admin_btn_replace_yes"),
+                                    KbCb(action="improk", page=cb.page),
+                                ),
+                                (texts("admin_btn_cancel"), KbCb(action="impno", page=cb.page)),
+                            ]
+                        ]
+                    ),
+                )
+                return
         try:
             report = await knowledge(services).import_bytes(
                 session,
                 raw,
                 offer["fmt"],
                 source=offer["name"],
-                replace=action == "impr",
+                replace=action in ("impr", "improk"),
                 actor=_actor(query.from_user),
             )
         except KbFormatError as exc:
