@@ -532,3 +532,29 @@ async def test_replace_all_asks_before_it_deletes_entries(admin: AdminChat) -> N
     await admin.press(ask, _button(ask, "Yes, replace all"), "Imported")
     async with admin.sessionmaker() as session:  # type: ignore[operator]
         assert [e.id for e in await admin.knowledge.list_entries(session)] == ["franchise"]
+
+
+async def test_an_entry_deleted_by_another_admin_mid_edit_is_not_brought_back(
+    admin: AdminChat,
+) -> None:
+    """Olga tapped '➕ Question' (or '📝 YAML') on an entry; a colleague deleted it meanwhile.
+    Her questions got 'Not saved: no entry ...' again at every message, the step never
+    ending, and her YAML sent back made the deleted entry again without a word. Both now
+    say the entry no longer exists, and the step ends."""
+    card = await admin.say("/kb_edit gift_cards", "gift_cards")
+    await admin.press(card, "kba:addq:gift_cards:0", "Send new questions")
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        await admin.knowledge.delete(session, "gift_cards", actor="tg:902")
+    await admin.say("Can I pay with a gift card online?", "no longer exists")
+    since = len(admin.replies())
+    admin.fake.user_sends(ADMIN, "thanks")
+    await asyncio.sleep(1.5)
+    assert not any("Not saved" in (m.get("text") or "") for m in admin.replies(since))
+
+    card = await admin.say("/kb_edit delivery_cost", "delivery_cost")
+    shown = await admin.press(card, "kba:yaml:delivery_cost:0", "Edit and send back")
+    body = shown["text"].split("\n\n", 1)[1]
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        await admin.knowledge.delete(session, "delivery_cost", actor="tg:902")
+    await admin.say(body, "no longer exists")
+    assert await admin.entry("delivery_cost") is None

@@ -566,6 +566,10 @@ def create_router(settings: Settings) -> Router:
     ) -> None:
         texts = admin_texts(message.from_user)
         data = await state.get_data()
+        if await knowledge(services).get(session, data["entry"]) is None:
+            await _done(state)  # another admin deleted it meanwhile
+            await message.answer(texts("admin_entry_gone"))
+            return
         questions = [q.strip() for q in (message.text or "").splitlines() if q.strip()]
         try:
             entry = await knowledge(services).add_variants(
@@ -619,6 +623,11 @@ def create_router(settings: Settings) -> Router:
         message: Message, state: FSMContext, session: AsyncSession, services: Any
     ) -> None:
         data = await state.get_data()
+        if await knowledge(services).get(session, data["entry"]) is None:
+            # another admin deleted it meanwhile: not made again without a word (/kb_add can)
+            await _done(state)
+            await message.answer(admin_texts(message.from_user)("admin_entry_gone"))
+            return
         if await save_yaml(
             message, session, services, message.text or "", new=False, entry_id=data["entry"]
         ):
