@@ -29,6 +29,7 @@ from bot.db.models import (
     as_utc,
     utcnow,
 )
+from bot.dialogs.texts import Texts, catalogue
 
 FEEDBACK = "feedback"  # the outcome of an opinion recorded without a complaint
 # hand-offs about a question, not about a complaint the bot had solved
@@ -398,71 +399,113 @@ def parse_period(
     )
 
 
-def _minutes_text(minutes: float | None) -> str:
+def _minutes_text(minutes: float | None, texts: Texts | None = None) -> str:
+    texts = texts or Texts("en")
     if minutes is None:
         return "-"
     if minutes < 90:
-        return f"{minutes:g} min"
-    return f"{minutes / 60:.1f} h"
+        return texts("admin_minutes", n=f"{minutes:g}")
+    return texts("admin_hours", n=f"{minutes / 60:.1f}")
 
 
-def render_summary(report: dict[str, Any]) -> str:
-    """The figures as an admin reads them in a chat: words, not metric keys."""
+def _in_words(texts: Texts, prefix: str, key: str, english: dict[str, str]) -> str:
+    """A label (a complaint type, a hand-off's reason) in the admin's language; one the
+    catalogues lack in the English words, else as it is."""
+    if f"{prefix}{key}" in catalogue("en"):
+        return texts(f"{prefix}{key}")
+    return english.get(key, key)
+
+
+def render_summary(report: dict[str, Any], texts: Texts | None = None) -> str:
+    """The figures as an admin reads them in a chat: words, not metric keys (``texts``: in
+    the admin's language, English by default)."""
+    texts = texts or Texts("en")
     period = report.get("period") or {}
-    start, end = period.get("from"), period.get("to")
-    lines = [f"Report {start or 'from the start'} – {end or 'today'}"]
-    lines.append(f"Conversations: {report['conversations']}")
+    start = period.get("from") or texts("admin_report_from_start")
+    end = period.get("to") or texts("admin_report_today")
+    lines = [texts("admin_report_head", start=start, end=end)]
+    lines.append(texts("admin_report_conversations", n=report["conversations"]))
     complaints = report["complaints"]
     share = report.get("share_solved_by_bot")
-    solved = f", solved by the bot: {report['solved_by_bot']} ({share:.0%})" if complaints else ""
-    lines.append(f"Complaints: {complaints}{solved}")
-    lines += [f"  {TYPE_WORDS.get(k, k)}: {v}" for k, v in report["complaints_by_type"].items()]
+    lines.append(
+        texts(
+            "admin_report_complaints_solved",
+            n=complaints,
+            solved=report["solved_by_bot"],
+            share=f"{share:.0%}",
+        )
+        if complaints
+        else texts("admin_report_complaints", n=complaints)
+    )
+    lines += [
+        f"  {_in_words(texts, 'admin_type_', k, TYPE_WORDS)}: {v}"
+        for k, v in report["complaints_by_type"].items()
+    ]
     kinds = ", ".join(
-        f"{v} {KIND_WORDS.get(k, k)}" for k, v in report.get("customer_kinds", {}).items()
+        texts(f"admin_kind_{k}", n=v)
+        if f"admin_kind_{k}" in catalogue("en")
+        else f"{v} {KIND_WORDS.get(k, k)}"
+        for k, v in report.get("customer_kinds", {}).items()
     )
     if kinds:
-        lines.append(f"Customers: {kinds}")
+        lines.append(texts("admin_report_customers", kinds=kinds))
     again = report.get("repeat_complaints") or {}
     if again.get("customers"):
         lines.append(
-            f"Complained more than once: {again['repeat_customers']} of "
-            f"{again['customers']} customer{'s' if again['customers'] != 1 else ''} "
-            f"({again['share']:.0%})"
+            texts(
+                "admin_report_repeat",
+                repeat=again["repeat_customers"],
+                customers=texts("admin_report_of_customers", n=again["customers"]),
+                share=f"{again['share']:.0%}",
+            )
         )
     if report.get("feedback"):
-        lines.append(f"Opinions without a complaint: {report['feedback']}")
+        lines.append(texts("admin_report_feedback", n=report["feedback"]))
     esc = report["escalations"]
     lines.append(
-        f"Handed to operators: {esc['total']} (urgent {esc['high_priority']}, "
-        f"still open {esc['open']})"
+        texts("admin_report_handed", n=esc["total"], urgent=esc["high_priority"], open=esc["open"])
     )
     from escalation.card import REASONS  # the words the operators' cards use
 
-    lines += [f"  {REASONS.get(k, k)}: {v}" for k, v in esc["by_reason"].items()]
+    lines += [
+        f"  {_in_words(texts, 'admin_reason_', k, REASONS)}: {v}"
+        for k, v in esc["by_reason"].items()
+    ]
     first, resolution = report["first_response_time"], report["resolution_time"]
     if first["count"] or resolution["count"]:
         lines.append(
-            f"Operators' first answer: median {_minutes_text(first['median_min'])}; "
-            f"resolved in: median {_minutes_text(resolution['median_min'])}"
+            texts(
+                "admin_report_times",
+                first=_minutes_text(first["median_min"], texts),
+                resolved=_minutes_text(resolution["median_min"], texts),
+            )
         )
     csat, nps = report["csat"], report["nps"]
     if csat["answers"]:
         lines.append(
-            f"Rating: {csat['average']} / 5 from {_answers(csat['answers'])} "
-            f"({csat['satisfied_share']:.0%} rated 4 or 5)"
+            texts(
+                "admin_report_rating",
+                average=csat["average"],
+                answers=texts("admin_report_answers", n=csat["answers"]),
+                share=f"{csat['satisfied_share']:.0%}",
+            )
         )
     if csat.get("solved_share") is not None:
-        lines.append(f"Said their question was solved: {csat['solved_share']:.0%}")
+        lines.append(texts("admin_report_solved_share", share=f"{csat['solved_share']:.0%}"))
     if nps["answers"]:
-        lines.append(f"NPS: {nps['score']:g} from {_answers(nps['answers'])}")
-    lines += _compensation_lines(report.get("compensations") or {})
+        lines.append(
+            texts(
+                "admin_report_nps",
+                score=f"{nps['score']:g}",
+                answers=texts("admin_report_answers", n=nps["answers"]),
+            )
+        )
+    lines += _compensation_lines(report.get("compensations") or {}, texts)
     asked = (report.get("unanswered_questions") or [])[:10]
     if asked:
         todo = any(q.get("open", 1) for q in asked)
-        lines.append(
-            "Asked most, the FAQ had no answer" + (" (/kb_gaps to add them):" if todo else ":")
-        )
-        lines += [f"  {q['count']}× {_wordings(q)}{_since(q)}" for q in asked]
+        lines.append(texts("admin_report_asked_todo" if todo else "admin_report_asked"))
+        lines += [f"  {q['count']}× {_wordings(q)}{_since(q, texts)}" for q in asked]
     return "\n".join(lines)
 
 
@@ -474,36 +517,40 @@ COMPENSATION_WORDS = {
 }
 
 
-def _kinds_text(by_kind: dict[str, int]) -> str:
+def _kinds_text(by_kind: dict[str, int], texts: Texts | None = None) -> str:
     """ "2 coupons, 1 gift" """
+    texts = texts or Texts("en")
     words = []
     for kind, n in by_kind.items():
+        if f"admin_comp_{kind}" in catalogue("en"):
+            words.append(texts(f"admin_comp_{kind}", n=n))
+            continue
         one, many = COMPENSATION_WORDS.get(kind, (kind.replace("_", " "),) * 2)
         words.append(f"{n} {one if n == 1 else many}")
-    return ", ".join(words) or "none"
+    return ", ".join(words) or texts("admin_report_none")
 
 
-def _compensation_lines(given: dict[str, Any]) -> list[str]:
+def _compensation_lines(given: dict[str, Any], texts: Texts | None = None) -> list[str]:
     """What the bot gave away: the choices offered and taken, apology gestures, refunds."""
     from bot.dialogs.texts import money
 
+    texts = texts or Texts("en")
     lines = []
     if given.get("offers"):
-        times = "1 time" if given["offers"] == 1 else f"{given['offers']} times"
         lines.append(
-            f"Compensation offered: {times}; chosen: {_kinds_text(given.get('chosen') or {})}"
+            texts(
+                "admin_report_offered",
+                times=texts("admin_report_times_count", n=given["offers"]),
+                kinds=_kinds_text(given.get("chosen") or {}, texts),
+            )
         )
     if given.get("gestures"):
-        lines.append(f"Apology gestures: {_kinds_text(given['gestures'])}")
+        lines.append(texts("admin_report_gestures", kinds=_kinds_text(given["gestures"], texts)))
     if given.get("goodwill_refunds"):
         amount, currency = given["goodwill_refund_amount"], given.get("currency")
-        total = money(amount, currency, "en") if currency else f"{amount:g}"
-        lines.append(f"Refunded at once (goodwill): {given['goodwill_refunds']}, {total} in all")
+        total = money(amount, currency, texts.lang) if currency else f"{amount:g}"
+        lines.append(texts("admin_report_goodwill", n=given["goodwill_refunds"], total=total))
     return lines
-
-
-def _answers(count: int) -> str:
-    return "1 answer" if count == 1 else f"{count} answers"
 
 
 def _wordings(question: dict[str, Any]) -> str:
@@ -517,11 +564,13 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _since(question: dict[str, Any]) -> str:
+def _since(question: dict[str, Any], texts: Texts | None = None) -> str:
     """What became of an unanswered question since (an admin in /kb_gaps)."""
+    texts = texts or Texts("en")
     if question.get("open", 1):
         return ""
-    return " (in the FAQ now)" if question.get("answered") else " (dismissed in /kb_gaps)"
+    key = "admin_report_in_faq_now" if question.get("answered") else "admin_report_dismissed"
+    return f" {texts(key)}"
 
 
 def _flatten(obj: Any, prefix: str = "") -> list[tuple[str, Any]]:
@@ -558,23 +607,29 @@ def is_empty(report: dict[str, Any]) -> bool:
     )
 
 
-async def quick_stats(session: AsyncSession, report: dict[str, Any] | None = None) -> str:
+async def quick_stats(
+    session: AsyncSession, report: dict[str, Any] | None = None, texts: Texts | None = None
+) -> str:
     """The last 24 hours in a few lines, in the words /report uses (``report``: their
-    figures, built already)."""
+    figures, built already; ``texts``: the admin's language, English by default)."""
+    texts = texts or Texts("en")
     if report is None:
         report = await last_day(session)
     esc, csat, nps = report["escalations"], report["csat"], report["nps"]
     lines = [
-        "Last 24 hours:",
-        f"Conversations: {report['conversations']}",
-        f"Complaints: {report['complaints']}, solved by the bot: {report['solved_by_bot']}",
+        texts("admin_stats_head"),
+        texts("admin_report_conversations", n=report["conversations"]),
+        texts("admin_stats_complaints", n=report["complaints"], solved=report["solved_by_bot"]),
     ]
-    lines += [f"  {TYPE_WORDS.get(k, k)}: {v}" for k, v in report["complaints_by_type"].items()]
+    lines += [
+        f"  {_in_words(texts, 'admin_type_', k, TYPE_WORDS)}: {v}"
+        for k, v in report["complaints_by_type"].items()
+    ]
     rating = f"{csat['average']} / 5" if csat["average"] is not None else "-"
     score = f"{nps['score']:g}" if nps["score"] is not None else "-"
     lines += [
-        f"Handed to operators: {esc['total']} (still open {esc['open']})",
-        f"Rating: {rating} · NPS: {score}",
+        texts("admin_stats_handed", n=esc["total"], open=esc["open"]),
+        texts("admin_stats_rating", rating=rating, score=score),
     ]
     return "\n".join(lines)
 

@@ -564,3 +564,30 @@ def test_the_report_counts_similar_unanswered_questions_as_one(
     assert asked[0]["similar"] == ["франшиза у вас есть?"]
     summary = render_summary(report)
     assert "  3× Do you have a franchise?; франшиза у вас есть?" in summary, summary
+
+
+async def test_the_report_reads_in_the_admins_language(services) -> None:
+    """An admin whose Telegram speaks Russian or Polish got /report and /stats in English
+    ('Complaints: 1, solved by the bot: 1 (100%)', 'payment and refunds: 1', 'Rating: 5.0 / 5
+    from 1 answer'); they now read in the admin's language."""
+    from bot.dialogs.texts import Texts
+    from bot.reports import quick_stats, render_summary
+
+    await _bot_solved_billing(services, "u20", DAY1)
+    await _say(services, "u20", "5", DAY1 + timedelta(minutes=1))
+    async with services.sessionmaker() as session:
+        report = await build_report(session)
+        stats = await quick_stats(session, report, Texts("pl"))
+    ru = render_summary(report, Texts("ru"))
+    for said in (
+        "Отчёт с самого начала – сегодня",
+        "Жалоб: 1, решил бот: 1 (100%)",
+        "  оплата и возвраты денег: 1",
+        "Оценка: 5.0 / 5, ответов: 1 (100% поставили 4 или 5)",
+        "Жаловались больше одного раза: 0 из 1 клиента (0%)",
+    ):
+        assert said in ru, (said, ru)
+    assert "Complaints" not in ru and "Rating" not in ru, ru
+    assert stats.startswith("Ostatnie 24 godziny:"), stats
+    assert "Reklamacje: 1, rozwiązane przez bota: 1" in stats, stats
+    assert "płatności i zwroty pieniędzy: 1" in stats, stats

@@ -30,7 +30,7 @@ def create_router(settings: Settings) -> Router:
         if is_empty(report):
             await message.answer(admin_texts(message.from_user)("admin_stats_empty"))
             return
-        await message.answer(await quick_stats(session, report))
+        await message.answer(await quick_stats(session, report, admin_texts(message.from_user)))
 
     @router.message(Command("report"))
     async def admin_report(message: Message, command: CommandObject, session, services) -> None:  # type: ignore[no-untyped-def]
@@ -74,7 +74,7 @@ def create_router(settings: Settings) -> Router:
             start, end = period["from"], period["to"] or texts("admin_report_today")
             await message.answer(texts("admin_report_empty", start=start, end=end))
             return
-        for part in split_text(render_summary(report)):
+        for part in split_text(render_summary(report, texts)):
             await message.answer(part)
         body = render(report, fmt)
         # a BOM: Excel opens a UTF-8 CSV without one as mojibake (Cyrillic, "zł")
