@@ -558,3 +558,26 @@ async def test_an_entry_deleted_by_another_admin_mid_edit_is_not_brought_back(
         await admin.knowledge.delete(session, "delivery_cost", actor="tg:902")
     await admin.say(body, "no longer exists")
     assert await admin.entry("delivery_cost") is None
+
+
+async def test_an_admins_command_the_chat_does_not_know_gets_a_pointer(admin: AdminChat) -> None:
+    """An admin's typo ('/kb_lsit') or an operator's command in the admins' private chat
+    ('/take', '/queue') was read as a customer's message: 'I'm not sure I understood...',
+    or 'That command is for the shop's team' though the admin is on it. A typo now gets the
+    lists of commands, an operator's command where it works; /start is still the customer's
+    greeting (an admin trying the bot)."""
+    reply = await admin.say("/kb_lsit", "/kb_lsit")
+    assert "/admin" in reply["text"] and "/kb" in reply["text"], reply["text"]
+    reply = await admin.say("/take", "operators' group")
+    assert "/take" in reply["text"], reply["text"]
+    await admin.say("/queue@shop_bot", "operators' group")
+    since = len(admin.replies())
+    admin.fake.user_sends(ADMIN, "/start")  # left to the customers' chat (not mounted here)
+    await asyncio.sleep(1.5)
+    assert not admin.replies(since)
+    ru = admin.fake
+    since = len(ru.messages(RU_ADMIN, from_bot=True))
+    ru.user_sends(RU_ADMIN, "/kb_lsit")
+    await ru.wait_for(lambda: ru.messages(RU_ADMIN, from_bot=True)[since:], timeout=30)
+    [said] = ru.messages(RU_ADMIN, from_bot=True)[since:]
+    assert "Не знаю команды /kb_lsit" in said["text"], said["text"]

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db.models import as_utc
 from bot.delivery import answer_query
+from bot.dialogs.engine import staff_command
 from bot.dialogs.texts import Texts
 from knowledge.formats import (
     FORMATS,
@@ -52,6 +53,11 @@ PAGE = 10
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_TEXT = 3800
 MAX_OFFERS = 10  # files offered for import whose buttons still work
+# the operators' commands (their forum group), not the admins' chat
+OPERATOR_COMMANDS = frozenset(
+    ("take", "resolve", "reopen", "transfer", "note", "canned", "canned_add", "canned_del")
+    + ("queue", "kb_save")
+)
 
 
 class KbStates(StatesGroup):
@@ -855,6 +861,19 @@ def create_router(settings: Settings) -> Router:
             await message.answer(
                 texts("admin_gap_new_prompt", questions="\n".join(f"• {t}" for t in asked[:10]))
             )
+
+    # ------------------------------------------------------------------ other commands
+    @router.message(F.text.regexp(r"^/[A-Za-z0-9_]+(@\w+)?(\s|$)"), ~Command("start", "help"))
+    async def other_command(message: Message) -> None:
+        """A command the admins' chat does not know: a typo ('/kb_lsit') gets the lists of
+        commands, an operator's command where it works (the customers' chat would read it as
+        a customer's words). /start and /help stay the customers' greeting."""
+        texts = admin_texts(message.from_user)
+        name = (message.text or "").split(maxsplit=1)[0]
+        if staff_command(name) in OPERATOR_COMMANDS:
+            await message.answer(texts("admin_operator_command", command=name.split("@")[0]))
+        else:
+            await message.answer(texts("admin_unknown_command", command=name.split("@")[0]))
 
     return router
 
