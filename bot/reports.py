@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -381,6 +382,7 @@ def parse_period(
                 raise ValueError(f"{days} days")
             return days_back(days), None, fmt
         if len(words) <= 2:
+            words = [_iso_day(w) for w in words]
             since = parse_day(words[0], tz=tz)
             until = parse_day(words[1] if len(words) == 2 else None, end=True, tz=tz)
             if since is not None and (until is None or since <= until):
@@ -397,6 +399,12 @@ def parse_period(
     raise PeriodError(
         f"I could not read '{args.strip()}' as a period. {PERIOD_USAGE}", args.strip()
     )
+
+
+def _iso_day(word: str) -> str:
+    """'01.11.2026' (day first, as Russian and Polish write it) -> '2026-11-01'."""
+    found = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", word)
+    return f"{found[3]}-{int(found[2]):02d}-{int(found[1]):02d}" if found else word
 
 
 def _minutes_text(minutes: float | None, texts: Texts | None = None) -> str:

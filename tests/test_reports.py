@@ -591,3 +591,21 @@ async def test_the_report_reads_in_the_admins_language(services) -> None:
     assert stats.startswith("Ostatnie 24 godziny:"), stats
     assert "Reklamacje: 1, rozwiązane przez bota: 1" in stats, stats
     assert "płatności i zwroty pieniędzy: 1" in stats, stats
+
+
+def test_the_admins_report_reads_dates_written_day_first() -> None:
+    """A Russian or Polish admin writes dates day first: '/report 01.11.2026 30.11.2026' got
+    'I could not read ... as a period' (only 2026-11-01 was understood); day-first dates
+    with dots are read too, in the shop's days."""
+    from zoneinfo import ZoneInfo
+
+    from bot.reports import parse_period
+
+    now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    moscow = ZoneInfo("Europe/Moscow")
+    assert parse_period("01.11.2026 30.11.2026 json", now, tz=moscow) == parse_period(
+        "2026-11-01 2026-11-30 json", now, tz=moscow
+    )
+    assert parse_period("1.11.2026", now, tz=moscow) == parse_period("2026-11-01", now, tz=moscow)
+    with pytest.raises(ValueError, match="could not read"):
+        parse_period("31.02.2026", now, tz=moscow)
