@@ -154,7 +154,7 @@ async def test_list_upload_delete_export_and_strangers(admin: AdminChat, small_k
     fake.user_sends(ADMIN, document=("knowledge.csv", data))
     count -= 1  # delivery_cost was deleted
     back = await admin._wait(0, f"{count} valid entries", 30)
-    assert f"0 new, 0 changed, {count} unchanged" in back["text"], back["text"]
+    assert "nothing to import" in back["text"], back["text"]
 
     fake.user_sends(STRANGER, "/kb_list")  # not an admin: this router stays silent
     await asyncio.sleep(1.5)
@@ -581,3 +581,25 @@ async def test_an_admins_command_the_chat_does_not_know_gets_a_pointer(admin: Ad
     await ru.wait_for(lambda: ru.messages(RU_ADMIN, from_bot=True)[since:], timeout=30)
     [said] = ru.messages(RU_ADMIN, from_bot=True)[since:]
     assert "Не знаю команды /kb_lsit" in said["text"], said["text"]
+
+
+async def test_a_file_that_changes_nothing_says_so(admin: AdminChat, small_kb: Path) -> None:  # noqa: F811
+    """The file /kb_export had just sent, sent back as it was, got '... 0 new, 0 changed, 6
+    unchanged. 0 current entries are not in the file (kept with Import, deleted with Replace
+    all).' and three buttons to do nothing with; it now says nothing would change. A file
+    that adds an entry and leaves none out no longer mentions '0 current entries' nor
+    offers 'Replace all', which would do the same as Import."""
+    fake = admin.fake
+    data = await asyncio.to_thread(small_kb.read_bytes)
+    fake.user_sends(ADMIN, document=("knowledge.yaml", data))
+    same = await admin._wait(0, "knowledge.yaml", 30)
+    assert "nothing to import" in same["text"], same["text"]
+    assert not same.get("reply_markup"), same
+
+    more = Entry(id="franchise", questions=["Do you sell franchises?"], answers={"en": "No."})
+    since = len(admin.replies())
+    fake.user_sends(ADMIN, document=("more.yaml", data + _yaml_of(more).encode("utf-8")))
+    offer = await admin._wait(since, "more.yaml", 30)
+    assert "1 new, 0 changed" in offer["text"] and "current entr" not in offer["text"], offer
+    buttons = [b["text"] for row in offer["reply_markup"]["inline_keyboard"] for b in row]
+    assert buttons == ["✅ Import", "Cancel"], buttons

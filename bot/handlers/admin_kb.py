@@ -681,6 +681,15 @@ def create_router(settings: Settings) -> Router:
         new = sum(e.id not in current for e in entries)
         changed = sum(e.id in current and current[e.id] != e for e in entries)
         missing = len(set(current) - {e.id for e in entries})
+        if not (new or changed or missing):  # e.g. the file /kb_export sent, sent back as it was
+            await message.answer(
+                texts(
+                    "admin_import_same",
+                    name=name,
+                    valid=texts("admin_import_valid", n=len(entries)),
+                )
+            )
+            return
         # each offer imports its own file (another file may be sent before it is pressed)
         pending = dict((await state.get_data()).get("imports") or {})
         pending[str(message.message_id)] = {"file": doc.file_id, "name": name, "fmt": fmt}
@@ -694,16 +703,14 @@ def create_router(settings: Settings) -> Router:
             changed=changed,
             unchanged=len(entries) - new - changed,
         )
+        buttons = [(texts("admin_btn_import"), KbCb(action="imp", page=key))]
+        if missing:  # else Replace all would do what Import does
+            offer += f" {texts('admin_import_missing', n=missing)}"
+            buttons.append((texts("admin_btn_replace_all"), KbCb(action="impr", page=key)))
         await message.answer(
-            f"{offer} {texts('admin_import_missing', n=missing)}",
+            offer,
             reply_markup=_kb(
-                [
-                    [
-                        (texts("admin_btn_import"), KbCb(action="imp", page=key)),
-                        (texts("admin_btn_replace_all"), KbCb(action="impr", page=key)),
-                    ],
-                    [(texts("admin_btn_cancel"), KbCb(action="impno", page=key))],
-                ]
+                [buttons, [(texts("admin_btn_cancel"), KbCb(action="impno", page=key))]]
             ),
         )
 
