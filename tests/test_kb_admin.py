@@ -603,3 +603,23 @@ async def test_a_file_that_changes_nothing_says_so(admin: AdminChat, small_kb: P
     assert "1 new, 0 changed" in offer["text"] and "current entr" not in offer["text"], offer
     buttons = [b["text"] for row in offer["reply_markup"]["inline_keyboard"] for b in row]
     assert buttons == ["✅ Import", "Cancel"], buttons
+
+
+async def test_a_broken_file_is_explained_once_in_plain_words(admin: AdminChat) -> None:
+    """A CSV with a mistake got 'Nothing imported.' and then 'kb.csv: invalid knowledge
+    file, nothing imported (1 error(s)):' - nothing imported said twice, in a programmer's
+    'error(s)'. It now says once, in the admin's language, how many mistakes the file has,
+    then each with its line."""
+    fake = admin.fake
+    bad = "id,lang,question,answer,tags\nfranchise,en,Do you sell franchises?,,\n"
+    fake.user_sends(ADMIN, document=("kb.csv", bad.encode("utf-8")))
+    reply = await admin._wait(0, "kb.csv", 30)
+    text = reply["text"]
+    assert text.startswith("Nothing imported: 1 mistake in kb.csv"), text
+    assert "error(s)" not in text and text.lower().count("nothing imported") == 1, text
+    assert "\n- " in text and "franchise" in text, text
+    since = len(fake.messages(RU_ADMIN, from_bot=True))
+    fake.user_sends(RU_ADMIN, document=("kb.csv", bad.encode("utf-8")))
+    await fake.wait_for(lambda: fake.messages(RU_ADMIN, from_bot=True)[since:], timeout=30)
+    [ru] = fake.messages(RU_ADMIN, from_bot=True)[since:]
+    assert ru["text"].startswith("Ничего не загружено: 1 ошибка в kb.csv"), ru["text"]

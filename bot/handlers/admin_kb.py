@@ -675,7 +675,7 @@ def create_router(settings: Settings) -> Router:
         try:
             entries = parse_bytes(data, fmt, name)
         except KbFormatError as exc:
-            await message.answer(texts("admin_nothing_imported", errors=_cut(str(exc), 3500)))
+            await message.answer(_file_errors(exc, texts))
             return
         current = {e.id: e for e in await knowledge(services).list_entries(session)}
         new = sum(e.id not in current for e in entries)
@@ -741,7 +741,7 @@ def create_router(settings: Settings) -> Router:
             try:
                 kept = {e.id for e in parse_bytes(raw, offer["fmt"], offer["name"])}
             except KbFormatError as exc:
-                await message.answer(texts("admin_nothing_imported", errors=_cut(str(exc), 3500)))
+                await message.answer(_file_errors(exc, texts))
                 return
             current = [e.id for e in await knowledge(services).list_entries(session)]
             gone = [i for i in current if i not in kept]
@@ -776,7 +776,7 @@ def create_router(settings: Settings) -> Router:
                 actor=_actor(query.from_user),
             )
         except KbFormatError as exc:
-            await message.answer(texts("admin_nothing_imported", errors=_cut(str(exc), 3500)))
+            await message.answer(_file_errors(exc, texts))
             return
         text = texts(
             "admin_imported",
@@ -899,6 +899,15 @@ async def _download(bot: Bot, file_id: str) -> bytes:
     buffer = io.BytesIO()
     await bot.download(file_id, destination=buffer)
     return buffer.getvalue()
+
+
+def _file_errors(exc: KbFormatError, texts: Texts, shown: int = 30) -> str:
+    """Why a file was not imported: said once, then each mistake with its line."""
+    lines = [texts("admin_file_mistakes", n=len(exc.errors), name=exc.source)]
+    lines += [f"- {e}" for e in exc.errors[:shown]]
+    if len(exc.errors) > shown:
+        lines.append(texts("admin_and_more", n=len(exc.errors) - shown))
+    return _cut("\n".join(lines), 4000)
 
 
 def _short(exc: Exception, limit: int = 800) -> str:
