@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -31,6 +32,8 @@ from bot.db.models import (
     utcnow,
 )
 from bot.dialogs.texts import Texts, catalogue
+
+log = logging.getLogger(__name__)
 
 FEEDBACK = "feedback"  # the outcome of an opinion recorded without a complaint
 # hand-offs about a question, not about a complaint the bot had solved
@@ -294,9 +297,15 @@ async def _unanswered(
     ]
     if knowledge is None or len(questions) < 2:
         return questions
-    groups = await knowledge.group_questions(
-        [q["text"] for q in questions], weights=[q["count"] for q in questions]
-    )
+    from bot.config import ConfigError
+
+    try:
+        groups = await knowledge.group_questions(
+            [q["text"] for q in questions], weights=[q["count"] for q in questions]
+        )
+    except ConfigError as exc:  # no encoder installed here: the wordings as they are
+        log.warning("unanswered questions not grouped: %s", exc)
+        return questions[:limit]
     merged = []
     for items in groups:
         first, *others = [questions[i] for i in items]  # the most asked wording first

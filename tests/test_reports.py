@@ -609,3 +609,50 @@ def test_the_admins_report_reads_dates_written_day_first() -> None:
     assert parse_period("1.11.2026", now, tz=moscow) == parse_period("2026-11-01", now, tz=moscow)
     with pytest.raises(ValueError, match="could not read"):
         parse_period("31.02.2026", now, tz=moscow)
+
+
+def test_the_report_is_made_when_the_knowledge_encoder_is_missing(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    """The unanswered questions are grouped with the knowledge base's encoder; where it is
+    not installed (SUPPORTBOT_KB_ENCODER=mpnet without its package), `supportbot report`
+    stopped with 'install supportbot[mpnet]' and no figures at all. The report is made,
+    each wording counted on its own."""
+    import asyncio
+    import json
+
+    from bot.cli import main
+    from bot.db import create_engine, upgrade_database
+    from knowledge.repository import KnowledgeRepository
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'noenc.db'}"
+    for name in ("BOT_TOKEN", "OPERATORS_CHAT_ID", "ADMIN_IDS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("SUPPORTBOT_KB_ENCODER", "mpnet")
+
+    async def record() -> None:
+        from bot.db import create_sessionmaker
+
+        engine = create_engine(url)
+        await upgrade_database(engine)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                repo = KnowledgeRepository(session)
+                for text in ("Do you have a franchise?", "Are you hiring?"):
+                    await repo.add_unanswered(
+                        text, lang="en", conversation_id=None, message_id=None, candidates=[],
+                        now=DAY1,
+                    )  # fmt: skip
+                await session.commit()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(record())
+    capsys.readouterr()
+    assert main(["report", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert sorted(q["text"] for q in report["unanswered_questions"]) == [
+        "Are you hiring?",
+        "Do you have a franchise?",
+    ]
