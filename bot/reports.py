@@ -380,8 +380,10 @@ def parse_period(
         day = (now - timedelta(days=days)).astimezone(tz).date()
         return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
 
-    if words and words[-1].lower() in REPORT_FORMATS:
-        fmt = words.pop().lower()
+    named = [w for w in words if w.lower() in REPORT_FORMATS]
+    if len(named) == 1:  # first or last: "/report csv 7", "/report 7 csv"
+        fmt = named[0].lower()
+        words.remove(named[0])
     try:
         if not words:
             return days_back(default_days), None, fmt

@@ -656,3 +656,17 @@ def test_the_report_is_made_when_the_knowledge_encoder_is_missing(
         "Are you hiring?",
         "Do you have a franchise?",
     ]
+
+
+def test_the_report_s_file_format_may_come_first() -> None:
+    """'/report csv 7' or '/report json 2026-11-01' (the format named first) got 'I could
+    not read ... as a period'; the format is now found wherever it is written."""
+    from bot.reports import parse_period
+
+    now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    assert parse_period("csv 7", now) == parse_period("7 csv", now)
+    assert parse_period("JSON 2026-11-01 2026-11-30", now) == parse_period(
+        "2026-11-01 2026-11-30 json", now
+    )
+    with pytest.raises(ValueError, match="could not read"):
+        parse_period("csv json 7", now)
