@@ -412,6 +412,30 @@ class KnowledgeService:
             await self._after_change(session, [entry], [])
         return action
 
+    async def restore(self, session: AsyncSession, entry_id: str, *, actor: str | None) -> Entry:
+        """A deleted entry back as it was when it was deleted (its copy in the history)."""
+        if await KnowledgeRepository(session).get_row(entry_id) is not None:
+            raise KnowledgeError(f"an entry with id {entry_id!r} already exists")
+        deleted = next(
+            (
+                row
+                for row in await KnowledgeRepository(session).history(entry_id, limit=50)
+                if row.action == "delete" and row.before
+            ),
+            None,
+        )
+        if deleted is None:
+            raise KnowledgeError(f"no deleted entry {entry_id!r} in the history")
+        copy = dict(deleted.before or {})
+        entry = Entry(
+            id=entry_id,
+            questions=list(copy.get("questions") or []),
+            answers=dict(copy.get("answers") or {}),
+            tags=list(copy.get("tags") or []),
+        )
+        await self.save(session, entry, actor=actor, must_be_new=True)
+        return validate_one(entry)
+
     async def delete(self, session: AsyncSession, entry_id: str, *, actor: str | None) -> bool:
         deleted = await KnowledgeRepository(session).delete(entry_id, actor=actor)
         await session.commit()

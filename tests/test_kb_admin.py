@@ -623,3 +623,22 @@ async def test_a_broken_file_is_explained_once_in_plain_words(admin: AdminChat) 
     await fake.wait_for(lambda: fake.messages(RU_ADMIN, from_bot=True)[since:], timeout=30)
     [ru] = fake.messages(RU_ADMIN, from_bot=True)[since:]
     assert ru["text"].startswith("Ничего не загружено: 1 ошибка в kb.csv"), ru["text"]
+
+
+async def test_a_deleted_entry_can_be_brought_back(admin: AdminChat) -> None:
+    """'Delete ...? The history keeps a copy.' - but an entry deleted by mistake could not be
+    brought back from Telegram (only by importing a file with it again). The 'Deleted'
+    message now has '↩️ Undo', which restores the entry as it was, and the bot answers with
+    it again."""
+    before = await admin.entry("delivery_cost")
+    ask = await admin.say("/kb_delete delivery_cost", "Delete")
+    done = await admin.press(ask, "kba:delyes:delivery_cost:0", "Deleted")
+    assert await admin.entry("delivery_cost") is None
+    await admin.press(done, _button(done, "Undo"), "Restored 'delivery_cost'")
+    assert await admin.entry("delivery_cost") == before
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        found = await admin.knowledge.search(session, "How much is delivery?")
+    assert found.answer_id == "delivery_cost"
+    # tapped again (or after the entry was made anew): nothing is overwritten
+    again = await admin.press(done, _button(done, "Undo"), "already exists")
+    assert again["text"].startswith("Not saved"), again["text"]

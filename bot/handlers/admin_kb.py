@@ -528,6 +528,15 @@ def create_router(settings: Settings) -> Router:
         if action in ("imp", "impr", "improk", "impno"):
             await on_import_button(query, message, callback_data, state, session, services)
             return
+        if action == "undel":  # the Undo of a delete: the copy the history keeps
+            try:
+                entry = await service.restore(session, entry_id, actor=_actor(query.from_user))
+            except (KbFormatError, KnowledgeError) as exc:
+                await message.answer(texts("admin_not_saved", error=_short(exc)))
+                return
+            await message.edit_text(texts("admin_restored", id=repr(entry.id)))
+            await show_entry(message, entry, texts)
+            return
         entry = await service.get(session, entry_id) if entry_id else None
         if entry is None:
             await message.answer(texts("admin_entry_gone_list"))
@@ -538,7 +547,12 @@ def create_router(settings: Settings) -> Router:
             await ask_delete(message, entry, texts)
         elif action == "delyes":
             await service.delete(session, entry.id, actor=_actor(query.from_user))
-            await message.edit_text(texts("admin_deleted", id=repr(entry.id)))
+            await message.edit_text(
+                texts("admin_deleted", id=repr(entry.id)),
+                reply_markup=_kb(
+                    [[(texts("admin_btn_undo"), KbCb(action="undel", entry=entry.id))]]
+                ),
+            )
         elif action == "addq":
             await state.set_state(KbStates.edit_questions)
             await state.update_data(entry=entry.id)
