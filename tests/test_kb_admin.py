@@ -337,6 +337,13 @@ async def test_the_history_shows_the_shop_s_time(admin: AdminChat) -> None:
         await session.commit()
     reply = await admin.say("/kb_history delivery_cost", "update delivery_cost")
     assert "2026-11-02 12:30 update delivery_cost by tg:900 @boss" in reply["text"]
+    # and in the admin's language: it was 'update ... by' for a Russian admin too
+    fake = admin.fake
+    since = len(fake.messages(RU_ADMIN, from_bot=True))
+    fake.user_sends(RU_ADMIN, "/kb_history delivery_cost")
+    await fake.wait_for(lambda: fake.messages(RU_ADMIN, from_bot=True)[since:], timeout=30)
+    [ru] = fake.messages(RU_ADMIN, from_bot=True)[since:]
+    assert "2026-11-02 12:30 изменено delivery_cost — tg:900 @boss" in ru["text"], ru["text"]
 
 
 async def test_each_import_offer_imports_its_own_file(admin: AdminChat) -> None:

@@ -34,7 +34,7 @@ from bot.config import Settings
 from bot.db.models import as_utc
 from bot.delivery import answer_query
 from bot.dialogs.engine import staff_command
-from bot.dialogs.texts import Texts
+from bot.dialogs.texts import Texts, catalogue
 from knowledge.formats import (
     FORMATS,
     Entry,
@@ -351,8 +351,15 @@ def create_router(settings: Settings) -> Router:
                 await message.answer(texts("admin_history_none"))
             return
         lines = [  # the shop's time (the database keeps UTC)
-            f"{as_utc(r.created_at).astimezone(settings.tz):%Y-%m-%d %H:%M} {r.action} "
-            f"{r.entry_id} by {r.actor or '?'}"
+            texts(
+                "admin_history_line",
+                when=f"{as_utc(r.created_at).astimezone(settings.tz):%Y-%m-%d %H:%M}",
+                action=texts(f"admin_history_{r.action}")
+                if f"admin_history_{r.action}" in catalogue("en")
+                else r.action,
+                id=r.entry_id,
+                actor=r.actor or "?",
+            )
             for r in rows
         ]
         await message.answer("\n".join(lines)[:MAX_TEXT])
