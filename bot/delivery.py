@@ -143,6 +143,8 @@ async def send_row(bot: Bot, session: AsyncSession, row: Message) -> bool:
                 )
             )
         for i, chunk in enumerate(chunks):
+            if i < (row.parts_sent or 0):
+                continue  # the customer has this part already (a later one failed)
             markup = keyboard(row.buttons) if i == len(chunks) - 1 else None
             sent = await with_retry(
                 lambda chunk=chunk, markup=markup: bot.send_message(
@@ -152,6 +154,9 @@ async def send_row(bot: Bot, session: AsyncSession, row: Message) -> bool:
                     message_thread_id=row.tg_thread_id,
                 )
             )
+            if i < len(chunks) - 1:
+                row.parts_sent = i + 1
+                await session.commit()  # kept even if the bot stops before the next part
     except TelegramForbiddenError as exc:
         row.delivery_error = str(exc)
         row.attempts = MAX_ATTEMPTS

@@ -128,6 +128,8 @@ class Message(TimestampMixin, Base):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     delivery_error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A reply sent in several parts: how many Telegram already took (they are not sent again)
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Where the message was mirrored in the operators' group (customer -> topic or back).
     relay_chat_id: Mapped[int | None]
     relay_message_id: Mapped[int | None]

@@ -51,7 +51,8 @@ document=None, voice=False, caption=None, message_thread_id=None, reply_to_messa
 media_group_id=None) -> dict``, ``user_edits(chat_id, message_id, text) -> dict``,
 ``user_presses(user_id, chat_id, message_id, data) -> str``, ``user_blocks_bot(user_id,
 blocked=True)``, ``delete_topic(chat_id, thread_id)``, ``redeliver(update_id)``,
-``add_fault(method, status=None, description=None, retry_after=None, delay=0.0, times=1)``,
+``add_fault(method, status=None, description=None, retry_after=None, delay=0.0, times=1,
+after=0)``,
 ``messages(chat_id, thread_id=None, from_bot=None, include_service=False,
 include_deleted=False) -> list[dict]``, ``get_message(chat_id, message_id)``,
 ``topics(chat_id) -> list[dict]``, ``pinned(chat_id, thread_id=None) -> list[int]``,
@@ -681,6 +682,7 @@ class Fault:
     retry_after: int | None
     delay: float
     times: int
+    after: int = 0  # calls let through before the fault starts
 
 
 @dataclass
@@ -1180,20 +1182,27 @@ class FakeTelegram:
         retry_after: int | None = None,
         delay: float = 0.0,
         times: int = 1,
+        after: int = 0,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` ("*" = any) fail and/or be delayed."""
+        """Make the next ``times`` calls of ``method`` ("*" = any) fail and/or be delayed
+        (``after``: once that many calls have gone through)."""
         if status is None and delay <= 0:
             raise SandboxError("a fault needs a status or a delay")
         if status is not None and status < 400:
             raise SandboxError("fault status must be an HTTP error code (>= 400)")
         if status == 429 and not retry_after:
             retry_after = 1
-        self.faults.append(Fault(method.lower(), status, description, retry_after, delay, times))
+        self.faults.append(
+            Fault(method.lower(), status, description, retry_after, delay, times, after)
+        )
         self._notify()
 
     def _take_fault(self, method: str) -> Fault | None:
         for fault in self.faults:
             if fault.method in ("*", method.lower()):
+                if fault.after > 0:
+                    fault.after -= 1
+                    return None
                 fault.times -= 1
                 if fault.times <= 0:
                     self.faults.remove(fault)

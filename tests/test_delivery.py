@@ -1,0 +1,69 @@
+"""The outbox against the local fake Bot API: what reaches the customer, and only once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiogram import Bot
+
+from bot.app import create_bot
+from bot.db.models import Conversation, Customer, Message
+from bot.delivery import deliver, flush_outbox, split_text
+from bot.sandbox.fakeapi import FakeTelegram, FakeTelegramServer
+from bot.services import Services
+
+TOKEN = "123456:TEST-token"
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeTelegramServer]:
+    async with FakeTelegramServer(fake=FakeTelegram(token=TOKEN)) as srv:
+        yield srv
+
+
+@pytest.fixture
+async def bot(server: FakeTelegramServer) -> AsyncIterator[Bot]:
+    bot = create_bot(TOKEN, server.base_url)
+    try:
+        yield bot
+    finally:
+        await bot.session.close()
+
+
+async def _reply_in_outbox(services: Services, chat_id: int, text: str) -> int:
+    async with services.sessionmaker() as session:
+        customer = Customer(channel="telegram", external_id=str(chat_id), chat_id=chat_id)
+        session.add(customer)
+        await session.flush()
+        conversation = Conversation(customer_id=customer.id, status="bot", state={})
+        session.add(conversation)
+        await session.flush()
+        row = Message.outgoing(conversation.id, chat_id, text)
+        session.add(row)
+        await session.commit()
+        return row.id
+
+
+async def test_a_long_reply_whose_second_part_failed_does_not_repeat_the_first(
+    services: Services, server: FakeTelegramServer, bot: Bot
+) -> None:
+    """A reply too long for one message goes in parts. Telegram took the first part and
+    then failed on the second; the outbox sent the whole reply again, so the customer read
+    the first part twice. Now only what is missing is sent."""
+    fake = server.fake
+    user = fake.add_user("Anna", language_code="ru")
+    text = ("Вот что я нашёл по вашему вопросу. " * 180).strip()  # 6,299 characters: two parts
+    first, second = split_text(text)
+    row_id = await _reply_in_outbox(services, user["id"], text)
+    fake.add_fault("sendMessage", status=500, times=4, after=1)  # every retry of part two
+    async with services.sessionmaker() as session:
+        assert await deliver(bot, session, [row_id]) == 0
+    got = [m["text"] for m in fake.messages(user["id"], from_bot=True)]
+    assert got == [first]
+    await flush_outbox(bot, services.sessionmaker, older_than=0)
+    got = [m["text"] for m in fake.messages(user["id"], from_bot=True)]
+    assert got == [first, second]
+    async with services.sessionmaker() as session:
+        row = await session.get(Message, row_id)
+        assert row is not None and row.delivered_at is not None
