@@ -316,3 +316,15 @@ async def test_a_staff_command_from_a_customer_opens_nothing(services: Services)
     # a customer's own words are read as before
     out = await say(services, "130", "My parcel for order 7781420 is a week late")
     assert events(out, "complaint_opened"), out.events
+
+
+async def test_a_button_pressed_in_a_flood_is_answered(services: Services) -> None:
+    """Six quick messages, then a press of 'Delivery' under the bot's question: the press was
+    held like a text, and with the 'I'm reading' notice said once already, the customer
+    pressed and nothing happened. A button is an answer, not more of the burst."""
+    first = await say(services, "193", "фывфыв олрол")
+    assert any(b.data == "topic:delivery" for row in first.replies[0].buttons for b in row)
+    for i in range(6):
+        await say(services, "193", f"привет {i}")
+    pressed = await say(services, "193", callback_data="topic:delivery")
+    assert "достав" in texts(pressed).lower(), texts(pressed)

@@ -606,7 +606,11 @@ class ConversationEngine:
                 ctx.event("detail_corrected", slot=slot, was=was)
         elif self._rest_of_album(ctx):
             pass  # its photos are kept with the rest (and on the card); one answer is enough
-        elif self._flooding(ctx) and not self._urgent(ctx):
+        elif (
+            not ctx.incoming.callback_data  # a button answers the bot: never part of a burst
+            and self._flooding(ctx)
+            and not self._urgent(ctx)
+        ):
             self._hold(ctx)  # stored and classified; acted on once the customer slows down
         else:
             if not self._urgent(ctx):
