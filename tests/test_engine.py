@@ -328,3 +328,40 @@ async def test_a_button_pressed_in_a_flood_is_answered(services: Services) -> No
         await say(services, "193", f"привет {i}")
     pressed = await say(services, "193", callback_data="topic:delivery")
     assert "достав" in texts(pressed).lower(), texts(pressed)
+
+
+async def test_a_gif_is_not_the_photo_the_complaint_asked_for(services: Services) -> None:
+    """Asked for a photo of the broken kettle, the customer sent a GIF (a reaction from
+    Telegram's GIF search): it was taken as the photo, counted twice ('photos/files: 2': a
+    GIF comes as an animation and a document), and the bot went on to the fix with nothing
+    to show the team. A GIF is a reaction; the photo is still welcome."""
+    from datetime import UTC, datetime
+
+    from aiogram.types import Animation, Chat, Document, User
+    from aiogram.types import Message as TgMessage
+
+    from bot.handlers.convert import incoming_from_message
+
+    gif = dict(file_id="CgAD-gif", file_unique_id="gif1")
+    message = TgMessage(
+        message_id=next(_ids),
+        date=datetime.now(UTC),
+        chat=Chat(id=194, type="private"),
+        from_user=User(id=194, is_bot=False, first_name="Anna"),
+        animation=Animation(**gif, width=320, height=240, duration=2),
+        document=Document(**gif, file_name="facepalm.mp4", mime_type="video/mp4"),
+    )
+    incoming = incoming_from_message(message)
+    assert [a.kind for a in incoming.attachments] == ["animation"]
+
+    opened = await say(services, "194", "Привезли сломанный чайник, заказ 5531207")
+    assert "фото" in texts(opened)
+    async with services.sessionmaker() as session:
+        after_gif = await services.engine.handle(session, incoming)
+        await session.commit()
+        conversation = await session.get(Conversation, after_gif.conversation_id)
+        assert conversation is not None
+        assert not conversation.state.get("known", {}).get("photos")
+    assert not any(r.buttons for r in after_gif.replies), texts(after_gif)
+    photo = await say(services, "194", attachments=(Attachment("photo", "p-kettle"),))
+    assert any(r.buttons for r in photo.replies), texts(photo)

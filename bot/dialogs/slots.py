@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w-])(\+?\d[\d\s()\-]{8,17}\d)(?![\w-])")
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
-MEDIA_KINDS = {"photo", "document", "video", "animation"}
+# what can show the problem (a photo, a file, a video); a GIF is a reaction, like a sticker
+MEDIA_KINDS = {"photo", "document", "video"}
 # a thumbs-up or -down alone (any skin tone, repeated): the answer to a yes/no question
 _SIGN_MARKS = "\U0001f3fb-\U0001f3ff\ufe0f\\s"
 _THUMB_UP = re.compile(f"^[{_SIGN_MARKS}]*[👍👌✅🆗][👍👌✅🆗{_SIGN_MARKS}]*$")

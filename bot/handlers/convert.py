@@ -13,7 +13,7 @@ def attachments_of(message: Message) -> tuple[Attachment, ...]:
     found: list[Attachment] = []
     if message.photo:
         found.append(Attachment("photo", message.photo[-1].file_id))
-    if message.document:
+    if message.document and not message.animation:  # a GIF comes as both: one thing sent
         found.append(Attachment("document", message.document.file_id, message.document.file_name))
     if message.voice:
         found.append(Attachment("voice", message.voice.file_id))
