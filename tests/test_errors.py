@@ -1,0 +1,47 @@
+"""The kind answer when handling an update fails, through the real dispatcher against the
+local fake Bot API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from aiogram import Bot
+from aiogram.types import CallbackQuery, Chat, Update, User
+from aiogram.types import Message as TgMessage
+
+from bot.app import create_dispatcher
+from bot.sandbox.fakeapi import FakeTelegramServer
+from bot.services import Services
+from tests.test_delivery import bot, server  # noqa: F401  (fixtures)
+
+
+async def test_a_button_press_that_failed_is_not_said_to_be_saved(
+    services: Services,
+    server: FakeTelegramServer,  # noqa: F811
+    bot: Bot,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pressing 'Вернуть деньги' broke on the bot's side: the customer was told 'Ваше
+    сообщение сохранено, скоро вернусь с ответом', but a press is no message and nothing
+    was kept, so nobody came back. Now they are asked to press it again or write."""
+    fake = server.fake
+    user = fake.add_user("Anna", language_code="ru")
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the engine broke")
+
+    monkeypatch.setattr(services.engine, "handle", broken)
+    dp = create_dispatcher(services.settings, services)
+    chat = Chat(id=user["id"], type="private")
+    anna = User(id=user["id"], is_bot=False, first_name="Anna", language_code="ru")
+    offer = TgMessage(
+        message_id=5, date=datetime.now(UTC), chat=chat, text="Как мне это исправить?"
+    )
+    press = CallbackQuery(
+        id="q1", from_user=anna, chat_instance="c1", message=offer, data="cmp:opt:refund"
+    )
+    await dp.feed_update(bot, Update(update_id=1, callback_query=press))
+    [sorry] = [m["text"] for m in fake.messages(user["id"], from_bot=True)]
+    assert "Извините" in sorry and "сохранено" not in sorry, sorry
+    assert "нажмите" in sorry.lower() or "напишите" in sorry.lower(), sorry
