@@ -365,3 +365,45 @@ async def test_a_gif_is_not_the_photo_the_complaint_asked_for(services: Services
     assert not any(r.buttons for r in after_gif.replies), texts(after_gif)
     photo = await say(services, "194", attachments=(Attachment("photo", "p-kettle"),))
     assert any(r.buttons for r in photo.replies), texts(photo)
+
+
+@pytest.mark.parametrize(
+    ("first", "edited", "expect"),
+    [
+        ("Where is my order?", "Where is my order 5531207?", "5531207"),
+        ("Hi, the kettle arrived broken", "Hi, the kettle arrived broken, order 5531207", "photo"),
+    ],
+    ids=["order_status", "complaint"],
+)
+async def test_an_order_number_added_by_editing_the_message_is_taken(
+    services: Services, first: str, edited: str, expect: str
+) -> None:
+    """Asked for the order number, the customer added it to the message they had sent (with
+    Telegram's edit) instead of writing it again: the bot said nothing and went on waiting
+    for the number they believed they had given. The number added is read as if sent."""
+    user = "195" if expect == "5531207" else "196"
+
+    async def send(text: str, *, edit: bool = False):
+        async with services.sessionmaker() as session:
+            incoming = Incoming(user, text, chat_id=int(user), message_id=9001, edited=edit)
+            outcome = await services.engine.handle(session, incoming)
+            await session.commit()
+        return outcome
+
+    asked = await send(first)
+    assert "order number" in texts(asked), texts(asked)
+    out = await send(edited, edit=True)
+    assert out.replies, "the edit is answered"
+    assert "order number" not in texts(out), texts(out)
+    assert expect in texts(out) or expect == "photo", texts(out)
+    async with services.sessionmaker() as session:
+        conversation = await session.get(Conversation, out.conversation_id)
+        assert conversation is not None
+        assert conversation.state["known"]["order_ref"] == "5531207"
+        stored = await session.scalar(
+            select(func.count())
+            .select_from(Message)
+            .where(Message.direction == "in")
+            .where(Message.conversation_id == out.conversation_id)
+        )
+    assert stored == 1, "the edited message is not stored twice"

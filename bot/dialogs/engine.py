@@ -512,8 +512,20 @@ class ConversationEngine:
         outcome = Outcome(conversation_id=conversation.id, customer_id=customer.id)
 
         if incoming.edited:
-            await self._apply_edit(session, conversation, incoming, outcome, now)
-            return outcome
+            edited = await self._apply_edit(session, conversation, incoming, outcome, now)
+            if edited is None:
+                return outcome
+            # "Where is my order?" edited into "Where is my order 5531207?" after the bot
+            # asked for the number: read again, as if sent now (it is in the transcript)
+            turn = await self.handle(
+                session,
+                dataclasses.replace(incoming, edited=False, text=edited.text),
+                now=now,
+                replay=edited,
+            )
+            turn.events[:0] = outcome.events
+            turn.details_changed = turn.details_changed or outcome.details_changed
+            return turn
 
         if replay is not None:
             message = replay
@@ -1111,7 +1123,10 @@ class ConversationEngine:
         incoming: Incoming,
         outcome: Outcome,
         now: datetime,
-    ) -> None:
+    ) -> Message | None:
+        """Store the edit; return the message when it is to be read again as a turn: with
+        the bot (not a person), one of the customer's latest, now giving a detail (the
+        order number, the amount, the contact) not known before."""
         original = await session.scalar(
             select(Message).where(
                 Message.conversation_id == conversation.id,
@@ -1122,37 +1137,56 @@ class ConversationEngine:
         )
         if original is None:
             log.info("edit of an unknown message %s ignored", incoming.message_id)
-            return
+            return None
         old = original.text
         original.text = (incoming.text or "")[:MAX_TEXT_CHARS] or None
         original.edited_at = now
+        added = False
         if old and old != original.text:
             # the transcript keeps what was first written ("edited; was: ...")
             original.attachments = [*(original.attachments or []), {"kind": "edit", "name": old}]
-            outcome.details_changed = await self._edit_details(
+            outcome.details_changed, added = await self._edit_details(
                 conversation, old, original.text or ""
             )
         outcome.incoming_message_id = original.id
         outcome.events.append({"type": "edited", "message_id": original.id, "old_text": old})
         outcome.relay_to_operator = conversation.status == "operator"
+        if not added or conversation.status != "bot":
+            return None
+        latest = (
+            await session.scalars(
+                select(Message.id)
+                .where(Message.conversation_id == conversation.id, Message.direction == "in")
+                .order_by(Message.id.desc())
+                .limit(3)
+            )
+        ).all()
+        return original if original.id in latest else None
 
-    async def _edit_details(self, conversation: Conversation, old: str, new: str) -> bool:
+    async def _edit_details(
+        self, conversation: Conversation, old: str, new: str
+    ) -> tuple[bool, bool]:
         """An edit that corrects a detail taken from the message (the order number, the
-        amount, the contact) corrects the detail too."""
+        amount, the contact) corrects the detail too. (changed, added): ``added`` when the
+        edit gives one not known before."""
         state = dict(conversation.state or {})
         known = dict(state.get("known") or {})
-        if not known or not new.strip():
-            return False
+        if not new.strip():
+            return False, False
         pred = await asyncio.to_thread(self.understand, new[:MAX_CLASSIFY_CHARS])
         fresh: dict[str, Any] = {
             "order_ref": pred.order_ref,
             "amount": float(pred.amount) if pred.amount is not None else None,
             "contact": find_contact(new),
         }
-        changed = False
+        changed = added = False
         for slot, value in fresh.items():
             was = known.get(slot)
-            if value is None or was is None or value == was:
+            if value is None or value == was:
+                continue
+            if was is None:
+                shown = f"{value:g}" if isinstance(value, float) else str(value)
+                added = added or shown not in old  # new in this message (read as a turn)
                 continue
             shown = f"{was:g}" if isinstance(was, float) else str(was)
             if shown in old and shown not in new:  # it came from this message, now changed
@@ -1163,7 +1197,7 @@ class ConversationEngine:
         if changed:
             state["known"] = known
             conversation.state = state
-        return changed
+        return changed, added
 
     @staticmethod
     def _record(session: AsyncSession, message: Message, prediction: Prediction | None) -> None:
