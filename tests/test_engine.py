@@ -407,3 +407,17 @@ async def test_an_order_number_added_by_editing_the_message_is_taken(
             .where(Message.conversation_id == out.conversation_id)
         )
     assert stored == 1, "the edited message is not stored twice"
+
+
+@pytest.mark.parametrize("kind", ["voice", "audio", "video_note"])
+async def test_a_voice_message_in_a_complaint_is_not_taken_as_heard(
+    services: Services, kind: str
+) -> None:
+    """Asked for a photo of the broken kettle, the customer explained by voice and got
+    'Не спешите, я на связи.', as if it had been heard; the bot does not listen to voice
+    messages, and says so, with what it still needs."""
+    user = {"voice": "197", "audio": "198", "video_note": "199"}[kind]
+    opened = await say(services, user, "Привезли сломанный чайник, заказ 5531207")
+    assert "фото" in texts(opened)
+    out = await say(services, user, attachments=(Attachment(kind, "v1"),))
+    assert "голосов" in texts(out).lower() and "фото" in texts(out), texts(out)

@@ -1087,7 +1087,10 @@ class ComplaintFlow:
                 # (the model's word, however unsure: "а должен был вчера" is at 0.40)
                 said = ctx.prediction.intent if ctx.prediction is not None else None
                 about_it = "complaint" in (intent, said) and bool(text) and not _is_nudge(text)
-                if about_it and "?" in text and not is_description(text):
+                if not text and _spoken(ctx):
+                    # a voice message is not heard: said so, with what is still needed
+                    ctx.say("complaint_voice", items=_slot_list(ctx, missing))
+                elif about_it and "?" in text and not is_description(text):
                     # "где мои деньги???": looked into as soon as the detail comes (said, not
                     # asked again)
                     ctx.say("complaint_waiting_for", items=_slot_list(ctx, missing))
@@ -1973,6 +1976,12 @@ def _shop_amount(ctx: TurnContext, known: dict[str, Any]) -> float | None:
 def _currency(ctx: TurnContext, known: dict[str, Any]) -> str:
     """The claimed amount's currency: the one said, else the language's, else the shop's."""
     return claim_currency(known, ctx.lang, ctx.settings.shop_currency)
+
+
+def _spoken(ctx: TurnContext) -> bool:
+    """A voice message, an audio file or a round video: words the bot does not hear."""
+    kinds = {a.kind for a in ctx.incoming.attachments}
+    return bool(kinds) and kinds <= {"voice", "audio", "video_note"}
 
 
 def _slot_list(ctx: TurnContext, slots: list[str]) -> str:
