@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 COLOR_NORMAL = 0x6FB9F0  # blue
 COLOR_HIGH = 0xFF93B2  # red/pink
 STATUS_MARK = {"open": "🆕", "taken": "💬", "resolved": "✅"}
+# what a customer sends the bot that the operator needs to see, not only read about
+EVIDENCE = {"photo", "document", "video", "voice", "audio", "video_note"}
+MAX_EARLIER_MEDIA = 10
 
 
 async def check_operators_chat(bot: Bot, chat_id: int) -> str | None:
@@ -129,36 +132,42 @@ class OperatorDesk:
         await session.commit()
         await self.post_card(bot, session, ticket)
         await session.commit()
-        try:
-            await self.relay_earlier_media(bot, session, ticket)
-        except TelegramAPIError:  # the card counts them; the timers copy what is left
-            log.warning("earlier photos of ticket %s not copied", ticket.id, exc_info=True)
-        await session.commit()
+        await self.relay_earlier_media(bot, session, ticket)
         return ticket.topic_id
 
     async def relay_earlier_media(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> None:
-        """The photos and files the customer sent the bot before the hand-off (the card
-        counts them), copied into the topic: the operator sees them, and never asks again."""
-        conversation = await session.get(Conversation, ticket.conversation_id)
-        known = ((conversation.state or {}) if conversation else {}).get("known") or {}
-        wanted = set(known.get("photos") or [])
-        if not wanted:
-            return
+        """The photos, files and voice messages the customer sent the bot before the hand-off
+        (the card counts them): copied under the card, so the operator sees them without
+        asking again. One Telegram fails to copy is copied by the timers (``relay_missed``)."""
         rows = (
             await session.scalars(
                 select(Message)
                 .where(
                     Message.conversation_id == ticket.conversation_id,
                     Message.direction == "in",
-                    Message.relay_chat_id.is_(None),
+                    Message.relay_message_id.is_(None),
                     Message.tg_message_id.is_not(None),
                 )
-                .order_by(Message.id)
+                .order_by(Message.id.desc())
+                .limit(50)
             )
         ).all()
-        for row in rows:
-            if any(a.get("file_id") in wanted for a in row.attachments or []):
+        media = [
+            row
+            for row in reversed(rows)
+            if any(a.get("kind") in EVIDENCE for a in row.attachments or [])
+        ][-MAX_EARLIER_MEDIA:]
+        if not media:
+            return
+        for row in media:
+            row.relay_chat_id = self.chat_id
+        await session.commit()
+        for row in media:
+            try:
                 await self.relay_customer_message(bot, session, ticket, row, edited=False)
+            except TelegramAPIError:
+                log.warning("customer's file %s not copied to its topic yet", row.id, exc_info=True)
+            await session.commit()
 
     async def post_card(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> None:
         card = await render_card(

@@ -1169,25 +1169,6 @@ async def test_the_transcript_stays_in_the_topic_when_the_card_grows_long(
     await fake.wait_for(transcript_shown, timeout=20)
 
 
-async def test_photos_sent_before_the_hand_off_are_in_the_topic(sandbox: Sandbox) -> None:
-    """John sent the bot a photo of his broken kettle, then asked for a person: the card
-    said 'photos/files: 1', but the photo was nowhere in the topic, so Olga had to ask him
-    to send it again. The photos the card counts are now copied into the topic."""
-    fake = sandbox.server.fake
-    fake.user_sends(JOHN, "The kettle from order 5531207 arrived with a cracked lid")
-    await fake.wait_for_bot_message(JOHN, timeout=20)
-    fake.user_sends(JOHN, photo=True, caption="the lid")
-    await fake.wait_for_bot_message(JOHN, count=2, timeout=20)
-    thread = await _escalate(fake, JOHN, "operator please")
-    await fake.wait_for(
-        lambda: any(
-            m.get("photo") and m.get("caption") == "the lid"
-            for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)
-        ),
-        timeout=20,
-    )
-
-
 async def test_a_senior_alerted_in_private_gets_a_link_to_the_topic(sandbox: Sandbox) -> None:
     """Olga, a senior, was alerted in her private chat ('🔥 High priority ticket #1: a
     senior operator is needed.') with no way to the ticket: she had to look for its topic
@@ -1729,3 +1710,33 @@ async def test_a_resolve_comment_after_a_colleague_resolved_is_kept(sandbox: San
     assert "note" in said[-1]["text"], said[-1]["text"]
     noted = await poll_db(sandbox, notes)
     assert [n.text for n in noted] == ["refund of 25 EUR sent"]
+
+
+async def test_photos_sent_to_the_bot_before_the_hand_off_are_in_the_topic(
+    sandbox: Sandbox,
+) -> None:
+    """The customer sent the bot a photo of the broken kettle and the receipt, then asked
+    for a person: the card said 'photos/files: 2', but the topic had no way to see them, and
+    the operator had to ask the customer to send them again. They are copied to the topic
+    under the card."""
+    fake = sandbox.server.fake
+    fake.user_sends(JOHN, "The kettle arrived broken, order 5531207")
+    await fake.wait_for_bot_message(JOHN, timeout=20)
+    fake.user_sends(JOHN, photo=True)
+    await fake.wait_for_bot_message(JOHN, count=2, timeout=20)
+    fake.user_sends(JOHN, document=("receipt.pdf", b"%PDF-1.4 receipt"))
+    await fake.wait_for_bot_message(JOHN, count=3, timeout=20)
+    thread = await _escalate(fake, JOHN, "I want to talk to a real person please")
+
+    def media() -> list[dict]:
+        msgs = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)
+        return [
+            m
+            for m in msgs
+            if m.get("photo") or "receipt" in (m.get("document") or {}).get("file_name", "")
+        ]
+
+    shown = await fake.wait_for(lambda: len(media()) >= 2 and media(), timeout=20)
+    assert [bool(m.get("photo")) for m in shown] == [True, False], shown
+    await asyncio.sleep(0.5)
+    assert len(media()) == 2, "copied once"
