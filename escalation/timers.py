@@ -277,6 +277,94 @@ async def answer_held(bot: Bot, services: Services, now: datetime) -> int:
     return answered
 
 
+NOT_PROCESSED = "not processed: error"  # a customer's message whose turn failed (kept)
+RETRY_FAILED_AFTER = timedelta(seconds=20)
+
+
+async def answer_failed(bot: Bot, services: Services, now: datetime) -> int:
+    """Customers whose message broke on the bot's side were told it is saved and they will
+    be answered: it is read again once (a passing fault, a locked database), if they have
+    written nothing since; one that fails again is said so. Return how many were answered."""
+    from bot.dialogs.types import Attachment, Incoming
+    from bot.handlers.customer import finish_turn  # handlers import the timers' users
+
+    async with services.sessionmaker() as session:
+        ids = (
+            await session.scalars(
+                select(Message.id)
+                .where(
+                    Message.direction == "in",
+                    Message.delivery_error == NOT_PROCESSED,
+                    Message.created_at <= now - RETRY_FAILED_AFTER,
+                    Message.created_at >= now - timedelta(hours=1),
+                )
+                .order_by(Message.id)
+                .limit(20)
+            )
+        ).all()
+    answered = 0
+    for row_id in ids:
+        async with services.sessionmaker() as session:
+            row = await session.get(Message, row_id)
+            if row is None or row.delivery_error != NOT_PROCESSED:
+                continue
+            row.delivery_error = f"{NOT_PROCESSED}, read again"  # once: never a loop
+            later = await session.scalar(
+                select(Message.id)
+                .where(
+                    Message.conversation_id == row.conversation_id,
+                    Message.direction == "in",
+                    Message.id > row.id,
+                )
+                .limit(1)
+            )
+            conversation = await session.get(Conversation, row.conversation_id)
+            customer = (
+                await session.get(Customer, conversation.customer_id) if conversation else None
+            )
+            await session.commit()
+            if later is not None or customer is None or customer.channel != "telegram":
+                continue  # they wrote again and were answered: the conversation went on
+            incoming = Incoming(
+                external_user_id=customer.external_id,
+                text=row.text,
+                attachments=tuple(
+                    Attachment(a["kind"], a.get("file_id"), a.get("name"))
+                    for a in row.attachments or []
+                    if a.get("kind") != "forwarded"
+                ),
+                chat_id=row.tg_chat_id,
+                message_id=row.tg_message_id,
+                first_name=customer.first_name,
+                last_name=customer.last_name,
+                username=customer.username,
+                language_code=customer.language,
+            )
+            lang = customer.language or services.settings.default_language
+            chat_id = customer.chat_id or row.tg_chat_id
+            try:
+                outcome = await services.engine.handle(session, incoming, replay=row)
+                row.delivery_error = None
+                await session.commit()
+            except Exception:
+                log.exception("customer's message %s failed again", row_id)
+                await session.rollback()
+                await _say_failed_again(bot, lang, chat_id)
+                continue
+            await finish_turn(bot, session, services, outcome)
+            answered += 1
+    return answered
+
+
+async def _say_failed_again(bot: Bot, lang: str, chat_id: int | None) -> None:
+    if chat_id is None:
+        return
+    try:
+        await bot.send_message(chat_id, Texts(lang).plain("error_again"))
+    except Exception:  # Telegram too: the log has it
+        log.exception("could not tell chat %s about the error", chat_id)
+
+
 async def _apologize(bot, session, services, ticket, now, gesture) -> None:  # type: ignore[no-untyped-def]
     conversation = await session.get(Conversation, ticket.conversation_id)
     customer = await session.get(Customer, ticket.customer_id)
@@ -342,5 +430,8 @@ async def held_loop(bot: Bot, services: Services, *, interval: float = 5.0) -> N
         answered = await answer_held(bot, services, utcnow())
         if answered:
             log.info("answered %s chat(s) after a burst of messages", answered)
+        answered = await answer_failed(bot, services, utcnow())
+        if answered:
+            log.info("answered %s message(s) that had failed", answered)
 
     await every(interval, step, "held messages")

@@ -489,3 +489,47 @@ async def test_an_operators_reply_telegram_refuses_is_said_in_the_topic(sandbox:
         await asyncio.sleep(0.1)
     assert row is not None and "chat not found" in (row.delivery_error or ""), row
     assert row.delivered_at is None
+
+
+async def test_a_message_that_failed_is_answered_as_promised(sandbox: Sandbox) -> None:
+    """Something broke on Anna's message: she was told 'Ваше сообщение сохранено, скоро
+    вернусь с ответом', and nothing came, ever. A failed message is read again a little
+    later (once), and answered; one that fails again is said so, with what she can do."""
+    from datetime import timedelta
+
+    from bot.db.models import utcnow
+    from escalation.timers import answer_failed
+
+    class Flaky:
+        """The classifier fails on each message's first reading (a passing fault)."""
+
+        def __init__(self, inner) -> None:
+            self.inner, self.seen = inner, set()
+
+        def predict_one(self, text: str):
+            if ("заказ" in text or "BOOM" in text) and text not in self.seen:
+                self.seen.add(text)
+                raise RuntimeError("the classifier broke")
+            if "BOOM" in text:
+                raise RuntimeError("the classifier broke again")
+            return self.inner.predict_one(text)
+
+        def predict(self, texts):
+            return [self.predict_one(t) for t in texts]
+
+    engine = sandbox.services.engine
+    engine.classifier = Flaky(engine.classifier)
+    fake = sandbox.server.fake
+    fake.user_sends(ANNA, "Здравствуйте, где мой заказ 5531207?")
+    [sorry] = await fake.wait_for_bot_message(ANNA, timeout=20)
+    assert "сохранено" in sorry["text"]
+    assert await answer_failed(sandbox.bot, sandbox.services, utcnow() + timedelta(minutes=1))
+    await fake.wait_for_bot_message(ANNA, count=2, timeout=20)
+    assert "5531207" in bot_texts(fake, ANNA)[1], bot_texts(fake, ANNA)
+    assert not await answer_failed(sandbox.bot, sandbox.services, utcnow() + timedelta(minutes=2))
+
+    fake.user_sends(JOHN, "BOOM")
+    await fake.wait_for_bot_message(JOHN, timeout=20)
+    await answer_failed(sandbox.bot, sandbox.services, utcnow() + timedelta(minutes=1))
+    [_, again] = await fake.wait_for_bot_message(JOHN, count=2, timeout=20)
+    assert "saved" not in again["text"] and "person" in again["text"], again["text"]

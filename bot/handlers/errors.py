@@ -14,6 +14,7 @@ from bot.db.models import Message as MessageRow
 from bot.dialogs.texts import SUPPORTED, Texts
 from bot.handlers.convert import incoming_from_message
 from bot.services import Services
+from escalation.timers import NOT_PROCESSED
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,9 @@ async def keep_message(services: Services, bot: Bot, update_id: int, message: Me
     now = utcnow()
     async with services.sessionmaker() as session:
         customer = await services.engine.customer_for(session, incoming)
+        code = (incoming.language_code or "").split("-")[0]
+        if customer.language is None and code in SUPPORTED:
+            customer.language = code  # the sorry's language, and the reading-again's
         conversation = await services.engine.conversation_for(session, customer, now)
         session.add(
             MessageRow(
@@ -42,7 +46,7 @@ async def keep_message(services: Services, bot: Bot, update_id: int, message: Me
                 tg_chat_id=message.chat.id,
                 tg_message_id=message.message_id,
                 delivered_at=now,
-                delivery_error="not processed: error",
+                delivery_error=NOT_PROCESSED,  # read again later (``answer_failed``)
             )
         )
         session.add(ProcessedUpdate(bot_id=bot.id, update_id=update_id))
