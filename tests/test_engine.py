@@ -421,3 +421,13 @@ async def test_a_voice_message_in_a_complaint_is_not_taken_as_heard(
     assert "фото" in texts(opened)
     out = await say(services, user, attachments=(Attachment(kind, "v1"),))
     assert "голосов" in texts(out).lower() and "фото" in texts(out), texts(out)
+
+
+async def test_a_screenshot_sent_for_the_order_number_is_thanked_for(services: Services) -> None:
+    """Asked for the order number, the customer sent a screenshot of the order (or said it
+    by voice) and was told 'Ничего страшного!', as if they had said they did not have it."""
+    asked = await say(services, "200", "Где мой заказ?")
+    assert "номер заказа" in texts(asked)
+    out = await say(services, "200", attachments=(Attachment("photo", "screenshot"),))
+    assert events(out, "escalated")
+    assert "Ничего страшного" not in texts(out) and "Спасибо" in texts(out), texts(out)

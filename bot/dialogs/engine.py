@@ -301,6 +301,7 @@ PERSON_SAID = frozenset(
         "fallback_again",
         "order_status_pass",
         "order_status_pass_no_number",
+        "order_status_pass_media",
         "complaint_not_satisfied",
         "complaint_to_person",
         "survey_sorry_reopen",

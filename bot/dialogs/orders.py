@@ -107,6 +107,8 @@ def order_action(ctx: TurnContext) -> str | None:
 # order after all (benchmarks/routing_check.py).
 GENERAL_KB_MIN = 0.8
 GENERAL_MIN_WORDS = 4  # "где заказ??", "gdzie paczka": the customer's own order
+# sent instead of the number: a screenshot of the order, a file, the number said by voice
+_SHOWN = {"photo", "document", "video", "voice", "audio", "video_note"}
 
 
 class OrderStatusFlow:
@@ -245,6 +247,12 @@ class OrderStatusFlow:
             return
         if order:
             ctx.say("order_status_pass", order=order)
+        elif (
+            _SHOWN & {a.kind for a in ctx.incoming.attachments}
+            and not (ctx.incoming.text or "").strip()
+        ):
+            # a screenshot of the order, the number said by voice: for the person to see
+            ctx.say("order_status_pass_media")
         else:  # no number after all: a person can still find the order by the customer
             ctx.say("order_status_pass_no_number")
         ctx.request_handoff("order_status")
