@@ -16,4 +16,5 @@ def create_root_router(settings: Settings) -> Router:
     if settings.operators_chat_id is not None:
         root.include_router(operators.create_router(settings))
     root.include_router(customer.create_router())
+    root.include_router(customer.create_group_router(settings))
     return root

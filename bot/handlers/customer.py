@@ -11,8 +11,10 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
 from bot.db.models import Customer, Ticket
 from bot.delivery import answer_query, deliver
+from bot.dialogs.texts import SUPPORTED, Texts
 from bot.dialogs.types import Incoming, Outcome
 from bot.handlers.convert import incoming_from_callback, incoming_from_message
 from bot.services import Services
@@ -108,5 +110,45 @@ def create_router() -> Router:
         if not query.data or len(query.data) > 64:
             return
         await run_turn(bot, session, services, incoming_from_callback(query))
+
+    return router
+
+
+def addressed_to(message: Message, username: str | None) -> bool:
+    """A group's message meant for the bot: its command (/start, /help, /x@bot), a mention
+    of it, or a reply to one of its messages."""
+    if not username:
+        return False
+    text = message.text or message.caption or ""
+    answered = message.reply_to_message
+    if answered is not None and answered.from_user is not None:
+        if (answered.from_user.username or "").lower() == username.lower():
+            return True
+    if text.startswith("/"):
+        command, _, addressee = text.split()[0][1:].partition("@")
+        if addressee:
+            return addressee.lower() == username.lower()
+        return command.lower() in ("start", "help")
+    return f"@{username}".lower() in text.lower()
+
+
+def create_group_router(settings: Settings) -> Router:
+    """Groups the bot was added to (not the operators'): a customer who asks it there is
+    pointed to a private chat, where their order details are not seen by everyone."""
+    router = Router(name=f"{__name__}.groups")
+    router.message.filter(F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP}))
+    if settings.operators_chat_id is not None:
+        router.message.filter(F.chat.id != settings.operators_chat_id)
+
+    @router.message()
+    async def in_a_group(message: Message, bot: Bot, services: Services) -> None:
+        me = await bot.me()
+        if message.from_user is None or message.from_user.is_bot:
+            return
+        if not addressed_to(message, me.username):
+            return
+        code = (message.from_user.language_code or "").split("-")[0]
+        texts = Texts(code if code in SUPPORTED else services.settings.default_language)
+        await message.reply(texts.plain("group_to_private", bot=me.username or me.first_name))
 
     return router
