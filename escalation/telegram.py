@@ -351,6 +351,7 @@ class OperatorDesk:
                 await self.to_topic(bot, session, ticket, send_edit)
             return
         if row.tg_chat_id is None or row.tg_message_id is None:
+            await self._relay_press(bot, session, ticket, row)
             return
         # where it goes; its relay_message_id once it is there: a copy Telegram failed to
         # make (an outage longer than the retries) is made by the timers (``relay_missed``)
@@ -378,6 +379,54 @@ class OperatorDesk:
 
         try:
             sent = await self.to_topic(bot, session, ticket, copy)
+        finally:
+            release(session, row.id)
+        row.relay_message_id = sent.message_id
+
+    async def _relay_press(
+        self, bot: Bot, session: AsyncSession, ticket: Ticket, row: Message
+    ) -> None:
+        """A button the customer pressed while waiting (the refund of the bot's earlier
+        offer): no message Telegram can copy, so the topic is told which."""
+        data = next(
+            (a.get("name") for a in row.attachments or [] if a.get("kind") == "button"), None
+        )
+        if not data:
+            return
+        offers = (
+            await session.scalars(
+                select(Message.buttons)
+                .where(
+                    Message.conversation_id == row.conversation_id,
+                    Message.direction == "out",
+                    Message.buttons.is_not(None),
+                    Message.id < row.id,
+                )
+                .order_by(Message.id.desc())
+                .limit(20)
+            )
+        ).all()
+        label = next(
+            (
+                b.get("text")
+                for rows in offers
+                for r in rows or []
+                for b in r
+                if b.get("data") == data
+            ),
+            data,
+        )
+        row.relay_chat_id = self.chat_id
+        if not claim(session, [row.id]):
+            return
+
+        async def send(thread: int) -> Any:
+            return await bot.send_message(
+                self.chat_id, f"🔘 The customer pressed: {label}", message_thread_id=thread
+            )
+
+        try:
+            sent = await self.to_topic(bot, session, ticket, send)
         finally:
             release(session, row.id)
         row.relay_message_id = sent.message_id

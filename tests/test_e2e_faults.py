@@ -533,3 +533,21 @@ async def test_a_message_that_failed_is_answered_as_promised(sandbox: Sandbox) -
     await answer_failed(sandbox.bot, sandbox.services, utcnow() + timedelta(minutes=1))
     [_, again] = await fake.wait_for_bot_message(JOHN, count=2, timeout=20)
     assert "saved" not in again["text"] and "person" in again["text"], again["text"]
+
+
+async def test_a_button_pressed_while_waiting_for_a_person_reaches_the_topic(
+    sandbox: Sandbox,
+) -> None:
+    """Offered a replacement or a refund, John asked for a person, then pressed 'Refund' on
+    the offer while waiting: he was told 'passed this on too', but a press is no message
+    Telegram can copy, and the operator never learnt which he chose."""
+    fake = sandbox.server.fake
+    message_id, data = await to_fix_buttons(fake, JOHN)
+    thread = await _escalate(fake, JOHN, "I want to talk to a real person please")
+    before = len(bot_texts(fake, JOHN))
+    fake.user_presses(JOHN, JOHN, message_id, "cmp:opt:refund")
+    await fake.wait_for_bot_message(JOHN, count=before + 1, timeout=20)
+    pressed = await fake.wait_for(
+        lambda: [t for t in topic_texts(fake, thread) if "pressed" in t], timeout=20
+    )
+    assert "Refund" in pressed[0] or "refund" in pressed[0], pressed
