@@ -45,3 +45,35 @@ async def test_a_button_press_that_failed_is_not_said_to_be_saved(
     [sorry] = [m["text"] for m in fake.messages(user["id"], from_bot=True)]
     assert "Извините" in sorry and "сохранено" not in sorry, sorry
     assert "нажмите" in sorry.lower() or "напишите" in sorry.lower(), sorry
+
+
+async def test_an_edit_that_failed_is_not_said_to_be_saved(
+    services: Services,
+    server: FakeTelegramServer,  # noqa: F811
+    bot: Bot,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Anna corrected the order number in her message with Telegram's edit, and handling the
+    edit broke: she was told 'Ваше сообщение сохранено, скоро вернусь с ответом', but the
+    correction was neither kept nor read. Now she is asked to send it as a new message."""
+    fake = server.fake
+    user = fake.add_user("Anna", language_code="ru")
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the engine broke")
+
+    monkeypatch.setattr(services.engine, "handle", broken)
+    dp = create_dispatcher(services.settings, services)
+    chat = Chat(id=user["id"], type="private")
+    anna = User(id=user["id"], is_bot=False, first_name="Anna", language_code="ru")
+    edited = TgMessage(
+        message_id=3,
+        date=datetime.now(UTC),
+        edit_date=int(datetime.now(UTC).timestamp()),
+        chat=chat,
+        from_user=anna,
+        text="заказ 5531208",
+    )
+    await dp.feed_update(bot, Update(update_id=2, edited_message=edited))
+    [sorry] = [m["text"] for m in fake.messages(user["id"], from_bot=True)]
+    assert "сохранено" not in sorry and "новым сообщением" in sorry, sorry

@@ -93,8 +93,15 @@ async def on_error(event: ErrorEvent, bot: Bot, services: Services | None = None
     default = services.settings.default_language if services is not None else "ru"
     texts = Texts(code if code in SUPPORTED else default)
     try:
-        # a press is no message and is not kept: asked again, not promised an answer
-        key = "error_button" if update.callback_query is not None else "error_generic"
+        # a press is no message and is not kept: asked again, not promised an answer; an
+        # edit is not kept either: asked for as a new message
+        key = (
+            "error_button"
+            if update.callback_query is not None
+            else "error_edit"
+            if update.edited_message is not None
+            else "error_generic"
+        )
         await bot.send_message(chat_id, texts.plain(key))
     except Exception:  # the kind reply itself failed: nothing more to do than log
         log.exception("could not tell the customer about the error")
