@@ -112,9 +112,11 @@ def split_text(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     parts: list[str] = []
     rest = text
     while (window := _fitting(rest, limit)) < len(rest):
-        cut = max(rest.rfind(sep, 0, window) for sep in ("\n\n", "\n", " "))
-        if cut <= window // 2:
-            cut = window
+        # between paragraphs if one ends in the second half, else between lines, else words
+        cut = next(
+            (c for sep in ("\n\n", "\n", " ") if (c := rest.rfind(sep, 0, window)) > window // 2),
+            window,
+        )
         parts.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     parts.append(rest)

@@ -67,3 +67,15 @@ async def test_a_long_reply_whose_second_part_failed_does_not_repeat_the_first(
     async with services.sessionmaker() as session:
         row = await session.get(Message, row_id)
         assert row is not None and row.delivered_at is not None
+
+
+def test_a_long_reply_is_cut_between_paragraphs() -> None:
+    """A long answer of paragraphs was cut at the last space that fit, mid-sentence, though
+    a paragraph ended a few lines before: the customer read half a sentence at the end of one
+    message and its rest at the start of the next."""
+    paragraphs = [f"Пункт {i}. " + "Подробности о доставке и возврате. " * 20 for i in range(8)]
+    text = "\n\n".join(p.strip() for p in paragraphs)
+    parts = split_text(text)
+    assert len(parts) == 2
+    assert all(p.startswith("Пункт") and p.endswith(".") for p in parts), [p[-40:] for p in parts]
+    assert "\n\n".join(parts) == text
