@@ -431,3 +431,25 @@ async def test_a_screenshot_sent_for_the_order_number_is_thanked_for(services: S
     out = await say(services, "200", attachments=(Attachment("photo", "screenshot"),))
     assert events(out, "escalated")
     assert "Ничего страшного" not in texts(out) and "Спасибо" in texts(out), texts(out)
+
+
+async def test_a_live_location_moving_is_no_edit_for_the_operator(services: Services) -> None:
+    """While waiting for a person the customer shared their live location; Telegram sends
+    each move as an edit of that message, and the operators' topic got '✏️ The customer
+    edited a message:' (with nothing after it) every few seconds. Only an edit that changes
+    the words is one."""
+    user = "201"
+    await say(services, user, "Позовите оператора, пожалуйста")
+    where = Attachment("location", None, "55.75,37.61")
+    async with services.sessionmaker() as session:
+        shared = await services.engine.handle(
+            session, Incoming(user, None, (where,), chat_id=201, message_id=9101)
+        )
+        await session.commit()
+    assert shared.relay_to_operator
+    moved = Attachment("location", None, "55.76,37.62")
+    async with services.sessionmaker() as session:
+        edit = Incoming(user, None, (moved,), chat_id=201, message_id=9101, edited=True)
+        out = await services.engine.handle(session, edit)
+        await session.commit()
+    assert not out.relay_to_operator and not events(out, "edited"), out

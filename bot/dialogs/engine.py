@@ -1140,6 +1140,10 @@ class ConversationEngine:
             log.info("edit of an unknown message %s ignored", incoming.message_id)
             return None
         old = original.text
+        if old == ((incoming.text or "")[:MAX_TEXT_CHARS] or None):
+            # the words are the same: a live location moving (Telegram sends each move as
+            # an edit), a message Telegram re-sent; nothing for the transcript or the topic
+            return None
         original.text = (incoming.text or "")[:MAX_TEXT_CHARS] or None
         original.edited_at = now
         added = False
