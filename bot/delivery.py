@@ -31,7 +31,7 @@ from bot.db.models import Conversation, Customer, Message, utcnow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-MAX_ATTEMPTS = 6
+MAX_ATTEMPTS = 6  # times Telegram may refuse a message (an outage does not count)
 TELEGRAM_LIMIT = 4096
 # Rows this process is sending ((database, row id) -> when it began): the outbox loop
 # leaves them alone, so a reply that waits out a long flood limit (``with_retry``: up to
@@ -165,14 +165,16 @@ async def send_row(bot: Bot, session: AsyncSession, row: Message) -> bool:
         await _mark_blocked(session, row)
         log.info("customer blocked the bot; message %s not delivered", row.id)
         return False
-    except (
-        TelegramBadRequest,
-        TelegramRetryAfter,
-        TelegramServerError,
-        TelegramNetworkError,
-    ) as exc:
+    except TelegramBadRequest as exc:
         row.delivery_error = str(exc)
         log.warning("message %s not delivered (attempt %s): %s", row.id, row.attempts, exc)
+        return False
+    except (TelegramRetryAfter, TelegramServerError, TelegramNetworkError) as exc:
+        # Telegram slow or down, not this message refused: tried again until it is back,
+        # not given up after a minute of outage
+        row.attempts -= 1
+        row.delivery_error = str(exc)
+        log.warning("message %s not delivered (Telegram unavailable): %s", row.id, exc)
         return False
     row.tg_message_id = sent.message_id if sent is not None else None
     row.delivered_at = utcnow()

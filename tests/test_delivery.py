@@ -79,3 +79,26 @@ def test_a_long_reply_is_cut_between_paragraphs() -> None:
     assert len(parts) == 2
     assert all(p.startswith("Пункт") and p.endswith(".") for p in parts), [p[-40:] for p in parts]
     assert "\n\n".join(parts) == text
+
+
+async def test_a_reply_outlasts_a_telegram_outage(
+    services: Services, server: FakeTelegramServer, bot: Bot
+) -> None:
+    """Telegram answered 502 for about a minute: the outbox tried the reply every few
+    seconds, each failure counted against its six attempts, and after the sixth the reply
+    was given up for good; the customer never got it. An outage is waited out; only
+    Telegram refusing the message itself counts."""
+    fake = server.fake
+    user = fake.add_user("Anna", language_code="ru")
+    row_id = await _reply_in_outbox(services, user["id"], "Передал ваш вопрос коллеге.")
+    async with services.sessionmaker() as session:
+        row = await session.get(Message, row_id)
+        assert row is not None
+        row.attempts = 5  # five passes of the outbox have met the outage already
+        await session.commit()
+    fake.add_fault("sendMessage", status=502, times=4)  # and so does this one
+    assert await flush_outbox(bot, services.sessionmaker, older_than=0) == 0
+    assert await flush_outbox(bot, services.sessionmaker, older_than=0) == 1  # it is over
+    assert [m["text"] for m in fake.messages(user["id"], from_bot=True)] == [
+        "Передал ваш вопрос коллеге."
+    ]
