@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from aiogram import Bot, F, Router
-from aiogram.enums import ChatMemberStatus, ChatType
+from aiogram.enums import ChatMemberStatus, ChatType, ContentType
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,13 +49,27 @@ async def finish_turn(
     return outcome
 
 
+# what a customer writes or sends; the rest are Telegram's service messages in their chat
+# (a message pinned, a wallpaper set, the auto-delete timer changed), nothing to answer
+WRITTEN = frozenset(
+    {
+        ContentType.TEXT, ContentType.PHOTO, ContentType.DOCUMENT, ContentType.VIDEO,
+        ContentType.VOICE, ContentType.AUDIO, ContentType.ANIMATION, ContentType.STICKER,
+        ContentType.VIDEO_NOTE, ContentType.CONTACT, ContentType.LOCATION, ContentType.VENUE,
+        ContentType.POLL, ContentType.DICE, ContentType.STORY, ContentType.PAID_MEDIA,
+        ContentType.LIVE_PHOTO, ContentType.CHECKLIST, ContentType.GAME, ContentType.GIVEAWAY,
+        ContentType.RICH_MESSAGE, ContentType.UNKNOWN,
+    }
+)  # fmt: skip
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
     router.message.filter(F.chat.type == ChatType.PRIVATE)
     router.edited_message.filter(F.chat.type == ChatType.PRIVATE)
     router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
 
-    @router.message()
+    @router.message(F.content_type.in_(WRITTEN))
     async def on_message(
         message: Message,
         bot: Bot,
