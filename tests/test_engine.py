@@ -453,3 +453,20 @@ async def test_a_live_location_moving_is_no_edit_for_the_operator(services: Serv
         out = await services.engine.handle(session, edit)
         await session.commit()
     assert not out.relay_to_operator and not events(out, "edited"), out
+
+
+async def test_photos_sent_one_by_one_are_answered_once(services: Services) -> None:
+    """Eight photos of the damage sent one by one (not as an album): each got the same
+    'Спасибо, получил. Напишите в двух словах, что случилось', six times over, then 'Я читаю
+    все ваши сообщения, дайте мне секунду', and nothing after it. The first is answered;
+    the rest are kept with it, and the words asked for are read with all of them."""
+    start = services.engine.clock()
+    services.engine.clock = lambda: start
+    outs = [
+        await say(services, "202", attachments=(Attachment("photo", f"p{i}"),)) for i in range(8)
+    ]
+    said = [texts(o) for o in outs if o.replies]
+    assert len(said) == 1 and "что случилось" in said[0], said
+    services.engine.clock = lambda: start + timedelta(seconds=30)
+    told = await say(services, "202", "Привезли разбитую кружку, заказ 5531207")
+    assert events(told, "complaint_opened") and "фото" not in texts(told), texts(told)

@@ -95,6 +95,7 @@ TOPICS = ("delivery", "payment", "returns", "problem")
 FLOOD_MESSAGES = 6  # more than this many messages ...
 FLOOD_SECONDS = 10  # ... within this many seconds is a flood
 MAX_HELD = 20  # texts held during a flood and read with the first message after it
+WORDLESS_SECONDS = 120  # photos (stickers, voice) one after another this close: answered once
 TRAIL_EVENTS = {
     "faq_answered",
     "faq_declined",
@@ -736,11 +737,21 @@ class ConversationEngine:
         if not (incoming.text or "").strip():
             kinds = {a.kind for a in incoming.attachments}
             if kinds and kinds <= {"sticker", "animation"}:
-                ctx.say("sticker_only")
+                key = "sticker_only"
             elif kinds & {"voice", "audio", "video_note"}:
-                ctx.say("voice_only")
+                key = "voice_only"
             else:
-                ctx.say("media_only")
+                key = "media_only"
+            turn, at = int(ctx.state.get("turns", 0)), ctx.now.timestamp()
+            asked = ctx.state.get("wordless") or {}
+            ctx.state["wordless"] = {"turn": turn, "key": key, "at": at}
+            if (
+                asked.get("key") == key
+                and asked.get("turn") == turn - 1
+                and at - float(asked.get("at", 0)) < WORDLESS_SECONDS
+            ):
+                return  # photos sent one by one: asked once, the rest kept with the first
+            ctx.say(key)
             return
         intent = ctx.intent
         if _UPSET_EMOJI.search(incoming.text) and no_words(incoming.text):
@@ -967,7 +978,8 @@ class ConversationEngine:
             held = ctx.state.setdefault("held", [])
             held.append(text[:MAX_CLASSIFY_CHARS])
             del held[:-MAX_HELD]  # all of it is in the transcript; the latest are read
-        if not ctx.state.get("flood_noted"):
+        if text and not ctx.state.get("flood_noted"):
+            # said for words to read; photos (stickers) sent one by one are only kept
             ctx.state["flood_noted"] = True
             ctx.say("flood_notice")
 
