@@ -470,3 +470,19 @@ async def test_photos_sent_one_by_one_are_answered_once(services: Services) -> N
     services.engine.clock = lambda: start + timedelta(seconds=30)
     told = await say(services, "202", "Привезли разбитую кружку, заказ 5531207")
     assert events(told, "complaint_opened") and "фото" not in texts(told), texts(told)
+
+
+async def test_more_photos_after_the_offer_do_not_repeat_it(services: Services) -> None:
+    """Four photos of the broken kettle sent one by one: the first completed the case and
+    brought the offer (replacement / refund / repair); each of the other three brought the
+    same offer again. They are kept with the first; the offer stands, once."""
+    user = "203"
+    await say(services, user, "Привезли сломанный чайник, заказ 5531207")
+    outs = [
+        await say(services, user, attachments=(Attachment("photo", f"k{i}"),)) for i in range(4)
+    ]
+    offers = [o for o in outs if any(r.buttons for r in o.replies)]
+    assert len(offers) == 1 and offers[0] is outs[0], [texts(o) for o in outs]
+    assert all(not o.replies for o in outs[1:]), [texts(o) for o in outs]
+    chosen = await say(services, user, callback_data="cmp:opt:refund")
+    assert events(chosen, "fix_chosen"), texts(chosen)

@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.db.models import Complaint, as_utc
+from bot.db.models import Complaint, Message, as_utc
 from bot.dialogs.engine import TurnContext
 from bot.dialogs.handoff import activist_gesture, asks_for_person, wants_person, with_gesture
 from bot.dialogs.requests import MultiPrediction, announces_problem, asks_question
@@ -1266,6 +1266,8 @@ class ComplaintFlow:
                 ctx.say("complaint_choose", options=_spelled(buttons), buttons=buttons)
                 return True
             if not data and (ctx.corrected or ctx.new_slots):
+                if not text and ctx.new_slots == ["photo"] and await _offered_just_now(ctx):
+                    return True  # more photos sent one by one: kept; the offer is on screen
                 # a detail corrected or come late ("не 123456, а 123465", the photo): said
                 # back by the engine, and the offer again (not an unclear answer)
                 ctx.say("complaint_choose", options=_spelled(buttons), buttons=buttons)
@@ -1976,6 +1978,21 @@ def _shop_amount(ctx: TurnContext, known: dict[str, Any]) -> float | None:
 def _currency(ctx: TurnContext, known: dict[str, Any]) -> str:
     """The claimed amount's currency: the one said, else the language's, else the shop's."""
     return claim_currency(known, ctx.lang, ctx.settings.shop_currency)
+
+
+async def _offered_just_now(ctx: TurnContext) -> bool:
+    """The fix's offer is the last thing the bot said, a moment ago."""
+    last = await ctx.session.scalar(
+        select(Message)
+        .where(Message.conversation_id == ctx.conversation.id, Message.direction == "out")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    if last is None or not any(
+        b.get("data", "").startswith("cmp:opt:") for row in last.buttons or [] for b in row
+    ):
+        return False
+    return ctx.now - as_utc(last.created_at) < timedelta(minutes=2)
 
 
 def _spoken(ctx: TurnContext) -> bool:
