@@ -1,7 +1,7 @@
 """messages.parts_sent: a long reply's parts Telegram already took are not sent again
 
-Revision ID: 0006
-Revises: 0005 (compensations)
+Revision ID: 0007
+Revises: 0006 (canned reply languages)
 Create Date: 2026-12-03 13:30:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
