@@ -3589,3 +3589,42 @@ async def test_are_you_there_in_two_words_while_waiting_gets_an_answer(
     assert d.of("escalated")
     await d.send(nudge)
     assert d.replies[-1], "no answer to 'are you there?'"
+
+
+@pytest.mark.parametrize(
+    ("problem", "answer", "resolved"),
+    [
+        ("Курьер нагрубил мне, заказ 4471020", "ну ок, а скидку дадите?", True),
+        ("The courier was rude to me, order 5512320", "ok, but do I get a discount?", True),
+        ("Kurier był niemiły, zamówienie 5512321", "ok, a dostanę jakiś rabat?", True),
+        ("Курьер опоздал на 3 дня, заказ 4471022", "а компенсация какая-то будет?", False),
+    ],
+)
+async def test_a_discount_asked_at_is_that_ok_is_answered(
+    services: Services, problem: str, answer: str, resolved: bool
+) -> None:
+    """'Такое решение вам подходит?' - 'ну ок, а скидку дадите?' closed the case ('Отлично!
+    ...') and went on to the survey: the discount asked for was never answered. The goodwill
+    gesture is given with the yes (a bare question gets it and the question again)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert d.of("satisfaction_check") and not d.of("compensation_offered")
+    await d.send(answer)
+    offered = [e for e in d.of("compensation_offered") if e["turn"] == 1]
+    assert offered and offered[0]["kind"] == "coupon", d.replies[-1]
+    assert "SORRY" in " ".join(d.replies[-1]), d.replies[-1]
+    assert bool(d.of("resolved")) is resolved, d.replies[-1]
+    if not resolved:
+        assert len(d.of("satisfaction_check")) == 2, "the question stands"
+    assert not d.of("escalated")
+
+
+async def test_a_discount_asked_after_the_gesture_is_not_given_twice(services: Services) -> None:
+    """An angry customer who got the coupon with the apology and asks for a discount at 'is
+    that OK?' is told the coupon is theirs (not a second one, not silence)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Курьер нахамил мне!!! Заказ 4471023, больше никогда у вас не закажу!")
+    assert len(d.of("compensation_offered")) == 1 and d.of("satisfaction_check"), d.replies
+    await d.send("ну ладно, а скидку дадите?")
+    assert len(d.of("compensation_offered")) == 1
+    assert "10%" in " ".join(d.replies[-1]) and d.of("resolved"), d.replies[-1]

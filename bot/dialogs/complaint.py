@@ -1400,6 +1400,34 @@ class ComplaintFlow:
                 ctx.event("fix_changed", option=other, was=case["choice"])
                 await self._choose(ctx, case, rule, other)
                 return True
+        if (
+            not data
+            and _asks_compensation(text)
+            and not (
+                _NO.search(text)
+                or _NOT_OK.search(text)
+                or _STILL_BROKEN.search(text)
+                or _LUKEWARM.search(text)
+            )
+        ):
+            # "ну ок, а скидку дадите?": the yes closes the case as usual, and the discount
+            # asked for is answered (the goodwill gesture, once per chat), not left unsaid
+            gift = self._gesture_asked(ctx)
+            if gift is None:  # no gesture in the rules: a person decides
+                case["stage"] = "handed_over"
+                case["wanted"] = "compensation"
+                await self._save(ctx, case)
+                ctx.say("complaint_to_person")
+                ctx.request_handoff("needs_person")
+                return True
+            if _YES.search(text) or ctx.intent in ("thanks", "affirm"):
+                await self._resolved(ctx, case)
+                ctx.say_text(gift)
+                start_after_bot(ctx)
+                return True
+            ctx.say_text(gift)  # a bare "а компенсация будет?": and the question again
+            self._ask_satisfaction(ctx, case)
+            return True
         waiting = (
             not data
             and text.strip()
@@ -1465,13 +1493,7 @@ class ComplaintFlow:
         ):
             # "tak, ale kurier był też niemiły": this fix suits, and that is a problem of its own
             also = self._also_told(ctx, case, text) if not data else []
-            case["stage"] = "done"
-            case["satisfied"] = True
-            await self._save(ctx, case, resolved=True)
-            ctx.say("complaint_resolved")
-            ctx.event(
-                "resolved", by="bot", complaint_type=case["type"], outcome=case.get("outcome")
-            )
+            await self._resolved(ctx, case)
             fixable = [t for t in also if t in PRODUCT_TYPES]
             if fixable:
                 # "tak, ale brakowało też podstawki": a case of its own, with its thanks and fix
@@ -1578,6 +1600,29 @@ class ComplaintFlow:
             return True
         return False
 
+    async def _resolved(self, ctx: TurnContext, case: dict[str, Any]) -> None:
+        """The customer is satisfied: the case is closed as solved by the bot."""
+        case["stage"] = "done"
+        case["satisfied"] = True
+        await self._save(ctx, case, resolved=True)
+        ctx.say("complaint_resolved")
+        ctx.event("resolved", by="bot", complaint_type=case["type"], outcome=case.get("outcome"))
+
+    def _gesture_asked(self, ctx: TurnContext) -> str | None:
+        """The answer to "а скидку дадите?": the goodwill gesture (rules: angry_gesture), or
+        the one given in this chat already, said again (None: the rules have none)."""
+        given = [
+            t
+            for t in [*ctx.state.get("trail", []), *ctx.outcome.events]
+            if t.get("type") == "compensation_chosen"
+            or (t.get("type") == "compensation_offered" and t.get("gesture"))
+        ]
+        if given:
+            kind, value = given[-1].get("kind"), float(given[-1].get("value") or 0)
+            about = ctx.texts(f"comp_about_{kind}", value=_num(value))
+            return f"{ctx.texts('comp_given_before')} {about}"
+        return with_gesture(ctx, self.rules.angry_gesture, "").strip() or None
+
     async def _save(
         self, ctx: TurnContext, case: dict[str, Any], *, resolved: bool = False
     ) -> None:
@@ -1602,6 +1647,24 @@ class ComplaintFlow:
                 other = await ctx.session.get(Complaint, other_id)
                 if other is not None and other.resolved_at is None:
                     other.resolved_at = ctx.now
+
+
+# "а скидку дадите?", "do I get a discount?", "a dostanę jakiś rabat?": compensation asked for
+_COMPENSATION_ASKED = re.compile(
+    r"скидк|промокод|купон|компенсац|возмест|бонус|discount|coupon|promo\s*code|voucher|"
+    r"compensat|rabat|zni[żz]k|kupon|rekompensat",
+    re.IGNORECASE,
+)
+
+
+def _asks_compensation(text: str) -> bool:
+    """A compensation asked about or for, not turned down ("скидка не нужна")."""
+    return bool(
+        text
+        and _COMPENSATION_ASKED.search(text)
+        and (asks_question(text) or _ASKS_FOR.search(text))
+        and not _NOT_NEEDED.search(text)
+    )
 
 
 def _urgent(case: dict[str, Any], key: str) -> str:
