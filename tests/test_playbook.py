@@ -3628,3 +3628,29 @@ async def test_a_discount_asked_after_the_gesture_is_not_given_twice(services: S
     await d.send("ну ладно, а скидку дадите?")
     assert len(d.of("compensation_offered")) == 1
     assert "10%" in " ".join(d.replies[-1]) and d.of("resolved"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("How long does delivery take?", "That's not what I ordered"),
+        ("Сколько идёт доставка?", "Это не то, что я заказывал"),
+        ("How long does delivery take?", "this isn't what I ordered"),
+    ],
+)
+async def test_not_what_i_ordered_after_an_answer_is_a_wrong_item(
+    services: Services, delivery_kb: Path, question: str, said: str
+) -> None:
+    """Right after an FAQ answer, 'That's not what I ordered' was read as 'no' and got
+    'Understood. What would you like to do instead?'; it is a wrong item: thanks, an
+    apology, and the details for the replacement asked once."""
+    async with services.sessionmaker() as session:
+        await services.knowledge.import_file(session, delivery_kb)
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(question)
+    assert d.of("faq_answered")
+    await d.send(said)
+    opened = d.of("complaint_opened")
+    assert opened and opened[0]["complaint_type"] == "wrong_item", d.replies[-1]
+    assert thanks_before_apology(" ".join(d.replies[-1])), d.replies[-1]
+    assert {e["slot"] for e in d.of("asked_for")} == {"order_ref", "photo"}

@@ -216,8 +216,11 @@ _FAILURE_NAMED = (
         re.compile(
             r"\b(?:z[łl](?:y|a|e|ego|ą)|inn(?:y|a|e))\s+(?:rozmiar|kolor|model|produkt|towar|rzecz)|"
             r"\bnie\s+t(?:en|a|o|e)\s+(?:rozmiar|kolor|model|produkt|towar|rzecz)|"
-            r"\bnie\s+t(?:en|a|o|e)\s*$|\bnie\s+to,?\s+co\s+zamawia|"
-            r"\bwrong\s+(?:size|colou?r|item|model|product)",
+            r"\bnie\s+t(?:en|a|o|e)\s*$|\bnie\s+to,?\s+co\s+(?:zamawia|zam[óo]wi)|"
+            r"\bwrong\s+(?:size|colou?r|item|model|product)|"
+            # "That's not what I ordered", "Это не то, что я заказывал"
+            r"\b(?:not|isn'?t|wasn'?t|aren'?t)\s+what\s+i\s+(?:had\s+)?(?:ordered|bought|paid\s+for)|"
+            r"\bне\s+то,?\s+что\s+(?:я\s+)?(?:заказыва|заказал|покупа|купил)",
             re.IGNORECASE,
         ),
     ),
@@ -451,21 +454,27 @@ class ConversationEngine:
             )
         # "курьер опоздал, заказ 4471033" read as a status question at 0.54
         unsure_order = whole.intent == "order_status" and whole.intent_confidence < ORDER_UNSURE
+        unsure_complaint = (
+            whole.intent == "complaint" and whole.intent_confidence < NAMED_FAILURE_CONFIDENCE
+        )
         if (
             (
                 whole.intent in ("deny", "faq", "out_of_scope")
                 or whole.intent_confidence < MIN_CONFIDENCE
                 or unsure_order
+                or unsure_complaint  # "this isn't what I ordered" at 0.5: no need to ask
             )
-            and whole.intent != "complaint"
+            and (whole.intent != "complaint" or unsure_complaint)
             and not asks_question(text)
             and (named := failure_named(text, russian=unsure_order)) is not None
         ):
-            # "nie dostałam paczki" is no "no", and "dostałam zły rozmiar" asks nothing
+            # "nie dostałam paczki" is no "no", and "dostałam zły rozmiar" asks nothing (an
+            # unsure complaint keeps the type the model gave it, if any)
+            kept = unsure_complaint and whole.complaint_type not in (None, "other")
             whole = dataclasses.replace(
                 whole,
                 intent="complaint",
-                complaint_type=named,
+                complaint_type=whole.complaint_type if kept else named,
                 intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
             )
         if whole.intent != "complaint" and announces_problem(text):
