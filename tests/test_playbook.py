@@ -3654,3 +3654,28 @@ async def test_not_what_i_ordered_after_an_answer_is_a_wrong_item(
     assert opened and opened[0]["complaint_type"] == "wrong_item", d.replies[-1]
     assert thanks_before_apology(" ".join(d.replies[-1])), d.replies[-1]
     assert {e["slot"] for e in d.of("asked_for")} == {"order_ref", "photo"}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "My parcel came damaged, order 5512323",
+        "Parcel arrived broken, order 5512324",
+        "Посылка пришла повреждённая, заказ 5512325",
+        "Paczka przyszła uszkodzona, zamówienie 5512326",
+    ],
+)
+async def test_a_damaged_parcel_is_a_damage_complaint(services: Services, message: str) -> None:
+    """'My parcel came damaged, order 5512323' got 'Got it, order 5512323. How can I help with
+    it?' (an order-status question), and 'Посылка пришла повреждённая' was passed to the
+    delivery team as a late parcel, with no photo asked and no replacement or refund; a
+    damaged parcel is damage: thanks, an apology, the photo, then the choice of fix."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(message)
+    opened = d.of("complaint_opened")
+    assert opened and opened[0]["complaint_type"] == "damaged_defective", d.replies[-1]
+    assert thanks_before_apology(" ".join(d.replies[-1])), d.replies[-1]
+    assert "photo" in {e["slot"] for e in d.of("asked_for")}
+    assert not d.of("promised")
+    await d.send(photo=True)
+    assert "cmp:opt:replacement" in d.buttons[-1], d.replies[-1]

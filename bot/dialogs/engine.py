@@ -62,7 +62,7 @@ from bot.dialogs.texts import SUPPORTED, Texts, money
 from bot.dialogs.types import Button, Incoming, Outcome, Reply
 from bot.nlu.extract import extract
 from bot.nlu.lang import unplaced_latin
-from bot.nlu.lexicon import deadline_question
+from bot.nlu.lexicon import damage_named, deadline_question
 from escalation.hours import answer_from, is_open, next_open, sla_minutes
 from escalation.service import (
     active_ticket,
@@ -284,19 +284,60 @@ _FAILURE_NAMED_RU = (
     ),
 )
 _NEGATED_FAILURE_RU = re.compile(r"(?:\bне|ничего\s+не)\s+$", re.I)
+# "My parcel came damaged, order 5512323" (a status question to the model at 0.67)
+_FAILURE_NAMED_EN = (
+    (
+        "damaged_defective",
+        re.compile(
+            r"\b(?:damaged|broken|smashed|shattered|cracked|crushed|dented|chipped|torn|faulty|"
+            r"defective)\b",
+            re.I,
+        ),
+    ),
+    (
+        "delivery_delay",
+        re.compile(
+            r"\b(?:is|was|came|arrived|still)\s+(?:\w+\s+){0,2}late\b|\b(?:days?|weeks?)\s+late\b|"
+            r"\b(?:never|hasn'?t|has\s+not|didn'?t|did\s+not)\s+(?:arrived?|come|came|been\s+delivered)",
+            re.I,
+        ),
+    ),
+)
+_NEGATED_FAILURE_EN = re.compile(r"\b(?:not|isn'?t|wasn'?t|aren'?t|weren'?t|no)\s+$", re.I)
 
 
-def failure_named(text: str, *, russian: bool = False) -> str | None:
-    """The complaint type of a problem named in plain words, if one is (``russian``: in
-    Russian too)."""
-    named = (*_FAILURE_NAMED, *(_FAILURE_NAMED_RU if russian else ()))
+def failure_named(text: str, *, unsure_status: bool = False) -> str | None:
+    """The complaint type of a problem named in plain words, if one is (``unsure_status``:
+    the model's unsure order-status reading, which yields to Russian and English words too)."""
+    named = (
+        *_FAILURE_NAMED,
+        *((*_FAILURE_NAMED_RU, *_FAILURE_NAMED_EN) if unsure_status else ()),
+    )
     for ctype, pattern in named:
         for m in pattern.finditer(text):
             before = text[max(0, m.start() - 20) : m.start()]
-            if not (_NEGATED_FAILURE.search(before) or _NEGATED_FAILURE_RU.search(before)):
+            if not (
+                _NEGATED_FAILURE.search(before)
+                or _NEGATED_FAILURE_RU.search(before)
+                or _NEGATED_FAILURE_EN.search(before)
+            ):
                 return ctype
     return None
 
+
+# late, lost or not come: a delivery matter after all, whatever else the message says
+_LATE_OR_LOST = re.compile(
+    r"опозд|опаздыва|задерж|позже|поздно|долго|до\s+сих\s+пор|потерял|потеря|"
+    r"(?:шл[аио]|шёл|шел|ехал[аи]?|везли)\s+(?:\S+\s+)?(?:дн|недел|месяц)|"
+    r"sz(?:ed[łl]|[łl][aoy])\w*\s+(?:\S+\s+)?(?:dni|dzie|tydz|tygod|miesi)|"
+    r"не\s+(?:пришл|пришёл|пришел|доставил|привез|приехал|получил)|не\s+доставлен|где\s+(?:мой|моя|мои)|"
+    r"\blate\b|delay|\bstill\s+(?:not|no|waiting|hasn)|\bnever\s+(?:arrived|came|got)|"
+    r"\bnot\s+(?:arrived|delivered)|\bhasn'?t\s+(?:arrived|come)|\blost\b|\bwhere\s+is|"
+    r"\btook\s+(?:\w+\s+){0,2}(?:days|weeks)|overdue|"
+    r"sp[óo][źz]ni|op[óo][źz]ni|za\s+p[óo][źz]no|nie\s+(?:dotar|dosz|przysz|przyjecha)|zagin|zgubi|"
+    r"gdzie\s+jest|nadal|wci[ąa][żz]|dopiero",
+    re.IGNORECASE,
+)
 
 # texts that already say a colleague takes over: the hand-off then adds only when they answer
 # ("I'm passing your case to a colleague…" was followed by "I'm connecting you with a colleague…")
@@ -466,7 +507,7 @@ class ConversationEngine:
             )
             and (whole.intent != "complaint" or unsure_complaint)
             and not asks_question(text)
-            and (named := failure_named(text, russian=unsure_order)) is not None
+            and (named := failure_named(text, unsure_status=unsure_order)) is not None
         ):
             # "nie dostałam paczki" is no "no", and "dostałam zły rozmiar" asks nothing (an
             # unsure complaint keeps the type the model gave it, if any)
@@ -477,6 +518,15 @@ class ConversationEngine:
                 complaint_type=whole.complaint_type if kept else named,
                 intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
             )
+        if (
+            whole.intent == "complaint"
+            and whole.complaint_type == "delivery_delay"
+            and damage_named(text)
+            and not _LATE_OR_LOST.search(text)
+        ):
+            # "Посылка пришла повреждённая", "Parcel arrived broken": it came, and broken; the
+            # model reads the parcel as a delivery matter
+            whole = dataclasses.replace(whole, complaint_type="damaged_defective")
         if whole.intent != "complaint" and announces_problem(text):
             # "Hi, I have a problem with my order" is no praise or goodbye: the complaint flow
             # asks what happened
