@@ -334,10 +334,27 @@ def split_types(main: str, named: tuple[str, ...], known: set[str]) -> tuple[str
         # "курьер опоздал на 3 дня и чайник пришёл сломанный": the parcel is here, so the
         # broken kettle is what to fix; the lateness goes to logistics
         main = product[0]
-    passed = (*FEEDBACK_TYPES, "delivery_delay") if main in PRODUCT_TYPES else FEEDBACK_TYPES
+    # a late order told with another problem (a double charge, a missing cup) is passed on too
+    late_too = main not in ("delivery_delay", "other")
+    passed = (*FEEDBACK_TYPES, "delivery_delay") if late_too else FEEDBACK_TYPES
     also = [t for t in dict.fromkeys((*named, main)) if t in passed and t != main]
     return main, also
 
+
+# the order told late in plain words ("it came 5 days late", "заказ привезли на неделю позже",
+# "przyszło tydzień za późno"), not "my late husband" or "the refund is late"
+_LATE_TOLD = re.compile(
+    r"\b(?:order|parcel|package|delivery|courier|it|they)\s+(?:\w+\s+){0,3}?(?:is|was|were|came|"
+    r"arrived|got\s+here|turned\s+up|showed\s+up)\s+(?:\w+\s+){0,3}?late\b|"
+    r"\b(?:came|arrived|delivered|turned\s+up|showed\s+up)\s+(?:\w+\s+){0,3}?late\b|"
+    r"\b(?:days?|weeks?)\s+late\b|\bdelivery\s+(?:was\s+|is\s+)?delayed\b|"
+    r"(?:заказ|посылк|доставк|курьер|привезли|доставили|пришл|пришёл|пришел)\w*\s+(?:\S+\s+){0,3}?"
+    r"(?:опоздал|с\s+опозданием|позже|поздно)|\bопоздал\w*\s+(?:на\s+)?(?:\S+\s+)?(?:дн|недел|час)|"
+    r"(?:przysz|dotar|dosz|dostarcz)\w*\s+(?:\S+\s+){0,3}?(?:za\s+p[óo][źz]no|z\s+op[óo][źz]nieniem|"
+    r"po\s+terminie)|(?:kurier|przesy[łl]k|paczk|zam[óo]wieni|dostaw)\w*\s+(?:\S+\s+){0,2}?"
+    r"(?:si[ęe]\s+)?sp[óo][źz]ni",
+    re.IGNORECASE,
+)
 
 # "чайник из другого заказа", "another order", "w innym zamówieniu": not the last case's order
 _ANOTHER_ORDER = re.compile(
@@ -621,10 +638,12 @@ class ComplaintFlow:
                 ),
                 ctype,
             )
-        ctype, also_types = split_types(
-            ctype, getattr(pred, "complaint_types", ()), set(self.rules.complaint_types)
-        )
         said = ctx.incoming.text or ""
+        named = getattr(pred, "complaint_types", ())
+        if ctype != "delivery_delay" and _LATE_TOLD.search(said):
+            # "it came 5 days late and a cup was missing": the lateness is a problem too
+            named = (*named, ctype, "delivery_delay")
+        ctype, also_types = split_types(ctype, named, set(self.rules.complaint_types))
         also_types = [t for t in also_types if _FEEDBACK_WORDS[t].search(said)]
         rule = self.rules.for_type(ctype)
         threatened = pred.threat if pred.threat not in (None, "none") else threat

@@ -97,10 +97,15 @@ _CLAUSE = re.compile(
     r"konsultant|pracownik|sprzedaw|stron|aplikacj)\w*)|"
     # "опоздал на 3 дня и чайник пришёл сломанный": a second clause about a broken thing
     r"\s+(?:и|and|i|oraz)\s+(?=(?:[^\W\d_]+\s+){0,3}(?:сломан|разбит|трещин|помят|cracked|"
-    r"broken|damaged|smashed|chipped|p[ęe]kni[ęe]|uszkodz|zepsu|rozbit|zgniec))",
+    r"broken|damaged|smashed|chipped|p[ęe]kni[ęe]|uszkodz|zepsu|rozbit|zgniec|st[łl]uczon|"
+    r"pot[łl]uczon))",
     re.IGNORECASE,
 )
 CLAUSE_CONFIDENCE = 0.8  # a clause's own complaint type counts only when clearly one
+# the box, not what was in it ("коробка помята": the parcel came, the thing may be fine)
+_PACKAGING = re.compile(
+    r"коробк|упаковк|\bbox\b|packag|packing|karton|opakowani|pude[łl]k", re.IGNORECASE
+)
 _LEADING = re.compile(r"^(?:и|а|но|and|but|so|i|a|ale|oraz)\s+", re.IGNORECASE)
 
 
@@ -197,6 +202,16 @@ def combine(
             # "телевизор разбит" (0.71): broken in plain words is a problem all the same
             or (p.complaint_type == "damaged_defective" and damage_named(t))
         )
+    ]
+    # "...i wazon był stłuczony" (off-topic to the model): a broken thing, not its box, told
+    # in a clause of a complaint
+    named += [
+        "damaged_defective"
+        for t, p in clauses or []
+        if whole.intent == "complaint"
+        and p.intent != "complaint"
+        and damage_named(t)
+        and not _PACKAGING.search(t)
     ]
     types = tuple(dict.fromkeys(named))
     if len(parts) < 2 or not confident:
