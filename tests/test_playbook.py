@@ -3709,3 +3709,31 @@ async def test_a_late_order_told_with_another_problem_is_passed_on_too(
     async with services.sessionmaker() as session:
         types = await session.scalars(select(Complaint.complaint_type))
         assert {main, "delivery_delay"} <= set(types)
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ["I have a problem with your website", "It won't let me pay", "iPhone 14, latest version"],
+        ["Приложение вылетает при оплате", "iPhone 14, последняя версия"],
+        ["Mam problem z waszą aplikacją", "Nie mogę zapłacić kartą", "iPhone 14, najnowsza wersja"],
+    ],
+)
+async def test_the_phone_told_about_a_site_problem_is_a_detail(
+    services: Services, turns: list[str]
+) -> None:
+    """'I have a problem with your website' got 'Thanks so much for the kind words!', 'It won't
+    let me pay' 'Understood. What would you like to do instead?', and 'iPhone 14, latest
+    version' opened a wrong-item case asking for the order number and a photo ('Приложение
+    вылетает при оплате' was asked whether something happened with an order). A site or app
+    problem is a case for the technical team; the phone told is a detail of it."""
+    d = Dialogue(services, str(next(_ids)))
+    for text in turns:
+        await d.send(text)
+    assert "kind words" not in d.all_text() and not d.of("fallback"), d.replies
+    opened = [e["complaint_type"] for e in d.of("complaint_opened")]
+    assert opened == ["website_app"], d.replies
+    assert [e["slot"] for e in d.of("asked_for")] == ["contact"], d.replies
+    assert thanks_before_apology(" ".join(d.replies[-2] if len(turns) == 3 else d.replies[0]))
+    state = await d.state()
+    assert "iPhone 14" in state["known"]["description"], state["known"]

@@ -29,9 +29,14 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.db.models import Complaint, Message, as_utc
-from bot.dialogs.engine import TurnContext
+from bot.dialogs.engine import TurnContext, failure_named
 from bot.dialogs.handoff import activist_gesture, asks_for_person, wants_person, with_gesture
-from bot.dialogs.requests import MultiPrediction, announces_problem, asks_question
+from bot.dialogs.requests import (
+    MultiPrediction,
+    announces_problem,
+    asks_question,
+    site_problem_named,
+)
 from bot.dialogs.rules import Rules, TypeRule, load_rules
 from bot.dialogs.slots import (
     ask_what_happened,
@@ -530,6 +535,8 @@ class ComplaintFlow:
             # "замену так и не прислали" days later: this case, not a new one
             await self._promise_chased(ctx, case)
             return True
+        if _answers_clarify(ctx):
+            self._what_happened(ctx)
         # "всё, ухожу к конкурентам" at 0.31 is no "not sure I understood": a threat is a complaint
         unsure_threat = ctx.intent is None and threat_only(ctx.incoming.text or "")
         if ctx.intent == "complaint" or unsure_threat:
@@ -550,6 +557,8 @@ class ComplaintFlow:
                 # "Hi, I have a problem with my order" and nothing more: thanks, sorry, and
                 # what happened (the case opens with the answer, its type known)
                 ctx.state["complaint_clarified"] = int(ctx.state.get("turns", 0))
+                if site_problem_named(text):  # "...with your website": the site's, whatever comes
+                    ctx.state["clarified_type"] = "website_app"
                 ctx.say("complaint_what_happened")
                 ctx.event("clarify", intent="complaint", reason="problem_only")
                 return True
@@ -592,12 +601,16 @@ class ComplaintFlow:
                 # "просто проверяю, работает ли бот)" at 0.52: ask before opening a case;
                 # a second such message opens it.
                 ctx.state["complaint_clarified"] = int(ctx.state.get("turns", 0))
+                said = ctx.prediction.complaint_type if ctx.prediction else None
+                if said not in (None, "other"):
+                    ctx.state["clarified_type"] = said
                 ctx.say("complaint_clarify")
                 ctx.event("clarify", intent="complaint")
                 return True
             carried = ctx.state.pop("clarified_threat", None) if _answers_clarify(ctx) else None
             ctx.state.pop("clarified_threat", None)
             ctx.state.pop("complaint_clarified", None)
+            ctx.state.pop("clarified_type", None)
             await self._start(ctx, threat=carried)
             if unsure and asks_question(text):
                 # something went wrong and they ask how it works ("Пришла куртка с дыркой,
@@ -605,6 +618,43 @@ class ComplaintFlow:
                 await ctx.faq.answer_also(ctx, text, min_score=KB_WITH_CASE, via="with_complaint")
             return True
         return False
+
+    def _what_happened(self, ctx: TurnContext) -> None:
+        """The answer to "what happened?" is the problem: "It won't let me pay" (a "no" to the
+        model) opens the case, and "iPhone 14, latest version" after an app that crashes is a
+        detail of that, not a wrong phone (a type its words do not name yields to the one
+        the problem was told with)."""
+        pred = ctx.prediction
+        text = (ctx.incoming.text or "").strip()
+        if pred is None or not text or ctx.incoming.callback_data or ctx.command is not None:
+            return
+        clarified = ctx.state.get("clarified_type")
+        if pred.intent != "complaint":
+            if (
+                pred.intent in ("request_human", "greeting", "thanks", "goodbye")
+                or word_count(text) < 2
+                or asks_question(text)
+                or _NO.search(text)
+                or _NOTHING_WRONG.search(text)
+                or _PLEASANTRY.match(text)
+                or _JUST_TELLING.search(text)
+                or wants_person(text)
+            ):
+                return
+            ctype = clarified or failure_named(text, unsure_status=True) or "other"
+            ctx.prediction = replace(
+                pred,
+                intent="complaint",
+                complaint_type=ctype,
+                intent_confidence=max(pred.intent_confidence, OPEN_BAR_CALM),
+            )
+            ctx.event("clarify_answered", complaint_type=ctype)
+            return
+        said = pred.complaint_type
+        if clarified and said != clarified:
+            words = _FEEDBACK_WORDS.get(said or "") or _TYPE_WORDS.get(said or "")
+            if said in (None, "other") or (words is not None and not words.search(text)):
+                ctx.prediction = replace(pred, complaint_type=clarified)
 
     # ------------------------------------------------------------------ start
     def _threat_only(self, ctx: TurnContext, text: str) -> bool:
@@ -1668,6 +1718,21 @@ class ComplaintFlow:
                     other.resolved_at = ctx.now
 
 
+# the site or the app failing in plain words: "вылетает", "won't let me pay", "nie działa"
+_SITE_FAILURE = re.compile(
+    r"вылета|зависа|глючит|тормозит|не\s+(?:грузит|загружа|открыва|работа|пуска|да[её]т|получа)|"
+    r"ошибк|\bcrash|\bfreez|\berror|won'?t\s+(?:load|open|let)|does\s*n[o']?t\s+(?:load|open|work)|"
+    r"\bcan'?t\s+(?:log|sign|pay|check\s*out)|\bnie\s+(?:dzia[łl]|[łl]aduj|otwiera|pozwala|mog[ęe])|"
+    r"zawiesza|wywala|b[łl][ąa]d",
+    re.IGNORECASE,
+)
+# "нет, всё хорошо", "nothing, just checking", "nic, wszystko ok": nothing went wrong
+_NOTHING_WRONG = re.compile(
+    r"вс[её]\s+(?:хорошо|нормально|в\s+порядке|ок)|ничего|просто\s+(?:проверя|смотр|спрос)|"
+    r"\bnothing\b|all\s+good|\bjust\s+(?:checking|testing|looking)|\bnic\b|wszystko\s+(?:ok|dobrze|"
+    r"w\s+porz[ąa]dku)|tylko\s+sprawdzam",
+    re.IGNORECASE,
+)
 # "а скидку дадите?", "do I get a discount?", "a dostanę jakiś rabat?": compensation asked for
 _COMPENSATION_ASKED = re.compile(
     r"скидк|промокод|купон|компенсац|возмест|бонус|discount|coupon|promo\s*code|voucher|"
@@ -1943,6 +2008,8 @@ def _weak(ctx: TurnContext) -> bool:
     pred = ctx.prediction
     if pred is None or pred.threat not in (None, "none"):
         return False
+    if pred.complaint_type == "website_app" and _SITE_FAILURE.search(ctx.incoming.text or ""):
+        return False  # "Приложение вылетает при оплате" at 0.7498 says what happened
     if pred.intent_confidence >= OPEN_BAR and not (
         pred.intent_confidence < OPEN_BAR_CALM and _unsure(ctx) and _divertible(ctx)
     ):

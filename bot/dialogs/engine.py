@@ -45,6 +45,7 @@ from bot.dialogs.requests import (
     asks_question,
     combine,
     questions,
+    site_problem_named,
     split_clauses,
     split_requests,
 )
@@ -533,7 +534,8 @@ class ConversationEngine:
             whole = dataclasses.replace(
                 whole,
                 intent="complaint",
-                complaint_type="other",
+                # "I have a problem with your website" is no praise: a site problem
+                complaint_type="website_app" if site_problem_named(text) else "other",
                 intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
             )
         parts = split_requests(text)

@@ -121,6 +121,14 @@ _ORDER_NOUN = (
     r"(?:moim\s+|moj[aą]\s+|tym\s+)?(?:zam[oó]wieniem|paczk[aą]|przesy[lł]k[aą]|dostaw[aą]|zakupem)|"
     r"(?:моим\s+)?(?:заказом|заказу|посылкой|доставкой)"
 )
+# "a problem with your website", "z waszą aplikacją", "с приложением": the site or the app
+_SITE_NOUN = (
+    r"(?:(?:my|our|the|your|this)\s+)?(?:website|web\s+site|site|app|application|account|"
+    r"payment|checkout)|(?:(?:wasz[aąe]|waszej|moim|moj[aą])\s+)?(?:stron[aąey]|aplikacj[aąię]|"
+    r"kont(?:em|a)?|p[łl]atno[śs]ci[aą]?)|(?:вашим\s+|моим\s+)?(?:сайтом|приложением|оплатой|"
+    r"личным\s+кабинетом|аккаунтом)"
+)
+_SITE_NAMED = re.compile(rf"(?:with|about|z|с|по)\s+(?:{_SITE_NOUN})\b", re.IGNORECASE)
 _PROBLEM_ONLY = re.compile(
     rf"{_GREETING}(?:"
     r"(?:i(?:'ve|\s+have)?(?:\s+got)?|there(?:'s|\s+is)|we\s+have)\s+(?:a\s+|an\s+|some\s+)?"
@@ -131,7 +139,7 @@ _PROBLEM_ONLY = re.compile(
     r"(?:chc[eę]|chcia[lł](?:a)?bym)\s+z[lł]o[zż]y[cć]\s+reklamacj[eę]|co[śs]\s+(?:jest\s+)?nie\s+tak|"
     r"(?:у\s+меня|есть)\s+(?:проблема|претензия|жалоба)|"
     r"хочу\s+(?:пожаловаться|оставить\s+жалобу|подать\s+(?:жалобу|претензию))|что-то\s+не\s+так"
-    rf")(?:\s+(?:with|about|z|с|по)\s+(?:{_ORDER_NOUN}))?"
+    rf")(?:\s+(?:with|about|z|с|по)\s+(?:{_ORDER_NOUN}|{_SITE_NOUN}))?"
     r"(?:\W*(?:nr\.?|no\.?|number|numer|номер|№|#)?\s*[\w-]*\d[\w-]*)?"
     r"[\s.!,:)(]*(?:please|pro[sś]z[eę]|пожалуйста)?[\s.!]*",
     re.IGNORECASE,
@@ -141,6 +149,11 @@ _PROBLEM_ONLY = re.compile(
 def announces_problem(text: str) -> bool:
     """The message says only that there is a problem ("I have a problem with my order")."""
     return bool(_PROBLEM_ONLY.fullmatch((text or "").strip()))
+
+
+def site_problem_named(text: str) -> bool:
+    """ "I have a problem with your website", "mam problem z aplikacją": the site or the app."""
+    return announces_problem(text) and bool(_SITE_NAMED.search(text or ""))
 
 
 def split_requests(text: str) -> list[str]:
