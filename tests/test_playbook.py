@@ -3737,3 +3737,32 @@ async def test_the_phone_told_about_a_site_problem_is_a_detail(
     assert thanks_before_apology(" ".join(d.replies[-2] if len(turns) == 3 else d.replies[0]))
     state = await d.state()
     assert "iPhone 14" in state["known"]["description"], state["known"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Курьер не привёз заказ 5512347",
+        "Dzień dobry, kurier zgubił moją paczkę, zamówienie 5512344",
+        "The courier lost my parcel, order 5512348",
+    ],
+)
+async def test_an_order_the_courier_did_not_bring_is_chased_with_logistics(
+    services: Services, message: str
+) -> None:
+    """'Курьер не привёз заказ 5512347' and 'the courier lost my parcel' were passed to the
+    customer care manager as a complaint about staff, 'within 48 hours', and nobody went
+    after the parcel; an order not brought is the delivery team's, within 24 hours."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(message)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["delivery_delay"], d.replies[
+        -1
+    ]
+    assert d.of("promised") and "24" in d.of("promised")[0]["within"], d.replies[-1]
+
+
+async def test_a_rude_courier_who_did_not_bring_the_order_is_both(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Курьер не привёз заказ 5512352 и ещё нахамил по телефону")
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["delivery_delay"]
+    assert [e["complaint_type"] for e in d.of("complaint_also_recorded")] == ["staff_behavior"]

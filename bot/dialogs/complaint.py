@@ -361,6 +361,22 @@ _LATE_TOLD = re.compile(
     re.IGNORECASE,
 )
 
+# the order not brought, by the courier or at all ("Курьер не привёз заказ", "the courier lost my
+# parcel", "kurier zgubił paczkę"): the delivery team's, not a complaint about manners
+_NOT_BROUGHT = re.compile(
+    r"не\s+(?:привёз|привез|доставил|приехал|пришёл|пришел)|\bпотерял\w*\s+(?:\w+\s+)?(?:посылк|заказ)|"
+    r"\blost\s+(?:my|the|our)\s+(?:parcel|package|order)|\bnever\s+(?:came|showed|delivered|brought|"
+    r"turned)|\b(?:didn'?t|did\s+not)\s+(?:deliver|bring|come|show)|\bzgubi|"
+    r"\bnie\s+(?:dostarczy|przywi[óo]z|przywioz|przyjecha|przyszed)",
+    re.IGNORECASE,
+)
+# rudeness in words, as opposed to a courier who merely did not come
+_RUDE_WORDS = re.compile(
+    r"хам|груб|наор|накрич|обматер|\brude\b|\bimpolite|\byell|\bshout|\bswore|niemi[łl]|"
+    r"niegrzeczn|nieuprzejm|chamsk|opryskliw|nakrzycza",
+    re.IGNORECASE,
+)
+
 # "чайник из другого заказа", "another order", "w innym zamówieniu": not the last case's order
 _ANOTHER_ORDER = re.compile(
     r"друг\w*\s+заказ|ещ[её]\s+одн\w*\s+заказ|(?:another|other|different|second)\s+order|"
@@ -690,6 +706,13 @@ class ComplaintFlow:
             )
         said = ctx.incoming.text or ""
         named = getattr(pred, "complaint_types", ())
+        if ctype == "staff_behavior" and _NOT_BROUGHT.search(said):
+            # "Курьер не привёз заказ", "the courier lost my parcel": the order is what to
+            # fix (logistics); the courier's manners only when the message complains of them
+            ctype = "delivery_delay"
+            rude = _RUDE_WORDS.search(said)
+            named = tuple(t for t in named if t != "staff_behavior" or rude)
+            named = (*named, "delivery_delay", *(("staff_behavior",) if rude else ()))
         if ctype != "delivery_delay" and _LATE_TOLD.search(said):
             # "it came 5 days late and a cup was missing": the lateness is a problem too
             named = (*named, ctype, "delivery_delay")
