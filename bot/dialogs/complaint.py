@@ -688,8 +688,14 @@ class ComplaintFlow:
             return False
         return not any(rx.search(text) for rx in _TYPE_WORDS.values())
 
-    async def _start(self, ctx: TurnContext, threat: str | None = None) -> None:
-        """Open a case (``threat``: one said the message before, with no problem named)."""
+    async def _start(
+        self, ctx: TurnContext, threat: str | None = None, pending: dict[str, Any] | None = None
+    ) -> None:
+        """Open a case (``threat``: one said the message before, with no problem named;
+        ``pending``: the second problem of a message, recorded then, taken up now)."""
+        if pending is not None:
+            await self._start_pending(ctx, pending)
+            return
         pred = ctx.prediction
         assert pred is not None
         ctype = pred.complaint_type or "other"
@@ -718,12 +724,39 @@ class ComplaintFlow:
             named = (*named, ctype, "delivery_delay")
         ctype, also_types = split_types(ctype, named, set(self.rules.complaint_types))
         also_types = [t for t in also_types if _FEEDBACK_WORDS[t].search(said)]
-        rule = self.rules.for_type(ctype)
         threatened = pred.threat if pred.threat not in (None, "none") else threat
         kind = customer_kind(pred.emotion, threatened, True) or "claimant"
         await self._forget_last_case(ctx)
+        await self._open(ctx, ctype, kind, (ctx.incoming.text or "").strip(), also_types, named)
+
+    async def _start_pending(self, ctx: TurnContext, pending: dict[str, Any]) -> None:
+        """The second problem of a message ("...and the lid is missing"), once the first is
+        settled: its record, with what the customer told then (nothing is asked again)."""
         known = ctx.state.setdefault("known", {})
-        text = (ctx.incoming.text or "").strip()
+        known["description"] = pending.get("description") or known.get("description")
+        await self._open(
+            ctx,
+            pending["type"],
+            pending.get("kind") or "claimant",
+            pending.get("description") or "",
+            [],
+            (),
+            record_id=pending.get("id"),
+        )
+
+    async def _open(
+        self,
+        ctx: TurnContext,
+        ctype: str,
+        kind: str,
+        text: str,
+        also_types: list[str],
+        named: tuple[str, ...],
+        record_id: int | None = None,
+    ) -> None:
+        """The case of ``ctype`` opens (``text``: what the customer told of it)."""
+        rule = self.rules.for_type(ctype)
+        known = ctx.state.setdefault("known", {})
         if text and is_description(text) and not known.get("description"):
             known["description"] = text
         if text and not known.get("order_ref") and real_words(text) == 0:
@@ -743,21 +776,40 @@ class ComplaintFlow:
             "overdue": broken_promise(text),
         }
         ctx.state["complaint"] = case
-        record = Complaint(
-            conversation_id=ctx.conversation.id,
-            complaint_type=ctype,
-            customer_kind=kind,
-            details=dict(known),
-            created_at=ctx.now,
-        )
-        ctx.session.add(record)
-        await ctx.session.flush()
+        record = await ctx.session.get(Complaint, record_id) if record_id is not None else None
+        if record is None:
+            record = Complaint(
+                conversation_id=ctx.conversation.id,
+                complaint_type=ctype,
+                customer_kind=kind,
+                details=dict(known),
+                created_at=ctx.now,
+            )
+            ctx.session.add(record)
+            await ctx.session.flush()
         case["id"] = record.id
         ctx.event("complaint_opened", complaint_type=ctype, customer_kind=kind)
         if case["overdue"]:
             ctx.event("broken_promise_reported", complaint_id=record.id)
 
         passed_on = [await self._pass_on(ctx, extra, known) for extra in also_types]
+        first = record_id is None and not case["unfixable"]
+        then = self._second_to_fix(ctype, named, text) if first else None
+        if then is not None:
+            # "the kettle arrived cracked and the lid is missing": both need a fix; the
+            # second is recorded now and taken up once this one is settled
+            later = Complaint(
+                conversation_id=ctx.conversation.id,
+                complaint_type=then,
+                customer_kind=kind,
+                details=dict(known),
+                created_at=ctx.now,
+            )
+            ctx.session.add(later)
+            await ctx.session.flush()
+            case["next"] = {"type": then, "id": later.id, "kind": kind, "description": text}
+            ctx.event("complaint_queued", complaint_type=then, complaint_id=later.id)
+            passed_on.append(ctx.texts(f"complaint_next_{then}"))
         opening = self._opening(ctx, kind)
         told = " ".join([opening, *passed_on])  # the other problems are said on every path
         if kind == "activist":
@@ -817,6 +869,21 @@ class ComplaintFlow:
             return
         ctx.say_text(opening, buttons)
         await self._fix(ctx, case)
+
+    def _second_to_fix(self, ctype: str, named: tuple[str, ...], text: str) -> str | None:
+        """Another problem with what came that needs a fix of its own ("...cracked and the lid
+        is missing"), named by the message's parts or in plain words."""
+        if ctype not in PRODUCT_TYPES:
+            return None
+        said = [t for t in PRODUCT_TYPES if _TYPE_WORDS[t].search(text)]
+        return next(
+            (
+                t
+                for t in dict.fromkeys((*named, *said))
+                if t in PRODUCT_TYPES and t != ctype and t in self.rules.complaint_types
+            ),
+            None,
+        )
 
     async def _start_another(self, ctx: TurnContext, text: str, ctype: str | None = None) -> None:
         """A new problem told while a case is settled: its own case (another order's number,
@@ -1587,6 +1654,10 @@ class ComplaintFlow:
             also = self._also_told(ctx, case, text) if not data else []
             await self._resolved(ctx, case)
             fixable = [t for t in also if t in PRODUCT_TYPES]
+            if case.get("next") and not fixable:
+                # the second problem of the first message: its turn now (the survey waits)
+                await self._start(ctx, pending=case.pop("next"))
+                return True
             if fixable:
                 # "tak, ale brakowało też podstawki": a case of its own, with its thanks and fix
                 # (the survey waits for it)
