@@ -278,6 +278,13 @@ def build_card(
             + ", ".join(in_words(TYPE_WORDS, str(t)) for t in also)
         )
 
+    waiting = (complaint.get("next") or {}).get("type")
+    if waiting:  # "...cracked and the lid is missing": the second, taken up after this one
+        lines.append(
+            "Also in the message, recorded and not yet sorted out: "
+            + in_words(TYPE_WORDS, str(waiting))
+        )
+
     tried = [t for t in trail if t.get("type") in ("faq_answered", "faq_declined")]
     unhelpful = _not_helpful_answers(trail)
     faq = state.get("faq") or {}

@@ -3804,3 +3804,14 @@ async def test_two_things_to_fix_in_one_message_are_both_sorted_out(
     assert not d.of("asked_for"), "nothing asked again: the photo and the story were given"
     async with services.sessionmaker() as session:
         assert len(list(await session.scalars(select(Complaint.id)))) == 2
+
+
+async def test_the_second_problem_waiting_is_on_the_card(services: Services) -> None:
+    """'...cracked and the lid is missing', then 'no' to the lid's fix: the colleague's card
+    said nothing of the cracked kettle still waiting (only the transcript held it)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Order 5512340: the kettle arrived cracked and the lid is missing", photo=True)
+    await d.send(button="cmp:opt:resend")
+    await d.send(button="cmp:sat:no")
+    [escalated] = d.of("escalated")
+    assert "not yet sorted out: broken or defective item" in escalated["card"], escalated["card"]
