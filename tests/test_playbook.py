@@ -3815,3 +3815,27 @@ async def test_the_second_problem_waiting_is_on_the_card(services: Services) -> 
     await d.send(button="cmp:sat:no")
     [escalated] = d.of("escalated")
     assert "not yet sorted out: broken or defective item" in escalated["card"], escalated["card"]
+
+
+@pytest.mark.parametrize(
+    ("problem", "question"),
+    [
+        ("Пришёл разбитый чайник", "А фото чего именно нужно?"),
+        ("My blender arrived broken", "A photo of what exactly?"),
+        ("Przyszedł pęknięty czajnik", "Zdjęcie czego dokładnie?"),
+    ],
+)
+async def test_which_photo_is_answered_not_noted_as_the_story(
+    services: Services, problem: str, question: str
+) -> None:
+    """Asked for the order number, a photo and a few words about what happened, 'А фото чего
+    именно нужно?' got 'Спасибо, записал.': the question was kept as what happened (and
+    would never be asked for). It is answered, and the story is still welcome."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert "photo" in {e["slot"] for e in d.of("asked_for")}
+    await d.send(question)
+    reply = " ".join(d.replies[-1])
+    assert re.search(r"предмет|товар|item|produkt", reply, re.I), reply
+    state = await d.state()
+    assert question not in (state.get("known", {}).get("description") or ""), state["known"]

@@ -208,6 +208,15 @@ _WHY_ASK = re.compile(
     r"po\s+co\b[^.!?]{0,30}(?:numer|zdj|telefon)|dlaczego\b[^.!?]{0,30}(?:numer|zdj)",
     re.IGNORECASE,
 )
+# "А фото чего именно нужно?", "a photo of what exactly?", "zdjęcie czego?": which photo
+_WHICH_PHOTO = re.compile(
+    r"фот\w*\s+(?:чего|кого|какое|какую|какие)|(?:что|чего)\s+(?:именно\s+)?(?:сфотографировать|"
+    r"сфоткать|фотографировать|снять|фоткать)|\b(?:photo|picture|pic)\s+of\s+what\b|"
+    r"\bwhat\s+(?:should|do|shall)\s+i\s+(?:photograph|take\s+(?:a\s+)?(?:photo|picture|pic)\s+of)|"
+    r"\bwhat\s+(?:kind\s+of\s+|sort\s+of\s+)?(?:photo|picture)\b|\bwhich\s+(?:photo|picture)\b|"
+    r"zdj[eę]ci\w*\s+czego|\bco\s+(?:mam\s+)?(?:sfotografowa|sfoci|zrobi[ćc]\s+zdj)|jakie\s+zdj[eę]cie",
+    re.IGNORECASE,
+)
 _PHOTO_WORD = re.compile(r"фот|снимок|photo|picture|\bpic|zdj[eę]|fotk|fotograf", re.IGNORECASE)
 # "вот фото", "here is the photo", "przesyłam zdjęcie": said to be sent (with the photo word)
 _SENT_NOW = re.compile(
@@ -1162,7 +1171,7 @@ class ComplaintFlow:
                 ctx.say("complaint_waiting")
             return True
         if text and not known.get("description") and "description" in case["asked"]:
-            if is_description(text, 2):
+            if is_description(text, 2) and not _WHICH_PHOTO.search(text):
                 known["description"] = text
                 gave_something = True
         retyped = False
@@ -1213,6 +1222,10 @@ class ComplaintFlow:
                     option=option[:1].lower() + option[1:],
                     items=_slot_list(ctx, missing),
                 )
+                return True
+            if "photo" in missing and text and _WHICH_PHOTO.search(text):
+                # "А фото чего именно нужно?": what to take a picture of (not the story)
+                ctx.say("details_which_photo")
                 return True
             if text and "?" in text and ("order_ref" in missing or "photo" in missing):
                 # A question about our question: answer it, the case waits.
