@@ -3839,3 +3839,28 @@ async def test_which_photo_is_answered_not_noted_as_the_story(
     assert re.search(r"предмет|товар|item|produkt", reply, re.I), reply
     state = await d.state()
     assert question not in (state.get("known", {}).get("description") or ""), state["known"]
+
+
+@pytest.mark.parametrize(
+    ("problem", "question"),
+    [
+        ("My blender arrived broken", "Which order number do you mean, the one from March?"),
+        ("Пришёл разбитый чайник", "А какой номер заказа нужен, из письма?"),
+    ],
+)
+async def test_which_order_number_is_answered(
+    services: Services, delivery_kb: Path, problem: str, question: str
+) -> None:
+    """Asked for the order number, 'Which order number do you mean, the one from March?' got
+    the knowledge base's 'Is your question about one of these topics?': where to find it is
+    told, and the case waits for it."""
+    async with services.sessionmaker() as session:
+        await services.knowledge.import_file(session, delivery_kb)
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    await d.send(question)
+    reply = " ".join(d.replies[-1])
+    assert re.search(r"confirmation email|письме с подтверждением|письме", reply), reply
+    assert not d.of("faq_declined") and not d.of("escalated")
+    await d.send("5512370")
+    assert (await d.state())["known"]["order_ref"] == "5512370"

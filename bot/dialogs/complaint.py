@@ -217,6 +217,23 @@ _WHICH_PHOTO = re.compile(
     r"zdj[eę]ci\w*\s+czego|\bco\s+(?:mam\s+)?(?:sfotografowa|sfoci|zrobi[ćc]\s+zdj)|jakie\s+zdj[eę]cie",
     re.IGNORECASE,
 )
+# "which order number do you mean?", "какой номер заказа нужен?", "który numer?"
+_WHICH_ORDER = re.compile(
+    r"\bwhich\s+order|\bwhat\s+order\s+(?:number|no)|\bкакой\s+(?:именно\s+)?(?:номер|заказ)|"
+    r"\bкоторый\s+(?:номер|заказ)|\bkt[óo]r[ey]\s+(?:numer|zam[óo]wieni)|\bjaki\s+numer",
+    re.IGNORECASE,
+)
+
+
+def _about_our_ask(text: str) -> bool:
+    """A question about the details the bot asked for (which photo, which number, why)."""
+    if _WHICH_PHOTO.search(text):
+        return True
+    return "?" in text and bool(
+        _WHICH_ORDER.search(text) or _WHERE_IS_IT.search(text) or _WHY_ASK.search(text)
+    )
+
+
 _PHOTO_WORD = re.compile(r"фот|снимок|photo|picture|\bpic|zdj[eę]|fotk|fotograf", re.IGNORECASE)
 # "вот фото", "here is the photo", "przesyłam zdjęcie": said to be sent (with the photo word)
 _SENT_NOW = re.compile(
@@ -1152,6 +1169,19 @@ class ComplaintFlow:
         # zwrot") is that, whatever a hesitant classifier says; an explicit "a person,
         # please" still brings one.
         detail = (gave_something or wish is not None) and not (text and asks_for_person(text))
+        if intent == "faq" and not detail and _about_our_ask(text):
+            # "Which order number do you mean?": about what we asked, not for the FAQ
+            awaited = [s for s in _needs(case, rule) if not has(ctx.state.get("known", {}), s)]
+            if "photo" in awaited and _WHICH_PHOTO.search(text):
+                ctx.say("details_which_photo")
+                return True
+            if "order_ref" in awaited and (_WHERE_IS_IT.search(text) or _WHICH_ORDER.search(text)):
+                ctx.say("order_number_where")
+                return True
+            if _WHY_ASK.search(text) and ("order_ref" in awaited or "photo" in awaited):
+                photo = "photo" in awaited and _PHOTO_WORD.search(text)
+                ctx.say("details_why_photo" if photo else "details_why")
+                return True
         if (intent in ("request_human", "faq") and not detail) or ctx.incoming.callback_data:
             return False  # other flows (a person, a question) take it; the case waits
         known = ctx.state.setdefault("known", {})
@@ -1171,7 +1201,7 @@ class ComplaintFlow:
                 ctx.say("complaint_waiting")
             return True
         if text and not known.get("description") and "description" in case["asked"]:
-            if is_description(text, 2) and not _WHICH_PHOTO.search(text):
+            if is_description(text, 2) and not _about_our_ask(text):
                 known["description"] = text
                 gave_something = True
         retyped = False
@@ -1234,7 +1264,9 @@ class ComplaintFlow:
                     photo = "photo" in missing and _PHOTO_WORD.search(text)
                     ctx.say("details_why_photo" if photo else "details_why")
                     return True
-                if "order_ref" in missing and _WHERE_IS_IT.search(text):
+                if "order_ref" in missing and (
+                    _WHERE_IS_IT.search(text) or _WHICH_ORDER.search(text)
+                ):
                     ctx.say("order_number_where")
                     return True
             if (
