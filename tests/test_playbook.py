@@ -3864,3 +3864,28 @@ async def test_which_order_number_is_answered(
     assert not d.of("faq_declined") and not d.of("escalated")
     await d.send("5512370")
     assert (await d.state())["known"]["order_ref"] == "5512370"
+
+
+@pytest.mark.parametrize(
+    ("problem", "correction"),
+    [
+        ("The courier was rude, order 5512342", "sorry I mean the courier was late, not rude"),
+        (
+            "Курьер нагрубил мне, заказ 5512343",
+            "ой, я имела в виду, что курьер опоздал, а не нагрубил",
+        ),
+    ],
+)
+async def test_a_corrected_problem_after_the_fix_follows_the_correction(
+    services: Services, problem: str, correction: str
+) -> None:
+    """'The courier was rude' was passed to the customer care manager; 'sorry I mean the
+    courier was late, not rude' got 'Thank you, I've added that to your case' and the case
+    stayed a rude courier's. The case now follows the correction (the delivery team)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert d.of("satisfaction_check")
+    await d.send(correction)
+    retyped = d.of("complaint_retyped")
+    assert retyped and retyped[0]["complaint_type"] == "delivery_delay", d.replies[-1]
+    assert "24" in d.of("promised")[-1]["within"], d.replies[-1]

@@ -292,12 +292,35 @@ def broken_promise(text: str) -> bool:
 # "доставка тут ни при чём, неисправен сам чайник", "it's not missing, it's chipped": the
 # customer corrects what kind of problem it is; the words after the correction say which.
 _CORRECTION = re.compile(
+    r"\bi\s+mean(?:t)?\b|\bимел[аи]?\s+в\s+виду|chodzi[łl]o\s+mi\s+o|mia[łl](?:em|am)\s+na\s+my[śs]li|"
     r"ни\s+при\s+ч[её]м|дело\s+не\s+в|не\s+в\s+(?:доставке|курьере|этом)|речь\s+не\s+о|"
     r"it'?s\s+not\s+(?:missing|the\s+delivery|the\s+courier|late|about)|isn'?t\s+(?:missing|late)|"
     r"not\s+a\s+delivery\s+(?:problem|issue)|nothing\s+to\s+do\s+with|"
     r"nie\s+chodzi\s+o|to\s+nie\s+(?:wina\s+)?(?:kurier|dostaw)|nie\s+brakuje",
     re.IGNORECASE,
 )
+# "I mean ...", "я имела в виду ...", "chodziło mi o ...": the customer says it again, better
+_MEANT = re.compile(
+    r"\bi\s+mean(?:t)?\b|\bwhat\s+i\s+meant\b|\bимел[аи]?\s+в\s+виду|\bто\s+есть\b|\bвернее\b|"
+    r"\bточнее\b|chodzi[łl]o\s+mi\s+o|mia[łl](?:em|am)\s+na\s+my[śs]li|\bto\s+znaczy\b",
+    re.IGNORECASE,
+)
+_LATE_WORDS = re.compile(
+    r"опозд|задерж|поздно|\blate\b|delay|sp[óo][źz]ni|op[óo][źz]ni|za\s+p[óo][źz]no", re.IGNORECASE
+)
+_DENIED = re.compile(r"(?:\bnot|\bне|\bnie|\bа\s+не|\bnie\s+za)\s+(?:\w+\s+)?$", re.IGNORECASE)
+
+
+def _meant_type(text: str) -> str | None:
+    """The type a restatement names ("late, not rude": late), skipping the one denied."""
+    found = []
+    for ctype, rx in (("delivery_delay", _LATE_WORDS), ("staff_behavior", _RUDE_WORDS)):
+        for m in rx.finditer(text):
+            if not _DENIED.search(text[max(0, m.start() - 20) : m.start()]):
+                found.append((m.start(), ctype))
+    return min(found)[1] if found else None
+
+
 # Clear words for a complaint type. After a correction the first listed type that matches
 # wins ("it's not missing, it's chipped" is damaged); for an "other" complaint, _GUESS_ORDER.
 _TYPE_WORDS = {
@@ -1107,6 +1130,9 @@ class ComplaintFlow:
             and _CORRECTION.search(text)
         ):
             corrected = next((t for t, rx in _TYPE_WORDS.items() if rx.search(text)), None)
+            if corrected is None and _MEANT.search(text):
+                # "I mean the courier was late, not rude": the type said, not the one denied
+                corrected = _meant_type(text)
             if corrected and corrected != case["type"] and corrected in self.rules.complaint_types:
                 await self._retype(ctx, case, corrected)
                 return True
