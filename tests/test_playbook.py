@@ -3889,3 +3889,22 @@ async def test_a_corrected_problem_after_the_fix_follows_the_correction(
     retyped = d.of("complaint_retyped")
     assert retyped and retyped[0]["complaint_type"] == "delivery_delay", d.replies[-1]
     assert "24" in d.of("promised")[-1]["within"], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["я же уже писал номер заказа!", "I already gave you the order number!", "Już podałam numer!"],
+)
+async def test_already_told_at_is_that_ok_is_reassured_not_handed_over(
+    services: Services, said: str
+) -> None:
+    """At 'Такое решение вам подходит?', 'я же уже писал номер заказа!' brought a colleague
+    ('Подключаю коллегу...') as if nobody had the number; the bot has it: it says so, where
+    the case stands, and the question again."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Заказ 5512381 так и не привезли")
+    assert d.of("satisfaction_check")
+    await d.send(said)
+    assert not d.of("escalated"), d.replies[-1]
+    assert "5512381" in " ".join(d.replies[-1]), d.replies[-1]
+    assert len(d.of("satisfaction_check")) == 2

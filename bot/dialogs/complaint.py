@@ -1658,6 +1658,19 @@ class ComplaintFlow:
             ctx.say_text(gift)  # a bare "а компенсация будет?": and the question again
             self._ask_satisfaction(ctx, case)
             return True
+        if (
+            not data
+            and _ALREADY_GAVE.search(text)
+            and any(p.search(text) for p in _SLOT_NAMED.values())
+        ):
+            # "я же уже писал номер заказа!": it is here, nobody will ask again; where it stands
+            if case.get("promise"):
+                ctx.say_text(f"{ctx.texts('details_have_them')} {ctx.texts('promise_status')}")
+                ctx.say_text(case["promise"])
+            else:
+                ctx.say("details_have_them")
+            self._ask_satisfaction(ctx, case)
+            return True
         waiting = (
             not data
             and text.strip()
@@ -1921,6 +1934,14 @@ def _urgent(case: dict[str, Any], key: str) -> str:
     return f"{key.removesuffix('_request')}_overdue" if case.get("overdue") else key
 
 
+# "я же уже писал номер", "I already gave you the number", "już podałam numer"
+_ALREADY_GAVE = re.compile(
+    r"уже\s+(?:\w+\s+)?(?:писал|написал|говорил|сказал|сообщал|дал|давал|присылал|прислал|отправлял|"
+    r"отправил|указал|называл|скидывал)|\balready\s+(?:\w+\s+)?(?:told|gave|given|sent|said|wrote|"
+    r"written|mentioned|provided)|\bju[żz]\s+(?:\w+\s+)?(?:poda|pisa|napisa|m[óo]wi|powiedzia|"
+    r"wys[łl]a|przes[łl]a)",
+    re.IGNORECASE,
+)
 # the details a "we don't have it" may be about
 _SLOT_NAMED = {
     "order_ref": re.compile(r"номер|number|\bnumer|\bnr\b|order\s+(?:id|no)", re.IGNORECASE),
