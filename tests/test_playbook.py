@@ -3908,3 +3908,25 @@ async def test_already_told_at_is_that_ok_is_reassured_not_handed_over(
     assert not d.of("escalated"), d.replies[-1]
     assert "5512381" in " ".join(d.replies[-1]), d.replies[-1]
     assert len(d.of("satisfaction_check")) == 2
+
+
+async def test_a_discount_asked_right_after_the_case_or_while_details_come_is_answered(
+    services: Services,
+) -> None:
+    """'а скидку дадите?' right after 'да' closed the case (or 'can I get a discount for this?'
+    while the photo was awaited) got the FAQ's 'Хочу ответить точно. Ваш вопрос про одну из
+    этих тем?'; the goodwill gesture is the answer (once per chat), and the case goes on."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Курьер опоздал на 3 дня, заказ 4471020")
+    await d.send("да")
+    assert d.of("resolved")
+    await d.send("а скидку дадите?")
+    assert "SORRY10" in " ".join(d.replies[-1]) and not d.of("faq_declined"), d.replies[-1]
+    e = Dialogue(services, str(next(_ids)))
+    await e.send("My blender arrived broken")
+    await e.send("can I get a discount for this?")
+    reply = " ".join(e.replies[-1])
+    assert "SORRY10" in reply and "order number" in reply, reply
+    await e.send("5512390", photo=True)
+    assert any(b.startswith("cmp:opt:") for b in e.buttons[-1]), e.replies[-1]
+    assert len(e.of("compensation_offered")) == 1

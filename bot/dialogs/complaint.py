@@ -600,6 +600,17 @@ class ComplaintFlow:
             # "замену так и не прислали" days later: this case, not a new one
             await self._promise_chased(ctx, case)
             return True
+        text = ctx.incoming.text or ""
+        if (
+            case is not None
+            and case.get("stage") == "done"
+            and not ctx.incoming.callback_data
+            and _asks_compensation(text)
+            and (gift := self._gesture_asked(ctx)) is not None
+        ):
+            # "а скидку дадите?" right after the case was settled: the goodwill gesture
+            ctx.say_text(gift)
+            return True
         if _answers_clarify(ctx):
             self._what_happened(ctx)
         # "всё, ухожу к конкурентам" at 0.31 is no "not sure I understood": a threat is a complaint
@@ -1208,6 +1219,20 @@ class ComplaintFlow:
                 photo = "photo" in awaited and _PHOTO_WORD.search(text)
                 ctx.say("details_why_photo" if photo else "details_why")
                 return True
+        if (
+            not detail
+            and not ctx.incoming.callback_data
+            and _asks_compensation(text)
+            and (gift := self._gesture_asked(ctx)) is not None
+        ):
+            # "can I get a discount for this?" while the photo is awaited: the goodwill gesture,
+            # and the case goes on as soon as the details come
+            awaited = [s for s in _needs(case, rule) if not has(ctx.state.get("known", {}), s)]
+            if awaited:
+                items = _slot_list(ctx, awaited)
+                gift = f"{gift} {ctx.texts('complaint_waiting_for', items=items)}"
+            ctx.say_text(gift)
+            return True
         if (intent in ("request_human", "faq") and not detail) or ctx.incoming.callback_data:
             return False  # other flows (a person, a question) take it; the case waits
         known = ctx.state.setdefault("known", {})
