@@ -3,28 +3,36 @@ local fake Bot API."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiogram.types import CallbackQuery, Chat, Update, User
 from aiogram.types import Message as TgMessage
 
 from bot.app import create_dispatcher
-from bot.sandbox.fakeapi import FakeTelegramServer
+from bot.sandbox.fakeapi import FakeTelegram, FakeTelegramServer
 from bot.services import Services
 from tests.test_delivery import bot, server  # noqa: F401  (fixtures)
 
 
-async def test_a_button_press_that_failed_is_not_said_to_be_saved(
+@dataclass
+class Broken:
+    """Anna (Russian) writing to a bot whose engine breaks on every update."""
+
+    fake: FakeTelegram
+    dp: Dispatcher
+    chat: Chat
+    anna: User
+
+
+@pytest.fixture
+def broken(
     services: Services,
     server: FakeTelegramServer,  # noqa: F811
-    bot: Bot,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Pressing 'Вернуть деньги' broke on the bot's side: the customer was told 'Ваше
-    сообщение сохранено, скоро вернусь с ответом', but a press is no message and nothing
-    was kept, so nobody came back. Now they are asked to press it again or write."""
+) -> Broken:
     fake = server.fake
     user = fake.add_user("Anna", language_code="ru")
 
@@ -32,9 +40,20 @@ async def test_a_button_press_that_failed_is_not_said_to_be_saved(
         raise RuntimeError("the engine broke")
 
     monkeypatch.setattr(services.engine, "handle", broken)
-    dp = create_dispatcher(services.settings, services)
-    chat = Chat(id=user["id"], type="private")
     anna = User(id=user["id"], is_bot=False, first_name="Anna", language_code="ru")
+    return Broken(
+        fake, create_dispatcher(services.settings, services), Chat(id=anna.id, type="private"), anna
+    )
+
+
+async def test_a_button_press_that_failed_is_not_said_to_be_saved(
+    broken: Broken,
+    bot: Bot,  # noqa: F811
+) -> None:
+    """Pressing 'Вернуть деньги' broke on the bot's side: the customer was told 'Ваше
+    сообщение сохранено, скоро вернусь с ответом', but a press is no message and nothing
+    was kept, so nobody came back. Now they are asked to press it again or write."""
+    fake, dp, chat, anna = broken.fake, broken.dp, broken.chat, broken.anna
     offer = TgMessage(
         message_id=5, date=datetime.now(UTC), chat=chat, text="Как мне это исправить?"
     )
@@ -42,30 +61,19 @@ async def test_a_button_press_that_failed_is_not_said_to_be_saved(
         id="q1", from_user=anna, chat_instance="c1", message=offer, data="cmp:opt:refund"
     )
     await dp.feed_update(bot, Update(update_id=1, callback_query=press))
-    [sorry] = [m["text"] for m in fake.messages(user["id"], from_bot=True)]
+    [sorry] = [m["text"] for m in fake.messages(anna.id, from_bot=True)]
     assert "Извините" in sorry and "сохранено" not in sorry, sorry
     assert "нажмите" in sorry.lower() or "напишите" in sorry.lower(), sorry
 
 
 async def test_an_edit_that_failed_is_not_said_to_be_saved(
-    services: Services,
-    server: FakeTelegramServer,  # noqa: F811
+    broken: Broken,
     bot: Bot,  # noqa: F811
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Anna corrected the order number in her message with Telegram's edit, and handling the
     edit broke: she was told 'Ваше сообщение сохранено, скоро вернусь с ответом', but the
     correction was neither kept nor read. Now she is asked to send it as a new message."""
-    fake = server.fake
-    user = fake.add_user("Anna", language_code="ru")
-
-    async def broken(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("the engine broke")
-
-    monkeypatch.setattr(services.engine, "handle", broken)
-    dp = create_dispatcher(services.settings, services)
-    chat = Chat(id=user["id"], type="private")
-    anna = User(id=user["id"], is_bot=False, first_name="Anna", language_code="ru")
+    fake, dp, chat, anna = broken.fake, broken.dp, broken.chat, broken.anna
     edited = TgMessage(
         message_id=3,
         date=datetime.now(UTC),
@@ -75,5 +83,5 @@ async def test_an_edit_that_failed_is_not_said_to_be_saved(
         text="заказ 5531208",
     )
     await dp.feed_update(bot, Update(update_id=2, edited_message=edited))
-    [sorry] = [m["text"] for m in fake.messages(user["id"], from_bot=True)]
+    [sorry] = [m["text"] for m in fake.messages(anna.id, from_bot=True)]
     assert "сохранено" not in sorry and "новым сообщением" in sorry, sorry
