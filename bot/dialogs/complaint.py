@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.db.models import Complaint, Message, as_utc
-from bot.dialogs.engine import TurnContext, failure_named
+from bot.dialogs.engine import TurnContext, failure_named, late_or_lost
 from bot.dialogs.handoff import activist_gesture, asks_for_person, wants_person, with_gesture
 from bot.dialogs.requests import (
     MultiPrediction,
@@ -51,7 +51,7 @@ from bot.dialogs.slots import (
 from bot.dialogs.slots import words as word_count
 from bot.dialogs.texts import money
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
-from bot.nlu.lexicon import threat_only
+from bot.nlu.lexicon import heated, item_trouble_named, threat_only
 from escalation.card import customer_kind
 from escalation.survey import start_after_bot
 from knowledge.flow import (
@@ -480,6 +480,20 @@ FAILURE_TYPES = frozenset(
     }
 )
 KB_OVER_UNSURE = 0.7
+# A calm question that names nothing gone wrong ("а в Минск отправляете? у меня там сестра
+# живёт", a delivery complaint to the classifier at 0.89; "oops, I ordered by mistake a minute
+# ago, how can I cancel before it ships?") gets the KB's answer when the KB is this sure, however
+# sure the classifier is of a complaint: a case, a promise and "is that OK?" would answer a
+# question nobody complained in.
+KB_OVER_QUESTION = 0.95
+# ... unless it tells of waiting or a promise ("Сколько можно ждать посылку? Обещали в
+# понедельник"): a late order asked about is a complaint
+_WAITED = re.compile(
+    r"обещ|\bжд(?:у|[её]м|ать|ала?|али)\b|уже\s+\d|\bещ[её]\s+не\b|\bвс[её]\s+ещ[её]|"
+    r"promis|\bwait(?:ing|ed)?\b|already|\byet\b|"
+    r"obieca|czeka|ju[żz]\s+\d|jeszcze\s+nie|wci[ąa][żz]|nadal",
+    re.IGNORECASE,
+)
 _NONE_GIVEN = re.compile(
     r"(нет (у меня )?(номера|фото)|(номера|фото)(\s+заказа)?(\s+у\s+меня)?\s+нет\b|не помню|не сохранил|не могу найти|не найду|не нашл|"
     r"нет под рукой|без (него|номера|фото)|don't have|dont have|no photo|can't find|cannot find|"
@@ -650,7 +664,7 @@ class ComplaintFlow:
             # "Ваш бот бесполезный. ... Дайте живого человека, пожалуйста." at 0.50 is not
             # asked what happened: the playbook's thanks and apology, then the person
             weak = _weak(ctx) and not wants_person(text)
-            bar = None
+            bar, via = None, "unsure"
             if _answers_clarify(ctx):
                 pass  # the answer to "what happened?" ("Приложение вылетает при оплате"): a case
             elif unsure and _divertible(ctx):
@@ -664,8 +678,10 @@ class ComplaintFlow:
                 # (none of the classifier's 622 held-out and blind complaints is this unsure
                 # and calm)
                 bar = KB_WITH_CASE
+            elif ctx.faq is not None and _plain_question(ctx):
+                bar, via = KB_OVER_QUESTION, "question"  # "а в Минск отправляете?" at 0.89
             if bar is not None and await ctx.faq.answer_also(
-                ctx, text, min_score=bar, via="unsure"
+                ctx, text, min_score=bar, via=via
             ):
                 ctx.event(
                     "complaint_not_opened",
@@ -2174,12 +2190,38 @@ def _unsure(ctx: TurnContext) -> bool:
     pred = ctx.prediction
     if pred is None or pred.intent_confidence >= SURE_COMPLAINT or pred.emotion == "angry":
         return False
-    if pred.threat not in (None, "none"):
-        return False
+    return pred.threat in (None, "none") and _no_details(ctx)
+
+
+def _no_details(ctx: TurnContext) -> bool:
+    """No order number, amount or file in this message, and none known before."""
+    pred = ctx.prediction
     known = ctx.state.get("known") or {}
     if any(known.get(k) for k in ("order_ref", "amount", "photos")):
         return False
-    return not (ctx.new_slots or pred.order_ref or pred.amount or ctx.incoming.attachments)
+    return not (
+        ctx.new_slots
+        or (pred is not None and (pred.order_ref or pred.amount))
+        or ctx.incoming.attachments
+    )
+
+
+def _plain_question(ctx: TurnContext) -> bool:
+    """A calm question with no detail, no threat and nothing gone wrong named in it (late,
+    lost, broken, wrong, missing...): whatever the classifier reads, it may be a question."""
+    pred = ctx.prediction
+    text = ctx.incoming.text or ""
+    if pred is None or not _calm(ctx) or pred.threat not in (None, "none"):
+        return False
+    return (
+        _no_details(ctx)
+        and asks_question(text)
+        and failure_named(text, unsure_status=True) is None
+        and not late_or_lost(text)
+        and not item_trouble_named(text)
+        and not _WAITED.search(text)
+        and not heated(text)
+    )
 
 
 def _answers_clarify(ctx: TurnContext) -> bool:

@@ -340,6 +340,12 @@ _LATE_OR_LOST = re.compile(
     re.IGNORECASE,
 )
 
+
+def late_or_lost(text: str) -> bool:
+    """The message says something is late, lost or has not come."""
+    return bool(_LATE_OR_LOST.search(text))
+
+
 # texts that already say a colleague takes over: the hand-off then adds only when they answer
 # ("I'm passing your case to a colleague…" was followed by "I'm connecting you with a colleague…")
 PERSON_SAID = frozenset(

@@ -367,7 +367,7 @@ def heated(text: str) -> bool:
 # Damage told in plain words ("пришёл с разбитой кружкой", "W paczce był rozbity talerz",
 # "the lamp inside is in pieces"): the model sometimes reads a wrong or missing item there.
 _DAMAGE = re.compile(
-    r"разбит|сломан|поврежд|трещин|треснул|дырк|дыряв|порван|поцарапан|царапин|\bскол|вмятин|погнут|"
+    r"разбит|сломан|поврежд|трещин|треснул|дырк|дыряв|порван|поцарапан|царапин|\bскол(?!ьк)|вмятин|погнут|"
     r"помят|раздавлен|оторван|отвалил|\bbroken\b|crack|shatter|in\s+pieces|smashed|\btorn\b|"
     r"scratch|\bdent|chipped|\bbent\b|crushed|p[ęe]kni[ęe]t|rozbit|st[łl]uczon|obt[łl]uczon|"
     r"porwan|dziur|zarysowan|wygi[ęe]t|uszkodzon|zgniecion|odpad[łl]",
@@ -386,3 +386,9 @@ _WRONG_OR_MISSING = re.compile(
 def damage_named(text: str) -> bool:
     """The message names a damaged thing, and no wrong or missing one."""
     return bool(_DAMAGE.search(text)) and not _WRONG_OR_MISSING.search(text)
+
+
+def item_trouble_named(text: str) -> bool:
+    """The message names a damaged, wrong or missing thing ("zamiast kołdry 200x220
+    dostałam 160x200")."""
+    return bool(_DAMAGE.search(text) or _WRONG_OR_MISSING.search(text))
