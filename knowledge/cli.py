@@ -81,7 +81,7 @@ def _run(make: Callable[[Any, Any], Awaitable[int]], args: argparse.Namespace) -
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from knowledge.formats import load_file
+    from knowledge.formats import LEGACY_ENCODINGS, decode_bytes, load_file
 
     path = Path(args.file)
     try:
@@ -89,6 +89,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     except KbFormatError as exc:
         print(f"supportbot: {exc}", file=sys.stderr)
         return 1
+    legacy = decode_bytes(path.read_bytes())[1]  # Excel's CSV on Windows: its code page
 
     async def go(service: Any, session: Any) -> int:
         bar = ProgressBar()
@@ -96,6 +97,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             session, entries, replace=args.replace, actor="cli", progress=bar
         )
         print(f"imported {path}: {report.summary()} ({report.seconds:.1f}s)")
+        if legacy:
+            print(f"note: {path} is not UTF-8; read as {LEGACY_ENCODINGS[legacy]}", file=sys.stderr)
         if report.warnings:
             from knowledge.service import BLOCKED_NOTE
 

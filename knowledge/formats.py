@@ -720,11 +720,56 @@ def parse_text(text: str, fmt: str, source: str = "<input>") -> list[Entry]:
     raise KbFormatError(source, [f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}"])
 
 
-def parse_bytes(data: bytes, fmt: str, source: str = "<input>") -> list[Entry]:
-    # Excel's "Unicode text" is UTF-16 with a byte-order mark: that one is certain
+# Excel and Notepad on Windows save "CSV" and "ANSI" text in the system's code page:
+# Windows-1251 for Russian, Windows-1250 for Polish
+LEGACY_ENCODINGS = {
+    "cp1251": "Windows-1251 (Cyrillic)",
+    "cp1250": "Windows-1250 (Central European)",
+}
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[a-zA-Z\u00c0-\u024f]")
+
+
+def _mixed_words(text: str) -> int:
+    """Words with Cyrillic and Latin letters together: what a text read in the wrong code
+    page looks like ('Dostawa kosztuje 15 zі' is Polish read as Windows-1251)."""
+    return sum(
+        1
+        for word in re.findall(r"[^\W\d_]+", text)
+        if _CYRILLIC.search(word) and _LATIN.search(word)
+    )
+
+
+def decode_bytes(data: bytes) -> tuple[str, str | None]:
+    """The text of a file, and the legacy code page it was read in (None: UTF-8 / UTF-16).
+
+    Excel's "Unicode text" is UTF-16 with a byte-order mark: that one is certain. A file that
+    is not UTF-8 but reads cleanly as Windows-1251 or -1250 is taken as that (the one whose
+    words do not mix alphabets; Windows-1251 when both read alike). Anything else raises
+    ``UnicodeDecodeError`` (of the UTF-8 attempt)."""
     encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
     try:
-        text = data.decode(encoding)
+        return data.decode(encoding), None
+    except UnicodeDecodeError as exc:
+        if encoding != "utf-8-sig":
+            raise
+        error = exc
+    readings = []
+    for legacy in LEGACY_ENCODINGS:
+        try:
+            text = data.decode(legacy)
+        except UnicodeDecodeError:
+            continue
+        readings.append((_mixed_words(text), len(readings), text, legacy))
+    if not readings:
+        raise error
+    _, _, text, legacy = min(readings)
+    return text, legacy
+
+
+def parse_bytes(data: bytes, fmt: str, source: str = "<input>") -> list[Entry]:
+    try:
+        text, _ = decode_bytes(data)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1

@@ -649,3 +649,26 @@ async def test_a_deleted_entry_can_be_brought_back(admin: AdminChat) -> None:
     # tapped again (or after the entry was made anew): nothing is overwritten
     again = await admin.press(done, _button(done, "Undo"), "already exists")
     assert again["text"].startswith("Not saved"), again["text"]
+
+
+async def test_a_csv_excel_saved_on_russian_windows_is_imported(admin: AdminChat) -> None:
+    """Excel on Windows in Russian settings saves 'CSV' in Windows-1251 with semicolons: the
+    admin got 'Ничего не загружено ... not UTF-8 text'. The file is offered for import, says
+    it was read as Windows-1251, and the entry keeps its Russian letters."""
+    fake = admin.fake
+    rows = (
+        "id;lang;question;answer;tags\r\nfranchise;ru;Вы продаёте франшизу?;Нет, не продаём.;\r\n"
+    )
+    since = len(fake.messages(RU_ADMIN, from_bot=True))
+    fake.user_sends(RU_ADMIN, document=("kb.csv", rows.encode("cp1251")))
+    await fake.wait_for(lambda: fake.messages(RU_ADMIN, from_bot=True)[since:], timeout=30)
+    [offer] = fake.messages(RU_ADMIN, from_bot=True)[since:]
+    assert "новых 1" in offer["text"] and "Windows-1251" in offer["text"], offer["text"]
+    fake.user_presses(RU_ADMIN, RU_ADMIN, offer["message_id"], _button(offer, "Загрузить"))
+
+    for _ in range(300):  # stored after the reply: the database is polled
+        if (entry := await admin.entry("franchise")) is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert entry is not None and entry.questions == ["Вы продаёте франшизу?"], entry
+    assert entry.answers == {"ru": "Нет, не продаём."}

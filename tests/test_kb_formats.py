@@ -182,12 +182,41 @@ def test_files_excel_saves_in_other_encodings() -> None:
         [entry] = parse_bytes(data, "csv", "kb.csv")
         assert entry == Entry("delivery", ["Сколько стоит доставка?"], {"ru": "299 руб"})
 
-    cp1251 = "id;lang;question;answer;tags\nd;en;Price?;Cheap;\nr;ru;Цена?;Дёшево;\n"
+    # neither UTF-8 nor a Windows code page (0x98 is in neither): its line and what to do
+    broken = b"id,lang,question,answer,tags\nd,en,Price?,Cheap,\nr,ru,\x98,x,\n"
     with pytest.raises(KbFormatError) as err:
-        parse_bytes(cp1251.encode("cp1251"), "csv", "kb.csv")
+        parse_bytes(broken, "csv", "kb.csv")
     [problem] = err.value.errors
     assert problem.startswith("line 3: not UTF-8 text"), problem
     assert "UTF-8" in problem.split("text", 1)[1]  # how to save it
+
+
+def test_a_csv_saved_by_excel_on_windows_in_the_local_code_page_is_read() -> None:
+    """Excel on Windows in Russian settings saves 'CSV' in Windows-1251 with semicolons (in
+    Polish ones, Windows-1250): such a file was refused as 'not UTF-8 text', and the admin
+    had to find how to save it otherwise. It is read as what it is, and says so."""
+    from knowledge.formats import decode_bytes, parse_bytes
+
+    ru = "id;lang;question;answer;tags\r\nprice;ru;Сколько стоит доставка?;Дёшево: 299 ₽;\r\n"
+    ru += 'price;en;How much is delivery?;Cheap;"delivery;money"\r\n'
+    [entry] = parse_bytes(ru.replace("₽", "руб.").encode("cp1251"), "csv", "kb.csv")
+    assert entry == Entry(
+        "price",
+        ["Сколько стоит доставка?", "How much is delivery?"],
+        {"ru": "Дёшево: 299 руб.", "en": "Cheap"},
+        ["delivery", "money"],
+    )
+    assert decode_bytes(ru.replace("₽", "руб.").encode("cp1251"))[1] == "cp1251"
+
+    pl = "id;lang;question;answer;tags\r\nprice;pl;Ile kosztuje dostawa?;Dostawa: 15 zł;\r\n"
+    pl += "price;pl;Ile płacę za przesyłkę?;;\r\n"
+    [entry] = parse_bytes(pl.encode("cp1250"), "csv", "kb.csv")
+    assert entry.answers == {"pl": "Dostawa: 15 zł"}
+    assert entry.questions == ["Ile kosztuje dostawa?", "Ile płacę za przesyłkę?"]
+    assert decode_bytes(pl.encode("cp1250"))[1] == "cp1250"
+    # UTF-8, with or without Excel's byte-order mark, is still read as UTF-8
+    assert decode_bytes(ru.encode("utf-8-sig")) == (ru, None)
+    assert decode_bytes(pl.encode("utf-8")) == (pl, None)
 
 
 def test_a_question_mark_inside_brackets_is_explained() -> None:

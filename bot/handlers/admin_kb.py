@@ -37,8 +37,10 @@ from bot.dialogs.engine import staff_command
 from bot.dialogs.texts import Texts, catalogue
 from knowledge.formats import (
     FORMATS,
+    LEGACY_ENCODINGS,
     Entry,
     KbFormatError,
+    decode_bytes,
     detect_format,
     dump_yaml,
     guess_lang,
@@ -728,6 +730,9 @@ def create_router(settings: Settings) -> Router:
         if missing:  # else Replace all would do what Import does
             offer += f" {texts('admin_import_missing', n=missing)}"
             buttons.append((texts("admin_btn_replace_all"), KbCb(action="impr", page=key)))
+        legacy = decode_bytes(data)[1]  # Excel's CSV on Windows: the system's code page
+        if legacy:
+            offer += f"\n{texts('admin_import_encoding', encoding=LEGACY_ENCODINGS[legacy])}"
         await message.answer(
             offer,
             reply_markup=_kb(
