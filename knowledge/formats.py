@@ -16,7 +16,7 @@ import functools
 import io
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,102 @@ MAX_QUESTION = 1000
 MAX_ANSWER = 4000  # one Telegram message
 MAX_TAG = 64
 MAX_ERRORS = 50
+
+# The mistakes a file can have, in English. The admins' chat says them in the admin's
+# language: each key is a text of the bot's catalogues, whose English is the same.
+MESSAGES: dict[str, str] = {
+    "kb_at": "{where}: {problem}",
+    "kb_both": "{first}; {second}",
+    "kb_at_line": "line {line}",
+    "kb_at_entry": "entry {index}",
+    "kb_at_entry_id": "entry {index} ({id!r})",
+    "kb_at_line_entry": "line {line}, entry {index}",
+    "kb_at_line_entry_id": "line {line}, entry {index} ({id!r})",
+    "kb_at_line_id": "line {line}, entry {id!r}",
+    "kb_not_mapping": "an entry must be a mapping with id, questions, answers",
+    "kb_broken_char": "{field!r} has a broken character (half of an emoji?); retype it",
+    "kb_unknown_key": "unknown key {field!r} (allowed: {allowed})",
+    "kb_missing_key": "missing {field!r}",
+    "kb_id_not_string": "'id' must be a string",
+    "kb_bad_id": "bad id {id!r}: use lowercase letters, digits, '_' and '-' only "
+    "([a-z0-9_-]+, at most {max} characters)",
+    "kb_questions_not_list": "'questions' must be a list of strings",
+    "kb_question_empty": "question {i} is empty or not a string",
+    "kb_question_long": "question {i} is longer than {max} characters",
+    "kb_answers_not_map": "'answers' must map a language code to the answer text "
+    "(ru: ..., en: ...)",
+    "kb_answers_bad_lang": "bad language code {lang!r} in 'answers' (like ru, en, pl)",
+    "kb_answer_empty": "answer {lang!r} is empty or not a string",
+    "kb_answer_long": "answer {lang!r} is longer than {max} characters",
+    "kb_tags_not_list": "'tags' must be a list of strings",
+    "kb_bad_tag": "bad tag {tag!r} (non-empty, no ';', at most {max} characters)",
+    "kb_no_entries": "no entries in the file",
+    "kb_duplicate_id": "duplicate id {id!r} (first at {at})",
+    "kb_key_not_string": "a key must be a plain string",
+    "kb_key_twice": "key {field!r} appears twice",
+    "kb_yaml_question_mark": "a '?' inside [ ] or {{ }} ends the text there: put the text in "
+    'quotes ("{text}"), or write each item on a line of its own',
+    "kb_not_yaml": "not valid YAML ({problem})",
+    "kb_yaml_empty": "the file is empty; expected 'entries:' with a list",
+    "kb_yaml_top_key": "unknown top-level key {field!r} (expected 'entries')",
+    "kb_yaml_no_entries": "missing top-level 'entries:' list",
+    "kb_yaml_not_entries": "expected 'entries:' with a list of entries",
+    "kb_yaml_entries_not_list": "'entries' must be a list of entries",
+    "kb_not_json": "not valid JSON ({problem})",
+    "kb_questions_not_strings": "questions must be strings",
+    "kb_csv_empty": "the file is empty; expected the header id,lang,question,answer,tags",
+    "kb_not_csv": "not valid CSV ({problem})",
+    "kb_csv_header": "bad header ({problems}); expected {header}",
+    "kb_csv_unknown_columns": "unknown column(s) {names}",
+    "kb_csv_missing_columns": "missing column(s) {names}",
+    "kb_csv_column_twice": "a column appears twice",
+    "kb_csv_columns": "expected {expected} columns, found {found}",
+    "kb_csv_missing_id": "missing id",
+    "kb_csv_bad_lang": "bad language code {lang!r} (like ru, en, pl)",
+    "kb_csv_empty_row": "a row needs a question or an answer",
+    "kb_csv_question_long": "question longer than {max} characters",
+    "kb_csv_answer_long": "answer longer than {max} characters",
+    "kb_csv_tag_long": "a tag is longer than {max} characters",
+    "kb_csv_rows_apart": "duplicate id {id!r} (its first rows start on line {line}; "
+    "keep all rows of one entry together)",
+    "kb_csv_second_answer": "a second, different {lang!r} answer (the first is on line "
+    "{line}); leave 'answer' empty on the other rows",
+    "kb_csv_no_answer": "no answer in any language (fill 'answer' on one row per language)",
+    "kb_csv_no_question": "no question (each row's 'question' is a question variant)",
+    "kb_not_utf8": "line {line}: not UTF-8 text (byte {byte} of the line); save the file "
+    "as UTF-8 (in Excel: 'CSV UTF-8')",
+    # what cannot be done with an entry typed in the chat
+    "kb_id_taken": "an entry with id {id!r} already exists",
+    "kb_id_taken_choose": "an entry {id!r} already exists; choose another id",
+    "kb_no_deleted": "no deleted entry {id!r} in the history",
+    "kb_no_entry": "no entry {id!r}",
+    "kb_need_question": "at least one question is needed",
+    "kb_no_customer_question": "no customer question to attach the reply to",
+    "kb_one_entry": "send exactly one entry",
+    "kb_id_must_stay": "the id must stay {id!r}",
+}
+
+
+class Text(str):
+    """A text in English (the string itself) that the admins' chat says in the admin's
+    language: its catalogue ``key`` and ``fields`` (texts among them are said alike)."""
+
+    key: str
+    fields: dict[str, Any]
+
+    def __new__(cls, key: str, /, **fields: Any) -> Text:
+        self = super().__new__(cls, MESSAGES[key].format(**fields))
+        self.key, self.fields = key, fields
+        return self
+
+
+def say(text: str, texts: Callable[..., str]) -> str:
+    """``text`` in the language of ``texts`` (the catalogue's renderer) when it is a
+    :class:`Text`, else as it is."""
+    if not isinstance(text, Text):
+        return str(text)
+    fields = {k: say(v, texts) if isinstance(v, Text) else v for k, v in text.fields.items()}
+    return texts(text.key, **fields)
 
 
 class KbFormatError(ValueError):
@@ -104,10 +200,7 @@ def bad_id(entry_id: str) -> str | None:
     """Why ``entry_id`` is not a valid entry id, or None."""
     if ID_RE.match(entry_id) and len(entry_id) <= MAX_ID:
         return None
-    return (
-        f"bad id {entry_id!r}: use lowercase letters, digits, '_' and '-' only "
-        f"([a-z0-9_-]+, at most {MAX_ID} characters)"
-    )
+    return Text("kb_bad_id", id=entry_id, max=MAX_ID)
 
 
 def guess_lang(text: str, answers: dict[str, str] | None = None) -> str:
@@ -134,16 +227,22 @@ class _Collector:
         self.errors: list[str] = []
 
     def add(self, where: str, message: str) -> None:
-        self.errors.append(f"{where}: {message}")
+        self.errors.append(Text("kb_at", where=where, problem=message))
 
 
-def _where(index: int, line: int | None, entry_id: Any = None) -> str:
-    parts = [f"entry {index}"]
-    if isinstance(entry_id, str) and entry_id:
-        parts[0] += f" ({entry_id!r})"
-    if line is not None:
-        parts.insert(0, f"line {line}")
-    return ", ".join(parts)
+def _line(line: int) -> Text:
+    return Text("kb_at_line", line=line)
+
+
+def _where(index: int, line: int | None, entry_id: Any = None) -> Text:
+    named = isinstance(entry_id, str) and bool(entry_id)
+    if line is None:
+        if named:
+            return Text("kb_at_entry_id", index=index, id=entry_id)
+        return Text("kb_at_entry", index=index)
+    if named:
+        return Text("kb_at_line_entry_id", line=line, index=index, id=entry_id)
+    return Text("kb_at_line_entry", line=line, index=index)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -176,13 +275,13 @@ def validate_entry(
 ) -> Entry | None:
     """Check one entry mapping (YAML / JSONL shape); return it cleaned, or None."""
     if not isinstance(raw, dict):
-        errors.add(_where(index, line), "an entry must be a mapping with id, questions, answers")
+        errors.add(_where(index, line), Text("kb_not_mapping"))
         return None
     entry_id = raw.get("id")
     where = _where(index, line, entry_id)
     broken = [str(key) for key, value in raw.items() if _has_broken_text(value)]
     for key in broken:  # e.g. half of an emoji escaped in JSON ("\ud83d"): no UTF-8 for it
-        errors.add(where, f"{key!r} has a broken character (half of an emoji?); retype it")
+        errors.add(where, Text("kb_broken_char", field=key))
     if broken:
         return None
     ok = True
@@ -191,19 +290,19 @@ def validate_entry(
             kl = (key_lines or {}).get(str(key))
             errors.add(
                 _where(index, kl if kl is not None else line, entry_id),
-                f"unknown key {str(key)!r} (allowed: {', '.join(ENTRY_KEYS)})",
+                Text("kb_unknown_key", field=str(key), allowed=", ".join(ENTRY_KEYS)),
             )
             ok = False
     for key in REQUIRED_KEYS:
         if key not in raw or raw[key] in (None, "", [], {}):
-            errors.add(where, f"missing {key!r}")
+            errors.add(where, Text("kb_missing_key", field=key))
             ok = False
     if not ok:
         return None
 
     clean_id = _clean_str(entry_id)
     if clean_id is None:
-        errors.add(where, "'id' must be a string")
+        errors.add(where, Text("kb_id_not_string"))
         ok = False
     elif (problem := bad_id(clean_id)) is not None:
         errors.add(where, problem)
@@ -218,16 +317,16 @@ def validate_entry(
     if isinstance(raw_questions, str):
         raw_questions = [raw_questions]
     if not isinstance(raw_questions, list):
-        errors.add(where, "'questions' must be a list of strings")
+        errors.add(where, Text("kb_questions_not_list"))
         ok = False
     else:
         for i, q in enumerate(raw_questions, start=1):
             text = _clean_str(q)
             if not text:
-                errors.add(where, f"question {i} is empty or not a string")
+                errors.add(where, Text("kb_question_empty", i=i))
                 ok = False
             elif len(text) > MAX_QUESTION:
-                errors.add(where, f"question {i} is longer than {MAX_QUESTION} characters")
+                errors.add(where, Text("kb_question_long", i=i, max=MAX_QUESTION))
                 ok = False
             else:
                 questions.append(text)
@@ -235,22 +334,20 @@ def validate_entry(
     answers: dict[str, str] = {}
     raw_answers = raw["answers"]
     if not isinstance(raw_answers, dict):
-        errors.add(
-            where, "'answers' must map a language code to the answer text (ru: ..., en: ...)"
-        )
+        errors.add(where, Text("kb_answers_not_map"))
         ok = False
     else:
         for lang, text in raw_answers.items():
             code = _clean_str(lang)
             clean = _clean_str(text)
             if code is None or not LANG_RE.match(code):
-                errors.add(where, f"bad language code {lang!r} in 'answers' (like ru, en, pl)")
+                errors.add(where, Text("kb_answers_bad_lang", lang=lang))
                 ok = False
             elif not clean:
-                errors.add(where, f"answer {code!r} is empty or not a string")
+                errors.add(where, Text("kb_answer_empty", lang=code))
                 ok = False
             elif len(clean) > MAX_ANSWER:
-                errors.add(where, f"answer {code!r} is longer than {MAX_ANSWER} characters")
+                errors.add(where, Text("kb_answer_long", lang=code, max=MAX_ANSWER))
                 ok = False
             else:
                 answers[code] = clean
@@ -264,8 +361,8 @@ def validate_one(entry: Entry, source: str | None = None) -> Entry:
     errors = _Collector()
     clean = validate_entry(entry.to_dict(), 1, None, errors)
     if clean is None:
-        where = _where(1, None, entry.id) + ": "  # the only entry: no need to say which
-        problems = [e.removeprefix(where) for e in errors.errors]
+        # the only entry: no need to say which
+        problems = [e.fields["problem"] for e in errors.errors]
         raise KbFormatError(source or entry.id or "entry", problems, whole_file=False)
     return clean
 
@@ -276,17 +373,25 @@ def _validate_tags(raw: Any, where: str, errors: _Collector) -> list[str] | None
     if isinstance(raw, str):
         raw = [raw]
     if not isinstance(raw, list):
-        errors.add(where, "'tags' must be a list of strings")
+        errors.add(where, Text("kb_tags_not_list"))
         return None
     tags: list[str] = []
     for tag in raw:
         text = _clean_str(tag)
         if not text or ";" in text or "\n" in text or len(text) > MAX_TAG:
-            errors.add(where, f"bad tag {tag!r} (non-empty, no ';', at most {MAX_TAG} characters)")
+            errors.add(where, Text("kb_bad_tag", tag=tag, max=MAX_TAG))
             return None
         if text not in tags:
             tags.append(text)
     return tags
+
+
+def _joined(texts: list[Text]) -> Text:
+    """Several texts said as one (``a; b; c``)."""
+    out = texts[0]
+    for text in texts[1:]:
+        out = Text("kb_both", first=out, second=text)
+    return out
 
 
 def _finish(parsed: list[Any], errors: Any, source: Any) -> list[Any]:
@@ -295,7 +400,7 @@ def _finish(parsed: list[Any], errors: Any, source: Any) -> list[Any]:
     if errors.errors:
         raise KbFormatError(source, errors.errors)
     if not parsed:
-        raise KbFormatError(source, ["no entries in the file"])
+        raise KbFormatError(source, [Text("kb_no_entries")])
     return [e for e, _, _ in parsed]
 
 
@@ -304,8 +409,8 @@ def _check_duplicates(entries: list[tuple[Entry, int, int | None]], errors: _Col
     for entry, index, line in entries:
         if entry.id in first:
             fi, fl = first[entry.id]
-            at = f"entry {fi}" + (f", line {fl}" if fl is not None else "")
-            errors.add(_where(index, line, entry.id), f"duplicate id {entry.id!r} (first at {at})")
+            at = _where(fi, fl)
+            errors.add(_where(index, line, entry.id), Text("kb_duplicate_id", id=entry.id, at=at))
         else:
             first[entry.id] = (index, line)
 
@@ -328,10 +433,10 @@ def _node_value(node: yaml.Node, errors: _Collector) -> Any:
         for k, v in node.value:
             key = _node_value(k, errors)
             if not isinstance(key, str):
-                errors.add(f"line {k.start_mark.line + 1}", "a key must be a plain string")
+                errors.add(_line(k.start_mark.line + 1), Text("kb_key_not_string"))
                 continue
             if key in out:
-                errors.add(f"line {k.start_mark.line + 1}", f"key {key!r} appears twice")
+                errors.add(_line(k.start_mark.line + 1), Text("kb_key_twice", field=key))
             out[key] = _node_value(v, errors)
         return out
     return None
@@ -340,18 +445,18 @@ def _node_value(node: yaml.Node, errors: _Collector) -> Any:
 def yaml_problem(exc: yaml.YAMLError) -> str:
     """``line 3: not valid YAML (...)``: a YAML error in one line."""
     mark = getattr(exc, "problem_mark", None)
-    at = f"line {mark.line + 1}: " if mark is not None else ""
     problem = getattr(exc, "problem", None) or exc
+
+    def at(text: Text) -> Text:
+        return text if mark is None else Text("kb_at", where=_line(mark.line + 1), problem=text)
+
     if mark is not None and str(problem).endswith("but got '?'"):
         # 'questions: [Where is my order?]': inside [ ] or { } YAML ends a text at a '?'
         buffer = mark.buffer or ""
         start = max(buffer.rfind(c, 0, mark.pointer) for c in "[{,\n") + 1
         text = buffer[start : mark.pointer + 1].strip().rsplit(": ", 1)[-1]
-        return (
-            f"{at}a '?' inside [ ] or {{ }} ends the text there: put the text in quotes "
-            f'("{text}"), or write each item on a line of its own'
-        )
-    return f"{at}not valid YAML ({problem})"
+        return at(Text("kb_yaml_question_mark", text=text))
+    return at(Text("kb_not_yaml", problem=problem))
 
 
 def parse_yaml(text: str, source: str = "<yaml>") -> list[Entry]:
@@ -361,29 +466,27 @@ def parse_yaml(text: str, source: str = "<yaml>") -> list[Entry]:
     except yaml.YAMLError as exc:
         raise KbFormatError(source, [yaml_problem(exc)]) from exc
     if root is None:
-        raise KbFormatError(source, ["the file is empty; expected 'entries:' with a list"])
+        raise KbFormatError(source, [Text("kb_yaml_empty")])
     if isinstance(root, yaml.MappingNode):
         top: dict[str, yaml.Node] = {}
         for k, v in root.value:
             key = k.value if isinstance(k, yaml.ScalarNode) else None
             if key != "entries":
-                errors.add(
-                    f"line {k.start_mark.line + 1}",
-                    f"unknown top-level key {key!r} (expected 'entries')",
-                )
+                errors.add(_line(k.start_mark.line + 1), Text("kb_yaml_top_key", field=key))
             else:
                 top[key] = v
         seq = top.get("entries")
         if seq is None:
-            errors.add("line 1", "missing top-level 'entries:' list")
+            errors.add(_line(1), Text("kb_yaml_no_entries"))
             raise KbFormatError(source, errors.errors)
     elif isinstance(root, yaml.SequenceNode):
         seq = root  # a bare list of entries is accepted too
     else:
-        raise KbFormatError(source, ["expected 'entries:' with a list of entries"])
+        raise KbFormatError(source, [Text("kb_yaml_not_entries")])
     if not isinstance(seq, yaml.SequenceNode):
+        where = _line(seq.start_mark.line + 1)
         raise KbFormatError(
-            source, [f"line {seq.start_mark.line + 1}: 'entries' must be a list of entries"]
+            source, [Text("kb_at", where=where, problem=Text("kb_yaml_entries_not_list"))]
         )
     parsed: list[tuple[Entry, int, int | None]] = []
     for index, node in enumerate(seq.value, start=1):
@@ -496,10 +599,10 @@ def parse_jsonl(text: str, source: str = "<jsonl>") -> list[Entry]:
         try:
             raw = json.loads(line, object_pairs_hook=functools.partial(_no_twice, twice=twice))
         except json.JSONDecodeError as exc:
-            errors.add(f"line {lineno}", f"not valid JSON ({exc.msg})")
+            errors.add(_line(lineno), Text("kb_not_json", problem=exc.msg))
             continue
         for key in twice:  # json.loads keeps the last one: the other would be lost unseen
-            errors.add(f"line {lineno}", f"key {key!r} appears twice")
+            errors.add(_line(lineno), Text("kb_key_twice", field=key))
         if twice:
             continue
         if isinstance(raw, dict):
@@ -508,7 +611,7 @@ def parse_jsonl(text: str, source: str = "<jsonl>") -> list[Entry]:
                 if key == "questions" and isinstance(value, list):
                     if any(not isinstance(q, str) for q in value):
                         errors.add(
-                            _where(index, lineno, raw.get("id")), "questions must be strings"
+                            _where(index, lineno, raw.get("id")), Text("kb_questions_not_strings")
                         )
                         raw = None
                         break
@@ -542,25 +645,25 @@ def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
     try:
         header = next(reader)
     except StopIteration:
-        raise KbFormatError(
-            source, ["the file is empty; expected the header id,lang,question,answer,tags"]
-        ) from None
+        raise KbFormatError(source, [Text("kb_csv_empty")]) from None
     except csv.Error as exc:
-        raise KbFormatError(source, [f"line 1: not valid CSV ({exc})"]) from exc
+        bad = Text("kb_at", where=_line(1), problem=Text("kb_not_csv", problem=str(exc)))
+        raise KbFormatError(source, [bad]) from exc
     names = [h.strip().lower() for h in header]
     unknown = [n for n in names if n not in CSV_HEADER]
     missing = [n for n in CSV_HEADER[:4] if n not in names]
     if unknown or missing or len(set(names)) != len(names):
         problems = []
         if unknown:
-            problems.append(f"unknown column(s) {', '.join(map(repr, unknown))}")
+            problems.append(Text("kb_csv_unknown_columns", names=", ".join(map(repr, unknown))))
         if missing:
-            problems.append(f"missing column(s) {', '.join(map(repr, missing))}")
+            problems.append(Text("kb_csv_missing_columns", names=", ".join(map(repr, missing))))
         if len(set(names)) != len(names):
-            problems.append("a column appears twice")
-        raise KbFormatError(
-            source, [f"line 1: bad header ({'; '.join(problems)}); expected {','.join(CSV_HEADER)}"]
+            problems.append(Text("kb_csv_column_twice"))
+        header_problem = Text(
+            "kb_csv_header", problems=_joined(problems), header=",".join(CSV_HEADER)
         )
+        raise KbFormatError(source, [Text("kb_at", where=_line(1), problem=header_problem)])
     col = {n: i for i, n in enumerate(names)}
 
     # Group rows by id in order of first appearance.
@@ -574,13 +677,13 @@ def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
         except StopIteration:
             break
         except csv.Error as exc:
-            errors.add(f"line {start}", f"not valid CSV ({exc})")
+            errors.add(_line(start), Text("kb_not_csv", problem=str(exc)))
             break
         last_line = reader.line_num
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) != len(names):
-            errors.add(f"line {start}", f"expected {len(names)} columns, found {len(row)}")
+            errors.add(_line(start), Text("kb_csv_columns", expected=len(names), found=len(row)))
             continue
         values = {n: row[i] for n, i in col.items()}
         entry_id = values["id"].strip()
@@ -588,29 +691,29 @@ def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
         question = values["question"].strip()
         answer = values["answer"].strip()
         tags_raw = values.get("tags", "").strip()
-        where = f"line {start}" + (f", entry {entry_id!r}" if entry_id else "")
+        where = Text("kb_at_line_id", line=start, id=entry_id) if entry_id else _line(start)
         bad = False
         if not entry_id:
-            errors.add(where, "missing id")
+            errors.add(where, Text("kb_csv_missing_id"))
             bad = True
         elif (problem := bad_id(entry_id)) is not None:
             errors.add(where, problem)
             bad = True
         if not LANG_RE.match(lang):
-            errors.add(where, f"bad language code {lang!r} (like ru, en, pl)")
+            errors.add(where, Text("kb_csv_bad_lang", lang=lang))
             bad = True
         if not question and not answer:
-            errors.add(where, "a row needs a question or an answer")
+            errors.add(where, Text("kb_csv_empty_row"))
             bad = True
         if len(question) > MAX_QUESTION:
-            errors.add(where, f"question longer than {MAX_QUESTION} characters")
+            errors.add(where, Text("kb_csv_question_long", max=MAX_QUESTION))
             bad = True
         if len(answer) > MAX_ANSWER:
-            errors.add(where, f"answer longer than {MAX_ANSWER} characters")
+            errors.add(where, Text("kb_csv_answer_long", max=MAX_ANSWER))
             bad = True
         tags = [t.strip() for t in tags_raw.split(";") if t.strip()] if tags_raw else []
         if any(len(t) > MAX_TAG for t in tags):
-            errors.add(where, f"a tag is longer than {MAX_TAG} characters")
+            errors.add(where, Text("kb_csv_tag_long", max=MAX_TAG))
             bad = True
         if bad:
             continue
@@ -627,22 +730,15 @@ def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
             groups[entry_id] = group
             order.append(entry_id)
         elif order[-1] != entry_id:
-            errors.add(
-                where,
-                f"duplicate id {entry_id!r} (its first rows start on line {group['line']}; "
-                "keep all rows of one entry together)",
-            )
+            errors.add(where, Text("kb_csv_rows_apart", id=entry_id, line=group["line"]))
             continue
         if question:
             group["questions"].append(question)
             group["langs"].append(lang)
         if answer:
             if lang in group["answers"] and group["answers"][lang] != answer:
-                errors.add(
-                    where,
-                    f"a second, different {lang!r} answer (the first is on line "
-                    f"{group['answer_lines'][lang]}); leave 'answer' empty on the other rows",
-                )
+                first = group["answer_lines"][lang]
+                errors.add(where, Text("kb_csv_second_answer", lang=lang, line=first))
             elif lang not in group["answers"]:
                 group["answers"][lang] = answer
                 group["answer_lines"][lang] = start
@@ -653,12 +749,12 @@ def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
     entries: list[Entry] = []
     for entry_id in order:
         group = groups[entry_id]
-        where = f"line {group['line']}, entry {entry_id!r}"
+        where = Text("kb_at_line_id", line=group["line"], id=entry_id)
         if not group["answers"]:
-            errors.add(where, "no answer in any language (fill 'answer' on one row per language)")
+            errors.add(where, Text("kb_csv_no_answer"))
             continue
         if not group["questions"]:
-            errors.add(where, "no question (each row's 'question' is a question variant)")
+            errors.add(where, Text("kb_csv_no_question"))
             continue
         entries.append(
             Entry(
@@ -672,7 +768,7 @@ def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
     if errors.errors:
         raise KbFormatError(source, errors.errors)
     if not entries:
-        raise KbFormatError(source, ["no entries in the file"])
+        raise KbFormatError(source, [Text("kb_no_entries")])
     return entries
 
 
@@ -773,13 +869,7 @@ def parse_bytes(data: bytes, fmt: str, source: str = "<input>") -> list[Entry]:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise KbFormatError(
-            source,
-            [
-                f"line {line}: not UTF-8 text (byte {column} of the line); save the file "
-                "as UTF-8 (in Excel: 'CSV UTF-8')"
-            ],
-        ) from exc
+        raise KbFormatError(source, [Text("kb_not_utf8", line=line, byte=column)]) from exc
     return parse_text(text, fmt, source)
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.db.models import KnowledgeEntry, as_utc, utcnow
 from knowledge.formats import (
     Entry,
+    Text,
     detect_format,
     dump_text,
     load_file,
@@ -405,7 +406,7 @@ class KnowledgeService:
         entry = validate_one(entry)
         repo = KnowledgeRepository(session)
         if must_be_new and await repo.get_row(entry.id) is not None:
-            raise KnowledgeError(f"an entry with id {entry.id!r} already exists")
+            raise KnowledgeError(Text("kb_id_taken", id=entry.id))
         action = await repo.upsert(entry, actor=actor)
         await session.commit()
         if action != "unchanged":
@@ -415,7 +416,7 @@ class KnowledgeService:
     async def restore(self, session: AsyncSession, entry_id: str, *, actor: str | None) -> Entry:
         """A deleted entry back as it was when it was deleted (its copy in the history)."""
         if await KnowledgeRepository(session).get_row(entry_id) is not None:
-            raise KnowledgeError(f"an entry with id {entry_id!r} already exists")
+            raise KnowledgeError(Text("kb_id_taken", id=entry_id))
         deleted = next(
             (
                 row
@@ -425,7 +426,7 @@ class KnowledgeService:
             None,
         )
         if deleted is None:
-            raise KnowledgeError(f"no deleted entry {entry_id!r} in the history")
+            raise KnowledgeError(Text("kb_no_deleted", id=entry_id))
         copy = dict(deleted.before or {})
         entry = Entry(
             id=entry_id,
@@ -495,7 +496,7 @@ class KnowledgeService:
         repo = KnowledgeRepository(session)
         entry = await repo.get(entry_id)
         if entry is None:
-            raise KnowledgeError(f"no entry {entry_id!r}")
+            raise KnowledgeError(Text("kb_no_entry", id=entry_id))
         merged = list(
             dict.fromkeys([*entry.questions, *(q.strip() for q in questions if q.strip())])
         )
@@ -665,7 +666,7 @@ class KnowledgeService:
         instead (an admin creating an entry who typed an id already taken)."""
         qs = list(dict.fromkeys(q.strip() for q in questions if q and q.strip()))
         if not qs:
-            raise KnowledgeError("at least one question is needed")
+            raise KnowledgeError(Text("kb_need_question"))
         entry_id = entry_id or await self.unique_id(session, qs[0])
         entry = validate_one(
             Entry(id=entry_id, questions=qs, answers=dict(answers), tags=list(tags))
@@ -673,7 +674,7 @@ class KnowledgeService:
         repo = KnowledgeRepository(session)
         existing = await repo.get(entry.id)
         if existing is not None and must_be_new:
-            raise KnowledgeError(f"an entry {entry.id!r} already exists; choose another id")
+            raise KnowledgeError(Text("kb_id_taken_choose", id=entry.id))
         if existing is not None:  # the questions join the existing entry
             merged_q = list(dict.fromkeys([*existing.questions, *qs]))
             merged_a = {**{k: v for k, v in answers.items() if v}, **existing.answers}
@@ -711,7 +712,7 @@ class KnowledgeService:
                 gap_ids = [rows[0].id]
         question = question or fallback
         if not question:
-            raise KnowledgeError("no customer question to attach the reply to")
+            raise KnowledgeError(Text("kb_no_customer_question"))
         return await self.create_from_questions(
             session,
             [question],

@@ -630,6 +630,8 @@ async def test_a_broken_file_is_explained_once_in_plain_words(admin: AdminChat) 
     await fake.wait_for(lambda: fake.messages(RU_ADMIN, from_bot=True)[since:], timeout=30)
     [ru] = fake.messages(RU_ADMIN, from_bot=True)[since:]
     assert ru["text"].startswith("Ничего не загружено: 1 ошибка в kb.csv"), ru["text"]
+    # the mistake itself too, not 'line 2, entry 'franchise': no answer in any language'
+    assert "\n- строка 2, запись 'franchise': нет ответа ни на одном языке" in ru["text"], ru
 
 
 async def test_a_deleted_entry_can_be_brought_back(admin: AdminChat) -> None:

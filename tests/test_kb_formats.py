@@ -300,3 +300,61 @@ def test_a_csv_with_windows_line_breaks_inside_an_answer_reads_plain_lines() -> 
     [entry] = parse_bytes(data, "csv", "kb.csv")
     assert entry.answers == {"ru": "Верните в течение 14 дней.\nНужен чек."}
     assert "ru: |-\n" in dump_text([entry], "yaml"), dump_text([entry], "yaml")
+
+
+def test_a_files_mistakes_are_said_in_the_admins_language() -> None:
+    """A Russian or Polish admin who sent a file with a mistake read 'Ничего не загружено: 1
+    ошибка в kb.csv' and then the mistake itself in English ('line 3, entry 'franchise': no
+    answer in any language ...'). Each mistake, with its place, is said in the admin's
+    language; the English (the CLI's) stays as it was."""
+    from bot.dialogs.texts import Texts, catalogue
+    from bot.handlers.admin_kb import _short
+    from knowledge.formats import MESSAGES, say
+    from knowledge.service import KnowledgeError
+
+    for key, english in MESSAGES.items():  # one English, whoever says it
+        assert catalogue("en")[key] == [english], key
+        for lang in ("ru", "pl"):
+            assert key in catalogue(lang), (lang, key)
+
+    bad = "id,lang,question,answer,tags\nok,en,Hi?,Hello,\nfranchise,en,Do you sell franchises?,,\n"
+    bad += "Bad Id,xx1,Q?,A,\n"
+    with pytest.raises(KbFormatError) as err:
+        parse_text(bad, "csv", "kb.csv")
+    english = [say(e, Texts("en")) for e in err.value.errors]
+    assert english == [str(e) for e in err.value.errors]
+    assert english[0].startswith("line 4, entry 'Bad Id': bad id 'Bad Id'"), english
+    ru = [say(e, Texts("ru")) for e in err.value.errors]
+    assert ru == [
+        "строка 4, запись 'Bad Id': неподходящий id 'Bad Id': только строчные латинские буквы, "
+        "цифры, '_' и '-' ([a-z0-9_-]+, не длиннее 128 символов)",
+        "строка 4, запись 'Bad Id': неверный код языка 'xx1' (например, ru, en, pl)",
+        "строка 3, запись 'franchise': нет ответа ни на одном языке (заполните 'answer' в "
+        "одной строке для каждого языка)",
+    ], ru
+    pl = say(err.value.errors[2], Texts("pl"))
+    assert pl.startswith("wiersz 3, wpis 'franchise': brak odpowiedzi"), pl
+
+    # nested places and lists of problems are said in the language too
+    dup = '{"id": "a", "questions": ["q"], "answers": {"en": "x"}}\n' * 2
+    with pytest.raises(KbFormatError) as err:
+        parse_text(dup, "jsonl")
+    [problem] = err.value.errors
+    assert say(problem, Texts("ru")) == (
+        "строка 2, запись 2 ('a'): id 'a' повторяется (впервые: строка 1, запись 1)"
+    )
+    with pytest.raises(KbFormatError) as err:
+        parse_text("id,lang,question,colour,size\n", "csv")
+    assert say(err.value.errors[0], Texts("pl")) == (
+        "wiersz 1: nieprawidłowy nagłówek (nieznane kolumny: 'colour', 'size'; brak kolumn: "
+        "'answer'); potrzebny id,lang,question,answer,tags"
+    )
+    # an entry typed in the chat: its mistakes, and what cannot be done, alike
+    with pytest.raises(KbFormatError) as err:
+        validate_one(Entry("Доставка", ["Q?"], {"ru": "A"}))
+    assert _short(err.value, Texts("ru")).startswith("неподходящий id 'Доставка': только")
+    from knowledge.formats import Text
+
+    taken = KnowledgeError(Text("kb_id_taken", id="delivery"))
+    assert str(taken) == "an entry with id 'delivery' already exists"
+    assert _short(taken, Texts("pl")) == "wpis o id 'delivery' już istnieje"

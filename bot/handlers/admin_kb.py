@@ -40,12 +40,14 @@ from knowledge.formats import (
     LEGACY_ENCODINGS,
     Entry,
     KbFormatError,
+    Text,
     decode_bytes,
     detect_format,
     dump_yaml,
     guess_lang,
     parse_bytes,
     parse_yaml,
+    say,
 )
 from knowledge.service import KnowledgeError, KnowledgeService, get_knowledge
 
@@ -448,7 +450,7 @@ def create_router(settings: Settings) -> Router:
                 await service.save(session, entry, actor=_actor(user), must_be_new=True)
                 saved = entry
         except (KbFormatError, KnowledgeError) as exc:
-            await message.answer(texts("admin_not_saved_id", error=_short(exc)))
+            await message.answer(texts("admin_not_saved_id", error=_short(exc, texts)))
             return
         await _done(state)
         await message.answer(texts("admin_saved_new", id=repr(saved.id)))
@@ -499,15 +501,15 @@ def create_router(settings: Settings) -> Router:
         try:
             entries = parse_yaml(body, "message")
             if len(entries) != 1:
-                raise KnowledgeError("send exactly one entry")
+                raise KnowledgeError(Text("kb_one_entry"))
             entry = entries[0]
             if entry_id is not None and entry.id != entry_id:
-                raise KnowledgeError(f"the id must stay {entry_id!r}")
+                raise KnowledgeError(Text("kb_id_must_stay", id=entry_id))
             await knowledge(services).save(
                 session, entry, actor=_actor(message.from_user), must_be_new=new
             )
         except (KbFormatError, KnowledgeError) as exc:
-            await message.answer(texts("admin_not_saved", error=_short(exc)))
+            await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
             return False
         await message.answer(texts("admin_saved", id=repr(entry.id)))
         await show_entry(message, entry, texts)
@@ -541,7 +543,7 @@ def create_router(settings: Settings) -> Router:
             try:
                 entry = await service.restore(session, entry_id, actor=_actor(query.from_user))
             except (KbFormatError, KnowledgeError) as exc:
-                await message.answer(texts("admin_not_saved", error=_short(exc)))
+                await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
                 return
             await message.edit_text(texts("admin_restored", id=repr(entry.id)))
             await show_entry(message, entry, texts)
@@ -605,7 +607,7 @@ def create_router(settings: Settings) -> Router:
                 session, data["entry"], questions, actor=_actor(message.from_user)
             )
         except (KbFormatError, KnowledgeError) as exc:
-            await message.answer(texts("admin_not_saved", error=_short(exc)))
+            await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
             return
         await _done(state)
         await show_entry(message, entry, texts)
@@ -669,7 +671,7 @@ def create_router(settings: Settings) -> Router:
         try:
             await knowledge(services).save(session, entry, actor=_actor(message.from_user))
         except (KbFormatError, KnowledgeError) as exc:
-            await message.answer(texts("admin_not_saved", error=_short(exc)))
+            await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
             return
         await _done(state)
         await show_entry(message, entry, texts)
@@ -884,7 +886,7 @@ def create_router(settings: Settings) -> Router:
                     session, cb.entry, asked, actor=actor, gap_ids=ids
                 )
             except (KbFormatError, KnowledgeError) as exc:
-                await message.answer(texts("admin_not_saved", error=_short(exc)))
+                await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
                 return
             await message.answer(texts("admin_gap_added", n=len(asked), id=repr(entry.id)))
         elif cb.action == "gapnew":
@@ -928,18 +930,22 @@ async def _download(bot: Bot, file_id: str) -> bytes:
 
 
 def _file_errors(exc: KbFormatError, texts: Texts, shown: int = 30) -> str:
-    """Why a file was not imported: said once, then each mistake with its line."""
+    """Why a file was not imported: said once, then each mistake with its line, in the
+    admin's language."""
     lines = [texts("admin_file_mistakes", n=len(exc.errors), name=exc.source)]
-    lines += [f"- {e}" for e in exc.errors[:shown]]
+    lines += [f"- {say(e, texts)}" for e in exc.errors[:shown]]
     if len(exc.errors) > shown:
         lines.append(texts("admin_and_more", n=len(exc.errors) - shown))
     return _cut("\n".join(lines), 4000)
 
 
-def _short(exc: Exception, limit: int = 800) -> str:
-    """What is wrong with what the admin typed: a file's header is no use in a chat."""
+def _short(exc: Exception, texts: Texts, limit: int = 800) -> str:
+    """What is wrong with what the admin typed, in their language: a file's header is no
+    use in a chat."""
     if isinstance(exc, KbFormatError) and len(exc.errors) > 1:
-        return _cut("\n" + "\n".join(f"- {e}" for e in exc.errors), limit)
+        return _cut("\n" + "\n".join(f"- {say(e, texts)}" for e in exc.errors), limit)
     if isinstance(exc, KbFormatError) and exc.errors:
-        return _cut(exc.errors[0], limit)
+        return _cut(say(exc.errors[0], texts), limit)
+    if exc.args and isinstance(exc.args[0], Text):
+        return _cut(say(exc.args[0], texts), limit)
     return _cut(str(exc), limit)
