@@ -650,6 +650,8 @@ def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
         bad = Text("kb_at", where=_line(1), problem=Text("kb_not_csv", problem=str(exc)))
         raise KbFormatError(source, [bad]) from exc
     names = [h.strip().lower() for h in header]
+    while names and not names[-1]:  # empty columns Excel keeps at the right of a sheet
+        names.pop()
     unknown = [n for n in names if n not in CSV_HEADER]
     missing = [n for n in CSV_HEADER[:4] if n not in names]
     if unknown or missing or len(set(names)) != len(names):
@@ -682,6 +684,8 @@ def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
         last_line = reader.line_num
         if not row or all(not c.strip() for c in row):
             continue
+        if len(row) > len(names) and not any(c.strip() for c in row[len(names) :]):
+            row = row[: len(names)]  # those empty columns, in every row
         if len(row) != len(names):
             errors.add(_line(start), Text("kb_csv_columns", expected=len(names), found=len(row)))
             continue

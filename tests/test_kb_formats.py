@@ -66,6 +66,30 @@ def test_a_csv_saved_by_excel_with_semicolons_is_read(demo: list[Entry]) -> None
     assert parse_text("\ufeff" + out.getvalue(), "csv") == demo
 
 
+def test_empty_columns_excel_adds_at_the_right_are_ignored() -> None:
+    """A sheet where a cell right of 'tags' was once typed in and cleared is saved by Excel
+    with empty columns at the right ('id;lang;question;answer;tags;;'): the whole file was
+    refused with "bad header (unknown column(s) '', ''; a column appears twice)". Empty
+    columns with no name are ignored; text in one is still a mistake."""
+    text = (
+        "id;lang;question;answer;tags;;\r\n"
+        "price;ru;Сколько стоит доставка?;299 ₽;delivery;;\r\n"
+        "price;en;How much is delivery?;299 RUB;;;\r\n"
+        ";;;;;;\r\n"
+    )
+    assert parse_text(text, "csv") == [
+        Entry(
+            "price",
+            ["Сколько стоит доставка?", "How much is delivery?"],
+            {"ru": "299 ₽", "en": "299 RUB"},
+            ["delivery"],
+        )
+    ]
+    with pytest.raises(KbFormatError) as err:
+        parse_text(text.replace("299 RUB;;;", "299 RUB;;;oops"), "csv")
+    assert err.value.errors == ["line 3: expected 5 columns, found 7"], err.value.errors
+
+
 def test_a_broken_emoji_is_refused_before_anything_is_imported() -> None:
     """A lone surrogate (half of an emoji, escaped in JSON) cannot be stored or sent: the
     file is refused with the place, not imported to break the index later."""
