@@ -191,13 +191,14 @@ class KnowledgeRepository:
         return list(rows)
 
     async def unanswered_for_conversation(
-        self, conversation_id: int, limit: int = 1
+        self, conversation_id: int, limit: int = 1, before: datetime | None = None
     ) -> list[UnansweredQuestion]:
         rows = await self.session.scalars(
             select(UnansweredQuestion)
             .where(
                 UnansweredQuestion.conversation_id == conversation_id,
                 UnansweredQuestion.status == "open",
+                *([UnansweredQuestion.created_at <= before] if before is not None else []),
             )
             .order_by(UnansweredQuestion.id.desc())
             .limit(limit)

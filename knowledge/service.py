@@ -697,16 +697,19 @@ class KnowledgeService:
         conversation_id: int | None = None,
         entry_id: str | None = None,
         fallback: str | None = None,
+        before: datetime | None = None,
     ) -> Entry:
         """An operator's reply to a customer's question becomes an entry (or joins one).
 
         Without ``question`` the latest open unanswered question of ``conversation_id``
-        is used, and it is marked resolved; without one, ``fallback`` (the customer's last
-        message).
+        (asked ``before`` the reply) is used, and it is marked resolved; without one,
+        ``fallback`` (the customer's last message before the reply).
         """
         gap_ids: list[int] = []
         if not question and conversation_id is not None:
-            rows = await KnowledgeRepository(session).unanswered_for_conversation(conversation_id)
+            rows = await KnowledgeRepository(session).unanswered_for_conversation(
+                conversation_id, before=before
+            )
             if rows:
                 question = rows[0].text
                 gap_ids = [rows[0].id]

@@ -694,13 +694,25 @@ async def save_reply_as_entry(
     knowledge = get_knowledge(services)
     entry_id = args.split()[0] if args else None
     existing = await knowledge.get(session, entry_id) if entry_id else None
-    # the question: the customer's latest unanswered one, else their last message
+    # the question: the customer's latest unanswered one, else their last message, both
+    # before the answer ('Thank you!' written after it is not what it answered)
+    answered = (
+        await session.execute(
+            select(MessageRow.id, MessageRow.created_at).where(
+                MessageRow.conversation_id == ticket.conversation_id,
+                MessageRow.direction == "operator",
+                MessageRow.relay_chat_id == source.chat.id,
+                MessageRow.relay_message_id == source.message_id,
+            )
+        )
+    ).first()
     last = await session.scalar(
         select(MessageRow.text)
         .where(
             MessageRow.conversation_id == ticket.conversation_id,
             MessageRow.direction == "in",
             MessageRow.text.is_not(None),
+            *([MessageRow.id < answered.id] if answered is not None else []),
         )
         .order_by(MessageRow.id.desc())
         .limit(1)
@@ -715,6 +727,7 @@ async def save_reply_as_entry(
             conversation_id=ticket.conversation_id,
             entry_id=entry_id,
             fallback=last,
+            before=answered.created_at if answered is not None else None,
         )
     except (KbFormatError, KnowledgeError) as exc:
         await message.reply(f"Not saved: {exc}")
