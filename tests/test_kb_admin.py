@@ -346,6 +346,45 @@ async def test_the_history_shows_the_shop_s_time(admin: AdminChat) -> None:
     assert "2026-11-02 12:30 изменено delivery_cost — tg:900 @boss" in ru["text"], ru["text"]
 
 
+async def test_the_history_says_what_a_change_changed(admin: AdminChat) -> None:
+    """/kb_history said 'update delivery_cost by tg:900 @boss' and nothing of what was
+    changed: which answer, how many questions. It says so, in the admin's language."""
+    from datetime import UTC, datetime
+
+    from bot.db.models import KnowledgeHistory
+
+    before = {"id": "delivery_cost", "questions": ["Q1"], "answers": {"ru": "A", "en": "B"}}
+    after = {
+        "id": "delivery_cost",
+        "tags": ["delivery"],
+        "questions": ["Q1", "Q2", "Q3"],
+        "answers": {"ru": "A2", "en": "B", "pl": "C"},
+    }
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        session.add(
+            KnowledgeHistory(
+                entry_id="delivery_cost",
+                action="update",
+                actor="tg:900 @boss",
+                before=before,
+                after=after,
+                created_at=datetime(2026, 11, 2, 9, 30, tzinfo=UTC),
+            )
+        )
+        await session.commit()
+    reply = await admin.say("/kb_history delivery_cost", "update delivery_cost")
+    assert (
+        "2026-11-02 12:30 update delivery_cost by tg:900 @boss: answer ru, new answer pl, "
+        "+2 questions, tags"
+    ) in reply["text"], reply["text"]
+    fake = admin.fake
+    since = len(fake.messages(RU_ADMIN, from_bot=True))
+    fake.user_sends(RU_ADMIN, "/kb_history delivery_cost")
+    await fake.wait_for(lambda: fake.messages(RU_ADMIN, from_bot=True)[since:], timeout=30)
+    [ru] = fake.messages(RU_ADMIN, from_bot=True)[since:]
+    assert "— tg:900 @boss: ответ ru, новый ответ pl, +2 вопроса, теги" in ru["text"], ru["text"]
+
+
 async def test_each_import_offer_imports_its_own_file(admin: AdminChat) -> None:
     """Two files sent one after the other: 'Import' under the first imported the second
     file (only the last one was remembered) and the second's then said 'Nothing to import';

@@ -364,6 +364,7 @@ def create_router(settings: Settings) -> Router:
                 id=r.entry_id,
                 actor=r.actor or "?",
             )
+            + (f": {changed}" if (changed := _changes(r.before, r.after, texts)) else "")
             for r in rows
         ]
         await message.answer("\n".join(lines)[:MAX_TEXT])
@@ -937,6 +938,29 @@ def _file_errors(exc: KbFormatError, texts: Texts, shown: int = 30) -> str:
     if len(exc.errors) > shown:
         lines.append(texts("admin_and_more", n=len(exc.errors) - shown))
     return _cut("\n".join(lines), 4000)
+
+
+def _changes(before: Any, after: Any, texts: Texts) -> str:
+    """What an update changed, in a few words: 'answer ru, +2 questions, tags'."""
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return ""
+    parts = []
+    was, now = before.get("answers") or {}, after.get("answers") or {}
+    for lang in [*was, *(x for x in now if x not in was)]:
+        if lang not in now:
+            parts.append(texts("admin_change_answer_removed", lang=lang))
+        elif lang not in was:
+            parts.append(texts("admin_change_answer_added", lang=lang))
+        elif was[lang] != now[lang]:
+            parts.append(texts("admin_change_answer", lang=lang))
+    asked, asks = before.get("questions") or [], after.get("questions") or []
+    if added := sum(q not in asked for q in asks):
+        parts.append(texts("admin_change_questions_added", n=added))
+    if removed := sum(q not in asks for q in asked):
+        parts.append(texts("admin_change_questions_removed", n=removed))
+    if (before.get("tags") or []) != (after.get("tags") or []):
+        parts.append(texts("admin_change_tags"))
+    return ", ".join(parts)
 
 
 def _short(exc: Exception, texts: Texts, limit: int = 800) -> str:
