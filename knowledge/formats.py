@@ -107,6 +107,7 @@ MESSAGES: dict[str, str] = {
     "kb_no_customer_question": "no customer question to attach the reply to",
     "kb_one_entry": "send exactly one entry",
     "kb_id_must_stay": "the id must stay {id!r}",
+    "kb_undo_not_last": "{id!r} has been changed since; see /kb_history {id}",
 }
 
 

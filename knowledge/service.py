@@ -131,6 +131,18 @@ def blocked_answers(entries: Sequence[Entry]) -> list[str]:
     return found
 
 
+def _entry_of(entry_id: str, copy: dict[str, Any] | None) -> Entry | None:
+    """An entry as the history keeps it (``before`` / ``after``); None for none."""
+    if copy is None:
+        return None
+    return Entry(
+        id=entry_id,
+        questions=list(copy.get("questions") or []),
+        answers=dict(copy.get("answers") or {}),
+        tags=list(copy.get("tags") or []),
+    )
+
+
 BLOCKED_NOTE = (
     "answers with a phrase the bot must never say (customers who ask get a person instead; "
     "rephrase them)"
@@ -435,6 +447,30 @@ class KnowledgeService:
             tags=list(copy.get("tags") or []),
         )
         await self.save(session, entry, actor=actor, must_be_new=True)
+        return validate_one(entry)
+
+    async def last_change(self, session: AsyncSession, entry_id: str) -> int | None:
+        """The id of the entry's latest change in the history (what Undo undoes)."""
+        rows = await KnowledgeRepository(session).history(entry_id, limit=1)
+        return rows[0].id if rows else None
+
+    async def undo(
+        self, session: AsyncSession, entry_id: str, change_id: int, *, actor: str | None
+    ) -> Entry | None:
+        """The entry back as it was before the change ``change_id``: an edit undone, a new
+        entry deleted (None), a deleted one back. Only the entry's latest change, and only
+        while the entry is as that change left it: nobody's later edit is lost."""
+        rows = await KnowledgeRepository(session).history(entry_id, limit=1)
+        row = rows[0] if rows else None
+        current = await self.get(session, entry_id)
+        if row is None or row.id != change_id or current != _entry_of(entry_id, row.after):
+            raise KnowledgeError(Text("kb_undo_not_last", id=entry_id))
+        if row.before is None:  # it was made by the change: undone, it is deleted
+            await self.delete(session, entry_id, actor=actor)
+            return None
+        entry = _entry_of(entry_id, row.before)
+        assert entry is not None
+        await self.save(session, entry, actor=actor)
         return validate_one(entry)
 
     async def delete(self, session: AsyncSession, entry_id: str, *, actor: str | None) -> bool:

@@ -713,3 +713,27 @@ async def test_a_csv_excel_saved_on_russian_windows_is_imported(admin: AdminChat
         await asyncio.sleep(0.05)
     assert entry is not None and entry.questions == ["Вы продаёте франшизу?"], entry
     assert entry.answers == {"ru": "Нет, не продаём."}
+
+
+async def test_an_edit_made_by_mistake_can_be_undone(admin: AdminChat) -> None:
+    """An admin who replaced an answer by mistake (or added the wrong questions) could only
+    type the old one again from memory: only a delete had '↩️ Undo'. The card after an edit
+    has '↩️ Undo this change', which puts the entry back as it was (and only while nobody
+    changed it since); /kb_history ID has '↩️ Undo the last change'."""
+    before = await admin.entry("delivery_cost")
+    assert before is not None
+    card = await admin.say("/kb_edit delivery_cost", "delivery_cost")
+    await admin.press(card, "kba:ans:delivery_cost:0", "Send the new answer")
+    edited = await admin.say("Delivery is 399 RUB now.", "Delivery is 399 RUB now.")
+    after = await admin.entry("delivery_cost")
+    assert after is not None and after.answers["en"] == "Delivery is 399 RUB now."
+    undo = _button(edited, "Undo this change")
+    await admin.press(edited, undo, "Undone: 'delivery_cost' is as it was before.")
+    assert await admin.entry("delivery_cost") == before
+    again = await admin.press(edited, undo, "Not undone")
+    assert "'delivery_cost' has been changed since" in again["text"], again["text"]
+    assert await admin.entry("delivery_cost") == before
+
+    history = await admin.say("/kb_history delivery_cost", "update delivery_cost")
+    await admin.press(history, _button(history, "Undo the last change"), "Undone")
+    assert await admin.entry("delivery_cost") == after  # the undo itself taken back

@@ -246,10 +246,25 @@ def create_router(settings: Settings) -> Router:
         else:
             await target.answer(text, reply_markup=markup)
 
-    async def show_entry(target: Message, entry: Entry, texts: Texts) -> None:
-        await target.answer(
-            entry_card(entry, texts), parse_mode="HTML", reply_markup=entry_keyboard(entry, texts)
-        )
+    async def show_entry(
+        target: Message, entry: Entry, texts: Texts, undo: int | None = None
+    ) -> None:
+        """The entry's card; ``undo``: the change just made, which '↩️ Undo' takes back."""
+        markup = entry_keyboard(entry, texts)
+        if markup is not None and undo is not None:
+            back = KbCb(action="undo", entry=entry.id, page=undo)
+            row = [
+                InlineKeyboardButton(text=texts("admin_btn_undo_change"), callback_data=back.pack())
+            ]
+            markup = InlineKeyboardMarkup(inline_keyboard=[row, *markup.inline_keyboard])
+        await target.answer(entry_card(entry, texts), parse_mode="HTML", reply_markup=markup)
+
+    async def made(
+        session: AsyncSession, services: Any, entry_id: str, since: int | None
+    ) -> int | None:
+        """The change just made to the entry (None when the save changed nothing)."""
+        latest = await knowledge(services).last_change(session, entry_id)
+        return latest if latest != since else None
 
     # ------------------------------------------------------------------ commands
     @router.message(Command("kb"))
@@ -367,7 +382,11 @@ def create_router(settings: Settings) -> Router:
             + (f": {changed}" if (changed := _changes(r.before, r.after, texts)) else "")
             for r in rows
         ]
-        await message.answer("\n".join(lines)[:MAX_TEXT])
+        undo = None  # one entry's history: its last change can be taken back
+        if entry_id is not None and _fits(entry_id):
+            last = KbCb(action="undo", entry=entry_id, page=rows[0].id)
+            undo = _kb([[(texts("admin_btn_undo_last"), last)]])
+        await message.answer("\n".join(lines)[:MAX_TEXT], reply_markup=undo)
 
     # ------------------------------------------------------------------ add
     @router.message(Command("kb_add"))
@@ -506,6 +525,7 @@ def create_router(settings: Settings) -> Router:
             entry = entries[0]
             if entry_id is not None and entry.id != entry_id:
                 raise KnowledgeError(Text("kb_id_must_stay", id=entry_id))
+            since = await knowledge(services).last_change(session, entry.id)
             await knowledge(services).save(
                 session, entry, actor=_actor(message.from_user), must_be_new=new
             )
@@ -513,7 +533,7 @@ def create_router(settings: Settings) -> Router:
             await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
             return False
         await message.answer(texts("admin_saved", id=repr(entry.id)))
-        await show_entry(message, entry, texts)
+        await show_entry(message, entry, texts, await made(session, services, entry.id, since))
         return True
 
     @router.callback_query(KbCb.filter())
@@ -548,6 +568,20 @@ def create_router(settings: Settings) -> Router:
                 return
             await message.edit_text(texts("admin_restored", id=repr(entry.id)))
             await show_entry(message, entry, texts)
+            return
+        if action == "undo":  # the entry as it was before the change the button names
+            try:
+                undone = await service.undo(
+                    session, entry_id, callback_data.page, actor=_actor(query.from_user)
+                )
+            except (KbFormatError, KnowledgeError) as exc:
+                await message.answer(texts("admin_not_undone", error=_short(exc, texts)))
+                return
+            if undone is None:
+                await message.answer(texts("admin_undone_deleted", id=repr(entry_id)))
+                return
+            await message.answer(texts("admin_undone", id=repr(entry_id)))
+            await show_entry(message, undone, texts)
             return
         entry = await service.get(session, entry_id) if entry_id else None
         if entry is None:
@@ -603,6 +637,7 @@ def create_router(settings: Settings) -> Router:
             await message.answer(texts("admin_entry_gone"))
             return
         questions = [q.strip() for q in (message.text or "").splitlines() if q.strip()]
+        since = await knowledge(services).last_change(session, data["entry"])
         try:
             entry = await knowledge(services).add_variants(
                 session, data["entry"], questions, actor=_actor(message.from_user)
@@ -611,7 +646,7 @@ def create_router(settings: Settings) -> Router:
             await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
             return
         await _done(state)
-        await show_entry(message, entry, texts)
+        await show_entry(message, entry, texts, await made(session, services, entry.id, since))
 
     @router.message(KbStates.edit_answer, F.text)
     async def edit_answer(
@@ -669,13 +704,14 @@ def create_router(settings: Settings) -> Router:
         message: Message, state: FSMContext, session: AsyncSession, services: Any, entry: Entry
     ) -> None:
         texts = admin_texts(message.from_user)
+        since = await knowledge(services).last_change(session, entry.id)
         try:
             await knowledge(services).save(session, entry, actor=_actor(message.from_user))
         except (KbFormatError, KnowledgeError) as exc:
             await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
             return
         await _done(state)
-        await show_entry(message, entry, texts)
+        await show_entry(message, entry, texts, await made(session, services, entry.id, since))
 
     # ------------------------------------------------------------------ import a file
     @router.message(F.document)
