@@ -108,6 +108,8 @@ MESSAGES: dict[str, str] = {
     "kb_one_entry": "send exactly one entry",
     "kb_id_must_stay": "the id must stay {id!r}",
     "kb_undo_not_last": "{id!r} has been changed since; see /kb_history {id}",
+    "kb_txt_unknown": "a .txt file should hold a table with the header "
+    "id,lang,question,answer,tags (Excel's 'Unicode text'), or YAML or JSONL",
 }
 
 
@@ -878,12 +880,52 @@ def parse_bytes(data: bytes, fmt: str, source: str = "<input>") -> list[Entry]:
     return parse_text(text, fmt, source)
 
 
+# Excel saves "Unicode text" and "Text (tab delimited)" as .txt: the text says which it is
+TEXT_SUFFIXES = (".txt", ".tsv")
+
+
+def is_text_file(name: Path | str) -> bool:
+    return Path(name).suffix.lower() in TEXT_SUFFIXES
+
+
+def sniff_format(data: bytes) -> str | None:
+    """The knowledge format a plain-text file holds, by its first line (a CSV header, YAML's
+    'entries:', a JSON object); None when it is none of them."""
+    try:
+        text, _ = decode_bytes(data)
+    except UnicodeDecodeError:
+        return "csv"  # no text: reading it as a table says where and what to do
+    lines = (line.strip() for line in text.removeprefix("\ufeff").split("\n"))
+    first = next((line for line in lines if line and not line.startswith("#")), "")
+    if first.startswith(("{", "[")):
+        return "jsonl"
+    cells = {c.strip().strip('"').lower() for c in re.split(r"[,;\t]", first)}
+    if {"id", "lang", "question"} <= cells:
+        return "csv"
+    if re.match(r"(entries|-\s*id|id)\s*:", first):
+        return "yaml"
+    return None
+
+
+def file_format(name: Path | str, data: bytes) -> str:
+    """The format of a file to import: by its name (:func:`detect_format`), and for a .txt
+    or .tsv by what it holds."""
+    if not is_text_file(name):
+        return detect_format(name)
+    fmt = sniff_format(data)
+    if fmt is None:
+        raise KbFormatError(str(name), [Text("kb_txt_unknown")])
+    return fmt
+
+
 def load_file(path: Path | str) -> list[Entry]:
     path = Path(path)
-    fmt = detect_format(path)
+    if not is_text_file(path):
+        detect_format(path)  # an unknown type is said before a missing file
     if not path.is_file():
         raise KbFormatError(str(path), ["no such file"])
-    return parse_bytes(path.read_bytes(), fmt, str(path))
+    data = path.read_bytes()
+    return parse_bytes(data, file_format(path, data), str(path))
 
 
 def dump_text(entries: Iterable[Entry], fmt: str) -> str:

@@ -737,3 +737,12 @@ async def test_an_edit_made_by_mistake_can_be_undone(admin: AdminChat) -> None:
     history = await admin.say("/kb_history delivery_cost", "update delivery_cost")
     await admin.press(history, _button(history, "Undo the last change"), "Undone")
     assert await admin.entry("delivery_cost") == after  # the undo itself taken back
+
+
+async def test_a_table_saved_by_excel_as_unicode_text_is_offered(admin: AdminChat) -> None:
+    """Excel's 'Unicode text' is a .txt: the admin got 'Send a .yaml, .csv or .jsonl
+    knowledge file.' and nothing was read. It is read as the table it holds."""
+    rows = "id\tlang\tquestion\tanswer\ttags\r\nfranchise\ten\tDo you sell franchises?\tNo.\t\r\n"
+    admin.fake.user_sends(ADMIN, document=("Knowledge.txt", rows.encode("utf-16")))
+    offer = await admin._wait(0, "Knowledge.txt", 30)
+    assert "1 new" in offer["text"], offer["text"]

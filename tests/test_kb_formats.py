@@ -382,3 +382,30 @@ def test_a_files_mistakes_are_said_in_the_admins_language() -> None:
     taken = KnowledgeError(Text("kb_id_taken", id="delivery"))
     assert str(taken) == "an entry with id 'delivery' already exists"
     assert _short(taken, Texts("pl")) == "wpis o id 'delivery' już istnieje"
+
+
+def test_a_table_excel_saved_as_text_is_read(tmp_path: Path) -> None:
+    """Excel's 'Unicode text' (UTF-16, tabs) and 'Text (tab delimited)' are saved as .txt,
+    and a .txt was refused as an unknown file type before it was read: the UTF-16 support
+    was out of reach unless the admin renamed the file. A .txt holding a knowledge table
+    (or YAML, or JSONL) is read as what it holds; any other .txt says what it should hold."""
+    from knowledge.formats import file_format, load_file, parse_bytes
+
+    rows = (
+        "id\tlang\tquestion\tanswer\ttags\r\ndelivery\tru\tСколько стоит доставка?\t299 руб\t\r\n"
+    )
+    expected = [Entry("delivery", ["Сколько стоит доставка?"], {"ru": "299 руб"})]
+    for data in (rows.encode("utf-16"), rows.encode("cp1251"), rows.encode("utf-8")):
+        path = tmp_path / "kb.txt"
+        path.write_bytes(data)
+        assert load_file(path) == expected
+        assert parse_bytes(data, file_format("База.TXT", data)) == expected
+    yaml_text = "entries:\n  - id: a\n    questions: [Hi]\n    answers: {en: Hello}\n"
+    assert file_format("kb.txt", yaml_text.encode()) == "yaml"
+    jsonl = '{"id": "a", "questions": ["Hi"], "answers": {"en": "Hello"}}\n'
+    assert file_format("kb.txt", jsonl.encode()) == "jsonl"
+    with pytest.raises(KbFormatError) as err:
+        file_format("notes.txt", b"Shopping list: milk, bread")
+    assert "id,lang,question,answer,tags" in err.value.errors[0], err.value.errors
+    with pytest.raises(KbFormatError):  # other types are still refused by their name
+        file_format("kb.docx", b"PK")

@@ -44,7 +44,9 @@ from knowledge.formats import (
     decode_bytes,
     detect_format,
     dump_yaml,
+    file_format,
     guess_lang,
+    is_text_file,
     parse_bytes,
     parse_yaml,
     say,
@@ -722,19 +724,21 @@ def create_router(settings: Settings) -> Router:
         doc = message.document
         assert doc is not None
         name = doc.file_name or "upload"
-        try:
-            fmt = detect_format(name)
-        except KbFormatError:
-            if name.lower().endswith((".xlsx", ".xls", ".ods", ".numbers")):
-                await message.answer(texts("admin_spreadsheet"))
-            else:
-                await message.answer(texts("admin_wrong_file"))
-            return
+        if not is_text_file(name):  # a .txt says what it is once read
+            try:
+                detect_format(name)
+            except KbFormatError:
+                if name.lower().endswith((".xlsx", ".xls", ".ods", ".numbers")):
+                    await message.answer(texts("admin_spreadsheet"))
+                else:
+                    await message.answer(texts("admin_wrong_file"))
+                return
         if doc.file_size and doc.file_size > MAX_FILE_BYTES:
             await message.answer(texts("admin_too_large"))
             return
         data = await _download(bot, doc.file_id)
         try:
+            fmt = file_format(name, data)
             entries = parse_bytes(data, fmt, name)
         except KbFormatError as exc:
             await message.answer(_file_errors(exc, texts))
