@@ -715,6 +715,19 @@ async def test_a_csv_excel_saved_on_russian_windows_is_imported(admin: AdminChat
     assert entry.answers == {"ru": "Нет, не продаём."}
 
 
+async def test_an_import_says_it_is_under_way(admin: AdminChat) -> None:
+    """After 'Import' the offer stayed as it was until the file was saved and the search
+    re-indexed (a minute for a big file), and the admin tapped again. It says at once that
+    the import is under way, then how it went."""
+    fake = admin.fake
+    more = Entry(id="franchise", questions=["Do you sell franchises?"], answers={"en": "No."})
+    fake.user_sends(ADMIN, document=("kb.yaml", ("entries:\n" + _yaml_of(more)).encode()))
+    offer = await admin._wait(0, "1 new", 30)
+    await admin.press(offer, _button(offer, "Import"), "Imported")
+    shown = [m.get("text") for m in fake.get_message(ADMIN, offer["message_id"]).history]
+    assert any(t and t.startswith("⏳ Importing kb.yaml") for t in shown), shown
+
+
 async def test_an_edit_made_by_mistake_can_be_undone(admin: AdminChat) -> None:
     """An admin who replaced an answer by mistake (or added the wrong questions) could only
     type the old one again from memory: only a delete had '↩️ Undo'. The card after an edit

@@ -835,6 +835,8 @@ def create_router(settings: Settings) -> Router:
                     ),
                 )
                 return
+        # saving and re-indexing a big file takes a while: said, so Import is not tapped again
+        await message.edit_text(texts("admin_importing", name=offer["name"]))
         try:
             report = await knowledge(services).import_bytes(
                 session,
