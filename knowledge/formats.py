@@ -779,9 +779,11 @@ def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
     return entries
 
 
-def dump_csv(entries: Iterable[Entry]) -> str:
+def dump_csv(entries: Iterable[Entry], delimiter: str = ",") -> str:
+    """The CSV of ``entries``; ``delimiter`` ';' is what Excel in Russian or Polish settings
+    reads into columns (the import takes either)."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv.writer(buf, lineterminator="\n", delimiter=delimiter)
     writer.writerow(CSV_HEADER)
     for entry in entries:
         tags = ";".join(entry.tags)

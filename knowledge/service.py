@@ -28,6 +28,7 @@ from knowledge.formats import (
     Entry,
     Text,
     detect_format,
+    dump_csv,
     dump_text,
     load_file,
     parse_bytes,
@@ -316,8 +317,13 @@ class KnowledgeService:
     async def count(self, session: AsyncSession) -> int:
         return await KnowledgeRepository(session).count()
 
-    async def export_text(self, session: AsyncSession, fmt: str = "yaml") -> str:
-        return dump_text(await self.list_entries(session), fmt)
+    async def export_text(
+        self, session: AsyncSession, fmt: str = "yaml", *, csv_delimiter: str = ","
+    ) -> str:
+        entries = await self.list_entries(session)
+        if fmt == "csv":
+            return dump_csv(entries, delimiter=csv_delimiter)
+        return dump_text(entries, fmt)
 
     async def export_file(self, session: AsyncSession, path: Path | str) -> int:
         path = Path(path)

@@ -759,3 +759,19 @@ async def test_a_table_saved_by_excel_as_unicode_text_is_offered(admin: AdminCha
     admin.fake.user_sends(ADMIN, document=("Knowledge.txt", rows.encode("utf-16")))
     offer = await admin._wait(0, "Knowledge.txt", 30)
     assert "1 new" in offer["text"], offer["text"]
+
+
+async def test_a_russian_admins_csv_export_opens_in_columns_in_excel(admin: AdminChat) -> None:
+    """Excel in Russian (and Polish) settings splits a CSV at semicolons: /kb_export csv,
+    comma-separated, opened as one column of 'id,lang,question,answer,tags' text. A Russian
+    or Polish admin gets it with semicolons, which imports back as it was."""
+    from knowledge.formats import parse_bytes
+
+    fake = admin.fake
+    fake.user_sends(RU_ADMIN, "/kb_export csv")
+    await fake.wait_for(lambda: fake.calls_of("sendDocument"), timeout=20)
+    [doc] = [m["document"] for m in fake.messages(RU_ADMIN, from_bot=True) if m.get("document")]
+    data = fake.file_bytes(doc["file_id"])
+    assert data.startswith("\ufeffid;lang;question;answer;tags\n".encode()), data[:40]
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        assert parse_bytes(data, "csv") == await admin.knowledge.list_entries(session)

@@ -345,7 +345,10 @@ def create_router(settings: Settings) -> Router:
             await message.answer(texts("admin_kb_export_usage"))
             return
         service = knowledge(services)
-        text = await service.export_text(session, fmt)
+        # Excel in Russian and Polish settings splits a CSV into columns at semicolons only
+        # (a comma CSV opens as one column)
+        semicolons = texts.lang in ("ru", "pl")
+        text = await service.export_text(session, fmt, csv_delimiter=";" if semicolons else ",")
         count = await service.count(session)
         await message.answer_document(
             # a BOM on the CSV: Excel shows UTF-8 without one as mojibake (the import
