@@ -322,14 +322,22 @@ async def _unanswered(
     return merged[:limit]
 
 
-def render(report: dict[str, Any], fmt: str) -> str:
+def render(report: dict[str, Any], fmt: str, *, excel_comma: bool = False) -> str:
+    """The report as a file. ``excel_comma``: a CSV for Excel in Russian or Polish settings,
+    which splits columns at semicolons and reads '12.5' as a date (12 May): semicolons, and
+    decimal commas ('12,5')."""
     if fmt == "json":
         return json.dumps(report, ensure_ascii=False, indent=2)
     rows = list(_flatten(report))
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = csv.writer(out, delimiter=";" if excel_comma else ",")
         writer.writerow(["metric", "value"])
+        if excel_comma:
+            rows = [
+                (k, str(v).replace(".", ",") if isinstance(v, float | Decimal) else v)
+                for k, v in rows
+            ]
         writer.writerows(rows)
         return out.getvalue()
     width = max(len(k) for k, _ in rows)

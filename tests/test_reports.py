@@ -277,6 +277,36 @@ def test_the_csv_and_table_list_each_unanswered_question_with_its_count() -> Non
     ]
 
 
+def test_a_russian_admins_report_csv_opens_in_columns_with_numbers_in_excel() -> None:
+    """Excel in Russian (and Polish) settings splits a CSV at semicolons and reads '12.5' as
+    a date: /report's CSV opened as one column of 'metric,value' text, and a median of 12.5
+    minutes, pasted into columns, became '12.май'. A Russian or Polish admin's CSV has
+    semicolons and decimal commas; the CLI's stays as it was."""
+    import csv
+    import io
+
+    from bot.reports import render
+
+    report = {
+        "complaints": 4,
+        "first_response_time": {"count": 2, "median_min": 12.5, "mean_min": None},
+        "period": {"from": "2026-11-01", "to": "2026-11-30"},
+        "unanswered_questions": [{"text": "Можно ли купить оптом, для магазина?", "count": 3}],
+    }
+    rows = list(csv.reader(io.StringIO(render(report, "csv", excel_comma=True)), delimiter=";"))
+    assert rows == [
+        ["metric", "value"],
+        ["complaints", "4"],
+        ["first_response_time.count", "2"],
+        ["first_response_time.median_min", "12,5"],
+        ["first_response_time.mean_min", ""],
+        ["period.from", "2026-11-01"],
+        ["period.to", "2026-11-30"],
+        ["unanswered_questions: Можно ли купить оптом, для магазина?", "3"],
+    ]
+    assert "first_response_time.median_min,12.5" in render(report, "csv")
+
+
 def test_the_admins_report_period_is_read_in_the_shops_days() -> None:
     """/report's arguments: days back, one or two dates in the shop's time zone, the file's
     format; a reversed or unreadable period is refused with the usage, not guessed."""

@@ -76,7 +76,8 @@ def create_router(settings: Settings) -> Router:
             return
         for part in split_text(render_summary(report, texts)):
             await message.answer(part)
-        body = render(report, fmt)
+        # Excel in Russian and Polish settings: semicolons between columns, decimal commas
+        body = render(report, fmt, excel_comma=texts.lang in ("ru", "pl"))
         # a BOM: Excel opens a UTF-8 CSV without one as mojibake (Cyrillic, "zł")
         data = body.encode("utf-8-sig" if fmt == "csv" else "utf-8")
         name = f"report_{period['from']}_{period['to'] or 'today'}"
