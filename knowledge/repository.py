@@ -140,6 +140,18 @@ class KnowledgeRepository:
             )
         )
 
+    async def last_history_id(self) -> int:
+        return int(await self.session.scalar(select(func.max(KnowledgeHistory.id))) or 0)
+
+    async def history_between(self, first: int, last: int) -> list[KnowledgeHistory]:
+        """The changes after ``first`` up to ``last``, newest first."""
+        stmt = (
+            select(KnowledgeHistory)
+            .where(KnowledgeHistory.id > first, KnowledgeHistory.id <= last)
+            .order_by(KnowledgeHistory.id.desc())
+        )
+        return list(await self.session.scalars(stmt))
+
     async def history(self, entry_id: str | None = None, limit: int = 50) -> list[KnowledgeHistory]:
         stmt = select(KnowledgeHistory).order_by(KnowledgeHistory.id.desc()).limit(limit)
         if entry_id is not None:

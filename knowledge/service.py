@@ -73,6 +73,9 @@ class ImportReport:
     deleted_ids: list[str] = field(default_factory=list)
     # answers with a phrase the bot must never say: customers get a person instead
     warnings: list[str] = field(default_factory=list)
+    # the import's changes in the history: ids after ``history_from`` up to ``history_to``
+    history_from: int = 0
+    history_to: int = 0
 
     def summary(self) -> str:
         return (
@@ -350,6 +353,7 @@ class KnowledgeService:
         report = ImportReport(total=len(entries), warnings=blocked_answers(entries))
         repo = KnowledgeRepository(session)
         now = utcnow()
+        report.history_from = await repo.last_history_id()
         try:
             await repo.all_rows()  # one query: every later get() hits the identity map
             for i, entry in enumerate(entries):
@@ -367,6 +371,8 @@ class KnowledgeService:
                     {e.id for e in entries}, actor=actor
                 )
                 report.deleted = len(report.deleted_ids)
+            await session.flush()
+            report.history_to = await repo.last_history_id()
             await session.commit()
         except Exception:
             await session.rollback()
@@ -454,6 +460,42 @@ class KnowledgeService:
         )
         await self.save(session, entry, actor=actor, must_be_new=True)
         return validate_one(entry)
+
+    async def undo_import(
+        self, session: AsyncSession, first: int, last: int, *, actor: str | None
+    ) -> tuple[int, list[str]]:
+        """Every entry an import changed back as it was before it (the history's changes
+        after ``first`` up to ``last``, the import's own, made by whoever made the last),
+        but those changed since, which stay as they are: (how many were put back, the ids
+        left)."""
+        repo = KnowledgeRepository(session)
+        rows = await repo.history_between(first, last)
+        by = rows[0].actor if rows and rows[0].id == last else None
+        rows = [r for r in rows if r.actor == by] if by is not None else []
+        done, left, upserts, deletes = 0, [], [], []
+        for row in rows:  # newest first
+            current = await repo.get(row.entry_id)
+            if current != _entry_of(row.entry_id, row.after):
+                left.append(row.entry_id)
+                continue
+            before = _entry_of(row.entry_id, row.before)
+            if before is None:
+                await repo.delete(row.entry_id, actor=actor)
+                deletes.append(row.entry_id)
+            else:
+                await repo.upsert(before, actor=actor)
+                upserts.append(before)
+            done += 1
+        await session.commit()
+        if self._index is not None and done:
+            if done > max(50, len(self._index) // 4):
+                async with self._lock:
+                    self._index = None  # cheaper to rebuild from scratch
+                    self._signature = None
+            else:
+                await self._after_change(session, upserts, deletes)
+        await self.index(session)
+        return done, left
 
     async def last_change(self, session: AsyncSession, entry_id: str) -> int | None:
         """The id of the entry's latest change in the history (what Undo undoes)."""

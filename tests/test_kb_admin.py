@@ -775,3 +775,36 @@ async def test_a_russian_admins_csv_export_opens_in_columns_in_excel(admin: Admi
     assert data.startswith("\ufeffid;lang;question;answer;tags\n".encode()), data[:40]
     async with admin.sessionmaker() as session:  # type: ignore[operator]
         assert parse_bytes(data, "csv") == await admin.knowledge.list_entries(session)
+
+
+async def test_a_wrong_file_imported_can_be_undone(admin: AdminChat) -> None:
+    """An admin who imported the wrong file with 'Replace all' (an old copy, a colleague's
+    test file) had lost every entry it lacked, and the answers it changed, with no way back
+    but to find and import the right file. 'Imported' has '↩️ Undo this import', which
+    puts every entry the import changed, made or deleted back as it was; an entry someone
+    changed since stays as it is, and says so."""
+    fake = admin.fake
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        originals = await admin.knowledge.list_entries(session)
+    cost = next(e for e in originals if e.id == "delivery_cost")
+    cheaper = Entry(cost.id, cost.questions, {**cost.answers, "en": "Free."}, cost.tags)
+    franchise = Entry(id="franchise", questions=["Do you sell franchises?"], answers={"en": "No."})
+    upload = "entries:\n" + _yaml_of(cheaper) + _yaml_of(franchise)
+    fake.user_sends(ADMIN, document=("old.yaml", upload.encode("utf-8")))
+    offer = await admin._wait(0, "old.yaml: 2 valid entries", 30)
+    ask = await admin.press(offer, _button(offer, "Replace all"), "deletes")
+    done = await admin.press(ask, _button(ask, "Yes, replace all"), "Imported")
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        assert len(await admin.knowledge.list_entries(session)) == 2
+
+    gift = await admin.entry("gift_cards")  # deleted by the import
+    assert gift is None
+    undo = _button(done, "Undo this import")
+    await admin.press(done, undo, "entries are back as they were")
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        now = {e.id: e for e in await admin.knowledge.list_entries(session)}
+        found = await admin.knowledge.search(session, "How much is delivery?")
+    assert now == {e.id: e for e in originals}
+    assert found.answer_id == "delivery_cost"
+    again = await admin.press(done, undo, "Nothing undone")  # tapped twice
+    assert again["text"].startswith("Nothing undone"), again["text"]

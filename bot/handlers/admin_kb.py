@@ -562,6 +562,22 @@ def create_router(settings: Settings) -> Router:
         if action.startswith("gap"):
             await on_gap_button(query, message, callback_data, state, session, services)
             return
+        if action == "impundo":  # every entry the import changed, as it was before
+            done, left = await service.undo_import(
+                session, int(entry_id or 0), callback_data.page, actor=_actor(query.from_user)
+            )
+            if not done:
+                await message.answer(texts("admin_import_undo_nothing"))
+                return
+            await message.edit_reply_markup(reply_markup=None)
+            said = texts("admin_import_undone", n=done)
+            if left:
+                shown = ", ".join(left[:20]) + (
+                    f" {texts('admin_and_more', n=len(left) - 20)}" if len(left) > 20 else ""
+                )
+                said += " " + texts("admin_import_undo_left", ids=shown)
+            await message.answer(_cut(said, 4000))
+            return
         if action in ("imp", "impr", "improk", "impno"):
             await on_import_button(query, message, callback_data, state, session, services)
             return
@@ -865,7 +881,11 @@ def create_router(settings: Settings) -> Router:
             left = len(report.warnings) - 10
             more = f"\n{texts('admin_and_more', n=left)}" if left > 0 else ""
             text += f"\n\n{texts('admin_blocked', n=len(report.warnings))}\n{lines}{more}"
-        await message.edit_text(_cut(text, 4000))
+        undo = None  # a wrong file (or Replace all with one) is taken back in one tap
+        if report.history_to > report.history_from:
+            back = KbCb(action="impundo", entry=str(report.history_from), page=report.history_to)
+            undo = _kb([[(texts("admin_btn_undo_import"), back)]])
+        await message.edit_text(_cut(text, 4000), reply_markup=undo)
 
     # ------------------------------------------------------------------ gaps
     @router.message(Command("kb_gaps"))
