@@ -76,6 +76,8 @@ MESSAGES: dict[str, str] = {
     "kb_yaml_not_entries": "expected 'entries:' with a list of entries",
     "kb_yaml_entries_not_list": "'entries' must be a list of entries",
     "kb_not_json": "not valid JSON ({problem})",
+    "kb_json_last_comma": "the comma after the last item (before '{char}') is one too many "
+    "in JSON; remove it",
     "kb_questions_not_strings": "questions must be strings",
     "kb_csv_empty": "the file is empty; expected the header id,lang,question,answer,tags",
     "kb_not_csv": "not valid CSV ({problem})",
@@ -557,18 +559,33 @@ def dump_yaml(entries: Iterable[Entry]) -> str:
 
 
 # --------------------------------------------------------------------------- JSONL
-def _json_list(text: str) -> list[Any] | None:
-    """The entries of a file that is one JSON list (or ``{"entries": [...]}``), as most
-    tools write a .json file; None for JSONL."""
+def _json_list(text: str, source: str = "<jsonl>") -> list[Any] | None:
+    """The entries of a file that is one JSON list (or ``{"entries": [...]}``, or one entry
+    written over several lines), as most tools write a .json file; None for JSONL. A
+    document that begins with a bare '[' or '{' line and is broken is one mistake, at its
+    place (its lines mean nothing alone)."""
     body = text.strip()
     if not body.startswith(("[", "{")):
         return None
     try:
         whole = json.loads(body)
-    except json.JSONDecodeError:
-        return None  # JSONL (several lines), or broken: the lines name the problem
+    except json.JSONDecodeError as exc:
+        if body.split("\n", 1)[0].strip() not in ("[", "{"):
+            return None  # JSONL (several lines), or broken: the lines name the problem
+        before = body[: exc.pos].rstrip()
+        problem = Text("kb_not_json", problem=exc.msg)
+        if before.endswith(",") and body[exc.pos : exc.pos + 1] in ("]", "}"):
+            # '{...},\n]': the comma after the last item, which JSON does not allow
+            problem = Text("kb_json_last_comma", char=body[exc.pos])
+            lineno = before.count("\n") + 1
+        else:
+            lineno = exc.lineno
+        line = lineno + text[: len(text) - len(text.lstrip())].count("\n")
+        raise KbFormatError(source, [Text("kb_at", where=_line(line), problem=problem)]) from exc
     if isinstance(whole, dict) and set(whole) == {"entries"}:
         whole = whole["entries"]
+    elif isinstance(whole, dict) and "\n" in body:  # one entry, pretty-printed
+        whole = [whole]
     return whole if isinstance(whole, list) else None
 
 
@@ -584,7 +601,7 @@ def _no_twice(pairs: list[tuple[str, Any]], twice: list[str]) -> dict[str, Any]:
 def parse_jsonl(text: str, source: str = "<jsonl>") -> list[Entry]:
     errors = _Collector()
     parsed: list[tuple[Entry, int, int | None]] = []
-    items = _json_list(text)
+    items = _json_list(text, source)
     if items is not None:
         for index, raw in enumerate(items, start=1):
             entry = validate_entry(raw, index, None, errors)

@@ -409,3 +409,29 @@ def test_a_table_excel_saved_as_text_is_read(tmp_path: Path) -> None:
     assert "id,lang,question,answer,tags" in err.value.errors[0], err.value.errors
     with pytest.raises(KbFormatError):  # other types are still refused by their name
         file_format("kb.docx", b"PK")
+
+
+def test_a_json_file_written_over_several_lines_is_read_or_its_mistake_named() -> None:
+    """One entry written as pretty JSON (as an editor saves it) was refused with five
+    mistakes, one per line ('line 1: not valid JSON', 'line 2: ... Extra data'), and a list
+    with a comma after its last item (the usual slip when one deletes an entry) likewise.
+    The entry is read; the broken list is one mistake, where the comma is, said plainly."""
+    one = '{\n  "id": "a",\n  "questions": ["Hi?"],\n  "answers": {"en": "Hello"}\n}\n'
+    assert parse_text(one, "jsonl") == [Entry("a", ["Hi?"], {"en": "Hello"})]
+    comma = '\n[\n  {"id": "a", "questions": ["Hi?"], "answers": {"en": "Hello"}},\n]\n'
+    with pytest.raises(KbFormatError) as err:
+        parse_text(comma, "jsonl")
+    assert err.value.errors == [
+        "line 3: the comma after the last item (before ']') is one too many in JSON; remove it"
+    ]
+    broken = '[\n  {"id": "a", "questions": ["Hi?"] "answers": {"en": "Hello"}}\n]\n'
+    with pytest.raises(KbFormatError) as err:
+        parse_text(broken, "jsonl")
+    assert err.value.errors == ["line 2: not valid JSON (Expecting ',' delimiter)"]
+    # JSONL stays JSONL: each broken line is named
+    lines = '{"id": "a", "questions": ["Hi?"], "answers": {"en": "Hello"}}\n{"id": "b",\n'
+    with pytest.raises(KbFormatError) as err:
+        parse_text(lines, "jsonl")
+    assert err.value.errors == [
+        "line 2: not valid JSON (Expecting property name enclosed in double quotes)"
+    ]
