@@ -344,6 +344,7 @@ def validate_entry(
     else:
         for lang, text in raw_answers.items():
             code = _clean_str(lang)
+            code = code.lower() if code else code  # 'RU', as a spreadsheet capitalises it
             clean = _clean_str(text)
             if code is None or not LANG_RE.match(code):
                 errors.add(where, Text("kb_answers_bad_lang", lang=lang))
@@ -711,7 +712,7 @@ def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
             continue
         values = {n: row[i] for n, i in col.items()}
         entry_id = values["id"].strip()
-        lang = values["lang"].strip()
+        lang = values["lang"].strip().lower()  # 'RU', as a spreadsheet capitalises it
         question = values["question"].strip()
         answer = values["answer"].strip()
         tags_raw = values.get("tags", "").strip()

@@ -435,3 +435,14 @@ def test_a_json_file_written_over_several_lines_is_read_or_its_mistake_named() -
     assert err.value.errors == [
         "line 2: not valid JSON (Expecting property name enclosed in double quotes)"
     ]
+
+
+def test_a_language_code_in_capitals_is_read() -> None:
+    """'RU' or 'Pl' in the lang column (typed so, or capitalised by a spreadsheet's
+    autocorrect) refused the whole file with "bad language code 'RU'"; it is 'ru'."""
+    rows = "id;lang;question;answer;tags\nprice;RU;Цена?;299 ₽;\nprice;Pl;Cena?;15 zł;\n"
+    [entry] = parse_text(rows, "csv")
+    assert entry.answers == {"ru": "299 ₽", "pl": "15 zł"}
+    assert entry.langs_for_questions() == ["ru", "pl"]
+    yaml_text = "entries:\n  - id: price\n    questions: [Цена]\n    answers: {RU: 299 ₽}\n"
+    assert parse_text(yaml_text, "yaml")[0].answers == {"ru": "299 ₽"}
