@@ -401,7 +401,8 @@ def parse_period(
                 raise ValueError(f"{days} days")
             return days_back(days), None, fmt
         if len(words) <= 2:
-            words = [_iso_day(w) for w in words]
+            today = now.astimezone(tz).date()
+            words = [_iso_day(w, today) for w in words]
             since = parse_day(words[0], tz=tz)
             until = parse_day(words[1] if len(words) == 2 else None, end=True, tz=tz)
             if since is not None and (until is None or since <= until):
@@ -420,10 +421,18 @@ def parse_period(
     )
 
 
-def _iso_day(word: str) -> str:
-    """'01.11.2026' (day first, as Russian and Polish write it) -> '2026-11-01'."""
+def _iso_day(word: str, today: date | None = None) -> str:
+    """'01.11.2026' (day first, as Russian and Polish write it) -> '2026-11-01'; '01.11'
+    (no year) is the last such day up to ``today``."""
     found = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", word)
-    return f"{found[3]}-{int(found[2]):02d}-{int(found[1]):02d}" if found else word
+    if found:
+        return f"{found[3]}-{int(found[2]):02d}-{int(found[1]):02d}"
+    found = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.?", word)
+    if found and today is not None:
+        day, month = int(found[1]), int(found[2])
+        year = today.year - ((month, day) > (today.month, today.day))
+        return f"{year}-{month:02d}-{day:02d}"
+    return word
 
 
 def _minutes_text(minutes: float | None, texts: Texts | None = None) -> str:

@@ -641,6 +641,25 @@ def test_the_admins_report_reads_dates_written_day_first() -> None:
         parse_period("31.02.2026", now, tz=moscow)
 
 
+def test_the_admins_report_reads_days_written_without_the_year() -> None:
+    """'/report 01.11 30.11', as one writes days of this year in Russian or Polish, got
+    'I could not read ... as a period'. A day without the year is the last such day: this
+    year's, or last year's for one still to come."""
+    from zoneinfo import ZoneInfo
+
+    from bot.reports import parse_period
+
+    now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    moscow = ZoneInfo("Europe/Moscow")
+    assert parse_period("01.11 30.11 json", now, tz=moscow) == parse_period(
+        "2026-11-01 2026-11-30 json", now, tz=moscow
+    )
+    january = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
+    assert parse_period("15.12 10.01", january, tz=moscow) == parse_period(
+        "2026-12-15 2027-01-10", january, tz=moscow
+    )
+
+
 def test_the_report_is_made_when_the_knowledge_encoder_is_missing(
     tmp_path, monkeypatch, capsys
 ) -> None:
