@@ -808,3 +808,37 @@ async def test_a_wrong_file_imported_can_be_undone(admin: AdminChat) -> None:
     assert found.answer_id == "delivery_cost"
     again = await admin.press(done, undo, "Nothing undone")  # tapped twice
     assert again["text"].startswith("Nothing undone"), again["text"]
+
+
+async def test_a_new_answer_in_one_language_reminds_of_the_others(admin: AdminChat) -> None:
+    """A Russian admin who changed the delivery price in the Russian answer got the card
+    and nothing else: the English answer went on quoting the old price to English-speaking
+    customers. The bot says which languages stayed as they were, to check them."""
+    fake = admin.fake
+    before = await admin.entry("delivery_cost")
+    assert before is not None and set(before.answers) == {"ru", "en", "pl"}, before
+    since = len(fake.messages(RU_ADMIN, from_bot=True))
+    fake.user_sends(RU_ADMIN, "/kb_edit delivery_cost")
+    await fake.wait_for(lambda: fake.messages(RU_ADMIN, from_bot=True)[since:], timeout=30)
+    card = fake.messages(RU_ADMIN, from_bot=True)[-1]
+    since = len(fake.messages(RU_ADMIN, from_bot=True))
+    fake.user_presses(
+        RU_ADMIN, RU_ADMIN, card["message_id"], "kba:ans:delivery_cost:0", forged=True
+    )
+    await fake.wait_for(lambda: fake.messages(RU_ADMIN, from_bot=True)[since:], timeout=30)
+    since = len(fake.messages(RU_ADMIN, from_bot=True))
+    fake.user_sends(RU_ADMIN, "Доставка курьером стоит 399 ₽, бесплатно от 5000 ₽.")
+
+    def reminded() -> list[str]:
+        return [
+            m.get("text") or ""
+            for m in fake.messages(RU_ADMIN, from_bot=True)[since:]
+            if "Другие языки" in (m.get("text") or "")
+        ]
+
+    await fake.wait_for(reminded, timeout=30)
+    assert reminded()[0].startswith("Другие языки остались прежними (en, pl)"), reminded()
+    after = await admin.entry("delivery_cost")
+    assert after is not None and after.answers["en"] == before.answers["en"]
+    assert after.answers["pl"] == before.answers["pl"]
+    assert after.answers["ru"].startswith("Доставка курьером стоит 399 ₽")

@@ -686,9 +686,15 @@ def create_router(settings: Settings) -> Router:
                 answers.pop(lang, None)
             else:
                 answers[lang] = text
-        await save_entry(
+        changed = [lang for lang, text in answers.items() if entry.answers.get(lang) != text]
+        kept = [lang for lang in answers if lang not in changed]
+        saved = await save_entry(
             message, state, session, services, Entry(entry.id, entry.questions, answers, entry.tags)
         )
+        if saved and changed and kept:  # a new price in Russian, the old one still in English
+            texts = admin_texts(message.from_user)
+            said = texts("admin_other_answers_kept", langs=", ".join(kept), lang=kept[0])
+            await message.answer(said)
 
     @router.message(KbStates.edit_tags, F.text)
     async def edit_tags(
@@ -723,16 +729,17 @@ def create_router(settings: Settings) -> Router:
 
     async def save_entry(
         message: Message, state: FSMContext, session: AsyncSession, services: Any, entry: Entry
-    ) -> None:
+    ) -> bool:
         texts = admin_texts(message.from_user)
         since = await knowledge(services).last_change(session, entry.id)
         try:
             await knowledge(services).save(session, entry, actor=_actor(message.from_user))
         except (KbFormatError, KnowledgeError) as exc:
             await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
-            return
+            return False
         await _done(state)
         await show_entry(message, entry, texts, await made(session, services, entry.id, since))
+        return True
 
     # ------------------------------------------------------------------ import a file
     @router.message(F.document)
