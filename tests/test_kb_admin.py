@@ -842,3 +842,22 @@ async def test_a_new_answer_in_one_language_reminds_of_the_others(admin: AdminCh
     assert after is not None and after.answers["en"] == before.answers["en"]
     assert after.answers["pl"] == before.answers["pl"]
     assert after.answers["ru"].startswith("Доставка курьером стоит 399 ₽")
+
+
+async def test_questions_added_to_an_entry_without_their_language_say_so(
+    admin: AdminChat,
+) -> None:
+    """Russian customers' engraving questions added with one tap to an entry that has only
+    an English answer got 'Added 2 questions' and nothing else: those customers would then
+    get the English answer. The bot says the entry has no Russian answer, with its card to
+    add one."""
+    engraving = Entry("engraving", ["Do you engrave kettles?"], {"en": "Yes, for 500 RUB."})
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        await admin.knowledge.save(session, engraving, actor="test")
+    for text in ("Можно ли сделать гравировку на чайнике?", "Гравировку на чайник делаете?"):
+        await _gap(admin, text)
+    listing = await admin.say("/kb_gaps", "could not answer")
+    said = await admin.press(listing, "kba:gapadd:engraving:0", "no ru answer")
+    assert said["text"].startswith("'engraving' has no ru answer"), said["text"]
+    entry = await admin.entry("engraving")
+    assert entry is not None and len(entry.questions) == 3

@@ -962,6 +962,19 @@ def create_router(settings: Settings) -> Router:
                 await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
                 return
             await message.answer(texts("admin_gap_added", n=len(asked), id=repr(entry.id)))
+            # Russian questions added to an entry with no Russian answer: those customers
+            # would get another language's
+            missing = sorted({guess_lang(t, entry.answers) for t in asked} - set(entry.answers))
+            if missing:
+                await message.answer(
+                    texts(
+                        "admin_gap_no_answer_in",
+                        id=repr(entry.id),
+                        langs=", ".join(missing),
+                        lang=missing[0],
+                    )
+                )
+                await show_entry(message, entry, texts)
         elif cb.action == "gapnew":
             asked = await service.gap_texts(session, ids)
             await state.set_state(KbStates.add_answer)
