@@ -877,6 +877,12 @@ def decode_bytes(data: bytes) -> tuple[str, str | None]:
         if encoding != "utf-8-sig":
             raise
         error = exc
+    # UTF-8 broken in a place or two (a cut-off letter) is UTF-8 still: read as a code page
+    # all its letters would come out as mojibake ('Р”РѕСЃС‚Р°РІРєР°'), so its line is named
+    lenient = data.decode("utf-8", errors="replace")
+    broken = lenient.count("\ufffd")
+    if sum(ord(c) > 127 for c in lenient) - broken > broken:
+        raise error
     readings = []
     for legacy in LEGACY_ENCODINGS:
         try:

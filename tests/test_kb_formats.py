@@ -446,3 +446,17 @@ def test_a_language_code_in_capitals_is_read() -> None:
     assert entry.langs_for_questions() == ["ru", "pl"]
     yaml_text = "entries:\n  - id: price\n    questions: [Цена]\n    answers: {RU: 299 ₽}\n"
     assert parse_text(yaml_text, "yaml")[0].answers == {"ru": "299 ₽"}
+
+
+def test_a_utf8_file_with_a_broken_byte_is_not_read_as_a_code_page() -> None:
+    """A UTF-8 file with one broken byte (a letter cut in half by an editor) was read as
+    Windows-1251, once that was accepted: every Russian letter came in as mojibake
+    ('Р”РѕСЃС‚Р°РІРєР°') with nothing said. It is refused with the line of the broken byte."""
+    from knowledge.formats import parse_bytes
+
+    rows = "id,lang,question,answer,tags\nprice,ru,Сколько стоит доставка?,Доставка 299 руб,\n"
+    data = rows.encode("utf-8") + "price,ru,Цена?,,\n".encode()[:-6] + b"\xd0,,\n"
+    with pytest.raises(KbFormatError) as err:
+        parse_bytes(data, "csv", "kb.csv")
+    [problem] = err.value.errors
+    assert problem.startswith("line 3: not UTF-8 text"), problem
