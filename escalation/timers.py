@@ -86,14 +86,7 @@ async def check_timers(bot: Bot, services: Services, now: datetime | None = None
                     f"⏰ Ticket #{ticket.id} has waited {age_words(waited)} without an answer"
                     f"{reopened_note} ({ticket.priority} priority). "
                 )
-                try:
-                    text += await _whose(bot, desk, ticket)
-                    await desk.tell_topic(bot, session, ticket, text)
-                    link = desk.topic_link(ticket)  # the seniors read it in private
-                    for senior in services.settings.senior_operator_ids:
-                        await bot.send_message(senior, f"{text}\n{link}".strip())
-                except Exception:  # one failing ticket must not stop the others
-                    log.exception("SLA reminder for ticket %s failed", ticket.id)
+                await _remind(bot, session, services, ticket, text)
                 counts["reminded"] += 1
             if rules.apologize_to_customer and ticket.customer_apologized_at is None:
                 await _apologize(bot, session, services, ticket, now, rules.gesture)
@@ -121,9 +114,8 @@ NO_ANSWER_NEEDED = ("thanks", "goodbye", "praise", "affirm", "greeting")
 
 async def _remind_unanswered(bot: Bot, session: Any, services: Services, now: datetime) -> int:
     """Tickets whose customer wrote again after an operator's answer (a question, not a
-    thanks) and has had no answer for the SLA's time: the topic is reminded once per such
-    wait; return how many."""
-    desk = services.desk
+    thanks) and has had no answer for the SLA's time: the topic and the seniors are
+    reminded once per such wait; return how many."""
     last_answer = (
         select(Message.conversation_id, func.max(Message.id).label("answer_id"))
         .where(Message.direction == "operator")
@@ -167,13 +159,28 @@ async def _remind_unanswered(bot: Bot, session: Any, services: Services, now: da
             f"⏰ Ticket #{ticket.id}: the customer wrote again {age_words(waited)} ago and has "
             f"had no answer since ({ticket.priority} priority). "
         )
-        try:
-            text += await _whose(bot, desk, ticket)
-            await desk.tell_topic(bot, session, ticket, text)
-        except Exception:  # one failing ticket must not stop the others
-            log.exception("SLA reminder for ticket %s failed", ticket.id)
+        await _remind(bot, session, services, ticket, text)
         reminded += 1
     return reminded
+
+
+async def _remind(bot: Bot, session: Any, services: Services, ticket: Ticket, text: str) -> None:
+    """A customer waits past the SLA: the topic is told (and who should act), and the
+    seniors in private, with a link to the topic. One failing send stops neither the
+    other seniors nor the other tickets."""
+    desk = services.desk
+    try:
+        text += await _whose(bot, desk, ticket)
+        await desk.tell_topic(bot, session, ticket, text)
+    except Exception:
+        log.exception("SLA reminder for ticket %s failed", ticket.id)
+    seniors = services.settings.senior_operator_ids
+    link = desk.topic_link(ticket) if seniors else ""  # the seniors read it in private
+    for senior in seniors:
+        try:
+            await bot.send_message(senior, f"{text}\n{link}".strip())
+        except Exception:
+            log.exception("SLA alert of ticket %s to senior %s failed", ticket.id, senior)
 
 
 async def _restarts(session: Any, ticket: Ticket) -> list[tuple[datetime, str]]:

@@ -591,7 +591,9 @@ async def test_a_customer_who_writes_again_after_an_answer_is_not_forgotten(
 ) -> None:
     """Olga answered, then Anna asked 'а когда вернутся деньги?' and nobody answered for two
     days: the SLA counted only the first answer, so nobody was ever reminded. A question
-    left unanswered past the SLA is now reminded in the topic, once; a 'спасибо' is not."""
+    left unanswered past the SLA is now reminded in the topic, once; a 'спасибо' is not.
+    The seniors are alerted in private with the topic's link, as for a first message left
+    unanswered (they were not: a customer left waiting after an answer went unseen)."""
     from datetime import timedelta
 
     from bot.db.models import utcnow
@@ -620,8 +622,12 @@ async def test_a_customer_who_writes_again_after_an_answer_is_not_forgotten(
         OPERATORS_CHAT_ID, thread_id=thread, text_contains="wrote again", timeout=10
     )
     assert "Olga" in reminder[-1]["text"], reminder[-1]["text"]
+    alert = await fake.wait_for_bot_message(OLGA, text_contains="wrote again", timeout=10)
+    link = f"https://t.me/c/{str(OPERATORS_CHAT_ID).removeprefix('-100')}/{thread}"
+    assert link in alert[-1]["text"], alert[-1]["text"]
     again = await check_timers(sandbox.bot, sandbox.services, now=later)
     assert again["reminded"] == 0, "reminded once"
+    assert len(fake.messages(OLGA, from_bot=True)) == 1, "the seniors are alerted once"
 
 
 async def test_the_sla_reminder_of_a_ticket_whose_operator_left_asks_to_take_it(
