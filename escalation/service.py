@@ -9,11 +9,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.db.models import Conversation, Customer, Message, Ticket, TicketEvent, as_utc
+from bot.db.models import (
+    Classification,
+    Conversation,
+    Customer,
+    Message,
+    Ticket,
+    TicketEvent,
+    as_utc,
+)
 from escalation.card import Card, build_card
 from escalation.hours import answer_due, is_open, sla_minutes
 
@@ -21,6 +29,46 @@ OPEN_STATUSES = ("open", "taken")
 # what the card shows of a case, forgotten by the bot after a resolution: kept with the
 # "resolved" event, and brought back when the ticket is reopened
 CASE_KEYS = ("complaint", "case_classification", "last_classification", "trail", "faq", "safety")
+
+
+# what a customer says that needs no answer from the operator ("спасибо", "ок", "bye")
+NO_ANSWER_NEEDED = ("thanks", "goodbye", "praise", "affirm", "greeting")
+
+
+async def customer_waiting(
+    session: AsyncSession, ticket: Ticket
+) -> tuple[datetime | None, datetime | None]:
+    """``(waiting since, answered at)``: since when the ticket's customer has waited for a
+    person (the hand-off, or their first message after the last answer that needs one; None
+    when they have their answer), and when a person last answered them (None: never)."""
+    opened = as_utc(ticket.created_at)
+    answer = (
+        await session.execute(
+            select(Message.id, Message.created_at)
+            .where(
+                Message.conversation_id == ticket.conversation_id,
+                Message.direction == "operator",
+                Message.created_at >= ticket.created_at,
+            )
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+    ).first()
+    if answer is None:
+        return opened, None
+    asked = await session.scalar(
+        select(Message.created_at)
+        .outerjoin(Classification, Classification.message_id == Message.id)
+        .where(
+            Message.conversation_id == ticket.conversation_id,
+            Message.direction == "in",
+            Message.id > answer.id,
+            or_(Classification.intent.is_(None), Classification.intent.not_in(NO_ANSWER_NEEDED)),
+        )
+        .order_by(Message.id)
+        .limit(1)
+    )
+    return (as_utc(asked) if asked is not None else None), as_utc(answer.created_at)
 
 
 async def active_ticket(session: AsyncSession, conversation_id: int) -> Ticket | None:

@@ -28,7 +28,7 @@ from bot.dialogs.texts import Texts
 from bot.services import Services
 from escalation.followup import check_follow_ups
 from escalation.hours import age_words, answer_due
-from escalation.service import add_event
+from escalation.service import NO_ANSWER_NEEDED, add_event
 
 log = logging.getLogger(__name__)
 TOPIC_RETRY_AFTER = timedelta(seconds=15)  # a turn may still be making the topic before
@@ -106,10 +106,6 @@ async def _whose(bot: Bot, desk: Any, ticket: Ticket) -> str:
     if not await desk.in_group(bot, ticket.assignee_id):
         return f"It was with {who}, who has left the group: please /take it."
     return f"It is with {who}: please answer the customer (or /transfer it)."
-
-
-# what a customer says that needs no answer from the operator ("спасибо", "ок", "bye")
-NO_ANSWER_NEEDED = ("thanks", "goodbye", "praise", "affirm", "greeting")
 
 
 async def _remind_unanswered(bot: Bot, session: Any, services: Services, now: datetime) -> int:

@@ -2464,7 +2464,44 @@ async def test_the_queue_says_long_waits_in_hours_and_days(services: Services) -
     )
     async with services.sessionmaker() as session:
         queue = await queue_text(session)
-    assert ", 3 d, unassigned" in queue and "min" not in queue, queue
+    assert ", waiting 3 d, unassigned" in queue and "min" not in queue, queue
+
+
+async def test_the_queue_says_how_long_the_customer_has_waited_not_the_tickets_age(
+    services: Services,
+) -> None:
+    """A ticket opened three days ago, answered, whose customer asked again 20 minutes ago
+    read '3 d' in /queue, as did one whose customer had their answer and said thanks: the
+    lead could not tell who was waiting, nor for how long. The queue says how long the
+    customer has waited since their last unanswered message, or that they have an answer,
+    and the customers waiting come first."""
+    from bot.handlers.operators import queue_text
+
+    now = datetime.now(UTC)
+    asked, thanked = str(next(_ids)), str(next(_ids))
+    for user in (thanked, asked):
+        await say_at(services, user, "Позовите оператора, пожалуйста", now - timedelta(days=3))
+        ticket = await the_ticket(services, user)
+        async with services.sessionmaker() as session:  # Olga's answer, as the topic records it
+            session.add(
+                Message(
+                    conversation_id=ticket.conversation_id,
+                    direction="operator",
+                    text="Возврат оформлен",
+                    author_id=501,
+                    created_at=now - timedelta(days=2),
+                )
+            )
+            await session.commit()
+    await say_at(services, thanked, "Спасибо!", now - timedelta(days=2) + timedelta(minutes=5))
+    await say_at(services, asked, "А когда вернутся деньги?", now - timedelta(minutes=20))
+    async with services.sessionmaker() as session:
+        queue = await queue_text(session)
+    lines = queue.splitlines()[1:]
+    first, second = (await the_ticket(services, asked)).id, (await the_ticket(services, thanked)).id
+    assert lines[0].startswith(f"#{first} ") and "waiting 20 min" in lines[0], queue
+    assert lines[1].startswith(f"#{second} ") and "answered 2 d ago" in lines[1], queue
+    assert "3 d" not in queue, queue
 
 
 @pytest.mark.parametrize(

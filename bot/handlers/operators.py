@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -31,7 +32,7 @@ from bot.services import Services
 from escalation.card import REASONS
 from escalation.hours import age_words as _age
 from escalation.hours import answer_due
-from escalation.service import add_event, reopen_ticket, resolve_ticket
+from escalation.service import add_event, customer_waiting, reopen_ticket, resolve_ticket
 from escalation.survey import survey_start
 from escalation.telegram import OperatorDesk
 
@@ -309,21 +310,30 @@ async def queue_text(
     ).all()
     if not tickets:
         return "The queue is empty. 🎉"
-    ordered = sorted(
-        tickets, key=lambda t: (t.priority != "high", t.status != "open", t.created_at)
-    )
     now = utcnow()
-    lines = ["Waiting tickets (priority, then age):"]
+    # how long each customer has waited for a person (since their last unanswered message),
+    # not how old the ticket is: one answered and thanked is not waiting
+    waits = {t.id: await customer_waiting(session, t) for t in tickets}
+
+    def key(t: Ticket) -> tuple[bool, bool, datetime, bool]:
+        since, answered = waits[t.id]
+        return (t.priority != "high", since is None, since or answered or now, t.status != "open")
+
+    ordered = sorted(tickets, key=key)
+    lines = ["Waiting tickets (priority, then how long the customer has waited):"]
     for t in ordered[:QUEUE_SHOWN]:
-        created = t.created_at if t.created_at.tzinfo else t.created_at.replace(tzinfo=now.tzinfo)
-        minutes = int((now - created).total_seconds() // 60)
+        since, answered = waits[t.id]
+        if since is not None:
+            wait = f"waiting {_age(int((now - since).total_seconds() // 60))}"
+        else:
+            wait = f"answered {_age(int((now - (answered or now)).total_seconds() // 60))} ago"
         if t.assignee_id is None:
             who = "unassigned"
         else:
             who = f"taken by {await name_of(t.assignee_id) if name_of else t.assignee_id}"
         lines.append(
             f"#{t.id} {'🔥' if t.priority == 'high' else '·'} "
-            f"{REASONS.get(t.reason, t.reason)}, {_age(minutes)}, {who}"
+            f"{REASONS.get(t.reason, t.reason)}, {wait}, {who}"
         )
     if len(ordered) > QUEUE_SHOWN:
         lines.append(f"… and {len(ordered) - QUEUE_SHOWN} more")
