@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -29,6 +29,10 @@ OPEN_STATUSES = ("open", "taken")
 # what the card shows of a case, forgotten by the bot after a resolution: kept with the
 # "resolved" event, and brought back when the ticket is reopened
 CASE_KEYS = ("complaint", "case_classification", "last_classification", "trail", "faq", "safety")
+# the details of the resolved case (its story, photos, claimed amount): kept with it, so the
+# customer's next ticket does not show them as its own; the order number and the contact
+# stay known (the customer is not asked for them again)
+CASE_DETAILS = ("description", "photos", "amount", "currency")
 
 
 # what a customer says that needs no answer from the operator ("спасибо", "ок", "bye")
@@ -161,11 +165,23 @@ async def render_card(
     conversation = await session.get(Conversation, ticket.conversation_id)
     customer = await session.get(Customer, ticket.customer_id)
     assert conversation is not None and customer is not None
+    # this ticket's messages: since the customer's previous ticket was resolved (what
+    # they told the bot since, and the hand-off), not the earlier tickets' (named on the card)
+    started = await session.scalar(
+        select(func.max(Ticket.resolved_at)).where(
+            Ticket.conversation_id == conversation.id,
+            Ticket.id < ticket.id,
+            Ticket.resolved_at <= ticket.created_at,
+        )
+    )
     messages = list(
         (
             await session.scalars(
                 select(Message)
-                .where(Message.conversation_id == conversation.id)
+                .where(
+                    Message.conversation_id == conversation.id,
+                    *([Message.created_at > started] if started is not None else []),
+                )
                 .order_by(Message.id)
             )
         ).all()
@@ -243,12 +259,17 @@ async def resolve_ticket(
     assert conversation is not None
     old = conversation.state or {}
     context = {k: old[k] for k in CASE_KEYS if k in old}
+    known = dict(old.get("known") or {})
+    details = {k: known.pop(k) for k in CASE_DETAILS if k in known}
+    if details:
+        context["known"] = details
     await add_event(session, ticket, "resolved", actor_id=actor_id, now=now, context=context)
     conversation.status = "bot"
-    # Keep the language, variant rotation and what we know; forget the finished flows.
+    # Keep the language, variant rotation and what we know of the customer; forget the
+    # finished flows and the case's details.
     conversation.state = {
-        k: v for k, v in old.items() if k in ("lang", "variants", "known", "greeted", "turns")
-    } | {"after_ticket": ticket.id}
+        k: v for k, v in old.items() if k in ("lang", "variants", "greeted", "turns")
+    } | {"known": known, "after_ticket": ticket.id}
     return conversation
 
 
@@ -272,7 +293,11 @@ async def reopen_ticket(
     if context:
         state = dict(conversation.state or {})
         since = state.get("trail") or []  # what happened after the resolution stays too
+        known = dict(state.get("known") or {})  # and the details given since
+        details = context.pop("known", None) or {}
         state.update(context)
         state["trail"] = [*(context.get("trail") or []), *since]
+        photos = list(dict.fromkeys([*(details.get("photos") or []), *(known.get("photos") or [])]))
+        state["known"] = {**details, **known} | ({"photos": photos} if photos else {})
         conversation.state = state
     return conversation

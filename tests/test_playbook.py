@@ -3967,3 +3967,48 @@ async def test_a_discount_asked_right_after_the_case_or_while_details_come_is_an
     await e.send("5512390", photo=True)
     assert any(b.startswith("cmp:opt:") for b in e.buttons[-1]), e.replies[-1]
     assert len(e.of("compensation_offered")) == 1
+
+
+async def test_a_new_tickets_card_is_about_this_ticket_not_the_earlier_ones(
+    services: Services,
+) -> None:
+    """Anna's broken kettle (with its photo) went to a person, who sorted it out and
+    resolved the ticket. A week later she asked for a person about her next order: the new
+    card said 'photos/files: 1' and its transcript began with the kettle's story, so the
+    operator read a case that was closed. The card and its transcript are the new ticket's
+    (the earlier ticket is named on the card as before)."""
+    from escalation.service import reopen_ticket, resolve_ticket
+
+    user = str(next(_ids))
+    week_ago = datetime.now(UTC) - timedelta(days=7)
+    kettle = "Чайник из заказа 5531207 пришёл разбитый"
+    await say_at(services, user, kettle, week_ago)
+    await say_at(services, user, None, week_ago, attachments=(Attachment("photo", "ph-kettle"),))
+    await say_at(services, user, "Позовите оператора, пожалуйста", week_ago)
+    first = await the_ticket(services, user)
+    for hours in (1, 2):  # resolved, reopened by the operator (the case is back), resolved
+        async with services.sessionmaker() as session:
+            ticket = await session.get(Ticket, first.id)
+            await resolve_ticket(
+                session, ticket, actor_id=501, now=week_ago + timedelta(hours=hours)
+            )
+            await session.commit()
+        if hours == 1:
+            async with services.sessionmaker() as session:
+                ticket = await session.get(Ticket, first.id)
+                await reopen_ticket(
+                    session, ticket, actor_id=501, now=week_ago + timedelta(hours=1)
+                )
+                await session.commit()
+                card = await render_card(session, services.settings, ticket)
+            assert "photos/files: 1" in card.text and "Чайник" in card.text, card.text
+    await say_at(services, user, "Здравствуйте! Соедините с оператором, пожалуйста")
+    async with services.sessionmaker() as session:
+        second = await session.scalar(
+            select(Ticket).where(Ticket.customer_id == first.customer_id, Ticket.id != first.id)
+        )
+        assert second is not None
+        card = await render_card(session, services.settings, second)
+    assert "photos/files" not in card.text, card.text
+    assert "Чайник" not in card.transcript and "Соедините" in card.transcript, card.transcript
+    assert f"#{first.id} (resolved" in card.text, card.text
