@@ -1024,6 +1024,16 @@ async def test_operators_see_each_other_by_name_and_empty_notes_are_not_saved(
     )
     assert note is not None and note.text == "the courier comes Friday", note and note.text
     assert not [t for t in bot_texts(fake, JOHN) if "Friday" in t]
+    # "#5531207 ..." is an order number for the customer, not a note: it was swallowed
+    shipped = "#5531207 is shipped, the tracking number comes by SMS"
+    fake.user_sends(tomasz, shipped, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: shipped in bot_texts(fake, JOHN), timeout=20)
+    fake.user_sends(
+        tomasz, "#ask the warehouse", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    noted = await poll_db(sandbox, notes, lambda n: len(n) == 2)
+    assert [n.text for n in noted] == ["the courier comes Friday", "ask the warehouse"]
+    assert not [t for t in bot_texts(fake, JOHN) if "warehouse" in t]
 
 
 async def test_admins_report_reads_in_words_for_the_days_asked_and_opens_in_excel(

@@ -41,7 +41,8 @@ log = logging.getLogger(__name__)
 OPERATOR_HELP = (
     "In a ticket's topic:\n"
     "• any message goes to the customer (copied, your name hidden)\n"
-    "• # text or /note text: an internal note, never sent\n"
+    "• # text or /note text: an internal note, never sent (#5531207 with a number right "
+    "after the # is sent: an order number is not a note)\n"
     "/take: take the ticket\n"
     "/transfer: back to the queue; /transfer @username (or as a reply to a colleague's "
     "message) hands it to them\n"
@@ -143,7 +144,7 @@ def create_router(settings: Settings) -> Router:
         if text.startswith("/"):
             await ticket_command(message, bot, session, services, ticket, text)
             return
-        if text.startswith(prefix):
+        if is_note(text, prefix):
             await note_command(session, ticket, user.id, note_text(text, prefix), message)
             return
         await reply_to_customer(message, bot, session, services, ticket)
@@ -338,6 +339,12 @@ async def queue_text(
     if len(ordered) > QUEUE_SHOWN:
         lines.append(f"… and {len(ordered) - QUEUE_SHOWN} more")
     return "\n".join(lines)
+
+
+def is_note(text: str, prefix: str) -> bool:
+    """Whether an operator's message is an internal note: it starts with the prefix, but
+    not with a number after it ("#5531207 is shipped" is an order number for the customer)."""
+    return text.startswith(prefix) and not text[len(prefix) : len(prefix) + 1].isdigit()
 
 
 def note_text(text: str, prefix: str) -> str:
