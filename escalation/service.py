@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -22,6 +22,8 @@ from bot.db.models import (
     TicketEvent,
     as_utc,
 )
+from bot.dialogs.slots import yes_no_sign
+from bot.dialogs.types import Attachment, Incoming
 from escalation.card import Card, build_card
 from escalation.hours import answer_due, is_open, sla_minutes
 
@@ -37,6 +39,24 @@ CASE_DETAILS = ("description", "photos", "amount", "currency")
 
 # what a customer says that needs no answer from the operator ("спасибо", "ок", "bye")
 NO_ANSWER_NEEDED = ("thanks", "goodbye", "praise", "affirm", "greeting")
+REACTIONS = {"sticker", "animation"}  # a 👍 sticker or a GIF alone: a reaction, like a thanks
+
+
+def needs_answer(text: str | None, attachments: list[Any] | None, intent: str | None) -> bool:
+    """Whether a customer's message waits for an operator's answer: not a thanks, an ok or
+    a goodbye, nor a sticker or GIF alone (unless a thumbs-down: "no, not like that")."""
+    if intent in NO_ANSWER_NEEDED:
+        return False
+    kinds = [a.get("kind") for a in attachments or []]
+    if not (text or "").strip() and kinds and set(kinds) <= REACTIONS:
+        sign = Incoming(
+            "",
+            attachments=tuple(
+                Attachment(str(a.get("kind")), None, a.get("name")) for a in attachments or []
+            ),
+        )
+        return yes_no_sign(sign) == "no"
+    return True
 
 
 async def customer_waiting(
@@ -60,18 +80,19 @@ async def customer_waiting(
     ).first()
     if answer is None:
         return opened, None
-    asked = await session.scalar(
-        select(Message.created_at)
-        .outerjoin(Classification, Classification.message_id == Message.id)
-        .where(
-            Message.conversation_id == ticket.conversation_id,
-            Message.direction == "in",
-            Message.id > answer.id,
-            or_(Classification.intent.is_(None), Classification.intent.not_in(NO_ANSWER_NEEDED)),
+    since = (
+        await session.execute(
+            select(Message.created_at, Message.text, Message.attachments, Classification.intent)
+            .outerjoin(Classification, Classification.message_id == Message.id)
+            .where(
+                Message.conversation_id == ticket.conversation_id,
+                Message.direction == "in",
+                Message.id > answer.id,
+            )
+            .order_by(Message.id)
         )
-        .order_by(Message.id)
-        .limit(1)
-    )
+    ).all()
+    asked = next((at for at, *said in since if needs_answer(*said)), None)
     return (as_utc(asked) if asked is not None else None), as_utc(answer.created_at)
 
 

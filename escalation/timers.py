@@ -12,7 +12,6 @@ from aiogram import Bot
 from sqlalchemy import func, or_, select
 
 from bot.db.models import (
-    Classification,
     Compensation,
     Conversation,
     Customer,
@@ -28,7 +27,7 @@ from bot.dialogs.texts import Texts
 from bot.services import Services
 from escalation.followup import check_follow_ups
 from escalation.hours import age_words, answer_due
-from escalation.service import NO_ANSWER_NEEDED, add_event
+from escalation.service import add_event, customer_waiting
 
 log = logging.getLogger(__name__)
 TOPIC_RETRY_AFTER = timedelta(seconds=15)  # a turn may still be making the topic before
@@ -118,9 +117,11 @@ async def _remind_unanswered(bot: Bot, session: Any, services: Services, now: da
         .group_by(Message.conversation_id)
         .subquery()
     )
-    waiting = (
-        await session.execute(
-            select(Ticket, func.min(Message.created_at))
+    # the tickets whose customer wrote after the last answer; whether it waits for one (a
+    # question, not a thanks or a sticker) is ``customer_waiting``'s, as /queue says it
+    written = (
+        await session.scalars(
+            select(Ticket)
             .join(last_answer, last_answer.c.conversation_id == Ticket.conversation_id)
             .join(
                 Message,
@@ -128,21 +129,15 @@ async def _remind_unanswered(bot: Bot, session: Any, services: Services, now: da
                 & (Message.direction == "in")
                 & (Message.id > last_answer.c.answer_id),
             )
-            .outerjoin(Classification, Classification.message_id == Message.id)
-            .where(
-                Ticket.status.in_(("open", "taken")),
-                Ticket.first_response_at.is_not(None),
-                or_(
-                    Classification.intent.is_(None),
-                    Classification.intent.not_in(NO_ANSWER_NEEDED),
-                ),
-            )
+            .where(Ticket.status.in_(("open", "taken")), Ticket.first_response_at.is_not(None))
             .group_by(Ticket.id)
         )
     ).all()
     reminded = 0
-    for ticket, first in waiting:
-        since = as_utc(first)
+    for ticket in written:
+        since, answered = await customer_waiting(session, ticket)
+        if since is None or answered is None:
+            continue
         if ticket.reminded_at is not None and as_utc(ticket.reminded_at) >= since:
             continue  # reminded of this wait already
         if answer_due(since, services.settings, ticket.priority) > now:
