@@ -843,6 +843,16 @@ async def test_reopen_brings_the_chat_back_unless_a_newer_ticket_is_open(sandbox
         OPERATORS_CHAT_ID, thread_id=first, text_contains="newer", timeout=20
     )
     assert "#" in refusal[-1]["text"]
+    # an answer written in the old topic: pointed to the open ticket's topic (it was told
+    # to /reopen, which is refused)
+    fake.user_sends(OLGA, "Your refund is done", chat_id=OPERATORS_CHAT_ID, message_thread_id=first)
+    pointed = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=first, text_contains="not sent", timeout=20
+    )
+    link = f"https://t.me/c/{str(OPERATORS_CHAT_ID).removeprefix('-100')}/{second_thread}"
+    assert "#2" in pointed[-1]["text"] and link in pointed[-1]["text"], pointed[-1]["text"]
+    assert "/reopen" not in pointed[-1]["text"], pointed[-1]["text"]
+    assert "Your refund is done" not in bot_texts(fake, JOHN)
     async with sandbox.services.sessionmaker() as session:
         statuses = sorted((await session.scalars(select(Ticket.status))).all())
     assert statuses.count("resolved") == 1 and len(statuses) == 2, statuses

@@ -403,9 +403,39 @@ async def reply_to_customer(
     user = message.from_user
     assert user is not None
     if ticket.status == "resolved":
-        await message.reply("This ticket is resolved. /reopen to write to the customer again.")
+        await message.reply(await resolved_note(session, services, ticket))
         return
     await send_to_customer(bot, session, services, ticket, user.id, source=message)
+
+
+async def newer_open_ticket(session: AsyncSession, ticket: Ticket) -> Ticket | None:
+    """The customer's open ticket other than this one (one at a time: their messages go to
+    its topic)."""
+    return await session.scalar(
+        select(Ticket)
+        .where(
+            Ticket.customer_id == ticket.customer_id,
+            Ticket.id != ticket.id,
+            Ticket.status != "resolved",
+        )
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    )
+
+
+async def resolved_note(session: AsyncSession, services: Services, ticket: Ticket) -> str:
+    """What an operator writing to the customer in a resolved ticket's topic is told: to
+    reopen it, or, when the customer has another ticket open, where to write instead."""
+    newer = await newer_open_ticket(session, ticket)
+    if newer is None:
+        return (
+            "This ticket is resolved, so this was not sent. /reopen to write to the customer again."
+        )
+    link = desk_of(services).topic_link(newer)
+    return (
+        f"This ticket is resolved, so this was not sent: the customer has ticket #{newer.id} "
+        f"open now, write to them there{': ' + link if link else ''}."
+    )
 
 
 async def send_to_customer(
@@ -643,15 +673,13 @@ async def apply_action(
     if action == "reopen":
         if ticket.status != "resolved":
             return False, "The ticket is open."
-        newer = await session.scalar(
-            select(Ticket.id).where(
-                Ticket.customer_id == ticket.customer_id,
-                Ticket.id != ticket.id,
-                Ticket.status != "resolved",
-            )
-        )
+        newer = await newer_open_ticket(session, ticket)
         if newer is not None:  # one open ticket per customer: their messages go to one topic
-            return False, f"The customer has a newer open ticket, #{newer}: continue there."
+            link = desk.topic_link(newer)
+            return False, (
+                f"The customer has a newer open ticket, #{newer.id}: continue there"
+                f"{': ' + link if link else ''}."
+            )
         await reopen_ticket(session, ticket, actor_id=actor, now=now)
         await session.flush()
         try:
@@ -936,7 +964,7 @@ async def canned(
     user = message.from_user
     assert user is not None
     if ticket.status == "resolved":
-        await message.reply("This ticket is resolved. /reopen to write to the customer again.")
+        await message.reply(await resolved_note(session, services, ticket))
         return
     conversation = await session.get(Conversation, ticket.conversation_id)
     customer_lang = (
