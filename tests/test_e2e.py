@@ -1605,6 +1605,13 @@ async def test_transfer_to_a_colleague_named_with_at_hands_it_to_them(sandbox: S
     assert "@tomasz_support" in handed[-1]["text"], handed[-1]["text"]
     ticket = await poll_db(sandbox, the_ticket, lambda t: t is not None and t.assignee_id == tomasz)
     assert ticket is not None and (ticket.assignee_id, ticket.status) == (tomasz, "taken")
+    # Olga, who no longer has it, puts Tomasz's ticket back in the queue: said whose it was
+    # (it read 'Ticket #1 is back in the queue.', and Tomasz was not told)
+    fake.user_sends(OLGA, "/transfer", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    back = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="is back in the queue", timeout=20
+    )
+    assert "it was with Tomasz (@tomasz_support)" in back[-1]["text"], back[-1]["text"]
 
 
 async def test_transfer_to_oneself_is_not_a_hand_off(sandbox: Sandbox) -> None:
@@ -1705,7 +1712,7 @@ async def test_a_ticket_put_back_in_the_queue_is_reminded_if_nobody_takes_it(
     await fake.wait_for(lambda: "Hi John, checking" in bot_texts(fake, JOHN), timeout=20)
     fake.user_sends(OLGA, "/transfer", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
     await fake.wait_for_bot_message(
-        OPERATORS_CHAT_ID, thread_id=thread, text_contains="back in the queue", timeout=20
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="is back in the queue", timeout=20
     )
     await poll_db(sandbox, the_ticket, lambda t: t is not None and t.status == "open")
     soon = await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(minutes=5))

@@ -815,6 +815,7 @@ async def transfer(
         )
         return
     mention: list[MessageEntity] = []
+    before = ticket.assignee_id
     if target is not None:
         ticket.assignee_id = target.id
         ticket.status = "taken"
@@ -835,6 +836,9 @@ async def transfer(
         ticket.due_at = answer_due(utcnow(), services.settings, ticket.priority)
         ticket.reminded_at = None
         note = f"Ticket #{ticket.id} is back in the queue."
+    if before not in (None, user.id, ticket.assignee_id):
+        # a colleague's ticket handed on: said whose it was (named, so Telegram tells them)
+        note = note[:-1] + f"; it was with {await desk_of(services).operator_name(bot, before)}."
     await add_event(session, ticket, "transferred", actor_id=user.id, to=ticket.assignee_id)
     await session.flush()
     await desk_of(services).refresh_card(bot, session, ticket)
