@@ -438,8 +438,7 @@ async def test_an_operator_saves_a_reply_to_the_faq_without_overwriting_it(
 ) -> None:
     """``/kb_save`` as a reply to the operator's answer: a bad id is explained; an existing
     entry's id adds the customer's question to it and keeps the admins' answer. The question
-    is the one the answer answered: a 'Thank you!' the customer wrote after it was saved as
-    the question (and the FAQ then answered thanks with the franchise answer)."""
+    is the one the answer answered, not the customer's 'Thanks a lot!' written after it."""
     from knowledge.formats import Entry
     from knowledge.service import get_knowledge
 
@@ -460,9 +459,10 @@ async def test_an_operator_saves_a_reply_to_the_faq_without_overwriting_it(
         OLGA, "Sorry, not at the moment.", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
     )
     await fake.wait_for(lambda: "Sorry, not at the moment." in bot_texts(fake, JOHN), timeout=20)
-    fake.user_sends(JOHN, "Thank you!")
+    # thanked before the answer was saved: the thanks became the FAQ's question
+    fake.user_sends(JOHN, "Thanks a lot!")
     await fake.wait_for(
-        lambda: any("Thank you!" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread)),
+        lambda: any("Thanks a lot" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread)),
         timeout=20,
     )
     for command, expect in (

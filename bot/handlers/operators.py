@@ -23,7 +23,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.db.models import CannedReply, Conversation, Customer, Ticket, TicketEvent, utcnow
+from bot.db.models import (
+    CannedReply,
+    Classification,
+    Conversation,
+    Customer,
+    Ticket,
+    TicketEvent,
+    utcnow,
+)
 from bot.db.models import Message as MessageRow
 from bot.delivery import MAX_ATTEMPTS, answer_query, claim, deliver, release, split_text, with_retry
 from bot.dialogs.texts import Texts
@@ -32,7 +40,13 @@ from bot.services import Services
 from escalation.card import REASONS
 from escalation.hours import age_words as _age
 from escalation.hours import answer_due
-from escalation.service import add_event, customer_waiting, reopen_ticket, resolve_ticket
+from escalation.service import (
+    add_event,
+    customer_waiting,
+    needs_answer,
+    reopen_ticket,
+    resolve_ticket,
+)
 from escalation.survey import survey_start
 from escalation.telegram import OperatorDesk
 
@@ -739,8 +753,8 @@ async def save_reply_as_entry(
     knowledge = get_knowledge(services)
     entry_id = args.split()[0] if args else None
     existing = await knowledge.get(session, entry_id) if entry_id else None
-    # the question: the customer's latest unanswered one, else their last message, both
-    # before the answer ('Thank you!' written after it is not what it answered)
+    # the question: the customer's latest unanswered one, else what they wrote before this
+    # answer that waited for one (not the "thanks!" after it, nor "a person please")
     answered = (
         await session.execute(
             select(MessageRow.id, MessageRow.created_at).where(
@@ -751,16 +765,24 @@ async def save_reply_as_entry(
             )
         )
     ).first()
-    last = await session.scalar(
-        select(MessageRow.text)
-        .where(
-            MessageRow.conversation_id == ticket.conversation_id,
-            MessageRow.direction == "in",
-            MessageRow.text.is_not(None),
-            *([MessageRow.id < answered.id] if answered is not None else []),
+    said = (
+        await session.execute(
+            select(MessageRow.text, MessageRow.attachments, Classification.intent)
+            .outerjoin(Classification, Classification.message_id == MessageRow.id)
+            .where(
+                MessageRow.conversation_id == ticket.conversation_id,
+                MessageRow.direction == "in",
+                MessageRow.text.is_not(None),
+                *([MessageRow.id < answered.id] if answered is not None else []),
+            )
+            .order_by(MessageRow.id.desc())
+            .limit(20)
         )
-        .order_by(MessageRow.id.desc())
-        .limit(1)
+    ).all()
+    asked = [text for text, *rest in said if needs_answer(text, *rest)]
+    last = next(
+        (text for text, *rest in said if needs_answer(text, *rest) and rest[1] != "request_human"),
+        asked[0] if asked else None,
     )
     try:
         entry = await knowledge.save_operator_reply(
