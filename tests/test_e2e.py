@@ -1212,6 +1212,14 @@ async def test_a_senior_alerted_in_private_gets_a_link_to_the_topic(sandbox: San
     alert = await fake.wait_for_bot_message(OLGA, text_contains="High priority", timeout=20)
     link = f"https://t.me/c/{str(OPERATORS_CHAT_ID).removeprefix('-100')}/{thread}"
     assert link in alert[-1]["text"], alert[-1]["text"]
+    # where she was alerted, /queue lists the tickets (she was answered as a customer: 'Эта
+    # команда — для сотрудников магазина...'), and a ticket command says where it works
+    fake.user_sends(OLGA, "/queue")
+    queue = await fake.wait_for_bot_message(OLGA, text_contains="Waiting tickets", timeout=20)
+    assert "#1 🔥 legal threat" in queue[-1]["text"], queue[-1]["text"]
+    fake.user_sends(OLGA, "/take")
+    await fake.wait_for_bot_message(OLGA, text_contains="ticket's topic", timeout=20)
+    assert "сотрудников" not in " ".join(bot_texts(fake, OLGA)), bot_texts(fake, OLGA)
 
 
 async def test_a_customer_who_unblocks_the_bot_is_reachable_again_on_the_card(

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.enums import ChatMemberStatus, ContentType
+from aiogram.enums import ChatMemberStatus, ChatType, ContentType
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, MessageEntity
@@ -267,6 +267,28 @@ def create_router(settings: Settings) -> Router:
     @router.callback_query()
     async def unknown_button(query: CallbackQuery) -> None:
         await answer_query(query, "This button is out of date.", show_alert=True)
+
+    return router
+
+
+def create_private_router(settings: Settings) -> Router:
+    """The senior operators' private chats, where they are alerted: /queue lists the
+    tickets there too, and a ticket's command says where it works (it was answered as a
+    customer's words: 'this command is for shop staff')."""
+    router = Router(name=f"{__name__}.private")
+    seniors = set(settings.senior_operator_ids)
+    router.message.filter(F.chat.type == ChatType.PRIVATE, F.from_user.id.in_(seniors))
+
+    @router.message(Command("queue"))
+    async def queue(message: Message, bot: Bot, session: AsyncSession, services: Services) -> None:
+        await message.answer(await queue_text(session, names(bot, services)))
+
+    @router.message(Command(*TICKET_COMMANDS, "canned_add", "canned_del"))
+    async def ticket_command_here(message: Message) -> None:
+        await message.answer(
+            "This works in a ticket's topic in the operators' group: open the ticket with the "
+            "link in its alert and send it there. /queue lists the waiting tickets."
+        )
 
     return router
 
