@@ -53,6 +53,7 @@ _FINE = re.compile(
     re.IGNORECASE,
 )
 POLITE = frozenset({"thanks", "praise", "affirm"})
+GRATEFUL = frozenset({"thanks", "praise"})  # an "ok" alone ("ну ок", "посмотрим") is not
 # ... unless something is said against it ("спасибо, но не работает", "thanks but not sorted")
 _BUT = re.compile(r"\b(?:не|нет|но|однако|not|no|but|nie|ale|jednak)\b|n't", re.IGNORECASE)
 # "частично", "partly", "częściowo": half solved is not solved
@@ -164,11 +165,14 @@ class SurveyFlow:
                 )
                 if (
                     typed is None
+                    and (_FINE.search(text) or ctx.intent in GRATEFUL)
                     and ctx.intent in POLITE
-                    and _FINE.search(text)
                     and not _BUT.search(text)
+                    and "?" not in text
                 ):
-                    typed = "yes"  # "всё хорошо, спасибо"
+                    # "всё хорошо, спасибо"; a bare "Спасибо!" to "it is resolved... was it
+                    # solved?" is a yes too (the rating follows)
+                    typed = "yes"
             if (
                 typed is None
                 and survey.get("step") == "solved"

@@ -3559,6 +3559,12 @@ async def resolved_by_a_person(services: Services, d: Dialogue, ask: str) -> Non
         ("Позовите оператора", "Всё отлично", "yes"),
         ("I want to talk to a person", "all good, thanks", "yes"),
         ("Chcę rozmawiać z konsultantem", "wszystko w porządku, dzięki", "yes"),
+        # a bare thanks to "Ваше обращение решено... Ваш вопрос решён?" ('Рад помочь!', and
+        # the happiest customers' ratings were never asked)
+        ("Позовите оператора", "Спасибо!", "yes"),
+        ("Позовите оператора", "Спасибо большое, вы лучшие", "yes"),
+        ("I want to talk to a person", "thank you so much!", "yes"),
+        ("Chcę rozmawiać z konsultantem", "Dziękuję bardzo!", "yes"),
         ("Позовите оператора", "частично", "no"),
         ("Позовите оператора", "спасибо, но так и не работает", "no"),
         ("I want to talk to a person", "partly", "no"),
