@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from bot.db.models import SurveyAnswer
 from bot.dialogs.engine import TurnContext
@@ -77,6 +78,16 @@ _HEDGE = re.compile(
     r"chyba|może|moze|myślę|mysle|dam|daję|daje|raczej|no|hm+|эм+)(?!\w)",
     re.IGNORECASE,
 )
+# "5, спасибо", "10 конечно", "9 thanks for the help", "na 5, dzięki": a thanks or an "of
+# course" around the score
+_KIND = re.compile(
+    r"(?<!\w)(?:(?:спасибо|спс|благодарю|thanks|thank\s+you|thx|dzięki|dzieki|dziękuję|"
+    r"dziekuje)(?:\s+(?:вам|большое|огромное|a\s+lot|so\s+much|bardzo))?"
+    r"(?:\s+(?:за|for|za)\s+(?:помощь|всё|все|the\s+help|your\s+help|help|pomoc))?|"
+    r"конечно|of\s+course|oczywiście|oczywiscie)(?!\w)",
+    re.IGNORECASE,
+)
+_ON = re.compile(r"^\s*(?:на\s+все|на|na)\s+(?=\d)", re.IGNORECASE)  # "на все 5", "na 5"
 # "нет", "не хочу", "no thanks", "nie teraz" to a question that wants a number: no rating
 _DECLINE = re.compile(
     r"^\W*(?:(?:нет|неа|no|nope|nie)\W*)?(?:(?:спасибо|thanks|thank\s+you|dziękuję|dzięki)\W*)?"
@@ -98,8 +109,12 @@ def on_scale(step: str, score: int) -> bool:
 
 def typed_score(text: str, step: str | None) -> str | None:
     """A score typed in answer to the survey's question ``step`` (None: not a score)."""
+    # "5️⃣", "👍 10": the keycap is the digit, an emoji beside it says nothing more
+    text = text.replace("\ufe0f", "").replace("\u20e3", "")
+    text = "".join(" " if unicodedata.category(c) == "So" else c for c in text)
     text = _WORD.sub(lambda w: str(_WORD_SCORE.get(w.group().lower(), w.group())), text)
-    text = _HEDGE.sub(" ", text).strip(" \t\n,;:-–—")
+    text = _KIND.sub(" ", _HEDGE.sub(" ", text)).strip(" \t\n,;:-–—")
+    text = _ON.sub("", text)
     m = _TYPED.match(text)
     top = _TOP.get(step or "")
     if m is None or top is None:

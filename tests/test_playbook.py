@@ -3167,6 +3167,12 @@ async def test_a_complaint_right_after_the_order_number_was_asked_does_not_ask_i
         ("ну четыре наверное", "не знаю, может 7", [4, 7]),
         ("пожалуй 5", "где-то 8", [5, 8]),
         ("ставлю пятёрку", "думаю, 9", [5, 9]),
+        # with a thanks or an "of course" the rating was dropped ('Рад помочь!', no NPS)
+        ("5, спасибо", "10 конечно", [5, 10]),
+        ("на все 5!", "9, спасибо за помощь", [5, 9]),
+        ("5 thanks", "10 of course", [5, 10]),
+        ("5️⃣", "👍 10", [5, 10]),
+        ("na 5, dzięki", "oczywiście 10", [5, 10]),
     ],
 )
 async def test_a_rating_said_with_a_hedge_answers_the_survey(
