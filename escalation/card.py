@@ -63,6 +63,51 @@ SLOT_WORDS = {
 FIX_WORDS = {"refund": "a refund", "replacement": "a replacement", "repair": "a repair"}
 
 
+# why a person was asked for that makes a new request, not the case the bot closed before
+NEW_REQUESTS = frozenset(
+    {
+        "customer_request",
+        "order_status",
+        "order_change",
+        "faq_not_helpful",
+        "not_understood",
+        "reply_blocked",
+        "vip",
+    }
+)
+
+
+def closed_case(state: dict[str, Any], ticket: Ticket) -> dict[str, Any] | None:
+    """The complaint the bot solved (the customer said it was fine) before this ticket was
+    asked for something else ('где мой заказ 7781420? соедините с оператором'): the ticket is
+    not about it, so its card and topic are not named after it. None: no such case."""
+    case: dict[str, Any] = state.get("complaint") or {}
+    if case.get("stage") != "done" or case.get("satisfied") is not True:
+        return None
+    if ticket.reason not in NEW_REQUESTS:
+        return None  # "the fix did not help", a threat, a claim over the limit: about it
+    trail: list[dict[str, Any]] = state.get("trail") or []
+    solved = [
+        int(t.get("turn", 0)) for t in trail if t.get("type") == "resolved" and t.get("by") == "bot"
+    ]
+    asked = [
+        int(t.get("turn", 0))
+        for t in trail
+        if t.get("type") == "escalated" and t.get("ticket_id") == ticket.id
+    ]
+    if not solved or not asked or min(asked) <= max(solved):
+        return None
+    return case
+
+
+def ticket_case_type(state: dict[str, Any], ticket: Ticket) -> str | None:
+    """The complaint type a ticket's topic is named after (none for a new request made
+    after the bot closed a case)."""
+    if closed_case(state, ticket) is not None:
+        return None
+    return (state.get("complaint") or {}).get("type")
+
+
 def labelled(words: dict[str, str], code: str | None, empty: str = "-") -> str:
     """A label in words with its code ('late or lost delivery (delivery_delay)'): the words
     for the operator, the code as the classifier and the reports name it."""
@@ -166,18 +211,34 @@ def build_card(
     assignee: str | None = None,
     raised: list[str] | None = None,
     promised: datetime | None = None,
+    case_details: dict[str, Any] | None = None,
 ) -> Card:
     """The card (``raised``: the reasons the ticket was raised to high priority for later,
     such as a legal threat told while it waited; ``promised``: the opening time the customer
-    was told a person replies at, after hours)."""
+    was told a person replies at, after hours; ``case_details``: the details recorded with
+    the state's complaint)."""
     known: dict[str, Any] = state.get("known", {})
     complaint: dict[str, Any] = state.get("complaint", {})
+    earlier = closed_case(state, ticket)
     cls = (
         classification
         or state.get("case_classification")
         or state.get("last_classification", {})
         or {}
     )
+    if earlier is not None:
+        # a new request after a case the bot closed: the card is the request's; that case's
+        # story and photos are not this ticket's details
+        complaint = {}
+        cls = classification or state.get("last_classification") or {}
+        was = case_details or {}
+        known = {
+            k: v
+            for k, v in known.items()
+            if not (k in ("description", "amount", "currency") and v == was.get(k))
+        }
+        photos = [p for p in known.get("photos") or [] if p not in (was.get("photos") or [])]
+        known["photos"] = photos
     trail: list[dict[str, Any]] = state.get("trail", [])
 
     prio = "HIGH" if ticket.priority == "high" else "normal"
@@ -271,6 +332,16 @@ def build_card(
         lines.append("⚠️ The customer reports someone hurt or in danger (safety incident): urgent.")
     if complaint.get("overdue"):
         lines.append("⚠️ The customer says an earlier promise was not kept: handled as urgent.")
+    if earlier is not None:
+        what = in_words(TYPE_WORDS, earlier.get("type"))
+        order = (case_details or {}).get("order_ref")
+        outcome = earlier.get("outcome")
+        lines.append(
+            f"Earlier in this chat, closed by the bot (the customer was satisfied): {what}"
+            + (f", order {order}" if order else "")
+            + (f", {FIX_WORDS.get(outcome, str(outcome).replace('_', ' '))}" if outcome else "")
+            + "."
+        )
     also = [t.get("complaint_type") for t in trail if t.get("type") == "complaint_also_recorded"]
     if also:
         lines.append(
@@ -311,7 +382,18 @@ def build_card(
     promises = _promises(trail)
     if promises:
         lines.append("Bot promised: " + "; ".join(promises))
-    asked = sorted({t.get("slot") for t in trail if t.get("type") == "asked_for"} - {None})
+    closed_at = max(
+        (int(t.get("turn", 0)) for t in trail if t.get("type") == "resolved" and earlier),
+        default=-1,
+    )  # what the closed case asked for was given then
+    asked = sorted(
+        {
+            t.get("slot")
+            for t in trail
+            if t.get("type") == "asked_for" and int(t.get("turn", 0)) > closed_at
+        }
+        - {None}
+    )
     missing = [s for s in asked if not _slot_known(known, s)]
     if missing:
         lines.append(

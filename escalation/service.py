@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db.models import (
     Classification,
+    Complaint,
     Conversation,
     Customer,
     Message,
@@ -226,6 +227,8 @@ async def render_card(
             .order_by(TicketEvent.id)
         )
     ).all()
+    case_id = (state.get("complaint") or {}).get("id")
+    record = await session.get(Complaint, case_id) if isinstance(case_id, int) else None
     card = build_card(
         ticket=ticket,
         customer=customer,
@@ -237,6 +240,7 @@ async def render_card(
         assignee=assignee,
         raised=[str((p or {}).get("reason")) for p in raised if (p or {}).get("reason")],
         promised=promised_reply(settings, ticket),
+        case_details=record.details if record is not None else None,
     )
     ticket.summary = card.summary
     return card

@@ -22,7 +22,7 @@ from bot.db.models import Conversation, Customer, Message, Ticket, TicketEvent, 
 from bot.delivery import claim, release, split_text, with_retry
 from bot.dialogs.types import Outcome
 from bot.reports import TYPE_WORDS
-from escalation.card import Card, in_words, transcript_lines
+from escalation.card import Card, in_words, ticket_case_type, transcript_lines
 from escalation.service import active_ticket, add_event, render_card
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ class OperatorDesk:
         customer = await session.get(Customer, ticket.customer_id)
         conversation = await session.get(Conversation, ticket.conversation_id)
         assert customer is not None and conversation is not None
-        ctype = (conversation.state or {}).get("complaint", {}).get("type")
+        ctype = ticket_case_type(conversation.state or {}, ticket)
         topic = await with_retry(
             lambda: bot.create_forum_topic(
                 self.chat_id,
@@ -270,11 +270,7 @@ class OperatorDesk:
             except TelegramBadRequest as exc:
                 log.warning("transcript of ticket %s not sent: %s", ticket.id, exc)
         # named after the case shown (a resolved ticket's, not the bot's clean slate)
-        ctype = (
-            (state if state is not None else conversation.state or {})
-            .get("complaint", {})
-            .get("type")
-        )
+        ctype = ticket_case_type(state if state is not None else conversation.state or {}, ticket)
         try:
             await with_retry(
                 lambda: bot.edit_forum_topic(

@@ -4024,3 +4024,30 @@ async def test_a_new_tickets_card_is_about_this_ticket_not_the_earlier_ones(
     assert "photos/files" not in card.text, card.text
     assert "Чайник" not in card.transcript and "Соедините" in card.transcript, card.transcript
     assert f"#{first.id} (resolved" in card.text, card.text
+
+
+async def test_a_case_the_bot_closed_is_not_the_next_tickets_case(services: Services) -> None:
+    """The bot arranged a replacement for a broken kettle (order 5531207) and the customer
+    was satisfied; then 'Где мой заказ 7781420? Соедините с оператором' went to a person
+    with a card reading 'Claimant complaint (broken or defective item) about order 7781420',
+    the kettle's photo and story as this ticket's: the operator went after a broken item in
+    the wrong order. The card is about the new request, and names the closed case as
+    earlier."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Чайник из заказа 5531207 пришёл разбитый")
+    await d.send("вот фото", photo=True)
+    await d.send(button="cmp:opt:replacement")
+    await d.send(button="cmp:sat:yes")
+    await d.send("Где мой заказ 7781420? Соедините с оператором")
+    [esc] = d.of("escalated")
+    async with services.sessionmaker() as session:
+        ticket = await session.get(Ticket, esc["ticket_id"])
+        card = await render_card(session, services.settings, ticket)
+    lines = {line.split(":")[0]: line for line in card.text.splitlines()}
+    assert "broken" not in lines["Summary"] and "7781420" in lines["Summary"], card.text
+    assert "broken" not in lines["Intent"] and "complaint type: -" in lines["Intent"], card.text
+    assert "photos" not in lines["Details"] and "Description" not in lines, card.text
+    assert "Asked but not yet given" not in lines, card.text  # the photo came, for the kettle
+    earlier = next((line for line in lines.values() if line.startswith("Earlier")), "")
+    assert "broken or defective item" in earlier and "replacement" in earlier, card.text
+    assert "Чайник" in card.transcript  # what happened before is still there to read
