@@ -10,8 +10,10 @@ import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.types import CallbackQuery, Chat, Update, User
 from aiogram.types import Message as TgMessage
+from sqlalchemy import select
 
 from bot.app import create_dispatcher
+from bot.db.models import Message as MessageRow
 from bot.sandbox.fakeapi import FakeTelegram, FakeTelegramServer
 from bot.services import Services
 from tests.test_delivery import bot, server  # noqa: F401  (fixtures)
@@ -85,3 +87,37 @@ async def test_an_edit_that_failed_is_not_said_to_be_saved(
     await dp.feed_update(bot, Update(update_id=2, edited_message=edited))
     [sorry] = [m["text"] for m in fake.messages(anna.id, from_bot=True)]
     assert "сохранено" not in sorry and "новым сообщением" in sorry, sorry
+
+
+async def test_an_error_after_the_answer_was_sent_brings_no_apology(
+    services: Services,
+    server: FakeTelegramServer,  # noqa: F811
+    bot: Bot,  # noqa: F811
+) -> None:
+    """Anna's 'Здравствуйте!' was answered, then something on the bot's side broke after
+    the turn was saved (the operators' side of it): she got the greeting and, right under
+    it, 'Извините, у меня что-то пошло не так. Ваше сообщение сохранено, скоро вернусь с
+    ответом', an apology and a promise for a message already answered. Now she gets the
+    greeting alone."""
+    fake = server.fake
+    user = fake.add_user("Anna", language_code="ru")
+
+    async def broken_hook(*args: object) -> None:
+        raise RuntimeError("the operators' side broke")
+
+    services.after_turn.append(broken_hook)
+    dp = create_dispatcher(services.settings, services)
+    anna = User(id=user["id"], is_bot=False, first_name="Anna", language_code="ru")
+    hello = TgMessage(
+        message_id=7,
+        date=datetime.now(UTC),
+        chat=Chat(id=anna.id, type="private"),
+        from_user=anna,
+        text="Здравствуйте!",
+    )
+    await dp.feed_update(bot, Update(update_id=3, message=hello))
+    got = [m["text"] for m in fake.messages(anna.id, from_bot=True)]
+    assert len(got) == 1 and "пошло не так" not in got[0], got
+    async with services.sessionmaker() as session:
+        kept = (await session.scalars(select(MessageRow).where(MessageRow.direction == "in"))).all()
+    assert [(m.text, m.delivery_error) for m in kept] == [("Здравствуйте!", None)]

@@ -43,10 +43,28 @@ async def finish_turn(
 ) -> Outcome:
     """What follows the engine's turn: commit, deliver the replies, after-turn hooks."""
     await session.commit()
-    await deliver(bot, session, [r.message_id for r in outcome.replies if r.message_id])
+    # The turn is saved: what fails from here on is finished later (the outbox sends a reply
+    # left undelivered, the timers make a missing topic and copy a message not copied), and
+    # the customer, answered or about to be, is not told that something went wrong.
+    try:
+        await deliver(bot, session, [r.message_id for r in outcome.replies if r.message_id])
+    except Exception:
+        log.exception("delivering the replies of a saved turn failed; the outbox sends them")
+        await _rollback(session)
     for hook in services.after_turn:
-        await hook(bot, session, outcome)
+        try:
+            await hook(bot, session, outcome)
+        except Exception:
+            log.exception("after-turn hook %r failed on a saved turn", hook)
+            await _rollback(session)
     return outcome
+
+
+async def _rollback(session: AsyncSession) -> None:
+    try:
+        await session.rollback()
+    except Exception:  # the database itself: the next session starts afresh
+        log.exception("rollback after a failed step of a saved turn failed")
 
 
 # what a customer writes or sends; the rest are Telegram's service messages in their chat
