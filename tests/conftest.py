@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator
+import signal
+import sys
+from collections.abc import AsyncIterator, Generator
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,61 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from bot.config import Settings  # noqa: E402
 from bot.services import Services, build_services  # noqa: E402
+
+
+def _await_chain(task: asyncio.Task) -> list[str]:
+    """Where a task waits: each coroutine of its await chain, outermost first (a task's own
+    stack shows its first coroutine only)."""
+    lines: list[str] = []
+    awaited: object = task.get_coro()
+    while awaited is not None and len(lines) < 60:
+        frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+        if frame is not None:
+            code = frame.f_code
+            lines.append(f"  {code.co_filename}:{frame.f_lineno} in {code.co_name}")
+        nxt = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+        awaited = nxt
+    return lines
+
+
+def dump_asyncio_tasks(out) -> None:  # type: ignore[no-untyped-def]
+    loop = asyncio._get_running_loop()
+    if loop is None:
+        out.write("no running event loop\n")
+        return
+    tasks = asyncio.all_tasks(loop)
+    out.write(f"\n{'~' * 20} {len(tasks)} asyncio task(s) {'~' * 20}\n")
+    for task in sorted(tasks, key=lambda t: t.get_name()):
+        out.write(f"Task {task.get_name()} {task.get_coro()!r}\n")
+        out.write("\n".join(_await_chain(task)) + "\n")
+        waiter = getattr(task, "_fut_waiter", None)  # the future it is suspended on
+        if waiter is not None:
+            name = waiter.get_name() if isinstance(waiter, asyncio.Task) else repr(waiter)
+            out.write(f"  suspended on {name[:300]}\n")
+    out.flush()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_timeout_set_timer(
+    item: pytest.Item, settings: object
+) -> Generator[None, object, object]:
+    """A test that hangs: before pytest-timeout fails it (and dumps the threads' stacks),
+    every asyncio task says where it waits, so a hang in the bot, the fake Bot API or the
+    test itself can be told apart."""
+    result = yield
+    handler = signal.getsignal(signal.SIGALRM)
+    if callable(handler):
+
+        def dump_then_fail(signum, frame):  # type: ignore[no-untyped-def]
+            __tracebackhide__ = True
+            try:
+                dump_asyncio_tasks(sys.stderr)
+            except Exception as exc:  # the dump must not hide the timeout
+                sys.stderr.write(f"could not dump the asyncio tasks: {exc!r}\n")
+            handler(signum, frame)
+
+        signal.signal(signal.SIGALRM, dump_then_fail)
+    return result
 
 
 @pytest.fixture(scope="session")
