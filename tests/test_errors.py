@@ -121,3 +121,30 @@ async def test_an_error_after_the_answer_was_sent_brings_no_apology(
     async with services.sessionmaker() as session:
         kept = (await session.scalars(select(MessageRow).where(MessageRow.direction == "in"))).all()
     assert [(m.text, m.delivery_error) for m in kept] == [("Здравствуйте!", None)]
+
+
+async def test_a_message_the_database_could_not_keep_is_not_said_to_be_saved(
+    services: Services,
+    server: FakeTelegramServer,  # noqa: F811
+    bot: Bot,  # noqa: F811
+) -> None:
+    """The database failed on Anna's 'Где мой заказ 5531207?' and failed again when the
+    bot tried to keep it: she was told 'Ваше сообщение сохранено, скоро вернусь с ответом',
+    but nothing was saved and nobody came back. Now she is asked to send it again."""
+    fake = server.fake
+    user = fake.add_user("Anna", language_code="ru")
+    async with services.db.begin() as conn:  # the messages can be neither read nor written
+        await conn.exec_driver_sql("ALTER TABLE messages RENAME TO messages_lost")
+    dp = create_dispatcher(services.settings, services)
+    anna = User(id=user["id"], is_bot=False, first_name="Anna", language_code="ru")
+    asked = TgMessage(
+        message_id=8,
+        date=datetime.now(UTC),
+        chat=Chat(id=anna.id, type="private"),
+        from_user=anna,
+        text="Где мой заказ 5531207?",
+    )
+    await dp.feed_update(bot, Update(update_id=4, message=asked))
+    [sorry] = [m["text"] for m in fake.messages(anna.id, from_bot=True)]
+    assert "Извините" in sorry and "сохранено" not in sorry, sorry
+    assert "ещё раз" in sorry, sorry

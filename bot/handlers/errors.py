@@ -77,9 +77,11 @@ async def on_error(event: ErrorEvent, bot: Bot, services: Services | None = None
         chat_id = cb_message.chat.id if cb_message is not None else None
     if not private or chat_id is None:
         return True
+    kept = False
     if services is not None and update.message is not None:
         try:
             await keep_message(services, bot, update.update_id, update.message)
+            kept = True
         except Exception:  # keeping it failed too: the log above has the text
             log.exception("could not store the failed message of update %s", update.update_id)
     lang = None
@@ -94,13 +96,16 @@ async def on_error(event: ErrorEvent, bot: Bot, services: Services | None = None
     texts = Texts(code if code in SUPPORTED else default)
     try:
         # a press is no message and is not kept: asked again, not promised an answer; an
-        # edit is not kept either: asked for as a new message
+        # edit is not kept either: asked for as a new message; a message the database could
+        # not keep (it failed too) is asked for again, not promised an answer nobody brings
         key = (
             "error_button"
             if update.callback_query is not None
             else "error_edit"
             if update.edited_message is not None
             else "error_generic"
+            if kept
+            else "error_not_kept"
         )
         await bot.send_message(chat_id, texts.plain(key))
     except Exception:  # the kind reply itself failed: nothing more to do than log
