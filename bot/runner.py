@@ -14,6 +14,21 @@ from bot.config import ConfigError, Settings
 from bot.services import Services, build_services
 
 log = logging.getLogger(__name__)
+FINISH_SECONDS = 8.0  # how long a stopping bot waits for the messages it is reading
+
+
+async def finish_updates(dp: Dispatcher, seconds: float = FINISH_SECONDS) -> None:
+    """Let the updates being handled when polling stopped finish (a deploy, Ctrl+C): Telegram
+    was told they were received as soon as they came, so one cut off by the process ending
+    is never delivered again, and the customer never answered. A turn saved and waiting on
+    Telegram (a flood limit) is not waited for long: the outbox sends its replies later."""
+    tasks = [t for t in getattr(dp, "_handle_update_tasks", ()) if not t.done()]
+    if not tasks:
+        return
+    log.info("finishing %s update(s) being handled", len(tasks))
+    _, pending = await asyncio.wait(tasks, timeout=seconds)
+    if pending:
+        log.warning("%s update(s) still being handled after %.0f s", len(pending), seconds)
 
 
 async def start_polling(
@@ -29,6 +44,7 @@ async def start_polling(
             polling_timeout=10,
         )
     finally:
+        await finish_updates(dp)
         await on_shutdown(services)
 
 

@@ -5,6 +5,7 @@ not become another's. SQLite unless a test names PostgreSQL (production)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
@@ -551,3 +552,44 @@ async def test_a_button_pressed_while_waiting_for_a_person_reaches_the_topic(
         lambda: [t for t in topic_texts(fake, thread) if "pressed" in t], timeout=20
     )
     assert "Refund" in pressed[0] or "refund" in pressed[0], pressed
+
+
+async def test_a_message_being_read_when_the_bot_stops_is_answered_after_the_restart(
+    settings, classifier, db_url
+) -> None:
+    """The bot was stopped (a deploy) while it was still reading John's message, waiting for
+    the database another process held: Telegram had been told at once that the message was
+    received, the reading was cut off when the process ended, and after the restart John
+    never got an answer. The bot now finishes the messages it is reading before it stops."""
+    import sqlite3
+
+    from bot.sandbox.run import stop_bot
+
+    first = await launch(settings, classifier, db_url)
+    fake, server = first.server.fake, first.server
+    try:
+        await fake.wait_for(lambda: fake.primary_bot and fake.primary_bot.last_poll, timeout=10)
+        other = sqlite3.connect(db_url.split("///", 1)[1], timeout=0, isolation_level=None)
+        for _ in range(100):  # another process writing: the bot's turn waits for it
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError:
+                await asyncio.sleep(0.05)
+        fake.user_sends(JOHN, "Hello, where is my order 5512345?")
+        await fake.wait_for(lambda: not fake.pending_updates(), timeout=10)  # taken
+        asyncio.get_running_loop().call_later(1.5, other.execute, "ROLLBACK")
+        await stop_bot(first)
+        for task in list(first.dp._handle_update_tasks):  # the process ends here
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+        other.close()
+        second = await launch(settings, classifier, db_url, server=server)
+        try:
+            await fake.wait_for_bot_message(JOHN, timeout=15)
+            assert "5512345" in " ".join(bot_texts(fake, JOHN)), bot_texts(fake, JOHN)
+        finally:
+            await stop_bot(second)
+    finally:
+        await server.__aexit__(None, None, None)
