@@ -15,14 +15,23 @@ from bot.services import Services, build_services
 
 log = logging.getLogger(__name__)
 FINISH_SECONDS = 8.0  # how long a stopping bot waits for the messages it is reading
+WEBHOOK_HANDLER = web.AppKey("webhook_handler", SimpleRequestHandler)
 
 
-async def finish_updates(dp: Dispatcher, seconds: float = FINISH_SECONDS) -> None:
-    """Let the updates being handled when polling stopped finish (a deploy, Ctrl+C): Telegram
+def updates_in_progress(dp: Dispatcher, runner: web.AppRunner | None = None) -> list[asyncio.Task]:
+    """The updates being handled now: polling's tasks, or the webhook's (answered to
+    Telegram at once, handled in the background)."""
+    tasks = set(getattr(dp, "_handle_update_tasks", ()))
+    if runner is not None and WEBHOOK_HANDLER in runner.app:
+        tasks |= set(getattr(runner.app[WEBHOOK_HANDLER], "_background_feed_update_tasks", ()))
+    return [t for t in tasks if not t.done()]
+
+
+async def finish_updates(tasks: list[asyncio.Task], seconds: float = FINISH_SECONDS) -> None:
+    """Let the updates being handled when the bot stops (a deploy, Ctrl+C) finish: Telegram
     was told they were received as soon as they came, so one cut off by the process ending
     is never delivered again, and the customer never answered. A turn saved and waiting on
     Telegram (a flood limit) is not waited for long: the outbox sends its replies later."""
-    tasks = [t for t in getattr(dp, "_handle_update_tasks", ()) if not t.done()]
     if not tasks:
         return
     log.info("finishing %s update(s) being handled", len(tasks))
@@ -44,7 +53,7 @@ async def start_polling(
             polling_timeout=10,
         )
     finally:
-        await finish_updates(dp)
+        await finish_updates(updates_in_progress(dp))
         await on_shutdown(services)
 
 
@@ -78,9 +87,9 @@ async def run_polling(settings: Settings) -> None:
 def webhook_app(bot: Bot, dp: Dispatcher, settings: Settings) -> web.Application:
     app = web.Application()
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(
-        app, path=settings.webhook_path
-    )
+    handler = SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret)
+    handler.register(app, path=settings.webhook_path)
+    app[WEBHOOK_HANDLER] = handler
     setup_application(app, dp, bot=bot)
     return app
 
@@ -121,7 +130,14 @@ async def run_webhook(settings: Settings) -> None:
     try:
         await asyncio.Event().wait()
     finally:
-        await on_shutdown(services)
-        await runner.cleanup()
+        await stop_webhook(dp, services, runner)
         await bot.session.close()
         await services.close()
+
+
+async def stop_webhook(dp: Dispatcher, services: Services, runner: web.AppRunner) -> None:
+    """Stop taking updates, finish those being handled, then stop the background tasks."""
+    tasks = updates_in_progress(dp, runner)
+    await runner.cleanup()
+    await finish_updates(tasks + updates_in_progress(dp))
+    await on_shutdown(services)

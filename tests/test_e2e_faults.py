@@ -554,8 +554,9 @@ async def test_a_button_pressed_while_waiting_for_a_person_reaches_the_topic(
     assert "Refund" in pressed[0] or "refund" in pressed[0], pressed
 
 
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
 async def test_a_message_being_read_when_the_bot_stops_is_answered_after_the_restart(
-    settings, classifier, db_url
+    settings, classifier, db_url, mode: str
 ) -> None:
     """The bot was stopped (a deploy) while it was still reading John's message, waiting for
     the database another process held: Telegram had been told at once that the message was
@@ -563,12 +564,14 @@ async def test_a_message_being_read_when_the_bot_stops_is_answered_after_the_res
     never got an answer. The bot now finishes the messages it is reading before it stops."""
     import sqlite3
 
+    from bot.runner import updates_in_progress
     from bot.sandbox.run import stop_bot
 
-    first = await launch(settings, classifier, db_url)
+    first = await launch(settings, classifier, db_url, mode=mode)
     fake, server = first.server.fake, first.server
     try:
-        await fake.wait_for(lambda: fake.primary_bot and fake.primary_bot.last_poll, timeout=10)
+        if mode == "polling":
+            await fake.wait_for(lambda: fake.primary_bot and fake.primary_bot.last_poll, 10)
         other = sqlite3.connect(db_url.split("///", 1)[1], timeout=0, isolation_level=None)
         for _ in range(100):  # another process writing: the bot's turn waits for it
             try:
@@ -579,8 +582,9 @@ async def test_a_message_being_read_when_the_bot_stops_is_answered_after_the_res
         fake.user_sends(JOHN, "Hello, where is my order 5512345?")
         await fake.wait_for(lambda: not fake.pending_updates(), timeout=10)  # taken
         asyncio.get_running_loop().call_later(1.5, other.execute, "ROLLBACK")
+        reading = updates_in_progress(first.dp, first.runner)
         await stop_bot(first)
-        for task in list(first.dp._handle_update_tasks):  # the process ends here
+        for task in reading:  # the process ends here
             task.cancel()
             with contextlib.suppress(BaseException):
                 await task

@@ -12,9 +12,9 @@ from pathlib import Path
 from aiogram import Bot, Dispatcher
 from aiohttp import web
 
-from bot.app import create_bot, create_dispatcher, on_shutdown
+from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
-from bot.runner import start_polling, start_webhook
+from bot.runner import start_polling, start_webhook, stop_webhook
 from bot.sandbox.fakeapi import FakeTelegram, FakeTelegramServer
 from bot.services import Services, build_services
 
@@ -121,9 +121,8 @@ async def stop_bot(sandbox: Sandbox) -> None:
         with suppress(asyncio.CancelledError, Exception):
             await asyncio.wait_for(sandbox.task, timeout=15)
     if sandbox.runner is not None:
-        await on_shutdown(sandbox.services)
+        await stop_webhook(sandbox.dp, sandbox.services, sandbox.runner)
         await sandbox.bot.delete_webhook()
-        await sandbox.runner.cleanup()
     await sandbox.bot.session.close()
     await sandbox.services.close()
 
