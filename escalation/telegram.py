@@ -7,7 +7,9 @@ delivered there.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -99,6 +101,8 @@ class OperatorDesk:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.chat_id = settings.require_operators_chat()
+        # a ticket's topic being made (ticket id -> lock): one topic, whoever asks for it
+        self._making: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     # ------------------------------------------------------------------ topics & cards
     async def ensure_topic(
@@ -106,16 +110,29 @@ class OperatorDesk:
     ) -> int:
         if ticket.topic_id is not None and not force_new:
             return ticket.topic_id
+        # No transaction is held while Telegram makes us wait (a flood limit on making
+        # topics): on SQLite it would lock every other customer's turn out of the database.
+        await session.commit()
+        lock = self._making.get(ticket.id)
+        if lock is None:
+            lock = self._making[ticket.id] = asyncio.Lock()
+        async with lock:
+            return await self._make_topic(bot, session, ticket, force_new=force_new)
+
+    async def _make_topic(
+        self, bot: Bot, session: AsyncSession, ticket: Ticket, *, force_new: bool
+    ) -> int:
         if not force_new:
-            # Another task (a turn's hook, the SLA timer) may be creating the topic right
-            # now: wait for its row lock and use its topic (PostgreSQL; SQLite serialises).
-            await session.refresh(ticket, with_for_update=True)
+            # Another task (a turn's hook, the SLA timer) may have made the topic while this
+            # one waited: use it
+            await session.refresh(ticket)
             if ticket.topic_id is not None:
                 return ticket.topic_id
         customer = await session.get(Customer, ticket.customer_id)
         conversation = await session.get(Conversation, ticket.conversation_id)
         assert customer is not None and conversation is not None
         ctype = ticket_case_type(conversation.state or {}, ticket)
+        await session.commit()
         topic = await with_retry(
             lambda: bot.create_forum_topic(
                 self.chat_id,
@@ -175,6 +192,7 @@ class OperatorDesk:
         )
         assert ticket.topic_id is not None
         text = card.text if card.needs_file else card.full
+        await session.commit()  # no lock held while Telegram makes us wait
         sent = await with_retry(
             lambda: bot.send_message(
                 self.chat_id,
@@ -184,6 +202,7 @@ class OperatorDesk:
             )
         )
         ticket.card_message_id = sent.message_id
+        await session.commit()  # an operator who acts as soon as the card shows finds it
         if card.needs_file:
             await self._send_transcript(bot, session, ticket, card)
         try:
@@ -249,6 +268,11 @@ class OperatorDesk:
             session, self.settings, ticket, assignee=await self._assignee(bot, ticket), state=state
         )
         text = card.text if card.needs_file else card.full
+        await session.commit()  # no lock held while Telegram makes us wait
+        if ticket.card_message_id is None:
+            # posted since this ticket was read (an operator acting as the card showed up)
+            await session.refresh(ticket, ["card_message_id"])
+            await session.commit()
         try:
             if ticket.card_message_id is not None:
                 await with_retry(
@@ -317,6 +341,7 @@ class OperatorDesk:
     async def to_topic(self, bot: Bot, session: AsyncSession, ticket: Ticket, send: Any) -> Any:
         """Call ``send(thread_id)``; if the topic is gone, make a new one and retry once."""
         thread = await self.ensure_topic(bot, session, ticket)
+        await session.commit()  # no lock held while Telegram makes us wait
         try:
             return await with_retry(lambda: send(thread))
         except TelegramBadRequest as exc:

@@ -597,3 +597,23 @@ async def test_a_message_being_read_when_the_bot_stops_is_answered_after_the_res
             await stop_bot(second)
     finally:
         await server.__aexit__(None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("method", "after"), [("createForumTopic", 0), ("sendMessage", 1)], ids=["topic", "card"]
+)
+async def test_a_topic_waiting_on_telegram_does_not_hold_up_other_customers(
+    sandbox: Sandbox, method: str, after: int
+) -> None:
+    """SQLite: John asked for a person while Telegram said 'retry after 20 s' to making his
+    ticket's topic (or to posting its card: the operators' group has a flood limit); it was
+    waited for inside the transaction that holds the write lock, and Anna, who wrote
+    meanwhile, got 'Извините, у меня что-то пошло не так' after 15 s instead of her answer."""
+    fake = sandbox.server.fake
+    fake.add_fault(method, status=429, retry_after=20, times=1, after=after)
+    fake.user_sends(JOHN, "I want to talk to a real person please")
+    await fake.wait_for(lambda: not fake.faults, timeout=20)
+    fake.user_sends(ANNA, "Здравствуйте! Где мой заказ 77812?")
+    [reply] = await fake.wait_for_bot_message(ANNA, timeout=14)
+    assert "пошло не так" not in reply["text"], reply["text"]
+    await fake.wait_for_bot_message(OPERATORS_CHAT_ID, text_contains="Ticket #1", timeout=30)
