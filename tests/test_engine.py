@@ -486,3 +486,23 @@ async def test_more_photos_after_the_offer_do_not_repeat_it(services: Services) 
     assert all(not o.replies for o in outs[1:]), [texts(o) for o in outs]
     chosen = await say(services, user, callback_data="cmp:opt:refund")
     assert events(chosen, "fix_chosen"), texts(chosen)
+
+
+async def test_a_button_tapped_twice_is_answered_once(services: Services) -> None:
+    """John tapped 'Replace the item' twice (a slow connection: the first tap seemed to do
+    nothing): under 'Done: I've arranged a replacement... Is that OK for you?' came 'That
+    button is no longer active. Just write what you need.', as if the replacement had not
+    been arranged. The second tap of the same button is kept and needs no answer."""
+    user = "204"
+    await say(
+        services,
+        user,
+        "The kettle arrived broken, order 5531207",
+        attachments=(Attachment("photo", "k1"),),
+    )
+    chosen = await say(services, user, callback_data="cmp:opt:replacement")
+    assert events(chosen, "fix_chosen"), texts(chosen)
+    again = await say(services, user, callback_data="cmp:opt:replacement")
+    assert not again.replies, texts(again)
+    later = await say(services, user, callback_data="cmp:sat:yes")
+    assert later.replies, "another button is answered as before"

@@ -97,6 +97,7 @@ FLOOD_MESSAGES = 6  # more than this many messages ...
 FLOOD_SECONDS = 10  # ... within this many seconds is a flood
 MAX_HELD = 20  # texts held during a flood and read with the first message after it
 WORDLESS_SECONDS = 120  # photos (stickers, voice) one after another this close: answered once
+TAP_AGAIN_SECONDS = 15  # a button tapped again this soon: a double tap, answered once
 TRAIL_EVENTS = {
     "faq_answered",
     "faq_declined",
@@ -685,6 +686,8 @@ class ConversationEngine:
             for slot, was in ctx.corrected.items():
                 # not said back (the person answers), but the card says what it replaced
                 ctx.event("detail_corrected", slot=slot, was=was)
+        elif self._tapped_again(ctx):
+            pass  # the first tap of this button is answered; a second needs no answer
         elif self._rest_of_album(ctx):
             pass  # its photos are kept with the rest (and on the card); one answer is enough
         elif (
@@ -732,6 +735,19 @@ class ConversationEngine:
                     event["card"] = (await render_card(session, self.settings, ticket)).full
         outcome.replies = ctx.replies
         return outcome
+
+    @staticmethod
+    def _tapped_again(ctx: TurnContext) -> bool:
+        """The same button tapped again within seconds (a double tap, a slow connection where
+        the first seemed to do nothing): not told it is 'no longer active' right under what
+        the first tap did."""
+        data = ctx.incoming.callback_data
+        if not data:
+            return False
+        last = ctx.state.get("last_press") or {}
+        at = ctx.now.timestamp()
+        ctx.state["last_press"] = {"data": data, "at": at}
+        return last.get("data") == data and at - float(last.get("at", 0)) < TAP_AGAIN_SECONDS
 
     @staticmethod
     def _rest_of_album(ctx: TurnContext) -> bool:
