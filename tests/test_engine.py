@@ -506,3 +506,19 @@ async def test_a_button_tapped_twice_is_answered_once(services: Services) -> Non
     assert not again.replies, texts(again)
     later = await say(services, user, callback_data="cmp:sat:yes")
     assert later.replies, "another button is answered as before"
+
+
+async def test_a_voice_message_after_a_sticker_is_not_taken_for_going_on(
+    services: Services,
+) -> None:
+    """Asked for the order number and a photo of the broken kettle, John sent a 😢 sticker,
+    then a voice message (telling the number aloud): the bot went on without them, 'How
+    would you like me to fix it: Replace the item / Refund the money / Repair under
+    warranty?', as if he had said nothing. A voice message is told it is not heard, with
+    what is still needed."""
+    user = "205"
+    await say(services, user, "The kettle arrived broken")
+    await say(services, user, attachments=(Attachment("sticker", "s1", "😢"),))
+    voice = await say(services, user, attachments=(Attachment("voice", "v1"),))
+    assert "voice" in texts(voice) and "order number" in texts(voice), texts(voice)
+    assert not any(r.buttons for r in voice.replies), texts(voice)

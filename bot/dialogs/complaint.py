@@ -1352,6 +1352,8 @@ class ComplaintFlow:
                 case["quiet_turns"] < 3
                 and promised
                 or (case["quiet_turns"] < 2 and intent != "deny")
+                # a voice message is no quiet turn: said aloud, it may be the very detail
+                or (not text and _spoken(ctx))
             ):
                 # Small talk or more about the problem: noted; what we asked for is still
                 # welcome (asked once, never again). A second quiet turn: we go on without it.
