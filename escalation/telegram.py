@@ -95,6 +95,15 @@ def card_keyboard(ticket: Ticket) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[row])
 
 
+async def _let_go(session: AsyncSession) -> None:
+    """SQLite: end the transaction before Telegram may make us wait (a flood limit), since
+    its write lock is the whole database's and every other customer's turn would wait. On
+    PostgreSQL a row lock holds only this ticket, and keeps one topic per ticket across
+    processes."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.commit()
+
+
 class OperatorDesk:
     """Everything the bot does in the operators' group."""
 
@@ -112,7 +121,7 @@ class OperatorDesk:
             return ticket.topic_id
         # No transaction is held while Telegram makes us wait (a flood limit on making
         # topics): on SQLite it would lock every other customer's turn out of the database.
-        await session.commit()
+        await _let_go(session)
         lock = self._making.get(ticket.id)
         if lock is None:
             lock = self._making[ticket.id] = asyncio.Lock()
@@ -123,16 +132,17 @@ class OperatorDesk:
         self, bot: Bot, session: AsyncSession, ticket: Ticket, *, force_new: bool
     ) -> int:
         if not force_new:
-            # Another task (a turn's hook, the SLA timer) may have made the topic while this
-            # one waited: use it
-            await session.refresh(ticket)
+            # Another task (a turn's hook, the SLA timer, another process such as the Rasa
+            # action server) may have made the topic while this one waited: use it (on
+            # PostgreSQL, after its row lock; the lock per ticket serves this process)
+            await session.refresh(ticket, with_for_update=True)
             if ticket.topic_id is not None:
                 return ticket.topic_id
         customer = await session.get(Customer, ticket.customer_id)
         conversation = await session.get(Conversation, ticket.conversation_id)
         assert customer is not None and conversation is not None
         ctype = ticket_case_type(conversation.state or {}, ticket)
-        await session.commit()
+        await _let_go(session)
         topic = await with_retry(
             lambda: bot.create_forum_topic(
                 self.chat_id,
@@ -192,7 +202,7 @@ class OperatorDesk:
         )
         assert ticket.topic_id is not None
         text = card.text if card.needs_file else card.full
-        await session.commit()  # no lock held while Telegram makes us wait
+        await _let_go(session)  # no lock held while Telegram makes us wait
         sent = await with_retry(
             lambda: bot.send_message(
                 self.chat_id,
@@ -268,7 +278,7 @@ class OperatorDesk:
             session, self.settings, ticket, assignee=await self._assignee(bot, ticket), state=state
         )
         text = card.text if card.needs_file else card.full
-        await session.commit()  # no lock held while Telegram makes us wait
+        await _let_go(session)  # no lock held while Telegram makes us wait
         if ticket.card_message_id is None:
             # posted since this ticket was read (an operator acting as the card showed up)
             await session.refresh(ticket, ["card_message_id"])
@@ -341,7 +351,7 @@ class OperatorDesk:
     async def to_topic(self, bot: Bot, session: AsyncSession, ticket: Ticket, send: Any) -> Any:
         """Call ``send(thread_id)``; if the topic is gone, make a new one and retry once."""
         thread = await self.ensure_topic(bot, session, ticket)
-        await session.commit()  # no lock held while Telegram makes us wait
+        await _let_go(session)  # no lock held while Telegram makes us wait
         try:
             return await with_retry(lambda: send(thread))
         except TelegramBadRequest as exc:
