@@ -245,6 +245,24 @@ async def test_a_gap_turned_into_an_entry_never_overwrites_one(admin: AdminChat)
     assert franchise is not None and franchise.questions == ["Do you have a franchise?"]
 
 
+async def test_a_short_answer_to_russian_gap_questions_is_a_russian_answer(
+    admin: AdminChat,
+) -> None:
+    """'299 ₽' (or a link) answering two Russian customers' questions: too short to tell
+    its language, it was saved as the English answer, and the Russian customers asking it
+    were answered only through the fallback; it is the questions' language."""
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        for text in ("Сколько стоит подарочная упаковка?", "Почём у вас упаковать подарок?"):
+            await admin.knowledge.record_unanswered(session, text, lang="ru")
+        await session.commit()
+    listing = await admin.say("/kb_gaps", "could not answer")
+    await admin.press(listing, "kba:gapnew::0", "Send the answer")
+    await admin.say("199 ₽", "Last step")
+    await admin.say("gift_wrap", "Saved 'gift_wrap'")
+    entry = await admin.entry("gift_wrap")
+    assert entry is not None and entry.answers == {"ru": "199 ₽"}, entry
+
+
 async def test_an_abandoned_gap_does_not_leak_into_the_next_entry(admin: AdminChat) -> None:
     """'New entry' on a gap, then a fresh /kb_add for something else: the new entry does
     not close the unrelated gap, and a taken id is still refused."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import io
 import logging
+import re
 import textwrap
 from typing import Any
 
@@ -139,6 +140,16 @@ def parse_answers(text: str, default_lang: str | None = None) -> dict[str, str]:
         return {default_lang or guess_lang(body): body} if body else {}
     answers[current] = "\n".join(lines).strip()
     return {k: v for k, v in answers.items() if v}
+
+
+def questions_lang(answer: str, data: dict[str, Any]) -> str | None:
+    """The language for a plain answer too short to tell ("299 ₽", a link, "Да."): the
+    questions' it answers (a gap's Russian questions get a Russian answer, not "en")."""
+    words = re.findall(r"[^\W\d_]{2,}", re.sub(r"https?://\S+|\S+@\S+", " ", answer))
+    questions = [q for q in data.get("questions") or [] if q]
+    if len(words) >= 3 or not questions:
+        return None
+    return guess_lang(" ".join(questions))
 
 
 def _cut(text: str, limit: int) -> str:
@@ -428,7 +439,10 @@ def create_router(settings: Settings) -> Router:
         message: Message, state: FSMContext, session: AsyncSession, services: Any
     ) -> None:
         texts = admin_texts(message.from_user)
-        answers = parse_answers(message.text or "")
+        data = await state.get_data()
+        answers = parse_answers(
+            message.text or "", default_lang=questions_lang(message.text or "", data)
+        )
         if not answers:
             await message.answer(texts("admin_add_need_answer"))
             return
