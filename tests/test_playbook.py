@@ -869,6 +869,32 @@ async def test_a_safety_incident_goes_to_a_senior_at_once(services: Services) ->
     assert "5521907" in esc[0]["card"] and not d.of("asked_for")
 
 
+@pytest.mark.parametrize(
+    ("text", "ctype", "on_card"),
+    [
+        # read as a bare request for a person: no thanks, no apology, a card without the kettle
+        (
+            "Czajnik z zamówienia 5531207 przyszedł rozbity, chcę rozmawiać z człowiekiem",
+            "damaged_defective",
+            "broken or defective item",
+        ),
+        # "daj mi konsultanta" was not heard as a request for a person once the parcel was read
+        ("Paczka nie doszła, daj mi konsultanta", "delivery_delay", "late or lost delivery"),
+    ],
+)
+async def test_a_problem_told_with_a_request_for_a_person_is_on_the_card(
+    services: Services, text: str, ctype: str, on_card: str
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert thanks_before_apology(" ".join(d.replies[0])), d.replies
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == [ctype]
+    [esc] = d.of("escalated")
+    assert esc["reason"] == "customer_request"
+    assert on_card in esc["card"]
+    assert not d.of("asked_for"), "a person was asked for: the bot asks nothing more"
+
+
 async def test_a_complaint_that_asks_for_a_person_gets_one(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send(

@@ -342,6 +342,12 @@ _LATE_OR_LOST = re.compile(
 )
 
 
+def _wants_person(text: str) -> bool:
+    from bot.dialogs.handoff import wants_person  # handoff imports this module
+
+    return wants_person(text)
+
+
 def late_or_lost(text: str) -> bool:
     """The message says something is late, lost or has not come."""
     return bool(_LATE_OR_LOST.search(text))
@@ -535,6 +541,20 @@ class ConversationEngine:
             # "Посылка пришла повреждённая", "Parcel arrived broken": it came, and broken; the
             # model reads the parcel as a delivery matter
             whole = dataclasses.replace(whole, complaint_type="damaged_defective")
+        if (
+            whole.intent == "request_human"
+            and _wants_person(text)
+            and (named := failure_named(text, unsure_status=True))
+        ):
+            # "Czajnik przyszedł rozbity, chcę rozmawiać z człowiekiem": a problem and a person
+            # asked for; the playbook's thanks and apology, the problem on the operators' card,
+            # then the person (as "Чайник пришёл разбитым, соедините с человеком" always had)
+            whole = dataclasses.replace(
+                whole,
+                intent="complaint",
+                complaint_type=named,
+                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
+            )
         if whole.intent != "complaint" and announces_problem(text):
             # "Hi, I have a problem with my order" is no praise or goodbye: the complaint flow
             # asks what happened
@@ -1045,14 +1065,12 @@ class ConversationEngine:
     @staticmethod
     def _urgent(ctx: TurnContext) -> bool:
         """A request for a person or a threat: acted on at once, even in a flood."""
-        from bot.dialogs.handoff import wants_person  # handoff imports this module
-
         pred = ctx.prediction
         if ctx.incoming.callback_data == "topic:human" or ctx.intent == "request_human":
             return True
         if pred is not None and pred.threat not in (None, "none"):
             return True
-        return bool(ctx.incoming.text) and wants_person(ctx.incoming.text or "")
+        return bool(ctx.incoming.text) and _wants_person(ctx.incoming.text or "")
 
     def _hold(self, ctx: TurnContext) -> None:
         """A flood: say once that we're reading; the text waits for the burst to end."""
