@@ -374,6 +374,8 @@ async def _apologize(bot, session, services, ticket, now, gesture) -> None:  # t
         state.setdefault("variants", {}),
     )
     text = texts("wait_apology")
+    if gesture is not None and await _given_already(session, conversation.id, gesture):
+        gesture = None  # a 20 % coupon given in this chat: 5 % more for the wait belittles it
     if gesture is not None:
         text += " " + texts(f"gesture_{gesture.kind}", value=f"{gesture.value:g}")
         # the card's "Bot promised" says it: the operator knows what the customer was given
@@ -407,6 +409,19 @@ async def _apologize(bot, session, services, ticket, now, gesture) -> None:  # t
     await deliver(bot, session, [row.id])
     if gesture is not None and services.desk is not None:
         await services.desk.refresh_card(bot, session, ticket)
+
+
+async def _given_already(session: Any, conversation_id: int, gesture: Any) -> bool:
+    """The chat has already given the customer as much of this kind (a goodwill coupon, a
+    chosen compensation)."""
+    given = await session.scalar(
+        select(func.max(Compensation.value)).where(
+            Compensation.conversation_id == conversation_id,
+            Compensation.kind == gesture.kind,
+            Compensation.status.in_(("gesture", "chosen")),
+        )
+    )
+    return given is not None and given >= Decimal(str(gesture.value))
 
 
 async def timers_loop(bot: Bot, services: Services, *, interval: float = 30.0) -> None:

@@ -1680,6 +1680,32 @@ async def test_after_hours_the_apology_comes_when_the_promised_time_has_passed(
     assert report["compensations"]["gestures"] == {"coupon": 1}, "its coupon is in the report"
 
 
+async def test_the_apology_for_the_wait_adds_no_smaller_coupon_to_a_bigger_one(
+    services: Services,
+) -> None:
+    from escalation.timers import check_timers
+
+    user = str(next(_ids))
+    out = await say_at(
+        services, user, "Чайник пришёл разбитым, заказ 5531207. Подам в суд!", WED_23_MSK
+    )
+    assert "20%" in " ".join(r.text for r in out.replies), "the activist's coupon"
+    thu_10_msk = datetime(2026, 3, 5, 7, 0, tzinfo=UTC)
+    with contextlib.suppress(RuntimeError):
+        await check_timers(NoTelegram(), services, now=thu_10_msk)
+    ticket = await the_ticket(services, user)
+    assert ticket.customer_apologized_at is not None
+    async with services.sessionmaker() as session:
+        apology = await session.scalar(
+            select(Message.text)
+            .where(Message.conversation_id == ticket.conversation_id, Message.direction == "out")
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+    # "sorry for the wait, here is 5 % off" after 20 % off belittles both
+    assert apology and "%" not in apology, apology
+
+
 class NoTelegram:
     """Stands in for Telegram where only what the bot decided is checked."""
 
