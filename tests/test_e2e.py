@@ -1139,8 +1139,15 @@ async def test_a_canned_reply_is_found_whatever_the_case_of_its_name(sandbox: Sa
     async with sandbox.services.sessionmaker() as session:
         names = (await session.scalars(select(CannedReply.name))).all()
     assert len(names) == 1, names
+    # no name: how to use it, not "No such canned reply"
+    fake.user_sends(OLGA, "/canned_del", chat_id=OPERATORS_CHAT_ID)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, text_contains="Usage: /canned_del", timeout=20
+    )
     fake.user_sends(OLGA, "/canned_del Thanks", chat_id=OPERATORS_CHAT_ID)
-    await fake.wait_for_bot_message(OPERATORS_CHAT_ID, text_contains="Deleted", timeout=20)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, text_contains="Deleted canned reply 'thanks' (English)", timeout=20
+    )
 
 
 async def test_a_canned_reply_reaches_the_customer_in_their_language(sandbox: Sandbox) -> None:

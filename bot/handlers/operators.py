@@ -130,15 +130,22 @@ def create_router(settings: Settings) -> Router:
     @router.message(Command("canned_del"))
     async def canned_del(message: Message, command: CommandObject, session: AsyncSession) -> None:
         args = (command.args or "").split()
-        rows = await canned_by_name(session, args[0] if args else "")
+        if not args:
+            await message.reply(
+                "Usage: /canned_del NAME, or /canned_del NAME ru|en|pl for one language's "
+                "text. /canned lists them."
+            )
+            return
+        rows = await canned_by_name(session, args[0])
         if len(args) > 1:
             rows = [r for r in rows if r.lang == args[1].lower()]
         if not rows:
-            await message.reply("No such canned reply. /canned lists them.")
+            await message.reply(f"No canned reply '{args[0]}'. /canned lists them.")
             return
         for row in rows:
             await session.delete(row)
-        await message.reply("Deleted.")
+        langs = ", ".join(sorted(LANGUAGE_WORDS.get(r.lang, r.lang) for r in rows))
+        await message.reply(f"Deleted canned reply '{rows[0].name}' ({langs}).")
 
     @router.message(F.message_thread_id, F.is_topic_message)
     async def in_topic(
