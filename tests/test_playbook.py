@@ -4103,3 +4103,38 @@ async def test_a_case_the_bot_closed_is_not_the_next_tickets_case(services: Serv
     earlier = next((line for line in lines.values() if line.startswith("Earlier")), "")
     assert "broken or defective item" in earlier and "replacement" in earlier, card.text
     assert "Чайник" in card.transcript  # what happened before is still there to read
+
+
+WED_12_MSK = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)  # mid-day in Moscow: operators at work
+
+
+@pytest.mark.parametrize(
+    ("ask", "nudge", "word"),
+    [
+        ("позовите оператора", "ну где вы?", "коллег"),
+        ("позовите оператора", "сколько ещё ждать?", "коллег"),
+        ("позовите оператора", "почему никто не отвечает?", "коллег"),
+        ("I want to talk to a real person", "where are you?", "colleague"),
+        ("I want to talk to a real person", "how long do I have to wait??", "colleague"),
+        ("Chcę rozmawiać z konsultantem", "gdzie jesteście?", "konsultant"),
+        ("Chcę rozmawiać z konsultantem", "halo, jest tam ktoś?", "konsultant"),
+        ("Chcę rozmawiać z konsultantem", "ile jeszcze mam czekać?", "konsultant"),
+    ],
+)
+async def test_where_are_you_while_waiting_for_a_person_gets_a_warm_status(
+    services: Services, ask: str, nudge: str, word: str
+) -> None:
+    """Waiting for a colleague, 'ну где вы?' got no reply at all (read as a greeting, left to
+    the person), and 'where are you?' or 'gdzie jesteście?' got 'Thank you ... I've passed
+    this on as well', as if it were news for the case. A customer asking where everyone is
+    hears that a colleague has the case and answers right here; asked again a quarter of an
+    hour later, they hear it again (not silence)."""
+    user = str(next(_ids))
+    await say_at(services, user, ask, WED_12_MSK)
+    out = await say_at(services, user, nudge, WED_12_MSK + timedelta(minutes=5))
+    said = " ".join(r.text for r in out.replies)
+    assert word in said.lower() and not re.search(r"passed this on|передал|przekazałem", said), said
+    again = await say_at(services, user, nudge, WED_12_MSK + timedelta(minutes=7))
+    assert again.replies == [], "not every minute"
+    later = await say_at(services, user, nudge, WED_12_MSK + timedelta(minutes=22))
+    assert word in " ".join(r.text for r in later.replies).lower(), "a quarter of an hour later"

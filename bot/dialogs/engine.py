@@ -17,7 +17,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -80,9 +80,26 @@ _STILL_THERE = re.compile(
     r"кто-?нибудь|ну\s+что\s+там|ну\s+и|и\s+что|hello|hey|anyone(?:\s+there)?|"
     r"anybody(?:\s+there)?|are\s+you\s+there|is\s+anyone\s+there|halo|hej|"
     r"(?:czy\s+)?(?:jest\s+)?(?:tam\s+)?kto[śs]?(?:\s+tam)?(?:\s+jest)?|"
-    r"jeste[śs]cie\s+tam|i\s+co)(?![^\W\d_])\W*)*$",
+    r"jeste[śs]cie\s+tam|i\s+co|"
+    # "ну где вы?", "where are you?", "ile jeszcze mam czekać?": where everyone is, how long
+    r"(?:и\s+)?где\s+(?:же\s+)?(?:вы|все|оператор|коллега|консультант|ответ)|вы\s+где|"
+    r"(?:ну\s+)?(?:сколько|долго)(?:\s+(?:ещё|еще|мне|нам|можно|ждать|ожидать))+|"
+    r"когда\s+(?:же\s+)?(?:мне\s+)?(?:ответите|ответят|ответ)|(?:почему\s+)?никто\s+не\s+"
+    r"(?:отвечает|пишет)|почему\s+(?:вы\s+)?молчите|ответьте(?:\s+(?:же|мне|пожалуйста))*|"
+    r"where\s+(?:are\s+you(?:\s+guys)?|is\s+everyone|is\s+everybody)|"
+    r"how\s+(?:much\s+)?long(?:er)?(?:\s+(?:do|will|should|must|have)\s+(?:i|we)\s+"
+    r"(?:have\s+to\s+)?wait)?|(?:why\s+(?:is\s+)?)?(?:no\s*one|nobody)\s+(?:is\s+)?"
+    r"(?:answering|replying|responding)|(?:when\s+)?will\s+(?:some|any)(?:one|body)\s+"
+    r"(?:answer|reply|respond)|gdzie\s+(?:jeste[śs]cie|(?:jest\s+)?konsultant)|"
+    r"ile\s+(?:jeszcze\s+)?(?:mam\s+|mamy\s+)?czeka[ćc]|(?:dlaczego\s+)?nikt\s+nie\s+"
+    r"odpowiada|kiedy\s+(?:kto[śs]\s+)?odpowie(?:cie)?|odezwie\s+si[ęe]\s+kto[śs])"
+    r"(?![^\W\d_])\W*)*$",
     re.IGNORECASE,
 )
+
+# "где вы?" asked again this long after the bot last said a colleague has the case is
+# answered again (sooner, the answer still stands on the screen)
+RELAY_NUDGE_AGAIN = timedelta(minutes=15)
 
 if TYPE_CHECKING:
     from bot.nlu import Classifier, Prediction
@@ -979,10 +996,14 @@ class ConversationEngine:
                 and _STILL_THERE.match(text)
                 and not ctx.incoming.attachments
             ):
-                # "алло", "вы тут?": not small talk, a question whether anyone is there (answered
-                # once; nothing to pass on)
-                if ctx.state.get("relay_nudged") != ticket.id:
+                # "алло", "ну где вы?": not small talk, a question whether anyone is there
+                # (answered once, and again when asked a while later; nothing to pass on)
+                said = ctx.state.get("relay_nudged_at")
+                if ctx.state.get("relay_nudged") != ticket.id or (
+                    said and ctx.now - datetime.fromisoformat(said) >= RELAY_NUDGE_AGAIN
+                ):
                     ctx.state["relay_nudged"] = ticket.id
+                    ctx.state["relay_nudged_at"] = ctx.now.isoformat()
                     self._say_waiting(ctx, "relay_still_there")
                 return
             social = ctx.intent in ("thanks", "goodbye", "affirm", "greeting")
