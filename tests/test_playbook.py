@@ -4138,3 +4138,42 @@ async def test_where_are_you_while_waiting_for_a_person_gets_a_warm_status(
     assert again.replies == [], "not every minute"
     later = await say_at(services, user, nudge, WED_12_MSK + timedelta(minutes=22))
     assert word in " ".join(r.text for r in later.replies).lower(), "a quarter of an hour later"
+
+
+@pytest.mark.parametrize(
+    ("problem", "number", "rest", "story"),
+    [
+        ("Чайник пришёл разбитый", "5512345", ("номер заказа",), "Носик отколот, трещина"),
+        ("The mug arrived broken", "order 5512346", ("order number",), "The handle is off"),
+        ("Kubek przyszedł stłuczony", "zamówienie 5512347", ("numer zamówienia",), "Ucho odpadło"),
+    ],
+)
+async def test_a_photo_sent_while_the_order_number_is_awaited_says_what_is_still_needed(
+    services: Services, problem: str, number: str, rest: tuple[str, ...], story: str
+) -> None:
+    """Asked for the order number and a photo, the customer sent the photo and got 'Спасибо,
+    записал.' and nothing more: they waited for the bot while the bot waited for the order
+    number (and in Russian for 'пару слов', which after the number got 'Спасибо, записал.'
+    again: the chat stalled). The photo is kept, the reply says what is still needed (no new
+    'asked_for': the photo is never asked again), a second photo is just thanked, and the
+    number brings the case on."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    asked = [e["slot"] for e in d.of("asked_for")]
+    assert "photo" in asked and "order_ref" in asked
+    await d.send(photo=True)
+    reply = " ".join(d.replies[-1])
+    assert all(r in reply for r in rest), reply
+    assert "фото" not in reply and "photo" not in reply and "zdjęc" not in reply, reply
+    await d.send(photo=True)
+    assert d.replies[-1] and not any(r in " ".join(d.replies[-1]) for r in rest), d.replies[-1]
+    state = await d.state()
+    assert len(state["known"]["photos"]) == 2
+    await d.send(number)
+    reply = " ".join(d.replies[-1])
+    assert d.of("asked_for") == [e for e in d.of("asked_for") if e["turn"] == 0]
+    if "description" in asked:
+        # "пару слов" is all that is left: said so once, then the case goes on
+        assert re.search("пару слов|few words|kilka słów", reply), reply
+        await d.send(story)
+    assert d.buttons[-1], d.replies[-1]  # replace / refund / repair

@@ -1308,7 +1308,14 @@ class ComplaintFlow:
                 ctx.say_text(self._ask(ctx, unasked))
                 return True
             if gave_something:
-                ctx.say("complaint_got_it")
+                if missing != case.get("told_missing"):
+                    # a photo while the number is awaited: what is still needed is said (once
+                    # for each step; no new request, nothing given is asked again), or the
+                    # customer waits for the bot while the bot waits for them
+                    case["told_missing"] = missing
+                    ctx.say("complaint_got_it_rest", items=_slot_list(ctx, missing))
+                else:
+                    ctx.say("complaint_got_it")
                 return True
             if wish is not None:
                 case["quiet_turns"] = case.get("quiet_turns", 0) + 1  # what was asked is not in
