@@ -4177,3 +4177,32 @@ async def test_a_photo_sent_while_the_order_number_is_awaited_says_what_is_still
         assert re.search("пару слов|few words|kilka słów", reply), reply
         await d.send(story)
     assert d.buttons[-1], d.replies[-1]  # replace / refund / repair
+
+
+@pytest.mark.parametrize(
+    ("problem", "why", "word"),
+    [
+        ("Заказ 5512347 опаздывает уже на неделю", "почему так?", "причин"),
+        ("My order 5512348 is a week late", "why does this happen?", "reason"),
+        ("Zamówienie 5512349 spóźnia się już tydzień", "dlaczego tak się dzieje?", "przyczyn"),
+        ("Курьер нагрубил мне, заказ 4471030", "а почему так вышло?", "причин"),
+    ],
+)
+async def test_why_at_is_that_ok_is_answered_not_filed(
+    services: Services, problem: str, why: str, word: str
+) -> None:
+    """At 'Такое решение вам подходит?', 'почему так?' got 'Спасибо, добавил это к вашему
+    обращению' and 'why does this happen?' 'Thank you, I've added that to your case': a
+    question filed as a detail, never answered. It is answered (the reason is not known yet,
+    the team will find out, it is recorded so it does not happen again), and the question
+    stands, still open: neither a yes nor a no."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert d.of("satisfaction_check")
+    await d.send(why)
+    reply = " ".join(d.replies[-1])
+    assert word in reply.lower(), reply
+    assert not d.of("details_added") and not d.of("resolved") and not d.of("escalated"), reply
+    assert len(d.of("satisfaction_check")) == 2, reply
+    await d.send("ок" if word == "причин" else "ok")
+    assert d.of("resolved"), d.replies[-1]

@@ -443,6 +443,13 @@ _WHAT_NEXT = re.compile(
     r"\b(?:zwolnicie|ukarzecie|zostanie\s+ukarany)",
     re.IGNORECASE,
 )
+# "почему так?", "why does this happen?", "dlaczego tak?": why the problem happened
+_WHY = re.compile(
+    r"\bпочему\b|\bотчего\b|из-за\s+чего|как\s+так(?:\s+(?:вышло|получилось))?\b|"
+    r"\bwhy\b|\bhow\s+come\b|how\s+(?:did|could)\s+(?:this|that|it)\s+happen|"
+    r"\bdlaczego\b|\bczemu\b|z\s+jakiego\s+powodu|jak\s+to\s+(?:się\s+stało|możliwe)",
+    re.IGNORECASE,
+)
 _WHEN = re.compile(
     r"\bкогда\b|сколько\s+(?:ещё\s+|еще\s+)?ждать|\bwhen\b|how\s+long|\bkiedy\b|ile\s+(?:jeszcze\s+)?czeka",
     re.IGNORECASE,
@@ -1736,6 +1743,20 @@ class ComplaintFlow:
         if waiting:
             # "???", "а когда точно привезут?", "/start": where it stands, then the same question
             _where_it_stands(ctx, case)
+            self._ask_satisfaction(ctx, case)
+            return True
+        if (
+            not data
+            and _WHY.search(text)
+            and "?" in text
+            and word_count(text) <= 7
+            and not ctx.new_slots
+            and not (_NO.search(text) or _NOT_OK.search(text) or _STILL_BROKEN.search(text))
+            and (ctx.prediction is None or ctx.prediction.threat in (None, "none"))
+        ):
+            # "почему так?", "why does this happen?": a question, not a detail nor a verdict;
+            # the reason is for the team to find (no guess), and the question stands
+            ctx.say("complaint_why")
             self._ask_satisfaction(ctx, case)
             return True
         if not data and "amount" in ctx.corrected and rule.fix == "refund":
