@@ -248,6 +248,18 @@ def _not_these(text: str, intent: str | None) -> bool:
     return bool(_NOT_HELPFUL.search(text)) or len(text.split()) <= 3
 
 
+_CONTENT_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def _same_question(message: str, asked: str | None) -> bool:
+    """The question asked before, again in (nearly) its own words ("а сколько стоит
+    доставка?" after "Сколько стоит доставка курьером?"), not a follow-up asking something
+    more ("а в пункт выдачи?", "a Google Pay?")."""
+    said = {w.lower() for w in _CONTENT_WORD.findall(message)}
+    before = {w.lower() for w in _CONTENT_WORD.findall(asked or "")}
+    return len(said) >= 2 and len(said & before) >= 0.8 * len(said)
+
+
 def _candidate_rows(candidates: Iterable[Candidate]) -> list[list[Any]]:
     """The candidates as kept in the flow's memory: ``[[entry id, score], ...]``."""
     return [[c.entry_id, round(c.score, 4)] for c in candidates]
@@ -369,8 +381,15 @@ class FaqFlow:
                 return False
             entry = await self._entry(ctx, best.entry_id)
             if entry is not None:
+                # the same question asked again (the answer is a few messages up)
+                again = entry.id == memory.get("last") or entry.id in (memory.get("answers") or {})
+                repeated = memory.get("repeated")
                 _new_thread(memory, message, result, entry)
-                self._say_answer(ctx, memory, entry, best.score, via="search")
+                if again:
+                    memory["repeated"] = repeated
+                    self._say_again(ctx, memory, entry, best.score, via="search")
+                else:
+                    self._say_answer(ctx, memory, entry, best.score, via="search")
                 return True
         if strict:
             return False
@@ -478,6 +497,11 @@ class FaqFlow:
             candidates=_candidate_rows(ranked),
             shown=[entry.id],
         )
+        if entry.id == memory.get("last") and _same_question(message, memory.get("topic")):
+            # not a follow-up to the answer but its question again, on its own ("Сколько
+            # стоит доставка?" twice): said so, not sent again as if for the first time
+            self._say_again(ctx, memory, entry, top.score, via="follow_up")
+            return True
         if entry.id == memory.get("last"):
             if memory.get("repeated") == entry.id:
                 # asked about once more: the answer above is all there is; no third copy
@@ -669,6 +693,23 @@ class FaqFlow:
         ctx.request_handoff("faq_not_helpful", question=memory.get("query"), tried=tried)
 
     # ------------------------------------------------------------------ helpers
+    def _say_again(
+        self, ctx: TurnContext, memory: dict[str, Any], entry: Entry, score: float, *, via: str
+    ) -> None:
+        """A question answered a moment ago, asked again: the answer "as I wrote above", with a
+        colleague one tap away (it may not have answered what they meant); a third time, a
+        pointer to it and the colleague, not a third copy."""
+        human = [Button(ctx.texts.plain("topic_human"), "topic:human")]
+        if memory.get("repeated") == entry.id:
+            memory["turn"] = int(ctx.state.get("turns", 0))
+            memory["at"] = ctx.now.isoformat()
+            ctx.say_text(text("faq_same_again", ctx.lang, ctx.texts.memory), [human])
+            ctx.event("faq_repeated", answer_id=entry.id, score=round(score, 4))
+            return
+        memory["repeated"] = entry.id
+        ctx.say_text(text("faq_asked_again", ctx.lang, ctx.texts.memory))
+        self._say_answer(ctx, memory, entry, score, via=via, extra=human)
+
     def _say_answer(
         self,
         ctx: TurnContext,
@@ -677,6 +718,7 @@ class FaqFlow:
         score: float | None,
         *,
         via: str,
+        extra: list[Button] | None = None,
     ) -> None:
         lang, answer = entry.answer_for(ctx.lang)
         if lang != ctx.lang and lang in ("en", "ru", "pl"):
@@ -687,7 +729,7 @@ class FaqFlow:
         if len(data.encode()) > 64:  # Telegram's limit for callback data
             data = NOT_HELPFUL_DATA
         button = Button(text("faq_not_helpful_button", ctx.lang), data)
-        ctx.say_text(answer, [[button]])
+        ctx.say_text(answer, [[button], extra] if extra else [[button]])
         # what its "Didn't help" needs, for when other answers come after it
         answers = memory.setdefault("answers", {})
         answers.pop(entry.id, None)

@@ -1098,3 +1098,31 @@ async def test_a_follow_up_after_the_topics_offered_is_read_with_the_question(
     out = await _ask(routed, "304", "and how long do I have?", _Prediction("faq", "en"))
     [ev] = events(out, "faq_answered")
     assert ev["answer_id"] == "return_period" and ev["via"] == "follow_up"
+
+
+@pytest.mark.parametrize(
+    ("question", "again", "said"),
+    [
+        ("How much does delivery cost?", "how much does delivery cost?", "As I wrote above"),
+        ("Сколько стоит доставка?", "Сколько стоит доставка?", "Как я писал выше"),
+        ("Сколько стоит доставка курьером?", "а сколько стоит доставка?", "Как я писал выше"),
+        ("Ile kosztuje dostawa?", "ile kosztuje dostawa?", "Jak pisałem wyżej"),
+    ],
+)
+async def test_the_same_question_asked_again_is_acknowledged_not_repeated_mutely(
+    bot: SimpleNamespace, question: str, again: str, said: str
+) -> None:
+    """The same question asked twice got the same answer again, word for word (or after 'Вот
+    всё, что у меня есть об этом:'), as if the bot had not answered it a moment ago. The
+    bot says it wrote this above, gives it again with a colleague one tap away, and a third
+    time points to it instead of a third copy."""
+    user = str(700 + len(question) + len(again))
+    first = await say(bot, user, question)
+    [answered] = events(first, "faq_answered")
+    second = await say(bot, user, again)
+    assert second.replies and second.replies[0].text.startswith(said), second.replies[0].text
+    assert [e["answer_id"] for e in events(second, "faq_answered")] == [answered["answer_id"]]
+    assert "topic:human" in buttons(second)
+    third = await say(bot, user, again)
+    assert not events(third, "faq_answered") and events(third, "faq_repeated")
+    assert "topic:human" in buttons(third)
