@@ -24,6 +24,7 @@ DEMO_KB = Path(__file__).resolve().parents[1] / "knowledge" / "demo" / "shop.yam
 DELIVERY_IDS = {"delivery_cost", "delivery_regions", "delivery_times"}
 THANKS = re.compile(r"спасибо|thank|dzięk", re.I)
 SORRY = re.compile(r"извин|жаль|sorry|przepraszam|przykro", re.I)
+CYRILLIC_RE = re.compile(r"[а-яё]", re.I)
 
 
 class Dialogue:
@@ -4206,3 +4207,32 @@ async def test_why_at_is_that_ok_is_answered_not_filed(
     assert len(d.of("satisfaction_check")) == 2, reply
     await d.send("ок" if word == "причин" else "ok")
     assert d.of("resolved"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("text", "ctype", "order"),
+    [
+        ("zakaz ne prishel", "delivery_delay", None),
+        ("zdravstvujte, zakaz 5512360 ne prishel", "delivery_delay", "5512360"),
+        ("gde moj zakaz 12345", None, "12345"),
+        ("zakaz A-9902 kogda budet?", None, "A-9902"),
+    ],
+)
+async def test_russian_in_latin_letters_is_read_as_russian(
+    services: Services, text: str, ctype: str | None, order: str | None
+) -> None:
+    """'zakaz ne prishel' (the order has not come) was a wrong item, so the bot asked for a
+    photo of it; 'gde moj zakaz 12345' got 'Понял, заказ 12345. Чем могу помочь?', as if
+    the customer had not asked where it is. Russian typed in Latin letters is read as the
+    Russian it is: a late order is chased (no photo), a status question goes to the
+    colleague who can look the order up, with its number as typed."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    reply = " ".join(d.replies[-1])
+    assert CYRILLIC_RE.search(reply), reply
+    assert "photo" not in [e["slot"] for e in d.of("asked_for")], reply
+    if ctype is not None:
+        assert [e["complaint_type"] for e in d.of("complaint_opened")] == [ctype], reply
+    else:
+        assert [e["reason"] for e in d.of("escalated")] == ["order_status"], reply
+        assert order in reply, reply

@@ -62,8 +62,9 @@ from bot.dialogs.slots import (
 from bot.dialogs.texts import SUPPORTED, Texts, money
 from bot.dialogs.types import Button, Incoming, Outcome, Reply
 from bot.nlu.extract import extract
-from bot.nlu.lang import unplaced_latin
+from bot.nlu.lang import detect_lang, unplaced_latin
 from bot.nlu.lexicon import damage_named, deadline_question
+from bot.nlu.translit import cyrillize
 from escalation.hours import answer_from, is_open, next_open, sla_minutes
 from escalation.service import (
     active_ticket,
@@ -516,7 +517,18 @@ class ConversationEngine:
 
     def understand(self, text: str) -> Prediction:
         """The message's prediction; a message with several requests is split and each part
-        classified too (:mod:`bot.dialogs.requests`)."""
+        classified too (:mod:`bot.dialogs.requests`). Russian typed in Latin letters is read
+        in Cyrillic ("zakaz ne prishel" was a wrong item, "gde moj zakaz" unsure), its order
+        number and amount as typed ("A-9902" stays Latin)."""
+        if not _CYRILLIC.search(text) and detect_lang(text) == "ru":
+            reading = self._understand(cyrillize(text))
+            found = extract(text)
+            return dataclasses.replace(
+                reading, order_ref=found.order_ref, amount=found.amount, currency=found.currency
+            )
+        return self._understand(text)
+
+    def _understand(self, text: str) -> Prediction:
         whole = self.classifier.predict_one(text)
         if whole.intent == "praise" and _RUDE.search(text):
             whole = dataclasses.replace(whole, intent="complaint", complaint_type="staff_behavior")

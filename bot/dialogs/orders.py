@@ -14,7 +14,8 @@ from knowledge.flow import about_placed_order, is_not_helpful
 _QUESTION = re.compile(
     r"(\?|где|когда|статус|отследить|трек|привез|доставят|придет|придёт|пришл|"
     r"where|when|status|track|arriv|deliver|ship|"
-    r"gdzie|kiedy|status|śledz|sledz|dotrze|przyjdzie|wysłan|wyslan)",
+    r"gdzie|kiedy|status|śledz|sledz|dotrze|przyjdzie|wysłan|wyslan|"
+    r"\bgde\b|\bkogda\b|privez|pri[dy]e?t\b)",  # Russian in Latin letters: "gde moj zakaz"
     re.IGNORECASE,
 )
 
