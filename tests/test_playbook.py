@@ -4236,3 +4236,72 @@ async def test_russian_in_latin_letters_is_read_as_russian(
     else:
         assert [e["reason"] for e in d.of("escalated")] == ["order_status"], reply
         assert order in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "too"),
+    [
+        (
+            ("Чайник пришёл разбитый, заказ 5512349", "замена", "да"),
+            "И ещё курьер нагрубил",
+            "и об этом",
+        ),
+        (
+            ("The mug arrived broken, order 5512350", "replacement", "yes"),
+            "Also the courier was rude",
+            "this too",
+        ),
+        (
+            ("Kubek przyszedł stłuczony, zamówienie 5512351", "wymiana", "tak"),
+            "A kurier był niemiły",
+            "również o tym",
+        ),
+    ],
+)
+async def test_a_second_problem_in_the_same_chat_is_thanked_briefly(
+    services: Services, first: tuple[str, ...], second: str, too: str
+) -> None:
+    """A second problem told after the first was solved got the whole opening again ('Спасибо,
+    что сообщили, это правда помогает нам исправлять ошибки. Извините, что так вышло.'), as
+    if the customer had just arrived. The thanks is short now ('Спасибо, что рассказали и
+    об этом.'), still before the apology."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first[0])
+    await d.send(photo=True)
+    for text in first[1:]:
+        await d.send(text)
+    assert d.of("resolved"), d.all_text()
+    await d.send(second)
+    reply = "\n".join(d.replies[-1])
+    assert len(d.of("complaint_opened")) == 2, reply
+    assert too in reply and thanks_before_apology(reply), reply
+
+
+@pytest.mark.parametrize(
+    ("hello", "what", "told"),
+    [
+        (
+            "Здравствуйте, у меня проблема с заказом",
+            "посылка так и не пришла, заказ 5512370",
+            "Спасибо, что рассказали.",
+        ),
+        (
+            "Hi, I have a problem with my order",
+            "the blender doesn't turn on",
+            "Thank you for telling me.",
+        ),
+    ],
+)
+async def test_the_answer_to_what_happened_is_not_thanked_with_the_same_speech(
+    services: Services, hello: str, what: str, told: str
+) -> None:
+    """'Hi, I have a problem with my order' got 'Thank you for writing to us! I'm sorry
+    something went wrong. What happened?', and the answer 'Thank you for writing to us: it's
+    the only way we can fix it. I'm really sorry about this.': the same thanks twice in a
+    row. The answer is thanked in a word, and the apology for what happened follows."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(hello)
+    await d.send(what)
+    reply = "\n".join(d.replies[-1])
+    assert d.of("complaint_opened") and reply.startswith(told), reply
+    assert thanks_before_apology(reply), reply

@@ -647,6 +647,7 @@ class ComplaintFlow:
                 # opens with the answer, and the threat makes the customer angry there)
                 ctx.state["complaint_clarified"] = int(ctx.state.get("turns", 0))
                 ctx.state["clarified_threat"] = ctx.prediction.threat
+                ctx.state["clarify_thanked"] = True
                 ctx.say("complaint_what_happened")
                 ctx.event("clarify", intent="complaint", reason="threat_only")
                 return True
@@ -656,6 +657,7 @@ class ComplaintFlow:
                 ctx.state["complaint_clarified"] = int(ctx.state.get("turns", 0))
                 if site_problem_named(text):  # "...with your website": the site's, whatever comes
                     ctx.state["clarified_type"] = "website_app"
+                ctx.state["clarify_thanked"] = True
                 ctx.say("complaint_what_happened")
                 ctx.event("clarify", intent="complaint", reason="problem_only")
                 return True
@@ -1116,8 +1118,18 @@ class ComplaintFlow:
         ctx.event("customer_kind_changed", customer_kind=kind)
 
     def _opening(self, ctx: TurnContext, kind: str) -> str:
-        """Thanks (and why it matters) first, then the apology (and for a repeat, more)."""
-        thanks = ctx.texts("complaint_thanks")
+        """Thanks (and why it matters) first, then the apology (and for a repeat, more). A
+        problem told after another in the same chat is thanked briefly ("Спасибо, что
+        рассказали и об этом."): the whole speech again reads as if they had just arrived."""
+        turn = int(ctx.state.get("turns", 0))
+        if ctx.state.pop("clarify_thanked", False):
+            # "What happened?" came with thanks and an apology a moment ago: the answer is
+            # thanked in a word, not with the same speech again
+            ctx.state["thanked_turn"] = turn - 1
+            thanks = ctx.texts("complaint_thanks_told")
+        else:
+            thanked = ctx.state.setdefault("thanked_turn", turn)
+            thanks = ctx.texts("complaint_thanks" if thanked == turn else "complaint_thanks_too")
         sorry = ctx.texts("complaint_sorry_angry" if kind != "claimant" else "complaint_sorry")
         case = ctx.state.get("complaint") or {}
         text = ctx.incoming.text or ""
