@@ -4278,6 +4278,28 @@ async def test_a_second_problem_in_the_same_chat_is_thanked_briefly(
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Dzień dobry, w paczce brakowało ładowarki",
+        "Dzień dobry, brakowało ładowarki",
+        "Dzień dobry, w paczce zabrakło ładowarki",
+    ],
+)
+async def test_a_polish_missing_item_in_the_past_tense_is_a_complaint(
+    services: Services, text: str
+) -> None:
+    """'Dzień dobry, w paczce brakowało ładowarki' (the charger was missing from the parcel)
+    got 'Chyba nie do końca rozumiem. Napisz proszę inaczej albo wybierz temat.': only
+    'brakuje' was known as a missing item. The past tense is one too: thanks, an apology and
+    the order number asked."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    reply = "\n".join(d.replies[-1])
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["missing_item"], reply
+    assert thanks_before_apology(reply), reply
+
+
+@pytest.mark.parametrize(
     ("hello", "what", "told"),
     [
         (

@@ -212,6 +212,8 @@ _BROKEN = re.compile(
     re.IGNORECASE,
 )
 # ... unless it is thanks for sorting the broken thing out: real praise
+# "nothing was missing", "niczego nie brakowało": no problem named
+_NOTHING = re.compile(r"\b(?:nothing|niczego|nic|ничего)\b", re.IGNORECASE)
 _FIXED = re.compile(
     r"\b(?:replaced|fixed|repaired|refunded|sorted|thank|thanks)\b|"
     r"замени|починил|вернули|спасибо|благодар|"
@@ -226,7 +228,8 @@ _FAILURE_NAMED = (
     (
         "missing_item",
         re.compile(
-            r"\bbrakuje\b|\bnie\s+by[łl]o\s+(?:\w+\s+)?w\s+(?:paczce|pude[łl]ku|zestawie)|"
+            r"\bbrakuje\b|\b(?:za)?brak(?:owa)?[łl][oy]\b|"  # "brakowało", "zabrakło"
+            r"\bnie\s+by[łl]o\s+(?:\w+\s+)?w\s+(?:paczce|pude[łl]ku|zestawie)|"
             r"\bpust[aey]\s+(?:paczk|przesy[łl]k|pude[łl]k)|\bis\s+missing\b",
             re.IGNORECASE,
         ),
@@ -535,6 +538,20 @@ class ConversationEngine:
         elif whole.intent == "praise" and _BROKEN.search(text) and not _FIXED.search(text):
             whole = dataclasses.replace(
                 whole, intent="complaint", complaint_type="damaged_defective"
+            )
+        elif (
+            whole.intent in ("praise", "greeting")
+            and not _FIXED.search(text)
+            and not _NOTHING.search(text)
+            and (named := failure_named(text)) is not None
+        ):
+            # "Dzień dobry, brakowało ładowarki" (a greeting to the model), "w paczce zabrakło
+            # ładowarki" (praise): a problem named in plain words
+            whole = dataclasses.replace(
+                whole,
+                intent="complaint",
+                complaint_type=named,
+                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
             )
         # "курьер опоздал, заказ 4471033" read as a status question at 0.54
         unsure_order = whole.intent == "order_status" and whole.intent_confidence < ORDER_UNSURE
