@@ -4327,3 +4327,28 @@ async def test_the_answer_to_what_happened_is_not_thanked_with_the_same_speech(
     reply = "\n".join(d.replies[-1])
     assert d.of("complaint_opened") and reply.startswith(told), reply
     assert thanks_before_apology(reply), reply
+
+
+@pytest.mark.parametrize(
+    ("problem", "caption"),
+    [
+        ("Заказ 5512380 опаздывает уже на неделю", "вот"),
+        ("My order 5512381 is a week late", "here"),
+        ("Zamówienie 5512382 spóźnia się już tydzień", "proszę"),
+    ],
+)
+async def test_a_photo_captioned_here_at_is_that_ok_is_no_yes(
+    services: Services, problem: str, caption: str
+) -> None:
+    """At 'Такое решение вам подходит?' the customer sent a photo captioned 'вот' ('here it
+    is'): read as a yes, the case closed ('Отлично! Спасибо за терпение.') and the survey
+    began, the photo never looked at. A photo is a detail for the case; the question
+    stands until it is answered."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert d.of("satisfaction_check")
+    await d.send(caption, photo=True)
+    assert not d.of("resolved"), d.replies[-1]
+    assert d.of("details_added") and len(d.of("satisfaction_check")) == 1, d.replies[-1]
+    state = await d.state()
+    assert state["known"]["photos"], state["known"]

@@ -1816,6 +1816,8 @@ class ComplaintFlow:
             and not _NOT_OK.search(text)
             and not threatens
             and not lukewarm
+            # a photo captioned "вот" ("here it is"): a detail, not a yes
+            and not (ctx.new_slots and not _YES.search(text))
         ):
             # "tak, ale kurier był też niemiły": this fix suits, and that is a problem of its own
             also = self._also_told(ctx, case, text) if not data else []
