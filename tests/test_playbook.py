@@ -4352,3 +4352,27 @@ async def test_a_photo_captioned_here_at_is_that_ok_is_no_yes(
     assert d.of("details_added") and len(d.of("satisfaction_check")) == 1, d.replies[-1]
     state = await d.state()
     assert state["known"]["photos"], state["known"]
+
+
+@pytest.mark.parametrize(
+    ("where", "none"),
+    [
+        ("where is my parcel??", "I don't have the number, I ordered last Tuesday"),
+        ("где моя посылка??", "номера у меня нет, заказывала в прошлый вторник"),
+        ("gdzie jest moja paczka?", "nie mam numeru, zamawiałam w zeszły wtorek"),
+    ],
+)
+async def test_no_order_number_for_where_is_my_parcel_brings_a_person(
+    services: Services, where: str, none: str
+) -> None:
+    """Asked for the order number, 'I don't have the number, I ordered last Tuesday' opened a
+    late-delivery case ('As soon as I have the order number, I'll sort it out right away')
+    and 'ok' got 'Take your time: I'm here.': the customer had just said there is no number,
+    and waited for nothing. Without the number a colleague finds the order by the customer,
+    as the bot does for a plain 'no'."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(where)
+    assert [e["slot"] for e in d.of("asked_for")] == ["order_ref"]
+    await d.send(none)
+    assert [e["reason"] for e in d.of("escalated")] == ["order_status"], d.replies[-1]
+    assert len(d.of("asked_for")) == 1, d.replies[-1]

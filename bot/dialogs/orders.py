@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from bot.dialogs.complaint import OPEN_BAR, promise_stands
-from bot.dialogs.engine import TurnContext
+from bot.dialogs.complaint import _NONE_GIVEN, _SLOT_NAMED, OPEN_BAR, promise_stands
+from bot.dialogs.engine import TurnContext, failure_named
 from bot.dialogs.requests import asks_question
 from bot.dialogs.slots import bare_order_ref, has, words
 from knowledge.flow import about_placed_order, is_not_helpful
@@ -148,6 +148,17 @@ class OrderStatusFlow:
             text = ctx.incoming.text or ""
             if not _another_request(ctx) and has(known, "order_ref") and _just_the_number(text):
                 # "it's 7734521": the answer, whatever the classifier makes of a bare number
+                self._pass_on(ctx)
+                return True
+            if (
+                not has(known, "order_ref")
+                and _NONE_GIVEN.search(text)
+                and _SLOT_NAMED["order_ref"].search(text)
+                and ctx.intent != "request_human"
+                and failure_named(text, unsure_status=True) in (None, "delivery_delay")
+            ):
+                # "I don't have the number, I ordered last Tuesday": no number is coming (not a
+                # late-delivery case waiting for it); a person finds the order by the customer
                 self._pass_on(ctx)
                 return True
             if ctx.intent in ("complaint", "request_human"):
