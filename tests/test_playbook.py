@@ -4376,3 +4376,24 @@ async def test_no_order_number_for_where_is_my_parcel_brings_a_person(
     await d.send(none)
     assert [e["reason"] for e in d.of("escalated")] == ["order_status"], d.replies[-1]
     assert len(d.of("asked_for")) == 1, d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Я указала неправильный адрес в заказе 5512395, можно исправить?",
+        "I entered the wrong address for order 5512396, can you fix it?",
+        "Podałam zły adres w zamówieniu 5512397, da się to poprawić?",
+    ],
+)
+async def test_a_wrong_address_to_be_corrected_goes_to_a_person_who_can_change_it(
+    services: Services, text: str
+) -> None:
+    """'Я указала неправильный адрес в заказе 5512395, можно исправить?' was a complaint about
+    the website: thanks, an apology ('Мне очень жаль, что так получилось') and a phone or
+    e-mail asked for the technical team. Fixing an order's address is a change to the order:
+    passed, with its number, to a colleague who can make it."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert [e["reason"] for e in d.of("escalated")] == ["order_change"], d.replies[-1]
+    assert not d.of("complaint_opened") and not d.of("asked_for"), d.replies[-1]

@@ -68,6 +68,18 @@ _CHANGE = re.compile(
     r"doda[ćc] do zam|usun[ąa][ćc] z zam",
     re.IGNORECASE,
 )
+# "Я указала неправильный адрес, можно исправить?", "I entered the wrong address, can you fix
+# it?": the customer's own slip in the order, to be changed (with a word asking for it)
+_WRONG_ADDRESS = re.compile(
+    r"(?:неправильн|неверн|ошибочн|не\s+тот|не\s+т[ую])\w*\s+адрес|адрес\w*\s+(?:\w+\s+)?"
+    r"(?:неправильн|неверн|с\s+ошибк)|\bwrong\s+(?:delivery\s+|shipping\s+)?address|"
+    r"(?:typo|mistake)\s+in\s+(?:the\s+|my\s+)?address|\b(?:z[łl]y|b[łl][ęe]dny|niepoprawny)\s+adres|"
+    r"pomy[łl]k\w*\s+w\s+adresie",
+    re.IGNORECASE,
+)
+_FIX_ASKED = re.compile(
+    r"исправ|измен|поменя|\bfix|\bchange|\bcorrect|\bupdate|\bpopraw|\bzmie[nń]", re.IGNORECASE
+)
 _ORDER_WORD = re.compile(
     r"заказ|адрес|доставк|order|address|deliver|zamówien|zamowien|adres|dostaw", re.IGNORECASE
 )
@@ -91,13 +103,15 @@ def order_action(ctx: TurnContext) -> str | None:
         return None
     if not pred.order_ref and (pred.intent == "faq" or asks_question(text)):
         return None  # "как отменить заказ?", "how can I cancel?": the knowledge base's answer
-    if pred.threat not in (None, "none") or pred.emotion == "angry" or _PROBLEM.search(text):
+    # ("the wrong address" I gave is no problem with the order: "wrong" is a problem word)
+    told = _WRONG_ADDRESS.sub(" ", text)
+    if pred.threat not in (None, "none") or pred.emotion == "angry" or _PROBLEM.search(told):
         return None
     if not (pred.order_ref or _ORDER_WORD.search(text)):
         return None
     if _CANCEL.search(text):
         return "cancel"
-    if _CHANGE.search(text):
+    if _CHANGE.search(text) or (_WRONG_ADDRESS.search(text) and _FIX_ASKED.search(text)):
         return "change"
     return None
 
