@@ -4397,3 +4397,51 @@ async def test_a_wrong_address_to_be_corrected_goes_to_a_person_who_can_change_i
     await d.send(text)
     assert [e["reason"] for e in d.of("escalated")] == ["order_change"], d.replies[-1]
     assert not d.of("complaint_opened") and not d.of("asked_for"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "fix", "free", "yes"),
+    [
+        ("The headphones I got don't charge, order 5512397", "repair", "Is that free?", "free"),
+        ("Наушники не заряжаются, заказ 5512398", "замена", "а это бесплатно?", "бесплатно"),
+        ("Słuchawki się nie ładują, zamówienie 5512399", "wymiana", "czy to jest za darmo?", "nic"),
+    ],
+)
+async def test_is_the_fix_free_is_answered(
+    services: Services, problem: str, fix: str, free: str, yes: str
+) -> None:
+    """A warranty repair booked, 'Is that free?' got the FAQ's delivery prices ('Courier
+    delivery in Russia costs 299 RUB...'), and 'is that OK for you?' was never asked again:
+    the customer was left thinking they would pay. The fix is the shop's to pay for, and the
+    bot says so; the question stands."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    await d.send(photo=True)
+    await d.send(fix)
+    assert d.of("satisfaction_check"), d.replies[-1]
+    await d.send(free)
+    reply = " ".join(d.replies[-1])
+    assert yes in reply.lower() and not d.of("faq_answered"), reply
+    assert len(d.of("satisfaction_check")) == 2 and not d.of("resolved"), reply
+
+
+@pytest.mark.parametrize(
+    ("problem", "free", "yes"),
+    [
+        ("Наушники не заряжаются, заказ 5512400", "а ремонт бесплатный?", "бесплатно"),
+        ("The headphones I got don't charge, order 5512401", "is the repair free?", "free"),
+    ],
+)
+async def test_is_the_fix_free_at_the_offer_is_answered_and_the_offer_stands(
+    services: Services, problem: str, free: str, yes: str
+) -> None:
+    """'а ремонт бесплатный?' at 'Заменить / Вернуть деньги / Ремонт?' is a question about
+    the repair, not the choice of it: answered, and the offer stands."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    await d.send(photo=True)
+    assert d.buttons[-1], d.replies[-1]
+    await d.send(free)
+    reply = " ".join(d.replies[-1])
+    assert yes in reply.lower() and not d.of("fix_chosen"), reply
+    assert d.buttons[-1], reply

@@ -443,6 +443,17 @@ _WHAT_NEXT = re.compile(
     r"\b(?:zwolnicie|ukarzecie|zostanie\s+ukarany)",
     re.IGNORECASE,
 )
+# "is that free?", "это бесплатно?", "czy muszę płacić?": whether the fix costs the customer
+_ASKS_FREE = re.compile(
+    r"\bfree\b|\bcost\s+me\b|\bhave\s+to\s+pay\b|\bpay\s+for\s+(?:it|that|this|the)\b|"
+    r"\bcharge\s+me\b|бесплатн|платн|(?:надо|нужно|придётся|придется)\s+(?:ли\s+)?(?:\w+\s+)?"
+    r"(?:платить|заплатить|оплачивать)|стоит\s+(?:ли\s+)?(?:это|ремонт|замена)|"
+    r"za\s+darmo|darmow|bezp[łl]atn|p[łl]atn|musz[ęe]\s+(?:za\s+\w+\s+)?(?:za)?p[łl]aci[ćc]|"
+    r"kosztuje\s+mnie|ile\s+to\s+kosztuje",
+    re.IGNORECASE,
+)
+# the fixes the shop pays for in full (a refund is money back, not a service)
+_FREE_FIXES = {"replacement", "repair", "resend"}
 # "почему так?", "why does this happen?", "dlaczego tak?": why the problem happened
 _WHY = re.compile(
     r"\bпочему\b|\bотчего\b|из-за\s+чего|как\s+так(?:\s+(?:вышло|получилось))?\b|"
@@ -1538,6 +1549,20 @@ class ComplaintFlow:
     async def _choice(self, ctx: TurnContext, case: dict[str, Any], data: str) -> bool:
         rule = self.rules.for_type(case["type"])
         option = data.removeprefix("cmp:opt:") if data.startswith("cmp:opt:") else None
+        said = (ctx.incoming.text or "").strip()
+        if (
+            option is None
+            and asks_question(said)
+            and _ASKS_FREE.search(said)
+            and not _ASKS_FOR.search(said)
+            and set(rule.options) & _FREE_FIXES
+        ):
+            # "а ремонт бесплатный?": a question about the fix, not the choice of it; the
+            # shop pays for it, and the offer stands
+            buttons = _option_buttons(ctx, rule)
+            ctx.say("complaint_fix_free")
+            ctx.say("complaint_choose_again", options=_spelled(buttons), buttons=buttons)
+            return True
         if option is None and ctx.incoming.text:
             option = _option_from_text(ctx.incoming.text, rule.options)
             if option is None:
@@ -1755,6 +1780,11 @@ class ComplaintFlow:
         if waiting:
             # "???", "а когда точно привезут?", "/start": where it stands, then the same question
             _where_it_stands(ctx, case)
+            self._ask_satisfaction(ctx, case)
+            return True
+        if not data and case.get("choice") in _FREE_FIXES and _ASKS_FREE.search(text):
+            # "Is that free?" after a repair or replacement was booked: the shop pays for it
+            ctx.say("complaint_fix_free")
             self._ask_satisfaction(ctx, case)
             return True
         if (
