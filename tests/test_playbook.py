@@ -4445,3 +4445,37 @@ async def test_is_the_fix_free_at_the_offer_is_answered_and_the_offer_stands(
     reply = " ".join(d.replies[-1])
     assert yes in reply.lower() and not d.of("fix_chosen"), reply
     assert d.buttons[-1], reply
+
+
+async def test_where_are_you_after_a_colleague_took_the_chat_and_went_quiet(
+    services: Services,
+) -> None:
+    """A colleague took the ticket, said hello and then nothing for half an hour: 'ну где вы?'
+    got no reply at all (the bot spoke only while nobody had taken it). Right after the
+    colleague wrote, the chat is theirs and the bot stays out of it; once they have been
+    quiet a while, the customer hears that the colleague is on it and answers right here."""
+    user = str(next(_ids))
+    await say_at(services, user, "позовите оператора", WED_12_MSK)
+    async with services.sessionmaker() as session:
+        ticket = await session.scalar(
+            select(Ticket)
+            .join(Conversation, Conversation.id == Ticket.conversation_id)
+            .join(Customer, Customer.id == Conversation.customer_id)
+            .where(Customer.external_id == user)
+        )
+        ticket.status, ticket.assignee_id = "taken", 777
+        session.add(
+            Message(
+                conversation_id=ticket.conversation_id,
+                direction="operator",
+                text="Здравствуйте! Сейчас посмотрю.",
+                author_id=777,
+                created_at=WED_12_MSK + timedelta(minutes=2),
+            )
+        )
+        await session.commit()
+    soon = await say_at(services, user, "ну где вы?", WED_12_MSK + timedelta(minutes=5))
+    assert soon.replies == [], "the colleague has just written: their chat"
+    later = await say_at(services, user, "ну где вы?", WED_12_MSK + timedelta(minutes=35))
+    said = " ".join(r.text for r in later.replies)
+    assert "коллег" in said.lower(), said

@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Protocol
 
 from babel.dates import format_date
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
@@ -35,6 +35,7 @@ from bot.db.models import (
     Customer,
     Message,
     Ticket,
+    as_utc,
     utcnow,
 )
 from bot.dialogs.guard import sanitize
@@ -1020,20 +1021,26 @@ class ConversationEngine:
             return
         if threat != "legal":
             if (
-                ticket.status == "open"
+                ticket.status in ("open", "taken")
                 and text.strip()
                 and _STILL_THERE.match(text)
                 and not ctx.incoming.attachments
             ):
                 # "алло", "ну где вы?": not small talk, a question whether anyone is there
-                # (answered once, and again when asked a while later; nothing to pass on)
+                # (answered once, and again when asked a while later; nothing to pass on).
+                # A colleague who has taken the chat and just wrote answers it themselves.
+                if ticket.status == "taken" and await self._operator_spoke(ctx):
+                    return
                 said = ctx.state.get("relay_nudged_at")
                 if ctx.state.get("relay_nudged") != ticket.id or (
                     said and ctx.now - datetime.fromisoformat(said) >= RELAY_NUDGE_AGAIN
                 ):
                     ctx.state["relay_nudged"] = ticket.id
                     ctx.state["relay_nudged_at"] = ctx.now.isoformat()
-                    self._say_waiting(ctx, "relay_still_there")
+                    if ticket.status == "taken" and is_open(ctx.now, ctx.settings):
+                        ctx.say("relay_still_there_taken")
+                    else:
+                        self._say_waiting(ctx, "relay_still_there")
                 return
             social = ctx.intent in ("thanks", "goodbye", "affirm", "greeting")
             if ticket.status == "open" and not social and ctx.state.get("relay_noted") != ticket.id:
@@ -1058,6 +1065,16 @@ class ConversationEngine:
             f"{ctx.texts('complaint_thanks')} {ctx.texts('complaint_sorry_angry')} "
             f"{ctx.texts('complaint_senior')}"
         )
+
+    @staticmethod
+    async def _operator_spoke(ctx: TurnContext) -> bool:
+        """A colleague wrote to the customer within :data:`RELAY_NUDGE_AGAIN`."""
+        last = await ctx.session.scalar(
+            select(func.max(Message.created_at)).where(
+                Message.conversation_id == ctx.conversation.id, Message.direction == "operator"
+            )
+        )
+        return last is not None and ctx.now - as_utc(last) < RELAY_NUDGE_AGAIN
 
     def _say_waiting(self, ctx: TurnContext, key: str) -> None:
         """``key`` to a customer waiting for a person; when the team is off, the variant that
