@@ -4117,6 +4117,7 @@ WED_12_MSK = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)  # mid-day in Moscow: operat
         ("позовите оператора", "почему никто не отвечает?", "коллег"),
         ("I want to talk to a real person", "where are you?", "colleague"),
         ("I want to talk to a real person", "how long do I have to wait??", "colleague"),
+        ("I need to speak to a manager", "how long will it take?", "colleague"),
         ("Chcę rozmawiać z konsultantem", "gdzie jesteście?", "konsultant"),
         ("Chcę rozmawiać z konsultantem", "halo, jest tam ktoś?", "konsultant"),
         ("Chcę rozmawiać z konsultantem", "ile jeszcze mam czekać?", "konsultant"),
