@@ -853,7 +853,10 @@ class ComplaintFlow:
         """The case of ``ctype`` opens (``text``: what the customer told of it)."""
         rule = self.rules.for_type(ctype)
         known = ctx.state.setdefault("known", {})
-        if text and is_description(text) and not known.get("description"):
+        # "Чайник пришёл разбитый": what came and what is wrong with it is the story (Russian
+        # and Polish say in three words what English says in four)
+        shortest = 3 if ctype in PRODUCT_TYPES and real_words(text) >= 3 else 4
+        if text and is_description(text, shortest) and not known.get("description"):
             known["description"] = text
         if text and not known.get("order_ref") and real_words(text) == 0:
             # a photo captioned "4471893": the number alone is the order's
