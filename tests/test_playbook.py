@@ -4496,3 +4496,25 @@ async def test_a_short_story_told_with_the_complaint_is_not_asked_for_again(
     await d.send(text)
     asked = [e["slot"] for e in d.of("asked_for")]
     assert "photo" in asked and "description" not in asked, d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "now"),
+    [
+        ("To jest skandal!!! Trzeci tydzień czekam na zamówienie 5512433!!!", "i co teraz?"),
+        ("My order 5512434 is three weeks late!!!", "and now what?"),
+    ],
+)
+async def test_what_now_at_is_that_ok_hears_where_it_stands(
+    services: Services, problem: str, now: str
+) -> None:
+    """'i co teraz?' ('and now what?') at 'Czy takie rozwiązanie Ci odpowiada?' got
+    'Dziękuję, dodałem to do zgłoszenia': a question filed as a detail. The customer hears
+    where the case stands (the delivery team, within 24 hours), and the question again."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert d.of("satisfaction_check")
+    await d.send(now)
+    reply = " ".join(d.replies[-1])
+    assert "24" in reply and not d.of("details_added"), reply
+    assert len(d.of("satisfaction_check")) == 2, reply

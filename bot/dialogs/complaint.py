@@ -439,6 +439,8 @@ _WHAT_NEXT = re.compile(
     r"(?:уволят|уволите|накажут|накажете|наказали)\b|"
     r"\bwhat\s+(?:will|are)\s+you\s+(?:going\s+to\s+)?do|\bwhat\s+happens\s+(?:now|next|to)|"
     r"\bwhat(?:'s|\s+is)?\s+next\b|\b(?:be|get)\s+(?:fired|punished|disciplined)\b|"
+    # "i co teraz?", "and now what?", "и что теперь?": what happens now
+    r"\bco\s+teraz\b|\bnow\s+what\b|\bwhat\s+now\b|\bи\s+что\s+теперь\b|"
     r"\bco\s+(?:z\s+(?:nim|nią|nia|tym)\s+(?:\w+\s+)?)?zrobicie|\bco\s+dalej\b|"
     r"\b(?:zwolnicie|ukarzecie|zostanie\s+ukarany)",
     re.IGNORECASE,
