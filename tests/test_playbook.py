@@ -4518,3 +4518,26 @@ async def test_what_now_at_is_that_ok_hears_where_it_stands(
     reply = " ".join(d.replies[-1])
     assert "24" in reply and not d.of("details_added"), reply
     assert len(d.of("satisfaction_check")) == 2, reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "У меня два заказа, 5512440 и 5512441, оба не пришли",
+        "Great job guys, my parcel is lost again. Order 5512445",
+    ],
+)
+async def test_an_order_not_come_is_chased_not_asked_for_a_photo_or_what_about(
+    services: Services, text: str
+) -> None:
+    """'У меня два заказа, 5512440 и 5512441, оба не пришли' was a wrong item (a photo of it
+    asked for), and 'Great job guys, my parcel is lost again. Order 5512445' a status
+    question sure of itself ('Got it, order 5512445. How can I help with it?', then 'Good.
+    Is there anything else?' to 'whatever'). An order that has not come or got lost is a
+    late delivery: thanks, an apology, and the delivery team chases it."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    reply = "\n".join(d.replies[-1])
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["delivery_delay"], reply
+    assert "photo" not in [e["slot"] for e in d.of("asked_for")], reply
+    assert thanks_before_apology(reply), reply

@@ -303,7 +303,7 @@ _FAILURE_NAMED_RU = (
     (
         "delivery_delay",
         re.compile(
-            r"опоздал|опаздыва|задержал|не\s+(?:пришл|пришёл|пришел|доставил|привез|приехал)|"
+            r"опоздал|опаздыва|задержал|(?<!\w)не\s+(?:пришл|пришёл|пришел|доставил|привез|приехал)|"
             r"не\s+доставлен",
             re.I,
         ),
@@ -324,7 +324,8 @@ _FAILURE_NAMED_EN = (
         "delivery_delay",
         re.compile(
             r"\b(?:is|was|came|arrived|still)\s+(?:\w+\s+){0,2}late\b|\b(?:days?|weeks?)\s+late\b|"
-            r"\b(?:never|hasn'?t|has\s+not|didn'?t|did\s+not)\s+(?:arrived?|come|came|been\s+delivered)",
+            r"\b(?:never|hasn'?t|has\s+not|didn'?t|did\s+not)\s+(?:arrived?|come|came|been\s+delivered)|"
+            r"\b(?:is|was|got|been)\s+(?:\w+\s+)?lost\b|\blost\s+(?:my|the)\s+(?:parcel|package|order)",
             re.I,
         ),
     ),
@@ -351,12 +352,19 @@ def failure_named(text: str, *, unsure_status: bool = False) -> str | None:
     return None
 
 
+# nothing came at all: "оба не пришли", "never arrived", "nie dotarła", "got lost"
+_NOT_COME = re.compile(
+    r"(?<!\w)не\s+(?:пришл|пришёл|пришел|доставил|привез|привёз|приехал)|(?<!\w)не\s+доставлен|"
+    r"(?<!\w)потеря\w*|\bnever\s+(?:arrived|came|got\s+here)|\bhasn'?t\s+(?:arrived|come)|"
+    r"\bnot\s+(?:arrived|delivered)|\blost\b|\bnie\s+(?:dotar|dosz|przysz|dojecha)|zagin|zgubi",
+    re.IGNORECASE,
+)
 # late, lost or not come: a delivery matter after all, whatever else the message says
 _LATE_OR_LOST = re.compile(
     r"опозд|опаздыва|задерж|позже|поздно|долго|до\s+сих\s+пор|потерял|потеря|"
     r"(?:шл[аио]|шёл|шел|ехал[аи]?|везли)\s+(?:\S+\s+)?(?:дн|недел|месяц)|"
     r"sz(?:ed[łl]|[łl][aoy])\w*\s+(?:\S+\s+)?(?:dni|dzie|tydz|tygod|miesi)|"
-    r"не\s+(?:пришл|пришёл|пришел|доставил|привез|приехал|получил)|не\s+доставлен|где\s+(?:мой|моя|мои)|"
+    r"(?<!\w)не\s+(?:пришл|пришёл|пришел|доставил|привез|приехал|получил)|не\s+доставлен|где\s+(?:мой|моя|мои)|"
     r"\blate\b|delay|\bstill\s+(?:not|no|waiting|hasn)|\bnever\s+(?:arrived|came|got)|"
     r"\bnot\s+(?:arrived|delivered)|\bhasn'?t\s+(?:arrived|come)|\blost\b|\bwhere\s+is|"
     r"\btook\s+(?:\w+\s+){0,2}(?:days|weeks)|overdue|"
@@ -546,10 +554,11 @@ class ConversationEngine:
             whole.intent in ("praise", "greeting")
             and not _FIXED.search(text)
             and not _NOTHING.search(text)
-            and (named := failure_named(text)) is not None
+            and (named := failure_named(text, unsure_status=True)) is not None
         ):
             # "Dzień dobry, brakowało ładowarki" (a greeting to the model), "w paczce zabrakło
-            # ładowarki" (praise): a problem named in plain words
+            # ładowarki", "Great job guys, my parcel is lost again" (praise): a problem named
+            # in plain words
             whole = dataclasses.replace(
                 whole,
                 intent="complaint",
@@ -557,7 +566,10 @@ class ConversationEngine:
                 intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
             )
         # "курьер опоздал, заказ 4471033" read as a status question at 0.54
-        unsure_order = whole.intent == "order_status" and whole.intent_confidence < ORDER_UNSURE
+        # ... and "my parcel is lost again. Order 5512445", however sure: no question asked
+        unsure_order = whole.intent == "order_status" and (
+            whole.intent_confidence < ORDER_UNSURE or not asks_question(text)
+        )
         unsure_complaint = (
             whole.intent == "complaint" and whole.intent_confidence < NAMED_FAILURE_CONFIDENCE
         )
@@ -581,6 +593,14 @@ class ConversationEngine:
                 complaint_type=whole.complaint_type if kept else named,
                 intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
             )
+        if (
+            whole.intent == "complaint"
+            and whole.complaint_type in ("wrong_item", "missing_item")
+            and _NOT_COME.search(text)
+        ):
+            # "оба не пришли" read as a wrong item: nothing came, so nothing wrong came ("it
+            # came 5 days late and a cup was missing" did come)
+            whole = dataclasses.replace(whole, complaint_type="delivery_delay")
         if (
             whole.intent == "complaint"
             and whole.complaint_type == "delivery_delay"
