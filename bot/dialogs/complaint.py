@@ -702,9 +702,7 @@ class ComplaintFlow:
                 bar = KB_WITH_CASE
             elif ctx.faq is not None and _plain_question(ctx):
                 bar, via = KB_OVER_QUESTION, "question"  # "а в Минск отправляете?" at 0.89
-            if bar is not None and await ctx.faq.answer_also(
-                ctx, text, min_score=bar, via=via
-            ):
+            if bar is not None and await ctx.faq.answer_also(ctx, text, min_score=bar, via=via):
                 ctx.event(
                     "complaint_not_opened",
                     reason="faq_answered",
