@@ -167,6 +167,22 @@ async def build_report(
     csat_scores = [s.score for s in surveys if s.question == "csat" and s.score is not None]
     nps_scores = [s.score for s in surveys if s.question == "nps" and s.score is not None]
     solved_answers = [s.score for s in surveys if s.question == "solved" and s.score is not None]
+    # what customers who rated us low said went wrong (newest first)
+    comments = []
+    for c in sorted(
+        (s for s in surveys if s.question == "comment" and s.answer),
+        key=lambda s: as_utc(s.created_at),
+        reverse=True,
+    )[:MAX_SURVEY_COMMENTS]:
+        rated = [
+            s
+            for s in surveys
+            if s.question == "csat"
+            and s.conversation_id == c.conversation_id
+            and as_utc(s.created_at) <= as_utc(c.created_at)
+        ]
+        rating = max(rated, key=lambda s: as_utc(s.created_at)).score if rated else None
+        comments.append({"rating": rating, "said": c.answer})
     promoters = sum(1 for s in nps_scores if s >= 9)
     detractors = sum(1 for s in nps_scores if s <= 6)
 
@@ -207,6 +223,7 @@ async def build_report(
             "solved_share": round(sum(solved_answers) / len(solved_answers), 3)
             if solved_answers
             else None,
+            "low_rating_comments": comments,
         },
         "nps": {
             "answers": len(nps_scores),
@@ -228,6 +245,9 @@ async def build_report(
         },
         "unanswered_questions": await _unanswered(session, since, until, knowledge),
     }
+
+
+MAX_SURVEY_COMMENTS = 20  # the newest low-rating comments the report lists
 
 
 def _by_kind(rows: Iterable[Compensation]) -> dict[str, int]:
@@ -528,6 +548,12 @@ def render_summary(report: dict[str, Any], texts: Texts | None = None) -> str:
         )
     if csat.get("solved_share") is not None:
         lines.append(texts("admin_report_solved_share", share=f"{csat['solved_share']:.0%}"))
+    if said := (csat.get("low_rating_comments") or [])[:3]:
+        lines.append(texts("admin_report_low_comments"))
+        lines += [
+            f"— «{_cut(c['said'], 200)}»" + (f" ({c['rating']}/5)" if c["rating"] else "")
+            for c in said
+        ]
     if nps["answers"]:
         lines.append(
             texts(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 from bot.db.models import SurveyAnswer
 from bot.dialogs.engine import TurnContext
@@ -19,6 +20,7 @@ _TYPED = re.compile(
     re.IGNORECASE,
 )
 _TOP = {"csat": 5, "nps": 10}
+LOW_CSAT = 2  # a rating this low or lower is followed by "what went wrong?", not the NPS
 # "пять", "five", "dziesięć", "десять из десяти": a score in words
 _NUMBER_WORDS = {
     0: "ноль нуль zero",
@@ -168,6 +170,8 @@ class SurveyFlow:
         m = _DATA.match(data)
         typed = None
         text = ctx.incoming.text or ""
+        if m is None and survey and not data and survey.get("step") == "why":
+            return self._why(ctx, survey, text)
         if m is None and survey and not data:
             typed = typed_score(text, survey.get("step"))
             if typed is None and survey.get("step") == "solved":
@@ -251,10 +255,38 @@ class SurveyFlow:
         if question == "solved":
             survey["step"] = "csat"
             ctx.say("survey_csat_q", buttons=csat_buttons())
+        elif question == "csat" and score <= LOW_CSAT:
+            # "1": sorry, and what went wrong (for the team), not "would you recommend us?"
+            survey["step"] = "why"
+            ctx.say("survey_low_why")
         elif question == "csat":
             survey["step"] = "nps"
             ctx.say("survey_nps_q", buttons=nps_buttons())
         else:
             ctx.state.pop("survey", None)
             ctx.say("survey_thanks")
+        return True
+
+    @staticmethod
+    def _why(ctx: TurnContext, survey: dict[str, Any], text: str) -> bool:
+        """The answer to "what went wrong?" after a low rating: kept for the team (the
+        report's survey comments, the ticket's history); a request for a person or a new
+        order's problem is not a comment, and goes its way."""
+        ctx.state.pop("survey", None)
+        pred = ctx.prediction
+        if not text.strip() or ctx.intent == "request_human" or (pred and pred.order_ref):
+            return False
+        ticket_id = survey.get("ticket_id")
+        ctx.session.add(
+            SurveyAnswer(
+                conversation_id=ctx.conversation.id,
+                ticket_id=ticket_id,
+                question="comment",
+                score=None,
+                answer=text[:2000],
+                created_at=ctx.now,
+            )
+        )
+        ctx.event("survey_comment", ticket_id=ticket_id)
+        ctx.say("survey_low_thanks")
         return True

@@ -1462,6 +1462,38 @@ async def test_a_rating_in_words_answers_the_survey(
     assert not d.of("fallback"), d.replies
 
 
+@pytest.mark.parametrize(
+    ("complaint", "yes", "why", "sorry"),
+    [
+        ("Заказ 223311 опаздывает на неделю", "да", "потому что долго", "жаль"),
+        ("Order 223311 is a week late", "yes", "it all took far too long", "sorry"),
+        ("Zamówienie 223311 spóźnia się tydzień", "tak", "za długo to trwało", "Przykro"),
+    ],
+)
+async def test_a_low_rating_is_asked_what_went_wrong_and_the_answer_kept(
+    services: Services, complaint: str, yes: str, why: str, sorry: str
+) -> None:
+    """A "1" was followed by "would you recommend us to a friend, from 0 to 10?", and the
+    customer's "потому что долго" then got an FAQ answer: nobody heard what went wrong."""
+    from bot.db.models import SurveyAnswer
+
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(complaint)
+    await d.send(yes)
+    await d.send(button="sv:csat:1")
+    assert sorry in " ".join(d.replies[-1]) and not any("sv:nps" in b for b in d.buttons[-1])
+    await d.send(why)
+    assert d.of("survey_comment") and not d.of("faq_answered") and not d.of("fallback")
+    async with services.sessionmaker() as session:
+        kept = (
+            await session.scalars(select(SurveyAnswer).where(SurveyAnswer.question == "comment"))
+        ).all()
+    assert why in [k.answer for k in kept]
+    # the next message is a new one, not another comment
+    await d.send("5")
+    assert len(d.of("survey_comment")) == 1
+
+
 async def test_a_forged_rating_off_the_scale_is_not_recorded(services: Services) -> None:
     """A modified client sends "sv:csat:0" (the buttons are 1-5): it was stored as a rating
     of 0 and pulled the service's satisfaction figures down."""

@@ -98,15 +98,15 @@ def test_report_days_are_business_days_not_utc_days(
 
 
 async def test_a_double_tapped_csat_button_counts_once(services) -> None:
-    """After the bot solved a complaint it asks CSAT (1-5). The customer taps '2' twice
-    (a double tap, or the old keyboard is still on screen): one answer, average 2 (the
+    """After the bot solved a complaint it asks CSAT (1-5). The customer taps '3' twice
+    (a double tap, or the old keyboard is still on screen): one answer, average 3 (the
     second tap was stored too and the recommend question asked again)."""
     await _bot_solved_billing(services, "u3", DAY1)
     for i in range(2):
         async with services.sessionmaker() as session:
             await services.engine.handle(
                 session,
-                Incoming(external_user_id="u3", channel="review", callback_data="sv:csat:2"),
+                Incoming(external_user_id="u3", channel="review", callback_data="sv:csat:3"),
                 now=DAY1 + timedelta(minutes=1, seconds=i),
             )
             await session.commit()
@@ -387,6 +387,25 @@ async def test_one_survey_answer_is_said_in_the_singular(services) -> None:
     assert "Rating: 5.0 / 5 from 1 answer (" in summary, summary
     assert "NPS: 100 from 1 answer\n" in summary + "\n", summary
     assert "1 answers" not in summary, summary
+
+
+async def test_what_low_raters_said_is_in_the_report(services) -> None:
+    """A customer who rated the bot 1 was never asked why, and the admins' report had only
+    the average; what they said is now in it (JSON, CSV and the chat summary)."""
+    from bot.reports import render, render_summary
+
+    await _bot_solved_billing(services, "u11", DAY1)
+    await _say(services, "u11", "1", DAY1 + timedelta(minutes=1))
+    await _say(services, "u11", "всё слишком долго, три дня ждал", DAY1 + timedelta(minutes=2))
+    async with services.sessionmaker() as session:
+        report = await build_report(session)
+    assert report["csat"]["low_rating_comments"] == [
+        {"rating": 1, "said": "всё слишком долго, три дня ждал"}
+    ]
+    assert report["csat"]["answers"] == 1, "the comment is no rating"
+    summary = render_summary(report)
+    assert "«всё слишком долго, три дня ждал» (1/5)" in summary, summary
+    assert "три дня ждал" in render(report, "csv")
 
 
 def test_report_days_back_start_at_the_shops_midnight() -> None:

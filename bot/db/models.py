@@ -290,7 +290,7 @@ class SurveyAnswer(TimestampMixin, Base):
         ForeignKey("conversations.id", ondelete="CASCADE"), index=True
     )
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
-    question: Mapped[str] = mapped_column(String(32))  # solved | speed | nps | csat
+    question: Mapped[str] = mapped_column(String(32))  # solved | speed | nps | csat | comment
     score: Mapped[int | None]
     answer: Mapped[str | None] = mapped_column(Text)
 
