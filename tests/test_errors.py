@@ -29,6 +29,23 @@ class Broken:
     anna: User
 
 
+def _anna(fake: FakeTelegram) -> User:
+    """Anna, who writes Russian, known to the fake Telegram."""
+    user = fake.add_user("Anna", language_code="ru")
+    return User(id=user["id"], is_bot=False, first_name="Anna", language_code="ru")
+
+
+def _says(user: User, message_id: int, text: str) -> TgMessage:
+    """A message ``user`` sends the bot in their private chat."""
+    return TgMessage(
+        message_id=message_id,
+        date=datetime.now(UTC),
+        chat=Chat(id=user.id, type="private"),
+        from_user=user,
+        text=text,
+    )
+
+
 @pytest.fixture
 def broken(
     services: Services,
@@ -36,13 +53,12 @@ def broken(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Broken:
     fake = server.fake
-    user = fake.add_user("Anna", language_code="ru")
+    anna = _anna(fake)
 
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the engine broke")
 
     monkeypatch.setattr(services.engine, "handle", broken)
-    anna = User(id=user["id"], is_bot=False, first_name="Anna", language_code="ru")
     return Broken(
         fake, create_dispatcher(services.settings, services), Chat(id=anna.id, type="private"), anna
     )
@@ -100,22 +116,14 @@ async def test_an_error_after_the_answer_was_sent_brings_no_apology(
     ответом', an apology and a promise for a message already answered. Now she gets the
     greeting alone."""
     fake = server.fake
-    user = fake.add_user("Anna", language_code="ru")
+    anna = _anna(fake)
 
     async def broken_hook(*args: object) -> None:
         raise RuntimeError("the operators' side broke")
 
     services.after_turn.append(broken_hook)
     dp = create_dispatcher(services.settings, services)
-    anna = User(id=user["id"], is_bot=False, first_name="Anna", language_code="ru")
-    hello = TgMessage(
-        message_id=7,
-        date=datetime.now(UTC),
-        chat=Chat(id=anna.id, type="private"),
-        from_user=anna,
-        text="Здравствуйте!",
-    )
-    await dp.feed_update(bot, Update(update_id=3, message=hello))
+    await dp.feed_update(bot, Update(update_id=3, message=_says(anna, 7, "Здравствуйте!")))
     got = [m["text"] for m in fake.messages(anna.id, from_bot=True)]
     assert len(got) == 1 and "пошло не так" not in got[0], got
     async with services.sessionmaker() as session:
@@ -132,18 +140,11 @@ async def test_a_message_the_database_could_not_keep_is_not_said_to_be_saved(
     bot tried to keep it: she was told 'Ваше сообщение сохранено, скоро вернусь с ответом',
     but nothing was saved and nobody came back. Now she is asked to send it again."""
     fake = server.fake
-    user = fake.add_user("Anna", language_code="ru")
+    anna = _anna(fake)
     async with services.db.begin() as conn:  # the messages can be neither read nor written
         await conn.exec_driver_sql("ALTER TABLE messages RENAME TO messages_lost")
     dp = create_dispatcher(services.settings, services)
-    anna = User(id=user["id"], is_bot=False, first_name="Anna", language_code="ru")
-    asked = TgMessage(
-        message_id=8,
-        date=datetime.now(UTC),
-        chat=Chat(id=anna.id, type="private"),
-        from_user=anna,
-        text="Где мой заказ 5531207?",
-    )
+    asked = _says(anna, 8, "Где мой заказ 5531207?")
     await dp.feed_update(bot, Update(update_id=4, message=asked))
     [sorry] = [m["text"] for m in fake.messages(anna.id, from_bot=True)]
     assert "Извините" in sorry and "сохранено" not in sorry, sorry
