@@ -28,8 +28,8 @@ class AdminChat:
     def __init__(self, fake: object, knowledge: KnowledgeService, sessionmaker: object) -> None:
         self.fake, self.knowledge, self.sessionmaker = fake, knowledge, sessionmaker
 
-    def replies(self, since: int = 0) -> list[dict]:
-        return self.fake.messages(ADMIN, from_bot=True)[since:]  # type: ignore[attr-defined]
+    def replies(self, since: int = 0, user: int = ADMIN) -> list[dict]:
+        return self.fake.messages(user, from_bot=True)[since:]  # type: ignore[attr-defined]
 
     async def _wait(
         self,
@@ -37,6 +37,7 @@ class AdminChat:
         expect: str,
         timeout: float,  # noqa: ASYNC109
         edited: int | None = None,
+        user: int = ADMIN,
     ) -> dict:
         """The newest reply after the first ``since`` (or the message ``edited``, changed in
         place) that contains ``expect``."""
@@ -44,7 +45,7 @@ class AdminChat:
         def found() -> list[dict]:
             return [
                 m
-                for i, m in enumerate(self.replies())
+                for i, m in enumerate(self.replies(user=user))
                 if (i >= since or m["message_id"] == edited)
                 and expect in (m.get("text") or m.get("caption") or "")
             ]
@@ -52,10 +53,18 @@ class AdminChat:
         await self.fake.wait_for(found, timeout=timeout)  # type: ignore[attr-defined]
         return found()[-1]
 
-    async def say(self, text: str, expect: str, timeout: float = 30) -> dict:  # noqa: ASYNC109
-        since = len(self.replies())
-        self.fake.user_sends(ADMIN, text)  # type: ignore[attr-defined]
-        return await self._wait(since, expect, timeout)
+    async def say(
+        self,
+        text: str,
+        expect: str,
+        timeout: float = 30,  # noqa: ASYNC109
+        user: int = ADMIN,
+    ) -> dict:
+        """``user`` (the admin, or another one) sends ``text``; the newest reply that
+        contains ``expect``."""
+        since = len(self.replies(user=user))
+        self.fake.user_sends(user, text)  # type: ignore[attr-defined]
+        return await self._wait(since, expect, timeout, user=user)
 
     async def press(self, message: dict, data: str, expect: str, timeout: float = 30) -> dict:  # noqa: ASYNC109
         since = len(self.replies())
@@ -356,11 +365,7 @@ async def test_the_history_shows_the_shop_s_time(admin: AdminChat) -> None:
     reply = await admin.say("/kb_history delivery_cost", "update delivery_cost")
     assert "2026-11-02 12:30 update delivery_cost by tg:900 @boss" in reply["text"]
     # and in the admin's language: it was 'update ... by' for a Russian admin too
-    fake = admin.fake
-    since = len(fake.messages(RU_ADMIN, from_bot=True))
-    fake.user_sends(RU_ADMIN, "/kb_history delivery_cost")
-    await fake.wait_for(lambda: fake.messages(RU_ADMIN, from_bot=True)[since:], timeout=30)
-    [ru] = fake.messages(RU_ADMIN, from_bot=True)[since:]
+    ru = await admin.say("/kb_history delivery_cost", "", user=RU_ADMIN)
     assert "2026-11-02 12:30 изменено delivery_cost — tg:900 @boss" in ru["text"], ru["text"]
 
 
@@ -395,11 +400,7 @@ async def test_the_history_says_what_a_change_changed(admin: AdminChat) -> None:
         "2026-11-02 12:30 update delivery_cost by tg:900 @boss: answer ru, new answer pl, "
         "+2 questions, tags"
     ) in reply["text"], reply["text"]
-    fake = admin.fake
-    since = len(fake.messages(RU_ADMIN, from_bot=True))
-    fake.user_sends(RU_ADMIN, "/kb_history delivery_cost")
-    await fake.wait_for(lambda: fake.messages(RU_ADMIN, from_bot=True)[since:], timeout=30)
-    [ru] = fake.messages(RU_ADMIN, from_bot=True)[since:]
+    ru = await admin.say("/kb_history delivery_cost", "", user=RU_ADMIN)
     assert "— tg:900 @boss: ответ ru, новый ответ pl, +2 вопроса, теги" in ru["text"], ru["text"]
 
 
@@ -520,21 +521,9 @@ async def test_admins_read_the_menus_confirmations_and_errors_in_their_language(
     """An admin whose Telegram speaks Russian (or Polish) got every admin text in English:
     the menus, 'Delete ...? The history keeps a copy.', 'No entry ...'. They now come in
     the admin's language (English for any other)."""
-    fake = admin.fake
 
     async def say(user: int, text: str, expect: str) -> dict:
-        since = len(fake.messages(user, from_bot=True))
-        fake.user_sends(user, text)
-
-        def found() -> list[dict]:
-            return [
-                m
-                for m in fake.messages(user, from_bot=True)[since:]
-                if expect in (m.get("text") or "")
-            ]
-
-        await fake.wait_for(found, timeout=30)
-        return found()[-1]
+        return await admin.say(text, expect, user=user)
 
     assert "/kb —" in (await say(RU_ADMIN, "/admin", "Команды администратора"))["text"]
     await say(RU_ADMIN, "/kb", "База знаний:")
@@ -564,10 +553,7 @@ async def test_an_empty_report_says_there_is_nothing_to_count_yet(admin: AdminCh
     stats = await admin.say("/stats", "Last 24 hours")
     assert "no customer wrote to the bot" in stats["text"], stats["text"]
     assert "Rating: -" not in stats["text"], stats["text"]
-    since = len(fake.messages(RU_ADMIN, from_bot=True))
-    fake.user_sends(RU_ADMIN, "/report")
-    await fake.wait_for(lambda: fake.messages(RU_ADMIN, from_bot=True)[since:], timeout=30)
-    [ru] = fake.messages(RU_ADMIN, from_bot=True)[since:]
+    ru = await admin.say("/report", "", user=RU_ADMIN)
     assert "считать пока нечего" in ru["text"], ru["text"]
     await asyncio.sleep(0.5)
     assert not fake.calls_of("sendDocument")
