@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from contextlib import suppress
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import ClientDecodeError
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
-from aiogram.types import BotCommand
+from aiogram.methods import GetUpdates
+from aiogram.methods.base import Response, TelegramMethod
+from aiogram.types import BotCommand, Update
+from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.delivery import flush_outbox, outbox_loop
@@ -22,8 +28,58 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 
+class TolerantSession(AiohttpSession):
+    """A session that reads past an update aiogram cannot parse. Telegram sometimes sends a
+    field the library's types do not expect (aiogram issues #1014, #1840); getUpdates then
+    failed as a whole, the offset never moved past it, and polling retried it for ever: no
+    customer was answered again. The update that does not parse is logged and handed on as
+    an empty one (its id only), so the offset moves on and the others are read."""
+
+    def check_response(
+        self, bot: Bot, method: TelegramMethod[Any], status_code: int, content: str
+    ) -> Response[Any]:
+        try:
+            return super().check_response(bot, method, status_code, content)
+        except ClientDecodeError:
+            kept = _readable_updates(bot, method, content)
+            if kept is None:
+                raise
+            return super().check_response(bot, method, status_code, kept)
+
+
+def _readable_updates(bot: Bot, method: TelegramMethod[Any], content: str) -> str | None:
+    """getUpdates' answer with each update that does not parse replaced by its id alone
+    (None: not getUpdates, or not a list of updates at all)."""
+    if not isinstance(method, GetUpdates):
+        return None
+    try:
+        data = json.loads(content)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("ok") is not True:
+        return None
+    results = data.get("result")
+    if not isinstance(results, list):
+        return None
+    kept: list[Any] = []
+    for raw in results:
+        try:
+            Update.model_validate(raw, context={"bot": bot})
+            kept.append(raw)
+        except ValidationError as exc:
+            update_id = raw.get("update_id") if isinstance(raw, dict) else None
+            log.warning("update %s could not be read and is skipped: %s", update_id, exc)
+            if isinstance(update_id, int):
+                kept.append({"update_id": update_id})
+    return json.dumps({**data, "result": kept})
+
+
 def create_bot(token: str, api_base: str | None = None) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base else None
+    session = (
+        TolerantSession(api=TelegramAPIServer.from_base(api_base))
+        if api_base
+        else TolerantSession()
+    )
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=None))
 
 
