@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError,
-    TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -165,16 +164,18 @@ async def send_row(bot: Bot, session: AsyncSession, row: Message) -> bool:
         await _mark_blocked(session, row)
         log.info("customer blocked the bot; message %s not delivered", row.id)
         return False
-    except TelegramBadRequest as exc:
-        row.delivery_error = str(exc)
-        log.warning("message %s not delivered (attempt %s): %s", row.id, row.attempts, exc)
-        return False
     except (TelegramRetryAfter, TelegramServerError, TelegramNetworkError) as exc:
         # Telegram slow or down, not this message refused: tried again until it is back,
         # not given up after a minute of outage
         row.attempts -= 1
         row.delivery_error = str(exc)
         log.warning("message %s not delivered (Telegram unavailable): %s", row.id, exc)
+        return False
+    except TelegramAPIError as exc:
+        # the message refused (400), or anything else Telegram says (404, 409...): an
+        # attempt counted, so a later pass does not stop at this row for every customer
+        row.delivery_error = str(exc)
+        log.warning("message %s not delivered (attempt %s): %s", row.id, row.attempts, exc)
         return False
     row.tg_message_id = sent.message_id if sent is not None else None
     row.delivered_at = utcnow()

@@ -102,3 +102,29 @@ async def test_a_reply_outlasts_a_telegram_outage(
     assert [m["text"] for m in fake.messages(user["id"], from_bot=True)] == [
         "Передал ваш вопрос коллеге."
     ]
+
+
+async def test_a_reply_telegram_keeps_refusing_oddly_does_not_hold_up_the_others(
+    services: Services, server: FakeTelegramServer, bot: Bot
+) -> None:
+    """Telegram answered one reply with an error the outbox did not expect (404, 409): the
+    error broke the pass before the attempt was counted, so every pass stopped at that reply
+    and the replies to every later customer waited behind it for ever. It counts as an
+    attempt, and the others are sent."""
+    fake = server.fake
+    anna = fake.add_user("Anna", language_code="ru")
+    john = fake.add_user("John", language_code="en")
+    stuck = await _reply_in_outbox(services, anna["id"], "Передал ваш вопрос коллеге.")
+    await _reply_in_outbox(services, john["id"], "I've passed this on to a colleague.")
+    fake.add_fault("sendMessage", status=404, description="Not Found", times=1)
+    assert await flush_outbox(bot, services.sessionmaker, older_than=0) == 1
+    assert [m["text"] for m in fake.messages(john["id"], from_bot=True)] == [
+        "I've passed this on to a colleague."
+    ]
+    async with services.sessionmaker() as session:
+        row = await session.get(Message, stuck)
+        assert row is not None and row.attempts == 1 and "Not Found" in (row.delivery_error or "")
+    assert await flush_outbox(bot, services.sessionmaker, older_than=0) == 1  # tried again
+    assert [m["text"] for m in fake.messages(anna["id"], from_bot=True)] == [
+        "Передал ваш вопрос коллеге."
+    ]
