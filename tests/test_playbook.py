@@ -1426,6 +1426,33 @@ async def test_a_problem_with_another_order_at_is_that_ok_is_a_case_of_its_own(
     assert d.of("promised")[0]["text"] in d.all_text()  # the first fix stands
 
 
+@pytest.mark.parametrize(
+    ("problem", "question"),
+    [
+        ("Заказ 5512347 опаздывает уже на неделю", "а как часто у вас такое бывает?"),
+        ("Zamówienie 5512349 spóźnia się już tydzień", "a często wam się to zdarza?"),
+    ],
+)
+async def test_a_question_the_kb_cannot_answer_at_is_that_ok_goes_into_the_case(
+    services: Services, problem: str, question: str
+) -> None:
+    """At 'Такое решение вам подходит?', 'а как часто у вас такое бывает?' got the FAQ's
+    'Ваш вопрос про одну из этих тем?' with topic buttons, and 'is that OK?' was left
+    hanging. The question goes into the case for the team, said honestly, and the bot asks
+    again."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert d.of("satisfaction_check")
+    await d.send(question)
+    assert not d.of("faq_declined"), d.replies[-1]
+    assert d.of("question_noted") and len(d.of("satisfaction_check")) == 2, d.replies[-1]
+    async with services.sessionmaker() as session:
+        conversation = await session.scalar(
+            select(Conversation).join(Customer).where(Customer.external_id == d.user)
+        )
+    assert question in conversation.state["known"]["description"]
+
+
 async def test_a_typed_rating_answers_the_survey(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send("Заказ 223311 опаздывает на неделю")

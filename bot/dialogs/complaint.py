@@ -1963,6 +1963,17 @@ class ComplaintFlow:
             _where_it_stands(ctx, case)
             self._ask_satisfaction(ctx, case)
             return True
+        if ctx.intent == "faq" and asks_question(text) and ctx.faq is not None:
+            # "а как часто у вас такое бывает?" at "is that OK?": the KB's sure answer, or,
+            # when it has none, the question goes into the case for the team (not the FAQ's
+            # topic buttons, which left "is that OK?" unanswered); the question stands
+            if not await ctx.faq.answer_also(ctx, text, min_score=KB_WITH_CASE, via="with_case"):
+                _add_description(ctx.state.setdefault("known", {}), text)
+                await self._save(ctx, case)
+                ctx.say("complaint_question_noted")
+                ctx.event("question_noted", complaint_id=case.get("id"))
+            self._ask_satisfaction(ctx, case)
+            return True
         return False
 
     async def _resolved(self, ctx: TurnContext, case: dict[str, Any]) -> None:
