@@ -956,16 +956,25 @@ async def test_not_solved_in_the_survey_goes_back_to_the_ticket_and_its_operator
     # (it did not: the ticket had had its first answer, so the timers skipped it)
     from datetime import timedelta
 
-    from bot.db.models import utcnow
+    from bot.db.models import as_utc, utcnow
+    from escalation.hours import age_words
     from escalation.timers import check_timers
 
-    later = utcnow() + timedelta(hours=3)
+    # three hours on, or, in the evening, past the answer due the next morning (the SLA
+    # counts business hours): the test read 0 reminders when run after 17:30 UTC
+    ticket = await poll_db(sandbox, the_ticket, lambda t: t.status == "taken")
+    later = max(utcnow() + timedelta(hours=3), as_utc(ticket.due_at) + timedelta(minutes=1))
+    async with sandbox.services.sessionmaker() as session:
+        wrote = await session.scalar(
+            select(Message.created_at).where(Message.text == "the courier still has not come")
+        )
     counts = await check_timers(sandbox.bot, sandbox.services, now=later)
     assert counts["reminded"] == 1, counts
     reminder = await fake.wait_for_bot_message(
         OPERATORS_CHAT_ID, thread_id=thread, text_contains="without an answer", timeout=10
     )
-    assert "reopened" in reminder[-1]["text"] and "3 h" in reminder[-1]["text"], reminder
+    waited = age_words(int((later - as_utc(wrote)).total_seconds() // 60))
+    assert "reopened" in reminder[-1]["text"] and waited in reminder[-1]["text"], reminder
     assert (await check_timers(sandbox.bot, sandbox.services, now=later))["reminded"] == 0
 
 
@@ -1718,7 +1727,7 @@ async def test_a_ticket_put_back_in_the_queue_is_reminded_if_nobody_takes_it(
     transfer: the topic is reminded, once, and asked to /take it."""
     from datetime import timedelta
 
-    from bot.db.models import utcnow
+    from bot.db.models import as_utc, utcnow
     from escalation.timers import check_timers
 
     fake = sandbox.server.fake
@@ -1729,10 +1738,12 @@ async def test_a_ticket_put_back_in_the_queue_is_reminded_if_nobody_takes_it(
     await fake.wait_for_bot_message(
         OPERATORS_CHAT_ID, thread_id=thread, text_contains="is back in the queue", timeout=20
     )
-    await poll_db(sandbox, the_ticket, lambda t: t is not None and t.status == "open")
+    ticket = await poll_db(sandbox, the_ticket, lambda t: t is not None and t.status == "open")
     soon = await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(minutes=5))
     assert soon["reminded"] == 0, "not before the SLA is up"
-    later = utcnow() + timedelta(hours=2)
+    # two hours on, or, in the evening, past the answer due the next morning (the SLA counts
+    # business hours): the test read 0 reminders when run after 17:30 UTC
+    later = max(utcnow() + timedelta(hours=2), as_utc(ticket.due_at) + timedelta(minutes=1))
     assert (await check_timers(sandbox.bot, sandbox.services, now=later))["reminded"] == 1
     reminder = await fake.wait_for_bot_message(
         OPERATORS_CHAT_ID, thread_id=thread, text_contains="without an answer", timeout=10
