@@ -551,14 +551,18 @@ class ConversationEngine:
                 whole, intent="complaint", complaint_type="damaged_defective"
             )
         elif (
-            whole.intent in ("praise", "greeting")
-            and not _FIXED.search(text)
-            and not _NOTHING.search(text)
-            and (named := failure_named(text, unsure_status=True)) is not None
-        ):
+            (
+                whole.intent in ("praise", "greeting")
+                and not _FIXED.search(text)
+                and not _NOTHING.search(text)
+            )
+            or (whole.intent == "request_human" and _wants_person(text))
+        ) and (named := failure_named(text, unsure_status=True)) is not None:
             # "Dzień dobry, brakowało ładowarki" (a greeting to the model), "w paczce zabrakło
             # ładowarki", "Great job guys, my parcel is lost again" (praise): a problem named
-            # in plain words
+            # in plain words; "Czajnik przyszedł rozbity, chcę rozmawiać z człowiekiem" (a
+            # request for a person): the playbook's thanks and apology, the problem on the
+            # operators' card, then the person
             whole = dataclasses.replace(
                 whole,
                 intent="complaint",
@@ -610,20 +614,6 @@ class ConversationEngine:
             # "Посылка пришла повреждённая", "Parcel arrived broken": it came, and broken; the
             # model reads the parcel as a delivery matter
             whole = dataclasses.replace(whole, complaint_type="damaged_defective")
-        if (
-            whole.intent == "request_human"
-            and _wants_person(text)
-            and (named := failure_named(text, unsure_status=True))
-        ):
-            # "Czajnik przyszedł rozbity, chcę rozmawiać z człowiekiem": a problem and a person
-            # asked for; the playbook's thanks and apology, the problem on the operators' card,
-            # then the person (as "Чайник пришёл разбитым, соедините с человеком" always had)
-            whole = dataclasses.replace(
-                whole,
-                intent="complaint",
-                complaint_type=named,
-                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
-            )
         if whole.intent != "complaint" and announces_problem(text):
             # "Hi, I have a problem with my order" is no praise or goodbye: the complaint flow
             # asks what happened
