@@ -404,8 +404,9 @@ def parse_period(
     fmt, since, until = "csv", None, None
 
     def days_back(days: int) -> datetime:
-        # from the shop's midnight, as the report's heading names the day
-        day = (now - timedelta(days=days)).astimezone(tz).date()
+        # from the shop's midnight, as the report's heading names the day; today counts
+        # as one of them: "the last 7 days" are today and the six before it
+        day = (now - timedelta(days=days - 1)).astimezone(tz).date()
         return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
 
     named = [w for w in words if w.lower() in REPORT_FORMATS]

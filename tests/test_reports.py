@@ -309,15 +309,17 @@ def test_a_russian_admins_report_csv_opens_in_columns_with_numbers_in_excel() ->
 
 def test_the_admins_report_period_is_read_in_the_shops_days() -> None:
     """/report's arguments: days back, one or two dates in the shop's time zone, the file's
-    format; a reversed or unreadable period is refused with the usage, not guessed."""
+    format; a reversed or unreadable period is refused with the usage, not guessed. "/report 7"
+    is today and the six days before it (it was eight days: today and seven before)."""
     from zoneinfo import ZoneInfo
 
     from bot.reports import parse_period
 
     now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
     moscow = ZoneInfo("Europe/Moscow")
-    assert parse_period("", now) == (datetime(2026, 11, 3, tzinfo=UTC), None, "csv")
-    assert parse_period("7 json", now) == (datetime(2026, 11, 26, tzinfo=UTC), None, "json")
+    assert parse_period("", now) == (datetime(2026, 11, 4, tzinfo=UTC), None, "csv")
+    assert parse_period("7 json", now) == (datetime(2026, 11, 27, tzinfo=UTC), None, "json")
+    assert parse_period("1", now)[0] == datetime(2026, 12, 3, tzinfo=UTC)  # today only
     since, until, fmt = parse_period("2026-11-01 2026-11-30 table", now, tz=moscow)
     assert since == datetime(2026, 10, 31, 21, 0, tzinfo=UTC) and fmt == "table"
     assert until is not None and until.astimezone(moscow).date().isoformat() == "2026-11-30"
@@ -411,7 +413,8 @@ async def test_what_low_raters_said_is_in_the_report(services) -> None:
 def test_report_days_back_start_at_the_shops_midnight() -> None:
     """'/report 7' on 30 November at 15:00 in Moscow was headed 'Report 2026-11-23 – today'
     but counted from 15:00 on the 23rd, so it had fewer complaints than '/report 2026-11-23'
-    for the same days; it counts from midnight of the 23rd, as its heading says."""
+    for the same days; it counts from midnight, as its heading says, of the 24th: seven days
+    with today."""
     from zoneinfo import ZoneInfo
 
     from bot.reports import parse_period
@@ -419,9 +422,9 @@ def test_report_days_back_start_at_the_shops_midnight() -> None:
     moscow = ZoneInfo("Europe/Moscow")
     now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
     since, until, _ = parse_period("7", now, tz=moscow)
-    assert since == datetime(2026, 11, 23, 0, 0, tzinfo=moscow), since
+    assert since == datetime(2026, 11, 24, 0, 0, tzinfo=moscow), since
     assert until is None
-    assert parse_period("", now, tz=moscow)[0] == datetime(2026, 10, 31, 0, 0, tzinfo=moscow)
+    assert parse_period("", now, tz=moscow)[0] == datetime(2026, 11, 1, 0, 0, tzinfo=moscow)
 
 
 async def test_the_report_says_what_compensation_the_bot_gave_in_the_period(services) -> None:
