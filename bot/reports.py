@@ -456,13 +456,19 @@ def _iso_day(word: str, today: date | None = None) -> str:
     return word
 
 
+def _local_number(value: float, spec: str, texts: Texts) -> str:
+    """A figure as the admin's language writes it: "12,5" in Russian and Polish."""
+    text = format(value, spec)
+    return text.replace(".", ",") if texts.lang in ("ru", "pl") else text
+
+
 def _minutes_text(minutes: float | None, texts: Texts | None = None) -> str:
     texts = texts or Texts("en")
     if minutes is None:
         return "-"
     if minutes < 90:
-        return texts("admin_minutes", n=f"{minutes:g}")
-    return texts("admin_hours", n=f"{minutes / 60:.1f}")
+        return texts("admin_minutes", n=_local_number(minutes, "g", texts))
+    return texts("admin_hours", n=_local_number(minutes / 60, ".1f", texts))
 
 
 def _in_words(texts: Texts, prefix: str, key: str, english: dict[str, str]) -> str:
@@ -542,7 +548,7 @@ def render_summary(report: dict[str, Any], texts: Texts | None = None) -> str:
         lines.append(
             texts(
                 "admin_report_rating",
-                average=csat["average"],
+                average=_local_number(csat["average"], ".1f", texts),
                 answers=texts("admin_report_answers", n=csat["answers"]),
                 share=f"{csat['satisfied_share']:.0%}",
             )
@@ -688,7 +694,11 @@ async def quick_stats(
         f"  {_in_words(texts, 'admin_type_', k, TYPE_WORDS)}: {v}"
         for k, v in report["complaints_by_type"].items()
     ]
-    rating = f"{csat['average']} / 5" if csat["average"] is not None else "-"
+    rating = (
+        f"{_local_number(csat['average'], '.1f', texts)} / 5"
+        if csat["average"] is not None
+        else "-"
+    )
     score = f"{nps['score']:g}" if nps["score"] is not None else "-"
     lines += [
         texts("admin_stats_handed", n=esc["total"], open=esc["open"]),

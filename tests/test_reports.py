@@ -621,7 +621,8 @@ def test_the_report_counts_similar_unanswered_questions_as_one(
 async def test_the_report_reads_in_the_admins_language(services) -> None:
     """An admin whose Telegram speaks Russian or Polish got /report and /stats in English
     ('Complaints: 1, solved by the bot: 1 (100%)', 'payment and refunds: 1', 'Rating: 5.0 / 5
-    from 1 answer'); they now read in the admin's language."""
+    from 1 answer'); they now read in the admin's language, decimal commas included ('5,0',
+    '12,5 мин': Russian and Polish do not write '5.0')."""
     from bot.dialogs.texts import Texts
     from bot.reports import quick_stats, render_summary
 
@@ -635,7 +636,7 @@ async def test_the_report_reads_in_the_admins_language(services) -> None:
         "Отчёт с самого начала – сегодня",
         "Жалоб: 1, решил бот: 1 (100%)",
         "  оплата и возвраты денег: 1",
-        "Оценка: 5.0 / 5, ответов: 1 (100% поставили 4 или 5)",
+        "Оценка: 5,0 / 5, ответов: 1 (100% поставили 4 или 5)",
         "Жаловались больше одного раза: 0 из 1 клиента (0%)",
     ):
         assert said in ru, (said, ru)
@@ -643,6 +644,11 @@ async def test_the_report_reads_in_the_admins_language(services) -> None:
     assert stats.startswith("Ostatnie 24 godziny:"), stats
     assert "Reklamacje: 1, rozwiązane przez bota: 1" in stats, stats
     assert "płatności i zwroty pieniędzy: 1" in stats, stats
+    assert "5,0 / 5" in stats and "5.0" not in stats, stats
+    from bot.reports import _minutes_text
+
+    assert "12,5" in _minutes_text(12.5, Texts("ru")) and "12.5" in _minutes_text(12.5)
+    assert "1,5" in _minutes_text(90, Texts("pl"))  # hours
 
 
 def test_the_admins_report_reads_dates_written_day_first() -> None:
