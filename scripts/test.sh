@@ -27,4 +27,6 @@ if [ -z "${TEST_POSTGRES_URL:-}" ] && [ -n "$PG_BIN" ] && [ "$(id -u)" -eq 0 ] &
   export TEST_POSTGRES_URL="postgresql+asyncpg://postgres@127.0.0.1:$PG_PORT/postgres"
 fi
 
-.venv/bin/python -m pytest "$@"
+# the tests run in parallel, one worker per core (at most 4: each loads the models);
+# TEST_WORKERS=0 runs them in this process, one after another
+.venv/bin/python -m pytest -n "${TEST_WORKERS:-auto}" --maxprocesses 4 "$@"
