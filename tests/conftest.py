@@ -4,7 +4,8 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Callable, Generator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from bot.config import Settings  # noqa: E402
+from bot.db import models  # noqa: E402
 from bot.services import Services, build_services  # noqa: E402
+
+# The bot's business hours are 09:00-21:00 in Moscow (06:00-18:00 UTC) by default.
+OFFICE_HOURS = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # a Wednesday, 12:00 in Moscow
+AFTER_HOURS = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)  # that Wednesday, 23:00 in Moscow
 
 
 def _await_chain(task: asyncio.Task) -> list[str]:
@@ -69,6 +75,33 @@ def pytest_timeout_set_timer(
 
         signal.signal(signal.SIGALRM, dump_then_fail)
     return result
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
+    """Every test runs at the same time of day, whatever the hour the suite runs at: the bot's
+    clock (``utcnow``, which the engine's clock reads too) starts at ``OFFICE_HOURS`` and
+    runs on from there. ``clock(at)`` sets it to run from ``at`` instead (or use the
+    ``after_hours`` fixture); a test that needs "now" takes it from ``utcnow``, not from
+    ``datetime.now``."""
+
+    def run_from(at: datetime) -> None:
+        monkeypatch.setattr(models, "clock_shift", at - datetime.now(UTC))
+
+    run_from(OFFICE_HOURS)
+    return run_from
+
+
+@pytest.fixture
+def office_hours(clock: Callable[[datetime], None]) -> None:
+    """A test about what happens while operators are at work: the default, said aloud."""
+
+
+@pytest.fixture
+def after_hours(clock: Callable[[datetime], None]) -> None:
+    """A test about what happens while operators are off: 23:00 in Moscow (list it before
+    the fixtures that start the bot)."""
+    clock(AFTER_HOURS)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -209,8 +210,9 @@ async def test_faq_says_when_the_answer_is_not_in_the_customers_language(
 
 
 async def test_handoff_opens_a_ticket_and_operator_replies_reach_the_customer(
-    server: dict[str, str],
+    server: dict[str, str], clock: Callable[[datetime], None]
 ) -> None:
+    clock(datetime.now(UTC))  # the server runs in a process of its own, on the machine's clock
     await _post(server, _call("action_supportbot_reply", "c4", "The courier was rude to me"))
     result = await _post(server, _call("action_supportbot_handoff", "c4", "I want a person"))
     ticket_id = _slots(result)["sb_ticket_id"]

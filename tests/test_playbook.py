@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.db.models import Complaint, Conversation, Customer, Message, Ticket
+from bot.db.models import Complaint, Conversation, Customer, Message, Ticket, utcnow
 from bot.dialogs.guard import find_forbidden, sanitize
 from bot.dialogs.types import Attachment, Incoming
 from bot.services import Services, build_services
@@ -448,9 +448,7 @@ async def test_a_returning_customers_card_says_what_their_earlier_tickets_were(
     await d.send("Kettle from order 5512300 arrived broken, I want to talk to a real person")
     first = d.of("escalated")[0]["ticket_id"]
     async with services.sessionmaker() as session:
-        await resolve_ticket(
-            session, await session.get(Ticket, first), actor_id=501, now=datetime.now(UTC)
-        )
+        await resolve_ticket(session, await session.get(Ticket, first), actor_id=501, now=utcnow())
         await session.commit()
     await d.send("Hello again, I need a person please")
     card = d.of("escalated")[-1]["card"]
@@ -810,16 +808,6 @@ async def test_a_what_if_question_is_not_a_complaint(services: Services) -> None
     await d.send("А если вдруг товар придёт бракованный, что тогда делать?")
     assert d.of("classified")[0]["intent"] == "faq"
     assert not d.of("asked_for") and not SORRY.search(" ".join(d.replies[0]))
-
-
-@pytest.fixture
-def office_hours(services: Services) -> None:
-    """The engine's clock at mid-day in Moscow (operators at work), a second on per turn:
-    what a test says of a hand-off ("a colleague answers within 30 minutes") does not
-    depend on the hour the suite runs at (after 21:00 Moscow it is "tomorrow at 09:00")."""
-    ticks = itertools.count()
-    start = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
-    services.engine.clock = lambda: start + timedelta(seconds=next(ticks))
 
 
 async def test_while_waiting_for_a_person_new_messages_are_acknowledged_once(
@@ -1396,7 +1384,7 @@ async def test_a_new_problem_after_a_person_resolved_the_case_asks_for_its_photo
     assert d.of("escalated")
     async with services.sessionmaker() as session:
         ticket = await session.get(Ticket, d.of("escalated")[-1]["ticket_id"])
-        await resolve_ticket(session, ticket, actor_id=None, now=datetime.now(UTC))
+        await resolve_ticket(session, ticket, actor_id=None, now=utcnow())
         await session.commit()
     await d.send("Ещё вопрос: чайник из другого заказа 5513001 не включается")
     asked = [e["slot"] for e in d.events if e["type"] == "asked_for" and e["turn"] == 2]
@@ -2582,7 +2570,7 @@ async def test_the_queue_says_long_waits_in_hours_and_days(services: Services) -
         services,
         user,
         "Позовите оператора, пожалуйста",
-        datetime.now(UTC) - timedelta(days=3, minutes=1),
+        utcnow() - timedelta(days=3, minutes=1),
     )
     async with services.sessionmaker() as session:
         queue = await queue_text(session)
@@ -2599,7 +2587,7 @@ async def test_the_queue_says_how_long_the_customer_has_waited_not_the_tickets_a
     and the customers waiting come first."""
     from bot.handlers.operators import queue_text
 
-    now = datetime.now(UTC)
+    now = utcnow()
     asked, thanked = str(next(_ids)), str(next(_ids))
     for user in (thanked, asked):
         await say_at(services, user, "Позовите оператора, пожалуйста", now - timedelta(days=3))
@@ -3672,7 +3660,7 @@ async def resolved_by_a_person(services: Services, d: Dialogue, ask: str) -> Non
     await d.send(ask)
     async with services.sessionmaker() as session:
         ticket = await session.get(Ticket, d.of("escalated")[-1]["ticket_id"])
-        conversation = await resolve_ticket(session, ticket, actor_id=None, now=datetime.now(UTC))
+        conversation = await resolve_ticket(session, ticket, actor_id=None, now=utcnow())
         conversation.state = {
             **conversation.state,
             "survey": {"ticket_id": ticket.id, "step": "solved"},
@@ -4114,7 +4102,7 @@ async def test_a_new_tickets_card_is_about_this_ticket_not_the_earlier_ones(
     from escalation.service import reopen_ticket, resolve_ticket
 
     user = str(next(_ids))
-    week_ago = datetime.now(UTC) - timedelta(days=7)
+    week_ago = utcnow() - timedelta(days=7)
     kettle = "Чайник из заказа 5531207 пришёл разбитый"
     await say_at(services, user, kettle, week_ago)
     await say_at(services, user, None, week_ago, attachments=(Attachment("photo", "ph-kettle"),))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -32,8 +32,14 @@ NAMING = {
 }
 
 
+# How far the bot's clock is set from the machine's: none in production; tests set it to run
+# from a chosen time of day (tests/conftest.py, ``clock``), and it keeps running from there
+clock_shift = timedelta(0)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC: the one clock the bot reads (the engine's ``clock`` by default)."""
+    return datetime.now(UTC) + clock_shift
 
 
 def as_utc(value: datetime) -> datetime:
