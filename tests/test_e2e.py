@@ -1741,6 +1741,34 @@ async def test_a_ticket_put_back_in_the_queue_is_reminded_if_nobody_takes_it(
     assert (await check_timers(sandbox.bot, sandbox.services, now=later))["reminded"] == 0
 
 
+async def test_after_hours_the_operators_are_reminded_in_the_morning_not_at_night(
+    after_hours: None, sandbox: Sandbox
+) -> None:
+    """At 23:00 in Moscow John asks for a person: he is told a colleague answers tomorrow at
+    09:00, the ticket is due at 09:30, and the SLA timers leave the operators alone through
+    the night; past 09:30, unanswered, the topic is reminded."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.db.models import as_utc
+    from escalation.timers import check_timers
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    await fake.wait_for(
+        lambda: any("tomorrow at 09:00" in text for text in bot_texts(fake, JOHN)), timeout=20
+    )
+    ticket = await poll_db(sandbox, the_ticket, lambda t: t is not None)
+    due = as_utc(ticket.due_at)
+    assert due == datetime(2026, 12, 3, 6, 30, tzinfo=UTC), due  # Thursday 09:30 in Moscow
+    for night in (due - timedelta(hours=8), due - timedelta(minutes=1)):  # 01:30, 09:29
+        assert (await check_timers(sandbox.bot, sandbox.services, now=night))["reminded"] == 0
+    morning = await check_timers(sandbox.bot, sandbox.services, now=due + timedelta(minutes=1))
+    assert morning["reminded"] == 1, morning
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="without an answer", timeout=10
+    )
+
+
 async def test_a_resolve_comment_after_a_colleague_resolved_is_kept(sandbox: Sandbox) -> None:
     """Tomasz pressed Resolve on the card; a moment later Olga sent '/resolve refund of 25
     EUR sent' and got 'Already resolved.': her comment was dropped without a word, and

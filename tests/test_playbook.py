@@ -1934,6 +1934,28 @@ async def test_just_before_closing_the_promise_is_the_next_opening(services: Ser
     assert is_open(due - timedelta(seconds=1), services.settings)
 
 
+@pytest.mark.parametrize(
+    ("at", "promise", "due"),
+    [  # the hand-off's promise and deadline a minute either side of opening and of midnight
+        (datetime(2026, 3, 4, 20, 59), "завтра в 09:00", datetime(2026, 3, 5, 6, 30)),  # 23:59
+        (datetime(2026, 3, 4, 21, 1), "сегодня в 09:00", datetime(2026, 3, 5, 6, 30)),  # 00:01
+        (datetime(2026, 3, 5, 5, 59), "сегодня в 09:00", datetime(2026, 3, 5, 6, 30)),  # 08:59
+        (datetime(2026, 3, 5, 6, 1), "30 минут", datetime(2026, 3, 5, 6, 31)),  # 09:01
+    ],
+)
+async def test_around_midnight_and_opening_the_promise_names_the_right_day(
+    services: Services, at: datetime, promise: str, due: datetime
+) -> None:
+    """In Moscow time: a minute before midnight the team opens tomorrow, a minute after it
+    today; a minute before 09:00 a colleague answers from 09:00, a minute after within the
+    SLA."""
+    user = str(next(_ids))
+    out = await say_at(services, user, "Позовите оператора, пожалуйста", at.replace(tzinfo=UTC))
+    said = " ".join(r.text for r in out.replies)
+    assert promise in said, said
+    assert utc((await the_ticket(services, user)).due_at) == due.replace(tzinfo=UTC)
+
+
 async def test_raising_the_priority_never_moves_the_deadline_later(services: Services) -> None:
     user = str(next(_ids))
     wed_12_msk = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)  # a normal ticket: due 12:30
