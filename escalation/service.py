@@ -25,7 +25,7 @@ from bot.db.models import (
 )
 from bot.dialogs.slots import yes_no_sign
 from bot.dialogs.types import Attachment, Incoming
-from escalation.card import Card, build_card
+from escalation.card import Card, build_card, closed_case
 from escalation.hours import answer_due, is_open, sla_minutes
 
 OPEN_STATUSES = ("open", "taken")
@@ -174,6 +174,39 @@ async def reopen_for_customer(
     return ticket
 
 
+async def previous_resolution(session: AsyncSession, ticket: Ticket) -> datetime | None:
+    """When the chat's ticket before this one was resolved (None: it is the first)."""
+    at = await session.scalar(
+        select(func.max(Ticket.resolved_at)).where(
+            Ticket.conversation_id == ticket.conversation_id,
+            Ticket.id < ticket.id,
+            Ticket.resolved_at <= ticket.created_at,
+        )
+    )
+    return as_utc(at) if at is not None else None
+
+
+async def case_started(
+    session: AsyncSession, ticket: Ticket, state: dict[str, Any]
+) -> datetime | None:
+    """Since when what the customer sends is the ticket's case (None: all along): after
+    their previous ticket was resolved, and after a case the bot closed before this one
+    (not the ticket's own case: 'the fix did not help' is about the one the bot closed)."""
+    since = [await previous_resolution(session, ticket)]
+    own = None if closed_case(state, ticket) else (state.get("complaint") or {}).get("id")
+    record = await session.get(Complaint, own) if isinstance(own, int) else None
+    closed = await session.scalar(
+        select(func.max(Complaint.resolved_at)).where(
+            Complaint.conversation_id == ticket.conversation_id,
+            Complaint.resolved_at <= ticket.created_at,
+            # the cases closed before the ticket's own began (not those closed with it)
+            *([Complaint.resolved_at <= record.created_at] if record is not None else []),
+        )
+    )
+    since.append(as_utc(closed) if closed is not None else None)
+    return max((at for at in since if at is not None), default=None)
+
+
 async def render_card(
     session: AsyncSession,
     settings: Settings,
@@ -189,13 +222,7 @@ async def render_card(
     assert conversation is not None and customer is not None
     # this ticket's messages: since the customer's previous ticket was resolved (what
     # they told the bot since, and the hand-off), not the earlier tickets' (named on the card)
-    started = await session.scalar(
-        select(func.max(Ticket.resolved_at)).where(
-            Ticket.conversation_id == conversation.id,
-            Ticket.id < ticket.id,
-            Ticket.resolved_at <= ticket.created_at,
-        )
-    )
+    started = await previous_resolution(session, ticket)
     messages = list(
         (
             await session.scalars(

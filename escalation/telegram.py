@@ -25,7 +25,7 @@ from bot.delivery import claim, release, split_text, with_retry
 from bot.dialogs.types import Outcome
 from bot.reports import TYPE_WORDS
 from escalation.card import Card, in_words, ticket_case_type, transcript_lines
-from escalation.service import active_ticket, add_event, render_card
+from escalation.service import active_ticket, add_event, case_started, render_card
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +165,12 @@ class OperatorDesk:
     async def relay_earlier_media(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> None:
         """The photos, files and voice messages the customer sent the bot before the hand-off
         (the card counts them): copied under the card, so the operator sees them without
-        asking again. One Telegram fails to copy is copied by the timers (``relay_missed``)."""
+        asking again. One Telegram fails to copy is copied by the timers (``relay_missed``).
+        Only the ticket's case's: not those of a case closed before (by the bot, or with
+        an earlier ticket)."""
+        conversation = await session.get(Conversation, ticket.conversation_id)
+        assert conversation is not None
+        since = await case_started(session, ticket, conversation.state or {})
         rows = (
             await session.scalars(
                 select(Message)
@@ -174,6 +179,7 @@ class OperatorDesk:
                     Message.direction == "in",
                     Message.relay_message_id.is_(None),
                     Message.tg_message_id.is_not(None),
+                    *([Message.created_at > since] if since is not None else []),
                 )
                 .order_by(Message.id.desc())
                 .limit(50)

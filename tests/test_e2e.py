@@ -1823,3 +1823,45 @@ async def test_photos_sent_to_the_bot_before_the_hand_off_are_in_the_topic(
     assert [bool(m.get("photo")) for m in shown] == [True, False], shown
     await asyncio.sleep(0.5)
     assert len(media()) == 2, "copied once"
+
+
+async def test_photos_of_a_case_the_bot_closed_are_not_copied_to_a_later_ticket(
+    sandbox: Sandbox,
+) -> None:
+    """The bot arranged a refund for John's broken kettle (he sent its photo) and he was
+    happy with it; later he asked where another order was and for a person. The card of the
+    new ticket rightly counted no photos, yet the kettle's photo was copied into its topic
+    as if it were this request's. Only the media of the ticket's own case are copied."""
+    fake = sandbox.server.fake
+
+    def button(data: str) -> int | None:
+        for m in reversed(fake.messages(JOHN, from_bot=True)):
+            rows = (m.get("reply_markup") or {}).get("inline_keyboard", [])
+            if any(b["callback_data"] == data for row in rows for b in row):
+                return m["message_id"]
+        return None
+
+    fake.user_sends(JOHN, "The kettle from order 5531207 arrived broken, the spout is chipped")
+    await fake.wait_for_bot_message(JOHN, timeout=20)
+    fake.user_sends(JOHN, photo=True)
+    offer = await fake.wait_for(lambda: button("cmp:opt:refund"), timeout=20)
+    fake.user_presses(JOHN, JOHN, offer, "cmp:opt:refund")
+    asked = await fake.wait_for(lambda: button("cmp:sat:yes"), timeout=20)
+    fake.user_presses(JOHN, JOHN, asked, "cmp:sat:yes")
+    from bot.db.models import Complaint
+
+    solved = await poll_db(
+        sandbox, lambda s: s.scalar(select(Complaint.resolved_at)), until=lambda at: at is not None
+    )
+    assert solved is not None, bot_texts(fake, JOHN)
+    thread = await _escalate(fake, JOHN, "Where is my order 7781420? Connect me with an operator")
+    fake.user_sends(JOHN, "It was due on Monday")
+    await fake.wait_for(
+        lambda: any(
+            "Monday" in (m.get("text") or "")
+            for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)
+        ),
+        timeout=20,
+    )
+    topic = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)
+    assert not [m for m in topic if m.get("photo")], [m.get("text") for m in topic]
