@@ -8,6 +8,7 @@ undelivered (a crash, a Telegram outage) is sent again by :func:`outbox_loop`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -23,7 +24,9 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
-from sqlalchemy import select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Conversation, Customer, Message, utcnow
@@ -191,6 +194,36 @@ async def _mark_blocked(session: AsyncSession, row: Message) -> None:
         customer.blocked_bot = True
 
 
+RECORD_TRIES = 3  # times marking a sent row is tried again (the database locked, a link lost)
+RESULT = ("tg_message_id", "delivered_at", "delivery_error", "attempts", "parts_sent")
+
+
+async def _record(session: AsyncSession, row: Message) -> None:
+    """Commit what Telegram did with a row. Telegram cannot be asked whether it has a
+    message already, so a row it took but that is not marked delivered would reach the
+    customer twice (the outbox sends it again): a failed commit is tried again, on a new
+    connection (the failed one may be unusable)."""
+    row_id, result = row.id, {k: getattr(row, k) for k in RESULT}
+    try:
+        await session.commit()
+        return
+    except DBAPIError as exc:
+        with contextlib.suppress(DBAPIError):
+            await session.rollback()
+        error: DBAPIError = exc
+    for attempt in range(RECORD_TRIES):
+        log.warning("message %s: its delivery not recorded yet (%s), again", row_id, error)
+        await asyncio.sleep(0.5 * 2**attempt)
+        try:
+            async with AsyncSession(session.bind) as fresh:
+                await fresh.execute(update(Message).where(Message.id == row_id).values(result))
+                await fresh.commit()
+            return
+        except DBAPIError as exc:
+            error = exc
+    raise error
+
+
 async def deliver(bot: Bot, session: AsyncSession, message_ids: Iterable[int]) -> int:
     """Send the given outbox rows in order; return how many were delivered."""
     ids = [i for i in message_ids if i is not None]
@@ -209,12 +242,14 @@ async def deliver(bot: Bot, session: AsyncSession, message_ids: Iterable[int]) -
     delivered = 0
     try:
         for row in rows:
+            if sa_inspect(row).expired_attributes:
+                await session.refresh(row)  # read again after a failed commit (``_record``)
             if await send_row(bot, session, row):
                 delivered += 1
             else:
                 release(session, row.id)
             mine.discard(row.id)
-            await session.commit()
+            await _record(session, row)
     finally:
         for row_id in mine:  # not tried (an error): the outbox loop takes them
             release(session, row_id)

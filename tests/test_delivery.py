@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -128,3 +129,50 @@ async def test_a_reply_telegram_keeps_refusing_oddly_does_not_hold_up_the_others
     assert [m["text"] for m in fake.messages(anna["id"], from_bot=True)] == [
         "Передал ваш вопрос коллеге."
     ]
+
+
+async def test_a_reply_telegram_took_is_not_sent_again_when_marking_it_waits_on_the_database(
+    services: Services, server: FakeTelegramServer, bot: Bot, settings
+) -> None:
+    """Telegram took the reply, but another process held the database a little longer than
+    the wait allowed ('database is locked'), so marking it delivered failed: once the claim
+    on it lapsed, the outbox sent the same reply again and the customer read it twice. The
+    marking is tried again; the reply reaches the customer once."""
+    import sqlite3
+
+    from bot import delivery
+
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite's whole-database write lock")
+    fake = server.fake
+    user = fake.add_user("Anna", language_code="ru")
+    row_id = await _reply_in_outbox(services, user["id"], "Передал ваш вопрос коллеге.")
+    async with services.sessionmaker() as session:
+        first = await session.get(Message, row_id)
+        assert first is not None
+        session.add(Message.outgoing(first.conversation_id, user["id"], "Он ответит здесь."))
+        await session.commit()
+    fake.add_fault("sendMessage", delay=1.0)  # the other process takes the lock meanwhile
+    other = sqlite3.connect(settings.database_url.split("///", 1)[1], isolation_level=None)
+
+    async def hold_the_lock() -> None:
+        await asyncio.sleep(0.3)
+        other.execute("BEGIN IMMEDIATE")
+        await asyncio.sleep(16.5)  # past the 15 s the bot waits for it
+        other.execute("ROLLBACK")
+
+    holder = asyncio.create_task(hold_the_lock())
+    try:
+        async with services.sessionmaker() as session:
+            delivered = await deliver(bot, session, [row_id, row_id + 1])
+    finally:
+        await holder
+        other.close()
+    assert delivered == 2
+    delivery._CLAIMS.clear()  # a claim would have lapsed (200 s later)
+    await flush_outbox(bot, services.sessionmaker, older_than=0)
+    got = [m["text"] for m in fake.messages(user["id"], from_bot=True)]
+    assert got == ["Передал ваш вопрос коллеге.", "Он ответит здесь."], got
+    async with services.sessionmaker() as session:
+        row = await session.get(Message, row_id)
+        assert row is not None and row.delivered_at is not None and row.tg_message_id
