@@ -35,9 +35,10 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.db.models import Conversation, Message, utcnow
 from bot.dialogs.texts import SUPPORTED
-from bot.dialogs.types import ATTACHMENT_KINDS, Attachment, Incoming, Outcome, Reply
+from bot.dialogs.types import ATTACHMENT_KINDS, Attachment, Button, Incoming, Outcome, Reply
 from bot.services import Services, build_services
 from escalation.service import active_ticket
+from escalation.survey import UNSEEN_SURVEY
 from knowledge.flow import text as faq_text
 
 log = logging.getLogger(__name__)
@@ -150,7 +151,8 @@ def prediction_slots(pred: Any) -> dict[str, Any]:
 
 async def _deliver(services: Services, outcome: Outcome, operator_bot: Any) -> list[Reply]:
     """Mark the engine's replies delivered (they go out in this response), collect what
-    operators wrote meanwhile, and let the operators' desk see the turn."""
+    operators wrote meanwhile (and what the bot was told to say meanwhile: an operator's
+    resolution and its survey), and let the operators' desk see the turn."""
     async with services.sessionmaker() as session:
         ids = [r.message_id for r in outcome.replies if r.message_id]
         pending = (
@@ -162,8 +164,9 @@ async def _deliver(services: Services, outcome: Outcome, operator_bot: Any) -> l
                             Conversation.customer_id == outcome.customer_id
                         )
                     ),
-                    Message.direction == "operator",
+                    Message.direction.in_(("operator", "out")),
                     Message.delivered_at.is_(None),
+                    Message.id.not_in(ids),
                 )
                 .order_by(Message.id)
             )
@@ -171,6 +174,12 @@ async def _deliver(services: Services, outcome: Outcome, operator_bot: Any) -> l
         now = utcnow()
         for row in pending:
             row.delivered_at = now
+        conversation = await session.get(Conversation, outcome.conversation_id)
+        if conversation is not None and UNSEEN_SURVEY in (conversation.state or {}):
+            # its question goes out now: the customer's next message may answer it
+            state = dict(conversation.state)
+            state["survey"] = state.pop(UNSEEN_SURVEY)
+            conversation.state = state
         if ids:
             for row in await session.scalars(select(Message).where(Message.id.in_(ids))):
                 row.delivered_at = now
@@ -181,8 +190,15 @@ async def _deliver(services: Services, outcome: Outcome, operator_bot: Any) -> l
                     await hook(operator_bot, session, outcome)
                 except Exception:  # the customer's reply must not depend on the desk
                     log.exception("operators' desk update failed")
-    operator = [Reply(text=row.text or "") for row in pending if row.text]
-    return operator + list(outcome.replies)
+    earlier = [
+        Reply(
+            text=row.text,
+            buttons=[[Button(b["text"], b["data"]) for b in line] for line in row.buttons or []],
+        )
+        for row in pending
+        if row.text
+    ]
+    return earlier + list(outcome.replies)
 
 
 def _customer_lang(services: Services, prediction: Any, incoming: Incoming) -> str:

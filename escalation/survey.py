@@ -147,6 +147,11 @@ def nps_buttons() -> list[list[Button]]:
     ]
 
 
+# the survey of a customer who has not seen its question yet (another channel's, delivered
+# with its next response): asked from then on, not read into the message answered now
+UNSEEN_SURVEY = "survey_unseen"
+
+
 def survey_start(texts: Texts, ticket_id: int | None) -> list[Reply]:
     """What the customer gets when an operator resolves the ticket."""
     return [

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db import create_engine, create_sessionmaker
-from bot.db.models import Conversation, Customer, Message, Ticket
+from bot.db.models import Conversation, Customer, Message, Ticket, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 SLOTS = ("sb_lang", "sb_intent", "sb_complaint_type", "sb_emotion", "sb_threat", "sb_order_ref")
@@ -319,3 +319,48 @@ async def test_simultaneous_calls_for_a_new_customer_are_one_conversation(servic
         customers = (await session.scalars(select(Customer.id))).all()
         conversations = (await session.scalars(select(Conversation.id))).all()
     assert len(customers) == 1 and len(conversations) == 1
+
+
+async def test_a_ticket_resolved_by_an_operator_is_told_to_a_rasa_customer_with_the_survey(
+    server: dict[str, str],
+) -> None:
+    """An operator resolved the ticket of a customer who writes through a Rasa assistant:
+    the customer was never told (the notice and 'was it solved?' went only to Telegram
+    chats), so they did not know their case was closed and were never asked how it went.
+    They get both with the assistant's next response, and their 'no' reopens the ticket."""
+    from types import SimpleNamespace
+
+    from bot.config import Settings
+    from bot.handlers.operators import tell_customer_resolved
+    from escalation.service import resolve_ticket
+
+    first = await _post(
+        server, _call("action_supportbot_handoff", "c12", "My parcel 5531207 never came")
+    )
+    ticket_id = _slots(first)["sb_ticket_id"]
+    engine = create_engine(server["db"])
+    try:
+        async with create_sessionmaker(engine)() as session:
+            ticket = await session.get(Ticket, ticket_id)
+            assert ticket is not None
+            conversation = await resolve_ticket(session, ticket, actor_id=501, now=utcnow())
+            services = SimpleNamespace(settings=Settings(_env_file=None, default_language="ru"))
+            # what /resolve does (no Telegram chat: nothing to send it to now)
+            await tell_customer_resolved(None, session, services, ticket, conversation)  # type: ignore[arg-type]
+            await session.commit()
+    finally:
+        await engine.dispose()
+    result = await _post(server, _call("action_supportbot_reply", "c12", "hello?"))
+    said = " ".join(_texts(result))
+    assert "resolved" in said.lower() and "solved?" in said, said
+    payloads = [b["payload"] for r in result["responses"] for b in r.get("buttons") or []]
+    assert "sv:solved:no" in payloads, result["responses"]
+    again = await _post(server, _call("action_supportbot_reply", "c12", "sv:solved:no"))
+    assert "resolved" not in " ".join(_texts(again)).lower()
+    engine = create_engine(server["db"])
+    try:
+        async with create_sessionmaker(engine)() as session:
+            ticket = await session.get(Ticket, ticket_id)
+            assert ticket is not None and ticket.status in ("open", "taken"), _texts(again)
+    finally:
+        await engine.dispose()

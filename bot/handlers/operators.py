@@ -47,7 +47,7 @@ from escalation.service import (
     reopen_ticket,
     resolve_ticket,
 )
-from escalation.survey import survey_start
+from escalation.survey import UNSEEN_SURVEY, survey_start
 from escalation.telegram import OperatorDesk
 
 log = logging.getLogger(__name__)
@@ -740,9 +740,12 @@ async def apply_action(
 async def tell_customer_resolved(
     bot: Bot, session: AsyncSession, services: Services, ticket: Ticket, conversation: Conversation
 ) -> None:
-    """Tell the customer it's resolved and ask the survey; state is committed before sending."""
+    """Tell the customer it's resolved and ask the survey; state is committed before sending.
+    A customer of another channel (a Rasa assistant) gets both with that channel's next
+    response, and the survey's question is theirs to answer from then on."""
     customer = await session.get(Customer, ticket.customer_id)
-    if customer is None or customer.chat_id is None:
+    telegram = customer is not None and customer.channel == "telegram"
+    if customer is None or (telegram and customer.chat_id is None):
         return
     state = dict(conversation.state or {})
     lang = conversation.language or services.settings.default_language
@@ -753,14 +756,16 @@ async def tell_customer_resolved(
             direction="out",
             text=reply.text,
             buttons=reply.buttons_json(),
-            tg_chat_id=customer.chat_id,
+            tg_chat_id=customer.chat_id if telegram else None,
         )
         for reply in survey_start(texts, ticket.id)
     ]
-    state["survey"] = {"ticket_id": ticket.id, "step": "solved"}
+    state["survey" if telegram else UNSEEN_SURVEY] = {"ticket_id": ticket.id, "step": "solved"}
     conversation.state = state
     session.add_all(rows)
     await session.commit()
+    if not telegram:
+        return
     await deliver(bot, session, [r.id for r in rows])
     if customer.blocked_bot:
         await desk_of(services).customer_blocked(bot, session, ticket)
