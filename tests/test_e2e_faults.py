@@ -657,3 +657,36 @@ async def test_an_operators_reply_is_not_sent_twice_when_updating_the_card_fails
     async with sandbox.services.sessionmaker() as session:
         ticket = await session.scalar(select(Ticket))
     assert ticket is not None and ticket.first_response_at is not None
+
+
+async def test_an_operators_correction_of_a_reply_not_yet_delivered_is_what_is_delivered(
+    sandbox: Sandbox,
+) -> None:
+    """Telegram failed (502, longer than the retries) while Olga's reply was copied to John,
+    so it waited in the outbox; Olga saw her typo in the amount and corrected the message.
+    The correction was dropped (there was no copy in John's chat to change yet) and the
+    outbox later sent John the wrong amount. What the outbox sends is the corrected text."""
+    from bot.delivery import flush_outbox
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.add_fault("copyMessage", status=502, times=4)
+    sent = fake.user_sends(
+        OLGA,
+        "Your refund of 500 RUB is on its way",
+        chat_id=OPERATORS_CHAT_ID,
+        message_thread_id=thread,
+    )
+    for _ in range(150):
+        async with sandbox.services.sessionmaker() as session:
+            row = await session.scalar(select(Message).where(Message.direction == "operator"))
+        if row is not None and not fake.faults:
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1.0)  # the failed update is over
+    fake.user_edits(OPERATORS_CHAT_ID, sent["message_id"], "Your refund of 5000 RUB is on its way")
+    await fake.wait_for(lambda: not fake.pending_updates(), timeout=10)
+    await asyncio.sleep(1.5)  # the edit is read
+    await flush_outbox(sandbox.bot, sandbox.services.sessionmaker, older_than=0)
+    got = [t for t in bot_texts(fake, JOHN) if "refund" in t]
+    assert got == ["Your refund of 5000 RUB is on its way"], got

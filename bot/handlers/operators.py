@@ -197,6 +197,10 @@ def create_router(settings: Settings) -> Router:
                 row.text, row.edited_at = note, utcnow()
             return
         if row.tg_chat_id is None or row.tg_message_id is None:
+            if row.delivered_at is None:
+                # still in the outbox (Telegram failed, another channel's next response):
+                # it goes out as corrected
+                row.text, row.edited_at = new_text, utcnow()
             return
         try:
             if message.text:
