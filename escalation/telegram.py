@@ -122,11 +122,28 @@ class OperatorDesk:
         # No transaction is held while Telegram makes us wait (a flood limit on making
         # topics): on SQLite it would lock every other customer's turn out of the database.
         await _let_go(session)
-        lock = self._making.get(ticket.id)
-        if lock is None:
-            lock = self._making[ticket.id] = asyncio.Lock()
-        async with lock:
+        async with self._lock(ticket.id):
             return await self._make_topic(bot, session, ticket, force_new=force_new)
+
+    def _lock(self, ticket_id: int) -> asyncio.Lock:
+        """The lock of a ticket's topic and card being made (one, whoever asks for it)."""
+        lock = self._making.get(ticket_id)
+        if lock is None:
+            lock = self._making[ticket_id] = asyncio.Lock()
+        return lock
+
+    async def ensure_card(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> bool:
+        """Post the card of a topic that has none (Telegram failed right after making the
+        topic), with the media copied under it; return whether it was posted."""
+        await _let_go(session)
+        async with self._lock(ticket.id):
+            await session.refresh(ticket)
+            if ticket.topic_id is None or ticket.card_message_id is not None:
+                return False
+            await self.post_card(bot, session, ticket)
+            await session.commit()
+            await self.relay_earlier_media(bot, session, ticket)
+            return True
 
     async def _make_topic(
         self, bot: Bot, session: AsyncSession, ticket: Ticket, *, force_new: bool
@@ -564,13 +581,13 @@ class OperatorDesk:
         )
 
     async def ensure_topics(self, bot: Bot, session: AsyncSession, older_than: datetime) -> int:
-        """Make the topics of open tickets that have none (Telegram failed when they were
-        opened); return how many were made."""
+        """Make the topics of open tickets that have none, and the cards of topics that have
+        none (Telegram failed when they were opened); return how many were made."""
         waiting = (
             await session.scalars(
                 select(Ticket).where(
                     Ticket.status.in_(("open", "taken")),
-                    Ticket.topic_id.is_(None),
+                    Ticket.topic_id.is_(None) | Ticket.card_message_id.is_(None),
                     Ticket.created_at <= older_than,
                 )
             )
@@ -578,8 +595,11 @@ class OperatorDesk:
         made = 0
         for ticket in waiting:
             try:
-                await self.ensure_topic(bot, session, ticket)
-                made += 1
+                if ticket.topic_id is None:
+                    await self.ensure_topic(bot, session, ticket)
+                    made += 1
+                else:
+                    made += await self.ensure_card(bot, session, ticket)
             except TelegramAPIError:
                 log.warning("still no topic for ticket %s", ticket.id, exc_info=True)
             await session.commit()

@@ -690,3 +690,33 @@ async def test_an_operators_correction_of_a_reply_not_yet_delivered_is_what_is_d
     await flush_outbox(sandbox.bot, sandbox.services.sessionmaker, older_than=0)
     got = [t for t in bot_texts(fake, JOHN) if "refund" in t]
     assert got == ["Your refund of 5000 RUB is on its way"], got
+
+
+async def test_a_topic_whose_card_telegram_failed_to_post_gets_it_later(
+    sandbox: Sandbox,
+) -> None:
+    """Telegram made the ticket's topic, then failed (502, longer than the retries) on the
+    card: the topic stayed without it for good, so the operators had no context, no Take
+    or Resolve buttons, and asked the customer everything again. The timers' next pass
+    posts the card."""
+    from datetime import timedelta
+
+    from bot.db.models import utcnow
+    from escalation.timers import check_timers
+
+    fake = sandbox.server.fake
+    fake.add_fault("sendMessage", status=502, times=4, after=1)  # the hand-off reply passes
+    fake.user_sends(JOHN, "Order 5531207: I want to talk to a real person please")
+    topics = await fake.wait_for(
+        lambda: [t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]], timeout=20
+    )
+    thread = topics[0]["message_thread_id"]
+    await fake.wait_for(lambda: not fake.faults, timeout=20)
+    await asyncio.sleep(1.0)  # the failed turn is over
+    assert not [t for t in topic_texts(fake, thread) if "Ticket #" in t]
+    await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(seconds=30))
+    cards = [t for t in topic_texts(fake, thread) if t.startswith("🎫 Ticket #")]
+    assert len(cards) == 1 and "5531207" in cards[0], topic_texts(fake, thread)
+    assert fake.pinned(OPERATORS_CHAT_ID, thread)
+    await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(seconds=60))
+    assert len([t for t in topic_texts(fake, thread) if t.startswith("🎫 Ticket #")]) == 1
