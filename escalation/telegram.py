@@ -272,14 +272,19 @@ class OperatorDesk:
 
     async def _alert_seniors(self, bot: Bot, ticket: Ticket, card: Card) -> None:
         note = f"🔥 High priority ticket #{ticket.id}: a senior operator is needed.\n{card.summary}"
-        await with_retry(
-            lambda: bot.send_message(self.chat_id, note, message_thread_id=ticket.topic_id)
-        )
+        try:
+            await with_retry(
+                lambda: bot.send_message(self.chat_id, note, message_thread_id=ticket.topic_id)
+            )
+        except TelegramAPIError as exc:
+            # the card says HIGH already: the note failing stops neither the seniors' alerts
+            # nor what follows the card (the customer's photos copied under it)
+            log.warning("high-priority note of ticket %s not sent: %s", ticket.id, exc)
         private = f"{note}\n{self.topic_link(ticket)}".strip()
         for senior in self.settings.senior_operator_ids:
             try:
                 await bot.send_message(senior, private)
-            except (TelegramBadRequest, TelegramForbiddenError) as exc:
+            except TelegramAPIError as exc:
                 log.info("could not alert senior %s: %s", senior, exc)
 
     async def refresh_card(

@@ -720,3 +720,35 @@ async def test_a_topic_whose_card_telegram_failed_to_post_gets_it_later(
     assert fake.pinned(OPERATORS_CHAT_ID, thread)
     await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(seconds=60))
     assert len([t for t in topic_texts(fake, thread) if t.startswith("🎫 Ticket #")]) == 1
+
+
+async def test_a_failed_urgent_note_in_the_topic_does_not_keep_the_photos_from_it(
+    sandbox: Sandbox,
+) -> None:
+    """John sent the bot a photo of the broken kettle, then threatened to sue: Telegram
+    failed (502, longer than the retries) on the topic's 'High priority ticket' note, and
+    that failure also stopped the photo from being copied under the card (for good) and
+    the senior from being alerted in private. The note is only logged; the rest is done."""
+    fake = sandbox.server.fake
+    fake.user_sends(JOHN, "The kettle from order 5531207 arrived broken")
+    await fake.wait_for_bot_message(JOHN, timeout=20)
+    fake.user_sends(JOHN, photo=True)
+    await fake.wait_for_bot_message(JOHN, count=2, timeout=20)
+    fake.add_fault("pinChatMessage", delay=2.0)  # the card is up: the note comes next
+    fake.user_sends(JOHN, "I will take you to court, my lawyer is ready")
+    topics = await fake.wait_for(
+        lambda: [t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]], timeout=20
+    )
+    thread = topics[0]["message_thread_id"]
+    await fake.wait_for_bot_message(OPERATORS_CHAT_ID, thread_id=thread, timeout=20)
+    fake.add_fault("sendMessage", status=502, times=4)
+    photos = await fake.wait_for(
+        lambda: [
+            m
+            for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)
+            if m.get("photo")
+        ],
+        timeout=20,
+    )
+    assert len(photos) == 1
+    await fake.wait_for_bot_message(OLGA, text_contains="High priority", timeout=20)
