@@ -865,3 +865,28 @@ async def test_questions_added_to_an_entry_without_their_language_say_so(
     assert said["text"].startswith("'engraving' has no ru answer"), said["text"]
     entry = await admin.entry("engraving")
     assert entry is not None and len(entry.questions) == 3
+
+
+async def test_a_colleagues_edit_is_not_lost_under_an_older_yaml(admin: AdminChat) -> None:
+    """Two admins on one entry: the admin tapped '📝 YAML' on delivery_cost, Olga then
+    changed its English answer, and the admin's YAML (read before her change) was saved
+    over it: her new price gone without a word. It is now not saved: the admin hears who
+    changed what meanwhile and gets the entry as it is now to edit again."""
+    card = await admin.say("/kb_edit delivery_cost", "delivery_cost")
+    shown = await admin.press(card, "kba:yaml:delivery_cost:0", "Edit and send back")
+    before = await admin.entry("delivery_cost")
+    assert before is not None
+    body = shown["text"].split("\n\n", 1)[1]
+    olga = Entry(before.id, before.questions, {**before.answers, "en": "Delivery: 199 RUB."})
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        await admin.knowledge.save(session, olga, actor="tg:902 @olga")
+    mine = body.replace(before.answers["ru"], "Доставка бесплатная.")
+    reply = await admin.say(mine, "delivery_cost")
+    assert "Not saved" in reply["text"] and "tg:902 @olga" in reply["text"], reply["text"]
+    assert "answer en" in reply["text"] and "Delivery: 199 RUB." in reply["text"]
+    assert await admin.entry("delivery_cost") == olga
+    # the copy it sent is the entry as it is now: edited and sent back, it is saved
+    fresh = reply["text"].split("\n\n", 1)[1].replace(before.answers["ru"], "Бесплатно.")
+    await admin.say(fresh, "Saved")
+    after = await admin.entry("delivery_cost")
+    assert after is not None and after.answers == {**olga.answers, "ru": "Бесплатно."}

@@ -655,11 +655,10 @@ def create_router(settings: Settings) -> Router:
                 )
                 return
             await state.set_state(KbStates.edit_yaml)
-            await state.update_data(entry=entry.id)
-            await message.answer(
-                f"{html.escape(texts('admin_yaml_prompt'))}\n\n<pre>{html.escape(body)}</pre>",
-                parse_mode="HTML",
-            )
+            # the change the copy shows: a colleague's edit after it is not saved over
+            since = await service.last_change(session, entry.id)
+            await state.update_data(entry=entry.id, since=since)
+            await send_yaml(message, body, texts("admin_yaml_prompt"))
 
     @router.message(KbStates.edit_questions, F.text)
     async def edit_questions(
@@ -726,15 +725,51 @@ def create_router(settings: Settings) -> Router:
             message, state, session, services, Entry(entry.id, entry.questions, entry.answers, tags)
         )
 
+    async def send_yaml(message: Message, body: str, head: str) -> None:
+        await message.answer(
+            f"{html.escape(head)}\n\n<pre>{html.escape(body)}</pre>", parse_mode="HTML"
+        )
+
     @router.message(KbStates.edit_yaml, F.text)
     async def edit_yaml(
         message: Message, state: FSMContext, session: AsyncSession, services: Any
     ) -> None:
         data = await state.get_data()
-        if await knowledge(services).get(session, data["entry"]) is None:
+        service = knowledge(services)
+        texts = admin_texts(message.from_user)
+        current = await service.get(session, data["entry"])
+        if current is None:
             # another admin deleted it meanwhile: not made again without a word (/kb_add can)
             await _done(state)
-            await message.answer(admin_texts(message.from_user)("admin_entry_gone"))
+            await message.answer(texts("admin_entry_gone"))
+            return
+        latest = await service.last_change(session, current.id)
+        since = data.get("since", latest)
+        if since != latest:  # changed after the copy was shown: saved, it would undo that
+            news = [
+                r
+                for r in await service.history(session, current.id, limit=20)
+                if since is None or r.id > since
+            ]
+            actors = ", ".join(dict.fromkeys(r.actor or "?" for r in news)) or "?"
+            changed = _changes(news[-1].before, news[0].after, texts) if news else ""
+            await state.update_data(since=latest)
+            head = texts(
+                "admin_yaml_changed_meanwhile",
+                id=repr(current.id),
+                actor=actors,
+                changes=f" ({changed})" if changed else "",
+            )
+            body = entry_yaml(current)
+            if len(body) > MAX_TEXT:  # grown too long for a message: as the YAML button does
+                await _done(state)
+                await message.answer(head)
+                await message.answer_document(
+                    BufferedInputFile(body.encode("utf-8"), filename=f"{current.id}.yaml"),
+                    caption=texts("admin_yaml_file", id=repr(current.id)),
+                )
+                return
+            await send_yaml(message, body, f"{head} {texts('admin_yaml_now')}")
             return
         if await save_yaml(
             message, session, services, message.text or "", new=False, entry_id=data["entry"]
