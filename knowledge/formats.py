@@ -70,6 +70,8 @@ MESSAGES: dict[str, str] = {
     "kb_yaml_question_mark": "a '?' inside [ ] or {{ }} ends the text there: put the text in "
     'quotes ("{text}"), or write each item on a line of its own',
     "kb_not_yaml": "not valid YAML ({problem})",
+    "kb_yaml_tab": "a tab indents this line; YAML indents with spaces only (replace each tab "
+    "with spaces, 2 per level)",
     "kb_yaml_empty": "the file is empty; expected 'entries:' with a list",
     "kb_yaml_top_key": "unknown top-level key {field!r} (expected 'entries')",
     "kb_yaml_no_entries": "missing top-level 'entries:' list",
@@ -462,6 +464,8 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
         start = max(buffer.rfind(c, 0, mark.pointer) for c in "[{,\n") + 1
         text = buffer[start : mark.pointer + 1].strip().rsplit(": ", 1)[-1]
         return at(Text("kb_yaml_question_mark", text=text))
+    if mark is not None and ("'\\t'" in str(problem) or "tab character" in str(problem)):
+        return at(Text("kb_yaml_tab"))  # Notepad's Tab key: YAML indents with spaces only
     return at(Text("kb_not_yaml", problem=problem))
 
 

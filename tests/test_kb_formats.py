@@ -13,6 +13,7 @@ from knowledge.formats import (
     dump_text,
     load_file,
     parse_text,
+    say,
     validate_one,
 )
 
@@ -460,3 +461,19 @@ def test_a_utf8_file_with_a_broken_byte_is_not_read_as_a_code_page() -> None:
         parse_bytes(data, "csv", "kb.csv")
     [problem] = err.value.errors
     assert problem.startswith("line 3: not UTF-8 text"), problem
+
+
+def test_a_yaml_indented_with_tabs_says_so_in_plain_words() -> None:
+    """A YAML file indented with tabs (Notepad's Tab key) was refused with PyYAML's
+    "not valid YAML (found character '\\t' that cannot start any token)", in English even
+    for a Russian admin; it now says that a tab is on that line and to indent with spaces."""
+    from bot.dialogs.texts import Texts
+
+    text = "entries:\n\t- id: a\n\t  questions:\n\t    - Hi\n\t  answers:\n\t    en: Hello\n"
+    with pytest.raises(KbFormatError) as err:
+        parse_text(text, "yaml")
+    [problem] = err.value.errors
+    assert problem.startswith("line 2:") and "tab" in problem and "spaces" in problem, problem
+    assert "cannot start any token" not in problem
+    said = say(problem, Texts("ru"))
+    assert "табуляц" in said and "пробел" in said, said
