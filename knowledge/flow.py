@@ -139,10 +139,14 @@ def is_follow_up(text: str) -> bool:
 
 _NOT_HELPFUL = re.compile(
     r"(не\s+помогл|не\s+помог|не\s+помогает|не\s+то\b|не\s+об\s+этом|не\s+про\s+то|"
-    r"не\s+подходит|не\s+ответил|бесполезн|"
+    r"не\s+подходит|не\s+ответил|не\s+ответ\b|не\s+отвечает\s+на\s+(?:мой\s+)?вопрос|"
+    r"бесполезн|"
     r"did\s*n[o']?t\s+help|does\s*n[o']?t\s+help|not\s+help|no\s+help|not\s+what\s+i|"
-    r"that'?s\s+not\s+it|wrong\s+answer|useless|"
-    r"nie\s+pomog|nie\s+pomaga|to\s+nie\s+to|nie\s+o\s+to|nie\s+to\s+pytanie|bezu[zż]yteczn)",
+    r"that'?s\s+not\s+it|wrong\s+answer|useless|not\s+an\s+answer|"
+    r"(?:did|does|do)\s*n[o']?t\s+answer\s+(?:my|the)\s+question|"
+    r"nie\s+pomog|nie\s+pomaga|to\s+nie\s+to|nie\s+o\s+to|nie\s+to\s+pytanie|bezu[zż]yteczn|"
+    r"nie\s+(?:jest\s+)?odpowied[zź]\b|nie\s+odpowiedzia[łl]|"
+    r"nie\s+odpowiada\s+na\s+(?:moje\s+)?pytanie)",
     re.IGNORECASE,
 )
 
@@ -197,10 +201,25 @@ def is_not_helpful(text: str, intent: str | None) -> bool:
     return intent == "deny" and len((text or "").split()) <= 6
 
 
+# "это не ответ на мой вопрос", "you didn't answer my question": about the answer by its
+# own words, however many
+_MISSED_QUESTION = re.compile(
+    r"не\s+(?:ответ\w*|отвечает)\s+на\s+(?:мой\s+|мои\s+|моё\s+|мое\s+)?вопрос|"
+    r"not\s+(?:an\s+)?answer\w*\s+(?:to\s+)?(?:my|the)\s+question|"
+    r"(?:did|does|do)\s*n[o']?t\s+answer\s+(?:my|the)\s+question|"
+    r"nie\s+(?:jest\s+)?odpowied\w*\s+na\s+(?:moje\s+)?pytani|"
+    r"nie\s+odpowiada\w*\s+na\s+(?:moje\s+)?pytani",
+    re.IGNORECASE,
+)
+
+
 def only_not_helpful(text: str) -> bool:
-    """A few words that only say the answer missed ("to nie to", "that's not it", "не то"):
-    about the answer, whatever a classifier makes of "not it"."""
-    return len((text or "").split()) <= 4 and is_not_helpful(text, None)
+    """A few words that only say the answer missed ("to nie to", "that's not it", "не то",
+    "это не ответ на мой вопрос"): about the answer, whatever a classifier makes of them."""
+    words = len((text or "").split())
+    if not is_not_helpful(text, None):
+        return False
+    return words <= 4 or (words <= 9 and bool(_MISSED_QUESTION.search(text or "")))
 
 
 def _chatter(ctx: TurnContext) -> bool:

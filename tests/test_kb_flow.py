@@ -267,6 +267,9 @@ def test_not_helpful_lexicon() -> None:
         "to nie to, co zamówiłam",
     ):
         assert not is_not_helpful(text, "deny"), text
+    # not about the answer: nobody is responsible, a person who may not answer
+    for text in ("nikt nie jest odpowiedzialny", "if a human doesn't answer in 5 minutes"):
+        assert not is_not_helpful(text, None), text
     # an opinion told, no question missed
     for text in (
         "нет, просто хотел сказать",
@@ -1126,3 +1129,25 @@ async def test_the_same_question_asked_again_is_acknowledged_not_repeated_mutely
     third = await say(bot, user, again)
     assert not events(third, "faq_answered") and events(third, "faq_repeated")
     assert "topic:human" in buttons(third)
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "missed"),
+    [
+        ("291", "Можно оплатить картой?", "Это не ответ на мой вопрос"),
+        ("292", "Ile kosztuje dostawa?", "To nie jest odpowiedź na moje pytanie"),
+        ("293", "How do I return an item?", "You didn't answer my question"),
+    ],
+)
+async def test_not_an_answer_to_my_question_gets_the_next_answer(
+    bot: SimpleNamespace, user: str, question: str, missed: str
+) -> None:
+    """Right after an FAQ answer, 'Это не ответ на мой вопрос' (and the Polish and English
+    'you didn't answer my question') opened a complaint: 'Я передал всё менеджеру по
+    качеству... Такое решение вам подходит?' for a question. It is the answer that missed:
+    the next candidate (or a person), as after 'не помогло'."""
+    first = await say(bot, user, question)
+    [answered] = events(first, "faq_answered")
+    nxt = await say(bot, user, missed)
+    assert events(nxt, "faq_not_helpful")[0]["answer_id"] == answered["answer_id"]
+    assert not events(nxt, "complaint_opened"), nxt.events
