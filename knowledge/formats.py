@@ -190,8 +190,9 @@ class Entry:
 
     @property
     def title(self) -> str:
-        """A short human label: the first question."""
-        return self.questions[0] if self.questions else self.id
+        """A short human label: the first question, on one line (``kb list`` and /kb_list
+        give an entry one line, whatever its question's line breaks and tabs)."""
+        return " ".join(self.questions[0].split()) if self.questions else self.id
 
     def langs_for_questions(self) -> list[str]:
         """Each question's language (recorded from CSV, else detected)."""

@@ -477,3 +477,22 @@ def test_a_yaml_indented_with_tabs_says_so_in_plain_words() -> None:
     assert "cannot start any token" not in problem
     said = say(problem, Texts("ru"))
     assert "табуляц" in said and "пробел" in said, said
+
+
+def test_an_entry_is_one_line_in_the_lists_whatever_its_question() -> None:
+    """A question written over two lines in YAML ('|' or a pasted line break) made the
+    entry two lines in `supportbot kb list` (its 'one line per entry' broken, the columns
+    out of step) and in /kb_list; its title is the question on one line."""
+    text = (
+        "entries:\n"
+        "  - id: sizes\n"
+        "    questions:\n"
+        "      - |\n"
+        "        Do you have\n"
+        "        size XL?\tAnd XXL?\n"
+        "    answers:\n"
+        "      en: Yes.\n"
+    )
+    [entry] = parse_text(text, "yaml")
+    assert entry.questions == ["Do you have\nsize XL?\tAnd XXL?"]  # kept as written
+    assert entry.title == "Do you have size XL? And XXL?"
