@@ -70,6 +70,10 @@ MESSAGES: dict[str, str] = {
     "kb_yaml_question_mark": "a '?' inside [ ] or {{ }} ends the text there: put the text in "
     'quotes ("{text}"), or write each item on a line of its own',
     "kb_not_yaml": "not valid YAML ({problem})",
+    "kb_yaml_colon_quotes": "a text with ': ' in it needs quotes, or YAML takes it for a "
+    "key: write {fixed}",
+    "kb_yaml_start_quotes": "a text starting with {char!r} needs quotes, or YAML takes it "
+    "for markup: write {fixed}",
     "kb_yaml_tab": "a tab indents this line; YAML indents with spaces only (replace each tab "
     "with spaces, 2 per level)",
     "kb_yaml_empty": "the file is empty; expected 'entries:' with a list",
@@ -467,7 +471,40 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
         return at(Text("kb_yaml_question_mark", text=text))
     if mark is not None and ("'\\t'" in str(problem) or "tab character" in str(problem)):
         return at(Text("kb_yaml_tab"))  # Notepad's Tab key: YAML indents with spaces only
+    quoted = _needs_quotes(str(problem), mark)
+    if quoted is not None:
+        return at(quoted)
     return at(Text("kb_not_yaml", problem=problem))
+
+
+# what YAML reads as markup in a text written without quotes: 'en: Open: 9-21' (a second
+# ': '), '- *new* arrivals?' (an alias), '- @shop' or '- `code`' (reserved characters)
+_MARKUP = re.compile(
+    r"(?P<colon>mapping values are not allowed here)|"
+    r"found character '(?P<start>[`@%])' that cannot start any token|"
+    r"expected alphabetic or numeric character, but found '(?P<star>[*&])'"
+)
+
+
+def _needs_quotes(problem: str, mark: Any) -> Text | None:
+    """The text of the line YAML stopped at, quoted as it should be written, when what
+    broke it is markup in an unquoted text (None: another mistake)."""
+    found = _MARKUP.fullmatch(problem)
+    lines = (mark.buffer or "").rstrip("\0").splitlines()
+    if found is None or mark.line >= len(lines):
+        return None
+    body, head = lines[mark.line].strip(), ""
+    if body.startswith("- "):
+        head, body = "- ", body[2:].lstrip()
+    key = re.match(r"([A-Za-z_][\w-]*):\s+(\S.*)", body)  # 'en: ...', not '- *bold*'
+    if key is not None:
+        head, body = head + key[1] + ": ", key[2]
+    if not body or body[0] in "[{\"'" or "#" in body:
+        return None  # a list or a quoted text: not this mistake
+    fixed = head + json.dumps(body, ensure_ascii=False)
+    if found["colon"]:
+        return Text("kb_yaml_colon_quotes", fixed=fixed)
+    return Text("kb_yaml_start_quotes", char=found["start"] or found["star"], fixed=fixed)
 
 
 def parse_yaml(text: str, source: str = "<yaml>") -> list[Entry]:

@@ -496,3 +496,26 @@ def test_an_entry_is_one_line_in_the_lists_whatever_its_question() -> None:
     [entry] = parse_text(text, "yaml")
     assert entry.questions == ["Do you have\nsize XL?\tAnd XXL?"]  # kept as written
     assert entry.title == "Do you have size XL? And XXL?"
+
+
+def test_a_yaml_text_that_needs_quotes_says_how_to_write_it() -> None:
+    """'ru: Часы работы: 9–21' (a second ': ') and a question starting with '*' or '@'
+    were refused with PyYAML's 'mapping values are not allowed here' and 'expected
+    alphabetic or numeric character, but found '*'', in English for every admin; the error
+    now says the text needs quotes and shows the line written right, in their language."""
+    from bot.dialogs.texts import Texts
+
+    def problem(line: str) -> str:
+        text = f"entries:\n  - id: hours\n    questions:\n      - {line}\n    answers:\n"
+        with pytest.raises(KbFormatError) as err:
+            parse_text(text + "      ru: Часы работы: 9–21, без выходных\n", "yaml")
+        return err.value.errors[0]
+
+    said = problem("Когда вы работаете?")
+    assert said.startswith("line 6:") and 'write ru: "Часы работы: 9–21, без выходных"' in said
+    ru = say(said, Texts("ru"))
+    assert "кавычки" in ru and 'ru: "Часы работы: 9–21, без выходных"' in ru, ru
+    for start in ("*new* arrivals?", "@shop, are you open?"):
+        said = problem(start)
+        assert said.startswith("line 4:") and f'write - "{start}"' in said, said
+        assert repr(start[0]) in said, said
