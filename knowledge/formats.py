@@ -74,6 +74,8 @@ MESSAGES: dict[str, str] = {
     "key: write {fixed}",
     "kb_yaml_start_quotes": "a text starting with {char!r} needs quotes, or YAML takes it "
     "for markup: write {fixed}",
+    "kb_yaml_hash": "' #' starts a comment in YAML: the text would end at {kept!r} and "
+    "{lost!r} be lost; put the whole text in quotes",
     "kb_yaml_tab": "a tab indents this line; YAML indents with spaces only (replace each tab "
     "with spaces, 2 per level)",
     "kb_yaml_empty": "the file is empty; expected 'entries:' with a list",
@@ -432,12 +434,29 @@ def _check_duplicates(entries: list[tuple[Entry, int, int | None]], errors: _Col
 _YAML_NULLS = frozenset(("~", "null", "Null", "NULL"))
 
 
+def _comment_after(node: yaml.ScalarNode) -> str | None:
+    """'en: Call us #1 hotline': YAML ends an unquoted text at ' #' and drops the rest as a
+    comment; the part dropped when it reads as part of the text ('#1 hotline', '#shop'),
+    not a comment ('# optional', with a space after '#')."""
+    mark = node.end_mark
+    buffer = mark.buffer or ""
+    end = buffer.find("\n", mark.pointer)
+    rest = buffer[mark.pointer : end if end >= 0 else len(buffer)].rstrip("\0\r")
+    found = re.match(r"\s+(#\S.*)", rest)
+    return found[1].strip() if found else None
+
+
 def _node_value(node: yaml.Node, errors: _Collector) -> Any:
     """Plain Python value of a node: every scalar is a string (no 'yes' -> True surprises),
     except an unquoted null (``pl: null``, ``pl: ~``): nothing, not the word."""
     if isinstance(node, yaml.ScalarNode):
         if node.style is None and node.value in _YAML_NULLS:
             return None
+        if node.style is None and (lost := _comment_after(node)):
+            errors.add(
+                _line(node.end_mark.line + 1),
+                Text("kb_yaml_hash", kept=node.value[-40:], lost=lost),
+            )
         return node.value
     if isinstance(node, yaml.SequenceNode):
         return [_node_value(n, errors) for n in node.value]

@@ -519,3 +519,29 @@ def test_a_yaml_text_that_needs_quotes_says_how_to_write_it() -> None:
         said = problem(start)
         assert said.startswith("line 4:") and f'write - "{start}"' in said, said
         assert repr(start[0]) in said, said
+
+
+def test_a_hash_in_an_unquoted_yaml_text_is_not_silently_cut_off() -> None:
+    """'en: Call us on hotline #1, or write to #shop' was imported as 'Call us on hotline'
+    without a word: YAML takes ' #' for the start of a comment. The file is refused with
+    the line and what would be lost; a real comment ('# optional') stays a comment, and a
+    quoted text keeps its '#'."""
+    from bot.dialogs.texts import Texts
+
+    text = (
+        "entries:\n"
+        "  - id: hotline            # unique\n"
+        "    questions:\n"
+        "      - Phone? # ask Olga\n"
+        "    answers:\n"
+        "      en: Call us on hotline #1, or write to #shop\n"
+    )
+    with pytest.raises(KbFormatError) as err:
+        parse_text(text, "yaml")
+    [problem] = err.value.errors
+    assert problem.startswith("line 6:") and "'#1, or write to #shop'" in problem, problem
+    assert "quotes" in problem and "'Call us on hotline'" in problem, problem
+    assert "кавычки" in say(problem, Texts("ru"))
+    quoted = text.replace("en: Call us on hotline #1, or write to #shop", 'en: "Call #1"')
+    [entry] = parse_text(quoted, "yaml")
+    assert entry.answers == {"en": "Call #1"} and entry.questions == ["Phone?"]
