@@ -76,6 +76,8 @@ MESSAGES: dict[str, str] = {
     "for markup: write {fixed}",
     "kb_yaml_hash": "' #' starts a comment in YAML: the text would end at {kept!r} and "
     "{lost!r} be lost; put the whole text in quotes",
+    "kb_question_colon": "question {i} has ': ' in it, so YAML read it as a key and a value: "
+    "put it in quotes, - {fixed}",
     "kb_yaml_tab": "a tab indents this line; YAML indents with spaces only (replace each tab "
     "with spaces, 2 per level)",
     "kb_yaml_empty": "the file is empty; expected 'entries:' with a list",
@@ -336,7 +338,15 @@ def validate_entry(
     else:
         for i, q in enumerate(raw_questions, start=1):
             text = _clean_str(q)
-            if not text:
+            if isinstance(q, dict) and len(q) == 1 and all(isinstance(v, str) for v in q.values()):
+                # '- Hours: when are you open?': YAML read a key and its value
+                said = next(f"{k}: {v}" for k, v in q.items())
+                errors.add(
+                    where,
+                    Text("kb_question_colon", i=i, fixed=json.dumps(said, ensure_ascii=False)),
+                )
+                ok = False
+            elif not text:
                 errors.add(where, Text("kb_question_empty", i=i))
                 ok = False
             elif len(text) > MAX_QUESTION:

@@ -545,3 +545,18 @@ def test_a_hash_in_an_unquoted_yaml_text_is_not_silently_cut_off() -> None:
     quoted = text.replace("en: Call us on hotline #1, or write to #shop", 'en: "Call #1"')
     [entry] = parse_text(quoted, "yaml")
     assert entry.answers == {"en": "Call #1"} and entry.questions == ["Phone?"]
+
+
+def test_a_question_with_a_colon_is_explained_not_called_empty() -> None:
+    """'- Hours: when are you open?' in a YAML list of questions was refused as 'question 1
+    is empty or not a string', though it is right there; YAML read 'Hours' as a key. The
+    error says so and shows the question in quotes."""
+    text = (
+        "entries:\n  - id: hours\n    questions:\n      - Hours: when are you open?\n"
+        "      - When do you open?\n    answers:\n      en: 9 to 21.\n"
+    )
+    with pytest.raises(KbFormatError) as err:
+        parse_text(text, "yaml")
+    [problem] = err.value.errors
+    assert "question 1 has ': '" in problem and '- "Hours: when are you open?"' in problem
+    assert "empty" not in problem, problem
