@@ -399,9 +399,12 @@ class KnowledgeService:
         source: str = "<upload>",
         replace: bool = False,
         actor: str | None = None,
+        progress: Progress | None = None,
     ) -> ImportReport:
         entries = parse_bytes(data, fmt, source)  # raises KbFormatError before any write
-        return await self.import_entries(session, entries, replace=replace, actor=actor)
+        return await self.import_entries(
+            session, entries, replace=replace, actor=actor, progress=progress
+        )
 
     async def import_file(
         self,

@@ -890,3 +890,27 @@ async def test_a_colleagues_edit_is_not_lost_under_an_older_yaml(admin: AdminCha
     await admin.say(fresh, "Saved")
     after = await admin.entry("delivery_cost")
     assert after is not None and after.answers == {**olga.answers, "ru": "Бесплатно."}
+
+
+async def test_a_big_import_shows_how_far_it_is(admin: AdminChat) -> None:
+    """A file of thousands of entries said '⏳ Importing ... this can take a minute…' and
+    then nothing for minutes, while the command line shows a progress bar. The message now
+    shows each tenth of the way: saving the entries, then updating the bot's search."""
+    lines = ["entries:"]
+    for i in range(200):
+        lines += [
+            f"  - id: size_{i:03d}",
+            "    questions:",
+            f"      - Do you have size {i} in stock?",
+            "    answers:",
+            f"      en: Size {i} is in stock.",
+        ]
+    admin.fake.user_sends(ADMIN, document=("sizes.yaml", ("\n".join(lines) + "\n").encode()))
+    offer = await admin._wait(0, "200 new", 60)
+    await admin.press(offer, _button(offer, "Import"), "Imported", timeout=300)
+    message = admin.fake.get_message(ADMIN, offer["message_id"])
+    shown = [m.get("text") or "" for m in message.history]  # its texts before the last one
+    steps = [t for t in shown if t.startswith("⏳ Importing sizes.yaml: saving the entries")]
+    assert steps and steps[-1].endswith("100%"), shown
+    assert "of 200" in steps[-1] and "▰" in steps[-1], steps
+    assert message.to_api()["text"].startswith("Imported: 200 entries")

@@ -8,6 +8,7 @@ work is in :class:`knowledge.service.KnowledgeService`.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import io
 import logging
@@ -17,6 +18,7 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -910,8 +912,10 @@ def create_router(settings: Settings) -> Router:
                     ),
                 )
                 return
-        # saving and re-indexing a big file takes a while: said, so Import is not tapped again
+        # saving and re-indexing a big file takes a while: said, so Import is not tapped again,
+        # and how far it is (5,000 entries take minutes)
         await message.edit_text(texts("admin_importing", name=offer["name"]))
+        progress = ImportProgress(message, texts, offer["name"])
         try:
             report = await knowledge(services).import_bytes(
                 session,
@@ -920,10 +924,13 @@ def create_router(settings: Settings) -> Router:
                 source=offer["name"],
                 replace=action in ("impr", "improk"),
                 actor=_actor(query.from_user),
+                progress=progress,
             )
         except KbFormatError as exc:
             await message.answer(_file_errors(exc, texts))
             return
+        finally:
+            await progress.stop()
         text = texts(
             "admin_imported",
             total=report.total,
@@ -1046,6 +1053,55 @@ def create_router(settings: Settings) -> Router:
             await message.answer(texts("admin_unknown_command", command=name.split("@")[0]))
 
     return router
+
+
+class ImportProgress:
+    """An import's progress on its message, at each tenth of a stage of a file of at least
+    ``min_total`` entries: '⏳ Importing kb.jsonl: saving the entries, 1500 of 5000' and a
+    bar. Called from any thread (the index is built in one); the edits are made here."""
+
+    def __init__(self, message: Message, texts: Texts, name: str, min_total: int = 200) -> None:
+        self.message, self.texts, self.name, self.min_total = message, texts, name, min_total
+        self.loop = asyncio.get_running_loop()
+        self.queue: asyncio.Queue[tuple[str, int, int] | None] = asyncio.Queue()
+        self.shown: dict[str, int] = {}
+        self.task = asyncio.create_task(self._show())
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if total < self.min_total or self.shown.get(stage) == 10 * done // total:
+            return
+        self.shown[stage] = 10 * done // total
+        self.loop.call_soon_threadsafe(self.queue.put_nowait, (stage, done, total))
+
+    async def stop(self) -> None:
+        """The import is over: the step shown last is the latest one, nothing after it."""
+        self.queue.put_nowait(None)
+        await self.task
+
+    async def _show(self) -> None:
+        while True:
+            items = [await self.queue.get()]
+            while not self.queue.empty():  # behind: only the latest step is worth showing
+                items.append(self.queue.get_nowait())
+            steps = [i for i in items if i is not None]
+            if steps:
+                stage, done, total = steps[-1]
+                pct = 100 * done // max(total, 1)
+                text = self.texts(
+                    "admin_import_progress",
+                    name=self.name,
+                    stage=self.texts(f"admin_import_stage_{stage}"),
+                    done=done,
+                    total=total,
+                    bar="▰" * (pct // 10) + "▱" * (10 - pct // 10),
+                    pct=pct,
+                )
+                try:
+                    await self.message.edit_text(text)
+                except TelegramAPIError as exc:  # a progress line is not worth failing for
+                    log.info("import progress not shown: %s", exc)
+            if None in items:
+                return
 
 
 async def _done(state: FSMContext) -> None:
