@@ -914,3 +914,20 @@ async def test_a_big_import_shows_how_far_it_is(admin: AdminChat) -> None:
     assert steps and steps[-1].endswith("100%"), shown
     assert "of 200" in steps[-1] and "▰" in steps[-1], steps
     assert message.to_api()["text"].startswith("Imported: 200 entries")
+
+
+async def test_use_id_tapped_twice_shows_the_entry_not_that_it_is_gone(
+    admin: AdminChat,
+) -> None:
+    """'Use kazan' tapped twice (a slow connection, a double tap): the first saved the new
+    entry, the second said 'That entry no longer exists', as if it had been lost. The second
+    tap now shows the entry that was saved."""
+    await admin.say("/kb_add", "New entry")
+    await admin.say("Do you deliver to Kazan?", "Now the answer")
+    ask = await admin.say("en: Yes, in 3 days.", "Last step")
+    data = _button(ask, "Use")
+    await admin.press(ask, data, "Saved")
+    again = await admin.press(ask, data, "Do you deliver to Kazan?")
+    assert "no longer exists" not in (again.get("text") or ""), again
+    saved = await admin.entry(data.split(":")[2])
+    assert saved is not None and saved.questions == ["Do you deliver to Kazan?"]

@@ -452,11 +452,13 @@ def create_router(settings: Settings) -> Router:
         suggestion = await knowledge(services).unique_id(session, data["questions"][0])
         await state.update_data(suggested_id=suggestion)
         await state.set_state(KbStates.add_id)
+        # the id rides on the button too: tapped again once saved, it shows that entry
+        use = KbCb(action="useid", entry=suggestion)
+        if len(use.pack().encode()) > 64:
+            use = KbCb(action="useid")
         await message.answer(
             texts("admin_add_id_prompt", id=repr(suggestion)),
-            reply_markup=_kb(
-                [[(texts("admin_btn_use_id", id=suggestion)[:60], KbCb(action="useid"))]]
-            ),
+            reply_markup=_kb([[(texts("admin_btn_use_id", id=suggestion)[:60], use)]]),
         )
 
     async def finish_add(
@@ -621,6 +623,12 @@ def create_router(settings: Settings) -> Router:
             await show_entry(message, undone, texts)
             return
         entry = await service.get(session, entry_id) if entry_id else None
+        if action == "useid":  # a second tap (or one after the step ended): not 'no longer exists'
+            if entry is not None:
+                await show_entry(message, entry, texts)
+            else:
+                await message.answer(texts("admin_add_over"))
+            return
         if entry is None:
             await message.answer(texts("admin_entry_gone_list"))
             return
