@@ -931,3 +931,19 @@ async def test_use_id_tapped_twice_shows_the_entry_not_that_it_is_gone(
     assert "no longer exists" not in (again.get("text") or ""), again
     saved = await admin.entry(data.split(":")[2])
     assert saved is not None and saved.questions == ["Do you deliver to Kazan?"]
+
+
+async def test_import_tapped_twice_keeps_the_report_and_its_undo(admin: AdminChat) -> None:
+    """'Import' tapped twice: the second tap replaced the report ('Imported: ... 1
+    created') and its '↩️ Undo this import' button with 'This file was already imported or
+    cancelled', so the admin could no longer see what happened nor take it back. The report
+    stays; the second tap is answered in a message of its own."""
+    more = Entry(id="franchise", questions=["Do you sell franchises?"], answers={"en": "No."})
+    admin.fake.user_sends(ADMIN, document=("kb.yaml", ("entries:\n" + _yaml_of(more)).encode()))
+    offer = await admin._wait(0, "1 new", 30)
+    data = _button(offer, "Import")
+    await admin.press(offer, data, "Imported")
+    await admin.press(offer, data, "already imported")
+    report = admin.fake.get_message(ADMIN, offer["message_id"]).to_api()
+    assert report["text"].startswith("Imported"), report["text"]
+    assert "Undo" in str(report.get("reply_markup")), report

@@ -881,10 +881,11 @@ def create_router(settings: Settings) -> Router:
         pending = dict((await state.get_data()).get("imports") or {})
         offer = pending.pop(str(cb.page), None)
         await state.update_data(imports=pending)
-        if action == "impno" or not offer:
-            await message.edit_text(
-                texts("admin_import_cancelled") if offer else texts("admin_import_stale")
-            )
+        if not offer:  # a second tap: the first one's report (and its Undo) stays in place
+            await message.answer(texts("admin_import_stale"))
+            return
+        if action == "impno":
+            await message.edit_text(texts("admin_import_cancelled"))
             return
         bot = message.bot
         assert bot is not None
