@@ -891,6 +891,9 @@ def dump_csv(entries: Iterable[Entry], delimiter: str = ",") -> str:
 
 
 # --------------------------------------------------------------------------- files
+SPREADSHEETS = (".xlsx", ".xls", ".ods", ".numbers")
+
+
 def detect_format(path: Path | str) -> str:
     suffix = Path(path).suffix.lower()
     if suffix in (".yaml", ".yml"):
@@ -899,9 +902,10 @@ def detect_format(path: Path | str) -> str:
         return "csv"
     if suffix in (".jsonl", ".ndjson", ".json"):
         return "jsonl"
-    raise KbFormatError(
-        str(path), [f"unknown file type {suffix or '(none)'!r}: use .yaml, .yml, .csv or .jsonl"]
-    )
+    said = f"unknown file type {suffix or '(none)'!r}: use .yaml, .yml, .csv or .jsonl"
+    if suffix in SPREADSHEETS:  # the admin's table: Excel reads and writes CSV
+        said += " (a .csv opens in Excel; to import a sheet, save it as 'CSV UTF-8')"
+    raise KbFormatError(str(path), [said])
 
 
 def parse_text(text: str, fmt: str, source: str = "<input>") -> list[Entry]:

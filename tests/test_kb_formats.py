@@ -560,3 +560,15 @@ def test_a_question_with_a_colon_is_explained_not_called_empty() -> None:
     [problem] = err.value.errors
     assert "question 1 has ': '" in problem and '- "Hours: when are you open?"' in problem
     assert "empty" not in problem, problem
+
+
+def test_a_spreadsheet_on_the_command_line_is_told_how_to_save_it() -> None:
+    """'supportbot kb import kb.xlsx' said only "unknown file type '.xlsx'", where the
+    Telegram chat explains how to save the sheet as CSV; the command line says it too."""
+    with pytest.raises(KbFormatError) as err:
+        load_file("kb.xlsx")
+    [said] = err.value.errors
+    assert "'.xlsx'" in said and "CSV UTF-8" in said, said
+    with pytest.raises(KbFormatError) as err:
+        load_file("kb.txt.bak")
+    assert "CSV UTF-8" not in err.value.errors[0]

@@ -41,6 +41,7 @@ from bot.dialogs.texts import Texts, catalogue
 from knowledge.formats import (
     FORMATS,
     LEGACY_ENCODINGS,
+    SPREADSHEETS,
     Entry,
     KbFormatError,
     Text,
@@ -813,7 +814,7 @@ def create_router(settings: Settings) -> Router:
             try:
                 detect_format(name)
             except KbFormatError:
-                if name.lower().endswith((".xlsx", ".xls", ".ods", ".numbers")):
+                if name.lower().endswith(SPREADSHEETS):
                     await message.answer(texts("admin_spreadsheet"))
                 else:
                     await message.answer(texts("admin_wrong_file"))
