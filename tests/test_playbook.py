@@ -1451,6 +1451,45 @@ async def test_a_question_the_kb_cannot_answer_at_is_that_ok_goes_into_the_case(
     assert question in conversation.state["known"]["description"]
 
 
+@pytest.mark.parametrize(
+    ("problem", "question"),
+    [
+        ("The lamp came broken, order 5512010", "do you check the lamps before shipping them?"),
+        ("Lampa przyszła rozbita, zamówienie 7712010", "czy to się często zdarza?"),
+        ("My kettle arrived broken, order 5512001", "does this happen often with your couriers?"),
+        ("Кружка пришла разбитая, заказ 4471010", "а часто у вас курьеры так бьют посылки?"),
+    ],
+)
+async def test_a_question_while_choosing_the_fix_goes_into_the_case(
+    shop: Services, problem: str, question: str
+) -> None:
+    """At 'How would you like me to fix it: Replace / Refund / Repair?', a question the FAQ
+    had no sure answer to got 'Is your question about one of these topics?' with topic
+    buttons, and 'does this happen often with your couriers?' got the courier time-slots
+    entry. The question goes into the case for the team, said honestly, and the offer
+    stands."""
+    d = Dialogue(shop, str(next(_ids)))
+    await d.send(problem, photo=True)
+    assert any(b.startswith("cmp:opt:") for b in d.buttons[-1]), d.replies[-1]
+    await d.send(question)
+    assert not d.of("faq_declined") and not d.of("faq_answered"), d.replies[-1]
+    assert d.of("question_noted"), d.replies[-1]
+    assert any(b.startswith("cmp:opt:") for b in d.buttons[-1]), "the offer stands"
+    assert not any(b.startswith("topic:") or b.startswith("faq") for b in d.buttons[-1])
+    assert question in (await d.state())["known"]["description"]
+
+
+async def test_how_often_it_happens_at_is_that_ok_is_no_faq_answer(shop: Services) -> None:
+    """'does this happen often with your couriers?' at 'Does that solve it for you?' got the
+    courier time-slots entry, a sure but wrong answer; it goes into the case for the team."""
+    d = Dialogue(shop, str(next(_ids)))
+    await d.send("My order 5512003 is late")
+    assert d.of("satisfaction_check")
+    await d.send("does this happen often with your couriers?")
+    assert not d.of("faq_answered"), d.replies[-1]
+    assert d.of("question_noted") and len(d.of("satisfaction_check")) == 2, d.replies[-1]
+
+
 async def test_a_typed_rating_answers_the_survey(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send("Заказ 223311 опаздывает на неделю")

@@ -51,7 +51,7 @@ from bot.dialogs.slots import (
 from bot.dialogs.slots import words as word_count
 from bot.dialogs.texts import money
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
-from bot.nlu.lexicon import heated, item_trouble_named, threat_only
+from bot.nlu.lexicon import heated, how_often_question, item_trouble_named, threat_only
 from escalation.card import customer_kind
 from escalation.survey import start_after_bot
 from knowledge.flow import (
@@ -1583,6 +1583,11 @@ class ComplaintFlow:
                 ctx.say_text(" ".join(self._option_time(ctx, rule, o) for o in compared))
                 ctx.say("complaint_choose_again", options=_spelled(buttons), buttons=buttons)
                 return True
+            if not data and _case_question(ctx, text):
+                # "does this happen often?" while choosing: answered or noted; the offer stands
+                await self._question_in_case(ctx, case, text)
+                ctx.say("complaint_choose_again", options=_spelled(buttons), buttons=buttons)
+                return True
             if ctx.intent in ("request_human", "faq") or data == "topic:human":
                 return False  # a person, or a question answered first; the offer stands
             if not data and text and _is_nudge(text):
@@ -1963,18 +1968,26 @@ class ComplaintFlow:
             _where_it_stands(ctx, case)
             self._ask_satisfaction(ctx, case)
             return True
-        if ctx.intent == "faq" and asks_question(text) and ctx.faq is not None:
-            # "а как часто у вас такое бывает?" at "is that OK?": the KB's sure answer, or,
-            # when it has none, the question goes into the case for the team (not the FAQ's
-            # topic buttons, which left "is that OK?" unanswered); the question stands
-            if not await ctx.faq.answer_also(ctx, text, min_score=KB_WITH_CASE, via="with_case"):
-                _add_description(ctx.state.setdefault("known", {}), text)
-                await self._save(ctx, case)
-                ctx.say("complaint_question_noted")
-                ctx.event("question_noted", complaint_id=case.get("id"))
+        if _case_question(ctx, text):
+            # "а как часто у вас такое бывает?" at "is that OK?": the question stands
+            await self._question_in_case(ctx, case, text)
             self._ask_satisfaction(ctx, case)
             return True
         return False
+
+    async def _question_in_case(self, ctx: TurnContext, case: dict[str, Any], text: str) -> None:
+        """A question asked mid-case (``_case_question``): the KB's sure answer, or, when it
+        has none, the question goes into the case for the team, said honestly (not the FAQ's
+        topic buttons, which left the case's own question unanswered). How often such a
+        problem happens is the team's to answer, however sure the KB is ("does this happen
+        often with your couriers?" got the courier time-slots entry)."""
+        if how_often_question(text) or not await ctx.faq.answer_also(
+            ctx, text, min_score=KB_WITH_CASE, via="with_case"
+        ):
+            _add_description(ctx.state.setdefault("known", {}), text)
+            await self._save(ctx, case)
+            ctx.say("complaint_question_noted")
+            ctx.event("question_noted", complaint_id=case.get("id"))
 
     async def _resolved(self, ctx: TurnContext, case: dict[str, Any]) -> None:
         """The customer is satisfied: the case is closed as solved by the bot."""
@@ -2103,6 +2116,17 @@ def _needs(case: dict[str, Any], rule: TypeRule) -> list[str]:
     less what the customer said they do not have."""
     needs = [s for s in rule.needs if s == "order_ref"] if case.get("unfixable") else rule.needs
     return [s for s in needs if s not in case.get("waived", ())]
+
+
+def _case_question(ctx: TurnContext, text: str) -> bool:
+    """A question asked while a case waits for the customer's answer (which fix, is that
+    OK?): one the FAQ would take, or how often such a problem happens (which the model may
+    read as one more complaint)."""
+    return (
+        ctx.faq is not None
+        and asks_question(text)
+        and (ctx.intent == "faq" or how_often_question(text))
+    )
 
 
 def _add_description(known: dict[str, Any], text: str) -> None:

@@ -298,6 +298,28 @@ def deadline_question(text: str) -> bool:
     return bool(_DEADLINE.search(text)) and not _GONE_WRONG.search(text)
 
 
+# "does this happen often with your couriers?", "а часто у вас такое бывает?", "czy to się
+# często zdarza?": how often the customer's own problem happens, asked mid-case; no FAQ entry
+# answers it (the KB took "couriers" for the time-slots entry), the team does
+_HOW_OFTEN = re.compile(
+    r"\bhow\s+often\s+(?:\w+\s+){0,2}(?:this|that|it|such)\b|"
+    r"\b(?:this|that|it|such\s+\w+)\s+(?:\w+\s+){0,2}happen\w*\s+(?:\w+\s+){0,3}"
+    r"(?:often|a\s+lot|regularly|all\s+the\s+time)|\b(?:is|was)\s+(?:this|that|it)\s+(?:\w+\s+)?"
+    r"(?:common|usual|normal)\b|"
+    r"(?<!\w)(?:часто|всегда|постоянно)\s+(?:ли\s+)?(?:\w+\s+){0,3}(?:такое|так|это|бывает|случается)"
+    r"(?!\w)|(?<!\w)(?:такое|так|это)\s+(?:\w+\s+){0,2}(?:часто|всегда|постоянно)(?!\w)|"
+    r"\bjak\s+cz[eę]sto\s+(?:\w+\s+){0,2}(?:to|takie|tak)\b|\bcz[eę]sto\s+(?:\w+\s+){0,3}"
+    r"(?:zdarza|bywa|dzieje)|(?:zdarza|dzieje)\s+si[eę]\s+(?:\w+\s+){0,2}cz[eę]sto|"
+    r"\bczy\s+to\s+(?:normalne|cz[eę]ste)",
+    re.IGNORECASE,
+)
+
+
+def how_often_question(text: str) -> bool:
+    """A question how often (or how usual) a problem is."""
+    return "?" in text and bool(_HOW_OFTEN.search(text))
+
+
 def hypothetical_question(text: str) -> bool:
     """A conditional question ("what if ...?") that says nothing has happened yet."""
     t = text.strip()
