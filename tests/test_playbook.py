@@ -1490,6 +1490,33 @@ async def test_how_often_it_happens_at_is_that_ok_is_no_faq_answer(shop: Service
     assert d.of("question_noted") and len(d.of("satisfaction_check")) == 2, d.replies[-1]
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Вернули деньги за заказ 123456?",
+        "деньги за заказ 4471201 уже вернули?",
+        "Здравствуйте! Деньги за заказ 4471206 вернули? И сколько стоит доставка в Казань?",
+    ],
+)
+async def test_asking_whether_a_refund_was_made_is_a_status_question(
+    services: Services, question: str
+) -> None:
+    """'Вернули деньги за заказ 123456?' opened a billing complaint: thanks, 'Мне очень жаль',
+    and 'Я оформил заявку на возврат'. The customer only asks where the refund stands: the
+    order goes to a colleague who sees its status, as 'Did you refund order 5512301?' does."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(question)
+    assert not d.of("complaint_opened") and not d.of("promised"), d.replies[-1]
+    assert not SORRY.search(d.all_text()), d.replies[-1]
+    assert [e["reason"] for e in d.of("escalated")] == ["order_status"], d.replies[-1]
+
+
+async def test_a_refund_that_has_not_come_is_still_a_complaint(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Мне так и не вернули деньги за заказ 4471204, когда уже?")
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["billing"], d.replies
+
+
 async def test_a_typed_rating_answers_the_survey(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send("Заказ 223311 опаздывает на неделю")

@@ -64,7 +64,7 @@ from bot.dialogs.texts import SUPPORTED, Texts, money
 from bot.dialogs.types import Button, Incoming, Outcome, Reply
 from bot.nlu.extract import extract
 from bot.nlu.lang import detect_lang, unplaced_latin
-from bot.nlu.lexicon import damage_named, deadline_question
+from bot.nlu.lexicon import damage_named, deadline_question, refund_status_question
 from bot.nlu.translit import cyrillize
 from escalation.hours import answer_from, is_open, next_open, sla_minutes
 from escalation.service import (
@@ -374,6 +374,26 @@ _LATE_OR_LOST = re.compile(
 )
 
 
+def _refund_asked(pred: Prediction, text: str) -> Prediction:
+    """``pred`` read as an order-status question when it is a calm complaint that only asks
+    whether a refund has been made ("Вернули деньги за заказ 123456?", a billing complaint to
+    the model): for a colleague who sees it, not a claim to thank and apologise for."""
+    if (
+        pred.intent != "complaint"
+        or pred.emotion == "angry"
+        or pred.threat not in (None, "none")
+        or not refund_status_question(text)
+    ):
+        return pred
+    return dataclasses.replace(
+        pred,
+        intent="order_status",
+        complaint_type=None,
+        intent_confidence=max(pred.intent_confidence, ORDER_UNSURE),
+        **({"complaint_types": ()} if isinstance(pred, MultiPrediction) else {}),
+    )
+
+
 def _wants_person(text: str) -> bool:
     from bot.dialogs.handoff import wants_person  # handoff imports this module
 
@@ -624,12 +644,15 @@ class ConversationEngine:
                 complaint_type="website_app" if site_problem_named(text) else "other",
                 intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
             )
+        asked = _refund_asked(whole, text)
+        refund_asked = asked is not whole
+        whole = asked
         parts = split_requests(text)
-        if whole.intent == "order_status" and deadline_question(text):
-            # "к субботе успеете? у дочки день рождения": one question, not a complaint; a
-            # general question asked as well is still answered
+        if whole.intent == "order_status" and (refund_asked or deadline_question(text)):
+            # "к субботе успеете? у дочки день рождения", "вернули деньги?": one question, not
+            # a complaint; a general question asked as well is still answered
             preds = self.classifier.predict(parts) if len(parts) > 1 else []
-            also = questions(list(zip(parts, preds, strict=True)))
+            also = questions(list(zip(parts, preds, strict=True))) if preds else ()
             return MultiPrediction(**whole.__dict__, also=also) if also else whole
         preds = self.classifier.predict(parts) if len(parts) > 1 else [whole] * len(parts)
         # a complaint may name several problems in one sentence: its clauses are read too
@@ -642,7 +665,11 @@ class ConversationEngine:
         clause_preds = list(zip(clauses, self.classifier.predict(clauses), strict=True))
         if len(parts) < 2 and not clause_preds:
             return whole
-        return combine(whole, list(zip(parts, preds, strict=True)), clause_preds)
+        # "Здравствуйте! Деньги за заказ 4471206 вернули? И сколько стоит доставка?": its
+        # parts read as a complaint
+        return _refund_asked(
+            combine(whole, list(zip(parts, preds, strict=True)), clause_preds), text
+        )
 
     async def handle(
         self,

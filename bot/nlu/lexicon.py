@@ -293,6 +293,37 @@ _GONE_WRONG = re.compile(
 )
 
 
+# "Вернули деньги за заказ 123456?", "did you refund order 5512301?", "czy pieniądze już
+# wróciły?": whether a refund has been made, asked, with nothing said to have gone wrong
+_REFUND_ASKED = re.compile(
+    r"(?<!\w)вернули\s+(?:ли\s+)?(?:\w+\s+){0,2}деньг|(?<!\w)деньг\w*\s+(?:\w+\s+){0,4}"
+    r"(?:вернули|вернулись|пришли|поступили|зачислили)(?!\w)|(?<!\w)(?:пришли|поступили|вернулись)"
+    r"\s+ли\s+(?:\w+\s+)?деньг|(?<!\w)(?:прош[её]л|пришёл|пришел|оформ\w+|сделали)\s+ли\s+(?:\w+\s+)?"
+    r"возврат|(?<!\w)возврат\s+(?:\w+\s+){0,4}(?:уже\s+)?(?:прош[её]л|пришёл|пришел|оформили|сделали)"
+    r"(?!\w)|\b(?:have|did|has)\s+you\s+(?:\w+\s+)?refund(?:ed)?\b|\b(?:has|did|is)\s+(?:my|the)\s+"
+    r"refund\s+(?:\w+\s+){0,2}(?:gone\s+through|go\s+through|been\s+(?:processed|sent|issued|made)|"
+    r"arrived?|come|processed|done)|\bczy\s+(?:ju[żz]\s+)?zwr[óo]cili[śs]cie|\bpieni[ąa]dze\s+"
+    r"(?:\w+\s+){0,4}(?:wr[óo]ci[łl]y|zwr[óo]cone|przysz[łl]y|dotar[łl]y)|\bczy\s+zwrot\s+"
+    r"(?:\w+\s+){0,2}(?:zosta[łl]|przyszed[łl]|dotar[łl]|jest)",
+    re.IGNORECASE,
+)
+# ... while "still not", "promised", "не вернули" tell a refund that has gone wrong: a claim
+_REFUND_WRONG = re.compile(
+    r"до\s+сих\s+пор|вс[её]\s+ещ[её]|так\s+и\s+не|обещали|(?<!\w)не\s+(?:\w+\s+)?(?:вернули|пришли|"
+    r"поступили)|\bstill\b|\bpromised\b|\bnever\b|\bnot\s+(?:yet\s+)?(?:refunded|received)|"
+    r"haven'?t|hasn'?t|nadal|wci[ąa][żz]|obiecal|\bnie\s+(?:\w+\s+)?(?:zwr[óo]cili|wr[óo]ci[łl]y|dosta[łl])|"
+    # only part of it: "вернули не всю сумму", "only half", "nie całą kwotę"
+    r"не\s+(?:полност|вс[еюя])|частичн|меньше|половин|\bonly\b|\bpartial|\bnot\s+(?:the\s+)?(?:full|all|whole)|"
+    r"\bhalf\b|nie\s+ca[łl]|tylko|cz[ęe][śs][ćc]|po[łl]ow",
+    re.IGNORECASE,
+)
+
+
+def refund_status_question(text: str) -> bool:
+    """A question whether a refund has been made, with no delay or failure told."""
+    return "?" in text and bool(_REFUND_ASKED.search(text)) and not _REFUND_WRONG.search(text)
+
+
 def deadline_question(text: str) -> bool:
     """A question whether an order will make a date still ahead, with no delay reported."""
     return bool(_DEADLINE.search(text)) and not _GONE_WRONG.search(text)
