@@ -1524,6 +1524,27 @@ async def test_a_refund_that_has_not_come_is_still_a_complaint(services: Service
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["billing"], d.replies
 
 
+@pytest.mark.parametrize(
+    ("problem", "question", "needed"),
+    [
+        ("hi, the jacket I got has a hole in the sleeve", "what do you need from me?", "order"),
+        ("Куртка пришла с дыркой на рукаве", "а что от меня нужно?", "номер заказа"),
+        ("Kurtka przyszła z dziurą", "co mam wysłać?", "numer zamówienia"),
+    ],
+)
+async def test_what_do_you_need_is_told_what_was_asked_for(
+    services: Services, problem: str, question: str, needed: str
+) -> None:
+    """Asked for the order number and a photo, the customer asked 'what do you need from
+    me?' and got 'Take your time: I'm here.' They are told again what is needed."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    asked = len(d.of("asked_for"))
+    await d.send(question)
+    assert needed in d.replies[-1][0] and len(d.replies[-1]) == 1, d.replies[-1]
+    assert len(d.of("asked_for")) == asked  # said again on request, not a new request
+
+
 async def test_a_typed_rating_answers_the_survey(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send("Заказ 223311 опаздывает на неделю")

@@ -225,6 +225,19 @@ _WHICH_ORDER = re.compile(
 )
 
 
+# "what do you need from me?", "а что от меня нужно?", "co mam wysłać?": what the bot asked for
+_WHAT_NEEDED = re.compile(
+    r"(?<!\w)(?:что|чего)\s+(?:(?:ещё|еще|именно|от\s+меня|вам)\s+)*(?:нужно|надо|"
+    r"требуется)(?!\w)|(?<!\w)что\s+(?:мне\s+)?(?:нужно\s+|надо\s+)?(?:прислать|отправить|скинуть|"
+    r"предоставить)(?!\w)|\bwhat\s+(?:else\s+|exactly\s+)?(?:do|would)\s+you\s+(?:need|want)\b|"
+    r"\bwhat\s+(?:should|do|shall|must)\s+i\s+(?:send|give|provide)\b|\bwhat\s+(?:info(?:rmation)?|"
+    r"details)\s+do\s+you\s+need|\bco\s+(?:mam|musz[ęe]|powinienem|powinnam|trzeba)\s+(?:\w+\s+)?"
+    r"(?:wys[łl]a|przes[łl]a|poda)|\bczego\s+(?:\w+\s+)?potrzebuje(?:sz|cie)|\bco\s+(?:jest\s+)?"
+    r"potrzebne",
+    re.IGNORECASE,
+)
+
+
 def _about_our_ask(text: str) -> bool:
     """A question about the details the bot asked for (which photo, which number, why)."""
     if _WHICH_PHOTO.search(text):
@@ -1267,6 +1280,12 @@ class ComplaintFlow:
             if _WHY_ASK.search(text) and ("order_ref" in awaited or "photo" in awaited):
                 photo = "photo" in awaited and _PHOTO_WORD.search(text)
                 ctx.say("details_why_photo" if photo else "details_why")
+                return True
+        if not detail and "?" in text and _WHAT_NEEDED.search(text) and not _about_our_ask(text):
+            # "what do you need from me?": what was asked, again (it was "Take your time")
+            awaited = [s for s in _needs(case, rule) if not has(ctx.state.get("known", {}), s)]
+            if awaited:
+                ctx.say("complaint_what_needed", items=_slot_list(ctx, awaited))
                 return True
         if (
             not detail
