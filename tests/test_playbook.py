@@ -1545,6 +1545,40 @@ async def test_what_do_you_need_is_told_what_was_asked_for(
     assert len(d.of("asked_for")) == asked  # said again on request, not a new request
 
 
+@pytest.mark.parametrize(
+    ("problem", "switch", "said"),
+    [
+        ("Привет, заказ 4471400 опаздывает", "can you answer in English please?", "delivery team"),
+        (
+            "Списали деньги два раза за заказ 4471402, по 890 рублей",
+            "can you answer in English please?",
+            "890",
+        ),
+        (
+            "Zamówienie 7712410 spóźnia się już tydzień",
+            "а можно ответить по-русски? и что дальше?",
+            "доставки",
+        ),
+    ],
+)
+async def test_the_promise_said_again_is_in_the_language_the_customer_writes_now(
+    services: Services, problem: str, switch: str, said: str
+) -> None:
+    """A customer who asked 'can you answer in English please?' after the Russian promise got
+    'Still here, no worries. Here's where it stands:', then the promise again in Russian,
+    then 'Is that OK for you?'. The promise is said again in their language now."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert d.of("promised")
+    await d.send(switch)
+    text = "\n".join(d.replies[-1])
+    assert said in text, d.replies[-1]
+    if CYRILLIC_RE.search(switch):
+        assert not re.search(r"[ąęłńśźż]", text, re.I), d.replies[-1]
+    else:
+        assert not CYRILLIC_RE.search(text), d.replies[-1]
+
+
 async def test_a_typed_rating_answers_the_survey(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send("Заказ 223311 опаздывает на неделю")

@@ -1463,7 +1463,7 @@ class ComplaintFlow:
             return
         if rule.fix == "forward":
             case["outcome"] = f"forwarded_{rule.team or 'team'}"
-            team = ctx.texts.plain(f"team_{rule.team or 'quality'}")
+            team = f"team_{rule.team or 'quality'}"
             self._promise(ctx, case, rule, _urgent(case, "fix_forward"), team=team)
             await self._save(ctx, case)
             self._ask_satisfaction(ctx, case)
@@ -1473,8 +1473,16 @@ class ComplaintFlow:
         ctx.request_handoff("needs_person")
 
     def _promise(
-        self, ctx: TurnContext, case: dict[str, Any], rule: TypeRule, key: str, **kw: Any
+        self,
+        ctx: TurnContext,
+        case: dict[str, Any],
+        rule: TypeRule,
+        key: str,
+        *,
+        team: str | None = None,
+        amount: tuple[float, str] | None = None,
     ) -> None:
+        """Promise the fix (``team``: the team's key; ``amount``: the sum and its currency)."""
         known = ctx.state.get("known", {})
         order = known.get("order_ref")
         hours = self.rules.overdue_promise_hours
@@ -1484,11 +1492,21 @@ class ComplaintFlow:
             and not (rule.promise_hours and rule.promise_hours <= hours)
         ):
             rule = rule.model_copy(update={"promise_hours": hours, "promise_days": None})
-        when = _when(ctx, rule)
-        order_part = " " + ctx.texts.plain("order_part", order=order) if order else ""
-        text = ctx.texts(key, when=when, order=order_part, **kw)
+        # how it was said, to say it again in the language the customer writes later in
+        recipe = {
+            "key": key,
+            "lang": ctx.lang,
+            "order": order,
+            "hours": rule.promise_hours,
+            "days": rule.promise_days,
+            "team": team,
+            "amount": list(amount) if amount else None,
+        }
+        text = _promise_words(ctx, recipe)
+        when = _within(ctx, rule.promise_hours, rule.promise_days)
         ctx.say_text(text)
         case["promise"] = text
+        case["promise_said"] = recipe
         ctx.event("promised", text=text, within=when)
         by = _promised_by(ctx.now, rule)
         if by is not None:
@@ -1533,8 +1551,9 @@ class ComplaintFlow:
             return False
         case["outcome"] = "refund_goodwill"
         case["goodwill"] = round(in_shop, 2)  # for the reports, in the shop's currency
-        said = money(amount, _currency(ctx, known), ctx.lang)
-        self._promise(ctx, case, rule, "fix_refund_goodwill", amount=said)
+        self._promise(
+            ctx, case, rule, "fix_refund_goodwill", amount=(amount, _currency(ctx, known))
+        )
         ctx.event("goodwill_approved", amount=amount, threshold=threshold)
         return True
 
@@ -1787,7 +1806,7 @@ class ComplaintFlow:
             # "я же уже писал номер заказа!": it is here, nobody will ask again; where it stands
             if case.get("promise"):
                 ctx.say_text(f"{ctx.texts('details_have_them')} {ctx.texts('promise_status')}")
-                ctx.say_text(case["promise"])
+                ctx.say_text(_promise_text(ctx, case))
             else:
                 ctx.say("details_have_them")
             self._ask_satisfaction(ctx, case)
@@ -1976,7 +1995,7 @@ class ComplaintFlow:
             # "whatever, just give me my money" when the refund is what was arranged: said
             # back, as what is being done, and the question stands
             if case.get("promise"):
-                ctx.say_text(f"{ctx.texts('complaint_same_fix')} {case['promise']}")
+                ctx.say_text(f"{ctx.texts('complaint_same_fix')} {_promise_text(ctx, case)}")
             else:
                 _where_it_stands(ctx, case)
             self._ask_satisfaction(ctx, case)
@@ -2448,7 +2467,7 @@ def _where_it_stands(ctx: TurnContext, case: dict[str, Any]) -> None:
     """ "I'm here", and the promise made on this case, if there is one."""
     if case.get("promise"):
         ctx.say_text(f"{ctx.texts('nudge_here')} {ctx.texts('promise_status')}")
-        ctx.say_text(case["promise"])
+        ctx.say_text(_promise_text(ctx, case))
     else:
         ctx.say_text(ctx.texts("nudge_here"))
 
@@ -2474,11 +2493,42 @@ def _is_nudge(text: str) -> bool:
 
 
 def _when(ctx: TurnContext, rule: TypeRule) -> str:
-    if rule.promise_hours:
-        return ctx.texts.plain("within_hours", n=rule.promise_hours)
-    if rule.promise_days:
-        return ctx.texts.plain("within_days", n=rule.promise_days)
+    return _within(ctx, rule.promise_hours, rule.promise_days)
+
+
+def _within(ctx: TurnContext, hours: int | None, days: int | None) -> str:
+    if hours:
+        return ctx.texts.plain("within_hours", n=hours)
+    if days:
+        return ctx.texts.plain("within_days", n=days)
     return ctx.texts.plain("within_soon")
+
+
+def _promise_words(ctx: TurnContext, recipe: dict[str, Any]) -> str:
+    """A promise (:meth:`ComplaintFlow._promise`'s recipe) in the customer's language now."""
+    order = recipe.get("order")
+    kw: dict[str, Any] = {}
+    if recipe.get("team"):
+        kw["team"] = ctx.texts.plain(recipe["team"])
+    if recipe.get("amount"):
+        value, currency = recipe["amount"]
+        kw["amount"] = money(value, currency, ctx.lang)
+    return ctx.texts(
+        recipe["key"],
+        when=_within(ctx, recipe.get("hours"), recipe.get("days")),
+        order=" " + ctx.texts.plain("order_part", order=order) if order else "",
+        **kw,
+    )
+
+
+def _promise_text(ctx: TurnContext, case: dict[str, Any]) -> str:
+    """The promise made on this case, said again: in the language the customer writes in
+    now (after 'can you answer in English please?' it was the Russian text between English
+    lines)."""
+    recipe = case.get("promise_said")
+    if not recipe or recipe.get("lang") == ctx.lang:
+        return case["promise"]
+    return _promise_words(ctx, recipe)
 
 
 def _promised_by(now: datetime, rule: TypeRule) -> datetime | None:
