@@ -1579,6 +1579,30 @@ async def test_the_promise_said_again_is_in_the_language_the_customer_writes_now
         assert not CYRILLIC_RE.search(text), d.replies[-1]
 
 
+@pytest.mark.parametrize(
+    ("problem", "switch", "needed"),
+    [
+        (
+            "Dzień dobry, dostałam zły rozmiar butów, zamówienie 7712001",
+            "а можно по-русски?",
+            "фото",
+        ),
+        ("Пришла сломанная лампа", "can you speak English?", "order number"),
+        ("The mug arrived cracked", "po polsku proszę", "numer zamówienia"),
+    ],
+)
+async def test_asking_for_another_language_mid_case_hears_the_request_in_it(
+    services: Services, problem: str, switch: str, needed: str
+) -> None:
+    """Asked for a photo in Polish, 'а можно по-русски?' got the FAQ's 'Ваш вопрос про одну
+    из этих тем?' with topic buttons. What is needed is said again, in the language asked."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    await d.send(switch)
+    assert not d.of("faq_declined") and not d.of("escalated"), d.replies[-1]
+    assert needed in d.replies[-1][0] and len(d.replies[-1]) == 1, d.replies[-1]
+
+
 async def test_a_typed_rating_answers_the_survey(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send("Заказ 223311 опаздывает на неделю")

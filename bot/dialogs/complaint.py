@@ -238,6 +238,15 @@ _WHAT_NEEDED = re.compile(
 )
 
 
+# "а можно по-русски?", "can you answer in English?", "po polsku proszę": the language asked
+# for (the engine already answers in the language the message is written in)
+_LANGUAGE_ASKED = re.compile(
+    r"по-?\s?(?:русски|английски|польски)|на\s+(?:русском|английском|польском)|"
+    r"\b(?:in|speak|write)\s+(?:english|russian|polish)\b|\bpo\s+(?:polsku|rosyjsku|angielsku)\b",
+    re.IGNORECASE,
+)
+
+
 def _about_our_ask(text: str) -> bool:
     """A question about the details the bot asked for (which photo, which number, why)."""
     if _WHICH_PHOTO.search(text):
@@ -1281,8 +1290,12 @@ class ComplaintFlow:
                 photo = "photo" in awaited and _PHOTO_WORD.search(text)
                 ctx.say("details_why_photo" if photo else "details_why")
                 return True
-        if not detail and "?" in text and _WHAT_NEEDED.search(text) and not _about_our_ask(text):
-            # "what do you need from me?": what was asked, again (it was "Take your time")
+        if not detail and (
+            ("?" in text and _WHAT_NEEDED.search(text) and not _about_our_ask(text))
+            or (_LANGUAGE_ASKED.search(text) and word_count(text) <= 8)
+        ):
+            # "what do you need from me?": what was asked, again (it was "Take your time");
+            # "а можно по-русски?": the same, in that language (it was the FAQ's topics)
             awaited = [s for s in _needs(case, rule) if not has(ctx.state.get("known", {}), s)]
             if awaited:
                 ctx.say("complaint_what_needed", items=_slot_list(ctx, awaited))
