@@ -105,6 +105,8 @@ EXTRACT_CASES = [
     ("полторы тысячи рублей", None, 1500, "RUB"),
     # "к" after a space is a preposition, not thousands
     ("успеете доставить заказ 123456 к субботе?", "123456", None, None),
+    # the order number after what was sent, with no word "заказ" ("Номер 4471501")
+    ("Вместо синей куртки прислали красную. Номер 4471501.", "4471501", None, None),
     ("заказ 778120 к вечеру привезут?", "778120", None, None),
     # a bare number named as the difference is the disputed amount; "3 extra days" is no money
     (

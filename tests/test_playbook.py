@@ -1603,6 +1603,21 @@ async def test_asking_for_another_language_mid_case_hears_the_request_in_it(
     assert needed in d.replies[-1][0] and len(d.replies[-1]) == 1, d.replies[-1]
 
 
+async def test_an_order_number_said_with_what_was_sent_is_not_asked_for(
+    services: Services,
+) -> None:
+    """'Доставили не тот товар. Вместо синей куртки прислали красную. Номер 4471501. Хочу
+    обмен.' was asked '...пришлите номер заказа и фото проблемы', and after the photo
+    'Пришлите ещё номер заказа': the number said was asked for twice. Only the photo is."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(
+        "Доставили не тот товар. Вместо синей куртки прислали красную. Номер 4471501. Хочу обмен."
+    )
+    assert [e["slot"] for e in d.of("asked_for")] == ["photo"], d.replies[-1]
+    await d.send(photo=True)
+    assert "номер заказа" not in d.all_text(), d.replies[-1]
+
+
 async def test_a_typed_rating_answers_the_survey(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send("Заказ 223311 опаздывает на неделю")

@@ -72,7 +72,9 @@ _NOT_REF_AFTER = re.compile(
 # a bare 5-10 digit number or "558-9011" counts only in a message about an order/parcel
 _BARE_REF = re.compile(r"(?<![\w+\-.,/:])(?P<ref>\d{2,}-\d{2,}|\d{5,10})(?![\w\-]|[.,:/]\d)")
 _ORDER_CONTEXT = re.compile(
-    r"заказ|посылк|отправлен|доставк|order|parcel|package|deliver|shipment|zam[oó]w|paczk|"
+    r"заказ|посылк|отправлен|достав|order|parcel|package|deliver|shipment|zam[oó]w|paczk|"
+    # what was sent: "Доставили не тот товар. Прислали красную. Номер 4471501"
+    r"прислал|przysłal|przyslal|"
     r"przesy[lł]k|dostaw|zakaz|posylk|"
     # typos and the words around an order: "ordr 4418203 hasnt arived"
     r"\bord[er]{1,3}\b|\boder\b|\bodrer|arriv|\barived|rec[ei]{2}ve|\bshipp|\btrack|"
