@@ -1618,6 +1618,32 @@ async def test_an_order_number_said_with_what_was_sent_is_not_asked_for(
     assert "номер заказа" not in d.all_text(), d.replies[-1]
 
 
+@pytest.mark.parametrize(
+    ("message", "question"),
+    [
+        (
+            "The blender I ordered (5512501) doesn't turn on. Also, do you have a store in Warsaw?",
+            "do you have a store in Warsaw?",
+        ),
+        (
+            "Пылесос сломался, заказ 4471600. И ещё: у вас есть магазин в Казани?",
+            "у вас есть магазин в Казани?",
+        ),
+    ],
+)
+async def test_a_question_asked_with_a_complaint_that_the_kb_cannot_answer_is_not_dropped(
+    shop: Services, message: str, question: str
+) -> None:
+    """A question asked with a complaint that the KB had no sure answer to got no word at
+    all: the complaint was answered and the question silently dropped. It is said honestly,
+    with a person offered, and kept for the admins."""
+    d = Dialogue(shop, str(next(_ids)))
+    await d.send(message)
+    assert d.of("complaint_opened") and d.of("faq_declined"), d.replies[-1]
+    assert question in d.replies[-1][-1], d.replies[-1]
+    assert "topic:human" in d.buttons[-1]
+
+
 async def test_a_typed_rating_answers_the_survey(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send("Заказ 223311 опаздывает на неделю")

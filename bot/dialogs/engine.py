@@ -898,8 +898,11 @@ class ConversationEngine:
     async def _answer_also(self, ctx: TurnContext, questions: tuple[str, ...]) -> None:
         """The other questions asked with the main request, answered after it."""
         faq = self._faq_flow()
-        for question in questions:
-            await faq.answer_also(ctx, question)
+        unknown = [q for q in questions if not await faq.answer_also(ctx, q)]
+        if unknown:
+            # "...doesn't turn on. Also, do you have a store in Warsaw?": said honestly and
+            # kept for the admins, not dropped without a word
+            await faq.not_known_also(ctx, unknown)
 
     async def _dispatch_main(self, ctx: TurnContext) -> None:
         faq = self._faq_flow()
