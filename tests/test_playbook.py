@@ -1644,6 +1644,27 @@ async def test_a_question_asked_with_a_complaint_that_the_kb_cannot_answer_is_no
     assert "topic:human" in d.buttons[-1]
 
 
+@pytest.mark.parametrize(
+    ("problem", "question", "bot", "needed"),
+    [
+        ("Мне пришёл чайник с трещиной", "А вы вообще кто, бот?", "бот", "номер заказа"),
+        ("The mug arrived cracked", "wait, who are you?", "bot", "order number"),
+        ("Kubek przyszedł pęknięty", "czy to bot?", "botem", "numer zamówienia"),
+    ],
+)
+async def test_who_is_answering_mid_case_is_told_plainly(
+    services: Services, problem: str, question: str, bot: str, needed: str
+) -> None:
+    """Asked for the order number and a photo, 'А вы вообще кто, бот?' got 'Не спешите, я на
+    связи.' The customer hears plainly that a bot answers (and a colleague on request), and
+    what the case still needs."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    await d.send(question)
+    assert bot in d.replies[-1][0] and needed in d.replies[-1][-1], d.replies[-1]
+    assert not d.of("escalated")
+
+
 async def test_a_typed_rating_answers_the_survey(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send("Заказ 223311 опаздывает на неделю")

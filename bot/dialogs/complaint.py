@@ -247,6 +247,17 @@ _LANGUAGE_ASKED = re.compile(
 )
 
 
+# "А вы вообще кто, бот?", "am I talking to a bot?", "czy to bot?": who is answering
+_WHO_ANSWERS = re.compile(
+    r"(?<!\w)(?:ты|вы)(?:[\s,]+\w+){0,2}[\s,]+(?:бот|робот)(?!\w)|(?<!\w)это\s+(?:\w+\s+)?бот(?!\w)|"
+    r"(?<!\w)кто\s+(?:\w+\s+)?(?:ты|вы)(?!\w)|(?<!\w)(?:ты|вы)\s+(?:\w+\s+)?кто(?!\w)|"
+    r"\bwho\s+(?:am\s+i\s+talking\s+to|are\s+you)\b|\bare\s+you\s+(?:a\s+)?(?:real\s+)?(?:bot|robot|human|"
+    r"person)\b|\b(?:talking|speaking|chatting)\s+(?:to|with)\s+(?:a\s+)?(?:bot|robot|human|real)|"
+    r"\bjeste[śs](?:cie)?\s+(?:\w+\s+)?(?:botem|robotem|cz[łl]owiekiem)|\bczy\s+to\s+bot|\bkim\s+jeste",
+    re.IGNORECASE,
+)
+
+
 def _about_our_ask(text: str) -> bool:
     """A question about the details the bot asked for (which photo, which number, why)."""
     if _WHICH_PHOTO.search(text):
@@ -1298,6 +1309,21 @@ class ComplaintFlow:
             # "а можно по-русски?": the same, in that language (it was the FAQ's topics)
             awaited = [s for s in _needs(case, rule) if not has(ctx.state.get("known", {}), s)]
             if awaited:
+                ctx.say("complaint_what_needed", items=_slot_list(ctx, awaited))
+                return True
+        if (
+            not detail
+            and "?" in text
+            and _WHO_ANSWERS.search(text)
+            and word_count(text) <= 8
+            and intent != "request_human"
+            and not wants_person(text)
+        ):
+            # "А вы вообще кто, бот?" (it was "Не спешите, я на связи"): said plainly, and
+            # what the case still needs
+            awaited = [s for s in _needs(case, rule) if not has(ctx.state.get("known", {}), s)]
+            if awaited:
+                ctx.say("bot_identity")
                 ctx.say("complaint_what_needed", items=_slot_list(ctx, awaited))
                 return True
         if (
