@@ -631,34 +631,6 @@ async def test_an_update_the_bot_cannot_read_does_not_stop_it(sandbox: Sandbox) 
     assert "77812" in reply["text"] or "заказ" in reply["text"].lower(), reply["text"]
 
 
-@pytest.mark.parametrize("db_backend", ["sqlite", "postgresql"], indirect=True)
-async def test_an_operators_reply_is_not_sent_twice_when_updating_the_card_fails(
-    sandbox: Sandbox,
-) -> None:
-    """Olga answered a waiting ticket; Telegram took her reply, then failed (502, longer
-    than the retries) while the bot marked the card 'taken by Olga'. The failure undid
-    the record of the reply being delivered, and a few minutes later the outbox sent it
-    to John a second time (nor was the ticket counted as answered). The reply is recorded
-    as soon as Telegram has it."""
-    from bot import delivery
-
-    fake = sandbox.server.fake
-    thread = await _escalate(fake, JOHN, "operator please")
-    fake.add_fault("editMessageText", status=502, times=4)
-    fake.user_sends(
-        OLGA, "Hi John, Olga here.", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
-    )
-    await fake.wait_for_bot_message(JOHN, text_contains="Olga here", timeout=20)
-    await fake.wait_for(lambda: not fake.faults, timeout=20)
-    await asyncio.sleep(2.0)  # the operator's update is over
-    delivery._CLAIMS.clear()  # a claim lapses after 200 s
-    await delivery.flush_outbox(sandbox.bot, sandbox.services.sessionmaker, older_than=0)
-    assert bot_texts(fake, JOHN).count("Hi John, Olga here.") == 1, bot_texts(fake, JOHN)
-    async with sandbox.services.sessionmaker() as session:
-        ticket = await session.scalar(select(Ticket))
-    assert ticket is not None and ticket.first_response_at is not None
-
-
 async def test_an_operators_correction_of_a_reply_not_yet_delivered_is_what_is_delivered(
     sandbox: Sandbox,
 ) -> None:

@@ -549,9 +549,6 @@ async def send_to_customer(
             raise
         row.tg_message_id = sent.message_id if sent is not None else None
         row.delivered_at, row.attempts = utcnow(), 1
-        # kept at once: what fails later in this update (the card's edit) must not undo
-        # it, or the outbox would send the customer the same reply again
-        await session.commit()
         # the ticket as it is now: the commit above let a colleague act on it meanwhile (a
         # Resolve pressed while this reply was on its way), and writing back the copy read
         # before would undo that
@@ -563,7 +560,7 @@ async def send_to_customer(
         ticket.assignee_id = author
         ticket.status = "taken"
         await add_event(session, ticket, "taken", actor_id=author, auto=True)
-        await session.commit()  # answered and taken, whether or not the card shows it yet
+        await session.flush()
         await desk.refresh_card(bot, session, ticket)
     return True
 
