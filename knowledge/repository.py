@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -143,13 +143,18 @@ class KnowledgeRepository:
     async def last_history_id(self) -> int:
         return int(await self.session.scalar(select(func.max(KnowledgeHistory.id))) or 0)
 
-    async def history_between(self, first: int, last: int) -> list[KnowledgeHistory]:
-        """The changes after ``first`` up to ``last``, newest first."""
+    async def history_between(
+        self, first: int, last: int, entry_ids: Collection[str] | None = None
+    ) -> list[KnowledgeHistory]:
+        """The changes after ``first`` up to ``last``, newest first (of ``entry_ids``, when
+        there are few enough to name in one query)."""
         stmt = (
             select(KnowledgeHistory)
             .where(KnowledgeHistory.id > first, KnowledgeHistory.id <= last)
             .order_by(KnowledgeHistory.id.desc())
         )
+        if entry_ids is not None and len(entry_ids) <= 500:
+            stmt = stmt.where(KnowledgeHistory.entry_id.in_(list(entry_ids)))
         return list(await self.session.scalars(stmt))
 
     async def history(self, entry_id: str | None = None, limit: int = 50) -> list[KnowledgeHistory]:

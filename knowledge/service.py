@@ -135,7 +135,7 @@ def blocked_answers(entries: Sequence[Entry]) -> list[str]:
     return found
 
 
-def _entry_of(entry_id: str, copy: dict[str, Any] | None) -> Entry | None:
+def entry_of(entry_id: str, copy: dict[str, Any] | None) -> Entry | None:
     """An entry as the history keeps it (``before`` / ``after``); None for none."""
     if copy is None:
         return None
@@ -478,10 +478,10 @@ class KnowledgeService:
         done, left, upserts, deletes = 0, [], [], []
         for row in rows:  # newest first
             current = await repo.get(row.entry_id)
-            if current != _entry_of(row.entry_id, row.after):
+            if current != entry_of(row.entry_id, row.after):
                 left.append(row.entry_id)
                 continue
-            before = _entry_of(row.entry_id, row.before)
+            before = entry_of(row.entry_id, row.before)
             if before is None:
                 await repo.delete(row.entry_id, actor=actor)
                 deletes.append(row.entry_id)
@@ -500,6 +500,19 @@ class KnowledgeService:
         await self.index(session)
         return done, left
 
+    async def changes_since(
+        self, session: AsyncSession, since: int, entry_ids: set[str] | None = None
+    ) -> list[Any]:
+        """The history's changes after ``since`` (of ``entry_ids`` only), newest first: what
+        colleagues changed while an admin was editing (all of those entries' changes with
+        ``since`` 0, when they are few)."""
+        repo = KnowledgeRepository(session)
+        rows = await repo.history_between(since, await repo.last_history_id(), entry_ids)
+        return [r for r in rows if entry_ids is None or r.entry_id in entry_ids]
+
+    async def last_history_id(self, session: AsyncSession) -> int:
+        return await KnowledgeRepository(session).last_history_id()
+
     async def last_change(self, session: AsyncSession, entry_id: str) -> int | None:
         """The id of the entry's latest change in the history (what Undo undoes)."""
         rows = await KnowledgeRepository(session).history(entry_id, limit=1)
@@ -514,12 +527,12 @@ class KnowledgeService:
         rows = await KnowledgeRepository(session).history(entry_id, limit=1)
         row = rows[0] if rows else None
         current = await self.get(session, entry_id)
-        if row is None or row.id != change_id or current != _entry_of(entry_id, row.after):
+        if row is None or row.id != change_id or current != entry_of(entry_id, row.after):
             raise KnowledgeError(Text("kb_undo_not_last", id=entry_id))
         if row.before is None:  # it was made by the change: undone, it is deleted
             await self.delete(session, entry_id, actor=actor)
             return None
-        entry = _entry_of(entry_id, row.before)
+        entry = entry_of(entry_id, row.before)
         assert entry is not None
         await self.save(session, entry, actor=actor)
         return validate_one(entry)

@@ -947,3 +947,51 @@ async def test_import_tapped_twice_keeps_the_report_and_its_undo(admin: AdminCha
     report = admin.fake.get_message(ADMIN, offer["message_id"]).to_api()
     assert report["text"].startswith("Imported"), report["text"]
     assert "Undo" in str(report.get("reply_markup")), report
+
+
+async def test_a_colleagues_edit_is_not_lost_under_a_button_edit_or_a_file(
+    admin: AdminChat,
+) -> None:
+    """Two admins on one entry: only the 📝 YAML edit checked for a colleague's change. The
+    admin's card of delivery_cost was shown, Olga then changed its English answer, and the
+    admin's '✏️ Answer' on that card (or '➕ Question', or a file exported before her change)
+    was saved over it: her new price gone without a word. Each now says who changed what,
+    shows the entry as it is now and asks: '💾 Save mine anyway' or 'Cancel'."""
+    before = await admin.entry("delivery_cost")
+    assert before is not None
+    card = await admin.say("/kb_edit delivery_cost", "delivery_cost")
+    olga = Entry(before.id, before.questions, {**before.answers, "en": "Delivery: 199 RUB."})
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        await admin.knowledge.save(session, olga, actor="tg:902 @olga")
+    await admin.press(card, _button(card, "Answer"), "answer")
+    reply = await admin.say("ru: Доставка бесплатная.", "delivery_cost")
+    assert "Not saved yet" in reply["text"] and "tg:902 @olga" in reply["text"], reply["text"]
+    assert "answer en" in reply["text"] and "Delivery: 199 RUB." in reply["text"], reply
+    assert await admin.entry("delivery_cost") == olga
+    await admin.press(reply, _button(reply, "Save mine anyway"), "Доставка бесплатная.")
+    mine = await admin.entry("delivery_cost")
+    assert mine is not None and mine.answers == {**olga.answers, "ru": "Доставка бесплатная."}
+
+    # a question added on a card older than a colleague's change: Cancel keeps theirs
+    card = await admin.say("/kb_edit delivery_cost", "delivery_cost")
+    olga2 = Entry(mine.id, mine.questions, {**mine.answers, "en": "Delivery: 249 RUB."})
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        await admin.knowledge.save(session, olga2, actor="tg:902 @olga")
+    await admin.press(card, _button(card, "Question"), "Send new questions")
+    reply = await admin.say("What does shipping cost?", "delivery_cost")
+    assert "Not saved yet" in reply["text"] and "tg:902 @olga" in reply["text"], reply["text"]
+    await admin.press(reply, _button(reply, "Cancel"), "Kept as it is now")
+    assert await admin.entry("delivery_cost") == olga2
+
+    # a file with the entry as it was before her change: asked before it is imported over
+    from bot.handlers.admin_kb import entry_yaml
+
+    old_copy = "entries:\n" + "\n".join("  " + x for x in entry_yaml(mine).splitlines()) + "\n"
+    since = len(admin.replies())
+    admin.fake.user_sends(ADMIN, document=("kb.yaml", old_copy.encode("utf-8")))
+    offer = await admin._wait(since, "1 changed", 30)
+    asked = await admin.press(offer, _button(offer, "Import"), "Not imported yet")
+    assert "delivery_cost: tg:902 @olga (answer en)" in asked["text"], asked["text"]
+    assert await admin.entry("delivery_cost") == olga2
+    await admin.press(asked, _button(asked, "Save mine anyway"), "Imported")
+    assert await admin.entry("delivery_cost") == mine

@@ -55,7 +55,7 @@ from knowledge.formats import (
     parse_yaml,
     say,
 )
-from knowledge.service import KnowledgeError, KnowledgeService, get_knowledge
+from knowledge.service import KnowledgeError, KnowledgeService, entry_of, get_knowledge
 
 log = logging.getLogger(__name__)
 
@@ -187,20 +187,24 @@ def entry_card(entry: Entry, texts: Texts | None = None) -> str:
     return "\n".join(parts)
 
 
-def entry_keyboard(entry: Entry, texts: Texts | None = None) -> InlineKeyboardMarkup | None:
+def entry_keyboard(
+    entry: Entry, texts: Texts | None = None, version: int | None = None
+) -> InlineKeyboardMarkup | None:
+    """The card's buttons; the edits carry ``version`` (the entry's latest change when the
+    card was shown), so an edit made on it never saves over a colleague's later one."""
     if not _fits(entry.id):
         return None
     texts = texts or Texts("en")
-    e = entry.id
+    e, v = entry.id, version or 0
     return _kb(
         [
             [
-                (texts("admin_btn_question"), KbCb(action="addq", entry=e)),
-                (texts("admin_btn_answer"), KbCb(action="ans", entry=e)),
+                (texts("admin_btn_question"), KbCb(action="addq", entry=e, page=v)),
+                (texts("admin_btn_answer"), KbCb(action="ans", entry=e, page=v)),
             ],
             [
-                (texts("admin_btn_tags"), KbCb(action="tags", entry=e)),
-                ("📝 YAML", KbCb(action="yaml", entry=e)),
+                (texts("admin_btn_tags"), KbCb(action="tags", entry=e, page=v)),
+                ("📝 YAML", KbCb(action="yaml", entry=e, page=v)),
             ],
             [
                 (texts("admin_btn_delete"), KbCb(action="del", entry=e)),
@@ -263,10 +267,16 @@ def create_router(settings: Settings) -> Router:
             await target.answer(text, reply_markup=markup)
 
     async def show_entry(
-        target: Message, entry: Entry, texts: Texts, undo: int | None = None
+        target: Message,
+        session: AsyncSession,
+        services: Any,
+        entry: Entry,
+        texts: Texts,
+        undo: int | None = None,
     ) -> None:
         """The entry's card; ``undo``: the change just made, which '↩️ Undo' takes back."""
-        markup = entry_keyboard(entry, texts)
+        version = undo or await knowledge(services).last_change(session, entry.id)
+        markup = entry_keyboard(entry, texts, version)
         if markup is not None and undo is not None:
             back = KbCb(action="undo", entry=entry.id, page=undo)
             row = [
@@ -314,7 +324,7 @@ def create_router(settings: Settings) -> Router:
         if entry is None:
             await message.answer(texts("admin_no_entry", id=repr(entry_id)))
             return
-        await show_entry(message, entry, texts)
+        await show_entry(message, session, services, entry, texts)
 
     @router.message(Command("kb_delete"))
     async def kb_delete(
@@ -498,7 +508,7 @@ def create_router(settings: Settings) -> Router:
             return
         await _done(state)
         await message.answer(texts("admin_saved_new", id=repr(saved.id)))
-        await show_entry(message, saved, texts)
+        await show_entry(message, session, services, saved, texts)
 
     @router.message(KbStates.add_id, F.text)
     async def add_id(
@@ -533,8 +543,10 @@ def create_router(settings: Settings) -> Router:
         *,
         new: bool,
         entry_id: str | None = None,
+        user: User | None = None,
     ) -> bool:
-        texts = admin_texts(message.from_user)
+        user = user or message.from_user
+        texts = admin_texts(user)
         body = text.strip("\n")
         if body.strip().startswith("```"):
             body = body.strip().strip("`").removeprefix("yaml").strip("\n")
@@ -550,14 +562,14 @@ def create_router(settings: Settings) -> Router:
             if entry_id is not None and entry.id != entry_id:
                 raise KnowledgeError(Text("kb_id_must_stay", id=entry_id))
             since = await knowledge(services).last_change(session, entry.id)
-            await knowledge(services).save(
-                session, entry, actor=_actor(message.from_user), must_be_new=new
-            )
+            await knowledge(services).save(session, entry, actor=_actor(user), must_be_new=new)
         except (KbFormatError, KnowledgeError) as exc:
             await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
             return False
         await message.answer(texts("admin_saved", id=repr(entry.id)))
-        await show_entry(message, entry, texts, await made(session, services, entry.id, since))
+        await show_entry(
+            message, session, services, entry, texts, await made(session, services, entry.id, since)
+        )
         return True
 
     @router.callback_query(KbCb.filter())
@@ -597,7 +609,10 @@ def create_router(settings: Settings) -> Router:
                 said += " " + texts("admin_import_undo_left", ids=shown)
             await message.answer(_cut(said, 4000))
             return
-        if action in ("imp", "impr", "improk", "impno"):
+        if action in ("force", "forceno"):
+            await on_conflict_button(query, message, callback_data, state, session, services)
+            return
+        if action in ("imp", "impr", "improk", "impno", "impf", "imprf"):
             await on_import_button(query, message, callback_data, state, session, services)
             return
         if action == "undel":  # the Undo of a delete: the copy the history keeps
@@ -607,7 +622,7 @@ def create_router(settings: Settings) -> Router:
                 await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
                 return
             await message.edit_text(texts("admin_restored", id=repr(entry.id)))
-            await show_entry(message, entry, texts)
+            await show_entry(message, session, services, entry, texts)
             return
         if action == "undo":  # the entry as it was before the change the button names
             try:
@@ -621,12 +636,12 @@ def create_router(settings: Settings) -> Router:
                 await message.answer(texts("admin_undone_deleted", id=repr(entry_id)))
                 return
             await message.answer(texts("admin_undone", id=repr(entry_id)))
-            await show_entry(message, undone, texts)
+            await show_entry(message, session, services, undone, texts)
             return
         entry = await service.get(session, entry_id) if entry_id else None
         if action == "useid":  # a second tap (or one after the step ended): not 'no longer exists'
             if entry is not None:
-                await show_entry(message, entry, texts)
+                await show_entry(message, session, services, entry, texts)
             else:
                 await message.answer(texts("admin_add_over"))
             return
@@ -634,7 +649,7 @@ def create_router(settings: Settings) -> Router:
             await message.answer(texts("admin_entry_gone_list"))
             return
         if action == "view":
-            await show_entry(message, entry, texts)
+            await show_entry(message, session, services, entry, texts)
         elif action == "del":
             await ask_delete(message, entry, texts)
         elif action == "delyes":
@@ -645,18 +660,17 @@ def create_router(settings: Settings) -> Router:
                     [[(texts("admin_btn_undo"), KbCb(action="undel", entry=entry.id))]]
                 ),
             )
-        elif action == "addq":
-            await state.set_state(KbStates.edit_questions)
-            await state.update_data(entry=entry.id)
-            await message.answer(texts("admin_addq_prompt", id=repr(entry.id)))
-        elif action == "ans":
-            await state.set_state(KbStates.edit_answer)
-            await state.update_data(entry=entry.id)
-            await message.answer(texts("admin_ans_prompt"))
-        elif action == "tags":
-            await state.set_state(KbStates.edit_tags)
-            await state.update_data(entry=entry.id)
-            await message.answer(texts("admin_tags_prompt"))
+        elif action in ("addq", "ans", "tags"):
+            # the version the card showed (a card from before versions: the one now): a
+            # colleague's change after it is not saved over without a word
+            since = callback_data.page or await service.last_change(session, entry.id)
+            step = {"addq": KbStates.edit_questions, "ans": KbStates.edit_answer}
+            await state.set_state(step.get(action, KbStates.edit_tags))
+            await state.update_data(entry=entry.id, since=since)
+            if action == "addq":
+                await message.answer(texts("admin_addq_prompt", id=repr(entry.id)))
+            else:
+                await message.answer(texts(f"admin_{action}_prompt"))
         elif action == "yaml":
             body = entry_yaml(entry)
             if len(body) > MAX_TEXT:  # too long for one message: as a file to send back
@@ -666,7 +680,8 @@ def create_router(settings: Settings) -> Router:
                 )
                 return
             await state.set_state(KbStates.edit_yaml)
-            # the change the copy shows: a colleague's edit after it is not saved over
+            # the change the copy shows (the entry as it is now, whatever the card showed):
+            # a colleague's edit after it is not saved over
             since = await service.last_change(session, entry.id)
             await state.update_data(entry=entry.id, since=since)
             await send_yaml(message, body, texts("admin_yaml_prompt"))
@@ -677,11 +692,22 @@ def create_router(settings: Settings) -> Router:
     ) -> None:
         texts = admin_texts(message.from_user)
         data = await state.get_data()
-        if await knowledge(services).get(session, data["entry"]) is None:
+        current = await knowledge(services).get(session, data["entry"])
+        if current is None:
             await _done(state)  # another admin deleted it meanwhile
             await message.answer(texts("admin_entry_gone"))
             return
         questions = [q.strip() for q in (message.text or "").splitlines() if q.strip()]
+        if await changed_meanwhile(
+            message,
+            state,
+            session,
+            services,
+            current,
+            data,
+            {"kind": "questions", "value": questions},
+        ):
+            return
         since = await knowledge(services).last_change(session, data["entry"])
         try:
             entry = await knowledge(services).add_variants(
@@ -691,7 +717,9 @@ def create_router(settings: Settings) -> Router:
             await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
             return
         await _done(state)
-        await show_entry(message, entry, texts, await made(session, services, entry.id, since))
+        await show_entry(
+            message, session, services, entry, texts, await made(session, services, entry.id, since)
+        )
 
     @router.message(KbStates.edit_answer, F.text)
     async def edit_answer(
@@ -704,12 +732,12 @@ def create_router(settings: Settings) -> Router:
             await _done(state)
             await message.answer(admin_texts(message.from_user)("admin_entry_gone"))
             return
-        answers = dict(entry.answers)
-        for lang, text in parse_answers(message.text or "").items():
-            if text.strip() == "-":
-                answers.pop(lang, None)
-            else:
-                answers[lang] = text
+        typed = parse_answers(message.text or "")
+        if await changed_meanwhile(
+            message, state, session, services, entry, data, {"kind": "answer", "value": typed}
+        ):
+            return
+        answers = _with_answers(entry.answers, typed)
         changed = [lang for lang, text in answers.items() if entry.answers.get(lang) != text]
         kept = [lang for lang in answers if lang not in changed]
         saved = await save_entry(
@@ -732,14 +760,146 @@ def create_router(settings: Settings) -> Router:
             return
         raw = (message.text or "").strip()
         tags = [] if raw == "-" else [t.strip() for t in raw.split(",") if t.strip()]
+        if await changed_meanwhile(
+            message, state, session, services, entry, data, {"kind": "tags", "value": tags}
+        ):
+            return
         await save_entry(
             message, state, session, services, Entry(entry.id, entry.questions, entry.answers, tags)
         )
 
-    async def send_yaml(message: Message, body: str, head: str) -> None:
+    async def send_yaml(
+        message: Message, body: str, head: str, markup: InlineKeyboardMarkup | None = None
+    ) -> None:
         await message.answer(
-            f"{html.escape(head)}\n\n<pre>{html.escape(body)}</pre>", parse_mode="HTML"
+            f"{html.escape(head)}\n\n<pre>{html.escape(body)}</pre>",
+            parse_mode="HTML",
+            reply_markup=markup,
         )
+
+    async def colleagues(
+        session: AsyncSession, services: Any, entry_id: str, since: int | None, user: User | None
+    ) -> dict[str, str] | None:
+        """Who changed the entry after the change ``since`` and what ({actor}, {changes}),
+        the admin's own changes aside; None when nobody did."""
+        news = [
+            r
+            for r in await knowledge(services).history(session, entry_id, limit=20)
+            if (since is None or r.id > since) and (user is None or r.actor != _actor(user))
+        ]
+        if not news:
+            return None
+        changed = _changes(news[-1].before, news[0].after, admin_texts(user))
+        return {
+            "actor": ", ".join(dict.fromkeys(r.actor or "?" for r in news)),
+            "changes": f" ({changed})" if changed else "",
+        }
+
+    def conflict_buttons(entry_id: str, latest: int | None, texts: Texts) -> InlineKeyboardMarkup:
+        return _kb(
+            [
+                [
+                    (
+                        texts("admin_btn_save_mine"),
+                        KbCb(action="force", entry=entry_id, page=latest or 0),
+                    ),
+                    (texts("admin_btn_cancel"), KbCb(action="forceno", entry=entry_id)),
+                ]
+            ]
+        )
+
+    async def changed_meanwhile(
+        message: Message,
+        state: FSMContext,
+        session: AsyncSession,
+        services: Any,
+        current: Entry,
+        data: dict[str, Any],
+        pending: dict[str, Any],
+        user: User | None = None,
+    ) -> bool:
+        """A colleague changed the entry after the version this edit started from: not saved
+        over; said who changed what, the entry as it is now, 'Save mine anyway' / 'Cancel'."""
+        user = user or message.from_user
+        if "since" not in data:
+            return False
+        latest = await knowledge(services).last_change(session, current.id)
+        news = await colleagues(session, services, current.id, data["since"], user)
+        if latest == data["since"] or not news:
+            return False
+        texts = admin_texts(user)
+        await _done(state)
+        await state.update_data(pending_edit={**pending, "entry": current.id})
+        head = texts("admin_edit_changed_meanwhile", id=repr(current.id), **news)
+        await message.answer(
+            f"{html.escape(head)}\n\n{entry_card(current, texts)}",
+            parse_mode="HTML",
+            reply_markup=conflict_buttons(current.id, latest, texts),
+        )
+        return True
+
+    async def on_conflict_button(
+        query: CallbackQuery,
+        message: Message,
+        cb: KbCb,
+        state: FSMContext,
+        session: AsyncSession,
+        services: Any,
+    ) -> None:
+        """'Save mine anyway' saves the admin's edit over the colleague's change (on the
+        entry as it is now: what the edit did not touch stays theirs); 'Cancel' keeps it."""
+        texts = admin_texts(query.from_user)
+        data = await state.get_data()
+        pending = data.get("pending_edit") or {}
+        if pending.get("entry") != cb.entry:
+            await message.answer(texts("admin_conflict_over"))
+            return
+        service = knowledge(services)
+        if cb.action == "forceno":
+            await state.update_data(pending_edit=None)
+            if await state.get_state() == KbStates.edit_yaml.state:
+                await _done(state)
+            await message.edit_reply_markup(reply_markup=None)
+            await message.answer(texts("admin_conflict_kept", id=repr(cb.entry)))
+            return
+        current = await service.get(session, cb.entry)
+        if current is None:
+            await state.update_data(pending_edit=None)
+            await message.answer(texts("admin_entry_gone"))
+            return
+        user = query.from_user
+        # changed again since this was asked: said again, with that change
+        if await changed_meanwhile(
+            message, state, session, services, current, {"since": cb.page or None}, pending, user
+        ):
+            return
+        await message.edit_reply_markup(reply_markup=None)
+        kind, value = pending.get("kind"), pending.get("value")
+        if kind == "yaml":
+            if await save_yaml(
+                message, session, services, value, new=False, entry_id=current.id, user=user
+            ):
+                await _done(state)
+                await state.update_data(pending_edit=None)
+            return
+        await state.update_data(pending_edit=None)
+        if kind == "questions":
+            since = await service.last_change(session, current.id)
+            try:
+                entry = await service.add_variants(session, current.id, value, actor=_actor(user))
+            except (KbFormatError, KnowledgeError) as exc:
+                await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
+                return
+            undo = await made(session, services, entry.id, since)
+            await show_entry(message, session, services, entry, texts, undo)
+            return
+        answers, tags = current.answers, current.tags
+        if kind == "answer":
+            answers = _with_answers(current.answers, value)
+        else:
+            tags = list(value)
+        entry = Entry(current.id, current.questions, answers, tags)
+        await save_entry(message, state, session, services, entry, user=user)
 
     @router.message(KbStates.edit_yaml, F.text)
     async def edit_yaml(
@@ -756,21 +916,13 @@ def create_router(settings: Settings) -> Router:
             return
         latest = await service.last_change(session, current.id)
         since = data.get("since", latest)
-        if since != latest:  # changed after the copy was shown: saved, it would undo that
-            news = [
-                r
-                for r in await service.history(session, current.id, limit=20)
-                if since is None or r.id > since
-            ]
-            actors = ", ".join(dict.fromkeys(r.actor or "?" for r in news)) or "?"
-            changed = _changes(news[-1].before, news[0].after, texts) if news else ""
-            await state.update_data(since=latest)
-            head = texts(
-                "admin_yaml_changed_meanwhile",
-                id=repr(current.id),
-                actor=actors,
-                changes=f" ({changed})" if changed else "",
+        news = await colleagues(session, services, current.id, since, message.from_user)
+        if since != latest and news:  # changed after the copy was shown: saved, it would undo that
+            await state.update_data(
+                since=latest,
+                pending_edit={"entry": current.id, "kind": "yaml", "value": message.text or ""},
             )
+            head = texts("admin_yaml_changed_meanwhile", id=repr(current.id), **news)
             body = entry_yaml(current)
             if len(body) > MAX_TEXT:  # grown too long for a message: as the YAML button does
                 await _done(state)
@@ -780,7 +932,12 @@ def create_router(settings: Settings) -> Router:
                     caption=texts("admin_yaml_file", id=repr(current.id)),
                 )
                 return
-            await send_yaml(message, body, f"{head} {texts('admin_yaml_now')}")
+            await send_yaml(
+                message,
+                body,
+                f"{head} {texts('admin_yaml_now')}",
+                conflict_buttons(current.id, latest, texts),
+            )
             return
         if await save_yaml(
             message, session, services, message.text or "", new=False, entry_id=data["entry"]
@@ -788,17 +945,25 @@ def create_router(settings: Settings) -> Router:
             await _done(state)
 
     async def save_entry(
-        message: Message, state: FSMContext, session: AsyncSession, services: Any, entry: Entry
+        message: Message,
+        state: FSMContext,
+        session: AsyncSession,
+        services: Any,
+        entry: Entry,
+        user: User | None = None,
     ) -> bool:
-        texts = admin_texts(message.from_user)
+        user = user or message.from_user
+        texts = admin_texts(user)
         since = await knowledge(services).last_change(session, entry.id)
         try:
-            await knowledge(services).save(session, entry, actor=_actor(message.from_user))
+            await knowledge(services).save(session, entry, actor=_actor(user))
         except (KbFormatError, KnowledgeError) as exc:
             await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
             return False
         await _done(state)
-        await show_entry(message, entry, texts, await made(session, services, entry.id, since))
+        await show_entry(
+            message, session, services, entry, texts, await made(session, services, entry.id, since)
+        )
         return True
 
     # ------------------------------------------------------------------ import a file
@@ -844,7 +1009,14 @@ def create_router(settings: Settings) -> Router:
             return
         # each offer imports its own file (another file may be sent before it is pressed)
         pending = dict((await state.get_data()).get("imports") or {})
-        pending[str(message.message_id)] = {"file": doc.file_id, "name": name, "fmt": fmt}
+        pending[str(message.message_id)] = {
+            "file": doc.file_id,
+            "name": name,
+            "fmt": fmt,
+            # the knowledge as the offer counted it: a colleague's change after it is not
+            # imported over without a word
+            "since": await knowledge(services).last_history_id(session),
+        }
         await state.update_data(imports=dict(list(pending.items())[-MAX_OFFERS:]))
         key = message.message_id
         offer = texts(
@@ -922,6 +1094,42 @@ def create_router(settings: Settings) -> Router:
                     ),
                 )
                 return
+        replace = action in ("impr", "improk", "imprf")
+        if action not in ("impf", "imprf") and "since" in offer:
+            try:
+                entries = parse_bytes(raw, offer["fmt"], offer["name"])
+            except KbFormatError as exc:
+                await message.answer(_file_errors(exc, texts))
+                return
+            news = await import_conflicts(
+                session, services, entries, offer["since"], replace, query.from_user
+            )
+            if news:  # it would undo a colleague's change: said, and asked
+                pending[str(cb.page)] = offer
+                await state.update_data(imports=pending)
+                lines = [
+                    f"- {entry_id}: {changes}" for entry_id, changes in list(news.items())[:15]
+                ]
+                if len(news) > 15:
+                    lines.append(texts("admin_and_more", n=len(news) - 15))
+                force = KbCb(action="imprf" if replace else "impf", page=cb.page)
+                await message.edit_text(
+                    _cut(
+                        texts("admin_import_changed_meanwhile", name=offer["name"], n=len(news))
+                        + "\n"
+                        + "\n".join(lines),
+                        4000,
+                    ),
+                    reply_markup=_kb(
+                        [
+                            [
+                                (texts("admin_btn_save_mine"), force),
+                                (texts("admin_btn_cancel"), KbCb(action="impno", page=cb.page)),
+                            ]
+                        ]
+                    ),
+                )
+                return
         # saving and re-indexing a big file takes a while: said, so Import is not tapped again,
         # and how far it is (5,000 entries take minutes)
         await message.edit_text(texts("admin_importing", name=offer["name"]))
@@ -932,7 +1140,7 @@ def create_router(settings: Settings) -> Router:
                 raw,
                 offer["fmt"],
                 source=offer["name"],
-                replace=action in ("impr", "improk"),
+                replace=replace,
                 actor=_actor(query.from_user),
                 progress=progress,
             )
@@ -959,6 +1167,45 @@ def create_router(settings: Settings) -> Router:
             back = KbCb(action="impundo", entry=str(report.history_from), page=report.history_to)
             undo = _kb([[(texts("admin_btn_undo_import"), back)]])
         await message.edit_text(_cut(text, 4000), reply_markup=undo)
+
+    async def import_conflicts(
+        session: AsyncSession,
+        services: Any,
+        entries: list[Entry],
+        since: int,
+        replace: bool,
+        user: User | None,
+    ) -> dict[str, str]:
+        """The entries the import would change that a colleague changed after the file's copy
+        of them (an older version of the entry, exported before their edit) or after the file
+        was offered: {id: 'tg:902 @olga (answer en)'}."""
+        service = knowledge(services)
+        current = {e.id: e for e in await service.list_entries(session)}
+        touched = {e.id: e for e in entries if current.get(e.id) != e}
+        gone = set(current) - {e.id for e in entries} if replace else set()
+        ids = set(touched) | gone
+        if not ids:
+            return {}
+        # few entries: their whole history (to find the file's copy in it); else since the offer
+        rows = await service.changes_since(session, 0 if len(ids) <= 500 else since, ids)
+        rows = [r for r in rows if r.entry_id in ids]
+        mine, texts = _actor(user), admin_texts(user)
+        result: dict[str, str] = {}
+        by_entry: dict[str, list[Any]] = {}
+        for row in rows:  # newest first
+            by_entry.setdefault(row.entry_id, []).append(row)
+        for entry_id, own in by_entry.items():
+            copy = touched.get(entry_id)
+            base = next(
+                (r.id for r in own if copy is not None and entry_of(entry_id, r.after) == copy),
+                since,
+            )
+            news = [r for r in own if r.id > base and r.actor != mine]
+            if news:
+                changed = _changes(news[-1].before, news[0].after, texts)
+                actors = ", ".join(dict.fromkeys(r.actor or "?" for r in news))
+                result[entry_id] = actors + (f" ({changed})" if changed else "")
+        return result
 
     # ------------------------------------------------------------------ gaps
     @router.message(Command("kb_gaps"))
@@ -1040,7 +1287,7 @@ def create_router(settings: Settings) -> Router:
                         lang=missing[0],
                     )
                 )
-                await show_entry(message, entry, texts)
+                await show_entry(message, session, services, entry, texts)
         elif cb.action == "gapnew":
             asked = await service.gap_texts(session, ids)
             await state.set_state(KbStates.add_answer)
@@ -1119,7 +1366,7 @@ async def _done(state: FSMContext) -> None:
     their buttons still work."""
     data = await state.get_data()
     await state.clear()
-    kept = {key: data[key] for key in ("gaps", "imports") if data.get(key)}
+    kept = {key: data[key] for key in ("gaps", "imports", "pending_edit") if data.get(key)}
     if kept:
         await state.set_data(kept)
 
@@ -1138,6 +1385,17 @@ def _file_errors(exc: KbFormatError, texts: Texts, shown: int = 30) -> str:
     if len(exc.errors) > shown:
         lines.append(texts("admin_and_more", n=len(exc.errors) - shown))
     return _cut("\n".join(lines), 4000)
+
+
+def _with_answers(answers: dict[str, str], typed: dict[str, str]) -> dict[str, str]:
+    """The entry's answers with the ones the admin typed ('en: -' removes English)."""
+    result = dict(answers)
+    for lang, text in typed.items():
+        if text.strip() == "-":
+            result.pop(lang, None)
+        else:
+            result[lang] = text
+    return result
 
 
 def _changes(before: Any, after: Any, texts: Texts) -> str:
