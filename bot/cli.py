@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Coroutine
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -124,13 +125,27 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_at(value: str, settings: Settings) -> datetime:
+    """``--at 2026-12-02T12:00``: a moment, in the shop's time zone unless it names its own."""
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ConfigError(
+            f"--at {value!r} is not a date and time like 2026-12-02T12:00 ({exc})"
+        ) from exc
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=settings.tz)
+    return at
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from bot.simulate import simulate
 
     settings = _settings()
     _setup_logging(os.environ.get("LOG_LEVEL", "WARNING"))
     kb = Path(args.kb) if args.kb else None
-    count = _run(simulate(settings, Path(args.input), Path(args.output), kb))
+    at = _parse_at(args.at, settings) if args.at else None
+    count = _run(simulate(settings, Path(args.input), Path(args.output), kb, at=at))
     print(f"simulated {count} dialogue(s) -> {args.output}", file=sys.stderr)
     return 0
 
@@ -263,6 +278,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", required=True, help="DIALOGUES.jsonl")
     p.add_argument("--output", required=True, help="TRANSCRIPTS.jsonl")
     p.add_argument("--kb", help="knowledge file to import into the fresh database first")
+    p.add_argument(
+        "--at",
+        metavar="ISO-TIME",
+        help="play the dialogues as if it were then, e.g. 2026-12-02T12:00 (the shop's "
+        "TIMEZONE unless it says its own; default: now), so replies that depend on the "
+        "operators' hours do not change with the hour it runs at",
+    )
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("report", help="service figures: complaints, times, CSAT, NPS")

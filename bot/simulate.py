@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import tempfile
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
+from bot.db import models
 from bot.dialogs.types import ATTACHMENT_KINDS, Attachment, Incoming
 from bot.jsonl import JsonlError, read_jsonl, writable
 from bot.services import Services, build_services
@@ -89,7 +90,27 @@ async def run_dialogue(services: Services, dialogue: dict[str, Any]) -> dict[str
 
 
 async def simulate(
-    settings: Settings, input_path: Path, output_path: Path, kb_path: Path | None = None
+    settings: Settings,
+    input_path: Path,
+    output_path: Path,
+    kb_path: Path | None = None,
+    *,
+    at: datetime | None = None,
+) -> int:
+    """Play the dialogues; ``at``: the moment they start at (the bot's clock, ``utcnow``, runs
+    from there), so what depends on the operators' hours is the same at any hour of the day."""
+    if at is None:
+        return await _simulate(settings, input_path, output_path, kb_path)
+    before = models.clock_shift
+    models.clock_shift = at - datetime.now(UTC)
+    try:
+        return await _simulate(settings, input_path, output_path, kb_path)
+    finally:
+        models.clock_shift = before
+
+
+async def _simulate(
+    settings: Settings, input_path: Path, output_path: Path, kb_path: Path | None
 ) -> int:
     dialogues = load_dialogues(input_path)
     writable(output_path)  # before minutes of work, not after

@@ -160,6 +160,54 @@ def test_a_follow_up_the_answer_does_not_hold_gets_no_repeat_of_it(tmp_path: Pat
     assert results["pickup"]["replies"][1][0] == "Вот всё, что у меня есть об этом:"
 
 
+HANDOFF = {"id": "person", "lang": "ru", "turns": ["Позовите, пожалуйста, оператора"]}
+OFFICE_WORDING = "Подключаю коллегу"
+NIGHT_WORDING = "Сейчас наша команда не на связи"
+
+
+def test_simulate_at_plays_the_dialogues_at_that_time(tmp_path: Path) -> None:
+    """``--at``: the hand-off is worded for that time, whatever the hour the command runs at;
+    a time without a zone is the shop's (TIMEZONE, Moscow), one with a zone is that moment."""
+    [night] = _simulate(tmp_path, [HANDOFF], "--at", "2026-12-02T23:00")
+    assert NIGHT_WORDING in " ".join(night["replies"][0]), night["replies"]
+    [noon] = _simulate(tmp_path, [HANDOFF], "--at", "2026-12-02T09:00+00:00")  # 12:00 Moscow
+    assert OFFICE_WORDING in " ".join(noon["replies"][0]), noon["replies"]
+    assert NIGHT_WORDING not in " ".join(noon["replies"][0])
+
+
+def test_simulate_at_that_is_not_a_time_is_one_line(cli_env: Path, capsys) -> None:
+    dialogues = cli_env / "d.jsonl"
+    dialogues.write_text(json.dumps(HANDOFF, ensure_ascii=False) + "\n", encoding="utf-8")
+    argv = ["simulate", "--input", str(dialogues), "--output", str(cli_env / "t.jsonl")]
+    assert main([*argv, "--at", "tomorrow noon"]) == 1
+    err = capsys.readouterr().err
+    assert "--at 'tomorrow noon'" in err and "2026-12-02T12:00" in err
+    assert not (cli_env / "t.jsonl").exists()
+
+
+def test_playbook_check_runs_the_dialogues_in_office_hours_by_default(tmp_path: Path) -> None:
+    """benchmarks/playbook_check.py plays its dialogues on a Wednesday at noon in Moscow,
+    operators at work, so its score does not follow the hour it runs at (``--at`` to change)."""
+    dialogues = tmp_path / "d.jsonl"
+    dialogues.write_text(json.dumps(HANDOFF, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "t.jsonl"
+    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL")}
+    env.update({"HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "playbook_check.py")]
+        + ["--input", str(dialogues), "--output", str(out)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "--at 2026-12-02T12:00" in proc.stderr  # the command it ran
+    [row] = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert OFFICE_WORDING in " ".join(row["replies"][0]), row["replies"]
+
+
 def test_report_json_has_the_contract_keys(tmp_path: Path) -> None:
     proc = _cli(
         "report",
