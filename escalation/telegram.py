@@ -112,6 +112,11 @@ class OperatorDesk:
         self.chat_id = settings.require_operators_chat()
         # a ticket's topic being made (ticket id -> lock): one topic, whoever asks for it
         self._making: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        # tickets whose card Telegram failed to update (an outage longer than the retries):
+        # redrawn by the timers' next pass (``redraw_stale_cards``), never by failing the
+        # operator's update, whose reply or take must stand
+        self.stale_cards: set[int] = set()
+        self._stale_states: dict[int, dict[str, Any]] = {}  # a resolved case's, to show
 
     # ------------------------------------------------------------------ topics & cards
     async def ensure_topic(
@@ -294,11 +299,13 @@ class OperatorDesk:
         ticket: Ticket,
         *,
         state: dict[str, Any] | None = None,
-    ) -> None:
+    ) -> bool:
         """Update the pinned card and the topic title after a change (``state``: the
-        conversation's state to show, the current one by default)."""
+        conversation's state to show, the current one by default). Return False when
+        Telegram failed to take it (5xx, a network error, longer than the retries): the
+        change stands, and the card is redrawn by the timers' next pass."""
         if ticket.topic_id is None:
-            return
+            return True
         customer = await session.get(Customer, ticket.customer_id)
         conversation = await session.get(Conversation, ticket.conversation_id)
         assert customer is not None and conversation is not None
@@ -324,6 +331,14 @@ class OperatorDesk:
         except TelegramBadRequest as exc:
             if "not modified" not in str(exc):
                 log.warning("card of ticket %s not updated: %s", ticket.id, exc)
+        except TelegramAPIError as exc:
+            log.warning("card of ticket %s not updated, redrawn later: %s", ticket.id, exc)
+            self.stale_cards.add(ticket.id)
+            if state is not None:
+                self._stale_states[ticket.id] = state
+            return False
+        self.stale_cards.discard(ticket.id)
+        self._stale_states.pop(ticket.id, None)
         if card.needs_file and not await self._transcript_file_sent(session, ticket):
             # the card grew too long to carry the transcript it was posted with: without the
             # file, what the customer told the bot before the hand-off would be gone
@@ -342,6 +357,24 @@ class OperatorDesk:
         except TelegramBadRequest as exc:
             if "not modified" not in str(exc).lower():
                 log.info("topic of ticket %s not renamed: %s", ticket.id, exc)
+        return True
+
+    async def redraw_stale_cards(self, bot: Bot, session: AsyncSession) -> int:
+        """Redraw the cards Telegram failed to update (``stale_cards``); return how many
+        are up to date now."""
+        redrawn = 0
+        for ticket_id in sorted(self.stale_cards):
+            ticket = await session.get(Ticket, ticket_id)
+            if ticket is None:
+                self.stale_cards.discard(ticket_id)
+                continue
+            try:
+                state = self._stale_states.get(ticket_id)
+                redrawn += await self.refresh_card(bot, session, ticket, state=state)
+            except TelegramAPIError:
+                log.warning("card of ticket %s still not updated", ticket_id, exc_info=True)
+            await session.commit()
+        return redrawn
 
     async def in_group(self, bot: Bot, user_id: int) -> bool:
         """Whether an operator is still in the operators' group (True when Telegram does

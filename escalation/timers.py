@@ -48,6 +48,10 @@ async def check_timers(bot: Bot, services: Services, now: datetime | None = None
             relayed = await desk.relay_missed(bot, session, older_than=now - TOPIC_RETRY_AFTER)
             if relayed:
                 log.info("copied %s customer message(s) to their topics", relayed)
+            # cards Telegram failed to update when the ticket changed: redrawn now
+            redrawn = await desk.redraw_stale_cards(bot, session)
+            if redrawn:
+                log.info("redrew %s ticket card(s)", redrawn)
         # not answered yet, or reopened by the customer ("not solved") and not answered since
         reopened = select(TicketEvent.ticket_id).where(
             TicketEvent.kind == "reopened", TicketEvent.actor_id.is_(None)

@@ -724,3 +724,59 @@ async def test_a_failed_urgent_note_in_the_topic_does_not_keep_the_photos_from_i
     )
     assert len(photos) == 1
     await fake.wait_for_bot_message(OLGA, text_contains="High priority", timeout=20)
+
+
+async def poll(read, until=bool, timeout: float = 20.0):  # noqa: ASYNC109
+    """What ``read()`` returns once ``until`` holds, or its last value after ``timeout``
+    seconds (a condition waited for, not a fixed sleep: an overloaded machine is slow)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    value = await read()
+    while not until(value) and loop.time() < end:
+        await asyncio.sleep(0.1)
+        value = await read()
+    return value
+
+
+async def the_ticket(sandbox: Sandbox) -> Ticket | None:
+    async with sandbox.services.sessionmaker() as session:
+        return await session.scalar(select(Ticket))
+
+
+def card_text(fake, thread: int) -> str:
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+    return card.get("text") or ""
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite", "postgresql"], indirect=True)
+async def test_an_operators_reply_is_kept_when_updating_the_card_fails(sandbox: Sandbox) -> None:
+    """PostgreSQL: Olga answered a waiting ticket; Telegram took her reply, then failed
+    (502, longer than the retries) while the bot marked the card 'taken by Olga'. The
+    failure undid the record of the reply: the outbox sent it to John a second time
+    minutes later, and the ticket still counted as unanswered and nobody's. The reply and
+    the take are kept, and the card is redrawn by the timers' next pass."""
+    from datetime import timedelta
+
+    from bot import delivery
+    from bot.db.models import utcnow
+    from escalation.timers import check_timers
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.add_fault("editMessageText", status=502, times=4)
+    fake.user_sends(
+        OLGA, "Hi John, Olga here.", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for_bot_message(JOHN, text_contains="Olga here", timeout=20)
+    await fake.wait_for(lambda: not fake.faults, timeout=20)
+    ticket = await poll(
+        lambda: the_ticket(sandbox), lambda t: t is not None and t.assignee_id is not None
+    )
+    assert ticket is not None and ticket.first_response_at is not None
+    assert ticket.assignee_id == OLGA and ticket.status == "taken"
+    delivery._CLAIMS.clear()  # a claim lapses after 200 s
+    await delivery.flush_outbox(sandbox.bot, sandbox.services.sessionmaker, older_than=0)
+    assert bot_texts(fake, JOHN).count("Hi John, Olga here.") == 1, bot_texts(fake, JOHN)
+    assert "Olga" not in card_text(fake, thread)  # Telegram failed: not updated yet
+    await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(seconds=30))
+    assert "Olga" in card_text(fake, thread), card_text(fake, thread)
