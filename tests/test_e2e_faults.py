@@ -780,3 +780,23 @@ async def test_an_operators_reply_is_kept_when_updating_the_card_fails(sandbox: 
     assert "Olga" not in card_text(fake, thread)  # Telegram failed: not updated yet
     await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(seconds=30))
     assert "Olga" in card_text(fake, thread), card_text(fake, thread)
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite", "postgresql"], indirect=True)
+async def test_a_take_stands_and_is_said_when_updating_the_card_fails(sandbox: Sandbox) -> None:
+    """PostgreSQL: Olga sent /take while Telegram failed to edit the card (502, longer
+    than the retries): the take was undone and she was told nothing, so she believed the
+    ticket hers while the queue showed it unassigned. The take stands, and she is told the
+    card could not be updated yet (the timers' next pass redraws it)."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.add_fault("editMessageText", status=502, times=4)
+    fake.user_sends(OLGA, "/take", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    said = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="is yours", timeout=30
+    )
+    assert "card could not be updated" in said[-1]["text"], said[-1]["text"]
+    ticket = await poll(
+        lambda: the_ticket(sandbox), lambda t: t is not None and t.assignee_id is not None
+    )
+    assert ticket is not None and ticket.assignee_id == OLGA and ticket.status == "taken"

@@ -74,6 +74,11 @@ QUEUE_SHOWN = 30  # tickets listed by /queue (the rest are counted)
 # commands that act on the ticket of the topic they are sent in
 TICKET_COMMANDS = ("take", "resolve", "reopen", "transfer", "note", "canned", "kb_save")
 _CALLBACK = re.compile(r"^tk:(take|resolve|reopen):(\d{1,9})$")  # ids fit an INTEGER
+# said after an action whose card Telegram failed to update (the timers redraw it)
+CARD_LATE = (
+    " The card could not be updated just now (Telegram did not answer); it will catch up "
+    "within a minute."
+)
 ACTIVE_MEMBER = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.CREATOR}
 
 
@@ -696,12 +701,12 @@ async def apply_action(
         ticket.status = "taken"
         await add_event(session, ticket, "taken", actor_id=actor, now=now)
         await session.flush()
-        await desk.refresh_card(bot, session, ticket)
+        late = "" if await desk.refresh_card(bot, session, ticket) else CARD_LATE
         if before is None:
-            return True, f"Ticket #{ticket.id} is yours."
+            return True, f"Ticket #{ticket.id} is yours.{late}"
         # taking a colleague's ticket: said in the topic, which they watch
         was = await desk.operator_name(bot, before)
-        return True, f"Ticket #{ticket.id} is yours now; it was with {was}."
+        return True, f"Ticket #{ticket.id} is yours now; it was with {was}.{late}"
     if action == "resolve":
         if ticket.status == "resolved":
             return False, "Already resolved."
@@ -711,12 +716,14 @@ async def apply_action(
         context = dict(worked.state or {}) if worked is not None else None
         conversation = await resolve_ticket(session, ticket, actor_id=actor, now=now)
         await tell_customer_resolved(bot, session, services, ticket, conversation)
-        await desk.refresh_card(bot, session, ticket, state=context)
+        late = "" if await desk.refresh_card(bot, session, ticket, state=context) else CARD_LATE
         try:
             await bot.close_forum_topic(desk.chat_id, ticket.topic_id)  # type: ignore[arg-type]
         except TelegramBadRequest as exc:
             log.info("topic not closed: %s", exc)
-        return True, f"Ticket #{ticket.id} resolved; the bot takes over and asks for feedback."
+        return True, (
+            f"Ticket #{ticket.id} resolved; the bot takes over and asks for feedback.{late}"
+        )
     if action == "reopen":
         if ticket.status != "resolved":
             return False, "The ticket is open."
@@ -733,8 +740,10 @@ async def apply_action(
             await bot.reopen_forum_topic(desk.chat_id, ticket.topic_id)  # type: ignore[arg-type]
         except TelegramBadRequest as exc:
             log.info("topic not reopened: %s", exc)
-        await desk.refresh_card(bot, session, ticket)
-        return True, f"Ticket #{ticket.id} reopened: the customer's messages come here again."
+        late = "" if await desk.refresh_card(bot, session, ticket) else CARD_LATE
+        return True, (
+            f"Ticket #{ticket.id} reopened: the customer's messages come here again.{late}"
+        )
     return False, "Unknown action."
 
 
@@ -901,7 +910,8 @@ async def transfer(
         note = note[:-1] + f"; it was with {await desk_of(services).operator_name(bot, before)}."
     await add_event(session, ticket, "transferred", actor_id=user.id, to=ticket.assignee_id)
     await session.flush()
-    await desk_of(services).refresh_card(bot, session, ticket)
+    if not await desk_of(services).refresh_card(bot, session, ticket):
+        note += CARD_LATE
     await message.reply(note, entities=mention or None)
 
 
