@@ -132,18 +132,22 @@ async def send_row(bot: Bot, session: AsyncSession, row: Message) -> bool:
         row.attempts = MAX_ATTEMPTS
         return False
     row.attempts = (row.attempts or 0) + 1
-    chunks = split_text(row.text or "")
+    signer = row.signed_as if row.direction == "operator" else None
+    # an operator's reply signed with their name (SHOW_OPERATOR_NAME), as when sent at once
+    chunks = split_text(f"{signer}: {row.text or ''}" if signer else row.text or "")
     try:
         sent: Any = None
         if row.direction == "operator" and row.attachments and row.relay_message_id:
             # an operator's photo or file (its caption is the row's text): copied again
             # from the topic, not sent as its caption alone (or as nothing)
             chunks = []
+            caption = _signed_caption(row, signer)
             sent = await with_retry(
                 lambda: bot.copy_message(
                     row.tg_chat_id,  # type: ignore[arg-type]
                     row.relay_chat_id,  # type: ignore[arg-type]
                     row.relay_message_id,  # type: ignore[arg-type]
+                    **({"caption": caption} if caption is not None else {}),
                 )
             )
         for i, chunk in enumerate(chunks):
@@ -184,6 +188,19 @@ async def send_row(bot: Bot, session: AsyncSession, row: Message) -> bool:
     row.delivered_at = utcnow()
     row.delivery_error = None
     return True
+
+
+CAPTIONED_KINDS = {"photo", "document", "video", "audio", "animation", "voice"}
+
+
+def _signed_caption(row: Message, signer: str | None) -> str | None:
+    """The caption of an operator's photo or file with their name in front, or None: not
+    signed, no caption can be set (a sticker), or too long with the name (copied as is)."""
+    kinds = {a.get("kind") for a in row.attachments or []}
+    if not signer or not kinds & CAPTIONED_KINDS:
+        return None
+    caption = f"{signer}: {row.text}" if row.text else signer
+    return caption if len(caption) <= 1024 else None
 
 
 async def _mark_blocked(session: AsyncSession, row: Message) -> None:

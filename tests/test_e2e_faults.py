@@ -800,3 +800,30 @@ async def test_a_take_stands_and_is_said_when_updating_the_card_fails(sandbox: S
         lambda: the_ticket(sandbox), lambda t: t is not None and t.assignee_id is not None
     )
     assert ticket is not None and ticket.assignee_id == OLGA and ticket.status == "taken"
+
+
+async def test_a_signed_reply_sent_later_by_the_outbox_keeps_the_operators_name(
+    settings, classifier, db_url
+) -> None:
+    """SHOW_OPERATOR_NAME: Telegram was down (502, longer than the retries) when Olga
+    answered; the outbox sent her reply once Telegram was back, but as 'Hi John' with no
+    name, where every other reply of hers reads 'Olga: ...'. It is signed as hers."""
+    from bot import delivery
+
+    sb = await launch(settings.model_copy(update={"show_operator_name": True}), classifier, db_url)
+    try:
+        fake = sb.server.fake
+        thread = await _escalate(fake, JOHN, "operator please")
+        fake.add_fault("sendMessage", status=502, times=4)
+        fake.user_sends(OLGA, "Hi John", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+        await fake.wait_for(lambda: not fake.faults, timeout=20)
+
+        async def flushed() -> list[str]:
+            delivery._CLAIMS.clear()  # a claim lapses after 200 s
+            await delivery.flush_outbox(sb.bot, sb.services.sessionmaker, older_than=0)
+            return bot_texts(fake, JOHN)
+
+        got = await poll(flushed, lambda texts: any("Hi John" in t for t in texts))
+        assert "Olga: Hi John" in got, got
+    finally:
+        await stop_sandbox(sb)

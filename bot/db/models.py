@@ -136,6 +136,9 @@ class Message(TimestampMixin, Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # A reply sent in several parts: how many Telegram already took (they are not sent again)
     parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # SHOW_OPERATOR_NAME: the name an operator's reply is signed with ("Olga"), so a reply
+    # the outbox sends later (Telegram was down) is signed as one sent at once
+    signed_as: Mapped[str | None] = mapped_column(String(64))
     # Where the message was mirrored in the operators' group (customer -> topic or back).
     relay_chat_id: Mapped[int | None]
     relay_message_id: Mapped[int | None]

@@ -521,6 +521,9 @@ async def send_to_customer(
         relay_message_id=source.message_id if source else None,
         attempts=0,
     )
+    if services.settings.show_operator_name:
+        # kept with the row: the outbox signs a reply it sends later (Telegram was down)
+        row.signed_as = (_first_name(source) if source is not None else signer or "")[:64] or None
     quote = await _quoted(session, source, ticket) if chat is not None else None
     session.add(row)
     if chat is not None:
