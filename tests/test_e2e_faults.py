@@ -827,3 +827,37 @@ async def test_a_signed_reply_sent_later_by_the_outbox_keeps_the_operators_name(
         assert "Olga: Hi John" in got, got
     finally:
         await stop_sandbox(sb)
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite", "postgresql"], indirect=True)
+async def test_a_reply_left_to_the_outbox_counts_as_the_operators_answer(
+    sandbox: Sandbox,
+) -> None:
+    """Telegram was down (502, longer than the retries) when Olga answered: she was told
+    nothing, the ticket stayed unanswered and nobody's, and when the outbox sent her reply
+    later the SLA reminder still said the customer had waited without an answer. Her
+    reply counts as her answer and take at once, and she reads that it is on its way."""
+    from datetime import timedelta
+
+    from bot import delivery
+    from bot.db.models import utcnow
+    from escalation.timers import check_timers
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.add_fault("copyMessage", status=502, times=4)
+    fake.user_sends(OLGA, "Hi John", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    note = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="⏳", timeout=30
+    )
+    assert "will be sent as soon as it can" in note[-1]["text"], note[-1]["text"]
+    ticket = await poll(
+        lambda: the_ticket(sandbox), lambda t: t is not None and t.assignee_id is not None
+    )
+    assert ticket is not None and ticket.first_response_at is not None
+    assert ticket.assignee_id == OLGA and ticket.status == "taken"
+    counts = await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(days=2))
+    assert counts["reminded"] == 0, counts
+    delivery._CLAIMS.clear()  # a claim lapses after 200 s
+    await delivery.flush_outbox(sandbox.bot, sandbox.services.sessionmaker, older_than=0)
+    assert bot_texts(fake, JOHN).count("Hi John") == 1, bot_texts(fake, JOHN)

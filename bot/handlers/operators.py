@@ -16,7 +16,14 @@ from typing import Any
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.enums import ChatMemberStatus, ChatType, ContentType
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, MessageEntity
 from sqlalchemy import func, select
@@ -78,6 +85,10 @@ _CALLBACK = re.compile(r"^tk:(take|resolve|reopen):(\d{1,9})$")  # ids fit an IN
 CARD_LATE = (
     " The card could not be updated just now (Telegram did not answer); it will catch up "
     "within a minute."
+)
+# an operator's reply Telegram did not take (an outage): the outbox sends it later
+QUEUED_NOTE = (
+    "⏳ Telegram is not taking messages right now; your reply will be sent as soon as it can."
 )
 ACTIVE_MEMBER = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.CREATOR}
 
@@ -526,6 +537,7 @@ async def send_to_customer(
         row.signed_as = (_first_name(source) if source is not None else signer or "")[:64] or None
     quote = await _quoted(session, source, ticket) if chat is not None else None
     session.add(row)
+    queued = False  # left to the outbox: Telegram is not taking messages now
     if chat is not None:
         # stored (in the outbox) and committed before Telegram is called: no database
         # lock is held while Telegram makes us wait, and a crash loses nothing
@@ -552,11 +564,19 @@ async def send_to_customer(
             else:
                 await desk.tell_topic(bot, session, ticket, said)
             return False
+        except (TelegramServerError, TelegramNetworkError, TelegramRetryAfter) as exc:
+            # Telegram down longer than the retries: the outbox sends it once it is back.
+            # The operator has answered all the same (the SLA counts it, the ticket is
+            # theirs), and is told it is on its way, not left to wonder or send it again
+            release(session, row.id)
+            row.delivery_error = str(exc)
+            queued = True
         except BaseException:
             release(session, row.id)  # the outbox loop sends its text later
             raise
-        row.tg_message_id = sent.message_id if sent is not None else None
-        row.delivered_at, row.attempts = utcnow(), 1
+        if not queued:
+            row.tg_message_id = sent.message_id if sent is not None else None
+            row.delivered_at, row.attempts = utcnow(), 1
         # the ticket as it is now: the commit above let a colleague act on it meanwhile (a
         # Resolve pressed while this reply was on its way), and writing back the copy read
         # before would undo that
@@ -570,6 +590,15 @@ async def send_to_customer(
         await add_event(session, ticket, "taken", actor_id=author, auto=True)
         await session.flush()
         await desk.refresh_card(bot, session, ticket)
+    if queued:
+        try:
+            if source is not None:
+                await source.reply(QUEUED_NOTE)
+            else:
+                await desk.tell_topic(bot, session, ticket, QUEUED_NOTE)
+        except TelegramAPIError as exc:  # Telegram still down: the reply goes all the same
+            log.info("operator not told their reply waits: %s", exc)
+        return False
     return True
 
 
