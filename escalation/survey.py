@@ -102,6 +102,9 @@ _DECLINE = re.compile(
 # what the customer says to "was it solved?" that means it is not: a complaint or a no (a
 # person asked for again is a new request: a new ticket, the old one on its card)
 STILL_WRONG = frozenset({"complaint", "deny"})
+# what a customer sends to show something (a photo of what is still broken, of what came):
+# no answer to "was it solved?", which stands
+SHOWN = frozenset({"photo", "document", "video", "video_note"})
 
 
 def on_scale(step: str, score: int) -> bool:
@@ -175,6 +178,19 @@ class SurveyFlow:
         m = _DATA.match(data)
         typed = None
         text = ctx.incoming.text or ""
+        kinds = {a.kind for a in ctx.incoming.attachments}
+        if (
+            m is None
+            and survey
+            and not data
+            and survey.get("step") == "solved"
+            and not text.strip()
+            and kinds & SHOWN
+        ):
+            # a photo after "was it solved?": not an answer, and the question stays (a No
+            # brings the ticket back to its operator with the photos sent since)
+            ctx.say("survey_media_kept", buttons=solved_buttons(ctx.texts))
+            return True
         if m is None and survey and not data and survey.get("step") == "why":
             return self._why(ctx, survey, text)
         if m is None and survey and not data:

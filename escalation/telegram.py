@@ -184,15 +184,18 @@ class OperatorDesk:
         await self.relay_earlier_media(bot, session, ticket)
         return ticket.topic_id
 
-    async def relay_earlier_media(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> None:
+    async def relay_earlier_media(
+        self, bot: Bot, session: AsyncSession, ticket: Ticket, *, since: datetime | None = None
+    ) -> None:
         """The photos, files and voice messages the customer sent the bot before the hand-off
         (the card counts them): copied under the card, so the operator sees them without
         asking again. One Telegram fails to copy is copied by the timers (``relay_missed``).
         Only the ticket's case's: not those of a case closed before (by the bot, or with
-        an earlier ticket)."""
+        an earlier ticket). ``since``: sent after then (a reopened ticket's resolution)."""
         conversation = await session.get(Conversation, ticket.conversation_id)
         assert conversation is not None
-        since = await case_started(session, ticket, conversation.state or {})
+        if since is None:
+            since = await case_started(session, ticket, conversation.state or {})
         rows = (
             await session.scalars(
                 select(Message)
@@ -578,7 +581,8 @@ class OperatorDesk:
                     # notice (a pressed No has none to show)
                     row = await session.get(Message, outcome.incoming_message_id)
                     kinds = {a.get("kind") for a in (row.attachments or [])} if row else set()
-                    if row is not None and row.text and "button" not in kinds:
+                    shown = row is not None and row.relay_message_id is not None  # a photo
+                    if row is not None and row.text and "button" not in kinds and not shown:
                         await self.relay_customer_message(bot, session, ticket, row, edited=False)
             elif escalations or outcome.details_changed:
                 # the pinned card shows what is known now (details given while waiting too)
@@ -617,6 +621,16 @@ class OperatorDesk:
             + (f" for {who}" if who else "")
             + ". Their messages come here again.",
         )
+        # the photos and files they sent the bot after the resolution (what is still
+        # wrong, shown while "was it solved?" was asked): under the notice, not lost
+        resolved = await session.scalar(
+            select(TicketEvent.created_at)
+            .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "resolved")
+            .order_by(TicketEvent.id.desc())
+            .limit(1)
+        )
+        if resolved is not None:
+            await self.relay_earlier_media(bot, session, ticket, since=resolved)
 
     async def ensure_topics(self, bot: Bot, session: AsyncSession, older_than: datetime) -> int:
         """Make the topics of open tickets that have none, and the cards of topics that have

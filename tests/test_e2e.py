@@ -1865,3 +1865,30 @@ async def test_photos_of_a_case_the_bot_closed_are_not_copied_to_a_later_ticket(
     )
     topic = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)
     assert not [m for m in topic if m.get("photo")], [m.get("text") for m in topic]
+
+
+async def test_a_photo_after_was_it_solved_keeps_the_survey_and_reaches_the_reopened_topic(
+    sandbox: Sandbox,
+) -> None:
+    """Asked 'Was your question solved?', John sent a photo of the parcel still damaged:
+    the survey ended ('Tell me in a few words what happened'), his No then read 'That
+    button is no longer active', and the operator never saw the photo. The question
+    stands after a photo, and No reopens the ticket with the photo copied to its topic."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    fake.user_sends(OLGA, "Sent today", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Sent today" in bot_texts(fake, JOHN), timeout=20)
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    question = await fake.wait_for_bot_message(JOHN, text_contains="solved?", timeout=20)
+    fake.user_sends(JOHN, photo=True)
+    said = await fake.wait_for_bot_message(
+        JOHN, timeout=20, after_message_id=question[-1]["message_id"]
+    )
+    assert "solved?" in said[-1]["text"] and said[-1].get("reply_markup"), said[-1]["text"]
+    fake.user_presses(JOHN, JOHN, said[-1]["message_id"], "sv:solved:no")
+    await fake.wait_for_bot_message(JOHN, text_contains="passing it back", timeout=20)
+    await fake.wait_for(
+        lambda: any(m.get("photo") for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread)),
+        timeout=20,
+    )
+    assert not any("no longer active" in t for t in bot_texts(fake, JOHN))
