@@ -116,13 +116,20 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     path = writable(Path(args.file))
     try:
-        detect_format(path)  # before the database is opened
+        fmt = detect_format(path)  # before the database is opened
     except KbFormatError as exc:
         print(f"supportbot: cannot export to {path}: {'; '.join(exc.errors)}", file=sys.stderr)
         return 1
+    excel_safe = getattr(args, "excel_safe", False)
+    if excel_safe and fmt != "csv":
+        print(
+            f"supportbot: --excel-safe is for a .csv file (Excel's formulas); {path} is {fmt}",
+            file=sys.stderr,
+        )
+        return 2
 
     async def go(service: Any, session: Any) -> int:
-        count = await service.export_file(session, path)
+        count = await service.export_file(session, path, excel_safe=excel_safe)
         print(f"exported {count} entries to {path}")
         return 0
 
@@ -189,6 +196,12 @@ def add_subparsers(kb_sub: Any) -> None:
 
     p = kb_sub.add_parser("export", help="export the knowledge base (format from the extension)")
     p.add_argument("file", metavar="FILE")
+    p.add_argument(
+        "--excel-safe",
+        action="store_true",
+        help="CSV: an apostrophe before a text starting with = + - @, so Excel shows it "
+        "instead of running it as a formula (the import takes it off)",
+    )
     p.set_defaults(func=cmd_export)
 
     p = kb_sub.add_parser("list", help="one line per entry")

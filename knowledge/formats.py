@@ -784,9 +784,9 @@ def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
         values = {n: row[i] for n, i in col.items()}
         entry_id = values["id"].strip()
         lang = values["lang"].strip().lower()  # 'RU', as a spreadsheet capitalises it
-        question = values["question"].strip()
-        answer = values["answer"].strip()
-        tags_raw = values.get("tags", "").strip()
+        question = csv_text(values["question"].strip())
+        answer = csv_text(values["answer"].strip())
+        tags_raw = csv_text(values.get("tags", "").strip())
         where = Text("kb_at_line_id", line=start, id=entry_id) if entry_id else _line(start)
         bad = False
         if not entry_id:
@@ -868,12 +868,39 @@ def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
     return entries
 
 
-def dump_csv(entries: Iterable[Entry], delimiter: str = ",") -> str:
+# a cell Excel (and LibreOffice, Google Sheets) runs as a formula: '=HYPERLINK(...)', or an
+# answer like '+7 495 ...' or '-10% today' shown as #NAME?
+FORMULA_START = ("=", "+", "-", "@")
+# a formula start behind apostrophes: what the Excel-safe export made of it (one added)
+_QUOTED_FORMULA = re.compile(r"'+[=+\-@]")
+
+
+def csv_cell(text: str, excel_safe: bool = False) -> str:
+    """A text as a CSV cell: Excel-safe, a formula start gets an apostrophe before it (Excel
+    shows the text, not a formula); a text that already starts with apostrophes before one
+    gets one more in every export, so the import, which takes one off, gives it back exact."""
+    if _QUOTED_FORMULA.match(text) or (excel_safe and text.startswith(FORMULA_START)):
+        return "'" + text
+    return text
+
+
+def csv_text(cell: str) -> str:
+    """A cell's text: the apostrophe an Excel-safe export put before a formula start, off."""
+    return cell[1:] if _QUOTED_FORMULA.match(cell) else cell
+
+
+def dump_csv(entries: Iterable[Entry], delimiter: str = ",", *, excel_safe: bool = False) -> str:
     """The CSV of ``entries``; ``delimiter`` ';' is what Excel in Russian or Polish settings
-    reads into columns (the import takes either)."""
+    reads into columns (the import takes either); ``excel_safe``: no text starting with
+    = + - @ is left for Excel to run as a formula (an apostrophe before it, which the import
+    takes off)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n", delimiter=delimiter)
     writer.writerow(CSV_HEADER)
+
+    def cells(*texts: str) -> list[str]:
+        return [csv_cell(t, excel_safe) for t in texts]
+
     for entry in entries:
         tags = ";".join(entry.tags)
         langs = entry.langs_for_questions()
@@ -883,10 +910,10 @@ def dump_csv(entries: Iterable[Entry], delimiter: str = ",") -> str:
             if lang in entry.answers and lang not in placed:
                 answer = entry.answers[lang]
                 placed.add(lang)
-            writer.writerow([entry.id, lang, question, answer, tags])
+            writer.writerow([entry.id, lang, *cells(question, answer, tags)])
         for lang, answer in entry.answers.items():
             if lang not in placed:  # an answer in a language with no question variant
-                writer.writerow([entry.id, lang, "", answer, tags])
+                writer.writerow([entry.id, lang, *cells("", answer, tags)])
     return buf.getvalue()
 
 

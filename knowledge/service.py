@@ -321,18 +321,27 @@ class KnowledgeService:
         return await KnowledgeRepository(session).count()
 
     async def export_text(
-        self, session: AsyncSession, fmt: str = "yaml", *, csv_delimiter: str = ","
+        self,
+        session: AsyncSession,
+        fmt: str = "yaml",
+        *,
+        csv_delimiter: str = ",",
+        excel_safe: bool = False,
     ) -> str:
+        """``excel_safe``: a CSV whose texts Excel never runs as formulas (formats.dump_csv)."""
         entries = await self.list_entries(session)
         if fmt == "csv":
-            return dump_csv(entries, delimiter=csv_delimiter)
+            return dump_csv(entries, delimiter=csv_delimiter, excel_safe=excel_safe)
         return dump_text(entries, fmt)
 
-    async def export_file(self, session: AsyncSession, path: Path | str) -> int:
+    async def export_file(
+        self, session: AsyncSession, path: Path | str, *, excel_safe: bool = False
+    ) -> int:
         path = Path(path)
         fmt = detect_format(path)
         entries = await self.list_entries(session)
-        path.write_text(dump_text(entries, fmt), encoding="utf-8", newline="")
+        text = dump_csv(entries, excel_safe=True) if fmt == "csv" and excel_safe else None
+        path.write_text(text or dump_text(entries, fmt), encoding="utf-8", newline="")
         return len(entries)
 
     async def history(self, session: AsyncSession, entry_id: str | None = None, limit: int = 20):

@@ -498,3 +498,41 @@ def test_an_unknown_knowledge_encoder_is_one_line(
     assert err.startswith("supportbot: SUPPORTBOT_KB_ENCODER is invalid: ")
     assert "'no-such-encoder' is not available locally" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_an_excel_safe_csv_export_keeps_formulas_out_and_imports_back_exact(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An answer starting with '+', '-', '=' or '@' ('+7 495 123-45-67', '=HYPERLINK(...)')
+    became a formula when the exported CSV was opened in Excel ('#NAME?', or a link run on
+    a click). ``kb export FILE.csv --excel-safe`` puts an apostrophe before it, which the
+    import takes off again; the plain export stays byte for byte what it was (a text that
+    itself starts with an apostrophe before a formula start gets one more in both)."""
+    original = (
+        "id,lang,question,answer,tags\n"
+        "phone,en,What is your phone number?,+7 495 123-45-67,contacts\n"
+        'site,en,Where is the price list?,"=HYPERLINK(""https://shop.example"")",\n'
+        "sale,en,-10% today?,@shop on Instagram says so,-sale\n"
+        "quote,en,What do you say?,''+ is a plus sign,\n"  # the text "'+ is a plus sign"
+        "plain,en,When are you open?,From 9 to 21.,\n"
+    )
+    src = cli_env / "kb.csv"
+    src.write_bytes(original.encode("utf-8"))
+    assert main(["kb", "import", str(src)]) == 0
+    plain, safe = cli_env / "plain.csv", cli_env / "safe.csv"
+    assert main(["kb", "export", str(plain)]) == 0
+    assert main(["kb", "export", str(safe), "--excel-safe"]) == 0
+    assert plain.read_bytes() == original.encode("utf-8")
+    text = safe.read_text(encoding="utf-8")
+    assert "phone,en,What is your phone number?,'+7 495 123-45-67,contacts\n" in text, text
+    assert ",\"'=HYPERLINK(" in text and "sale,en,'-10% today?,'@shop on" in text, text
+    assert ",'-sale\n" in text and "What do you say?,''+ is a plus sign," in text, text
+    assert "From 9 to 21." in text and "'From" not in text
+    capsys.readouterr()
+    assert main(["kb", "import", str(safe)]) == 0
+    assert "0 created, 0 updated, 5 unchanged" in capsys.readouterr().out
+    again = cli_env / "again.csv"
+    assert main(["kb", "export", str(again)]) == 0
+    assert again.read_bytes() == original.encode("utf-8")
+    assert main(["kb", "export", str(cli_env / "kb.yaml"), "--excel-safe"]) == 2
+    assert "--excel-safe is for a .csv file" in capsys.readouterr().err

@@ -995,3 +995,30 @@ async def test_a_colleagues_edit_is_not_lost_under_a_button_edit_or_a_file(
     assert await admin.entry("delivery_cost") == olga2
     await admin.press(asked, _button(asked, "Save mine anyway"), "Imported")
     assert await admin.entry("delivery_cost") == mine
+
+
+async def test_the_csv_export_opens_in_excel_without_formulas(admin: AdminChat) -> None:
+    """/kb_export csv: an answer starting with '+' ('+7 495 123-45-67') or '=' became a
+    formula when the admin opened the file in Excel (#NAME?, a link run on a click). The
+    Telegram export is Excel-safe (an apostrophe before it), and the file sent back as it
+    is changes nothing."""
+    phone = Entry(
+        id="phone",
+        questions=["What is your phone number?", "-Do you have a hotline?"],
+        answers={"en": "+7 495 123-45-67", "ru": '=HYPERLINK("https://shop.example")'},
+    )
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        await admin.knowledge.save(session, phone, actor="test")
+    fake = admin.fake
+    fake.user_sends(ADMIN, "/kb_export csv")
+    await fake.wait_for(lambda: fake.calls_of("sendDocument"), timeout=20)
+    doc = [m for m in admin.replies() if m.get("document")][-1]["document"]
+    data = fake.file_bytes(doc["file_id"])
+    text = data.decode("utf-8-sig")
+    assert "phone,en,What is your phone number?,'+7 495 123-45-67," in text, text
+    assert "'-Do you have a hotline?" in text and "\"'=HYPERLINK(" in text, text
+    since = len(admin.replies())
+    fake.user_sends(ADMIN, document=("knowledge.csv", data))
+    back = await admin._wait(since, "knowledge.csv", 30)
+    assert "nothing to import" in back["text"], back["text"]
+    assert await admin.entry("phone") == phone

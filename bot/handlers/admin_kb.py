@@ -372,7 +372,11 @@ def create_router(settings: Settings) -> Router:
         # Excel in Russian and Polish settings splits a CSV into columns at semicolons only
         # (a comma CSV opens as one column)
         semicolons = texts.lang in ("ru", "pl")
-        text = await service.export_text(session, fmt, csv_delimiter=";" if semicolons else ",")
+        # an answer like '+7 495 ...' or '=HYPERLINK(...)' is shown by Excel as what it says,
+        # not run as a formula (an apostrophe before it, which the import takes off)
+        text = await service.export_text(
+            session, fmt, csv_delimiter=";" if semicolons else ",", excel_safe=True
+        )
         count = await service.count(session)
         await message.answer_document(
             # a BOM on the CSV: Excel shows UTF-8 without one as mojibake (the import
