@@ -5,6 +5,7 @@
     python benchmarks/kb_bench.py --only speed --entries 5000 --json
 
     python benchmarks/kb_bench.py --only quality --kb my.yaml --questions my.jsonl
+    python benchmarks/kb_bench.py --only telegram-import [--entries 5000] [--hash-encoder]
 
 Quality, on three independent sets (``--set demo|eval2|eval3|all``): the demo shop
 (knowledge/demo/eval_questions.jsonl against shop.yaml), an electronics shop written
@@ -24,6 +25,14 @@ Speed (synthetic entries, so the figures do not depend on the demo's size):
 - import of N entries into SQLite (the database part) and the encoding throughput, from
   which the first-import time of N entries is extrapolated (the disk cache makes every
   later start a file read: measured too).
+
+Telegram import (``--only telegram-import``): an admin sends a YAML file of N synthetic
+entries to the real bot (the admin router, a SQLite database) over the local fake Bot API
+and taps Import; reported: the seconds from the tap to the report ('Imported: ...'), the
+edits of the import's message (its progress, throttled to one per ~3 s), and the
+progress steps shown. ``--hash-encoder``: pseudo-vectors instead of the model (the
+database, the handler and the index without the encoding time); ``--progress-interval 0``:
+every tenth shown, as before the throttle.
 """
 
 from __future__ import annotations
@@ -478,12 +487,125 @@ async def _db_import(entries: list[Entry]) -> float:
     return seconds
 
 
+def telegram_import(
+    encoder_spec: str, n: int, *, hash_encoder: bool = False, interval: float | None = None
+) -> dict[str, Any]:
+    return asyncio.run(_telegram_import(encoder_spec, n, hash_encoder, interval))
+
+
+async def _telegram_import(
+    encoder_spec: str, n: int, hash_encoder: bool, interval: float | None
+) -> dict[str, Any]:
+    from types import SimpleNamespace
+
+    from aiogram import Dispatcher
+    from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+
+    from bot.app import create_bot
+    from bot.config import Settings
+    from bot.db import create_engine, create_sessionmaker, upgrade_database
+    from bot.handlers import admin_kb
+    from bot.middlewares import DbSessionMiddleware
+    from bot.sandbox.fakeapi import FakeTelegramServer
+    from knowledge.formats import dump_yaml
+    from knowledge.service import KnowledgeService
+
+    admin_id = 900
+    if interval is not None:
+        admin_kb.PROGRESS_INTERVAL = interval
+    real = load_encoder(resolve_spec(encoder_spec, n))
+    encoder = HashEncoder(real) if hash_encoder else None
+    data = dump_yaml(synthetic_entries(n)).encode("utf-8")
+    out: dict[str, Any] = {"entries": n, "encoder": real.name, "hash_encoder": hash_encoder}
+    out["file_mb"] = round(len(data) / 1e6, 2)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{tmp}/bench.db"
+        settings = Settings(_env_file=None, database_url=url, admin_ids=[admin_id])  # type: ignore[call-arg]
+        engine = create_engine(url)
+        await upgrade_database(engine)
+        sessionmaker = create_sessionmaker(engine)
+        knowledge = KnowledgeService(
+            settings,
+            sessionmaker=sessionmaker,
+            encoder=encoder,
+            encoder_spec=encoder_spec,
+            cache_dir=Path(tmp) / "cache",
+        )
+        services = SimpleNamespace(
+            settings=settings, sessionmaker=sessionmaker, knowledge=knowledge
+        )
+        async with FakeTelegramServer(port=0) as server:
+            fake = server.fake
+            fake.add_user(user_id=admin_id, first_name="Admin", language_code="en")
+            dp = Dispatcher(storage=MemoryStorage(), events_isolation=SimpleEventIsolation())
+            dp["services"] = services
+            dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+            dp.include_router(admin_kb.create_router(settings))
+            bot = create_bot("7000000009:BENCH-token", server.base_url)
+            task = asyncio.create_task(
+                dp.start_polling(bot, handle_signals=False, polling_timeout=1)
+            )
+            try:
+                t = time.perf_counter()
+                fake.user_sends(admin_id, document=("kb.yaml", data))
+
+                def offered() -> list[dict]:
+                    return [
+                        m
+                        for m in fake.messages(admin_id, from_bot=True)
+                        if "valid entries" in (m.get("text") or "")
+                    ]
+
+                await fake.wait_for(offered, timeout=600)
+                out["upload_to_offer_s"] = round(time.perf_counter() - t, 2)
+                [offer] = offered()
+                [button] = [
+                    b["callback_data"]
+                    for row in offer["reply_markup"]["inline_keyboard"]
+                    for b in row
+                    if "Import" in b["text"]
+                ]
+                t = time.perf_counter()
+                fake.user_presses(admin_id, admin_id, offer["message_id"], button)
+
+                def reported() -> bool:
+                    text = fake.get_message(admin_id, offer["message_id"]).to_api().get("text")
+                    return (text or "").startswith("Imported")
+
+                await fake.wait_for(reported, timeout=3600)
+                out["tap_to_report_s"] = round(time.perf_counter() - t, 2)
+                message = fake.get_message(admin_id, offer["message_id"])
+                shown = [m.get("text") or "" for m in message.history]
+                # the offer itself is the first text: the edits are the texts after it
+                out["message_edits"] = len(shown)
+                out["progress_steps_shown"] = sum(t.startswith("⏳") and "%" in t for t in shown)
+                out["progress_interval_s"] = admin_kb.PROGRESS_INTERVAL
+                out["report"] = message.to_api()["text"].splitlines()[0]
+            finally:
+                await dp.stop_polling()
+                await asyncio.wait_for(task, timeout=30)
+                await bot.session.close()
+                await knowledge.flush()
+                await engine.dispose()
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--encoder", default=index_mod.encoder_spec_from_env())
     parser.add_argument("--entries", type=int, default=5000)
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--only", choices=("quality", "speed"))
+    parser.add_argument("--only", choices=("quality", "speed", "telegram-import"))
+    parser.add_argument(
+        "--hash-encoder",
+        action="store_true",
+        help="telegram-import: pseudo-vectors instead of the model (no encoding time)",
+    )
+    parser.add_argument(
+        "--progress-interval",
+        type=float,
+        help="telegram-import: seconds between progress edits (0: every tenth, as before)",
+    )
     parser.add_argument(
         "--set",
         choices=(*EVAL_SETS, "all"),
@@ -500,6 +622,13 @@ def main() -> int:
     if args.no_rerank:
         os.environ["SUPPORTBOT_KB_RERANK"] = "0"
     report: dict[str, Any] = {}
+    if args.only == "telegram-import":
+        report["telegram_import"] = telegram_import(
+            args.encoder,
+            args.entries,
+            hash_encoder=args.hash_encoder,
+            interval=args.progress_interval,
+        )
     if args.only in (None, "quality"):
         if args.kb or args.questions:
             if not (args.kb and args.questions):

@@ -1022,3 +1022,36 @@ async def test_the_csv_export_opens_in_excel_without_formulas(admin: AdminChat) 
     back = await admin._wait(since, "knowledge.csv", 30)
     assert "nothing to import" in back["text"], back["text"]
     assert await admin.entry("phone") == phone
+
+
+async def test_a_big_import_waits_out_a_flood_limit_and_edits_sparingly(
+    admin: AdminChat,
+) -> None:
+    """Telegram answering 'Too Many Requests: retry after 1' (429) to an edit of the
+    import's message (a big file's progress edits it again and again) ended the import's
+    reply there: no report, no '↩️ Undo this import', while the entries were saved. The
+    flood limit is waited out, and the progress is edited at most once per ~3 s."""
+    lines = ["entries:"]
+    for i in range(300):
+        lines += [
+            f"  - id: colour_{i:03d}",
+            "    questions:",
+            f"      - Do you have colour {i}?",
+            "    answers:",
+            f"      en: Colour {i} is in stock.",
+        ]
+    admin.fake.user_sends(ADMIN, document=("colours.yaml", ("\n".join(lines) + "\n").encode()))
+    offer = await admin._wait(0, "300 new", 60)
+    admin.fake.add_fault("editMessageText", status=429, retry_after=1, times=2)
+    started = asyncio.get_running_loop().time()
+    await admin.press(offer, _button(offer, "Import"), "Imported", timeout=150)
+    elapsed = asyncio.get_running_loop().time() - started
+    message = admin.fake.get_message(ADMIN, offer["message_id"])
+    report = message.to_api()
+    assert report["text"].startswith("Imported: 300 entries"), report["text"]
+    assert "Undo" in str(report.get("reply_markup")), report
+    # 'Importing...', then a progress step at most every 3 s, then the report
+    assert len(message.history) <= 2 + elapsed / 3, (
+        [m.get("text") for m in message.history],
+        elapsed,
+    )

@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import as_utc
-from bot.delivery import answer_query
+from bot.delivery import answer_query, with_retry
 from bot.dialogs.engine import staff_command
 from bot.dialogs.texts import Texts, catalogue
 from knowledge.formats import (
@@ -1136,7 +1136,7 @@ def create_router(settings: Settings) -> Router:
                 return
         # saving and re-indexing a big file takes a while: said, so Import is not tapped again,
         # and how far it is (5,000 entries take minutes)
-        await message.edit_text(texts("admin_importing", name=offer["name"]))
+        await with_retry(lambda: message.edit_text(texts("admin_importing", name=offer["name"])))
         progress = ImportProgress(message, texts, offer["name"])
         try:
             report = await knowledge(services).import_bytes(
@@ -1170,7 +1170,8 @@ def create_router(settings: Settings) -> Router:
         if report.history_to > report.history_from:
             back = KbCb(action="impundo", entry=str(report.history_from), page=report.history_to)
             undo = _kb([[(texts("admin_btn_undo_import"), back)]])
-        await message.edit_text(_cut(text, 4000), reply_markup=undo)
+        # the report after minutes of work is not lost to a flood limit (429): waited out
+        await with_retry(lambda: message.edit_text(_cut(text, 4000), reply_markup=undo))
 
     async def import_conflicts(
         session: AsyncSession,
@@ -1316,16 +1317,33 @@ def create_router(settings: Settings) -> Router:
     return router
 
 
+# seconds between two edits of an import's progress message: Telegram limits edits of one
+# chat (about one a second, less for a long run of them) and answers more with a 429
+PROGRESS_INTERVAL = 3.0
+
+
 class ImportProgress:
     """An import's progress on its message, at each tenth of a stage of a file of at least
     ``min_total`` entries: '⏳ Importing kb.jsonl: saving the entries, 1500 of 5000' and a
-    bar. Called from any thread (the index is built in one); the edits are made here."""
+    bar; at most one edit per ``interval`` seconds (the latest step then), a flood limit
+    (429) waited out. Called from any thread (the index is built in one); the edits are
+    made here."""
 
-    def __init__(self, message: Message, texts: Texts, name: str, min_total: int = 200) -> None:
+    def __init__(
+        self,
+        message: Message,
+        texts: Texts,
+        name: str,
+        min_total: int = 200,
+        interval: float | None = None,
+    ) -> None:
         self.message, self.texts, self.name, self.min_total = message, texts, name, min_total
+        self.interval = PROGRESS_INTERVAL if interval is None else interval
         self.loop = asyncio.get_running_loop()
         self.queue: asyncio.Queue[tuple[str, int, int] | None] = asyncio.Queue()
         self.shown: dict[str, int] = {}
+        self.edits = 0  # made (the benchmark counts them)
+        self.last = -float("inf")  # when the last edit was made (loop time)
         self.task = asyncio.create_task(self._show())
 
     def __call__(self, stage: str, done: int, total: int) -> None:
@@ -1342,10 +1360,19 @@ class ImportProgress:
     async def _show(self) -> None:
         while True:
             items = [await self.queue.get()]
+            # too soon after the last edit: the latest step once the interval is over (the
+            # import's end, sooner, ends it: the report takes the message)
+            wait = self.last + self.interval - self.loop.time()
+            while wait > 0 and None not in items:
+                try:
+                    items.append(await asyncio.wait_for(self.queue.get(), wait))
+                except TimeoutError:
+                    break
+                wait = self.last + self.interval - self.loop.time()
             while not self.queue.empty():  # behind: only the latest step is worth showing
                 items.append(self.queue.get_nowait())
             steps = [i for i in items if i is not None]
-            if steps:
+            if steps and None not in items:
                 stage, done, total = steps[-1]
                 pct = 100 * done // max(total, 1)
                 text = self.texts(
@@ -1357,10 +1384,12 @@ class ImportProgress:
                     bar="▰" * (pct // 10) + "▱" * (10 - pct // 10),
                     pct=pct,
                 )
-                try:
-                    await self.message.edit_text(text)
+                try:  # a flood limit waited out (then the latest step is shown)
+                    await with_retry(lambda text=text: self.message.edit_text(text), attempts=3)
+                    self.edits += 1
                 except TelegramAPIError as exc:  # a progress line is not worth failing for
                     log.info("import progress not shown: %s", exc)
+                self.last = self.loop.time()
             if None in items:
                 return
 
