@@ -1055,3 +1055,25 @@ async def test_a_big_import_waits_out_a_flood_limit_and_edits_sparingly(
         [m.get("text") for m in message.history],
         elapsed,
     )
+
+
+async def test_a_button_on_an_entry_a_colleague_deleted_says_who_and_offers_undo(
+    admin: AdminChat,
+) -> None:
+    """A card's button tapped after a colleague deleted the entry said only 'That entry no
+    longer exists. /kb_list': the admin could not tell who deleted it or bring it back from
+    there. It now says who deleted it and when, with '↩️ Undo' (the history's copy)."""
+    before = await admin.entry("gift_cards")
+    card = await admin.say("/kb_edit gift_cards", "gift_cards")
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        await admin.knowledge.delete(session, "gift_cards", actor="tg:902 @olga")
+    said = await admin.press(card, _button(card, "Answer"), "no longer exists")
+    assert "tg:902 @olga deleted it at" in said["text"], said["text"]
+    await admin.press(said, _button(said, "Undo"), "Restored 'gift_cards'")
+    assert await admin.entry("gift_cards") == before
+    # a step already begun: the same, and the step ends
+    await admin.press(card, _button(card, "Question"), "Send new questions")
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        await admin.knowledge.delete(session, "gift_cards", actor="tg:902 @olga")
+    said = await admin.say("Can I pay with a gift card online?", "no longer exists")
+    assert "tg:902 @olga deleted it" in said["text"] and _button(said, "Undo"), said

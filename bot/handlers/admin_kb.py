@@ -285,6 +285,29 @@ def create_router(settings: Settings) -> Router:
             markup = InlineKeyboardMarkup(inline_keyboard=[row, *markup.inline_keyboard])
         await target.answer(entry_card(entry, texts), parse_mode="HTML", reply_markup=markup)
 
+    async def entry_gone(
+        message: Message,
+        session: AsyncSession,
+        services: Any,
+        entry_id: str,
+        texts: Texts,
+        *,
+        listed: bool = False,
+    ) -> None:
+        """The entry a button or a step is about is no longer there: who deleted it and
+        when, with '↩️ Undo' (the history keeps its copy)."""
+        rows = await knowledge(services).history(session, entry_id, limit=1)
+        if not rows or rows[0].action != "delete" or not _fits(entry_id):
+            await message.answer(texts("admin_entry_gone_list" if listed else "admin_entry_gone"))
+            return
+        when = f"{as_utc(rows[0].created_at).astimezone(settings.tz):%Y-%m-%d %H:%M}"
+        await message.answer(
+            texts(
+                "admin_entry_deleted_by", id=repr(entry_id), actor=rows[0].actor or "?", when=when
+            ),
+            reply_markup=_kb([[(texts("admin_btn_undo"), KbCb(action="undel", entry=entry_id))]]),
+        )
+
     async def made(
         session: AsyncSession, services: Any, entry_id: str, since: int | None
     ) -> int | None:
@@ -650,7 +673,7 @@ def create_router(settings: Settings) -> Router:
                 await message.answer(texts("admin_add_over"))
             return
         if entry is None:
-            await message.answer(texts("admin_entry_gone_list"))
+            await entry_gone(message, session, services, entry_id, texts, listed=True)
             return
         if action == "view":
             await show_entry(message, session, services, entry, texts)
@@ -699,7 +722,7 @@ def create_router(settings: Settings) -> Router:
         current = await knowledge(services).get(session, data["entry"])
         if current is None:
             await _done(state)  # another admin deleted it meanwhile
-            await message.answer(texts("admin_entry_gone"))
+            await entry_gone(message, session, services, data["entry"], texts)
             return
         questions = [q.strip() for q in (message.text or "").splitlines() if q.strip()]
         if await changed_meanwhile(
@@ -734,7 +757,8 @@ def create_router(settings: Settings) -> Router:
         entry = await service.get(session, data["entry"])
         if entry is None:
             await _done(state)
-            await message.answer(admin_texts(message.from_user)("admin_entry_gone"))
+            texts = admin_texts(message.from_user)
+            await entry_gone(message, session, services, data["entry"], texts)
             return
         typed = parse_answers(message.text or "")
         if await changed_meanwhile(
@@ -760,7 +784,8 @@ def create_router(settings: Settings) -> Router:
         entry = await knowledge(services).get(session, data["entry"])
         if entry is None:
             await _done(state)
-            await message.answer(admin_texts(message.from_user)("admin_entry_gone"))
+            texts = admin_texts(message.from_user)
+            await entry_gone(message, session, services, data["entry"], texts)
             return
         raw = (message.text or "").strip()
         tags = [] if raw == "-" else [t.strip() for t in raw.split(",") if t.strip()]
@@ -869,7 +894,7 @@ def create_router(settings: Settings) -> Router:
         current = await service.get(session, cb.entry)
         if current is None:
             await state.update_data(pending_edit=None)
-            await message.answer(texts("admin_entry_gone"))
+            await entry_gone(message, session, services, cb.entry, texts)
             return
         user = query.from_user
         # changed again since this was asked: said again, with that change
@@ -916,7 +941,7 @@ def create_router(settings: Settings) -> Router:
         if current is None:
             # another admin deleted it meanwhile: not made again without a word (/kb_add can)
             await _done(state)
-            await message.answer(texts("admin_entry_gone"))
+            await entry_gone(message, session, services, data["entry"], texts)
             return
         latest = await service.last_change(session, current.id)
         since = data.get("since", latest)
