@@ -1077,3 +1077,42 @@ async def test_a_button_on_an_entry_a_colleague_deleted_says_who_and_offers_undo
         await admin.knowledge.delete(session, "gift_cards", actor="tg:902 @olga")
     said = await admin.say("Can I pay with a gift card online?", "no longer exists")
     assert "tg:902 @olga deleted it" in said["text"] and _button(said, "Undo"), said
+
+
+async def test_a_photo_or_voice_message_in_a_step_is_answered_and_named(
+    admin: AdminChat,
+) -> None:
+    """A photo sent at '/kb_add ... Now the answer' (a screenshot of the price list) or a
+    voice message at '➕ Question' got no word from the admin's chat (it went on as a
+    customer's message), and a photo sent as a file ('prices.jpg') only 'Send a .yaml, .csv
+    or .jsonl knowledge file.'. Each is named ('That's a photo'), with what the step still
+    needs; the step goes on."""
+    await admin.say("/kb_add", "New entry")
+    await admin.say("Do you deliver to Kazan?", "Now the answer")
+    since = len(admin.replies())
+    admin.fake.user_sends(ADMIN, photo=True, caption="en: see the picture")
+    said = await admin._wait(since, "That's a photo", 30)
+    assert "Now the answer" in said["text"], said["text"]
+    ask = await admin.say("en: Yes, in 3 days.", "Last step")
+    await admin.press(ask, _button(ask, "Use"), "Saved")
+
+    card = await admin.say("/kb_edit gift_cards", "gift_cards")
+    await admin.press(card, _button(card, "Question"), "Send new questions")
+    since = len(admin.replies())
+    admin.fake.user_sends(ADMIN, voice=True)
+    said = await admin._wait(since, "That's a voice message", 30)
+    assert "Send new questions for 'gift_cards'" in said["text"], said["text"]
+    await admin.say("Gift card online?", "gift_cards")
+    entry = await admin.entry("gift_cards")
+    assert entry is not None and "Gift card online?" in entry.questions
+
+    since = len(admin.replies())
+    admin.fake.user_sends(ADMIN, document=("prices.jpg", b"\xff\xd8\xff\xe0not really"))
+    said = await admin._wait(since, "not a knowledge file", 30)
+    assert said["text"].startswith("That's a photo, not a knowledge file"), said["text"]
+    ru = admin.fake
+    n = len(ru.messages(RU_ADMIN, from_bot=True))
+    ru.user_sends(RU_ADMIN, document=("прайс.png", b"\x89PNGnot really"))
+    await ru.wait_for(lambda: ru.messages(RU_ADMIN, from_bot=True)[n:], timeout=30)
+    [said] = ru.messages(RU_ADMIN, from_bot=True)[n:]
+    assert said["text"].startswith("Это фото, а не файл базы знаний"), said["text"]

@@ -78,7 +78,32 @@ class KbStates(StatesGroup):
     edit_answer = State()
     edit_tags = State()
     edit_yaml = State()
+    edit_file = State()  # an entry too long for a message went as a file: to send back
     gap_answer = State()
+
+
+# what a message that is not text holds, as the admin's reply names it ('That's a photo')
+MEDIA = ("animation", "photo", "sticker", "voice", "video_note", "video", "audio")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".bmp", ".tif", ".tiff")
+
+
+def media_kind(message: Message) -> str | None:
+    """'photo', 'voice', 'sticker', ... for a message that holds one (a photo or a voice
+    message sent as a file too); None for text or any other document."""
+    for kind in MEDIA:
+        if getattr(message, kind, None):
+            return kind
+    doc = message.document
+    if doc is None:
+        return None
+    mime = (doc.mime_type or "").lower()
+    if mime.startswith("image/") or (doc.file_name or "").lower().endswith(IMAGE_SUFFIXES):
+        return "photo"
+    if mime.startswith("audio/"):
+        return "audio"
+    if mime.startswith("video/"):
+        return "video"
+    return None
 
 
 class KbCb(CallbackData, prefix="kba"):
@@ -705,6 +730,8 @@ def create_router(settings: Settings) -> Router:
                     BufferedInputFile(body.encode("utf-8"), filename=f"{entry.id}.yaml"),
                     caption=texts("admin_yaml_file", id=repr(entry.id)),
                 )
+                await state.set_state(KbStates.edit_file)
+                await state.update_data(entry=entry.id)
                 return
             await state.set_state(KbStates.edit_yaml)
             # the change the copy shows (the entry as it is now, whatever the card showed):
@@ -995,6 +1022,36 @@ def create_router(settings: Settings) -> Router:
         )
         return True
 
+    # ------------------------------------------------------------------ not text
+    @router.message(StateFilter(KbStates), F.func(media_kind))
+    async def media_in_step(message: Message, state: FSMContext) -> None:
+        """A photo, a voice message or a sticker sent in the middle of a step (an answer,
+        questions, the YAML or the file to send back) was taken for a customer's message and
+        the step waited on without a word; it is answered, named, with what the step needs."""
+        texts = admin_texts(message.from_user)
+        kind = texts(f"admin_kind_{media_kind(message)}")
+        step = await state.get_state()
+        data = await state.get_data()
+        if step == KbStates.edit_file.state:
+            await message.answer(texts("admin_media_not_kb_file", kind=kind))
+            return
+        prompts = {
+            KbStates.add_questions.state: texts("admin_add_start"),
+            KbStates.add_answer.state: texts("admin_add_answer_prompt"),
+            KbStates.gap_answer.state: texts("admin_add_answer_prompt"),
+            KbStates.add_id.state: texts(
+                "admin_add_id_prompt", id=repr(data.get("suggested_id", ""))
+            ),
+            KbStates.edit_questions.state: texts(
+                "admin_addq_prompt", id=repr(data.get("entry", ""))
+            ),
+            KbStates.edit_answer.state: texts("admin_ans_prompt"),
+            KbStates.edit_tags.state: texts("admin_tags_prompt"),
+            KbStates.edit_yaml.state: texts("admin_yaml_prompt"),
+        }
+        said = texts("admin_media_in_step", kind=kind)
+        await message.answer(f"{said}\n{prompts[step]}" if step in prompts else said)
+
     # ------------------------------------------------------------------ import a file
     @router.message(F.document)
     async def on_document(
@@ -1010,9 +1067,14 @@ def create_router(settings: Settings) -> Router:
             except KbFormatError:
                 if name.lower().endswith(SPREADSHEETS):
                     await message.answer(texts("admin_spreadsheet"))
+                elif kind := media_kind(message):  # a photo sent as a file, a GIF
+                    said = texts(f"admin_kind_{kind}")
+                    await message.answer(texts("admin_media_not_kb_file", kind=said))
                 else:
                     await message.answer(texts("admin_wrong_file"))
                 return
+        if await state.get_state() == KbStates.edit_file.state:
+            await _done(state)  # the file sent back: the step is over
         if doc.file_size and doc.file_size > MAX_FILE_BYTES:
             await message.answer(texts("admin_too_large"))
             return
