@@ -86,6 +86,17 @@ MESSAGES: dict[str, str] = {
     "kb_yaml_not_entries": "expected 'entries:' with a list of entries",
     "kb_yaml_entries_not_list": "'entries' must be a list of entries",
     "kb_not_json": "not valid JSON ({problem})",
+    # Python's json messages, as the command line has always said them (English); the
+    # admins' chat says them in the admin's language
+    "kb_json_comma": "Expecting ',' delimiter",
+    "kb_json_colon": "Expecting ':' delimiter",
+    "kb_json_key_quotes": "Expecting property name enclosed in double quotes",
+    "kb_json_value": "Expecting value",
+    "kb_json_unterminated": "Unterminated string starting at",
+    "kb_json_control": "Invalid control character at",
+    "kb_json_extra": "Extra data",
+    "kb_json_escape": "Invalid \\escape",
+    "kb_json_u_escape": "Invalid \\uXXXX escape",
     "kb_json_last_comma": "the comma after the last item (before '{char}') is one too many "
     "in JSON; remove it",
     "kb_questions_not_strings": "questions must be strings",
@@ -645,7 +656,7 @@ def _json_list(text: str, source: str = "<jsonl>") -> list[Any] | None:
         if body.split("\n", 1)[0].strip() not in ("[", "{"):
             return None  # JSONL (several lines), or broken: the lines name the problem
         before = body[: exc.pos].rstrip()
-        problem = Text("kb_not_json", problem=exc.msg)
+        problem = _json_problem(exc)
         if before.endswith(",") and body[exc.pos : exc.pos + 1] in ("]", "}"):
             # '{...},\n]': the comma after the last item, which JSON does not allow
             problem = Text("kb_json_last_comma", char=body[exc.pos])
@@ -659,6 +670,28 @@ def _json_list(text: str, source: str = "<jsonl>") -> list[Any] | None:
     elif isinstance(whole, dict) and "\n" in body:  # one entry, pretty-printed
         whole = [whole]
     return whole if isinstance(whole, list) else None
+
+
+_JSON_PROBLEMS = {
+    MESSAGES[key]: key
+    for key in (
+        "kb_json_comma",
+        "kb_json_colon",
+        "kb_json_key_quotes",
+        "kb_json_value",
+        "kb_json_unterminated",
+        "kb_json_control",
+        "kb_json_extra",
+        "kb_json_escape",
+        "kb_json_u_escape",
+    )
+}
+
+
+def _json_problem(exc: json.JSONDecodeError) -> Text:
+    """What json found wrong, as a text the admins' chat says in the admin's language."""
+    key = _JSON_PROBLEMS.get(exc.msg)
+    return Text("kb_not_json", problem=Text(key) if key else exc.msg)
 
 
 def _no_twice(pairs: list[tuple[str, Any]], twice: list[str]) -> dict[str, Any]:
@@ -691,7 +724,7 @@ def parse_jsonl(text: str, source: str = "<jsonl>") -> list[Entry]:
         try:
             raw = json.loads(line, object_pairs_hook=functools.partial(_no_twice, twice=twice))
         except json.JSONDecodeError as exc:
-            errors.add(_line(lineno), Text("kb_not_json", problem=exc.msg))
+            errors.add(_line(lineno), _json_problem(exc))
             continue
         for key in twice:  # json.loads keeps the last one: the other would be lost unseen
             errors.add(_line(lineno), Text("kb_key_twice", field=key))

@@ -572,3 +572,29 @@ def test_a_spreadsheet_on_the_command_line_is_told_how_to_save_it() -> None:
     with pytest.raises(KbFormatError) as err:
         load_file("kb.txt.bak")
     assert "CSV UTF-8" not in err.value.errors[0]
+
+
+def test_a_jsonl_files_json_mistakes_are_said_in_the_admins_language() -> None:
+    """A Russian or Polish admin's JSONL with a missing comma read 'строка 2: ошибка в JSON
+    (Expecting ',' delimiter)': Python's English inside the Russian. What JSON found wrong is
+    said in the admin's language too; the command line's English stays as it was."""
+    from bot.dialogs.texts import Texts
+    from knowledge.formats import say
+
+    good = '{"id": "a", "questions": ["q"], "answers": {"en": "x"}}\n'
+    broken = good + '{"id": "b" "questions": ["q"], "answers": {"en": "x"}}\n'
+    broken += '{"id": "c", "questions": ["q"], "answers": {"en": "x"},}\n'
+    broken += '{"id": "d", "questions": ["q"], "answers": {"en": "x"}} {}\n'
+    with pytest.raises(KbFormatError) as err:
+        parse_text(broken, "jsonl", "kb.jsonl")
+    assert err.value.errors == [
+        "line 2: not valid JSON (Expecting ',' delimiter)",
+        "line 3: not valid JSON (Expecting property name enclosed in double quotes)",
+        "line 4: not valid JSON (Extra data)",
+    ]
+    ru = [say(e, Texts("ru")) for e in err.value.errors]
+    assert ru[0].startswith("строка 2: ошибка в JSON (не хватает запятой"), ru
+    assert "запятая перед } лишняя" in ru[1] and "по одной записи в строке" in ru[2], ru
+    assert not any("Expecting" in line or "Extra data" in line for line in ru), ru
+    pl = [say(e, Texts("pl")) for e in err.value.errors]
+    assert "brakuje przecinka" in pl[0] and "Expecting" not in pl[0], pl
