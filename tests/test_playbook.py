@@ -4834,3 +4834,86 @@ async def test_an_order_not_come_is_chased_not_asked_for_a_photo_or_what_about(
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["delivery_delay"], reply
     assert "photo" not in [e["slot"] for e in d.of("asked_for")], reply
     assert thanks_before_apology(reply), reply
+
+
+SETTLED = {
+    "ru": ("Пришёл сломанный пылесос, не включается, заказ 5512377", "замена", "да"),
+    "en": ("My vacuum cleaner arrived broken, it doesn't turn on. Order 5512377", "replace", "yes"),
+    "pl": ("Odkurzacz przyszedł zepsuty, nie włącza się. Zamówienie 5512377", "wymiana", "tak"),
+}
+
+
+async def _settled(services: Services, lang: str) -> Dialogue:
+    """A complaint the bot solved and the customer said yes to: the survey's rating asked."""
+    problem, fix, yes = SETTLED[lang]
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    await d.send(photo=True)
+    await d.send(fix)
+    await d.send(yes)
+    assert d.of("resolved") and not d.of("compensation_offered"), d.replies
+    return d
+
+
+@pytest.mark.parametrize(
+    ("lang", "wish", "pick", "kind"),
+    [
+        ("ru", "нет, хочу компенсацию", "бесплатная доставка", "free_delivery"),
+        ("en", "no, I want compensation", "the gift", "gift"),
+        ("pl", "nie, chcę rekompensatę", "rabat", "coupon"),
+    ],
+)
+async def test_a_compensation_asked_for_after_the_case_is_settled_is_a_choice(
+    services: Services, lang: str, wish: str, pick: str, kind: str
+) -> None:
+    """'нет, хочу компенсацию' to the survey after a solved case got only 'here is a 10%
+    coupon: SORRY10'; the playbook's compensations are offered to choose from (a coupon,
+    free delivery, a gift), and the one chosen is given with no new 'is that OK?'."""
+    d = await _settled(services, lang)
+    await d.send(wish)
+    offered = {e["kind"] for e in d.of("compensation_offered")}
+    assert offered == {"coupon", "free_delivery", "gift"}, d.replies[-1]
+    assert len(d.buttons[-1]) == 3 and "SORRY" not in " ".join(d.replies[-1]), d.replies[-1]
+    assert not d.of("escalated")
+    await d.send(pick)
+    assert [e["kind"] for e in d.of("compensation_chosen")] == [kind], d.replies[-1]
+    assert len(d.of("satisfaction_check")) == 1, d.replies[-1]
+    assert not d.of("escalated")
+
+
+@pytest.mark.parametrize(
+    "wish",
+    ["нет, хочу компенсацию деньгами", "no, I want compensation in cash"],
+)
+async def test_money_asked_for_as_a_compensation_after_the_case_goes_to_a_colleague(
+    services: Services, wish: str
+) -> None:
+    d = await _settled(services, "en" if wish.startswith("no") else "ru")
+    await d.send(wish)
+    assert not d.of("compensation_offered") and not d.of("compensation_chosen"), d.replies
+    [esc] = d.of("escalated")
+    assert esc["reason"] == "needs_person", esc
+    assert "money as a compensation" in esc["card"], esc["card"]
+
+
+@pytest.mark.parametrize(
+    "wish",
+    ["хочу компенсацию деньгами", "а деньгами можно?", "wolę rekompensatę pieniężną"],
+)
+async def test_money_asked_for_at_a_missed_event_offer_goes_to_a_colleague(
+    services: Services, wish: str
+) -> None:
+    """'хочу компенсацию деньгами' at the missed event's offer got the offer again ('Выберите,
+    пожалуйста...'), 'а деньгами можно?' the FAQ's 'Ваш вопрос про одну из этих тем?'."""
+    d = Dialogue(services, str(next(_ids)))
+    first = (
+        "Prezent na urodziny przyszedł po imprezie, zamówienie 4428816"
+        if "pieni" in wish
+        else "Подарок опоздал, день рождения уже прошёл, заказ 5512377"
+    )
+    await d.send(first)
+    assert d.of("compensation_offered")
+    await d.send(wish)
+    assert not d.of("compensation_chosen") and not d.of("faq_declined"), d.replies[-1]
+    [esc] = d.of("escalated")
+    assert esc["reason"] == "needs_person", esc

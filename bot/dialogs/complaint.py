@@ -673,6 +673,14 @@ class ComplaintFlow:
             and case.get("stage") == "done"
             and not ctx.incoming.callback_data
             and _asks_compensation(text)
+            and await self._compensation_after(ctx, case, text)
+        ):
+            return True
+        if (
+            case is not None
+            and case.get("stage") == "done"
+            and not ctx.incoming.callback_data
+            and _asks_compensation(text)
             and (gift := self._gesture_asked(ctx)) is not None
         ):
             # "а скидку дадите?" right after the case was settled: the goodwill gesture
@@ -1708,7 +1716,7 @@ class ComplaintFlow:
         kinds = [c.kind for c in self.rules.compensations]
         kind = data.removeprefix("cmp:comp:") if data.startswith("cmp:comp:") else None
         text = "" if data else (ctx.incoming.text or "")
-        if kind is None and text and _wants(text, _MONEY_WORDS):
+        if kind is None and text and _wants(text, _MONEY_COMPENSATION):
             # "I don't want a coupon, I want my money back": a refund for an event that is
             # over is for a person to decide, with the whole case
             case["stage"] = "handed_over"
@@ -1755,7 +1763,7 @@ class ComplaintFlow:
                 ctx.event("compensation_declined")
                 ctx.say("comp_declined")
                 await self._save(ctx, case)
-                self._ask_satisfaction(ctx, case)
+                self._after_compensation(ctx, case)
                 return True
         if kind not in kinds:
             if data == "topic:human" or ctx.intent in ("request_human", "faq"):
@@ -1775,8 +1783,15 @@ class ComplaintFlow:
         ctx.event("compensation_chosen", kind=kind, value=chosen.value)
         ctx.say(f"comp_done_{kind}", value=_num(chosen.value))
         await self._save(ctx, case)
-        self._ask_satisfaction(ctx, case)
+        self._after_compensation(ctx, case)
         return True
+
+    def _after_compensation(self, ctx: TurnContext, case: dict[str, Any]) -> None:
+        """Is that OK? after the compensation; a case settled before it is settled again."""
+        if case.pop("settled", False):
+            case["stage"] = "done"
+            return
+        self._ask_satisfaction(ctx, case)
 
     def _compensation_buttons(self, ctx: TurnContext) -> list[list[Button]]:
         return [
@@ -2074,15 +2089,52 @@ class ComplaintFlow:
         ctx.say("complaint_resolved")
         ctx.event("resolved", by="bot", complaint_type=case["type"], outcome=case.get("outcome"))
 
-    def _gesture_asked(self, ctx: TurnContext) -> str | None:
-        """The answer to "а скидку дадите?": the goodwill gesture (rules: angry_gesture), or
-        the one given in this chat already, said again (None: the rules have none)."""
-        given = [
+    async def _compensation_after(self, ctx: TurnContext, case: dict[str, Any], text: str) -> bool:
+        """A compensation asked for after the case was settled ("нет, хочу компенсацию" to the
+        survey): money is for a person to decide, with the whole case; a compensation not
+        named is the choice the playbook offers (coupon, free delivery, a gift), once per chat.
+        False: a compensation named ("а скидку дадите?") or given already, the gesture's."""
+        if _wants(text, _MONEY_COMPENSATION):
+            ctx.state.pop("survey", None)
+            case["stage"] = "handed_over"
+            case["wanted"] = "money as a compensation"
+            case["arranged"] = "the compensations the bot can give (coupon, free delivery, gift)"
+            await self._save(ctx, case)
+            ctx.say("complaint_to_person")
+            ctx.request_handoff("needs_person")
+            return True
+        if (
+            not self.rules.compensations
+            or any(c.named_in(text) for c in self.rules.compensations)
+            or ctx.state.get("event_compensated")
+            or self._given(ctx)
+        ):
+            return False
+        ctx.state.pop("survey", None)
+        ctx.state["event_compensated"] = True
+        case["stage"] = "compensation"
+        case["settled"] = True  # the choice closes it again, with no "is that OK?" asked
+        buttons = self._compensation_buttons(ctx)
+        ctx.say("comp_offer_settled", options=_spelled(buttons), buttons=buttons)
+        for c in self.rules.compensations:
+            ctx.event("compensation_offered", kind=c.kind, value=c.value)
+        await self._save(ctx, case)
+        return True
+
+    @staticmethod
+    def _given(ctx: TurnContext) -> list[dict[str, Any]]:
+        """The compensations chosen and the gestures given in this chat."""
+        return [
             t
             for t in [*ctx.state.get("trail", []), *ctx.outcome.events]
             if t.get("type") == "compensation_chosen"
             or (t.get("type") == "compensation_offered" and t.get("gesture"))
         ]
+
+    def _gesture_asked(self, ctx: TurnContext) -> str | None:
+        """The answer to "а скидку дадите?": the goodwill gesture (rules: angry_gesture), or
+        the one given in this chat already, said again (None: the rules have none)."""
+        given = self._given(ctx)
         if given:
             kind, value = given[-1].get("kind"), float(given[-1].get("value") or 0)
             about = ctx.texts(f"comp_about_{kind}", value=_num(value))
@@ -2345,6 +2397,17 @@ def _wants_refund(text: str) -> bool:
 
 # the money back instead of a compensation: "I want money, not a coupon", "chcę pieniądze"
 _MONEY_WORDS = (*OPTION_WORDS["refund"], "money", "cash", "pieniądze", "pieniędzy", "gotówk")
+# a compensation asked for in money: "хочу компенсацию деньгами", "in cash", "w gotówce"
+_MONEY_COMPENSATION = (
+    *_MONEY_WORDS,
+    "деньгами",
+    "денежн",
+    "наличн",
+    "monetary",
+    "pieniężn",
+    "pieniezn",
+    "gotowk",
+)
 
 
 # the remedies a customer may ask for instead of the fix the bot arranged (clear words only)
