@@ -4917,3 +4917,38 @@ async def test_money_asked_for_at_a_missed_event_offer_goes_to_a_colleague(
     assert not d.of("compensation_chosen") and not d.of("faq_declined"), d.replies[-1]
     [esc] = d.of("escalated")
     assert esc["reason"] == "needs_person", esc
+
+
+@pytest.mark.parametrize(
+    ("first", "correction"),
+    [
+        (
+            "В посылке не было кейса от наушников, заказ 5512377",
+            "ой, нет, кейс на месте, один наушник не работает",
+        ),
+        (
+            "The charging case was missing from my headphones box, order 5512377",
+            "oh sorry, no, the case is there, one earbud doesn't work",
+        ),
+        (
+            "W paczce brakowało etui do słuchawek, zamówienie 5512377",
+            "och, nie, etui jest, jedna słuchawka nie działa",
+        ),
+    ],
+)
+async def test_a_missing_item_taken_back_for_a_defect_changes_the_complaint_type(
+    services: Services, first: str, correction: str
+) -> None:
+    """'ой, нет, кейс на месте, один наушник не работает' got 'Спасибо, записал.' and the
+    missing item's offer again ('Довезти недостающее / Вернуть деньги'): the case becomes a
+    defect (recorded so), with the defect's next step (a photo)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["missing_item"]
+    await d.send(correction)
+    [retyped] = d.of("complaint_retyped")
+    assert retyped["complaint_type"] == "damaged_defective", d.replies[-1]
+    assert [e["slot"] for e in d.of("asked_for")] == ["photo"], d.replies[-1]
+    async with services.sessionmaker() as session:
+        types = (await session.scalars(select(Complaint.complaint_type))).all()
+    assert "damaged_defective" in types and "missing_item" not in types, types

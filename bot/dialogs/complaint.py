@@ -332,6 +332,17 @@ _CORRECTION = re.compile(
     r"nie\s+chodzi\s+o|to\s+nie\s+(?:wina\s+)?(?:kurier|dostaw)|nie\s+brakuje",
     re.IGNORECASE,
 )
+# "ой, нет, кейс на месте, один наушник не работает", "oh sorry, no, the case is there...",
+# "och, nie, etui jest...": what was said is taken back; the words after it say the problem
+_RETRACTED = re.compile(
+    r"^\W*(?:ой|упс|извините|простите|пардон|oops|oh|sorry|my\s+bad|ups|och|oj|przepraszam|"
+    r"sorki|sorka)\W+(?:(?:sorry|извините|простите|przepraszam)\W+)?(?:нет|no|nope|nie)\b|"
+    r"\bна\s+месте\b|\bнаш[её]л(?:ся|ась|ось|ись)\b|\bнашл(?:ась|ось|ись)\b|"
+    r"\b(?:is|was|are|were)\s+(?:actually\s+)?(?:there|in\s+the\s+(?:box|parcel|package))\b|"
+    r"\bfound\s+(?:it|them|the)\b|\bjest\s+na\s+miejscu\b|\bjednak\s+(?:jest|by[łl])\b|"
+    r"\bznalaz[łl](?:am|em|o|a|y)?\b|\b(?:etui|pude[łl]ko|[łl]adowarka|kabel)\s+jest\b",
+    re.IGNORECASE,
+)
 # "I mean ...", "я имела в виду ...", "chodziło mi o ...": the customer says it again, better
 _MEANT = re.compile(
     r"\bi\s+mean(?:t)?\b|\bwhat\s+i\s+meant\b|\bимел[аи]?\s+в\s+виду|\bто\s+есть\b|\bвернее\b|"
@@ -1228,7 +1239,7 @@ class ComplaintFlow:
         if (
             stage in ("collecting", "fix_choice", "satisfaction")
             and text
-            and _CORRECTION.search(text)
+            and (_CORRECTION.search(text) or _RETRACTED.search(text))
         ):
             corrected = next((t for t, rx in _TYPE_WORDS.items() if rx.search(text)), None)
             if corrected is None and _MEANT.search(text):
