@@ -4952,3 +4952,44 @@ async def test_a_missing_item_taken_back_for_a_defect_changes_the_complaint_type
     async with services.sessionmaker() as session:
         types = (await session.scalars(select(Complaint.complaint_type))).all()
     assert "damaged_defective" in types and "missing_item" not in types, types
+
+
+@pytest.mark.parametrize(
+    ("outburst", "then", "ctype"),
+    [
+        ("это просто ужас!!!", "пылесос пришёл разбитый, заказ 5512377", "damaged_defective"),
+        ("what a joke", "my parcel is two weeks late, order 5512377", "delivery_delay"),
+        (
+            "to jakiś żart!!!",
+            "odkurzacz przyszedł zepsuty, zamówienie 5512377",
+            "damaged_defective",
+        ),
+        ("Кошмар!", None, None),
+        ("This is absolutely ridiculous!!", None, None),
+    ],
+)
+async def test_a_bare_outburst_first_is_thanked_and_asked_what_happened(
+    services: Services, outburst: str, then: str | None, ctype: str | None
+) -> None:
+    """'это просто ужас!!!' opened a case of no type with a coupon and 'пришлите пару слов о
+    том, что именно случилось'; 'what a joke' got 'I'm only good at shop matters', 'to jakiś
+    żart!!!' 'Chyba nie do końca rozumiem'. Thanks, and what happened; the answer opens the
+    case, with no second thanks."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(outburst)
+    said = " ".join(d.replies[-1])
+    assert [e.get("reason") for e in d.of("clarify")] == ["outburst"], said
+    assert THANKS.search(said) and "?" in said, said
+    assert not d.of("complaint_opened") and not d.of("compensation_offered"), said
+    assert not d.of("fallback") and not d.of("escalated"), said
+    if then is None:
+        return
+    await d.send(then)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == [ctype], d.replies[-1]
+
+
+@pytest.mark.parametrize("text", ["tell me a joke", "ужасная доставка, заказ 5512377 опаздывает"])
+def test_a_message_with_content_is_no_bare_outburst(text: str) -> None:
+    from bot.dialogs.complaint import bare_outburst
+
+    assert not bare_outburst(text)

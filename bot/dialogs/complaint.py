@@ -332,6 +332,39 @@ _CORRECTION = re.compile(
     r"nie\s+chodzi\s+o|to\s+nie\s+(?:wina\s+)?(?:kurier|dostaw)|nie\s+brakuje",
     re.IGNORECASE,
 )
+# "это просто ужас!!!", "what a joke", "to jakiś żart!!!": displeasure and nothing about what
+# went wrong. Every word of such a message is one of these (at most six words).
+_OUTBURST_WORDS = frozenset(
+    """ужас ужасно ужасный кошмар кошмарно безобразие позор позорище отвратительно мрак жесть
+    капец издевательство беспредел бардак цирк треш трэш абсурд жуть отстой возмутительно
+    немыслимо бред доколе слов надоело достали бесит
+    joke ridiculous unbelievable terrible awful horrible disgusting pathetic outrageous
+    unacceptable disgrace disgraceful shameful nightmare absurd insane wtf shocking appalling
+    mess disaster kidding joking
+    żart zart skandal skandaliczne masakra koszmar porażka porazka żenada zenada dramat tragedia
+    horror kpina paranoja bezczelność oburzające okropne straszne szok cyrk nieporozumienie
+    słów""".split()
+)
+_OUTBURST_FILLER = frozenset(
+    """это просто какой-то какой полный полнейший настоящий ну вообще же вот да блин очень
+    совсем нет ну и сколько можно что за вы
+    this is it's its it what a an such so just total totally absolute absolutely complete
+    really honestly seriously are you me omg oh my god
+    to jest jakiś jakis jakaś jakas po prostu totalna totalny kompletna kompletny co za no
+    normalnie serio ten ta czysta czysty brak jakieś jakies""".split()
+)
+
+
+def bare_outburst(text: str) -> bool:
+    """Displeasure with nothing about what went wrong ("это просто ужас!!!", "what a joke")."""
+    tokens = re.findall(r"[^\W\d_]+(?:[-'][^\W\d_]+)?", (text or "").lower())
+    return (
+        0 < len(tokens) <= 6
+        and any(t in _OUTBURST_WORDS for t in tokens)
+        and all(t in _OUTBURST_WORDS or t in _OUTBURST_FILLER for t in tokens)
+    )
+
+
 # "ой, нет, кейс на месте, один наушник не работает", "oh sorry, no, the case is there...",
 # "och, nie, etui jest...": what was said is taken back; the words after it say the problem
 _RETRACTED = re.compile(
@@ -699,6 +732,21 @@ class ComplaintFlow:
             return True
         if _answers_clarify(ctx):
             self._what_happened(ctx)
+        if (
+            not _answers_clarify(ctx)
+            and bare_outburst(text)
+            and not ctx.new_slots
+            and not ctx.incoming.attachments
+            and not ctx.incoming.callback_data
+        ):
+            # "это просто ужас!!!", "what a joke" and nothing more (a case with no problem
+            # named, a coupon, or "I only know shop matters"): thanks, and what happened (the
+            # case opens with the answer)
+            ctx.state["complaint_clarified"] = int(ctx.state.get("turns", 0))
+            ctx.state["clarify_thanked"] = True
+            ctx.say("complaint_what_happened")
+            ctx.event("clarify", intent=ctx.intent, reason="outburst")
+            return True
         # "всё, ухожу к конкурентам" at 0.31 is no "not sure I understood": a threat is a complaint
         unsure_threat = ctx.intent is None and threat_only(ctx.incoming.text or "")
         if ctx.intent == "complaint" or unsure_threat:
