@@ -35,7 +35,12 @@ class Dialogue:
         self.buttons: list[list[str]] = []
 
     async def send(
-        self, text: str | None = None, *, photo: bool = False, button: str | None = None
+        self,
+        text: str | None = None,
+        *,
+        photo: bool = False,
+        button: str | None = None,
+        language_code: str | None = None,
     ):
         attachments = (Attachment("photo", f"ph{next(_ids)}"),) if photo else ()
         incoming = Incoming(
@@ -45,6 +50,7 @@ class Dialogue:
             chat_id=int(self.user),
             message_id=next(_ids),
             callback_data=button,
+            language_code=language_code,
         )
         async with self.services.sessionmaker() as session:
             out = await self.services.engine.handle(session, incoming)
@@ -4993,3 +4999,50 @@ def test_a_message_with_content_is_no_bare_outburst(text: str) -> None:
     from bot.dialogs.complaint import bare_outburst
 
     assert not bare_outburst(text)
+
+
+@pytest.mark.parametrize(
+    ("lang", "first", "said"),
+    [
+        ("ru", "5512377", "Понял, заказ 5512377. Чем могу помочь?"),
+        ("ru", "заказ 5512377", "Понял, заказ 5512377. Чем могу помочь?"),
+        ("en", "5512377", "Got it, order 5512377. How can I help with it?"),
+        ("pl", "5512377", "Jasne, zamówienie 5512377. W czym mogę pomóc?"),
+    ],
+)
+async def test_a_bare_order_number_first_is_noted_and_asked_about(
+    services: Services, lang: str, first: str, said: str
+) -> None:
+    """A lone '5512377' as the first message opened a complaint of the 'service' type ('Спасибо,
+    что написали нам... Мне очень жаль... пришлите пару слов о том, что именно случилось'):
+    the number is noted and the customer asked what it is about; it is not asked for again."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first, language_code=lang)
+    assert d.replies[-1] == [said], d.replies[-1]
+    assert not d.of("complaint_opened") and not d.of("asked_for")
+    await d.send(
+        "где он?" if lang == "ru" else "where is it?" if lang == "en" else "gdzie jest moja paczka?"
+    )
+    assert not [e for e in d.of("asked_for") if e["slot"] == "order_ref"], d.replies[-1]
+    [esc] = d.of("escalated")
+    assert esc["reason"] == "order_status" and "5512377" in " ".join(d.replies[-1])
+
+
+async def test_a_number_answering_the_question_for_it_is_that_answer(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Пришёл сломанный пылесос, не включается")
+    await d.send("5512377")
+    assert "Понял, заказ" not in " ".join(d.replies[-1]), d.replies[-1]
+    assert [e["slot"] for e in d.of("asked_for")] == ["order_ref", "photo"]
+
+
+@pytest.mark.parametrize("text", ["у меня жалоба", "I have a complaint", "mam reklamację"])
+async def test_an_unsure_complaint_announced_is_thanked_and_asked_what_happened(
+    services: Services, text: str
+) -> None:
+    """'у меня жалоба' (the model 0.25 sure) got 'Кажется, я не совсем понял. Переформулируйте,
+    пожалуйста': thanks, and what happened, as 'I have a complaint' did."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert [e.get("reason") for e in d.of("clarify")] == ["problem_only"], d.replies[-1]
+    assert THANKS.search(d.replies[-1][0]) and not d.of("fallback"), d.replies[-1]

@@ -749,7 +749,9 @@ class ComplaintFlow:
             return True
         # "всё, ухожу к конкурентам" at 0.31 is no "not sure I understood": a threat is a complaint
         unsure_threat = ctx.intent is None and threat_only(ctx.incoming.text or "")
-        if ctx.intent == "complaint" or unsure_threat:
+        # "у меня жалоба" at 0.25 is no "not sure I understood" either: a problem, not yet told
+        unsure_problem = ctx.intent is None and announces_problem(ctx.incoming.text or "")
+        if ctx.intent == "complaint" or unsure_threat or unsure_problem:
             text = ctx.incoming.text or ""
             if no_words(text) and not ctx.new_slots:  # "???", "😡😡": no complaint yet
                 ask_what_happened(ctx, "complaint")
