@@ -60,6 +60,21 @@ async def poll_db(sandbox: Sandbox, read, until=bool, tries: int = 100):
     return value
 
 
+async def settled(sandbox: Sandbox, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+    """Wait until the bot has read every update sent so far and finished handling each
+    (instead of a fixed sleep before checking that nothing more happened: an overloaded
+    machine is slower than any sleep, a fast one is not kept waiting)."""
+    fake = sandbox.server.fake
+    tasks = sandbox.dp._handle_update_tasks  # the updates being handled now
+    loop = asyncio.get_running_loop()
+    end, quiet = loop.time() + timeout, 0
+    while quiet < 3:  # idle three times in a row: no update read between two looks
+        if loop.time() > end:
+            raise TimeoutError(f"the bot is still busy after {timeout} s")
+        quiet = quiet + 1 if not fake.pending_updates() and not tasks else 0
+        await asyncio.sleep(0.05)
+
+
 async def the_ticket(session) -> Ticket | None:
     return await session.scalar(select(Ticket))
 
@@ -86,7 +101,7 @@ async def test_duplicate_update_is_handled_once(sandbox: Sandbox) -> None:
     fake.redeliver(update_id)
     fake.user_sends(ANNA, "спасибо!")
     await fake.wait_for_bot_message(ANNA, count=2, timeout=20)
-    await asyncio.sleep(1.0)
+    await settled(sandbox)
     assert len(bot_texts(fake, ANNA)) == 2, bot_texts(fake, ANNA)
     async with sandbox.services.sessionmaker() as session:
         incoming = await session.scalar(
@@ -102,7 +117,7 @@ async def test_flood_limits_and_server_errors_lose_nothing(sandbox: Sandbox) -> 
     fake.add_fault("sendMessage", status=502, times=1)
     fake.user_sends(JOHN, "hi!")
     msgs = await fake.wait_for_bot_message(JOHN, timeout=30)
-    await asyncio.sleep(0.5)
+    await settled(sandbox)
     assert len(bot_texts(fake, JOHN)) == 1 and msgs[0]["text"]
 
 
@@ -350,7 +365,7 @@ async def test_forged_ticket_callback_from_a_customer_is_rejected(sandbox: Sandb
     )
     fake.user_presses(JOHN, JOHN, greeting[0]["message_id"], "tk:resolve:1", forged=True)
     fake.user_presses(JOHN, JOHN, greeting[0]["message_id"], "x" * 200, forged=True)
-    await asyncio.sleep(1.5)
+    await settled(sandbox)
     async with sandbox.services.sessionmaker() as session:
         ticket = await session.scalar(select(Ticket))
     assert ticket is not None and ticket.status == "open", "a customer cannot resolve tickets"
@@ -778,7 +793,7 @@ async def test_handoff_survives_a_restart_without_loss_or_duplicates(
             )
             fake.user_sends(JOHN, "thank you!")
             await fake.wait_for(lambda: len(bot_texts(fake, JOHN)) >= 5, timeout=30)
-            await asyncio.sleep(1.0)
+            await settled(second)
         finally:
             await stop_bot(second)
         texts = bot_texts(fake, JOHN)
@@ -1446,7 +1461,7 @@ async def test_a_forwarded_message_in_another_language_is_answered_in_the_custom
         if forwarded:
             break
         await asyncio.sleep(0.1)
-    await asyncio.sleep(1.0)
+    await settled(sandbox)
     anna = " ".join(bot_texts(fake, ANNA)[len(first) :])
     assert re.search("[а-я]", anna) and "Thank you" not in anna, anna
     john = " ".join(bot_texts(fake, JOHN))
@@ -1482,7 +1497,7 @@ async def test_an_order_number_at_the_end_of_a_long_story_is_not_asked_for(
             break
         await asyncio.sleep(0.1)
     assert (state or {}).get("known", {}).get("order_ref") == "5531207", state
-    await asyncio.sleep(1.0)
+    await settled(sandbox)
     assert "номер заказа" not in " ".join(bot_texts(fake, ANNA)), bot_texts(fake, ANNA)
 
 
@@ -1524,7 +1539,7 @@ async def test_a_thumbs_up_answers_is_that_ok(sandbox: Sandbox) -> None:
         if solved == 2:
             break
         await asyncio.sleep(0.1)
-    await asyncio.sleep(1.0)
+    await settled(sandbox)
     for user in (ANNA, JOHN):
         said = " ".join(bot_texts(fake, user)[asked[user] :])
         assert "Great" in said and "help you with" not in said and "refund" not in said, said
@@ -1705,7 +1720,7 @@ async def test_an_order_number_corrected_while_waiting_says_so_on_the_card(
         return next(line for line in card.splitlines() if line.startswith("Details:"))
 
     await fake.wait_for(lambda: "7781421" in details(), timeout=20)
-    await asyncio.sleep(0.5)
+    await settled(sandbox)
     assert "order 7781421 (corrected from 7781420)" in details(), details()
 
 
@@ -1821,7 +1836,7 @@ async def test_photos_sent_to_the_bot_before_the_hand_off_are_in_the_topic(
 
     shown = await fake.wait_for(lambda: len(media()) >= 2 and media(), timeout=20)
     assert [bool(m.get("photo")) for m in shown] == [True, False], shown
-    await asyncio.sleep(0.5)
+    await settled(sandbox)
     assert len(media()) == 2, "copied once"
 
 

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db.models import Message, Ticket
+from bot.delivery import flush_outbox
 from bot.sandbox.run import OPERATORS, OPERATORS_CHAT_ID, Sandbox, stop_sandbox
-from tests.test_e2e import ANNA, JOHN, OLGA, _escalate, bot_texts, launch
+from tests.test_e2e import ANNA, JOHN, OLGA, _escalate, bot_texts, launch, settled
 
 TOMASZ = OPERATORS[1][0]
 
@@ -54,7 +55,7 @@ async def test_a_long_message_edited_by_the_customer_reaches_the_topic(
     fake.user_edits(JOHN, sent["message_id"], edited)
     await fake.wait_for(lambda: any("WORD" in t for t in topic_texts(fake, thread)), timeout=20)
     assert any("The customer edited a message" in t for t in topic_texts(fake, thread))
-    await asyncio.sleep(1.0)
+    await settled(sandbox)
     assert not any("went wrong" in t for t in bot_texts(fake, JOHN)[before:])
 
 
@@ -86,7 +87,9 @@ async def test_a_reply_waiting_out_a_flood_limit_is_sent_once(sandbox: Sandbox) 
     fake.add_fault("sendMessage", status=429, retry_after=25, times=1)
     fake.user_sends(JOHN, "hello")
     await fake.wait_for_bot_message(JOHN, timeout=90)
-    await asyncio.sleep(7.0)  # the outbox loop passes at least once more
+    await settled(sandbox)
+    # the outbox loop passes once more (it reads rows left undelivered for 20 s)
+    await flush_outbox(sandbox.bot, sandbox.services.sessionmaker)
     assert len(bot_texts(fake, JOHN)) == 1, bot_texts(fake, JOHN)
 
 
@@ -101,7 +104,7 @@ async def test_an_operator_reply_waiting_on_telegram_does_not_hold_up_other_cust
     thread = await _escalate(fake, JOHN, "operator please")
     fake.add_fault("copyMessage", status=429, retry_after=35, times=1)
     fake.user_sends(OLGA, "Hi John", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
-    await asyncio.sleep(1.0)
+    await fake.wait_for(lambda: fake.calls_of("copyMessage"), timeout=20)  # told to wait
     fake.user_sends(ANNA, "Здравствуйте! Где мой заказ 77812?")
     [reply] = await fake.wait_for_bot_message(ANNA, timeout=12)
     assert "пошло не так" not in reply["text"] and "went wrong" not in reply["text"]
@@ -113,7 +116,8 @@ async def test_an_operator_reply_waiting_on_telegram_does_not_hold_up_other_cust
     assert kept
     assert olga is not None and olga.direction == "operator"  # stored before Telegram answered
     await fake.wait_for(lambda: "Hi John" in bot_texts(fake, JOHN), timeout=50)
-    await asyncio.sleep(6.0)  # the outbox loop passes: the reply is not sent twice
+    await settled(sandbox)
+    await flush_outbox(sandbox.bot, sandbox.services.sessionmaker)  # the outbox loop passes
     assert bot_texts(fake, JOHN).count("Hi John") == 1
 
 
@@ -133,7 +137,8 @@ async def test_a_ticket_whose_topic_telegram_failed_to_make_still_reaches_operat
     fake.add_fault("createForumTopic", status=502, times=4)
     fake.user_sends(JOHN, "I want to talk to a real person please")
     await fake.wait_for_bot_message(JOHN, timeout=20)
-    await asyncio.sleep(5.0)  # the retries are spent
+    await fake.wait_for(lambda: not fake.faults, timeout=20)  # the retries are spent
+    await settled(sandbox)
     assert not [t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]]
     await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(seconds=30))
     [topic] = [t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]]
@@ -171,7 +176,7 @@ async def test_two_operators_resolving_at_once_resolve_once(sandbox: Sandbox) ->
     fake.user_presses(OLGA, OPERATORS_CHAT_ID, card["message_id"], "tk:resolve:1")
     fake.user_presses(TOMASZ, OPERATORS_CHAT_ID, card["message_id"], "tk:resolve:1")
     await fake.wait_for(lambda: len(fake.callback_answers) >= 2, timeout=20)
-    await asyncio.sleep(2.0)
+    await settled(sandbox)
     new = bot_texts(fake, JOHN)[before:]
     assert len(new) == 2, f"one resolution, {len(new)} messages to the customer: {new!r}"
 
@@ -359,7 +364,7 @@ async def test_a_button_telegram_calls_too_old_to_answer_is_still_acted_on(
         await asyncio.sleep(0.1)
     else:
         raise AssertionError(pressed)
-    await asyncio.sleep(1.0)
+    await settled(sandbox)
     answer = " ".join(bot_texts(fake, JOHN)[before:])
     assert "went wrong" not in answer and "refund" in answer.lower(), answer
 
@@ -400,7 +405,7 @@ async def test_an_operators_photo_telegram_failed_to_copy_reaches_the_customer_l
         if row is not None and row.attempts == 0 and not fake.faults:
             break
         await asyncio.sleep(0.1)
-    await asyncio.sleep(1.0)  # the failed turn is over
+    await settled(sandbox)  # the failed turn is over
     await flush_outbox(sandbox.bot, sandbox.services.sessionmaker, older_than=0)
     got = fake.messages(JOHN, from_bot=True)[before:]
     assert [m for m in got if m.get("photo")], got
@@ -430,7 +435,7 @@ async def test_a_customers_message_telegram_failed_to_copy_to_the_topic_comes_la
         if row is not None and not fake.faults:
             break
         await asyncio.sleep(0.1)
-    await asyncio.sleep(1.0)  # the turn has given up
+    await settled(sandbox)  # the turn has given up
     assert "my order is 5512345" not in topic_texts(fake, thread)
     await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(seconds=30))
     assert "my order is 5512345" in topic_texts(fake, thread)
@@ -655,10 +660,9 @@ async def test_an_operators_correction_of_a_reply_not_yet_delivered_is_what_is_d
         if row is not None and not fake.faults:
             break
         await asyncio.sleep(0.1)
-    await asyncio.sleep(1.0)  # the failed update is over
+    await settled(sandbox)  # the failed update is over
     fake.user_edits(OPERATORS_CHAT_ID, sent["message_id"], "Your refund of 5000 RUB is on its way")
-    await fake.wait_for(lambda: not fake.pending_updates(), timeout=10)
-    await asyncio.sleep(1.5)  # the edit is read
+    await settled(sandbox)  # the edit is read
     await flush_outbox(sandbox.bot, sandbox.services.sessionmaker, older_than=0)
     got = [t for t in bot_texts(fake, JOHN) if "refund" in t]
     assert got == ["Your refund of 5000 RUB is on its way"], got
@@ -684,7 +688,7 @@ async def test_a_topic_whose_card_telegram_failed_to_post_gets_it_later(
     )
     thread = topics[0]["message_thread_id"]
     await fake.wait_for(lambda: not fake.faults, timeout=20)
-    await asyncio.sleep(1.0)  # the failed turn is over
+    await settled(sandbox)  # the failed turn is over
     assert not [t for t in topic_texts(fake, thread) if "Ticket #" in t]
     await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(seconds=30))
     cards = [t for t in topic_texts(fake, thread) if t.startswith("🎫 Ticket #")]
