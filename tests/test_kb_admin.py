@@ -1116,3 +1116,20 @@ async def test_a_photo_or_voice_message_in_a_step_is_answered_and_named(
     await ru.wait_for(lambda: ru.messages(RU_ADMIN, from_bot=True)[n:], timeout=30)
     [said] = ru.messages(RU_ADMIN, from_bot=True)[n:]
     assert said["text"].startswith("Это фото, а не файл базы знаний"), said["text"]
+
+
+async def test_a_file_over_telegrams_download_limit_gets_a_hint(admin: AdminChat) -> None:
+    """A knowledge file of 21 MB (a big shop's export) got 'The file is too large (10 MB at
+    most).', no word of what to do with it. It now says how big it is, that Telegram gives
+    a bot no file over 20 MB, and the ways in: smaller files one by one, or 'supportbot kb
+    import' on the server."""
+    big = b"entries:\n" + b"# " + b"x" * (21 * 1024 * 1024) + b"\n"
+    admin.fake.user_sends(ADMIN, document=("kb.yaml", big))
+    said = await admin._wait(0, "kb.yaml", 60)
+    assert said["text"].startswith("kb.yaml is 21 MB: Telegram lets a bot download"), said
+    assert "up to 10 MB" in said["text"] and "supportbot kb import" in said["text"], said
+    n = len(admin.fake.messages(RU_ADMIN, from_bot=True))
+    admin.fake.user_sends(RU_ADMIN, document=("kb.csv", b"id" + b"x" * (12 * 1024 * 1024)))
+    await admin.fake.wait_for(lambda: admin.fake.messages(RU_ADMIN, from_bot=True)[n:], 60)
+    [ru] = admin.fake.messages(RU_ADMIN, from_bot=True)[n:]
+    assert ru["text"].startswith("kb.csv весит 12 МБ, а здесь я загружаю файлы до 10 МБ"), ru

@@ -18,7 +18,7 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -31,6 +31,7 @@ from aiogram.types import (
     Message,
     User,
 )
+from babel.numbers import format_decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -61,6 +62,7 @@ log = logging.getLogger(__name__)
 
 PAGE = 10
 MAX_FILE_BYTES = 10 * 1024 * 1024
+TELEGRAM_DOWNLOAD_BYTES = 20 * 1024 * 1024  # the Bot API gives bots no bigger file
 MAX_TEXT = 3800
 MAX_OFFERS = 10  # files offered for import whose buttons still work
 # the operators' commands (their forum group), not the admins' chat
@@ -1076,9 +1078,15 @@ def create_router(settings: Settings) -> Router:
         if await state.get_state() == KbStates.edit_file.state:
             await _done(state)  # the file sent back: the step is over
         if doc.file_size and doc.file_size > MAX_FILE_BYTES:
-            await message.answer(texts("admin_too_large"))
+            await message.answer(_too_large(name, doc.file_size, texts))
             return
-        data = await _download(bot, doc.file_id)
+        try:
+            data = await _download(bot, doc.file_id)
+        except TelegramBadRequest as exc:  # no size given, and Telegram's 20 MB exceeded
+            if "too big" not in str(exc):
+                raise
+            await message.answer(_too_large(name, TELEGRAM_DOWNLOAD_BYTES + 1, texts))
+            return
         try:
             fmt = file_format(name, data)
             entries = parse_bytes(data, fmt, name)
@@ -1495,6 +1503,15 @@ async def _download(bot: Bot, file_id: str) -> bytes:
     buffer = io.BytesIO()
     await bot.download(file_id, destination=buffer)
     return buffer.getvalue()
+
+
+def _too_large(name: str, size: int, texts: Texts) -> str:
+    """A file too big to import here, with its size and what to do instead: over Telegram's
+    20 MB the bot cannot even download it (getFile refuses), over 10 MB it is not imported
+    in the chat."""
+    mb = format_decimal(round(size / 2**20, 1), format="#,##0.#", locale=texts.lang)
+    key = "admin_too_big_for_telegram" if size > TELEGRAM_DOWNLOAD_BYTES else "admin_too_large"
+    return texts(key, name=name, size=mb)
 
 
 def _file_errors(exc: KbFormatError, texts: Texts, shown: int = 30) -> str:
