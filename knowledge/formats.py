@@ -56,6 +56,8 @@ MESSAGES: dict[str, str] = {
     "kb_questions_not_list": "'questions' must be a list of strings",
     "kb_question_empty": "question {i} is empty or not a string",
     "kb_question_long": "question {i} is longer than {max} characters",
+    "kb_answers_no_space": "'answers' holds {text!r}: YAML needs a space after the ':' of "
+    "the language, write {fixed}",
     "kb_answers_not_map": "'answers' must map a language code to the answer text "
     "(ru: ..., en: ...)",
     "kb_answers_bad_lang": "bad language code {lang!r} in 'answers' (like ru, en, pl)",
@@ -74,6 +76,14 @@ MESSAGES: dict[str, str] = {
     "key: write {fixed}",
     "kb_yaml_start_quotes": "a text starting with {char!r} needs quotes, or YAML takes it "
     "for markup: write {fixed}",
+    "kb_yaml_lost_start": "a text starting with {char!r} needs quotes: YAML reads "
+    "{start!r} as markup and would drop it without a word; write {fixed}",
+    "kb_yaml_inner_quote": "the text starts with {quote} and YAML ends it at the next "
+    "{quote}: put the whole text in the other quotes, write {fixed}",
+    "kb_yaml_unclosed": "the text that starts with {quote} here is never closed: end it with "
+    "{quote} on its line",
+    "kb_yaml_indent": "this line is indented differently from the lines above it ({n} "
+    "spaces): the keys of one entry (id, questions, answers, tags) start under each other",
     "kb_yaml_hash": "' #' starts a comment in YAML: the text would end at {kept!r} and "
     "{lost!r} be lost; put the whole text in quotes",
     "kb_question_colon": "question {i} has ': ' in it, so YAML read it as a key and a value: "
@@ -368,7 +378,12 @@ def validate_entry(
 
     answers: dict[str, str] = {}
     raw_answers = raw["answers"]
-    if not isinstance(raw_answers, dict):
+    squeezed = re.match(r"([a-z]{2}):(\S.*)", raw_answers) if isinstance(raw_answers, str) else None
+    if squeezed is not None:  # 'en:Here.': no space after ':', so YAML reads one text
+        fixed = f"{squeezed[1]}: {squeezed[2]}"
+        errors.add(where, Text("kb_answers_no_space", text=raw_answers[:60], fixed=fixed[:60]))
+        ok = False
+    elif not isinstance(raw_answers, dict):
         errors.add(where, Text("kb_answers_not_map"))
         ok = False
     else:
@@ -467,12 +482,34 @@ def _comment_after(node: yaml.ScalarNode) -> str | None:
     return found[1].strip() if found else None
 
 
+def _line_head(buffer: str, mark: Any) -> str:
+    """What the line holds before ``mark`` ('en: ', '- '), indentation aside."""
+    start = buffer.rfind("\n", 0, mark.pointer) + 1
+    return buffer[start : mark.pointer].strip() + " "
+
+
+def _markup_before(node: yaml.ScalarNode) -> Text | None:
+    """'en: !important read this', '- &new arrivals?': YAML reads a leading '!word' as a
+    tag and '&word' as an anchor and keeps only the rest of the text, without a word."""
+    buffer = node.start_mark.buffer or ""
+    source = buffer[node.start_mark.pointer : node.end_mark.pointer].split("\n", 1)[0]
+    found = re.match(r"([&!](?!!)\S*)\s", source)
+    if found is None or not node.value or source.strip() == node.value:
+        return None
+    fixed = _line_head(buffer, node.start_mark).lstrip() + json.dumps(
+        source.strip(), ensure_ascii=False
+    )
+    return Text("kb_yaml_lost_start", char=found[1][0], start=found[1], fixed=fixed)
+
+
 def _node_value(node: yaml.Node, errors: _Collector) -> Any:
     """Plain Python value of a node: every scalar is a string (no 'yes' -> True surprises),
     except an unquoted null (``pl: null``, ``pl: ~``): nothing, not the word."""
     if isinstance(node, yaml.ScalarNode):
         if node.style is None and node.value in _YAML_NULLS:
             return None
+        if node.style is None and (lost := _markup_before(node)):
+            errors.add(_line(node.start_mark.line + 1), lost)
         if node.style is None and (lost := _comment_after(node)):
             errors.add(
                 _line(node.end_mark.line + 1),
@@ -514,7 +551,64 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
     quoted = _needs_quotes(str(problem), mark)
     if quoted is not None:
         return at(quoted)
+    context = getattr(exc, "context_mark", None)
+    if context is not None and str(problem) == "found unexpected end of stream":
+        # a quote opened and never closed: YAML reads to the end of the file
+        line = (context.buffer or "").rstrip("\0").splitlines()[context.line :][:1]
+        head, body = _split_line(line[0]) if line else ("", "")
+        if body[:1] in ("'", '"'):
+            where = _line(context.line + 1)
+            return Text("kb_at", where=where, problem=Text("kb_yaml_unclosed", quote=body[0]))
+    wrong = _written_wrong(str(problem), mark)
+    if wrong is not None:
+        return at(wrong)
     return at(Text("kb_not_yaml", problem=problem))
+
+
+def _split_line(text: str) -> tuple[str, str]:
+    """A YAML line as what leads it ('- ', 'en: ') and its text."""
+    body, head = text.strip(), ""
+    if body.startswith("- "):
+        head, body = "- ", body[2:].lstrip()
+    key = re.match(r"([A-Za-z_][\w-]*):\s+(\S.*)", body)  # 'en: ...', not '- *bold*'
+    if key is not None:
+        head, body = head + key[1] + ": ", key[2]
+    return head, body
+
+
+def _written_wrong(problem: str, mark: Any) -> Text | None:
+    """The mistakes of a text written without (the right) quotes that PyYAML names in its
+    own words ('expected <block end>, but found '<scalar>''): a text in quotes with more
+    after it or a quote inside, a text starting with '[', '{', '>', '|', '&', '*', '!'; and
+    a line indented out of step. None: another mistake."""
+    lines = (mark.buffer or "").rstrip("\0").splitlines()
+    if mark.line >= len(lines):
+        return None
+    raw = lines[mark.line]
+    if "but found '<block mapping start>'" in problem or (
+        "but found '<block sequence start>'" in problem
+    ):
+        return Text("kb_yaml_indent", n=len(raw) - len(raw.lstrip(" ")))
+    head, body = _split_line(raw)
+    if not body or "#" in body:
+        return None
+    if body[0] in ("'", '"'):
+        quote = body[0]
+        inner = body[1:-1] if len(body) > 1 and body.endswith(quote) else body
+        if quote == "'":
+            fixed = head + json.dumps(inner, ensure_ascii=False)
+        else:
+            fixed = head + "'" + inner.replace("'", "''") + "'"
+        return Text("kb_yaml_inner_quote", quote=quote, fixed=fixed)
+    if body[0] in "[{" and "found '<scalar>'" in problem:
+        return Text(
+            "kb_yaml_start_quotes", char=body[0], fixed=head + json.dumps(body, ensure_ascii=False)
+        )
+    if re.match(r"[>|&*!]\s", body):
+        return Text(
+            "kb_yaml_start_quotes", char=body[0], fixed=head + json.dumps(body, ensure_ascii=False)
+        )
+    return None
 
 
 # what YAML reads as markup in a text written without quotes: 'en: Open: 9-21' (a second

@@ -598,3 +598,79 @@ def test_a_jsonl_files_json_mistakes_are_said_in_the_admins_language() -> None:
     assert not any("Expecting" in line or "Extra data" in line for line in ru), ru
     pl = [say(e, Texts("pl")) for e in err.value.errors]
     assert "brakuje przecinka" in pl[0] and "Expecting" not in pl[0], pl
+
+
+@pytest.mark.parametrize(
+    ("line", "english", "russian"),
+    [
+        (  # YAML read '!important' as a tag and kept 'read this' without a word
+            "en: !important read this",
+            """line 6: a text starting with '!' needs quotes: YAML reads '!important' as """
+            """markup and would drop it without a word; write en: "!important read this\"""",
+            "текст, который начинается с '!', нужно взять в кавычки",
+        ),
+        (  # '&a' an anchor: 'Here' kept alone
+            "en: &a Here",
+            """line 6: a text starting with '&' needs quotes: YAML reads '&a' as markup and """
+            """would drop it without a word; write en: "&a Here\"""",
+            "молча отбросит",
+        ),
+        (
+            "en: > 18 only",
+            """line 6: a text starting with '>' needs quotes, or YAML takes it for markup: """
+            """write en: "> 18 only\"""",
+            "нужно взять в кавычки",
+        ),
+        (
+            'en: "Hi" she said',
+            """line 6: the text starts with " and YAML ends it at the next ": put the whole """
+            """text in the other quotes, write en: '"Hi" she said'""",
+            "возьмите весь текст в другие кавычки",
+        ),
+        (
+            "en: {name} here",
+            """line 6: a text starting with '{' needs quotes, or YAML takes it for markup: """
+            """write en: "{name} here\"""",
+            "нужно взять в кавычки",
+        ),
+        (
+            "en:Here.",
+            """line 2, entry 1 ('a'): 'answers' holds 'en:Here.': YAML needs a space after """
+            """the ':' of the language, write en: Here.""",
+            "нужен пробел",
+        ),
+    ],
+)
+def test_a_yaml_text_written_without_the_right_quotes_is_named_in_plain_words(
+    line: str, english: str, russian: str
+) -> None:
+    """An answer written 'en: !important read this' was imported as 'read this' without a
+    word, '&a Here' as 'Here'; 'en: > 18 only', 'en: "Hi" she said', 'en: {name} here'
+    were refused in PyYAML's words ('expected <block end>, but found '<scalar>''), in English
+    for every admin, and 'en:Here.' as ''answers' must map a language code...'. Each is
+    refused with the line written right, in the admin's language."""
+    from bot.dialogs.texts import Texts
+    from knowledge.formats import say
+
+    text = f"entries:\n  - id: a\n    questions:\n      - Where?\n    answers:\n      {line}\n"
+    with pytest.raises(KbFormatError) as err:
+        parse_text(text, "yaml", "kb.yaml")
+    assert err.value.errors == [english]
+    ru = say(err.value.errors[0], Texts("ru"))
+    assert russian in ru and "expected" not in ru, ru
+
+
+def test_a_quote_left_open_or_a_line_out_of_step_is_named_where_it_is() -> None:
+    """A text whose quote was never closed was refused at the file's last line with 'found
+    unexpected end of stream', and a line indented one space off with 'expected <block
+    end>, but found '<block mapping start>''; they name the line and the mistake."""
+    text = 'entries:\n  - id: a\n    questions:\n      - "Where is my order?\n    answers:\n      en: Here.\n'
+    with pytest.raises(KbFormatError) as err:
+        parse_text(text, "yaml", "kb.yaml")
+    assert err.value.errors == [
+        'line 4: the text that starts with " here is never closed: end it with " on its line'
+    ]
+    text = "entries:\n  - id: a\n    questions:\n      - Where?\n   answers:\n      en: Here.\n"
+    with pytest.raises(KbFormatError) as err:
+        parse_text(text, "yaml", "kb.yaml")
+    assert err.value.errors[0].startswith("line 5: this line is indented differently"), err
