@@ -1133,3 +1133,21 @@ async def test_a_file_over_telegrams_download_limit_gets_a_hint(admin: AdminChat
     await admin.fake.wait_for(lambda: admin.fake.messages(RU_ADMIN, from_bot=True)[n:], 60)
     [ru] = admin.fake.messages(RU_ADMIN, from_bot=True)[n:]
     assert ru["text"].startswith("kb.csv весит 12 МБ, а здесь я загружаю файлы до 10 МБ"), ru
+
+
+async def test_a_short_new_answer_replaces_the_entrys_own_language(admin: AdminChat) -> None:
+    """'✏️ Answer' on a Russian-only entry, then '150 ₽' (a new price, too short to tell its
+    language): it was saved as an English answer beside the old Russian one, which customers
+    kept getting ('Other languages stay as they were (ru)'). It replaces the Russian one."""
+    pickup = Entry(
+        id="pickup_price",
+        questions=["Сколько стоит самовывоз?"],
+        answers={"ru": "Самовывоз — 100 ₽."},
+    )
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        await admin.knowledge.save(session, pickup, actor="test")
+    card = await admin.say("/kb_edit pickup_price", "pickup_price")
+    await admin.press(card, _button(card, "Answer"), "Send the new answer")
+    await admin.say("150 ₽", "150 ₽")
+    entry = await admin.entry("pickup_price")
+    assert entry is not None and entry.answers == {"ru": "150 ₽"}, entry

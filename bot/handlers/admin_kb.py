@@ -789,7 +789,7 @@ def create_router(settings: Settings) -> Router:
             texts = admin_texts(message.from_user)
             await entry_gone(message, session, services, data["entry"], texts)
             return
-        typed = parse_answers(message.text or "")
+        typed = parse_answers(message.text or "", default_lang=_answer_lang(message, entry))
         if await changed_meanwhile(
             message, state, session, services, entry, data, {"kind": "answer", "value": typed}
         ):
@@ -1522,6 +1522,22 @@ def _file_errors(exc: KbFormatError, texts: Texts, shown: int = 30) -> str:
     if len(exc.errors) > shown:
         lines.append(texts("admin_and_more", n=len(exc.errors) - shown))
     return _cut("\n".join(lines), 4000)
+
+
+def _answer_lang(message: Message, entry: Entry) -> str | None:
+    """The language a new plain answer too short to tell ('299 ₽', 'Да.', a link) replaces:
+    the entry's only one, else the admin's own when the entry has it, else its questions'
+    (before, '150 ₽' for a Russian-only entry was added as an English answer, the Russian
+    one left as it was)."""
+    text = message.text or ""
+    if questions_lang(text, {"questions": entry.questions}) is None:
+        return None  # long enough to tell
+    if len(entry.answers) == 1:
+        return next(iter(entry.answers))
+    own = admin_texts(message.from_user).lang
+    if own in entry.answers:
+        return own
+    return questions_lang(text, {"questions": entry.questions})
 
 
 def _with_answers(answers: dict[str, str], typed: dict[str, str]) -> dict[str, str]:
