@@ -204,6 +204,12 @@ EXTRACT_CASES = [
     ("I paid 30 pounds for delivery", None, 30, "GBP"),
     ("списали 50 фунтов стерлингов", None, 50, "GBP"),
     ("order 558901 for £1,250.50", "558901", 1250.5, "GBP"),
+    # a code is no order number: "the verification code 482193 never arrives" was order 482193
+    ("I can't log in, the verification code 482193 never arrives", None, None, None),
+    ("не приходит смс-код 482193 для заказа", None, None, None),
+    ("kod SMS 482193 nie przychodzi, a paczka czeka", None, None, None),
+    ("код подтверждения 482193 не приходит, заказ 5512377", "5512377", None, None),
+    ("the parcel 5512377 never arrived", "5512377", None, None),
 ]
 
 

@@ -5046,3 +5046,24 @@ async def test_an_unsure_complaint_announced_is_thanked_and_asked_what_happened(
     await d.send(text)
     assert [e.get("reason") for e in d.of("clarify")] == ["problem_only"], d.replies[-1]
     assert THANKS.search(d.replies[-1][0]) and not d.of("fallback"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can't log in, the verification code 482193 never arrives",
+        "код 4821 не приходит",
+        "не приходит смс-код 482193 для заказа",
+    ],
+)
+async def test_a_code_in_the_message_is_not_taken_for_the_order_number(
+    services: Services, text: str
+) -> None:
+    """'the verification code 482193 never arrives' was recorded as order 482193 (the card
+    said so, the team would have looked up someone else's order)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert "482193" not in d.all_text() and "4821" not in d.all_text(), d.replies
+    assert (await d.state()).get("known", {}).get("order_ref") is None
+    [classified] = d.of("classified")
+    assert classified["order_ref"] is None, classified

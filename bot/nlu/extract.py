@@ -81,6 +81,13 @@ _ORDER_CONTEXT = re.compile(
     r"\bзака|курьер|привез|kurier|dotar",
     re.IGNORECASE,
 )
+# a number given as a code is no order reference: "the verification code 482193 never
+# arrives", "смс-код 482193", "kod SMS 482193", "пароль 482193"
+_CODE_BEFORE = re.compile(
+    r"(?:\bкод\w*|\bcode|\bkod\w*|\bpin\b|\botp\b|\bпарол\w*|\bpassword|\bhas[łl]\w*|"
+    r"\bsms|\bсмс)\W{0,3}(?:[^\W\d_]{1,15}\W{1,3}){0,2}$",
+    re.IGNORECASE,
+)
 _PHONE_CONTEXT = re.compile(r"(?:тел|phone|tel|telefon|номер\s+телефона)\W*$", re.IGNORECASE)
 # a number after a comparison is a threshold, not a reference: "а если заказ больше 5000?",
 # "what if the order is over 5000?", "zamówienie powyżej 300"
@@ -127,6 +134,10 @@ def _candidates(text: str) -> list[tuple[int, int, str]]:
                 continue
             if pattern is _BARE_REF and not _ORDER_CONTEXT.search(text):
                 continue
+            if pattern in (_BARE_REF, _MARKED_REF) and _CODE_BEFORE.search(
+                text[max(0, start - 40) : start]
+            ):
+                continue  # "the verification code 482193 never arrives"
             found.append((priority, start, ref))
     return found
 
