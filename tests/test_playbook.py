@@ -5020,6 +5020,9 @@ async def test_a_bare_order_number_first_is_noted_and_asked_about(
     await d.send(first, language_code=lang)
     assert d.replies[-1] == [said], d.replies[-1]
     assert not d.of("complaint_opened") and not d.of("asked_for")
+    # understood as an order named (the reports and the checks see no complaint in it)
+    [classified] = d.of("classified")
+    assert (classified["intent"], classified["order_ref"]) == ("order_status", "5512377")
     await d.send(
         "где он?" if lang == "ru" else "where is it?" if lang == "en" else "gdzie jest moja paczka?"
     )

@@ -55,6 +55,7 @@ from bot.dialogs.slots import (
     ask_what_happened,
     claim_currency,
     find_contact,
+    lone_order_ref,
     no_words,
     real_words,
     remember,
@@ -733,6 +734,18 @@ class ConversationEngine:
 
         if prediction is None:
             prediction = await self.classify(incoming)
+        if prediction is not None and (ref := lone_order_ref(state, incoming)) is not None:
+            # "5512377" alone, nothing asked: an order named, not a complaint (the model
+            # reads a lone number as one, and finds no order number in it)
+            prediction = dataclasses.replace(
+                prediction,
+                intent="order_status",
+                complaint_type=None,
+                emotion="calm",
+                threat="none",
+                order_ref=ref,
+                intent_confidence=max(prediction.intent_confidence, MIN_CONFIDENCE),
+            )
         if replay is None:  # a replayed message was classified when it came
             self._record(session, message, prediction)
         lang = self._language(state, customer, prediction, incoming)

@@ -8,7 +8,7 @@ import re
 from bot.dialogs.complaint import _NONE_GIVEN, _SLOT_NAMED, OPEN_BAR, promise_stands
 from bot.dialogs.engine import TurnContext, failure_named
 from bot.dialogs.requests import asks_question
-from bot.dialogs.slots import bare_order_ref, has, words
+from bot.dialogs.slots import bare_order_ref, has, lone_order_ref, words
 from knowledge.flow import about_placed_order, is_not_helpful
 
 _QUESTION = re.compile(
@@ -32,7 +32,6 @@ _FILLER = frozenset(
     "to jest oto mój moje numer zamówienie zamówienia tak proszę".split()
 )
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
-_DIGITS = re.compile(r"\d+(?:[-/]\d+)*")
 
 
 def _only_filler(text: str) -> bool:
@@ -153,12 +152,12 @@ class OrderStatusFlow:
         offered = self._after_offer(ctx, known)
         if offered is not None:
             return offered
-        if pending is None and self._number_alone(ctx):
-            # "5512377" and nothing else (a lone number reads as a complaint to the model,
-            # which opened a case of no type): noted, and what it is about
-            known["order_ref"] = bare_order_ref(ctx.incoming.text or "")
-            ctx.say("order_what_about", order=known["order_ref"])
-            ctx.event("order_noted", order_ref=known["order_ref"])
+        if (ref := lone_order_ref(ctx.state, ctx.incoming)) is not None:
+            # "5512377" and nothing else (a lone number read as a complaint opened a case of
+            # no type): noted, and what it is about
+            known["order_ref"] = ref
+            ctx.say("order_what_about", order=ref)
+            ctx.event("order_noted", order_ref=ref)
             return True
         threat = ctx.prediction.threat if ctx.prediction else None
         if pending == "asked" and threat not in (None, "none"):
@@ -217,24 +216,6 @@ class OrderStatusFlow:
             ctx.event("asked_for", slot="order_ref")
             ctx.say("order_status_ask")
         return True
-
-    @staticmethod
-    def _number_alone(ctx: TurnContext) -> bool:
-        """An order number with nothing asked or told ("5512377", "заказ 5512377"), while
-        nothing was asked of the customer (a number answering a question is that answer)."""
-        text = (ctx.incoming.text or "").strip()
-        pred = ctx.prediction
-        return bool(
-            text
-            and not ctx.incoming.callback_data
-            and not ctx.incoming.attachments
-            and (ctx.state.get("complaint") or {}).get("stage") in (None, "done")
-            and ctx.state.get("complaint_clarified") is None
-            and (pred is None or pred.threat in (None, "none"))
-            and _only_filler(text)
-            and len(_DIGITS.findall(text)) == 1
-            and bare_order_ref(text)
-        )
 
     def _after_offer(self, ctx: TurnContext, known: dict) -> bool | None:
         """The message right after a general answer and the offer to check a placed order:

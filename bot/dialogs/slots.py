@@ -102,6 +102,37 @@ _BARE_REF = re.compile(
 )
 
 
+# words said around an order number given on its own: "заказ 5512377", "it's order 5512377"
+_LONE_FILLER = frozenset(
+    "it its it's is this that the here my order number no nr "
+    "это вот мой моего номер заказ заказа заказе "
+    "to jest oto mój moje numer zamówienie zamówienia".split()
+)
+_LONE_TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+def lone_order_ref(state: dict[str, Any], incoming: Incoming) -> str | None:
+    """The order number of a message that is that number and nothing else ("5512377",
+    "заказ 5512377") while nothing is asked of the customer (a case being collected, a
+    question for the number, "what happened?", the survey): the model reads a lone number as
+    a complaint. A number of five digits or more, or a code like "A-7781" (not "1490")."""
+    text = (incoming.text or "").strip()
+    if not text or incoming.callback_data or incoming.attachments:
+        return None
+    if (state.get("complaint") or {}).get("stage") not in (None, "done"):
+        return None
+    if any(state.get(k) is not None for k in ("order_status", "complaint_clarified", "survey")):
+        return None
+    if not all(w.lower() in _LONE_FILLER for w in _LONE_TOKEN.findall(text)):
+        return None
+    if len(re.findall(r"\d+(?:[-/]\d+)*", text)) != 1:
+        return None
+    ref = bare_order_ref(text)
+    if ref is None or (ref.isdigit() and len(ref) < 5):
+        return None
+    return ref
+
+
 def bare_order_ref(text: str) -> str | None:
     """An order reference given on its own, after we asked for it (not a phone number or a
     date): "7734521", "A-7781", "123/2024"."""
