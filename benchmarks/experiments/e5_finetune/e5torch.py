@@ -268,10 +268,15 @@ class E5Torch(torch.nn.Module):
             self.layers.append(m)
         self.qat_layers = set(qat_layers)
         self.act_quant = act_quant
+        self.qcache: dict[int, torch.Tensor] = {}
 
     def _lin(self, x, w, b, li):
         if li in self.qat_layers and self.training:
-            w = fake_q4(w)
+            # one Q4_0 round trip per weight per step (``qcache`` is reset by the trainer)
+            key = id(w)
+            if key not in self.qcache:
+                self.qcache[key] = fake_q4(w)
+            w = self.qcache[key]
         if self.act_quant:
             x = fake_q8_acts(x)
         return F.linear(x, w, b)
