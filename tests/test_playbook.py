@@ -5070,3 +5070,18 @@ async def test_a_code_in_the_message_is_not_taken_for_the_order_number(
     assert (await d.state()).get("known", {}).get("order_ref") is None
     [classified] = d.of("classified")
     assert classified["order_ref"] is None, classified
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ужасная доставка", "отвратительный сервис", "terrible service", "okropna obsługa"],
+)
+async def test_a_bad_mark_for_the_shop_is_no_praise(services: Services, text: str) -> None:
+    """'ужасная доставка', 'terrible service' got 'Большое спасибо за тёплые слова! Команда
+    будет рада.' ('Thanks so much for the kind words!'), 'okropna obsługa' the opening hours
+    in English: thanks, and what happened."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    said = " ".join(d.replies[-1])
+    assert [e.get("reason") for e in d.of("clarify")] == ["outburst"], said
+    assert not d.of("faq_answered") and "kind words" not in said and "тёплые" not in said

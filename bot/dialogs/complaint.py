@@ -355,13 +355,35 @@ _OUTBURST_FILLER = frozenset(
 )
 
 
+# "ужасная доставка", "terrible service", "okropna obsługa": a bad mark for the shop, and
+# nothing about what went wrong (to the model: praise, a greeting, a "no")
+_BAD_MARK = re.compile(
+    r"ужас\w*|отвратительн\w*|кошмарн\w*|омерзительн\w*|мерзк\w*|отстойн\w*|паршив\w*|"
+    r"дерьмов\w*|никудышн\w*|позорн\w*|худш\w*|отвратн\w*|"
+    r"terrible|awful|horrible|worst|lousy|rubbish|crap|crappy|shitty|dreadful|"
+    r"okropn\w*|fataln\w*|beznadziejn\w*|tragiczn\w*|najgorsz\w*|straszn\w*|koszmarn\w*|"
+    r"żenując\w*|zenujac\w*",
+)
+_MARKED = re.compile(
+    r"доставк\w*|сервис\w*|обслуживани\w*|качеств\w*|магазин\w*|поддержк\w*|"
+    r"service|delivery|quality|support|shop|store|customer|ever|"
+    r"obs[łl]ug\w*|dostaw\w*|jako[śs]\w*|sklep\w*|"
+    r"ваш\w*|your|wasz\w*|у|вас|u|was",
+)
+
+
 def bare_outburst(text: str) -> bool:
-    """Displeasure with nothing about what went wrong ("это просто ужас!!!", "what a joke")."""
+    """Displeasure with nothing about what went wrong ("это просто ужас!!!", "what a joke",
+    "ужасная доставка", "terrible service")."""
     tokens = re.findall(r"[^\W\d_]+(?:[-'][^\W\d_]+)?", (text or "").lower())
+
+    def mark(t: str) -> bool:
+        return t in _OUTBURST_WORDS or bool(_BAD_MARK.fullmatch(t))
+
     return (
         0 < len(tokens) <= 6
-        and any(t in _OUTBURST_WORDS for t in tokens)
-        and all(t in _OUTBURST_WORDS or t in _OUTBURST_FILLER for t in tokens)
+        and any(mark(t) for t in tokens)
+        and all(mark(t) or t in _OUTBURST_FILLER or _MARKED.fullmatch(t) for t in tokens)
     )
 
 
