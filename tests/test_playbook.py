@@ -2201,6 +2201,9 @@ async def test_a_ticket_raised_after_its_reminder_is_reminded_again_as_urgent(
         async def relay_missed(self, *a, **k):
             return 0
 
+        async def redraw_stale_cards(self, *a, **k):
+            return 0
+
         async def tell_topic(self, bot, session, ticket, text):
             self.told.append(text)
 
