@@ -1069,6 +1069,8 @@ async def test_a_button_on_an_entry_a_colleague_deleted_says_who_and_offers_undo
         await admin.knowledge.delete(session, "gift_cards", actor="tg:902 @olga")
     said = await admin.press(card, _button(card, "Answer"), "no longer exists")
     assert "tg:902 @olga deleted it at" in said["text"], said["text"]
+    # a tap saves nothing to begin with: not 'so nothing was saved', as after a step
+    assert "nothing was saved" not in said["text"], said["text"]
     await admin.press(said, _button(said, "Undo"), "Restored 'gift_cards'")
     assert await admin.entry("gift_cards") == before
     # a step already begun: the same, and the step ends

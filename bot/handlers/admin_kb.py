@@ -330,7 +330,10 @@ def create_router(settings: Settings) -> Router:
         when = f"{as_utc(rows[0].created_at).astimezone(settings.tz):%Y-%m-%d %H:%M}"
         await message.answer(
             texts(
-                "admin_entry_deleted_by", id=repr(entry_id), actor=rows[0].actor or "?", when=when
+                "admin_entry_deleted_by_list" if listed else "admin_entry_deleted_by",
+                id=repr(entry_id),
+                actor=rows[0].actor or "?",
+                when=when,
             ),
             reply_markup=_kb([[(texts("admin_btn_undo"), KbCb(action="undel", entry=entry_id))]]),
         )
