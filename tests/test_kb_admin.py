@@ -1153,3 +1153,25 @@ async def test_a_short_new_answer_replaces_the_entrys_own_language(admin: AdminC
     await admin.say("150 ₽", "150 ₽")
     entry = await admin.entry("pickup_price")
     assert entry is not None and entry.answers == {"ru": "150 ₽"}, entry
+
+
+async def test_a_yaml_sent_after_a_colleagues_change_can_be_saved_anyway(
+    admin: AdminChat,
+) -> None:
+    """The 📝 YAML edit after a colleague's change was refused with the entry as it is now to
+    edit again, and nothing else: an admin who meant to overwrite it (a wrong price put
+    right) had to make the edit a second time. '💾 Save mine anyway' saves it as sent;
+    'Cancel' ends the step."""
+    card = await admin.say("/kb_edit delivery_cost", "delivery_cost")
+    shown = await admin.press(card, "kba:yaml:delivery_cost:0", "Edit and send back")
+    before = await admin.entry("delivery_cost")
+    assert before is not None
+    body = shown["text"].split("\n\n", 1)[1]
+    olga = Entry(before.id, before.questions, {**before.answers, "en": "Delivery: 199 RUB."})
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        await admin.knowledge.save(session, olga, actor="tg:902 @olga")
+    mine = body.replace(before.answers["en"], "Delivery is 299 RUB.")
+    reply = await admin.say(mine, "Not saved")
+    await admin.press(reply, _button(reply, "Save mine anyway"), "Saved")
+    after = await admin.entry("delivery_cost")
+    assert after is not None and after.answers["en"] == "Delivery is 299 RUB.", after
