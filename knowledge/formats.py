@@ -50,6 +50,7 @@ MESSAGES: dict[str, str] = {
     "kb_broken_char": "{field!r} has a broken character (half of an emoji?); retype it",
     "kb_unknown_key": "unknown key {field!r} (allowed: {allowed})",
     "kb_missing_key": "missing {field!r}",
+    "kb_empty_key": "{field!r} is empty: nothing is written (or indented) under it",
     "kb_id_not_string": "'id' must be a string",
     "kb_bad_id": "bad id {id!r}: use lowercase letters, digits, '_' and '-' only "
     "([a-z0-9_-]+, at most {max} characters)",
@@ -331,8 +332,11 @@ def validate_entry(
             )
             ok = False
     for key in REQUIRED_KEYS:
-        if key not in raw or raw[key] in (None, "", [], {}):
+        if key not in raw:
             errors.add(where, Text("kb_missing_key", field=key))
+            ok = False
+        elif raw[key] in (None, "", [], {}):  # written, with nothing (indented) under it
+            errors.add(where, Text("kb_empty_key", field=key))
             ok = False
     if not ok:
         return None

@@ -674,3 +674,20 @@ def test_a_quote_left_open_or_a_line_out_of_step_is_named_where_it_is() -> None:
     with pytest.raises(KbFormatError) as err:
         parse_text(text, "yaml", "kb.yaml")
     assert err.value.errors[0].startswith("line 5: this line is indented differently"), err
+
+
+def test_an_answers_key_with_nothing_under_it_is_not_called_missing() -> None:
+    """'answers:' written with the answers not indented under it was refused as "missing
+    'answers'" beside "unknown key 'en'", though 'answers' is right there; it says that it
+    is empty, nothing written (or indented) under it."""
+    from bot.dialogs.texts import Texts
+    from knowledge.formats import say
+
+    text = "entries:\n  - id: a\n    questions:\n      - Where?\n    answers:\n    en: Here.\n"
+    with pytest.raises(KbFormatError) as err:
+        parse_text(text, "yaml", "kb.yaml")
+    said = "\n".join(err.value.errors)
+    assert "'answers' is empty: nothing is written (or indented) under it" in said, said
+    assert "missing 'answers'" not in said, said
+    ru = "\n".join(say(e, Texts("ru")) for e in err.value.errors)
+    assert "поле 'answers' пустое" in ru, ru
