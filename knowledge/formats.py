@@ -73,6 +73,9 @@ MESSAGES: dict[str, str] = {
     "kb_yaml_question_mark": "a '?' inside [ ] or {{ }} ends the text there: put the text in "
     'quotes ("{text}"), or write each item on a line of its own',
     "kb_not_yaml": "not valid YAML ({problem})",
+    "kb_yaml_no_colon": "could not find expected ':'",
+    "kb_yaml_no_key": "did not find expected key",
+    "kb_yaml_no_dash": "did not find expected '-' indicator",
     "kb_yaml_colon_quotes": "a text with ': ' in it needs quotes, or YAML takes it for a "
     "key: write {fixed}",
     "kb_yaml_start_quotes": "a text starting with {char!r} needs quotes, or YAML takes it "
@@ -566,7 +569,17 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
     wrong = _written_wrong(str(problem), mark)
     if wrong is not None:
         return at(wrong)
-    return at(Text("kb_not_yaml", problem=problem))
+    # PyYAML's own words, as the command line has always said them; the admins' chat says
+    # the common ones in the admin's language
+    key = _YAML_PROBLEMS.get(str(problem))
+    return at(Text("kb_not_yaml", problem=Text(key) if key else problem))
+
+
+_YAML_PROBLEMS = {
+    "could not find expected ':'": "kb_yaml_no_colon",
+    "did not find expected key": "kb_yaml_no_key",
+    "did not find expected '-' indicator": "kb_yaml_no_dash",
+}
 
 
 def _split_line(text: str) -> tuple[str, str]:

@@ -691,3 +691,18 @@ def test_an_answers_key_with_nothing_under_it_is_not_called_missing() -> None:
     assert "missing 'answers'" not in said, said
     ru = "\n".join(say(e, Texts("ru")) for e in err.value.errors)
     assert "поле 'answers' пустое" in ru, ru
+
+
+def test_yamls_own_words_are_said_in_the_admins_language() -> None:
+    """A multi-line answer written under 'en: |' without its indent was refused to a Russian
+    admin as 'строка 7: ошибка в YAML (could not find expected ':')', PyYAML's English in
+    the Russian; it is said in Russian (the command line keeps the English)."""
+    from bot.dialogs.texts import Texts
+    from knowledge.formats import say
+
+    text = "entries:\n  - id: a\n    questions:\n      - Where?\n    answers:\n      en: |\n      Here.\n"
+    with pytest.raises(KbFormatError) as err:
+        parse_text(text, "yaml", "kb.yaml")
+    assert err.value.errors == ["line 8: not valid YAML (could not find expected ':')"]
+    ru = say(err.value.errors[0], Texts("ru"))
+    assert ru.startswith("строка 8: ошибка в YAML (YAML ждёт здесь «ключ: значение»"), ru
