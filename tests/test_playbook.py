@@ -5088,3 +5088,24 @@ async def test_a_bad_mark_for_the_shop_is_no_praise(services: Services, text: st
     said = " ".join(d.replies[-1])
     assert [e.get("reason") for e in d.of("clarify")] == ["outburst"], said
     assert not d.of("faq_answered") and "kind words" not in said and "тёплые" not in said
+
+
+@pytest.mark.parametrize(
+    ("first", "story"),
+    [
+        ("у меня жалоба", "курьер нагрубил"),
+        ("I have a complaint", "courier was rude"),
+        ("это просто ужас!!!", "курьер нахамил"),
+    ],
+)
+async def test_the_answer_to_what_happened_is_not_asked_for_again(
+    services: Services, first: str, story: str
+) -> None:
+    """'Что случилось?' - 'курьер нагрубил' got 'пришлите, пожалуйста, пару слов о том, что
+    именно случилось, и номер заказа': the story just told was asked for again (two words
+    were too few for a story); only the order number is asked for."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    await d.send(story)
+    assert d.of("complaint_opened"), d.replies[-1]
+    assert [e["slot"] for e in d.of("asked_for")] == ["order_ref"], d.replies[-1]

@@ -843,11 +843,12 @@ class ComplaintFlow:
                 ctx.say("complaint_clarify")
                 ctx.event("clarify", intent="complaint")
                 return True
-            carried = ctx.state.pop("clarified_threat", None) if _answers_clarify(ctx) else None
+            told = _answers_clarify(ctx)  # the answer to "what happened?" is the story
+            carried = ctx.state.pop("clarified_threat", None) if told else None
             ctx.state.pop("clarified_threat", None)
             ctx.state.pop("complaint_clarified", None)
             ctx.state.pop("clarified_type", None)
-            await self._start(ctx, threat=carried)
+            await self._start(ctx, threat=carried, told=told)
             if unsure and asks_question(text):
                 # something went wrong and they ask how it works ("Пришла куртка с дыркой,
                 # какая у вас гарантия?"): the playbook, and the KB's sure answer after it
@@ -909,10 +910,16 @@ class ComplaintFlow:
         return not any(rx.search(text) for rx in _TYPE_WORDS.values())
 
     async def _start(
-        self, ctx: TurnContext, threat: str | None = None, pending: dict[str, Any] | None = None
+        self,
+        ctx: TurnContext,
+        threat: str | None = None,
+        pending: dict[str, Any] | None = None,
+        *,
+        told: bool = False,
     ) -> None:
         """Open a case (``threat``: one said the message before, with no problem named;
-        ``pending``: the second problem of a message, recorded then, taken up now)."""
+        ``pending``: the second problem of a message, recorded then, taken up now; ``told``:
+        the message answers "what happened?")."""
         if pending is not None:
             await self._start_pending(ctx, pending)
             return
@@ -947,7 +954,9 @@ class ComplaintFlow:
         threatened = pred.threat if pred.threat not in (None, "none") else threat
         kind = customer_kind(pred.emotion, threatened, True) or "claimant"
         await self._forget_last_case(ctx)
-        await self._open(ctx, ctype, kind, (ctx.incoming.text or "").strip(), also_types, named)
+        await self._open(
+            ctx, ctype, kind, (ctx.incoming.text or "").strip(), also_types, named, told=told
+        )
 
     async def _start_pending(self, ctx: TurnContext, pending: dict[str, Any]) -> None:
         """The second problem of a message ("...and the lid is missing"), once the first is
@@ -973,13 +982,19 @@ class ComplaintFlow:
         also_types: list[str],
         named: tuple[str, ...],
         record_id: int | None = None,
+        *,
+        told: bool = False,
     ) -> None:
-        """The case of ``ctype`` opens (``text``: what the customer told of it)."""
+        """The case of ``ctype`` opens (``text``: what the customer told of it; ``told``: in
+        answer to "what happened?")."""
         rule = self.rules.for_type(ctype)
         known = ctx.state.setdefault("known", {})
         # "Чайник пришёл разбитый": what came and what is wrong with it is the story (Russian
-        # and Polish say in three words what English says in four)
+        # and Polish say in three words what English says in four); asked what happened,
+        # "курьер нагрубил" is the whole story, not to be asked for again
         shortest = 3 if ctype in PRODUCT_TYPES and real_words(text) >= 3 else 4
+        if told and real_words(text) >= 2:
+            shortest = 2
         if text and is_description(text, shortest) and not known.get("description"):
             known["description"] = text
         if text and not known.get("order_ref") and real_words(text) == 0:
