@@ -5109,3 +5109,24 @@ async def test_the_answer_to_what_happened_is_not_asked_for_again(
     await d.send(story)
     assert d.of("complaint_opened"), d.replies[-1]
     assert [e["slot"] for e in d.of("asked_for")] == ["order_ref"], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "курьер привёз разбитый телевизор, заказ 5512377",
+        "the courier brought a broken TV, order 5512377",
+        "kurier przywiózł zepsuty telewizor, zamówienie 5512377",
+    ],
+)
+async def test_a_broken_item_the_courier_brought_is_a_defect_not_the_courier(
+    services: Services, text: str
+) -> None:
+    """'курьер привёз разбитый телевизор' was a complaint about the courier: 'Я передал всё
+    менеджеру по качеству... Ответ будет в течение 48 часов', no replacement or refund; the
+    broken item is the case (its photo asked for), the courier's manners only when told."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["damaged_defective"]
+    assert not d.of("complaint_also_recorded"), d.replies[-1]
+    assert [e["slot"] for e in d.of("asked_for")] == ["photo"], d.replies[-1]

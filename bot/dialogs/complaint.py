@@ -946,6 +946,16 @@ class ComplaintFlow:
             rude = _RUDE_WORDS.search(said)
             named = tuple(t for t in named if t != "staff_behavior" or rude)
             named = (*named, "delivery_delay", *(("staff_behavior",) if rude else ()))
+        elif (
+            ctype == "staff_behavior"
+            and _TYPE_WORDS["damaged_defective"].search(said)
+            and not _RUDE_WORDS.search(said)
+            and "damaged_defective" in self.rules.complaint_types
+        ):
+            # "курьер привёз разбитый телевизор": the courier only brought it; the broken
+            # item is what to fix (a replacement, a refund), not the courier's manners
+            ctype = "damaged_defective"
+            named = (*(t for t in named if t != "staff_behavior"), "damaged_defective")
         if ctype != "delivery_delay" and _LATE_TOLD.search(said):
             # "it came 5 days late and a cup was missing": the lateness is a problem too
             named = (*named, ctype, "delivery_delay")
