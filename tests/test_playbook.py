@@ -5130,3 +5130,25 @@ async def test_a_broken_item_the_courier_brought_is_a_defect_not_the_courier(
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["damaged_defective"]
     assert not d.of("complaint_also_recorded"), d.replies[-1]
     assert [e["slot"] for e in d.of("asked_for")] == ["photo"], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("lang", "then", "escalates", "asked"),
+    [
+        ("pl", "gdzie jest?", True, []),
+        ("en", "when will it come?", True, []),
+        ("ru", "пришёл разбитый", False, ["photo"]),
+    ],
+)
+async def test_what_a_lone_order_number_is_about_is_taken_with_it(
+    services: Services, lang: str, then: str, escalates: bool, asked: list[str]
+) -> None:
+    """'Jasne, zamówienie 5512377. W czym mogę pomóc?' - 'gdzie jest?' got the FAQ's 'Czy
+    pytanie dotyczy jednego z tych tematów?'; 'Понял, заказ 5512377. Чем могу помочь?' -
+    'пришёл разбитый' was asked for 'пару слов о том, что именно случилось' too."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("5512377", language_code=lang)
+    await d.send(then, language_code=lang)
+    assert bool(d.of("escalated")) is escalates, d.replies[-1]
+    assert not d.of("faq_declined"), d.replies[-1]
+    assert [e["slot"] for e in d.of("asked_for")] == asked, d.replies[-1]

@@ -843,7 +843,8 @@ class ComplaintFlow:
                 ctx.say("complaint_clarify")
                 ctx.event("clarify", intent="complaint")
                 return True
-            told = _answers_clarify(ctx)  # the answer to "what happened?" is the story
+            # the answer to "what happened?" (to "заказ 5512377, чем могу помочь?") is the story
+            told = _answers_clarify(ctx) or _answers_order_noted(ctx)
             carried = ctx.state.pop("clarified_threat", None) if told else None
             ctx.state.pop("clarified_threat", None)
             ctx.state.pop("complaint_clarified", None)
@@ -2582,6 +2583,12 @@ def _plain_question(ctx: TurnContext) -> bool:
         and not _WAITED.search(text)
         and not heated(text)
     )
+
+
+def _answers_order_noted(ctx: TurnContext) -> bool:
+    """The message right after "Понял, заказ 5512377. Чем могу помочь?"."""
+    noted = ctx.state.get("order_noted")
+    return noted is not None and int(ctx.state.get("turns", 0)) - int(noted) == 1
 
 
 def _answers_clarify(ctx: TurnContext) -> bool:

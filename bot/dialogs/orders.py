@@ -156,8 +156,24 @@ class OrderStatusFlow:
             # "5512377" and nothing else (a lone number read as a complaint opened a case of
             # no type): noted, and what it is about
             known["order_ref"] = ref
+            ctx.state["order_noted"] = int(ctx.state.get("turns", 0))
             ctx.say("order_what_about", order=ref)
             ctx.event("order_noted", order_ref=ref)
+            return True
+        noted = ctx.state.get("order_noted")  # the complaint flow reads it too
+        text = ctx.incoming.text or ""
+        if (
+            noted is not None
+            and int(ctx.state.get("turns", 0)) - int(noted) == 1
+            and has(known, "order_ref")
+            and not ctx.incoming.callback_data
+            and ctx.intent in (None, "faq", "order_status")
+            and _QUESTION.search(text)
+            and words(text) <= 4
+        ):
+            # "Jasne, zamówienie 5512377. W czym mogę pomóc?" - "gdzie jest?": that order's
+            # status (it was the FAQ's "Czy pytanie dotyczy jednego z tych tematów?")
+            self._pass_on(ctx)
             return True
         threat = ctx.prediction.threat if ctx.prediction else None
         if pending == "asked" and threat not in (None, "none"):
