@@ -5152,3 +5152,12 @@ async def test_what_a_lone_order_number_is_about_is_taken_with_it(
     assert bool(d.of("escalated")) is escalates, d.replies[-1]
     assert not d.of("faq_declined"), d.replies[-1]
     assert [e["slot"] for e in d.of("asked_for")] == asked, d.replies[-1]
+
+
+async def test_a_code_that_never_arrives_is_no_late_parcel(services: Services) -> None:
+    """'the code 4821 never arrives' was a late delivery ('could you help me with the order
+    number?'); a login code that does not come is the site's problem."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("the code 4821 never arrives")
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["website_app"]
+    assert "order_ref" not in [e["slot"] for e in d.of("asked_for")], d.replies[-1]

@@ -518,6 +518,16 @@ _NOT_BROUGHT = re.compile(
     r"\bnie\s+(?:dostarczy|przywi[óo]z|przywioz|przyjecha|przyszed)",
     re.IGNORECASE,
 )
+# a code sent by SMS or e-mail ("the code 4821 never arrives"), and words for a parcel
+_CODE_WORD = re.compile(
+    r"\b(?:код\w*|смс|sms|code|codes|otp|pin|kod|kodu|kodem|has[łl]\w*|парол\w*|password)\b",
+    re.IGNORECASE,
+)
+_PARCEL_WORD = re.compile(
+    r"заказ|посылк|товар|курьер|доставк|order|parcel|package|item|courier|delivery|zam[óo]wie|"
+    r"paczk|przesy[łl]k|towar|kurier|dostaw",
+    re.IGNORECASE,
+)
 # rudeness in words, as opposed to a courier who merely did not come
 _RUDE_WORDS = re.compile(
     r"хам|груб|наор|накрич|обматер|\brude\b|\bimpolite|\byell|\bshout|\bswore|niemi[łl]|"
@@ -957,6 +967,15 @@ class ComplaintFlow:
             # item is what to fix (a replacement, a refund), not the courier's manners
             ctype = "damaged_defective"
             named = (*(t for t in named if t != "staff_behavior"), "damaged_defective")
+        if (
+            ctype == "delivery_delay"
+            and _CODE_WORD.search(said)
+            and not _PARCEL_WORD.search(said)
+            and "website_app" in self.rules.complaint_types
+        ):
+            # "the code 4821 never arrives": a login or payment code, not a parcel
+            ctype = "website_app"
+            named = (*(t for t in named if t != "delivery_delay"), "website_app")
         if ctype != "delivery_delay" and _LATE_TOLD.search(said):
             # "it came 5 days late and a cup was missing": the lateness is a problem too
             named = (*named, ctype, "delivery_delay")
