@@ -518,6 +518,13 @@ _NOT_BROUGHT = re.compile(
     r"\bnie\s+(?:dostarczy|przywi[óo]z|przywioz|przyjecha|przyszed)",
     re.IGNORECASE,
 )
+# the courier only brought it ("курьер привёз разбитый телевизор"), as opposed to one who
+# threw the box ("Курьер швырнул коробку и телевизор разбит": the courier is told of too)
+_BROUGHT = re.compile(
+    r"привёз|привез|доставил|принёс|принес|\bbrought\b|\bdelivered\b|przywi[óo]z[łl]|"
+    r"przywioz[łl]|dostarczy[łl]",
+    re.IGNORECASE,
+)
 # a code sent by SMS or e-mail ("the code 4821 never arrives"), and words for a parcel
 _CODE_WORD = re.compile(
     r"\b(?:код\w*|смс|sms|code|codes|otp|pin|kod|kodu|kodem|has[łl]\w*|парол\w*|password)\b",
@@ -960,6 +967,7 @@ class ComplaintFlow:
         elif (
             ctype == "staff_behavior"
             and _TYPE_WORDS["damaged_defective"].search(said)
+            and _BROUGHT.search(said)
             and not _RUDE_WORDS.search(said)
             and "damaged_defective" in self.rules.complaint_types
         ):
