@@ -41,9 +41,29 @@ def main() -> None:
     ap.add_argument("--bin", required=True)
     ap.add_argument("--sets", default=",".join(BLIND))
     ap.add_argument("--out", help="JSON report")
+    ap.add_argument(
+        "--e5-adapter-identity",
+        action="store_true",
+        help="the rerank adapter's e5 maps (q_e5, a_e5, p_e5) replaced by the identity",
+    )
     a = ap.parse_args()
     if a.bin != "base":
         patch_e5(a.bin)
+    if a.e5_adapter_identity:
+        import numpy as np
+
+        from knowledge import rerank
+
+        original = rerank.load_adapter
+
+        def identity_e5(*args, **kw):
+            ad = original(*args, **kw)
+            if ad:
+                ad = {k: (np.eye(v.shape[0], dtype=v.dtype) if k.endswith("_e5") else v)
+                      for k, v in ad.items()}
+            return ad
+
+        rerank.load_adapter = identity_e5
     import kb_bench
 
     pooled = {"ans": [0, 0], "dec": [0, 0], "rank": [0, 0]}
