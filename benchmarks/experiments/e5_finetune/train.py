@@ -201,7 +201,11 @@ def main() -> None:
         model.qcache = {}
         losses.append(loss.item())
         if (step + 1) % 20 == 0:
-            rec = {"step": step + 1, "loss": float(np.mean(losses[-20:])), "s": round(time.time() - t0)}
+            rec = {
+                "step": step + 1,
+                "loss": float(np.mean(losses[-20:])),
+                "s": round(time.time() - t0),
+            }
             print(json.dumps(rec), flush=True)
             log.write(json.dumps(rec) + "\n")
             log.flush()
