@@ -892,21 +892,26 @@ async def test_a_colleagues_edit_is_not_lost_under_an_older_yaml(admin: AdminCha
     assert after is not None and after.answers == {**olga.answers, "ru": "Бесплатно."}
 
 
+def _many_entries(word: str, n: int) -> bytes:
+    """A YAML knowledge file of ``n`` entries ('Do you have size 7?' ...)."""
+    lines = ["entries:"]
+    for i in range(n):
+        lines += [
+            f"  - id: {word}_{i:03d}",
+            "    questions:",
+            f"      - Do you have {word} {i}?",
+            "    answers:",
+            f"      en: {word.capitalize()} {i} is in stock.",
+        ]
+    return ("\n".join(lines) + "\n").encode()
+
+
 async def test_a_big_import_shows_how_far_it_is(admin: AdminChat) -> None:
     """A file of thousands of entries said '⏳ Importing ... this can take a minute…' and
     then nothing for minutes, while the command line shows a progress bar. The message now
     shows how far it is (at most one edit per PROGRESS_INTERVAL seconds, so which tenths
     show depends on the machine's speed): saving the entries, then updating the search."""
-    lines = ["entries:"]
-    for i in range(200):
-        lines += [
-            f"  - id: size_{i:03d}",
-            "    questions:",
-            f"      - Do you have size {i} in stock?",
-            "    answers:",
-            f"      en: Size {i} is in stock.",
-        ]
-    admin.fake.user_sends(ADMIN, document=("sizes.yaml", ("\n".join(lines) + "\n").encode()))
+    admin.fake.user_sends(ADMIN, document=("sizes.yaml", _many_entries("size", 200)))
     offer = await admin._wait(0, "200 new", 60)
     await admin.press(offer, _button(offer, "Import"), "Imported", timeout=300)
     message = admin.fake.get_message(ADMIN, offer["message_id"])
@@ -1034,16 +1039,7 @@ async def test_a_big_import_waits_out_a_flood_limit_and_edits_sparingly(
     import's message (a big file's progress edits it again and again) ended the import's
     reply there: no report, no '↩️ Undo this import', while the entries were saved. The
     flood limit is waited out, and the progress is edited at most once per ~3 s."""
-    lines = ["entries:"]
-    for i in range(300):
-        lines += [
-            f"  - id: colour_{i:03d}",
-            "    questions:",
-            f"      - Do you have colour {i}?",
-            "    answers:",
-            f"      en: Colour {i} is in stock.",
-        ]
-    admin.fake.user_sends(ADMIN, document=("colours.yaml", ("\n".join(lines) + "\n").encode()))
+    admin.fake.user_sends(ADMIN, document=("colours.yaml", _many_entries("colour", 300)))
     offer = await admin._wait(0, "300 new", 60)
     admin.fake.add_fault("editMessageText", status=429, retry_after=1, times=2)
     started = asyncio.get_running_loop().time()
