@@ -867,11 +867,9 @@ async def test_questions_added_to_an_entry_without_their_language_say_so(
     assert entry is not None and len(entry.questions) == 3
 
 
-async def test_a_colleagues_edit_is_not_lost_under_an_older_yaml(admin: AdminChat) -> None:
-    """Two admins on one entry: the admin tapped '📝 YAML' on delivery_cost, Olga then
-    changed its English answer, and the admin's YAML (read before her change) was saved
-    over it: her new price gone without a word. It is now not saved: the admin hears who
-    changed what meanwhile and gets the entry as it is now to edit again."""
+async def _yaml_open_then_olga_changes_en(admin: AdminChat) -> tuple[Entry, Entry, str]:
+    """The admin opens '📝 YAML' on delivery_cost; then colleague Olga changes its English
+    answer. Returns the entry as the admin read it, as Olga saved it, and the YAML shown."""
     card = await admin.say("/kb_edit delivery_cost", "delivery_cost")
     shown = await admin.press(card, "kba:yaml:delivery_cost:0", "Edit and send back")
     before = await admin.entry("delivery_cost")
@@ -880,6 +878,15 @@ async def test_a_colleagues_edit_is_not_lost_under_an_older_yaml(admin: AdminCha
     olga = Entry(before.id, before.questions, {**before.answers, "en": "Delivery: 199 RUB."})
     async with admin.sessionmaker() as session:  # type: ignore[operator]
         await admin.knowledge.save(session, olga, actor="tg:902 @olga")
+    return before, olga, body
+
+
+async def test_a_colleagues_edit_is_not_lost_under_an_older_yaml(admin: AdminChat) -> None:
+    """Two admins on one entry: the admin tapped '📝 YAML' on delivery_cost, Olga then
+    changed its English answer, and the admin's YAML (read before her change) was saved
+    over it: her new price gone without a word. It is now not saved: the admin hears who
+    changed what meanwhile and gets the entry as it is now to edit again."""
+    before, olga, body = await _yaml_open_then_olga_changes_en(admin)
     mine = body.replace(before.answers["ru"], "Доставка бесплатная.")
     reply = await admin.say(mine, "delivery_cost")
     assert "Not saved" in reply["text"] and "tg:902 @olga" in reply["text"], reply["text"]
@@ -1161,14 +1168,7 @@ async def test_a_yaml_sent_after_a_colleagues_change_can_be_saved_anyway(
     edit again, and nothing else: an admin who meant to overwrite it (a wrong price put
     right) had to make the edit a second time. '💾 Save mine anyway' saves it as sent;
     'Cancel' ends the step."""
-    card = await admin.say("/kb_edit delivery_cost", "delivery_cost")
-    shown = await admin.press(card, "kba:yaml:delivery_cost:0", "Edit and send back")
-    before = await admin.entry("delivery_cost")
-    assert before is not None
-    body = shown["text"].split("\n\n", 1)[1]
-    olga = Entry(before.id, before.questions, {**before.answers, "en": "Delivery: 199 RUB."})
-    async with admin.sessionmaker() as session:  # type: ignore[operator]
-        await admin.knowledge.save(session, olga, actor="tg:902 @olga")
+    before, olga, body = await _yaml_open_then_olga_changes_en(admin)
     mine = body.replace(before.answers["en"], "Delivery is 299 RUB.")
     reply = await admin.say(mine, "Not saved")
     await admin.press(reply, _button(reply, "Save mine anyway"), "Saved")
