@@ -134,7 +134,7 @@ async def send_row(bot: Bot, session: AsyncSession, row: Message) -> bool:
     row.attempts = (row.attempts or 0) + 1
     signer = row.signed_as if row.direction == "operator" else None
     # an operator's reply signed with their name (SHOW_OPERATOR_NAME), as when sent at once
-    chunks = split_text(f"{signer}: {row.text or ''}" if signer else row.text or "")
+    chunks = split_text(signed_text(signer, row.text or "") if signer else row.text or "")
     try:
         sent: Any = None
         if row.direction == "operator" and row.attachments and row.relay_message_id:
@@ -190,7 +190,21 @@ async def send_row(bot: Bot, session: AsyncSession, row: Message) -> bool:
     return True
 
 
-CAPTIONED_KINDS = {"photo", "document", "video", "audio", "animation", "voice"}
+# the kinds of message that carry a caption, and Telegram's longest caption
+CAPTIONED_KINDS = frozenset({"photo", "document", "video", "audio", "animation", "voice"})
+CAPTION_LIMIT = 1024
+
+
+def signed_text(name: str, text: str) -> str:
+    """An operator's text with their name in front (SHOW_OPERATOR_NAME)."""
+    return f"{name}: {text}"
+
+
+def signed_caption_text(name: str, caption: str | None) -> str | None:
+    """A photo's (a file's) caption with the operator's name in front (the name alone when
+    it had none), or None when the name would make it too long (then copied as it is)."""
+    signed = signed_text(name, caption) if caption else name
+    return signed if len(signed) <= CAPTION_LIMIT else None
 
 
 def _signed_caption(row: Message, signer: str | None) -> str | None:
@@ -199,8 +213,7 @@ def _signed_caption(row: Message, signer: str | None) -> str | None:
     kinds = {a.get("kind") for a in row.attachments or []}
     if not signer or not kinds & CAPTIONED_KINDS:
         return None
-    caption = f"{signer}: {row.text}" if row.text else signer
-    return caption if len(caption) <= 1024 else None
+    return signed_caption_text(signer, row.text)
 
 
 async def _mark_blocked(session: AsyncSession, row: Message) -> None:

@@ -40,7 +40,18 @@ from bot.db.models import (
     utcnow,
 )
 from bot.db.models import Message as MessageRow
-from bot.delivery import MAX_ATTEMPTS, answer_query, claim, deliver, release, split_text, with_retry
+from bot.delivery import (
+    CAPTIONED_KINDS,
+    MAX_ATTEMPTS,
+    answer_query,
+    claim,
+    deliver,
+    release,
+    signed_caption_text,
+    signed_text,
+    split_text,
+    with_retry,
+)
 from bot.dialogs.texts import Texts
 from bot.handlers.convert import attachments_of
 from bot.services import Services
@@ -546,7 +557,7 @@ async def send_to_customer(
         await session.commit()
         try:
             if text is not None and signer and services.settings.show_operator_name:
-                text = f"{signer}: {text}"  # a canned reply, signed as a typed one is
+                text = signed_text(signer, text)  # a canned reply, signed as a typed one is
             sent = await _telegram_send(bot, chat, source, text, services.settings, quote)
         except TelegramForbiddenError:
             release(session, row.id)
@@ -654,14 +665,10 @@ def _first_name(source: Message) -> str:
 
 def signed(source: Message) -> str:
     """An operator's text with their name in front (SHOW_OPERATOR_NAME)."""
-    return f"{_first_name(source)}: {source.text}"
+    return signed_text(_first_name(source), source.text or "")
 
 
-CAPTIONED = frozenset(
-    {ContentType.PHOTO, ContentType.DOCUMENT, ContentType.VIDEO, ContentType.AUDIO,
-     ContentType.ANIMATION, ContentType.VOICE}
-)  # fmt: skip
-CAPTION_LIMIT = 1024
+CAPTIONED = frozenset(ContentType(kind) for kind in CAPTIONED_KINDS)
 
 
 def signed_caption(source: Message) -> str | None:
@@ -669,9 +676,7 @@ def signed_caption(source: Message) -> str | None:
     can be set (a sticker), or the name would make it too long (then copied as it is)."""
     if source.content_type not in CAPTIONED:
         return None
-    name = _first_name(source)
-    caption = f"{name}: {source.caption}" if source.caption else name
-    return caption if len(caption) <= CAPTION_LIMIT else None
+    return signed_caption_text(_first_name(source), source.caption)
 
 
 async def ticket_command(
