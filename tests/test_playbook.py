@@ -5161,3 +5161,63 @@ async def test_a_code_that_never_arrives_is_no_late_parcel(services: Services) -
     await d.send("the code 4821 never arrives")
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["website_app"]
     assert "order_ref" not in [e["slot"] for e in d.of("asked_for")], d.replies[-1]
+
+
+MISSED_EVENT = {
+    "ru": "Подарок опоздал, день рождения уже прошёл, заказ 5512377",
+    "en": "The gift came late, the birthday is over. Order 5512377",
+    "pl": "Prezent na urodziny przyszedł po imprezie, zamówienie 4428816",
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "answer"),
+    [
+        ("ru", "5"),
+        ("ru", "давайте пятое"),
+        ("ru", "вариант 4"),
+        ("en", "5"),
+        ("en", "the blue one"),
+        ("pl", "5"),
+    ],
+)
+async def test_an_answer_naming_no_offered_compensation_is_asked_which_one_is_meant(
+    services: Services, lang: str, answer: str
+) -> None:
+    """'5' (or 'давайте пятое', 'the blue one') to 'Скидка 15% / Бесплатная доставка ×3 /
+    Подарок' got the same offer read again as if unread, and 'давайте пятое' the coupon; the
+    customer is asked kindly which one they mean, the options numbered, nothing chosen."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(MISSED_EVENT[lang])
+    assert len(d.of("compensation_offered")) == 3, d.replies
+    await d.send(answer)
+    reply = " ".join(d.replies[-1])
+    assert not d.of("compensation_chosen"), reply
+    assert len(d.of("complaint_opened")) == 1 and not d.of("escalated"), reply
+    assert re.search(r"не совсем понял|not quite sure which|nie do końca rozumiem", reply), reply
+    assert "1) " in reply and "3) " in reply, reply
+    assert {b for b in d.buttons[-1]} == {
+        f"cmp:comp:{k}" for k in ("coupon", "free_delivery", "gift")
+    }
+    await d.send("2")  # the number it then types picks that one
+    assert [e["kind"] for e in d.of("compensation_chosen")] == ["free_delivery"], d.replies[-1]
+
+
+@pytest.mark.parametrize("answer", ["5", "вариант 4", "вариант 2"])
+async def test_a_fix_named_by_a_number_the_offer_has_or_not(
+    services: Services, answer: str
+) -> None:
+    """'вариант 2' at 'Заменить товар / Вернуть деньги / Гарантийный ремонт?' was not read as
+    the second option, '5' got the offer again; the one named is chosen, one the offer does
+    not have is asked about kindly, with the options numbered."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Пришёл сломанный пылесос, не включается, заказ 5512377")
+    await d.send(photo=True)
+    assert any(b.startswith("cmp:opt:") for b in d.buttons[-1]), d.replies
+    await d.send(answer)
+    reply = " ".join(d.replies[-1])
+    if answer == "вариант 2":
+        assert [e["option"] for e in d.of("fix_chosen")] == ["refund"], reply
+        return
+    assert not d.of("fix_chosen") and not d.of("escalated"), reply
+    assert "не совсем понял" in reply and "1) Заменить товар" in reply, reply

@@ -154,17 +154,48 @@ _ORDINALS = (
 _ORDINAL_RE = [re.compile(rf"(?<![\w-])(?:{rx})(?!\w)", re.IGNORECASE) for rx in _ORDINALS]
 
 
+# "5", "вариант 4", "option #5", "opcja 2": an option named by its number
+_NUMBERED = re.compile(
+    r"^\W*(?:(?:option|choice|number|no\.?|вариант\w*|номер|пункт|opcj\w*|numer|nr\.?|[#№])"
+    r"\s*)?(\d{1,2})\W*$",
+    re.IGNORECASE,
+)
+# an option's place past the third: "пятое", "the fifth one", "czwarta opcja"
+_PLACE_BEYOND = re.compile(
+    r"(?<![\w-])(?:четв[её]рт\w*|пят(?:ый|ая|ое|ую|ого|ой)|шест(?:ой|ая|ое|ую|ого)|"
+    r"седьм\w*|восьм\w*|девят(?:ый|ая|ое|ую|ого|ой)|десят(?:ый|ая|ое|ую|ого|ой)|fourth|"
+    r"fifth|sixth|seventh|eighth|ninth|tenth|\d+th|czwart\w*|pi[ąa]t\w*|sz[óo]st\w*|"
+    r"si[óo]dm\w*|[óo]sm\w*|dziewi[ąa]t\w*|dziesi[ąa]t\w*)(?!\w)",
+    re.IGNORECASE,
+)
+
+
 def _ordinal(text: str, count: int) -> int | None:
     """The place of the option a short answer names by its order ("второй вариант",
-    "the first one", "2"), or None ("во-первых, ..." or a long message is no choice)."""
+    "the first one", "2", "option 2"), or None ("во-первых, ..." or a long message is no
+    choice, nor a place the offer does not have)."""
     words = re.findall(r"\w+", text)
     if not words or len(words) > 5:
         return None
-    if len(words) == 1 and words[0].isdigit():
-        place = int(words[0]) - 1
+    if numbered := _NUMBERED.match(text):
+        place = int(numbered.group(1)) - 1
         return place if 0 <= place < count else None
     found = [i for i, rx in enumerate(_ORDINAL_RE) if rx.search(text)]
     return found[0] if len(found) == 1 and found[0] < count else None
+
+
+def _place_beyond(text: str, count: int) -> bool:
+    """A short answer that names an option the offer does not have: "5" or "вариант 4" to
+    three options, "давайте пятое", "the fifth one"."""
+    words = re.findall(r"\w+", text)
+    if not words or len(words) > 5:
+        return False
+    if numbered := _NUMBERED.match(text):
+        return not 1 <= int(numbered.group(1)) <= count
+    if _PLACE_BEYOND.search(text):
+        return True
+    found = [i for i, rx in enumerate(_ORDINAL_RE) if rx.search(text)]
+    return len(found) == 1 and found[0] >= count
 
 
 _NOT_NEEDED = re.compile(
@@ -1798,6 +1829,10 @@ class ComplaintFlow:
         if option not in rule.options:
             buttons = _option_buttons(ctx, rule)
             text = (ctx.incoming.text or "").strip()
+            if not data and _place_beyond(text, len(rule.options)):
+                # "5", "вариант 4": an option the offer does not have; which one is meant
+                self._ask_again(ctx, case, "complaint_choose_again", buttons)
+                return True
             compared = [] if data else _compared_options(text, rule.options)
             if compared:
                 # the customer weighs them up: how long each takes, and the offer again
@@ -1873,6 +1908,12 @@ class ComplaintFlow:
                 buttons = self._compensation_buttons(ctx)
                 ctx.say("complaint_pick_compensation", options=_spelled(buttons), buttons=buttons)
                 return True
+        if kind is None and text and _place_beyond(text, len(kinds)):
+            # "5", "давайте пятое": an option the offer does not have (not "давайте" = the first)
+            self._ask_again(
+                ctx, case, "complaint_pick_compensation", self._compensation_buttons(ctx)
+            )
+            return True
         if kind is None and text:
             named = [c for c in self.rules.compensations if c.named_in(text)]
             wanted = [c.kind for c in named if _wants(text, c.words)]
@@ -1945,6 +1986,11 @@ class ComplaintFlow:
             case["stage"] = "handed_over"
             ctx.say("complaint_to_person")
             ctx.request_handoff("fix_unclear")
+            return
+        if ctx.incoming.text and not ctx.incoming.callback_data:
+            # "5", "the blue one", "хм": none of the options; which one is meant, kindly, with
+            # their numbers (the same offer read again looked like the answer was not read)
+            ctx.say("complaint_which_option", options=_numbered(buttons), buttons=buttons)
             return
         ctx.say(key, options=_spelled(buttons), buttons=buttons)
 
@@ -2415,6 +2461,12 @@ def _sat_buttons(ctx: TurnContext) -> list[list[Button]]:
 def _spelled(buttons: list[list[Button]]) -> str:
     """The offer's options in words, for chats that show no buttons."""
     return " / ".join(b.text for row in buttons for b in row)
+
+
+def _numbered(buttons: list[list[Button]]) -> str:
+    """The offer's options with their numbers ("1) Replace the item, 2) Refund..."), for an
+    answer that named none of them: a number is the easiest thing to type back."""
+    return ", ".join(f"{i}) {b.text}" for i, b in enumerate((b for r in buttons for b in r), 1))
 
 
 def _named_options(text: str, options: list[str]) -> list[str]:
