@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -299,6 +299,34 @@ async def add_event(
     if now is not None:
         event.created_at = now
     session.add(event)
+
+
+async def take_ticket(
+    session: AsyncSession,
+    ticket: Ticket,
+    actor_id: int,
+    *,
+    held_by: int | None,
+    now: datetime | None = None,
+    **payload: Any,
+) -> bool:
+    """Make the ticket ``actor_id``'s if it is still ``held_by``'s (None: nobody's) and not
+    resolved, in one conditional UPDATE: of two operators taking it at the same moment (on
+    any database, in any process) one gets it, and the other learns whose it is. Return
+    whether it was taken; ``ticket`` is read again either way."""
+    await session.flush()  # nothing pending on the ticket is lost by reading it again
+    holder = Ticket.assignee_id.is_(None) if held_by is None else Ticket.assignee_id == held_by
+    result = await session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket.id, holder, Ticket.status != "resolved")
+        .values(assignee_id=actor_id, status="taken")
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(ticket)
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    await add_event(session, ticket, "taken", actor_id=actor_id, now=now, **payload)
+    return True
 
 
 async def resolve_ticket(

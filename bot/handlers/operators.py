@@ -37,6 +37,7 @@ from bot.db.models import (
     Customer,
     Ticket,
     TicketEvent,
+    as_utc,
     utcnow,
 )
 from bot.db.models import Message as MessageRow
@@ -64,6 +65,7 @@ from escalation.service import (
     needs_answer,
     reopen_ticket,
     resolve_ticket,
+    take_ticket,
 )
 from escalation.survey import UNSEEN_SURVEY, survey_start
 from escalation.telegram import OperatorDesk
@@ -176,7 +178,11 @@ def create_router(settings: Settings) -> Router:
 
     @router.message(F.message_thread_id, F.is_topic_message)
     async def in_topic(
-        message: Message, bot: Bot, session: AsyncSession, services: Services
+        message: Message,
+        bot: Bot,
+        session: AsyncSession,
+        services: Services,
+        received_at: datetime | None = None,
     ) -> None:
         if not relayed(message):
             return  # a service message (topic closed or renamed, a pin): nothing to send
@@ -190,7 +196,9 @@ def create_router(settings: Settings) -> Router:
         assert user is not None
         text = message.text or message.caption or ""
         if text.startswith("/"):
-            await ticket_command(message, bot, session, services, ticket, text)
+            await ticket_command(
+                message, bot, session, services, ticket, text, received_at=received_at or utcnow()
+            )
             return
         if is_note(text, prefix):
             await note_command(session, ticket, user.id, note_text(text, prefix), message)
@@ -278,17 +286,6 @@ def create_router(settings: Settings) -> Router:
             and ticket.topic_id != getattr(query.message, "message_thread_id", ticket.topic_id)
         ):
             await answer_query(query, "This button is out of date.", show_alert=True)
-            return
-        if action == "take" and ticket.assignee_id not in (None, query.from_user.id):
-            # the card's Take is for a waiting ticket: pressed on a card not yet updated,
-            # it would take a colleague's ticket behind their back (/take does it openly)
-            who = await desk_of(services).operator_name(bot, ticket.assignee_id)
-            await answer_query(
-                query,
-                f"{who} has taken ticket #{ticket.id} already. To take it over, send /take "
-                "in the topic.",
-                show_alert=True,
-            )
             return
         ok, note = await apply_action(bot, session, services, ticket, action, query.from_user.id)
         # committed before anyone is told: a colleague who acts on the news (Reopen after
@@ -595,11 +592,11 @@ async def send_to_customer(
     now = utcnow()
     if ticket.first_response_at is None:
         ticket.first_response_at = now
-    if ticket.assignee_id is None and ticket.status == "open":
-        ticket.assignee_id = author
-        ticket.status = "taken"
-        await add_event(session, ticket, "taken", actor_id=author, auto=True)
-        await session.flush()
+    if (
+        ticket.assignee_id is None
+        and ticket.status == "open"
+        and await take_ticket(session, ticket, author, held_by=None, auto=True)
+    ):
         await desk.refresh_card(bot, session, ticket)
     if queued:
         try:
@@ -680,7 +677,14 @@ def signed_caption(source: Message) -> str | None:
 
 
 async def ticket_command(
-    message: Message, bot: Bot, session: AsyncSession, services: Services, ticket: Ticket, text: str
+    message: Message,
+    bot: Bot,
+    session: AsyncSession,
+    services: Services,
+    ticket: Ticket,
+    text: str,
+    *,
+    received_at: datetime,
 ) -> None:
     user = message.from_user
     assert user is not None
@@ -697,7 +701,9 @@ async def ticket_command(
                 f"For #{other.group(1)}, send it in that ticket's topic (/queue lists them)."
             )
             return
-        ok, note = await apply_action(bot, session, services, ticket, name, user.id)
+        ok, note = await apply_action(
+            bot, session, services, ticket, name, user.id, sent_at=received_at
+        )
         if args and other is None and (ok or name == "resolve"):
             # "/resolve refund sent": the words are kept as a note on the ticket (also when
             # a colleague resolved it a moment before: what was done must not be lost)
@@ -723,9 +729,44 @@ async def ticket_command(
         await message.reply("Unknown command. /help lists what you can do here.")
 
 
+async def changed_hands(session: AsyncSession, ticket: Ticket, since: datetime) -> bool:
+    """Whether the ticket was taken or handed on at ``since`` or later."""
+    at = await session.scalar(
+        select(func.max(TicketEvent.created_at)).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.kind.in_(("taken", "transferred"))
+        )
+    )
+    return at is not None and as_utc(at) >= since
+
+
+async def taken_already(bot: Bot, desk: OperatorDesk, ticket: Ticket, *, pressed: bool) -> str:
+    """What an operator who tried to take a ticket a colleague had just taken is told."""
+    assert ticket.assignee_id is not None
+    who = await desk.operator_name(bot, ticket.assignee_id)
+    if pressed:
+        return (
+            f"{who} has taken ticket #{ticket.id} already. To take it over, send /take "
+            "in the topic."
+        )
+    return (
+        f"{who} took ticket #{ticket.id} a moment before you, so it stays with them. "
+        "To take it over, send /take again."
+    )
+
+
 async def apply_action(
-    bot: Bot, session: AsyncSession, services: Services, ticket: Ticket, action: str, actor: int
+    bot: Bot,
+    session: AsyncSession,
+    services: Services,
+    ticket: Ticket,
+    action: str,
+    actor: int,
+    *,
+    sent_at: datetime | None = None,
 ) -> tuple[bool, str]:
+    """Take, resolve or reopen a ticket. ``sent_at``: when the bot had a typed command (a
+    take then takes a colleague's ticket over, unless they took it after that: the sender
+    could not have seen it); None: a card's button (its Take is for a waiting ticket)."""
     desk = desk_of(services)
     now = utcnow()
     if action == "take":
@@ -734,10 +775,22 @@ async def apply_action(
         if ticket.assignee_id == actor:
             return True, "It's already yours."
         before = ticket.assignee_id
-        ticket.assignee_id = actor
-        ticket.status = "taken"
-        await add_event(session, ticket, "taken", actor_id=actor, now=now)
-        await session.flush()
+        if before is not None and (
+            sent_at is None or await changed_hands(session, ticket, sent_at)
+        ):
+            # the card's Take is for a waiting ticket (pressed on a card not yet updated it
+            # would take a colleague's ticket behind their back), and a /take sent as a
+            # colleague took it meant a waiting one too: /take sent knowingly takes it over
+            return False, await taken_already(bot, desk, ticket, pressed=sent_at is None)
+        if not await take_ticket(session, ticket, actor, held_by=before, now=now):
+            # a colleague took (or resolved) it at the same moment, in another update
+            if ticket.status == "resolved":
+                return False, "The ticket is resolved; reopen it first."
+            if ticket.assignee_id == actor:
+                return True, "It's already yours."
+            if ticket.assignee_id is None:  # put back in the queue that moment
+                return False, f"Ticket #{ticket.id} changed hands just now: send /take again."
+            return False, await taken_already(bot, desk, ticket, pressed=sent_at is None)
         late = "" if await desk.refresh_card(bot, session, ticket) else CARD_LATE
         if before is None:
             return True, f"Ticket #{ticket.id} is yours.{late}"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import ProcessedUpdate
+from bot.db.models import ProcessedUpdate, utcnow
 from bot.dialogs.engine import ConversationEngine
 from bot.handlers.convert import incoming_from_message
 
@@ -50,6 +50,9 @@ class DbSessionMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         bot = data["bot"]
+        # when the bot had the update, before waiting for the database (another update's
+        # lock): what a colleague did after this moment, its sender could not have seen
+        data["received_at"] = utcnow()
         async with self.sessionmaker() as session:
             seen = await session.scalar(
                 select(ProcessedUpdate.update_id).where(

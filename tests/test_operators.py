@@ -1,0 +1,94 @@
+"""The operators' side over the local fake Bot API: what operators do at once, after a
+restart, or in ways the topic's ordinary flow does not expect. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+
+from bot.db.models import Ticket
+from bot.sandbox.run import OPERATORS, OPERATORS_CHAT_ID, Sandbox, stop_sandbox
+from tests.test_e2e import JOHN, OLGA, _escalate, launch, settled
+
+TOMASZ = OPERATORS[1][0]
+BOTH = pytest.mark.parametrize("db_backend", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
+async def sandbox(settings, classifier, db_url) -> AsyncIterator[Sandbox]:
+    sb = await launch(settings, classifier, db_url)
+    yield sb
+    await stop_sandbox(sb)
+
+
+def topic_texts(fake, thread: int) -> list[str]:
+    return [m.get("text") or "" for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread)]
+
+
+async def the_ticket(sandbox: Sandbox) -> Ticket:
+    async with sandbox.services.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket))
+    assert ticket is not None
+    return ticket
+
+
+@BOTH
+@pytest.mark.parametrize("how", ["command", "button"])
+async def test_two_operators_taking_at_once_one_gets_it_the_other_is_told_who(
+    sandbox: Sandbox, how: str
+) -> None:
+    """Olga and Tomasz took a waiting ticket at the same moment: both were told 'Ticket #1
+    is yours' (the second take silently made it his), and both answered the customer. One
+    of them gets it; the other is told who has it and how to take it over."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+    for who in (OLGA, TOMASZ):
+        if how == "command":
+            fake.user_sends(who, "/take", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+        else:
+            fake.user_presses(who, OPERATORS_CHAT_ID, card["message_id"], "tk:take:1")
+    if how == "button":
+        await fake.wait_for(lambda: len(fake.callback_answers) >= 2, timeout=30)
+        said = [a.get("text") or "" for a in fake.callback_answers]
+    else:
+        await fake.wait_for(
+            lambda: len([t for t in topic_texts(fake, thread) if "#1" in t]) >= 3, timeout=30
+        )
+        said = [t for t in topic_texts(fake, thread)[1:] if "#1" in t]
+    await settled(sandbox)
+    ticket = await the_ticket(sandbox)
+    winner = "Olga" if ticket.assignee_id == OLGA else "Tomasz"
+    assert ticket.assignee_id in (OLGA, TOMASZ) and ticket.status == "taken"
+    yours = [t for t in said if "is yours" in t]
+    assert len(yours) == 1, said
+    [other] = [t for t in said if "is yours" not in t]
+    assert winner in other and "/take" in other, other
+
+
+@BOTH
+async def test_a_take_read_before_a_colleagues_take_does_not_overwrite_it(
+    sandbox: Sandbox,
+) -> None:
+    """The take is one conditional UPDATE: an operator whose update read the ticket as
+    waiting just before a colleague's take was saved (another process, another database
+    connection) does not write over it."""
+    from escalation.service import take_ticket
+
+    fake = sandbox.server.fake
+    await _escalate(fake, JOHN, "operator please")
+    await settled(sandbox)
+    maker = sandbox.services.sessionmaker
+    async with maker() as late, maker() as first:
+        seen = await late.scalar(select(Ticket))
+        await late.commit()  # read as waiting; the colleague's take comes now
+        taken = await first.scalar(select(Ticket))
+        assert await take_ticket(first, taken, OLGA, held_by=None)
+        await first.commit()
+        assert seen is not None and seen.assignee_id is None
+        assert not await take_ticket(late, seen, TOMASZ, held_by=None)
+        assert seen.assignee_id == OLGA  # read again: whose it is, to say so
+        await late.commit()
+    assert (await the_ticket(sandbox)).assignee_id == OLGA
