@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.db.models import Ticket
 from bot.sandbox.run import OPERATORS, OPERATORS_CHAT_ID, Sandbox, stop_sandbox
-from tests.test_e2e import JOHN, OLGA, _escalate, launch, settled
+from tests.test_e2e import JOHN, OLGA, _escalate, bot_texts, launch, settled
 
 TOMASZ = OPERATORS[1][0]
 BOTH = pytest.mark.parametrize("db_backend", ["sqlite", "postgresql"], indirect=True)
@@ -92,3 +92,64 @@ async def test_a_take_read_before_a_colleagues_take_does_not_overwrite_it(
         assert seen.assignee_id == OLGA  # read again: whose it is, to say so
         await late.commit()
     assert (await the_ticket(sandbox)).assignee_id == OLGA
+
+
+@pytest.mark.parametrize(
+    "edited", ["# refund not approved yet, ask finance", "/resolve"], ids=["note", "command"]
+)
+async def test_a_reply_edited_into_a_note_or_a_command_is_not_mirrored_to_the_customer(
+    sandbox: Sandbox, edited: str
+) -> None:
+    """Olga answered John, then edited her message into an internal note ('# refund not
+    approved yet, ask finance') or into '/resolve': the edit was mirrored, so John read the
+    note (or '/resolve') in place of her answer. John keeps the answer he had, nothing is
+    done as a command, and Olga is told what happened and what to do."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    sent = fake.user_sends(
+        OLGA, "Your refund is approved", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for(lambda: "Your refund is approved" in bot_texts(fake, JOHN), timeout=20)
+    await settled(sandbox)
+    fake.user_edits(OPERATORS_CHAT_ID, sent["message_id"], edited)
+    said = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="not sent", timeout=20
+    )
+    await settled(sandbox)
+    assert "Your refund is approved" in bot_texts(fake, JOHN)
+    assert not any(edited in t or "finance" in t for t in bot_texts(fake, JOHN))
+    assert not [c for c in fake.calls_of("editMessageText") if str(c.get("chat_id")) == str(JOHN)]
+    assert "new message" in said[-1]["text"], said[-1]["text"]
+    assert (await the_ticket(sandbox)).status != "resolved"
+
+
+async def test_a_reply_waiting_in_the_outbox_edited_into_a_note_is_not_sent(
+    sandbox: Sandbox,
+) -> None:
+    """Telegram was down when Olga answered, so her reply waited in the outbox; she thought
+    better of it and edited it into a note ('# refund not approved yet'). The outbox sent
+    John the note, '#' and all, once Telegram was back. It stays a note, never sent."""
+    from bot import delivery
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.add_fault("copyMessage", status=502, times=4)
+    sent = fake.user_sends(
+        OLGA, "Your refund is approved", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="⏳", timeout=30
+    )
+    await settled(sandbox)
+    fake.user_edits(OPERATORS_CHAT_ID, sent["message_id"], "# refund not approved yet")
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="internal note", timeout=20
+    )
+    await settled(sandbox)
+    delivery._CLAIMS.clear()  # a claim lapses after 200 s
+    await delivery.flush_outbox(sandbox.bot, sandbox.services.sessionmaker, older_than=0)
+    assert not any("refund" in t for t in bot_texts(fake, JOHN)), bot_texts(fake, JOHN)
+    async with sandbox.services.sessionmaker() as session:
+        from tests.test_e2e import notes
+
+        assert [n.text for n in await notes(session)] == ["refund not approved yet"]

@@ -231,6 +231,10 @@ def create_router(settings: Settings) -> Router:
             if note:
                 row.text, row.edited_at = note, utcnow()
             return
+        if new_text.startswith("/") or is_note(new_text, prefix):
+            # a reply edited into a note or a command: never the customer's to read
+            await edited_into_note(message, session, row, new_text, prefix)
+            return
         if row.tg_chat_id is None or row.tg_message_id is None:
             if row.delivered_at is None:
                 # still in the outbox (Telegram failed, another channel's next response):
@@ -431,6 +435,47 @@ def command_parts(text: str) -> tuple[str, str]:
     the command ends at a space or a line break (a note may start on the next line)."""
     parts = text[1:].split(maxsplit=1)
     return (parts[0].lower() if parts else ""), (parts[1].strip() if len(parts) > 1 else "")
+
+
+async def edited_into_note(
+    message: Message, session: AsyncSession, row: MessageRow, new_text: str, prefix: str
+) -> None:
+    """An operator edited their reply into an internal note (or a command). The customer's
+    copy is left as it was (mirroring would show them the note), nothing is done as a
+    command, and the operator is told; a reply still waiting in the outbox becomes the note
+    and is not sent."""
+    command, _ = command_parts(new_text) if new_text.startswith("/") else ("", "")
+    waiting = row.delivered_at is None and row.tg_message_id is None and not command
+    if waiting and claim(session, [row.id]):  # not being sent right now
+        try:
+            row.direction, row.text = "note", note_text(new_text, prefix)
+            row.delivered_at = row.edited_at = utcnow()
+            row.tg_chat_id = None
+        finally:
+            release(session, row.id)
+        ticket = await session.scalar(
+            select(Ticket)
+            .where(Ticket.conversation_id == row.conversation_id)
+            .order_by(Ticket.id.desc())
+            .limit(1)
+        )
+        if ticket is not None:
+            await add_event(session, ticket, "note", actor_id=row.author_id, text=row.text)
+        await message.reply(
+            "Your reply had not reached the customer yet, so it was not sent: it is kept as "
+            "an internal note."
+        )
+        return
+    if command:
+        await message.reply(
+            "This edit was not sent to the customer (they still read your original message), "
+            f"and a command works only as a new message: send /{command} as a new message."
+        )
+        return
+    await message.reply(
+        "This edit was not sent to the customer: they already have your original message, "
+        "and an edit does not turn it into a note. To write a note, send it as a new message."
+    )
 
 
 async def note_command(
