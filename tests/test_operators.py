@@ -153,3 +153,38 @@ async def test_a_reply_waiting_in_the_outbox_edited_into_a_note_is_not_sent(
         from tests.test_e2e import notes
 
         assert [n.text for n in await notes(session)] == ["refund not approved yet"]
+
+
+@pytest.mark.parametrize(
+    "send_as",
+    [{"type": "group"}, {"type": "channel", "id": -1002000000001, "title": "Shop news"}],
+    ids=["anonymous-admin", "channel"],
+)
+async def test_a_take_or_reply_posted_as_the_group_or_a_channel_is_not_anyones(
+    sandbox: Sandbox, send_as: dict
+) -> None:
+    """Olga, a group admin with 'Remain anonymous' on (or posting as the shop's channel),
+    sent /take and a reply in the topic: the ticket became 'Group''s (Telegram's stand-in
+    for an anonymous admin), which nobody can be reminded as or hand it on from. Nothing is
+    taken or sent; she is told kindly to post as herself."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    before = len(bot_texts(fake, JOHN))
+    for text in ("/take", "Hi John, I'm on it"):
+        fake.user_sends(
+            OLGA, text, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread, send_as=send_as
+        )
+    said = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="as yourself", count=2, timeout=20
+    )
+    await settled(sandbox)
+    ticket = await the_ticket(sandbox)
+    assert ticket.assignee_id is None and ticket.status == "open"
+    assert ticket.first_response_at is None
+    assert len(bot_texts(fake, JOHN)) == before, bot_texts(fake, JOHN)
+    assert "Group" not in card_text(fake, thread)
+    assert all("not" in m["text"] for m in said[-2:]), said[-2:]
+
+
+def card_text(fake, thread: int) -> str:
+    return fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0].get("text") or ""

@@ -194,6 +194,11 @@ def create_router(settings: Settings) -> Router:
             raise SkipHandler
         user = message.from_user
         assert user is not None
+        if message.sender_chat is not None:
+            # an anonymous admin (Telegram's "Group") or a channel: no person to take the
+            # ticket, be reminded of it or sign the reply; said, not done
+            await message.reply(posted_as_chat(message))
+            return
         text = message.text or message.caption or ""
         if text.startswith("/"):
             await ticket_command(
@@ -347,6 +352,28 @@ RELAYED = frozenset(
 def relayed(message: Message) -> bool:
     """Whether a message in a ticket's topic is the operator's, for the customer."""
     return message.content_type in RELAYED
+
+
+def posted_as_chat(message: Message) -> str:
+    """What an operator posting in a ticket's topic as the group (an anonymous admin) or
+    as a channel is told: nothing was done, and how to post as themselves."""
+    chat = message.sender_chat
+    assert chat is not None
+    if chat.id == message.chat.id:
+        how = (
+            "you are posting anonymously, as the group, so I can't tell which of you it is. "
+            "Turn off 'Remain anonymous' in your admin rights (or choose yourself under "
+            "'Send as')"
+        )
+    else:
+        how = (
+            f"you are posting as the channel '{chat.title or chat.id}', so I can't tell which "
+            "of you it is. Choose yourself under 'Send as'"
+        )
+    return (
+        f"Sorry, {how} and send it again as yourself. Nothing was done and the customer "
+        "did not get it: a ticket needs a person to take it and answer."
+    )
 
 
 def desk_of(services: Services) -> OperatorDesk:

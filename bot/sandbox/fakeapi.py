@@ -1309,10 +1309,13 @@ class FakeTelegram:
         media_group_id: str | None = None,
         forwarded_from: str | None = None,
         sticker: str | None = None,
+        send_as: Json | None = None,
     ) -> Json:
         """A user sends a message (text and/or one media); queues a ``message`` update.
         ``forwarded_from``: they forward it, from someone who hides their account;
-        ``sticker``: a sticker of this emoji (no text)."""
+        ``sticker``: a sticker of this emoji (no text); ``send_as``: in a group, posted as
+        a chat, as Telegram shows it: ``{"type": "group"}`` an anonymous admin (as the group
+        itself), ``{"type": "channel", "id": ..., "title": ...}`` as their channel."""
         user = self._user(user_id)
         chat = self._chat(user.id if chat_id is None else chat_id)
         if chat.type == "private":
@@ -1383,7 +1386,23 @@ class FakeTelegram:
                 "date": _now(),
                 "sender_user_name": forwarded_from,
             }
-        msg = self._new_message(chat, user.api(), False, None, thread_id, content, reply_to)
+        sender = user.api()
+        if send_as is not None and chat.type != "private":
+            if send_as.get("type") == "channel":
+                sender = {"id": 136817688, "is_bot": True, "first_name": "Channel"}
+                sender["username"] = "Channel_Bot"
+                content["sender_chat"] = {
+                    "id": int(send_as.get("id", -1002000000001)),
+                    "type": "channel",
+                    "title": send_as.get("title", "Channel"),
+                }
+            else:
+                if user.id not in chat.admins:
+                    raise SandboxError("only an admin can post anonymously, as the group")
+                sender = {"id": 1087968824, "is_bot": True, "first_name": "Group"}
+                sender["username"] = "GroupAnonymousBot"
+                content["sender_chat"] = chat.api()
+        msg = self._new_message(chat, sender, False, None, thread_id, content, reply_to)
         self._queue_update("message", msg.api)
         return msg.to_api()
 
