@@ -95,6 +95,25 @@ def card_keyboard(ticket: Ticket) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[row])
 
 
+async def resolved_state(
+    session: AsyncSession, ticket: Ticket, conversation: Conversation
+) -> dict[str, Any]:
+    """What a resolved ticket's card shows: the case it was worked with (kept with its
+    "resolved" event), not the clean slate the bot started the conversation again from."""
+    resolved = await session.scalar(
+        select(TicketEvent.payload)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "resolved")
+        .order_by(TicketEvent.id.desc())
+        .limit(1)
+    )
+    context = dict((resolved or {}).get("context") or {})
+    state = dict(conversation.state or {})
+    details = context.pop("known", None) or {}
+    state.update(context)
+    state["known"] = {**(state.get("known") or {}), **details}
+    return state
+
+
 async def _let_go(session: AsyncSession) -> None:
     """SQLite: end the transaction before Telegram may make us wait (a flood limit), since
     its write lock is the whole database's and every other customer's turn would wait. On
@@ -112,11 +131,6 @@ class OperatorDesk:
         self.chat_id = settings.require_operators_chat()
         # a ticket's topic being made (ticket id -> lock): one topic, whoever asks for it
         self._making: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
-        # tickets whose card Telegram failed to update (an outage longer than the retries):
-        # redrawn by the timers' next pass (``redraw_stale_cards``), never by failing the
-        # operator's update, whose reply or take must stand
-        self.stale_cards: set[int] = set()
-        self._stale_states: dict[int, dict[str, Any]] = {}  # a resolved case's, to show
 
     # ------------------------------------------------------------------ topics & cards
     async def ensure_topic(
@@ -304,14 +318,30 @@ class OperatorDesk:
         state: dict[str, Any] | None = None,
     ) -> bool:
         """Update the pinned card and the topic title after a change (``state``: the
-        conversation's state to show, the current one by default). Return False when
-        Telegram failed to take it (5xx, a network error, longer than the retries): the
-        change stands, and the card is redrawn by the timers' next pass."""
+        conversation's state to show; by default the current one, or a resolved ticket's
+        case). Return False when Telegram failed to take it (5xx, a network error, longer
+        than the retries): the change stands, and the ticket is marked (``card_stale_at``,
+        committed with the change) for the timers' next pass to redraw, after a restart
+        too."""
         if ticket.topic_id is None:
             return True
+        try:
+            await self._redraw(bot, session, ticket, state)
+        except TelegramAPIError as exc:  # not a refusal of this card (those are handled)
+            log.warning("card of ticket %s not updated, redrawn later: %s", ticket.id, exc)
+            ticket.card_stale_at = utcnow()
+            return False
+        ticket.card_stale_at = None
+        return True
+
+    async def _redraw(
+        self, bot: Bot, session: AsyncSession, ticket: Ticket, state: dict[str, Any] | None
+    ) -> None:
         customer = await session.get(Customer, ticket.customer_id)
         conversation = await session.get(Conversation, ticket.conversation_id)
         assert customer is not None and conversation is not None
+        if state is None and ticket.status == "resolved":
+            state = await resolved_state(session, ticket, conversation)
         card = await render_card(
             session, self.settings, ticket, assignee=await self._assignee(bot, ticket), state=state
         )
@@ -334,14 +364,6 @@ class OperatorDesk:
         except TelegramBadRequest as exc:
             if "not modified" not in str(exc):
                 log.warning("card of ticket %s not updated: %s", ticket.id, exc)
-        except TelegramAPIError as exc:
-            log.warning("card of ticket %s not updated, redrawn later: %s", ticket.id, exc)
-            self.stale_cards.add(ticket.id)
-            if state is not None:
-                self._stale_states[ticket.id] = state
-            return False
-        self.stale_cards.discard(ticket.id)
-        self._stale_states.pop(ticket.id, None)
         if card.needs_file and not await self._transcript_file_sent(session, ticket):
             # the card grew too long to carry the transcript it was posted with: without the
             # file, what the customer told the bot before the hand-off would be gone
@@ -360,22 +382,21 @@ class OperatorDesk:
         except TelegramBadRequest as exc:
             if "not modified" not in str(exc).lower():
                 log.info("topic of ticket %s not renamed: %s", ticket.id, exc)
-        return True
 
     async def redraw_stale_cards(self, bot: Bot, session: AsyncSession) -> int:
-        """Redraw the cards Telegram failed to update (``stale_cards``); return how many
-        are up to date now."""
+        """Redraw the cards Telegram failed to update (``card_stale_at``, kept in the
+        database: after a restart too); return how many are up to date now."""
+        stale = (
+            await session.scalars(
+                select(Ticket)
+                .where(Ticket.card_stale_at.is_not(None))
+                .order_by(Ticket.card_stale_at)
+                .limit(50)
+            )
+        ).all()
         redrawn = 0
-        for ticket_id in sorted(self.stale_cards):
-            ticket = await session.get(Ticket, ticket_id)
-            if ticket is None:
-                self.stale_cards.discard(ticket_id)
-                continue
-            try:
-                state = self._stale_states.get(ticket_id)
-                redrawn += await self.refresh_card(bot, session, ticket, state=state)
-            except TelegramAPIError:
-                log.warning("card of ticket %s still not updated", ticket_id, exc_info=True)
+        for ticket in stale:
+            redrawn += await self.refresh_card(bot, session, ticket)  # marks it again if not
             await session.commit()
         return redrawn
 

@@ -188,3 +188,46 @@ async def test_a_take_or_reply_posted_as_the_group_or_a_channel_is_not_anyones(
 
 def card_text(fake, thread: int) -> str:
     return fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0].get("text") or ""
+
+
+@BOTH
+async def test_a_card_telegram_failed_to_update_is_redrawn_after_a_restart(
+    settings, classifier, db_url
+) -> None:
+    """Olga's /take could not update the card (Telegram 502, longer than the retries); the
+    bot was restarted (a deploy) before the timers' next pass, and the card went on saying
+    'waiting', with the Take button, for good: the list of cards to redraw was kept in
+    memory only. It is kept in the database, and the next pass after the restart redraws
+    it."""
+    from datetime import timedelta
+
+    from bot.db.models import utcnow
+    from bot.sandbox.run import stop_bot
+    from escalation.timers import check_timers
+
+    first = await launch(settings, classifier, db_url)
+    server, fake = first.server, first.server.fake
+    try:
+        thread = await _escalate(fake, JOHN, "operator please")
+        fake.add_fault("editMessageText", status=502, times=4)
+        fake.user_sends(OLGA, "/take", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+        await fake.wait_for_bot_message(
+            OPERATORS_CHAT_ID, thread_id=thread, text_contains="is yours", timeout=30
+        )
+        await settled(first)
+        await stop_bot(first)
+        assert "Olga" not in card_text(fake, thread)
+        second = await launch(settings, classifier, db_url, server=server)
+        try:
+            await check_timers(second.bot, second.services, now=utcnow() + timedelta(seconds=30))
+            assert "Olga" in card_text(fake, thread), card_text(fake, thread)
+            card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+            buttons = [b["text"] for r in card["reply_markup"]["inline_keyboard"] for b in r]
+            assert "Take" not in buttons, buttons
+            edits = len(fake.calls_of("editMessageText"))
+            await check_timers(second.bot, second.services, now=utcnow() + timedelta(seconds=60))
+            assert len(fake.calls_of("editMessageText")) == edits  # redrawn once
+        finally:
+            await stop_bot(second)
+    finally:
+        await server.__aexit__(None, None, None)

@@ -210,6 +210,9 @@ class Ticket(TimestampMixin, Base):
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     customer_apologized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # since when the pinned card is out of date (Telegram failed to update it): the timers
+    # redraw it, also after a restart
+    card_stale_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id"
