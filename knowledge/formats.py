@@ -76,6 +76,27 @@ MESSAGES: dict[str, str] = {
     "kb_yaml_no_colon": "could not find expected ':'",
     "kb_yaml_no_key": "did not find expected key",
     "kb_yaml_no_dash": "did not find expected '-' indicator",
+    "kb_yaml_unreadable": "{problem}",
+    "kb_yaml_bad_char": "a character that has no place in a text ({code}), pasted from "
+    "another program perhaps: delete it",
+    "kb_yaml_unclosed_bracket": "the '{open}' on line {line} is never closed with '{close}': "
+    "close it where its list ends, and put a text with ',' or ': ' in it in quotes",
+    "kb_yaml_flow_text": "inside {open} {close} a text with ',' or ': ' in it needs quotes "
+    '("..."), or write each item on a line of its own',
+    "kb_yaml_stray_close": "this '{char}' closes nothing: remove it, or put the text in quotes",
+    "kb_yaml_item_indent": "this '- ' is indented differently from the list it belongs to "
+    "({n} spaces): the items of one list start under each other, a new entry's '- id:' "
+    "under the first one's",
+    "kb_yaml_escape": "inside double quotes a backslash starts a special character, and "
+    "{seq} is none: put the text in single quotes, write {fixed}",
+    "kb_yaml_second_document": "'---' starts a second document here, and a knowledge file is "
+    "one: remove the '---' and keep every entry under one 'entries:'",
+    "kb_yaml_block_header": "after '{char}' nothing more goes on its line: the text starts on "
+    "the next line, indented ({head} {char}, and the text below it)",
+    "kb_yaml_dash_inline": "a list item '- ' cannot follow '{name}:' on its line: start it on "
+    "the next line, indented under '{name}:'",
+    "kb_yaml_answers_inline": "the answers go under 'answers:', each on a line of its own, "
+    "indented 2 spaces more ({fixed})",
     "kb_yaml_colon_quotes": "a text with ': ' in it needs quotes, or YAML takes it for a "
     "key: write {fixed}",
     "kb_yaml_start_quotes": "a text starting with {char!r} needs quotes, or YAML takes it "
@@ -539,40 +560,116 @@ def _node_value(node: yaml.Node, errors: _Collector) -> Any:
     return None
 
 
-def yaml_problem(exc: yaml.YAMLError) -> str:
-    """``line 3: not valid YAML (...)``: a YAML error in one line."""
+def yaml_problem(exc: yaml.YAMLError, text: str | None = None) -> str:
+    """``line 3: not valid YAML (...)``: a YAML error in one line (``text``: the YAML read,
+    for the line of a character YAML does not read at all)."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        # a control character pasted in (a bell, a vertical tab from Excel): no mark, a position
+        code = exc.character if isinstance(exc.character, int) else 0
+        said = Text("kb_yaml_bad_char", code=f"U+{code:04X}")
+        if text is None or not isinstance(exc.position, int):
+            return said
+        return Text("kb_at", where=_line(text[: exc.position].count("\n") + 1), problem=said)
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or exc
 
     def at(text: Text) -> Text:
         return text if mark is None else Text("kb_at", where=_line(mark.line + 1), problem=text)
 
-    if mark is not None and str(problem).endswith("but got '?'"):
+    if mark is None:
+        return Text("kb_not_yaml", problem=Text("kb_yaml_unreadable", problem=str(problem)))
+    if str(problem).endswith("but got '?'"):
         # 'questions: [Where is my order?]': inside [ ] or { } YAML ends a text at a '?'
         buffer = mark.buffer or ""
         start = max(buffer.rfind(c, 0, mark.pointer) for c in "[{,\n") + 1
         text = buffer[start : mark.pointer + 1].strip().rsplit(": ", 1)[-1]
         return at(Text("kb_yaml_question_mark", text=text))
-    if mark is not None and ("'\\t'" in str(problem) or "tab character" in str(problem)):
+    if "'\\t'" in str(problem) or "tab character" in str(problem):
         return at(Text("kb_yaml_tab"))  # Notepad's Tab key: YAML indents with spaces only
+    context = getattr(exc, "context_mark", None)
+    if context is not None and str(problem) in (
+        "found unexpected end of stream",
+        "found unexpected document separator",
+    ):
+        # a quote opened and never closed: YAML reads to the end of the file (or a '---')
+        quote = (context.buffer or "")[context.pointer : context.pointer + 1]
+        if quote in ("'", '"'):
+            where = _line(context.line + 1)
+            return Text("kb_at", where=where, problem=Text("kb_yaml_unclosed", quote=quote))
+    plain = _said_plainly(str(problem), mark, context)
+    if plain is not None:
+        return at(plain)
     quoted = _needs_quotes(str(problem), mark)
     if quoted is not None:
         return at(quoted)
-    context = getattr(exc, "context_mark", None)
-    if context is not None and str(problem) == "found unexpected end of stream":
-        # a quote opened and never closed: YAML reads to the end of the file
-        line = (context.buffer or "").rstrip("\0").splitlines()[context.line :][:1]
-        head, body = _split_line(line[0]) if line else ("", "")
-        if body[:1] in ("'", '"'):
-            where = _line(context.line + 1)
-            return Text("kb_at", where=where, problem=Text("kb_yaml_unclosed", quote=body[0]))
     wrong = _written_wrong(str(problem), mark)
     if wrong is not None:
         return at(wrong)
     # PyYAML's own words, as the command line has always said them; the admins' chat says
-    # the common ones in the admin's language
+    # them in the admin's language (the rarest ones with PyYAML's words after plain ones)
     key = _YAML_PROBLEMS.get(str(problem))
-    return at(Text("kb_not_yaml", problem=Text(key) if key else problem))
+    said = Text(key) if key else Text("kb_yaml_unreadable", problem=str(problem))
+    return at(Text("kb_not_yaml", problem=said))
+
+
+_CLOSING = {"[": "]", "{": "}"}
+
+
+def _said_plainly(problem: str, mark: Any, context: Any) -> Text | None:
+    """The rarer PyYAML mistakes in plain words: a '[' or '{' never closed, a ']' closing
+    nothing, a '- ' out of step, a backslash in double quotes, a second document, 'en: |x',
+    a key indented too far, 'answers: en: ...', 'questions: - ...'. None: another one."""
+    buffer = (mark.buffer or "").rstrip("\0")
+    lines = buffer.splitlines()
+    raw = lines[mark.line] if mark.line < len(lines) else ""
+    found = re.fullmatch(r"expected ',' or '([\]}])', but got .*", problem)
+    if found is not None and context is not None:
+        opened = (context.buffer or "")[context.pointer : context.pointer + 1]
+        if opened not in _CLOSING:
+            return None
+        rest = raw[mark.column :] if context.line == mark.line else ""
+        if _CLOSING[opened] in rest:  # closed later on its line: a text with ': ' or ','
+            return Text("kb_yaml_flow_text", open=opened, close=_CLOSING[opened])
+        return Text(
+            "kb_yaml_unclosed_bracket", open=opened, close=_CLOSING[opened], line=context.line + 1
+        )
+    found = re.fullmatch(r"expected <block end>, but found '(.)'", problem)
+    if found is not None and found[1] in "]}":
+        return Text("kb_yaml_stray_close", char=found[1])
+    if found is not None and found[1] == "-":
+        return Text("kb_yaml_item_indent", n=len(raw) - len(raw.lstrip(" ")))
+    if problem.startswith(("found unknown escape character", "expected escape sequence of")):
+        start = buffer.rfind("\\", 0, mark.pointer + 1)
+        seq = buffer[start : mark.pointer + 1] if start >= 0 else "\\"
+        head, body = _split_line(raw)
+        inner = body[1:-1] if len(body) > 1 and body[0] == body[-1] == '"' else body.strip('"')
+        fixed = head + "'" + inner.replace("'", "''") + "'"
+        return Text("kb_yaml_escape", seq=seq, fixed=fixed)
+    if problem == "but found another document":
+        return Text("kb_yaml_second_document")
+    if problem.startswith(
+        (
+            "expected chomping or indentation indicators",
+            "expected indentation indicator in the range",
+        )
+    ):
+        head = raw[: mark.column - 1].strip()
+        return Text("kb_yaml_block_header", char=buffer[mark.pointer - 1], head=head)
+    if problem == "sequence entries are not allowed here":
+        key = re.match(r"\s*(?:- )?([^:]+):", raw)
+        return Text("kb_yaml_dash_inline", name=key[1].strip() if key else "questions")
+    if problem == "mapping values are not allowed here":
+        body = raw.strip().removeprefix("- ").lstrip()
+        key = re.match(r"([A-Za-z_][\w-]*):(?:\s+(.*))?$", body)
+        if key is None or not (key[1] in ENTRY_KEYS or LANG_RE.match(key[1])):
+            return None
+        value = key[2] or ""
+        if key[1] == "answers" and re.match(r"[a-z]{2,3}:\s", value):
+            return Text("kb_yaml_answers_inline", fixed=value)
+        if ": " not in value and not value.endswith(":"):
+            # the key itself is out of step (a space too many): not a text to quote
+            return Text("kb_yaml_indent", n=len(raw) - len(raw.lstrip(" ")))
+    return None
 
 
 _YAML_PROBLEMS = {
@@ -633,7 +730,8 @@ def _written_wrong(problem: str, mark: Any) -> Text | None:
 _MARKUP = re.compile(
     r"(?P<colon>mapping values are not allowed here)|"
     r"found character '(?P<start>[`@%])' that cannot start any token|"
-    r"expected alphabetic or numeric character, but found '(?P<star>[*&])'"
+    r"expected alphabetic or numeric character, but found '(?P<star>[*&])'|"
+    r"found undefined alias '(?P<alias>.*)'"
 )
 
 
@@ -655,7 +753,8 @@ def _needs_quotes(problem: str, mark: Any) -> Text | None:
     fixed = head + json.dumps(body, ensure_ascii=False)
     if found["colon"]:
         return Text("kb_yaml_colon_quotes", fixed=fixed)
-    return Text("kb_yaml_start_quotes", char=found["start"] or found["star"], fixed=fixed)
+    char = found["start"] or found["star"] or "*"  # an alias: '*new' with no '&new'
+    return Text("kb_yaml_start_quotes", char=char, fixed=fixed)
 
 
 def parse_yaml(text: str, source: str = "<yaml>") -> list[Entry]:
@@ -663,7 +762,7 @@ def parse_yaml(text: str, source: str = "<yaml>") -> list[Entry]:
     try:
         root = yaml.compose(text, Loader=yaml.BaseLoader)
     except yaml.YAMLError as exc:
-        raise KbFormatError(source, [yaml_problem(exc)]) from exc
+        raise KbFormatError(source, [yaml_problem(exc, text)]) from exc
     if root is None:
         raise KbFormatError(source, [Text("kb_yaml_empty")])
     if isinstance(root, yaml.MappingNode):

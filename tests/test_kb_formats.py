@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -706,3 +707,52 @@ def test_yamls_own_words_are_said_in_the_admins_language() -> None:
     assert err.value.errors == ["line 8: not valid YAML (could not find expected ':')"]
     ru = say(err.value.errors[0], Texts("ru"))
     assert ru.startswith("строка 8: ошибка в YAML (YAML ждёт здесь «ключ: значение»"), ru
+
+
+RARE_YAML_MISTAKES = [
+    # (what the admin wrote, the line YAML stops at, a word the Russian says)
+    ("    questions: [Where, when\n    answers:\n      en: Here\n", 4, "«[» на строке 3"),
+    ("    questions: [x]\n    answers: {en: Here\n", 5, "«{» на строке 4"),
+    ("    questions: [x]\n    answers:\n      en: Here\n    - id: b\n", 6, "отступ"),
+    ("    questions: [a, b]]\n    answers:\n      en: Here\n", 3, "]"),
+    ('    questions:\n      - "C:\\users"\n    answers:\n      en: Here\n', 4, "- 'C:\\users'"),
+    ('    questions:\n      - "Where\\q"\n    answers:\n      en: Here\n', 4, "обратная косая"),
+    ("    questions: [x]\n    answers: {en: y}\n---\nentries:\n  - id: b\n", 5, "---"),
+    ("    questions: [x]\n    answers:\n      en: |x\n        Here\n", 5, "|"),
+    ("    questions: [x]\n    answers:\n      en: | Here is\n        more\n", 5, "|"),
+    ("     questions:\n      - Where?\n    answers:\n      en: Here\n", 3, "отступ"),
+    ("    questions: [x]\n    answers: en: Here\n", 4, "под «answers:»"),
+    ("    questions: - Where?\n    answers:\n      en: Here\n", 3, "- "),
+    ("    questions:\n      - *where\n    answers:\n      en: Here\n", 4, "кавычки"),
+    ('    questions: ["Where, x]\n    answers:\n      en: Here\n', 3, "нигде не закрыт"),
+    ('    questions: [x]\n    answers:\n      en: "Here\n---\n', 5, "нигде не закрыт"),
+    ("    questions: [x]\n    answers:\n      en: Here\x07 we are\n", 5, "символ"),
+]
+
+
+@pytest.mark.parametrize(("body", "line", "word"), RARE_YAML_MISTAKES)
+def test_rarer_yaml_mistakes_are_said_in_the_admins_language(
+    body: str, line: int, word: str
+) -> None:
+    """An unclosed '[' or '{', a '- ' indented out of step, a stray ']', a backslash in
+    double quotes, a second '---' document, 'en: |x', a key indented one space too far,
+    'answers: en: ...', 'questions: - ...', a text starting with '*', a quote never closed
+    in [ ], a control character pasted in: a Russian or Polish admin read PyYAML's English
+    ('ошибка в YAML (expected ',' or ']', but got ':')', 'found undefined alias', 'but found
+    another document'), some advice was wrong ('write "questions:"' for a key indented too
+    far) and a control character crashed the import. Each is said in the admin's language,
+    at its line, in plain words; the command line keeps saying 'not valid YAML'."""
+    from bot.dialogs.texts import Texts
+
+    text = "entries:\n  - id: a\n" + body
+    with pytest.raises(KbFormatError) as err:
+        parse_text(text, "yaml", "kb.yaml")
+    [problem] = err.value.errors
+    assert problem.startswith(f"line {line}:"), problem
+    english = re.compile(r"expected|found|but got|alias|escape|document|stream|indicator")
+    for lang, at in (("ru", "строка"), ("pl", "wiersz")):
+        said = say(problem, Texts(lang))
+        assert said.startswith(f"{at} {line}:"), said
+        assert not english.search(said), said
+    assert word in say(problem, Texts("ru")), say(problem, Texts("ru"))
+    assert 'write "questions:"' not in problem, problem
