@@ -771,6 +771,8 @@ def parse_yaml(text: str, source: str = "<yaml>") -> list[Entry]:
             key = k.value if isinstance(k, yaml.ScalarNode) else None
             if key != "entries":
                 errors.add(_line(k.start_mark.line + 1), Text("kb_yaml_top_key", field=key))
+            elif key in top:  # two files pasted together: the first list was lost unseen
+                errors.add(_line(k.start_mark.line + 1), Text("kb_key_twice", field=key))
             else:
                 top[key] = v
         seq = top.get("entries")

@@ -756,3 +756,18 @@ def test_rarer_yaml_mistakes_are_said_in_the_admins_language(
         assert not english.search(said), said
     assert word in say(problem, Texts("ru")), say(problem, Texts("ru"))
     assert 'write "questions:"' not in problem, problem
+
+
+def test_two_entries_lists_in_one_file_are_not_half_imported() -> None:
+    """Two exports pasted into one file (each with its own 'entries:') imported only the
+    second list: the first one's entries were dropped without a word. The second
+    'entries:' is named, at its line, and nothing is imported."""
+    from bot.dialogs.texts import Texts
+
+    one = "entries:\n  - id: a\n    questions: [Where]\n    answers: {en: Here.}\n"
+    two = "entries:\n  - id: b\n    questions: [When]\n    answers: {en: Now.}\n"
+    with pytest.raises(KbFormatError) as err:
+        parse_text(one + two, "yaml", "kb.yaml")
+    [problem] = err.value.errors
+    assert problem == "line 5: key 'entries' appears twice", problem
+    assert say(problem, Texts("ru")) == "строка 5: поле 'entries' указано дважды"
