@@ -85,6 +85,18 @@ class ImportReport:
 
 
 @dataclass
+class QuestionsAdded:
+    """What adding questions to an entry did: ``added`` to ``entry`` (as it is now), the
+    ones it ``already`` had (in its own wording), the ones ``elsewhere``: {question: the
+    entry that has it}."""
+
+    entry: Entry
+    added: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    elsewhere: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class GapGroup:
     """Similar unanswered questions, most frequent first."""
 
@@ -592,6 +604,63 @@ class KnowledgeService:
         for row in rows:
             row.entry_id = entry_id
 
+    async def question_owners(
+        self, session: AsyncSession, questions: Sequence[str]
+    ) -> dict[str, tuple[str, str]]:
+        """Which of ``questions`` an entry already has (the same words, whatever the case,
+        spaces or the '?' at the end): {question: (entry id, its wording there)}."""
+        wanted = {question_key(q): q for q in questions if q.strip()}
+        owners: dict[str, tuple[str, str]] = {}
+        for entry in await KnowledgeRepository(session).all():
+            for question in entry.questions:
+                asked = wanted.get(question_key(question))
+                if asked is not None and asked not in owners:
+                    owners[asked] = (entry.id, question)
+        return owners
+
+    async def add_questions(
+        self,
+        session: AsyncSession,
+        entry_id: str,
+        questions: Sequence[str],
+        *,
+        actor: str | None,
+        gap_ids: Sequence[int] = (),
+    ) -> QuestionsAdded:
+        """Add questions to an existing entry: the ones it already has (the same words) and
+        the ones another entry has (one question, one answer) are left out and named."""
+        repo = KnowledgeRepository(session)
+        entry = await repo.get(entry_id)
+        if entry is None:
+            raise KnowledgeError(Text("kb_no_entry", id=entry_id))
+        asked = list(dict.fromkeys(q.strip() for q in questions if q.strip()))
+        owners = await self.question_owners(session, asked)
+        own = {question_key(q): q for q in entry.questions}
+        result = QuestionsAdded(entry)
+        seen: set[str] = set()
+        for question in asked:
+            key = question_key(question)
+            owner = owners.get(question)
+            if key in own or key in seen:
+                result.already.append(own.get(key, question))
+            elif owner is not None:
+                result.elsewhere[question] = owner[0]
+            else:
+                result.added.append(question)
+            seen.add(key)
+        if result.added:
+            updated = validate_one(
+                Entry(entry.id, [*entry.questions, *result.added], entry.answers, entry.tags)
+            )
+            await repo.upsert(updated, actor=actor)
+            result.entry = updated
+        if gap_ids:
+            await repo.close_unanswered(gap_ids, status="resolved", entry_id=entry_id, actor=actor)
+        await session.commit()
+        if result.added:
+            await self._after_change(session, [result.entry], [])
+        return result
+
     async def add_variants(
         self,
         session: AsyncSession,
@@ -601,21 +670,10 @@ class KnowledgeService:
         actor: str | None,
         gap_ids: Sequence[int] = (),
     ) -> Entry:
-        """Add customer questions as new variants of an existing entry (a gap solved in one tap)."""
-        repo = KnowledgeRepository(session)
-        entry = await repo.get(entry_id)
-        if entry is None:
-            raise KnowledgeError(Text("kb_no_entry", id=entry_id))
-        merged = list(
-            dict.fromkeys([*entry.questions, *(q.strip() for q in questions if q.strip())])
-        )
-        updated = validate_one(Entry(entry.id, merged, entry.answers, entry.tags))
-        await repo.upsert(updated, actor=actor)
-        if gap_ids:
-            await repo.close_unanswered(gap_ids, status="resolved", entry_id=entry_id, actor=actor)
-        await session.commit()
-        await self._after_change(session, [updated], [])
-        return updated
+        """Add customer questions as new variants of an existing entry (a gap solved in one
+        tap); the ones an entry already has are not added twice."""
+        added = await self.add_questions(session, entry_id, questions, actor=actor, gap_ids=gap_ids)
+        return added.entry
 
     async def group_questions(
         self, texts: Sequence[str], weights: Sequence[int] | None = None
@@ -846,6 +904,12 @@ _TRANSLIT = str.maketrans(
         "ź": "z", "ż": "z",
     }
 )  # fmt: skip
+
+
+def question_key(text: str) -> str:
+    """A question as two wordings of it compare: case, spaces and the closing '?', '!'
+    or '.' aside ('how much is SHIPPING' is 'How much is shipping?')."""
+    return " ".join(text.casefold().split()).rstrip("?!.…¿¡ ").strip()
 
 
 def make_id(text: str, max_words: int = 5) -> str:

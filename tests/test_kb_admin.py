@@ -1174,3 +1174,54 @@ async def test_a_yaml_sent_after_a_colleagues_change_can_be_saved_anyway(
     await admin.press(reply, _button(reply, "Save mine anyway"), "Saved")
     after = await admin.entry("delivery_cost")
     assert after is not None and after.answers["en"] == "Delivery is 299 RUB.", after
+
+
+async def test_a_question_already_there_or_on_another_entry_is_said_not_added(
+    admin: AdminChat,
+) -> None:
+    """➕ Question with a question the entry already has ('how much is shipping' once more,
+    another case, no '?') or one another entry answers ('What payment methods do you
+    accept?' sent to delivery_cost) saved silently: the first was dropped without a word,
+    the second made two entries answer one question. The admin is told which were already
+    there and which entry each other one belongs to; only the new one is added. /kb_add
+    with another entry's question says so too and leaves it out."""
+    before = await admin.entry("delivery_cost")
+    assert before is not None
+    card = await admin.say("/kb_edit delivery_cost", "delivery_cost")
+    await admin.press(card, "kba:addq:delivery_cost:0", "Send new questions")
+    since = len(admin.replies())
+    said = await admin.say(
+        "how much is SHIPPING\nWhat payment methods do you accept?\nIs delivery free on Sundays?",
+        "Sundays",
+    )
+    notes = "\n".join(m.get("text") or "" for m in admin.replies(since))
+    assert "1 question is already on 'delivery_cost'" in notes, notes
+    assert "How much is shipping?" in notes, notes
+    assert "'payment_methods'" in notes and "not added" in notes, notes
+    assert "Is delivery free on Sundays?" in said["text"]  # the card, with the new one
+    after = await admin.entry("delivery_cost")
+    payment = await admin.entry("payment_methods")
+    assert after is not None and payment is not None
+    assert after.questions == [*before.questions, "Is delivery free on Sundays?"]
+    assert "What payment methods do you accept?" in payment.questions
+
+    # in Russian, with plural forms; nothing new at all: nothing saved, and said so
+    card = await admin.say("/kb_edit delivery_cost", "delivery_cost", user=RU_ADMIN)
+    since = len(admin.replies(user=RU_ADMIN))
+    admin.fake.user_presses(
+        RU_ADMIN, RU_ADMIN, card["message_id"], "kba:addq:delivery_cost:0", forged=True
+    )  # type: ignore[attr-defined]
+    await admin._wait(since, "по одному в строке", 30, user=RU_ADMIN)
+    said = await admin.say(
+        "Сколько стоит доставка\nдоставка платная или бесплатная?", "уже есть", user=RU_ADMIN
+    )
+    assert "2 вопроса уже есть в 'delivery_cost'" in said["text"], said["text"]
+    assert (await admin.entry("delivery_cost")) == after
+
+    await admin.say("/kb_add", "questions")
+    said = await admin.say("What payment methods do you accept?\nDo you take PayPal?", "not added")
+    assert "'payment_methods'" in said["text"], said["text"]
+    await admin.say("No, cards and cash only.", "id")
+    await admin.say("paypal", "Saved")
+    paypal = await admin.entry("paypal")
+    assert paypal is not None and paypal.questions == ["Do you take PayPal?"]

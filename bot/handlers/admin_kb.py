@@ -56,7 +56,13 @@ from knowledge.formats import (
     parse_yaml,
     say,
 )
-from knowledge.service import KnowledgeError, KnowledgeService, entry_of, get_knowledge
+from knowledge.service import (
+    KnowledgeError,
+    KnowledgeService,
+    QuestionsAdded,
+    entry_of,
+    get_knowledge,
+)
 
 log = logging.getLogger(__name__)
 
@@ -494,9 +500,18 @@ def create_router(settings: Settings) -> Router:
         await message.answer(texts("admin_add_start"))
 
     @router.message(KbStates.add_questions, F.text)
-    async def add_questions(message: Message, state: FSMContext) -> None:
+    async def add_questions(
+        message: Message, state: FSMContext, session: AsyncSession, services: Any
+    ) -> None:
         texts = admin_texts(message.from_user)
         questions = [q.strip() for q in (message.text or "").splitlines() if q.strip()]
+        # another entry's question: left out (one question, one answer), and said so
+        owners = await knowledge(services).question_owners(session, questions)
+        questions = [q for q in questions if q not in owners]
+        if owners:
+            await message.answer(
+                _questions_notes(None, texts, {q: owner for q, (owner, _) in owners.items()})
+            )
         if not questions:
             await message.answer(texts("admin_add_need_question"))
             return
@@ -769,13 +784,16 @@ def create_router(settings: Settings) -> Router:
             return
         since = await knowledge(services).last_change(session, data["entry"])
         try:
-            entry = await knowledge(services).add_variants(
+            added = await knowledge(services).add_questions(
                 session, data["entry"], questions, actor=_actor(message.from_user)
             )
         except (KbFormatError, KnowledgeError) as exc:
             await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
             return
         await _done(state)
+        if notes := _questions_notes(added, texts):
+            await message.answer(notes)
+        entry = added.entry
         await show_entry(
             message, session, services, entry, texts, await made(session, services, entry.id, since)
         )
@@ -947,10 +965,13 @@ def create_router(settings: Settings) -> Router:
         if kind == "questions":
             since = await service.last_change(session, current.id)
             try:
-                entry = await service.add_variants(session, current.id, value, actor=_actor(user))
+                added = await service.add_questions(session, current.id, value, actor=_actor(user))
             except (KbFormatError, KnowledgeError) as exc:
                 await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
                 return
+            if notes := _questions_notes(added, texts):
+                await message.answer(notes)
+            entry = added.entry
             undo = await made(session, services, entry.id, since)
             await show_entry(message, session, services, entry, texts, undo)
             return
@@ -1371,13 +1392,17 @@ def create_router(settings: Settings) -> Router:
         elif cb.action == "gapadd":
             asked = await service.gap_texts(session, ids)
             try:
-                entry = await service.add_variants(
+                added = await service.add_questions(
                     session, cb.entry, asked, actor=actor, gap_ids=ids
                 )
             except (KbFormatError, KnowledgeError) as exc:
                 await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
                 return
-            await message.answer(texts("admin_gap_added", n=len(asked), id=repr(entry.id)))
+            entry = added.entry
+            said = [texts("admin_gap_added", n=len(added.added), id=repr(entry.id))]
+            said = (said if added.added else []) + [_questions_notes(added, texts)]
+            await message.answer(_cut("\n".join(t for t in said if t), MAX_TEXT))
+            asked = added.added
             # Russian questions added to an entry with no Russian answer: those customers
             # would get another language's
             missing = sorted({guess_lang(t, entry.answers) for t in asked} - set(entry.answers))
@@ -1575,6 +1600,33 @@ def _changes(before: Any, after: Any, texts: Texts) -> str:
     if (before.get("tags") or []) != (after.get("tags") or []):
         parts.append(texts("admin_change_tags"))
     return ", ".join(parts)
+
+
+def _questions_notes(
+    added: QuestionsAdded | None, texts: Texts, elsewhere: dict[str, str] | None = None
+) -> str:
+    """What was not added of the questions the admin sent, and why: the ones the entry
+    already has, the ones another entry has (one question, one answer)."""
+    lines = []
+    if added is not None and added.already:
+        shown = ", ".join(texts("admin_question_quoted", question=q) for q in added.already)
+        lines.append(
+            texts(
+                "admin_questions_already",
+                n=len(added.already),
+                id=repr(added.entry.id),
+                questions=_cut(shown, 1500),
+            )
+        )
+    others = {**(added.elsewhere if added is not None else {}), **(elsewhere or {})}
+    for question, owner in list(others.items())[:10]:
+        said = texts(
+            "admin_question_elsewhere", question=_cut(question, 200), id=repr(owner), cmd=owner
+        )
+        lines.append(said)
+    if len(others) > 10:
+        lines.append(texts("admin_and_more", n=len(others) - 10))
+    return _cut("\n".join(lines), MAX_TEXT)
 
 
 def _short(exc: Exception, texts: Texts, limit: int = 800) -> str:
