@@ -52,7 +52,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np
 
 from bot.jsonl import read_rows
-from bot.nlu.encoders import E5_SHA256, e5_cache_name, e5_weights
+from bot.nlu.encoders import E5_SHA256, cache_name, e5_cache_name, e5_weights
 from knowledge import rerank
 from knowledge.formats import Entry, load_file
 from knowledge.index import KnowledgeIndex, encoder_parts, load_encoder
@@ -141,6 +141,22 @@ class Pairs:
     passage_part: str = ""  # the encoder part whose passage side ``p`` comes from
 
 
+def question_vectors(encoder: object, texts: list[str], cache_dir: Path | None) -> np.ndarray:
+    """The questions' vectors, kept in ``cache_dir`` (per encoder, its weights and the texts)
+    so that a build run again over the same ``--vector-cache`` encodes nothing twice."""
+    if cache_dir is None:
+        return np.asarray(encoder.encode(texts), np.float32)  # type: ignore[attr-defined]
+    key = hashlib.sha1("\n".join([cache_name(encoder), *texts]).encode()).hexdigest()
+    path = cache_dir / f"questions-{key[:16]}.npy"
+    if path.is_file():
+        return np.load(path)
+    vectors = np.asarray(encoder.encode(texts), np.float32)  # type: ignore[attr-defined]
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    np.save(path.with_suffix(".tmp.npy"), vectors)
+    path.with_suffix(".tmp.npy").replace(path)
+    return vectors
+
+
 def shop_pairs(kb: Path, questions: Path, encoder: object, cache_dir: Path) -> Pairs:
     """The shop's answerable questions and stored texts, encoded by an index over
     ``cache_dir``, which ``shop_rows`` then reuses instead of encoding the KB again."""
@@ -157,8 +173,9 @@ def shop_pairs(kb: Path, questions: Path, encoder: object, cache_dir: Path) -> P
         if stored[0].shape[1]:  # no passage side: no "p"
             owner = np.repeat(np.arange(len(entries)), [len(v) for v in stored])
             fields[field] = (np.concatenate(stored).astype(np.float32), owner)
+    vectors = question_vectors(encoder, [r["text"] for r in rows], cache_dir)
     return Pairs(
-        np.asarray(encoder.encode([r["text"] for r in answerable]), np.float32),  # type: ignore[attr-defined]
+        vectors[[i for i, r in enumerate(rows) if r.get("expected") in position]],
         np.asarray([position[r["expected"]] for r in answerable], np.int64),
         fields,
         len(entries),
@@ -246,7 +263,7 @@ def shop_rows(
     entries = load_file(kb)
     rows = read_rows(questions)
     texts = [r["text"] for r in rows]
-    vectors = np.asarray(encoder.encode(texts), np.float32)  # type: ignore[attr-defined]
+    vectors = question_vectors(encoder, texts, cache_dir)
     rng = np.random.default_rng(seed)
     variants: dict[str, list[Entry]] = {"": entries}
     for size in SUBSETS:
@@ -293,6 +310,8 @@ def shop_rows(
                 cands,
                 lacking,
             )
+        if cache_dir is not None:  # the cache file keeps the whole shop's vectors
+            index.rebuild(entries)
     return out
 
 
@@ -532,15 +551,16 @@ def _run(function: object, jobs: list, processes: int) -> list:
         return pool.map(function, jobs, chunksize=1)  # type: ignore[arg-type]
 
 
-def build_features(processes: int = 1) -> dict[str, object]:
+def build_features(processes: int = 1, vector_cache: Path | None = None) -> dict[str, object]:
     """``{"": the shipped adapter, "<shop>[@copy]": Rows}``: every training shop's feature
-    rows, computed with the adapter of the fold that did not see it."""
+    rows, computed with the adapter of the fold that did not see it. ``vector_cache``: keep
+    the shops' vectors there (a build run again encodes nothing; default: a scratch dir)."""
     global _ENCODER, _PAIRS
     _ENCODER = load_encoder(SPEC)
     sources = shops()
     order = sorted(sources)
     with tempfile.TemporaryDirectory() as tmp:  # per shop: its vectors, encoded once
-        cache = Path(tmp)
+        cache = vector_cache or Path(tmp)
         pairs = dict(
             _run(
                 _pairs_job,
@@ -607,6 +627,12 @@ def main(argv: list[str] | None = None) -> int:
         " (default: one per core; the same result up to float rounding in the adapters)",
     )
     parser.add_argument(
+        "--vector-cache",
+        type=Path,
+        help="keep every shop's vectors in this folder (per encoder and e5 weights): a build"
+        " stopped or run again does not encode them again (default: a scratch folder)",
+    )
+    parser.add_argument(
         "--shops",
         help="train on these training shops only: names, every:N (every N-th), @FILE (a JSON"
         " list); default all",
@@ -640,7 +666,7 @@ def main(argv: list[str] | None = None) -> int:
             with args.features.open("wb") as f:
                 pickle.dump(data, f)
     else:
-        data = build_features(args.jobs)
+        data = build_features(args.jobs, args.vector_cache)
         if args.features:
             with args.features.open("wb") as f:
                 pickle.dump(data, f)

