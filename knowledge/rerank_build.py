@@ -651,6 +651,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     global _ONLY
+    _ONLY = None
     _, e5_sha = e5_weights()
     if e5_sha != E5_SHA256["e5-small-q4.bin"] and args.out.resolve() == rerank.MODEL_FILE:
         raise SystemExit(
@@ -659,6 +660,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.shops:
         _ONLY = select_shops(list(all_shops()), args.shops)
+    if args.threshold_shops and not select_shops(list(all_shops()), args.threshold_shops) & set(
+        shops()
+    ):
+        raise SystemExit("--threshold-shops: none of them is among this build's shops")
     if args.features and args.features.is_file():
         with args.features.open("rb") as f:
             data = pickle.load(f)

@@ -192,3 +192,15 @@ def test_a_build_run_again_over_its_vector_cache_encodes_nothing(
     # only the questions' single words, for the word coverage (USE, ~1 ms each)
     assert all(name == "use" and " " not in text for name, text in encoded), encoded
     assert np.array_equal(first[""][0], again[""][0], equal_nan=True)
+
+
+def test_a_threshold_chosen_on_shops_the_build_lacks_stops_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--threshold-shops`` outside ``--shops`` gave threshold 1.0 (nothing answered)."""
+    from knowledge import rerank_build
+    from knowledge.rerank_build import main
+
+    monkeypatch.setattr(rerank_build, "_ONLY", None)  # main() sets it: undone after the test
+    with pytest.raises(SystemExit, match="none of them"):
+        main(["--out", "/nonexistent/rerank.json", "--shops", "demo", "--threshold-shops", "eval2"])
