@@ -5221,3 +5221,33 @@ async def test_a_fix_named_by_a_number_the_offer_has_or_not(
         return
     assert not d.of("fix_chosen") and not d.of("escalated"), reply
     assert "не совсем понял" in reply and "1) Заменить товар" in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("outburst", "story", "order"),
+    [
+        ("ужасная доставка, заказ 12345", "курьер опоздал на 3 часа и нагрубил", "12345"),
+        ("это просто ужас!!! заказ 3302145", "пришла разбитая ваза", "3302145"),
+        ("terrible delivery, order 5530987", "the courier came 4 hours late", "5530987"),
+        ("okropna dostawa, zamówienie 6690213", "kurier spóźnił się 3 godziny", "6690213"),
+    ],
+)
+async def test_an_outburst_with_an_order_number_is_asked_what_happened_and_the_number_kept(
+    services: Services, outburst: str, story: str, order: str
+) -> None:
+    """'ужасная доставка, заказ 12345' opened a late-delivery case ('Я передал всё службе
+    доставки'), 'okropna dostawa, zamówienie 6690213' got 'Jasne, zamówienie 6690213. W czym
+    mogę pomóc?' with no thanks, 'это просто ужас!!! заказ 3302145' a coupon and a colleague:
+    nothing was told of what went wrong. As with no number: thanks, and what happened, the
+    order number said back; the answer opens the case and the number is never asked for."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(outburst)
+    first = " ".join(d.replies[0])
+    assert not d.of("complaint_opened") and not d.of("escalated"), first
+    assert thanks_before_apology(first) and order in first, first
+    assert re.search(r"Что случилось|What happened|Co się stało", first), first
+    await d.send(story)
+    assert len(d.of("complaint_opened")) == 1, d.replies[-1]
+    assert "order_ref" not in [e["slot"] for e in d.of("asked_for")], d.replies[-1]
+    state = await d.state()
+    assert state["known"]["order_ref"] == order

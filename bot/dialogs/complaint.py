@@ -418,6 +418,24 @@ def bare_outburst(text: str) -> bool:
     )
 
 
+# an order named in an outburst: "заказ 12345", "по заказу №12345", "with my order #5530987",
+# "zamówienie nr 6690213"
+_ORDER_MENTION = re.compile(
+    r"(?<!\w)(?:(?:по|в|с|мой|моим?|моего|with|on|for|my|in|w|z|mój|moje|moim)\s+)*"
+    r"(?:(?:заказ\w*|номер\w*|order|zam[óo]wieni\w*|numer|nr\.?)\s*)*[#№]?\s*"
+    r"[A-Za-zА-Яа-я]{0,3}-?\d{4,}",
+    re.IGNORECASE,
+)
+
+
+def outburst_about_order(text: str) -> bool:
+    """A bare outburst with an order number in it ("ужасная доставка, заказ 12345",
+    "это просто ужас!!! заказ 3302145", "terrible service, order 5530987"): the order is
+    named, what went wrong is not."""
+    rest = _ORDER_MENTION.sub(" ", text or "")
+    return rest != (text or "") and bare_outburst(rest)
+
+
 # "ой, нет, кейс на месте, один наушник не работает", "oh sorry, no, the case is there...",
 # "och, nie, etui jest...": what was said is taken back; the words after it say the problem
 _RETRACTED = re.compile(
@@ -804,17 +822,24 @@ class ComplaintFlow:
             self._what_happened(ctx)
         if (
             not _answers_clarify(ctx)
-            and bare_outburst(text)
-            and not ctx.new_slots
+            and (
+                (bare_outburst(text) and not ctx.new_slots)
+                or (outburst_about_order(text) and set(ctx.new_slots) <= {"order_ref"})
+            )
             and not ctx.incoming.attachments
             and not ctx.incoming.callback_data
         ):
             # "это просто ужас!!!", "what a joke" and nothing more (a case with no problem
             # named, a coupon, or "I only know shop matters"): thanks, and what happened (the
-            # case opens with the answer)
+            # case opens with the answer); "ужасная доставка, заказ 12345" the same, the
+            # order number kept (and said back), never asked for
             ctx.state["complaint_clarified"] = int(ctx.state.get("turns", 0))
             ctx.state["clarify_thanked"] = True
-            ctx.say("complaint_what_happened")
+            order = ctx.state.get("known", {}).get("order_ref")
+            if order and outburst_about_order(text):
+                ctx.say("complaint_what_happened_order", order=order)
+            else:
+                ctx.say("complaint_what_happened")
             ctx.event("clarify", intent=ctx.intent, reason="outburst")
             return True
         # "всё, ухожу к конкурентам" at 0.31 is no "not sure I understood": a threat is a complaint

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import re
 
-from bot.dialogs.complaint import _NONE_GIVEN, _SLOT_NAMED, OPEN_BAR, promise_stands
+from bot.dialogs.complaint import (
+    _NONE_GIVEN,
+    _SLOT_NAMED,
+    OPEN_BAR,
+    outburst_about_order,
+    promise_stands,
+)
 from bot.dialogs.engine import TurnContext, failure_named
 from bot.dialogs.requests import asks_question
 from bot.dialogs.slots import bare_order_ref, has, lone_order_ref, words
@@ -139,6 +145,8 @@ class OrderStatusFlow:
         known = ctx.state.setdefault("known", {})
         if pending != "asked":
             ctx.state.pop("order_action", None)  # an earlier request's, dropped elsewhere
+            if not ctx.incoming.callback_data and outburst_about_order(ctx.incoming.text or ""):
+                return False  # "okropna dostawa, zamówienie 6690213": a complaint, not yet told
         action = order_action(ctx)
         if action is not None:
             ctx.state["order_action"] = action
