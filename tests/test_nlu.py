@@ -868,3 +868,31 @@ def test_no_overcharge_without_a_price_and_a_larger_charge(text: str) -> None:
     from bot.nlu.extract import overcharge
 
     assert overcharge(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SMS code still hasn't come",
+        "код из смс так и не пришёл",
+        "kod SMS wciąż nie przyszedł",
+        "не могу войти, смс с кодом не приходит",
+    ],
+)
+def test_a_login_code_that_does_not_come_is_the_sites_problem(default_clf, text: str) -> None:
+    """'код из смс так и не пришёл' was billing, 'SMS code still hasn't come' other: a code
+    that does not come is the site's or the app's problem (labels.md: cannot log in)."""
+    p = default_clf.predict_one(text)
+    assert (p.intent, p.complaint_type) == ("complaint", "website_app"), p
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "промокод не применился, списали полную цену",
+        "the promo code didn't apply at checkout",
+        "Kod rabatowy nie zadziałał przy płatności",
+    ],
+)
+def test_a_discount_code_stays_a_price_matter(default_clf, text: str) -> None:
+    assert default_clf.predict_one(text).complaint_type == "billing"

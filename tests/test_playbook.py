@@ -5251,3 +5251,19 @@ async def test_an_outburst_with_an_order_number_is_asked_what_happened_and_the_n
     assert "order_ref" not in [e["slot"] for e in d.of("asked_for")], d.replies[-1]
     state = await d.state()
     assert state["known"]["order_ref"] == order
+
+
+@pytest.mark.parametrize(
+    "text", ["код из смс так и не пришёл", "SMS code still hasn't come", "kod SMS nie przychodzi"]
+)
+async def test_a_login_code_that_does_not_come_is_a_site_case_with_a_contact_asked(
+    services: Services, text: str
+) -> None:
+    """'код из смс так и не пришёл' opened a payment case ('пришлите номер заказа'), 'SMS code
+    still hasn't come' one of no type, straight to a colleague; it is the site's problem, and
+    a contact is asked for (not an order number)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["website_app"], d.replies
+    assert [e["slot"] for e in d.of("asked_for")] == ["contact"], d.replies[-1]
+    assert thanks_before_apology(" ".join(d.replies[0])), d.replies[0]

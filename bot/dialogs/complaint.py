@@ -51,7 +51,15 @@ from bot.dialogs.slots import (
 from bot.dialogs.slots import words as word_count
 from bot.dialogs.texts import money
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
-from bot.nlu.lexicon import heated, how_often_question, item_trouble_named, threat_only
+from bot.nlu.lexicon import (
+    code_named,
+    code_not_received,
+    heated,
+    how_often_question,
+    item_trouble_named,
+    parcel_named,
+    threat_only,
+)
 from escalation.card import customer_kind
 from escalation.survey import start_after_bot
 from knowledge.flow import (
@@ -574,16 +582,6 @@ _BROUGHT = re.compile(
     r"przywioz[łl]|dostarczy[łl]",
     re.IGNORECASE,
 )
-# a code sent by SMS or e-mail ("the code 4821 never arrives"), and words for a parcel
-_CODE_WORD = re.compile(
-    r"\b(?:код\w*|смс|sms|code|codes|otp|pin|kod|kodu|kodem|has[łl]\w*|парол\w*|password)\b",
-    re.IGNORECASE,
-)
-_PARCEL_WORD = re.compile(
-    r"заказ|посылк|товар|курьер|доставк|order|parcel|package|item|courier|delivery|zam[óo]wie|"
-    r"paczk|przesy[łl]k|towar|kurier|dostaw",
-    re.IGNORECASE,
-)
 # rudeness in words, as opposed to a courier who merely did not come
 _RUDE_WORDS = re.compile(
     r"хам|груб|наор|накрич|обматер|\brude\b|\bimpolite|\byell|\bshout|\bswore|niemi[łl]|"
@@ -1032,12 +1030,11 @@ class ComplaintFlow:
             ctype = "damaged_defective"
             named = (*(t for t in named if t != "staff_behavior"), "damaged_defective")
         if (
-            ctype == "delivery_delay"
-            and _CODE_WORD.search(said)
-            and not _PARCEL_WORD.search(said)
-            and "website_app" in self.rules.complaint_types
-        ):
-            # "the code 4821 never arrives": a login or payment code, not a parcel
+            (ctype == "delivery_delay" and code_named(said) and not parcel_named(said))
+            or (ctype in ("billing", "service_quality", "other") and code_not_received(said))
+        ) and "website_app" in self.rules.complaint_types:
+            # "the code 4821 never arrives", "код из смс так и не пришёл": a login or
+            # payment code, not a parcel, nor a payment
             ctype = "website_app"
             named = (*(t for t in named if t != "delivery_delay"), "website_app")
         if ctype != "delivery_delay" and _LATE_TOLD.search(said):

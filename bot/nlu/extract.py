@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.nlu.features import fold, translit
+from bot.nlu.lexicon import CODE_WORDS
 
 # --------------------------------------------------------------------------- order refs
 
@@ -84,8 +85,7 @@ _ORDER_CONTEXT = re.compile(
 # a number given as a code is no order reference: "the verification code 482193 never
 # arrives", "смс-код 482193", "kod SMS 482193", "пароль 482193"
 _CODE_BEFORE = re.compile(
-    r"(?:\bкод\w*|\bcode|\bkod\w*|\bpin\b|\botp\b|\bпарол\w*|\bpassword|\bhas[łl]\w*|"
-    r"\bsms|\bсмс)\W{0,3}(?:[^\W\d_]{1,15}\W{1,3}){0,2}$",
+    rf"(?<![^\W\d_])(?:{CODE_WORDS})\W{{0,3}}(?:[^\W\d_]{{1,15}}\W{{1,3}}){{0,2}}$",
     re.IGNORECASE,
 )
 _PHONE_CONTEXT = re.compile(r"(?:тел|phone|tel|telefon|номер\s+телефона)\W*$", re.IGNORECASE)

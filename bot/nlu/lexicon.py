@@ -445,3 +445,58 @@ def item_trouble_named(text: str) -> bool:
     """The message names a damaged, wrong or missing thing ("zamiast kołdry 200x220
     dostałam 160x200")."""
     return bool(_DAMAGE.search(text) or _WRONG_OR_MISSING.search(text))
+
+
+# A code sent by SMS or e-mail to log in or to pay ("смс-код", "the verification code",
+# "kod SMS", "пароль"): the one list of such words, read by the order-number extraction (a
+# number after them is no order) and by the complaint type (a code that does not come is the
+# site's problem, not a late parcel or a payment).
+CODE_WORDS = r"код\w*|смс\w*|sms\w*|codes?|otp|pin|kod\w*|has[łl]\w*|парол\w*|password\w*|passcode"
+_CODE = re.compile(rf"(?<![^\W\d_])(?:{CODE_WORDS})(?![^\W\d_])", re.IGNORECASE)
+# a parcel, an order or its pickup: a code for collecting a parcel is the delivery's
+_PARCEL = re.compile(
+    r"заказ|посылк|товар|курьер|доставк|получени|пвз|пункт\w*\s+выдач|постамат|"
+    r"order|parcel|package|item|courier|delivery|pickup|pick-up|locker|collection|"
+    r"zam[óo]wie|paczk|przesy[łl]k|towar|kurier|dostaw|odbi[óo]r|punkt",
+    re.IGNORECASE,
+)
+# a discount's code is a price matter: "промокод", "kod rabatowy", "the promo code"
+_DISCOUNT_CODE = re.compile(
+    r"промо|скидк|купон|подарочн|сертификат|promo|discount|coupon|voucher|gift|rabat|zni[żz]k|"
+    r"promocyj|kupon|bon\b",
+    re.IGNORECASE,
+)
+# ... that does not come: "так и не пришёл", "still hasn't come", "nie przychodzi"
+_NOT_COMING = re.compile(
+    r"(?<!\w)не\s+(?:приход|пришё|пришел|пришл|присыла|присл|высыла|выслал|получ|доход|дош[её]?л)|"
+    r"(?<!\w)нет\s+(?:смс|sms|кода|кодa)|никак\w*\s+(?:смс|sms|кода)|"
+    r"\bnever\s+(?:arriv|came|come|got|get)|\b(?:hasn'?t|has\s+not|haven'?t|have\s+not|didn'?t|"
+    r"did\s+not|doesn'?t|does\s+not|don'?t|do\s+not|isn'?t|is\s+not|aren'?t|are\s+not|won'?t)\s+"
+    r"(?:\w+\s+)?(?:arriv|come|came|got|get|receiv|coming|been\s+sent|sent|show)|"
+    r"\bnot\s+(?:arriving|coming|received|getting)|\bno\s+(?:sms|code|text)\b|"
+    r"\bnie\s+(?:przychodz|przysz|dochodz|dosz|dosta|otrzyma|wysy[łl]a|przysy[łl]a)|"
+    r"\bbrak\s+(?:kodu|sms)",
+    re.IGNORECASE,
+)
+
+
+def code_named(text: str) -> bool:
+    """A login or payment code is named ("код", "SMS", "the code", "hasło")."""
+    return bool(_CODE.search(text))
+
+
+def parcel_named(text: str) -> bool:
+    """An order, a parcel, its courier or its pickup is named."""
+    return bool(_PARCEL.search(text))
+
+
+def code_not_received(text: str) -> bool:
+    """A login or payment code that does not come ("код из смс так и не пришёл", "SMS code
+    still hasn't come", "kod SMS nie przychodzi"), with no parcel and no discount code in it:
+    the site's or the app's problem (complaint type website_app)."""
+    return (
+        code_named(text)
+        and bool(_NOT_COMING.search(text))
+        and not parcel_named(text)
+        and not _DISCOUNT_CODE.search(text)
+    )

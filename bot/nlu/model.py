@@ -21,6 +21,7 @@ from .extract import extract
 from .features import TfidfBlock, one_script, stack
 from .lang import detect_lang
 from .lexicon import (
+    code_not_received,
     damage_named,
     deadline_question,
     exclaims,
@@ -204,6 +205,13 @@ class NluModel:
                 and damage_named(text)
             ):
                 complaint_type = "damaged_defective"  # "пришёл с разбитой кружкой"
+            elif (
+                self.legal_override
+                and complaint_type in ("billing", "delivery_delay", "service_quality", "other")
+                and "website_app" in self.heads["complaint_type"].labels
+                and code_not_received(text)
+            ):
+                complaint_type = "website_app"  # "код из смс так и не пришёл": no parcel
         emotion, _ = self._label("emotion", probas, i)
         if (
             self.legal_override
