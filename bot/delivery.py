@@ -34,6 +34,9 @@ from bot.db.models import Conversation, Customer, Message, utcnow
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_ATTEMPTS = 6  # times Telegram may refuse a message (an outage does not count)
+# an operator's reply being sent (stored before Telegram is called, cleared with the answer):
+# still there, the bot stopped in between, and cannot know whether Telegram took it
+SENDING = "sending: the bot stopped before Telegram answered"
 TELEGRAM_LIMIT = 4096
 # Rows this process is sending ((database, row id) -> when it began): the outbox loop
 # leaves them alone, so a reply that waits out a long flood limit (``with_retry``: up to
@@ -131,6 +134,10 @@ async def send_row(bot: Bot, session: AsyncSession, row: Message) -> bool:
         row.delivery_error = "no chat id"
         row.attempts = MAX_ATTEMPTS
         return False
+    if row.delivery_error == SENDING:
+        # Telegram cannot be asked whether it has the message: sent again (a reply lost is
+        # worse than one read twice), and said in the log
+        log.warning("message %s: the bot stopped while sending it; sent again", row.id)
     row.attempts = (row.attempts or 0) + 1
     signer = row.signed_as if row.direction == "operator" else None
     # an operator's reply signed with their name (SHOW_OPERATOR_NAME), as when sent at once
@@ -228,7 +235,7 @@ RECORD_TRIES = 3  # times marking a sent row is tried again (the database locked
 RESULT = ("tg_message_id", "delivered_at", "delivery_error", "attempts", "parts_sent")
 
 
-async def _record(session: AsyncSession, row: Message) -> None:
+async def record_delivery(session: AsyncSession, row: Message) -> None:
     """Commit what Telegram did with a row. Telegram cannot be asked whether it has a
     message already, so a row it took but that is not marked delivered would reach the
     customer twice (the outbox sends it again): a failed commit is tried again, on a new
@@ -273,13 +280,13 @@ async def deliver(bot: Bot, session: AsyncSession, message_ids: Iterable[int]) -
     try:
         for row in rows:
             if sa_inspect(row).expired_attributes:
-                await session.refresh(row)  # read again after a failed commit (``_record``)
+                await session.refresh(row)  # read again after a failed commit (``record_delivery``)
             if await send_row(bot, session, row):
                 delivered += 1
             else:
                 release(session, row.id)
             mine.discard(row.id)
-            await _record(session, row)
+            await record_delivery(session, row)
     finally:
         for row_id in mine:  # not tried (an error): the outbox loop takes them
             release(session, row_id)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.models import Ticket
-from bot.sandbox.run import OPERATORS, OPERATORS_CHAT_ID, Sandbox, stop_sandbox
+from bot.sandbox.run import OPERATORS, OPERATORS_CHAT_ID, Sandbox, stop_bot, stop_sandbox
 from tests.test_e2e import JOHN, OLGA, _escalate, bot_texts, launch, settled
 
 TOMASZ = OPERATORS[1][0]
@@ -202,7 +202,6 @@ async def test_a_card_telegram_failed_to_update_is_redrawn_after_a_restart(
     from datetime import timedelta
 
     from bot.db.models import utcnow
-    from bot.sandbox.run import stop_bot
     from escalation.timers import check_timers
 
     first = await launch(settings, classifier, db_url)
@@ -227,6 +226,95 @@ async def test_a_card_telegram_failed_to_update_is_redrawn_after_a_restart(
             edits = len(fake.calls_of("editMessageText"))
             await check_timers(second.bot, second.services, now=utcnow() + timedelta(seconds=60))
             assert len(fake.calls_of("editMessageText")) == edits  # redrawn once
+        finally:
+            await stop_bot(second)
+    finally:
+        await server.__aexit__(None, None, None)
+
+
+async def killed(sandbox: Sandbox) -> None:
+    """The bot's process dies: the updates being handled are cut off where they wait (what
+    they did not commit is lost), and the bot stops."""
+    import contextlib
+
+    from bot.runner import updates_in_progress
+
+    reading = updates_in_progress(sandbox.dp, sandbox.runner)
+    for task in reading:
+        task.cancel()
+    for task in reading:
+        with contextlib.suppress(BaseException):
+            await task
+    await stop_bot(sandbox)
+
+
+@BOTH
+async def test_a_reply_the_bot_died_sending_counts_as_the_operators_answer(
+    settings, classifier, db_url
+) -> None:
+    """Olga answered while Telegram was failing, and the bot was killed (a deploy) while it
+    was still trying: after the restart the outbox sent her reply, but the ticket stayed
+    unanswered and nobody's, so the SLA reminder told the topic (and the seniors) that John
+    had waited without an answer. Her stored reply is her answer and take from the start."""
+    from datetime import timedelta
+
+    from bot import delivery
+    from bot.db.models import utcnow
+    from escalation.timers import check_timers
+
+    first = await launch(settings, classifier, db_url)
+    server, fake = first.server, first.server.fake
+    try:
+        thread = await _escalate(fake, JOHN, "operator please")
+        fake.add_fault("copyMessage", status=502, delay=2.0, times=4)
+        fake.user_sends(OLGA, "Hi John", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+        await fake.wait_for(lambda: fake.calls_of("copyMessage"), timeout=20)
+        await killed(first)
+        fake.faults.clear()  # Telegram is back
+        second = await launch(settings, classifier, db_url, server=server)
+        try:
+            delivery._CLAIMS.clear()  # a new process: nothing of the old one's is being sent
+            await delivery.flush_outbox(second.bot, second.services.sessionmaker, older_than=0)
+            assert bot_texts(fake, JOHN).count("Hi John") == 1, bot_texts(fake, JOHN)
+            counts = await check_timers(
+                second.bot, second.services, now=utcnow() + timedelta(days=2)
+            )
+            assert counts["reminded"] == 0, counts
+            ticket = await the_ticket(second)
+            assert ticket.first_response_at is not None
+            assert ticket.assignee_id == OLGA and ticket.status == "taken"
+            assert not any("⏰" in t for t in topic_texts(fake, thread))
+        finally:
+            await stop_bot(second)
+    finally:
+        await server.__aexit__(None, None, None)
+
+
+@BOTH
+async def test_a_reply_telegram_took_just_before_the_bot_died_is_not_sent_again(
+    settings, classifier, db_url
+) -> None:
+    """Telegram took Olga's reply; the bot was then updating the card ('taken by Olga',
+    which Telegram was slow to do) when it was killed. Her reply had not been marked as
+    delivered, so after the restart the outbox sent it to John a second time. It is marked
+    as soon as Telegram has it, before anything else is done."""
+    from bot import delivery
+
+    first = await launch(settings, classifier, db_url)
+    server, fake = first.server, first.server.fake
+    try:
+        thread = await _escalate(fake, JOHN, "operator please")
+        fake.add_fault("editMessageText", delay=30.0)
+        fake.user_sends(OLGA, "Hi John", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+        await fake.wait_for(lambda: "Hi John" in bot_texts(fake, JOHN), timeout=20)
+        await fake.wait_for(lambda: fake.calls_of("editMessageText"), timeout=20)
+        await killed(first)
+        fake.faults.clear()
+        second = await launch(settings, classifier, db_url, server=server)
+        try:
+            delivery._CLAIMS.clear()  # a new process: nothing of the old one's is being sent
+            await delivery.flush_outbox(second.bot, second.services.sessionmaker, older_than=0)
+            assert bot_texts(fake, JOHN).count("Hi John") == 1, bot_texts(fake, JOHN)
         finally:
             await stop_bot(second)
     finally:

@@ -44,9 +44,11 @@ from bot.db.models import Message as MessageRow
 from bot.delivery import (
     CAPTIONED_KINDS,
     MAX_ATTEMPTS,
+    SENDING,
     answer_query,
     claim,
     deliver,
+    record_delivery,
     release,
     signed_caption_text,
     signed_text,
@@ -617,58 +619,68 @@ async def send_to_customer(
         row.signed_as = (_first_name(source) if source is not None else signer or "")[:64] or None
     quote = await _quoted(session, source, ticket) if chat is not None else None
     session.add(row)
+    # the answer and the take are stored with the reply, in one commit: a reply the outbox
+    # sends later (Telegram down, or the bot stopped while sending it) is the operator's
+    # answer all the same (the SLA counts it, the ticket is theirs)
+    now = utcnow()
+    first = ticket.first_response_at is None
+    if first:
+        ticket.first_response_at = now
+    took = (
+        ticket.assignee_id is None
+        and ticket.status == "open"
+        and await take_ticket(session, ticket, author, held_by=None, now=now, auto=True)
+    )
     queued = False  # left to the outbox: Telegram is not taking messages now
     if chat is not None:
         # stored (in the outbox) and committed before Telegram is called: no database
         # lock is held while Telegram makes us wait, and a crash loses nothing
         await session.flush()
         claim(session, [row.id])
+        row.delivery_error = SENDING  # said by the outbox if the bot stops before the answer
         await session.commit()
+        refused, said = True, ""
         try:
             if text is not None and signer and services.settings.show_operator_name:
                 text = signed_text(signer, text)  # a canned reply, signed as a typed one is
             sent = await _telegram_send(bot, chat, source, text, services.settings, quote)
+            refused = False
         except TelegramForbiddenError:
-            release(session, row.id)
             row.attempts, row.delivery_error = MAX_ATTEMPTS, "blocked"
-            await desk.customer_blocked(bot, session, ticket)
-            return False
         except TelegramBadRequest as exc:
             # refused for good ('chat not found': the account is gone): sending it again
             # will not help, and the operator must not believe the customer read it
-            release(session, row.id)
             row.attempts, row.delivery_error = MAX_ATTEMPTS, str(exc)
             said = f"⚠️ This did not reach the customer: Telegram said '{exc.message}'."
-            if source is not None:
-                await source.reply(said)
-            else:
-                await desk.tell_topic(bot, session, ticket, said)
-            return False
         except (TelegramServerError, TelegramNetworkError, TelegramRetryAfter) as exc:
-            # Telegram down longer than the retries: the outbox sends it once it is back.
-            # The operator has answered all the same (the SLA counts it, the ticket is
-            # theirs), and is told it is on its way, not left to wonder or send it again
-            release(session, row.id)
+            # Telegram down longer than the retries: the outbox sends it once it is back,
+            # and the operator is told it is on its way, not left to wonder or send it again
             row.delivery_error = str(exc)
-            queued = True
-        except BaseException:
-            release(session, row.id)  # the outbox loop sends its text later
-            raise
-        if not queued:
+            queued, refused = True, False
+        finally:
+            release(session, row.id)  # an error: the outbox loop sends its text later
+        if not (queued or refused):
             row.tg_message_id = sent.message_id if sent is not None else None
-            row.delivered_at, row.attempts = utcnow(), 1
+            row.delivered_at, row.attempts, row.delivery_error = utcnow(), 1, None
+        # marked at once, before anything else is said or drawn: the customer has it, and a
+        # bot stopped now must not send it again (the window left: this commit's own)
+        await record_delivery(session, row)
         # the ticket as it is now: the commit above let a colleague act on it meanwhile (a
         # Resolve pressed while this reply was on its way), and writing back the copy read
         # before would undo that
         await session.refresh(ticket, with_for_update=True)
-    now = utcnow()
-    if ticket.first_response_at is None:
-        ticket.first_response_at = now
-    if (
-        ticket.assignee_id is None
-        and ticket.status == "open"
-        and await take_ticket(session, ticket, author, held_by=None, auto=True)
-    ):
+        if refused:
+            if first and ticket.first_response_at is not None:
+                if as_utc(ticket.first_response_at) == now:
+                    ticket.first_response_at = None  # not an answer the customer can read
+            if row.delivery_error == "blocked":
+                await desk.customer_blocked(bot, session, ticket)
+            elif source is not None:
+                await source.reply(said)
+            else:
+                await desk.tell_topic(bot, session, ticket, said)
+            return False
+    if took:
         await desk.refresh_card(bot, session, ticket)
     if queued:
         try:
