@@ -319,3 +319,21 @@ async def test_a_reply_telegram_took_just_before_the_bot_died_is_not_sent_again(
             await stop_bot(second)
     finally:
         await server.__aexit__(None, None, None)
+
+
+async def test_a_topic_closed_by_hand_says_the_ticket_is_still_open(sandbox: Sandbox) -> None:
+    """Olga closed the ticket's topic by hand, as one closes a finished thread: the ticket
+    stayed open (John waiting, the bot silent, no survey), the operators who are not admins
+    could no longer write in it, and nothing said so. The topic is opened again and says
+    the ticket is still open and how to close it."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_closes_topic(OLGA, OPERATORS_CHAT_ID, thread)
+    said = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="still open", timeout=20
+    )
+    await settled(sandbox)
+    assert "/resolve" in said[-1]["text"], said[-1]["text"]
+    [topic] = [t for t in fake.topics(OPERATORS_CHAT_ID) if t["message_thread_id"] == thread]
+    assert not topic["closed"]
+    assert (await the_ticket(sandbox)).status == "open"

@@ -186,9 +186,12 @@ def create_router(settings: Settings) -> Router:
         services: Services,
         received_at: datetime | None = None,
     ) -> None:
-        if not relayed(message):
-            return  # a service message (topic closed or renamed, a pin): nothing to send
         desk = desk_of(services)
+        if message.forum_topic_closed is not None:
+            await closed_by_hand(message, bot, session, desk)
+            return
+        if not relayed(message):
+            return  # a service message (topic renamed, a pin): nothing to send
         ticket = await desk.ticket_by_topic(session, message.message_thread_id)
         if ticket is None:
             # a topic not linked to a ticket: operators chatting among themselves (a ticket
@@ -354,6 +357,30 @@ RELAYED = frozenset(
 def relayed(message: Message) -> bool:
     """Whether a message in a ticket's topic is the operator's, for the customer."""
     return message.content_type in RELAYED
+
+
+async def closed_by_hand(
+    message: Message, bot: Bot, session: AsyncSession, desk: OperatorDesk
+) -> None:
+    """An operator closed an open ticket's topic by hand (as one closes a finished thread):
+    the ticket is not resolved by it (the customer still waits, and would get no survey),
+    and the colleagues who are not admins could not write there; the topic is opened again
+    and says so."""
+    ticket = await desk.ticket_by_topic(session, message.message_thread_id)
+    if ticket is None or ticket.status == "resolved":
+        return
+    try:
+        await bot.reopen_forum_topic(desk.chat_id, message.message_thread_id)  # type: ignore[arg-type]
+    except TelegramBadRequest as exc:
+        log.info("topic of ticket %s not reopened: %s", ticket.id, exc)
+    await desk.tell_topic(
+        bot,
+        session,
+        ticket,
+        f"Closing the topic does not close the ticket: #{ticket.id} is still open and the "
+        "customer is waiting, so the topic is open again. Send /resolve when it is solved "
+        "(the customer is then asked for feedback).",
+    )
 
 
 def posted_as_chat(message: Message) -> str:

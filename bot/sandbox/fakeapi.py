@@ -1486,6 +1486,28 @@ class FakeTelegram:
             },
         )
 
+    def user_closes_topic(self, user_id: int, chat_id: int, thread_id: int) -> Json:
+        """A group admin closes a forum topic by hand; queues its service message."""
+        user = self._user(user_id)
+        chat = self._chat(chat_id)
+        if user.id not in chat.admins:
+            raise SandboxError(f"user {user.id} is not an admin of chat {chat.id}")
+        topic = chat.topics.get(int(thread_id))
+        if topic is None or topic.deleted or topic.closed:
+            raise SandboxError(f"topic {thread_id} is not open in chat {chat_id}")
+        topic.closed = True
+        msg = self._new_message(
+            chat,
+            user.api(),
+            False,
+            None,
+            topic.message_thread_id,
+            {"forum_topic_closed": {}},
+            service=True,
+        )
+        self._queue_update("message", msg.api)
+        return msg.to_api()
+
     def delete_topic(self, chat_id: int, thread_id: int) -> None:
         """A human admin deletes a forum topic (and all its messages)."""
         chat = self._chat(chat_id)
