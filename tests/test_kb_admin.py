@@ -1225,3 +1225,40 @@ async def test_a_question_already_there_or_on_another_entry_is_said_not_added(
     await admin.say("paypal", "Saved")
     paypal = await admin.entry("paypal")
     assert paypal is not None and paypal.questions == ["Do you take PayPal?"]
+
+
+async def test_a_command_sent_in_a_step_is_a_command_not_its_text(admin: AdminChat) -> None:
+    """A command sent while a step waits was read as the step's text: '/kb_lsit' (a typo)
+    during a 📝 YAML edit was refused as YAML ('Not saved: ...'), '/kb_gaps' after /kb_add
+    became the new entry's question ('Now the answer...'), and /kb_list showed the list but
+    left the step waiting, so the next message went into it. A typo gets the commands and
+    what the step still waits for; a known command is run, and the step is left, said so."""
+    before = await admin.entry("delivery_cost")
+    card = await admin.say("/kb_edit delivery_cost", "delivery_cost")
+    await admin.press(card, "kba:yaml:delivery_cost:0", "Edit and send back")
+    since = len(admin.replies())
+    reply = await admin.say("/kb_lsit", "/kb_lsit")
+    assert "/admin" in reply["text"], reply["text"]
+    assert "send back" in reply["text"], reply["text"]  # the step still waits
+    said = "\n".join(m.get("text") or "" for m in admin.replies(since))
+    assert "Not saved" not in said and "YAML" not in said.split("/kb_lsit")[0], said
+    assert await admin.entry("delivery_cost") == before
+
+    since = len(admin.replies())
+    await admin.say("/kb_list", "Knowledge base:")
+    said = "\n".join(m.get("text") or "" for m in admin.replies(since))
+    assert "'delivery_cost'" in said and "nothing" in said, said  # the edit left, said so
+
+    await admin.say("/kb_add", "New entry")
+    since = len(admin.replies())
+    await admin.say("/kb_gaps", "No unanswered questions")
+    said = "\n".join(m.get("text") or "" for m in admin.replies(since))
+    assert "Now the answer" not in said, said
+    since = len(admin.replies())
+    admin.fake.user_sends(ADMIN, "Do you sell gift cards?")  # no step: not a new question
+    await asyncio.sleep(1.5)
+    assert not admin.replies(since), admin.replies(since)
+
+    await admin.say("/kb_add", "New entry")  # the other router's commands leave it too
+    await admin.say("/stats", "Last 24 hours")
+    assert any("nothing was saved" in (m.get("text") or "") for m in admin.replies(since))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from aiogram import F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.enums import ChatType
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from bot.config import Settings
-from bot.handlers.admin_kb import admin_texts
+from bot.handlers.admin_kb import KbStates, admin_texts, leave_step
 
 
 def create_router(settings: Settings) -> Router:
@@ -16,6 +18,13 @@ def create_router(settings: Settings) -> Router:
     admins = set(settings.admin_ids)
     router.message.filter(F.chat.type == ChatType.PRIVATE, F.from_user.id.in_(admins))
     router.callback_query.filter(F.from_user.id.in_(admins))
+
+    @router.message(StateFilter(KbStates), Command("admin", "stats", "report"))
+    async def command_in_step(message: Message, state: FSMContext) -> None:
+        """/stats in the middle of a knowledge-base step: the step is left, said so (its
+        text is never taken for a command, nor the next message for the step)."""
+        await leave_step(message, state)
+        raise SkipHandler
 
     @router.message(Command("admin"))
     async def admin_help(message: Message) -> None:

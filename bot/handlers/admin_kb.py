@@ -17,6 +17,7 @@ import textwrap
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, CommandObject, StateFilter
@@ -75,6 +76,16 @@ MAX_OFFERS = 10  # files offered for import whose buttons still work
 OPERATOR_COMMANDS = frozenset(
     ("take", "resolve", "reopen", "transfer", "note", "canned", "canned_add", "canned_del")
     + ("queue", "kb_save")
+)
+
+
+# a command, as Telegram marks one: '/kb_list', '/kb_edit@shop_bot delivery_cost'
+COMMAND_RE = r"^/[A-Za-z0-9_]+(@\w+)?(\s|$)"
+NOT_COMMAND = ~F.text.regexp(COMMAND_RE)
+# the commands the admins' chat runs (/start and /help: the customers' greeting, left to them)
+ADMIN_COMMANDS = frozenset(
+    ("admin", "stats", "report", "kb", "kb_list", "kb_add", "kb_edit", "kb_delete")
+    + ("kb_export", "kb_history", "kb_gaps", "start", "help")
 )
 
 
@@ -247,6 +258,44 @@ def entry_keyboard(
     )
 
 
+def command_name(text: str) -> str:
+    """'kb_list' for '/kb_list@shop_bot 2'."""
+    return text.strip()[1:].split(maxsplit=1)[0].split("@")[0].lower() if text.strip() else ""
+
+
+def step_prompt(step: str | None, data: dict[str, Any], texts: Texts) -> str | None:
+    """What a step waits for, as its prompt said it (None: no such step)."""
+    prompts = {
+        KbStates.add_questions.state: lambda: texts("admin_add_start"),
+        KbStates.add_answer.state: lambda: texts("admin_add_answer_prompt"),
+        KbStates.gap_answer.state: lambda: texts("admin_add_answer_prompt"),
+        KbStates.add_id.state: lambda: texts(
+            "admin_add_id_prompt", id=repr(data.get("suggested_id", ""))
+        ),
+        KbStates.edit_questions.state: lambda: texts(
+            "admin_addq_prompt", id=repr(data.get("entry", ""))
+        ),
+        KbStates.edit_answer.state: lambda: texts("admin_ans_prompt"),
+        KbStates.edit_tags.state: lambda: texts("admin_tags_prompt"),
+        KbStates.edit_yaml.state: lambda: texts("admin_yaml_prompt"),
+        KbStates.edit_file.state: lambda: texts("admin_yaml_file", id=repr(data.get("entry", ""))),
+    }
+    said = prompts.get(step or "")
+    return said() if said is not None else None
+
+
+async def leave_step(message: Message, state: FSMContext) -> None:
+    """A command sent while a step waited: the step is left (nothing of it saved), said so,
+    and the command is run (by the handler after the one that calls this)."""
+    data = await state.get_data()
+    texts = admin_texts(message.from_user)
+    await _done(state)
+    if data.get("entry"):
+        await message.answer(texts("admin_step_left_edit", id=repr(data["entry"])))
+    else:
+        await message.answer(texts("admin_step_left_add"))
+
+
 def create_router(settings: Settings) -> Router:
     router = Router(name=__name__)
     admins = set(settings.admin_ids)
@@ -352,6 +401,22 @@ def create_router(settings: Settings) -> Router:
         return latest if latest != since else None
 
     # ------------------------------------------------------------------ commands
+    @router.message(StateFilter(KbStates), F.text.regexp(COMMAND_RE), ~Command("cancel"))
+    async def command_in_step(message: Message, state: FSMContext) -> None:
+        """A command sent while a step waits is a command, never the step's text (a YAML, a
+        question, an answer): a known one leaves the step, said so, and runs; a typo or an
+        operator's command gets its hint and what the step still waits for."""
+        name = command_name(message.text or "")
+        if name in ADMIN_COMMANDS:
+            await leave_step(message, state)
+            raise SkipHandler  # on to the command's own handler
+        texts = admin_texts(message.from_user)
+        command = "/" + name
+        key = "admin_operator_command" if name in OPERATOR_COMMANDS else "admin_unknown_command"
+        prompt = step_prompt(await state.get_state(), await state.get_data(), texts)
+        hint = texts(key, command=command)
+        await message.answer(f"{hint}\n{prompt}" if prompt else hint)
+
     @router.message(Command("kb"))
     async def kb_help(message: Message) -> None:
         texts = admin_texts(message.from_user)
@@ -499,7 +564,7 @@ def create_router(settings: Settings) -> Router:
         texts = admin_texts(message.from_user)
         await message.answer(texts("admin_add_start"))
 
-    @router.message(KbStates.add_questions, F.text)
+    @router.message(KbStates.add_questions, F.text, NOT_COMMAND)
     async def add_questions(
         message: Message, state: FSMContext, session: AsyncSession, services: Any
     ) -> None:
@@ -519,7 +584,7 @@ def create_router(settings: Settings) -> Router:
         await state.set_state(KbStates.add_answer)
         await message.answer(texts("admin_add_answer_prompt"))
 
-    @router.message(KbStates.add_answer, F.text)
+    @router.message(KbStates.add_answer, F.text, NOT_COMMAND)
     async def add_answer(
         message: Message, state: FSMContext, session: AsyncSession, services: Any
     ) -> None:
@@ -582,7 +647,7 @@ def create_router(settings: Settings) -> Router:
         await message.answer(texts("admin_saved_new", id=repr(saved.id)))
         await show_entry(message, session, services, saved, texts)
 
-    @router.message(KbStates.add_id, F.text)
+    @router.message(KbStates.add_id, F.text, NOT_COMMAND)
     async def add_id(
         message: Message, state: FSMContext, session: AsyncSession, services: Any
     ) -> None:
@@ -760,7 +825,7 @@ def create_router(settings: Settings) -> Router:
             await state.update_data(entry=entry.id, since=since)
             await send_yaml(message, body, texts("admin_yaml_prompt"))
 
-    @router.message(KbStates.edit_questions, F.text)
+    @router.message(KbStates.edit_questions, F.text, NOT_COMMAND)
     async def edit_questions(
         message: Message, state: FSMContext, session: AsyncSession, services: Any
     ) -> None:
@@ -798,7 +863,7 @@ def create_router(settings: Settings) -> Router:
             message, session, services, entry, texts, await made(session, services, entry.id, since)
         )
 
-    @router.message(KbStates.edit_answer, F.text)
+    @router.message(KbStates.edit_answer, F.text, NOT_COMMAND)
     async def edit_answer(
         message: Message, state: FSMContext, session: AsyncSession, services: Any
     ) -> None:
@@ -826,7 +891,7 @@ def create_router(settings: Settings) -> Router:
             said = texts("admin_other_answers_kept", langs=", ".join(kept), lang=kept[0])
             await message.answer(said)
 
-    @router.message(KbStates.edit_tags, F.text)
+    @router.message(KbStates.edit_tags, F.text, NOT_COMMAND)
     async def edit_tags(
         message: Message, state: FSMContext, session: AsyncSession, services: Any
     ) -> None:
@@ -983,7 +1048,7 @@ def create_router(settings: Settings) -> Router:
         entry = Entry(current.id, current.questions, answers, tags)
         await save_entry(message, state, session, services, entry, user=user)
 
-    @router.message(KbStates.edit_yaml, F.text)
+    @router.message(KbStates.edit_yaml, F.text, NOT_COMMAND)
     async def edit_yaml(
         message: Message, state: FSMContext, session: AsyncSession, services: Any
     ) -> None:
@@ -1061,22 +1126,9 @@ def create_router(settings: Settings) -> Router:
         if step == KbStates.edit_file.state:
             await message.answer(texts("admin_media_not_kb_file", kind=kind))
             return
-        prompts = {
-            KbStates.add_questions.state: texts("admin_add_start"),
-            KbStates.add_answer.state: texts("admin_add_answer_prompt"),
-            KbStates.gap_answer.state: texts("admin_add_answer_prompt"),
-            KbStates.add_id.state: texts(
-                "admin_add_id_prompt", id=repr(data.get("suggested_id", ""))
-            ),
-            KbStates.edit_questions.state: texts(
-                "admin_addq_prompt", id=repr(data.get("entry", ""))
-            ),
-            KbStates.edit_answer.state: texts("admin_ans_prompt"),
-            KbStates.edit_tags.state: texts("admin_tags_prompt"),
-            KbStates.edit_yaml.state: texts("admin_yaml_prompt"),
-        }
+        prompt = step_prompt(step, data, texts)
         said = texts("admin_media_in_step", kind=kind)
-        await message.answer(f"{said}\n{prompts[step]}" if step in prompts else said)
+        await message.answer(f"{said}\n{prompt}" if prompt else said)
 
     # ------------------------------------------------------------------ import a file
     @router.message(F.document)
