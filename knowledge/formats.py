@@ -16,6 +16,7 @@ import functools
 import io
 import json
 import re
+import string
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,7 @@ MAX_ERRORS = 50
 
 # The mistakes a file can have, in English. The admins' chat says them in the admin's
 # language: each key is a text of the bot's catalogues, whose English is the same.
-MESSAGES: dict[str, str] = {
+MESSAGES: dict[str, str | tuple[str, str]] = {
     "kb_at": "{where}: {problem}",
     "kb_both": "{first}; {second}",
     "kb_at_line": "line {line}",
@@ -84,9 +85,12 @@ MESSAGES: dict[str, str] = {
     "kb_yaml_flow_text": "inside {open} {close} a text with ',' or ': ' in it needs quotes "
     '("..."), or write each item on a line of its own',
     "kb_yaml_stray_close": "this '{char}' closes nothing: remove it, or put the text in quotes",
-    "kb_yaml_item_indent": "this '- ' is indented differently from the list it belongs to "
-    "({n} spaces): the items of one list start under each other, a new entry's '- id:' "
-    "under the first one's",
+    "kb_yaml_item_indent": (
+        "this '- ' is indented differently from the list it belongs to ({n} space): the items "
+        "of one list start under each other, a new entry's '- id:' under the first one's",
+        "this '- ' is indented differently from the list it belongs to ({n} spaces): the items "
+        "of one list start under each other, a new entry's '- id:' under the first one's",
+    ),
     "kb_yaml_escape": "inside double quotes a backslash starts a special character, and "
     "{seq} is none: put the text in single quotes, write {fixed}",
     "kb_yaml_second_document": "'---' starts a second document here, and a knowledge file is "
@@ -107,8 +111,12 @@ MESSAGES: dict[str, str] = {
     "{quote}: put the whole text in the other quotes, write {fixed}",
     "kb_yaml_unclosed": "the text that starts with {quote} here is never closed: end it with "
     "{quote} on its line",
-    "kb_yaml_indent": "this line is indented differently from the lines above it ({n} "
-    "spaces): the keys of one entry (id, questions, answers, tags) start under each other",
+    "kb_yaml_indent": (
+        "this line is indented differently from the lines above it ({n} space): the keys of "
+        "one entry (id, questions, answers, tags) start under each other",
+        "this line is indented differently from the lines above it ({n} spaces): the keys of "
+        "one entry (id, questions, answers, tags) start under each other",
+    ),
     "kb_yaml_hash": "' #' starts a comment in YAML: the text would end at {kept!r} and "
     "{lost!r} be lost; put the whole text in quotes",
     "kb_question_colon": "question {i} has ': ' in it, so YAML read it as a key and a value: "
@@ -179,7 +187,11 @@ class Text(str):
     fields: dict[str, Any]
 
     def __new__(cls, key: str, /, **fields: Any) -> Text:
-        self = super().__new__(cls, MESSAGES[key].format(**fields))
+        said = MESSAGES[key]
+        if isinstance(said, tuple):  # (one, other): the count is the first field
+            count = fields[next(n for _, n, _, _ in string.Formatter().parse(said[1]) if n)]
+            said = said[0] if count == 1 else said[1]
+        self = super().__new__(cls, said.format(**fields))
         self.key, self.fields = key, fields
         return self
 

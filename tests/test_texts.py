@@ -152,3 +152,54 @@ def test_money_is_written_the_way_the_customer_writes_it(
     """An English customer read "a refund of 8 €", a Russian one "$5": the sign goes where
     the language puts it (before the number in English, after it in Russian and Polish)."""
     assert texts.money(amount, currency, lang) == said
+
+
+@pytest.mark.parametrize(
+    ("lang", "n", "said"),
+    [
+        ("en", 1, "colleagues changed 1 entry in kb.yaml"),
+        ("en", 2, "colleagues changed 2 entries in kb.yaml"),
+        ("ru", 1, "коллеги изменили 1 запись из kb.yaml"),
+        ("ru", 2, "коллеги изменили 2 записи из kb.yaml"),
+        ("ru", 5, "коллеги изменили 5 записей из kb.yaml"),
+        ("ru", 21, "коллеги изменили 21 запись из kb.yaml"),
+        ("pl", 1, "współpracownicy zmienili 1 wpis z kb.yaml"),
+        ("pl", 2, "współpracownicy zmienili 2 wpisy z kb.yaml"),
+        ("pl", 5, "współpracownicy zmienili 5 wpisów z kb.yaml"),
+    ],
+)
+def test_the_admins_counts_take_the_plural_form_their_number_needs(
+    lang: str, n: int, said: str
+) -> None:
+    """'colleagues changed 1 of the entries in kb.yaml' (and 'изменили записи из kb.yaml
+    (1)'): 1 entry / 2 entries, 1 запись / 2 записи / 5 записей, 1 wpis / 2 wpisy / 5 wpisów."""
+    text = Texts(lang)("admin_import_changed_meanwhile", n=n, name="kb.yaml")
+    assert said in text, text
+
+
+@pytest.mark.parametrize(
+    ("lang", "key", "fields", "said"),
+    [
+        ("en", "kb_yaml_indent", {"n": 1}, "(1 space)"),
+        ("en", "kb_yaml_indent", {"n": 5}, "(5 spaces)"),
+        ("ru", "kb_yaml_indent", {"n": 1}, "(1 пробел)"),
+        ("ru", "kb_yaml_indent", {"n": 3}, "(3 пробела)"),
+        ("ru", "kb_yaml_item_indent", {"n": 5}, "(5 пробелов)"),
+        ("pl", "kb_yaml_indent", {"n": 3}, "(3 spacje)"),
+        ("pl", "kb_yaml_item_indent", {"n": 5}, "(5 spacji)"),
+        ("pl", "kb_bad_tag", {"tag": "x", "max": 64}, "do 64 znaków"),
+        ("pl", "kb_csv_tag_long", {"max": 64}, "limit 64 znaków"),
+    ],
+)
+def test_a_files_mistakes_count_in_the_right_plural_form(
+    lang: str, key: str, fields: dict, said: str
+) -> None:
+    """'(1 spaces)' in English, 'najwyżej 64 znaków' ('at most 64 characters', which
+    Polish says '64 znaki') in Polish: a file's mistakes that count something take the form
+    the number needs, the command line's English too."""
+    from knowledge.formats import Text, say
+
+    text = say(Text(key, **fields), Texts(lang))
+    assert said in text, text
+    if lang == "en":
+        assert said in str(Text(key, **fields))
