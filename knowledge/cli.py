@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from knowledge.formats import KbFormatError
+from knowledge.formats import KbFormatError, counted
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +100,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         if legacy:
             print(f"note: {path} is not UTF-8; read as {LEGACY_ENCODINGS[legacy]}", file=sys.stderr)
         if report.warnings:
-            from knowledge.service import BLOCKED_NOTE
+            from knowledge.service import BLOCKED_NOTE, BLOCKED_NOTE_ONE
 
-            print(f"warning: {len(report.warnings)} {BLOCKED_NOTE}:", file=sys.stderr)
+            n = len(report.warnings)
+            print(f"warning: {n} {BLOCKED_NOTE_ONE if n == 1 else BLOCKED_NOTE}:", file=sys.stderr)
             for line in report.warnings:
                 print(f"  {line}", file=sys.stderr)
         return 0
@@ -130,7 +131,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     async def go(service: Any, session: Any) -> int:
         count = await service.export_file(session, path, excel_safe=excel_safe)
-        print(f"exported {count} entries to {path}")
+        print(f"exported {counted(count, 'entry', 'entries')} to {path}")
         return 0
 
     return _run(go, args)
@@ -143,7 +144,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             tags = ",".join(e.tags) or "-"
             langs = ",".join(e.answers)
             print(f"{e.id}\t{langs}\t{len(e.questions)}q\t{tags}\t{e.title}")
-        print(f"{len(entries)} entries", file=sys.stderr)
+        print(counted(len(entries), "entry", "entries"), file=sys.stderr)
         return 0
 
     return _run(go, args)
@@ -178,7 +179,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             answered += data["answer_id"] is not None
             out.write(json.dumps(data, ensure_ascii=False) + "\n")
     print(
-        f"searched {len(rows)} question(s): {answered} answered, "
+        f"searched {counted(len(rows), 'question')}: {answered} answered, "
         f"{len(rows) - answered} declined -> {out_path}",
         file=sys.stderr,
     )

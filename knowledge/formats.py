@@ -179,6 +179,11 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
 }
 
 
+def counted(n: int, noun: str, nouns: str | None = None) -> str:
+    """'1 entry', '2 entries': a count in English, for the command line."""
+    return f"{n} {noun if n == 1 else nouns or noun + 's'}"
+
+
 class Text(str):
     """A text in English (the string itself) that the admins' chat says in the admin's
     language: its catalogue ``key`` and ``fields`` (texts among them are said alike)."""
@@ -217,7 +222,7 @@ class KbFormatError(ValueError):
         shown = self.errors[:MAX_ERRORS]
         more = len(self.errors) - len(shown)
         lines = [
-            f"{source}: invalid knowledge file, nothing imported ({len(self.errors)} error(s)):"
+            f"{source}: invalid knowledge file, nothing imported ({counted(len(self.errors), 'error')}):"
         ]
         lines += [f"  - {e}" for e in shown]
         if more:

@@ -27,6 +27,7 @@ from bot.db.models import KnowledgeEntry, as_utc, utcnow
 from knowledge.formats import (
     Entry,
     Text,
+    counted,
     detect_format,
     dump_csv,
     dump_text,
@@ -79,7 +80,8 @@ class ImportReport:
 
     def summary(self) -> str:
         return (
-            f"{self.total} entries in the file: {self.created} created, {self.updated} updated, "
+            f"{counted(self.total, 'entry', 'entries')} in the file: {self.created} created, "
+            f"{self.updated} updated, "
             f"{self.unchanged} unchanged, {self.deleted} deleted"
         )
 
@@ -162,6 +164,10 @@ def entry_of(entry_id: str, copy: dict[str, Any] | None) -> Entry | None:
 BLOCKED_NOTE = (
     "answers with a phrase the bot must never say (customers who ask get a person instead; "
     "rephrase them)"
+)
+BLOCKED_NOTE_ONE = (
+    "answer with a phrase the bot must never say (customers who ask get a person instead; "
+    "rephrase it)"
 )
 
 

@@ -485,7 +485,7 @@ def test_cli_import_export_list_search(
     )
     assert run("import", str(blunt)) == 0  # imported, and the admin is told what to rephrase
     err = capsys.readouterr().err
-    assert "warning: 1 answers with a phrase the bot must never say" in err, err
+    assert "warning: 1 answer with a phrase the bot must never say" in err, err
     assert 'policy_note (en): "That is our policy"' in err, err
 
 
@@ -541,3 +541,45 @@ async def test_corrupt_lexical_cache_is_rebuilt_not_a_crash(
     async with kb.sessionmaker() as s:
         result = await restarted.search(s, "Сколько стоит доставка?")
     assert result.answer_id == "delivery_cost"
+
+
+def test_the_command_line_counts_in_plain_english(
+    tmp_path: Path, kb_cache: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """`supportbot kb` said '1 entries in the file', 'exported 1 entries', '1 entries',
+    '(1 error(s))', 'warning: 1 answers with a phrase...' and 'searched 1 question(s)'; one
+    is one entry, error, answer, question."""
+    from knowledge.cli import add_subparsers
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(kb_cache))
+    parser = argparse.ArgumentParser()
+    add_subparsers(parser.add_subparsers())
+
+    def run(*argv: str) -> int:
+        args = parser.parse_args(list(argv))
+        return int(args.func(args))
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("entries:\n  - id: Bad Id\n    questions: [a]\n    answers: {en: b}\n", "utf-8")
+    assert run("import", str(bad)) == 1
+    assert "nothing imported (1 error):" in capsys.readouterr().err
+    one = tmp_path / "one.yaml"
+    one.write_text(
+        "entries:\n  - id: policy_note\n    questions:\n      - Why can't I return a sale item\n"
+        "    answers:\n      en: That is our policy, sale items are final.\n",
+        encoding="utf-8",
+    )
+    assert run("import", str(one)) == 0
+    said = capsys.readouterr()
+    assert "1 entry in the file: 1 created" in said.out, said.out
+    assert "warning: 1 answer with a phrase the bot must never say" in said.err, said.err
+    assert run("list") == 0
+    assert capsys.readouterr().err.strip() == "1 entry"
+    assert run("export", str(tmp_path / "out.yaml")) == 0
+    assert "exported 1 entry to" in capsys.readouterr().out
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"id": "a", "text": "return a sale item"}\n', encoding="utf-8")
+    results = tmp_path / "r.jsonl"
+    assert run("search", "--input", str(questions), "--output", str(results)) == 0
+    assert "searched 1 question:" in capsys.readouterr().err
