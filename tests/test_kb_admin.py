@@ -1262,3 +1262,43 @@ async def test_a_command_sent_in_a_step_is_a_command_not_its_text(admin: AdminCh
     await admin.say("/kb_add", "New entry")  # the other router's commands leave it too
     await admin.say("/stats", "Last 24 hours")
     assert any("nothing was saved" in (m.get("text") or "") for m in admin.replies(since))
+
+
+async def test_an_unanswered_question_becomes_an_entry_in_a_few_taps(admin: AdminChat) -> None:
+    """/kb_gaps -> '➕ New entry #1' -> the answer typed -> 'Use ...' tapped: the entry is
+    saved with the customers' questions, the gap is closed, and the customers' question is
+    answered from it. A photo or a typo sent while the gap's answer was awaited got the
+    /kb_add prompt ('Now the answer...'), without the questions it answers; it shows them
+    again (the step the gap's answer had and never used)."""
+    await _gap(admin, "Do you have a franchise?")
+    await _gap(admin, "Can I buy a franchise of your shop?")
+    listing = await admin.say("/kb_gaps", "could not answer")
+    prompt = await admin.press(listing, _button(listing, "New entry #1"), "Send the answer")
+    assert "Do you have a franchise?" in prompt["text"], prompt["text"]
+    since = len(admin.replies())
+    admin.fake.user_sends(ADMIN, photo=True)
+    said = await admin._wait(since, "That's a photo", 30)
+    assert "Do you have a franchise?" in said["text"], said["text"]
+    said = await admin.say("/kb_lsit", "/kb_lsit")
+    assert "Do you have a franchise?" in said["text"], said["text"]
+    ask = await admin.say("en: No, we do not sell franchises.", "Last step")
+    await admin.press(ask, _button(ask, "Use"), "Saved")
+    [entry_id] = [
+        e.id
+        for e in await _entries(admin)
+        if e.answers.get("en") == "No, we do not sell franchises."
+    ]
+    entry = await admin.entry(entry_id)
+    assert entry is not None and set(entry.questions) == {
+        "Do you have a franchise?",
+        "Can I buy a franchise of your shop?",
+    }
+    await admin.say("/kb_gaps", "No unanswered questions")
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        found = await admin.knowledge.search(session, "Do you have a franchise?")
+    assert found.answer_id == entry_id
+
+
+async def _entries(admin: AdminChat) -> list[Entry]:
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        return await admin.knowledge.list_entries(session)

@@ -98,7 +98,7 @@ class KbStates(StatesGroup):
     edit_tags = State()
     edit_yaml = State()
     edit_file = State()  # an entry too long for a message went as a file: to send back
-    gap_answer = State()
+    gap_answer = State()  # the answer of a new entry made from /kb_gaps' questions
 
 
 # what a message that is not text holds, as the admin's reply names it ('That's a photo')
@@ -268,7 +268,10 @@ def step_prompt(step: str | None, data: dict[str, Any], texts: Texts) -> str | N
     prompts = {
         KbStates.add_questions.state: lambda: texts("admin_add_start"),
         KbStates.add_answer.state: lambda: texts("admin_add_answer_prompt"),
-        KbStates.gap_answer.state: lambda: texts("admin_add_answer_prompt"),
+        KbStates.gap_answer.state: lambda: texts(
+            "admin_gap_new_prompt",
+            questions="\n".join(f"• {t}" for t in (data.get("questions") or [])[:10]),
+        ),
         KbStates.add_id.state: lambda: texts(
             "admin_add_id_prompt", id=repr(data.get("suggested_id", ""))
         ),
@@ -584,7 +587,7 @@ def create_router(settings: Settings) -> Router:
         await state.set_state(KbStates.add_answer)
         await message.answer(texts("admin_add_answer_prompt"))
 
-    @router.message(KbStates.add_answer, F.text, NOT_COMMAND)
+    @router.message(StateFilter(KbStates.add_answer, KbStates.gap_answer), F.text, NOT_COMMAND)
     async def add_answer(
         message: Message, state: FSMContext, session: AsyncSession, services: Any
     ) -> None:
@@ -1470,7 +1473,8 @@ def create_router(settings: Settings) -> Router:
                 await show_entry(message, session, services, entry, texts)
         elif cb.action == "gapnew":
             asked = await service.gap_texts(session, ids)
-            await state.set_state(KbStates.add_answer)
+            # the gap's own step: its reminders show the questions the answer is for
+            await state.set_state(KbStates.gap_answer)
             await state.update_data(questions=asked[:20], gap_ids=ids)
             await message.answer(
                 texts("admin_gap_new_prompt", questions="\n".join(f"• {t}" for t in asked[:10]))
