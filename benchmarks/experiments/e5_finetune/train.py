@@ -10,7 +10,11 @@ a positive from its entry: another stored question (``query:`` side) or an answe
 same shop are the negatives), temperature 0.05, both directions. Layers below the tuned
 ones are frozen; their outputs are cached per text. The tuned matrices are fake-quantised
 to Q4_0 in the forward pass (quantisation-aware), so ``write_bin`` loses little.
-Never reads benchmarks/data (the blind shops). ``--holdout N`` keeps N training shops out
+``--unanswerable M`` (hard negatives for the decline signal): M of the shop's unanswerable
+questions join each step, and every anchor's softmax gets one more column, a learned
+"none of these" cosine ``c``: answerable anchors must beat ``c`` with their entry, the
+unanswerable questions must stay under ``c`` with every entry of the batch (weight
+``--w-unanswerable``). Never reads benchmarks/data (the blind shops). ``--holdout N`` keeps N training shops out
 for a dev check. Writes ``delta.npz`` (tuned layers, bin tensor names), ``e5-ft-q4.bin``
 (the re-packed C-engine model) and ``log.jsonl``.
 """
@@ -133,6 +137,14 @@ def make_batch(shop, rng: random.Random, batch: int, p_answer: float):
     return a_items, p_items
 
 
+def unanswerable_batch(shop, rng: random.Random, m: int):
+    """Up to ``m`` of the shop's unanswerable questions (``query:`` side)."""
+    by_id = {e.id for e in shop.entries}
+    pool = [t for t, exp in shop.questions if exp not in by_id]
+    rng.shuffle(pool)
+    return [(t, True, 64) for t in pool[:m]]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
@@ -147,6 +159,9 @@ def main() -> None:
     ap.add_argument("--no-qat", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--chunk", type=int, default=16, help="texts per forward (by length)")
+    ap.add_argument("--unanswerable", type=int, default=0, help="hard negatives per step")
+    ap.add_argument("--w-unanswerable", type=float, default=1.0)
+    ap.add_argument("--null-cos", type=float, default=0.85, help="initial 'none' cosine")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -172,7 +187,11 @@ def main() -> None:
             p.requires_grad_(True)
             params.append(p)
     model.train()
-    opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=0.0)
+    null = torch.tensor(float(a.null_cos), requires_grad=True)
+    groups = [{"params": params}]
+    if a.unanswerable:
+        groups.append({"params": [null], "lr": 1e-3})
+    opt = torch.optim.AdamW(groups, lr=a.lr, weight_decay=0.0)
     warm = max(1, a.steps // 14)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (a.steps - s) / (a.steps - warm + 1e-9))
@@ -186,13 +205,21 @@ def main() -> None:
         a_items, p_items = make_batch(shop, rng, a.batch, a.p_answer)
         if len(a_items) < 4:
             continue
+        u_items = unanswerable_batch(shop, rng, a.unanswerable) if a.unanswerable else []
         model.qcache = {}
-        v = encode_bucketed(model, tok, bottom, start, a_items + p_items, a.chunk)
+        v = encode_bucketed(model, tok, bottom, start, a_items + p_items + u_items, a.chunk)
         n = len(a_items)
-        va, vp = v[:n], v[n:]
+        va, vp, vu = v[:n], v[n : 2 * n], v[2 * n :]
         logits = va @ vp.T / a.temp
         target = torch.arange(n)
         loss = (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
+        if u_items:
+            col = (null / a.temp).expand(n, 1)
+            with_null = torch.cat([logits, col], dim=1)
+            loss = loss + F.cross_entropy(with_null, target)
+            u_logits = torch.cat([vu @ vp.T / a.temp, (null / a.temp).expand(len(vu), 1)], 1)
+            u_target = torch.full((len(vu),), n)
+            loss = loss + a.w_unanswerable * F.cross_entropy(u_logits, u_target)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -204,6 +231,7 @@ def main() -> None:
             rec = {
                 "step": step + 1,
                 "loss": float(np.mean(losses[-20:])),
+                "null_cos": round(float(null), 4),
                 "s": round(time.time() - t0),
             }
             print(json.dumps(rec), flush=True)
