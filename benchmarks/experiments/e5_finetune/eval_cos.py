@@ -11,7 +11,7 @@ unanswerable questions (the decline signal). Also: the shipped rerank adapter
 (``q_e5`` of knowledge/data/rerank_adapter.npz, applied to both sides) on each model's
 vectors, ``+p`` = best question cosine + 0.5 x best passage (answer) cosine, and the sum of
 the adapted base score and each other model's score. Vectors are cached per model file
-in /work/h30/ml-artifacts/vec/.
+in $E5FT_VEC (default /work/h31/ml-artifacts/vec/).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -27,7 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from data import ROOT, blind_shops, train_shops  # noqa: E402
 
-VEC = Path("/work/h30/ml-artifacts/vec")
+VEC = Path(os.environ.get("E5FT_VEC", "/work/h31/ml-artifacts/vec"))
 
 
 def _l2(x):
