@@ -160,6 +160,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--chunk", type=int, default=16, help="texts per forward (by length)")
     ap.add_argument("--unanswerable", type=int, default=0, help="hard negatives per step")
+    ap.add_argument("--init", help="start from an earlier run's delta.npz (its tuned layers)")
     ap.add_argument("--w-unanswerable", type=float, default=1.0)
     ap.add_argument("--null-cos", type=float, default=0.85, help="initial 'none' cosine")
     a = ap.parse_args()
@@ -178,6 +179,13 @@ def main() -> None:
     model, tok, bf = E.load()
     start = model.NL - a.layers
     tuned = list(range(start, model.NL))
+    if a.init:
+        init = np.load(a.init)
+        for key in init.files:  # l{li}.{name}.{w|b}, as layer_state writes them
+            li, nm, wb = key.split(".")
+            param = getattr(model.layers[int(li[1:])], f"{nm}_{wb}")
+            param.data = torch.tensor(init[key], dtype=param.dtype).reshape(param.shape)
+        print(f"started from {a.init} ({len(init.files)} tensors)", flush=True)
     model.qat_layers = set() if a.no_qat else set(tuned)
     for p in model.parameters():
         p.requires_grad_(False)
@@ -231,7 +239,7 @@ def main() -> None:
             rec = {
                 "step": step + 1,
                 "loss": float(np.mean(losses[-20:])),
-                "null_cos": round(float(null), 4),
+                "null_cos": round(float(null.detach()), 4),
                 "s": round(time.time() - t0),
             }
             print(json.dumps(rec), flush=True)
