@@ -896,3 +896,19 @@ def test_a_login_code_that_does_not_come_is_the_sites_problem(default_clf, text:
 )
 def test_a_discount_code_stays_a_price_matter(default_clf, text: str) -> None:
     assert default_clf.predict_one(text).complaint_type == "billing"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bluzka przyszła z plamą, zamówienie 6690213",
+        "Кофта пришла с пятном, заказ 3302145",
+        "пришла с пятном",
+        "The sweater came with a stain, order 5530987",
+    ],
+)
+def test_an_item_that_came_stained_is_damaged_not_wrong(default_clf, text: str) -> None:
+    """'przyszła z plamą' and 'пришла с пятном' were a wrong item (a replacement or a refund
+    offered as for the wrong size, no repair): a stain is a defect."""
+    p = default_clf.predict_one(text)
+    assert (p.intent, p.complaint_type) == ("complaint", "damaged_defective"), p

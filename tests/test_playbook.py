@@ -5267,3 +5267,24 @@ async def test_a_login_code_that_does_not_come_is_a_site_case_with_a_contact_ask
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["website_app"], d.replies
     assert [e["slot"] for e in d.of("asked_for")] == ["contact"], d.replies[-1]
     assert thanks_before_apology(" ".join(d.replies[0])), d.replies[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bluzka przyszła z plamą, zamówienie 6690213",
+        "przyszła z plamą",
+        "Кофта пришла с пятном, заказ 3302145",
+        "The sweater came with a stain, order 5530987",
+    ],
+)
+async def test_an_item_that_came_stained_is_a_defect_case(services: Services, text: str) -> None:
+    """'Bluzka przyszła z plamą' opened a wrong-item case (replacement or refund, as for the
+    wrong size), 'przyszła z plamą' alone was read as a goodbye: a stain is a defect, with
+    its photo asked for and a repair among the fixes."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["damaged_defective"], (
+        d.replies
+    )
+    assert "photo" in [e["slot"] for e in d.of("asked_for")], d.replies[-1]

@@ -483,7 +483,7 @@ _TYPE_WORDS = {
     "damaged_defective": re.compile(
         r"неисправ|сломан|брак|не\s+работает|не\s+включается|разбит|трещин|оплав|"
         r"defective|faulty|broken|doesn'?t\s+work|not\s+working|chipped|cracked|damaged|"
-        r"uszkodz|zepsu|nie\s+dzia[łl]a|p[ęe]kni",
+        r"uszkodz|zepsu|nie\s+dzia[łl]a|p[ęe]kni|пятн(?!иц)|\bstain(?!less)|(?<!\w)plam|poplamion",
         re.IGNORECASE,
     ),
     "wrong_item": re.compile(

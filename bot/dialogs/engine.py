@@ -255,7 +255,8 @@ _FAILURE_NAMED = (
         "damaged_defective",
         re.compile(
             r"\bnie\s+(?:dzia[łl]a|w[łl][ąa]cza|[łl]aduje|grzeje|[śs]wieci|odpala)|zepsu|uszkodz|"
-            r"rozbit|p[ęe]kni|doesn'?t\s+work|does\s+not\s+work|not\s+working|won'?t\s+turn\s+on",
+            r"rozbit|p[ęe]kni|doesn'?t\s+work|does\s+not\s+work|not\s+working|won'?t\s+turn\s+on|"
+            r"\bz\s+plam|poplamion|zaplamion",
             re.IGNORECASE,
         ),
     ),
@@ -297,7 +298,7 @@ _FAILURE_NAMED_RU = (
         "damaged_defective",
         re.compile(
             r"сломан|разбит|тресну|трещин|помят|мят(?:ая|ый|ое|ую)\b|поврежд|бракован|порван|"
-            r"не\s+(?:работает|включается|заряжается|греет)",
+            r"не\s+(?:работает|включается|заряжается|греет)|\bс\s+пятн(?!иц)|в\s+пятн(?!иц)|запачкан",
             re.I,
         ),
     ),
@@ -317,7 +318,7 @@ _FAILURE_NAMED_EN = (
         "damaged_defective",
         re.compile(
             r"\b(?:damaged|broken|smashed|shattered|cracked|crushed|dented|chipped|torn|faulty|"
-            r"defective)\b",
+            r"defective|stained)\b|\bwith\s+(?:a\s+)?stains?\b",
             re.I,
         ),
     ),
@@ -573,7 +574,7 @@ class ConversationEngine:
             )
         elif (
             (
-                whole.intent in ("praise", "greeting")
+                whole.intent in ("praise", "greeting", "goodbye")
                 and not _FIXED.search(text)
                 and not _NOTHING.search(text)
             )

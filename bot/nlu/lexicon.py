@@ -423,7 +423,9 @@ _DAMAGE = re.compile(
     r"разбит|сломан|поврежд|трещин|треснул|дырк|дыряв|порван|поцарапан|царапин|\bскол(?!ьк)|вмятин|погнут|"
     r"помят|раздавлен|оторван|отвалил|\bbroken\b|crack|shatter|in\s+pieces|smashed|\btorn\b|"
     r"scratch|\bdent|chipped|\bbent\b|crushed|p[ęe]kni[ęe]t|rozbit|st[łl]uczon|obt[łl]uczon|"
-    r"porwan|dziur|zarysowan|wygi[ęe]t|uszkodzon|zgniecion|odpad[łl]",
+    r"porwan|dziur|zarysowan|wygi[ęe]t|uszkodzon|zgniecion|odpad[łl]|"
+    # stained or soiled: "пришла с пятном", "came with a stain", "przyszła z plamą"
+    r"пятн(?!иц)|запачкан|испачкан|\bstain(?!less)|\bsoiled\b|(?<!\w)plam|poplamion|zabrudz",
     re.IGNORECASE,
 )
 # ... unless a wrong or a missing item is named as well ("не тот цвет, и коробка помята")
