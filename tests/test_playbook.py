@@ -5288,3 +5288,31 @@ async def test_an_item_that_came_stained_is_a_defect_case(services: Services, te
         d.replies
     )
     assert "photo" in [e["slot"] for e in d.of("asked_for")], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("first", "fix"),
+    [
+        ("Пришёл не тот товар, заказ 3302145", "ой, нет, он сломан"),
+        ("I got the wrong item, order 5530987", "oh no wait, it's actually broken"),
+        ("Przyszedł nie ten produkt, zamówienie 6690213", "och, nie, jest zepsuty"),
+    ],
+)
+async def test_a_case_retyped_to_a_defect_still_waits_for_the_photo_asked_for(
+    services: Services, first: str, fix: str
+) -> None:
+    """'Пришёл не тот товар' ('пришлите фото проблемы') - 'ой, нет, он сломан' went straight
+    to 'Заменить товар / Вернуть деньги / Гарантийный ремонт?' with no photo: the defect needs
+    it as the wrong item did, so it is still awaited (said, not a new request), and the fixes
+    come with it."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    assert [e["slot"] for e in d.of("asked_for")] == ["photo"], d.replies[-1]
+    await d.send(fix)
+    reply = " ".join(d.replies[-1])
+    assert [e["complaint_type"] for e in d.of("complaint_retyped")] == ["damaged_defective"]
+    assert not any(b.startswith("cmp:opt:") for b in d.buttons[-1]), reply
+    assert re.search(r"фото|photo|zdj", reply, re.I), reply
+    assert_never_reasked(d)
+    await d.send(photo=True)
+    assert any(b.startswith("cmp:opt:") for b in d.buttons[-1]), d.replies[-1]

@@ -1329,10 +1329,22 @@ class ComplaintFlow:
         _add_description(known, (ctx.incoming.text or "").strip())
         ctx.say("complaint_corrected")
         rule = self.rules.for_type(ctype)
-        missing = [s for s in _needs(case, rule) if not has(known, s) and s not in case["asked"]]
+        needs = _needs(case, rule)
+        missing = [s for s in needs if not has(known, s) and s not in case["asked"]]
+        # asked for and not come yet, while the case was still waiting for it ("пришлите фото"
+        # - "ой, нет, он сломан"): the new type needs it too, so it is still awaited
+        awaited = (
+            [s for s in needs if not has(known, s) and s in case["asked"]]
+            if case["stage"] == "collecting"
+            else []
+        )
         if missing:
             case["stage"] = "collecting"
-            ctx.say_text(self._ask(ctx, missing))
+            named = [s for s in needs if s in missing or s in awaited] if awaited else None
+            ctx.say_text(self._ask(ctx, missing, named))
+            return
+        if awaited:
+            ctx.say("complaint_what_needed", items=_slot_list(ctx, awaited))
             return
         await self._fix(ctx, case)
 
