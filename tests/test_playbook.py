@@ -5316,3 +5316,17 @@ async def test_a_case_retyped_to_a_defect_still_waits_for_the_photo_asked_for(
     assert_never_reasked(d)
     await d.send(photo=True)
     assert any(b.startswith("cmp:opt:") for b in d.buttons[-1]), d.replies[-1]
+
+
+async def test_a_lone_order_number_at_the_rating_question_is_read_as_an_order_named(
+    services: Services,
+) -> None:
+    """'5512377' typed at 'Оцените нашу помощь от 1 до 5' was noted as an order ('Понял,
+    заказ 5512377. Чем могу помочь?') but recorded as a complaint (the reports' reading): the
+    lone number is read once per turn, as an order named, for the reply and the record alike."""
+    d = await _settled(services, "ru")
+    await d.send("5512377")
+    assert "5512377" in " ".join(d.replies[-1]) and not d.of("escalated"), d.replies[-1]
+    assert len(d.of("complaint_opened")) == 1, d.replies[-1]
+    last = d.of("classified")[-1]
+    assert (last["intent"], last["order_ref"]) == ("order_status", "5512377"), last

@@ -450,6 +450,9 @@ class TurnContext:
     handoff: dict[str, Any] | None = None
     new_slots: list[str] = field(default_factory=list)
     corrected: dict[str, str] = field(default_factory=dict)  # slot -> the value it replaced
+    # the order number of a message that is that number alone, nothing asked (``lone_order_ref``,
+    # read once per turn: the engine reads it as an order named, the order flow notes it)
+    lone_order: str | None = None
     person_said: bool = False  # a reply already says a colleague takes over (``PERSON_SAID``)
     # the FAQ flow (knowledge/flow.py) when a knowledge base is installed: other flows ask
     # it whether the knowledge base is sure about a message they are unsure of
@@ -735,7 +738,8 @@ class ConversationEngine:
 
         if prediction is None:
             prediction = await self.classify(incoming)
-        if prediction is not None and (ref := lone_order_ref(state, incoming)) is not None:
+        lone = lone_order_ref(state, incoming) if prediction is not None else None
+        if prediction is not None and (ref := lone) is not None:
             # "5512377" alone, nothing asked: an order named, not a complaint (the model
             # reads a lone number as one, and finds no order number in it)
             prediction = dataclasses.replace(
@@ -767,6 +771,7 @@ class ConversationEngine:
             now=now,
             message=message,
             faq=self._faq_flow(),
+            lone_order=lone,
         )
         if prediction is not None:
             ctx.event(
@@ -1217,6 +1222,7 @@ class ConversationEngine:
         text = "\n".join([*held, (ctx.incoming.text or "").strip()]).strip()
         ctx.incoming = dataclasses.replace(ctx.incoming, text=text)
         ctx.prediction = await self.classify(ctx.incoming)
+        ctx.lone_order = lone_order_ref(ctx.state, ctx.incoming)
         ctx.event("held_released", messages=len(held))
 
     def _fallback(self, ctx: TurnContext, key: str = "fallback_first") -> None:

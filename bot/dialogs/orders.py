@@ -14,7 +14,7 @@ from bot.dialogs.complaint import (
 )
 from bot.dialogs.engine import TurnContext, failure_named
 from bot.dialogs.requests import asks_question
-from bot.dialogs.slots import bare_order_ref, has, lone_order_ref, words
+from bot.dialogs.slots import bare_order_ref, has, words
 from knowledge.flow import about_placed_order, is_not_helpful
 
 _QUESTION = re.compile(
@@ -160,7 +160,7 @@ class OrderStatusFlow:
         offered = self._after_offer(ctx, known)
         if offered is not None:
             return offered
-        if (ref := lone_order_ref(ctx.state, ctx.incoming)) is not None:
+        if (ref := ctx.lone_order) is not None:
             # "5512377" and nothing else (a lone number read as a complaint opened a case of
             # no type): noted, and what it is about
             known["order_ref"] = ref

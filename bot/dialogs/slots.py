@@ -114,15 +114,18 @@ _LONE_TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 def lone_order_ref(state: dict[str, Any], incoming: Incoming) -> str | None:
     """The order number of a message that is that number and nothing else ("5512377",
     "заказ 5512377") while nothing is asked of the customer (a case being collected, a
-    question for the number, "what happened?", the survey): the model reads a lone number as
-    a complaint. A number of five digits or more, or a code like "A-7781" (not "1490")."""
+    question for the number, "what happened?", what went wrong after a low rating; a
+    survey's rating question is moved on from): the model reads a lone number as a
+    complaint. A number of five digits or more, or a code like "A-7781" (not "1490")."""
     text = (incoming.text or "").strip()
     if not text or incoming.callback_data or incoming.attachments:
         return None
     if (state.get("complaint") or {}).get("stage") not in (None, "done"):
         return None
-    if any(state.get(k) is not None for k in ("order_status", "complaint_clarified", "survey")):
+    if any(state.get(k) is not None for k in ("order_status", "complaint_clarified")):
         return None
+    if (state.get("survey") or {}).get("step") == "why":
+        return None  # "what went wrong?" after a low rating: the answer, whatever it is
     if not all(w.lower() in _LONE_FILLER for w in _LONE_TOKEN.findall(text)):
         return None
     if len(re.findall(r"\d+(?:[-/]\d+)*", text)) != 1:
