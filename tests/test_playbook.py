@@ -5330,3 +5330,38 @@ async def test_a_lone_order_number_at_the_rating_question_is_read_as_an_order_na
     assert len(d.of("complaint_opened")) == 1, d.replies[-1]
     last = d.of("classified")[-1]
     assert (last["intent"], last["order_ref"]) == ("order_status", "5512377"), last
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ты тупой бот, ничего не понимаешь", "you are a useless bot", "ten bot jest beznadziejny"],
+)
+async def test_a_customer_cross_with_the_bot_is_thanked_asked_what_happened_and_offered_a_person(
+    services: Services, text: str
+) -> None:
+    """'ты тупой бот, ничего не понимаешь' opened a quality case ('Я передал всё менеджеру по
+    качеству... в течение 24 часов. Такое решение вам подходит?'), 'you are a useless bot'
+    got 'I'm not sure I understood. Could you put it differently?': thanks, sorry, what
+    happened, and a person one tap away; the answer opens the case."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    first = " ".join(d.replies[0])
+    assert thanks_before_apology(first), first
+    assert not d.of("complaint_opened") and not d.of("fallback") and not d.of("promised"), first
+    assert "topic:human" in d.buttons[0], d.buttons
+    await d.send("курьер не привёз заказ 5512377" if "ты" in text else "order 5512377 never came")
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["delivery_delay"]
+
+
+async def test_a_customer_cross_with_the_bot_mid_case_is_told_what_is_still_needed(
+    services: Services,
+) -> None:
+    """'ты вообще читаешь что я пишу? тупая железяка' while the photo was awaited got 'Спасибо,
+    записал.': sorry, what is still needed, and a person one tap away."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Пришёл сломанный пылесос, заказ 5512377")
+    await d.send("ты вообще читаешь что я пишу? тупая железяка")
+    reply = " ".join(d.replies[-1])
+    assert "фото" in reply and "topic:human" in d.buttons[-1], reply
+    assert_never_reasked(d)
+    assert not d.of("escalated")

@@ -297,6 +297,44 @@ _WHO_ANSWERS = re.compile(
 )
 
 
+# "ты тупой бот", "you are a useless bot", "ten bot jest beznadziejny": the customer is cross
+# with the bot itself (nothing about what went wrong with the order)
+_THE_BOT = re.compile(
+    r"(?<!\w)(?:бот\w*|робот\w*|железяк\w*|автоответчик\w*|chat\s*bot\w*|bots?|robots?|"
+    r"botem|bota|botu)(?!\w)"
+    # ... not a robot vacuum or a kitchen robot (a product)
+    r"(?![\s-]*(?:пылесос|мойщик|кухон|vacuum|cleaner|mop|lawn|odkurz|kuchen|sprz[ąa]taj))",
+    re.IGNORECASE,
+)
+_SCOLDING = re.compile(
+    r"туп\w*|бесполезн\w*|идиот\w*|дурацк\w*|дурак|глуп\w*|бестолков\w*|никчёмн\w*|никчемн\w*|"
+    r"ничего\s+не\s+(?:понима|понял|понимаешь|можешь|умеешь|помога)|не\s+понимаешь|"
+    r"useless|stupid|dumb|idiot\w*|pointless|hopeless|worthless|brainless|moron\w*|"
+    r"(?:doesn'?t|don'?t|can'?t)\s+(?:understand|help)|no\s+help|"
+    r"g[łl]up\w*|bezu[żz]yteczn\w*|beznadziejn\w*|do\s+niczego|idiot\w*|"
+    r"nic\s+nie\s+(?:rozumie|pomaga|umie)",
+    re.IGNORECASE,
+)
+
+
+def scolds_bot(text: str) -> bool:
+    """A short message cross with the bot itself ("ты тупой бот, ничего не понимаешь",
+    "stupid bot", "ten bot jest do niczego"), asking for nothing else."""
+    return bool(
+        text
+        and word_count(text) <= 12
+        and _THE_BOT.search(text)
+        and _SCOLDING.search(text)
+        and not wants_person(text)
+        and failure_named(text, unsure_status=True) is None
+        and not item_trouble_named(text)
+    )
+
+
+def _person_button(ctx: TurnContext) -> list[list[Button]]:
+    return [[Button(ctx.texts.plain("topic_human"), "topic:human")]]
+
+
 def _about_our_ask(text: str) -> bool:
     """A question about the details the bot asked for (which photo, which number, why)."""
     if _WHICH_PHOTO.search(text):
@@ -818,6 +856,21 @@ class ComplaintFlow:
             return True
         if _answers_clarify(ctx):
             self._what_happened(ctx)
+        if (
+            not _answers_clarify(ctx)
+            and scolds_bot(text)
+            and not ctx.new_slots
+            and not ctx.incoming.attachments
+            and not ctx.incoming.callback_data
+        ):
+            # "ты тупой бот, ничего не понимаешь" as the first word (a quality case with '24
+            # hours', or "Could you put it differently?"): thanks, sorry, what happened, and a
+            # person a tap away
+            ctx.state["complaint_clarified"] = int(ctx.state.get("turns", 0))
+            ctx.state["clarify_thanked"] = True
+            ctx.say("bot_scolded", buttons=_person_button(ctx))
+            ctx.event("clarify", intent=ctx.intent, reason="bot_scolded")
+            return True
         if (
             not _answers_clarify(ctx)
             and (
@@ -1519,6 +1572,18 @@ class ComplaintFlow:
             awaited = [s for s in _needs(case, rule) if not has(ctx.state.get("known", {}), s)]
             if awaited:
                 ctx.say("complaint_what_needed", items=_slot_list(ctx, awaited))
+                return True
+        if not detail and not ctx.incoming.callback_data and scolds_bot(text):
+            # "ты вообще читаешь, что я пишу? тупая железяка" while the photo is awaited (it was
+            # "Спасибо, записал."): sorry, what is still needed, and a person a tap away
+            awaited = [s for s in _needs(case, rule) if not has(ctx.state.get("known", {}), s)]
+            if awaited:
+                ctx.say(
+                    "bot_scolded_case",
+                    items=_slot_list(ctx, awaited),
+                    buttons=_person_button(ctx),
+                )
+                ctx.event("bot_scolded", complaint_id=case.get("id"))
                 return True
         if (
             not detail
