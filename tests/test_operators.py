@@ -337,3 +337,22 @@ async def test_a_topic_closed_by_hand_says_the_ticket_is_still_open(sandbox: San
     [topic] = [t for t in fake.topics(OPERATORS_CHAT_ID) if t["message_thread_id"] == thread]
     assert not topic["closed"]
     assert (await the_ticket(sandbox)).status == "open"
+
+
+async def test_a_reply_telegram_refuses_is_no_answer_but_the_ticket_is_the_operators(
+    sandbox: Sandbox,
+) -> None:
+    """Telegram refused Olga's reply for good ('chat not found': John deleted his account):
+    she is told it did not reach him; the ticket is hers (she is on it, and the card says
+    so), but it is not counted as answered (the report's first response, the SLA)."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.add_fault("copyMessage", status=400, description="Bad Request: chat not found")
+    fake.user_sends(OLGA, "Hi John", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="did not reach", timeout=20
+    )
+    await settled(sandbox)
+    ticket = await the_ticket(sandbox)
+    assert ticket.assignee_id == OLGA and ticket.first_response_at is None
+    assert "Operator: Olga" in card_text(fake, thread), card_text(fake, thread)

@@ -701,11 +701,14 @@ async def send_to_customer(
                 if as_utc(ticket.first_response_at) == now:
                     ticket.first_response_at = None  # not an answer the customer can read
             if row.delivery_error == "blocked":
-                await desk.customer_blocked(bot, session, ticket)
-            elif source is not None:
+                await desk.customer_blocked(bot, session, ticket)  # the card is redrawn too
+                return False
+            if source is not None:
                 await source.reply(said)
             else:
                 await desk.tell_topic(bot, session, ticket, said)
+            if took:
+                await desk.refresh_card(bot, session, ticket)
             return False
     if took:
         await desk.refresh_card(bot, session, ticket)
