@@ -356,3 +356,43 @@ async def test_a_reply_telegram_refuses_is_no_answer_but_the_ticket_is_the_opera
     ticket = await the_ticket(sandbox)
     assert ticket.assignee_id == OLGA and ticket.first_response_at is None
     assert "Operator: Olga" in card_text(fake, thread), card_text(fake, thread)
+
+
+@BOTH
+async def test_a_resolved_card_redrawn_after_a_restart_keeps_the_case(
+    settings, classifier, db_url
+) -> None:
+    """Olga resolved John's late-parcel ticket while Telegram failed to update the card, and
+    the bot restarted before the redraw: the card must end up 'resolved' with the case it
+    was worked with (not the bot's clean slate: 'Intent: ? · complaint type: -')."""
+    from datetime import timedelta
+
+    from bot.db.models import utcnow
+    from escalation.timers import check_timers
+
+    first = await launch(settings, classifier, db_url)
+    server, fake = first.server, first.server.fake
+    try:
+        fake.user_sends(
+            JOHN, "My parcel for order 7781420 is a week late, nobody tells me anything"
+        )
+        await fake.wait_for_bot_message(JOHN, text_contains="solve it", timeout=20)
+        thread = await _escalate(fake, JOHN, "no, this is not ok at all")
+        fake.add_fault("editMessageText", status=502, times=4)
+        fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+        await fake.wait_for_bot_message(
+            OPERATORS_CHAT_ID, thread_id=thread, text_contains="resolved", timeout=30
+        )
+        await settled(first)
+        await stop_bot(first)
+        assert "resolved" not in card_text(fake, thread).split("\n")[0]
+        second = await launch(settings, classifier, db_url, server=server)
+        try:
+            await check_timers(second.bot, second.services, now=utcnow() + timedelta(seconds=30))
+            card = card_text(fake, thread).split("Transcript:")[0]
+            assert "resolved" in card.split("\n")[0], card
+            assert "complaint type: late or lost delivery" in card, card
+        finally:
+            await stop_bot(second)
+    finally:
+        await server.__aexit__(None, None, None)
