@@ -396,3 +396,30 @@ async def test_a_resolved_card_redrawn_after_a_restart_keeps_the_case(
             await stop_bot(second)
     finally:
         await server.__aexit__(None, None, None)
+
+
+@BOTH
+async def test_an_operators_album_is_signed_once(settings, classifier, db_url) -> None:
+    """SHOW_OPERATOR_NAME: Olga sent John two photos as one album, captioned 'the two
+    labels': John got 'Olga: the two labels' under the first and 'Olga' alone under the
+    second, as if she had signed each photo. The album's first photo carries her name."""
+    sb = await launch(settings.model_copy(update={"show_operator_name": True}), classifier, db_url)
+    try:
+        fake = sb.server.fake
+        thread = await _escalate(fake, JOHN, "operator please")
+        before = len(fake.messages(JOHN, from_bot=True))
+        for caption in ("the two labels", None):
+            fake.user_sends(
+                OLGA,
+                chat_id=OPERATORS_CHAT_ID,
+                message_thread_id=thread,
+                photo=True,
+                caption=caption,
+                media_group_id="labels",
+            )
+        await fake.wait_for_bot_message(JOHN, count=before + 2, timeout=20)
+        await settled(sb)
+        got = [m.get("caption") for m in fake.messages(JOHN, from_bot=True)[before:]]
+        assert got == ["Olga: the two labels", None], got
+    finally:
+        await stop_sandbox(sb)

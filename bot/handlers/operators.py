@@ -644,6 +644,8 @@ async def send_to_customer(
     if services.settings.show_operator_name:
         # kept with the row: the outbox signs a reply it sends later (Telegram was down)
         row.signed_as = (_first_name(source) if source is not None else signer or "")[:64] or None
+        if source is not None and await _later_in_album(session, source, author):
+            row.signed_as = None  # the album's first photo has the name: not each one
     quote = await _quoted(session, source, ticket) if chat is not None else None
     session.add(row)
     # the answer and the take are stored with the reply, in one commit: a reply the outbox
@@ -670,7 +672,9 @@ async def send_to_customer(
         try:
             if text is not None and signer and services.settings.show_operator_name:
                 text = signed_text(signer, text)  # a canned reply, signed as a typed one is
-            sent = await _telegram_send(bot, chat, source, text, services.settings, quote)
+            sent = await _telegram_send(
+                bot, chat, source, text, services.settings, quote, with_name=bool(row.signed_as)
+            )
             refused = False
         except TelegramForbiddenError:
             row.attempts, row.delivery_error = MAX_ATTEMPTS, "blocked"
@@ -724,6 +728,22 @@ async def send_to_customer(
     return True
 
 
+async def _later_in_album(session: AsyncSession, source: Message, author: int) -> bool:
+    """Whether an operator's photo (a file) without a caption is a later item of an album
+    whose earlier one they sent just before (Telegram numbers an album's items in a row)."""
+    if not source.media_group_id or source.caption:
+        return False
+    earlier = await session.scalar(
+        select(MessageRow.attachments).where(
+            MessageRow.direction == "operator",
+            MessageRow.author_id == author,
+            MessageRow.relay_chat_id == source.chat.id,
+            MessageRow.relay_message_id == source.message_id - 1,
+        )
+    )
+    return bool(earlier)
+
+
 async def _quoted(session: AsyncSession, source: Message | None, ticket: Ticket) -> int | None:
     """The message in the customer's chat that an operator's reply answers: the operator
     replied in the topic to the copy of a customer's message (or of an earlier answer)."""
@@ -747,15 +767,19 @@ async def _telegram_send(
     text: str | None,
     settings: Settings,
     quote: int | None = None,
+    *,
+    with_name: bool = True,
 ) -> Any:
     """Send a text, an operator's message signed with their name (in parts if the name
     makes it too long for one message), or a copy of it; return the last message sent.
-    ``quote``: the customer's message it answers (shown quoted, if it still exists)."""
+    ``quote``: the customer's message it answers (shown quoted, if it still exists);
+    ``with_name``: False for an album's later photo (its first carries the name)."""
     reply: dict[str, Any] = (
         {"reply_to_message_id": quote, "allow_sending_without_reply": True} if quote else {}
     )
-    if source is not None and not (settings.show_operator_name and source.text):
-        caption = signed_caption(source) if settings.show_operator_name else None
+    sign = settings.show_operator_name and with_name
+    if source is not None and not (sign and source.text):
+        caption = signed_caption(source) if sign else None
         if caption is not None:
             reply["caption"] = caption  # a photo or a file, signed like a text
         return await with_retry(
