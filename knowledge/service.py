@@ -348,9 +348,11 @@ class KnowledgeService:
     ) -> str:
         """``excel_safe``: a CSV whose texts Excel never runs as formulas (formats.dump_csv)."""
         entries = await self.list_entries(session)
-        if fmt == "csv":
-            return dump_csv(entries, delimiter=csv_delimiter, excel_safe=excel_safe)
-        return dump_text(entries, fmt)
+        if fmt == "csv":  # off the event loop: 5,000 entries of YAML take seconds to write
+            return await asyncio.to_thread(
+                dump_csv, entries, delimiter=csv_delimiter, excel_safe=excel_safe
+            )
+        return await asyncio.to_thread(dump_text, entries, fmt)
 
     async def export_file(
         self, session: AsyncSession, path: Path | str, *, excel_safe: bool = False
@@ -377,7 +379,8 @@ class KnowledgeService:
     ) -> ImportReport:
         """Upsert all ``entries`` in one transaction (``replace``: delete the others)."""
         started = time.perf_counter()
-        report = ImportReport(total=len(entries), warnings=blocked_answers(entries))
+        warnings = await asyncio.to_thread(blocked_answers, entries)  # every answer: a while
+        report = ImportReport(total=len(entries), warnings=warnings)
         repo = KnowledgeRepository(session)
         now = utcnow()
         report.history_from = await repo.last_history_id()
@@ -428,7 +431,8 @@ class KnowledgeService:
         actor: str | None = None,
         progress: Progress | None = None,
     ) -> ImportReport:
-        entries = parse_bytes(data, fmt, source)  # raises KbFormatError before any write
+        # raises KbFormatError before any write; off the event loop (seconds for a big YAML)
+        entries = await asyncio.to_thread(parse_bytes, data, fmt, source)
         return await self.import_entries(
             session, entries, replace=replace, actor=actor, progress=progress
         )
@@ -442,7 +446,7 @@ class KnowledgeService:
         actor: str | None = "cli",
         progress: Progress | None = None,
     ) -> ImportReport:
-        entries = load_file(path)  # raises KbFormatError before any write
+        entries = await asyncio.to_thread(load_file, path)  # KbFormatError before any write
         return await self.import_entries(
             session, entries, replace=replace, actor=actor, progress=progress
         )

@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker, upgrade_database
 from knowledge.formats import Entry, parse_text
 from knowledge.models import UnansweredQuestion
-from knowledge.service import KnowledgeService
+from knowledge.service import KnowledgeService, get_knowledge
 from tests.test_kb_service import small_kb  # noqa: F401 - a fixture
 
 ADMIN, STRANGER = 900, 901
@@ -1302,3 +1302,80 @@ async def test_an_unanswered_question_becomes_an_entry_in_a_few_taps(admin: Admi
 async def _entries(admin: AdminChat) -> list[Entry]:
     async with admin.sessionmaker() as session:  # type: ignore[operator]
         return await admin.knowledge.list_entries(session)
+
+
+async def test_a_customer_is_answered_while_a_big_file_is_read(
+    settings: Settings,
+    classifier: object,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Reading a knowledge file (6 s for 5,000 entries in YAML) ran on the bot's one event
+    loop: while an admin's upload was checked, and again when Import was tapped, no
+    customer got an answer. The file is read off the loop: a customer who writes while it
+    is being read is answered before the reading ends (the reading here waits until the
+    customer's answer, or 20 s, so the order tells, not the machine's speed)."""
+    import threading
+
+    from bot.handlers import admin_kb
+    from bot.sandbox.run import ADMIN_ID
+    from tests.test_e2e import ANNA, launch, stop_sandbox
+
+    real = admin_kb.parse_bytes
+    order: list[str] = []
+    reading, answered = threading.Event(), threading.Event()
+
+    def slow_parse(*args: object, **kwargs: object) -> list[Entry]:
+        order.append("reading")
+        reading.set()
+        answered.wait(timeout=20)  # on the loop, this holds the customer's answer back
+        order.append("read")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(admin_kb, "parse_bytes", slow_parse)
+    sandbox = await launch(settings, classifier, db_url)
+    try:
+        fake = sandbox.server.fake
+        entry = Entry("franchise", ["Do you sell franchises?"], {"en": "No, we do not."})
+        upload = ("entries:\n" + _yaml_of(entry)).encode("utf-8")
+
+        async def customer_writes_while_it_is_read(text: str) -> None:
+            await asyncio.to_thread(reading.wait, 10)
+            reading.clear()
+            before = len(fake.messages(ANNA, from_bot=True))
+            fake.user_sends(ANNA, text)
+            await fake.wait_for(lambda: len(fake.messages(ANNA, from_bot=True)) > before, 30)
+            order.append("customer answered")
+            answered.set()
+
+        fake.user_sends(ANNA, "Добрый день")  # the models loaded: the first answer is slow
+        await fake.wait_for(lambda: fake.messages(ANNA, from_bot=True), 60)
+        fake.user_sends(ADMIN_ID, document=("kb.yaml", upload))
+        await customer_writes_while_it_is_read("Здравствуйте!")
+        await fake.wait_for(
+            lambda: any(
+                "valid entr" in (m.get("text") or "")
+                for m in fake.messages(ADMIN_ID, from_bot=True)
+            ),
+            30,
+        )
+        assert order == ["reading", "customer answered", "read"], order
+        offer = [
+            m for m in fake.messages(ADMIN_ID, from_bot=True) if "valid entr" in m.get("text", "")
+        ][-1]
+        order.clear()
+        answered.clear()
+        fake.user_presses(ADMIN_ID, ADMIN_ID, offer["message_id"], _button(offer, "Import"))
+        await customer_writes_while_it_is_read("А сколько стоит доставка?")
+        await fake.wait_for(
+            lambda: any(
+                (m.get("text") or "").startswith("Imported")
+                for m in fake.messages(ADMIN_ID, from_bot=True)
+            ),
+            30,
+        )
+        assert order[:3] == ["reading", "customer answered", "read"], order
+        async with sandbox.services.sessionmaker() as session:
+            assert await get_knowledge(sandbox.services).get(session, "franchise") == entry
+    finally:
+        await stop_sandbox(sandbox)

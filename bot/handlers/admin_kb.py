@@ -1159,6 +1159,8 @@ def create_router(settings: Settings) -> Router:
         if doc.file_size and doc.file_size > MAX_FILE_BYTES:
             await message.answer(_too_large(name, doc.file_size, texts))
             return
+        # the download and the reading take a while: no customer waits for them
+        await _unlock(session)
         try:
             data = await _download(bot, doc.file_id)
         except TelegramBadRequest as exc:  # no size given, and Telegram's 20 MB exceeded
@@ -1168,7 +1170,8 @@ def create_router(settings: Settings) -> Router:
             return
         try:
             fmt = file_format(name, data)
-            entries = parse_bytes(data, fmt, name)
+            # off the event loop: 5,000 entries of YAML take seconds
+            entries = await asyncio.to_thread(parse_bytes, data, fmt, name)
         except KbFormatError as exc:
             await message.answer(_file_errors(exc, texts))
             return
@@ -1240,15 +1243,17 @@ def create_router(settings: Settings) -> Router:
             return
         bot = message.bot
         assert bot is not None
+        await _unlock(session)
         raw = await _download(bot, offer["file"])
+        try:  # read once, off the event loop (5,000 entries of YAML take seconds)
+            entries = await asyncio.to_thread(parse_bytes, raw, offer["fmt"], offer["name"])
+        except KbFormatError as exc:
+            await message.answer(_file_errors(exc, texts))
+            return
         if action == "impr":
             # it deletes every entry the file lacks: said and asked first, one tap is no
             # way to empty the knowledge base
-            try:
-                kept = {e.id for e in parse_bytes(raw, offer["fmt"], offer["name"])}
-            except KbFormatError as exc:
-                await message.answer(_file_errors(exc, texts))
-                return
+            kept = {e.id for e in entries}
             current = [e.id for e in await knowledge(services).list_entries(session)]
             gone = [i for i in current if i not in kept]
             if gone:
@@ -1274,11 +1279,6 @@ def create_router(settings: Settings) -> Router:
                 return
         replace = action in ("impr", "improk", "imprf")
         if action not in ("impf", "imprf") and "since" in offer:
-            try:
-                entries = parse_bytes(raw, offer["fmt"], offer["name"])
-            except KbFormatError as exc:
-                await message.answer(_file_errors(exc, texts))
-                return
             news = await import_conflicts(
                 session, services, entries, offer["since"], replace, query.from_user
             )
@@ -1313,11 +1313,9 @@ def create_router(settings: Settings) -> Router:
         await with_retry(lambda: message.edit_text(texts("admin_importing", name=offer["name"])))
         progress = ImportProgress(message, texts, offer["name"])
         try:
-            report = await knowledge(services).import_bytes(
+            report = await knowledge(services).import_entries(
                 session,
-                raw,
-                offer["fmt"],
-                source=offer["name"],
+                entries,
                 replace=replace,
                 actor=_actor(query.from_user),
                 progress=progress,
@@ -1581,6 +1579,13 @@ async def _done(state: FSMContext) -> None:
     kept = {key: data[key] for key in ("gaps", "imports", "pending_edit") if data.get(key)}
     if kept:
         await state.set_data(kept)
+
+
+async def _unlock(session: AsyncSession) -> None:
+    """Ends the update's transaction before a long wait (a file downloaded and read): on
+    SQLite, whose one writer it holds from its first query, every customer's turn would
+    wait for it (and give up after the busy timeout). The update's id is recorded now."""
+    await session.commit()
 
 
 async def _download(bot: Bot, file_id: str) -> bytes:
