@@ -174,6 +174,9 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "kb_one_entry": "send exactly one entry",
     "kb_id_must_stay": "the id must stay {id!r}",
     "kb_undo_not_last": "{id!r} has been changed since; see /kb_history {id}",
+    "kb_spreadsheet_inside": "this is a spreadsheet workbook (Excel, LibreOffice), not a CSV "
+    "text, though its name ends in .csv: open it in Excel and save it with File → Save As → "
+    "'CSV UTF-8'",
     "kb_txt_unknown": "a .txt file should hold a table with the header "
     "id,lang,question,answer,tags (Excel's 'Unicode text'), or YAML or JSONL",
 }
@@ -994,9 +997,13 @@ def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
     # Excel in Russian and Polish settings saves CSV with semicolons, its "Unicode text"
     # with tabs: the header tells
     first = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first.count)
+    # Excel's own first line 'sep=;' names the separator (and is no header)
+    sep = re.fullmatch(r'\s*"?sep=([,;\t|])"?[,;\t]*\s*', first)
+    delimiter = sep[1] if sep else max(",;\t", key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
+        if sep:
+            next(reader)
         header = next(reader)
     except StopIteration:
         raise KbFormatError(source, [Text("kb_csv_empty")]) from None
@@ -1227,6 +1234,20 @@ def _mixed_words(text: str) -> int:
     )
 
 
+def _utf16_without_mark(data: bytes) -> str | None:
+    """'utf-16-le' / 'utf-16-be' for a UTF-16 text with no byte-order mark (its Latin
+    letters and digits each have a zero byte beside them); None for anything else."""
+    head = data[:400]
+    if len(head) < 8 or len(data) % 2:
+        return None
+    odd, even = head[1::2], head[::2]
+    if odd.count(0) > 0.4 * len(odd) and not even.count(0):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and not odd.count(0):
+        return "utf-16-be"
+    return None
+
+
 def decode_bytes(data: bytes) -> tuple[str, str | None]:
     """The text of a file, and the legacy code page it was read in (None: UTF-8 / UTF-16).
 
@@ -1235,6 +1256,8 @@ def decode_bytes(data: bytes) -> tuple[str, str | None]:
     words do not mix alphabets; Windows-1251 when both read alike). Anything else raises
     ``UnicodeDecodeError`` (of the UTF-8 attempt)."""
     encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+    if encoding != "utf-16" and (bare := _utf16_without_mark(data)):
+        encoding = bare
     try:
         return data.decode(encoding), None
     except UnicodeDecodeError as exc:
@@ -1260,7 +1283,13 @@ def decode_bytes(data: bytes) -> tuple[str, str | None]:
     return text, legacy
 
 
+# a workbook renamed to .csv: .xlsx and .ods are zip files, the old .xls an OLE file
+WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+
+
 def parse_bytes(data: bytes, fmt: str, source: str = "<input>") -> list[Entry]:
+    if data.startswith(WORKBOOK_MAGIC):
+        raise KbFormatError(source, [Text("kb_spreadsheet_inside")])
     try:
         text, _ = decode_bytes(data)
     except UnicodeDecodeError as exc:

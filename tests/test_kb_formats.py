@@ -771,3 +771,52 @@ def test_two_entries_lists_in_one_file_are_not_half_imported() -> None:
     [problem] = err.value.errors
     assert problem == "line 5: key 'entries' appears twice", problem
     assert say(problem, Texts("ru")) == "строка 5: поле 'entries' указано дважды"
+
+
+def _xlsx() -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as book:
+        book.writestr("[Content_Types].xml", "<Types/>")
+        book.writestr("xl/workbook.xml", "<workbook/>")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [_xlsx(), b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)],  # .xlsx / .ods, old .xls
+    ids=["xlsx", "xls"],
+)
+def test_a_workbook_renamed_to_csv_is_named_a_spreadsheet(data: bytes) -> None:
+    """An Excel workbook renamed from .xlsx to .csv (or an old .xls) was read as a table:
+    'bad header (unknown column(s) 'pk\\x03\\x04\\x14\\x00...'' with a screenful of bytes.
+    It is named for what it is, with how to save a CSV from Excel."""
+    from bot.dialogs.texts import Texts
+    from knowledge.formats import parse_bytes
+
+    with pytest.raises(KbFormatError) as err:
+        parse_bytes(data, "csv", "kb.csv")
+    [problem] = err.value.errors
+    assert "spreadsheet" in problem and "CSV UTF-8" in problem, problem
+    assert "\\x" not in problem
+    assert "CSV UTF-8" in say(problem, Texts("ru")) and "таблиц" in say(problem, Texts("ru"))
+
+
+def test_excels_sep_line_and_a_utf16_file_without_its_mark_are_read() -> None:
+    """A CSV that starts with Excel's 'sep=;' line (which tells Excel the separator) was
+    refused: 'bad header (unknown column(s) 'sep=')'; a UTF-16 table without its byte-order
+    mark came out as 'i\\x00d\\x00' columns. Both are read."""
+    from knowledge.formats import parse_bytes
+
+    rows = "id;lang;question;answer;tags\r\nprice;ru;Сколько стоит?;299 ₽;\r\n"
+    [entry] = parse_bytes(("sep=;\r\n" + rows).encode("utf-8-sig"), "csv", "kb.csv")
+    assert entry.answers == {"ru": "299 ₽"}
+    bad = "sep=;\r\n" + rows + "Bad Id;ru;Q?;A;\r\n"
+    with pytest.raises(KbFormatError) as err:
+        parse_bytes(bad.encode("utf-8"), "csv", "kb.csv")
+    assert err.value.errors[0].startswith("line 4"), err.value.errors  # the file's own lines
+    for encoding in ("utf-16-le", "utf-16-be"):
+        [entry] = parse_bytes(rows.replace(";", "\t").encode(encoding), "csv", "kb.txt")
+        assert entry.questions == ["Сколько стоит?"], encoding
