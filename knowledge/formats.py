@@ -679,9 +679,13 @@ def _said_plainly(problem: str, mark: Any, context: Any) -> Text | None:
         key = re.match(r"\s*(?:- )?([^:]+):", raw)
         return Text("kb_yaml_dash_inline", name=key[1].strip() if key else "questions")
     if problem == "mapping values are not allowed here":
+        item = raw.strip().startswith("- ")
         body = raw.strip().removeprefix("- ").lstrip()
         key = re.match(r"([A-Za-z_][\w-]*):(?:\s+(.*))?$", body)
-        if key is None or not (key[1] in ENTRY_KEYS or LANG_RE.match(key[1])):
+        # an entry's key, or an answer's language (not a list item: '- to: whom?' is a text)
+        if key is None or not (
+            key[1] in ENTRY_KEYS or (not item and re.fullmatch(r"[a-z]{2}", key[1]))
+        ):
             return None
         value = key[2] or ""
         if key[1] == "answers" and re.match(r"[a-z]{2,3}:\s", value):
