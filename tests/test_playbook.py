@@ -5365,3 +5365,26 @@ async def test_a_customer_cross_with_the_bot_mid_case_is_told_what_is_still_need
     assert "фото" in reply and "topic:human" in d.buttons[-1], reply
     assert_never_reasked(d)
     assert not d.of("escalated")
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ("заказ 3302145 до сих пор не пришёл", "уже поздно, праздник прошёл"),
+        ("order 5530987 still hasn't arrived", "it's too late now, the birthday is over"),
+        ("zamówienie 6690213 wciąż nie dotarło", "już za późno, urodziny już były"),
+    ],
+)
+async def test_an_event_missed_told_at_is_that_ok_brings_the_compensation_choice(
+    services: Services, first: str, then: str
+) -> None:
+    """'заказ не пришёл' ('Я передал всё службе доставки... Такое решение вам подходит?') -
+    'уже поздно, праздник прошёл' (read as a goodbye) got the FAQ's 'Простите за ожидание!
+    Если дата в «Моих заказах» уже прошла...': nothing is left to fix, so the playbook's
+    compensations are offered, as they are in English."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    assert d.of("satisfaction_check"), d.replies[-1]
+    await d.send(then)
+    assert len(d.of("compensation_offered")) == 3, d.replies[-1]
+    assert not d.of("faq_answered") and not d.of("escalated"), d.replies[-1]

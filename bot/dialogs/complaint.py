@@ -2275,6 +2275,20 @@ class ComplaintFlow:
             or threatens
             or lukewarm
         )
+        if (
+            not data
+            and text
+            and not case.get("unfixable")
+            and not _other_order(ctx, text)
+            and self._missed_event(ctx, text)
+        ):
+            # "уже поздно, праздник прошёл" to "is that OK?" (read as a goodbye, it got the FAQ's
+            # late-delivery points): nothing left to fix, so compensate, whatever the words
+            _add_description(ctx.state.setdefault("known", {}), text)
+            case["unfixable"] = True
+            await self._save(ctx, case)
+            self._offer_compensation(ctx, case)
+            return True
         if not data and not unhappy and ctx.intent == "complaint" and _other_order(ctx, text):
             # "also order 5566777 came with a cracked plate": this fix stands, and the other
             # order's problem is a case of its own (not "added to your case")
