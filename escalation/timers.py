@@ -165,7 +165,15 @@ async def _remind(bot: Bot, session: Any, services: Services, ticket: Ticket, te
     other seniors nor the other tickets."""
     desk = services.desk
     try:
-        text += await _whose(bot, desk, ticket)
+        customer = await session.get(Customer, ticket.customer_id)
+        if customer is not None and customer.blocked_bot:
+            # an answer would not reach them: what can be done is to close it
+            text += (
+                "The customer has blocked the bot, so a reply cannot reach them: /resolve it "
+                "if nothing more can be done."
+            )
+        else:
+            text += await _whose(bot, desk, ticket)
         await desk.tell_topic(bot, session, ticket, text)
     except Exception:
         log.exception("SLA reminder for ticket %s failed", ticket.id)

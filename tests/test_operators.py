@@ -423,3 +423,27 @@ async def test_an_operators_album_is_signed_once(settings, classifier, db_url) -
         assert got == ["Olga: the two labels", None], got
     finally:
         await stop_sandbox(sb)
+
+
+async def test_the_sla_reminder_of_a_customer_who_blocked_the_bot_says_so(
+    sandbox: Sandbox,
+) -> None:
+    """John blocked the bot while waiting; half an hour later the reminder said only
+    'Ticket #1 has waited 30 min without an answer... Please /take it.' (the seniors got it
+    too), urging an answer nobody could read. It says he blocked the bot and what to do."""
+    from datetime import timedelta
+
+    from bot.db.models import utcnow
+    from escalation.timers import check_timers
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    fake.user_blocks_bot(JOHN)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="blocked the bot", timeout=20
+    )
+    await settled(sandbox)
+    counts = await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(hours=1))
+    assert counts["reminded"] == 1, counts
+    [reminder] = [t for t in topic_texts(fake, thread) if t.startswith("⏰")]
+    assert "blocked the bot" in reminder and "/resolve" in reminder, reminder
