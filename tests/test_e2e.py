@@ -953,8 +953,15 @@ async def test_not_solved_in_the_survey_goes_back_to_the_ticket_and_its_operator
     )
     topics = [t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]]
     assert len(topics) == 1 and not topics[0]["closed"], topics
-    card = fake.get_message(OPERATORS_CHAT_ID, card_id).text_or_caption().split("Transcript:")[0]
-    assert "in progress" in card and "complaint type: late or lost delivery" in card, card
+
+    def card() -> str:
+        return (
+            fake.get_message(OPERATORS_CHAT_ID, card_id).text_or_caption().split("Transcript:")[0]
+        )
+
+    # the card is redrawn at the reopening (or, when Telegram fails then, by the timers)
+    await fake.wait_for(lambda: "in progress" in card(), timeout=30)
+    assert "complaint type: late or lost delivery" in card(), card()
     async with sandbox.services.sessionmaker() as session:
         tickets = (await session.scalars(select(Ticket))).all()
     assert [(t.status, t.assignee_id) for t in tickets] == [("taken", OLGA)]
