@@ -5388,3 +5388,27 @@ async def test_an_event_missed_told_at_is_that_ok_brings_the_compensation_choice
     await d.send(then)
     assert len(d.of("compensation_offered")) == 3, d.replies[-1]
     assert not d.of("faq_answered") and not d.of("escalated"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("first", "threat"),
+    [
+        ("ужасная доставка, заказ 12345", "короче, всё, я ухожу к конкурентам"),
+        ("это просто ужас!!!", "всё, больше у вас ничего не куплю"),
+        ("terrible service", "whatever, I'm never ordering from you again"),
+    ],
+)
+async def test_a_threat_in_answer_to_what_happened_is_not_asked_the_same_again(
+    services: Services, first: str, threat: str
+) -> None:
+    """'ужасная доставка' ('Что случилось?') - 'короче, всё, я ухожу к конкурентам' got the
+    same 'Спасибо, что написали! Жаль, что что-то пошло не так. Что случилось?' again; an
+    angry customer who will not say is not asked twice: the case opens, with the gesture,
+    and a person takes it."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    assert len(d.of("clarify")) == 1, d.replies[-1]
+    await d.send(threat)
+    assert len(d.of("clarify")) == 1, d.replies[-1]
+    assert d.of("complaint_opened") and d.of("escalated"), d.replies[-1]
+    assert d.replies[-1] != d.replies[0], d.replies[-1]

@@ -902,7 +902,12 @@ class ComplaintFlow:
             if no_words(text) and not ctx.new_slots:  # "???", "😡😡": no complaint yet
                 ask_what_happened(ctx, "complaint")
                 return True
-            if self._threat_only(ctx, text):
+            if _answers_clarify(ctx) and self._threat_only(ctx, text, told=True):
+                # "всё, я ухожу к конкурентам" as the answer to "what happened?": not asked the
+                # same again; a case of no known type, so a person, with the angry customer's
+                # gesture (the model's guess at a type would fix the wrong thing)
+                ctx.prediction = replace(ctx.prediction, complaint_type="other")
+            elif self._threat_only(ctx, text):
                 # "больше никогда у вас ничего не куплю" and nothing about what went wrong: a
                 # person would only have to ask; thanks, sorry, and what happened (the case
                 # opens with the answer, and the threat makes the customer angry there)
@@ -1019,8 +1024,9 @@ class ComplaintFlow:
                 ctx.prediction = replace(pred, complaint_type=clarified)
 
     # ------------------------------------------------------------------ start
-    def _threat_only(self, ctx: TurnContext, text: str) -> bool:
-        """A threat to leave or to post a review, and nothing about what went wrong."""
+    def _threat_only(self, ctx: TurnContext, text: str, *, told: bool = False) -> bool:
+        """A threat to leave or to post a review, and nothing about what went wrong (``told``:
+        the answer to "what happened?", where the model's guess at a type counts for less)."""
         pred = ctx.prediction
         if pred is None or pred.threat not in ("churn", "public"):
             return False
@@ -1028,7 +1034,9 @@ class ComplaintFlow:
             return False
         if threat_only(text):
             return True  # "напишу про вас отзыв на отзовике", whatever type the model guessed
-        if (pred.complaint_type or "other") != "other" or word_count(text) > 8:
+        if told and (failure_named(text, unsure_status=True) or item_trouble_named(text)):
+            return False
+        if not told and (pred.complaint_type or "other") != "other" or word_count(text) > 8:
             return False
         if broken_promise(text) or self._missed_event(ctx, text):
             return False
