@@ -447,3 +447,53 @@ async def test_the_sla_reminder_of_a_customer_who_blocked_the_bot_says_so(
     assert counts["reminded"] == 1, counts
     [reminder] = [t for t in topic_texts(fake, thread) if t.startswith("⏰")]
     assert "blocked the bot" in reminder and "/resolve" in reminder, reminder
+
+
+@BOTH
+async def test_a_stranger_posting_in_a_public_group_cannot_answer_or_take(
+    sandbox: Sandbox,
+) -> None:
+    """The operators' group is public with 'join to send messages' off: Mallory, no member,
+    replied in John's topic ('send me your card number'), sent /take, a note and a canned
+    reply of her own: John got her message and the ticket became hers. Nothing of hers is
+    relayed or done; she is told kindly that only the shop's operators answer here. Olga's
+    replies still go, her membership asked of Telegram once, not for every message."""
+    from bot.db.models import CannedReply
+    from bot.db.models import Message as MessageRow
+
+    fake = sandbox.server.fake
+    fake.chats[OPERATORS_CHAT_ID].join_to_send = False
+    mallory = fake.add_user("Mallory", username="mallory")["id"]
+    thread = await _escalate(fake, JOHN, "operator please")
+    before = len(bot_texts(fake, JOHN))
+    for text in (
+        "Hi John, please send me your card number",
+        "/take",
+        "# note from a stranger",
+        "/canned_add thanks en Send the money to me",
+        "/resolve",
+    ):
+        fake.user_sends(mallory, text, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    said = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="only the shop's operators", count=5,
+        timeout=20,
+    )  # fmt: skip
+    await settled(sandbox)
+    assert len(bot_texts(fake, JOHN)) == before, bot_texts(fake, JOHN)
+    ticket = await the_ticket(sandbox)
+    assert ticket.assignee_id is None and ticket.status == "open"
+    async with sandbox.services.sessionmaker() as session:
+        assert (await session.scalar(select(CannedReply))) is None
+        notes = await session.scalars(select(MessageRow).where(MessageRow.direction == "note"))
+        assert notes.all() == []
+    assert all("Sorry" in m["text"] for m in said[-5:]), said[-5:]
+    fake.user_sends(OLGA, "Hi John, I'm Olga", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(JOHN, count=before + 1, timeout=20)
+    await settled(sandbox)
+    asked = len(fake.calls_of("getChatMember"))  # her check and the card's name are done
+    for text in ("Let me check your order", "# John is a regular"):
+        fake.user_sends(OLGA, text, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(JOHN, count=before + 2, timeout=20)
+    await settled(sandbox)
+    assert bot_texts(fake, JOHN)[before:] == ["Hi John, I'm Olga", "Let me check your order"]
+    assert len(fake.calls_of("getChatMember")) == asked

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -106,6 +107,19 @@ QUEUED_NOTE = (
     "⏳ Telegram is not taking messages right now; your reply will be sent as soon as it can."
 )
 ACTIVE_MEMBER = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.CREATOR}
+# said to someone who is not in the operators' group but could post there (a public group
+# with 'join to send messages' off): nothing of theirs reaches a customer or acts on a ticket
+NOT_OPERATOR = (
+    "Sorry, only the shop's operators can answer customers here, so this was not sent to "
+    "anyone and nothing was done. If you need help from the shop, write to the bot in a "
+    "private chat."
+)
+# the operators' group could not be asked who is in it (Telegram failing) and the sender
+# was not seen as an operator recently
+CHECK_FAILED = (
+    "Telegram is slow right now, so I could not check that you are one of the operators: "
+    "nothing was sent to the customer. Please send it again in a minute."
+)
 
 
 def create_router(settings: Settings) -> Router:
@@ -115,6 +129,22 @@ def create_router(settings: Settings) -> Router:
     router.edited_message.filter(F.chat.id == chat_id)
     router.callback_query.filter(F.message.chat.id == chat_id)
     prefix = settings.internal_note_prefix
+    operators = OperatorRoster(settings)
+
+    async def refused(message: Message, bot: Bot) -> bool:
+        """Whether the sender is no operator (told so kindly): nothing they send is for
+        a customer or acts on a ticket."""
+        user = message.from_user
+        if user is None:
+            return True
+        verdict = await operators.check(bot, user.id)
+        if verdict:
+            return False
+        try:
+            await message.reply(NOT_OPERATOR if verdict is False else CHECK_FAILED)
+        except TelegramAPIError as exc:
+            log.info("non-operator %s not answered: %s", user.id, exc)
+        return True
 
     @router.message(Command("help", "start"))
     async def operator_help(message: Message) -> None:
@@ -122,10 +152,16 @@ def create_router(settings: Settings) -> Router:
 
     @router.message(Command("queue"))
     async def queue(message: Message, bot: Bot, session: AsyncSession, services: Services) -> None:
+        if await refused(message, bot):
+            return  # the waiting customers are the operators' to see
         await message.reply(await queue_text(session, names(bot, services)))
 
     @router.message(Command("canned_add"))
-    async def canned_add(message: Message, command: CommandObject, session: AsyncSession) -> None:
+    async def canned_add(
+        message: Message, command: CommandObject, bot: Bot, session: AsyncSession
+    ) -> None:
+        if await refused(message, bot):
+            return
         parts = (command.args or "").split(maxsplit=1)
         if len(parts) < 2 or not re.fullmatch(r"[\w-]{1,64}", parts[0]):
             await message.reply(
@@ -159,7 +195,11 @@ def create_router(settings: Settings) -> Router:
         )
 
     @router.message(Command("canned_del"))
-    async def canned_del(message: Message, command: CommandObject, session: AsyncSession) -> None:
+    async def canned_del(
+        message: Message, command: CommandObject, bot: Bot, session: AsyncSession
+    ) -> None:
+        if await refused(message, bot):
+            return
         args = (command.args or "").split()
         if not args:
             await message.reply(
@@ -204,6 +244,8 @@ def create_router(settings: Settings) -> Router:
             # ticket, be reminded of it or sign the reply; said, not done
             await message.reply(posted_as_chat(message))
             return
+        if await refused(message, bot):
+            return  # a stranger in a public group: never the customer's to read
         text = message.text or message.caption or ""
         if text.startswith("/"):
             await ticket_command(
@@ -288,7 +330,11 @@ def create_router(settings: Settings) -> Router:
         if m is None:
             await answer_query(query, "This button is not valid.", show_alert=True)
             return
-        if not await is_operator(bot, settings, query.from_user.id):
+        verdict = await operators.check(bot, query.from_user.id)
+        if verdict is None:
+            await answer_query(query, "Telegram is slow right now, please press again.")
+            return
+        if not verdict:
             await answer_query(query, "Only operators can act on tickets.", show_alert=True)
             return
         action, ticket_id = m.group(1), int(m.group(2))
@@ -417,6 +463,38 @@ async def is_operator(bot: Bot, settings: Settings, user_id: int) -> bool:
     except TelegramBadRequest:
         return False
     return member.status in ACTIVE_MEMBER
+
+
+class OperatorRoster:
+    """Who is an operator (a member of the operators' group), asked of Telegram and kept
+    so an operator's every message does not cost a getChatMember: a member is kept for
+    ``KEEP`` seconds (someone removed from the group loses the right within that), a
+    non-member is asked again each time (a colleague just added is recognised at once).
+    Telegram failing: a member seen before (however long ago) still is; otherwise
+    ``None``, unknown."""
+
+    KEEP = 600.0
+
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.seen: dict[int, float] = {}
+
+    async def check(self, bot: Bot, user_id: int) -> bool | None:
+        now = self.clock()
+        seen = self.seen.get(user_id)
+        if seen is not None and now - seen < self.KEEP:
+            return True
+        try:
+            member = await is_operator(bot, self.settings, user_id)
+        except (TelegramServerError, TelegramNetworkError, TelegramRetryAfter) as exc:
+            log.warning("operator check of %s failed: %s", user_id, exc)
+            return True if seen is not None else None
+        if member:
+            self.seen[user_id] = now
+        else:
+            self.seen.pop(user_id, None)
+        return member
 
 
 def names(bot: Bot, services: Services) -> Callable[[int], Awaitable[str]]:

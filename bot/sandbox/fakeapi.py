@@ -46,7 +46,7 @@ Python API (tests)
 ``register_bot(token) -> dict``, ``add_user(first_name="Customer", last_name=None,
 username=None, language_code="en", user_id=None, is_bot=False, started=True) -> dict``,
 ``add_group(title, is_forum=True, members=(), admins=(), chat_id=None, username=None,
-bot_is_member=True) -> dict``, ``user_sends(user_id, text=None, chat_id=None, photo=False,
+bot_is_member=True, join_to_send=True) -> dict``, ``user_sends(user_id, text=None, chat_id=None, photo=False,
 document=None, voice=False, caption=None, message_thread_id=None, reply_to_message_id=None,
 media_group_id=None) -> dict``, ``user_edits(chat_id, message_id, text) -> dict``,
 ``user_presses(user_id, chat_id, message_id, data) -> str``, ``user_blocks_bot(user_id,
@@ -786,6 +786,8 @@ class Chat:
     members: list[int] = field(default_factory=list)
     admins: list[int] = field(default_factory=list)
     bot_is_member: bool = True
+    # a public group with "join to send messages" off: anyone may post, members or not
+    join_to_send: bool = True
     messages: dict[int, StoredMessage] = field(default_factory=dict)
     next_message_id: int = 1
     topics: dict[int, Topic] = field(default_factory=dict)
@@ -1255,8 +1257,11 @@ class FakeTelegram:
         chat_id: int | None = None,
         username: str | None = None,
         bot_is_member: bool = True,
+        join_to_send: bool = True,
     ) -> Json:
-        """Create a supergroup (a forum by default); the bot is an admin in it."""
+        """Create a supergroup (a forum by default); the bot is an admin in it.
+        ``join_to_send=False``: a public group where anyone may post without joining
+        (getChatMember still says 'left' for them)."""
         if chat_id is None:
             chat_id = -1001000000000 - next(self._group_ids)
             while chat_id in self.chats:
@@ -1276,6 +1281,7 @@ class FakeTelegram:
             members=member_ids,
             admins=admin_ids,
             bot_is_member=bot_is_member,
+            join_to_send=join_to_send,
         )
         self.chats[chat_id] = chat
         self._notify()
@@ -1324,7 +1330,7 @@ class FakeTelegram:
             if user.blocked:
                 self.user_blocks_bot(user.id, blocked=False)
             user.started = True
-        elif user.id not in chat.members:
+        elif user.id not in chat.members and chat.join_to_send:
             raise SandboxError(f"user {user.id} is not a member of chat {chat.id}")
         thread_id: int | None = None
         reply_to: StoredMessage | None = None
