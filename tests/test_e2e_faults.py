@@ -865,3 +865,41 @@ async def test_a_reply_left_to_the_outbox_counts_as_the_operators_answer(
     delivery._CLAIMS.clear()  # a claim lapses after 200 s
     await delivery.flush_outbox(sandbox.bot, sandbox.services.sessionmaker, older_than=0)
     assert bot_texts(fake, JOHN).count("Hi John") == 1, bot_texts(fake, JOHN)
+
+
+async def test_a_card_press_while_telegram_cannot_say_who_is_an_operator(
+    sandbox: Sandbox,
+) -> None:
+    """Telegram failed (502) when asked whether the presser is in the operators' group:
+    the press got no answer (the spinner kept turning) and nothing happened. Tomasz, not
+    seen lately, is asked to press again, and his second press takes the ticket; Olga, who
+    has just written in the topic, is known to be an operator and her press works."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+    fake.add_fault("getChatMember", status=502, times=1)
+    fake.user_presses(TOMASZ, OPERATORS_CHAT_ID, card["message_id"], "tk:take:1")
+    await fake.wait_for(lambda: len(fake.callback_answers) >= 1, timeout=20)
+    assert "press again" in (fake.callback_answers[-1].get("text") or ""), fake.callback_answers
+    await settled(sandbox)
+    async with sandbox.services.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket))
+    assert ticket is not None and ticket.assignee_id is None
+
+    fake.user_sends(
+        OLGA, "# checking the order", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await settled(sandbox)
+    fake.add_fault("getChatMember", status=502, times=1)
+    fake.user_presses(OLGA, OPERATORS_CHAT_ID, card["message_id"], "tk:take:1")
+    await fake.wait_for(lambda: len(fake.callback_answers) >= 2, timeout=20)
+    await settled(sandbox)
+    async with sandbox.services.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket))
+    assert ticket is not None and ticket.assignee_id == OLGA, fake.callback_answers
+    fake.user_presses(TOMASZ, OPERATORS_CHAT_ID, card["message_id"], "tk:resolve:1")
+    await fake.wait_for(lambda: len(fake.callback_answers) >= 3, timeout=20)
+    await settled(sandbox)
+    async with sandbox.services.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket))
+    assert ticket is not None and ticket.status == "resolved", fake.callback_answers
