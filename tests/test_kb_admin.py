@@ -1379,3 +1379,30 @@ async def test_a_customer_is_answered_while_a_big_file_is_read(
             assert await get_knowledge(sandbox.services).get(session, "franchise") == entry
     finally:
         await stop_sandbox(sandbox)
+
+
+async def test_a_yaml_edit_does_not_give_another_entrys_question_a_second_answer(
+    admin: AdminChat,
+) -> None:
+    """📝 YAML sent back with another entry's question added ('What payment methods do you
+    accept?' into delivery_cost) saved it: two entries answered one question, and which
+    one a customer got was the search's guess. It is left out, said so, as ➕ Question
+    does; the rest of the edit is saved."""
+    card = await admin.say("/kb_edit delivery_cost", "delivery_cost")
+    shown = await admin.press(card, "kba:yaml:delivery_cost:0", "Edit and send back")
+    body = (
+        shown["text"]
+        .split("\n\n", 1)[1]
+        .replace(
+            "questions:\n",
+            "questions:\n    - What payment methods do you accept?\n    - Free delivery?\n",
+            1,
+        )
+    )
+    since = len(admin.replies())
+    await admin.say(body, "not added")
+    said = "\n".join(m.get("text") or "" for m in admin.replies(since))
+    assert "Saved 'delivery_cost'" in said and "'payment_methods'" in said, said
+    entry = await admin.entry("delivery_cost")
+    assert entry is not None and "Free delivery?" in entry.questions
+    assert "What payment methods do you accept?" not in entry.questions

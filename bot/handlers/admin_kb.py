@@ -63,6 +63,7 @@ from knowledge.service import (
     QuestionsAdded,
     entry_of,
     get_knowledge,
+    question_key,
 )
 
 log = logging.getLogger(__name__)
@@ -701,12 +702,28 @@ def create_router(settings: Settings) -> Router:
             entry = entries[0]
             if entry_id is not None and entry.id != entry_id:
                 raise KnowledgeError(Text("kb_id_must_stay", id=entry_id))
-            since = await knowledge(services).last_change(session, entry.id)
-            await knowledge(services).save(session, entry, actor=_actor(user), must_be_new=new)
+            service = knowledge(services)
+            # a question it did not have that another entry has: left out (one question,
+            # one answer), and said so
+            had = await service.get(session, entry.id)
+            known = {question_key(q) for q in (had.questions if had else [])}
+            fresh = [q for q in entry.questions if question_key(q) not in known]
+            elsewhere = {
+                q: owner
+                for q, (owner, _) in (await service.question_owners(session, fresh)).items()
+                if owner != entry.id
+            }
+            if elsewhere:
+                kept = [q for q in entry.questions if q not in elsewhere]
+                entry = Entry(entry.id, kept, entry.answers, entry.tags)
+            since = await service.last_change(session, entry.id)
+            await service.save(session, entry, actor=_actor(user), must_be_new=new)
         except (KbFormatError, KnowledgeError) as exc:
             await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
             return False
         await message.answer(texts("admin_saved", id=repr(entry.id)))
+        if elsewhere:
+            await message.answer(_questions_notes(None, texts, elsewhere))
         await show_entry(
             message, session, services, entry, texts, await made(session, services, entry.id, since)
         )
