@@ -1406,3 +1406,13 @@ async def test_a_yaml_edit_does_not_give_another_entrys_question_a_second_answer
     entry = await admin.entry("delivery_cost")
     assert entry is not None and "Free delivery?" in entry.questions
     assert "What payment methods do you accept?" not in entry.questions
+
+
+async def test_a_forged_undo_import_button_is_answered_not_crashed(admin: AdminChat) -> None:
+    """An '↩️ Undo this import' button whose data was altered (a modified client, 'abc'
+    where the import's first change is) crashed the handler (ValueError: invalid literal
+    for int()) and the admin got the error reply; it is answered: nothing to undo."""
+    card = await admin.say("/kb_edit delivery_cost", "delivery_cost")
+    said = await admin.press(card, "kba:impundo:abc:5", "Nothing undone")
+    assert said["text"].startswith("Nothing undone"), said["text"]
+    assert await admin.entry("delivery_cost") is not None

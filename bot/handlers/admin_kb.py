@@ -751,8 +751,10 @@ def create_router(settings: Settings) -> Router:
             await on_gap_button(query, message, callback_data, state, session, services)
             return
         if action == "impundo":  # every entry the import changed, as it was before
+            # the import's first history id rides as the 'entry' (a forged one: nothing)
+            first = int(entry_id) if entry_id.isdigit() else callback_data.page
             done, left = await service.undo_import(
-                session, int(entry_id or 0), callback_data.page, actor=_actor(query.from_user)
+                session, first, callback_data.page, actor=_actor(query.from_user)
             )
             if not done:
                 await message.answer(texts("admin_import_undo_nothing"))
