@@ -5412,3 +5412,21 @@ async def test_a_threat_in_answer_to_what_happened_is_not_asked_the_same_again(
     assert len(d.of("clarify")) == 1, d.replies[-1]
     assert d.of("complaint_opened") and d.of("escalated"), d.replies[-1]
     assert d.replies[-1] != d.replies[0], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'll leave a 1-star review everywhere if you don't fix this. order 5530966 never arrived",
+    ],
+)
+async def test_a_threat_told_with_a_parcel_that_never_came_is_no_broken_item(
+    services: Services, text: str
+) -> None:
+    """'I'll leave a 1-star review everywhere if you don't fix this. order 5530966 never
+    arrived' opened a broken-item case and asked for 'a photo of the problem' of a parcel
+    that never came: the threat's sentence names no broken thing; the parcel is chased."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["delivery_delay"]
+    assert "photo" not in [e["slot"] for e in d.of("asked_for")], d.replies[-1]

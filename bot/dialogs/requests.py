@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, replace
 
 from bot.dialogs.slots import words
-from bot.nlu.lexicon import damage_named
+from bot.nlu.lexicon import damage_named, item_trouble_named
 from bot.nlu.schema import Prediction
 
 MIN_CONFIDENCE = 0.45  # the engine's bar for acting on an intent
@@ -210,6 +210,13 @@ def combine(
         for t, p in [*confident, *(clauses or [])]
         if p.intent == "complaint"
         and p.complaint_type
+        # "I'll leave a 1-star review everywhere if you don't fix this." names a threat, not
+        # a broken item (it made a parcel that never came a broken-item case)
+        and not (
+            p.threat in ("churn", "public", "legal")
+            and p.complaint_type in ("damaged_defective", "wrong_item", "missing_item")
+            and not item_trouble_named(t)
+        )
         and (
             p.intent_confidence >= CLAUSE_CONFIDENCE
             # "телевизор разбит" (0.71): broken in plain words is a problem all the same
