@@ -5430,3 +5430,29 @@ async def test_a_threat_told_with_a_parcel_that_never_came_is_no_broken_item(
     await d.send(text)
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["delivery_delay"]
     assert "photo" not in [e["slot"] for e in d.of("asked_for")], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("first", "back"),
+    [
+        ("заказ 4471366 пришёл не тот", "а, нет, всё правильно, извините, это я перепутала"),
+        ("I got the wrong item, order 5530987", "oh sorry, my mistake, it's the right one"),
+        (
+            "Przyszedł nie ten produkt, zamówienie 6690213",
+            "nie, wszystko się zgadza, pomyliłam się",
+        ),
+    ],
+)
+async def test_a_problem_taken_back_while_its_photo_is_awaited_closes_the_case(
+    services: Services, first: str, back: str
+) -> None:
+    """'заказ пришёл не тот' ('пришлите фото проблемы') - 'а, нет, всё правильно, это я
+    перепутала' got 'Спасибо, записал.' and the case stayed open, waiting for a photo of
+    nothing: the customer is told it is good news and the case is closed."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    assert [e["slot"] for e in d.of("asked_for")] == ["photo"], d.replies[-1]
+    await d.send(back)
+    assert d.of("complaint_withdrawn"), d.replies[-1]
+    assert (await d.state())["complaint"]["stage"] == "done"
+    assert not d.of("escalated") and not d.of("satisfaction_check"), d.replies[-1]

@@ -331,6 +331,40 @@ def scolds_bot(text: str) -> bool:
     )
 
 
+# "а, нет, всё правильно, это я перепутала", "oh sorry, my mistake, it's the right one",
+# "nie, wszystko się zgadza, pomyliłam się": the problem told is taken back, nothing else said
+_ALL_RIGHT_AFTER_ALL = re.compile(
+    r"вс[её]\s+(?:правильно|верно|в\s+порядке|нормально|хорошо|ок)|это\s+я\s+(?:\w+\s+)?"
+    r"(?:перепутал|ошиб|не\s+так\s+понял)|я\s+(?:\w+\s+)?(?:перепутал|ошибл)|"
+    r"\bmy\s+(?:mistake|bad)|\bi\s+was\s+wrong|\bit'?s\s+(?:the\s+right\s+one|fine|all\s+fine|"
+    r"correct)|\ball\s+(?:good|fine)|\bi\s+(?:mixed|got)\s+(?:it|them)\s+(?:up|wrong)|"
+    r"wszystko\s+(?:si[ęe]\s+zgadza|w\s+porz[ąa]dku|ok|dobrze)|pomyli[łl]\w*|to\s+m[óo]j\s+b[łl][ąa]d",
+    re.IGNORECASE,
+)
+
+
+# ... said as taking something back, not as a yes
+_TAKEN_BACK = re.compile(
+    r"(?<!\w)(?:нет|ой|упс|извините|простите|перепута\w*|ошиб\w*)(?!\w)|\b(?:no|nope|oops|sorry|"
+    r"mistake|bad|wrong|mixed)\b|(?<!\w)(?:nie|ups|przepraszam|sorki|pomyli\w*|b[łl][ąa]d)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def withdrawn(text: str) -> bool:
+    """The problem just told is taken back ("а, нет, всё правильно, это я перепутала")."""
+    return bool(
+        text
+        and word_count(text) <= 14
+        and _ALL_RIGHT_AFTER_ALL.search(text)
+        and _TAKEN_BACK.search(text)
+        and failure_named(text, unsure_status=True) is None
+        and not item_trouble_named(text)
+        and not _STILL_BROKEN.search(text)
+        and "?" not in text
+    )
+
+
 def _person_button(ctx: TurnContext) -> list[list[Button]]:
     return [[Button(ctx.texts.plain("topic_human"), "topic:human")]]
 
@@ -1581,6 +1615,21 @@ class ComplaintFlow:
             if awaited:
                 ctx.say("complaint_what_needed", items=_slot_list(ctx, awaited))
                 return True
+        if (
+            not detail
+            and not ctx.incoming.callback_data
+            and withdrawn(text)
+            and not case.get("passed_on")
+        ):
+            # "а, нет, всё правильно, это я перепутала" while the photo was awaited (it was
+            # "Спасибо, записал.", the case left waiting): glad, and the case is closed
+            case["stage"] = "done"
+            case["outcome"] = "withdrawn"
+            _add_description(ctx.state.setdefault("known", {}), text)
+            await self._save(ctx, case)
+            ctx.say("complaint_withdrawn")
+            ctx.event("complaint_withdrawn", complaint_id=case.get("id"))
+            return True
         if not detail and not ctx.incoming.callback_data and scolds_bot(text):
             # "ты вообще читаешь, что я пишу? тупая железяка" while the photo is awaited (it was
             # "Спасибо, записал."): sorry, what is still needed, and a person a tap away
