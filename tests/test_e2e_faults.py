@@ -867,6 +867,7 @@ async def test_a_reply_left_to_the_outbox_counts_as_the_operators_answer(
     assert bot_texts(fake, JOHN).count("Hi John") == 1, bot_texts(fake, JOHN)
 
 
+@pytest.mark.parametrize("db_backend", ["sqlite", "postgresql"], indirect=True)
 async def test_a_card_press_while_telegram_cannot_say_who_is_an_operator(
     sandbox: Sandbox,
 ) -> None:
@@ -903,3 +904,30 @@ async def test_a_card_press_while_telegram_cannot_say_who_is_an_operator(
     async with sandbox.services.sessionmaker() as session:
         ticket = await session.scalar(select(Ticket))
     assert ticket is not None and ticket.status == "resolved", fake.callback_answers
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite", "postgresql"], indirect=True)
+async def test_a_reply_while_telegram_cannot_say_who_is_an_operator_is_asked_again(
+    sandbox: Sandbox,
+) -> None:
+    """Telegram failed (502) when asked whether Tomasz, writing in the topic for the first
+    time since the bot started, is an operator: the reply is not sent unchecked nor lost
+    without a word; he is asked to send it again, and the second try reaches John once."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    before = len(bot_texts(fake, JOHN))
+    fake.add_fault("getChatMember", status=502, times=1)
+    fake.user_sends(
+        TOMASZ, "Hi John, Tomasz here", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="send it again", timeout=20
+    )
+    await settled(sandbox)
+    assert len(bot_texts(fake, JOHN)) == before
+    fake.user_sends(
+        TOMASZ, "Hi John, Tomasz here", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for_bot_message(JOHN, count=before + 1, timeout=20)
+    await settled(sandbox)
+    assert bot_texts(fake, JOHN)[before:] == ["Hi John, Tomasz here"]
