@@ -140,6 +140,8 @@ def create_router(settings: Settings) -> Router:
         verdict = await operators.check(bot, user.id)
         if verdict:
             return False
+        if verdict is False and not operators.first_word(user.id):
+            return True  # told a moment ago: a stranger's every message is not echoed
         try:
             await message.reply(NOT_OPERATOR if verdict is False else CHECK_FAILED)
         except TelegramAPIError as exc:
@@ -479,6 +481,18 @@ class OperatorRoster:
         self.settings = settings
         self.clock = clock
         self.seen: dict[int, float] = {}
+        self.told: dict[int, float] = {}
+
+    def first_word(self, user_id: int) -> bool:
+        """Whether a non-operator is to be told (once per ``KEEP``): someone posting a
+        stream of messages is not answered each time (the bot would double the noise in
+        the topic and spend its flood limit, which the customers' replies need)."""
+        now = self.clock()
+        if now - self.told.get(user_id, -self.KEEP) < self.KEEP:
+            return False
+        self.told = {u: t for u, t in self.told.items() if now - t < self.KEEP}
+        self.told[user_id] = now
+        return True
 
     async def check(self, bot: Bot, user_id: int) -> bool | None:
         now = self.clock()
