@@ -1416,3 +1416,29 @@ async def test_a_forged_undo_import_button_is_answered_not_crashed(admin: AdminC
     said = await admin.press(card, "kba:impundo:abc:5", "Nothing undone")
     assert said["text"].startswith("Nothing undone"), said["text"]
     assert await admin.entry("delivery_cost") is not None
+
+
+async def test_import_says_it_is_under_way_before_the_file_is_read(
+    admin: AdminChat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Import tapped on a big file: the offer stayed as it was, buttons and all, while the
+    file was downloaded and read again (seconds for 5,000 entries), so the admin tapped
+    again or thought nothing happened. '⏳ Importing ...' replaces it before the reading."""
+    from bot.handlers import admin_kb
+
+    real = admin_kb.parse_bytes
+    seen: list[str] = []
+
+    def reading(*args: object, **kwargs: object) -> list[Entry]:
+        offer = [m for m in admin.replies() if "valid entr" in (m.get("text") or "")]
+        shown = [m for m in admin.replies() if m["message_id"] == offer_id]
+        seen.append(shown[-1].get("text", "") if shown else (offer[-1]["text"] if offer else ""))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    more = Entry(id="franchise", questions=["Do you sell franchises?"], answers={"en": "No."})
+    admin.fake.user_sends(ADMIN, document=("kb.yaml", ("entries:\n" + _yaml_of(more)).encode()))
+    offer = await admin._wait(0, "valid entr", 30)
+    offer_id = offer["message_id"]
+    monkeypatch.setattr(admin_kb, "parse_bytes", reading)
+    await admin.press(offer, _button(offer, "Import"), "Imported")
+    assert seen and seen[0].startswith("⏳ Importing kb.yaml"), seen

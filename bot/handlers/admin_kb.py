@@ -1263,11 +1263,14 @@ def create_router(settings: Settings) -> Router:
         bot = message.bot
         assert bot is not None
         await _unlock(session)
+        # said at once, its buttons gone: reading a big file takes seconds before any answer
+        await with_retry(lambda: message.edit_text(texts("admin_importing", name=offer["name"])))
         raw = await _download(bot, offer["file"])
         try:  # read once, off the event loop (5,000 entries of YAML take seconds)
             entries = await asyncio.to_thread(parse_bytes, raw, offer["fmt"], offer["name"])
         except KbFormatError as exc:
-            await message.answer(_file_errors(exc, texts))
+            said = _file_errors(exc, texts)
+            await with_retry(lambda: message.edit_text(said))
             return
         if action == "impr":
             # it deletes every entry the file lacks: said and asked first, one tap is no
@@ -1327,9 +1330,8 @@ def create_router(settings: Settings) -> Router:
                     ),
                 )
                 return
-        # saving and re-indexing a big file takes a while: said, so Import is not tapped again,
-        # and how far it is (5,000 entries take minutes)
-        await with_retry(lambda: message.edit_text(texts("admin_importing", name=offer["name"])))
+        # saving and re-indexing a big file takes a while (said at the tap, above): how far it
+        # is (5,000 entries take minutes)
         progress = ImportProgress(message, texts, offer["name"])
         try:
             report = await knowledge(services).import_entries(
