@@ -40,6 +40,10 @@ async def sandbox(settings, classifier, db_url) -> AsyncIterator[Sandbox]:
     await stop_sandbox(sb)
 
 
+def topic_texts(fake, thread: int) -> list[str]:
+    return [m.get("text") or "" for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread)]
+
+
 def bot_texts(fake, chat_id: int, thread_id: int | None = None) -> list[str]:
     return [
         m.get("text") or m.get("caption") or ""

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from bot.db.models import Message, Ticket
 from bot.delivery import flush_outbox
 from bot.sandbox.run import OPERATORS, OPERATORS_CHAT_ID, Sandbox, stop_sandbox
-from tests.test_e2e import ANNA, JOHN, OLGA, _escalate, bot_texts, launch, settled
+from tests.test_e2e import ANNA, JOHN, OLGA, _escalate, bot_texts, launch, settled, topic_texts
 
 TOMASZ = OPERATORS[1][0]
 
@@ -24,10 +24,6 @@ async def sandbox(settings, classifier, db_url) -> AsyncIterator[Sandbox]:
     sb = await launch(settings, classifier, db_url)
     yield sb
     await stop_sandbox(sb)
-
-
-def topic_texts(fake, thread: int) -> list[str]:
-    return [m.get("text") or "" for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread)]
 
 
 @pytest.mark.parametrize(

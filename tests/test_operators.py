@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.db.models import Ticket
 from bot.sandbox.run import OPERATORS, OPERATORS_CHAT_ID, Sandbox, stop_bot, stop_sandbox
-from tests.test_e2e import JOHN, OLGA, _escalate, bot_texts, launch, settled
+from tests.test_e2e import JOHN, OLGA, _escalate, bot_texts, launch, settled, topic_texts
 
 TOMASZ = OPERATORS[1][0]
 BOTH = pytest.mark.parametrize("db_backend", ["sqlite", "postgresql"], indirect=True)
@@ -21,10 +21,6 @@ async def sandbox(settings, classifier, db_url) -> AsyncIterator[Sandbox]:
     sb = await launch(settings, classifier, db_url)
     yield sb
     await stop_sandbox(sb)
-
-
-def topic_texts(fake, thread: int) -> list[str]:
-    return [m.get("text") or "" for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread)]
 
 
 async def the_ticket(sandbox: Sandbox) -> Ticket:
