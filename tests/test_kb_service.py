@@ -440,9 +440,8 @@ async def test_import_file_if_empty(kb: SimpleNamespace, small_kb: Path) -> None
     assert await import_file_if_empty(services, small_kb) is None
 
 
-def test_cli_import_export_list_search(
-    tmp_path: Path, small_kb: Path, kb_cache: Path, monkeypatch: pytest.MonkeyPatch, capsys
-) -> None:  # type: ignore[no-untyped-def]
+def _kb_command(tmp_path: Path, kb_cache: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """`supportbot kb ARGS...` on a database of its own in tmp_path; returns its exit code."""
     from knowledge.cli import add_subparsers
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
@@ -453,6 +452,14 @@ def test_cli_import_export_list_search(
     def run(*argv: str) -> int:
         args = parser.parse_args(list(argv))
         return int(args.func(args))
+
+    return run
+
+
+def test_cli_import_export_list_search(
+    tmp_path: Path, small_kb: Path, kb_cache: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    run = _kb_command(tmp_path, kb_cache, monkeypatch)
 
     assert run("import", str(DEMO / "broken_examples" / "bad_id.csv")) == 1
     assert "line 4" in capsys.readouterr().err
@@ -549,16 +556,7 @@ def test_the_command_line_counts_in_plain_english(
     """`supportbot kb` said '1 entries in the file', 'exported 1 entries', '1 entries',
     '(1 error(s))', 'warning: 1 answers with a phrase...' and 'searched 1 question(s)'; one
     is one entry, error, answer, question."""
-    from knowledge.cli import add_subparsers
-
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(kb_cache))
-    parser = argparse.ArgumentParser()
-    add_subparsers(parser.add_subparsers())
-
-    def run(*argv: str) -> int:
-        args = parser.parse_args(list(argv))
-        return int(args.func(args))
+    run = _kb_command(tmp_path, kb_cache, monkeypatch)
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("entries:\n  - id: Bad Id\n    questions: [a]\n    answers: {en: b}\n", "utf-8")
