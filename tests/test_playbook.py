@@ -5456,3 +5456,38 @@ async def test_a_problem_taken_back_while_its_photo_is_awaited_closes_the_case(
     assert d.of("complaint_withdrawn"), d.replies[-1]
     assert (await d.state())["complaint"]["stage"] == "done"
     assert not d.of("escalated") and not d.of("satisfaction_check"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "Это безобразие, я больше у вас ничего не куплю! Подарок опоздал, день рождения уже прошёл, заказ 5512377",
+        "This is outrageous, I'll never order again! The birthday gift came after the party, order 5530966",
+        "Skandal, nigdy więcej u was nie kupię! Prezent na urodziny przyszedł po imprezie, zamówienie 4428816",
+    ],
+)
+async def test_an_angry_customer_with_a_missed_event_gets_one_compensation(
+    services: Services, first: str
+) -> None:
+    """'Это безобразие, я больше у вас ничего не куплю! Подарок опоздал, день рождения уже
+    прошёл' got the angry customer's 'промокод на 10%: SORRY10' and, in the same reply, the
+    missed event's 'Скидка 15% / Бесплатная доставка ×3 / Подарок': two compensations. One
+    gesture per case: the choice the playbook gives what cannot be fixed, a person one tap away."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    assert [e["customer_kind"] for e in d.of("complaint_opened")] == ["angry"], d.replies
+    offered = [e["kind"] for e in d.of("compensation_offered")]
+    assert sorted(offered) == ["coupon", "free_delivery", "gift"], d.replies[-1]
+    assert "SORRY" not in " ".join(d.replies[-1]), d.replies[-1]
+    assert "topic:human" in d.buttons[-1], d.buttons[-1]
+
+
+async def test_turning_angry_at_the_missed_event_offer_adds_no_second_compensation(
+    services: Services,
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Подарок опоздал, день рождения уже прошёл, заказ 5512377")
+    assert len(d.of("compensation_offered")) == 3, d.replies
+    await d.send("я больше у вас ничего не куплю")
+    assert len(d.of("compensation_offered")) == 3, d.replies[-1]
+    assert "SORRY" not in " ".join(d.replies[-1]), d.replies[-1]

@@ -1455,8 +1455,11 @@ class ComplaintFlow:
         ctx.request_handoff("safety", "high")
 
     def _gesture(self, ctx: TurnContext, text: str, *, say: bool = True) -> str:
-        """The angry customer's goodwill gesture (rules: angry_gesture), after ``text``."""
-        text = with_gesture(ctx, self.rules.angry_gesture, text)
+        """The angry customer's goodwill gesture (rules: angry_gesture), after ``text``. One
+        gesture per case: a missed event's case gets the compensation to choose from (the
+        playbook's answer to what cannot be fixed), not a coupon on top of it."""
+        if not (ctx.state.get("complaint") or {}).get("unfixable"):
+            text = with_gesture(ctx, self.rules.angry_gesture, text)
         if say:
             ctx.say_text(text, [[Button(ctx.texts.plain("topic_human"), "topic:human")]])
         return text
