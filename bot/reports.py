@@ -36,6 +36,7 @@ from bot.dialogs.texts import Texts, catalogue
 log = logging.getLogger(__name__)
 
 FEEDBACK = "feedback"  # the outcome of an opinion recorded without a complaint
+WITHDRAWN = "withdrawn"  # "а, нет, всё правильно, это я перепутала": no complaint after all
 # hand-offs about a question, not about a complaint the bot had solved
 QUESTION_HANDOFFS = {"order_status", "order_change", "faq_not_helpful"}
 
@@ -96,7 +97,10 @@ async def build_report(
     # an opinion told after an FAQ answer ("нет, просто хотел сказать") is kept for the
     # reports as feedback: no complaint, and nothing the bot solved
     feedback = [c for c in recorded if c.outcome == FEEDBACK]
-    complaints = [c for c in recorded if c.outcome != FEEDBACK]
+    # a complaint the customer took back as their own mistake is shown apart: no problem of
+    # ours to count by type, and nothing the bot solved
+    withdrawn = [c for c in recorded if c.outcome == WITHDRAWN]
+    complaints = [c for c in recorded if c.outcome not in (FEEDBACK, WITHDRAWN)]
     tickets = (await session.scalars(select(Ticket).where(*window(Ticket.created_at)))).all()
     surveys = (
         await session.scalars(select(SurveyAnswer).where(*window(SurveyAnswer.created_at)))
@@ -122,6 +126,7 @@ async def build_report(
         select(Complaint.conversation_id, Complaint.created_at).where(
             Complaint.conversation_id.in_(conversation_ids),
             Complaint.outcome.is_distinct_from(FEEDBACK),
+            Complaint.outcome.is_distinct_from(WITHDRAWN),
         )
     ):
         starts.setdefault(conversation_id, []).append(as_utc(created))
@@ -195,6 +200,7 @@ async def build_report(
         "complaints": len(complaints),
         "complaints_by_type": dict(by_type.most_common()),
         "feedback": len(feedback),
+        "withdrawn": len(withdrawn),
         "customer_kinds": dict(kinds.most_common()),
         "repeat_complaints": {
             "customers": len(times),
@@ -524,6 +530,8 @@ def render_summary(report: dict[str, Any], texts: Texts | None = None) -> str:
         )
     if report.get("feedback"):
         lines.append(texts("admin_report_feedback", n=report["feedback"]))
+    if report.get("withdrawn"):
+        lines.append(texts("admin_report_withdrawn", n=report["withdrawn"]))
     esc = report["escalations"]
     lines.append(
         texts("admin_report_handed", n=esc["total"], urgent=esc["high_priority"], open=esc["open"])
@@ -667,6 +675,7 @@ def is_empty(report: dict[str, Any]) -> bool:
         report["conversations"]
         or report["complaints"]
         or report.get("feedback")
+        or report.get("withdrawn")
         or report["escalations"]["total"]
         or report["csat"]["answers"]
         or report["nps"]["answers"]

@@ -747,3 +747,28 @@ def test_the_report_s_file_format_may_come_first() -> None:
     )
     with pytest.raises(ValueError, match="could not read"):
         parse_period("csv json 7", now)
+
+
+async def test_a_withdrawn_complaint_is_not_counted_among_the_complaints(services) -> None:
+    """'заказ пришёл не тот' then 'а, нет, всё правильно, извините, это я перепутала' closes
+    the case (outcome 'withdrawn'), but the report still counted it: 2 complaints, a
+    'wrong_item' among the types and a second 'solved by the bot'. It is 1 complaint now,
+    and the mistake is shown apart ('Complaints withdrawn (the customer's mistake): 1')."""
+    from bot.reports import render_summary
+
+    await _bot_solved_billing(services, "u61", DAY1)
+    await _say(services, "u62", "заказ 4471366 пришёл не тот", DAY1 + timedelta(hours=1))
+    out = await _say(
+        services,
+        "u62",
+        "а, нет, всё правильно, извините, это я перепутала",
+        DAY1 + timedelta(hours=1, minutes=1),
+    )
+    assert any(e["type"] == "complaint_withdrawn" for e in out.events), out.events
+    async with services.sessionmaker() as session:
+        report = await build_report(session)
+    assert report["complaints"] == 1, report
+    assert report["complaints_by_type"] == {"billing": 1}, report["complaints_by_type"]
+    assert report["solved_by_bot"] == 1, report
+    assert report["withdrawn"] == 1, report
+    assert "withdrawn (the customer's mistake): 1" in render_summary(report)
