@@ -341,6 +341,27 @@ def _has_broken_text(value: Any) -> bool:
     return False
 
 
+def bad_char(code: int) -> Text:
+    """A character YAML refuses to read (a NUL, a bell, Excel's vertical tab), in the words
+    the admin's language has for it; CSV and JSONL refuse the same ones."""
+    return Text("kb_yaml_bad_char", code=f"U+{code:04X}")
+
+
+def _first_bad_char(value: Any) -> int | None:
+    """The first character in the value (its texts, keys too) YAML would not read: the
+    control characters other than tab and line breaks (surrogates: :func:`_has_broken_text`)."""
+    if isinstance(value, str):
+        found = yaml.reader.Reader.NON_PRINTABLE.search(value)
+        return ord(found.group()) if found is not None else None
+    items = value if isinstance(value, list) else []
+    if isinstance(value, dict):
+        items = [x for pair in value.items() for x in pair]
+    for item in items:
+        if (code := _first_bad_char(item)) is not None:
+            return code
+    return None
+
+
 def _clean_str(value: Any) -> str | None:
     if isinstance(value, str):
         return value.strip()
@@ -365,6 +386,9 @@ def validate_entry(
     for key in broken:  # e.g. half of an emoji escaped in JSON ("\ud83d"): no UTF-8 for it
         errors.add(where, Text("kb_broken_char", field=key))
     if broken:
+        return None
+    if (code := _first_bad_char(raw)) is not None:  # '\u0000' in JSON: YAML refuses it
+        errors.add(where, bad_char(code))
         return None
     ok = True
     for key in raw:
@@ -585,8 +609,7 @@ def yaml_problem(exc: yaml.YAMLError, text: str | None = None) -> str:
     for the line of a character YAML does not read at all)."""
     if isinstance(exc, yaml.reader.ReaderError):
         # a control character pasted in (a bell, a vertical tab from Excel): no mark, a position
-        code = exc.character if isinstance(exc.character, int) else 0
-        said = Text("kb_yaml_bad_char", code=f"U+{code:04X}")
+        said = bad_char(exc.character if isinstance(exc.character, int) else 0)
         if text is None or not isinstance(exc.position, int):
             return said
         return Text("kb_at", where=_line(text[: exc.position].count("\n") + 1), problem=said)
@@ -1056,6 +1079,10 @@ def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
             continue
         values = {n: row[i] for n, i in col.items()}
         entry_id = values["id"].strip()
+        if (code := _first_bad_char(row)) is not None:  # a NUL in a cell: YAML refuses it
+            where = Text("kb_at_line_id", line=start, id=entry_id) if entry_id else _line(start)
+            errors.add(where, bad_char(code))
+            continue
         lang = values["lang"].strip().lower()  # 'RU', as a spreadsheet capitalises it
         question = csv_text(values["question"].strip())
         answer = csv_text(values["answer"].strip())

@@ -820,3 +820,50 @@ def test_excels_sep_line_and_a_utf16_file_without_its_mark_are_read() -> None:
     for encoding in ("utf-16-le", "utf-16-be"):
         [entry] = parse_bytes(rows.replace(";", "\t").encode(encoding), "csv", "kb.txt")
         assert entry.questions == ["Сколько стоит?"], encoding
+
+
+@pytest.mark.parametrize(
+    ("fmt", "data", "where"),
+    [
+        (
+            "csv",
+            "id,lang,question,answer,tags\nhours,en,When are you open?,9 to 5,\n"
+            "price,en,How much?,10\x00 EUR,\n",
+            "line 3, entry 'price'",
+        ),
+        (
+            "jsonl",
+            '{"id": "hours", "questions": ["When?"], "answers": {"en": "9 to 5"}}\n'
+            '{"id": "price", "questions": ["How much\\u0007?"], "answers": {"en": "10"}}\n',
+            "line 2, entry 2 ('price')",
+        ),
+        (
+            "jsonl",
+            '[{"id": "hours", "questions": ["When?"], "answers": {"en": "9\\u000b to 5"}}]',
+            "entry 1 ('hours')",
+        ),
+    ],
+    ids=["csv-nul", "jsonl-bell", "json-vertical-tab"],
+)
+def test_a_control_character_in_a_csv_or_jsonl_is_refused_as_in_yaml(
+    tmp_path: Path, fmt: str, data: str, where: str
+) -> None:
+    """A NUL or another control character in a CSV cell or a JSON string was imported and
+    stored (an answer with an invisible character in it, a NUL PostgreSQL cannot keep), where
+    YAML refuses it. 'supportbot kb import' and the Telegram upload now refuse it too, at its
+    line or entry, with YAML's words in the admin's language."""
+    from bot.dialogs.texts import Texts
+    from knowledge.formats import parse_bytes
+
+    path = tmp_path / ("kb.csv" if fmt == "csv" else "kb.jsonl")
+    path.write_bytes(data.encode("utf-8"))
+    with pytest.raises(KbFormatError) as err:  # the command line reads the file
+        load_file(path)
+    [problem] = err.value.errors
+    assert problem.startswith(f"{where}: a character that has no place in a text"), problem
+    with pytest.raises(KbFormatError) as err:  # the Telegram upload reads its bytes
+        parse_bytes(data.encode("utf-8"), fmt, path.name)
+    [problem] = err.value.errors
+    ru = say(problem, Texts("ru"))
+    assert "невидимый служебный символ" in ru, ru
+    assert ru.startswith(("строка", "запись")), ru
