@@ -893,6 +893,15 @@ class KnowledgeService:
         question = question or fallback
         if not question:
             raise KnowledgeError(Text("kb_no_customer_question"))
+        # one question, one answer: an entry that has it already answers it (the check
+        # ➕ Question and /kb_add make)
+        owner = (await self.question_owners(session, [question])).get(question)
+        if owner is not None and owner[0] != entry_id:
+            raise KnowledgeError(
+                f'"{question[:200]}" is a question of {owner[0]!r}, so it was not added as '
+                f"a second answer to it (one question, one answer): /kb_save {owner[0]} "
+                "adds your answer there in a language it has none in"
+            )
         return await self.create_from_questions(
             session,
             [question],

@@ -431,6 +431,31 @@ async def test_a_reply_saved_to_an_existing_entry_keeps_its_answers(
         assert await kb.service.get(s, "delivery_cost") == after
 
 
+async def test_a_reply_saved_for_another_entrys_question_is_not_a_second_answer(
+    kb: SimpleNamespace, small_kb: Path
+) -> None:
+    """An operator's ``/kb_save`` (or ``/kb_save ID`` of another entry) for a customer's
+    question an entry already has ('сколько стоит ДОСТАВКА' is delivery_cost's) made a second
+    entry answering it. It is not saved, and the operator is told whose question it is."""
+    async with kb.sessionmaker() as s:
+        await kb.service.import_file(s, small_kb)
+        from knowledge.repository import KnowledgeRepository
+
+        before = sorted(e.id for e in await KnowledgeRepository(s).all())
+        for entry_id in (None, "franchise"):
+            with pytest.raises(KnowledgeError, match="is a question of 'delivery_cost'"):
+                await kb.service.save_operator_reply(
+                    s,
+                    question="сколько стоит ДОСТАВКА",
+                    answer="300 рублей",
+                    lang="ru",
+                    actor="op:5",
+                    entry_id=entry_id,
+                )
+        assert await kb.service.get(s, "franchise") is None
+        assert sorted(e.id for e in await KnowledgeRepository(s).all()) == before
+
+
 async def test_import_file_if_empty(kb: SimpleNamespace, small_kb: Path) -> None:
     services = SimpleNamespace(
         settings=kb.settings, sessionmaker=kb.sessionmaker, knowledge=kb.service
