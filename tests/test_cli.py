@@ -421,11 +421,11 @@ def test_postgresql_without_its_driver_says_what_to_install(
     assert "pip install 'supportbot[postgres]'" in err and len(err.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("argv", [["db", "upgrade", "0009"], ["db", "downgrade", "latest"]])
+@pytest.mark.parametrize("argv", [["db", "upgrade", "0099"], ["db", "downgrade", "latest"]])
 def test_an_unknown_migration_is_one_line(
     argv: list[str], cli_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """``db upgrade 0009`` (a typo) ended in an Alembic traceback."""
+    """``db upgrade 0099`` (a typo) ended in an Alembic traceback."""
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"supportbot: {' '.join(argv)}: Can't locate revision")
