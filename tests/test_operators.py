@@ -4,6 +4,7 @@ restart, or in ways the topic's ordinary flow does not expect. SQLite and Postgr
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy import select
@@ -186,6 +187,42 @@ def card_text(fake, thread: int) -> str:
     return fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0].get("text") or ""
 
 
+@asynccontextmanager
+async def _card_failed_then_restart(
+    settings, classifier, db_url, command: str, said: str, *, story: tuple[str, str] | None = None
+) -> AsyncIterator[tuple[Sandbox, int, str]]:
+    """John's ticket (``story``: what he told the bot first, and words of its answer to
+    wait for) gets Olga's ``command`` while Telegram fails to update the card (502, longer
+    than the retries); she is told ``said``. The bot is stopped (a deploy) before the
+    timers' next pass and started again with Telegram working. Yields the restarted bot,
+    the topic and the card's text as the restart found it."""
+    first = await launch(settings, classifier, db_url)
+    server, fake = first.server, first.server.fake
+    try:
+        if story is not None:
+            fake.user_sends(JOHN, story[0])
+            await fake.wait_for_bot_message(JOHN, text_contains=story[1], timeout=20)
+        thread = await _escalate(
+            fake, JOHN, "no, this is not ok at all" if story else "operator please"
+        )
+        fake.add_fault("editMessageText", status=502, times=4)
+        fake.user_sends(OLGA, command, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+        await fake.wait_for_bot_message(
+            OPERATORS_CHAT_ID, thread_id=thread, text_contains=said, timeout=30
+        )
+        await settled(first)
+        await stop_bot(first)
+        before = card_text(fake, thread)
+        fake.faults.clear()  # Telegram works again (a fault the retries left is not the test's)
+        second = await launch(settings, classifier, db_url, server=server)
+        try:
+            yield second, thread, before
+        finally:
+            await stop_bot(second)
+    finally:
+        await server.__aexit__(None, None, None)
+
+
 @BOTH
 async def test_a_card_telegram_failed_to_update_is_redrawn_after_a_restart(
     settings, classifier, db_url
@@ -200,32 +237,21 @@ async def test_a_card_telegram_failed_to_update_is_redrawn_after_a_restart(
     from bot.db.models import utcnow
     from escalation.timers import check_timers
 
-    first = await launch(settings, classifier, db_url)
-    server, fake = first.server, first.server.fake
-    try:
-        thread = await _escalate(fake, JOHN, "operator please")
-        fake.add_fault("editMessageText", status=502, times=4)
-        fake.user_sends(OLGA, "/take", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
-        await fake.wait_for_bot_message(
-            OPERATORS_CHAT_ID, thread_id=thread, text_contains="is yours", timeout=30
-        )
-        await settled(first)
-        await stop_bot(first)
-        assert "Olga" not in card_text(fake, thread)
-        second = await launch(settings, classifier, db_url, server=server)
-        try:
-            await check_timers(second.bot, second.services, now=utcnow() + timedelta(seconds=30))
-            assert "Olga" in card_text(fake, thread), card_text(fake, thread)
-            card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
-            buttons = [b["text"] for r in card["reply_markup"]["inline_keyboard"] for b in r]
-            assert "Take" not in buttons, buttons
-            edits = len(fake.calls_of("editMessageText"))
-            await check_timers(second.bot, second.services, now=utcnow() + timedelta(seconds=60))
-            assert len(fake.calls_of("editMessageText")) == edits  # redrawn once
-        finally:
-            await stop_bot(second)
-    finally:
-        await server.__aexit__(None, None, None)
+    async with _card_failed_then_restart(settings, classifier, db_url, "/take", "is yours") as (
+        second,
+        thread,
+        before,
+    ):
+        fake = second.server.fake
+        assert "Olga" not in before
+        await check_timers(second.bot, second.services, now=utcnow() + timedelta(seconds=30))
+        assert "Olga" in card_text(fake, thread), card_text(fake, thread)
+        card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+        buttons = [b["text"] for r in card["reply_markup"]["inline_keyboard"] for b in r]
+        assert "Take" not in buttons, buttons
+        edits = len(fake.calls_of("editMessageText"))
+        await check_timers(second.bot, second.services, now=utcnow() + timedelta(seconds=60))
+        assert len(fake.calls_of("editMessageText")) == edits  # redrawn once
 
 
 async def killed(sandbox: Sandbox) -> None:
@@ -366,33 +392,15 @@ async def test_a_resolved_card_redrawn_after_a_restart_keeps_the_case(
     from bot.db.models import utcnow
     from escalation.timers import check_timers
 
-    first = await launch(settings, classifier, db_url)
-    server, fake = first.server, first.server.fake
-    try:
-        fake.user_sends(
-            JOHN, "My parcel for order 7781420 is a week late, nobody tells me anything"
-        )
-        await fake.wait_for_bot_message(JOHN, text_contains="solve it", timeout=20)
-        thread = await _escalate(fake, JOHN, "no, this is not ok at all")
-        fake.add_fault("editMessageText", status=502, times=4)
-        fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
-        await fake.wait_for_bot_message(
-            OPERATORS_CHAT_ID, thread_id=thread, text_contains="resolved", timeout=30
-        )
-        await settled(first)
-        await stop_bot(first)
-        assert "resolved" not in card_text(fake, thread).split("\n")[0]
-        fake.faults.clear()  # Telegram works again (a fault the retries left is not the test's)
-        second = await launch(settings, classifier, db_url, server=server)
-        try:
-            await check_timers(second.bot, second.services, now=utcnow() + timedelta(seconds=30))
-            card = card_text(fake, thread).split("Transcript:")[0]
-            assert "resolved" in card.split("\n")[0], card
-            assert "complaint type: late or lost delivery" in card, card
-        finally:
-            await stop_bot(second)
-    finally:
-        await server.__aexit__(None, None, None)
+    story = ("My parcel for order 7781420 is a week late, nobody tells me anything", "solve it")
+    async with _card_failed_then_restart(
+        settings, classifier, db_url, "/resolve", "resolved", story=story
+    ) as (second, thread, before):
+        assert "resolved" not in before.split("\n")[0]
+        await check_timers(second.bot, second.services, now=utcnow() + timedelta(seconds=30))
+        card = card_text(second.server.fake, thread).split("Transcript:")[0]
+        assert "resolved" in card.split("\n")[0], card
+        assert "complaint type: late or lost delivery" in card, card
 
 
 @BOTH
