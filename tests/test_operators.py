@@ -503,3 +503,73 @@ async def test_a_stranger_posting_in_a_public_group_cannot_answer_or_take(
     await settled(sandbox)
     assert bot_texts(fake, JOHN)[before:] == ["Hi John, I'm Olga", "Let me check your order"]
     assert len(fake.calls_of("getChatMember")) == asked
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_the_bot_asks_telegram_for_the_operators_groups_member_changes(
+    settings, classifier, db_url, mode: str
+) -> None:
+    """Telegram sends a bot 'chat_member' updates (someone left or was removed from a group)
+    only when it asks for them: the bot did not, so it never learnt that an operator had
+    been removed. It asks for them, polling or with a webhook, with what it asked before."""
+    sb = await launch(settings, classifier, db_url, mode=mode)
+    try:
+        fake = sb.server.fake
+        if mode == "polling":
+            await fake.wait_for(lambda: fake.calls_of("getUpdates"), timeout=20)
+        bot = fake.primary_bot
+        assert bot is not None
+        allowed = bot.webhook.allowed_updates if bot.webhook else bot.allowed_updates
+        assert allowed is not None
+        for kind in ("chat_member", "message", "edited_message", "callback_query"):
+            assert kind in allowed, allowed
+        assert "my_chat_member" in allowed, allowed  # a customer blocking the bot
+    finally:
+        await stop_sandbox(sb)
+
+
+@BOTH
+@pytest.mark.parametrize("told_by", ["chat_member", "left_chat_member"])
+async def test_an_operator_removed_from_the_group_can_no_longer_answer_or_take(
+    sandbox: Sandbox, told_by: str
+) -> None:
+    """The operators' group is public (anyone may post): Olga removed Tomasz from it, yet
+    for up to 10 minutes his messages still reached John, and his /take and Take worked (he
+    had been seen as an operator a moment before). Telegram's word that he left (the member
+    update, or the 'removed from the group' service message) ends his rights at once."""
+    fake = sandbox.server.fake
+    fake.chats[OPERATORS_CHAT_ID].join_to_send = False
+    thread = await _escalate(fake, JOHN, "operator please")
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+    fake.user_sends(
+        TOMASZ, "# I'll look at it", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await settled(sandbox)
+    async with sandbox.services.sessionmaker() as session:
+        from tests.test_e2e import notes
+
+        assert [n.text for n in await notes(session)] == ["I'll look at it"]  # an operator
+    before = len(bot_texts(fake, JOHN))
+    fake.member_changes(
+        OPERATORS_CHAT_ID,
+        TOMASZ,
+        "left",
+        by=OLGA,
+        update=told_by == "chat_member",
+        service_message=told_by == "left_chat_member",
+    )
+    await settled(sandbox)
+    for text in ("Hi John, send me your card number", "/take"):
+        fake.user_sends(TOMASZ, text, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    fake.user_presses(TOMASZ, OPERATORS_CHAT_ID, card["message_id"], "tk:take:1")
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="only the shop's operators", timeout=20
+    )
+    await fake.wait_for(lambda: fake.callback_answers, timeout=20)
+    await settled(sandbox)
+    assert len(bot_texts(fake, JOHN)) == before, bot_texts(fake, JOHN)
+    assert "Only operators" in (fake.callback_answers[-1].get("text") or "")
+    ticket = await the_ticket(sandbox)
+    assert ticket.assignee_id is None and ticket.status == "open"
+    fake.user_sends(OLGA, "Hi John, I'm Olga", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(JOHN, count=before + 1, timeout=20)

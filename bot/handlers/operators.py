@@ -26,7 +26,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message, MessageEntity
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, MessageEntity
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -128,6 +128,7 @@ def create_router(settings: Settings) -> Router:
     router.message.filter(F.chat.id == chat_id)
     router.edited_message.filter(F.chat.id == chat_id)
     router.callback_query.filter(F.message.chat.id == chat_id)
+    router.chat_member.filter(F.chat.id == chat_id)
     prefix = settings.internal_note_prefix
     operators = OperatorRoster(settings)
 
@@ -147,6 +148,21 @@ def create_router(settings: Settings) -> Router:
         except TelegramAPIError as exc:
             log.info("non-operator %s not answered: %s", user.id, exc)
         return True
+
+    @router.chat_member()
+    async def member_changed(event: ChatMemberUpdated) -> None:
+        """Someone left the operators' group or was removed (or restricted): Telegram says
+        so at once, and they are no operator from now on, not when the roster would have
+        asked again (up to 10 minutes of replies to customers and takes)."""
+        if event.new_chat_member.status not in ACTIVE_MEMBER:
+            operators.forget(event.new_chat_member.user.id)
+
+    @router.message(F.left_chat_member)
+    async def member_left(message: Message) -> None:
+        """'Tomasz left the group' / 'Olga removed Tomasz': the service message says it
+        too (a bot that was not told of member changes, or a restart that missed them)."""
+        assert message.left_chat_member is not None
+        operators.forget(message.left_chat_member.id)
 
     @router.message(Command("help", "start"))
     async def operator_help(message: Message) -> None:
@@ -470,7 +486,8 @@ async def is_operator(bot: Bot, settings: Settings, user_id: int) -> bool:
 class OperatorRoster:
     """Who is an operator (a member of the operators' group), asked of Telegram and kept
     so an operator's every message does not cost a getChatMember: a member is kept for
-    ``KEEP`` seconds (someone removed from the group loses the right within that), a
+    ``KEEP`` seconds (someone removed from the group loses the right at once when Telegram
+    says so, a 'chat_member' update or the service message, else within that), a
     non-member is asked again each time (a colleague just added is recognised at once).
     Telegram failing: a member seen before (however long ago) still is; otherwise
     ``None``, unknown."""
@@ -493,6 +510,11 @@ class OperatorRoster:
         self.told = {u: t for u, t in self.told.items() if now - t < self.KEEP}
         self.told[user_id] = now
         return True
+
+    def forget(self, user_id: int) -> None:
+        """Telegram said they are no longer in the group: not an operator from now on
+        (asked again next time, and not counted as seen while Telegram fails)."""
+        self.seen.pop(user_id, None)
 
     async def check(self, bot: Bot, user_id: int) -> bool | None:
         now = self.clock()

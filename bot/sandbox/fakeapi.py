@@ -50,7 +50,8 @@ bot_is_member=True, join_to_send=True) -> dict``, ``user_sends(user_id, text=Non
 document=None, voice=False, caption=None, message_thread_id=None, reply_to_message_id=None,
 media_group_id=None) -> dict``, ``user_edits(chat_id, message_id, text) -> dict``,
 ``user_presses(user_id, chat_id, message_id, data) -> str``, ``user_blocks_bot(user_id,
-blocked=True)``, ``delete_topic(chat_id, thread_id)``, ``redeliver(update_id)``,
+blocked=True)``, ``member_changes(chat_id, user_id, status="left", by=None, update=True,
+service_message=True)``, ``delete_topic(chat_id, thread_id)``, ``redeliver(update_id)``,
 ``add_fault(method, status=None, description=None, retry_after=None, delay=0.0, times=1,
 after=0)``,
 ``messages(chat_id, thread_id=None, from_bot=None, include_service=False,
@@ -1491,6 +1492,61 @@ class FakeTelegram:
                 "new_chat_member": kicked if blocked else member,
             },
         )
+
+    def member_changes(
+        self,
+        chat_id: int,
+        user_id: int,
+        status: str = "left",
+        by: int | None = None,
+        *,
+        update: bool = True,
+        service_message: bool = True,
+    ) -> None:
+        """A group member leaves (``status="left"``, ``by`` None), is removed (``"left"``
+        or ``"kicked"`` by an admin ``by``; a ban is not kept), promoted (``"administrator"``) or
+        demoted (``"member"``). Queues a ``chat_member`` update (``update``; delivered only
+        when the bot's ``allowed_updates`` name it, as on Telegram) and, for one who is no
+        longer in the group, the ``left_chat_member`` service message (``service_message``;
+        a group may hide them)."""
+        user = self._user(user_id)
+        chat = self._chat(chat_id)
+        if chat.type == "private":
+            raise SandboxError("a private chat has no members to change")
+        if status not in ("member", "administrator", "left", "kicked"):
+            raise SandboxError(f"unknown member status {status!r}")
+        old = (
+            "administrator"
+            if user.id in chat.admins
+            else "member"
+            if user.id in chat.members
+            else "left"
+        )
+        chat.admins = [u for u in chat.admins if u != user.id]
+        if status in ("left", "kicked"):
+            chat.members = [u for u in chat.members if u != user.id]
+        elif user.id not in chat.members:
+            chat.members.append(user.id)
+        if status == "administrator":
+            chat.admins.append(user.id)
+        actor = self._user(by).api() if by is not None else user.api()
+        if update:
+            self._queue_update(
+                "chat_member",
+                {
+                    "chat": chat.api(),
+                    "from": actor,
+                    "date": _now(),
+                    "old_chat_member": self._member(chat, user.api(), old),
+                    "new_chat_member": self._member(chat, user.api(), status),
+                },
+            )
+        if service_message and status in ("left", "kicked") and old != "left":
+            msg = self._new_message(
+                chat, actor, False, None, None, {"left_chat_member": user.api()}, service=True
+            )
+            self._queue_update("message", msg.api)
+        self._notify()
 
     def user_closes_topic(self, user_id: int, chat_id: int, thread_id: int) -> Json:
         """A group admin closes a forum topic by hand; queues its service message."""
