@@ -927,3 +927,47 @@ async def test_a_reply_while_telegram_cannot_say_who_is_an_operator_is_asked_aga
     await fake.wait_for_bot_message(JOHN, count=before + 1, timeout=20)
     await settled(sandbox)
     assert bot_texts(fake, JOHN)[before:] == ["Hi John, Tomasz here"]
+
+
+@pytest.mark.parametrize("how", ["reply", "button"])
+async def test_telegram_refusing_to_say_who_is_an_operator_is_a_check_that_failed(
+    sandbox: Sandbox, how: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Telegram answered 'Forbidden: bot was kicked from the supergroup chat' when asked
+    whether Tomasz is in the operators' group (the bot was being removed from it, or
+    Telegram had it wrong for a moment): his reply vanished without a word (or his press
+    spun on), and the log had a traceback. It is a check that failed, like a 502: he is
+    asked to send (press) again, nothing is sent unchecked, and his next try works."""
+    import logging
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+    before = len(bot_texts(fake, JOHN))
+    kicked = "Forbidden: bot was kicked from the supergroup chat"
+    fake.add_fault("getChatMember", status=403, description=kicked, times=1)
+    caplog.set_level(logging.WARNING)
+    for attempt in (1, 2):
+        if how == "reply":
+            fake.user_sends(
+                TOMASZ, "Hi John, Tomasz here", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+            )
+        else:
+            fake.user_presses(TOMASZ, OPERATORS_CHAT_ID, card["message_id"], "tk:take:1")
+        if attempt == 1 and how == "reply":
+            said = await fake.wait_for_bot_message(
+                OPERATORS_CHAT_ID, thread_id=thread, text_contains="send it again", timeout=20
+            )
+            assert said[-1]["text"].startswith("Telegram is slow"), said[-1]["text"]
+        elif attempt == 1:
+            await fake.wait_for(lambda: fake.callback_answers, timeout=20)
+            assert "press again" in (fake.callback_answers[-1].get("text") or "")
+        await settled(sandbox)
+        if attempt == 1:
+            assert len(bot_texts(fake, JOHN)) == before
+            assert not [r for r in caplog.records if r.exc_info], caplog.text
+    async with sandbox.services.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket))
+    assert ticket is not None and ticket.assignee_id == TOMASZ
+    if how == "reply":
+        assert bot_texts(fake, JOHN)[before:] == ["Hi John, Tomasz here"]

@@ -489,8 +489,8 @@ class OperatorRoster:
     ``KEEP`` seconds (someone removed from the group loses the right at once when Telegram
     says so, a 'chat_member' update or the service message, else within that), a
     non-member is asked again each time (a colleague just added is recognised at once).
-    Telegram failing: a member seen before (however long ago) still is; otherwise
-    ``None``, unknown."""
+    Telegram failing (or refusing to say: the bot removed from the group): a member seen
+    before (however long ago) still is; otherwise ``None``, unknown."""
 
     KEEP = 600.0
 
@@ -525,6 +525,16 @@ class OperatorRoster:
             member = await is_operator(bot, self.settings, user_id)
         except (TelegramServerError, TelegramNetworkError, TelegramRetryAfter) as exc:
             log.warning("operator check of %s failed: %s", user_id, exc)
+            return True if seen is not None else None
+        except TelegramForbiddenError as exc:
+            # the bot may not look into the operators' group (removed from it, or Telegram
+            # wrong for a moment): not the sender's doing, so not a refusal either
+            log.warning(
+                "operator check of %s failed: %s (is the bot still an admin of the "
+                "operators' group?)",
+                user_id,
+                exc,
+            )
             return True if seen is not None else None
         if member:
             self.seen[user_id] = now
