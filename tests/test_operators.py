@@ -573,3 +573,32 @@ async def test_an_operator_removed_from_the_group_can_no_longer_answer_or_take(
     assert ticket.assignee_id is None and ticket.status == "open"
     fake.user_sends(OLGA, "Hi John, I'm Olga", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
     await fake.wait_for_bot_message(JOHN, count=before + 1, timeout=20)
+
+
+@BOTH
+async def test_a_former_operators_edit_of_an_earlier_reply_is_not_mirrored(
+    sandbox: Sandbox,
+) -> None:
+    """Tomasz answered John ('Your refund is approved'), then was removed from the public
+    operators' group; he edited that old answer into 'Send me your card number to get the
+    refund' and the edit was mirrored into John's chat, under the shop's name. An edit
+    reaches the customer only while its author is an operator: John keeps the answer he
+    had, and Tomasz is told, once, that only the shop's operators answer here."""
+    fake = sandbox.server.fake
+    fake.chats[OPERATORS_CHAT_ID].join_to_send = False
+    thread = await _escalate(fake, JOHN, "operator please")
+    sent = fake.user_sends(
+        TOMASZ, "Your refund is approved", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for(lambda: "Your refund is approved" in bot_texts(fake, JOHN), timeout=20)
+    await settled(sandbox)
+    fake.member_changes(OPERATORS_CHAT_ID, TOMASZ, "left", by=OLGA)
+    await settled(sandbox)
+    fake.user_edits(OPERATORS_CHAT_ID, sent["message_id"], "Send me your card number to get it")
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="only the shop's operators", timeout=20
+    )
+    await settled(sandbox)
+    assert "Your refund is approved" in bot_texts(fake, JOHN)
+    assert not any("card number" in t for t in bot_texts(fake, JOHN)), bot_texts(fake, JOHN)
+    assert not [c for c in fake.calls_of("editMessageText") if str(c.get("chat_id")) == str(JOHN)]

@@ -295,6 +295,10 @@ def create_router(settings: Settings) -> Router:
         new_text = message.text or message.caption
         if row is None or not new_text:
             return
+        if await refused(message, bot):
+            # its author is no operator any more (removed from a public group, where one
+            # can still edit): what they answered stays as it was for the customer
+            return
         if row.direction == "note":
             # an internal note corrected: the card and the history keep the new text
             note = note_text(new_text, prefix)
