@@ -1442,3 +1442,22 @@ async def test_import_says_it_is_under_way_before_the_file_is_read(
     monkeypatch.setattr(admin_kb, "parse_bytes", reading)
     await admin.press(offer, _button(offer, "Import"), "Imported")
     assert seen and seen[0].startswith("⏳ Importing kb.yaml"), seen
+
+
+async def test_cancel_with_no_step_says_there_is_nothing_to_cancel(admin: AdminChat) -> None:
+    """/cancel sent when no step waited answered 'Cancelled.', as if something had been
+    stopped; it says kindly that there is nothing to cancel and what the admin can do next,
+    in their language. /cancel in a step still stops it."""
+    idle = await admin.say("/cancel", "nothing to cancel")
+    assert "Cancelled" not in idle["text"], idle["text"]
+    assert "/kb_add" in idle["text"] and "/kb_list" in idle["text"], idle["text"]
+    ru = await admin.say("/cancel", "нечего отменять", user=RU_ADMIN)
+    assert "/kb_add" in ru["text"], ru["text"]
+    pl = await admin.say("/cancel", "Nie ma teraz czego anulować", user=PL_ADMIN)
+    assert "/kb_add" in pl["text"], pl["text"]
+
+    await admin.say("/kb_add", "question")
+    stopped = await admin.say("/cancel", "Cancelled")
+    assert stopped["text"] == "Cancelled.", stopped["text"]
+    again = await admin.say("/cancel", "nothing to cancel")  # the step is over
+    assert "/kb_add" in again["text"], again["text"]

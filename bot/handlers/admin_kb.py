@@ -428,8 +428,11 @@ def create_router(settings: Settings) -> Router:
 
     @router.message(Command("cancel"), StateFilter("*"))
     async def kb_cancel(message: Message, state: FSMContext) -> None:
-        await _done(state)
         texts = admin_texts(message.from_user)
+        if await state.get_state() is None:  # no step waits: nothing was stopped
+            await message.answer(texts("admin_nothing_to_cancel"))
+            return
+        await _done(state)
         await message.answer(texts("admin_cancelled"))
 
     @router.message(Command("kb_list"))
