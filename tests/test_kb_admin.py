@@ -1461,3 +1461,40 @@ async def test_cancel_with_no_step_says_there_is_nothing_to_cancel(admin: AdminC
     assert stopped["text"] == "Cancelled.", stopped["text"]
     again = await admin.say("/cancel", "nothing to cancel")  # the step is over
     assert "/kb_add" in again["text"], again["text"]
+
+
+async def test_questions_in_a_list_are_one_per_line_whatever_the_bullet(admin: AdminChat) -> None:
+    """Questions typed as a list ('- Where?', '-Where?' with no space, '– When?', '• ...')
+    at /kb_add or ➕ Question were not each a question of their own; every line is one
+    question, its bullet taken off, and a dash inside a question ('door-to-door', ' - ')
+    or a minus before a number ('-20°C') stays."""
+    await admin.say("/kb_add", "questions")
+    await admin.say(
+        "- Do you deliver door-to-door?\n-Where do you ship?\n–When do you ship?\n"
+        "• Do you ship abroad?\n— Is it safe - really safe?\n*Can I track it?\n-\n"
+        "-20°C outside: do you still ship?",
+        "answer",
+    )
+    await admin.say("We ship all over Europe.", "id")
+    await admin.say("shipping_where", "Saved")
+    entry = await admin.entry("shipping_where")
+    assert entry is not None
+    assert entry.questions == [
+        "Do you deliver door-to-door?",
+        "Where do you ship?",
+        "When do you ship?",
+        "Do you ship abroad?",
+        "Is it safe - really safe?",
+        "Can I track it?",
+        "-20°C outside: do you still ship?",
+    ], entry.questions
+
+    card = await admin.say("/kb_edit gift_cards", "gift_cards")
+    await admin.press(card, "kba:addq:gift_cards:0", "Send new questions")
+    await admin.say("-Can I pay with a gift card online?\n• Do gift cards expire?", "expire")
+    entry = await admin.entry("gift_cards")
+    assert entry is not None
+    assert entry.questions[-2:] == [
+        "Can I pay with a gift card online?",
+        "Do gift cards expire?",
+    ], entry.questions

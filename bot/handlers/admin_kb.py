@@ -190,6 +190,22 @@ def parse_answers(text: str, default_lang: str | None = None) -> dict[str, str]:
     return {k: v for k, v in answers.items() if v}
 
 
+# a list's bullet before a question ('- ', '-' with no space, '–', '—', '•', '*', '1.', '2)'),
+# not a minus before a number ('-20°C outside: do you ship?')
+BULLET_RE = re.compile(r"^(?:[-\u2010-\u2015\u2212•·‣◦▪●*]+(?![\d.,])|\d{1,2}[.)](?=\s))\s*")
+
+
+def question_lines(text: str) -> list[str]:
+    """The questions of a message, one per line, each without its list's bullet (a dash
+    inside a question, 'door-to-door' or 'safe - really safe', stays)."""
+    questions = []
+    for line in text.splitlines():
+        question = BULLET_RE.sub("", line.strip(), count=1).strip()
+        if question:
+            questions.append(question)
+    return questions
+
+
 def questions_lang(answer: str, data: dict[str, Any]) -> str | None:
     """The language for a plain answer too short to tell ("299 ₽", a link, "Да."): the
     questions' it answers (a gap's Russian questions get a Russian answer, not "en")."""
@@ -576,7 +592,7 @@ def create_router(settings: Settings) -> Router:
         message: Message, state: FSMContext, session: AsyncSession, services: Any
     ) -> None:
         texts = admin_texts(message.from_user)
-        questions = [q.strip() for q in (message.text or "").splitlines() if q.strip()]
+        questions = question_lines(message.text or "")
         # another entry's question: left out (one question, one answer), and said so
         owners = await knowledge(services).question_owners(session, questions)
         questions = [q for q in questions if q not in owners]
@@ -861,7 +877,7 @@ def create_router(settings: Settings) -> Router:
             await _done(state)  # another admin deleted it meanwhile
             await entry_gone(message, session, services, data["entry"], texts)
             return
-        questions = [q.strip() for q in (message.text or "").splitlines() if q.strip()]
+        questions = question_lines(message.text or "")
         if await changed_meanwhile(
             message,
             state,
