@@ -94,7 +94,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     async def go(service: Any, session: Any) -> int:
         bar = ProgressBar()
         report = await service.import_entries(
-            session, entries, replace=args.replace, actor="cli", progress=bar
+            session, entries, replace=args.replace, actor="cli", progress=bar, source=str(path)
         )
         print(f"imported {path}: {report.summary()} ({report.seconds:.1f}s)")
         if legacy:

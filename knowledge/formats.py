@@ -69,6 +69,9 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "kb_bad_tag": "bad tag {tag!r} (non-empty, no ';', at most {max} characters)",
     "kb_no_entries": "no entries in the file",
     "kb_duplicate_id": "duplicate id {id!r} (first at {at})",
+    "kb_question_elsewhere": '"{question}" is already a question of {owner!r}, which this '
+    "import keeps (one question, one answer): delete it here, or put {owner!r} in the file "
+    "without it",
     "kb_key_not_string": "a key must be a plain string",
     "kb_key_twice": "key {field!r} appears twice",
     "kb_yaml_question_mark": "a '?' inside [ ] or {{ }} ends the text there: put the text in "
@@ -244,6 +247,10 @@ class Entry:
     # Language of each question, known when it came from CSV (kept for an exact CSV
     # round trip); not part of equality.
     question_langs: list[str | None] | None = field(default=None, compare=False, repr=False)
+    # Where the entry and each of its questions are in the file it was read from (lines;
+    # None for a JSON list): a mistake found later, against the database, names them too.
+    line: int | None = field(default=None, compare=False, repr=False)
+    question_lines: list[int] | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The canonical mapping (YAML / JSONL shape); ``tags`` only when there are any."""
@@ -524,7 +531,21 @@ def _finish(parsed: list[Any], errors: Any, source: Any) -> list[Any]:
         raise KbFormatError(source, errors.errors)
     if not parsed:
         raise KbFormatError(source, [Text("kb_no_entries")])
+    for entry, _, line in parsed:
+        entry.line = line
+        if entry.question_lines is None and line is not None:  # one line holds it all
+            entry.question_lines = [line] * len(entry.questions)
     return [e for e, _, _ in parsed]
+
+
+def question_place(entry: Entry, index: int, position: int) -> Text:
+    """Where question ``position`` of a file's ``index``-th entry is: its line (a CSV row,
+    a YAML item, a JSONL line) when known, else the entry."""
+    lines = entry.question_lines or []
+    line = lines[position] if position < len(lines) else entry.line
+    if line is None:
+        return Text("kb_at_entry_id", index=index, id=entry.id)
+    return Text("kb_at_line_id", line=line, id=entry.id)
 
 
 def _check_duplicates(entries: list[tuple[Entry, int, int | None]], errors: _Collector) -> None:
@@ -850,8 +871,21 @@ def parse_yaml(text: str, source: str = "<yaml>") -> list[Entry]:
         )
         entry = validate_entry(raw, index, line, errors, key_lines=key_lines)
         if entry is not None:
+            entry.question_lines = _question_lines(node, len(entry.questions))
             parsed.append((entry, index, line))
     return _finish(parsed, errors, source)
+
+
+def _question_lines(node: yaml.Node, count: int) -> list[int] | None:
+    """The lines of an entry's questions in its YAML (None when they cannot be told)."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == "questions":
+            items = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            lines = [item.start_mark.line + 1 for item in items]
+            return lines if len(lines) == count else None
+    return None
 
 
 class _Dumper(yaml.SafeDumper):
@@ -1122,6 +1156,7 @@ def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
                 "answers": {},
                 "tags": [],
                 "answer_lines": {},
+                "question_lines": [],
             }
             groups[entry_id] = group
             order.append(entry_id)
@@ -1131,6 +1166,7 @@ def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
         if question:
             group["questions"].append(question)
             group["langs"].append(lang)
+            group["question_lines"].append(start)
         if answer:
             if lang in group["answers"] and group["answers"][lang] != answer:
                 first = group["answer_lines"][lang]
@@ -1159,6 +1195,8 @@ def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
                 answers=group["answers"],
                 tags=group["tags"],
                 question_langs=group["langs"],
+                line=group["line"],
+                question_lines=group["question_lines"],
             )
         )
     if errors.errors:

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.db.models import KnowledgeEntry, as_utc, utcnow
 from knowledge.formats import (
     Entry,
+    KbFormatError,
     Text,
     counted,
     detect_format,
@@ -33,6 +34,7 @@ from knowledge.formats import (
     dump_text,
     load_file,
     parse_bytes,
+    question_place,
     validate_one,
 )
 from knowledge.index import (
@@ -376,9 +378,15 @@ class KnowledgeService:
         replace: bool = False,
         actor: str | None = "cli",
         progress: Progress | None = None,
+        source: str = "<import>",
     ) -> ImportReport:
-        """Upsert all ``entries`` in one transaction (``replace``: delete the others)."""
+        """Upsert all ``entries`` in one transaction (``replace``: delete the others). A
+        question an entry the import keeps already has refuses the whole file
+        (:class:`KbFormatError`, nothing written): one question, one answer."""
         started = time.perf_counter()
+        clashes = await self.question_clashes(session, entries, replace=replace)
+        if clashes:
+            raise KbFormatError(source, clashes)
         warnings = await asyncio.to_thread(blocked_answers, entries)  # every answer: a while
         report = ImportReport(total=len(entries), warnings=warnings)
         repo = KnowledgeRepository(session)
@@ -420,6 +428,34 @@ class KnowledgeService:
         report.seconds = time.perf_counter() - started
         return report
 
+    async def question_clashes(
+        self, session: AsyncSession, entries: Sequence[Entry], *, replace: bool = False
+    ) -> list[Text]:
+        """The questions of ``entries`` (a file to import) that an entry the import keeps
+        (one the file does not hold; none with ``replace``, which deletes them) already has,
+        the same words whatever the case, spaces or closing '?': each a mistake at its line
+        and entry in the file."""
+        if replace:
+            return []
+        in_file = {e.id for e in entries}
+        kept: dict[str, str] = {}
+        for other in await KnowledgeRepository(session).all():
+            if other.id not in in_file:
+                for question in other.questions:
+                    kept.setdefault(question_key(question), other.id)
+        if not kept:
+            return []
+        clashes = []
+        for index, entry in enumerate(entries, start=1):
+            for position, question in enumerate(entry.questions):
+                owner = kept.get(question_key(question))
+                if owner is not None:
+                    shown = question if len(question) <= 200 else question[:199] + "…"
+                    problem = Text("kb_question_elsewhere", question=shown, owner=owner)
+                    where = question_place(entry, index, position)
+                    clashes.append(Text("kb_at", where=where, problem=problem))
+        return clashes
+
     async def import_bytes(
         self,
         session: AsyncSession,
@@ -434,7 +470,7 @@ class KnowledgeService:
         # raises KbFormatError before any write; off the event loop (seconds for a big YAML)
         entries = await asyncio.to_thread(parse_bytes, data, fmt, source)
         return await self.import_entries(
-            session, entries, replace=replace, actor=actor, progress=progress
+            session, entries, replace=replace, actor=actor, progress=progress, source=source
         )
 
     async def import_file(
@@ -448,7 +484,7 @@ class KnowledgeService:
     ) -> ImportReport:
         entries = await asyncio.to_thread(load_file, path)  # KbFormatError before any write
         return await self.import_entries(
-            session, entries, replace=replace, actor=actor, progress=progress
+            session, entries, replace=replace, actor=actor, progress=progress, source=str(path)
         )
 
     # ------------------------------------------------------------------ edit

@@ -1498,3 +1498,32 @@ async def test_questions_in_a_list_are_one_per_line_whatever_the_bullet(admin: A
         "Can I pay with a gift card online?",
         "Do gift cards expire?",
     ], entry.questions
+
+
+async def test_a_file_giving_a_kept_entry_s_question_a_second_answer_is_not_offered(
+    admin: AdminChat,
+) -> None:
+    """A file whose new entry had 'how much is SHIPPING' (a question of delivery_cost, which
+    the file lacks and Import keeps) was offered and imported, two entries answering one
+    question. The offer says which question, at which line, belongs to which entry, and has
+    no Import button (only Replace all, which deletes delivery_cost, and Cancel); in
+    Russian too."""
+    shipping = Entry("shipping_price", ["Is there a fee?", "how much is SHIPPING"], {"en": "299."})
+    data = ("entries:\n" + _yaml_of(shipping)).encode("utf-8")
+    since = len(admin.replies())
+    admin.fake.user_sends(ADMIN, document=("kb.yaml", data))
+    offer = await admin._wait(since, "not possible", 30)
+    assert (
+        "line 5, entry 'shipping_price': \"how much is SHIPPING\" is already a question of "
+        "'delivery_cost'" in offer["text"]
+    ), offer["text"]
+    buttons = [b["text"] for row in offer["reply_markup"]["inline_keyboard"] for b in row]
+    assert not any("Import" in b for b in buttons) and any("Replace all" in b for b in buttons)
+    forged = _button(offer, "Replace all").replace(":impr:", ":imp:")  # an Import anyway
+    await admin.press(offer, forged, "Nothing imported")
+    assert await admin.entry("shipping_price") is None
+
+    since = len(admin.replies(user=RU_ADMIN))
+    admin.fake.user_sends(RU_ADMIN, document=("kb.yaml", data))
+    ru = await admin._wait(since, "Просто загрузить нельзя", 30, user=RU_ADMIN)
+    assert "строка 5, запись 'shipping_price'" in ru["text"], ru["text"]

@@ -606,3 +606,84 @@ def test_the_command_line_counts_in_plain_english(
     results = tmp_path / "r.jsonl"
     assert run("search", "--input", str(questions), "--output", str(results)) == 0
     assert "searched 1 question:" in capsys.readouterr().err
+
+
+async def test_an_import_never_gives_a_kept_entry_s_question_a_second_answer(
+    kb: SimpleNamespace, small_kb: Path, tmp_path: Path
+) -> None:
+    """A file whose entry had a question another entry in the database already has (one the
+    file does not hold, so the import keeps it: 'How much is shipping?' of delivery_cost)
+    was imported, two entries answering one question. It is refused as a whole (the file's
+    other new entry is not made either), each such question named at its line and entry,
+    in every format; the same question moved in the file (delivery_cost in it without it),
+    or 'Replace all' (which deletes delivery_cost), is imported."""
+    franchise = Entry("franchise", ["Do you sell franchises?"], {"en": "No."})
+    shipping = Entry(
+        "shipping_price",
+        ["Is there a delivery fee?", "how much is SHIPPING", "Jak mogę zapłacić?"],
+        {"en": "299 RUB."},
+    )
+    async with kb.sessionmaker() as s:
+        await kb.service.import_file(s, small_kb)
+        before = await kb.service.list_entries(s)
+        files = {
+            "yaml": (
+                dump_yaml([franchise, shipping]),
+                ["line 10, entry 'shipping_price'", "line 11, entry 'shipping_price'"],
+            ),
+            "jsonl": (
+                "\n".join(
+                    json.dumps(e.to_dict(), ensure_ascii=False) for e in [franchise, shipping]
+                ),
+                ["line 2, entry 'shipping_price'"],
+            ),
+            "csv": (
+                "id,lang,question,answer,tags\nfranchise,en,Do you sell franchises?,No.,\n"
+                "shipping_price,en,Is there a delivery fee?,299 RUB.,\n"
+                "shipping_price,en,how much is SHIPPING,,\nshipping_price,pl,Jak mogę zapłacić?,,\n",
+                ["line 4, entry 'shipping_price'", "line 5, entry 'shipping_price'"],
+            ),
+        }
+        for fmt, (text, places) in files.items():
+            path = tmp_path / f"kb.{fmt}"
+            path.write_text(text, encoding="utf-8")
+            with pytest.raises(KbFormatError) as caught:
+                await kb.service.import_file(s, path)
+            said = str(caught.value)
+            assert "nothing imported (2 errors)" in said, said
+            assert (
+                f'{places[0]}: "how much is SHIPPING" is already a question of '
+                "'delivery_cost', which this import keeps" in said
+            ), said
+            assert (
+                f'{places[-1]}: "Jak mogę zapłacić?" is already a question of '
+                "'payment_methods'" in said
+            ), said
+            assert await kb.service.list_entries(s) == before  # nothing half-imported
+
+        # moved: delivery_cost in the file without the question, payment_methods too
+        delivery, payment = (e for e in before if e.id in ("delivery_cost", "payment_methods"))
+        moved = [
+            Entry(
+                e.id,
+                [
+                    q
+                    for q in e.questions
+                    if q not in ("How much is shipping?", "Jak mogę zapłacić?")
+                ],
+                e.answers,
+                e.tags,
+            )
+            for e in (delivery, payment)
+        ]
+        path = tmp_path / "moved.yaml"
+        path.write_text(dump_yaml([*moved, franchise, shipping]), encoding="utf-8")
+        report = await kb.service.import_file(s, path)
+        assert (report.created, report.updated) == (2, 2)
+        assert (await kb.service.get(s, "shipping_price")) == shipping
+
+    async with kb.sessionmaker() as s:  # replace all: the others are deleted, no clash
+        await kb.service.import_file(s, small_kb, replace=True)
+        path = tmp_path / "kb.yaml"
+        report = await kb.service.import_file(s, path, replace=True)
+        assert (report.created, report.deleted) == (2, 6)

@@ -1247,14 +1247,23 @@ def create_router(settings: Settings) -> Router:
             unchanged=len(entries) - new - changed,
         )
         buttons = [(texts("admin_btn_import"), KbCb(action="imp", page=key))]
+        # a question an entry the file lacks has: Import would give it a second answer
+        clashes = await knowledge(services).question_clashes(session, entries)
+        if clashes:
+            buttons = []
+            shown = [f"- {say(c, texts)}" for c in clashes[:10]]
+            if len(clashes) > 10:
+                shown.append(texts("admin_and_more", n=len(clashes) - 10))
+            offer += "\n" + texts("admin_import_clashes", mistakes="\n".join(shown))
         if missing:  # else Replace all would do what Import does
-            offer += f" {texts('admin_import_missing', n=missing)}"
+            if not clashes:
+                offer += f" {texts('admin_import_missing', n=missing)}"
             buttons.append((texts("admin_btn_replace_all"), KbCb(action="impr", page=key)))
         legacy = decode_bytes(data)[1]  # Excel's CSV on Windows: the system's code page
         if legacy:
             offer += f"\n{texts('admin_import_encoding', encoding=LEGACY_ENCODINGS[legacy])}"
         await message.answer(
-            offer,
+            _cut(offer, 4000),
             reply_markup=_kb(
                 [buttons, [(texts("admin_btn_cancel"), KbCb(action="impno", page=key))]]
             ),
@@ -1360,8 +1369,10 @@ def create_router(settings: Settings) -> Router:
                 actor=_actor(query.from_user),
                 progress=progress,
             )
-        except KbFormatError as exc:
-            await message.answer(_file_errors(exc, texts))
+        except KbFormatError as exc:  # e.g. a colleague's entry took one of its questions
+            said = _file_errors(exc, texts)
+            await progress.stop()
+            await with_retry(lambda: message.edit_text(said))
             return
         finally:
             await progress.stop()
