@@ -4116,6 +4116,55 @@ async def test_a_late_order_told_with_another_problem_is_passed_on_too(
 
 
 @pytest.mark.parametrize(
+    "message",
+    [
+        "Цвет не тот, и ещё пришло с опозданием на неделю",
+        "Прислали не тот цвет, да ещё и с опозданием на 5 дней",
+        "Заказ опоздал на 3 дня, и размер не тот",
+        "Wrong colour, and it arrived a week late",
+        "It arrived a week late and it's the wrong size",
+        "Zły kolor, a do tego paczka spóźniła się tydzień",
+        "Kolor jest nie ten i przyszło z opóźnieniem",
+    ],
+)
+async def test_a_wrong_colour_that_came_late_is_fixed_and_the_lateness_passed_on(
+    services: Services, message: str
+) -> None:
+    """'Цвет не тот, и ещё пришло с опозданием на неделю' (and 'Wrong colour, and it arrived a
+    week late', 'Zły kolor, a do tego paczka spóźniła się tydzień') was a late parcel only: the
+    order number was asked for and the delivery team chased a parcel that had come, the wrong
+    colour never mentioned ('не тот цвет, да ещё и с опозданием' the other way round: the
+    lateness never mentioned). Both are acknowledged in the first reply and recorded, the
+    order number and a photo are asked for once, the wrong colour is fixed and the lateness
+    is on its record with the order number."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(message)
+    first = " ".join(d.replies[0])
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["wrong_item"], first
+    assert [e["complaint_type"] for e in d.of("complaint_also_recorded")] == ["delivery_delay"]
+    assert thanks_before_apology(first), first
+    assert re.search(r"late|опозда|spóźni|opóźni", first, re.I), first
+    assert sorted(e["slot"] for e in d.of("asked_for")) == ["order_ref", "photo"], first
+    assert len(d.replies[0]) == 1, "everything missing in one message"
+    await d.send("5512361")
+    await d.send(photo=True)
+    assert "cmp:opt:replacement" in d.buttons[-1], d.replies[-1]
+    await d.send(button="cmp:opt:replacement")
+    assert d.of("promised"), d.replies[-1]
+    await d.send(button="cmp:sat:yes")
+    assert d.of("resolved")
+    assert_never_reasked(d)
+    assert not find_forbidden(d.all_text())
+    async with services.sessionmaker() as session:
+        records = {c.complaint_type: c for c in await session.scalars(select(Complaint))}
+    assert set(records) == {"wrong_item", "delivery_delay"}
+    assert records["wrong_item"].outcome == "replacement"
+    late = records["delivery_delay"]
+    assert late.outcome == "forwarded_logistics" and late.details["order_ref"] == "5512361"
+    assert late.resolved_at is not None
+
+
+@pytest.mark.parametrize(
     "turns",
     [
         ["I have a problem with your website", "It won't let me pay", "iPhone 14, latest version"],

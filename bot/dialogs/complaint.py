@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.db.models import Complaint, Message, as_utc
-from bot.dialogs.engine import TurnContext, failure_named, late_or_lost
+from bot.dialogs.engine import TurnContext, failure_named, late_or_lost, nothing_came
 from bot.dialogs.handoff import activist_gesture, asks_for_person, wants_person, with_gesture
 from bot.dialogs.requests import (
     MultiPrediction,
@@ -638,6 +638,61 @@ _LATE_TOLD = re.compile(
     re.IGNORECASE,
 )
 
+# "...да ещё и с опозданием на 5 дней", "...i to z opóźnieniem": a wrong or broken thing that
+# came late (the thing came, so "late" is its delivery's)
+_LATE_WITH_ITEM = re.compile(
+    r"(?<!\w)с\s+опозданием|(?<!\w)z\s+op[óo][źz]nieniem|\bwith\s+a\s+(?:\w+\s+)?delay\b",
+    re.IGNORECASE,
+)
+# a wrong thing told in plain words: "Цвет не тот", "не того цвета", "wrong colour", "the size is
+# wrong", "zły kolor", "kolor jest nie ten"
+_WRONG_TOLD = re.compile(
+    r"(?<!\w)не\s+т(?:от|у|а|о|е|ого|ой|ех)\s+(?:\w+\s+)?(?:цвет|размер|модел|товар|вещ|издели|"
+    r"оттен|фасон)|(?<!\w)(?:цвет|размер|модел|оттен|фасон)\w*\s+(?:\w+\s+)?не\s+т(?:от|а|о|е)(?!\w)|"
+    r"(?<!\w)друг(?:ого|ой|ую|ое|ие|им)\s+(?:цвет|размер|модел|оттен)|(?<!\w)перепутали|"
+    r"\bне\s+то,?\s+что\s+(?:я\s+)?(?:заказыва|заказал|покупа|купил)|"
+    r"\bwrong\s+(?:size|colou?r|item|model|product|one|thing|shade)|"
+    r"\b(?:size|colou?r|model|item|shade)\s+(?:is|was|are|were)\s+(?:all\s+|also\s+)?wrong\b|"
+    r"\bdifferent\s+(?:size|colou?r|model|shade)\b|"
+    r"\b(?:not|isn'?t|wasn'?t|aren'?t)\s+what\s+i\s+(?:had\s+)?(?:ordered|bought|paid\s+for)|"
+    r"(?<!\w)(?:z[łl](?:y|a|e|ego|ą)|inn(?:y|a|e|ego))\s+(?:rozmiar|kolor|model|produkt|towar|odcie)|"
+    r"(?<!\w)(?:rozmiar|kolor|model|odcie[ńn])\w*\s+(?:jest\s+|by[łl]\w*\s+|te[żz]\s+)?"
+    r"(?:nie\s+t(?:en|a|o|e)|z[łl](?:y|a|e)|inn(?:y|a|e))(?!\w)|"
+    r"(?<!\w)nie\s+t(?:en|a|o|e)\s+(?:rozmiar|kolor|model|produkt|towar|odcie)",
+    re.IGNORECASE,
+)
+# ... "a cup was missing", not "the parcel is missing" (that never came)
+_PARCEL_BEFORE = re.compile(
+    r"(?:parcel|package|order|delivery|shipment|посылк|заказ|paczk|przesy[łl]k|zam[óo]wieni)\w*"
+    r"\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+_NEGATED_BEFORE = re.compile(
+    r"(?:(?<!\w)(?:не|ничего|nie|nic)|\b(?:not|no|nothing|never)|n't)\s+(?:\w+\s+)?$", re.IGNORECASE
+)
+
+
+def products_named(text: str) -> list[str]:
+    """The problems with what came that a message names in plain words (a wrong, broken or
+    missing thing), in the order of :data:`PRODUCT_TYPES`; negated ones ("ничего не сломано")
+    name none."""
+    found = []
+    for ctype, rx in (
+        ("wrong_item", _WRONG_TOLD),
+        ("damaged_defective", _TYPE_WORDS["damaged_defective"]),
+        ("missing_item", _TYPE_WORDS["missing_item"]),
+    ):
+        for m in rx.finditer(text):
+            before = text[max(0, m.start() - 30) : m.start()]
+            if _NEGATED_BEFORE.search(before[-20:]):
+                continue
+            if ctype == "missing_item" and _PARCEL_BEFORE.search(before):
+                continue
+            found.append(ctype)
+            break
+    return found
+
+
 # the order not brought, by the courier or at all ("Курьер не привёз заказ", "the courier lost my
 # parcel", "kurier zgubił paczkę"): the delivery team's, not a complaint about manners
 _NOT_BROUGHT = re.compile(
@@ -1132,9 +1187,20 @@ class ComplaintFlow:
             # payment code, not a parcel, nor a payment
             ctype = "website_app"
             named = (*(t for t in named if t != "delivery_delay"), "website_app")
-        if ctype != "delivery_delay" and _LATE_TOLD.search(said):
-            # "it came 5 days late and a cup was missing": the lateness is a problem too
+        if ctype != "delivery_delay" and (
+            _LATE_TOLD.search(said) or (ctype in PRODUCT_TYPES and _LATE_WITH_ITEM.search(said))
+        ):
+            # "it came 5 days late and a cup was missing", "не тот цвет, да ещё и с
+            # опозданием": the lateness is a problem too
             named = (*named, ctype, "delivery_delay")
+        elif (
+            ctype == "delivery_delay"
+            and not nothing_came(said)
+            and (products := products_named(said))
+        ):
+            # "Цвет не тот, и ещё пришло с опозданием на неделю" read as a late parcel: it came,
+            # wrong, so the wrong colour is what to fix and the lateness goes to logistics
+            named = (*named, *products, "delivery_delay")
         ctype, also_types = split_types(ctype, named, set(self.rules.complaint_types))
         also_types = [t for t in also_types if _FEEDBACK_WORDS[t].search(said)]
         threatened = pred.threat if pred.threat not in (None, "none") else threat
@@ -2513,13 +2579,23 @@ class ComplaintFlow:
         record.goodwill_refund = (
             None if goodwill is None else Decimal(str(goodwill)).quantize(Decimal("0.01"))
         )
+        for other_id in case.get("passed_on") or []:
+            # the problems passed on with it ("...and it came a week late") are about the same
+            # order: their records get the order number and contact the case collected
+            other = await ctx.session.get(Complaint, other_id)
+            if other is None:
+                continue
+            details = dict(other.details or {})
+            for slot in ("order_ref", "contact"):
+                if known.get(slot) and not details.get(slot):
+                    details[slot] = known[slot]
+            if details != (other.details or {}):
+                other.details = details
+            if resolved and other.resolved_at is None:
+                # told in the same reply the customer accepted
+                other.resolved_at = ctx.now
         if resolved:
             record.resolved_at = ctx.now
-            # the problems passed on with it were told in the same reply the customer accepted
-            for other_id in case.get("passed_on") or []:
-                other = await ctx.session.get(Complaint, other_id)
-                if other is not None and other.resolved_at is None:
-                    other.resolved_at = ctx.now
 
 
 # the site or the app failing in plain words: "вылетает", "won't let me pay", "nie działa"

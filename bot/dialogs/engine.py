@@ -402,6 +402,11 @@ def _wants_person(text: str) -> bool:
     return wants_person(text)
 
 
+def nothing_came(text: str) -> bool:
+    """The message says the order (or a part of it) has not come at all."""
+    return bool(_NOT_COME.search(text))
+
+
 def late_or_lost(text: str) -> bool:
     """The message says something is late, lost or has not come."""
     return bool(_LATE_OR_LOST.search(text))
