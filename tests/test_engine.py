@@ -270,6 +270,33 @@ async def test_a_sentence_in_english_still_switches_the_language(services: Servi
     assert not CYRILLIC.search(texts(out)), texts(out)
 
 
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ("Здравствуйте, мой заказ AirPods Pro пришёл сломанный", "order 5512345"),
+        ("Привет", "ok, thanks"),
+        ("Привет", "Samsung Galaxy Buds 2 Pro Graphite"),
+        ("Где мой заказ?", "iPhone 15 Pro Max, order A-5512346"),
+        ("Мой заказ Samsung Galaxy Buds Pro Graphite Edition не пришёл", None),
+    ],
+)
+async def test_brand_names_and_a_latin_word_or_two_keep_the_dialogue_russian(
+    services: Services, first: str, then: str | None
+) -> None:
+    """A Russian customer who typed 'order 5512345', 'ok, thanks' or 'Samsung Galaxy Buds 2 Pro
+    Graphite' was answered in English from then on ('Thank you, got it. Just send me a photo
+    of the problem as well...'), and 'Мой заказ Samsung Galaxy Buds Pro Graphite Edition не
+    пришёл' (more Latin letters than Cyrillic) was answered in English at once. The dialogue
+    stays Russian; a sentence in English still switches it."""
+    user = str(240 + next(_ids))
+    out = await say(services, user, first)
+    if then is not None:
+        out = await say(services, user, then)
+    assert texts(out) and CYRILLIC.search(texts(out)), texts(out)
+    out = await say(services, user, "Sorry, can you answer in English? Where is my order?")
+    assert not CYRILLIC.search(texts(out)), texts(out)
+
+
 @pytest.mark.parametrize("first_contact", [True, False])
 async def test_messages_sent_at_once_are_all_read(services: Services, first_contact: bool) -> None:
     """A customer's quick messages handled at the same time (several webhook workers, the

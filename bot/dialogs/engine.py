@@ -64,7 +64,7 @@ from bot.dialogs.slots import (
 from bot.dialogs.texts import SUPPORTED, Texts, money
 from bot.dialogs.types import Button, Incoming, Outcome, Reply
 from bot.nlu.extract import extract
-from bot.nlu.lang import detect_lang, unplaced_latin
+from bot.nlu.lang import clearly_in, detect_lang, unplaced_latin
 from bot.nlu.lexicon import damage_named, deadline_question, refund_status_question
 from bot.nlu.translit import cyrillize
 from escalation.hours import answer_from, is_open, next_open, sla_minutes
@@ -1482,6 +1482,8 @@ class ConversationEngine:
         cyrillic = bool(_CYRILLIC.search(text))
         if prediction is not None and prediction.lang == "ru" and not cyrillic and n_words >= 2:
             state["translit"] = True  # "zdravstvuyte, mne prishla ne ta kurtka"
+        if cyrillic or (prediction is not None and prediction.lang == "ru" and n_words >= 2):
+            state["wrote_ru"] = True  # the customer writes Russian (not only Telegram's setting)
         if current is not None and text and not real_words(text):
             return current  # "AB-77812", "kirill@mail.ru": an answer, in no language
         code = (incoming.language_code or "").split("-")[0].lower()
@@ -1489,6 +1491,17 @@ class ConversationEngine:
         if incoming.forwarded_from and (current or usual):
             return str(current or usual)  # someone else's words (a courier's notice)
         if prediction is not None and prediction.lang in CONFIDENT_LANG and len(text) >= 4:
+            if (
+                prediction.lang != "ru"
+                and (cyrillic or (current == "ru" and state.get("wrote_ru")))
+                and current in ("ru", None)
+                and not clearly_in(text, prediction.lang)
+            ):
+                # "order 5512345", "ok, thanks", "Samsung Galaxy Buds 2 Pro" in a Russian
+                # dialogue, "Мой заказ Samsung Galaxy Buds Pro Graphite не пришёл" (more Latin
+                # letters than Cyrillic): brand names and a few Latin-script words are no
+                # switch to English; a sentence in it is
+                return "ru"
             if (
                 current is None
                 and prediction.lang == "en"

@@ -166,6 +166,31 @@ def unplaced_latin(text: str) -> bool:
     return not any(score > 0 for score in _latin_scores(text).values())
 
 
+# the language asked for by name: "in English please", "po polsku", "по-русски"
+_LANGUAGE_NAMED = {
+    "en": re.compile(r"\benglish\b|по-?\s?английски|на\s+английском|po\s+angielsku", re.I),
+    "pl": re.compile(r"\bpolish\b|по-?\s?польски|на\s+польском|po\s+polsku", re.I),
+    "ru": re.compile(r"\brussian\b|по-?\s?русски|на\s+русском|po\s+rosyjsku", re.I),
+}
+_DIGITS = re.compile(r"\S*\d\S*")
+
+
+def clearly_in(text: str, lang: str) -> bool:
+    """The message is plainly written in ``lang``, enough to switch a conversation to it: at
+    least three words, two of them words the language's lexicon knows ("where is my order?",
+    not "order 5512345", "ok, thanks" or "Samsung Galaxy Buds Pro": a few Latin-script words
+    and brand names in a Russian dialogue), or the language asked for by name."""
+    named = _LANGUAGE_NAMED.get(lang)
+    if named is not None and named.search(text):
+        return True
+    vocab = _LEXICON_SETS.get(lang)
+    if vocab is None:
+        return False
+    found = _WORD.findall(_DIGITS.sub(" ", _CURRENCY.sub(" ", text.lower())))
+    known = sum(1 for w in found if w in vocab or _REPEATS.sub(r"\1", w) in vocab)
+    return len(found) >= 3 and known >= 2
+
+
 def detect_lang(text: str) -> str:
     """Return ``ru``, ``en``, ``pl`` or ``other`` for one message."""
     cyr, lat, other = _letters(text)
