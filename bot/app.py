@@ -106,10 +106,14 @@ async def on_startup(bot: Bot, services: Services) -> None:
     """Re-send replies a previous run stored but never delivered, then start the outbox."""
     with suppress(Exception):
         await bot.set_my_commands(CUSTOMER_COMMANDS)
-    sent = await flush_outbox(bot, services.sessionmaker, older_than=0.0)
+    # an operator's reply refused for good when the outbox sends it is said in its topic
+    refused = services.desk.reply_refused if services.desk is not None else None
+    sent = await flush_outbox(bot, services.sessionmaker, older_than=0.0, refused=refused)
     if sent:
         log.info("delivered %s message(s) left from the previous run", sent)
-    task = asyncio.create_task(outbox_loop(bot, services.sessionmaker), name="outbox")
+    task = asyncio.create_task(
+        outbox_loop(bot, services.sessionmaker, refused=refused), name="outbox"
+    )
     services.background.append(task)
     from escalation.timers import held_loop
 

@@ -261,8 +261,21 @@ async def record_delivery(session: AsyncSession, row: Message) -> None:
     raise error
 
 
-async def deliver(bot: Bot, session: AsyncSession, message_ids: Iterable[int]) -> int:
-    """Send the given outbox rows in order; return how many were delivered."""
+# told of an operator's reply Telegram refused for good (the customer blocked the bot):
+# the operators' desk says so in the ticket's topic
+Refused = Callable[[Bot, AsyncSession, Message], Awaitable[Any]]
+
+
+async def deliver(
+    bot: Bot,
+    session: AsyncSession,
+    message_ids: Iterable[int],
+    *,
+    refused: Refused | None = None,
+) -> int:
+    """Send the given outbox rows in order; return how many were delivered. ``refused``:
+    called (after the result is committed) for an operator's reply Telegram refused for
+    good, once: the operator was told it would be sent."""
     ids = [i for i in message_ids if i is not None]
     if not ids:
         return 0
@@ -287,14 +300,31 @@ async def deliver(bot: Bot, session: AsyncSession, message_ids: Iterable[int]) -
                 release(session, row.id)
             mine.discard(row.id)
             await record_delivery(session, row)
+            if refused is not None and row.direction == "operator" and given_up(row):
+                try:
+                    await refused(bot, session, row)
+                    await session.commit()
+                except Exception:  # the next replies are sent all the same
+                    log.exception("the topic was not told of message %s not delivered", row.id)
+                    with contextlib.suppress(Exception):
+                        await session.rollback()
     finally:
         for row_id in mine:  # not tried (an error): the outbox loop takes them
             release(session, row_id)
     return delivered
 
 
+def given_up(row: Message) -> bool:
+    """Whether a row the outbox tried is refused for good (not sent again)."""
+    return row.delivered_at is None and (row.attempts or 0) >= MAX_ATTEMPTS
+
+
 async def flush_outbox(
-    bot: Bot, sessionmaker: async_sessionmaker[AsyncSession], *, older_than: float = 20.0
+    bot: Bot,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    older_than: float = 20.0,
+    refused: Refused | None = None,
 ) -> int:
     """Send replies that were stored but never delivered (e.g. the bot was killed)."""
     cutoff = utcnow() - timedelta(seconds=older_than)
@@ -317,7 +347,7 @@ async def flush_outbox(
                 .limit(200)
             )
         ).all()
-        return await deliver(bot, session, ids)
+        return await deliver(bot, session, ids, refused=refused)
 
 
 async def every(interval: float, step: Callable[[], Awaitable[Any]], what: str) -> None:
@@ -334,12 +364,16 @@ async def every(interval: float, step: Callable[[], Awaitable[Any]], what: str) 
 
 
 async def outbox_loop(
-    bot: Bot, sessionmaker: async_sessionmaker[AsyncSession], *, interval: float = 5.0
+    bot: Bot,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    interval: float = 5.0,
+    refused: Refused | None = None,
 ) -> None:
     """Background task: re-send undelivered replies every ``interval`` seconds."""
 
     async def step() -> None:
-        sent = await flush_outbox(bot, sessionmaker)
+        sent = await flush_outbox(bot, sessionmaker, refused=refused)
         if sent:
             log.info("outbox: delivered %s pending message(s)", sent)
 

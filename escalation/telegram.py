@@ -698,6 +698,35 @@ class OperatorDesk:
             "⚠️ The customer has blocked the bot: messages cannot be delivered.",
         )
 
+    async def reply_refused(self, bot: Bot, session: AsyncSession, row: Message) -> None:
+        """An operator's reply the outbox sent later (Telegram was down, or the bot was
+        restarted) and Telegram refused for good: its author, told it would be sent, reads
+        under it in the topic that it was not, and why."""
+        ticket = await session.scalar(
+            select(Ticket)
+            .where(Ticket.conversation_id == row.conversation_id, Ticket.topic_id.is_not(None))
+            .order_by(Ticket.id.desc())
+            .limit(1)
+        )
+        if ticket is None:
+            return
+        customer = await session.get(Customer, ticket.customer_id)
+        if customer is not None and customer.blocked_bot:
+            why = "the customer has blocked the bot, so Telegram would not deliver it"
+        else:
+            said = (row.delivery_error or "").removeprefix("Telegram server says - ")
+            why = f"Telegram refused it ('{said}')"
+        text = f"⚠️ This reply did not reach the customer: {why}."
+        quote: dict[str, Any] = {}
+        if row.relay_chat_id == self.chat_id and row.relay_message_id is not None:
+            quote = {"reply_to_message_id": row.relay_message_id}
+            quote["allow_sending_without_reply"] = True
+
+        async def send(thread: int) -> Any:
+            return await bot.send_message(self.chat_id, text, message_thread_id=thread, **quote)
+
+        await self.to_topic(bot, session, ticket, send)
+
     async def unblocked(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> None:
         """A customer the topic was told had blocked the bot writes again: the topic is told
         they can be answered, and the card no longer says they blocked it."""

@@ -602,3 +602,44 @@ async def test_a_former_operators_edit_of_an_earlier_reply_is_not_mirrored(
     assert "Your refund is approved" in bot_texts(fake, JOHN)
     assert not any("card number" in t for t in bot_texts(fake, JOHN)), bot_texts(fake, JOHN)
     assert not [c for c in fake.calls_of("editMessageText") if str(c.get("chat_id")) == str(JOHN)]
+
+
+@BOTH
+async def test_a_queued_reply_refused_later_because_the_customer_blocked_the_bot_is_said(
+    sandbox: Sandbox,
+) -> None:
+    """Telegram was down when Olga answered John ('⏳ ... your reply will be sent as soon as
+    it can'); John blocked the bot meanwhile, and when Telegram was back it refused the
+    reply for good. Olga, promised it would be sent, was never told it was not. The topic
+    says so, under her reply, and why."""
+    from bot import delivery
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.add_fault("copyMessage", status=502, times=4)
+    sent = fake.user_sends(
+        OLGA, "Your refund is approved", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="⏳", timeout=30
+    )
+    await settled(sandbox)
+    fake.user_blocks_bot(JOHN)
+    await settled(sandbox)
+    before = len(topic_texts(fake, thread))
+    # the outbox's next pass (a reply waits 20 s for the turn that sends it) sends it
+    said = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="did not reach", timeout=60
+    )
+    await settled(sandbox)
+    assert len(topic_texts(fake, thread)) == before + 1, topic_texts(fake, thread)[before:]
+    assert "blocked the bot" in said[-1]["text"], said[-1]["text"]
+    assert said[-1]["reply_to_message"]["message_id"] == sent["message_id"], said[-1]
+    assert not any("refund" in t for t in bot_texts(fake, JOHN)), bot_texts(fake, JOHN)
+    await delivery.flush_outbox(
+        sandbox.bot,
+        sandbox.services.sessionmaker,
+        older_than=0,
+        refused=sandbox.services.desk.reply_refused,
+    )
+    assert len(topic_texts(fake, thread)) == before + 1  # said once
