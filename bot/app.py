@@ -125,6 +125,8 @@ async def on_startup(bot: Bot, services: Services) -> None:
 
 
 async def on_shutdown(services: Services) -> None:
+    if services.desk is not None:
+        await services.desk.finish_albums()  # an album being gathered is sent, not cut off
     for task in services.background:
         task.cancel()
     for task in services.background:

@@ -110,6 +110,6 @@ async def build_services(
     if settings.operators_chat_id is not None:
         from escalation.telegram import OperatorDesk
 
-        services.desk = OperatorDesk(settings)
+        services.desk = OperatorDesk(settings, sessionmaker)
         services.after_turn.append(services.desk.after_turn)
     return services

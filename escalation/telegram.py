@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.db.models import Conversation, Customer, Message, Ticket, TicketEvent, utcnow
@@ -123,14 +124,34 @@ async def _let_go(session: AsyncSession) -> None:
         await session.commit()
 
 
+ALBUM_QUIET = 1.5  # seconds after an album's last item: the album is complete
+
+
+@dataclass
+class _Album:
+    """A customer's album being gathered to be copied to the topic as one."""
+
+    bot: Bot
+    ticket_id: int
+    rows: list[int] = field(default_factory=list)
+    task: asyncio.Task[None] | None = None
+
+
 class OperatorDesk:
     """Everything the bot does in the operators' group."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession] | None = None
+    ) -> None:
         self.settings = settings
         self.chat_id = settings.require_operators_chat()
         # a ticket's topic being made (ticket id -> lock): one topic, whoever asks for it
         self._making: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        # a customer's album being gathered ((chat, media group) -> its items' rows), and
+        # the task that copies it once no item has come for ``ALBUM_QUIET`` seconds
+        self.sessionmaker = sessionmaker
+        self._albums: dict[tuple[int, str], _Album] = {}
+        self._album_tasks: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ topics & cards
     async def ensure_topic(
@@ -447,8 +468,17 @@ class OperatorDesk:
             return await with_retry(lambda: send(thread))
 
     async def relay_customer_message(
-        self, bot: Bot, session: AsyncSession, ticket: Ticket, row: Message, *, edited: bool
+        self,
+        bot: Bot,
+        session: AsyncSession,
+        ticket: Ticket,
+        row: Message,
+        *,
+        edited: bool,
+        album: str | None = None,
     ) -> None:
+        """Copy the customer's message to the ticket's topic (``album``: the media group it
+        is an item of; the items are gathered and copied together, one album)."""
         if edited:
             # the note can make a message of the longest length too long: then in parts
             parts = split_text(f"✏️ The customer edited a message:\n{row.text or ''}")
@@ -474,6 +504,10 @@ class OperatorDesk:
         row.relay_chat_id = self.chat_id
         if not claim(session, [row.id]):
             return  # being copied right now (a turn waiting out a flood limit)
+        if album is not None and self.sessionmaker is not None:
+            # copied with the album's other items, once they have come (released then)
+            self._gather(bot, (row.tg_chat_id, album), ticket.id, row.id)
+            return
 
         async def copy(thread: int) -> Any:
             try:
@@ -498,6 +532,87 @@ class OperatorDesk:
         finally:
             release(session, row.id)
         row.relay_message_id = sent.message_id
+
+    def _gather(self, bot: Bot, key: tuple[int, str], ticket_id: int, row_id: int) -> None:
+        """An album's item: kept with the others, and the album copied ``ALBUM_QUIET``
+        seconds after its last item came (Telegram sends an album as one message each)."""
+        album = self._albums.get(key)
+        if album is None:
+            album = self._albums[key] = _Album(bot, ticket_id)
+        elif album.task is not None:
+            album.task.cancel()  # another item: the album waits for the next one
+        album.rows.append(row_id)
+        album.task = asyncio.create_task(self._album_later(key), name="album")
+        self._album_tasks.add(album.task)
+        album.task.add_done_callback(self._album_tasks.discard)
+
+    async def _album_later(self, key: tuple[int, str]) -> None:
+        await asyncio.sleep(ALBUM_QUIET)
+        await self._copy_album(key)
+
+    async def finish_albums(self) -> None:
+        """The bot stops: the albums being gathered are copied now, and those being
+        copied are waited for."""
+        for key in list(self._albums):
+            album = self._albums.get(key)
+            if album is not None and album.task is not None:
+                album.task.cancel()  # still waiting for another item: copied now
+            await self._copy_album(key)
+        busy = [t for t in self._album_tasks if not t.done()]
+        await asyncio.gather(*busy, return_exceptions=True)
+
+    async def _copy_album(self, key: tuple[int, str]) -> None:
+        """Copy a customer's album to their ticket's topic as one album (copyMessages keeps
+        the grouping and the captions); an item Telegram will not copy is copied alone,
+        and an album Telegram failed to take is copied by the timers (``relay_missed``)."""
+        album = self._albums.pop(key, None)
+        if album is None or self.sessionmaker is None:
+            return
+        bot, chat = album.bot, key[0]
+        async with self.sessionmaker() as session:
+            try:
+                ticket = await session.get(Ticket, album.ticket_id)
+                rows = (
+                    await session.scalars(
+                        select(Message)
+                        .where(Message.id.in_(album.rows), Message.relay_message_id.is_(None))
+                        .order_by(Message.tg_message_id)
+                    )
+                ).all()
+                if ticket is None or not rows:
+                    return
+                ids = [r.tg_message_id for r in rows if r.tg_message_id is not None]
+
+                async def copy(thread: int) -> Any:
+                    return await bot.copy_messages(
+                        self.chat_id, chat, ids, message_thread_id=thread
+                    )
+
+                try:
+                    sent = await self.to_topic(bot, session, ticket, copy)
+                except TelegramBadRequest as exc:
+                    log.info("album of ticket %s not copied as one: %s", ticket.id, exc)
+                    sent = None
+                if sent:
+                    if len(sent) < len(rows):  # an item gone meanwhile: which one, unknown
+                        log.warning(
+                            "album of ticket %s: %s of %s copied", ticket.id, len(sent), len(rows)
+                        )
+                    for i, row in enumerate(rows):  # never copied again (twice in the topic)
+                        row.relay_message_id = sent[min(i, len(sent) - 1)].message_id
+                    await session.commit()
+                    return
+                for row in rows:  # one by one: what can be copied is, the rest said
+                    release(session, row.id)
+                    await self.relay_customer_message(bot, session, ticket, row, edited=False)
+                await session.commit()
+            except TelegramAPIError:
+                log.warning("customer's album %s not in its topic yet", key, exc_info=True)
+            except Exception:  # the timers copy what was not (``relay_missed``)
+                log.exception("customer's album %s not copied", key)
+            finally:
+                for row_id in album.rows:
+                    release(session, row_id)
 
     async def _relay_press(
         self, bot: Bot, session: AsyncSession, ticket: Ticket, row: Message
@@ -615,7 +730,9 @@ class OperatorDesk:
                 row = await session.get(Message, outcome.incoming_message_id)
                 if row is not None:
                     edited = any(e["type"] == "edited" for e in outcome.events)
-                    await self.relay_customer_message(bot, session, ticket, row, edited=edited)
+                    await self.relay_customer_message(
+                        bot, session, ticket, row, edited=edited, album=outcome.media_group_id
+                    )
                 await self.unblocked(bot, session, ticket)
         except TelegramAPIError:
             # the customer's message and the ticket are saved: a topic that could not be

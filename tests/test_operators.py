@@ -643,3 +643,49 @@ async def test_a_queued_reply_refused_later_because_the_customer_blocked_the_bot
         refused=sandbox.services.desk.reply_refused,
     )
     assert len(topic_texts(fake, thread)) == before + 1  # said once
+
+
+@BOTH
+async def test_a_customers_album_reaches_the_topic_as_one_album(sandbox: Sandbox) -> None:
+    """John sent three photos of the crushed box as one album, captioned on the first: the
+    topic got them one by one, three separate photos among the other messages. They come
+    as one album, caption and all, and each photo is still linked to John's own (an
+    operator's reply to one of them quotes it for him)."""
+    from bot.db.models import Message as MessageRow
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    await settled(sandbox)
+    before = len(fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True))
+    sent = [
+        fake.user_sends(JOHN, photo=True, caption=caption, media_group_id="box")
+        for caption in ("the box was crushed", None, None)
+    ]
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, count=before + 3, timeout=30
+    )
+    await settled(sandbox)
+    album = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[before:]
+    assert [bool(m.get("photo")) for m in album] == [True, True, True], album
+    assert [m.get("caption") for m in album] == ["the box was crushed", None, None]
+    groups = {m.get("media_group_id") for m in album}
+    assert len(groups) == 1 and None not in groups, groups
+    async with sandbox.services.sessionmaker() as session:
+        rows = (
+            await session.scalars(
+                select(MessageRow)
+                .where(MessageRow.direction == "in", MessageRow.tg_message_id.is_not(None))
+                .order_by(MessageRow.id)
+            )
+        ).all()
+    relayed = {r.tg_message_id: r.relay_message_id for r in rows}
+    assert [relayed[m["message_id"]] for m in sent] == [m["message_id"] for m in album]
+    fake.user_sends(
+        OLGA,
+        "Thanks, I see the dent",
+        chat_id=OPERATORS_CHAT_ID,
+        message_thread_id=thread,
+        reply_to_message_id=album[1]["message_id"],
+    )
+    [answer] = await fake.wait_for_bot_message(JOHN, text_contains="I see the dent", timeout=20)
+    assert answer["reply_to_message"]["message_id"] == sent[1]["message_id"], answer

@@ -695,7 +695,11 @@ class ConversationEngine:
         now = now or self.clock()
         customer = await self.customer_for(session, incoming)
         conversation = await self.conversation_for(session, customer, now)
-        outcome = Outcome(conversation_id=conversation.id, customer_id=customer.id)
+        outcome = Outcome(
+            conversation_id=conversation.id,
+            customer_id=customer.id,
+            media_group_id=incoming.media_group_id,
+        )
 
         if incoming.edited:
             edited = await self._apply_edit(session, conversation, incoming, outcome, now)

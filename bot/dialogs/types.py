@@ -92,3 +92,6 @@ class Outcome:
     relay_to_operator: bool = False  # a person owns the chat: pass the message on
     ticket_id: int | None = None
     details_changed: bool = False  # new or corrected details (order, amount, contact...)
+    # the album (Telegram's media group) the customer's message is an item of: the items
+    # are relayed to the operators together, as one album
+    media_group_id: str | None = None

@@ -2398,11 +2398,14 @@ class FakeTelegram:
             {k: v for k, v in p.values.items() if k not in ("reply_markup", "caption")}, p.files
         )
         result = []
+        albums: dict[str, str] = {}  # album grouping is kept, as on Telegram: a new group id
         for mid in sorted(int(i) for i in ids):
             msg = source.messages.get(mid)
             if msg is None or msg.deleted or msg.service:
                 continue
             content = self._copy_content(msg, plain, keep_caption=not p.get_bool("remove_caption"))
+            if group := msg.api.get("media_group_id"):
+                content["media_group_id"] = albums.setdefault(group, str(secrets.randbits(62)))
             result.append({"message_id": self._send(bot, plain, content, chat).message_id})
         if not result:
             raise bad_request("message to copy not found")
