@@ -174,6 +174,13 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "kb_no_entry": "no entry {id!r}",
     "kb_need_question": "at least one question is needed",
     "kb_no_customer_question": "no customer question to attach the reply to",
+    # an operator's /kb_save whose id is near an existing entry's: which one is meant
+    "kb_save_similar_entry": "Not saved yet: there is already an entry '{near}' for a similar "
+    'question ("{title}"). The same answer? /kb_save {near} adds the customer\'s question to '
+    "it (its answer stays). Another topic? /kb_save {new} saves yours as a new entry.",
+    "kb_save_id_near": "Not saved yet: there is no entry '{id}', but there is '{near}' "
+    '("{title}"). Meant that one? /kb_save {near} adds the customer\'s question to it (its '
+    "answer stays). A new entry? Choose an id less like '{near}'.",
     "kb_one_entry": "send exactly one entry",
     "kb_id_must_stay": "the id must stay {id!r}",
     "kb_undo_not_last": "{id!r} has been changed since; see /kb_history {id}",

@@ -28,6 +28,7 @@ from knowledge.formats import (
     Entry,
     KbFormatError,
     Text,
+    bad_id,
     counted,
     detect_format,
     dump_csv,
@@ -899,6 +900,36 @@ class KnowledgeService:
         await self._after_change(session, [entry], [])
         return entry
 
+    async def _no_near_entry(
+        self, session: AsyncSession, question: str, entry_id: str | None
+    ) -> None:
+        """An operator's new entry whose id is near an existing entry's (made from a similar
+        question, 'how_do_i_return_an' taken: it would be '..._2'; or typed one letter off,
+        'delivery_cots') is not saved: which entry is near, and the commands to choose."""
+        repo = KnowledgeRepository(session)
+        if entry_id is None:
+            base = make_id(question)
+            near = await repo.get(base) if base != "entry" else None
+            if near is not None:
+                new = await self.unique_id(session, question)
+                raise KnowledgeError(
+                    Text("kb_save_similar_entry", near=near.id, title=_title(near), new=new)
+                )
+            return
+        if bad_id(entry_id) is not None or await repo.get_row(entry_id) is not None:
+            return  # a bad id is said by the validation; an existing entry is joined
+        close = near_id(entry_id, [e.id for e in await repo.all()])
+        if close is not None:
+            entry = await repo.get(close)
+            raise KnowledgeError(
+                Text(
+                    "kb_save_id_near",
+                    id=entry_id,
+                    near=close,
+                    title=_title(entry) if entry is not None else close,
+                )
+            )
+
     async def save_operator_reply(
         self,
         session: AsyncSession,
@@ -938,6 +969,7 @@ class KnowledgeService:
                 f"a second answer to it (one question, one answer): /kb_save {owner[0]} "
                 "adds your answer there in a language it has none in"
             )
+        await self._no_near_entry(session, question, entry_id)
         return await self.create_from_questions(
             session,
             [question],
@@ -965,6 +997,50 @@ def question_key(text: str) -> str:
     """A question as two wordings of it compare: case, spaces and the closing '?', '!'
     or '.' aside ('how much is SHIPPING' is 'How much is shipping?')."""
     return " ".join(text.casefold().split()).rstrip("?!.…¿¡ ").strip()
+
+
+def _title(entry: Entry) -> str:
+    title = entry.title
+    return title if len(title) <= 100 else title[:99] + "…"
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) from ``a`` to ``b``; more than
+    ``limit`` is said as ``limit + 1``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before: list[int] = []
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], before[j - 2] + 1)
+        before, row = row, current
+    return min(row[-1], limit + 1)
+
+
+def near_id(wanted: str, ids: Sequence[str]) -> str | None:
+    """The existing id ``wanted`` is a slip of ('delivery_cots', 'delivery-cost' for
+    delivery_cost), or None. Ids that differ in their numbers only ('faq_2', 'faq_3') are
+    told apart on purpose, not slips."""
+
+    def norm(entry_id: str) -> str:
+        return entry_id.lower().replace("-", "_")
+
+    def letters(entry_id: str) -> str:
+        return re.sub(r"_?\d+", "", norm(entry_id))
+
+    limit = 2 if len(wanted) >= 10 else 1 if len(wanted) >= 4 else 0
+    best: tuple[int, str] | None = None
+    for other in ids:
+        if other == wanted or (letters(other) == letters(wanted) and norm(other) != norm(wanted)):
+            continue
+        distance = _distance(norm(wanted), norm(other), limit)
+        if distance <= limit and (best is None or distance < best[0]):
+            best = (distance, other)
+    return best[1] if best is not None else None
 
 
 def make_id(text: str, max_words: int = 5) -> str:

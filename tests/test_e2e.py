@@ -455,7 +455,8 @@ async def test_an_operator_reply_while_the_card_is_pinned_reaches_the_customer(
 async def test_an_operator_saves_a_reply_to_the_faq_without_overwriting_it(
     sandbox: Sandbox,
 ) -> None:
-    """``/kb_save`` as a reply to the operator's answer: a bad id is explained; an existing
+    """``/kb_save`` as a reply to the operator's answer: a bad id is explained, an id one
+    letter off an entry's names that entry (it made a second entry before); an existing
     entry's id adds the customer's question to it and keeps the admins' answer. The question
     is the one the answer answered, not the customer's 'Thanks a lot!' written after it."""
     from knowledge.formats import Entry
@@ -486,6 +487,8 @@ async def test_an_operator_saves_a_reply_to_the_faq_without_overwriting_it(
     )
     for command, expect in (
         ("/kb_save Franchise!", "Not saved"),
+        # a typo of an entry's id: which entry is near, in Olga's Russian, nothing saved
+        ("/kb_save franchse", "записи 'franchse' нет, но есть 'franchise'"),
         ("/kb_save franchise", "now leads to 'franchise'"),
     ):
         fake.user_sends(

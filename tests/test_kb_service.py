@@ -687,3 +687,80 @@ async def test_an_import_never_gives_a_kept_entry_s_question_a_second_answer(
         path = tmp_path / "kb.yaml"
         report = await kb.service.import_file(s, path, replace=True)
         assert (report.created, report.deleted) == (2, 6)
+
+
+async def test_a_reply_saved_under_an_id_near_an_existing_one_asks_which_is_meant(
+    kb: SimpleNamespace, small_kb: Path
+) -> None:
+    """An operator's ``/kb_save`` for 'Do you sell franchises in Poland?' (its id from the
+    question, 'do_you_sell_franchises_in', taken by an entry for 'Do you sell franchises in
+    Poland or Czechia?') was saved silently as 'do_you_sell_franchises_in_2', and
+    ``/kb_save delivery_cots`` (a typo of delivery_cost) made a new entry 'delivery_cots':
+    two entries for one topic. Neither is saved; the operator reads which entry is near, its
+    question, and the two commands to choose from (the same entry, or a new one), in their
+    language; the id offered for a new entry is then saved."""
+    from bot.dialogs.texts import Texts
+    from knowledge.formats import say
+
+    async with kb.sessionmaker() as s:
+        await kb.service.import_file(s, small_kb)
+        franchise = Entry(
+            "do_you_sell_franchises_in",
+            ["Do you sell franchises in Poland or Czechia?"],
+            {"en": "No."},
+        )
+        await kb.service.save(s, franchise, actor="tg:1")
+        before = sorted(e.id for e in await kb.service.list_entries(s))
+        asked = "Do you sell franchises in Poland?"
+        with pytest.raises(KnowledgeError) as caught:
+            await kb.service.save_operator_reply(
+                s, question=asked, answer="Not yet.", lang="en", actor="op:5"
+            )
+        said = caught.value.args[0]
+        assert str(said) == (
+            "Not saved yet: there is already an entry 'do_you_sell_franchises_in' for a similar "
+            'question ("Do you sell franchises in Poland or Czechia?"). The same answer? '
+            "/kb_save do_you_sell_franchises_in adds the customer's question to it (its answer "
+            "stays). Another topic? /kb_save do_you_sell_franchises_in_2 saves yours as a new "
+            "entry."
+        ), said
+        assert "/kb_save do_you_sell_franchises_in_2" in say(said, Texts("ru"))
+        assert "Jeszcze nie zapisano" in say(said, Texts("pl"))
+
+        with pytest.raises(KnowledgeError) as caught:
+            await kb.service.save_operator_reply(
+                s,
+                question="Do you deliver on Sundays?",
+                answer="Yes.",
+                lang="en",
+                actor="op:5",
+                entry_id="delivery_cots",
+            )
+        said = caught.value.args[0]
+        assert str(said).startswith(
+            "Not saved yet: there is no entry 'delivery_cots', but there is 'delivery_cost' "
+            '("Сколько стоит доставка?"). Meant that one? /kb_save delivery_cost adds the '
+            "customer's question to it"
+        ), said
+        assert "Пока не сохранено: записи 'delivery_cots' нет" in say(said, Texts("ru"))
+        assert sorted(e.id for e in await kb.service.list_entries(s)) == before
+
+        saved = await kb.service.save_operator_reply(
+            s,
+            question=asked,
+            answer="Not yet.",
+            lang="en",
+            actor="op:5",
+            entry_id="do_you_sell_franchises_in_2",
+        )
+        assert saved.questions == [asked]
+        # an id that differs more is no typo: a new entry
+        saved = await kb.service.save_operator_reply(
+            s,
+            question="Do you deliver on Sundays?",
+            answer="Yes.",
+            lang="en",
+            actor="op:5",
+            entry_id="sunday_delivery",
+        )
+        assert saved.id == "sunday_delivery"

@@ -1141,7 +1141,7 @@ async def save_reply_as_entry(
     message: Message, session: AsyncSession, services: Services, ticket: Ticket, args: str
 ) -> None:
     """An operator's answer becomes a knowledge entry for the customer's question."""
-    from knowledge.formats import KbFormatError
+    from knowledge.formats import KbFormatError, Text, say
     from knowledge.service import KnowledgeError, get_knowledge
 
     source = message.reply_to_message
@@ -1200,6 +1200,13 @@ async def save_reply_as_entry(
             before=answered.created_at if answered is not None else None,
         )
     except (KbFormatError, KnowledgeError) as exc:
+        said = exc.args[0] if exc.args else None
+        if isinstance(said, Text) and said.key.startswith("kb_save_"):
+            # an entry near the id: which one, and the commands to choose from, in the
+            # operator's own language
+            code = ((user.language_code if user else None) or "").split("-")[0].lower()
+            await message.reply(say(said, Texts(code)))
+            return
         await message.reply(f"Not saved: {exc}")
         return
     if existing is not None:
