@@ -10,7 +10,9 @@ messages with the same key are its *variants*, which :class:`Texts` rotates per
 conversation so regulars don't read the same sentence every time. A variant whose
 translation is empty or fuzzy is skipped; a key with no translated variant falls back to
 English. Placeholders are ``str.format`` fields (``{items}``), flagged
-``python-brace-format``. A text that counts something ("within {n} hours") has plural
+``python-brace-format``; a text with a '%' in it (``{value}% off``) is also flagged
+``no-python-format``, as ``msgfmt -c`` would read '% o' as a printf directive
+(``pybabel update`` flags it ``python-format`` again: put ``no-python-format`` back). A text that counts something ("within {n} hours") has plural
 forms (``msgid_plural``, ``msgstr[0..]``): its first placeholder is the count, and the
 language's gettext plural rule picks the form (1 час, 2 часа, 5 часов, 21 час).
 
