@@ -5540,3 +5540,65 @@ async def test_turning_angry_at_the_missed_event_offer_adds_no_second_compensati
     await d.send("я больше у вас ничего не куплю")
     assert len(d.of("compensation_offered")) == 3, d.replies[-1]
     assert "SORRY" not in " ".join(d.replies[-1]), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("turns", "said"),
+    [
+        (
+            [
+                "Посылка опаздывает уже неделю",
+                "Я больше у вас ничего не куплю!",
+                "5512378",
+                "Праздник уже прошёл, подарок опоздал",
+            ],
+            "остаётся за вами",
+        ),
+        (
+            [
+                "This is outrageous! My parcel is a week late, order 5530967",
+                "And the birthday is already over",
+            ],
+            "is yours, of course",
+        ),
+        (
+            [
+                "Skandal, nigdy więcej u was nie kupię! Paczka spóźnia się tydzień, zamówienie 4428817",
+                "Urodziny już minęły",
+            ],
+            "zostaje Twój",
+        ),
+    ],
+)
+async def test_a_missed_event_after_the_gesture_gets_no_second_compensation(
+    services: Services, turns: list[str], said: str
+) -> None:
+    """'Я больше у вас ничего не куплю!' got 'промокод на 10%: SORRY10', and 'Праздник уже
+    прошёл' in the same case then got 'Скидка 15% / Бесплатная доставка ×3 / Подарок' to
+    choose from: two gestures in one case. The apology for what cannot be undone is said, and
+    the gesture given stands (kindly, with what it is); no second one is offered."""
+    d = Dialogue(services, str(next(_ids)))
+    for text in turns:
+        await d.send(text)
+    gestures = [e for e in d.of("compensation_offered") if e.get("gesture")]
+    assert [e["kind"] for e in gestures] == ["coupon"], d.replies
+    assert len(d.of("compensation_offered")) == 1, d.replies[-1]
+    last = " ".join(d.replies[-1])
+    assert said in last and "10%" in last, last
+    assert d.of("compensation_not_offered") and "cmp:sat:yes" in d.buttons[-1], d.buttons[-1]
+    assert not find_forbidden(d.all_text())
+    await d.send(button="cmp:sat:yes")
+    assert d.of("resolved"), d.replies[-1]
+
+
+async def test_a_missed_event_with_no_gesture_given_still_gets_the_choice(
+    services: Services,
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Посылка опаздывает уже неделю, заказ 5512379")
+    await d.send("И день рождения уже прошёл")
+    assert sorted(e["kind"] for e in d.of("compensation_offered")) == [
+        "coupon",
+        "free_delivery",
+        "gift",
+    ], d.replies[-1]

@@ -1264,6 +1264,7 @@ class ComplaintFlow:
             "wordless": real_words(text) < 2,
             "unfixable": self._missed_event(ctx, text),
             "overdue": broken_promise(text),
+            "opened_turn": int(ctx.state.get("turns", 1)) - 1,  # the trail's turn numbering
         }
         ctx.state["complaint"] = case
         record = await ctx.session.get(Complaint, record_id) if record_id is not None else None
@@ -2019,6 +2020,18 @@ class ComplaintFlow:
 
     def _offer_compensation(self, ctx: TurnContext, case: dict[str, Any]) -> None:
         ctx.state["event_compensated"] = True
+        given = self._given_in_case(ctx, case)
+        if given:
+            # one gesture per case: the coupon given a moment ago ("SORRY10") stands, and no
+            # choice of another on top of it; the apology for what cannot be undone is said
+            kind, value = given[-1].get("kind"), float(given[-1].get("value") or 0)
+            gift = ctx.texts(f"comp_about_{kind}", value=_num(value))
+            case["unfixable"] = True
+            case["outcome"] = case.get("outcome") or f"compensation_{kind}"
+            ctx.say("complaint_unfixable_given", gift=gift)
+            ctx.event("compensation_not_offered", reason="gesture_given", kind=kind)
+            self._ask_satisfaction(ctx, case)
+            return
         case["stage"] = "compensation"
         case["outcome"] = "compensation"
         buttons = self._compensation_buttons(ctx)
@@ -2541,6 +2554,17 @@ class ComplaintFlow:
             ctx.event("compensation_offered", kind=c.kind, value=c.value)
         await self._save(ctx, case)
         return True
+
+    @staticmethod
+    def _given_in_case(ctx: TurnContext, case: dict[str, Any]) -> list[dict[str, Any]]:
+        """The compensations chosen and the gestures given since ``case`` opened (a case of
+        an earlier version, with no turn of its own: in this chat)."""
+        opened = case.get("opened_turn")
+        return [
+            t
+            for t in ComplaintFlow._given(ctx)
+            if opened is None or t.get("turn") is None or int(t["turn"]) >= int(opened)
+        ]
 
     @staticmethod
     def _given(ctx: TurnContext) -> list[dict[str, Any]]:
