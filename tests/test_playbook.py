@@ -5508,6 +5508,64 @@ async def test_a_problem_taken_back_while_its_photo_is_awaited_closes_the_case(
 
 
 @pytest.mark.parametrize(
+    ("first", "back", "awaited"),
+    [
+        ("Курьер опоздал", "ничего, уже не надо, всё нормально", "order_ref"),
+        ("The courier was late", "oh never mind, it arrived, all good", "order_ref"),
+        ("Чайник пришёл разбитый", "ой, всё, не надо, разобралась сама", "photo"),
+        ("The kettle arrived cracked, order 5530988", "never mind, it's fine now", "photo"),
+        ("Сайт не даёт оплатить", "всё, уже получилось, не надо", "contact"),
+        ("The app won't let me pay", "never mind, it works now", "contact"),
+        ("Czajnik przyszedł pęknięty, zamówienie 6690214", "nieważne, mąż już naprawił", "photo"),
+    ],
+)
+async def test_never_mind_at_any_question_closes_the_case_as_withdrawn(
+    services: Services, first: str, back: str, awaited: str | None
+) -> None:
+    """'Курьер опоздал' ('пришлите номер заказа') - 'ничего, уже не надо, всё нормально' got
+    'Спасибо, записал.' and the case waited for a number; 'never mind, it's fine now' to
+    the photo asked, 'never mind, it works now' to the contact asked got 'I've passed
+    everything to our technical team... within 24 hours' and 'Is that OK for you?'. Only
+    'это я перепутала' while a photo was awaited closed a case. At any question the customer
+    is told it is good news, the case is closed and recorded as withdrawn (with what was
+    passed on with it), and nothing more is asked or promised."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    if awaited is not None:
+        assert awaited in [e["slot"] for e in d.of("asked_for")], d.replies[-1]
+    asked = len(d.of("asked_for"))
+    await d.send(back)
+    assert d.of("complaint_withdrawn"), d.replies[-1]
+    assert len(d.of("asked_for")) == asked and not d.of("promised"), d.replies[-1]
+    assert not d.of("escalated") and not d.of("satisfaction_check"), d.replies[-1]
+    assert (await d.state())["complaint"]["stage"] == "done"
+    async with services.sessionmaker() as session:
+        outcomes = set(await session.scalars(select(Complaint.outcome)))
+    assert outcomes == {"withdrawn"}, outcomes
+
+
+@pytest.mark.parametrize(
+    ("first", "back"),
+    [
+        ("У меня проблема с заказом", "а, нет, всё правильно, это я перепутала"),
+        ("Mam problem z zamówieniem", "a nie, wszystko ok, pomyliłam się"),
+        ("I have a problem with my order", "oh sorry, my mistake, it's all fine"),
+    ],
+)
+async def test_a_problem_taken_back_when_asked_what_happened_opens_no_case(
+    services: Services, first: str, back: str
+) -> None:
+    """'У меня проблема с заказом' ('Что случилось?') - 'а, нет, всё правильно, это я
+    перепутала' opened a wrong-item case asking for the order number and a photo. No case:
+    glad it is all right, nothing asked."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    await d.send(back)
+    assert d.of("complaint_withdrawn") and not d.of("complaint_opened"), d.replies[-1]
+    assert not d.of("asked_for") and not d.of("fallback"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
     "first",
     [
         "Это безобразие, я больше у вас ничего не куплю! Подарок опоздал, день рождения уже прошёл, заказ 5512377",

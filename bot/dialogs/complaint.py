@@ -351,13 +351,40 @@ _TAKEN_BACK = re.compile(
 )
 
 
+# "never mind, it's fine now", "ой, всё, не надо, разобралась сама", "nieważne, już działa": not
+# needed any more, because it is all right now
+_NEVER_MIND = re.compile(
+    r"\bnever\s*mind\b|\bforget\s+(?:it|about\s+it)\b|\bno\s+(?:need|worries)\b|"
+    r"\b(?:don'?t|do\s+not)\s+(?:need|bother)\b|\bnot\s+needed\b|"
+    r"(?<!\w)(?:уже\s+)?не\s+(?:надо|нужно|актуально)(?!\w)|(?<!\w)ничего\s+страшного(?!\w)|"
+    r"(?<!\w)забудьте(?!\w)|(?<!\w)отбой(?!\w)|"
+    r"(?<!\w)niewa[żz]ne(?!\w)|(?<!\w)(?:ju[żz]\s+)?nie\s+trzeba(?!\w)|(?<!\w)nie\s+szkodzi(?!\w)|"
+    r"(?<!\w)zapomnij(?:cie)?(?!\w)",
+    re.IGNORECASE,
+)
+_ALL_RIGHT_NOW = re.compile(
+    r"вс[её]\s+(?:уже\s+)?(?:правильно|верно|в\s+порядке|нормально|хорошо|ок|пришл|получилось|"
+    r"работает|нашл)|(?<!\w)(?:получилось|заработал\w*|разобрал\w*|справил\w*|починил\w*)(?!\w)|"
+    r"(?<!\w)(?:уже|наконец(?:-то)?)\s+(?:пришл[аио]|пришёл|пришел|нашл\w*|доставили)(?!\w)|"
+    r"\bit'?s\s+(?:all\s+)?(?:fine|ok|okay|good|sorted|working)\b|\ball\s+(?:good|fine|sorted)\b|"
+    r"\b(?:it|that)\s+(?:works|worked|arrived|came|turned\s+up|showed\s+up)\b|"
+    r"\b(?:i\s+)?(?:found|sorted|fixed|figured)\s+(?:it|them|that)\b|\bworks\s+now\b|"
+    r"wszystko\s+(?:ju[żz]\s+)?(?:si[ęe]\s+zgadza|w\s+porz[ąa]dku|ok|dobrze|dzia[łl]a)|"
+    r"(?<!\w)ju[żz]\s+(?:dzia[łl]a|dotar[łl]\w*|przysz[łl]\w*|dosz[łl]\w*|znalaz[łl]\w*)(?!\w)|"
+    r"(?<!\w)(?:naprawi[łl]\w*|poradzi[łl]\w*)(?!\w)",
+    re.IGNORECASE,
+)
+
+
 def withdrawn(text: str) -> bool:
-    """The problem just told is taken back ("а, нет, всё правильно, это я перепутала")."""
+    """The problem just told is taken back ("а, нет, всё правильно, это я перепутала"), or is
+    not needed any more because it is all right now ("never mind, it's fine now")."""
+    taken_back = bool(_ALL_RIGHT_AFTER_ALL.search(text or "") and _TAKEN_BACK.search(text or ""))
+    never_mind = bool(_NEVER_MIND.search(text or "") and _ALL_RIGHT_NOW.search(text or ""))
     return bool(
         text
         and word_count(text) <= 14
-        and _ALL_RIGHT_AFTER_ALL.search(text)
-        and _TAKEN_BACK.search(text)
+        and (taken_back or never_mind)
         and failure_named(text, unsure_status=True) is None
         and not item_trouble_named(text)
         and not _STILL_BROKEN.search(text)
@@ -942,6 +969,21 @@ class ComplaintFlow:
         ):
             # "а скидку дадите?" right after the case was settled: the goodwill gesture
             ctx.say_text(gift)
+            return True
+        if (
+            (_answers_clarify(ctx) or _answers_order_noted(ctx))
+            and not ctx.incoming.callback_data
+            and not ctx.new_slots
+            and withdrawn(text)
+        ):
+            # "what happened?" ("заказ 5512377, чем могу помочь?") answered "а, нет, всё правильно,
+            # это я перепутала", "nieważne, już dotarła": no case is opened (it was a wrong-item case asking for a
+            # photo, or "not sure I understood"); glad, and nothing more is asked
+            for key in ("complaint_clarified", "clarified_type", "clarified_threat"):
+                ctx.state.pop(key, None)
+            ctx.state.pop("clarify_thanked", None)
+            ctx.say("complaint_withdrawn")
+            ctx.event("complaint_withdrawn", complaint_id=None)
             return True
         if _answers_clarify(ctx):
             self._what_happened(ctx)
@@ -1657,7 +1699,11 @@ class ComplaintFlow:
         text = (ctx.incoming.text or "").strip()
         gave_something = bool(ctx.new_slots)
         rule = self.rules.for_type(case["type"])
-        wish = _fix_named(text, rule.options) if rule.fix == "choice" and text else None
+        # "nieważne, mąż już naprawił": no repair wished, the problem is gone
+        gone = not gave_something and not ctx.incoming.callback_data and withdrawn(text)
+        wish = (
+            _fix_named(text, rule.options) if rule.fix == "choice" and text and not gone else None
+        )
         # A detail we asked for ("you can reach me at x@y.com") or the fix wanted ("wolę
         # zwrot") is that, whatever a hesitant classifier says; an explicit "a person,
         # please" still brings one.
@@ -1685,18 +1731,21 @@ class ComplaintFlow:
             if awaited:
                 ctx.say("complaint_what_needed", items=_slot_list(ctx, awaited))
                 return True
-        if (
-            not detail
-            and not ctx.incoming.callback_data
-            and withdrawn(text)
-            and not case.get("passed_on")
-        ):
-            # "а, нет, всё правильно, это я перепутала" while the photo was awaited (it was
-            # "Спасибо, записал.", the case left waiting): glad, and the case is closed
+        if gone and not detail:
+            # "а, нет, всё правильно, это я перепутала", "never mind, it's fine now" while the
+            # order number, the story or the photo was awaited (it was "Спасибо, записал.",
+            # the case left waiting): glad, and the case is closed, with what was told with it
             case["stage"] = "done"
             case["outcome"] = "withdrawn"
             _add_description(ctx.state.setdefault("known", {}), text)
             await self._save(ctx, case)
+            others = [*(case.get("passed_on") or [])]
+            if case.get("next"):
+                others.append(case.pop("next")["id"])
+            for other_id in others:
+                other = await ctx.session.get(Complaint, other_id)
+                if other is not None and other.resolved_at is None:
+                    other.outcome = "withdrawn"
             ctx.say("complaint_withdrawn")
             ctx.event("complaint_withdrawn", complaint_id=case.get("id"))
             return True
