@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -129,11 +130,10 @@ ALBUM_QUIET = 1.5  # seconds after an album's last item: the album is complete
 
 @dataclass
 class _Album:
-    """A customer's album being gathered to be copied to the topic as one."""
+    """An album being gathered, item by item, to be sent as one."""
 
-    bot: Bot
-    ticket_id: int
-    rows: list[int] = field(default_factory=list)
+    flush: Callable[[list[Any]], Awaitable[None]]
+    items: list[Any] = field(default_factory=list)
     task: asyncio.Task[None] | None = None
 
 
@@ -147,10 +147,10 @@ class OperatorDesk:
         self.chat_id = settings.require_operators_chat()
         # a ticket's topic being made (ticket id -> lock): one topic, whoever asks for it
         self._making: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
-        # a customer's album being gathered ((chat, media group) -> its items' rows), and
-        # the task that copies it once no item has come for ``ALBUM_QUIET`` seconds
+        # the albums being gathered (a customer's, an operator's: key -> its items so far),
+        # each sent once no item has come for ``ALBUM_QUIET`` seconds
         self.sessionmaker = sessionmaker
-        self._albums: dict[tuple[int, str], _Album] = {}
+        self._albums: dict[tuple[Any, ...], _Album] = {}
         self._album_tasks: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ topics & cards
@@ -506,7 +506,12 @@ class OperatorDesk:
             return  # being copied right now (a turn waiting out a flood limit)
         if album is not None and self.sessionmaker is not None:
             # copied with the album's other items, once they have come (released then)
-            self._gather(bot, (row.tg_chat_id, album), ticket.id, row.id)
+            chat, ticket_id = row.tg_chat_id, ticket.id
+
+            async def copy_album(row_ids: list[int]) -> None:
+                await self._copy_album(bot, ticket_id, chat, row_ids)
+
+            self.gather(("customer", chat, album), row.id, copy_album)
             return
 
         async def copy(thread: int) -> Any:
@@ -533,49 +538,58 @@ class OperatorDesk:
             release(session, row.id)
         row.relay_message_id = sent.message_id
 
-    def _gather(self, bot: Bot, key: tuple[int, str], ticket_id: int, row_id: int) -> None:
-        """An album's item: kept with the others, and the album copied ``ALBUM_QUIET``
-        seconds after its last item came (Telegram sends an album as one message each)."""
+    def gather(
+        self, key: tuple[Any, ...], item: Any, flush: Callable[[list[Any]], Awaitable[None]]
+    ) -> None:
+        """An album's item (Telegram sends an album as one message each): kept with the
+        album's others, and ``flush(items)`` called once, ``ALBUM_QUIET`` seconds after
+        the last one came (or when the bot stops)."""
         album = self._albums.get(key)
         if album is None:
-            album = self._albums[key] = _Album(bot, ticket_id)
+            album = self._albums[key] = _Album(flush)
         elif album.task is not None:
             album.task.cancel()  # another item: the album waits for the next one
-        album.rows.append(row_id)
+        album.items.append(item)
         album.task = asyncio.create_task(self._album_later(key), name="album")
         self._album_tasks.add(album.task)
         album.task.add_done_callback(self._album_tasks.discard)
 
-    async def _album_later(self, key: tuple[int, str]) -> None:
+    async def _album_later(self, key: tuple[Any, ...]) -> None:
         await asyncio.sleep(ALBUM_QUIET)
-        await self._copy_album(key)
+        await self._flush_album(key)
+
+    async def _flush_album(self, key: tuple[Any, ...]) -> None:
+        album = self._albums.pop(key, None)
+        if album is None:
+            return
+        try:
+            await album.flush(album.items)
+        except Exception:  # what was not sent is sent by the outbox, copied by the timers
+            log.exception("album %s not sent", key)
 
     async def finish_albums(self) -> None:
-        """The bot stops: the albums being gathered are copied now, and those being
-        copied are waited for."""
+        """The bot stops: the albums being gathered are sent now, and those being sent
+        are waited for."""
         for key in list(self._albums):
             album = self._albums.get(key)
             if album is not None and album.task is not None:
-                album.task.cancel()  # still waiting for another item: copied now
-            await self._copy_album(key)
+                album.task.cancel()  # still waiting for another item: sent now
+            await self._flush_album(key)
         busy = [t for t in self._album_tasks if not t.done()]
         await asyncio.gather(*busy, return_exceptions=True)
 
-    async def _copy_album(self, key: tuple[int, str]) -> None:
+    async def _copy_album(self, bot: Bot, ticket_id: int, chat: int, row_ids: list[int]) -> None:
         """Copy a customer's album to their ticket's topic as one album (copyMessages keeps
         the grouping and the captions); an item Telegram will not copy is copied alone,
         and an album Telegram failed to take is copied by the timers (``relay_missed``)."""
-        album = self._albums.pop(key, None)
-        if album is None or self.sessionmaker is None:
-            return
-        bot, chat = album.bot, key[0]
+        assert self.sessionmaker is not None
         async with self.sessionmaker() as session:
             try:
-                ticket = await session.get(Ticket, album.ticket_id)
+                ticket = await session.get(Ticket, ticket_id)
                 rows = (
                     await session.scalars(
                         select(Message)
-                        .where(Message.id.in_(album.rows), Message.relay_message_id.is_(None))
+                        .where(Message.id.in_(row_ids), Message.relay_message_id.is_(None))
                         .order_by(Message.tg_message_id)
                     )
                 ).all()
@@ -607,11 +621,9 @@ class OperatorDesk:
                     await self.relay_customer_message(bot, session, ticket, row, edited=False)
                 await session.commit()
             except TelegramAPIError:
-                log.warning("customer's album %s not in its topic yet", key, exc_info=True)
-            except Exception:  # the timers copy what was not (``relay_missed``)
-                log.exception("customer's album %s not copied", key)
+                log.warning("album of ticket %s not in its topic yet", ticket_id, exc_info=True)
             finally:
-                for row_id in album.rows:
+                for row_id in row_ids:
                     release(session, row_id)
 
     async def _relay_press(

@@ -404,11 +404,17 @@ async def test_a_resolved_card_redrawn_after_a_restart_keeps_the_case(
 
 
 @BOTH
-async def test_an_operators_album_is_signed_once(settings, classifier, db_url) -> None:
-    """SHOW_OPERATOR_NAME: Olga sent John two photos as one album, captioned 'the two
-    labels': John got 'Olga: the two labels' under the first and 'Olga' alone under the
-    second, as if she had signed each photo. The album's first photo carries her name."""
-    sb = await launch(settings.model_copy(update={"show_operator_name": True}), classifier, db_url)
+@pytest.mark.parametrize("show_name", [True, False], ids=["signed", "unsigned"])
+async def test_an_operators_album_reaches_the_customer_as_one_signed_once(
+    settings, classifier, db_url, show_name: bool
+) -> None:
+    """Olga sent John two photos as one album, captioned 'the two labels': John got two
+    separate photos, and with SHOW_OPERATOR_NAME 'Olga: the two labels' under the first
+    and 'Olga' alone under the second, as if she had signed each photo. He gets one album,
+    her name once, on its first photo."""
+    sb = await launch(
+        settings.model_copy(update={"show_operator_name": show_name}), classifier, db_url
+    )
     try:
         fake = sb.server.fake
         thread = await _escalate(fake, JOHN, "operator please")
@@ -424,8 +430,26 @@ async def test_an_operators_album_is_signed_once(settings, classifier, db_url) -
             )
         await fake.wait_for_bot_message(JOHN, count=before + 2, timeout=20)
         await settled(sb)
-        got = [m.get("caption") for m in fake.messages(JOHN, from_bot=True)[before:]]
-        assert got == ["Olga: the two labels", None], got
+        album = fake.messages(JOHN, from_bot=True)[before:]
+        got = [m.get("caption") for m in album]
+        assert got == ["Olga: the two labels" if show_name else "the two labels", None], got
+        groups = {m.get("media_group_id") for m in album}
+        assert len(groups) == 1 and None not in groups, album
+        assert all(m.get("photo") for m in album), album
+        ticket = await the_ticket(sb)
+        assert ticket.assignee_id == OLGA and ticket.first_response_at is not None
+        async with sb.services.sessionmaker() as session:
+            from bot.db.models import Message as MessageRow
+
+            rows = (
+                await session.scalars(
+                    select(MessageRow)
+                    .where(MessageRow.direction == "operator")
+                    .order_by(MessageRow.id)
+                )
+            ).all()
+        assert [r.tg_message_id for r in rows] == [m["message_id"] for m in album]
+        assert all(r.delivered_at is not None for r in rows)
     finally:
         await stop_sandbox(sb)
 
@@ -689,3 +713,70 @@ async def test_a_customers_album_reaches_the_topic_as_one_album(sandbox: Sandbox
     )
     [answer] = await fake.wait_for_bot_message(JOHN, text_contains="I see the dent", timeout=20)
     assert answer["reply_to_message"]["message_id"] == sent[1]["message_id"], answer
+
+
+async def test_an_operators_album_telegram_did_not_take_waits_in_the_outbox(
+    settings, classifier, db_url
+) -> None:
+    """Telegram was down (502) when Olga's album was sent as one: she is told under it that
+    it will be sent as soon as it can, the outbox sends it once Telegram is back (her name
+    once), and it is her answer all the same."""
+    from bot import delivery
+
+    sb = await launch(settings.model_copy(update={"show_operator_name": True}), classifier, db_url)
+    try:
+        fake = sb.server.fake
+        thread = await _escalate(fake, JOHN, "operator please")
+        before = len(fake.messages(JOHN, from_bot=True))
+        fake.add_fault("sendMediaGroup", status=502, times=4)
+        sent = [
+            fake.user_sends(
+                OLGA,
+                chat_id=OPERATORS_CHAT_ID,
+                message_thread_id=thread,
+                photo=True,
+                caption=caption,
+                media_group_id="labels",
+            )
+            for caption in ("the two labels", None)
+        ]
+        said = await fake.wait_for_bot_message(
+            OPERATORS_CHAT_ID, thread_id=thread, text_contains="⏳", timeout=30
+        )
+        assert said[-1]["reply_to_message"]["message_id"] == sent[0]["message_id"], said[-1]
+        await settled(sb)
+        assert len(fake.messages(JOHN, from_bot=True)) == before
+        ticket = await the_ticket(sb)
+        assert ticket.assignee_id == OLGA and ticket.first_response_at is not None
+        delivery._CLAIMS.clear()  # a claim lapses after 200 s
+        await delivery.flush_outbox(sb.bot, sb.services.sessionmaker, older_than=0)
+        got = [m.get("caption") for m in fake.messages(JOHN, from_bot=True)[before:]]
+        assert got == ["Olga: the two labels", None], got
+    finally:
+        await stop_sandbox(sb)
+
+
+async def test_an_operators_album_to_a_customer_who_blocked_the_bot_is_said(
+    sandbox: Sandbox,
+) -> None:
+    """John blocked the bot; Olga's album to him is refused: the topic says he blocked the
+    bot, and her album is no answer he can read (the ticket is hers all the same)."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    await settled(sandbox)
+    fake.users[JOHN].blocked = True  # Telegram did not tell the bot (yet)
+    for caption in ("the two labels", None):
+        fake.user_sends(
+            OLGA,
+            chat_id=OPERATORS_CHAT_ID,
+            message_thread_id=thread,
+            photo=True,
+            caption=caption,
+            media_group_id="labels",
+        )
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="blocked the bot", timeout=30
+    )
+    await settled(sandbox)
+    ticket = await the_ticket(sandbox)
+    assert ticket.assignee_id == OLGA and ticket.first_response_at is None

@@ -11,6 +11,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +27,16 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, MessageEntity
+from aiogram.types import (
+    CallbackQuery,
+    ChatMemberUpdated,
+    InputMediaAudio,
+    InputMediaDocument,
+    InputMediaPhoto,
+    InputMediaVideo,
+    Message,
+    MessageEntity,
+)
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -796,6 +806,20 @@ async def send_to_customer(
         claim(session, [row.id])
         row.delivery_error = SENDING  # said by the outbox if the bot stops before the answer
         await session.commit()
+        if source is not None and in_album(source) and desk.sessionmaker is not None:
+            # an album's photo: sent with the album's others once they have come, as one
+            # album (its claim kept until then)
+            item = AlbumItem(row.id, quote, now if first else None)
+            ticket_id = ticket.id
+
+            async def send_album(items: list[AlbumItem]) -> None:
+                await send_operator_album(bot, services, ticket_id, chat, items)
+
+            key = ("operator", source.chat.id, source.media_group_id, author)
+            desk.gather(key, item, send_album)
+            if took:
+                await desk.refresh_card(bot, session, ticket)
+            return True
         refused, said = True, ""
         try:
             if text is not None and signer and services.settings.show_operator_name:
@@ -854,6 +878,128 @@ async def send_to_customer(
             log.info("operator not told their reply waits: %s", exc)
         return False
     return True
+
+
+# what an album (a media group) can be made of
+ALBUM_KINDS = frozenset({"photo", "video", "document", "audio"})
+INPUT_MEDIA: dict[str, Any] = {
+    "photo": InputMediaPhoto,
+    "video": InputMediaVideo,
+    "document": InputMediaDocument,
+    "audio": InputMediaAudio,
+}
+
+
+def in_album(source: Message) -> bool:
+    """Whether an operator's message is an item of an album (sent to the customer as one)."""
+    kinds = {a.kind for a in attachments_of(source)}
+    return bool(source.media_group_id) and len(kinds) == 1 and kinds <= ALBUM_KINDS
+
+
+@dataclass(frozen=True)
+class AlbumItem:
+    """An operator's album item stored for the customer: its row, the customer's message
+    it answers (quoted), and when its reply counted as the first answer (None: it did not)."""
+
+    row_id: int
+    quote: int | None
+    first_at: datetime | None
+
+
+async def send_operator_album(
+    bot: Bot, services: Services, ticket_id: int, chat: int, items: list[AlbumItem]
+) -> None:
+    """Send an operator's album to the customer as one album: copied as it is, or (signed
+    with their name, or quoting the customer) sent anew with the name once, on the first
+    item. What Telegram does with it is what it does with a single reply: refused (the
+    customer blocked the bot), said under the album; Telegram down, left to the outbox."""
+    desk = desk_of(services)
+    async with services.sessionmaker() as session:
+        rows = [r for r in [await session.get(MessageRow, i.row_id) for i in items] if r]
+        rows.sort(key=lambda r: r.relay_message_id or 0)
+        try:
+            if not rows:
+                return
+            quote = next((i.quote for i in items if i.quote), None)
+            said = ""
+            queued = refused = False
+            try:
+                sent = await with_retry(lambda: _album_send(bot, chat, rows, quote))
+            except TelegramForbiddenError:
+                refused = True
+                for row in rows:
+                    row.attempts, row.delivery_error = MAX_ATTEMPTS, "blocked"
+            except TelegramBadRequest as exc:
+                refused = True
+                said = f"⚠️ This did not reach the customer: Telegram said '{exc.message}'."
+                for row in rows:
+                    row.attempts, row.delivery_error = MAX_ATTEMPTS, str(exc)
+            except (TelegramServerError, TelegramNetworkError, TelegramRetryAfter) as exc:
+                queued = True  # the outbox sends each item once Telegram is back
+                for row in rows:
+                    row.delivery_error = str(exc)
+            else:
+                for i, row in enumerate(rows):
+                    row.tg_message_id = sent[min(i, len(sent) - 1)].message_id
+                    row.delivered_at, row.attempts, row.delivery_error = utcnow(), 1, None
+            for row in rows:
+                release(session, row.id)
+            for row in rows:
+                await record_delivery(session, row)
+        finally:
+            for item in items:
+                release(session, item.row_id)
+        if not (queued or refused):
+            return
+        ticket = await session.get(Ticket, ticket_id, with_for_update=True)
+        if ticket is None:
+            return
+        if refused:
+            first = next((i.first_at for i in items if i.first_at is not None), None)
+            answered = ticket.first_response_at
+            if first is not None and answered is not None and as_utc(answered) == first:
+                ticket.first_response_at = None  # not an answer the customer can read
+            if rows[0].delivery_error == "blocked":
+                await desk.customer_blocked(bot, session, ticket)
+                await session.commit()
+                return
+        try:
+            await bot.send_message(
+                desk.chat_id,
+                said or QUEUED_NOTE,
+                message_thread_id=ticket.topic_id,
+                reply_to_message_id=rows[0].relay_message_id,
+                allow_sending_without_reply=True,
+            )
+        except TelegramAPIError as exc:
+            log.info("operator not told what became of their album: %s", exc)
+        await session.commit()
+
+
+async def _album_send(bot: Bot, chat: int, rows: list[MessageRow], quote: int | None) -> list[Any]:
+    """One album in the customer's chat (the messages Telegram made, in order)."""
+    source_chat = rows[0].relay_chat_id
+    assert source_chat is not None
+    signer = rows[0].signed_as
+    if len(rows) == 1:
+        row = rows[0]
+        caption = signed_caption_text(signer, row.text) if signer else None
+        extra: dict[str, Any] = {"caption": caption} if caption is not None else {}
+        if quote:
+            extra |= {"reply_to_message_id": quote, "allow_sending_without_reply": True}
+        return [await bot.copy_message(chat, source_chat, row.relay_message_id, **extra)]  # type: ignore[arg-type]
+    if not signer and not quote:  # as it is: captions keep their formatting
+        ids = [r.relay_message_id for r in rows if r.relay_message_id is not None]
+        return list(await bot.copy_messages(chat, source_chat, ids))
+    media = []
+    for i, row in enumerate(rows):
+        [attachment] = row.attachments or [{}]
+        caption = row.text
+        if i == 0 and signer:
+            caption = signed_caption_text(signer, row.text) or row.text  # the name once
+        media.append(INPUT_MEDIA[attachment["kind"]](media=attachment["file_id"], caption=caption))
+    extra = {"reply_to_message_id": quote, "allow_sending_without_reply": True} if quote else {}
+    return list(await bot.send_media_group(chat, media, **extra))
 
 
 async def _later_in_album(session: AsyncSession, source: Message, author: int) -> bool:

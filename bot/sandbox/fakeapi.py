@@ -2335,10 +2335,13 @@ class FakeTelegram:
         group_id = str(secrets.randbits(62))
         contents = []
         for item in media:
-            if not isinstance(item, dict) or item.get("type") not in ("photo", "document"):
-                raise bad_request(
-                    "unsupported media type in the album (only photo and document here)"
-                )
+            if not isinstance(item, dict) or item.get("type") not in (
+                "photo",
+                "document",
+                "video",
+                "audio",
+            ):
+                raise bad_request("unsupported media type in the album")
             kind = item["type"]
             sub = Params(
                 {
