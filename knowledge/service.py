@@ -230,11 +230,17 @@ class KnowledgeService:
             return self._index
         async with self._lock:
             repo = KnowledgeRepository(session)
+            own = _idle(session)
             signature = await repo.signature()
             self._checked_at = time.monotonic()
             if self._index is not None and signature == self._signature:
+                await _end_read(session, own)
                 return self._index
             entries = await repo.all()
+            # the reading transaction ends before seconds (minutes, after a big import) of
+            # encoding: on SQLite it holds the write lock, and every other writer would wait
+            # for it and then give up ('database is locked')
+            await _end_read(session, own)
             encoder = await asyncio.to_thread(self._encoder_for, len(entries))
             if self._index is not None and self._index.encoder is not encoder:
                 self._index = None  # the KB grew past (or fell below) the "auto" limit
@@ -270,7 +276,9 @@ class KnowledgeService:
             return 0.0
         async with self._lock:
             seconds = await asyncio.to_thread(self._index.apply, list(upserts), list(deletes))
+            own = _idle(session)
             self._signature = await KnowledgeRepository(session).signature()
+            await _end_read(session, own)  # not held while the caller talks to Telegram
             self._checked_at = time.monotonic()
             wanted = resolve_spec(self.encoder_spec, len(self._index))
             if self._fixed_encoder is None and wanted != self._index.encoder.name:
@@ -997,6 +1005,19 @@ def question_key(text: str) -> str:
     """A question as two wordings of it compare: case, spaces and the closing '?', '!'
     or '.' aside ('how much is SHIPPING' is 'How much is shipping?')."""
     return " ".join(text.casefold().split()).rstrip("?!.…¿¡ ").strip()
+
+
+def _idle(session: AsyncSession) -> bool:
+    """No transaction open and nothing waiting to be written: one begun now to read is ours
+    to end (a caller's open transaction never is)."""
+    return not session.in_transaction() and not (session.new or session.dirty or session.deleted)
+
+
+async def _end_read(session: AsyncSession, own: bool) -> None:
+    """Ends the transaction a read began in an idle session (on SQLite every transaction
+    takes the write lock: BEGIN IMMEDIATE)."""
+    if own and session.in_transaction():
+        await session.commit()
 
 
 def _title(entry: Entry) -> str:

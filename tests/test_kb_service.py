@@ -764,3 +764,44 @@ async def test_a_reply_saved_under_an_id_near_an_existing_one_asks_which_is_mean
             entry_id="sunday_delivery",
         )
         assert saved.id == "sunday_delivery"
+
+
+async def test_the_index_is_built_after_an_import_without_holding_the_database(
+    kb: SimpleNamespace, db_url: str
+) -> None:
+    """A big import's index was built (minutes of encoding for thousands of entries) inside
+    the transaction that read the entries: on SQLite it holds the write lock (BEGIN
+    IMMEDIATE), so every customer's turn and the other writers waited and then got
+    'database is locked'. The entries are read, the transaction ends, then they are
+    encoded: while the index is being built another writer takes the lock at once."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the write lock taken by every transaction is SQLite's")
+    import sqlite3
+    import uuid
+
+    path = db_url.split("///", 1)[1]
+    token = uuid.uuid4().hex[:8]  # texts no cache has: each is encoded now
+    entries = [
+        Entry(f"topic_{i}", [f"Question {token} about topic {i}?"], {"en": f"Answer {i}."})
+        for i in range(60)
+    ]
+    probes: list[str] = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage != "index":
+            return
+        other = sqlite3.connect(path, timeout=0)  # another writer, waiting for nobody
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            probes.append("free")
+        except sqlite3.OperationalError as exc:
+            probes.append(str(exc))
+        finally:
+            other.close()
+
+    async with kb.sessionmaker() as s:
+        report = await kb.service.import_entries(s, entries, actor="cli", progress=progress)
+        assert report.created == 60
+        assert (await kb.service.search(s, f"Question {token} about topic 7?")).answer_id
+    assert probes and set(probes) == {"free"}, probes
