@@ -5660,3 +5660,58 @@ async def test_a_missed_event_with_no_gesture_given_still_gets_the_choice(
         "free_delivery",
         "gift",
     ], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("first", "contact", "said"),
+    [
+        (
+            "Your call centre keeps phoning me at 8 in the morning about a survey. I've asked "
+            "twice to stop. Please take my number off the list.",
+            "+7 916 555 01 23",
+            "off our advertising calls",
+        ),
+        ("Отпишите меня от рассылки, пожалуйста, надоел спам", "ivan.p@mail.ru", "из рекламных"),
+        (
+            "Przestańcie do mnie dzwonić z reklamami, usuńcie mój numer",
+            "+48 601 234 567",
+            "z telefonów",
+        ),
+    ],
+)
+async def test_a_customer_taken_off_the_marketing_lists_by_the_bot(
+    services: Services, first: str, contact: str, said: str
+) -> None:
+    """'Your call centre keeps phoning me... Please take my number off the list' was handed to
+    a colleague ('I'm connecting you with a colleague...'), 'Отпишите меня от рассылки' was
+    asked 'что-то случилось с заказом?', 'Wypiszcie mnie z newslettera' got 'Chyba nie do
+    końca rozumiem'. Thanks and an apology for the bother, the number or e-mail the calls and
+    newsletters come to (asked once), the request to take it off the lists promised, 'is that
+    OK?', recorded; no person needed."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    first_reply = " ".join(d.replies[0])
+    assert thanks_before_apology(first_reply), first_reply
+    assert [e["slot"] for e in d.of("asked_for")] == ["contact"], first_reply
+    await d.send(contact)
+    promise = " ".join(d.replies[-1])
+    assert contact in promise and said in promise and d.of("promised"), promise
+    assert "48" in d.of("promised")[0]["within"]
+    await d.send(button="cmp:sat:yes")
+    assert d.of("resolved") and not d.of("escalated"), d.replies
+    assert_never_reasked(d)
+    assert not find_forbidden(d.all_text())
+    async with services.sessionmaker() as session:
+        record = await session.scalar(select(Complaint))
+    assert record.outcome == "unsubscribed" and record.details["contact"] == contact
+    assert record.resolved_at is not None
+
+
+async def test_unsubscribing_with_the_email_in_the_message_asks_nothing(
+    services: Services,
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Please unsubscribe anna.k@example.com from your newsletter")
+    assert not d.of("asked_for") and not d.of("escalated"), d.replies[-1]
+    assert "anna.k@example.com" in " ".join(d.replies[-1]), d.replies[-1]
+    assert "cmp:sat:yes" in d.buttons[-1]

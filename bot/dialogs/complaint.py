@@ -57,6 +57,7 @@ from bot.nlu.lexicon import (
     heated,
     how_often_question,
     item_trouble_named,
+    opt_out_asked,
     parcel_named,
     threat_only,
 )
@@ -785,6 +786,8 @@ _WHEN = re.compile(
     re.IGNORECASE,
 )
 MAX_UNCLEAR = 2  # unclear answers to an offer before a person takes over
+# a number or e-mail taken off the marketing calls and newsletters: promised within this long
+OPT_OUT_HOURS = 48
 OPEN_BAR = 0.55  # a complaint case opens above this confidence, or with a threat or a detail
 # ... and above this one when it is told calmly about nothing that went wrong, with no detail
 # ("Да ничего, просто проверяю, работает ли бот)" at 0.59): of the classifier's 622 held-out
@@ -969,6 +972,19 @@ class ComplaintFlow:
         ):
             # "а скидку дадите?" right after the case was settled: the goodwill gesture
             ctx.say_text(gift)
+            return True
+        if (
+            not ctx.incoming.callback_data
+            and opt_out_asked(text)
+            and (ctx.prediction is None or ctx.prediction.threat != "legal")
+            and failure_named(text, unsure_status=True) is None
+            and not item_trouble_named(text)
+            and not wants_person(text)
+        ):
+            # "Your call centre keeps phoning me... Please take my number off the list",
+            # "отпишите меня от рассылки": a person was called in (or "did something go wrong
+            # with an order?"); the bot takes the number off the lists itself
+            await self._start_opt_out(ctx, text)
             return True
         if (
             (_answers_clarify(ctx) or _answers_order_noted(ctx))
@@ -1251,6 +1267,62 @@ class ComplaintFlow:
         await self._open(
             ctx, ctype, kind, (ctx.incoming.text or "").strip(), also_types, named, told=told
         )
+
+    async def _start_opt_out(self, ctx: TurnContext, text: str) -> None:
+        """Marketing calls, surveys or newsletters the customer wants stopped: thanks and an
+        apology for the bother, the phone number or e-mail they come to (asked once, unless
+        known), then the request to take it off the lists, promised; recorded as a complaint
+        about the service, outcome 'unsubscribed'."""
+        await self._forget_last_case(ctx)
+        for key in ("complaint_clarified", "clarified_type", "clarified_threat"):
+            ctx.state.pop(key, None)
+        known = ctx.state.setdefault("known", {})
+        if is_description(text) and not known.get("description"):
+            known["description"] = text
+        ctype = "service_quality" if "service_quality" in self.rules.complaint_types else "other"
+        case: dict[str, Any] = {
+            "type": ctype,
+            "kind": "claimant",
+            "stage": "collecting",
+            "asked": [],
+            "quiet_turns": 0,
+            "wordless": False,
+            "unfixable": False,
+            "overdue": False,
+            "opened_turn": int(ctx.state.get("turns", 1)) - 1,
+            "optout": True,
+        }
+        ctx.state["complaint"] = case
+        record = Complaint(
+            conversation_id=ctx.conversation.id,
+            complaint_type=ctype,
+            customer_kind="claimant",
+            details=dict(known),
+            created_at=ctx.now,
+        )
+        ctx.session.add(record)
+        await ctx.session.flush()
+        case["id"] = record.id
+        ctx.event("complaint_opened", complaint_type=ctype, customer_kind="claimant", optout=True)
+        opening = self._opening(ctx, "claimant")
+        if has(known, "contact"):
+            ctx.say_text(opening)
+            await self._fix(ctx, case)
+            return
+        case["asked"].append("contact")
+        ctx.event("asked_for", slot="contact")
+        ctx.say_text(f"{opening}\n\n{ctx.texts('optout_ask')}")
+
+    async def _opt_out_done(self, ctx: TurnContext, case: dict[str, Any]) -> None:
+        """The number or e-mail goes off the marketing lists: promised, then "is that OK?"."""
+        case["outcome"] = "unsubscribed"
+        rule = self.rules.for_type(case["type"]).model_copy(
+            update={"promise_hours": OPT_OUT_HOURS, "promise_days": None}
+        )
+        contact = str(ctx.state.get("known", {}).get("contact") or "")
+        self._promise(ctx, case, rule, "fix_optout", contact=contact)
+        await self._save(ctx, case)
+        self._ask_satisfaction(ctx, case)
 
     async def _start_pending(self, ctx: TurnContext, pending: dict[str, Any]) -> None:
         """The second problem of a message ("...and the lid is missing"), once the first is
@@ -1930,6 +2002,9 @@ class ComplaintFlow:
     async def _fix(self, ctx: TurnContext, case: dict[str, Any]) -> None:
         rule = self.rules.for_type(case["type"])
         await self._save(ctx, case)
+        if case.get("optout"):
+            await self._opt_out_done(ctx, case)
+            return
         if case.get("unfixable"):
             self._offer_compensation(ctx, case)
             return
@@ -1970,8 +2045,10 @@ class ComplaintFlow:
         *,
         team: str | None = None,
         amount: tuple[float, str] | None = None,
+        contact: str | None = None,
     ) -> None:
-        """Promise the fix (``team``: the team's key; ``amount``: the sum and its currency)."""
+        """Promise the fix (``team``: the team's key; ``amount``: the sum and its currency;
+        ``contact``: the number or e-mail it is about)."""
         known = ctx.state.get("known", {})
         order = known.get("order_ref")
         hours = self.rules.overdue_promise_hours
@@ -1990,6 +2067,7 @@ class ComplaintFlow:
             "days": rule.promise_days,
             "team": team,
             "amount": list(amount) if amount else None,
+            **({"contact": contact} if contact is not None else {}),
         }
         text = _promise_words(ctx, recipe)
         when = _within(ctx, rule.promise_hours, rule.promise_days)
@@ -2747,7 +2825,12 @@ def _just_asked(ctx: TurnContext, slot: str) -> bool:
 def _needs(case: dict[str, Any], rule: TypeRule) -> list[str]:
     """What the fix needs (a missed event is compensated, so no photo or story is needed),
     less what the customer said they do not have."""
-    needs = [s for s in rule.needs if s == "order_ref"] if case.get("unfixable") else rule.needs
+    if case.get("optout"):
+        needs = ["contact"]  # where the marketing calls and newsletters come to
+    elif case.get("unfixable"):
+        needs = [s for s in rule.needs if s == "order_ref"]
+    else:
+        needs = rule.needs
     return [s for s in needs if s not in case.get("waived", ())]
 
 
@@ -3131,6 +3214,8 @@ def _promise_words(ctx: TurnContext, recipe: dict[str, Any]) -> str:
     if recipe.get("amount"):
         value, currency = recipe["amount"]
         kw["amount"] = money(value, currency, ctx.lang)
+    if "contact" in recipe:
+        kw["contact"] = recipe["contact"]
     return ctx.texts(
         recipe["key"],
         when=_within(ctx, recipe.get("hours"), recipe.get("days")),

@@ -502,3 +502,42 @@ def code_not_received(text: str) -> bool:
         and not parcel_named(text)
         and not _DISCOUNT_CODE.search(text)
     )
+
+
+# Marketing calls, surveys and newsletters the customer wants stopped: "please take my number off
+# the list", "unsubscribe me from your newsletter", "отпишите меня от рассылки", "перестаньте мне
+# звонить с опросами", "wypiszcie mnie z newslettera", "przestańcie do mnie dzwonić z reklamami"
+_OPT_OUT = re.compile(
+    r"\bunsubscrib\w*|\bopt(?:\s|-)?(?:me\s+)?out\b|"
+    r"\b(?:take|get|remove|delete|strike)\s+(?:me|my\s+(?:\w+\s+)?(?:number|phone|e-?mail|address|"
+    r"details|name))\s+(?:off|from)\s+(?:\w+\s+){0,2}(?:list|database|newsletter|mailing)|"
+    r"\bstop\s+(?:\w+\s+)?(?:calling|phoning|ringing|texting|e-?mailing|spamming|contacting)\s+me"
+    r"(?=\s*(?:$|[.,!;)]|about|with|at|every|all|on|again|any|please|so|early|in\s+the))|"
+    r"\bstop\s+sending\s+(?:me\s+)?(?:\w+\s+)?(?:newsletters?|e-?mails|ads|adverts|promo\w*|spam|"
+    r"marketing|offers|sms|texts|messages|surveys)|"
+    r"\b(?:don'?t|do\s+not|never)\s+(?:call|phone|ring|text|e-?mail)\s+me\s+(?:again|any\s*more)|"
+    r"\bno\s+more\s+(?:newsletters?|marketing|spam|promo\w*|ads|survey\s+calls|calls)|"
+    r"(?<!\w)отпи(?:шите|сать|ши|саться|шусь)(?!\w)|"
+    r"(?<!\w)(?:уберите|удалите|исключите|вычеркните)\s+(?:мой\s+|мою\s+|меня\s+)?(?:\w+\s+)?"
+    r"(?:из|с)\s+(?:\w+\s+)?(?:баз\w*|списк\w*|рассылк\w*|обзвон\w*)|"
+    r"(?<!\w)(?:перестаньте|хватит|прекратите)\s+(?:мне\s+)?(?:\w+\s+)?(?:звонить|названивать|"
+    r"присылать|слать|спамить|писать)|(?<!\w)не\s+(?:звоните|присылайте|шлите)\s+мне|"
+    r"(?<!\w)(?:не\s+хочу|не\s+надо)\s+(?:больше\s+)?(?:получать\s+)?(?:ваш\w*\s+)?(?:рассылк\w*|"
+    r"спам\w*|реклам\w*|смс-?рассылк\w*)|"
+    r"(?<!\w)wypis(?:z|zcie|ać|ac|ywać)(?!\w)|(?<!\w)wypisa[ćc]\s+si[ęe]|"
+    r"(?<!\w)(?:usu[ńn](?:cie)?|usun[ąa][ćc]|wykre[śs]l(?:cie)?)\s+(?:m[óo]j\s+|moje\s+|mnie\s+)?"
+    r"(?:\w+\s+)?(?:z\s+)?(?:\w+\s+)?(?:baz\w*|list\w*|newsletter\w*|mailing\w*)|"
+    r"(?<!\w)przesta[ńn](?:cie)?\s+(?:do\s+mnie\s+|mi\s+)?(?:dzwoni[ćc]|wysy[łl]a[ćc]|"
+    r"przysy[łl]a[ćc]|spamowa[ćc])|(?<!\w)nie\s+dzwo[ńn]cie\s+(?:ju[żz]\s+)?do\s+mnie|"
+    r"(?<!\w)rezygnuj\w*\s+z\s+(?:newslettera|subskrypcji|mailingu|powiadomie[ńn]\s+marketingowych)|"
+    r"(?<!\w)nie\s+chc[ęe]\s+(?:wi[ęe]cej\s+)?(?:dostawa[ćc]\s+)?(?:newslettera|maili|reklam|"
+    r"sms[óo]w|spamu)",
+    re.IGNORECASE,
+)
+# ... not the courier who keeps calling about a delivery
+_COURIER = re.compile(r"курьер|водител|\bcourier|\bdriver|kurier|kierowc", re.IGNORECASE)
+
+
+def opt_out_asked(text: str) -> bool:
+    """The customer wants the shop's marketing calls, surveys or newsletters stopped."""
+    return bool(text and _OPT_OUT.search(text) and not _COURIER.search(text))
