@@ -535,3 +535,35 @@ async def test_members_and_concurrent_polls(bot: Bot, fake: FakeTelegram) -> Non
     with pytest.raises(TelegramConflictError, match="terminated by other getUpdates request"):
         await asyncio.wait_for(first, 5)
     assert await asyncio.wait_for(second, 5) == []
+
+
+async def test_a_member_removed_and_an_album_copied_as_telegram_does(
+    bot: Bot, fake: FakeTelegram
+) -> None:
+    """``member_changes``: the member is gone for getChatMember, the 'chat_member' update
+    comes only to a bot that asked for it, the service message to any; copyMessages keeps
+    an album's grouping (a new group id) and leaves a lone message alone."""
+    admin, op, user = fake.add_user("Admin"), fake.add_user("Op"), fake.add_user("John")
+    group = fake.add_group("Operators", members=[op["id"]], admins=[admin["id"]])
+    fake.member_changes(group["id"], op["id"], "left", by=admin["id"])
+    assert (await bot.get_chat_member(group["id"], op["id"])).status == "left"
+    updates = await bot.get_updates(timeout=0, allowed_updates=["message"])
+    [left] = [u.message for u in updates if u.message is not None]
+    assert left.left_chat_member is not None and left.left_chat_member.id == op["id"]
+    assert left.from_user is not None and left.from_user.id == admin["id"]
+    fake.member_changes(group["id"], op["id"], "member", service_message=False)
+    updates = await bot.get_updates(
+        offset=updates[-1].update_id + 1, timeout=0, allowed_updates=["chat_member"]
+    )
+    [joined] = [u.chat_member for u in updates if u.chat_member is not None]
+    assert joined.old_chat_member.status == "left" and joined.new_chat_member.status == "member"
+
+    album = [
+        fake.user_sends(user["id"], photo=True, caption=c, media_group_id="g") for c in ("a", None)
+    ]
+    lone = fake.user_sends(user["id"], "and this")
+    ids = [m["message_id"] for m in (*album, lone)]
+    await bot.copy_messages(group["id"], user["id"], ids)
+    copies = fake.messages(group["id"], from_bot=True)[-3:]
+    assert copies[0]["media_group_id"] == copies[1]["media_group_id"] != "g"
+    assert "media_group_id" not in copies[2] and copies[0]["caption"] == "a"
