@@ -38,6 +38,44 @@ STATUS_MARK = {"open": "🆕", "taken": "💬", "resolved": "✅"}
 # what a customer sends the bot that the operator needs to see, not only read about
 EVIDENCE = {"photo", "document", "video", "voice", "audio", "video_note"}
 MAX_EARLIER_MEDIA = 10
+# the operators' groups Telegram said the bot may not look into or post in (403: removed
+# from the group, or no longer allowed), chat id -> what Telegram said: logged once, as the
+# misconfiguration it is, until Telegram answers about the group again
+GROUP_REFUSED: dict[int, str] = {}
+
+
+def group_refused(chat_id: int, exc: TelegramAPIError) -> None:
+    """Telegram answered 403 about the operators' group: the bot is not in it (removed, or
+    the group was recreated) or may not do this there. An error in the log, once."""
+    said = str(exc).removeprefix("Telegram server says - ")
+    if chat_id in GROUP_REFUSED:
+        log.info("operators' group %s still refused: %s", chat_id, said)
+        return
+    GROUP_REFUSED[chat_id] = said
+    log.error(
+        "Telegram does not let the bot into the operators' group %s (%s): the bot was "
+        "removed from the group or is no longer an admin there. Add it back as an admin "
+        "that can manage topics and pin messages: until then customers handed to a person "
+        "get no topic (their messages are kept and copied there once it can) and operators "
+        "cannot be checked",
+        chat_id,
+        said,
+    )
+
+
+def group_answered(chat_id: int) -> None:
+    """Telegram answered about the operators' group: a later refusal is logged again."""
+    if GROUP_REFUSED.pop(chat_id, None) is not None:
+        log.warning("the bot can reach the operators' group %s again", chat_id)
+
+
+class GroupUnanswered(Exception):
+    """Telegram could not say (a 5xx, a network error, a flood limit) or would not say
+    (``forbidden``: 403, the bot not in the operators' group) who is in that group."""
+
+    def __init__(self, exc: TelegramAPIError) -> None:
+        super().__init__(str(exc))
+        self.forbidden = isinstance(exc, TelegramForbiddenError)
 
 
 async def check_operators_chat(bot: Bot, chat_id: int) -> str | None:
@@ -152,6 +190,9 @@ class OperatorDesk:
         self.sessionmaker = sessionmaker
         self._albums: dict[tuple[Any, ...], _Album] = {}
         self._album_tasks: set[asyncio.Task[None]] = set()
+        # operators' names as Telegram last gave them: said when it cannot be asked
+        self._names: dict[int, str] = {}
+        GROUP_REFUSED.pop(self.chat_id, None)  # a new start: said again if still so
 
     # ------------------------------------------------------------------ topics & cards
     async def ensure_topic(
@@ -423,12 +464,33 @@ class OperatorDesk:
 
     async def in_group(self, bot: Bot, user_id: int) -> bool:
         """Whether an operator is still in the operators' group (True when Telegram does
-        not say: a reminder then asks them, as before)."""
+        not say, or cannot now: a reminder then asks them, as before)."""
         try:
-            member = await bot.get_chat_member(self.chat_id, user_id)
-        except TelegramBadRequest:
+            member = await self.member(bot, user_id)
+        except (TelegramBadRequest, GroupUnanswered):
             return True
         return member.status not in ("left", "kicked")
+
+    async def member(self, bot: Bot, user_id: int) -> Any:
+        """Telegram's getChatMember of the operators' group. Raises ``GroupUnanswered``
+        when Telegram cannot say now or will not (a 403 is logged once as the bot missing
+        from the group), and TelegramBadRequest for a user it does not know."""
+        try:
+            member: Any = await bot.get_chat_member(self.chat_id, user_id)
+        except TelegramBadRequest:
+            raise
+        except TelegramForbiddenError as exc:
+            group_refused(self.chat_id, exc)
+            raise GroupUnanswered(exc) from exc
+        except TelegramAPIError as exc:
+            log.warning("Telegram did not say who %s is in the operators' group: %s", user_id, exc)
+            raise GroupUnanswered(exc) from exc
+        group_answered(self.chat_id)
+        user = member.user
+        self._names[user_id] = f"{user.full_name}" + (
+            f" (@{user.username})" if user.username else ""
+        )
+        return member
 
     def topic_link(self, ticket: Ticket) -> str:
         """The ticket's topic as a link for a private chat ('https://t.me/c/123/45'): a
@@ -445,13 +507,13 @@ class OperatorDesk:
 
     async def operator_name(self, bot: Bot, user_id: int) -> str:
         """'Olga Ivanova (@olga_support)' as the operators' group knows them; the id if
-        Telegram does not say (they left the group)."""
+        Telegram does not say (they left the group); while Telegram cannot be asked, the
+        name it gave last (the id if it never did)."""
         try:
-            member = await bot.get_chat_member(self.chat_id, user_id)
-        except TelegramBadRequest:
-            return str(user_id)
-        user = member.user
-        return f"{user.full_name}" + (f" (@{user.username})" if user.username else "")
+            await self.member(bot, user_id)
+        except (TelegramBadRequest, GroupUnanswered):
+            pass
+        return self._names.get(user_id, str(user_id))
 
     # ------------------------------------------------------------------ relaying
     async def to_topic(self, bot: Bot, session: AsyncSession, ticket: Ticket, send: Any) -> Any:

@@ -780,3 +780,117 @@ async def test_an_operators_album_to_a_customer_who_blocked_the_bot_is_said(
     await settled(sandbox)
     ticket = await the_ticket(sandbox)
     assert ticket.assignee_id == OLGA and ticket.first_response_at is None
+
+
+# Telegram failing (502) or refusing (403: the bot was being removed from the operators'
+# group) when asked who is in that group, for what is not the sender's own check
+GROUP_FAULTS = pytest.mark.parametrize(
+    ("status", "said"),
+    [(502, None), (403, "Forbidden: bot was kicked from the supergroup chat")],
+    ids=["502", "403"],
+)
+
+
+async def olga_takes(sandbox: Sandbox, thread: int) -> None:
+    """Olga takes the ticket (she is known as an operator from then on) and Tomasz writes
+    a note in it (so is he): what follows asks Telegram only about someone else."""
+    fake = sandbox.server.fake
+    fake.user_sends(OLGA, "/take", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="is yours", timeout=20
+    )
+    fake.user_sends(TOMASZ, "# I can help", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await settled(sandbox)
+
+
+def tracebacks(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.exc_info]
+
+
+@GROUP_FAULTS
+async def test_taking_a_colleagues_ticket_while_telegram_cannot_name_them(
+    sandbox: Sandbox, status: int, said: str | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Tomasz sent /take on Olga's ticket while Telegram failed (or refused) to say who
+    Olga is in the group (her name, for 'it was with Olga'): his take was undone without a
+    word and the log had a traceback. The ticket is his, and he reads whose it was by the
+    name Telegram gave before."""
+    import logging
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    await olga_takes(sandbox, thread)
+    fake.add_fault("getChatMember", status=status, description=said, times=20)
+    caplog.set_level(logging.WARNING)
+    fake.user_sends(TOMASZ, "/take", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    told = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="is yours now", timeout=20
+    )
+    await settled(sandbox)
+    assert "it was with Olga (@olga_support)" in told[-1]["text"], told[-1]["text"]
+    assert (await the_ticket(sandbox)).assignee_id == TOMASZ
+    assert not tracebacks(caplog), caplog.text
+
+
+@GROUP_FAULTS
+async def test_an_sla_reminder_while_telegram_cannot_say_who_is_in_the_group(
+    sandbox: Sandbox, status: int, said: str | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Half an hour after Olga took John's ticket, the reminder asked Telegram whether she
+    is still in the group; it failed (or refused), the timers' pass broke off with a
+    traceback and the reminder, marked as sent, never came. It comes, saying the ticket is
+    with Olga (not that she left the group)."""
+    import logging
+    from datetime import timedelta
+
+    from bot.db.models import utcnow
+    from escalation.timers import check_timers
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    await olga_takes(sandbox, thread)
+    fake.add_fault("getChatMember", status=status, description=said, times=20)
+    caplog.set_level(logging.WARNING)
+    counts = await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(hours=1))
+    assert counts["reminded"] == 1, counts
+    [reminder] = [t for t in topic_texts(fake, thread) if t.startswith("⏰")]
+    assert "It is with Olga (@olga_support)" in reminder, reminder
+    assert "left the group" not in reminder
+    assert not tracebacks(caplog), caplog.text
+
+
+@GROUP_FAULTS
+async def test_a_transfer_to_a_named_colleague_while_telegram_cannot_say_who_they_are(
+    sandbox: Sandbox, status: int, said: str | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Olga sent '/transfer @tomasz_support' while Telegram failed (or refused) to say who
+    is in the group: nothing answered her, the log had a traceback. She is told the ticket
+    stays as it was and why; the ticket is still hers, and once Telegram answers the same
+    command hands it to Tomasz."""
+    import logging
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    await olga_takes(sandbox, thread)
+    fake.add_fault("getChatMember", status=status, description=said, times=20)
+    caplog.set_level(logging.WARNING)
+    fake.user_sends(
+        OLGA, "/transfer @tomasz_support", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    told = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="stays as it was", timeout=20
+    )
+    await settled(sandbox)
+    assert "I don't know" not in told[-1]["text"], told[-1]["text"]
+    assert "tomasz_support" in told[-1]["text"]
+    assert (await the_ticket(sandbox)).assignee_id == OLGA
+    assert not tracebacks(caplog), caplog.text
+    fake.faults.clear()
+    fake.user_sends(
+        OLGA, "/transfer @tomasz_support", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="handed to Tomasz", timeout=20
+    )
+    await settled(sandbox)
+    assert (await the_ticket(sandbox)).assignee_id == TOMASZ

@@ -81,7 +81,7 @@ from escalation.service import (
     take_ticket,
 )
 from escalation.survey import UNSEEN_SURVEY, survey_start
-from escalation.telegram import OperatorDesk
+from escalation.telegram import GroupUnanswered, OperatorDesk
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +130,16 @@ CHECK_FAILED = (
     "Telegram is slow right now, so I could not check that you are one of the operators: "
     "nothing was sent to the customer. Please send it again in a minute."
 )
+
+
+def unanswered_words(exc: GroupUnanswered) -> str:
+    """Why Telegram did not say who is in the operators' group, in plain words."""
+    return "Telegram is slow right now"
+
+
+def unanswered_advice(exc: GroupUnanswered, again: str) -> str:
+    """What to do about it (``again``: 'send it again', 'press again')."""
+    return f"Please {again} in a minute."
 
 
 def create_router(settings: Settings) -> Router:
@@ -1376,7 +1386,14 @@ async def transfer(
     _, named = command_parts(message.text or "")
     if target is None and named:
         # "/transfer @tomasz_support": the colleague named, not the queue
-        target = await colleague_named(message, bot, session, services, named)
+        try:
+            target = await colleague_named(message, bot, session, services, named)
+        except GroupUnanswered as exc:
+            await message.reply(
+                f"{unanswered_words(exc)}, so I could not find '{named}' among the operators: "
+                f"the ticket stays as it was. {unanswered_advice(exc, 'send it again')}"
+            )
+            return
         if target is None:
             await message.reply(
                 f"I don't know '{named}' as an operator here, so the ticket stays as it was. "
@@ -1459,16 +1476,22 @@ async def colleague_named(
         ).all()
     )
     known |= set(services.settings.senior_operator_ids)
+    unanswered: GroupUnanswered | None = None
     for user_id in known:
         try:
-            member = await bot.get_chat_member(desk_of(services).chat_id, user_id)
+            member = await desk_of(services).member(bot, user_id)
         except TelegramBadRequest:
+            continue
+        except GroupUnanswered as exc:  # this one unknown: another may still be the one
+            unanswered = exc
             continue
         person = member.user
         if member.status not in ACTIVE_MEMBER or person.is_bot:
             continue
         if wanted in ((person.username or "").lower(), person.first_name.lower()):
             return person
+    if unanswered is not None:
+        raise unanswered  # not "nobody of that name": Telegram did not say
     return None
 
 
