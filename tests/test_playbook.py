@@ -4214,6 +4214,31 @@ async def test_an_order_the_courier_did_not_bring_is_chased_with_logistics(
     assert d.of("promised") and "24" in d.of("promised")[0]["within"], d.replies[-1]
 
 
+@pytest.mark.parametrize(
+    ("message", "staff"),
+    [
+        ("Курьер опоздал", False),
+        ("Kurier się spóźnił, zamówienie 5512353", False),
+        ("The courier was late, order 5512354", False),
+        ("курьер опоздал на 3 часа и нагрубил", True),
+    ],
+)
+async def test_a_late_courier_is_no_complaint_about_manners(
+    services: Services, message: str, staff: bool
+) -> None:
+    """'Курьер опоздал' got 'То, что вы рассказали о сотруднике, я тоже передал менеджеру по
+    качеству: так быть не должно.' ('Kurier się spóźnił' the same in Polish) and a staff
+    complaint was recorded: the courier was only late, which logistics chases; a rude one is
+    passed on as before."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(message)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["delivery_delay"]
+    also = [e["complaint_type"] for e in d.of("complaint_also_recorded")]
+    assert also == (["staff_behavior"] if staff else []), d.replies[-1]
+    if not staff:
+        assert not re.search(r"сотрудник|staff|pracownik", d.all_text(), re.I), d.replies[-1]
+
+
 async def test_a_rude_courier_who_did_not_bring_the_order_is_both(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send("Курьер не привёз заказ 5512352 и ещё нахамил по телефону")

@@ -744,6 +744,25 @@ _RUDE_WORDS = re.compile(
     re.IGNORECASE,
 )
 
+# the courier named only as late ("Курьер опоздал", "the courier was late", "Kurier się spóźnił"):
+# the delivery's problem, nothing told about manners
+_COURIER_LATE = re.compile(
+    r"(?:курьер|водител|courier|driver|delivery\s+guy|kurier|kierowc)\w*\s+(?:\w+\s+){0,2}?"
+    r"(?:опоздал\w*|задержал\w*|(?:is|was)\s+(?:\w+\s+)?late\b|(?:came|arrived|showed\s+up|"
+    r"turned\s+up)\s+late\b|(?:si[ęe]\s+)?sp[óo][źz]ni\w*)",
+    re.IGNORECASE,
+)
+
+
+def _only_late_courier(text: str) -> bool:
+    """The message names the courier only as the one who was late."""
+    m = _COURIER_LATE.search(text)
+    if m is None or _RUDE_WORDS.search(text):
+        return False
+    rest = f"{text[: m.start()]} {text[m.end() :]}"
+    return not _FEEDBACK_WORDS["staff_behavior"].search(rest)
+
+
 # "чайник из другого заказа", "another order", "w innym zamówieniu": not the last case's order
 _ANOTHER_ORDER = re.compile(
     r"друг\w*\s+заказ|ещ[её]\s+одн\w*\s+заказ|(?:another|other|different|second)\s+order|"
@@ -1261,6 +1280,10 @@ class ComplaintFlow:
             named = (*named, *products, "delivery_delay")
         ctype, also_types = split_types(ctype, named, set(self.rules.complaint_types))
         also_types = [t for t in also_types if _FEEDBACK_WORDS[t].search(said)]
+        if ctype == "delivery_delay" and _only_late_courier(said):
+            # "Курьер опоздал" got "То, что вы рассказали о сотруднике, я тоже передал
+            # менеджеру по качеству": a late courier is the late parcel, chased with logistics
+            also_types = [t for t in also_types if t != "staff_behavior"]
         threatened = pred.threat if pred.threat not in (None, "none") else threat
         kind = customer_kind(pred.emotion, threatened, True) or "claimant"
         await self._forget_last_case(ctx)
