@@ -44,7 +44,7 @@ MAX_EARLIER_MEDIA = 10
 GROUP_REFUSED: dict[int, str] = {}
 
 
-def group_refused(chat_id: int, exc: TelegramAPIError) -> None:
+def group_refused(chat_id: int, exc: Exception) -> None:
     """Telegram answered 403 about the operators' group: the bot is not in it (removed, or
     the group was recreated) or may not do this there. An error in the log, once."""
     said = str(exc).removeprefix("Telegram server says - ")
@@ -69,6 +69,13 @@ def group_answered(chat_id: int) -> None:
         log.warning("the bot can reach the operators' group %s again", chat_id)
 
 
+def refused_by_group(exc: Exception) -> bool:
+    """Whether Telegram's answer is the operators' group refusing the bot (a 403 that is not
+    about a customer: 'bot was kicked from the supergroup chat', 'bot is not a member of
+    the supergroup chat'), as opposed to a customer who blocked it."""
+    return isinstance(exc, TelegramForbiddenError) and "user" not in str(exc).lower()
+
+
 class GroupUnanswered(Exception):
     """Telegram could not say (a 5xx, a network error, a flood limit) or would not say
     (``forbidden``: 403, the bot not in the operators' group) who is in that group."""
@@ -76,6 +83,16 @@ class GroupUnanswered(Exception):
     def __init__(self, exc: TelegramAPIError) -> None:
         super().__init__(str(exc))
         self.forbidden = isinstance(exc, TelegramForbiddenError)
+
+
+def operators_side_failed(chat_id: int, exc: Exception, what: str, *args: Any) -> None:
+    """Log what Telegram failed to do in the operators' group (kept for the timers to do
+    later): the group refusing the bot is the misconfiguration, said once, not a traceback
+    for every customer's message meanwhile."""
+    if refused_by_group(exc):
+        group_refused(chat_id, exc)
+    else:
+        log.warning(what, *args, exc_info=exc)
 
 
 async def check_operators_chat(bot: Bot, chat_id: int) -> str | None:
@@ -248,6 +265,7 @@ class OperatorDesk:
                 icon_color=COLOR_HIGH if ticket.priority == "high" else COLOR_NORMAL,
             )
         )
+        group_answered(self.chat_id)
         old = ticket.topic_id
         ticket.topic_id = topic.message_thread_id
         ticket.card_message_id = None
@@ -299,8 +317,10 @@ class OperatorDesk:
         for row in media:
             try:
                 await self.relay_customer_message(bot, session, ticket, row, edited=False)
-            except TelegramAPIError:
-                log.warning("customer's file %s not copied to its topic yet", row.id, exc_info=True)
+            except TelegramAPIError as exc:
+                operators_side_failed(
+                    self.chat_id, exc, "customer's file %s not copied to its topic yet", row.id
+                )
             await session.commit()
 
     async def post_card(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> None:
@@ -682,8 +702,10 @@ class OperatorDesk:
                     release(session, row.id)
                     await self.relay_customer_message(bot, session, ticket, row, edited=False)
                 await session.commit()
-            except TelegramAPIError:
-                log.warning("album of ticket %s not in its topic yet", ticket_id, exc_info=True)
+            except TelegramAPIError as exc:
+                operators_side_failed(
+                    self.chat_id, exc, "album of ticket %s not in its topic yet", ticket_id
+                )
             finally:
                 for row_id in row_ids:
                     release(session, row_id)
@@ -766,8 +788,10 @@ class OperatorDesk:
             try:
                 await self.relay_customer_message(bot, session, ticket, row, edited=False)
                 relayed += row.relay_message_id is not None
-            except TelegramAPIError:
-                log.warning("customer's message %s still not in its topic", row.id, exc_info=True)
+            except TelegramAPIError as exc:
+                operators_side_failed(
+                    self.chat_id, exc, "customer's message %s still not in its topic", row.id
+                )
             await session.commit()
         return relayed
 
@@ -808,10 +832,12 @@ class OperatorDesk:
                         bot, session, ticket, row, edited=edited, album=outcome.media_group_id
                     )
                 await self.unblocked(bot, session, ticket)
-        except TelegramAPIError:
+        except TelegramAPIError as exc:
             # the customer's message and the ticket are saved: a topic that could not be
             # made is made by the timers (``ensure_topics``), whose card has the transcript
-            log.warning("operators' side of ticket %s failed", ticket.id, exc_info=True)
+            operators_side_failed(
+                self.chat_id, exc, "operators' side of ticket %s failed", ticket.id
+            )
         finally:
             await session.commit()
 
@@ -864,8 +890,8 @@ class OperatorDesk:
                     made += 1
                 else:
                     made += await self.ensure_card(bot, session, ticket)
-            except TelegramAPIError:
-                log.warning("still no topic for ticket %s", ticket.id, exc_info=True)
+            except TelegramAPIError as exc:
+                operators_side_failed(self.chat_id, exc, "still no topic for ticket %s", ticket.id)
             await session.commit()
         return made
 

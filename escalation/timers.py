@@ -28,9 +28,17 @@ from bot.services import Services
 from escalation.followup import check_follow_ups
 from escalation.hours import age_words, answer_due
 from escalation.service import add_event, customer_waiting
+from escalation.telegram import group_refused, refused_by_group
 
 log = logging.getLogger(__name__)
 TOPIC_RETRY_AFTER = timedelta(seconds=15)  # a turn may still be making the topic before
+# said to the seniors in private when the reminder could not be posted in the group
+OUT_OF_GROUP = (
+    "⚠️ I could not post this in the operators' group: Telegram says the bot is not a member "
+    "there any more (it was removed, or is no longer an admin). Please add it back as an admin "
+    "that can manage topics and pin messages; the customers' messages are kept and reach "
+    "their topics then."
+)
 
 
 async def check_timers(bot: Bot, services: Services, now: datetime | None = None) -> dict[str, int]:
@@ -175,8 +183,12 @@ async def _remind(bot: Bot, session: Any, services: Services, ticket: Ticket, te
         else:
             text += await _whose(bot, desk, ticket)
         await desk.tell_topic(bot, session, ticket, text)
-    except Exception:
-        log.exception("SLA reminder for ticket %s failed", ticket.id)
+    except Exception as exc:
+        if not refused_by_group(exc):
+            log.exception("SLA reminder for ticket %s failed", ticket.id)
+        else:  # the bot is out of the group: the seniors, who can read it, learn why
+            group_refused(desk.chat_id, exc)
+            text += f"\n\n{OUT_OF_GROUP}"
     seniors = services.settings.senior_operator_ids
     link = desk.topic_link(ticket) if seniors else ""  # the seniors read it in private
     for senior in seniors:

@@ -894,3 +894,61 @@ async def test_a_transfer_to_a_named_colleague_while_telegram_cannot_say_who_the
     )
     await settled(sandbox)
     assert (await the_ticket(sandbox)).assignee_id == TOMASZ
+
+
+async def test_customers_handed_over_while_the_bot_is_out_of_the_operators_group(
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The bot was removed from the operators' group (or the group recreated without it).
+    John asked for a person and wrote again: each of his messages left a traceback in the
+    log ('Forbidden: bot is not a member of the supergroup chat'), and nothing said what
+    was wrong. He is answered as always and nothing of his is lost; the log says once, as
+    an error, that the bot is not in the operators' group and what to do, and so does the
+    SLA reminder the seniors get in private; once the bot is added back, the timers' next
+    pass makes his topic with the card and copies his message."""
+    import logging
+    from datetime import timedelta
+
+    from bot.db.models import Message as MessageRow
+    from bot.db.models import utcnow
+    from escalation.timers import check_timers
+
+    fake = sandbox.server.fake
+    fake.chats[OPERATORS_CHAT_ID].bot_is_member = False
+    caplog.set_level(logging.INFO)
+    fake.user_sends(JOHN, "Talk to a human please")
+    await fake.wait_for_bot_message(JOHN, timeout=20)
+    await settled(sandbox)
+    fake.user_sends(JOHN, "My order 5531207 never came")
+    await settled(sandbox)
+    said = bot_texts(fake, JOHN)
+    # the hand-off, and the usual word that the new message is passed on: no error
+    assert "colleague" in said[0] and "passed this on" in said[-1], said
+    assert not any("went wrong" in t for t in said), said
+    ticket = await the_ticket(sandbox)
+    assert ticket.status == "open" and ticket.topic_id is None
+    async with sandbox.services.sessionmaker() as session:
+        kept = await session.scalar(
+            select(MessageRow).where(MessageRow.text == "My order 5531207 never came")
+        )
+    assert kept is not None and kept.direction == "in"
+    assert not tracebacks(caplog), caplog.text
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1, errors
+    assert "removed from the group" in errors[0] and "add it back as an admin" in errors[0].lower()
+
+    # half an hour on: the reminder cannot go to the group; Olga, a senior operator, reads
+    # it in private with the reason
+    await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(hours=1))
+    alert = [t for t in bot_texts(fake, OLGA) if "without an answer" in t]
+    assert len(alert) == 1 and "the bot is not a member" in alert[0], alert
+    assert "add it back as an admin" in alert[0], alert
+    assert not tracebacks(caplog), caplog.text
+    assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1, caplog.text
+
+    fake.chats[OPERATORS_CHAT_ID].bot_is_member = True
+    await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(hours=1))
+    [topic] = [t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]]
+    thread = topic["message_thread_id"]
+    assert any("Talk to a human please" in t for t in topic_texts(fake, thread))  # the card
+    assert "My order 5531207 never came" in topic_texts(fake, thread)

@@ -81,7 +81,7 @@ from escalation.service import (
     take_ticket,
 )
 from escalation.survey import UNSEEN_SURVEY, survey_start
-from escalation.telegram import GroupUnanswered, OperatorDesk
+from escalation.telegram import GroupUnanswered, OperatorDesk, group_answered, group_refused
 
 log = logging.getLogger(__name__)
 
@@ -130,15 +130,35 @@ CHECK_FAILED = (
     "Telegram is slow right now, so I could not check that you are one of the operators: "
     "nothing was sent to the customer. Please send it again in a minute."
 )
+# ... Telegram refused to say (403): the bot is not in the group any more, or not an admin
+CHECK_REFUSED = (
+    "Telegram does not let the bot see who is in this group (the bot was removed from it or "
+    "is no longer an admin here), so I could not check that you are one of the operators: "
+    "nothing was sent to the customer. Please ask a group admin to add the bot back as an "
+    "admin, then send it again."
+)
+# the same for a card's button (an answer to a press holds up to 200 characters)
+PRESS_FAILED = "Telegram is slow right now, please press again."
+PRESS_REFUSED = (
+    "Telegram does not let the bot see who is in this group (it was removed or is no longer "
+    "an admin): nothing was done. Ask a group admin to add it back, then press again."
+)
 
 
 def unanswered_words(exc: GroupUnanswered) -> str:
     """Why Telegram did not say who is in the operators' group, in plain words."""
+    if exc.forbidden:
+        return (
+            "Telegram does not let the bot see who is in this group (the bot was removed "
+            "from it or is no longer an admin here)"
+        )
     return "Telegram is slow right now"
 
 
 def unanswered_advice(exc: GroupUnanswered, again: str) -> str:
     """What to do about it (``again``: 'send it again', 'press again')."""
+    if exc.forbidden:
+        return f"Please ask a group admin to add the bot back as an admin, then {again}."
     return f"Please {again} in a minute."
 
 
@@ -163,8 +183,12 @@ def create_router(settings: Settings) -> Router:
             return False
         if verdict is False and not operators.first_word(user.id):
             return True  # told a moment ago: a stranger's every message is not echoed
+        if verdict is False:
+            answer = NOT_OPERATOR
+        else:
+            answer = CHECK_REFUSED if operators.refused(user.id) else CHECK_FAILED
         try:
-            await message.reply(NOT_OPERATOR if verdict is False else CHECK_FAILED)
+            await message.reply(answer)
         except TelegramAPIError as exc:
             log.info("non-operator %s not answered: %s", user.id, exc)
         return True
@@ -374,7 +398,10 @@ def create_router(settings: Settings) -> Router:
             return
         verdict = await operators.check(bot, query.from_user.id)
         if verdict is None:
-            await answer_query(query, "Telegram is slow right now, please press again.")
+            if operators.refused(query.from_user.id):  # the cause, not a passing notice
+                await answer_query(query, PRESS_REFUSED, show_alert=True)
+            else:
+                await answer_query(query, PRESS_FAILED)
             return
         if not verdict:
             await answer_query(query, "Only operators can act on tickets.", show_alert=True)
@@ -514,7 +541,8 @@ class OperatorRoster:
     says so, a 'chat_member' update or the service message, else within that), a
     non-member is asked again each time (a colleague just added is recognised at once).
     Telegram failing (or refusing to say: the bot removed from the group): a member seen
-    before (however long ago) still is; otherwise ``None``, unknown."""
+    before (however long ago) still is; otherwise ``None``, unknown (``refused`` says
+    whether Telegram refused, a 403, rather than failed)."""
 
     KEEP = 600.0
 
@@ -523,6 +551,13 @@ class OperatorRoster:
         self.clock = clock
         self.seen: dict[int, float] = {}
         self.told: dict[int, float] = {}
+        # whose last check Telegram refused (403: the bot may not look into the group)
+        self._refused: set[int] = set()
+
+    def refused(self, user_id: int) -> bool:
+        """Whether the last check of ``user_id`` that came to nothing was refused (403:
+        the bot is not in the group, or may not look), not failed (5xx, network)."""
+        return user_id in self._refused
 
     def first_word(self, user_id: int) -> bool:
         """Whether a non-operator is to be told (once per ``KEEP``): someone posting a
@@ -545,21 +580,20 @@ class OperatorRoster:
         seen = self.seen.get(user_id)
         if seen is not None and now - seen < self.KEEP:
             return True
+        self._refused.discard(user_id)
         try:
             member = await is_operator(bot, self.settings, user_id)
         except (TelegramServerError, TelegramNetworkError, TelegramRetryAfter) as exc:
             log.warning("operator check of %s failed: %s", user_id, exc)
             return True if seen is not None else None
         except TelegramForbiddenError as exc:
-            # the bot may not look into the operators' group (removed from it, or Telegram
-            # wrong for a moment): not the sender's doing, so not a refusal either
-            log.warning(
-                "operator check of %s failed: %s (is the bot still an admin of the "
-                "operators' group?)",
-                user_id,
-                exc,
-            )
+            # the bot may not look into the operators' group (removed from it, or no longer
+            # an admin): not the sender's doing, so not a refusal of them either; the
+            # misconfiguration is logged once, as an error
+            group_refused(self.settings.require_operators_chat(), exc)
+            self._refused.add(user_id)
             return True if seen is not None else None
+        group_answered(self.settings.require_operators_chat())
         if member:
             self.seen[user_id] = now
         else:

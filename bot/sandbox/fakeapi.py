@@ -2653,6 +2653,8 @@ class FakeTelegram:
                 assert chat.user is not None
                 return self._member(chat, bot.user(), "kicked" if chat.user.blocked else "member")
             return self._member(chat, bot.user(), "administrator" if chat.bot_is_member else "left")
+        if chat.type != "private" and not chat.bot_is_member:
+            raise forbidden("bot is not a member of the supergroup chat")
         user = self.users.get(user_id)
         if user is None:
             raise bad_request("user not found")
