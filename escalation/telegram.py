@@ -128,6 +128,30 @@ async def check_operators_chat(bot: Bot, chat_id: int) -> str | None:
     return None
 
 
+def album_of(row: Message) -> str | None:
+    """The album (media group) a customer's message came in, as kept with its attachments."""
+    return next((a["album"] for a in row.attachments or [] if a.get("album")), None)
+
+
+def albums_of(rows: list[Message]) -> list[list[Message]]:
+    """The rows in their order, an album's items (one after another, from one chat) together,
+    every other row alone."""
+    groups: list[list[Message]] = []
+    for row in rows:
+        album = album_of(row)
+        last = groups[-1][-1] if groups else None
+        if (
+            album is not None
+            and last is not None
+            and album_of(last) == album
+            and last.tg_chat_id == row.tg_chat_id
+        ):
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    return groups
+
+
 def thread_lost(exc: Exception) -> bool:
     text = str(exc).lower()
     return "thread not found" in text or "topic_deleted" in text or "topic was deleted" in text
@@ -314,12 +338,21 @@ class OperatorDesk:
         for row in media:
             row.relay_chat_id = self.chat_id
         await session.commit()
-        for row in media:
+        for group in albums_of(media):
             try:
-                await self.relay_customer_message(bot, session, ticket, row, edited=False)
+                if len(group) > 1 and self.sessionmaker is not None:
+                    # an album the customer sent: copied as one album, as it came
+                    ids = claim(session, [r.id for r in group])
+                    if ids:
+                        chat = group[0].tg_chat_id
+                        assert chat is not None
+                        await self._copy_album(bot, ticket.id, chat, ids)
+                else:
+                    for row in group:
+                        await self.relay_customer_message(bot, session, ticket, row, edited=False)
             except TelegramAPIError as exc:
                 operators_side_failed(
-                    self.chat_id, exc, "customer's file %s not copied to its topic yet", row.id
+                    self.chat_id, exc, "customer's file %s not copied to its topic yet", group[0].id
                 )
             await session.commit()
 

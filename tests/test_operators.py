@@ -952,3 +952,46 @@ async def test_customers_handed_over_while_the_bot_is_out_of_the_operators_group
     thread = topic["message_thread_id"]
     assert any("Talk to a human please" in t for t in topic_texts(fake, thread))  # the card
     assert "My order 5531207 never came" in topic_texts(fake, thread)
+
+
+async def test_an_album_sent_before_the_hand_off_reaches_the_topic_as_one_album(
+    sandbox: Sandbox,
+) -> None:
+    """Before asking for a person, John sent two photos of the crushed box as one album
+    ('the box was crushed') and then the receipt on its own: under the card the topic got
+    three separate photos. The album comes as one album, caption kept, then the receipt
+    alone, in the order he sent them, each still linked to his own message."""
+    from bot.db.models import Message as MessageRow
+
+    fake = sandbox.server.fake
+    sent = [
+        fake.user_sends(JOHN, photo=True, caption=caption, media_group_id="box")
+        for caption in ("the box was crushed", None)
+    ]
+    await settled(sandbox)
+    sent.append(fake.user_sends(JOHN, photo=True, caption="the receipt"))
+    await settled(sandbox)
+    thread = await _escalate(fake, JOHN, "operator please")
+    await fake.wait_for(
+        lambda: (
+            len([m for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread) if m.get("photo")])
+            >= 3
+        ),
+        timeout=20,
+    )
+    await settled(sandbox)
+    photos = [m for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread) if m.get("photo")]
+    assert [m.get("caption") for m in photos] == ["the box was crushed", None, "the receipt"]
+    album = {photos[0].get("media_group_id"), photos[1].get("media_group_id")}
+    assert len(album) == 1 and None not in album, photos
+    assert photos[2].get("media_group_id") is None, photos
+    async with sandbox.services.sessionmaker() as session:
+        rows = (
+            await session.scalars(
+                select(MessageRow).where(
+                    MessageRow.direction == "in", MessageRow.tg_message_id.is_not(None)
+                )
+            )
+        ).all()
+    relayed = {r.tg_message_id: r.relay_message_id for r in rows}
+    assert [relayed[m["message_id"]] for m in sent] == [m["message_id"] for m in photos]

@@ -26,6 +26,7 @@ class Attachment:
     kind: str
     file_id: str | None = None
     name: str | None = None
+    album: str | None = None  # the album (Telegram's media group) it came in, if any
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from aiogram.types import CallbackQuery, Message
@@ -36,6 +37,8 @@ def attachments_of(message: Message) -> tuple[Attachment, ...]:
         found.append(Attachment("poll", None, message.poll.question))
     if message.dice:
         found.append(Attachment("dice", None, f"{message.dice.emoji} {message.dice.value}"))
+    if message.media_group_id:  # kept with the message: copied later as the album it was
+        found = [replace(a, album=message.media_group_id) for a in found]
     return tuple(found)
 
 
