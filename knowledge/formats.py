@@ -72,6 +72,8 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "kb_question_elsewhere": '"{question}" is already a question of {owner!r}, which this '
     "import keeps (one question, one answer): delete it here, or put {owner!r} in the file "
     "without it",
+    "kb_question_twice": '"{question}" is also a question of {other!r} ({at}) in this file '
+    "(one question, one answer): keep it in one of the two",
     "kb_key_not_string": "a key must be a plain string",
     "kb_key_twice": "key {field!r} appears twice",
     "kb_yaml_question_mark": "a '?' inside [ ] or {{ }} ends the text there: put the text in "
@@ -532,17 +534,49 @@ def _joined(texts: list[Text]) -> Text:
 
 
 def _finish(parsed: list[Any], errors: Any, source: Any) -> list[Any]:
-    """The end of every parser: duplicate ids, then all errors at once, or the entries."""
-    _check_duplicates(parsed, errors)
-    if errors.errors:
-        raise KbFormatError(source, errors.errors)
-    if not parsed:
-        raise KbFormatError(source, [Text("kb_no_entries")])
+    """The end of every parser: duplicate ids and questions, then all errors at once, or
+    the entries."""
     for entry, _, line in parsed:
         entry.line = line
         if entry.question_lines is None and line is not None:  # one line holds it all
             entry.question_lines = [line] * len(entry.questions)
+    _check_duplicates(parsed, errors)
+    _check_shared_questions(parsed, errors)
+    if errors.errors:
+        raise KbFormatError(source, errors.errors)
+    if not parsed:
+        raise KbFormatError(source, [Text("kb_no_entries")])
     return [e for e, _, _ in parsed]
+
+
+def question_key(text: str) -> str:
+    """A question as two wordings of it compare: case, spaces and the closing '?', '!'
+    or '.' aside ('how much is SHIPPING' is 'How much is shipping?')."""
+    return " ".join(text.casefold().split()).rstrip("?!.…¿¡ ").strip()
+
+
+def _check_shared_questions(
+    entries: list[tuple[Entry, int, int | None]], errors: _Collector
+) -> None:
+    """Two entries of one file with one question (as :func:`question_key` compares them):
+    two answers to it, which one question never gets. Each later one is a mistake at its
+    line, naming the entry that has it first and where."""
+    first: dict[str, tuple[Entry, int, int]] = {}
+    for entry, index, _ in entries:
+        for position, question in enumerate(entry.questions):
+            key = question_key(question)
+            if not key:
+                continue
+            had = first.setdefault(key, (entry, index, position))
+            other, other_index, other_position = had
+            if other.id == entry.id:  # the same entry (or its duplicate id, said already)
+                continue
+            lines = other.question_lines or []
+            line = lines[other_position] if other_position < len(lines) else other.line
+            at = _line(line) if line is not None else Text("kb_at_entry", index=other_index)
+            shown = question if len(question) <= 200 else question[:199] + "…"
+            problem = Text("kb_question_twice", question=shown, other=other.id, at=at)
+            errors.add(question_place(entry, index, position), problem)
 
 
 def question_place(entry: Entry, index: int, position: int) -> Text:
@@ -1206,6 +1240,7 @@ def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
                 question_lines=group["question_lines"],
             )
         )
+    _check_shared_questions([(e, i, e.line) for i, e in enumerate(entries, start=1)], errors)
     if errors.errors:
         raise KbFormatError(source, errors.errors)
     if not entries:

@@ -35,6 +35,7 @@ from knowledge.formats import (
     dump_text,
     load_file,
     parse_bytes,
+    question_key,
     question_place,
     validate_one,
 )
@@ -999,12 +1000,6 @@ _TRANSLIT = str.maketrans(
         "ź": "z", "ż": "z",
     }
 )  # fmt: skip
-
-
-def question_key(text: str) -> str:
-    """A question as two wordings of it compare: case, spaces and the closing '?', '!'
-    or '.' aside ('how much is SHIPPING' is 'How much is shipping?')."""
-    return " ".join(text.casefold().split()).rstrip("?!.…¿¡ ").strip()
 
 
 def _idle(session: AsyncSession) -> bool:

@@ -1527,3 +1527,44 @@ async def test_a_file_giving_a_kept_entry_s_question_a_second_answer_is_not_offe
     admin.fake.user_sends(RU_ADMIN, document=("kb.yaml", data))
     ru = await admin._wait(since, "Просто загрузить нельзя", 30, user=RU_ADMIN)
     assert "строка 5, запись 'shipping_price'" in ru["text"], ru["text"]
+
+
+async def test_a_file_whose_two_entries_share_a_question_is_refused(admin: AdminChat) -> None:
+    """A file whose two entries had one question ('How much is shipping?' of
+    delivery_cost, 'how much is SHIPPING' of a new shipping_price) was offered and
+    imported, two answers to one question. Nothing is offered: the mistake names both
+    entries and the lines, in the admin's language (English, Russian, Polish)."""
+    delivery = await admin.entry("delivery_cost")
+    assert delivery is not None and "How much is shipping?" in delivery.questions
+    shipping = Entry("shipping_price", ["Is there a fee?", "how much is SHIPPING"], {"en": "299."})
+    data = ("entries:\n" + _yaml_of(delivery) + _yaml_of(shipping)).encode("utf-8")
+    lines = [text.strip() for text in data.decode().splitlines()]
+    line, first = (
+        lines.index(f"- {q}") + 1 for q in ("how much is SHIPPING", "How much is shipping?")
+    )
+    since = len(admin.replies())
+    admin.fake.user_sends(ADMIN, document=("kb.yaml", data))
+    reply = await admin._wait(since, "kb.yaml", 30)
+    assert reply["text"].startswith("Nothing imported: 1 mistake in kb.yaml"), reply["text"]
+    assert (
+        f"- line {line}, entry 'shipping_price': \"how much is SHIPPING\" is also a question "
+        f"of 'delivery_cost' (line {first}) in this file" in reply["text"]
+    ), reply["text"]
+    assert not reply.get("reply_markup"), reply
+    for user, said in (
+        (
+            RU_ADMIN,
+            f"- строка {line}, запись 'shipping_price': «how much is SHIPPING» — также "
+            f"вопрос записи 'delivery_cost' (строка {first}) в этом файле",
+        ),
+        (
+            PL_ADMIN,
+            f"„how much is SHIPPING” to także pytanie wpisu 'delivery_cost' "
+            f"(wiersz {first}) w tym pliku",
+        ),
+    ):
+        since = len(admin.replies(user=user))
+        admin.fake.user_sends(user, document=("kb.yaml", data))
+        reply = await admin._wait(since, "kb.yaml", 30, user=user)
+        assert said in reply["text"], reply["text"]
+    assert await admin.entry("shipping_price") is None

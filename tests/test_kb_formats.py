@@ -867,3 +867,90 @@ def test_a_control_character_in_a_csv_or_jsonl_is_refused_as_in_yaml(
     ru = say(problem, Texts("ru"))
     assert "невидимый служебный символ" in ru, ru
     assert ru.startswith(("строка", "запись")), ru
+
+
+SHARED = [
+    Entry("delivery_cost", ["How much is shipping?", "Is delivery free?"], {"en": "299 RUB."}),
+    Entry("franchise", ["Do you sell franchises?"], {"en": "No."}),
+    Entry("shipping_price", ["Is there a fee?", "how much is  SHIPPING"], {"en": "300 RUB."}),
+]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "place", "first"),
+    [
+        ("yaml", "line 16, entry 'shipping_price'", "line 4"),
+        ("jsonl", "line 3, entry 'shipping_price'", "line 1"),
+        ("csv", "line 6, entry 'shipping_price'", "line 2"),
+    ],
+)
+def test_two_entries_of_one_file_never_share_a_question(fmt: str, place: str, first: str) -> None:
+    """Two entries of one file with one question ('How much is shipping?' of delivery_cost,
+    'how much is  SHIPPING' of shipping_price: the same question whatever the case, spaces
+    or closing '?') were accepted, two answers to one question. The file is refused as a
+    whole, at the second one's line, naming both entries and where the first has it; in
+    Russian and Polish too."""
+    text = dump_text(SHARED, fmt)
+    with pytest.raises(KbFormatError) as caught:
+        parse_text(text, fmt, "kb." + fmt)
+    said = str(caught.value)
+    assert "nothing imported (1 error)" in said, said
+    assert (
+        f"{place}: \"how much is  SHIPPING\" is also a question of 'delivery_cost' ({first}) "
+        "in this file (one question, one answer): keep it in one of the two" in said
+    ), said
+    from bot.dialogs.texts import Texts
+
+    (error,) = caught.value.errors
+    ru = say(error, Texts("ru"))
+    assert ru.startswith(place.replace("line", "строка").replace("entry", "запись")), ru
+    assert "'delivery_cost'" in ru and "(на один вопрос — один ответ)" in ru, ru
+    pl = say(error, Texts("pl"))
+    assert "'delivery_cost'" in pl and "jedno pytanie, jedna odpowiedź" in pl, pl
+
+
+def test_a_json_list_sharing_a_question_names_the_entries() -> None:
+    """A JSON list (no lines to name): the entries by their number and id."""
+    import json
+
+    text = json.dumps([e.to_dict() for e in SHARED], ensure_ascii=False)
+    with pytest.raises(KbFormatError) as caught:
+        parse_text(text, "jsonl")
+    assert (
+        "entry 3 ('shipping_price'): \"how much is  SHIPPING\" is also a question of "
+        "'delivery_cost' (entry 1) in this file" in str(caught.value)
+    ), str(caught.value)
+
+
+def test_one_entry_may_word_a_question_twice_and_different_questions_pass() -> None:
+    """Only two entries sharing a question are refused: 'Is there a fee' and 'Is there a
+    fee for returns?' are two questions."""
+    entries = [
+        Entry("a", ["Is there a fee?"], {"en": "No."}),
+        Entry("b", ["Is there a fee for returns?", "is there a fee for returns"], {"en": "No."}),
+    ]
+    for fmt in FORMATS:
+        assert parse_text(dump_text(entries, fmt), fmt) == entries
+
+
+KB_FILES = sorted(
+    [
+        *DEMO.glob("shop.*"),
+        *DEMO.glob("*_kb.yaml"),
+        *(DEMO.parent / "data").rglob("*_kb.*"),
+        *(DEMO.parents[1] / "benchmarks" / "data").glob("*_kb.*"),
+    ]
+)
+
+
+def test_every_shipped_knowledge_file_still_imports() -> None:
+    """The demo shop, the training shops and the benchmarks' knowledge files are valid
+    (none has two entries sharing a question)."""
+    assert len(KB_FILES) > 50
+    refused = {}
+    for path in KB_FILES:
+        try:
+            load_file(path)
+        except KbFormatError as exc:
+            refused[str(path)] = exc.errors[:3]
+    assert not refused, refused

@@ -805,3 +805,27 @@ async def test_the_index_is_built_after_an_import_without_holding_the_database(
         assert report.created == 60
         assert (await kb.service.search(s, f"Question {token} about topic 7?")).answer_id
     assert probes and set(probes) == {"free"}, probes
+
+
+def test_the_command_line_refuses_a_file_whose_entries_share_a_question(
+    tmp_path: Path, kb_cache: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """'supportbot kb import' of a file whose two entries had one question imported both,
+    two answers to it; it exits 1 naming both entries and the lines, nothing imported."""
+    run = _kb_command(tmp_path, kb_cache, monkeypatch)
+    path = tmp_path / "kb.csv"
+    path.write_text(
+        "id,lang,question,answer,tags\n"
+        "delivery_cost,en,How much is shipping?,299 RUB.,\n"
+        "shipping_price,en,Is there a fee?,300 RUB.,\n"
+        "shipping_price,en,HOW MUCH IS SHIPPING,,\n",
+        encoding="utf-8",
+    )
+    assert run("import", str(path)) == 1
+    err = capsys.readouterr().err
+    assert (
+        "line 4, entry 'shipping_price': \"HOW MUCH IS SHIPPING\" is also a question of "
+        "'delivery_cost' (line 2) in this file" in err
+    ), err
+    assert run("list") == 0
+    assert capsys.readouterr().out.strip() == ""
