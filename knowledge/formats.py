@@ -177,6 +177,9 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "kb_need_question": "at least one question is needed",
     "kb_no_customer_question": "no customer question to attach the reply to",
     # an operator's /kb_save whose id is near an existing entry's: which one is meant
+    "kb_question_owned": '"{question}" is a question of {owner!r}, so it was not added as a '
+    "second answer to it (one question, one answer): /kb_save {owner} adds your answer there "
+    "in a language it has none in",
     "kb_save_similar_entry": "Not saved yet: there is already an entry '{near}' for a similar "
     'question ("{title}"). The same answer? /kb_save {near} adds the customer\'s question to '
     "it (its answer stays). Another topic? /kb_save {new} saves yours as a new entry.",

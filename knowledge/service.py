@@ -973,11 +973,7 @@ class KnowledgeService:
         # ➕ Question and /kb_add make)
         owner = (await self.question_owners(session, [question])).get(question)
         if owner is not None and owner[0] != entry_id:
-            raise KnowledgeError(
-                f'"{question[:200]}" is a question of {owner[0]!r}, so it was not added as '
-                f"a second answer to it (one question, one answer): /kb_save {owner[0]} "
-                "adds your answer there in a language it has none in"
-            )
+            raise KnowledgeError(Text("kb_question_owned", question=question[:200], owner=owner[0]))
         await self._no_near_entry(session, question, entry_id)
         return await self.create_from_questions(
             session,

@@ -485,11 +485,23 @@ async def test_an_operator_saves_a_reply_to_the_faq_without_overwriting_it(
         lambda: any("Thanks a lot" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread)),
         timeout=20,
     )
+    # sent not as a reply to her answer: how to use it, in Olga's Russian (it was English)
+    fake.user_sends(OLGA, "/kb_save", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID,
+        thread_id=thread,
+        text_contains="Отправьте /kb_save ответом на своё сообщение клиенту",
+        timeout=20,
+    )
     for command, expect in (
-        ("/kb_save Franchise!", "Not saved"),
+        ("/kb_save Franchise!", "Не сохранено: неподходящий id 'Franchise!'"),
         # a typo of an entry's id: which entry is near, in Olga's Russian, nothing saved
         ("/kb_save franchse", "записи 'franchse' нет, но есть 'franchise'"),
-        ("/kb_save franchise", "now leads to 'franchise'"),
+        (
+            "/kb_save franchise",
+            "Вопрос клиента теперь ведёт к записи 'franchise'. Её ответ остаётся таким, как "
+            "его написали админы.",
+        ),
     ):
         fake.user_sends(
             OLGA,
@@ -505,6 +517,49 @@ async def test_an_operator_saves_a_reply_to_the_faq_without_overwriting_it(
         saved = await knowledge.get(session, "franchise")
     assert saved is not None and saved.answers == franchise.answers
     assert saved.questions == [*franchise.questions, question]
+
+
+async def test_an_operator_is_told_about_kb_save_in_their_language(sandbox: Sandbox) -> None:
+    """Tomasz's Telegram speaks Polish, and /kb_save answered him in English ('Saved to the
+    FAQ as ...', 'Not saved: ...', 'Reply with /kb_save to your own answer ...'): now
+    every reply is in Polish, as the one about a near entry was."""
+    fake = sandbox.server.fake
+    tomasz = OPERATORS[1][0]
+    thread = await _escalate(fake, JOHN, "operator please")
+    question = "Do you deliver to Iceland?"
+    fake.user_sends(JOHN, question)
+    await fake.wait_for(
+        lambda: any(question in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread)), timeout=20
+    )
+    answer = fake.user_sends(
+        tomasz, "Yes, in 7-10 days.", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for(lambda: "Yes, in 7-10 days." in bot_texts(fake, JOHN), timeout=20)
+    fake.user_sends(tomasz, "/kb_save", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID,
+        thread_id=thread,
+        text_contains="Wyślij /kb_save jako odpowiedź na swoją wiadomość do klienta",
+        timeout=20,
+    )
+    for expect in (
+        "Zapisano w FAQ jako 'do_you_deliver_to_iceland'. Administratorzy mogą go zmienić "
+        "przez /kb_edit.",
+        # the same again: the question is that entry's now
+        "Nie zapisano: „Do you deliver to Iceland?” to pytanie wpisu "
+        "'do_you_deliver_to_iceland', więc nie dodano do niego drugiej odpowiedzi",
+    ):
+        fake.user_sends(
+            tomasz,
+            "/kb_save",
+            chat_id=OPERATORS_CHAT_ID,
+            message_thread_id=thread,
+            reply_to_message_id=answer["message_id"],
+        )
+        await fake.wait_for_bot_message(
+            OPERATORS_CHAT_ID, thread_id=thread, text_contains=expect, timeout=20
+        )
+    assert not any("Saved to the FAQ" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread))
 
 
 async def test_operator_edits_and_canned_replies_reach_the_customer(sandbox: Sandbox) -> None:

@@ -1334,14 +1334,16 @@ async def save_reply_as_entry(
     from knowledge.formats import KbFormatError, Text, say
     from knowledge.service import KnowledgeError, get_knowledge
 
+    user = message.from_user
+    # said in the operator's own Telegram language (ru, pl; English for any other)
+    texts = Texts(((user.language_code if user else None) or "").split("-")[0].lower())
     source = message.reply_to_message
     answer = (source.text or source.caption) if source is not None else None
     if source is None or not answer or (source.from_user and source.from_user.is_bot):
-        await message.reply("Reply with /kb_save to your own answer that should go to the FAQ.")
+        await message.reply(texts("kb_save_usage"))
         return
     conversation = await session.get(Conversation, ticket.conversation_id)
     lang = (conversation.language if conversation else None) or services.settings.default_language
-    user = message.from_user
     actor = f"op:{user.id}" if user else "operator"
     knowledge = get_knowledge(services)
     entry_id = args.split()[0] if args else None
@@ -1389,21 +1391,23 @@ async def save_reply_as_entry(
             fallback=last,
             before=answered.created_at if answered is not None else None,
         )
-    except (KbFormatError, KnowledgeError) as exc:
-        said = exc.args[0] if exc.args else None
+    except KbFormatError as exc:  # a bad id: each of its mistakes
+        problem = "; ".join(say(e, texts) for e in exc.errors)
+        await message.reply(texts("kb_save_not_saved", problem=problem))
+        return
+    except KnowledgeError as exc:
+        said = exc.args[0] if exc.args else ""
         if isinstance(said, Text) and said.key.startswith("kb_save_"):
-            # an entry near the id: which one, and the commands to choose from, in the
-            # operator's own language
-            code = ((user.language_code if user else None) or "").split("-")[0].lower()
-            await message.reply(say(said, Texts(code)))
+            # an entry near the id: which one, and the commands to choose from
+            await message.reply(say(said, texts))
             return
-        await message.reply(f"Not saved: {exc}")
+        await message.reply(texts("kb_save_not_saved", problem=say(said, texts)))
         return
     if existing is not None:
-        kept = "" if lang not in existing.answers else " Its answer stays as the admins wrote it."
-        await message.reply(f"The customer's question now leads to '{entry.id}'.{kept}")
+        kept = lang in existing.answers
+        await message.reply(texts("kb_save_joined_kept" if kept else "kb_save_joined", id=entry.id))
         return
-    await message.reply(f"Saved to the FAQ as '{entry.id}'. Admins can edit it with /kb_edit.")
+    await message.reply(texts("kb_save_saved", id=entry.id))
 
 
 async def transfer(
