@@ -12,13 +12,16 @@ translation is empty or fuzzy is skipped; a key with no translated variant falls
 English. Placeholders are ``str.format`` fields (``{items}``), flagged
 ``python-brace-format``; a text with a '%' in it (``{value}% off``) is also flagged
 ``no-python-format``, as ``msgfmt -c`` would read '% o' as a printf directive
-(``pybabel update`` flags it ``python-format`` again: put ``no-python-format`` back). A text that counts something ("within {n} hours") has plural
+(``pybabel update`` alone flags it ``python-format`` again: update with
+``scripts/update_catalogues.py``, which puts ``no-python-format`` back). A text that counts something ("within {n} hours") has plural
 forms (``msgid_plural``, ``msgstr[0..]``): its first placeholder is the count, and the
 language's gettext plural rule picks the form (1 час, 2 часа, 5 часов, 21 час).
 
 Standard tools work: ``pybabel init -i bot/dialogs/locales/supportbot.pot
--d bot/dialogs/locales -D supportbot -l de`` starts a language, ``pybabel update``
-carries English edits into every translation (marking changed ones fuzzy).
+-d bot/dialogs/locales -D supportbot -l de`` starts a language, and
+``python scripts/update_catalogues.py`` (``pybabel update`` of every domain, then the
+flags ``msgfmt -c`` needs) carries English edits into every translation (marking changed
+ones fuzzy).
 """
 
 from __future__ import annotations
