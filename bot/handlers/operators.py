@@ -1520,8 +1520,10 @@ async def colleague_named(
             member = await desk_of(services).member(bot, user_id)
         except TelegramBadRequest:
             continue
-        except GroupUnanswered as exc:  # this one unknown: another may still be the one
-            unanswered = exc
+        except GroupUnanswered as exc:
+            if exc.forbidden:
+                raise  # the bot may not look into the group: nobody else can be asked either
+            unanswered = exc  # this one unknown (a 502): another may still be the one
             continue
         person = member.user
         if member.status not in ACTIVE_MEMBER or person.is_bot:
