@@ -1568,3 +1568,37 @@ async def test_a_file_whose_two_entries_share_a_question_is_refused(admin: Admin
         reply = await admin._wait(since, "kb.yaml", 30, user=user)
         assert said in reply["text"], reply["text"]
     assert await admin.entry("shipping_price") is None
+
+
+async def test_the_import_offer_does_not_hold_the_database_while_telegram_is_slow(
+    admin: AdminChat, db_url: str
+) -> None:
+    """The upload's offer read the knowledge base and was sent to Telegram inside that
+    read's transaction, which on SQLite holds the write lock (BEGIN IMMEDIATE): while
+    Telegram was slow to take the offer, every customer's turn and other writer waited and
+    then got 'database is locked'. The transaction ends before Telegram is called: another
+    writer takes the lock at once while the offer is on its way."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the write lock taken by every transaction is SQLite's")
+    import sqlite3
+
+    path = db_url.split("///", 1)[1]
+    fake = admin.fake
+    franchise = Entry("franchise", ["Do you sell franchises?"], {"en": "No."})
+    sent = len(fake.calls_of("sendMessage"))
+    fake.add_fault("sendMessage", delay=3.0)  # Telegram slow to take the offer
+    since = len(admin.replies())
+    fake.user_sends(ADMIN, document=("kb.yaml", ("entries:\n" + _yaml_of(franchise)).encode()))
+    await fake.wait_for(lambda: len(fake.calls_of("sendMessage")) > sent, timeout=30)
+    other = sqlite3.connect(path, timeout=0)  # another writer, waiting for nobody
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        probe = "free"
+    except sqlite3.OperationalError as exc:
+        probe = str(exc)
+    finally:
+        other.close()
+    offer = await admin._wait(since, "kb.yaml", 30)
+    assert "1 new" in offer["text"], offer["text"]
+    assert probe == "free", probe

@@ -1218,6 +1218,7 @@ def create_router(settings: Settings) -> Router:
         changed = sum(e.id in current and current[e.id] != e for e in entries)
         missing = len(set(current) - {e.id for e in entries})
         if not (new or changed or missing):  # e.g. the file /kb_export sent, sent back as it was
+            await _unlock(session)  # Telegram may be slow: no writer waits for it
             await message.answer(
                 texts(
                     "admin_import_same",
@@ -1262,6 +1263,9 @@ def create_router(settings: Settings) -> Router:
         legacy = decode_bytes(data)[1]  # Excel's CSV on Windows: the system's code page
         if legacy:
             offer += f"\n{texts('admin_import_encoding', encoding=LEGACY_ENCODINGS[legacy])}"
+        # the knowledge read: its transaction (on SQLite, the write lock) ends before
+        # Telegram is called, which may be slow to take the offer
+        await _unlock(session)
         await message.answer(
             _cut(offer, 4000),
             reply_markup=_kb(
