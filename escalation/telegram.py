@@ -8,9 +8,10 @@ delivered there.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
@@ -204,6 +205,15 @@ async def _let_go(session: AsyncSession) -> None:
         await session.commit()
 
 
+LOST_TOPICS = 3  # topics lost one after another while being filled: the rest left to the timers
+
+
+class TopicLost(Exception):
+    """The ticket's topic is gone while this task holds the ticket's topic lock (its photos
+    being copied under the card): another topic is made by that task, under the lock it
+    holds, not by taking the lock again (it would wait for itself for ever)."""
+
+
 ALBUM_QUIET = 1.5  # seconds after an album's last item: the album is complete
 
 
@@ -226,6 +236,9 @@ class OperatorDesk:
         self.chat_id = settings.require_operators_chat()
         # a ticket's topic being made (ticket id -> lock): one topic, whoever asks for it
         self._making: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        # the task holding each ticket's lock (ticket id -> task): a topic lost under it
+        # is made again by that task, which holds the lock already
+        self._holders: dict[int, asyncio.Task[Any] | None] = {}
         # the albums being gathered (a customer's, an operator's: key -> its items so far),
         # each sent once no item has come for ``ALBUM_QUIET`` seconds
         self.sessionmaker = sessionmaker
@@ -244,8 +257,18 @@ class OperatorDesk:
         # No transaction is held while Telegram makes us wait (a flood limit on making
         # topics): on SQLite it would lock every other customer's turn out of the database.
         await _let_go(session)
-        async with self._lock(ticket.id):
+        async with self._held(ticket.id):
             return await self._make_topic(bot, session, ticket, force_new=force_new)
+
+    @contextlib.asynccontextmanager
+    async def _held(self, ticket_id: int) -> AsyncIterator[None]:
+        """The ticket's topic lock, held by this task (known as its holder meanwhile)."""
+        async with self._lock(ticket_id):
+            self._holders[ticket_id] = asyncio.current_task()
+            try:
+                yield
+            finally:
+                self._holders.pop(ticket_id, None)
 
     def _lock(self, ticket_id: int) -> asyncio.Lock:
         """The lock of a ticket's topic and card being made (one, whoever asks for it)."""
@@ -258,13 +281,17 @@ class OperatorDesk:
         """Post the card of a topic that has none (Telegram failed right after making the
         topic), with the media copied under it; return whether it was posted."""
         await _let_go(session)
-        async with self._lock(ticket.id):
+        async with self._held(ticket.id):
             await session.refresh(ticket)
             if ticket.topic_id is None or ticket.card_message_id is not None:
                 return False
             await self.post_card(bot, session, ticket)
             await session.commit()
-            await self.relay_earlier_media(bot, session, ticket)
+            try:
+                await self.relay_earlier_media(bot, session, ticket)
+            except TopicLost:
+                log.warning("topic of ticket %s lost under its card: making another", ticket.id)
+                await self._make_topic(bot, session, ticket, force_new=True)
             return True
 
     async def _make_topic(
@@ -277,6 +304,19 @@ class OperatorDesk:
             await session.refresh(ticket, with_for_update=True)
             if ticket.topic_id is not None:
                 return ticket.topic_id
+        for _ in range(LOST_TOPICS):  # then the photos not copied are left to the timers
+            await self._new_topic(bot, session, ticket)
+            try:
+                await self.relay_earlier_media(bot, session, ticket)
+                break
+            except TopicLost:
+                # deleted as it was being filled: another one, the card and photos in it
+                log.warning("topic of ticket %s lost as it was filled: making another", ticket.id)
+        assert ticket.topic_id is not None
+        return ticket.topic_id
+
+    async def _new_topic(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> None:
+        """A new topic for the ticket, its card posted (the caller holds the ticket's lock)."""
         customer = await session.get(Customer, ticket.customer_id)
         conversation = await session.get(Conversation, ticket.conversation_id)
         assert customer is not None and conversation is not None
@@ -299,8 +339,6 @@ class OperatorDesk:
         await session.commit()
         await self.post_card(bot, session, ticket)
         await session.commit()
-        await self.relay_earlier_media(bot, session, ticket)
-        return ticket.topic_id
 
     async def relay_earlier_media(
         self, bot: Bot, session: AsyncSession, ticket: Ticket, *, since: datetime | None = None
@@ -338,6 +376,21 @@ class OperatorDesk:
         for row in media:
             row.relay_chat_id = self.chat_id
         await session.commit()
+        try:
+            await self._relay_groups(bot, session, ticket, media)
+        except TopicLost:
+            # those copied into the topic that is gone are copied again into the next one
+            await session.execute(
+                update(Message)
+                .where(Message.id.in_([r.id for r in media]))
+                .values(relay_message_id=None)
+            )
+            await session.commit()
+            raise
+
+    async def _relay_groups(
+        self, bot: Bot, session: AsyncSession, ticket: Ticket, media: list[Message]
+    ) -> None:
         for group in albums_of(media):
             try:
                 if len(group) > 1 and self.sessionmaker is not None:
@@ -578,6 +631,8 @@ class OperatorDesk:
         except TelegramBadRequest as exc:
             if not thread_lost(exc):
                 raise
+            if self._holders.get(ticket.id) is asyncio.current_task():
+                raise TopicLost(ticket.id) from exc  # made again by this task, lock held
             log.warning("topic of ticket %s is gone (%s): creating a new one", ticket.id, exc)
             thread = await self.ensure_topic(bot, session, ticket, force_new=True)
             return await with_retry(lambda: send(thread))

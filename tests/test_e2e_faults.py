@@ -996,3 +996,67 @@ async def test_telegram_refusing_to_say_who_is_an_operator_is_a_check_that_faile
     assert ticket is not None and ticket.assignee_id == TOMASZ
     if how == "reply":
         assert bot_texts(fake, JOHN)[before:] == ["Hi John, Tomasz here"]
+
+
+async def test_a_topic_lost_while_the_earlier_photos_are_copied_is_made_again_once(
+    sandbox: Sandbox,
+) -> None:
+    """John sent the bot two photos of the crushed box, then asked for a person: the new
+    topic was lost as his second photo was being copied into it (Telegram: 'message
+    thread not found'), and making another topic waited forever on the topic's own lock
+    (held while his photos were copied): his chat stalled, the operators never saw him.
+    Another topic is made, with the card and both photos, once each, and John is
+    answered as before."""
+    fake = sandbox.server.fake
+
+    async def scenario() -> int:
+        fake.user_sends(JOHN, "My parcel from order 5531207 arrived crushed")
+        await fake.wait_for_bot_message(JOHN, timeout=20)
+        fake.user_sends(JOHN, photo=True, caption="the box")
+        await fake.wait_for_bot_message(JOHN, count=2, timeout=20)
+        fake.user_sends(JOHN, photo=True, caption="the label")
+        await fake.wait_for_bot_message(JOHN, count=3, timeout=20)
+        lost = "Bad Request: message thread not found"
+        # the first photo is copied; the topic is gone when the second one is
+        fake.add_fault("copyMessage", status=400, description=lost, after=1)
+        fake.user_sends(JOHN, "operator please")
+        topics = await fake.wait_for(
+            lambda: [t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]][1:],
+            timeout=20,
+        )
+        thread = topics[0]["message_thread_id"]
+        await fake.wait_for(
+            lambda: (
+                len(
+                    [
+                        m
+                        for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)
+                        if m.get("photo")
+                    ]
+                )
+                >= 2
+            ),
+            timeout=20,
+        )
+        await settled(sandbox)
+        return thread
+
+    try:
+        thread = await asyncio.wait_for(scenario(), timeout=60)
+    except TimeoutError:
+        pytest.fail("the hand-off hung: the lost topic was never made again")
+    msgs = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)
+    assert "#1" in (msgs[0].get("text") or ""), msgs[0]  # the card first
+    captions = [m.get("caption") for m in msgs if m.get("photo")]
+    assert captions == ["the box", "the label"], captions
+    assert len([t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]]) == 2
+    # his chat goes on: the next message is copied to the new topic
+    fake.user_sends(JOHN, "are you there?")
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="are you there?", timeout=20
+    )
+    async with sandbox.services.sessionmaker() as session:
+        rows = (await session.scalars(select(Message).where(Message.direction == "in"))).all()
+    photo_links = [r.relay_message_id for r in rows if r.attachments]
+    ids = {m["message_id"] for m in msgs}
+    assert photo_links and all(link in ids for link in photo_links), (photo_links, ids)
