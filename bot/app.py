@@ -104,6 +104,8 @@ CUSTOMER_COMMANDS = [
 
 async def on_startup(bot: Bot, services: Services) -> None:
     """Re-send replies a previous run stored but never delivered, then start the outbox."""
+    if services.desk is not None:
+        services.desk.watch_group(bot)  # the admins told if the group refuses the bot
     with suppress(Exception):
         await bot.set_my_commands(CUSTOMER_COMMANDS)
     # an operator's reply refused for good when the outbox sends it is said in its topic
@@ -126,6 +128,7 @@ async def on_startup(bot: Bot, services: Services) -> None:
 
 async def on_shutdown(services: Services) -> None:
     if services.desk is not None:
+        services.desk.watch_group(None)
         await services.desk.finish_albums()  # an album being gathered is sent, not cut off
     for task in services.background:
         task.cancel()

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.db.models import Conversation, Customer, Message, Ticket, TicketEvent, utcnow
 from bot.delivery import claim, release, split_text, with_retry
+from bot.dialogs.texts import FALLBACK, SEEN_LANGS, Texts
 from bot.dialogs.types import Outcome
 from bot.reports import TYPE_WORDS
 from escalation.card import Card, in_words, ticket_case_type, transcript_lines
@@ -43,6 +44,9 @@ MAX_EARLIER_MEDIA = 10
 # from the group, or no longer allowed), chat id -> what Telegram said: logged once, as the
 # misconfiguration it is, until Telegram answers about the group again
 GROUP_REFUSED: dict[int, str] = {}
+# who is told in private when the operators' group first refuses the bot (chat id -> hook
+# called with Telegram's words): the admins, who can add it back
+REFUSAL_HOOKS: dict[int, Callable[[str], None]] = {}
 
 
 def group_refused(chat_id: int, exc: Exception) -> None:
@@ -62,6 +66,9 @@ def group_refused(chat_id: int, exc: Exception) -> None:
         chat_id,
         said,
     )
+    hook = REFUSAL_HOOKS.get(chat_id)
+    if hook is not None:
+        hook(said)
 
 
 def group_answered(chat_id: int) -> None:
@@ -247,6 +254,55 @@ class OperatorDesk:
         # operators' names as Telegram last gave them: said when it cannot be asked
         self._names: dict[int, str] = {}
         GROUP_REFUSED.pop(self.chat_id, None)  # a new start: said again if still so
+        self._telling: set[asyncio.Task[None]] = set()  # the admins being told
+
+    def watch_group(self, bot: Bot | None) -> None:
+        """From now on (``None``: no more), the admins are told in private, once per outage,
+        when the operators' group refuses the bot: the log alone reaches nobody who can
+        add it back."""
+        if bot is None:
+            REFUSAL_HOOKS.pop(self.chat_id, None)
+            return
+
+        def refused(said: str) -> None:
+            try:
+                task = asyncio.get_running_loop().create_task(
+                    self._tell_admins(bot, said), name="group refused"
+                )
+            except RuntimeError:  # no loop (a script): the log says it
+                return
+            self._telling.add(task)
+            task.add_done_callback(self._telling.discard)
+
+        REFUSAL_HOOKS[self.chat_id] = refused
+
+    async def _tell_admins(self, bot: Bot, said: str) -> None:
+        """Each admin, in private, in their language (as last seen; else the operators'
+        English): the bot is out of the operators' group, and how to bring it back."""
+        for admin in self.settings.admin_ids:
+            lang = SEEN_LANGS.get(admin) or await self._stored_language(admin)
+            text = Texts(lang or FALLBACK)("admin_bot_out_of_group", said=said)
+            try:
+                await with_retry(lambda admin=admin, text=text: bot.send_message(admin, text))
+            except TelegramAPIError as exc:
+                log.warning(
+                    "admin %s not told the bot is out of the operators' group: %s", admin, exc
+                )
+
+    async def _stored_language(self, user_id: int) -> str | None:
+        """The language the bot knows a person by (one who wrote to it as a customer)."""
+        if self.sessionmaker is None:
+            return None
+        try:
+            async with self.sessionmaker() as session:
+                return await session.scalar(
+                    select(Customer.language)
+                    .where(Customer.channel == "telegram", Customer.external_id == str(user_id))
+                    .limit(1)
+                )
+        except Exception:  # a language is a nicety: the message goes in English
+            log.warning("language of %s not read", user_id, exc_info=True)
+            return None
 
     # ------------------------------------------------------------------ topics & cards
     async def ensure_topic(

@@ -998,3 +998,52 @@ async def test_an_album_sent_before_the_hand_off_reaches_the_topic_as_one_album(
         ).all()
     relayed = {r.tg_message_id: r.relay_message_id for r in rows}
     assert [relayed[m["message_id"]] for m in sent] == [m["message_id"] for m in photos]
+
+
+async def test_the_admins_are_told_in_private_when_the_bot_is_out_of_the_operators_group(
+    sandbox: Sandbox,
+) -> None:
+    """The bot was removed from the operators' group: only the log said so, and nobody who
+    could add it back reads the log; customers waited while the operators saw nothing.
+    The admin (Polish, as the bot last saw him) is told in private, once however many
+    customers write meanwhile, what happened and how to fix it; John is answered as
+    always; once Telegram answers about the group again, a later removal is told again."""
+    from datetime import timedelta
+
+    from bot.db.models import utcnow
+    from bot.sandbox.run import ADMIN_ID
+    from escalation.timers import check_timers
+
+    fake = sandbox.server.fake
+    fake._user(ADMIN_ID).language_code = "pl"
+    fake.user_sends(ADMIN_ID, "/admin")
+    await fake.wait_for_bot_message(ADMIN_ID, timeout=20)
+    before = len(bot_texts(fake, ADMIN_ID))
+
+    fake.chats[OPERATORS_CHAT_ID].bot_is_member = False
+    fake.user_sends(JOHN, "Talk to a human please")
+    await fake.wait_for_bot_message(JOHN, timeout=20)
+    await settled(sandbox)
+    fake.user_sends(JOHN, "My order 5531207 never came")
+    await settled(sandbox)
+    said = bot_texts(fake, JOHN)
+    assert "colleague" in said[0] and "passed this on" in said[-1], said
+    await fake.wait_for_bot_message(ADMIN_ID, count=before + 1, timeout=20)
+    await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(hours=1))
+    await settled(sandbox)
+    told = bot_texts(fake, ADMIN_ID)[before:]
+    assert len(told) == 1, told  # once, however often Telegram refused meanwhile
+    assert "grupie operatorów" in told[0], told  # his language
+    assert "dodaj bota z powrotem do grupy jako administratora" in told[0], told  # the fix
+    assert "Forbidden" in told[0], told  # Telegram's words
+
+    # added back: the timers' pass makes John's topic; removed again later: told again
+    fake.chats[OPERATORS_CHAT_ID].bot_is_member = True
+    await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(hours=1))
+    assert [t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]]
+    assert len(bot_texts(fake, ADMIN_ID)) == before + 1
+    fake.chats[OPERATORS_CHAT_ID].bot_is_member = False
+    fake.user_sends(JOHN, "Hello? Anyone there?")
+    await fake.wait_for_bot_message(ADMIN_ID, count=before + 2, timeout=20)
+    await settled(sandbox)
+    assert len(bot_texts(fake, ADMIN_ID)) == before + 2

@@ -39,7 +39,7 @@ from bot.config import Settings
 from bot.db.models import as_utc
 from bot.delivery import answer_query, with_retry
 from bot.dialogs.engine import staff_command
-from bot.dialogs.texts import Texts, catalogue
+from bot.dialogs.texts import SEEN_LANGS, SUPPORTED, Texts, catalogue
 from knowledge.formats import (
     FORMATS,
     LEGACY_ENCODINGS,
@@ -141,6 +141,8 @@ def admin_texts(user: User | None) -> Texts:
     """The texts of an admin's chat in their Telegram language (ru, pl; English for any
     other, as an untranslated text)."""
     code = ((user.language_code if user else None) or "").split("-")[0].lower()
+    if user is not None and code in SUPPORTED:
+        SEEN_LANGS[user.id] = code
     return Texts(code)
 
 
