@@ -4165,6 +4165,38 @@ async def test_a_wrong_colour_that_came_late_is_fixed_and_the_lateness_passed_on
 
 
 @pytest.mark.parametrize(
+    "message",
+    [
+        "Посылка опоздала на неделю, но ничего не сломано",
+        "Заказ пришёл с опозданием на 5 дней, товар не повреждён",
+        "It came a week late but nothing is broken",
+        "My parcel arrived 5 days late, not damaged though",
+        "Paczka spóźniła się tydzień, ale nic nie jest zepsute",
+        "Paczka przyszła z opóźnieniem, ale nie jest uszkodzona",
+    ],
+)
+async def test_a_late_parcel_with_nothing_broken_is_a_late_parcel(
+    services: Services, message: str
+) -> None:
+    """'Посылка опоздала на неделю, но ничего не сломано' opened a broken-item case ('О том,
+    что заказ опоздал, я тоже сообщил службе доставки... пришлите номер заказа и фото
+    проблемы'): a damage word that is denied ('ничего не сломано', 'nothing is broken', 'nic
+    nie jest zepsute', 'not damaged') names no damage; the case is the lateness, and only the
+    order number is asked for."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(message)
+    first = " ".join(d.replies[0])
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["delivery_delay"], first
+    assert not d.of("complaint_also_recorded"), first
+    assert [e["slot"] for e in d.of("asked_for")] == ["order_ref"], first
+    assert thanks_before_apology(first), first
+    await d.send("5512362")
+    assert d.of("promised"), d.replies[-1]
+    assert_never_reasked(d)
+    assert not find_forbidden(d.all_text())
+
+
+@pytest.mark.parametrize(
     "turns",
     [
         ["I have a problem with your website", "It won't let me pay", "iPhone 14, latest version"],

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, replace
 
 from bot.dialogs.slots import words
-from bot.nlu.lexicon import damage_named, item_trouble_named
+from bot.nlu.lexicon import damage_denied, damage_named, item_trouble_named
 from bot.nlu.schema import Prediction
 
 MIN_CONFIDENCE = 0.45  # the engine's bar for acting on an intent
@@ -217,6 +217,8 @@ def combine(
             and p.complaint_type in ("damaged_defective", "wrong_item", "missing_item")
             and not item_trouble_named(t)
         )
+        # "..., но ничего не сломано", "nic nie jest zepsute": damage denied names none
+        and not (p.complaint_type == "damaged_defective" and damage_denied(t))
         and (
             p.intent_confidence >= CLAUSE_CONFIDENCE
             # "телевизор разбит" (0.71): broken in plain words is a problem all the same

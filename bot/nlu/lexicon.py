@@ -438,15 +438,37 @@ _WRONG_OR_MISSING = re.compile(
 )
 
 
+# a damage word denied ("ничего не сломано", "товар не повреждён", "nothing is broken", "not
+# damaged", "it isn't broken", "nic nie jest zepsute", "nie jest uszkodzona")
+_DAMAGE_DENIED_BEFORE = re.compile(
+    r"(?:(?<!\w)(?:не|ни|ничего|nie|nic)|\b(?:not|no|nothing|never)|n't)\s+"
+    r"(?:(?:is|was|are|were|been|got|jest|by[łl]\w*|s[ąa]|si[ęe]|был\w*|было)\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _damage_told(text: str) -> bool:
+    """A damage word the message does not deny."""
+    return any(
+        not _DAMAGE_DENIED_BEFORE.search(text[max(0, m.start() - 20) : m.start()])
+        for m in _DAMAGE.finditer(text)
+    )
+
+
+def damage_denied(text: str) -> bool:
+    """The message names damage only to deny it ("Посылка опоздала, но ничего не сломано")."""
+    return bool(_DAMAGE.search(text)) and not _damage_told(text)
+
+
 def damage_named(text: str) -> bool:
-    """The message names a damaged thing, and no wrong or missing one."""
-    return bool(_DAMAGE.search(text)) and not _WRONG_OR_MISSING.search(text)
+    """The message names a damaged thing (not denied), and no wrong or missing one."""
+    return _damage_told(text) and not _WRONG_OR_MISSING.search(text)
 
 
 def item_trouble_named(text: str) -> bool:
     """The message names a damaged, wrong or missing thing ("zamiast kołdry 200x220
     dostałam 160x200")."""
-    return bool(_DAMAGE.search(text) or _WRONG_OR_MISSING.search(text))
+    return bool(_damage_told(text) or _WRONG_OR_MISSING.search(text))
 
 
 # A code sent by SMS or e-mail to log in or to pay ("смс-код", "the verification code",
