@@ -833,13 +833,26 @@ class OperatorDesk:
                 except TelegramBadRequest as exc:
                     log.info("album of ticket %s not copied as one: %s", ticket.id, exc)
                     sent = None
+                if sent and len(sent) < len(rows):
+                    # an item gone meanwhile (deleted by the customer): Telegram skips it
+                    # without saying which, so no copy could be linked to its own message
+                    # (an operator's reply to one would quote another); the album is taken
+                    # back and each item copied alone (the one gone is said in the topic)
+                    log.info(
+                        "album of ticket %s: %s of %s copied; copied one by one",
+                        ticket.id,
+                        len(sent),
+                        len(rows),
+                    )
+                    copies = [m.message_id for m in sent]
+                    try:
+                        await bot.delete_messages(self.chat_id, copies)
+                    except TelegramAPIError as exc:
+                        log.warning("album copy of ticket %s not taken back: %s", ticket.id, exc)
+                    sent = None
                 if sent:
-                    if len(sent) < len(rows):  # an item gone meanwhile: which one, unknown
-                        log.warning(
-                            "album of ticket %s: %s of %s copied", ticket.id, len(sent), len(rows)
-                        )
-                    for i, row in enumerate(rows):  # never copied again (twice in the topic)
-                        row.relay_message_id = sent[min(i, len(sent) - 1)].message_id
+                    for row, copy_of in zip(rows, sent, strict=False):  # in order, one each
+                        row.relay_message_id = copy_of.message_id
                     await session.commit()
                     return
                 for row in rows:  # one by one: what can be copied is, the rest said

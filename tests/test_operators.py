@@ -1047,3 +1047,52 @@ async def test_the_admins_are_told_in_private_when_the_bot_is_out_of_the_operato
     await fake.wait_for_bot_message(ADMIN_ID, count=before + 2, timeout=20)
     await settled(sandbox)
     assert len(bot_texts(fake, ADMIN_ID)) == before + 2
+
+
+async def test_an_album_copied_in_part_links_each_photo_to_its_own_copy(
+    sandbox: Sandbox,
+) -> None:
+    """John sent three photos as one album ('the box', 'the label', 'the receipt'), then
+    deleted the first before asking for a person: Telegram copied only two, and the bot
+    linked his photos to the wrong copies (his 'the label' to the copy of 'the receipt'),
+    so an operator's reply to a photo quoted another one for him. Telegram does not say
+    which it skipped: the partial album is taken back and each photo is copied alone,
+    linked to its own copy, and the topic says which one could not be copied."""
+    from bot.db.models import Message as MessageRow
+
+    fake = sandbox.server.fake
+    captions = ("the box", "the label", "the receipt")
+    sent = [
+        fake.user_sends(JOHN, photo=True, caption=caption, media_group_id="box")
+        for caption in captions
+    ]
+    await settled(sandbox)
+    fake.chats[JOHN].messages[sent[0]["message_id"]].deleted = True  # he deletes it
+    thread = await _escalate(fake, JOHN, "operator please")
+
+    def copied() -> list[dict]:
+        return [
+            m
+            for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)
+            if m.get("photo") or "would not copy" in (m.get("text") or "")
+        ]
+
+    await fake.wait_for(lambda: len(copied()) >= 3, timeout=20)
+    await settled(sandbox)
+    topic = copied()
+    photos = {m.get("caption"): m["message_id"] for m in topic if m.get("photo")}
+    assert sorted(photos) == ["the label", "the receipt"], topic  # each once
+    [gone] = [m for m in topic if not m.get("photo")]
+    assert "the box" in gone["text"], gone  # what it was
+    async with sandbox.services.sessionmaker() as session:
+        rows = (
+            await session.scalars(
+                select(MessageRow).where(
+                    MessageRow.direction == "in", MessageRow.tg_message_id.is_not(None)
+                )
+            )
+        ).all()
+    relayed = {r.tg_message_id: r.relay_message_id for r in rows}
+    assert relayed[sent[1]["message_id"]] == photos["the label"]
+    assert relayed[sent[2]["message_id"]] == photos["the receipt"]
+    assert relayed[sent[0]["message_id"]] == gone["message_id"]
