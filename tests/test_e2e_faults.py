@@ -1060,3 +1060,45 @@ async def test_a_topic_lost_while_the_earlier_photos_are_copied_is_made_again_on
     photo_links = [r.relay_message_id for r in rows if r.attachments]
     ids = {m["message_id"] for m in msgs}
     assert photo_links and all(link in ids for link in photo_links), (photo_links, ids)
+
+
+async def test_a_topic_lost_while_an_earlier_album_is_copied_is_made_again_once(
+    sandbox: Sandbox,
+) -> None:
+    """The same with the two photos sent as one album: the topic lost as the album is
+    copied into it; another topic gets the card and the album, once."""
+    fake = sandbox.server.fake
+
+    def photos(thread: int) -> list[dict]:
+        return [
+            m
+            for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)
+            if m.get("photo")
+        ]
+
+    async def scenario() -> int:
+        for caption in ("the box", "the label"):
+            fake.user_sends(JOHN, photo=True, caption=caption, media_group_id="box")
+        await settled(sandbox)
+        lost = "Bad Request: message thread not found"
+        fake.add_fault("copyMessages", status=400, description=lost)
+        fake.user_sends(JOHN, "operator please")
+        topics = await fake.wait_for(
+            lambda: [t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]][1:],
+            timeout=20,
+        )
+        thread = topics[0]["message_thread_id"]
+        await fake.wait_for(lambda: len(photos(thread)) >= 2, timeout=20)
+        await settled(sandbox)
+        return thread
+
+    try:
+        thread = await asyncio.wait_for(scenario(), timeout=60)
+    except TimeoutError:
+        pytest.fail("the hand-off hung: the lost topic was never made again")
+    msgs = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)
+    assert "#1" in (msgs[0].get("text") or ""), msgs[0]
+    album = photos(thread)
+    assert [m.get("caption") for m in album] == ["the box", "the label"], album
+    assert len({m.get("media_group_id") for m in album}) == 1, album
+    assert len([t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]]) == 2
