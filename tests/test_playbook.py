@@ -5764,6 +5764,53 @@ async def test_a_customer_taken_off_the_marketing_lists_by_the_bot(
     assert record.resolved_at is not None
 
 
+@pytest.mark.parametrize("contact", ["601 234 567", "601-234-567", "601234567"])
+async def test_a_polish_mobile_number_without_48_answers_the_question_for_a_contact(
+    services: Services, contact: str
+) -> None:
+    """'Przestańcie do mnie dzwonić z reklamami' asked which number the calls come to, and
+    '601 234 567' (or '601-234-567', '601234567': a Polish mobile number without +48) was not
+    taken as one; it is the contact, promised and recorded."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Przestańcie do mnie dzwonić z reklamami, usuńcie mój numer")
+    assert [e["slot"] for e in d.of("asked_for")] == ["contact"], d.replies[0]
+    await d.send(contact)
+    promise = " ".join(d.replies[-1])
+    assert contact in promise and d.of("promised"), promise
+    assert_never_reasked(d)
+    assert (await d.state())["known"]["contact"] == contact
+
+
+@pytest.mark.parametrize(
+    ("first", "lang_code"),
+    [("kod SMS nie przychodzi", "pl"), ("Przestańcie wysyłać mi SMS-y z reklamami", "pl")],
+)
+async def test_a_polish_mobile_number_in_a_sentence_is_the_contact(
+    services: Services, first: str, lang_code: str
+) -> None:
+    """A Polish mobile number written in groups inside a sentence ('mój numer to 601 234 567')
+    is the contact asked for, never asked again."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first, language_code=lang_code)
+    assert [e["slot"] for e in d.of("asked_for")] == ["contact"], d.replies[0]
+    await d.send("mój numer to 601 234 567")
+    assert (await d.state())["known"]["contact"] == "601 234 567"
+    assert_never_reasked(d)
+
+
+def test_a_polish_mobile_number_is_no_order_number_and_order_numbers_are_no_phones() -> None:
+    from bot.dialogs.slots import find_contact
+    from bot.nlu.extract import extract_order_ref
+
+    assert find_contact("601 234 567") == "601 234 567"
+    assert find_contact("dzwońcie na 601-234-567") == "601-234-567"
+    assert find_contact("601234567") is None  # a bare 9 digits: a phone only when asked in pl
+    assert find_contact("601234567", polish=True) == "601234567"
+    for ref in ("5512345", "zamówienie 5512345", "заказ 7781234", "order 44781234"):
+        assert find_contact(ref, polish=True) is None, ref
+    assert extract_order_ref("Paczka się spóźnia, zamówienie 5512345") == "5512345"
+
+
 async def test_unsubscribing_with_the_email_in_the_message_asks_nothing(
     services: Services,
 ) -> None:

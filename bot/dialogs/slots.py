@@ -44,13 +44,27 @@ def yes_no_sign(incoming: Incoming) -> str | None:
     return "no" if _THUMB_DOWN.match(text) else None
 
 
-def find_contact(text: str) -> str | None:
+# a Polish mobile number without +48 (prefixes 45, 50, 51, 53, 57, 60, 66, 69, 72, 73, 78, 79,
+# 88): "601 234 567", "601-234-567" (plainly a phone), "601234567" (nine digits alone: one only
+# when a Polish customer is asked for a contact, or it might be an order number)
+_PL_MOBILE = re.compile(
+    r"(?<![\w+-])((?:45|5[0137]|6[069]|7[2389]|88)\d(?P<sep>[ \u00a0-]?)\d{3}(?P=sep)\d{3})"
+    r"(?![\w-]|[ \u00a0-]\d)"
+)
+
+
+def find_contact(text: str, *, polish: bool = False) -> str | None:
+    """The e-mail or phone number in ``text`` (``polish``: a Polish customer asked for a
+    contact, so nine digits alone are a mobile number too)."""
     m = _EMAIL.search(text)
     if m:
         return m.group(0)
     for m in _PHONE.finditer(text):
         if _is_phone(m.group(1)):
             return m.group(1).strip()
+    for m in _PL_MOBILE.finditer(text):
+        if m.group("sep") or polish:
+            return m.group(1)
     return None
 
 
@@ -324,7 +338,14 @@ def remember(ctx: TurnContext) -> list[str]:
                 if slot not in new:
                     new.append(slot)
     if text and not known.get("contact"):
-        contact = find_contact(text)
+        # "601234567" to a Polish customer asked for a contact (not the order number just given)
+        polish = (
+            ctx.lang == "pl"
+            and awaiting(ctx, "contact")
+            and "order_ref" not in new
+            and not (pred is not None and pred.order_ref)
+        )
+        contact = find_contact(text, polish=polish)
         if contact:
             known["contact"] = contact
             new.append("contact")
