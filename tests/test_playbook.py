@@ -5602,6 +5602,55 @@ async def test_never_mind_at_any_question_closes_the_case_as_withdrawn(
 
 
 @pytest.mark.parametrize(
+    ("message", "within"),
+    [
+        ("Paczka się spóźnia, zamówienie 5512345", "w ciągu 24 godzin"),
+        ("Moja paczka się spóźnia, zamówienie 5512345", "w ciągu 24 godzin"),
+        ("Przesyłka się spóźnia, nr zamówienia 5512345", "w ciągu 24 godzin"),
+        ("Посылка опаздывает, заказ 5512345", "в течение 24 часов"),
+        ("My parcel is late, order 5512345", "within 24 hours"),
+    ],
+)
+async def test_a_late_parcel_with_its_order_number_is_a_complaint_in_every_language(
+    services: Services, message: str, within: str
+) -> None:
+    """'Paczka się spóźnia, zamówienie 5512345' got 'Chyba nie do końca rozumiem' (and 'Moja
+    paczka się spóźnia, ...' 'Jasne, zamówienie 5512345. W czym mogę pomóc?'), where
+    'Посылка опаздывает, заказ 5512345' and 'My parcel is late, order 5512345' get thanks, an
+    apology and the delivery team's promise: so does the Polish one."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(message)
+    reply = " ".join(d.replies[0])
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["delivery_delay"], reply
+    assert thanks_before_apology(reply), reply
+    assert "5512345" in reply and within in reply and d.of("promised"), reply
+    assert not d.of("asked_for") and not d.of("fallback"), reply
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "expect"),
+    [
+        ("Dzień dobry, mam zamówienie 5512345", "gdzie ona jest?", "escalated"),
+        ("Dzień dobry, mam zamówienie 5512345", "nieważne, już dotarła", "complaint_withdrawn"),
+    ],
+)
+async def test_the_message_after_order_noted_answers_what_it_is_about(
+    services: Services, first: str, then: str, expect: str
+) -> None:
+    """'Dzień dobry, mam zamówienie 5512345' got 'Jasne, zamówienie 5512345. W czym mogę
+    pomóc?' but the turn was not noted, so 'gdzie ona jest?' got 'Nie mam gotowej odpowiedzi'
+    and 'nieważne, już dotarła' opened a late-delivery case: the next message is read as the
+    answer (that order's status passed on; nothing to do, gladly)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    assert "5512345" in " ".join(d.replies[0]) and not d.of("complaint_opened"), d.replies[0]
+    await d.send(then)
+    assert d.of(expect), d.replies[-1]
+    assert not d.of("complaint_opened") and not d.of("promised"), d.replies[-1]
+    assert not find_forbidden(d.all_text())
+
+
+@pytest.mark.parametrize(
     ("first", "back"),
     [
         ("У меня проблема с заказом", "а, нет, всё правильно, это я перепутала"),

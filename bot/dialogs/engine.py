@@ -265,7 +265,10 @@ _FAILURE_NAMED = (
         re.compile(
             r"\bnie\s+(?:dosz[łl]|dotar[łl]|przysz[łl]|przyjecha[łl]|dojecha[łl]|dowie[źz]l|"
             r"przywie[źz]l)|\bnie\s+(?:dosta[łl]|otrzyma[łl])\w*\s+(?:\w+\s+)?(?:paczk|przesy[łl]k|"
-            r"zam[óo]wieni|towar)|\bnie\s+ma\s+(?:\w+\s+)?(?:paczki|przesy[łl]ki)|zagin[ęe][łl]|zgubi",
+            r"zam[óo]wieni|towar)|\bnie\s+ma\s+(?:\w+\s+)?(?:paczki|przesy[łl]ki)|zagin[ęe][łl]|zgubi|"
+            # "Paczka się spóźnia, zamówienie 5512345" (a status question to the model)
+            r"(?:paczk|przesy[łl]k|zam[óo]wieni|dostaw|kurier)\w*\s+(?:(?!nie\b)\w+\s+){0,2}?"
+            r"(?:si[ęe]\s+)?(?:sp[óo][źz]ni|op[óo][źz]ni)|\bsp[óo][źz]ni\w*\s+si[ęe]",
             re.IGNORECASE,
         ),
     ),

@@ -224,8 +224,11 @@ class OrderStatusFlow:
         if ctx.intent != "order_status":
             return False
         if has(known, "order_ref") and not _QUESTION.search(ctx.incoming.text or ""):
-            # "Hello, I have order 7781234": not a question yet, so ask what it is about.
+            # "Hello, I have order 7781234": not a question yet, so ask what it is about (noted:
+            # the next message is the answer, "gdzie ona jest?", "nieważne, już dotarła")
+            ctx.state["order_noted"] = int(ctx.state.get("turns", 0))
             ctx.say("order_what_about", order=known["order_ref"])
+            ctx.event("order_noted", order_ref=known["order_ref"])
             return True
         if has(known, "order_ref"):
             self._pass_on(ctx)
