@@ -5651,6 +5651,38 @@ async def test_the_message_after_order_noted_answers_what_it_is_about(
 
 
 @pytest.mark.parametrize(
+    ("first", "back", "glad"),
+    [
+        ("Посылка опаздывает, заказ 5512345", "неважно, уже пришла", "Отличная новость"),
+        ("Посылка опаздывает, заказ 5512345", "не важно, всё уже пришло", "Отличная новость"),
+        ("My parcel is late, order 5512345", "never mind, it arrived", "great news"),
+        ("Paczka spóźnia się już tydzień, zamówienie 5512345", "nieważne, już dotarła", "Świetna"),
+    ],
+)
+async def test_never_mind_it_arrived_at_is_that_ok_closes_the_case_as_solved(
+    services: Services, first: str, back: str, glad: str
+) -> None:
+    """At 'is that OK?' after the delivery team's promise, 'неважно, уже пришла' got 'Спасибо,
+    добавил это к вашему обращению' and 'is that OK?' again: it arrived, so the case is
+    closed as solved, gladly, and nothing more is promised or asked of the case."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    assert d.of("promised") and d.of("satisfaction_check"), d.replies[0]
+    await d.send(back)
+    reply = " ".join(d.replies[-1])
+    assert glad.lower() in reply.lower(), reply
+    assert [e["turn"] for e in d.of("resolved")] == [1], reply
+    assert [e["turn"] for e in d.of("satisfaction_check")] == [0], reply
+    assert not d.of("details_added") and not d.of("escalated"), reply
+    assert len(d.of("promised")) == 1 and not find_forbidden(d.all_text())
+    state = await d.state()
+    assert state["complaint"]["stage"] == "done", state["complaint"]
+    async with services.sessionmaker() as session:
+        record = await session.scalar(select(Complaint))
+    assert record.resolved_at is not None and record.outcome == "forwarded_logistics"
+
+
+@pytest.mark.parametrize(
     ("first", "back"),
     [
         ("У меня проблема с заказом", "а, нет, всё правильно, это я перепутала"),

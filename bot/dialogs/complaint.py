@@ -358,6 +358,7 @@ _NEVER_MIND = re.compile(
     r"\bnever\s*mind\b|\bforget\s+(?:it|about\s+it)\b|\bno\s+(?:need|worries)\b|"
     r"\b(?:don'?t|do\s+not)\s+(?:need|bother)\b|\bnot\s+needed\b|"
     r"(?<!\w)(?:уже\s+)?не\s+(?:надо|нужно|актуально)(?!\w)|(?<!\w)ничего\s+страшного(?!\w)|"
+    r"(?<!\w)не\s*важно(?!\w)|"
     r"(?<!\w)забудьте(?!\w)|(?<!\w)отбой(?!\w)|"
     r"(?<!\w)niewa[żz]ne(?!\w)|(?<!\w)(?:ju[żz]\s+)?nie\s+trzeba(?!\w)|(?<!\w)nie\s+szkodzi(?!\w)|"
     r"(?<!\w)zapomnij(?:cie)?(?!\w)",
@@ -2394,6 +2395,18 @@ class ComplaintFlow:
                 ctx.event("fix_changed", option=other, was=case["choice"])
                 await self._choose(ctx, case, rule, other)
                 return True
+        if not data and withdrawn(text) and not ctx.new_slots:
+            # "неважно, уже пришла", "never mind, it arrived", "nieważne, już dotarła" to "is
+            # that OK?": it sorted itself out; closed as solved, gladly (not added to the case)
+            case["stage"] = "done"
+            case["satisfied"] = True
+            await self._save(ctx, case, resolved=True)
+            ctx.say("complaint_solved_meanwhile")
+            ctx.event(
+                "resolved", by="bot", complaint_type=case["type"], outcome=case.get("outcome")
+            )
+            start_after_bot(ctx)
+            return True
         if (
             not data
             and _asks_compensation(text)
