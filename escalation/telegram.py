@@ -136,6 +136,16 @@ async def check_operators_chat(bot: Bot, chat_id: int) -> str | None:
     return None
 
 
+async def _topic_ticket(session: AsyncSession, conversation_id: int) -> Ticket | None:
+    """The conversation's latest ticket that has a topic in the operators' group."""
+    return await session.scalar(
+        select(Ticket)
+        .where(Ticket.conversation_id == conversation_id, Ticket.topic_id.is_not(None))
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    )
+
+
 def album_of(row: Message) -> str | None:
     """The album (media group) a customer's message came in, as kept with its attachments."""
     return next((a["album"] for a in row.attachments or [] if a.get("album")), None)
@@ -934,12 +944,7 @@ class OperatorDesk:
         ).all()
         relayed = 0
         for row in rows:
-            ticket = await session.scalar(
-                select(Ticket)
-                .where(Ticket.conversation_id == row.conversation_id, Ticket.topic_id.is_not(None))
-                .order_by(Ticket.id.desc())
-                .limit(1)
-            )
+            ticket = await _topic_ticket(session, row.conversation_id)
             if ticket is None:
                 continue
             try:
@@ -1076,12 +1081,7 @@ class OperatorDesk:
         """An operator's reply the outbox sent later (Telegram was down, or the bot was
         restarted) and Telegram refused for good: its author, told it would be sent, reads
         under it in the topic that it was not, and why."""
-        ticket = await session.scalar(
-            select(Ticket)
-            .where(Ticket.conversation_id == row.conversation_id, Ticket.topic_id.is_not(None))
-            .order_by(Ticket.id.desc())
-            .limit(1)
-        )
+        ticket = await _topic_ticket(session, row.conversation_id)
         if ticket is None:
             return
         customer = await session.get(Customer, ticket.customer_id)
