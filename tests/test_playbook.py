@@ -4197,6 +4197,27 @@ async def test_a_late_parcel_with_nothing_broken_is_a_late_parcel(
 
 
 @pytest.mark.parametrize(
+    "message",
+    [
+        "Thanks, arrived fine, nothing broken",
+        "Спасибо, всё пришло целое, ничего не сломано",
+        "Dzięki, doszło całe, nic nie jest zepsute",
+    ],
+)
+async def test_thanks_with_nothing_broken_is_thanks(services: Services, message: str) -> None:
+    """'Thanks, arrived fine, nothing broken' opened a broken-item case ('I'm really sorry
+    about this... the order number and a photo of the problem'), and 'Спасибо, всё пришло
+    целое, ничего не сломано' was passed to the quality manager: a damage word the customer
+    denies names no problem; thanks are thanked for, and no case is opened."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(message)
+    first = " ".join(d.replies[0])
+    assert not d.of("complaint_opened"), first
+    assert not d.of("asked_for"), first
+    assert THANKS.search(first) and not SORRY.search(first), first
+
+
+@pytest.mark.parametrize(
     "turns",
     [
         ["I have a problem with your website", "It won't let me pay", "iPhone 14, latest version"],

@@ -65,7 +65,13 @@ from bot.dialogs.texts import SUPPORTED, Texts, money
 from bot.dialogs.types import Button, Incoming, Outcome, Reply
 from bot.nlu.extract import extract
 from bot.nlu.lang import clearly_in, detect_lang, unplaced_latin
-from bot.nlu.lexicon import damage_named, deadline_question, refund_status_question
+from bot.nlu.lexicon import (
+    damage_denied,
+    damage_named,
+    deadline_question,
+    item_trouble_named,
+    refund_status_question,
+)
 from bot.nlu.translit import cyrillize
 from escalation.hours import answer_from, is_open, next_open, sla_minutes
 from escalation.service import (
@@ -224,6 +230,9 @@ _FIXED = re.compile(
     r"wymieni|naprawi|zwrócil|zwrocil|dzi[eę]kuj|dzi[eę]ki",
     re.IGNORECASE,
 )
+# "Thanks, arrived fine, nothing broken", "Спасибо, всё пришло целое, ничего не сломано":
+# thanks, and a damage word only to deny it
+_THANKS = re.compile(r"\b(?:thank|thanks)\b|спасибо|благодар|dzi[eę]kuj|dzi[eę]ki", re.IGNORECASE)
 
 # "nie dostałam paczki", "paczka nie doszla", "nie działa", "brakuje jednej części", "dostałam
 # zły rozmiar": a problem told in a few words, which the model reads as a "no" or as a question
@@ -577,9 +586,31 @@ class ConversationEngine:
 
     def _understand(self, text: str) -> Prediction:
         whole = self.classifier.predict_one(text)
+        if (
+            whole.intent in ("complaint", "praise", "thanks")
+            and damage_denied(text)
+            and _THANKS.search(text)
+            and not item_trouble_named(text)
+            and not _LATE_OR_LOST.search(text)
+            and not _RUDE.search(text)
+            and not announces_problem(text)
+        ):
+            # "Спасибо, всё пришло целое, ничего не сломано" reads as a complaint to the model
+            # (its clauses too): nothing is wrong, it is thanks
+            return dataclasses.replace(
+                whole,
+                intent="praise",
+                complaint_type=None,
+                intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
+            )
         if whole.intent == "praise" and _RUDE.search(text):
             whole = dataclasses.replace(whole, intent="complaint", complaint_type="staff_behavior")
-        elif whole.intent == "praise" and _BROKEN.search(text) and not _FIXED.search(text):
+        elif (
+            whole.intent == "praise"
+            and _BROKEN.search(text)
+            and not _FIXED.search(text)
+            and not damage_denied(text)
+        ):
             whole = dataclasses.replace(
                 whole, intent="complaint", complaint_type="damaged_defective"
             )
