@@ -4218,6 +4218,39 @@ async def test_thanks_with_nothing_broken_is_thanks(services: Services, message:
 
 
 @pytest.mark.parametrize(
+    "message",
+    [
+        "Всё пришло без повреждений, спасибо",
+        "пришло без повреждений, спасибо",
+        "Dzięki, paczka doszła bez uszkodzeń",
+    ],
+)
+async def test_thanks_for_a_parcel_without_damage_is_thanks(
+    services: Services, message: str
+) -> None:
+    """'Всё пришло без повреждений, спасибо' got 'Кажется, я не совсем понял', and 'Dzięki,
+    paczka doszła bez uszkodzeń' opened a missing-item case and queued a broken one: 'без' /
+    'bez' before a flaw ('без повреждений', 'bez uszkodzeń') says nothing is wrong."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(message)
+    first = " ".join(d.replies[0])
+    assert not d.of("complaint_opened") and not d.of("complaint_queued"), first
+    assert THANKS.search(first) and not SORRY.search(first), first
+
+
+@pytest.mark.parametrize(
+    "message", ["Чайник пришёл без крышки", "Пришло без инструкции, заказ 5512370"]
+)
+async def test_a_part_that_came_without_is_missing(services: Services, message: str) -> None:
+    """'без крышки', 'без инструкции': a missing part is a problem with the order."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(message)
+    first = " ".join(d.replies[0])
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["missing_item"], first
+    assert thanks_before_apology(first), first
+
+
+@pytest.mark.parametrize(
     "turns",
     [
         ["I have a problem with your website", "It won't let me pay", "iPhone 14, latest version"],

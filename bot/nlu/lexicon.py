@@ -423,17 +423,26 @@ _DAMAGE = re.compile(
     r"разбит|сломан|поврежд|трещин|треснул|дырк|дыряв|порван|поцарапан|царапин|\bскол(?!ьк)|вмятин|погнут|"
     r"помят|раздавлен|оторван|отвалил|\bbroken\b|crack|shatter|in\s+pieces|smashed|\btorn\b|"
     r"scratch|\bdent|chipped|\bbent\b|crushed|p[ęe]kni[ęe]t|rozbit|st[łl]uczon|obt[łl]uczon|"
-    r"porwan|dziur|zarysowan|wygi[ęe]t|uszkodzon|zgniecion|odpad[łl]|zepsut|"
+    r"porwan|dziur|zarysowan|wygi[ęe]t|uszkodzon|uszkodze[ńn]|zgniecion|odpad[łl]|zepsut|"
     # stained or soiled: "пришла с пятном", "came with a stain", "przyszła z plamą"
     r"пятн(?!иц)|запачкан|испачкан|\bstain(?!less)|\bsoiled\b|(?<!\w)plam|poplamion|zabrudz",
     re.IGNORECASE,
 )
+# what "без" / "bez" can be without and still be fine: "без повреждений", "без царапин", "bez
+# uszkodzeń", "bez zarzutu"
+_NO_FLAW = (
+    r"(?:(?:каких-?(?:либо|то)|всяких|видимых|ни\s+одной|żadnych|widocznych)\s+)?"
+    r"(?:поврежд|царапин|скол|вмятин|дефект|брак|трещин|пят[е-н]|проблем|замечани|нарекани|"
+    r"uszkodze|zarysowa|rys\b|wad\b|wady|defekt|problem|zastrze|zarzutu|p[ęe]kni)"
+)
 # ... unless a wrong or a missing item is named as well ("не тот цвет, и коробка помята")
 _WRONG_OR_MISSING = re.compile(
-    r"не\s+т(?:от|а|е|у|ого)\b|друг(?:ой|ую|ое|ие)\b|вместо|не\s+хватает|не\s+положили|\bбез\s|"
+    r"не\s+т(?:от|а|е|у|ого)\b|друг(?:ой|ую|ое|ие)\b|вместо|не\s+хватает|не\s+положили|"
+    # "без крышки" is a missing part, "без повреждений" / "bez uszkodzeń" is nothing wrong
+    rf"(?<!\w)(?:без|bez)\s+(?!{_NO_FLAW})|"
     r"нет\s+(?:одного|одной|в\s+коробке|в\s+посылке)|из\s+\d+\s+\w*\s*(?:привезли|пришл)|"
     r"wrong|instead|different|missing|without|\bonly\s+\d|never\s+arrived|\bnie\s+t(?:en|a|o)\b|"
-    r"\binn(?:y|a|e)\b|zamiast|brak|\bbez\s|tylko\s+\d",
+    r"\binn(?:y|a|e)\b|zamiast|brak|tylko\s+\d",
     re.IGNORECASE,
 )
 
@@ -441,8 +450,9 @@ _WRONG_OR_MISSING = re.compile(
 # a damage word denied ("ничего не сломано", "товар не повреждён", "nothing is broken", "not
 # damaged", "it isn't broken", "nic nie jest zepsute", "nie jest uszkodzona")
 _DAMAGE_DENIED_BEFORE = re.compile(
-    r"(?:(?<!\w)(?:не|ни|ничего|nie|nic)|\b(?:not|no|nothing|never)|n't)\s+"
-    r"(?:(?:is|was|are|were|been|got|jest|by[łl]\w*|s[ąa]|si[ęe]|был\w*|было)\s+)?$",
+    r"(?:(?<!\w)(?:не|ни|ничего|nie|nic|без|bez)|\b(?:not|no|nothing|never|without)|n't)\s+"
+    r"(?:(?:is|was|are|were|been|got|any|jest|by[łl]\w*|s[ąa]|si[ęe]|был\w*|было|"
+    r"каких-?(?:либо|то)|всяких|видимых|żadnych|widocznych)\s+)?$",
     re.IGNORECASE,
 )
 
