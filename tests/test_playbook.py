@@ -2501,6 +2501,26 @@ async def test_a_phone_number_sent_when_the_order_number_is_asked_is_not_one(
     assert (await d.state())["known"]["order_ref"] == "5512093"
 
 
+@pytest.mark.parametrize("phone", ["601 234 567", "mój telefon 601 234 567"])
+async def test_a_polish_mobile_in_groups_sent_when_the_order_number_is_asked_is_not_one(
+    services: Services, phone: str
+) -> None:
+    """Asked for the order number, a Polish customer sent '601 234 567' (their mobile,
+    without +48): 'Przekazałem wszystko zespołowi dostaw dla zamówienia 601234567'. It is the
+    contact; the order number is still asked for."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Paczka się spóźnia, nadal jej nie ma")
+    assert [e["slot"] for e in d.of("asked_for")] == ["order_ref"], d.replies[0]
+    await d.send(phone)
+    known = (await d.state())["known"]
+    assert "order_ref" not in known and known.get("contact") == "601 234 567", known
+    assert not d.of("promised"), d.replies[-1]
+    assert "zamówienia" in " ".join(d.replies[-1]), d.replies[-1]
+    await d.send("5512093")
+    assert (await d.state())["known"]["order_ref"] == "5512093"
+    assert d.of("promised"), d.replies[-1]
+
+
 async def test_what_the_session_22_review_found(services: Services) -> None:
     """Defects a review of the day's changes found in them, each checked here."""
     from bot.dialogs.complaint import _wants_refund, _wished_option

@@ -68,6 +68,13 @@ def find_contact(text: str, *, polish: bool = False) -> str | None:
     return None
 
 
+def _pl_mobile_in_groups(text: str, ref: str) -> bool:
+    """``ref`` is a Polish mobile written in groups of three ("601 234 567") in ``text``."""
+    return any(
+        m.group("sep") and re.sub(r"\D", "", m.group(1)) == ref for m in _PL_MOBILE.finditer(text)
+    )
+
+
 def _is_phone(candidate: str) -> bool:
     digits = re.sub(r"\D", "", candidate)
     return 10 <= len(digits) <= 13 and (candidate.startswith("+") or digits[0] in "78")
@@ -312,6 +319,8 @@ def remember(ctx: TurnContext) -> list[str]:
         ref = bare_order_ref(text)
         if ref and pred is not None and pred.amount is not None and ref == f"{pred.amount:g}":
             ref = None  # "на самом деле я заплатила 4500": the amount, not the order
+        if ref and ctx.lang == "pl" and _pl_mobile_in_groups(text, ref):
+            ref = None  # "601 234 567" from a Polish customer: a mobile, the order still to come
         if ref and ref != old:
             known["order_ref"] = ref
             if old:
