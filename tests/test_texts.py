@@ -207,6 +207,17 @@ def test_a_files_mistakes_count_in_the_right_plural_form(
         assert said in str(Text(key, **fields))
 
 
+def _msgfmt_check(msgfmt: str, po: Path) -> subprocess.CompletedProcess[str]:
+    """GNU gettext's 'msgfmt -c' of one catalogue (compiled to nowhere)."""
+    return subprocess.run(
+        [msgfmt, "-c", "-o", os.devnull, str(po)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def test_every_translation_passes_msgfmt_check() -> None:
     """'msgfmt -c' (GNU gettext's check, which translators' tools and CI run) refused the
     Russian and Polish catalogues: the texts with '{value}%' ('{value}% off the next order')
@@ -221,13 +232,7 @@ def test_every_translation_passes_msgfmt_check() -> None:
     )
     assert len(files) >= 4, files
     for po in files:
-        done = subprocess.run(
-            [msgfmt, "-c", "-o", os.devnull, str(po)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = _msgfmt_check(msgfmt, po)
         assert done.returncode == 0, (
             f"msgfmt -c {po.relative_to(ROOT)}: {done.stderr.strip()}\n(a text with "
             "'{...}%' needs '#, python-brace-format, no-python-format', not python-format)"
@@ -260,13 +265,7 @@ def test_a_routine_catalogue_update_keeps_msgfmt_check_green(tmp_path: Path) -> 
         for po in sorted(copy.glob(f"*/LC_MESSAGES/{domain}.po")):
             said = po.read_text(encoding="utf-8")
             assert "python-format" not in said.replace("no-python-format", ""), po
-            done = subprocess.run(
-                [msgfmt, "-c", "-o", os.devnull, str(po)],
-                capture_output=True,
-                text=True,
-                timeout=60,
-                check=False,
-            )
+            done = _msgfmt_check(msgfmt, po)
             assert done.returncode == 0, f"{po}: {done.stderr.strip()}"
     offered = (tmp_path / "supportbot" / "ru" / "LC_MESSAGES" / "supportbot.po").read_text("utf-8")
     assert offered.count("no-python-format") >= 4
