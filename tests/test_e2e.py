@@ -209,16 +209,16 @@ async def test_restart_mid_dialogue_loses_nothing(settings, classifier, db_url) 
         # Telegram accepts the next message but the bot dies before it can answer.
         fake.add_fault("sendMessage", status=500, times=50)
         fake.user_sends(ANNA, "заказ 5531207")
-        async with first.services.sessionmaker() as session:
-            for _ in range(100):
-                pending = await session.scalar(
-                    select(func.count())
-                    .select_from(Message)
-                    .where(Message.direction == "out", Message.delivered_at.is_(None))
-                )
-                if pending:
-                    break
-                await asyncio.sleep(0.1)
+
+        # a fresh session per look: one SQLite read transaction keeps its first snapshot
+        async def undelivered(session) -> int:
+            return await session.scalar(
+                select(func.count())
+                .select_from(Message)
+                .where(Message.direction == "out", Message.delivered_at.is_(None))
+            )
+
+        pending = await poll_db(first, undelivered, tries=300)
         assert pending, "the reply was stored before sending"
         await stop_bot(first)
         fake.faults.clear()  # Telegram is healthy again
