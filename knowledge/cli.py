@@ -106,6 +106,15 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"warning: {n} {BLOCKED_NOTE_ONE if n == 1 else BLOCKED_NOTE}:", file=sys.stderr)
             for line in report.warnings:
                 print(f"  {line}", file=sys.stderr)
+        if report.clashes:  # imported all the same (kb-format.md): the admin mends them
+            n = len(report.clashes)
+            print(
+                f"warning: {counted(n, 'question', 'questions')} with two entries answering "
+                f"{'it' if n == 1 else 'them'} (imported; keep each question in one entry):",
+                file=sys.stderr,
+            )
+            for line in report.clashes:
+                print(f"  {line}", file=sys.stderr)
         return 0
 
     return _run(go, args)

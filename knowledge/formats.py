@@ -537,14 +537,13 @@ def _joined(texts: list[Text]) -> Text:
 
 
 def _finish(parsed: list[Any], errors: Any, source: Any) -> list[Any]:
-    """The end of every parser: duplicate ids and questions, then all errors at once, or
-    the entries."""
+    """The end of every parser: duplicate ids, then all errors at once, or the entries
+    (two entries sharing a question are not an error here: :func:`shared_questions`)."""
     for entry, _, line in parsed:
         entry.line = line
         if entry.question_lines is None and line is not None:  # one line holds it all
             entry.question_lines = [line] * len(entry.questions)
     _check_duplicates(parsed, errors)
-    _check_shared_questions(parsed, errors)
     if errors.errors:
         raise KbFormatError(source, errors.errors)
     if not parsed:
@@ -558,28 +557,31 @@ def question_key(text: str) -> str:
     return " ".join(text.casefold().split()).rstrip("?!.…¿¡ ").strip()
 
 
-def _check_shared_questions(
-    entries: list[tuple[Entry, int, int | None]], errors: _Collector
-) -> None:
+def shared_questions(entries: Sequence[Entry]) -> list[Text]:
     """Two entries of one file with one question (as :func:`question_key` compares them):
-    two answers to it, which one question never gets. Each later one is a mistake at its
-    line, naming the entry that has it first and where."""
+    two answers to it. Each later one at its line, naming the entry that has it first and
+    where. Not a reason to refuse the file (kb-format.md): the command line imports it and
+    warns; the Telegram upload shows them and lets the admin mend the file first."""
+    found: list[Text] = []
     first: dict[str, tuple[Entry, int, int]] = {}
-    for entry, index, _ in entries:
+    for index, entry in enumerate(entries, start=1):
         for position, question in enumerate(entry.questions):
             key = question_key(question)
             if not key:
                 continue
             had = first.setdefault(key, (entry, index, position))
             other, other_index, other_position = had
-            if other.id == entry.id:  # the same entry (or its duplicate id, said already)
+            if other.id == entry.id:  # the same entry
                 continue
             lines = other.question_lines or []
             line = lines[other_position] if other_position < len(lines) else other.line
             at = _line(line) if line is not None else Text("kb_at_entry", index=other_index)
             shown = question if len(question) <= 200 else question[:199] + "…"
             problem = Text("kb_question_twice", question=shown, other=other.id, at=at)
-            errors.add(question_place(entry, index, position), problem)
+            found.append(
+                Text("kb_at", where=question_place(entry, index, position), problem=problem)
+            )
+    return found
 
 
 def question_place(entry: Entry, index: int, position: int) -> Text:
@@ -1243,7 +1245,6 @@ def parse_csv(text: str, source: str = "<csv>") -> list[Entry]:
                 question_lines=group["question_lines"],
             )
         )
-    _check_shared_questions([(e, i, e.line) for i, e in enumerate(entries, start=1)], errors)
     if errors.errors:
         raise KbFormatError(source, errors.errors)
     if not entries:

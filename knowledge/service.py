@@ -37,6 +37,7 @@ from knowledge.formats import (
     parse_bytes,
     question_key,
     question_place,
+    shared_questions,
     validate_one,
 )
 from knowledge.index import (
@@ -78,6 +79,8 @@ class ImportReport:
     deleted_ids: list[str] = field(default_factory=list)
     # answers with a phrase the bot must never say: customers get a person instead
     warnings: list[str] = field(default_factory=list)
+    # questions two entries now have (imported all the same): where each is in the file
+    clashes: list[str] = field(default_factory=list)
     # the import's changes in the history: ids after ``history_from`` up to ``history_to``
     history_from: int = 0
     history_to: int = 0
@@ -389,16 +392,19 @@ class KnowledgeService:
         actor: str | None = "cli",
         progress: Progress | None = None,
         source: str = "<import>",
+        strict: bool = False,
     ) -> ImportReport:
         """Upsert all ``entries`` in one transaction (``replace``: delete the others). A
-        question an entry the import keeps already has refuses the whole file
-        (:class:`KbFormatError`, nothing written): one question, one answer."""
+        question two entries would then have (two in the file, or one in it and one the
+        import keeps) is in ``report.clashes``; ``strict`` (an admin's upload, which they
+        can mend) refuses the whole file for it instead (:class:`KbFormatError`, nothing
+        written): one question, one answer."""
         started = time.perf_counter()
         clashes = await self.question_clashes(session, entries, replace=replace)
-        if clashes:
+        if clashes and strict:
             raise KbFormatError(source, clashes)
         warnings = await asyncio.to_thread(blocked_answers, entries)  # every answer: a while
-        report = ImportReport(total=len(entries), warnings=warnings)
+        report = ImportReport(total=len(entries), warnings=warnings, clashes=clashes)
         repo = KnowledgeRepository(session)
         now = utcnow()
         report.history_from = await repo.last_history_id()
@@ -441,12 +447,13 @@ class KnowledgeService:
     async def question_clashes(
         self, session: AsyncSession, entries: Sequence[Entry], *, replace: bool = False
     ) -> list[Text]:
-        """The questions of ``entries`` (a file to import) that an entry the import keeps
-        (one the file does not hold; none with ``replace``, which deletes them) already has,
-        the same words whatever the case, spaces or closing '?': each a mistake at its line
-        and entry in the file."""
+        """The questions of ``entries`` (a file to import) that another entry of the file,
+        or an entry the import keeps (one the file does not hold; none with ``replace``,
+        which deletes them) already has, the same words whatever the case, spaces or
+        closing '?': each a mistake at its line and entry in the file."""
+        clashes = shared_questions(entries)
         if replace:
-            return []
+            return clashes
         in_file = {e.id for e in entries}
         kept: dict[str, str] = {}
         for other in await KnowledgeRepository(session).all():
@@ -454,8 +461,7 @@ class KnowledgeService:
                 for question in other.questions:
                     kept.setdefault(question_key(question), other.id)
         if not kept:
-            return []
-        clashes = []
+            return clashes
         for index, entry in enumerate(entries, start=1):
             for position, question in enumerate(entry.questions):
                 owner = kept.get(question_key(question))

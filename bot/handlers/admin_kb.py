@@ -56,6 +56,7 @@ from knowledge.formats import (
     parse_bytes,
     parse_yaml,
     say,
+    shared_questions,
 )
 from knowledge.service import (
     KnowledgeError,
@@ -1212,6 +1213,8 @@ def create_router(settings: Settings) -> Router:
             fmt = file_format(name, data)
             # off the event loop: 5,000 entries of YAML take seconds
             entries = await asyncio.to_thread(parse_bytes, data, fmt, name)
+            if shared := shared_questions(entries):  # mended before it is offered
+                raise KbFormatError(name, shared)
         except KbFormatError as exc:
             await message.answer(_file_errors(exc, texts))
             return
@@ -1374,6 +1377,7 @@ def create_router(settings: Settings) -> Router:
                 replace=replace,
                 actor=_actor(query.from_user),
                 progress=progress,
+                strict=True,  # a question two entries would have: the admin mends the file
             )
         except KbFormatError as exc:  # e.g. a colleague's entry took one of its questions
             said = _file_errors(exc, texts)
