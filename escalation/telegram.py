@@ -644,9 +644,11 @@ class OperatorDesk:
         return member.status not in ("left", "kicked")
 
     async def member(self, bot: Bot, user_id: int) -> Any:
-        """Telegram's getChatMember of the operators' group. Raises ``GroupUnanswered``
-        when Telegram cannot say now or will not (a 403 is logged once as the bot missing
-        from the group), and TelegramBadRequest for a user it does not know."""
+        """Telegram's getChatMember of the operators' group: the one place its errors are
+        sorted. Raises TelegramBadRequest for a user it does not know (no member), and
+        ``GroupUnanswered`` when Telegram cannot say now or will not (a 403 is logged once
+        as the bot missing from the group): any other error too, which is no answer, so
+        never read as someone being a member."""
         try:
             member: Any = await bot.get_chat_member(self.chat_id, user_id)
         except TelegramBadRequest:

@@ -917,17 +917,23 @@ async def test_a_card_press_while_telegram_cannot_say_who_is_an_operator(
     assert ticket is not None and ticket.status == "resolved", fake.callback_answers
 
 
+@pytest.mark.parametrize(("status", "description"), [(502, None), (404, "Not Found")])
 @pytest.mark.parametrize("db_backend", ["sqlite", "postgresql"], indirect=True)
 async def test_a_reply_while_telegram_cannot_say_who_is_an_operator_is_asked_again(
-    sandbox: Sandbox,
+    sandbox: Sandbox, status: int, description: str | None, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Telegram failed (502) when asked whether Tomasz, writing in the topic for the first
     time since the bot started, is an operator: the reply is not sent unchecked nor lost
-    without a word; he is asked to send it again, and the second try reaches John once."""
+    without a word; he is asked to send it again, and the second try reaches John once.
+    An error of no known kind (a 404 'Not Found') vanished his reply with a traceback in
+    the log: it is no answer either, the same as a 502 (never a yes for him)."""
+    import logging
+
     fake = sandbox.server.fake
     thread = await _escalate(fake, JOHN, "operator please")
     before = len(bot_texts(fake, JOHN))
-    fake.add_fault("getChatMember", status=502, times=1)
+    caplog.set_level(logging.WARNING)
+    fake.add_fault("getChatMember", status=status, description=description, times=1)
     fake.user_sends(
         TOMASZ, "Hi John, Tomasz here", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
     )
@@ -937,6 +943,7 @@ async def test_a_reply_while_telegram_cannot_say_who_is_an_operator_is_asked_aga
     assert said[-1]["text"].startswith("Telegram is slow right now"), said[-1]["text"]
     await settled(sandbox)
     assert len(bot_texts(fake, JOHN)) == before
+    assert not [r for r in caplog.records if r.exc_info], caplog.text
     fake.user_sends(
         TOMASZ, "Hi John, Tomasz here", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
     )

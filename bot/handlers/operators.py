@@ -81,7 +81,7 @@ from escalation.service import (
     take_ticket,
 )
 from escalation.survey import UNSEEN_SURVEY, survey_start
-from escalation.telegram import GroupUnanswered, OperatorDesk, group_answered, group_refused
+from escalation.telegram import GroupUnanswered, OperatorDesk
 
 log = logging.getLogger(__name__)
 
@@ -170,15 +170,15 @@ def create_router(settings: Settings) -> Router:
     router.callback_query.filter(F.message.chat.id == chat_id)
     router.chat_member.filter(F.chat.id == chat_id)
     prefix = settings.internal_note_prefix
-    operators = OperatorRoster(settings)
+    operators = OperatorRoster()
 
-    async def refused(message: Message, bot: Bot) -> bool:
+    async def refused(message: Message, bot: Bot, services: Services) -> bool:
         """Whether the sender is no operator (told so kindly): nothing they send is for
         a customer or acts on a ticket."""
         user = message.from_user
         if user is None:
             return True
-        verdict = await operators.check(bot, user.id)
+        verdict = await operators.check(bot, desk_of(services), user.id)
         if verdict:
             return False
         if verdict is False and not operators.first_word(user.id):
@@ -214,15 +214,19 @@ def create_router(settings: Settings) -> Router:
 
     @router.message(Command("queue"))
     async def queue(message: Message, bot: Bot, session: AsyncSession, services: Services) -> None:
-        if await refused(message, bot):
+        if await refused(message, bot, services):
             return  # the waiting customers are the operators' to see
         await message.reply(await queue_text(session, names(bot, services)))
 
     @router.message(Command("canned_add"))
     async def canned_add(
-        message: Message, command: CommandObject, bot: Bot, session: AsyncSession
+        message: Message,
+        command: CommandObject,
+        bot: Bot,
+        session: AsyncSession,
+        services: Services,
     ) -> None:
-        if await refused(message, bot):
+        if await refused(message, bot, services):
             return
         parts = (command.args or "").split(maxsplit=1)
         if len(parts) < 2 or not re.fullmatch(r"[\w-]{1,64}", parts[0]):
@@ -258,9 +262,13 @@ def create_router(settings: Settings) -> Router:
 
     @router.message(Command("canned_del"))
     async def canned_del(
-        message: Message, command: CommandObject, bot: Bot, session: AsyncSession
+        message: Message,
+        command: CommandObject,
+        bot: Bot,
+        session: AsyncSession,
+        services: Services,
     ) -> None:
-        if await refused(message, bot):
+        if await refused(message, bot, services):
             return
         args = (command.args or "").split()
         if not args:
@@ -306,7 +314,7 @@ def create_router(settings: Settings) -> Router:
             # ticket, be reminded of it or sign the reply; said, not done
             await message.reply(posted_as_chat(message))
             return
-        if await refused(message, bot):
+        if await refused(message, bot, services):
             return  # a stranger in a public group: never the customer's to read
         text = message.text or message.caption or ""
         if text.startswith("/"):
@@ -339,7 +347,7 @@ def create_router(settings: Settings) -> Router:
         new_text = message.text or message.caption
         if row is None or not new_text:
             return
-        if await refused(message, bot):
+        if await refused(message, bot, services):
             # its author is no operator any more (removed from a public group, where one
             # can still edit): what they answered stays as it was for the customer
             return
@@ -396,7 +404,7 @@ def create_router(settings: Settings) -> Router:
         if m is None:
             await answer_query(query, "This button is not valid.", show_alert=True)
             return
-        verdict = await operators.check(bot, query.from_user.id)
+        verdict = await operators.check(bot, desk_of(services), query.from_user.id)
         if verdict is None:
             if operators.refused(query.from_user.id):  # the cause, not a passing notice
                 await answer_query(query, PRESS_REFUSED, show_alert=True)
@@ -526,28 +534,22 @@ def desk_of(services: Services) -> OperatorDesk:
     return desk
 
 
-async def is_operator(bot: Bot, settings: Settings, user_id: int) -> bool:
-    try:
-        member = await bot.get_chat_member(settings.require_operators_chat(), user_id)
-    except TelegramBadRequest:
-        return False
-    return member.status in ACTIVE_MEMBER
-
-
 class OperatorRoster:
     """Who is an operator (a member of the operators' group), asked of Telegram and kept
     so an operator's every message does not cost a getChatMember: a member is kept for
     ``KEEP`` seconds (someone removed from the group loses the right at once when Telegram
     says so, a 'chat_member' update or the service message, else within that), a
     non-member is asked again each time (a colleague just added is recognised at once).
-    Telegram failing (or refusing to say: the bot removed from the group): a member seen
-    before (however long ago) still is; otherwise ``None``, unknown (``refused`` says
-    whether Telegram refused, a 403, rather than failed)."""
+    Asked through ``OperatorDesk.member``, the one place that sorts Telegram's errors
+    about the group. Telegram failing (a 5xx, the network, a flood limit, or an error of
+    no known kind), or refusing to say (a 403: the bot removed from the group): a member
+    seen before (however long ago) still is, so an outage does not lock the operators
+    out; anyone else is ``None``, unknown, never an operator by an error (``refused``
+    says whether Telegram refused rather than failed)."""
 
     KEEP = 600.0
 
-    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
-        self.settings = settings
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
         self.seen: dict[int, float] = {}
         self.told: dict[int, float] = {}
@@ -575,25 +577,23 @@ class OperatorRoster:
         (asked again next time, and not counted as seen while Telegram fails)."""
         self.seen.pop(user_id, None)
 
-    async def check(self, bot: Bot, user_id: int) -> bool | None:
+    async def check(self, bot: Bot, desk: OperatorDesk, user_id: int) -> bool | None:
         now = self.clock()
         seen = self.seen.get(user_id)
         if seen is not None and now - seen < self.KEEP:
             return True
         self._refused.discard(user_id)
         try:
-            member = await is_operator(bot, self.settings, user_id)
-        except (TelegramServerError, TelegramNetworkError, TelegramRetryAfter) as exc:
-            log.warning("operator check of %s failed: %s", user_id, exc)
+            member = (await desk.member(bot, user_id)).status in ACTIVE_MEMBER
+        except TelegramBadRequest:
+            member = False  # a user Telegram does not know in the group
+        except GroupUnanswered as exc:
+            # Telegram could not say (logged by ``member``) or would not (403: the bot may
+            # not look into the group, logged once as an error): not the sender's doing,
+            # so no refusal of them either; never a yes for someone not seen as a member
+            if exc.forbidden:
+                self._refused.add(user_id)
             return True if seen is not None else None
-        except TelegramForbiddenError as exc:
-            # the bot may not look into the operators' group (removed from it, or no longer
-            # an admin): not the sender's doing, so not a refusal of them either; the
-            # misconfiguration is logged once, as an error
-            group_refused(self.settings.require_operators_chat(), exc)
-            self._refused.add(user_id)
-            return True if seen is not None else None
-        group_answered(self.settings.require_operators_chat())
         if member:
             self.seen[user_id] = now
         else:
