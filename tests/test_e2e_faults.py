@@ -14,7 +14,17 @@ from sqlalchemy import func, select
 from bot.db.models import Message, Ticket
 from bot.delivery import flush_outbox
 from bot.sandbox.run import OPERATORS, OPERATORS_CHAT_ID, Sandbox, stop_sandbox
-from tests.test_e2e import ANNA, JOHN, OLGA, _escalate, bot_texts, launch, settled, topic_texts
+from tests.test_e2e import (
+    ANNA,
+    JOHN,
+    OLGA,
+    _escalate,
+    bot_texts,
+    launch,
+    poll_db,
+    settled,
+    topic_texts,
+)
 
 TOMASZ = OPERATORS[1][0]
 
@@ -1109,3 +1119,47 @@ async def test_a_topic_lost_while_an_earlier_album_is_copied_is_made_again_once(
     assert [m.get("caption") for m in album] == ["the box", "the label"], album
     assert len({m.get("media_group_id") for m in album}) == 1, album
     assert len([t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]]) == 2
+
+
+@pytest.mark.parametrize(
+    ("after", "held"),
+    [(0, "Saved 'franchise'"), (1, "No, we do not sell franchises")],
+    ids=["saved", "card"],
+)
+async def test_an_admins_reply_waiting_on_telegram_does_not_hold_up_customers(
+    sandbox: Sandbox, after: int, held: str
+) -> None:
+    """SQLite: the admin's /kb_add was saved, and its replies ('Saved ...', then the entry's
+    card, read from the database) went to Telegram inside the update's transaction, which
+    holds the write lock: told 'retry after 30 s', a reply failed ('Sorry, something went
+    wrong ... send it again' for a saved entry) or, waited out there, held up every
+    customer's turn. The entry is committed and the card read first; the replies wait out
+    the flood limit with no lock held, and Anna, who writes meanwhile, is answered first."""
+    from bot.sandbox.run import ADMIN_ID
+    from knowledge.service import get_knowledge
+
+    fake = sandbox.server.fake
+    steps = [
+        ("/kb_add", "New entry"),
+        ("Do you sell franchises?", "Now the answer"),
+        ("en: No, we do not sell franchises.", "Last step"),
+    ]
+    for text, prompt in steps:
+        fake.user_sends(ADMIN_ID, text)
+        await fake.wait_for_bot_message(ADMIN_ID, text_contains=prompt, timeout=20)
+    fake.add_fault("sendMessage", status=429, retry_after=30, times=1, after=after)
+    fake.user_sends(ADMIN_ID, "franchise")
+    await fake.wait_for(lambda: not fake.faults, timeout=20)  # the reply told to wait
+
+    async def saved(session):
+        return await get_knowledge(sandbox.services).get(session, "franchise")
+
+    assert await poll_db(sandbox, saved) is not None  # committed before Telegram took it
+    fake.user_sends(ANNA, "Здравствуйте! Где мой заказ 77812?")
+    [reply] = await fake.wait_for_bot_message(ANNA, timeout=60)
+    assert "пошло не так" not in reply["text"], reply["text"]
+    admin_saw = bot_texts(fake, ADMIN_ID)
+    assert not any(held in t for t in admin_saw), admin_saw  # still waiting it out
+    await fake.wait_for_bot_message(ADMIN_ID, text_contains="Saved 'franchise'", timeout=60)
+    await fake.wait_for_bot_message(ADMIN_ID, text_contains="No, we do not sell", timeout=60)
+    assert not any("went wrong" in t for t in bot_texts(fake, ADMIN_ID))

@@ -4,9 +4,11 @@ API, a real database and a real index."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -27,6 +29,8 @@ class AdminChat:
 
     def __init__(self, fake: object, knowledge: KnowledgeService, sessionmaker: object) -> None:
         self.fake, self.knowledge, self.sessionmaker = fake, knowledge, sessionmaker
+        # Telegram calls a handler made inside its update's transaction: (method, update)
+        self.locked_calls: list[tuple[str, str]] = []
 
     def replies(self, since: int = 0, user: int = ADMIN) -> list[dict]:
         return self.fake.messages(user, from_bot=True)[since:]  # type: ignore[attr-defined]
@@ -76,6 +80,34 @@ class AdminChat:
             return await self.knowledge.get(session, entry_id)
 
 
+_UPDATE: contextvars.ContextVar[tuple[Any, Any, Any]] = contextvars.ContextVar("update")
+
+
+async def _update_session(handler: Any, event: Any, data: dict[str, Any]) -> Any:
+    """The update, its database session and its task, for the Telegram calls it makes."""
+    _UPDATE.set((event, data.get("session"), asyncio.current_task()))
+    return await handler(event, data)
+
+
+class _TransactionWatch:
+    """Notes each Telegram call an update's handler makes inside the update's transaction:
+    on SQLite every transaction holds the one write lock (BEGIN IMMEDIATE), so while
+    Telegram is slow, or says 'retry after N s', every customer's turn waits on it and gives
+    up after the busy timeout. (A task of the handler's own, an import's progress line,
+    does not keep the transaction open and is not counted.)"""
+
+    def __init__(self, chat: AdminChat) -> None:
+        self.chat = chat
+
+    async def __call__(self, make_request: Any, bot: Any, method: Any) -> Any:
+        update, session, task = _UPDATE.get((None, None, None))
+        if session is not None and task is asyncio.current_task() and session.in_transaction():
+            said = update.message.text if update.message else None
+            said = said or (update.callback_query.data if update.callback_query else "?")
+            self.chat.locked_calls.append((type(method).__name__, str(said)[:60]))
+        return await make_request(bot, method)
+
+
 @pytest.fixture
 async def admin(
     db_url: str,
@@ -114,16 +146,21 @@ async def admin(
         dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
         dp.include_router(admin.create_router(settings))
         dp.include_router(admin_kb.create_router(settings))
+        chat = AdminChat(fake, knowledge, sessionmaker)
+        dp.update.outer_middleware(_update_session)  # after the session's: it has it
         bot = create_bot("7000000009:TEST-token", server.base_url)
+        bot.session.middleware(_TransactionWatch(chat))
         task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
         try:
-            yield AdminChat(fake, knowledge, sessionmaker)
+            yield chat
         finally:
             await dp.stop_polling()
             await asyncio.wait_for(task, timeout=15)
             await bot.session.close()
             await knowledge.flush()
             await engine.dispose()
+        # every test here: no reply, button or file went to Telegram with the lock held
+        assert not chat.locked_calls, chat.locked_calls
 
 
 async def test_list_upload_delete_export_and_strangers(admin: AdminChat, small_kb: Path) -> None:  # noqa: F811

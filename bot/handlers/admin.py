@@ -10,7 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from bot.config import Settings
-from bot.handlers.admin_kb import KbStates, admin_texts, leave_step
+from bot.handlers.admin_kb import KbStates, admin_texts, leave_step, own_transactions, unlock
 
 
 def create_router(settings: Settings) -> Router:
@@ -18,6 +18,8 @@ def create_router(settings: Settings) -> Router:
     admins = set(settings.admin_ids)
     router.message.filter(F.chat.type == ChatType.PRIVATE, F.from_user.id.in_(admins))
     router.callback_query.filter(F.from_user.id.in_(admins))
+    router.message.middleware(own_transactions)
+    router.callback_query.middleware(own_transactions)
 
     @router.message(StateFilter(KbStates), Command("admin", "stats", "report"))
     async def command_in_step(message: Message, state: FSMContext) -> None:
@@ -36,10 +38,13 @@ def create_router(settings: Settings) -> Router:
         from bot.reports import is_empty, last_day, quick_stats
 
         report = await last_day(session)
-        if is_empty(report):
-            await message.answer(admin_texts(message.from_user)("admin_stats_empty"))
-            return
-        await message.answer(await quick_stats(session, report, admin_texts(message.from_user)))
+        said = (
+            admin_texts(message.from_user)("admin_stats_empty")
+            if is_empty(report)
+            else await quick_stats(session, report, admin_texts(message.from_user))
+        )
+        await unlock(session)  # the report read: no lock held while Telegram takes it
+        await message.answer(said)
 
     @router.message(Command("report"))
     async def admin_report(message: Message, command: CommandObject, session, services) -> None:  # type: ignore[no-untyped-def]
@@ -78,6 +83,7 @@ def create_router(settings: Settings) -> Router:
             currency=settings.shop_currency,
             knowledge=get_knowledge(services),  # similar questions as one, as /kb_gaps
         )
+        await unlock(session)
         period = report["period"]
         if is_empty(report):  # a new shop, or days nobody wrote: no column of zeros
             start, end = period["from"], period["to"] or texts("admin_report_today")

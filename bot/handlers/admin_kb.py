@@ -14,7 +14,8 @@ import io
 import logging
 import re
 import textwrap
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
@@ -68,6 +69,7 @@ from knowledge.service import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PAGE = 10
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -324,6 +326,8 @@ def create_router(settings: Settings) -> Router:
     admins = set(settings.admin_ids)
     router.message.filter(F.chat.type == ChatType.PRIVATE, F.from_user.id.in_(admins))
     router.callback_query.filter(F.from_user.id.in_(admins))
+    router.message.middleware(own_transactions)
+    router.callback_query.middleware(own_transactions)
 
     def knowledge(services: Any) -> KnowledgeService:
         return get_knowledge(services)
@@ -366,6 +370,7 @@ def create_router(settings: Settings) -> Router:
         if nav:
             rows.append(nav)
         markup = _kb(rows) if rows else None
+        await unlock(session)
         if edit:
             await target.edit_text(text, reply_markup=markup)
         else:
@@ -388,7 +393,8 @@ def create_router(settings: Settings) -> Router:
                 InlineKeyboardButton(text=texts("admin_btn_undo_change"), callback_data=back.pack())
             ]
             markup = InlineKeyboardMarkup(inline_keyboard=[row, *markup.inline_keyboard])
-        await target.answer(entry_card(entry, texts), parse_mode="HTML", reply_markup=markup)
+        card = entry_card(entry, texts)
+        await _tell(session, lambda: target.answer(card, parse_mode="HTML", reply_markup=markup))
 
     async def entry_gone(
         message: Message,
@@ -402,6 +408,7 @@ def create_router(settings: Settings) -> Router:
         """The entry a button or a step is about is no longer there: who deleted it and
         when, with '↩️ Undo' (the history keeps its copy)."""
         rows = await knowledge(services).history(session, entry_id, limit=1)
+        await unlock(session)
         if not rows or rows[0].action != "delete" or not _fits(entry_id):
             await message.answer(texts("admin_entry_gone_list" if listed else "admin_entry_gone"))
             return
@@ -471,6 +478,7 @@ def create_router(settings: Settings) -> Router:
             await message.answer(texts("admin_kb_edit_usage"))
             return
         entry = await knowledge(services).get(session, entry_id)
+        await unlock(session)
         if entry is None:
             await message.answer(texts("admin_no_entry", id=repr(entry_id)))
             return
@@ -486,6 +494,7 @@ def create_router(settings: Settings) -> Router:
             await message.answer(texts("admin_kb_delete_usage"))
             return
         entry = await knowledge(services).get(session, entry_id)
+        await unlock(session)
         if entry is None:
             await message.answer(texts("admin_no_entry_to_delete", id=repr(entry_id)))
             return
@@ -528,6 +537,7 @@ def create_router(settings: Settings) -> Router:
             session, fmt, csv_delimiter=";" if semicolons else ",", excel_safe=True
         )
         count = await service.count(session)
+        await unlock(session)  # a big file takes Telegram a while
         await message.answer_document(
             # a BOM on the CSV: Excel shows UTF-8 without one as mojibake (the import
             # strips it)
@@ -544,8 +554,12 @@ def create_router(settings: Settings) -> Router:
         texts = admin_texts(message.from_user)
         entry_id = (command.args or "").strip() or None
         rows = await knowledge(services).history(session, entry_id, limit=20)
+        never = (
+            not rows and bool(entry_id) and await knowledge(services).get(session, entry_id) is None
+        )
+        await unlock(session)
         if not rows:
-            if entry_id and await knowledge(services).get(session, entry_id) is None:
+            if never:
                 await message.answer(texts("admin_history_never", id=repr(entry_id)))
             elif entry_id:
                 await message.answer(texts("admin_history_none_for", id=repr(entry_id)))
@@ -598,6 +612,7 @@ def create_router(settings: Settings) -> Router:
         questions = question_lines(message.text or "")
         # another entry's question: left out (one question, one answer), and said so
         owners = await knowledge(services).question_owners(session, questions)
+        await unlock(session)
         questions = [q for q in questions if q not in owners]
         if owners:
             await message.answer(
@@ -624,6 +639,7 @@ def create_router(settings: Settings) -> Router:
             return
         data = await state.update_data(answers=answers)
         suggestion = await knowledge(services).unique_id(session, data["questions"][0])
+        await unlock(session)
         await state.update_data(suggested_id=suggestion)
         await state.set_state(KbStates.add_id)
         # the id rides on the button too: tapped again once saved, it shows that entry
@@ -667,10 +683,10 @@ def create_router(settings: Settings) -> Router:
                 await service.save(session, entry, actor=_actor(user), must_be_new=True)
                 saved = entry
         except (KbFormatError, KnowledgeError) as exc:
-            await message.answer(texts("admin_not_saved_id", error=_short(exc, texts)))
+            await _not_saved(session, message, exc, texts, "admin_not_saved_id")
             return
         await _done(state)
-        await message.answer(texts("admin_saved_new", id=repr(saved.id)))
+        await _tell(session, lambda: message.answer(texts("admin_saved_new", id=repr(saved.id))))
         await show_entry(message, session, services, saved, texts)
 
     @router.message(KbStates.add_id, F.text, NOT_COMMAND)
@@ -741,14 +757,14 @@ def create_router(settings: Settings) -> Router:
             since = await service.last_change(session, entry.id)
             await service.save(session, entry, actor=_actor(user), must_be_new=new)
         except (KbFormatError, KnowledgeError) as exc:
-            await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
+            await _not_saved(session, message, exc, texts)
             return False
-        await message.answer(texts("admin_saved", id=repr(entry.id)))
+        undo = await made(session, services, entry.id, since)
+        await _tell(session, lambda: message.answer(texts("admin_saved", id=repr(entry.id))))
         if elsewhere:
-            await message.answer(_questions_notes(None, texts, elsewhere))
-        await show_entry(
-            message, session, services, entry, texts, await made(session, services, entry.id, since)
-        )
+            notes = _questions_notes(None, texts, elsewhere)
+            await _tell(session, lambda: message.answer(notes))
+        await show_entry(message, session, services, entry, texts, undo)
         return True
 
     @router.callback_query(KbCb.filter())
@@ -778,6 +794,7 @@ def create_router(settings: Settings) -> Router:
             done, left = await service.undo_import(
                 session, first, callback_data.page, actor=_actor(query.from_user)
             )
+            await unlock(session)
             if not done:
                 await message.answer(texts("admin_import_undo_nothing"))
                 return
@@ -788,7 +805,7 @@ def create_router(settings: Settings) -> Router:
                     f" {texts('admin_and_more', n=len(left) - 20)}" if len(left) > 20 else ""
                 )
                 said += " " + texts("admin_import_undo_left", ids=shown)
-            await message.answer(_cut(said, 4000))
+            await _tell(session, lambda: message.answer(_cut(said, 4000)))
             return
         if action in ("force", "forceno"):
             await on_conflict_button(query, message, callback_data, state, session, services)
@@ -800,9 +817,10 @@ def create_router(settings: Settings) -> Router:
             try:
                 entry = await service.restore(session, entry_id, actor=_actor(query.from_user))
             except (KbFormatError, KnowledgeError) as exc:
-                await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
+                await _not_saved(session, message, exc, texts)
                 return
-            await message.edit_text(texts("admin_restored", id=repr(entry.id)))
+            restored = texts("admin_restored", id=repr(entry.id))
+            await _tell(session, lambda: message.edit_text(restored))
             await show_entry(message, session, services, entry, texts)
             return
         if action == "undo":  # the entry as it was before the change the button names
@@ -811,15 +829,15 @@ def create_router(settings: Settings) -> Router:
                     session, entry_id, callback_data.page, actor=_actor(query.from_user)
                 )
             except (KbFormatError, KnowledgeError) as exc:
-                await message.answer(texts("admin_not_undone", error=_short(exc, texts)))
+                await _not_saved(session, message, exc, texts, "admin_not_undone")
                 return
-            if undone is None:
-                await message.answer(texts("admin_undone_deleted", id=repr(entry_id)))
-                return
-            await message.answer(texts("admin_undone", id=repr(entry_id)))
-            await show_entry(message, session, services, undone, texts)
+            key = "admin_undone_deleted" if undone is None else "admin_undone"
+            await _tell(session, lambda: message.answer(texts(key, id=repr(entry_id))))
+            if undone is not None:
+                await show_entry(message, session, services, undone, texts)
             return
         entry = await service.get(session, entry_id) if entry_id else None
+        await unlock(session)
         if action == "useid":  # a second tap (or one after the step ended): not 'no longer exists'
             if entry is not None:
                 await show_entry(message, session, services, entry, texts)
@@ -835,16 +853,14 @@ def create_router(settings: Settings) -> Router:
             await ask_delete(message, entry, texts)
         elif action == "delyes":
             await service.delete(session, entry.id, actor=_actor(query.from_user))
-            await message.edit_text(
-                texts("admin_deleted", id=repr(entry.id)),
-                reply_markup=_kb(
-                    [[(texts("admin_btn_undo"), KbCb(action="undel", entry=entry.id))]]
-                ),
-            )
+            deleted = texts("admin_deleted", id=repr(entry.id))
+            undo = _kb([[(texts("admin_btn_undo"), KbCb(action="undel", entry=entry.id))]])
+            await _tell(session, lambda: message.edit_text(deleted, reply_markup=undo))
         elif action in ("addq", "ans", "tags"):
             # the version the card showed (a card from before versions: the one now): a
             # colleague's change after it is not saved over without a word
             since = callback_data.page or await service.last_change(session, entry.id)
+            await unlock(session)
             step = {"addq": KbStates.edit_questions, "ans": KbStates.edit_answer}
             await state.set_state(step.get(action, KbStates.edit_tags))
             await state.update_data(entry=entry.id, since=since)
@@ -866,6 +882,7 @@ def create_router(settings: Settings) -> Router:
             # the change the copy shows (the entry as it is now, whatever the card showed):
             # a colleague's edit after it is not saved over
             since = await service.last_change(session, entry.id)
+            await unlock(session)
             await state.update_data(entry=entry.id, since=since)
             await send_yaml(message, body, texts("admin_yaml_prompt"))
 
@@ -891,21 +908,33 @@ def create_router(settings: Settings) -> Router:
             {"kind": "questions", "value": questions},
         ):
             return
-        since = await knowledge(services).last_change(session, data["entry"])
+        await save_questions(message, state, session, services, current.id, questions)
+
+    async def save_questions(
+        message: Message,
+        state: FSMContext,
+        session: AsyncSession,
+        services: Any,
+        entry_id: str,
+        questions: list[str],
+        user: User | None = None,
+    ) -> None:
+        """The questions added to the entry (the ones it or another entry already has left
+        out, and named), then its card with Undo."""
+        user = user or message.from_user
+        texts = admin_texts(user)
+        service = knowledge(services)
+        since = await service.last_change(session, entry_id)
         try:
-            added = await knowledge(services).add_questions(
-                session, data["entry"], questions, actor=_actor(message.from_user)
-            )
+            added = await service.add_questions(session, entry_id, questions, actor=_actor(user))
         except (KbFormatError, KnowledgeError) as exc:
-            await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
+            await _not_saved(session, message, exc, texts)
             return
         await _done(state)
+        undo = await made(session, services, entry_id, since)
         if notes := _questions_notes(added, texts):
-            await message.answer(notes)
-        entry = added.entry
-        await show_entry(
-            message, session, services, entry, texts, await made(session, services, entry.id, since)
-        )
+            await _tell(session, lambda: message.answer(notes))
+        await show_entry(message, session, services, added.entry, texts, undo)
 
     @router.message(KbStates.edit_answer, F.text, NOT_COMMAND)
     async def edit_answer(
@@ -1019,6 +1048,7 @@ def create_router(settings: Settings) -> Router:
         await _done(state)
         await state.update_data(pending_edit={**pending, "entry": current.id})
         head = texts("admin_edit_changed_meanwhile", id=repr(current.id), **news)
+        await unlock(session)
         await message.answer(
             f"{html.escape(head)}\n\n{entry_card(current, texts)}",
             parse_mode="HTML",
@@ -1061,7 +1091,7 @@ def create_router(settings: Settings) -> Router:
             message, state, session, services, current, {"since": cb.page or None}, pending, user
         ):
             return
-        await message.edit_reply_markup(reply_markup=None)
+        # saved in the transaction that found no newer change; the buttons go after it
         kind, value = pending.get("kind"), pending.get("value")
         if kind == "yaml":
             if await save_yaml(
@@ -1069,28 +1099,20 @@ def create_router(settings: Settings) -> Router:
             ):
                 await _done(state)
                 await state.update_data(pending_edit=None)
-            return
-        await state.update_data(pending_edit=None)
-        if kind == "questions":
-            since = await service.last_change(session, current.id)
-            try:
-                added = await service.add_questions(session, current.id, value, actor=_actor(user))
-            except (KbFormatError, KnowledgeError) as exc:
-                await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
-                return
-            if notes := _questions_notes(added, texts):
-                await message.answer(notes)
-            entry = added.entry
-            undo = await made(session, services, entry.id, since)
-            await show_entry(message, session, services, entry, texts, undo)
-            return
-        answers, tags = current.answers, current.tags
-        if kind == "answer":
-            answers = _with_answers(current.answers, value)
+        elif kind == "questions":
+            await state.update_data(pending_edit=None)
+            await save_questions(message, state, session, services, current.id, value, user)
         else:
-            tags = list(value)
-        entry = Entry(current.id, current.questions, answers, tags)
-        await save_entry(message, state, session, services, entry, user=user)
+            await state.update_data(pending_edit=None)
+            answers, tags = current.answers, current.tags
+            if kind == "answer":
+                answers = _with_answers(current.answers, value)
+            else:
+                tags = list(value)
+            entry = Entry(current.id, current.questions, answers, tags)
+            await save_entry(message, state, session, services, entry, user=user)
+        await unlock(session)
+        await message.edit_reply_markup(reply_markup=None)
 
     @router.message(KbStates.edit_yaml, F.text, NOT_COMMAND)
     async def edit_yaml(
@@ -1109,6 +1131,7 @@ def create_router(settings: Settings) -> Router:
         since = data.get("since", latest)
         news = await colleagues(session, services, current.id, since, message.from_user)
         if since != latest and news:  # changed after the copy was shown: saved, it would undo that
+            await unlock(session)
             await state.update_data(
                 since=latest,
                 pending_edit={"entry": current.id, "kind": "yaml", "value": message.text or ""},
@@ -1149,12 +1172,11 @@ def create_router(settings: Settings) -> Router:
         try:
             await knowledge(services).save(session, entry, actor=_actor(user))
         except (KbFormatError, KnowledgeError) as exc:
-            await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
+            await _not_saved(session, message, exc, texts)
             return False
         await _done(state)
-        await show_entry(
-            message, session, services, entry, texts, await made(session, services, entry.id, since)
-        )
+        undo = await made(session, services, entry.id, since)
+        await show_entry(message, session, services, entry, texts, undo)
         return True
 
     # ------------------------------------------------------------------ not text
@@ -1201,7 +1223,7 @@ def create_router(settings: Settings) -> Router:
             await message.answer(_too_large(name, doc.file_size, texts))
             return
         # the download and the reading take a while: no customer waits for them
-        await _unlock(session)
+        await unlock(session)
         try:
             data = await _download(bot, doc.file_id)
         except TelegramBadRequest as exc:  # no size given, and Telegram's 20 MB exceeded
@@ -1223,7 +1245,7 @@ def create_router(settings: Settings) -> Router:
         changed = sum(e.id in current and current[e.id] != e for e in entries)
         missing = len(set(current) - {e.id for e in entries})
         if not (new or changed or missing):  # e.g. the file /kb_export sent, sent back as it was
-            await _unlock(session)  # Telegram may be slow: no writer waits for it
+            await unlock(session)  # Telegram may be slow: no writer waits for it
             await message.answer(
                 texts(
                     "admin_import_same",
@@ -1270,7 +1292,7 @@ def create_router(settings: Settings) -> Router:
             offer += f"\n{texts('admin_import_encoding', encoding=LEGACY_ENCODINGS[legacy])}"
         # the knowledge read: its transaction (on SQLite, the write lock) ends before
         # Telegram is called, which may be slow to take the offer
-        await _unlock(session)
+        await unlock(session)
         await message.answer(
             _cut(offer, 4000),
             reply_markup=_kb(
@@ -1299,7 +1321,7 @@ def create_router(settings: Settings) -> Router:
             return
         bot = message.bot
         assert bot is not None
-        await _unlock(session)
+        await unlock(session)
         # said at once, its buttons gone: reading a big file takes seconds before any answer
         await with_retry(lambda: message.edit_text(texts("admin_importing", name=offer["name"])))
         raw = await _download(bot, offer["file"])
@@ -1314,6 +1336,7 @@ def create_router(settings: Settings) -> Router:
             # way to empty the knowledge base
             kept = {e.id for e in entries}
             current = [e.id for e in await knowledge(services).list_entries(session)]
+            await unlock(session)
             gone = [i for i in current if i not in kept]
             if gone:
                 pending[str(cb.page)] = offer  # the offer stands until Yes or Cancel
@@ -1342,6 +1365,7 @@ def create_router(settings: Settings) -> Router:
                 session, services, entries, offer["since"], replace, query.from_user
             )
             if news:  # it would undo a colleague's change: said, and asked
+                await unlock(session)
                 pending[str(cb.page)] = offer
                 await state.update_data(imports=pending)
                 lines = [
@@ -1382,7 +1406,7 @@ def create_router(settings: Settings) -> Router:
         except KbFormatError as exc:  # e.g. a colleague's entry took one of its questions
             said = _file_errors(exc, texts)
             await progress.stop()
-            await with_retry(lambda: message.edit_text(said))
+            await _tell(session, lambda: message.edit_text(said))
             return
         finally:
             await progress.stop()
@@ -1404,7 +1428,7 @@ def create_router(settings: Settings) -> Router:
             back = KbCb(action="impundo", entry=str(report.history_from), page=report.history_to)
             undo = _kb([[(texts("admin_btn_undo_import"), back)]])
         # the report after minutes of work is not lost to a flood limit (429): waited out
-        await with_retry(lambda: message.edit_text(_cut(text, 4000), reply_markup=undo))
+        await _tell(session, lambda: message.edit_text(_cut(text, 4000), reply_markup=undo))
 
     async def import_conflicts(
         session: AsyncSession,
@@ -1452,6 +1476,7 @@ def create_router(settings: Settings) -> Router:
     ) -> None:
         texts = admin_texts(message.from_user)
         groups = await knowledge(services).gaps(session, limit=8)
+        await unlock(session)
         if not groups:
             await message.answer(texts("admin_gaps_none"))
             return
@@ -1493,6 +1518,7 @@ def create_router(settings: Settings) -> Router:
         # answered or dismissed since the list was made (by this list or another admin)
         ids, answered_by = await service.open_gaps(session, list(groups[cb.page]))
         if not ids:
+            await unlock(session)
             await message.answer(
                 texts("admin_gap_answered", n=cb.page + 1, id=repr(answered_by))
                 if answered_by
@@ -1502,7 +1528,9 @@ def create_router(settings: Settings) -> Router:
         actor = _actor(query.from_user)
         if cb.action == "gapskip":
             await service.close_gap(session, ids, entry_id=None, actor=actor, status="dismissed")
-            await message.answer(texts("admin_gap_dismissed", n=cb.page + 1))
+            await _tell(
+                session, lambda: message.answer(texts("admin_gap_dismissed", n=cb.page + 1))
+            )
         elif cb.action == "gapadd":
             asked = await service.gap_texts(session, ids)
             try:
@@ -1510,12 +1538,13 @@ def create_router(settings: Settings) -> Router:
                     session, cb.entry, asked, actor=actor, gap_ids=ids
                 )
             except (KbFormatError, KnowledgeError) as exc:
-                await message.answer(texts("admin_not_saved", error=_short(exc, texts)))
+                await _not_saved(session, message, exc, texts)
                 return
             entry = added.entry
             said = [texts("admin_gap_added", n=len(added.added), id=repr(entry.id))]
             said = (said if added.added else []) + [_questions_notes(added, texts)]
-            await message.answer(_cut("\n".join(t for t in said if t), MAX_TEXT))
+            told = _cut("\n".join(t for t in said if t), MAX_TEXT)
+            await _tell(session, lambda: message.answer(told))
             asked = added.added
             # Russian questions added to an entry with no Russian answer: those customers
             # would get another language's
@@ -1532,6 +1561,7 @@ def create_router(settings: Settings) -> Router:
                 await show_entry(message, session, services, entry, texts)
         elif cb.action == "gapnew":
             asked = await service.gap_texts(session, ids)
+            await unlock(session)
             # the gap's own step: its reminders show the questions the answer is for
             await state.set_state(KbStates.gap_answer)
             await state.update_data(questions=asked[:20], gap_ids=ids)
@@ -1642,11 +1672,45 @@ async def _done(state: FSMContext) -> None:
         await state.set_data(kept)
 
 
-async def _unlock(session: AsyncSession) -> None:
-    """Ends the update's transaction before a long wait (a file downloaded and read): on
-    SQLite, whose one writer it holds from its first query, every customer's turn would
-    wait for it (and give up after the busy timeout). The update's id is recorded now."""
+async def unlock(session: AsyncSession) -> None:
+    """Ends the update's transaction before Telegram is called or a long wait (a file
+    downloaded and read): on SQLite, whose one writer it holds from its first query, every
+    customer's turn would wait for it (and give up after the busy timeout). The admins'
+    handlers write only through the knowledge service's use cases, each of which commits
+    (or writes nothing) before it returns: what is ended here is a read."""
     await session.commit()
+
+
+async def _not_saved(
+    session: AsyncSession,
+    message: Message,
+    exc: Exception,
+    texts: Texts,
+    key: str = "admin_not_saved",
+) -> None:
+    """Why a use case saved nothing ('Not saved: ...'), said once its reads are over."""
+    await unlock(session)
+    await message.answer(texts(key, error=_short(exc, texts)))
+
+
+async def own_transactions(
+    handler: Callable[[Any, dict[str, Any]], Awaitable[Any]], event: Any, data: dict[str, Any]
+) -> Any:
+    """The admins' handlers (an inner middleware of their routers) start with the update's
+    transaction ended, its id recorded: each reads in a transaction of its own, which it
+    ends (:func:`unlock`) before it talks to Telegram."""
+    session = data.get("session")
+    if session is not None:
+        await unlock(session)
+    return await handler(event, data)
+
+
+async def _tell(session: AsyncSession, send: Callable[[], Awaitable[T]]) -> T:
+    """Tells the admin what a use case did, once its transaction is over: the change is
+    saved, so a flood limit (429) is waited out, with no lock held, and the admin still
+    learns it (a reply that failed was answered 'something went wrong' for a saved change)."""
+    await unlock(session)
+    return await with_retry(send)
 
 
 async def _download(bot: Bot, file_id: str) -> bytes:
