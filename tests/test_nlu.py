@@ -12,7 +12,15 @@ from bot.nlu.cli import main as nlu_main
 from bot.nlu.encoders import EncoderError, assemble_model, verify_files
 from bot.nlu.extract import Money, extract
 from bot.nlu.lang import detect_lang
-from bot.nlu.lexicon import hostile, legal_threat, other_threat
+from bot.nlu.lexicon import (
+    damage_denied,
+    heated,
+    hostile,
+    item_trouble_named,
+    legal_threat,
+    other_threat,
+    staff_praised,
+)
 
 # --------------------------------------------------------------------------- extraction
 
@@ -362,6 +370,60 @@ def test_legal_lexicon(text: str, expected: bool) -> None:
 )
 def test_insults_lexicon(text: str, expected: bool) -> None:
     assert hostile(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "denied", "trouble"),
+    [
+        # damage denied, in words before or after it: nothing wrong with what came
+        ("Thanks, it arrived without any damage", True, False),
+        ("no damage, thanks", True, False),
+        ("Got my order, not a single scratch", True, False),
+        ("Nothing was missing and nothing is broken", True, False),
+        ("Повреждений нет, всё отлично", True, False),
+        ("нет повреждений, спасибо", True, False),
+        ("Niczego nie brakowało, nic nie jest uszkodzone", True, False),
+        ("Nie ma uszkodzeń, wszystko gra", True, False),
+        ("uszkodzeń brak, dzięki", True, False),
+        # ... and a thing that came without a part, broken, or nothing at all in the box
+        ("The kettle arrived without the lid", False, True),
+        ("My phone came without a charger", False, True),
+        ("the box was damaged", False, True),
+        ("There's some damage on the corner of the table", False, True),
+        ("No damage to the box, but the wrong colour came", True, True),
+        ("Ничего не положили в коробку", False, True),
+        ("Brak ładowarki w paczce", False, True),
+    ],
+)
+def test_damage_denied_and_item_trouble(text: str, denied: bool, trouble: bool) -> None:
+    """'without any damage', 'no scratches', 'nothing was missing', 'царапин нет', 'nie ma
+    uszkodzeń' deny the problem they name; 'without the lid', 'the box was damaged', 'ничего
+    не положили' tell one."""
+    assert damage_denied(text) is denied
+    assert item_trouble_named(text) is trouble
+
+
+@pytest.mark.parametrize(
+    ("text", "praised"),
+    [
+        ("The courier wasn't rude at all", True),
+        ("The courier was really nice", True),
+        ("Курьер был вежливый", True),
+        ("Курьер не хамил", True),
+        ("Kurier był miły", True),
+        ("The courier was rude", False),
+        ("The courier wasn't nice at all", False),
+        ("Курьер был невежливый", False),
+        ("Kurier był niemiły", False),
+    ],
+)
+def test_staff_praised(text: str, praised: bool) -> None:
+    assert staff_praised(text) is praised
+
+
+def test_a_strong_word_denied_is_no_anger() -> None:
+    assert heated("курьер нахамил, привёз не тот размер")
+    assert not heated("Курьер не хамил, но привёз не тот размер")
 
 
 @pytest.mark.parametrize(

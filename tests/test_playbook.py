@@ -4193,6 +4193,12 @@ async def test_a_wrong_colour_that_came_late_is_fixed_and_the_lateness_passed_on
         "My parcel arrived 5 days late, not damaged though",
         "Paczka spóźniła się tydzień, ale nic nie jest zepsute",
         "Paczka przyszła z opóźnieniem, ale nie jest uszkodzona",
+        "My parcel is late, nothing broken though",
+        "Where is my parcel? it's late, nothing broken though",
+        "Посылка задерживается, но ничего не сломано",
+        "Paczka się spóźnia, ale nic nie jest zepsute",
+        "It's late, but nothing is broken",
+        "Spóźnia się, ale nic nie jest uszkodzone",
     ],
 )
 async def test_a_late_parcel_with_nothing_broken_is_a_late_parcel(
@@ -4214,6 +4220,42 @@ async def test_a_late_parcel_with_nothing_broken_is_a_late_parcel(
     assert d.of("promised"), d.replies[-1]
     assert_never_reasked(d)
     assert not find_forbidden(d.all_text())
+
+
+@pytest.mark.parametrize(
+    ("message", "ctype"),
+    [
+        ("the box was damaged", "damaged_defective"),
+        ("No damage to the box, but the wrong colour came, order 5512364", "wrong_item"),
+        ("Царапин нет, но размер не тот, заказ 5512377", "wrong_item"),
+        ("Чайник не повреждён, но крышки нет, заказ 5512380", "missing_item"),
+        ("Czajnik nie jest uszkodzony, ale brakuje pokrywki, zamówienie 5512381", "missing_item"),
+        ("The box wasn't damaged but the vase inside is cracked, order 5512365", "damaged_defective"),
+        ("Телефон не разбит, но не заряжается, заказ 5512374", "damaged_defective"),
+        ("Telefon nie jest uszkodzony, ale się nie ładuje, zamówienie 5512375", "damaged_defective"),
+        ("The courier wasn't rude at all, but my parcel is 5 days late, order 5512370", "delivery_delay"),
+        ("Kurier był miły, ale paczka spóźniła się 4 dni, zamówienie 5512372", "delivery_delay"),
+        ("The courier was really nice but the vase arrived smashed, order 5512399", "damaged_defective"),
+        ("Курьер не хамил, но привёз не тот размер, заказ 5512398", "wrong_item"),
+    ],
+)  # fmt: skip
+async def test_a_problem_told_with_one_denied_is_that_problem_alone(
+    services: Services, message: str, ctype: str
+) -> None:
+    """'Чайник не повреждён, но крышки нет' opened a broken-item case, 'No damage to the box, but
+    the wrong colour came' a missing-item one with a wrong item queued, 'Czajnik nie jest
+    uszkodzony, ale brakuje pokrywki' queued a broken item, 'The courier wasn't rude at all,
+    but my parcel is 5 days late' passed the courier to the quality manager, and 'Курьер не
+    хамил, но привёз не тот размер' was an angry customer's, with a coupon: what the customer
+    denies or praises is no problem; the case is the one they told, alone, calmly."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(message)
+    first = " ".join(d.replies[0])
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == [ctype], first
+    assert [e["customer_kind"] for e in d.of("complaint_opened")] == ["claimant"], first
+    assert not d.of("complaint_queued") and not d.of("complaint_also_recorded"), first
+    assert not d.of("compensation_offered"), first
+    assert thanks_before_apology(first), first
 
 
 @pytest.mark.parametrize(
@@ -4243,6 +4285,16 @@ async def test_thanks_with_nothing_broken_is_thanks(services: Services, message:
         "Всё пришло без повреждений, спасибо",
         "пришло без повреждений, спасибо",
         "Dzięki, paczka doszła bez uszkodzeń",
+        "Thanks, it arrived without any damage",
+        "no damage, thanks",
+        "nothing broken, all good",
+        "came undamaged, thank you",
+        "Got my order today, not a single scratch, thanks!",
+        "Nothing was missing and nothing is broken, thank you!",
+        "The parcel came on time and undamaged, thanks a lot",
+        "Delivery was fast, no delay at all, thanks",
+        "Повреждений нет, всё отлично, спасибо!",
+        "Niczego nie brakowało, nic nie jest uszkodzone, dziękuję!",
     ],
 )
 async def test_thanks_for_a_parcel_without_damage_is_thanks(
@@ -4250,19 +4302,31 @@ async def test_thanks_for_a_parcel_without_damage_is_thanks(
 ) -> None:
     """'Всё пришло без повреждений, спасибо' got 'Кажется, я не совсем понял', and 'Dzięki,
     paczka doszła bez uszkodzeń' opened a missing-item case and queued a broken one: 'без' /
-    'bez' before a flaw ('без повреждений', 'bez uszkodzeń') says nothing is wrong."""
+    'bez' before a flaw ('без повреждений', 'bez uszkodzeń') says nothing is wrong. So do
+    'Thanks, it arrived without any damage' (it got 'I'm not sure I understood'), 'nothing
+    broken, all good' (a broken-item case asking for a photo of the problem), 'Niczego nie
+    brakowało, nic nie jest uszkodzone, dziękuję!' (an angry broken-item case with a coupon)
+    and 'no delay at all, thanks' (a late-parcel case): a warm thanks, no case."""
     d = Dialogue(services, str(next(_ids)))
     await d.send(message)
     first = " ".join(d.replies[0])
     assert not d.of("complaint_opened") and not d.of("complaint_queued"), first
+    assert not d.of("fallback") and not d.of("asked_for"), first
     assert THANKS.search(first) and not SORRY.search(first), first
 
 
 @pytest.mark.parametrize(
-    "message", ["Чайник пришёл без крышки", "Пришло без инструкции, заказ 5512370"]
+    "message",
+    [
+        "Чайник пришёл без крышки",
+        "Пришло без инструкции, заказ 5512370",
+        "The kettle arrived without the lid",
+        "My phone came without a charger, order 5512370",
+    ],
 )
 async def test_a_part_that_came_without_is_missing(services: Services, message: str) -> None:
-    """'без крышки', 'без инструкции': a missing part is a problem with the order."""
+    """'без крышки', 'без инструкции', 'without the lid': a missing part is a problem with the
+    order ('without any damage' is none)."""
     d = Dialogue(services, str(next(_ids)))
     await d.send(message)
     first = " ".join(d.replies[0])
@@ -5682,6 +5746,7 @@ async def test_never_mind_at_any_question_closes_the_case_as_withdrawn(
         ("Moja paczka się spóźnia, zamówienie 5512345", "w ciągu 24 godzin"),
         ("Przesyłka się spóźnia, nr zamówienia 5512345", "w ciągu 24 godzin"),
         ("Посылка опаздывает, заказ 5512345", "в течение 24 часов"),
+        ("Посылка задерживается, заказ 5512345", "в течение 24 часов"),
         ("My parcel is late, order 5512345", "within 24 hours"),
     ],
 )
@@ -5689,7 +5754,8 @@ async def test_a_late_parcel_with_its_order_number_is_a_complaint_in_every_langu
     services: Services, message: str, within: str
 ) -> None:
     """'Paczka się spóźnia, zamówienie 5512345' got 'Chyba nie do końca rozumiem' (and 'Moja
-    paczka się spóźnia, ...' 'Jasne, zamówienie 5512345. W czym mogę pomóc?'), where
+    paczka się spóźnia, ...' 'Jasne, zamówienie 5512345. W czym mogę pomóc?', 'Посылка
+    задерживается, заказ 5512345' 'Понял, заказ 5512345. Чем могу помочь?'), where
     'Посылка опаздывает, заказ 5512345' and 'My parcel is late, order 5512345' get thanks, an
     apology and the delivery team's promise: so does the Polish one."""
     d = Dialogue(services, str(next(_ids)))

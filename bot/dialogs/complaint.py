@@ -51,6 +51,7 @@ from bot.dialogs.slots import (
 from bot.dialogs.slots import words as word_count
 from bot.dialogs.texts import money
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
+from bot.nlu.lexicon import RUDE_WORDS as _RUDE_WORDS
 from bot.nlu.lexicon import (
     code_named,
     code_not_received,
@@ -739,11 +740,6 @@ _BROUGHT = re.compile(
     re.IGNORECASE,
 )
 # rudeness in words, as opposed to a courier who merely did not come
-_RUDE_WORDS = re.compile(
-    r"хам|груб|наор|накрич|обматер|\brude\b|\bimpolite|\byell|\bshout|\bswore|niemi[łl]|"
-    r"niegrzeczn|nieuprzejm|chamsk|opryskliw|nakrzycza",
-    re.IGNORECASE,
-)
 
 # the courier named only as late ("Курьер опоздал", "the courier was late", "Kurier się spóźnił"):
 # the delivery's problem, nothing told about manners
@@ -1504,7 +1500,7 @@ class ComplaintFlow:
         is missing"), named by the message's parts or in plain words."""
         if ctype not in PRODUCT_TYPES:
             return None
-        said = [t for t in PRODUCT_TYPES if _TYPE_WORDS[t].search(text)]
+        said = products_named(text)  # "the box wasn't damaged" names no damage
         return next(
             (
                 t

@@ -70,7 +70,9 @@ from bot.nlu.lexicon import (
     damage_named,
     deadline_question,
     item_trouble_named,
+    match_denied,
     refund_status_question,
+    told,
 )
 from bot.nlu.translit import cyrillize
 from escalation.hours import answer_from, is_open, next_open, sla_minutes
@@ -233,6 +235,27 @@ _FIXED = re.compile(
 # "Thanks, arrived fine, nothing broken", "Спасибо, всё пришло целое, ничего не сломано":
 # thanks, and a damage word only to deny it
 _THANKS = re.compile(r"\b(?:thank|thanks)\b|спасибо|благодар|dzi[eę]kuj|dzi[eę]ki", re.IGNORECASE)
+# ... or that all is well ("nothing broken, all good", "не повреждено, всё отлично", "nic nie
+# jest uszkodzone, wszystko gra")
+_ALL_GOOD = re.compile(
+    r"\ball\s+(?:good|fine|ok|okay|great|perfect|well)\b|\b(?:arrived|came)\s+(?:\w+\s+)?"
+    r"(?:fine|safe(?:ly)?|perfect)\b|\bperfect\b|"
+    r"вс[её]\s+(?:хорошо|отлично|в\s+порядке|нормально|супер|ок)|"
+    r"wszystko\s+(?:ok|dobrze|w\s+porz[ąa]dku|gra|super)",
+    re.IGNORECASE,
+)
+# the order came in good shape, or on time ("came on time and undamaged", "пришло вовремя и
+# целое", "doszło na czas i w całości")
+_CAME_FINE = re.compile(
+    r"\b(?:undamaged|intact|unbroken|in\s+one\s+piece|on\s+time)\b|(?<!\w)(?:вовремя|в\s+срок|"
+    r"в\s+целости|цел(?:ое|ый|ая|ые|ой))(?!\w)|(?<!\w)(?:na\s+czas|w\s+terminie|w\s+ca[łl]o[śs]ci|"
+    r"ca[łl](?:e|y|a))(?!\w)",
+    re.IGNORECASE,
+)
+# ... and no "but" after it ("arrived intact, but I was charged twice")
+_BUT = re.compile(
+    r"\b(?:but|however)\b|(?<!\w)(?:но|однако|jednak|ale(?!\s+(?:super|fajn)))(?!\w)", re.I
+)
 
 # "nie dostałam paczki", "paczka nie doszla", "nie działa", "brakuje jednej części", "dostałam
 # zły rozmiar": a problem told in a few words, which the model reads as a "no" or as a question
@@ -282,7 +305,6 @@ _FAILURE_NAMED = (
         ),
     ),
 )
-_NEGATED_FAILURE = re.compile(r"\b(?:nie|nic\s+nie|nie\s+(?:jest|by[łl]\w*|s[ąa]))\s+$", re.I)
 # as sure as a calm complaint must be to open a case without asking what happened
 NAMED_FAILURE_CONFIDENCE = 0.75
 # an order-status reading this unsure yields to a problem named in plain words
@@ -317,13 +339,12 @@ _FAILURE_NAMED_RU = (
     (
         "delivery_delay",
         re.compile(
-            r"опоздал|опаздыва|задержал|(?<!\w)не\s+(?:пришл|пришёл|пришел|доставил|привез|приехал)|"
+            r"опоздал|опаздыва|задержал|задержива|(?<!\w)не\s+(?:пришл|пришёл|пришел|доставил|привез|приехал)|"
             r"не\s+доставлен",
             re.I,
         ),
     ),
 )
-_NEGATED_FAILURE_RU = re.compile(r"(?:\bне|ничего\s+не)\s+$", re.I)
 # "My parcel came damaged, order 5512323" (a status question to the model at 0.67)
 _FAILURE_NAMED_EN = (
     (
@@ -344,7 +365,6 @@ _FAILURE_NAMED_EN = (
         ),
     ),
 )
-_NEGATED_FAILURE_EN = re.compile(r"\b(?:not|isn'?t|wasn'?t|aren'?t|weren'?t|no)\s+$", re.I)
 
 
 def failure_named(text: str, *, unsure_status: bool = False) -> str | None:
@@ -356,12 +376,8 @@ def failure_named(text: str, *, unsure_status: bool = False) -> str | None:
     )
     for ctype, pattern in named:
         for m in pattern.finditer(text):
-            before = text[max(0, m.start() - 20) : m.start()]
-            if not (
-                _NEGATED_FAILURE.search(before)
-                or _NEGATED_FAILURE_RU.search(before)
-                or _NEGATED_FAILURE_EN.search(before)
-            ):
+            # "nie jest uszkodzony", "ничего не сломано", "nothing broken": none named
+            if not match_denied(text, m):
                 return ctype
     return None
 
@@ -587,16 +603,24 @@ class ConversationEngine:
     def _understand(self, text: str) -> Prediction:
         whole = self.classifier.predict_one(text)
         if (
-            whole.intent in ("complaint", "praise", "thanks")
-            and damage_denied(text)
-            and _THANKS.search(text)
+            whole.intent in ("complaint", "praise", "thanks", "deny")
+            and (
+                damage_denied(text)
+                or _CAME_FINE.search(text)
+                or (_LATE_OR_LOST.search(text) and not told(_LATE_OR_LOST, text))
+            )
+            and (_THANKS.search(text) or _ALL_GOOD.search(text))
             and not item_trouble_named(text)
-            and not _LATE_OR_LOST.search(text)
+            and not told(_LATE_OR_LOST, text)
+            and failure_named(text, unsure_status=True) is None
+            and not _BUT.search(text)
             and not _RUDE.search(text)
             and not announces_problem(text)
         ):
             # "Спасибо, всё пришло целое, ничего не сломано" reads as a complaint to the model
-            # (its clauses too): nothing is wrong, it is thanks
+            # (its clauses too), "no damage, thanks" as a "no", "came on time and undamaged,
+            # thanks a lot" and "no delay at all, thanks" as a late parcel: nothing is wrong,
+            # it is thanks
             return dataclasses.replace(
                 whole,
                 intent="praise",
@@ -678,6 +702,19 @@ class ConversationEngine:
             # "Посылка пришла повреждённая", "Parcel arrived broken": it came, and broken; the
             # model reads the parcel as a delivery matter
             whole = dataclasses.replace(whole, complaint_type="damaged_defective")
+        if (
+            whole.intent == "complaint"
+            and whole.complaint_type == "damaged_defective"
+            and damage_denied(text)
+        ):
+            # "It's late, but nothing is broken", "Spóźnia się, ale nic nie jest uszkodzone"
+            # read as a broken item: the problem is the one told besides ("Телефон не разбит,
+            # но не заряжается" is still a defect)
+            named = failure_named(text, unsure_status=True)
+            if named is None and told(_LATE_OR_LOST, text):
+                named = "delivery_delay"
+            if named is not None:
+                whole = dataclasses.replace(whole, complaint_type=named)
         if whole.intent != "complaint" and announces_problem(text):
             # "Hi, I have a problem with my order" is no praise or goodbye: the complaint flow
             # asks what happened

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, replace
 
 from bot.dialogs.slots import words
-from bot.nlu.lexicon import damage_denied, damage_named, item_trouble_named
+from bot.nlu.lexicon import damage_denied, damage_named, item_trouble_named, staff_praised
 from bot.nlu.schema import Prediction
 
 MIN_CONFIDENCE = 0.45  # the engine's bar for acting on an intent
@@ -197,6 +197,21 @@ def questions(parts: list[tuple[str, Prediction]], bar: float = MIN_CONFIDENCE) 
     return tuple(t for t, p in parts if p.intent == "faq" and p.intent_confidence >= bar)
 
 
+def _denies_only(text: str, p: Prediction) -> bool:
+    """The complaint type read in ``text`` rests on a damage word it denies ("..., но ничего не
+    сломано", "nic nie jest zepsute", "No damage to the box" read as a missing item), or on
+    the staff it speaks well of ("The courier wasn't rude at all", "Kurier był miły")."""
+    if p.complaint_type == "damaged_defective":
+        return damage_denied(text)
+    if p.complaint_type == "staff_behavior":
+        return staff_praised(text)
+    return (
+        p.complaint_type in ("wrong_item", "missing_item")
+        and damage_denied(text)
+        and not item_trouble_named(text)
+    )
+
+
 def combine(
     whole: Prediction,
     parts: list[tuple[str, Prediction]],
@@ -205,6 +220,30 @@ def combine(
     """One prediction for the message: the main request, with the other questions in ``also``
     and the complaint types named in parts or ``clauses`` in ``complaint_types``."""
     confident = [(t, p) for t, p in parts if _confident(p)]
+    told = [
+        p.complaint_type
+        for t, p in clauses or []
+        if p.intent == "complaint"
+        and p.complaint_type
+        and p.intent_confidence >= CLAUSE_CONFIDENCE
+        and not _denies_only(t, p)
+    ]
+    misread = {
+        p.complaint_type for t, p in clauses or [] if p.intent == "complaint" and _denies_only(t, p)
+    }
+    if staff_praised(" ".join(t for t, _ in parts)):
+        # "The courier was really nice but the vase arrived smashed" read as about the courier
+        misread.add("staff_behavior")
+    misread -= set(told)
+    # a thing that came wrong, short or broken, as a clause tells it
+    item = next((t for t in told if t in ("wrong_item", "missing_item", "damaged_defective")), None)
+    if not told:
+        misread = set()
+    elif whole.intent == "complaint" and whole.complaint_type in misread and item is not None:
+        # "No damage to the box, but the wrong colour came" read as a missing item, "Чайник не
+        # повреждён, но крышки нет" as a broken one, as their first clause, which only denies
+        # damage: the problem is the one the other clause names
+        whole = replace(whole, complaint_type=item)
     named = [
         p.complaint_type
         for t, p in [*confident, *(clauses or [])]
@@ -218,7 +257,8 @@ def combine(
             and not item_trouble_named(t)
         )
         # "..., но ничего не сломано", "nic nie jest zepsute": damage denied names none
-        and not (p.complaint_type == "damaged_defective" and damage_denied(t))
+        and not _denies_only(t, p)
+        and p.complaint_type not in misread
         and (
             p.intent_confidence >= CLAUSE_CONFIDENCE
             # "телевизор разбит" (0.71): broken in plain words is a problem all the same
@@ -246,7 +286,11 @@ def combine(
     mixed = any(p.intent != "complaint" for _, p in confident)
     if main.intent == "complaint" and mixed:
         # Other requests' words blur the whole message's complaint type: use the complaint's own.
-        complaint_parts = [p for _, p in confident if p.intent == "complaint" and p.complaint_type]
+        complaint_parts = [
+            p
+            for t, p in confident
+            if p.intent == "complaint" and p.complaint_type and not _denies_only(t, p)
+        ]
         if complaint_parts:
             complaint_type = max(complaint_parts, key=lambda p: p.intent_confidence).complaint_type
     threats = (whole.threat, *(p.threat for _, p in parts))

@@ -414,7 +414,8 @@ def exclaims(text: str) -> bool:
 
 def heated(text: str) -> bool:
     """Any outward sign of anger (punctuation, caps, strong words, emoji)."""
-    return bool(_HEAT.search(text) or _CAPS.search(text) or hostile(text) or sarcastic(text))
+    # "курьер не хамил", "it wasn't terrible": a strong word denied is no anger
+    return bool(told(_HEAT, text) or _CAPS.search(text) or hostile(text) or sarcastic(text))
 
 
 # Damage told in plain words ("пришёл с разбитой кружкой", "W paczce był rozbity talerz",
@@ -422,18 +423,20 @@ def heated(text: str) -> bool:
 _DAMAGE = re.compile(
     r"разбит|сломан|поврежд|трещин|треснул|дырк|дыряв|порван|поцарапан|царапин|\bскол(?!ьк)|вмятин|погнут|"
     r"помят|раздавлен|оторван|отвалил|\bbroken\b|crack|shatter|in\s+pieces|smashed|\btorn\b|"
-    r"scratch|\bdent|chipped|\bbent\b|crushed|p[ęe]kni[ęe]t|rozbit|st[łl]uczon|obt[łl]uczon|"
+    r"scratch|\bdent|chipped|\bbent\b|crushed|(?<!un)damag|p[ęe]kni[ęe]t|rozbit|st[łl]uczon|obt[łl]uczon|"
     r"porwan|dziur|zarysowan|wygi[ęe]t|uszkodzon|uszkodze[ńn]|zgniecion|odpad[łl]|zepsut|"
     # stained or soiled: "пришла с пятном", "came with a stain", "przyszła z plamą"
     r"пятн(?!иц)|запачкан|испачкан|\bstain(?!less)|\bsoiled\b|(?<!\w)plam|poplamion|zabrudz",
     re.IGNORECASE,
 )
-# what "без" / "bez" can be without and still be fine: "без повреждений", "без царапин", "bez
-# uszkodzeń", "bez zarzutu"
+# what "без" / "bez" / "without" can be without and still be fine: "без повреждений", "без
+# царапин", "bez uszkodzeń", "bez zarzutu", "without any damage", "without a scratch"
 _NO_FLAW = (
-    r"(?:(?:каких-?(?:либо|то)|всяких|видимых|ни\s+одной|żadnych|widocznych)\s+)?"
+    r"(?:(?:каких-?(?:либо|то)|всяких|видимых|ни\s+одной|żadnych|widocznych|any|a\s+single|a|"
+    r"even\s+a|visible)\s+)?"
     r"(?:поврежд|царапин|скол|вмятин|дефект|брак|трещин|пят[е-н]|проблем|замечани|нарекани|"
-    r"uszkodze|zarysowa|rys\b|wad\b|wady|defekt|problem|zastrze|zarzutu|p[ęe]kni)"
+    r"uszkodze|zarysowa|rys\b|wad\b|wady|defekt|problem|zastrze|zarzutu|p[ęe]kni|"
+    r"damage|scratch|dent|crack|chip|defect|flaw|issue|stain|hitch|fault|breakage)"
 )
 # ... unless a wrong or a missing item is named as well ("не тот цвет, и коробка помята")
 _WRONG_OR_MISSING = re.compile(
@@ -441,44 +444,115 @@ _WRONG_OR_MISSING = re.compile(
     # "без крышки" is a missing part, "без повреждений" / "bez uszkodzeń" is nothing wrong
     rf"(?<!\w)(?:без|bez)\s+(?!{_NO_FLAW})|"
     r"нет\s+(?:одного|одной|в\s+коробке|в\s+посылке)|из\s+\d+\s+\w*\s*(?:привезли|пришл)|"
-    r"wrong|instead|different|missing|without|\bonly\s+\d|never\s+arrived|\bnie\s+t(?:en|a|o)\b|"
-    r"\binn(?:y|a|e)\b|zamiast|brak|tylko\s+\d",
+    # "came without a charger" is a missing part, "arrived without any damage" nothing wrong
+    rf"wrong|instead|different|missing|\bwithout\s+(?!{_NO_FLAW})|\bonly\s+\d|never\s+arrived|"
+    r"\bnie\s+t(?:en|a|o)\b|"
+    rf"\binn(?:y|a|e)\b|zamiast|brak(?![^\W\d_]*\s+{_NO_FLAW})|tylko\s+\d",
     re.IGNORECASE,
 )
 
 
-# a damage word denied ("ничего не сломано", "товар не повреждён", "nothing is broken", "not
-# damaged", "it isn't broken", "nic nie jest zepsute", "nie jest uszkodzona")
-_DAMAGE_DENIED_BEFORE = re.compile(
-    r"(?:(?<!\w)(?:не|ни|ничего|nie|nic|без|bez)|\b(?:not|no|nothing|never|without)|n't)\s+"
-    r"(?:(?:is|was|are|were|been|got|any|jest|by[łl]\w*|s[ąa]|si[ęe]|был\w*|было|"
-    r"каких-?(?:либо|то)|всяких|видимых|żadnych|widocznych)\s+)?$",
+# a damage (or any problem) word denied ("ничего не сломано", "товар не повреждён", "nothing is
+# broken", "not damaged", "it isn't broken", "not a single scratch", "no visible damage", "нет
+# повреждений", "nic nie jest zepsute", "nie jest uszkodzona", "nie ma uszkodzeń")
+_DENIED_BEFORE = re.compile(
+    r"(?:(?<!\w)(?:не|ни|ничего|нет|nie|nic|niczego|bez|без)|\b(?:not|no|nothing|never|without)|"
+    r"n't)\s+(?:(?:is|was|are|were|been|got|any|a|single|one|at\s+all|visible|jest|by[łl]\w*|s[ąa]|"
+    r"si[ęe]|ma|został\w*|был\w*|было|каких-?(?:либо|то)|всяких|видимых|żadnych|widocznych)\s+)"
+    r"{0,2}$",
+    re.IGNORECASE,
+)
+# ... or after it: "царапин нет", "повреждений не было", "uszkodzeń brak", "damage: none"
+_DENIED_AFTER = re.compile(
+    r"^[^\W\d_]*[\s:—-]+(?:(?:никаких|вообще|совсем|тоже|вроде|żadnych|też)\s+)?"
+    r"(?:нет|не\s+было|не\s+видно|не\s+обнаружен\w*|brak|nie\s+ma|nie\s+by[łl]o|none)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+# a problem told as a negation itself ("не пришла", "не положили", "nie działa", "never arrived",
+# "doesn't work"): a "nothing" before it says more of it ("ничего не положили", "nic nie
+# dotarło"), not less
+_SELF_NEGATED = re.compile(
+    r"(?:не|нет|nie|not|never|no|hasn|has\s+not|didn|did\s+not|doesn|does\s+not|won)(?![^\W\d_])",
     re.IGNORECASE,
 )
 
 
-def _damage_told(text: str) -> bool:
-    """A damage word the message does not deny."""
-    return any(
-        not _DAMAGE_DENIED_BEFORE.search(text[max(0, m.start() - 20) : m.start()])
-        for m in _DAMAGE.finditer(text)
+def denied_before(text: str, start: int) -> bool:
+    """The word at ``start`` is denied by what comes right before it ("ничего не сломано",
+    "nothing broken", "not a scratch", "nic nie jest zepsute", "без задержек")."""
+    return bool(_DENIED_BEFORE.search(text[max(0, start - 24) : start]))
+
+
+def match_denied(text: str, match: re.Match[str]) -> bool:
+    """The problem ``match`` found in ``text`` is denied ("nothing is missing", "царапин нет"),
+    unless it is told as a negation itself ("ничего не положили" is a missing thing)."""
+    if _SELF_NEGATED.match(match.group()):
+        return False
+    return denied_before(text, match.start()) or bool(
+        _DENIED_AFTER.search(text[match.start() : match.end() + 30])
     )
+
+
+def told(pattern: re.Pattern[str], text: str) -> bool:
+    """Some problem ``pattern`` finds in ``text`` is not denied."""
+    return any(not match_denied(text, m) for m in pattern.finditer(text))
 
 
 def damage_denied(text: str) -> bool:
     """The message names damage only to deny it ("Посылка опоздала, но ничего не сломано")."""
-    return bool(_DAMAGE.search(text)) and not _damage_told(text)
+    return bool(_DAMAGE.search(text)) and not told(_DAMAGE, text)
+
+
+# "uszkodzeń brak": "brak" after a flaw says there is none of it
+_FLAW_BEFORE = re.compile(rf"(?<!\w){_NO_FLAW}[^\W\d_]*\s+$", re.IGNORECASE)
+
+
+def _wrong_or_missing(text: str) -> bool:
+    """A wrong or a missing thing named, not denied ("nothing was missing", "niczego nie
+    brakowało", "uszkodzeń brak" name none)."""
+    return any(
+        not match_denied(text, m)
+        and not (m.group().lower() == "brak" and _FLAW_BEFORE.search(text[: m.start()]))
+        for m in _WRONG_OR_MISSING.finditer(text)
+    )
 
 
 def damage_named(text: str) -> bool:
     """The message names a damaged thing (not denied), and no wrong or missing one."""
-    return _damage_told(text) and not _WRONG_OR_MISSING.search(text)
+    return told(_DAMAGE, text) and not _wrong_or_missing(text)
 
 
 def item_trouble_named(text: str) -> bool:
     """The message names a damaged, wrong or missing thing ("zamiast kołdry 200x220
     dostałam 160x200")."""
-    return bool(_damage_told(text) or _WRONG_OR_MISSING.search(text))
+    return told(_DAMAGE, text) or _wrong_or_missing(text)
+
+
+# Rudeness ("курьер нахамил", "the driver was rude", "konsultant był niemiły") ...
+RUDE_WORDS = re.compile(
+    r"хам|груб|наор|накрич|обматер|\brude\b|\bimpolite|\byell|\bshout|\bswore|niemi[łl]|"
+    r"niegrzeczn|nieuprzejm|chamsk|opryskliw|nakrzycza",
+    re.IGNORECASE,
+)
+# ... and its opposite ("the courier was polite", "курьер был вежливый", "kurier był miły")
+_KIND = re.compile(
+    r"(?<!im)\bpolite|(?<!un)friendly|\bnice\b|(?<!un)helpful|\bkind\b|courteous|"
+    r"(?<!не)вежлив|(?<!не)приветлив|(?<!не)любезн|(?<!не)дружелюб|(?<!не)обходительн|"
+    r"(?<![^\W\d_])mi[łl](?:y|a|e|i)(?![^\W\d_])|(?<!nie)uprzejm|(?<!nie)sympatyczn|"
+    r"(?<![^\W\d_])grzeczn",
+    re.IGNORECASE,
+)
+
+
+def staff_praised(text: str) -> bool:
+    """The message speaks well of the staff ("the courier was polite", "курьер не хамил",
+    "kurier był miły") and of no rudeness."""
+    kind = told(_KIND, text) or (bool(RUDE_WORDS.search(text)) and not told(RUDE_WORDS, text))
+    return (
+        kind
+        and not told(RUDE_WORDS, text)
+        and not any(match_denied(text, m) for m in _KIND.finditer(text))
+    )
 
 
 # A code sent by SMS or e-mail to log in or to pay ("смс-код", "the verification code",
