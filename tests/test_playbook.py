@@ -5712,14 +5712,18 @@ async def test_a_problem_taken_back_while_its_photo_is_awaited_closes_the_case(
         ("Сайт не даёт оплатить", "всё, уже получилось, не надо", "contact"),
         ("The app won't let me pay", "never mind, it works now", "contact"),
         ("Czajnik przyszedł pęknięty, zamówienie 6690214", "nieważne, mąż już naprawił", "photo"),
+        ("My parcel is late", "ok it's sorted now, thanks", "order_ref"),
+        ("Посылка опаздывает", "всё, уже решилось, спасибо", "order_ref"),
+        ("Paczka się spóźnia", "ok, już załatwione, dzięki", "order_ref"),
     ],
 )
 async def test_never_mind_at_any_question_closes_the_case_as_withdrawn(
     services: Services, first: str, back: str, awaited: str | None
 ) -> None:
     """'Курьер опоздал' ('пришлите номер заказа') - 'ничего, уже не надо, всё нормально' got
-    'Спасибо, записал.' and the case waited for a number; 'never mind, it's fine now' to
-    the photo asked, 'never mind, it works now' to the contact asked got 'I've passed
+    'Спасибо, записал.' and the case waited for a number ('ok it's sorted now, thanks',
+    'всё, уже решилось, спасибо' got 'Take your time: I'm here.'); 'never mind, it's fine
+    now' to the photo asked, 'never mind, it works now' to the contact asked got 'I've passed
     everything to our technical team... within 24 hours' and 'Is that OK for you?'. Only
     'это я перепутала' while a photo was awaited closed a case. At any question the customer
     is told it is good news, the case is closed and recorded as withdrawn (with what was
@@ -5737,6 +5741,40 @@ async def test_never_mind_at_any_question_closes_the_case_as_withdrawn(
     async with services.sessionmaker() as session:
         outcomes = set(await session.scalars(select(Complaint.outcome)))
     assert outcomes == {"withdrawn"}, outcomes
+
+
+@pytest.mark.parametrize(
+    ("first", "sorted_now", "thanks"),
+    [
+        ("The mug arrived broken, order 5512363", "ok it's sorted now, thanks", "thanks!"),
+        ("Кружка пришла разбитая, заказ 5512363", "всё, вопрос решён, спасибо", "спасибо!"),
+        (
+            "Kubek przyszedł stłuczony, zamówienie 5512363",
+            "ok, sprawa już załatwiona, dzięki",
+            "dzięki!",
+        ),
+    ],
+)
+async def test_sorted_while_the_fixes_are_offered_closes_the_case_once(
+    services: Services, first: str, sorted_now: str, thanks: str
+) -> None:
+    """Offered a replacement, a refund or a repair, 'ok it's sorted now, thanks' got the offer
+    again ('Here's what I can do right now: ...'): the customer is glad it is sorted, the
+    case is closed as withdrawn, once, with nothing more asked or offered (no survey)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    await d.send(photo=True)
+    assert "cmp:opt:replacement" in d.buttons[-1], d.replies[-1]
+    await d.send(sorted_now)
+    reply = " ".join(d.replies[-1])
+    assert d.of("complaint_withdrawn") and len(d.replies[-1]) == 1, reply
+    assert not d.buttons[-1] and not d.of("fix_chosen") and not d.of("promised"), reply
+    assert (await d.state())["complaint"]["stage"] == "done"
+    await d.send(
+        "thanks" if "sorted" in sorted_now else "спасибо" if "решён" in sorted_now else "dzięki"
+    )
+    assert not d.of("survey_answer") and len(d.replies[-1]) == 1, d.replies[-1]
+    assert not find_forbidden(d.all_text())
 
 
 @pytest.mark.parametrize(

@@ -55,6 +55,7 @@ from bot.nlu.lexicon import RUDE_WORDS as _RUDE_WORDS
 from bot.nlu.lexicon import (
     code_named,
     code_not_received,
+    denied_before,
     heated,
     how_often_question,
     item_trouble_named,
@@ -379,20 +380,45 @@ _ALL_RIGHT_NOW = re.compile(
 )
 
 
-def withdrawn(text: str) -> bool:
-    """The problem just told is taken back ("а, нет, всё правильно, это я перепутала"), or is
-    not needed any more because it is all right now ("never mind, it's fine now")."""
-    taken_back = bool(_ALL_RIGHT_AFTER_ALL.search(text or "") and _TAKEN_BACK.search(text or ""))
-    never_mind = bool(_NEVER_MIND.search(text or "") and _ALL_RIGHT_NOW.search(text or ""))
+# "ok it's sorted now, thanks", "всё, уже решилось, спасибо", "ok, już załatwione, dzięki": the
+# problem is solved (not "if it isn't sorted by tomorrow", "ещё не решилось")
+_SORTED_NOW = re.compile(
+    r"\b(?:it|that|this|everything|all|problem|issue)(?:'?s|\s+is|\s+was|\s+has\s+been|'s\s+been)?"
+    r"\s+(?:all\s+|now\s+|already\s+)?(?:sorted|solved|resolved)\b|\b(?:all|got\s+it|problem|"
+    r"issue)\s+(?:now\s+)?(?:sorted|solved|resolved)\b|\bsorted\s+(?:it\s+)?(?:out\s+)?now\b|"
+    r"(?<!\w)(?:вс[её]|вопрос|проблема)\s+(?:уже\s+)?(?:решил(?:ось|ся|ась)|решён|решен[ао]?|"
+    r"разрешил(?:ось|ся|ась))(?!\w)|(?<!\w)уже\s+(?:решил(?:ось|ся|ась|и)|разобрал(?:ись|ась|ся))"
+    r"(?!\w)|(?<!\w)(?:ju[żz]\s+)?(?:za[łl]atwion[ea]|rozwi[ąa]zan[ey]|za[łl]atwi[łl]\w*\s+si[ęe]|"
+    r"rozwi[ąa]za[łl]\w*\s+si[ęe])(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def _nothing_wrong_left(text: str) -> bool:
+    """A short message with no problem in it, no question."""
     return bool(
         text
         and word_count(text) <= 14
-        and (taken_back or never_mind)
         and failure_named(text, unsure_status=True) is None
         and not item_trouble_named(text)
         and not _STILL_BROKEN.search(text)
         and "?" not in text
     )
+
+
+def withdrawn(text: str) -> bool:
+    """The problem just told is taken back ("а, нет, всё правильно, это я перепутала"), or is
+    not needed any more because it is all right now ("never mind, it's fine now")."""
+    taken_back = bool(_ALL_RIGHT_AFTER_ALL.search(text or "") and _TAKEN_BACK.search(text or ""))
+    never_mind = bool(_NEVER_MIND.search(text or "") and _ALL_RIGHT_NOW.search(text or ""))
+    return (taken_back or never_mind) and _nothing_wrong_left(text)
+
+
+def settled(text: str) -> bool:
+    """The problem is solved now, the customer says ("ok it's sorted now, thanks", "всё, уже
+    решилось", "ok, już załatwione"), before the bot has fixed anything."""
+    solved = any(not denied_before(text, m.start()) for m in _SORTED_NOW.finditer(text or ""))
+    return solved and _nothing_wrong_left(text)
 
 
 def _person_button(ctx: TurnContext) -> list[list[Button]]:
@@ -1006,7 +1032,7 @@ class ComplaintFlow:
             (_answers_clarify(ctx) or _answers_order_noted(ctx))
             and not ctx.incoming.callback_data
             and not ctx.new_slots
-            and withdrawn(text)
+            and (withdrawn(text) or settled(text))
         ):
             # "what happened?" ("заказ 5512377, чем могу помочь?") answered "а, нет, всё правильно,
             # это я перепутала", "nieważne, już dotarła": no case is opened (it was a wrong-item case asking for a
@@ -1753,6 +1779,23 @@ class ComplaintFlow:
             return await self._follow_up(ctx, case, data)
         return False
 
+    async def _withdraw(self, ctx: TurnContext, case: dict[str, Any], text: str) -> None:
+        """The case is not needed any more: glad, closed as withdrawn (with what was passed on
+        or queued with it), and what was said with it kept."""
+        case["stage"] = "done"
+        case["outcome"] = "withdrawn"
+        _add_description(ctx.state.setdefault("known", {}), text)
+        await self._save(ctx, case)
+        others = [*(case.get("passed_on") or [])]
+        if case.get("next"):
+            others.append(case.pop("next")["id"])
+        for other_id in others:
+            other = await ctx.session.get(Complaint, other_id)
+            if other is not None and other.resolved_at is None:
+                other.outcome = "withdrawn"
+        ctx.say("complaint_withdrawn")
+        ctx.event("complaint_withdrawn", complaint_id=case.get("id"))
+
     async def _follow_up(self, ctx: TurnContext, case: dict[str, Any], data: str) -> bool:
         """The answer to "has it been sorted out?" (escalation/followup.py asks it)."""
         text = "" if data else (ctx.incoming.text or "")
@@ -1792,7 +1835,12 @@ class ComplaintFlow:
         gave_something = bool(ctx.new_slots)
         rule = self.rules.for_type(case["type"])
         # "nieważne, mąż już naprawił": no repair wished, the problem is gone
-        gone = not gave_something and not ctx.incoming.callback_data and withdrawn(text)
+        # "ok it's sorted now, thanks", "всё, уже решилось": the same
+        gone = (
+            not gave_something
+            and not ctx.incoming.callback_data
+            and (withdrawn(text) or settled(text))
+        )
         wish = (
             _fix_named(text, rule.options) if rule.fix == "choice" and text and not gone else None
         )
@@ -1827,19 +1875,7 @@ class ComplaintFlow:
             # "а, нет, всё правильно, это я перепутала", "never mind, it's fine now" while the
             # order number, the story or the photo was awaited (it was "Спасибо, записал.",
             # the case left waiting): glad, and the case is closed, with what was told with it
-            case["stage"] = "done"
-            case["outcome"] = "withdrawn"
-            _add_description(ctx.state.setdefault("known", {}), text)
-            await self._save(ctx, case)
-            others = [*(case.get("passed_on") or [])]
-            if case.get("next"):
-                others.append(case.pop("next")["id"])
-            for other_id in others:
-                other = await ctx.session.get(Complaint, other_id)
-                if other is not None and other.resolved_at is None:
-                    other.outcome = "withdrawn"
-            ctx.say("complaint_withdrawn")
-            ctx.event("complaint_withdrawn", complaint_id=case.get("id"))
+            await self._withdraw(ctx, case, text)
             return True
         if not detail and not ctx.incoming.callback_data and scolds_bot(text):
             # "ты вообще читаешь, что я пишу? тупая железяка" while the photo is awaited (it was
@@ -2234,6 +2270,11 @@ class ComplaintFlow:
             if not data and text and _is_nudge(text):
                 ctx.say_text(ctx.texts("nudge_here"))
                 ctx.say("complaint_choose", options=_spelled(buttons), buttons=buttons)
+                return True
+            if not data and not ctx.new_slots and (withdrawn(text) or settled(text)):
+                # "ok it's sorted now, thanks" to the fixes offered (they were offered again):
+                # nothing to fix any more; glad, and the case is closed
+                await self._withdraw(ctx, case, text)
                 return True
             if not data and ctx.intent in ("thanks", "praise"):
                 ctx.say("complaint_choose", options=_spelled(buttons), buttons=buttons)
