@@ -18,7 +18,7 @@ import json
 import re
 import string
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,8 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "without it",
     "kb_question_twice": '"{question}" is also a question of {other!r} ({at}) in this file '
     "(one question, one answer): keep it in one of the two",
+    "kb_question_repeated": '"{question}" is the same question as "{kept}" (case, spaces and '
+    "the closing '?' aside): kept once",
     "kb_key_not_string": "a key must be a plain string",
     "kb_key_twice": "key {field!r} appears twice",
     "kb_yaml_question_mark": "a '?' inside [ ] or {{ }} ends the text there: put the text in "
@@ -582,6 +584,39 @@ def shared_questions(entries: Sequence[Entry]) -> list[Text]:
                 Text("kb_at", where=question_place(entry, index, position), problem=problem)
             )
     return found
+
+
+def without_repeated_questions(entries: Sequence[Entry]) -> tuple[list[Entry], list[Text]]:
+    """Each entry with a question it has twice (as :func:`question_key` compares them,
+    'How much is shipping?' and 'how much is  SHIPPING') asking it once, in its first
+    wording; and each wording left out, at its line. Not a reason to refuse a file
+    (kb-format.md): the entry goes in without the repeat, and the admin is told."""
+    kept_entries: list[Entry] = []
+    dropped: list[Text] = []
+    for index, entry in enumerate(entries, start=1):
+        first: dict[str, str] = {}
+        keep: list[int] = []
+        for position, question in enumerate(entry.questions):
+            key = question_key(question)
+            if key and key in first:
+                shown = question if len(question) <= 200 else question[:199] + "…"
+                problem = Text("kb_question_repeated", question=shown, kept=first[key][:200])
+                dropped.append(
+                    Text("kb_at", where=question_place(entry, index, position), problem=problem)
+                )
+                continue
+            first.setdefault(key, question)
+            keep.append(position)
+        if len(keep) < len(entry.questions):
+            langs, lines = entry.question_langs, entry.question_lines
+            entry = replace(
+                entry,
+                questions=[entry.questions[i] for i in keep],
+                question_langs=[langs[i] for i in keep if i < len(langs)] if langs else langs,
+                question_lines=[lines[i] for i in keep if i < len(lines)] if lines else lines,
+            )
+        kept_entries.append(entry)
+    return kept_entries, dropped
 
 
 def question_place(entry: Entry, index: int, position: int) -> Text:

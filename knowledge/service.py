@@ -39,6 +39,7 @@ from knowledge.formats import (
     question_place,
     shared_questions,
     validate_one,
+    without_repeated_questions,
 )
 from knowledge.index import (
     Encoder,
@@ -81,6 +82,8 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     # questions two entries now have (imported all the same): where each is in the file
     clashes: list[str] = field(default_factory=list)
+    # a question an entry of the file has twice: imported once, where each repeat was
+    repeated: list[str] = field(default_factory=list)
     # the import's changes in the history: ids after ``history_from`` up to ``history_to``
     history_from: int = 0
     history_to: int = 0
@@ -400,11 +403,14 @@ class KnowledgeService:
         can mend) refuses the whole file for it instead (:class:`KbFormatError`, nothing
         written): one question, one answer."""
         started = time.perf_counter()
+        entries, repeated = without_repeated_questions(entries)
         clashes = await self.question_clashes(session, entries, replace=replace)
         if clashes and strict:
             raise KbFormatError(source, clashes)
         warnings = await asyncio.to_thread(blocked_answers, entries)  # every answer: a while
-        report = ImportReport(total=len(entries), warnings=warnings, clashes=clashes)
+        report = ImportReport(
+            total=len(entries), warnings=warnings, clashes=clashes, repeated=list(repeated)
+        )
         repo = KnowledgeRepository(session)
         now = utcnow()
         report.history_from = await repo.last_history_id()
@@ -512,8 +518,9 @@ class KnowledgeService:
         actor: str | None,
         must_be_new: bool = False,
     ) -> str:
-        """Validate and create/update one entry; returns create | update | unchanged."""
-        entry = validate_one(entry)
+        """Validate and create/update one entry (a question it has twice, once); returns
+        create | update | unchanged."""
+        entry = _once(validate_one(entry))
         repo = KnowledgeRepository(session)
         if must_be_new and await repo.get_row(entry.id) is not None:
             raise KnowledgeError(Text("kb_id_taken", id=entry.id))
@@ -908,6 +915,7 @@ class KnowledgeService:
             merged_q = list(dict.fromkeys([*existing.questions, *qs]))
             merged_a = {**{k: v for k, v in answers.items() if v}, **existing.answers}
             entry = validate_one(Entry(existing.id, merged_q, merged_a, existing.tags))
+        entry = _once(entry)  # 'Do you ship?' and 'do you ship': one question
         await repo.upsert(entry, actor=actor)
         if gap_ids:
             await repo.close_unanswered(gap_ids, status="resolved", entry_id=entry.id, actor=actor)
@@ -1002,6 +1010,11 @@ _TRANSLIT = str.maketrans(
         "ź": "z", "ż": "z",
     }
 )  # fmt: skip
+
+
+def _once(entry: Entry) -> Entry:
+    """The entry asking each of its questions once (its first wording)."""
+    return without_repeated_questions([entry])[0][0]
 
 
 def _idle(session: AsyncSession) -> bool:

@@ -1639,3 +1639,80 @@ async def test_the_import_offer_does_not_hold_the_database_while_telegram_is_slo
     offer = await admin._wait(since, "kb.yaml", 30)
     assert "1 new" in offer["text"], offer["text"]
     assert probe == "free", probe
+
+
+async def test_a_question_an_entry_has_twice_is_kept_once_and_said(admin: AdminChat) -> None:
+    """An entry whose questions held one question twice ('How much is shipping?' and 'how
+    much is  SHIPPING': one question whatever the case, spaces or closing '?') went in as
+    it was, both wordings stored and exported, without a word. The file is still offered
+    and imported (kb-format.md lists no such reason to refuse it); the repeat is left out,
+    said at its line in the admin's language (the offer and the report), and the entry,
+    its card and /kb_export agree: the export sent back is 'nothing to import'. A YAML
+    edit and /kb_add keep such a repeat once too, and say so."""
+    delivery = await admin.entry("delivery_cost")
+    assert delivery is not None and "How much is shipping?" in delivery.questions
+    twice = Entry(
+        "delivery_cost",
+        [*delivery.questions, "how much is  SHIPPING"],
+        {**delivery.answers, "en": "Courier delivery is 399 RUB."},
+    )
+    data = ("entries:\n" + _yaml_of(twice)).encode("utf-8")
+    lines = [text.strip() for text in data.decode().splitlines()]
+    line = lines.index("- how much is  SHIPPING") + 1
+    since = len(admin.replies())
+    admin.fake.user_sends(ADMIN, document=("kb.yaml", data))
+    offer = await admin._wait(since, "kb.yaml", 30)
+    assert "1 valid entry - 0 new, 1 changed" in offer["text"], offer["text"]
+    assert (
+        "ℹ️ 1 question repeated in its entry is kept once:\n"
+        f"- line {line}, entry 'delivery_cost': \"how much is  SHIPPING\" is the same question "
+        'as "How much is shipping?"' in offer["text"]
+    ), offer["text"]
+    report = await admin.press(offer, _button(offer, "Import"), "Imported")
+    assert "kept once" in report["text"], report["text"]
+    stored = await admin.entry("delivery_cost")
+    assert stored is not None and stored.questions == delivery.questions, stored
+    assert stored.answers["en"] == "Courier delivery is 399 RUB."
+
+    admin.fake.user_sends(ADMIN, "/kb_export")
+    await admin.fake.wait_for(lambda: admin.fake.calls_of("sendDocument"), timeout=20)
+    doc = [m for m in admin.replies() if m.get("document")][-1]["document"]
+    exported = admin.fake.file_bytes(doc["file_id"])
+    assert exported.decode().lower().count("how much is") == 1, exported.decode()
+    since = len(admin.replies())
+    admin.fake.user_sends(ADMIN, document=("knowledge.yaml", exported))
+    back = await admin._wait(since, "knowledge.yaml", 30)
+    assert "nothing to import" in back["text"] and "kept once" not in back["text"], back
+
+    for user, said in (
+        (RU_ADMIN, "«how much is  SHIPPING» — тот же вопрос, что и «How much is shipping?»"),
+        (PL_ADMIN, "„how much is  SHIPPING” to to samo pytanie co „How much is shipping?”"),
+    ):
+        since = len(admin.replies(user=user))
+        admin.fake.user_sends(user, document=("kb.yaml", data))
+        reply = await admin._wait(since, "kb.yaml", 30, user=user)
+        assert said in reply["text"], reply["text"]
+
+    # a YAML edit with the repeat: saved once, said
+    card = await admin.say("/kb_edit delivery_cost", "delivery_cost")
+    shown = await admin.press(card, "kba:yaml:delivery_cost:0", "Edit and send back")
+    asked = "    - How much is shipping?"
+    body = shown["text"].split("\n\n", 1)[1].replace(asked, f"{asked}\n    - HOW MUCH IS SHIPPING")
+    since = len(admin.replies())
+    await admin.say(body, "Saved")
+    note = await admin._wait(since, "kept once", 30)
+    assert '"HOW MUCH IS SHIPPING" is the same question as' in note["text"], note["text"]
+    stored = await admin.entry("delivery_cost")
+    assert stored is not None and stored.questions == delivery.questions, stored
+
+    # /kb_add with one question twice: the new entry asks it once
+    await admin.say("/kb_add", "New entry")
+    since = len(admin.replies())
+    admin.fake.user_sends(ADMIN, "Do you sell franchises?\ndo you sell  FRANCHISES")
+    await admin._wait(since, "Now the answer", 30)
+    note = await admin._wait(since, "kept once", 30)
+    assert '"do you sell  FRANCHISES" is the same question as' in note["text"], note["text"]
+    await admin.say("en: No, we do not sell franchises.", "Last step")
+    await admin.say("franchise", "Saved")
+    new = await admin.entry("franchise")
+    assert new is not None and new.questions == ["Do you sell franchises?"], new

@@ -17,6 +17,7 @@ from knowledge.formats import (
     say,
     shared_questions,
     validate_one,
+    without_repeated_questions,
 )
 
 DEMO = Path(__file__).resolve().parents[1] / "knowledge" / "demo"
@@ -933,6 +934,35 @@ def test_one_entry_may_word_a_question_twice_and_different_questions_pass() -> N
         parsed = parse_text(dump_text(entries, fmt), fmt)
         assert parsed == entries
         assert shared_questions(parsed) == []
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_question_an_entry_has_twice_is_kept_once_and_named_at_its_line(fmt: str) -> None:
+    """One entry with one question twice ('How much is shipping?', 'how much is  SHIPPING':
+    the same question whatever the case, spaces or closing '?') is no reason to refuse the
+    file (kb-format.md): it is read, and it asks the question once, in its first wording;
+    the repeat is named at its line. A CSV's question keeps its own language and line."""
+    twice = Entry(
+        "delivery_cost",
+        ["How much is shipping?", "Сколько стоит доставка?", "how much is  SHIPPING", "Ile?"],
+        {"en": "299 RUB.", "ru": "299 ₽.", "pl": "299 RUB."},
+    )
+    text = dump_text([twice, SHARED[1]], fmt)
+    parsed = parse_text(text, fmt, "kb." + fmt)
+    kept, (said,) = without_repeated_questions(parsed)
+    assert kept[0].questions == ["How much is shipping?", "Сколько стоит доставка?", "Ile?"]
+    assert kept[1] is parsed[1]
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "how much is  SHIPPING" in t)
+    assert str(said) == (
+        f"line {line}, entry 'delivery_cost': \"how much is  SHIPPING\" is the same question "
+        "as \"How much is shipping?\" (case, spaces and the closing '?' aside): kept once"
+    )
+    lines, langs = parsed[0].question_lines or [], parsed[0].question_langs
+    assert kept[0].question_lines == [lines[i] for i in (0, 1, 3)]
+    if langs is not None:
+        assert kept[0].question_langs == [langs[i] for i in (0, 1, 3)] == ["en", "ru", "pl"]
+    again = parse_text(dump_text(kept, fmt), fmt)  # what is exported reads back the same
+    assert again == kept and without_repeated_questions(again)[1] == []
 
 
 KB_FILES = sorted(

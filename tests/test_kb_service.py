@@ -521,6 +521,51 @@ def test_cli_import_export_list_search(
     assert 'policy_note (en): "That is our policy"' in err, err
 
 
+def test_an_entry_asking_a_question_twice_is_imported_asking_it_once(
+    tmp_path: Path, small_kb: Path, kb_cache: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """'supportbot kb import' of an entry with 'Do you sell franchises?' and 'do you sell
+    FRANCHISES' stored both and exported both, without a word: it is imported (no reason to
+    refuse a file, kb-format.md), asks the question once, the repeat is named at its line,
+    and the export is what is stored."""
+    run = _kb_command(tmp_path, kb_cache, monkeypatch)
+    twice = tmp_path / "twice.yaml"
+    twice.write_text(
+        "entries:\n  - id: franchise\n    questions:\n      - Do you sell franchises?\n"
+        "      - do you sell  FRANCHISES\n    answers:\n      en: No.\n",
+        encoding="utf-8",
+    )
+    assert run("import", str(twice)) == 0
+    captured = capsys.readouterr()
+    assert "1 created" in captured.out, captured.out
+    assert (
+        "note: 1 question repeated in one entry, imported once:\n  line 5, entry 'franchise': "
+        '"do you sell  FRANCHISES" is the same question as "Do you sell franchises?"'
+    ) in captured.err, captured.err
+    out = tmp_path / "out.yaml"
+    assert run("export", str(out)) == 0
+    assert [e.questions for e in load_file(out)] == [["Do you sell franchises?"]]
+    assert run("import", str(out)) == 0
+    captured = capsys.readouterr()
+    assert "1 unchanged" in captured.out and "repeated" not in captured.err, captured
+
+
+async def test_a_saved_entry_asks_each_question_once(kb: SimpleNamespace) -> None:
+    """An entry saved from Telegram (an edit, a gap's questions) with one question in two
+    wordings kept both; it keeps the first."""
+    async with kb.sessionmaker() as s:
+        entry = Entry(
+            "franchise", ["Do you sell franchises?", "DO YOU SELL FRANCHISES"], {"en": "No."}
+        )
+        await kb.service.save(s, entry, actor="tg:1")
+        assert (await kb.service.get(s, "franchise")).questions == ["Do you sell franchises?"]
+        made = await kb.service.create_from_questions(
+            s, ["Is there a fee?", "is there a fee"], {"en": "No."}, actor="tg:1"
+        )
+        assert made.questions == ["Is there a fee?"]
+        assert (await kb.service.get(s, made.id)).questions == ["Is there a fee?"]
+
+
 async def test_auto_encoder_follows_the_kb_size(
     kb: SimpleNamespace, small_kb: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

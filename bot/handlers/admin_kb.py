@@ -14,7 +14,7 @@ import io
 import logging
 import re
 import textwrap
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from aiogram import Bot, F, Router
@@ -58,6 +58,7 @@ from knowledge.formats import (
     parse_yaml,
     say,
     shared_questions,
+    without_repeated_questions,
 )
 from knowledge.service import (
     KnowledgeError,
@@ -609,15 +610,19 @@ def create_router(settings: Settings) -> Router:
         message: Message, state: FSMContext, session: AsyncSession, services: Any
     ) -> None:
         texts = admin_texts(message.from_user)
-        questions = question_lines(message.text or "")
+        # one question sent twice ('Do you ship?', 'do you ship'): kept once, and said so
+        [asked], repeated = without_repeated_questions(
+            [Entry("", question_lines(message.text or ""), {})]
+        )
+        questions = asked.questions
         # another entry's question: left out (one question, one answer), and said so
         owners = await knowledge(services).question_owners(session, questions)
         await unlock(session)
         questions = [q for q in questions if q not in owners]
-        if owners:
-            await message.answer(
-                _questions_notes(None, texts, {q: owner for q, (owner, _) in owners.items()})
-            )
+        elsewhere = {q: owner for q, (owner, _) in owners.items()}
+        said = [r.fields["problem"] for r in repeated]  # a message's lines: no place to name
+        if notes := _notes(_repeated_note(said, texts), _questions_notes(None, texts, elsewhere)):
+            await message.answer(notes)
         if not questions:
             await message.answer(texts("admin_add_need_question"))
             return
@@ -737,7 +742,8 @@ def create_router(settings: Settings) -> Router:
             entries = parse_yaml(body, "message")
             if len(entries) != 1:
                 raise KnowledgeError(Text("kb_one_entry"))
-            entry = entries[0]
+            # a question it has twice: saved once (its first wording), and said so
+            [entry], repeated = without_repeated_questions(entries)
             if entry_id is not None and entry.id != entry_id:
                 raise KnowledgeError(Text("kb_id_must_stay", id=entry_id))
             service = knowledge(services)
@@ -761,8 +767,9 @@ def create_router(settings: Settings) -> Router:
             return False
         undo = await made(session, services, entry.id, since)
         await _tell(session, lambda: message.answer(texts("admin_saved", id=repr(entry.id))))
-        if elsewhere:
-            notes = _questions_notes(None, texts, elsewhere)
+        if notes := _notes(
+            _repeated_note(repeated, texts), _questions_notes(None, texts, elsewhere)
+        ):
             await _tell(session, lambda: message.answer(notes))
         await show_entry(message, session, services, entry, texts, undo)
         return True
@@ -1240,6 +1247,10 @@ def create_router(settings: Settings) -> Router:
         except KbFormatError as exc:
             await message.answer(_file_errors(exc, texts))
             return
+        # 'How much is shipping?' and 'how much is  SHIPPING' in one entry: offered (and
+        # imported) once, each repeat said
+        entries, repeated = without_repeated_questions(entries)
+        note = _repeated_note(repeated, texts)
         current = {e.id: e for e in await knowledge(services).list_entries(session)}
         new = sum(e.id not in current for e in entries)
         changed = sum(e.id in current and current[e.id] != e for e in entries)
@@ -1252,6 +1263,7 @@ def create_router(settings: Settings) -> Router:
                     name=name,
                     valid=texts("admin_import_valid", n=len(entries)),
                 )
+                + (f"\n{note}" if note else "")
             )
             return
         # each offer imports its own file (another file may be sent before it is pressed)
@@ -1290,6 +1302,8 @@ def create_router(settings: Settings) -> Router:
         legacy = decode_bytes(data)[1]  # Excel's CSV on Windows: the system's code page
         if legacy:
             offer += f"\n{texts('admin_import_encoding', encoding=LEGACY_ENCODINGS[legacy])}"
+        if note:
+            offer += f"\n{note}"
         # the knowledge read: its transaction (on SQLite, the write lock) ends before
         # Telegram is called, which may be slow to take the offer
         await unlock(session)
@@ -1423,6 +1437,8 @@ def create_router(settings: Settings) -> Router:
             left = len(report.warnings) - 10
             more = f"\n{texts('admin_and_more', n=left)}" if left > 0 else ""
             text += f"\n\n{texts('admin_blocked', n=len(report.warnings))}\n{lines}{more}"
+        if report.repeated:
+            text += "\n\n" + _repeated_note(report.repeated, texts)
         undo = None  # a wrong file (or Replace all with one) is taken back in one tap
         if report.history_to > report.history_from:
             back = KbCb(action="impundo", entry=str(report.history_from), page=report.history_to)
@@ -1726,6 +1742,23 @@ def _too_large(name: str, size: int, texts: Texts) -> str:
     mb = format_decimal(round(size / 2**20, 1), format="#,##0.#", locale=texts.lang)
     key = "admin_too_big_for_telegram" if size > TELEGRAM_DOWNLOAD_BYTES else "admin_too_large"
     return texts(key, name=name, size=mb)
+
+
+def _notes(*notes: str) -> str:
+    """Several notes as one message (those that say something)."""
+    return _cut("\n".join(n for n in notes if n), MAX_TEXT)
+
+
+def _repeated_note(repeated: Sequence[str], texts: Texts, shown: int = 10) -> str:
+    """'ℹ️ 1 question repeated in its entry is kept once:' and each repeat, where it is
+    ('' for none)."""
+    if not repeated:
+        return ""
+    lines = [texts("admin_repeated", n=len(repeated))]
+    lines += [f"- {say(r, texts)}" for r in repeated[:shown]]
+    if len(repeated) > shown:
+        lines.append(texts("admin_and_more", n=len(repeated) - shown))
+    return _cut("\n".join(lines), 1500)
 
 
 def _file_errors(exc: KbFormatError, texts: Texts, shown: int = 30) -> str:
