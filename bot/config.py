@@ -105,6 +105,11 @@ class Settings(BaseSettings):
     default_language: str = Field(
         default="ru", description="Language used when unsure: ru, en, pl."
     )
+    operators_language: str = Field(
+        default="en",
+        description="Language of what the bot says to operators (ticket cards, notes in "
+        "their topics, replies to their commands, alerts): en, ru, pl.",
+    )
     business_hours: str = Field(
         default="09:00-21:00",
         description="Operators' hours, HH:MM-HH:MM (22:00-06:00: a night shift).",
@@ -217,7 +222,7 @@ class Settings(BaseSettings):
     def _parse_ids(cls, value: object) -> object:
         return _split_ints(value)
 
-    @field_validator("default_language")
+    @field_validator("default_language", "operators_language")
     @classmethod
     def _check_language(cls, value: str) -> str:
         value = value.strip().lower()

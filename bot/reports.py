@@ -31,7 +31,7 @@ from bot.db.models import (
     as_utc,
     utcnow,
 )
-from bot.dialogs.texts import Texts, catalogue
+from bot.dialogs.texts import Texts, catalogue, label
 
 log = logging.getLogger(__name__)
 
@@ -480,9 +480,7 @@ def _minutes_text(minutes: float | None, texts: Texts | None = None) -> str:
 def _in_words(texts: Texts, prefix: str, key: str, english: dict[str, str]) -> str:
     """A label (a complaint type, a hand-off's reason) in the admin's language; one the
     catalogues lack in the English words, else as it is."""
-    if f"{prefix}{key}" in catalogue("en"):
-        return texts(f"{prefix}{key}")
-    return english.get(key, key)
+    return label(texts, f"{prefix}{key}", english.get(key, key))
 
 
 def render_summary(report: dict[str, Any], texts: Texts | None = None) -> str:

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.db.models import Conversation, Customer, Message, Ticket
-from bot.dialogs.texts import money, number
-from bot.reports import TYPE_WORDS
+from bot.dialogs.texts import SOURCE, Texts, catalogue, label, money, number
+from escalation.texts import in_words, operator_texts
 
 CARD_LIMIT = 3500  # the card message itself; the full transcript goes as a file when longer
 DESCRIPTION_SHOWN = 1000  # letters of what happened on the card (the transcript has it all)
@@ -31,36 +31,25 @@ REASONS = {
     "reply_blocked": "the bot's answer had a phrase it must never say (check the FAQ entry)",
 }
 
-# the classifier's labels (../shared/spec/labels.md) and the details asked for, as an
-# operator reads them
-INTENT_WORDS = {
-    "complaint": "complaint",
-    "request_human": "asks for a person",
-    "faq": "a question (FAQ)",
-    "order_status": "where is my order",
-    "greeting": "greeting",
-    "goodbye": "goodbye",
-    "thanks": "thanks",
-    "affirm": "agrees",
-    "deny": "disagrees",
-    "praise": "praise",
-    "out_of_scope": "off-topic",
+# the words of codes on the card, by their catalogue keys' prefix (escalation/locales): the
+# classifier's labels (../shared/spec/labels.md), the details asked for, the fixes; complaint
+# types and hand-off reasons are the admins' words (the reports say them so too)
+TYPE = "admin_type_"
+REASON = "admin_reason_"
+INTENT = "op_intent_"
+THREAT = "op_threat_"
+EMOTION = "op_emotion_"
+KIND = "op_kind_"
+SLOT = "op_slot_"
+FIX = "op_fix_"
+MEDIA = "op_media_"
+# what the bot arranged, as the complaint flow records it (in English, kept in the state)
+ARRANGED = {
+    "the compensation offered": "op_arranged_compensation",
+    "the compensations the bot can give (coupon, free delivery, gift)": (
+        "op_arranged_compensations"
+    ),
 }
-THREAT_WORDS = {
-    "none": "none",
-    "churn": "to stop buying here",
-    "public": "a public review or post",
-    "legal": "legal action",
-}
-SLOT_WORDS = {
-    "order_ref": "order number",
-    "photo": "photo",
-    "description": "what happened",
-    "contact": "phone or email",
-}
-
-
-FIX_WORDS = {"refund": "a refund", "replacement": "a replacement", "repair": "a repair"}
 
 
 # why a person was asked for that makes a new request, not the case the bot closed before
@@ -108,18 +97,11 @@ def ticket_case_type(state: dict[str, Any], ticket: Ticket) -> str | None:
     return (state.get("complaint") or {}).get("type")
 
 
-def labelled(words: dict[str, str], code: str | None, empty: str = "-") -> str:
+def labelled(texts: Texts, prefix: str, code: str | None, empty: str = "-") -> str:
     """A label in words with its code ('late or lost delivery (delivery_delay)'): the words
     for the operator, the code as the classifier and the reports name it."""
-    said = in_words(words, code, empty)
+    said = in_words(texts, prefix, code, empty)
     return f"{said} ({code})" if code and code not in ("-", "none") and said != code else said
-
-
-def in_words(words: dict[str, str], code: str | None, empty: str = "-") -> str:
-    """A label in words ('delivery_delay' -> 'late or lost delivery'); unknown: as it is."""
-    if not code:
-        return empty
-    return words.get(code, code.replace("_", " "))
 
 
 @dataclass
@@ -127,10 +109,11 @@ class Card:
     text: str  # the card without the transcript (fits in one Telegram message)
     transcript: str
     summary: str
+    heading: str = "Transcript:"  # the transcript's, in the operators' language
 
     @property
     def full(self) -> str:
-        return f"{self.text}\n\nTranscript:\n{self.transcript}"
+        return f"{self.text}\n\n{self.heading}\n{self.transcript}"
 
     @property
     def needs_file(self) -> bool:
@@ -148,8 +131,16 @@ def customer_kind(emotion: str | None, threat: str | None, is_complaint: bool) -
     return "claimant" if is_complaint else None
 
 
-def transcript_lines(messages: list[Message], tz: Any) -> list[str]:
-    who = {"in": "Customer", "out": "Bot", "operator": "Operator", "note": "Note"}
+def transcript_lines(messages: list[Message], tz: Any, texts: Texts | None = None) -> list[str]:
+    """The conversation as the operators read it: who said what and when (what was said,
+    as it was said; the rest in the operators' language)."""
+    texts = texts or operator_texts()
+    who = {
+        "in": texts("op_who_in"),
+        "out": texts("op_who_out"),
+        "operator": texts("op_who_operator"),
+        "note": texts("op_who_note"),
+    }
     lines = []
     labels: dict[str, str] = {}  # a button's code -> its text, as the customer last saw it
     for m in messages:
@@ -160,11 +151,11 @@ def transcript_lines(messages: list[Message], tz: Any) -> list[str]:
         media = [
             # a shared contact, location, poll or dice says what it is: the phone, the
             # coordinates, the question, the throw
-            f"forwarded from {a['name']}"
+            texts("op_tr_forwarded", name=a["name"])
             if a.get("kind") == "forwarded"
-            else f"{a['kind']} {a['name']}"
+            else f"{_media(texts, a['kind'])} {a['name']}"
             if a.get("kind") in SHARED and a.get("name")
-            else a.get("kind", "?")
+            else _media(texts, a.get("kind", "?"))
             for a in (m.attachments or [])
             if a.get("kind") not in ("button", "edit")
         ]
@@ -179,13 +170,18 @@ def transcript_lines(messages: list[Message], tz: Any) -> list[str]:
         if media:
             body = f"[{', '.join(media)}] {body}".strip()
         if buttons:
-            body = f"[pressed {buttons[0]}] {body}".strip()
+            body = f"[{texts('op_tr_pressed', label=buttons[0])}] {body}".strip()
         if first is not None:
-            body += f" (edited; was: {first})"
+            body += " " + texts("op_tr_edited_was", first=first)
         elif m.edited_at is not None:
-            body += " (edited)"
+            body += " " + texts("op_tr_edited")
         lines.append(f"[{stamp}] {who.get(m.direction, m.direction)}: {body}")
     return lines
+
+
+def _media(texts: Texts, kind: str) -> str:
+    """A kind of message in words ('photo', 'фото'); one the catalogues lack as it is."""
+    return label(texts, f"{MEDIA}{kind}", kind)
 
 
 def _fmt_time(value: datetime | None, tz: Any) -> str:
@@ -212,11 +208,13 @@ def build_card(
     raised: list[str] | None = None,
     promised: datetime | None = None,
     case_details: dict[str, Any] | None = None,
+    texts: Texts | None = None,
 ) -> Card:
     """The card (``raised``: the reasons the ticket was raised to high priority for later,
     such as a legal threat told while it waited; ``promised``: the opening time the customer
     was told a person replies at, after hours; ``case_details``: the details recorded with
-    the state's complaint)."""
+    the state's complaint; ``texts``: the operators' language, English by default)."""
+    say = texts or operator_texts()
     known: dict[str, Any] = state.get("known", {})
     complaint: dict[str, Any] = state.get("complaint", {})
     earlier = closed_case(state, ticket)
@@ -241,120 +239,124 @@ def build_card(
         known["photos"] = photos
     trail: list[dict[str, Any]] = state.get("trail", [])
 
-    prio = "HIGH" if ticket.priority == "high" else "normal"
-    status = {"open": "waiting", "taken": "in progress", "resolved": "resolved"}.get(
-        ticket.status, ticket.status
-    )
+    prio = say("op_card_high") if ticket.priority == "high" else say("op_priority_normal")
+    status = label(say, f"op_card_status_{ticket.status}", ticket.status)
     later = [r for r in dict.fromkeys(raised or []) if r not in (ticket.reason, "safety")]
     if state.get("safety") == ticket.id:
         later.append("safety")  # told while waiting for a person
-    reason = "; then: ".join(REASONS.get(r, r) for r in [ticket.reason, *later])
-    lines = [f"🎫 Ticket #{ticket.id} · {prio} priority · {status}", f"Reason: {reason}"]
+    reason = _reason(say, ticket.reason)
+    for then in later:
+        reason = say("op_card_then", reason=reason, later=_reason(say, then))
+    lines = [
+        say("op_card_head", id=ticket.id, priority=prio, status=status),
+        say("op_card_reason", reason=reason),
+    ]
     if assignee:
-        lines.append(f"Operator: {assignee}")
+        lines.append(say("op_card_operator", name=assignee))
     if promised is not None:
-        lines.append(
-            f"Reply promised: {_fmt_time(promised, tz)} (the team was off or closing: the "
-            "customer was told a colleague answers then)"
-        )
+        lines.append(say("op_card_promised", time=_fmt_time(promised, tz)))
 
     # what each was about and when, so the operator need not hunt for its topic
-    prev = (
-        ", ".join(
-            f"#{t.id} ({t.status}, {_fmt_time(t.created_at, tz)[:5]}, "
-            f"{REASONS.get(t.reason, t.reason)})"
-            for t in previous_tickets[-3:]
-        )
-        or "none"
-    )
+    prev = ", ".join(
+        f"#{p.id} ({label(say, f'op_ticket_{p.status}', p.status)}, "
+        f"{_fmt_time(p.created_at, tz)[:5]}, {_reason(say, p.reason)})"
+        for p in previous_tickets[-3:]
+    ) or say("op_none")
     lines.append(
-        f"Customer: {customer.display_name} · id {customer.external_id} · "
-        f"language {conversation.language or customer.language or '?'} · "
-        f"VIP {'yes' if customer.is_vip else 'no'} · previous tickets: {prev}"
+        say(
+            "op_card_customer",
+            name=customer.display_name,
+            id=customer.external_id,
+            language=conversation.language or customer.language or "?",
+            vip=say("op_yes") if customer.is_vip else say("op_no"),
+            previous=prev,
+        )
     )
     if customer.blocked_bot:
-        lines.append("⚠️ The customer has blocked the bot: replies will not reach them.")
+        lines.append(say("op_card_blocked"))
 
     intent = cls.get("intent") or "?"
     ctype = complaint.get("type") or cls.get("complaint_type") or "-"
     kind = complaint.get("kind") or customer_kind(
         cls.get("emotion"), cls.get("threat"), intent == "complaint"
     )
+    emotion = cls.get("emotion")
     lines.append(
-        f"Intent: {labelled(INTENT_WORDS, intent, '?')} · "
-        f"complaint type: {labelled(TYPE_WORDS, ctype)} · "
-        f"emotion: {cls.get('emotion') or '?'} · "
-        f"threat: {labelled(THREAT_WORDS, cls.get('threat'), 'none')} · "
-        f"customer kind: {kind or '-'}"
+        say(
+            "op_card_intent",
+            intent=labelled(say, INTENT, intent, "?"),
+            type=labelled(say, TYPE, ctype),
+            emotion=label(say, f"{EMOTION}{emotion}", emotion) if emotion else "?",
+            threat=labelled(say, THREAT, cls.get("threat"), say("op_threat_none")),
+            kind=label(say, f"{KIND}{kind}", kind) if kind else "-",
+        )
     )
 
     details = []
     if known.get("order_ref"):
-        details.append(f"order {known['order_ref']}{_was(trail, 'order_ref', known['order_ref'])}")
+        was = _was(say, trail, "order_ref", known["order_ref"])
+        details.append(say("op_detail_order", order=known["order_ref"], was=was))
     if known.get("amount") is not None:
         currency = known.get("currency")
         amount = float(known["amount"])
         said = (
-            money(amount, currency, "en")
+            money(amount, currency, say.lang)
             if currency
-            else f"{number(amount, 'en')} (no currency said)"
+            else say("op_detail_no_currency", amount=number(amount, say.lang))
         )
-        details.append(f"amount {said}{_was(trail, 'amount', f'{amount:g}')}")
+        was = _was(say, trail, "amount", f"{amount:g}")
+        details.append(say("op_detail_amount", amount=said, was=was))
     if known.get("photos"):
-        details.append(f"photos/files: {len(known['photos'])}")
+        details.append(say("op_detail_photos", n=len(known["photos"])))
     if known.get("contact"):
-        details.append(f"contact {known['contact']}")
+        details.append(say("op_detail_contact", contact=known["contact"]))
     if known.get("location"):
-        details.append(f"location {known['location']}")
-    lines.append("Details: " + ("; ".join(details) if details else "none collected"))
+        details.append(say("op_detail_location", location=known["location"]))
+    said = "; ".join(details) if details else say("op_card_no_details")
+    lines.append(say("op_card_details", details=said))
     if known.get("description"):
         said = str(known["description"])
         if len(said) > DESCRIPTION_SHOWN:
             # a long story would push the summary off a card Telegram cuts at its limit
-            said = said[:DESCRIPTION_SHOWN].rstrip() + "… (all of it in the transcript)"
-        lines.append(f"Description: {said}")
+            said = said[:DESCRIPTION_SHOWN].rstrip() + say("op_card_description_cut")
+        lines.append(say("op_card_description", text=said))
 
     if complaint.get("wanted"):
-        asked = FIX_WORDS.get(complaint["wanted"], complaint["wanted"])
+        asked = in_words(say, FIX, complaint["wanted"])
         if complaint.get("arranged"):
             instead = complaint["arranged"]  # "the compensation offered"
+            if instead in ARRANGED:
+                instead = say(ARRANGED[instead])
         else:
             done = complaint.get("choice") or complaint.get("outcome") or "-"
-            instead = f"what the bot arranged ({done.replace('_', ' ')})"
-        lines.append(f"⚠️ The customer asks for {asked} instead of {instead}.")
+            instead = say("op_card_arranged", done=done.replace("_", " "))
+        lines.append(say("op_card_asks_instead", asked=asked, instead=instead))
     elif complaint.get("wished") and not complaint.get("choice"):
         # "może być wymiana" said before the details were in, then a person took over
-        lines.append(
-            f"The customer would like {FIX_WORDS.get(complaint['wished'], complaint['wished'])}"
-            " (said before the fix was offered)."
-        )
+        lines.append(say("op_card_would_like", fix=in_words(say, FIX, complaint["wished"])))
     if state.get("safety") == ticket.id:  # told while waiting for a person
-        lines.append("⚠️ The customer reports someone hurt or in danger (safety incident): urgent.")
+        lines.append(say("op_card_safety"))
     if complaint.get("overdue"):
-        lines.append("⚠️ The customer says an earlier promise was not kept: handled as urgent.")
+        lines.append(say("op_card_overdue"))
     if earlier is not None:
-        what = in_words(TYPE_WORDS, earlier.get("type"))
         order = (case_details or {}).get("order_ref")
         outcome = earlier.get("outcome")
         lines.append(
-            f"Earlier in this chat, closed by the bot (the customer was satisfied): {what}"
-            + (f", order {order}" if order else "")
-            + (f", {FIX_WORDS.get(outcome, str(outcome).replace('_', ' '))}" if outcome else "")
-            + "."
+            say(
+                "op_card_earlier",
+                what=in_words(say, TYPE, earlier.get("type")),
+                order=say("op_card_earlier_order", order=order) if order else "",
+                outcome=f", {in_words(say, FIX, str(outcome))}" if outcome else "",
+            )
         )
-    also = [t.get("complaint_type") for t in trail if t.get("type") == "complaint_also_recorded"]
+    also = [e.get("complaint_type") for e in trail if e.get("type") == "complaint_also_recorded"]
     if also:
-        lines.append(
-            "Also in the message, recorded and passed on: "
-            + ", ".join(in_words(TYPE_WORDS, str(t)) for t in also)
-        )
+        types = ", ".join(in_words(say, TYPE, str(a)) for a in also)
+        lines.append(say("op_card_also_recorded", types=types))
 
     waiting = (complaint.get("next") or {}).get("type")
     if waiting:  # "...cracked and the lid is missing": the second, taken up after this one
-        lines.append(
-            "Also in the message, recorded and not yet sorted out: "
-            + in_words(TYPE_WORDS, str(waiting))
-        )
+        lines.append(say("op_card_also_waiting", type=in_words(say, TYPE, str(waiting))))
 
     tried = [t for t in trail if t.get("type") in ("faq_answered", "faq_declined")]
     unhelpful = _not_helpful_answers(trail)
@@ -362,26 +364,30 @@ def build_card(
     question = faq.get("query")
     # the FAQ's hand-offs: "didn't help", or a person asked for after "that's all I have"
     if tried and question and (ticket.reason == "faq_not_helpful" or faq.get("repeated")):
-        lines.append(f"Question: {question}")
+        lines.append(say("op_card_question", question=question))
     if tried:
         parts = []
-        for t in tried[-4:]:
-            if t["type"] == "faq_answered":
-                score = t.get("score")  # none for a topic the customer picked from old buttons
-                how = "picked by the customer" if score is None else f"score {score:.2f}"
-                if id(t) in unhelpful:
-                    how += ", the customer said it did not help"
-                parts.append(f"answered with '{t.get('answer_id')}' ({how})")
+        for e in tried[-4:]:
+            if e["type"] == "faq_answered":
+                score = e.get("score")  # none for a topic the customer picked from old buttons
+                how = (
+                    say("op_faq_picked")
+                    if score is None
+                    else say("op_faq_score", score=f"{score:.2f}")
+                )
+                if id(e) in unhelpful:
+                    how = say("op_faq_not_helped", how=how)
+                parts.append(say("op_faq_answered", answer=e.get("answer_id"), how=how))
             else:
-                cands = t.get("candidates") or []
+                cands = e.get("candidates") or []
                 shown = ", ".join(
                     f"{c.get('answer_id')} {float(c.get('score', 0)):.2f}" for c in cands[:3]
                 )
-                parts.append(f"no confident answer (closest: {shown or 'none'})")
-        lines.append("Bot tried: " + "; ".join(parts))
-    promises = _promises(trail)
+                parts.append(say("op_faq_declined", closest=shown or say("op_none")))
+        lines.append(say("op_card_bot_tried", tried="; ".join(parts)))
+    promises = _promises(say, trail)
     if promises:
-        lines.append("Bot promised: " + "; ".join(promises))
+        lines.append(say("op_card_bot_promised", promises="; ".join(promises)))
     closed_at = max(
         (int(t.get("turn", 0)) for t in trail if t.get("type") == "resolved" and earlier),
         default=-1,
@@ -396,21 +402,27 @@ def build_card(
     )
     missing = [s for s in asked if not _slot_known(known, s)]
     if missing:
-        lines.append(
-            "Asked but not yet given: " + ", ".join(in_words(SLOT_WORDS, s) for s in missing)
-        )
+        slots = ", ".join(in_words(say, SLOT, s) for s in missing)
+        lines.append(say("op_card_asked_missing", slots=slots))
 
-    summary = _summary(intent, ctype, kind, known, reason, cls)
-    lines.append(f"Summary: {summary}")
-    lines.append(
-        "Reply in this topic to write to the customer. "
-        "Start with # for an internal note. /take /resolve /transfer /canned /help"
+    summary = _summary(say, intent, ctype, kind, known, reason, cls)
+    lines.append(say("op_card_summary", summary=summary))
+    lines.append(say("op_card_footer"))
+    transcript = "\n".join(transcript_lines(messages, tz, say))
+    return Card(
+        text="\n".join(lines),
+        transcript=transcript,
+        summary=summary,
+        heading=say("op_card_transcript"),
     )
-    transcript = "\n".join(transcript_lines(messages, tz))
-    return Card(text="\n".join(lines), transcript=transcript, summary=summary)
 
 
-def _was(trail: list[dict[str, Any]], slot: str, now: Any) -> str:
+def _reason(texts: Texts, code: str) -> str:
+    """Why a ticket was handed to a person, in words ('customer asked for a person')."""
+    return label(texts, f"{REASON}{code}", code)
+
+
+def _was(texts: Texts, trail: list[dict[str, Any]], slot: str, now: Any) -> str:
     """' (corrected from 7781420)': the detail replaced an earlier one the bot may have
     used already (passed to a team, said in a promise)."""
     was = next(
@@ -421,22 +433,26 @@ def _was(trail: list[dict[str, Any]], slot: str, now: Any) -> str:
         ),
         None,
     )
-    return f" (corrected from {was})" if was and str(was) != str(now) else ""
+    if not was or str(was) == str(now):
+        return ""
+    return " " + texts("op_detail_corrected", was=was)
 
 
-def _gesture(event: dict[str, Any]) -> str:
+def _gesture(texts: Texts, event: dict[str, Any]) -> str:
     """A compensation in words, with the code the customer was given."""
     kind, value = event.get("kind"), float(event.get("value") or 0)
     if kind == "coupon":
-        return f"a {value:g}% coupon (SORRY{value:g})"
+        return texts("op_gesture_coupon", value=f"{value:g}")
     if kind == "free_delivery":
-        return "free delivery" + (f" (next {value:g} orders)" if value > 1 else "")
+        if value > 1:
+            return texts("op_gesture_free_deliveries", n=f"{value:g}")
+        return texts("op_gesture_free_delivery")
     if kind == "gift":
-        return "a gift with the next order"
+        return texts("op_gesture_gift")
     return str(kind or "?").replace("_", " ")
 
 
-def _promises(trail: list[dict[str, Any]]) -> list[str]:
+def _promises(texts: Texts, trail: list[dict[str, Any]]) -> list[str]:
     """What the bot promised, gave or offered, in order: the compensations offered in one
     turn are a choice, and the one the customer took is said."""
     said: list[str] = []
@@ -448,15 +464,18 @@ def _promises(trail: list[dict[str, Any]]) -> list[str]:
             nxt = trail[i + 1] if i + 1 < len(trail) else {}
             if nxt.get("type") == "compensation_offered" and nxt.get("turn") == t.get("turn"):
                 continue
-            gestures = [_gesture(o) for o in offered]
+            gestures = [_gesture(texts, o) for o in offered]
             said.append(
-                gestures[0] if len(gestures) == 1 else "offered a choice of " + ", ".join(gestures)
+                gestures[0]
+                if len(gestures) == 1
+                else texts("op_offered_choice", gestures=", ".join(gestures))
             )
             offered = []
         elif kind == "compensation_chosen":
-            said.append(f"the customer chose {_gesture(t)}")
+            said.append(texts("op_customer_chose", gesture=_gesture(texts, t)))
         elif kind == "promised":
-            said.append(t.get("text") or "a promise")
+            # the promise as the customer read it (their language): quoted, not translated
+            said.append(t.get("text") or texts("op_a_promise"))
     return said
 
 
@@ -482,6 +501,7 @@ def _slot_known(known: dict[str, Any], slot: str) -> bool:
 
 
 def _summary(
+    texts: Texts,
     intent: str,
     ctype: str,
     kind: str | None,
@@ -489,14 +509,26 @@ def _summary(
     reason: str,
     cls: dict[str, Any],
 ) -> str:
-    about = f"order {known['order_ref']}" if known.get("order_ref") else "no order number yet"
+    about = (
+        texts("op_summary_order", order=known["order_ref"])
+        if known.get("order_ref")
+        else texts("op_summary_no_order")
+    )
     if intent == "complaint" or ctype != "-":
-        what = in_words(TYPE_WORDS, ctype)
-        first = f"{(kind or 'claimant').capitalize()} complaint ({what}) about {about}."
+        what = in_words(texts, TYPE, ctype)
+        kind = kind or "claimant"
+        key = f"op_summary_complaint_{kind}"
+        first = (
+            texts(key, what=what, about=about)
+            if key in catalogue(SOURCE)
+            else f"{kind.capitalize()} complaint ({what}) about {about}."
+        )
     else:
-        first = f"Customer needs help ({in_words(INTENT_WORDS, intent, '?')}); {about}."
+        first = texts("op_summary_help", intent=in_words(texts, INTENT, intent, "?"), about=about)
     threat = cls.get("threat")
-    second = f"Handed over because: {reason}" + (
-        f"; threat: {in_words(THREAT_WORDS, threat)}." if threat and threat != "none" else "."
+    second = (
+        texts("op_summary_because_threat", reason=reason, threat=in_words(texts, THREAT, threat))
+        if threat and threat != "none"
+        else texts("op_summary_because", reason=reason)
     )
     return f"{first}\n{second}"

@@ -62,14 +62,3 @@ def answer_due(now: datetime, settings: Settings, priority: str) -> datetime:
     minutes = sla_minutes(settings, priority)
     due = answer_from(now, settings, priority) + timedelta(minutes=minutes)
     return due.astimezone(UTC)
-
-
-def age_words(minutes: int) -> str:
-    """How long a ticket has waited: '25 min', '3 h 10 min', '2 d 4 h'."""
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, rest = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {rest} min" if rest else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"

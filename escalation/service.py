@@ -27,6 +27,7 @@ from bot.dialogs.slots import yes_no_sign
 from bot.dialogs.types import Attachment, Incoming
 from escalation.card import Card, build_card, closed_case
 from escalation.hours import answer_due, is_open, sla_minutes
+from escalation.texts import operator_texts
 
 OPEN_STATUSES = ("open", "taken")
 # what the card shows of a case, forgotten by the bot after a resolution: kept with the
@@ -268,6 +269,7 @@ async def render_card(
         raised=[str((p or {}).get("reason")) for p in raised if (p or {}).get("reason")],
         promised=promised_reply(settings, ticket),
         case_details=record.details if record is not None else None,
+        texts=operator_texts(settings),
     )
     ticket.summary = card.summary
     return card

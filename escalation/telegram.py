@@ -27,9 +27,9 @@ from bot.db.models import Conversation, Customer, Message, Ticket, TicketEvent, 
 from bot.delivery import claim, release, split_text, with_retry
 from bot.dialogs.texts import FALLBACK, SEEN_LANGS, Texts
 from bot.dialogs.types import Outcome
-from bot.reports import TYPE_WORDS
-from escalation.card import Card, in_words, ticket_case_type, transcript_lines
+from escalation.card import TYPE, Card, ticket_case_type, transcript_lines
 from escalation.service import active_ticket, add_event, case_started, render_card
+from escalation.texts import in_words, operator_texts
 
 log = logging.getLogger(__name__)
 
@@ -175,22 +175,23 @@ def thread_lost(exc: Exception) -> bool:
     return "thread not found" in text or "topic_deleted" in text or "topic was deleted" in text
 
 
-def topic_title(ticket: Ticket, customer: Customer, ctype: str | None) -> str:
+def topic_title(ticket: Ticket, customer: Customer, ctype: str | None, texts: Texts) -> str:
     mark = STATUS_MARK.get(ticket.status, "")
     prio = "🔥" if ticket.priority == "high" else ""
-    name = customer.first_name or customer.username or "Customer"
-    about = f" · {in_words(TYPE_WORDS, ctype)}" if ctype else ""
+    name = customer.first_name or customer.username or texts("op_who_in")
+    about = f" · {in_words(texts, TYPE, ctype)}" if ctype else ""
     return f"{mark}{prio} #{ticket.id} {name}{about}"[:128]
 
 
-def card_keyboard(ticket: Ticket) -> InlineKeyboardMarkup:
-    row = []
-    if ticket.status == "open":
-        row.append(InlineKeyboardButton(text="Take", callback_data=f"tk:take:{ticket.id}"))
-    if ticket.status in ("open", "taken"):
-        row.append(InlineKeyboardButton(text="Resolve", callback_data=f"tk:resolve:{ticket.id}"))
-    else:
-        row.append(InlineKeyboardButton(text="Reopen", callback_data=f"tk:reopen:{ticket.id}"))
+def card_keyboard(ticket: Ticket, texts: Texts) -> InlineKeyboardMarkup:
+    actions = ["take"] if ticket.status == "open" else []
+    actions.append("resolve" if ticket.status in ("open", "taken") else "reopen")
+    row = [
+        InlineKeyboardButton(
+            text=texts(f"op_button_{action}"), callback_data=f"tk:{action}:{ticket.id}"
+        )
+        for action in actions
+    ]
     return InlineKeyboardMarkup(inline_keyboard=[row])
 
 
@@ -251,6 +252,7 @@ class OperatorDesk:
     ) -> None:
         self.settings = settings
         self.chat_id = settings.require_operators_chat()
+        self.texts = operator_texts(settings)  # what the operators read, in their language
         # a ticket's topic being made (ticket id -> lock): one topic, whoever asks for it
         self._making: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         # the task holding each ticket's lock (ticket id -> task): a topic lost under it
@@ -391,7 +393,7 @@ class OperatorDesk:
         topic = await with_retry(
             lambda: bot.create_forum_topic(
                 self.chat_id,
-                name=topic_title(ticket, customer, ctype),
+                name=topic_title(ticket, customer, ctype, self.texts),
                 icon_color=COLOR_HIGH if ticket.priority == "high" else COLOR_NORMAL,
             )
         )
@@ -487,7 +489,7 @@ class OperatorDesk:
                 self.chat_id,
                 split_text(text, 4000)[0],
                 message_thread_id=ticket.topic_id,
-                reply_markup=card_keyboard(ticket),
+                reply_markup=card_keyboard(ticket, self.texts),
             )
         )
         ticket.card_message_id = sent.message_id
@@ -510,7 +512,7 @@ class OperatorDesk:
                 self.chat_id,
                 BufferedInputFile(data, filename=f"ticket-{ticket.id}-transcript.txt"),
                 message_thread_id=ticket.topic_id,
-                caption="Full transcript",
+                caption=self.texts("op_transcript_caption"),
             )
         )
         await add_event(session, ticket, "transcript_file", topic_id=ticket.topic_id)
@@ -527,7 +529,7 @@ class OperatorDesk:
         return any((p or {}).get("topic_id") == ticket.topic_id for p in sent)
 
     async def _alert_seniors(self, bot: Bot, ticket: Ticket, card: Card) -> None:
-        note = f"🔥 High priority ticket #{ticket.id}: a senior operator is needed.\n{card.summary}"
+        note = self.texts("op_alert_high", id=ticket.id, summary=card.summary)
         try:
             await with_retry(
                 lambda: bot.send_message(self.chat_id, note, message_thread_id=ticket.topic_id)
@@ -592,7 +594,7 @@ class OperatorDesk:
                         split_text(text, 4000)[0],
                         chat_id=self.chat_id,
                         message_id=ticket.card_message_id,
-                        reply_markup=card_keyboard(ticket),
+                        reply_markup=card_keyboard(ticket, self.texts),
                     )
                 )
         except TelegramBadRequest as exc:
@@ -610,7 +612,9 @@ class OperatorDesk:
         try:
             await with_retry(
                 lambda: bot.edit_forum_topic(
-                    self.chat_id, ticket.topic_id, name=topic_title(ticket, customer, ctype)
+                    self.chat_id,
+                    ticket.topic_id,
+                    name=topic_title(ticket, customer, ctype, self.texts),
                 )
             )
         except TelegramBadRequest as exc:
@@ -719,7 +723,7 @@ class OperatorDesk:
         is an item of; the items are gathered and copied together, one album)."""
         if edited:
             # the note can make a message of the longest length too long: then in parts
-            parts = split_text(f"✏️ The customer edited a message:\n{row.text or ''}")
+            parts = split_text(self.texts("op_customer_edited", text=row.text or ""))
             reply_to = row.relay_message_id
             for part in parts:
 
@@ -763,10 +767,10 @@ class OperatorDesk:
                 # a message Telegram will not copy (deleted meanwhile, a kind it cannot
                 # copy): the topic reads what it was
                 log.info("customer's message %s not copied: %s", row.id, exc)
-                [line] = transcript_lines([row], self.settings.tz)
+                [line] = transcript_lines([row], self.settings.tz, self.texts)
                 return await bot.send_message(
                     self.chat_id,
-                    split_text(f"📎 (Telegram would not copy this message)\n{line}")[0],
+                    split_text(self.texts("op_not_copied", line=line))[0],
                     message_thread_id=thread,
                 )
 
@@ -918,7 +922,9 @@ class OperatorDesk:
 
         async def send(thread: int) -> Any:
             return await bot.send_message(
-                self.chat_id, f"🔘 The customer pressed: {label}", message_thread_id=thread
+                self.chat_id,
+                self.texts("op_customer_pressed", label=label),
+                message_thread_id=thread,
             )
 
         try:
@@ -1019,9 +1025,9 @@ class OperatorDesk:
             bot,
             session,
             ticket,
-            f"🔁 The customer says it is not solved: ticket #{ticket.id} is reopened"
-            + (f" for {who}" if who else "")
-            + ". Their messages come here again.",
+            self.texts("op_reopened_by_customer_for", id=ticket.id, who=who)
+            if who
+            else self.texts("op_reopened_by_customer", id=ticket.id),
         )
         # the photos and files they sent the bot after the resolution (what is still
         # wrong, shown while "was it solved?" was asked): under the notice, not lost
@@ -1076,7 +1082,7 @@ class OperatorDesk:
             bot,
             session,
             ticket,
-            "⚠️ The customer has blocked the bot: messages cannot be delivered.",
+            self.texts("op_customer_blocked"),
         )
 
     async def reply_refused(self, bot: Bot, session: AsyncSession, row: Message) -> None:
@@ -1088,11 +1094,10 @@ class OperatorDesk:
             return
         customer = await session.get(Customer, ticket.customer_id)
         if customer is not None and customer.blocked_bot:
-            why = "the customer has blocked the bot, so Telegram would not deliver it"
+            text = self.texts("op_reply_refused_blocked")
         else:
             said = (row.delivery_error or "").removeprefix("Telegram server says - ")
-            why = f"Telegram refused it ('{said}')"
-        text = f"⚠️ This reply did not reach the customer: {why}."
+            text = self.texts("op_reply_refused", said=said)
         quote: dict[str, Any] = {}
         if row.relay_chat_id == self.chat_id and row.relay_message_id is not None:
             quote = {"reply_to_message_id": row.relay_message_id}
@@ -1127,8 +1132,7 @@ class OperatorDesk:
             bot,
             session,
             ticket,
-            "✅ The customer unblocked the bot and writes again: your replies reach them now "
-            "(what was sent while it was blocked did not: send it again if it is still needed).",
+            self.texts("op_customer_unblocked"),
         )
 
     async def ticket_by_topic(self, session: AsyncSession, thread_id: int | None) -> Ticket | None:

@@ -23,22 +23,16 @@ from bot.db.models import (
 )
 from bot.delivery import deliver, every
 from bot.dialogs.rules import load_rules
-from bot.dialogs.texts import Texts
+from bot.dialogs.texts import Texts, label
 from bot.services import Services
 from escalation.followup import check_follow_ups
-from escalation.hours import age_words, answer_due
+from escalation.hours import answer_due
 from escalation.service import add_event, customer_waiting
 from escalation.telegram import group_refused, refused_by_group
+from escalation.texts import age_words, operator_texts
 
 log = logging.getLogger(__name__)
 TOPIC_RETRY_AFTER = timedelta(seconds=15)  # a turn may still be making the topic before
-# said to the seniors in private when the reminder could not be posted in the group
-OUT_OF_GROUP = (
-    "⚠️ I could not post this in the operators' group: Telegram says the bot is not a member "
-    "there any more (it was removed, or is no longer an admin). Please add it back as an admin "
-    "that can manage topics and pin messages; the customers' messages are kept and reach "
-    "their topics then."
-)
 
 
 async def check_timers(bot: Bot, services: Services, now: datetime | None = None) -> dict[str, int]:
@@ -88,14 +82,17 @@ async def check_timers(bot: Bot, services: Services, now: datetime | None = None
             if since is None:
                 continue
             waited = int((now - since).total_seconds() // 60)
-            reopened_note = await _since_note(session, ticket)
+            since_when = await _since_note(session, ticket)
             if rules.remind_operators and ticket.reminded_at is None and desk is not None:
                 ticket.reminded_at = now
                 await add_event(session, ticket, "sla_reminder", now=now, waited_minutes=waited)
                 await session.commit()
-                text = (
-                    f"⏰ Ticket #{ticket.id} has waited {age_words(waited)} without an answer"
-                    f"{reopened_note} ({ticket.priority} priority). "
+                texts = operator_texts(services.settings)
+                text = texts(
+                    f"op_remind_waited{since_when}",
+                    id=ticket.id,
+                    age=age_words(waited, texts),
+                    priority=label(texts, f"op_priority_{ticket.priority}", ticket.priority),
                 )
                 await _remind(bot, session, services, ticket, text)
                 counts["reminded"] += 1
@@ -108,15 +105,15 @@ async def check_timers(bot: Bot, services: Services, now: datetime | None = None
     return counts
 
 
-async def _whose(bot: Bot, desk: Any, ticket: Ticket) -> str:
+async def _whose(bot: Bot, desk: Any, ticket: Ticket, texts: Texts) -> str:
     """What a reminder asks, by who has the ticket: nobody, a colleague (who should answer:
     /take would take it from them), or one who has left the group since."""
     if ticket.assignee_id is None:
-        return "Please /take it."
+        return texts("op_whose_nobody")
     who = await desk.operator_name(bot, ticket.assignee_id)
     if not await desk.in_group(bot, ticket.assignee_id):
-        return f"It was with {who}, who has left the group: please /take it."
-    return f"It is with {who}: please answer the customer (or /transfer it)."
+        return texts("op_whose_left", who=who)
+    return texts("op_whose", who=who)
 
 
 async def _remind_unanswered(bot: Bot, session: Any, services: Services, now: datetime) -> int:
@@ -158,9 +155,12 @@ async def _remind_unanswered(bot: Bot, session: Any, services: Services, now: da
         waited = int((now - since).total_seconds() // 60)
         await add_event(session, ticket, "sla_reminder", now=now, waited_minutes=waited)
         await session.commit()
-        text = (
-            f"⏰ Ticket #{ticket.id}: the customer wrote again {age_words(waited)} ago and has "
-            f"had no answer since ({ticket.priority} priority). "
+        texts = operator_texts(services.settings)
+        text = texts(
+            "op_remind_again",
+            id=ticket.id,
+            age=age_words(waited, texts),
+            priority=label(texts, f"op_priority_{ticket.priority}", ticket.priority),
         )
         await _remind(bot, session, services, ticket, text)
         reminded += 1
@@ -172,23 +172,22 @@ async def _remind(bot: Bot, session: Any, services: Services, ticket: Ticket, te
     seniors in private, with a link to the topic. One failing send stops neither the
     other seniors nor the other tickets."""
     desk = services.desk
+    texts = operator_texts(services.settings)
     try:
         customer = await session.get(Customer, ticket.customer_id)
         if customer is not None and customer.blocked_bot:
             # an answer would not reach them: what can be done is to close it
-            text += (
-                "The customer has blocked the bot, so a reply cannot reach them: /resolve it "
-                "if nothing more can be done."
-            )
+            text += " " + texts("op_remind_blocked")
         else:
-            text += await _whose(bot, desk, ticket)
+            text += " " + await _whose(bot, desk, ticket, texts)
         await desk.tell_topic(bot, session, ticket, text)
     except Exception as exc:
         if not refused_by_group(exc):
             log.exception("SLA reminder for ticket %s failed", ticket.id)
         else:  # the bot is out of the group: the seniors, who can read it, learn why
             group_refused(desk.chat_id, exc)
-            text += f"\n\n{OUT_OF_GROUP}"
+            # said to the seniors in private, as it could not be posted in the group
+            text += "\n\n" + texts("op_out_of_group")
     seniors = services.settings.senior_operator_ids
     link = desk.topic_link(ticket) if seniors else ""  # the seniors read it in private
     for senior in seniors:
@@ -199,8 +198,9 @@ async def _remind(bot: Bot, session: Any, services: Services, ticket: Ticket, te
 
 
 async def _restarts(session: Any, ticket: Ticket) -> list[tuple[datetime, str]]:
-    """When the customer started waiting for a person again after an answer, and why: the
-    customer reopened the ticket ("not solved"), or it was put back in the queue."""
+    """When the customer started waiting for a person again after an answer, and why (the
+    reminder's key suffix): the customer reopened the ticket ("not solved", '_reopened'),
+    or it was put back in the queue ('_requeued')."""
     events = (
         await session.execute(
             select(
@@ -216,13 +216,15 @@ async def _restarts(session: Any, ticket: Ticket) -> list[tuple[datetime, str]]:
     said = []
     for kind, actor, payload, at in events:
         if kind == "reopened" and actor is None:
-            said.append((as_utc(at), " since the customer reopened it"))
+            said.append((as_utc(at), "_reopened"))
         elif kind == "transferred" and not (payload or {}).get("to") and ticket.assignee_id is None:
-            said.append((as_utc(at), " since it was put back in the queue"))
+            said.append((as_utc(at), "_requeued"))
     return said
 
 
 async def _since_note(session: Any, ticket: Ticket) -> str:
+    """Why the customer waits again, as the reminder's key suffix ('' : since the ticket
+    was opened)."""
     if ticket.first_response_at is None:
         return ""
     restarts = await _restarts(session, ticket)

@@ -3,11 +3,12 @@
     python scripts/update_catalogues.py [pybabel update options, e.g. --no-fuzzy-matching]
 
 Runs ``pybabel update`` for each domain (``bot/dialogs/locales``, domain ``supportbot``;
-``knowledge/locales``, domain ``knowledge``), then puts ``no-python-format`` back: Babel
-flags every text whose English reads like a printf directive ``python-format`` again
-(``{value}% off`` holds '% o'), and ``msgfmt -c`` then refuses the catalogue ('msgstr' is
-not a valid Python format string). The bot's texts are ``str.format`` texts only
-(``python-brace-format``), never printf ones, so no ``python-format`` flag is kept.
+``knowledge/locales``, domain ``knowledge``; ``escalation/locales``, domain ``operators``),
+then puts ``no-python-format`` back: Babel flags every text whose English reads like a
+printf directive ``python-format`` again (``{value}% off`` holds '% o'), and ``msgfmt -c``
+then refuses the catalogue ('msgstr' is not a valid Python format string). The bot's texts
+are ``str.format`` texts only (``python-brace-format``), never printf ones, so no
+``python-format`` flag is kept.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOMAINS = (
     (ROOT / "bot" / "dialogs" / "locales", "supportbot"),
     (ROOT / "knowledge" / "locales", "knowledge"),
+    (ROOT / "escalation" / "locales", "operators"),
 )
 
 

@@ -3,6 +3,7 @@ restart, or in ways the topic's ordinary flow does not expect. SQLite and Postgr
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -1096,3 +1097,72 @@ async def test_an_album_copied_in_part_links_each_photo_to_its_own_copy(
     assert relayed[sent[1]["message_id"]] == photos["the label"]
     assert relayed[sent[2]["message_id"]] == photos["the receipt"]
     assert relayed[sent[0]["message_id"]] == gone["message_id"]
+
+
+@BOTH
+async def test_operators_read_the_card_notes_and_replies_in_operators_language(
+    settings, classifier, db_url
+) -> None:
+    """The shop's operators speak Russian, yet everything the bot said to them was English:
+    the pinned card ('🎫 Ticket #1 · normal priority · waiting'), its buttons, the topic's
+    notes ('✏️ The customer edited a message'), the replies to their commands ('Ticket #1
+    is yours.') and the reminders, in the topic and to the seniors in private. With
+    OPERATORS_LANGUAGE=ru they are Russian; what the customer wrote is quoted as written,
+    and the customer, who writes English, is still answered in English."""
+    from datetime import timedelta
+
+    from bot.db.models import utcnow
+    from escalation.timers import check_timers
+
+    sb = await launch(settings.model_copy(update={"operators_language": "ru"}), classifier, db_url)
+    try:
+        fake = sb.server.fake
+        thread = await _escalate(fake, JOHN, "Talk to a human please")
+        card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+        text = card["text"]
+        assert text.startswith("🎫 Обращение #1 · приоритет: обычный · ждёт ответа\n"), text
+        assert "\nПричина: клиент попросил человека\n" in text, text
+        assert "\nОтвечайте в этой теме, чтобы написать клиенту." in text, text
+        # the transcript: the customer's words as written, who said them in Russian
+        assert "\n\nПереписка:\n" in text and "] Клиент: Talk to a human please" in text, text
+        for english in ("Ticket", "Reason", "Summary", "Transcript", "Customer", "priority"):
+            assert english not in text, (english, text)
+        buttons = [b["text"] for row in card["reply_markup"]["inline_keyboard"] for b in row]
+        assert buttons == ["Взять", "Решено"], buttons
+
+        fake.user_sends(OLGA, "/take", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+        said = await fake.wait_for_bot_message(
+            OPERATORS_CHAT_ID, thread_id=thread, text_contains="теперь ваше", timeout=20
+        )
+        assert said[-1]["text"] == "Обращение #1 теперь ваше.", said[-1]["text"]
+        await settled(sb)
+        drawn = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+        assert "· в работе\n" in drawn["text"], drawn["text"]
+        assert "\nОператор: Olga (@olga_support)\n" in drawn["text"], drawn["text"]
+
+        # half an hour on, nobody has answered: the topic and the senior (Olga) are reminded
+        counts = await check_timers(sb.bot, sb.services, now=utcnow() + timedelta(hours=1))
+        assert counts["reminded"] == 1, counts
+        [reminder] = [t for t in topic_texts(fake, thread) if t.startswith("⏰")]
+        assert reminder.startswith("⏰ Обращение #1 ждёт ответа уже "), reminder
+        assert reminder.endswith(
+            "(приоритет: обычный). Его ведёт Olga (@olga_support): пожалуйста, ответьте "
+            "клиенту (или передайте: /transfer)."
+        ), reminder
+        assert bot_texts(fake, OLGA)[-1].startswith(reminder), bot_texts(fake, OLGA)
+
+        sent = fake.user_sends(JOHN, "my order is 55112")
+        await fake.wait_for_bot_message(
+            OPERATORS_CHAT_ID, thread_id=thread, text_contains="55112", timeout=20
+        )
+        fake.user_edits(JOHN, sent["message_id"], "my order is 55113")
+        edited = await fake.wait_for_bot_message(
+            OPERATORS_CHAT_ID, thread_id=thread, text_contains="изменил сообщение", timeout=20
+        )
+        assert edited[-1]["text"] == "✏️ Клиент изменил сообщение:\nmy order is 55113"
+        await settled(sb)
+        # the customer's side keeps the customer's language
+        told = bot_texts(fake, JOHN)
+        assert told and not any(re.search("[а-яё]", t, re.I) for t in told), told
+    finally:
+        await stop_sandbox(sb)

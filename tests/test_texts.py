@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import escalation.texts  # noqa: F401  (registers the operators domain)
 import knowledge.flow  # noqa: F401  (registers the knowledge domain)
 from bot.dialogs import texts
 from bot.dialogs.texts import Texts, catalogue, check_catalogues, fields
@@ -257,6 +258,7 @@ def test_a_routine_catalogue_update_keeps_msgfmt_check_green(tmp_path: Path) -> 
     assert [(f.relative_to(ROOT).as_posix(), d) for f, d in script.DOMAINS] == [
         ("bot/dialogs/locales", "supportbot"),
         ("knowledge/locales", "knowledge"),
+        ("escalation/locales", "operators"),
     ]
     for folder, domain in script.DOMAINS:
         copy = tmp_path / domain
@@ -269,3 +271,49 @@ def test_a_routine_catalogue_update_keeps_msgfmt_check_green(tmp_path: Path) -> 
             assert done.returncode == 0, f"{po}: {done.stderr.strip()}"
     offered = (tmp_path / "supportbot" / "ru" / "LC_MESSAGES" / "supportbot.po").read_text("utf-8")
     assert offered.count("no-python-format") >= 4
+
+
+def test_every_operator_text_has_a_russian_and_a_polish_translation() -> None:
+    """Everything the bot said to operators was English only, while the shops' teams are
+    mostly Russian and Polish. Each operator text (escalation/locales, domain 'operators')
+    has a Russian and a Polish translation, none empty or fuzzy, with the English's
+    placeholders, the catalogues pass 'msgfmt -c', and every text the code asks for by name
+    is in the template (a missing one would stop the message it is part of)."""
+    from babel.messages.pofile import read_po
+
+    from escalation.texts import DOMAIN, LOCALES
+
+    def read(path: Path, lang: str | None = None) -> dict[str, object]:
+        with path.open("rb") as f:
+            return {m.context: m for m in read_po(f, locale=lang) if m.id}
+
+    template = read(LOCALES / f"{DOMAIN}.pot")
+    assert len(template) > 150, len(template)
+    msgfmt = shutil.which("msgfmt")
+    for lang in ("ru", "pl"):
+        po = LOCALES / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+        translated = read(po, lang)
+        untranslated = sorted(
+            key
+            for key in template
+            if key not in translated
+            or not translated[key].string  # type: ignore[attr-defined]
+            or translated[key].fuzzy  # type: ignore[attr-defined]
+        )
+        assert not untranslated, (lang, untranslated)
+        for key, message in translated.items():
+            assert fields(message.string) == fields(message.id), (lang, key)  # type: ignore[attr-defined]
+        # said in that language, not left in English (a few words are the same: 'Bot', 'GIF')
+        same = [k for k, m in translated.items() if m.string == m.id]  # type: ignore[attr-defined]
+        assert len(same) < 25, (lang, same)
+        if msgfmt is not None:
+            done = _msgfmt_check(msgfmt, po)
+            assert done.returncode == 0, f"msgfmt -c {po}: {done.stderr.strip()}"
+    asked = {
+        key
+        for folder in ("bot", "escalation")
+        for source in (ROOT / folder).rglob("*.py")
+        for key in re.findall(r"""["'](op_[a-z_]*[a-z])["']""", source.read_text("utf-8"))
+    }
+    assert len(asked) > 100, len(asked)
+    assert not sorted(asked - set(template)), sorted(asked - set(template))

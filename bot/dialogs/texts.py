@@ -222,6 +222,12 @@ def check_catalogues() -> list[str]:
     return problems
 
 
+def label(texts: Texts, key: str, fallback: str) -> str:
+    """``key``'s text in ``texts``' language when the catalogues have it (a complaint type,
+    a hand-off's reason), else ``fallback`` (a code they do not know, said as it is)."""
+    return texts(key) if key in catalogue(SOURCE) else fallback
+
+
 class Texts:
     """Renders catalogue texts for one conversation, rotating variants.
 

@@ -66,11 +66,10 @@ from bot.delivery import (
     split_text,
     with_retry,
 )
-from bot.dialogs.texts import Texts
+from bot.dialogs.texts import Texts, label
 from bot.handlers.convert import attachments_of
 from bot.services import Services
-from escalation.card import REASONS
-from escalation.hours import age_words as _age
+from escalation.card import REASON
 from escalation.hours import answer_due
 from escalation.service import (
     add_event,
@@ -82,84 +81,27 @@ from escalation.service import (
 )
 from escalation.survey import UNSEEN_SURVEY, survey_start
 from escalation.telegram import GroupUnanswered, OperatorDesk
+from escalation.texts import age_words, operator_texts, with_card_late
 
 log = logging.getLogger(__name__)
 
-OPERATOR_HELP = (
-    "In a ticket's topic:\n"
-    "• any message goes to the customer (copied, your name hidden)\n"
-    "• # text or /note text: an internal note, never sent (#5531207 with a number right "
-    "after the # is sent: an order number is not a note)\n"
-    "/take: take the ticket\n"
-    "/transfer: back to the queue; /transfer @username (or as a reply to a colleague's "
-    "message) hands it to them\n"
-    "/resolve [comment]: close the ticket; the bot takes over and asks for feedback "
-    "(a comment is kept as a note)\n"
-    "/reopen: reopen a resolved ticket (or the card's Reopen button: only group admins "
-    "can write in a closed topic)\n"
-    "/canned: list stored replies; /canned NAME sends one in the customer's language "
-    "(/canned NAME pl: in Polish)\n"
-    "/canned_add NAME [ru|en|pl] text: store a reply in a language; /canned_del NAME [LANG]\n"
-    "/kb_save [ID]: as a reply to your answer, save it to the FAQ for the customer's question\n"
-    "Anywhere: /queue (waiting tickets), /help"
-)
 QUEUE_SHOWN = 30  # tickets listed by /queue (the rest are counted)
 # commands that act on the ticket of the topic they are sent in
 TICKET_COMMANDS = ("take", "resolve", "reopen", "transfer", "note", "canned", "kb_save")
 _CALLBACK = re.compile(r"^tk:(take|resolve|reopen):(\d{1,9})$")  # ids fit an INTEGER
-# said after an action whose card Telegram failed to update (the timers redraw it)
-CARD_LATE = (
-    " The card could not be updated just now (Telegram did not answer); it will catch up "
-    "within a minute."
-)
-# an operator's reply Telegram did not take (an outage): the outbox sends it later
-QUEUED_NOTE = (
-    "⏳ Telegram is not taking messages right now; your reply will be sent as soon as it can."
-)
 ACTIVE_MEMBER = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.CREATOR}
-# said to someone who is not in the operators' group but could post there (a public group
-# with 'join to send messages' off): nothing of theirs reaches a customer or acts on a ticket
-NOT_OPERATOR = (
-    "Sorry, only the shop's operators can answer customers here, so this was not sent to "
-    "anyone and nothing was done. If you need help from the shop, write to the bot in a "
-    "private chat."
-)
-# the operators' group could not be asked who is in it (Telegram failing) and the sender
-# was not seen as an operator recently
-CHECK_FAILED = (
-    "Telegram is slow right now, so I could not check that you are one of the operators: "
-    "nothing was sent to the customer. Please send it again in a minute."
-)
-# ... Telegram refused to say (403): the bot is not in the group any more, or not an admin
-CHECK_REFUSED = (
-    "Telegram does not let the bot see who is in this group (the bot was removed from it or "
-    "is no longer an admin here), so I could not check that you are one of the operators: "
-    "nothing was sent to the customer. Please ask a group admin to add the bot back as an "
-    "admin, then send it again."
-)
-# the same for a card's button (an answer to a press holds up to 200 characters)
-PRESS_FAILED = "Telegram is slow right now, please press again."
-PRESS_REFUSED = (
-    "Telegram does not let the bot see who is in this group (it was removed or is no longer "
-    "an admin): nothing was done. Ask a group admin to add it back, then press again."
-)
 
 
-def unanswered_words(exc: GroupUnanswered) -> str:
-    """Why Telegram did not say who is in the operators' group, in plain words."""
-    if exc.forbidden:
-        return (
-            "Telegram does not let the bot see who is in this group (the bot was removed "
-            "from it or is no longer an admin here)"
-        )
-    return "Telegram is slow right now"
-
-
-def unanswered_advice(exc: GroupUnanswered, again: str) -> str:
-    """What to do about it (``again``: 'send it again', 'press again')."""
-    if exc.forbidden:
-        return f"Please ask a group admin to add the bot back as an admin, then {again}."
-    return f"Please {again} in a minute."
+def unanswered(texts: Texts, exc: GroupUnanswered, named: str) -> str:
+    """What an operator naming a colleague is told when Telegram did not say who is in the
+    operators' group: why, in plain words, and what to do about it."""
+    how = "forbidden" if exc.forbidden else "slow"
+    return texts(
+        "op_transfer_unanswered",
+        why=texts(f"op_unanswered_{how}"),
+        named=named,
+        advice=texts(f"op_advice_{how}"),
+    )
 
 
 def create_router(settings: Settings) -> Router:
@@ -171,6 +113,7 @@ def create_router(settings: Settings) -> Router:
     router.chat_member.filter(F.chat.id == chat_id)
     prefix = settings.internal_note_prefix
     operators = OperatorRoster()
+    texts = operator_texts(settings)  # all said in the group is in the operators' language
 
     async def refused(message: Message, bot: Bot, services: Services) -> bool:
         """Whether the sender is no operator (told so kindly): nothing they send is for
@@ -184,9 +127,9 @@ def create_router(settings: Settings) -> Router:
         if verdict is False and not operators.first_word(user.id):
             return True  # told a moment ago: a stranger's every message is not echoed
         if verdict is False:
-            answer = NOT_OPERATOR
+            answer = texts("op_not_operator")
         else:
-            answer = CHECK_REFUSED if operators.refused(user.id) else CHECK_FAILED
+            answer = texts("op_check_refused" if operators.refused(user.id) else "op_check_failed")
         try:
             await message.reply(answer)
         except TelegramAPIError as exc:
@@ -210,13 +153,13 @@ def create_router(settings: Settings) -> Router:
 
     @router.message(Command("help", "start"))
     async def operator_help(message: Message) -> None:
-        await message.reply(OPERATOR_HELP)
+        await message.reply(texts("op_help"))
 
     @router.message(Command("queue"))
     async def queue(message: Message, bot: Bot, session: AsyncSession, services: Services) -> None:
         if await refused(message, bot, services):
             return  # the waiting customers are the operators' to see
-        await message.reply(await queue_text(session, names(bot, services)))
+        await message.reply(await queue_text(session, names(bot, services), texts))
 
     @router.message(Command("canned_add"))
     async def canned_add(
@@ -230,14 +173,12 @@ def create_router(settings: Settings) -> Router:
             return
         parts = (command.args or "").split(maxsplit=1)
         if len(parts) < 2 or not re.fullmatch(r"[\w-]{1,64}", parts[0]):
-            await message.reply(
-                f"Usage: /canned_add NAME [{'|'.join(CANNED_LANGS)}] text of the reply"
-            )
+            await message.reply(texts("op_canned_add_usage", langs="|".join(CANNED_LANGS)))
             return
         name, text = parts[0].lower(), parts[1]
         lang, rest = language_first(text)
         if lang is not None and not rest:  # "/canned_add thanks ru": the text is missing
-            await message.reply(f"Usage: /canned_add {name} {lang} text of the reply")
+            await message.reply(texts("op_canned_add_usage_lang", name=name, lang=lang))
             return
         if lang is None:
             lang = text_language(text)  # "Dziękujemy za cierpliwość!" is Polish
@@ -252,13 +193,14 @@ def create_router(settings: Settings) -> Router:
         row.updated_by = message.from_user.id if message.from_user else None
         await session.flush()
         has = await canned_languages(session, row.name)
-        said = LANGUAGE_WORDS.get(lang, "language not recognised")
+        said = texts("op_canned_saved", name=row.name, language=language_word(texts, lang))
         missing = [x for x in CANNED_LANGS if x not in has]
-        later = ", ".join(LANGUAGE_WORDS[x] for x in missing)
-        await message.reply(
-            f"Saved canned reply '{row.name}' ({said})."
-            + (f" No {later} text yet: /canned_add {row.name} {missing[0]} TEXT" if missing else "")
-        )
+        if missing:
+            later = ", ".join(language_word(texts, x) for x in missing)
+            said += " " + texts(
+                "op_canned_missing", languages=later, name=row.name, lang=missing[0]
+            )
+        await message.reply(said)
 
     @router.message(Command("canned_del"))
     async def canned_del(
@@ -272,21 +214,18 @@ def create_router(settings: Settings) -> Router:
             return
         args = (command.args or "").split()
         if not args:
-            await message.reply(
-                "Usage: /canned_del NAME, or /canned_del NAME ru|en|pl for one language's "
-                "text. /canned lists them."
-            )
+            await message.reply(texts("op_canned_del_usage"))
             return
         rows = await canned_by_name(session, args[0])
         if len(args) > 1:
             rows = [r for r in rows if r.lang == args[1].lower()]
         if not rows:
-            await message.reply(f"No canned reply '{args[0]}'. /canned lists them.")
+            await message.reply(texts("op_canned_none_named", name=args[0]))
             return
         for row in rows:
             await session.delete(row)
-        langs = ", ".join(sorted(LANGUAGE_WORDS.get(r.lang, r.lang) for r in rows))
-        await message.reply(f"Deleted canned reply '{rows[0].name}' ({langs}).")
+        langs = ", ".join(sorted(language_word(texts, r.lang, r.lang) for r in rows))
+        await message.reply(texts("op_canned_deleted", name=rows[0].name, languages=langs))
 
     @router.message(F.message_thread_id, F.is_topic_message)
     async def in_topic(
@@ -312,7 +251,7 @@ def create_router(settings: Settings) -> Router:
         if message.sender_chat is not None:
             # an anonymous admin (Telegram's "Group") or a channel: no person to take the
             # ticket, be reminded of it or sign the reply; said, not done
-            await message.reply(posted_as_chat(message))
+            await message.reply(posted_as_chat(message, texts))
             return
         if await refused(message, bot, services):
             return  # a stranger in a public group: never the customer's to read
@@ -323,15 +262,13 @@ def create_router(settings: Settings) -> Router:
             )
             return
         if is_note(text, prefix):
-            await note_command(session, ticket, user.id, note_text(text, prefix), message)
+            await note_command(session, ticket, user.id, note_text(text, prefix), message, texts)
             return
         await reply_to_customer(message, bot, session, services, ticket)
 
     @router.message(Command(*TICKET_COMMANDS))
     async def outside_ticket(message: Message) -> None:
-        await message.reply(
-            "This works in a ticket's topic: send it there. /queue lists the waiting tickets."
-        )
+        await message.reply(texts("op_outside_ticket"))
 
     @router.edited_message(F.message_thread_id)
     async def edited_in_topic(
@@ -359,7 +296,7 @@ def create_router(settings: Settings) -> Router:
             return
         if new_text.startswith("/") or is_note(new_text, prefix):
             # a reply edited into a note or a command: never the customer's to read
-            await edited_into_note(message, session, row, new_text, prefix)
+            await edited_into_note(message, session, row, new_text, prefix, texts)
             return
         if row.tg_chat_id is None or row.tg_message_id is None:
             if row.delivered_at is None:
@@ -391,10 +328,7 @@ def create_router(settings: Settings) -> Router:
                 return  # the same text again: the customer sees it already
             log.info("operator edit not mirrored: %s", exc)
             # the operator believes the customer reads the correction: they do not
-            await message.reply(
-                "This correction did not reach the customer: Telegram would not change the "
-                "message they have (they may have cleared the chat). Send it as a new message."
-            )
+            await message.reply(texts("op_edit_not_mirrored"))
 
     @router.callback_query(F.data.startswith("tk:"))
     async def card_button(
@@ -402,17 +336,17 @@ def create_router(settings: Settings) -> Router:
     ) -> None:
         m = _CALLBACK.match(query.data or "")
         if m is None:
-            await answer_query(query, "This button is not valid.", show_alert=True)
+            await answer_query(query, texts("op_button_invalid"), show_alert=True)
             return
         verdict = await operators.check(bot, desk_of(services), query.from_user.id)
         if verdict is None:
             if operators.refused(query.from_user.id):  # the cause, not a passing notice
-                await answer_query(query, PRESS_REFUSED, show_alert=True)
+                await answer_query(query, texts("op_press_refused"), show_alert=True)
             else:
-                await answer_query(query, PRESS_FAILED)
+                await answer_query(query, texts("op_press_failed"))
             return
         if not verdict:
-            await answer_query(query, "Only operators can act on tickets.", show_alert=True)
+            await answer_query(query, texts("op_button_not_operator"), show_alert=True)
             return
         action, ticket_id = m.group(1), int(m.group(2))
         # locked (PostgreSQL) until the action is committed: two operators pressing
@@ -422,7 +356,7 @@ def create_router(settings: Settings) -> Router:
             query.message is not None
             and ticket.topic_id != getattr(query.message, "message_thread_id", ticket.topic_id)
         ):
-            await answer_query(query, "This button is out of date.", show_alert=True)
+            await answer_query(query, texts("op_button_stale"), show_alert=True)
             return
         ok, note = await apply_action(bot, session, services, ticket, action, query.from_user.id)
         # committed before anyone is told: a colleague who acts on the news (Reopen after
@@ -433,12 +367,14 @@ def create_router(settings: Settings) -> Router:
             # the answer is a passing notice on the presser's screen only: the colleagues
             # watching the topic learn it there, as after /resolve
             who = await desk_of(services).operator_name(bot, query.from_user.id)
-            said = f"{who} pressed {action.capitalize()}: {note}"
+            said = texts(
+                "op_button_pressed", who=who, button=texts(f"op_button_{action}"), note=note
+            )
             await desk_of(services).tell_topic(bot, session, ticket, said)
 
     @router.callback_query()
     async def unknown_button(query: CallbackQuery) -> None:
-        await answer_query(query, "This button is out of date.", show_alert=True)
+        await answer_query(query, texts("op_button_stale"), show_alert=True)
 
     return router
 
@@ -450,17 +386,15 @@ def create_private_router(settings: Settings) -> Router:
     router = Router(name=f"{__name__}.private")
     seniors = set(settings.senior_operator_ids)
     router.message.filter(F.chat.type == ChatType.PRIVATE, F.from_user.id.in_(seniors))
+    texts = operator_texts(settings)
 
     @router.message(Command("queue"))
     async def queue(message: Message, bot: Bot, session: AsyncSession, services: Services) -> None:
-        await message.answer(await queue_text(session, names(bot, services)))
+        await message.answer(await queue_text(session, names(bot, services), texts))
 
     @router.message(Command(*TICKET_COMMANDS, "canned_add", "canned_del"))
     async def ticket_command_here(message: Message) -> None:
-        await message.answer(
-            "This works in a ticket's topic in the operators' group: open the ticket with the "
-            "link in its alert and send it there. /queue lists the waiting tickets."
-        )
+        await message.answer(texts("op_private_ticket_command"))
 
     return router
 
@@ -496,36 +430,17 @@ async def closed_by_hand(
         await bot.reopen_forum_topic(desk.chat_id, message.message_thread_id)  # type: ignore[arg-type]
     except TelegramBadRequest as exc:
         log.info("topic of ticket %s not reopened: %s", ticket.id, exc)
-    await desk.tell_topic(
-        bot,
-        session,
-        ticket,
-        f"Closing the topic does not close the ticket: #{ticket.id} is still open and the "
-        "customer is waiting, so the topic is open again. Send /resolve when it is solved "
-        "(the customer is then asked for feedback).",
-    )
+    await desk.tell_topic(bot, session, ticket, desk.texts("op_closed_by_hand", id=ticket.id))
 
 
-def posted_as_chat(message: Message) -> str:
+def posted_as_chat(message: Message, texts: Texts) -> str:
     """What an operator posting in a ticket's topic as the group (an anonymous admin) or
     as a channel is told: nothing was done, and how to post as themselves."""
     chat = message.sender_chat
     assert chat is not None
     if chat.id == message.chat.id:
-        how = (
-            "you are posting anonymously, as the group, so I can't tell which of you it is. "
-            "Turn off 'Remain anonymous' in your admin rights (or choose yourself under "
-            "'Send as')"
-        )
-    else:
-        how = (
-            f"you are posting as the channel '{chat.title or chat.id}', so I can't tell which "
-            "of you it is. Choose yourself under 'Send as'"
-        )
-    return (
-        f"Sorry, {how} and send it again as yourself. Nothing was done and the customer "
-        "did not get it: a ticket needs a person to take it and answer."
-    )
+        return texts("op_posted_as_group")
+    return texts("op_posted_as_channel", channel=chat.title or chat.id)
 
 
 def desk_of(services: Services) -> OperatorDesk:
@@ -615,15 +530,20 @@ def names(bot: Bot, services: Services) -> Callable[[int], Awaitable[str]]:
 
 
 async def queue_text(
-    session: AsyncSession, name_of: Callable[[int], Awaitable[str]] | None = None
+    session: AsyncSession,
+    name_of: Callable[[int], Awaitable[str]] | None = None,
+    texts: Texts | None = None,
 ) -> str:
+    """The waiting tickets, the most urgent first (``texts``: the operators' language,
+    English by default)."""
+    texts = texts or operator_texts()
     tickets = (
         await session.scalars(
             select(Ticket).where(Ticket.status.in_(("open", "taken"))).order_by(Ticket.created_at)
         )
     ).all()
     if not tickets:
-        return "The queue is empty. 🎉"
+        return texts("op_queue_empty")
     now = utcnow()
     # how long each customer has waited for a person (since their last unanswered message),
     # not how old the ticket is: one answered and thanked is not waiting
@@ -634,23 +554,24 @@ async def queue_text(
         return (t.priority != "high", since is None, since or answered or now, t.status != "open")
 
     ordered = sorted(tickets, key=key)
-    lines = ["Waiting tickets (priority, then how long the customer has waited):"]
+    lines = [texts("op_queue_head")]
     for t in ordered[:QUEUE_SHOWN]:
         since, answered = waits[t.id]
         if since is not None:
-            wait = f"waiting {_age(int((now - since).total_seconds() // 60))}"
+            age = age_words(int((now - since).total_seconds() // 60), texts)
+            wait = texts("op_queue_waiting", age=age)
         else:
-            wait = f"answered {_age(int((now - (answered or now)).total_seconds() // 60))} ago"
+            age = age_words(int((now - (answered or now)).total_seconds() // 60), texts)
+            wait = texts("op_queue_answered", age=age)
         if t.assignee_id is None:
-            who = "unassigned"
+            who = texts("op_queue_unassigned")
         else:
-            who = f"taken by {await name_of(t.assignee_id) if name_of else t.assignee_id}"
-        lines.append(
-            f"#{t.id} {'🔥' if t.priority == 'high' else '·'} "
-            f"{REASONS.get(t.reason, t.reason)}, {wait}, {who}"
-        )
+            name = await name_of(t.assignee_id) if name_of else t.assignee_id
+            who = texts("op_queue_taken", who=name)
+        reason = label(texts, f"{REASON}{t.reason}", t.reason)
+        lines.append(f"#{t.id} {'🔥' if t.priority == 'high' else '·'} {reason}, {wait}, {who}")
     if len(ordered) > QUEUE_SHOWN:
-        lines.append(f"… and {len(ordered) - QUEUE_SHOWN} more")
+        lines.append(texts("op_queue_more", n=len(ordered) - QUEUE_SHOWN))
     return "\n".join(lines)
 
 
@@ -676,7 +597,12 @@ def command_parts(text: str) -> tuple[str, str]:
 
 
 async def edited_into_note(
-    message: Message, session: AsyncSession, row: MessageRow, new_text: str, prefix: str
+    message: Message,
+    session: AsyncSession,
+    row: MessageRow,
+    new_text: str,
+    prefix: str,
+    texts: Texts,
 ) -> None:
     """An operator edited their reply into an internal note (or a command). The customer's
     copy is left as it was (mirroring would show them the note), nothing is done as a
@@ -699,33 +625,21 @@ async def edited_into_note(
         )
         if ticket is not None:
             await add_event(session, ticket, "note", actor_id=row.author_id, text=row.text)
-        await message.reply(
-            "Your reply had not reached the customer yet, so it was not sent: it is kept as "
-            "an internal note."
-        )
+        await message.reply(texts("op_edit_kept_as_note"))
         return
     if command:
-        await message.reply(
-            "This edit was not sent to the customer (they still read your original message), "
-            f"and a command works only as a new message: send /{command} as a new message."
-        )
+        await message.reply(texts("op_edit_command", command=command))
         return
-    await message.reply(
-        "This edit was not sent to the customer: they already have your original message, "
-        "and an edit does not turn it into a note. To write a note, send it as a new message."
-    )
+    await message.reply(texts("op_edit_not_note"))
 
 
 async def note_command(
-    session: AsyncSession, ticket: Ticket, author: int, text: str, message: Message
+    session: AsyncSession, ticket: Ticket, author: int, text: str, message: Message, texts: Texts
 ) -> None:
     """/note TEXT (or the note prefix): an empty note is not saved, the operator is told
     how to write one."""
     if not text:
-        await message.reply(
-            "The note is empty, nothing saved. Write it after the command: "
-            "/note the courier promised Friday"
-        )
+        await message.reply(texts("op_note_empty"))
         return
     await save_note(session, ticket, author, text, message)
 
@@ -780,16 +694,12 @@ async def newer_open_ticket(session: AsyncSession, ticket: Ticket) -> Ticket | N
 async def resolved_note(session: AsyncSession, services: Services, ticket: Ticket) -> str:
     """What an operator writing to the customer in a resolved ticket's topic is told: to
     reopen it, or, when the customer has another ticket open, where to write instead."""
+    texts = desk_of(services).texts
     newer = await newer_open_ticket(session, ticket)
     if newer is None:
-        return (
-            "This ticket is resolved, so this was not sent. /reopen to write to the customer again."
-        )
+        return texts("op_resolved_not_sent")
     link = desk_of(services).topic_link(newer)
-    return (
-        f"This ticket is resolved, so this was not sent: the customer has ticket #{newer.id} "
-        f"open now, write to them there{': ' + link if link else ''}."
-    )
+    return texts("op_resolved_not_sent_newer", id=newer.id, link=f": {link}" if link else "")
 
 
 async def send_to_customer(
@@ -878,7 +788,7 @@ async def send_to_customer(
             # refused for good ('chat not found': the account is gone): sending it again
             # will not help, and the operator must not believe the customer read it
             row.attempts, row.delivery_error = MAX_ATTEMPTS, str(exc)
-            said = f"⚠️ This did not reach the customer: Telegram said '{exc.message}'."
+            said = desk.texts("op_not_delivered", said=exc.message)
         except (TelegramServerError, TelegramNetworkError, TelegramRetryAfter) as exc:
             # Telegram down longer than the retries: the outbox sends it once it is back,
             # and the operator is told it is on its way, not left to wonder or send it again
@@ -915,9 +825,9 @@ async def send_to_customer(
     if queued:
         try:
             if source is not None:
-                await source.reply(QUEUED_NOTE)
+                await source.reply(desk.texts("op_queued"))
             else:
-                await desk.tell_topic(bot, session, ticket, QUEUED_NOTE)
+                await desk.tell_topic(bot, session, ticket, desk.texts("op_queued"))
         except TelegramAPIError as exc:  # Telegram still down: the reply goes all the same
             log.info("operator not told their reply waits: %s", exc)
         return False
@@ -975,7 +885,7 @@ async def send_operator_album(
                     row.attempts, row.delivery_error = MAX_ATTEMPTS, "blocked"
             except TelegramBadRequest as exc:
                 refused = True
-                said = f"⚠️ This did not reach the customer: Telegram said '{exc.message}'."
+                said = desk.texts("op_not_delivered", said=exc.message)
                 for row in rows:
                     row.attempts, row.delivery_error = MAX_ATTEMPTS, str(exc)
             except (TelegramServerError, TelegramNetworkError, TelegramRetryAfter) as exc:
@@ -1010,7 +920,7 @@ async def send_operator_album(
         try:
             await bot.send_message(
                 desk.chat_id,
-                said or QUEUED_NOTE,
+                said or desk.texts("op_queued"),
                 message_thread_id=ticket.topic_id,
                 reply_to_message_id=rows[0].relay_message_id,
                 allow_sending_without_reply=True,
@@ -1144,6 +1054,7 @@ async def ticket_command(
 ) -> None:
     user = message.from_user
     assert user is not None
+    texts = desk_of(services).texts
     name, args = command_parts(text)
     name, _, addressee = name.partition("@")
     if addressee and addressee != ((await bot.me()).username or "").lower():
@@ -1153,8 +1064,7 @@ async def ticket_command(
         if other is not None and int(other.group(1)) != ticket.id:
             # "/resolve 5" in ticket #3's topic: the operator means another ticket
             await message.reply(
-                f"This is ticket #{ticket.id}'s topic: /{name} here acts on #{ticket.id}. "
-                f"For #{other.group(1)}, send it in that ticket's topic (/queue lists them)."
+                texts("op_other_ticket", id=ticket.id, command=name, other=other.group(1))
             )
             return
         ok, note = await apply_action(
@@ -1164,25 +1074,25 @@ async def ticket_command(
             # "/resolve refund sent": the words are kept as a note on the ticket (also when
             # a colleague resolved it a moment before: what was done must not be lost)
             await save_note(session, ticket, user.id, args, message)
-            note += " Your words are saved as a note."
+            note += " " + texts("op_words_saved")
         await session.commit()  # as the card's buttons: done before it is said
         await message.reply(note)
     elif name == "note":
-        await note_command(session, ticket, user.id, args, message)
+        await note_command(session, ticket, user.id, args, message, texts)
     elif name == "transfer":
         await transfer(message, bot, session, services, ticket)
     elif name == "canned":
         await canned(message, bot, session, services, ticket, args)
     elif name == "queue":
-        await message.reply(await queue_text(session, names(bot, services)))
+        await message.reply(await queue_text(session, names(bot, services), texts))
     elif name == "kb_save":
         await save_reply_as_entry(message, session, services, ticket, args)
     elif name == "help":
-        await message.reply(OPERATOR_HELP)
+        await message.reply(texts("op_help"))
     elif name in ("canned_add", "canned_del"):
         return  # handled by the dedicated handlers (commands outside topics)
     else:
-        await message.reply("Unknown command. /help lists what you can do here.")
+        await message.reply(texts("op_unknown_command"))
 
 
 async def changed_hands(session: AsyncSession, ticket: Ticket, since: datetime) -> bool:
@@ -1199,15 +1109,8 @@ async def taken_already(bot: Bot, desk: OperatorDesk, ticket: Ticket, *, pressed
     """What an operator who tried to take a ticket a colleague had just taken is told."""
     assert ticket.assignee_id is not None
     who = await desk.operator_name(bot, ticket.assignee_id)
-    if pressed:
-        return (
-            f"{who} has taken ticket #{ticket.id} already. To take it over, send /take "
-            "in the topic."
-        )
-    return (
-        f"{who} took ticket #{ticket.id} a moment before you, so it stays with them. "
-        "To take it over, send /take again."
-    )
+    key = "op_taken_already_pressed" if pressed else "op_taken_already_typed"
+    return desk.texts(key, who=who, id=ticket.id)
 
 
 async def apply_action(
@@ -1224,12 +1127,13 @@ async def apply_action(
     take then takes a colleague's ticket over, unless they took it after that: the sender
     could not have seen it); None: a card's button (its Take is for a waiting ticket)."""
     desk = desk_of(services)
+    texts = desk.texts
     now = utcnow()
     if action == "take":
         if ticket.status == "resolved":
-            return False, "The ticket is resolved; reopen it first."
+            return False, texts("op_take_resolved")
         if ticket.assignee_id == actor:
-            return True, "It's already yours."
+            return True, texts("op_take_yours")
         before = ticket.assignee_id
         if before is not None and (
             sent_at is None or await changed_hands(session, ticket, sent_at)
@@ -1241,56 +1145,49 @@ async def apply_action(
         if not await take_ticket(session, ticket, actor, held_by=before, now=now):
             # a colleague took (or resolved) it at the same moment, in another update
             if ticket.status == "resolved":
-                return False, "The ticket is resolved; reopen it first."
+                return False, texts("op_take_resolved")
             if ticket.assignee_id == actor:
-                return True, "It's already yours."
+                return True, texts("op_take_yours")
             if ticket.assignee_id is None:  # put back in the queue that moment
-                return False, f"Ticket #{ticket.id} changed hands just now: send /take again."
+                return False, texts("op_take_changed", id=ticket.id)
             return False, await taken_already(bot, desk, ticket, pressed=sent_at is None)
-        late = "" if await desk.refresh_card(bot, session, ticket) else CARD_LATE
+        drawn = await desk.refresh_card(bot, session, ticket)
         if before is None:
-            return True, f"Ticket #{ticket.id} is yours.{late}"
+            return True, with_card_late(texts, texts("op_take_done", id=ticket.id), drawn)
         # taking a colleague's ticket: said in the topic, which they watch
         was = await desk.operator_name(bot, before)
-        return True, f"Ticket #{ticket.id} is yours now; it was with {was}.{late}"
+        return True, with_card_late(texts, texts("op_take_over", id=ticket.id, was=was), drawn)
     if action == "resolve":
         if ticket.status == "resolved":
-            return False, "Already resolved."
+            return False, texts("op_already_resolved")
         # the card keeps what was known while the ticket was worked on, not the clean
         # slate the bot starts again from
         worked = await session.get(Conversation, ticket.conversation_id)
         context = dict(worked.state or {}) if worked is not None else None
         conversation = await resolve_ticket(session, ticket, actor_id=actor, now=now)
         await tell_customer_resolved(bot, session, services, ticket, conversation)
-        late = "" if await desk.refresh_card(bot, session, ticket, state=context) else CARD_LATE
+        drawn = await desk.refresh_card(bot, session, ticket, state=context)
         try:
             await bot.close_forum_topic(desk.chat_id, ticket.topic_id)  # type: ignore[arg-type]
         except TelegramBadRequest as exc:
             log.info("topic not closed: %s", exc)
-        return True, (
-            f"Ticket #{ticket.id} resolved; the bot takes over and asks for feedback.{late}"
-        )
+        return True, with_card_late(texts, texts("op_resolved", id=ticket.id), drawn)
     if action == "reopen":
         if ticket.status != "resolved":
-            return False, "The ticket is open."
+            return False, texts("op_reopen_open")
         newer = await newer_open_ticket(session, ticket)
         if newer is not None:  # one open ticket per customer: their messages go to one topic
             link = desk.topic_link(newer)
-            return False, (
-                f"The customer has a newer open ticket, #{newer.id}: continue there"
-                f"{': ' + link if link else ''}."
-            )
+            return False, texts("op_reopen_newer", id=newer.id, link=f": {link}" if link else "")
         await reopen_ticket(session, ticket, actor_id=actor, now=now)
         await session.flush()
         try:
             await bot.reopen_forum_topic(desk.chat_id, ticket.topic_id)  # type: ignore[arg-type]
         except TelegramBadRequest as exc:
             log.info("topic not reopened: %s", exc)
-        late = "" if await desk.refresh_card(bot, session, ticket) else CARD_LATE
-        return True, (
-            f"Ticket #{ticket.id} reopened: the customer's messages come here again.{late}"
-        )
-    return False, "Unknown action."
+        drawn = await desk.refresh_card(bot, session, ticket)
+        return True, with_card_late(texts, texts("op_reopened", id=ticket.id), drawn)
+    return False, texts("op_unknown_action")
 
 
 async def tell_customer_resolved(
@@ -1415,8 +1312,10 @@ async def transfer(
 ) -> None:
     user = message.from_user
     assert user is not None
+    desk = desk_of(services)
+    texts = desk.texts
     if ticket.status == "resolved":  # the bot has the chat: nobody's queue to go back to
-        await message.reply("This ticket is resolved. /reopen it first to hand it on.")
+        await message.reply(texts("op_transfer_resolved"))
         return
     target = message.reply_to_message.from_user if message.reply_to_message else None
     if target is not None and (target.is_bot or target.id == user.id):
@@ -1427,55 +1326,55 @@ async def transfer(
         try:
             target = await colleague_named(message, bot, session, services, named)
         except GroupUnanswered as exc:
-            await message.reply(
-                f"{unanswered_words(exc)}, so I could not find '{named}' among the operators: "
-                f"the ticket stays as it was. {unanswered_advice(exc, 'send it again')}"
-            )
+            await message.reply(unanswered(texts, exc, named))
             return
         if target is None:
-            await message.reply(
-                f"I don't know '{named}' as an operator here, so the ticket stays as it was. "
-                "To hand it to a colleague, reply with /transfer to one of their messages "
-                "(or name them: /transfer @username); /transfer alone puts it back in the queue."
-            )
+            await message.reply(texts("op_transfer_unknown", named=named))
             return
     if target is not None and target.id == ticket.assignee_id:
         # "/transfer @olga_support" by Olga herself: nothing would be handed on
-        whose = "yours" if target.id == user.id else f"with {target.full_name}"
-        await message.reply(
-            f"Ticket #{ticket.id} is already {whose}. To hand it on, name a colleague "
-            "(/transfer @username); /transfer alone puts it back in the queue."
-        )
+        if target.id == user.id:
+            said = texts("op_transfer_already_yours", id=ticket.id)
+        else:
+            said = texts("op_transfer_already_with", id=ticket.id, name=target.full_name)
+        await message.reply(said)
         return
-    mention: list[MessageEntity] = []
     before = ticket.assignee_id
     if target is not None:
         ticket.assignee_id = target.id
         ticket.status = "taken"
-        note = f"Ticket #{ticket.id} handed to "
-        if target.username:  # "@tomasz_support": Telegram tells Tomasz he is named
-            note += f"{target.full_name} (@{target.username})."
-        else:  # no username: the name links to them, which tells them as well
-            offset = len(note.encode("utf-16-le")) // 2
-            length = len(target.full_name.encode("utf-16-le")) // 2
-            mention.append(
-                MessageEntity(type="text_mention", offset=offset, length=length, user=target)
-            )
-            note += f"{target.full_name}."
     else:
         ticket.assignee_id = None
         ticket.status = "open"
         # the customer waits for whoever takes it: the SLA counts again (the timers remind)
         ticket.due_at = answer_due(utcnow(), services.settings, ticket.priority)
         ticket.reminded_at = None
-        note = f"Ticket #{ticket.id} is back in the queue."
-    if before not in (None, user.id, ticket.assignee_id):
-        # a colleague's ticket handed on: said whose it was (named, so Telegram tells them)
-        note = note[:-1] + f"; it was with {await desk_of(services).operator_name(bot, before)}."
+    # a colleague's ticket handed on: said whose it was (named, so Telegram tells them)
+    was = (
+        await desk.operator_name(bot, before)
+        if before not in (None, user.id, ticket.assignee_id)
+        else None
+    )
+    suffix = "" if was is None else "_from"
+    mention: list[MessageEntity] = []
+    if target is None:
+        note = texts(f"op_transfer_back{suffix}", id=ticket.id, was=was)
+    elif target.username:  # "@tomasz_support": Telegram tells Tomasz he is named
+        name = f"{target.full_name} (@{target.username})"
+        note = texts(f"op_transfer_handed{suffix}", id=ticket.id, was=was, name=name)
+    else:  # no username: the name links to them, which tells them as well
+        # the text around the name, so the link sits on it in any language
+        said = texts(f"op_transfer_handed{suffix}", id=ticket.id, was=was, name="\0")
+        head, tail = said.split("\0", 1)
+        note = f"{head}{target.full_name}{tail}"
+        offset = len(head.encode("utf-16-le")) // 2
+        length = len(target.full_name.encode("utf-16-le")) // 2
+        mention.append(
+            MessageEntity(type="text_mention", offset=offset, length=length, user=target)
+        )
     await add_event(session, ticket, "transferred", actor_id=user.id, to=ticket.assignee_id)
     await session.flush()
-    if not await desk_of(services).refresh_card(bot, session, ticket):
-        note += CARD_LATE
+    note = with_card_late(texts, note, await desk.refresh_card(bot, session, ticket))
     await message.reply(note, entities=mention or None)
 
 
@@ -1536,7 +1435,14 @@ async def colleague_named(
 
 
 CANNED_LANGS = ("ru", "en", "pl")
-LANGUAGE_WORDS = {"ru": "Russian", "en": "English", "pl": "Polish"}
+
+
+def language_word(texts: Texts, lang: str | None, fallback: str | None = None) -> str:
+    """A canned reply's language in words ('Russian'); another (none recognised): the
+    ``fallback``, by default 'language not recognised'."""
+    if lang in CANNED_LANGS:
+        return texts(f"op_lang_{lang}")
+    return texts("op_lang_unknown") if fallback is None else fallback
 
 
 def language_first(text: str) -> tuple[str | None, str]:
@@ -1584,20 +1490,21 @@ def canned_in(rows: list[CannedReply], lang: str) -> CannedReply | None:
 async def canned(
     message: Message, bot: Bot, session: AsyncSession, services: Services, ticket: Ticket, args: str
 ) -> None:
+    texts = desk_of(services).texts
     if not args:
         rows = (
             await session.scalars(select(CannedReply).order_by(CannedReply.name, CannedReply.id))
         ).all()
         if not rows:
-            await message.reply("No canned replies yet. /canned_add NAME text")
+            await message.reply(texts("op_canned_empty"))
             return
         named: dict[str, list[CannedReply]] = {}
         for r in rows:
             named.setdefault(r.name, []).append(r)
         lines = []
-        for name, texts in named.items():
-            langs = ", ".join(sorted({r.lang or text_language(r.text) or "?" for r in texts}))
-            lines.append(f"• {name} ({langs}): {texts[0].text[:80]}")
+        for name, stored in named.items():
+            langs = ", ".join(sorted({r.lang or text_language(r.text) or "?" for r in stored}))
+            lines.append(f"• {name} ({langs}): {stored[0].text[:80]}")
         # in parts: a shop's fifty replies are more than one message holds
         for part in split_text("\n".join(lines)):
             await message.reply(part)
@@ -1605,7 +1512,7 @@ async def canned(
     name, wanted = args.split()[0], args.split()[1:2]
     rows = await canned_by_name(session, name)
     if not rows:
-        await message.reply("No such canned reply. /canned lists them.")
+        await message.reply(texts("op_canned_no_such"))
         return
     user = message.from_user
     assert user is not None
@@ -1621,13 +1528,12 @@ async def canned(
     if row is None:
         # the customer must not get a text in a language they did not write in
         has = ", ".join(await canned_languages(session, name)) or "?"
-        said = LANGUAGE_WORDS.get(lang, lang)
+        said = language_word(texts, lang, lang)
         await message.reply(
-            f"'{rows[0].name}' has no {said} text (it has: {has}), so nothing was sent. "
-            f"Add one with /canned_add {rows[0].name} {lang} TEXT, or write the answer yourself."
+            texts("op_canned_no_language", name=rows[0].name, language=said, has=has, lang=lang)
         )
         return
     if await send_to_customer(
         bot, session, services, ticket, user.id, text=row.text, signer=user.first_name
     ):
-        await message.reply(f"Sent to the customer: {row.text}")
+        await message.reply(texts("op_canned_sent", text=row.text))

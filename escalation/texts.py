@@ -1,0 +1,58 @@
+"""What the bot says to the operators, in OPERATORS_LANGUAGE (en, ru, pl): the ticket card,
+the notes in a ticket's topic, the replies to their commands, the seniors' alerts.
+
+The texts are the gettext domain ``operators`` (``escalation/locales``; keys ``op_*``), read
+like the customers' texts (:mod:`bot.dialogs.texts`): the English is the template's msgid,
+a text with no translation falls back to it. A complaint type or a hand-off's reason is the
+admins' word for it (``admin_type_*``, ``admin_reason_*``), the same in reports and cards.
+What the customer wrote (the card's transcript, an edited message) is quoted as written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.dialogs.texts import Texts, label, register_domain
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+LOCALES = Path(__file__).parent / "locales"
+DOMAIN = "operators"
+register_domain(LOCALES, DOMAIN)
+
+
+def operator_texts(settings: Settings | None = None) -> Texts:
+    """The operators' texts (English without settings)."""
+    return Texts(settings.operators_language if settings is not None else "en")
+
+
+def in_words(texts: Texts, prefix: str, code: str | None, empty: str = "-") -> str:
+    """A label in words ('delivery_delay' -> 'late or lost delivery', with ``prefix``
+    'admin_type_'); a code the catalogues do not know: as it is, without underscores."""
+    if not code:
+        return empty
+    return label(texts, f"{prefix}{code}", code.replace("_", " "))
+
+
+def with_card_late(texts: Texts, said: str, drawn: bool) -> str:
+    """What an action is answered with, and that its card is late when Telegram failed to
+    take it (``drawn`` False: the timers redraw it)."""
+    return said if drawn else f"{said} {texts('op_card_late')}"
+
+
+def age_words(minutes: int, texts: Texts | None = None) -> str:
+    """How long a ticket has waited: '25 min', '3 h 10 min', '2 d 4 h'."""
+    texts = texts or operator_texts()
+    if minutes < 60:
+        return texts("op_age_min", n=minutes)
+    hours, rest = divmod(minutes, 60)
+    if hours < 24:
+        if rest:
+            return texts("op_age_hours_min", hours=hours, minutes=rest)
+        return texts("op_age_hours", hours=hours)
+    days, hours = divmod(hours, 24)
+    if hours:
+        return texts("op_age_days_hours", days=days, hours=hours)
+    return texts("op_age_days", days=days)
