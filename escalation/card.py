@@ -265,7 +265,7 @@ def build_card(
     lines.append(
         say(
             "op_card_customer",
-            name=customer.display_name,
+            name=customer.display_name(say("op_who_in")),
             id=customer.external_id,
             language=conversation.language or customer.language or "?",
             vip=say("op_yes") if customer.is_vip else say("op_no"),

@@ -25,12 +25,24 @@ def test_lists_and_days_from_environment(monkeypatch: pytest.MonkeyPatch) -> Non
     assert s.days == frozenset({0, 1, 2, 3, 4})
 
 
+def test_the_operators_language_is_english_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The operators' texts stay English by default; OPERATORS_LANGUAGE=PL (any case) is
+    Polish, whatever language the customers write in (DEFAULT_LANGUAGE)."""
+    monkeypatch.delenv("OPERATORS_LANGUAGE", raising=False)
+    assert load_settings(_env_file=None).operators_language == "en"
+    monkeypatch.setenv("OPERATORS_LANGUAGE", "PL")
+    monkeypatch.setenv("DEFAULT_LANGUAGE", "ru")
+    s = load_settings(_env_file=None)
+    assert (s.operators_language, s.default_language) == ("pl", "ru")
+
+
 @pytest.mark.parametrize(
     ("env", "value", "expected"),
     [
         ("BUSINESS_HOURS", "nine to five", "BUSINESS_HOURS is invalid: must look like 09:00-21:00"),
         ("TIMEZONE", "Mars/Olympus", "TIMEZONE is invalid"),
         ("DEFAULT_LANGUAGE", "de", "DEFAULT_LANGUAGE is invalid"),
+        ("OPERATORS_LANGUAGE", "ua", "OPERATORS_LANGUAGE is invalid: must be one of ru, en, pl"),
         ("DATABASE_URL", "mysql://x", "DATABASE_URL is invalid"),
         ("SLA_MINUTES", "soon", "SLA_MINUTES is invalid"),
         ("SUPPORTBOT_KB_THRESHOLD", "high", "SUPPORTBOT_KB_THRESHOLD is invalid"),

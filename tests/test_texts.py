@@ -317,3 +317,97 @@ def test_every_operator_text_has_a_russian_and_a_polish_translation() -> None:
     }
     assert len(asked) > 100, len(asked)
     assert not sorted(asked - set(template)), sorted(asked - set(template))
+
+
+@pytest.mark.parametrize("lang", ["ru", "pl"])
+def test_a_busy_card_has_no_english_left_in_the_operators_language(lang: str) -> None:
+    """A card with everything on it (a legal threat raised to urgent, a blocked VIP, a
+    corrected order, an amount, FAQ answers tried, compensations offered and chosen, a
+    promise, a detail still missing, an earlier ticket, a second complaint in the same
+    message) in Russian or Polish has no English sentence left in it: a half-translated
+    card is what an operator would stumble on. The customer's words stay as written."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from babel.messages.pofile import read_po
+
+    from bot.db.models import Conversation, Customer, Message, Ticket
+    from escalation.card import build_card
+    from escalation.texts import DOMAIN, LOCALES
+
+    at = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
+    trail = [
+        {"type": "detail_corrected", "slot": "order_ref", "was": "7781419", "turn": 1},
+        {"type": "complaint_also_recorded", "complaint_type": "wrong_item", "turn": 1},
+        {"type": "faq_answered", "answer_id": "refunds", "score": 0.71, "turn": 1},
+        {"type": "faq_not_helpful", "turn": 2},
+        {"type": "faq_answered", "answer_id": "returns", "turn": 2},
+        {"type": "faq_declined", "candidates": [{"answer_id": "care", "score": 0.4}], "turn": 2},
+        {"type": "compensation_offered", "kind": "coupon", "value": 10, "turn": 3},
+        {"type": "compensation_offered", "kind": "free_delivery", "value": 2, "turn": 3},
+        {"type": "compensation_chosen", "kind": "gift", "turn": 4},
+        {"type": "promised", "text": "Мы ответим в течение 24 часов", "turn": 4},
+        {"type": "asked_for", "slot": "contact", "turn": 5},
+    ]
+    state = {
+        "known": {
+            "order_ref": "7781420",
+            "amount": 1500,
+            "currency": "RUB",
+            "photos": ["f1"],
+            "location": "55.75, 37.61",
+            "description": "Чайник пришёл треснутым",
+        },
+        "complaint": {
+            "type": "damaged_defective",
+            "kind": "angry",
+            "wanted": "refund",
+            "arranged": "the compensation offered",
+            "overdue": True,
+            "next": {"type": "missing_item"},
+        },
+        "last_classification": {"intent": "complaint", "emotion": "angry", "threat": "legal"},
+        "safety": 7,
+        "faq": {"query": "как вернуть деньги", "repeated": True},
+        "trail": trail,
+    }
+    messages = [
+        Message(direction="in", text="Чайник треснул", created_at=at, edited_at=at),
+        Message(
+            direction="in", text=None, attachments=[{"kind": "voice"}], created_at=at, buttons=[]
+        ),
+        Message(direction="note", text="звоню в доставку", created_at=at),
+    ]
+
+    def card(texts: Texts) -> str:
+        return build_card(
+            ticket=Ticket(id=7, status="taken", priority="high", reason="legal_threat"),
+            customer=Customer(external_id="1002", language="ru", is_vip=True, blocked_bot=True),
+            conversation=Conversation(language="ru"),
+            state=state,
+            messages=messages,
+            previous_tickets=[
+                Ticket(id=3, status="resolved", reason="customer_request", created_at=at)
+            ],
+            tz=ZoneInfo("Europe/Moscow"),
+            assignee="Olga (@olga_support)",
+            raised=["vip"],
+            promised=at,
+            texts=texts,
+        ).full
+
+    with (LOCALES / f"{DOMAIN}.pot").open("rb") as f:
+        english = {
+            part.strip()
+            for m in read_po(f)
+            if m.id
+            for part in re.split(r"\{\w*\}", str(m.id))
+            if len(re.findall(r"[A-Za-z]{2,}", part)) >= 2
+        }
+    said = card(Texts("en"))
+    shown = sorted(e for e in english if e in said)
+    assert len(shown) >= 30, shown  # the English card says them
+    translated = card(Texts(lang))
+    assert not sorted(e for e in english if e in translated), translated
+    assert "Чайник треснул" in translated and "звоню в доставку" in translated
+    assert "Мы ответим в течение 24 часов" in translated  # the promise as the customer read it

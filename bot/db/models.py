@@ -75,9 +75,9 @@ class Customer(TimestampMixin, Base):
 
     conversations: Mapped[list[Conversation]] = relationship(back_populates="customer")
 
-    @property
-    def display_name(self) -> str:
-        name = " ".join(p for p in (self.first_name, self.last_name) if p) or "Customer"
+    def display_name(self, unnamed: str = "Customer") -> str:
+        """'Anna Petrova (@anna_p)'; ``unnamed`` when Telegram gave no name."""
+        name = " ".join(p for p in (self.first_name, self.last_name) if p) or unnamed
         return f"{name} (@{self.username})" if self.username else name
 
 
