@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.db.models import Conversation, Customer, Message, Ticket, TicketEvent, utcnow
 from bot.delivery import claim, release, split_text, with_retry
-from bot.dialogs.texts import FALLBACK, SEEN_LANGS, Texts
+from bot.dialogs.texts import SEEN_LANGS, Texts
 from bot.dialogs.types import Outcome
 from escalation.card import TYPE, Card, ticket_case_type, transcript_lines
 from escalation.service import active_ticket, add_event, case_started, render_card
@@ -289,11 +289,14 @@ class OperatorDesk:
         REFUSAL_HOOKS[self.chat_id] = refused
 
     async def _tell_admins(self, bot: Bot, said: str) -> None:
-        """Each admin, in private, in their language (as last seen; else the operators'
-        English): the bot is out of the operators' group, and how to bring it back."""
+        """Each admin, in private, in their language (as last seen; else the operators',
+        OPERATORS_LANGUAGE): the bot is out of the operators' group, and how to bring it
+        back."""
         for admin in self.settings.admin_ids:
             lang = SEEN_LANGS.get(admin) or await self._stored_language(admin)
-            text = Texts(lang or FALLBACK)("admin_bot_out_of_group", said=said)
+            text = Texts(lang or self.settings.operators_language)(
+                "admin_bot_out_of_group", said=said
+            )
             try:
                 await with_retry(lambda admin=admin, text=text: bot.send_message(admin, text))
             except TelegramAPIError as exc:
