@@ -4237,6 +4237,11 @@ async def test_a_late_parcel_with_nothing_broken_is_a_late_parcel(
         ("Kurier był miły, ale paczka spóźniła się 4 dni, zamówienie 5512372", "delivery_delay"),
         ("The courier was really nice but the vase arrived smashed, order 5512399", "damaged_defective"),
         ("Курьер не хамил, но привёз не тот размер, заказ 5512398", "wrong_item"),
+        ("not damaged, not late, just the wrong size, order 5512423", "wrong_item"),
+        # thanks and all good, but a problem all the same
+        ("Спасибо, всё хорошо, только деньги списали дважды, заказ 5512430", "billing"),
+        ("Thanks, all good with the parcel, except I was charged twice, order 5512431", "billing"),
+        ("Dzięki, wszystko ok, tylko pobrano płatność dwa razy, zamówienie 5512432", "billing"),
     ],
 )  # fmt: skip
 async def test_a_problem_told_with_one_denied_is_that_problem_alone(
@@ -4246,8 +4251,9 @@ async def test_a_problem_told_with_one_denied_is_that_problem_alone(
     the wrong colour came' a missing-item one with a wrong item queued, 'Czajnik nie jest
     uszkodzony, ale brakuje pokrywki' queued a broken item, 'The courier wasn't rude at all,
     but my parcel is 5 days late' passed the courier to the quality manager, and 'Курьер не
-    хамил, но привёз не тот размер' was an angry customer's, with a coupon: what the customer
-    denies or praises is no problem; the case is the one they told, alone, calmly."""
+    хамил, но привёз не тот размер' was an angry customer's, with a coupon, and 'not damaged,
+    not late, just the wrong size' told the delivery team the order came late: what the
+    customer denies or praises is no problem; the case is the one they told, alone, calmly."""
     d = Dialogue(services, str(next(_ids)))
     await d.send(message)
     first = " ".join(d.replies[0])
@@ -4295,6 +4301,8 @@ async def test_thanks_with_nothing_broken_is_thanks(services: Services, message:
         "Delivery was fast, no delay at all, thanks",
         "Повреждений нет, всё отлично, спасибо!",
         "Niczego nie brakowało, nic nie jest uszkodzone, dziękuję!",
+        "I received my refund, thank you, no issues",
+        "Возврат пришёл, спасибо, претензий нет",
     ],
 )
 async def test_thanks_for_a_parcel_without_damage_is_thanks(
@@ -4306,7 +4314,9 @@ async def test_thanks_for_a_parcel_without_damage_is_thanks(
     'Thanks, it arrived without any damage' (it got 'I'm not sure I understood'), 'nothing
     broken, all good' (a broken-item case asking for a photo of the problem), 'Niczego nie
     brakowało, nic nie jest uszkodzone, dziękuję!' (an angry broken-item case with a coupon)
-    and 'no delay at all, thanks' (a late-parcel case): a warm thanks, no case."""
+    and 'no delay at all, thanks' (a late-parcel case), 'Возврат пришёл, спасибо, претензий нет'
+    (a billing case) and 'I received my refund, thank you, no issues' ('I'm not sure I
+    understood'): a warm thanks, no case."""
     d = Dialogue(services, str(next(_ids)))
     await d.send(message)
     first = " ".join(d.replies[0])

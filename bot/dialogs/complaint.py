@@ -61,6 +61,7 @@ from bot.nlu.lexicon import (
     item_trouble_named,
     opt_out_asked,
     parcel_named,
+    problem_told,
     threat_only,
 )
 from escalation.card import customer_kind
@@ -1299,10 +1300,12 @@ class ComplaintFlow:
             and (products := products_named(said))
         ):
             # "Цвет не тот, и ещё пришло с опозданием на неделю" read as a late parcel: it came,
-            # wrong, so the wrong colour is what to fix and the lateness goes to logistics
-            named = (*named, *products, "delivery_delay")
+            # wrong, so the wrong colour is what to fix and the lateness goes to logistics ("not
+            # damaged, not late, just the wrong size": no lateness to pass on)
+            late = problem_told(_FEEDBACK_WORDS["delivery_delay"], said)
+            named = (*named, *products, *(("delivery_delay",) if late else ()))
         ctype, also_types = split_types(ctype, named, set(self.rules.complaint_types))
-        also_types = [t for t in also_types if _FEEDBACK_WORDS[t].search(said)]
+        also_types = [t for t in also_types if problem_told(_FEEDBACK_WORDS[t], said)]
         if ctype == "delivery_delay" and _only_late_courier(said):
             # "Курьер опоздал" got "То, что вы рассказали о сотруднике, я тоже передал
             # менеджеру по качеству": a late courier is the late parcel, chased with logistics

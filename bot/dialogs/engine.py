@@ -71,8 +71,8 @@ from bot.nlu.lexicon import (
     deadline_question,
     item_trouble_named,
     match_denied,
+    problem_told,
     refund_status_question,
-    told,
 )
 from bot.nlu.translit import cyrillize
 from escalation.hours import answer_from, is_open, next_open, sla_minutes
@@ -240,8 +240,11 @@ _THANKS = re.compile(r"\b(?:thank|thanks)\b|спасибо|благодар|dzi[
 _ALL_GOOD = re.compile(
     r"\ball\s+(?:good|fine|ok|okay|great|perfect|well)\b|\b(?:arrived|came)\s+(?:\w+\s+)?"
     r"(?:fine|safe(?:ly)?|perfect)\b|\bperfect\b|"
-    r"вс[её]\s+(?:хорошо|отлично|в\s+порядке|нормально|супер|ок)|"
-    r"wszystko\s+(?:ok|dobrze|w\s+porz[ąa]dku|gra|super)",
+    r"\bno\s+(?:issues|problems|complaints)\b|"
+    r"вс[её]\s+(?:хорошо|отлично|в\s+порядке|нормально|супер|ок)|(?<!\w)(?:претензий\s+нет|"
+    r"нет\s+претензий|без\s+претензий)(?!\w)|"
+    r"wszystko\s+(?:ok|dobrze|w\s+porz[ąa]dku|gra|super)|(?<!\w)(?:bez\s+zastrze[żz]e[ńn]|"
+    r"[żz]adnych\s+(?:problem[óo]w|zastrze[żz]e[ńn]))(?!\w)",
     re.IGNORECASE,
 )
 # the order came in good shape, or on time ("came on time and undamaged", "пришло вовремя и
@@ -254,7 +257,9 @@ _CAME_FINE = re.compile(
 )
 # ... and no "but" after it ("arrived intact, but I was charged twice")
 _BUT = re.compile(
-    r"\b(?:but|however)\b|(?<!\w)(?:но|однако|jednak|ale(?!\s+(?:super|fajn)))(?!\w)", re.I
+    r"\b(?:but|however|only|except)\b|(?<!\w)(?:но|однако|только(?!\s+что)|кроме|jednak|tylko|"
+    r"opr[óo]cz|ale(?!\s+(?:super|fajn)))(?!\w)",
+    re.I,
 )
 
 # "nie dostałam paczki", "paczka nie doszla", "nie działa", "brakuje jednej części", "dostałam
@@ -607,11 +612,13 @@ class ConversationEngine:
             and (
                 damage_denied(text)
                 or _CAME_FINE.search(text)
-                or (_LATE_OR_LOST.search(text) and not told(_LATE_OR_LOST, text))
+                or (_LATE_OR_LOST.search(text) and not problem_told(_LATE_OR_LOST, text))
+                or (_THANKS.search(text) and _ALL_GOOD.search(text))
             )
             and (_THANKS.search(text) or _ALL_GOOD.search(text))
+            and "?" not in text
             and not item_trouble_named(text)
-            and not told(_LATE_OR_LOST, text)
+            and not problem_told(_LATE_OR_LOST, text)
             and failure_named(text, unsure_status=True) is None
             and not _BUT.search(text)
             and not _RUDE.search(text)
@@ -619,8 +626,8 @@ class ConversationEngine:
         ):
             # "Спасибо, всё пришло целое, ничего не сломано" reads as a complaint to the model
             # (its clauses too), "no damage, thanks" as a "no", "came on time and undamaged,
-            # thanks a lot" and "no delay at all, thanks" as a late parcel: nothing is wrong,
-            # it is thanks
+            # thanks a lot" and "no delay at all, thanks" as a late parcel, "Возврат пришёл,
+            # спасибо, претензий нет" as a billing one: nothing is wrong, it is thanks
             return dataclasses.replace(
                 whole,
                 intent="praise",
@@ -711,7 +718,7 @@ class ConversationEngine:
             # read as a broken item: the problem is the one told besides ("Телефон не разбит,
             # но не заряжается" is still a defect)
             named = failure_named(text, unsure_status=True)
-            if named is None and told(_LATE_OR_LOST, text):
+            if named is None and problem_told(_LATE_OR_LOST, text):
                 named = "delivery_delay"
             if named is not None:
                 whole = dataclasses.replace(whole, complaint_type=named)

@@ -415,7 +415,7 @@ def exclaims(text: str) -> bool:
 def heated(text: str) -> bool:
     """Any outward sign of anger (punctuation, caps, strong words, emoji)."""
     # "курьер не хамил", "it wasn't terrible": a strong word denied is no anger
-    return bool(told(_HEAT, text) or _CAPS.search(text) or hostile(text) or sarcastic(text))
+    return bool(problem_told(_HEAT, text) or _CAPS.search(text) or hostile(text) or sarcastic(text))
 
 
 # Damage told in plain words ("пришёл с разбитой кружкой", "W paczce był rozbity talerz",
@@ -493,14 +493,14 @@ def match_denied(text: str, match: re.Match[str]) -> bool:
     )
 
 
-def told(pattern: re.Pattern[str], text: str) -> bool:
+def problem_told(pattern: re.Pattern[str], text: str) -> bool:
     """Some problem ``pattern`` finds in ``text`` is not denied."""
     return any(not match_denied(text, m) for m in pattern.finditer(text))
 
 
 def damage_denied(text: str) -> bool:
     """The message names damage only to deny it ("Посылка опоздала, но ничего не сломано")."""
-    return bool(_DAMAGE.search(text)) and not told(_DAMAGE, text)
+    return bool(_DAMAGE.search(text)) and not problem_told(_DAMAGE, text)
 
 
 # "uszkodzeń brak": "brak" after a flaw says there is none of it
@@ -519,13 +519,13 @@ def _wrong_or_missing(text: str) -> bool:
 
 def damage_named(text: str) -> bool:
     """The message names a damaged thing (not denied), and no wrong or missing one."""
-    return told(_DAMAGE, text) and not _wrong_or_missing(text)
+    return problem_told(_DAMAGE, text) and not _wrong_or_missing(text)
 
 
 def item_trouble_named(text: str) -> bool:
     """The message names a damaged, wrong or missing thing ("zamiast kołdry 200x220
     dostałam 160x200")."""
-    return told(_DAMAGE, text) or _wrong_or_missing(text)
+    return problem_told(_DAMAGE, text) or _wrong_or_missing(text)
 
 
 # Rudeness ("курьер нахамил", "the driver was rude", "konsultant był niemiły") ...
@@ -547,10 +547,12 @@ _KIND = re.compile(
 def staff_praised(text: str) -> bool:
     """The message speaks well of the staff ("the courier was polite", "курьер не хамил",
     "kurier był miły") and of no rudeness."""
-    kind = told(_KIND, text) or (bool(RUDE_WORDS.search(text)) and not told(RUDE_WORDS, text))
+    kind = problem_told(_KIND, text) or (
+        bool(RUDE_WORDS.search(text)) and not problem_told(RUDE_WORDS, text)
+    )
     return (
         kind
-        and not told(RUDE_WORDS, text)
+        and not problem_told(RUDE_WORDS, text)
         and not any(match_denied(text, m) for m in _KIND.finditer(text))
     )
 
