@@ -4242,6 +4242,8 @@ async def test_a_late_parcel_with_nothing_broken_is_a_late_parcel(
         ("Спасибо, всё хорошо, только деньги списали дважды, заказ 5512430", "billing"),
         ("Thanks, all good with the parcel, except I was charged twice, order 5512431", "billing"),
         ("Dzięki, wszystko ok, tylko pobrano płatność dwa razy, zamówienie 5512432", "billing"),
+        ("Спасибо, всё пришло целое, а деньги списали дважды, заказ 5512450", "billing"),
+        ("Курьер был вежливый, спасибо, деньги не вернули за заказ 5512451", "billing"),
     ],
 )  # fmt: skip
 async def test_a_problem_told_with_one_denied_is_that_problem_alone(
@@ -4303,6 +4305,12 @@ async def test_thanks_with_nothing_broken_is_thanks(services: Services, message:
         "Niczego nie brakowało, nic nie jest uszkodzone, dziękuję!",
         "I received my refund, thank you, no issues",
         "Возврат пришёл, спасибо, претензий нет",
+        "The courier wasn't rude at all, very polite, thank you",
+        "Курьер совсем не грубил, очень вежливый, спасибо",
+        "Kurier wcale nie był niemiły, bardzo uprzejmy, dziękuję",
+        "The app didn't crash this time, payment went through, thanks",
+        "Приложение больше не вылетает, оплата прошла, спасибо",
+        "Aplikacja już się nie zawiesza, płatność przeszła, dzięki",
     ],
 )
 async def test_thanks_for_a_parcel_without_damage_is_thanks(
@@ -4316,7 +4324,9 @@ async def test_thanks_for_a_parcel_without_damage_is_thanks(
     brakowało, nic nie jest uszkodzone, dziękuję!' (an angry broken-item case with a coupon)
     and 'no delay at all, thanks' (a late-parcel case), 'Возврат пришёл, спасибо, претензий нет'
     (a billing case) and 'I received my refund, thank you, no issues' ('I'm not sure I
-    understood'): a warm thanks, no case."""
+    understood'), 'The courier wasn't rude at all, very polite, thank you' (a case about staff)
+    and 'Приложение больше не вылетает, оплата прошла, спасибо' (a case about the app, asking
+    for a phone number): a warm thanks, no case."""
     d = Dialogue(services, str(next(_ids)))
     await d.send(message)
     first = " ".join(d.replies[0])

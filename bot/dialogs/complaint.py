@@ -53,6 +53,7 @@ from bot.dialogs.texts import money
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
 from bot.nlu.lexicon import RUDE_WORDS as _RUDE_WORDS
 from bot.nlu.lexicon import (
+    SITE_FAILURE,
     code_named,
     code_not_received,
     denied_before,
@@ -2826,13 +2827,6 @@ class ComplaintFlow:
 
 
 # the site or the app failing in plain words: "вылетает", "won't let me pay", "nie działa"
-_SITE_FAILURE = re.compile(
-    r"вылета|зависа|глючит|тормозит|не\s+(?:грузит|загружа|открыва|работа|пуска|да[её]т|получа)|"
-    r"ошибк|\bcrash|\bfreez|\berror|won'?t\s+(?:load|open|let)|does\s*n[o']?t\s+(?:load|open|work)|"
-    r"\bcan'?t\s+(?:log|sign|pay|check\s*out)|\bnie\s+(?:dzia[łl]|[łl]aduj|otwiera|pozwala|mog[ęe])|"
-    r"zawiesza|wywala|b[łl][ąa]d",
-    re.IGNORECASE,
-)
 # "нет, всё хорошо", "nothing, just checking", "nic, wszystko ok": nothing went wrong
 _NOTHING_WRONG = re.compile(
     r"вс[её]\s+(?:хорошо|нормально|в\s+порядке|ок)|ничего|просто\s+(?:проверя|смотр|спрос)|"
@@ -3188,7 +3182,7 @@ def _weak(ctx: TurnContext) -> bool:
     pred = ctx.prediction
     if pred is None or pred.threat not in (None, "none"):
         return False
-    if pred.complaint_type == "website_app" and _SITE_FAILURE.search(ctx.incoming.text or ""):
+    if pred.complaint_type == "website_app" and SITE_FAILURE.search(ctx.incoming.text or ""):
         return False  # "Приложение вылетает при оплате" at 0.7498 says what happened
     if pred.intent_confidence >= OPEN_BAR and not (
         pred.intent_confidence < OPEN_BAR_CALM and _unsure(ctx) and _divertible(ctx)

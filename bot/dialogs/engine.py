@@ -66,6 +66,7 @@ from bot.dialogs.types import Button, Incoming, Outcome, Reply
 from bot.nlu.extract import extract
 from bot.nlu.lang import clearly_in, detect_lang, unplaced_latin
 from bot.nlu.lexicon import (
+    SITE_FAILURE,
     damage_denied,
     damage_named,
     deadline_question,
@@ -73,6 +74,7 @@ from bot.nlu.lexicon import (
     match_denied,
     problem_told,
     refund_status_question,
+    staff_praised,
 )
 from bot.nlu.translit import cyrillize
 from escalation.hours import answer_from, is_open, next_open, sla_minutes
@@ -235,16 +237,19 @@ _FIXED = re.compile(
 # "Thanks, arrived fine, nothing broken", "Спасибо, всё пришло целое, ничего не сломано":
 # thanks, and a damage word only to deny it
 _THANKS = re.compile(r"\b(?:thank|thanks)\b|спасибо|благодар|dzi[eę]kuj|dzi[eę]ki", re.IGNORECASE)
+# ... or that there is nothing to complain of ("no issues", "претензий нет", "bez zastrzeżeń")
+_NO_COMPLAINT = re.compile(
+    r"\bno\s+(?:issues|problems|complaints)\b|(?<!\w)(?:претензий\s+нет|нет\s+претензий|"
+    r"без\s+претензий|bez\s+zastrze[żz]e[ńn]|[żz]adnych\s+(?:problem[óo]w|zastrze[żz]e[ńn]))(?!\w)",
+    re.IGNORECASE,
+)
 # ... or that all is well ("nothing broken, all good", "не повреждено, всё отлично", "nic nie
 # jest uszkodzone, wszystko gra")
 _ALL_GOOD = re.compile(
     r"\ball\s+(?:good|fine|ok|okay|great|perfect|well)\b|\b(?:arrived|came)\s+(?:\w+\s+)?"
     r"(?:fine|safe(?:ly)?|perfect)\b|\bperfect\b|"
-    r"\bno\s+(?:issues|problems|complaints)\b|"
-    r"вс[её]\s+(?:хорошо|отлично|в\s+порядке|нормально|супер|ок)|(?<!\w)(?:претензий\s+нет|"
-    r"нет\s+претензий|без\s+претензий)(?!\w)|"
-    r"wszystko\s+(?:ok|dobrze|w\s+porz[ąa]dku|gra|super)|(?<!\w)(?:bez\s+zastrze[żz]e[ńn]|"
-    r"[żz]adnych\s+(?:problem[óo]w|zastrze[żz]e[ńn]))(?!\w)",
+    r"вс[её]\s+(?:хорошо|отлично|в\s+порядке|нормально|супер|ок)|"
+    r"wszystko\s+(?:ok|dobrze|w\s+porz[ąa]dku|gra|super)|" + _NO_COMPLAINT.pattern,
     re.IGNORECASE,
 )
 # the order came in good shape, or on time ("came on time and undamaged", "пришло вовремя и
@@ -257,7 +262,7 @@ _CAME_FINE = re.compile(
 )
 # ... and no "but" after it ("arrived intact, but I was charged twice")
 _BUT = re.compile(
-    r"\b(?:but|however|only|except)\b|(?<!\w)(?:но|однако|только(?!\s+что)|кроме|jednak|tylko|"
+    r"\b(?:but|however|only|except)\b|(?<!\w)(?:но|а|однако|только(?!\s+что)|кроме|jednak|tylko|"
     r"opr[óo]cz|ale(?!\s+(?:super|fajn)))(?!\w)",
     re.I,
 )
@@ -445,6 +450,46 @@ def late_or_lost(text: str) -> bool:
     return bool(_LATE_OR_LOST.search(text))
 
 
+_ITEM_OR_LATE = frozenset({"damaged_defective", "wrong_item", "missing_item", "delivery_delay"})
+_ALL_TYPES = _ITEM_OR_LATE | {"billing", "website_app", "staff_behavior", "service_quality"}
+
+
+def _nothing_wrong(pred: Prediction, text: str) -> bool:
+    """Thanks, or all is well, with a problem named only to deny it ("nothing broken, all
+    good", "no delay at all, thanks", "the courier wasn't rude at all, thank you", "претензий
+    нет"), and none told; for a complaint, the type the model read is one the denial explains
+    ("Спасибо, всё хорошо, а деньги так и не вернули" is still a billing complaint)."""
+    if pred.intent not in ("complaint", "praise", "thanks", "deny") or "?" in text:
+        return False
+    if not (_THANKS.search(text) or _ALL_GOOD.search(text)):
+        return False
+    if (
+        item_trouble_named(text)
+        or problem_told(_LATE_OR_LOST, text)
+        or failure_named(text, unsure_status=True) is not None
+        or _BUT.search(text)
+        or problem_told(_RUDE, text)
+        or problem_told(SITE_FAILURE, text)
+        or announces_problem(text)
+    ):
+        return False
+    # what says all is well, and the complaint types the model may have read in it: an intact
+    # parcel explains any but a money or a site problem
+    parcel = _ALL_TYPES - {"billing", "website_app"}
+    said_fine = (
+        (damage_denied(text) or _CAME_FINE.search(text), parcel),
+        (_LATE_OR_LOST.search(text), parcel),  # none told, so all denied
+        (_THANKS.search(text) and _ALL_GOOD.search(text), _ITEM_OR_LATE),
+        (staff_praised(text), {"staff_behavior", "service_quality"}),
+        (SITE_FAILURE.search(text), {"website_app"}),  # none told
+        (_NO_COMPLAINT.search(text), _ALL_TYPES),
+    )
+    return any(
+        fine and (pred.intent != "complaint" or pred.complaint_type in (None, "other", *types))
+        for fine, types in said_fine
+    )
+
+
 # texts that already say a colleague takes over: the hand-off then adds only when they answer
 # ("I'm passing your case to a colleague…" was followed by "I'm connecting you with a colleague…")
 PERSON_SAID = frozenset(
@@ -607,27 +652,13 @@ class ConversationEngine:
 
     def _understand(self, text: str) -> Prediction:
         whole = self.classifier.predict_one(text)
-        if (
-            whole.intent in ("complaint", "praise", "thanks", "deny")
-            and (
-                damage_denied(text)
-                or _CAME_FINE.search(text)
-                or (_LATE_OR_LOST.search(text) and not problem_told(_LATE_OR_LOST, text))
-                or (_THANKS.search(text) and _ALL_GOOD.search(text))
-            )
-            and (_THANKS.search(text) or _ALL_GOOD.search(text))
-            and "?" not in text
-            and not item_trouble_named(text)
-            and not problem_told(_LATE_OR_LOST, text)
-            and failure_named(text, unsure_status=True) is None
-            and not _BUT.search(text)
-            and not _RUDE.search(text)
-            and not announces_problem(text)
-        ):
+        if _nothing_wrong(whole, text):
             # "Спасибо, всё пришло целое, ничего не сломано" reads as a complaint to the model
             # (its clauses too), "no damage, thanks" as a "no", "came on time and undamaged,
             # thanks a lot" and "no delay at all, thanks" as a late parcel, "Возврат пришёл,
-            # спасибо, претензий нет" as a billing one: nothing is wrong, it is thanks
+            # спасибо, претензий нет" as a billing one, "The courier wasn't rude at all, very
+            # polite, thank you" as one about staff, "Приложение больше не вылетает, оплата
+            # прошла, спасибо" as one about the app: nothing is wrong, it is thanks
             return dataclasses.replace(
                 whole,
                 intent="praise",

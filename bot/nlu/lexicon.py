@@ -528,6 +528,17 @@ def item_trouble_named(text: str) -> bool:
     return problem_told(_DAMAGE, text) or _wrong_or_missing(text)
 
 
+# the site or the app failing ("приложение вылетает", "the app keeps crashing", "strona się
+# zawiesza")
+SITE_FAILURE = re.compile(
+    r"вылета|зависа|глючит|тормозит|не\s+(?:грузит|загружа|открыва|работа|пуска|да[её]т|получа)|"
+    r"ошибк|\bcrash|\bfreez|\berror|won'?t\s+(?:load|open|let)|does\s*n[o']?t\s+(?:load|open|work)|"
+    r"\bcan'?t\s+(?:log|sign|pay|check\s*out)|\bnie\s+(?:dzia[łl]|[łl]aduj|otwiera|pozwala|mog[ęe])|"
+    r"zawiesza|wywala|b[łl][ąa]d",
+    re.IGNORECASE,
+)
+
+
 # Rudeness ("курьер нахамил", "the driver was rude", "konsultant był niemiły") ...
 RUDE_WORDS = re.compile(
     r"хам|груб|наор|накрич|обматер|\brude\b|\bimpolite|\byell|\bshout|\bswore|niemi[łl]|"
