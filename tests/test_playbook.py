@@ -96,6 +96,11 @@ def assert_never_reasked(d: Dialogue) -> None:
         ("Привезли сломанный чайник, крышка треснула", "damaged_defective"),
         ("You sent me the wrong size, I ordered M and got XL", "wrong_item"),
         ("Курьер так и не приехал, жду заказ уже неделю", "delivery_delay"),
+        # 'Wazon przyszedł stłuczony' got 'Chyba nie do końca rozumiem', 'Stół przyszedł
+        # porysowany' was a wrong item
+        ("Wazon przyszedł stłuczony", "damaged_defective"),
+        ("Stół przyszedł porysowany", "damaged_defective"),
+        ("Lampa przyszła zniszczona", "damaged_defective"),
     ],
 )
 async def test_first_reply_thanks_then_apologises_then_asks_once(

@@ -297,7 +297,8 @@ _FAILURE_NAMED = (
         "damaged_defective",
         re.compile(
             r"\bnie\s+(?:dzia[łl]a|w[łl][ąa]cza|[łl]aduje|grzeje|[śs]wieci|odpala)|zepsu|uszkodz|"
-            r"rozbit|p[ęe]kni|doesn'?t\s+work|does\s+not\s+work|not\s+working|won'?t\s+turn\s+on|"
+            r"rozbit|p[ęe]kni|st[łl]uczon|zniszczon|porysowan|zarysowan|"
+            r"doesn'?t\s+work|does\s+not\s+work|not\s+working|won'?t\s+turn\s+on|"
             r"\bz\s+plam|poplamion|zaplamion",
             re.IGNORECASE,
         ),
