@@ -1716,3 +1716,67 @@ async def test_a_question_an_entry_has_twice_is_kept_once_and_said(admin: AdminC
     await admin.say("franchise", "Saved")
     new = await admin.entry("franchise")
     assert new is not None and new.questions == ["Do you sell franchises?"], new
+
+
+def _word_file() -> bytes:
+    """A .docx: a zip with Word's document in it."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document>Do you ship? Yes.</w:document>")
+    return buffer.getvalue()
+
+
+async def test_a_file_that_is_no_knowledge_file_is_named_and_the_step_waits_on(
+    admin: AdminChat,
+) -> None:
+    """An admin who sent the FAQ as Word ('faq.docx', a PDF, a zip) got only 'Send a .yaml,
+    .csv or .jsonl knowledge file.', and 'kb.yaml' saved by Word was called 'a spreadsheet
+    workbook ... though its name ends in .csv'. Each is named for what it is, with what to
+    send instead, in the admin's language; nothing changes, and a /kb_add step it came in
+    (or a sticker) still waits, its questions kept. An empty file and a file that is no
+    text say so too."""
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        before = await admin.knowledge.list_entries(session)
+    word = _word_file()
+    await admin.say("/kb_add", "New entry")
+    await admin.say("Do you deliver to Kazan?", "Now the answer")
+    since = len(admin.replies())
+    admin.fake.user_sends(ADMIN, document=("faq.docx", word))
+    said = (await admin._wait(since, "faq.docx", 30))["text"]
+    assert said.startswith("faq.docx is a text document (Word, PDF)"), said
+    assert "'CSV UTF-8'" in said and "/kb_export" in said and "Nothing was changed" in said
+    assert said.endswith(
+        "Now the answer. Several languages: one block per language starting "
+        "with 'ru:', 'en:', 'pl:'. Plain text is saved in its own language."
+    ), said
+    since = len(admin.replies())
+    admin.fake.user_sends(ADMIN, sticker="👍")
+    said = (await admin._wait(since, "That's a sticker", 30))["text"]
+    assert "Now the answer" in said, said
+    ask = await admin.say("en: Yes, in 3 days.", "Last step")
+    await admin.press(ask, _button(ask, "Use"), "Saved")
+    made = await admin.entry("do_you_deliver_to_kazan")
+    assert made is not None and made.questions == ["Do you deliver to Kazan?"], made
+
+    since = len(admin.replies())
+    admin.fake.user_sends(ADMIN, document=("kb.yaml", word))  # Word, named .yaml
+    said = (await admin._wait(since, "kb.yaml", 30))["text"]
+    assert said.startswith("kb.yaml is a text document (Word, PDF)"), said
+    for user, name, data, expect in (
+        (RU_ADMIN, "faq.pdf", b"%PDF-1.7\n...", "faq.pdf — текстовый документ (Word, PDF)"),
+        (RU_ADMIN, "faq.zip", word, "Из файла faq.zip я не могу прочитать базу знаний"),
+        (RU_ADMIN, "empty.yaml", b"\n", "файл пустой"),
+        (RU_ADMIN, "kb.csv", bytes(range(256)) * 4, "текст не в UTF-8"),
+        (PL_ADMIN, "faq.docx", word, "faq.docx to dokument tekstowy (Word, PDF)"),
+    ):
+        since = len(admin.replies(user=user))
+        admin.fake.user_sends(user, document=(name, data))
+        said = (await admin._wait(since, name, 30, user=user))["text"]
+        assert expect in said, said
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        after = await admin.knowledge.list_entries(session)
+    assert [e for e in after if e.id != made.id] == before

@@ -14,6 +14,7 @@ import io
 import logging
 import re
 import textwrap
+import zipfile
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -109,6 +110,34 @@ class KbStates(StatesGroup):
 # what a message that is not text holds, as the admin's reply names it ('That's a photo')
 MEDIA = ("animation", "photo", "sticker", "voice", "video_note", "video", "audio")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".bmp", ".tif", ".tiff")
+
+
+# text documents a knowledge base may be written in, which the bot does not read
+DOCUMENTS = (".docx", ".doc", ".docm", ".odt", ".rtf", ".pdf", ".pages")
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old .doc and .xls
+
+
+def file_inside(data: bytes) -> str | None:
+    """What a file that is no text holds, whatever its name ('kb.yaml' saved by Word):
+    'document' (Word, OpenDocument text, RTF, PDF), 'spreadsheet' (Excel, LibreOffice),
+    'other' (another zip); None for text."""
+    if data.startswith((b"%PDF", b"{\\rtf")):
+        return "document"
+    if data.startswith(OLE_MAGIC):
+        return "document" if "WordDocument".encode("utf-16-le") in data else "spreadsheet"
+    if not data.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            mimetype = archive.read("mimetype") if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "other"
+    if mimetype.endswith(b".text") or any(n.startswith("word/") for n in names):
+        return "document"
+    if mimetype.endswith(b".spreadsheet") or any(n.startswith("xl/") for n in names):
+        return "spreadsheet"
+    return "other"
 
 
 def media_kind(message: Message) -> str | None:
@@ -1212,17 +1241,25 @@ def create_router(settings: Settings) -> Router:
         doc = message.document
         assert doc is not None
         name = doc.file_name or "upload"
+
+        async def refuse(kind: str) -> None:
+            """Not a knowledge file: what it is, what to send, and what a step still waits
+            for (its data is kept)."""
+            said = _wrong_file(name, kind, texts)
+            prompt = step_prompt(await state.get_state(), await state.get_data(), texts)
+            await message.answer(f"{said}\n\n{prompt}" if prompt else said)
+
         if not is_text_file(name):  # a .txt says what it is once read
             try:
                 detect_format(name)
             except KbFormatError:
-                if name.lower().endswith(SPREADSHEETS):
-                    await message.answer(texts("admin_spreadsheet"))
-                elif kind := media_kind(message):  # a photo sent as a file, a GIF
+                if kind := media_kind(message):  # a photo sent as a file, a GIF
                     said = texts(f"admin_kind_{kind}")
                     await message.answer(texts("admin_media_not_kb_file", kind=said))
+                elif name.lower().endswith(SPREADSHEETS):
+                    await refuse("spreadsheet")
                 else:
-                    await message.answer(texts("admin_wrong_file"))
+                    await refuse("document" if name.lower().endswith(DOCUMENTS) else "other")
                 return
         if await state.get_state() == KbStates.edit_file.state:
             await _done(state)  # the file sent back: the step is over
@@ -1237,6 +1274,9 @@ def create_router(settings: Settings) -> Router:
             if "too big" not in str(exc):
                 raise
             await message.answer(_too_large(name, TELEGRAM_DOWNLOAD_BYTES + 1, texts))
+            return
+        if (inside := file_inside(data)) is not None:  # 'kb.yaml' that is a Word document
+            await refuse(inside)
             return
         try:
             fmt = file_format(name, data)
@@ -1733,6 +1773,14 @@ async def _download(bot: Bot, file_id: str) -> bytes:
     buffer = io.BytesIO()
     await bot.download(file_id, destination=buffer)
     return buffer.getvalue()
+
+
+def _wrong_file(name: str, kind: str, texts: Texts) -> str:
+    """Why a file is not read (a spreadsheet, a Word document, anything else) and what to
+    send instead."""
+    if kind == "spreadsheet":
+        return texts("admin_spreadsheet")
+    return texts("admin_document_file" if kind == "document" else "admin_wrong_file", name=name)
 
 
 def _too_large(name: str, size: int, texts: Texts) -> str:
