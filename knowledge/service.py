@@ -552,7 +552,7 @@ class KnowledgeService:
             tags=list(copy.get("tags") or []),
         )
         await self.save(session, entry, actor=actor, must_be_new=True)
-        return validate_one(entry)
+        return _once(validate_one(entry))  # as saved
 
     async def undo_import(
         self, session: AsyncSession, first: int, last: int, *, actor: str | None
@@ -625,7 +625,7 @@ class KnowledgeService:
         entry = entry_of(entry_id, row.before)
         assert entry is not None
         await self.save(session, entry, actor=actor)
-        return validate_one(entry)
+        return _once(validate_one(entry))  # as saved
 
     async def delete(self, session: AsyncSession, entry_id: str, *, actor: str | None) -> bool:
         deleted = await KnowledgeRepository(session).delete(entry_id, actor=actor)

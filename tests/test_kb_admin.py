@@ -1780,3 +1780,23 @@ async def test_a_file_that_is_no_knowledge_file_is_named_and_the_step_waits_on(
     async with admin.sessionmaker() as session:  # type: ignore[operator]
         after = await admin.knowledge.list_entries(session)
     assert [e for e in after if e.id != made.id] == before
+
+
+async def test_an_entry_stored_asking_a_question_twice_is_saved_and_shown_once(
+    admin: AdminChat,
+) -> None:
+    """An entry stored before repeats were kept once ('Can I pick it up?' and 'can I pick it
+    up'): after '✏️ Answer' the card listed both while the saved entry asked it once. The
+    card shows it as saved: once."""
+    from knowledge.repository import KnowledgeRepository
+
+    legacy = Entry("pickup", ["Can I pick it up?", "can I pick it up"], {"en": "Yes."})
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        await KnowledgeRepository(session).upsert(legacy, actor="an older version")
+        await session.commit()
+    card = await admin.say("/kb_edit pickup", "pickup")
+    await admin.press(card, _button(card, "Answer"), "Send the new answer")
+    edited = await admin.say("en: Yes, from 10 to 18.", "from 10 to 18")
+    assert edited["text"].lower().count("pick it up") == 1, edited["text"]
+    stored = await admin.entry("pickup")
+    assert stored is not None and stored.questions == ["Can I pick it up?"], stored

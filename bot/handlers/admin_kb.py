@@ -1204,6 +1204,7 @@ def create_router(settings: Settings) -> Router:
     ) -> bool:
         user = user or message.from_user
         texts = admin_texts(user)
+        [entry], _ = without_repeated_questions([entry])  # the card shows it as saved
         since = await knowledge(services).last_change(session, entry.id)
         try:
             await knowledge(services).save(session, entry, actor=_actor(user))
