@@ -227,9 +227,10 @@ LOST_TOPICS = 3  # topics lost one after another while being filled: the rest le
 
 
 class TopicLost(Exception):
-    """The ticket's topic is gone while this task holds the ticket's topic lock (its photos
-    being copied under the card): another topic is made by that task, under the lock it
-    holds, not by taking the lock again (it would wait for itself for ever)."""
+    """The ticket's topic is gone while this task holds the ticket's topic lock (its card
+    being sent, its photos copied under the card): another topic is made by that task,
+    under the lock it holds, not by taking the lock again (it would wait for itself for
+    ever)."""
 
 
 ALBUM_QUIET = 1.5  # seconds after an album's last item: the album is complete
@@ -356,9 +357,9 @@ class OperatorDesk:
             await session.refresh(ticket)
             if ticket.topic_id is None or ticket.card_message_id is not None:
                 return False
-            await self.post_card(bot, session, ticket)
-            await session.commit()
             try:
+                await self.post_card(bot, session, ticket)
+                await session.commit()
                 await self.relay_earlier_media(bot, session, ticket)
             except TopicLost:
                 log.warning("topic of ticket %s lost under its card: making another", ticket.id)
@@ -375,9 +376,9 @@ class OperatorDesk:
             await session.refresh(ticket, with_for_update=True)
             if ticket.topic_id is not None:
                 return ticket.topic_id
-        for _ in range(LOST_TOPICS):  # then the photos not copied are left to the timers
-            await self._new_topic(bot, session, ticket)
+        for _ in range(LOST_TOPICS):  # then what is not in a topic is left to the timers
             try:
+                await self._new_topic(bot, session, ticket)
                 await self.relay_earlier_media(bot, session, ticket)
                 break
             except TopicLost:
@@ -487,18 +488,23 @@ class OperatorDesk:
         assert ticket.topic_id is not None
         text = card.text if card.needs_file else card.full
         await _let_go(session)  # no lock held while Telegram makes us wait
-        sent = await with_retry(
-            lambda: bot.send_message(
-                self.chat_id,
-                split_text(text, 4000)[0],
-                message_thread_id=ticket.topic_id,
-                reply_markup=card_keyboard(ticket, self.texts),
+        try:
+            sent = await with_retry(
+                lambda: bot.send_message(
+                    self.chat_id,
+                    split_text(text, 4000)[0],
+                    message_thread_id=ticket.topic_id,
+                    reply_markup=card_keyboard(ticket, self.texts),
+                )
             )
-        )
-        ticket.card_message_id = sent.message_id
-        await session.commit()  # an operator who acts as soon as the card shows finds it
-        if card.needs_file:
-            await self._send_transcript(bot, session, ticket, card)
+            ticket.card_message_id = sent.message_id
+            await session.commit()  # an operator who acts as soon as the card shows finds it
+            if card.needs_file:
+                await self._send_transcript(bot, session, ticket, card)
+        except TelegramBadRequest as exc:
+            if thread_lost(exc):  # the caller holds the ticket's lock: it makes another
+                raise TopicLost(ticket.id) from exc
+            raise
         try:
             await bot.pin_chat_message(self.chat_id, sent.message_id, disable_notification=True)
         except TelegramBadRequest as exc:

@@ -1163,3 +1163,52 @@ async def test_an_admins_reply_waiting_on_telegram_does_not_hold_up_customers(
     await fake.wait_for_bot_message(ADMIN_ID, text_contains="Saved 'franchise'", timeout=60)
     await fake.wait_for_bot_message(ADMIN_ID, text_contains="No, we do not sell", timeout=60)
     assert not any("went wrong" in t for t in bot_texts(fake, ADMIN_ID))
+
+
+def topics_lost_at_once(fake, times: int | None = None) -> None:
+    """From now on each topic the bot makes (the next ``times``; None: all) is deleted as
+    soon as it is made (Telegram answers 'message thread not found' for the card and
+    everything else sent there)."""
+    from bot.sandbox.fakeapi import FakeTelegram
+
+    make = FakeTelegram._METHODS["createforumtopic"]
+    made: list[int] = []
+
+    def made_and_lost(self, bot, p):
+        topic = make(self, bot, p)
+        made.append(topic["message_thread_id"])
+        if times is None or len(made) <= times:
+            self.delete_topic(OPERATORS_CHAT_ID, topic["message_thread_id"])
+        return topic
+
+    fake._METHODS = {**FakeTelegram._METHODS, "createforumtopic": made_and_lost}
+
+
+def ticket_topics(fake) -> list[dict]:
+    return [t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]]
+
+
+async def test_a_topic_lost_as_its_card_is_sent_is_made_again_with_the_card(
+    sandbox: Sandbox,
+) -> None:
+    """John asked for a person and his new topic was lost as its card was sent (Telegram:
+    'message thread not found'): the error went up to his turn, which only logged it, so
+    no topic had his card and the operators did not see him until he wrote again.
+    Another topic is made at once, with the card once, and his next message reaches it."""
+    fake = sandbox.server.fake
+    topics_lost_at_once(fake, times=1)
+    thread = await _escalate(fake, JOHN, "Order 5531207: I want to talk to a real person please")
+    await settled(sandbox)
+    topics = ticket_topics(fake)
+    assert [t["deleted"] for t in topics] == [True, False], topics
+    texts = topic_texts(fake, thread)
+    assert [t for t in texts if t.startswith("🎫")] == texts[:1], texts
+    assert "5531207" in texts[0], texts
+    assert fake.pinned(OPERATORS_CHAT_ID, thread)
+    fake.user_sends(JOHN, "are you there?")
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="are you there?", timeout=20
+    )
+    await settled(sandbox)
+    assert len(ticket_topics(fake)) == 2
+    assert topic_texts(fake, thread).count("are you there?") == 1
