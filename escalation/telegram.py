@@ -18,8 +18,9 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.methods import CreateForumTopic
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
@@ -223,7 +224,11 @@ async def _let_go(session: AsyncSession) -> None:
         await session.commit()
 
 
-LOST_TOPICS = 3  # topics lost one after another while being filled: the rest left to the timers
+# topics one ticket may get within LOST_TOPICS_WINDOW: when Telegram loses each as it is
+# filled ('message thread not found', a topic deleted at once), no more are made until
+# then; the customer's messages are kept, and copied by the timers once a topic holds
+LOST_TOPICS = 3
+LOST_TOPICS_WINDOW = timedelta(hours=1)
 
 
 class TopicLost(Exception):
@@ -231,6 +236,19 @@ class TopicLost(Exception):
     being sent, its photos copied under the card): another topic is made by that task,
     under the lock it holds, not by taking the lock again (it would wait for itself for
     ever)."""
+
+
+class TopicsLost(TelegramBadRequest):
+    """The ticket got ``LOST_TOPICS`` topics within ``LOST_TOPICS_WINDOW``, and Telegram
+    lost them: no other is made until then. A Telegram failure to its callers, who leave
+    what it was for to the timers."""
+
+    def __init__(self, ticket_id: int, method: CreateForumTopic) -> None:
+        super().__init__(
+            method,
+            f"{LOST_TOPICS} topics of ticket {ticket_id} lost within {LOST_TOPICS_WINDOW}: "
+            "no other made until then",
+        )
 
 
 ALBUM_QUIET = 1.5  # seconds after an album's last item: the album is complete
@@ -376,16 +394,37 @@ class OperatorDesk:
             await session.refresh(ticket, with_for_update=True)
             if ticket.topic_id is not None:
                 return ticket.topic_id
-        for _ in range(LOST_TOPICS):  # then what is not in a topic is left to the timers
+        while await self._topics_made_lately(session, ticket) < LOST_TOPICS:
             try:
                 await self._new_topic(bot, session, ticket)
                 await self.relay_earlier_media(bot, session, ticket)
-                break
             except TopicLost:
                 # deleted as it was being filled: another one, the card and photos in it
                 log.warning("topic of ticket %s lost as it was filled: making another", ticket.id)
-        assert ticket.topic_id is not None
-        return ticket.topic_id
+                continue
+            assert ticket.topic_id is not None
+            return ticket.topic_id
+        log.error(
+            "ticket %s: %s topics lost within %s ('message thread not found'): no other is "
+            "made until then; its messages are kept and copied once a topic holds",
+            ticket.id,
+            LOST_TOPICS,
+            LOST_TOPICS_WINDOW,
+        )
+        raise TopicsLost(ticket.id, CreateForumTopic(chat_id=self.chat_id, name=str(ticket.id)))
+
+    async def _topics_made_lately(self, session: AsyncSession, ticket: Ticket) -> int:
+        """How many topics the ticket got within ``LOST_TOPICS_WINDOW``."""
+        made = await session.scalar(
+            select(func.count())
+            .select_from(TicketEvent)
+            .where(
+                TicketEvent.ticket_id == ticket.id,
+                TicketEvent.kind == "topic_created",
+                TicketEvent.created_at > utcnow() - LOST_TOPICS_WINDOW,
+            )
+        )
+        return made or 0
 
     async def _new_topic(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> None:
         """A new topic for the ticket, its card posted (the caller holds the ticket's lock)."""

@@ -1188,6 +1188,59 @@ def ticket_topics(fake) -> list[dict]:
     return [t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]]
 
 
+@pytest.mark.parametrize("db_backend", ["sqlite", "postgresql"], indirect=True)
+async def test_a_ticket_whose_every_topic_is_lost_gets_three_and_keeps_the_messages(
+    sandbox: Sandbox,
+) -> None:
+    """Every topic made for John's ticket is lost at once (Telegram: 'message thread not
+    found' for its card): the bot makes three and no more, John is answered as always,
+    what he writes meanwhile is kept, and the timers make no topic within the hour. Once
+    topics hold again (an hour later), the timers make one, with the card and his
+    message, once each."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from bot.db.models import TicketEvent, utcnow
+    from escalation.timers import check_timers
+
+    fake = sandbox.server.fake
+    topics_lost_at_once(fake)
+    fake.user_sends(JOHN, "Order 5531207: I want to talk to a real person please")
+    await fake.wait_for_bot_message(JOHN, timeout=20)
+    await settled(sandbox)
+    assert len(ticket_topics(fake)) == 3, ticket_topics(fake)
+    replies = bot_texts(fake, JOHN)
+    fake.user_sends(JOHN, "are you there?")
+    await settled(sandbox)
+    for later in (30, 90):
+        await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(seconds=later))
+    assert len(ticket_topics(fake)) == 3, ticket_topics(fake)
+    assert all(t["deleted"] for t in ticket_topics(fake))
+    said = bot_texts(fake, JOHN)[len(replies) :]
+    assert not [t for t in replies + said if "wrong" in t.lower()], replies + said
+    async with sandbox.services.sessionmaker() as session:
+        row = await session.scalar(select(Message).where(Message.text == "are you there?"))
+    assert row is not None and row.relay_chat_id == OPERATORS_CHAT_ID
+    assert row.relay_message_id is None  # kept for the timers
+    # an hour later the topics hold again
+    del fake._METHODS
+    async with sandbox.services.sessionmaker() as session:
+        await session.execute(
+            update(TicketEvent)
+            .where(TicketEvent.kind == "topic_created")
+            .values(created_at=utcnow() - timedelta(hours=2))
+        )
+        await session.commit()
+    await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(seconds=30))
+    topics = ticket_topics(fake)
+    assert len(topics) == 4 and not topics[-1]["deleted"], topics
+    texts = topic_texts(fake, topics[-1]["message_thread_id"])
+    assert texts[0].startswith("🎫 Ticket #1") and "5531207" in texts[0], texts
+    assert [t for t in texts if t.startswith("🎫")] == texts[:1], texts
+    assert texts.count("are you there?") == 1, texts
+
+
 async def test_a_topic_lost_as_its_card_is_sent_is_made_again_with_the_card(
     sandbox: Sandbox,
 ) -> None:
