@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -910,9 +910,13 @@ class OperatorDesk:
                     )
                     copies = [m.message_id for m in sent]
                     try:
-                        await bot.delete_messages(self.chat_id, copies)
+                        await with_retry(lambda: bot.delete_messages(self.chat_id, copies))
                     except TelegramAPIError as exc:
+                        # it stays (the bot may not delete messages there): copied again
+                        # alone, each photo would show twice; the topic says it is partial
                         log.warning("album copy of ticket %s not taken back: %s", ticket.id, exc)
+                        await self._album_in_part(bot, session, ticket, rows, copies)
+                        return
                     sent = None
                 if sent:
                     for row, copy_of in zip(rows, sent, strict=False):  # in order, one each
@@ -930,6 +934,38 @@ class OperatorDesk:
             finally:
                 for row_id in row_ids:
                     release(session, row_id)
+
+    async def _album_in_part(
+        self,
+        bot: Bot,
+        session: AsyncSession,
+        ticket: Ticket,
+        rows: Sequence[Message],
+        copies: list[int],
+    ) -> None:
+        """An album Telegram copied in part, the copy left in the topic: under it, a note
+        that items are missing. Each of the album's messages is linked to the note (which
+        copy is whose is not known: an operator's reply to a photo quotes none, never the
+        wrong one), so none is copied again."""
+        note = self.texts("op_album_in_part", copied=len(copies), total=len(rows))
+
+        async def send(thread: int) -> Any:
+            return await bot.send_message(
+                self.chat_id,
+                note,
+                message_thread_id=thread,
+                reply_to_message_id=copies[0],
+                allow_sending_without_reply=True,
+            )
+
+        try:
+            link = (await self.to_topic(bot, session, ticket, send)).message_id
+        except TelegramAPIError as exc:
+            log.warning("note of ticket %s's partial album not sent: %s", ticket.id, exc)
+            link = copies[0]
+        for row in rows:
+            row.relay_message_id = link
+        await session.commit()
 
     async def _relay_press(
         self, bot: Bot, session: AsyncSession, ticket: Ticket, row: Message

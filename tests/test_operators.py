@@ -1099,6 +1099,61 @@ async def test_an_album_copied_in_part_links_each_photo_to_its_own_copy(
     assert relayed[sent[0]["message_id"]] == gone["message_id"]
 
 
+@pytest.mark.parametrize("refused", [True, False], ids=["refused", "telegram-failed-once"])
+async def test_an_album_copied_in_part_that_cannot_be_taken_back_shows_once(
+    sandbox: Sandbox, refused: bool
+) -> None:
+    """As above, with the bot not allowed to delete messages in the operators' group (or
+    Telegram failing once, a 502, as it took the partial album back): the partial album
+    stayed and each photo was copied again alone, so 'the label' and 'the receipt' showed
+    twice under the card. Refused: the partial album stays, once, with a note that it is
+    partial; nothing is copied again, by the timers either, and his photos are linked to
+    the note (a reply to a copy quotes none of them, never the wrong one). A failure
+    once: taken back on a retry, each photo copied alone as above."""
+    from datetime import timedelta
+
+    from bot.db.models import Message as MessageRow
+    from bot.db.models import utcnow
+    from escalation.timers import check_timers
+
+    fake = sandbox.server.fake
+    sent = [
+        fake.user_sends(JOHN, photo=True, caption=caption, media_group_id="box")
+        for caption in ("the box", "the label", "the receipt")
+    ]
+    await settled(sandbox)
+    fake.chats[JOHN].messages[sent[0]["message_id"]].deleted = True  # he deletes it
+    if refused:
+        said = "Bad Request: message can't be deleted"
+        fake.add_fault("deleteMessages", status=400, description=said)
+    else:
+        fake.add_fault("deleteMessages", status=502)
+    thread = await _escalate(fake, JOHN, "operator please")
+    await fake.wait_for(lambda: not fake.faults, timeout=20)
+    await settled(sandbox)
+    await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(seconds=30))
+    topic = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)
+    captions = [m.get("caption") for m in topic if m.get("photo")]
+    assert sorted(captions) == ["the label", "the receipt"], topic  # each once
+    gone = [m for m in topic if "would not copy this" in (m.get("text") or "")]
+    notes = [m for m in topic if "album above" in (m.get("text") or "")]
+    if not refused:
+        assert len(gone) == 1 and "the box" in gone[0]["text"] and not notes, topic
+        return
+    assert [n["text"] for n in notes] == [
+        "📎 Only 2 of the 3 items of the album above could be copied: the customer deleted "
+        "the others, or Telegram would not copy them"
+    ], topic
+    assert not gone, topic
+    async with sandbox.services.sessionmaker() as session:
+        links = (
+            await session.scalars(
+                select(MessageRow.relay_message_id).where(MessageRow.direction == "in")
+            )
+        ).all()
+    assert links.count(notes[0]["message_id"]) == 3, links
+
+
 @BOTH
 async def test_operators_read_the_card_notes_and_replies_in_operators_language(
     settings, classifier, db_url
