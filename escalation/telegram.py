@@ -100,6 +100,8 @@ def operators_side_failed(chat_id: int, exc: Exception, what: str, *args: Any) -
     for every customer's message meanwhile."""
     if refused_by_group(exc):
         group_refused(chat_id, exc)
+    elif isinstance(exc, TopicsLost):  # said when it began: no traceback at every try
+        log.info(what + ": %s", *args, exc)
     else:
         log.warning(what, *args, exc_info=exc)
 
@@ -394,6 +396,7 @@ class OperatorDesk:
             await session.refresh(ticket, with_for_update=True)
             if ticket.topic_id is not None:
                 return ticket.topic_id
+        lost = False
         while await self._topics_made_lately(session, ticket) < LOST_TOPICS:
             try:
                 await self._new_topic(bot, session, ticket)
@@ -401,10 +404,12 @@ class OperatorDesk:
             except TopicLost:
                 # deleted as it was being filled: another one, the card and photos in it
                 log.warning("topic of ticket %s lost as it was filled: making another", ticket.id)
+                lost = True
                 continue
             assert ticket.topic_id is not None
             return ticket.topic_id
-        log.error(
+        # said once, when the last one is lost; each later try is one line of the caller's
+        (log.error if lost else log.debug)(
             "ticket %s: %s topics lost within %s ('message thread not found'): no other is "
             "made until then; its messages are kept and copied once a topic holds",
             ticket.id,

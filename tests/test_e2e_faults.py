@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
@@ -1190,7 +1191,7 @@ def ticket_topics(fake) -> list[dict]:
 
 @pytest.mark.parametrize("db_backend", ["sqlite", "postgresql"], indirect=True)
 async def test_a_ticket_whose_every_topic_is_lost_gets_three_and_keeps_the_messages(
-    sandbox: Sandbox,
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Every topic made for John's ticket is lost at once (Telegram: 'message thread not
     found' for its card): the bot makes three and no more, John is answered as always,
@@ -1204,6 +1205,7 @@ async def test_a_ticket_whose_every_topic_is_lost_gets_three_and_keeps_the_messa
     from bot.db.models import TicketEvent, utcnow
     from escalation.timers import check_timers
 
+    caplog.set_level(logging.INFO, logger="escalation.telegram")
     fake = sandbox.server.fake
     topics_lost_at_once(fake)
     fake.user_sends(JOHN, "Order 5531207: I want to talk to a real person please")
@@ -1217,6 +1219,11 @@ async def test_a_ticket_whose_every_topic_is_lost_gets_three_and_keeps_the_messa
         await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(seconds=later))
     assert len(ticket_topics(fake)) == 3, ticket_topics(fake)
     assert all(t["deleted"] for t in ticket_topics(fake))
+    # the log says it once, when it began, and no traceback at every try since
+    said_in_log = [r for r in caplog.records if r.name == "escalation.telegram"]
+    assert not [r for r in said_in_log if r.exc_info], said_in_log
+    errors = [r.getMessage() for r in said_in_log if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "3 topics lost" in errors[0], errors
     said = bot_texts(fake, JOHN)[len(replies) :]
     assert not [t for t in replies + said if "wrong" in t.lower()], replies + said
     async with sandbox.services.sessionmaker() as session:
