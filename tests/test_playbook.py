@@ -1135,6 +1135,42 @@ async def test_the_customer_corrects_the_kind_of_problem(services: Services) -> 
     assert not e.of("escalated")
 
 
+@pytest.mark.parametrize(
+    ("first", "then", "ctype"),
+    [
+        (
+            "The mug arrived broken, order 5512480",
+            "sorry, it's not broken, it's the wrong colour",
+            "wrong_item",
+        ),
+        (
+            "Кружка пришла разбитая, заказ 5512481",
+            "извините, она не разбита, просто не того цвета",
+            "wrong_item",
+        ),
+        (
+            "Kubek przyszedł stłuczony, zamówienie 5512482",
+            "przepraszam, nie jest stłuczony, tylko w złym kolorze",
+            "wrong_item",
+        ),
+        # still a damaged thing: the case stays
+        ("Кружка пришла разбитая, заказ 5512484", "не разбита, но сильно поцарапана", None),
+    ],
+)
+async def test_the_problem_denied_and_another_told_corrects_the_case(
+    services: Services, first: str, then: str, ctype: str | None
+) -> None:
+    """Asked for a photo of the broken mug, 'sorry, it's not broken, it's the wrong colour'
+    got 'Thanks, noted.' and the case stayed a broken item's: the problem the customer denies
+    and the one they tell instead correct the case."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    await d.send(then)
+    retyped = [e["complaint_type"] for e in d.of("complaint_retyped")]
+    assert retyped == ([ctype] if ctype else []), d.replies[-1]
+    assert_never_reasked(d)
+
+
 async def test_a_when_question_after_the_promise_gets_where_it_stands(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send("Курьер опоздал на три дня, заказ 5512300 до сих пор не у меня")

@@ -613,7 +613,8 @@ _TYPE_WORDS = {
     "damaged_defective": re.compile(
         r"неисправ|сломан|брак|не\s+работает|не\s+включается|разбит|трещин|оплав|"
         r"defective|faulty|broken|doesn'?t\s+work|not\s+working|chipped|cracked|damaged|"
-        r"uszkodz|zepsu|nie\s+dzia[łl]a|p[ęe]kni|пятн(?!иц)|\bstain(?!less)|(?<!\w)plam|poplamion",
+        r"uszkodz|zepsu|nie\s+dzia[łl]a|p[ęe]kni|st[łl]uczon|пятн(?!иц)|\bstain(?!less)|(?<!\w)plam|"
+        r"poplamion",
         re.IGNORECASE,
     ),
     "wrong_item": re.compile(
@@ -713,7 +714,8 @@ _WRONG_TOLD = re.compile(
     r"\b(?:size|colou?r|model|item|shade)\s+(?:is|was|are|were)\s+(?:all\s+|also\s+)?wrong\b|"
     r"\bdifferent\s+(?:size|colou?r|model|shade)\b|"
     r"\b(?:not|isn'?t|wasn'?t|aren'?t)\s+what\s+i\s+(?:had\s+)?(?:ordered|bought|paid\s+for)|"
-    r"(?<!\w)(?:z[łl](?:y|a|e|ego|ą)|inn(?:y|a|e|ego))\s+(?:rozmiar|kolor|model|produkt|towar|odcie)|"
+    r"(?<!\w)(?:z[łl](?:y|a|e|ego|ą|ym)|inn(?:y|a|e|ego|ym))\s+(?:rozmiar|kolor|model|produkt|towar|"
+    r"odcie)|"
     r"(?<!\w)(?:rozmiar|kolor|model|odcie[ńn])\w*\s+(?:jest\s+|by[łl]\w*\s+|te[żz]\s+)?"
     r"(?:nie\s+t(?:en|a|o|e)|z[łl](?:y|a|e)|inn(?:y|a|e))(?!\w)|"
     r"(?<!\w)nie\s+t(?:en|a|o|e)\s+(?:rozmiar|kolor|model|produkt|towar|odcie)",
@@ -1755,12 +1757,22 @@ class ComplaintFlow:
         if stage in _TALKING and text and self.rules.escalate.is_safety(text):
             self._safety(ctx, case, "")
             return True
+        # "sorry, it's not broken, it's the wrong colour": the case's problem denied, another
+        # told (it was "Thanks, noted." and a broken-item case)
+        denied = (
+            case["type"] in PRODUCT_TYPES
+            and bool(text)
+            and bool(_TYPE_WORDS[case["type"]].search(text))
+            and case["type"] not in products_named(text)
+        )
         if (
             stage in ("collecting", "fix_choice", "satisfaction")
             and text
-            and (_CORRECTION.search(text) or _RETRACTED.search(text))
+            and (_CORRECTION.search(text) or _RETRACTED.search(text) or denied)
         ):
-            corrected = next((t for t, rx in _TYPE_WORDS.items() if rx.search(text)), None)
+            corrected = next((t for t, rx in _TYPE_WORDS.items() if problem_told(rx, text)), None)
+            if denied and corrected in (None, case["type"]):
+                corrected = next(iter(products_named(text)), None)
             if corrected is None and _MEANT.search(text):
                 # "I mean the courier was late, not rude": the type said, not the one denied
                 corrected = _meant_type(text)
