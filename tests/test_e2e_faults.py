@@ -1272,3 +1272,38 @@ async def test_a_topic_lost_as_its_card_is_sent_is_made_again_with_the_card(
     await settled(sandbox)
     assert len(ticket_topics(fake)) == 2
     assert topic_texts(fake, thread).count("are you there?") == 1
+
+
+async def test_an_admins_step_that_fails_is_said_to_the_admin_not_kept_as_a_customers(
+    sandbox: Sandbox,
+) -> None:
+    """Telegram failed (502) on the prompt after the admin's /kb_add questions: the error
+    went to the customers' handler, and the admin read 'Sorry, something went wrong on my
+    side and your message didn't reach me. Could you send it again in a minute?' (or, with
+    the message kept as a customer's to read again, 'Your message is saved, and I'll get
+    back to you', and was later answered as a customer); sent again, the questions were
+    taken for the answer, as the step had moved on. The admin is told it may not have been
+    done and what the step waits for now; nothing is kept to be read again, and the entry
+    is made."""
+    from bot.sandbox.run import ADMIN_ID
+    from escalation.timers import NOT_PROCESSED
+
+    fake = sandbox.server.fake
+    fake.user_sends(ADMIN_ID, "/kb_add")
+    await fake.wait_for_bot_message(ADMIN_ID, text_contains="New entry", timeout=20)
+    fake.add_fault("sendMessage", status=502, times=1)
+    fake.user_sends(ADMIN_ID, "Do you sell franchises?")
+    said = await fake.wait_for_bot_message(ADMIN_ID, text_contains="went wrong", timeout=20)
+    assert said[-1]["text"].startswith("⚠️ Sorry, something went wrong on my side"), said
+    assert "Now the answer" in said[-1]["text"], said[-1]["text"]  # where the step is now
+    await settled(sandbox)
+    async with sandbox.services.sessionmaker() as session:
+        kept = await session.scalar(
+            select(func.count()).select_from(Message).where(Message.delivery_error == NOT_PROCESSED)
+        )
+    assert kept == 0
+    fake.user_sends(ADMIN_ID, "en: No, we do not sell franchises.")
+    await fake.wait_for_bot_message(ADMIN_ID, text_contains="Last step", timeout=20)
+    fake.user_sends(ADMIN_ID, "franchise")
+    await fake.wait_for_bot_message(ADMIN_ID, text_contains="Saved 'franchise'", timeout=20)
+    assert not any("get back to you" in t for t in bot_texts(fake, ADMIN_ID))

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from aiogram import Bot, F, Router
-from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.dispatcher.event.bases import CancelHandler, SkipHandler
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, CommandObject, StateFilter
@@ -1755,11 +1755,39 @@ async def own_transactions(
 ) -> Any:
     """The admins' handlers (an inner middleware of their routers) start with the update's
     transaction ended, its id recorded: each reads in a transaction of its own, which it
-    ends (:func:`unlock`) before it talks to Telegram."""
+    ends (:func:`unlock`) before it talks to Telegram.
+
+    One that fails on the bot's side is the admin's to hear of, not the customers' error
+    handler's (which kept an admin's step text as a customer's message and answered it as
+    one later): what may not have been done, and what the step waits for now."""
     session = data.get("session")
     if session is not None:
         await unlock(session)
-    return await handler(event, data)
+    try:
+        return await handler(event, data)
+    except (SkipHandler, CancelHandler):
+        raise
+    except Exception:
+        log.exception("an admin's update failed")
+        if session is not None:
+            await session.rollback()
+        await _say_failed(event, data)
+        return None
+
+
+async def _say_failed(event: Any, data: dict[str, Any]) -> None:
+    message = event.message if isinstance(event, CallbackQuery) else event
+    if not isinstance(message, Message):
+        return
+    texts = admin_texts(event.from_user)
+    state: FSMContext | None = data.get("state")
+    step = await state.get_state() if state is not None else None
+    prompt = step_prompt(step, await state.get_data(), texts) if state is not None else None
+    said = texts("admin_error")
+    try:
+        await data["bot"].send_message(message.chat.id, f"{said}\n{prompt}" if prompt else said)
+    except Exception:  # Telegram is what failed: the log has it
+        log.exception("could not tell the admin that their update failed")
 
 
 async def _tell(session: AsyncSession, send: Callable[[], Awaitable[T]]) -> T:
