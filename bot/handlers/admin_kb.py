@@ -1776,6 +1776,8 @@ async def own_transactions(
 
 
 async def _say_failed(event: Any, data: dict[str, Any]) -> None:
+    """'⚠️ Sorry, something went wrong ... may not have been done' to the admin whose message
+    or button failed, with what the step (if any) waits for now."""
     message = event.message if isinstance(event, CallbackQuery) else event
     if not isinstance(message, Message):
         return
