@@ -115,10 +115,14 @@ def cmd_import(args: argparse.Namespace) -> int:
             )
             for line in report.clashes:
                 print(f"  {line}", file=sys.stderr)
-        if report.repeated:  # an entry asking one question twice: imported asking it once
+        if report.repeated:  # an entry asking one question twice: imported as written
             n = len(report.repeated)
             said = counted(n, "question", "questions")
-            print(f"note: {said} repeated in one entry, imported once:", file=sys.stderr)
+            print(
+                f"note: {said} repeated in one entry (imported as written, so the export "
+                "gives the file back; one wording is enough):",
+                file=sys.stderr,
+            )
             for line in report.repeated:
                 print(f"  {line}", file=sys.stderr)
         return 0

@@ -401,9 +401,13 @@ class KnowledgeService:
         question two entries would then have (two in the file, or one in it and one the
         import keeps) is in ``report.clashes``; ``strict`` (an admin's upload, which they
         can mend) refuses the whole file for it instead (:class:`KbFormatError`, nothing
-        written): one question, one answer."""
+        written): one question, one answer. A question an entry asks twice is in
+        ``report.repeated``; ``strict`` stores it once, else the entry goes in as written,
+        so the export gives the file back (kb-format.md: round-trip exact)."""
         started = time.perf_counter()
-        entries, repeated = without_repeated_questions(entries)
+        once, repeated = without_repeated_questions(entries)
+        if strict:
+            entries = once
         clashes = await self.question_clashes(session, entries, replace=replace)
         if clashes and strict:
             raise KbFormatError(source, clashes)
