@@ -74,6 +74,7 @@ from bot.nlu.lexicon import (
     match_denied,
     problem_told,
     refund_status_question,
+    sarcastic,
     staff_praised,
 )
 from bot.nlu.translit import cyrillize
@@ -472,6 +473,7 @@ def _nothing_wrong(pred: Prediction, text: str) -> bool:
         or problem_told(_RUDE, text)
         or problem_told(SITE_FAILURE, text)
         or announces_problem(text)
+        or sarcastic(text)  # "Perfect, thanks for nothing", "👏👏"
     ):
         return False
     # what says all is well, and the complaint types the model may have read in it: an intact
