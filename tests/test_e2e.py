@@ -20,6 +20,7 @@ from bot.sandbox.run import (
     stop_sandbox,
 )
 from bot.services import build_services
+from tests.test_kb_admin import TransactionWatch
 
 ANNA, JOHN = 1001, 1002
 OLGA = OPERATORS[0][0]
@@ -377,6 +378,14 @@ async def test_forged_ticket_callback_from_a_customer_is_rejected(sandbox: Sandb
     assert len(answers) >= 2, "every press is answered, forged or not"
 
 
+def watch_locked_calls(sandbox: Sandbox) -> list[tuple[str, str]]:
+    """From now on, the Telegram calls made while their update's transaction was open (the
+    SQLite write lock every customer's turn waits for): (method, what the update said)."""
+    calls: list[tuple[str, str]] = []
+    TransactionWatch(calls).install(sandbox.dp, sandbox.bot)
+    return calls
+
+
 async def _escalate(fake, user: int, text: str) -> int:
     fake.user_sends(user, text)
     topics = await fake.wait_for(
@@ -463,6 +472,7 @@ async def test_an_operator_saves_a_reply_to_the_faq_without_overwriting_it(
     from knowledge.service import get_knowledge
 
     fake = sandbox.server.fake
+    locked = watch_locked_calls(sandbox)
     knowledge = get_knowledge(sandbox.services)
     franchise = Entry(
         id="franchise", questions=["Do you sell franchises?"], answers={"en": "No, we do not."}
@@ -517,6 +527,8 @@ async def test_an_operator_saves_a_reply_to_the_faq_without_overwriting_it(
         saved = await knowledge.get(session, "franchise")
     assert saved is not None and saved.answers == franchise.answers
     assert saved.questions == [*franchise.questions, question]
+    # each reply said after the save (or the reads) ended: no customer waited on the lock
+    assert not [call for call in locked if call[1].startswith("/kb_save")], locked
 
 
 async def test_an_operator_is_told_about_kb_save_in_their_language(sandbox: Sandbox) -> None:
@@ -524,6 +536,7 @@ async def test_an_operator_is_told_about_kb_save_in_their_language(sandbox: Sand
     FAQ as ...', 'Not saved: ...', 'Reply with /kb_save to your own answer ...'): now
     every reply is in Polish, as the one about a near entry was."""
     fake = sandbox.server.fake
+    locked = watch_locked_calls(sandbox)
     tomasz = OPERATORS[1][0]
     thread = await _escalate(fake, JOHN, "operator please")
     question = "Do you deliver to Iceland?"
@@ -560,6 +573,7 @@ async def test_an_operator_is_told_about_kb_save_in_their_language(sandbox: Sand
             OPERATORS_CHAT_ID, thread_id=thread, text_contains=expect, timeout=20
         )
     assert not any("Saved to the FAQ" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread))
+    assert not [call for call in locked if call[1].startswith("/kb_save")], locked
 
 
 async def test_operator_edits_and_canned_replies_reach_the_customer(sandbox: Sandbox) -> None:

@@ -89,22 +89,27 @@ async def _update_session(handler: Any, event: Any, data: dict[str, Any]) -> Any
     return await handler(event, data)
 
 
-class _TransactionWatch:
-    """Notes each Telegram call an update's handler makes inside the update's transaction:
-    on SQLite every transaction holds the one write lock (BEGIN IMMEDIATE), so while
-    Telegram is slow, or says 'retry after N s', every customer's turn waits on it and gives
-    up after the busy timeout. (A task of the handler's own, an import's progress line,
+class TransactionWatch:
+    """Notes in ``calls`` each Telegram call an update's handler makes inside the update's
+    transaction, as (method, what the update said): on SQLite every transaction holds the
+    one write lock (BEGIN IMMEDIATE), so while Telegram is slow, or says 'retry after N s',
+    every customer's turn waits on it and gives up after the busy timeout. (A task of the handler's own, an import's progress line,
     does not keep the transaction open and is not counted.)"""
 
-    def __init__(self, chat: AdminChat) -> None:
-        self.chat = chat
+    def __init__(self, calls: list[tuple[str, str]]) -> None:
+        self.calls = calls
+
+    def install(self, dp: Any, bot: Any) -> None:
+        """Watches the updates ``dp`` hands to handlers and the calls ``bot`` makes."""
+        dp.update.outer_middleware(_update_session)  # after the session's: it has it
+        bot.session.middleware(self)
 
     async def __call__(self, make_request: Any, bot: Any, method: Any) -> Any:
         update, session, task = _UPDATE.get((None, None, None))
         if session is not None and task is asyncio.current_task() and session.in_transaction():
             said = update.message.text if update.message else None
             said = said or (update.callback_query.data if update.callback_query else "?")
-            self.chat.locked_calls.append((type(method).__name__, str(said)[:60]))
+            self.calls.append((type(method).__name__, str(said)[:60]))
         return await make_request(bot, method)
 
 
@@ -147,9 +152,8 @@ async def admin(
         dp.include_router(admin.create_router(settings))
         dp.include_router(admin_kb.create_router(settings))
         chat = AdminChat(fake, knowledge, sessionmaker)
-        dp.update.outer_middleware(_update_session)  # after the session's: it has it
         bot = create_bot("7000000009:TEST-token", server.base_url)
-        bot.session.middleware(_TransactionWatch(chat))
+        TransactionWatch(chat.locked_calls).install(dp, bot)
         task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
         try:
             yield chat

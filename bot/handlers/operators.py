@@ -1234,10 +1234,18 @@ async def save_reply_as_entry(
     user = message.from_user
     # said in the operator's own Telegram language (ru, pl; English for any other)
     texts = Texts(((user.language_code if user else None) or "").split("-")[0].lower())
+
+    async def tell(text: str) -> None:
+        """The operator is told once the update's transaction is over: the save committed,
+        or the reads that found nothing to save ended (on SQLite every transaction holds the
+        one write lock, and every customer's turn would wait while Telegram is slow)."""
+        await session.commit()
+        await message.reply(text)
+
     source = message.reply_to_message
     answer = (source.text or source.caption) if source is not None else None
     if source is None or not answer or (source.from_user and source.from_user.is_bot):
-        await message.reply(texts("kb_save_usage"))
+        await tell(texts("kb_save_usage"))
         return
     conversation = await session.get(Conversation, ticket.conversation_id)
     lang = (conversation.language if conversation else None) or services.settings.default_language
@@ -1290,21 +1298,21 @@ async def save_reply_as_entry(
         )
     except KbFormatError as exc:  # a bad id: each of its mistakes
         problem = "; ".join(say(e, texts) for e in exc.errors)
-        await message.reply(texts("kb_save_not_saved", problem=problem))
+        await tell(texts("kb_save_not_saved", problem=problem))
         return
     except KnowledgeError as exc:
         said = exc.args[0] if exc.args else ""
         if isinstance(said, Text) and said.key.startswith("kb_save_"):
             # an entry near the id: which one, and the commands to choose from
-            await message.reply(say(said, texts))
+            await tell(say(said, texts))
             return
-        await message.reply(texts("kb_save_not_saved", problem=say(said, texts)))
+        await tell(texts("kb_save_not_saved", problem=say(said, texts)))
         return
     if existing is not None:
         kept = lang in existing.answers
-        await message.reply(texts("kb_save_joined_kept" if kept else "kb_save_joined", id=entry.id))
+        await tell(texts("kb_save_joined_kept" if kept else "kb_save_joined", id=entry.id))
         return
-    await message.reply(texts("kb_save_saved", id=entry.id))
+    await tell(texts("kb_save_saved", id=entry.id))
 
 
 async def transfer(
