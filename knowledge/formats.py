@@ -17,6 +17,7 @@ import io
 import json
 import re
 import string
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -191,9 +192,17 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "kb_one_entry": "send exactly one entry",
     "kb_id_must_stay": "the id must stay {id!r}",
     "kb_undo_not_last": "{id!r} has been changed since; see /kb_history {id}",
-    "kb_spreadsheet_inside": "this is a spreadsheet workbook (Excel, LibreOffice), not a CSV "
-    "text, though its name ends in .csv: open it in Excel and save it with File → Save As → "
-    "'CSV UTF-8'",
+    # a file that is no text, whatever its name ('faq.yaml' saved by Word): what it is
+    "kb_spreadsheet_inside": "this is a spreadsheet workbook (Excel, LibreOffice), not a text "
+    "file, though its name ends in {suffix}: open it in Excel and save it with File → Save As "
+    "→ 'CSV UTF-8'",
+    "kb_document_inside": "this is a text document (Word, PDF), not a knowledge file, though "
+    "its name ends in {suffix}: put the questions and answers in a spreadsheet, one row per "
+    "question (columns id, lang, question, answer, tags), and save it as 'CSV UTF-8' (in "
+    "Excel: File → Save As); an export of the current knowledge base has that shape, to "
+    "start from",
+    "kb_archive_inside": "this is a zip archive, not a knowledge file, though its name ends "
+    "in {suffix}: unpack it and import the .yaml, .csv or .jsonl file inside",
     "kb_txt_unknown": "a .txt file should hold a table with the header "
     "id,lang,question,answer,tags (Excel's 'Unicode text'), or YAML or JSONL",
 }
@@ -1433,13 +1442,42 @@ def decode_bytes(data: bytes) -> tuple[str, str | None]:
     return text, legacy
 
 
-# a workbook renamed to .csv: .xlsx and .ods are zip files, the old .xls an OLE file
-WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old .doc and .xls
+# what :func:`file_inside` finds, said in a file's mistakes
+INSIDE = {
+    "spreadsheet": "kb_spreadsheet_inside",
+    "document": "kb_document_inside",
+    "other": "kb_archive_inside",
+}
+
+
+def file_inside(data: bytes) -> str | None:
+    """What a file that is no text holds, whatever its name ('kb.yaml' saved by Word):
+    'document' (Word, OpenDocument text, RTF, PDF), 'spreadsheet' (Excel, LibreOffice),
+    'other' (another zip); None for text."""
+    if data.startswith((b"%PDF", b"{\\rtf")):
+        return "document"
+    if data.startswith(OLE_MAGIC):
+        return "document" if "WordDocument".encode("utf-16-le") in data else "spreadsheet"
+    if not data.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            mimetype = archive.read("mimetype") if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "other"
+    if mimetype.endswith(b".text") or any(n.startswith("word/") for n in names):
+        return "document"
+    if mimetype.endswith(b".spreadsheet") or any(n.startswith("xl/") for n in names):
+        return "spreadsheet"
+    return "other"
 
 
 def parse_bytes(data: bytes, fmt: str, source: str = "<input>") -> list[Entry]:
-    if data.startswith(WORKBOOK_MAGIC):
-        raise KbFormatError(source, [Text("kb_spreadsheet_inside")])
+    if (inside := file_inside(data)) is not None:
+        suffix = Path(source).suffix.lower() or f".{fmt}"
+        raise KbFormatError(source, [Text(INSIDE[inside], suffix=suffix)])
     try:
         text, _ = decode_bytes(data)
     except UnicodeDecodeError as exc:

@@ -18,7 +18,7 @@ from bot.db import create_engine, create_sessionmaker, upgrade_database
 from knowledge.formats import Entry, parse_text
 from knowledge.models import UnansweredQuestion
 from knowledge.service import KnowledgeService, get_knowledge
-from tests.test_kb_service import small_kb  # noqa: F401 - a fixture
+from tests.test_kb_service import small_kb, word_file  # noqa: F401 - a fixture
 
 ADMIN, STRANGER = 900, 901
 RU_ADMIN, PL_ADMIN = 902, 903  # admins whose Telegram speaks Russian, Polish
@@ -1723,18 +1723,6 @@ async def test_a_question_an_entry_has_twice_is_kept_once_and_said(admin: AdminC
     assert new is not None and new.questions == ["Do you sell franchises?"], new
 
 
-def _word_file() -> bytes:
-    """A .docx: a zip with Word's document in it."""
-    import io
-    import zipfile
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document>Do you ship? Yes.</w:document>")
-    return buffer.getvalue()
-
-
 async def test_a_file_that_is_no_knowledge_file_is_named_and_the_step_waits_on(
     admin: AdminChat,
 ) -> None:
@@ -1746,7 +1734,7 @@ async def test_a_file_that_is_no_knowledge_file_is_named_and_the_step_waits_on(
     text say so too."""
     async with admin.sessionmaker() as session:  # type: ignore[operator]
         before = await admin.knowledge.list_entries(session)
-    word = _word_file()
+    word = word_file()
     await admin.say("/kb_add", "New entry")
     await admin.say("Do you deliver to Kazan?", "Now the answer")
     since = len(admin.replies())

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import time
+import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -519,6 +521,66 @@ def test_cli_import_export_list_search(
     err = capsys.readouterr().err
     assert "warning: 1 answer with a phrase the bot must never say" in err, err
     assert 'policy_note (en): "That is our policy"' in err, err
+
+
+def word_file() -> bytes:
+    """A .docx: a zip with Word's document in it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document>Do you ship? Yes.</w:document>")
+    return buffer.getvalue()
+
+
+def test_cli_names_a_word_document_or_a_workbook_whatever_its_name(
+    tmp_path: Path, kb_cache: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """'supportbot kb import faq.yaml' of a file Word saved said 'this is a spreadsheet
+    workbook (Excel, LibreOffice), not a CSV text, though its name ends in .csv' (so did a
+    PDF, a zip, a workbook under any name): each is named for what it is, with the name it
+    has and what to import instead, as the admins' chat says; nothing is imported."""
+    run = _kb_command(tmp_path, kb_cache, monkeypatch)
+    sheet = io.BytesIO()
+    with zipfile.ZipFile(sheet, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    photos = io.BytesIO()
+    with zipfile.ZipFile(photos, "w") as archive:
+        archive.writestr("box.jpg", b"\xff\xd8")
+    for name, data, expect in (
+        (
+            "faq.yaml",
+            word_file(),
+            "this is a text document (Word, PDF), not a knowledge file, "
+            "though its name ends in .yaml: put the questions and answers in a spreadsheet",
+        ),
+        (
+            "faq.jsonl",
+            b"%PDF-1.7\n...",
+            "this is a text document (Word, PDF), not a knowledge "
+            "file, though its name ends in .jsonl",
+        ),
+        (
+            "kb.yaml",
+            sheet.getvalue(),
+            "this is a spreadsheet workbook (Excel, LibreOffice), "
+            "not a text file, though its name ends in .yaml: open it in Excel and save it with "
+            "File → Save As → 'CSV UTF-8'",
+        ),
+        (
+            "kb.csv",
+            photos.getvalue(),
+            "this is a zip archive, not a knowledge file, though its "
+            "name ends in .csv: unpack it and import the .yaml, .csv or .jsonl file inside",
+        ),
+    ):
+        path = tmp_path / name
+        path.write_bytes(data)
+        assert run("import", str(path)) == 1
+        err = capsys.readouterr().err
+        assert f"{name}: invalid knowledge file, nothing imported" in err, err
+        assert expect in err, err
+    assert run("list") == 0
+    assert capsys.readouterr().out.strip() == ""
 
 
 def test_an_entry_asking_a_question_twice_is_imported_as_written_and_named(

@@ -14,7 +14,6 @@ import io
 import logging
 import re
 import textwrap
-import zipfile
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -53,6 +52,7 @@ from knowledge.formats import (
     detect_format,
     dump_yaml,
     file_format,
+    file_inside,
     guess_lang,
     is_text_file,
     parse_bytes,
@@ -114,30 +114,6 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".bmp", ".t
 
 # text documents a knowledge base may be written in, which the bot does not read
 DOCUMENTS = (".docx", ".doc", ".docm", ".odt", ".rtf", ".pdf", ".pages")
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old .doc and .xls
-
-
-def file_inside(data: bytes) -> str | None:
-    """What a file that is no text holds, whatever its name ('kb.yaml' saved by Word):
-    'document' (Word, OpenDocument text, RTF, PDF), 'spreadsheet' (Excel, LibreOffice),
-    'other' (another zip); None for text."""
-    if data.startswith((b"%PDF", b"{\\rtf")):
-        return "document"
-    if data.startswith(OLE_MAGIC):
-        return "document" if "WordDocument".encode("utf-16-le") in data else "spreadsheet"
-    if not data.startswith(b"PK\x03\x04"):
-        return None
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
-            mimetype = archive.read("mimetype") if "mimetype" in names else b""
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return "other"
-    if mimetype.endswith(b".text") or any(n.startswith("word/") for n in names):
-        return "document"
-    if mimetype.endswith(b".spreadsheet") or any(n.startswith("xl/") for n in names):
-        return "spreadsheet"
-    return "other"
 
 
 def media_kind(message: Message) -> str | None:
