@@ -342,15 +342,19 @@ class OperatorDesk:
 
     # ------------------------------------------------------------------ topics & cards
     async def ensure_topic(
-        self, bot: Bot, session: AsyncSession, ticket: Ticket, *, force_new: bool = False
+        self, bot: Bot, session: AsyncSession, ticket: Ticket, *, lost: int | None = None
     ) -> int:
-        if ticket.topic_id is not None and not force_new:
+        """The ticket's topic, made if it has none; ``lost``: the topic Telegram said is gone
+        ('message thread not found'), replaced unless another task has replaced it already
+        (two of the customer's messages, or a message and the timers, finding it gone at
+        once: one loss, one new topic)."""
+        if ticket.topic_id is not None and lost is None:
             return ticket.topic_id
         # No transaction is held while Telegram makes us wait (a flood limit on making
         # topics): on SQLite it would lock every other customer's turn out of the database.
         await _let_go(session)
         async with self._held(ticket.id):
-            return await self._make_topic(bot, session, ticket, force_new=force_new)
+            return await self._make_topic(bot, session, ticket, lost=lost)
 
     @contextlib.asynccontextmanager
     async def _held(self, ticket_id: int) -> AsyncIterator[None]:
@@ -383,19 +387,19 @@ class OperatorDesk:
                 await self.relay_earlier_media(bot, session, ticket)
             except TopicLost:
                 log.warning("topic of ticket %s lost under its card: making another", ticket.id)
-                await self._make_topic(bot, session, ticket, force_new=True)
+                await self._make_topic(bot, session, ticket, lost=ticket.topic_id)
             return True
 
     async def _make_topic(
-        self, bot: Bot, session: AsyncSession, ticket: Ticket, *, force_new: bool
+        self, bot: Bot, session: AsyncSession, ticket: Ticket, *, lost: int | None
     ) -> int:
-        if not force_new:
-            # Another task (a turn's hook, the SLA timer, another process such as the Rasa
-            # action server) may have made the topic while this one waited: use it (on
-            # PostgreSQL, after its row lock; the lock per ticket serves this process)
-            await session.refresh(ticket, with_for_update=True)
-            if ticket.topic_id is not None:
-                return ticket.topic_id
+        # Another task (a turn's hook, the SLA timer, another process such as the Rasa
+        # action server) may have made the topic, or replaced the lost one, while this one
+        # waited: use it (on PostgreSQL, after its row lock; the lock per ticket serves
+        # this process)
+        await session.refresh(ticket, with_for_update=True)
+        if ticket.topic_id is not None and ticket.topic_id != lost:
+            return ticket.topic_id
         lost = False
         while await self._topics_made_lately(session, ticket) < LOST_TOPICS:
             try:
@@ -759,7 +763,7 @@ class OperatorDesk:
             if self._holders.get(ticket.id) is asyncio.current_task():
                 raise TopicLost(ticket.id) from exc  # made again by this task, lock held
             log.warning("topic of ticket %s is gone (%s): creating a new one", ticket.id, exc)
-            thread = await self.ensure_topic(bot, session, ticket, force_new=True)
+            thread = await self.ensure_topic(bot, session, ticket, lost=thread)
             return await with_retry(lambda: send(thread))
 
     async def relay_customer_message(

@@ -1274,6 +1274,80 @@ async def test_a_topic_lost_as_its_card_is_sent_is_made_again_with_the_card(
     assert topic_texts(fake, thread).count("are you there?") == 1
 
 
+def sent_to_a_topic_together(fake, thread: int, methods: tuple[str, ...]) -> asyncio.Event:
+    """From now on the calls of ``methods`` sending to topic ``thread`` are held until two
+    have come, then answered together; the event returned is set then (never set: they
+    did not come together, each is answered after 15 s)."""
+    from bot.sandbox.fakeapi import FakeTelegram
+
+    together = asyncio.Event()
+    came = 0
+
+    async def held(run, self, bot, p):
+        nonlocal came
+        came += 1
+        if came >= 2:
+            together.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(together.wait(), 15)
+        return run(self, bot, p)
+
+    def holding(name: str):
+        run = FakeTelegram._METHODS[name]
+
+        def method(self, bot, p):
+            if p.get_int("message_thread_id") != thread:
+                return run(self, bot, p)
+            return held(run, self, bot, p)
+
+        return method
+
+    fake._METHODS = {**FakeTelegram._METHODS, **{m: holding(m) for m in methods}}
+    return together
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite", "postgresql"], indirect=True)
+async def test_a_topic_two_messages_find_gone_at_once_is_made_again_once(
+    sandbox: Sandbox,
+) -> None:
+    """John's topic was deleted; he sent an album of the crushed box and 'are you there?',
+    and both found the topic gone at the same moment ('message thread not found'): each
+    made its own new topic, so the operators got two, each with a card, the album in one
+    and his text in the other. One loss makes one new topic: the card once, the album
+    and the text in it, once each."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Order 5531207: I want to talk to a real person please")
+    await settled(sandbox)
+    fake.delete_topic(OPERATORS_CHAT_ID, thread)
+    together = sent_to_a_topic_together(fake, thread, ("copymessage", "copymessages"))
+    for caption in ("the box", "the label"):
+        fake.user_sends(JOHN, photo=True, caption=caption, media_group_id="box")
+    fake.user_sends(JOHN, "are you there?")
+    await asyncio.wait_for(together.wait(), timeout=30)
+
+    def relayed() -> list[dict]:
+        return [
+            m
+            for t in ticket_topics(fake)[1:]
+            for m in fake.messages(OPERATORS_CHAT_ID, thread_id=t["message_thread_id"])
+            if m.get("photo") or m.get("text") == "are you there?"
+        ]
+
+    await fake.wait_for(lambda: len(relayed()) >= 3, timeout=30)
+    await settled(sandbox)
+    await asyncio.gather(*sandbox.services.desk._album_tasks)
+    topics = ticket_topics(fake)
+    assert len(topics) == 2 and not topics[1]["deleted"], topics
+    new = topics[1]["message_thread_id"]
+    texts = topic_texts(fake, new)
+    assert [t for t in texts if t.startswith("🎫")] == texts[:1], texts
+    assert "5531207" in texts[0], texts
+    assert texts.count("are you there?") == 1, texts
+    album = [m for m in fake.messages(OPERATORS_CHAT_ID, thread_id=new) if m.get("photo")]
+    assert [m.get("caption") for m in album] == ["the box", "the label"], album
+    assert len(relayed()) == 3, relayed()
+
+
 async def test_an_admins_step_that_fails_is_said_to_the_admin_not_kept_as_a_customers(
     sandbox: Sandbox,
 ) -> None:
