@@ -1096,6 +1096,7 @@ async def test_operators_see_each_other_by_name_and_empty_notes_are_not_saved(
     and the take now name the operator, an empty note is refused with how to write one, and
     an edit corrects the note."""
     fake = sandbox.server.fake
+    locked = watch_locked_calls(sandbox)
     tomasz = OPERATORS[1][0]
     thread = await _escalate(fake, JOHN, "Talk to a human please")
     fake.user_sends(OLGA, "Hi John, I'm on it", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
@@ -1105,6 +1106,8 @@ async def test_operators_see_each_other_by_name_and_empty_notes_are_not_saved(
         OPERATORS_CHAT_ID, text_contains="Waiting tickets", timeout=20
     )
     assert "taken by Olga" in queue[-1]["text"] and str(OLGA) not in queue[-1]["text"], queue
+    # the queue is read, and the read ended, before Telegram is asked to show it
+    assert not [c for c in locked if c[1] == "/queue" and c[0] == "SendMessage"], locked
     fake.user_sends(tomasz, "/take", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
     took = await fake.wait_for_bot_message(
         OPERATORS_CHAT_ID, thread_id=thread, text_contains="is yours", timeout=20

@@ -159,7 +159,9 @@ def create_router(settings: Settings) -> Router:
     async def queue(message: Message, bot: Bot, session: AsyncSession, services: Services) -> None:
         if await refused(message, bot, services):
             return  # the waiting customers are the operators' to see
-        await message.reply(await queue_text(session, names(bot, services), texts))
+        await reply_after_reading(
+            session, message.reply, await queue_text(session, names(bot, services), texts)
+        )
 
     @router.message(Command("canned_add"))
     async def canned_add(
@@ -390,7 +392,8 @@ def create_private_router(settings: Settings) -> Router:
 
     @router.message(Command("queue"))
     async def queue(message: Message, bot: Bot, session: AsyncSession, services: Services) -> None:
-        await message.answer(await queue_text(session, names(bot, services), texts))
+        said = await queue_text(session, names(bot, services), texts)
+        await reply_after_reading(session, message.answer, said)
 
     @router.message(Command(*TICKET_COMMANDS, "canned_add", "canned_del"))
     async def ticket_command_here(message: Message) -> None:
@@ -447,6 +450,16 @@ def desk_of(services: Services) -> OperatorDesk:
     desk = services.desk
     assert isinstance(desk, OperatorDesk)
     return desk
+
+
+async def reply_after_reading(
+    session: AsyncSession, send: Callable[[str], Awaitable[Any]], text: str
+) -> None:
+    """``send(text)`` once the reads it came from are over: on SQLite every transaction
+    holds the one write lock, and every customer's turn would wait while Telegram is slow
+    or says 'retry after N s'."""
+    await session.commit()
+    await send(text)
 
 
 class OperatorRoster:
@@ -1237,10 +1250,8 @@ async def save_reply_as_entry(
 
     async def tell(text: str) -> None:
         """The operator is told once the update's transaction is over: the save committed,
-        or the reads that found nothing to save ended (on SQLite every transaction holds the
-        one write lock, and every customer's turn would wait while Telegram is slow)."""
-        await session.commit()
-        await message.reply(text)
+        or the reads that found nothing to save ended."""
+        await reply_after_reading(session, message.reply, text)
 
     source = message.reply_to_message
     answer = (source.text or source.caption) if source is not None else None
