@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 import pytest
 from sqlalchemy import select
 
+from bot.db.models import Message as MessageRow
 from bot.db.models import Ticket
 from bot.sandbox.run import OPERATORS, OPERATORS_CHAT_ID, Sandbox, stop_bot, stop_sandbox
 from tests.test_e2e import JOHN, OLGA, _escalate, bot_texts, launch, settled, topic_texts
@@ -182,6 +183,18 @@ async def test_a_take_or_reply_posted_as_the_group_or_a_channel_is_not_anyones(
     assert len(bot_texts(fake, JOHN)) == before, bot_texts(fake, JOHN)
     assert "Group" not in card_text(fake, thread)
     assert all("not" in m["text"] for m in said[-2:]), said[-2:]
+
+
+async def relayed_copies(sandbox: Sandbox) -> dict[int, int | None]:
+    """Each customer's Telegram message id and the id of its copy in the topic (None: not
+    copied)."""
+    async with sandbox.services.sessionmaker() as session:
+        rows = await session.scalars(
+            select(MessageRow).where(
+                MessageRow.direction == "in", MessageRow.tg_message_id.is_not(None)
+            )
+        )
+        return {r.tg_message_id: r.relay_message_id for r in rows}
 
 
 def card_text(fake, thread: int) -> str:
@@ -440,8 +453,6 @@ async def test_an_operators_album_reaches_the_customer_as_one_signed_once(
         ticket = await the_ticket(sb)
         assert ticket.assignee_id == OLGA and ticket.first_response_at is not None
         async with sb.services.sessionmaker() as session:
-            from bot.db.models import Message as MessageRow
-
             rows = (
                 await session.scalars(
                     select(MessageRow)
@@ -489,7 +500,6 @@ async def test_a_stranger_posting_in_a_public_group_cannot_answer_or_take(
     relayed or done; she is told kindly that only the shop's operators answer here. Olga's
     replies still go, her membership asked of Telegram once, not for every message."""
     from bot.db.models import CannedReply
-    from bot.db.models import Message as MessageRow
 
     fake = sandbox.server.fake
     fake.chats[OPERATORS_CHAT_ID].join_to_send = False
@@ -676,8 +686,6 @@ async def test_a_customers_album_reaches_the_topic_as_one_album(sandbox: Sandbox
     topic got them one by one, three separate photos among the other messages. They come
     as one album, caption and all, and each photo is still linked to John's own (an
     operator's reply to one of them quotes it for him)."""
-    from bot.db.models import Message as MessageRow
-
     fake = sandbox.server.fake
     thread = await _escalate(fake, JOHN, "operator please")
     await settled(sandbox)
@@ -695,15 +703,7 @@ async def test_a_customers_album_reaches_the_topic_as_one_album(sandbox: Sandbox
     assert [m.get("caption") for m in album] == ["the box was crushed", None, None]
     groups = {m.get("media_group_id") for m in album}
     assert len(groups) == 1 and None not in groups, groups
-    async with sandbox.services.sessionmaker() as session:
-        rows = (
-            await session.scalars(
-                select(MessageRow)
-                .where(MessageRow.direction == "in", MessageRow.tg_message_id.is_not(None))
-                .order_by(MessageRow.id)
-            )
-        ).all()
-    relayed = {r.tg_message_id: r.relay_message_id for r in rows}
+    relayed = await relayed_copies(sandbox)
     assert [relayed[m["message_id"]] for m in sent] == [m["message_id"] for m in album]
     fake.user_sends(
         OLGA,
@@ -965,8 +965,6 @@ async def test_an_album_sent_before_the_hand_off_reaches_the_topic_as_one_album(
     ('the box was crushed') and then the receipt on its own: under the card the topic got
     three separate photos. The album comes as one album, caption kept, then the receipt
     alone, in the order he sent them, each still linked to his own message."""
-    from bot.db.models import Message as MessageRow
-
     fake = sandbox.server.fake
     sent = [
         fake.user_sends(JOHN, photo=True, caption=caption, media_group_id="box")
@@ -989,15 +987,7 @@ async def test_an_album_sent_before_the_hand_off_reaches_the_topic_as_one_album(
     album = {photos[0].get("media_group_id"), photos[1].get("media_group_id")}
     assert len(album) == 1 and None not in album, photos
     assert photos[2].get("media_group_id") is None, photos
-    async with sandbox.services.sessionmaker() as session:
-        rows = (
-            await session.scalars(
-                select(MessageRow).where(
-                    MessageRow.direction == "in", MessageRow.tg_message_id.is_not(None)
-                )
-            )
-        ).all()
-    relayed = {r.tg_message_id: r.relay_message_id for r in rows}
+    relayed = await relayed_copies(sandbox)
     assert [relayed[m["message_id"]] for m in sent] == [m["message_id"] for m in photos]
 
 
@@ -1059,8 +1049,6 @@ async def test_an_album_copied_in_part_links_each_photo_to_its_own_copy(
     so an operator's reply to a photo quoted another one for him. Telegram does not say
     which it skipped: the partial album is taken back and each photo is copied alone,
     linked to its own copy, and the topic says which one could not be copied."""
-    from bot.db.models import Message as MessageRow
-
     fake = sandbox.server.fake
     captions = ("the box", "the label", "the receipt")
     sent = [
@@ -1085,15 +1073,7 @@ async def test_an_album_copied_in_part_links_each_photo_to_its_own_copy(
     assert sorted(photos) == ["the label", "the receipt"], topic  # each once
     [gone] = [m for m in topic if not m.get("photo")]
     assert "the box" in gone["text"], gone  # what it was
-    async with sandbox.services.sessionmaker() as session:
-        rows = (
-            await session.scalars(
-                select(MessageRow).where(
-                    MessageRow.direction == "in", MessageRow.tg_message_id.is_not(None)
-                )
-            )
-        ).all()
-    relayed = {r.tg_message_id: r.relay_message_id for r in rows}
+    relayed = await relayed_copies(sandbox)
     assert relayed[sent[1]["message_id"]] == photos["the label"]
     assert relayed[sent[2]["message_id"]] == photos["the receipt"]
     assert relayed[sent[0]["message_id"]] == gone["message_id"]
