@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -256,6 +257,18 @@ class TopicsLost(TelegramBadRequest):
 ALBUM_QUIET = 1.5  # seconds after an album's last item: the album is complete
 
 
+class _Drawing:
+    """A ticket's card as drawn in Telegram: the edits go one at a time, and an edit
+    rendered before the one last made is not made (it would put an older card back)."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.drawn = -1  # the render (its number) the card shows
+
+
+_RENDERS = itertools.count()  # the renders of cards, numbered in the order they read
+
+
 @dataclass
 class _Album:
     """An album being gathered, item by item, to be sent as one."""
@@ -276,6 +289,8 @@ class OperatorDesk:
         self.texts = operator_texts(settings)  # what the operators read, in their language
         # a ticket's topic being made (ticket id -> lock): one topic, whoever asks for it
         self._making: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        # each ticket's card being redrawn (kept while a redraw of it is on its way)
+        self._drawing: weakref.WeakValueDictionary[int, _Drawing] = weakref.WeakValueDictionary()
         # the task holding each ticket's lock (ticket id -> task): a topic lost under it
         # is made again by that task, which holds the lock already
         self._holders: dict[int, asyncio.Task[Any] | None] = {}
@@ -630,8 +645,22 @@ class OperatorDesk:
     async def _redraw(
         self, bot: Bot, session: AsyncSession, ticket: Ticket, state: dict[str, Any] | None
     ) -> None:
-        customer = await session.get(Customer, ticket.customer_id)
-        conversation = await session.get(Conversation, ticket.conversation_id)
+        """Draw the card and the topic's name from the ticket, customer and conversation as
+        the database has them now (this session's changes included), not as this session
+        read them before: an operator's reply that waited on Telegram while the customer
+        unblocked the bot must not put 'they blocked the bot' back on the card. Redraws of
+        one ticket reach Telegram in the order they read, so the card ends as the last
+        read saw it."""
+        drawing = self._drawing.get(ticket.id)
+        if drawing is None:
+            drawing = self._drawing[ticket.id] = _Drawing()
+        await session.flush()
+        render = next(_RENDERS)
+        await session.refresh(ticket)
+        customer = await session.get(Customer, ticket.customer_id, populate_existing=True)
+        conversation = await session.get(
+            Conversation, ticket.conversation_id, populate_existing=True
+        )
         assert customer is not None and conversation is not None
         if state is None and ticket.status == "resolved":
             state = await resolved_state(session, ticket, conversation)
@@ -639,24 +668,20 @@ class OperatorDesk:
             session, self.settings, ticket, assignee=await self._assignee(bot, ticket), state=state
         )
         text = card.text if card.needs_file else card.full
+        # named after the case shown (a resolved ticket's, not the bot's clean slate)
+        ctype = ticket_case_type(state if state is not None else conversation.state or {}, ticket)
+        title = topic_title(ticket, customer, ctype, self.texts)
+        keyboard = card_keyboard(ticket, self.texts)
         await _let_go(session)  # no lock held while Telegram makes us wait
         if ticket.card_message_id is None:
             # posted since this ticket was read (an operator acting as the card showed up)
             await session.refresh(ticket, ["card_message_id"])
             await session.commit()
-        try:
-            if ticket.card_message_id is not None:
-                await with_retry(
-                    lambda: bot.edit_message_text(
-                        split_text(text, 4000)[0],
-                        chat_id=self.chat_id,
-                        message_id=ticket.card_message_id,
-                        reply_markup=card_keyboard(ticket, self.texts),
-                    )
-                )
-        except TelegramBadRequest as exc:
-            if "not modified" not in str(exc):
-                log.warning("card of ticket %s not updated: %s", ticket.id, exc)
+        async with drawing.lock:  # only Telegram's calls: no database lock is waited on
+            if drawing.drawn > render:
+                return  # a card read later is in Telegram already (its transcript too)
+            await self._edit_card(bot, ticket, text, keyboard, title)
+            drawing.drawn = render
         if card.needs_file and not await self._transcript_file_sent(session, ticket):
             # the card grew too long to carry the transcript it was posted with: without the
             # file, what the customer told the bot before the hand-off would be gone
@@ -664,15 +689,27 @@ class OperatorDesk:
                 await self._send_transcript(bot, session, ticket, card)
             except TelegramBadRequest as exc:
                 log.warning("transcript of ticket %s not sent: %s", ticket.id, exc)
-        # named after the case shown (a resolved ticket's, not the bot's clean slate)
-        ctype = ticket_case_type(state if state is not None else conversation.state or {}, ticket)
+
+    async def _edit_card(
+        self, bot: Bot, ticket: Ticket, text: str, keyboard: InlineKeyboardMarkup, title: str
+    ) -> None:
+        """Put the card's text and the topic's name in Telegram."""
+        try:
+            if ticket.card_message_id is not None:
+                await with_retry(
+                    lambda: bot.edit_message_text(
+                        split_text(text, 4000)[0],
+                        chat_id=self.chat_id,
+                        message_id=ticket.card_message_id,
+                        reply_markup=keyboard,
+                    )
+                )
+        except TelegramBadRequest as exc:
+            if "not modified" not in str(exc):
+                log.warning("card of ticket %s not updated: %s", ticket.id, exc)
         try:
             await with_retry(
-                lambda: bot.edit_forum_topic(
-                    self.chat_id,
-                    ticket.topic_id,
-                    name=topic_title(ticket, customer, ctype, self.texts),
-                )
+                lambda: bot.edit_forum_topic(self.chat_id, ticket.topic_id, name=title)
             )
         except TelegramBadRequest as exc:
             if "not modified" not in str(exc).lower():

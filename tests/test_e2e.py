@@ -1358,6 +1358,44 @@ async def test_a_customer_who_unblocks_the_bot_is_reachable_again_on_the_card(
     assert "blocked" not in card, card
 
 
+async def test_a_reply_that_waited_while_the_customer_unblocked_leaves_the_card_right(
+    sandbox: Sandbox,
+) -> None:
+    """Olga answered John, who had blocked the bot; Telegram was slow, and meanwhile John
+    unblocked it and wrote again. Her reply reached him, and the card, redrawn to show she
+    took the ticket, said again 'the customer has blocked the bot' (drawn from John as her
+    reply had read him, before he unblocked): she would not have written again."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    card_id = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]["message_id"]
+    fake.user_blocks_bot(JOHN)
+    await fake.wait_for(
+        lambda: "blocked" in fake.get_message(OPERATORS_CHAT_ID, card_id).text_or_caption(),
+        timeout=20,
+    )
+    fake.add_fault("copyMessage", delay=3.0)  # the next one: Olga's reply to John
+
+    def replies() -> int:
+        return sum(str(c.get("chat_id")) == str(JOHN) for c in fake.calls_of("copyMessage"))
+
+    before = replies()
+    fake.user_sends(OLGA, "Hello John!", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: replies() > before, timeout=20)  # on its way, held
+    fake.user_sends(JOHN, "sorry, I blocked you by mistake, are you there?")
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="unblocked", timeout=20
+    )
+    await fake.wait_for_bot_message(JOHN, text_contains="Hello John", timeout=20)
+    await fake.wait_for(
+        lambda: "Olga" in fake.get_message(OPERATORS_CHAT_ID, card_id).text_or_caption(),
+        timeout=20,
+    )
+    await asyncio.sleep(0.5)  # any redraw still on its way lands
+    card = fake.get_message(OPERATORS_CHAT_ID, card_id).text_or_caption().split("Transcript:")[0]
+    assert "Operator: Olga" in card, card
+    assert "blocked" not in card, card
+
+
 async def test_the_card_and_the_topic_name_the_case_in_words_not_codes(sandbox: Sandbox) -> None:
     """The card read 'Intent: request_human · complaint type: delivery_delay ... threat:
     churn', 'Asked but not yet given: order_ref' and the topic '#1 John · delivery_delay':
