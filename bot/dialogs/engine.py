@@ -226,18 +226,17 @@ _BROKEN = re.compile(
     r"zepsu|rozbit|p[eę]kni[eę]t|p[eę]k[lł]|uszkodz|podart|wadliw|porysowan",
     re.IGNORECASE,
 )
-# ... unless it is thanks for sorting the broken thing out: real praise
 # "nothing was missing", "niczego nie brakowało": no problem named
 _NOTHING = re.compile(r"\b(?:nothing|niczego|nic|ничего)\b", re.IGNORECASE)
-_FIXED = re.compile(
-    r"\b(?:replaced|fixed|repaired|refunded|sorted|thank|thanks)\b|"
-    r"замени|починил|вернули|спасибо|благодар|"
-    r"wymieni|naprawi|zwrócil|zwrocil|dzi[eę]kuj|dzi[eę]ki",
-    re.IGNORECASE,
-)
 # "Thanks, arrived fine, nothing broken", "Спасибо, всё пришло целое, ничего не сломано":
 # thanks, and a damage word only to deny it
 _THANKS = re.compile(r"\b(?:thank|thanks)\b|спасибо|благодар|dzi[eę]kuj|dzi[eę]ki", re.IGNORECASE)
+# a broken thing named, but with thanks for sorting it out: real praise
+_FIXED = re.compile(
+    r"\b(?:replaced|fixed|repaired|refunded|sorted)\b|"
+    r"замени|починил|вернули|wymieni|naprawi|zwrócil|zwrocil|" + _THANKS.pattern,
+    re.IGNORECASE,
+)
 # ... or that there is nothing to complain of ("no issues", "претензий нет", "bez zastrzeżeń")
 _NO_COMPLAINT = re.compile(
     r"\bno\s+(?:issues|problems|complaints)\b|(?<!\w)(?:претензий\s+нет|нет\s+претензий|"
