@@ -549,3 +549,23 @@ async def test_a_voice_message_after_a_sticker_is_not_taken_for_going_on(
     voice = await say(services, user, attachments=(Attachment("voice", "v1"),))
     assert "voice" in texts(voice) and "order number" in texts(voice), texts(voice)
     assert not any(r.buttons for r in voice.replies), texts(voice)
+
+
+@pytest.mark.parametrize(
+    ("message", "ctype"),
+    [
+        ("I didn't get a damaged item, I got the wrong one", "wrong_item"),
+        ("I didn't receive a broken kettle, I received the wrong model", "wrong_item"),
+        ("Nie dostałam uszkodzonego czajnika, tylko zły model", "wrong_item"),
+    ],
+)
+async def test_a_problem_the_customer_denies_is_not_their_case(
+    services: Services, message: str, ctype: str
+) -> None:
+    """'I didn't get a damaged item, I got the wrong one' queued a damaged-item case after the
+    wrong item (two words between the "not" and "damaged" hid the denial): the case is the
+    problem told, alone."""
+    outcome = await say(services, "7301", message)
+    opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
+    assert opened == [ctype], texts(outcome)
+    assert not events(outcome, "complaint_queued"), texts(outcome)

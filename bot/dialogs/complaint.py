@@ -744,7 +744,8 @@ def products_named(text: str) -> list[str]:
     ):
         for m in rx.finditer(text):
             before = text[max(0, m.start() - 30) : m.start()]
-            if _NEGATED_BEFORE.search(before[-20:]):
+            # "не сломан", "not really broken", "I didn't get a damaged item"
+            if _NEGATED_BEFORE.search(before[-20:]) or denied_before(text, m.start()):
                 continue
             if ctype == "missing_item" and _PARCEL_BEFORE.search(before):
                 continue

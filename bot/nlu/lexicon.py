@@ -454,10 +454,12 @@ _WRONG_OR_MISSING = re.compile(
 
 # a damage (or any problem) word denied ("ничего не сломано", "товар не повреждён", "nothing is
 # broken", "not damaged", "it isn't broken", "not a single scratch", "no visible damage", "нет
-# повреждений", "nic nie jest zepsute", "nie jest uszkodzona", "nie ma uszkodzeń")
+# повреждений", "nic nie jest zepsute", "nie jest uszkodzona", "nie ma uszkodzeń"), also as
+# what did not come ("I didn't get a damaged item", "nie dostałam uszkodzonego czajnika")
 _DENIED_BEFORE = re.compile(
     r"(?:(?<!\w)(?:не|ни|ничего|нет|nie|nic|niczego|bez|без)|\b(?:not|no|nothing|never|without)|"
-    r"n't)\s+(?:(?:is|was|are|were|been|got|any|a|single|one|at\s+all|visible|jest|by[łl]\w*|s[ąa]|"
+    r"n't)\s+(?:(?:is|was|are|were|been|got|get|receive[ds]?|получил\w*|dosta[łl]\w*|otrzyma[łl]\w*|"
+    r"any|a|single|one|at\s+all|visible|jest|by[łl]\w*|s[ąa]|"
     r"si[ęe]|ma|został\w*|был\w*|было|каких-?(?:либо|то)|всяких|видимых|żadnych|widocznych)\s+)"
     r"{0,2}$",
     re.IGNORECASE,
