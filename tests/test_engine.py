@@ -557,14 +557,21 @@ async def test_a_voice_message_after_a_sticker_is_not_taken_for_going_on(
         ("I didn't get a damaged item, I got the wrong one", "wrong_item"),
         ("I didn't receive a broken kettle, I received the wrong model", "wrong_item"),
         ("Nie dostałam uszkodzonego czajnika, tylko zły model", "wrong_item"),
+        ("Пришло без задержек, но без чека", "missing_item"),
+        ("Заказ 4471033 пришёл без задержек, но без чека", "missing_item"),
+        ("Doszło bez problemów, ale bez paragonu", "missing_item"),
+        ("Doszło bez opóźnień, ale bez paragonu, zamówienie 5512302", "missing_item"),
+        ("Arrived without any delay, but without a receipt, order 5512301", "missing_item"),
     ],
 )
 async def test_a_problem_the_customer_denies_is_not_their_case(
     services: Services, message: str, ctype: str
 ) -> None:
     """'I didn't get a damaged item, I got the wrong one' queued a damaged-item case after the
-    wrong item (two words between the "not" and "damaged" hid the denial): the case is the
-    problem told, alone."""
+    wrong item (two words between the "not" and "damaged" hid the denial); 'Пришло без
+    задержек, но без чека' with its order number told the delivery team the parcel was late,
+    and 'Doszło bez problemów, ale bez paragonu' was praise: the case is the problem told,
+    alone."""
     outcome = await say(services, "7301", message)
     opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
     assert opened == [ctype], texts(outcome)

@@ -276,7 +276,15 @@ _FAILURE_NAMED = (
         re.compile(
             r"\bbrakuje\b|\b(?:za)?brak(?:owa)?[łl][oy]\b|"  # "brakowało", "zabrakło"
             r"\bnie\s+by[łl]o\s+(?:\w+\s+)?w\s+(?:paczce|pude[łl]ku|zestawie)|"
-            r"\bpust[aey]\s+(?:paczk|przesy[łl]k|pude[łl]k)|\bis\s+missing\b",
+            r"\bpust[aey]\s+(?:paczk|przesy[łl]k|pude[łl]k)|\bis\s+missing\b|"
+            # a paper that should have come with it, in any of the three languages ("пришло
+            # без задержек, но без чека", "doszło bez problemów, ale bez paragonu", "but no
+            # receipt"): praise or a late parcel to the model
+            r"(?:(?<!\w)(?:без|нет|bez|brak|without|no)\s+(?:(?:a|the|any|żadnego|żadnej|"
+            r"никакого|никакой)\s+)?(?:кассов\w*\s+|гарантийн\w*\s+)?(?:чек(?:а|ов)?|"
+            r"квитанци\w*|накладн\w*|талон\w*|инструкци\w*|документ\w*|paragon\w*|faktur\w*|"
+            r"rachunk\w*|gwarancj\w*|instrukcj\w*|dokument\w*|receipts?|invoices?|warranty|"
+            r"manual|instructions|paperwork|documents?)(?!\w))",
             re.IGNORECASE,
         ),
     ),
@@ -449,6 +457,16 @@ def nothing_came(text: str) -> bool:
 def late_or_lost(text: str) -> bool:
     """The message says something is late, lost or has not come."""
     return bool(_LATE_OR_LOST.search(text))
+
+
+def _type_denied(ctype: str | None, text: str) -> bool:
+    """The message names the problem of the complaint type ``ctype`` only to deny it
+    ("ничего не сломано", "без задержек", "no delay at all")."""
+    if ctype == "damaged_defective":
+        return damage_denied(text)
+    if ctype == "delivery_delay":
+        return late_or_lost(text) and not problem_told(_LATE_OR_LOST, text)
+    return False
 
 
 _ITEM_OR_LATE = frozenset({"damaged_defective", "wrong_item", "missing_item", "delivery_delay"})
@@ -742,14 +760,11 @@ class ConversationEngine:
             # "Посылка пришла повреждённая", "Parcel arrived broken": it came, and broken; the
             # model reads the parcel as a delivery matter
             whole = dataclasses.replace(whole, complaint_type="damaged_defective")
-        if (
-            whole.intent == "complaint"
-            and whole.complaint_type == "damaged_defective"
-            and damage_denied(text)
-        ):
+        if whole.intent == "complaint" and _type_denied(whole.complaint_type, text):
             # "It's late, but nothing is broken", "Spóźnia się, ale nic nie jest uszkodzone"
-            # read as a broken item: the problem is the one told besides ("Телефон не разбит,
-            # но не заряжается" is still a defect)
+            # read as a broken item, "Заказ пришёл без задержек, но без чека" as a late one:
+            # the problem is the one told besides ("Телефон не разбит, но не заряжается" is
+            # still a defect)
             named = failure_named(text, unsure_status=True)
             if named is None and problem_told(_LATE_OR_LOST, text):
                 named = "delivery_delay"

@@ -430,13 +430,15 @@ _DAMAGE = re.compile(
     re.IGNORECASE,
 )
 # what "без" / "bez" / "without" can be without and still be fine: "без повреждений", "без
-# царапин", "bez uszkodzeń", "bez zarzutu", "without any damage", "without a scratch"
+# царапин", "bez uszkodzeń", "bez zarzutu", "without any damage", "without a scratch", "без
+# задержек", "bez opóźnień", "without delay"
 _NO_FLAW = (
     r"(?:(?:каких-?(?:либо|то)|всяких|видимых|ни\s+одной|żadnych|widocznych|any|a\s+single|a|"
     r"even\s+a|visible)\s+)?"
     r"(?:поврежд|царапин|скол|вмятин|дефект|брак|трещин|пят[е-н]|проблем|замечани|нарекани|"
     r"uszkodze|zarysowa|rys\b|wad\b|wady|defekt|problem|zastrze|zarzutu|p[ęe]kni|"
-    r"damage|scratch|dent|crack|chip|defect|flaw|issue|stain|hitch|fault|breakage)"
+    r"damage|scratch|dent|crack|chip|defect|flaw|issue|stain|hitch|fault|breakage|"
+    r"задерж|опоздан|op[óo][źz]nie|sp[óo][źz]nie|delay)"
 )
 # ... unless a wrong or a missing item is named as well ("не тот цвет, и коробка помята")
 _WRONG_OR_MISSING = re.compile(
