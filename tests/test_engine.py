@@ -562,6 +562,9 @@ async def test_a_voice_message_after_a_sticker_is_not_taken_for_going_on(
         ("Doszło bez problemów, ale bez paragonu", "missing_item"),
         ("Doszło bez opóźnień, ale bez paragonu, zamówienie 5512302", "missing_item"),
         ("Arrived without any delay, but without a receipt, order 5512301", "missing_item"),
+        ("Деньги не списали дважды, но заказ так и не пришёл", "delivery_delay"),
+        ("I wasn't charged twice, but the order never arrived", "delivery_delay"),
+        ("Nie pobrano pieniędzy dwa razy, ale paczka nie dotarła", "delivery_delay"),
     ],
 )
 async def test_a_problem_the_customer_denies_is_not_their_case(
@@ -570,8 +573,8 @@ async def test_a_problem_the_customer_denies_is_not_their_case(
     """'I didn't get a damaged item, I got the wrong one' queued a damaged-item case after the
     wrong item (two words between the "not" and "damaged" hid the denial); 'Пришло без
     задержек, но без чека' with its order number told the delivery team the parcel was late,
-    and 'Doszło bez problemów, ale bez paragonu' was praise: the case is the problem told,
-    alone."""
+    and 'Doszło bez problemów, ale bez paragonu' was praise; 'Деньги не списали дважды, но
+    заказ так и не пришёл' opened a billing case: the case is the problem told, alone."""
     outcome = await say(services, "7301", message)
     opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
     assert opened == [ctype], texts(outcome)

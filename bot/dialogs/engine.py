@@ -67,6 +67,7 @@ from bot.nlu.extract import extract
 from bot.nlu.lang import clearly_in, detect_lang, unplaced_latin
 from bot.nlu.lexicon import (
     SITE_FAILURE,
+    billing_denied,
     damage_denied,
     damage_named,
     deadline_question,
@@ -466,6 +467,8 @@ def _type_denied(ctype: str | None, text: str) -> bool:
         return damage_denied(text)
     if ctype == "delivery_delay":
         return late_or_lost(text) and not problem_told(_LATE_OR_LOST, text)
+    if ctype == "billing":
+        return billing_denied(text)
     return False
 
 

@@ -22,7 +22,13 @@ import re
 from dataclasses import dataclass, replace
 
 from bot.dialogs.slots import words
-from bot.nlu.lexicon import damage_denied, damage_named, item_trouble_named, staff_praised
+from bot.nlu.lexicon import (
+    billing_denied,
+    damage_denied,
+    damage_named,
+    item_trouble_named,
+    staff_praised,
+)
 from bot.nlu.schema import Prediction
 
 MIN_CONFIDENCE = 0.45  # the engine's bar for acting on an intent
@@ -199,12 +205,15 @@ def questions(parts: list[tuple[str, Prediction]], bar: float = MIN_CONFIDENCE) 
 
 def _denies_only(text: str, p: Prediction) -> bool:
     """The complaint type read in ``text`` rests on a damage word it denies ("..., но ничего не
-    сломано", "nic nie jest zepsute", "No damage to the box" read as a missing item), or on
-    the staff it speaks well of ("The courier wasn't rude at all", "Kurier był miły")."""
+    сломано", "nic nie jest zepsute", "No damage to the box" read as a missing item), on the
+    staff it speaks well of ("The courier wasn't rude at all", "Kurier był miły"), or on money
+    it says was not taken ("Деньги не списали дважды")."""
     if p.complaint_type == "damaged_defective":
         return damage_denied(text)
     if p.complaint_type == "staff_behavior":
         return staff_praised(text)
+    if p.complaint_type == "billing":
+        return billing_denied(text)
     return (
         p.complaint_type in ("wrong_item", "missing_item")
         and damage_denied(text)

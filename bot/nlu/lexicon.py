@@ -507,6 +507,22 @@ def damage_denied(text: str) -> bool:
     return bool(_DAMAGE.search(text)) and not problem_told(_DAMAGE, text)
 
 
+# money taken ("списали дважды", "charged twice", "pobrano dwa razy", "переплатил"): the words
+# of a billing problem, which a message may name only to deny ("Деньги не списали дважды, но
+# заказ так и не пришёл", "I wasn't double charged", "nie pobrano pieniędzy dwa razy")
+_CHARGED = re.compile(
+    r"(?<!\w)(?:двойн\w*\s+)?списа\w*|(?<!\w)списани\w*|(?<!\w)переплат\w*|"
+    r"\b(?:double[-\s]?|over)?charg(?:e|ed|es|ing)\b|\boverpa(?:y|id|ying)\b|"
+    r"(?<!\w)(?:podw[óo]jn\w*\s+)?pobra\w*|(?<!\w)obci[ąa][żz]\w*|(?<!\w)nadp[łl]at\w*",
+    re.IGNORECASE,
+)
+
+
+def billing_denied(text: str) -> bool:
+    """The message names money taken only to deny it ("Деньги не списали дважды, но ...")."""
+    return bool(_CHARGED.search(text)) and not problem_told(_CHARGED, text)
+
+
 # "uszkodzeń brak": "brak" after a flaw says there is none of it
 _FLAW_BEFORE = re.compile(rf"(?<!\w){_NO_FLAW}[^\W\d_]*\s+$", re.IGNORECASE)
 
