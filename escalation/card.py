@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from babel.numbers import format_decimal
 
 from bot.db.models import Conversation, Customer, Message, Ticket
 from bot.dialogs.texts import SOURCE, Texts, catalogue, label, money, number
@@ -304,7 +307,7 @@ def build_card(
             if currency
             else say("op_detail_no_currency", amount=number(amount, say.lang))
         )
-        was = _was(say, trail, "amount", f"{amount:g}")
+        was = _was(say, trail, "amount", f"{amount:g}", lambda v: number(float(v), say.lang))
         details.append(say("op_detail_amount", amount=said, was=was))
     if known.get("photos"):
         details.append(say("op_detail_photos", n=len(known["photos"])))
@@ -373,7 +376,7 @@ def build_card(
                 how = (
                     say("op_faq_picked")
                     if score is None
-                    else say("op_faq_score", score=f"{score:.2f}")
+                    else say("op_faq_score", score=_score(score, say.lang))
                 )
                 if id(e) in unhelpful:
                     how = say("op_faq_not_helped", how=how)
@@ -381,7 +384,7 @@ def build_card(
             else:
                 cands = e.get("candidates") or []
                 shown = ", ".join(
-                    f"{c.get('answer_id')} {float(c.get('score', 0)):.2f}" for c in cands[:3]
+                    f"{c.get('answer_id')} {_score(c.get('score', 0), say.lang)}" for c in cands[:3]
                 )
                 parts.append(say("op_faq_declined", closest=shown or say("op_none")))
         lines.append(say("op_card_bot_tried", tried="; ".join(parts)))
@@ -417,14 +420,26 @@ def build_card(
     )
 
 
+def _score(value: Any, lang: str) -> str:
+    """An FAQ answer's score as the operators write a decimal: 0.71 (en), 0,71 (ru, pl)."""
+    return format_decimal(float(value), format="0.00", locale=lang)
+
+
 def _reason(texts: Texts, code: str) -> str:
     """Why a ticket was handed to a person, in words ('customer asked for a person')."""
     return label(texts, f"{REASON}{code}", code)
 
 
-def _was(texts: Texts, trail: list[dict[str, Any]], slot: str, now: Any) -> str:
+def _was(
+    texts: Texts,
+    trail: list[dict[str, Any]],
+    slot: str,
+    now: Any,
+    shown: Callable[[Any], str] = str,
+) -> str:
     """' (corrected from 7781420)': the detail replaced an earlier one the bot may have
-    used already (passed to a team, said in a promise)."""
+    used already (passed to a team, said in a promise); ``shown``: how it is written (an
+    amount as the operators write numbers, '2 500')."""
     was = next(
         (
             t.get("was")
@@ -435,7 +450,7 @@ def _was(texts: Texts, trail: list[dict[str, Any]], slot: str, now: Any) -> str:
     )
     if not was or str(was) == str(now):
         return ""
-    return " " + texts("op_detail_corrected", was=was)
+    return " " + texts("op_detail_corrected", was=shown(was))
 
 
 def _gesture(texts: Texts, event: dict[str, Any]) -> str:

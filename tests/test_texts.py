@@ -411,3 +411,42 @@ def test_a_busy_card_has_no_english_left_in_the_operators_language(lang: str) ->
     assert not sorted(e for e in english if e in translated), translated
     assert "Чайник треснул" in translated and "звоню в доставку" in translated
     assert "Мы ответим в течение 24 часов" in translated  # the promise as the customer read it
+
+
+@pytest.mark.parametrize(
+    ("lang", "answered", "closest", "corrected"),
+    [
+        ("en", "score 0.71", "care 0.40", "2,500"),
+        ("ru", "0,71", "care 0,40", "2\u00a0500"),  # a space that keeps them on one line
+        ("pl", "0,71", "care 0,40", "2\u00a0500"),
+    ],
+)
+def test_the_cards_numbers_are_written_as_the_operators_write_them(
+    lang: str, answered: str, closest: str, corrected: str
+) -> None:
+    """A Russian team's card said the FAQ answer it tried scored '0.71' and the closest
+    declined one 'care 0.40', and an amount corrected from 2500 '(corrected from 2500)':
+    '0,71', 'care 0,40' and '2 500' is how ru and pl write them (en: 0.71, 2,500)."""
+    from zoneinfo import ZoneInfo
+
+    from bot.db.models import Conversation, Customer, Ticket
+    from escalation.card import build_card
+
+    trail = [
+        {"type": "faq_answered", "answer_id": "refunds", "score": 0.71, "turn": 1},
+        {"type": "faq_declined", "candidates": [{"answer_id": "care", "score": 0.4}], "turn": 2},
+        {"type": "detail_corrected", "slot": "amount", "was": "2500", "turn": 3},
+    ]
+    card = build_card(
+        ticket=Ticket(id=7, status="open", priority="normal", reason="customer_request"),
+        customer=Customer(external_id="1002", language="ru"),
+        conversation=Conversation(language="ru"),
+        state={"known": {"amount": 3000, "currency": "RUB"}, "trail": trail},
+        messages=[],
+        previous_tickets=[],
+        tz=ZoneInfo("Europe/Moscow"),
+        texts=Texts(lang),
+    ).full
+    assert answered in card and closest in card, card
+    assert f"{corrected})" in card and "2500" not in card, card
+    assert ("0.71" in card) == (lang == "en"), card
