@@ -495,22 +495,23 @@ async def test_an_operator_saves_a_reply_to_the_faq_without_overwriting_it(
         lambda: any("Thanks a lot" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread)),
         timeout=20,
     )
-    # sent not as a reply to her answer: how to use it, in Olga's Russian (it was English)
+    # sent not as a reply to her answer: how to use it, in the operators' English (her
+    # Telegram's Russian is not the team's)
     fake.user_sends(OLGA, "/kb_save", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
     await fake.wait_for_bot_message(
         OPERATORS_CHAT_ID,
         thread_id=thread,
-        text_contains="Отправьте /kb_save ответом на своё сообщение клиенту",
+        text_contains="Reply with /kb_save to your own answer that should go to the FAQ.",
         timeout=20,
     )
     for command, expect in (
-        ("/kb_save Franchise!", "Не сохранено: неподходящий id 'Franchise!'"),
-        # a typo of an entry's id: which entry is near, in Olga's Russian, nothing saved
-        ("/kb_save franchse", "записи 'franchse' нет, но есть 'franchise'"),
+        ("/kb_save Franchise!", "Not saved: bad id 'Franchise!'"),
+        # a typo of an entry's id: which entry is near, nothing saved
+        ("/kb_save franchse", "there is no entry 'franchse', but there is 'franchise'"),
         (
             "/kb_save franchise",
-            "Вопрос клиента теперь ведёт к записи 'franchise'. Её ответ остаётся таким, как "
-            "его написали админы.",
+            "The customer's question now leads to 'franchise'. Its answer stays as the admins "
+            "wrote it.",
         ),
     ):
         fake.user_sends(
@@ -531,13 +532,20 @@ async def test_an_operator_saves_a_reply_to_the_faq_without_overwriting_it(
     assert not [call for call in locked if call[1].startswith("/kb_save")], locked
 
 
-async def test_an_operator_is_told_about_kb_save_in_their_language(sandbox: Sandbox) -> None:
-    """Tomasz's Telegram speaks Polish, and /kb_save answered him in English ('Saved to the
-    FAQ as ...', 'Not saved: ...', 'Reply with /kb_save to your own answer ...'): now
-    every reply is in Polish, as the one about a near entry was."""
+async def test_kb_save_answers_in_the_operators_language(settings, classifier, db_url) -> None:
+    """A Polish team (OPERATORS_LANGUAGE=pl): Olga's Telegram speaks Russian, and /kb_save
+    answered her in Russian ('Сохранено в FAQ как ...', 'Не сохранено: ...') under a Polish
+    card, where every other reply to an operator is Polish: now /kb_save's are too."""
+    sb = await launch(settings.model_copy(update={"operators_language": "pl"}), classifier, db_url)
+    try:
+        await _kb_save_in_polish(sb)
+    finally:
+        await stop_sandbox(sb)
+
+
+async def _kb_save_in_polish(sandbox: Sandbox) -> None:
     fake = sandbox.server.fake
     locked = watch_locked_calls(sandbox)
-    tomasz = OPERATORS[1][0]
     thread = await _escalate(fake, JOHN, "operator please")
     question = "Do you deliver to Iceland?"
     fake.user_sends(JOHN, question)
@@ -545,10 +553,10 @@ async def test_an_operator_is_told_about_kb_save_in_their_language(sandbox: Sand
         lambda: any(question in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread)), timeout=20
     )
     answer = fake.user_sends(
-        tomasz, "Yes, in 7-10 days.", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+        OLGA, "Yes, in 7-10 days.", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
     )
     await fake.wait_for(lambda: "Yes, in 7-10 days." in bot_texts(fake, JOHN), timeout=20)
-    fake.user_sends(tomasz, "/kb_save", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    fake.user_sends(OLGA, "/kb_save", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
     await fake.wait_for_bot_message(
         OPERATORS_CHAT_ID,
         thread_id=thread,
@@ -563,7 +571,7 @@ async def test_an_operator_is_told_about_kb_save_in_their_language(sandbox: Sand
         "'do_you_deliver_to_iceland', więc nie dodano do niego drugiej odpowiedzi",
     ):
         fake.user_sends(
-            tomasz,
+            OLGA,
             "/kb_save",
             chat_id=OPERATORS_CHAT_ID,
             message_thread_id=thread,
@@ -572,7 +580,8 @@ async def test_an_operator_is_told_about_kb_save_in_their_language(sandbox: Sand
         await fake.wait_for_bot_message(
             OPERATORS_CHAT_ID, thread_id=thread, text_contains=expect, timeout=20
         )
-    assert not any("Saved to the FAQ" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread))
+    said = bot_texts(fake, OPERATORS_CHAT_ID, thread)
+    assert not any("Saved to the FAQ" in t or "Сохранено" in t for t in said), said
     assert not [call for call in locked if call[1].startswith("/kb_save")], locked
 
 

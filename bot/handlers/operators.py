@@ -1245,8 +1245,7 @@ async def save_reply_as_entry(
     from knowledge.service import KnowledgeError, get_knowledge
 
     user = message.from_user
-    # said in the operator's own Telegram language (ru, pl; English for any other)
-    texts = Texts(((user.language_code if user else None) or "").split("-")[0].lower())
+    texts = desk_of(services).texts  # the operators' language, as all said to them
 
     async def tell(text: str) -> None:
         """The operator is told once the update's transaction is over: the save committed,
@@ -1256,7 +1255,7 @@ async def save_reply_as_entry(
     source = message.reply_to_message
     answer = (source.text or source.caption) if source is not None else None
     if source is None or not answer or (source.from_user and source.from_user.is_bot):
-        await tell(texts("kb_save_usage"))
+        await tell(texts("op_kb_save_usage"))
         return
     conversation = await session.get(Conversation, ticket.conversation_id)
     lang = (conversation.language if conversation else None) or services.settings.default_language
@@ -1309,7 +1308,7 @@ async def save_reply_as_entry(
         )
     except KbFormatError as exc:  # a bad id: each of its mistakes
         problem = "; ".join(say(e, texts) for e in exc.errors)
-        await tell(texts("kb_save_not_saved", problem=problem))
+        await tell(texts("op_kb_save_not_saved", problem=problem))
         return
     except KnowledgeError as exc:
         said = exc.args[0] if exc.args else ""
@@ -1317,13 +1316,13 @@ async def save_reply_as_entry(
             # an entry near the id: which one, and the commands to choose from
             await tell(say(said, texts))
             return
-        await tell(texts("kb_save_not_saved", problem=say(said, texts)))
+        await tell(texts("op_kb_save_not_saved", problem=say(said, texts)))
         return
     if existing is not None:
         kept = lang in existing.answers
-        await tell(texts("kb_save_joined_kept" if kept else "kb_save_joined", id=entry.id))
+        await tell(texts("op_kb_save_joined_kept" if kept else "op_kb_save_joined", id=entry.id))
         return
-    await tell(texts("kb_save_saved", id=entry.id))
+    await tell(texts("op_kb_save_saved", id=entry.id))
 
 
 async def transfer(
