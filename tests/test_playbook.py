@@ -4728,6 +4728,13 @@ WED_12_MSK = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)  # mid-day in Moscow: operat
         ("Chcę rozmawiać z konsultantem", "gdzie jesteście?", "konsultant"),
         ("Chcę rozmawiać z konsultantem", "halo, jest tam ktoś?", "konsultant"),
         ("Chcę rozmawiać z konsultantem", "ile jeszcze mam czekać?", "konsultant"),
+        ("позовите оператора", "жду", "коллег"),
+        ("позовите оператора", "я всё ещё жду ответа", "коллег"),
+        ("позовите оператора", "ну?", "коллег"),
+        ("I want to talk to a real person", "still waiting", "colleague"),
+        ("I want to talk to a real person", "I'm still waiting...", "colleague"),
+        ("Chcę rozmawiać z konsultantem", "czekam", "konsultant"),
+        ("Chcę rozmawiać z konsultantem", "nadal czekam na odpowiedź", "konsultant"),
     ],
 )
 async def test_where_are_you_while_waiting_for_a_person_gets_a_warm_status(
@@ -4735,7 +4742,8 @@ async def test_where_are_you_while_waiting_for_a_person_gets_a_warm_status(
 ) -> None:
     """Waiting for a colleague, 'ну где вы?' got no reply at all (read as a greeting, left to
     the person), and 'where are you?' or 'gdzie jesteście?' got 'Thank you ... I've passed
-    this on as well', as if it were news for the case. A customer asking where everyone is
+    this on as well', as if it were news for the case; 'still waiting', 'жду', 'ну?',
+    'czekam' got nothing at all (read as a goodbye, an 'ok', a greeting). A customer asking where everyone is
     hears that a colleague has the case and answers right here; asked again a quarter of an
     hour later, they hear it again (not silence)."""
     user = str(next(_ids))

@@ -109,7 +109,12 @@ _STILL_THERE = re.compile(
     r"(?:answering|replying|responding)|(?:when\s+)?will\s+(?:some|any)(?:one|body)\s+"
     r"(?:answer|reply|respond)|gdzie\s+(?:jeste[śs]cie|(?:jest\s+)?konsultant)|"
     r"ile\s+(?:jeszcze\s+)?(?:mam\s+|mamy\s+)?czeka[ćc]|(?:dlaczego\s+)?nikt\s+nie\s+"
-    r"odpowiada|kiedy\s+(?:kto[śs]\s+)?odpowie(?:cie)?|odezwie\s+si[ęe]\s+kto[śs])"
+    r"odpowiada|kiedy\s+(?:kto[śs]\s+)?odpowie(?:cie)?|odezwie\s+si[ęe]\s+kto[śs]|"
+    # "жду", "still waiting", "nadal czekam": waiting, said to whoever is there
+    r"ну+|(?:я\s+)?(?:вс[её]\s+ещ[её]\s+|до\s+сих\s+пор\s+|уже\s+|тут\s+)?жд(?:у|[её]м)"
+    r"(?:\s+ответа)?|(?:i'?m\s+|i\s+am\s+|we'?re\s+)?(?:still\s+)?waiting(?:\s+(?:here|"
+    r"for\s+(?:an?\s+)?(?:answer|reply|response)))?|(?:nadal\s+|wci[ąa][żz]\s+|ci[ąa]gle\s+|"
+    r"dalej\s+)?czekam(?:y)?(?:\s+na\s+odpowied[źz])?)"
     r"(?![^\W\d_])\W*)*$",
     re.IGNORECASE,
 )
