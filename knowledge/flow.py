@@ -142,9 +142,12 @@ _NOT_HELPFUL = re.compile(
     r"не\s+подходит|не\s+ответил|не\s+ответ\b|не\s+отвечает\s+на\s+(?:мой\s+)?вопрос|"
     r"бесполезн|"
     r"did\s*n[o']?t\s+help|does\s*n[o']?t\s+help|not\s+help|no\s+help|not\s+what\s+i|"
-    r"that'?s\s+not\s+it|wrong\s+answer|useless|not\s+an\s+answer|"
+    r"that'?s\s+not\s+it|\bstill\s+not\s+it\b|\bnot\s+(?:it|that)\s+either\b|wrong\s+answer|"
+    r"useless|not\s+an\s+answer|"
     r"(?:did|does|do)\s*n[o']?t\s+answer\s+(?:my|the)\s+question|"
-    r"nie\s+pomog|nie\s+pomaga|to\s+nie\s+to|nie\s+o\s+to|nie\s+to\s+pytanie|bezu[zż]yteczn|"
+    r"nie\s+pomog|nie\s+pomaga|to\s+nie\s+to|nie\s+o\s+to|"
+    # "nadal nie to", "wciąż nie to", "znowu nie to" (not "nie to samo")
+    r"(?:nadal|wci[ąa][żz]|dalej|znowu|znów|zn[oó]w|te[żz]|ci[ąa]gle)\s+nie\s+to\b(?!\s+sam)|nie\s+to\s+pytanie|bezu[zż]yteczn|"
     r"nie\s+(?:jest\s+)?odpowied[zź]\b|nie\s+odpowiedzia[łl]|"
     r"nie\s+odpowiada\s+na\s+(?:moje\s+)?pytanie)",
     re.IGNORECASE,

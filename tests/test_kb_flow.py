@@ -231,6 +231,27 @@ async def test_didnt_help_gives_next_candidate_then_a_person(bot: SimpleNamespac
     assert "Bot tried: answered with" in card
 
 
+@pytest.mark.parametrize(
+    ("user", "question", "missed"),
+    [
+        ("226", "Jak śledzić zamówienie?", "nadal nie to"),
+        ("227", "Jak zwrócić towar?", "wciąż nie to"),
+        ("228", "How do I return an item?", "still not it"),
+    ],
+)
+async def test_didnt_help_in_other_words_is_not_a_complaint(
+    bot: SimpleNamespace, user: str, question: str, missed: str
+) -> None:
+    """'Jak śledzić zamówienie?', 'to nie to' (the next answer), then 'nadal nie to' got
+    'Dziękuję za wiadomość ... Bardzo mi przykro ... czy możesz przesłać numer zamówienia i
+    zdjęcie problemu?': a complaint opened, a photo asked, for an answer that missed.
+    'Nadal nie to', 'wciąż nie to', 'still not it' say the answer did not help."""
+    await say(bot, user, question)
+    out = await say(bot, user, missed)
+    assert events(out, "faq_not_helpful"), [r.text for r in out.replies]
+    assert not events(out, "complaint_opened") and not events(out, "asked_for")
+
+
 async def test_an_old_topic_button_then_a_person(bot: SimpleNamespace) -> None:
     """A topic button from an earlier question (its score is not in the flow's memory any
     more), then "didn't help": the customer is handed to a person, the card says what the
@@ -256,6 +277,9 @@ def test_not_helpful_lexicon() -> None:
         "didn't help",
         "that doesn't help at all",
         "Nie pomogło",
+        "nadal nie to",
+        "still not it",
+        "that's not it either",
     ):
         assert is_not_helpful(text, None), text
     assert is_not_helpful("нет", "deny")
