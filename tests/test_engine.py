@@ -70,6 +70,31 @@ async def test_thanks_and_goodbye_and_start(services: Services) -> None:
     assert events(bye, "classified")[0]["intent"] == "goodbye"
 
 
+@pytest.mark.parametrize(
+    ("user", "text", "lang", "word"),
+    [
+        ("111", "help", "en", "happened"),
+        ("112", "Help me please!", "en", "happened"),
+        ("113", "помогите", "ru", "случилось"),
+        ("114", "нужна помощь", "ru", "случилось"),
+        ("117", "pomocy", "pl", "stało"),
+        ("118", "pomóżcie mi, proszę", "pl", "stało"),
+    ],
+)
+async def test_a_bare_call_for_help_is_asked_what_happened(
+    services: Services, user: str, text: str, lang: str, word: str
+) -> None:
+    """'help' got 'Glad to help! Write any time.', 'pomocy' 'Cieszę się, że mogłem pomóc!'
+    (read as thanks, as if the chat were over), 'помогите' 'Кажется, я не совсем понял'.
+    A customer calling for help is asked, warmly, what happened, with the topics to tap."""
+    out = await say(services, user, text, language_code=lang)
+    said = texts(out)
+    assert word in said and not re.search(r"Glad to help|mogłem pomóc|не совсем понял", said)
+    tapped = {b.data for r in out.replies for row in r.buttons for b in row}
+    assert {"topic:delivery", "topic:human"} <= tapped, said
+    assert not events(out, "escalated") and not events(out, "fallback")
+
+
 async def test_a_deep_link_start_greets_in_the_customers_language(services: Services) -> None:
     """t.me/shop_bot?start=promo_winter arrives as "/start promo_winter": the code of the
     link is not the customer's words, so a Russian customer was greeted in English."""

@@ -119,6 +119,15 @@ _STILL_THERE = re.compile(
     re.IGNORECASE,
 )
 
+# "help", "помогите", "pomocy": a call for help, nothing yet of what about (not thanks)
+_HELP_ASKED = re.compile(
+    r"^\W*(?:(?:please|pls|пожалуйста|proszę|prosze)\W+)?(?:(?:can\s+you\s+|could\s+you\s+)?"
+    r"help(?:\s+me)?|(?:i\s+)?need\s+(?:some\s+)?help|sos|помогите(?:\s+мне)?|помоги(?:\s+мне)?|"
+    r"(?:мне\s+)?нужна\s+помощь|помощь|pomocy|pom[oó][żz](?:cie)?(?:\s+mi)?|"
+    r"potrzebuj[eę]\s+pomocy)(?:\W+(?:please|pls|пожалуйста|плиз|proszę|prosze))?\W*$",
+    re.IGNORECASE,
+)
+
 # "где вы?" asked again this long after the bot last said a colleague has the case is
 # answered again (sooner, the answer still stands on the screen)
 RELAY_NUDGE_AGAIN = timedelta(minutes=15)
@@ -1112,6 +1121,10 @@ class ConversationEngine:
             # "😡😡😡", "😢", "👎": the complaint flow's answer when the model reads one
             ctx.state["misunderstood"] = 0
             ask_what_happened(ctx, intent)
+            return
+        if _HELP_ASKED.match(incoming.text):
+            ctx.state["misunderstood"] = 0
+            ctx.say("help_prompt", buttons=self.topic_buttons(ctx.texts))
             return
         if intent in SOCIAL_INTENTS:
             ctx.state["misunderstood"] = 0
