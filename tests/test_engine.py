@@ -604,3 +604,27 @@ async def test_a_problem_the_customer_denies_is_not_their_case(
     opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
     assert opened == [ctype], texts(outcome)
     assert not events(outcome, "complaint_queued"), texts(outcome)
+
+
+@pytest.mark.parametrize(
+    ("problem", "still", "number"),
+    [
+        ("Заказ не пришёл", "ещё не решилось, жду", "номер заказа"),
+        ("My parcel never arrived", "not sorted yet, still waiting", "order number"),
+        ("Paczka nie dotarła", "jeszcze nie rozwiązane, czekam", "numer zamówienia"),
+    ],
+)
+async def test_still_waiting_while_the_order_number_is_awaited_is_no_no(
+    services: Services, problem: str, still: str, number: str
+) -> None:
+    """'ещё не решилось, жду' in answer to 'please send the order number' was a plain "no":
+    the bot went on without the number ('I've passed everything to our delivery team'). The
+    problem still stands: the number is asked for again, kindly, and taken when it comes."""
+    first = await say(services, "7302", problem)
+    assert [e["slot"] for e in events(first, "asked_for")] == ["order_ref"], texts(first)
+    waiting = await say(services, "7302", still)
+    assert not events(waiting, "promised"), texts(waiting)
+    assert number in texts(waiting), texts(waiting)
+    fixed = await say(services, "7302", "4471033")
+    assert events(fixed, "promised"), texts(fixed)
+    assert not events(fixed, "asked_for"), texts(fixed)

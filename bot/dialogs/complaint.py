@@ -105,6 +105,17 @@ _STILL_BROKEN = re.compile(
     r"przyszł|przyszl|dostał|dostal)|gdzie jest)",
     re.IGNORECASE,
 )
+# "ещё не решилось, жду", "not sorted yet, still waiting", "jeszcze nie rozwiązane, czekam": the
+# problem still stands (while a detail is awaited, no "no" to giving it)
+_UNSOLVED = re.compile(
+    r"(?<!\w)не\s+(?:решил(?:ось|ся|ась|и)|решен[оаы]?|решён|разобрал\w*|исправил\w*|починил\w*)"
+    r"(?!\w)|(?<!\w)(?:жду|ждём|ждем|ожидаю)(?!\w)|"
+    r"\b(?:not|isn'?t|hasn'?t\s+been|wasn'?t)\s+(?:been\s+)?(?:yet\s+)?(?:sorted|solved|resolved|fixed)\b|"
+    r"\b(?:still|i'?m|am)\s+waiting\b|"
+    r"(?<!\w)nie\s+(?:jest\s+)?(?:rozwi[ąa]zan\w*|za[łl]atwion\w*|naprawion\w*|rozwi[ąa]za[łl]\w*|"
+    r"za[łl]atwi[łl]\w*)(?!\w)|(?<!\w)(?:czekam|czekamy)(?!\w)",
+    re.IGNORECASE,
+)
 # "ещё нет", "not yet", "не совсем", "частично": not sorted out (yet), in answer to "has it been?"
 _NOT_YET = re.compile(
     r"(?:ещ[её]|пока)\s+нет|не\s+совсем|не\s+до\s+конца|не\s+полностью|частично|отчасти|"
@@ -2041,10 +2052,12 @@ class ComplaintFlow:
                 return True
             case["quiet_turns"] = case.get("quiet_turns", 0) + 1
             promised = bool(text and _WILL_SEND.search(text))  # "I'll send the photo now"
+            # "ещё не решилось, жду" (a "no" to the model): no "no" to what was asked
+            standing = bool(text and (_UNSOLVED.search(text) or _STILL_BROKEN.search(text)))
             if (
                 case["quiet_turns"] < 3
                 and promised
-                or (case["quiet_turns"] < 2 and intent != "deny")
+                or (case["quiet_turns"] < 2 and (intent != "deny" or standing))
                 # a voice message is no quiet turn: said aloud, it may be the very detail
                 or (not text and _spoken(ctx))
             ):
@@ -2065,6 +2078,9 @@ class ComplaintFlow:
                     _add_description(known, text)
                     await self._save(ctx, case)
                     ctx.say("complaint_got_it")
+                elif standing:
+                    # "not sorted yet, still waiting": understood, and what would let us act
+                    ctx.say("complaint_waiting_for", items=_slot_list(ctx, missing))
                 else:
                     ctx.say("complaint_waiting")
                 return True
