@@ -628,3 +628,25 @@ async def test_still_waiting_while_the_order_number_is_awaited_is_no_no(
     fixed = await say(services, "7302", "4471033")
     assert events(fixed, "promised"), texts(fixed)
     assert not events(fixed, "asked_for"), texts(fixed)
+
+
+@pytest.mark.parametrize(
+    ("message", "glad"),
+    [
+        ("The box was a bit dented but the TV is fine, thanks", "glad the item itself is fine"),
+        ("Коробка немного помята, но телевизор цел, спасибо", "сам товар в порядке"),
+        ("Karton trochę zgnieciony, ale telewizor jest cały, dziękuję", "produkt jest cały"),
+    ],
+)
+async def test_a_dented_box_with_the_item_fine_is_thanked_not_a_case(
+    services: Services, message: str, glad: str
+) -> None:
+    """'The box was a bit dented but the TV is fine, thanks' opened a damaged-item case and
+    asked for the order number and a photo of the problem: the customer says the TV is fine
+    and thanks us; they are thanked, the box is noted for the warehouse, and nothing is
+    opened, asked for or offered."""
+    outcome = await say(services, "7303", message)
+    assert glad in texts(outcome), texts(outcome)
+    assert events(outcome, "packaging_noted"), texts(outcome)
+    for kind in ("complaint_opened", "asked_for", "compensation_offered"):
+        assert not events(outcome, kind), texts(outcome)

@@ -67,12 +67,14 @@ from bot.nlu.extract import extract
 from bot.nlu.lang import clearly_in, detect_lang, unplaced_latin
 from bot.nlu.lexicon import (
     SITE_FAILURE,
+    beside_packaging,
     billing_denied,
     damage_denied,
     damage_named,
     deadline_question,
     item_trouble_named,
     match_denied,
+    packaging_only,
     problem_told,
     refund_status_question,
     sarcastic,
@@ -282,6 +284,13 @@ _BUT = re.compile(
     re.I,
 )
 
+# something wished for ("хочу замену", "I'd like a discount", "chcę zwrot"): a claim, whatever
+# else is fine
+_WISH = re.compile(
+    r"хочу|хотел\w*|верните|замен|скидк|компенсац|\bwant|\bwould\s+like|\bi'?d\s+like|refund|"
+    r"replace|discount|compensat|chc[ęe]|chcia[łl]\w*|zwrot|wymian|rabat|rekompensat",
+    re.IGNORECASE,
+)
 # "nie dostałam paczki", "paczka nie doszla", "nie działa", "brakuje jednej części", "dostałam
 # zły rozmiar": a problem told in a few words, which the model reads as a "no" or as a question
 # (the first type that matches is the problem's; a negated word names none: "nie jest uszkodzony")
@@ -696,6 +705,22 @@ class ConversationEngine:
             # спасибо, претензий нет" as a billing one, "The courier wasn't rude at all, very
             # polite, thank you" as one about staff, "Приложение больше не вылетает, оплата
             # прошла, спасибо" as one about the app: nothing is wrong, it is thanks
+            return dataclasses.replace(
+                whole,
+                intent="praise",
+                complaint_type=None,
+                intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
+            )
+        if (
+            whole.intent in ("complaint", "praise", "thanks")
+            and "?" not in text
+            and packaging_only(text)
+            and failure_named(beside_packaging(text), unsure_status=True) is None
+            and not problem_told(_LATE_OR_LOST, text)
+            and not _WISH.search(text)
+        ):
+            # "The box was a bit dented but the TV is fine, thanks" (a damaged item to the
+            # model): nothing to repair or make up for; thanks, and the box noted
             return dataclasses.replace(
                 whole,
                 intent="praise",
@@ -1136,6 +1161,11 @@ class ConversationEngine:
                 else:
                     name = f", {ctx.customer.first_name}" if ctx.customer.first_name else ""
                     ctx.say("greeting", name=name)
+            elif intent == "praise" and packaging_only(incoming.text):
+                # only the box came damaged, the thing is fine: thanks, the box noted for the
+                # warehouse (counted, no case to open)
+                ctx.say("packaging_noted_reply")
+                ctx.event("packaging_noted")
             else:
                 ctx.say(f"{intent}_reply" if intent != "goodbye" else "goodbye")
             return

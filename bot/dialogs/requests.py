@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 from bot.dialogs.slots import words
 from bot.nlu.lexicon import (
+    PACKAGING,
     billing_denied,
     damage_denied,
     damage_named,
@@ -108,10 +109,6 @@ _CLAUSE = re.compile(
     re.IGNORECASE,
 )
 CLAUSE_CONFIDENCE = 0.8  # a clause's own complaint type counts only when clearly one
-# the box, not what was in it ("коробка помята": the parcel came, the thing may be fine)
-_PACKAGING = re.compile(
-    r"коробк|упаковк|\bbox\b|packag|packing|karton|opakowani|pude[łl]k", re.IGNORECASE
-)
 _LEADING = re.compile(r"^(?:и|а|но|and|but|so|i|a|ale|oraz)\s+", re.IGNORECASE)
 
 
@@ -282,7 +279,7 @@ def combine(
         if whole.intent == "complaint"
         and p.intent != "complaint"
         and damage_named(t)
-        and not _PACKAGING.search(t)
+        and not PACKAGING.search(t)
     ]
     types = tuple(dict.fromkeys(named))
     if len(parts) < 2 or not confident:

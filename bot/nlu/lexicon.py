@@ -537,6 +537,46 @@ def _wrong_or_missing(text: str) -> bool:
     )
 
 
+# the box, not what was in it ("коробка помята": the parcel came, the thing may be fine)
+PACKAGING = re.compile(
+    r"коробк|упаковк|\bbox\b|packag|packing|karton|opakowani|pude[łl]k", re.IGNORECASE
+)
+# what came is said to be fine ("the TV is fine", "телевизор цел", "telewizor jest cały", "works
+# perfectly")
+_ITEM_FINE = re.compile(
+    r"\b(?:is|was|are|were|'s|seems?|looks?)\s+(?:\w+\s+)?(?:fine|ok|okay|intact|undamaged|unharmed|"
+    r"perfect|in\s+(?:perfect|good|great)\s+(?:shape|condition))\b|\bworks?\s+(?:fine|perfectly|well)\b|"
+    r"(?<!\w)(?:цел(?:ый|ая|ое|ые)?|невредим\w*|в\s+(?:полном\s+)?порядке|не\s+пострадал\w*|"
+    r"работает\s+(?:нормально|отлично|хорошо))(?!\w)|"
+    r"(?<!\w)(?:ca[łl](?:y|a|e)|w\s+(?:ca[łl]ym\s+)?porz[ąa]dku|nieuszkodzon\w*|nie\s+ucierpia[łl]\w*|"
+    r"dzia[łl]a\s+(?:bez\s+zarzutu|dobrze|[śs]wietnie))(?!\w)",
+    re.IGNORECASE,
+)
+# the clauses of a message: split at a stop, a comma, or a "but"
+_CLAUSE_END = re.compile(
+    r"[.,;!?\n]|\s(?:but|and|though|но|а|и|однако|зато|ale|lecz|natomiast|i)\s", re.IGNORECASE
+)
+
+
+def beside_packaging(text: str) -> str:
+    """The clauses of ``text`` that do not name the box ("the TV is fine, thanks" in "The box
+    was a bit dented but the TV is fine, thanks")."""
+    return " . ".join(c for c in _CLAUSE_END.split(text) if not PACKAGING.search(c))
+
+
+def packaging_only(text: str) -> bool:
+    """Only the box came damaged, and what was in it is said to be fine ("The box was a bit
+    dented but the TV is fine, thanks", "Коробка помята, но телевизор цел", "Karton trochę
+    zgnieciony, ale telewizor jest cały"), with no wrong or missing thing named."""
+    rest = beside_packaging(text)
+    return (
+        problem_told(_DAMAGE, text)
+        and not problem_told(_DAMAGE, rest)
+        and problem_told(_ITEM_FINE, rest)
+        and not _wrong_or_missing(text)
+    )
+
+
 def damage_named(text: str) -> bool:
     """The message names a damaged thing (not denied), and no wrong or missing one."""
     return problem_told(_DAMAGE, text) and not _wrong_or_missing(text)
