@@ -590,6 +590,8 @@ async def test_a_voice_message_after_a_sticker_is_not_taken_for_going_on(
         ("Деньги не списали дважды, но заказ так и не пришёл", "delivery_delay"),
         ("I wasn't charged twice, but the order never arrived", "delivery_delay"),
         ("Nie pobrano pieniędzy dwa razy, ale paczka nie dotarła", "delivery_delay"),
+        ("Nothing was missing, but the lamp doesn't turn on", "damaged_defective"),
+        ("Niczego nie brakowało, ale lampka się nie włącza", "damaged_defective"),
     ],
 )
 async def test_a_problem_the_customer_denies_is_not_their_case(
@@ -599,7 +601,8 @@ async def test_a_problem_the_customer_denies_is_not_their_case(
     wrong item (two words between the "not" and "damaged" hid the denial); 'Пришло без
     задержек, но без чека' with its order number told the delivery team the parcel was late,
     and 'Doszło bez problemów, ale bez paragonu' was praise; 'Деньги не списали дважды, но
-    заказ так и не пришёл' opened a billing case: the case is the problem told, alone."""
+    заказ так и не пришёл' opened a billing case, 'Nothing was missing, but the lamp doesn't
+    turn on' a missing-item one: the case is the problem told, alone."""
     outcome = await say(services, "7301", message)
     opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
     assert opened == [ctype], texts(outcome)

@@ -74,6 +74,7 @@ from bot.nlu.lexicon import (
     deadline_question,
     item_trouble_named,
     match_denied,
+    missing_denied,
     packaging_only,
     problem_told,
     refund_status_question,
@@ -330,7 +331,8 @@ _FAILURE_NAMED = (
         re.compile(
             r"\bnie\s+(?:dzia[łl]a|w[łl][ąa]cza|[łl]aduje|grzeje|[śs]wieci|odpala)|zepsu|uszkodz|"
             r"rozbit|p[ęe]kni|st[łl]uczon|zniszczon|porysowan|zarysowan|"
-            r"doesn'?t\s+work|does\s+not\s+work|not\s+working|won'?t\s+turn\s+on|"
+            r"doesn'?t\s+work|does\s+not\s+work|not\s+working|"
+            r"(?:won'?t|will\s+not|doesn'?t|does\s+not)\s+(?:turn|switch|power)\s+on|"
             r"\bz\s+plam|poplamion|zaplamion",
             re.IGNORECASE,
         ),
@@ -492,6 +494,8 @@ def _type_denied(ctype: str | None, text: str) -> bool:
         return late_or_lost(text) and not problem_told(_LATE_OR_LOST, text)
     if ctype == "billing":
         return billing_denied(text)
+    if ctype == "missing_item":
+        return missing_denied(text)
     return False
 
 

@@ -523,6 +523,16 @@ def billing_denied(text: str) -> bool:
     return bool(_CHARGED.search(text)) and not problem_told(_CHARGED, text)
 
 
+# a thing not in the parcel ("a cup is missing", "brakuje ładowarki"), which a message may name
+# only to deny ("Nothing was missing, but the lamp doesn't turn on", "niczego nie brakowało")
+_MISSING = re.compile(r"\bmissing\b|(?<!\w)(?:za)?brak\w*", re.IGNORECASE)
+
+
+def missing_denied(text: str) -> bool:
+    """The message names a missing thing only to deny it ("nothing was missing, but ...")."""
+    return bool(_MISSING.search(text)) and not problem_told(_MISSING, text)
+
+
 # "uszkodzeń brak": "brak" after a flaw says there is none of it
 _FLAW_BEFORE = re.compile(rf"(?<!\w){_NO_FLAW}[^\W\d_]*\s+$", re.IGNORECASE)
 
