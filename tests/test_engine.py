@@ -592,6 +592,11 @@ async def test_a_voice_message_after_a_sticker_is_not_taken_for_going_on(
         ("Nie pobrano pieniędzy dwa razy, ale paczka nie dotarła", "delivery_delay"),
         ("Nothing was missing, but the lamp doesn't turn on", "damaged_defective"),
         ("Niczego nie brakowało, ale lampka się nie włącza", "damaged_defective"),
+        (
+            "Not complaining about the courier, he was lovely, but the mug is chipped",
+            "damaged_defective",
+        ),
+        ("Курьер был очень приятный, но кружка пришла со сколом", "damaged_defective"),
     ],
 )
 async def test_a_problem_the_customer_denies_is_not_their_case(
@@ -602,11 +607,13 @@ async def test_a_problem_the_customer_denies_is_not_their_case(
     задержек, но без чека' with its order number told the delivery team the parcel was late,
     and 'Doszło bez problemów, ale bez paragonu' was praise; 'Деньги не списали дважды, но
     заказ так и не пришёл' opened a billing case, 'Nothing was missing, but the lamp doesn't
-    turn on' a missing-item one: the case is the problem told, alone."""
+    turn on' a missing-item one, and 'he was lovely' recorded a complaint about the courier:
+    the case is the problem told, alone."""
     outcome = await say(services, "7301", message)
     opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
     assert opened == [ctype], texts(outcome)
     assert not events(outcome, "complaint_queued"), texts(outcome)
+    assert not events(outcome, "complaint_also_recorded"), texts(outcome)
 
 
 @pytest.mark.parametrize(

@@ -496,6 +496,8 @@ def _type_denied(ctype: str | None, text: str) -> bool:
         return billing_denied(text)
     if ctype == "missing_item":
         return missing_denied(text)
+    if ctype == "staff_behavior":
+        return staff_praised(text)  # "The courier was lovely, but the mug is chipped"
     return False
 
 

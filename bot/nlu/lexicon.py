@@ -615,10 +615,12 @@ RUDE_WORDS = re.compile(
     r"niegrzeczn|nieuprzejm|chamsk|opryskliw|nakrzycza",
     re.IGNORECASE,
 )
-# ... and its opposite ("the courier was polite", "курьер был вежливый", "kurier był miły")
+# ... and its opposite ("the courier was polite", "he was lovely", "курьер был вежливый",
+# "очень приятный", "kurier był miły")
 _KIND = re.compile(
-    r"(?<!im)\bpolite|(?<!un)friendly|\bnice\b|(?<!un)helpful|\bkind\b|courteous|"
-    r"(?<!не)вежлив|(?<!не)приветлив|(?<!не)любезн|(?<!не)дружелюб|(?<!не)обходительн|"
+    r"(?<!im)\bpolite|(?<!un)friendly|\bnice\b|(?<!un)helpful|\bkind\b|courteous|\blovely\b|"
+    r"\bpleasant\b|(?<!не)вежлив|(?<!не)приветлив|(?<!не)любезн|(?<!не)дружелюб|(?<!не)обходительн|"
+    r"(?<!не)приятн|(?<!nie)przyjemn|"
     r"(?<![^\W\d_])mi[łl](?:y|a|e|i)(?![^\W\d_])|(?<!nie)uprzejm|(?<!nie)sympatyczn|"
     r"(?<![^\W\d_])grzeczn",
     re.IGNORECASE,
