@@ -545,9 +545,8 @@ class OperatorDesk:
             await session.commit()
 
     async def post_card(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> None:
-        card = await render_card(
-            session, self.settings, ticket, assignee=await self._assignee(bot, ticket)
-        )
+        assignee = await self._assignee(bot, session, ticket)
+        card = await render_card(session, self.settings, ticket, assignee=assignee)
         assert ticket.topic_id is not None
         text = card.text if card.needs_file else card.full
         await _let_go(session)  # no lock held while Telegram makes us wait
@@ -664,9 +663,8 @@ class OperatorDesk:
         assert customer is not None and conversation is not None
         if state is None and ticket.status == "resolved":
             state = await resolved_state(session, ticket, conversation)
-        card = await render_card(
-            session, self.settings, ticket, assignee=await self._assignee(bot, ticket), state=state
-        )
+        assignee = await self._assignee(bot, session, ticket)
+        card = await render_card(session, self.settings, ticket, assignee=assignee, state=state)
         text = card.text if card.needs_file else card.full
         # named after the case shown (a resolved ticket's, not the bot's clean slate)
         ctype = ticket_case_type(state if state is not None else conversation.state or {}, ticket)
@@ -772,9 +770,11 @@ class OperatorDesk:
             return ""
         return f"https://t.me/c/{group.removeprefix('-100')}/{ticket.topic_id}"
 
-    async def _assignee(self, bot: Bot, ticket: Ticket) -> str | None:
+    async def _assignee(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> str | None:
+        """The name of who has the ticket, asked of Telegram with no SQLite lock held."""
         if ticket.assignee_id is None:
             return None
+        await _let_go(session)
         return await self.operator_name(bot, ticket.assignee_id)
 
     async def operator_name(self, bot: Bot, user_id: int) -> str:
@@ -1150,7 +1150,7 @@ class OperatorDesk:
         except TelegramBadRequest as exc:
             log.info("topic of ticket %s not reopened: %s", ticket.id, exc)
         await self.refresh_card(bot, session, ticket)
-        who = await self._assignee(bot, ticket)
+        who = await self._assignee(bot, session, ticket)
         await self.tell_topic(
             bot,
             session,

@@ -461,6 +461,45 @@ async def test_an_operator_reply_while_the_card_is_pinned_reaches_the_customer(
     await fake.wait_for(lambda: any("Olga here" in t for t in bot_texts(fake, JOHN)), timeout=20)
 
 
+async def test_who_is_an_operator_is_asked_of_telegram_with_no_transaction_open(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the roster's 10 minutes were over, Tomasz's press of Take, Olga's reply to John,
+    her /queue and a stranger's reply in John's topic each asked Telegram whether they are
+    in the operators' group inside the update's transaction (after the ticket was read):
+    on SQLite it holds the one write lock, so a slow Telegram held up every customer's
+    turn. Telegram is asked first, no transaction open; the take is done, Olga's reply
+    reaches John, the stranger's does not."""
+    from bot.handlers.operators import OperatorRoster
+
+    monkeypatch.setattr(OperatorRoster, "KEEP", 0.0)  # every check asks, as 10 min later
+    fake = sandbox.server.fake
+    tomasz = OPERATORS[1][0]
+    fake.chats[OPERATORS_CHAT_ID].join_to_send = False  # a public group: anyone may post
+    stranger = fake.add_user("Mallory", username="mallory")["id"]
+    locked = watch_locked_calls(sandbox)
+    thread = await _escalate(fake, JOHN, "operator please")
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+    asked = len(fake.calls_of("getChatMember"))
+    fake.user_presses(tomasz, OPERATORS_CHAT_ID, card["message_id"], "tk:take:1")
+    ticket = await poll_db(sandbox, the_ticket, lambda t: t is not None and t.assignee_id == tomasz)
+    assert ticket is not None and ticket.assignee_id == tomasz
+    fake.user_sends(OLGA, "Hi John, Olga here", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Hi John, Olga here" in bot_texts(fake, JOHN), timeout=20)
+    fake.user_sends(stranger, "Hi John!", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="only the shop's operators", timeout=20
+    )
+    fake.user_sends(OLGA, "/queue", chat_id=OPERATORS_CHAT_ID)
+    await fake.wait_for_bot_message(OPERATORS_CHAT_ID, text_contains="Waiting tickets", timeout=20)
+    assert "Hi John!" not in bot_texts(fake, JOHN)
+    who = [int(c["user_id"]) for c in fake.calls_of("getChatMember")[asked:]]
+    assert who.count(OLGA) >= 2 and tomasz in who and stranger in who, who
+    if sandbox.services.settings.database_url.startswith("sqlite"):
+        # (on PostgreSQL a transaction locks the rows it read, no customer's turn)
+        assert not [c for c in locked if c[0] == "GetChatMember"], locked
+
+
 async def test_an_operator_saves_a_reply_to_the_faq_without_overwriting_it(
     sandbox: Sandbox,
 ) -> None:

@@ -7,16 +7,18 @@ internal note, and commands act on the ticket.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.dispatcher.flags import get_flag
 from aiogram.enums import ChatMemberStatus, ChatType, ContentType
 from aiogram.exceptions import (
     TelegramAPIError,
@@ -89,6 +91,8 @@ QUEUE_SHOWN = 30  # tickets listed by /queue (the rest are counted)
 # commands that act on the ticket of the topic they are sent in
 TICKET_COMMANDS = ("take", "resolve", "reopen", "transfer", "note", "canned", "kb_save")
 _CALLBACK = re.compile(r"^tk:(take|resolve|reopen):(\d{1,9})$")  # ids fit an INTEGER
+# the handlers that act for operators only: whether the sender is one is asked first
+OPERATOR = {"operator": True}
 ACTIVE_MEMBER = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.CREATOR}
 
 
@@ -115,13 +119,31 @@ def create_router(settings: Settings) -> Router:
     operators = OperatorRoster()
     texts = operator_texts(settings)  # all said in the group is in the operators' language
 
-    async def refused(message: Message, bot: Bot, services: Services) -> bool:
-        """Whether the sender is no operator (told so kindly): nothing they send is for
-        a customer or acts on a ticket."""
+    async def checked(
+        handler: Callable[[Any, dict[str, Any]], Awaitable[Any]], event: Any, data: dict[str, Any]
+    ) -> Any:
+        """Whether the sender is an operator (``verdict``: True, False, None when Telegram
+        could not say) for the handlers flagged ``operator``, asked before the handler reads
+        anything: when Telegram is to be asked (someone not seen as a member within the
+        roster's 10 minutes), the update's transaction, which has only read whether the
+        update is new, is ended first: on SQLite it holds the one write lock, and every
+        customer's turn would wait on a slow Telegram."""
+        user = event.from_user
+        if not get_flag(data, "operator") or user is None or getattr(event, "sender_chat", None):
+            return await handler(event, data)  # an anonymous admin, a channel: said there
+        async with outside_transaction(data.get("session"), unless=operators.known(user.id)):
+            data["verdict"] = await operators.check(data["bot"], desk_of(data["services"]), user.id)
+        return await handler(event, data)
+
+    for observer in (router.message, router.edited_message, router.callback_query):
+        observer.middleware(checked)
+
+    async def refused(message: Message, session: AsyncSession, verdict: bool | None) -> bool:
+        """Whether the sender is no operator (told so kindly, the update's reads over):
+        nothing they send is for a customer or acts on a ticket."""
         user = message.from_user
         if user is None:
             return True
-        verdict = await operators.check(bot, desk_of(services), user.id)
         if verdict:
             return False
         if verdict is False and not operators.first_word(user.id):
@@ -131,7 +153,7 @@ def create_router(settings: Settings) -> Router:
         else:
             answer = texts("op_check_refused" if operators.refused(user.id) else "op_check_failed")
         try:
-            await message.reply(answer)
+            await reply_after_reading(session, message.reply, answer)
         except TelegramAPIError as exc:
             log.info("non-operator %s not answered: %s", user.id, exc)
         return True
@@ -155,23 +177,30 @@ def create_router(settings: Settings) -> Router:
     async def operator_help(message: Message) -> None:
         await message.reply(texts("op_help"))
 
-    @router.message(Command("queue"))
-    async def queue(message: Message, bot: Bot, session: AsyncSession, services: Services) -> None:
-        if await refused(message, bot, services):
+    @router.message(Command("queue"), flags=OPERATOR)
+    async def queue(
+        message: Message,
+        bot: Bot,
+        session: AsyncSession,
+        services: Services,
+        verdict: bool | None = None,
+    ) -> None:
+        if await refused(message, session, verdict):
             return  # the waiting customers are the operators' to see
         await reply_after_reading(
             session, message.reply, await queue_text(session, names(bot, services), texts)
         )
 
-    @router.message(Command("canned_add"))
+    @router.message(Command("canned_add"), flags=OPERATOR)
     async def canned_add(
         message: Message,
         command: CommandObject,
         bot: Bot,
         session: AsyncSession,
         services: Services,
+        verdict: bool | None = None,
     ) -> None:
-        if await refused(message, bot, services):
+        if await refused(message, session, verdict):
             return
         parts = (command.args or "").split(maxsplit=1)
         if len(parts) < 2 or not re.fullmatch(r"[\w-]{1,64}", parts[0]):
@@ -204,15 +233,16 @@ def create_router(settings: Settings) -> Router:
             )
         await message.reply(said)
 
-    @router.message(Command("canned_del"))
+    @router.message(Command("canned_del"), flags=OPERATOR)
     async def canned_del(
         message: Message,
         command: CommandObject,
         bot: Bot,
         session: AsyncSession,
         services: Services,
+        verdict: bool | None = None,
     ) -> None:
-        if await refused(message, bot, services):
+        if await refused(message, session, verdict):
             return
         args = (command.args or "").split()
         if not args:
@@ -229,13 +259,14 @@ def create_router(settings: Settings) -> Router:
         langs = ", ".join(sorted(language_word(texts, r.lang, r.lang) for r in rows))
         await message.reply(texts("op_canned_deleted", name=rows[0].name, languages=langs))
 
-    @router.message(F.message_thread_id, F.is_topic_message)
+    @router.message(F.message_thread_id, F.is_topic_message, flags=OPERATOR)
     async def in_topic(
         message: Message,
         bot: Bot,
         session: AsyncSession,
         services: Services,
         received_at: datetime | None = None,
+        verdict: bool | None = None,
     ) -> None:
         desk = desk_of(services)
         if message.forum_topic_closed is not None:
@@ -255,7 +286,7 @@ def create_router(settings: Settings) -> Router:
             # ticket, be reminded of it or sign the reply; said, not done
             await message.reply(posted_as_chat(message, texts))
             return
-        if await refused(message, bot, services):
+        if await refused(message, session, verdict):
             return  # a stranger in a public group: never the customer's to read
         text = message.text or message.caption or ""
         if text.startswith("/"):
@@ -272,9 +303,13 @@ def create_router(settings: Settings) -> Router:
     async def outside_ticket(message: Message) -> None:
         await message.reply(texts("op_outside_ticket"))
 
-    @router.edited_message(F.message_thread_id)
+    @router.edited_message(F.message_thread_id, flags=OPERATOR)
     async def edited_in_topic(
-        message: Message, bot: Bot, session: AsyncSession, services: Services
+        message: Message,
+        bot: Bot,
+        session: AsyncSession,
+        services: Services,
+        verdict: bool | None = None,
     ) -> None:
         row = await session.scalar(
             select(MessageRow).where(
@@ -286,7 +321,7 @@ def create_router(settings: Settings) -> Router:
         new_text = message.text or message.caption
         if row is None or not new_text:
             return
-        if await refused(message, bot, services):
+        if await refused(message, session, verdict):
             # its author is no operator any more (removed from a public group, where one
             # can still edit): what they answered stays as it was for the customer
             return
@@ -332,15 +367,18 @@ def create_router(settings: Settings) -> Router:
             # the operator believes the customer reads the correction: they do not
             await message.reply(texts("op_edit_not_mirrored"))
 
-    @router.callback_query(F.data.startswith("tk:"))
+    @router.callback_query(F.data.startswith("tk:"), flags=OPERATOR)
     async def card_button(
-        query: CallbackQuery, bot: Bot, session: AsyncSession, services: Services
+        query: CallbackQuery,
+        bot: Bot,
+        session: AsyncSession,
+        services: Services,
+        verdict: bool | None = None,
     ) -> None:
         m = _CALLBACK.match(query.data or "")
         if m is None:
             await answer_query(query, texts("op_button_invalid"), show_alert=True)
             return
-        verdict = await operators.check(bot, desk_of(services), query.from_user.id)
         if verdict is None:
             if operators.refused(query.from_user.id):  # the cause, not a passing notice
                 await answer_query(query, texts("op_press_refused"), show_alert=True)
@@ -390,8 +428,14 @@ def create_private_router(settings: Settings) -> Router:
     router.message.filter(F.chat.type == ChatType.PRIVATE, F.from_user.id.in_(seniors))
     texts = operator_texts(settings)
 
-    @router.message(Command("queue"))
-    async def queue(message: Message, bot: Bot, session: AsyncSession, services: Services) -> None:
+    @router.message(Command("queue"), flags=OPERATOR)
+    async def queue(
+        message: Message,
+        bot: Bot,
+        session: AsyncSession,
+        services: Services,
+        verdict: bool | None = None,
+    ) -> None:
         said = await queue_text(session, names(bot, services), texts)
         await reply_after_reading(session, message.answer, said)
 
@@ -452,6 +496,24 @@ def desk_of(services: Services) -> OperatorDesk:
     return desk
 
 
+@contextlib.asynccontextmanager
+async def outside_transaction(session: AsyncSession | None, *, unless: bool) -> AsyncIterator[None]:
+    """The update's transaction ended while Telegram is asked who is an operator (``unless``
+    the roster knows without asking): so far it has only read whether the update is new;
+    its id, not yet written, is written afterwards with what the handler does (an update
+    that fails is not marked as done). On SQLite the transaction holds the one write lock
+    from its first read, and every customer's turn would wait on a slow Telegram."""
+    if session is None or unless:
+        yield
+        return
+    pending = list(session.new)
+    await session.rollback()  # nothing written yet: nothing undone
+    try:
+        yield
+    finally:
+        session.add_all(pending)
+
+
 async def reply_after_reading(
     session: AsyncSession, send: Callable[[str], Awaitable[Any]], text: str
 ) -> None:
@@ -500,16 +562,22 @@ class OperatorRoster:
         self.told[user_id] = now
         return True
 
+    def known(self, user_id: int) -> bool:
+        """Whether ``user_id`` is an operator without asking Telegram (seen as a member
+        within ``KEEP`` seconds)."""
+        seen = self.seen.get(user_id)
+        return seen is not None and self.clock() - seen < self.KEEP
+
     def forget(self, user_id: int) -> None:
         """Telegram said they are no longer in the group: not an operator from now on
         (asked again next time, and not counted as seen while Telegram fails)."""
         self.seen.pop(user_id, None)
 
     async def check(self, bot: Bot, desk: OperatorDesk, user_id: int) -> bool | None:
+        if self.known(user_id):
+            return True
         now = self.clock()
         seen = self.seen.get(user_id)
-        if seen is not None and now - seen < self.KEEP:
-            return True
         self._refused.discard(user_id)
         try:
             member = (await desk.member(bot, user_id)).status in ACTIVE_MEMBER
@@ -567,6 +635,10 @@ async def queue_text(
         return (t.priority != "high", since is None, since or answered or now, t.status != "open")
 
     ordered = sorted(tickets, key=key)
+    if name_of is not None and any(t.assignee_id for t in ordered[:QUEUE_SHOWN]):
+        # the reads are over before Telegram is asked the names: on SQLite the transaction
+        # holds the one write lock every customer's turn waits for
+        await session.commit()
     lines = [texts("op_queue_head")]
     for t in ordered[:QUEUE_SHOWN]:
         since, answered = waits[t.id]
@@ -1097,7 +1169,8 @@ async def ticket_command(
     elif name == "canned":
         await canned(message, bot, session, services, ticket, args)
     elif name == "queue":
-        await message.reply(await queue_text(session, names(bot, services), texts))
+        said = await queue_text(session, names(bot, services), texts)
+        await reply_after_reading(session, message.reply, said)
     elif name == "kb_save":
         await save_reply_as_entry(message, session, services, ticket, args)
     elif name == "help":
