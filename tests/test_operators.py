@@ -1134,6 +1134,48 @@ async def test_an_album_copied_in_part_that_cannot_be_taken_back_shows_once(
     assert links.count(notes[0]["message_id"]) == 3, links
 
 
+async def test_a_reply_to_the_note_of_a_partial_album_quotes_none_of_its_photos(
+    sandbox: Sandbox,
+) -> None:
+    """John's album ('the box', 'the label', 'the receipt'), 'the receipt' deleted, stayed in
+    his topic in part with '📎 Only 2 of the 3 items ...' under it (the bot may not delete
+    there). Olga replied to that note 'Could you send the receipt again?': John got it
+    quoting his photo of the box, which she had not answered (his photos are all linked to
+    the note; the first one found was quoted; the deleted one, had it come first). He gets
+    her reply, quoting none of them."""
+    fake = sandbox.server.fake
+    sent = [
+        fake.user_sends(JOHN, photo=True, caption=caption, media_group_id="box")
+        for caption in ("the box", "the label", "the receipt")
+    ]
+    await settled(sandbox)
+    fake.chats[JOHN].messages[sent[2]["message_id"]].deleted = True  # he deletes the last
+    fake.add_fault(
+        "deleteMessages", status=400, description="Bad Request: message can't be deleted"
+    )
+    thread = await _escalate(fake, JOHN, "operator please")
+    notes = await fake.wait_for(
+        lambda: [
+            m
+            for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)
+            if "album above" in (m.get("text") or "")
+        ],
+        timeout=20,
+    )
+    await settled(sandbox)
+    asked = "Could you send the receipt again?"
+    fake.user_sends(
+        OLGA,
+        asked,
+        chat_id=OPERATORS_CHAT_ID,
+        message_thread_id=thread,
+        reply_to_message_id=notes[0]["message_id"],
+    )
+    await fake.wait_for(lambda: asked in bot_texts(fake, JOHN), timeout=20)
+    [reply] = [m for m in fake.messages(JOHN, from_bot=True) if m.get("text") == asked]
+    assert reply.get("reply_to_message") is None, reply["reply_to_message"]
+
+
 @BOTH
 async def test_operators_read_the_card_notes_and_replies_in_operators_language(
     settings, classifier, db_url

@@ -1063,14 +1063,21 @@ async def _quoted(session: AsyncSession, source: Message | None, ticket: Ticket)
     answered = source.reply_to_message if source is not None else None
     if answered is None or answered.message_id == source.message_thread_id:
         return None  # no reply, or the topic's first message (Telegram's default)
-    return await session.scalar(
-        select(MessageRow.tg_message_id).where(
-            MessageRow.conversation_id == ticket.conversation_id,
-            MessageRow.relay_chat_id == answered.chat.id,
-            MessageRow.relay_message_id == answered.message_id,
-            MessageRow.direction.in_(("in", "operator")),
+    linked = (
+        await session.scalars(
+            select(MessageRow.tg_message_id)
+            .where(
+                MessageRow.conversation_id == ticket.conversation_id,
+                MessageRow.relay_chat_id == answered.chat.id,
+                MessageRow.relay_message_id == answered.message_id,
+                MessageRow.direction.in_(("in", "operator")),
+            )
+            .limit(2)
         )
-    )
+    ).all()
+    # one message of the customer's: quoted; several (a partial album's, linked to its note:
+    # which copy is whose, and which one is gone, is not known): none, never the wrong one
+    return linked[0] if len(linked) == 1 else None
 
 
 async def _telegram_send(
