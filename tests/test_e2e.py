@@ -1769,6 +1769,42 @@ async def test_the_sla_reminder_of_a_taken_ticket_names_who_has_it(sandbox: Sand
     assert "2 d" in reminder and "min" not in reminder, reminder
 
 
+async def test_transfer_as_a_reply_to_a_stranger_does_not_hand_them_the_ticket(
+    sandbox: Sandbox,
+) -> None:
+    """The operators' group is public: Mallory, no member, wrote in John's topic ('I can
+    help him'), and Olga answered her with /transfer (a reply to her message): 'Ticket #1
+    handed to Mallory (@mallory).', the ticket hers, reminders asking her to answer. Only
+    a colleague in the group is handed a ticket: Olga reads that Mallory is not known as
+    an operator here, and the ticket stays hers."""
+    fake = sandbox.server.fake
+    fake.chats[OPERATORS_CHAT_ID].join_to_send = False  # a public group: anyone may post
+    mallory = fake.add_user("Mallory", username="mallory")["id"]
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    fake.user_sends(OLGA, "/take", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="is yours", timeout=20
+    )
+    hers = fake.user_sends(
+        mallory, "I can help him", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    fake.user_sends(
+        OLGA,
+        "/transfer",
+        chat_id=OPERATORS_CHAT_ID,
+        message_thread_id=thread,
+        reply_to_message_id=hers["message_id"],
+    )
+    said = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="as an operator here", timeout=20
+    )
+    assert "I don't know 'Mallory'" in said[-1]["text"], said[-1]["text"]
+    await settled(sandbox)
+    assert not any("handed to" in t for t in topic_texts(fake, thread))
+    ticket = await poll_db(sandbox, the_ticket)
+    assert ticket is not None and (ticket.assignee_id, ticket.status) == (OLGA, "taken")
+
+
 async def test_transfer_to_a_colleague_named_with_at_hands_it_to_them(sandbox: Sandbox) -> None:
     """'/transfer @tomasz_support' put the ticket back in the queue and said 'Ticket #1 is
     back in the queue.': the name was ignored, Olga believed Tomasz had it and nobody did.

@@ -1418,6 +1418,17 @@ async def transfer(
     target = message.reply_to_message.from_user if message.reply_to_message else None
     if target is not None and (target.is_bot or target.id == user.id):
         target = None  # a reply to the customer's message, the card, or one's own
+    if target is not None:
+        # a reply to someone's message: a colleague only if they are in the group (not a
+        # stranger who posted in a public group, nor one who has left it)
+        try:
+            colleague = await in_group(bot, services, target)
+        except GroupUnanswered as exc:
+            await message.reply(unanswered(texts, exc, target.full_name))
+            return
+        if not colleague:
+            await message.reply(texts("op_transfer_unknown", named=target.full_name))
+            return
     _, named = command_parts(message.text or "")
     if target is None and named:
         # "/transfer @tomasz_support": the colleague named, not the queue
@@ -1483,7 +1494,7 @@ async def colleague_named(
     user), or by @username or first name among the operators who have worked on tickets."""
     for entity in message.entities or []:
         if entity.type == "text_mention" and entity.user is not None:
-            return entity.user
+            return entity.user if await in_group(bot, services, entity.user) else None
     wanted = named.split()[0].lstrip("@").lower()
     known = set(
         (
@@ -1530,6 +1541,18 @@ async def colleague_named(
     if unanswered is not None:
         raise unanswered  # not "nobody of that name": Telegram did not say
     return None
+
+
+async def in_group(bot: Bot, services: Services, person: Any) -> bool:
+    """Whether ``person`` is an operator a ticket can be handed to: a member of the
+    operators' group, not a bot. Raises ``GroupUnanswered`` when Telegram does not say."""
+    if person.is_bot:
+        return False
+    try:
+        member = await desk_of(services).member(bot, person.id)
+    except TelegramBadRequest:
+        return False  # a user Telegram does not know in the group
+    return member.status in ACTIVE_MEMBER
 
 
 CANNED_LANGS = ("ru", "en", "pl")
