@@ -1381,3 +1381,50 @@ async def test_an_admins_step_that_fails_is_said_to_the_admin_not_kept_as_a_cust
     fake.user_sends(ADMIN_ID, "franchise")
     await fake.wait_for_bot_message(ADMIN_ID, text_contains="Saved 'franchise'", timeout=20)
     assert not any("get back to you" in t for t in bot_texts(fake, ADMIN_ID))
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite", "postgresql"], indirect=True)
+async def test_a_topic_a_message_and_the_timers_find_gone_at_once_is_made_again_once(
+    sandbox: Sandbox,
+) -> None:
+    """John's topic had no card (Telegram failed as it was posted) and was then deleted:
+    his 'are you there?' and the timers' pass posting the card found it gone at the same
+    moment ('message thread not found'). One loss makes one new topic, whoever finds it:
+    the card in it once, his message once."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from bot.db.models import utcnow
+    from escalation.timers import check_timers
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Order 5531207: I want to talk to a real person please")
+    await settled(sandbox)
+    async with sandbox.services.sessionmaker() as session:
+        await session.execute(update(Ticket).values(card_message_id=None))
+        await session.commit()
+    fake.delete_topic(OPERATORS_CHAT_ID, thread)
+    together = sent_to_a_topic_together(fake, thread, ("sendmessage", "copymessage"))
+    fake.user_sends(JOHN, "are you there?")
+    timers = asyncio.create_task(
+        check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(seconds=30))
+    )
+    await asyncio.wait_for(together.wait(), timeout=30)
+    await timers
+
+    def relayed() -> list[dict]:
+        return [
+            m
+            for t in ticket_topics(fake)[1:]
+            for m in fake.messages(OPERATORS_CHAT_ID, thread_id=t["message_thread_id"])
+            if m.get("text") == "are you there?"
+        ]
+
+    await fake.wait_for(relayed, timeout=30)
+    await settled(sandbox)
+    topics = ticket_topics(fake)
+    assert len(topics) == 2 and not topics[1]["deleted"], topics
+    texts = topic_texts(fake, topics[1]["message_thread_id"])
+    assert [t for t in texts if t.startswith("🎫")] == texts[:1], texts
+    assert texts.count("are you there?") == 1, texts
