@@ -1412,41 +1412,40 @@ async def transfer(
     assert user is not None
     desk = desk_of(services)
     texts = desk.texts
-    if ticket.status == "resolved":  # the bot has the chat: nobody's queue to go back to
-        await message.reply(texts("op_transfer_resolved"))
-        return
     target = message.reply_to_message.from_user if message.reply_to_message else None
     if target is not None and (target.is_bot or target.id == user.id):
         target = None  # a reply to the customer's message, the card, or one's own
-    if target is not None:
-        # a reply to someone's message: a colleague only if they are in the group (not a
-        # stranger who posted in a public group, nor one who has left it)
-        try:
-            colleague = await in_group(bot, services, target)
-        except GroupUnanswered as exc:
-            await message.reply(unanswered(texts, exc, target.full_name))
-            return
-        if not colleague:
-            await message.reply(texts("op_transfer_unknown", named=target.full_name))
-            return
     _, named = command_parts(message.text or "")
-    if target is None and named:
-        # "/transfer @tomasz_support": the colleague named, not the queue
+    if target is not None or named:
+        # the colleague meant ("/transfer @tomasz_support", or a reply to their message) is
+        # asked of Telegram once the reads are over (SQLite: the one write lock every
+        # customer's turn waits for), and the ticket read again, as it is then
+        meant = target.full_name if target is not None else named
+        known = await worked_here(session, services) if target is None else set()
+        await session.commit()
         try:
-            target = await colleague_named(message, bot, session, services, named)
+            if target is None:
+                target = await colleague_named(message, bot, services, named, known)
+            elif not await in_group(bot, services, target):
+                target = None  # a stranger who posted in a public group, or one who left
         except GroupUnanswered as exc:
-            await message.reply(unanswered(texts, exc, named))
+            await reply_after_reading(session, message.reply, unanswered(texts, exc, meant))
             return
         if target is None:
-            await message.reply(texts("op_transfer_unknown", named=named))
+            said = texts("op_transfer_unknown", named=meant)
+            await reply_after_reading(session, message.reply, said)
             return
+        await session.refresh(ticket, with_for_update=True)
+    if ticket.status == "resolved":  # the bot has the chat: nobody's queue to go back to
+        await reply_after_reading(session, message.reply, texts("op_transfer_resolved"))
+        return
     if target is not None and target.id == ticket.assignee_id:
         # "/transfer @olga_support" by Olga herself: nothing would be handed on
         if target.id == user.id:
             said = texts("op_transfer_already_yours", id=ticket.id)
         else:
             said = texts("op_transfer_already_with", id=ticket.id, name=target.full_name)
-        await message.reply(said)
+        await reply_after_reading(session, message.reply, said)
         return
     before = ticket.assignee_id
     if target is not None:
@@ -1458,6 +1457,8 @@ async def transfer(
         # the customer waits for whoever takes it: the SLA counts again (the timers remind)
         ticket.due_at = answer_due(utcnow(), services.settings, ticket.priority)
         ticket.reminded_at = None
+    await add_event(session, ticket, "transferred", actor_id=user.id, to=ticket.assignee_id)
+    await session.commit()  # done before it is said, and before Telegram is asked names
     # a colleague's ticket handed on: said whose it was (named, so Telegram tells them)
     was = (
         await desk.operator_name(bot, before)
@@ -1481,21 +1482,13 @@ async def transfer(
         mention.append(
             MessageEntity(type="text_mention", offset=offset, length=length, user=target)
         )
-    await add_event(session, ticket, "transferred", actor_id=user.id, to=ticket.assignee_id)
-    await session.flush()
     note = with_card_late(texts, note, await desk.refresh_card(bot, session, ticket))
     await message.reply(note, entities=mention or None)
 
 
-async def colleague_named(
-    message: Message, bot: Bot, session: AsyncSession, services: Services, named: str
-) -> Any:
-    """The operator a /transfer names: picked from Telegram's mention list (it carries the
-    user), or by @username or first name among the operators who have worked on tickets."""
-    for entity in message.entities or []:
-        if entity.type == "text_mention" and entity.user is not None:
-            return entity.user if await in_group(bot, services, entity.user) else None
-    wanted = named.split()[0].lstrip("@").lower()
+async def worked_here(session: AsyncSession, services: Services) -> set[int]:
+    """The operators who have worked on tickets (acted on one, replied, noted), and the
+    seniors: whom a /transfer can name."""
     known = set(
         (
             await session.scalars(
@@ -1521,7 +1514,19 @@ async def colleague_named(
             )
         ).all()
     )
-    known |= set(services.settings.senior_operator_ids)
+    return known | set(services.settings.senior_operator_ids)
+
+
+async def colleague_named(
+    message: Message, bot: Bot, services: Services, named: str, known: set[int]
+) -> Any:
+    """The operator a /transfer names: picked from Telegram's mention list (it carries the
+    user), or by @username or first name among ``known`` (:func:`worked_here`), as
+    Telegram says who they are (no database read: none is open while it is asked)."""
+    for entity in message.entities or []:
+        if entity.type == "text_mention" and entity.user is not None:
+            return entity.user if await in_group(bot, services, entity.user) else None
+    wanted = named.split()[0].lstrip("@").lower()
     unanswered: GroupUnanswered | None = None
     for user_id in known:
         try:
