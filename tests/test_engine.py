@@ -95,6 +95,36 @@ async def test_a_bare_call_for_help_is_asked_what_happened(
     assert not events(out, "escalated") and not events(out, "fallback")
 
 
+@pytest.mark.parametrize(
+    ("user", "text", "lang", "word"),
+    [
+        ("121", "who am I talking to?", "en", "bot"),
+        ("122", "are you a real person?", "en", "bot"),
+        ("123", "с кем я говорю?", "ru", "бот"),
+        ("124", "ты бот?", "ru", "бот"),
+        ("125", "z kim rozmawiam?", "pl", "bot"),
+        ("126", "jesteś botem?", "pl", "bot"),
+    ],
+)
+async def test_who_am_i_talking_to_is_answered_plainly(
+    services: Services, user: str, text: str, lang: str, word: str
+) -> None:
+    """'who am I talking to?', 'с кем я говорю?', 'z kim rozmawiam?' handed the chat to a
+    person at once ('I'm connecting you with a colleague ... within about 30 minutes'), and
+    'jesteś botem?' got 'Znam się tylko na sprawach sklepu...'. The customer asked a
+    question: the bot says what it is, and a person is one tap away."""
+    out = await say(services, user, text, language_code=lang)
+    said = texts(out)
+    assert word in said.lower() and not events(out, "escalated"), said
+    tapped = {b.data for r in out.replies for row in r.buttons for b in row}
+    assert "topic:human" in tapped, said
+    # asking for a person in the same breath is still a request for one
+    out = await say(
+        services, str(int(user) + 100), f"{text} I want a real person", language_code=lang
+    )
+    assert events(out, "escalated")
+
+
 async def test_a_deep_link_start_greets_in_the_customers_language(services: Services) -> None:
     """t.me/shop_bot?start=promo_winter arrives as "/start promo_winter": the code of the
     link is not the customer's words, so a Russian customer was greeted in English."""

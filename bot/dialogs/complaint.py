@@ -30,7 +30,13 @@ from sqlalchemy import select
 
 from bot.db.models import Complaint, Message, as_utc
 from bot.dialogs.engine import TurnContext, failure_named, late_or_lost, nothing_came
-from bot.dialogs.handoff import activist_gesture, asks_for_person, wants_person, with_gesture
+from bot.dialogs.handoff import (
+    activist_gesture,
+    asks_for_person,
+    asks_who_answers,
+    wants_person,
+    with_gesture,
+)
 from bot.dialogs.requests import (
     MultiPrediction,
     announces_problem,
@@ -298,17 +304,6 @@ _WHAT_NEEDED = re.compile(
 _LANGUAGE_ASKED = re.compile(
     r"по-?\s?(?:русски|английски|польски)|на\s+(?:русском|английском|польском)|"
     r"\b(?:in|speak|write)\s+(?:english|russian|polish)\b|\bpo\s+(?:polsku|rosyjsku|angielsku)\b",
-    re.IGNORECASE,
-)
-
-
-# "А вы вообще кто, бот?", "am I talking to a bot?", "czy to bot?": who is answering
-_WHO_ANSWERS = re.compile(
-    r"(?<!\w)(?:ты|вы)(?:[\s,]+\w+){0,2}[\s,]+(?:бот|робот)(?!\w)|(?<!\w)это\s+(?:\w+\s+)?бот(?!\w)|"
-    r"(?<!\w)кто\s+(?:\w+\s+)?(?:ты|вы)(?!\w)|(?<!\w)(?:ты|вы)\s+(?:\w+\s+)?кто(?!\w)|"
-    r"\bwho\s+(?:am\s+i\s+talking\s+to|are\s+you)\b|\bare\s+you\s+(?:a\s+)?(?:real\s+)?(?:bot|robot|human|"
-    r"person)\b|\b(?:talking|speaking|chatting)\s+(?:to|with)\s+(?:a\s+)?(?:bot|robot|human|real)|"
-    r"\bjeste[śs](?:cie)?\s+(?:\w+\s+)?(?:botem|robotem|cz[łl]owiekiem)|\bczy\s+to\s+bot|\bkim\s+jeste",
     re.IGNORECASE,
 )
 
@@ -1920,7 +1915,7 @@ class ComplaintFlow:
         if (
             not detail
             and "?" in text
-            and _WHO_ANSWERS.search(text)
+            and asks_who_answers(text)
             and word_count(text) <= 8
             and intent != "request_human"
             and not wants_person(text)

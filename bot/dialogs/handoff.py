@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.dialogs.engine import TurnContext
+from bot.dialogs.engine import ConversationEngine, TurnContext
 from bot.dialogs.rules import Compensation, Rules, load_rules
 
 # Asking for a person is always honoured, even when the classifier hesitates. A word for staff
@@ -32,6 +32,30 @@ _HUMAN = re.compile(
     rf"[.!?…]\s*(?:{_STAFF})\W*(?:please|pls|пожалуйста|plz|prosz[ęe])\W*$",
     re.IGNORECASE,
 )
+
+# "А вы вообще кто, бот?", "am I talking to a bot?", "czy to bot?": who is answering
+_WHO_ANSWERS = re.compile(
+    r"(?<!\w)(?:ты|вы)(?:[\s,]+\w+){0,2}[\s,]+(?:бот|робот)(?!\w)|(?<!\w)это\s+(?:\w+\s+)?бот(?!\w)|"
+    r"(?<!\w)кто\s+(?:\w+\s+)?(?:ты|вы)(?!\w)|(?<!\w)(?:ты|вы)\s+(?:\w+\s+)?кто(?!\w)|"
+    r"\bwho\s+(?:am\s+i\s+talking\s+to|are\s+you)\b|\bare\s+you\s+(?:a\s+)?(?:real\s+)?(?:bot|robot|human|"
+    r"person)\b|\b(?:talking|speaking|chatting)\s+(?:to|with)\s+(?:a\s+)?(?:bot|robot|human|real)|"
+    r"\bjeste[śs](?:cie)?\s+(?:\w+\s+)?(?:botem|robotem|cz[łl]owiekiem)|\bczy\s+to\s+bot|\bkim\s+jeste|"
+    # "с кем я говорю?", "z kim rozmawiam?"
+    r"(?<!\w)с\s+кем\s+я\s+(?:говорю|разговариваю|общаюсь|переписываюсь)(?!\w)|"
+    r"\bz\s+kim\s+(?:rozmawiam|pisz[eę])\b",
+    re.IGNORECASE,
+)
+
+
+def asks_who_answers(text: str) -> bool:
+    """The customer asks who (or what) answers them: a bot, a person."""
+    return bool(_WHO_ANSWERS.search(text))
+
+
+def only_asks_who_answers(text: str) -> bool:
+    """Who answers, asked without asking for a person besides ("are you a real person?" is
+    a question; "are you a bot? I want a real person" a request)."""
+    return asks_who_answers(text) and not asks_for_person(_WHO_ANSWERS.sub(" ", text))
 
 
 def with_gesture(ctx: TurnContext, gesture: Compensation | None, text: str) -> str:
@@ -81,6 +105,17 @@ class HandoffFlow:
                 case["stage"] = "handed_over"
             ctx.say_text(activist_gesture(ctx, self.rules, ctx.texts("complaint_senior")))
             ctx.request_handoff("legal_threat", "high")
+            return True
+        if (
+            threat in (None, "none")
+            and not data
+            and len(text.split()) <= 8
+            and only_asks_who_answers(text)
+        ):
+            # "who am I talking to?", "jesteś botem?": a question, said plainly (not a
+            # colleague called at once, nor "I only know shop matters"); a person a tap away
+            ctx.say("bot_identity", buttons=ConversationEngine.topic_buttons(ctx.texts))
+            ctx.event("bot_identity")
             return True
         if wants_person:
             ctx.request_handoff("customer_request", "normal")
