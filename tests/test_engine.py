@@ -690,3 +690,23 @@ async def test_a_dented_box_with_the_item_fine_is_thanked_not_a_case(
     assert events(outcome, "packaging_noted"), texts(outcome)
     for kind in ("complaint_opened", "asked_for", "compensation_offered"):
         assert not events(outcome, kind), texts(outcome)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Ну спасибо, очень быстро, всего три недели ждала",
+        "Спасибо, очень удобно, курьер так и не приехал",
+        "Dzięki, gratuluję, trzy tygodnie czekałam na paczkę 👏👏",
+    ],
+)
+async def test_thanks_said_in_sarcasm_about_a_late_parcel_is_an_angry_complaint(
+    services: Services, message: str
+) -> None:
+    """'Ну спасибо, очень быстро, всего три недели ждала' was not understood ('Не совсем понял'),
+    and 'Спасибо, очень удобно, курьер так и не приехал' was thanked for the kind words: thanks
+    said about a parcel that is late or never came is sarcasm, an angry customer's complaint."""
+    outcome = await say(services, "7304", message)
+    opened = events(outcome, "complaint_opened")
+    assert [e["complaint_type"] for e in opened] == ["delivery_delay"], texts(outcome)
+    assert [e["customer_kind"] for e in opened] == ["angry"], texts(outcome)

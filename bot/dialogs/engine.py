@@ -485,6 +485,25 @@ def late_or_lost(text: str) -> bool:
     return bool(_LATE_OR_LOST.search(text))
 
 
+# weeks of waiting told ("три недели ждала", "waited three weeks", "czekałam trzy tygodnie",
+# "всего три недели"): in sarcasm, a late parcel
+_WAITED = re.compile(
+    r"(?:ждал\w*|ожидал\w*|\bwait(?:ed|ing)|czeka[łl]\w*)\s+(?:\S+\s+){0,2}?(?:недел|месяц|weeks|"
+    r"months|tydz|tygod|miesi)|(?:недел\w*|месяц\w*|weeks|months|tygodni\w*|miesi[ęe]c\w*)\s+"
+    r"(?:\S+\s+)?(?:ждал|ожидал|waiting|czeka)|(?<!\w)(?:всего|лишь|целых|just|only|tylko|a[żz])\s+"
+    r"\S+\s+(?:недел|месяц|weeks|months|tygod|miesi)",
+    re.IGNORECASE,
+)
+
+
+def _sarcasm_about(text: str) -> str | None:
+    """The failure praise or thanks is said about, in sarcasm: its complaint type."""
+    named = failure_named(text, unsure_status=True)
+    if named is None and (problem_told(_LATE_OR_LOST, text) or _WAITED.search(text)):
+        named = "delivery_delay"
+    return named
+
+
 def _type_denied(ctype: str | None, text: str) -> bool:
     """The message names the problem of the complaint type ``ctype`` only to deny it
     ("ничего не сломано", "без задержек", "no delay at all")."""
@@ -732,6 +751,21 @@ class ConversationEngine:
                 intent="praise",
                 complaint_type=None,
                 intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
+            )
+        if (
+            whole.intent in ("praise", "thanks")
+            and sarcastic(text)
+            and (named := _sarcasm_about(text)) is not None
+        ):
+            # "Ну спасибо, очень быстро, всего три недели ждала" (unsure thanks), "Спасибо,
+            # очень удобно, курьер так и не приехал" (praise): thanks said in sarcasm about a
+            # failure, an angry customer's complaint
+            whole = dataclasses.replace(
+                whole,
+                intent="complaint",
+                complaint_type=named,
+                emotion="angry",
+                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
             )
         if whole.intent == "praise" and _RUDE.search(text):
             whole = dataclasses.replace(whole, intent="complaint", complaint_type="staff_behavior")
