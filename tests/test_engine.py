@@ -627,6 +627,9 @@ async def test_a_voice_message_after_a_sticker_is_not_taken_for_going_on(
             "damaged_defective",
         ),
         ("Курьер был очень приятный, но кружка пришла со сколом", "damaged_defective"),
+        ("No complaints about delivery, but the jacket has a hole in it", "damaged_defective"),
+        ("Претензий к доставке нет, но в куртке дырка", "damaged_defective"),
+        ("Dostawa bez zarzutu, ale kurtka ma dziurę", "damaged_defective"),
     ],
 )
 async def test_a_problem_the_customer_denies_is_not_their_case(

@@ -423,7 +423,7 @@ def heated(text: str) -> bool:
 _DAMAGE = re.compile(
     r"разбит|сломан|поврежд|трещин|треснул|дырк|дыряв|порван|поцарапан|царапин|\bскол(?!ьк)|вмятин|погнут|"
     r"помят|раздавлен|оторван|отвалил|\bbroken\b|crack|shatter|in\s+pieces|smashed|\btorn\b|"
-    r"scratch|\bdent|chipped|\bbent\b|crushed|(?<!un)damag|p[ęe]kni[ęe]t|rozbit|st[łl]uczon|obt[łl]uczon|"
+    r"scratch|\bdent|chipped|\bbent\b|crushed|(?<!un)damag|\bholes?\b|p[ęe]kni[ęe]t|rozbit|st[łl]uczon|obt[łl]uczon|"
     r"porwan|dziur|zarysowan|porysowan|zniszczon|wygi[ęe]t|uszkodzon|uszkodze[ńn]|zgniecion|odpad[łl]|zepsut|"
     # stained or soiled: "пришла с пятном", "came with a stain", "przyszła z plamą"
     r"пятн(?!иц)|запачкан|испачкан|\bstain(?!less)|\bsoiled\b|(?<!\w)plam|poplamion|zabrudz",
