@@ -630,6 +630,9 @@ async def test_a_voice_message_after_a_sticker_is_not_taken_for_going_on(
         ("No complaints about delivery, but the jacket has a hole in it", "damaged_defective"),
         ("Претензий к доставке нет, но в куртке дырка", "damaged_defective"),
         ("Dostawa bez zarzutu, ale kurtka ma dziurę", "damaged_defective"),
+        ("The app works fine, the problem is my order never came", "delivery_delay"),
+        ("Сайт работает нормально, проблема в том, что заказ не пришёл", "delivery_delay"),
+        ("Aplikacja działa, ale paczka nie dotarła", "delivery_delay"),
     ],
 )
 async def test_a_problem_the_customer_denies_is_not_their_case(

@@ -79,6 +79,7 @@ from bot.nlu.lexicon import (
     problem_told,
     refund_status_question,
     sarcastic,
+    site_said_fine,
     staff_praised,
 )
 from bot.nlu.translit import cyrillize
@@ -517,6 +518,8 @@ def _type_denied(ctype: str | None, text: str) -> bool:
         return missing_denied(text)
     if ctype == "staff_behavior":
         return staff_praised(text)  # "The courier was lovely, but the mug is chipped"
+    if ctype == "website_app":
+        return site_said_fine(text)  # "The app works fine, the problem is my order never came"
     return False
 
 

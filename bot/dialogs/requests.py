@@ -28,6 +28,7 @@ from bot.nlu.lexicon import (
     damage_denied,
     damage_named,
     item_trouble_named,
+    site_said_fine,
     staff_praised,
 )
 from bot.nlu.schema import Prediction
@@ -211,6 +212,8 @@ def _denies_only(text: str, p: Prediction) -> bool:
         return staff_praised(text)
     if p.complaint_type == "billing":
         return billing_denied(text)
+    if p.complaint_type == "website_app":
+        return site_said_fine(text)  # "Aplikacja działa, ale paczka nie dotarła"
     return (
         p.complaint_type in ("wrong_item", "missing_item")
         and damage_denied(text)

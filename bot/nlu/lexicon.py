@@ -609,6 +609,19 @@ SITE_FAILURE = re.compile(
 )
 
 
+# the site or the app working ("the app works fine", "сайт работает нормально", "aplikacja działa")
+_WORKS = re.compile(
+    r"\bworks?\b|\bworking\b|(?<!\w)работа(?:ет|ют|л[аои]?)(?!\w)|(?<!\w)dzia[łl](?:a|aj[ąa]|a[łl]\w*)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def site_said_fine(text: str) -> bool:
+    """The site or the app is said to work, and no failure of it is told ("The app works fine,
+    the problem is my order never came"; not "it works, but I can't pay")."""
+    return problem_told(_WORKS, text) and not problem_told(SITE_FAILURE, text)
+
+
 # Rudeness ("курьер нахамил", "the driver was rude", "konsultant był niemiły") ...
 RUDE_WORDS = re.compile(
     r"хам|груб|наор|накрич|обматер|\brude\b|\bimpolite|\byell|\bshout|\bswore|niemi[łl]|"
