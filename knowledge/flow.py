@@ -105,6 +105,26 @@ _NOT_PLACED_YET = re.compile(
 )
 
 
+# "Здравствуйте,", "Good morning!", "Dzień dobry," before the question: politeness, not
+# what is asked (the search weighs every word)
+_GREETING = re.compile(
+    r"^\W*(?:(?:good\s+(?:morning|afternoon|evening|day)|hello|hi|hey|hiya|greetings|"
+    r"здравствуйте|здравствуй|добрый\s+(?:день|вечер)|доброе\s+утро|доброй\s+ночи|"
+    r"привет(?:ствую)?|dzie[ńn]\s+dobry|dobry\s+wiecz[oó]r|cze[śs][ćc]|witam|witajcie|hej)"
+    r"(?:\s+(?:there|all|everyone|team))?(?:[\s!.,:;)]+|$))+",
+    re.IGNORECASE,
+)
+
+
+def without_greeting(text: str) -> str:
+    """The question without the greeting it opens with (``text`` when there is none, or no
+    question of two words or more after it: "Hi! I have a question about returns" says
+    only what about)."""
+    rest = _GREETING.sub("", text, count=1).strip()
+    asked = rest.endswith("?") and len(rest.split()) >= 2
+    return rest if rest != text.strip() and asked else text
+
+
 def about_placed_order(text: str) -> bool:
     """The message is about the customer's own, placed order (not a general question)."""
     if _NOT_PLACED_YET.search(text):
@@ -397,6 +417,13 @@ class FaqFlow:
         self, ctx: TurnContext, memory: dict[str, Any], message: str, *, strict: bool
     ) -> bool:
         result = await self.knowledge.search(ctx.session, message, top_k=5)
+        question = without_greeting(message)
+        if question != message and not (result.confident and result.best is not None):
+            # "Good morning! Do you have gift cards?": the question alone, when the greeting
+            # kept the search from being sure
+            alone = await self.knowledge.search(ctx.session, question, top_k=5)
+            if alone.confident and alone.best is not None:
+                result, message = alone, question
         best = result.best
         if best is not None and result.confident:
             if strict and best.score < self.high_confidence:
