@@ -551,7 +551,9 @@ class FaqFlow:
             # стоит доставка?" twice): said so, not sent again as if for the first time
             self._say_again(ctx, memory, entry, top.score, via="follow_up")
             return True
-        if entry.id == memory.get("last"):
+        if entry.id == memory.get("last") or entry.id in (memory.get("answers") or {}):
+            # the answer just given, or one a few messages up ("a na raty?" after the
+            # payment methods and cash on delivery): not sent again as if new
             if memory.get("repeated") == entry.id:
                 # asked about once more: the answer above is all there is; no third copy
                 memory["turn"] = int(ctx.state.get("turns", 0))

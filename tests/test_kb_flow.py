@@ -1175,3 +1175,21 @@ async def test_not_an_answer_to_my_question_gets_the_next_answer(
     nxt = await say(bot, user, missed)
     assert events(nxt, "faq_not_helpful")[0]["answer_id"] == answered["answer_id"]
     assert not events(nxt, "complaint_opened"), nxt.events
+
+
+async def test_a_follow_up_given_an_answer_from_a_few_messages_up_says_so(
+    demo_routed: SimpleNamespace,
+) -> None:
+    """'Jak mogę zapłacić?' (the payment methods), 'a za pobraniem?' (cash on delivery),
+    then 'a na raty?' got the payment methods again, word for word, as if new: the
+    customer read it two messages up, and it says nothing of instalments. Said as all the
+    bot has on that, with "Didn't help" under it."""
+    routed = demo_routed
+    first = await _ask(routed, "310", "Jak mogę zapłacić?", _Prediction("faq", "pl"))
+    [given] = events(first, "faq_answered")
+    await _ask(routed, "310", "a za pobraniem?", _Prediction("faq", "pl"))
+    out = await _ask(routed, "310", "a na raty?", _Prediction("faq", "pl"))
+    again = [e for e in events(out, "faq_answered") if e["answer_id"] == given["answer_id"]]
+    if again:
+        assert out.replies[0].text == "Oto wszystko, co mam na ten temat:", out.replies[0].text
+        assert "faq:nothelp:" + given["answer_id"] in buttons(out)
