@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.db.models import Complaint, Message, as_utc
-from bot.dialogs.engine import TurnContext, failure_named, late_or_lost, nothing_came
+from bot.dialogs.engine import TurnContext, box_only, failure_named, late_or_lost, nothing_came
 from bot.dialogs.handoff import (
     activist_gesture,
     asks_for_person,
@@ -1259,6 +1259,9 @@ class ComplaintFlow:
         pred = ctx.prediction
         assert pred is not None
         ctype = pred.complaint_type or "other"
+        if ctype == "service_quality" and box_only(ctx.incoming.text or ""):
+            await self._box_noted(ctx, ctype)
+            return
         if ctype == "other":
             # "other" goes to a person; clear words may still say what it is
             said = ctx.incoming.text or ""
@@ -1371,6 +1374,28 @@ class ComplaintFlow:
         case["asked"].append("contact")
         ctx.event("asked_for", slot="contact")
         ctx.say_text(f"{opening}\n\n{ctx.texts('optout_ask')}")
+
+    async def _box_noted(self, ctx: TurnContext, ctype: str) -> None:
+        """Only the box came damaged, the thing in it is fine: thanks, sorry for the box, noted
+        for the warehouse; recorded as a complaint about the service, closed at once (outcome
+        'packaging_noted'), with nothing asked for, repaired or made up for."""
+        known = dict(ctx.state.get("known") or {})
+        known["description"] = ctx.incoming.text or ""
+        record = Complaint(
+            conversation_id=ctx.conversation.id,
+            complaint_type=ctype,
+            customer_kind="claimant",
+            details=known,
+            outcome="packaging_noted",
+            created_at=ctx.now,
+            resolved_at=ctx.now,
+        )
+        ctx.session.add(record)
+        await ctx.session.flush()
+        ctx.event("complaint_opened", complaint_type=ctype, customer_kind="claimant")
+        ctx.event("packaging_noted", complaint_id=record.id)
+        ctx.event("resolved", by="bot", complaint_type=ctype, outcome="packaging_noted")
+        ctx.say("packaging_noted_reply")
 
     async def _opt_out_done(self, ctx: TurnContext, case: dict[str, Any]) -> None:
         """The number or e-mail goes off the marketing lists: promised, then "is that OK?"."""

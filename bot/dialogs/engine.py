@@ -497,6 +497,18 @@ _WAITED = re.compile(
 )
 
 
+def box_only(text: str) -> bool:
+    """Only the box came damaged, the thing in it is fine, and nothing else is wrong, wished
+    for or asked ("The box was a bit dented but the TV is fine, thanks")."""
+    return (
+        "?" not in text
+        and packaging_only(text)
+        and failure_named(beside_packaging(text), unsure_status=True) is None
+        and not problem_told(_LATE_OR_LOST, text)
+        and not _WISH.search(text)
+    )
+
+
 def _sarcasm_about(text: str) -> str | None:
     """The failure praise or thanks is said about, in sarcasm: its complaint type."""
     named = failure_named(text, unsure_status=True)
@@ -739,20 +751,14 @@ class ConversationEngine:
                 complaint_type=None,
                 intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
             )
-        if (
-            whole.intent in ("complaint", "praise", "thanks")
-            and "?" not in text
-            and packaging_only(text)
-            and failure_named(beside_packaging(text), unsure_status=True) is None
-            and not problem_told(_LATE_OR_LOST, text)
-            and not _WISH.search(text)
-        ):
+        if whole.intent in ("complaint", "praise", "thanks") and box_only(text):
             # "The box was a bit dented but the TV is fine, thanks" (a damaged item to the
-            # model): nothing to repair or make up for; thanks, and the box noted
+            # model): nothing to repair or make up for; a word on the packing, thanked for
+            # and noted (the complaint flow's packaging note)
             return dataclasses.replace(
                 whole,
-                intent="praise",
-                complaint_type=None,
+                intent="complaint",
+                complaint_type="service_quality",
                 intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
             )
         if (
@@ -1204,11 +1210,6 @@ class ConversationEngine:
                 else:
                     name = f", {ctx.customer.first_name}" if ctx.customer.first_name else ""
                     ctx.say("greeting", name=name)
-            elif intent == "praise" and packaging_only(incoming.text):
-                # only the box came damaged, the thing is fine: thanks, the box noted for the
-                # warehouse (counted, no case to open)
-                ctx.say("packaging_noted_reply")
-                ctx.event("packaging_noted")
             else:
                 ctx.say(f"{intent}_reply" if intent != "goodbye" else "goodbye")
             return
