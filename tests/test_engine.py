@@ -635,6 +635,9 @@ async def test_a_voice_message_after_a_sticker_is_not_taken_for_going_on(
         ("The app works fine, the problem is my order never came", "delivery_delay"),
         ("Сайт работает нормально, проблема в том, что заказ не пришёл", "delivery_delay"),
         ("Aplikacja działa, ale paczka nie dotarła", "delivery_delay"),
+        ("I wasn't overcharged, but I never got my refund for order 5512877", "billing"),
+        ("Лишнего не списали, но возврат так и не пришёл, заказ 4471889", "billing"),
+        ("Nie pobrano za dużo, ale zwrotu nadal nie dostałam, zamówienie 5512889", "billing"),
     ],
 )
 async def test_a_problem_the_customer_denies_is_not_their_case(

@@ -497,6 +497,30 @@ _WAITED = re.compile(
 )
 
 
+# money that did not come back ("I never got my refund", "возврат так и не пришёл", "zwrotu
+# nadal nie dostałam"): a billing matter, not a late parcel
+_REFUND_NOT_COME = re.compile(
+    r"\b(?:never|not|n'?t|still\s+(?:no|not|haven'?t|hasn'?t))\s+(?:\w+\s+)?(?:got|get|gotten|"
+    r"received?|seen|come|arrived)\s+(?:my\s+|the\s+|a\s+|any\s+)?(?:refund|money)|"
+    r"\b(?:refund|money)\s+(?:\w+\s+){0,2}(?:never|not|n'?t)\s+(?:\w+\s+)?(?:come|came|arrived|"
+    r"been\s+(?:paid|sent|made))|"
+    r"(?<!\w)не\s+(?:получил\w*|вернули|пришл\w*|пришёл|пришел|поступил\w*)\s+(?:мой\s+|мои\s+)?"
+    r"(?:возврат|деньг)|(?<!\w)(?:возврат|деньг\w*)\s+(?:\w+\s+){0,2}?(?:так\s+и\s+|ещё\s+|еще\s+|"
+    r"до\s+сих\s+пор\s+)?не\s+(?:получил\w*|пришл\w*|пришёл|пришел|вернули|поступил\w*)|"
+    r"\bnie\s+(?:dosta[łl]\w*|otrzyma[łl]\w*)\s+(?:jeszcze\s+|nadal\s+)?(?:zwrot\w*|pieni[ęe]dzy)|"
+    r"\b(?:zwrot\w*|pieni[ąa]dz\w*)\s+(?:\w+\s+){0,2}?(?:jeszcze\s+|nadal\s+|wci[ąa][żz]\s+)?nie\s+"
+    r"(?:dosta[łl]\w*|otrzyma[łl]\w*|przysz\w*|przyszed\w*|dotar\w*|wp[łl]yn\w*|wr[óo]ci\w*)",
+    re.IGNORECASE,
+)
+
+
+def refund_not_come(text: str) -> bool:
+    """What the message says did not come is a refund, and nothing else is late or lost."""
+    return bool(_REFUND_NOT_COME.search(text)) and not problem_told(
+        _LATE_OR_LOST, _REFUND_NOT_COME.sub(" ", text)
+    )
+
+
 def box_only(text: str) -> bool:
     """Only the box came damaged, the thing in it is fine, and nothing else is wrong, wished
     for or asked ("The box was a bit dented but the TV is fine, thanks")."""
@@ -525,7 +549,8 @@ def _type_denied(ctype: str | None, text: str) -> bool:
     if ctype == "delivery_delay":
         return late_or_lost(text) and not problem_told(_LATE_OR_LOST, text)
     if ctype == "billing":
-        return billing_denied(text)
+        # "I wasn't overcharged, but I never got my refund" is still about money
+        return billing_denied(text) and not refund_not_come(text)
     if ctype == "missing_item":
         return missing_denied(text)
     if ctype == "staff_behavior":
@@ -851,6 +876,13 @@ class ConversationEngine:
             # "Посылка пришла повреждённая", "Parcel arrived broken": it came, and broken; the
             # model reads the parcel as a delivery matter
             whole = dataclasses.replace(whole, complaint_type="damaged_defective")
+        if (
+            whole.intent == "complaint"
+            and whole.complaint_type == "delivery_delay"
+            and refund_not_come(text)
+        ):
+            # "I wasn't overcharged, but I never got my refund": what did not come is money
+            whole = dataclasses.replace(whole, complaint_type="billing")
         if whole.intent == "complaint" and _type_denied(whole.complaint_type, text):
             # "It's late, but nothing is broken", "Spóźnia się, ale nic nie jest uszkodzone"
             # read as a broken item, "Заказ пришёл без задержек, но без чека" as a late one:
