@@ -1259,7 +1259,7 @@ class ComplaintFlow:
         pred = ctx.prediction
         assert pred is not None
         ctype = pred.complaint_type or "other"
-        if ctype == "service_quality" and box_only(ctx.incoming.text or ""):
+        if ctype == "other" and box_only(ctx.incoming.text or ""):
             await self._box_noted(ctx, ctype)
             return
         if ctype == "other":
@@ -1377,8 +1377,8 @@ class ComplaintFlow:
 
     async def _box_noted(self, ctx: TurnContext, ctype: str) -> None:
         """Only the box came damaged, the thing in it is fine: thanks, sorry for the box, noted
-        for the warehouse; recorded as a complaint about the service, closed at once (outcome
-        'packaging_noted'), with nothing asked for, repaired or made up for."""
+        for the warehouse; recorded (type ``other``, as labels.md files packaging), closed at
+        once (outcome 'packaging_noted'), with nothing asked for, repaired or made up for."""
         known = dict(ctx.state.get("known") or {})
         known["description"] = ctx.incoming.text or ""
         record = Complaint(

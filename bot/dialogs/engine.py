@@ -778,12 +778,12 @@ class ConversationEngine:
             )
         if whole.intent in ("complaint", "praise", "thanks") and box_only(text):
             # "The box was a bit dented but the TV is fine, thanks" (a damaged item to the
-            # model): nothing to repair or make up for; a word on the packing, thanked for
-            # and noted (the complaint flow's packaging note)
+            # model): nothing to repair or make up for; a word on the packing (labels.md:
+            # `other`), thanked for and noted (the complaint flow's packaging note)
             return dataclasses.replace(
                 whole,
                 intent="complaint",
-                complaint_type="service_quality",
+                complaint_type="other",
                 intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
             )
         if (
