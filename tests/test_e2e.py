@@ -1043,6 +1043,32 @@ async def test_a_reopened_ticket_keeps_its_card(sandbox: Sandbox) -> None:
     assert "Bot promised:" in card and "Claimant complaint (late or lost delivery)" in card, card
 
 
+async def test_not_solved_while_the_topic_is_being_closed_leaves_it_open(
+    sandbox: Sandbox, office_hours: None
+) -> None:
+    """Olga resolved John's ticket; Telegram was slow to close its topic, and John answered
+    'Was your question solved?' with No at once: the ticket was reopened and its topic
+    opened again, then Olga's close went through, so the reopened ticket sat in a closed
+    topic. The topic of a ticket reopened meanwhile is opened again after the close."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    fake.user_sends(OLGA, "Hi John, done", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Hi John, done" in bot_texts(fake, JOHN), timeout=20)
+    fake.add_fault("closeForumTopic", delay=3.0)
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    question = await fake.wait_for_bot_message(JOHN, text_contains="solved?", timeout=20)
+    fake.user_presses(JOHN, JOHN, question[-1]["message_id"], "sv:solved:no")
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="not solved", timeout=20
+    )
+    await fake.wait_for(lambda: not fake.faults, timeout=20)
+    await settled(sandbox)
+    ticket = await poll_db(sandbox, the_ticket, lambda t: t is not None and t.status != "resolved")
+    assert ticket is not None and ticket.status == "taken"
+    [topic] = [t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]]
+    assert not topic["closed"], topic
+
+
 async def test_not_solved_in_the_survey_goes_back_to_the_ticket_and_its_operator(
     sandbox: Sandbox, office_hours: None
 ) -> None:

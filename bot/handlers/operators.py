@@ -1264,6 +1264,14 @@ async def apply_action(
             await bot.close_forum_topic(desk.chat_id, ticket.topic_id)  # type: ignore[arg-type]
         except TelegramBadRequest as exc:
             log.info("topic not closed: %s", exc)
+        await session.commit()  # the card's state kept; what follows reads the ticket anew
+        now_status = await session.scalar(select(Ticket.status).where(Ticket.id == ticket.id))
+        if now_status != "resolved":
+            # the customer said 'not solved' while the topic was being closed (asked as soon
+            # as it was resolved): their reopened ticket's topic is opened again
+            await session.commit()  # a read: no lock held while Telegram is asked
+            with contextlib.suppress(TelegramBadRequest):
+                await bot.reopen_forum_topic(desk.chat_id, ticket.topic_id)  # type: ignore[arg-type]
         return True, with_card_late(texts, texts("op_resolved", id=ticket.id), drawn)
     if action == "reopen":
         if ticket.status != "resolved":
