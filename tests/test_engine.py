@@ -127,6 +127,41 @@ async def test_who_am_i_talking_to_is_answered_plainly(
     assert events(out, "escalated")
 
 
+@pytest.mark.parametrize(
+    ("user", "first", "ask", "then", "lang"),
+    [
+        ("131", "Привет", "Can you answer in English please?", "ok", "en"),
+        ("132", "Привет", "а можно по-английски?", "ok", "en"),
+        ("133", "Hi", "Czy możesz pisać po polsku?", "ok", "pl"),
+        ("134", "Dzień dobry", "можно по-русски?", "хорошо", "ru"),
+    ],
+)
+async def test_a_language_asked_for_is_the_one_the_bot_writes_in(
+    services: Services, user: str, first: str, ask: str, then: str, lang: str
+) -> None:
+    """'Can you answer in English please?' got 'I'm only good at shop matters: orders,
+    delivery, payment, returns, complaints.', 'Czy możesz pisać po polsku?' the same in
+    Polish, and 'а можно по-английски?' its Russian: a customer asking for a language is
+    told yes, in it, and the bot keeps to it."""
+    from bot.nlu.lang import detect_lang
+
+    await say(services, user, first)
+    out = await say(services, user, ask)
+    said = texts(out)
+    assert not events(out, "fallback") and detect_lang(said) == lang, said
+    assert not re.search(r"only good at|Znam się tylko|Я разбираюсь только", said), said
+    later = await say(services, user, then)
+    assert detect_lang(texts(later)) == lang, texts(later)
+
+
+def test_a_language_said_not_to_be_known_is_not_asked_for() -> None:
+    from bot.dialogs.engine import language_asked
+
+    assert language_asked("a możesz po angielsku?") == "en"
+    for text in ("Sorry, I don't speak Polish", "я не понимаю по-польски", "nie mówię po rosyjsku"):
+        assert language_asked(text) is None, text
+
+
 async def test_a_deep_link_start_greets_in_the_customers_language(services: Services) -> None:
     """t.me/shop_bot?start=promo_winter arrives as "/start promo_winter": the code of the
     link is not the customer's words, so a Russian customer was greeted in English."""

@@ -29,7 +29,14 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.db.models import Complaint, Message, as_utc
-from bot.dialogs.engine import TurnContext, box_only, failure_named, late_or_lost, nothing_came
+from bot.dialogs.engine import (
+    TurnContext,
+    box_only,
+    failure_named,
+    language_asked,
+    late_or_lost,
+    nothing_came,
+)
 from bot.dialogs.handoff import (
     activist_gesture,
     asks_for_person,
@@ -295,15 +302,6 @@ _WHAT_NEEDED = re.compile(
     r"details)\s+do\s+you\s+need|\bco\s+(?:mam|musz[ęe]|powinienem|powinnam|trzeba)\s+(?:\w+\s+)?"
     r"(?:wys[łl]a|przes[łl]a|poda)|\bczego\s+(?:\w+\s+)?potrzebuje(?:sz|cie)|\bco\s+(?:jest\s+)?"
     r"potrzebne",
-    re.IGNORECASE,
-)
-
-
-# "а можно по-русски?", "can you answer in English?", "po polsku proszę": the language asked
-# for (the engine already answers in the language the message is written in)
-_LANGUAGE_ASKED = re.compile(
-    r"по-?\s?(?:русски|английски|польски)|на\s+(?:русском|английском|польском)|"
-    r"\b(?:in|speak|write)\s+(?:english|russian|polish)\b|\bpo\s+(?:polsku|rosyjsku|angielsku)\b",
     re.IGNORECASE,
 )
 
@@ -1911,7 +1909,7 @@ class ComplaintFlow:
                 return True
         if not detail and (
             ("?" in text and _WHAT_NEEDED.search(text) and not _about_our_ask(text))
-            or (_LANGUAGE_ASKED.search(text) and word_count(text) <= 8)
+            or language_asked(text) is not None
         ):
             # "what do you need from me?": what was asked, again (it was "Take your time");
             # "а можно по-русски?": the same, in that language (it was the FAQ's topics)

@@ -413,6 +413,33 @@ _FAILURE_NAMED_EN = (
 )
 
 
+# "а можно по-русски?", "can you answer in English?", "po polsku proszę": the language asked
+# for (in any of the three)
+_LANGUAGE_NAMES = {
+    "ru": r"по-?\s?русски|на\s+русском|\bin\s+russian\b|\bpo\s+rosyjsku\b",
+    "en": r"по-?\s?английски|на\s+английском|\b(?:in|speak|write)\s+english\b|\bpo\s+angielsku\b",
+    "pl": r"по-?\s?польски|на\s+польском|\b(?:in|speak|write)\s+polish\b|\bpo\s+polsku\b",
+}
+_LANGUAGE_ASKED = {
+    lang: re.compile(names, re.IGNORECASE) for lang, names in _LANGUAGE_NAMES.items()
+}
+MAX_LANGUAGE_ASK_WORDS = 8
+# "I don't speak Polish", "не понимаю по-английски", "nie mówię po rosyjsku": not that one
+_LANGUAGE_NOT = re.compile(
+    r"(?:\b(?:don'?t|do\s+not|can'?t|cannot)|(?<!\w)не|\bnie)\s+(?:\w+\s+)?(?:speak|write|read|"
+    r"understand|говорю|понимаю|читаю|пишу|знаю|m[óo]wi[ęe]|rozumiem|pisz[ęe]|znam)",
+    re.IGNORECASE,
+)
+
+
+def language_asked(text: str) -> str | None:
+    """The language a short message asks the bot to write in ("можно по-английски?": en)."""
+    if not text or words(text) > MAX_LANGUAGE_ASK_WORDS or _LANGUAGE_NOT.search(text):
+        return None
+    asked = [lang for lang, pattern in _LANGUAGE_ASKED.items() if pattern.search(text)]
+    return asked[0] if len(asked) == 1 else None
+
+
 def failure_named(text: str, *, unsure_status: bool = False) -> str | None:
     """The complaint type of a problem named in plain words, if one is (``unsure_status``:
     the model's unsure order-status reading, which yields to Russian and English words too)."""
@@ -1228,6 +1255,11 @@ class ConversationEngine:
             ctx.state["misunderstood"] = 0
             ask_what_happened(ctx, intent)
             return
+        if language_asked(incoming.text) is not None:
+            # "Can you answer in English please?": yes, in it (not "I only know shop matters")
+            ctx.state["misunderstood"] = 0
+            ctx.say("language_ok", buttons=self.topic_buttons(ctx.texts))
+            return
         if _HELP_ASKED.match(incoming.text):
             ctx.state["misunderstood"] = 0
             ctx.say("help_prompt", buttons=self.topic_buttons(ctx.texts))
@@ -1743,6 +1775,8 @@ class ConversationEngine:
             state["wrote_ru"] = True  # the customer writes Russian (not only Telegram's setting)
         if current is not None and text and not real_words(text):
             return current  # "AB-77812", "kirill@mail.ru": an answer, in no language
+        if (asked := language_asked(text)) is not None:
+            return asked  # "а можно по-английски?": in English from now on
         code = (incoming.language_code or "").split("-")[0].lower()
         usual = next((c for c in (customer.language, code) if c in SUPPORTED), None)
         if incoming.forwarded_from and (current or usual):
