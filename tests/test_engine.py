@@ -783,3 +783,15 @@ async def test_a_question_after_a_greeting_is_answered_as_without_it(
             assert answered == [answer_id], (question, texts(out))
     finally:
         await shop.close()
+
+
+@pytest.mark.parametrize(
+    "message", ["My order has a problem", "С заказом проблема", "Z zamówieniem jest problem"]
+)
+async def test_an_order_said_to_have_a_problem_is_asked_what_happened(
+    services: Services, message: str
+) -> None:
+    """'My order has a problem' was thanked for the kind words (praise to the model): a problem
+    is announced, and the customer is asked what happened."""
+    outcome = await say(services, "7305", message)
+    assert events(outcome, "clarify"), texts(outcome)

@@ -142,7 +142,12 @@ _PROBLEM_ONLY = re.compile(
     r"(?:mam|jest|mamy)\s+(?:(?:ma[lł]y|du[zż]y|powa[zż]ny)\s+)?(?:problem|k[lł]opot|reklamacj[eęa])|"
     r"(?:chc[eę]|chcia[lł](?:a)?bym)\s+z[lł]o[zż]y[cć]\s+reklamacj[eę]|co[śs]\s+(?:jest\s+)?nie\s+tak|"
     r"(?:у\s+меня|есть)\s+(?:проблема|претензия|жалоба)|"
-    r"хочу\s+(?:пожаловаться|оставить\s+жалобу|подать\s+(?:жалобу|претензию))|что-то\s+не\s+так"
+    r"хочу\s+(?:пожаловаться|оставить\s+жалобу|подать\s+(?:жалобу|претензию))|что-то\s+не\s+так|"
+    # the order said to have one: "My order has a problem", "С заказом проблема", "Z zamówieniem
+    # jest problem" (praise to the model)
+    rf"(?:{_ORDER_NOUN}|{_SITE_NOUN})\s+(?:has|had|got)\s+(?:a\s+|an\s+|some\s+)?(?:problem|issue)|"
+    rf"(?:с|z)\s+(?:{_ORDER_NOUN}|{_SITE_NOUN})\s+(?:(?:jest|какая-то|какие-то|есть)\s+)?"
+    r"(?:проблем[аы]|problem|k[lł]opot)"
     rf")(?:\s+(?:with|about|z|с|по)\s+(?:{_ORDER_NOUN}|{_SITE_NOUN}))?"
     r"(?:\W*(?:nr\.?|no\.?|number|numer|номер|№|#)?\s*[\w-]*\d[\w-]*)?"
     r"[\s.!,:)(]*(?:please|pro[sś]z[eę]|пожалуйста)?[\s.!]*",
