@@ -251,11 +251,12 @@ _NOTHING = re.compile(r"\b(?:nothing|niczego|nic|ничего)\b", re.IGNORECASE
 # thanks, and a damage word only to deny it
 _THANKS = re.compile(r"\b(?:thank|thanks)\b|спасибо|благодар|dzi[eę]kuj|dzi[eę]ki", re.IGNORECASE)
 # a broken thing named, but with thanks for sorting it out: real praise
-_FIXED = re.compile(
+_SORTED_OUT = re.compile(
     r"\b(?:replaced|fixed|repaired|refunded|sorted)\b|"
-    r"замени|починил|вернули|wymieni|naprawi|zwrócil|zwrocil|" + _THANKS.pattern,
+    r"замени|починил|вернули|wymieni|naprawi|zwrócil|zwrocil",
     re.IGNORECASE,
 )
+_FIXED = re.compile(f"{_SORTED_OUT.pattern}|{_THANKS.pattern}", re.IGNORECASE)
 # ... or that there is nothing to complain of ("no issues", "претензий нет", "bez zastrzeżeń")
 _NO_COMPLAINT = re.compile(
     r"\bno\s+(?:issues|problems|complaints)\b|(?<!\w)(?:претензий\s+нет|нет\s+претензий|"
@@ -816,6 +817,8 @@ class ConversationEngine:
         if (
             whole.intent in ("praise", "thanks")
             and sarcastic(text)
+            # "Thank you so much, you replaced my broken mug in two days, great service!"
+            and not _SORTED_OUT.search(text)
             and (named := _sarcasm_about(text)) is not None
         ):
             # "Ну спасибо, очень быстро, всего три недели ждала" (unsure thanks), "Спасибо,
