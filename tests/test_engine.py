@@ -795,3 +795,29 @@ async def test_an_order_said_to_have_a_problem_is_asked_what_happened(
     is announced, and the customer is asked what happened."""
     outcome = await say(services, "7305", message)
     assert events(outcome, "clarify"), texts(outcome)
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "ok", "no", "said"),
+    [
+        ("191", "How do I return an item?", "ok", "no", "If anything else comes up"),
+        ("192", "Как вернуть товар?", "ок", "нет", "Если появятся вопросы"),
+        ("193", "Jak zwrócić towar?", "ok", "nie, dzięki", "Gdyby coś jeszcze"),
+        ("194", None, "yes", "no", "If anything else comes up"),
+    ],
+)
+async def test_no_to_is_there_anything_else_ends_kindly(
+    shop: Services, user: str, question: str | None, ok: str, no: str, said: str
+) -> None:
+    """After an answer, 'ok' got 'Good. Is there anything else?', and 'no' then got 'Sorry
+    that didn't help. Perhaps this is what you need:' and another answer (without one: 'All
+    right. Tell me in a few words what you need'): the customer said there was nothing
+    else."""
+    lang = {"H": "en", "К": "ru", "J": "pl"}[question[0]] if question else "en"
+    if question:
+        await say(shop, user, question, language_code=lang)
+    asked = await say(shop, user, ok, language_code=lang)
+    assert "?" in texts(asked), texts(asked)
+    out = await say(shop, user, no, language_code=lang)
+    assert said in texts(out), texts(out)
+    assert not events(out, "faq_not_helpful") and not events(out, "faq_answered")

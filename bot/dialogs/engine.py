@@ -132,6 +132,14 @@ _HELP_ASKED = re.compile(
     re.IGNORECASE,
 )
 
+# "no", "нет, спасибо", "nie": nothing else (said to "Is there anything else?")
+_NOTHING_ELSE = re.compile(
+    r"^\W*(?:no+|nope|nah|no\s+thanks?|no,?\s+thank\s+you|nothing(?:\s+else)?|that'?s\s+all|"
+    r"нет|неа|не-а|нет,?\s+спасибо|ничего|больше\s+ничего|это\s+всё|это\s+все|"
+    r"nie|nie,?\s+dzi[ęe]kuj[ęe]|nie,?\s+dzi[ęe]ki|nic|to\s+wszystko)\W*$",
+    re.IGNORECASE,
+)
+
 # "где вы?" asked again this long after the bot last said a colleague has the case is
 # answered again (sooner, the answer still stands on the screen)
 RELAY_NUDGE_AGAIN = timedelta(minutes=15)
@@ -1212,6 +1220,13 @@ class ConversationEngine:
             await faq.not_known_also(ctx, unknown)
 
     async def _dispatch_main(self, ctx: TurnContext) -> None:
+        asked = ctx.state.pop("anything_else", None)
+        text = ctx.incoming.text or ""
+        if asked == ctx.state.get("turns", 0) - 1 and _NOTHING_ELSE.match(text):
+            # "no" to "Is there anything else?": nothing else (not "that answer didn't help")
+            ctx.state["misunderstood"] = 0
+            ctx.say("nothing_else")
+            return
         faq = self._faq_flow()
         if faq is not None and await faq.takes_follow_up(ctx):
             ctx.state["misunderstood"] = 0
@@ -1279,6 +1294,9 @@ class ConversationEngine:
                     ctx.say("greeting", name=name)
             else:
                 ctx.say(f"{intent}_reply" if intent != "goodbye" else "goodbye")
+                if intent in ("affirm", "thanks"):
+                    # "Is there anything else?" (or "Write any time"): a "no" next ends kindly
+                    ctx.state["anything_else"] = ctx.state.get("turns", 0)
             return
         if intent == "out_of_scope":
             self._fallback(ctx, key="out_of_scope")
