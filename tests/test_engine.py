@@ -81,13 +81,18 @@ async def test_thanks_and_goodbye_and_start(services: Services) -> None:
         ("114", "нужна помощь", "ru", "случилось"),
         ("117", "pomocy", "pl", "stało"),
         ("118", "pomóżcie mi, proszę", "pl", "stało"),
+        ("119", "I have a question", "en", "happened"),
+        ("127", "у меня вопрос", "ru", "случилось"),
+        ("128", "mam pytanie", "pl", "stało"),
     ],
 )
 async def test_a_bare_call_for_help_is_asked_what_happened(
     services: Services, user: str, text: str, lang: str, word: str
 ) -> None:
     """'help' got 'Glad to help! Write any time.', 'pomocy' 'Cieszę się, że mogłem pomóc!'
-    (read as thanks, as if the chat were over), 'помогите' 'Кажется, я не совсем понял'.
+    (read as thanks, as if the chat were over), 'помогите' 'Кажется, я не совсем понял';
+    'I have a question' got 'Bye! Write any time', 'mam pytanie' 'Chyba nie do końca
+    rozumiem'.
     A customer calling for help is asked, warmly, what happened, with the topics to tap."""
     out = await say(services, user, text, language_code=lang)
     said = texts(out)

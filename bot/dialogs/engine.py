@@ -123,12 +123,17 @@ _STILL_THERE = re.compile(
     re.IGNORECASE,
 )
 
-# "help", "помогите", "pomocy": a call for help, nothing yet of what about (not thanks)
+# "help", "помогите", "pomocy", "I have a question": a call for help, nothing yet of what
+# about (not thanks, nor a goodbye)
 _HELP_ASKED = re.compile(
     r"^\W*(?:(?:please|pls|пожалуйста|proszę|prosze)\W+)?(?:(?:can\s+you\s+|could\s+you\s+)?"
     r"help(?:\s+me)?|(?:i\s+)?need\s+(?:some\s+)?help|sos|помогите(?:\s+мне)?|помоги(?:\s+мне)?|"
     r"(?:мне\s+)?нужна\s+помощь|помощь|pomocy|pom[oó][żz](?:cie)?(?:\s+mi)?|"
-    r"potrzebuj[eę]\s+pomocy)(?:\W+(?:please|pls|пожалуйста|плиз|proszę|prosze))?\W*$",
+    r"potrzebuj[eę]\s+pomocy|"
+    # "I have a question", "у меня вопрос", "mam pytanie": the question is still to come
+    r"(?:i\s+(?:have|'ve\s+got|got)\s+|i'?ve\s+got\s+)?(?:a\s+)?(?:quick\s+|small\s+)?question|"
+    r"(?:у\s+меня\s+)?(?:есть\s+)?(?:один\s+|небольшой\s+)?вопрос(?:\s+есть)?|"
+    r"(?:mam\s+)?(?:jedno\s+|kr[óo]tkie\s+)?pytanie)(?:\W+(?:please|pls|пожалуйста|плиз|proszę|prosze))?\W*$",
     re.IGNORECASE,
 )
 
