@@ -826,3 +826,27 @@ async def test_no_to_is_there_anything_else_ends_kindly(
     out = await say(shop, user, no, language_code=lang)
     assert said in texts(out), texts(out)
     assert not events(out, "faq_not_helpful") and not events(out, "faq_answered")
+
+
+@pytest.mark.parametrize(
+    ("turns", "sorry"),
+    [
+        (["this shop is garbage, where is my order 55123"], True),
+        (["this shop is garbage, where is my order", "55123"], True),
+        (["where is my order 55123"], False),
+        (["where is my order?", "55123"], False),
+    ],
+)
+async def test_an_upset_customer_asking_where_their_order_is_hears_sorry(
+    services: Services, turns: list[str], sorry: bool
+) -> None:
+    """'this shop is garbage, where is my order 55123' got 'Thank you! I'm passing order 55123
+    to a colleague...', as a calm question does: no word of regret to an upset customer. The
+    mood of the question is kept while the number is asked for; a bare number (which the
+    classifier reads as anything) makes no one upset."""
+    for turn in turns:
+        outcome = await say(services, "7390", turn)
+    said = texts(outcome)
+    assert "passing order 55123" in said, said
+    assert ("sorry" in said.lower()) is sorry, said
+    assert events(outcome, "escalated"), said

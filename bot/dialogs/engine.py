@@ -648,6 +648,7 @@ PERSON_SAID = frozenset(
     {
         "fallback_again",
         "order_status_pass",
+        "order_status_pass_upset",
         "order_status_pass_no_number",
         "order_status_pass_media",
         "complaint_not_satisfied",

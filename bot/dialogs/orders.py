@@ -99,6 +99,16 @@ _PROBLEM = re.compile(
 )
 
 
+def _upset(ctx: TurnContext) -> bool:
+    """The customer's message is upset or angry (asked where their order is, in a mood); a
+    bare number, which the classifier reads as anything, says nothing of a mood."""
+    return (
+        ctx.prediction is not None
+        and ctx.prediction.emotion in ("upset", "angry")
+        and not _only_filler(ctx.incoming.text or "")
+    )
+
+
 def order_action(ctx: TurnContext) -> str | None:
     """ "cancel" or "change" when the message asks for that to be done to an order."""
     text = ctx.incoming.text or ""
@@ -153,9 +163,7 @@ class OrderStatusFlow:
             if has(known, "order_ref"):
                 self._pass_on(ctx)
             else:
-                ctx.state["order_status"] = "asked"
-                ctx.event("asked_for", slot="order_ref")
-                ctx.say("order_change_ask")
+                self._ask(ctx, "order_change_ask")
             return True
         offered = self._after_offer(ctx, known)
         if offered is not None:
@@ -239,9 +247,7 @@ class OrderStatusFlow:
             ctx.event("order_check_offered")
             ctx.say("order_status_offer")
         else:
-            ctx.state["order_status"] = "asked"
-            ctx.event("asked_for", slot="order_ref")
-            ctx.say("order_status_ask")
+            self._ask(ctx, "order_status_ask")
         return True
 
     def _after_offer(self, ctx: TurnContext, known: dict) -> bool | None:
@@ -288,13 +294,24 @@ class OrderStatusFlow:
         return await ctx.faq.answer_also(ctx, text, min_score=GENERAL_KB_MIN, via="order_status")
 
     @staticmethod
+    def _ask(ctx: TurnContext, key: str) -> None:
+        """Ask for the order number; an upset customer's mood is kept for the answer to it."""
+        ctx.state["order_status"] = "asked"
+        if _upset(ctx):
+            ctx.state["order_upset"] = True
+        ctx.event("asked_for", slot="order_ref")
+        ctx.say(key)
+
+    @staticmethod
     def _drop(ctx: TurnContext) -> None:
         """The order number asked for is not coming: something else is said instead."""
         ctx.state.pop("order_status", None)
         ctx.state.pop("order_action", None)
+        ctx.state.pop("order_upset", None)
 
     def _pass_on(self, ctx: TurnContext) -> None:
         ctx.state.pop("order_status", None)
+        upset = ctx.state.pop("order_upset", False) or _upset(ctx)
         action = ctx.state.pop("order_action", None)
         order = ctx.state.get("known", {}).get("order_ref")
         if action is not None:
@@ -306,7 +323,8 @@ class OrderStatusFlow:
             ctx.request_handoff("order_change")
             return
         if order:
-            ctx.say("order_status_pass", order=order)
+            # "this shop is garbage, where is my order 55123": thanks, and sorry, before the rest
+            ctx.say("order_status_pass_upset" if upset else "order_status_pass", order=order)
         elif (
             _SHOWN & {a.kind for a in ctx.incoming.attachments}
             and not (ctx.incoming.text or "").strip()
