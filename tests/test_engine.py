@@ -833,12 +833,14 @@ async def test_no_to_is_there_anything_else_ends_kindly(
     [
         (["this shop is garbage, where is my order 55123"], True),
         (["this shop is garbage, where is my order", "55123"], True),
+        (["Ужасный магазин, где мой заказ 55123?"], "простите"),
+        (["Beznadziejny sklep, gdzie jest moje zamówienie?", "55123"], "przepraszam"),
         (["where is my order 55123"], False),
         (["where is my order?", "55123"], False),
     ],
 )
 async def test_an_upset_customer_asking_where_their_order_is_hears_sorry(
-    services: Services, turns: list[str], sorry: bool
+    services: Services, turns: list[str], sorry: bool | str
 ) -> None:
     """'this shop is garbage, where is my order 55123' got 'Thank you! I'm passing order 55123
     to a colleague...', as a calm question does: no word of regret to an upset customer. The
@@ -847,6 +849,10 @@ async def test_an_upset_customer_asking_where_their_order_is_hears_sorry(
     for turn in turns:
         outcome = await say(services, "7390", turn)
     said = texts(outcome)
-    assert "passing order 55123" in said, said
-    assert ("sorry" in said.lower()) is sorry, said
+    assert "55123" in said, said
+    if isinstance(sorry, str):
+        assert sorry in said.lower(), said
+    else:
+        assert "passing order 55123" in said, said
+        assert ("sorry" in said.lower()) is sorry, said
     assert events(outcome, "escalated"), said

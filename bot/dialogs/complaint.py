@@ -545,19 +545,29 @@ _MARKED = re.compile(
 )
 
 
+_WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)?")
+
+
+def _displeased(token: str) -> bool:
+    """A word of displeasure ("ужас", "terrible", "beznadziejny"), lower-case."""
+    return token in _OUTBURST_WORDS or bool(_BAD_MARK.fullmatch(token))
+
+
 def bare_outburst(text: str) -> bool:
     """Displeasure with nothing about what went wrong ("это просто ужас!!!", "what a joke",
     "ужасная доставка", "terrible service")."""
-    tokens = re.findall(r"[^\W\d_]+(?:[-'][^\W\d_]+)?", (text or "").lower())
-
-    def mark(t: str) -> bool:
-        return t in _OUTBURST_WORDS or bool(_BAD_MARK.fullmatch(t))
-
+    tokens = _WORD.findall((text or "").lower())
     return (
         0 < len(tokens) <= 6
-        and any(mark(t) for t in tokens)
-        and all(mark(t) or t in _OUTBURST_FILLER or _MARKED.fullmatch(t) for t in tokens)
+        and any(_displeased(t) for t in tokens)
+        and all(_displeased(t) or t in _OUTBURST_FILLER or _MARKED.fullmatch(t) for t in tokens)
     )
+
+
+def displeasure_said(text: str) -> bool:
+    """A word of displeasure anywhere in the message ("Ужасный магазин, где мой заказ?",
+    "beznadziejny sklep", "this is ridiculous"), whatever else it says."""
+    return any(_displeased(t) for t in _WORD.findall((text or "").lower()))
 
 
 # an order named in an outburst: "заказ 12345", "по заказу №12345", "with my order #5530987",

@@ -9,6 +9,7 @@ from bot.dialogs.complaint import (
     _NONE_GIVEN,
     _SLOT_NAMED,
     OPEN_BAR,
+    displeasure_said,
     outburst_about_order,
     promise_stands,
 )
@@ -100,13 +101,14 @@ _PROBLEM = re.compile(
 
 
 def _upset(ctx: TurnContext) -> bool:
-    """The customer's message is upset or angry (asked where their order is, in a mood); a
-    bare number, which the classifier reads as anything, says nothing of a mood."""
-    return (
-        ctx.prediction is not None
-        and ctx.prediction.emotion in ("upset", "angry")
-        and not _only_filler(ctx.incoming.text or "")
-    )
+    """The customer's message is upset or angry (asked where their order is, in a mood), to
+    the model or in its words ("Ужасный магазин, где мой заказ?"); a bare number, which the
+    classifier reads as anything, says nothing of a mood."""
+    text = ctx.incoming.text or ""
+    if _only_filler(text):
+        return False
+    pred = ctx.prediction
+    return (pred is not None and pred.emotion in ("upset", "angry")) or displeasure_said(text)
 
 
 def order_action(ctx: TurnContext) -> str | None:
