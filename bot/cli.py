@@ -17,6 +17,7 @@ from bot.jsonl import JsonlError
 from knowledge.formats import KbFormatError
 
 EXIT_NOT_AVAILABLE = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool cut off by `head`
 log = logging.getLogger("supportbot")
 
 
@@ -321,7 +322,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
+    except BrokenPipeError:
+        # The reader went away (`supportbot kb list | head`): stop quietly, like other
+        # Unix tools; what was left unwritten goes nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except NotAvailable as exc:
         print(f"supportbot: {exc}", file=sys.stderr)
         return EXIT_NOT_AVAILABLE

@@ -44,8 +44,9 @@ def test_parser_accepts_the_contract_flags() -> None:
 
 
 def _cli(
-    *argv: str, cwd: Path, env_extra: dict[str, str] | None = None
+    *argv: str, cwd: Path, env_extra: dict[str, str] | None = None, stdout: int | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """Run ``supportbot ARGV``; its output is captured unless ``stdout`` (a file descriptor)."""
     env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL")}
     env.update({"HF_HUB_OFFLINE": "1", **(env_extra or {})})
     env["PYTHONPATH"] = str(ROOT)  # this checkout's code, whatever is installed
@@ -53,7 +54,8 @@ def _cli(
         [sys.executable, "-m", "bot.cli", *argv],
         cwd=cwd,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE if stdout is None else stdout,
+        stderr=subprocess.PIPE,
         text=True,
         timeout=600,
     )
@@ -227,6 +229,25 @@ def test_report_json_has_the_contract_keys(tmp_path: Path) -> None:
         "unanswered_questions",
     ):
         assert key in report
+
+
+def test_output_into_a_pipe_closed_early_ends_quietly(tmp_path: Path) -> None:
+    """`supportbot kb list | head -3`: the reader goes away; no traceback on the terminal."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has already gone: every write fails with EPIPE
+    try:
+        proc = _cli(
+            "report",
+            "--format",
+            "json",
+            cwd=tmp_path,
+            env_extra={"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'r.db'}"},
+            stdout=write_end,
+        )
+    finally:
+        os.close(write_end)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
 
 
 def test_db_upgrade_and_bad_dates(tmp_path: Path) -> None:
