@@ -856,3 +856,25 @@ async def test_an_upset_customer_asking_where_their_order_is_hears_sorry(
         assert "passing order 55123" in said, said
         assert ("sorry" in said.lower()) is sorry, said
     assert events(outcome, "escalated"), said
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Not a big deal but the mug has a small chip",
+        "kubek jest wyszczerbiony",
+        "на кружке скол",
+    ],
+)
+async def test_a_chipped_mug_is_damage(services: Services, message: str) -> None:
+    """'Not a big deal but the mug has a small chip' was a complaint of no type, handed to a
+    person at night ('A colleague will reply here today at 09:00'), 'kubek jest wyszczerbiony'
+    got the FAQ's answer on damaged parcels and 'на кружке скол' 'Я разбираюсь только в делах
+    магазина': a chip told in plain words is damage, and the photo and order number are asked
+    for at once."""
+    outcome = await say(services, "7306", message)
+    opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
+    assert opened == ["damaged_defective"], texts(outcome)
+    assert {e["slot"] for e in events(outcome, "asked_for")} >= {"order_ref", "photo"}
+    assert not events(outcome, "escalated"), texts(outcome)
+

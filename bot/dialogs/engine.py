@@ -562,6 +562,16 @@ def refund_not_come(text: str) -> bool:
     )
 
 
+def damage_told(text: str) -> bool:
+    """A broken thing, not its box, told in plain words, and nothing else wrong with what
+    came, late or lost ("the mug has a small chip", "на кружке скол")."""
+    return (
+        damage_named(beside_packaging(text))
+        and failure_named(text, unsure_status=True) in (None, "damaged_defective")
+        and not problem_told(_LATE_OR_LOST, text)
+    )
+
+
 def box_only(text: str) -> bool:
     """Only the box came damaged, the thing in it is fine, and nothing else is wrong, wished
     for or asked ("The box was a bit dented but the TV is fine, thanks")."""
@@ -901,6 +911,23 @@ class ConversationEngine:
                 whole,
                 intent="complaint",
                 complaint_type=whole.complaint_type if kept else named,
+                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
+            )
+        if (
+            (whole.intent == "complaint" and whole.complaint_type in (None, "other"))
+            or (
+                whole.intent in ("deny", "faq", "out_of_scope")
+                or whole.intent_confidence < MIN_CONFIDENCE
+            )
+            and not asks_question(text)
+        ) and damage_told(text):
+            # "Not a big deal but the mug has a small chip" (a complaint of no type, for a
+            # person), "на кружке скол" (off-topic), "kubek jest wyszczerbiony" (the FAQ's
+            # damaged-parcel answer): a broken thing told in plain words is damage
+            whole = dataclasses.replace(
+                whole,
+                intent="complaint",
+                complaint_type="damaged_defective",
                 intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
             )
         if (

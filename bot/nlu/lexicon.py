@@ -422,9 +422,12 @@ def heated(text: str) -> bool:
 # "the lamp inside is in pieces"): the model sometimes reads a wrong or missing item there.
 _DAMAGE = re.compile(
     r"разбит|сломан|поврежд|трещин|треснул|дырк|дыряв|порван|поцарапан|царапин|\bскол(?!ьк)|вмятин|погнут|"
-    r"помят|раздавлен|оторван|отвалил|\bbroken\b|crack|shatter|in\s+pieces|smashed|\btorn\b|"
+    r"помят|раздавлен|оторван|отвалил|отколо|отбит|\bbroken\b|crack|shatter|in\s+pieces|smashed|\btorn\b|"
+    # "a small chip on the rim" (not a card's chip, nor "chip in" for a gift)
+    r"\bchips?\b(?!\s*(?:card|reader|and\s+pin|in\b))|"
     r"scratch|\bdent|chipped|\bbent\b|crushed|(?<!un)damag|\bholes?\b|p[ęe]kni[ęe]t|rozbit|st[łl]uczon|obt[łl]uczon|"
     r"porwan|dziur|zarysowan|porysowan|zniszczon|wygi[ęe]t|uszkodzon|uszkodze[ńn]|zgniecion|odpad[łl]|zepsut|"
+    r"wyszczerb|odprys|ukruszon|wgniec|"
     # stained or soiled: "пришла с пятном", "came with a stain", "przyszła z plamą"
     r"пятн(?!иц)|запачкан|испачкан|\bstain(?!less)|\bsoiled\b|(?<!\w)plam|poplamion|zabrudz",
     re.IGNORECASE,
@@ -436,7 +439,7 @@ _NO_FLAW = (
     r"(?:(?:каких-?(?:либо|то)|всяких|видимых|ни\s+одной|żadnych|widocznych|any|a\s+single|a|"
     r"even\s+a|visible)\s+)?"
     r"(?:поврежд|царапин|скол|вмятин|дефект|брак|трещин|пят[е-н]|проблем|замечани|нарекани|"
-    r"uszkodze|zarysowa|rys\b|wad\b|wady|defekt|problem|zastrze|zarzutu|p[ęe]kni|"
+    r"uszkodze|zarysowa|rys\b|wad\b|wady|defekt|problem|zastrze|zarzutu|p[ęe]kni|odprys|"
     r"damage|scratch|dent|crack|chip|defect|flaw|issue|stain|hitch|fault|breakage|"
     r"задерж|опоздан|op[óo][źz]nie|sp[óo][źz]nie|delay)"
 )
