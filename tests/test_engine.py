@@ -878,3 +878,25 @@ async def test_a_chipped_mug_is_damage(services: Services, message: str) -> None
     assert {e["slot"] for e in events(outcome, "asked_for")} >= {"order_ref", "photo"}
     assert not events(outcome, "escalated"), texts(outcome)
 
+
+@pytest.mark.parametrize(
+    ("message", "noted"),
+    [
+        ("The box was crushed and the TV is fine but the remote is missing", "sorry about the box"),
+        ("Коробка помята, телевизор цел, но пульта не хватает", "простите за коробку"),
+        ("Karton był zgnieciony, telewizor cały, ale brakuje pilota", "Za karton też przepraszam"),
+    ],
+)
+async def test_a_crushed_box_beside_a_missing_part_is_no_damage_case(
+    services: Services, message: str, noted: str
+) -> None:
+    """'The box was crushed and the TV is fine but the remote is missing' opened a missing-item
+    case and queued a damaged-item one ('And what came damaged: I'll sort that out with you
+    right after this.'): nothing in the box is broken. The remote is the case, and the box is
+    noted for the warehouse, as when the box is all there is."""
+    outcome = await say(services, "7307", message)
+    opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
+    assert opened == ["missing_item"], texts(outcome)
+    assert not events(outcome, "complaint_queued"), texts(outcome)
+    assert events(outcome, "packaging_noted"), texts(outcome)
+    assert noted in texts(outcome), texts(outcome)

@@ -67,6 +67,8 @@ from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
 from bot.nlu.lexicon import RUDE_WORDS as _RUDE_WORDS
 from bot.nlu.lexicon import (
     SITE_FAILURE,
+    beside_packaging,
+    box_damage_only,
     code_named,
     code_not_received,
     denied_before,
@@ -756,10 +758,12 @@ def products_named(text: str) -> list[str]:
         ("damaged_defective", _TYPE_WORDS["damaged_defective"]),
         ("missing_item", _TYPE_WORDS["missing_item"]),
     ):
-        for m in rx.finditer(text):
-            before = text[max(0, m.start() - 30) : m.start()]
+        # "The box was damaged and the remote is missing": a damaged box is no damaged thing
+        told = beside_packaging(text) if ctype == "damaged_defective" else text
+        for m in rx.finditer(told):
+            before = told[max(0, m.start() - 30) : m.start()]
             # "не сломан", "not really broken", "I didn't get a damaged item"
-            if _NEGATED_BEFORE.search(before[-20:]) or denied_before(text, m.start()):
+            if _NEGATED_BEFORE.search(before[-20:]) or denied_before(told, m.start()):
                 continue
             if ctype == "missing_item" and _PARCEL_BEFORE.search(before):
                 continue
@@ -1387,11 +1391,19 @@ class ComplaintFlow:
         """Only the box came damaged, the thing in it is fine: thanks, sorry for the box, noted
         for the warehouse; recorded (type ``other``, as labels.md files packaging), closed at
         once (outcome 'packaging_noted'), with nothing asked for, repaired or made up for."""
+        ctx.event("complaint_opened", complaint_type=ctype, customer_kind="claimant")
+        await self._note_box(ctx)
+        ctx.event("resolved", by="bot", complaint_type=ctype, outcome="packaging_noted")
+        ctx.say("packaging_noted_reply")
+
+    async def _note_box(self, ctx: TurnContext) -> None:
+        """The damaged box, recorded for the warehouse as a complaint of type ``other``
+        (labels.md files packaging there), closed at once (outcome 'packaging_noted')."""
         known = dict(ctx.state.get("known") or {})
         known["description"] = ctx.incoming.text or ""
         record = Complaint(
             conversation_id=ctx.conversation.id,
-            complaint_type=ctype,
+            complaint_type="other",
             customer_kind="claimant",
             details=known,
             outcome="packaging_noted",
@@ -1400,10 +1412,7 @@ class ComplaintFlow:
         )
         ctx.session.add(record)
         await ctx.session.flush()
-        ctx.event("complaint_opened", complaint_type=ctype, customer_kind="claimant")
         ctx.event("packaging_noted", complaint_id=record.id)
-        ctx.event("resolved", by="bot", complaint_type=ctype, outcome="packaging_noted")
-        ctx.say("packaging_noted_reply")
 
     async def _opt_out_done(self, ctx: TurnContext, case: dict[str, Any]) -> None:
         """The number or e-mail goes off the marketing lists: promised, then "is that OK?"."""
@@ -1490,6 +1499,11 @@ class ComplaintFlow:
             ctx.event("broken_promise_reported", complaint_id=record.id)
 
         passed_on = [await self._pass_on(ctx, extra, known) for extra in also_types]
+        if record_id is None and ctype != "damaged_defective" and box_damage_only(text):
+            # "The box was crushed and the TV is fine but the remote is missing": the remote
+            # is the case, and the box is noted for the warehouse, as when it is all there is
+            await self._note_box(ctx)
+            passed_on.append(ctx.texts("complaint_also_packaging"))
         first = record_id is None and not case["unfixable"]
         then = self._second_to_fix(ctype, named, text) if first else None
         if then is not None:

@@ -25,6 +25,7 @@ from bot.dialogs.slots import words
 from bot.nlu.lexicon import (
     PACKAGING,
     billing_denied,
+    box_damage_only,
     damage_denied,
     damage_named,
     item_trouble_named,
@@ -208,11 +209,13 @@ def questions(parts: list[tuple[str, Prediction]], bar: float = MIN_CONFIDENCE) 
 
 def _denies_only(text: str, p: Prediction) -> bool:
     """The complaint type read in ``text`` rests on a damage word it denies ("..., но ничего не
-    сломано", "nic nie jest zepsute", "No damage to the box" read as a missing item), on the
+    сломано", "nic nie jest zepsute", "No damage to the box" read as a missing item) or tells
+    of the box alone ("The box was crushed"), on the
     staff it speaks well of ("The courier wasn't rude at all", "Kurier był miły"), or on money
     it says was not taken ("Деньги не списали дважды")."""
     if p.complaint_type == "damaged_defective":
-        return damage_denied(text)
+        # "The box was crushed and ... the remote is missing": the box, not what was in it
+        return damage_denied(text) or box_damage_only(text)
     if p.complaint_type == "staff_behavior":
         return staff_praised(text)
     if p.complaint_type == "billing":

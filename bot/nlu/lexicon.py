@@ -577,6 +577,17 @@ def beside_packaging(text: str) -> str:
     return " . ".join(c for c in _CLAUSE_END.split(text) if not PACKAGING.search(c))
 
 
+def box_damaged(text: str) -> bool:
+    """A clause of ``text`` tells the box damaged ("The box was crushed", "коробка помята")."""
+    return any(PACKAGING.search(c) and problem_told(_DAMAGE, c) for c in _CLAUSE_END.split(text))
+
+
+def box_damage_only(text: str) -> bool:
+    """The damage ``text`` tells is the box's alone ("The box was crushed and the remote is
+    missing": nothing in it is said broken)."""
+    return box_damaged(text) and not problem_told(_DAMAGE, beside_packaging(text))
+
+
 def packaging_only(text: str) -> bool:
     """Only the box came damaged, and what was in it is said to be fine ("The box was a bit
     dented but the TV is fine, thanks", "Коробка помята, но телевизор цел", "Karton trochę
