@@ -1538,18 +1538,16 @@ async def colleague_named(
     unanswered: GroupUnanswered | None = None
     for user_id in known:
         try:
-            member = await desk_of(services).member(bot, user_id)
-        except TelegramBadRequest:
-            continue
+            person = await group_member(bot, services, user_id)
         except GroupUnanswered as exc:
             if exc.forbidden:
                 raise  # the bot may not look into the group: nobody else can be asked either
             unanswered = exc  # this one unknown (a 502): another may still be the one
             continue
-        person = member.user
-        if member.status not in ACTIVE_MEMBER or person.is_bot:
-            continue
-        if wanted in ((person.username or "").lower(), person.first_name.lower()):
+        if person is not None and wanted in (
+            (person.username or "").lower(),
+            person.first_name.lower(),
+        ):
             return person
     if unanswered is not None:
         raise unanswered  # not "nobody of that name": Telegram did not say
@@ -1557,15 +1555,23 @@ async def colleague_named(
 
 
 async def in_group(bot: Bot, services: Services, person: Any) -> bool:
-    """Whether ``person`` is an operator a ticket can be handed to: a member of the
-    operators' group, not a bot. Raises ``GroupUnanswered`` when Telegram does not say."""
-    if person.is_bot:
-        return False
+    """Whether ``person`` is an operator a ticket can be handed to (:func:`group_member`).
+    Raises ``GroupUnanswered`` when Telegram does not say."""
+    return not person.is_bot and await group_member(bot, services, person.id) is not None
+
+
+async def group_member(bot: Bot, services: Services, user_id: int) -> Any:
+    """The operator ``user_id`` as Telegram knows them, if a ticket can be theirs: a member
+    of the operators' group, not a bot (None: not one, or a user Telegram does not know in
+    the group). The one place this is decided; raises ``GroupUnanswered`` when Telegram
+    does not say."""
     try:
-        member = await desk_of(services).member(bot, person.id)
+        member = await desk_of(services).member(bot, user_id)
     except TelegramBadRequest:
-        return False  # a user Telegram does not know in the group
-    return member.status in ACTIVE_MEMBER
+        return None
+    if member.status not in ACTIVE_MEMBER or member.user.is_bot:
+        return None
+    return member.user
 
 
 CANNED_LANGS = ("ru", "en", "pl")
