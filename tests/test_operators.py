@@ -1243,3 +1243,44 @@ async def test_operators_read_the_card_notes_and_replies_in_operators_language(
         assert told and not any(re.search("[а-яё]", t, re.I) for t in told), told
     finally:
         await stop_sandbox(sb)
+
+
+def age_message(fake, chat_id: int, message_id: int, hours: int) -> None:
+    """The message was sent ``hours`` ago (Telegram sends a button's message older than
+    48 hours without its topic or text)."""
+    fake.chats[chat_id].messages[message_id].api["date"] -= hours * 3600
+
+
+@BOTH
+async def test_a_button_on_a_card_older_than_two_days_acts_on_that_cards_ticket_only(
+    sandbox: Sandbox,
+) -> None:
+    """Telegram sends a button's message older than 48 hours without its topic: a press
+    there skipped the check that the card is the ticket's own, so 'tk:resolve:2' forged on
+    John's two-day-old card closed Anna's ticket #2 (the survey went to her). Such a press
+    acts only on the ticket whose card it is; Take on John's own old card still works."""
+    from tests.test_e2e import ANNA
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(ANNA, "Позовите оператора, пожалуйста")
+    await fake.wait_for(
+        lambda: len([t for t in fake.topics(OPERATORS_CHAT_ID) if "#2" in t["name"]]), timeout=20
+    )
+    await settled(sandbox)
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+    age_message(fake, OPERATORS_CHAT_ID, card["message_id"], hours=49)
+    answered = len(fake.callback_answers)
+    fake.user_presses(OLGA, OPERATORS_CHAT_ID, card["message_id"], "tk:resolve:2", forged=True)
+    await fake.wait_for(lambda: len(fake.callback_answers) > answered, timeout=20)
+    await settled(sandbox)
+    assert "out of date" in (fake.callback_answers[-1].get("text") or ""), fake.callback_answers
+    async with sandbox.services.sessionmaker() as session:
+        anna = await session.get(Ticket, 2)
+    assert anna is not None and anna.status == "open"
+    fake.user_presses(OLGA, OPERATORS_CHAT_ID, card["message_id"], "tk:take:1")
+    await fake.wait_for(lambda: len(fake.callback_answers) > answered + 1, timeout=20)
+    await settled(sandbox)
+    async with sandbox.services.sessionmaker() as session:
+        john = await session.get(Ticket, 1)
+    assert john is not None and (john.assignee_id, john.status) == (OLGA, "taken")

@@ -32,6 +32,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import (
     CallbackQuery,
     ChatMemberUpdated,
+    InaccessibleMessage,
     InputMediaAudio,
     InputMediaDocument,
     InputMediaPhoto,
@@ -392,10 +393,7 @@ def create_router(settings: Settings) -> Router:
         # locked (PostgreSQL) until the action is committed: two operators pressing
         # Resolve at once resolve once, the second sees it resolved
         ticket = await session.get(Ticket, ticket_id, with_for_update=True)
-        if ticket is None or (
-            query.message is not None
-            and ticket.topic_id != getattr(query.message, "message_thread_id", ticket.topic_id)
-        ):
+        if ticket is None or not pressed_under_card(query, ticket):
             await answer_query(query, texts("op_button_stale"), show_alert=True)
             return
         ok, note = await apply_action(bot, session, services, ticket, action, query.from_user.id)
@@ -417,6 +415,19 @@ def create_router(settings: Settings) -> Router:
         await answer_query(query, texts("op_button_stale"), show_alert=True)
 
     return router
+
+
+def pressed_under_card(query: CallbackQuery, ticket: Ticket) -> bool:
+    """Whether a card's button acts on ``ticket``: pressed in its topic (a press forged with
+    another ticket's id in it is not), or, on a message older than 48 hours, which Telegram
+    sends without its topic (an InaccessibleMessage: its chat and id only), on the ticket's
+    card itself."""
+    message = query.message
+    if message is None:
+        return False
+    if isinstance(message, InaccessibleMessage):
+        return message.message_id == ticket.card_message_id
+    return message.message_thread_id == ticket.topic_id
 
 
 def create_private_router(settings: Settings) -> Router:

@@ -233,6 +233,10 @@ def forbidden(description: str) -> TelegramError:
 # --------------------------------------------------------------------------- helpers
 
 
+# a button's message older than this is sent with its query as an InaccessibleMessage
+INACCESSIBLE_AFTER = 48 * 3600
+
+
 def _now() -> int:
     return int(time.time())
 
@@ -1440,6 +1444,8 @@ class FakeTelegram:
         """A user presses an inline button with ``callback_data == data``; returns the query id.
 
         ``forged=True`` sends ``data`` even if no such button exists, as a modified client can.
+        A message older than 48 hours comes as Telegram sends it then, an InaccessibleMessage:
+        its chat and id only, ``date`` 0 (no thread, no text, no buttons).
         """
         user = self._user(user_id)
         chat = self._chat(chat_id)
@@ -1454,10 +1460,13 @@ class FakeTelegram:
         if not forged and not any(b.get("callback_data") == data for b in buttons):
             raise SandboxError(f"message {message_id} has no button with callback_data {data!r}")
         query_id = str(secrets.randbits(63))
+        shown = msg.to_api()
+        if _now() - int(shown.get("date") or 0) > INACCESSIBLE_AFTER:
+            shown = {"chat": chat.api(), "message_id": msg.message_id, "date": 0}
         payload: Json = {
             "id": query_id,
             "from": user.api(),
-            "message": msg.to_api(),
+            "message": shown,
             "chat_instance": str(abs(hash(("chat_instance", chat.id))) % 10**18),
             "data": data,
         }
