@@ -331,6 +331,47 @@ async def take_ticket(
     return True
 
 
+async def release_tickets(
+    session: AsyncSession, settings: Settings, operator_id: int, *, now: datetime
+) -> list[Ticket]:
+    """The open tickets of an operator who has left the operators' group, put back in the
+    queue for a colleague to take, each in one conditional UPDATE (a ticket taken over or
+    resolved meanwhile stays as it is): the customer waits for whoever takes it, so the SLA
+    counts again and the timers remind, as after a /transfer back. Return those put back."""
+    await session.flush()
+    held = (
+        await session.scalars(
+            select(Ticket)
+            .where(Ticket.assignee_id == operator_id, Ticket.status == "taken")
+            .order_by(Ticket.id)
+        )
+    ).all()
+    released = []
+    for ticket in held:
+        result = await session.execute(
+            update(Ticket)
+            .where(
+                Ticket.id == ticket.id,
+                Ticket.assignee_id == operator_id,
+                Ticket.status == "taken",
+            )
+            .values(
+                assignee_id=None,
+                status="open",
+                due_at=answer_due(now, settings, ticket.priority),
+                reminded_at=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        await session.refresh(ticket)
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            continue
+        # as a /transfer back by nobody: the timers count the wait from here
+        await add_event(session, ticket, "transferred", now=now, to=None, left=operator_id)
+        released.append(ticket)
+    return released
+
+
 async def resolve_ticket(
     session: AsyncSession, ticket: Ticket, *, actor_id: int | None, now: datetime
 ) -> Conversation:

@@ -30,7 +30,13 @@ from bot.delivery import claim, release, split_text, with_retry
 from bot.dialogs.texts import SEEN_LANGS, Texts
 from bot.dialogs.types import Outcome
 from escalation.card import TYPE, Card, ticket_case_type, transcript_lines
-from escalation.service import active_ticket, add_event, case_started, render_card
+from escalation.service import (
+    active_ticket,
+    add_event,
+    case_started,
+    release_tickets,
+    render_card,
+)
 from escalation.texts import in_words, operator_texts
 
 log = logging.getLogger(__name__)
@@ -729,6 +735,32 @@ class OperatorDesk:
             redrawn += await self.refresh_card(bot, session, ticket)  # marks it again if not
             await session.commit()
         return redrawn
+
+    async def operator_left(
+        self, bot: Bot, session: AsyncSession, user_id: int, name: str | None = None
+    ) -> int:
+        """An operator is known to have left the operators' group (Telegram said so, or was
+        asked and said they are no member): each ticket they held goes back to the queue,
+        committed before anything is said, and its topic says so, naming them (``name``: as
+        Telegram gave it with the news), under a redrawn card with Take on it. The customer
+        is told nothing: they still wait for a person. Return how many went back."""
+        released = await release_tickets(session, self.settings, user_id, now=utcnow())
+        await session.commit()
+        if not released:
+            return 0
+        who = name or await self.operator_name(bot, user_id)
+        for ticket in released:
+            log.info("ticket %s back in the queue: operator %s left the group", ticket.id, user_id)
+            try:
+                await self.refresh_card(bot, session, ticket)
+                said = self.texts("op_operator_left", who=who, id=ticket.id)
+                await self.tell_topic(bot, session, ticket, said)
+            except TelegramAPIError as exc:
+                operators_side_failed(
+                    self.chat_id, exc, "topic of ticket %s not told it is back", ticket.id
+                )
+            await session.commit()
+        return len(released)
 
     async def in_group(self, bot: Bot, user_id: int) -> bool:
         """Whether an operator is still in the operators' group (True when Telegram does

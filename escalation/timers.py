@@ -105,15 +105,16 @@ async def check_timers(bot: Bot, services: Services, now: datetime | None = None
     return counts
 
 
-async def _whose(bot: Bot, desk: Any, ticket: Ticket, texts: Texts) -> str:
-    """What a reminder asks, by who has the ticket: nobody, a colleague (who should answer:
-    /take would take it from them), or one who has left the group since."""
+async def _whose(bot: Bot, session: Any, desk: Any, ticket: Ticket, texts: Texts) -> str:
+    """What a reminder asks, by who has the ticket: nobody, or a colleague (who should
+    answer: /take would take it from them); one who has left the group since (the bot was
+    not told) has it no more: their tickets go back to the queue, which the topic is told."""
+    if ticket.assignee_id is not None and not await desk.in_group(bot, ticket.assignee_id):
+        await desk.operator_left(bot, session, ticket.assignee_id)
+        await session.refresh(ticket)
     if ticket.assignee_id is None:
         return texts("op_whose_nobody")
-    who = await desk.operator_name(bot, ticket.assignee_id)
-    if not await desk.in_group(bot, ticket.assignee_id):
-        return texts("op_whose_left", who=who)
-    return texts("op_whose", who=who)
+    return texts("op_whose", who=await desk.operator_name(bot, ticket.assignee_id))
 
 
 async def _remind_unanswered(bot: Bot, session: Any, services: Services, now: datetime) -> int:
@@ -179,7 +180,7 @@ async def _remind(bot: Bot, session: Any, services: Services, ticket: Ticket, te
             # an answer would not reach them: what can be done is to close it
             text += " " + texts("op_remind_blocked")
         else:
-            text += " " + await _whose(bot, desk, ticket, texts)
+            text += " " + await _whose(bot, session, desk, ticket, texts)
         await desk.tell_topic(bot, session, ticket, text)
     except Exception as exc:
         if not refused_by_group(exc):

@@ -774,7 +774,8 @@ async def test_the_sla_reminder_of_a_ticket_whose_operator_left_asks_to_take_it(
 ) -> None:
     """Olga took the ticket and then left the operators' group: the reminder still said
     'It is with Olga (@olga_support): please answer the customer', so nobody took it and
-    the customer waited on. It now says she has left and asks for /take."""
+    the customer waited on. The ticket is back in the queue, the topic says she has left,
+    and the reminder asks for /take."""
     from datetime import timedelta
 
     from bot.db.models import utcnow
@@ -793,7 +794,11 @@ async def test_the_sla_reminder_of_a_ticket_whose_operator_left_asks_to_take_it(
     reminder = await fake.wait_for_bot_message(
         OPERATORS_CHAT_ID, thread_id=thread, text_contains="without an answer", timeout=10
     )
-    assert "left" in reminder[-1]["text"] and "/take" in reminder[-1]["text"], reminder[-1]
+    assert "/take" in reminder[-1]["text"] and "Olga" not in reminder[-1]["text"], reminder[-1]
+    said = topic_texts(fake, thread)
+    assert any("Olga" in t and "has left" in t and "back in the queue" in t for t in said), said
+    ticket = await poll_db(sandbox, the_ticket)
+    assert ticket is not None and (ticket.assignee_id, ticket.status) == (None, "open")
 
 
 async def test_after_the_promised_time_the_bot_asks_and_no_brings_in_a_person(

@@ -1284,3 +1284,79 @@ async def test_a_button_on_a_card_older_than_two_days_acts_on_that_cards_ticket_
     async with sandbox.services.sessionmaker() as session:
         john = await session.get(Ticket, 1)
     assert john is not None and (john.assignee_id, john.status) == (OLGA, "taken")
+
+
+@BOTH
+@pytest.mark.parametrize("told_by", ["chat_member", "left_chat_member", "his_message", "reminder"])
+async def test_the_tickets_of_an_operator_who_left_go_back_to_the_queue(
+    sandbox: Sandbox, told_by: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tomasz answered John (the ticket became his), then left the operators' group: /queue
+    still said 'taken by Tomasz', the card had no Take, and nobody answered John. Once the
+    bot knows he has gone (Telegram's member update or service message, his next message
+    checked, or the SLA reminder asking about him), his ticket is back in the queue: the
+    topic says so under a card with Take, /queue shows it waiting, Olga takes it, and John
+    is told nothing."""
+    from datetime import timedelta
+
+    from bot.db.models import utcnow
+    from bot.handlers.operators import OperatorRoster
+    from escalation.timers import check_timers
+
+    fake = sandbox.server.fake
+    fake.chats[OPERATORS_CHAT_ID].join_to_send = False  # he may still post: a public group
+    thread = await _escalate(fake, JOHN, "operator please")
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+    hello = "Hi John, Tomasz here, I'm checking your order"
+    fake.user_sends(TOMASZ, hello, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: hello in bot_texts(fake, JOHN), timeout=20)
+    if told_by == "reminder":
+        fake.user_sends(JOHN, "Any news about my order? It is still not here")
+        await fake.wait_for(
+            lambda: any("Any news" in t for t in topic_texts(fake, thread)), timeout=20
+        )
+    await settled(sandbox)
+    ticket = await the_ticket(sandbox)
+    assert (ticket.assignee_id, ticket.status) == (TOMASZ, "taken")
+    john_saw = list(bot_texts(fake, JOHN))
+    if told_by == "his_message":
+        monkeypatch.setattr(OperatorRoster, "KEEP", 0.0)  # asked again, as 10 minutes later
+    fake.member_changes(
+        OPERATORS_CHAT_ID,
+        TOMASZ,
+        "left",
+        update=told_by == "chat_member",
+        service_message=told_by == "left_chat_member",
+    )
+    await settled(sandbox)
+    if told_by == "his_message":
+        fake.user_sends(
+            TOMASZ, "one more thing", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+        )
+    elif told_by == "reminder":
+        await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(hours=1))
+    back = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="back in the queue", timeout=20
+    )
+    assert "Tomasz" in back[-1]["text"] and "has left" in back[-1]["text"], back[-1]["text"]
+    await settled(sandbox)
+    ticket = await the_ticket(sandbox)
+    assert (ticket.assignee_id, ticket.status) == (None, "open")
+    drawn = next(
+        m
+        for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread)
+        if m["message_id"] == card["message_id"]
+    )
+    buttons = [b["callback_data"] for row in drawn["reply_markup"]["inline_keyboard"] for b in row]
+    assert "tk:take:1" in buttons, buttons
+    fake.user_sends(OLGA, "/queue", chat_id=OPERATORS_CHAT_ID)
+    queue = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, text_contains="Waiting tickets", timeout=20
+    )
+    assert "unassigned" in queue[-1]["text"] and "Tomasz" not in queue[-1]["text"], queue
+    fake.user_presses(OLGA, OPERATORS_CHAT_ID, card["message_id"], "tk:take:1")
+    await fake.wait_for(lambda: fake.callback_answers, timeout=20)
+    await settled(sandbox)
+    ticket = await the_ticket(sandbox)
+    assert (ticket.assignee_id, ticket.status) == (OLGA, "taken")
+    assert bot_texts(fake, JOHN) == john_saw  # nothing said to John of who left

@@ -134,7 +134,14 @@ def create_router(settings: Settings) -> Router:
             return await handler(event, data)  # an anonymous admin, a channel: said there
         async with outside_transaction(data.get("session"), unless=operators.known(user.id)):
             data["verdict"] = await operators.check(data["bot"], desk_of(data["services"]), user.id)
-        return await handler(event, data)
+        result = await handler(event, data)
+        if data["verdict"] is False:
+            # Telegram says they are in the group no more (left while the bot was not told):
+            # a ticket they still hold would wait for them for ever
+            await desk_of(data["services"]).operator_left(
+                data["bot"], data["session"], user.id, user.full_name
+            )
+        return result
 
     for observer in (router.message, router.edited_message, router.callback_query):
         observer.middleware(checked)
@@ -160,19 +167,28 @@ def create_router(settings: Settings) -> Router:
         return True
 
     @router.chat_member()
-    async def member_changed(event: ChatMemberUpdated) -> None:
+    async def member_changed(
+        event: ChatMemberUpdated, bot: Bot, session: AsyncSession, services: Services
+    ) -> None:
         """Someone left the operators' group or was removed (or restricted): Telegram says
         so at once, and they are no operator from now on, not when the roster would have
-        asked again (up to 10 minutes of replies to customers and takes)."""
+        asked again (up to 10 minutes of replies to customers and takes); the tickets they
+        held go back to the queue."""
         if event.new_chat_member.status not in ACTIVE_MEMBER:
-            operators.forget(event.new_chat_member.user.id)
+            person = event.new_chat_member.user
+            operators.forget(person.id)
+            await desk_of(services).operator_left(bot, session, person.id, person.full_name)
 
     @router.message(F.left_chat_member)
-    async def member_left(message: Message) -> None:
+    async def member_left(
+        message: Message, bot: Bot, session: AsyncSession, services: Services
+    ) -> None:
         """'Tomasz left the group' / 'Olga removed Tomasz': the service message says it
         too (a bot that was not told of member changes, or a restart that missed them)."""
-        assert message.left_chat_member is not None
-        operators.forget(message.left_chat_member.id)
+        person = message.left_chat_member
+        assert person is not None
+        operators.forget(person.id)
+        await desk_of(services).operator_left(bot, session, person.id, person.full_name)
 
     @router.message(Command("help", "start"))
     async def operator_help(message: Message) -> None:
