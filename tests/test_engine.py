@@ -900,3 +900,28 @@ async def test_a_crushed_box_beside_a_missing_part_is_no_damage_case(
     assert not events(outcome, "complaint_queued"), texts(outcome)
     assert events(outcome, "packaging_noted"), texts(outcome)
     assert noted in texts(outcome), texts(outcome)
+
+
+@pytest.mark.parametrize(
+    ("turns", "sorry"),
+    [
+        (["this shop is garbage, where is my order", "I don't have the number"], "sorry"),
+        (["Ужасный магазин, где мой заказ?", "у меня нет номера заказа"], "простите"),
+        (["Beznadziejny sklep, gdzie jest moje zamówienie?", "nie mam numeru"], "przepraszam"),
+        (["where is my order?", "I don't have the number"], None),
+    ],
+)
+async def test_an_upset_customer_without_the_order_number_hears_sorry_too(
+    services: Services, turns: list[str], sorry: str | None
+) -> None:
+    """'this shop is garbage, where is my order' - 'I don't have the number' got 'No problem!
+    I'm passing your question to a colleague...' with no word of regret (it was said only
+    when the number was known); a calm question still gets no apology."""
+    for turn in turns:
+        outcome = await say(services, "7391", turn)
+    said = texts(outcome)
+    assert events(outcome, "escalated"), said
+    if sorry is None:
+        assert not re.search(r"sorry|простите|przepraszam", said, re.I), said
+    else:
+        assert sorry in said.lower(), said

@@ -660,6 +660,7 @@ PERSON_SAID = frozenset(
         "order_status_pass",
         "order_status_pass_upset",
         "order_status_pass_no_number",
+        "order_status_pass_no_number_upset",
         "order_status_pass_media",
         "complaint_not_satisfied",
         "complaint_to_person",

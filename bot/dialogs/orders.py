@@ -334,5 +334,7 @@ class OrderStatusFlow:
             # a screenshot of the order, the number said by voice: for the person to see
             ctx.say("order_status_pass_media")
         else:  # no number after all: a person can still find the order by the customer
-            ctx.say("order_status_pass_no_number")
+            # ("this shop is garbage, where is my order" - "I don't have the number": sorry
+            # too, as with a number)
+            ctx.say("order_status_pass_no_number_upset" if upset else "order_status_pass_no_number")
         ctx.request_handoff("order_status")
