@@ -84,6 +84,8 @@ async def test_thanks_and_goodbye_and_start(services: Services) -> None:
         ("119", "I have a question", "en", "happened"),
         ("127", "у меня вопрос", "ru", "случилось"),
         ("128", "mam pytanie", "pl", "stało"),
+        ("129", "Potrzebuję pomocy", "pl", "stało"),
+        ("130", "potrzebuję pomocy, proszę", "pl", "stało"),
     ],
 )
 async def test_a_bare_call_for_help_is_asked_what_happened(
@@ -92,7 +94,7 @@ async def test_a_bare_call_for_help_is_asked_what_happened(
     """'help' got 'Glad to help! Write any time.', 'pomocy' 'Cieszę się, że mogłem pomóc!'
     (read as thanks, as if the chat were over), 'помогите' 'Кажется, я не совсем понял';
     'I have a question' got 'Bye! Write any time', 'mam pytanie' 'Chyba nie do końca
-    rozumiem'.
+    rozumiem'; 'Potrzebuję pomocy' (a person to the model) brought a person at once.
     A customer calling for help is asked, warmly, what happened, with the topics to tap."""
     out = await say(services, user, text, language_code=lang)
     said = texts(out)

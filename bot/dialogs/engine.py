@@ -137,6 +137,13 @@ _HELP_ASKED = re.compile(
     re.IGNORECASE,
 )
 
+
+def help_asked(text: str) -> bool:
+    """A bare call for help ("help", "помогите", "Potrzebuję pomocy"): nothing yet of what
+    about, and no person asked for."""
+    return bool(_HELP_ASKED.match(text or ""))
+
+
 # "no", "нет, спасибо", "nie": nothing else (said to "Is there anything else?")
 _NOTHING_ELSE = re.compile(
     r"^\W*(?:no+|nope|nah|no\s+thanks?|no,?\s+thank\s+you|nothing(?:\s+else)?|that'?s\s+all|"
@@ -1312,7 +1319,7 @@ class ConversationEngine:
             ctx.state["misunderstood"] = 0
             ctx.say("language_ok", buttons=self.topic_buttons(ctx.texts))
             return
-        if _HELP_ASKED.match(incoming.text):
+        if help_asked(incoming.text):
             ctx.state["misunderstood"] = 0
             ctx.say("help_prompt", buttons=self.topic_buttons(ctx.texts))
             return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.dialogs.engine import ConversationEngine, TurnContext
+from bot.dialogs.engine import ConversationEngine, TurnContext, help_asked
 from bot.dialogs.rules import Compensation, Rules, load_rules
 
 # Asking for a person is always honoured, even when the classifier hesitates. A word for staff
@@ -96,6 +96,10 @@ class HandoffFlow:
         wants_person = data == "topic:human" or ctx.intent == "request_human"
         if not wants_person and ctx.intent in (None, "complaint", "out_of_scope", "faq"):
             wants_person = bool(text) and asks_for_person(text)
+        if wants_person and not data and help_asked(text) and not asks_for_person(text):
+            # "Potrzebuję pomocy" (a person to the model) is "help", "помогите": the topics,
+            # with a person one tap away (the engine's answer to a call for help)
+            wants_person = False
         threat = ctx.prediction.threat if ctx.prediction else None
         if threat == "legal":
             # An activist: a senior person takes the case at once, with everything so far.
