@@ -927,3 +927,42 @@ async def test_an_upset_customer_without_the_order_number_hears_sorry_too(
         assert not re.search(r"sorry|простите|przepraszam", said, re.I), said
     else:
         assert sorry in said.lower(), said
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "sorry", "lang", "said"),
+    [
+        ("7401", "How much is shipping?", "sorry for my rude message earlier", "en", "No worries"),
+        ("7402", "Сколько стоит доставка?", "извините, что нагрубил", "ru", "Ничего страшного"),
+        (
+            "7403",
+            "Ile kosztuje dostawa?",
+            "przepraszam za wcześniejszą wiadomość",
+            "pl",
+            "Nic nie szkodzi",
+        ),
+    ],
+)
+async def test_an_apology_for_ones_own_words_is_accepted(
+    shop: Services, user: str, question: str, sorry: str, lang: str, said: str
+) -> None:
+    """'sorry for my rude message earlier' opened a complaint about staff ('Thank you for
+    writing to us... could you help me with the order number?'), 'извините, что нагрубил' got
+    the damaged-parcel answer, 'przepraszam za wcześniejszą wiadomość' 'coś poszło nie tak z
+    zamówieniem?': the apology is accepted warmly and the conversation goes on."""
+    await say(shop, user, question, language_code=lang)
+    out = await say(shop, user, sorry, language_code=lang)
+    assert said in texts(out), texts(out)
+    assert not events(out, "complaint_opened") and not events(out, "clarify")
+    assert not events(out, "faq_answered") and not events(out, "escalated")
+
+
+async def test_an_apology_mid_case_keeps_the_question_asked(services: Services) -> None:
+    """An apology while the bot waits for the order number: accepted, and the number that
+    comes next is the case's."""
+    first = await say(services, "7404", "My parcel is two weeks late, this is ridiculous!!")
+    assert events(first, "asked_for"), texts(first)
+    out = await say(services, "7404", "Sorry for being rude, I was just upset")
+    assert "No worries" in texts(out) and not events(out, "complaint_opened"), texts(out)
+    out = await say(services, "7404", "5512377")
+    assert "passed everything" in texts(out) and "5512377" in texts(out), texts(out)

@@ -144,6 +144,49 @@ def help_asked(text: str) -> bool:
     return bool(_HELP_ASKED.match(text or ""))
 
 
+# "sorry for my rude message earlier", "извините, что нагрубил", "przepraszam za wcześniejszą
+# wiadomość": the customer apologising for their own words (not for a problem of ours)
+_SORRY_FOR_ME = re.compile(
+    r"(?:\b(?:sorry|apologi[sz]e|apologies|my\s+apologies|excuse\s+me)|(?<!\w)(?:извините|"
+    r"простите|прошу\s+прощения|сорри|сори|пардон|извиняюсь)|\b(?:przepraszam|sorki|sorka|"
+    r"wybacz(?:cie)?))\W+(?:(?:i\s+am|i'?m|for|about|that|if|за|что|если|я|za|[żz]e|je[śs]li|"
+    r"to|my|the|being|was|a\s+bit|so|too|такой|такая|так|была?|by[łl]\w*|moj\w*|m[óo]j|"
+    r"wcze[śs]niej\w*|poprzedni\w*|earlier|previous|last|мо[её]|моё|мои|свою|сво[её]|"
+    r"мо[йюе]|моего|предыдущ\w*|прошл\w*|недавн\w*|тако[ей]|ten|t[ęe]|tamt\w*)\W+)*"
+    r"(?:rude|harsh|angry|mean|snappy|impolite|aggressive|shouting|yelling|caps|tone|language|"
+    r"swearing|outburst|rant|words|message|messages|reaction|"
+    r"нагруби\w*|груб\w*|резк\w*|накрича\w*|наорал\w*|погорячи\w*|сорвал\w*|"
+    r"вспыл\w*|т[оа]н\w*|сообщени\w*|слов\w*|эмоци\w*|мат\w*|выражени\w*|"
+    r"niemi[łl]\w*|niegrzeczn\w*|nieuprzejm\w*|ostr\w*|ton\w*|nerw\w*|wiadomo[śs][ćc]\w*|"
+    r"s[łl]ow\w*|emocj\w*|wybuch\w*|krzycz\w*|krzyk\w*|uniosłe?\w*|unios[łl]\w*)(?!\w)"
+    r"|(?<!\w)(?:погорячил(?:ся|ась)|был[аи]?\s+груб\w*)(?!\w)|\bponios[łl]o\s+mnie\b|"
+    r"\bi\s+(?:was|got)\s+(?:a\s+bit\s+|too\s+|so\s+)?(?:rude|harsh|angry|mean)\b",
+    re.IGNORECASE,
+)
+# what may be said with it ("I was just upset", "нервы сдали", "emocje mnie poniosły")
+_SORRY_FILLER = frozenset(
+    """i i'm im was just so really very a bit little upset frustrated angry stressed nervous
+    it's its been long day week and but please forgive me earlier before okay ok
+    я просто был была очень немного расстроен расстроена зол зла нервы сдали день тяжёлый
+    тяжелый и но пожалуйста простите меня ранее раньше ок ладно уж
+    ja po prostu byłem bylem byłam bylam bardzo trochę troche zdenerwowany zdenerwowana zły
+    zly zła zla zestresowany zestresowana nerwy emocje mnie poniosły poniosly i ale proszę
+    prosze wybacz wcześniej wczesniej ok dobrze""".split()
+)
+_SORRY_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+def sorry_for_own_words(text: str) -> bool:
+    """The message only apologises for the customer's own words or tone ("sorry for my rude
+    message earlier", "простите, погорячилась", "przepraszam za wcześniejszą wiadomość"):
+    nothing asked, no problem told."""
+    if not text or "?" in text or not _SORRY_FOR_ME.search(text):
+        return False
+    rest = _SORRY_FOR_ME.sub(" ", text)
+    left = [w for w in _SORRY_WORD.findall(rest.lower()) if w not in _SORRY_FILLER]
+    return len(left) <= 2 and words(text) <= 16
+
+
 # "no", "нет, спасибо", "nie": nothing else (said to "Is there anything else?")
 _NOTHING_ELSE = re.compile(
     r"^\W*(?:no+|nope|nah|no\s+thanks?|no,?\s+thank\s+you|nothing(?:\s+else)?|that'?s\s+all|"
@@ -823,6 +866,18 @@ class ConversationEngine:
 
     def _understand(self, text: str) -> Prediction:
         whole = self.classifier.predict_one(text)
+        if sorry_for_own_words(text):
+            # "sorry for my rude message earlier" (a complaint about staff to the model),
+            # "przepraszam za wcześniejszą wiadomość": courtesy, no new request; the engine
+            # accepts it and the conversation goes on
+            return dataclasses.replace(
+                whole,
+                intent="thanks",
+                complaint_type=None,
+                emotion="calm",
+                threat="none",
+                intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
+            )
         if _nothing_wrong(whole, text):
             # "Спасибо, всё пришло целое, ничего не сломано" reads as a complaint to the model
             # (its clauses too), "no damage, thanks" as a "no", "came on time and undamaged,
@@ -1267,6 +1322,16 @@ class ConversationEngine:
             # "no" to "Is there anything else?": nothing else (not "that answer didn't help")
             ctx.state["misunderstood"] = 0
             ctx.say("nothing_else")
+            return
+        if sorry_for_own_words(text):
+            # "извините, что нагрубил": accepted warmly; a question the bot asked still stands
+            ctx.state["misunderstood"] = 0
+            case = ctx.state.get("complaint") or {}
+            if case.get("stage") not in (None, "done") or ctx.state.get("order_status") == "asked":
+                ctx.say("apology_accepted_go_on")
+            else:
+                ctx.say("apology_accepted")
+                ctx.state["anything_else"] = ctx.state.get("turns", 0)
             return
         faq = self._faq_flow()
         if faq is not None and await faq.takes_follow_up(ctx):
