@@ -53,6 +53,7 @@ BUTTON_PREFIX = FAQ_BUTTON_PREFIX
 NOT_HELPFUL_DATA = "faq:nothelp"  # + ":<entry id>": the answer the button is under
 RECENT_ANSWERS = 4  # answers whose "Didn't help" button still knows their question
 MAX_BUTTON_TEXT = 60
+MAX_QUOTED = 120  # the question quoted back when an answer is said again, more clearly
 SOCIAL = {"greeting", "thanks", "goodbye", "praise", "affirm"}
 # Follow-ups: a short message opening like "а ...", "and ...", "what about ...", "a jeśli ..."
 # (or of at most FOLLOW_UP_BARE words) within FOLLOW_UP_TURNS turns of an answer is searched
@@ -243,6 +244,59 @@ def only_not_helpful(text: str) -> bool:
     if not is_not_helpful(text, None):
         return False
     return words <= 4 or (words <= 9 and bool(_MISSED_QUESTION.search(text or "")))
+
+
+# "what?", "не понял", "możesz prościej?" right after an answer: the answer was not clear (not
+# the wrong topic): said again, with the question it answers
+_UNCLEAR = re.compile(
+    r"^\W*(?:(?:sorry|so|but|umm?|hmm+|eh|ok|а|ну|и|так|no|ale|ee+|yyy?)\W+)?(?:"
+    r"what|wha+t|huh|eh|pardon|come\s+again|what\s+do\s+you\s+mean|what\s+does\s+(?:that|it)\s+"
+    r"mean|what\s+is\s+that\s+supposed\s+to\s+mean|i\s+(?:don'?t|do\s+not)\s+(?:understand|"
+    r"get\s+it)|i'?m\s+confused|confused|(?:can|could)\s+you\s+(?:explain|clarify)(?:\s+(?:that|"
+    r"it|this))?(?:\s+(?:more\s+)?simply)?|explain(?:\s+(?:that|it))?|(?:say|put)\s+(?:it|that)\s+"
+    r"(?:again\s+)?(?:more\s+)?simpl(?:y|er)|(?:in\s+)?simpler(?:\s+words)?|"
+    r"что|чего|шо|в\s+смысле|(?:я\s+)?(?:ничего\s+)?не\s+понял[аи]?|(?:мне\s+)?(?:не|ничего\s+не)"
+    r"\s*понятно|как\s+это|это\s+как|что\s+это\s+значит|(?:можно|а\s+можно|скажите|объясните)"
+    r"\s+(?:по\s*)?проще|объясните|поясните|(?:не\s+понял[аи]?|непонятно)\W+(?:можно\s+)?"
+    r"(?:по\s*)?проще|"
+    r"co|[żz]e\s+co|jak\s+to|nie\s+rozumiem|nic\s+nie\s+rozumiem|nie\s+(?:kumam|[łl]api[ęe])|"
+    r"co\s+to\s+znaczy|(?:mo[żz]esz|mo[żz]na|prosz[ęe])\s+pro[śs]ciej|pro[śs]ciej|wyt[łl]umacz"
+    r"(?:cie)?|(?:nie\s+rozumiem)\W+(?:mo[żz]esz\s+|mo[żz]na\s+)?pro[śs]ciej)"
+    r"(?:\W+(?:please|pls|пожалуйста|plz|prosz[ęe]))?[\W]*$",
+    re.IGNORECASE,
+)
+# "wtf is this shit", "что за фигня", "co to za bzdura" right after an answer: displeasure with
+# it, nothing told of a problem: as "didn't help"
+_SCORN = re.compile(
+    r"\bwtf\b|what\s+the\s+(?:hell|heck|fuck|f)\b|\b(?:nonsense|bullshit|bs|crap|rubbish|"
+    r"garbage|shit|pointless|joke)\b|(?<!\w)(?:что\s+за|шо\s+за|это\s+что\s+за)\s+(?:\w+\s+)?"
+    r"(?:фигн|хрен|чушь|чуш|бред|ерунд|дичь|муть|ахинея|ересь)\w*|(?<!\w)(?:бред|чушь|ерунда|"
+    r"фигня|хрень|дичь|ахинея|бессмыслица)(?!\w)|(?<!\w)co\s+(?:to\s+)?za\s+(?:\w+\s+)?"
+    r"(?:bzdur|g[óo]wn|g[łl]upot|brednie|bzdet|bełkot|belkot)\w*|\b(?:bzdura|bzdury|bez\s+sensu|"
+    r"g[łl]upoty|brednie|bełkot|belkot)\b",
+    re.IGNORECASE,
+)
+MAX_REACTION_WORDS = 7
+
+
+def unclear_to_them(text: str) -> bool:
+    """ "what?", "не понял", "możesz prościej?": the answer was not clear to the customer."""
+    return len((text or "").split()) <= MAX_REACTION_WORDS and bool(_UNCLEAR.match(text or ""))
+
+
+def scorns_answer(text: str) -> bool:
+    """ "wtf is this shit", "что за бред", "co to za bzdura": a few words of scorn, nothing
+    told of what went wrong."""
+    # (they import this module's users)
+    from bot.dialogs.complaint import bare_outburst
+    from bot.dialogs.engine import failure_named, late_or_lost
+
+    text = text or ""
+    if len(text.split()) > MAX_REACTION_WORDS or any(ch.isdigit() for ch in text):
+        return False
+    if failure_named(text, unsure_status=True) is not None or late_or_lost(text):
+        return False  # "wtf, the parcel is late": a problem told, the complaint's
+    return bool(_SCORN.search(text)) or bare_outburst(text)
 
 
 def _chatter(ctx: TurnContext) -> bool:
@@ -445,6 +499,44 @@ class FaqFlow:
         memory["topic"] = message[:300]  # what a follow-up to the topics offered is about
         await self._decline(ctx, memory, message, result)
         return True
+
+    async def takes_reaction(self, ctx: TurnContext) -> bool:
+        """Before the other flows: a few words right after an answer that only react to it.
+        "what?", "не понял" (not clear): the answer again, with the question it answers and
+        a colleague a tap away; "wtf is this shit", "что за бред" (scorn, an outburst or an
+        unsure complaint to the model): as "didn't help", the next answer or a colleague.
+        Not while a complaint case or an order-number question is open, nor with a threat."""
+        if ctx.incoming.callback_data or ctx.command is not None or not recent_answer(ctx):
+            return False
+        pred = ctx.prediction
+        if pred is not None and (pred.order_ref or pred.threat not in (None, "none")):
+            return False
+        case = ctx.state.get("complaint") or {}
+        if case.get("stage") not in (None, "done") or ctx.state.get("order_status") == "asked":
+            return False
+        message = (ctx.incoming.text or "").strip()
+        memory: dict[str, Any] = ctx.state.setdefault("faq", {})
+        if unclear_to_them(message):
+            entry = await self._entry(ctx, str(memory.get("last")))
+            if entry is None:
+                return False
+            if memory.get("repeated") == entry.id:
+                self._say_again(ctx, memory, entry, 1.0, via="unclear")  # a pointer, a person
+                return True
+            memory["repeated"] = entry.id
+            asked = " ".join(str(memory.get("topic") or memory.get("query") or "").split())
+            if len(asked) > MAX_QUOTED:
+                asked = asked[: MAX_QUOTED - 1] + "…"
+            if asked:
+                ctx.say_text(text("faq_unclear", ctx.lang, ctx.texts.memory).format(question=asked))
+            else:
+                ctx.say_text(text("faq_unclear_bare", ctx.lang, ctx.texts.memory))
+            human = [Button(ctx.texts.plain("topic_human"), "topic:human")]
+            self._say_answer(ctx, memory, entry, None, via="unclear", extra=human)
+            return True
+        if scorns_answer(message):
+            return await self._not_helpful(ctx, memory)
+        return False
 
     async def takes_follow_up(self, ctx: TurnContext) -> bool:
         """Before the other flows: a follow-up to an answer just given that the classifier

@@ -1193,3 +1193,64 @@ async def test_a_follow_up_given_an_answer_from_a_few_messages_up_says_so(
     if again:
         assert out.replies[0].text == "Oto wszystko, co mam na ten temat:", out.replies[0].text
         assert "faq:nothelp:" + given["answer_id"] in buttons(out)
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "what", "pred", "said"),
+    [
+        ("320", "How much is shipping?", "what?", ("out_of_scope", 0.9), '"How much is shipping?"'),
+        ("321", "Сколько стоит доставка?", "не понял", ("deny", 0.99), "«Сколько стоит доставка?»"),
+        ("322", "Ile kosztuje dostawa?", "co?", ("greeting", 0.54), "„Ile kosztuje dostawa?”"),
+    ],
+)
+async def test_what_after_an_answer_says_it_again_more_clearly(
+    routed: SimpleNamespace,
+    user: str,
+    question: str,
+    what: str,
+    pred: tuple[str, float],
+    said: str,
+) -> None:
+    """'what?' right after the delivery price got 'I'm only good at shop matters...', 'co?'
+    the first greeting again, 'не понял' the next answer (delivery times) as if the topic were
+    wrong: the answer was not clear, so it is given again with the question it answers and a
+    colleague one tap away; a second 'what?' points to a colleague, with no third copy."""
+    lang = {"H": "en", "С": "ru", "I": "pl"}[question[0]]
+    first = await _ask(routed, user, question, _Prediction("faq", lang))
+    answer = first.replies[0].text
+    out = await _ask(routed, user, what, _Prediction(pred[0], lang, pred[1]))
+    assert said in out.replies[0].text, out.replies[0].text
+    assert out.replies[1].text == answer
+    assert "topic:human" in buttons(out)
+    assert not events(out, "faq_not_helpful") and not events(out, "fallback")
+    again = await _ask(routed, user, what, _Prediction(pred[0], lang, pred[1]))
+    assert answer not in " ".join(r.text for r in again.replies)
+    assert "topic:human" in buttons(again)
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "scorn", "pred"),
+    [
+        ("323", "How much is shipping?", "wtf is this shit", ("out_of_scope", 0.62, None)),
+        ("324", "Сколько стоит доставка?", "что за фигня", ("complaint", 0.71, "website_app")),
+        ("325", "Ile kosztuje dostawa?", "co to za bzdura", ("goodbye", 0.51, None)),
+    ],
+)
+async def test_scorn_for_an_answer_is_didnt_help(
+    routed: SimpleNamespace,
+    user: str,
+    question: str,
+    scorn: str,
+    pred: tuple[str, float, str | None],
+) -> None:
+    """'wtf is this shit' right after an answer got 'I'm only good at shop matters', 'что за
+    фигня' 'что-то случилось с заказом?', 'co to za bzdura' 'Do widzenia!': displeasure with
+    the answer, nothing told of a problem, is a 'didn't help' (sorry, the next answer or a
+    colleague)."""
+    lang = {"H": "en", "С": "ru", "I": "pl"}[question[0]]
+    await _ask(routed, user, question, _Prediction("faq", lang))
+    scripted = _Prediction(pred[0], lang, pred[1], complaint_type=pred[2], emotion="angry")
+    out = await _ask(routed, user, scorn, scripted)
+    assert events(out, "faq_not_helpful"), [r.text for r in out.replies]
+    assert not events(out, "fallback") and not events(out, "clarify")
+    assert not events(out, "complaint_opened")

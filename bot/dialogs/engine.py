@@ -1334,6 +1334,9 @@ class ConversationEngine:
                 ctx.state["anything_else"] = ctx.state.get("turns", 0)
             return
         faq = self._faq_flow()
+        if faq is not None and await faq.takes_reaction(ctx):
+            ctx.state["misunderstood"] = 0
+            return
         if faq is not None and await faq.takes_follow_up(ctx):
             ctx.state["misunderstood"] = 0
             return
