@@ -104,6 +104,37 @@ async def test_a_bare_call_for_help_is_asked_what_happened(
     assert not events(out, "escalated") and not events(out, "fallback")
 
 
+async def test_help_of_a_person_with_a_topic_is_a_person(services: Services) -> None:
+    """A person named in the call for help is still a request for a person."""
+    out = await say(services, "136", "Potrzebuję pomocy konsultanta z zamówieniem")
+    assert [e["reason"] for e in events(out, "escalated")] == ["customer_request"], texts(out)
+
+
+@pytest.mark.parametrize(
+    ("user", "text", "asked", "question"),
+    [
+        ("131", "Potrzebuję pomocy z zamówieniem", "order_ref", False),
+        ("132", "Proszę o pomoc z zamówieniem", "order_ref", False),
+        ("133", "Potrzebuję pomocy ze zwrotem", None, True),
+        ("134", "I need help with my order", "order_ref", False),
+        ("135", "Помогите с заказом", "order_ref", False),
+    ],
+)
+async def test_help_with_a_topic_is_that_topic(
+    services: Services, user: str, text: str, asked: str | None, question: bool
+) -> None:
+    """'Potrzebuję pomocy z zamówieniem' and 'Proszę o pomoc z zamówieniem' (a person to the
+    model) brought a person at once ('Nasz zespół jest teraz niedostępny...'), while 'I need
+    help with my order' and 'Помогите с заказом' are asked for the order number, and
+    'Potrzebuję pomocy ze zwrotem' did the same, while 'Нужна помощь с возвратом' gets the
+    returns answer. Help with a topic is that topic, in every language."""
+    out = await say(services, user, text)
+    assert not events(out, "escalated"), texts(out)
+    assert [e["slot"] for e in events(out, "asked_for")] == ([asked] if asked else [])
+    # the question goes to the knowledge base (this engine has none: it says it has no answer)
+    assert events(out, "classified")[0]["intent"] == ("faq" if question else "order_status")
+
+
 @pytest.mark.parametrize(
     ("user", "text", "lang", "word"),
     [

@@ -144,6 +144,21 @@ def help_asked(text: str) -> bool:
     return bool(_HELP_ASKED.match(text or ""))
 
 
+# "Potrzebuję pomocy z zamówieniem", "help with a return", "помощь по оплате": help asked with
+# what it is about
+_HELP_WITH = re.compile(
+    r"(?<!\w)(?:help|pomoc\w*|pom[oó][żz]\w*|помо[чщг]\w*|помощь)\s+(?:(?:me|mi|мне)\s+)?"
+    r"(?:with|about|on|z|ze|w\s+sprawie|przy|с|со|по)\s+\w+",
+    re.IGNORECASE,
+)
+_ORDER_NAMED = re.compile(r"zam[óo]wieni\w*|(?<!\w)заказ\w*|\border\b", re.IGNORECASE)
+
+
+def help_with(text: str) -> bool:
+    """Help asked with a topic named ("Potrzebuję pomocy ze zwrotem", "help with my order")."""
+    return bool(_HELP_WITH.search(text or ""))
+
+
 # "sorry for my rude message earlier", "извините, что нагрубил", "przepraszam za wcześniejszą
 # wiadomość": the customer apologising for their own words (not for a problem of ours)
 _SORRY_FOR_ME = re.compile(
@@ -877,6 +892,19 @@ class ConversationEngine:
                 emotion="calm",
                 threat="none",
                 intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
+            )
+        if whole.intent == "request_human" and help_with(text) and not _wants_person(text):
+            # "Potrzebuję pomocy z zamówieniem", "Proszę o pomoc ze zwrotem" (a person to the
+            # model): help with a topic, as "I need help with my order" and "Нужна помощь с
+            # возвратом" are read: the order's question, or the topic's answer; a person
+            # stays one tap away
+            order = bool(_ORDER_NAMED.search(text))
+            whole = dataclasses.replace(
+                whole,
+                intent="order_status" if order else "faq",
+                intent_confidence=max(
+                    whole.intent_confidence, ORDER_UNSURE if order else MIN_CONFIDENCE
+                ),
             )
         if _nothing_wrong(whole, text):
             # "Спасибо, всё пришло целое, ничего не сломано" reads as a complaint to the model
