@@ -997,3 +997,29 @@ async def test_an_apology_mid_case_keeps_the_question_asked(services: Services) 
     assert "No worries" in texts(out) and not events(out, "complaint_opened"), texts(out)
     out = await say(services, "7404", "5512377")
     assert "passed everything" in texts(out) and "5512377" in texts(out), texts(out)
+
+
+@pytest.mark.parametrize(
+    ("message", "person"),
+    [
+        ("Коробка помята, товар вроде цел, но хочу скидку", False),
+        ("The box was dented, the TV is fine, but can I get a discount?", False),
+        ("Karton był zgnieciony, telewizor jest cały, ale chcę rabat", False),
+        ("The box was dented but the TV is fine, I'd like some compensation in cash", True),
+    ],
+)
+async def test_a_dented_box_and_a_discount_asked_for(
+    services: Services, message: str, person: bool
+) -> None:
+    """'Коробка помята, товар вроде цел, но хочу скидку' got 'Хочу ответить точно. Ваш вопрос
+    про одну из этих тем?' (a question to the model), the English and Polish a damaged-item case
+    asking for a photo of a TV said to be fine: the box is thanked for and noted, as without
+    the wish, and the discount asked for is the goodwill gesture, as at "is that OK?"; money
+    as a compensation is a person's to decide."""
+    outcome = await say(services, "7308", message)
+    assert events(outcome, "packaging_noted"), texts(outcome)
+    for kind in ("asked_for", "clarify", "faq_answered", "faq_declined"):
+        assert not events(outcome, kind), texts(outcome)
+    gifts = [e["kind"] for e in events(outcome, "compensation_offered") if e.get("gesture")]
+    assert gifts == ([] if person else ["coupon"]), texts(outcome)
+    assert bool(events(outcome, "escalated")) is person, texts(outcome)

@@ -31,6 +31,7 @@ from sqlalchemy import select
 from bot.db.models import Complaint, Message, as_utc
 from bot.dialogs.engine import (
     TurnContext,
+    box_compensation_asked,
     box_only,
     failure_named,
     language_asked,
@@ -1114,6 +1115,11 @@ class ComplaintFlow:
             if no_words(text) and not ctx.new_slots:  # "???", "😡😡": no complaint yet
                 ask_what_happened(ctx, "complaint")
                 return True
+            if ctx.prediction.complaint_type == "other" and box_only(text):
+                # "Коробка помята, товар вроде цел, но хочу скидку" (at 0.50): the box is noted,
+                # never "what happened?" nor the FAQ's answer on damaged parcels
+                await self._start(ctx)
+                return True
             if _answers_clarify(ctx) and self._threat_only(ctx, text, told=True):
                 # "всё, я ухожу к конкурентам" as the answer to "what happened?": not asked the
                 # same again; a case of no known type, so a person, with the angry customer's
@@ -1394,7 +1400,18 @@ class ComplaintFlow:
         ctx.event("complaint_opened", complaint_type=ctype, customer_kind="claimant")
         await self._note_box(ctx)
         ctx.event("resolved", by="bot", complaint_type=ctype, outcome="packaging_noted")
-        ctx.say("packaging_noted_reply")
+        text = ctx.incoming.text or ""
+        if not box_compensation_asked(text):
+            ctx.say("packaging_noted_reply")
+            return
+        # "Коробка помята, товар вроде цел, но хочу скидку": the discount asked for is the
+        # goodwill gesture, as at "is that OK?" (once per chat); money is a person's to decide
+        gift = None if _wants(text, _MONEY_COMPENSATION) else self._gesture_asked(ctx)
+        if gift is not None:
+            ctx.say_text(f"{ctx.texts('packaging_noted_reply')} {gift}")
+            return
+        ctx.say_text(f"{ctx.texts('packaging_noted_reply')} {ctx.texts('complaint_to_person')}")
+        ctx.request_handoff("needs_person")
 
     async def _note_box(self, ctx: TurnContext) -> None:
         """The damaged box, recorded for the warehouse as a complaint of type ``other``

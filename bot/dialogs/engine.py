@@ -637,9 +637,22 @@ def damage_told(text: str) -> bool:
     )
 
 
-def box_only(text: str) -> bool:
-    """Only the box came damaged, the thing in it is fine, and nothing else is wrong, wished
-    for or asked ("The box was a bit dented but the TV is fine, thanks")."""
+# a compensation asked for, with the words that ask it ("хочу скидку", "а скидку дадите?",
+# "can I get a discount?", "chcę rabat", "poproszę o rekompensatę")
+_COMPENSATION_ASK = re.compile(
+    r"(?:(?<!\w)(?:хочу|хотел\w*(?:\s+бы)?|можно|дайте|прошу|нужн\w*|"
+    r"i\s+want|i'?d\s+like|i\s+would\s+like|can\s+i\s+(?:have|get)|could\s+i\s+(?:have|get)|"
+    r"do\s+i\s+get|give\s+me|chc[ęe]|chcia[łl]\w*|prosz[ęe](?:\s+o)?|poprosz[ęe](?:\s+o)?|"
+    r"mog[ęe]\s+dosta[ćc]|dostan[ęe])\s+(?:[^\W\d_]+\s+){0,2}?)?"
+    r"(?:скидк\w*|компенсаци\w*|промокод\w*|купон\w*|discount|compensation|coupon|voucher|"
+    r"promo\s*code|rabat\w*|zni[żz]k\w*|rekompensat\w*|kupon\w*)"
+    r"(?:\s+(?:[^\W\d_]+\s+)?(?:дадите|будет|положена|можно|please|пожалуйста|prosz[ęe]|"
+    r"dostan[ęe]|b[ęe]dzie))?\s*\??",
+    re.IGNORECASE,
+)
+
+
+def _box_only(text: str) -> bool:
     return (
         "?" not in text
         and packaging_only(text)
@@ -647,6 +660,20 @@ def box_only(text: str) -> bool:
         and not problem_told(_LATE_OR_LOST, text)
         and not _WISH.search(text)
     )
+
+
+def box_only(text: str) -> bool:
+    """Only the box came damaged, the thing in it is fine, and nothing else is wrong, wished
+    for or asked ("The box was a bit dented but the TV is fine, thanks"), but a compensation
+    ("Коробка помята, товар вроде цел, но хочу скидку": :func:`box_compensation_asked`)."""
+    return _box_only(text) or box_compensation_asked(text)
+
+
+def box_compensation_asked(text: str) -> bool:
+    """Only the box came damaged, the thing in it is fine, and a compensation is asked for
+    ("Коробка помята, товар вроде цел, но хочу скидку", "the box is dented, can I get a
+    discount?")."""
+    return bool(_COMPENSATION_ASK.search(text)) and _box_only(_COMPENSATION_ASK.sub(" ", text))
 
 
 def _sarcasm_about(text: str) -> str | None:
@@ -919,10 +946,15 @@ class ConversationEngine:
                 complaint_type=None,
                 intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
             )
-        if whole.intent in ("complaint", "praise", "thanks") and box_only(text):
+        if (
+            whole.intent in ("complaint", "praise", "thanks")
+            or (whole.intent in ("faq", "deny", "out_of_scope") and box_compensation_asked(text))
+        ) and box_only(text):
             # "The box was a bit dented but the TV is fine, thanks" (a damaged item to the
-            # model): nothing to repair or make up for; a word on the packing (labels.md:
-            # `other`), thanked for and noted (the complaint flow's packaging note)
+            # model): nothing to repair; a word on the packing (labels.md: `other`), thanked
+            # for and noted (the complaint flow's packaging note), and a compensation asked
+            # for with it ("Коробка помята, товар вроде цел, но хочу скидку", a question to
+            # the model) is answered there
             return dataclasses.replace(
                 whole,
                 intent="complaint",
