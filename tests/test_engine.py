@@ -1023,3 +1023,30 @@ async def test_a_dented_box_and_a_discount_asked_for(
     gifts = [e["kind"] for e in events(outcome, "compensation_offered") if e.get("gesture")]
     assert gifts == ([] if person else ["coupon"]), texts(outcome)
     assert bool(events(outcome, "escalated")) is person, texts(outcome)
+
+
+@pytest.mark.parametrize(
+    ("box", "no", "said"),
+    [
+        (
+            "The box was a bit dented but the TV is fine, thanks",
+            "no, nothing else",
+            "If anything else comes up",
+        ),
+        ("Коробка немного помята, но телевизор цел", "нет, больше ничего", "Если появятся вопросы"),
+        (
+            "Karton trochę zgnieciony, ale telewizor jest cały",
+            "nie, to wszystko",
+            "Gdyby coś jeszcze",
+        ),
+    ],
+)
+async def test_nothing_else_after_the_box_is_noted_ends_kindly(
+    services: Services, box: str, no: str, said: str
+) -> None:
+    """After the dented box was noted, 'no, nothing else' got 'Understood. What would you like
+    to do instead?' though nothing had been offered: it ends kindly."""
+    await say(services, "7309", box)
+    out = await say(services, "7309", no)
+    assert said in texts(out), texts(out)
+    assert not events(out, "complaint_opened"), texts(out)

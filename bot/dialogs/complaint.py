@@ -1401,6 +1401,9 @@ class ComplaintFlow:
         await self._note_box(ctx)
         ctx.event("resolved", by="bot", complaint_type=ctype, outcome="packaging_noted")
         text = ctx.incoming.text or ""
+        # nothing asked: "no, nothing else" next ends kindly (not "What would you like to do
+        # instead?")
+        ctx.state["anything_else"] = ctx.state.get("turns", 0)
         if not box_compensation_asked(text):
             ctx.say("packaging_noted_reply")
             return

@@ -203,10 +203,19 @@ def sorry_for_own_words(text: str) -> bool:
 
 
 # "no", "нет, спасибо", "nie": nothing else (said to "Is there anything else?")
+# ... also said twice over ("no, nothing else", "нет, больше ничего, спасибо", "nie, to wszystko")
+_NOTHING_ELSE_WORDS = (
+    r"(?:no+|nope|nah|no\s+thanks?|thanks?|thank\s+you|nothing(?:\s+(?:else|more))?|that'?s\s+(?:all|it)|"
+    r"all\s+good|нет|неа|не-а|спасибо|ничего(?:\s+больше)?|больше\s+ничего|это\s+вс[её]|"
+    r"вс[её]\s+хорошо|nie|dzi[ęe]kuj[ęe]|dzi[ęe]ki|nic(?:\s+wi[ęe]cej)?|to\s+wszystko|"
+    r"wszystko\s+ok)"
+)
 _NOTHING_ELSE = re.compile(
-    r"^\W*(?:no+|nope|nah|no\s+thanks?|no,?\s+thank\s+you|nothing(?:\s+else)?|that'?s\s+all|"
-    r"нет|неа|не-а|нет,?\s+спасибо|ничего|больше\s+ничего|это\s+всё|это\s+все|"
-    r"nie|nie,?\s+dzi[ęe]kuj[ęe]|nie,?\s+dzi[ęe]ki|nic|to\s+wszystko)\W*$",
+    rf"^\W*(?:{_NOTHING_ELSE_WORDS}\W+)?"
+    r"(?:nothing(?:\s+(?:else|more))?|that'?s\s+(?:all|it)|ничего(?:\s+больше)?|больше\s+ничего|"
+    r"это\s+вс[её]|nic(?:\s+wi[ęe]cej)?|to\s+wszystko|no+|nope|nah|нет|неа|не-а|nie|no\s+thanks?|"
+    r"no,?\s+thank\s+you|нет,?\s+спасибо|nie,?\s+dzi[ęe]kuj[ęe]|nie,?\s+dzi[ęe]ki)"
+    rf"(?:\W+{_NOTHING_ELSE_WORDS})*\W*$",
     re.IGNORECASE,
 )
 
