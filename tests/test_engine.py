@@ -1050,3 +1050,24 @@ async def test_nothing_else_after_the_box_is_noted_ends_kindly(
     out = await say(services, "7309", no)
     assert said in texts(out), texts(out)
     assert not events(out, "complaint_opened"), texts(out)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Nie dostałem uszkodzonego, dostałem w ogóle nic",
+        "I didn't get a damaged one, I got nothing at all",
+        "Я не получила повреждённый, я вообще ничего не получила",
+    ],
+)
+async def test_nothing_got_at_all_is_a_parcel_not_received(
+    services: Services, message: str
+) -> None:
+    """'Nie dostałem uszkodzonego, dostałem w ogóle nic' opened a damaged-item case asking for
+    a photo of the problem: the damage is denied, and nothing came at all. It is the parcel
+    not received, for the delivery team, with the order number asked for and no photo."""
+    outcome = await say(services, "7310", message)
+    opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
+    assert opened == ["delivery_delay"], texts(outcome)
+    assert [e["slot"] for e in events(outcome, "asked_for")] == ["order_ref"], texts(outcome)
+    assert not events(outcome, "complaint_queued"), texts(outcome)

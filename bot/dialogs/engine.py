@@ -543,8 +543,19 @@ def failure_named(text: str, *, unsure_status: bool = False) -> str | None:
     return None
 
 
+# nothing got at all: "I got nothing at all", "dostałem w ogóle nic", "ничего не получила"
+_NOTHING_GOT = (
+    r"\b(?:got|received|get|receive)\s+(?:absolutely\s+)?nothing(?!\s+(?:back|from|but|else|in\s+return))|"
+    r"\bnothing\s+(?:at\s+all\s+)?(?:came|arrived|was\s+delivered|turned\s+up|showed\s+up)\b|"
+    r"\b(?:didn'?t|did\s+not|haven'?t|have\s+not|never)\s+(?:get|got|receive[ds]?)\s+anything\b|"
+    r"\b(?:dosta[łl]\w*|otrzyma[łl]\w*)\s+(?:w\s+og[óo]le\s+|zupe[łl]nie\s+)?nic\b|"
+    r"\bnic\s+(?:w\s+og[óo]le\s+)?nie\s+(?:dosta[łl]\w*|otrzyma[łl]\w*)|"
+    r"(?<!\w)ничего\s+не\s+(?:получил\w*|пришло|привезли|доставили)|"
+    r"(?<!\w)(?:получил\w*|пришло)\s+(?:вообще\s+|совсем\s+)?ничего"
+)
 # nothing came at all: "оба не пришли", "never arrived", "nie dotarła", "got lost"
 _NOT_COME = re.compile(
+    _NOTHING_GOT + "|"
     r"(?<!\w)не\s+(?:пришл|пришёл|пришел|доставил|привез|привёз|приехал)|(?<!\w)не\s+доставлен|"
     r"(?<!\w)потеря\w*|\bnever\s+(?:arrived|came|got\s+here)|\bhasn'?t\s+(?:arrived|come)|"
     r"\bnot\s+(?:arrived|delivered)|\blost\b|\bnie\s+(?:dotar|dosz|przysz|dojecha)|zagin|zgubi",
@@ -552,6 +563,7 @@ _NOT_COME = re.compile(
 )
 # late, lost or not come: a delivery matter after all, whatever else the message says
 _LATE_OR_LOST = re.compile(
+    _NOTHING_GOT + "|"
     r"опозд|опаздыва|задерж|позже|поздно|долго|до\s+сих\s+пор|потерял|потеря|"
     r"(?:шл[аио]|шёл|шел|ехал[аи]?|везли)\s+(?:\S+\s+)?(?:дн|недел|месяц)|"
     r"sz(?:ed[łl]|[łl][aoy])\w*\s+(?:\S+\s+)?(?:dni|dzie|tydz|tygod|miesi)|"
