@@ -784,6 +784,9 @@ async def test_a_dented_box_with_the_item_fine_is_thanked_not_a_case(
         "Ну спасибо, очень быстро, всего три недели ждала",
         "Спасибо, очень удобно, курьер так и не приехал",
         "Dzięki, gratuluję, trzy tygodnie czekałam na paczkę 👏👏",
+        "Thanks a lot, super fast delivery, just 3 weeks",
+        "Dzięki, super szybka dostawa, tylko 3 tygodnie",
+        "Супер быстрая доставка, всего три недели",
     ],
 )
 async def test_thanks_said_in_sarcasm_about_a_late_parcel_is_an_angry_complaint(
@@ -791,7 +794,9 @@ async def test_thanks_said_in_sarcasm_about_a_late_parcel_is_an_angry_complaint(
 ) -> None:
     """'Ну спасибо, очень быстро, всего три недели ждала' was not understood ('Не совсем понял'),
     and 'Спасибо, очень удобно, курьер так и не приехал' was thanked for the kind words: thanks
-    said about a parcel that is late or never came is sarcasm, an angry customer's complaint."""
+    said about a parcel that is late or never came is sarcasm, an angry customer's complaint.
+    'Thanks a lot, super fast delivery, just 3 weeks' got the delivery times: speed praised
+    with weeks of waiting told is the same sarcasm."""
     outcome = await say(services, "7304", message)
     opened = events(outcome, "complaint_opened")
     assert [e["complaint_type"] for e in opened] == ["delivery_delay"], texts(outcome)

@@ -389,8 +389,16 @@ def thanks_for_nothing(text: str) -> bool:
 # Praise said about a failure is sarcasm, which is hostility: "super szybka dostawa, tylko
 # 3 tygodnie 👏👏", "отличное качество конечно, ножка отвалилась 👍👍 браво". Only for
 # messages already read as complaints.
+# "super fast delivery, just 3 weeks", "супер быстрая доставка, всего три недели", "błyskawiczna
+# dostawa, tylko 3 tygodnie": speed praised, and weeks of it told
+_FAST_IN_WEEKS = (
+    r"(?:\b(?:super|so|very|really|lightning|blazing|incredibly|amazingly)[\s-]+(?:fast|quick|speedy)|"
+    r"(?<!\w)(?:очень|супер|так|ну\s+очень)\s*-?\s*быстр\w*|(?<!\w)молниеносн\w*|"
+    r"(?<!\w)(?:super|bardzo|ekspresowo)\s+szybk\w*|(?<!\w)b[łl]yskawiczn\w*|(?<!\w)ekspresow\w*)"
+    r"[^\n]{0,40}?(?:\d+|[^\W\d_]+)\s+(?:weeks|months|недел\w*|месяц\w*|tygodni\w*|miesi[ęe]c\w*)"
+)
 _SARCASM = re.compile(
-    rf"{_FOR_NOTHING}|👏|👍\s*👍|\bбраво\b|\bмолодцы\b|\bгениально\b|\bну\s+спасибо\b|\bспасибо,?\s+очень\s+"
+    rf"{_FOR_NOTHING}|{_FAST_IN_WEEKS}|👏|👍\s*👍|\bбраво\b|\bмолодцы\b|\bгениально\b|\bну\s+спасибо\b|\bспасибо,?\s+очень\s+"
     r"(?:быстро|удобно|помогли)|\bотличн\w+\s+\w+,?\s+конечно\b|\bawesome\s+(?:service|job)\b|"
     r"\bgreat\s+(?:job|service|quality)\b|\bwell\s+done\b|\btruly\s+premium\b|(?<![/\d])10/10(?![/\d])|\bbravo\b|"
     r"\bgratuluj\w*|\bbrawo\b|\brekord\s+[śs]wiata\b|\b[śs]wietna\s+jako[śs][ćc]\b",
