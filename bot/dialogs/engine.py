@@ -1106,6 +1106,9 @@ class ConversationEngine:
             named = failure_named(text, unsure_status=True)
             if named is None and problem_told(_LATE_OR_LOST, text):
                 named = "delivery_delay"
+            if named is None and damage_told(text):
+                # "Kurier był miły, ale kubek jest wyszczerbiony": a chip, in any words
+                named = "damaged_defective"
             if named is not None:
                 whole = dataclasses.replace(whole, complaint_type=named)
         if whole.intent != "complaint" and announces_problem(text):
