@@ -1079,3 +1079,27 @@ async def test_nothing_got_at_all_is_a_parcel_not_received(
     assert opened == ["delivery_delay"], texts(outcome)
     assert [e["slot"] for e in events(outcome, "asked_for")] == ["order_ref"], texts(outcome)
     assert not events(outcome, "complaint_queued"), texts(outcome)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "the vase arrived in pieces",
+        "Kubek ma rysę",
+        "The parcel came soaked",
+        "I love your shop but this time the parcel came soaked and the book is ruined",
+        "Paczka przyszła przemoczona",
+    ],
+)
+async def test_damage_told_in_plain_words_opens_the_damage_case(
+    services: Services, message: str
+) -> None:
+    """'the vase arrived in pieces' (an unsure complaint) was asked 'did something go wrong with
+    an order?', 'Kubek ma rysę' got 'Chyba nie do końca rozumiem', 'The parcel came soaked' was
+    a status question, and 'Paczka przyszła przemoczona' and '...the parcel came soaked and the
+    book is ruined' went to the delivery team as late parcels: a thing broken, scratched or
+    soaked is damage, and the photo is asked for at once."""
+    outcome = await say(services, "7311", message)
+    opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
+    assert opened == ["damaged_defective"], texts(outcome)
+    assert "photo" in {e["slot"] for e in events(outcome, "asked_for")}, texts(outcome)

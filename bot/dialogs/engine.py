@@ -1058,10 +1058,21 @@ class ConversationEngine:
                 intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
             )
         if (
-            (whole.intent == "complaint" and whole.complaint_type in (None, "other"))
+            (
+                whole.intent == "complaint"
+                and (
+                    whole.complaint_type in (None, "other")
+                    # "the vase arrived in pieces" at 0.53: asked what happened
+                    or (
+                        whole.complaint_type == "damaged_defective"
+                        and whole.intent_confidence < NAMED_FAILURE_CONFIDENCE
+                    )
+                )
+            )
             or (
                 whole.intent in ("deny", "faq", "out_of_scope")
                 or whole.intent_confidence < MIN_CONFIDENCE
+                or unsure_order  # "The parcel came soaked" at 0.50
             )
             and not asks_question(text)
         ) and damage_told(text):

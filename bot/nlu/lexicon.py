@@ -435,7 +435,10 @@ _DAMAGE = re.compile(
     r"\bchips?\b(?!\s*(?:card|reader|and\s+pin|in\b))|"
     r"scratch|\bdent|chipped|\bbent\b|crushed|(?<!un)damag|\bholes?\b|p[ęe]kni[ęe]t|rozbit|st[łl]uczon|obt[łl]uczon|"
     r"porwan|dziur|zarysowan|porysowan|zniszczon|wygi[ęe]t|uszkodzon|uszkodze[ńn]|zgniecion|odpad[łl]|zepsut|"
-    r"wyszczerb|odprys|ukruszon|wgniec|"
+    r"wyszczerb|odprys|ukruszon|wgniec|(?<!\w)rys(?:a|ę|y|ą|ami)(?!\w)|"
+    # soaked through: "came soaked and the book is ruined", "книга промокла", "paczka przemoczona"
+    # (not "ruined", "испорчен": a birthday can be)
+    r"\bsoaked\b|\bsoggy\b|water[-\s]damaged|промок|намок|подмок|przemocz|zamoczon|"
     # stained or soiled: "пришла с пятном", "came with a stain", "przyszła z plamą"
     r"пятн(?!иц)|запачкан|испачкан|\bstain(?!less)|\bsoiled\b|(?<!\w)plam|poplamion|zabrudz",
     re.IGNORECASE,
