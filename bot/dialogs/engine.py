@@ -66,9 +66,11 @@ from bot.dialogs.types import Button, Incoming, Outcome, Reply
 from bot.nlu.extract import extract
 from bot.nlu.lang import clearly_in, detect_lang, unplaced_latin
 from bot.nlu.lexicon import (
+    PART_MISSING_RU,
     SITE_FAILURE,
     beside_packaging,
     billing_denied,
+    box_damage_only,
     damage_denied,
     damage_named,
     deadline_question,
@@ -398,7 +400,8 @@ _FAILURE_NAMED = (
             r"никакого|никакой)\s+)?(?:кассов\w*\s+|гарантийн\w*\s+)?(?:чек(?:а|ов)?|"
             r"квитанци\w*|накладн\w*|талон\w*|инструкци\w*|документ\w*|paragon\w*|faktur\w*|"
             r"rachunk\w*|gwarancj\w*|instrukcj\w*|dokument\w*|receipts?|invoices?|warranty|"
-            r"manual|instructions|paperwork|documents?)(?!\w))",
+            # ... and "пульта нет", "нет зарядки" (a "no" to the model)
+            r"manual|instructions|paperwork|documents?)(?!\w))|" + PART_MISSING_RU,
             re.IGNORECASE,
         ),
     ),
@@ -481,6 +484,13 @@ _FAILURE_NAMED_RU = (
 )
 # "My parcel came damaged, order 5512323" (a status question to the model at 0.67)
 _FAILURE_NAMED_EN = (
+    (
+        "missing_item",
+        re.compile(
+            r"\b(?:was|were)(?:\s+not|n't)\s+in\s+(?:it|there|the\s+(?:box|parcel|package))\b",
+            re.I,
+        ),
+    ),
     (
         "damaged_defective",
         re.compile(
@@ -1085,6 +1095,15 @@ class ConversationEngine:
                 complaint_type="damaged_defective",
                 intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
             )
+        if (
+            whole.intent == "complaint"
+            and whole.complaint_type == "damaged_defective"
+            and box_damage_only(text)
+            and (named := failure_named(beside_packaging(text), unsure_status=True))
+            in ("wrong_item", "missing_item")
+        ):
+            # "Коробка помята, а пульта нет": the box is dented, and the remote is the case
+            whole = dataclasses.replace(whole, complaint_type=named)
         if (
             whole.intent == "complaint"
             and whole.complaint_type in ("wrong_item", "missing_item")

@@ -454,14 +454,26 @@ _NO_FLAW = (
     r"damage|scratch|dent|crack|chip|defect|flaw|issue|stain|hitch|fault|breakage|"
     r"задерж|опоздан|op[óo][źz]nie|sp[óo][źz]nie|delay)"
 )
+# a part said not to be there, in Russian: "пульта нет", "крышки в коробке нет", "нет зарядки"
+_PARTS_RU = (
+    r"(?:пульт|крышк|зарядк|зарядн\w*\s+устройств|кабел|шнур|провод|инструкци|детал|ножк|"
+    r"батаре|аккумулятор|чехл|ремешк|винт|болт|насадк|фильтр|адаптер|наушник|подставк|"
+    r"ложк|вилк|чашк|тарелк|кружк|стакан|блюдц|комплектующ|гарантийн\w*\s+талон)"
+)
+PART_MISSING_RU = (
+    rf"(?<!\w){_PARTS_RU}[а-яё]*\s+(?:тоже\s+|вообще\s+|там\s+|в\s+(?:коробке|посылке|"
+    rf"комплекте)\s+)?нет(?![а-яё])|(?<!\w)нет\s+(?:\w+\s+)?{_PARTS_RU}"
+)
 # ... unless a wrong or a missing item is named as well ("не тот цвет, и коробка помята")
 _WRONG_OR_MISSING = re.compile(
+    PART_MISSING_RU + "|"
     r"не\s+т(?:от|а|е|у|ого)\b|друг(?:ой|ую|ое|ие)\b|вместо|не\s+хватает|не\s+положили|"
     # "без крышки" is a missing part, "без повреждений" / "bez uszkodzeń" is nothing wrong
     rf"(?<!\w)(?:без|bez)\s+(?!{_NO_FLAW})|"
     r"нет\s+(?:одного|одной|в\s+коробке|в\s+посылке)|из\s+\d+\s+\w*\s*(?:привезли|пришл)|"
     # "came without a charger" is a missing part, "arrived without any damage" nothing wrong
     rf"wrong|instead|different|missing|\bwithout\s+(?!{_NO_FLAW})|\bonly\s+\d|never\s+arrived|"
+    r"\b(?:was|were)(?:\s+not|n't)\s+in\s+(?:it|there|the\s+(?:box|parcel|package))\b|"
     r"\bnie\s+t(?:en|a|o)\b|"
     rf"\binn(?:y|a|e)\b|zamiast|brak(?![^\W\d_]*\s+{_NO_FLAW})|tylko\s+\d",
     re.IGNORECASE,
@@ -501,10 +513,15 @@ def denied_before(text: str, start: int) -> bool:
     return bool(_DENIED_BEFORE.search(text[max(0, start - 24) : start]))
 
 
+# ... or ending in one ("пульта нет": a part not there)
+_NEGATION_AT_END = re.compile(r"(?<![^\W\d_])нет$", re.IGNORECASE)
+
+
 def match_denied(text: str, match: re.Match[str]) -> bool:
     """The problem ``match`` found in ``text`` is denied ("nothing is missing", "царапин нет"),
-    unless it is told as a negation itself ("ничего не положили" is a missing thing)."""
-    if _SELF_NEGATED.match(match.group()):
+    unless it is told as a negation itself ("ничего не положили", "пульта нет" are missing
+    things)."""
+    if _SELF_NEGATED.match(match.group()) or _NEGATION_AT_END.search(match.group()):
         return False
     return denied_before(text, match.start()) or bool(
         _DENIED_AFTER.search(text[match.start() : match.end() + 30])
