@@ -1297,7 +1297,8 @@ class ComplaintFlow:
             # "Курьер не привёз заказ", "the courier lost my parcel": the order is what to
             # fix (logistics); the courier's manners only when the message complains of them
             ctype = "delivery_delay"
-            rude = _RUDE_WORDS.search(said)
+            # "The courier wasn't rude, he just never showed up": manners denied are none
+            rude = problem_told(_RUDE_WORDS, said)
             named = tuple(t for t in named if t != "staff_behavior" or rude)
             named = (*named, "delivery_delay", *(("staff_behavior",) if rude else ()))
         elif (
