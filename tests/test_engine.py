@@ -1110,3 +1110,24 @@ async def test_damage_told_in_plain_words_opens_the_damage_case(
     opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
     assert opened == ["damaged_defective"], texts(outcome)
     assert "photo" in {e["slot"] for e in events(outcome, "asked_for")}, texts(outcome)
+
+
+@pytest.mark.parametrize(
+    ("box", "ask"),
+    [
+        ("Коробка помята, но телевизор цел", "а скидку дадите?"),
+        ("The box was a bit dented but the TV is fine, thanks", "can I get a discount for that?"),
+        ("Karton trochę zgnieciony, ale telewizor jest cały", "a dostanę jakiś rabat?"),
+    ],
+)
+async def test_a_discount_asked_after_the_box_is_noted(
+    services: Services, box: str, ask: str
+) -> None:
+    """After the dented box was noted, 'а скидку дадите?' got 'Хочу ответить точно. Ваш вопрос
+    про одну из этих тем?' and FAQ topics: it asks about the box just noted, and gets the
+    goodwill gesture, as when asked in the same message."""
+    await say(services, "7312", box)
+    out = await say(services, "7312", ask)
+    gifts = [e["kind"] for e in events(out, "compensation_offered") if e.get("gesture")]
+    assert gifts == ["coupon"], texts(out)
+    assert not events(out, "faq_declined") and not events(out, "faq_answered"), texts(out)

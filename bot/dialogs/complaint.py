@@ -1040,6 +1040,15 @@ class ComplaintFlow:
             ctx.say_text(gift)
             return True
         if (
+            (case is None or case.get("stage") == "done")
+            and ctx.state.get("box_noted") == ctx.state.get("turns", 0) - 1
+            and not ctx.incoming.callback_data
+            and _asks_compensation(text)
+        ):
+            # "а скидку дадите?" right after the dented box was noted (a question to the model)
+            self._box_compensation(ctx, text)
+            return True
+        if (
             not ctx.incoming.callback_data
             and opt_out_asked(text)
             and (ctx.prediction is None or ctx.prediction.threat != "legal")
@@ -1403,18 +1412,22 @@ class ComplaintFlow:
         ctx.event("resolved", by="bot", complaint_type=ctype, outcome="packaging_noted")
         text = ctx.incoming.text or ""
         # nothing asked: "no, nothing else" next ends kindly (not "What would you like to do
-        # instead?")
-        ctx.state["anything_else"] = ctx.state.get("turns", 0)
+        # instead?"), and "а скидку дадите?" is about the box
+        ctx.state["anything_else"] = ctx.state["box_noted"] = ctx.state.get("turns", 0)
         if not box_compensation_asked(text):
             ctx.say("packaging_noted_reply")
             return
-        # "Коробка помята, товар вроде цел, но хочу скидку": the discount asked for is the
-        # goodwill gesture, as at "is that OK?" (once per chat); money is a person's to decide
+        self._box_compensation(ctx, text, ctx.texts("packaging_noted_reply"))
+
+    def _box_compensation(self, ctx: TurnContext, text: str, before: str = "") -> None:
+        """A compensation asked for the dented box ("Коробка помята, товар вроде цел, но хочу
+        скидку", or "а скидку дадите?" after the note): the goodwill gesture, as at "is that
+        OK?" (once per chat); money is a person's to decide."""
         gift = None if _wants(text, _MONEY_COMPENSATION) else self._gesture_asked(ctx)
         if gift is not None:
-            ctx.say_text(f"{ctx.texts('packaging_noted_reply')} {gift}")
+            ctx.say_text(f"{before} {gift}".strip())
             return
-        ctx.say_text(f"{ctx.texts('packaging_noted_reply')} {ctx.texts('complaint_to_person')}")
+        ctx.say_text(f"{before} {ctx.texts('complaint_to_person')}".strip())
         ctx.request_handoff("needs_person")
 
     async def _note_box(self, ctx: TurnContext) -> None:
