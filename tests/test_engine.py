@@ -766,6 +766,11 @@ async def test_still_waiting_while_the_order_number_is_awaited_is_no_no(
         ("The box was a bit dented but the TV is fine, thanks", "glad the item itself is fine"),
         ("Коробка немного помята, но телевизор цел, спасибо", "сам товар в порядке"),
         ("Karton trochę zgnieciony, ale telewizor jest cały, dziękuję", "produkt jest cały"),
+        ("Коробка помята, товар цел, скидка не нужна, просто сообщаю", "сам товар в порядке"),
+        (
+            "The box was dented but the TV is fine, I don't want a discount, just letting you know",
+            "glad the item itself is fine",
+        ),
     ],
 )
 async def test_a_dented_box_with_the_item_fine_is_thanked_not_a_case(
@@ -774,7 +779,8 @@ async def test_a_dented_box_with_the_item_fine_is_thanked_not_a_case(
     """'The box was a bit dented but the TV is fine, thanks' opened a damaged-item case and
     asked for the order number and a photo of the problem: the customer says the TV is fine
     and thanks us; they are thanked, the box is noted for the warehouse (a complaint about
-    the packing, closed at once), and nothing is asked for, repaired or offered."""
+    the packing, closed at once), and nothing is asked for, repaired or offered (a discount
+    said not to be wanted is not given either)."""
     outcome = await say(services, "7303", message)
     assert glad in texts(outcome), texts(outcome)
     assert events(outcome, "packaging_noted"), texts(outcome)

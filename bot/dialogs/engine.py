@@ -672,7 +672,7 @@ def damage_told(text: str) -> bool:
 # "can I get a discount?", "chcę rabat", "poproszę o rekompensatę")
 _COMPENSATION_ASK = re.compile(
     r"(?:(?<!\w)(?:хочу|хотел\w*(?:\s+бы)?|можно|дайте|прошу|нужн\w*|"
-    r"i\s+want|i'?d\s+like|i\s+would\s+like|can\s+i\s+(?:have|get)|could\s+i\s+(?:have|get)|"
+    r"i\s+want|(?:i\s+)?(?:don'?t|do\s+not)\s+(?:want|need)|i'?d\s+like|i\s+would\s+like|can\s+i\s+(?:have|get)|could\s+i\s+(?:have|get)|"
     r"do\s+i\s+get|give\s+me|chc[ęe]|chcia[łl]\w*|prosz[ęe](?:\s+o)?|poprosz[ęe](?:\s+o)?|"
     r"mog[ęe]\s+dosta[ćc]|dostan[ęe])\s+(?:[^\W\d_]+\s+){0,2}?)?"
     r"(?:скидк\w*|компенсаци\w*|промокод\w*|купон\w*|discount|compensation|coupon|voucher|"
@@ -693,18 +693,35 @@ def _box_only(text: str) -> bool:
     )
 
 
+# ... or said not to be wanted ("скидка не нужна", "I don't want a discount", "nie chcę rabatu")
+_COMPENSATION_DECLINED = re.compile(
+    r"(?<!\w)не\s+(?:нужн|надо|хочу|прошу|требую)|(?<!\w)(?:нужн\w*|надо)\s+не\b|"
+    r"\b(?:don'?t|do\s+not)\s+(?:need|want)|\bno\s+need\b|\bnot\s+(?:asking|looking)\s+for|"
+    r"\bnot\s+(?:after|needed)|(?<!\w)nie\s+(?:chc[ęe]|potrzebuj|trzeba|prosz[ęe]|oczekuj)",
+    re.IGNORECASE,
+)
+
+
 def box_only(text: str) -> bool:
     """Only the box came damaged, the thing in it is fine, and nothing else is wrong, wished
     for or asked ("The box was a bit dented but the TV is fine, thanks"), but a compensation
-    ("Коробка помята, товар вроде цел, но хочу скидку": :func:`box_compensation_asked`)."""
-    return _box_only(text) or box_compensation_asked(text)
+    ("Коробка помята, товар вроде цел, но хочу скидку": :func:`box_compensation_asked`; "...,
+    скидка не нужна" the same)."""
+    return _box_only(text) or (
+        bool(_COMPENSATION_ASK.search(text)) and _box_only(_COMPENSATION_ASK.sub(" ", text))
+    )
 
 
 def box_compensation_asked(text: str) -> bool:
     """Only the box came damaged, the thing in it is fine, and a compensation is asked for
     ("Коробка помята, товар вроде цел, но хочу скидку", "the box is dented, can I get a
-    discount?")."""
-    return bool(_COMPENSATION_ASK.search(text)) and _box_only(_COMPENSATION_ASK.sub(" ", text))
+    discount?"), not turned down ("скидка не нужна")."""
+    return (
+        bool(_COMPENSATION_ASK.search(text))
+        and not _box_only(text)
+        and box_only(text)
+        and not _COMPENSATION_DECLINED.search(text)
+    )
 
 
 def _sarcasm_about(text: str) -> str | None:
