@@ -1137,3 +1137,16 @@ async def test_a_discount_asked_after_the_box_is_noted(
     gifts = [e["kind"] for e in events(out, "compensation_offered") if e.get("gesture")]
     assert gifts == ["coupon"], texts(out)
     assert not events(out, "faq_declined") and not events(out, "faq_answered"), texts(out)
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["Мне привезли чужой заказ", "Dostałam cudzą paczkę", "I received someone else's order"],
+)
+async def test_someone_elses_order_is_a_wrong_item(services: Services, message: str) -> None:
+    """'Мне привезли чужой заказ' and 'Dostałam cudzą paczkę' were status questions ('Сейчас
+    узнаем. Подскажите, пожалуйста, номер заказа?'), with no word of regret and a colleague to
+    look up the order: someone else's parcel is a wrong item, thanked for and apologised for."""
+    outcome = await say(services, "7313", message)
+    opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
+    assert opened == ["wrong_item"], texts(outcome)

@@ -414,7 +414,10 @@ _FAILURE_NAMED = (
             r"\bwrong\s+(?:size|colou?r|item|model|product)|"
             # "That's not what I ordered", "Это не то, что я заказывал"
             r"\b(?:not|isn'?t|wasn'?t|aren'?t)\s+what\s+i\s+(?:had\s+)?(?:ordered|bought|paid\s+for)|"
-            r"\bне\s+то,?\s+что\s+(?:я\s+)?(?:заказыва|заказал|покупа|купил)",
+            r"\bне\s+то,?\s+что\s+(?:я\s+)?(?:заказыва|заказал|покупа|купил)|"
+            # someone else's: "Dostałam cudzą paczkę", "Мне привезли чужой заказ"
+            r"(?<!\w)(?:cudz(?:y|a|ą|e|ego)|чуж(?:ой|ую|ое|ие|ая|ого))\s+(?:\w+\s+)?(?:paczk|przesy[łl]k|"
+            r"zam[óo]wieni|towar|заказ|посылк|товар)",
             re.IGNORECASE,
         ),
     ),
