@@ -1360,3 +1360,54 @@ async def test_the_tickets_of_an_operator_who_left_go_back_to_the_queue(
     ticket = await the_ticket(sandbox)
     assert (ticket.assignee_id, ticket.status) == (OLGA, "taken")
     assert bot_texts(fake, JOHN) == john_saw  # nothing said to John of who left
+
+
+@BOTH
+async def test_operators_commands_are_answered_once_the_transaction_is_over(
+    sandbox: Sandbox,
+) -> None:
+    """Tomasz's /take of Olga's ticket asked Telegram her name ('it was with Olga') and
+    Olga's Take pressed after it asked his, /canned, '/resolve 5' in ticket #1's topic, an
+    empty /note, a note's ✍, /reopen of an open ticket, /help and an unknown command were
+    answered while the update's transaction was open: on SQLite it holds the one write
+    lock, so with Telegram slow every customer's turn waited. Each is said (and each name
+    asked) once what the command did is committed."""
+    from tests.test_e2e import watch_locked_calls
+
+    fake = sandbox.server.fake
+    locked = watch_locked_calls(sandbox)
+    thread = await _escalate(fake, JOHN, "operator please")
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+
+    async def command(who: int, text: str, expect: str) -> None:
+        fake.user_sends(who, text, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+        await fake.wait_for_bot_message(
+            OPERATORS_CHAT_ID, thread_id=thread, text_contains=expect, timeout=20
+        )
+
+    fake.user_sends(OLGA, "/canned_add thanks Thank you for waiting!", chat_id=OPERATORS_CHAT_ID)
+    await fake.wait_for_bot_message(OPERATORS_CHAT_ID, text_contains="Saved canned", timeout=20)
+    await command(OLGA, "/take", "is yours")
+    await command(TOMASZ, "/take", "it was with Olga")
+    answered = len(fake.callback_answers)
+    fake.user_presses(OLGA, OPERATORS_CHAT_ID, card["message_id"], "tk:take:1", forged=True)
+    await fake.wait_for(lambda: len(fake.callback_answers) > answered, timeout=20)
+    assert "Tomasz" in (fake.callback_answers[-1].get("text") or ""), fake.callback_answers
+    await command(TOMASZ, "/canned", "thanks (en)")
+    await command(TOMASZ, "/canned nothing_like_it", "No such canned")
+    await command(TOMASZ, "/canned thanks", "Sent to the customer")
+    await command(TOMASZ, "/resolve 5", "#5")
+    await command(TOMASZ, "/note", "empty")
+    await command(TOMASZ, "/reopen", "The ticket is open.")
+    await command(TOMASZ, "/help", "/take")
+    await command(TOMASZ, "/frobnicate", "nknown")
+    fake.user_sends(
+        TOMASZ, "# called the courier", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for(lambda: fake.calls_of("setMessageReaction"), timeout=20)
+    await settled(sandbox)
+    assert "Thank you for waiting!" in bot_texts(fake, JOHN)
+    if sandbox.services.settings.database_url.startswith("sqlite"):
+        # (on PostgreSQL a transaction locks the rows it read, no customer's turn)
+        ops = [c for c in locked if c[1].startswith(("/", "#", "tk:"))]
+        assert not ops, ops

@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -191,8 +192,8 @@ def create_router(settings: Settings) -> Router:
         await desk_of(services).operator_left(bot, session, person.id, person.full_name)
 
     @router.message(Command("help", "start"))
-    async def operator_help(message: Message) -> None:
-        await message.reply(texts("op_help"))
+    async def operator_help(message: Message, session: AsyncSession) -> None:
+        await reply_after_reading(session, message.reply, texts("op_help"))
 
     @router.message(Command("queue"), flags=OPERATOR)
     async def queue(
@@ -221,12 +222,14 @@ def create_router(settings: Settings) -> Router:
             return
         parts = (command.args or "").split(maxsplit=1)
         if len(parts) < 2 or not re.fullmatch(r"[\w-]{1,64}", parts[0]):
-            await message.reply(texts("op_canned_add_usage", langs="|".join(CANNED_LANGS)))
+            said = texts("op_canned_add_usage", langs="|".join(CANNED_LANGS))
+            await reply_after_reading(session, message.reply, said)
             return
         name, text = parts[0].lower(), parts[1]
         lang, rest = language_first(text)
         if lang is not None and not rest:  # "/canned_add thanks ru": the text is missing
-            await message.reply(texts("op_canned_add_usage_lang", name=name, lang=lang))
+            said = texts("op_canned_add_usage_lang", name=name, lang=lang)
+            await reply_after_reading(session, message.reply, said)
             return
         if lang is None:
             lang = text_language(text)  # "Dziękujemy za cierpliwość!" is Polish
@@ -248,7 +251,7 @@ def create_router(settings: Settings) -> Router:
             said += " " + texts(
                 "op_canned_missing", languages=later, name=row.name, lang=missing[0]
             )
-        await message.reply(said)
+        await reply_after_reading(session, message.reply, said)
 
     @router.message(Command("canned_del"), flags=OPERATOR)
     async def canned_del(
@@ -263,18 +266,20 @@ def create_router(settings: Settings) -> Router:
             return
         args = (command.args or "").split()
         if not args:
-            await message.reply(texts("op_canned_del_usage"))
+            await reply_after_reading(session, message.reply, texts("op_canned_del_usage"))
             return
         rows = await canned_by_name(session, args[0])
         if len(args) > 1:
             rows = [r for r in rows if r.lang == args[1].lower()]
         if not rows:
-            await message.reply(texts("op_canned_none_named", name=args[0]))
+            said = texts("op_canned_none_named", name=args[0])
+            await reply_after_reading(session, message.reply, said)
             return
         for row in rows:
             await session.delete(row)
         langs = ", ".join(sorted(language_word(texts, r.lang, r.lang) for r in rows))
-        await message.reply(texts("op_canned_deleted", name=rows[0].name, languages=langs))
+        said = texts("op_canned_deleted", name=rows[0].name, languages=langs)
+        await reply_after_reading(session, message.reply, said)
 
     @router.message(F.message_thread_id, F.is_topic_message, flags=OPERATOR)
     async def in_topic(
@@ -301,7 +306,7 @@ def create_router(settings: Settings) -> Router:
         if message.sender_chat is not None:
             # an anonymous admin (Telegram's "Group") or a channel: no person to take the
             # ticket, be reminded of it or sign the reply; said, not done
-            await message.reply(posted_as_chat(message, texts))
+            await reply_after_reading(session, message.reply, posted_as_chat(message, texts))
             return
         if await refused(message, session, verdict):
             return  # a stranger in a public group: never the customer's to read
@@ -317,8 +322,8 @@ def create_router(settings: Settings) -> Router:
         await reply_to_customer(message, bot, session, services, ticket)
 
     @router.message(Command(*TICKET_COMMANDS))
-    async def outside_ticket(message: Message) -> None:
-        await message.reply(texts("op_outside_ticket"))
+    async def outside_ticket(message: Message, session: AsyncSession) -> None:
+        await reply_after_reading(session, message.reply, texts("op_outside_ticket"))
 
     @router.edited_message(F.message_thread_id, flags=OPERATOR)
     async def edited_in_topic(
@@ -358,6 +363,7 @@ def create_router(settings: Settings) -> Router:
                 # it goes out as corrected
                 row.text, row.edited_at = new_text, utcnow()
             return
+        await session.commit()  # the reads over: no lock held while Telegram edits it
         try:
             if message.text:
                 shown = signed(message) if settings.show_operator_name else new_text
@@ -382,7 +388,7 @@ def create_router(settings: Settings) -> Router:
                 return  # the same text again: the customer sees it already
             log.info("operator edit not mirrored: %s", exc)
             # the operator believes the customer reads the correction: they do not
-            await message.reply(texts("op_edit_not_mirrored"))
+            await reply_after_reading(session, message.reply, texts("op_edit_not_mirrored"))
 
     @router.callback_query(F.data.startswith("tk:"), flags=OPERATOR)
     async def card_button(
@@ -394,23 +400,28 @@ def create_router(settings: Settings) -> Router:
     ) -> None:
         m = _CALLBACK.match(query.data or "")
         if m is None:
-            await answer_query(query, texts("op_button_invalid"), show_alert=True)
+            await reply_after_reading(
+                session, partial(answer_query, query), texts("op_button_invalid"), show_alert=True
+            )
             return
         if verdict is None:
             if operators.refused(query.from_user.id):  # the cause, not a passing notice
-                await answer_query(query, texts("op_press_refused"), show_alert=True)
+                said, alert = texts("op_press_refused"), True
             else:
-                await answer_query(query, texts("op_press_failed"))
+                said, alert = texts("op_press_failed"), False
+            await reply_after_reading(session, partial(answer_query, query), said, show_alert=alert)
             return
         if not verdict:
-            await answer_query(query, texts("op_button_not_operator"), show_alert=True)
+            said = texts("op_button_not_operator")
+            await reply_after_reading(session, partial(answer_query, query), said, show_alert=True)
             return
         action, ticket_id = m.group(1), int(m.group(2))
         # locked (PostgreSQL) until the action is committed: two operators pressing
         # Resolve at once resolve once, the second sees it resolved
         ticket = await session.get(Ticket, ticket_id, with_for_update=True)
         if ticket is None or not pressed_under_card(query, ticket):
-            await answer_query(query, texts("op_button_stale"), show_alert=True)
+            said = texts("op_button_stale")
+            await reply_after_reading(session, partial(answer_query, query), said, show_alert=True)
             return
         ok, note = await apply_action(bot, session, services, ticket, action, query.from_user.id)
         # committed before anyone is told: a colleague who acts on the news (Reopen after
@@ -427,8 +438,9 @@ def create_router(settings: Settings) -> Router:
             await desk_of(services).tell_topic(bot, session, ticket, said)
 
     @router.callback_query()
-    async def unknown_button(query: CallbackQuery) -> None:
-        await answer_query(query, texts("op_button_stale"), show_alert=True)
+    async def unknown_button(query: CallbackQuery, session: AsyncSession) -> None:
+        said = texts("op_button_stale")
+        await reply_after_reading(session, partial(answer_query, query), said, show_alert=True)
 
     return router
 
@@ -467,8 +479,9 @@ def create_private_router(settings: Settings) -> Router:
         await reply_after_reading(session, message.answer, said)
 
     @router.message(Command(*TICKET_COMMANDS, "canned_add", "canned_del"))
-    async def ticket_command_here(message: Message) -> None:
-        await message.answer(texts("op_private_ticket_command"))
+    async def ticket_command_here(message: Message, session: AsyncSession) -> None:
+        said = texts("op_private_ticket_command")
+        await reply_after_reading(session, message.answer, said)
 
     return router
 
@@ -542,13 +555,14 @@ async def outside_transaction(session: AsyncSession | None, *, unless: bool) -> 
 
 
 async def reply_after_reading(
-    session: AsyncSession, send: Callable[[str], Awaitable[Any]], text: str
+    session: AsyncSession, send: Callable[..., Awaitable[Any]], text: str, **kwargs: Any
 ) -> None:
-    """``send(text)`` once the reads it came from are over: on SQLite every transaction
-    holds the one write lock, and every customer's turn would wait while Telegram is slow
-    or says 'retry after N s'."""
+    """``send(text, **kwargs)`` once the update's transaction is over (what it wrote is
+    committed, what it read is done with): on SQLite every transaction holds the one write
+    lock, and every customer's turn would wait while Telegram is slow or says 'retry after
+    N s'."""
     await session.commit()
-    await send(text)
+    await send(text, **kwargs)
 
 
 class OperatorRoster:
@@ -737,12 +751,13 @@ async def edited_into_note(
         )
         if ticket is not None:
             await add_event(session, ticket, "note", actor_id=row.author_id, text=row.text)
-        await message.reply(texts("op_edit_kept_as_note"))
+        await reply_after_reading(session, message.reply, texts("op_edit_kept_as_note"))
         return
     if command:
-        await message.reply(texts("op_edit_command", command=command))
+        said = texts("op_edit_command", command=command)
+        await reply_after_reading(session, message.reply, said)
         return
-    await message.reply(texts("op_edit_not_note"))
+    await reply_after_reading(session, message.reply, texts("op_edit_not_note"))
 
 
 async def note_command(
@@ -751,7 +766,7 @@ async def note_command(
     """/note TEXT (or the note prefix): an empty note is not saved, the operator is told
     how to write one."""
     if not text:
-        await message.reply(texts("op_note_empty"))
+        await reply_after_reading(session, message.reply, texts("op_note_empty"))
         return
     await save_note(session, ticket, author, text, message)
 
@@ -771,6 +786,7 @@ async def save_note(
         )
     )
     await add_event(session, ticket, "note", actor_id=author, text=text)
+    await session.commit()  # saved before it is shown saved, no lock held meanwhile
     try:
         await message.react([{"type": "emoji", "emoji": "✍"}])  # type: ignore[list-item]
     except (TelegramBadRequest, ValueError):
@@ -783,7 +799,8 @@ async def reply_to_customer(
     user = message.from_user
     assert user is not None
     if ticket.status == "resolved":
-        await message.reply(await resolved_note(session, services, ticket))
+        said = await resolved_note(session, services, ticket)
+        await reply_after_reading(session, message.reply, said)
         return
     await send_to_customer(bot, session, services, ticket, user.id, source=message)
 
@@ -926,7 +943,7 @@ async def send_to_customer(
                 await desk.customer_blocked(bot, session, ticket)  # the card is redrawn too
                 return False
             if source is not None:
-                await source.reply(said)
+                await reply_after_reading(session, source.reply, said)
             else:
                 await desk.tell_topic(bot, session, ticket, said)
             if took:
@@ -937,7 +954,7 @@ async def send_to_customer(
     if queued:
         try:
             if source is not None:
-                await source.reply(desk.texts("op_queued"))
+                await reply_after_reading(session, source.reply, desk.texts("op_queued"))
             else:
                 await desk.tell_topic(bot, session, ticket, desk.texts("op_queued"))
         except TelegramAPIError as exc:  # Telegram still down: the reply goes all the same
@@ -1182,9 +1199,8 @@ async def ticket_command(
         other = re.fullmatch(r"#?(\d{1,9})", args)
         if other is not None and int(other.group(1)) != ticket.id:
             # "/resolve 5" in ticket #3's topic: the operator means another ticket
-            await message.reply(
-                texts("op_other_ticket", id=ticket.id, command=name, other=other.group(1))
-            )
+            said = texts("op_other_ticket", id=ticket.id, command=name, other=other.group(1))
+            await reply_after_reading(session, message.reply, said)
             return
         ok, note = await apply_action(
             bot, session, services, ticket, name, user.id, sent_at=received_at
@@ -1194,8 +1210,8 @@ async def ticket_command(
             # a colleague resolved it a moment before: what was done must not be lost)
             await save_note(session, ticket, user.id, args, message)
             note += " " + texts("op_words_saved")
-        await session.commit()  # as the card's buttons: done before it is said
-        await message.reply(note)
+        # as the card's buttons: done before it is said
+        await reply_after_reading(session, message.reply, note)
     elif name == "note":
         await note_command(session, ticket, user.id, args, message, texts)
     elif name == "transfer":
@@ -1208,11 +1224,11 @@ async def ticket_command(
     elif name == "kb_save":
         await save_reply_as_entry(message, session, services, ticket, args)
     elif name == "help":
-        await message.reply(texts("op_help"))
+        await reply_after_reading(session, message.reply, texts("op_help"))
     elif name in ("canned_add", "canned_del"):
         return  # handled by the dedicated handlers (commands outside topics)
     else:
-        await message.reply(texts("op_unknown_command"))
+        await reply_after_reading(session, message.reply, texts("op_unknown_command"))
 
 
 async def changed_hands(session: AsyncSession, ticket: Ticket, since: datetime) -> bool:
@@ -1225,12 +1241,23 @@ async def changed_hands(session: AsyncSession, ticket: Ticket, since: datetime) 
     return at is not None and as_utc(at) >= since
 
 
-async def taken_already(bot: Bot, desk: OperatorDesk, ticket: Ticket, *, pressed: bool) -> str:
+async def taken_already(
+    bot: Bot, session: AsyncSession, desk: OperatorDesk, ticket: Ticket, *, pressed: bool
+) -> str:
     """What an operator who tried to take a ticket a colleague had just taken is told."""
     assert ticket.assignee_id is not None
-    who = await desk.operator_name(bot, ticket.assignee_id)
+    who = await name_after_reading(bot, session, desk, ticket.assignee_id)
     key = "op_taken_already_pressed" if pressed else "op_taken_already_typed"
     return desk.texts(key, who=who, id=ticket.id)
+
+
+async def name_after_reading(
+    bot: Bot, session: AsyncSession, desk: OperatorDesk, user_id: int
+) -> str:
+    """An operator's name as Telegram gives it, asked once the update's transaction is over
+    (what it did committed first): on SQLite it holds the one write lock."""
+    await session.commit()
+    return await desk.operator_name(bot, user_id)
 
 
 async def apply_action(
@@ -1261,7 +1288,7 @@ async def apply_action(
             # the card's Take is for a waiting ticket (pressed on a card not yet updated it
             # would take a colleague's ticket behind their back), and a /take sent as a
             # colleague took it meant a waiting one too: /take sent knowingly takes it over
-            return False, await taken_already(bot, desk, ticket, pressed=sent_at is None)
+            return False, await taken_already(bot, session, desk, ticket, pressed=sent_at is None)
         if not await take_ticket(session, ticket, actor, held_by=before, now=now):
             # a colleague took (or resolved) it at the same moment, in another update
             if ticket.status == "resolved":
@@ -1270,12 +1297,12 @@ async def apply_action(
                 return True, texts("op_take_yours")
             if ticket.assignee_id is None:  # put back in the queue that moment
                 return False, texts("op_take_changed", id=ticket.id)
-            return False, await taken_already(bot, desk, ticket, pressed=sent_at is None)
+            return False, await taken_already(bot, session, desk, ticket, pressed=sent_at is None)
         drawn = await desk.refresh_card(bot, session, ticket)
         if before is None:
             return True, with_card_late(texts, texts("op_take_done", id=ticket.id), drawn)
         # taking a colleague's ticket: said in the topic, which they watch
-        was = await desk.operator_name(bot, before)
+        was = await name_after_reading(bot, session, desk, before)
         return True, with_card_late(texts, texts("op_take_over", id=ticket.id, was=was), drawn)
     if action == "resolve":
         if ticket.status == "resolved":
@@ -1287,6 +1314,7 @@ async def apply_action(
         conversation = await resolve_ticket(session, ticket, actor_id=actor, now=now)
         await tell_customer_resolved(bot, session, services, ticket, conversation)
         drawn = await desk.refresh_card(bot, session, ticket, state=context)
+        await session.commit()  # no lock held while Telegram closes the topic
         try:
             await bot.close_forum_topic(desk.chat_id, ticket.topic_id)  # type: ignore[arg-type]
         except TelegramBadRequest as exc:
@@ -1308,7 +1336,7 @@ async def apply_action(
             link = desk.topic_link(newer)
             return False, texts("op_reopen_newer", id=newer.id, link=f": {link}" if link else "")
         await reopen_ticket(session, ticket, actor_id=actor, now=now)
-        await session.flush()
+        await session.commit()  # done, and no lock held while Telegram opens the topic
         try:
             await bot.reopen_forum_topic(desk.chat_id, ticket.topic_id)  # type: ignore[arg-type]
         except TelegramBadRequest as exc:
@@ -1518,7 +1546,7 @@ async def transfer(
             MessageEntity(type="text_mention", offset=offset, length=length, user=target)
         )
     note = with_card_late(texts, note, await desk.refresh_card(bot, session, ticket))
-    await message.reply(note, entities=mention or None)
+    await reply_after_reading(session, message.reply, note, entities=mention or None)
 
 
 async def worked_here(session: AsyncSession, services: Services) -> set[int]:
@@ -1663,7 +1691,7 @@ async def canned(
             await session.scalars(select(CannedReply).order_by(CannedReply.name, CannedReply.id))
         ).all()
         if not rows:
-            await message.reply(texts("op_canned_empty"))
+            await reply_after_reading(session, message.reply, texts("op_canned_empty"))
             return
         named: dict[str, list[CannedReply]] = {}
         for r in rows:
@@ -1674,17 +1702,18 @@ async def canned(
             lines.append(f"• {name} ({langs}): {stored[0].text[:80]}")
         # in parts: a shop's fifty replies are more than one message holds
         for part in split_text("\n".join(lines)):
-            await message.reply(part)
+            await reply_after_reading(session, message.reply, part)
         return
     name, wanted = args.split()[0], args.split()[1:2]
     rows = await canned_by_name(session, name)
     if not rows:
-        await message.reply(texts("op_canned_no_such"))
+        await reply_after_reading(session, message.reply, texts("op_canned_no_such"))
         return
     user = message.from_user
     assert user is not None
     if ticket.status == "resolved":
-        await message.reply(await resolved_note(session, services, ticket))
+        said = await resolved_note(session, services, ticket)
+        await reply_after_reading(session, message.reply, said)
         return
     conversation = await session.get(Conversation, ticket.conversation_id)
     customer_lang = (
@@ -1696,11 +1725,10 @@ async def canned(
         # the customer must not get a text in a language they did not write in
         has = ", ".join(await canned_languages(session, name)) or "?"
         said = language_word(texts, lang, lang)
-        await message.reply(
-            texts("op_canned_no_language", name=rows[0].name, language=said, has=has, lang=lang)
-        )
+        said = texts("op_canned_no_language", name=rows[0].name, language=said, has=has, lang=lang)
+        await reply_after_reading(session, message.reply, said)
         return
     if await send_to_customer(
         bot, session, services, ticket, user.id, text=row.text, signer=user.first_name
     ):
-        await message.reply(texts("op_canned_sent", text=row.text))
+        await reply_after_reading(session, message.reply, texts("op_canned_sent", text=row.text))
