@@ -655,11 +655,14 @@ class OperatorDesk:
         read them before: an operator's reply that waited on Telegram while the customer
         unblocked the bot must not put 'they blocked the bot' back on the card. Redraws of
         one ticket reach Telegram in the order they read, so the card ends as the last
-        read saw it."""
+        read saw it; this session's change is committed before this redraw takes its
+        place in that order, so a redraw after it, in another session, sees it (on
+        PostgreSQL another session reads only what is committed: a flag flushed, not yet
+        committed, such as a customer's block, was drawn over by a colleague's redraw)."""
         drawing = self._drawing.get(ticket.id)
         if drawing is None:
             drawing = self._drawing[ticket.id] = _Drawing()
-        await session.flush()
+        await session.commit()
         render = next(_RENDERS)
         await session.refresh(ticket)
         customer = await session.get(Customer, ticket.customer_id, populate_existing=True)

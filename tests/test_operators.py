@@ -1411,3 +1411,47 @@ async def test_operators_commands_are_answered_once_the_transaction_is_over(
         # (on PostgreSQL a transaction locks the rows it read, no customer's turn)
         ops = [c for c in locked if c[1].startswith(("/", "#", "tk:"))]
         assert not ops, ops
+
+
+@BOTH
+async def test_a_colleagues_redraw_while_the_customer_blocks_the_bot_keeps_it_on_the_card(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """John blocked the bot while the card was being redrawn for another reason (Olga's
+    take, the timers): on PostgreSQL that redraw read only what was committed, so it did
+    not see the block, flushed but not yet committed, and its card, drawn after the
+    block's own, ended without '⚠️ The customer has blocked the bot' (until some later
+    redraw). The block is committed before its card is drawn: the card says it."""
+    from bot.db.models import Customer
+    from escalation import telegram
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    card_id = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]["message_id"]
+    await settled(sandbox)
+    desk = sandbox.services.desk
+    let_go = telegram._let_go
+    colleague: list[bool] = []
+
+    async def meanwhile(session) -> None:  # the block's redraw has read, not yet drawn
+        await let_go(session)
+        blocking = any(
+            isinstance(o, Customer) and o.blocked_bot for o in session.identity_map.values()
+        )
+        if blocking and not colleague:
+            colleague.append(True)  # a colleague's redraw of the same card, now
+            async with sandbox.services.sessionmaker() as other:
+                ticket = await other.get(Ticket, 1)
+                assert ticket is not None
+                await desk.refresh_card(sandbox.bot, other, ticket)
+                await other.commit()
+
+    monkeypatch.setattr(telegram, "_let_go", meanwhile)
+    fake.user_blocks_bot(JOHN)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="has blocked the bot", timeout=20
+    )
+    await settled(sandbox)
+    assert colleague
+    card = fake.get_message(OPERATORS_CHAT_ID, card_id).text_or_caption().split("Transcript:")[0]
+    assert "The customer has blocked the bot" in card, card
