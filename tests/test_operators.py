@@ -1455,3 +1455,32 @@ async def test_a_colleagues_redraw_while_the_customer_blocks_the_bot_keeps_it_on
     assert colleague
     card = fake.get_message(OPERATORS_CHAT_ID, card_id).text_or_caption().split("Transcript:")[0]
     assert "The customer has blocked the bot" in card, card
+
+
+@BOTH
+async def test_a_caption_taken_off_an_operators_photo_is_taken_off_the_customers_copy(
+    sandbox: Sandbox,
+) -> None:
+    """Olga sent John a photo captioned with the wrong order's number and took the caption
+    off in Telegram: John's copy kept it (an edit with no text was ignored), and so did
+    the ticket's history. The caption goes from his copy and from the history."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    sent = fake.user_sends(
+        OLGA,
+        photo=True,
+        caption="Your parcel 5531299 at the depot",
+        chat_id=OPERATORS_CHAT_ID,
+        message_thread_id=thread,
+    )
+    await fake.wait_for(
+        lambda: "Your parcel 5531299 at the depot" in bot_texts(fake, JOHN), timeout=20
+    )
+    fake.user_edits(OPERATORS_CHAT_ID, sent["message_id"], "")
+    await fake.wait_for(lambda: fake.calls_of("editMessageCaption"), timeout=20)
+    await settled(sandbox)
+    photo = fake.messages(JOHN, from_bot=True)[-1]
+    assert photo.get("photo") and not photo.get("caption"), photo
+    async with sandbox.services.sessionmaker() as session:
+        row = await session.scalar(select(MessageRow).where(MessageRow.direction == "operator"))
+    assert row is not None and not row.text, row and row.text

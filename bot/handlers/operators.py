@@ -340,8 +340,10 @@ def create_router(settings: Settings) -> Router:
                 MessageRow.relay_message_id == message.message_id,
             )
         )
-        new_text = message.text or message.caption
-        if row is None or not new_text:
+        new_text = message.text or message.caption or ""
+        # a caption taken off a photo (a file) is an edit too: the customer's copy loses it
+        uncaptioned = not new_text and message.content_type in CAPTIONED
+        if row is None or not (new_text or (uncaptioned and row.text)):
             return
         if await refused(message, session, verdict):
             # its author is no operator any more (removed from a public group, where one
@@ -361,7 +363,7 @@ def create_router(settings: Settings) -> Router:
             if row.delivered_at is None:
                 # still in the outbox (Telegram failed, another channel's next response):
                 # it goes out as corrected
-                row.text, row.edited_at = new_text, utcnow()
+                row.text, row.edited_at = new_text or None, utcnow()
             return
         await session.commit()  # the reads over: no lock held while Telegram edits it
         try:
@@ -377,7 +379,7 @@ def create_router(settings: Settings) -> Router:
                     message_id=row.tg_message_id,
                     caption=caption or new_text,
                 )
-            row.text = new_text
+            row.text = new_text or None
             row.edited_at = utcnow()
         except TelegramForbiddenError:
             ticket = await desk_of(services).ticket_by_topic(session, message.message_thread_id)

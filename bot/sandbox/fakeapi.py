@@ -1418,16 +1418,20 @@ class FakeTelegram:
         return msg.to_api()
 
     def user_edits(self, chat_id: int, message_id: int, text: str) -> Json:
-        """A user edits their text (or caption); queues an ``edited_message`` update."""
+        """A user edits their text (or caption; ``""`` takes a photo's or a file's caption
+        off, as Telegram lets one); queues an ``edited_message`` update."""
         chat = self._chat(chat_id)
         msg = chat.messages.get(int(message_id))
         if msg is None or msg.deleted or msg.from_bot or msg.service:
             raise SandboxError(f"message {message_id} in chat {chat_id} can't be edited by a user")
-        if not text:
+        key = "text" if "text" in msg.api else "caption"
+        if not text and key == "text":
             raise SandboxError("text must not be empty")
         msg.history.append(msg.to_api())
-        key = "text" if "text" in msg.api else "caption"
-        msg.api[key] = text
+        if text:
+            msg.api[key] = text
+        else:
+            msg.api.pop(key, None)
         ents = command_entities(text)
         ent_key = "entities" if key == "text" else "caption_entities"
         if ents:
