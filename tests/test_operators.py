@@ -361,8 +361,12 @@ async def test_a_topic_closed_by_hand_says_the_ticket_is_still_open(sandbox: San
     """Olga closed the ticket's topic by hand, as one closes a finished thread: the ticket
     stayed open (John waiting, the bot silent, no survey), the operators who are not admins
     could no longer write in it, and nothing said so. The topic is opened again and says
-    the ticket is still open and how to close it."""
+    the ticket is still open and how to close it (asked of Telegram with no transaction
+    open: on SQLite it holds the one write lock every customer's turn waits for)."""
+    from tests.test_e2e import watch_locked_calls
+
     fake = sandbox.server.fake
+    locked = watch_locked_calls(sandbox)
     thread = await _escalate(fake, JOHN, "operator please")
     fake.user_closes_topic(OLGA, OPERATORS_CHAT_ID, thread)
     said = await fake.wait_for_bot_message(
@@ -373,6 +377,7 @@ async def test_a_topic_closed_by_hand_says_the_ticket_is_still_open(sandbox: San
     [topic] = [t for t in fake.topics(OPERATORS_CHAT_ID) if t["message_thread_id"] == thread]
     assert not topic["closed"]
     assert (await the_ticket(sandbox)).status == "open"
+    assert not [c for c in locked if c[0] == "ReopenForumTopic"], locked
 
 
 async def test_a_reply_telegram_refuses_is_no_answer_but_the_ticket_is_the_operators(

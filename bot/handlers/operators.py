@@ -515,6 +515,7 @@ async def closed_by_hand(
     ticket = await desk.ticket_by_topic(session, message.message_thread_id)
     if ticket is None or ticket.status == "resolved":
         return
+    await session.commit()  # the read over: no lock held while Telegram opens the topic
     try:
         await bot.reopen_forum_topic(desk.chat_id, message.message_thread_id)  # type: ignore[arg-type]
     except TelegramBadRequest as exc:
