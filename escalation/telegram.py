@@ -307,6 +307,8 @@ class OperatorDesk:
         self._album_tasks: set[asyncio.Task[None]] = set()
         # operators' names as Telegram last gave them: said when it cannot be asked
         self._names: dict[int, str] = {}
+        # those Telegram said, when last asked, are out of the operators' group
+        self._left: set[int] = set()
         GROUP_REFUSED.pop(self.chat_id, None)  # a new start: said again if still so
         self._telling: set[asyncio.Task[None]] = set()  # the admins being told
 
@@ -791,11 +793,20 @@ class OperatorDesk:
             log.warning("Telegram did not say who %s is in the operators' group: %s", user_id, exc)
             raise GroupUnanswered(exc) from exc
         group_answered(self.chat_id)
+        if member.status in ("left", "kicked"):
+            self._left.add(user_id)
+        else:
+            self._left.discard(user_id)
         user = member.user
         self._names[user_id] = f"{user.full_name}" + (
             f" (@{user.username})" if user.username else ""
         )
         return member
+
+    def has_left(self, user_id: int) -> bool:
+        """Whether Telegram, last asked about ``user_id``, said they are out of the
+        operators' group (left, or removed)."""
+        return user_id in self._left
 
     def topic_link(self, ticket: Ticket) -> str:
         """The ticket's topic as a link for a private chat ('https://t.me/c/123/45'): a

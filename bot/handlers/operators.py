@@ -205,9 +205,8 @@ def create_router(settings: Settings) -> Router:
     ) -> None:
         if await refused(message, session, verdict):
             return  # the waiting customers are the operators' to see
-        await reply_after_reading(
-            session, message.reply, await queue_text(session, names(bot, services), texts)
-        )
+        said = await queue_reply(session, bot, services, texts)
+        await reply_after_reading(session, message.reply, said)
 
     @router.message(Command("canned_add"), flags=OPERATOR)
     async def canned_add(
@@ -477,7 +476,7 @@ def create_private_router(settings: Settings) -> Router:
         services: Services,
         verdict: bool | None = None,
     ) -> None:
-        said = await queue_text(session, names(bot, services), texts)
+        said = await queue_reply(session, bot, services, texts)
         await reply_after_reading(session, message.answer, said)
 
     @router.message(Command(*TICKET_COMMANDS, "canned_add", "canned_del"))
@@ -641,17 +640,36 @@ class OperatorRoster:
         return member
 
 
-def names(bot: Bot, services: Services) -> Callable[[int], Awaitable[str]]:
+class Names:
+    """Operators' names by their ids, each asked of Telegram once (``asked``: whose)."""
+
+    def __init__(self, bot: Bot, services: Services) -> None:
+        self.bot, self.desk = bot, desk_of(services)
+        self.asked: dict[int, str] = {}
+
+    async def __call__(self, user_id: int) -> str:
+        if user_id not in self.asked:
+            self.asked[user_id] = await self.desk.operator_name(self.bot, user_id)
+        return self.asked[user_id]
+
+
+def names(bot: Bot, services: Services) -> Names:
     """An operator's name by their id, asked of Telegram once per id."""
+    return Names(bot, services)
+
+
+async def queue_reply(session: AsyncSession, bot: Bot, services: Services, texts: Texts) -> str:
+    """What /queue says. An operator who has the tickets and whom Telegram, asked their
+    name, says has left the group (the bot was not told: stopped meanwhile, or the group
+    hides such messages) has them no more: they go back to the queue (each topic told
+    so), and the queue is read again, as it is then."""
+    name_of = names(bot, services)
+    said = await queue_text(session, name_of, texts)
     desk = desk_of(services)
-    known: dict[int, str] = {}
-
-    async def name_of(user_id: int) -> str:
-        if user_id not in known:
-            known[user_id] = await desk.operator_name(bot, user_id)
-        return known[user_id]
-
-    return name_of
+    gone = [user_id for user_id in name_of.asked if desk.has_left(user_id)]
+    for user_id in gone:
+        await desk.operator_left(bot, session, user_id)
+    return await queue_text(session, name_of, texts) if gone else said
 
 
 async def queue_text(
@@ -1222,7 +1240,7 @@ async def ticket_command(
     elif name == "canned":
         await canned(message, bot, session, services, ticket, args)
     elif name == "queue":
-        said = await queue_text(session, names(bot, services), texts)
+        said = await queue_reply(session, bot, services, texts)
         await reply_after_reading(session, message.reply, said)
     elif name == "kb_save":
         await save_reply_as_entry(message, session, services, ticket, args)
