@@ -356,6 +356,15 @@ def _same_question(message: str, asked: str | None) -> bool:
     return len(said) >= 2 and len(said & before) >= 0.8 * len(said)
 
 
+# a word of a follow-up this long at least says what it asks about ("Польшу", "Poland"), and
+# matches a word of an answer by its first letters ("Polski" - "Polsce": "Pols")
+COVERED_MIN_LETTERS = 4
+
+
+def _stem(word: str) -> str:
+    return word[: max(COVERED_MIN_LETTERS, len(word) - 3)]
+
+
 def _candidate_rows(candidates: Iterable[Candidate]) -> list[list[Any]]:
     """The candidates as kept in the flow's memory: ``[[entry id, score], ...]``."""
     return [[c.entry_id, round(c.score, 4)] for c in candidates]
@@ -600,6 +609,12 @@ class FaqFlow:
             key=lambda c: c.score + FOLLOW_UP_ALONE * own.get(c.entry_id, 0.0),
             reverse=True,
         )
+        covered = await self._covered_by_last(ctx, memory, message)
+        if covered:
+            # "а в Польшу?" after the delivery price, whose answer has the price to Poland: the
+            # same topic for a place (or a thing) the answer names, not the delivery regions
+            # the word alone is closest to
+            ranked.sort(key=lambda c: c.entry_id != memory.get("last"))
         top = ranked[0]
         if new_entry_only and (
             top.entry_id == memory.get("last") or own.get(top.entry_id, 0.0) < alone.threshold
@@ -611,7 +626,12 @@ class FaqFlow:
             await self._decline(ctx, memory, joint_text, joint)
             return True
         index = self.knowledge.loaded_index
-        if top.entry_id == memory.get("last") and index is not None and index.reranker:
+        if (
+            top.entry_id == memory.get("last")
+            and not covered
+            and index is not None
+            and index.reranker
+        ):
             # the answer just given, again: only when the re-ranker, reading the joint
             # question, is sure that entry answers it ("а в пункт выдачи?" after the
             # delivery price). Else the follow-up asks what that answer does not hold ("and
@@ -662,6 +682,25 @@ class FaqFlow:
             ctx.say_text(text("faq_same", ctx.lang, ctx.texts.memory))
         self._say_answer(ctx, memory, entry, top.score, via="follow_up")
         return True
+
+    async def _covered_by_last(
+        self, ctx: TurnContext, memory: dict[str, Any], message: str
+    ) -> bool:
+        """Every word the follow-up asks about is in the answer just given ("а в Польшу?",
+        "a do paczkomatu?" after the delivery price, which names both): it asks about what
+        that answer holds."""
+        last = memory.get("last")
+        if not last or not recent_answer(ctx):
+            return False
+        asked = [w.lower() for w in _CONTENT_WORD.findall(_FOLLOW_UP.sub("", message, count=1))]
+        asked = [w for w in asked if len(w) >= COVERED_MIN_LETTERS]
+        if not asked:
+            return False
+        entry = await self._entry(ctx, str(last))
+        if entry is None:
+            return False
+        said = {w.lower() for w in _CONTENT_WORD.findall(entry.answer_for(ctx.lang)[1])}
+        return all(any(w.startswith(_stem(a)) for w in said) for a in asked)
 
     async def answer_also(
         self,

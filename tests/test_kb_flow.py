@@ -1254,3 +1254,50 @@ async def test_scorn_for_an_answer_is_didnt_help(
     assert events(out, "faq_not_helpful"), [r.text for r in out.replies]
     assert not events(out, "fallback") and not events(out, "clarify")
     assert not events(out, "complaint_opened")
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "follow", "pred", "answer_id"),
+    [
+        ("330", "Сколько стоит доставка?", "а в Польшу?", ("out_of_scope", 0.87), "delivery_cost"),
+        (
+            "331",
+            "How much is shipping?",
+            "and for Poland?",
+            ("out_of_scope", 0.77),
+            "delivery_cost",
+        ),
+        ("332", "Ile kosztuje dostawa?", "a do Polski?", ("out_of_scope", 0.9), "delivery_cost"),
+        (
+            "333",
+            "How long does delivery take?",
+            "and to Poland?",
+            ("out_of_scope", 0.9),
+            "delivery_times",
+        ),
+        # the price answer names no Germany: where the shop delivers ("not to other countries")
+        (
+            "334",
+            "Ile kosztuje dostawa?",
+            "a do Niemiec?",
+            ("out_of_scope", 0.91),
+            "delivery_regions",
+        ),
+    ],
+)
+async def test_a_place_after_an_answer_that_names_it_is_that_topic(
+    demo_routed: SimpleNamespace,
+    user: str,
+    question: str,
+    follow: str,
+    pred: tuple[str, float],
+    answer_id: str,
+) -> None:
+    """'а в Польшу?' / 'and for Poland?' after the delivery price got where the shop delivers
+    ('We deliver all over Russia ... and to Poland'), the entry the word alone is closest to,
+    not the price to Poland the answer holds: a follow-up whose words are all in the answer
+    just given asks about that answer's topic."""
+    lang = {"H": "en", "С": "ru", "I": "pl"}[question[0]]
+    await _ask(demo_routed, user, question, _Prediction("faq", lang))
+    out = await _ask(demo_routed, user, follow, _Prediction(pred[0], lang, pred[1]))
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == [answer_id]
