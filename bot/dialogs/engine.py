@@ -69,7 +69,6 @@ from bot.nlu.lexicon import (
     PART_MISSING_RU,
     SITE_FAILURE,
     beside_packaging,
-    billing_denied,
     box_damage_only,
     damage_denied,
     damage_named,
@@ -81,8 +80,8 @@ from bot.nlu.lexicon import (
     problem_told,
     refund_status_question,
     sarcastic,
-    site_said_fine,
     staff_praised,
+    type_denied,
 )
 from bot.nlu.translit import cyrillize
 from escalation.hours import answer_from, is_open, next_open, sla_minutes
@@ -738,20 +737,15 @@ def _sarcasm_about(text: str) -> str | None:
 def _type_denied(ctype: str | None, text: str) -> bool:
     """The message names the problem of the complaint type ``ctype`` only to deny it
     ("ничего не сломано", "без задержек", "no delay at all")."""
-    if ctype == "damaged_defective":
-        return damage_denied(text)
     if ctype == "delivery_delay":
         return late_or_lost(text) and not problem_told(_LATE_OR_LOST, text)
-    if ctype == "billing":
-        # "I wasn't overcharged, but I never got my refund" is still about money
-        return billing_denied(text) and not refund_not_come(text)
     if ctype == "missing_item":
         return missing_denied(text)
-    if ctype == "staff_behavior":
-        return staff_praised(text)  # "The courier was lovely, but the mug is chipped"
-    if ctype == "website_app":
-        return site_said_fine(text)  # "The app works fine, the problem is my order never came"
-    return False
+    if ctype == "billing" and refund_not_come(text):
+        return False  # "I wasn't overcharged, but I never got my refund" is still about money
+    # "The courier was lovely, but the mug is chipped", "The app works fine, the problem is
+    # my order never came"
+    return type_denied(ctype, text)
 
 
 _ITEM_OR_LATE = frozenset({"damaged_defective", "wrong_item", "missing_item", "delivery_delay"})

@@ -24,13 +24,12 @@ from dataclasses import dataclass, replace
 from bot.dialogs.slots import words
 from bot.nlu.lexicon import (
     PACKAGING,
-    billing_denied,
     box_damage_only,
     damage_denied,
     damage_named,
     item_trouble_named,
-    site_said_fine,
     staff_praised,
+    type_denied,
 )
 from bot.nlu.schema import Prediction
 
@@ -213,20 +212,11 @@ def _denies_only(text: str, p: Prediction) -> bool:
     of the box alone ("The box was crushed"), on the
     staff it speaks well of ("The courier wasn't rude at all", "Kurier był miły"), or on money
     it says was not taken ("Деньги не списали дважды")."""
-    if p.complaint_type == "damaged_defective":
-        # "The box was crushed and ... the remote is missing": the box, not what was in it
-        return damage_denied(text) or box_damage_only(text)
-    if p.complaint_type == "staff_behavior":
-        return staff_praised(text)
-    if p.complaint_type == "billing":
-        return billing_denied(text)
-    if p.complaint_type == "website_app":
-        return site_said_fine(text)  # "Aplikacja działa, ale paczka nie dotarła"
-    return (
-        p.complaint_type in ("wrong_item", "missing_item")
-        and damage_denied(text)
-        and not item_trouble_named(text)
-    )
+    if p.complaint_type == "damaged_defective" and box_damage_only(text):
+        return True  # "The box was crushed and ... the remote is missing": the box, not the TV
+    if p.complaint_type in ("wrong_item", "missing_item"):
+        return damage_denied(text) and not item_trouble_named(text)
+    return type_denied(p.complaint_type, text)  # "Aplikacja działa, ale paczka nie dotarła"
 
 
 def combine(

@@ -9,6 +9,7 @@ fire on "посуда"), Polish without diacritics included.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _LEGAL_PATTERNS = [
     # Russian
@@ -693,6 +694,25 @@ def staff_praised(text: str) -> bool:
         and not problem_told(RUDE_WORDS, text)
         and not any(match_denied(text, m) for m in _KIND.finditer(text))
     )
+
+
+# How a complaint type's problem is named only to deny it, the same in a whole message and in
+# one of its clauses: "ничего не сломано", "the courier was lovely", "Деньги не списали
+# дважды", "The app works fine". The readers add their own cases (bot/dialogs/engine.py's
+# whole message: a late parcel, a missing item; bot/dialogs/requests.py's clause: a box alone,
+# a wrong or missing item read from a denied damage word).
+_TYPE_DENIALS: dict[str, Callable[[str], bool]] = {
+    "damaged_defective": damage_denied,
+    "staff_behavior": staff_praised,
+    "billing": billing_denied,
+    "website_app": site_said_fine,
+}
+
+
+def type_denied(ctype: str | None, text: str) -> bool:
+    """``text`` names the problem of complaint type ``ctype`` only to deny it."""
+    denied = _TYPE_DENIALS.get(ctype or "")
+    return denied is not None and denied(text)
 
 
 # A code sent by SMS or e-mail to log in or to pay ("смс-код", "the verification code",
