@@ -1150,3 +1150,27 @@ async def test_someone_elses_order_is_a_wrong_item(services: Services, message: 
     outcome = await say(services, "7313", message)
     opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
     assert opened == ["wrong_item"], texts(outcome)
+
+
+@pytest.mark.parametrize(
+    ("announce", "told"),
+    [
+        ("I want to complain about the courier", "he threw my parcel over the fence"),
+        ("Хочу пожаловаться на курьера", "он нагрубил мне по телефону"),
+        ("Chcę złożyć skargę na kuriera", "był bardzo niemiły"),
+    ],
+)
+async def test_a_complaint_about_the_courier_announced_is_asked_what_happened(
+    services: Services, announce: str, told: str
+) -> None:
+    """'I want to complain about the courier' got the FAQ's answer on damaged parcels, 'Хочу
+    пожаловаться на курьера' was handed to a person at once with no thanks or apology, and
+    'Chcę złożyć skargę na kuriera' got 'Czy pytanie dotyczy jednego z tych tematów?': the
+    customer is thanked and asked what happened, and the answer opens the courier's case."""
+    first = await say(services, "7314", announce)
+    assert events(first, "clarify"), texts(first)
+    for kind in ("faq_answered", "faq_declined", "escalated"):
+        assert not events(first, kind), texts(first)
+    second = await say(services, "7314", told)
+    opened = [e["complaint_type"] for e in events(second, "complaint_opened")]
+    assert opened == ["staff_behavior"], texts(second)

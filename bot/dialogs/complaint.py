@@ -47,9 +47,9 @@ from bot.dialogs.handoff import (
 )
 from bot.dialogs.requests import (
     MultiPrediction,
+    announced_type,
     announces_problem,
     asks_question,
-    site_problem_named,
 )
 from bot.dialogs.rules import Rules, TypeRule, load_rules
 from bot.dialogs.slots import (
@@ -1148,8 +1148,9 @@ class ComplaintFlow:
                 # "Hi, I have a problem with my order" and nothing more: thanks, sorry, and
                 # what happened (the case opens with the answer, its type known)
                 ctx.state["complaint_clarified"] = int(ctx.state.get("turns", 0))
-                if site_problem_named(text):  # "...with your website": the site's, whatever comes
-                    ctx.state["clarified_type"] = "website_app"
+                # "...with your website", "...about the courier": that, whatever comes
+                if (named := announced_type(text)) is not None:
+                    ctx.state["clarified_type"] = named
                 ctx.state["clarify_thanked"] = True
                 ctx.say("complaint_what_happened")
                 ctx.event("clarify", intent="complaint", reason="problem_only")

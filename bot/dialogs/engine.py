@@ -42,11 +42,11 @@ from bot.dialogs.guard import sanitize
 from bot.dialogs.requests import (
     MIN_CONFIDENCE,
     MultiPrediction,
+    announced_type,
     announces_problem,
     asks_question,
     combine,
     questions,
-    site_problem_named,
     split_clauses,
     split_requests,
 )
@@ -1155,14 +1155,17 @@ class ConversationEngine:
                 named = "damaged_defective"
             if named is not None:
                 whole = dataclasses.replace(whole, complaint_type=named)
-        if whole.intent != "complaint" and announces_problem(text):
+        if (
+            whole.intent != "complaint" or whole.intent_confidence < MIN_CONFIDENCE
+        ) and announces_problem(text):
             # "Hi, I have a problem with my order" is no praise or goodbye: the complaint flow
             # asks what happened
             whole = dataclasses.replace(
                 whole,
                 intent="complaint",
                 # "I have a problem with your website" is no praise: a site problem
-                complaint_type="website_app" if site_problem_named(text) else "other",
+                # ... and "I want to complain about the courier" is about the courier
+                complaint_type=announced_type(text) or "other",
                 intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
             )
         asked = _refund_asked(whole, text)

@@ -133,6 +133,15 @@ _SITE_NOUN = (
     r"личным\s+кабинетом|аккаунтом)"
 )
 _SITE_NAMED = re.compile(rf"(?:with|about|z|с|по)\s+(?:{_SITE_NOUN})\b", re.IGNORECASE)
+# "about the courier", "на курьера", "na kuriera": someone of the staff
+_STAFF_NOUN = (
+    r"(?:(?:the|your|a|my|this|one\s+of\s+your)\s+)?(?:courier|driver|delivery\s+(?:guy|man|driver|person)|"
+    r"operator|agent|staff|consultant|manager|employee|support\s+(?:agent|guy|person|staff)|"
+    r"shop\s+assistant|cashier)s?|(?:ваш\w*\s+)?(?:курьер|оператор|сотрудник|менеджер|"
+    r"консультант|продав|водител|кассир)\w*|(?:wasz\w*\s+)?(?:kurier|konsultant|pracownik|"
+    r"sprzedaw|kierowc|kasjer)\w*"
+)
+_STAFF_NAMED = re.compile(rf"(?:about|on|на|na)\s+(?:{_STAFF_NOUN})(?!\w)", re.IGNORECASE)
 _PROBLEM_ONLY = re.compile(
     rf"{_GREETING}(?:"
     r"(?:i(?:'ve|\s+have)?(?:\s+got)?|there(?:'s|\s+is)|we\s+have)\s+(?:a\s+|an\s+|some\s+)?"
@@ -140,7 +149,8 @@ _PROBLEM_ONLY = re.compile(
     r"i(?:'d|\s+would)\s+like\s+to\s+(?:make|file|lodge|raise)\s+a\s+complaint|"
     r"something(?:'s|\s+is|\s+has)?\s+(?:gone\s+|went\s+)?wrong|"
     r"(?:mam|jest|mamy)\s+(?:(?:ma[lł]y|du[zż]y|powa[zż]ny)\s+)?(?:problem|k[lł]opot|reklamacj[eęa])|"
-    r"(?:chc[eę]|chcia[lł](?:a)?bym)\s+z[lł]o[zż]y[cć]\s+reklamacj[eę]|co[śs]\s+(?:jest\s+)?nie\s+tak|"
+    r"(?:chc[eę]|chcia[lł](?:a)?bym)\s+z[lł]o[zż]y[cć]\s+(?:reklamacj[eę]|skarg[eę])|"
+    r"co[śs]\s+(?:jest\s+)?nie\s+tak|"
     r"(?:у\s+меня|есть)\s+(?:проблема|претензия|жалоба)|"
     r"хочу\s+(?:пожаловаться|оставить\s+жалобу|подать\s+(?:жалобу|претензию))|что-то\s+не\s+так|"
     # the order said to have one: "My order has a problem", "С заказом проблема", "Z zamówieniem
@@ -148,7 +158,8 @@ _PROBLEM_ONLY = re.compile(
     rf"(?:{_ORDER_NOUN}|{_SITE_NOUN})\s+(?:has|had|got)\s+(?:a\s+|an\s+|some\s+)?(?:problem|issue)|"
     rf"(?:с|z)\s+(?:{_ORDER_NOUN}|{_SITE_NOUN})\s+(?:(?:jest|какая-то|какие-то|есть)\s+)?"
     r"(?:проблем[аы]|problem|k[lł]opot)"
-    rf")(?:\s+(?:with|about|z|с|по)\s+(?:{_ORDER_NOUN}|{_SITE_NOUN}))?"
+    rf")(?:\s+(?:with|about|z|с|по)\s+(?:{_ORDER_NOUN}|{_SITE_NOUN})|\s+(?:about|on|на|na)\s+"
+    rf"(?:{_STAFF_NOUN}))?"
     r"(?:\W*(?:nr\.?|no\.?|number|numer|номер|№|#)?\s*[\w-]*\d[\w-]*)?"
     r"[\s.!,:)(]*(?:please|pro[sś]z[eę]|пожалуйста)?[\s.!]*",
     re.IGNORECASE,
@@ -160,9 +171,18 @@ def announces_problem(text: str) -> bool:
     return bool(_PROBLEM_ONLY.fullmatch((text or "").strip()))
 
 
-def site_problem_named(text: str) -> bool:
-    """ "I have a problem with your website", "mam problem z aplikacją": the site or the app."""
-    return announces_problem(text) and bool(_SITE_NAMED.search(text or ""))
+def announced_type(text: str) -> str | None:
+    """The complaint type a bare announcement of a problem names: ``website_app`` for "I have
+    a problem with your website", "mam problem z aplikacją"; ``staff_behavior`` for "I want to
+    complain about the courier", "хочу пожаловаться на курьера", "chcę złożyć skargę na
+    kuriera"; else None."""
+    if not announces_problem(text):
+        return None
+    if _SITE_NAMED.search(text):
+        return "website_app"
+    if _STAFF_NAMED.search(text):
+        return "staff_behavior"
+    return None
 
 
 def split_requests(text: str) -> list[str]:
