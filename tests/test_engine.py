@@ -1174,3 +1174,30 @@ async def test_a_complaint_about_the_courier_announced_is_asked_what_happened(
     second = await say(services, "7314", told)
     opened = [e["complaint_type"] for e in events(second, "complaint_opened")]
     assert opened == ["staff_behavior"], texts(second)
+
+
+@pytest.mark.parametrize(
+    ("message", "angry"),
+    [
+        ("Wow, great packaging, the plate is in three pieces", True),
+        ("Świetna robota, talerz w trzech kawałkach", True),
+        ("Отличная упаковка, тарелка разбита вдребезги", True),
+        ("Great packaging, everything arrived intact, thanks!", False),
+        ("Отличная упаковка, всё целое, спасибо", False),
+    ],
+)
+async def test_praise_said_in_sarcasm_about_a_broken_thing(
+    services: Services, message: str, angry: bool
+) -> None:
+    """'Świetna robota, talerz w trzech kawałkach' and 'Отличная упаковка, тарелка разбита
+    вдребезги' were thanked for the kind words ('Bardzo dziękuję za miłe słowa!'), and 'Wow,
+    great packaging, the plate is in three pieces' asked what happened: praise said about a
+    broken thing is sarcasm, an angry customer's damaged-item case; the same praise with all
+    intact is praise."""
+    outcome = await say(services, "7315", message)
+    opened = events(outcome, "complaint_opened")
+    if not angry:
+        assert not opened, texts(outcome)
+        return
+    assert [e["complaint_type"] for e in opened] == ["damaged_defective"], texts(outcome)
+    assert [e["customer_kind"] for e in opened] == ["angry"], texts(outcome)

@@ -731,6 +731,8 @@ def _sarcasm_about(text: str) -> str | None:
     named = failure_named(text, unsure_status=True)
     if named is None and (problem_told(_LATE_OR_LOST, text) or _WAITED.search(text)):
         named = "delivery_delay"
+    if named is None and damage_told(text):
+        named = "damaged_defective"  # "great packaging, the plate is in three pieces"
     return named
 
 

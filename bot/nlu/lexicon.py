@@ -401,7 +401,12 @@ _FAST_IN_WEEKS = (
 _SARCASM = re.compile(
     rf"{_FOR_NOTHING}|{_FAST_IN_WEEKS}|👏|👍\s*👍|\bбраво\b|\bмолодцы\b|\bгениально\b|\bну\s+спасибо\b|\bспасибо,?\s+очень\s+"
     r"(?:быстро|удобно|помогли)|\bотличн\w+\s+\w+,?\s+конечно\b|\bawesome\s+(?:service|job)\b|"
-    r"\bgreat\s+(?:job|service|quality)\b|\bwell\s+done\b|\btruly\s+premium\b|(?<![/\d])10/10(?![/\d])|\bbravo\b|"
+    r"\bgreat\s+(?:job|service|quality)\b|"
+    # "Wow, great packaging, the plate is in three pieces", "Świetna robota, talerz w kawałkach"
+    r"\b(?:great|nice|excellent|brilliant|perfect|lovely|fantastic|amazing)\s+(?:packaging|"
+    r"packing|wrapping|work)\b|(?<!\w)(?:[śs]wietn\w*|doskona[łl]\w*|idealn\w*)\s+(?:robota|"
+    r"opakowanie|pakowanie)|(?<!\w)(?:отличн|прекрасн|замечательн|шикарн|идеальн)\w*\s+"
+    r"(?:упаковк|работ)\w*|\bwell\s+done\b|\btruly\s+premium\b|(?<![/\d])10/10(?![/\d])|\bbravo\b|"
     r"\bgratuluj\w*|\bbrawo\b|\brekord\s+[śs]wiata\b|\b[śs]wietna\s+jako[śs][ćc]\b",
     re.IGNORECASE,
 )
@@ -431,7 +436,10 @@ def heated(text: str) -> bool:
 # "the lamp inside is in pieces"): the model sometimes reads a wrong or missing item there.
 _DAMAGE = re.compile(
     r"разбит|сломан|поврежд|трещин|треснул|дырк|дыряв|порван|поцарапан|царапин|\bскол(?!ьк)|вмятин|погнут|"
-    r"помят|раздавлен|оторван|отвалил|отколо|отбит|\bbroken\b|crack|shatter|in\s+pieces|smashed|\btorn\b|"
+    r"помят|раздавлен|оторван|отвалил|отколо|отбит|\bbroken\b|crack|shatter|smashed|\btorn\b|"
+    # in pieces: "in three pieces", "w trzech kawałkach", "на мелкие куски", "вдребезги"
+    r"\bin\s+(?:\w+\s+)?pieces|(?<!\w)(?:na|w)\s+(?:\w+\s+)?kawa[łl]k|вдребезги|"
+    r"(?<!\w)на\s+(?:\w+\s+)?(?:куски|осколки)|"
     # "a small chip on the rim" (not a card's chip, nor "chip in" for a gift)
     r"\bchips?\b(?!\s*(?:card|reader|and\s+pin|in\b))|"
     r"scratch|\bdent|chipped|\bbent\b|crushed|(?<!un)damag|\bholes?\b|p[ęe]kni[ęe]t|rozbit|st[łl]uczon|obt[łl]uczon|"
