@@ -1201,3 +1201,23 @@ async def test_praise_said_in_sarcasm_about_a_broken_thing(
         return
     assert [e["complaint_type"] for e in opened] == ["damaged_defective"], texts(outcome)
     assert [e["customer_kind"] for e in opened] == ["angry"], texts(outcome)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Kurier zostawił paczkę pod drzwiami i ktoś ją ukradł",
+        "Курьер оставил посылку у двери, и её украли",
+        "Someone stole my parcel from the doorstep after the courier left it",
+    ],
+)
+async def test_a_parcel_stolen_at_the_door_is_for_the_delivery_team(
+    services: Services, message: str
+) -> None:
+    """'Kurier zostawił paczkę pod drzwiami i ktoś ją ukradł' was a complaint about the courier's
+    manners, for the quality manager within 48 hours: the parcel never reached the customer,
+    so it is the delivery team's case (as a parcel the courier lost)."""
+    outcome = await say(services, "7316", message)
+    opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
+    assert opened == ["delivery_delay"], texts(outcome)
+    assert not events(outcome, "complaint_also_recorded"), texts(outcome)

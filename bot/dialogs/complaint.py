@@ -779,7 +779,9 @@ _NOT_BROUGHT = re.compile(
     r"не\s+(?:привёз|привез|доставил|приехал|пришёл|пришел)|\bпотерял\w*\s+(?:\w+\s+)?(?:посылк|заказ)|"
     r"\blost\s+(?:my|the|our)\s+(?:parcel|package|order)|\bnever\s+(?:came|showed|delivered|brought|"
     r"turned)|\b(?:didn'?t|did\s+not)\s+(?:deliver|bring|come|show)|\bzgubi|"
-    r"\bnie\s+(?:dostarczy|przywi[óo]z|przywioz|przyjecha|przyszed)",
+    r"\bnie\s+(?:dostarczy|przywi[óo]z|przywioz|przyjecha|przyszed)|"
+    # left at the door and stolen: "someone stole my parcel", "её украли", "ktoś ją ukradł"
+    r"\bstole\b|\bstolen\b|(?<!\w)укра[дл]\w*|(?<!\w)ukrad\w*|(?<!\w)skradzion\w*",
     re.IGNORECASE,
 )
 # the courier only brought it ("курьер привёз разбитый телевизор"), as opposed to one who
