@@ -712,6 +712,9 @@ async def test_a_voice_message_after_a_sticker_is_not_taken_for_going_on(
         ("Сайт работает нормально, проблема в том, что заказ не пришёл", "delivery_delay"),
         ("Aplikacja działa, ale paczka nie dotarła", "delivery_delay"),
         ("The courier wasn't rude, he just never showed up", "delivery_delay"),
+        ("It didn't come late, it came broken", "damaged_defective"),
+        ("Не опоздало, а пришло сломанным", "damaged_defective"),
+        ("Nie spóźniło się, tylko przyszło zepsute", "damaged_defective"),
         ("Курьер не грубил, просто так и не приехал", "delivery_delay"),
         ("Kurier nie był niemiły, po prostu w ogóle nie przyjechał", "delivery_delay"),
         ("I wasn't overcharged, but I never got my refund for order 5512877", "billing"),
@@ -1221,3 +1224,45 @@ async def test_a_parcel_stolen_at_the_door_is_for_the_delivery_team(
     opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
     assert opened == ["delivery_delay"], texts(outcome)
     assert not events(outcome, "complaint_also_recorded"), texts(outcome)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I'm not complaining about the delivery, the courier was fine, but the kettle smells of "
+        "burnt plastic",
+        "Kurier w porządku, ale czajnik śmierdzi spalonym plastikiem",
+    ],
+)
+async def test_a_courier_said_to_be_fine_is_no_complaint_about_staff(
+    services: Services, message: str
+) -> None:
+    """'..., the courier was fine, but the kettle smells of burnt plastic' opened the kettle's case
+    and said 'What you told me about our staff I've passed to the customer care manager as
+    well: that must not happen.' ('Kurier w porządku, ale...' the same): a courier said to be
+    fine is no complaint; only the kettle is."""
+    outcome = await say(services, "7317", message)
+    opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
+    assert opened == ["damaged_defective"], texts(outcome)
+    assert not events(outcome, "complaint_also_recorded"), texts(outcome)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "nothing's wrong with the order, I just want to say your courier Ivan was amazing",
+        "С заказом всё в порядке, просто хочу похвалить курьера",
+        "Z zamówieniem wszystko ok, chcę tylko pochwalić kuriera",
+    ],
+)
+async def test_praise_for_the_courier_with_all_well_is_praise(
+    services: Services, message: str
+) -> None:
+    """'nothing's wrong with the order, I just want to say your courier Ivan was amazing' opened
+    a complaint about the courier and asked for the order number, 'С заказом всё в порядке,
+    просто хочу похвалить курьера' was a status question ('Сейчас узнаем...') and the Polish
+    got 'Chyba nie do końca rozumiem': it is praise, thanked for."""
+    outcome = await say(services, "7318", message)
+    for kind in ("complaint_opened", "asked_for", "fallback", "escalated"):
+        assert not events(outcome, kind), texts(outcome)
+    assert texts(outcome), texts(outcome)

@@ -79,6 +79,7 @@ from bot.nlu.lexicon import (
     opt_out_asked,
     parcel_named,
     problem_told,
+    staff_praised,
     threat_only,
 )
 from escalation.card import customer_kind
@@ -1349,7 +1350,13 @@ class ComplaintFlow:
             late = problem_told(_FEEDBACK_WORDS["delivery_delay"], said)
             named = (*named, *products, *(("delivery_delay",) if late else ()))
         ctype, also_types = split_types(ctype, named, set(self.rules.complaint_types))
-        also_types = [t for t in also_types if problem_told(_FEEDBACK_WORDS[t], said)]
+        also_types = [
+            t
+            for t in also_types
+            if problem_told(_FEEDBACK_WORDS[t], said)
+            # "the courier was fine, but the kettle smells of burnt plastic": none of staff
+            and not (t == "staff_behavior" and staff_praised(said))
+        ]
         if ctype == "delivery_delay" and _only_late_courier(said):
             # "Курьер опоздал" got "То, что вы рассказали о сотруднике, я тоже передал
             # менеджеру по качеству": a late courier is the late parcel, chased with logistics

@@ -354,7 +354,7 @@ _NO_COMPLAINT = re.compile(
 # ... or that all is well ("nothing broken, all good", "не повреждено, всё отлично", "nic nie
 # jest uszkodzone, wszystko gra")
 _ALL_GOOD = re.compile(
-    r"\ball\s+(?:good|fine|ok|okay|great|perfect|well)\b|\b(?:arrived|came)\s+(?:\w+\s+)?"
+    r"\ball\s+(?:good|fine|ok|okay|great|perfect|well)\b|\bnothing(?:'s|\s+is)\s+wrong\b|\b(?:arrived|came)\s+(?:\w+\s+)?"
     r"(?:fine|safe(?:ly)?|perfect)\b|\bperfect\b|"
     r"вс[её]\s+(?:хорошо|отлично|в\s+порядке|нормально|супер|ок)|"
     r"wszystko\s+(?:ok|dobrze|w\s+porz[ąa]dku|gra|super)|" + _NO_COMPLAINT.pattern,
@@ -791,6 +791,25 @@ def _nothing_wrong(pred: Prediction, text: str) -> bool:
     )
 
 
+def _staff_praise_only(text: str) -> bool:
+    """All is well, and the staff are spoken well of ("С заказом всё в порядке, просто хочу
+    похвалить курьера", "nothing's wrong with the order, your courier Ivan was amazing"), with
+    no problem told: praise, whatever "just" or "tylko" says."""
+    return (
+        "?" not in text
+        and bool(_ALL_GOOD.search(text))
+        and staff_praised(text)
+        and not (
+            item_trouble_named(text)
+            or problem_told(_LATE_OR_LOST, text)
+            or failure_named(text, unsure_status=True) is not None
+            or problem_told(_RUDE, text)
+            or problem_told(SITE_FAILURE, text)
+            or sarcastic(text)
+        )
+    )
+
+
 # texts that already say a colleague takes over: the hand-off then adds only when they answer
 # ("I'm passing your case to a colleague…" was followed by "I'm connecting you with a colleague…")
 PERSON_SAID = frozenset(
@@ -980,7 +999,9 @@ class ConversationEngine:
                     whole.intent_confidence, ORDER_UNSURE if order else MIN_CONFIDENCE
                 ),
             )
-        if _nothing_wrong(whole, text):
+        if _nothing_wrong(whole, text) or (
+            whole.intent not in ("request_human", "faq") and _staff_praise_only(text)
+        ):
             # "Спасибо, всё пришло целое, ничего не сломано" reads as a complaint to the model
             # (its clauses too), "no damage, thanks" as a "no", "came on time and undamaged,
             # thanks a lot" and "no delay at all, thanks" as a late parcel, "Возврат пришёл,

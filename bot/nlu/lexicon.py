@@ -494,8 +494,9 @@ _WRONG_OR_MISSING = re.compile(
 # повреждений", "nic nie jest zepsute", "nie jest uszkodzona", "nie ma uszkodzeń"), also as
 # what did not come ("I didn't get a damaged item", "nie dostałam uszkodzonego czajnika")
 _DENIED_BEFORE = re.compile(
-    r"(?:(?<!\w)(?:не|ни|ничего|нет|nie|nic|niczego|bez|без)|\b(?:not|no|nothing|never|without)|"
-    r"n't)\s+(?:(?:is|was|are|were|been|got|get|receive[ds]?|получил\w*|dosta[łl]\w*|otrzyma[łl]\w*|"
+    r"(?:(?<!\w)(?:не|ни|ничего|нет|nie|nic|niczego|bez|без)|\b(?:not|no|nothing(?:'s)?|never|without)|"
+    r"n't)\s+(?:(?:is|was|are|were|been|got|get|receive[ds]?|come|came|arrive[ds]?|получил\w*|"
+    r"dosta[łl]\w*|otrzyma[łl]\w*|"
     r"any|a|single|one|at\s+all|visible|jest|by[łl]\w*|s[ąa]|"
     r"si[ęe]|ma|został\w*|был\w*|было|каких-?(?:либо|то)|всяких|видимых|żadnych|widocznych)\s+)"
     r"{0,2}$",
@@ -686,7 +687,14 @@ _KIND = re.compile(
     r"\bpleasant\b|(?<!не)вежлив|(?<!не)приветлив|(?<!не)любезн|(?<!не)дружелюб|(?<!не)обходительн|"
     r"(?<!не)приятн|(?<!nie)przyjemn|"
     r"(?<![^\W\d_])mi[łl](?:y|a|e|i)(?![^\W\d_])|(?<!nie)uprzejm|(?<!nie)sympatyczn|"
-    r"(?<![^\W\d_])grzeczn",
+    r"(?<![^\W\d_])grzeczn|\bamazing\b|\bwonderful\b|\bexcellent\b|\bfantastic\b|"
+    # praised by name: "I just want to praise the courier", "хочу похвалить курьера"
+    r"\bpraise\b|\bcompliment|(?<!\w)похвал|(?<!\w)поблагодар|(?<!\w)pochwal|(?<!\w)podzi[ęe]kowa[ćc]|"
+    # ... or said to be all right: "the courier was fine", "Kurier w porządku", "курьер норм"
+    r"(?:courier|driver|delivery\s+guy|operator|agent|staff|консультант|курьер|оператор|"
+    r"сотрудник|kurier|konsultant|pracownik)\w*\s+(?:(?:was|is|были?|был\w*|by[łl]\w*|jest)\s+)?"
+    r"(?:totally\s+|perfectly\s+|ca[łl]kiem\s+|вполне\s+)?(?:fine|ok|okay|good|w\s+porz[ąa]dku|"
+    r"в\s+порядке|нормальн\w*|норм)\b",
     re.IGNORECASE,
 )
 
