@@ -1266,3 +1266,13 @@ async def test_praise_for_the_courier_with_all_well_is_praise(
     for kind in ("complaint_opened", "asked_for", "fallback", "escalated"):
         assert not events(outcome, kind), texts(outcome)
     assert texts(outcome), texts(outcome)
+
+
+@pytest.mark.parametrize("message", ["Kolor się zgadza, ale rozmiar nie", "Rozmiar się nie zgadza"])
+async def test_the_size_said_not_to_match_is_a_wrong_item(services: Services, message: str) -> None:
+    """'Kolor się zgadza, ale rozmiar nie' (a "no" to the model) got 'Rozumiem. Co w takim razie
+    mogę dla Ciebie zrobić?': the size that does not match is a wrong item, as 'Цвет
+    правильный, а размер не тот' and 'The right colour came, but the wrong size' were."""
+    outcome = await say(services, "7319", message)
+    opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
+    assert opened == ["wrong_item"], texts(outcome)

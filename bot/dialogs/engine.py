@@ -410,6 +410,8 @@ _FAILURE_NAMED = (
             r"\b(?:z[łl](?:y|a|e|ego|ą)|inn(?:y|a|e))\s+(?:rozmiar|kolor|model|produkt|towar|rzecz)|"
             r"\bnie\s+t(?:en|a|o|e)\s+(?:rozmiar|kolor|model|produkt|towar|rzecz)|"
             r"\bnie\s+t(?:en|a|o|e)\s*$|\bnie\s+to,?\s+co\s+(?:zamawia|zam[óo]wi)|"
+            # "Kolor się zgadza, ale rozmiar nie", "rozmiar się nie zgadza"
+            r"\b(?:rozmiar|kolor|model)\w*\s+(?:si[ęe]\s+)?nie(?:\s+si[ęe])?(?:\s+zgadza)?\s*(?:[.,!;]|$)|"
             r"\bwrong\s+(?:size|colou?r|item|model|product)|"
             # "That's not what I ordered", "Это не то, что я заказывал"
             r"\b(?:not|isn'?t|wasn'?t|aren'?t)\s+what\s+i\s+(?:had\s+)?(?:ordered|bought|paid\s+for)|"
