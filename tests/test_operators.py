@@ -1497,3 +1497,35 @@ async def test_a_caption_taken_off_an_operators_photo_is_taken_off_the_customers
     async with sandbox.services.sessionmaker() as session:
         row = await session.scalar(select(MessageRow).where(MessageRow.direction == "operator"))
     assert row is not None and not row.text, row and row.text
+
+
+@BOTH
+@pytest.mark.parametrize("caption", ["# the damage the warehouse reported", "#"])
+async def test_an_album_noted_by_its_caption_never_reaches_the_customer(
+    sandbox: Sandbox, caption: str
+) -> None:
+    """Olga posted the warehouse's photos in John's topic as an album captioned '# the
+    damage the warehouse reported' (an internal note): the captioned photo was kept as the
+    note, but the album's other photos went to John. Every photo of such an album is the
+    note's, none is sent, and the note keeps them."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    before = len(fake.messages(JOHN, from_bot=True))
+    for i in range(3):
+        fake.user_sends(
+            OLGA,
+            photo=True,
+            caption=caption if i == 0 else None,
+            media_group_id="warehouse",
+            chat_id=OPERATORS_CHAT_ID,
+            message_thread_id=thread,
+        )
+    await fake.wait_for(lambda: len(fake.calls_of("setMessageReaction")) >= 3, timeout=20)
+    await settled(sandbox)
+    await sandbox.services.desk.finish_albums()  # an album gathered meanwhile goes now
+    assert len(fake.messages(JOHN, from_bot=True)) == before, fake.messages(JOHN)[before:]
+    async with sandbox.services.sessionmaker() as session:
+        rows = (await session.scalars(select(MessageRow).order_by(MessageRow.id))).all()
+    assert not [r for r in rows if r.direction == "operator"]
+    noted = [r for r in rows if r.direction == "note"]
+    assert len(noted) == 3 and all(r.attachments for r in noted), noted

@@ -318,6 +318,10 @@ def create_router(settings: Settings) -> Router:
         if is_note(text, prefix):
             await note_command(session, ticket, user.id, note_text(text, prefix), message, texts)
             return
+        if await _later_in_album(session, message, user.id, "note"):
+            # the album's caption made it a note: each of its photos is one, never sent
+            await save_note(session, ticket, user.id, None, message)
+            return
         await reply_to_customer(message, bot, session, services, ticket)
 
     @router.message(Command(*TICKET_COMMANDS))
@@ -784,29 +788,33 @@ async def edited_into_note(
 async def note_command(
     session: AsyncSession, ticket: Ticket, author: int, text: str, message: Message, texts: Texts
 ) -> None:
-    """/note TEXT (or the note prefix): an empty note is not saved, the operator is told
-    how to write one."""
-    if not text:
+    """/note TEXT (or the note prefix): an empty note (no photo either: '#' under a photo
+    notes the photo) is not saved, the operator is told how to write one."""
+    if not text and not attachments_of(message):
         await reply_after_reading(session, message.reply, texts("op_note_empty"))
         return
     await save_note(session, ticket, author, text, message)
 
 
 async def save_note(
-    session: AsyncSession, ticket: Ticket, author: int, text: str, message: Message
+    session: AsyncSession, ticket: Ticket, author: int, text: str | None, message: Message
 ) -> None:
+    """An internal note (``text`` None: a later photo of an album noted by its caption),
+    with the photos or files it came with."""
     session.add(
         MessageRow(
             conversation_id=ticket.conversation_id,
             direction="note",
             text=text,
+            attachments=[a.to_dict() for a in attachments_of(message)],
             author_id=author,
             relay_chat_id=message.chat.id,
             relay_message_id=message.message_id,
             delivered_at=utcnow(),
         )
     )
-    await add_event(session, ticket, "note", actor_id=author, text=text)
+    if text is not None:
+        await add_event(session, ticket, "note", actor_id=author, text=text)
     await session.commit()  # saved before it is shown saved, no lock held meanwhile
     try:
         await message.react([{"type": "emoji", "emoji": "✍"}])  # type: ignore[list-item]
@@ -1106,20 +1114,24 @@ async def _album_send(bot: Bot, chat: int, rows: list[MessageRow], quote: int | 
     return list(await bot.send_media_group(chat, media, **extra))
 
 
-async def _later_in_album(session: AsyncSession, source: Message, author: int) -> bool:
+async def _later_in_album(
+    session: AsyncSession, source: Message, author: int, direction: str = "operator"
+) -> bool:
     """Whether an operator's photo (a file) without a caption is a later item of an album
-    whose earlier one they sent just before (Telegram numbers an album's items in a row)."""
+    whose item before it they sent just before as ``direction`` ('operator': to the
+    customer; 'note': an internal note, the album's caption starting with '#'); Telegram
+    numbers an album's items in a row."""
     if not source.media_group_id or source.caption:
         return False
     earlier = await session.scalar(
         select(MessageRow.attachments).where(
-            MessageRow.direction == "operator",
+            MessageRow.direction == direction,
             MessageRow.author_id == author,
             MessageRow.relay_chat_id == source.chat.id,
             MessageRow.relay_message_id == source.message_id - 1,
         )
     )
-    return bool(earlier)
+    return any(a.get("album") == source.media_group_id for a in earlier or [])
 
 
 async def _quoted(session: AsyncSession, source: Message | None, ticket: Ticket) -> int | None:
