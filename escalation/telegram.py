@@ -803,6 +803,11 @@ class OperatorDesk:
         )
         return member
 
+    def met(self) -> set[int]:
+        """Those Telegram was asked about in the operators' group since the bot started
+        (operators, and anyone who posted or pressed there)."""
+        return set(self._names)
+
     def has_left(self, user_id: int) -> bool:
         """Whether Telegram, last asked about ``user_id``, said they are out of the
         operators' group (left, or removed)."""

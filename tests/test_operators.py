@@ -1529,3 +1529,25 @@ async def test_an_album_noted_by_its_caption_never_reaches_the_customer(
     assert not [r for r in rows if r.direction == "operator"]
     noted = [r for r in rows if r.direction == "note"]
     assert len(noted) == 3 and all(r.attachments for r in noted), noted
+
+
+@BOTH
+async def test_a_new_colleague_can_be_handed_a_ticket_by_their_username(sandbox: Sandbox) -> None:
+    """Ewa joined the team today: she checked /queue in the group, but has not worked on a
+    ticket yet, and Olga's '/transfer @ewa_support' said 'I don't know 'ewa_support' as an
+    operator here'. A colleague the group has seen is known: the ticket is handed to her."""
+    fake = sandbox.server.fake
+    ewa = fake.add_user("Ewa", username="ewa_support", language_code="pl")["id"]
+    fake.chats[OPERATORS_CHAT_ID].members.append(ewa)
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(ewa, "/queue", chat_id=OPERATORS_CHAT_ID)
+    await fake.wait_for_bot_message(OPERATORS_CHAT_ID, text_contains="Waiting tickets", timeout=20)
+    fake.user_sends(
+        OLGA, "/transfer @ewa_support", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    handed = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="handed to", timeout=20
+    )
+    assert "Ewa" in handed[-1]["text"], handed[-1]["text"]
+    ticket = await the_ticket(sandbox)
+    assert (ticket.assignee_id, ticket.status) == (ewa, "taken")

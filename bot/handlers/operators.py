@@ -1583,8 +1583,9 @@ async def transfer(
 
 
 async def worked_here(session: AsyncSession, services: Services) -> set[int]:
-    """The operators who have worked on tickets (acted on one, replied, noted), and the
-    seniors: whom a /transfer can name."""
+    """The operators who have worked on tickets (acted on one, replied, noted), the
+    seniors, and those the group has seen: whom a /transfer can name (each is asked of
+    Telegram whether they are in the operators' group)."""
     known = set(
         (
             await session.scalars(
@@ -1610,7 +1611,9 @@ async def worked_here(session: AsyncSession, services: Services) -> set[int]:
             )
         ).all()
     )
-    return known | set(services.settings.senior_operator_ids)
+    # and whoever Telegram was asked about since the start (a colleague new to the team,
+    # who has not worked on a ticket yet, but has sent or pressed something in the group)
+    return known | set(services.settings.senior_operator_ids) | desk_of(services).met()
 
 
 async def colleague_named(
