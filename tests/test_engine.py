@@ -1276,3 +1276,24 @@ async def test_the_size_said_not_to_match_is_a_wrong_item(services: Services, me
     outcome = await say(services, "7319", message)
     opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
     assert opened == ["wrong_item"], texts(outcome)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Курьер вежливый, но привёз на неделю позже",
+        "Kurier był miły, ale przywiózł paczkę tydzień później",
+        "The courier was lovely but came a week late",
+    ],
+)
+async def test_a_polite_courier_a_week_late_is_a_late_parcel(
+    services: Services, message: str
+) -> None:
+    """'Курьер вежливый, но привёз на неделю позже' was thanked for the kind words ('Большое
+    спасибо за тёплые слова!'), and 'Kurier był miły, ale przywiózł paczkę tydzień później'
+    was a complaint about the courier, who was praised: the parcel came a week late, the
+    delivery team's case, and nothing about the courier is passed on."""
+    outcome = await say(services, "7320", message)
+    opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
+    assert opened == ["delivery_delay"], texts(outcome)
+    assert not events(outcome, "complaint_also_recorded"), texts(outcome)

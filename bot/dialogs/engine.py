@@ -586,6 +586,7 @@ _LATE_OR_LOST = re.compile(
     r"\bnot\s+(?:arrived|delivered)|\bhasn'?t\s+(?:arrived|come)|\blost\b|\bwhere\s+is|"
     r"\btook\s+(?:\w+\s+){0,2}(?:days|weeks)|overdue|"
     r"sp[óo][źz]ni|op[óo][źz]ni|za\s+p[óo][źz]no|nie\s+(?:dotar|dosz|przysz|przyjecha)|zagin|zgubi|"
+    r"(?:tydzie[ńn]|dzie[ńn]|dni|dwa|trzy|tygodnie|tygodni|miesi[ąa]c)\s+p[óo][źz]niej|"
     r"gdzie\s+jest|nadal|wci[ąa][żz]|dopiero",
     re.IGNORECASE,
 )
@@ -791,6 +792,13 @@ def _nothing_wrong(pred: Prediction, text: str) -> bool:
         fine and (pred.intent != "complaint" or pred.complaint_type in (None, "other", *types))
         for fine, types in said_fine
     )
+
+
+def _late_beside_praise(text: str) -> str | None:
+    """``delivery_delay`` when the staff are praised and the parcel told late besides ("Курьер
+    вежливый, но привёз на неделю позже", "The courier was lovely but came a week late")."""
+    late = staff_praised(text) and problem_told(_LATE_OR_LOST, text)
+    return "delivery_delay" if late else None
 
 
 def _staff_praise_only(text: str) -> bool:
@@ -1066,7 +1074,7 @@ class ConversationEngine:
                 and not _NOTHING.search(text)
             )
             or (whole.intent == "request_human" and _wants_person(text))
-        ) and (named := failure_named(text, unsure_status=True)) is not None:
+        ) and (named := failure_named(text, unsure_status=True) or _late_beside_praise(text)):
             # "Dzień dobry, brakowało ładowarki" (a greeting to the model), "w paczce zabrakło
             # ładowarki", "Great job guys, my parcel is lost again" (praise): a problem named
             # in plain words; "Czajnik przyszedł rozbity, chcę rozmawiać z człowiekiem" (a
