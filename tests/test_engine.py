@@ -1297,3 +1297,54 @@ async def test_a_polite_courier_a_week_late_is_a_late_parcel(
     opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
     assert opened == ["delivery_delay"], texts(outcome)
     assert not events(outcome, "complaint_also_recorded"), texts(outcome)
+
+
+@pytest.mark.parametrize(
+    ("user", "text", "question"),
+    [
+        (
+            "7410",
+            "Good afternoon, I ordered a jacket on your website last week and I would like to "
+            "know how long shipping to Warsaw usually takes. Thank you very much in advance!",
+            True,
+        ),
+        (
+            "7411",
+            "Good morning, I am writing to ask about the shipping time to Wroclaw. Your "
+            "consultant told me 3 days but I want to be sure. thank you very much in advance",
+            True,
+        ),
+        (
+            "7412",
+            "Добрый день, хотела бы уточнить сроки доставки в Новосибирск. Ваш консультант "
+            "сказал 3 дня, но хочу быть уверена. Заранее большое спасибо",
+            True,
+        ),
+        (
+            "7413",
+            "Dzień dobry, piszę w sprawie czasu dostawy do Wrocławia. Konsultant powiedział mi "
+            "3 dni, ale chcę się upewnić. Z góry bardzo dziękuję",
+            True,
+        ),
+        ("7414", "The courier was rude to me, is this normal?", False),
+        ("7415", "Почему мне прислали не тот размер?", False),
+        ("7416", "Why is my parcel taking so long?", False),
+    ],
+)
+async def test_a_polite_question_that_tells_no_problem_is_no_complaint(
+    shop: Services, user: str, text: str, question: bool
+) -> None:
+    """A long polite shipping question ('... I would like to know how long shipping to Warsaw
+    usually takes. Thank you very much in advance!', '... Your consultant told me 3 days but
+    I want to be sure') opened a complaint ('Thank you for writing to us... I'm really sorry
+    about this... the order number and a photo of the problem?'), read as a wrong item or as
+    one about staff: a calm question that tells no problem is a question (about a placed
+    order: its status). A problem told, or a 'why', is still a complaint."""
+    out = await say(shop, user, text)
+    [classified] = events(out, "classified")
+    if question:
+        assert classified["intent"] in ("faq", "order_status"), classified
+        assert not events(out, "complaint_opened") and not events(out, "clarify"), texts(out)
+        assert not [e for e in events(out, "asked_for") if e.get("slot") == "photo"]
+    else:
+        assert classified["intent"] == "complaint", classified

@@ -73,6 +73,7 @@ from bot.nlu.lexicon import (
     damage_denied,
     damage_named,
     deadline_question,
+    heated,
     item_trouble_named,
     match_denied,
     missing_denied,
@@ -820,6 +821,86 @@ def _staff_praise_only(text: str) -> bool:
     )
 
 
+# "I would like to know", "could you tell me", "подскажите", "chciałabym zapytać": a question
+# asked politely (its "would like" / "хотел" / "chciał" is no wish for a refund or a swap)
+_POLITE_ASK = re.compile(
+    r"\b(?:i\s+would|i'?d)\s+like\s+to\s+(?:know|ask|check|find\s+out|clarify|confirm)\b|"
+    r"\b(?:i'?m|i\s+am)\s+writing\s+to\s+ask\b|\bi\s+want(?:ed)?\s+to\s+(?:ask|know|check|"
+    r"be\s+sure|make\s+sure)\b|\b(?:could|can|would)\s+you\s+(?:please\s+)?(?:tell|let\s+me\s+know|"
+    r"confirm|advise|check)\b|\bplease\s+(?:tell|let)\s+me\b|\bi\s+wonder(?:ed)?\b|"
+    r"(?<!\w)(?:хотел\w*|хочу)\s+(?:бы\s+)?(?:узнать|уточнить|спросить|поинтересоваться|убедиться|"
+    r"быть\s+уверен\w*)(?!\w)|"
+    r"(?<!\w)(?:подскажите|скажите|уточните|сообщите)(?!\w)|"
+    r"\b(?:chcia[łl]\w*|chc[ęe])\s+(?:si[ęe]\s+)?(?:zapyta[ćc]|dowiedzie[ćc]|upewni[ćc])|"
+    r"\b(?:prosz[ęe]\s+o\s+informacj|czy\s+mo[żz]ecie\s+(?:mi\s+)?powiedzie[ćc]|"
+    r"czy\s+mog[ęe]\s+zapyta[ćc])",
+    re.IGNORECASE,
+)
+# "Why is my parcel taking so long?", "почему так долго?": a delay, or a why, is displeasure
+_WHY_OR_TOO_LONG = re.compile(
+    r"\b(?:taking|takes|took|take)\s+(?:so\s+|too\s+|this\s+)?long\b|\b(?:so|too)\s+long\b|"
+    r"(?<!\w)(?:так|слишком|очень)\s+долго(?!\w)|\b(?:tak|za|zbyt|bardzo)\s+d[łl]ugo\b|"
+    r"(?:^|[.!?,]\s*)(?:and\s+|а\s+|i\s+)?(?:why|how\s+come|почему|зачем|отчего|dlaczego|czemu)\b",
+    re.IGNORECASE,
+)
+_ONE_EXCLAMATION = re.compile(r"(?<!!)!(?!\s*!)")
+# a complaint the model reads as one of these may be a question (not money nor the site)
+_QUESTION_TYPES = frozenset(
+    {"wrong_item", "missing_item", "damaged_defective", "delivery_delay", "staff_behavior",
+     "service_quality", "other", None}
+)  # fmt: skip
+
+
+def _question_not_complaint(pred: Prediction, text: str) -> Prediction:
+    """``pred`` read as a question when it is a calm complaint that asks something in so many
+    words ("I would like to know", "подскажите", "chciałabym zapytać") and tells no problem ("Good afternoon, I ordered a jacket last week and I would like to know how
+    long shipping to Warsaw usually takes. Thank you very much in advance!" was a wrong item
+    to the model, "Your consultant told me 3 days but I want to be sure" one about staff): a
+    question about the customer's placed order is its status, any other a general one."""
+    if (
+        pred.intent != "complaint"
+        or pred.emotion not in (None, "calm")
+        or pred.threat not in (None, "none")
+        or pred.complaint_type not in _QUESTION_TYPES
+        or isinstance(pred, MultiPrediction)
+        and any(t not in _QUESTION_TYPES for t in pred.complaint_types)
+    ):
+        return pred
+    if not _POLITE_ASK.search(text):
+        return pred  # a bare question the complaint flow weighs against the knowledge base
+    from bot.dialogs.complaint import displeasure_said  # complaint imports this module
+    from knowledge.flow import about_placed_order
+
+    told = _POLITE_ASK.sub(" ", text)
+    if (
+        failure_named(text, unsure_status=True) is not None
+        or problem_told(_LATE_OR_LOST, text)
+        or item_trouble_named(text)
+        or _BROKEN.search(text)
+        or problem_told(_RUDE, text)
+        or problem_told(SITE_FAILURE, text)
+        or announces_problem(text)
+        or sarcastic(text)
+        or displeasure_said(text)
+        or _WISH.search(told)
+        or _wants_person(text)
+        or refund_not_come(text)
+        or _UPSET_EMOJI.search(text)
+        or _WHY_OR_TOO_LONG.search(text)
+        or _WAITED.search(text)
+        or heated(_ONE_EXCLAMATION.sub(".", text))  # "Thank you in advance!" is no anger
+    ):
+        return pred
+    intent = "order_status" if about_placed_order(text) else "faq"
+    return dataclasses.replace(
+        pred,
+        intent=intent,
+        complaint_type=None,
+        intent_confidence=max(pred.intent_confidence, MIN_CONFIDENCE),
+        **({"complaint_types": ()} if isinstance(pred, MultiPrediction) else {}),
+    )
+
+
 # texts that already say a colleague takes over: the hand-off then adds only when they answer
 # ("I'm passing your case to a colleague…" was followed by "I'm connecting you with a colleague…")
 PERSON_SAID = frozenset(
@@ -983,6 +1064,9 @@ class ConversationEngine:
         return self._understand(text)
 
     def _understand(self, text: str) -> Prediction:
+        return _question_not_complaint(self._read(text), text)
+
+    def _read(self, text: str) -> Prediction:
         whole = self.classifier.predict_one(text)
         if sorry_for_own_words(text):
             # "sorry for my rude message earlier" (a complaint about staff to the model),
