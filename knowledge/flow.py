@@ -117,12 +117,24 @@ _GREETING = re.compile(
 )
 
 
+# "..., thank you very much in advance", "Заранее спасибо!", "Z góry dziękuję": thanks that
+# close the question, not what is asked
+_THANKS_CLOSING = re.compile(
+    r"[\s,.;:!-]*(?:(?:thank\s+you|thanks)(?:\s+(?:so|very)\s+much)?(?:\s+in\s+advance)?"
+    r"(?:\s+for\s+(?:your|the)\s+(?:help|answer|reply|time))?|(?:заранее\s+)?(?:большое\s+)?"
+    r"спасибо(?:\s+заранее)?|z\s+g[óo]ry\s+(?:bardzo\s+)?dzi[ęe]kuj[ęe]|dzi[ęe]kuj[ęe]\s+z\s+g[óo]ry|"
+    r"(?:best|kind)\s+regards|с\s+уважением|pozdrawiam)[\s!.)]*$",
+    re.IGNORECASE,
+)
+
+
 def without_greeting(text: str) -> str:
-    """The question without the greeting it opens with (``text`` when there is none, or no
-    question of two words or more after it: "Hi! I have a question about returns" says
-    only what about)."""
-    rest = _GREETING.sub("", text, count=1).strip()
-    asked = rest.endswith("?") and len(rest.split()) >= 2
+    """The question without the greeting it opens with and the thanks it closes with
+    (``text`` when there are none, or no question of two words or more is left: "Hi! I have
+    a question about returns" says only what about)."""
+    greeted = _GREETING.sub("", text, count=1).strip()
+    rest = _THANKS_CLOSING.sub("", greeted).strip()
+    asked = (rest.endswith("?") or rest != greeted) and len(rest.split()) >= 2
     return rest if rest != text.strip() and asked else text
 
 
@@ -716,6 +728,11 @@ class FaqFlow:
         answered in this turn is not repeated. Returns whether the question is answered.
         """
         result = await self.knowledge.search(ctx.session, question, top_k=5)
+        if not result.confident and (bare := without_greeting(question)) != question:
+            # "how much it costs, thank you very much in advance": the question alone
+            alone = await self.knowledge.search(ctx.session, bare, top_k=5)
+            if alone.confident:
+                result, question = alone, bare
         best = result.best
         if best is None or not result.confident:
             return False

@@ -1301,3 +1301,22 @@ async def test_a_place_after_an_answer_that_names_it_is_that_topic(
     await _ask(demo_routed, user, question, _Prediction("faq", lang))
     out = await _ask(demo_routed, user, follow, _Prediction(pred[0], lang, pred[1]))
     assert [e["answer_id"] for e in events(out, "faq_answered")] == [answer_id]
+
+
+@pytest.mark.parametrize(
+    ("user", "text", "lang"),
+    [
+        ("340", "how much it costs, thank you very much in advance", "en"),
+        ("341", "сколько стоит доставка курьером, заранее большое спасибо", "ru"),
+        ("342", "ile kosztuje dostawa kurierem, z góry bardzo dziękuję", "pl"),
+    ],
+)
+async def test_a_question_closed_with_thanks_in_advance_is_answered(
+    routed: SimpleNamespace, user: str, text: str, lang: str
+) -> None:
+    """'Hello, I would like to ask how long the shipping to Krakow usually takes and how much
+    it costs, thank you very much in advance' got the delivery times and 'I don't have a ready
+    answer to this yet: — how much it costs, thank you very much in advance': the thanks that
+    close a question are not searched with it."""
+    out = await _ask(routed, user, text, _Prediction("faq", lang))
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["delivery_cost"]
