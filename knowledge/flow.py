@@ -311,6 +311,12 @@ def scorns_answer(text: str) -> bool:
     return bool(_SCORN.search(text)) or bare_outburst(text)
 
 
+def _asks(text: str) -> bool:
+    from bot.dialogs.requests import asks_question  # the engine imports this module's users
+
+    return asks_question(text)
+
+
 def _chatter(ctx: TurnContext) -> bool:
     """The classifier is sure the message is off-topic chatter ("а погода завтра?")."""
     pred = ctx.prediction
@@ -483,7 +489,15 @@ class FaqFlow:
             # before the engine's "I did not understand"
             strict = ctx.prediction.intent != "faq"
             return await self._question(ctx, memory, message, strict=strict)
-        if intent == "out_of_scope" or (intent in SOCIAL and len(message.split()) >= 4):
+        if intent == "greeting" and (asked := without_greeting(message)) != message:
+            # "Здравствуйте, как вернуть куртку?" (a greeting to the model): the question after
+            # the greeting is searched, not only "Hello! How can I help?"
+            return await self._question(ctx, memory, asked, strict=False)
+        if intent == "out_of_scope" or (
+            intent in SOCIAL and len(message.split()) >= 4 and _asks(message)
+        ):
+            # small talk with a question in it; thanks or a name ("спасибо большое, вы мне
+            # очень помогли!", "hello, my name is Anna") asks nothing (it got the contacts)
             return await self._question(ctx, memory, message, strict=True)
         return False
 

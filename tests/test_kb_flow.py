@@ -1320,3 +1320,28 @@ async def test_a_question_closed_with_thanks_in_advance_is_answered(
     close a question are not searched with it."""
     out = await _ask(routed, user, text, _Prediction("faq", lang))
     assert [e["answer_id"] for e in events(out, "faq_answered")] == ["delivery_cost"]
+
+
+@pytest.mark.parametrize(
+    ("user", "text", "pred", "searched"),
+    [
+        ("350", "спасибо большое, вы мне очень помогли!", ("thanks", "ru", 1.0), False),
+        ("351", "hello, my name is Anna", ("greeting", "en", 0.91), False),
+        ("352", "Dziękuję bardzo za pomoc, miłego dnia", ("thanks", "pl", 1.0), False),
+        ("353", "Здравствуйте, как вернуть товар?", ("greeting", "ru", 0.54), True),
+    ],
+)
+async def test_small_talk_is_searched_only_for_a_question(
+    demo_routed: SimpleNamespace,
+    user: str,
+    text: str,
+    pred: tuple[str, str, float],
+    searched: bool,
+) -> None:
+    """'спасибо большое, вы мне очень помогли!' and 'hello, my name is Anna' got the contacts
+    ('Write in this chat, email help@lavka.example or call...'): thanks or a name ask nothing;
+    'Здравствуйте, как вернуть товар?' (a greeting to the model) got only 'Приветствую! Чем
+    могу помочь?': the question after a greeting is searched."""
+    out = await _ask(demo_routed, user, text, _Prediction(pred[0], pred[1], pred[2]))
+    kb = events(out, "faq_answered") + events(out, "faq_declined")
+    assert bool(kb) is searched, [r.text for r in out.replies]
