@@ -1196,6 +1196,7 @@ class OperatorDesk:
         """The customer said a resolved ticket is not solved: its topic opens again, the
         card is brought up to date, and whoever worked on it is told."""
         assert ticket.topic_id is not None
+        await _let_go(session)  # no lock held while Telegram makes us wait
         try:
             await bot.reopen_forum_topic(self.chat_id, ticket.topic_id)
         except TelegramBadRequest as exc:

@@ -500,6 +500,51 @@ async def test_who_is_an_operator_is_asked_of_telegram_with_no_transaction_open(
         assert not [c for c in locked if c[0] == "GetChatMember"], locked
 
 
+async def test_a_customers_turns_ask_telegram_with_no_transaction_open(sandbox: Sandbox) -> None:
+    """John's complaint handed to a person, his photo, file and edit relayed to the topic,
+    the survey's No pressed after /resolve, his blocking the bot and unblocking it: the
+    button's spinner was cleared, and the resolved topic asked to open again, while the
+    update's transaction held SQLite's one write lock (every other customer's and
+    operator's turn waited on a slow Telegram)."""
+    fake = sandbox.server.fake
+    locked = watch_locked_calls(sandbox)
+    fake.user_sends(JOHN, "My parcel for order 7781420 is a week late, nobody tells me anything")
+    await fake.wait_for_bot_message(JOHN, text_contains="solve it", timeout=20)
+    thread = await _escalate(fake, JOHN, "no, this is not ok at all")
+    fake.user_sends(JOHN, photo=True, caption="the broken box")
+    fake.user_sends(JOHN, document=("receipt.pdf", b"%PDF-1.4 receipt"))
+    sent = fake.user_sends(JOHN, "my order is 55112")
+    fake.user_edits(JOHN, sent["message_id"], "my order is 55113")
+    await fake.wait_for(
+        lambda: any("55113" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread)), timeout=20
+    )
+    fake.user_sends(OLGA, "Hello John", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Hello John" in bot_texts(fake, JOHN), timeout=20)
+    before = len(fake.messages(JOHN, from_bot=True))
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    surveys = await fake.wait_for(
+        lambda: [m for m in fake.messages(JOHN, from_bot=True)[before:] if m.get("reply_markup")],
+        timeout=20,
+    )
+    fake.user_presses(JOHN, JOHN, surveys[-1]["message_id"], "sv:solved:no")
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="is reopened", timeout=20
+    )
+    topic = next(t for t in fake.topics(OPERATORS_CHAT_ID) if t["message_thread_id"] == thread)
+    assert not topic["closed"], "the topic is open again"
+    fake.user_blocks_bot(JOHN)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="blocked the bot", timeout=20
+    )
+    fake.user_blocks_bot(JOHN, blocked=False)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="unblocked", timeout=20
+    )
+    if sandbox.services.settings.database_url.startswith("sqlite"):
+        # (on PostgreSQL a transaction locks the rows it read, no customer's turn)
+        assert not locked, locked
+
+
 async def test_an_operator_saves_a_reply_to_the_faq_without_overwriting_it(
     sandbox: Sandbox,
 ) -> None:

@@ -89,6 +89,17 @@ async def _update_session(handler: Any, event: Any, data: dict[str, Any]) -> Any
     return await handler(event, data)
 
 
+def _holds_database(session: Any) -> bool:
+    """Whether the session's transaction has begun in the database (BEGIN IMMEDIATE on
+    SQLite): not one begun in the session alone, by a loaded row changed in memory and not
+    flushed (an outbox row's attempt counted while it is sent), which holds no lock."""
+    transaction = session.sync_session.get_transaction()
+    if transaction is None:
+        return False
+    connections = getattr(transaction, "connections", None)  # SQLAlchemy 2.1
+    return bool(transaction._connections if connections is None else connections)
+
+
 class TransactionWatch:
     """Notes in ``calls`` each Telegram call an update's handler makes inside the update's
     transaction, as (method, what the update said): on SQLite every transaction holds the
@@ -106,7 +117,7 @@ class TransactionWatch:
 
     async def __call__(self, make_request: Any, bot: Any, method: Any) -> Any:
         update, session, task = _UPDATE.get((None, None, None))
-        if session is not None and task is asyncio.current_task() and session.in_transaction():
+        if session is not None and task is asyncio.current_task() and _holds_database(session):
             said = update.message.text if update.message else None
             said = said or (update.callback_query.data if update.callback_query else "?")
             self.calls.append((type(method).__name__, str(said)[:60]))

@@ -17,6 +17,7 @@ from bot.delivery import answer_query, deliver
 from bot.dialogs.texts import SUPPORTED, Texts
 from bot.dialogs.types import Incoming, Outcome
 from bot.handlers.convert import incoming_from_callback, incoming_from_message
+from bot.middlewares import outside_transaction
 from bot.services import Services
 from escalation.service import OPEN_STATUSES
 
@@ -138,7 +139,8 @@ def create_router() -> Router:
     async def on_button(
         query: CallbackQuery, bot: Bot, session: AsyncSession, services: Services
     ) -> None:
-        await answer_query(query)
+        async with outside_transaction(session):  # the spinner cleared with no lock held
+            await answer_query(query)
         if not query.data or len(query.data) > 64:
             return
         await run_turn(bot, session, services, incoming_from_callback(query))

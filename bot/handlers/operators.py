@@ -11,7 +11,7 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -72,6 +72,7 @@ from bot.delivery import (
 )
 from bot.dialogs.texts import Texts, label
 from bot.handlers.convert import attachments_of
+from bot.middlewares import outside_transaction
 from bot.services import Services
 from escalation.card import REASON
 from escalation.hours import answer_due
@@ -540,24 +541,6 @@ def desk_of(services: Services) -> OperatorDesk:
     desk = services.desk
     assert isinstance(desk, OperatorDesk)
     return desk
-
-
-@contextlib.asynccontextmanager
-async def outside_transaction(session: AsyncSession | None, *, unless: bool) -> AsyncIterator[None]:
-    """The update's transaction ended while Telegram is asked who is an operator (``unless``
-    the roster knows without asking): so far it has only read whether the update is new;
-    its id, not yet written, is written afterwards with what the handler does (an update
-    that fails is not marked as done). On SQLite the transaction holds the one write lock
-    from its first read, and every customer's turn would wait on a slow Telegram."""
-    if session is None or unless:
-        yield
-        return
-    pending = list(session.new)
-    await session.rollback()  # nothing written yet: nothing undone
-    try:
-        yield
-    finally:
-        session.add_all(pending)
 
 
 async def reply_after_reading(

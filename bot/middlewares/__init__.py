@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -72,3 +73,24 @@ class DbSessionMiddleware(BaseMiddleware):
                 log.info("update %s handled concurrently, skipped", event.update_id)
                 return None
             return result
+
+
+@contextlib.asynccontextmanager
+async def outside_transaction(
+    session: AsyncSession | None, *, unless: bool = False
+) -> AsyncIterator[None]:
+    """The update's transaction ended while Telegram is asked something before the handler
+    writes anything (who is an operator, ``unless`` the roster knows without asking; a
+    pressed button's spinner cleared): so far it has only read whether the update is new;
+    its id, not yet written, is written afterwards with what the handler does (an update
+    that fails is not marked as done). On SQLite the transaction holds the one write lock
+    from its first read, and every customer's turn would wait on a slow Telegram."""
+    if session is None or unless:
+        yield
+        return
+    pending = list(session.new)
+    await session.rollback()  # nothing written yet: nothing undone
+    try:
+        yield
+    finally:
+        session.add_all(pending)
