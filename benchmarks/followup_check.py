@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from kb_bench import DATA, EVAL_SETS  # noqa: E402
-from playbook_check import run_simulate  # noqa: E402
+from playbook_check import AT, run_simulate  # noqa: E402
 from routing_check import print_report  # noqa: E402
 
 from bot.jsonl import read_rows  # noqa: E402
@@ -89,7 +89,7 @@ def run(rows: list[dict[str, Any]]) -> dict[str, Any]:
                         json.dumps({"id": row["id"], "turns": row["turns"]}, ensure_ascii=False)
                     )
                     f.write("\n")
-            run_simulate(inp, outp, EVAL_SETS[kb][0])
+            run_simulate(inp, outp, EVAL_SETS[kb][0], AT)
             for line in outp.open(encoding="utf-8"):
                 if line.strip():
                     t = json.loads(line)

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from kb_bench import DATA, DEMO, EVAL_SETS  # noqa: E402
-from playbook_check import run_simulate  # noqa: E402
+from playbook_check import AT, run_simulate  # noqa: E402
 
 from bot.jsonl import read_rows  # noqa: E402
 
@@ -123,7 +123,7 @@ def run(rows: list[dict[str, Any]], kb: Path) -> dict[str, Any]:
             for row in rows:
                 f.write(json.dumps({"id": row["id"], "turns": [row["text"]]}, ensure_ascii=False))
                 f.write("\n")
-        run_simulate(inp, outp, kb)
+        run_simulate(inp, outp, kb, AT)
         transcripts = read_rows(outp)
     return measure(rows, transcripts)
 
