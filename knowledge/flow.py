@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.db.models import as_utc
+from bot.dialogs.slots import question_stands
 from bot.dialogs.texts import register_domain, variants
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
 from knowledge.formats import Entry, guess_lang
@@ -546,8 +547,7 @@ class FaqFlow:
         pred = ctx.prediction
         if pred is not None and (pred.order_ref or pred.threat not in (None, "none")):
             return False
-        case = ctx.state.get("complaint") or {}
-        if case.get("stage") not in (None, "done") or ctx.state.get("order_status") == "asked":
+        if question_stands(ctx.state):
             return False
         message = (ctx.incoming.text or "").strip()
         memory: dict[str, Any] = ctx.state.setdefault("faq", {})
@@ -584,8 +584,7 @@ class FaqFlow:
         pred = ctx.prediction
         if pred is not None and (pred.order_ref or pred.threat not in (None, "none")):
             return False
-        case = ctx.state.get("complaint") or {}
-        if case.get("stage") not in (None, "done") or ctx.state.get("order_status") == "asked":
+        if question_stands(ctx.state):
             return False
         memory: dict[str, Any] = ctx.state.setdefault("faq", {})
         message = (ctx.incoming.text or "").strip()

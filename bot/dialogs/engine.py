@@ -57,6 +57,7 @@ from bot.dialogs.slots import (
     find_contact,
     lone_order_ref,
     no_words,
+    question_stands,
     real_words,
     remember,
     words,
@@ -1574,8 +1575,7 @@ class ConversationEngine:
         if sorry_for_own_words(text):
             # "извините, что нагрубил": accepted warmly; a question the bot asked still stands
             ctx.state["misunderstood"] = 0
-            case = ctx.state.get("complaint") or {}
-            if case.get("stage") not in (None, "done") or ctx.state.get("order_status") == "asked":
+            if question_stands(ctx.state):
                 ctx.say("apology_accepted_go_on")
             else:
                 ctx.say("apology_accepted")

@@ -132,6 +132,13 @@ _LONE_FILLER = frozenset(
 _LONE_TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
+def question_stands(state: dict[str, Any]) -> bool:
+    """A question of ours is waiting for the customer's answer: a complaint case being
+    collected, or the order number asked for a status."""
+    case = state.get("complaint") or {}
+    return case.get("stage") not in (None, "done") or state.get("order_status") == "asked"
+
+
 def lone_order_ref(state: dict[str, Any], incoming: Incoming) -> str | None:
     """The order number of a message that is that number and nothing else ("5512377",
     "заказ 5512377") while nothing is asked of the customer (a case being collected, a
