@@ -1081,12 +1081,16 @@ class ConversationEngine:
                 threat="none",
                 intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
             )
-        if whole.intent == "request_human" and help_with(text) and not _wants_person(text):
+        order = bool(_ORDER_NAMED.search(text))
+        if (
+            (whole.intent == "request_human" or (whole.intent == "order_status" and order))
+            and help_with(text)
+            and not _wants_person(text)
+        ):
             # "Potrzebuję pomocy z zamówieniem", "Proszę o pomoc ze zwrotem" (a person to the
-            # model): help with a topic, as "I need help with my order" and "Нужна помощь с
-            # возвратом" are read: the order's question, or the topic's answer; a person
-            # stays one tap away
-            order = bool(_ORDER_NAMED.search(text))
+            # model), "Мне нужна помощь с заказом" (an unsure status question): help with a
+            # topic, as "I need help with my order" and "Нужна помощь с возвратом" are read:
+            # the order's question, or the topic's answer; a person stays one tap away
             whole = dataclasses.replace(
                 whole,
                 intent="order_status" if order else "faq",
