@@ -128,6 +128,30 @@ async def test_an_operator_reply_waiting_on_telegram_does_not_hold_up_other_cust
     assert bot_texts(fake, JOHN).count("Hi John") == 1
 
 
+async def test_an_operator_reply_is_not_sent_twice_by_the_outbox_reading_it_mid_record(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """John got Olga's 'Hi John' twice (seen once in a loaded full run): her reply was sent,
+    its claim let go, and the outbox loop, reading the row before its delivery was committed
+    (a commit waiting for SQLite's lock), sent it again. Here the outbox reads it at exactly
+    that moment."""
+    import bot.handlers.operators as operators
+
+    record = operators.record_delivery
+
+    async def outbox_first(session, row):  # type: ignore[no-untyped-def]
+        await flush_outbox(sandbox.bot, sandbox.services.sessionmaker, older_than=0)
+        await record(session, row)
+
+    monkeypatch.setattr(operators, "record_delivery", outbox_first)
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(OLGA, "Hi John", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Hi John" in bot_texts(fake, JOHN), timeout=20)
+    await settled(sandbox)
+    assert bot_texts(fake, JOHN).count("Hi John") == 1
+
+
 async def test_a_ticket_whose_topic_telegram_failed_to_make_still_reaches_operators(
     sandbox: Sandbox,
 ) -> None:

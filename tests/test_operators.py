@@ -686,6 +686,40 @@ async def test_a_queued_reply_refused_later_because_the_customer_blocked_the_bot
 
 
 @BOTH
+async def test_an_operators_album_is_not_sent_twice_by_the_outbox_reading_it_mid_record(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Olga's album reached John, and its claims were let go before its delivery was
+    committed: the outbox loop, reading the rows at that moment, would send each photo to
+    John a second time. Here the outbox reads them at exactly that moment."""
+    import bot.handlers.operators as operators
+    from bot import delivery
+
+    record = operators.record_delivery
+
+    async def outbox_first(session, row):  # type: ignore[no-untyped-def]
+        await delivery.flush_outbox(sandbox.bot, sandbox.services.sessionmaker, older_than=0)
+        await record(session, row)
+
+    monkeypatch.setattr(operators, "record_delivery", outbox_first)
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    before = len(fake.messages(JOHN, from_bot=True))
+    for caption in ("the two labels", None):
+        fake.user_sends(
+            OLGA,
+            chat_id=OPERATORS_CHAT_ID,
+            message_thread_id=thread,
+            photo=True,
+            caption=caption,
+            media_group_id="labels",
+        )
+    await fake.wait_for(lambda: len(fake.messages(JOHN, from_bot=True)) >= before + 2, timeout=30)
+    await settled(sandbox)
+    got = [m.get("caption") for m in fake.messages(JOHN, from_bot=True)[before:]]
+    assert got == ["the two labels", None], got
+
+
 async def test_a_customers_album_reaches_the_topic_as_one_album(sandbox: Sandbox) -> None:
     """John sent three photos of the crushed box as one album, captioned on the first: the
     topic got them one by one, three separate photos among the other messages. They come

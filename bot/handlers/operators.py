@@ -936,7 +936,11 @@ async def send_to_customer(
             row.delivery_error = str(exc)
             queued, refused = True, False
         finally:
-            release(session, row.id)  # an error: the outbox loop sends its text later
+            if refused or queued:  # an error: the outbox loop sends its text later
+                release(session, row.id)
+            # sent: the claim is kept (until it expires, as ``deliver`` keeps it), so the
+            # outbox loop, reading the row before the delivery below is committed (a commit
+            # that waits for SQLite's lock), does not send it to the customer a second time
         if not (queued or refused):
             row.tg_message_id = sent.message_id if sent is not None else None
             row.delivered_at, row.attempts, row.delivery_error = utcnow(), 1, None
@@ -1012,6 +1016,7 @@ async def send_operator_album(
     async with services.sessionmaker() as session:
         rows = [r for r in [await session.get(MessageRow, i.row_id) for i in items] if r]
         rows.sort(key=lambda r: r.relay_message_id or 0)
+        sent_all = False
         try:
             if not rows:
                 return
@@ -1037,13 +1042,16 @@ async def send_operator_album(
                 for i, row in enumerate(rows):
                     row.tg_message_id = sent[min(i, len(sent) - 1)].message_id
                     row.delivered_at, row.attempts, row.delivery_error = utcnow(), 1, None
-            for row in rows:
-                release(session, row.id)
+                sent_all = True
             for row in rows:
                 await record_delivery(session, row)
         finally:
-            for item in items:
-                release(session, item.row_id)
+            if not sent_all:  # the outbox loop sends their texts later (unless refused)
+                for item in items:
+                    release(session, item.row_id)
+            # sent: the claims are kept (until they expire, as ``deliver`` keeps them), so
+            # the outbox loop, reading the rows before their delivery is committed, does
+            # not send them to the customer a second time
         if not (queued or refused):
             return
         ticket = await session.get(Ticket, ticket_id, with_for_update=True)
