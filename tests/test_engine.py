@@ -62,6 +62,18 @@ async def test_a_short_first_message_in_no_clear_language(services: Services) ->
     assert not CYRILLIC.search(texts(out)), texts(out)
 
 
+async def test_a_customer_writing_german_gets_the_order_taken_in_english(
+    services: Services,
+) -> None:
+    """A customer writes in a language the bot does not speak, with the order number: the
+    number is taken, not asked for again, and a Latin-script language is answered in
+    English, not in the shop's Russian."""
+    out = await say(services, "107", "Hallo, wo ist meine Bestellung 5512345?")
+    assert "5512345" in texts(out), texts(out)
+    assert not events(out, "asked_for"), out.events
+    assert not CYRILLIC.search(texts(out)), texts(out)
+
+
 async def test_thanks_and_goodbye_and_start(services: Services) -> None:
     start = await say(services, "110", "/start", language_code="en")
     assert start.replies and any(w in texts(start) for w in ("delivery", "order"))

@@ -30,6 +30,10 @@ EXTRACT_CASES = [
     ("Где мой заказ 123456?", "123456", None, None),
     ("номер заказа: 778899, сумма 3 500 ₽", "778899", 3500, "RUB"),
     ("order #A-7781 has not arrived", "A-7781", None, None),
+    # customers who write in Ukrainian or German still give their order number
+    ("де моє замовлення 5512345?", "5512345", None, None),
+    ("Wo ist meine Bestellung 5512345?", "5512345", None, None),
+    ("Посилка 5512345 досі не прийшла", "5512345", None, None),
     ("Hello, my order K-40912 was due on Monday", "K-40912", None, None),
     ("its been 12 days since i ordered (88213-04)", "88213-04", None, None),
     ("zamówienie nr 123456 nie dotarło", "123456", None, None),

@@ -2202,6 +2202,16 @@ class ConversationEngine:
             return code
         if prediction is not None and prediction.lang in CONFIDENT_LANG:
             return prediction.lang
+        if (
+            prediction is not None
+            and prediction.lang == "other"
+            and not cyrillic
+            and n_words >= 2
+            and "en" in SUPPORTED
+        ):
+            # "Wo ist meine Bestellung 5512345?", "Bonjour, où est ma commande": a Latin-script
+            # language the bot does not write; English is read far more widely than Russian
+            return "en"
         return self.settings.default_language
 
     async def _store_replies(

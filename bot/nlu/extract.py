@@ -23,7 +23,9 @@ from bot.nlu.lexicon import CODE_WORDS
 
 _ORDER_WORD = (
     r"(?:\bзаказ\w*|\bzakaz\w*|\bnomer\s+zakaza|\bномер\w*\s+заказа|№\s*заказа|\border\w*|"
-    r"\bzam[oó]wie\w*|\bnumer\w*\s+zam[oó]wienia)"
+    r"\bzam[oó]wie\w*|\bnumer\w*\s+zam[oó]wienia|"
+    # the Ukrainian and German words, from customers who write in them
+    r"\bзамовлен\w*|\bbestellung\w*)"
 )
 # up to two short words between the keyword and the reference ("order from monday 123456"),
 # but never a preposition that introduces a price ("заказ на 1490 р", "zamówienie za 645 zł")
@@ -79,7 +81,7 @@ _ORDER_CONTEXT = re.compile(
     r"przesy[lł]k|dostaw|zakaz|posylk|"
     # typos and the words around an order: "ordr 4418203 hasnt arived"
     r"\bord[er]{1,3}\b|\boder\b|\bodrer|arriv|\barived|rec[ei]{2}ve|\bshipp|\btrack|"
-    r"\bзака|курьер|привез|kurier|dotar",
+    r"\bзака|курьер|привез|kurier|dotar|замовлен|посилк|bestell|sendung|paket",
     re.IGNORECASE,
 )
 # a number given as a code is no order reference: "the verification code 482193 never
