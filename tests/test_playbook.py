@@ -5140,6 +5140,9 @@ async def test_what_now_at_is_that_ok_hears_where_it_stands(
     [
         "У меня два заказа, 5512440 и 5512441, оба не пришли",
         "Great job guys, my parcel is lost again. Order 5512445",
+        # the insult read on its own, the rest as a wrong item: the case was a wrong item
+        "Вы обманщики! Заказ 5512446 не пришёл",
+        "Вы обманщики, я напишу отзыв везде и пойду в суд! Заказ 5512447 не пришёл",
     ],
 )
 async def test_an_order_not_come_is_chased_not_asked_for_a_photo_or_what_about(

@@ -620,6 +620,20 @@ def _wants_person(text: str) -> bool:
     return wants_person(text)
 
 
+def _not_come_is_late(pred: Prediction, text: str) -> Prediction:
+    """A parcel that has not come read as a wrong item ("оба не пришли", "Заказ 1234567 не
+    пришёл"): nothing came, so nothing wrong came ("it came 5 days late and a cup was
+    missing" did come). For the whole message and for each of its parts and clauses, whose
+    types the complaint also weighs."""
+    if (
+        pred.intent == "complaint"
+        and pred.complaint_type in ("wrong_item", "missing_item")
+        and _NOT_COME.search(text)
+    ):
+        return dataclasses.replace(pred, complaint_type="delivery_delay")
+    return pred
+
+
 def nothing_came(text: str) -> bool:
     """The message says the order (or a part of it) has not come at all."""
     return bool(_NOT_COME.search(text))
@@ -1240,14 +1254,7 @@ class ConversationEngine:
         ):
             # "Коробка помята, а пульта нет": the box is dented, and the remote is the case
             whole = dataclasses.replace(whole, complaint_type=named)
-        if (
-            whole.intent == "complaint"
-            and whole.complaint_type in ("wrong_item", "missing_item")
-            and _NOT_COME.search(text)
-        ):
-            # "оба не пришли" read as a wrong item: nothing came, so nothing wrong came ("it
-            # came 5 days late and a cup was missing" did come)
-            whole = dataclasses.replace(whole, complaint_type="delivery_delay")
+        whole = _not_come_is_late(whole, text)
         if (
             whole.intent == "complaint"
             and whole.complaint_type == "delivery_delay"
@@ -1300,7 +1307,14 @@ class ConversationEngine:
             preds = self.classifier.predict(parts) if len(parts) > 1 else []
             also = questions(list(zip(parts, preds, strict=True))) if preds else ()
             return MultiPrediction(**whole.__dict__, also=also) if also else whole
-        preds = self.classifier.predict(parts) if len(parts) > 1 else [whole] * len(parts)
+        preds = (
+            [
+                _not_come_is_late(p, t)
+                for t, p in zip(parts, self.classifier.predict(parts), strict=True)
+            ]
+            if len(parts) > 1
+            else [whole] * len(parts)
+        )
         # a complaint may name several problems in one sentence: its clauses are read too
         clauses = [
             c
@@ -1308,7 +1322,10 @@ class ConversationEngine:
             if pred.intent == "complaint" or whole.intent == "complaint"
             for c in split_clauses(part)
         ]
-        clause_preds = list(zip(clauses, self.classifier.predict(clauses), strict=True))
+        clause_preds = [
+            (c, _not_come_is_late(p, c))
+            for c, p in zip(clauses, self.classifier.predict(clauses), strict=True)
+        ]
         if len(parts) < 2 and not clause_preds:
             return whole
         # "Здравствуйте! Деньги за заказ 4471206 вернули? И сколько стоит доставка?": its
