@@ -90,11 +90,14 @@ _KIND = re.compile(
     re.IGNORECASE,
 )
 _ON = re.compile(r"^\s*(?:на\s+все|на|na)\s+(?=\d)", re.IGNORECASE)  # "на все 5", "na 5"
-# "нет", "не хочу", "no thanks", "nie teraz" to a question that wants a number: no rating
+# "нет", "не хочу", "no thanks", "nie teraz", "нет, всё" to a question that wants a number: no
+# rating
 _DECLINE = re.compile(
     r"^\W*(?:(?:нет|неа|no|nope|nie)\W*)?(?:(?:спасибо|thanks|thank\s+you|dziękuję|dzięki)\W*)?"
     r"(?:(?:не\s+(?:хочу|буду|надо|стоит)|не\s+сейчас|потом|not\s+now|later|"
-    r"i'?d\s+rather\s+not|nie\s+(?:chc[eę]|teraz|trzeba|b[eę]d[eę])|p[oó][źz]niej)"
+    r"i'?d\s+rather\s+not|nie\s+(?:chc[eę]|teraz|trzeba|b[eę]d[eę])|p[oó][źz]niej|"
+    # "нет, всё", "no, that's all", "nie, to wszystko": the customer is done
+    r"(?:это\s+|на\s+этом\s+)?вс[её]|ничего|that'?s\s+(?:all|it)|nothing|(?:to\s+)?wszystko|nic)"
     r"(?:\s+(?:оценивать|ставить|rate|rating|oceniać|oceniac))?\W*)?"
     r"(?:(?:спасибо|thanks|thank\s+you|dziękuję|dzięki)\W*)?$",
     re.IGNORECASE,

@@ -3607,7 +3607,9 @@ async def test_a_rating_said_with_a_hedge_answers_the_survey(
     assert not d.of("fallback"), d.replies
 
 
-@pytest.mark.parametrize("answer", ["нет", "не хочу", "нет, спасибо", "не буду оценивать"])
+@pytest.mark.parametrize(
+    "answer", ["нет", "не хочу", "нет, спасибо", "не буду оценивать", "нет, всё", "всё, спасибо"]
+)
 async def test_no_to_the_rating_question_is_taken_kindly(services: Services, answer: str) -> None:
     """'Оцените нашу помощь от 1 до 5' - 'нет' got 'Понял. Что бы вы хотели сделать?', as if
     the customer had turned something down and had to explain what they want. Declining the
