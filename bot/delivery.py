@@ -101,6 +101,11 @@ def keyboard(buttons: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup
     )
 
 
+def utf16_len(text: str) -> int:
+    """A text's length as Telegram counts it (an emoji beyond the basic plane counts twice)."""
+    return sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
+
+
 def _fitting(text: str, limit: int) -> int:
     """How many characters of ``text`` fit in ``limit`` UTF-16 units, the way Telegram
     counts a message's length (an emoji beyond the basic plane counts twice)."""

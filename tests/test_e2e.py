@@ -734,6 +734,29 @@ async def test_an_edited_signed_reply_keeps_the_operators_name(
         await stop_sandbox(sb)
 
 
+async def test_a_signed_edit_too_long_with_the_name_says_why(settings, classifier, db_url) -> None:
+    """SHOW_OPERATOR_NAME: Olga edited her short answer into one of 4,092 characters, which
+    'Olga: ' in front makes longer than Telegram takes; she read 'Telegram would not change
+    the message they have (they may have cleared the chat)', the wrong reason (John had
+    cleared nothing). She is told that her name makes it too long, and by how much."""
+    sb = await launch(settings.model_copy(update={"show_operator_name": True}), classifier, db_url)
+    try:
+        fake = sb.server.fake
+        thread = await _escalate(fake, JOHN, "operator please")
+        op = fake.user_sends(OLGA, "short", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+        await fake.wait_for(lambda: "Olga: short" in bot_texts(fake, JOHN), timeout=20)
+        long = "word " * 818 + "ok"  # 4,092 characters, 4,098 with 'Olga: '
+        fake.user_edits(OPERATORS_CHAT_ID, op["message_id"], long)
+        said = await fake.wait_for_bot_message(
+            OPERATORS_CHAT_ID, thread_id=thread, text_contains="did not reach", timeout=20
+        )
+        assert "cleared the chat" not in said[-1]["text"], said[-1]["text"]
+        assert "your name" in said[-1]["text"] and "(4096 characters) by 2" in said[-1]["text"]
+        assert "Olga: short" in bot_texts(fake, JOHN)
+    finally:
+        await stop_sandbox(sb)
+
+
 async def test_a_ticket_command_outside_a_ticket_topic_is_answered(sandbox: Sandbox) -> None:
     """'/resolve' typed in the group's General topic (or a topic of no ticket) did nothing,
     and said nothing: the operator believed the ticket closed."""

@@ -60,6 +60,7 @@ from bot.delivery import (
     CAPTIONED_KINDS,
     MAX_ATTEMPTS,
     SENDING,
+    TELEGRAM_LIMIT,
     answer_query,
     claim,
     deliver,
@@ -68,6 +69,7 @@ from bot.delivery import (
     signed_caption_text,
     signed_text,
     split_text,
+    utf16_len,
     with_retry,
 )
 from bot.dialogs.texts import Texts, label
@@ -369,10 +371,17 @@ def create_router(settings: Settings) -> Router:
                 # it goes out as corrected
                 row.text, row.edited_at = new_text or None, utcnow()
             return
+        shown = signed(message) if message.text and settings.show_operator_name else new_text
+        if message.text and len(split_text(shown)) > 1:
+            # their name in front makes it longer than one message: an edit cannot add a
+            # part, and the customer keeps what they had; the operator is told why
+            over = utf16_len(shown) - TELEGRAM_LIMIT
+            said = texts("op_edit_too_long", limit=TELEGRAM_LIMIT, over=over)
+            await reply_after_reading(session, message.reply, said)
+            return
         await session.commit()  # the reads over: no lock held while Telegram edits it
         try:
             if message.text:
-                shown = signed(message) if settings.show_operator_name else new_text
                 await bot.edit_message_text(
                     shown, chat_id=row.tg_chat_id, message_id=row.tg_message_id
                 )
