@@ -79,6 +79,19 @@ def group_refused(chat_id: int, exc: Exception) -> None:
         hook(said)
 
 
+def works_here(member: Any) -> bool:
+    """Whether a member of the operators' group (getChatMember, a member update) can work
+    there: in it and free to write; an admin's restriction that leaves them writing (no
+    polls, no pins) changes nothing, one that stops them writing ends it, as leaving does."""
+    if member.status in ("creator", "administrator", "member"):
+        return True
+    return (
+        member.status == "restricted"
+        and bool(getattr(member, "is_member", False))
+        and bool(getattr(member, "can_send_messages", False))
+    )
+
+
 def group_answered(chat_id: int) -> None:
     """Telegram answered about the operators' group: a later refusal is logged again."""
     if GROUP_REFUSED.pop(chat_id, None) is not None:
@@ -309,6 +322,7 @@ class OperatorDesk:
         self._names: dict[int, str] = {}
         # those Telegram said, when last asked, are out of the operators' group
         self._left: set[int] = set()
+        self._muted: set[int] = set()  # of those, still in the group but may not write
         GROUP_REFUSED.pop(self.chat_id, None)  # a new start: said again if still so
         self._telling: set[asyncio.Task[None]] = set()  # the admins being told
 
@@ -742,23 +756,39 @@ class OperatorDesk:
         return redrawn
 
     async def operator_left(
-        self, bot: Bot, session: AsyncSession, user_id: int, name: str | None = None
+        self,
+        bot: Bot,
+        session: AsyncSession,
+        user_id: int,
+        name: str | None = None,
+        *,
+        muted: bool | None = None,
     ) -> int:
         """An operator is known to have left the operators' group (Telegram said so, or was
-        asked and said they are no member): each ticket they held goes back to the queue,
-        committed before anything is said, and its topic says so, naming them (``name``: as
-        Telegram gave it with the news), under a redrawn card with Take on it. The customer
-        is told nothing: they still wait for a person. Return how many went back."""
+        asked and said they are no member), or to be in it but restricted from writing
+        there (``muted``; None: as Telegram said last): each ticket they held goes back to
+        the queue, committed before anything is said, and its topic says so, naming them
+        (``name``: as Telegram gave it with the news) and why, under a redrawn card with
+        Take on it. The customer is told nothing: they still wait for a person. Return how
+        many went back."""
+        if muted is None:
+            muted = user_id in self._muted
         released = await release_tickets(session, self.settings, user_id, now=utcnow())
         await session.commit()
         if not released:
             return 0
         who = name or await self.operator_name(bot, user_id)
+        why = "op_operator_restricted" if muted else "op_operator_left"
         for ticket in released:
-            log.info("ticket %s back in the queue: operator %s left the group", ticket.id, user_id)
+            log.info(
+                "ticket %s back in the queue: operator %s %s",
+                ticket.id,
+                user_id,
+                "may not write in the group" if muted else "left the group",
+            )
             try:
                 await self.refresh_card(bot, session, ticket)
-                said = self.texts("op_operator_left", who=who, id=ticket.id)
+                said = self.texts(why, who=who, id=ticket.id)
                 await self.tell_topic(bot, session, ticket, said)
             except TelegramAPIError as exc:
                 operators_side_failed(
@@ -774,7 +804,7 @@ class OperatorDesk:
             member = await self.member(bot, user_id)
         except (TelegramBadRequest, GroupUnanswered):
             return True
-        return member.status not in ("left", "kicked")
+        return works_here(member)
 
     async def member(self, bot: Bot, user_id: int) -> Any:
         """Telegram's getChatMember of the operators' group: the one place its errors are
@@ -793,10 +823,15 @@ class OperatorDesk:
             log.warning("Telegram did not say who %s is in the operators' group: %s", user_id, exc)
             raise GroupUnanswered(exc) from exc
         group_answered(self.chat_id)
-        if member.status in ("left", "kicked"):
-            self._left.add(user_id)
-        else:
+        if works_here(member):
             self._left.discard(user_id)
+            self._muted.discard(user_id)
+        else:
+            self._left.add(user_id)
+            if member.status == "restricted" and getattr(member, "is_member", False):
+                self._muted.add(user_id)
+            else:
+                self._muted.discard(user_id)
         user = member.user
         self._names[user_id] = f"{user.full_name}" + (
             f" (@{user.username})" if user.username else ""
@@ -810,7 +845,7 @@ class OperatorDesk:
 
     def has_left(self, user_id: int) -> bool:
         """Whether Telegram, last asked about ``user_id``, said they are out of the
-        operators' group (left, or removed)."""
+        operators' group (left, or removed) or may not write there."""
         return user_id in self._left
 
     def topic_link(self, ticket: Ticket) -> str:

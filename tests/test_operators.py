@@ -1410,6 +1410,51 @@ async def test_the_tickets_of_an_operator_who_left_go_back_to_the_queue(
 
 
 @BOTH
+@pytest.mark.parametrize("told_by", ["chat_member", "reminder"])
+async def test_an_operator_whose_rights_were_restricted_is_not_said_to_have_left(
+    sandbox: Sandbox, told_by: str
+) -> None:
+    """Olga, a group admin, restricted Tomasz in the operators' group (he is still in it):
+    John's topic read 'Tomasz has left the operators' group: ticket #1 is back in the
+    queue', which he had not. Taking away what does not stop him writing (polls) changes
+    nothing: the ticket stays his and his replies reach John; once he may not write there,
+    the topic says so, and the ticket is back in the queue."""
+    from datetime import timedelta
+
+    from bot.db.models import utcnow
+    from escalation.timers import check_timers
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(TOMASZ, "Hi John", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Hi John" in bot_texts(fake, JOHN), timeout=20)
+    fake.member_changes(OPERATORS_CHAT_ID, TOMASZ, "restricted", by=OLGA, can_send=True)
+    await settled(sandbox)
+    fake.user_sends(TOMASZ, "Checking it", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Checking it" in bot_texts(fake, JOHN), timeout=20)
+    await settled(sandbox)
+    ticket = await the_ticket(sandbox)
+    assert (ticket.assignee_id, ticket.status) == (TOMASZ, "taken")
+    assert not [t for t in topic_texts(fake, thread) if "back in the queue" in t]
+    fake.member_changes(
+        OPERATORS_CHAT_ID, TOMASZ, "restricted", by=OLGA, update=told_by == "chat_member"
+    )
+    await settled(sandbox)
+    if told_by == "reminder":
+        fake.user_sends(JOHN, "Any news about my order? It is still not here")
+        await fake.wait_for(lambda: any("Any news" in t for t in topic_texts(fake, thread)))
+        await settled(sandbox)
+        await check_timers(sandbox.bot, sandbox.services, now=utcnow() + timedelta(hours=1))
+    back = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="back in the queue", timeout=20
+    )
+    said = back[-1]["text"]
+    assert "has left" not in said and "Tomasz" in said and "may no longer write" in said, said
+    ticket = await the_ticket(sandbox)
+    assert (ticket.assignee_id, ticket.status) == (None, "open")
+
+
+@BOTH
 async def test_operators_commands_are_answered_once_the_transaction_is_over(
     sandbox: Sandbox,
 ) -> None:

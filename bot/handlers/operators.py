@@ -87,7 +87,7 @@ from escalation.service import (
     take_ticket,
 )
 from escalation.survey import UNSEEN_SURVEY, survey_start
-from escalation.telegram import GroupUnanswered, OperatorDesk
+from escalation.telegram import GroupUnanswered, OperatorDesk, works_here
 from escalation.texts import age_words, operator_texts, with_card_late
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,6 @@ TICKET_COMMANDS = ("take", "resolve", "reopen", "transfer", "note", "canned", "k
 _CALLBACK = re.compile(r"^tk:(take|resolve|reopen):(\d{1,9})$")  # ids fit an INTEGER
 # the handlers that act for operators only: whether the sender is one is asked first
 OPERATOR = {"operator": True}
-ACTIVE_MEMBER = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.CREATOR}
 
 
 def unanswered(texts: Texts, exc: GroupUnanswered, named: str) -> str:
@@ -174,14 +173,19 @@ def create_router(settings: Settings) -> Router:
     async def member_changed(
         event: ChatMemberUpdated, bot: Bot, session: AsyncSession, services: Services
     ) -> None:
-        """Someone left the operators' group or was removed (or restricted): Telegram says
-        so at once, and they are no operator from now on, not when the roster would have
+        """Someone left the operators' group or was removed (or restricted from writing
+        there; a restriction that leaves them writing changes nothing): Telegram says so at once, and they are no operator from now on, not when the roster would have
         asked again (up to 10 minutes of replies to customers and takes); the tickets they
         held go back to the queue."""
-        if event.new_chat_member.status not in ACTIVE_MEMBER:
+        if not works_here(event.new_chat_member):
             person = event.new_chat_member.user
             operators.forget(person.id)
-            await desk_of(services).operator_left(bot, session, person.id, person.full_name)
+            muted = event.new_chat_member.status == ChatMemberStatus.RESTRICTED and bool(
+                getattr(event.new_chat_member, "is_member", False)
+            )
+            await desk_of(services).operator_left(
+                bot, session, person.id, person.full_name, muted=muted
+            )
 
     @router.message(F.left_chat_member)
     async def member_left(
@@ -619,7 +623,7 @@ class OperatorRoster:
         seen = self.seen.get(user_id)
         self._refused.discard(user_id)
         try:
-            member = (await desk.member(bot, user_id)).status in ACTIVE_MEMBER
+            member = works_here(await desk.member(bot, user_id))
         except TelegramBadRequest:
             member = False  # a user Telegram does not know in the group
         except GroupUnanswered as exc:
@@ -1660,7 +1664,7 @@ async def group_member(bot: Bot, services: Services, user_id: int) -> Any:
         member = await desk_of(services).member(bot, user_id)
     except TelegramBadRequest:
         return None
-    if member.status not in ACTIVE_MEMBER or member.user.is_bot:
+    if not works_here(member) or member.user.is_bot:
         return None
     return member.user
 

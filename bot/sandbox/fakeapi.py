@@ -790,6 +790,8 @@ class Chat:
     user: User | None = None
     members: list[int] = field(default_factory=list)
     admins: list[int] = field(default_factory=list)
+    # members an admin restricted: whether each may still send messages
+    restricted: dict[int, bool] = field(default_factory=dict)
     bot_is_member: bool = True
     # a public group with "join to send messages" off: anyone may post, members or not
     join_to_send: bool = True
@@ -1337,6 +1339,8 @@ class FakeTelegram:
             user.started = True
         elif user.id not in chat.members and chat.join_to_send:
             raise SandboxError(f"user {user.id} is not a member of chat {chat.id}")
+        elif chat.restricted.get(user.id) is False:
+            raise SandboxError(f"user {user.id} may not send messages in chat {chat.id}")
         thread_id: int | None = None
         reply_to: StoredMessage | None = None
         if reply_to_message_id is not None:
@@ -1515,10 +1519,12 @@ class FakeTelegram:
         *,
         update: bool = True,
         service_message: bool = True,
+        can_send: bool = False,
     ) -> None:
         """A group member leaves (``status="left"``, ``by`` None), is removed (``"left"``
-        or ``"kicked"`` by an admin ``by``; a ban is not kept), promoted (``"administrator"``) or
-        demoted (``"member"``). Queues a ``chat_member`` update (``update``; delivered only
+        or ``"kicked"`` by an admin ``by``; a ban is not kept), promoted (``"administrator"``),
+        demoted (``"member"``, which also lifts a restriction) or restricted by an admin
+        (``"restricted"``: still a member, who may send messages only if ``can_send``). Queues a ``chat_member`` update (``update``; delivered only
         when the bot's ``allowed_updates`` name it, as on Telegram) and, for one who is no
         longer in the group, the ``left_chat_member`` service message (``service_message``;
         a group may hide them)."""
@@ -1526,16 +1532,22 @@ class FakeTelegram:
         chat = self._chat(chat_id)
         if chat.type == "private":
             raise SandboxError("a private chat has no members to change")
-        if status not in ("member", "administrator", "left", "kicked"):
+        if status not in ("member", "administrator", "left", "kicked", "restricted"):
             raise SandboxError(f"unknown member status {status!r}")
         old = (
             "administrator"
             if user.id in chat.admins
+            else "restricted"
+            if user.id in chat.restricted
             else "member"
             if user.id in chat.members
             else "left"
         )
+        old_member = self._member(chat, user.api(), old)
         chat.admins = [u for u in chat.admins if u != user.id]
+        chat.restricted.pop(user.id, None)
+        if status == "restricted":
+            chat.restricted[user.id] = can_send
         if status in ("left", "kicked"):
             chat.members = [u for u in chat.members if u != user.id]
         elif user.id not in chat.members:
@@ -1550,7 +1562,7 @@ class FakeTelegram:
                     "chat": chat.api(),
                     "from": actor,
                     "date": _now(),
-                    "old_chat_member": self._member(chat, user.api(), old),
+                    "old_chat_member": old_member,
                     "new_chat_member": self._member(chat, user.api(), status),
                 },
             )
@@ -2073,6 +2085,28 @@ class FakeTelegram:
             }
         if status == "kicked":
             return {"status": "kicked", "user": user, "until_date": 0}
+        if status == "restricted":
+            can_send = chat.restricted.get(user["id"], False)
+            rights = {
+                f"can_{right}": can_send
+                for right in (
+                    "send_messages", "send_audios", "send_documents", "send_photos",
+                    "send_videos", "send_video_notes", "send_voice_notes", "send_polls",
+                    "send_other_messages", "add_web_page_previews", "react_to_messages",
+                )
+            }  # fmt: skip
+            return {
+                "status": "restricted",
+                "user": user,
+                "is_member": True,
+                **rights,
+                "can_edit_tag": False,
+                "can_change_info": False,
+                "can_invite_users": False,
+                "can_pin_messages": False,
+                "can_manage_topics": False,
+                "until_date": 0,
+            }
         return {"status": status, "user": user}
 
     # ----------------------------------------------------------------- dispatch
@@ -2677,6 +2711,8 @@ class FakeTelegram:
             return self._member(chat, user.api(), "member")
         if user_id in chat.admins:
             return self._member(chat, user.api(), "administrator")
+        if user_id in chat.restricted:
+            return self._member(chat, user.api(), "restricted")
         return self._member(chat, user.api(), "member" if user_id in chat.members else "left")
 
     def _m_get_chat_administrators(self, bot: BotState, p: Params) -> list[Json]:
