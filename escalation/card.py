@@ -163,7 +163,9 @@ def transcript_lines(messages: list[Message], tz: Any, texts: Texts | None = Non
             if a.get("kind") not in ("button", "edit")
         ]
         first = next(
-            (a.get("name") for a in (m.attachments or []) if a.get("kind") == "edit"), None
+            # (what was first written; an edit's notice in the topic is kept there too)
+            (a["name"] for a in (m.attachments or []) if a.get("kind") == "edit" and "name" in a),
+            None,
         )
         buttons = [
             labels.get(a.get("name") or "", a.get("name"))

@@ -905,6 +905,7 @@ class OperatorDesk:
             # the note can make a message of the longest length too long: then in parts
             parts = split_text(self.texts("op_customer_edited", text=row.text or ""))
             reply_to = row.relay_message_id
+            notices = []
             for part in parts:
 
                 async def send_edit(thread: int, part: str = part) -> Any:
@@ -916,7 +917,13 @@ class OperatorDesk:
                         allow_sending_without_reply=True,
                     )
 
-                await self.to_topic(bot, session, ticket, send_edit)
+                notices.append((await self.to_topic(bot, session, ticket, send_edit)).message_id)
+            # an operator's reply to the notice answers the message edited: it quotes it
+            # for the customer, as a reply to the message's copy does (``edit_notices``)
+            row.attachments = [
+                *(row.attachments or []),
+                {"kind": "edit", "notice": notices, "chat": self.chat_id},
+            ]
             return
         if row.tg_chat_id is None or row.tg_message_id is None:
             await self._relay_press(bot, session, ticket, row)

@@ -1372,6 +1372,38 @@ async def test_an_operators_reply_to_a_customers_message_is_quoted_for_the_custo
     assert "reply_to_message" not in answers["I'll look at the box now"]
 
 
+async def test_a_reply_to_the_customers_edit_notice_quotes_the_edited_message(
+    sandbox: Sandbox,
+) -> None:
+    """John corrected his order number with Telegram's edit; Olga answered the topic's
+    '✏️ The customer edited a message: my order is 55113' with a reply, and John read her
+    answer bare, not quoting the message it answers, as her replies to his other messages
+    do. A reply to the notice quotes the message he edited."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    sent = fake.user_sends(JOHN, "my order is 55112")
+    fake.user_sends(JOHN, "and the box was crushed")
+    await fake.wait_for(lambda: any("crushed" in t for t in topic_texts(fake, thread)), timeout=20)
+    fake.user_edits(JOHN, sent["message_id"], "my order is 55113")
+    [notice] = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="edited a message", timeout=20
+    )
+    fake.user_sends(
+        OLGA,
+        "Found 55113, it ships today",
+        chat_id=OPERATORS_CHAT_ID,
+        reply_to_message_id=notice["message_id"],
+    )
+    await fake.wait_for(lambda: "Found 55113, it ships today" in bot_texts(fake, JOHN), timeout=20)
+    answer = next(
+        m
+        for m in fake.messages(JOHN, from_bot=True)
+        if m.get("text") == "Found 55113, it ships today"
+    )
+    quoted = answer.get("reply_to_message") or {}
+    assert quoted.get("message_id") == sent["message_id"], answer
+
+
 async def test_a_canned_reply_is_found_whatever_the_case_of_its_name(sandbox: Sandbox) -> None:
     """'/canned_add Thanks ...' stored 'Thanks'; '/canned thanks' then said 'No such canned
     reply' and '/canned_add THANKS ...' stored a second one. A name is one name in any case."""

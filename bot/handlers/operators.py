@@ -1156,6 +1156,30 @@ async def _quoted(session: AsyncSession, source: Message | None, ticket: Ticket)
             .limit(2)
         )
     ).all()
+    if not linked:
+        # the topic's '✏️ The customer edited a message' notice: the message edited
+        edited = (
+            await session.scalars(
+                select(MessageRow)
+                .where(
+                    MessageRow.conversation_id == ticket.conversation_id,
+                    MessageRow.direction == "in",
+                    MessageRow.edited_at.is_not(None),
+                )
+                .order_by(MessageRow.id.desc())
+                .limit(100)
+            )
+        ).all()
+        linked = [
+            m.tg_message_id
+            for m in edited
+            if any(
+                a.get("kind") == "edit"
+                and a.get("chat") == answered.chat.id
+                and answered.message_id in (a.get("notice") or [])
+                for a in m.attachments or []
+            )
+        ]
     # one message of the customer's: quoted; several (a partial album's, linked to its note:
     # which copy is whose, and which one is gone, is not known): none, never the wrong one
     return linked[0] if len(linked) == 1 else None
