@@ -686,6 +686,45 @@ async def test_a_queued_reply_refused_later_because_the_customer_blocked_the_bot
 
 
 @BOTH
+async def test_a_caption_edited_on_a_later_photo_of_an_operators_album_is_not_signed(
+    settings, classifier, db_url
+) -> None:
+    """SHOW_OPERATOR_NAME: John got Olga's album with her name once, on its first photo
+    ('Olga: the two labels'); she then captioned the second photo 'the back label', and
+    John's second photo read 'Olga: the back label', her name a second time, unlike the
+    album she sent. An edit is signed as its message was: the first photo's with her
+    name, a later one's without."""
+    sb = await launch(settings.model_copy(update={"show_operator_name": True}), classifier, db_url)
+    try:
+        fake = sb.server.fake
+        thread = await _escalate(fake, JOHN, "operator please")
+        before = len(fake.messages(JOHN, from_bot=True))
+        sent = [
+            fake.user_sends(
+                OLGA,
+                chat_id=OPERATORS_CHAT_ID,
+                message_thread_id=thread,
+                photo=True,
+                caption=caption,
+                media_group_id="labels",
+            )
+            for caption in ("the two labels", None)
+        ]
+        await fake.wait_for_bot_message(JOHN, count=before + 2, timeout=20)
+        await settled(sb)
+        fake.user_edits(OPERATORS_CHAT_ID, sent[1]["message_id"], "the back label")
+        fake.user_edits(OPERATORS_CHAT_ID, sent[0]["message_id"], "both labels")
+
+        def captions() -> list[str | None]:
+            return [m.get("caption") for m in fake.messages(JOHN, from_bot=True)[before:]]
+
+        await fake.wait_for(lambda: "both" in str(captions()) and "back" in str(captions()))
+        assert captions() == ["Olga: both labels", "the back label"], captions()
+    finally:
+        await stop_sandbox(sb)
+
+
+@BOTH
 async def test_an_operators_album_is_not_sent_twice_by_the_outbox_reading_it_mid_record(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -390,7 +390,10 @@ def create_router(settings: Settings) -> Router:
                     shown, chat_id=row.tg_chat_id, message_id=row.tg_message_id
                 )
             else:
-                caption = signed_caption(message) if settings.show_operator_name else None
+                # signed as it was sent: an album's later photo has no name (its first has)
+                later = row.signed_as is None and any(a.get("album") for a in row.attachments or [])
+                sign = settings.show_operator_name and not later
+                caption = signed_caption(message) if sign else None
                 await bot.edit_message_caption(
                     chat_id=row.tg_chat_id,
                     message_id=row.tg_message_id,
