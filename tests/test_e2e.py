@@ -496,7 +496,8 @@ async def test_who_is_an_operator_is_asked_of_telegram_with_no_transaction_open(
     who = [int(c["user_id"]) for c in fake.calls_of("getChatMember")[asked:]]
     assert who.count(OLGA) >= 2 and tomasz in who and stranger in who, who
     if sandbox.services.settings.database_url.startswith("sqlite"):
-        # (on PostgreSQL a transaction locks the rows it read, no customer's turn)
+        # (on PostgreSQL a read takes no lock, only a row read FOR UPDATE is locked, and
+        # the ticket's alone: no other customer's turn waits)
         assert not [c for c in locked if c[0] == "GetChatMember"], locked
 
 
@@ -541,7 +542,8 @@ async def test_a_customers_turns_ask_telegram_with_no_transaction_open(sandbox: 
         OPERATORS_CHAT_ID, thread_id=thread, text_contains="unblocked", timeout=20
     )
     if sandbox.services.settings.database_url.startswith("sqlite"):
-        # (on PostgreSQL a transaction locks the rows it read, no customer's turn)
+        # (on PostgreSQL a read takes no lock, only a row read FOR UPDATE is locked, and
+        # the ticket's alone: no other customer's turn waits)
         assert not locked, locked
 
 

@@ -3,6 +3,7 @@ restart, or in ways the topic's ordinary flow does not expect. SQLite and Postgr
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -757,6 +758,72 @@ async def test_an_operators_album_is_not_sent_twice_by_the_outbox_reading_it_mid
     await settled(sandbox)
     got = [m.get("caption") for m in fake.messages(JOHN, from_bot=True)[before:]]
     assert got == ["the two labels", None], got
+
+
+def _write_locked(path: str) -> bool:
+    """Whether SQLite's one write lock stays taken for a second (every customer's turn, and
+    every other operator's reply, would wait for it)."""
+    import sqlite3
+
+    conn = sqlite3.connect(path, timeout=1.0, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        conn.close()
+
+
+async def test_an_operators_album_is_sent_with_no_database_lock_held(sandbox: Sandbox) -> None:
+    """Olga's album to John was sent (and, Telegram down, '⏳ ... your reply will be sent'
+    said under it) while the album's task held SQLite's write lock, taken when it read the
+    album's rows: with Telegram slow, or saying 'retry after N s', every other customer's
+    turn and every colleague's reply waited on it. Telegram is asked with no lock held."""
+    fake = sandbox.server.fake
+    path = sandbox.services.settings.database_url.split("///", 1)[1]
+    locked: list[str] = []
+
+    async def probe(make_request, bot, method):  # type: ignore[no-untyped-def]
+        name = type(method).__name__
+        queued_note = name == "SendMessage" and "⏳" in (getattr(method, "text", "") or "")
+        if (name in ("CopyMessages", "SendMediaGroup") or queued_note) and await asyncio.to_thread(
+            _write_locked, path
+        ):
+            locked.append(name)
+        return await make_request(bot, method)
+
+    thread = await _escalate(fake, JOHN, "operator please")
+    sandbox.bot.session.middleware(probe)
+    before = len(fake.messages(JOHN, from_bot=True))
+    for caption in ("the two labels", None):
+        fake.user_sends(
+            OLGA,
+            chat_id=OPERATORS_CHAT_ID,
+            message_thread_id=thread,
+            photo=True,
+            caption=caption,
+            media_group_id="labels",
+        )
+    await fake.wait_for(lambda: len(fake.messages(JOHN, from_bot=True)) >= before + 2, timeout=30)
+    await settled(sandbox)
+    fake.add_fault("copyMessages", status=502, times=4)
+    for caption in ("the receipt", None):
+        fake.user_sends(
+            OLGA,
+            chat_id=OPERATORS_CHAT_ID,
+            message_thread_id=thread,
+            photo=True,
+            caption=caption,
+            media_group_id="receipt",
+        )
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="⏳", timeout=30
+    )
+    await settled(sandbox)
+    assert len(fake.calls_of("copyMessages")) >= 5
+    assert not locked, locked
 
 
 async def test_a_customers_album_reaches_the_topic_as_one_album(sandbox: Sandbox) -> None:
@@ -1539,7 +1606,8 @@ async def test_operators_commands_are_answered_once_the_transaction_is_over(
     await settled(sandbox)
     assert "Thank you for waiting!" in bot_texts(fake, JOHN)
     if sandbox.services.settings.database_url.startswith("sqlite"):
-        # (on PostgreSQL a transaction locks the rows it read, no customer's turn)
+        # (on PostgreSQL a read takes no lock, only a row read FOR UPDATE is locked, and
+        # the ticket's alone: no other customer's turn waits)
         ops = [c for c in locked if c[1].startswith(("/", "#", "tk:"))]
         assert not ops, ops
 

@@ -1027,11 +1027,16 @@ async def send_operator_album(
     """Send an operator's album to the customer as one album: copied as it is, or (signed
     with their name, or quoting the customer) sent anew with the name once, on the first
     item. What Telegram does with it is what it does with a single reply: refused (the
-    customer blocked the bot), said under the album; Telegram down, left to the outbox."""
+    customer blocked the bot), said under the album; Telegram down, left to the outbox.
+    No transaction is open while Telegram is asked: on SQLite the first read takes the one
+    write lock (BEGIN IMMEDIATE), and every other chat's turn would wait on a slow Telegram;
+    on PostgreSQL a read locks no row (only the ticket, read FOR UPDATE when something is
+    to be said under the album, is locked, until that is committed)."""
     desk = desk_of(services)
     async with services.sessionmaker() as session:
         rows = [r for r in [await session.get(MessageRow, i.row_id) for i in items] if r]
         rows.sort(key=lambda r: r.relay_message_id or 0)
+        await session.commit()  # the reads over (the rows stay loaded): no lock held
         sent_all = False
         try:
             if not rows:
@@ -1082,17 +1087,18 @@ async def send_operator_album(
                 await desk.customer_blocked(bot, session, ticket)
                 await session.commit()
                 return
+        topic = ticket.topic_id
+        await session.commit()  # the ticket's lock let go before Telegram is asked
         try:
             await bot.send_message(
                 desk.chat_id,
                 said or desk.texts("op_queued"),
-                message_thread_id=ticket.topic_id,
+                message_thread_id=topic,
                 reply_to_message_id=rows[0].relay_message_id,
                 allow_sending_without_reply=True,
             )
         except TelegramAPIError as exc:
             log.info("operator not told what became of their album: %s", exc)
-        await session.commit()
 
 
 async def _album_send(bot: Bot, chat: int, rows: list[MessageRow], quote: int | None) -> list[Any]:
