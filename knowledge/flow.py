@@ -163,6 +163,15 @@ _FOLLOW_UP = re.compile(
 )
 
 
+# "а если заказ больше 3000?", "and if I order two?", "a jeśli zamówię dwie?": a follow-up
+# about what happens if; a condition asks about the topic, never a placed order's status
+_IF_FOLLOW_UP = re.compile(
+    r"^\W*(?:(?:а|и|ну\s+а|and|but|a|oraz)\s+)?(?:если|коли|and\s+if|what\s+if|if|"
+    r"je[sś]li|je[zż]eli|gdyby|a\s+gdy)\b",
+    re.IGNORECASE,
+)
+
+
 def is_follow_up(text: str) -> bool:
     """A short message that only makes sense with the previous question."""
     words = (text or "").split()
@@ -592,8 +601,12 @@ class FaqFlow:
             return False
         # an order-status reading gives way only to another entry the message itself asks
         # for ("а деньги когда придут?" is refund timing alone, 0.9998); "а когда привезут?"
-        # after the delivery price is the order's status, not that answer again
-        return await self._follow_up(ctx, memory, message, strict=True, new_entry_only=True)
+        # after the delivery price is the order's status, not that answer again. A condition
+        # ("а если заказ больше 3000?") asks about the topic, so that answer may hold it
+        new_entry_only = not _IF_FOLLOW_UP.match(message)
+        return await self._follow_up(
+            ctx, memory, message, strict=True, new_entry_only=new_entry_only
+        )
 
     async def _follow_up(
         self,

@@ -1345,3 +1345,25 @@ async def test_small_talk_is_searched_only_for_a_question(
     out = await _ask(demo_routed, user, text, _Prediction(pred[0], pred[1], pred[2]))
     kb = events(out, "faq_answered") + events(out, "faq_declined")
     assert bool(kb) is searched, [r.text for r in out.replies]
+
+
+async def test_an_if_follow_up_read_as_order_status_gets_the_answer_it_follows(
+    routed: SimpleNamespace,
+) -> None:
+    """ "а если заказ больше 3000?" after the delivery price (an unsure order status to the
+    model): the price answer, which says delivery is free from 3000, not "what's the order
+    number?" for an order the customer has not placed."""
+    await _ask(routed, "290", "Сколько стоит доставка?", _Prediction("faq", "ru"))
+    text = "а если заказ больше 3000?"
+    out = await _ask(routed, "290", text, _Prediction("order_status", "ru", 0.48))
+    assert not events(out, "asked_for")
+    [ev] = events(out, "faq_answered")
+    assert ev["answer_id"] == "delivery_cost" and ev["via"] == "follow_up"
+    assert "бесплатно от 3000" in out.replies[-1].text
+    # "and if" in English and Polish too
+    await _ask(routed, "291", "How much is shipping?", _Prediction("faq", "en"))
+    out = await _ask(
+        routed, "291", "and if my cart is over 3000?", _Prediction("order_status", "en", 0.6)
+    )
+    assert not events(out, "asked_for")
+    assert events(out, "faq_answered")[0]["answer_id"] == "delivery_cost"
