@@ -5163,6 +5163,42 @@ async def test_an_order_not_come_is_chased_not_asked_for_a_photo_or_what_about(
     assert thanks_before_apology(reply), reply
 
 
+@pytest.mark.parametrize(
+    ("problem", "what", "wish"),
+    [
+        ("Посылка пришла с опозданием и не хватает одной вещи", "не хватает зарядки", None),
+        (
+            "Paczka przyszła po terminie i brakuje jednej rzeczy",
+            "brakuje ładowarki",
+            "odeślijcie brakującą część",
+        ),
+    ],
+)
+async def test_what_is_missing_told_at_the_fix_offer_is_noted_and_a_wish_taken(
+    services: Services, problem: str, what: str, wish: str | None
+) -> None:
+    """Offered 'Довезти недостающее / Вернуть деньги', a customer says what is missing ('не
+    хватает зарядки', 'brakuje ładowarki') and got 'Простите, не совсем понял, какой вариант
+    вы имеете в виду' (English 'the charger is missing' was noted); then 'odeślijcie
+    brakującą część' (send the missing part) got the FAQ's missing-item answer, in English.
+    The detail is noted with the offer again, and the wish is the missing part sent."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    await d.send("5512103")
+    assert d.of("complaint_opened") and not d.of("fix_chosen"), d.replies[-1]
+    await d.send(what)
+    reply = " ".join(d.replies[-1])
+    assert not any(w in reply for w in ("не совсем понял", "nie do końca rozumiem")), reply
+    assert "1)" not in reply and d.buttons[-1], reply  # the offer again, its buttons
+    assert "зарядк" in (await d.state())["known"].get("description", "") or "ładowark" in (
+        await d.state()
+    )["known"].get("description", "")
+    if wish:
+        await d.send(wish)
+        assert [e["option"] for e in d.of("fix_chosen")] == ["resend"], d.replies[-1]
+        assert not d.of("faq_answered"), d.replies[-1]
+
+
 SETTLED = {
     "ru": ("Пришёл сломанный пылесос, не включается, заказ 5512377", "замена", "да"),
     "en": ("My vacuum cleaner arrived broken, it doesn't turn on. Order 5512377", "replace", "yes"),

@@ -985,6 +985,8 @@ OPTION_WORDS = {
         "dosla",
         "dośl",  # "doślij", "doślijcie", "niech dośle"
         "doslij",
+        "odeślij",  # "odeślijcie brakującą część": the shop sends (not "odeślę", I send back)
+        "odeslij",
         "wyślij",
         "wyslij",
         "wysłać",
@@ -2405,7 +2407,15 @@ class ComplaintFlow:
                 # back by the engine, and the offer again (not an unclear answer)
                 ctx.say("complaint_choose", options=_spelled(buttons), buttons=buttons)
                 return True
-            if not data and ctx.intent == "complaint" and is_description(text):
+            if (
+                not data
+                and ctx.intent == "complaint"
+                and (
+                    is_description(text)
+                    # "не хватает зарядки", "brakuje ładowarki": what is wrong, in two words
+                    or (word_count(text) >= 2 and failure_named(text, unsure_status=True))
+                )
+            ):
                 # More about the problem: noted, and the offer again (not an unclear answer).
                 _add_description(ctx.state.setdefault("known", {}), text)
                 await self._save(ctx, case)
