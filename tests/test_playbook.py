@@ -5199,6 +5199,32 @@ async def test_what_is_missing_told_at_the_fix_offer_is_noted_and_a_wish_taken(
         assert not d.of("faq_answered"), d.replies[-1]
 
 
+@pytest.mark.parametrize(
+    ("problem", "sent"),
+    [
+        (
+            "The blender arrived broken. Order 5512105",
+            "I already sent photos twice to your email!!",
+        ),
+        ("Блендер пришёл сломанный, заказ 5512105", "я уже два раза отправляла фото вам на почту!"),
+        ("Blender przyszedł zepsuty, zamówienie 5512105", "Wysłałam już zdjęcia mailem"),
+    ],
+)
+async def test_a_photo_sent_by_email_is_not_asked_for_again(
+    services: Services, problem: str, sent: str
+) -> None:
+    """Asked for a photo, the customer says they already sent photos to the shop's email,
+    twice, and got 'I can't see the photo yet ... Could you send it again?': asked a third
+    time. The bot goes on without it here: the fixes are offered."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert [e["slot"] for e in d.of("asked_for")] == ["photo"], d.replies[-1]
+    await d.send(sent)
+    reply = " ".join(d.replies[-1])
+    assert d.buttons[-1] and "?" in reply, reply  # the fix offer
+    assert not any(w in reply.lower() for w in ("photo", "фото", "zdjęci")), reply
+
+
 SETTLED = {
     "ru": ("Пришёл сломанный пылесос, не включается, заказ 5512377", "замена", "да"),
     "en": ("My vacuum cleaner arrived broken, it doesn't turn on. Order 5512377", "replace", "yes"),

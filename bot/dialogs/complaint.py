@@ -910,7 +910,11 @@ _NONE_GIVEN = re.compile(
     r"nie moge znalezc|bez (niego|numeru|zdjęcia)|фото (ничего )?не (поможет|покажет)|"
     r"на фото (ничего )?не видно|внешне (он |она |они )?(цел|нормальн)|photo (won't|will not|wouldn't) "
     r"(help|show)|nothing to (see|photograph)|looks? fine from (the )?outside|zdjęcie nic nie|"
-    r"na zdjęciu nic nie)",
+    r"na zdjęciu nic nie|"
+    # "I already sent photos twice to your email", "уже отправляла фото на почту": sent
+    # elsewhere, not to be asked for again here
+    r"(?:sent|emailed|e-mailed|отправ\w*|присыла\w*|скида\w*|скину\w*|wysła\w*|wysyła\w*)"
+    r"\b[^.!?\n]{0,40}?\b(?:e-?mail|почт\w*|мейл\w*|емейл\w*|имейл\w*|maila?|mailem))",
     re.IGNORECASE,
 )
 # "???", "ау", "hello?", "and?": the customer is waiting for us, not answering the question
