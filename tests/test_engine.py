@@ -1361,3 +1361,24 @@ async def test_a_polite_question_that_tells_no_problem_is_no_complaint(
         assert not [e for e in events(out, "asked_for") if e.get("slot") == "photo"]
     else:
         assert classified["intent"] == "complaint", classified
+
+
+@pytest.mark.parametrize(
+    ("user", "message"),
+    [
+        ("7420", "Спасибо за быструю доставку! Правда, одна тарелка разбита"),
+        ("7421", "Thanks for the quick delivery! Sadly one plate is broken"),
+        ("7422", "Dziękuję za szybką dostawę! Niestety jeden talerz jest stłuczony"),
+    ],
+)
+async def test_thanks_with_one_exclamation_and_a_broken_plate_is_calm(
+    services: Services, user: str, message: str
+) -> None:
+    """'Спасибо за быструю доставку! Правда, одна тарелка разбита' was read as angry and got
+    the angry customer's 10% coupon ('В знак извинения вот промокод...'): the customer thanks
+    and then tells of the plate, calmly; the damage case opens, with no coupon."""
+    outcome = await say(services, user, message)
+    opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
+    assert opened == ["damaged_defective"], texts(outcome)
+    assert [e["customer_kind"] for e in events(outcome, "complaint_opened")] == ["claimant"]
+    assert not events(outcome, "compensation_offered"), texts(outcome)

@@ -75,6 +75,7 @@ from bot.nlu.lexicon import (
     damage_named,
     deadline_question,
     heated,
+    hostile,
     item_trouble_named,
     match_denied,
     missing_denied,
@@ -83,6 +84,7 @@ from bot.nlu.lexicon import (
     refund_status_question,
     sarcastic,
     staff_praised,
+    thanks_for_nothing,
     type_denied,
 )
 from bot.nlu.translit import cyrillize
@@ -866,6 +868,34 @@ _QUESTION_TYPES = frozenset(
 )  # fmt: skip
 
 
+# thanks said first, for something ("Спасибо за быструю доставку!", "Thanks for the quick
+# delivery!", "Dziękuję za szybką dostawę!")
+_THANKS_FIRST = re.compile(
+    r"^\W*(?:(?:большое|огромное|many|bardzo)\s+)?(?:спасибо|благодарю|thanks?(?:\s+you)?|"
+    r"dzi[eę]kuj[eę]|dzi[eę]ki)\b",
+    re.IGNORECASE,
+)
+
+
+def _thanks_not_anger(pred: Prediction, text: str) -> Prediction:
+    """``pred`` calm when a complaint the model read as angry opens with sincere thanks and
+    shows no other sign of anger than one exclamation mark ("Спасибо за быструю доставку!
+    Правда, одна тарелка разбита"): a kind customer telling of a problem, owed the script,
+    not the angry customer's goodwill gesture."""
+    if (
+        pred.intent != "complaint"
+        or pred.emotion != "angry"
+        or pred.threat not in (None, "none")
+        or not _THANKS_FIRST.search(text)
+        or sarcastic(text)
+        or thanks_for_nothing(text)
+        or hostile(text)
+        or heated(_ONE_EXCLAMATION.sub(".", text))
+    ):
+        return pred
+    return dataclasses.replace(pred, emotion="calm")
+
+
 def _question_not_complaint(pred: Prediction, text: str) -> Prediction:
     """``pred`` read as a question when it is a calm complaint that asks something in so many
     words ("I would like to know", "подскажите", "chciałabym zapytać") and tells no problem ("Good afternoon, I ordered a jacket last week and I would like to know how
@@ -1079,7 +1109,7 @@ class ConversationEngine:
         return self._understand(text)
 
     def _understand(self, text: str) -> Prediction:
-        return _question_not_complaint(self._read(text), text)
+        return _thanks_not_anger(_question_not_complaint(self._read(text), text), text)
 
     def _read(self, text: str) -> Prediction:
         whole = self.classifier.predict_one(text)
