@@ -69,6 +69,36 @@ async def test_two_operators_taking_at_once_one_gets_it_the_other_is_told_who(
 
 
 @BOTH
+async def test_two_operators_answering_at_once_the_second_is_told_who_has_it(
+    sandbox: Sandbox,
+) -> None:
+    """Olga and Tomasz answered John's waiting ticket at the same moment ('Hi John, Olga
+    here' and 'Hello John, Tomasz here'): the first reply took the ticket, both reached
+    John, and the second operator was told nothing; he went on answering a ticket the card
+    said was hers. Both replies are sent (neither is taken back from John), and the one
+    whose reply came second reads who took it a moment before, and how to take it over."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    hello = {OLGA: "Hi John, Olga here", TOMASZ: "Hello John, Tomasz here"}
+    for who, text in hello.items():
+        fake.user_sends(who, text, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: all(t in bot_texts(fake, JOHN) for t in hello.values()))
+    said = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="a moment before you", timeout=20
+    )
+    await settled(sandbox)
+    ticket = await the_ticket(sandbox)
+    assert ticket.assignee_id in (OLGA, TOMASZ) and ticket.status == "taken"
+    winner, loser = (OLGA, TOMASZ) if ticket.assignee_id == OLGA else (TOMASZ, OLGA)
+    [note] = said
+    assert ("Olga" if winner == OLGA else "Tomasz") in note["text"], note["text"]
+    assert "/take" in note["text"] and "was sent" in note["text"], note["text"]
+    replied_to = fake.get_message(OPERATORS_CHAT_ID, note["reply_to_message"]["message_id"])
+    assert replied_to.to_api()["from"]["id"] == loser
+    assert sum("a moment before you" in t for t in topic_texts(fake, thread)) == 1
+
+
+@BOTH
 async def test_a_take_read_before_a_colleagues_take_does_not_overwrite_it(
     sandbox: Sandbox,
 ) -> None:

@@ -329,7 +329,7 @@ def create_router(settings: Settings) -> Router:
             # the album's caption made it a note: each of its photos is one, never sent
             await save_note(session, ticket, user.id, None, message)
             return
-        await reply_to_customer(message, bot, session, services, ticket)
+        await reply_to_customer(message, bot, session, services, ticket, received_at)
 
     @router.message(Command(*TICKET_COMMANDS))
     async def outside_ticket(message: Message, session: AsyncSession) -> None:
@@ -822,7 +822,12 @@ async def save_note(
 
 
 async def reply_to_customer(
-    message: Message, bot: Bot, session: AsyncSession, services: Services, ticket: Ticket
+    message: Message,
+    bot: Bot,
+    session: AsyncSession,
+    services: Services,
+    ticket: Ticket,
+    received_at: datetime | None = None,
 ) -> None:
     user = message.from_user
     assert user is not None
@@ -830,7 +835,9 @@ async def reply_to_customer(
         said = await resolved_note(session, services, ticket)
         await reply_after_reading(session, message.reply, said)
         return
-    await send_to_customer(bot, session, services, ticket, user.id, source=message)
+    await send_to_customer(
+        bot, session, services, ticket, user.id, source=message, received_at=received_at
+    )
 
 
 async def newer_open_ticket(session: AsyncSession, ticket: Ticket) -> Ticket | None:
@@ -869,8 +876,11 @@ async def send_to_customer(
     source: Message | None = None,
     text: str | None = None,
     signer: str | None = None,
+    received_at: datetime | None = None,
 ) -> bool:
     """Copy an operator's message (or send a text) to the customer and record it.
+    ``received_at``: when the bot had the operator's message; a colleague who took the
+    ticket after that (their reply a moment before, a /take) is named to the operator.
 
     A customer of another channel (e.g. a Rasa assistant, no Telegram chat) gets the row
     in the outbox: that channel's next response carries it.
@@ -983,6 +993,20 @@ async def send_to_customer(
             return False
     if took:
         await desk.refresh_card(bot, session, ticket)
+    elif (
+        source is not None
+        and received_at is not None
+        and ticket.assignee_id not in (None, author)
+        and await changed_hands(session, ticket, received_at)
+    ):
+        # two operators answering a waiting ticket at once: both replies are the
+        # customer's, and the one who came second learns whose it is now
+        who = await name_after_reading(bot, session, desk, ticket.assignee_id)
+        said = desk.texts("op_answered_after_colleague", who=who, id=ticket.id)
+        try:
+            await reply_after_reading(session, source.reply, said)
+        except TelegramAPIError as exc:
+            log.info("operator not told a colleague took the ticket first: %s", exc)
     if queued:
         try:
             if source is not None:
