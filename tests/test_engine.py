@@ -1118,6 +1118,8 @@ async def test_nothing_got_at_all_is_a_parcel_not_received(
         "The parcel came soaked",
         "I love your shop but this time the parcel came soaked and the book is ruined",
         "Paczka przyszła przemoczona",
+        # was a late parcel for the delivery team
+        "Заказ 5512304 пришёл, но упаковка мокрая и товар испорчен",
     ],
 )
 async def test_damage_told_in_plain_words_opens_the_damage_case(

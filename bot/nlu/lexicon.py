@@ -448,6 +448,10 @@ _DAMAGE = re.compile(
     # soaked through: "came soaked and the book is ruined", "книга промокла", "paczka przemoczona"
     # (not "ruined", "испорчен": a birthday can be)
     r"\bsoaked\b|\bsoggy\b|water[-\s]damaged|промок|намок|подмок|przemocz|zamoczon|"
+    # wet, and a thing spoiled: "упаковка мокрая и товар испорчен", "towar jest zniszczony"
+    r"(?:посылк|упаковк|коробк|пакет|товар|вещ|книг)\w*\s+(?:\w+\s+){0,2}?мокр|"
+    r"(?<!\w)мокр\w*\s+(?:посылк|упаковк|коробк|пакет|товар|вещ|книг)|"
+    r"(?:товар|вещ|издели|книг|одежд|продукт)\w*\s+(?:\w+\s+)?испорчен|испорчен\w*\s+(?:товар|вещ)|"
     # stained or soiled: "пришла с пятном", "came with a stain", "przyszła z plamą"
     r"пятн(?!иц)|запачкан|испачкан|\bstain(?!less)|\bsoiled\b|(?<!\w)plam|poplamion|zabrudz",
     re.IGNORECASE,
