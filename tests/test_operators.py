@@ -647,6 +647,25 @@ async def test_an_operator_removed_from_the_group_can_no_longer_answer_or_take(
 
 
 @BOTH
+async def test_an_operators_corrected_reply_is_what_the_card_shows(sandbox: Sandbox) -> None:
+    """Olga answered John 'Your refund is approved', then corrected it with Telegram's edit
+    to 'Your refund is not approved yet': John's copy changed, but the pinned card's
+    transcript went on saying 'Operator: Your refund is approved', what a colleague taking
+    the ticket over reads first. The card shows the answer as John has it."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    sent = fake.user_sends(
+        OLGA, "Your refund is approved", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for(lambda: "Operator: Your refund is approved" in card_text(fake, thread))
+    await settled(sandbox)
+    fake.user_edits(OPERATORS_CHAT_ID, sent["message_id"], "Your refund is not approved yet")
+    await fake.wait_for(lambda: "Your refund is not approved yet" in bot_texts(fake, JOHN))
+    await fake.wait_for(lambda: "refund is not approved yet" in card_text(fake, thread))
+    assert "Operator: Your refund is approved\n" not in card_text(fake, thread) + "\n"
+
+
+@BOTH
 async def test_a_former_operators_edit_of_an_earlier_reply_is_not_mirrored(
     sandbox: Sandbox,
 ) -> None:

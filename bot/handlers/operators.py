@@ -359,6 +359,15 @@ def create_router(settings: Settings) -> Router:
             # its author is no operator any more (removed from a public group, where one
             # can still edit): what they answered stays as it was for the customer
             return
+        desk = desk_of(services)
+
+        async def redraw_card() -> None:
+            """The card's transcript shows the text as it is now (a colleague taking the
+            ticket over reads it first)."""
+            ticket = await desk.ticket_by_topic(session, message.message_thread_id)
+            if ticket is not None:
+                await desk.refresh_card(bot, session, ticket)
+
         if row.direction == "note":
             # an internal note corrected: the card and the history keep the new text
             note = note_text(new_text, prefix)
@@ -411,6 +420,8 @@ def create_router(settings: Settings) -> Router:
             log.info("operator edit not mirrored: %s", exc)
             # the operator believes the customer reads the correction: they do not
             await reply_after_reading(session, message.reply, texts("op_edit_not_mirrored"))
+        else:
+            await redraw_card()
 
     @router.callback_query(F.data.startswith("tk:"), flags=OPERATOR)
     async def card_button(
