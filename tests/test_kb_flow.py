@@ -1367,3 +1367,23 @@ async def test_an_if_follow_up_read_as_order_status_gets_the_answer_it_follows(
     )
     assert not events(out, "asked_for")
     assert events(out, "faq_answered")[0]["answer_id"] == "delivery_cost"
+
+
+@pytest.mark.parametrize(
+    ("user", "text", "pred", "said"),
+    [
+        ("350", "how are you?", _Prediction("out_of_scope", "en", 0.53), "I'm well"),
+        ("351", "как дела?", _Prediction("greeting", "ru", 0.57), "у меня всё хорошо"),
+        ("352", "jak się masz?", _Prediction("out_of_scope", "pl", 0.99), "wszystko dobrze"),
+        ("353", "привет, как дела?", _Prediction("greeting", "ru", 0.9), "у меня всё хорошо"),
+    ],
+)
+async def test_how_are_you_is_answered_in_kind_in_every_language(
+    demo_routed: SimpleNamespace, user: str, text: str, pred: _Prediction, said: str
+) -> None:
+    """ "how are you?" got "I'm only good at shop matters" and "как дела?" a greeting: the
+    same small talk in each language, and what the bot can do."""
+    out = await _ask(demo_routed, user, text, pred)
+    assert said in out.replies[0].text
+    assert "topic:delivery" in buttons(out)
+    assert not events(out, "fallback") and not events(out, "faq_declined")

@@ -143,6 +143,27 @@ _HELP_ASKED = re.compile(
 )
 
 
+# "how are you?", "как дела?", "jak się masz?" (after a greeting or not) and nothing more: small
+# talk the bot answers in kind, whatever the classifier makes of it (a greeting to it in
+# Russian, off-topic in English and Polish)
+_HOW_ARE_YOU = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|привет|здравствуйте|добрый\s+(?:день|вечер)|доброе\s+утро|"
+    r"cze[śs][ćc]|hej|witam|dzie[ńn]\s+dobry)(?:\s+there)?[\s,!.)]+)?"
+    r"(?:how\s+are\s+(?:you|u|ya)(?:\s+doing)?(?:\s+today)?|how'?s\s+it\s+going|"
+    r"how\s+are\s+things|how\s+do\s+you\s+do|how\s+is\s+your\s+day|"
+    r"как\s+(?:у\s+(?:вас|тебя)\s+)?дела|как\s+(?:ты|вы)|как\s+поживаете|как\s+жизнь|"
+    r"как\s+настроение|jak\s+si[ęe]\s+(?:masz|macie|pan\s+ma|pani\s+ma)|co\s+s[łl]ycha[ćc]|"
+    r"jak\s+leci|jak\s+tam)"
+    r"(?:\s*[,?]?\s*(?:bot|бот|ботик))?[\s?!.)]*$",
+    re.IGNORECASE,
+)
+
+
+def how_are_you(text: str) -> bool:
+    """ "How are you?" and nothing more (a greeting before it may be)."""
+    return bool(_HOW_ARE_YOU.match(text or ""))
+
+
 def help_asked(text: str) -> bool:
     """A bare call for help ("help", "помогите", "Potrzebuję pomocy"): nothing yet of what
     about, and no person asked for."""
@@ -1631,6 +1652,13 @@ class ConversationEngine:
             else:
                 ctx.say("apology_accepted")
                 ctx.state["anything_else"] = ctx.state.get("turns", 0)
+            return
+        if how_are_you(text) and not question_stands(ctx.state):
+            # "how are you?" got "I only know shop matters", "как дела?" a greeting: small
+            # talk answered in kind in every language, and what the bot can do
+            ctx.state["misunderstood"] = 0
+            ctx.state["greeted"] = True
+            ctx.say("how_are_you", buttons=self.topic_buttons(ctx.texts))
             return
         faq = self._faq_flow()
         if faq is not None and await faq.takes_reaction(ctx):
