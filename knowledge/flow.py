@@ -747,6 +747,7 @@ class FaqFlow:
         *,
         min_score: float | None = None,
         via: str = "also",
+        extra: list[Button] | None = None,
     ) -> bool:
         """Answer one more question asked in the same message (``bot/dialogs/requests.py``).
 
@@ -772,7 +773,7 @@ class FaqFlow:
             return False
         memory: dict[str, Any] = ctx.state.setdefault("faq", {})
         _new_thread(memory, question, result, entry)
-        self._say_answer(ctx, memory, entry, best.score, via=via)
+        self._say_answer(ctx, memory, entry, best.score, via=via, extra=extra)
         return True
 
     async def not_known_also(self, ctx: TurnContext, questions: Sequence[str]) -> None:

@@ -1387,3 +1387,37 @@ async def test_how_are_you_is_answered_in_kind_in_every_language(
     assert said in out.replies[0].text
     assert "topic:delivery" in buttons(out)
     assert not events(out, "fallback") and not events(out, "faq_declined")
+
+
+@pytest.mark.parametrize(
+    ("user", "text", "lang", "emotion"),
+    [
+        ("320", "Не могу войти в личный кабинет", "ru", "upset"),
+        ("321", "I can't log into my account", "en", "calm"),
+        ("322", "Nie mogę zalogować się na konto", "pl", "upset"),
+    ],
+)
+async def test_locked_out_of_the_account_gets_the_login_answer(
+    demo_routed: SimpleNamespace, user: str, text: str, lang: str, emotion: str
+) -> None:
+    """ "Не могу войти в личный кабинет" (a sure site complaint to the model) opened a case and
+    asked for a phone or email, while the KB's login answer fixes it at once: that answer,
+    and a person a tap away in case it doesn't help."""
+    pred = _Prediction("complaint", lang, 0.99, complaint_type="website_app", emotion=emotion)
+    out = await _ask(demo_routed, user, text, pred)
+    assert not events(out, "complaint_opened") and not events(out, "asked_for")
+    [ev] = events(out, "faq_answered")
+    assert ev["answer_id"] == "password_reset"
+    assert "topic:human" in buttons(out)
+
+
+async def test_a_site_failure_at_login_stays_a_complaint(demo_routed: SimpleNamespace) -> None:
+    # the site failing, an error shown, or anger: the playbook's case, as before
+    for user, text, emotion in (
+        ("323", "Не могу войти в личный кабинет, выдаёт ошибку 500", "upset"),
+        ("324", "I can't log in, the app crashes every time", "upset"),
+        ("325", "Третий день не могу войти в личный кабинет!!! Сколько можно", "angry"),
+    ):
+        pred = _Prediction("complaint", "ru", 0.99, complaint_type="website_app", emotion=emotion)
+        out = await _ask(demo_routed, user, text, pred)
+        assert events(out, "complaint_opened"), text

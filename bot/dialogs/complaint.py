@@ -1192,7 +1192,14 @@ class ComplaintFlow:
                 bar = KB_WITH_CASE
             elif ctx.faq is not None and _plain_question(ctx):
                 bar, via = KB_OVER_QUESTION, "question"  # "а в Минск отправляете?" at 0.89
-            if bar is not None and await ctx.faq.answer_also(ctx, text, min_score=bar, via=via):
+            elif ctx.faq is not None and _locked_out(ctx):
+                # "Не могу войти в личный кабинет" (a site complaint at 0.99): the KB's login
+                # answer fixes it now, a person a tap away; a case would ask for a contact
+                bar, via = KB_WITH_CASE, "locked_out"
+            extra = _person_button(ctx)[0] if via == "locked_out" else None
+            if bar is not None and await ctx.faq.answer_also(
+                ctx, text, min_score=bar, via=via, extra=extra
+            ):
                 ctx.event(
                     "complaint_not_opened",
                     reason="faq_answered",
@@ -3264,6 +3271,45 @@ def _plain_question(ctx: TurnContext) -> bool:
         and not late_or_lost(text)
         and not item_trouble_named(text)
         and not _WAITED.search(text)
+        and not heated(text)
+    )
+
+
+# "Не могу войти в личный кабинет", "I can't log into my account", "Nie mogę zalogować się na
+# konto", "забыла пароль": locked out of the account, which the customer can fix at once
+_LOCKED_OUT = re.compile(
+    r"не\s+(?:могу|получается|удаётся|удается|выходит)\s+(?:\w+\s+)?(?:войти|зайти|"
+    r"залогинит\w*|авторизова\w*|попасть)|забыл\w*\s+(?:свой\s+)?пароль|не\s+помню\s+пароль|"
+    r"(?:can'?t|cannot|can\s+not|unable\s+to|could\s*n[o']?t)\s+(?:log\s*in|login|sign\s*in|"
+    r"get\s+into\s+my\s+account|access\s+my\s+account)|forgot\s+(?:my\s+)?password|"
+    r"nie\s+(?:mog[ęe]|da\s+si[ęe]|umiem)\s+(?:si[ęe]\s+)?(?:zalogowa|wej[śs][ćc]\s+na\s+(?:moje\s+)?"
+    r"konto|dosta[ćc]\s+si[ęe]\s+do\s+konta)|zapomnia[łl]\w*\s+has[łl]",
+    re.IGNORECASE,
+)
+# ... not the site failing at it ("выдаёт ошибку 500", "the app crashes"): a site complaint
+_SITE_BROKEN = re.compile(
+    r"ошибк|вылета|зависа|глючит|тормозит|не\s+(?:грузит|загружа|открыва|работа)|"
+    r"\bcrash|\bfreez|\berror|\bbug|won'?t\s+(?:load|open)|does\s*n[o']?t\s+(?:load|open|work)|"
+    r"b[łl][ąa]d|zawiesza|wywala|nie\s+(?:dzia[łl]|[łl]aduj|otwiera)|\d",
+    re.IGNORECASE,
+)
+LOCKED_OUT_WORDS = 12
+
+
+def _locked_out(ctx: TurnContext) -> bool:
+    """Locked out of the account, told in a few words with no anger, threat, detail or site
+    failure: the login answer (password reset) is what helps."""
+    pred = ctx.prediction
+    text = ctx.incoming.text or ""
+    if pred is None or pred.emotion == "angry" or pred.threat not in (None, "none"):
+        return False
+    return (
+        _no_details(ctx)
+        and word_count(text) <= LOCKED_OUT_WORDS
+        and bool(_LOCKED_OUT.search(text))
+        and not _SITE_BROKEN.search(text)
+        and not _WAITED.search(text)
+        and not wants_person(text)
         and not heated(text)
     )
 
