@@ -129,6 +129,28 @@ _THANKS_CLOSING = re.compile(
 )
 
 
+# "dzięki, a zwroty?", "спасибо, а сколько идёт доставка?", "thanks, and what about returns?":
+# thanks for the answer, and the next question after it
+_THANKS_OPENING = re.compile(
+    r"^\W*(?:(?:большое|огромное)\s+)?(?:спасибо|спс|благодарю|thanks|thank\s+you|thx|ty|cheers|"
+    r"dzi[eę]ki|dzi[eę]kuj[eę]|dziena)(?:\s+(?:большое|огромное|a\s+lot|so\s+much|very\s+much|"
+    r"bardzo|wielkie|serdeczne))?\s*[,.!;:)\-—–]+\s*(?P<rest>\S.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def after_thanks(text: str) -> str | None:
+    """The question after opening thanks ("dzięki, a zwroty?" -> "a zwroty?"), or None when
+    there is none (thanks alone, or thanks and a remark that asks nothing)."""
+    found = _THANKS_OPENING.match(text or "")
+    if found is None:
+        return None
+    rest = found.group("rest").strip()
+    if not _CONTENT_WORD.search(rest) or _THANKS_OPENING.match(rest) or all_done(rest):
+        return None
+    return rest if _asks(rest) else None
+
+
 def without_greeting(text: str) -> str:
     """The question without the greeting it opens with and the thanks it closes with
     (``text`` when there are none, or no question of two words or more is left: "Hi! I have
@@ -488,6 +510,19 @@ class FaqFlow:
             ctx.event("faq_not_helpful", answer_id=None)
             self._to_person(ctx, memory)
             return True
+        if (intent in SOCIAL or intent is None) and (asked := after_thanks(message)):
+            # "dzięki, a zwroty?" (thanks to the model): the question after the thanks, with
+            # the one it follows when it is a follow-up; it got only "Glad I could help!"
+            if (
+                (recent_answer(ctx) or recent_decline(ctx))
+                and memory.get("query")
+                and is_follow_up(asked)
+                and await self._follow_up(ctx, memory, asked, strict=True)
+            ):
+                return True
+            found = await self.knowledge.search(ctx.session, asked, top_k=5)
+            if found.reason not in ("off_topic", "order_ref"):
+                return await self._question(ctx, memory, asked, strict=False)
         if intent in FOLLOW_UP_INTENTS and self._follows(ctx, memory, message):
             if await self._follow_up(ctx, memory, message, strict=intent != "faq"):
                 return True
@@ -516,10 +551,10 @@ class FaqFlow:
         self, ctx: TurnContext, memory: dict[str, Any], message: str, *, strict: bool
     ) -> bool:
         result = await self.knowledge.search(ctx.session, message, top_k=5)
-        question = without_greeting(message)
+        question = without_greeting(after_thanks(message) or message)
         if question != message and not (result.confident and result.best is not None):
-            # "Good morning! Do you have gift cards?": the question alone, when the greeting
-            # kept the search from being sure
+            # "Good morning! Do you have gift cards?", "thanks, and what about returns?": the
+            # question alone, when the greeting or the thanks kept the search from being sure
             alone = await self.knowledge.search(ctx.session, question, top_k=5)
             if alone.confident and alone.best is not None:
                 result, message = alone, question

@@ -1421,3 +1421,26 @@ async def test_a_site_failure_at_login_stays_a_complaint(demo_routed: SimpleName
         pred = _Prediction("complaint", "ru", 0.99, complaint_type="website_app", emotion=emotion)
         out = await _ask(demo_routed, user, text, pred)
         assert events(out, "complaint_opened"), text
+
+
+async def test_thanks_and_a_question_gets_the_question_answered(
+    demo_routed: SimpleNamespace,
+) -> None:
+    """ "dzięki, a zwroty?" (thanks to the model, 0.99): only "Glad I could help!" was said
+    and the question dropped; the question after the thanks is answered, after an answer
+    too, and thanks alone still get the thanks reply."""
+    routed = demo_routed
+    out = await _ask(routed, "330", "dzięki, a zwroty?", _Prediction("thanks", "pl", 0.99))
+    # (the entry is the one "a zwroty?" alone gets: the KB's choice, not tested here)
+    returns = ("returns_procedure", "return_period", "refund_timing")
+    assert events(out, "faq_answered")[0]["answer_id"] in returns
+    # thanks before a whole question: the question alone is searched
+    text = "thanks, and what about returns?"
+    out = await _ask(routed, "332", text, _Prediction("faq", "en", 0.81))
+    assert events(out, "faq_answered")[0]["answer_id"] in returns
+    await _ask(routed, "331", "Сколько стоит доставка?", _Prediction("faq", "ru"))
+    text = "спасибо, а сколько дней идёт доставка?"
+    out = await _ask(routed, "331", text, _Prediction("thanks", "ru", 0.9))
+    assert events(out, "faq_answered")[0]["answer_id"] == "delivery_times"
+    out = await _ask(routed, "331", "спасибо, всё понятно!", _Prediction("thanks", "ru", 0.99))
+    assert not events(out, "faq_answered") and not events(out, "faq_declined")
