@@ -328,6 +328,33 @@ def unclear_to_them(text: str) -> bool:
     return len((text or "").split()) <= MAX_REACTION_WORDS and bool(_UNCLEAR.match(text or ""))
 
 
+# "не приходит письмо", "the email never arrives", "nie przychodzi SMS" right after an answer
+# that sends one (a password reset, a tracking number): its steps did not work for them
+_SENT_THING = re.compile(
+    r"письм|почт|e-?mail|\bmail|смс|\bsms|\bкод|ссылк|\blink|\bcode|\bkod|wiadomo|esemes|maila",
+    re.IGNORECASE,
+)
+_NOT_ARRIVING = re.compile(
+    r"не\s+(?:приход|пришл|пришёл|пришел|получ|доход|дошл|дошёл|дошел)\w*|нет\s+(?:письма|смс|sms|"
+    r"кода|ссылки)|не\s+вижу|"
+    r"never\s+(?:arriv|came|come|got|get)\w*|(?:does|did|has|have)\s*n[o']?t\s+(?:arriv|come|came|"
+    r"got|get|receiv)\w*|not\s+(?:arriving|coming|received|getting)|no\s+(?:email|sms|code|link)|"
+    r"nie\s+(?:przychodzi|przysz|dosta|dochodzi|dotar|widz)\w*|brak\s+(?:maila|sms|kodu|linku)",
+    re.IGNORECASE,
+)
+NOT_ARRIVING_WORDS = 8
+
+
+def sent_thing_missing(text: str) -> bool:
+    """A few words saying an email, SMS, code or link has not come."""
+    text = text or ""
+    return (
+        len(text.split()) <= NOT_ARRIVING_WORDS
+        and bool(_SENT_THING.search(text))
+        and bool(_NOT_ARRIVING.search(text))
+    )
+
+
 def scorns_answer(text: str) -> bool:
     """ "wtf is this shit", "что за бред", "co to za bzdura": a few words of scorn, nothing
     told of what went wrong."""
@@ -615,6 +642,21 @@ class FaqFlow:
             return True
         if scorns_answer(message):
             return await self._not_helpful(ctx, memory)
+        if sent_thing_missing(message):
+            # "не приходит письмо" after the password reset (an unsure complaint to the model,
+            # asked "what happened?"): about that answer's steps, which it says again, a
+            # colleague a tap away; once more, a pointer to it and the colleague
+            entry = await self._entry(ctx, str(memory.get("last")))
+            if entry is None or not _SENT_THING.search(entry.answer_for(ctx.lang)[1]):
+                return False
+            human = [Button(ctx.texts.plain("topic_human"), "topic:human")]
+            if memory.get("repeated") == entry.id:
+                self._say_again(ctx, memory, entry, 1.0, via="not_arrived")
+                return True
+            memory["repeated"] = entry.id
+            ctx.say_text(text("faq_not_arrived", ctx.lang, ctx.texts.memory))
+            self._say_answer(ctx, memory, entry, None, via="not_arrived", extra=human)
+            return True
         return False
 
     async def takes_follow_up(self, ctx: TurnContext) -> bool:

@@ -1444,3 +1444,25 @@ async def test_thanks_and_a_question_gets_the_question_answered(
     assert events(out, "faq_answered")[0]["answer_id"] == "delivery_times"
     out = await _ask(routed, "331", "спасибо, всё понятно!", _Prediction("thanks", "ru", 0.99))
     assert not events(out, "faq_answered") and not events(out, "faq_declined")
+
+
+async def test_the_reset_email_not_arriving_is_about_the_reset_answer(
+    demo_routed: SimpleNamespace,
+) -> None:
+    """ "не приходит письмо" right after the password-reset answer (an unsure complaint to the
+    model) was asked "what happened?" as if nothing had been said before: it is about that
+    answer's steps, said again, with a colleague a tap away."""
+    routed = demo_routed
+    first = await _ask(routed, "340", "как сбросить пароль?", _Prediction("faq", "ru"))
+    assert events(first, "faq_answered")[0]["answer_id"] == "password_reset"
+    pred = _Prediction("complaint", "ru", 0.58, complaint_type="other")
+    out = await _ask(routed, "340", "не приходит письмо", pred)
+    assert not events(out, "clarify") and not events(out, "complaint_opened")
+    [ev] = events(out, "faq_answered")
+    assert ev["answer_id"] == "password_reset"
+    assert "не приходит" in out.replies[0].text and "SMS" in out.replies[1].text
+    assert "topic:human" in buttons(out)
+    # not after an answer that sends nothing: the usual way
+    await _ask(routed, "341", "Сколько стоит доставка?", _Prediction("faq", "ru"))
+    out = await _ask(routed, "341", "не приходит письмо", pred)
+    assert not events(out, "faq_answered")
