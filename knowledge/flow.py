@@ -674,13 +674,16 @@ class FaqFlow:
             return False
         memory: dict[str, Any] = ctx.state.setdefault("faq", {})
         message = (ctx.incoming.text or "").strip()
-        if not message or _OWN_ORDER.search(message) or not self._follows(ctx, memory, message):
+        conditional = bool(_IF_FOLLOW_UP.match(message))
+        if not message or not self._follows(ctx, memory, message):
             return False
+        if _OWN_ORDER.search(message) and not conditional:
+            return False  # "а мой заказ где?" (not "what if my order is over 3000?")
         # an order-status reading gives way only to another entry the message itself asks
         # for ("а деньги когда придут?" is refund timing alone, 0.9998); "а когда привезут?"
         # after the delivery price is the order's status, not that answer again. A condition
         # ("а если заказ больше 3000?") asks about the topic, so that answer may hold it
-        new_entry_only = not _IF_FOLLOW_UP.match(message)
+        new_entry_only = not conditional
         return await self._follow_up(
             ctx, memory, message, strict=True, new_entry_only=new_entry_only
         )

@@ -1367,6 +1367,12 @@ async def test_an_if_follow_up_read_as_order_status_gets_the_answer_it_follows(
     )
     assert not events(out, "asked_for")
     assert events(out, "faq_answered")[0]["answer_id"] == "delivery_cost"
+    # "my order" in a condition is no placed order either
+    await _ask(routed, "292", "How much is shipping?", _Prediction("faq", "en"))
+    text = "what if my order is over 3000?"
+    out = await _ask(routed, "292", text, _Prediction("order_status", "en", 0.9))
+    assert not events(out, "asked_for")
+    assert events(out, "faq_answered")[0]["answer_id"] == "delivery_cost"
 
 
 @pytest.mark.parametrize(
