@@ -36,6 +36,23 @@ async def the_ticket(sandbox: Sandbox) -> Ticket:
 
 @BOTH
 @pytest.mark.parametrize("how", ["command", "button"])
+def _operator_album(
+    fake, thread: int, captions: tuple[str | None, ...], group: str, who: int = OLGA
+) -> list[dict]:
+    """An operator sends an album into the ticket's topic, one photo per caption."""
+    return [
+        fake.user_sends(
+            who,
+            chat_id=OPERATORS_CHAT_ID,
+            message_thread_id=thread,
+            photo=True,
+            caption=caption,
+            media_group_id=group,
+        )
+        for caption in captions
+    ]
+
+
 async def test_two_operators_taking_at_once_one_gets_it_the_other_is_told_who(
     sandbox: Sandbox, how: str
 ) -> None:
@@ -469,15 +486,7 @@ async def test_an_operators_album_reaches_the_customer_as_one_signed_once(
         fake = sb.server.fake
         thread = await _escalate(fake, JOHN, "operator please")
         before = len(fake.messages(JOHN, from_bot=True))
-        for caption in ("the two labels", None):
-            fake.user_sends(
-                OLGA,
-                chat_id=OPERATORS_CHAT_ID,
-                message_thread_id=thread,
-                photo=True,
-                caption=caption,
-                media_group_id="labels",
-            )
+        _operator_album(fake, thread, ("the two labels", None), "labels")
         await fake.wait_for_bot_message(JOHN, count=before + 2, timeout=20)
         await settled(sb)
         album = fake.messages(JOHN, from_bot=True)[before:]
@@ -749,17 +758,7 @@ async def test_a_caption_edited_on_a_later_photo_of_an_operators_album_is_not_si
         fake = sb.server.fake
         thread = await _escalate(fake, JOHN, "operator please")
         before = len(fake.messages(JOHN, from_bot=True))
-        sent = [
-            fake.user_sends(
-                OLGA,
-                chat_id=OPERATORS_CHAT_ID,
-                message_thread_id=thread,
-                photo=True,
-                caption=caption,
-                media_group_id="labels",
-            )
-            for caption in ("the two labels", None)
-        ]
+        sent = _operator_album(fake, thread, ("the two labels", None), "labels")
         await fake.wait_for_bot_message(JOHN, count=before + 2, timeout=20)
         await settled(sb)
         fake.user_edits(OPERATORS_CHAT_ID, sent[1]["message_id"], "the back label")
@@ -794,15 +793,7 @@ async def test_an_operators_album_is_not_sent_twice_by_the_outbox_reading_it_mid
     fake = sandbox.server.fake
     thread = await _escalate(fake, JOHN, "operator please")
     before = len(fake.messages(JOHN, from_bot=True))
-    for caption in ("the two labels", None):
-        fake.user_sends(
-            OLGA,
-            chat_id=OPERATORS_CHAT_ID,
-            message_thread_id=thread,
-            photo=True,
-            caption=caption,
-            media_group_id="labels",
-        )
+    _operator_album(fake, thread, ("the two labels", None), "labels")
     await fake.wait_for(lambda: len(fake.messages(JOHN, from_bot=True)) >= before + 2, timeout=30)
     await settled(sandbox)
     got = [m.get("caption") for m in fake.messages(JOHN, from_bot=True)[before:]]
@@ -846,27 +837,11 @@ async def test_an_operators_album_is_sent_with_no_database_lock_held(sandbox: Sa
     thread = await _escalate(fake, JOHN, "operator please")
     sandbox.bot.session.middleware(probe)
     before = len(fake.messages(JOHN, from_bot=True))
-    for caption in ("the two labels", None):
-        fake.user_sends(
-            OLGA,
-            chat_id=OPERATORS_CHAT_ID,
-            message_thread_id=thread,
-            photo=True,
-            caption=caption,
-            media_group_id="labels",
-        )
+    _operator_album(fake, thread, ("the two labels", None), "labels")
     await fake.wait_for(lambda: len(fake.messages(JOHN, from_bot=True)) >= before + 2, timeout=30)
     await settled(sandbox)
     fake.add_fault("copyMessages", status=502, times=4)
-    for caption in ("the receipt", None):
-        fake.user_sends(
-            OLGA,
-            chat_id=OPERATORS_CHAT_ID,
-            message_thread_id=thread,
-            photo=True,
-            caption=caption,
-            media_group_id="receipt",
-        )
+    _operator_album(fake, thread, ("the receipt", None), "receipt")
     await fake.wait_for_bot_message(
         OPERATORS_CHAT_ID, thread_id=thread, text_contains="⏳", timeout=30
     )
@@ -924,17 +899,7 @@ async def test_an_operators_album_telegram_did_not_take_waits_in_the_outbox(
         thread = await _escalate(fake, JOHN, "operator please")
         before = len(fake.messages(JOHN, from_bot=True))
         fake.add_fault("sendMediaGroup", status=502, times=4)
-        sent = [
-            fake.user_sends(
-                OLGA,
-                chat_id=OPERATORS_CHAT_ID,
-                message_thread_id=thread,
-                photo=True,
-                caption=caption,
-                media_group_id="labels",
-            )
-            for caption in ("the two labels", None)
-        ]
+        sent = _operator_album(fake, thread, ("the two labels", None), "labels")
         said = await fake.wait_for_bot_message(
             OPERATORS_CHAT_ID, thread_id=thread, text_contains="⏳", timeout=30
         )
@@ -960,15 +925,7 @@ async def test_an_operators_album_to_a_customer_who_blocked_the_bot_is_said(
     thread = await _escalate(fake, JOHN, "operator please")
     await settled(sandbox)
     fake.users[JOHN].blocked = True  # Telegram did not tell the bot (yet)
-    for caption in ("the two labels", None):
-        fake.user_sends(
-            OLGA,
-            chat_id=OPERATORS_CHAT_ID,
-            message_thread_id=thread,
-            photo=True,
-            caption=caption,
-            media_group_id="labels",
-        )
+    _operator_album(fake, thread, ("the two labels", None), "labels")
     await fake.wait_for_bot_message(
         OPERATORS_CHAT_ID, thread_id=thread, text_contains="blocked the bot", timeout=30
     )
