@@ -74,6 +74,25 @@ async def test_a_customer_writing_german_gets_the_order_taken_in_english(
     assert not CYRILLIC.search(texts(out)), texts(out)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Когда будет в наличии iPhone 16?",
+        "When will the iPhone 16 be back in stock?",
+        "Kiedy będzie dostępny iPhone 16?",
+    ],
+)
+async def test_when_a_product_comes_into_stock_is_no_order_number_question(
+    shop: Services, question: str
+) -> None:
+    """'Когда будет в наличии iPhone 16?' (a status question to the model) was asked for an
+    order number the customer never had: it is a question for the knowledge base (which
+    answers it, or offers its closest topics when it is not sure)."""
+    out = await say(shop, "7320", question)
+    assert not events(out, "asked_for"), texts(out)
+    assert events(out, "faq_answered") or events(out, "faq_declined"), texts(out)
+
+
 async def test_thanks_and_goodbye_and_start(services: Services) -> None:
     start = await say(services, "110", "/start", language_code="en")
     assert start.replies and any(w in texts(start) for w in ("delivery", "order"))

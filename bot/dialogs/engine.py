@@ -669,6 +669,21 @@ def late_or_lost(text: str) -> bool:
 
 # weeks of waiting told ("три недели ждала", "waited three weeks", "czekałam trzy tygodnie",
 # "всего три недели"): in sarcasm, a late parcel
+# a product's stock asked about: "будет в наличии", "появится в продаже", "back in stock",
+# "be available", "będzie dostępny", "na stanie"
+_STOCK_ASKED = re.compile(
+    r"в\s+наличи|в\s+продаж|поступлени|\bin\s+stock\b|\brestock|\bbe\s+available\b|"
+    r"\bavailable\s+again\b|dost[ęe]pn|na\s+stan(?:ie|ach)|w\s+sprzeda[żz]y",
+    re.IGNORECASE,
+)
+
+
+def _about_placed_order(text: str) -> bool:
+    from knowledge.flow import about_placed_order  # knowledge.flow imports this module
+
+    return about_placed_order(text)
+
+
 _WAITED = re.compile(
     r"(?:ждал\w*|ожидал\w*|\bwait(?:ed|ing)|czeka[łl]\w*)\s+(?:\S+\s+){0,2}?(?:недел|месяц|weeks|"
     r"months|tydz|tygod|miesi)|(?:недел\w*|месяц\w*|weeks|months|tygodni\w*|miesi[ęe]c\w*)\s+"
@@ -1240,6 +1255,16 @@ class ConversationEngine:
                 complaint_type=named,
                 intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
             )
+        if (
+            whole.intent == "order_status"
+            and whole.order_ref is None
+            and _STOCK_ASKED.search(text)
+            and not _about_placed_order(text)
+        ):
+            # "Когда будет в наличии iPhone 16?", "Kiedy będzie dostępny iPhone 16?" (a status
+            # question to the model) were asked for an order number: when a product comes
+            # into stock is a question for the knowledge base, no order of theirs
+            whole = dataclasses.replace(whole, intent="faq")
         # "курьер опоздал, заказ 4471033" read as a status question at 0.54
         # ... and "my parcel is lost again. Order 5512445", however sure: no question asked
         unsure_order = whole.intent == "order_status" and (
