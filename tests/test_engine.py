@@ -1403,3 +1403,22 @@ async def test_thanks_with_one_exclamation_and_a_broken_plate_is_calm(
     assert opened == ["damaged_defective"], texts(outcome)
     assert [e["customer_kind"] for e in events(outcome, "complaint_opened")] == ["claimant"]
     assert not events(outcome, "compensation_offered"), texts(outcome)
+
+
+@pytest.mark.parametrize(
+    ("user", "message"),
+    [
+        ("7423", "Rozmiar nie pasuje, chcę zwrócić"),
+        ("7425", "Размер не подошёл, хочу вернуть"),
+    ],
+)
+async def test_a_size_that_does_not_fit_and_a_return_wanted(
+    shop: Services, user: str, message: str
+) -> None:
+    """'Rozmiar nie pasuje, chcę zwrócić' (a "no" to the model) got 'Rozumiem. Co w takim
+    razie mogę dla Ciebie zrobić?': the customer wants to send back an item in the wrong
+    size, and gets the shop's answer on exchanging the size or returning it."""
+    outcome = await say(shop, user, message)
+    answered = [e["answer_id"] for e in events(outcome, "faq_answered")]
+    assert answered and answered[0] in ("size_exchange", "returns_procedure"), texts(outcome)
+    assert events(outcome, "classified")[0]["intent"] != "deny"

@@ -913,6 +913,23 @@ _THANKS_FIRST = re.compile(
 )
 
 
+# a thing that does not fit ("Rozmiar nie pasuje", "buty są za małe", "размер не подошёл",
+# "куртка мала", "it doesn't fit") ...
+_FIT_RETURN = re.compile(
+    r"(?<!\w)nie\s+pasuj|(?<!\w)za\s+(?:ma[łl]|du[żz])|(?<!\w)не\s+подо(?:ш[её]л|шл|ход)|"
+    r"(?<!\w)(?:мал|велик)[аиоы]?(?!\w)|\b(?:doesn'?t|does\s+not|don'?t|do\s+not|didn'?t)\s+fit\b|"
+    r"\btoo\s+(?:small|big|large|tight|loose)\b",
+    re.IGNORECASE,
+)
+# ... and wished sent back or swapped ("chcę zwrócić", "хочу вернуть", "I want to return it")
+_RETURN_WISH = re.compile(
+    r"(?<!\w)zwr[óo]ci[ćc]|(?<!\w)odda[ćc]|(?<!\w)odes[łl]a[ćc]|(?<!\w)wymieni[ćc]|"
+    r"(?<!\w)(?:вернуть|сдать|обменять|поменять)(?!\w)|\b(?:return|exchange|swap)\b|"
+    r"\bsend\s+(?:it|them)\s+back\b",
+    re.IGNORECASE,
+)
+
+
 def _thanks_not_anger(pred: Prediction, text: str) -> Prediction:
     """``pred`` calm when a complaint the model read as angry opens with sincere thanks and
     shows no other sign of anger than one exclamation mark ("Спасибо за быструю доставку!
@@ -1371,6 +1388,15 @@ class ConversationEngine:
                 # "I have a problem with your website" is no praise: a site problem
                 # ... and "I want to complain about the courier" is about the courier
                 complaint_type=announced_type(text) or "other",
+                intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
+            )
+        if whole.intent == "deny" and _FIT_RETURN.search(text) and _RETURN_WISH.search(text):
+            # "Rozmiar nie pasuje, chcę zwrócić" is no "no": a thing that does not fit, to send
+            # back or swap, which the shop's return and size-exchange answers are for
+            whole = dataclasses.replace(
+                whole,
+                intent="faq",
+                complaint_type=None,
                 intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
             )
         asked = _refund_asked(whole, text)
