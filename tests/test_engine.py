@@ -1422,3 +1422,22 @@ async def test_a_size_that_does_not_fit_and_a_return_wanted(
     answered = [e["answer_id"] for e in events(outcome, "faq_answered")]
     assert answered and answered[0] in ("size_exchange", "returns_procedure"), texts(outcome)
     assert events(outcome, "classified")[0]["intent"] != "deny"
+
+
+@pytest.mark.parametrize(
+    ("user", "message"),
+    [
+        ("7426", "Zwróciłam towar dwa tygodnie temu i nadal nic"),
+        ("7427", "I returned the item two weeks ago and still nothing"),
+        ("7428", "Сдала куртку в пункт выдачи 10 дней назад и до сих пор ничего"),
+    ],
+)
+async def test_an_item_sent_back_weeks_ago_and_nothing_since_is_a_refund_not_received(
+    services: Services, user: str, message: str
+) -> None:
+    """'Zwróciłam towar dwa tygodnie temu i nadal nic' was a complaint about the service,
+    passed to the quality manager ('Przekazałem wszystko menedżerowi ds. jakości...'): the
+    customer sent the item back and the money has not come, a refund not received (billing)."""
+    outcome = await say(services, user, message)
+    opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
+    assert opened == ["billing"], texts(outcome)

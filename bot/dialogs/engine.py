@@ -710,6 +710,31 @@ _REFUND_NOT_COME = re.compile(
 )
 
 
+# the item sent back by the customer ("Zwróciłam towar", "Сдала куртку в пункт выдачи", "I
+# returned the item") ...
+_SENT_BACK = re.compile(
+    r"(?<!\w)zwr[óo]ci[łl](?:am|em|y[śs]my|i[śs]my)(?!\w)|(?<!\w)odes[łl]a[łl](?:am|em)(?!\w)|"
+    r"(?<!\w)(?:вернул|вернула|сдал|сдала)(?!\w)|(?<!\w)отправил[аи]?\s+(?:\w+\s+)?обратно|"
+    r"\bI\s+(?:have\s+|'ve\s+)?(?:returned|sent\s+(?:\w+\s+){0,2}back)\b",
+    re.IGNORECASE,
+)
+# ... and nothing since ("i nadal nic", "и до сих пор ничего", "and still nothing", "денег нет")
+_NOTHING_SINCE = re.compile(
+    r"(?<!\w)(?:nadal|wci[ąa][żz]|dalej|ci[ąa]gle)\s+(?:nic|brak|nie\s+ma)(?!\w)|(?<!\w)i\s+nic(?!\w)|"
+    r"(?<!\w)(?:до\s+сих\s+пор|вс[её]\s+ещ[её]|по-прежнему|так\s+и)\s+(?:ничего|нет)(?!\w)|"
+    r"(?<!\w)и\s+ничего(?!\w)|(?<!\w)денег\s+(?:\w+\s+){0,3}?нет(?!\w)|"
+    r"\bstill\s+(?:nothing|no\s+(?:refund|money))\b|\band\s+nothing\b|"
+    r"(?<!\w)pieni[ęe]dzy\s+(?:\w+\s+){0,2}?(?:brak|nie\s+ma)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def sent_back_no_money(text: str) -> bool:
+    """The customer sent the item back and nothing has come since ("Zwróciłam towar dwa
+    tygodnie temu i nadal nic"): the refund has not come."""
+    return bool(_SENT_BACK.search(text) and _NOTHING_SINCE.search(text))
+
+
 def refund_not_come(text: str) -> bool:
     """What the message says did not come is a refund, and nothing else is late or lost."""
     return bool(_REFUND_NOT_COME.search(text)) and not problem_told(
@@ -1363,6 +1388,15 @@ class ConversationEngine:
             and refund_not_come(text)
         ):
             # "I wasn't overcharged, but I never got my refund": what did not come is money
+            whole = dataclasses.replace(whole, complaint_type="billing")
+        if (
+            whole.intent == "complaint"
+            and whole.complaint_type in ("service_quality", "delivery_delay", "other", None)
+            and sent_back_no_money(text)
+        ):
+            # "Zwróciłam towar dwa tygodnie temu i nadal nic" (the service to the model), "Сдала
+            # куртку в пункт выдачи 10 дней назад и до сих пор ничего" (a late parcel): the
+            # item went back and its money has not come, a refund not received
             whole = dataclasses.replace(whole, complaint_type="billing")
         if whole.intent == "complaint" and _type_denied(whole.complaint_type, text):
             # "It's late, but nothing is broken", "Spóźnia się, ale nic nie jest uszkodzone"
