@@ -1441,3 +1441,29 @@ async def test_an_item_sent_back_weeks_ago_and_nothing_since_is_a_refund_not_rec
     outcome = await say(services, user, message)
     opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
     assert opened == ["billing"], texts(outcome)
+
+
+@pytest.mark.parametrize(
+    ("user", "message"),
+    [
+        ("7429", "Ваза пришла в трёх частях"),
+        ("7430", "Wazon przyszedł w trzech częściach"),
+        ("7431", "The vase arrived in two parts"),
+    ],
+)
+async def test_a_thing_that_came_in_parts_is_broken(
+    services: Services, user: str, message: str
+) -> None:
+    """'Ваза пришла в трёх частях' was read as a missing item ('Довезти недостающее / Вернуть
+    деньги'): a vase in three parts is broken, the damage case (photo and order number)."""
+    outcome = await say(services, user, message)
+    opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
+    assert opened == ["damaged_defective"], texts(outcome)
+
+
+async def test_in_parts_as_the_answer_to_what_happened(services: Services) -> None:
+    """'в трёх частях' as the answer to 'what happened?' about a vase is damage."""
+    await say(services, "7432", "У меня проблема с заказом")
+    outcome = await say(services, "7432", "ваза в трёх частях")
+    opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
+    assert opened == ["damaged_defective"], texts(outcome)

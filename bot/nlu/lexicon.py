@@ -440,6 +440,18 @@ _DAMAGE = re.compile(
     # in pieces: "in three pieces", "w trzech kawałkach", "на мелкие куски", "вдребезги"
     r"\bin\s+(?:\w+\s+)?pieces|(?<!\w)(?:na|w)\s+(?:\w+\s+)?kawa[łl]k|вдребезги|"
     r"(?<!\w)на\s+(?:\w+\s+)?(?:куски|осколки)|"
+    # in parts, said of a thing that came or broke ("Ваза пришла в трёх частях", "arrived in
+    # two parts", "przyszedł w trzech częściach"), or as the whole answer ("ваза в трёх
+    # частях"); not a payment "в трёх частях", nor an order that came in two parcels
+    r"(?:^(?!\W*(?:оплат|плат[её]ж|p[łl]atno|zap[łl]at|pay|заказ|посылк|order|parcel|package|"
+    r"shipment|zam[óo]wieni|paczk|przesy[łl]k))\W*(?:[^\W\d_]+\s+)?|"
+    r"(?<!заказ\s)(?<!посылка\s)(?<!order\s)(?<!parcel\s)(?<!package\s)(?<!zamówienie\s)"
+    r"(?<!paczka\s)(?:пришл\w*|пришёл|пришел|привезли|доставили|разбил\w*|раскол\w*|"
+    r"развалил\w*|arrived|came|broke|broken|delivered|przysz\w*|przyszed\w*|dotar\w*|rozpad\w*|"
+    r"rozlecia\w*|p[ęe]k\w*)\s+(?:\S+\s+)?)(?:в|на|in|into|w|na)\s+(?:двух|тр[её]х|"
+    r"четыр[её]х|пяти|нескольких|две|два|три|четыре|несколько|two|three|four|several|dw[óo]ch|"
+    r"trzech|czterech|kilku|dwie|trzy|cztery|kilka|\d+)\s+(?:част(?:ях|и|ей)|parts|pieces|"
+    r"cz[ęe][śs]ci(?:ach)?)(?!\w)|"
     # "a small chip on the rim" (not a card's chip, nor "chip in" for a gift)
     r"\bchips?\b(?!\s*(?:card|reader|and\s+pin|in\b))|"
     r"scratch|\bdent|chipped|\bbent\b|crushed|(?<!un)damag|\bholes?\b|p[ęe]kni[ęe]t|rozbit|st[łl]uczon|obt[łl]uczon|"
