@@ -1467,3 +1467,25 @@ async def test_in_parts_as_the_answer_to_what_happened(services: Services) -> No
     outcome = await say(services, "7432", "ваза в трёх частях")
     opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
     assert opened == ["damaged_defective"], texts(outcome)
+
+
+@pytest.mark.parametrize(
+    ("user", "message"),
+    [
+        ("7433", "Не надо возврат, просто дошлите крышку"),
+        ("7434", "No refund needed, just send the missing lid"),
+        ("7435", "Nie chcę zwrotu, po prostu doślijcie pokrywkę"),
+    ],
+)
+async def test_no_refund_just_send_the_missing_part(
+    services: Services, user: str, message: str
+) -> None:
+    """'Не надо возврат, просто дошлите крышку' was a billing complaint, and with the order
+    number the bot filed a refund ('Я оформил заявку на возврат...'); in English it offered
+    'Send the missing item / Refund the money?' again: the lid is missing, and sending it is
+    the fix the customer asked for."""
+    first = await say(services, user, message)
+    opened = [e["complaint_type"] for e in events(first, "complaint_opened")]
+    assert opened == ["missing_item"], texts(first)
+    outcome = await say(services, user, "5531207")
+    assert [e["option"] for e in events(outcome, "fix_chosen")] == ["resend"], texts(outcome)

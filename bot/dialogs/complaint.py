@@ -65,8 +65,8 @@ from bot.dialogs.slots import (
 from bot.dialogs.slots import words as word_count
 from bot.dialogs.texts import money
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
-from bot.nlu.lexicon import RUDE_WORDS as _RUDE_WORDS
 from bot.nlu.lexicon import (
+    RESEND_ASKED,
     SITE_FAILURE,
     beside_packaging,
     box_damage_only,
@@ -82,6 +82,7 @@ from bot.nlu.lexicon import (
     staff_praised,
     threat_only,
 )
+from bot.nlu.lexicon import RUDE_WORDS as _RUDE_WORDS
 from escalation.card import customer_kind
 from escalation.survey import start_after_bot
 from knowledge.flow import (
@@ -3129,6 +3130,12 @@ def _wished_option(said: str, options: list[str]) -> str | None:
     """The fix the customer asked for while telling the problem, if one: a message that asks
     and names one option clearly ("zamiast czarnej" says what was wrong, it asks for nothing)."""
     for text in said.splitlines():
+        if RESEND_ASKED.search(text) and "resend" in options:
+            # "Не надо возврат, просто дошлите крышку", "No refund needed, just send the lid":
+            # the part sent is asked for, and the money turned down
+            named = [o for o in options if _wants(text, _WISH_WORDS.get(o, ()))]
+            if named == ["resend"]:
+                return "resend"
         if not _ASKS_FOR.search(text) or _NOT_NEEDED.search(text):
             continue
         low = text.lower()
@@ -3160,6 +3167,9 @@ _WISH_WORDS = {
         "вышлите",
         "resend",
         "send me",
+        "send the",
+        "send it",
+        "довезите",
         "dosłać",
         "doslac",
         "doślij",

@@ -68,6 +68,7 @@ from bot.nlu.extract import extract
 from bot.nlu.lang import clearly_in, detect_lang, unplaced_latin
 from bot.nlu.lexicon import (
     PART_MISSING_RU,
+    RESEND_ASKED,
     SITE_FAILURE,
     beside_packaging,
     box_damage_only,
@@ -725,6 +726,17 @@ _NOTHING_SINCE = re.compile(
     r"(?<!\w)и\s+ничего(?!\w)|(?<!\w)денег\s+(?:\w+\s+){0,3}?нет(?!\w)|"
     r"\bstill\s+(?:nothing|no\s+(?:refund|money))\b|\band\s+nothing\b|"
     r"(?<!\w)pieni[ęe]dzy\s+(?:\w+\s+){0,2}?(?:brak|nie\s+ma)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+# money turned down ("Не надо возврат", "No refund needed", "Nie chcę zwrotu")
+_REFUND_DECLINED = re.compile(
+    r"(?<!\w)(?:не\s+(?:надо|нужно|нужен|нужны|хочу)|без)\s+(?:\w+\s+)?(?:возврат\w*|деньг\w*)|"
+    r"(?<!\w)(?:возврат\w*|деньг\w*)\s+не\s+(?:надо|нужн\w*)|"
+    r"\bno\s+(?:need\s+(?:for\s+)?(?:a\s+)?)?(?:refund|money\s+back)|"
+    r"\b(?:don'?t|do\s+not)\s+(?:want|need)\s+(?:a\s+|my\s+|the\s+)?(?:refund|money)|"
+    r"(?<!\w)nie\s+(?:chc[ęe]|potrzebuj[ęe]|trzeba)\s+(?:\w+\s+)?(?:zwrot\w*|pieni[ęe]dzy)",
     re.IGNORECASE,
 )
 
@@ -1389,6 +1401,15 @@ class ConversationEngine:
         ):
             # "I wasn't overcharged, but I never got my refund": what did not come is money
             whole = dataclasses.replace(whole, complaint_type="billing")
+        if (
+            whole.intent == "complaint"
+            and whole.complaint_type == "billing"
+            and _REFUND_DECLINED.search(text)
+            and RESEND_ASKED.search(text)
+        ):
+            # "Не надо возврат, просто дошлите крышку" (a billing one to the model): no money
+            # wanted, the missing part sent
+            whole = dataclasses.replace(whole, complaint_type="missing_item")
         if (
             whole.intent == "complaint"
             and whole.complaint_type in ("service_quality", "delivery_delay", "other", None)

@@ -839,3 +839,13 @@ _COURIER = re.compile(r"курьер|водител|\bcourier|\bdriver|kurier|ki
 def opt_out_asked(text: str) -> bool:
     """The customer wants the shop's marketing calls, surveys or newsletters stopped."""
     return bool(text and _OPT_OUT.search(text) and not _COURIER.search(text))
+
+
+# the missing thing asked to be sent, in the imperative ("дошлите крышку", "just send the lid",
+# "doślijcie pokrywkę")
+RESEND_ASKED = re.compile(
+    r"\b(?:just\s+|please\s+)?send\s+(?:me\s+|us\s+)?(?:the|it|them|my)\b|"
+    r"(?<!\w)(?:дошлите|довезите|пришлите|вышлите|отправьте)(?!\w)|"
+    r"(?<!\w)(?:do[śs]lijcie|do[śs]lij|wy[śs]lijcie|prze[śs]lijcie|przy[śs]lijcie)(?!\w)",
+    re.IGNORECASE,
+)
