@@ -1430,6 +1430,8 @@ async def test_a_size_that_does_not_fit_and_a_return_wanted(
         ("7426", "Zwróciłam towar dwa tygodnie temu i nadal nic"),
         ("7427", "I returned the item two weeks ago and still nothing"),
         ("7428", "Сдала куртку в пункт выдачи 10 дней назад и до сих пор ничего"),
+        # was a late parcel for the delivery team
+        ("7432", "where's my refund? I returned the shoes 3 weeks ago, order 5512004"),
     ],
 )
 async def test_an_item_sent_back_weeks_ago_and_nothing_since_is_a_refund_not_received(

@@ -725,7 +725,11 @@ _NOTHING_SINCE = re.compile(
     r"(?<!\w)(?:до\s+сих\s+пор|вс[её]\s+ещ[её]|по-прежнему|так\s+и)\s+(?:ничего|нет)(?!\w)|"
     r"(?<!\w)и\s+ничего(?!\w)|(?<!\w)денег\s+(?:\w+\s+){0,3}?нет(?!\w)|"
     r"\bstill\s+(?:nothing|no\s+(?:refund|money))\b|\band\s+nothing\b|"
-    r"(?<!\w)pieni[ęe]dzy\s+(?:\w+\s+){0,2}?(?:brak|nie\s+ma)(?!\w)",
+    r"(?<!\w)pieni[ęe]dzy\s+(?:\w+\s+){0,2}?(?:brak|nie\s+ma)(?!\w)|"
+    # ... or where the money is: "where's my refund?", "где мои деньги?", "gdzie mój zwrot?"
+    r"\bwhere(?:'?s|\s+is)\s+(?:my\s+)?(?:refund|money)\b|(?<!\w)где\s+(?:мои\s+|мой\s+)?"
+    r"(?:деньги|возврат)(?!\w)|(?<!\w)gdzie\s+(?:jest\s+|s[ąa]\s+)?(?:m[óo]j\s+|moje\s+)?"
+    r"(?:zwrot|pieni[ąa]dze)(?!\w)",
     re.IGNORECASE,
 )
 
@@ -745,6 +749,29 @@ def sent_back_no_money(text: str) -> bool:
     """The customer sent the item back and nothing has come since ("Zwróciłam towar dwa
     tygodnie temu i nadal nic"): the refund has not come."""
     return bool(_SENT_BACK.search(text) and _NOTHING_SINCE.search(text))
+
+
+def _sent_back_is_billing(pred: Prediction, text: str) -> Prediction:
+    """An item sent back and nothing since: "Zwróciłam towar dwa tygodnie temu i nadal nic"
+    (the service to the model), "Сдала куртку в пункт выдачи 10 дней назад и до сих пор
+    ничего" (a late parcel), "where's my refund? I returned the shoes 3 weeks ago" (its parts
+    a late parcel): the item went back and its money has not come, a refund not received.
+    For the whole message and for what its parts make of it."""
+    if (
+        pred.intent != "complaint"
+        or pred.complaint_type not in ("service_quality", "delivery_delay", "other", None)
+        or not sent_back_no_money(text)
+    ):
+        return pred
+    return dataclasses.replace(
+        pred,
+        complaint_type="billing",
+        **(
+            {"complaint_types": tuple(t for t in pred.complaint_types if t == "billing")}
+            if isinstance(pred, MultiPrediction)
+            else {}
+        ),
+    )
 
 
 def refund_not_come(text: str) -> bool:
@@ -1410,15 +1437,7 @@ class ConversationEngine:
             # "Не надо возврат, просто дошлите крышку" (a billing one to the model): no money
             # wanted, the missing part sent
             whole = dataclasses.replace(whole, complaint_type="missing_item")
-        if (
-            whole.intent == "complaint"
-            and whole.complaint_type in ("service_quality", "delivery_delay", "other", None)
-            and sent_back_no_money(text)
-        ):
-            # "Zwróciłam towar dwa tygodnie temu i nadal nic" (the service to the model), "Сдала
-            # куртку в пункт выдачи 10 дней назад и до сих пор ничего" (a late parcel): the
-            # item went back and its money has not come, a refund not received
-            whole = dataclasses.replace(whole, complaint_type="billing")
+        whole = _sent_back_is_billing(whole, text)
         if whole.intent == "complaint" and _type_denied(whole.complaint_type, text):
             # "It's late, but nothing is broken", "Spóźnia się, ale nic nie jest uszkodzone"
             # read as a broken item, "Заказ пришёл без задержек, но без чека" as a late one:
@@ -1488,7 +1507,10 @@ class ConversationEngine:
         # "Здравствуйте! Деньги за заказ 4471206 вернули? И сколько стоит доставка?": its
         # parts read as a complaint
         return _refund_asked(
-            combine(whole, list(zip(parts, preds, strict=True)), clause_preds), text
+            _sent_back_is_billing(
+                combine(whole, list(zip(parts, preds, strict=True)), clause_preds), text
+            ),
+            text,
         )
 
     async def handle(
