@@ -1491,3 +1491,33 @@ async def test_no_refund_just_send_the_missing_part(
     assert opened == ["missing_item"], texts(first)
     outcome = await say(services, user, "5531207")
     assert [e["option"] for e in events(outcome, "fix_chosen")] == ["resend"], texts(outcome)
+
+
+@pytest.mark.parametrize(
+    ("user", "box", "problem", "brief"),
+    [
+        (
+            "7436",
+            "Коробка помята, но чайник цел",
+            "А ещё в заказе не хватает крышки",
+            "и об этом",
+        ),
+        (
+            "7437",
+            "The box was a bit dented but the TV is fine",
+            "Oh, and the remote is missing",
+            "about this too",
+        ),
+    ],
+)
+async def test_a_problem_after_the_box_note_is_not_thanked_from_scratch(
+    services: Services, user: str, box: str, problem: str, brief: str
+) -> None:
+    """After the box was noted ('Спасибо, что сообщили! ... за коробку простите'), 'А ещё в
+    заказе не хватает крышки' got the whole speech again ('Спасибо, что написали нам: только
+    так мы можем это исправить...'), as if the customer had just arrived: it is thanked
+    briefly ('Спасибо, что рассказали и об этом.')."""
+    await say(services, user, box)
+    outcome = await say(services, user, problem)
+    assert [e["complaint_type"] for e in events(outcome, "complaint_opened")] == ["missing_item"]
+    assert brief in texts(outcome), texts(outcome)

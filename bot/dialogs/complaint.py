@@ -1438,6 +1438,8 @@ class ComplaintFlow:
         # nothing asked: "no, nothing else" next ends kindly (not "What would you like to do
         # instead?"), and "а скидку дадите?" is about the box
         ctx.state["anything_else"] = ctx.state["box_noted"] = ctx.state.get("turns", 0)
+        # the note thanked them: a problem told next is thanked briefly (see _opening)
+        ctx.state.setdefault("thanked_turn", ctx.state.get("turns", 0))
         if not box_compensation_asked(text):
             ctx.say("packaging_noted_reply")
             return
