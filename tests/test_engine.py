@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from bot.db.models import Classification, Conversation, Message
 from bot.dialogs.types import Attachment, Incoming
+from bot.nlu.lang import detect_lang
 from bot.services import Services, build_services
 
 _ids = itertools.count(1)
@@ -1521,3 +1522,18 @@ async def test_a_problem_after_the_box_note_is_not_thanked_from_scratch(
     outcome = await say(services, user, problem)
     assert [e["complaint_type"] for e in events(outcome, "complaint_opened")] == ["missing_item"]
     assert brief in texts(outcome), texts(outcome)
+
+
+async def test_a_polish_word_the_detector_cannot_place_keeps_the_dialogue_polish(
+    services: Services,
+) -> None:
+    """A Polish customer wrote 'Karton trochę zgnieciony, ale telewizor jest cały' (answered in
+    Polish), then 'Aha, i brakuje pilota', and was answered in English ('Thank you for writing
+    to us...'): the detector's 'en' for words it cannot place is no switch; a sentence plainly
+    in English still is."""
+    await say(services, "7438", "Karton trochę zgnieciony, ale telewizor jest cały")
+    out = await say(services, "7438", "Aha, i brakuje pilota")
+    assert events(out, "complaint_opened"), texts(out)
+    assert detect_lang(texts(out)) == "pl", texts(out)
+    out = await say(services, "7438", "Sorry, can you answer in English? Where is my order?")
+    assert detect_lang(texts(out)) == "en", texts(out)

@@ -2396,6 +2396,14 @@ class ConversationEngine:
             # dialogue's, unless the alphabet itself changed (Cyrillic <-> Latin).
             if current == "ru" and cyrillic:
                 return current  # "тг @kirill_v или почта kirill.v@mail.ru" is still Russian
+            if (
+                current in ("en", "pl")
+                and prediction.lang in ("en", "pl")
+                and not clearly_in(text, prediction.lang)
+            ):
+                # "Aha, i brakuje pilota" in a Polish dialogue: "en" is the detector's guess for
+                # words it cannot place, no switch; a sentence plainly in English is
+                return current
             if n_words >= 3 or cyrillic != (current == "ru"):
                 return prediction.lang
         for candidate in (state.get("lang"), customer.language):
