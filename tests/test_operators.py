@@ -34,8 +34,6 @@ async def the_ticket(sandbox: Sandbox) -> Ticket:
     return ticket
 
 
-@BOTH
-@pytest.mark.parametrize("how", ["command", "button"])
 def _operator_album(
     fake, thread: int, captions: tuple[str | None, ...], group: str, who: int = OLGA
 ) -> list[dict]:
@@ -53,6 +51,8 @@ def _operator_album(
     ]
 
 
+@BOTH
+@pytest.mark.parametrize("how", ["command", "button"])
 async def test_two_operators_taking_at_once_one_gets_it_the_other_is_told_who(
     sandbox: Sandbox, how: str
 ) -> None:
