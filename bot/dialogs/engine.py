@@ -1031,7 +1031,6 @@ def _question_not_complaint(pred: Prediction, text: str) -> Prediction:
     if not _POLITE_ASK.search(text):
         return pred  # a bare question the complaint flow weighs against the knowledge base
     from bot.dialogs.complaint import displeasure_said  # complaint imports this module
-    from knowledge.flow import about_placed_order
 
     told = _POLITE_ASK.sub(" ", text)
     if (
@@ -1053,7 +1052,7 @@ def _question_not_complaint(pred: Prediction, text: str) -> Prediction:
         or heated(_ONE_EXCLAMATION.sub(".", text))  # "Thank you in advance!" is no anger
     ):
         return pred
-    intent = "order_status" if about_placed_order(text) else "faq"
+    intent = "order_status" if _about_placed_order(text) else "faq"
     return dataclasses.replace(
         pred,
         intent=intent,
