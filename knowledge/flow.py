@@ -30,6 +30,7 @@ from bot.db.models import as_utc
 from bot.dialogs.slots import question_stands
 from bot.dialogs.texts import register_domain, variants
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
+from bot.nlu.lexicon import not_coming
 from knowledge.formats import Entry, guess_lang
 from knowledge.index import Candidate, SearchResult
 
@@ -334,14 +335,6 @@ _SENT_THING = re.compile(
     r"письм|почт|e-?mail|\bmail|смс|\bsms|\bкод|ссылк|\blink|\bcode|\bkod|wiadomo|esemes|maila",
     re.IGNORECASE,
 )
-_NOT_ARRIVING = re.compile(
-    r"не\s+(?:приход|пришл|пришёл|пришел|получ|доход|дошл|дошёл|дошел)\w*|нет\s+(?:письма|смс|sms|"
-    r"кода|ссылки)|не\s+вижу|"
-    r"never\s+(?:arriv|came|come|got|get)\w*|(?:does|did|has|have)\s*n[o']?t\s+(?:arriv|come|came|"
-    r"got|get|receiv)\w*|not\s+(?:arriving|coming|received|getting)|no\s+(?:email|sms|code|link)|"
-    r"nie\s+(?:przychodzi|przysz|dosta|dochodzi|dotar|widz)\w*|brak\s+(?:maila|sms|kodu|linku)",
-    re.IGNORECASE,
-)
 NOT_ARRIVING_WORDS = 8
 
 
@@ -351,7 +344,7 @@ def sent_thing_missing(text: str) -> bool:
     return (
         len(text.split()) <= NOT_ARRIVING_WORDS
         and bool(_SENT_THING.search(text))
-        and bool(_NOT_ARRIVING.search(text))
+        and not_coming(text)
     )
 
 

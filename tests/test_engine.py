@@ -1537,3 +1537,31 @@ async def test_a_polish_word_the_detector_cannot_place_keeps_the_dialogue_polish
     assert detect_lang(texts(out)) == "pl", texts(out)
     out = await say(services, "7438", "Sorry, can you answer in English? Where is my order?")
     assert detect_lang(texts(out)) == "en", texts(out)
+
+
+@pytest.mark.parametrize(
+    "user, question, missing",
+    [
+        ("7441", "как сбросить пароль?", "письмо так и не прислали"),
+        ("7442", "how do I reset my password?", "the link isn't coming"),
+        ("7443", "how do I reset my password?", "the email still won't come"),
+        ("7444", "jak zresetować hasło?", "nie wysyłacie maila"),
+    ],
+)
+async def test_a_reset_email_not_coming_in_other_words_is_about_the_reset_answer(
+    shop: Services, user: str, question: str, missing: str
+) -> None:
+    """After the password-reset answer, 'письмо так и не прислали' went to the quality
+    manager with a 24-hour promise, 'the link isn't coming' got 'did something go wrong with
+    an order?' and 'nie wysyłacie maila' the privacy answer as the next guess: like 'не
+    приходит письмо', each is about that answer's steps, said again with a colleague a tap
+    away."""
+    first = await say(shop, user, question)
+    assert events(first, "faq_answered")[0]["answer_id"] == "password_reset", texts(first)
+    out = await say(shop, user, missing)
+    assert not events(out, "complaint_opened") and not events(out, "clarify"), texts(out)
+    assert [(e["answer_id"], e["via"]) for e in events(out, "faq_answered")] == [
+        ("password_reset", "not_arrived")
+    ], texts(out)
+    tapped = {b.data for r in out.replies for row in r.buttons for b in row}
+    assert "topic:human" in tapped, texts(out)

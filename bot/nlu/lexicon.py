@@ -766,18 +766,28 @@ _DISCOUNT_CODE = re.compile(
     r"promocyj|kupon|bon\b",
     re.IGNORECASE,
 )
-# ... that does not come: "так и не пришёл", "still hasn't come", "nie przychodzi"
+# ... that does not come: "так и не пришёл", "still hasn't come", "nie przychodzi", "не вижу
+# письма", "brak linku": the one pattern for a code, an e-mail or a link that was never
+# received (read by the complaint type here and by the FAQ's "the reset e-mail does not
+# come" in knowledge.flow)
 _NOT_COMING = re.compile(
-    r"(?<!\w)не\s+(?:приход|пришё|пришел|пришл|присыла|присл|высыла|выслал|получ|доход|дош[её]?л)|"
-    r"(?<!\w)нет\s+(?:смс|sms|кода|кодa)|никак\w*\s+(?:смс|sms|кода)|"
+    r"(?<!\w)не\s+(?:приход|пришё|пришел|пришл|присыла|присл|высыла|выслал|получ|доход|дош[её]?л|"
+    r"вижу)|"
+    r"(?<!\w)нет\s+(?:смс|sms|кода|кодa|письма|ссылки)|никак\w*\s+(?:смс|sms|кода)|"
     r"\bnever\s+(?:arriv|came|come|got|get)|\b(?:hasn'?t|has\s+not|haven'?t|have\s+not|didn'?t|"
     r"did\s+not|doesn'?t|does\s+not|don'?t|do\s+not|isn'?t|is\s+not|aren'?t|are\s+not|won'?t)\s+"
     r"(?:\w+\s+)?(?:arriv|come|came|got|get|receiv|coming|been\s+sent|sent|show)|"
-    r"\bnot\s+(?:arriving|coming|received|getting)|\bno\s+(?:sms|code|text)\b|"
-    r"\bnie\s+(?:przychodz|przysz|dochodz|dosz|dosta|otrzyma|wysy[łl]a|przysy[łl]a)|"
-    r"\bbrak\s+(?:kodu|sms)",
+    r"\bnot\s+(?:arriving|coming|received|getting)|\bno\s+(?:sms|code|text|e-?mail|link)\b|"
+    r"\bnie\s+(?:przychodz|przysz|dochodz|dosz|dosta|otrzyma|wysy[łl]a|przysy[łl]a|dotar|widz)|"
+    r"\bbrak\s+(?:kodu|sms|maila|linku)",
     re.IGNORECASE,
 )
+
+
+def not_coming(text: str) -> bool:
+    """Something sent to the customer has not come ("так и не пришёл", "still hasn't come",
+    "nie przychodzi", "не вижу письма")."""
+    return bool(_NOT_COMING.search(text))
 
 
 def code_named(text: str) -> bool:
@@ -796,7 +806,7 @@ def code_not_received(text: str) -> bool:
     the site's or the app's problem (complaint type website_app)."""
     return (
         code_named(text)
-        and bool(_NOT_COMING.search(text))
+        and not_coming(text)
         and not parcel_named(text)
         and not _DISCOUNT_CODE.search(text)
     )
