@@ -6214,3 +6214,28 @@ async def test_unsubscribing_with_the_email_in_the_message_asks_nothing(
     assert not d.of("asked_for") and not d.of("escalated"), d.replies[-1]
     assert "anna.k@example.com" in " ".join(d.replies[-1]), d.replies[-1]
     assert "cmp:sat:yes" in d.buttons[-1]
+
+
+@pytest.mark.parametrize(
+    "problem, later, bye",
+    [
+        ("Товар сломан, заказ 4412377", "фото пришлю позже", "Всего доброго"),
+        ("The item is broken, order 4412378", "I'll send the photo later", "Goodbye"),
+        ("Produkt uszkodzony, zamówienie 4412379", "zdjęcie wyślę później", "Do widzenia"),
+    ],
+)
+async def test_a_photo_promised_for_later_is_not_answered_with_goodbye(
+    services: Services, problem: str, later: str, bye: str
+) -> None:
+    """'фото пришлю позже' (a goodbye to the model) got 'Всего доброго! Ваше обращение
+    остаётся открытым...': the customer had not said goodbye. The case still waits for the
+    photo, said without a farewell, and the photo when it comes goes on with the case."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert "photo" in [e["slot"] for e in d.of("asked_for")], d.replies[-1]
+    await d.send(later)
+    said = " ".join(d.replies[-1])
+    assert bye not in said and d.of("complaint_paused"), said
+    assert not d.of("promised"), said
+    await d.send(photo=True)
+    assert d.buttons[-1] or d.of("promised"), d.replies[-1]  # the fixes offered, or done

@@ -2060,7 +2060,12 @@ class ComplaintFlow:
         if awaited and not gave_something and text and _pleasantry(ctx, text):
             # "спасибо", "до свидания" while details are awaited: no detail, and no reason to
             # go on without them; the case stays open until they come (or a person takes it)
-            if ctx.intent == "goodbye" or _BYE.search(text):
+            if _WILL_SEND.search(text):
+                # "фото пришлю позже" (a goodbye to the model): no farewell was said; the
+                # case waits for what they will send
+                ctx.say("complaint_paused_later", items=_slot_list(ctx, awaited))
+                ctx.event("complaint_paused", missing=awaited)
+            elif ctx.intent == "goodbye" or _BYE.search(text):
                 ctx.say("complaint_paused", items=_slot_list(ctx, awaited))
                 ctx.event("complaint_paused", missing=awaited)
             else:
