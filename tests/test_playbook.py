@@ -6239,3 +6239,39 @@ async def test_a_photo_promised_for_later_is_not_answered_with_goodbye(
     assert not d.of("promised"), said
     await d.send(photo=True)
     assert d.buttons[-1] or d.of("promised"), d.replies[-1]  # the fixes offered, or done
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "zamówiłem 2 sztuki a przyszła jedna, zamówienie 3345123",
+        "Zamówiłam trzy koszulki, w paczce były tylko dwie. Zamówienie 3345126",
+        "заказал 2 штуки, а пришла одна, заказ 3345127",
+        "I ordered 2 but only 1 came, order 3345128",
+    ],
+)
+async def test_fewer_pieces_than_ordered_is_a_missing_item(services: Services, text: str) -> None:
+    """'zamówiłem 2 sztuki a przyszła jedna' opened a wrong-item case and asked for a photo
+    of the problem (then 'odeślijcie brakującą' got 'Bez pośpiechu, jestem tutaj'): fewer
+    pieces than ordered is a missing item, with sending the rest among the fixes."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["missing_item"], d.replies
+    assert "photo" not in [e["slot"] for e in d.of("asked_for")], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zamówiłem 2 koszulki w rozmiarze M, a przyszły 2 w rozmiarze L, zamówienie 3345129",
+        "I ordered one blue mug and got one red one, order 3345130",
+    ],
+)
+async def test_as_many_pieces_as_ordered_but_other_ones_stay_a_wrong_item(
+    services: Services, text: str
+) -> None:
+    """The count rule above reads counts only: as many as ordered, but other ones, is still
+    the wrong item."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["wrong_item"], d.replies

@@ -888,3 +888,55 @@ def extract(text: str) -> Entities:
         amount=money.amount if money else None,
         currency=money.currency if money else None,
     )
+
+
+# "заказал 2, а пришла одна", "I ordered 2 but only 1 came", "zamówiłem 2 sztuki a przyszła
+# jedna": fewer pieces came than were ordered (a missing item, not a wrong one)
+_ORDERED = re.compile(
+    r"(?<!\w)(?:заказ(?:ал|ала|али|ывал|ывала|ывали)|купил\w*|ordered|bought|"
+    r"zam[óo]wi(?:[łl]\w*|li\w*)|kupi[łl]\w*)(?!\w)",
+    re.IGNORECASE,
+)
+_CAME = re.compile(
+    r"(?<!\w)(?:только|лишь|only|just|tylko|jedynie|пришл[аио]?|привезли|доставили|"
+    r"получил\w*|came|arrived|got|received|przysz[łl][aoy]?|dotar[łl][aoy]?|dosta[łl]\w*|"
+    r"by[łl][aoy]?)(?!\w)",
+    re.IGNORECASE,
+)
+# "заказал 5 дней назад", "ordered 3 weeks ago": a time, not a count of pieces
+_TIME_UNIT = re.compile(
+    r"(?:дн|ден|недел|нед|месяц|час|мин|day|week|month|hour|min|dni|dzie|tydz|tygod|miesi|godz)",
+    re.IGNORECASE,
+)
+_TOKEN = re.compile(r"\d+|[^\W\d_]+")
+
+
+def _count_after(text: str, start: int, words: int) -> float | None:
+    """The first count among the next ``words`` words after ``start`` (None if none, or if
+    a unit of time follows it)."""
+    tokens = list(_TOKEN.finditer(text, start))
+    for i, token in enumerate(tokens[:words]):
+        word = token.group()
+        value = float(word) if word.isdigit() else _NUMBER_WORDS.get(fold(word))
+        if value is None or value != int(value):
+            continue
+        after = tokens[i + 1].group() if i + 1 < len(tokens) else ""
+        return None if _TIME_UNIT.match(after) else value
+    return None
+
+
+def fewer_than_ordered(text: str) -> bool:
+    """Fewer pieces came than were ordered: a count right after "ordered" larger than one
+    right after "came" / "only" further on."""
+    text = text or ""
+    ordered = _ORDERED.search(text)
+    if ordered is None:
+        return False
+    wanted = _count_after(text, ordered.end(), 2)
+    if wanted is None or not 1 < wanted < 100:
+        return False
+    for came in _CAME.finditer(text, ordered.end()):
+        got = _count_after(text, came.end(), 2)
+        if got is not None and got < wanted:
+            return True
+    return False

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .encoders import Encoder, get_encoder
-from .extract import extract
+from .extract import extract, fewer_than_ordered
 from .features import TfidfBlock, one_script, stack
 from .lang import detect_lang
 from .lexicon import (
@@ -205,6 +205,13 @@ class NluModel:
                 and damage_named(text)
             ):
                 complaint_type = "damaged_defective"  # "пришёл с разбитой кружкой"
+            elif (
+                self.legal_override
+                and complaint_type == "wrong_item"
+                and "missing_item" in self.heads["complaint_type"].labels
+                and fewer_than_ordered(text)
+            ):
+                complaint_type = "missing_item"  # "zamówiłem 2 sztuki a przyszła jedna"
             elif (
                 self.legal_override
                 and complaint_type in ("billing", "delivery_delay", "service_quality", "other")
