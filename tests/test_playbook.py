@@ -3319,6 +3319,10 @@ async def test_a_legal_threat_is_answered_without_saying_at_once_twice(
         (["Please change the delivery address for order 443322 to Main St 5"], "change"),
         (["Zmieńcie proszę adres dostawy w zamówieniu 443322"], "zmieni"),
         (["I want to cancel my order", "443322"], "cancel"),
+        (["Передумал, хочу отказаться от заказа 443322, он ещё не отправлен"], "отмен"),
+        (["Rezygnuję z zamówienia 443322, proszę je anulować"], "anulow"),
+        (["Rezygnuję z zamówienia 443322"], "anulow"),
+        (["I no longer want order 443322, please don't send it"], "cancel"),
     ],
 )
 async def test_a_request_to_cancel_or_change_an_order_is_passed_on_as_that(

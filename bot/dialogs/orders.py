@@ -63,7 +63,13 @@ def _another_request(ctx: TurnContext) -> bool:
 # done to an order, by a person who can change it in the order system (the bot cannot); not
 # a question about where it is, and not a complaint (unless a problem is told with it)
 _CANCEL = re.compile(
-    r"отмени(?:те|ть)\b|\bcancel\b|\banuluj|anulowa[ćc]\b|odwoła[ćc]|odwolac|zrezygnowa[ćc]",
+    r"отмени(?:те|ть)\b|\bcancel\b|\banuluj|anulowa[ćc]\b|odwoła[ćc]|odwolac|zrezygnowa[ćc]|"
+    # "хочу отказаться от заказа", "не отправляйте", "I no longer want order 443322", "don't
+    # send it", "Rezygnuję z zamówienia", "nie wysyłajcie"
+    r"отказ(?:аться|ываюсь|ываемся)\s+от\s+(?:\w+\s+)?заказ|не\s+(?:отправляйте|высылайте)|"
+    r"\bno\s+longer\s+want\b|\bdon'?t\s+(?:want|need)\s+(?:it|the\s+order|this\s+order)\s+"
+    r"any\s*more|\b(?:don'?t|do\s+not)\s+(?:send|ship)\s+(?:it|the\s+order)|"
+    r"rezygnuj[ęe]\s+z\s+(?:\w+\s+)?zam[óo]wie|\bnie\s+wysy[łl]ajcie",
     re.IGNORECASE,
 )  # asked for, not told ("заказ отменили", "my order got cancelled": a complaint)
 _CHANGE = re.compile(
@@ -117,8 +123,8 @@ def order_action(ctx: TurnContext) -> str | None:
     pred = ctx.prediction
     if not text or pred is None or ctx.incoming.callback_data:
         return None
-    if pred.intent not in ("order_status", "faq", "complaint"):
-        return None
+    if pred.intent not in ("order_status", "faq", "complaint", "request_human"):
+        return None  # (a person asked for by it, "proszę je anulować", is the one who can)
     if not pred.order_ref and (pred.intent == "faq" or asks_question(text)):
         return None  # "как отменить заказ?", "how can I cancel?": the knowledge base's answer
     # ("the wrong address" I gave is no problem with the order: "wrong" is a problem word)
