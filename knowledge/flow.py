@@ -547,7 +547,9 @@ class FaqFlow:
             if await self._follow_up(ctx, memory, message, strict=intent != "faq"):
                 return True
         if intent == "faq":
-            return await self._question(ctx, memory, message, strict=False)
+            # (a sound return's "Заказ 6612399" is left out of the search: the engine's query)
+            asked = getattr(ctx.prediction, "query", None) or message
+            return await self._question(ctx, memory, asked, strict=False)
         if intent is None and ctx.prediction is not None and len(message.split()) >= 2:
             # the classifier is unsure: its best guess "faq" still gets the knowledge base
             # (which declines with the closest topics), anything else only a sure answer,

@@ -985,6 +985,14 @@ _FIT_RETURN = re.compile(
     r"\btoo\s+(?:small|big|large|tight|loose)\b",
     re.IGNORECASE,
 )
+# ... or is not liked, or no longer wanted ("не понравилось", "I don't like the dress",
+# "nie podoba mi się", "передумала", "changed my mind"), or said sound ("надлежащего качества")
+_UNWANTED = re.compile(
+    r"(?<!\w)не\s+понрави|(?<!\w)не\s+нрави|передумал|надлежащего\s+качества|"
+    r"\b(?:don'?t|do\s+not|didn'?t|did\s+not)\s+(?:really\s+)?like\b|changed\s+my\s+mind|"
+    r"(?<!\w)nie\s+(?:bardzo\s+)?podoba|(?<!\w)nie\s+spodoba|rozmy[śs]li[łl]",
+    re.IGNORECASE,
+)
 # ... and wished sent back or swapped ("chcę zwrócić", "хочу вернуть", "I want to return it")
 _RETURN_WISH = re.compile(
     r"(?<!\w)zwr[óo]ci[ćc]|(?<!\w)odda[ćc]|(?<!\w)odes[łl]a[ćc]|(?<!\w)wymieni[ćc]|"
@@ -992,6 +1000,42 @@ _RETURN_WISH = re.compile(
     r"\bsend\s+(?:it|them)\s+back\b",
     re.IGNORECASE,
 )
+
+
+_ORDER_WORD_BEFORE = re.compile(
+    r"(?:(?:заказ\w*|номер|order|zam[óo]wieni\w*|numer)\s*)+(?:№|#|nr\.?|no\.?)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _without_order_ref(text: str) -> str | None:
+    """``text`` with its order number and the words naming it left out ("..., хочу вернуть.
+    Заказ 6612399" -> "..., хочу вернуть."), or None when it has none."""
+    ref = extract(text).order_ref
+    start = text.find(ref) if ref else -1
+    if start < 0:
+        return None
+    head = _ORDER_WORD_BEFORE.sub("", text[:start])
+    rest = f"{head.rstrip(' ,;:-–№#')} {text[start + len(ref) :].lstrip(' ,;:-–.')}".strip()
+    return rest if re.search(r"[^\W\d_]", rest) else None
+
+
+def _sound_return(pred: Prediction, text: str) -> bool:
+    """A sound thing the customer wants to send back or swap because it does not fit or
+    please them (a "no" or a complaint to the model): no damage, wrong or missing thing told,
+    no threat, no anger."""
+    if pred.intent not in ("deny", "complaint") or not _RETURN_WISH.search(text):
+        return False
+    if not (_FIT_RETURN.search(text) or _UNWANTED.search(text)):
+        return False
+    if pred.intent == "deny":
+        return True
+    return (
+        pred.threat in (None, "none")
+        and pred.emotion != "angry"
+        and pred.complaint_type in ("damaged_defective", "wrong_item", "other", None)
+        and not item_trouble_named(text)
+    )
 
 
 def _thanks_not_anger(pred: Prediction, text: str) -> Prediction:
@@ -1463,19 +1507,29 @@ class ConversationEngine:
                 complaint_type=announced_type(text) or "other",
                 intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
             )
-        if whole.intent == "deny" and _FIT_RETURN.search(text) and _RETURN_WISH.search(text):
-            # "Rozmiar nie pasuje, chcę zwrócić" is no "no": a thing that does not fit, to send
-            # back or swap, which the shop's return and size-exchange answers are for
+        parts = split_requests(text)
+        if _sound_return(whole, text):
+            # "Rozmiar nie pasuje, chcę zwrócić" is no "no", and "хочу вернуть товар
+            # надлежащего качества, не подошёл по размеру. Заказ 6612399" no defect: a sound
+            # thing that does not fit or please, to send back or swap, which the shop's return
+            # and size-exchange answers are for (its parts, "Платье не понравилось,", are
+            # not read as complaints; a general question asked as well is still answered)
             whole = dataclasses.replace(
                 whole,
                 intent="faq",
                 complaint_type=None,
                 intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
             )
+            preds = self.classifier.predict(parts) if len(parts) > 1 else []
+            also = questions(list(zip(parts, preds, strict=True))) if preds else ()
+            also = tuple(q for q in also if not _RETURN_WISH.search(q))
+            query = _without_order_ref(text)
+            if also or query:
+                return MultiPrediction(**whole.__dict__, also=also, query=query)
+            return whole
         asked = _refund_asked(whole, text)
         refund_asked = asked is not whole
         whole = asked
-        parts = split_requests(text)
         if whole.intent == "order_status" and (refund_asked or deadline_question(text)):
             # "к субботе успеете? у дочки день рождения", "вернули деньги?": one question, not
             # a complaint; a general question asked as well is still answered

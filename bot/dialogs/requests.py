@@ -209,6 +209,9 @@ class MultiPrediction(Prediction):
     """The main request's prediction, plus the other questions asked in the same message."""
 
     also: tuple[str, ...] = ()  # the questions (faq parts) asked, in the customer's order
+    # what the knowledge base is asked instead of the whole message (a sound return's
+    # "Заказ 6612399" left out: an order number keeps the search from any general answer)
+    query: str | None = None
     # every complaint type named clearly in a part or clause, in the customer's order
     complaint_types: tuple[str, ...] = ()
 
