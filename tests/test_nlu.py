@@ -917,6 +917,10 @@ def test_a_wrong_item_in_a_dented_box_stays_a_wrong_item(default_clf) -> None:
         ("товар стоил 500, списали 700 рублей, заказ 123456", 200, "RUB"),
         ("the price was $40 but you charged me $55 for order 554433", 15, "USD"),
         ("cena 120 zł, a pobrano 150 zł", 30, "PLN"),
+        # the price a few words after its word, and bare amounts
+        ("I was charged $49.99 but the price on the site was $39.99", 10, "USD"),
+        ("Pobrano 150 zł, a cena na stronie to 120 zł", 30, "PLN"),
+        ("I was charged 49.99 but the price on the site was 39.99, order 5512351", 10, None),
     ],
 )
 def test_the_overcharge_is_the_difference_of_the_price_and_the_charge(

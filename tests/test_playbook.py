@@ -724,6 +724,8 @@ async def test_the_money_coming_back_is_no_other_remedy_of_a_refund(services: Se
     [
         ("Цена была 990 ₽, а списали 1 490 ₽, заказ 554433", "500 ₽"),
         ("cena 120 zł, a pobrano 150 zł, zamówienie 554433", "30 zł"),
+        # "I've approved the refund of 49.99 ₽": the whole charge, not the 10 overpaid
+        ("I was charged 49.99 but the price on the site was 39.99, order 554433", "10"),
     ],
 )
 async def test_an_overcharge_refunds_the_difference_not_the_price(
@@ -734,7 +736,7 @@ async def test_an_overcharge_refunds_the_difference_not_the_price(
     await d.send(text)
     assert d.of("goodwill_approved")
     promise = d.of("promised")[-1]["text"]
-    assert said in promise and "990" not in promise and "120" not in promise, promise
+    assert said in promise and not re.search(r"990|120|49[.,]99|39[.,]99", promise), promise
 
 
 @pytest.mark.parametrize(

@@ -813,7 +813,7 @@ def _is_time_or_date(text: str, match: re.Match[str]) -> bool:
 # zł, a pobrano 150 zł": the customer is owed the difference, not either amount
 _PRICE_BEFORE = re.compile(
     r"(?:цен[аеуы]|стоил\w*|стоимост\w*|стоит|ценник\w*|price\w*|cost\w*|listed|"
-    r"cen[aąęy]|kosztowa\w*|kosztuje)\W{0,3}(?:\w+\W+){0,2}$",
+    r"cen[aąęy]|kosztowa\w*|kosztuje)\W{0,3}(?:\w+\W+){0,4}$",
     re.IGNORECASE,
 )
 _CHARGED_BEFORE = re.compile(
@@ -824,6 +824,14 @@ _CHARGED_BEFORE = re.compile(
 
 
 _OVERCHARGE_WORDS = (("price", _PRICE_BEFORE), ("charged", _CHARGED_BEFORE))
+# a bare price a few words after its word: "the price on the site was 39.99", "cena na
+# stronie to 120"
+_PRICE_CONTEXT = re.compile(
+    r"\b(?:цен[аеуы]|стоил\w*|стоимост\w*|ценник\w*|price\w*|cost\w*|listed|cen[aąęy]|"
+    rf"kosztowa\w*)\W{{0,3}}(?:[^\W\d_]+\W+){{0,4}}{_NUMBER}(?!\d)"
+    r"(?![\w.,:/\-]\d|\s*(?:%|шт|pcs|szt|kg|кг|km|км|dni|дн|day|час|hour|godz|min|мин))",
+    re.IGNORECASE,
+)
 
 
 def overcharge(text: str) -> Money | None:
@@ -831,7 +839,13 @@ def overcharge(text: str) -> Money | None:
     found: list[tuple[int, Money]] = []
     spans: list[tuple[int, int]] = []
     # with a currency, then bare ones after a money word ("цена 1 990, а списали 2 390 руб")
-    for pattern, prefix in ((_AMOUNT_AFTER, "a_"), (_AMOUNT_BEFORE, "b_"), (_MONEY_CONTEXT, "-")):
+    patterns = (
+        (_AMOUNT_AFTER, "a_"),
+        (_AMOUNT_BEFORE, "b_"),
+        (_MONEY_CONTEXT, "-"),
+        (_PRICE_CONTEXT, "-"),
+    )
+    for pattern, prefix in patterns:
         for match in pattern.finditer(text):
             span = match.span("num")
             if _overlaps(span, spans) or _is_time_or_date(text, match):
