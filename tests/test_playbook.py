@@ -1326,6 +1326,12 @@ async def test_a_corrected_order_number_after_the_promise_is_taken(services: Ser
             "przepraszam, pomyłka, numer to 5512091",
         ),
         ("Не хватает одной тарелки в наборе, заказ 5512090", "ой, ошиблась, номер 5512091"),
+        # "Спасибо, записал." and the old number kept
+        (
+            "Не хватает одной тарелки в наборе, заказ 5512090",
+            "ой, номер заказа не тот, правильный 5512091",
+        ),
+        ("One plate of the set is missing, order 5512090", "the right one is 5512091"),
     ],
 )
 async def test_a_corrected_number_for_an_order_given_up_front_is_taken(

@@ -214,6 +214,9 @@ _GROUPED_REF = re.compile(r"(?<![\w+/-])\d{2,4}(?:[ \u00a0]\d{1,4}){1,3}(?![\w/-
 _CORRECTS = re.compile(
     r"на\s+самом\s+деле|ошиб(?:лась|ся|ка|очка)|опечат|перепута|не\s+тот\s+номер|"
     r"(?:правильный|верный|настоящий)\s+номер|(?:точнее|вернее|исправ\w*)\b|"
+    # "номер заказа не тот, правильный 5512091", "the right one is 5512091"
+    r"номер\w*(?:\s+заказа)?\s+не\s+т(?:от|ой)\b|(?:правильный|верный)\W+(?:\w+\W+)?#?\d|"
+    r"\b(?:right|correct|real)\s+(?:one|number|order(?:\s+number)?)\s+(?:is|was)\b|"
     r"(?:извините|простите|пардон)\W+(?:\w+\W+)?номер|"
     r"\bactually\b|\bmistake\b|\btypo\b|wrong\s+number|\bi\s+meant\b|\bcorrect(?:ion|ed)?\b|"
     r"\bsorry\W+(?:\w+\W+){0,2}(?:order\s+)?(?:number|no\.?)\b|should\s+(?:be|read)\b|"
