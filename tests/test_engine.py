@@ -1613,3 +1613,24 @@ async def test_a_return_because_of_the_shops_mistake_stays_a_case(
     """A wrong size sent or a flaw, with a return wished: still the shop's mistake to fix."""
     out = await say(shop, user, text)
     assert [e["complaint_type"] for e in events(out, "complaint_opened")] == [kind], texts(out)
+
+
+@pytest.mark.parametrize(
+    "user, text",
+    [
+        (
+            "7461",
+            "Napiszę o was na Facebooku, jeśli do jutra nie dostanę zwrotu za zamówienie 5512370!",
+        ),
+        ("7462", "Если до завтра не получу деньги за заказ 5512375, напишу отзыв везде"),
+    ],
+)
+async def test_a_refund_threatened_over_is_a_refund_case(
+    services: Services, user: str, text: str
+) -> None:
+    """'..., jeśli do jutra nie dostanę zwrotu za zamówienie 5512370!' (the refund still to
+    come, said in the future) went to the delivery team as a late parcel: it is the refund
+    (billing), and the threat is heard."""
+    out = await say(services, user, text)
+    assert [e["complaint_type"] for e in events(out, "complaint_opened")] == ["billing"], texts(out)
+    assert events(out, "classified")[0]["threat"] == "public", texts(out)

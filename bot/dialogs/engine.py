@@ -701,10 +701,11 @@ _REFUND_NOT_COME = re.compile(
     r"received?|seen|come|arrived)\s+(?:my\s+|the\s+|a\s+|any\s+)?(?:refund|money)|"
     r"\b(?:refund|money)\s+(?:\w+\s+){0,2}(?:never|not|n'?t)\s+(?:\w+\s+)?(?:come|came|arrived|"
     r"been\s+(?:paid|sent|made))|"
-    r"(?<!\w)не\s+(?:получил\w*|вернули|пришл\w*|пришёл|пришел|поступил\w*)\s+(?:мой\s+|мои\s+)?"
-    r"(?:возврат|деньг)|(?<!\w)(?:возврат|деньг\w*)\s+(?:\w+\s+){0,2}?(?:так\s+и\s+|ещё\s+|еще\s+|"
+    r"(?<!\w)не\s+(?:получил\w*|получу|вернули|вернёте|вернете|пришл\w*|пришёл|пришел|"
+    r"поступ\w*)\s+(?:мой\s+|мои\s+)?(?:возврат|деньг)|(?<!\w)(?:возврат|деньг\w*)\s+(?:\w+\s+){0,2}?(?:так\s+и\s+|ещё\s+|еще\s+|"
     r"до\s+сих\s+пор\s+)?не\s+(?:получил\w*|пришл\w*|пришёл|пришел|вернули|поступил\w*)|"
-    r"\bnie\s+(?:dosta[łl]\w*|otrzyma[łl]\w*)\s+(?:jeszcze\s+|nadal\s+)?(?:zwrot\w*|pieni[ęe]dzy)|"
+    r"\bnie\s+(?:dosta[łl]\w*|dostan[ęe]|otrzyma[łl]\w*|otrzymam)\s+(?:jeszcze\s+|nadal\s+)?"
+    r"(?:zwrot\w*|pieni[ęe]dzy)|"
     r"\b(?:zwrot\w*|pieni[ąa]dz\w*)\s+(?:\w+\s+){0,2}?(?:jeszcze\s+|nadal\s+|wci[ąa][żz]\s+)?nie\s+"
     r"(?:dosta[łl]\w*|otrzyma[łl]\w*|przysz\w*|przyszed\w*|dotar\w*|wp[łl]yn\w*|wr[óo]ci\w*)",
     re.IGNORECASE,
