@@ -3086,6 +3086,31 @@ async def test_a_yes_that_tells_another_problem_passes_it_on(
     assert other in types, types
 
 
+@pytest.mark.parametrize(
+    ("story", "answer", "noted"),
+    [
+        ("Заказ 5566131 опаздывает на 3 дня", "да, но мне он нужен к пятнице", "добавил"),
+        ("My order 5566132 is 3 days late", "yes, but I need it by Friday", "added"),
+        ("Zamówienie 5566133 spóźnia się 3 dni", "tak, ale potrzebuję go na piątek", "dodałem"),
+    ],
+)
+async def test_a_yes_with_a_but_keeps_what_was_said_after_it(
+    services: Services, story: str, answer: str, noted: str
+) -> None:
+    """'Такое решение вам подходит?' - 'да, но мне он нужен к пятнице': 'Отлично! Спасибо за
+    терпение' and the Friday was lost. The yes closes the case, and what came after the 'but'
+    is added to it (the team sees it), said so."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(story)
+    assert d.of("satisfaction_check")
+    await d.send(answer)
+    assert d.of("resolved"), d.replies[-1]
+    assert noted in " ".join(d.replies[-1]), d.replies[-1]
+    async with services.sessionmaker() as session:
+        details = (await session.scalars(select(Complaint.details))).all()
+    assert any(answer.split(maxsplit=2)[-1][:12] in str(x) for x in details), details
+
+
 async def test_a_yes_that_tells_a_new_product_problem_opens_its_case(services: Services) -> None:
     """'tak, ale w paczce brakowało też podstawki' after the broken mug's replacement: the
     missing saucer was lost in 'Świetnie! Dziękuję za cierpliwość'. The mug's case is closed

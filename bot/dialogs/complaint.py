@@ -2734,6 +2734,12 @@ class ComplaintFlow:
                 known = ctx.state.setdefault("known", {})
                 passed = [await self._pass_on(ctx, t, known) for t in also]
                 ctx.say_text(" ".join([self._opening(ctx, "claimant"), *passed]))
+            elif not data and (said := _yes_but(text)):
+                # "да, но мне он нужен к пятнице": the yes closes the case, and what came
+                # after the "but" is kept on it for the team, said so (it was lost)
+                _add_description(ctx.state.setdefault("known", {}), said)
+                await self._save(ctx, case)
+                ctx.say("complaint_yes_but_noted")
             start_after_bot(ctx)
             return True
         if (
@@ -3442,6 +3448,22 @@ def _photo_said_sent(ctx: TurnContext, text: str) -> bool:
     if _WILL_SEND.search(text) or _NONE_GIVEN.search(text):
         return False  # "сейчас пришлю фото", "не могу отправить фото"
     return bool(_PHOTO_WORD.search(text) and _SENT_NOW.search(text))
+
+
+# "да, но мне он нужен к пятнице", "yes, but I need it by Friday", "tak, ale potrzebuję go na
+# piątek": a yes, and something more after the "but"
+_YES_BUT = re.compile(
+    r"(?:^|[\s,;.!-])(?:но|однако|только|but|though|however|ale|jednak|tylko\s+że)\s+(?P<rest>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _yes_but(text: str) -> str | None:
+    """What a yes says after its "but" (two words or more), or None."""
+    match = _YES_BUT.search(text or "")
+    if match is None or len(match.group("rest").split()) < 2:
+        return None
+    return match.group("rest").strip()
 
 
 def _pleasantry(ctx: TurnContext, text: str) -> bool:
