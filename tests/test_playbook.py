@@ -187,6 +187,62 @@ async def test_the_refunded_amount_is_written_as_money_in_the_customers_language
     assert money in d.all_text()
 
 
+@pytest.mark.parametrize(
+    ("turns", "found"),
+    [
+        (
+            ["Оплатил заказ 1234567 картой, деньги списались, а заказ до сих пор 'не оплачен'"],
+            "платёж",
+        ),
+        (
+            ["I paid for order 1234567, the money was taken but the order still says unpaid"],
+            "payment",
+        ),
+        (
+            [
+                "Zapłaciłem za zamówienie 1234567 kartą, pieniądze zeszły z konta, a zamówienie "
+                "nadal jest 'nieopłacone'"
+            ],
+            "płatności",
+        ),
+        # told over two messages, a sum over the goodwill threshold and the money-claim limit
+        (["Оплатила 25 000 руб, а заказ висит как неоплаченный", "заказ 7712345"], "платёж"),
+    ],
+)
+async def test_a_payment_the_order_does_not_show_is_found_not_refunded(
+    services: Services, turns: list[str], found: str
+) -> None:
+    """'Оплатил заказ ..., деньги списались, а заказ до сих пор не оплачен' got a refund request
+    filed with finance: the customer wants the order they paid for. Finance is asked to find the
+    payment and confirm the order, within a day, and nothing more is asked for."""
+    d = Dialogue(services, str(next(_ids)))
+    for text in turns:
+        await d.send(text)
+    promise = " ".join(d.replies[-1])
+    assert found in promise and d.of("promised"), promise
+    assert not re.search(r"возврат|refund|zwrot", promise, re.I), promise
+    assert not d.of("goodwill_approved") and not d.of("escalated"), d.replies
+    assert d.of("promised")[-1]["within"] in (
+        "в течение 24 часов",
+        "within 24 hours",
+        "w ciągu 24 godzin",
+    )
+    assert [e["slot"] for e in d.of("asked_for")] in ([], ["order_ref"])
+    async with services.sessionmaker() as session:
+        record = await session.scalar(select(Complaint))
+    assert record.complaint_type == "billing" and record.outcome == "payment_check"
+
+
+async def test_a_payment_the_order_does_not_show_is_refunded_when_the_money_is_asked_back(
+    services: Services,
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(
+        "Оплатил заказ 1234568, а он всё ещё не оплачен. Верните деньги, закажу в другом месте"
+    )
+    assert "возврат" in " ".join(d.replies[-1]), d.replies
+
+
 def test_currency_rates_convert_and_an_unknown_currency_is_never_approved(settings) -> None:
     assert settings.in_shop_currency(50, "USD") == 4500
     assert settings.in_shop_currency(50, "usd") == 4500

@@ -78,6 +78,7 @@ from bot.nlu.lexicon import (
     item_trouble_named,
     opt_out_asked,
     parcel_named,
+    payment_unconfirmed,
     problem_told,
     staff_praised,
     threat_only,
@@ -1539,6 +1540,8 @@ class ComplaintFlow:
             "wordless": real_words(text) < 2,
             "unfixable": self._missed_event(ctx, text),
             "overdue": broken_promise(text),
+            # "I paid, the money was taken, the order still says unpaid": a payment to find
+            "payment_check": ctype == "billing" and payment_unconfirmed(text),
             "opened_turn": int(ctx.state.get("turns", 1)) - 1,  # the trail's turn numbering
         }
         ctx.state["complaint"] = case
@@ -1586,7 +1589,11 @@ class ComplaintFlow:
         if kind == "activist":
             text = f"{opening} {ctx.texts('complaint_senior')}"
             ctx.say_text(" ".join([activist_gesture(ctx, self.rules, text), *passed_on]))
-            if rule.fix == "refund" and self._goodwill(ctx, case, rule):
+            if (
+                rule.fix == "refund"
+                and not self._payment_check(ctx, case)
+                and self._goodwill(ctx, case, rule)
+            ):
                 await self._save(ctx, case)  # a small claim is refunded at once all the same
             case["stage"] = "handed_over"
             ctx.request_handoff("legal_threat", "high")
@@ -1607,8 +1614,15 @@ class ComplaintFlow:
             return
         amount = _shop_amount(ctx, known)
         limit = self.rules.escalate.amount_over
-        if amount is not None and limit is not None and amount > limit and rule.fix == "refund":
-            # a money claim over the limit (a price in a pasted order e-mail is not a claim)
+        if (
+            amount is not None
+            and limit is not None
+            and amount > limit
+            and rule.fix == "refund"
+            and not self._payment_check(ctx, case)
+        ):
+            # a money claim over the limit (a price in a pasted order e-mail is not a claim; nor
+            # is a payment the order does not show, which finance finds, whatever its sum)
             ctx.say_text(told)
             case["stage"] = "handed_over"
             ctx.request_handoff("amount_over_limit")
@@ -2281,6 +2295,17 @@ class ComplaintFlow:
 
     async def _refund(self, ctx: TurnContext, case: dict[str, Any], rule: TypeRule) -> None:
         """The money back: approved at once under the goodwill threshold, else a request."""
+        if self._payment_check(ctx, case):
+            # the customer wants the order they paid for, not the money back: finance finds
+            # the payment and confirms the order, and says so within a day
+            case["outcome"] = "payment_check"
+            hours = self.rules.payment_check_hours
+            if hours:
+                rule = rule.model_copy(update={"promise_hours": hours, "promise_days": None})
+            self._promise(ctx, case, rule, "fix_payment_check")
+            await self._save(ctx, case)
+            self._ask_satisfaction(ctx, case)
+            return
         if not self._goodwill(ctx, case, rule):
             case["outcome"] = "refund_requested"
             case.pop("goodwill", None)  # an amount corrected over the threshold: not at once
@@ -2303,6 +2328,17 @@ class ComplaintFlow:
             ctx.request_handoff("amount_over_limit")
             return
         await self._refund(ctx, case, rule)
+
+    def _payment_check(self, ctx: TurnContext, case: dict[str, Any]) -> bool:
+        """A billing case about a payment the order does not show ("оплатил, а заказ 'не
+        оплачен'"), told at the start or since, with no refund asked for: the payment is to be
+        found and the order confirmed, not the money sent back."""
+        if case.get("type") != "billing":
+            return False
+        said = f"{ctx.state.get('known', {}).get('description') or ''}\n{ctx.incoming.text or ''}"
+        if not (case.get("payment_check") or payment_unconfirmed(said)):
+            return False
+        return not _wants(said, _REFUND_ASKED_WORDS)
 
     def _goodwill(self, ctx: TurnContext, case: dict[str, Any], rule: TypeRule) -> bool:
         """A claim under the goodwill threshold is approved at once, without checks."""
@@ -3208,6 +3244,19 @@ _NEGATION_BEFORE = re.compile(
 )
 _NOT_NEEDED_AFTER = re.compile(
     r"^[^.!?,;]{0,6}(?:не\s+нуж|не\s+надо|not\s+need|nie\s+(?:jest\s+)?potrzeb)", re.IGNORECASE
+)
+
+
+# the money back asked for in so many words: "деньги списались" names money, asks nothing
+_REFUND_ASKED_WORDS = (
+    "возврат",
+    "верни",
+    "вернуть",
+    "refund",
+    "money back",
+    "zwrot",
+    "zwróc",
+    "zwroc",
 )
 
 

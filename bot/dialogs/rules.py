@@ -136,6 +136,9 @@ class Rules(BaseModel):
     # the customer says an earlier promise was broken: the case is marked urgent and the new
     # promise is at most this many hours (None: the type's own promise)
     overdue_promise_hours: int | None = 24
+    # "I paid, but the order still says unpaid": finance finds the payment and confirms the
+    # order within this many hours (None: the billing type's own promise)
+    payment_check_hours: int | None = 24
     escalate: EscalateRules = Field(default_factory=EscalateRules)
     waiting: WaitingRules = Field(default_factory=WaitingRules)
     follow_up: FollowUpRules = Field(default_factory=FollowUpRules)

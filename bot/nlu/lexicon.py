@@ -580,6 +580,40 @@ def billing_denied(text: str) -> bool:
     return bool(_CHARGED.search(text)) and not problem_told(_CHARGED, text)
 
 
+# an order that still shows unpaid ("заказ до сих пор 'не оплачен'", "the order still says
+# unpaid", "zamówienie nadal jest nieopłacone", "оплата не подтвердилась") ...
+_SHOWS_UNPAID = re.compile(
+    r"(?<!\w)не\s*оплач\w*|(?<!\w)неоплач\w*|ожида\w*\s+оплат|(?:оплат\w*|плат[её]ж\w*)\s+"
+    r"(?:так\s+и\s+|до\s+сих\s+пор\s+|вс[её]\s+ещ[её]\s+)?не\s+(?:подтвер\w*|отобража\w*|"
+    r"видн\w*|прош[её]л\w*|прошл\w*|поступил\w*|засчита\w*)|"
+    r"\bunpaid\b|\bnot\s+paid\b|\b(?:awaiting|waiting\s+for)\s+payment|\bpending\s+payment|\bpayment\s+"
+    r"(?:is\s+|was\s+)?(?:still\s+)?(?:pending|not\s+(?:confirmed|showing|shown|received|"
+    r"registered|recorded))|\bpayment\s+(?:hasn'?t|has\s+not|wasn'?t|was\s+not|isn'?t)\s+"
+    r"(?:been\s+)?(?:confirmed|received|registered|recorded|showing|shown|gone\s+through)|"
+    r"(?<!\w)nie\s*op[łl]acon\w*|(?<!\w)nieop[łl]acon\w*|(?<!\w)(?:o)?czek\w*\s+na\s+(?:p[łl]atno|wp[łl]at)|"
+    r"(?<!\w)(?:p[łl]atno[śs][ćc]|wp[łl]at\w*)\s+(?:\w+\s+)?nie\s+(?:zosta[łl]\w*\s+)?"
+    r"(?:potwierdzon\w*|zaksi[ęe]gowan\w*|widoczn\w*|dotar[łl]\w*|przesz[łl]\w*)",
+    re.IGNORECASE,
+)
+# ... after the customer paid or the money was taken ("оплатил", "деньги списались", "I paid",
+# "the money was taken", "zapłaciłem", "pieniądze zeszły z konta")
+_PAID = re.compile(
+    r"(?<!\w)(?:о|за)платил\w*|(?<!\w)списал\w*|(?<!\w)списан\w*|(?<!\w)деньги\s+(?:\w+\s+)?"
+    r"(?:ушли|сняли|сняты)|\bpaid\b|\bcharged\b|\b(?:money|payment)\s+(?:was\s+|has\s+been\s+|"
+    r"is\s+)?(?:taken|debited|deducted|gone|withdrawn)|\bdebited\b|\bwent\s+through\b|"
+    r"(?<!\w)(?:za|o)p[łl]aci[łl]\w*|(?<!\w)pobra\w*|(?<!\w)zesz[łl]\w*\s+z\s+konta|"
+    r"(?<!\w)obci[ąa][żz]\w*",
+    re.IGNORECASE,
+)
+
+
+def payment_unconfirmed(text: str) -> bool:
+    """The customer paid, and the order still shows unpaid: a payment to find and confirm,
+    not money to send back ("Оплатил заказ картой, деньги списались, а заказ до сих пор 'не
+    оплачен'", "I paid ... but the order still says unpaid")."""
+    return bool(text and _SHOWS_UNPAID.search(text) and _PAID.search(text))
+
+
 # a thing not in the parcel ("a cup is missing", "brakuje ładowarki"), which a message may name
 # only to deny ("Nothing was missing, but the lamp doesn't turn on", "niczego nie brakowało")
 _MISSING = re.compile(r"\bmissing\b|(?<!\w)(?:za)?brak\w*", re.IGNORECASE)
