@@ -4274,6 +4274,29 @@ async def test_a_late_order_told_with_another_problem_is_passed_on_too(
 @pytest.mark.parametrize(
     "message",
     [
+        "Посылка пришла с опозданием и не хватает зарядки",
+        "The parcel came late and the charger is missing",
+        "Paczka przyszła po terminie i brakuje ładowarki",
+    ],
+)
+async def test_a_missing_part_in_a_parcel_that_came_late_records_the_lateness_too(
+    services: Services, message: str
+) -> None:
+    """'Paczka przyszła po terminie i brakuje ładowarki' opened the missing charger's case and
+    said nothing of the lateness, which its Russian and English equivalents pass to the
+    delivery team: 'po terminie' (past the date) is late, as 'z opóźnieniem' is."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(message)
+    first = " ".join(d.replies[0])
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["missing_item"], first
+    assert [e["complaint_type"] for e in d.of("complaint_also_recorded")] == ["delivery_delay"]
+    assert re.search(r"late|опозда|spóźni|opóźni|po terminie", first, re.I), first
+    assert [e["slot"] for e in d.of("asked_for")] == ["order_ref"], first
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
         "Цвет не тот, и ещё пришло с опозданием на неделю",
         "Прислали не тот цвет, да ещё и с опозданием на 5 дней",
         "Заказ опоздал на 3 дня, и размер не тот",

@@ -676,7 +676,7 @@ _FEEDBACK_WORDS = {
     "delivery_delay": re.compile(
         r"опозд|задерж|долго\s+(?:вез|ехал|шл|шёл|шел|достав)|позже\s+срока|\blate\b|delay|"
         r"(?:шл[аио]|шёл|шел|ехал[аи]?|везли)\s+(?:\S+\s+)?(?:дн|недел|месяц)|"
-        r"took\s+(?:\w+\s+){0,2}(?:days|weeks)|op[óo][źz]ni|sp[óo][źz]ni|p[óo][źz]no|"
+        r"took\s+(?:\w+\s+){0,2}(?:days|weeks)|op[óo][źz]ni|sp[óo][źz]ni|p[óo][źz]no|po\s+terminie|"
         r"sz(?:ed[łl]|[łl][aoy])\w*\s+(?:\S+\s+)?(?:dni|dzie|tydz|tygod|miesi)",
         re.IGNORECASE,
     ),
