@@ -1411,6 +1411,9 @@ async def test_thanks_with_one_exclamation_and_a_broken_plate_is_calm(
     [
         ("7423", "Rozmiar nie pasuje, chcę zwrócić"),
         ("7425", "Размер не подошёл, хочу вернуть"),
+        # a complaint to the model: a wrong-item case asking for a photo of the problem
+        ("7426", "The size doesn't fit, I want to return it"),
+        ("7428", "These boots are too small, can I exchange them?"),
     ],
 )
 async def test_a_size_that_does_not_fit_and_a_return_wanted(
@@ -1423,6 +1426,7 @@ async def test_a_size_that_does_not_fit_and_a_return_wanted(
     answered = [e["answer_id"] for e in events(outcome, "faq_answered")]
     assert answered and answered[0] in ("size_exchange", "returns_procedure"), texts(outcome)
     assert events(outcome, "classified")[0]["intent"] != "deny"
+    assert not events(outcome, "complaint_opened") and not events(outcome, "asked_for")
 
 
 @pytest.mark.parametrize(

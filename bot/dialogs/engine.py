@@ -1025,6 +1025,8 @@ def _sound_return(pred: Prediction, text: str) -> bool:
     """A sound thing the customer wants to send back or swap because it does not fit or
     please them (a "no" or a complaint to the model): no damage, wrong or missing thing told,
     no threat, no anger."""
+    from bot.dialogs.complaint import products_named  # complaint imports this module
+
     if pred.intent not in ("deny", "complaint") or not _RETURN_WISH.search(text):
         return False
     if not (_FIT_RETURN.search(text) or _UNWANTED.search(text)):
@@ -1036,6 +1038,7 @@ def _sound_return(pred: Prediction, text: str) -> bool:
         and pred.emotion != "angry"
         and pred.complaint_type in ("damaged_defective", "wrong_item", "other", None)
         and not item_trouble_named(text)
+        and not products_named(text)  # "you sent the wrong size, it doesn't fit": the shop's
     )
 
 
