@@ -24,6 +24,7 @@ REASONS = {
     "fix_not_helped": "the fix did not help",
     "fix_unclear": "no fix agreed after two offers",
     "promise_broken": "the promised time passed and the customer wrote again",
+    "repeat_contact": "the customer has written about this three times or more",
     "faq_not_helpful": "the FAQ answers did not help",
     "amount_over_limit": "claim amount over the limit",
     "vip": "VIP customer",

@@ -6391,3 +6391,33 @@ async def test_as_many_pieces_as_ordered_but_other_ones_stay_a_wrong_item(
     d = Dialogue(services, str(next(_ids)))
     await d.send(text)
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["wrong_item"], d.replies
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "ВЫ ИЗДЕВАЕТЕСЬ?! третий раз пишу, где мой возврат",
+        "This is the third time I'm writing, where is my refund?!",
+        "Piszę już trzeci raz, gdzie jest mój zwrot?!",
+    ],
+)
+async def test_a_third_message_about_the_same_problem_goes_to_a_person(
+    services: Services, message: str
+) -> None:
+    """'ВЫ ИЗДЕВАЕТЕСЬ?! третий раз пишу, где мой возврат' was passed to the customer care
+    manager with a new 24-hour promise, and 'This is the third time I'm writing, where is my
+    refund?!' opened a new refund case asking for the order number: started over. A customer
+    who has written about it three times gets the thanks and the apology (for it happening
+    again), and a person with everything they wrote; nothing is asked for or filed anew."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(message)
+    first = " ".join(d.replies[0])
+    assert thanks_before_apology(first), first
+    assert [e["reason"] for e in d.of("escalated")] == ["repeat_contact"], first
+    assert not d.of("asked_for") and not d.of("promised"), first
+    assert not find_forbidden(first)
+    async with services.sessionmaker() as session:
+        ticket = await session.get(Ticket, d.of("escalated")[0]["ticket_id"])
+        card = await render_card(session, services.settings, ticket)
+    # the operator reads why, in words, and what the customer wrote
+    assert "three times or more" in card.text and message[:20] in card.text, card.text

@@ -496,6 +496,35 @@ _CALLBACK = re.compile(
 )
 
 
+# "третий раз пишу", "This is the third time I'm writing", "piszę już trzeci raz", "I've written
+# three times": the customer has written about it more than once before
+_WRITTEN_BEFORE = re.compile(
+    r"(?<!\w)(?:третий|четв[её]ртый|пятый|шестой|десятый|который|энный|\d+-?(?:й|ый|ий))\s+раз\s+"
+    r"(?:уже\s+)?(?:вам\s+)?(?:пишу|пишем|обращаюсь|обращаемся|звоню|жалуюсь|спрашиваю|напоминаю)|"
+    r"(?<!\w)(?:пишу|пишем|обращаюсь|обращаемся|звоню|жалуюсь|спрашиваю|напоминаю)\s+(?:вам\s+)?"
+    r"(?:уже\s+)?(?:в\s+)?(?:третий|четв[её]ртый|пятый|шестой|десятый|который|энный)\s+раз|"
+    r"(?<!\w)(?:три|четыре|пять|шесть|десять|\d+)\s+раза?\s+(?:уже\s+)?(?:вам\s+)?(?:писал|писали|"
+    r"обращал|звонил)|"
+    r"\b(?:third|fourth|fifth|sixth|tenth|umpteenth|nth|\d+(?:rd|th))\s+time\s+(?:that\s+)?"
+    r"(?:i'?m\s+|i\s+am\s+|i'?ve\s+|i\s+have\s+|we'?re\s+|i\s+)?(?:\w+\s+)?(?:writ|contact|messag|"
+    r"e-?mail|call|ask|complain|chas|reach)|\b(?:written|wrote|contacted|messaged|e-?mailed|called|"
+    r"asked)\s+(?:to\s+)?(?:you\s+)?(?:about\s+(?:it|this)\s+)?(?:three|four|five|\d+|several|"
+    r"many|multiple)\s+times|"
+    r"(?<!\w)(?:trzeci|czwarty|pi[ąa]ty|dziesi[ąa]ty|kolejny|kt[óo]ry[śs])\s+raz\s+(?:ju[żz]\s+)?"
+    r"(?:do\s+was\s+)?(?:pisz|kontakt|dzwoni|pytam|zg[łl]asz|przypominam)|"
+    r"(?<!\w)(?:pisz[ęe]|piszemy|dzwoni[ęe]|pytam|zg[łl]aszam|przypominam)\s+(?:do\s+was\s+)?"
+    r"(?:ju[żz]\s+)?(?:po\s+raz\s+)?(?:trzeci|czwarty|pi[ąa]ty|dziesi[ąa]ty|kolejny|kt[óo]ry[śs])|"
+    r"(?<!\w)(?:trzy|cztery|pi[ęe][ćc]|\d+)\s+razy\s+(?:ju[żz]\s+)?(?:do\s+was\s+)?"
+    r"(?:pisa|dzwoni|kontaktowa|zg[łl]asza)",
+    re.IGNORECASE,
+)
+
+
+def written_before(text: str) -> bool:
+    """The customer says they have written about it three times or more ("третий раз пишу")."""
+    return bool(_WRITTEN_BEFORE.search(text))
+
+
 def broken_promise(text: str) -> bool:
     """The customer says an earlier promise was not kept."""
     return bool(_PROMISED.search(text) and _OVERDUE_SIGN.search(text))
@@ -1606,6 +1635,17 @@ class ComplaintFlow:
             ctx.say_text(told)
             case["stage"] = "handed_over"
             ctx.request_handoff("customer_request")
+            return
+        if text and written_before(text):
+            # "ВЫ ИЗДЕВАЕТЕСЬ?! третий раз пишу, где мой возврат": asked and answered before,
+            # so not started over (a new refund filed, the details asked for again): a person
+            # takes it, with everything written, and an angry customer has the gesture too
+            opening = self._gesture(ctx, opening, say=False) if kind == "angry" else opening
+            ctx.say_text(" ".join([opening, *passed_on, ctx.texts("complaint_written_before")]))
+            case["stage"] = "handed_over"
+            case["outcome"] = "person"
+            await self._save(ctx, case)
+            ctx.request_handoff("repeat_contact")
             return
         if ctx.customer.is_vip and self.rules.escalate.vip:
             ctx.say_text(told)
