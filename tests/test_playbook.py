@@ -6421,3 +6421,37 @@ async def test_a_third_message_about_the_same_problem_goes_to_a_person(
         card = await render_card(session, services.settings, ticket)
     # the operator reads why, in words, and what the customer wrote
     assert "three times or more" in card.text and message[:20] in card.text, card.text
+
+
+@pytest.mark.parametrize(
+    ("problem", "both", "coupon"),
+    [
+        ("Чайник пришёл с трещиной, заказ 4455667", "а можно и деньги вернуть, и скидку?", "10%"),
+        (
+            "The kettle arrived cracked, order 4455668",
+            "can I get a refund and a discount as well?",
+            "10%",
+        ),
+        (
+            "Czajnik przyszedł pęknięty, zamówienie 4455669",
+            "a można zwrot pieniędzy i do tego rabat?",
+            "10%",
+        ),
+    ],
+)
+async def test_a_discount_asked_with_the_refund_is_answered_too(
+    services: Services, problem: str, both: str, coupon: str
+) -> None:
+    """After a damage case's photo, 'а можно и деньги вернуть, и скидку?' got the refund and
+    nothing about the discount. The refund is arranged and the discount answered in the same
+    reply (the goodwill gesture, as for a discount asked at 'is that OK?'), before the
+    question whether that suits."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    await d.send(photo=True)
+    assert any(b.startswith("cmp:opt:") for b in d.buttons[-1]), d.replies[-1]
+    await d.send(both)
+    reply = " ".join(d.replies[-1])
+    assert [e["option"] for e in d.of("fix_chosen")] == ["refund"], reply
+    assert coupon in reply and d.of("compensation_offered"), reply
+    assert d.of("satisfaction_check") and reply.rstrip().endswith("?"), reply

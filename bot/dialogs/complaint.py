@@ -2266,7 +2266,10 @@ class ComplaintFlow:
                 wished = _wished_option(said, rule.options)
             if wished is not None:
                 # "...I'd like a replacement please": asked for already, so not offered again
-                await self._choose(ctx, case, rule, wished)
+                # ("...и скидку": the discount asked with it is answered too)
+                asked = _asks_compensation(ctx.incoming.text or "")
+                then = self._gesture_asked(ctx) if asked else None
+                await self._choose(ctx, case, rule, wished, then=then)
                 return
             case["stage"] = "fix_choice"
             buttons = _option_buttons(ctx, rule)
@@ -2519,18 +2522,44 @@ class ComplaintFlow:
                 return True
             self._ask_again(ctx, case, "complaint_choose_again", buttons)
             return True
+        if not data and _asks_compensation(said):
+            # "а можно и деньги вернуть, и скидку?": the refund, and the discount answered
+            # too (the goodwill gesture, once per chat, as at "is that OK?"), not left unsaid
+            gift = self._gesture_asked(ctx)
+            if gift is None:  # no gesture in the rules: the fix, and a person decides the rest
+                case["wanted"] = "compensation"
+                await self._choose(ctx, case, rule, option, ask=False)
+                case["stage"] = "handed_over"
+                await self._save(ctx, case)
+                ctx.say("complaint_to_person")
+                ctx.request_handoff("needs_person")
+                return True
+            await self._choose(ctx, case, rule, option, then=gift)
+            return True
         await self._choose(ctx, case, rule, option)
         return True
 
     async def _choose(
-        self, ctx: TurnContext, case: dict[str, Any], rule: TypeRule, option: str
+        self,
+        ctx: TurnContext,
+        case: dict[str, Any],
+        rule: TypeRule,
+        option: str,
+        *,
+        then: str | None = None,
+        ask: bool = True,
     ) -> None:
-        """The fix is chosen (or changed): promise it, record it, ask if that suits."""
+        """The fix is chosen (or changed): promise it (``then``: said after the promise),
+        record it, ask if that suits (unless not ``ask``)."""
         case["choice"] = option
         case["outcome"] = option
         ctx.event("fix_chosen", option=option)
         self._promise(ctx, case, self._option_rule(rule, option), f"fix_{option}")
+        if then:
+            ctx.say_text(then)
         await self._save(ctx, case)
+        if not ask:
+            return
         self._ask_satisfaction(ctx, case)
 
     async def _compensation(self, ctx: TurnContext, case: dict[str, Any], data: str) -> bool:
