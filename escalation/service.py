@@ -375,9 +375,15 @@ async def release_tickets(
 async def resolve_ticket(
     session: AsyncSession, ticket: Ticket, *, actor_id: int | None, now: datetime
 ) -> Conversation:
-    """Close the ticket; the bot takes the conversation back with a clean slate."""
+    """Close the ticket; the bot takes the conversation back with a clean slate. A colleague's
+    ticket becomes the resolver's (the event keeps whose it was, ``was``): whoever closed it
+    answers for it, and a 'not solved' from the customer reopens it for them."""
     ticket.status = "resolved"
     ticket.resolved_at = now
+    was = ticket.assignee_id
+    held = {"was": was} if actor_id is not None and was not in (None, actor_id) else {}
+    if held:
+        ticket.assignee_id = actor_id
     conversation = await session.get(Conversation, ticket.conversation_id)
     assert conversation is not None
     old = conversation.state or {}
@@ -386,7 +392,9 @@ async def resolve_ticket(
     details = {k: known.pop(k) for k in CASE_DETAILS if k in known}
     if details:
         context["known"] = details
-    await add_event(session, ticket, "resolved", actor_id=actor_id, now=now, context=context)
+    await add_event(
+        session, ticket, "resolved", actor_id=actor_id, now=now, context=context, **held
+    )
     conversation.status = "bot"
     # Keep the language, variant rotation and what we know of the customer; forget the
     # finished flows and the case's details.

@@ -1743,3 +1743,40 @@ async def test_a_new_colleague_can_be_handed_a_ticket_by_their_username(sandbox:
     assert "Ewa" in handed[-1]["text"], handed[-1]["text"]
     ticket = await the_ticket(sandbox)
     assert (ticket.assignee_id, ticket.status) == (ewa, "taken")
+
+
+def card_head(fake, thread: int) -> str:
+    """The pinned card of the ticket in ``thread`` as it reads now, without its transcript."""
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+    return fake.get_message(OPERATORS_CHAT_ID, card["message_id"]).text_or_caption()
+
+
+@BOTH
+@pytest.mark.parametrize("how", ["command", "button"])
+async def test_resolving_a_colleagues_ticket_says_whose_it_was(sandbox: Sandbox, how: str) -> None:
+    """Olga had John's ticket; Tomasz resolved it. The topic read 'Ticket #1 resolved; the
+    bot takes over...' without a word of whose it was, the card went on saying 'Operator:
+    Olga', and a 'not solved' from John would have reopened it for Olga, who had not closed
+    it. The topic says Tomasz resolved it and that it was with Olga; it is Tomasz's now."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(OLGA, "/take", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="is yours", timeout=20
+    )
+    await fake.wait_for(lambda: "Operator: Olga" in card_head(fake, thread), timeout=20)
+    if how == "command":
+        fake.user_sends(TOMASZ, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    else:
+        card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+        fake.user_presses(TOMASZ, OPERATORS_CHAT_ID, card["message_id"], "tk:resolve:1")
+    said = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="#1 resolved", timeout=20
+    )
+    await settled(sandbox)
+    note = said[-1]["text"]
+    assert "Tomasz" in note and "Olga" in note, note
+    head = card_head(fake, thread).split("Transcript:")[0]
+    assert "resolved" in head and "Operator: Tomasz" in head and "Olga" not in head, head
+    ticket = await the_ticket(sandbox)
+    assert (ticket.status, ticket.assignee_id) == ("resolved", TOMASZ)

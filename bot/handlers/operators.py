@@ -1416,6 +1416,7 @@ async def apply_action(
         # slate the bot starts again from
         worked = await session.get(Conversation, ticket.conversation_id)
         context = dict(worked.state or {}) if worked is not None else None
+        was = ticket.assignee_id if ticket.assignee_id != actor else None
         conversation = await resolve_ticket(session, ticket, actor_id=actor, now=now)
         await tell_customer_resolved(bot, session, services, ticket, conversation)
         drawn = await desk.refresh_card(bot, session, ticket, state=context)
@@ -1432,7 +1433,18 @@ async def apply_action(
             await session.commit()  # a read: no lock held while Telegram is asked
             with contextlib.suppress(TelegramBadRequest):
                 await bot.reopen_forum_topic(desk.chat_id, ticket.topic_id)  # type: ignore[arg-type]
-        return True, with_card_late(texts, texts("op_resolved", id=ticket.id), drawn)
+        if was is None:
+            return True, with_card_late(texts, texts("op_resolved", id=ticket.id), drawn)
+        # a colleague's ticket: said in the topic, which they watch, so they know it is
+        # no longer theirs (the card names its resolver now); a button's notice names the
+        # presser already
+        held = await name_after_reading(bot, session, desk, was)
+        if sent_at is None:
+            said = texts("op_resolved_was", id=ticket.id, was=held)
+        else:
+            who = await desk.operator_name(bot, actor)
+            said = texts("op_resolved_by_was", id=ticket.id, who=who, was=held)
+        return True, with_card_late(texts, said, drawn)
     if action == "reopen":
         if ticket.status != "resolved":
             return False, texts("op_reopen_open")
