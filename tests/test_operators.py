@@ -1780,3 +1780,60 @@ async def test_resolving_a_colleagues_ticket_says_whose_it_was(sandbox: Sandbox,
     assert "resolved" in head and "Operator: Tomasz" in head and "Olga" not in head, head
     ticket = await the_ticket(sandbox)
     assert (ticket.status, ticket.assignee_id) == ("resolved", TOMASZ)
+
+
+@BOTH
+async def test_an_old_rating_pressed_after_a_reopen_is_answered_not_lost(sandbox: Sandbox) -> None:
+    """Olga resolved John's ticket; he said Yes to 'Was your question solved?' and was asked
+    for a rating, then Olga sent /reopen (she had forgotten the tracking number). John
+    pressed 5 under the old question: the topic read 'The customer pressed: 5', John heard
+    nothing and the 5 was recorded nowhere. John is told kindly that the question is closed
+    while a colleague is on his request again, and that he is asked once it is done; Olga
+    still sees the press; the rating asked after the next resolution is the one kept."""
+    from bot.db.models import SurveyAnswer
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(
+        OLGA, "Hi John, it is sent", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for(lambda: "Hi John, it is sent" in bot_texts(fake, JOHN), timeout=20)
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    solved = await fake.wait_for_bot_message(JOHN, text_contains="solved?", timeout=20)
+    fake.user_presses(JOHN, JOHN, solved[-1]["message_id"], "sv:solved:yes")
+    rate = await fake.wait_for_bot_message(JOHN, text_contains="1 (poor)", timeout=20)
+    fake.user_sends(OLGA, "/reopen", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="reopened", timeout=20
+    )
+    await settled(sandbox)
+    before = len(fake.messages(JOHN, from_bot=True))
+    fake.user_presses(JOHN, JOHN, rate[-1]["message_id"], "sv:csat:5")
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="pressed: 5", timeout=20
+    )
+    told = await fake.wait_for_bot_message(JOHN, count=before + 1, timeout=20)
+    assert "colleague" in told[-1]["text"] and "closed" in told[-1]["text"], told[-1]["text"]
+    await settled(sandbox)
+    assert len(fake.messages(JOHN, from_bot=True)) == before + 1, bot_texts(fake, JOHN)[before:]
+    # resolved again: asked afresh, and that answer is the one kept for the ticket
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    solved = await fake.wait_for_bot_message(
+        JOHN, text_contains="solved?", after_message_id=told[-1]["message_id"], timeout=20
+    )
+    fake.user_presses(JOHN, JOHN, solved[-1]["message_id"], "sv:solved:yes")
+    rate = await fake.wait_for_bot_message(
+        JOHN, text_contains="1 (poor)", after_message_id=solved[-1]["message_id"], timeout=20
+    )
+    fake.user_presses(JOHN, JOHN, rate[-1]["message_id"], "sv:csat:4")
+    await fake.wait_for_bot_message(
+        JOHN, text_contains="recommend", after_message_id=rate[-1]["message_id"], timeout=20
+    )
+    await settled(sandbox)
+    async with sandbox.services.sessionmaker() as session:
+        answers = (await session.scalars(select(SurveyAnswer).order_by(SurveyAnswer.id))).all()
+    assert [(a.question, a.answer) for a in answers] == [
+        ("solved", "yes"),
+        ("solved", "yes"),
+        ("csat", "4"),
+    ], [(a.question, a.answer) for a in answers]

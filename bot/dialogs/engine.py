@@ -2005,6 +2005,16 @@ class ConversationEngine:
         ticket = await active_ticket(ctx.session, ctx.conversation.id)
         if ticket is None:
             return
+        if (ctx.incoming.callback_data or "").startswith("sv:"):
+            # a survey button pressed under a question asked before a person had the chat
+            # (again): a ticket reopened, a hand-off after the bot's own survey. The press
+            # reaches the colleague; the customer hears, once per ticket, that the question
+            # is closed and comes again when the request is done (then it is recorded)
+            ctx.state.pop("survey", None)
+            if ctx.state.get("survey_closed") != ticket.id:
+                ctx.state["survey_closed"] = ticket.id
+                ctx.say("survey_closed_with_operator")
+            return
         text = ctx.incoming.text or ""
         hurt = bool(text) and load_rules(ctx.settings.rules_file).escalate.is_safety(text)
         if hurt and ticket.reason != "safety" and ctx.state.get("safety") != ticket.id:
