@@ -645,17 +645,19 @@ class OperatorDesk:
         ticket: Ticket,
         *,
         state: dict[str, Any] | None = None,
+        ask_names: bool = True,
     ) -> bool:
         """Update the pinned card and the topic title after a change (``state``: the
         conversation's state to show; by default the current one, or a resolved ticket's
-        case). Return False when Telegram failed to take it (5xx, a network error, longer
+        case; ``ask_names`` False: a change that leaves who has the ticket as it was, such
+        as a note, draws the name Telegram gave last, if it gave one, without asking again). Return False when Telegram failed to take it (5xx, a network error, longer
         than the retries): the change stands, and the ticket is marked (``card_stale_at``,
         committed with the change) for the timers' next pass to redraw, after a restart
         too."""
         if ticket.topic_id is None:
             return True
         try:
-            await self._redraw(bot, session, ticket, state)
+            await self._redraw(bot, session, ticket, state, ask_names)
         except TelegramAPIError as exc:  # not a refusal of this card (those are handled)
             log.warning("card of ticket %s not updated, redrawn later: %s", ticket.id, exc)
             ticket.card_stale_at = utcnow()
@@ -664,7 +666,12 @@ class OperatorDesk:
         return True
 
     async def _redraw(
-        self, bot: Bot, session: AsyncSession, ticket: Ticket, state: dict[str, Any] | None
+        self,
+        bot: Bot,
+        session: AsyncSession,
+        ticket: Ticket,
+        state: dict[str, Any] | None,
+        ask_names: bool = True,
     ) -> None:
         """Draw the card and the topic's name from the ticket, customer and conversation as
         the database has them now (this session's changes included), not as this session
@@ -688,7 +695,11 @@ class OperatorDesk:
         assert customer is not None and conversation is not None
         if state is None and ticket.status == "resolved":
             state = await resolved_state(session, ticket, conversation)
-        assignee = await self._assignee(bot, session, ticket)
+        known = self._names.get(ticket.assignee_id or 0)
+        if ask_names or known is None:
+            assignee = await self._assignee(bot, session, ticket)
+        else:
+            assignee = known
         card = await render_card(session, self.settings, ticket, assignee=assignee, state=state)
         text = card.text if card.needs_file else card.full
         # named after the case shown (a resolved ticket's, not the bot's clean slate)

@@ -1837,3 +1837,32 @@ async def test_an_old_rating_pressed_after_a_reopen_is_answered_not_lost(sandbox
         ("solved", "yes"),
         ("csat", "4"),
     ], [(a.question, a.answer) for a in answers]
+
+
+@BOTH
+@pytest.mark.parametrize("how", ["note", "edit", "resolve"])
+async def test_an_internal_note_is_on_the_card_at_once(sandbox: Sandbox, how: str) -> None:
+    """Olga wrote '# courier called, arrives at 17:00' in John's topic (or corrected her note
+    to say so, or resolved with '/resolve courier called, ...'): the pinned card's transcript
+    showed it only at its next redraw, after John's next message, so Tomasz, reading the card,
+    missed it. The card shows the note, as written last, at once."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    said = "courier called, arrives at 17:00"
+    if how == "resolve":
+        fake.user_sends(
+            OLGA, f"/resolve {said}", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+        )
+        await fake.wait_for_bot_message(
+            OPERATORS_CHAT_ID, thread_id=thread, text_contains="resolved", timeout=20
+        )
+    else:
+        first = "courier called" if how == "edit" else said
+        sent = fake.user_sends(
+            OLGA, f"# {first}", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+        )
+        await fake.wait_for(lambda: fake.calls_of("setMessageReaction"), timeout=20)
+        if how == "edit":
+            await settled(sandbox)
+            fake.user_edits(OPERATORS_CHAT_ID, sent["message_id"], f"# {said}")
+    await fake.wait_for(lambda: f"Note: {said}" in card_head(fake, thread), timeout=20)

@@ -323,11 +323,13 @@ def create_router(settings: Settings) -> Router:
             )
             return
         if is_note(text, prefix):
-            await note_command(session, ticket, user.id, note_text(text, prefix), message, texts)
+            await note_command(
+                bot, session, desk, ticket, user.id, note_text(text, prefix), message
+            )
             return
         if await _later_in_album(session, message, user.id, "note"):
             # the album's caption made it a note: each of its photos is one, never sent
-            await save_note(session, ticket, user.id, None, message)
+            await save_note(bot, session, desk, ticket, user.id, None, message)
             return
         await reply_to_customer(message, bot, session, services, ticket, received_at)
 
@@ -373,6 +375,10 @@ def create_router(settings: Settings) -> Router:
             note = note_text(new_text, prefix)
             if note:
                 row.text, row.edited_at = note, utcnow()
+                await session.commit()
+                ticket = await desk.ticket_by_topic(session, message.message_thread_id)
+                if ticket is not None:
+                    await desk.refresh_card(bot, session, ticket, ask_names=False)
             return
         if new_text.startswith("/") or is_note(new_text, prefix):
             # a reply edited into a note or a command: never the customer's to read
@@ -796,21 +802,34 @@ async def edited_into_note(
 
 
 async def note_command(
-    session: AsyncSession, ticket: Ticket, author: int, text: str, message: Message, texts: Texts
+    bot: Bot,
+    session: AsyncSession,
+    desk: OperatorDesk,
+    ticket: Ticket,
+    author: int,
+    text: str,
+    message: Message,
 ) -> None:
     """/note TEXT (or the note prefix): an empty note (no photo either: '#' under a photo
     notes the photo) is not saved, the operator is told how to write one."""
     if not text and not attachments_of(message):
-        await reply_after_reading(session, message.reply, texts("op_note_empty"))
+        await reply_after_reading(session, message.reply, desk.texts("op_note_empty"))
         return
-    await save_note(session, ticket, author, text, message)
+    await save_note(bot, session, desk, ticket, author, text, message)
 
 
 async def save_note(
-    session: AsyncSession, ticket: Ticket, author: int, text: str | None, message: Message
+    bot: Bot,
+    session: AsyncSession,
+    desk: OperatorDesk,
+    ticket: Ticket,
+    author: int,
+    text: str | None,
+    message: Message,
 ) -> None:
     """An internal note (``text`` None: a later photo of an album noted by its caption),
-    with the photos or files it came with."""
+    with the photos or files it came with; the card's transcript shows it at once (a
+    colleague taking the ticket over reads the card first)."""
     session.add(
         MessageRow(
             conversation_id=ticket.conversation_id,
@@ -830,6 +849,8 @@ async def save_note(
         await message.react([{"type": "emoji", "emoji": "✍"}])  # type: ignore[list-item]
     except (TelegramBadRequest, ValueError):
         pass
+    # who has the ticket is as it was: no need to ask Telegram for their name again
+    await desk.refresh_card(bot, session, ticket, ask_names=False)
 
 
 async def reply_to_customer(
@@ -1313,12 +1334,12 @@ async def ticket_command(
         if args and other is None and (ok or name == "resolve"):
             # "/resolve refund sent": the words are kept as a note on the ticket (also when
             # a colleague resolved it a moment before: what was done must not be lost)
-            await save_note(session, ticket, user.id, args, message)
+            await save_note(bot, session, desk_of(services), ticket, user.id, args, message)
             note += " " + texts("op_words_saved")
         # as the card's buttons: done before it is said
         await reply_after_reading(session, message.reply, note)
     elif name == "note":
-        await note_command(session, ticket, user.id, args, message, texts)
+        await note_command(bot, session, desk_of(services), ticket, user.id, args, message)
     elif name == "transfer":
         await transfer(message, bot, session, services, ticket)
     elif name == "canned":
