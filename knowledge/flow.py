@@ -851,6 +851,62 @@ class FaqFlow:
         self._say_answer(ctx, memory, entry, best.score, via=via, extra=extra)
         return True
 
+    async def answer_parts(
+        self, ctx: TurnContext, questions: Sequence[str], *, whole: str
+    ) -> list[bool]:
+        """Answer each question of a message that asks several, in the order asked.
+
+        A question the KB is not sure of alone is read in the whole message, as a follow-up
+        is read with the question it follows ("как вернуть куртку? и сколько дней на
+        возврат?": "как вернуть куртку?" alone is unsure between the returns procedure and
+        the return period): the whole message finds the topic, its own words pick the entry,
+        and an entry another question of the message is sure of is left to that question.
+        Returns, per question, whether it is answered."""
+        results = [await self.knowledge.search(ctx.session, q, top_k=5) for q in questions]
+        claimed = {r.best.entry_id for r in results if r.confident and r.best is not None}
+        answered = []
+        for question in questions:
+            ok = await self.answer_also(ctx, question) or await self._answer_in_message(
+                ctx, question, whole, claimed
+            )
+            answered.append(ok)
+        return answered
+
+    async def _answer_in_message(
+        self, ctx: TurnContext, question: str, whole: str, claimed: set[str]
+    ) -> bool:
+        """One question of a message, with the whole message as its context: the joint
+        confidence plus FOLLOW_UP_ALONE times its own (fused scores, as for follow-ups),
+        among the entries no other question of the message is sure of; answered only when
+        the whole message is sure of the entry and the question's own words point to it."""
+        if not whole.strip() or whole.strip() == question.strip():
+            return False
+        alone = await self.knowledge.search(ctx.session, question, top_k=FOLLOW_UP_K, rerank=False)
+        if alone.reason in ("order_ref", "off_topic"):
+            return False
+        joint = await self.knowledge.search(ctx.session, whole, top_k=FOLLOW_UP_K, rerank=False)
+        if joint.reason == "off_topic":
+            return False
+        given = {e.get("answer_id") for e in ctx.outcome.events if e["type"] == "faq_answered"}
+        own = {c.entry_id: c.score for c in alone.candidates}
+        ranked = sorted(
+            (c for c in joint.candidates if c.entry_id not in claimed | given),
+            key=lambda c: c.score + FOLLOW_UP_ALONE * own.get(c.entry_id, 0.0),
+            reverse=True,
+        )
+        if not ranked:
+            return False
+        top = ranked[0]
+        if top.score < joint.threshold or own.get(top.entry_id, 0.0) < alone.threshold:
+            return False
+        entry = await self._entry(ctx, top.entry_id)
+        if entry is None:
+            return False
+        memory: dict[str, Any] = ctx.state.setdefault("faq", {})
+        _new_thread(memory, question, replace(joint, candidates=ranked), entry)
+        self._say_answer(ctx, memory, entry, top.score, via="in_message")
+        return True
+
     async def not_known_also(self, ctx: TurnContext, questions: Sequence[str]) -> None:
         """The questions of a message the KB is not sure of, while it answered the others in
         it: said honestly, with a person offered, and recorded for the admins (``/kb_gaps``).

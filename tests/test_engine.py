@@ -1638,3 +1638,29 @@ async def test_a_refund_threatened_over_is_a_refund_case(
     out = await say(services, user, text)
     assert [e["complaint_type"] for e in events(out, "complaint_opened")] == ["billing"], texts(out)
     assert events(out, "classified")[0]["threat"] == "public", texts(out)
+
+
+async def test_two_questions_in_one_message_both_answered(
+    settings, classifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """ "как вернуть куртку? и сколько дней на возврат?": the return period was answered and
+    "как вернуть куртку?" (unsure alone between the procedure and the period) was said to
+    have no ready answer; read in the whole message it gets the returns procedure, first,
+    as asked. (The shipped encoder and re-ranker, as the bot runs.)"""
+    monkeypatch.setenv("SUPPORTBOT_KB_ENCODER", "auto")
+    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(tmp_path / "cache"))
+    shop = await build_services(settings, classifier=classifier, seed=0)
+    try:
+        async with shop.sessionmaker() as session:
+            await shop.knowledge.import_file(session, DEMO_KB)
+        for user, message in (
+            ("131", "как вернуть куртку? и сколько дней на возврат?"),
+            ("132", "how do I return a jacket? and how many days do I have for a return?"),
+            ("133", "jak zwrócić kurtkę? i ile dni mam na zwrot?"),
+        ):
+            out = await say(shop, user, message)
+            got = [e["answer_id"] for e in events(out, "faq_answered")]
+            assert got == ["returns_procedure", "return_period"], (message, texts(out))
+            assert not events(out, "faq_declined"), texts(out)
+    finally:
+        await shop.close()

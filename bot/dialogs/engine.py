@@ -1802,7 +1802,7 @@ class ConversationEngine:
             return ()
         if ctx.intent == "faq" and len(also) >= 2:
             # Several questions: answer each one the knowledge base is sure about.
-            answered = [await faq.answer_also(ctx, q) for q in also]
+            answered = await faq.answer_parts(ctx, also, whole=ctx.incoming.text or "")
             if any(answered):
                 ctx.state["misunderstood"] = 0
                 unknown = [q for q, ok in zip(also, answered, strict=True) if not ok]
