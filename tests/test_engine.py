@@ -1664,3 +1664,20 @@ async def test_two_questions_in_one_message_both_answered(
             assert not events(out, "faq_declined"), texts(out)
     finally:
         await shop.close()
+
+
+async def test_a_polish_first_message_of_two_words_is_answered_in_polish(
+    services: Services,
+) -> None:
+    """ "a zwroty?" as the very first message was answered in English ("a" is an English
+    word to the detector, "zwroty" no word it knew), with or without Telegram's Polish;
+    "zwroty?" without a Telegram language too. A Polish customer gets Polish."""
+    for user, word, code in (
+        ("141", "a zwroty?", None),
+        ("142", "a zwroty?", "pl"),
+        ("143", "zwroty?", None),
+        ("144", "a blikiem?", None),
+    ):
+        out = await say(services, user, word, language_code=code)
+        assert detect_lang(texts(out)) == "pl", (word, texts(out))
+        assert events(out, "classified")[0]["lang"] == "pl", word

@@ -64,7 +64,13 @@ _LEXICON: dict[str, str] = {
         "narka nara pozdro dobra spadam dozo jutra okk mhm naklejka pasuje kończę koncze "
         "kto dobranoc paczkomat paczkomaty koszt kosztuje wysyłki wysylki niee siemka cze "
         "pomocy pomoc pomóż pomoz pomóżcie pomozcie anuluj anulować anulowac anulujcie "
-        "rezygnuję rezygnuje faktura fakturę fakture faktury rabat rabatu pilne pilnie rozumiem"
+        "rezygnuję rezygnuje faktura fakturę fakture faktury rabat rabatu pilne pilnie rozumiem "
+        # shop words a Polish customer asks about in a word or two ("a zwroty?", "a blikiem?");
+        # "a" (and, but) is Polish as much as English
+        "a zwroty zwrócić zwrocic zwrócę zwroce oddać oddac wymiana wymiany wymienić wymienic "
+        "dostawy dostawę dostawe płatność platnosc płatności platnosci blik blikiem pobranie "
+        "pobraniem raty ratach kurtka kurtkę kurtke koszyk koszyku konto konta hasło haslo "
+        "gwarancja gwarancji reklamacji odbiór odbior rabatowy kod kodu"
     ),
     "ru": (
         "privet privetik zdravstvuyte zdravstvujte zdravstvuite zdrastvuyte zdrasti dobryy "
