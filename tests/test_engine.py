@@ -1681,3 +1681,20 @@ async def test_a_polish_first_message_of_two_words_is_answered_in_polish(
         out = await say(services, user, word, language_code=code)
         assert detect_lang(texts(out)) == "pl", (word, texts(out))
         assert events(out, "classified")[0]["lang"] == "pl", word
+
+
+async def test_a_ukrainian_where_is_my_order_is_a_status_question(services: Services) -> None:
+    """ "Де моє замовлення 5512345" was a complaint about service ("what happened?") and "де
+    моє замовлення?" off-topic; it is where the order is, as "где мой заказ 5512345?": the
+    number passed on (in Russian, the shop's language for one the bot does not speak), or
+    asked for."""
+    for user, message in (
+        ("151", "Де моє замовлення 5512345"),
+        ("152", "де моє замовлення 5512345?"),
+    ):
+        out = await say(services, user, message)
+        assert not events(out, "complaint_opened"), texts(out)
+        assert [e["reason"] for e in events(out, "escalated")] == ["order_status"], texts(out)
+        assert "5512345" in texts(out) and CYRILLIC.search(texts(out)), texts(out)
+    out = await say(services, "153", "де моє замовлення?")
+    assert [e["slot"] for e in events(out, "asked_for")] == ["order_ref"], texts(out)

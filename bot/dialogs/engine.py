@@ -179,6 +179,20 @@ _HELP_WITH = re.compile(
     re.IGNORECASE,
 )
 _ORDER_NAMED = re.compile(r"zam[óo]wieni\w*|(?<!\w)заказ\w*|\border\b", re.IGNORECASE)
+# "де моє замовлення 5512345", "коли прийде моя посилка?": a Ukrainian customer asks where
+# the order is (the model, trained on ru/en/pl, read it as a complaint about service)
+_UK_ORDER_ASKED = re.compile(
+    r"(?<!\w)(?:де|коли|як\s+там|що\s+з)\s+(?:(?:прийде|буде|приїде|доставлять|привезуть|"
+    r"моє|мое|моя|мій|моїм|моєю|моєї|наше|наша|наш)\s+){0,2}"
+    r"(?:замовлен\w*|посилк\w*|пакунок\w*)|(?<!\w)статус\w*\s+(?:мого\s+)?замовлен",
+    re.IGNORECASE,
+)
+# ... unless it says something went wrong: "досі не прийшло", "пошкоджена", "не те"
+_UK_TROUBLE = re.compile(
+    r"(?<!\w)(?:не|досі|ще\s+не)\s+(?:прийшл|приїхал|доставил|те\b|та\b)|досі|зламан|пошкоджен|"
+    r"розбит|обман|повернути\s+гроші",
+    re.IGNORECASE,
+)
 
 
 def help_with(text: str) -> bool:
@@ -1287,6 +1301,21 @@ class ConversationEngine:
                 complaint_type=None,
                 emotion="calm",
                 threat="none",
+                intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
+            )
+        if (
+            whole.intent != "order_status"
+            and whole.threat in (None, "none")
+            and _UK_ORDER_ASKED.search(text)
+            and not _UK_TROUBLE.search(text)
+        ):
+            # "де моє замовлення 5512345" (a complaint about service to the model, "what
+            # happened?"), "де моє замовлення?" (off-topic): where the order is, as "где мой
+            # заказ?" is read
+            return dataclasses.replace(
+                whole,
+                intent="order_status",
+                complaint_type=None,
                 intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
             )
         order = bool(_ORDER_NAMED.search(text))

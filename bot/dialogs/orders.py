@@ -22,7 +22,8 @@ _QUESTION = re.compile(
     r"(\?|где|когда|статус|отследить|трек|привез|доставят|придет|придёт|пришл|"
     r"where|when|status|track|arriv|deliver|ship|"
     r"gdzie|kiedy|status|śledz|sledz|dotrze|przyjdzie|wysłan|wyslan|"
-    r"\bgde\b|\bkogda\b|privez|pri[dy]e?t\b)",  # Russian in Latin letters: "gde moj zakaz"
+    r"\bgde\b|\bkogda\b|privez|pri[dy]e?t\b|"  # Russian in Latin letters: "gde moj zakaz"
+    r"(?<!\w)де(?!\w)|(?<!\w)коли(?!\w)|прийде)",  # Ukrainian: "де моє замовлення 5512345"
     re.IGNORECASE,
 )
 
