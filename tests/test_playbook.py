@@ -6455,3 +6455,28 @@ async def test_a_discount_asked_with_the_refund_is_answered_too(
     assert [e["option"] for e in d.of("fix_chosen")] == ["refund"], reply
     assert coupon in reply and d.of("compensation_offered"), reply
     assert d.of("satisfaction_check") and reply.rstrip().endswith("?"), reply
+
+
+async def test_an_operator_who_does_not_answer_brings_a_person_now(services: Services) -> None:
+    """ "Ваш оператор не отвечает уже 2 часа!" opened a service case "passed to the quality
+    manager, an answer within 24 hours, is that OK?": the customer waits for a person, and
+    gets one now, urgently (thanks and an apology first, the complaint recorded); while a
+    ticket waits, the colleagues are reminded (priority raised), not "passed this on as
+    well"."""
+    for user, message in (
+        ("8801", "Ваш оператор не отвечает уже 2 часа!"),
+        ("8802", "Your operator hasn't answered for 2 hours!"),
+        ("8803", "Wasz konsultant nie odpowiada już od 2 godzin!"),
+    ):
+        d = Dialogue(services, user)
+        await d.send(message)
+        assert d.of("complaint_opened"), d.all_text()
+        assert [e["priority"] for e in d.of("escalated")] == ["high"], d.all_text()
+        assert not d.of("promised") and not d.of("satisfaction_check"), d.all_text()
+        assert "24" not in d.all_text() and thanks_before_apology(d.all_text()), d.all_text()
+    d = Dialogue(services, "8804")
+    await d.send("позовите оператора")
+    assert [e["priority"] for e in d.of("escalated")] == ["normal"]
+    await d.send("Ваш оператор не отвечает уже 2 часа!")
+    assert [e["priority"] for e in d.of("priority_raised")] == ["high"], d.all_text()
+    assert "срочн" in d.replies[-1][0], d.replies[-1]

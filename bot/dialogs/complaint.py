@@ -42,6 +42,7 @@ from bot.dialogs.handoff import (
     activist_gesture,
     asks_for_person,
     asks_who_answers,
+    waited_for_person,
     wants_person,
     with_gesture,
 )
@@ -2277,6 +2278,21 @@ class ComplaintFlow:
             return
         if rule.fix == "refund":
             await self._refund(ctx, case, rule)
+            return
+        known = ctx.state.get("known", {})
+        said = f"{known.get('description') or ''}\n{ctx.incoming.text or ''}"
+        if (
+            case["type"] == "service_quality"
+            and not known.get("order_ref")
+            and waited_for_person(said)
+        ):
+            # "Ваш оператор не отвечает уже 2 часа!": the person they wait for, now and
+            # urgently (seniors alerted), not the quality manager's answer in 24 hours
+            case["stage"] = "handed_over"
+            case["outcome"] = "person"
+            await self._save(ctx, case)
+            ctx.say("waited_for_person")
+            ctx.request_handoff("needs_person", "high")
             return
         if rule.fix == "forward":
             case["outcome"] = f"forwarded_{rule.team or 'team'}"

@@ -2078,6 +2078,20 @@ class ConversationEngine:
                     else:
                         self._say_waiting(ctx, "relay_still_there")
                 return
+            from bot.dialogs.handoff import waited_for_person
+
+            if (
+                ticket.status == "open"
+                and waited_for_person(text)
+                and ctx.state.get("hurried") != ticket.id
+            ):
+                # "Ваш оператор не отвечает уже 2 часа!" while nobody has taken the ticket: the
+                # colleagues reminded (urgent, seniors alerted), said so once per ticket; not a
+                # case for the quality manager nor "passed this on as well"
+                ctx.state["hurried"] = ctx.state["relay_noted"] = ticket.id
+                await self._raise(ctx, ticket, "needs_person")
+                ctx.say("waited_for_person_relay")
+                return
             social = ctx.intent in ("thanks", "goodbye", "affirm", "greeting")
             if ticket.status == "open" and not social and ctx.state.get("relay_noted") != ticket.id:
                 ctx.state["relay_noted"] = ticket.id

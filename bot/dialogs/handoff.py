@@ -58,6 +58,31 @@ def only_asks_who_answers(text: str) -> bool:
     return asks_who_answers(text) and not asks_for_person(_WHO_ANSWERS.sub(" ", text))
 
 
+# "Ваш оператор не отвечает уже 2 часа!", "Nobody has answered me for hours", "Konsultant nie
+# odpowiada od 2 godzin": a person the customer is waiting for has not answered (not a
+# courier or a delivery service that does not pick up: "курьер не отвечает")
+_WAITED_FOR_PERSON = re.compile(
+    r"(?:оператор|менеджер|консультант|специалист|сотрудник|поддержк|никто|вы)\w*\s+"
+    r"(?:[\w,]+\s+){0,3}?(?:не\s+(?:отвеча|ответил|ответ|пишет|написал|перезвон)|молч|игнорир)\w*|"
+    r"жд[уёе]\w*\s+(?:\w+\s+){0,3}?(?:ответа|оператора|консультанта|менеджера)|"
+    r"\b(?:operator|agent|representative|support|you|someone|anyone|anybody)\s+(?:[\w,]+\s+){0,2}?"
+    r"(?:has\s*n[o']?t|have\s*n[o']?t|did\s*n[o']?t|does\s*n[o']?t|do\s*n[o']?t|is\s*n[o']?t|"
+    r"are\s*n[o']?t|still\s+not|not|never)\s+(?:been\s+|even\s+)?(?:answer|repl|respond|got?\s+back)\w*|"
+    r"\b(?:nobody|no\s*one)\s+(?:\w+\s+){0,2}?(?:answer|repl|respond|got?\s+back)\w*|"
+    r"\bwaiting\s+(?:\w+\s+){0,3}?for\s+(?:an?\s+|your\s+)?(?:answer|reply|response|agent|operator)|"
+    r"(?:konsultant|operator|obs[łl]ug|pracownik|nikt|wy|kto[śs])\w*\s+(?:[\w,]+\s+){0,3}?"
+    r"nie\s+(?:odpowiada|odpisuje|odpisa[łl]|odpowiedzia[łl]|oddzwoni)\w*|"
+    r"czekam\s+(?:\w+\s+){0,3}?na\s+(?:odpowied|konsultant|operator)\w*",
+    re.IGNORECASE,
+)
+_NOT_SUPPORT = re.compile(r"курьер|доставк|courier|driver|delivery|kurier|dostaw", re.IGNORECASE)
+
+
+def waited_for_person(text: str) -> bool:
+    """The customer says the person they wait for (an operator, support) has not answered."""
+    return bool(_WAITED_FOR_PERSON.search(text)) and not _NOT_SUPPORT.search(text)
+
+
 def with_gesture(ctx: TurnContext, gesture: Compensation | None, text: str) -> str:
     """``text`` plus a goodwill gesture from the rules (and its ``compensation_offered``)."""
     if gesture is None:
