@@ -493,6 +493,37 @@ def entry_title(entry: Entry, lang: str) -> str:
     return title if len(title) <= MAX_BUTTON_TEXT else title[: MAX_BUTTON_TEXT - 1] + "…"
 
 
+# "Промокод не работает", "My promo code doesn't work", "Kod rabatowy nie działa": at the
+# checkout, with no order yet; what helps is the KB's answer and, if it still fails, the code
+# and what the site says, for a colleague to check (not an order number, not a site case)
+_PROMO = re.compile(
+    r"промо-?код|промик|купон|скидочн\w*\s+код|код\w*\s+(?:на\s+)?скидк|promo\s*-?code|"
+    r"promocode|coupon|discount\s+code|voucher|kod\w*\s+(?:rabatow|promocyjn)\w*|kupon|"
+    r"rabatow\w*\s+kod",
+    re.IGNORECASE,
+)
+_PROMO_FAILS = re.compile(
+    r"не\s+(?:работает|работают|срабатывает|сработал\w*|принима\w*|применя\w*|применил\w*|"
+    r"действует|проходит|прош[её]л|активир\w*)|недействител|ошибк|"
+    r"does\s*n[o']?t\s+work|is\s*n[o']?t\s+working|not\s+working|won'?t\s+(?:work|apply|accept)|"
+    r"did\s*n[o']?t\s+work|can'?t\s+(?:use|apply)|invalid|not\s+(?:valid|accepted|applied)|"
+    r"nie\s+(?:dzia[łl]a|zadzia[łl]a[łl]\w*|przechodzi|jest\s+akceptowany|wchodzi|mog[ęe]\s+u[żz]y[ćc])|"
+    r"niewa[żz]n|nieprawid[łl]ow|b[łl][ąa]d",
+    re.IGNORECASE,
+)
+PROMO_WORDS = 20  # a longer message tells more than a code that does not go through
+PROMO_KB_MIN = 0.85
+
+
+def promo_fails(text: str) -> bool:
+    """A promo code that does not go through, in a few words."""
+    return (
+        len(text.split()) <= PROMO_WORDS
+        and bool(_PROMO.search(text))
+        and bool(_PROMO_FAILS.search(text))
+    )
+
+
 class FaqFlow:
     name = "faq"
 
@@ -600,6 +631,59 @@ class FaqFlow:
             return False
         memory["topic"] = message[:300]  # what a follow-up to the topics offered is about
         await self._decline(ctx, memory, message, result)
+        return True
+
+    async def takes_promo_code(self, ctx: TurnContext) -> bool:
+        """Before the other flows: a promo code that does not work ("Промокод не работает", a
+        billing complaint to the model, was asked for an order number; "My promo code doesn't
+        work" a site case asking for a phone or email). Thanks and a word of regret, the KB's
+        answer when it is sure (what usually fixes it), and one question: the code and what
+        the site says. The next message, whatever it holds, goes to a colleague with them.
+        Not while a question of the bot's stands, nor angry, with a threat or an order."""
+        if ctx.incoming.callback_data or ctx.command is not None:
+            return False
+        text_in = (ctx.incoming.text or "").strip()
+        memory: dict[str, Any] = ctx.state.setdefault("faq", {})
+        turns = int(ctx.state.get("turns", 0))
+        asked = memory.pop("promo_asked", None)
+        pred = ctx.prediction
+        calm = pred is None or (pred.emotion != "angry" and pred.threat in (None, "none"))
+        if asked is not None and turns - int(asked) == 1 and text_in and calm:
+            social = ctx.intent in SOCIAL or all_done(text_in) or just_saying(text_in)
+            if not social and not question_stands(ctx.state):
+                # the code and what the site says (or "не помогло"): a colleague checks it
+                memory["last"] = None
+                ctx.say_text(text("faq_promo_passed", ctx.lang, ctx.texts.memory))
+                ctx.person_said = True
+                ctx.request_handoff(
+                    "faq_not_helpful",
+                    question=memory.get("promo_question"),
+                    tried=sorted(memory.get("shown") or []),
+                )
+                return True
+        if not text_in or not calm or not promo_fails(text_in) or question_stands(ctx.state):
+            return False
+        if pred is not None and (pred.order_ref or pred.amount):
+            return False
+        result = await self.knowledge.search(ctx.session, text_in, top_k=5)
+        best = result.best
+        entry = None
+        if best is not None and result.confident and best.score >= PROMO_KB_MIN:
+            entry = await self._entry(ctx, best.entry_id)
+        if entry is not None:
+            ctx.say_text(text("faq_promo_intro", ctx.lang, ctx.texts.memory))
+            _new_thread(memory, text_in, result, entry)
+            self._say_answer(ctx, memory, entry, best.score if best else None, via="promo_code")
+            ctx.say_text(text("faq_promo_ask", ctx.lang, ctx.texts.memory))
+        else:
+            ctx.say_text(text("faq_promo_ask_only", ctx.lang, ctx.texts.memory))
+        memory["promo_asked"] = turns
+        memory["promo_question"] = text_in[:300]
+        ctx.event("faq_promo_asked")
+        if pred is not None and pred.intent == "complaint":
+            ctx.event(
+                "complaint_not_opened", reason="promo_code", complaint_type=pred.complaint_type
+            )
         return True
 
     async def takes_reaction(self, ctx: TurnContext) -> bool:

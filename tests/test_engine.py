@@ -1698,3 +1698,34 @@ async def test_a_ukrainian_where_is_my_order_is_a_status_question(services: Serv
         assert "5512345" in texts(out) and CYRILLIC.search(texts(out)), texts(out)
     out = await say(services, "153", "де моє замовлення?")
     assert [e["slot"] for e in events(out, "asked_for")] == ["order_ref"], texts(out)
+
+
+async def test_a_promo_code_that_does_not_work_gets_the_fix_and_one_question(
+    settings, classifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """At the checkout there is no order yet: "Промокод не работает" was asked for an order
+    number, "My promo code doesn't work" for a phone or email (a site case). Each gets what
+    usually fixes it (the KB's promo answer) and one question, the code and what the site
+    says; the code sent next goes to a colleague, "спасибо, получилось" is thanks."""
+    monkeypatch.setenv("SUPPORTBOT_KB_ENCODER", "auto")
+    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(tmp_path / "cache"))
+    shop = await build_services(settings, classifier=classifier, seed=0)
+    try:
+        async with shop.sessionmaker() as session:
+            await shop.knowledge.import_file(session, DEMO_KB)
+        for user, message, code in (
+            ("161", "Промокод не работает", "SALE20, пишет «промокод недействителен»"),
+            ("162", "My promo code doesn't work", "WINTER15, it says the code is not valid"),
+            ("163", "Kod rabatowy nie działa", "ZIMA10, pisze że kod jest nieważny"),
+        ):
+            out = await say(shop, user, message)
+            assert [e["answer_id"] for e in events(out, "faq_answered")] == ["promo_codes"]
+            assert not events(out, "asked_for") and not events(out, "complaint_opened")
+            assert detect_lang(out.replies[-1].text) == detect_lang(message), texts(out)
+            out = await say(shop, user, code)
+            assert [e["reason"] for e in events(out, "escalated")] == ["faq_not_helpful"]
+        await say(shop, "164", "Промокод не работает")
+        out = await say(shop, "164", "спасибо, получилось")
+        assert not events(out, "escalated"), texts(out)
+    finally:
+        await shop.close()

@@ -1875,6 +1875,9 @@ class ConversationEngine:
             ctx.say("how_are_you", buttons=self.topic_buttons(ctx.texts))
             return
         faq = self._faq_flow()
+        if faq is not None and await faq.takes_promo_code(ctx):
+            ctx.state["misunderstood"] = 0
+            return
         if faq is not None and await faq.takes_reaction(ctx):
             ctx.state["misunderstood"] = 0
             return
