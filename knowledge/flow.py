@@ -907,6 +907,7 @@ class FaqFlow:
         min_score: float | None = None,
         via: str = "also",
         extra: list[Button] | None = None,
+        exclude: frozenset[str] = frozenset(),
     ) -> bool:
         """Answer one more question asked in the same message (``bot/dialogs/requests.py``).
 
@@ -923,6 +924,8 @@ class FaqFlow:
         if best is None or not result.confident:
             return False
         if min_score is not None and best.score < min_score:
+            return False
+        if best.entry_id in exclude:
             return False
         answered = {e.get("answer_id") for e in ctx.outcome.events if e["type"] == "faq_answered"}
         if best.entry_id in answered:
@@ -990,6 +993,28 @@ class FaqFlow:
         _new_thread(memory, question, replace(joint, candidates=ranked), entry)
         self._say_answer(ctx, memory, entry, top.score, via="in_message")
         return True
+
+    async def entry_for(self, ctx: TurnContext, message: str) -> str | None:
+        """The entry the KB is sure answers ``message`` (or would, but for the order number it
+        names: a request about that order), or None."""
+        result = await self.knowledge.search(ctx.session, message, top_k=3)
+        if result.confident and result.best is not None:
+            return result.best.entry_id
+        if result.reason == "order_ref" and result.candidates:
+            return result.candidates[0].entry_id
+        return None
+
+    async def passed_also(self, ctx: TurnContext, questions: Sequence[str]) -> None:
+        """The other questions of a message whose request went to a colleague this turn: the
+        colleague answers them too (said, with no "Talk to a person" button: one is coming);
+        those the KB could not answer are kept for the admins."""
+        for question in questions:
+            result = await self.knowledge.search(ctx.session, question, top_k=5)
+            if not result.confident:
+                await self._record_gap(ctx, question, result)
+        listed = "\n".join(f"— {q}" for q in questions)
+        ctx.say("faq_passed_also", questions=listed)
+        ctx.event("faq_passed_also", questions=list(questions))
 
     async def not_known_also(self, ctx: TurnContext, questions: Sequence[str]) -> None:
         """The questions of a message the KB is not sure of, while it answered the others in

@@ -1729,3 +1729,42 @@ async def test_a_promo_code_that_does_not_work_gets_the_fix_and_one_question(
         assert not events(out, "escalated"), texts(out)
     finally:
         await shop.close()
+
+
+async def test_an_order_change_handed_over_is_not_then_answered_by_the_faq(
+    settings, classifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """ "Хочу изменить адрес доставки в заказе 1234567. Как поменять адрес доставки?": the
+    bot passed the change to a colleague ("I'm connecting you") and then answered "change it
+    yourself in My orders"; a question it could not answer got "tap the button below for a
+    colleague" under the colleague just called. The colleague takes those questions too;
+    another topic's question is still answered."""
+    monkeypatch.setenv("SUPPORTBOT_KB_ENCODER", "auto")
+    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(tmp_path / "cache"))
+    shop = await build_services(settings, classifier=classifier, seed=0)
+    try:
+        async with shop.sessionmaker() as session:
+            await shop.knowledge.import_file(session, DEMO_KB)
+        for user, message in (
+            ("171", "Хочу изменить адрес доставки в заказе 1234567. Как поменять адрес доставки?"),
+            (
+                "172",
+                "I want to change the delivery address on order 1234567. Can I change the address myself?",
+            ),
+            ("173", "Хочу отменить заказ 1234567. И как вернуть деньги?"),
+        ):
+            out = await say(shop, user, message)
+            assert [e["reason"] for e in events(out, "escalated")] == ["order_change"]
+            assert not events(out, "faq_answered") and not events(out, "faq_declined"), texts(out)
+            assert events(out, "faq_passed_also"), texts(out)
+            assert not any(
+                b.data == "topic:human" for r in out.replies for row in r.buttons for b in row
+            )
+        out = await say(
+            shop, "174", "Хочу изменить адрес доставки в заказе 1234567. И сколько стоит доставка?"
+        )
+        assert [e["answer_id"] for e in events(out, "faq_answered")] == ["delivery_cost"], texts(
+            out
+        )
+    finally:
+        await shop.close()

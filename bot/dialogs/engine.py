@@ -1844,8 +1844,19 @@ class ConversationEngine:
     async def _answer_also(self, ctx: TurnContext, questions: tuple[str, ...]) -> None:
         """The other questions asked with the main request, answered after it."""
         faq = self._faq_flow()
-        unknown = [q for q in questions if not await faq.answer_also(ctx, q)]
-        if unknown:
+        handed = [e.get("reason") for e in ctx.outcome.events if e["type"] == "escalated"]
+        exclude: frozenset[str] = frozenset()
+        if "order_change" in handed and (main := await faq.entry_for(ctx, ctx.incoming.text or "")):
+            # "Хочу изменить адрес доставки в заказе 1234567. Как поменять адрес?": the colleague
+            # just called makes the change; the FAQ's "change it yourself in My orders" under
+            # "I'm connecting you" said the opposite
+            exclude = frozenset({main})
+        unknown = [q for q in questions if not await faq.answer_also(ctx, q, exclude=exclude)]
+        if unknown and handed:
+            # a colleague is coming this turn: they answer these too (not "press the button
+            # below for a colleague")
+            await faq.passed_also(ctx, unknown)
+        elif unknown:
             # "...doesn't turn on. Also, do you have a store in Warsaw?": said honestly and
             # kept for the admins, not dropped without a word
             await faq.not_known_also(ctx, unknown)
