@@ -1582,6 +1582,10 @@ async def test_a_reset_email_not_coming_in_other_words_is_about_the_reset_answer
         ("7453", "I don't like the dress, I want to return it. Order 6612396"),
         ("7454", "The jacket doesn't fit, I'd like to return it, order 6612395"),
         ("7455", "Sukienka mi się nie podoba, chcę ją zwrócić. Zamówienie 6612394"),
+        # a question besides (the whole message a question to the model, its part a defect),
+        # and the money of a return (a billing one to the model)
+        ("7458", "Куртка не подошла по размеру, хочу вернуть. И сколько стоит доставка?"),
+        ("7459", "хочу вернуть деньги, товар не подошёл"),
     ],
 )
 async def test_a_return_of_a_sound_item_is_answered_not_a_defect_case(

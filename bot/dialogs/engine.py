@@ -80,6 +80,7 @@ from bot.nlu.lexicon import (
     item_trouble_named,
     match_denied,
     missing_denied,
+    money_taken_named,
     packaging_only,
     problem_told,
     refund_status_question,
@@ -1050,9 +1051,25 @@ def _sound_return(pred: Prediction, text: str) -> bool:
     return (
         pred.threat in (None, "none")
         and pred.emotion != "angry"
-        and pred.complaint_type in ("damaged_defective", "wrong_item", "other", None)
+        and (
+            pred.complaint_type in ("damaged_defective", "wrong_item", "other", None)
+            # "хочу вернуть деньги, товар не подошёл": the money of a return, none overcharged
+            or (pred.complaint_type == "billing" and not money_taken_named(text))
+        )
         and not item_trouble_named(text)
         and not products_named(text)  # "you sent the wrong size, it doesn't fit": the shop's
+    )
+
+
+def _as_return_question(pred: Prediction, text: str) -> Prediction:
+    """``pred`` as a question for the shop's return answer when ``text`` is a sound return."""
+    if not _sound_return(pred, text):
+        return pred
+    return dataclasses.replace(
+        pred,
+        intent="faq",
+        complaint_type=None,
+        intent_confidence=max(pred.intent_confidence, MIN_CONFIDENCE),
     )
 
 
@@ -1547,12 +1564,7 @@ class ConversationEngine:
             # thing that does not fit or please, to send back or swap, which the shop's return
             # and size-exchange answers are for (its parts, "Платье не понравилось,", are
             # not read as complaints; a general question asked as well is still answered)
-            whole = dataclasses.replace(
-                whole,
-                intent="faq",
-                complaint_type=None,
-                intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
-            )
+            whole = _as_return_question(whole, text)
             preds = self.classifier.predict(parts) if len(parts) > 1 else []
             also = questions(list(zip(parts, preds, strict=True))) if preds else ()
             also = tuple(q for q in also if not _RETURN_WISH.search(q))
@@ -1571,7 +1583,9 @@ class ConversationEngine:
             return MultiPrediction(**whole.__dict__, also=also) if also else whole
         preds = (
             [
-                _not_come_is_late(p, t)
+                # "Куртка не подошла по размеру, хочу вернуть. И сколько стоит доставка?":
+                # the return is a question too
+                _as_return_question(_not_come_is_late(p, t), t)
                 for t, p in zip(parts, self.classifier.predict(parts), strict=True)
             ]
             if len(parts) > 1

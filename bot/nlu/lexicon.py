@@ -575,6 +575,11 @@ _CHARGED = re.compile(
 )
 
 
+def money_taken_named(text: str) -> bool:
+    """Money taken is named ("списали", "charged", "pobrano"), said or denied."""
+    return bool(_CHARGED.search(text))
+
+
 def billing_denied(text: str) -> bool:
     """The message names money taken only to deny it ("Деньги не списали дважды, но ...")."""
     return bool(_CHARGED.search(text)) and not problem_told(_CHARGED, text)
