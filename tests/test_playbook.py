@@ -3430,6 +3430,21 @@ async def test_a_request_to_cancel_or_change_an_order_is_passed_on_as_that(
     assert not SORRY.search(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "не отправляйте мне больше письма о заказах",
+        "nie wysyłajcie mi SMS-ów o zamówieniu",
+        "please don't send the order confirmation emails to my old address",
+    ],
+)
+async def test_messages_not_wanted_are_no_cancellation(services: Services, text: str) -> None:
+    """'don't send it' cancels an order; 'don't send me emails about orders' does not."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert "order_change" not in [e["reason"] for e in d.of("escalated")], d.replies[-1]
+
+
 async def test_a_cancellation_because_of_a_problem_is_still_a_complaint(
     services: Services,
 ) -> None:

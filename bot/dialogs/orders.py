@@ -67,10 +67,11 @@ _CANCEL = re.compile(
     r"отмени(?:те|ть)\b|\bcancel\b|\banuluj|anulowa[ćc]\b|odwoła[ćc]|odwolac|zrezygnowa[ćc]|"
     # "хочу отказаться от заказа", "не отправляйте", "I no longer want order 443322", "don't
     # send it", "Rezygnuję z zamówienia", "nie wysyłajcie"
-    r"отказ(?:аться|ываюсь|ываемся)\s+от\s+(?:\w+\s+)?заказ|не\s+(?:отправляйте|высылайте)|"
+    r"отказ(?:аться|ываюсь|ываемся)\s+от\s+(?:\w+\s+)?заказ|"
+    r"не\s+(?:отправляйте|высылайте)\s+(?:его|её|ее|заказ\w*|посылк\w*)(?!\s+(?:письм|смс|sms))|"
     r"\bno\s+longer\s+want\b|\bdon'?t\s+(?:want|need)\s+(?:it|the\s+order|this\s+order)\s+"
-    r"any\s*more|\b(?:don'?t|do\s+not)\s+(?:send|ship)\s+(?:it|the\s+order)|"
-    r"rezygnuj[ęe]\s+z\s+(?:\w+\s+)?zam[óo]wie|\bnie\s+wysy[łl]ajcie",
+    r"any\s*more|\b(?:don'?t|do\s+not)\s+(?:send|ship)\s+(?:it|the\s+order)(?!\s+(?:confirm|update|e-?mail))|"
+    r"rezygnuj[ęe]\s+z\s+(?:\w+\s+)?zam[óo]wie|\bnie\s+wysy[łl]ajcie\s+(?:go|jej|zam[óo]wienia|paczki)\b",
     re.IGNORECASE,
 )  # asked for, not told ("заказ отменили", "my order got cancelled": a complaint)
 _CHANGE = re.compile(
