@@ -3167,6 +3167,14 @@ async def test_a_yes_with_a_but_keeps_what_was_said_after_it(
     assert any(answer.split(maxsplit=2)[-1][:12] in str(x) for x in details), details
 
 
+async def test_a_yes_but_thanks_is_only_a_yes(services: Services) -> None:
+    """'да, но спасибо вам большое' is thanks after the 'but': nothing to add to the case."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Заказ 5566134 опаздывает на 3 дня")
+    await d.send("да, но спасибо вам большое")
+    assert d.of("resolved") and "добавил" not in " ".join(d.replies[-1]), d.replies[-1]
+
+
 async def test_a_yes_that_tells_a_new_product_problem_opens_its_case(services: Services) -> None:
     """'tak, ale w paczce brakowało też podstawki' after the broken mug's replacement: the
     missing saucer was lost in 'Świetnie! Dziękuję za cierpliwość'. The mug's case is closed

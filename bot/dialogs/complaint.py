@@ -261,7 +261,7 @@ _PLEASANTRY = re.compile(
     r"^\W*(?:(?:спасибо|спс|благодарю|пока|до\s+свидания|всего\s+доброго|хорошего\s+дня|"
     r"thanks?|thank\s+you|thx|ty|bye|goodbye|bye\s+bye|see\s+you|have\s+a\s+(?:nice|good)\s+day|"
     r"dzi[ęe]kuj[ęe]|dzi[ęe]ki|do\s+widzenia|na\s+razie|pa|miłego\s+dnia)"
-    r"(?:\s+(?:большое|огромное|вам|so\s+much|a\s+lot|bardzo|wielkie))?\W*)+$",
+    r"(?:\s+(?:большое|огромное|вам|so\s+much|a\s+lot|bardzo|wielkie))*\W*)+$",
     re.IGNORECASE,
 )
 _BYE = re.compile(
@@ -3597,7 +3597,8 @@ def _yes_but(text: str) -> str | None:
     match = _YES_BUT.search(text or "")
     if match is None or len(match.group("rest").split()) < 2:
         return None
-    return match.group("rest").strip()
+    rest = match.group("rest").strip()
+    return None if _PLEASANTRY.match(rest) else rest  # "да, но спасибо вам большое"
 
 
 def _pleasantry(ctx: TurnContext, text: str) -> bool:
