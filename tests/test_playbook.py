@@ -207,6 +207,11 @@ async def test_the_refunded_amount_is_written_as_money_in_the_customers_language
         ),
         # told over two messages, a sum over the goodwill threshold and the money-claim limit
         (["Оплатила 25 000 руб, а заказ висит как неоплаченный", "заказ 7712345"], "платёж"),
+        # where it shows as unpaid is no problem of the site's to pass on
+        (
+            ["Деньги списали, а в личном кабинете заказ висит как неоплаченный", "1234569"],
+            "платёж",
+        ),
     ],
 )
 async def test_a_payment_the_order_does_not_show_is_found_not_refunded(
@@ -222,6 +227,7 @@ async def test_a_payment_the_order_does_not_show_is_found_not_refunded(
     assert found in promise and d.of("promised"), promise
     assert not re.search(r"возврат|refund|zwrot", promise, re.I), promise
     assert not d.of("goodwill_approved") and not d.of("escalated"), d.replies
+    assert not d.of("complaint_also_recorded"), d.replies
     assert d.of("promised")[-1]["within"] in (
         "в течение 24 часов",
         "within 24 hours",

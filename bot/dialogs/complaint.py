@@ -1402,6 +1402,10 @@ class ComplaintFlow:
             # "the courier was fine, but the kettle smells of burnt plastic": none of staff
             and not (t == "staff_behavior" and staff_praised(said))
         ]
+        if ctype == "billing" and payment_unconfirmed(said):
+            # "деньги списали, а в личном кабинете заказ висит как неоплаченный": the account
+            # only shows the unpaid order; the payment is what to find, nothing for the site team
+            also_types = [t for t in also_types if t != "website_app"]
         if ctype == "delivery_delay" and _only_late_courier(said):
             # "Курьер опоздал" got "То, что вы рассказали о сотруднике, я тоже передал
             # менеджеру по качеству": a late courier is the late parcel, chased with logistics
