@@ -3117,12 +3117,20 @@ _COMPENSATION_ASKED = re.compile(
 )
 
 
+# "и скидку дайте за беспокойство", "give me a discount", "dajcie rabat": asked in the imperative
+_GIVE = re.compile(
+    r"(?<!\w)(?:дайте|дадите|сделайте|положен\w*)(?!\w)|\bgive\s+(?:me|us)\b|\bi\s+deserve\b|"
+    r"(?<!\w)(?:dajcie|dacie|daj|nale[żz]y\s+mi\s+si[ęe])(?!\w)",
+    re.IGNORECASE,
+)
+
+
 def _asks_compensation(text: str) -> bool:
     """A compensation asked about or for, not turned down ("скидка не нужна")."""
     return bool(
         text
         and _COMPENSATION_ASKED.search(text)
-        and (asks_question(text) or _ASKS_FOR.search(text))
+        and (asks_question(text) or _ASKS_FOR.search(text) or _GIVE.search(text))
         and not _NOT_NEEDED.search(text)
     )
 
