@@ -220,6 +220,19 @@ class SurveyFlow:
                 typed is None
                 and survey.get("step") == "solved"
                 and survey.get("ticket_id") is not None
+                and ctx.intent == "request_human"
+            ):
+                # "I want to talk to a person" instead of an answer to "was it solved?": not
+                # solved for them; back to the ticket, its topic and its operator, with the
+                # whole case (a new ticket would leave it on a closed topic, and a "No"
+                # pressed a moment later would go to a colleague who never saw the case)
+                ctx.state.pop("survey", None)
+                ctx.request_handoff("customer_request", reopen=survey["ticket_id"])
+                return True
+            if (
+                typed is None
+                and survey.get("step") == "solved"
+                and survey.get("ticket_id") is not None
                 and ctx.intent in STILL_WRONG
             ):
                 # "wait, it's still not here" to "was it solved?": a no, said in words; the

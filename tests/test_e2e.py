@@ -1042,7 +1042,8 @@ async def test_reopen_brings_the_chat_back_unless_a_newer_ticket_is_open(sandbox
         ),
         timeout=20,
     )
-    # resolved again; the customer asks for a person anew: a second ticket
+    # resolved again (John says it is solved); he asks for a person anew: a second ticket
+    # (asked instead of answering "was it solved?", it would reopen this one)
     fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=first)
     await fake.wait_for(
         lambda: (
@@ -1053,6 +1054,11 @@ async def test_reopen_brings_the_chat_back_unless_a_newer_ticket_is_open(sandbox
             >= 2
         ),
         timeout=20,
+    )
+    solved = await fake.wait_for_bot_message(JOHN, text_contains="solved?", count=2, timeout=20)
+    fake.user_presses(JOHN, JOHN, solved[-1]["message_id"], "sv:solved:yes")
+    await fake.wait_for_bot_message(
+        JOHN, text_contains="1 (poor)", after_message_id=solved[-1]["message_id"], timeout=20
     )
     fake.user_sends(JOHN, "Sorry, I need a person again please")
     second = await fake.wait_for(

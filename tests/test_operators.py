@@ -1866,3 +1866,35 @@ async def test_an_internal_note_is_on_the_card_at_once(sandbox: Sandbox, how: st
             await settled(sandbox)
             fake.user_edits(OPERATORS_CHAT_ID, sent["message_id"], f"# {said}")
     await fake.wait_for(lambda: f"Note: {said}" in card_head(fake, thread), timeout=20)
+
+
+@BOTH
+async def test_a_person_asked_for_at_was_it_solved_gets_the_tickets_own_operator(
+    sandbox: Sandbox,
+) -> None:
+    """Olga resolved John's ticket; to 'Was your question solved?' John wrote 'I want to
+    talk to a person' and pressed No a moment later. A new ticket #2 opened in a new topic,
+    nobody on it and none of Olga's case on its card, the No went there as 'The customer
+    pressed: No', and John read 'That question is closed for now' under 'I'm connecting you
+    with a colleague'. Ticket #1 is reopened in its topic for Olga, with its whole case, and
+    John gets the one hand-off message."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(OLGA, "Hi John, done", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Hi John, done" in bot_texts(fake, JOHN), timeout=20)
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    question = await fake.wait_for_bot_message(JOHN, text_contains="solved?", timeout=20)
+    await settled(sandbox)
+    before = len(bot_texts(fake, JOHN))
+    fake.user_sends(JOHN, "I want to talk to a person")
+    fake.user_presses(JOHN, JOHN, question[-1]["message_id"], "sv:solved:no")
+    await fake.wait_for(
+        lambda: any("pressed: No" in t for t in topic_texts(fake, thread)), timeout=20
+    )
+    await settled(sandbox)
+    told = bot_texts(fake, JOHN)[before:]
+    assert len(told) == 1 and "colleague" in told[0], told
+    assert len([t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]]) == 1
+    assert "I want to talk to a person" in topic_texts(fake, thread)
+    ticket = await the_ticket(sandbox)
+    assert (ticket.id, ticket.status, ticket.assignee_id) == (1, "taken", OLGA)

@@ -2066,8 +2066,11 @@ class ConversationEngine:
             # a survey button pressed under a question asked before a person had the chat
             # (again): a ticket reopened, a hand-off after the bot's own survey. The press
             # reaches the colleague; the customer hears, once per ticket, that the question
-            # is closed and comes again when the request is done (then it is recorded)
+            # is closed and comes again when the request is done (then it is recorded). A
+            # "not solved" needs no word: a person has the chat, and reads the press
             ctx.state.pop("survey", None)
+            if ctx.incoming.callback_data == "sv:solved:no":
+                return
             if ctx.state.get("survey_closed") != ticket.id:
                 ctx.state["survey_closed"] = ticket.id
                 ctx.say("survey_closed_with_operator")
