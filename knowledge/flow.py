@@ -524,6 +524,96 @@ def promo_fails(text: str) -> bool:
     )
 
 
+# Typos in a question the KB declined ("скока стоит доствка?"): a word the KB's questions do
+# not have, one letter away from one they have (two for long words), is read as that word,
+# and a few spoken forms as their written ones; the question is searched again so spelled.
+# The conversation's reading only: the KB, its scores and thresholds are unchanged.
+_SPOKEN = {
+    "скока": "сколько",
+    "скоко": "сколько",
+    "скоку": "сколько",
+    "сколко": "сколько",
+    "чё": "что",
+    "че": "что",
+    "шо": "что",
+    "щас": "сейчас",
+    "ща": "сейчас",
+    "плиз": "пожалуйста",
+    "пжл": "пожалуйста",
+    "pls": "please",
+    "plz": "please",
+    "u": "you",
+    "ur": "your",
+    "wanna": "want to",
+}
+_TYPO_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+TYPO_MIN_LETTERS = 5  # shorter words are too alike to correct ("cars", "card")
+TYPO_LONG = 7  # from this length a word may have two slips
+
+
+def _missing_or_swapped(typo: str, word: str) -> bool:
+    """``typo`` is ``word`` with one letter left out ("доствка") or two neighbours swapped
+    ("mcuh"): the slips a short word can have and still be safely read as ``word``."""
+    if len(word) == len(typo) + 1:
+        return any(word[:i] + word[i + 1 :] == typo for i in range(len(word)))
+    if len(word) == len(typo):
+        diff = [i for i in range(len(word)) if word[i] != typo[i]]
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and word[diff[0]] == typo[diff[1]]
+            and word[diff[1]] == typo[diff[0]]
+        )
+    return False
+
+
+def _within(a: str, b: str, limit: int) -> bool:
+    """``a`` and ``b`` are at most ``limit`` edits apart (insert, delete, replace)."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+        if min(cur) > limit:
+            return False
+        prev = cur
+    return prev[-1] <= limit
+
+
+def _other_ending(a: str, b: str) -> bool:
+    """``a`` and ``b`` differ only in their last two letters or fewer (an inflection)."""
+    k = 0
+    while k < min(len(a), len(b)) and a[k] == b[k]:
+        k += 1
+    return len(a) - k <= 2 and len(b) - k <= 2
+
+
+def spelled(text: str, vocabulary: set[str]) -> str:
+    """``text`` with its typos read as the KB's words (see _SPOKEN); the same when none. A
+    word of 5-6 letters only with a letter left out or two swapped ("cars" is no "cards",
+    "доствка" is "доставка"); from 7 letters, up to two slips."""
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        low = word.lower()
+        if low in _SPOKEN:
+            return _SPOKEN[low]
+        if low in vocabulary or len(low) < TYPO_MIN_LETTERS:
+            return word
+        if len(low) < TYPO_LONG:
+            near = [v for v in vocabulary if _missing_or_swapped(low, v)]
+        else:
+            near = [v for v in vocabulary if v[:1] == low[:1] and _within(low, v, 2)]
+        # another ending of the same word ("returns", "return") is no typo: its question is
+        # as vague or as clear as it was
+        near = [v for v in near if not _other_ending(low, v)]
+        return min(near, key=lambda v: (abs(len(v) - len(low)), v)) if near else word
+
+    return _TYPO_WORD.sub(fix, text)
+
+
 class FaqFlow:
     name = "faq"
 
@@ -604,6 +694,11 @@ class FaqFlow:
         self, ctx: TurnContext, memory: dict[str, Any], message: str, *, strict: bool
     ) -> bool:
         result = await self.knowledge.search(ctx.session, message, top_k=5)
+        if result.reason == "low_confidence" and (fixed := self._spelled(message)) != message:
+            # "скока стоит доствка?": declined as typed, answered as meant
+            again = await self.knowledge.search(ctx.session, fixed, top_k=5)
+            if again.confident and again.best is not None:
+                result = again
         question = without_greeting(after_thanks(message) or message)
         if question != message and not (result.confident and result.best is not None):
             # "Good morning! Do you have gift cards?", "thanks, and what about returns?": the
@@ -632,6 +727,19 @@ class FaqFlow:
         memory["topic"] = message[:300]  # what a follow-up to the topics offered is about
         await self._decline(ctx, memory, message, result)
         return True
+
+    def _spelled(self, message: str) -> str:
+        """``message`` with its typos read as words of the KB's questions."""
+        index = self.knowledge.loaded_index
+        if index is None:
+            return message
+        if getattr(self, "_vocab_of", None) is not index.by_id:  # rebuilt after an edit
+            words: set[str] = set()
+            for entry in index.by_id.values():
+                for question in entry.questions:
+                    words.update(w.lower() for w in _TYPO_WORD.findall(question))
+            self._vocab_of, self._vocab = index.by_id, words
+        return spelled(message, self._vocab)
 
     async def takes_promo_code(self, ctx: TurnContext) -> bool:
         """Before the other flows: a promo code that does not work ("Промокод не работает", a

@@ -1772,3 +1772,23 @@ async def test_an_order_change_handed_over_is_not_then_answered_by_the_faq(
         )
     finally:
         await shop.close()
+
+
+async def test_a_question_with_typos_is_answered_as_meant(
+    settings, classifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """ "скока стоит доствка?" was declined with topics ("Хочу ответить точно..."), though
+    "сколько стоит доставка?" is answered: a spoken form and a letter left out are read as
+    the KB's words; "do you sell cars?" is not read as gift cards."""
+    monkeypatch.setenv("SUPPORTBOT_KB_ENCODER", "auto")
+    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(tmp_path / "cache"))
+    shop = await build_services(settings, classifier=classifier, seed=0)
+    try:
+        async with shop.sessionmaker() as session:
+            await shop.knowledge.import_file(session, DEMO_KB)
+        out = await say(shop, "181", "скока стоит доствка?")
+        assert [e["answer_id"] for e in events(out, "faq_answered")] == ["delivery_cost"]
+        out = await say(shop, "182", "do you sell cars?")
+        assert not events(out, "faq_answered"), texts(out)
+    finally:
+        await shop.close()
