@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,6 +39,21 @@ def texts(outcome) -> str:
 
 def events(outcome, kind: str) -> list[dict]:
     return [e for e in outcome.events if e["type"] == kind]
+
+
+@pytest.fixture
+async def shipped_shop(
+    settings, classifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> AsyncIterator[Services]:
+    """The engine with the demo shop's FAQ and the shipped search (encoder ``auto``: USE and
+    e5 with the re-ranker, as the bot runs; the tests' USE alone can answer otherwise)."""
+    monkeypatch.setenv("SUPPORTBOT_KB_ENCODER", "auto")
+    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(tmp_path / "cache"))
+    svc = await build_services(settings, classifier=classifier, seed=0)
+    async with svc.sessionmaker() as session:
+        await svc.knowledge.import_file(session, DEMO_KB)
+    yield svc
+    await svc.close()
 
 
 async def test_greets_in_the_customers_language(services: Services) -> None:
@@ -852,28 +868,20 @@ async def test_thanks_said_in_sarcasm_about_a_late_parcel_is_an_angry_complaint(
 
 
 async def test_a_question_after_a_greeting_is_answered_as_without_it(
-    settings, classifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    shipped_shop: Services,
 ) -> None:
     """'Do you have gift cards?' was answered, but 'Good morning! Do you have gift cards?'
     got 'I want to answer this correctly. Is your question about one of these topics?': the
     greeting weighed on the search. A polite customer gets the same answer. (The shipped
     encoder and re-ranker, as the bot runs: the tests' USE alone did not show it.)"""
-    monkeypatch.setenv("SUPPORTBOT_KB_ENCODER", "auto")
-    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(tmp_path / "cache"))
-    shop = await build_services(settings, classifier=classifier, seed=0)
-    try:
-        async with shop.sessionmaker() as session:
-            await shop.knowledge.import_file(session, DEMO_KB)
-        for user, question, answer_id in (
-            ("181", "Good morning! Do you have gift cards?", "gift_cards"),
-            ("182", "Здравствуйте, можно оплатить картой?", "payment_methods"),
-            ("183", "Dzień dobry! Jak mogę zapłacić?", "payment_methods"),
-        ):
-            out = await say(shop, user, question)
-            answered = [e["answer_id"] for e in events(out, "faq_answered")]
-            assert answered == [answer_id], (question, texts(out))
-    finally:
-        await shop.close()
+    for user, question, answer_id in (
+        ("181", "Good morning! Do you have gift cards?", "gift_cards"),
+        ("182", "Здравствуйте, можно оплатить картой?", "payment_methods"),
+        ("183", "Dzień dobry! Jak mogę zapłacić?", "payment_methods"),
+    ):
+        out = await say(shipped_shop, user, question)
+        answered = [e["answer_id"] for e in events(out, "faq_answered")]
+        assert answered == [answer_id], (question, texts(out))
 
 
 @pytest.mark.parametrize(
@@ -1645,29 +1653,21 @@ async def test_a_refund_threatened_over_is_a_refund_case(
 
 
 async def test_two_questions_in_one_message_both_answered(
-    settings, classifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    shipped_shop: Services,
 ) -> None:
     """ "как вернуть куртку? и сколько дней на возврат?": the return period was answered and
     "как вернуть куртку?" (unsure alone between the procedure and the period) was said to
     have no ready answer; read in the whole message it gets the returns procedure, first,
     as asked. (The shipped encoder and re-ranker, as the bot runs.)"""
-    monkeypatch.setenv("SUPPORTBOT_KB_ENCODER", "auto")
-    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(tmp_path / "cache"))
-    shop = await build_services(settings, classifier=classifier, seed=0)
-    try:
-        async with shop.sessionmaker() as session:
-            await shop.knowledge.import_file(session, DEMO_KB)
-        for user, message in (
-            ("131", "как вернуть куртку? и сколько дней на возврат?"),
-            ("132", "how do I return a jacket? and how many days do I have for a return?"),
-            ("133", "jak zwrócić kurtkę? i ile dni mam na zwrot?"),
-        ):
-            out = await say(shop, user, message)
-            got = [e["answer_id"] for e in events(out, "faq_answered")]
-            assert got == ["returns_procedure", "return_period"], (message, texts(out))
-            assert not events(out, "faq_declined"), texts(out)
-    finally:
-        await shop.close()
+    for user, message in (
+        ("131", "как вернуть куртку? и сколько дней на возврат?"),
+        ("132", "how do I return a jacket? and how many days do I have for a return?"),
+        ("133", "jak zwrócić kurtkę? i ile dni mam na zwrot?"),
+    ):
+        out = await say(shipped_shop, user, message)
+        got = [e["answer_id"] for e in events(out, "faq_answered")]
+        assert got == ["returns_procedure", "return_period"], (message, texts(out))
+        assert not events(out, "faq_declined"), texts(out)
 
 
 async def test_a_polish_first_message_of_two_words_is_answered_in_polish(
@@ -1705,90 +1705,66 @@ async def test_a_ukrainian_where_is_my_order_is_a_status_question(services: Serv
 
 
 async def test_a_promo_code_that_does_not_work_gets_the_fix_and_one_question(
-    settings, classifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    shipped_shop: Services,
 ) -> None:
     """At the checkout there is no order yet: "Промокод не работает" was asked for an order
     number, "My promo code doesn't work" for a phone or email (a site case). Each gets what
     usually fixes it (the KB's promo answer) and one question, the code and what the site
     says; the code sent next goes to a colleague, "спасибо, получилось" is thanks."""
-    monkeypatch.setenv("SUPPORTBOT_KB_ENCODER", "auto")
-    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(tmp_path / "cache"))
-    shop = await build_services(settings, classifier=classifier, seed=0)
-    try:
-        async with shop.sessionmaker() as session:
-            await shop.knowledge.import_file(session, DEMO_KB)
-        for user, message, code in (
-            ("161", "Промокод не работает", "SALE20, пишет «промокод недействителен»"),
-            ("162", "My promo code doesn't work", "WINTER15, it says the code is not valid"),
-            ("163", "Kod rabatowy nie działa", "ZIMA10, pisze że kod jest nieważny"),
-        ):
-            out = await say(shop, user, message)
-            assert [e["answer_id"] for e in events(out, "faq_answered")] == ["promo_codes"]
-            assert not events(out, "asked_for") and not events(out, "complaint_opened")
-            assert detect_lang(out.replies[-1].text) == detect_lang(message), texts(out)
-            out = await say(shop, user, code)
-            assert [e["reason"] for e in events(out, "escalated")] == ["faq_not_helpful"]
-        await say(shop, "164", "Промокод не работает")
-        out = await say(shop, "164", "спасибо, получилось")
-        assert not events(out, "escalated"), texts(out)
-    finally:
-        await shop.close()
+    for user, message, code in (
+        ("161", "Промокод не работает", "SALE20, пишет «промокод недействителен»"),
+        ("162", "My promo code doesn't work", "WINTER15, it says the code is not valid"),
+        ("163", "Kod rabatowy nie działa", "ZIMA10, pisze że kod jest nieważny"),
+    ):
+        out = await say(shipped_shop, user, message)
+        assert [e["answer_id"] for e in events(out, "faq_answered")] == ["promo_codes"]
+        assert not events(out, "asked_for") and not events(out, "complaint_opened")
+        assert detect_lang(out.replies[-1].text) == detect_lang(message), texts(out)
+        out = await say(shipped_shop, user, code)
+        assert [e["reason"] for e in events(out, "escalated")] == ["faq_not_helpful"]
+    await say(shipped_shop, "164", "Промокод не работает")
+    out = await say(shipped_shop, "164", "спасибо, получилось")
+    assert not events(out, "escalated"), texts(out)
 
 
 async def test_an_order_change_handed_over_is_not_then_answered_by_the_faq(
-    settings, classifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    shipped_shop: Services,
 ) -> None:
     """ "Хочу изменить адрес доставки в заказе 1234567. Как поменять адрес доставки?": the
     bot passed the change to a colleague ("I'm connecting you") and then answered "change it
     yourself in My orders"; a question it could not answer got "tap the button below for a
     colleague" under the colleague just called. The colleague takes those questions too;
     another topic's question is still answered."""
-    monkeypatch.setenv("SUPPORTBOT_KB_ENCODER", "auto")
-    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(tmp_path / "cache"))
-    shop = await build_services(settings, classifier=classifier, seed=0)
-    try:
-        async with shop.sessionmaker() as session:
-            await shop.knowledge.import_file(session, DEMO_KB)
-        for user, message in (
-            ("171", "Хочу изменить адрес доставки в заказе 1234567. Как поменять адрес доставки?"),
-            (
-                "172",
-                "I want to change the delivery address on order 1234567. Can I change the address myself?",
-            ),
-            ("173", "Хочу отменить заказ 1234567. И как вернуть деньги?"),
-        ):
-            out = await say(shop, user, message)
-            assert [e["reason"] for e in events(out, "escalated")] == ["order_change"]
-            assert not events(out, "faq_answered") and not events(out, "faq_declined"), texts(out)
-            assert events(out, "faq_passed_also"), texts(out)
-            assert not any(
-                b.data == "topic:human" for r in out.replies for row in r.buttons for b in row
-            )
-        out = await say(
-            shop, "174", "Хочу изменить адрес доставки в заказе 1234567. И сколько стоит доставка?"
+    for user, message in (
+        ("171", "Хочу изменить адрес доставки в заказе 1234567. Как поменять адрес доставки?"),
+        (
+            "172",
+            "I want to change the delivery address on order 1234567. Can I change the address myself?",
+        ),
+        ("173", "Хочу отменить заказ 1234567. И как вернуть деньги?"),
+    ):
+        out = await say(shipped_shop, user, message)
+        assert [e["reason"] for e in events(out, "escalated")] == ["order_change"]
+        assert not events(out, "faq_answered") and not events(out, "faq_declined"), texts(out)
+        assert events(out, "faq_passed_also"), texts(out)
+        assert not any(
+            b.data == "topic:human" for r in out.replies for row in r.buttons for b in row
         )
-        assert [e["answer_id"] for e in events(out, "faq_answered")] == ["delivery_cost"], texts(
-            out
-        )
-    finally:
-        await shop.close()
+    out = await say(
+        shipped_shop,
+        "174",
+        "Хочу изменить адрес доставки в заказе 1234567. И сколько стоит доставка?",
+    )
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["delivery_cost"], texts(out)
 
 
 async def test_a_question_with_typos_is_answered_as_meant(
-    settings, classifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    shipped_shop: Services,
 ) -> None:
     """ "скока стоит доствка?" was declined with topics ("Хочу ответить точно..."), though
     "сколько стоит доставка?" is answered: a spoken form and a letter left out are read as
     the KB's words; "do you sell cars?" is not read as gift cards."""
-    monkeypatch.setenv("SUPPORTBOT_KB_ENCODER", "auto")
-    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(tmp_path / "cache"))
-    shop = await build_services(settings, classifier=classifier, seed=0)
-    try:
-        async with shop.sessionmaker() as session:
-            await shop.knowledge.import_file(session, DEMO_KB)
-        out = await say(shop, "181", "скока стоит доствка?")
-        assert [e["answer_id"] for e in events(out, "faq_answered")] == ["delivery_cost"]
-        out = await say(shop, "182", "do you sell cars?")
-        assert not events(out, "faq_answered"), texts(out)
-    finally:
-        await shop.close()
+    out = await say(shipped_shop, "181", "скока стоит доствка?")
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["delivery_cost"]
+    out = await say(shipped_shop, "182", "do you sell cars?")
+    assert not events(out, "faq_answered"), texts(out)
