@@ -528,6 +528,7 @@ def promo_fails(text: str) -> bool:
 # not have, one letter away from one they have (two for long words), is read as that word,
 # and a few spoken forms as their written ones; the question is searched again so spelled.
 # The conversation's reading only: the KB, its scores and thresholds are unchanged.
+# ("u" is no "you" here: it is a Polish word, "odbiór u kuriera")
 _SPOKEN = {
     "скока": "сколько",
     "скоко": "сколько",
@@ -542,8 +543,6 @@ _SPOKEN = {
     "пжл": "пожалуйста",
     "pls": "please",
     "plz": "please",
-    "u": "you",
-    "ur": "your",
     "wanna": "want to",
 }
 _TYPO_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
