@@ -6520,3 +6520,27 @@ async def test_an_operator_who_does_not_answer_brings_a_person_now(services: Ser
     await d.send("Ваш оператор не отвечает уже 2 часа!")
     assert [e["priority"] for e in d.of("priority_raised")] == ["high"], d.all_text()
     assert "срочн" in d.replies[-1][0], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This is ridiculous. I've been waiting 3 weeks for order 5512371. I want my money back NOW",
+        "My order 5512387 is two weeks late, I want a refund",
+        "Заказ 5512385 опаздывает на две недели, верните деньги",
+        "Zamówienie 5512386 spóźnia się dwa tygodnie, chcę zwrot pieniędzy",
+    ],
+)
+async def test_a_late_order_with_the_money_asked_back_gets_the_refund_filed(
+    services: Services, text: str
+) -> None:
+    """'I want my money back NOW' on a late order got 'I've passed everything to our delivery
+    team... Does that solve it for you?' (the refund unheard), while 'Заказ ... опаздывает,
+    верните деньги' got the refund filed: the model read one a late parcel, the other a
+    billing one. The money asked back is filed in every language."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    first = " ".join(d.replies[0])
+    assert thanks_before_apology(first), first
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["billing"], first
+    assert re.search(r"refund|возврат|zwrot", d.of("promised")[0]["text"]), first

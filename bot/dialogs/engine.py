@@ -790,6 +790,44 @@ def _sent_back_is_billing(pred: Prediction, text: str) -> Prediction:
     )
 
 
+# the money of an order asked back, plainly: "верните деньги", "I want my money back", "I want
+# a refund", "chcę zwrot pieniędzy" (not "где мой возврат?", not "если не привезёте, ...")
+_MONEY_BACK = re.compile(
+    r"(?<!\w)(?:верните|вернуть|верни)\s+(?:мне\s+)?(?:мои\s+|свои\s+)?деньги|"
+    r"(?<!\w)(?:хочу|требую)\s+(?:вернуть\s+)?(?:мои\s+|свои\s+)?(?:деньги|возврат)|"
+    r"(?<!\w)деньги\s+(?:назад|обратно)|"
+    r"\b(?:want|need|demand)\s+(?:my\s+|the\s+|a\s+)?(?:money\s+back|refund)|\bmoney\s+back\b|"
+    r"\b(?:a\s+)?refund\s+(?:now|please|asap|immediately)|\bgive\s+me\s+(?:a\s+)?refund|"
+    r"(?<!\w)(?:chc[ęe]|ż[ąa]dam|zadam|prosz[ęe]\s+o)\s+zwrot\w*|(?<!\w)oddajcie\s+(?:mi\s+)?pieni",
+    re.IGNORECASE,
+)
+_IF = re.compile(r"(?<!\w)(?:если|if|je[śs]li|je[żz]eli|gdyby|unless)(?!\w)", re.IGNORECASE)
+
+
+def _late_refund_wished(pred: Prediction, text: str) -> Prediction:
+    """A late order whose money is asked back, plainly and now ("I've been waiting 3 weeks
+    for order 5512371. I want my money back NOW", a late parcel to the model, as "Заказ ...
+    опаздывает, верните деньги" is a billing one): the refund is filed (the lateness is in
+    what they wrote, on the case). Not when it is a condition ("if it is not here by Friday,
+    I want my money back")."""
+    if (
+        pred.intent != "complaint"
+        or pred.complaint_type != "delivery_delay"
+        or not (match := _MONEY_BACK.search(text))
+        or _IF.search(text[: match.start()])
+    ):
+        return pred
+    return dataclasses.replace(
+        pred,
+        complaint_type="billing",
+        **(
+            {"complaint_types": tuple(t for t in pred.complaint_types if t == "billing")}
+            if isinstance(pred, MultiPrediction)
+            else {}
+        ),
+    )
+
+
 def refund_not_come(text: str) -> bool:
     """What the message says did not come is a refund, and nothing else is late or lost."""
     return bool(_REFUND_NOT_COME.search(text)) and not problem_told(
@@ -1603,12 +1641,15 @@ class ConversationEngine:
             for c, p in zip(clauses, self.classifier.predict(clauses), strict=True)
         ]
         if len(parts) < 2 and not clause_preds:
-            return whole
+            return _late_refund_wished(whole, text)
         # "Здравствуйте! Деньги за заказ 4471206 вернули? И сколько стоит доставка?": its
         # parts read as a complaint
-        return _refund_asked(
-            _sent_back_is_billing(
-                combine(whole, list(zip(parts, preds, strict=True)), clause_preds), text
+        return _late_refund_wished(
+            _refund_asked(
+                _sent_back_is_billing(
+                    combine(whole, list(zip(parts, preds, strict=True)), clause_preds), text
+                ),
+                text,
             ),
             text,
         )
