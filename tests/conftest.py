@@ -193,15 +193,33 @@ async def services(settings: Settings, classifier) -> AsyncIterator[Services]:
 DEMO_KB = Path(__file__).resolve().parents[1] / "knowledge" / "demo" / "shop.yaml"
 
 
-@pytest.fixture
-async def shop(
-    settings: Settings, classifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+async def _demo_shop(
+    settings: Settings, classifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, encoder: str
 ) -> AsyncIterator[Services]:
-    """The engine with the demo shop's FAQ (the multilingual USE encoder, a fresh cache)."""
-    monkeypatch.setenv("SUPPORTBOT_KB_ENCODER", "use")
+    """The engine with the demo shop's FAQ searched with ``encoder`` (a fresh cache)."""
+    monkeypatch.setenv("SUPPORTBOT_KB_ENCODER", encoder)
     monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(tmp_path / "cache"))
     svc = await build_services(settings, classifier=classifier, seed=0)
     async with svc.sessionmaker() as session:
         await svc.knowledge.import_file(session, DEMO_KB)
     yield svc
     await svc.close()
+
+
+@pytest.fixture
+async def shop(
+    settings: Settings, classifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> AsyncIterator[Services]:
+    """The engine with the demo shop's FAQ (the multilingual USE encoder, a fresh cache)."""
+    async for svc in _demo_shop(settings, classifier, monkeypatch, tmp_path, "use"):
+        yield svc
+
+
+@pytest.fixture
+async def shipped_shop(
+    settings: Settings, classifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> AsyncIterator[Services]:
+    """The demo shop with the shipped search (encoder ``auto``: USE and e5 with the
+    re-ranker, as the bot runs; the tests' USE alone can answer otherwise)."""
+    async for svc in _demo_shop(settings, classifier, monkeypatch, tmp_path, "auto"):
+        yield svc

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,21 +38,6 @@ def texts(outcome) -> str:
 
 def events(outcome, kind: str) -> list[dict]:
     return [e for e in outcome.events if e["type"] == kind]
-
-
-@pytest.fixture
-async def shipped_shop(
-    settings, classifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> AsyncIterator[Services]:
-    """The engine with the demo shop's FAQ and the shipped search (encoder ``auto``: USE and
-    e5 with the re-ranker, as the bot runs; the tests' USE alone can answer otherwise)."""
-    monkeypatch.setenv("SUPPORTBOT_KB_ENCODER", "auto")
-    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(tmp_path / "cache"))
-    svc = await build_services(settings, classifier=classifier, seed=0)
-    async with svc.sessionmaker() as session:
-        await svc.knowledge.import_file(session, DEMO_KB)
-    yield svc
-    await svc.close()
 
 
 async def test_greets_in_the_customers_language(services: Services) -> None:
