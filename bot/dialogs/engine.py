@@ -767,6 +767,19 @@ def sent_back_no_money(text: str) -> bool:
     return bool(_SENT_BACK.search(text) and _NOTHING_SINCE.search(text))
 
 
+def _as_billing(pred: Prediction) -> Prediction:
+    """``pred`` as a billing complaint (the other types its parts named dropped)."""
+    return dataclasses.replace(
+        pred,
+        complaint_type="billing",
+        **(
+            {"complaint_types": tuple(t for t in pred.complaint_types if t == "billing")}
+            if isinstance(pred, MultiPrediction)
+            else {}
+        ),
+    )
+
+
 def _sent_back_is_billing(pred: Prediction, text: str) -> Prediction:
     """An item sent back and nothing since: "Zwróciłam towar dwa tygodnie temu i nadal nic"
     (the service to the model), "Сдала куртку в пункт выдачи 10 дней назад и до сих пор
@@ -779,15 +792,7 @@ def _sent_back_is_billing(pred: Prediction, text: str) -> Prediction:
         or not sent_back_no_money(text)
     ):
         return pred
-    return dataclasses.replace(
-        pred,
-        complaint_type="billing",
-        **(
-            {"complaint_types": tuple(t for t in pred.complaint_types if t == "billing")}
-            if isinstance(pred, MultiPrediction)
-            else {}
-        ),
-    )
+    return _as_billing(pred)
 
 
 # the money of an order asked back, plainly: "верните деньги", "I want my money back", "I want
@@ -817,15 +822,7 @@ def _late_refund_wished(pred: Prediction, text: str) -> Prediction:
         or _IF.search(text[: match.start()])
     ):
         return pred
-    return dataclasses.replace(
-        pred,
-        complaint_type="billing",
-        **(
-            {"complaint_types": tuple(t for t in pred.complaint_types if t == "billing")}
-            if isinstance(pred, MultiPrediction)
-            else {}
-        ),
-    )
+    return _as_billing(pred)
 
 
 def refund_not_come(text: str) -> bool:
@@ -1062,10 +1059,10 @@ _ORDER_WORD_BEFORE = re.compile(
 )
 
 
-def _without_order_ref(text: str) -> str | None:
-    """``text`` with its order number and the words naming it left out ("..., хочу вернуть.
-    Заказ 6612399" -> "..., хочу вернуть."), or None when it has none."""
-    ref = extract(text).order_ref
+def _without_order_ref(text: str, ref: str | None) -> str | None:
+    """``text`` with its order number ``ref`` (the one the classifier read in it) and the
+    words naming it left out ("..., хочу вернуть. Заказ 6612399" -> "..., хочу вернуть."), or
+    None when it has none."""
     start = text.find(ref) if ref else -1
     if start < 0:
         return None
@@ -1606,7 +1603,7 @@ class ConversationEngine:
             preds = self.classifier.predict(parts) if len(parts) > 1 else []
             also = questions(list(zip(parts, preds, strict=True))) if preds else ()
             also = tuple(q for q in also if not _RETURN_WISH.search(q))
-            query = _without_order_ref(text)
+            query = _without_order_ref(text, whole.order_ref)
             if also or query:
                 return MultiPrediction(**whole.__dict__, also=also, query=query)
             return whole
