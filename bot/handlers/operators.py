@@ -363,12 +363,12 @@ def create_router(settings: Settings) -> Router:
             return
         desk = desk_of(services)
 
-        async def redraw_card() -> None:
+        async def redraw_card(ask_names: bool = True) -> None:
             """The card's transcript shows the text as it is now (a colleague taking the
             ticket over reads it first)."""
             ticket = await desk.ticket_by_topic(session, message.message_thread_id)
             if ticket is not None:
-                await desk.refresh_card(bot, session, ticket)
+                await desk.refresh_card(bot, session, ticket, ask_names=ask_names)
 
         if row.direction == "note":
             # an internal note corrected: the card and the history keep the new text
@@ -376,9 +376,7 @@ def create_router(settings: Settings) -> Router:
             if note:
                 row.text, row.edited_at = note, utcnow()
                 await session.commit()
-                ticket = await desk.ticket_by_topic(session, message.message_thread_id)
-                if ticket is not None:
-                    await desk.refresh_card(bot, session, ticket, ask_names=False)
+                await redraw_card(ask_names=False)  # who has the ticket is as it was
             return
         if new_text.startswith("/") or is_note(new_text, prefix):
             # a reply edited into a note or a command: never the customer's to read
