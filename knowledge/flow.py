@@ -546,8 +546,15 @@ _SPOKEN = {
     "wanna": "want to",
 }
 _TYPO_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-TYPO_MIN_LETTERS = 5  # shorter words are too alike to correct ("cars", "card")
+TYPO_MIN_LETTERS = 5  # shorter words are too alike to correct ("cars", "card"); 4: swaps only
 TYPO_LONG = 7  # from this length a word may have two slips
+
+
+def _topic_word(message: str) -> bool:
+    """One word of 4+ letters, nothing else but punctuation ("zwroty?", "доставка"): a
+    topic named alone."""
+    words = _TYPO_WORD.findall(message)
+    return len(words) == 1 and len(words[0]) >= 4 and not any(c.isdigit() for c in message)
 
 
 def _missing_or_swapped(typo: str, word: str) -> bool:
@@ -591,7 +598,8 @@ def _other_ending(a: str, b: str) -> bool:
 
 def spelled(text: str, vocabulary: set[str]) -> str:
     """``text`` with its typos read as the KB's words (see _SPOKEN); the same when none. A
-    word of 5-6 letters only with a letter left out or two swapped ("cars" is no "cards",
+    word of 4 letters only with two neighbours swapped ("mcuh"), of 5-6 letters only with a
+    letter left out or two swapped ("cars" is no "cards",
     "доствка" is "доставка"); from 7 letters, up to two slips."""
 
     def fix(match: re.Match[str]) -> str:
@@ -599,9 +607,11 @@ def spelled(text: str, vocabulary: set[str]) -> str:
         low = word.lower()
         if low in _SPOKEN:
             return _SPOKEN[low]
-        if low in vocabulary or len(low) < TYPO_MIN_LETTERS:
+        if low in vocabulary or len(low) < TYPO_MIN_LETTERS - 1:
             return word
-        if len(low) < TYPO_LONG:
+        if len(low) < TYPO_MIN_LETTERS:  # 4 letters: two neighbours swapped only ("mcuh")
+            near = [v for v in vocabulary if len(v) == len(low) and _missing_or_swapped(low, v)]
+        elif len(low) < TYPO_LONG:
             near = [v for v in vocabulary if _missing_or_swapped(low, v)]
         else:
             near = [v for v in vocabulary if v[:1] == low[:1] and _within(low, v, 2)]
@@ -676,6 +686,10 @@ class FaqFlow:
             # before the engine's "I did not understand"
             strict = ctx.prediction.intent != "faq"
             return await self._question(ctx, memory, message, strict=strict)
+        if intent is None and ctx.prediction is not None and _topic_word(message):
+            # one word the classifier is unsure of ("zwroty?", "raty?"): a sure answer when
+            # the KB has one, else the engine's "I did not understand" as before
+            return await self._question(ctx, memory, message, strict=True)
         if intent == "greeting" and (asked := without_greeting(message)) != message:
             # "Здравствуйте, как вернуть куртку?" (a greeting to the model): the question after
             # the greeting is searched, not only "Hello! How can I help?"

@@ -1472,3 +1472,14 @@ async def test_the_reset_email_not_arriving_is_about_the_reset_answer(
     await _ask(routed, "341", "Сколько стоит доставка?", _Prediction("faq", "ru"))
     out = await _ask(routed, "341", "не приходит письмо", pred)
     assert not events(out, "faq_answered")
+
+
+async def test_a_topic_named_alone_gets_a_sure_answer(demo_routed: SimpleNamespace) -> None:
+    """ "zwroty?" alone (the model unsure, 0.39) got "I don't quite understand" while the KB
+    is sure of a returns answer; a word the KB does not know still gets that reply."""
+    out = await _ask(demo_routed, "331", "zwroty?", _Prediction("faq", "pl", 0.39))
+    [ev] = events(out, "faq_answered")
+    assert ev["answer_id"] in ("refund_timing", "returns_procedure", "return_period")
+    assert "zwrot" in out.replies[0].text.lower()  # in Polish
+    out = await _ask(demo_routed, "332", "хмммм", _Prediction("faq", "ru", 0.39))
+    assert not events(out, "faq_answered") and events(out, "fallback")

@@ -6544,3 +6544,31 @@ async def test_a_late_order_with_the_money_asked_back_gets_the_refund_filed(
     assert thanks_before_apology(first), first
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["billing"], first
     assert re.search(r"refund|возврат|zwrot", d.of("promised")[0]["text"]), first
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zamówienie 5512377 dostarczono do sąsiada",
+        "Заказ 5512378 курьер оставил у соседа",
+        "My order 5512379 was left at the wrong address",
+    ],
+)
+async def test_a_parcel_left_with_someone_else_is_a_delivery_case(
+    services: Services, text: str
+) -> None:
+    """'Zamówienie 5512377 dostarczono do sąsiada' (order status to the model) got only "Order
+    5512377. How can I help?": the parcel never reached the customer, the delivery team's case
+    with thanks and regret, and asked about as a rule it stays a question."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["delivery_delay"], d.replies
+    assert d.of("promised"), d.replies[-1]
+
+
+async def test_asking_whether_a_neighbour_may_take_the_parcel_is_no_complaint(
+    services: Services,
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Czy kurier może zostawić paczkę u sąsiada?")
+    assert not d.of("complaint_opened"), d.replies

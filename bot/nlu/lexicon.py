@@ -898,3 +898,36 @@ RESEND_ASKED = re.compile(
     r"(?<!\w)(?:do[śs]lijcie|do[śs]lij|wy[śs]lijcie|prze[śs]lijcie|przy[śs]lijcie)(?!\w)",
     re.IGNORECASE,
 )
+
+
+# a question of what may be done ("can the courier leave it with a neighbour?")
+_MAY_ASK = re.compile(
+    r"\b(?:can|could|may|will|would|is\s+it\s+possible)\b|(?<!\w)(?:можно|могут|может|сможет|"
+    r"возможно)(?!\w)|\b(?:czy|mo[żz]na|mo[żz]e|mog[ąa])\b",
+    re.IGNORECASE,
+)
+
+# "dostarczono do sąsiada", "курьер отдал соседу", "left it at the wrong address": the parcel
+# was handed to someone else or left somewhere else; to the customer it has not come
+_LEFT_ELSEWHERE = re.compile(
+    r"(?<!\w)(?:отдал\w*|оставил\w*|доставил\w*|доставлен\w*|вручил\w*|вручен\w*|"
+    r"привез\w*|delivered|left|handed|given|dropped|dostarczon\w*|dostarczy[łl]\w*|"
+    r"dor[ęe]czon\w*|dor[ęe]czy[łl]\w*|zostawi\w*|odda[łl]\w*|wydan\w*|wyda[łl]\w*)"
+    r"(?:\s+\S+){0,4}?\s+(?:к\s+|у\s+|по\s+|на\s+|to\s+|with\s+|at\s+|do\s+|u\s+|pod\s+|na\s+|"
+    r"za\s+)?(?:(?:the|a|my|moj\w*|мо\w+)\s+)?"
+    r"(?:сосед\w*|не\s+(?:по\s+)?(?:тому|тот|моему|мой)\s*(?:адрес\w*|человек\w*)?|"
+    r"неправильн\w+\s+адрес\w*|другой\s+адрес|другому\s+человек\w*|"
+    r"neighbou?r\w*|wrong\s+(?:address|house|door|flat|apartment|person)|"
+    r"someone\s+else(?!'s|’s)|another\s+(?:address|person)|s[ąa]siad\w*|z[łl]y\s+adres|"
+    r"inny\s+adres|niew[łl]a[śs]ciw\w*\s+adres\w*|obcej\s+osob\w*|obcemu)",
+    re.IGNORECASE,
+)
+
+
+def left_elsewhere(text: str) -> bool:
+    """The parcel was handed to someone else or left at another address, as a fact ("Zamówienie
+    5512377 dostarczono do sąsiada"), not asked about ("can the courier leave it with a
+    neighbour?")."""
+    if not _LEFT_ELSEWHERE.search(text) or hypothetical_question(text):
+        return False
+    return not ("?" in text and _MAY_ASK.search(text))

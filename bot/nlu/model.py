@@ -28,6 +28,7 @@ from .lexicon import (
     heated,
     hostile,
     hypothetical_question,
+    left_elsewhere,
     legal_denied,
     legal_threat,
     other_denied,
@@ -275,6 +276,17 @@ class NluModel:
             and deadline_question(text)
         ):
             intent, complaint_type = "order_status", None  # "успеете к субботе?" asks the date
+        elif (
+            self.legal_override
+            and (intent == "order_status" or complaint_type in ("staff_behavior", "wrong_item"))
+            and "complaint" in self.complaint_intents
+            and "delivery_delay" in self.heads["complaint_type"].labels
+            and left_elsewhere(text)
+        ):
+            # "Zamówienie 5512377 dostarczono do sąsiada" (where it is, to the model), "курьер
+            # оставил у соседа" (the courier's manners), "left at the wrong address" (a wrong
+            # item): the parcel never came, the delivery team finds it
+            intent, complaint_type = "complaint", "delivery_delay"
         return Prediction(
             lang=detect_lang(text),
             intent=intent,
