@@ -720,11 +720,9 @@ async def test_a_voice_message_after_a_sticker_is_not_taken_for_going_on(
         ("I didn't get a damaged item, I got the wrong one", "wrong_item"),
         ("I didn't receive a broken kettle, I received the wrong model", "wrong_item"),
         ("Nie dostałam uszkodzonego czajnika, tylko zły model", "wrong_item"),
-        ("Пришло без задержек, но без чека", "missing_item"),
-        ("Заказ 4471033 пришёл без задержек, но без чека", "missing_item"),
-        ("Doszło bez problemów, ale bez paragonu", "missing_item"),
-        ("Doszło bez opóźnień, ale bez paragonu, zamówienie 5512302", "missing_item"),
-        ("Arrived without any delay, but without a receipt, order 5512301", "missing_item"),
+        ("Пришло без задержек, но без пульта", "missing_item"),
+        ("Doszło bez opóźnień, ale bez ładowarki, zamówienie 5512302", "missing_item"),
+        ("Arrived without any delay, but without a charger, order 5512301", "missing_item"),
         ("Деньги не списали дважды, но заказ так и не пришёл", "delivery_delay"),
         ("I wasn't charged twice, but the order never arrived", "delivery_delay"),
         ("Nie pobrano pieniędzy dwa razy, ale paczka nie dotarła", "delivery_delay"),
@@ -761,7 +759,8 @@ async def test_a_problem_the_customer_denies_is_not_their_case(
     """'I didn't get a damaged item, I got the wrong one' queued a damaged-item case after the
     wrong item (two words between the "not" and "damaged" hid the denial); 'Пришло без
     задержек, но без чека' with its order number told the delivery team the parcel was late,
-    and 'Doszło bez problemów, ale bez paragonu' was praise; 'Деньги не списали дважды, но
+    and 'Doszło bez problemów, ale bez paragonu' was praise (a receipt is the receipts answer
+    now); 'Деньги не списали дважды, но
     заказ так и не пришёл' opened a billing case, 'Nothing was missing, but the lamp doesn't
     turn on' a missing-item one, and 'he was lovely' recorded a complaint about the courier:
     the case is the problem told, alone."""
@@ -1652,6 +1651,42 @@ async def test_two_questions_in_one_message_both_answered(
         got = [e["answer_id"] for e in events(out, "faq_answered")]
         assert got == ["returns_procedure", "return_period"], (message, texts(out))
         assert not events(out, "faq_declined"), texts(out)
+
+
+@pytest.mark.parametrize(
+    ("user", "message"),
+    [
+        ("171", "Товар пришёл, но чек не положили"),
+        ("172", "В посылке не было чека, заказ 5531207"),
+        ("173", "The receipt wasn't in the parcel"),
+        ("174", "I didn't get an invoice with my order 5531207"),
+        ("175", "Nie dostałem paragonu do zamówienia"),
+        ("176", "Doszło bez problemów, ale bez paragonu"),
+        ("178", "Заказ 4471033 пришёл без задержек, но без чека"),
+    ],
+)
+async def test_a_missing_receipt_gets_the_receipts_answer_not_a_resend(
+    shipped_shop: Services, user: str, message: str
+) -> None:
+    """'Товар пришёл, но чек не положили' opened a missing-item case: the order number asked
+    for, then 'Довезти недостающее / Вернуть деньги' offered for goods that all came; 'I
+    didn't get an invoice with my order ...' filed a refund with the finance team. A receipt
+    is no thing in the parcel: the shop's answer on receipts says where to get one."""
+    out = await say(shipped_shop, user, message)
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["invoice_receipts"], texts(out)
+    assert not events(out, "complaint_opened") and not events(out, "asked_for"), texts(out)
+    assert not events(out, "promised"), texts(out)
+
+
+async def test_a_missing_receipt_beside_a_missing_part_is_still_the_part(
+    services: Services,
+) -> None:
+    """A receipt named beside a part that did not come ('без чека и пульта') is still the
+    missing-item case: the remote is sent or refunded."""
+    out = await say(services, "177", "Заказ 5531207 пришёл без чека и пульта")
+    assert [e["complaint_type"] for e in events(out, "complaint_opened")] == ["missing_item"], (
+        texts(out)
+    )
 
 
 async def test_a_polish_first_message_of_two_words_is_answered_in_polish(

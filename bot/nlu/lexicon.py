@@ -931,3 +931,58 @@ def left_elsewhere(text: str) -> bool:
     if not _LEFT_ELSEWHERE.search(text) or hypothetical_question(text):
         return False
     return not ("?" in text and _MAY_ASK.search(text))
+
+
+# the paperwork of an order, not a thing in it: a receipt or an invoice ("чек", "кассовый
+# чек", "квитанция", "счёт-фактура", "receipt", "invoice", "paragon", "faktura", "rachunek")
+_PAPERWORK = re.compile(
+    r"(?<![^\W\d_])(?:чек(?:а|и|ом|у|ов)?|квитанци\w*|сч[её]т[а-]?\s*-?\s*фактур\w*)(?![^\W\d_])|"
+    r"\b(?:receipts?|invoices?)\b|(?<!\w)(?:paragon\w*|faktur\w*|rachun\w*)",
+    re.IGNORECASE,
+)
+# ... said not to have come with it ("чек не положили", "без чека", "чека не было", "The receipt
+# wasn't in the parcel", "no invoice", "I didn't get an invoice", "Nie dostałem paragonu", "brak
+# faktury", "nie było paragonu")
+_NOT_GOT = re.compile(
+    r"(?<!\w)не\s+(?:положил\w*|вложил\w*|дал\w*|выдал\w*|был[оаи]?|пришл\w*|пришёл|пришел|"
+    r"получил\w*|прислал\w*|отправил\w*|пробил\w*)|(?<!\w)(?:без|нет|забыл\w*)(?!\w)|"
+    r"\b(?:wasn'?t|weren'?t|isn'?t|was\s+not|were\s+not|is\s+not)\b|\bno\b|\bwithout\b|\bmissing\b|"
+    r"\b(?:didn'?t|did\s+not|haven'?t|have\s+not|never)\s+(?:get|got|receive|come|arrive|include)|"
+    r"\bforgot\b|\bnot\s+(?:included|enclosed)\b|"
+    r"(?<!\w)nie\s+(?:dosta[łl]\w*|otrzyma[łl]\w*|by[łl]o|ma|do[łl][ąa]czy\w*|w[łl]o[żz]y\w*|"
+    r"przys[łl]a\w*|przysz[łl]\w*)|(?<!\w)(?:bez|brak\w*|zapomnie\w*)(?!\w)",
+    re.IGNORECASE,
+)
+# ... with another thing listed beside it ("без чека и пульта", "no receipt and no charger")
+_PAPERWORK_AND = re.compile(
+    r"(?:чек\w*|квитанци\w*|фактур\w*|receipts?|invoices?|paragon\w*|faktur\w*|rachun\w*)"
+    r"\s*(?:,|\s(?:и|а\s+также|and|or|i|oraz|ani|ни)\s)\s*"
+    r"(?!(?:не|nie|not|no|was|wasn|нет|nr)(?![^\W\d_])|заказ|номер|order|zam[óo]w|numer)"
+    r"[^\W\d_]",
+    re.IGNORECASE,
+)
+
+_PAPERWORK_CLAUSE = re.compile(r"[,.;:!?]+|\s(?:и|а|но|and|but|i|ale|oraz)\s", re.IGNORECASE)
+
+
+def paperwork_named(text: str) -> str | None:
+    """The receipt or invoice a message names, as written ("чек", "invoice", "paragonu")."""
+    found = _PAPERWORK.search(text)
+    return found.group() if found else None
+
+
+def paperwork_missing(text: str) -> bool:
+    """The message says a receipt or an invoice did not come with the order ("Товар пришёл,
+    но чек не положили", "The receipt wasn't in the parcel", "Nie dostałem paragonu do
+    zamówienia"), and names no other thing missing, broken or wrong and no money taken: the
+    shop's receipts answer, no missing item to send again or refund."""
+    if not _PAPERWORK.search(text) or not _NOT_GOT.search(text):
+        return False
+    if _PAPERWORK_AND.search(text) or problem_told(_DAMAGE, text) or money_taken_named(text):
+        return False
+    # "Пришло без задержек, но без чека": the other clauses name nothing wrong or missing
+    return not any(
+        _wrong_or_missing(clause) or re.search(PART_MISSING_RU, clause, re.IGNORECASE)
+        for clause in _PAPERWORK_CLAUSE.split(text)
+        if not _PAPERWORK.search(clause)
+    )
