@@ -1689,6 +1689,34 @@ async def test_a_missing_receipt_beside_a_missing_part_is_still_the_part(
     )
 
 
+@pytest.mark.parametrize(
+    ("user", "message", "also"),
+    [
+        ("181", "Куртка не подошла по размеру, как вернуть?", None),
+        ("182", "The shoes are too small, how do I return them?", None),
+        ("183", "Buty są za małe, jak je zwrócić?", None),
+        (
+            "184",
+            "Куртка не подошла по размеру, как вернуть? И сколько стоит доставка?",
+            "delivery_cost",
+        ),
+    ],
+)
+async def test_how_to_return_a_thing_that_does_not_fit_gets_the_return_procedure(
+    shipped_shop: Services, user: str, message: str, also: str | None
+) -> None:
+    """'Куртка не подошла по размеру, как вернуть?' (a question to the model) got 'Ваш вопрос
+    про одну из этих тем?' with topic buttons (the size exchange at 0.27), 'The shoes are too
+    small, how do I return them?' the size exchange's 'Yes — tap "Exchange size"', the Polish
+    one that in English. How to send back a thing that does not fit is the return procedure;
+    a question asked besides is still answered."""
+    out = await say(shipped_shop, user, message)
+    got = [e["answer_id"] for e in events(out, "faq_answered")]
+    assert got == ["returns_procedure", *([also] if also else [])], texts(out)
+    assert not events(out, "faq_declined"), texts(out)
+    assert detect_lang(texts(out)) == detect_lang(message), texts(out)
+
+
 async def test_a_polish_first_message_of_two_words_is_answered_in_polish(
     services: Services,
 ) -> None:

@@ -1055,6 +1055,34 @@ _RETURN_WISH = re.compile(
 )
 
 
+# ... sent back, not swapped ("как вернуть?", "how do I return them?", "jak je zwrócić?")
+_RETURN_ONLY = re.compile(
+    r"(?<!\w)zwr[óo]ci[ćc]|(?<!\w)odda[ćc]|(?<!\w)odes[łl]a[ćc]|(?<!\w)(?:вернуть|сдать)(?!\w)|"
+    r"\breturn\b|\bsend\s+(?:it|them)\s+back\b",
+    re.IGNORECASE,
+)
+_RETURN_CLAUSE = re.compile(
+    r"[,.;:!]+\s*|\s(?:и|а|но|and|but|so|(?-i:i)|ale|wi[ęe]c)\s",
+    re.IGNORECASE,  # not "how do I"
+)
+
+
+def _return_asked(text: str) -> str | None:
+    """The clause asking how or whether to send a thing back when the message asks it beside
+    why ("Куртка не подошла по размеру, как вернуть?" -> "как вернуть?"), or None: the
+    return, not the size, is asked about ("The shoes are too small" drew the size exchange's
+    answer, the Russian one none the search was sure of)."""
+    if not asks_question(text) or not _RETURN_ONLY.search(text):
+        return None
+    if _RETURN_WISH.search(_RETURN_ONLY.sub(" ", text)):
+        return None  # "вернуть или обменять?": both asked, the whole message searched
+    clauses = [c.strip() for c in _RETURN_CLAUSE.split(text) if c and c.strip()]
+    asked = [c for c in clauses if _RETURN_ONLY.search(c)]
+    if len(clauses) < 2 or len(asked) != 1 or not re.search(r"[^\W\d_]", asked[0]):
+        return None
+    return asked[0]
+
+
 _ORDER_WORD_BEFORE = re.compile(
     r"(?:(?:заказ\w*|номер|order|zam[óo]wieni\w*|numer)\s*)+(?:№|#|nr\.?|no\.?)?\s*$",
     re.IGNORECASE,
@@ -1075,11 +1103,11 @@ def _without_order_ref(text: str, ref: str | None) -> str | None:
 
 def _sound_return(pred: Prediction, text: str) -> bool:
     """A sound thing the customer wants to send back or swap because it does not fit or
-    please them (a "no" or a complaint to the model): no damage, wrong or missing thing told,
-    no threat, no anger."""
+    please them (a "no", a complaint or a question to the model): no damage, wrong or missing
+    thing told, no threat, no anger."""
     from bot.dialogs.complaint import products_named  # complaint imports this module
 
-    if pred.intent not in ("deny", "complaint") or not _RETURN_WISH.search(text):
+    if pred.intent not in ("deny", "complaint", "faq") or not _RETURN_WISH.search(text):
         return False
     if not (_FIT_RETURN.search(text) or _UNWANTED.search(text)):
         return False
@@ -1620,6 +1648,8 @@ class ConversationEngine:
             also = questions(list(zip(parts, preds, strict=True))) if preds else ()
             also = tuple(q for q in also if not _RETURN_WISH.search(q))
             query = _without_order_ref(text, whole.order_ref)
+            if (asked_return := _return_asked(query or text)) is not None:
+                query = asked_return
             if also or query:
                 return MultiPrediction(**whole.__dict__, also=also, query=query)
             return whole
@@ -1907,7 +1937,9 @@ class ConversationEngine:
                     await faq.not_known_also(ctx, unknown)
                 return ()
         await self._dispatch_main(ctx)
-        return also if ctx.intent != "faq" else ()
+        # a question searched in its own words (a sound return's "как вернуть?") leaves the
+        # other one asked ("И сколько стоит доставка?") to be answered after it
+        return also if ctx.intent != "faq" or pred.query else ()
 
     async def _answer_also(self, ctx: TurnContext, questions: tuple[str, ...]) -> None:
         """The other questions asked with the main request, answered after it."""
