@@ -1717,6 +1717,30 @@ async def test_how_to_return_a_thing_that_does_not_fit_gets_the_return_procedure
     assert detect_lang(texts(out)) == detect_lang(message), texts(out)
 
 
+@pytest.mark.parametrize(
+    ("user", "turns"),
+    [
+        ("191", ("Купил вчера, а сегодня цена упала на 500 ₽", "5531207")),
+        ("192", ("the price dropped the day after I bought it", "order 5531207")),
+        ("193", ("Заказ 5531207, через два дня после покупки цена стала на 2000 ₽ ниже",)),
+        ("194", ("Kupiłem wczoraj, a dziś cena spadła o 50 zł",)),
+    ],
+)
+async def test_a_price_drop_after_buying_gets_the_shops_price_answer_not_a_made_up_refund(
+    shipped_shop: Services, user: str, turns: tuple[str, ...]
+) -> None:
+    """'Купил вчера, а сегодня цена упала на 500 ₽' was a billing complaint: the order number
+    asked, then 'Я сразу одобрил возврат 500 ₽ ... Деньги придут на карту', and 'the price
+    dropped the day after I bought it' a refund filed with finance, where the shop returns
+    the difference as Lavka Club points. The shop's answer on price changes is given, and
+    nothing it contradicts is promised."""
+    outs = [await say(shipped_shop, user, turn) for turn in turns]
+    got = [e["answer_id"] for e in events(outs[0], "faq_answered")]
+    assert got == ["price_change"], texts(outs[0])
+    for out in outs:
+        assert not events(out, "promised") and not events(out, "complaint_opened"), texts(out)
+
+
 async def test_a_polish_first_message_of_two_words_is_answered_in_polish(
     services: Services,
 ) -> None:

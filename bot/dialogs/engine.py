@@ -84,6 +84,7 @@ from bot.nlu.lexicon import (
     packaging_only,
     paperwork_missing,
     paperwork_named,
+    price_dropped,
     problem_told,
     refund_status_question,
     sarcastic,
@@ -1414,6 +1415,19 @@ class ConversationEngine:
                 intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
             )
             return MultiPrediction(**whole.__dict__, query=paperwork_named(text))
+        if whole.threat in (None, "none") and price_dropped(text) and not item_trouble_named(text):
+            # "Купил вчера, а сегодня цена упала на 500 ₽" (a billing complaint to the model)
+            # got "Я сразу одобрил возврат 500 ₽ ... Деньги придут на карту", where the shop
+            # gives the difference back in points: the shop's answer on price changes says
+            # what it gives and how (the order number left out of the search)
+            whole = dataclasses.replace(
+                whole,
+                intent="faq",
+                complaint_type=None,
+                intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
+            )
+            query = _without_order_ref(text, whole.order_ref)
+            return MultiPrediction(**whole.__dict__, query=query) if query else whole
         order = bool(_ORDER_NAMED.search(text))
         if (
             (whole.intent == "request_human" or (whole.intent == "order_status" and order))

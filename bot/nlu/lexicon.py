@@ -986,3 +986,36 @@ def paperwork_missing(text: str) -> bool:
         for clause in _PAPERWORK_CLAUSE.split(text)
         if not _PAPERWORK.search(clause)
     )
+
+
+# the price gone down since the purchase ("цена упала", "подешевел", "стало дешевле", "the price
+# dropped", "it's cheaper now", "cena spadła", "potaniało", "jest taniej")
+_PRICE_DROPPED = re.compile(
+    r"(?<!\w)цен\w*\s+(?:\w+\s+){0,2}?(?:упал\w*|снизил\w*|снижен\w*|опустил\w*|уменьшил\w*|"
+    r"стал\w*\s+(?:\S+\s+){0,3}?(?:ниже|меньше))|(?<!\w)(?:подешевел\w*|удешевил\w*)|"
+    r"(?<!\w)(?:стал\w*|уже)\s+(?:\w+\s+){0,3}?дешевле|дешевле\s+(?:\w+\s+){0,2}?стал\w*|"
+    r"\bprices?\s+(?:\w+\s+){0,2}?(?:dropped|went\s+down|fell|has\s+fallen|decreased|was\s+(?:cut|"
+    r"reduced|lowered)|is\s+(?:now\s+)?lower)|\bprice\s+drop|\b(?:is|it'?s|are|now|got)\s+"
+    r"(?:\w+\s+){0,2}?cheaper\b|\bcheaper\s+now\b|\bnow\s+costs?\s+less\b|"
+    r"(?<!\w)cen\w*\s+(?:\w+\s+){0,2}?(?:spad[łl]\w*|obni[żz]\w*|zmniejszy\w*|jest\s+(?:\w+\s+)?"
+    r"ni[żz]sz\w*)|(?<!\w)(?:potania\w*|przecen\w*)|(?<!\w)(?:jest|ju[żz])\s+(?:\w+\s+){0,2}?taniej",
+    re.IGNORECASE,
+)
+
+_PRICE_KEPT = re.compile(
+    r"(?<!\w)(?:не|nie)\s+(?:упал|снизил|подешевел|spad|obni[żz]|potania)|"
+    r"\b(?:didn'?t|did\s+not|hasn'?t|has\s+not|not)\s+(?:drop|go\s+down|fall|fallen|dropped)",
+    re.IGNORECASE,
+)
+
+
+def price_dropped(text: str) -> bool:
+    """The price of what the customer bought went down since ("Купил вчера, а сегодня цена
+    упала на 500 ₽", "the price dropped the day after I bought it", "cena spadła"), no
+    money taken wrongly said: the shop's answer on price changes (what it gives back, and
+    how), not a refund the bot makes up."""
+    return (
+        problem_told(_PRICE_DROPPED, text)
+        and not _PRICE_KEPT.search(text)
+        and not money_taken_named(text)
+    )
