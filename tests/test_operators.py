@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.db.models import Message as MessageRow
 from bot.db.models import Ticket
 from bot.sandbox.run import OPERATORS, OPERATORS_CHAT_ID, Sandbox, stop_bot, stop_sandbox
-from tests.test_e2e import JOHN, OLGA, _escalate, bot_texts, launch, settled, topic_texts
+from tests.test_e2e import ANNA, JOHN, OLGA, _escalate, bot_texts, launch, settled, topic_texts
 
 TOMASZ = OPERATORS[1][0]
 BOTH = pytest.mark.parametrize("db_backend", ["sqlite", "postgresql"], indirect=True)
@@ -1898,3 +1898,46 @@ async def test_a_person_asked_for_at_was_it_solved_gets_the_tickets_own_operator
     assert "I want to talk to a person" in topic_texts(fake, thread)
     ticket = await the_ticket(sandbox)
     assert (ticket.id, ticket.status, ticket.assignee_id) == (1, "taken", OLGA)
+
+
+@BOTH
+@pytest.mark.parametrize(
+    ("how", "who", "first", "told"),
+    [
+        ("command", ANNA, "Позовите оператора, пожалуйста", "Ваше обращение снова открыто"),
+        ("button", JOHN, "operator please", "Your request is open again"),
+    ],
+    ids=["command-ru", "button-en"],
+)
+async def test_a_reopened_ticket_is_told_to_the_customer_in_their_language(
+    sandbox: Sandbox, how: str, who: int, first: str, told: str
+) -> None:
+    """Olga resolved Anna's ticket, then saw she had forgotten the refund and sent /reopen
+    (or pressed Reopen on the card). Anna's last word from the shop was 'Was your question
+    solved?': nothing told her that a person had her request again. She reads, in Russian,
+    that it is open again and a colleague is on it; Olga reads that Anna was told."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, who, first)
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    question = await fake.wait_for_bot_message(who, text_contains="?", timeout=20)
+    await settled(sandbox)
+    last = fake.messages(OPERATORS_CHAT_ID, thread_id=thread)[-1]["message_id"]
+    if how == "command":
+        fake.user_sends(OLGA, "/reopen", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    else:
+        fake.user_presses(OLGA, OPERATORS_CHAT_ID, card["message_id"], "tk:reopen:1")
+    said = await fake.wait_for_bot_message(
+        who, text_contains=told, after_message_id=question[-1]["message_id"], timeout=20
+    )
+    assert "colleague" in said[-1]["text"] or "коллега" in said[-1]["text"], said[-1]["text"]
+    reopened = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID,
+        thread_id=thread,
+        text_contains="reopened",
+        after_message_id=last,
+        timeout=20,
+    )
+    assert "customer is told" in reopened[-1]["text"], reopened[-1]["text"]
+    await settled(sandbox)
+    assert sum(told in t for t in bot_texts(fake, who)) == 1

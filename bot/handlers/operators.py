@@ -1471,7 +1471,9 @@ async def apply_action(
         if newer is not None:  # one open ticket per customer: their messages go to one topic
             link = desk.topic_link(newer)
             return False, texts("op_reopen_newer", id=newer.id, link=f": {link}" if link else "")
-        await reopen_ticket(session, ticket, actor_id=actor, now=now)
+        conversation = await reopen_ticket(session, ticket, actor_id=actor, now=now)
+        # the customer, who last read "resolved", hears that a person has it again
+        await tell_customer_reopened(bot, session, services, ticket, conversation)
         await session.commit()  # done, and no lock held while Telegram opens the topic
         try:
             await bot.reopen_forum_topic(desk.chat_id, ticket.topic_id)  # type: ignore[arg-type]
@@ -1512,6 +1514,35 @@ async def tell_customer_resolved(
     if not telegram:
         return
     await deliver(bot, session, [r.id for r in rows])
+    if customer.blocked_bot:
+        await desk_of(services).customer_blocked(bot, session, ticket)
+
+
+async def tell_customer_reopened(
+    bot: Bot, session: AsyncSession, services: Services, ticket: Ticket, conversation: Conversation
+) -> None:
+    """An operator reopened the customer's resolved ticket: they are told, in their language,
+    that their request is open again and a colleague has it (their messages reach a person
+    again, not the bot). The reopening is committed before it is sent."""
+    customer = await session.get(Customer, ticket.customer_id)
+    telegram = customer is not None and customer.channel == "telegram"
+    if customer is None or (telegram and customer.chat_id is None):
+        return
+    state = dict(conversation.state or {})
+    lang = conversation.language or services.settings.default_language
+    texts = Texts(lang, state.setdefault("variants", {}))
+    row = MessageRow(
+        conversation_id=conversation.id,
+        direction="out",
+        text=texts("reopened_by_operator"),
+        tg_chat_id=customer.chat_id if telegram else None,
+    )
+    conversation.state = state
+    session.add(row)
+    await session.commit()
+    if not telegram:
+        return
+    await deliver(bot, session, [row.id])
     if customer.blocked_bot:
         await desk_of(services).customer_blocked(bot, session, ticket)
 
