@@ -167,6 +167,11 @@ async def test_a_reply_edited_into_a_note_or_a_command_is_not_mirrored_to_the_cu
     assert not any(edited in t or "finance" in t for t in bot_texts(fake, JOHN))
     assert not [c for c in fake.calls_of("editMessageText") if str(c.get("chat_id")) == str(JOHN)]
     assert "new message" in said[-1]["text"], said[-1]["text"]
+    if edited.startswith("#"):
+        # what John read cannot be unsent: Olga is told so, and the card keeps her answer
+        assert "cannot be taken back" in said[-1]["text"], said[-1]["text"]
+        assert "Operator: Your refund is approved" in card_transcript(fake, thread)
+        assert "finance" not in card_transcript(fake, thread)
     assert (await the_ticket(sandbox)).status != "resolved"
 
 
@@ -1941,3 +1946,81 @@ async def test_a_reopened_ticket_is_told_to_the_customer_in_their_language(
     assert "customer is told" in reopened[-1]["text"], reopened[-1]["text"]
     await settled(sandbox)
     assert sum(told in t for t in bot_texts(fake, who)) == 1
+
+
+def card_transcript(fake, thread: int) -> str:
+    """The pinned card's transcript as it reads now."""
+    return card_head(fake, thread).split("Transcript:")[-1]
+
+
+async def test_a_waiting_reply_edited_into_a_note_is_a_note_on_the_card(sandbox: Sandbox) -> None:
+    """Telegram was down when Olga answered John ('Your refund is approved'); before it went
+    out she edited it into '# refund not approved yet'. It was never sent, and was kept as a
+    note, but the pinned card still read 'Operator: Your refund is approved': Tomasz, taking
+    over from the card, would tell John his refund was on its way. The card shows the note."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.add_fault("copyMessage", status=502, times=4)
+    sent = fake.user_sends(
+        OLGA, "Your refund is approved", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="⏳", timeout=30
+    )
+    await settled(sandbox)
+    fake.user_edits(OPERATORS_CHAT_ID, sent["message_id"], "# refund not approved yet")
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="internal note", timeout=20
+    )
+    await fake.wait_for(
+        lambda: "Note: refund not approved yet" in card_transcript(fake, thread), timeout=20
+    )
+    assert "Your refund is approved" not in card_transcript(fake, thread)
+    assert not any("refund" in t for t in bot_texts(fake, JOHN)), bot_texts(fake, JOHN)
+
+
+@pytest.mark.parametrize(
+    ("edited", "told", "kept"),
+    [
+        ("Your refund is approved", "new message", "Note: Your refund is approved"),
+        ("/resolve", "/resolve", "Note: checking the refund with finance"),
+    ],
+    ids=["reply", "command"],
+)
+async def test_a_note_edited_into_a_reply_or_a_command_says_it_was_not_sent_or_run(
+    sandbox: Sandbox, edited: str, told: str, kept: str
+) -> None:
+    """Olga noted '# checking the refund with finance' in John's topic, then edited the '#'
+    away ('Your refund is approved'), or edited it into '/resolve'. Nothing was said: John
+    got nothing, the ticket stayed open, and Olga, who saw her message in the topic without
+    its '#', believed John had his answer (or the ticket was resolved). She is told it is
+    still an internal note (a command works only as a new message), and the card shows the
+    note as it reads now."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    sent = fake.user_sends(
+        OLGA,
+        "# checking the refund with finance",
+        chat_id=OPERATORS_CHAT_ID,
+        message_thread_id=thread,
+    )
+    await fake.wait_for(
+        lambda: "Note: checking the refund" in card_transcript(fake, thread), timeout=20
+    )
+    await settled(sandbox)
+    before = bot_texts(fake, JOHN)
+    last = fake.messages(OPERATORS_CHAT_ID, thread_id=thread)[-1]["message_id"]
+    fake.user_edits(OPERATORS_CHAT_ID, sent["message_id"], edited)
+    said = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID,
+        thread_id=thread,
+        text_contains="internal note",
+        after_message_id=last,
+        timeout=20,
+    )
+    assert told in said[-1]["text"] and "not" in said[-1]["text"], said[-1]["text"]
+    await fake.wait_for(lambda: kept in card_transcript(fake, thread), timeout=20)
+    await settled(sandbox)
+    assert "/resolve" not in card_transcript(fake, thread)
+    assert bot_texts(fake, JOHN) == before
+    assert (await the_ticket(sandbox)).status != "resolved"

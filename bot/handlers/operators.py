@@ -372,15 +372,25 @@ def create_router(settings: Settings) -> Router:
 
         if row.direction == "note":
             # an internal note corrected: the card and the history keep the new text
-            note = note_text(new_text, prefix)
+            command, words = command_parts(new_text) if new_text.startswith("/") else ("", "")
+            command = command.split("@")[0]
+            note = note_text(new_text, prefix) if not command or command == "note" else words
             if note:
                 row.text, row.edited_at = note, utcnow()
                 await session.commit()
                 await redraw_card(ask_names=False)  # who has the ticket is as it was
+            if command and command != "note":
+                # '/resolve' edited in: nothing is run (the note keeps its words)
+                said = texts("op_edit_note_command", command=command)
+                await reply_after_reading(session, message.reply, said)
+            elif note and not command and not is_note(new_text, prefix):
+                # the '#' taken off: the operator may believe the customer reads it now
+                await reply_after_reading(session, message.reply, texts("op_edit_note_not_sent"))
             return
         if new_text.startswith("/") or is_note(new_text, prefix):
             # a reply edited into a note or a command: never the customer's to read
-            await edited_into_note(message, session, row, new_text, prefix, texts)
+            if await edited_into_note(message, session, row, new_text, prefix, texts):
+                await redraw_card(ask_names=False)  # the card says "Note:", not "Operator:"
             return
         if row.tg_chat_id is None or row.tg_message_id is None:
             if row.delivered_at is None:
@@ -768,11 +778,11 @@ async def edited_into_note(
     new_text: str,
     prefix: str,
     texts: Texts,
-) -> None:
+) -> bool:
     """An operator edited their reply into an internal note (or a command). The customer's
     copy is left as it was (mirroring would show them the note), nothing is done as a
     command, and the operator is told; a reply still waiting in the outbox becomes the note
-    and is not sent."""
+    and is not sent (True: it did, the card's transcript is to say so)."""
     command, _ = command_parts(new_text) if new_text.startswith("/") else ("", "")
     waiting = row.delivered_at is None and row.tg_message_id is None and not command
     if waiting and claim(session, [row.id]):  # not being sent right now
@@ -791,12 +801,13 @@ async def edited_into_note(
         if ticket is not None:
             await add_event(session, ticket, "note", actor_id=row.author_id, text=row.text)
         await reply_after_reading(session, message.reply, texts("op_edit_kept_as_note"))
-        return
+        return True
     if command:
         said = texts("op_edit_command", command=command)
         await reply_after_reading(session, message.reply, said)
-        return
+        return False
     await reply_after_reading(session, message.reply, texts("op_edit_not_note"))
+    return False
 
 
 async def note_command(
