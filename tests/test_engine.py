@@ -1732,13 +1732,18 @@ async def test_a_price_drop_after_buying_gets_the_shops_price_answer_not_a_made_
     """'Купил вчера, а сегодня цена упала на 500 ₽' was a billing complaint: the order number
     asked, then 'Я сразу одобрил возврат 500 ₽ ... Деньги придут на карту', and 'the price
     dropped the day after I bought it' a refund filed with finance, where the shop returns
-    the difference as Lavka Club points. The shop's answer on price changes is given, and
-    nothing it contradicts is promised."""
+    the difference as Lavka Club points. The shop's answer on price changes is given, nothing
+    it contradicts is promised, and the order, told then or next, goes to a colleague who can
+    give the difference (not 'Понял, заказ 5531207. Чем могу помочь?')."""
     outs = [await say(shipped_shop, user, turn) for turn in turns]
     got = [e["answer_id"] for e in events(outs[0], "faq_answered")]
     assert got == ["price_change"], texts(outs[0])
     for out in outs:
         assert not events(out, "promised") and not events(out, "complaint_opened"), texts(out)
+    if "5531207" in " ".join(turns):
+        handed = [e["reason"] for out in outs for e in events(out, "escalated")]
+        assert handed == ["order_change"], [texts(out) for out in outs]
+        assert "5531207" in texts(outs[-1]), texts(outs[-1])
 
 
 async def test_a_polish_first_message_of_two_words_is_answered_in_polish(

@@ -16,6 +16,7 @@ from bot.dialogs.complaint import (
 from bot.dialogs.engine import TurnContext, failure_named
 from bot.dialogs.requests import asks_question
 from bot.dialogs.slots import bare_order_ref, has, words
+from bot.nlu.lexicon import price_dropped
 from knowledge.flow import about_placed_order, is_not_helpful
 
 _QUESTION = re.compile(
@@ -175,6 +176,8 @@ class OrderStatusFlow:
             else:
                 self._ask(ctx, "order_change_ask")
             return True
+        if await self._price_difference(ctx, known):
+            return True
         offered = self._after_offer(ctx, known)
         if offered is not None:
             return offered
@@ -264,9 +267,12 @@ class OrderStatusFlow:
         """The message right after a general answer and the offer to check a placed order:
         handled here (True), or None for the usual handling."""
         offered = ctx.state.pop("order_offered", None)
+        action = ctx.state.pop("offer_action", None)  # what the number is for, if not its status
         turns = int(ctx.state.get("turns", 0))
         if offered is None or turns - int(offered) != 1 or ctx.incoming.callback_data:
             return None
+        if action is not None:
+            ctx.state["order_action"] = action
         text = ctx.incoming.text or ""
         pred = ctx.prediction
         if pred is not None and pred.threat not in (None, "none"):
@@ -286,11 +292,42 @@ class OrderStatusFlow:
             ctx.event("asked_for", slot="order_ref")
             ctx.say("order_status_offer_yes")
             return True
+        ctx.state.pop("order_action", None)
         if ctx.intent == "deny" and not is_not_helpful(text, None):
             # "нет, я ещё не заказывала" answers the offer, not the answer before it
             ctx.say("order_status_offer_no")
             return True
         return None
+
+    async def _price_difference(self, ctx: TurnContext, known: dict) -> bool:
+        """A price gone down since the purchase ("Купил вчера, а сегодня цена упала на 500 ₽",
+        read as a question by the engine): the shop's answer on price changes, which says what
+        it gives back and how, then the order for a colleague who can give it (its number
+        asked for when not told). "Напишите нам — вернём разницу" alone left the customer,
+        who just had, with "Понял, заказ 5531207. Чем могу помочь?" for their number."""
+        pred = ctx.prediction
+        text = ctx.incoming.text or ""
+        if (
+            pred is None
+            or pred.intent != "faq"
+            or ctx.incoming.callback_data
+            or ctx.faq is None
+            or not price_dropped(text)
+        ):
+            return False
+        asked = getattr(pred, "query", None) or text
+        if not await ctx.faq.answer_also(ctx, asked, via="search"):
+            return False  # no sure answer: the FAQ flow's topics, and a person a tap away
+        if pred.order_ref:
+            known["order_ref"] = pred.order_ref
+            ctx.state["order_action"] = "price"
+            self._pass_on(ctx)
+        else:
+            ctx.state["order_offered"] = int(ctx.state.get("turns", 0))
+            ctx.state["offer_action"] = "price"
+            ctx.event("order_check_offered")
+            ctx.say("order_price_offer")
+        return True
 
     async def _answered_generally(self, ctx: TurnContext) -> bool:
         """A general question about delivery or stock, not about a placed order: a sure
