@@ -1065,6 +1065,9 @@ async def test_reopen_brings_the_chat_back_unless_a_newer_ticket_is_open(sandbox
         lambda: [t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]][1:], timeout=20
     )
     second_thread = second[0]["message_thread_id"]
+    # the hand-off turn done: ticket #2 knows its topic (Telegram makes it before the bot
+    # stores it; under load a /reopen read in between pointed to #2 without its link)
+    await settled(sandbox)
     fake.user_sends(OLGA, "/reopen", chat_id=OPERATORS_CHAT_ID, message_thread_id=first)
     refusal = await fake.wait_for_bot_message(
         OPERATORS_CHAT_ID, thread_id=first, text_contains="newer", timeout=20
