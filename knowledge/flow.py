@@ -550,6 +550,20 @@ TYPO_MIN_LETTERS = 5  # shorter words are too alike to correct ("cars", "card");
 TYPO_LONG = 7  # from this length a word may have two slips
 
 
+def _sorry_first(ctx: TurnContext) -> None:
+    """Before the first answer of a turn to a message told upset or angry (the model's
+    emotion; no thanks or praise): thanks and a word of regret, as in a complaint. "Опять не
+    положили чек!!! Сколько можно" got the receipts answer alone."""
+    pred = ctx.prediction
+    if (
+        pred is not None
+        and pred.emotion in ("upset", "angry")
+        and ctx.intent not in ("thanks", "praise", "greeting", "goodbye")
+        and not ctx.outcome.replies
+    ):
+        ctx.say_text(text("faq_sorry_intro", ctx.lang, ctx.texts.memory))
+
+
 def _topic_word(message: str) -> bool:
     """One word of 4+ letters, nothing else but punctuation ("zwroty?", "доставка"): a
     topic named alone."""
@@ -733,6 +747,7 @@ class FaqFlow:
                     memory["repeated"] = repeated
                     self._say_again(ctx, memory, entry, best.score, via="search")
                 else:
+                    _sorry_first(ctx)
                     self._say_answer(ctx, memory, entry, best.score, via="search")
                 return True
         if strict:
@@ -1056,6 +1071,7 @@ class FaqFlow:
             return False
         memory: dict[str, Any] = ctx.state.setdefault("faq", {})
         _new_thread(memory, question, result, entry)
+        _sorry_first(ctx)
         self._say_answer(ctx, memory, entry, best.score, via=via, extra=extra)
         return True
 

@@ -1483,3 +1483,24 @@ async def test_a_topic_named_alone_gets_a_sure_answer(demo_routed: SimpleNamespa
     assert "zwrot" in out.replies[0].text.lower()  # in Polish
     out = await _ask(demo_routed, "332", "хмммм", _Prediction("faq", "ru", 0.39))
     assert not events(out, "faq_answered") and events(out, "fallback")
+
+
+async def test_an_upset_question_gets_thanks_and_regret_before_the_answer(
+    demo_routed: SimpleNamespace,
+) -> None:
+    """ "Опять не положили чек!!! Сколько можно" got the receipts answer alone, as if asked
+    calmly: an upset or angry question gets thanks and a word of regret first (once), a calm
+    one the answer alone."""
+    text = "Как оформить возврат?! Уже неделю не могу разобраться!!!"
+    out = await _ask(demo_routed, "333", text, _Prediction("faq", "ru", 0.9, emotion="angry"))
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["returns_procedure"]
+    first = out.replies[0].text
+    assert "Спасибо" in first and "простите" in first, first
+    assert sum("простите" in r.text for r in out.replies) == 1
+    out = await _ask(demo_routed, "334", "Как оформить возврат?", _Prediction("faq", "ru", 0.9))
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["returns_procedure"]
+    assert not any("простите" in r.text for r in out.replies), out.replies[0].text
+    pred = _Prediction("faq", "pl", 0.9, emotion="upset")
+    out = await _ask(demo_routed, "335", "Jak zwrócić towar?! Nic nie działa", pred)
+    assert events(out, "faq_answered"), out.replies
+    assert "przepraszam" in out.replies[0].text, out.replies[0].text
