@@ -1062,6 +1062,7 @@ _RETURN_ONLY = re.compile(
     r"\breturn\b|\bsend\s+(?:it|them)\s+back\b",
     re.IGNORECASE,
 )
+_WHICH = re.compile(r"(?:котор|which\b|that\b|któr)", re.IGNORECASE)  # a relative clause
 _RETURN_CLAUSE = re.compile(
     r"[,.;:!]+\s*|\s(?:и|а|но|and|but|so|(?-i:i)|ale|wi[ęe]c)\s",
     re.IGNORECASE,  # not "how do I"
@@ -1081,6 +1082,9 @@ def _return_asked(text: str) -> str | None:
     asked = [c for c in clauses if _RETURN_ONLY.search(c)]
     if len(clauses) < 2 or len(asked) != 1 or not re.search(r"[^\W\d_]", asked[0]):
         return None
+    after = clauses[clauses.index(asked[0]) + 1 :]
+    if after and _WHICH.match(after[0]):
+        return None  # "Как вернуть товар, который не подошёл?": one question, searched whole
     return asked[0]
 
 
