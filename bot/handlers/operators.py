@@ -1495,12 +1495,19 @@ async def apply_action(
     return False, texts("op_unknown_action")
 
 
-async def tell_customer_resolved(
-    bot: Bot, session: AsyncSession, services: Services, ticket: Ticket, conversation: Conversation
+async def _tell_customer(
+    bot: Bot,
+    session: AsyncSession,
+    services: Services,
+    ticket: Ticket,
+    conversation: Conversation,
+    replies: Callable[[Texts], list[tuple[str, Any]]],
+    mark: Callable[[dict[str, Any], bool], None] | None = None,
 ) -> None:
-    """Tell the customer it's resolved and ask the survey; state is committed before sending.
-    A customer of another channel (a Rasa assistant) gets both with that channel's next
-    response, and the survey's question is theirs to answer from then on."""
+    """Send the ticket's customer ``replies`` (text, buttons) in their language, with the
+    conversation's state changed by ``mark`` (given whether they are on Telegram); committed
+    before sending. A customer of another channel (a Rasa assistant) gets them with that
+    channel's next response; a customer who blocked the bot is said so in the topic."""
     customer = await session.get(Customer, ticket.customer_id)
     telegram = customer is not None and customer.channel == "telegram"
     if customer is None or (telegram and customer.chat_id is None):
@@ -1512,13 +1519,14 @@ async def tell_customer_resolved(
         MessageRow(
             conversation_id=conversation.id,
             direction="out",
-            text=reply.text,
-            buttons=reply.buttons_json(),
+            text=text,
+            buttons=buttons,
             tg_chat_id=customer.chat_id if telegram else None,
         )
-        for reply in survey_start(texts, ticket.id)
+        for text, buttons in replies(texts)
     ]
-    state["survey" if telegram else UNSEEN_SURVEY] = {"ticket_id": ticket.id, "step": "solved"}
+    if mark is not None:
+        mark(state, telegram)
     conversation.state = state
     session.add_all(rows)
     await session.commit()
@@ -1529,33 +1537,41 @@ async def tell_customer_resolved(
         await desk_of(services).customer_blocked(bot, session, ticket)
 
 
+async def tell_customer_resolved(
+    bot: Bot, session: AsyncSession, services: Services, ticket: Ticket, conversation: Conversation
+) -> None:
+    """Tell the customer it's resolved and ask the survey; state is committed before sending.
+    A customer of another channel (a Rasa assistant) gets both with that channel's next
+    response, and the survey's question is theirs to answer from then on."""
+
+    def survey(state: dict[str, Any], telegram: bool) -> None:
+        state["survey" if telegram else UNSEEN_SURVEY] = {"ticket_id": ticket.id, "step": "solved"}
+
+    await _tell_customer(
+        bot,
+        session,
+        services,
+        ticket,
+        conversation,
+        lambda texts: [(r.text, r.buttons_json()) for r in survey_start(texts, ticket.id)],
+        survey,
+    )
+
+
 async def tell_customer_reopened(
     bot: Bot, session: AsyncSession, services: Services, ticket: Ticket, conversation: Conversation
 ) -> None:
     """An operator reopened the customer's resolved ticket: they are told, in their language,
     that their request is open again and a colleague has it (their messages reach a person
     again, not the bot). The reopening is committed before it is sent."""
-    customer = await session.get(Customer, ticket.customer_id)
-    telegram = customer is not None and customer.channel == "telegram"
-    if customer is None or (telegram and customer.chat_id is None):
-        return
-    state = dict(conversation.state or {})
-    lang = conversation.language or services.settings.default_language
-    texts = Texts(lang, state.setdefault("variants", {}))
-    row = MessageRow(
-        conversation_id=conversation.id,
-        direction="out",
-        text=texts("reopened_by_operator"),
-        tg_chat_id=customer.chat_id if telegram else None,
+    await _tell_customer(
+        bot,
+        session,
+        services,
+        ticket,
+        conversation,
+        lambda texts: [(texts("reopened_by_operator"), None)],
     )
-    conversation.state = state
-    session.add(row)
-    await session.commit()
-    if not telegram:
-        return
-    await deliver(bot, session, [row.id])
-    if customer.blocked_bot:
-        await desk_of(services).customer_blocked(bot, session, ticket)
 
 
 async def save_reply_as_entry(
