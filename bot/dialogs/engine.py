@@ -1131,16 +1131,19 @@ def _sound_return(pred: Prediction, text: str) -> bool:
     )
 
 
-def _as_return_question(pred: Prediction, text: str) -> Prediction:
-    """``pred`` as a question for the shop's return answer when ``text`` is a sound return."""
-    if not _sound_return(pred, text):
-        return pred
+def _as_question(pred: Prediction) -> Prediction:
+    """``pred`` as a question for the knowledge base (no complaint, sure enough to act on)."""
     return dataclasses.replace(
         pred,
         intent="faq",
         complaint_type=None,
         intent_confidence=max(pred.intent_confidence, MIN_CONFIDENCE),
     )
+
+
+def _as_return_question(pred: Prediction, text: str) -> Prediction:
+    """``pred`` as a question for the shop's return answer when ``text`` is a sound return."""
+    return _as_question(pred) if _sound_return(pred, text) else pred
 
 
 def _thanks_not_anger(pred: Prediction, text: str) -> Prediction:
@@ -1412,24 +1415,14 @@ class ConversationEngine:
             # paragonu do zamówienia" (a "no"): a receipt is no thing in the parcel; the shop's
             # answer on receipts says where to get it (the knowledge base is asked about the
             # receipt named: "not in the parcel" drew its missing-item answer)
-            whole = dataclasses.replace(
-                whole,
-                intent="faq",
-                complaint_type=None,
-                intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
-            )
+            whole = _as_question(whole)
             return MultiPrediction(**whole.__dict__, query=paperwork_named(text))
         if whole.threat in (None, "none") and price_dropped(text) and not item_trouble_named(text):
             # "Купил вчера, а сегодня цена упала на 500 ₽" (a billing complaint to the model)
             # got "Я сразу одобрил возврат 500 ₽ ... Деньги придут на карту", where the shop
             # gives the difference back in points: the shop's answer on price changes says
             # what it gives and how (the order number left out of the search)
-            whole = dataclasses.replace(
-                whole,
-                intent="faq",
-                complaint_type=None,
-                intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
-            )
+            whole = _as_question(whole)
             query = _without_order_ref(text, whole.order_ref)
             return MultiPrediction(**whole.__dict__, query=query) if query else whole
         order = bool(_ORDER_NAMED.search(text))
