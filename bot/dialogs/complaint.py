@@ -3357,7 +3357,7 @@ _REFUND_ASKED_WORDS = (
 )
 
 
-def _wants_refund(text: str) -> bool:
+def wants_refund(text: str) -> bool:
     """The money back asked for ("I want my money back", "верните деньги"), not turned down
     ("I don't need a refund", "деньги не нужны")."""
     return _wants(text, OPTION_WORDS["refund"])

@@ -1962,7 +1962,19 @@ class ConversationEngine:
             # just called makes the change; the FAQ's "change it yourself in My orders" under
             # "I'm connecting you" said the opposite
             exclude = frozenset({main})
-        unknown = [q for q in questions if not await faq.answer_also(ctx, q, exclude=exclude)]
+        passed: list[str] = []
+        if "order_change" in handed:
+            from bot.dialogs.complaint import wants_refund  # complaint imports this module
+
+            # "Хочу отменить заказ 1234567. И как вернуть деньги?": the money of the order
+            # the colleague is changing is theirs to settle too (the FAQ's returns procedure
+            # is for an order received)
+            passed = [q for q in questions if wants_refund(q)]
+        unknown = passed + [
+            q
+            for q in questions
+            if q not in passed and not await faq.answer_also(ctx, q, exclude=exclude)
+        ]
         if unknown and handed:
             # a colleague is coming this turn: they answer these too (not "press the button
             # below for a colleague")

