@@ -475,8 +475,17 @@ def _promises(texts: Texts, trail: list[dict[str, Any]]) -> list[str]:
     turn are a choice, and the one the customer took is said."""
     said: list[str] = []
     offered: list[dict[str, Any]] = []
+    chosen_at: Any = None  # the turn the fix was chosen in
+    fix_said: int | None = None  # where its promise is in ``said``
     for i, t in enumerate(trail):
         kind = t.get("type")
+        if kind == "fix_chosen":
+            chosen_at, fix_said = t.get("turn"), None
+        elif kind == "fix_changed" and fix_said is not None:
+            # "хотя нет, верните деньги": the fix called off is no promise any more; the
+            # one chosen instead follows
+            del said[fix_said]
+            chosen_at = fix_said = None
         if kind == "compensation_offered":
             offered.append(t)
             nxt = trail[i + 1] if i + 1 < len(trail) else {}
@@ -493,6 +502,8 @@ def _promises(texts: Texts, trail: list[dict[str, Any]]) -> list[str]:
             said.append(texts("op_customer_chose", gesture=_gesture(texts, t)))
         elif kind == "promised":
             # the promise as the customer read it (their language): quoted, not translated
+            if chosen_at is not None and t.get("turn") == chosen_at and fix_said is None:
+                fix_said = len(said)
             said.append(t.get("text") or texts("op_a_promise"))
     return said
 

@@ -843,6 +843,87 @@ async def test_a_change_of_mind_after_the_fix_changes_the_fix(services: Services
     assert "replacement" in outcomes
 
 
+@pytest.mark.parametrize(
+    ("first", "pick", "change", "dropped", "kept"),
+    [
+        (
+            "Пришёл чайник с трещиной, заказ 5531207",
+            "лучше замену",
+            "хотя нет, верните деньги",
+            "замену отменил",
+            "возврат денег",
+        ),
+        (
+            "The kettle arrived cracked, order 5531207",
+            "a replacement please",
+            "actually no, refund me instead",
+            "cancelled the replacement",
+            "refund",
+        ),
+        (
+            "Czajnik przyszedł pęknięty, zamówienie 5531207",
+            "wolę wymianę",
+            "jednak nie, wolę zwrot pieniędzy",
+            "wymianę anulowałem",
+            "zwrot pieniędzy",
+        ),
+    ],
+)
+async def test_a_changed_fix_says_the_first_is_cancelled_and_hands_over_the_last_only(
+    services: Services, first: str, pick: str, change: str, dropped: str, kept: str
+) -> None:
+    # "лучше замену", then "хотя нет, верните деньги": the refund was arranged with no word
+    # about the replacement, and the card said both were promised
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first, photo=True)
+    await d.send(pick)
+    assert [e["option"] for e in d.of("fix_chosen")] == ["replacement"]
+    await d.send(change)
+    assert [e["option"] for e in d.of("fix_chosen")] == ["replacement", "refund"]
+    said = " ".join(d.replies[-1])
+    assert dropped in said and kept in said.lower()
+    assert said.index(dropped) < said.lower().index(kept)
+    await d.send("нет" if first.startswith("П") else "no" if first.startswith("T") else "nie")
+    card = d.of("escalated")[0]["card"]
+    promised = next(line for line in card.splitlines() if line.startswith("Bot promised"))
+    assert kept in promised.lower() and len(d.of("promised")) == 2
+    assert d.of("promised")[0]["text"] not in promised
+
+
+@pytest.mark.parametrize(
+    ("first", "pick", "change", "dropped"),
+    [
+        (
+            "Пришёл чайник с трещиной, заказ 5531207",
+            "лучше замену",
+            "хотя нет, верните деньги",
+            "Хорошо, замену отменил.",
+        ),
+        (
+            "The kettle arrived cracked, order 5531207",
+            "a replacement please",
+            "actually no, refund me instead",
+            "cancelled the replacement",
+        ),
+    ],
+)
+async def test_a_wish_changed_before_the_photo_says_the_first_is_dropped(
+    services: Services, first: str, pick: str, change: str, dropped: str
+) -> None:
+    # "Записал ваш выбор: вернуть деньги" right after "...заменить товар", as if the
+    # replacement had never been asked for
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    await d.send(pick)
+    assert dropped not in d.all_text()
+    await d.send(change)
+    assert [e["option"] for e in d.of("fix_wished")] == ["replacement", "refund"]
+    assert dropped in d.replies[-1][0]
+    await d.send(photo=True)
+    assert [e["option"] for e in d.of("fix_chosen")] == ["refund"]
+    assert (await d.state())["complaint"]["choice"] == "refund"
+
+
 @pytest.mark.parametrize("command", ["/start", "/help"])
 async def test_a_command_at_is_that_ok_says_where_it_stands(
     services: Services, command: str

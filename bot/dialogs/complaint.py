@@ -64,7 +64,7 @@ from bot.dialogs.slots import (
     yes_no_sign,
 )
 from bot.dialogs.slots import words as word_count
-from bot.dialogs.texts import money
+from bot.dialogs.texts import SOURCE, catalogue, money
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
 from bot.nlu.lexicon import (
     RESEND_ASKED,
@@ -2149,6 +2149,7 @@ class ComplaintFlow:
                 retyped = True
         if text and self._missed_event(ctx, text):
             case["unfixable"] = True
+        dropped = case.get("wished") if wish is not None and wish != case.get("wished") else None
         if wish is not None:
             case["wished"] = wish  # "może być wymiana" before the photo: not offered again
         needs = _needs(case, rule)
@@ -2184,11 +2185,14 @@ class ComplaintFlow:
                 case["quiet_turns"] = case.get("quiet_turns", 0) + 1  # what was asked is not in
                 option = ctx.texts.plain(f"option_{wish}")
                 ctx.event("fix_wished", option=wish)
-                ctx.say(
+                noted = ctx.texts(
                     "complaint_wish_noted",
                     option=option[:1].lower() + option[1:],
                     items=_slot_list(ctx, missing),
                 )
+                # "хотя нет, верните деньги" after "лучше замену": the first wish is dropped,
+                # said in a word, not silently replaced
+                ctx.say_text(f"{_dropped(ctx, dropped)} {noted}" if dropped else noted)
                 return True
             if "photo" in missing and text and _WHICH_PHOTO.search(text):
                 # "А фото чего именно нужно?": what to take a picture of (not the story)
@@ -2319,9 +2323,11 @@ class ComplaintFlow:
         team: str | None = None,
         amount: tuple[float, str] | None = None,
         contact: str | None = None,
+        lead: str | None = None,
     ) -> None:
         """Promise the fix (``team``: the team's key; ``amount``: the sum and its currency;
-        ``contact``: the number or e-mail it is about)."""
+        ``contact``: the number or e-mail it is about; ``lead``: said before it, in the same
+        message, not kept with the promise)."""
         known = ctx.state.get("known", {})
         order = known.get("order_ref")
         hours = self.rules.overdue_promise_hours
@@ -2344,7 +2350,7 @@ class ComplaintFlow:
         }
         text = _promise_words(ctx, recipe)
         when = _within(ctx, rule.promise_hours, rule.promise_days)
-        ctx.say_text(text)
+        ctx.say_text(f"{lead} {text}" if lead else text)
         case["promise"] = text
         case["promise_said"] = recipe
         ctx.event("promised", text=text, within=when)
@@ -2568,13 +2574,14 @@ class ComplaintFlow:
         *,
         then: str | None = None,
         ask: bool = True,
+        lead: str | None = None,
     ) -> None:
-        """The fix is chosen (or changed): promise it (``then``: said after the promise),
-        record it, ask if that suits (unless not ``ask``)."""
+        """The fix is chosen (or changed): promise it (``lead``: said before the promise,
+        ``then``: after it), record it, ask if that suits (unless not ``ask``)."""
         case["choice"] = option
         case["outcome"] = option
         ctx.event("fix_chosen", option=option)
-        self._promise(ctx, case, self._option_rule(rule, option), f"fix_{option}")
+        self._promise(ctx, case, self._option_rule(rule, option), f"fix_{option}", lead=lead)
         if then:
             ctx.say_text(then)
         await self._save(ctx, case)
@@ -2702,8 +2709,11 @@ class ComplaintFlow:
             if other is None and text and not data:
                 other = _option_from_text(text, rule.options)
             if other in rule.options and other != case["choice"]:
-                ctx.event("fix_changed", option=other, was=case["choice"])
-                await self._choose(ctx, case, rule, other)
+                was = case["choice"]
+                ctx.event("fix_changed", option=other, was=was)
+                # the fix arranged first is called off, said before the new one (the card
+                # keeps the new promise only)
+                await self._choose(ctx, case, rule, other, lead=_dropped(ctx, was))
                 return True
         if not data and withdrawn(text) and not ctx.new_slots:
             # "неважно, уже пришла", "never mind, it arrived", "nieważne, już dotarła" to "is
@@ -3201,6 +3211,13 @@ def _case_question(ctx: TurnContext, text: str) -> bool:
 def _add_description(known: dict[str, Any], text: str) -> None:
     if text not in (known.get("description") or ""):
         known["description"] = f"{known.get('description') or ''}\n{text}".strip()
+
+
+def _dropped(ctx: TurnContext, option: str) -> str:
+    """ "Хорошо, замену отменил.": the fix chosen before is called off (a shop's own option
+    without its words: the earlier choice)."""
+    key = f"fix_dropped_{option}"
+    return ctx.texts(key) if key in catalogue(SOURCE) else ctx.texts("fix_dropped")
 
 
 def _option_buttons(ctx: TurnContext, rule: TypeRule) -> list[list[Button]]:

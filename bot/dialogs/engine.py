@@ -291,6 +291,7 @@ TRAIL_EVENTS = {
     "compensation_offered",
     "compensation_chosen",
     "fix_chosen",
+    "fix_changed",  # the card drops the promise of the fix the customer changed their mind on
     "goodwill_approved",
     "escalated",
     "resolved",
