@@ -406,6 +406,24 @@ def recent_decline(ctx: TurnContext) -> bool:
     return elapsed <= timedelta(minutes=FOLLOW_UP_MINUTES)
 
 
+# "да", "yes please", "tak, poproszę": a plain yes, nothing asked or said besides
+_PLAIN_YES = re.compile(
+    r"^\W*(?:да|ага|угу|конечно|давайте|давай|yes|yeah|yep|sure|tak|jasne|poproszę)"
+    r"(?:[\s,]+(?:да|давайте|пожалуйста|please|tak|poproszę|proszę))*[\s.!)]*$",
+    re.IGNORECASE,
+)
+
+
+def yes_to_colleague(ctx: TurnContext, text: str) -> bool:
+    """A plain "да" right after the decline's "...или я позову коллегу": a yes to the
+    colleague offered (it ends the bot's reply), not a "yes" to answer "Anything else?" to."""
+    declined = (ctx.state.get("faq") or {}).get("declined")
+    if not declined or not recent_decline(ctx):
+        return False
+    turns = int(ctx.state.get("turns", 0))
+    return turns - int(declined.get("turn", -100)) == 1 and bool(_PLAIN_YES.match(text))
+
+
 def _not_these(text: str, intent: str | None) -> bool:
     """ "Didn't help", "nie pomogło" or a bare "no" to the topics offered (not "no, I mean
     ...": that is the question in other words, as the bot asked)."""
@@ -672,6 +690,11 @@ class FaqFlow:
             # none of the topics offered is it: the colleague the decline promised (not
             # one of those topics again as "perhaps this is what you need")
             ctx.event("faq_not_helpful", answer_id=None)
+            self._to_person(ctx, memory)
+            return True
+        if yes_to_colleague(ctx, message):
+            # "да" to "...или я позову коллегу": the colleague, with the question (it got
+            # "Хорошо. Что-нибудь ещё?")
             self._to_person(ctx, memory)
             return True
         if (intent in SOCIAL or intent is None) and (asked := after_thanks(message)):

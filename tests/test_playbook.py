@@ -924,6 +924,41 @@ async def test_a_wish_changed_before_the_photo_says_the_first_is_dropped(
     assert (await d.state())["complaint"]["choice"] == "refund"
 
 
+@pytest.mark.parametrize(
+    ("question", "yes"),
+    [
+        ("Вы продаёте запчасти для тракторов?", "да"),
+        ("Do you sell tractor spare parts?", "yes"),
+        ("Czy sprzedajecie części do traktorów?", "tak"),
+    ],
+)
+async def test_a_yes_to_the_colleague_offered_with_a_decline_hands_over(
+    shop: Services, question: str, yes: str
+) -> None:
+    # "...или я позову коллегу" then "да" got "Хорошо. Что-нибудь ещё?" and no colleague
+    d = Dialogue(shop, str(next(_ids)))
+    await d.send(question)
+    assert d.of("faq_declined") and not d.of("escalated"), d.replies[-1]
+    await d.send(yes)
+    esc = d.of("escalated")
+    assert esc and esc[0]["reason"] == "faq_not_helpful", d.replies[-1]
+    assert question in esc[0]["card"]
+
+
+@pytest.mark.parametrize(
+    ("question", "yes"),
+    [("Как можно оплатить заказ?", "да"), ("How can I pay for my order?", "yes")],
+)
+async def test_a_yes_after_an_answer_still_calls_no_colleague(
+    shop: Services, question: str, yes: str
+) -> None:
+    d = Dialogue(shop, str(next(_ids)))
+    await d.send(question)
+    assert d.of("faq_answered"), d.replies[-1]
+    await d.send(yes)
+    assert not d.of("escalated") and d.replies[-1], d.replies[-1]
+
+
 @pytest.mark.parametrize("command", ["/start", "/help"])
 async def test_a_command_at_is_that_ok_says_where_it_stands(
     services: Services, command: str
