@@ -959,6 +959,40 @@ async def test_a_yes_after_an_answer_still_calls_no_colleague(
     assert not d.of("escalated") and d.replies[-1], d.replies[-1]
 
 
+@pytest.mark.parametrize(
+    ("first", "again", "said"),
+    [
+        (
+            "Курьер не привёз заказ 5531207, хотя статус доставлен",
+            "привезите ещё раз",
+            "привезут ещё раз",
+        ),
+        ("The courier did not deliver order 5531207", "deliver it again", "bring it again"),
+        (
+            "Kurier nie dostarczył zamówienia 5531207",
+            "proszę dostarczyć ponownie",
+            "przywiozą je ponownie",
+        ),
+    ],
+)
+async def test_deliver_it_again_at_is_that_ok_is_arranged_and_confirmed(
+    services: Services, first: str, again: str, said: str
+) -> None:
+    # "привезите ещё раз" after the parcel went to the delivery team went to a person ("deliver
+    # it again" got the FAQ's topics, "dostarczyć ponownie" the same promise again): a new
+    # delivery attempt is that team's fix, said with its date and asked about
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    assert d.of("satisfaction_check") and d.of("promised")
+    await d.send(again)
+    assert not d.of("escalated") and not d.of("faq_declined"), d.replies[-1]
+    assert said in d.replies[-1][0] and "5531207" in d.replies[-1][0], d.replies[-1]
+    assert len(d.of("satisfaction_check")) == 2
+    state = await d.state()
+    assert state["complaint"]["stage"] == "satisfaction"
+    assert again in state["known"]["description"]
+
+
 @pytest.mark.parametrize("command", ["/start", "/help"])
 async def test_a_command_at_is_that_ok_says_where_it_stands(
     services: Services, command: str

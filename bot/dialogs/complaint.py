@@ -419,6 +419,26 @@ def _nothing_wrong_left(text: str) -> bool:
     )
 
 
+# "привезите ещё раз", "deliver it again", "proszę dostarczyć ponownie": a new delivery
+# attempt asked for (not "опять не привезли", "you didn't deliver it again")
+_REDELIVERY = re.compile(
+    r"(?<![нН]е\s)(?:при|до)вез(?:ите|ти|ите-ка)\s+(?:\w+\s+){0,2}(?:ещё|еще)\s+раз|"
+    r"(?<![нН]е\s)(?:при|до)вез(?:ите|ти)\s+(?:\w+\s+){0,2}повторно|"
+    r"(?<![нН]е\s)доставьте\s+(?:\w+\s+){0,2}(?:(?:ещё|еще)\s+раз|повторно)|"
+    r"повторн\w*\s+доставк|(?:ещё|еще)\s+раз\s+(?:при|до)вез(?:ите|ти)|"
+    r"(?<!n't\s)(?<!not\s)\b(?:deliver|bring|send)\s+(?:it|them|(?:my|the)\s+(?:order|parcel|"
+    r"package))\s+again|\bre-?deliver|\b(?:another|new)\s+delivery(?:\s+attempt)?\b|"
+    r"(?<![nN]ie\s)(?:dostarcz|przywie[źz]|dowie[źz])\w*\s+(?:\w+\s+){0,2}(?:ponownie|jeszcze\s+raz)|"
+    r"ponown\w*\s+(?:dostaw|dostarcz)",
+    re.IGNORECASE,
+)
+
+
+def redelivery(text: str) -> bool:
+    """A new delivery attempt asked for ("привезите ещё раз")."""
+    return bool(text) and bool(_REDELIVERY.search(text))
+
+
 def withdrawn(text: str) -> bool:
     """The problem just told is taken back ("а, нет, всё правильно, это я перепутала"), or is
     not needed any more because it is all right now ("never mind, it's fine now")."""
@@ -2715,6 +2735,16 @@ class ComplaintFlow:
                 # keeps the new promise only)
                 await self._choose(ctx, case, rule, other, lead=_dropped(ctx, was))
                 return True
+        if not data and rule.fix == "forward" and rule.team == "logistics" and redelivery(text):
+            # "привезите ещё раз", "deliver it again" to "is that OK?" after the parcel went to
+            # the delivery team: a new delivery attempt is that team's fix itself, arranged and
+            # confirmed here (it was a person, an FAQ decline or the same promise again)
+            _add_description(ctx.state.setdefault("known", {}), text)
+            self._promise(ctx, case, rule, "fix_redeliver", team="team_logistics")
+            ctx.event("redelivery_asked")
+            await self._save(ctx, case)
+            self._ask_satisfaction(ctx, case)
+            return True
         if not data and withdrawn(text) and not ctx.new_slots:
             # "неважно, уже пришла", "never mind, it arrived", "nieważne, już dotarła" to "is
             # that OK?": it sorted itself out; closed as solved, gladly (not added to the case)
