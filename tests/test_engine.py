@@ -1663,6 +1663,8 @@ async def test_two_questions_in_one_message_both_answered(
         ("175", "Nie dostałem paragonu do zamówienia"),
         ("176", "Doszło bez problemów, ale bez paragonu"),
         ("178", "Заказ 4471033 пришёл без задержек, но без чека"),
+        ("179", "Где чек?"),
+        ("1791", "Where is my receipt?"),
     ],
 )
 async def test_a_missing_receipt_gets_the_receipts_answer_not_a_resend(
@@ -1670,8 +1672,9 @@ async def test_a_missing_receipt_gets_the_receipts_answer_not_a_resend(
 ) -> None:
     """'Товар пришёл, но чек не положили' opened a missing-item case: the order number asked
     for, then 'Довезти недостающее / Вернуть деньги' offered for goods that all came; 'I
-    didn't get an invoice with my order ...' filed a refund with the finance team. A receipt
-    is no thing in the parcel: the shop's answer on receipts says where to get one."""
+    didn't get an invoice with my order ...' filed a refund with the finance team; 'Где чек?'
+    was asked the order number as a status question. A receipt is no thing in the parcel:
+    the shop's answer on receipts says where to get one."""
     out = await say(shipped_shop, user, message)
     assert [e["answer_id"] for e in events(out, "faq_answered")] == ["invoice_receipts"], texts(out)
     assert not events(out, "complaint_opened") and not events(out, "asked_for"), texts(out)

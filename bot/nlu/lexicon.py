@@ -962,6 +962,17 @@ _PAPERWORK_AND = re.compile(
     re.IGNORECASE,
 )
 
+# ... or asked where it is ("Где чек?", "где мой кассовый чек?", "Where is my receipt?", "Gdzie
+# jest paragon?"): the order itself is not what is asked about ("где заказ и чек?" is)
+_PAPERWORK_WHERE = re.compile(
+    r"(?<!\w)(?:где|where|gdzie)(?:'s|\s+(?:is|are|was|jest|s[ąa]))?\s+"
+    r"(?:(?!(?:заказ|посылк|товар|order|parcel|package|item|zam[óo]w|paczk|przesy[łl]k)\w*)"
+    r"[^\W\d_]+\s+){0,2}?"
+    r"(?:чек(?:а|и|ом|у|ов)?|квитанци\w*|сч[её]т[а-]?\s*-?\s*фактур\w*|receipts?|invoices?|"
+    r"paragon\w*|faktur\w*|rachun\w*)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+
 _PAPERWORK_CLAUSE = re.compile(r"[,.;:!?]+|\s(?:и|а|но|and|but|i|ale|oraz)\s", re.IGNORECASE)
 
 
@@ -974,9 +985,10 @@ def paperwork_named(text: str) -> str | None:
 def paperwork_missing(text: str) -> bool:
     """The message says a receipt or an invoice did not come with the order ("Товар пришёл,
     но чек не положили", "The receipt wasn't in the parcel", "Nie dostałem paragonu do
-    zamówienia"), and names no other thing missing, broken or wrong and no money taken: the
-    shop's receipts answer, no missing item to send again or refund."""
-    if not _PAPERWORK.search(text) or not _NOT_GOT.search(text):
+    zamówienia") or asks where it is ("Где чек?"), and names no other thing missing, broken or
+    wrong and no money taken: the shop's receipts answer, no missing item to send again or
+    refund."""
+    if not _PAPERWORK.search(text) or not (_NOT_GOT.search(text) or _PAPERWORK_WHERE.search(text)):
         return False
     if _PAPERWORK_AND.search(text) or problem_told(_DAMAGE, text) or money_taken_named(text):
         return False
