@@ -68,6 +68,7 @@ from bot.nlu.extract import extract
 from bot.nlu.lang import clearly_in, detect_lang, unplaced_latin
 from bot.nlu.lexicon import (
     PART_MISSING_RU,
+    PART_WITHOUT,
     RESEND_ASKED,
     SITE_FAILURE,
     beside_packaging,
@@ -445,7 +446,12 @@ _FAILURE_NAMED = (
             r"квитанци\w*|накладн\w*|талон\w*|инструкци\w*|документ\w*|paragon\w*|faktur\w*|"
             r"rachunk\w*|gwarancj\w*|instrukcj\w*|dokument\w*|receipts?|invoices?|warranty|"
             # ... and "пульта нет", "нет зарядки" (a "no" to the model)
-            r"manual|instructions|paperwork|documents?)(?!\w))|" + PART_MISSING_RU,
+            r"manual|instructions|paperwork|documents?)(?!\w))|"
+            + PART_MISSING_RU
+            + "|"
+            # ... and a part the thing came without ("без задержек, но без пульта": a late
+            # parcel to the model)
+            + PART_WITHOUT,
             re.IGNORECASE,
         ),
     ),

@@ -489,6 +489,9 @@ PART_MISSING_RU = (
     rf"(?<!\w){_PARTS_RU}[а-яё]*\s+(?:тоже\s+|вообще\s+|там\s+|в\s+(?:коробке|посылке|"
     rf"комплекте)\s+)?нет(?![а-яё])|(?<!\w)нет\s+(?:\w+\s+)?{_PARTS_RU}"
 )
+# ... or said to have come without it ("пришёл без задержек, но без пульта": a late parcel to
+# the model, whose "без задержек" denies any delay)
+PART_WITHOUT = rf"(?<!\w)без\s+(?:(?:какого-?либо|какой-?либо|одного|одной)\s+)?{_PARTS_RU}"
 # ... unless a wrong or a missing item is named as well ("не тот цвет, и коробка помята")
 _WRONG_OR_MISSING = re.compile(
     PART_MISSING_RU + "|"
