@@ -724,6 +724,8 @@ async def test_a_voice_message_after_a_sticker_is_not_taken_for_going_on(
         ("Заказ пришёл без задержек, но без пульта", "missing_item"),
         ("Doszło bez opóźnień, ale bez ładowarki, zamówienie 5512302", "missing_item"),
         ("Arrived without any delay, but without a charger, order 5512301", "missing_item"),
+        ("Doszło bez problemów, ale bez ładowarki", "missing_item"),
+        ("Arrived without any problems, but without the charger", "missing_item"),
         ("Деньги не списали дважды, но заказ так и не пришёл", "delivery_delay"),
         ("I wasn't charged twice, but the order never arrived", "delivery_delay"),
         ("Nie pobrano pieniędzy dwa razy, ale paczka nie dotarła", "delivery_delay"),
@@ -760,7 +762,8 @@ async def test_a_problem_the_customer_denies_is_not_their_case(
     """'I didn't get a damaged item, I got the wrong one' queued a damaged-item case after the
     wrong item (two words between the "not" and "damaged" hid the denial); 'Пришло без
     задержек, но без чека' with its order number told the delivery team the parcel was late
-    (and 'Заказ пришёл без задержек, но без пульта' without one),
+    (and 'Заказ пришёл без задержек, но без пульта' without one; 'Doszło bez problemów, ale bez
+    ładowarki' got 'thanks for the kind words'),
     and 'Doszło bez problemów, ale bez paragonu' was praise (a receipt is the receipts answer
     now); 'Деньги не списали дважды, но
     заказ так и не пришёл' opened a billing case, 'Nothing was missing, but the lamp doesn't

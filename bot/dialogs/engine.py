@@ -449,8 +449,8 @@ _FAILURE_NAMED = (
             r"manual|instructions|paperwork|documents?)(?!\w))|"
             + PART_MISSING_RU
             + "|"
-            # ... and a part the thing came without ("без задержек, но без пульта": a late
-            # parcel to the model)
+            # ... and a part the thing came without ("без задержек, но без пульта", "bez
+            # problemów, ale bez ładowarki": a late parcel or praise to the model)
             + PART_WITHOUT,
             re.IGNORECASE,
         ),

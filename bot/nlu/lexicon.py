@@ -489,9 +489,25 @@ PART_MISSING_RU = (
     rf"(?<!\w){_PARTS_RU}[а-яё]*\s+(?:тоже\s+|вообще\s+|там\s+|в\s+(?:коробке|посылке|"
     rf"комплекте)\s+)?нет(?![а-яё])|(?<!\w)нет\s+(?:\w+\s+)?{_PARTS_RU}"
 )
-# ... or said to have come without it ("пришёл без задержек, но без пульта": a late parcel to
-# the model, whose "без задержек" denies any delay)
-PART_WITHOUT = rf"(?<!\w)без\s+(?:(?:какого-?либо|какой-?либо|одного|одной)\s+)?{_PARTS_RU}"
+# ... or said to have come without it, in any of the three languages ("пришёл без задержек, но
+# без пульта", "doszło bez problemów, ale bez ładowarki", "arrived without any problems, but
+# without the charger"): a late parcel or praise to the model, whose "без задержек" / "bez
+# problemów" denies any delay or flaw
+_PARTS_PL = (
+    r"(?:[łl]adowar|zasilacz|kabl|kabel|przew[óo]d|przewod|pilot|pokryw|wieczk|bateri|"
+    r"akumulator|etui|pask|[śs]rub|s[łl]uchaw|podstawk|n[óo][żz]k|filtr|adapter|ko[ńn]c[óo]wk|"
+    r"cz[ęe][śs]c|element|akcesori)"
+)
+_PARTS_EN = (
+    r"(?:chargers?|cables?|cords?|wires?|remotes?|remote\s+control|lids?|batter(?:y|ies)|"
+    r"adapters?|straps?|screws?|case|stand|filters?|headphones|earbuds|power\s+(?:supply|cord|"
+    r"adapter)|plugs?|parts?|accessories|attachments?)\b"
+)
+PART_WITHOUT = (
+    r"(?<!\w)(?:без|bez)\s+(?:(?:какого-?либо|какой-?либо|одного|одной|jednego|jednej|"
+    rf"[żz]adnego|[żz]adnej)\s+)?(?:{_PARTS_RU}|{_PARTS_PL})|"
+    rf"\bwithout\s+(?:(?:a|an|the|any|its|their|one)\s+)?{_PARTS_EN}"
+)
 # ... unless a wrong or a missing item is named as well ("не тот цвет, и коробка помята")
 _WRONG_OR_MISSING = re.compile(
     PART_MISSING_RU + "|"
