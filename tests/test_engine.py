@@ -1698,6 +1698,50 @@ async def test_a_missing_receipt_beside_a_missing_part_is_still_the_part(
 
 
 @pytest.mark.parametrize(
+    ("user", "message", "electronic", "printed", "chosen"),
+    [
+        (
+            "7401",
+            "Пришёл без инструкции на русском",
+            "Прислать электронную версию на почту",
+            "Довезти бумажный экземпляр",
+            "электронную версию",
+        ),
+        (
+            "7402",
+            "The kettle came without a manual",
+            "Send it electronically by e-mail",
+            "Send a printed copy",
+            "electronic copy",
+        ),
+    ],
+)
+async def test_a_missing_manual_is_offered_a_copy_not_the_missing_item(
+    services: Services, user: str, message: str, electronic: str, printed: str, chosen: str
+) -> None:
+    """'Пришёл без инструкции на русском' was offered 'Довезти недостающее / Вернуть деньги',
+    as if a part of the thing had not come. A manual (a warranty card, a paper) missing alone
+    is offered an electronic copy by e-mail or a printed one, and the copy chosen is promised
+    within a working day."""
+    await say(services, user, message)
+    offer = await say(services, user, "5531207")
+    labels = [b.text for r in offer.replies for row in r.buttons for b in row]
+    assert labels == [electronic, printed], texts(offer)
+    done = await say(services, user, callback_data="cmp:opt:send_document")
+    assert [e["option"] for e in events(done, "fix_chosen")] == ["send_document"], texts(done)
+    assert chosen in texts(done), texts(done)
+
+
+async def test_a_part_missing_beside_the_manual_is_still_sent(services: Services) -> None:
+    """A manual missing beside a part ('без инструкции и без зарядки') is the part's case: the
+    missing thing sent again or its money back."""
+    await say(services, "7403", "Пришёл без инструкции и без зарядки")
+    offer = await say(services, "7403", "5531207")
+    labels = [b.text for r in offer.replies for row in r.buttons for b in row]
+    assert labels == ["Довезти недостающее", "Вернуть деньги"], texts(offer)
+
+
+@pytest.mark.parametrize(
     ("user", "message", "also"),
     [
         ("181", "Куртка не подошла по размеру, как вернуть?", None),

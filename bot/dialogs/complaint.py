@@ -74,6 +74,7 @@ from bot.nlu.lexicon import (
     code_named,
     code_not_received,
     denied_before,
+    document_missing_only,
     heated,
     how_often_question,
     item_trouble_named,
@@ -1054,6 +1055,37 @@ OPTION_WORDS = {
     ),
     "wait_restock": ("подожд", "дожд", "wait", "poczekam"),
     "alternative": ("аналог", "друг", "alternative", "similar", "zamiennik", "inny"),
+    # a paper that did not come: an electronic copy, or a printed one sent
+    "send_document": (
+        "электрон",
+        "на почту",
+        "по почте",
+        "почтой",
+        "pdf",
+        "скач",
+        "ссылк",
+        "electronic",
+        "email",
+        "e-mail",
+        "online",
+        "link",
+        "elektron",
+        "mail",
+    ),
+    "resend_document": (
+        "бумажн",
+        "печатн",
+        "распечат",
+        "довез",
+        "дошл",
+        "paper",
+        "printed",
+        "print",
+        "papier",
+        "drukowan",
+        "dosła",
+        "dośl",
+    ),
 }
 
 
@@ -2042,7 +2074,7 @@ class ComplaintFlow:
         intent = ctx.intent
         text = (ctx.incoming.text or "").strip()
         gave_something = bool(ctx.new_slots)
-        rule = self.rules.for_type(case["type"])
+        rule = self._case_rule(ctx, case)
         # "nieważne, mąż już naprawił": no repair wished, the problem is gone
         # "ok it's sorted now, thanks", "всё, уже решилось": the same
         gone = (
@@ -2279,7 +2311,11 @@ class ComplaintFlow:
 
     # ------------------------------------------------------------------ fix
     async def _fix(self, ctx: TurnContext, case: dict[str, Any]) -> None:
-        rule = self.rules.for_type(case["type"])
+        rule = self._case_rule(ctx, case)
+        # the options offered now are the ones a tap or a word later picks from
+        case.setdefault(
+            "document", bool(rule.document_options) and rule.options == rule.document_options
+        )
         await self._save(ctx, case)
         if case.get("optout"):
             await self._opt_out_done(ctx, case)
@@ -2450,6 +2486,21 @@ class ComplaintFlow:
         when = _when(ctx, self._option_rule(rule, option))
         return f"{ctx.texts.plain(f'option_{option}')}: {when}."
 
+    def _case_rule(self, ctx: TurnContext, case: dict[str, Any]) -> TypeRule:
+        """The rule of the case's type; only a paper missing ("Пришёл без инструкции на
+        русском": a manual, a warranty card), the type's ``document_options`` are offered
+        (an electronic copy, a printed one), not the thing sent again or its money back."""
+        rule = self.rules.for_type(case["type"])
+        if not rule.document_options:
+            return rule
+        document = case.get("document")
+        if document is None:
+            told = ctx.state.get("known", {}).get("description") or ctx.incoming.text or ""
+            document = document_missing_only(told)
+        if not document:
+            return rule
+        return rule.model_copy(update={"options": list(rule.document_options)})
+
     def _option_rule(self, rule: TypeRule, option: str) -> TypeRule:
         days = self.rules.option_promise_days.get(option)
         if days is None:
@@ -2488,7 +2539,7 @@ class ComplaintFlow:
             ctx.event("compensation_offered", kind=c.kind, value=c.value)
 
     async def _choice(self, ctx: TurnContext, case: dict[str, Any], data: str) -> bool:
-        rule = self.rules.for_type(case["type"])
+        rule = self._case_rule(ctx, case)
         option = data.removeprefix("cmp:opt:") if data.startswith("cmp:opt:") else None
         said = (ctx.incoming.text or "").strip()
         if (
@@ -2722,7 +2773,7 @@ class ComplaintFlow:
 
     async def _satisfaction(self, ctx: TurnContext, case: dict[str, Any], data: str) -> bool:
         text = ctx.incoming.text or ""
-        rule = self.rules.for_type(case["type"])
+        rule = self._case_rule(ctx, case)
         if case.get("choice") and rule.options:
             # A change of mind ("хотя нет, лучше замените", the other button after all).
             other = data.removeprefix("cmp:opt:") if data.startswith("cmp:opt:") else None

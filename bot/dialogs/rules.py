@@ -23,6 +23,9 @@ class TypeRule(BaseModel):
     needs: list[str] = Field(default_factory=list)
     fix: str = "person"
     options: list[str] = Field(default_factory=list)
+    # a paper that should have come with the thing (a manual, a warranty card), nothing else
+    # missing: these options instead of ``options`` (the thing itself came)
+    document_options: list[str] = Field(default_factory=list)
     team: str | None = None
     promise_hours: int | None = None
     promise_days: int | None = None

@@ -508,6 +508,33 @@ PART_WITHOUT = (
     rf"[żz]adnego|[żz]adnej)\s+)?(?:{_PARTS_RU}|{_PARTS_PL})|"
     rf"\bwithout\s+(?:(?:a|an|the|any|its|their|one)\s+)?{_PARTS_EN}"
 )
+
+# a paper that should have come with the thing, not a part of it: a manual, a warranty card, a
+# receipt ("без инструкции на русском", "гарантийного талона нет", "no manual", "brak
+# instrukcji")
+_DOCUMENT = re.compile(
+    r"(?<![^\W\d_])(?:инструкци\w*|руководств\w*|гарантийн\w*\s+талон\w*|талон\w*|документ\w*|"
+    r"чек(?:а|и|ом|у|ов)?|квитанци\w*)(?![^\W\d_])|"
+    r"\b(?:manuals?|instructions?|user\s+guide|warranty(?:\s+card)?|guarantee|documents?|"
+    r"paperwork|receipts?|invoices?)\b|"
+    r"(?<!\w)(?:instrukcj\w*|kart\w*\s+gwarancyjn\w*|gwarancj\w*|dokument\w*|paragon\w*|"
+    r"faktur\w*)",
+    re.IGNORECASE,
+)
+_PART = re.compile(rf"(?<!\w)(?:{_PARTS_RU}|{_PARTS_PL})|\b{_PARTS_EN}", re.IGNORECASE)
+
+
+def document_missing_only(text: str) -> bool:
+    """A missing thing told is a paper that should have come with the order, and nothing
+    else ("Пришёл без инструкции на русском", "no manual in the box", "brak karty
+    gwarancyjnej"): no part named, nothing broken (an electronic copy fits, not the thing
+    sent again)."""
+    if not _DOCUMENT.search(text):
+        return False
+    rest = _DOCUMENT.sub(" ", text)
+    return not _PART.search(rest) and not problem_told(_DAMAGE, rest)
+
+
 # ... unless a wrong or a missing item is named as well ("не тот цвет, и коробка помята")
 _WRONG_OR_MISSING = re.compile(
     PART_MISSING_RU + "|"
