@@ -1742,6 +1742,31 @@ async def test_a_part_missing_beside_the_manual_is_still_sent(services: Services
 
 
 @pytest.mark.parametrize(
+    ("user", "message", "refund"),
+    [
+        ("7501", "Куртка пришла с дыркой, как её вернуть?", "Вернуть деньги"),
+        ("7502", "The jacket came with a hole, how do I return it?", "Refund the money"),
+        ("7503", "Kurtka przyszła z dziurą, jak ją zwrócić?", "Zwrot pieniędzy"),
+    ],
+)
+async def test_how_to_return_a_faulty_thing_is_a_defect_case(
+    services: Services, user: str, message: str, refund: str
+) -> None:
+    """'Куртка пришла с дыркой, как её вернуть?' (a question to the model) got topic buttons,
+    'The jacket came with a hole, how do I return it?' the return procedure, as for a thing
+    that does not fit. A thing that came faulty is a defect: thanks and an apology, the photo
+    and the order number asked for, then its fixes, the money back among them."""
+    first = await say(services, user, message)
+    assert [e["complaint_type"] for e in events(first, "complaint_opened")] == [
+        "damaged_defective"
+    ], texts(first)
+    assert not events(first, "faq_declined"), texts(first)
+    offer = await say(services, user, "5531207", attachments=(Attachment("photo", f"p{user}"),))
+    labels = [b.text for r in offer.replies for row in r.buttons for b in row]
+    assert refund in labels, texts(offer)
+
+
+@pytest.mark.parametrize(
     ("user", "message", "also"),
     [
         ("181", "Куртка не подошла по размеру, как вернуть?", None),

@@ -1564,6 +1564,23 @@ class ConversationEngine:
                 complaint_type=whole.complaint_type if kept else named,
                 intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
             )
+        elif (
+            whole.intent in ("faq", "deny", "out_of_scope")
+            and whole.threat in (None, "none")
+            and _RETURN_WISH.search(text)
+            and damage_told(text)
+        ):
+            # "Куртка пришла с дыркой, как её вернуть?" (a question the knowledge base was
+            # unsure of: topic buttons), "The jacket came with a hole, how do I return it?"
+            # (the return procedure, as for a thing that does not fit): a thing that came
+            # faulty, whose return is asked about, is a defect; the playbook's thanks and
+            # apology, then its fixes, the money back among them
+            whole = dataclasses.replace(
+                whole,
+                intent="complaint",
+                complaint_type="damaged_defective",
+                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
+            )
         if (
             (
                 whole.intent == "complaint"
