@@ -1777,6 +1777,8 @@ async def test_how_to_return_a_faulty_thing_is_a_defect_case(
             "Куртка не подошла по размеру, как вернуть? И сколько стоит доставка?",
             "delivery_cost",
         ),
+        ("185", "Sukienka nie pasuje, czy mogę ją oddać?", None),
+        ("186", "The dress doesn't fit, can I return it?", None),
     ],
 )
 async def test_how_to_return_a_thing_that_does_not_fit_gets_the_return_procedure(

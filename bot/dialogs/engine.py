@@ -1092,7 +1092,15 @@ def _return_asked(text: str) -> str | None:
     after = clauses[clauses.index(asked[0]) + 1 :]
     if after and _WHICH.match(after[0]):
         return None  # "Как вернуть товар, который не подошёл?": one question, searched whole
-    return asked[0]
+    # "czy mogę ją oddać?", "можно его сдать?": asked in the knowledge base's own word for a
+    # return ("czy mogę ją zwrócić?": the return procedure; "czy mogę ją oddać?" had no
+    # answer the knowledge base was sure of)
+    return _RETURN_SAID.sub(lambda m: _RETURN_WORD[m.group(1)[:2].lower()], asked[0])
+
+
+# another word for sending a thing back, and the one the knowledge base asks with
+_RETURN_SAID = re.compile(r"(?<!\w)(odda[ćc]|odes[łl]a[ćc]|сдать)(?!\w)", re.IGNORECASE)
+_RETURN_WORD = {"od": "zwrócić", "сд": "вернуть"}
 
 
 _ORDER_WORD_BEFORE = re.compile(
