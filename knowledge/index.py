@@ -440,6 +440,15 @@ def default_cache_dir(database_url: str | None = None) -> Path:
     return Path.home() / ".cache" / "supportbot"
 
 
+def _e5_sha256(encoder: Encoder) -> str:
+    """The sha256 of the e5 weights ``encoder``'s e5 part was loaded with (the configured
+    weights' when the part does not say): the re-ranker and the fused calibration are per
+    weights."""
+    from bot.nlu.encoders import e5_weights
+
+    return getattr(_part_of(encoder, "e5"), "sha256", None) or e5_weights()[1]
+
+
 def _part_of(encoder: Encoder, part_name: str) -> Any:
     """The part called ``part_name`` of a (combined, cached) encoder, or None."""
     inner = getattr(encoder, "inner", encoder)
@@ -644,9 +653,8 @@ class KnowledgeIndex:
         # the fused confidence's shift and scale factor for the e5 weights (FUSED_CALIBRATION)
         self.fused_shift, self.fused_scale = 0.0, 1.0
         if self.spec == "use+e5":
-            e5 = _part_of(encoder, "e5")
-            sha = getattr(e5, "sha256", None)
-            self.fused_shift, self.fused_scale = FUSED_CALIBRATION.get(str(sha), (0.0, 1.0))
+            calibration = FUSED_CALIBRATION.get(_e5_sha256(encoder), (0.0, 1.0))
+            self.fused_shift, self.fused_scale = calibration
         # per-entry centers (self.center when not adaptive) and self scores, see SELF_WEIGHTS
         self.entry_centers: np.ndarray = np.zeros(0, np.float64)
         self.entry_self: np.ndarray = np.zeros(0, np.float64)
@@ -699,10 +707,7 @@ class KnowledgeIndex:
                     model.width,
                 )
                 model = None
-            from bot.nlu.encoders import e5_weights
-
-            e5 = _part_of(encoder, "e5")
-            e5_sha = getattr(e5, "sha256", None) or e5_weights()[1]
+            e5_sha = _e5_sha256(encoder)
             if model is not None and model.e5_sha256 != e5_sha:
                 # its features were computed with other e5 weights: its adapters, cosine
                 # cuts and threshold do not fit these vectors
