@@ -195,11 +195,33 @@ _IF_FOLLOW_UP = re.compile(
 )
 
 
+# "how much does it cost?", "сколько по времени это займёт?", "jak długo to trwa?": a short
+# question about "it" - the thing the previous question named (gift wrapping, shipping to
+# Gdańsk), not the delivery price the words alone are closest to. ("co to jest BLIK?" names
+# its own thing.)
+ANAPHORA_WORDS = 6
+ANAPHORA_ALONE = 0.2  # what FOLLOW_UP_ALONE is for a follow-up about "it"
+_ANAPHORA = re.compile(
+    r"\b(?:it|this|that|these|those|they|them|"
+    r"это|этого|этому|этим|эту|эти|этих|он|она|оно|они|его|её|ее|их|ему|ей|"
+    r"tego|temu|tym|tej|ten|ta|te|ją|je|ich|ona|ono)\b"
+    r"|(?<!\bco\s)\bto\b(?!\s+jest\b)",
+    re.IGNORECASE,
+)
+
+
+def about_it(text: str) -> bool:
+    """A short question about "it": what the question before it named."""
+    return len((text or "").split()) <= ANAPHORA_WORDS and bool(_ANAPHORA.search(text or ""))
+
+
 def is_follow_up(text: str) -> bool:
     """A short message that only makes sense with the previous question."""
     words = (text or "").split()
     if not words or len(words) > FOLLOW_UP_WORDS:
         return False
+    if about_it(text):
+        return True
     return len(words) <= FOLLOW_UP_BARE or bool(_FOLLOW_UP.match(text))
 
 
@@ -960,9 +982,12 @@ class FaqFlow:
         if not joint.candidates or joint.reason == "off_topic":
             return False
         own = {c.entry_id: c.score for c in alone.candidates}
+        # "сколько это стоит?" alone is the delivery price; about "it" (the gift wrapping
+        # asked before) its own words do not pick the entry, the joint question does
+        weight = ANAPHORA_ALONE if about_it(message) else FOLLOW_UP_ALONE
         ranked = sorted(
             joint.candidates,
-            key=lambda c: c.score + FOLLOW_UP_ALONE * own.get(c.entry_id, 0.0),
+            key=lambda c: c.score + weight * own.get(c.entry_id, 0.0),
             reverse=True,
         )
         covered = await self._covered_by_last(ctx, memory, message)
@@ -1136,6 +1161,17 @@ class FaqFlow:
             return False
         given = {e.get("answer_id") for e in ctx.outcome.events if e["type"] == "faq_answered"}
         own = {c.entry_id: c.score for c in alone.candidates}
+        if about_it(question) and joint.candidates:
+            # "Sprzedajecie je komuś?" after "Czy moje dane są bezpieczne?" (the shop's answer
+            # on data says it never sells it): about what the message's question before it
+            # named; when the whole message is sure of the entry just given for that, its
+            # answer is the answer, not "I don't have a ready answer to this"
+            first = max(
+                joint.candidates,
+                key=lambda c: c.score + ANAPHORA_ALONE * own.get(c.entry_id, 0.0),
+            )
+            if first.entry_id in given and first.score >= joint.threshold:
+                return True
         ranked = sorted(
             (c for c in joint.candidates if c.entry_id not in claimed | given),
             key=lambda c: c.score + FOLLOW_UP_ALONE * own.get(c.entry_id, 0.0),

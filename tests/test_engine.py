@@ -1926,3 +1926,56 @@ async def test_a_question_with_typos_is_answered_as_meant(
     # two letters of a short word swapped, the question read as off-topic by the model
     out = await say(shipped_shop, "183", "how mcuh is delivry?")
     assert [e["answer_id"] for e in events(out, "faq_answered")] == ["delivery_cost"], texts(out)
+
+
+@pytest.mark.parametrize(
+    ("user", "turns"),
+    [
+        (
+            "4101",
+            (
+                "Can I change the delivery address after ordering?",
+                "order 7654321, new address is Lipowa 5, Warsaw",
+            ),
+        ),
+        ("4102", ("Заказ 7654321, новый адрес: Москва, ул. Ленина 5, кв. 3",)),
+        ("4103", ("Zamówienie 7654321 - nowy adres: Lipowa 5, Kraków",)),
+    ],
+)
+async def test_a_new_address_for_an_order_goes_to_a_colleague_who_can_change_it(
+    shipped_shop: Services, user: str, turns: tuple[str, ...]
+) -> None:
+    """'order 7654321, new address is Lipowa 5, Warsaw' (after the FAQ on changing the
+    address) was read as a complaint: 'I'm really sorry about this' and a hand-off for
+    'needs_person'. The new address is a change asked for: the request goes to the colleague
+    who can change the order, with no apology for a problem nobody told."""
+    outs = [await say(shipped_shop, user, turn) for turn in turns]
+    last = outs[-1]
+    assert [e["reason"] for e in events(last, "escalated")] == ["order_change"], texts(last)
+    assert not events(last, "complaint_opened"), texts(last)
+    assert "7654321" in texts(last), texts(last)
+    assert not re.search(r"sorry|жаль|извин|przykro|przepr", texts(last), re.I), texts(last)
+
+
+async def test_a_question_about_it_in_the_same_message_is_answered_by_the_answer_it_follows(
+    shipped_shop: Services,
+) -> None:
+    """'Czy moje dane są bezpieczne? Sprzedajecie je komuś?' got the shop's answer on data
+    (it never sells it), then 'Na to nie mam jeszcze gotowej odpowiedzi: — Sprzedajecie je
+    komuś?': the second question is about the data the first one named, and that answer is
+    its answer."""
+    out = await say(shipped_shop, "4111", "Czy moje dane są bezpieczne? Sprzedajecie je komuś?")
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["privacy"], texts(out)
+    assert not events(out, "faq_declined"), texts(out)
+
+
+async def test_an_unsure_status_reading_of_a_clause_naming_no_order_asks_no_order_number(
+    shipped_shop: Services,
+) -> None:
+    """'Is my data safe with you? Do you sell it?' was led by its first clause, a status
+    question to the model at 0.49: 'What's the order number?', then the wholesale answer for
+    'Do you sell it?'. No order is named: it is a question for the knowledge base."""
+    out = await say(shipped_shop, "4112", "Is my data safe with you? Do you sell it?")
+    assert not events(out, "asked_for"), texts(out)
+    assert "wholesale_corporate" not in [e["answer_id"] for e in events(out, "faq_answered")]
+    assert "order number" not in texts(out), texts(out)

@@ -626,9 +626,13 @@ def test_follow_up_shapes() -> None:
         "a kartą?",
         "what about weekends?",
         "а наушники?",
+        "how much does it cost?",  # "it": the thing the question before named
+        "сколько по времени это займёт?",
+        "jak długo to trwa?",
     ):
         assert is_follow_up(text), text
     for text in (
+        "Co to jest BLIK?",
         "Сколько стоит доставка курьером по Москве?",
         "I bought a jacket and it does not fit me, how do I return it?",
         "Czy mogę zapłacić kartą przy odbiorze zamówienia?",
@@ -652,6 +656,24 @@ async def test_a_follow_up_thread_and_its_limits(routed: SimpleNamespace) -> Non
     [escalated] = events(out, "escalated")  # (this small KB has no next candidate)
     card = escalated["card"].split("\n\nTranscript:")[0]
     assert "Question: Сколько стоит доставка курьером? а если больше 10000?" in card
+
+
+async def test_a_question_about_it_is_about_what_was_asked_before(
+    routed: SimpleNamespace,
+) -> None:
+    # "how much does it cost?" alone is the delivery price; after the gift wrapping it asks
+    # the gift wrapping's price, which that answer holds
+    wrap = "Можно упаковать заказ в подарочную упаковку?"
+    await _ask(routed, "2820", wrap, _Prediction("faq", "ru"))
+    out = await _ask(routed, "2820", "сколько это стоит?", _Prediction("faq", "ru", 0.9))
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["gift_wrapping_ru"]
+    assert "199 ₽" in out.replies[-1].text
+    await _ask(routed, "2830", "Do you sell gift cards?", _Prediction("faq", "en"))
+    out = await _ask(routed, "2830", "how much does it cost?", _Prediction("faq", "en", 0.9))
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["gift_cards"]
+    # a new customer asking the same words gets the delivery price
+    out = await _ask(routed, "2840", "how much does it cost?", _Prediction("faq", "en", 0.9))
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["delivery_cost"]
 
 
 async def test_an_order_status_after_an_answer_stays_an_order_status(

@@ -81,7 +81,11 @@ _CHANGE = re.compile(
     r"\b(?:change|update|modify|edit|reschedule)\b|\badd\b.{0,30}\bto (?:my|the) order|"
     r"\bremove\b.{0,30}\bfrom (?:my|the) order|"
     r"\bzmie[nń](?:cie)?\b|zmieni[ćc]\b|\bpopraw(?:cie|ić|ic)?\b|przeło[żz]y[ćc]|przelozyc|"
-    r"doda[ćc] do zam|usun[ąa][ćc] z zam",
+    r"doda[ćc] do zam|usun[ąa][ćc] z zam|"
+    # the new address given ("order 7654321, new address is Lipowa 5"): a change asked for
+    # (said with the address after it: "новый адрес я указывал в профиле" tells a problem)
+    r"(?:нов\w*\s+адрес\w*|\bnew\s+(?:delivery\s+|shipping\s+)?address|\bnow\w*\s+adres\w*)"
+    r"\s*(?:[:\-–—]|is\b|будет\b|такой\b|to\b|jest\b)",
     re.IGNORECASE,
 )
 # "Я указала неправильный адрес, можно исправить?", "I entered the wrong address, can you fix

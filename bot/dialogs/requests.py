@@ -220,6 +220,27 @@ def _confident(p: Prediction) -> bool:
     return p.intent is not None and p.intent_confidence >= MIN_CONFIDENCE
 
 
+# an order-status reading of a clause this unsure, with no order, parcel or delivery word
+# and no order number, does not lead the message
+STATUS_CLAUSE_SURE = 0.7
+_ORDER_WORDS = re.compile(
+    r"заказ|посылк|доставк|курьер|трек|order|parcel|package|deliver|ship|courier|track|"
+    r"zam[óo]wi|paczk|przesy[łl]k|dostaw|kurier|śledz|sledz|"
+    # "when will it arrive?": where a thing of theirs is, in its verbs
+    r"arriv|\bsent\b|привез|прид[её]т|пришл|отправ|дойд|dotrze|dotar|przyjdzie|przysz|wys[łl]a",
+    re.IGNORECASE,
+)
+
+
+def _unsure_status(text: str, p: Prediction) -> bool:
+    return (
+        p.intent == "order_status"
+        and p.intent_confidence < STATUS_CLAUSE_SURE
+        and not p.order_ref
+        and not _ORDER_WORDS.search(text)
+    )
+
+
 def _rank(p: Prediction) -> tuple[int, float]:
     return PRIORITY.get(p.intent or "", 8), -p.intent_confidence
 
@@ -310,7 +331,11 @@ def combine(
         if whole.intent == "complaint" and len(types) > 1:
             return MultiPrediction(**whole.__dict__, complaint_types=types)
         return whole
-    _, best = min(confident, key=lambda tp: _rank(tp[1]))
+    # "Is my data safe with you?" (a status question to the model at 0.49, in a message it
+    # reads as a question at 0.74) names no order: an unsure clause does not make the message
+    # a status question that asks for an order number
+    leading = [(t, p) for t, p in confident if not _unsure_status(t, p)] or confident
+    _, best = min(leading, key=lambda tp: _rank(tp[1]))
     main = whole if _confident(whole) and _rank(whole)[0] <= _rank(best)[0] else best
     complaint_type = main.complaint_type
     mixed = any(p.intent != "complaint" for _, p in confident)
