@@ -1940,9 +1940,13 @@ async def test_a_question_with_typos_is_answered_as_meant(
         ),
         ("4102", ("Заказ 7654321, новый адрес: Москва, ул. Ленина 5, кв. 3",)),
         ("4103", ("Zamówienie 7654321 - nowy adres: Lipowa 5, Kraków",)),
+        # the size or colour wanted instead ("chcę 38 zamiast 37" was a wrong-item complaint
+        # asking for a photo)
+        ("4104", ("Jak zmienić rozmiar butów?", "zamówienie 7654321, chcę 38 zamiast 37")),
+        ("4105", ("Заказ 7654321: хочу размер M вместо S",)),
     ],
 )
-async def test_a_new_address_for_an_order_goes_to_a_colleague_who_can_change_it(
+async def test_a_change_to_an_order_goes_to_a_colleague_who_can_make_it(
     shipped_shop: Services, user: str, turns: tuple[str, ...]
 ) -> None:
     """'order 7654321, new address is Lipowa 5, Warsaw' (after the FAQ on changing the

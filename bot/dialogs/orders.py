@@ -83,6 +83,10 @@ _CHANGE = re.compile(
     r"\bzmie[nń](?:cie)?\b|zmieni[ćc]\b|\bpopraw(?:cie|ić|ic)?\b|przeło[żz]y[ćc]|przelozyc|"
     r"doda[ćc] do zam|usun[ąa][ćc] z zam|"
     # the new address given ("order 7654321, new address is Lipowa 5"): a change asked for
+    # "chcę 38 zamiast 37", "хочу синий вместо чёрного", "I want size M instead of S": the
+    # order changed as asked (not "прислали 38 вместо 37", a wrong item)
+    r"(?:хочу|хотел\w*|нужен|нужна|нужно|want|would\s+like|'d\s+like|need|chc[eę]|chcia[łl]\w*|"
+    r"poprosz[eę]|prosz[eę])\b.{0,40}?(?:вместо|instead\s+of|zamiast)\b|"
     # (said with the address after it: "новый адрес я указывал в профиле" tells a problem)
     r"(?:нов\w*\s+адрес\w*|\bnew\s+(?:delivery\s+|shipping\s+)?address|\bnow\w*\s+adres\w*)"
     r"\s*(?:[:\-–—]|is\b|будет\b|такой\b|to\b|jest\b)",
