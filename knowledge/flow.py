@@ -282,11 +282,28 @@ def just_saying(text: str) -> bool:
     return bool(_JUST_SAYING.search(text or ""))
 
 
+# how a thing fits ("it's too small", "маловат", "za duże"): a reason told, not the answer
+# refused
+_FIT_TOLD = re.compile(
+    r"\btoo\s+(?:small|big|large|tight|loose|short|long|narrow|wide)\b|"
+    r"\b(?:doesn'?t|does\s+not|didn'?t|did\s+not)\s+fit\b|"
+    r"(?<!\w)(?:мал|велик|маловат|великоват|тесн|узк|широк|коротк|длинн)(?:[аоы]|ат[аоы]?)?(?!\w)|"
+    r"не\s+подо(?:ш[её]л|шла|шли|шло|йд[её]т)\s+по\s+размеру|"
+    r"\bza\s+(?:ma[łl]\w*|du[żz]\w*|ciasn\w*|kr[óo]tk\w*|d[łl]ug\w*|szerok\w*|w[ąa]sk\w*)",
+    re.IGNORECASE,
+)
+
+# ... searched in the words shop FAQs use for it ("она мала" alone is near nothing)
+FIT_SAID = {"ru": "Не подошёл размер", "en": "The size doesn't fit", "pl": "Rozmiar nie pasuje"}
+
+
 def is_not_helpful(text: str, intent: str | None) -> bool:
     """A follow-up saying the last answer did not help (not "мне прислали не то, что я
     заказывал": that is about the order, a complaint; not "просто хотел сказать")."""
     if _ABOUT_ORDER.search(text or "") or just_saying(text) or all_done(text):
         return False
+    if _FIT_TOLD.search(text or ""):
+        return False  # "it's too small" after the returns answer: why, not "no"
     if _NOT_HELPFUL.search(text or ""):
         return True
     return intent == "deny" and len((text or "").split()) <= 6
@@ -705,6 +722,23 @@ class FaqFlow:
             # "no thanks, that's all": nothing more to try, and nobody to call
             memory["last"] = None
             ctx.say_text(text("faq_all_done", ctx.lang, ctx.texts.memory))
+            return True
+        if (
+            recent_answer(ctx)
+            and memory.get("query")
+            and len(message.split()) <= FOLLOW_UP_WORDS
+            and _FIT_TOLD.search(message)
+            and await self._follow_up(
+                ctx,
+                memory,
+                FIT_SAID.get(ctx.lang, FIT_SAID["en"]),
+                strict=True,
+                new_entry_only=True,
+            )
+        ):
+            # "it's too small" after the returns answer ("no" to the model, which made it
+            # "didn't help"): the entry the question and its reason find together, when it
+            # is another one (the size exchange)
             return True
         if recent_answer(ctx) and is_not_helpful(message, intent):
             return await self._not_helpful(ctx, memory)

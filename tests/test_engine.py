@@ -1983,3 +1983,23 @@ async def test_an_unsure_status_reading_of_a_clause_naming_no_order_asks_no_orde
     assert not events(out, "asked_for"), texts(out)
     assert "wholesale_corporate" not in [e["answer_id"] for e in events(out, "faq_answered")]
     assert "order number" not in texts(out), texts(out)
+
+
+@pytest.mark.parametrize(
+    ("user", "turns"),
+    [
+        ("4121", ("I'd like to return a jacket", "it's too small")),
+        ("4122", ("Как вернуть куртку?", "она мала")),
+        ("4123", ("Jak zwrócić kurtkę?", "jest za mała")),
+    ],
+)
+async def test_a_size_that_does_not_fit_after_the_returns_answer_gets_the_size_exchange(
+    shipped_shop: Services, user: str, turns: tuple[str, ...]
+) -> None:
+    """'it's too small' after the returns answer ('no' to the model) got 'Sorry that didn't
+    help' and the return period; 'она мала' and 'jest za mała' 'I didn't quite understand'.
+    It is the reason for the return: the shop's size exchange is offered as well."""
+    first, out = [await say(shipped_shop, user, turn) for turn in turns]
+    assert [e["answer_id"] for e in events(first, "faq_answered")] == ["returns_procedure"]
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["size_exchange"], texts(out)
+    assert not events(out, "faq_not_helpful") and not events(out, "fallback"), texts(out)
