@@ -200,7 +200,7 @@ _IF_FOLLOW_UP = re.compile(
 # Gdańsk), not the delivery price the words alone are closest to. ("co to jest BLIK?" names
 # its own thing.)
 ANAPHORA_WORDS = 6
-ANAPHORA_ALONE = 0.2  # what FOLLOW_UP_ALONE is for a follow-up about "it"
+ANAPHORA_ALONE = 0.3  # what FOLLOW_UP_ALONE is for a follow-up about "it"
 _ANAPHORA = re.compile(
     r"\b(?:it|this|that|these|those|they|them|"
     r"это|этого|этому|этим|эту|эти|этих|он|она|оно|они|его|её|ее|их|ему|ей|"
