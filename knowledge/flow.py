@@ -205,7 +205,7 @@ _ANAPHORA = re.compile(
     r"\b(?:it|this|that|these|those|they|them|"
     r"это|этого|этому|этим|эту|эти|этих|он|она|оно|они|его|её|ее|их|ему|ей|"
     r"tego|temu|tym|tej|ten|ta|te|ją|je|ich|ona|ono)\b"
-    r"|(?<!\bco\s)\bto\b(?!\s+jest\b)",
+    r"|(?<!\bco\s)\bto\b",
     re.IGNORECASE,
 )
 

@@ -629,6 +629,7 @@ def test_follow_up_shapes() -> None:
         "how much does it cost?",  # "it": the thing the question before named
         "сколько по времени это займёт?",
         "jak długo to trwa?",
+        "Czy to jest darmowe?",
     ):
         assert is_follow_up(text), text
     for text in (
