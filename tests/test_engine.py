@@ -1767,6 +1767,31 @@ async def test_how_to_return_a_faulty_thing_is_a_defect_case(
 
 
 @pytest.mark.parametrize(
+    ("user", "message"),
+    [
+        ("7511", "Чайник пришёл разбитый, как его вернуть?"),
+        ("7512", "Куртка пришла с дыркой, как её вернуть?"),
+        ("7513", "Czajnik przyszedł rozbity, jak go zwrócić?"),
+    ],
+)
+async def test_how_to_return_a_faulty_thing_is_asked_for_the_details_once(
+    shipped_shop: Services, user: str, message: str
+) -> None:
+    """'Чайник пришёл разбитый, как его вернуть?' opened the defect case (order number and
+    photo asked for) and then got the FAQ's 'Пришлите номер заказа и фото или видео дефекта',
+    the jacket 'отнесите их в любой пункт выдачи'. The case is the answer to how to return a
+    faulty thing: one reply, asking once, and the fixes come after the details."""
+    first = await say(shipped_shop, user, message)
+    assert [e["slot"] for e in events(first, "asked_for")] == ["order_ref", "photo"], texts(first)
+    assert not events(first, "faq_answered"), texts(first)
+    assert len(first.replies) == 1, texts(first)
+    offer = await say(shipped_shop, user, "5531207", attachments=(Attachment("photo", f"p{user}"),))
+    assert not events(offer, "asked_for"), texts(offer)
+    labels = [b.text for r in offer.replies for row in r.buttons for b in row]
+    assert len(labels) == 3, texts(offer)  # replace, refund, repair
+
+
+@pytest.mark.parametrize(
     ("user", "message", "also"),
     [
         ("181", "Куртка не подошла по размеру, как вернуть?", None),

@@ -37,6 +37,7 @@ from bot.dialogs.engine import (
     language_asked,
     late_or_lost,
     nothing_came,
+    return_wished,
 )
 from bot.dialogs.handoff import (
     activist_gesture,
@@ -1307,12 +1308,24 @@ class ComplaintFlow:
             ctx.state.pop("complaint_clarified", None)
             ctx.state.pop("clarified_type", None)
             await self._start(ctx, threat=carried, told=told)
-            if unsure and asks_question(text):
+            if unsure and asks_question(text) and not self._fix_answers(ctx, text):
                 # something went wrong and they ask how it works ("Пришла куртка с дыркой,
                 # какая у вас гарантия?"): the playbook, and the KB's sure answer after it
                 await ctx.faq.answer_also(ctx, text, min_score=KB_WITH_CASE, via="with_complaint")
             return True
         return False
+
+    def _fix_answers(self, ctx: TurnContext, text: str) -> bool:
+        """The case just opened answers the question asked beside the problem: how to send
+        the thing back or swap it ("Чайник пришёл разбитый, как его вернуть?") when its fix
+        sends the money back or a new one. The KB's answer after it would ask again for the
+        order number and the photo the case has just asked for, or tell of a return at a
+        pickup point the case does not make."""
+        case = ctx.state.get("complaint") or {}
+        if not case.get("type") or not return_wished(text):
+            return False
+        rule = self.rules.for_type(case["type"])
+        return rule.fix == "refund" or bool({"refund", "replacement"} & set(rule.options))
 
     def _what_happened(self, ctx: TurnContext) -> None:
         """The answer to "what happened?" is the problem: "It won't let me pay" (a "no" to the

@@ -1063,6 +1063,12 @@ _RETURN_WISH = re.compile(
 )
 
 
+def return_wished(text: str) -> bool:
+    """The thing wished sent back or swapped ("как его вернуть?", "how do I return it?",
+    "jak go zwrócić?")."""
+    return bool(_RETURN_WISH.search(text))
+
+
 # ... sent back, not swapped ("как вернуть?", "how do I return them?", "jak je zwrócić?")
 _RETURN_ONLY = re.compile(
     r"(?<!\w)zwr[óo]ci[ćc]|(?<!\w)odda[ćc]|(?<!\w)odes[łl]a[ćc]|(?<!\w)(?:вернуть|сдать)(?!\w)|"
