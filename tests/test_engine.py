@@ -722,6 +722,8 @@ async def test_a_voice_message_after_a_sticker_is_not_taken_for_going_on(
         ("Nie dostałam uszkodzonego czajnika, tylko zły model", "wrong_item"),
         ("Пришло без задержек, но без пульта", "missing_item"),
         ("Заказ пришёл без задержек, но без пульта", "missing_item"),
+        ("Заказ пришёл без задержек, но курьер нахамил", "staff_behavior"),
+        ("Заказ пришёл без задержек, но я недоволен", "other"),
         ("Doszło bez opóźnień, ale bez ładowarki, zamówienie 5512302", "missing_item"),
         ("Arrived without any delay, but without a charger, order 5512301", "missing_item"),
         ("Doszło bez problemów, ale bez ładowarki", "missing_item"),
@@ -767,8 +769,9 @@ async def test_a_problem_the_customer_denies_is_not_their_case(
     and 'Doszło bez problemów, ale bez paragonu' was praise (a receipt is the receipts answer
     now); 'Деньги не списали дважды, но
     заказ так и не пришёл' opened a billing case, 'Nothing was missing, but the lamp doesn't
-    turn on' a missing-item one, and 'he was lovely' recorded a complaint about the courier:
-    the case is the problem told, alone."""
+    turn on' a missing-item one, and 'he was lovely' recorded a complaint about the courier;
+    'Заказ пришёл без задержек, но курьер нахамил' was a late parcel with the courier recorded
+    besides, '..., но я недоволен' a late parcel: the case is the problem told, alone."""
     outcome = await say(services, "7301", message)
     opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
     assert opened == [ctype], texts(outcome)

@@ -4676,6 +4676,30 @@ async def test_thanks_for_a_parcel_without_damage_is_thanks(
 @pytest.mark.parametrize(
     "message",
     [
+        "Заказ пришёл без задержек",
+        "Доставили без опозданий",
+        "Zamówienie przyszło bez opóźnień",
+        "The order arrived with no delay",
+        "No delay this time, the parcel came yesterday",
+    ],
+)
+async def test_an_order_that_came_without_delay_is_no_late_parcel(
+    services: Services, message: str
+) -> None:
+    """'Заказ пришёл без задержек' alone was a late-parcel case ('Мне очень жаль... пришлите
+    номер заказа'), and so were 'Zamówienie przyszło bez opóźnień' ('Zamówienie przyszło' read
+    as 'nie przyszło') and 'The order arrived with no delay': a delay named only to deny it is
+    good news, thanked for, with nothing asked."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(message)
+    first = " ".join(d.replies[0])
+    assert not d.of("complaint_opened") and not d.of("asked_for"), first
+    assert THANKS.search(first) and not SORRY.search(first), first
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
         "Чайник пришёл без крышки",
         "Пришло без инструкции, заказ 5512370",
         "The kettle arrived without the lid",

@@ -76,6 +76,7 @@ from bot.nlu.lexicon import (
     damage_denied,
     damage_named,
     deadline_question,
+    flaw_denied,
     heated,
     hostile,
     item_trouble_named,
@@ -490,8 +491,9 @@ _FAILURE_NAMED = (
             r"\bnie\s+(?:dosz[łl]|dotar[łl]|przysz[łl]|przyjecha[łl]|dojecha[łl]|dowie[źz]l|"
             r"przywie[źz]l)|\bnie\s+(?:dosta[łl]|otrzyma[łl])\w*\s+(?:\w+\s+)?(?:paczk|przesy[łl]k|"
             r"zam[óo]wieni|towar)|\bnie\s+ma\s+(?:\w+\s+)?(?:paczki|przesy[łl]ki)|zagin[ęe][łl]|zgubi|"
-            # "Paczka się spóźnia, zamówienie 5512345" (a status question to the model)
-            r"(?:paczk|przesy[łl]k|zam[óo]wieni|dostaw|kurier)\w*\s+(?:(?!nie\b)\w+\s+){0,2}?"
+            # "Paczka się spóźnia, zamówienie 5512345" (a status question to the model), not
+            # "Zamówienie przyszło bez opóźnień"
+            r"(?:paczk|przesy[łl]k|zam[óo]wieni|dostaw|kurier)\w*\s+(?:(?!(?:nie|bez)\b)\w+\s+){0,2}?"
             r"(?:si[ęe]\s+)?(?:sp[óo][źz]ni|op[óo][źz]ni)|\bsp[óo][źz]ni\w*\s+si[ęe]",
             re.IGNORECASE,
         ),
@@ -632,11 +634,14 @@ _LATE_OR_LOST = re.compile(
     r"опозд|опаздыва|задерж|позже|поздно|долго|до\s+сих\s+пор|потерял|потеря|"
     r"(?:шл[аио]|шёл|шел|ехал[аи]?|везли)\s+(?:\S+\s+)?(?:дн|недел|месяц)|"
     r"sz(?:ed[łl]|[łl][aoy])\w*\s+(?:\S+\s+)?(?:dni|dzie|tydz|tygod|miesi)|"
-    r"(?<!\w)не\s+(?:пришл|пришёл|пришел|доставил|привез|приехал|получил)|не\s+доставлен|где\s+(?:мой|моя|мои)|"
+    r"(?<!\w)не\s+(?:пришл|пришёл|пришел|доставил|привез|приехал|получил)|(?<!\w)не\s+доставлен|"
+    r"где\s+(?:мой|моя|мои)|"
     r"\blate\b|delay|\bstill\s+(?:not|no|waiting|hasn)|\bnever\s+(?:arrived|came|got)|"
     r"\bnot\s+(?:arrived|delivered)|\bhasn'?t\s+(?:arrived|come)|\blost\b|\bwhere\s+is|"
     r"\btook\s+(?:\w+\s+){0,2}(?:days|weeks)|overdue|"
-    r"sp[óo][źz]ni|op[óo][źz]ni|za\s+p[óo][źz]no|nie\s+(?:dotar|dosz|przysz|przyjecha)|zagin|zgubi|"
+    # ... "nie przyszło", not "Zamówienie przyszło"
+    r"sp[óo][źz]ni|op[óo][źz]ni|za\s+p[óo][źz]no|(?<!\w)nie\s+(?:dotar|dosz|przysz|przyjecha)|"
+    r"zagin|zgubi|"
     r"(?:tydzie[ńn]|dzie[ńn]|dni|dwa|trzy|tygodnie|tygodni|miesi[ąa]c)\s+p[óo][źz]niej|"
     r"gdzie\s+jest|nadal|wci[ąa][żz]|dopiero",
     re.IGNORECASE,
@@ -943,7 +948,9 @@ def _nothing_wrong(pred: Prediction, text: str) -> bool:
     ("Спасибо, всё хорошо, а деньги так и не вернули" is still a billing complaint)."""
     if pred.intent not in ("complaint", "praise", "thanks", "deny") or "?" in text:
         return False
-    if not (_THANKS.search(text) or _ALL_GOOD.search(text)):
+    # ... or "Заказ пришёл без задержек" alone (a late parcel to the model): came without a
+    # delay or a flaw, it says all is well
+    if not (_THANKS.search(text) or _ALL_GOOD.search(text) or flaw_denied(text)):
         return False
     if (
         item_trouble_named(text)
@@ -1670,6 +1677,11 @@ class ConversationEngine:
             if named is None and damage_told(text):
                 # "Kurier był miły, ale kubek jest wyszczerbiony": a chip, in any words
                 named = "damaged_defective"
+            if named is None and whole.complaint_type == "delivery_delay":
+                # "Заказ пришёл без задержек, но я недоволен" names none: no late parcel, a
+                # problem of no known type (the courier who never showed up is still the
+                # complaint flow's late parcel)
+                named = "other"
             if named is not None:
                 whole = dataclasses.replace(whole, complaint_type=named)
         if (

@@ -605,6 +605,31 @@ def problem_told(pattern: re.Pattern[str], text: str) -> bool:
     return any(not match_denied(text, m) for m in pattern.finditer(text))
 
 
+# a flaw, a problem or a delay the order came without ("пришёл без задержек", "bez opóźnień",
+# "arrived with no delay", "без проблем"): said of what came, all is well
+_FLAW_DENIED = re.compile(
+    rf"(?<!\w)(?:без|bez)\s+{_NO_FLAW}|\b(?:without|with\s+no|no)\s+{_NO_FLAW}", re.IGNORECASE
+)
+
+
+def flaw_denied(text: str) -> bool:
+    """The message says the order came without a flaw or a delay ("Заказ пришёл без
+    задержек", "Zamówienie przyszło bez opóźnień", "arrived with no delay")."""
+    return bool(_FLAW_DENIED.search(text))
+
+
+# a delay named ("курьер опоздал", "задержали доставку", "spóźnia się", "the parcel is late")
+_DELAY = re.compile(
+    r"задерж|опозд|опаздыв|op[óo][źz]ni|sp[óo][źz]ni|\bdelay|\blate\b", re.IGNORECASE
+)
+
+
+def delay_denied(text: str) -> bool:
+    """The message names a delay only to deny it ("Заказ пришёл без задержек", "bez opóźnień",
+    "no delay this time")."""
+    return bool(_DELAY.search(text)) and not problem_told(_DELAY, text)
+
+
 def damage_denied(text: str) -> bool:
     """The message names damage only to deny it ("Посылка опоздала, но ничего не сломано")."""
     return bool(_DAMAGE.search(text)) and not problem_told(_DAMAGE, text)
@@ -819,6 +844,7 @@ def staff_praised(text: str) -> bool:
 # whole message: a late parcel, a missing item; bot/dialogs/requests.py's clause: a box alone,
 # a wrong or missing item read from a denied damage word).
 _TYPE_DENIALS: dict[str, Callable[[str], bool]] = {
+    "delivery_delay": delay_denied,
     "damaged_defective": damage_denied,
     "staff_behavior": staff_praised,
     "billing": billing_denied,
