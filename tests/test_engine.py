@@ -1717,15 +1717,31 @@ async def test_a_missing_receipt_beside_a_missing_part_is_still_the_part(
             "Send a printed copy",
             "electronic copy",
         ),
+        # a wrong item to the model, and the warranty card one for the quality team
+        (
+            "7404",
+            "Czajnik przyszedł bez instrukcji",
+            "Wersja elektroniczna e-mailem",
+            "Dosłanie wersji papierowej",
+            "wersji elektronicznej",
+        ),
+        (
+            "7405",
+            "Czajnik przyszedł bez karty gwarancyjnej",
+            "Wersja elektroniczna e-mailem",
+            "Dosłanie wersji papierowej",
+            "wersji elektronicznej",
+        ),
     ],
 )
 async def test_a_missing_manual_is_offered_a_copy_not_the_missing_item(
     services: Services, user: str, message: str, electronic: str, printed: str, chosen: str
 ) -> None:
     """'Пришёл без инструкции на русском' was offered 'Довезти недостающее / Вернуть деньги',
-    as if a part of the thing had not come. A manual (a warranty card, a paper) missing alone
-    is offered an electronic copy by e-mail or a printed one, and the copy chosen is promised
-    within a working day."""
+    as if a part of the thing had not come; 'Czajnik przyszedł bez instrukcji' was a wrong
+    item (the order number and a photo of the problem asked for). A manual (a warranty card, a
+    paper) missing alone is offered an electronic copy by e-mail or a printed one, and the
+    copy chosen is promised within a working day."""
     await say(services, user, message)
     offer = await say(services, user, "5531207")
     labels = [b.text for r in offer.replies for row in r.buttons for b in row]
@@ -1737,11 +1753,18 @@ async def test_a_missing_manual_is_offered_a_copy_not_the_missing_item(
 
 async def test_a_part_missing_beside_the_manual_is_still_sent(services: Services) -> None:
     """A manual missing beside a part ('без инструкции и без зарядки') is the part's case: the
-    missing thing sent again or its money back."""
+    missing thing sent again or its money back; so is a part alone ('Czajnik przyszedł bez
+    pokrywki', a wrong item to the model: the order number and a photo asked for)."""
     await say(services, "7403", "Пришёл без инструкции и без зарядки")
     offer = await say(services, "7403", "5531207")
     labels = [b.text for r in offer.replies for row in r.buttons for b in row]
     assert labels == ["Довезти недостающее", "Вернуть деньги"], texts(offer)
+    # "bez pokrywki" was a wrong item to the model too
+    first = await say(services, "7406", "Czajnik przyszedł bez pokrywki")
+    assert [e["slot"] for e in events(first, "asked_for")] == ["order_ref"], texts(first)
+    offer = await say(services, "7406", "5531207")
+    labels = [b.text for r in offer.replies for row in r.buttons for b in row]
+    assert labels == ["Dosłanie brakującego towaru", "Zwrot pieniędzy"], texts(offer)
 
 
 @pytest.mark.parametrize(

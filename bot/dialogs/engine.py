@@ -445,7 +445,7 @@ _FAILURE_NAMED = (
             r"(?:(?<!\w)(?:без|нет|bez|brak|without|no)\s+(?:(?:a|the|any|żadnego|żadnej|"
             r"никакого|никакой)\s+)?(?:кассов\w*\s+|гарантийн\w*\s+)?(?:чек(?:а|ов)?|"
             r"квитанци\w*|накладн\w*|талон\w*|инструкци\w*|документ\w*|paragon\w*|faktur\w*|"
-            r"rachunk\w*|gwarancj\w*|instrukcj\w*|dokument\w*|receipts?|invoices?|warranty|"
+            r"rachunk\w*|(?:kart\w*\s+)?gwaranc\w*|instrukcj\w*|dokument\w*|receipts?|invoices?|warranty|"
             # ... and "пульта нет", "нет зарядки" (a "no" to the model)
             r"manual|instructions|paperwork|documents?)(?!\w))|"
             + PART_MISSING_RU
@@ -608,6 +608,16 @@ def failure_named(text: str, *, unsure_status: bool = False) -> str | None:
             if not match_denied(text, m):
                 return ctype
     return None
+
+
+def _types_named(text: str) -> set[str]:
+    """Every complaint type whose problem ``failure_named`` finds named, and not denied, in
+    ``text`` (its Russian and English words too)."""
+    return {
+        ctype
+        for ctype, pattern in (*_FAILURE_NAMED, *_FAILURE_NAMED_RU, *_FAILURE_NAMED_EN)
+        if any(not match_denied(text, m) for m in pattern.finditer(text))
+    }
 
 
 # nothing got at all: "I got nothing at all", "dostałem w ogóle nic", "ничего не получила"
@@ -1666,6 +1676,15 @@ class ConversationEngine:
             # wanted, the missing part sent
             whole = dataclasses.replace(whole, complaint_type="missing_item")
         whole = _sent_back_is_billing(whole, text)
+        if (
+            whole.intent == "complaint"
+            and whole.complaint_type in ("wrong_item", "service_quality", "other")
+            and _types_named(text) == {"missing_item"}
+        ):
+            # "Czajnik przyszedł bez instrukcji", "...bez pokrywki" (a wrong item to the model),
+            # "...bez karty gwarancyjnej" (one for the quality team): a paper or a part it came
+            # without, and nothing wrong named, is a missing item (a paper alone: a copy of it)
+            whole = dataclasses.replace(whole, complaint_type="missing_item")
         if whole.intent == "complaint" and _type_denied(whole.complaint_type, text):
             # "It's late, but nothing is broken", "Spóźnia się, ale nic nie jest uszkodzone"
             # read as a broken item, "Заказ пришёл без задержек, но без чека" as a late one:
