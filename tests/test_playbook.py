@@ -4674,6 +4674,38 @@ async def test_thanks_for_a_parcel_without_damage_is_thanks(
 
 
 @pytest.mark.parametrize(
+    ("message", "detail", "resend"),
+    [
+        ("Заказ неполный", "5531207, нет одной кружки", "Довезти недостающее"),
+        (
+            "Zamówienie niekompletne",
+            "5531207, brakuje jednego kubka",
+            "Dosłanie brakującego towaru",
+        ),
+        ("My order is incomplete", "5531207, one mug is missing", "Send the missing item"),
+        ("Заказ пришёл не полностью", "5531207, нет одной кружки", "Довезти недостающее"),
+    ],
+)
+async def test_an_incomplete_order_is_a_missing_item(
+    services: Services, message: str, detail: str, resend: str
+) -> None:
+    """'Заказ неполный' got 'Кажется, я не совсем понял' (or the FAQ's answer), 'Zamówienie
+    niekompletne' and 'My order is incomplete' 'Understood. What would you like to do
+    instead?' (a "no" to the model), 'Заказ пришёл не полностью' a wrong-item case asking for a
+    photo. An incomplete order is a missing item: thanks, an apology, the order number asked
+    for, then the missing thing sent or its money back."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(message)
+    first = " ".join(d.replies[0])
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["missing_item"], first
+    assert "order_ref" in [e["slot"] for e in d.of("asked_for")], first
+    assert thanks_before_apology(first), first
+    offer = await d.send(detail)
+    labels = [b.text for r in offer.replies for row in r.buttons for b in row]
+    assert resend in labels, d.replies[-1]
+
+
+@pytest.mark.parametrize(
     "message",
     [
         "Заказ пришёл без задержек",

@@ -432,6 +432,22 @@ _WISH = re.compile(
 # "nie dostałam paczki", "paczka nie doszla", "nie działa", "brakuje jednej części", "dostałam
 # zły rozmiar": a problem told in a few words, which the model reads as a "no" or as a question
 # (the first type that matches is the problem's; a negated word names none: "nie jest uszkodzony")
+# an order, a parcel or a set said to be incomplete ("Заказ неполный", "Пришёл неполный
+# комплект", "Zamówienie przyszło niekompletne", "Incomplete order"), not a payment or a refund
+# ("Заказ оплачен не полностью")
+_INCOMPLETE = (
+    r"(?:неполн\w*|некомплект\w*|недокомплект\w*|не\s+полностью|не\s+в\s+полном\s+комплекте|"
+    r"niekomplet\w*|niepe[łl]n\w*|nie\s+w\s+komplecie|incomplete|not\s+complete)(?!\w)"
+)
+_ORDER_NOUN = (
+    r"(?:заказ|посылк|комплект|набор|коробк|zam[óo]wieni|paczk|przesy[łl]k|zestaw|pude[łl]k|"
+    r"order|parcel|package|set|shipment|box)\w*"
+)
+_MONEY_WORD = r"(?:оплач|списа|вернул|возвра|zap[łl]ac|op[łl]ac|zwr[óo]c|pa(?:y|id)|refund|charg)"
+_INCOMPLETE_ORDER = (
+    rf"(?<!\w){_ORDER_NOUN}\s+(?:(?!{_MONEY_WORD})[^\W\d_]+\s+){{0,3}}?{_INCOMPLETE}"
+    rf"(?!\s+{_MONEY_WORD})|(?<!\w){_INCOMPLETE}\s+(?:[^\W\d_]+\s+)?{_ORDER_NOUN}"
+)
 _FAILURE_NAMED = (
     (
         "missing_item",
@@ -452,7 +468,11 @@ _FAILURE_NAMED = (
             + "|"
             # ... and a part the thing came without ("без задержек, но без пульта", "bez
             # problemów, ale bez ładowarki": a late parcel or praise to the model)
-            + PART_WITHOUT,
+            + PART_WITHOUT
+            + "|"
+            # ... and the order said to be incomplete ("Заказ неполный", "Zamówienie
+            # niekompletne", "My order is incomplete": a "no" or a "didn't understand")
+            + _INCOMPLETE_ORDER,
             re.IGNORECASE,
         ),
     ),
