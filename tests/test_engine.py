@@ -1798,6 +1798,8 @@ async def test_how_to_return_a_faulty_thing_is_a_defect_case(
         ("7511", "Чайник пришёл разбитый, как его вернуть?"),
         ("7512", "Куртка пришла с дыркой, как её вернуть?"),
         ("7513", "Czajnik przyszedł rozbity, jak go zwrócić?"),
+        # the money asked back: the FAQ's defect answer alone, no case
+        ("7514", "Kettle arrived broken, how do I get a refund?"),
     ],
 )
 async def test_how_to_return_a_faulty_thing_is_asked_for_the_details_once(
@@ -1805,8 +1807,10 @@ async def test_how_to_return_a_faulty_thing_is_asked_for_the_details_once(
 ) -> None:
     """'Чайник пришёл разбитый, как его вернуть?' opened the defect case (order number and
     photo asked for) and then got the FAQ's 'Пришлите номер заказа и фото или видео дефекта',
-    the jacket 'отнесите их в любой пункт выдачи'. The case is the answer to how to return a
-    faulty thing: one reply, asking once, and the fixes come after the details."""
+    the jacket 'отнесите их в любой пункт выдачи'; 'Kettle arrived broken, how do I get a
+    refund?' got the FAQ's answer alone, no case to send the details to. The case is the
+    answer to how to return a faulty thing or get its money back: one reply, asking once, and
+    the fixes come after the details."""
     first = await say(shipped_shop, user, message)
     assert [e["slot"] for e in events(first, "asked_for")] == ["order_ref", "photo"], texts(first)
     assert not events(first, "faq_answered"), texts(first)

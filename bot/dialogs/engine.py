@@ -1100,10 +1100,19 @@ _RETURN_WISH = re.compile(
 )
 
 
+# ... or its money wished back ("how do I get a refund?", "chcę zwrot pieniędzy"; "вернуть
+# деньги" is a return already)
+_REFUND_WISH = re.compile(
+    r"\brefund\b|\bmoney\s+back\b|(?<!\w)zwrot\w*\s+(?:\w+\s+)?pieni[ęe]dz|"
+    r"(?<!\w)(?:oddajcie|zwr[óo][ćc]cie)\s+(?:mi\s+)?pieni[ąa]dze",
+    re.IGNORECASE,
+)
+
+
 def return_wished(text: str) -> bool:
-    """The thing wished sent back or swapped ("как его вернуть?", "how do I return it?",
-    "jak go zwrócić?")."""
-    return bool(_RETURN_WISH.search(text))
+    """The thing wished sent back or swapped, or its money back ("как его вернуть?", "how do
+    I return it?", "jak go zwrócić?", "how do I get a refund?")."""
+    return bool(_RETURN_WISH.search(text) or _REFUND_WISH.search(text))
 
 
 # ... sent back, not swapped ("как вернуть?", "how do I return them?", "jak je zwrócić?")
@@ -1618,7 +1627,7 @@ class ConversationEngine:
         elif (
             whole.intent in ("faq", "deny", "out_of_scope")
             and whole.threat in (None, "none")
-            and _RETURN_WISH.search(text)
+            and return_wished(text)
             and damage_told(text)
         ):
             # "Куртка пришла с дыркой, как её вернуть?" (a question the knowledge base was
