@@ -1792,6 +1792,20 @@ async def test_how_to_return_a_faulty_thing_is_a_defect_case(
     assert refund in labels, texts(offer)
 
 
+async def test_a_faulty_thing_to_exchange_is_one_defect_case(services: Services) -> None:
+    """'Пришёл бракованный товар, хочу обменять' (a wrong item to the model, unsure) opened a
+    wrong-item case and queued a broken one ('А повреждённым займусь сразу после этого'). A
+    faulty thing, nothing wrong named, is one defect case: the order number and a photo, then
+    the exchange wished for."""
+    first = await say(services, "7521", "Пришёл бракованный товар, хочу обменять")
+    opened = [e["complaint_type"] for e in events(first, "complaint_opened")]
+    assert opened == ["damaged_defective"], texts(first)
+    assert not events(first, "complaint_queued"), texts(first)
+    await say(services, "7521", "5531207")
+    done = await say(services, "7521", attachments=(Attachment("photo", "p7521"),))
+    assert [e["option"] for e in events(done, "fix_chosen")] == ["replacement"], texts(done)
+
+
 @pytest.mark.parametrize(
     ("user", "message"),
     [

@@ -1714,6 +1714,16 @@ class ConversationEngine:
             # "...bez karty gwarancyjnej" (one for the quality team): a paper or a part it came
             # without, and nothing wrong named, is a missing item (a paper alone: a copy of it)
             whole = dataclasses.replace(whole, complaint_type="missing_item")
+        elif (
+            whole.intent == "complaint"
+            and whole.complaint_type == "wrong_item"
+            and whole.intent_confidence < NAMED_FAILURE_CONFIDENCE
+            and _types_named(text) == {"damaged_defective"}
+            and not box_damage_only(text)
+        ):
+            # "Пришёл бракованный товар, хочу обменять" (a wrong item to the model, unsure: the
+            # exchange wished): a faulty thing, and nothing wrong named, is a defect
+            whole = dataclasses.replace(whole, complaint_type="damaged_defective")
         if whole.intent == "complaint" and _type_denied(whole.complaint_type, text):
             # "It's late, but nothing is broken", "Spóźnia się, ale nic nie jest uszkodzone"
             # read as a broken item, "Заказ пришёл без задержек, но без чека" as a late one:
