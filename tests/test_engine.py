@@ -2013,6 +2013,10 @@ async def test_a_question_with_typos_is_answered_as_meant(
         # asking for a photo)
         ("4104", ("Jak zmienić rozmiar butów?", "zamówienie 7654321, chcę 38 zamiast 37")),
         ("4105", ("Заказ 7654321: хочу размер M вместо S",)),
+        # "Мне пришло" holds "не пришло": it was a problem told, no change asked (a wrong item
+        # with a photo asked for; the cancellation passed on as a status question)
+        ("4106", ("Мне пришло уведомление о заказе 7654321 - измените адрес на Ленина 5",)),
+        ("4107", ("Мне пришло письмо по заказу 7654321, отмените его, пожалуйста",)),
     ],
 )
 async def test_a_change_to_an_order_goes_to_a_colleague_who_can_make_it(

@@ -109,10 +109,12 @@ _ORDER_WORD = re.compile(
 )
 # a problem told with it ("отмените, он уже месяц едет!"): the complaint flow's case
 _PROBLEM = re.compile(
-    r"не\s+(?:приш|пришё|доставл|привез|работа|тот|та)|так и не|до сих пор|уже\s+\w+\s+(?:жду|ед)|"
-    r"опозд|задерж|долго|разбит|слома|поврежд|брак|не\s+хватает|"
+    # (whole words: "Мне пришло письмо" holds "не пришло")
+    r"(?<!\w)не\s+(?:приш|пришё|доставл|привез|работа|тот|та)|так и не|до сих пор|"
+    r"уже\s+\w+\s+(?:жду|ед)|опозд|задерж|долго|разбит|слома|поврежд|брак|(?<!\w)не\s+хватает|"
     r"\blate\b|delay|broken|damaged|wrong|missing|never|still|not\s+(?:arrived|working|delivered)|"
-    r"spóźn|spozn|opóźn|opozn|uszkodz|zepsu|rozbit|nie\s+(?:dotar|przysz|działa|dziala)|wciąż|nadal",
+    r"spóźn|spozn|opóźn|opozn|uszkodz|zepsu|rozbit|(?<!\w)nie\s+(?:dotar|przysz|działa|dziala)|"
+    r"wciąż|nadal",
     re.IGNORECASE,
 )
 

@@ -287,9 +287,9 @@ _DEADLINE = re.compile(
     re.IGNORECASE,
 )
 _GONE_WRONG = re.compile(
-    r"опозд|опаздыв|задерж|до\s+сих\s+пор|вс[её]\s+ещ[её]|уже\s+\d+\s+д|обещали|не\s+пришл|"
+    r"опозд|опаздыв|задерж|до\s+сих\s+пор|вс[её]\s+ещ[её]|уже\s+\d+\s+д|обещали|(?<!\w)не\s+пришл|"
     r"\bstill\b|\blate\b|delay|promised|hasn'?t|spó[źz]n|opó[źz]n|nadal|wci[ąa][żz]|obiecal|"
-    r"nie\s+dotar",
+    r"(?<!\w)nie\s+dotar",
     re.IGNORECASE,
 )
 
