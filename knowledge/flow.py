@@ -215,6 +215,16 @@ def about_it(text: str) -> bool:
     return len((text or "").split()) <= ANAPHORA_WORDS and bool(_ANAPHORA.search(text or ""))
 
 
+def _ranked_with_own(
+    candidates: Iterable[Candidate], own: dict[str, float], weight: float
+) -> list[Candidate]:
+    """The joint question's candidates, best first by their joint confidence plus ``weight``
+    times their confidence for the question's own words (``own``, by entry id)."""
+    return sorted(
+        candidates, key=lambda c: c.score + weight * own.get(c.entry_id, 0.0), reverse=True
+    )
+
+
 def is_follow_up(text: str) -> bool:
     """A short message that only makes sense with the previous question."""
     words = (text or "").split()
@@ -1019,11 +1029,7 @@ class FaqFlow:
         # "сколько это стоит?" alone is the delivery price; about "it" (the gift wrapping
         # asked before) its own words do not pick the entry, the joint question does
         weight = ANAPHORA_ALONE if about_it(message) else FOLLOW_UP_ALONE
-        ranked = sorted(
-            joint.candidates,
-            key=lambda c: c.score + weight * own.get(c.entry_id, 0.0),
-            reverse=True,
-        )
+        ranked = _ranked_with_own(joint.candidates, own, weight)
         covered = await self._covered_by_last(ctx, memory, message)
         if covered:
             # "а в Польшу?" after the delivery price, whose answer has the price to Poland: the
@@ -1200,16 +1206,11 @@ class FaqFlow:
             # on data says it never sells it): about what the message's question before it
             # named; when the whole message is sure of the entry just given for that, its
             # answer is the answer, not "I don't have a ready answer to this"
-            first = max(
-                joint.candidates,
-                key=lambda c: c.score + ANAPHORA_ALONE * own.get(c.entry_id, 0.0),
-            )
+            first = _ranked_with_own(joint.candidates, own, ANAPHORA_ALONE)[0]
             if first.entry_id in given and first.score >= joint.threshold:
                 return True
-        ranked = sorted(
-            (c for c in joint.candidates if c.entry_id not in claimed | given),
-            key=lambda c: c.score + FOLLOW_UP_ALONE * own.get(c.entry_id, 0.0),
-            reverse=True,
+        ranked = _ranked_with_own(
+            [c for c in joint.candidates if c.entry_id not in claimed | given], own, FOLLOW_UP_ALONE
         )
         if not ranked:
             return False
