@@ -210,6 +210,10 @@ _ANAPHORA = re.compile(
 )
 
 
+# a follow-up that points back to the place asked about before ("tam", "there")
+_THERE = re.compile(r"\b(?:there|tam|там|туда|тут|here)\b", re.IGNORECASE)
+
+
 def about_it(text: str) -> bool:
     """A short question about "it": what the question before it named."""
     return len((text or "").split()) <= ANAPHORA_WORDS and bool(_ANAPHORA.search(text or ""))
@@ -1047,6 +1051,39 @@ class FaqFlow:
             await self._decline(ctx, memory, joint_text, joint)
             return True
         index = self.knowledge.loaded_index
+        if (
+            top.entry_id == memory.get("last")
+            and not covered
+            and index is not None
+            and index.reranker
+        ):
+            sure = (
+                None
+                if about_it(message) or _THERE.search(message)
+                else await self.knowledge.search(ctx.session, message, top_k=3)
+            )
+            other = next(
+                (
+                    c
+                    for c in ranked[1:]
+                    if sure is not None
+                    and sure.confident
+                    and sure.best is not None
+                    and c.entry_id == sure.best.entry_id
+                    and c.score >= joint.threshold
+                ),
+                None,
+            )
+            if other is not None:
+                # "a za pobraniem?" after the delivery price: the re-ranker is sure of the
+                # follow-up's own words (cash on delivery), which the answer just given does
+                # not name, and the joint question is sure of that entry too: it, not the
+                # delivery price again. Not when the follow-up points back to what was asked
+                # ("a ile dni paczka tam czeka?" after the parcel lockers is about them, not
+                # the delivery time its words alone are)
+                ranked.remove(other)
+                ranked.insert(0, other)
+                top = other
         if (
             top.entry_id == memory.get("last")
             and not covered

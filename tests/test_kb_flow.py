@@ -1224,6 +1224,24 @@ async def test_not_an_answer_to_my_question_gets_the_next_answer(
     assert not events(nxt, "complaint_opened"), nxt.events
 
 
+async def test_a_follow_up_about_another_entry_the_answer_does_not_name_gets_it(
+    demo_routed: SimpleNamespace,
+) -> None:
+    """'a za pobraniem?' after the delivery price got the delivery price again ("Oto
+    wszystko, co mam na ten temat:"): the joint question is the delivery price's, but the
+    follow-up's own words are cash on delivery, which that answer does not name. A place the
+    answer names ("а в пункт выдачи?") stays with it."""
+    routed = demo_routed
+    await _ask(routed, "305", "Ile kosztuje dostawa?", _Prediction("faq", "pl"))
+    out = await _ask(routed, "305", "a za pobraniem?", _Prediction("faq", "pl"))
+    [ev] = events(out, "faq_answered")
+    assert ev["answer_id"] == "cash_on_delivery" and ev["via"] == "follow_up"
+    assert "5 zł" in out.replies[-1].text and "Oto wszystko" not in out.replies[0].text
+    await _ask(routed, "306", "Сколько стоит доставка курьером?", _Prediction("faq", "ru"))
+    out = await _ask(routed, "306", "а в пункт выдачи?", _Prediction("faq", "ru"))
+    assert events(out, "faq_answered")[0]["answer_id"] == "delivery_cost"
+
+
 async def test_a_follow_up_given_an_answer_from_a_few_messages_up_says_so(
     demo_routed: SimpleNamespace,
 ) -> None:
