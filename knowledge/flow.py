@@ -210,10 +210,6 @@ _ANAPHORA = re.compile(
 )
 
 
-# a follow-up that points back to the place asked about before ("tam", "there")
-_THERE = re.compile(r"\b(?:there|tam|там|туда|тут|here)\b", re.IGNORECASE)
-
-
 def about_it(text: str) -> bool:
     """A short question about "it": what the question before it named."""
     return len((text or "").split()) <= ANAPHORA_WORDS and bool(_ANAPHORA.search(text or ""))
@@ -1016,9 +1012,12 @@ class FaqFlow:
         the message a question, the decline offers the joint question's topics. Returns
         False to let the usual path handle the message.
         """
-        # the fused scores (no re-ranker): the weights below were chosen on them, and an
-        # elliptical message alone is nothing like the questions the re-ranker learned from
-        alone = await self.knowledge.search(ctx.session, message, top_k=FOLLOW_UP_K, rerank=False)
+        # the follow-up alone, re-ranked: the re-ranker's first candidate has its confidence,
+        # the others their fused scores. "a faktura na osobę prywatną?" alone is privacy in
+        # fused scores (0.68: "prywatną"), which the re-ranker is not sure of (0.03);
+        # "a za pobraniem?" is cash on delivery at 0.03 fused, 1.0 re-ranked
+        # (followup_check.py: 0.824 -> 0.831, unanswerable follow-ups declined 0.25 -> 0.25)
+        alone = await self.knowledge.search(ctx.session, message, top_k=FOLLOW_UP_K)
         if alone.reason == "order_ref" or (alone.reason == "off_topic" and _chatter(ctx)):
             return False
         # joined to the question the thread started with, not to the previous follow-ups
@@ -1051,39 +1050,6 @@ class FaqFlow:
             await self._decline(ctx, memory, joint_text, joint)
             return True
         index = self.knowledge.loaded_index
-        if (
-            top.entry_id == memory.get("last")
-            and not covered
-            and index is not None
-            and index.reranker
-        ):
-            sure = (
-                None
-                if about_it(message) or _THERE.search(message)
-                else await self.knowledge.search(ctx.session, message, top_k=3)
-            )
-            other = next(
-                (
-                    c
-                    for c in ranked[1:]
-                    if sure is not None
-                    and sure.confident
-                    and sure.best is not None
-                    and c.entry_id == sure.best.entry_id
-                    and c.score >= joint.threshold
-                ),
-                None,
-            )
-            if other is not None:
-                # "a za pobraniem?" after the delivery price: the re-ranker is sure of the
-                # follow-up's own words (cash on delivery), which the answer just given does
-                # not name, and the joint question is sure of that entry too: it, not the
-                # delivery price again. Not when the follow-up points back to what was asked
-                # ("a ile dni paczka tam czeka?" after the parcel lockers is about them, not
-                # the delivery time its words alone are)
-                ranked.remove(other)
-                ranked.insert(0, other)
-                top = other
         if (
             top.entry_id == memory.get("last")
             and not covered

@@ -1224,13 +1224,12 @@ async def test_not_an_answer_to_my_question_gets_the_next_answer(
     assert not events(nxt, "complaint_opened"), nxt.events
 
 
-async def test_a_follow_up_about_another_entry_the_answer_does_not_name_gets_it(
-    demo_routed: SimpleNamespace,
-) -> None:
+async def test_a_follow_up_is_read_alone_by_the_re_ranker(demo_routed: SimpleNamespace) -> None:
     """'a za pobraniem?' after the delivery price got the delivery price again ("Oto
-    wszystko, co mam na ten temat:"): the joint question is the delivery price's, but the
-    follow-up's own words are cash on delivery, which that answer does not name. A place the
-    answer names ("а в пункт выдачи?") stays with it."""
+    wszystko, co mam na ten temat:"), and 'a faktura na osobę prywatną?' after the invoice
+    answer got the answer on personal data ("prywatną"): the follow-up's own words were
+    scored without the re-ranker, sure of nothing for the first, of privacy for the second.
+    A place the answer names ("а в пункт выдачи?") stays with it."""
     routed = demo_routed
     await _ask(routed, "305", "Ile kosztuje dostawa?", _Prediction("faq", "pl"))
     out = await _ask(routed, "305", "a za pobraniem?", _Prediction("faq", "pl"))
@@ -1240,6 +1239,9 @@ async def test_a_follow_up_about_another_entry_the_answer_does_not_name_gets_it(
     await _ask(routed, "306", "Сколько стоит доставка курьером?", _Prediction("faq", "ru"))
     out = await _ask(routed, "306", "а в пункт выдачи?", _Prediction("faq", "ru"))
     assert events(out, "faq_answered")[0]["answer_id"] == "delivery_cost"
+    await _ask(routed, "307", "Czy można u was kupić na fakturę?", _Prediction("faq", "pl"))
+    out = await _ask(routed, "307", "a faktura na osobę prywatną?", _Prediction("faq", "pl"))
+    assert "privacy" not in [e["answer_id"] for e in events(out, "faq_answered")]
 
 
 async def test_a_follow_up_given_an_answer_from_a_few_messages_up_says_so(
