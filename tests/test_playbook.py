@@ -6778,3 +6778,35 @@ async def test_asking_whether_a_neighbour_may_take_the_parcel_is_no_complaint(
     d = Dialogue(services, str(next(_ids)))
     await d.send("Czy kurier może zostawić paczkę u sąsiada?")
     assert not d.of("complaint_opened"), d.replies
+
+
+@pytest.mark.parametrize(
+    ("first", "leaving", "later", "choice"),
+    [
+        (
+            "Zamówienie 3344556 przyszło bez ładowarki",
+            "dziękuję, to wszystko",
+            "Zgłoszenie jest zapisane",
+            "zwrot pieniędzy",
+        ),
+        ("Order 3344556 came without the charger", "thanks, that's all", "case is saved", "refund"),
+        ("Заказ 3344556 пришёл без зарядки", "я подумаю", "Обращение сохранено", "возврат денег"),
+    ],
+)
+async def test_thats_all_while_the_fixes_are_offered_leaves_the_offer_open(
+    services: Services, first: str, leaving: str, later: str, choice: str
+) -> None:
+    """Offered a resend or a refund, 'dziękuję, to wszystko' got the same offer again ('Jak mam
+    to dla Ciebie naprawić: ...'): the customer is done for now. The case is saved, the offer
+    stays on the buttons, and a choice made later is taken."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first)
+    assert "cmp:opt:refund" in d.buttons[-1], d.replies[-1]
+    await d.send(leaving)
+    reply = " ".join(d.replies[-1])
+    assert later in reply and len(d.replies[-1]) == 1, reply
+    assert "cmp:opt:refund" in d.buttons[-1] and not d.of("fix_chosen"), reply
+    assert (await d.state())["complaint"]["stage"] == "fix_choice"
+    await d.send(choice)
+    assert [e["option"] for e in d.of("fix_chosen")] == ["refund"], d.replies[-1]
+    assert not find_forbidden(d.all_text())

@@ -2605,6 +2605,12 @@ class ComplaintFlow:
                 # nothing to fix any more; glad, and the case is closed
                 await self._withdraw(ctx, case, text)
                 return True
+            if not data and text and _leaving_choice(ctx, text):
+                # "dziękuję, to wszystko", "bye", "I'll think about it" to the fixes offered:
+                # not asked to choose again; the offer stays, and the case waits for the choice
+                ctx.say("complaint_choice_later", options=_spelled(buttons), buttons=buttons)
+                ctx.event("complaint_paused", missing=["fix_choice"])
+                return True
             if not data and ctx.intent in ("thanks", "praise"):
                 ctx.say("complaint_choose", options=_spelled(buttons), buttons=buttons)
                 return True
@@ -3729,6 +3735,22 @@ def _pleasantry(ctx: TurnContext, text: str) -> bool:
     if _PLEASANTRY.match(text):
         return True
     return ctx.intent in ("thanks", "goodbye") and len(text) < 40 and not ctx.incoming.attachments
+
+
+# "that's all", "I'll think about it", "decide later": no choice now, and no more wanted now
+_NO_CHOICE_NOW = re.compile(
+    r"that'?s\s+(?:all|it)\b|nothing\s+else|(?:i'?ll|let\s+me)\s+think|think\s+about\s+it|"
+    r"decide\s+later|это\s+вс[её]|больше\s+ничего|подума[юе]|решу\s+позже|"
+    r"to\s+wszystko|nic\s+wi[eę]cej|zastanowi[eęmy]|przemyśl|zdecyduj[eę]\s+później",
+    re.IGNORECASE,
+)
+
+
+def _leaving_choice(ctx: TurnContext, text: str) -> bool:
+    """Thanks-and-that's-all, goodbye, or "I'll think about it" while a fix is to be chosen."""
+    if _NO_CHOICE_NOW.search(text) and len(text) < 60:
+        return True
+    return _pleasantry(ctx, text) and (ctx.intent == "goodbye" or bool(_BYE.search(text)))
 
 
 def _is_nudge(text: str) -> bool:
