@@ -6315,6 +6315,22 @@ async def test_the_message_after_order_noted_answers_what_it_is_about(
     assert not find_forbidden(d.all_text())
 
 
+async def test_an_order_named_with_what_is_needed_gets_it_not_what_it_is_about(
+    shipped_shop: Services,
+) -> None:
+    """'Мне нужен чек для работы по заказу 1122998' got 'Понял, заказ 1122998. Чем могу
+    помочь?': the customer had just said. The shop's answer on receipts (a copy is in "My
+    orders"); a bare order number is still asked what it is about."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send("Мне нужен чек для работы по заказу 1122998")
+    reply = " ".join(d.replies[0])
+    assert [e["answer_id"] for e in d.of("faq_answered")] == ["invoice_receipts"], reply
+    assert "Чем могу помочь" not in reply and not d.of("order_noted"), reply
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send("Заказ 1122998")
+    assert d.of("order_noted") and not d.of("faq_answered"), d.replies[0]
+
+
 @pytest.mark.parametrize(
     ("first", "back", "glad"),
     [

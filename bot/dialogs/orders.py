@@ -257,6 +257,8 @@ class OrderStatusFlow:
         if has(known, "order_ref") and not _QUESTION.search(ctx.incoming.text or ""):
             # "Hello, I have order 7781234": not a question yet, so ask what it is about (noted:
             # the next message is the answer, "gdzie ona jest?", "nieważne, już dotarła")
+            if await self._need_answered(ctx, str(known["order_ref"])):
+                return True  # what they need is said: the answer, kept for a follow-up to it
             ctx.state["order_noted"] = int(ctx.state.get("turns", 0))
             ctx.say("order_what_about", order=known["order_ref"])
             ctx.event("order_noted", order_ref=known["order_ref"])
@@ -338,6 +340,18 @@ class OrderStatusFlow:
             ctx.event("order_check_offered")
             ctx.say("order_price_offer")
         return True
+
+    async def _need_answered(self, ctx: TurnContext, order: str) -> bool:
+        """What the customer needs for the order they name, when the FAQ is sure of it ("Мне
+        нужен чек для работы по заказу 1122998": the receipts answer, not "Чем могу помочь?");
+        searched without the number, which keeps any search from being sure."""
+        text = (ctx.incoming.text or "").replace(order, " ")
+        if ctx.faq is None or words(text) < GENERAL_MIN_WORDS:
+            return False
+        pred = ctx.prediction
+        if pred is not None and (pred.threat not in (None, "none") or pred.emotion == "angry"):
+            return False
+        return await ctx.faq.answer_also(ctx, text, min_score=GENERAL_KB_MIN, via="order_noted")
 
     async def _answered_generally(self, ctx: TurnContext) -> bool:
         """A general question about delivery or stock, not about a placed order: a sure
