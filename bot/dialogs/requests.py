@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from bot.dialogs.slots import words
 from bot.nlu.lexicon import (
     PACKAGING,
+    arrival_only,
     box_damage_only,
     damage_denied,
     damage_named,
@@ -255,9 +256,16 @@ def _denies_only(text: str, p: Prediction) -> bool:
     сломано", "nic nie jest zepsute", "No damage to the box" read as a missing item) or tells
     of the box alone ("The box was crushed"), on the
     staff it speaks well of ("The courier wasn't rude at all", "Kurier był miły"), or on money
-    it says was not taken ("Деньги не списали дважды")."""
+    it says was not taken ("Деньги не списали дважды"), or on a clause that only tells the
+    thing came ("Пришёл чайник", read as a broken one)."""
     if p.complaint_type == "damaged_defective" and box_damage_only(text):
         return True  # "The box was crushed and ... the remote is missing": the box, not the TV
+    if p.complaint_type in ("wrong_item", "missing_item", "damaged_defective") and arrival_only(
+        text
+    ):
+        # "Пришёл чайник, но без подставки", "Przyszedł czajnik, ale ...": the thing came, and
+        # what is wrong with it is the other clause's
+        return True
     if p.complaint_type in ("wrong_item", "missing_item"):
         return damage_denied(text) and not item_trouble_named(text)
     return type_denied(p.complaint_type, text)  # "Aplikacja działa, ale paczka nie dotarła"

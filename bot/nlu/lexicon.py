@@ -776,6 +776,38 @@ def item_trouble_named(text: str) -> bool:
     return problem_told(_DAMAGE, text) or _wrong_or_missing(text)
 
 
+# a clause that only tells the thing came ("Пришёл чайник", "Przyszedł czajnik", "The kettle
+# came", "Заказ доставили"), no problem in it: what is wrong is told in the clause after it
+_ARRIVED = (
+    r"(?:пришл[аио]?|пришёл|пришел|привезли|доставили|получил[аи]?|przyszed[łl]|przysz[łl][aoy]|"
+    r"dotar[łl][aoy]?|doszed[łl]|dosz[łl][aoy]|dostarczon[aoy]|dosta[łl](?:e[mś]|a[mś])|"
+    r"came|arrived|(?:was|were)\s+delivered|got\s+here)"
+)
+_ARRIVED_ONLY = re.compile(
+    rf"^(?:[^\W\d_]+\s+){{0,2}}?{_ARRIVED}(?:\s+[^\W\d_]+){{0,2}}$", re.IGNORECASE
+)
+# ... with nothing said of it: no negation, no flaw, no state ("пришёл разбитый", "came late")
+_ARRIVED_SAID = re.compile(
+    r"(?<![^\W\d_])(?:не|ни|без|nie|bez|not|no|never|without|late|early|wet|open(?:ed)?|"
+    r"уже|ещё|еще|вовремя|поздно|рано|мокр\w*|открыт\w*|już|wcze[śs]nie|p[óo][źz]no|mokr\w*|"
+    r"otwart\w*)(?![^\W\d_])|n't\b|"
+    # ... nor a Russian word that reads as a state of it ("мятый", "целая")
+    r"[а-яё](?:ый|ий|ая|яя|ое|ее|ые|ие)(?![а-яё])",
+    re.IGNORECASE,
+)
+
+
+def arrival_only(text: str) -> bool:
+    """``text`` only tells that the thing came ("Пришёл чайник", "Przyszedł czajnik", "The
+    kettle came"): no problem named in it, whatever a model reads into it."""
+    text = text.strip(" .,;:!?-–")
+    return (
+        bool(_ARRIVED_ONLY.match(text))
+        and not _ARRIVED_SAID.search(text)
+        and not item_trouble_named(text)
+    )
+
+
 # the site or the app failing ("приложение вылетает", "the app keeps crashing", "strona się
 # zawiesza")
 SITE_FAILURE = re.compile(
