@@ -723,7 +723,6 @@ async def test_a_voice_message_after_a_sticker_is_not_taken_for_going_on(
         ("Пришло без задержек, но без пульта", "missing_item"),
         ("Заказ пришёл без задержек, но без пульта", "missing_item"),
         ("Заказ пришёл без задержек, но курьер нахамил", "staff_behavior"),
-        ("Заказ пришёл без задержек, но я недоволен", "other"),
         ("Doszło bez opóźnień, ale bez ładowarki, zamówienie 5512302", "missing_item"),
         ("Arrived without any delay, but without a charger, order 5512301", "missing_item"),
         ("Doszło bez problemów, ale bez ładowarki", "missing_item"),
@@ -771,12 +770,58 @@ async def test_a_problem_the_customer_denies_is_not_their_case(
     заказ так и не пришёл' opened a billing case, 'Nothing was missing, but the lamp doesn't
     turn on' a missing-item one, and 'he was lovely' recorded a complaint about the courier;
     'Заказ пришёл без задержек, но курьер нахамил' was a late parcel with the courier recorded
-    besides, '..., но я недоволен' a late parcel: the case is the problem told, alone."""
+    besides: the case is the problem told, alone."""
     outcome = await say(services, "7301", message)
     opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
     assert opened == [ctype], texts(outcome)
     assert not events(outcome, "complaint_queued"), texts(outcome)
     assert not events(outcome, "complaint_also_recorded"), texts(outcome)
+
+
+@pytest.mark.parametrize(
+    ("user", "message", "asked", "told"),
+    [
+        ("7311", "Ничего не сломано, но я недоволен", "Что случилось?", "Курьер нахамил"),
+        (
+            "7312",
+            "Nic nie jest zepsute, ale jestem niezadowolony",
+            "Co się stało?",
+            "Kurier był niemiły",
+        ),
+        ("7313", "Nothing is broken, but I'm not happy", "What happened?", "The courier was rude"),
+        (
+            "7314",
+            "Nothing is damaged, but I'm disappointed",
+            "What happened?",
+            "The courier was rude",
+        ),
+        # a missing item to the model
+        (
+            "7315",
+            "Ничего не разбито, но я очень недоволен заказом",
+            "Что случилось?",
+            "Курьер нахамил",
+        ),
+        # a late parcel to the model, then a case of no type for a colleague
+        ("7316", "Заказ пришёл без задержек, но я недоволен", "Что случилось?", "Курьер нахамил"),
+    ],
+)
+async def test_unhappy_with_only_a_problem_denied_is_asked_what_went_wrong(
+    services: Services, user: str, message: str, asked: str, told: str
+) -> None:
+    """'Ничего не сломано, но я недоволен' opened a damaged-item case asking for the order
+    number and a photo of the problem, though it says nothing is broken ('Заказ пришёл без
+    задержек, но я недоволен' went to a colleague, who would only have to ask). Unhappy, with
+    no problem named but one denied: thanks, sorry, and what went wrong; the answer opens the
+    case."""
+    first = await say(services, user, message)
+    assert asked in texts(first), texts(first)
+    assert not events(first, "complaint_opened"), texts(first)
+    assert not events(first, "asked_for"), texts(first)
+    assert not events(first, "escalated"), texts(first)
+    answer = await say(services, user, told)
+    opened = [e["complaint_type"] for e in events(answer, "complaint_opened")]
+    assert opened == ["staff_behavior"], texts(answer)
 
 
 @pytest.mark.parametrize(

@@ -75,6 +75,7 @@ from bot.nlu.lexicon import (
     code_named,
     code_not_received,
     denied_before,
+    discontent_only,
     document_missing_only,
     heated,
     how_often_question,
@@ -1238,9 +1239,15 @@ class ComplaintFlow:
                 ctx.say("complaint_what_happened")
                 ctx.event("clarify", intent="complaint", reason="threat_only")
                 return True
-            if announces_problem(text):
+            if announces_problem(text) or (
+                ctx.prediction.complaint_type == "other"
+                and discontent_only(text)
+                and set(ctx.new_slots) <= {"order_ref"}
+                and not ctx.incoming.attachments
+            ):
                 # "Hi, I have a problem with my order" and nothing more: thanks, sorry, and
-                # what happened (the case opens with the answer, its type known)
+                # what happened (the case opens with the answer, its type known); so is
+                # "Ничего не сломано, но я недоволен", unhappy with nothing named but a denial
                 ctx.state["complaint_clarified"] = int(ctx.state.get("turns", 0))
                 # "...with your website", "...about the courier": that, whatever comes
                 if (named := announced_type(text)) is not None:

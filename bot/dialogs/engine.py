@@ -76,6 +76,7 @@ from bot.nlu.lexicon import (
     damage_denied,
     damage_named,
     deadline_question,
+    discontent_only,
     flaw_denied,
     heated,
     hostile,
@@ -1742,6 +1743,12 @@ class ConversationEngine:
                 named = "other"
             if named is not None:
                 whole = dataclasses.replace(whole, complaint_type=named)
+        if whole.intent == "complaint" and discontent_only(text):
+            # "Ничего не сломано, но я недоволен" (a broken item to the model), "Nothing is
+            # damaged, but I'm disappointed", "Ничего не разбито, но я недоволен заказом" (a
+            # missing one): unhappy, and no problem named but one denied; what went wrong is
+            # asked (the complaint flow), no damage's details
+            whole = dataclasses.replace(whole, complaint_type="other")
         if (
             whole.intent != "complaint" or whole.intent_confidence < MIN_CONFIDENCE
         ) and announces_problem(text):

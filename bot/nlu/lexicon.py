@@ -808,6 +808,44 @@ def arrival_only(text: str) -> bool:
     )
 
 
+# a discontent said, and nothing about what went wrong: "я недоволен", "я очень недоволен
+# заказом", "I'm not happy", "I'm disappointed with the order", "jestem niezadowolona"
+_DISCONTENT = re.compile(
+    r"(?:(?:я|мы|ну|просто|всё\s+равно|все\s+равно)\s+)*(?:очень\s+|крайне\s+|совсем\s+)?"
+    r"(?:недовол\w*|не\s+довол\w*|разочарован\w*|расстроен\w*)(?:\s+[^\W\d_]+){0,2}|"
+    r"(?:(?:still|just)\s+)?(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:still\s+|just\s+)?"
+    r"(?:(?:very|really|so|quite|not\s+at\s+all)\s+)?(?:not\s+(?:very\s+|really\s+|at\s+all\s+)?"
+    r"(?:happy|satisfied|pleased)|unhappy|dissatisfied|disappointed|upset|displeased)"
+    r"(?:\s+(?:with|about)(?:\s+[^\W\d_]+){1,2})?|"
+    r"(?:(?:i|ale|ja|po\s+prostu)\s+)*(?:jestem|jeste[śs]my)?\s*(?:bardzo\s+)?"
+    r"(?:niezadowolon\w*|nie\s+jestem\s+zadowolon\w*|rozczarowan\w*)"
+    r"(?:\s+(?:z\s+)?[^\W\d_]+){0,2}|nie\s+jestem\s+(?:bardzo\s+)?zadowolon\w*(?:\s+[^\W\d_]+){0,2}",
+    re.IGNORECASE,
+)
+_DENIALS = (damage_denied, delay_denied, flaw_denied, missing_denied, billing_denied)
+# ... and the order's number beside it ("..., заказ 4471033")
+_ORDER_NUMBER_ONLY = re.compile(
+    r"(?:(?:my\s+|the\s+|moje\s+|мой\s+)?(?:order|заказ|zam[óo]wienie)\s*)?(?:nr\.?|no\.?|"
+    r"number|numer|номер|№|#)?\s*[a-z]{0,3}-?\d{4,12}",
+    re.IGNORECASE,
+)
+
+
+def discontent_only(text: str) -> bool:
+    """The message says the customer is unhappy, and names no problem but ones it denies
+    ("Ничего не сломано, но я недоволен", "Nic nie jest zepsute, ale jestem niezadowolony",
+    "Nothing is broken, but I'm not happy"): what is wrong is still to be asked."""
+    clauses = [c.strip(" .,;:!?-–()") for c in _CLAUSE_END.split(text or "")]
+    clauses = [c for c in clauses if c]
+    told = [c for c in clauses if _DISCONTENT.fullmatch(c)]
+    return bool(told) and all(
+        c in told
+        or _ORDER_NUMBER_ONLY.fullmatch(c)
+        or (any(denied(c) for denied in _DENIALS) and not item_trouble_named(c))
+        for c in clauses
+    )
+
+
 # the site or the app failing ("приложение вылетает", "the app keeps crashing", "strona się
 # zawiesza")
 SITE_FAILURE = re.compile(
