@@ -1886,6 +1886,12 @@ async def test_a_faulty_thing_to_exchange_is_one_defect_case(services: Services)
         ("7513", "Czajnik przyszedł rozbity, jak go zwrócić?"),
         # the money asked back: the FAQ's defect answer alone, no case
         ("7514", "Kettle arrived broken, how do I get a refund?"),
+        # a billing one to the model ('Słuchawki...' a billing case asking the order number
+        # alone), the English one the FAQ's refund times: a faulty thing's money asked back
+        ("7515", "Наушники не работают, как вернуть деньги?"),
+        ("7516", "Słuchawki nie działają, jak odzyskać pieniądze?"),
+        ("7517", "The headphones don't work, how do I get my money back?"),
+        ("7518", "Чайник не работает, как вернуть деньги?"),
     ],
 )
 async def test_how_to_return_a_faulty_thing_is_asked_for_the_details_once(
@@ -1894,9 +1900,10 @@ async def test_how_to_return_a_faulty_thing_is_asked_for_the_details_once(
     """'Чайник пришёл разбитый, как его вернуть?' opened the defect case (order number and
     photo asked for) and then got the FAQ's 'Пришлите номер заказа и фото или видео дефекта',
     the jacket 'отнесите их в любой пункт выдачи'; 'Kettle arrived broken, how do I get a
-    refund?' got the FAQ's answer alone, no case to send the details to. The case is the
-    answer to how to return a faulty thing or get its money back: one reply, asking once, and
-    the fixes come after the details."""
+    refund?' got the FAQ's answer alone, no case to send the details to, and 'Наушники не
+    работают, как вернуть деньги?' the FAQ's defect answer too (a billing one to the model).
+    The case is the answer to how to return a faulty thing or get its money back: one reply,
+    asking once, and the fixes come after the details."""
     first = await say(shipped_shop, user, message)
     assert [e["slot"] for e in events(first, "asked_for")] == ["order_ref", "photo"], texts(first)
     assert not events(first, "faq_answered"), texts(first)
