@@ -1839,6 +1839,21 @@ async def test_a_thing_said_to_have_come_names_no_second_problem(
     assert offered == labels, texts(offer)
 
 
+async def test_what_a_thing_came_as_is_still_the_wrong_item(services: Services) -> None:
+    """'Ей привезли не тот тонометр — заказывали на плечо, а пришёл на запястье' went to the
+    delivery team ('Я передал всё службе доставки'): its 'пришёл на запястье' tells what came
+    instead, no thing that merely came. The wrong item's case, its swap offered."""
+    outcome = await say(
+        services,
+        "7409",
+        "Здравствуйте, пишу за маму, ей 78 лет. Ей привезли не тот тонометр — заказывали на "
+        "плечо, а пришёл на запястье. Заказ 6678012, фото прикладываю.",
+    )
+    opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
+    assert opened == ["wrong_item"], texts(outcome)
+    assert "службе доставки" not in texts(outcome), texts(outcome)
+
+
 @pytest.mark.parametrize(
     ("user", "message", "refund"),
     [

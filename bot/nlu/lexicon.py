@@ -792,7 +792,11 @@ _ARRIVED_SAID = re.compile(
     r"уже|ещё|еще|вовремя|поздно|рано|мокр\w*|открыт\w*|już|wcze[śs]nie|p[óo][źz]no|mokr\w*|"
     r"otwart\w*)(?![^\W\d_])|n't\b|"
     # ... nor a Russian word that reads as a state of it ("мятый", "целая")
-    r"[а-яё](?:ый|ий|ая|яя|ое|ее|ые|ие)(?![а-яё])",
+    r"[а-яё](?:ый|ий|ая|яя|ое|ее|ые|ие)(?![а-яё])|"
+    # ... nor what it came as or with ("а пришёл на запястье", "came in a bag", "przyszedł w
+    # kawałkach"): a preposition tells what came
+    r"(?<![^\W\d_])(?:на|в|во|с|со|из|как|вместо|na|w|we|z|ze|jako|zamiast|in|on|with|as|into|"
+    r"instead)(?![^\W\d_])",
     re.IGNORECASE,
 )
 
