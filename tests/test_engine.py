@@ -1907,6 +1907,11 @@ async def test_a_faulty_thing_to_exchange_is_one_defect_case(services: Services)
         ("7516", "Słuchawki nie działają, jak odzyskać pieniądze?"),
         ("7517", "The headphones don't work, how do I get my money back?"),
         ("7518", "Чайник не работает, как вернуть деньги?"),
+        # what to do asked: a case for the quality team with '24 hours', the FAQ's answer on
+        # damaged parcels (the Polish and English ones)
+        ("7519", "Посылка пришла помятая, что делать?"),
+        ("7520", "Paczka przyszła zgnieciona, co robić?"),
+        ("7522", "The parcel arrived crushed, what do I do?"),
     ],
 )
 async def test_how_to_return_a_faulty_thing_is_asked_for_the_details_once(
@@ -1916,9 +1921,10 @@ async def test_how_to_return_a_faulty_thing_is_asked_for_the_details_once(
     photo asked for) and then got the FAQ's 'Пришлите номер заказа и фото или видео дефекта',
     the jacket 'отнесите их в любой пункт выдачи'; 'Kettle arrived broken, how do I get a
     refund?' got the FAQ's answer alone, no case to send the details to, and 'Наушники не
-    работают, как вернуть деньги?' the FAQ's defect answer too (a billing one to the model).
-    The case is the answer to how to return a faulty thing or get its money back: one reply,
-    asking once, and the fixes come after the details."""
+    работают, как вернуть деньги?' the FAQ's defect answer too (a billing one to the model);
+    'Посылка пришла помятая, что делать?' went to the quality team with no details asked. The
+    case is the answer to how to return a faulty thing, get its money back or what to do: one
+    reply, asking once, and the fixes come after the details."""
     first = await say(shipped_shop, user, message)
     assert [e["slot"] for e in events(first, "asked_for")] == ["order_ref", "photo"], texts(first)
     assert not events(first, "faq_answered"), texts(first)

@@ -34,10 +34,10 @@ from bot.dialogs.engine import (
     box_compensation_asked,
     box_only,
     failure_named,
+    fix_asked,
     language_asked,
     late_or_lost,
     nothing_came,
-    return_wished,
 )
 from bot.dialogs.handoff import (
     activist_gesture,
@@ -1324,12 +1324,13 @@ class ComplaintFlow:
 
     def _fix_answers(self, ctx: TurnContext, text: str) -> bool:
         """The case just opened answers the question asked beside the problem: how to send
-        the thing back or swap it ("Чайник пришёл разбитый, как его вернуть?") when its fix
-        sends the money back or a new one. The KB's answer after it would ask again for the
+        the thing back or swap it ("Чайник пришёл разбитый, как его вернуть?"), or what to do
+        ("Посылка пришла помятая, что делать?"), when its fix sends the money back or a new
+        one. The KB's answer after it would ask again for the
         order number and the photo the case has just asked for, or tell of a return at a
         pickup point the case does not make."""
         case = ctx.state.get("complaint") or {}
-        if not case.get("type") or not return_wished(text):
+        if not case.get("type") or not fix_asked(text):
             return False
         rule = self.rules.for_type(case["type"])
         return rule.fix == "refund" or bool({"refund", "replacement"} & set(rule.options))

@@ -719,6 +719,30 @@ def _not_come_is_late(pred: Prediction, text: str) -> Prediction:
     return pred
 
 
+def _came_damaged(pred: Prediction, text: str) -> Prediction:
+    """A parcel that came damaged read as a delivery matter ("Посылка пришла повреждённая",
+    "Parcel arrived broken", "The parcel arrived crushed, what do I do?") or as one for the
+    quality team ("Посылка пришла помятая, что делать?"): it came, and damaged, a damage case
+    (the photo and the details asked for). For the whole message and for each of its parts,
+    whose type a complaint with a question beside it takes."""
+    if (
+        pred.intent != "complaint"
+        or pred.complaint_type not in ("delivery_delay", "service_quality")
+        or _LATE_OR_LOST.search(text)
+    ):
+        return pred
+    if pred.complaint_type == "delivery_delay" and damage_named(text):
+        # the model's parcel, and damage named: its confidence is the damage's too
+        return dataclasses.replace(
+            pred,
+            complaint_type="damaged_defective",
+            intent_confidence=max(pred.intent_confidence, NAMED_FAILURE_CONFIDENCE),
+        )
+    if pred.complaint_type == "service_quality" and damage_told(text) and not _RUDE.search(text):
+        return dataclasses.replace(pred, complaint_type="damaged_defective")
+    return pred
+
+
 def nothing_came(text: str) -> bool:
     """The message says the order (or a part of it) has not come at all."""
     return bool(_NOT_COME.search(text))
@@ -1146,6 +1170,23 @@ def return_wished(text: str) -> bool:
     """The thing wished sent back or swapped, or its money back ("как его вернуть?", "how do
     I return it?", "jak go zwrócić?", "how do I get a refund?")."""
     return bool(_RETURN_WISH.search(text) or _REFUND_WISH.search(text))
+
+
+# what to do about it asked ("что делать?", "what should I do?", "co robić?"): after a thing
+# told damaged, the fix wished for, which the case gives
+_WHAT_TO_DO = re.compile(
+    r"(?<!\w)(?:и\s+)?что\s+(?:мне\s+|теперь\s+|же\s+)*делать|(?<!\w)как\s+(?:мне\s+)?быть(?!\w)|"
+    r"\bwhat\s+(?:should|do|can|shall)\s+(?:i|we)\s+do\b|\bwhat\s+(?:now|are\s+my\s+options)\b|"
+    r"(?<!\w)co\s+(?:mam|mog[ęe]|powinienem|powinnam)?\s*(?:teraz\s+)?(?:z\s+tym\s+)?zrobi[ćc]|"
+    r"(?<!\w)co\s+(?:teraz\s+)?robi[ćc]|(?<!\w)co\s+teraz(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def fix_asked(text: str) -> bool:
+    """The thing wished sent back, swapped or refunded, or what to do about it asked ("как его
+    вернуть?", "how do I get a refund?", "что делать?", "co robić?")."""
+    return return_wished(text) or bool(_WHAT_TO_DO.search(text))
 
 
 # ... sent back, not swapped ("как вернуть?", "how do I return them?", "jak je zwrócić?")
@@ -1660,14 +1701,15 @@ class ConversationEngine:
         elif (
             whole.intent in ("faq", "deny", "out_of_scope")
             and whole.threat in (None, "none")
-            and return_wished(text)
+            and fix_asked(text)
             and damage_told(text)
         ):
             # "Куртка пришла с дыркой, как её вернуть?" (a question the knowledge base was
             # unsure of: topic buttons), "The jacket came with a hole, how do I return it?"
-            # (the return procedure, as for a thing that does not fit): a thing that came
-            # faulty, whose return is asked about, is a defect; the playbook's thanks and
-            # apology, then its fixes, the money back among them
+            # (the return procedure, as for a thing that does not fit), "Paczka przyszła
+            # zgnieciona, co robić?" (the FAQ on damaged parcels): a thing that came faulty,
+            # whose return or what to do is asked about, is a defect; the playbook's thanks
+            # and apology, then its fixes, the money back among them
             whole = dataclasses.replace(
                 whole,
                 intent="complaint",
@@ -1711,16 +1753,7 @@ class ConversationEngine:
         ):
             # "Коробка помята, а пульта нет": the box is dented, and the remote is the case
             whole = dataclasses.replace(whole, complaint_type=named)
-        whole = _not_come_is_late(whole, text)
-        if (
-            whole.intent == "complaint"
-            and whole.complaint_type == "delivery_delay"
-            and damage_named(text)
-            and not _LATE_OR_LOST.search(text)
-        ):
-            # "Посылка пришла повреждённая", "Parcel arrived broken": it came, and broken; the
-            # model reads the parcel as a delivery matter
-            whole = dataclasses.replace(whole, complaint_type="damaged_defective")
+        whole = _came_damaged(_not_come_is_late(whole, text), text)
         if (
             whole.intent == "complaint"
             and whole.complaint_type == "delivery_delay"
@@ -1825,7 +1858,7 @@ class ConversationEngine:
             [
                 # "Куртка не подошла по размеру, хочу вернуть. И сколько стоит доставка?":
                 # the return is a question too
-                _as_return_question(_not_come_is_late(p, t), t)
+                _as_return_question(_came_damaged(_not_come_is_late(p, t), t), t)
                 for t, p in zip(parts, self.classifier.predict(parts), strict=True)
             ]
             if len(parts) > 1

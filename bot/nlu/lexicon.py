@@ -436,7 +436,7 @@ def heated(text: str) -> bool:
 # "the lamp inside is in pieces"): the model sometimes reads a wrong or missing item there.
 _DAMAGE = re.compile(
     r"разбит|сломан|поврежд|трещин|треснул|дырк|дыряв|порван|поцарапан|царапин|\bскол(?!ьк)|вмятин|погнут|"
-    r"помят|раздавлен|оторван|отвалил|отколо|отбит|\bbroken\b|crack|shatter|smashed|\btorn\b|"
+    r"помят|(?<!\w)мят(?:ая|ый|ое|ую|ые|ой)(?!\w)|\bcrumpled\b|\bsquashed\b|раздавлен|оторван|отвалил|отколо|отбит|\bbroken\b|crack|shatter|smashed|\btorn\b|"
     # in pieces: "in three pieces", "w trzech kawałkach", "на мелкие куски", "вдребезги"
     r"\bin\s+(?:\w+\s+)?pieces|(?<!\w)(?:na|w)\s+(?:\w+\s+)?kawa[łl]k|вдребезги|"
     r"(?<!\w)на\s+(?:\w+\s+)?(?:куски|осколки)|"
