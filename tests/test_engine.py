@@ -1286,6 +1286,32 @@ async def test_praise_said_in_sarcasm_about_a_broken_thing(
 
 
 @pytest.mark.parametrize(
+    ("user", "message"),
+    [
+        ("7331", "Great service as always, but the mug came chipped"),
+        ("7332", "Отличный сервис как всегда, но кружка пришла со сколом"),
+        ("7333", "Świetna obsługa jak zawsze, ale kubek przyszedł wyszczerbiony"),
+        ("7334", "Всё отлично как всегда, но кружка пришла со сколом"),
+    ],
+)
+async def test_sincere_praise_before_a_but_is_no_sarcasm(
+    services: Services, user: str, message: str
+) -> None:
+    """'Great service as always, but the mug came chipped' was read as sarcasm: an angry
+    customer, 'you shouldn't have had to go through this' and a 10% coupon; the Russian and
+    Polish ones as praise alone ('Большое спасибо за тёплые слова!'), the chipped mug lost. The
+    shop praised, then a problem after a "but", is a kind customer's complaint about that
+    problem: the damaged-item case, no anger read into it."""
+    outcome = await say(services, user, message)
+    opened = events(outcome, "complaint_opened")
+    assert [e["complaint_type"] for e in opened] == ["damaged_defective"], texts(outcome)
+    assert [e["customer_kind"] for e in opened] == ["claimant"], texts(outcome)
+    assert not events(outcome, "compensation_offered"), texts(outcome)
+    classified = events(outcome, "classified")
+    assert classified[0]["emotion"] != "angry", texts(outcome)
+
+
+@pytest.mark.parametrize(
     "message",
     [
         "Kurier zostawił paczkę pod drzwiami i ktoś ją ukradł",

@@ -87,6 +87,7 @@ from bot.nlu.lexicon import (
     packaging_only,
     paperwork_missing,
     paperwork_named,
+    praise_then,
     price_dropped,
     problem_told,
     refund_status_question,
@@ -1614,6 +1615,26 @@ class ConversationEngine:
                 intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
             )
         if (
+            whole.intent in ("praise", "thanks", "complaint")
+            and whole.threat in (None, "none")
+            and (rest := praise_then(text)) is not None
+            and not _SORTED_OUT.search(rest)
+            and (named := _sarcasm_about(rest)) is not None
+        ):
+            # "Great service as always, but the mug came chipped" (sarcasm: an angry customer,
+            # a coupon), "Отличный сервис как всегда, но кружка пришла со сколом" (praise, the
+            # chip lost): the shop praised, and a problem after the "but", sincerely; its case,
+            # with no anger the words do not show
+            whole = dataclasses.replace(
+                whole,
+                intent="complaint",
+                complaint_type=named,
+                emotion="upset"
+                if whole.emotion == "angry" and not hostile(text)
+                else whole.emotion,
+                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
+            )
+        elif (
             whole.intent in ("praise", "thanks")
             and sarcastic(text)
             # "Thank you so much, you replaced my broken mug in two days, great service!"

@@ -417,6 +417,49 @@ def sarcastic(text: str) -> bool:
     return bool(_SARCASM.search(text))
 
 
+# praise said first, and a problem after a "but" ("Great service as always, but the mug came
+# chipped", "Отличный сервис как всегда, но кружка пришла со сколом", "Świetna obsługa jak
+# zawsze, ale kubek przyszedł wyszczerbiony"): the praise is of the shop, the problem another
+# thing, no sarcasm (unless something else in it is: clapping, "конечно", weeks of "fast")
+_PRAISE_FIRST = re.compile(
+    r"^(?P<praise>[^.!?\n]{3,80}?)\s*[,;—–-]?\s+(?:but|however|though|но|однако|ale|jednak|lecz)"
+    r"\s+(?P<rest>\S.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_PRAISE_WORDS = re.compile(
+    r"\b(?:great|excellent|amazing|awesome|wonderful|fantastic|brilliant|superb|perfect|"
+    r"(?:i\s+)?love|good|nice|fast|quick)\b|(?<!\w)(?:отличн|прекрасн|замечательн|великолепн|"
+    r"шикарн|классн|хорош|быстр|супер|обожа|люблю|вс[её]\s+(?:отлично|супер|хорошо)|"
+    r"[śs]wietn|doskona[łl]|wspania[łl]|znakomit|super|dobr|szybk|uwielbiam|kocham)",
+    re.IGNORECASE,
+)
+# the shop's service or quality praised in so many words, which sarcasm uses too
+_PLAIN_PRAISE = re.compile(
+    r"\bgreat\s+(?:job|service|quality)\b|\bawesome\s+(?:service|job)\b|"
+    r"\b[śs]wietna\s+jako[śs][ćc]\b",
+    re.IGNORECASE,
+)
+
+
+# "не очень хорошо", "not great": no praise
+_PRAISE_DENIED = re.compile(
+    r"(?<![^\W\d_])(?:не|ни|nie|not|no|never|hardly)(?![^\W\d_])|n't\b", re.IGNORECASE
+)
+
+
+def praise_then(text: str) -> str | None:
+    """What comes after sincere praise and a "but" ("the mug came chipped" in "Great service as
+    always, but the mug came chipped"), or None: no praise first, or sarcasm in it."""
+    m = _PRAISE_FIRST.match((text or "").strip())
+    if m is None or not _PRAISE_WORDS.search(m.group("praise")):
+        return None
+    if _SARCASM.search(_PLAIN_PRAISE.sub(" ", text)) or _PRAISE_DENIED.search(m.group("praise")):
+        return None
+    if problem_told(_DAMAGE, m.group("praise")) or _wrong_or_missing(m.group("praise")):
+        return None  # "Great packaging, the plate is broken, but ...": the praise is of a failure
+    return m.group("rest")
+
+
 _EXCLAIMS = re.compile(r"!\s*!")
 
 
