@@ -346,23 +346,26 @@ class OrderStatusFlow:
         нужен чек для работы по заказу 1122998": the receipts answer, not "Чем могу помочь?");
         searched without the number, which keeps any search from being sure."""
         text = (ctx.incoming.text or "").replace(order, " ")
-        if ctx.faq is None or words(text) < GENERAL_MIN_WORDS:
-            return False
-        pred = ctx.prediction
-        if pred is not None and (pred.threat not in (None, "none") or pred.emotion == "angry"):
-            return False
-        return await ctx.faq.answer_also(ctx, text, min_score=GENERAL_KB_MIN, via="order_noted")
+        return await self._sure_answer(ctx, text, via="order_noted")
 
     async def _answered_generally(self, ctx: TurnContext) -> bool:
         """A general question about delivery or stock, not about a placed order: a sure
         knowledge-base answer."""
         text = ctx.incoming.text or ""
-        if ctx.faq is None or words(text) < GENERAL_MIN_WORDS or about_placed_order(text):
+        if about_placed_order(text):
+            return False
+        return await self._sure_answer(ctx, text, via="order_status")
+
+    @staticmethod
+    async def _sure_answer(ctx: TurnContext, text: str, *, via: str) -> bool:
+        """The KB's sure answer (GENERAL_KB_MIN) to ``text`` of a few words or more, unless the
+        customer threatens or is angry (theirs is a case for the playbook or a person)."""
+        if ctx.faq is None or words(text) < GENERAL_MIN_WORDS:
             return False
         pred = ctx.prediction
         if pred is not None and (pred.threat not in (None, "none") or pred.emotion == "angry"):
             return False
-        return await ctx.faq.answer_also(ctx, text, min_score=GENERAL_KB_MIN, via="order_status")
+        return await ctx.faq.answer_also(ctx, text, min_score=GENERAL_KB_MIN, via=via)
 
     @staticmethod
     def _ask(ctx: TurnContext, key: str) -> None:
