@@ -473,6 +473,29 @@ def yes_to_colleague(ctx: TurnContext, text: str) -> bool:
     return turns - int(declined.get("turn", -100)) == 1 and bool(_PLAIN_YES.match(text))
 
 
+# words a bare "no" is made of ("нет, спасибо, не надо", "no, not really", "nie, już nie
+# trzeba"): a message of these alone says no to something, and names nothing it needs
+_BARE_NO_WORDS = frozenset(
+    "нет неа не-а не надо нужно спасибо пожалуйста уже ничего пока всё все нормально хорошо "
+    "ок ладно и а так вообще совсем точно наверное это мне я ну "
+    "no nope nah not don't dont do need needed thanks thank you please it that nothing "
+    "really i i'm im ok okay fine sorry now yet all good it's that's well "
+    "nie nic trzeba potrzeba dziękuję dziekuje dzięki dzieki już juz raczej to dobrze "
+    "w porządku porzadku na razie teraz jednak no cóż".split()
+)
+_NO_TOKEN = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)?")
+
+
+def told_not_refused(text: str) -> bool:
+    """A message the model reads as "no" that tells something of its own ("Nie pamiętam
+    hasła", "Не подошёл размер", "I don't remember my password": a calm message opening
+    with a negation), not a bare "no" ("нет, спасибо", "no, not really")."""
+    if all_done(text):
+        return False
+    words = [w.lower() for w in _NO_TOKEN.findall(text or "")]
+    return len(words) >= 2 and any(w not in _BARE_NO_WORDS for w in words)
+
+
 def _not_these(text: str, intent: str | None) -> bool:
     """ "Didn't help", "nie pomogło" or a bare "no" to the topics offered (not "no, I mean
     ...": that is the question in other words, as the bot asked)."""
@@ -797,6 +820,12 @@ class FaqFlow:
             # "Здравствуйте, как вернуть куртку?" (a greeting to the model): the question after
             # the greeting is searched, not only "Hello! How can I help?"
             return await self._question(ctx, memory, asked, strict=False)
+        if intent == "deny" and not question_stands(ctx.state) and told_not_refused(message):
+            # "Nie pamiętam hasła", "Не подошёл размер", "I don't remember my password" (a
+            # "no" to the model, a calm message opening with a negation) got "Understood.
+            # What would you like to do instead?", with nothing of ours to say no to: what
+            # the customer needs, answered from the KB or its closest topics offered
+            return await self._question(ctx, memory, message, strict=False)
         if intent == "out_of_scope" or (
             intent in SOCIAL and len(message.split()) >= 4 and _asks(message)
         ):

@@ -1547,6 +1547,47 @@ async def test_in_parts_as_the_answer_to_what_happened(services: Services) -> No
 
 
 @pytest.mark.parametrize(
+    ("user", "message", "answer_id"),
+    [
+        ("7460", "Nie pamiętam hasła", "password_reset"),
+        ("7461", "I don't remember my password", "password_reset"),
+        ("7462", "Не помню пароль", "password_reset"),
+        ("7463", "Не подошёл размер", "size_exchange"),
+        ("7464", "I don't know which size to pick", "size_charts"),
+        ("7465", "Nie chcę już tego zamówienia", "order_cancellation"),
+    ],
+)
+async def test_a_first_message_opening_with_no_is_what_the_customer_needs(
+    shipped_shop: Services, user: str, message: str, answer_id: str
+) -> None:
+    """'Nie pamiętam hasła', 'I don't remember my password', 'Не подошёл размер' (a "no" to
+    the model: a calm message opening with a negation) got 'Understood. What would you like
+    to do instead?' as the first message, with nothing of ours to say no to: the shop's
+    answer to what the customer needs."""
+    out = await say(shipped_shop, user, message)
+    assert events(out, "classified")[0]["intent"] == "deny"  # what makes it a case
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == [answer_id], texts(out)
+
+
+@pytest.mark.parametrize(
+    ("user", "message", "reply"),
+    [
+        ("7466", "Нет", "Что бы вы хотели сделать?"),
+        ("7467", "No, not really", "What would you like to do instead?"),
+        ("7468", "Nie, już nie trzeba", "Co w takim razie mogę dla Ciebie zrobić?"),
+    ],
+)
+async def test_a_bare_no_is_still_a_no(
+    shipped_shop: Services, user: str, message: str, reply: str
+) -> None:
+    """A bare "no" names nothing to search for: the bot asks what the customer would like
+    (no FAQ answer, no topics offered for "нет")."""
+    out = await say(shipped_shop, user, message)
+    assert not events(out, "faq_answered") and not events(out, "faq_declined"), texts(out)
+    assert reply in texts(out), texts(out)
+
+
+@pytest.mark.parametrize(
     ("user", "message"),
     [
         ("7433", "Не надо возврат, просто дошлите крышку"),
