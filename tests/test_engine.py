@@ -1801,6 +1801,36 @@ async def test_a_missing_receipt_gets_the_receipts_answer_not_a_resend(
     assert not events(out, "promised"), texts(out)
 
 
+@pytest.mark.parametrize(
+    ("user", "message"),
+    [
+        ("1792", "I need an invoice for order 5544332"),
+        ("1793", "Potrzebuję faktury do zamówienia 5544332"),
+        ("1794", "Пришлите, пожалуйста, чек"),
+    ],
+)
+async def test_a_receipt_asked_for_gets_the_receipts_answer(
+    shipped_shop: Services, user: str, message: str
+) -> None:
+    """'I need an invoice for order 5544332' (a billing complaint to the model) got 'I'm not
+    sure I understood'; 'Potrzebuję faktury do zamówienia 5544332' was declined with topics,
+    the order number keeping the search from being sure: the shop's answer on receipts says
+    how to get one."""
+    out = await say(shipped_shop, user, message)
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["invoice_receipts"], texts(out)
+    assert not events(out, "complaint_opened") and not events(out, "fallback"), texts(out)
+
+
+@pytest.mark.parametrize(
+    "message", ["Хочу вернуть, чек есть", "I want to return it, I have the receipt"]
+)
+def test_a_receipt_the_customer_has_is_not_one_asked_for(message: str) -> None:
+    """Wanting a return and having the receipt is no receipt asked for."""
+    from bot.nlu.lexicon import paperwork_missing
+
+    assert not paperwork_missing(message)
+
+
 async def test_a_missing_receipt_beside_a_missing_part_is_still_the_part(
     services: Services,
 ) -> None:

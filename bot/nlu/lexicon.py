@@ -1162,6 +1162,23 @@ _PAPERWORK_WHERE = re.compile(
     re.IGNORECASE,
 )
 
+# ... or asked for ("I need an invoice for order 5544332", "Potrzebuję faktury do zamówienia",
+# "Пришлите, пожалуйста, чек", "can I get a copy of the receipt?"): a word of wanting it
+# before it, with only small words between ("Хочу вернуть, чек есть" wants a return)
+_PAPERWORK_WANTED = re.compile(
+    r"(?:\b(?:need|want|like|get|send|issue|request|email)\b|"
+    r"(?<!\w)(?:нуж\w*|пришлит\w*|вышлит\w*|выставит\w*|выдайт\w*|дайте|отправьт\w*|"
+    r"хочу|хотел\w*|можно|получить|"
+    r"potrzebuj\w*|potrzebn\w*|prosz[ęe]\s+o|poprosz[ęe]|chc[ęe]|chcia[łl]\w*|wystaw\w*|"
+    r"prze[śs]lij\w*|wy[śs]lij\w*|dosta[ćc]))"
+    r"(?:[\s,]+(?:an?|the|my|me|us|copy|of|vat|tax|please|пожалуйста|мне|нам|электронн\w*|"
+    r"кассов\w*|копи\w*|ещ[её]|mi|nam|kopi\w*|prosz[ęe]|elektroniczn\w*|imienn\w*|o|na))"
+    r"{0,4}[\s,]+"
+    r"(?:чек(?:а|и|ом|у|ов)?|квитанци\w*|сч[её]т[а-]?\s*-?\s*фактур\w*|receipts?|invoices?|"
+    r"paragon\w*|faktur\w*|rachun\w*)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+
 _PAPERWORK_CLAUSE = re.compile(r"[,.;:!?]+|\s(?:и|а|но|and|but|i|ale|oraz)\s", re.IGNORECASE)
 
 
@@ -1174,10 +1191,12 @@ def paperwork_named(text: str) -> str | None:
 def paperwork_missing(text: str) -> bool:
     """The message says a receipt or an invoice did not come with the order ("Товар пришёл,
     но чек не положили", "The receipt wasn't in the parcel", "Nie dostałem paragonu do
-    zamówienia") or asks where it is ("Где чек?"), and names no other thing missing, broken or
-    wrong and no money taken: the shop's receipts answer, no missing item to send again or
-    refund."""
-    if not _PAPERWORK.search(text) or not (_NOT_GOT.search(text) or _PAPERWORK_WHERE.search(text)):
+    zamówienia"), asks where it is ("Где чек?") or asks for it ("I need an invoice for order
+    5544332"), and names no other thing missing, broken or wrong and no money taken: the
+    shop's receipts answer, no missing item to send again or refund."""
+    if not _PAPERWORK.search(text) or not (
+        _NOT_GOT.search(text) or _PAPERWORK_WHERE.search(text) or _PAPERWORK_WANTED.search(text)
+    ):
         return False
     if _PAPERWORK_AND.search(text) or problem_told(_DAMAGE, text) or money_taken_named(text):
         return False
