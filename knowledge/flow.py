@@ -774,6 +774,8 @@ class FaqFlow:
             # is another one (the size exchange)
             return True
         if recent_answer(ctx) and is_not_helpful(message, intent):
+            if await self._other_need(ctx, memory, message, intent):
+                return True
             return await self._not_helpful(ctx, memory)
         if recent_decline(ctx) and _not_these(message, intent):
             # none of the topics offered is it: the colleague the decline promised (not
@@ -835,6 +837,22 @@ class FaqFlow:
         return False
 
     # ------------------------------------------------------------------ steps
+    async def _other_need(
+        self, ctx: TurnContext, memory: dict[str, Any], message: str, intent: str | None
+    ) -> bool:
+        """A "no" to the model after an answer that tells a need of its own ("Не помню пароль"
+        after the returns answer got "Sorry that didn't help" and the return period): the
+        KB's sure answer to it, when that is another entry than the one just given."""
+        if intent != "deny" or _NOT_HELPFUL.search(message) or not told_not_refused(message):
+            return False
+        result = await self.knowledge.search(ctx.session, message, top_k=5)
+        best = result.best
+        if best is None or not result.confident or best.score < self.high_confidence:
+            return False
+        if best.entry_id == memory.get("last") or best.entry_id in (memory.get("shown") or []):
+            return False  # about the answer given: it did not help after all
+        return await self._question(ctx, memory, message, strict=True)
+
     async def _question(
         self, ctx: TurnContext, memory: dict[str, Any], message: str, *, strict: bool
     ) -> bool:

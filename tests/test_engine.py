@@ -1570,6 +1570,28 @@ async def test_a_first_message_opening_with_no_is_what_the_customer_needs(
 
 
 @pytest.mark.parametrize(
+    ("user", "turns", "answer_id"),
+    [
+        ("7469", ("Как вернуть товар?", "Не помню пароль"), "password_reset"),
+        ("7470", ("How do I return an item?", "No, I want to exchange the size"), "size_exchange"),
+        ("7471", ("Как вернуть товар?", "Нет, я про возврат денег"), "refund_timing"),
+        # "didn't help" in words is still about the answer: the next candidate
+        ("7472", ("Как вернуть товар?", "Не помогло"), "return_period"),
+    ],
+)
+async def test_a_no_after_an_answer_that_tells_another_need_gets_its_answer(
+    shipped_shop: Services, user: str, turns: tuple[str, str], answer_id: str
+) -> None:
+    """'Не помню пароль' after the returns answer (a "no" to the model) got 'Извините, что не
+    помогло' and the return period: the customer moved on to another need, and the KB is
+    sure of its answer."""
+    await say(shipped_shop, user, turns[0])
+    out = await say(shipped_shop, user, turns[1])
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == [answer_id], texts(out)
+    assert bool(events(out, "faq_not_helpful")) == (answer_id == "return_period"), texts(out)
+
+
+@pytest.mark.parametrize(
     ("user", "message", "reply"),
     [
         ("7466", "Нет", "Что бы вы хотели сделать?"),
