@@ -76,12 +76,15 @@ _OWN_ORDER = re.compile(
 # ... or one already placed: "is my stuff out for delivery?", "zamówiłam wczoraj", "has it
 # shipped yet?", "заказ от 12 марта", "zam. 7712" (a general question names none: "через
 # сколько дней приедет посылка в Самару?", "the item is sold out, when will it be back?")
-_PLACED_ORDER = re.compile(
-    # whose: "моя посылка", "our order", "moje zamówienie"
+# whose: "моя посылка", "our order", "moje zamówienie"
+_WHOSE = re.compile(
     r"\b(?:мой|моя|моё|мое|мои|моего|моей|моему|моим|моих|моими|мою|наш\w*|my|mine|our|"
-    r"m[oó]j|moja|moje|mojego|mojej|moj[aą]|moim|moich|moimi|nasz\w*)\b"
+    r"m[oó]j|moja|moje|mojego|mojej|moj[aą]|moim|moich|moimi|nasz\w*)\b",
+    re.IGNORECASE,
+)
+_PLACED_ORDER = re.compile(
     # placed, paid, bought, sent, received: "заказала", "сделал заказ", "zamówiliśmy", "you sent"
-    r"|\b(?:заказ(?:ал|ыва)\w*|оформ(?:ил|лял)\w*|оплатил\w*|купил\w*|сделал\w*|"
+    r"\b(?:заказ(?:ал|ыва)\w*|оформ(?:ил|лял)\w*|оплатил\w*|купил\w*|сделал\w*|"
     r"отправил\w*|получил\w*|ordered|placed|paid|bought|purchased|made an order|you sent|"
     r"zam[oó]wi[lł]\w*|zamawia[lł]\w*|z[lł]o[zż]y[lł]\w*|op[lł]aci[lł]\w*|kupi[lł]\w*|"
     r"wys[lł]a[lł]\w*|wys[lł]an[aeoy]|nadan[aeoy]|dosta[lł]\w*)\b"
@@ -162,10 +165,13 @@ def without_greeting(text: str) -> str:
     return rest if rest != text.strip() and asked else text
 
 
-def about_placed_order(text: str) -> bool:
-    """The message is about the customer's own, placed order (not a general question)."""
+def about_placed_order(text: str, *, whose: bool = True) -> bool:
+    """The message is about the customer's own, placed order (not a general question);
+    ``whose=False``: "my", "nasz" alone do not make it one ("Is my data safe with you?")."""
     if _NOT_PLACED_YET.search(text):
         return False
+    if whose and _WHOSE.search(text):
+        return True
     return bool(_OWN_ORDER.search(text) or _PLACED_ORDER.search(text))
 
 
@@ -1274,6 +1280,10 @@ class FaqFlow:
         _new_thread(memory, question, replace(joint, candidates=ranked), entry)
         self._say_answer(ctx, memory, entry, top.score, via="in_message")
         return True
+
+    async def question(self, ctx: TurnContext, message: str) -> bool:
+        """``message`` asked of the KB for another flow: the answer, or the closest topics."""
+        return await self._question(ctx, ctx.state.setdefault("faq", {}), message, strict=False)
 
     async def entry_for(self, ctx: TurnContext, message: str) -> str | None:
         """The entry the KB is sure answers ``message`` (or would, but for the order number it

@@ -2277,6 +2277,22 @@ async def test_an_unsure_status_reading_of_a_clause_naming_no_order_asks_no_orde
     assert "order number" not in texts(out), texts(out)
 
 
+async def test_an_unsure_status_reading_naming_no_order_is_asked_of_the_faq(
+    shipped_shop: Services,
+) -> None:
+    """'Is my data safe with you?' alone (a status question to the model at 0.49) was asked
+    'What's the order number?': it names no order, so the shop's data topic is offered (the
+    re-ranker is not sure enough to answer it outright)."""
+    out = await say(shipped_shop, "4113", "Is my data safe with you?")
+    assert not events(out, "asked_for"), texts(out)
+    shown = [e["answer_id"] for e in events(out, "faq_answered")]
+    shown += [c["answer_id"] for e in events(out, "faq_declined") for c in e["candidates"][:2]]
+    assert "privacy" in shown, out.events
+    # a status question that names the order's state is still one
+    out = await say(shipped_shop, "4114", "Is it still not there? Any news?")
+    assert [e["slot"] for e in events(out, "asked_for")] == ["order_ref"], texts(out)
+
+
 @pytest.mark.parametrize(
     ("user", "turns"),
     [

@@ -14,7 +14,7 @@ from bot.dialogs.complaint import (
     promise_stands,
 )
 from bot.dialogs.engine import TurnContext, failure_named
-from bot.dialogs.requests import asks_question
+from bot.dialogs.requests import asks_question, unsure_status
 from bot.dialogs.slots import bare_order_ref, has, words
 from bot.nlu.lexicon import price_dropped
 from knowledge.flow import about_placed_order, is_not_helpful
@@ -271,7 +271,7 @@ class OrderStatusFlow:
             ctx.state["order_offered"] = int(ctx.state.get("turns", 0))
             ctx.event("order_check_offered")
             ctx.say("order_status_offer")
-        else:
+        elif not await self._not_about_an_order(ctx):
             self._ask(ctx, "order_status_ask")
         return True
 
@@ -355,6 +355,21 @@ class OrderStatusFlow:
         if about_placed_order(text):
             return False
         return await self._sure_answer(ctx, text, via="order_status")
+
+    @staticmethod
+    async def _not_about_an_order(ctx: TurnContext) -> bool:
+        """A question the model reads as a status one, unsure, that names no order, parcel
+        or delivery ("Is my data safe with you?" at 0.49 was asked for an order number): the
+        KB's answer or its closest topics (with a person among them)."""
+        text = ctx.incoming.text or ""
+        pred = ctx.prediction
+        if ctx.faq is None or pred is None or not unsure_status(text, pred):
+            return False
+        if "?" not in text or words(text) < GENERAL_MIN_WORDS:
+            return False
+        if about_placed_order(text, whose=False):  # "is it still not there?", "any news?"
+            return False
+        return await ctx.faq.question(ctx, text)
 
     @staticmethod
     async def _sure_answer(ctx: TurnContext, text: str, *, via: str) -> bool:

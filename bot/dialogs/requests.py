@@ -233,7 +233,9 @@ _ORDER_WORDS = re.compile(
 )
 
 
-def _unsure_status(text: str, p: Prediction) -> bool:
+def unsure_status(text: str, p: Prediction) -> bool:
+    """An unsure status reading (below STATUS_CLAUSE_SURE) of ``text`` that names no order,
+    parcel or delivery ("Is my data safe with you?" at 0.49)."""
     return (
         p.intent == "order_status"
         and p.intent_confidence < STATUS_CLAUSE_SURE
@@ -342,7 +344,7 @@ def combine(
     # "Is my data safe with you?" (a status question to the model at 0.49, in a message it
     # reads as a question at 0.74) names no order: an unsure clause does not make the message
     # a status question that asks for an order number
-    leading = [(t, p) for t, p in confident if not _unsure_status(t, p)] or confident
+    leading = [(t, p) for t, p in confident if not unsure_status(t, p)] or confident
     _, best = min(leading, key=lambda tp: _rank(tp[1]))
     main = whole if _confident(whole) and _rank(whole)[0] <= _rank(best)[0] else best
     complaint_type = main.complaint_type
