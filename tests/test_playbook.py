@@ -4805,6 +4805,10 @@ async def test_an_order_the_courier_did_not_bring_is_chased_with_logistics(
         ("Kurier się spóźnił, zamówienie 5512353", False),
         ("The courier was late, order 5512354", False),
         ("курьер опоздал на 3 часа и нагрубил", True),
+        # a courier who never came is the late parcel too (it also recorded one about staff)
+        ("Kurier nie przyjechał, a czekałam cały dzień!", False),
+        ("The courier never showed up and I waited all day", False),
+        ("Курьер так и не приехал, а я весь день ждала", False),
     ],
 )
 async def test_a_late_courier_is_no_complaint_about_manners(

@@ -849,18 +849,23 @@ _BROUGHT = re.compile(
 )
 # rudeness in words, as opposed to a courier who merely did not come
 
-# the courier named only as late ("Курьер опоздал", "the courier was late", "Kurier się spóźnił"):
-# the delivery's problem, nothing told about manners
+# the courier named only as late or not come ("Курьер опоздал", "the courier was late", "Kurier
+# się spóźnił", "Kurier nie przyjechał", "курьер так и не приехал", "the courier never showed
+# up"): the delivery's problem, nothing told about manners
 _COURIER_LATE = re.compile(
     r"(?:курьер|водител|courier|driver|delivery\s+guy|kurier|kierowc)\w*\s+(?:\w+\s+){0,2}?"
     r"(?:опоздал\w*|задержал\w*|(?:is|was)\s+(?:\w+\s+)?late\b|(?:came|arrived|showed\s+up|"
-    r"turned\s+up)\s+late\b|(?:si[ęe]\s+)?sp[óo][źz]ni\w*)",
+    r"turned\s+up)\s+late\b|(?:si[ęe]\s+)?sp[óo][źz]ni\w*|"
+    r"не\s+(?:приехал|пришёл|пришел|явился|появился|доехал)|"
+    r"(?:never|didn'?t|did\s+not|hasn'?t|has\s+not)\s+(?:come|came|show(?:ed)?\s+up|turn(?:ed)?\s+up|"
+    r"arrive[ds]?)|"
+    r"nie\s+(?:przyjecha[łl]\w*|przyszed[łl]\w*|dotar[łl]\w*|pojawi[łl]\w*|dojecha[łl]\w*))",
     re.IGNORECASE,
 )
 
 
 def _only_late_courier(text: str) -> bool:
-    """The message names the courier only as the one who was late."""
+    """The message names the courier only as the one who was late or did not come."""
     m = _COURIER_LATE.search(text)
     if m is None or _RUDE_WORDS.search(text):
         return False
