@@ -502,6 +502,21 @@ def told_not_refused(text: str) -> bool:
     return len(words) >= 2 and any(w not in _BARE_NO_WORDS for w in words)
 
 
+# ... searched with the wish a thing that does not please comes with ("Не понравился цвет"
+# drew the missing-item answer, "I don't like the color" only topics)
+RETURN_SAID = {"ru": "хочу вернуть", "en": "I want to return it", "pl": "chcę zwrócić"}
+
+
+def _with_return_wish(text: str, lang: str) -> str:
+    """``text`` with "I want to return it" when it says a thing does not please and wishes
+    nothing itself ("Не понравился цвет"), for the search."""
+    from bot.dialogs.engine import disliked_only  # the engine imports this module
+
+    if not disliked_only(text):
+        return text
+    return f"{text.rstrip(' .!')}, {RETURN_SAID.get(lang, RETURN_SAID['en'])}"
+
+
 def _not_these(text: str, intent: str | None) -> bool:
     """ "Didn't help", "nie pomogło" or a bare "no" to the topics offered (not "no, I mean
     ...": that is the question in other words, as the bot asked)."""
@@ -833,7 +848,9 @@ class FaqFlow:
             # "no" to the model, a calm message opening with a negation) got "Understood.
             # What would you like to do instead?", with nothing of ours to say no to: what
             # the customer needs, answered from the KB or its closest topics offered
-            return await self._question(ctx, memory, message, strict=False)
+            return await self._question(
+                ctx, memory, _with_return_wish(message, ctx.lang), strict=False
+            )
         if intent == "out_of_scope" or (
             intent in SOCIAL and len(message.split()) >= 4 and _asks(message)
         ):

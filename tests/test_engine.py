@@ -1555,6 +1555,9 @@ async def test_in_parts_as_the_answer_to_what_happened(services: Services) -> No
         ("7463", "Не подошёл размер", "size_exchange"),
         ("7464", "I don't know which size to pick", "size_charts"),
         ("7465", "Nie chcę już tego zamówienia", "order_cancellation"),
+        # a thing that does not please: the shop's returns (it drew the missing-item answer)
+        ("7473", "Не понравился цвет", "returns_procedure"),
+        ("7474", "I don't like the color", "returns_procedure"),
     ],
 )
 async def test_a_first_message_opening_with_no_is_what_the_customer_needs(

@@ -1248,6 +1248,16 @@ def _without_order_ref(text: str, ref: str | None) -> str | None:
     return rest if re.search(r"[^\W\d_]", rest) else None
 
 
+def disliked_only(text: str) -> bool:
+    """A thing that does not please told ("Не понравился цвет", "I don't like the color"),
+    with no wish to send it back or swap it and no damage, wrong or missing thing."""
+    return (
+        bool(_UNWANTED.search(text))
+        and not _RETURN_WISH.search(text)
+        and not (item_trouble_named(text))
+    )
+
+
 def _sound_return(pred: Prediction, text: str) -> bool:
     """A sound thing the customer wants to send back or swap because it does not fit or
     please them (a "no", a complaint or a question to the model): no damage, wrong or missing
