@@ -1251,11 +1251,9 @@ def _without_order_ref(text: str, ref: str | None) -> str | None:
 def disliked_only(text: str) -> bool:
     """A thing that does not please told ("Не понравился цвет", "I don't like the color"),
     with no wish to send it back or swap it and no damage, wrong or missing thing."""
-    return (
-        bool(_UNWANTED.search(text))
-        and not _RETURN_WISH.search(text)
-        and not (item_trouble_named(text))
-    )
+    if _RETURN_WISH.search(text) or item_trouble_named(text):
+        return False
+    return bool(_UNWANTED.search(text))
 
 
 def _sound_return(pred: Prediction, text: str) -> bool:
