@@ -1151,14 +1151,20 @@ _PAPERWORK_AND = re.compile(
     re.IGNORECASE,
 )
 
+# a receipt or an invoice by its word, as a request for it names it ("кассовый чек", "fakturę",
+# "the receipt")
+_PAPERWORK_WORD = (
+    r"(?:чек(?:а|и|ом|у|ов)?|квитанци\w*|сч[её]т[а-]?\s*-?\s*фактур\w*|receipts?|invoices?|"
+    r"paragon\w*|faktur\w*|rachun\w*)"
+)
+
 # ... or asked where it is ("Где чек?", "где мой кассовый чек?", "Where is my receipt?", "Gdzie
 # jest paragon?"): the order itself is not what is asked about ("где заказ и чек?" is)
 _PAPERWORK_WHERE = re.compile(
     r"(?<!\w)(?:где|where|gdzie)(?:'s|\s+(?:is|are|was|jest|s[ąa]))?\s+"
     r"(?:(?!(?:заказ|посылк|товар|order|parcel|package|item|zam[óo]w|paczk|przesy[łl]k)\w*)"
     r"[^\W\d_]+\s+){0,2}?"
-    r"(?:чек(?:а|и|ом|у|ов)?|квитанци\w*|сч[её]т[а-]?\s*-?\s*фактур\w*|receipts?|invoices?|"
-    r"paragon\w*|faktur\w*|rachun\w*)(?![^\W\d_])",
+    rf"{_PAPERWORK_WORD}(?![^\W\d_])",
     re.IGNORECASE,
 )
 
@@ -1174,8 +1180,7 @@ _PAPERWORK_WANTED = re.compile(
     r"(?:[\s,]+(?:an?|the|my|me|us|copy|of|vat|tax|please|пожалуйста|мне|нам|электронн\w*|"
     r"кассов\w*|копи\w*|ещ[её]|mi|nam|kopi\w*|prosz[ęe]|elektroniczn\w*|imienn\w*|o|na))"
     r"{0,4}[\s,]+"
-    r"(?:чек(?:а|и|ом|у|ов)?|квитанци\w*|сч[её]т[а-]?\s*-?\s*фактур\w*|receipts?|invoices?|"
-    r"paragon\w*|faktur\w*|rachun\w*)(?![^\W\d_])",
+    rf"{_PAPERWORK_WORD}(?![^\W\d_])",
     re.IGNORECASE,
 )
 
