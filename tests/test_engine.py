@@ -2256,6 +2256,25 @@ async def test_a_change_to_an_order_goes_to_a_colleague_who_can_make_it(
     assert not re.search(r"sorry|жаль|извин|przykro|przepr", texts(last), re.I), texts(last)
 
 
+@pytest.mark.parametrize(
+    ("user", "text", "entry"),
+    [
+        ("4108", "Not sure how to change my delivery address", "change_delivery_address"),
+        ("4109", "Подскажите как отменить заказ", "order_cancellation"),
+        ("4110", "Nie wiem jak zmienić adres dostawy", "change_delivery_address"),
+    ],
+)
+async def test_how_to_change_an_order_asked_without_a_question_mark_gets_the_faq(
+    shipped_shop: Services, user: str, text: str, entry: str
+) -> None:
+    """'Not sure how to change my delivery address' (a complaint to the model, with no "?")
+    was taken as a change to make: 'a colleague who can change orders will do it. What's the
+    order number?'. It asks how to do it, and the shop's answer says how."""
+    out = await say(shipped_shop, user, text)
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == [entry], texts(out)
+    assert not events(out, "asked_for") and not events(out, "escalated"), texts(out)
+
+
 async def test_a_question_about_it_in_the_same_message_is_answered_by_the_answer_it_follows(
     shipped_shop: Services,
 ) -> None:

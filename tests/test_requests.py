@@ -33,6 +33,34 @@ def test_a_message_splits_into_its_requests() -> None:
     ]
 
 
+def test_the_english_i_is_no_polish_and() -> None:
+    # "I" before "can" once split "where I can pick up?" off as a question of its own, and the
+    # bot said it had no answer to "do you have a store in Warsaw where"
+    assert split_requests("do you have a store in Warsaw where I can pick up?") == [
+        "do you have a store in Warsaw where I can pick up?"
+    ]
+    assert split_requests("Is there a place where i can pay cash?") == [
+        "Is there a place where i can pay cash?"
+    ]
+    # a part keeps its "I" and its article; the Polish "i" / "a" opening a part still go
+    assert split_requests(
+        "My order is late. I want a refund. A friend said you give discounts"
+    ) == [
+        "My order is late.",
+        "I want a refund.",
+        "A friend said you give discounts",
+    ]
+    assert split_requests("Dostałem paczkę. A ile trwa zwrot? I czy mogę wymienić rozmiar?") == [
+        "Dostałem paczkę.",
+        "ile trwa zwrot?",
+        "czy mogę wymienić rozmiar?",
+    ]
+    assert split_requests("Jak zwrócić i czy mogę dostać zwrot?") == [
+        "Jak zwrócić",
+        "czy mogę dostać zwrot?",
+    ]
+
+
 def test_a_sentence_with_two_problems_splits_into_clauses() -> None:
     assert split_clauses("Чайник пришёл с трещиной, а ещё курьер нахамил.") == [
         "Чайник пришёл с трещиной",

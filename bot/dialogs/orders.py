@@ -107,6 +107,17 @@ _FIX_ASKED = re.compile(
 _ORDER_WORD = re.compile(
     r"заказ|адрес|доставк|order|address|deliver|zamówien|zamowien|adres|dostaw", re.IGNORECASE
 )
+# "Not sure how to change my delivery address", "Подскажите как отменить заказ", "nie wiem jak
+# zmienić adres": how to do it, asked without a question mark - the knowledge base's answer
+# (a colleague asked for the order number to change it for them)
+_HOW_TO = re.compile(
+    r"\bhow\s+(?:to|do\s+i|can\s+i|should\s+i|would\s+i)\b|"
+    r"(?:не\s+(?:знаю|понимаю|пойму|соображу|могу\s+понять|разобралась|разобрался)|подскажите|"
+    r"расскажите|объясните)\W+как\b|"
+    r"(?:nie\s+(?:wiem|rozumiem|mog[ęe]\s+znale[źz][ćc])|podpowiedz|podpowiedzcie|powiedzcie|"
+    r"wyja[śs]nijcie)\W+jak\b",
+    re.IGNORECASE,
+)
 # a problem told with it ("отмените, он уже месяц едет!"): the complaint flow's case
 _PROBLEM = re.compile(
     # (whole words: "Мне пришло письмо" holds "не пришло")
@@ -138,7 +149,7 @@ def order_action(ctx: TurnContext) -> str | None:
         return None
     if pred.intent not in ("order_status", "faq", "complaint", "request_human"):
         return None  # (a person asked for by it, "proszę je anulować", is the one who can)
-    if not pred.order_ref and (pred.intent == "faq" or asks_question(text)):
+    if not pred.order_ref and (pred.intent == "faq" or asks_question(text) or _HOW_TO.search(text)):
         return None  # "как отменить заказ?", "how can I cancel?": the knowledge base's answer
     # ("the wrong address" I gave is no problem with the order: "wrong" is a problem word)
     told = _WRONG_ADDRESS.sub(" ", text)

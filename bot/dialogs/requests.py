@@ -52,11 +52,12 @@ PRIORITY = {
 }
 THREAT_ORDER = {"none": 0, None: 0, "churn": 1, "public": 2, "legal": 3}
 
-_QUESTION_WORDS = (
-    r"как|где|когда|можно|сколько|что|есть\s+ли|почему|зачем|куда|"
-    r"can|could|do|does|how|what|where|when|is|are|will|why|which|"
-    r"jak|gdzie|kiedy|czy|ile|co|dlaczego|jaki|jaka|jakie"
-)
+# the words that open a question, per language: "and" before them starts another question
+# ("…и сколько стоит доставка", "…and how long does it take", "…i ile kosztuje dostawa"); the
+# Polish "i" only before Polish ones, as it is also the English "I" ("…where I can pick up")
+_QUESTION_WORDS_RU = r"как|где|когда|можно|сколько|что|есть\s+ли|почему|зачем|куда"
+_QUESTION_WORDS_EN = r"can|could|do|does|how|what|where|when|is|are|will|why|which"
+_QUESTION_WORDS_PL = r"jak|gdzie|kiedy|czy|ile|co|dlaczego|jaki|jaka|jakie"
 _QWORD = (
     r"(?:а\s+)?(?:как|где|когда|можно|сколько|куда|какая|какой|какие|how|where|when|can\s+i|"
     r"could\s+i|do\s+you|jak|gdzie|kiedy|czy|ile|jaki|jaka|jakie)\b"
@@ -86,7 +87,8 @@ _SPLIT = re.compile(
     r"|\s*,?\s*\b(?:и\s+ещ[её]|а\s+ещ[её]|ещ[её]\s+вопрос|также|кроме\s+того|"
     r"and\s+also|also|plus|another\s+question|"
     r"i\s+jeszcze|a\s+także|oraz|poza\s+tym|jeszcze\s+jedno)\b\s*[:,\-–]?\s*"
-    rf"|\s*,?\s+(?:и|and|i)\s+(?=(?:{_QUESTION_WORDS})\b)"
+    rf"|\s*,?\s+(?:и\s+(?=(?:{_QUESTION_WORDS_RU})\b)|and\s+(?=(?:{_QUESTION_WORDS_EN})\b)|"
+    rf"i\s+(?=(?:{_QUESTION_WORDS_PL})\b))"
     # "курьер нахамил, позовите менеджера": the problem, then the request for a person
     r"|\s*,\s*(?=(?:позовите|соедините|переключите|свяжите\s+(?:меня\s+)?с|"
     r"(?:дайте|нужен|нужна|хочу|можно)\s+(?:мне\s+)?(?:с\s+)?(?:жив\w+\s+)?"
@@ -111,7 +113,23 @@ _CLAUSE = re.compile(
     re.IGNORECASE,
 )
 CLAUSE_CONFIDENCE = 0.8  # a clause's own complaint type counts only when clearly one
-_LEADING = re.compile(r"^(?:и|а|но|and|but|so|i|a|ale|oraz)\s+", re.IGNORECASE)
+# a conjunction opening a part ("И сколько стоит доставка?", "A ile trwa zwrot?"); not the
+# English "I" before its verb ("I want a refund") nor the article "a" ("A friend told me"):
+# "i" not before an English verb, "a" only before a Polish word that asks or points
+_I_VERB = (
+    r"(?:am|was|have|had|can|could|cannot|want|wanted|need|needed|would|will|should|did|do|"
+    r"just|also|still|got|bought|ordered|paid|received|think|thought|tried|returned|sent|"
+    r"live|see|know|wonder|hope|really|never|already|only|called|asked|wrote|made|placed|"
+    r"don'?t|didn'?t|can'?t|haven'?t|wasn'?t|won'?t)\b"
+)
+_A_POLISH = (
+    rf"(?:{_QUESTION_WORDS_PL}|czemu|je[śs]li|je[żz]eli|gdyby|mo[żz]e|mog[ęe]|mo[żz]na|to|ten|ta|"
+    r"m[óo]j|moja|moje|nie|jeszcze|zwrot|dostawa|kurier)\b"
+)
+_LEADING = re.compile(
+    rf"^(?:(?:и|а|но|and|but|so|ale|oraz)\s+|i\s+(?!{_I_VERB})|a\s+(?={_A_POLISH}))",
+    re.IGNORECASE,
+)
 
 
 # "Hi, I have a problem with my order", "mam reklamację", "у меня проблема с заказом": the
