@@ -2333,3 +2333,43 @@ async def test_a_size_that_does_not_fit_after_the_returns_answer_gets_the_size_e
     assert [e["answer_id"] for e in events(first, "faq_answered")] == ["returns_procedure"]
     assert [e["answer_id"] for e in events(out, "faq_answered")] == ["size_exchange"], texts(out)
     assert not events(out, "faq_not_helpful") and not events(out, "fallback"), texts(out)
+
+
+@pytest.mark.parametrize(
+    ("user", "text"),
+    [
+        ("4131", "Надоело ждать!"),
+        ("4132", "I'm tired of waiting"),
+        ("4133", "Mam dość czekania"),
+        ("4134", "Не хочу больше ждать"),
+        ("4135", "Nie chcę dłużej czekać"),
+        ("4136", "Сколько можно ждать?"),
+    ],
+)
+async def test_a_customer_worn_out_by_waiting_gets_the_late_order_case(
+    shipped_shop: Services, user: str, text: str
+) -> None:
+    """'Надоело ждать!', "I'm tired of waiting" and 'Mam dość czekania' were goodbyes to the
+    model ('Bye! Write any time'), 'Не хочу больше ждать' a "no" ('I didn't quite
+    understand'), 'Сколько можно ждать?' the delivery times. A wait has worn the customer out:
+    the late order's case, with thanks, an apology and the order number asked for."""
+    out = await say(shipped_shop, user, text)
+    opened = events(out, "complaint_opened")
+    assert [e["complaint_type"] for e in opened] == ["delivery_delay"], texts(out)
+    assert [e["slot"] for e in events(out, "asked_for")] == ["order_ref"], texts(out)
+    assert not events(out, "faq_answered"), texts(out)
+    assert not re.search(r"bye|до свидания|do widzenia", texts(out), re.I), texts(out)
+
+
+async def test_a_wait_that_wore_them_out_with_an_order_number_is_passed_on(
+    shipped_shop: Services,
+) -> None:
+    """'Ile można czekać?! Zamówienie 3344556': the late order's case with its number, passed
+    to the delivery team at once (no number asked again), and a cancellation asked for in the
+    same breath still goes to the colleague who can cancel."""
+    out = await say(shipped_shop, "4137", "Ile można czekać?! Zamówienie 3344556")
+    assert [e["complaint_type"] for e in events(out, "complaint_opened")] == ["delivery_delay"]
+    assert events(out, "promised") and not events(out, "asked_for"), texts(out)
+    assert "3344556" in texts(out)
+    out = await say(shipped_shop, "4138", "Надоело ждать, отмените заказ 4455667")
+    assert [e["reason"] for e in events(out, "escalated")] == ["order_change"], texts(out)

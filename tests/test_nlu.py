@@ -20,6 +20,7 @@ from bot.nlu.lexicon import (
     legal_threat,
     other_threat,
     staff_praised,
+    tired_of_waiting,
 )
 
 # --------------------------------------------------------------------------- extraction
@@ -982,3 +983,25 @@ def test_an_item_that_came_stained_is_damaged_not_wrong(default_clf, text: str) 
     offered as for the wrong size, no repair): a stain is a defect."""
     p = default_clf.predict_one(text)
     assert (p.intent, p.complaint_type) == ("complaint", "damaged_defective"), p
+
+
+@pytest.mark.parametrize(
+    ("text", "tired"),
+    [
+        ("Надоело ждать!", True),
+        ("Не хочу больше ждать", True),
+        ("I'm sick and tired of waiting", True),
+        ("I don't want to wait any longer", True),
+        ("Mam już dość czekania", True),
+        ("Ile jeszcze mam czekać?", True),
+        # a wish or a plain question about times is no weariness
+        ("I can't wait to get it!", False),
+        ("Сколько ждать доставку в Казань?", False),
+        ("Ile trzeba czekać na zwrot?", False),
+        ("Nie chcę czekać na kuriera, mogę odebrać sam?", False),
+    ],
+)
+def test_a_customer_worn_out_by_waiting_is_told_from_a_question_about_times(
+    text: str, tired: bool
+) -> None:
+    assert tired_of_waiting(text) is tired

@@ -86,6 +86,7 @@ from bot.nlu.lexicon import (
     problem_told,
     staff_praised,
     threat_only,
+    tired_of_waiting,
 )
 from bot.nlu.lexicon import RUDE_WORDS as _RUDE_WORDS
 from escalation.card import customer_kind
@@ -1320,7 +1321,13 @@ class ComplaintFlow:
             ctx.state.pop("complaint_clarified", None)
             ctx.state.pop("clarified_type", None)
             await self._start(ctx, threat=carried, told=told)
-            if unsure and asks_question(text) and not self._fix_answers(ctx, text):
+            if (
+                unsure
+                and asks_question(text)
+                and not self._fix_answers(ctx, text)
+                # "Сколько можно ждать?" asks nothing the delivery times would answer
+                and not tired_of_waiting(text)
+            ):
                 # something went wrong and they ask how it works ("Пришла куртка с дыркой,
                 # какая у вас гарантия?"): the playbook, and the KB's sure answer after it
                 await ctx.faq.answer_also(ctx, text, min_score=KB_WITH_CASE, via="with_complaint")

@@ -94,6 +94,7 @@ from bot.nlu.lexicon import (
     sarcastic,
     staff_praised,
     thanks_for_nothing,
+    tired_of_waiting,
     type_denied,
 )
 from bot.nlu.translit import cyrillize
@@ -1542,6 +1543,20 @@ class ConversationEngine:
                 emotion="calm",
                 threat="none",
                 intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
+            )
+        if whole.intent not in ("complaint", "order_status", "request_human") and tired_of_waiting(
+            text
+        ):
+            # "Надоело ждать!", "I'm tired of waiting", "Mam dość czekania" (goodbyes to the
+            # model: "Bye! Write any time"), "Не хочу больше ждать" (a "no": "I didn't quite
+            # understand"), "Сколько можно ждать?" (the delivery times): a wait that has worn
+            # the customer out, the late order's case (thanks, an apology, the order number)
+            whole = dataclasses.replace(
+                whole,
+                intent="complaint",
+                complaint_type="delivery_delay",
+                emotion="upset" if whole.emotion in (None, "calm") else whole.emotion,
+                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
             )
         if (
             whole.intent != "order_status"

@@ -1244,3 +1244,28 @@ def price_dropped(text: str) -> bool:
         and not _PRICE_KEPT.search(text)
         and not money_taken_named(text)
     )
+
+
+# "Надоело ждать!", "I'm tired of waiting", "Mam dość czekania", "Не хочу больше ждать": a
+# customer worn out by a wait (a goodbye or a "no" to the model, which got "Bye! Write any
+# time" or "I didn't quite understand"): a late order, told in a mood
+_TIRED_OF_WAITING = re.compile(
+    r"надоел\w*\s+(?:уже\s+)?ждать|(?:устал[аи]?|задолбал\w*|замучил\w*)\s+(?:уже\s+)?ждать|"
+    r"(?<!\w)не\s+(?:хочу|буду|могу|собираюсь)\s+(?:(?:больше|дальше|уже|столько|вечно)\s+)+ждать|"
+    r"сколько\s+(?:(?:ещё|еще|же|уже|вас|мне)\s+)*можно\s+ждать|"
+    r"ждать\s+(?:уже\s+)?(?:надоело|сил\s+нет|больше\s+не\s+могу)|"
+    r"\b(?:tired|sick)\s+(?:and\s+tired\s+)?of\s+waiting|\bfed\s+up\s+(?:with\s+)?waiting|"
+    r"\b(?:don'?t|do\s+not|won'?t|will\s+not|can'?t|cannot)\s+(?:want\s+to\s+)?wait\s+"
+    r"(?:any\s*(?:more|longer)|forever)|\bdone\s+waiting\b|"
+    r"\bmam\s+(?:ju[żz]\s+)?do[śs][ćc]\s+czekania|\bdo[śs][ćc]\s+(?:ju[żz]\s+)?czekania|"
+    r"\bnie\s+(?:chc[ęe]|b[ęe]d[ęe]|mog[ęe]|zamierzam)\s+(?:(?:ju[żz]|d[łl]u[żz]ej|d[łl]u[gż]o|"
+    r"wiecznie)\s+)+czeka[ćc]|\bile\s+(?:(?:jeszcze|mo[żz]na|mam|ja)\s+)+czeka[ćc]|"
+    r"zm[ęe]czon\w*\s+czekaniem",
+    re.IGNORECASE,
+)
+
+
+def tired_of_waiting(text: str) -> bool:
+    """The customer says they are worn out by waiting ("надоело ждать", "I'm tired of
+    waiting", "nie chcę dłużej czekać")."""
+    return bool(_TIRED_OF_WAITING.search(text or ""))
