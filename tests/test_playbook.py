@@ -5732,7 +5732,62 @@ async def test_a_bare_outburst_first_is_thanked_and_asked_what_happened(
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == [ctype], d.replies[-1]
 
 
-@pytest.mark.parametrize("text", ["tell me a joke", "ужасная доставка, заказ 5512377 опаздывает"])
+@pytest.mark.parametrize(
+    ("outburst", "then", "ctype"),
+    [
+        ("Я в бешенстве", "курьер опоздал на три дня, заказ 5512377", "delivery_delay"),
+        ("Jestem wściekła", None, None),
+        ("Мне надоел ваш магазин", None, None),
+        ("I give up", "the kettle arrived broken, order 5512377", "damaged_defective"),
+        ("Poddaję się", None, None),
+        ("Сил моих больше нет", None, None),
+    ],
+)
+async def test_anger_or_weariness_said_alone_is_thanked_and_asked_what_happened(
+    services: Services, outburst: str, then: str | None, ctype: str | None
+) -> None:
+    """'Я в бешенстве' got 'I only know shop matters', 'Jestem wściekła' and 'I give up' 'I
+    didn't quite understand', 'Мне надоел ваш магазин' 'Thank you for the kind words!',
+    'Poddaję się' 'Do widzenia!', 'Сил моих больше нет' FAQ topics. A customer this upset has
+    something wrong: thanks, and what happened; the answer opens the case."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(outburst)
+    said = " ".join(d.replies[-1])
+    assert [e.get("reason") for e in d.of("clarify")] == ["outburst"], said
+    assert THANKS.search(said) and "?" in said, said
+    assert not d.of("fallback") and not d.of("faq_declined"), said
+    if then is None:
+        return
+    await d.send(then)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == [ctype], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Больше никогда у вас ничего не закажу", "Nigdy więcej u was nie zamówię"],
+)
+async def test_a_threat_to_leave_alone_is_asked_what_happened(
+    services: Services, text: str
+) -> None:
+    """'Больше никогда у вас ничего не закажу' opened a late-parcel case (the model's guess)
+    with a coupon and asked for the order number; nothing was said about what went wrong."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    said = " ".join(d.replies[-1])
+    assert [e.get("reason") for e in d.of("clarify")] == ["threat_only"], said
+    assert not d.of("complaint_opened") and not d.of("asked_for"), said
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tell me a joke",
+        "ужасная доставка, заказ 5512377 опаздывает",
+        "Я в бешенстве, курьер опоздал",
+        "I give up on this order 5512345",
+        "Надоело ждать",
+    ],
+)
 def test_a_message_with_content_is_no_bare_outburst(text: str) -> None:
     from bot.dialogs.complaint import bare_outburst
 

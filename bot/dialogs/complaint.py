@@ -571,12 +571,22 @@ _OUTBURST_WORDS = frozenset(
     """ужас ужасно ужасный кошмар кошмарно безобразие позор позорище отвратительно мрак жесть
     капец издевательство беспредел бардак цирк треш трэш абсурд жуть отстой возмутительно
     немыслимо бред доколе слов надоело достали бесит
+    надоел надоели надоела бешенстве бешенство взбешена взбешён взбешен возмущена возмущён
+    возмущен злюсь
     joke ridiculous unbelievable terrible awful horrible disgusting pathetic outrageous
     unacceptable disgrace disgraceful shameful nightmare absurd insane wtf shocking appalling
-    mess disaster kidding joking
+    mess disaster kidding joking furious livid fuming pissed
     żart zart skandal skandaliczne masakra koszmar porażka porazka żenada zenada dramat tragedia
     horror kpina paranoja bezczelność oburzające okropne straszne szok cyrk nieporozumienie
-    słów""".split()
+    słów wściekła wściekły wsciekla wsciekly wkurzona wkurzony""".split()
+)
+# "I give up", "сил моих больше нет", "poddaję się": worn out, and nothing about what went
+# wrong (a "no" or a goodbye to the model: "I didn't quite understand", "Do widzenia!")
+_GIVEN_UP = re.compile(
+    r"(?<!\w)(?:(?:i|we)\s+give\s+up|i'?m\s+fed\s+up|(?:я\s+)?сдаюсь|руки\s+опускаются|"
+    r"сил\s+(?:(?:моих|уже|больше|никаких)\s+)*нет|нет\s+(?:(?:больше|уже)\s+)*сил|"
+    r"poddaj[ęe]\s+si[ęe]|r[ęe]ce\s+opadaj[ąa]|nie\s+mam\s+(?:ju[żz]\s+)?si[łl])(?!\w)",
+    re.IGNORECASE,
 )
 _OUTBURST_FILLER = frozenset(
     """это просто какой-то какой полный полнейший настоящий ну вообще же вот да блин очень
@@ -584,7 +594,8 @@ _OUTBURST_FILLER = frozenset(
     this is it's its it what a an such so just total totally absolute absolutely complete
     really honestly seriously are you me omg oh my god
     to jest jakiś jakis jakaś jakas po prostu totalna totalny kompletna kompletny co za no
-    normalnie serio ten ta czysta czysty brak jakieś jakies""".split()
+    normalnie serio ten ta czysta czysty brak jakieś jakies
+    я в мне i i'm am we jestem""".split()
 )
 
 
@@ -616,10 +627,12 @@ def _displeased(token: str) -> bool:
 def bare_outburst(text: str) -> bool:
     """Displeasure with nothing about what went wrong ("это просто ужас!!!", "what a joke",
     "ужасная доставка", "terrible service")."""
-    tokens = _WORD.findall((text or "").lower())
+    lowered = (text or "").lower()
+    given_up = bool(_GIVEN_UP.search(lowered))
+    tokens = _WORD.findall(_GIVEN_UP.sub(" ", lowered))
     return (
-        0 < len(tokens) <= 6
-        and any(_displeased(t) for t in tokens)
+        0 < len(tokens) + given_up <= 6
+        and (given_up or any(_displeased(t) for t in tokens))
         and all(_displeased(t) or t in _OUTBURST_FILLER or _MARKED.fullmatch(t) for t in tokens)
     )
 

@@ -181,8 +181,11 @@ _CHURN_PATTERNS = [
     r"\byou(?:'ve|\s+have|\s+just)?\s+lost\s+(?:a|me\s+as\s+a|one)\s+(?:\w+\s+)?(?:customer|client)",
     r"\b(?:won'?t|will\s+not)\s+be\s+(?:ordering|buying|shopping|coming\s+back|back)\b",
     # Russian
-    r"\bникогда\s+(?:больше\s+)?не\s+(?:куплю|закажу|буду)|"
-    r"\bбольше\s+не\s+(?:куплю|закажу|заказываю|покупаю|пользуюсь|буду\s+(?:заказывать|покупать|пользоваться))|"
+    # ... "Больше никогда у вас ничего не закажу"
+    r"\bникогда\s+(?:больше\s+)?(?:(?:у|в)\s+(?:вас|вашем\s+\w+)\s+)?(?:ничего\s+)?"
+    r"не\s+(?:куплю|закажу|буду)|"
+    r"\bбольше\s+(?:(?:у|в)\s+(?:вас|вашем\s+\w+)\s+)?(?:ничего\s+)?не\s+(?:куплю|закажу|"
+    r"заказываю|покупаю|пользуюсь|буду\s+(?:заказывать|покупать|пользоваться))|"
     r"\bбольше\s+(?:вами|вашим\s+\w+)\s+не\s+пользу\w*|\bбольше\s+ни\s+копейки",
     r"\bбольше\s+(?:я\s+)?не\s+ваш\s+клиент|\bухожу\s+(?:к|на|в|от\s+вас)\b|\bуйду\s+(?:от\s+вас|к|на|в)\b|"
     r"\bпоследний\s+(?:раз|заказ)\b|\bпоследняя\s+покупка\b",
@@ -230,7 +233,9 @@ _THREAT_FILLER = re.compile(
     r"никогда|ничего|нафиг|короче|конкурент\w*|везде|всем|магазин\w*|отзыв\w*|"
     r"that'?s\s+it|i|i'?m|we|you|your|from|to|at|on|in|about|again|ever|anything|this|that|it|"
     r"shop|store|then|now|wam|was|o|na|w|u|z|ju[żz]|nigdy|nic|wi[eę]cej|sklep\w*|"
-    r"wszystko|koniec|tyle)(?!\w)",
+    r"wszystko|koniec|tyle|"
+    # the verb the threat is made of ("...ничего не закажу", "...nie zamówię")
+    r"не|nie|закажу|куплю|zam[óo]wi[ęe]|kupi[ęe])(?!\w)",
     re.IGNORECASE,
 )
 
