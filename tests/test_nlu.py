@@ -999,6 +999,10 @@ def test_an_item_that_came_stained_is_damaged_not_wrong(default_clf, text: str) 
         ("Сколько ждать доставку в Казань?", False),
         ("Ile trzeba czekać na zwrot?", False),
         ("Nie chcę czekać na kuriera, mogę odebrać sam?", False),
+        # ... nor waiting for an answer or the money, which are other cases
+        ("Надоело ждать ответа оператора", False),
+        ("I'm tired of waiting for my refund", False),
+        ("Mam dość czekania na odpowiedź", False),
     ],
 )
 def test_a_customer_worn_out_by_waiting_is_told_from_a_question_about_times(

@@ -235,7 +235,7 @@ _THREAT_FILLER = re.compile(
     r"shop|store|then|now|wam|was|o|na|w|u|z|ju[żz]|nigdy|nic|wi[eę]cej|sklep\w*|"
     r"wszystko|koniec|tyle|"
     # the verb the threat is made of ("...ничего не закажу", "...nie zamówię")
-    r"не|nie|закажу|куплю|zam[óo]wi[ęe]|kupi[ęe])(?!\w)",
+    r"не\s+(?:закажу|куплю)|nie\s+(?:zam[óo]wi[ęe]|kupi[ęe]))(?!\w)",
     re.IGNORECASE,
 )
 
@@ -1270,7 +1270,18 @@ _TIRED_OF_WAITING = re.compile(
 )
 
 
+# ... for something else than the order: an answer, a person, the money
+_WAITED_FOR_OTHER = re.compile(
+    r"ответ|оператор|менеджер|сотрудник|человек|консультант|возврат|деньг|"
+    r"\b(?:answer|reply|replies|response|operator|agent|manager|human|person|someone|refund|"
+    r"money)|odpowied|konsultant|operator|pracownik|cz[łl]owiek|zwrot|pieni[ąa]dz",
+    re.IGNORECASE,
+)
+
+
 def tired_of_waiting(text: str) -> bool:
     """The customer says they are worn out by waiting ("надоело ждать", "I'm tired of
-    waiting", "nie chcę dłużej czekać")."""
-    return bool(_TIRED_OF_WAITING.search(text or ""))
+    waiting", "nie chcę dłużej czekać"), and not for an answer, a person or their money
+    ("надоело ждать ответа оператора", "tired of waiting for my refund")."""
+    text = text or ""
+    return bool(_TIRED_OF_WAITING.search(text)) and not _WAITED_FOR_OTHER.search(text)
