@@ -4024,6 +4024,28 @@ async def test_are_you_there_while_waiting_for_a_person_gets_an_answer(
 
 
 @pytest.mark.parametrize(
+    ("ask", "nudge", "sorry", "smile"),
+    [
+        ("позовите оператора", "Сколько можно ждать?!", "Простите за ожидание", "Я здесь"),
+        ("I want to talk to a person", "WHERE ARE YOU", "Sorry for the wait", "I'm here"),
+        ("Chcę rozmawiać z konsultantem", "Ile jeszcze mam czekać?!", "Przepraszam", "Jestem"),
+    ],
+)
+async def test_an_impatient_customer_waiting_for_a_person_hears_sorry_not_a_smile(
+    services: Services, ask: str, nudge: str, sorry: str, smile: str
+) -> None:
+    """Waiting for a colleague, 'Сколько можно ждать?!' got 'Я здесь 🙂 Ваше обращение уже у
+    коллеги': a smile to a customer worn out by the wait. They hear an apology for the wait
+    and that the colleague has the case; a calm 'вы тут?' still gets 'Я здесь 🙂'."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(ask)
+    assert d.of("escalated")
+    await d.send(nudge)
+    said = " ".join(d.replies[-1])
+    assert said.startswith(sorry) and "🙂" not in said and smile not in said, said
+
+
+@pytest.mark.parametrize(
     ("text", "ctype"),
     [
         ("курьер опоздал, заказ 4471033", "delivery_delay"),

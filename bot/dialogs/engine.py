@@ -618,6 +618,17 @@ def language_asked(text: str) -> str | None:
     return asked[0] if len(asked) == 1 else None
 
 
+def _impatient(ctx: TurnContext, text: str) -> bool:
+    """The customer is worn out by the wait or upset ("Сколько можно ждать?!", "WHERE ARE
+    YOU", an upset reading), not just checking that someone is there."""
+    pred = ctx.prediction
+    return (
+        tired_of_waiting(text)
+        or heated(text)
+        or (pred is not None and pred.emotion in ("upset", "angry"))
+    )
+
+
 def failure_named(text: str, *, unsure_status: bool = False) -> str | None:
     """The complaint type of a problem named in plain words, if one is (``unsure_status``:
     the model's unsure order-status reading, which yields to Russian and English words too)."""
@@ -2438,10 +2449,13 @@ class ConversationEngine:
                 ):
                     ctx.state["relay_nudged"] = ticket.id
                     ctx.state["relay_nudged_at"] = ctx.now.isoformat()
+                    # "Сколько можно ждать?!", "WHERE ARE YOU": sorry for the wait, not a
+                    # smiling "I'm here 🙂" (that is for "алло?", "anyone there?")
+                    sorry = "_sorry" if _impatient(ctx, text) else ""
                     if ticket.status == "taken" and is_open(ctx.now, ctx.settings):
-                        ctx.say("relay_still_there_taken")
+                        ctx.say(f"relay_still_there_taken{sorry}")
                     else:
-                        self._say_waiting(ctx, "relay_still_there")
+                        self._say_waiting(ctx, f"relay_still_there{sorry}")
                 return
             from bot.dialogs.handoff import waited_for_person
 
