@@ -6907,3 +6907,37 @@ async def test_thats_all_while_the_fixes_are_offered_leaves_the_offer_open(
     await d.send(choice)
     assert [e["option"] for e in d.of("fix_chosen")] == ["refund"], d.replies[-1]
     assert not find_forbidden(d.all_text())
+
+
+@pytest.mark.parametrize(
+    ("turns", "said", "not_said"),
+    [
+        (
+            ("В посылке не хватает одной тарелки из набора", "заказ 6655443", "верните деньги"),
+            "чего не хватало",
+            "полный",
+        ),
+        (
+            ("One of the two mugs was missing from my parcel", "order 6655443", "refund please"),
+            "for what was missing",
+            "full refund",
+        ),
+        (
+            ("W paczce brakowało jednego talerza", "zamówienie 6655443", "wolę zwrot pieniędzy"),
+            "czego brakowało",
+            "pełny",
+        ),
+    ],
+)
+async def test_a_refund_for_a_missing_item_is_for_what_was_missing(
+    services: Services, turns: tuple[str, ...], said: str, not_said: str
+) -> None:
+    """'В посылке не хватает одной тарелки', then 'верните деньги' got 'оформил полный возврат
+    денег по заказу': a full refund of an order that came, for one plate. The money is for
+    what was missing."""
+    d = Dialogue(services, str(next(_ids)))
+    for turn in turns:
+        await d.send(turn)
+    assert [e["option"] for e in d.of("fix_chosen")] == ["refund"], d.replies
+    reply = " ".join(d.replies[-1])
+    assert said in reply and not_said not in reply.lower(), reply

@@ -2704,7 +2704,11 @@ class ComplaintFlow:
         case["choice"] = option
         case["outcome"] = option
         ctx.event("fix_chosen", option=option)
-        self._promise(ctx, case, self._option_rule(rule, option), f"fix_{option}", lead=lead)
+        key = f"fix_{option}"
+        if option == "refund" and case.get("type") == "missing_item":
+            # the money for what was missing, not "a full refund" of an order that came
+            key = "fix_refund_missing"
+        self._promise(ctx, case, self._option_rule(rule, option), key, lead=lead)
         if then:
             ctx.say_text(then)
         await self._save(ctx, case)
