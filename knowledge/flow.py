@@ -1302,6 +1302,11 @@ class FaqFlow:
         """``message`` asked of the KB for another flow: the answer, or the closest topics."""
         return await self._question(ctx, ctx.state.setdefault("faq", {}), message, strict=False)
 
+    async def sure_answer(self, ctx: TurnContext, message: str) -> bool:
+        """``message`` answered from the KB for another flow when the KB is sure of it (at
+        least ``high_confidence``); False, with nothing said, otherwise."""
+        return await self._question(ctx, ctx.state.setdefault("faq", {}), message, strict=True)
+
     async def entry_for(self, ctx: TurnContext, message: str) -> str | None:
         """The entry the KB is sure answers ``message`` (or would, but for the order number it
         names: a request about that order), or None."""

@@ -2373,3 +2373,47 @@ async def test_a_wait_that_wore_them_out_with_an_order_number_is_passed_on(
     assert "3344556" in texts(out)
     out = await say(shipped_shop, "4138", "Надоело ждать, отмените заказ 4455667")
     assert [e["reason"] for e in events(out, "escalated")] == ["order_change"], texts(out)
+
+
+@pytest.mark.parametrize(
+    ("user", "text"),
+    [
+        ("4141", "а как мне тут связаться с оператором, если вдруг понадобится?"),
+        ("4142", "How can I reach a human agent if I ever need one?"),
+        ("4143", "Jak się tu połączyć z konsultantem w razie potrzeby?"),
+    ],
+)
+async def test_how_a_person_is_reached_asked_for_later_gets_the_answer(
+    shipped_shop: Services, user: str, text: str
+) -> None:
+    """'…how do I reach a human agent if I ever need one?' named a person and was passed to a
+    colleague at once. It asks how that is done, for later: the shop's answer says how."""
+    out = await say(shipped_shop, user, text)
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["talk_to_person"], texts(out)
+    assert not events(out, "escalated"), texts(out)
+
+
+@pytest.mark.parametrize(
+    ("user", "text"),
+    [
+        ("4144", "как связаться с оператором?"),
+        ("4145", "Хочу поговорить с менеджером"),
+        ("4146", "Позовите человека, если можно"),
+    ],
+)
+async def test_a_person_asked_for_now_is_still_called(
+    shipped_shop: Services, user: str, text: str
+) -> None:
+    out = await say(shipped_shop, user, text)
+    assert [e["reason"] for e in events(out, "escalated")] == ["customer_request"], texts(out)
+    assert not events(out, "faq_answered"), texts(out)
+
+
+async def test_a_person_to_the_model_with_no_word_for_one_gets_the_kb_answer_first(
+    shipped_shop: Services,
+) -> None:
+    """'Хочу сделать заказ для компании, нужен счёт' (a person to the model, though it names
+    none) was passed to a colleague at once: the shop's answer on invoices for companies."""
+    out = await say(shipped_shop, "4147", "Хочу сделать заказ для компании, нужен счёт")
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["invoice_receipts"]
+    assert not events(out, "escalated"), texts(out)

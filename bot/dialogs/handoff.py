@@ -33,6 +33,41 @@ _HUMAN = re.compile(
     re.IGNORECASE,
 )
 
+# "а как тут в чате переключиться на живого сотрудника, если вдруг понадобится?", "how do I
+# get this chat passed to a human if I ever need one?": how a person is reached, asked for
+# later, not a person asked for now (the shop's answer on talking to a person says how)
+_HOW_TO_REACH = re.compile(
+    r"\bhow\s+(?:do|can|would|could|will)\s+i\s+(?:get|reach|talk|speak|contact|switch|be\s+"
+    r"(?:passed|transferred|put|connected))\b|"
+    r"(?<!\w)как\s+(?:(?:тут|здесь|мне|в\s+чате|можно|будет)\s+)*(?:переключиться|связаться|"
+    r"позвать|поговорить|выйти\s+на|попасть|перейти)|"
+    r"\bjak\s+(?:(?:tu|tutaj|w\s+tym\s+czacie|mog[ęe]|mo[żz]na|si[ęe])\s+)*(?:prze[łl][ąa]czy[ćc]|"
+    r"po[łl][ąa]czy[ćc]|skontaktowa[ćc]|porozmawia[ćc]|dosta[ćc]\s+si[ęe]|przej[śs][ćc])",
+    re.IGNORECASE,
+)
+_LATER_NEED = re.compile(
+    r"(?<!\w)(?:если\s+(?:вдруг\s+)?(?:понадобится|потребуется|нужно\s+будет|будет\s+нужно)|"
+    r"на\s+всякий\s+случай|в\s+случае\s+чего)|"
+    r"\bif\s+(?:i\s+)?(?:ever\s+)?(?:need|needed)\b|\b(?:just\s+)?in\s+case\b|"
+    r"\bgdyby(?:m|\s+co)?\b|\bw\s+razie\s+(?:potrzeby|czego)|\bjakby\s+co\b",
+    re.IGNORECASE,
+)
+# "позвоните мне", "call me back", "zadzwońcie do mnie": a call asked for, a person's job
+_CALL_ASKED = re.compile(
+    r"звон|перезвон|\bcall\b|\bphone\s+me|zadzwo|oddzwo|telefon",
+    re.IGNORECASE,
+)
+# a request for a person to the model with no word for one, this long at least, is asked of
+# the knowledge base first ("Хочу сделать заказ для компании, нужен счёт": the shop's answer
+# for companies)
+KB_BEFORE_PERSON_WORDS = 4
+
+
+def asks_how_to_reach_later(text: str) -> bool:
+    """A question about how a person is reached, for later ("…if I ever need one")."""
+    return bool(_HOW_TO_REACH.search(text) and _LATER_NEED.search(text))
+
+
 # "А вы вообще кто, бот?", "am I talking to a bot?", "czy to bot?": who is answering
 _WHO_ANSWERS = re.compile(
     r"(?<!\w)(?:ты|вы)(?:[\s,]+\w+){0,2}[\s,]+(?:бот|робот)(?!\w)|(?<!\w)это\s+(?:\w+\s+)?бот(?!\w)|"
@@ -146,6 +181,24 @@ class HandoffFlow:
             ctx.say("bot_identity", buttons=ConversationEngine.topic_buttons(ctx.texts))
             ctx.event("bot_identity")
             return True
+        if wants_person and not data and threat in (None, "none") and ctx.faq is not None:
+            case = ctx.state.get("complaint") or {}
+            idle = case.get("stage") in (None, "done") and ctx.state.get("order_status") != "asked"
+            if idle and asks_how_to_reach_later(text):
+                # "…переключиться на живого сотрудника, если вдруг понадобится? и быстро они
+                # отвечают?": how it is done, from the KB (a person stays a tap away)
+                return await ctx.faq.question(ctx, text)
+            if (
+                idle
+                and ctx.intent == "request_human"
+                and not _HUMAN.search(text)
+                and not _CALL_ASKED.search(text)
+                and len(text.split()) >= KB_BEFORE_PERSON_WORDS
+                and await ctx.faq.sure_answer(ctx, text)
+            ):
+                # "Хочу сделать заказ для компании, нужен счёт" (a person to the model, with
+                # no word for one) was passed to a colleague at once: the KB's sure answer
+                return True
         if wants_person:
             ctx.request_handoff("customer_request", "normal")
             return True
