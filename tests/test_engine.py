@@ -2417,3 +2417,82 @@ async def test_a_person_to_the_model_with_no_word_for_one_gets_the_kb_answer_fir
     out = await say(shipped_shop, "4147", "Хочу сделать заказ для компании, нужен счёт")
     assert [e["answer_id"] for e in events(out, "faq_answered")] == ["invoice_receipts"]
     assert not events(out, "escalated"), texts(out)
+
+
+@pytest.mark.parametrize(
+    ("user", "text"),
+    [
+        ("4151", "ау"),
+        ("4152", "есть кто?"),
+        ("4153", "Да"),
+        ("4154", "ok"),
+        ("4155", "ну"),
+        ("4156", "halo, jest tam ktoś?"),
+    ],
+)
+async def test_a_hello_or_a_yes_to_start_a_talk_is_greeted(
+    shipped_shop: Services, user: str, text: str
+) -> None:
+    """'ау', 'Да' or 'ok' as a chat's first message got 'Хорошо. Что-нибудь ещё?' (a yes to
+    the model, and nothing was asked), 'есть кто?' how to reach a person. The customer is
+    checking that someone is there: a hello, and what the bot can do."""
+    out = await say(shipped_shop, user, text)
+    said = texts(out)
+    assert re.search(r"помочь|help|pomóc", said, re.I), said
+    assert not re.search(r"что-нибудь ещё|anything else|coś jeszcze", said, re.I), said
+    assert not events(out, "faq_answered") and not events(out, "escalated"), said
+
+
+async def test_a_hello_mid_talk_is_no_first_greeting_and_a_yes_after_a_day_is_a_hello(
+    shipped_shop: Services,
+) -> None:
+    """'ау' right after an answer: the bot is here (not 'Приветствую!' as at the start); 'Да'
+    right after is an answer to 'what would you like to sort out?'; 'Да' the next day, with
+    nothing said since, starts a new talk and is greeted."""
+    start = shipped_shop.engine.clock()
+    shipped_shop.engine.clock = lambda: start
+    await say(shipped_shop, "4157", "Сколько стоит доставка?")
+    shipped_shop.engine.clock = lambda: start + timedelta(minutes=1)
+    there = await say(shipped_shop, "4157", "ау")
+    assert texts(there) and not re.search(r"приветствую", texts(there), re.I), texts(there)
+    assert not events(there, "faq_answered"), texts(there)
+    shipped_shop.engine.clock = lambda: start + timedelta(minutes=2)
+    yes = await say(shipped_shop, "4157", "Да")
+    assert re.search(r"что-нибудь ещё|чем ещё", texts(yes), re.I), texts(yes)
+    shipped_shop.engine.clock = lambda: start + timedelta(days=1)
+    later = await say(shipped_shop, "4157", "Да")
+    assert re.search(r"помочь", texts(later), re.I), texts(later)
+    assert not re.search(r"что-нибудь ещё", texts(later), re.I), texts(later)
+
+
+@pytest.mark.parametrize(
+    ("user", "text"),
+    [("4158", "Ну и где?"), ("4159", "И где?"), ("4160", "Gdzie to jest?")],
+)
+async def test_where_of_nothing_to_start_a_talk_asks_for_the_order(
+    shipped_shop: Services, user: str, text: str
+) -> None:
+    """'Ну и где?' to start a chat got 'Хорошо. Что-нибудь ещё?' (a yes to the model),
+    'Gdzie to jest?' a hello: where the order is, as 'Where is it?' is read (its number asked)."""
+    out = await say(shipped_shop, user, text)
+    assert [e["slot"] for e in events(out, "asked_for")] == ["order_ref"], texts(out)
+    assert not events(out, "complaint_opened"), texts(out)
+
+
+@pytest.mark.parametrize(
+    ("user", "text", "ctype"),
+    [
+        ("4161", "I've been waiting for two weeks!", "delivery_delay"),
+        ("4162", "We have been waiting 10 days already, this is ridiculous", "delivery_delay"),
+        ("4163", "I've been waiting two weeks for my refund", "billing"),
+    ],
+)
+async def test_how_long_a_customer_waited_is_the_late_orders_case(
+    shipped_shop: Services, user: str, text: str, ctype: str
+) -> None:
+    """'I've been waiting for two weeks!' was a service complaint ('you'll hear back within 24
+    hours') where 'Жду уже две недели!' is the late order's: the order number asked for. A wait
+    for the refund stays a money case."""
+    out = await say(shipped_shop, user, text)
+    assert [e["complaint_type"] for e in events(out, "complaint_opened")] == [ctype], texts(out)
+    assert [e["slot"] for e in events(out, "asked_for")] == ["order_ref"], texts(out)

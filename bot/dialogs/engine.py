@@ -96,6 +96,7 @@ from bot.nlu.lexicon import (
     thanks_for_nothing,
     tired_of_waiting,
     type_denied,
+    waited_long,
 )
 from bot.nlu.translit import cyrillize
 from escalation.hours import answer_from, is_open, next_open, sla_minutes
@@ -109,12 +110,20 @@ from escalation.service import (
 
 # "алло", "вы тут?", "anyone there?": is anybody there? (asked while a person is awaited)
 # ... also two at once: "алло, вы тут?", "hello? anyone there?", "halo, jest tam ktoś?"
+# "алло", "ау", "вы тут?", "есть кто?", "anyone there?", "jest tam ktoś?": is anyone there
+# (after an optional "ну")
+_PRESENCE = (
+    r"алл?о+|ау+|эй|вы\s+(?:тут|здесь|там)|есть\s+(?:тут\s+)?кто(?:-?нибудь)?|кто-?нибудь|"
+    r"hello|hey|anyone(?:\s+there)?|anybody(?:\s+there)?|are\s+you\s+there|"
+    r"is\s+anyone\s+there|halo|hej|(?:czy\s+)?(?:jest\s+)?(?:tam\s+)?kto[śs]?(?:\s+tam)?"
+    r"(?:\s+jest)?|jeste[śs]cie\s+tam"
+)
+# ... and nothing else: at the start of a chat, a hello
+_ANYONE_THERE = re.compile(
+    rf"^\W*(?:(?:(?:ну\s+)?(?:{_PRESENCE})|ну+)(?![^\W\d_])\W*)+$", re.IGNORECASE
+)
 _STILL_THERE = re.compile(
-    r"^\W*(?:(?:ну\s+)?(?:алл?о+|ау+|эй|вы\s+(?:тут|здесь|там)|есть\s+(?:тут\s+)?кто(?:-?нибудь)?|"
-    r"кто-?нибудь|ну\s+что\s+там|ну\s+и|и\s+что|hello|hey|anyone(?:\s+there)?|"
-    r"anybody(?:\s+there)?|are\s+you\s+there|is\s+anyone\s+there|halo|hej|"
-    r"(?:czy\s+)?(?:jest\s+)?(?:tam\s+)?kto[śs]?(?:\s+tam)?(?:\s+jest)?|"
-    r"jeste[śs]cie\s+tam|i\s+co|"
+    rf"^\W*(?:(?:ну\s+)?(?:{_PRESENCE}|ну\s+что\s+там|ну\s+и|и\s+что|i\s+co|"
     # "ну где вы?", "where are you?", "ile jeszcze mam czekać?": where everyone is, how long
     r"(?:и\s+)?где\s+(?:же\s+)?(?:вы|все|оператор|коллега|консультант|ответ)|вы\s+где|"
     r"(?:ну\s+)?(?:сколько|долго)(?:\s+(?:ещё|еще|мне|нам|можно|ждать|ожидать))+|"
@@ -272,6 +281,18 @@ _NOTHING_ELSE = re.compile(
 # "где вы?" asked again this long after the bot last said a colleague has the case is
 # answered again (sooner, the answer still stands on the screen)
 RELAY_NUDGE_AGAIN = timedelta(minutes=15)
+# a message after this long with nothing said in the chat (or the chat's first) starts a new
+# talk: a "да" or "ау" is a hello there, not an answer to something said a day ago
+QUIET_BEFORE = timedelta(hours=6)
+
+# "Ну и где?", "И где?", "Gdzie to jest?", "So where is it?": where, and of nothing named (at
+# the start of a talk, the order: a "yes" or a hello to the model)
+_BARE_WHERE = re.compile(
+    r"^\W*(?:(?:ну|и|а|так|and|so|well|a|i|no|to)\W+)*(?:где|where|gdzie)"
+    r"(?:\W+(?:же|он|она|оно|они|is|it|it's|are|they|to|jest|s[ąa]|ono|on|ona|one|now|"
+    r"теперь|сейчас|teraz))*\W*$",
+    re.IGNORECASE,
+)
 
 if TYPE_CHECKING:
     from bot.nlu import Classifier, Prediction
@@ -1425,6 +1446,9 @@ class TurnContext:
     # read once per turn: the engine reads it as an order named, the order flow notes it)
     lone_order: str | None = None
     person_said: bool = False  # a reply already says a colleague takes over (``PERSON_SAID``)
+    # nothing said in the chat for :data:`QUIET_BEFORE` before this message (or the chat's
+    # first): it starts a new talk
+    quiet_before: bool = False
     # the FAQ flow (knowledge/flow.py) when a knowledge base is installed: other flows ask
     # it whether the knowledge base is sure about a message they are unsure of
     faq: Any = None
@@ -1569,6 +1593,16 @@ class ConversationEngine:
                 emotion="upset" if whole.emotion in (None, "calm") else whole.emotion,
                 intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
             )
+        elif (
+            whole.intent == "complaint"
+            and whole.complaint_type == "service_quality"
+            and waited_long(text)
+            and failure_named(text, unsure_status=True) is None
+        ):
+            # "I've been waiting for two weeks!" (a service complaint to the model: "you'll
+            # hear back within 24 hours"): the wait for the order, the late order's case, as
+            # "Жду уже две недели!" and "Czekam już dwa tygodnie!" are read
+            whole = dataclasses.replace(whole, complaint_type="delivery_delay")
         if (
             whole.intent != "order_status"
             and whole.threat in (None, "none")
@@ -2007,6 +2041,10 @@ class ConversationEngine:
 
         state = copy.deepcopy(conversation.state or {})
         state["turns"] = int(state.get("turns", 0)) + 1
+        quiet = state["turns"] == 1 or (
+            conversation.updated_at is not None
+            and now - as_utc(conversation.updated_at) >= QUIET_BEFORE
+        )
 
         if prediction is None:
             prediction = await self.classify(incoming)
@@ -2021,6 +2059,20 @@ class ConversationEngine:
                 emotion="calm",
                 threat="none",
                 order_ref=ref,
+                intent_confidence=max(prediction.intent_confidence, MIN_CONFIDENCE),
+            )
+        elif (
+            prediction is not None
+            and quiet
+            and not question_stands(state)
+            and _BARE_WHERE.match(incoming.text or "")
+        ):
+            # "Ну и где?", "Gdzie to jest?" to start a talk ("Хорошо. Что-нибудь ещё?" when
+            # the model read a "yes"): the order, asked after as "Where is it?" is
+            prediction = dataclasses.replace(
+                prediction,
+                intent="order_status",
+                complaint_type=None,
                 intent_confidence=max(prediction.intent_confidence, MIN_CONFIDENCE),
             )
         if replay is None:  # a replayed message was classified when it came
@@ -2044,6 +2096,7 @@ class ConversationEngine:
             message=message,
             faq=self._faq_flow(),
             lone_order=lone,
+            quiet_before=quiet,
         )
         if prediction is not None:
             ctx.event(
@@ -2237,6 +2290,16 @@ class ConversationEngine:
                 ctx.say("apology_accepted")
                 ctx.state["anything_else"] = ctx.state.get("turns", 0)
             return
+        if (
+            _ANYONE_THERE.match(text)
+            and not question_stands(ctx.state)
+            and not ctx.incoming.attachments
+        ):
+            # "ау", "есть кто?", "вы тут?" with nothing asked and nobody awaited: the bot is
+            # here ("Хорошо. Что-нибудь ещё?" or how to reach a person, to the model)
+            ctx.state["misunderstood"] = 0
+            self._greet(ctx, again=not ctx.quiet_before)
+            return
         if how_are_you(text) and not question_stands(ctx.state):
             # "how are you?" got "I only know shop matters", "как дела?" a greeting: small
             # talk answered in kind in every language, and what the bot can do
@@ -2307,14 +2370,9 @@ class ConversationEngine:
             return
         if intent in SOCIAL_INTENTS:
             ctx.state["misunderstood"] = 0
-            if intent == "greeting":
-                greeted = ctx.state.get("greeted", False)
-                ctx.state["greeted"] = True
-                if greeted:
-                    ctx.say("greeting_again")
-                else:
-                    name = f", {ctx.customer.first_name}" if ctx.customer.first_name else ""
-                    ctx.say("greeting", name=name)
+            if intent == "greeting" or (intent == "affirm" and ctx.quiet_before):
+                # "Да", "ok" to start a talk: nothing to say yes to, a hello
+                self._greet(ctx)
             else:
                 ctx.say(f"{intent}_reply" if intent != "goodbye" else "goodbye")
                 if intent in ("affirm", "thanks"):
@@ -2330,6 +2388,18 @@ class ConversationEngine:
         # No flow could handle it (e.g. no knowledge base installed): a person will.
         ctx.event("unhandled", intent=intent)
         ctx.request_handoff("needs_person")
+
+    @staticmethod
+    def _greet(ctx: TurnContext, *, again: bool = False) -> None:
+        """Hello, and what the bot can do (hello again, once the customer was greeted, or
+        ``again``: mid-talk)."""
+        greeted = ctx.state.get("greeted", False)
+        ctx.state["greeted"] = True
+        if greeted or again:
+            ctx.say("greeting_again")
+        else:
+            name = f", {ctx.customer.first_name}" if ctx.customer.first_name else ""
+            ctx.say("greeting", name=name)
 
     async def _escalate(self, ctx: TurnContext) -> None:
         """Open (or join) a ticket: the chat passes to people with the full context card."""

@@ -1279,6 +1279,32 @@ _WAITED_FOR_OTHER = re.compile(
 )
 
 
+# "I've been waiting for two weeks!", "Жду уже месяц", "Czekam już dwa tygodnie": how long the
+# customer has waited (a service complaint to the model, in English: "within 24 hours")
+_NUMBER_WORDS = (
+    r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|a\s+few|few|"
+    r"одн[уа]|две|два|три|четыре|пять|шесть|семь|восемь|девять|десять|несколько|полтора|"
+    r"полторы|jeden|jedn[ąa]|dwa|dwie|trzy|cztery|pi[ęe][ćc]|sze[śs][ćc]|siedem|osiem|"
+    r"dziewi[ęe][ćc]|dziesi[ęe][ćc]|kilka)"
+)
+_WAITED_LONG = re.compile(
+    r"\b(?:i'?ve|i\s+have|we'?ve|we\s+have)\s+been\s+waiting\s+(?:for\s+)?(?:(?:over|more\s+than|"
+    rf"almost|nearly|about|already)\s+)*(?:{_NUMBER_WORDS}\s+)?(?:days?|weeks?|months?|ages)\b|"
+    rf"(?<!\w)жд(?:у|[её]м)\s+(?:уже\s+)?(?:(?:больше|более|почти|около)\s+)?(?:{_NUMBER_WORDS}\s+)?"
+    r"(?:дн(?:я|ей)|день|недел[иью]|месяц(?:а|ев)?|вечность)(?!\w)|"
+    rf"\bczekam(?:y)?\s+(?:ju[żz]\s+)?(?:(?:ponad|prawie|oko[łl]o)\s+)?(?:{_NUMBER_WORDS}\s+)?"
+    r"(?:dni|dzie[ńn]|tydzie[ńn]|tygodni[ea]?|miesi[ąa]c[ea]?|miesi[ęe]cy|wieki)\b",
+    re.IGNORECASE,
+)
+
+
+def waited_long(text: str) -> bool:
+    """The customer says how long they have waited ("I've been waiting for two weeks!"),
+    and not for an answer, a person or their money."""
+    text = text or ""
+    return bool(_WAITED_LONG.search(text)) and not _WAITED_FOR_OTHER.search(text)
+
+
 def tired_of_waiting(text: str) -> bool:
     """The customer says they are worn out by waiting ("надоело ждать", "I'm tired of
     waiting", "nie chcę dłużej czekać"), and not for an answer, a person or their money
