@@ -342,6 +342,8 @@ def build_card(
         lines.append(say("op_card_would_like", fix=in_words(say, FIX, complaint["wished"])))
     if state.get("safety") == ticket.id:  # told while waiting for a person
         lines.append(say("op_card_safety"))
+    if state.get("callback") == ticket.id:  # "Перезвоните мне": the number is in the details
+        lines.append(say("op_card_callback"))
     if complaint.get("overdue"):
         lines.append(say("op_card_overdue"))
     if earlier is not None:

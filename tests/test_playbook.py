@@ -6941,3 +6941,55 @@ async def test_a_refund_for_a_missing_item_is_for_what_was_missing(
     assert [e["option"] for e in d.of("fix_chosen")] == ["refund"], d.replies
     reply = " ".join(d.replies[-1])
     assert said in reply and not_said not in reply.lower(), reply
+
+
+@pytest.mark.parametrize(
+    ("ask", "number", "said"),
+    [
+        ("Перезвоните мне по номеру +79161234567", None, "+79161234567"),
+        ("Мой заказ 5512377 так и не пришёл, перезвоните мне", "+79161234567", "+79161234567"),
+        ("Can you call me back, please?", "+44 7700 900123", "+44 7700 900123"),
+        ("Zadzwońcie do mnie proszę", "601 234 567", "601 234 567"),
+    ],
+)
+async def test_a_call_back_asked_for_reaches_a_person_with_the_number(
+    services: Services, ask: str, number: str | None, said: str
+) -> None:
+    """'Перезвоните мне' got the quality manager's 24 hours, 'Can you call me?' the shop's phone
+    numbers, 'Zadzwońcie do mnie' 'a reply will be here': nobody heard a call was wanted.
+    A colleague is called, the card says the customer asks for a call back, and the number is
+    asked for when not given, said back when it comes, and on the card."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(ask)
+    escalated = d.of("escalated")
+    assert escalated and escalated[0]["reason"] == "customer_request", d.replies
+    asked = [e["slot"] for e in d.of("asked_for")]
+    if number is None:
+        assert "contact" not in asked and said in " ".join(d.replies[0]), d.replies
+    else:
+        assert "contact" in asked, d.events
+        await d.send(number)
+        assert said in " ".join(d.replies[-1]), d.replies
+        assert not re.search(r"извините за ожидание|sorry for the wait|przepraszam", d.all_text())
+    async with services.sessionmaker() as session:
+        card = await render_card(
+            session, services.settings, await session.get(Ticket, escalated[0]["ticket_id"])
+        )
+    assert "call back" in card.text and said in card.text, card.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Почему мне никто не перезвонил?",
+        "Не звоните мне больше, пишите в чат",
+        "Можно вам позвонить?",
+    ],
+)
+async def test_no_call_asked_for_is_no_call_back(services: Services, text: str) -> None:
+    """A complaint that nobody called, a wish not to be called, a question whether the
+    customer may call: nobody is told to call back."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert not re.search(r"перезвонить вам|вам перезвонить", d.all_text()), d.replies
+    assert not d.of("escalated") or "callback" not in (await d.state()), d.replies

@@ -733,6 +733,12 @@ def _refund_asked(pred: Prediction, text: str) -> Prediction:
     )
 
 
+def _callback_asked(text: str) -> bool:
+    from bot.dialogs.handoff import callback_asked  # handoff imports this module
+
+    return callback_asked(text)
+
+
 def _wants_person(text: str) -> bool:
     from bot.dialogs.handoff import wants_person  # handoff imports this module
 
@@ -1410,6 +1416,8 @@ PERSON_SAID = frozenset(
         "complaint_not_satisfied",
         "complaint_to_person",
         "survey_sorry_reopen",
+        "callback_noted",
+        "callback_noted_ask",
     }
 )
 
@@ -2432,6 +2440,8 @@ class ConversationEngine:
             now=ctx.now,
         )
         ctx.conversation.state = ctx.state
+        if created and _callback_asked(ctx.incoming.text or ""):
+            self._callback_noted(ctx, ticket.id)
         if created or reopened is not None:
             # the time promised is the one the ticket's deadline counts from
             starts = answer_from(ctx.now, ctx.settings, priority)
@@ -2457,6 +2467,19 @@ class ConversationEngine:
             created=created,
             reopened=reopened is not None,
         )
+
+    @staticmethod
+    def _callback_noted(ctx: TurnContext, ticket_id: int) -> None:
+        """A call back asked for ("Перезвоните мне"): the colleague's card says so, and the
+        customer hears it is passed on, with the number to call, or is asked for one (not
+        only "a reply will be here")."""
+        ctx.state["callback"] = ticket_id
+        contact = str((ctx.state.get("known") or {}).get("contact") or "")
+        if contact and "@" not in contact:
+            ctx.say("callback_noted", contact=contact)
+        else:
+            ctx.say("callback_noted_ask")
+            ctx.event("asked_for", slot="contact")
 
     def _when_open(self, ctx: TurnContext, opens: datetime) -> str:
         opens = opens.astimezone(ctx.settings.tz)
@@ -2540,6 +2563,16 @@ class ConversationEngine:
                 ctx.state["hurried"] = ctx.state["relay_noted"] = ticket.id
                 await self._raise(ctx, ticket, "needs_person")
                 ctx.say("waited_for_person_relay")
+                return
+            known = ctx.state.get("known") or {}
+            if (
+                ctx.state.get("callback") == ticket.id
+                and "contact" in ctx.new_slots
+                and "@" not in str(known.get("contact"))
+            ):
+                # the number asked for a call back: said to be passed on (the card shows it)
+                ctx.state["relay_noted"] = ticket.id
+                ctx.say("callback_number_noted", contact=known["contact"])
                 return
             social = ctx.intent in ("thanks", "goodbye", "affirm", "greeting")
             if ticket.status == "open" and not social and ctx.state.get("relay_noted") != ticket.id:

@@ -33,6 +33,33 @@ _HUMAN = re.compile(
     re.IGNORECASE,
 )
 
+# "Перезвоните мне", "Can you call me back?", "Zadzwońcie do mnie": a call asked for (a person,
+# who sees that the customer would like a call and the number to call); not "не звоните мне",
+# "can I call you?", "czy można do was zadzwonić?", "you promised to call me"
+_CALLBACK = re.compile(
+    r"(?<!не\s)(?<!\w)(?:по|пере)звони(?:те)?(?:\s+(?:мне|нам|пожалуйста))*(?=\W|$)|"
+    r"(?<!не\s)(?<!\w)(?:можете|могли\s+бы)\s+(?:(?:вы|мне|нам|пожалуйста)\s+)*(?:по|пере)звонить"
+    r"(?!\s+(?:вам|в\s+магазин|на\s+горячую|по\s+телефону\s+(?:вам|магазин)))|"
+    r"(?<!\w)(?:прошу|просьба|просим)\s+(?:(?:вас|мне|нам|меня)\s+)*(?:по|пере)звонить|"
+    r"(?<!\w)(?:хочу|хотел[аи]?\s+бы),?\s+чтобы\s+мне\s+(?:по|пере)звонили|"
+    r"(?<!\w)наберите\s+(?:мне|меня)|(?<!\w)обратн\w+\s+звон\w+|(?<!\w)жду\s+вашего\s+звонка|"
+    r"(?:^|[.!?,;:]\s*|\b(?:please|pls|plz|kindly)\s+|\b(?:can|could|would|will)\s+(?:you|someone|"
+    r"somebody|anyone|one\s+of\s+you)\s+(?:please\s+)?)(?:call|phone|ring)\s+me\b|"
+    r"\bgive\s+me\s+a\s+(?:call|ring)\b|\b(?:request|want|like|need)\s+a\s+call\s*-?back\b|"
+    r"\bcall\s*-?back\s+(?:request|please)\b|"
+    r"(?<!nie\s)\b(?:za|od)dzwo[ńn](?:cie)?(?:\s+(?:do\s+mnie|prosz[ęe]))*(?=\W|$)|"
+    r"\bprosz[ęe]\s+(?:o\s+(?:kontakt\s+telefoniczny|telefon|oddzwonienie)|(?:do\s+mnie\s+)?"
+    r"(?:za|od)dzwoni[ćc])|\b(?:czy\s+)?(?:mo[żz]ecie|mo[żz]e\s+kto[śs]|mo[żz]na)\s+(?:(?:prosz[ęe]|"
+    r"pa[ńn]stwo)\s+)*do\s+mnie\s+(?:za|od)?dzwoni[ćc]",
+    re.IGNORECASE,
+)
+
+
+def callback_asked(text: str) -> bool:
+    """A call back asked for ("Перезвоните мне", "Can you call me?", "Zadzwońcie do mnie")."""
+    return bool(_CALLBACK.search(text or ""))
+
+
 # "а как тут в чате переключиться на живого сотрудника, если вдруг понадобится?", "how do I
 # get this chat passed to a human if I ever need one?": how a person is reached, asked for
 # later, not a person asked for now (the shop's answer on talking to a person says how)
@@ -135,13 +162,13 @@ def activist_gesture(ctx: TurnContext, rules: Rules, text: str) -> str:
 
 
 def wants_person(text: str) -> bool:
-    """An explicit request for a person anywhere in a message, however long."""
-    return bool(_HUMAN.search(text))
+    """An explicit request for a person (or a call) anywhere in a message, however long."""
+    return bool(_HUMAN.search(text)) or callback_asked(text)
 
 
 def asks_for_person(text: str) -> bool:
-    """ "A real person, please", in words (short messages only)."""
-    return bool(_HUMAN.search(text)) and len(text) < 120
+    """ "A real person, please", "call me back", in words (short messages only)."""
+    return wants_person(text) and len(text) < 120
 
 
 class HandoffFlow:
