@@ -2344,6 +2344,8 @@ async def test_a_size_that_does_not_fit_after_the_returns_answer_gets_the_size_e
         ("4134", "Не хочу больше ждать"),
         ("4135", "Nie chcę dłużej czekać"),
         ("4136", "Сколько можно ждать?"),
+        ("4139", "Жду-жду, а толку ноль"),
+        ("4140", "I keep waiting and waiting and nothing"),
     ],
 )
 async def test_a_customer_worn_out_by_waiting_gets_the_late_order_case(
@@ -2351,8 +2353,10 @@ async def test_a_customer_worn_out_by_waiting_gets_the_late_order_case(
 ) -> None:
     """'Надоело ждать!', "I'm tired of waiting" and 'Mam dość czekania' were goodbyes to the
     model ('Bye! Write any time'), 'Не хочу больше ждать' a "no" ('I didn't quite
-    understand'), 'Сколько можно ждать?' the delivery times. A wait has worn the customer out:
-    the late order's case, with thanks, an apology and the order number asked for."""
+    understand'), 'Сколько можно ждать?' the delivery times, 'Жду-жду, а толку ноль' was not
+    understood and 'I keep waiting and waiting' got the quality manager's 24 hours. A wait has
+    worn the customer out: the late order's case, with thanks, an apology and the order number
+    asked for."""
     out = await say(shipped_shop, user, text)
     opened = events(out, "complaint_opened")
     assert [e["complaint_type"] for e in opened] == ["delivery_delay"], texts(out)

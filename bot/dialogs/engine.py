@@ -1604,13 +1604,18 @@ class ConversationEngine:
         elif (
             whole.intent == "complaint"
             and whole.complaint_type == "service_quality"
-            and waited_long(text)
+            and (waited_long(text) or tired_of_waiting(text))
             and failure_named(text, unsure_status=True) is None
         ):
-            # "I've been waiting for two weeks!" (a service complaint to the model: "you'll
-            # hear back within 24 hours"): the wait for the order, the late order's case, as
-            # "Жду уже две недели!" and "Czekam już dwa tygodnie!" are read
-            whole = dataclasses.replace(whole, complaint_type="delivery_delay")
+            # "I've been waiting for two weeks!", "I keep waiting and waiting" (a service
+            # complaint to the model: "you'll hear back within 24 hours"), "Жду-жду, а толку
+            # ноль" ("I didn't quite understand"): the wait for the order, the late order's
+            # case, as "Жду уже две недели!" and "Czekam i czekam" are read
+            whole = dataclasses.replace(
+                whole,
+                complaint_type="delivery_delay",
+                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
+            )
         if (
             whole.intent != "order_status"
             and whole.threat in (None, "none")

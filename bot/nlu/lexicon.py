@@ -1265,7 +1265,10 @@ _TIRED_OF_WAITING = re.compile(
     r"\bmam\s+(?:ju[żz]\s+)?do[śs][ćc]\s+czekania|\bdo[śs][ćc]\s+(?:ju[żz]\s+)?czekania|"
     r"\bnie\s+(?:chc[ęe]|b[ęe]d[ęe]|mog[ęe]|zamierzam)\s+(?:(?:ju[żz]|d[łl]u[żz]ej|d[łl]u[gż]o|"
     r"wiecznie)\s+)+czeka[ćc]|\bile\s+(?:(?:jeszcze|mo[żz]na|mam|ja)\s+)+czeka[ćc]|"
-    r"zm[ęe]czon\w*\s+czekaniem",
+    r"zm[ęe]czon\w*\s+czekaniem|"
+    # "Жду-жду, а толку ноль", "waiting and waiting", "czekam i czekam": a wait said twice
+    r"(?<!\w)жд(?:у|[её]м)(?:[-\s]+(?:и\s+)?жд(?:у|[её]м))+(?!\w)|\bwaiting\s+and\s+waiting\b|"
+    r"\bczekam(?:y)?\s+i\s+czekam",
     re.IGNORECASE,
 )
 
