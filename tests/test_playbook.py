@@ -6993,3 +6993,20 @@ async def test_no_call_asked_for_is_no_call_back(services: Services, text: str) 
     await d.send(text)
     assert not re.search(r"перезвонить вам|вам перезвонить", d.all_text()), d.replies
     assert not d.of("escalated") or "callback" not in (await d.state()), d.replies
+
+
+async def test_a_call_back_asked_for_while_a_person_is_awaited_is_on_the_card(
+    services: Services,
+) -> None:
+    """'Перезвоните мне' after a person was called got 'passed this on as well': the card did
+    not say a call was wanted. It does now, and the number is asked for, then said back."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Позовите оператора, пожалуйста")
+    ticket_id = d.of("escalated")[0]["ticket_id"]
+    out = await d.send("Перезвоните мне, пожалуйста")
+    assert out.details_changed and [e["slot"] for e in d.of("asked_for")] == ["contact"]
+    await d.send("+79161234567")
+    assert "+79161234567" in " ".join(d.replies[-1]), d.replies
+    async with services.sessionmaker() as session:
+        card = await render_card(session, services.settings, await session.get(Ticket, ticket_id))
+    assert "call back" in card.text and "+79161234567" in card.text, card.text

@@ -2569,6 +2569,16 @@ class ConversationEngine:
                 await self._raise(ctx, ticket, "needs_person")
                 ctx.say("waited_for_person_relay")
                 return
+            if ctx.state.get("callback") != ticket.id and _callback_asked(text):
+                # "Перезвоните мне" while a person is awaited or at work: the card says so;
+                # while nobody has taken the ticket, the number is asked for (or said noted)
+                ctx.outcome.details_changed = True
+                if ticket.status == "open":
+                    ctx.state["relay_noted"] = ticket.id
+                    self._callback_noted(ctx, ticket.id)
+                else:
+                    ctx.state["callback"] = ticket.id
+                return
             known = ctx.state.get("known") or {}
             if (
                 ctx.state.get("callback") == ticket.id
