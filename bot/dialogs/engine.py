@@ -2306,10 +2306,12 @@ class ConversationEngine:
         if (
             _ANYONE_THERE.match(text)
             and not question_stands(ctx.state)
+            and not ctx.state.get("survey")
             and not ctx.incoming.attachments
         ):
-            # "ау", "есть кто?", "вы тут?" with nothing asked and nobody awaited: the bot is
-            # here ("Хорошо. Что-нибудь ещё?" or how to reach a person, to the model)
+            # "ау", "есть кто?", "вы тут?" with nothing asked (a case, an order number, "was it
+            # solved?") and nobody awaited: the bot is here ("Хорошо. Что-нибудь ещё?" or how
+            # to reach a person, to the model)
             ctx.state["misunderstood"] = 0
             self._greet(ctx, again=not ctx.quiet_before)
             return
