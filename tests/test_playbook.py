@@ -7010,3 +7010,23 @@ async def test_a_call_back_asked_for_while_a_person_is_awaited_is_on_the_card(
     async with services.sessionmaker() as session:
         card = await render_card(session, services.settings, await session.get(Ticket, ticket_id))
     assert "call back" in card.text and "+79161234567" in card.text, card.text
+
+
+async def test_a_call_back_asked_for_before_the_order_number_is_kept_till_a_person_comes(
+    services: Services,
+) -> None:
+    """'Перезвоните мне по поводу моего заказа' asked for the order number, and the colleague
+    it was passed to never heard a call was wanted. The wish is kept: said with the hand-off,
+    once, and on the card."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Перезвоните мне по поводу моего заказа")
+    assert not d.of("escalated") and [e["slot"] for e in d.of("asked_for")] == ["order_ref"]
+    await d.send("5567131")
+    escalated = d.of("escalated")
+    assert escalated, d.replies
+    said = " ".join(d.replies[-1])
+    assert len(re.findall(r"перезвон", said)) == 1 and "номер телефона" in said, d.replies
+    async with services.sessionmaker() as session:
+        ticket = await session.get(Ticket, escalated[0]["ticket_id"])
+        card = await render_card(session, services.settings, ticket)
+    assert "call back" in card.text, card.text

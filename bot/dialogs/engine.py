@@ -1418,6 +1418,8 @@ PERSON_SAID = frozenset(
         "survey_sorry_reopen",
         "callback_noted",
         "callback_noted_ask",
+        "callback_noted_short",
+        "callback_noted_ask_short",
     }
 )
 
@@ -2130,6 +2132,10 @@ class ConversationEngine:
             )
 
         ctx.new_slots = remember(ctx)
+        if conversation.status != "operator" and _callback_asked(incoming.text or ""):
+            # "Перезвоните мне по поводу заказа": kept until a person is called (the order
+            # number asked for first), then said and put on the card
+            state["callback_wanted"] = now.isoformat()
         outcome.details_changed = bool(ctx.new_slots)  # an open ticket's card shows them
         if prediction is not None:
             state["last_classification"] = latest = {
@@ -2447,7 +2453,8 @@ class ConversationEngine:
             now=ctx.now,
         )
         ctx.conversation.state = ctx.state
-        if created and _callback_asked(ctx.incoming.text or ""):
+        wanted = ctx.state.pop("callback_wanted", None)
+        if created and wanted and ctx.now - datetime.fromisoformat(wanted) < QUIET_BEFORE:
             self._callback_noted(ctx, ticket.id)
         if created or reopened is not None:
             # the time promised is the one the ticket's deadline counts from
@@ -2482,10 +2489,12 @@ class ConversationEngine:
         only "a reply will be here")."""
         ctx.state["callback"] = ticket_id
         contact = str((ctx.state.get("known") or {}).get("contact") or "")
+        # "Передаю заказ … коллеге" said already: the call asked of them, not the case again
+        short = "_short" if ctx.person_said else ""
         if contact and "@" not in contact:
-            ctx.say("callback_noted", contact=contact)
+            ctx.say(f"callback_noted{short}", contact=contact)
         else:
-            ctx.say("callback_noted_ask")
+            ctx.say(f"callback_noted_ask{short}")
             ctx.event("asked_for", slot="contact")
 
     def _when_open(self, ctx: TurnContext, opens: datetime) -> str:
