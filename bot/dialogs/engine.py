@@ -2416,6 +2416,8 @@ class ConversationEngine:
         ``again``: mid-talk)."""
         greeted = ctx.state.get("greeted", False)
         ctx.state["greeted"] = True
+        # "How can I help?": a "no" next has nothing to ask, and is answered kindly
+        ctx.state["anything_else"] = ctx.state.get("turns", 0)
         if greeted or again:
             ctx.say("greeting_again")
         else:
