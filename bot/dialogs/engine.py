@@ -108,8 +108,6 @@ from escalation.service import (
     reopen_for_customer,
 )
 
-# "алло", "вы тут?", "anyone there?": is anybody there? (asked while a person is awaited)
-# ... also two at once: "алло, вы тут?", "hello? anyone there?", "halo, jest tam ktoś?"
 # "алло", "ау", "вы тут?", "есть кто?", "anyone there?", "jest tam ktoś?": is anyone there
 # (after an optional "ну")
 _PRESENCE = (
@@ -122,6 +120,8 @@ _PRESENCE = (
 _ANYONE_THERE = re.compile(
     rf"^\W*(?:(?:(?:ну\s+)?(?:{_PRESENCE})|ну+)(?![^\W\d_])\W*)+$", re.IGNORECASE
 )
+# "алло", "вы тут?", "anyone there?": is anybody there? (asked while a person is awaited)
+# ... also two at once: "алло, вы тут?", "hello? anyone there?", "halo, jest tam ktoś?"
 _STILL_THERE = re.compile(
     rf"^\W*(?:(?:ну\s+)?(?:{_PRESENCE}|ну\s+что\s+там|ну\s+и|и\s+что|i\s+co|"
     # "ну где вы?", "where are you?", "ile jeszcze mam czekać?": where everyone is, how long
@@ -731,6 +731,12 @@ def _refund_asked(pred: Prediction, text: str) -> Prediction:
         intent_confidence=max(pred.intent_confidence, ORDER_UNSURE),
         **({"complaint_types": ()} if isinstance(pred, MultiPrediction) else {}),
     )
+
+
+def _phone_known(state: dict[str, Any]) -> str | None:
+    """The customer's contact when it is a phone number (not an e-mail): one to call back."""
+    contact = str((state.get("known") or {}).get("contact") or "")
+    return contact if contact and "@" not in contact else None
 
 
 def _callback_asked(text: str) -> bool:
@@ -2490,11 +2496,11 @@ class ConversationEngine:
         customer hears it is passed on, with the number to call, or is asked for one (not
         only "a reply will be here")."""
         ctx.state["callback"] = ticket_id
-        contact = str((ctx.state.get("known") or {}).get("contact") or "")
+        number = _phone_known(ctx.state)
         # "Передаю заказ … коллеге" said already: the call asked of them, not the case again
         short = "_short" if ctx.person_said else ""
-        if contact and "@" not in contact:
-            ctx.say(f"callback_noted{short}", contact=contact)
+        if number:
+            ctx.say(f"callback_noted{short}", contact=number)
         else:
             ctx.say(f"callback_noted_ask{short}")
             ctx.event("asked_for", slot="contact")
@@ -2592,15 +2598,11 @@ class ConversationEngine:
                 else:
                     ctx.state["callback"] = ticket.id
                 return
-            known = ctx.state.get("known") or {}
-            if (
-                ctx.state.get("callback") == ticket.id
-                and "contact" in ctx.new_slots
-                and "@" not in str(known.get("contact"))
-            ):
+            number = _phone_known(ctx.state)
+            if ctx.state.get("callback") == ticket.id and "contact" in ctx.new_slots and number:
                 # the number asked for a call back: said to be passed on (the card shows it)
                 ctx.state["relay_noted"] = ticket.id
-                ctx.say("callback_number_noted", contact=known["contact"])
+                ctx.say("callback_number_noted", contact=number)
                 return
             social = ctx.intent in ("thanks", "goodbye", "affirm", "greeting")
             if ticket.status == "open" and not social and ctx.state.get("relay_noted") != ticket.id:

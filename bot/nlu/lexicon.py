@@ -1301,16 +1301,20 @@ _WAITED_LONG = re.compile(
 )
 
 
+def _waited_for_order(pattern: re.Pattern[str], text: str) -> bool:
+    """``pattern`` tells of a wait in ``text``, and not for an answer, a person or money."""
+    text = text or ""
+    return bool(pattern.search(text)) and not _WAITED_FOR_OTHER.search(text)
+
+
 def waited_long(text: str) -> bool:
     """The customer says how long they have waited ("I've been waiting for two weeks!"),
     and not for an answer, a person or their money."""
-    text = text or ""
-    return bool(_WAITED_LONG.search(text)) and not _WAITED_FOR_OTHER.search(text)
+    return _waited_for_order(_WAITED_LONG, text)
 
 
 def tired_of_waiting(text: str) -> bool:
     """The customer says they are worn out by waiting ("надоело ждать", "I'm tired of
     waiting", "nie chcę dłużej czekać"), and not for an answer, a person or their money
     ("надоело ждать ответа оператора", "tired of waiting for my refund")."""
-    text = text or ""
-    return bool(_TIRED_OF_WAITING.search(text)) and not _WAITED_FOR_OTHER.search(text)
+    return _waited_for_order(_TIRED_OF_WAITING, text)
