@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable, Generator
@@ -193,12 +194,57 @@ async def services(settings: Settings, classifier) -> AsyncIterator[Services]:
 DEMO_KB = Path(__file__).resolve().parents[1] / "knowledge" / "demo" / "shop.yaml"
 
 
+@pytest.fixture(scope="session")
+def demo_cache_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the demo shop's index cache is kept, once per test process (see ``_demo_shop``)."""
+    return tmp_path_factory.mktemp("demo-cache")
+
+
+async def _demo_cache(settings: Settings, classifier, root: Path, encoder: str) -> Path:
+    """The demo shop's index cache for ``encoder``, built the first time it is asked for."""
+    cache = root / encoder / "cache"
+    if cache.is_dir():
+        return cache
+    build = cache.with_name("build")
+    shutil.rmtree(build, ignore_errors=True)
+    os.environ["SUPPORTBOT_CACHE_DIR"] = str(build)  # the caller's monkeypatch restores it
+    svc = await build_services(
+        settings.model_copy(update={"database_url": f"sqlite+aiosqlite:///{root / encoder}.db"}),
+        classifier=classifier,
+        seed=0,
+    )
+    try:
+        async with svc.sessionmaker() as session:
+            await svc.knowledge.import_file(session, DEMO_KB)
+    finally:
+        await svc.close()
+    build.rename(cache)
+    return cache
+
+
 async def _demo_shop(
-    settings: Settings, classifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, encoder: str
+    settings: Settings,
+    classifier,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    encoder: str,
+    cache_root: Path,
 ) -> AsyncIterator[Services]:
-    """The engine with the demo shop's FAQ searched with ``encoder`` (a fresh cache)."""
+    """The engine with the demo shop's FAQ searched with ``encoder``. The index cache is a
+    copy of one built once per test process: encoding the 60 entries with e5 takes 20-50 s,
+    and each test can change its copy (an edit writes a new cache file) without touching
+    the others'. The vectors come from the cache (float16), as when the bot restarts."""
     monkeypatch.setenv("SUPPORTBOT_KB_ENCODER", encoder)
-    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", "")
+    built = await _demo_cache(settings, classifier, cache_root, encoder)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for item in built.iterdir():
+        if item.is_dir():  # unpacked models: read-only, shared
+            (cache / item.name).symlink_to(item, target_is_directory=True)
+        else:
+            shutil.copy2(item, cache / item.name)
+    monkeypatch.setenv("SUPPORTBOT_CACHE_DIR", str(cache))
     svc = await build_services(settings, classifier=classifier, seed=0)
     async with svc.sessionmaker() as session:
         await svc.knowledge.import_file(session, DEMO_KB)
@@ -208,18 +254,30 @@ async def _demo_shop(
 
 @pytest.fixture
 async def shop(
-    settings: Settings, classifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    settings: Settings,
+    classifier,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    demo_cache_root: Path,
 ) -> AsyncIterator[Services]:
-    """The engine with the demo shop's FAQ (the multilingual USE encoder, a fresh cache)."""
-    async for svc in _demo_shop(settings, classifier, monkeypatch, tmp_path, "use"):
+    """The engine with the demo shop's FAQ (the multilingual USE encoder)."""
+    async for svc in _demo_shop(
+        settings, classifier, monkeypatch, tmp_path, "use", demo_cache_root
+    ):
         yield svc
 
 
 @pytest.fixture
 async def shipped_shop(
-    settings: Settings, classifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    settings: Settings,
+    classifier,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    demo_cache_root: Path,
 ) -> AsyncIterator[Services]:
     """The demo shop with the shipped search (encoder ``auto``: USE and e5 with the
     re-ranker, as the bot runs; the tests' USE alone can answer otherwise)."""
-    async for svc in _demo_shop(settings, classifier, monkeypatch, tmp_path, "auto"):
+    async for svc in _demo_shop(
+        settings, classifier, monkeypatch, tmp_path, "auto", demo_cache_root
+    ):
         yield svc
