@@ -779,6 +779,28 @@ async def test_a_problem_the_customer_denies_is_not_their_case(
 
 
 @pytest.mark.parametrize(
+    "message",
+    [
+        "Где мой возврат? Прошло 10 дней",
+        "Where is my refund? It has been 2 weeks",
+        "Gdzie jest mój zwrot? Minęło 10 dni",
+        "где деньги за возврат? уже неделя прошла",
+    ],
+)
+async def test_where_is_my_refund_with_the_days_gone_by_is_a_refund_not_received(
+    services: Services, message: str
+) -> None:
+    """'Где мой возврат? Прошло 10 дней' opened a late-parcel case (its second part read as a
+    late parcel), 'Where is my refund? It has been 2 weeks' a service one ('you'll hear back
+    within 24 hours'), 'Gdzie jest mój zwrot? Minęło 10 dni' was asked what went wrong: money
+    that has not come back is a refund not received (labels.md: billing)."""
+    outcome = await say(services, "7302", message)
+    opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
+    assert opened == ["billing"], texts(outcome)
+    assert not events(outcome, "clarify"), texts(outcome)
+
+
+@pytest.mark.parametrize(
     ("user", "message", "asked", "told"),
     [
         ("7311", "Ничего не сломано, но я недоволен", "Что случилось?", "Курьер нахамил"),

@@ -4029,6 +4029,11 @@ async def test_are_you_there_while_waiting_for_a_person_gets_an_answer(
         ("позовите оператора", "Сколько можно ждать?!", "Простите за ожидание", "Я здесь"),
         ("I want to talk to a person", "WHERE ARE YOU", "Sorry for the wait", "I'm here"),
         ("Chcę rozmawiać z konsultantem", "Ile jeszcze mam czekać?!", "Przepraszam", "Jestem"),
+        # "Ну и где?" got no reply at all (a "yes" to the model), "Где ответ?" a smile
+        ("позовите оператора", "Ну и где?", "Простите за ожидание", "Я здесь"),
+        ("позовите оператора", "Где ответ?", "Простите за ожидание", "Я здесь"),
+        ("I want to talk to a person", "So where is it?", "Sorry for the wait", "I'm here"),
+        ("Chcę rozmawiać z konsultantem", "No i gdzie?", "Przepraszam", "Jestem"),
     ],
 )
 async def test_an_impatient_customer_waiting_for_a_person_hears_sorry_not_a_smile(
@@ -5114,6 +5119,9 @@ WED_12_MSK = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)  # mid-day in Moscow: operat
         ("I want to talk to a real person", "I'm still waiting...", "colleague"),
         ("Chcę rozmawiać z konsultantem", "czekam", "konsultant"),
         ("Chcę rozmawiać z konsultantem", "nadal czekam na odpowiedź", "konsultant"),
+        # "And?" got "I've passed this on as well"
+        ("I want to talk to a real person", "And?", "colleague"),
+        ("I want to talk to a real person", "so??", "colleague"),
     ],
 )
 async def test_where_are_you_while_waiting_for_a_person_gets_a_warm_status(
@@ -5763,6 +5771,14 @@ async def test_a_bare_outburst_first_is_thanked_and_asked_what_happened(
         ("I give up", "the kettle arrived broken, order 5512377", "damaged_defective"),
         ("Poddaję się", None, None),
         ("Сил моих больше нет", None, None),
+        # "thanks for the kind words!", "I didn't quite understand", the FAQ's topics, a
+        # broken-item case asking for a photo
+        ("your service sucks", None, None),
+        ("u guys suck", None, None),
+        ("Jesteście beznadziejni", None, None),
+        ("You are useless", None, None),
+        ("Вы издеваетесь?", None, None),
+        ("this shop sucks", "my parcel is two weeks late, order 5512377", "delivery_delay"),
     ],
 )
 async def test_anger_or_weariness_said_alone_is_thanked_and_asked_what_happened(
@@ -5786,7 +5802,14 @@ async def test_anger_or_weariness_said_alone_is_thanked_and_asked_what_happened(
 
 @pytest.mark.parametrize(
     "text",
-    ["Больше никогда у вас ничего не закажу", "Nigdy więcej u was nie zamówię"],
+    [
+        "Больше никогда у вас ничего не закажу",
+        "Nigdy więcej u was nie zamówię",
+        # a threat on a condition: a wrong-item case with a coupon, the order and a photo asked
+        "Если не решите, напишу отзыв на яндекс маркете",
+        "If you don't sort this out, I'll leave a 1-star review",
+        "Jeśli tego nie załatwicie, wystawię negatywną opinię",
+    ],
 )
 async def test_a_threat_to_leave_alone_is_asked_what_happened(
     services: Services, text: str
@@ -5808,6 +5831,8 @@ async def test_a_threat_to_leave_alone_is_asked_what_happened(
         "Я в бешенстве, курьер опоздал",
         "I give up on this order 5512345",
         "Надоело ждать",
+        "The kettle sucks, it leaks",
+        "you suck at delivery, my parcel is 2 weeks late",
     ],
 )
 def test_a_message_with_content_is_no_bare_outburst(text: str) -> None:

@@ -575,7 +575,9 @@ _OUTBURST_WORDS = frozenset(
     возмущен злюсь
     joke ridiculous unbelievable terrible awful horrible disgusting pathetic outrageous
     unacceptable disgrace disgraceful shameful nightmare absurd insane wtf shocking appalling
-    mess disaster kidding joking furious livid fuming pissed
+    mess disaster kidding joking furious livid fuming pissed suck sucks useless
+    incompetent
+    издеваетесь бесполезные бесполезно некомпетентные bezużyteczni bezuzyteczni
     żart zart skandal skandaliczne masakra koszmar porażka porazka żenada zenada dramat tragedia
     horror kpina paranoja bezczelność oburzające okropne straszne szok cyrk nieporozumienie
     słów wściekła wściekły wsciekla wsciekly wkurzona wkurzony""".split()
@@ -595,7 +597,8 @@ _OUTBURST_FILLER = frozenset(
     really honestly seriously are you me omg oh my god
     to jest jakiś jakis jakaś jakas po prostu totalna totalny kompletna kompletny co za no
     normalnie serio ten ta czysta czysty brak jakieś jakies
-    я в мне i i'm am we jestem""".split()
+    я в мне i i'm am we jestem
+    ты ребята u guys on jesteście jestescie jesteś jestes""".split()
 )
 
 

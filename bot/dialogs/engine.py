@@ -123,7 +123,7 @@ _ANYONE_THERE = re.compile(
 # "алло", "вы тут?", "anyone there?": is anybody there? (asked while a person is awaited)
 # ... also two at once: "алло, вы тут?", "hello? anyone there?", "halo, jest tam ktoś?"
 _STILL_THERE = re.compile(
-    rf"^\W*(?:(?:ну\s+)?(?:{_PRESENCE}|ну\s+что\s+там|ну\s+и|и\s+что|i\s+co|"
+    rf"^\W*(?:(?:ну\s+)?(?:{_PRESENCE}|ну\s+что\s+там|ну\s+и|и\s+что|i\s+co|and|so|well|"
     # "ну где вы?", "where are you?", "ile jeszcze mam czekać?": where everyone is, how long
     r"(?:и\s+)?где\s+(?:же\s+)?(?:вы|все|оператор|коллега|консультант|ответ)|вы\s+где|"
     r"(?:ну\s+)?(?:сколько|долго)(?:\s+(?:ещё|еще|мне|нам|можно|ждать|ожидать))+|"
@@ -639,13 +639,19 @@ def language_asked(text: str) -> str | None:
     return asked[0] if len(asked) == 1 else None
 
 
+# "ну где вы?", "Где ответ?", "Ну и где?", "where are you?", "gdzie jesteście?"
+_WHERE = re.compile(r"(?<![^\W\d_])(?:где|where|gdzie)(?![^\W\d_])", re.IGNORECASE)
+
+
 def _impatient(ctx: TurnContext, text: str) -> bool:
     """The customer is worn out by the wait or upset ("Сколько можно ждать?!", "WHERE ARE
-    YOU", an upset reading), not just checking that someone is there."""
+    YOU", an upset reading) or asks where everyone is ("Где ответ?", "Ну и где?"), not just
+    checking that someone is there."""
     pred = ctx.prediction
     return (
         tired_of_waiting(text)
         or heated(text)
+        or bool(_WHERE.search(text))
         or (pred is not None and pred.emotion in ("upset", "angry"))
     )
 
@@ -826,8 +832,12 @@ _WAITED = re.compile(
 
 
 # money that did not come back ("I never got my refund", "возврат так и не пришёл", "zwrotu
-# nadal nie dostałam"): a billing matter, not a late parcel
+# nadal nie dostałam", "Где мой возврат?", "where is my refund?"): a billing matter, not a
+# late parcel
 _REFUND_NOT_COME = re.compile(
+    r"(?<!\w)где\s+(?:же\s+)?(?:мой\s+|мои\s+)?(?:возврат|деньг)|"
+    r"\bwhere(?:'s|\s+is|\s+are)\s+(?:my\s+|the\s+)?(?:refund|money)|"
+    r"\bgdzie\s+(?:jest\s+|s[ąa]\s+)?(?:m[óo]j\s+|moje\s+)?(?:zwrot|pieni[ąa]dze)|"
     r"\b(?:never|not|n'?t|still\s+(?:no|not|haven'?t|hasn'?t))\s+(?:\w+\s+)?(?:got|get|gotten|"
     r"received?|seen|come|arrived)\s+(?:my\s+|the\s+|a\s+|any\s+)?(?:refund|money)|"
     r"\b(?:refund|money)\s+(?:\w+\s+){0,2}(?:never|not|n'?t)\s+(?:\w+\s+)?(?:come|came|arrived|"
@@ -901,14 +911,20 @@ def _sent_back_is_billing(pred: Prediction, text: str) -> Prediction:
     (the service to the model), "Сдала куртку в пункт выдачи 10 дней назад и до сих пор
     ничего" (a late parcel), "where's my refund? I returned the shoes 3 weeks ago" (its parts
     a late parcel): the item went back and its money has not come, a refund not received.
-    For the whole message and for what its parts make of it."""
+    So is a refund said not to have come ("I wasn't overcharged, but I never got my refund",
+    "Где мой возврат? Прошло 10 дней": its second part a late parcel, "Where is my refund?
+    It has been 2 weeks": the service's 24 hours). For the whole message and for what its
+    parts make of it."""
     if (
         pred.intent != "complaint"
         or pred.complaint_type not in ("service_quality", "delivery_delay", "other", None)
-        or not sent_back_no_money(text)
+        or not (sent_back_no_money(text) or refund_not_come(text))
     ):
         return pred
-    return _as_billing(pred)
+    # told in plain words: not asked what happened ("Gdzie jest mój zwrot? Minęło 10 dni", 0.46)
+    return dataclasses.replace(
+        _as_billing(pred), intent_confidence=max(pred.intent_confidence, NAMED_FAILURE_CONFIDENCE)
+    )
 
 
 def _faulty_refund_is_defect(pred: Prediction, text: str) -> Prediction:
@@ -972,10 +988,15 @@ def _late_refund_wished(pred: Prediction, text: str) -> Prediction:
     return _as_billing(pred)
 
 
+# "прошло 10 дней" is time gone by ("шло 10 дней" in it is a parcel on its way)
+_TIME_PASSED = re.compile(r"(?<!\w)прош(?:ло|ла|ёл|ел|ли)(?!\w)", re.IGNORECASE)
+
+
 def refund_not_come(text: str) -> bool:
-    """What the message says did not come is a refund, and nothing else is late or lost."""
+    """What the message says did not come is a refund, and nothing else is late or lost
+    ("Где мой возврат? Прошло 10 дней": the days gone by are the refund's)."""
     return bool(_REFUND_NOT_COME.search(text)) and not problem_told(
-        _LATE_OR_LOST, _REFUND_NOT_COME.sub(" ", text)
+        _LATE_OR_LOST, _TIME_PASSED.sub(" ", _REFUND_NOT_COME.sub(" ", text))
     )
 
 
@@ -1866,13 +1887,6 @@ class ConversationEngine:
         whole = _came_damaged(_not_come_is_late(whole, text), text)
         if (
             whole.intent == "complaint"
-            and whole.complaint_type == "delivery_delay"
-            and refund_not_come(text)
-        ):
-            # "I wasn't overcharged, but I never got my refund": what did not come is money
-            whole = dataclasses.replace(whole, complaint_type="billing")
-        if (
-            whole.intent == "complaint"
             and whole.complaint_type == "billing"
             and _REFUND_DECLINED.search(text)
             and RESEND_ASKED.search(text)
@@ -2552,11 +2566,12 @@ class ConversationEngine:
             if (
                 ticket.status in ("open", "taken")
                 and text.strip()
-                and _STILL_THERE.match(text)
+                and (_STILL_THERE.match(text) or _BARE_WHERE.match(text))
                 and not ctx.incoming.attachments
             ):
                 # "алло", "ну где вы?": not small talk, a question whether anyone is there
-                # (answered once, and again when asked a while later; nothing to pass on).
+                # (answered once, and again when asked a while later; nothing to pass on);
+                # "Ну и где?" (a "yes" to the model: no reply at all) asks the same.
                 # A colleague who has taken the chat and just wrote answers it themselves.
                 if ticket.status == "taken" and await self._operator_spoke(ctx):
                     return

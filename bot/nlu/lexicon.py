@@ -231,11 +231,19 @@ def other_threat(text: str) -> str | None:
 _THREAT_FILLER = re.compile(
     r"(?<!\w)(?:вс[её]|ну|и|я|мы|вы|вас|вам|ваш\w*|про|о|об|у|на|в|к|от|тогда|теперь|больше|"
     r"никогда|ничего|нафиг|короче|конкурент\w*|везде|всем|магазин\w*|отзыв\w*|"
-    r"that'?s\s+it|i|i'?m|we|you|your|from|to|at|on|in|about|again|ever|anything|this|that|it|"
+    r"that'?s\s+it|i'?ll|i'?m|i|we|review\w*|opini\w*|recenzj\w*|you|your|from|to|at|on|in|about|again|ever|anything|this|that|it|"
     r"shop|store|then|now|wam|was|o|na|w|u|z|ju[żz]|nigdy|nic|wi[eę]cej|sklep\w*|"
-    r"wszystko|koniec|tyle|"
+    r"wszystko|koniec|tyle|маркет\w*|market\w*|"
     # the verb the threat is made of ("...ничего не закажу", "...nie zamówię")
-    r"не\s+(?:закажу|куплю)|nie\s+(?:zam[óo]wi[ęe]|kupi[ęe]))(?!\w)",
+    r"не\s+(?:закажу|куплю)|nie\s+(?:zam[óo]wi[ęe]|kupi[ęe])|"
+    # ... and the condition it is put on, which tells no problem either ("Если не решите,
+    # напишу отзыв на Яндекс Маркете", "If you don't sort this out, I'll leave a review")
+    r"если\s+(?:вы\s+)?(?:это\s+)?не\s+(?:решите|исправите|поможете|ответите|разбер[её]тесь|"
+    r"вернёте|вернете)(?:\s+(?:это|вопрос|проблему))?|"
+    r"if\s+(?:you\s+|this\s+|it\s+)?(?:don'?t|do\s+not|won'?t|isn'?t|is\s+not)\s+(?:\w+\s+)?"
+    r"(?:fix\w*|solve\w*|sort\w*|resolv\w*|help\w*|answer\w*)(?:\s+(?:this|it|out|me|up|soon))*|"
+    r"je[śs]li\s+(?:tego\s+)?nie\s+(?:naprawicie|rozwi[ąa][żz]ecie|pomo[żz]ecie|odpowiecie|"
+    r"za[łl]atwicie)(?:\s+(?:tego|sprawy))?|will|leave|write|post|a|an)(?!\w)",
     re.IGNORECASE,
 )
 
