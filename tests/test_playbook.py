@@ -924,6 +924,20 @@ async def test_a_wish_changed_before_the_photo_says_the_first_is_dropped(
     assert (await d.state())["complaint"]["choice"] == "refund"
 
 
+@pytest.mark.parametrize("wish", ["Хочу деньги вернуть", "Хочу, чтобы вернули деньги"])
+async def test_money_wished_back_in_any_word_order_before_the_photo_is_the_refund(
+    services: Services, wish: str
+) -> None:
+    """'Хочу деньги вернуть' while the photo of a wrong item was awaited got the FAQ's returns
+    procedure ('tap Return in My orders'), as if no case were open: it is the refund chosen."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Заказ 4471555, вместо чёрных кроссовок пришли белые")
+    assert d.of("complaint_opened")
+    await d.send(wish)
+    assert [e["option"] for e in d.of("fix_wished")] == ["refund"], d.replies[-1]
+    assert not d.of("faq_answered"), d.replies[-1]
+
+
 @pytest.mark.parametrize(
     ("question", "yes"),
     [
