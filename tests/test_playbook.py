@@ -249,6 +249,47 @@ async def test_a_payment_the_order_does_not_show_is_refunded_when_the_money_is_a
     assert "возврат" in " ".join(d.replies[-1]), d.replies
 
 
+@pytest.mark.parametrize(
+    ("turns", "found"),
+    [
+        (["Мне не начислили баллы за заказ", "4471222"], "баллы"),
+        (["I didn't get my loyalty points for order 5512444"], "points"),
+        (["Nie dostałem punktów za zamówienie 6612444"], "punktów"),
+        # "500" is points, not a sum to approve at once under the goodwill threshold
+        (["Мне не начислили 500 баллов за заказ 4471223"], "баллы"),
+    ],
+)
+async def test_loyalty_points_not_credited_are_checked_not_refunded(
+    services: Services, turns: list[str], found: str
+) -> None:
+    """'I didn't get my loyalty points for order 5512444' got 'I've filed a refund request for
+    order 5512444 with the finance team ... within 10 working days': no money is owed, points
+    are. The loyalty team is asked to check and credit them, within 48 hours."""
+    d = Dialogue(services, str(next(_ids)))
+    for text in turns:
+        await d.send(text)
+    promise = " ".join(d.replies[-1])
+    assert found in promise and d.of("promised"), promise
+    assert not re.search(r"возврат|refund|zwrot|финанс|finance|finansow", promise, re.I), promise
+    assert not d.of("goodwill_approved") and not d.of("escalated"), d.replies
+    assert d.of("promised")[-1]["within"] in (
+        "в течение 48 часов",
+        "within 48 hours",
+        "w ciągu 48 godzin",
+    )
+    async with services.sessionmaker() as session:
+        record = await session.scalar(select(Complaint))
+    assert record.complaint_type == "billing" and record.outcome == "points_check"
+
+
+async def test_points_not_credited_with_the_money_asked_back_is_a_refund(
+    services: Services,
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Не начислили баллы за заказ 4471224, верните деньги за него")
+    assert "возврат" in " ".join(d.replies[-1]), d.replies
+
+
 def test_currency_rates_convert_and_an_unknown_currency_is_never_approved(settings) -> None:
     assert settings.in_shop_currency(50, "USD") == 4500
     assert settings.in_shop_currency(50, "usd") == 4500

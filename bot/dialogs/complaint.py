@@ -83,6 +83,7 @@ from bot.nlu.lexicon import (
     opt_out_asked,
     parcel_named,
     payment_unconfirmed,
+    points_not_credited,
     problem_told,
     staff_praised,
     threat_only,
@@ -1677,6 +1678,8 @@ class ComplaintFlow:
             "overdue": broken_promise(text),
             # "I paid, the money was taken, the order still says unpaid": a payment to find
             "payment_check": ctype == "billing" and payment_unconfirmed(text),
+            # "Мне не начислили баллы за заказ": points to credit, not money to send back
+            "points_check": ctype == "billing" and points_not_credited(text),
             "opened_turn": int(ctx.state.get("turns", 1)) - 1,  # the trail's turn numbering
         }
         ctx.state["complaint"] = case
@@ -1726,7 +1729,7 @@ class ComplaintFlow:
             ctx.say_text(" ".join([activist_gesture(ctx, self.rules, text), *passed_on]))
             if (
                 rule.fix == "refund"
-                and not self._payment_check(ctx, case)
+                and not self._not_money(ctx, case)
                 and self._goodwill(ctx, case, rule)
             ):
                 await self._save(ctx, case)  # a small claim is refunded at once all the same
@@ -1765,10 +1768,11 @@ class ComplaintFlow:
             and limit is not None
             and amount > limit
             and rule.fix == "refund"
-            and not self._payment_check(ctx, case)
+            and not self._not_money(ctx, case)
         ):
             # a money claim over the limit (a price in a pasted order e-mail is not a claim; nor
-            # is a payment the order does not show, which finance finds, whatever its sum)
+            # is a payment the order does not show, which finance finds, whatever its sum, nor
+            # "500 баллов не начислили")
             ctx.say_text(told)
             case["stage"] = "handed_over"
             ctx.request_handoff("amount_over_limit")
@@ -2480,6 +2484,18 @@ class ComplaintFlow:
             await self._save(ctx, case)
             self._ask_satisfaction(ctx, case)
             return
+        if self._points_check(ctx, case):
+            # loyalty points that have not come ("I didn't get my loyalty points for order
+            # 5512444" got "I've filed a refund request with the finance team"): the loyalty
+            # team checks and credits them; no money is sent back, no sum approved
+            case["outcome"] = "points_check"
+            hours = self.rules.points_check_hours
+            if hours:
+                rule = rule.model_copy(update={"promise_hours": hours, "promise_days": None})
+            self._promise(ctx, case, rule, "fix_points_check")
+            await self._save(ctx, case)
+            self._ask_satisfaction(ctx, case)
+            return
         if not self._goodwill(ctx, case, rule):
             case["outcome"] = "refund_requested"
             case.pop("goodwill", None)  # an amount corrected over the threshold: not at once
@@ -2502,6 +2518,21 @@ class ComplaintFlow:
             ctx.request_handoff("amount_over_limit")
             return
         await self._refund(ctx, case, rule)
+
+    def _not_money(self, ctx: TurnContext, case: dict[str, Any]) -> bool:
+        """A billing case whose fix is no money sent back: a payment to find, points to credit."""
+        return self._payment_check(ctx, case) or self._points_check(ctx, case)
+
+    def _points_check(self, ctx: TurnContext, case: dict[str, Any]) -> bool:
+        """A billing case about loyalty points that have not come ("Мне не начислили баллы за
+        заказ", "Nie dostałem punktów za zamówienie"), told at the start or since, with no money
+        asked back: the loyalty team checks and credits them."""
+        if case.get("type") != "billing" or self._payment_check(ctx, case):
+            return False
+        said = f"{ctx.state.get('known', {}).get('description') or ''}\n{ctx.incoming.text or ''}"
+        if not (case.get("points_check") or points_not_credited(said)):
+            return False
+        return not _wants(said, _REFUND_ASKED_WORDS)
 
     def _payment_check(self, ctx: TurnContext, case: dict[str, Any]) -> bool:
         """A billing case about a payment the order does not show ("оплатил, а заказ 'не

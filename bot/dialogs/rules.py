@@ -142,6 +142,9 @@ class Rules(BaseModel):
     # "I paid, but the order still says unpaid": finance finds the payment and confirms the
     # order within this many hours (None: the billing type's own promise)
     payment_check_hours: int | None = 24
+    # "I didn't get my loyalty points": the loyalty team checks and credits them within this
+    # many hours (None: the billing type's own promise)
+    points_check_hours: int | None = 48
     escalate: EscalateRules = Field(default_factory=EscalateRules)
     waiting: WaitingRules = Field(default_factory=WaitingRules)
     follow_up: FollowUpRules = Field(default_factory=FollowUpRules)

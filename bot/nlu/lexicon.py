@@ -746,6 +746,33 @@ def payment_unconfirmed(text: str) -> bool:
     return bool(text and _SHOWS_UNPAID.search(text) and _PAID.search(text))
 
 
+# loyalty points ("баллы", "бонусы", "points", "punkty"; not pickup points)
+_POINTS = re.compile(
+    r"(?<!\w)(?:балл\w*|бонус\w*|кешб[эе]к\w*|кэшб[эе]к\w*)|\bcash\s*back\b|\bbonus(?:es)?\b|"
+    r"(?<!pickup\s)(?<!pick-up\s)(?<!collection\s)\b(?:loyalty\s+|bonus\s+|reward\s+)?points?\b|"
+    r"(?<!\w)punkt(?:y|[óo]w)(?!\s+odbioru)(?!\w)",
+    re.IGNORECASE,
+)
+# ... that did not come ("не начислили", "didn't get", "nie dostałem")
+_NOT_CREDITED = re.compile(
+    r"(?<!\w)не\s+(?:\w+\s+)?(?:начисл\w*|зачисл\w*|пришл\w*|пришёл|пришел|получил\w*|дали|упали|"
+    r"поступил\w*)|(?<!\w)(?:нет|нету|никаких)\s+(?:\w+\s+)?(?:балл|бонус|кешб)|"
+    r"\b(?:didn'?t|did\s+not|haven'?t|have\s+not|hasn'?t|has\s+not|never|still\s+(?:no|not))\s+"
+    r"(?:\w+\s+)?(?:get|got|gotten|receive[d]?|credit(?:ed)?|add(?:ed)?|arrive[d]?|come|appear(?:ed)?|"
+    r"been\s+(?:credited|added))|\bnot\s+(?:been\s+)?(?:credited|added|received)|\bno\s+(?:\w+\s+)?"
+    r"(?:points|bonus)|\bmissing\b|(?<!\w)nie\s+(?:\w+\s+)?(?:dosta[łl]\w*|otrzyma[łl]\w*|"
+    r"nalicz\w*|przysz[łl]\w*|dodan\w*|pojawi[łl]\w*)|(?<!\w)brak\s+punkt",
+    re.IGNORECASE,
+)
+
+
+def points_not_credited(text: str) -> bool:
+    """The customer's loyalty points have not come ("Мне не начислили баллы за заказ", "I
+    didn't get my loyalty points for order 5512444", "Nie dostałem punktów za zamówienie"): a
+    check for the loyalty team, not money to send back."""
+    return bool(text and _POINTS.search(text) and _NOT_CREDITED.search(text))
+
+
 # a thing not in the parcel ("a cup is missing", "brakuje ładowarki"), which a message may name
 # only to deny ("Nothing was missing, but the lamp doesn't turn on", "niczego nie brakowało")
 _MISSING = re.compile(r"\bmissing\b|(?<!\w)(?:za)?brak\w*", re.IGNORECASE)
