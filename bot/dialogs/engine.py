@@ -80,6 +80,7 @@ from bot.nlu.lexicon import (
     flaw_denied,
     heated,
     hostile,
+    hypothetical_question,
     item_trouble_named,
     match_denied,
     missing_denied,
@@ -769,6 +770,74 @@ def _not_come_is_late(pred: Prediction, text: str) -> Prediction:
     ):
         return dataclasses.replace(pred, complaint_type="delivery_delay")
     return pred
+
+
+# an item not as the shop showed it ("Товар не соответствует описанию на сайте": a site
+# problem to the model, "Produkt nie zgadza się z opisem" one of stock, "The item doesn't
+# match the description" a missing item): it came other than what was ordered
+_NOT_AS_DESCRIBED = re.compile(
+    r"(?<!\w)не\s+(?:\w+\s+)?(?:соответству\w*|совпада\w*)\s+(?:с\s+)?(?:\w+\s+)?(?:описани\w*|фото\w*|"
+    r"картинк\w*|заявленн\w*|характеристик\w*)|(?<!\w)не\s+как\s+на\s+(?:фото\w*|картинк\w*|сайте)|"
+    r"(?<!\w)отлича\w*\s+от\s+(?:\w+\s+)?(?:описани|фото|картинк)|"
+    r"\b(?:doesn'?t|does\s+not|don'?t|do\s+not|didn'?t|did\s+not)\s+match\s+(?:the\s+|your\s+)?"
+    r"(?:description|photos?|pictures?|images?|listing|website)|\bnot\s+as\s+(?:described|pictured|"
+    r"advertised|shown)|\b(?:different|differs)\s+from\s+(?:the\s+|your\s+)?(?:description|photos?|"
+    r"pictures?|images?|listing|website)|"
+    r"(?<!\w)nie\s+zgadza\s+si[ęe]\s+z\s+(?:opisem|zdj[ęe]ci\w*)|(?<!\w)niezgodn\w*\s+z\s+(?:opisem|"
+    r"zdj[ęe]ci\w*)|(?<!\w)nie\s+(?:taki|taka|takie)\s+jak\s+na\s+zdj[ęe]ciu|(?<!\w)inn\w*\s+ni[żz]\s+na\s+"
+    r"zdj[ęe]ciu",
+    re.IGNORECASE,
+)
+# ... and one that has been used ("Прислали б/у товар, следы использования": praise to the
+# model, "The item looks used": off-topic): faulty goods, not new as sold
+_USED_ITEM = re.compile(
+    r"(?<!\w)б/у(?!\w)|(?<!\w)(?:бывш|был)\w*\s+в\s+употреблени|(?<!\w)следы\s+(?:использовани|"
+    r"эксплуатаци|носки|ношения|пользовани)|(?<!\w)(?:кто-то|уже)\s+(?:носил|пользовал)\w*|"
+    r"\blooks?\s+(?:\w+\s+)?used\b|\b(?:already|previously)\s+used\b|\bsigns\s+of\s+(?:use|wear)|"
+    r"\bsecond-?hand\b|\bsomeone\s+(?:else\s+)?(?:has\s+)?(?:already\s+)?(?:used|worn)\b|"
+    r"(?<!\w)(?:by[łl]\w*|jest)\s+u[żz]ywan\w*|(?<!\w)u[żz]ywan\w*\s+(?:produkt|towar|rzecz)|"
+    r"(?<!\w)[śs]lady\s+u[żz]ytkowania|(?<!\w)kto[śs]\s+(?:ju[żz]\s+)?(?:u[żz]ywa|nosi)",
+    re.IGNORECASE,
+)
+# types the model gives these that they are not (a person, a late parcel, a bill are kept)
+_MISREAD_ITEM = frozenset(
+    {None, "other", "website_app", "availability", "missing_item", "service_quality"}
+)
+
+
+def _not_as_sold(pred: Prediction, text: str) -> Prediction:
+    """An item other than the shop showed it, or used: a wrong item, a faulty one."""
+    if pred.intent == "request_human" or hypothetical_question(text):
+        return pred
+    if _NOT_AS_DESCRIBED.search(text):
+        ctype = "wrong_item"
+    elif _USED_ITEM.search(text) and not asks_question(text):
+        ctype = "damaged_defective"
+    else:
+        return pred
+    if pred.intent == "complaint" and pred.complaint_type not in _MISREAD_ITEM:
+        if pred.complaint_type not in ("wrong_item", "damaged_defective"):
+            return pred
+        # "Товар был в употреблении" (a wrong item at 0.32): no need to ask what happened
+        ctype = pred.complaint_type
+    if pred.intent not in (
+        "complaint",
+        "praise",
+        "thanks",
+        "deny",
+        "affirm",
+        "out_of_scope",
+        "faq",
+    ):
+        return pred
+    if failure_named(text, unsure_status=True) not in (None, ctype):
+        return pred  # another problem told in plain words is the case
+    return dataclasses.replace(
+        pred,
+        intent="complaint",
+        complaint_type=ctype,
+        intent_confidence=max(pred.intent_confidence, NAMED_FAILURE_CONFIDENCE),
+    )
 
 
 def _came_damaged(pred: Prediction, text: str) -> Prediction:
@@ -1884,7 +1953,7 @@ class ConversationEngine:
         ):
             # "Коробка помята, а пульта нет": the box is dented, and the remote is the case
             whole = dataclasses.replace(whole, complaint_type=named)
-        whole = _came_damaged(_not_come_is_late(whole, text), text)
+        whole = _not_as_sold(_came_damaged(_not_come_is_late(whole, text), text), text)
         if (
             whole.intent == "complaint"
             and whole.complaint_type == "billing"
