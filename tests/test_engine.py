@@ -807,7 +807,11 @@ async def test_an_item_not_as_described_or_used_is_its_case(
 
 @pytest.mark.parametrize(
     "message",
-    ["Do you sell used phones?", "А если товар не соответствует описанию, можно вернуть?"],
+    [
+        "Do you sell used phones?",
+        "А если товар не соответствует описанию, можно вернуть?",
+        "Can I return an item that doesn't match the description?",
+    ],
 )
 async def test_a_question_about_used_or_misdescribed_goods_is_no_case(
     services: Services, message: str

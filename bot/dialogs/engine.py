@@ -809,9 +809,13 @@ def _not_as_sold(pred: Prediction, text: str) -> Prediction:
     """An item other than the shop showed it, or used: a wrong item, a faulty one."""
     if pred.intent == "request_human" or hypothetical_question(text):
         return pred
+    asked = asks_question(text)
+    if asked and pred.intent != "complaint":
+        # "Can I return an item that doesn't match the description?": the rules asked about
+        return pred
     if _NOT_AS_DESCRIBED.search(text):
         ctype = "wrong_item"
-    elif _USED_ITEM.search(text) and not asks_question(text):
+    elif _USED_ITEM.search(text) and not asked:
         ctype = "damaged_defective"
     else:
         return pred
