@@ -136,6 +136,25 @@ async def test_a_bare_call_for_help_is_asked_what_happened(
     assert not events(out, "escalated") and not events(out, "fallback")
 
 
+@pytest.mark.parametrize(
+    ("user", "text", "lang", "word"),
+    [
+        ("137", "Мне нужна помощь", "ru", "случилось"),
+        ("138", "I need help", "en", "happened"),
+        ("139", "Potrzebuję pomocy", "pl", "stało"),
+    ],
+)
+async def test_a_bare_call_for_help_gets_no_faq_answer_with_the_shops_kb(
+    shipped_shop: Services, user: str, text: str, lang: str, word: str
+) -> None:
+    """With the demo shop's FAQ, 'Мне нужна помощь' (off-topic to the model) got the shop's
+    phone numbers and e-mail, the knowledge base sure of its contacts entry: the customer is
+    asked what happened, the topics to tap."""
+    out = await say(shipped_shop, user, text, language_code=lang)
+    said = texts(out)
+    assert word in said and not events(out, "faq_answered"), said
+
+
 async def test_help_of_a_person_with_a_topic_is_a_person(services: Services) -> None:
     """A person named in the call for help is still a request for a person."""
     out = await say(services, "136", "Potrzebuję pomocy konsultanta z zamówieniem")

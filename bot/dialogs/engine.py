@@ -2431,6 +2431,17 @@ class ConversationEngine:
         if faq is not None and await faq.takes_follow_up(ctx):
             ctx.state["misunderstood"] = 0
             return
+        if (
+            ctx.intent in (None, "out_of_scope")
+            and help_asked(text)
+            and not question_stands(ctx.state)
+            and not ctx.state.get("survey")
+        ):
+            # "Мне нужна помощь" (off-topic to the model) got the shop's contacts, the knowledge
+            # base sure of it: a call for help, asked what with, the topics offered
+            ctx.state["misunderstood"] = 0
+            ctx.say("help_prompt", buttons=self.topic_buttons(ctx.texts))
+            return
         for flow in self.flows:
             if await flow.handle(ctx):
                 if ctx.intent is not None and ctx.intent not in ("out_of_scope",):
