@@ -3725,6 +3725,27 @@ async def test_just_letting_the_shop_know_is_not_taken_as_unhappy(
     assert d.of("resolved") and not d.of("escalated")
 
 
+@pytest.mark.parametrize(
+    ("problem", "asked", "within"),
+    [
+        ("I was charged twice for order 5512348", "how long will it take?", "10 working days"),
+        ("Посылка не пришла, заказ 4471234", "А сколько ждать?", "24 час"),
+    ],
+)
+async def test_how_long_at_is_that_ok_gets_the_promise_without_still_here(
+    services: Services, problem: str, asked: str, within: str
+) -> None:
+    """'how long will it take?' at 'Does that solve it for you?' got 'Still here, no worries.
+    Here's where it stands:', an answer to 'are you there?', not to the question: the promise,
+    with its time, and nothing more."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert d.of("satisfaction_check")
+    await d.send(asked)
+    said = " ".join(d.replies[-1])
+    assert within in said and not re.search(r"Still here|Я на связи|Я здесь|🙂", said), said
+
+
 @pytest.mark.parametrize("closed", [False, True])
 async def test_a_general_how_long_question_after_a_case_gets_its_answer(
     shop: Services, closed: bool

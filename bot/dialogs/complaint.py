@@ -3770,9 +3770,12 @@ async def _general_answer(ctx: TurnContext) -> bool:
 
 
 def _where_it_stands(ctx: TurnContext, case: dict[str, Any]) -> None:
-    """ "I'm here", and the promise made on this case, if there is one."""
+    """ "I'm here", and the promise made on this case, if there is one (its time asked
+    about, "how long will it take?": the promise, with no "Still here, no worries")."""
     if case.get("promise"):
-        ctx.say_text(f"{ctx.texts('nudge_here')} {ctx.texts('promise_status')}")
+        asked = bool(_WHEN.search(ctx.incoming.text or ""))
+        here = "" if asked else f"{ctx.texts('nudge_here')} "
+        ctx.say_text(f"{here}{ctx.texts('promise_status')}")
         ctx.say_text(_promise_text(ctx, case))
     else:
         ctx.say_text(ctx.texts("nudge_here"))
