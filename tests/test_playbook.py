@@ -3726,6 +3726,27 @@ async def test_just_letting_the_shop_know_is_not_taken_as_unhappy(
 
 
 @pytest.mark.parametrize(
+    ("problem", "where"),
+    [
+        ("Посылка не пришла, заказ 4471234", "Ну и где?"),
+        ("My parcel never arrived, order 5512345", "so where is it?"),
+        ("Paczka nie dotarła, zamówienie 6612345", "No i gdzie?"),
+    ],
+)
+async def test_so_where_is_it_at_is_that_ok_is_not_a_yes(
+    services: Services, problem: str, where: str
+) -> None:
+    """'Ну и где?' at 'Такое решение вам подходит?' (a "yes" to the model) closed the case as
+    solved and asked for a rating: the parcel is still not here. Not satisfied: a person,
+    with everything said."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert d.of("satisfaction_check")
+    await d.send(where)
+    assert not d.of("resolved") and d.of("escalated"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
     ("problem", "asked", "within"),
     [
         ("I was charged twice for order 5512348", "how long will it take?", "10 working days"),

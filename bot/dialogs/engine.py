@@ -2183,6 +2183,21 @@ class ConversationEngine:
                 complaint_type=None,
                 intent_confidence=max(prediction.intent_confidence, MIN_CONFIDENCE),
             )
+        elif (
+            prediction is not None
+            and (state.get("complaint") or {}).get("stage") == "satisfaction"
+            and not incoming.callback_data
+            and _BARE_WHERE.match(incoming.text or "")
+        ):
+            # "Ну и где?" at "Такое решение вам подходит?" (a "yes" to the model: the case
+            # closed as solved, a rating asked for), "so where is it?" (a status question):
+            # the thing is still not here, the customer is not satisfied
+            prediction = dataclasses.replace(
+                prediction,
+                intent="deny",
+                complaint_type=None,
+                intent_confidence=max(prediction.intent_confidence, MIN_CONFIDENCE),
+            )
         if replay is None:  # a replayed message was classified when it came
             self._record(session, message, prediction)
         lang = self._language(state, customer, prediction, incoming)
