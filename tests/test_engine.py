@@ -155,6 +155,26 @@ async def test_a_bare_call_for_help_gets_no_faq_answer_with_the_shops_kb(
     assert word in said and not events(out, "faq_answered"), said
 
 
+@pytest.mark.parametrize(
+    ("user", "text", "lang"),
+    [
+        ("140", "Я не помню номер заказа", "ru"),
+        ("141", "I don't know my order number, where is my parcel?", "en"),
+        ("142", "Nie pamiętam numeru zamówienia", "pl"),
+        ("143", "Где мой заказ? Номер не помню", "ru"),
+    ],
+)
+async def test_an_order_number_not_known_is_not_asked_for(
+    shipped_shop: Services, user: str, text: str, lang: str
+) -> None:
+    """'Я не помню номер заказа' got 'Подскажите, пожалуйста, номер заказа?', the very thing
+    the customer said they do not have; 'Nie pamiętam numeru zamówienia' (a "no" to the model)
+    the FAQ's answer on missing items. A colleague finds the order by the customer."""
+    out = await say(shipped_shop, user, text, language_code=lang)
+    assert [e["reason"] for e in events(out, "escalated")] == ["order_status"], texts(out)
+    assert not events(out, "asked_for") and not events(out, "faq_answered"), texts(out)
+
+
 async def test_help_of_a_person_with_a_topic_is_a_person(services: Services) -> None:
     """A person named in the call for help is still a request for a person."""
     out = await say(services, "136", "Potrzebuję pomocy konsultanta z zamówieniem")

@@ -15,7 +15,7 @@ from bot.dialogs.complaint import (
 )
 from bot.dialogs.engine import TurnContext, failure_named
 from bot.dialogs.requests import asks_question, unsure_status
-from bot.dialogs.slots import bare_order_ref, has, words
+from bot.dialogs.slots import bare_order_ref, has, question_stands, words
 from bot.nlu.lexicon import price_dropped
 from knowledge.flow import about_placed_order, is_not_helpful
 
@@ -239,8 +239,7 @@ class OrderStatusFlow:
                 return True
             if (
                 not has(known, "order_ref")
-                and _NONE_GIVEN.search(text)
-                and _SLOT_NAMED["order_ref"].search(text)
+                and _number_not_known(text)
                 and ctx.intent != "request_human"
                 and failure_named(text, unsure_status=True) in (None, "delivery_delay")
             ):
@@ -263,6 +262,18 @@ class OrderStatusFlow:
                 return True
             self._drop(ctx)
             return False
+        if (
+            ctx.intent in ("deny", "faq", "out_of_scope", None)
+            and not has(known, "order_ref")
+            and not question_stands(ctx.state)
+            and _number_not_known(ctx.incoming.text or "")
+            and failure_named(ctx.incoming.text or "", unsure_status=True) is None
+        ):
+            # "Nie pamiętam numeru zamówienia" (a "no" to the model) got the FAQ's answer on
+            # missing items: the customer's order, whose number they do not have; a person
+            # finds it by the customer
+            self._pass_on(ctx)
+            return True
         if ctx.intent != "order_status":
             return False
         if has(known, "order_ref") and not _QUESTION.search(ctx.incoming.text or ""):
@@ -282,6 +293,10 @@ class OrderStatusFlow:
             ctx.state["order_offered"] = int(ctx.state.get("turns", 0))
             ctx.event("order_check_offered")
             ctx.say("order_status_offer")
+        elif _number_not_known(ctx.incoming.text or ""):
+            # "Я не помню номер заказа", "I don't know my order number" got "What's the order
+            # number?": it is not coming; a person finds the order by the customer
+            self._pass_on(ctx)
         elif not await self._not_about_an_order(ctx):
             self._ask(ctx, "order_status_ask")
         return True
@@ -436,3 +451,23 @@ class OrderStatusFlow:
             # too, as with a number)
             ctx.say("order_status_pass_no_number_upset" if upset else "order_status_pass_no_number")
         ctx.request_handoff("order_status")
+
+
+# "как его узнать?", "where can I find it?", "gdzie go znajdę?": where the number is, asked
+_WHERE_TO_FIND = re.compile(
+    r"(?:как|где)\s+(?:мне\s+)?(?:его\s+)?(?:узнать|найти|посмотреть|глянуть)|"
+    r"\b(?:how|where)\s+(?:do|can|could|would)\s+i\s+(?:find|get|see|check)|"
+    r"\b(?:jak|gdzie)\s+(?:mog[ęe]\s+)?(?:go\s+)?(?:znale[źz]|znajd|sprawdz|sprawdzi)",
+    re.IGNORECASE,
+)
+
+
+def _number_not_known(text: str) -> bool:
+    """The customer says they do not have the order number ("не помню номер заказа", "I
+    don't know my order number", "nie pamiętam numeru zamówienia"), and does not ask where
+    to find it (the knowledge base's answer)."""
+    return bool(
+        _NONE_GIVEN.search(text)
+        and _SLOT_NAMED["order_ref"].search(text)
+        and not _WHERE_TO_FIND.search(text)
+    )
