@@ -405,6 +405,19 @@ async def test_legal_threat_goes_straight_to_a_senior_with_high_priority(
     assert not d.of("asked_for"), "an activist is not questioned by the bot"
 
 
+@pytest.mark.parametrize("threat", ["I'll sue you", "Подам в суд", "Я обращусь в Роспотребнадзор"])
+async def test_a_legal_threat_alone_is_thanked_and_apologised_for_before_the_senior(
+    services: Services, threat: str
+) -> None:
+    """'I'll sue you' with no case open got 'I'm passing your case to a senior manager' and a
+    coupon, with neither the playbook's thanks nor its apology."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(threat)
+    first = " ".join(d.replies[0])
+    assert thanks_before_apology(first), first
+    assert [(e["reason"], e["priority"]) for e in d.of("escalated")] == [("legal_threat", "high")]
+
+
 async def test_angry_customer_gets_a_gesture_and_a_person_on_request(services: Services) -> None:
     d = Dialogue(services, str(next(_ids)))
     await d.send(

@@ -191,10 +191,17 @@ class HandoffFlow:
         if threat == "legal":
             # An activist: a senior person takes the case at once, with everything so far.
             case = ctx.state.get("complaint")
+            said = ctx.texts("complaint_senior")
             if case and case.get("stage") not in (None, "done"):
                 case["kind"] = "activist"
                 case["stage"] = "handed_over"
-            ctx.say_text(activist_gesture(ctx, self.rules, ctx.texts("complaint_senior")))
+            else:
+                # "I'll sue you", "Подам в суд" with no case open got "I'm passing your case to
+                # a senior manager": the playbook's thanks and apology come first, here too
+                said = (
+                    f"{ctx.texts('complaint_thanks')} {ctx.texts('complaint_sorry_angry')} {said}"
+                )
+            ctx.say_text(activist_gesture(ctx, self.rules, said))
             ctx.request_handoff("legal_threat", "high")
             return True
         if (
