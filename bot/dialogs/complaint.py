@@ -2478,29 +2478,23 @@ class ComplaintFlow:
 
     async def _refund(self, ctx: TurnContext, case: dict[str, Any], rule: TypeRule) -> None:
         """The money back: approved at once under the goodwill threshold, else a request."""
-        if self._payment_check(ctx, case):
+        for outcome, check, hours in (
             # the customer wants the order they paid for, not the money back: finance finds
             # the payment and confirms the order, and says so within a day
-            case["outcome"] = "payment_check"
-            hours = self.rules.payment_check_hours
-            if hours:
-                rule = rule.model_copy(update={"promise_hours": hours, "promise_days": None})
-            self._promise(ctx, case, rule, "fix_payment_check")
-            await self._save(ctx, case)
-            self._ask_satisfaction(ctx, case)
-            return
-        if self._points_check(ctx, case):
+            ("payment_check", self._payment_check, self.rules.payment_check_hours),
             # loyalty points that have not come ("I didn't get my loyalty points for order
             # 5512444" got "I've filed a refund request with the finance team"): the loyalty
             # team checks and credits them; no money is sent back, no sum approved
-            case["outcome"] = "points_check"
-            hours = self.rules.points_check_hours
-            if hours:
-                rule = rule.model_copy(update={"promise_hours": hours, "promise_days": None})
-            self._promise(ctx, case, rule, "fix_points_check")
-            await self._save(ctx, case)
-            self._ask_satisfaction(ctx, case)
-            return
+            ("points_check", self._points_check, self.rules.points_check_hours),
+        ):
+            if check(ctx, case):
+                case["outcome"] = outcome
+                if hours:
+                    rule = rule.model_copy(update={"promise_hours": hours, "promise_days": None})
+                self._promise(ctx, case, rule, f"fix_{outcome}")
+                await self._save(ctx, case)
+                self._ask_satisfaction(ctx, case)
+                return
         if not self._goodwill(ctx, case, rule):
             case["outcome"] = "refund_requested"
             case.pop("goodwill", None)  # an amount corrected over the threshold: not at once

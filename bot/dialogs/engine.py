@@ -2157,6 +2157,8 @@ class ConversationEngine:
         if prediction is None:
             prediction = await self.classify(incoming)
         lone = lone_order_ref(state, incoming) if prediction is not None else None
+        stage = (state.get("complaint") or {}).get("stage")
+        satisfaction = stage == "satisfaction" and not incoming.callback_data  # "is that OK?"
         if prediction is not None and (ref := lone) is not None:
             # "5512377" alone, nothing asked: an order named, not a complaint (the model
             # reads a lone number as one, and finds no order number in it)
@@ -2171,30 +2173,16 @@ class ConversationEngine:
             )
         elif (
             prediction is not None
-            and quiet
-            and not question_stands(state)
             and _BARE_WHERE.match(incoming.text or "")
+            and ((quiet and not question_stands(state)) or satisfaction)
         ):
             # "Ну и где?", "Gdzie to jest?" to start a talk ("Хорошо. Что-нибудь ещё?" when
-            # the model read a "yes"): the order, asked after as "Where is it?" is
+            # the model read a "yes"): the order, asked after as "Where is it?" is. At "Такое
+            # решение вам подходит?" (a "yes" closed the case as solved, a rating asked for;
+            # "so where is it?" a status question): the thing is still not here, a "no"
             prediction = dataclasses.replace(
                 prediction,
-                intent="order_status",
-                complaint_type=None,
-                intent_confidence=max(prediction.intent_confidence, MIN_CONFIDENCE),
-            )
-        elif (
-            prediction is not None
-            and (state.get("complaint") or {}).get("stage") == "satisfaction"
-            and not incoming.callback_data
-            and _BARE_WHERE.match(incoming.text or "")
-        ):
-            # "Ну и где?" at "Такое решение вам подходит?" (a "yes" to the model: the case
-            # closed as solved, a rating asked for), "so where is it?" (a status question):
-            # the thing is still not here, the customer is not satisfied
-            prediction = dataclasses.replace(
-                prediction,
-                intent="deny",
+                intent="deny" if satisfaction else "order_status",
                 complaint_type=None,
                 intent_confidence=max(prediction.intent_confidence, MIN_CONFIDENCE),
             )
