@@ -175,6 +175,16 @@ async def test_an_order_number_not_known_is_not_asked_for(
     assert not events(out, "asked_for") and not events(out, "faq_answered"), texts(out)
 
 
+async def test_where_to_find_a_forgotten_order_number_is_not_followed_by_send_it(
+    shipped_shop: Services,
+) -> None:
+    """'Я не помню номер заказа, как его узнать?' got the answer on where orders are seen, then
+    'Если вопрос про уже оформленный заказ, пришлите его номер': the number they do not have."""
+    out = await say(shipped_shop, "144", "Я не помню номер заказа, как его узнать?")
+    assert events(out, "faq_answered") and not events(out, "order_check_offered"), texts(out)
+    assert "пришлите его номер" not in texts(out)
+
+
 async def test_help_of_a_person_with_a_topic_is_a_person(services: Services) -> None:
     """A person named in the call for help is still a request for a person."""
     out = await say(services, "136", "Potrzebuję pomocy konsultanta z zamówieniem")

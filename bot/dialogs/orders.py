@@ -288,6 +288,11 @@ class OrderStatusFlow:
         if has(known, "order_ref"):
             self._pass_on(ctx)
         elif await self._answered_generally(ctx):
+            text = ctx.incoming.text or ""
+            if _NONE_GIVEN.search(text) and _SLOT_NAMED["order_ref"].search(text):
+                # "Я не помню номер заказа, как его узнать?": where to find it answered; no
+                # "send me the order number" after it
+                return True
             # the offer holds for the next message only, and asks for nothing: a number in a
             # later message is not taken for an order number
             ctx.state["order_offered"] = int(ctx.state.get("turns", 0))
