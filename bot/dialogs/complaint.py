@@ -2528,7 +2528,7 @@ class ComplaintFlow:
         asked back: the loyalty team checks and credits them."""
         if case.get("type") != "billing" or self._payment_check(ctx, case):
             return False
-        said = f"{ctx.state.get('known', {}).get('description') or ''}\n{ctx.incoming.text or ''}"
+        said = _case_said(ctx)
         if not (case.get("points_check") or points_not_credited(said)):
             return False
         return not _wants(said, _REFUND_ASKED_WORDS)
@@ -2539,7 +2539,7 @@ class ComplaintFlow:
         found and the order confirmed, not the money sent back."""
         if case.get("type") != "billing":
             return False
-        said = f"{ctx.state.get('known', {}).get('description') or ''}\n{ctx.incoming.text or ''}"
+        said = _case_said(ctx)
         if not (case.get("payment_check") or payment_unconfirmed(said)):
             return False
         return not _wants(said, _REFUND_ASKED_WORDS)
@@ -3532,6 +3532,11 @@ _NEGATION_BEFORE = re.compile(
 _NOT_NEEDED_AFTER = re.compile(
     r"^[^.!?,;]{0,6}(?:не\s+нуж|не\s+надо|not\s+need|nie\s+(?:jest\s+)?potrzeb)", re.IGNORECASE
 )
+
+
+def _case_said(ctx: TurnContext) -> str:
+    """What the customer told of the case: its description and this message."""
+    return f"{ctx.state.get('known', {}).get('description') or ''}\n{ctx.incoming.text or ''}"
 
 
 # the money back asked for in so many words: "деньги списались" names money, asks nothing

@@ -289,7 +289,7 @@ class OrderStatusFlow:
             self._pass_on(ctx)
         elif await self._answered_generally(ctx):
             text = ctx.incoming.text or ""
-            if _NONE_GIVEN.search(text) and _SLOT_NAMED["order_ref"].search(text):
+            if _no_number_said(text):
                 # "Я не помню номер заказа, как его узнать?": where to find it answered; no
                 # "send me the order number" after it
                 return True
@@ -467,12 +467,12 @@ _WHERE_TO_FIND = re.compile(
 )
 
 
-def _number_not_known(text: str) -> bool:
+def _no_number_said(text: str) -> bool:
     """The customer says they do not have the order number ("не помню номер заказа", "I
-    don't know my order number", "nie pamiętam numeru zamówienia"), and does not ask where
-    to find it (the knowledge base's answer)."""
-    return bool(
-        _NONE_GIVEN.search(text)
-        and _SLOT_NAMED["order_ref"].search(text)
-        and not _WHERE_TO_FIND.search(text)
-    )
+    don't know my order number", "nie pamiętam numeru zamówienia")."""
+    return bool(_NONE_GIVEN.search(text) and _SLOT_NAMED["order_ref"].search(text))
+
+
+def _number_not_known(text: str) -> bool:
+    """No order number, and where to find it not asked (the knowledge base's answer)."""
+    return _no_number_said(text) and not _WHERE_TO_FIND.search(text)
