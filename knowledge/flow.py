@@ -434,16 +434,22 @@ def _chatter(ctx: TurnContext) -> bool:
 
 def recent_answer(ctx: TurnContext) -> bool:
     """An FAQ answer was given within the last FOLLOW_UP_TURNS turns and FOLLOW_UP_MINUTES."""
-    memory = ctx.state.get("faq") or {}
+    return answered_lately(ctx.state, ctx.now)
+
+
+def answered_lately(state: dict[str, Any], now: datetime) -> bool:
+    """``recent_answer`` of a chat's state at ``now`` (the engine asks it before a turn's
+    context exists)."""
+    memory = state.get("faq") or {}
     if not memory.get("last"):
         return False
-    turns = int(ctx.state.get("turns", 0))
+    turns = int(state.get("turns", 0))
     if turns - int(memory.get("turn", -100)) > FOLLOW_UP_TURNS:
         return False
     at = memory.get("at")
     if not at:
         return True  # state saved before the time was kept
-    elapsed = as_utc(ctx.now) - as_utc(datetime.fromisoformat(at))
+    elapsed = as_utc(now) - as_utc(datetime.fromisoformat(at))
     return elapsed <= timedelta(minutes=FOLLOW_UP_MINUTES)
 
 

@@ -2597,6 +2597,46 @@ async def test_where_of_nothing_to_start_a_talk_asks_for_the_order(
 
 
 @pytest.mark.parametrize(
+    ("user", "first", "where"),
+    [
+        ("4164", "Спасибо за помощь, всё решили", "Ну и где?"),
+        ("4165", "Dziękuję, to wszystko", "No i gdzie?"),
+        ("4166", "Спасибо!", "И где?"),
+    ],
+)
+async def test_where_of_nothing_after_a_thank_you_asks_for_the_order(
+    shipped_shop: Services, user: str, first: str, where: str
+) -> None:
+    """'Ну и где?' after the bot's 'Рад помочь!' (nothing asked, no case, no answer to ask
+    about) got 'Хорошо. Что-нибудь ещё?' (a yes to the model), as it did to start a talk:
+    where the order is, its number asked."""
+    await say(shipped_shop, user, first)
+    out = await say(shipped_shop, user, where)
+    assert [e["slot"] for e in events(out, "asked_for")] == ["order_ref"], texts(out)
+    assert not re.search(r"что-нибудь ещё|anything else|coś jeszcze", texts(out), re.I)
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "where", "entry"),
+    [
+        ("4167", "Можно забрать заказ самовывозом?", "А где?", "pickup_points"),
+        ("4168", "Where can I pick up my order?", "so where?", "pickup_points"),
+    ],
+)
+async def test_where_of_nothing_after_an_answer_is_asked_of_the_answer(
+    shipped_shop: Services, user: str, question: str, where: str, entry: str
+) -> None:
+    """'А где?' right after the pickup answer got 'Хорошо. Что-нибудь ещё?' (a yes to the
+    model): a question about what was just answered, not the order's number."""
+    first = await say(shipped_shop, user, question)
+    assert [e["answer_id"] for e in events(first, "faq_answered")] == [entry], texts(first)
+    out = await say(shipped_shop, user, where)
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == [entry], texts(out)
+    assert not events(out, "asked_for"), texts(out)
+    assert not re.search(r"что-нибудь ещё|anything else", texts(out), re.I), texts(out)
+
+
+@pytest.mark.parametrize(
     ("user", "text", "ctype"),
     [
         ("4161", "I've been waiting for two weeks!", "delivery_delay"),

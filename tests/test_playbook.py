@@ -3760,6 +3760,26 @@ async def test_so_where_is_it_at_is_that_ok_is_not_a_yes(
 
 
 @pytest.mark.parametrize(
+    ("problem", "done"),
+    [
+        ("Посылка не пришла, заказ 4471234", "Нет, больше ничего"),
+        ("My parcel never arrived, order 5512345", "no thanks, nothing else"),
+        ("Paczka nie dotarła, zamówienie 6612345", "Nie, nic więcej"),
+    ],
+)
+async def test_nothing_more_at_is_that_ok_closes_the_case(
+    services: Services, problem: str, done: str
+) -> None:
+    """'Нет, больше ничего' at 'Так вас устроит?' (nothing more needed: a "no" to the model)
+    passed the case to a person as not solved. It closes it as solved."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert d.of("satisfaction_check")
+    await d.send(done)
+    assert d.of("resolved") and not d.of("escalated"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
     ("problem", "asked", "within"),
     [
         ("I was charged twice for order 5512348", "how long will it take?", "10 working days"),

@@ -175,6 +175,17 @@ _JUST_TELLING = re.compile(
     r"tylko\s+informuj|dla\s+informacji",
     re.IGNORECASE,
 )
+# "Нет, больше ничего", "no, that's all", "nie, nic więcej" to "is that OK?": nothing more
+# needed (an answer to "anything else?"), a yes; a "no" to the model, which passed the case
+# to a person as not solved
+_NOTHING_MORE = re.compile(
+    r"^\W*(?:(?:нет|не|no|nope|nie)\W+)?(?:(?:спасибо|thanks|thank\s+you|dzi[eę]kuj[eę])\W+)?"
+    r"(?:больше\s+ничего(?:\s+не\s+(?:надо|нужно))?|ничего\s+больше(?:\s+не\s+(?:надо|нужно))?|"
+    r"это\s+вс[её]|nothing\s+(?:else|more)|that'?s\s+(?:all|it)|that\s+is\s+all|"
+    r"nic\s+(?:wi[eę]cej|ju[zż])(?:\s+nie\s+trzeba)?|ju[zż]\s+nic|to\s+wszystko)"
+    r"(?:\W+(?:спасибо|thanks|thank\s+you|dzi[eę]kuj[eę]|dzi[eę]ki))?\W*$",
+    re.IGNORECASE,
+)
 _NOT_OK = re.compile(
     r"(не устраивает|не подходит|это не решение|не помогло|не то|unacceptable|not ok|"
     r"not good enough|doesn't help|does not help|nie pasuje|nie odpowiada|nie pomogło|"
@@ -3015,6 +3026,7 @@ class ComplaintFlow:
                 _YES.search(text)
                 or (ctx.intent in ("thanks", "affirm", "praise") and not unsure)
                 or _JUST_TELLING.search(text)  # "no thanks, I just wanted you to know"
+                or _NOTHING_MORE.match(text)  # "нет, больше ничего": nothing more needed
             )
             and not _NOT_OK.search(text)
             and not threatens

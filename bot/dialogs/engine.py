@@ -108,6 +108,7 @@ from escalation.service import (
     render_card,
     reopen_for_customer,
 )
+from knowledge.flow import answered_lately
 
 # "алло", "ау", "вы тут?", "есть кто?", "anyone there?", "jest tam ktoś?": is anyone there
 # (after an optional "ну")
@@ -2174,15 +2175,22 @@ class ConversationEngine:
         elif (
             prediction is not None
             and _BARE_WHERE.match(incoming.text or "")
-            and ((quiet and not question_stands(state)) or satisfaction)
+            and (not question_stands(state) or satisfaction)
         ):
-            # "Ну и где?", "Gdzie to jest?" to start a talk ("Хорошо. Что-нибудь ещё?" when
-            # the model read a "yes"): the order, asked after as "Where is it?" is. At "Такое
-            # решение вам подходит?" (a "yes" closed the case as solved, a rating asked for;
-            # "so where is it?" a status question): the thing is still not here, a "no"
+            # "Ну и где?", "Gdzie to jest?" to start a talk, or after a "thank you" with
+            # nothing asked ("Хорошо. Что-нибудь ещё?" when the model read a "yes"): the
+            # order, asked after as "Where is it?" is; right after an FAQ answer, a question
+            # about it ("Самовывоз есть." - "А где?"). At "Такое решение вам подходит?" (a
+            # "yes" closed the case as solved, a rating asked for; "so where is it?" a status
+            # question): the thing is still not here, a "no"
+            intent = "order_status"
+            if satisfaction:
+                intent = "deny"
+            elif not quiet and answered_lately(state, now):
+                intent = "faq"
             prediction = dataclasses.replace(
                 prediction,
-                intent="deny" if satisfaction else "order_status",
+                intent=intent,
                 complaint_type=None,
                 intent_confidence=max(prediction.intent_confidence, MIN_CONFIDENCE),
             )
