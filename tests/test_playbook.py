@@ -7185,3 +7185,62 @@ async def test_a_call_back_asked_for_before_the_order_number_is_kept_till_a_pers
         ticket = await session.get(Ticket, escalated[0]["ticket_id"])
         card = await render_card(session, services.settings, ticket)
     assert "call back" in card.text, card.text
+
+
+@pytest.mark.parametrize(
+    ("problem", "choice"),
+    [
+        ("Лампа разбита, заказ 8100002", "не хочу замену, деньги верните"),
+        ("Лампа разбита, заказ 8100002", "замену не хочу, верните деньги"),
+        ("The toaster doesn't heat up, order 6620301", "I'd prefer a refund, not a replacement"),
+        ("The toaster doesn't heat up, order 6620301", "no replacement, I want my money back"),
+        (
+            "The toaster doesn't heat up, order 6620301",
+            "actually can I just get my money back instead of a replacement?",
+        ),
+        ("Czajnik nie działa, zamówienie 6620302", "nie chcę wymiany, wolę zwrot pieniędzy"),
+        ("Czajnik nie działa, zamówienie 6620302", "wolałabym zwrot zamiast wymiany"),
+    ],
+)
+async def test_a_fix_turned_down_is_not_the_one_chosen(
+    services: Services, problem: str, choice: str
+) -> None:
+    """'не хочу замену, деньги верните' to the fixes offered booked a replacement (the first
+    option its words named), 'I'd prefer a refund, not a replacement' too: the refund."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    await d.send(photo=True)
+    await d.send(choice)
+    assert [e["option"] for e in d.of("fix_chosen")] == ["refund"], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "refused", "left"),
+    [
+        ("Лампа разбита, заказ 8100002", "не хочу замену", ["refund", "repair"]),
+        ("The lamp is broken, order 4471302", "I don't want a replacement", ["refund", "repair"]),
+    ],
+)
+async def test_a_fix_turned_down_alone_leaves_the_others_offered(
+    services: Services, problem: str, refused: str, left: list[str]
+) -> None:
+    """'не хочу замену' alone to the fixes offered got 'not sure which one you mean' and all
+    three again: the other two are offered, nothing is booked."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    await d.send(photo=True)
+    await d.send(refused)
+    assert not d.of("fix_chosen"), d.replies[-1]
+    assert d.buttons[-1] == [f"cmp:opt:{o}" for o in left], d.buttons[-1]
+
+
+async def test_a_wish_changed_before_the_photo_waits_for_the_photo(services: Services) -> None:
+    """'замену хочу', then 'не, лучше деньгами' while the photo was awaited booked the
+    replacement at once, without the photo: the refund is noted, and booked with the photo."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Лампа разбита, заказ 8100002")
+    await d.send("замену хочу")
+    await d.send("не, лучше деньгами")
+    assert not d.of("fix_chosen"), d.replies[-1]
+    await d.send(photo=True)
+    assert [e["option"] for e in d.of("fix_chosen")] == ["refund"], d.replies[-1]

@@ -1054,6 +1054,7 @@ OPTION_WORDS = {
         "верни",
         "вернуть деньги",
         "деньги",
+        "деньгами",  # "лучше деньгами"
         "refund",
         "money back",
         "zwrot",
@@ -2673,6 +2674,13 @@ class ComplaintFlow:
                 return True
             if ctx.intent in ("request_human", "faq") or data == "topic:human":
                 return False  # a person, or a question answered first; the offer stands
+            down = [] if data else _turned_down(text, rule.options)
+            if down and len(down) < len(rule.options):
+                # "не хочу замену" (it was "Простите, не совсем понял, какой вариант" and all
+                # three again): the other options, that one left out
+                left = [row for row in buttons if row[0].data.removeprefix("cmp:opt:") not in down]
+                ctx.say("complaint_choose_again", options=_spelled(left), buttons=left)
+                return True
             if not data and text and _is_nudge(text):
                 ctx.say_text(ctx.texts("nudge_here"))
                 ctx.say("complaint_choose", options=_spelled(buttons), buttons=buttons)
@@ -3427,13 +3435,49 @@ def _numbered(buttons: list[list[Button]]) -> str:
 
 
 def _named_options(text: str, options: list[str]) -> list[str]:
-    """The options the text names (by clear words; by weaker ones when none is clear)."""
+    """The options the text names (by clear words; by weaker ones when none is clear), those
+    it turns down left out ("не хочу замену, деньги верните", "a refund, not a replacement",
+    "wolę zwrot zamiast wymiany": the refund; "не хочу замену" alone names none)."""
     low = text.lower()
     for words in (OPTION_WORDS, OPTION_WEAK_WORDS):
         named = [o for o in options if any(w in low for w in words.get(o, ()))]
         if named:
-            return named
+            return [o for o in named if _wants(low, words.get(o, ()))]
     return []
+
+
+# an option turned down by what comes before it: "не хочу замену", "not a replacement", "no
+# replacement", "refund instead of a replacement", "а не замену", "zamiast wymiany", "nie chcę
+# wymiany" (a bare "no" or "nie" opening the message is an answer to something else: "no I
+# want a refund")
+_TURNED_DOWN_BEFORE = re.compile(
+    r"(?:(?<!\w)(?:не|nie|bez|without|not|no)|n't)"
+    r"(?:\s+(?:хочу|хотим|хотел\w*|надо|нужн\w*|нужен|мне|никак\w*|want|need|really|any|a|an|"
+    r"the|another|chc[eę]|chcia\w*|potrzebuj\w*|trzeba|mi|[żz]adn\w*)){0,3}\s+$|"
+    r"(?:\binstead\s+of|\brather\s+than|(?<!\w)вместо|(?<!\w)а\s+не|\bzamiast|\ba\s+nie)\s+"
+    r"(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
+# ... or by what comes after it: "замена не нужна", "замену не хочу", "wymiana nie, zwrot tak",
+# "replacement? no"
+_TURNED_DOWN_AFTER = re.compile(
+    r"^\w*\W*(?:(?:не|nie)\s+(?:хочу|хотим|нуж|надо|chc|trzeba|potrzeb|interesuje)|"
+    r"(?:нет|не|nie|no|not)\s*(?:[,.!;]|$)|not\s+(?:needed|wanted|necessary))|"
+    # "no refund needed", "возврат мне не нужен"
+    r"^[^.!?,;]{0,6}(?:не\s+нуж|не\s+надо|not\s+need|nie\s+(?:jest\s+)?potrzeb)",
+    re.IGNORECASE,
+)
+
+
+def _turned_down(text: str, options: list[str]) -> list[str]:
+    """The options ``text`` names only to turn them down ("не хочу замену", "no repair")."""
+    low = text.lower()
+    return [
+        o
+        for o in options
+        if any(w in low for w in OPTION_WORDS.get(o, ()))
+        and not _wants(low, OPTION_WORDS.get(o, ()))
+    ]
 
 
 def _compared_options(text: str, options: list[str]) -> list[str]:
@@ -3497,6 +3541,7 @@ _WISH_WORDS = {
         "возврат",
         "верни",
         "вернуть деньги",
+        "деньгами",  # "не, лучше деньгами"
         "деньги вернуть",  # "хочу деньги вернуть" (the FAQ's returns procedure mid-case)
         "вернуть мне деньги",
         "вернули деньги",
@@ -3536,14 +3581,6 @@ def _fix_named(text: str, options: list[str]) -> str | None:
         return None
     named = [o for o in options if _wants(text, _WISH_WORDS.get(o, ()))]
     return named[0] if len(named) == 1 else None
-
-
-_NEGATION_BEFORE = re.compile(
-    r"(?:\bне|\bnot|\bno|n't|\bnie|\bbez|\bwithout)\b[^.!?,;]{0,15}$", re.IGNORECASE
-)
-_NOT_NEEDED_AFTER = re.compile(
-    r"^[^.!?,;]{0,6}(?:не\s+нуж|не\s+надо|not\s+need|nie\s+(?:jest\s+)?potrzeb)", re.IGNORECASE
-)
 
 
 def _case_said(ctx: TurnContext) -> str:
@@ -3594,13 +3631,16 @@ _REMEDY_WORDS = {
 
 
 def _wants(text: str, words: Sequence[str]) -> bool:
-    """One of ``words`` asked for, not turned down ("не нужен ремонт", "no refund needed")."""
+    """One of ``words`` asked for, not turned down ("не нужен ремонт", "no refund needed",
+    "a refund, not a replacement", "zwrot zamiast wymiany")."""
     low = text.lower()
     for word in words:
         start = low.find(word)
         while start != -1:
             end = start + len(word)
-            if not (_NEGATION_BEFORE.search(low[:start]) or _NOT_NEEDED_AFTER.search(low[end:])):
+            if not (
+                _TURNED_DOWN_BEFORE.search(low[:start]) or _TURNED_DOWN_AFTER.search(low[end:])
+            ):
                 return True
             start = low.find(word, end)
     return False
