@@ -7244,3 +7244,30 @@ async def test_a_wish_changed_before_the_photo_waits_for_the_photo(services: Ser
     assert not d.of("fix_chosen"), d.replies[-1]
     await d.send(photo=True)
     assert [e["option"] for e in d.of("fix_chosen")] == ["refund"], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "asked", "said"),
+    [
+        ("Не вернули деньги за отмену заказа 8300001", "ок. а сколько дней ждать?", "10 рабочих"),
+        ("Посылка не пришла, заказ 8300002", "ладно, а мне позвонят или напишут?", "в этот чат"),
+        ("My parcel never arrived, order 5512345", "ok, and how will you contact me?", "this chat"),
+        ("Paczka nie dotarła, zamówienie 6612345", "dobrze, a kiedy się odezwiecie?", "24 godzin"),
+    ],
+)
+async def test_a_question_after_ok_at_is_that_ok_keeps_the_case_open(
+    services: Services, problem: str, asked: str, said: str
+) -> None:
+    """'ок. а сколько дней ждать?' at 'Такое решение вам подходит?' closed the case as solved
+    and asked for a rating (the "ок" a yes), 'ладно, а мне позвонят или напишут?' too: the
+    question is answered (the promise's time, the chat the answer comes to) and 'is that OK?'
+    stands."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert d.of("satisfaction_check")
+    await d.send(asked)
+    reply = " ".join(d.replies[-1])
+    assert not d.of("resolved") and not d.of("escalated"), reply
+    assert said in reply, reply
+    assert [e["turn"] for e in d.of("satisfaction_check")] == [0, 1], reply
+    assert not re.search(r"8 800|\+48", reply), reply

@@ -43,6 +43,7 @@ from bot.dialogs.handoff import (
     activist_gesture,
     asks_for_person,
     asks_who_answers,
+    callback_asked,
     waited_for_person,
     wants_person,
     with_gesture,
@@ -940,7 +941,28 @@ _WHY = re.compile(
     re.IGNORECASE,
 )
 _WHEN = re.compile(
-    r"\bкогда\b|сколько\s+(?:ещё\s+|еще\s+)?ждать|\bwhen\b|how\s+long|\bkiedy\b|ile\s+(?:jeszcze\s+)?czeka",
+    r"\bкогда\b|сколько\s+(?:ещё\s+|еще\s+)?(?:дней\s+|времени\s+)?ждать|\bwhen\b|how\s+long|"
+    r"\bkiedy\b|ile\s+(?:jeszcze\s+)?(?:dni\s+)?czeka|how\s+many\s+days|сколько\s+дней|ile\s+dni",
+    re.IGNORECASE,
+)
+# how the answer will come: "мне позвонят или напишут?", "will you call or email me?", "jak się
+# ze mną skontaktujecie?"
+_HOW_REPLIED = re.compile(
+    r"позвон\w*\s+или\s+напиш|напиш\w*\s+или\s+позвон|как\s+(?:вы\s+)?(?:со\s+мной\s+)?свяж|"
+    r"как\s+(?:я\s+)?узна[юе]|куда\s+(?:придёт|придет|напишут|ответ)|"
+    r"\b(?:call|phone)\s+(?:me\s+)?or\s+(?:e-?mail|write|text|message)|"
+    r"\b(?:e-?mail|write|text|message)\s+(?:me\s+)?or\s+call|how\s+will\s+(?:you|i)\s+"
+    r"(?:contact|reach|let|hear|get|know)|where\s+will\s+(?:i|the\s+answer)|"
+    r"zadzwoni\w*\s+czy\s+napisz|napisz\w*\s+czy\s+zadzwoni|jak\s+si[ęe]\s+(?:ze\s+mn[ąa]\s+)?"
+    r"skontaktuj|jak\s+si[ęe]\s+dowiem|gdzie\s+(?:dostan[ęe]|przyjdzie)",
+    re.IGNORECASE,
+)
+# "ок, а сколько дней ждать?", "хорошо, а баллы начислят?", "ok, and when?", "dobrze, a kiedy?":
+# a yes-word, then a question of its own
+_YES_THEN_ASKS = re.compile(
+    r"^\W*(?:ну\s+)?(?:ок|окей|ok|okay|хорошо|ладно|понятно|ясно|норм|понял\w*|fine|alright|"
+    r"all\s+right|good|got\s+it|i\s+see|dobrze|okej|jasne|spoko|dobra|rozumiem)\b[\s,.!]*"
+    r"(?:а|и|но|but|and|so|a|i|ale|to)\s+[^?]*\?\W*$",
     re.IGNORECASE,
 )
 MAX_UNCLEAR = 2  # unclear answers to an offer before a person takes over
@@ -2974,6 +2996,20 @@ class ComplaintFlow:
             _where_it_stands(ctx, case)
             self._ask_satisfaction(ctx, case)
             return True
+        if not data and _YES_THEN_ASKS.match(text) and not ctx.new_slots:
+            # "ок. а сколько дней ждать?", "ладно, а мне позвонят или напишут?", "ok, and which
+            # card does it go to?": a question before the verdict (it closed the case as
+            # solved and asked for a rating): answered or noted, and the question stands
+            if _HOW_REPLIED.search(text) and not callback_asked(text):
+                # "а мне позвонят или напишут?" (it was the shop's hotline numbers): here
+                ctx.say("promise_reply_here")
+            elif not await _general_answer(ctx):
+                if _WHEN.search(text):
+                    _where_it_stands(ctx, case)
+                else:
+                    await self._question_in_case(ctx, case, text)
+            self._ask_satisfaction(ctx, case)
+            return True
         if not data and case.get("choice") in _FREE_FIXES and _ASKS_FREE.search(text):
             # "Is that free?" after a repair or replacement was booked: the shop pays for it
             ctx.say("complaint_fix_free")
@@ -3820,9 +3856,18 @@ async def _general_answer(ctx: TurnContext) -> bool:
     text = ctx.incoming.text or ""
     if ctx.faq is None or ctx.intent != "faq" or ctx.new_slots or ctx.incoming.callback_data:
         return False
-    if about_placed_order(text) or is_follow_up(text):
+    if about_placed_order(text) or is_follow_up(text) or _CASE_WAIT.search(text):
         return False
     return bool(await ctx.faq.answer_also(ctx, text, min_score=KB_WITH_CASE, via="search"))
+
+
+# the wait asked about with nothing else named: "а сколько дней ждать?", "how long do I have to
+# wait?", "ile dni mam czekać?" (this case's wait: it got the delivery times)
+_CASE_WAIT = re.compile(
+    r"^\W*(?:\w+\W+){0,3}?(?:сколько\s+(?:\w+\s+)?ждать|how\s+long\s+(?:\w+\s+){0,4}?wait|"
+    r"ile\s+(?:\w+\s+)?(?:mam\s+)?czeka\w*)\W*$",
+    re.IGNORECASE,
+)
 
 
 def _where_it_stands(ctx: TurnContext, case: dict[str, Any]) -> None:
