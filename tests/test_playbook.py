@@ -7271,3 +7271,28 @@ async def test_a_question_after_ok_at_is_that_ok_keeps_the_case_open(
     assert said in reply, reply
     assert [e["turn"] for e in d.of("satisfaction_check")] == [0, 1], reply
     assert not re.search(r"8 800|\+48", reply), reply
+
+
+@pytest.mark.parametrize(
+    ("problem", "asked"),
+    [
+        ("Пришла не та сумка, номер 8200001", ["photo"]),
+        ("разбитая чашка пришла, 8200002", ["photo"]),
+        ("пылесос пришёл с трещиной 6100003", ["photo"]),
+        ("kettle leaks, 6654411", ["photo"]),
+        ("czajnik przecieka, 6654410", ["photo"]),
+        # a price is no order number, "it's broken" names no thing
+        ("чайник за 12000 сломался через неделю", ["order_ref", "photo"]),
+        ("it's broken", ["order_ref", "photo", "description"]),
+    ],
+)
+async def test_a_complaints_number_without_the_word_order_is_its_order(
+    services: Services, problem: str, asked: list[str]
+) -> None:
+    """'разбитая чашка пришла, 8200002' was asked for the order number, 'kettle leaks,
+    6654411' for the number and 'a few words on what happened' too: the number is the
+    order's, the thing and its fault the story; only the photo is asked for."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert d.of("complaint_opened"), d.replies[-1]
+    assert [e["slot"] for e in d.of("asked_for")] == asked, d.replies[-1]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from bot.nlu.extract import (
     DENIED_BEFORE,
     SELF_CORRECTION,
+    extract_order_ref,
     is_date_or_phone,
     overcharge,
     parse_number,
@@ -336,6 +337,18 @@ def remember(ctx: TurnContext) -> list[str]:
             if old:
                 ctx.corrected["order_ref"] = str(old)
             new.append("order_ref")
+    elif (
+        text
+        and not old
+        and pred is not None
+        and pred.intent == "complaint"
+        and (ref := extract_order_ref(text, anywhere=True)) is not None
+        and not (pred.amount is not None and ref == f"{pred.amount:g}")
+    ):
+        # "пришла не та сумка, номер 8200001", "kettle leaks, 6654411": a complaint's number
+        # with no order word near it is its order's (it was asked for again)
+        known["order_ref"] = ref
+        new.append("order_ref")
     if pred is not None and pred.amount is not None and known.get("amount") is None:
         over = overcharge(text)  # "цена 990 ₽, а списали 1 490 ₽": the 500 ₽ is the claim
         known["amount"] = float(over.amount if over else pred.amount)

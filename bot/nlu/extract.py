@@ -100,6 +100,14 @@ _THRESHOLD_BEFORE = re.compile(
 )
 
 
+# a price's preposition: "за 12000", "for 4500", "za 1200 zł", "по 4500", "стоил 12000"
+_PAID_BEFORE = re.compile(
+    r"(?:(?<!\w)(?:за|по|около|примерно|for|about|around|za|po|oko[łl]o)|"
+    r"\b(?:стои\w*|cost\w*|paid|заплатил\w*|kosztowa\w*|zap[łl]aci\w*))\s+$",
+    re.IGNORECASE,
+)
+
+
 def _normalize_ref(ref: str) -> str:
     return re.sub(r"(?<=\d)[ \u00a0](?=\d)", "", ref.strip()).upper()  # "44 78 123": 4478123
 
@@ -108,8 +116,9 @@ def _is_number_only_short(ref: str) -> bool:
     return ref.isdigit() and len(ref) < 4
 
 
-def _candidates(text: str) -> list[tuple[int, int, str]]:
-    """(priority, start, ref) for every plausible order reference in ``text``."""
+def _candidates(text: str, anywhere: bool = False) -> list[tuple[int, int, str]]:
+    """(priority, start, ref) for every plausible order reference in ``text`` (``anywhere``:
+    a bare number also in a message that names no order or parcel)."""
     found: list[tuple[int, int, str]] = []
     for priority, pattern in enumerate((_KEYWORD_REF, _MARKED_REF, _CODE_REF, _BARE_REF)):
         for match in pattern.finditer(text):
@@ -134,8 +143,10 @@ def _candidates(text: str) -> list[tuple[int, int, str]]:
                 continue  # "заказ стоимостью 5000", "order worth 25000": its price
             if _NOT_REF_AFTER.match(text, match.end("ref")):
                 continue
-            if pattern is _BARE_REF and not _ORDER_CONTEXT.search(text):
+            if pattern is _BARE_REF and not anywhere and not _ORDER_CONTEXT.search(text):
                 continue
+            if pattern is _BARE_REF and anywhere and _PAID_BEFORE.search(text, 0, start):
+                continue  # "чайник за 12000 сломался": its price (no order word to go by)
             if pattern in (_BARE_REF, _MARKED_REF) and _CODE_BEFORE.search(
                 text[max(0, start - 40) : start]
             ):
@@ -159,9 +170,11 @@ SELF_CORRECTION = _SELF_CORRECTION
 DENIED_BEFORE = re.compile(r"(?:\bне|\bnot|\bnie)\s*(?:№|#|nr\.?\s*)?$", re.IGNORECASE)
 
 
-def extract_order_ref(text: str) -> str | None:
-    """Return the customer's order reference, normalised (no ``№``/``#``), or None."""
-    found = _candidates(text)
+def extract_order_ref(text: str, anywhere: bool = False) -> str | None:
+    """Return the customer's order reference, normalised (no ``№``/``#``), or None
+    (``anywhere``: a bare 5-10 digit number counts in any message, e.g. a complaint about a
+    thing that came: "разбитая чашка пришла, 8200002")."""
+    found = _candidates(text, anywhere)
     if not found:
         return None
     kept = [c for c in found if not DENIED_BEFORE.search(text[max(0, c[1] - 12) : c[1]])]
