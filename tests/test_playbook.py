@@ -7296,3 +7296,36 @@ async def test_a_complaints_number_without_the_word_order_is_its_order(
     await d.send(problem)
     assert d.of("complaint_opened"), d.replies[-1]
     assert [e["slot"] for e in d.of("asked_for")] == asked, d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("threat", "nudge", "said"),
+    [
+        ("деньги списали дважды, буду жаловаться в прокуратуру", "алло, есть кто живой?", "коллег"),
+        ("деньги списали дважды, буду жаловаться в прокуратуру", "ну где вы там?", "коллег"),
+        (
+            "деньги списали дважды, буду жаловаться в прокуратуру",
+            "где человек? позовите оператора",
+            "Простите за ожидание",
+        ),
+        (
+            "I was charged twice, I'll sue you",
+            "I want to talk to a real person",
+            "Sorry for the wait",
+        ),
+        ("Pobrano opłatę dwa razy, idę do sądu", "Chcę rozmawiać z człowiekiem", "Przepraszam"),
+    ],
+)
+async def test_a_person_asked_for_again_while_awaited_gets_a_reply(
+    services: Services, threat: str, nudge: str, said: str
+) -> None:
+    """After the senior was called and the order number 'passed on as well', 'алло, есть кто
+    живой?', 'ну где вы там?' and 'позовите оператора' got no reply at all: the customer
+    hears the case is with a colleague (sorry for the wait when a person is asked again)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(threat)
+    assert d.of("escalated"), d.replies[-1]
+    await d.send("8500001")
+    await d.send(nudge)
+    reply = " ".join(d.replies[-1])
+    assert said in reply, reply

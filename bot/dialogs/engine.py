@@ -113,7 +113,8 @@ from knowledge.flow import answered_lately
 # "алло", "ау", "вы тут?", "есть кто?", "anyone there?", "jest tam ktoś?": is anyone there
 # (after an optional "ну")
 _PRESENCE = (
-    r"алл?о+|ау+|эй|вы\s+(?:тут|здесь|там)|есть\s+(?:тут\s+)?кто(?:-?нибудь)?|кто-?нибудь|"
+    r"алл?о+|ау+|эй|вы\s+(?:тут|здесь|там)|есть\s+(?:тут\s+)?кто(?:-?нибудь)?(?:\s+живой)?|"
+    r"кто-?нибудь(?:\s+живой)?|(?:есть\s+)?(?:тут\s+)?живые(?:\s+есть)?|живой\s+кто(?:\s+есть)?|"
     r"hello|hey|anyone(?:\s+there)?|anybody(?:\s+there)?|are\s+you\s+there|"
     r"is\s+anyone\s+there|halo|hej|(?:czy\s+)?(?:jest\s+)?(?:tam\s+)?kto[śs]?(?:\s+tam)?"
     r"(?:\s+jest)?|jeste[śs]cie\s+tam"
@@ -127,7 +128,8 @@ _ANYONE_THERE = re.compile(
 _STILL_THERE = re.compile(
     rf"^\W*(?:(?:ну\s+)?(?:{_PRESENCE}|ну\s+что\s+там|ну\s+и|и\s+что|i\s+co|and|so|well|"
     # "ну где вы?", "where are you?", "ile jeszcze mam czekać?": where everyone is, how long
-    r"(?:и\s+)?где\s+(?:же\s+)?(?:вы|все|оператор|коллега|консультант|ответ)|вы\s+где|"
+    r"(?:и\s+)?где\s+(?:же\s+)?(?:вы|все|оператор|коллега|консультант|ответ|человек|менеджер)"
+    r"(?:\s+там)?|вы\s+где(?:\s+там)?|"
     r"(?:ну\s+)?(?:сколько|долго)(?:\s+(?:ещё|еще|мне|нам|можно|ждать|ожидать))+|"
     r"когда\s+(?:же\s+)?(?:мне\s+)?(?:ответите|ответят|ответ)|(?:почему\s+)?никто\s+не\s+"
     r"(?:отвечает|пишет)|почему\s+(?:вы\s+)?молчите|ответьте(?:\s+(?:же|мне|пожалуйста))*|"
@@ -2658,10 +2660,19 @@ class ConversationEngine:
             )
             return
         if threat != "legal":
+            from bot.dialogs.handoff import asks_for_person, waited_for_person
+
+            # "где человек? позовите оператора", "хочу поговорить с живым человеком" (no reply
+            # at all once "passed this on" was said): a person asked for again is a nudge
+            person_again = (
+                (ctx.intent == "request_human" or asks_for_person(text))
+                and not _callback_asked(text)
+                and not waited_for_person(text)
+            )
             if (
                 ticket.status in ("open", "taken")
                 and text.strip()
-                and (_STILL_THERE.match(text) or _BARE_WHERE.match(text))
+                and (_STILL_THERE.match(text) or _BARE_WHERE.match(text) or person_again)
                 and not ctx.incoming.attachments
             ):
                 # "алло", "ну где вы?": not small talk, a question whether anyone is there
@@ -2678,14 +2689,12 @@ class ConversationEngine:
                     ctx.state["relay_nudged_at"] = ctx.now.isoformat()
                     # "Сколько можно ждать?!", "WHERE ARE YOU": sorry for the wait, not a
                     # smiling "I'm here 🙂" (that is for "алло?", "anyone there?")
-                    sorry = "_sorry" if _impatient(ctx, text) else ""
+                    sorry = "_sorry" if _impatient(ctx, text) or person_again else ""
                     if ticket.status == "taken" and is_open(ctx.now, ctx.settings):
                         ctx.say(f"relay_still_there_taken{sorry}")
                     else:
                         self._say_waiting(ctx, f"relay_still_there{sorry}")
                 return
-            from bot.dialogs.handoff import waited_for_person
-
             if (
                 ticket.status == "open"
                 and waited_for_person(text)
