@@ -165,6 +165,30 @@ def without_greeting(text: str) -> str:
     return rest if rest != text.strip() and asked else text
 
 
+# where an order is or when it comes: a question about the order itself, for a colleague
+_STATUS_ASKED = re.compile(
+    r"(?<!\w)(?:где|когда|статус\w*|отслед\w*|трек\w*|отправ\w*|доставл\w*|привез\w*|приед\w*|"
+    r"придёт|придет|пришл\w*|отмен\w*|измен\w*|верн\w*|возврат\w*)|\b(?:where|when|status|track\w*|"
+    r"ship\w*|deliver\w*|arriv\w*|cancel\w*|chang\w*|refund\w*|return\w*|sent|dispatch\w*)\b|"
+    r"(?<!\w)(?:gdzie|kiedy|status\w*|śledz\w*|wysła\w*|wysy[łl]\w*|dostarcz\w*|dotrze\w*|"
+    r"anul\w*|zmie\w*|zwrot\w*)",
+    re.IGNORECASE,
+)
+# the order's number and the words that name it: "from order 2298910", "из заказа № 2298914"
+_ORDER_NAMED = re.compile(
+    r"(?:\b(?:from|in|of|for|on)\s+)?(?:(?:my|the|this)\s+)?\border\w*\s*(?:no\.?|nr\.?|number|#|№)?\s*"
+    r"[A-Za-z]{0,3}-?\d{3,}|(?<!\w)(?:из|в|по|с)?\s*заказ\w*\s*(?:№|номер|#)?\s*[A-Za-zА-Яа-я]{0,3}"
+    r"-?\d{3,}|(?<!\w)(?:z|w|do|dla)?\s*zam[oó]wieni\w*\s*(?:nr\.?|numer|#)?\s*[A-Za-z]{0,3}-?\d{3,}",
+    re.IGNORECASE,
+)
+
+
+def _without_order_ref(text: str) -> str:
+    """``text`` without the order it names ("Is my vacuum from order 2298910 still under
+    warranty?" -> "Is my vacuum still under warranty?")."""
+    return re.sub(r"\s{2,}", " ", _ORDER_NAMED.sub(" ", text)).strip()
+
+
 def about_placed_order(text: str, *, whose: bool = True) -> bool:
     """The message is about the customer's own, placed order (not a general question);
     ``whose=False``: "my", "nasz" alone do not make it one ("Is my data safe with you?")."""
@@ -891,6 +915,14 @@ class FaqFlow:
             again = await self.knowledge.search(ctx.session, fixed, top_k=5)
             if again.confident and again.best is not None:
                 result = again
+        if result.reason == "order_ref" and not _STATUS_ASKED.search(message):
+            # "Is my vacuum from order 2298910 still under warranty?": a rule asked about the
+            # order, not where it is; the rule's answer (the order's number kept it from one)
+            general = _without_order_ref(message)
+            if general != message:
+                again = await self.knowledge.search(ctx.session, general, top_k=5)
+                if again.confident and again.best is not None:
+                    result = again
         question = without_greeting(after_thanks(message) or message)
         if question != message and not (result.confident and result.best is not None):
             # "Good morning! Do you have gift cards?", "thanks, and what about returns?": the

@@ -2637,6 +2637,50 @@ async def test_where_of_nothing_after_an_answer_is_asked_of_the_answer(
 
 
 @pytest.mark.parametrize(
+    ("user", "text"),
+    [
+        ("4169", "Is my vacuum from order 2298910 still covered by warranty? I bought it in March"),
+        (
+            "4170",
+            "is the phone I bought still under warranty? bought it 13 months ago, order 2298900",
+        ),
+        ("4171", "Czy odkurzacz z zamówienia 2298911 jest jeszcze na gwarancji?"),
+        ("4172", "how long is the warranty on the coffee machine from order 2298913?"),
+        ("4173", "Действует ли ещё гарантия на пылесос из заказа 2298914?"),
+    ],
+)
+async def test_whether_an_order_is_under_warranty_gets_the_warranty_answer(
+    shipped_shop: Services, user: str, text: str
+) -> None:
+    """'Is my vacuum from order 2298910 still covered by warranty?' filed a refund with the
+    finance team (a billing case to the model); the same in Polish or Russian got 'Is your
+    question about one of these topics?' (the order's number kept the KB from answering): the
+    shop's warranty answer, no case."""
+    out = await say(shipped_shop, user, text)
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["warranty"], texts(out)
+    assert not events(out, "complaint_opened"), texts(out)
+
+
+@pytest.mark.parametrize(
+    ("user", "text", "ctype"),
+    [
+        (
+            "4174",
+            "My vacuum from order 2298915 stopped working, is it still under warranty?",
+            "damaged_defective",
+        ),
+        ("4175", "Пылесос из заказа 2298916 сломался, он ещё на гарантии?", "damaged_defective"),
+    ],
+)
+async def test_a_fault_told_with_a_warranty_question_is_a_case(
+    shipped_shop: Services, user: str, text: str, ctype: str
+) -> None:
+    """A fault told beside the warranty question is the fault's case (the photo asked for)."""
+    out = await say(shipped_shop, user, text)
+    assert [e["complaint_type"] for e in events(out, "complaint_opened")] == [ctype], texts(out)
+
+
+@pytest.mark.parametrize(
     ("user", "text", "ctype"),
     [
         ("4161", "I've been waiting for two weeks!", "delivery_delay"),
