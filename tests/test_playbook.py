@@ -7329,3 +7329,52 @@ async def test_a_person_asked_for_again_while_awaited_gets_a_reply(
     await d.send(nudge)
     reply = " ".join(d.replies[-1])
     assert said in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("problem", "asked", "needed"),
+    [
+        ("Пришёл треснутый телефон, заказ 8400002", "и что дальше?", "фото"),
+        ("Пришёл треснутый телефон, заказ 8400002", "чё дальше то", "фото"),
+        ("Пришёл треснутый телефон, заказ 8400002", "так что вы решили?", "фото"),
+        ("Пришёл треснутый телефон, заказ 8400002", "а когда вы его заберёте?", "фото"),
+        ("The lamp is broken, order 4471302", "so what now?", "photo"),
+        ("Lampa jest zepsuta, zamówienie 4471303", "co dalej?", "zdjęcie"),
+    ],
+)
+async def test_what_next_while_the_photo_is_awaited_says_the_next_step(
+    services: Services, problem: str, asked: str, needed: str
+) -> None:
+    """'и что дальше?' while the photo was awaited got 'Всего доброго!' (a goodbye to the
+    model: the case paused), 'а когда вы его заберёте?' 'Не спешите, я на связи': the next
+    step is the customer's, said (the photo, then everything is arranged)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert [e["slot"] for e in d.of("asked_for")] == ["photo"], d.replies[-1]
+    await d.send(asked)
+    reply = " ".join(d.replies[-1])
+    assert needed in reply and not d.of("complaint_paused"), reply
+    assert not re.search(r"Всего доброго|Не спешите|Take your time", reply), reply
+
+
+@pytest.mark.parametrize(
+    ("problem", "ctype"),
+    [
+        ("пришла не вся посылка, заказ 6800002", "missing_item"),
+        ("Привезли не всё, заказ 6800005", "missing_item"),
+        ("Nie całe zamówienie dotarło, zamówienie 6800006", "missing_item"),
+        ("заказывал кроссовки 43, пришли 41. 6500003", "wrong_item"),
+        ("заказал размер 42, а прислали 44, заказ 6500004", "wrong_item"),
+        # a count is no size
+        ("I ordered 12 cups but got 10, order 6500005", "missing_item"),
+    ],
+)
+async def test_an_order_come_in_part_or_in_another_size_is_its_case(
+    services: Services, problem: str, ctype: str
+) -> None:
+    """'пришла не вся посылка' went to the delivery team as a late parcel, 'заказывал
+    кроссовки 43, пришли 41' was offered 'Довезти недостающее': something missing, a wrong
+    item."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == [ctype], d.replies[-1]

@@ -922,6 +922,17 @@ _WHAT_NEXT = re.compile(
     r"\b(?:zwolnicie|ukarzecie|zostanie\s+ukarany)",
     re.IGNORECASE,
 )
+# what happens next asked while details are awaited: "и что дальше?", "чё дальше то", "так что
+# вы решили?", "а когда вы его заберёте?", "so what now?", "co dalej?", "kiedy go odbierzecie?"
+_NEXT_ASKED = re.compile(
+    _WHAT_NEXT.pattern + r"|(?<!\w)ч[её]\s+(?:теперь|дальше)|(?<!\w)что\s+(?:вы\s+)?решили|"
+    r"(?<!\w)когда\s+(?:вы\s+)?(?:\w+\s+)?(?:заберёте|заберете|поменяете|замените|вернёте|вернете|"
+    r"привезёте|привезете|починит\w*|отремонтир\w*)|\bwhat\s+did\s+you\s+decide|"
+    r"\bwhen\s+will\s+you\s+(?:pick|take|collect|replace|refund|send|fix|repair)|"
+    r"\bco\s+(?:zdecydowali\w*|postanowili\w*)|\bkiedy\s+(?:\w+\s+)?(?:odbierzecie|wymienicie|"
+    r"zwr[óo]cicie|naprawicie|wy[śs]lecie)",
+    re.IGNORECASE,
+)
 # "is that free?", "это бесплатно?", "czy muszę płacić?": whether the fix costs the customer
 _ASKS_FREE = re.compile(
     r"\bfree\b|\bcost\s+me\b|\bhave\s+to\s+pay\b|\bpay\s+for\s+(?:it|that|this|the)\b|"
@@ -2201,9 +2212,12 @@ class ComplaintFlow:
         if not detail and (
             ("?" in text and _WHAT_NEEDED.search(text) and not _about_our_ask(text))
             or language_asked(text) is not None
+            or (_NEXT_ASKED.search(text) and not _about_our_ask(text))
         ):
             # "what do you need from me?": what was asked, again (it was "Take your time");
-            # "а можно по-русски?": the same, in that language (it was the FAQ's topics)
+            # "а можно по-русски?": the same, in that language (it was the FAQ's topics);
+            # "и что дальше?", "так что вы решили?", "а когда вы его заберёте?" (a goodbye to
+            # the model, "Всего доброго!", or "Не спешите, я на связи"): the next step is theirs
             awaited = [s for s in _needs(case, rule) if not has(ctx.state.get("known", {}), s)]
             if awaited:
                 ctx.say("complaint_what_needed", items=_slot_list(ctx, awaited))

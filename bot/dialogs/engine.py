@@ -476,6 +476,17 @@ _INCOMPLETE_ORDER = (
     rf"(?<!\w){_ORDER_NOUN}\s+(?:(?!{_MONEY_WORD})[^\W\d_]+\s+){{0,3}}?{_INCOMPLETE}"
     rf"(?!\s+{_MONEY_WORD})|(?<!\w){_INCOMPLETE}\s+(?:[^\W\d_]+\s+)?{_ORDER_NOUN}"
 )
+_CAME_IN_PART = (
+    r"(?<!\w)не\s+(?:вся|весь|всё|все)\s+(?:\w+\s+)?(?:посылк|заказ|товар|вещ|позици)\w*|"
+    r"(?<!\w)(?:пришл\w*|пришёл|пришел|привезли|доставили|положили|получил\w*)\s+не\s+(?:вс[её]|все|"
+    r"весь|вся)(?!\w)|(?<!\w)(?:только|лишь)\s+часть\s+(?:\w+\s+)?(?:заказ|посылк|товар)\w*|"
+    r"\bonly\s+(?:got\s+|received\s+)?(?:part|half|some)\s+of\s+(?:my|the)\s+(?:order|parcel|"
+    r"package|items)|\bnot\s+(?:all|everything)\s+(?:of\s+)?(?:my\s+|the\s+)?(?:order\s+|items\s+)?"
+    r"(?:came|arrived|was\s+delivered|were\s+delivered)|"
+    r"(?<!\w)nie\s+(?:ca[łl]e|ca[łl]a|ca[łl]y|wszystko|wszystkie)\s+(?:\w+\s+)?(?:zam[óo]wieni|"
+    r"paczk|przesy[łl]k|produkt|towar|rzecz|dotar|przysz|przyjecha)\w*|"
+    r"(?<!\w)tylko\s+cz[ęe][śs][ćc]\s+(?:\w+\s+)?(?:zam[óo]wieni|paczk|przesy[łl]k|towar)\w*"
+)
 _FAILURE_NAMED = (
     (
         "missing_item",
@@ -500,7 +511,10 @@ _FAILURE_NAMED = (
             + "|"
             # ... and the order said to be incomplete ("Заказ неполный", "Zamówienie
             # niekompletne", "My order is incomplete": a "no" or a "didn't understand")
-            + _INCOMPLETE_ORDER,
+            + _INCOMPLETE_ORDER
+            + "|"
+            # ... or to have come in part ("пришла не вся посылка": a late parcel to the model)
+            + _CAME_IN_PART,
             re.IGNORECASE,
         ),
     ),
@@ -844,6 +858,70 @@ def _not_as_sold(pred: Prediction, text: str) -> Prediction:
         intent="complaint",
         complaint_type=ctype,
         intent_confidence=max(pred.intent_confidence, NAMED_FAILURE_CONFIDENCE),
+    )
+
+
+_CAME_IN_PART_RX = re.compile(_CAME_IN_PART, re.IGNORECASE)
+
+
+def _came_in_part(pred: Prediction, text: str) -> Prediction:
+    """An order said to have come in part ("пришла не вся посылка, заказ 6800002": a late
+    parcel to the model, passed to the delivery team; "Пришёл не весь заказ" a wrong item):
+    something missing from it."""
+    if (
+        pred.intent != "complaint"
+        or pred.complaint_type not in ("delivery_delay", "wrong_item", "service_quality", "other")
+        or not any(not match_denied(text, m) for m in _CAME_IN_PART_RX.finditer(text))
+    ):
+        return pred
+    return dataclasses.replace(
+        pred,
+        complaint_type="missing_item",
+        intent_confidence=max(pred.intent_confidence, NAMED_FAILURE_CONFIDENCE),
+        **(
+            {"complaint_types": ("missing_item",)}
+            if isinstance(pred, MultiPrediction) and len(pred.complaint_types) <= 1
+            else {}
+        ),
+    )
+
+
+# one size ordered, another come: "заказывал кроссовки 43, пришли 41", "ordered size M, got L",
+# "zamówiłam 38, przyszły 40"
+_SIZE = r"(\d{2}(?:[.,]5)?|xxs|xs|s|m|l|xl|xxl|xxxl)"
+_OTHER_SIZE = re.compile(
+    r"(?<!\w)(?:заказыва\w*|заказал\w*|брал\w*|ordered|bought|zamawia\w*|zam[óo]wi\w*)\s+"
+    r"(?:[^\W\d_]+\s+){0,3}?(?:размер\w*\s+|size\s+|rozmiar\w*\s+)?"
+    + _SIZE
+    + r"(?!\w)[\s,;:—–-]*(?:(?:а|но|but|and|a|ale|i)\s+)?(?:(?:мне|me|mi|i)\s+)?"
+    r"(?:пришл\w*|пришёл|пришел|прислали|привезли|got|received|came|sent|dosta[łl]\w*|przysz\w*|"
+    r"przys[łl]ali)\s+(?:[^\W\d_]+\s+){0,2}?(?:размер\w*\s+|size\s+|rozmiar\w*\s+)?"
+    + _SIZE
+    + r"(?!\w)(?!\s+(?!размер|size|rozmiar)[^\W\d_]{3,})",
+    re.IGNORECASE,
+)
+
+
+def _other_size(pred: Prediction, text: str) -> Prediction:
+    """One size ordered and another come ("заказывал кроссовки 43, пришли 41. 6500003": a
+    missing item to the model, "Довезти недостающее"): a wrong item."""
+    m = _OTHER_SIZE.search(text)
+    if (
+        pred.intent != "complaint"
+        or pred.complaint_type not in ("missing_item", "delivery_delay", "service_quality", "other")
+        or m is None
+        or m.group(1).lower().replace(",", ".") == m.group(2).lower().replace(",", ".")
+    ):
+        return pred
+    return dataclasses.replace(
+        pred,
+        complaint_type="wrong_item",
+        intent_confidence=max(pred.intent_confidence, NAMED_FAILURE_CONFIDENCE),
+        **(
+            {"complaint_types": ("wrong_item",)}
+            if isinstance(pred, MultiPrediction) and len(pred.complaint_types) <= 1
+            else {}
+        ),
     )
 
 
@@ -2018,7 +2096,12 @@ class ConversationEngine:
         ):
             # "Коробка помята, а пульта нет": the box is dented, and the remote is the case
             whole = dataclasses.replace(whole, complaint_type=named)
-        whole = _not_as_sold(_came_damaged(_not_come_is_late(whole, text), text), text)
+        whole = _not_as_sold(
+            _other_size(
+                _came_in_part(_came_damaged(_not_come_is_late(whole, text), text), text), text
+            ),
+            text,
+        )
         if (
             whole.intent == "complaint"
             and whole.complaint_type == "billing"
