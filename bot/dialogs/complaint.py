@@ -3515,7 +3515,7 @@ _TURNED_DOWN_BEFORE = re.compile(
 # ... or by what comes after it: "замена не нужна", "замену не хочу", "wymiana nie, zwrot tak",
 # "replacement? no"
 _TURNED_DOWN_AFTER = re.compile(
-    r"^\w*\W*(?:(?:не|nie)\s+(?:хочу|хотим|нуж|надо|chc|trzeba|potrzeb|interesuje)|"
+    r"^\w*(?!\w)\W*(?:(?:не|nie)\s+(?:хочу|хотим|нуж|надо|chc|trzeba|potrzeb|interesuje)|"
     r"(?:нет|не|nie|no|not)\s*(?:[,.!;]|$)|not\s+(?:needed|wanted|necessary))|"
     # "no refund needed", "возврат мне не нужен"
     r"^[^.!?,;]{0,6}(?:не\s+нуж|не\s+надо|not\s+need|nie\s+(?:jest\s+)?potrzeb)",
