@@ -647,13 +647,37 @@ _PROMO_FAILS = re.compile(
     r"не\s+(?:работает|работают|срабатывает|сработал\w*|принима\w*|применя\w*|применил\w*|"
     r"действует|проходит|прош[её]л|активир\w*)|недействител|ошибк|"
     r"does\s*n[o']?t\s+work|is\s*n[o']?t\s+working|not\s+working|won'?t\s+(?:work|apply|accept)|"
-    r"did\s*n[o']?t\s+work|can'?t\s+(?:use|apply)|invalid|not\s+(?:valid|accepted|applied)|"
+    r"did\s*n[o']?t\s+(?:work|apply|go\s+through)|can'?t\s+(?:use|apply)|invalid|"
+    r"not\s+(?:valid|accepted|applied|applying)|was\s*n[o']?t\s+applied|does\s*n[o']?t\s+apply|"
+    r"expired|не\s+уч[её]л\w*|не\s+засчита\w*|ист[её]к|просроч\w*|wygas\w*|nie\s+nalicz\w*|"
     r"nie\s+(?:dzia[łl]a|zadzia[łl]a[łl]\w*|przechodzi|jest\s+akceptowany|wchodzi|mog[ęe]\s+u[żz]y[ćc])|"
     r"niewa[żz]n|nieprawid[łl]ow|b[łl][ąa]d",
     re.IGNORECASE,
 )
 PROMO_WORDS = 20  # a longer message tells more than a code that does not go through
 PROMO_KB_MIN = 0.85
+
+
+# the code itself, as typed: "SALE15", "WINTER20", "skidka10" (letters and digits, or
+# capitals), not a word of the message
+_PROMO_CODE = re.compile(
+    r"(?<![\w-])(?:[A-Za-z]+\d+[A-Za-z\d]*|\d+[A-Za-z]+[A-Za-z\d]*|[A-Z]{4,15}|[A-Z]+-[A-Z\d]+)(?![\w-])"
+)
+# what the site says: a quote, or its words ("пишет", "says", "error", "истёк", "expired")
+_PROMO_SITE_SAYS = re.compile(
+    r"[\"'«»„“”]\s*\w|пишет|выдаёт|выдает|говорит|ошибк|ист[её]к|просроч|недействител|не\s+найден|"
+    r"\bsays\b|\bshows\b|\berror\b|\bexpired\b|\binvalid\b|not\s+found|pisze|wy[śs]wietla|"
+    r"b[łl][ąa]d|wygas|niewa[żz]n|nie\s+istnieje",
+    re.IGNORECASE,
+)
+
+
+def promo_code_given(text: str) -> bool:
+    """The message holds a code as typed ("SALE15", "WINTER20")."""
+    return any(
+        not m.group(0).isdigit() and m.group(0).upper() not in ("SMS", "PLN", "USD", "EUR", "RUB")
+        for m in _PROMO_CODE.finditer(text or "")
+    )
 
 
 def promo_fails(text: str) -> bool:
@@ -985,19 +1009,28 @@ class FaqFlow:
             social = ctx.intent in SOCIAL or all_done(text_in) or just_saying(text_in)
             if not social and not question_stands(ctx.state):
                 # the code and what the site says (or "не помогло"): a colleague checks it
-                memory["last"] = None
-                ctx.say_text(text("faq_promo_passed", ctx.lang, ctx.texts.memory))
-                ctx.person_said = True
-                ctx.request_handoff(
-                    "faq_not_helpful",
-                    question=memory.get("promo_question"),
-                    tried=sorted(memory.get("shown") or []),
+                # ("я всё ввела правильно, всё равно не работает" gave no code: not said to be)
+                coded = promo_code_given(text_in) or promo_code_given(
+                    memory.get("promo_question") or ""
+                )
+                self._promo_passed(
+                    ctx, memory, "faq_promo_passed" if coded else "faq_promo_passed_no_code"
                 )
                 return True
         if not text_in or not calm or not promo_fails(text_in) or question_stands(ctx.state):
             return False
         if pred is not None and (pred.order_ref or pred.amount):
             return False
+        if promo_code_given(text_in) and _PROMO_SITE_SAYS.search(text_in):
+            # "промокод SALE15 не работает, пишет 'срок действия истёк'": the code and what the
+            # site says are here (they were asked for): a colleague checks them now
+            memory["promo_question"] = text_in[:300]
+            self._promo_passed(ctx, memory, "faq_promo_passed_now")
+            if pred is not None and pred.intent == "complaint":
+                ctx.event(
+                    "complaint_not_opened", reason="promo_code", complaint_type=pred.complaint_type
+                )
+            return True
         result = await self.knowledge.search(ctx.session, text_in, top_k=5)
         best = result.best
         entry = None
@@ -1018,6 +1051,18 @@ class FaqFlow:
                 "complaint_not_opened", reason="promo_code", complaint_type=pred.complaint_type
             )
         return True
+
+    @staticmethod
+    def _promo_passed(ctx: TurnContext, memory: dict[str, Any], key: str) -> None:
+        """The promo code's question goes to a colleague (said with ``key``)."""
+        memory["last"] = None
+        ctx.say_text(text(key, ctx.lang, ctx.texts.memory))
+        ctx.person_said = True
+        ctx.request_handoff(
+            "faq_not_helpful",
+            question=memory.get("promo_question"),
+            tried=sorted(memory.get("shown") or []),
+        )
 
     async def takes_reaction(self, ctx: TurnContext) -> bool:
         """Before the other flows: a few words right after an answer that only react to it.

@@ -2286,6 +2286,36 @@ async def test_a_promo_code_that_does_not_work_gets_the_fix_and_one_question(
     assert not events(out, "escalated"), texts(out)
 
 
+@pytest.mark.parametrize(
+    ("user", "message"),
+    [
+        ("4176", "промокод SALE15 не работает, пишет 'срок действия истёк'"),
+        ("4177", "Kod rabatowy LATO25 nie działa, pisze że kod wygasł"),
+        ("4178", "my promo code WINTER20 didnt apply, it says invalid code"),
+    ],
+)
+async def test_a_promo_code_told_with_what_the_site_says_goes_to_a_colleague_at_once(
+    shipped_shop: Services, user: str, message: str
+) -> None:
+    """'промокод SALE15 не работает, пишет «срок действия истёк»' was asked for 'the code and
+    what the site says', both in the message: they go to a colleague now, said in one reply
+    (thanks once)."""
+    out = await say(shipped_shop, user, message)
+    assert [e["reason"] for e in events(out, "escalated")] == ["faq_not_helpful"], texts(out)
+    assert not events(out, "complaint_opened") and not events(out, "faq_promo_asked")
+    assert len(re.findall(r"спасибо|thank|dziękuj", texts(out), re.I)) == 1, texts(out)
+
+
+async def test_a_promo_code_not_sent_is_not_said_to_be_passed_on(shipped_shop: Services) -> None:
+    """'я всё ввела правильно, всё равно не работает' after the code was asked for got
+    'Передал код и сообщение сайта коллеге' (no code was ever sent): passed on, and the code
+    still welcome."""
+    await say(shipped_shop, "4179", "промокод не работает")
+    out = await say(shipped_shop, "4179", "я всё ввела правильно, всё равно не работает")
+    assert [e["reason"] for e in events(out, "escalated")] == ["faq_not_helpful"], texts(out)
+    assert "Передал код" not in texts(out) and "код" in texts(out), texts(out)
+
+
 async def test_an_order_change_handed_over_is_not_then_answered_by_the_faq(
     shipped_shop: Services,
 ) -> None:
