@@ -2727,3 +2727,24 @@ async def test_how_long_a_customer_waited_is_the_late_orders_case(
     out = await say(shipped_shop, user, text)
     assert [e["complaint_type"] for e in events(out, "complaint_opened")] == [ctype], texts(out)
     assert [e["slot"] for e in events(out, "asked_for")] == ["order_ref"], texts(out)
+
+
+@pytest.mark.parametrize(
+    ("user", "wish", "number", "words"),
+    [
+        ("4180", "хочу отменить заказ", "8800001", "отменить заказ 8800001"),
+        ("4181", "Chcę anulować zamówienie", "8800003", "anulowanie zamówienia 8800003"),
+        ("4182", "Как отменить заказ?", "8800004", "отменить заказ 8800004"),
+        ("4183", "хочу изменить адрес доставки", "8800005", "изменить заказ 8800005"),
+    ],
+)
+async def test_a_lone_number_after_the_cancel_answer_is_the_order_to_cancel(
+    shipped_shop: Services, user: str, wish: str, number: str, words: str
+) -> None:
+    """'хочу отменить заказ' got the FAQ's how-to, then '8800001' 'Понял, заказ 8800001. Чем
+    могу помочь?' (the wish forgotten): that order's cancellation goes to a colleague."""
+    first = await say(shipped_shop, user, wish)
+    assert events(first, "faq_answered"), texts(first)
+    out = await say(shipped_shop, user, number)
+    assert [e["reason"] for e in events(out, "escalated")], texts(out)
+    assert words in texts(out), texts(out)

@@ -164,6 +164,26 @@ def order_action(ctx: TurnContext) -> str | None:
     return None
 
 
+def _action_answered(ctx: TurnContext) -> str | None:
+    """ "cancel" or "change" when the knowledge base answered, the turn before, a wish to
+    have that done to an order or how to do it ("хочу отменить заказ", "Как отменить
+    заказ?"): a lone order number next is the order to do it to."""
+    from knowledge.flow import recent_answer  # knowledge.flow imports this module's users
+
+    memory = ctx.state.get("faq") or {}
+    said = str(memory.get("query") or "")
+    turns = int(ctx.state.get("turns", 0))
+    if not said or not recent_answer(ctx) or turns - int(memory.get("turn", -100)) != 1:
+        return None
+    if _PROBLEM.search(_WRONG_ADDRESS.sub(" ", said)):
+        return None
+    if _CANCEL.search(said):
+        return "cancel"
+    if _CHANGE.search(said):
+        return "change"
+    return None
+
+
 # A question read as order status that names no order of the customer's ("через сколько дней
 # приедет посылка в Самару?", "the item is sold out, when will it be back?") gets the knowledge
 # base's answer when it is this sure, and the number is asked for in case it was about a placed
@@ -202,6 +222,13 @@ class OrderStatusFlow:
         offered = self._after_offer(ctx, known)
         if offered is not None:
             return offered
+        if (ref := ctx.lone_order) is not None and (wished := _action_answered(ctx)):
+            # "хочу отменить заказ" (the FAQ's how-to given), then "8800001": that order, to
+            # cancel (it was "Понял, заказ 8800001. Чем могу помочь?", the wish forgotten)
+            known["order_ref"] = ref
+            ctx.state["order_action"] = wished
+            self._pass_on(ctx)
+            return True
         if (ref := ctx.lone_order) is not None:
             # "5512377" and nothing else (a lone number read as a complaint opened a case of
             # no type): noted, and what it is about
