@@ -7378,3 +7378,31 @@ async def test_an_order_come_in_part_or_in_another_size_is_its_case(
     d = Dialogue(services, str(next(_ids)))
     await d.send(problem)
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == [ctype], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "switch"),
+    [
+        ("Paczka uszkodzona, zamówienie 7712201", "English please"),
+        ("Посылка повреждена, заказ 7712202", "can we speak English?"),
+        (
+            "Paczka uszkodzona, zamówienie 7712200",
+            "sorry, can we continue in English? the box was wet and the book inside is ruined",
+        ),
+    ],
+)
+async def test_english_asked_for_mid_case_switches_the_language(
+    services: Services, problem: str, switch: str
+) -> None:
+    """'English please' while the photo was awaited got 'Bez pośpiechu, jestem tutaj' (in
+    Polish), 'sorry, can we continue in English? the box was wet…' 'I don't have a ready
+    answer to this yet: — sorry, can we continue in English?': the case goes on in English,
+    what was told kept on it."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    await d.send(switch)
+    reply = " ".join(d.replies[-1])
+    assert "photo" in reply and not CYRILLIC_RE.search(reply), reply
+    assert not re.search(r"ready answer|pośpiechu", reply) and not d.of("faq_declined"), reply
+    if "ruined" in switch:
+        assert "book inside is ruined" in (await d.state())["known"]["description"]

@@ -38,6 +38,7 @@ from bot.dialogs.engine import (
     language_asked,
     late_or_lost,
     nothing_came,
+    without_language_ask,
 )
 from bot.dialogs.handoff import (
     activist_gesture,
@@ -2220,6 +2221,12 @@ class ComplaintFlow:
             # the model, "Всего доброго!", or "Не спешите, я на связи"): the next step is theirs
             awaited = [s for s in _needs(case, rule) if not has(ctx.state.get("known", {}), s)]
             if awaited:
+                rest = without_language_ask(text) if language_asked(text) else ""
+                if rest and is_description(rest, 3):
+                    # "...continue in English? the box was wet and the book inside is ruined":
+                    # kept on the case for the team
+                    _add_description(ctx.state.setdefault("known", {}), rest)
+                    await self._save(ctx, case)
                 ctx.say("complaint_what_needed", items=_slot_list(ctx, awaited))
                 return True
         if gone and not detail:

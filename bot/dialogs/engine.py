@@ -633,8 +633,9 @@ _FAILURE_NAMED_EN = (
 # "а можно по-русски?", "can you answer in English?", "po polsku proszę": the language asked
 # for (in any of the three)
 _LANGUAGE_NAMES = {
-    "ru": r"по-?\s?русски|на\s+русском|\bin\s+russian\b|\bpo\s+rosyjsku\b",
-    "en": r"по-?\s?английски|на\s+английском|\b(?:in|speak|write)\s+english\b|\bpo\s+angielsku\b",
+    "ru": r"по-?\s?русски|на\s+русском|^\W*русский\b|\bin\s+russian\b|\bpo\s+rosyjsku\b",
+    "en": r"по-?\s?английски|на\s+английском|\b(?:in|speak|write|use|switch\s+to)\s+english\b|"
+    r"^\W*english\b|\benglish\s+(?:please|pls|only)\b|\bpo\s+angielsku\b",
     "pl": r"по-?\s?польски|на\s+польском|\b(?:in|speak|write)\s+polish\b|\bpo\s+polsku\b",
 }
 _LANGUAGE_ASKED = {
@@ -650,11 +651,28 @@ _LANGUAGE_NOT = re.compile(
 
 
 def language_asked(text: str) -> str | None:
-    """The language a short message asks the bot to write in ("можно по-английски?": en)."""
-    if not text or words(text) > MAX_LANGUAGE_ASK_WORDS or _LANGUAGE_NOT.search(text):
+    """The language a short message, or a short sentence of one, asks the bot to write in
+    ("можно по-английски?": en; "sorry, can we continue in English? the box was wet...")."""
+    if not text:
         return None
-    asked = [lang for lang, pattern in _LANGUAGE_ASKED.items() if pattern.search(text)]
-    return asked[0] if len(asked) == 1 else None
+    for sentence in _SENTENCE_END.split(text):
+        if not sentence.strip() or words(sentence) > MAX_LANGUAGE_ASK_WORDS:
+            continue
+        if _LANGUAGE_NOT.search(sentence):
+            return None
+        asked = [lang for lang, pattern in _LANGUAGE_ASKED.items() if pattern.search(sentence)]
+        if len(asked) == 1:
+            return asked[0]
+    return None
+
+
+def without_language_ask(text: str) -> str:
+    """``text`` without its sentence asking for a language ("can we continue in English?")."""
+    kept = [s for s in _SENTENCE_END.split(text) if s.strip() and language_asked(s) is None]
+    return " ".join(s.strip() for s in kept)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 
 
 # "ну где вы?", "Где ответ?", "Ну и где?", "where are you?", "gdzie jesteście?"
@@ -1811,6 +1829,11 @@ class ConversationEngine:
         return self._understand(text)
 
     def _understand(self, text: str) -> Prediction:
+        if language_asked(text) is not None and (rest := without_language_ask(text)):
+            # "sorry, can we continue in English? the box was wet and the book inside is
+            # ruined": the language is the engine's to switch; the rest is what is said (the
+            # language's sentence was a question for the knowledge base, declined)
+            text = rest
         read = _warranty_question(self._read(text), text)
         return _thanks_not_anger(_question_not_complaint(read, text), text)
 
