@@ -296,7 +296,10 @@ _JUST_SAYING = re.compile(
     r"просто\s+к\s+сведению|just\s+(?:wanted\s+to\s+)?(?:say|saying|tell|letting\s+you\s+know|"
     r"sharing|share|so\s+you\s+know|fyi)|\bfyi\b|"
     r"(?:chcia[łl]\w*|chc[eę])\s+tylko\s+(?:powiedzie[ćc]|da[ćc]\s+zna[ćc]|napisa[ćc])|"
-    r"tylko\s+(?:m[óo]wi[eę]|informuj[eę])|tak\s+tylko\s+(?:m[óo]wi[eę]|pisz[eę])",
+    r"tylko\s+(?:m[óo]wi[eę]|informuj[eę])|tak\s+tylko\s+(?:m[óo]wi[eę]|pisz[eę])|"
+    # "просто чтобы вы знали", "just so you know", "tylko żebyście wiedzieli"
+    r"просто\s+чтобы\s+вы\s+знали|just\s+so\s+you\s+know|"
+    r"(?:tylko|po\s+prostu)\s+(?:[żz]eby|aby)(?:[śs]cie|s)?\s+wiedzie",
     re.IGNORECASE,
 )
 

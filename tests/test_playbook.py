@@ -7406,3 +7406,45 @@ async def test_english_asked_for_mid_case_switches_the_language(
     assert not re.search(r"ready answer|pośpiechu", reply) and not d.of("faq_declined"), reply
     if "ruined" in switch:
         assert "book inside is ruined" in (await d.state())["known"]["description"]
+
+
+@pytest.mark.parametrize(
+    ("box", "fyi", "said"),
+    [
+        (
+            "пришла куртка, но коробка мятая, сама куртка норм, заказ 8900001",
+            "да нет, мне ничего не надо, просто к сведению",
+            "больше от вас ничего не нужно",
+        ),
+        (
+            "the box was crushed but the kettle inside is fine, order 8900002",
+            "no need to do anything, just letting you know",
+            "nothing more is needed",
+        ),
+    ],
+)
+async def test_just_letting_you_know_after_the_box_is_noted_is_thanked(
+    services: Services, box: str, fyi: str, said: str
+) -> None:
+    """'сама куртка норм' was not read as the thing being fine (a damage case asking for a
+    photo); 'no need to do anything, just letting you know' after the box was noted opened a
+    service case ('within 24 hours'), in Russian the FAQ's topics: thanked, nothing opened."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(box)
+    assert d.of("packaging_noted"), d.replies[-1]
+    await d.send(fyi)
+    reply = " ".join(d.replies[-1])
+    assert said in reply, reply
+    assert len(d.of("complaint_opened")) == 1 and not d.of("faq_declined"), reply
+
+
+async def test_nothing_wanted_just_telling_while_the_photo_is_awaited_closes_the_case(
+    services: Services,
+) -> None:
+    """'nie chcę nic, tylko żebyście wiedzieli' while the photo was awaited got 'Dzięki,
+    zanotowane.' and the case kept waiting for the photo: thanked, closed as noted."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Paczka uszkodzona, zamówienie 7712200")
+    await d.send("nie chcę nic, tylko żebyście wiedzieli")
+    assert [e.get("outcome") for e in d.of("resolved")] == ["noted"], d.replies[-1]
+    assert "nic więcej nie musisz" in " ".join(d.replies[-1]), d.replies[-1]

@@ -98,6 +98,7 @@ from knowledge.flow import (
     about_placed_order,
     is_follow_up,
     is_not_helpful,
+    just_saying,
     only_not_helpful,
     recent_answer,
 )
@@ -2229,6 +2230,17 @@ class ComplaintFlow:
                     await self._save(ctx, case)
                 ctx.say("complaint_what_needed", items=_slot_list(ctx, awaited))
                 return True
+        if not detail and just_saying(text) and not _problem_more(text):
+            # "nie chcę nic, tylko żebyście wiedzieli" while the photo was awaited (it was
+            # "Dzięki, zanotowane." and the photo still waited for): told, nothing wanted;
+            # thanked, and the case is closed as noted
+            case["stage"] = "done"
+            case["outcome"] = "noted"
+            _add_description(ctx.state.setdefault("known", {}), text)
+            await self._save(ctx, case, resolved=True)
+            ctx.say("just_telling_noted")
+            ctx.event("resolved", by="bot", complaint_type=case["type"], outcome="noted")
+            return True
         if gone and not detail:
             # "а, нет, всё правильно, это я перепутала", "never mind, it's fine now" while the
             # order number, the story or the photo was awaited (it was "Спасибо, записал.",
@@ -3650,6 +3662,17 @@ _PRONOUN_FIRST = re.compile(
     r"jest|wszystko)\b",
     re.IGNORECASE,
 )
+
+
+def _problem_more(text: str) -> bool:
+    """The message tells a problem of its own (not only "just letting you know")."""
+    return bool(
+        failure_named(text, unsure_status=True) is not None
+        or item_trouble_named(text)
+        or late_or_lost(text)
+        or heated(text)
+        or asks_question(text)
+    )
 
 
 def _case_said(ctx: TurnContext) -> str:

@@ -108,7 +108,7 @@ from escalation.service import (
     render_card,
     reopen_for_customer,
 )
-from knowledge.flow import answered_lately
+from knowledge.flow import answered_lately, just_saying
 
 # "алло", "ау", "вы тут?", "есть кто?", "anyone there?", "jest tam ktoś?": is anyone there
 # (after an optional "ну")
@@ -2597,6 +2597,23 @@ class ConversationEngine:
             ctx.state["misunderstood"] = 0
             ctx.state["greeted"] = True
             ctx.say("how_are_you", buttons=self.topic_buttons(ctx.texts))
+            return
+        if (
+            (
+                (ctx.state.get("complaint") or {}).get("stage") == "done"
+                or ctx.state.get("box_noted") is not None
+            )
+            and not question_stands(ctx.state)
+            and not ctx.state.get("survey")
+            and just_saying(text)
+            and failure_named(text, unsure_status=True) is None
+            and not item_trouble_named(text)
+            and not asks_question(text)
+        ):
+            # "no need to do anything, just letting you know" after the box was noted (it
+            # opened a service case, "within 24 hours"; in Russian the FAQ's topics): thanks
+            ctx.state["misunderstood"] = 0
+            ctx.say("just_telling_noted")
             return
         faq = self._faq_flow()
         if faq is not None and await faq.takes_promo_code(ctx):
