@@ -7448,3 +7448,64 @@ async def test_nothing_wanted_just_telling_while_the_photo_is_awaited_closes_the
     await d.send("nie chcę nic, tylko żebyście wiedzieli")
     assert [e.get("outcome") for e in d.of("resolved")] == ["noted"], d.replies[-1]
     assert "nic więcej nie musisz" in " ".join(d.replies[-1]), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "asked", "said"),
+    [
+        ("The lamp is broken, order 4471302", "which one is faster?", "Refund the money: within"),
+        ("The lamp is broken, order 4471302", "what are my options?", "Replace the item: within"),
+        (
+            "Lampa jest zepsuta, zamówienie 4471303",
+            "co będzie szybciej?",
+            "Zwrot pieniędzy: w ciągu",
+        ),
+        ("Lampa jest zepsuta, zamówienie 4471303", "a jakie są opcje?", "Wymiana towaru: w ciągu"),
+        ("Лампа разбита, заказ 4471304", "а что быстрее?", "Вернуть деньги: в течение"),
+    ],
+)
+async def test_the_fixes_asked_about_as_a_whole_get_their_times(
+    services: Services, problem: str, asked: str, said: str
+) -> None:
+    """'which one is faster?' to the fixes offered got 'not sure which one you mean', 'a
+    jakie są opcje?' 'I have no sure answer': each fix with its time, and the offer again."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    await d.send(photo=True)
+    await d.send(asked)
+    reply = " ".join(d.replies[-1])
+    assert said in reply and not d.of("fix_chosen") and not d.of("question_noted"), reply
+    assert "cmp:opt:refund" in d.buttons[-1], d.buttons[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "no_photo"),
+    [
+        ("received a broken plate, order 7712311", "can't send a photo, my phone camera is broken"),
+        (
+            "received a broken plate, order 7712311",
+            "do you really need a photo? I already binned it",
+        ),
+        ("Talerz przyszedł stłuczony, zamówienie 7712312", "nie mogę wysłać zdjęcia, wyrzuciłam"),
+        ("Разбилась тарелка, заказ 7712313", "не могу сделать фото, выкинула уже"),
+    ],
+)
+async def test_a_photo_that_cannot_be_sent_is_done_without(
+    services: Services, problem: str, no_photo: str
+) -> None:
+    """'can't send a photo, my phone camera is broken' got 'Thanks, noted.' and nothing more
+    (the photo still awaited), 'I already binned it' the FAQ's topics: done without, the
+    fixes offered."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert [e["slot"] for e in d.of("asked_for")] == ["photo"], d.replies[-1]
+    await d.send(no_photo)
+    assert "cmp:opt:replacement" in d.buttons[-1], d.replies[-1]
+
+
+async def test_a_refund_asked_after_weeks_in_polish_is_a_case(services: Services) -> None:
+    """'Gdzie mój zwrot pieniędzy? Oddałam sukienkę 3 tygodnie temu' (calm) got only the FAQ's
+    refund times, as if nothing were late; in Russian and English it was a case: a case."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Gdzie mój zwrot pieniędzy? Oddałam sukienkę 3 tygodnie temu")
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["billing"], d.replies[-1]

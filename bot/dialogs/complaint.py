@@ -38,6 +38,7 @@ from bot.dialogs.engine import (
     language_asked,
     late_or_lost,
     nothing_came,
+    refund_not_come,
     without_language_ask,
 )
 from bot.dialogs.handoff import (
@@ -935,6 +936,18 @@ _NEXT_ASKED = re.compile(
     r"zwr[óo]cicie|naprawicie|wy[śs]lecie)",
     re.IGNORECASE,
 )
+# the offered fixes asked about as a whole: "which one is faster?", "what are my options?",
+# "что быстрее?", "какие есть варианты?", "co będzie szybciej?", "jakie są opcje?"
+_OPTIONS_ASKED = re.compile(
+    r"\bwhich\s+(?:one\s+|option\s+)?(?:is|would\s+be|will\s+be)\s+(?:the\s+)?(?:faster|quicker|"
+    r"fastest|quickest|better|best)|\bwhat(?:'s|\s+is)\s+(?:the\s+)?(?:faster|quicker|fastest|"
+    r"quickest)|\bwhat\s+(?:are\s+)?(?:my|the)\s+options|\bwhat\s+(?:options|choices)\s+do\s+i\s+have|"
+    r"(?<!\w)что\s+(?:из\s+этого\s+)?(?:будет\s+)?(?:быстрее|лучше)|(?<!\w)какие\s+(?:есть\s+|у\s+меня\s+)?"
+    r"(?:варианты|опции)|(?<!\w)как(?:ой|ая|ое)\s+(?:вариант\s+)?(?:быстрее|лучше)|"
+    r"(?<!\w)co\s+(?:b[ęe]dzie\s+)?(?:szybciej|szybsze|lepsze|lepiej)|(?<!\w)kt[óo]r\w+\s+(?:opcja\s+)?"
+    r"(?:b[ęe]dzie\s+)?(?:szybsz|lepsz)|(?<!\w)jakie\s+(?:s[ąa]\s+|mam\s+)?(?:opcje|mo[żz]liwo[śs]ci)",
+    re.IGNORECASE,
+)
 # "is that free?", "это бесплатно?", "czy muszę płacić?": whether the fix costs the customer
 _ASKS_FREE = re.compile(
     r"\bfree\b|\bcost\s+me\b|\bhave\s+to\s+pay\b|\bpay\s+for\s+(?:it|that|this|the)\b|"
@@ -1037,6 +1050,15 @@ _NONE_GIVEN = re.compile(
     r"не знаю (?:номер|номера)|забыл\w* номер|nie znam numeru|"
     r"zapomnia\w+ numer|"
     r"nie moge znalezc|bez (niego|numeru|zdjęcia)|фото (ничего )?не (поможет|покажет)|"
+    # "can't send a photo, my phone camera is broken", "nie mogę wysłać zdjęcia, wyrzuciłam",
+    # "не могу сделать фото", "I already binned it" (with the photo named)
+    r"(?:can'?t|cannot|can not|unable to|won'?t be able to) (?:\w+ )?(?:send|take|make|upload|get) "
+    r"(?:a |the |any )?(?:photos?|pictures?|pics?)|"
+    r"не (?:могу|получится|смогу) (?:\w+ )?(?:отправить|сделать|прислать|скинуть|сфотографировать)|"
+    r"нет возможности (?:\w+ )?(?:сфотографировать|сделать фото|отправить фото)|"
+    r"nie (?:mogę|moge|dam rady|jestem w stanie) (?:\w+ )?(?:wysłać|wyslac|zrobić|zrobic|przesłać|przeslac) "
+    r"(?:zdjęci|zdjec|fotk)|"
+    r"(?:binned|threw (?:it |them )?away|thrown (?:it |them )?away|выкинул\w*|выбросил\w*|wyrzuci\w*)|"
     r"на фото (ничего )?не видно|внешне (он |она |они )?(цел|нормальн)|photo (won't|will not|wouldn't) "
     r"(help|show)|nothing to (see|photograph)|looks? fine from (the )?outside|zdjęcie nic nie|"
     r"na zdjęciu nic nie|"
@@ -1346,6 +1368,10 @@ class ComplaintFlow:
             bar, via = None, "unsure"
             if _answers_clarify(ctx):
                 pass  # the answer to "what happened?" ("Приложение вылетает при оплате"): a case
+            elif refund_not_come(text) and _WEEKS_AGO.search(text):
+                # "Gdzie mój zwrot pieniędzy? Oddałam sukienkę 3 tygodnie temu" (calm, so the
+                # FAQ's refund times): weeks gone by, the refund is overdue; a case, as in ru/en
+                pass
             elif unsure and _divertible(ctx):
                 # "купила куртку, мужу не идёт, как её вернуть?" at 0.7 is a question the
                 # knowledge base answers: a sure answer beats opening a case or asking
@@ -2198,6 +2224,17 @@ class ComplaintFlow:
         # zwrot") is that, whatever a hesitant classifier says; an explicit "a person,
         # please" still brings one.
         detail = (gave_something or wish is not None) and not (text and asks_for_person(text))
+        if (
+            not detail
+            and text
+            and _NONE_GIVEN.search(text)
+            and _SLOT_NAMED["photo"].search(text)
+            and "photo" in case.get("asked", [])
+            and not has(ctx.state.get("known", {}), "photo")
+        ):
+            # "do you really need a photo? I already binned it" (a question to the model: the
+            # FAQ's topics): the photo is not coming, an answer to what was asked
+            detail = True
         if intent == "faq" and not detail and _about_our_ask(text):
             # "Which order number do you mean?": about what we asked, not for the FAQ
             awaited = [s for s in _needs(case, rule) if not has(ctx.state.get("known", {}), s)]
@@ -2721,6 +2758,10 @@ class ComplaintFlow:
                 self._ask_again(ctx, case, "complaint_choose_again", buttons)
                 return True
             compared = [] if data else _compared_options(text, rule.options)
+            if not data and not compared and _OPTIONS_ASKED.search(text):
+                # "which one is faster?", "what are my options?", "co będzie szybciej?" (it was
+                # "not sure which one you mean"): each offered fix with its time, then the offer
+                compared = list(rule.options)
             if compared:
                 # the customer weighs them up: how long each takes, and the offer again
                 ctx.say_text(" ".join(self._option_time(ctx, rule, o) for o in compared))
@@ -3660,6 +3701,17 @@ def _fix_named(text: str, options: list[str]) -> str | None:
 _PRONOUN_FIRST = re.compile(
     r"^\W*(?:it|it's|its|this|that|these|they|это|он|она|оно|они|всё|все|to|ono|on|ona|one|"
     r"jest|wszystko)\b",
+    re.IGNORECASE,
+)
+
+
+# weeks or months gone by: "3 tygodnie temu", "две недели назад", "a month ago", "since 3 weeks"
+_WEEKS_AGO = re.compile(
+    r"(?<!\w)(?:\d+|дв[ае]|три|четыре|пять|несколько|пару|dwa|dwie|trzy|cztery|pi[ęe][ćc]|kilka|"
+    r"two|three|four|five|several|a\s+few|a|one)\s+(?:недел\w*|месяц\w*|tygod\w*|tydzie\w*|"
+    r"miesi\w*|weeks?|months?)\s+(?:назад|temu|ago)|(?<!\w)(?:месяц|неделю)\s+назад|"
+    r"(?<!\w)(?:miesi[ąa]c|tydzie[ńn])\s+temu|\b(?:for|over)\s+(?:\d+|two|three|four|a\s+few)\s+"
+    r"(?:weeks|months)\b",
     re.IGNORECASE,
 )
 
