@@ -1735,11 +1735,7 @@ class ComplaintFlow:
         # and Polish say in three words what English says in four); asked what happened,
         # "курьер нагрубил" is the whole story, not to be asked for again
         shortest = 3 if ctype in PRODUCT_TYPES and real_words(text) >= 3 else 4
-        if (told or (ctype in PRODUCT_TYPES and not _PRONOUN_FIRST.match(text))) and real_words(
-            text
-        ) >= 2:
-            # "kettle leaks, 6654411", "czajnik przecieka" (the thing and what is wrong: it
-            # was asked for "a few words on what happened"); "it's broken" names no thing
+        if told and real_words(text) >= 2:
             shortest = 2
         if text and is_description(text, shortest) and not known.get("description"):
             known["description"] = text
@@ -3695,14 +3691,6 @@ def _fix_named(text: str, options: list[str]) -> str | None:
         return None
     named = [o for o in options if _wants(text, _WISH_WORDS.get(o, ()))]
     return named[0] if len(named) == 1 else None
-
-
-# a message that opens with a pronoun names no thing: "it's broken", "это сломалось", "to nie działa"
-_PRONOUN_FIRST = re.compile(
-    r"^\W*(?:it|it's|its|this|that|these|they|это|он|она|оно|они|всё|все|to|ono|on|ona|one|"
-    r"jest|wszystko)\b",
-    re.IGNORECASE,
-)
 
 
 # weeks or months gone by: "3 tygodnie temu", "две недели назад", "a month ago", "since 3 weeks"

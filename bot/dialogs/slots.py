@@ -342,6 +342,8 @@ def remember(ctx: TurnContext) -> list[str]:
         and not old
         and pred is not None
         and pred.intent == "complaint"
+        and not question_stands(ctx.state)  # "601234567" for the contact asked is no order
+        and real_words(text) >= 2
         and (ref := extract_order_ref(text, anywhere=True)) is not None
         and not (pred.amount is not None and ref == f"{pred.amount:g}")
     ):
