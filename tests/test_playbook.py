@@ -7509,3 +7509,24 @@ async def test_a_refund_asked_after_weeks_in_polish_is_a_case(services: Services
     d = Dialogue(services, str(next(_ids)))
     await d.send("Gdzie mój zwrot pieniędzy? Oddałam sukienkę 3 tygodnie temu")
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["billing"], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "what"),
+    [
+        ("пришла не вся посылка, заказ 6800002", "нет шапки"),
+        ("Paczka niekompletna, zamówienie 6800003", "nie ma czapki"),
+    ],
+)
+async def test_what_is_missing_told_at_the_fixes_is_noted(
+    services: Services, problem: str, what: str
+) -> None:
+    """'Paczka niekompletna' went to the delivery team as a late parcel; 'нет шапки' to the
+    fixes for a missing item got 'не совсем понял, какой вариант' (a "no" to the model):
+    what is missing is noted on the case, and the fixes stand."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["missing_item"]
+    await d.send(what)
+    assert "cmp:opt:resend" in d.buttons[-1] and not d.of("escalated"), d.replies[-1]
+    assert what in (await d.state())["known"]["description"]

@@ -936,6 +936,14 @@ _NEXT_ASKED = re.compile(
     r"zwr[óo]cicie|naprawicie|wy[śs]lecie)",
     re.IGNORECASE,
 )
+# what is missing, said in answer: "нет шапки", "не положили зарядку", "nie ma czapki", "brak
+# kabla", "no charger", "missing the lid"
+_WHAT_MISSING = re.compile(
+    r"^\W*(?:(?:а|и|ну|and|so|a|i)\s+)?(?:нет|не\s+было|не\s+положили|не\s+хватает|no|missing|"
+    r"nie\s+ma|brak|brakuje|nie\s+by[łl]o)\s+(?!(?:спасибо|thanks|thank|не|not|nie|no|nic|ничего|"
+    r"nothing|need|надо|нужно|хочу|want|chc\w*|trzeba)\b)[^\W\d_]{3,}",
+    re.IGNORECASE,
+)
 # the offered fixes asked about as a whole: "which one is faster?", "what are my options?",
 # "что быстрее?", "какие есть варианты?", "co będzie szybciej?", "jakie są opcje?"
 _OPTIONS_ASKED = re.compile(
@@ -2780,6 +2788,14 @@ class ComplaintFlow:
             if not data and text and _is_nudge(text):
                 ctx.say_text(ctx.texts("nudge_here"))
                 ctx.say("complaint_choose", options=_spelled(buttons), buttons=buttons)
+                return True
+            if not data and case.get("type") == "missing_item" and _WHAT_MISSING.match(text):
+                # "нет шапки" to the fixes for a missing item (a "no" to the model: "не совсем
+                # понял, какой вариант"): what is missing, kept on the case; the offer stands
+                _add_description(ctx.state.setdefault("known", {}), text)
+                await self._save(ctx, case)
+                ctx.say("complaint_got_it")
+                ctx.say("complaint_choose_again", options=_spelled(buttons), buttons=buttons)
                 return True
             if not data and not ctx.new_slots and (withdrawn(text) or settled(text)):
                 # "ok it's sorted now, thanks" to the fixes offered (they were offered again):

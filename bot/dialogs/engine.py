@@ -879,7 +879,7 @@ def _not_as_sold(pred: Prediction, text: str) -> Prediction:
     )
 
 
-_CAME_IN_PART_RX = re.compile(_CAME_IN_PART, re.IGNORECASE)
+_CAME_IN_PART_RX = re.compile(_CAME_IN_PART + "|" + _INCOMPLETE_ORDER, re.IGNORECASE)
 
 
 def _came_in_part(pred: Prediction, text: str) -> Prediction:
