@@ -7530,3 +7530,24 @@ async def test_what_is_missing_told_at_the_fixes_is_noted(
     await d.send(what)
     assert "cmp:opt:resend" in d.buttons[-1] and not d.of("escalated"), d.replies[-1]
     assert what in (await d.state())["known"]["description"]
+
+
+@pytest.mark.parametrize(
+    ("problem", "asked"),
+    [
+        ("порвались носки через день, стоили 290р, заказ 8600001", []),
+        ("the mug came chipped, it cost 5 dollars, order 8600002", []),
+        # over the threshold: the photo is asked for
+        ("сломался пылесос за 12000 рублей, заказ 8600003", ["photo"]),
+    ],
+)
+async def test_a_small_claim_is_not_investigated(
+    services: Services, problem: str, asked: list[str]
+) -> None:
+    """'порвались носки через день, стоили 290р' was asked for a photo (and read as a late
+    parcel: 'через день'): a claim under the goodwill threshold is decided without checks
+    (playbook [004]); the fixes are offered at once."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["damaged_defective"]
+    assert [e["slot"] for e in d.of("asked_for")] == asked, d.replies[-1]

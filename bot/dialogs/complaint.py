@@ -1864,6 +1864,7 @@ class ComplaintFlow:
             ctx.request_handoff("amount_over_limit")
             return
 
+        _small_claim(ctx, case)
         missing = [s for s in _needs(case, rule) if not has(known, s)]
         buttons: list[list[Button]] = []
         if kind == "angry":
@@ -2371,6 +2372,7 @@ class ComplaintFlow:
                 retyped = True
         if text and self._missed_event(ctx, text):
             case["unfixable"] = True
+        _small_claim(ctx, case)
         dropped = case.get("wished") if wish is not None and wish != case.get("wished") else None
         if wish is not None:
             case["wished"] = wish  # "może być wymiana" before the photo: not offered again
@@ -4105,6 +4107,17 @@ def _follow_up_at(now: datetime, rule: TypeRule, margin_hours: float) -> datetim
 
 def _num(value: float) -> str:
     return f"{value:g}"
+
+
+def _small_claim(ctx: TurnContext, case: dict[str, Any]) -> None:
+    """A thing that came faulty, wrong or short whose price is under the goodwill threshold
+    ("порвались носки через день, стоили 290р") is decided in the customer's favour without
+    an investigation (playbook [004]): no photo is asked for (it was)."""
+    if case.get("type") not in PRODUCT_TYPES or "photo" in case.get("waived", ()):
+        return
+    amount = _shop_amount(ctx, ctx.state.get("known", {}))
+    if amount is not None and 0 < amount < float(ctx.settings.goodwill_threshold):
+        case.setdefault("waived", []).append("photo")
 
 
 def _shop_amount(ctx: TurnContext, known: dict[str, Any]) -> float | None:

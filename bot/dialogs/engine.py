@@ -404,7 +404,7 @@ _RUDE = re.compile(
 # thing makes it a complaint about one
 _BROKEN = re.compile(
     r"\b(?:broken|cracked|smashed|shattered|damaged|defective|faulty|torn|dented|chipped)\b|"
-    r"сломан|разбит|треснут|поврежд|бракован|порван|помят|"
+    r"сломан|разбит|треснут|поврежд|бракован|порван|порвал|сломал|помят|"
     r"zepsu|rozbit|p[eę]kni[eę]t|p[eę]k[lł]|uszkodz|podart|wadliw|porysowan",
     re.IGNORECASE,
 )
@@ -587,7 +587,7 @@ _FAILURE_NAMED_RU = (
     (
         "damaged_defective",
         re.compile(
-            r"сломан|разбит|тресну|трещин|помят|мят(?:ая|ый|ое|ую)\b|поврежд|бракован|порван|"
+            r"сломан|сломал|разбит|тресну|трещин|помят|мят(?:ая|ый|ое|ую)\b|поврежд|бракован|порван|порвал|"
             r"не\s+(?:работа(?:ет|ют)|включа(?:ет|ют)ся|заряжа(?:ет|ют)ся|гре(?:ет|ют))|\bс\s+пятн(?!иц)|в\s+пятн(?!иц)|запачкан",
             re.I,
         ),
