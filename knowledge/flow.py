@@ -167,11 +167,11 @@ def without_greeting(text: str) -> str:
 
 # where an order is or when it comes: a question about the order itself, for a colleague
 _STATUS_ASKED = re.compile(
-    r"(?<!\w)(?:где|когда|статус\w*|отслед\w*|трек\w*|отправ\w*|доставл\w*|привез\w*|приед\w*|"
-    r"придёт|придет|пришл\w*|отмен\w*|измен\w*|верн\w*|возврат\w*)|\b(?:where|when|status|track\w*|"
-    r"ship\w*|deliver\w*|arriv\w*|cancel\w*|chang\w*|refund\w*|return\w*|sent|dispatch\w*)\b|"
-    r"(?<!\w)(?:gdzie|kiedy|status\w*|śledz\w*|wysła\w*|wysy[łl]\w*|dostarcz\w*|dotrze\w*|"
-    r"anul\w*|zmie\w*|zwrot\w*)",
+    r"(?<!\w)(?:где|когда|статус\w*|отслед\w*|трек\w*|отправлен\w*|отправили|доставлен\w*|"
+    r"доставили|привез\w*|приед\w*|придёт|придет|пришл\w*|отмен\w*|измен\w*)|"
+    r"\b(?:where|when|status|track\w*|shipped|delivered|arriv\w*|cancel\w*|chang\w*|sent|"
+    r"dispatched)\b|(?<!\w)(?:gdzie|kiedy|status\w*|śledz\w*|wysłan\w*|wysłali|dostarczon\w*|"
+    r"dotrze\w*|dotar\w*|anul\w*|zmie\w*)",
     re.IGNORECASE,
 )
 # the order's number and the words that name it: "from order 2298910", "из заказа № 2298914"
@@ -181,6 +181,16 @@ _ORDER_NAMED = re.compile(
     r"-?\d{3,}|(?<!\w)(?:z|w|do|dla)?\s*zam[oó]wieni\w*\s*(?:nr\.?|numer|#)?\s*[A-Za-z]{0,3}-?\d{3,}",
     re.IGNORECASE,
 )
+
+
+def _as_cyrillic(text: str) -> str | None:
+    """Russian typed in Latin letters, in Cyrillic (None: not such a message)."""
+    from bot.nlu.lang import detect_lang
+    from bot.nlu.translit import cyrillize
+
+    if re.search(r"[а-яё]", text, re.IGNORECASE) or detect_lang(text) != "ru":
+        return None
+    return cyrillize(text)
 
 
 def _without_order_ref(text: str) -> str:
@@ -940,6 +950,12 @@ class FaqFlow:
         if result.reason == "low_confidence" and (fixed := self._spelled(message)) != message:
             # "скока стоит доствка?": declined as typed, answered as meant
             again = await self.knowledge.search(ctx.session, fixed, top_k=5)
+            if again.confident and again.best is not None:
+                result = again
+        if not result.confident and (read := _as_cyrillic(message)) is not None:
+            # "kak otmenit zakaz", "mozhno oplatit pri poluchenii?": Russian typed in Latin
+            # letters, searched as the Cyrillic it stands for
+            again = await self.knowledge.search(ctx.session, read, top_k=5)
             if again.confident and again.best is not None:
                 result = again
         if result.reason == "order_ref" and not _STATUS_ASKED.search(message):

@@ -67,7 +67,29 @@ def _word(word: str) -> str:
     return text
 
 
+# words the letters alone get wrong, typed without the soft sign or read with a й
+_WORDS = {
+    "сколко": "сколько",
+    "стойт": "стоит",
+    "постойт": "постоит",
+    "ест": "есть",
+    "получений": "получении",
+    "доставкй": "доставки",
+}
+# an infinitive typed without its soft sign after "как", "можно", "хочу"...: "kak otmenit
+# zakaz" is "как отменить заказ", not "как отменит"
+_INFINITIVE_AFTER = re.compile(
+    r"(?<![а-яё])(как|можно|нельзя|хочу|хотим|хотела?|нужно|надо|могу|можете|сможете|не\s+могу|"
+    r"чтобы|где|куда)(\s+)([а-яё]{3,}[иаея]т)(?![а-яё])",
+    re.IGNORECASE,
+)
+
+
 def cyrillize(text: str) -> str:
     """``text`` with its Latin words in Cyrillic ("gde moj zakaz 12345" -> "где мой заказ
     12345"); digits, signs and other letters as they are."""
-    return _WORD.sub(lambda m: _word(m.group()), text)
+    cyr = _WORD.sub(lambda m: _word(m.group()), text)
+    cyr = re.sub(
+        r"[а-яё]+", lambda m: _WORDS.get(m.group().lower(), m.group()), cyr, flags=re.IGNORECASE
+    )
+    return _INFINITIVE_AFTER.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}ь", cyr)
