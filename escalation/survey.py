@@ -98,8 +98,15 @@ _DECLINE = re.compile(
     r"i'?d\s+rather\s+not|nie\s+(?:chc[eę]|teraz|trzeba|b[eę]d[eę])|p[oó][źz]niej|"
     # "нет, всё", "no, that's all", "nie, to wszystko": the customer is done
     r"(?:это\s+|на\s+этом\s+)?вс[её]|ничего|that'?s\s+(?:all|it)|nothing|(?:to\s+)?wszystko|nic)"
-    r"(?:\s+(?:оценивать|ставить|rate|rating|oceniać|oceniac))?\W*)?"
-    r"(?:(?:спасибо|thanks|thank\s+you|dziękuję|dzięki)\W*)?$",
+    r"(?:\s+(?:ничего\s+)?(?:оценивать|ставить|rate|rating|oceniać|oceniac))?\W*)?"
+    r"(?:(?:спасибо|thanks|thank\s+you|dziękuję|dzięki)\W*)?$|"
+    # "оценивать не буду", "не буду ничего оценивать", "I don't want to rate", "bez oceny",
+    # "no rating, thanks", "skip"
+    r"^\W*(?:(?:нет|no|nie)\W+)?(?:оценивать\s+не\s+(?:буду|хочу|стану)|"
+    r"не\s+(?:буду|хочу|стану)\s+(?:ничего\s+|это\s+)?(?:оценивать|ставить)|без\s+оценки|"
+    r"i\s+(?:don'?t|do\s+not|won'?t)\s+(?:want\s+to\s+)?(?:rate|give\s+a\s+rating)|no\s+rating|"
+    r"skip(?:\s+(?:it|this|the\s+rating))?|pass|bez\s+oceny|nie\s+b[eę]d[eę]\s+ocenia[ćc]|"
+    r"nie\s+chc[eę]\s+ocenia[ćc]|pomi[ńn])(?:\W+(?:спасибо|thanks|thank\s+you|dziękuję|dzięki))?\W*$",
     re.IGNORECASE,
 )
 # what the customer says to "was it solved?" that means it is not: a complaint or a no (a

@@ -7551,3 +7551,48 @@ async def test_a_small_claim_is_not_investigated(
     await d.send(problem)
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["damaged_defective"]
     assert [e["slot"] for e in d.of("asked_for")] == asked, d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "refusal", "said"),
+    [
+        ("Заказ 4412099 опаздывает", "не буду ничего оценивать", "без проблем"),
+        ("My order 4412002 is 3 days late", "I don't want to rate", "No problem"),
+        ("Zamówienie 4412003 się spóźnia", "bez oceny", "nie ma sprawy"),
+        ("My order 4412004 is 3 days late", "skip", "No problem"),
+    ],
+)
+async def test_a_rating_refused_in_other_words_closes_the_survey(
+    services: Services, problem: str, refusal: str, said: str
+) -> None:
+    """'не буду ничего оценивать' to the rating question got the FAQ's answer on missing
+    items, 'I don't want to rate' and 'bez oceny' the FAQ's topics, 'skip' a fallback: no
+    rating, kindly."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    await d.send("да" if CYRILLIC_RE.search(problem) else "tak" if "się" in problem else "yes")
+    assert d.of("resolved"), d.replies[-1]
+    await d.send(refusal)
+    assert d.of("survey_declined") and said in " ".join(d.replies[-1]), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "yes", "news", "said"),
+    [
+        ("Заказ 5512300 не пришёл, обещали вчера", "да", "ну что там?", "24 час"),
+        ("Zamówienie 2215089 się spóźnia", "tak", "i co?", "24 godzin"),
+        ("My order 2215090 is late", "yes", "any news?", "24 hours"),
+    ],
+)
+async def test_news_asked_after_the_promise_gets_the_promise(
+    services: Services, problem: str, yes: str, news: str, said: str
+) -> None:
+    """'ну что там?' after the case was closed with a promise got 'Приветствую! Чем могу
+    помочь?' (a hello to the model), 'any news?' the order passed to a colleague as a status
+    question: where the case stands, the promise and its time."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    await d.send(yes)
+    await d.send(news)
+    reply = " ".join(d.replies[-1])
+    assert d.of("promise_repeated") and said in reply and not d.of("escalated"), reply

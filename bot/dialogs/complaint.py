@@ -3951,16 +3951,33 @@ def promise_stands(ctx: TurnContext) -> bool:
     """A "when?" about a finished case whose promised time has not passed yet."""
     case = ctx.state.get("complaint") or {}
     due = case.get("follow_up_at")
+    text = ctx.incoming.text or ""
     return bool(
         case.get("stage") == "done"
         and case.get("promise")
         and due
         and not ctx.incoming.callback_data
-        and ctx.intent in ("order_status", "faq", "out_of_scope", None)
-        and _WHEN.search(ctx.incoming.text or "")
+        and (
+            (ctx.intent in ("order_status", "faq", "out_of_scope", None) and _WHEN.search(text))
+            # "ну что там?", "any news?", "i co?" (a hello to the model: "Приветствую! Чем
+            # могу помочь?", or the order passed to a colleague as a status question)
+            or (_NEWS_ASKED.match(text) and ctx.intent not in ("complaint", "request_human"))
+        )
         and not ctx.new_slots
         and ctx.now <= as_utc(datetime.fromisoformat(due))
     )
+
+
+# news of the case asked for: "ну что там?", "есть новости?", "any news?", "any update?", "i co?",
+# "co słychać?", "jest coś nowego?", "no i jak tam?"
+_NEWS_ASKED = re.compile(
+    r"^\W*(?:(?:ну|и|а|so|and|well|no|a)\s+)?(?:что\s+там|ч[её]\s+там|и\s+что|какие\s+новости|"
+    r"есть\s+(?:какие-?нибудь\s+|какие-?то\s+)?новости|новости\s+есть|новости|"
+    r"any\s+(?:news|updates?)|what'?s\s+the\s+(?:news|update|status)|anything\s+new|"
+    r"i\s+co|co\s+s[łl]ycha[ćc]|jest\s+co[śs]\s+nowego|s[ąa]\s+jakie[śs]\s+(?:wie[śs]ci|nowo[śs]ci)|"
+    r"jak\s+tam|i\s+jak\s+tam)(?:\s+(?:с\s+\w+|там|on|on\s+my\s+\w+|z\s+\w+))?\W*$",
+    re.IGNORECASE,
+)
 
 
 async def _general_answer(ctx: TurnContext) -> bool:
