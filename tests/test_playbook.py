@@ -7596,3 +7596,31 @@ async def test_news_asked_after_the_promise_gets_the_promise(
     await d.send(news)
     reply = " ".join(d.replies[-1])
     assert d.of("promise_repeated") and said in reply and not d.of("escalated"), reply
+
+
+@pytest.mark.parametrize(
+    ("problem", "ctype", "option"),
+    [
+        (
+            "Привет, не пришла инструкция на русском к кофеварке, заказ 7781902",
+            "missing_item",
+            "cmp:opt:send_document",
+        ),
+        ("Nie przyszła instrukcja do ekspresu, zamówienie 7781908", "missing_item", None),
+        ("The headphones I got don't charge at all. Order 2287713", "damaged_defective", None),
+        ("Słuchawki z zamówienia 2287714 się nie ładują", "damaged_defective", None),
+        # money named: a bill after all
+        ("You charged me twice for order 2287715", "billing", None),
+    ],
+)
+async def test_a_paper_not_come_or_a_thing_not_charging_is_its_case(
+    services: Services, problem: str, ctype: str, option: str | None
+) -> None:
+    """'не пришла инструкция на русском к кофеварке' went to the delivery team as a late
+    parcel; 'The headphones I got don't charge at all' filed a refund with finance (a bill to
+    the model): a paper missing (its copies offered), a faulty thing."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == [ctype], d.replies[-1]
+    if option:
+        assert option in d.buttons[-1], d.buttons[-1]

@@ -77,6 +77,7 @@ from bot.nlu.lexicon import (
     damage_named,
     deadline_question,
     discontent_only,
+    document_missing_only,
     flaw_denied,
     heated,
     hostile,
@@ -918,6 +919,55 @@ _OTHER_SIZE = re.compile(
     + r"(?!\w)(?!\s+(?!размер|size|rozmiar)[^\W\d_]{3,})",
     re.IGNORECASE,
 )
+
+
+# a thing that does not charge ("The headphones I got don't charge at all", "Słuchawki się nie
+# ładują": a billing case to the model, a refund filed at once): faulty, unless money is named
+_NOT_CHARGING = re.compile(
+    r"\b(?:doesn'?t|does\s+not|don'?t|do\s+not|won'?t|will\s+not|isn'?t|is\s+not|aren'?t|are\s+not|"
+    r"not|stopped|never)\s+(?:\w+\s+)?charg(?:e|es|ing)\b(?!\s+(?:me|my|us|twice|the\s+card|"
+    r"the\s+right))|(?<!\w)(?:si[ęe]\s+)?nie\s+(?:[łl]aduj\w*|[łl]aduje\s+si[ęe])|"
+    r"(?<!\w)не\s+заряжа\w*",
+    re.IGNORECASE,
+)
+_MONEY_NAMED = re.compile(
+    r"\bcharged\s+(?:me|twice|my|us)|\bcard\b|\bpayment|\brefund|\bmoney|\bbill|[$€£₽]|"
+    r"\bzł\b|\bpln\b|\busd\b|\brub|\bkart[aęy]|p[łl]atno|pieni[ąę]|обман|списал|деньг|карт",
+    re.IGNORECASE,
+)
+
+
+def _paper_or_power(pred: Prediction, text: str) -> Prediction:
+    """A paper that did not come with the thing ("не пришла инструкция на русском к
+    кофеварке": a late parcel, passed to the delivery team) is something missing; a thing
+    that does not charge (a bill to the model) a faulty one."""
+    if pred.intent != "complaint":
+        return pred
+    if pred.complaint_type in (
+        "delivery_delay",
+        "wrong_item",
+        "service_quality",
+        "other",
+    ) and document_missing_only(text):
+        ctype = "missing_item"
+    elif (
+        pred.complaint_type == "billing"
+        and _NOT_CHARGING.search(text)
+        and not _MONEY_NAMED.search(text)
+    ):
+        ctype = "damaged_defective"
+    else:
+        return pred
+    return dataclasses.replace(
+        pred,
+        complaint_type=ctype,
+        intent_confidence=max(pred.intent_confidence, NAMED_FAILURE_CONFIDENCE),
+        **(
+            {"complaint_types": (ctype,)}
+            if isinstance(pred, MultiPrediction) and len(pred.complaint_types) <= 1
+            else {}
+        ),
+    )
 
 
 def _other_size(pred: Prediction, text: str) -> Prediction:
@@ -2120,8 +2170,12 @@ class ConversationEngine:
             # "Коробка помята, а пульта нет": the box is dented, and the remote is the case
             whole = dataclasses.replace(whole, complaint_type=named)
         whole = _not_as_sold(
-            _other_size(
-                _came_in_part(_came_damaged(_not_come_is_late(whole, text), text), text), text
+            _paper_or_power(
+                _other_size(
+                    _came_in_part(_came_damaged(_not_come_is_late(whole, text), text), text),
+                    text,
+                ),
+                text,
             ),
             text,
         )
