@@ -38,6 +38,7 @@ from bot.dialogs.engine import (
     language_asked,
     late_or_lost,
     nothing_came,
+    problem_told_too,
     refund_not_come,
     without_language_ask,
 )
@@ -2272,7 +2273,7 @@ class ComplaintFlow:
                     await self._save(ctx, case)
                 ctx.say("complaint_what_needed", items=_slot_list(ctx, awaited))
                 return True
-        if not detail and just_saying(text) and not _problem_more(text):
+        if not detail and just_saying(text) and not problem_told_too(text):
             # "nie chcę nic, tylko żebyście wiedzieli" while the photo was awaited (it was
             # "Dzięki, zanotowane." and the photo still waited for): told, nothing wanted;
             # thanked, and the case is closed as noted
@@ -3720,17 +3721,6 @@ _WEEKS_AGO = re.compile(
     r"(?:weeks|months)\b",
     re.IGNORECASE,
 )
-
-
-def _problem_more(text: str) -> bool:
-    """The message tells a problem of its own (not only "just letting you know")."""
-    return bool(
-        failure_named(text, unsure_status=True) is not None
-        or item_trouble_named(text)
-        or late_or_lost(text)
-        or heated(text)
-        or asks_question(text)
-    )
 
 
 def _case_said(ctx: TurnContext) -> str:

@@ -880,6 +880,20 @@ def _not_as_sold(pred: Prediction, text: str) -> Prediction:
     )
 
 
+def _retyped(pred: Prediction, ctype: str) -> Prediction:
+    """``pred`` as a complaint of ``ctype``, named in plain words (so at least that sure)."""
+    return dataclasses.replace(
+        pred,
+        complaint_type=ctype,
+        intent_confidence=max(pred.intent_confidence, NAMED_FAILURE_CONFIDENCE),
+        **(
+            {"complaint_types": (ctype,)}
+            if isinstance(pred, MultiPrediction) and len(pred.complaint_types) <= 1
+            else {}
+        ),
+    )
+
+
 _CAME_IN_PART_RX = re.compile(_CAME_IN_PART + "|" + _INCOMPLETE_ORDER, re.IGNORECASE)
 
 
@@ -893,16 +907,7 @@ def _came_in_part(pred: Prediction, text: str) -> Prediction:
         or not any(not match_denied(text, m) for m in _CAME_IN_PART_RX.finditer(text))
     ):
         return pred
-    return dataclasses.replace(
-        pred,
-        complaint_type="missing_item",
-        intent_confidence=max(pred.intent_confidence, NAMED_FAILURE_CONFIDENCE),
-        **(
-            {"complaint_types": ("missing_item",)}
-            if isinstance(pred, MultiPrediction) and len(pred.complaint_types) <= 1
-            else {}
-        ),
-    )
+    return _retyped(pred, "missing_item")
 
 
 # one size ordered, another come: "заказывал кроссовки 43, пришли 41", "ordered size M, got L",
@@ -958,16 +963,7 @@ def _paper_or_power(pred: Prediction, text: str) -> Prediction:
         ctype = "damaged_defective"
     else:
         return pred
-    return dataclasses.replace(
-        pred,
-        complaint_type=ctype,
-        intent_confidence=max(pred.intent_confidence, NAMED_FAILURE_CONFIDENCE),
-        **(
-            {"complaint_types": (ctype,)}
-            if isinstance(pred, MultiPrediction) and len(pred.complaint_types) <= 1
-            else {}
-        ),
-    )
+    return _retyped(pred, ctype)
 
 
 def _other_size(pred: Prediction, text: str) -> Prediction:
@@ -981,16 +977,7 @@ def _other_size(pred: Prediction, text: str) -> Prediction:
         or m.group(1).lower().replace(",", ".") == m.group(2).lower().replace(",", ".")
     ):
         return pred
-    return dataclasses.replace(
-        pred,
-        complaint_type="wrong_item",
-        intent_confidence=max(pred.intent_confidence, NAMED_FAILURE_CONFIDENCE),
-        **(
-            {"complaint_types": ("wrong_item",)}
-            if isinstance(pred, MultiPrediction) and len(pred.complaint_types) <= 1
-            else {}
-        ),
-    )
+    return _retyped(pred, "wrong_item")
 
 
 def _came_damaged(pred: Prediction, text: str) -> Prediction:
@@ -1212,6 +1199,18 @@ def _late_refund_wished(pred: Prediction, text: str) -> Prediction:
 
 # "прошло 10 дней" is time gone by ("шло 10 дней" in it is a parcel on its way)
 _TIME_PASSED = re.compile(r"(?<!\w)прош(?:ло|ла|ёл|ел|ли)(?!\w)", re.IGNORECASE)
+
+
+def problem_told_too(text: str) -> bool:
+    """A message that says "just letting you know" tells a problem of its own, or asks
+    something ("just so you know, the kettle is cracked too")."""
+    return bool(
+        failure_named(text, unsure_status=True) is not None
+        or item_trouble_named(text)
+        or late_or_lost(text)
+        or heated(text)
+        or asks_question(text)
+    )
 
 
 def refund_not_come(text: str) -> bool:
@@ -2660,9 +2659,7 @@ class ConversationEngine:
             and not question_stands(ctx.state)
             and not ctx.state.get("survey")
             and just_saying(text)
-            and failure_named(text, unsure_status=True) is None
-            and not item_trouble_named(text)
-            and not asks_question(text)
+            and not problem_told_too(text)
         ):
             # "no need to do anything, just letting you know" after the box was noted (it
             # opened a service case, "within 24 hours"; in Russian the FAQ's topics): thanks
