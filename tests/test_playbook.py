@@ -7624,3 +7624,25 @@ async def test_a_paper_not_come_or_a_thing_not_charging_is_its_case(
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == [ctype], d.replies[-1]
     if option:
         assert option in d.buttons[-1], d.buttons[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "no"),
+    [
+        ("My order 2290873 arrived a week late", "no, I want compensation for the wait"),
+        ("Заказ 2290874 опоздал на неделю", "не устраивает, дайте скидку"),
+        ("Zamówienie 2290875 spóźniło się tydzień", "nie, chcę rabat za to"),
+    ],
+)
+async def test_not_ok_with_compensation_asked_gets_the_gesture_and_a_person(
+    services: Services, problem: str, no: str
+) -> None:
+    """'no, I want compensation for the wait' at 'is that OK?' brought a person and no coupon
+    (a yes with the same ask gets the gesture): the gesture, and the person, said once."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert d.of("satisfaction_check")
+    await d.send(no)
+    reply = " ".join(d.replies[-1])
+    assert d.of("escalated") and "SORRY10" in reply, reply
+    assert len(re.findall(r"colleague|коллег|konsultant", reply)) == 1, reply

@@ -3277,7 +3277,18 @@ class ComplaintFlow:
             case["satisfied"] = False
             await self._save(ctx, case)
             ctx.event("reopened", complaint_type=case["type"])
-            ctx.say("complaint_not_satisfied")
+            gift = (
+                self._gesture_asked(ctx)
+                if not data and _asks_compensation(text) and not _wants(text, _MONEY_COMPENSATION)
+                else None
+            )
+            if gift is not None:
+                # "no, I want compensation for the wait" (a person, and no coupon: the gesture
+                # a yes with the same ask gets): the gesture, and a person all the same
+                ctx.say_text(f"{ctx.texts('complaint_not_satisfied')} {gift}")
+                ctx.person_said = True  # the colleague is said to come: no second "connecting"
+            else:
+                ctx.say("complaint_not_satisfied")
             ctx.request_handoff("fix_not_helped")
             return True
         if data:
