@@ -2898,6 +2898,7 @@ class ConversationEngine:
             # at all once "passed this on" was said): a person asked for again is a nudge
             person_again = (
                 (ctx.intent == "request_human" or asks_for_person(text))
+                and ctx.state.get("relay_noted") == ticket.id  # "passed this on" said already
                 and not _callback_asked(text)
                 and not waited_for_person(text)
             )
