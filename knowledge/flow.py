@@ -678,7 +678,7 @@ _PROMO_CODE = re.compile(
 )
 # what the site says: a quote, or its words ("пишет", "says", "error", "истёк", "expired")
 _PROMO_SITE_SAYS = re.compile(
-    r"[\"'«»„“”]\s*\w|пишет|выдаёт|выдает|говорит|ошибк|ист[её]к|просроч|недействител|не\s+найден|"
+    r"(?:^|(?<=\s))[\"'«„“]\w|пишет|выдаёт|выдает|говорит|ошибк|ист[её]к|просроч|недействител|не\s+найден|"
     r"\bsays\b|\bshows\b|\berror\b|\bexpired\b|\binvalid\b|not\s+found|pisze|wy[śs]wietla|"
     r"b[łl][ąa]d|wygas|niewa[żz]n|nie\s+istnieje",
     re.IGNORECASE,

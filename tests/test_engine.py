@@ -2773,3 +2773,13 @@ async def test_questions_in_latin_letters_or_with_an_order_get_the_answer(
     assert not events(out, "complaint_opened"), texts(out)
     if user in ("4184", "4185", "4186", "4188"):
         assert CYRILLIC.search(texts(out)), texts(out)
+
+
+async def test_a_promo_code_without_what_the_site_says_still_gets_the_fix_first(
+    shipped_shop: Services,
+) -> None:
+    """'my promo code WINTER20 didn't work' names the code but not what the site says (the
+    apostrophe of "didn't" is no quote): what usually fixes it, and the one question."""
+    out = await say(shipped_shop, "4190", "my promo code WINTER20 didn't work")
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["promo_codes"], texts(out)
+    assert events(out, "faq_promo_asked") and not events(out, "escalated"), texts(out)
