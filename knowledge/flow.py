@@ -31,6 +31,7 @@ from bot.dialogs.slots import question_stands
 from bot.dialogs.texts import register_domain, variants
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
 from bot.nlu.lexicon import not_coming
+from bot.nlu.translit import as_cyrillic
 from knowledge.formats import Entry, guess_lang
 from knowledge.index import Candidate, SearchResult
 
@@ -174,29 +175,6 @@ _STATUS_ASKED = re.compile(
     r"dotrze\w*|dotar\w*|anul\w*|zmie\w*)",
     re.IGNORECASE,
 )
-# the order's number and the words that name it: "from order 2298910", "из заказа № 2298914"
-_ORDER_NAMED = re.compile(
-    r"(?:\b(?:from|in|of|for|on)\s+)?(?:(?:my|the|this)\s+)?\border\w*\s*(?:no\.?|nr\.?|number|#|№)?\s*"
-    r"[A-Za-z]{0,3}-?\d{3,}|(?<!\w)(?:из|в|по|с)?\s*заказ\w*\s*(?:№|номер|#)?\s*[A-Za-zА-Яа-я]{0,3}"
-    r"-?\d{3,}|(?<!\w)(?:z|w|do|dla)?\s*zam[oó]wieni\w*\s*(?:nr\.?|numer|#)?\s*[A-Za-z]{0,3}-?\d{3,}",
-    re.IGNORECASE,
-)
-
-
-def _as_cyrillic(text: str) -> str | None:
-    """Russian typed in Latin letters, in Cyrillic (None: not such a message)."""
-    from bot.nlu.lang import detect_lang
-    from bot.nlu.translit import cyrillize
-
-    if re.search(r"[а-яё]", text, re.IGNORECASE) or detect_lang(text) != "ru":
-        return None
-    return cyrillize(text)
-
-
-def _without_order_ref(text: str) -> str:
-    """``text`` without the order it names ("Is my vacuum from order 2298910 still under
-    warranty?" -> "Is my vacuum still under warranty?")."""
-    return re.sub(r"\s{2,}", " ", _ORDER_NAMED.sub(" ", text)).strip()
 
 
 def about_placed_order(text: str, *, whose: bool = True) -> bool:
@@ -952,7 +930,7 @@ class FaqFlow:
             again = await self.knowledge.search(ctx.session, fixed, top_k=5)
             if again.confident and again.best is not None:
                 result = again
-        if not result.confident and (read := _as_cyrillic(message)) is not None:
+        if not result.confident and (read := as_cyrillic(message)) is not None:
             # "kak otmenit zakaz", "mozhno oplatit pri poluchenii?": Russian typed in Latin
             # letters, searched as the Cyrillic it stands for
             again = await self.knowledge.search(ctx.session, read, top_k=5)
@@ -961,8 +939,10 @@ class FaqFlow:
         if result.reason == "order_ref" and not _STATUS_ASKED.search(message):
             # "Is my vacuum from order 2298910 still under warranty?": a rule asked about the
             # order, not where it is; the rule's answer (the order's number kept it from one)
-            general = _without_order_ref(message)
-            if general != message:
+            from bot.nlu.extract import without_order_ref
+
+            general = without_order_ref(message)
+            if general is not None:
                 again = await self.knowledge.search(ctx.session, general, top_k=5)
                 if again.confident and again.best is not None:
                     result = again

@@ -10,7 +10,7 @@ import pytest
 from bot.nlu import Prediction, load_classifier, train
 from bot.nlu.cli import main as nlu_main
 from bot.nlu.encoders import EncoderError, assemble_model, verify_files
-from bot.nlu.extract import Money, extract
+from bot.nlu.extract import Money, extract, without_order_ref
 from bot.nlu.lang import detect_lang
 from bot.nlu.lexicon import (
     damage_denied,
@@ -1009,3 +1009,28 @@ def test_a_customer_worn_out_by_waiting_is_told_from_a_question_about_times(
     text: str, tired: bool
 ) -> None:
     assert tired_of_waiting(text) is tired
+
+
+@pytest.mark.parametrize(
+    "text, left",
+    [
+        (
+            "Is my vacuum from order 2298910 still under warranty?",
+            "Is my vacuum still under warranty?",
+        ),
+        ("Купила платье, хочу вернуть. Заказ 6612399", "Купила платье, хочу вернуть."),
+        ("Можно вернуть товар из заказа № 2298914?", "Можно вернуть товар?"),
+        ("Czy mogę zwrócić buty z zamówienia nr 2298914?", "Czy mogę zwrócić buty?"),
+        (
+            "Can I return the shoes from my order #2298914, they are too small",
+            "Can I return the shoes, they are too small",
+        ),
+        ("Заказ 6612399, как его отменить?", "как его отменить?"),
+        ("заказ 1234567", None),
+        ("Сколько стоит доставка?", None),
+    ],
+)
+def test_a_question_is_searched_without_the_order_it_names(text, left):
+    """The knowledge base is asked the rule, not about one order: the number and the words
+    naming it go, the question stays whole."""
+    assert without_order_ref(text) == left

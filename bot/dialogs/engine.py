@@ -64,8 +64,8 @@ from bot.dialogs.slots import (
 )
 from bot.dialogs.texts import SUPPORTED, Texts, money
 from bot.dialogs.types import Button, Incoming, Outcome, Reply
-from bot.nlu.extract import extract
-from bot.nlu.lang import clearly_in, detect_lang, unplaced_latin
+from bot.nlu.extract import extract, without_order_ref
+from bot.nlu.lang import clearly_in, unplaced_latin
 from bot.nlu.lexicon import (
     PART_MISSING_RU,
     PART_WITHOUT,
@@ -78,6 +78,7 @@ from bot.nlu.lexicon import (
     deadline_question,
     discontent_only,
     document_missing_only,
+    fault_named,
     flaw_denied,
     heated,
     hostile,
@@ -100,7 +101,7 @@ from bot.nlu.lexicon import (
     type_denied,
     waited_long,
 )
-from bot.nlu.translit import cyrillize
+from bot.nlu.translit import as_cyrillic
 from escalation.hours import answer_from, is_open, next_open, sla_minutes
 from escalation.service import (
     active_ticket,
@@ -1517,24 +1518,6 @@ _RETURN_SAID = re.compile(r"(?<!\w)(odda[ćc]|odes[łl]a[ćc]|сдать)(?!\w)"
 _RETURN_WORD = {"od": "zwrócić", "сд": "вернуть"}
 
 
-_ORDER_WORD_BEFORE = re.compile(
-    r"(?:(?:заказ\w*|номер|order|zam[óo]wieni\w*|numer)\s*)+(?:№|#|nr\.?|no\.?)?\s*$",
-    re.IGNORECASE,
-)
-
-
-def _without_order_ref(text: str, ref: str | None) -> str | None:
-    """``text`` with its order number ``ref`` (the one the classifier read in it) and the
-    words naming it left out ("..., хочу вернуть. Заказ 6612399" -> "..., хочу вернуть."), or
-    None when it has none."""
-    start = text.find(ref) if ref else -1
-    if start < 0:
-        return None
-    head = _ORDER_WORD_BEFORE.sub("", text[:start])
-    rest = f"{head.rstrip(' ,;:-–№#')} {text[start + len(ref) :].lstrip(' ,;:-–.')}".strip()
-    return rest if re.search(r"[^\W\d_]", rest) else None
-
-
 def disliked_only(text: str) -> bool:
     """A thing that does not please told ("Не понравился цвет", "I don't like the color"),
     with no wish to send it back or swap it and no damage, wrong or missing thing."""
@@ -1617,19 +1600,6 @@ _WARRANTY_ASKED = re.compile(
 )
 
 
-# a fault told with it: "stopped working, is it still under warranty?" is the fault's case
-_FAULT_TOLD = re.compile(
-    r"(?<!\w)(?:слома\w*|поломк\w*|не\s+работа\w*|перестал\w*\s+(?:\w+\s+)?(?:работ|включ|заряж)\w*|"
-    r"не\s+включа\w*|не\s+заряжа\w*|брак\w*|неисправ\w*|трещин\w*|разбит\w*|треснул\w*|"
-    r"сгорел\w*|протека\w*|течёт|течет)|\b(?:stopped\s+(?:working|charging)|broke|broken|"
-    r"(?:doesn'?t|does\s+not|won'?t|will\s+not|isn'?t|is\s+not)\s+(?:work\w*|turn\w*\s+on|charg\w*|"
-    r"start\w*)|not\s+working|defect\w*|faulty|crack\w*|leak\w*|burn\w*\s+out|died)\b|"
-    r"(?<!\w)(?:przesta\w*\s+(?:dzia[łl]a\w*|si[ęe]\s+w[łl][ąa]cza\w*)|nie\s+dzia[łl]a\w*|"
-    r"zepsu\w*|uszkodz\w*|p[ęe]k\w*|wadliw\w*|nie\s+w[łl][ąa]cza\w*|przecieka\w*|spali[łl]\w*)",
-    re.IGNORECASE,
-)
-
-
 def _warranty_question(pred: Prediction, text: str) -> Prediction:
     """Whether a thing is still under warranty, asked with no fault told ("Is my vacuum from
     order 2298910 still covered by warranty? I bought it in March" filed a refund with the
@@ -1644,7 +1614,7 @@ def _warranty_question(pred: Prediction, text: str) -> Prediction:
     if (
         failure_named(text, unsure_status=True) is not None
         or item_trouble_named(text)
-        or _FAULT_TOLD.search(text)
+        or fault_named(text)
         or problem_told(_LATE_OR_LOST, text)
         or _wants_person(text)
         or heated(text)
@@ -1869,8 +1839,8 @@ class ConversationEngine:
         classified too (:mod:`bot.dialogs.requests`). Russian typed in Latin letters is read
         in Cyrillic ("zakaz ne prishel" was a wrong item, "gde moj zakaz" unsure), its order
         number and amount as typed ("A-9902" stays Latin)."""
-        if not _CYRILLIC.search(text) and detect_lang(text) == "ru":
-            reading = self._understand(cyrillize(text))
+        if (read := as_cyrillic(text)) is not None:
+            reading = self._understand(read)
             found = extract(text)
             return dataclasses.replace(
                 reading, order_ref=found.order_ref, amount=found.amount, currency=found.currency
@@ -1959,7 +1929,7 @@ class ConversationEngine:
             # gives the difference back in points: the shop's answer on price changes says
             # what it gives and how (the order number left out of the search)
             whole = _as_question(whole)
-            query = _without_order_ref(text, whole.order_ref)
+            query = without_order_ref(text, whole.order_ref)
             return MultiPrediction(**whole.__dict__, query=query) if query else whole
         order = bool(_ORDER_NAMED.search(text))
         if (
@@ -2256,7 +2226,7 @@ class ConversationEngine:
             preds = self.classifier.predict(parts) if len(parts) > 1 else []
             also = questions(list(zip(parts, preds, strict=True))) if preds else ()
             also = tuple(q for q in also if not _RETURN_WISH.search(q))
-            query = _without_order_ref(text, whole.order_ref)
+            query = without_order_ref(text, whole.order_ref)
             if (asked_return := _return_asked(query or text)) is not None:
                 query = asked_return
             if also or query:

@@ -192,6 +192,34 @@ def extract_order_ref(text: str, anywhere: bool = False) -> str | None:
     return _normalize_ref(min(found)[2])
 
 
+# the words naming an order before its number: "from my order №", "из заказа номер", "z zamówienia nr"
+_ORDER_WORDS_BEFORE = re.compile(
+    r"(?:(?<!\w)(?:from|in|of|for|on|из|в|во|по|с|со|z|ze|w|do|dla)\s+)?"
+    r"(?:(?<!\w)(?:my|the|this|мой|моего|моём|моем|mojego|moim|moje)\s+)?"
+    r"(?:(?<!\w)(?:заказ\w*|номер\w*|order\w*|zam[óo]wieni\w*|numer\w*|number)\s*)+"
+    r"(?:№|#|nr\.?|no\.?)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def without_order_ref(text: str, ref: str | None = None) -> str | None:
+    """``text`` without its order number (``ref``, else the one read in it) and the words
+    naming it ("Is my vacuum from order 2298910 still under warranty?" -> "Is my vacuum
+    still under warranty?", "..., хочу вернуть. Заказ 6612399" -> "..., хочу вернуть."), or
+    None when it names none or nothing but the number is left."""
+    ref = ref or extract_order_ref(text)
+    found = re.search(re.escape(ref), text, re.IGNORECASE) if ref else None
+    if found is None:
+        return None
+    head = _ORDER_WORDS_BEFORE.sub("", text[: found.start()]).rstrip(" ,;:-–№#")
+    tail = text[found.end() :].lstrip()
+    if not head or head[-1] in ".!?":
+        tail = tail.lstrip(" ,;:-–.")
+    rest = f"{head}{'' if tail[:1] in tuple(',.!?;:') else ' '}{tail}"
+    rest = re.sub(r"\s{2,}", " ", rest).strip()
+    return rest if re.search(r"[^\W\d_]", rest) else None
+
+
 def is_date_or_phone(ref: str) -> bool:
     digits = re.sub(r"\D", "", ref)
     if re.fullmatch(

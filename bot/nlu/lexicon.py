@@ -857,6 +857,26 @@ def damage_named(text: str) -> bool:
     return problem_told(_DAMAGE, text) and not _wrong_or_missing(text)
 
 
+# a thing that does not work as it should: "перестал заряжаться", "won't turn on", "nie działa",
+# "протекает", "burnt out" (damage words are ``_DAMAGE``'s)
+FAULT_WORDS = re.compile(
+    r"(?<!\w)(?:поломк\w*|не\s+работа\w*|перестал\w*\s+(?:\w+\s+)?(?:работ|включ|заряж)\w*|"
+    r"не\s+включа\w*|не\s+заряжа\w*|брак\w*|неисправ\w*|сгорел\w*|протека\w*|течёт|течет)|"
+    r"\b(?:stopped\s+(?:working|charging)|broke|"
+    r"(?:doesn'?t|does\s+not|won'?t|will\s+not|isn'?t|is\s+not)\s+(?:work\w*|turn\w*\s+on|charg\w*|"
+    r"start\w*)|not\s+working|defect\w*|faulty|leak\w*|burn\w*\s+out|died)\b|"
+    r"(?<!\w)(?:przesta\w*\s+(?:dzia[łl]a\w*|si[ęe]\s+w[łl][ąa]cza\w*)|nie\s+dzia[łl]a\w*|"
+    r"zepsu\w*|uszkodz\w*|p[ęe]k[łl]\w*|wadliw\w*|nie\s+w[łl][ąa]cza\w*|przecieka\w*|spali[łl]\w*)",
+    re.IGNORECASE,
+)
+
+
+def fault_named(text: str) -> bool:
+    """The message tells of a thing that is broken, damaged or does not work (not denied:
+    "nothing is broken" names none)."""
+    return problem_told(FAULT_WORDS, text) or problem_told(_DAMAGE, text)
+
+
 def item_trouble_named(text: str) -> bool:
     """The message names a damaged, wrong or missing thing ("zamiast kołdry 200x220
     dostałam 160x200")."""

@@ -93,3 +93,13 @@ def cyrillize(text: str) -> str:
         r"[а-яё]+", lambda m: _WORDS.get(m.group().lower(), m.group()), cyr, flags=re.IGNORECASE
     )
     return _INFINITIVE_AFTER.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}ь", cyr)
+
+
+def as_cyrillic(text: str) -> str | None:
+    """Russian typed in Latin letters, in Cyrillic ("kak otmenit zakaz" -> "как отменить
+    заказ"); None when the message has Cyrillic letters already or is not Russian."""
+    from bot.nlu.lang import detect_lang
+
+    if re.search(r"[а-яё]", text, re.IGNORECASE) or detect_lang(text) != "ru":
+        return None
+    return cyrillize(text)
