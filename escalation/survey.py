@@ -16,7 +16,7 @@ _DATA = re.compile(r"^sv:(solved|csat|nps):(yes|no|\d{1,2})$")
 # "5", "5 из 5", "5/5", "4 звезды", "9 of 10", "10 na 10": the score the question asked for, typed
 _TYPED = re.compile(
     r"^\s*(\d{1,2})\s*(?:(?:из|/|of|out\s+of|z|na)\s*(\d{1,2}))?\s*"
-    r"(?:звезд\w*|балл\w*|stars?|points?|gwiazd\w*|pkt|punkt\w*)?[\s!.)+]*$",
+    r"(?:зв[её]зд\w*|балл\w*|stars?|points?|gwiazd\w*|pkt|punkt\w*)?[\s!.)+]*$",
     re.IGNORECASE,
 )
 _TOP = {"csat": 5, "nps": 10}
@@ -26,9 +26,11 @@ _NUMBER_WORDS = {
     0: "ноль нуль zero",
     1: "один одна единица единичка one jeden jedna jedynka",
     2: "два две двойка two dwa dwie dwójka",
-    3: "три тройка тройку трёх трех three trzy trójka trójkę",
-    4: "четыре четвёрка четверка четвёрку четверку four cztery czwórka czwórkę",
-    5: "пять пятёрка пятерка пятёрку пятерку пяти five pięć piątka piątkę pięciu",
+    3: "три тройка тройку трёх трех троечка троечку трояк three trzy trójka trójkę trója",
+    4: "четыре четвёрка четверка четвёрку четверку четвёрочку четверочку four cztery czwórka "
+    "czwórkę",
+    5: "пять пятёрка пятерка пятёрку пятерку пятёрочку пятерочку пяти five pięć piątka piątkę "
+    "pięciu",
     6: "шесть six sześć",
     7: "семь seven siedem",
     8: "восемь eight osiem",
@@ -36,6 +38,38 @@ _NUMBER_WORDS = {
     10: "десять десятка десятку десяти ten dziesięć dziesiątka dziesiątkę dziesięciu",
 }
 _WORD_SCORE = {w: n for n, words in _NUMBER_WORDS.items() for w in words.split()}
+# "отлично", "так себе", "terrible", "średnio": the rating 1-5 said as a word of the scale
+# ("1 (poor) to 5 (excellent)"); not to the 0-10 question, where such a word fits many numbers
+_CSAT_WORDS = [
+    (
+        5,
+        r"отлично|превосходно|великолепно|идеально|супер|excellent|perfect|outstanding|"
+        r"brilliant|[śs]wietnie|doskonale|znakomicie|rewelacyjnie|rewelacja|idealnie",
+    ),
+    (4, r"очень\s+хорошо|very\s+good|bardzo\s+dobrze"),
+    (
+        3,
+        r"средне|так\s+себе|сойд[её]т|so-?so|meh|average|okay-?ish|"
+        r"[śs]rednio|tak\s+sobie|ujdzie|przeci[ęe]tnie",
+    ),
+    (2, r"плохо|слабо|poor|bad|not\s+(?:great|good)|s[łl]abo|[źz]le|kiepsko"),
+    (
+        1,
+        r"ужасно|отвратительно|кошмар|хуже\s+некуда|terrible|awful|horrible|the\s+worst|"
+        r"okropnie|fatalnie|tragicznie|beznadziejnie",
+    ),
+]
+_CSAT_WORD = [
+    (
+        n,
+        re.compile(
+            rf"^\W*(?:очень\s+|very\s+|bardzo\s+|просто\s+|just\s+|po\s+prostu\s+)?"
+            rf"(?:{words})\W*$",
+            re.IGNORECASE,
+        ),
+    )
+    for n, words in _CSAT_WORDS
+]
 # "Was your question solved?" answered in words instead of the buttons
 _SOLVED_YES = re.compile(
     r"^\W*(да|ага|угу|решен\w*|решили|yes|yeah|yep|yup|solved|it is|tak|rozwiązan\w*|"
@@ -132,11 +166,20 @@ def typed_score(text: str, step: str | None) -> str | None:
     text = _ON.sub("", text)
     m = _TYPED.match(text)
     top = _TOP.get(step or "")
-    if m is None or top is None:
+    if top is None:
+        return None
+    if m is None:
+        if step == "csat":
+            for n, said in _CSAT_WORD:
+                if said.match(text):
+                    return str(n)
         return None
     score, out_of = int(m.group(1)), m.group(2)
     if out_of is not None and int(out_of) != top:
-        return None  # "8/10" to a 1-5 question: not this scale
+        if step == "csat" and int(out_of) == 10 and score <= 10:
+            # "10/10", "8 из 10" to the 1-5 question: the same rating on its scale
+            return str(max(1, int(score / 2 + 0.5)))
+        return None  # "5/5" to the 0-10 question: not this scale
     return str(score) if on_scale(str(step), score) else None
 
 

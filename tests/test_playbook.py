@@ -4010,6 +4010,45 @@ async def test_a_rating_said_with_a_hedge_answers_the_survey(
 
 
 @pytest.mark.parametrize(
+    ("csat", "nps", "scores"),
+    [
+        ("пять звёзд", "десять", [5, 10]),
+        ("на троечку", "7", [3, 7]),
+        ("średnio", "6", [3, 6]),
+        ("10/10", "10", [5, 10]),
+        ("8 из 10", "8", [4, 8]),
+        ("Отлично!", "9", [5, 9]),
+        ("так себе", "5", [3, 5]),
+    ],
+)
+async def test_a_rating_said_in_words_or_out_of_ten_answers_the_survey(
+    services: Services, csat: str, nps: str, scores: list[int]
+) -> None:
+    """'Оцените нашу помощь от 1 до 5' - 'пять звёзд', 'на троечку', 'średnio', '10/10' got
+    'Кажется, я не совсем понял. Переформулируйте...' and the rating was lost: a score in
+    words, a word of the scale or a score out of ten is the rating."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Заказ 223311 опаздывает на неделю")
+    await d.send("да")
+    assert d.of("resolved")
+    await d.send(csat)
+    await d.send(nps)
+    assert [e["score"] for e in d.of("survey_answer")] == scores, d.replies
+    assert not d.of("fallback"), d.replies
+
+
+async def test_a_rating_of_terrible_asks_what_went_wrong(services: Services) -> None:
+    """'ужасно' to the 1-5 question is the lowest rating: what went wrong is asked, not how
+    likely the customer is to recommend the shop."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Заказ 223311 опаздывает на неделю")
+    await d.send("да")
+    await d.send("ужасно")
+    assert [e["score"] for e in d.of("survey_answer")] == [1], d.replies
+    assert "Что пошло не так" in " ".join(d.replies[-1]), d.replies[-1]
+
+
+@pytest.mark.parametrize(
     "answer", ["нет", "не хочу", "нет, спасибо", "не буду оценивать", "нет, всё", "всё, спасибо"]
 )
 async def test_no_to_the_rating_question_is_taken_kindly(services: Services, answer: str) -> None:
