@@ -50,7 +50,7 @@ def default_flows(settings: Settings, knowledge: KnowledgeService | None = None)
     from escalation.survey import SurveyFlow
 
     flows: list[Flow] = [
-        SurveyFlow(),
+        SurveyFlow(rules_file=settings.rules_file),
         OrderStatusFlow(),
         ComplaintFlow(rules_file=settings.rules_file),
         HandoffFlow(rules_file=settings.rules_file),

@@ -8,6 +8,8 @@ from typing import Any
 
 from bot.db.models import SurveyAnswer
 from bot.dialogs.engine import TurnContext
+from bot.dialogs.handoff import activist_gesture, with_gesture
+from bot.dialogs.rules import Rules, load_rules
 from bot.dialogs.slots import yes_no_sign
 from bot.dialogs.texts import Texts
 from bot.dialogs.types import Button, Reply
@@ -225,6 +227,9 @@ def start_after_bot(ctx: TurnContext) -> None:
 class SurveyFlow:
     name = "survey"
 
+    def __init__(self, rules: Rules | None = None, rules_file: str | None = None) -> None:
+        self.rules = rules or load_rules(rules_file)
+
     async def handle(self, ctx: TurnContext) -> bool:
         survey = ctx.state.get("survey")
         data = ctx.incoming.callback_data or ""
@@ -354,8 +359,7 @@ class SurveyFlow:
             ctx.say("survey_thanks")
         return True
 
-    @staticmethod
-    def _why(ctx: TurnContext, survey: dict[str, Any], text: str) -> bool:
+    def _why(self, ctx: TurnContext, survey: dict[str, Any], text: str) -> bool:
         """The answer to "what went wrong?" after a low rating: kept for the team (the
         report's survey comments, the ticket's history); a request for a person or a new
         order's problem is not a comment, and goes its way."""
@@ -375,5 +379,29 @@ class SurveyFlow:
             )
         )
         ctx.event("survey_comment", ticket_id=ticket_id)
+        threat = pred.threat if pred else None
+        if threat == "legal":
+            # "ужасный сервис, пойду в Роспотребнадзор": the activist's playbook, here too: a
+            # senior takes the chat at once, with the comment and the case on the card
+            said = " ".join(
+                [
+                    ctx.texts("survey_low_thanks"),
+                    ctx.texts("complaint_sorry_angry"),
+                    ctx.texts("complaint_senior"),
+                ]
+            )
+            ctx.say_text(activist_gesture(ctx, self.rules, said))
+            ctx.request_handoff("legal_threat", "high", reopen=ticket_id)
+            return True
+        if threat in ("public", "churn"):
+            # "напишу отзыв на отзовике", "never ordering again": the angry customer's
+            # apology and goodwill gesture (one per chat), and a person a tap away
+            from bot.dialogs.complaint import ComplaintFlow  # imports the engine, as we do
+
+            said = f"{ctx.texts('survey_low_thanks')} {ctx.texts('complaint_sorry_angry')}"
+            if not ComplaintFlow._given(ctx):
+                said = with_gesture(ctx, self.rules.angry_gesture, said)
+            ctx.say_text(said, [[Button(ctx.texts.plain("topic_human"), "topic:human")]])
+            return True
         ctx.say("survey_low_thanks")
         return True

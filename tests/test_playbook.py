@@ -4037,6 +4037,44 @@ async def test_a_rating_said_in_words_or_out_of_ten_answers_the_survey(
     assert not d.of("fallback"), d.replies
 
 
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "обслуживание ужасное, напишу отзыв на отзовике",
+        "slow and useless, I'm leaving a 1-star review on Google",
+    ],
+)
+async def test_a_review_threat_after_a_low_rating_gets_the_angry_customers_gesture(
+    services: Services, comment: str
+) -> None:
+    """'1' - 'Что пошло не так?' - 'обслуживание ужасное, напишу отзыв на отзовике' got
+    'Спасибо, что рассказали. Я передал это команде' and nothing else: an angry customer
+    threatening a public review gets the apology, the goodwill gesture and a person a tap
+    away (the playbook's angry customer), and the comment is kept for the team."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Заказ 223311 опаздывает на неделю")
+    await d.send("да")
+    await d.send("1")
+    await d.send(comment)
+    assert d.of("survey_comment"), d.replies
+    assert [e for e in d.of("compensation_offered") if e.get("gesture")], d.replies[-1]
+    assert "topic:human" in d.buttons[-1], d.buttons[-1]
+
+
+async def test_a_legal_threat_after_a_low_rating_goes_to_a_senior(services: Services) -> None:
+    """'1' - 'Что пошло не так?' - 'ужасный сервис, пойду в Роспотребнадзор' was only
+    thanked: a legal threat is the activist's, a senior takes the chat at once."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Заказ 223311 опаздывает на неделю")
+    await d.send("да")
+    await d.send("1")
+    await d.send("ужасный сервис, пойду жаловаться в Роспотребнадзор")
+    said = " ".join(d.replies[-1])
+    assert d.of("survey_comment"), d.replies
+    assert "старшему менеджеру" in said, said
+    assert [e for e in d.of("escalated") if e.get("priority") == "high"], d.replies[-1]
+
+
 async def test_a_rating_of_terrible_asks_what_went_wrong(services: Services) -> None:
     """'ужасно' to the 1-5 question is the lowest rating: what went wrong is asked, not how
     likely the customer is to recommend the shop."""
