@@ -4075,6 +4075,31 @@ async def test_a_legal_threat_after_a_low_rating_goes_to_a_senior(services: Serv
     assert [e for e in d.of("escalated") if e.get("priority") == "high"], d.replies[-1]
 
 
+@pytest.mark.parametrize(
+    ("rating", "second"),
+    [
+        (["5"], "и ещё, по заказу 7711111 не вернули деньги за возврат"),
+        ([], "also order 7711111 still hasn't arrived"),
+    ],
+)
+async def test_another_orders_problem_after_a_resolved_case_is_its_own_case(
+    services: Services, rating: list[str], second: str
+) -> None:
+    """'...', 'да', '5', 'и ещё, по заказу 7711111 не вернули деньги за возврат' got 'Я на
+    связи, не переживайте. Вот что сейчас по вашему обращению:' and the first case's
+    replacement again: another order's problem is a new case, for that order."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Пришла разбитая чашка, заказ 8200002", photo=True)
+    await d.send("замену")
+    await d.send("да")
+    assert d.of("resolved")
+    for said in rating:
+        await d.send(said)
+    await d.send(second)
+    assert len(d.of("complaint_opened")) == 2 and not d.of("promise_repeated"), d.replies[-1]
+    assert "7711111" in d.of("promised")[-1]["text"], d.replies[-1]
+
+
 async def test_a_rating_of_terrible_asks_what_went_wrong(services: Services) -> None:
     """'ужасно' to the 1-5 question is the lowest rating: what went wrong is asked, not how
     likely the customer is to recommend the shop."""

@@ -3501,6 +3501,8 @@ def _other_order(ctx: TurnContext, text: str) -> bool:
     correction) or says so ("в другом заказе")."""
     known = ctx.state.get("known") or {}
     order = ctx.prediction.order_ref if ctx.prediction is not None else None
+    if order and ctx.left_order and order != ctx.left_order:
+        return True  # the finished case's number was left for this one (slots.remember)
     if order and known.get("order_ref") and order != known["order_ref"]:
         return "order_ref" not in ctx.corrected
     return bool(_ANOTHER_ORDER.search(text))

@@ -1727,6 +1727,9 @@ class TurnContext:
     handoff: dict[str, Any] | None = None
     new_slots: list[str] = field(default_factory=list)
     corrected: dict[str, str] = field(default_factory=dict)  # slot -> the value it replaced
+    # the order number a finished case had, when this message named another ("и ещё, по
+    # заказу 7711111 не вернули деньги"): the message is about that other order
+    left_order: str | None = None
     # the order number of a message that is that number alone, nothing asked (``lone_order_ref``,
     # read once per turn: the engine reads it as an order named, the order flow notes it)
     lone_order: str | None = None

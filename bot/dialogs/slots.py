@@ -312,6 +312,7 @@ def remember(ctx: TurnContext) -> list[str]:
     elif pred is not None and pred.order_ref and old and pred.order_ref != old and moved_on(ctx):
         # the case is over: "в заказе 5512999 пришла разбитая кружка" is about another order
         known["order_ref"] = pred.order_ref
+        ctx.left_order = str(old)
         new.append("order_ref")
     elif pred is not None and pred.order_ref and old and pred.order_ref != old and corrects(text):
         # "ой, ошиблась, номер заказа на самом деле 445566": the new number replaces the old
