@@ -7302,6 +7302,12 @@ async def test_a_call_back_asked_for_before_the_order_number_is_kept_till_a_pers
         ),
         ("Czajnik nie działa, zamówienie 6620302", "nie chcę wymiany, wolę zwrot pieniędzy"),
         ("Czajnik nie działa, zamówienie 6620302", "wolałabym zwrot zamiast wymiany"),
+        # two turned down with "ни ... ни", "ani ... ani", "neither ... nor", "żadnej"
+        ("Лампа разбита, заказ 8100002", "не хочу ни замену, ни ремонт. хочу вернуть деньги"),
+        ("Czajnik nie działa, zamówienie 6620302", "nie chcę ani wymiany, ani naprawy, zwrot"),
+        ("Czajnik nie działa, zamówienie 6620302", "żadnej wymiany, zwrot pieniędzy proszę"),
+        ("The lamp is broken, order 4471302", "neither a replacement nor a repair, refund please"),
+        ("Лампа разбита, заказ 8100002", "никакой замены, верните деньги"),
     ],
 )
 async def test_a_fix_turned_down_is_not_the_one_chosen(
@@ -7334,6 +7340,68 @@ async def test_a_fix_turned_down_alone_leaves_the_others_offered(
     await d.send(refused)
     assert not d.of("fix_chosen"), d.replies[-1]
     assert d.buttons[-1] == [f"cmp:opt:{o}" for o in left], d.buttons[-1]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "ни замена ни возврат мне не подходят, хочу поговорить с человеком",
+        "none of these, I want to talk to a manager",
+    ],
+)
+async def test_every_fix_turned_down_with_a_person_asked_books_nothing(
+    services: Services, answer: str
+) -> None:
+    """'ни замена ни возврат мне не подходят, хочу поговорить с человеком' booked a
+    replacement and then said it had no answer: nothing is booked, a person takes it."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Лампа разбита, заказ 8100002")
+    await d.send(photo=True)
+    await d.send(answer)
+    assert not d.of("fix_chosen") and d.of("escalated"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Заказ 6244998, пришла сломанная кофеварка. Дайте мне руководителя, с вами не о чем говорить",
+        "Proszę o kontakt z przełożonym, nie z botem. Zamówienie 6244998 nie dotarło",
+        "Zamówienie 6244998 nie dotarło. Daj mi kierownika",
+        "Order 6244998 never came. Let me speak to your boss",
+    ],
+)
+async def test_a_manager_asked_for_with_the_complaint_is_a_person(
+    services: Services, message: str
+) -> None:
+    """'Дайте мне руководителя', 'Proszę o kontakt z przełożonym', 'Daj mi kierownika' with
+    the complaint got a request for a photo or the delivery team's promise: a manager is a
+    person asked for, and one takes the case."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(message)
+    assert d.of("complaint_opened") and d.of("escalated"), d.replies[-1]
+    assert not d.of("asked_for"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("said", "event"),
+    [
+        ("please, it's really important to me", "details_added"),
+        ("пожалуйста, это очень важно, это подарок", "details_added"),
+        ("ну", "satisfaction_check"),
+    ],
+)
+async def test_a_plea_or_a_nudge_at_is_that_ok_is_no_yes(
+    services: Services, said: str, event: str
+) -> None:
+    """'please, it's really important to me' and a bare 'ну' to 'is that OK?' closed the case
+    as solved and asked for a rating (the model read them as praise and a yes): the plea is
+    kept on the case for the team, the nudge gets where it stands, and the question stands."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Заказ 7712345 не пришёл")
+    assert d.of("satisfaction_check")
+    await d.send(said)
+    assert not d.of("resolved") and not d.of("escalated"), d.replies[-1]
+    assert len(d.of(event)) == (2 if event == "satisfaction_check" else 1), d.replies[-1]
 
 
 async def test_a_wish_changed_before_the_photo_waits_for_the_photo(services: Services) -> None:

@@ -3156,7 +3156,9 @@ class ComplaintFlow:
         threatens = threat in ("churn", "public")
         lukewarm = not data and bool(_LUKEWARM.search(text))
         # "посмотрим" read as "affirm" is no yes; "ок, посмотрим" still is
-        unsure = not data and bool(_WAIT_AND_SEE.search(text)) and not _YES.search(text)
+        unsure = not data and bool(
+            (_WAIT_AND_SEE.search(text) or _PLEA.search(text)) and not _YES.search(text)
+        )
         if data == "cmp:sat:yes" or (
             not data
             and (
@@ -3242,6 +3244,19 @@ class ComplaintFlow:
             case["stage"] = "done"
             ctx.event("complaint_left_open", complaint_id=case.get("id"))
             await self._start_another(ctx, text)
+            return True
+        if not data and not unhappy and not ctx.new_slots and unsure and _PLEA.search(text):
+            if _NUDGE_ONLY.match(text):
+                # "ну", "и?": where it stands, and the question again
+                _where_it_stands(ctx, case)
+            else:
+                # "please, it's really important to me": kept on the case for the team, said so
+                _add_description(ctx.state.setdefault("known", {}), text)
+                await self._save(ctx, case)
+                ctx.say("complaint_added", buttons=_sat_buttons(ctx))
+                ctx.event("details_added")
+                return True
+            self._ask_satisfaction(ctx, case)
             return True
         more = (
             ctx.intent == "complaint" or no_detail or (ctx.new_slots and not asks_for_person(text))
@@ -3597,7 +3612,10 @@ _TURNED_DOWN_BEFORE = re.compile(
     r"(?:\s+(?:хочу|хотим|хотел\w*|надо|нужн\w*|нужен|мне|никак\w*|want|need|really|any|a|an|"
     r"the|another|chc[eę]|chcia\w*|potrzebuj\w*|trzeba|mi|[żz]adn\w*)){0,3}\s+$|"
     r"(?:\binstead\s+of|\brather\s+than|(?<!\w)вместо|(?<!\w)а\s+не|\bzamiast|\ba\s+nie)\s+"
-    r"(?:\w+\s+)?$",
+    r"(?:\w+\s+)?$|"
+    # "ни замену, ни ремонт", "ani wymiany, ani naprawy", "neither a refund nor a repair",
+    # "никакой замены", "żadnej wymiany"
+    r"(?<!\w)(?:ни|ani|neither|nor|никак\w+|[żz]adn\w+)\s+(?:(?:a|an|the|any)\s+)?$",
     re.IGNORECASE,
 )
 # ... or by what comes after it: "замена не нужна", "замену не хочу", "wymiana nie, zwrot tak",
@@ -3607,6 +3625,17 @@ _TURNED_DOWN_AFTER = re.compile(
     r"(?:нет|не|nie|no|not)\s*(?:[,.!;]|$)|not\s+(?:needed|wanted|necessary))|"
     # "no refund needed", "возврат мне не нужен"
     r"^[^.!?,;]{0,6}(?:не\s+нуж|не\s+надо|not\s+need|nie\s+(?:jest\s+)?potrzeb)",
+    re.IGNORECASE,
+)
+
+
+# a bare "ну", "и?", "hm" (a nudge), or a plea ("please, it's really important to me", "мне
+# очень срочно надо", "proszę, to ważne") to "is that OK?": no yes (read as one, it closed the
+# case)
+_NUDGE_ONLY = re.compile(r"^\W*(?:ну|и|а|хм+|hm+|so|and|i)\W*$", re.IGNORECASE)
+_PLEA = re.compile(
+    r"^\W*(?:ну|и|а|хм+|hm+|so|and|i)\W*$|(?<!\w)(?:please|pls|plz|пожалуйста|прошу|умоляю|"
+    r"prosz[ęe]|b[łl]agam)(?!\w)|(?<!\w)(?:важн|срочн|important|urgent|wa[żz]n|pilne|pilnie)",
     re.IGNORECASE,
 )
 

@@ -12,10 +12,13 @@ from bot.dialogs.rules import Compensation, Rules, load_rules
 # about staff): it takes a request form ("позовите менеджера", "I want to talk to an agent"),
 # or the word on its own ("оператора!", "agent please"), also as a message's last sentence.
 _STAFF = (
-    r"(?:оператор|менеджер|консультант|специалист|сотрудник|человек|людей)\w*|"
+    r"(?:оператор|менеджер|консультант|специалист|сотрудник|человек|людей|руководител|"
+    r"начальник|старш(?:его|ему|им)\s+(?:менеджер|сотрудник|смены))\w*|"
     r"(?:an?\s+|the\s+|your\s+|some\s+)?(?:real\s+|live\s+|actual\s+)?"
-    r"(?:person|human|agent|operator|manager|representative|rep|someone|somebody|supervisor)\b|"
-    r"(?:konsultant|operator|cz[łl]owiek|pracownik|osob)\w*"
+    r"(?:person|human|agent|operator|manager|representative|rep|someone|somebody|supervisor|"
+    r"boss)\b|"
+    r"(?:konsultant|operator|cz[łl]owiek|pracownik|osob|kierownik|prze[łl]o[żz]on|szef|"
+    r"menad[żz]er|mened[żz]er)\w*"
 )
 _HUMAN = re.compile(
     r"жив\w*\s+(?:человек|оператор|менеджер|сотрудник|консультант)|"
@@ -26,7 +29,7 @@ _HUMAN = re.compile(
     rf"\b(?:talk|speak|chat|connect|transfer|put|pass|escalate)\w*\s+(?:me\s+)?(?:to|with|through\s+to)\s+(?:{_STAFF})|"
     rf"\b(?:i\s+(?:want|need|would\s+like)|i'd\s+like|get\s+me|give\s+me|can\s+i\s+(?:have|get))\s+(?:{_STAFF})|"
     rf"(?:chc[ęe]|poprosz[ęe]|prosz[ęe]|potrzebuj[ęe]|dajcie|daj)\s+(?:mi\s+)?(?:\w+\s+)?(?:z\s+)?(?:{_STAFF})|"
-    rf"(?:rozmawia[ćc]|porozmawia[ćc]|po[łl][ąa]cz\w*|prze[łl][ąa]cz\w*)\s+(?:mnie\s+)?(?:z|ze)\s+(?:\w+\s+)?(?:{_STAFF})|"
+    rf"(?:rozmawia[ćc]|porozmawia[ćc]|po[łl][ąa]cz\w*|prze[łl][ąa]cz\w*|kontakt\w*)\s+(?:mnie\s+)?(?:z|ze)\s+(?:\w+\s+)?(?:{_STAFF})|"
     rf"^\W*(?:{_STAFF})\W*(?:please|pls|пожалуйста|plz|prosz[ęe])?\W*$|"
     # ... or closing a message: "The new lid came broken too. Operator please"
     rf"[.!?…]\s*(?:{_STAFF})\W*(?:please|pls|пожалуйста|plz|prosz[ęe])\W*$",
