@@ -7816,3 +7816,35 @@ async def test_not_ok_with_compensation_asked_gets_the_gesture_and_a_person(
     reply = " ".join(d.replies[-1])
     assert d.of("escalated") and "SORRY10" in reply, reply
     assert len(re.findall(r"colleague|коллег|konsultant", reply)) == 1, reply
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "You promised me a refund within 10 days. It's been a month. Order 7712345",
+        "Ostatnim razem obiecaliście zwrot w 10 dni. Minął miesiąc. Zamówienie 7712345",
+        "Вы обещали вернуть деньги за неделю, прошёл месяц! Заказ 7712345",
+    ],
+)
+async def test_a_refund_promised_and_a_month_gone_is_a_broken_promise(
+    services: Services, message: str
+) -> None:
+    """'You promised me a refund within 10 days. It's been a month' got a new refund request
+    'within 10 working days', the same promise again: a promise not kept is apologised for,
+    with the goodwill gesture, and the refund chased as urgent."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(message)
+    assert d.of("broken_promise_reported"), d.replies[-1]
+    assert [e for e in d.of("compensation_offered") if e.get("gesture")], d.replies[-1]
+
+
+async def test_a_broken_appliance_with_no_person_named_is_no_staff_case(
+    services: Services,
+) -> None:
+    """'Ekspres przyszedł zepsuty' (the model: the staff's behaviour) went to the quality
+    manager 'within 48 hours': a broken thing is a damaged item, its photo and fixes."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Ekspres przyszedł zepsuty, zamówienie 6244998")
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["damaged_defective"]
+    await d.send(photo=True)
+    assert "cmp:opt:replacement" in d.buttons[-1], d.replies[-1]

@@ -946,9 +946,12 @@ _MONEY_NAMED = re.compile(
 def _paper_or_power(pred: Prediction, text: str) -> Prediction:
     """A paper that did not come with the thing ("не пришла инструкция на русском к
     кофеварке": a late parcel, passed to the delivery team) is something missing; a thing
-    that does not charge (a bill to the model) a faulty one."""
+    that does not charge (a bill to the model) a faulty one, and so is a broken thing with no
+    person named ("Ekspres przyszedł zepsuty": the staff's behaviour to the model)."""
     if pred.intent != "complaint":
         return pred
+    from bot.dialogs.complaint import _FEEDBACK_WORDS  # the complaint flow imports this module
+
     if pred.complaint_type in (
         "delivery_delay",
         "wrong_item",
@@ -960,6 +963,12 @@ def _paper_or_power(pred: Prediction, text: str) -> Prediction:
         pred.complaint_type == "billing"
         and _NOT_CHARGING.search(text)
         and not _MONEY_NAMED.search(text)
+    ):
+        ctype = "damaged_defective"
+    elif (
+        pred.complaint_type == "staff_behavior"
+        and fault_named(text)
+        and not _FEEDBACK_WORDS["staff_behavior"].search(text)
     ):
         ctype = "damaged_defective"
     else:
