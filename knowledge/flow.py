@@ -32,6 +32,7 @@ from bot.dialogs.texts import register_domain, variants
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
 from bot.nlu.lexicon import not_coming
 from bot.nlu.translit import as_cyrillic
+from knowledge.countries import countries, other_country_asked, speaks_of_other_countries
 from knowledge.formats import Entry, guess_lang
 from knowledge.index import Candidate, SearchResult
 
@@ -958,7 +959,15 @@ class FaqFlow:
             if strict and best.score < self.high_confidence:
                 return False
             entry = await self._entry(ctx, best.entry_id)
-            if entry is not None:
+            if entry is not None and other_country_asked(
+                message, list(entry.answers.values()), self._kb_countries()
+            ):
+                # "How much is shipping to Germany?": the tariff of the countries served is no
+                # answer; the entry about the other countries is, if one is among the closest
+                best, entry = await self._other_countries(ctx, result)
+                if best is None and strict:
+                    return False
+            if best is not None and entry is not None:
                 # the same question asked again (the answer is a few messages up)
                 again = entry.id == memory.get("last") or entry.id in (memory.get("answers") or {})
                 repeated = memory.get("repeated")
@@ -975,6 +984,27 @@ class FaqFlow:
         memory["topic"] = message[:300]  # what a follow-up to the topics offered is about
         await self._decline(ctx, memory, message, result)
         return True
+
+    async def _other_countries(
+        self, ctx: TurnContext, result: SearchResult
+    ) -> tuple[Candidate | None, Entry | None]:
+        """The closest candidate whose answer speaks of the countries not served (None, None:
+        there is none, and the question is declined)."""
+        for candidate in result.candidates[1:]:
+            entry = await self._entry(ctx, candidate.entry_id)
+            if entry is not None and speaks_of_other_countries(" ".join(entry.answers.values())):
+                return candidate, entry
+        return None, None
+
+    def _kb_countries(self) -> set[str]:
+        """The countries the knowledge base's answers name (the ones the shop speaks of)."""
+        index = self.knowledge.loaded_index
+        if index is None:
+            return set()
+        if getattr(self, "_countries_of", None) is not index.by_id:  # rebuilt after an edit
+            said = (a for entry in index.by_id.values() for a in entry.answers.values())
+            self._countries_of, self._countries = index.by_id, countries(" ".join(said))
+        return self._countries
 
     def _spelled(self, message: str) -> str:
         """``message`` with its typos read as words of the KB's questions."""

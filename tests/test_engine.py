@@ -2783,3 +2783,23 @@ async def test_a_promo_code_without_what_the_site_says_still_gets_the_fix_first(
     out = await say(shipped_shop, "4190", "my promo code WINTER20 didn't work")
     assert [e["answer_id"] for e in events(out, "faq_answered")] == ["promo_codes"], texts(out)
     assert events(out, "faq_promo_asked") and not events(out, "escalated"), texts(out)
+
+
+async def test_delivery_to_a_country_not_served_gets_the_countries_answer(
+    shipped_shop: Services,
+) -> None:
+    """'How much is shipping to Germany?', 'Сколько идёт посылка в Беларусь?' got the Russian
+    and Polish tariffs and times, as if they were the price and the time to Germany: the
+    countries served are said, and that the others are not yet. A country the shop's answers
+    name keeps its own answer."""
+    for user, question, answer_id in (
+        ("4191", "How much is shipping to Germany?", "delivery_regions"),
+        ("4192", "Сколько идёт посылка в Беларусь?", "delivery_regions"),
+        ("4193", "Ile kosztuje wysyłka do Niemiec?", "delivery_regions"),
+        ("4194", "How long does delivery to the USA take?", "delivery_regions"),
+        ("4195", "Сколько стоит доставка в Польшу?", "delivery_cost"),
+        ("4196", "Сколько дней доставка по России?", "delivery_times"),
+    ):
+        out = await say(shipped_shop, user, question)
+        answered = [e["answer_id"] for e in events(out, "faq_answered")]
+        assert answered == [answer_id], (question, texts(out))

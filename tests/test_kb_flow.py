@@ -1571,3 +1571,23 @@ async def test_an_upset_question_gets_thanks_and_regret_before_the_answer(
     out = await _ask(demo_routed, "335", "Jak zwrócić towar?! Nic nie działa", pred)
     assert events(out, "faq_answered"), out.replies
     assert "przepraszam" in out.replies[0].text, out.replies[0].text
+
+
+def test_countries_are_read_in_every_form_and_not_in_words_that_only_look_alike() -> None:
+    """The countries named: 'в Германию', 'do Niemiec', 'to the USA', 'на Украину'; the
+    language 'на английском', 'po polsku' and 'не грузит' name none."""
+    from knowledge.countries import countries, other_country_asked
+
+    assert countries("Сколько стоит доставка в Германию?") == {"germany"}
+    assert countries("Ile kosztuje wysyłka do Niemiec?") == {"germany"}
+    assert countries("How long does delivery to the USA take?") == {"usa"}
+    assert countries("Ile kosztuje dostawa na Ukrainę?") == {"ukraine"}
+    assert countries("Есть инструкция на английском? Сайт не грузит") == set()
+    assert countries("Czy jest instrukcja po polsku?") == set()
+    tariff = ["Courier delivery in Russia costs 299 RUB. In Poland it's 14.99 zł."]
+    known = {"russia", "poland"}
+    assert other_country_asked("How much is shipping to Germany?", tariff, known) == {"germany"}
+    assert not other_country_asked("How much is shipping to Poland?", tariff, known)
+    assert not other_country_asked(
+        "Do you ship to Germany?", ["Other countries aren't available yet."], known
+    )
