@@ -303,6 +303,17 @@ class SurveyFlow:
                     buttons = csat_buttons() if step == "csat" else nps_buttons()
                     ctx.say("survey_pick_number", low=low, high=_TOP[step], buttons=buttons)
                     return True
+            if (
+                survey
+                and not data
+                and step in _TOP
+                and _KIND.search(text)
+                and not _WORD.search(_KIND.sub(" ", text))
+            ):
+                # "спасибо" alone to "rate us from 1 to 5" (not "всё, спасибо"): answered as
+                # usual, and the rating that may follow ("5") is still the rating (it opened a
+                # new complaint)
+                return False
             if survey and not data and step in _TOP and _WORD.search(text) and _DECLINE.match(text):
                 # "нет", "не хочу оценивать": no rating, and nothing else asked for
                 ctx.state.pop("survey", None)

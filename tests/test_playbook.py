@@ -7848,3 +7848,37 @@ async def test_a_broken_appliance_with_no_person_named_is_no_staff_case(
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["damaged_defective"]
     await d.send(photo=True)
     assert "cmp:opt:replacement" in d.buttons[-1], d.replies[-1]
+
+
+async def test_a_photo_sent_later_while_a_fix_is_chosen_is_answered(services: Services) -> None:
+    """A second photo a minute after the fixes were offered got no reply at all (taken for
+    one more photo of an album): it is thanked for, and the offer stands."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Пришла разбитая чашка, заказ 8200002")
+    await d.send(photo=True)
+    assert "cmp:opt:replacement" in d.buttons[-1]
+    out = await say_at(
+        services,
+        d.user,
+        None,
+        now=datetime.now(UTC) + timedelta(minutes=1),
+        attachments=(Attachment("photo", "later"),),
+    )
+    said = " ".join(r.text for r in out.replies)
+    assert "Спасибо" in said, said
+    assert "cmp:opt:replacement" in [b.data for r in out.replies for row in r.buttons for b in row]
+
+
+async def test_thanks_at_the_rating_question_keeps_the_rating_that_follows(
+    services: Services,
+) -> None:
+    """'Оцените...' - 'спасибо' - '5' opened a new complaint asking what happened: the '5'
+    after a thanks is still the rating."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Заказ 223311 опаздывает на неделю")
+    await d.send("да")
+    assert d.of("resolved")
+    await d.send("спасибо")
+    await d.send("5")
+    assert [e["score"] for e in d.of("survey_answer")] == [5], d.replies
+    assert len(d.of("complaint_opened")) == 1, d.replies[-1]

@@ -2821,7 +2821,10 @@ class ComplaintFlow:
                 if not text and ctx.new_slots == ["photo"] and await _offered_just_now(ctx):
                     return True  # more photos sent one by one: kept; the offer is on screen
                 # a detail corrected or come late ("не 123456, а 123465", the photo): said
-                # back by the engine, and the offer again (not an unclear answer)
+                # back by the engine (a photo: thanked), and the offer again (not an unclear
+                # answer)
+                if ctx.new_slots == ["photo"]:
+                    ctx.say("complaint_got_it")
                 ctx.say("complaint_choose", options=_spelled(buttons), buttons=buttons)
                 return True
             if (
@@ -4197,7 +4200,10 @@ async def _offered_just_now(ctx: TurnContext) -> bool:
         b.get("data", "").startswith("cmp:opt:") for row in last.buttons or [] for b in row
     ):
         return False
-    return ctx.now - as_utc(last.created_at) < timedelta(minutes=2)
+    # an album's photos come together (and a second photo sent at once is one more of them);
+    # one sent later is shown on purpose, and answered
+    window = timedelta(minutes=2) if ctx.incoming.media_group_id else timedelta(seconds=10)
+    return ctx.now - as_utc(last.created_at) < window
 
 
 def _spoken(ctx: TurnContext) -> bool:
