@@ -7882,3 +7882,23 @@ async def test_thanks_at_the_rating_question_keeps_the_rating_that_follows(
     await d.send("5")
     assert [e["score"] for e in d.of("survey_answer")] == [5], d.replies
     assert len(d.of("complaint_opened")) == 1, d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "да. а еще заказ 3401002 так и не доставили",
+        "yes, and also my other order 3401002 never arrived",
+        "tak, a jeszcze zamówienie 3401002 w ogóle nie dotarło",
+    ],
+)
+async def test_a_yes_with_another_orders_problem_opens_its_case(
+    services: Services, answer: str
+) -> None:
+    """'да. а еще заказ 3401002 так и не доставили' to 'is that OK?' closed the case and
+    asked for a rating; the other order was never heard of again: its own case opens."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Заказ 3401001 опаздывает на неделю")
+    await d.send(answer)
+    assert d.of("resolved") and len(d.of("complaint_opened")) == 2, d.replies[-1]
+    assert "3401002" in d.of("promised")[-1]["text"], d.replies[-1]

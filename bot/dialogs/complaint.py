@@ -3192,6 +3192,15 @@ class ComplaintFlow:
                 # (the survey waits for it)
                 await self._start_another(ctx, text, fixable[0])
                 return True
+            if (
+                not data
+                and _other_order(ctx, text)
+                and (failure_named(text, unsure_status=True) or _STILL_BROKEN.search(text))
+            ):
+                # "да. а еще заказ 3401002 так и не доставили": this case is closed, and the
+                # other order's problem is a case of its own (it was dropped for the survey)
+                await self._start_another(ctx, text)
+                return True
             if also:
                 known = ctx.state.setdefault("known", {})
                 passed = [await self._pass_on(ctx, t, known) for t in also]
