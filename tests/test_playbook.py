@@ -7902,3 +7902,41 @@ async def test_a_yes_with_another_orders_problem_opens_its_case(
     await d.send(answer)
     assert d.of("resolved") and len(d.of("complaint_opened")) == 2, d.replies[-1]
     assert "3401002" in d.of("promised")[-1]["text"], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("after", "change", "now"),
+    [
+        (["5", "10"], "слушайте, а можно вместо замены просто вернуть деньги?", "refund"),
+        ([], "changed my mind - can you make it a refund instead", "refund"),
+        ([], "jednak wolę zwrot pieniędzy", "refund"),
+    ],
+)
+async def test_a_fix_changed_after_the_case_was_settled_replaces_the_booked_one(
+    services: Services, after: list[str], change: str, now: str
+) -> None:
+    """'а можно вместо замены просто вернуть деньги?' after the yes (and the rating) filed a
+    refund with the replacement still booked, or was not understood: the replacement is
+    called off and the refund booked, as before the yes."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Пришла разбитая чашка, заказ 8200002", photo=True)
+    await d.send("замену")
+    await d.send("да")
+    for said in after:
+        await d.send(said)
+    await d.send(change)
+    assert [e["option"] for e in d.of("fix_changed")] == [now], d.replies[-1]
+    assert len(d.of("complaint_opened")) == 1 and d.of("satisfaction_check"), d.replies[-1]
+
+
+async def test_a_question_about_another_fix_after_the_case_is_no_change(
+    services: Services,
+) -> None:
+    """'а сколько идёт возврат денег обычно?' after a replacement was settled is a question
+    (the KB's answer), not the replacement called off."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Пришла разбитая чашка, заказ 8200002", photo=True)
+    await d.send("замену")
+    await d.send("да")
+    await d.send("а сколько идёт возврат денег обычно?")
+    assert not d.of("fix_changed"), d.replies[-1]

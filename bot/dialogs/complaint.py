@@ -1213,6 +1213,8 @@ class ComplaintFlow:
         if active:
             assert case is not None
             return await self._continue(ctx, case)
+        if case is not None and await self._mind_changed_after(ctx, case):
+            return True
         if case is not None and promise_stands(ctx):
             if await _general_answer(ctx):
                 return True  # "How long do I have to return shoes?": not about this case
@@ -3363,6 +3365,35 @@ class ComplaintFlow:
             await self._save(ctx, case)
             ctx.say("complaint_question_noted")
             ctx.event("question_noted", complaint_id=case.get("id"))
+
+    async def _mind_changed_after(self, ctx: TurnContext, case: dict[str, Any]) -> bool:
+        """Another of the case's fixes asked for after it was settled ("а можно вместо замены
+        просто вернуть деньги?", "changed my mind - can you make it a refund instead", a
+        rating given or not): the fix booked is called off and the new one booked, as before
+        the yes (it filed a new refund with the replacement still on, or was not understood).
+        Only while what was promised is still to come."""
+        text = ctx.incoming.text or ""
+        due = case.get("follow_up_at") or case.get("due")
+        if (
+            case.get("stage") != "done"
+            or not case.get("choice")
+            or not text
+            or ctx.incoming.callback_data
+            or ctx.new_slots
+            or not due
+            or ctx.now > as_utc(datetime.fromisoformat(due))
+        ):
+            return False
+        rule = self._case_rule(ctx, case)
+        other = _option_from_text(text, rule.options) if rule.options else None
+        if other is None or other == case["choice"] or _other_order(ctx, text):
+            return False
+        was = case["choice"]
+        ctx.state.pop("survey", None)
+        case["stage"] = "satisfaction"
+        ctx.event("fix_changed", option=other, was=was)
+        await self._choose(ctx, case, rule, other, lead=_dropped(ctx, was))
+        return True
 
     async def _resolved(self, ctx: TurnContext, case: dict[str, Any]) -> None:
         """The customer is satisfied: the case is closed as solved by the bot."""
