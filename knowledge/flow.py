@@ -108,7 +108,17 @@ _NOT_PLACED_YET = re.compile(
     r"\b(?:если|когда)\s+(?:я\s+|мы\s+)?(?:закаж|оформл|куплю|оплач)\w*"
     r"|\bif\s+(?:i|we)\s+(?:order|buy|place|pay)\b"
     r"|\b(?:je[sś]li|je[zż]eli|gdy)\s+(?:dzi[sś]\s+)?(?:zam[oó]wi[eę]|kupi[eę]|z[lł]o[zż][eę]|"
-    r"zamówimy|kupimy)\w*|\bgdyby(?:m|[sś]my)\s+(?:zam[oó]wi|kupi)\w*",
+    r"zamówimy|kupimy)\w*|\bgdyby(?:m|[sś]my)\s+(?:zam[oó]wi|kupi)\w*"
+    # "заказываю впервые", "хочу заказать пуховик", "first time ordering", "chcę zamówić"
+    r"|(?<!\w)(?:заказыва\w*|покупа\w*)\s+(?:у\s+вас\s+)?(?:впервые|в\s+первый\s+раз)"
+    r"|(?<!\w)(?:впервые|в\s+первый\s+раз)\s+(?:заказыва|покупа|оформля)\w*"
+    r"|(?<!\w)(?:хочу|хотел[аи]?\s+бы|планирую|собираюсь)\s+(?:\w+\s+)?(?:заказать|купить|оформить)"
+    r"|(?<!\w)ещ[её]\s+не\s+(?:заказ|оформ|купил)\w*"
+    r"|\b(?:first\s+time\s+(?:ordering|buying|order)|my\s+first\s+order|haven'?t\s+ordered\s+yet|"
+    r"(?:want|plan|going|would\s+like|i'?d\s+like)\s+to\s+(?:order|buy|purchase))\b"
+    r"|(?<!\w)(?:pierwszy\s+raz\s+(?:zamawiam|kupuj\w*)|pierwsze\s+zam[óo]wienie|"
+    r"(?:chc[ęe]|planuj[ęe]|chcia[łl]\w*\s+bym)\s+(?:\w+\s+)?(?:zam[óo]wi[ćc]|kupi[ćc])|"
+    r"jeszcze\s+nie\s+zam[óo]wi\w*)",
     re.IGNORECASE,
 )
 

@@ -2803,3 +2803,22 @@ async def test_delivery_to_a_country_not_served_gets_the_countries_answer(
         out = await say(shipped_shop, user, question)
         answered = [e["answer_id"] for e in events(out, "faq_answered")]
         assert answered == [answer_id], (question, texts(out))
+
+
+async def test_a_question_told_with_its_story_is_no_complaint(shipped_shop: Services) -> None:
+    """'My sister gave me a gift card for Christmas. How do I use it when I order?' (a part
+    of it a complaint about staff to the model) asked for an order number, and 'я живу во
+    Владивостоке, хочу заказать у вас пуховик, но боюсь что будет идти месяц. Сколько
+    реально по времени?' for an order number and a photo of the problem: a question told
+    with its story, nothing wrong in it, is a question (no complaint opened, nothing asked)."""
+    for user, question in (
+        ("4197", "My sister gave me a gift card for Christmas. How do I use it when I order?"),
+        (
+            "4198",
+            "Здравствуйте, я живу во Владивостоке, хочу заказать у вас пуховик, но боюсь что "
+            "будет идти месяц. Сколько реально по времени?",
+        ),
+        ("4199", "Я из Новосибирска, заказываю впервые. Сколько дней будет доставка?"),
+    ):
+        out = await say(shipped_shop, user, question)
+        assert not events(out, "complaint_opened") and not events(out, "asked_for"), texts(out)

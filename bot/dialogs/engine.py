@@ -455,8 +455,12 @@ _BUT = re.compile(
 # something wished for ("хочу замену", "I'd like a discount", "chcę zwrot"): a claim, whatever
 # else is fine
 _WISH = re.compile(
-    r"хочу|хотел\w*|верните|замен|скидк|компенсац|\bwant|\bwould\s+like|\bi'?d\s+like|refund|"
-    r"replace|discount|compensat|chc[ęe]|chcia[łl]\w*|zwrot|wymian|rabat|rekompensat",
+    r"(?:хочу|хотел\w*|\bwant|\bwould\s+like|\bi'?d\s+like|chc[ęe]|chcia[łl]\w*)"
+    # not a wish to buy: "хочу заказать у вас пуховик", "I want to order a gift"
+    r"(?!\s+(?:\w+\s+)?(?:заказать|купить|оформить|приобрести|to\s+(?:order|buy|purchase)|"
+    r"zam[óo]wi[ćc]|kupi[ćc]))|"
+    r"верните|замен|скидк|компенсац|refund|"
+    r"replace|discount|compensat|zwrot|wymian|rabat|rekompensat",
     re.IGNORECASE,
 )
 # "nie dostałam paczki", "paczka nie doszla", "nie działa", "brakuje jednej części", "dostałam
@@ -1655,10 +1659,25 @@ def _question_not_complaint(pred: Prediction, text: str) -> Prediction:
         return pred
     if not _POLITE_ASK.search(text):
         return pred  # a bare question the complaint flow weighs against the knowledge base
+    if problem_in(text, _POLITE_ASK.sub(" ", text)):
+        return pred
+    intent = "order_status" if _about_placed_order(text) else "faq"
+    return dataclasses.replace(
+        pred,
+        intent=intent,
+        complaint_type=None,
+        intent_confidence=max(pred.intent_confidence, MIN_CONFIDENCE),
+        **({"complaint_types": ()} if isinstance(pred, MultiPrediction) else {}),
+    )
+
+
+def problem_in(text: str, told: str | None = None) -> bool:
+    """The message tells of something wrong, wishes a fix or a person, or is heated (``told``:
+    the text the wish is looked for in, when a polite ask's words are to be left out)."""
     from bot.dialogs.complaint import displeasure_said  # complaint imports this module
 
-    told = _POLITE_ASK.sub(" ", text)
-    if (
+    told = text if told is None else told
+    return bool(
         failure_named(text, unsure_status=True) is not None
         or problem_told(_LATE_OR_LOST, text)
         or item_trouble_named(text)
@@ -1675,15 +1694,6 @@ def _question_not_complaint(pred: Prediction, text: str) -> Prediction:
         or _WHY_OR_TOO_LONG.search(text)
         or _WAITED.search(text)
         or heated(_ONE_EXCLAMATION.sub(".", text))  # "Thank you in advance!" is no anger
-    ):
-        return pred
-    intent = "order_status" if _about_placed_order(text) else "faq"
-    return dataclasses.replace(
-        pred,
-        intent=intent,
-        complaint_type=None,
-        intent_confidence=max(pred.intent_confidence, MIN_CONFIDENCE),
-        **({"complaint_types": ()} if isinstance(pred, MultiPrediction) else {}),
     )
 
 
@@ -2278,7 +2288,7 @@ class ConversationEngine:
             return _late_refund_wished(whole, text)
         # "Здравствуйте! Деньги за заказ 4471206 вернули? И сколько стоит доставка?": its
         # parts read as a complaint
-        return _late_refund_wished(
+        read = _late_refund_wished(
             _refund_asked(
                 _sent_back_is_billing(
                     combine(whole, list(zip(parts, preds, strict=True)), clause_preds), text
@@ -2287,6 +2297,25 @@ class ConversationEngine:
             ),
             text,
         )
+        if (
+            whole.intent == "faq"
+            and whole.intent_confidence >= MIN_CONFIDENCE
+            and read.intent == "complaint"
+            and read.threat in (None, "none")
+            and asks_question(text)
+            and not problem_in(text)
+        ):
+            # "My sister gave me a gift card for Christmas. How do I use it when I order?",
+            # "я живу во Владивостоке, хочу заказать пуховик, но боюсь что будет идти месяц.
+            # Сколько реально по времени?": a question told with its story (a part of which
+            # the model reads as a complaint, the message as a question) tells nothing wrong
+            return dataclasses.replace(
+                read,
+                intent="faq",
+                complaint_type=None,
+                **({"complaint_types": ()} if isinstance(read, MultiPrediction) else {}),
+            )
+        return read
 
     async def handle(
         self,
