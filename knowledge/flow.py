@@ -363,6 +363,31 @@ _MISSED_QUESTION = re.compile(
 )
 
 
+# what says the question is said again, left out of it: "я спрашивал", "I want to know", "я про"
+_ASKED_AGAIN = re.compile(
+    r"(?<!\w)(?:я\s+)?(?:спрашивал[аи]?|спросил[аи]?|имел[аи]?\s+в\s+виду|хочу\s+узнать|"
+    r"хотел[аи]?\s+(?:бы\s+)?узнать|мне\s+нужно\s+знать|я\s+про|вопрос\s+(?:был\s+)?(?:про|о))|"
+    r"\bi\s+(?:asked|was\s+asking|meant|want(?:ed)?\s+to\s+know|need\s+to\s+know)(?:\s+(?:about|if|"
+    r"whether))?|\bmy\s+question\s+(?:is|was)(?:\s+about)?|"
+    r"(?<!\w)(?:pyta[łl]\w*|chodzi\s+mi\s+o|chc[ęe]\s+wiedzie[ćc]|chcia[łl]\w*\s+wiedzie[ćc]|"
+    r"moje\s+pytanie\s+(?:jest|by[łl]o)(?:\s+o)?)",
+    re.IGNORECASE,
+)
+
+
+_NOT_HELPFUL_WORDS = re.compile(rf"(?:{_NOT_HELPFUL.pattern})\w*", re.IGNORECASE)
+
+
+def restated(text: str) -> str | None:
+    """The question a "didn't help" says again ("не то, я про часы работы вашего магазина"
+    -> "часы работы вашего магазина"), or None when it only says the answer missed."""
+    rest = _NOT_HELPFUL_WORDS.sub(" ", text or "")
+    rest = _ASKED_AGAIN.sub(" ", re.sub(r"^\W*(?:asked|meant)\b", " ", rest.strip()))
+    rest = re.sub(r"^[\W\s]*(?:(?:это|that'?s|it'?s|to|but|а|но|ale|i|и|and|,)\W+)*", "", rest)
+    rest = re.sub(r"\s{2,}", " ", rest).strip(" ,.;:-–—!")
+    return rest if len(re.findall(r"[^\W\d_]{4,}", rest)) >= 3 else None
+
+
 def only_not_helpful(text: str) -> bool:
     """A few words that only say the answer missed ("to nie to", "that's not it", "не то",
     "это не ответ на мой вопрос"): about the answer, whatever a classifier makes of them."""
@@ -851,6 +876,8 @@ class FaqFlow:
             # is another one (the size exchange)
             return True
         if recent_answer(ctx) and is_not_helpful(message, intent):
+            if (asked := restated(message)) is not None:
+                return await self._restated(ctx, memory, asked)
             if await self._other_need(ctx, memory, message, intent):
                 return True
             return await self._not_helpful(ctx, memory)
@@ -952,7 +979,7 @@ class FaqFlow:
             # order, not where it is; the rule's answer (the order's number kept it from one)
             from bot.nlu.extract import without_order_ref
 
-            general = without_order_ref(message)
+            general = without_order_ref(message, named=True)
             if general is not None:
                 again = await self.knowledge.search(ctx.session, general, top_k=5)
                 if again.confident and again.best is not None:
@@ -1561,6 +1588,27 @@ class FaqFlow:
         memory["last"] = None
         ctx.event("feedback_recorded", complaint_id=record.id)
         ctx.say_text(text("faq_feedback_thanks", ctx.lang, ctx.texts.memory))
+
+    async def _restated(self, ctx: TurnContext, memory: dict[str, Any], asked: str) -> bool:
+        """ "not what I asked, I want to know if you have a student discount": the question
+        said again is searched; the KB's sure answer when it is another entry, a colleague
+        when the KB is not sure (the next candidate of the first question was some other
+        topic: the gift cards), the next candidate when it finds the answer given again."""
+        result = await self.knowledge.search(ctx.session, asked, top_k=5)
+        best = result.best
+        tried = {memory.get("last"), *(memory.get("shown") or [])}
+        if best is not None and result.confident and best.entry_id in tried:
+            return await self._not_helpful(ctx, memory)
+        ctx.event("faq_not_helpful", answer_id=memory.get("last"))
+        if (
+            best is not None
+            and result.confident
+            and await self._question(ctx, memory, asked, strict=True)
+        ):
+            return True
+        memory["query"] = asked[:500]
+        self._to_person(ctx, memory)
+        return True
 
     async def _not_helpful(self, ctx: TurnContext, memory: dict[str, Any]) -> bool:
         shown = set(memory.get("shown") or [])

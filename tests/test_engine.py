@@ -2822,3 +2822,33 @@ async def test_a_question_told_with_its_story_is_no_complaint(shipped_shop: Serv
     ):
         out = await say(shipped_shop, user, question)
         assert not events(out, "complaint_opened") and not events(out, "asked_for"), texts(out)
+
+
+async def test_a_question_said_again_after_didnt_help_is_searched_itself(
+    shipped_shop: Services,
+) -> None:
+    """'Do you have gift cards?' - 'not what I asked, I want to know if you have a student
+    discount' got the next candidate of the first question (some other topic): the question
+    said again is searched; the shop has no answer to it, so a colleague takes it."""
+    user = "4200"
+    await say(shipped_shop, user, "Do you have gift cards?")
+    out = await say(
+        shipped_shop, user, "not what I asked, I want to know if you have a student discount"
+    )
+    assert events(out, "faq_not_helpful") and not events(out, "faq_answered"), texts(out)
+    assert events(out, "escalated"), texts(out)
+
+
+async def test_money_back_for_a_thing_that_does_not_fit_is_a_return(
+    shipped_shop: Services,
+) -> None:
+    """'chcę zwrot pieniędzy za kurtkę, nie pasuje mi. Zamówienie 2345679' filed a refund
+    with the finance team as if overcharged, never saying how to send the jacket back: money
+    wished back for a sound thing that does not fit is a return (the shop's answer on it)."""
+    for user, message in (
+        ("4201", "chcę zwrot pieniędzy za kurtkę, nie pasuje mi. Zamówienie 2345679"),
+        ("4202", "I want my money back for the jacket, it doesn't fit. Order 2345679"),
+    ):
+        out = await say(shipped_shop, user, message)
+        faq = events(out, "faq_answered") or events(out, "faq_declined")  # the topics, at least
+        assert not events(out, "complaint_opened") and faq, texts(out)

@@ -3262,7 +3262,16 @@ class ComplaintFlow:
             ctx.event("complaint_left_open", complaint_id=case.get("id"))
             await self._start_another(ctx, text)
             return True
-        if not data and not unhappy and not ctx.new_slots and unsure and _PLEA.search(text):
+        if (
+            not data
+            and not unhappy
+            and not ctx.new_slots
+            and unsure
+            and _PLEA.search(text)
+            and ctx.intent in ("praise", "thanks", "affirm", "out_of_scope", None)
+            and "?" not in text
+            and not asks_for_person(text)
+        ):
             if _NUDGE_ONLY.match(text):
                 # "ну", "и?": where it stands, and the question again
                 _where_it_stands(ctx, case)
@@ -3384,6 +3393,8 @@ class ComplaintFlow:
             or ctx.now > as_utc(datetime.fromisoformat(due))
         ):
             return False
+        if _asks_compensation(text):
+            return False  # "нет, хочу компенсацию деньгами": a compensation, not another fix
         rule = self._case_rule(ctx, case)
         other = _option_from_text(text, rule.options) if rule.options else None
         if other is None or other == case["choice"] or _other_order(ctx, text):

@@ -1545,7 +1545,8 @@ def _sound_return(pred: Prediction, text: str) -> bool:
     thing told, no threat, no anger."""
     from bot.dialogs.complaint import products_named  # complaint imports this module
 
-    if pred.intent not in ("deny", "complaint", "faq") or not _RETURN_WISH.search(text):
+    if pred.intent not in ("deny", "complaint", "faq") or not return_wished(text):
+        # "chcę zwrot pieniędzy za kurtkę, nie pasuje mi": the money of a return wished back
         return False
     if not (_FIT_RETURN.search(text) or _UNWANTED.search(text)):
         return False

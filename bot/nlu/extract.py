@@ -202,19 +202,23 @@ _ORDER_WORDS_BEFORE = re.compile(
 )
 
 
-def without_order_ref(text: str, ref: str | None = None) -> str | None:
+def without_order_ref(text: str, ref: str | None = None, *, named: bool = False) -> str | None:
     """``text`` without its order number (``ref``, else the one read in it) and the words
     naming it ("Is my vacuum from order 2298910 still under warranty?" -> "Is my vacuum
     still under warranty?", "..., хочу вернуть. Заказ 6612399" -> "..., хочу вернуть."), or
-    None when it names none or nothing but the number is left."""
+    None when it names none or nothing but the number is left (``named``: also when no word
+    names the number an order's: "My parcel 5531207 never came" is left as it is)."""
     ref = ref or extract_order_ref(text)
     found = re.search(re.escape(ref), text, re.IGNORECASE) if ref else None
     if found is None:
         return None
-    head = _ORDER_WORDS_BEFORE.sub("", text[: found.start()]).rstrip(" ,;:-–№#")
+    words = _ORDER_WORDS_BEFORE.search(text[: found.start()])
+    if named and (words is None or not words.group().strip(" №#")):
+        return None
+    head = text[: words.start() if words else found.start()].rstrip(" ,;:-–—№#")
     tail = text[found.end() :].lstrip()
     if not head or head[-1] in ".!?":
-        tail = tail.lstrip(" ,;:-–.")
+        tail = tail.lstrip(" ,;:-–—.")
     rest = f"{head}{'' if tail[:1] in tuple(',.!?;:') else ' '}{tail}"
     rest = re.sub(r"\s{2,}", " ", rest).strip()
     return rest if re.search(r"[^\W\d_]", rest) else None
