@@ -7921,3 +7921,16 @@ async def test_a_question_about_another_fix_after_the_case_is_no_change(
     await d.send("да")
     await d.send("а сколько идёт возврат денег обычно?")
     assert not d.of("fix_changed"), d.replies[-1]
+
+
+async def test_another_things_refund_after_the_case_leaves_the_booked_fix(
+    services: Services,
+) -> None:
+    """'а ещё хочу вернуть деньги за куртку, не подошла' after a replacement was settled is
+    another thing's return, not the replacement called off."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Пришла разбитая чашка, заказ 8200002", photo=True)
+    await d.send("замену")
+    await d.send("да")
+    await d.send("а ещё хочу вернуть деньги за куртку, не подошла")
+    assert not d.of("fix_changed"), d.replies[-1]

@@ -3399,6 +3399,9 @@ class ComplaintFlow:
         other = _option_from_text(text, rule.options) if rule.options else None
         if other is None or other == case["choice"] or _other_order(ctx, text):
             return False
+        booked = any(w in text.lower() for w in OPTION_WORDS.get(case["choice"], ()))
+        if not (booked or _MIND_CHANGED.search(text)):
+            return False  # "а ещё хочу вернуть деньги за куртку": another thing, not this fix
         was = case["choice"]
         ctx.state.pop("survey", None)
         case["stage"] = "satisfaction"
@@ -3686,6 +3689,14 @@ _TURNED_DOWN_AFTER = re.compile(
 )
 
 
+# a fix asked for instead of the one booked: "вместо замены", "передумал", "лучше", "changed my
+# mind", "instead", "rather", "jednak", "zamiast", "wolę"
+_MIND_CHANGED = re.compile(
+    r"(?<!\w)(?:передума\w*|вместо|лучше|вс[её]-?таки|\w*хочу\s+другое)|"
+    r"\b(?:instead|rather|changed\s+my\s+mind|prefer\w*|switch\w*|actually)\b|"
+    r"(?<!\w)(?:jednak|zamiast|wol[ęe]|wola[łl]\w*|zmieni[łl]\w*\s+zdanie|rozmy[śs]li\w*)",
+    re.IGNORECASE,
+)
 # a bare "ну", "и?", "hm" (a nudge), or a plea ("please, it's really important to me", "мне
 # очень срочно надо", "proszę, to ważne") to "is that OK?": no yes (read as one, it closed the
 # case)
