@@ -21,6 +21,13 @@ _TYPED = re.compile(
     r"(?:зв[её]зд\w*|балл\w*|stars?|points?|gwiazd\w*|pkt|punkt\w*)?[\s!.)+]*$",
     re.IGNORECASE,
 )
+# ... and a word on it after: "1/10 would not recommend", "0 stars lol", "ноль. вы худшие",
+# "jeden, bo zera nie ma" (the score out of a scale, in stars, or before a stop)
+_TYPED_THEN_SAID = re.compile(
+    r"^\s*(\d{1,2})\s*(?:(?:(?:из|/|of|out\s+of|z|na)\s*(\d{1,2})(?!\d)\s*(?:зв[её]зд\w*|stars?|"
+    r"gwiazd\w*)?|зв[её]зд\w*|балл\w*|stars?|gwiazd\w*)\W*|\s*[.,!;:—–-]+)\s*[^\W\d_].*$",
+    re.IGNORECASE | re.DOTALL,
+)
 _TOP = {"csat": 5, "nps": 10}
 LOW_CSAT = 2  # a rating this low or lower is followed by "what went wrong?", not the NPS
 # "пять", "five", "dziesięć", "десять из десяти": a score in words
@@ -166,7 +173,7 @@ def typed_score(text: str, step: str | None) -> str | None:
     text = _WORD.sub(lambda w: str(_WORD_SCORE.get(w.group().lower(), w.group())), text)
     text = _KIND.sub(" ", _HEDGE.sub(" ", text)).strip(" \t\n,;:-–—")
     text = _ON.sub("", text)
-    m = _TYPED.match(text)
+    m = _TYPED.match(text) or _TYPED_THEN_SAID.match(text)
     top = _TOP.get(step or "")
     if top is None:
         return None
@@ -182,6 +189,8 @@ def typed_score(text: str, step: str | None) -> str | None:
             # "10/10", "8 из 10" to the 1-5 question: the same rating on its scale
             return str(max(1, int(score / 2 + 0.5)))
         return None  # "5/5" to the 0-10 question: not this scale
+    if step == "csat" and score == 0 and out_of is None:
+        return "1"  # "zero stars lol", "ноль. вы худшие": the lowest there is
     return str(score) if on_scale(str(step), score) else None
 
 

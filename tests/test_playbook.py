@@ -4081,15 +4081,19 @@ async def test_another_orders_problem_after_a_resolved_case_is_its_own_case(
     assert "7711111" in d.of("promised")[-1]["text"], d.replies[-1]
 
 
-async def test_a_rating_of_terrible_asks_what_went_wrong(services: Services) -> None:
-    """'ужасно' to the 1-5 question is the lowest rating: what went wrong is asked, not how
-    likely the customer is to recommend the shop."""
+@pytest.mark.parametrize(
+    "rating", ["ужасно", "zero stars lol", "ноль. вы худшие", "1/10 would not recommend"]
+)
+async def test_a_rating_of_terrible_asks_what_went_wrong(services: Services, rating: str) -> None:
+    """'ужасно' to the 1-5 question is the lowest rating, and so are 'zero stars lol' (it got
+    'Thanks so much for the kind words!') and '1/10 would not recommend' (the topics): what
+    went wrong is asked, not how likely the customer is to recommend the shop."""
     d = Dialogue(services, str(next(_ids)))
     await d.send("Заказ 223311 опаздывает на неделю")
     await d.send("да")
-    await d.send("ужасно")
+    await d.send(rating)
     assert [e["score"] for e in d.of("survey_answer")] == [1], d.replies
-    assert "Что пошло не так" in " ".join(d.replies[-1]), d.replies[-1]
+    assert (await d.state())["survey"]["step"] == "why", d.replies[-1]
 
 
 @pytest.mark.parametrize(
