@@ -3702,7 +3702,7 @@ _MIND_CHANGED = re.compile(
 # case)
 _NUDGE_ONLY = re.compile(r"^\W*(?:ну|и|а|хм+|hm+|so|and|i)\W*$", re.IGNORECASE)
 _PLEA = re.compile(
-    r"^\W*(?:ну|и|а|хм+|hm+|so|and|i)\W*$|(?<!\w)(?:please|pls|plz|пожалуйста|прошу|умоляю|"
+    rf"{_NUDGE_ONLY.pattern}|(?<!\w)(?:please|pls|plz|пожалуйста|прошу|умоляю|"
     r"prosz[ęe]|b[łl]agam)(?!\w)|(?<!\w)(?:важн|срочн|important|urgent|wa[żz]n|pilne|pilnie)",
     re.IGNORECASE,
 )
