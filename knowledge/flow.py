@@ -30,6 +30,7 @@ from bot.db.models import as_utc
 from bot.dialogs.slots import question_stands
 from bot.dialogs.texts import register_domain, variants
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
+from bot.nlu.extract import without_order_ref
 from bot.nlu.lexicon import not_coming
 from bot.nlu.translit import as_cyrillic
 from knowledge.countries import countries, other_country_asked, speaks_of_other_countries
@@ -977,8 +978,6 @@ class FaqFlow:
         if result.reason == "order_ref" and not _STATUS_ASKED.search(message):
             # "Is my vacuum from order 2298910 still under warranty?": a rule asked about the
             # order, not where it is; the rule's answer (the order's number kept it from one)
-            from bot.nlu.extract import without_order_ref
-
             general = without_order_ref(message, named=True)
             if general is not None:
                 again = await self.knowledge.search(ctx.session, general, top_k=5)

@@ -3011,11 +3011,7 @@ class ComplaintFlow:
             if other is None and text and not data:
                 other = _option_from_text(text, rule.options)
             if other in rule.options and other != case["choice"]:
-                was = case["choice"]
-                ctx.event("fix_changed", option=other, was=was)
-                # the fix arranged first is called off, said before the new one (the card
-                # keeps the new promise only)
-                await self._choose(ctx, case, rule, other, lead=_dropped(ctx, was))
+                await self._change_fix(ctx, case, rule, other)
                 return True
         if not data and rule.fix == "forward" and rule.team == "logistics" and redelivery(text):
             # "привезите ещё раз", "deliver it again" to "is that OK?" after the parcel went to
@@ -3402,12 +3398,19 @@ class ComplaintFlow:
         booked = any(w in text.lower() for w in OPTION_WORDS.get(case["choice"], ()))
         if not (booked or _MIND_CHANGED.search(text)):
             return False  # "а ещё хочу вернуть деньги за куртку": another thing, not this fix
-        was = case["choice"]
         ctx.state.pop("survey", None)
         case["stage"] = "satisfaction"
+        await self._change_fix(ctx, case, rule, other)
+        return True
+
+    async def _change_fix(
+        self, ctx: TurnContext, case: dict[str, Any], rule: TypeRule, other: str
+    ) -> None:
+        """The fix booked is called off, said before the new one, which is booked (the card
+        keeps the new promise only)."""
+        was = case["choice"]
         ctx.event("fix_changed", option=other, was=was)
         await self._choose(ctx, case, rule, other, lead=_dropped(ctx, was))
-        return True
 
     async def _resolved(self, ctx: TurnContext, case: dict[str, Any]) -> None:
         """The customer is satisfied: the case is closed as solved by the bot."""
