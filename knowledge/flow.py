@@ -952,17 +952,18 @@ class FaqFlow:
         KB's sure answer to it, when that is another entry than the one just given."""
         if intent != "deny" or _NOT_HELPFUL.search(message) or not told_not_refused(message):
             return False
-        result = await self.knowledge.search(ctx.session, message, top_k=5)
-        best = result.best
-        if best is None or not result.confident or best.score < self.high_confidence:
+        found = await self._found(ctx, message)
+        best = found[0].best
+        if best is None or not found[0].confident or best.score < self.high_confidence:
             return False
         if best.entry_id == memory.get("last") or best.entry_id in (memory.get("shown") or []):
             return False  # about the answer given: it did not help after all
-        return await self._question(ctx, memory, message, strict=True)
+        return await self._question(ctx, memory, message, strict=True, found=found)
 
-    async def _question(
-        self, ctx: TurnContext, memory: dict[str, Any], message: str, *, strict: bool
-    ) -> bool:
+    async def _found(self, ctx: TurnContext, message: str) -> tuple[SearchResult, str]:
+        """The KB's search for a question, and the question it was sure of: as typed, else
+        spelled right, read from Latin letters, without its order number, or without the
+        greeting or thanks around it."""
         result = await self.knowledge.search(ctx.session, message, top_k=5)
         if result.reason == "low_confidence" and (fixed := self._spelled(message)) != message:
             # "скока стоит доствка?": declined as typed, answered as meant
@@ -990,6 +991,20 @@ class FaqFlow:
             alone = await self.knowledge.search(ctx.session, question, top_k=5)
             if alone.confident and alone.best is not None:
                 result, message = alone, question
+        return result, message
+
+    async def _question(
+        self,
+        ctx: TurnContext,
+        memory: dict[str, Any],
+        message: str,
+        *,
+        strict: bool,
+        found: tuple[SearchResult, str] | None = None,
+    ) -> bool:
+        """Answers ``message`` from the KB (``found``: its search, when the caller made it);
+        else declines it, or (``strict``) leaves it to the caller."""
+        result, message = found or await self._found(ctx, message)
         best = result.best
         if best is not None and result.confident:
             if strict and best.score < self.high_confidence:
@@ -1593,8 +1608,8 @@ class FaqFlow:
         said again is searched; the KB's sure answer when it is another entry, a colleague
         when the KB is not sure (the next candidate of the first question was some other
         topic: the gift cards), the next candidate when it finds the answer given again."""
-        result = await self.knowledge.search(ctx.session, asked, top_k=5)
-        best = result.best
+        found = await self._found(ctx, asked)
+        result, best = found[0], found[0].best
         tried = {memory.get("last"), *(memory.get("shown") or [])}
         if best is not None and result.confident and best.entry_id in tried:
             return await self._not_helpful(ctx, memory)
@@ -1602,7 +1617,7 @@ class FaqFlow:
         if (
             best is not None
             and result.confident
-            and await self._question(ctx, memory, asked, strict=True)
+            and await self._question(ctx, memory, asked, strict=True, found=found)
         ):
             return True
         memory["query"] = asked[:500]
