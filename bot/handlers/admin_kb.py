@@ -474,37 +474,54 @@ def create_router(settings: Settings) -> Router:
         page = int(command.args) - 1 if command.args and command.args.strip().isdigit() else 0
         await show_list(message, session, services, page, admin_texts(message.from_user))
 
+    async def entry_named(
+        message: Message,
+        command: CommandObject,
+        session: AsyncSession,
+        services: Any,
+        texts: Texts,
+        usage: str,
+        missing: str,
+    ) -> Entry | None:
+        """The entry a command names ("/kb_edit returns"); None, with the usage or "no such
+        entry" said, when it names none or one that does not exist."""
+        entry_id = (command.args or "").strip()
+        if not entry_id:
+            await message.answer(texts(usage))
+            return None
+        entry = await knowledge(services).get(session, entry_id)
+        await unlock(session)
+        if entry is None:
+            await message.answer(texts(missing, id=repr(entry_id)))
+        return entry
+
     @router.message(Command("kb_edit"))
     async def kb_edit(
         message: Message, command: CommandObject, session: AsyncSession, services: Any
     ) -> None:
         texts = admin_texts(message.from_user)
-        entry_id = (command.args or "").strip()
-        if not entry_id:
-            await message.answer(texts("admin_kb_edit_usage"))
-            return
-        entry = await knowledge(services).get(session, entry_id)
-        await unlock(session)
-        if entry is None:
-            await message.answer(texts("admin_no_entry", id=repr(entry_id)))
-            return
-        await show_entry(message, session, services, entry, texts)
+        entry = await entry_named(
+            message, command, session, services, texts, "admin_kb_edit_usage", "admin_no_entry"
+        )
+        if entry is not None:
+            await show_entry(message, session, services, entry, texts)
 
     @router.message(Command("kb_delete"))
     async def kb_delete(
         message: Message, command: CommandObject, session: AsyncSession, services: Any
     ) -> None:
         texts = admin_texts(message.from_user)
-        entry_id = (command.args or "").strip()
-        if not entry_id:
-            await message.answer(texts("admin_kb_delete_usage"))
-            return
-        entry = await knowledge(services).get(session, entry_id)
-        await unlock(session)
-        if entry is None:
-            await message.answer(texts("admin_no_entry_to_delete", id=repr(entry_id)))
-            return
-        await ask_delete(message, entry, texts)
+        entry = await entry_named(
+            message,
+            command,
+            session,
+            services,
+            texts,
+            "admin_kb_delete_usage",
+            "admin_no_entry_to_delete",
+        )
+        if entry is not None:
+            await ask_delete(message, entry, texts)
 
     async def ask_delete(message: Message, entry: Entry, texts: Texts) -> None:
         if not _fits(entry.id):
