@@ -2839,6 +2839,29 @@ async def test_a_question_said_again_after_didnt_help_is_searched_itself(
     assert events(out, "escalated"), texts(out)
 
 
+async def test_each_question_of_a_message_is_answered_the_one_after_a_comma_too(
+    shipped_shop: Services,
+) -> None:
+    """'Ile kosztuje dostawa do paczkomatu, czy mogę zapłacić przy odbiorze i ile mam czasu na
+    zwrot?' got the delivery price and the return period, and nothing on paying at pickup."""
+    for user, question, asked in (
+        (
+            "4203",
+            "Ile kosztuje dostawa do paczkomatu, czy mogę zapłacić przy odbiorze i ile mam czasu "
+            "na zwrot?",
+            ["delivery_cost", "cash_on_delivery", "return_period"],
+        ),
+        (
+            "4204",
+            "Сколько стоит доставка в пункт выдачи, можно ли оплатить при получении?",
+            ["delivery_cost", "cash_on_delivery"],
+        ),
+    ):
+        out = await say(shipped_shop, user, question)
+        answered = [e["answer_id"] for e in events(out, "faq_answered")]
+        assert answered == asked, (question, texts(out))
+
+
 async def test_money_back_for_a_thing_that_does_not_fit_is_a_return(
     shipped_shop: Services,
 ) -> None:

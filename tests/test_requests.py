@@ -61,6 +61,42 @@ def test_the_english_i_is_no_polish_and() -> None:
     ]
 
 
+def test_a_second_question_after_a_comma_is_its_own_part() -> None:
+    """'Ile kosztuje dostawa do paczkomatu, czy mogę zapłacić przy odbiorze i ile mam czasu na
+    zwrot?' asks three things; the middle one, after the comma, was searched with the first
+    and never answered. A question word after a comma opens another question only when the
+    part before is a question itself, and not as the "or" of one question, a clause ("есть
+    ли пункт, где...") or "could you tell me, how..."."""
+    assert split_requests(
+        "Ile kosztuje dostawa do paczkomatu, czy mogę zapłacić przy odbiorze i ile mam czasu "
+        "na zwrot?"
+    ) == [
+        "Ile kosztuje dostawa do paczkomatu",
+        "czy mogę zapłacić przy odbiorze",
+        "ile mam czasu na zwrot?",
+    ]
+    assert split_requests(
+        "Сколько стоит доставка в пункт выдачи, можно ли оплатить при получении?"
+    ) == [
+        "Сколько стоит доставка в пункт выдачи",
+        "можно ли оплатить при получении?",
+    ]
+    assert split_requests("How much is shipping to Kazan, can I pay on delivery?") == [
+        "How much is shipping to Kazan",
+        "can I pay on delivery?",
+    ]
+    for one in (
+        "Czy mogę zapłacić kartą, czy tylko gotówką?",
+        "Chciałam zapytać, czy mogę zwrócić buty bez paragonu",
+        "Could you tell me, how much is shipping to Kazan?",
+        "Czy wiecie, ile idzie paczka do Krakowa?",
+        "Есть ли пункт выдачи, где можно примерить одежду?",
+        "Ile kosztuje dostawa, jak zamówię za 200 zł?",
+        "Where is my order, it was supposed to come yesterday",
+    ):
+        assert split_requests(one) == [one], one
+
+
 def test_a_sentence_with_two_problems_splits_into_clauses() -> None:
     assert split_clauses("Чайник пришёл с трещиной, а ещё курьер нахамил.") == [
         "Чайник пришёл с трещиной",

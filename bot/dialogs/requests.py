@@ -204,10 +204,48 @@ def announced_type(text: str) -> str | None:
     return None
 
 
+# a question opening a part: "Ile kosztuje dostawa do paczkomatu, czy mogę zapłacić przy
+# odbiorze" asks two things; the second starts after the comma with a word that opens a
+# direct question (not the Polish "jak" = "if", nor "где" / "как" of a clause: "есть ли
+# пункт, где можно примерить?")
+_OPENS_QUESTION = re.compile(
+    rf"^(?:{_QUESTION_WORDS_RU}|{_QUESTION_WORDS_EN}|{_QUESTION_WORDS_PL})\b", re.IGNORECASE
+)
+_SECOND_QUESTION = re.compile(
+    r",\s+(?=(?:можно\s+ли|а\s+можно|есть\s+ли|сколько|can\s+(?:i|you|we)|could\s+(?:i|you)|"
+    r"do\s+you|does|is\s+(?:it|there)|are\s+there|how|where|what|ile|gdzie|jaki|jaka|jakie|"
+    # "czy" asks again, but not as the "or" of one question ("kartą, czy tylko gotówką?")
+    r"czy(?!\s+(?:tylko|te[żz]|r[óo]wnie[żz]|tak[żz]e|raczej|mo[żz]e|jednak|nie|lub|albo|to|"
+    r"w|we|na|do|po|z|ze|przez|dla|od|u)\b))\s)",
+    re.IGNORECASE,
+)
+# "Could you tell me, how much...", "Czy wiecie, ile...", "Подскажите, сколько...": one question
+_ASKS_TO_TELL = re.compile(
+    r"(?:tell\s+(?:me|us)|know|wonder\w*|ask|wiesz|wiecie|wie\s+pan\w*|powiedzie[ćc]|"
+    r"zapyta[ćc]|dowiedzie[ćc]\s+si[ęe]|подскаж\w*|скаж\w*|знаете|узнать|спросить|уточнить)\W*$",
+    re.IGNORECASE,
+)
+
+
+def _questions_in(part: str) -> list[str]:
+    """A part that opens with a question and asks another after a comma, as two parts."""
+    if not _OPENS_QUESTION.match(part):
+        return [part]
+    pieces = _SECOND_QUESTION.split(part, maxsplit=1)
+    if len(pieces) < 2 or words(pieces[0]) < 3 or words(pieces[1]) < 3:
+        return [part]
+    if _ASKS_TO_TELL.search(pieces[0]):
+        return [part]
+    return [pieces[0], *_questions_in(pieces[1])]
+
+
 def split_requests(text: str) -> list[str]:
     """The parts of a message that may each be a request (at most :data:`MAX_PARTS`)."""
     parts = [
-        _LEADING.sub("", p.strip(" ,;:-–")) for p in _SPLIT.split(text or "") if p and p.strip()
+        q
+        for p in _SPLIT.split(text or "")
+        if p and p.strip()
+        for q in _questions_in(_LEADING.sub("", p.strip(" ,;:-–")))
     ]
     parts = [p for p in parts if words(p) >= 1]
     if len(parts) > MAX_PARTS:
