@@ -2682,6 +2682,25 @@ async def test_commands_while_details_are_awaited_do_not_skip_them(
             "complaint",
             "legal action (legal)",
         ),
+        # once a person has the case, a question to them does not make it another request
+        (
+            [
+                "Прислали куртку не того размера, заказ 7781431, напишу отзыв везде",
+                "Позовите человека",
+                "Хорошо. А курьер когда приедет?",
+            ],
+            "complaint",
+            "a public review or post (public)",
+        ),
+        (
+            [
+                "Order 7781432 came with the wrong jacket, I'm furious",
+                "I want to talk to a person",
+                "Can you also send me the tracking number?",
+            ],
+            "complaint",
+            "none",
+        ),
     ],
 )
 async def test_the_card_shows_the_request_not_the_last_small_talk(

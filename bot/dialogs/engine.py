@@ -376,15 +376,25 @@ def _record_compensations(
 # the strongest threat said in the conversation stays
 _NOT_A_REQUEST = SOCIAL_INTENTS | {"request_human", "out_of_scope"}
 _THREAT_RANK = {"legal": 3, "public": 2, "churn": 1}
+_EMOTION_RANK = {"angry": 2, "upset": 1, "calm": 0}
 
 
-def _case_classification(case: dict[str, Any] | None, latest: dict[str, Any]) -> dict[str, Any]:
+def _case_classification(
+    case: dict[str, Any] | None, latest: dict[str, Any], *, with_person: bool = False
+) -> dict[str, Any]:
     """The classification the operator's card shows: the latest message's that asks or tells
-    something (``latest`` for the first message), with the strongest threat said so far."""
-    if case is None or latest["intent"] not in _NOT_A_REQUEST:
+    something (``latest`` for the first message), with the strongest threat said so far.
+    Once a person has the case (``with_person``) it stays what was handed over, with the
+    strongest threat and emotion said since: "А курьер когда приедет?" to the operator does
+    not make an angry customer's complaint a calm order-status question on the card."""
+    if case is None or (latest["intent"] not in _NOT_A_REQUEST and not with_person):
         out = dict(latest)
     else:
         out = dict(case)
+        if with_person and _EMOTION_RANK.get(latest.get("emotion"), 0) > _EMOTION_RANK.get(
+            out.get("emotion"), 0
+        ):
+            out["emotion"] = latest["emotion"]
     threats = [t for t in ((case or {}).get("threat"), latest["threat"]) if t]
     if threats:
         out["threat"] = max(threats, key=lambda t: _THREAT_RANK.get(t, 0))
@@ -2481,7 +2491,9 @@ class ConversationEngine:
                 "confidence": round(float(prediction.intent_confidence), 4),
             }
             state["case_classification"] = _case_classification(
-                state.get("case_classification"), latest
+                state.get("case_classification"),
+                latest,
+                with_person=conversation.status == "operator",
             )
 
         if conversation.status == "operator":
