@@ -371,7 +371,8 @@ def build_card(
     faq = state.get("faq") or {}
     question = faq.get("query")
     # the FAQ's hand-offs: "didn't help", or a person asked for after "that's all I have"
-    if tried and question and (ticket.reason == "faq_not_helpful" or faq.get("repeated")):
+    # what was asked, when the bot tried the FAQ for it (the summary says what it is about)
+    if tried and question:
         lines.append(say("op_card_question", question=question))
     if tried:
         parts = []
@@ -387,7 +388,9 @@ def build_card(
                     how = say("op_faq_not_helped", how=how)
                 parts.append(say("op_faq_answered", answer=e.get("answer_id"), how=how))
             else:
-                cands = e.get("candidates") or []
+                cands = sorted(
+                    e.get("candidates") or [], key=lambda c: -float(c.get("score") or 0.0)
+                )
                 shown = ", ".join(
                     f"{c.get('answer_id')} {_score(c.get('score', 0), say.lang)}" for c in cands[:3]
                 )
@@ -413,7 +416,9 @@ def build_card(
         slots = ", ".join(in_words(say, SLOT, s) for s in missing)
         lines.append(say("op_card_asked_missing", slots=slots))
 
-    summary = _summary(say, intent, ctype, kind, known, reason, cls)
+    summary = _summary(
+        say, intent, ctype, kind, known, reason, cls, question=question if tried else None
+    )
     lines.append(say("op_card_summary", summary=summary))
     lines.append(say("op_card_footer"))
     transcript = "\n".join(transcript_lines(messages, tz, say))
@@ -539,12 +544,18 @@ def _summary(
     known: dict[str, Any],
     reason: str,
     cls: dict[str, Any],
+    *,
+    question: str | None = None,
 ) -> str:
-    about = (
-        texts("op_summary_order", order=known["order_ref"])
-        if known.get("order_ref")
-        else texts("op_summary_no_order")
-    )
+    """The card's two-line summary (``question``: what the customer asked the FAQ, said
+    instead of "no order number yet" for a request that is not about an order)."""
+    if known.get("order_ref"):
+        about = texts("op_summary_order", order=known["order_ref"])
+    elif question and intent != "complaint" and ctype == "-":
+        short = question if len(question) <= 120 else question[:119].rstrip() + "…"
+        about = texts("op_summary_asked", question=short)
+    else:
+        about = texts("op_summary_no_order")
     if intent == "complaint" or ctype != "-":
         what = in_words(texts, TYPE, ctype)
         kind = kind or "claimant"

@@ -1071,6 +1071,29 @@ async def test_didnt_help_after_the_topics_offered_brings_a_person(
     assert not events(out, "faq_answered")
 
 
+async def test_a_question_handed_to_a_person_is_what_the_cards_summary_says(
+    routed: SimpleNamespace,
+) -> None:
+    """A question the KB could not answer, then "I want to talk to a person": the card's
+    summary read "Customer needs help (a question (FAQ)); no order number yet." (the question
+    only in the transcript) and listed the closest topics in no order ("delivery_regions
+    0.00, pickup_points 0.16"). It says what was asked, and the closest topic first."""
+    question = "Do you have a franchise programme for new cities?"
+    first = await _ask(routed, "360", question, _Prediction("faq", "en"))
+    assert events(first, "faq_declined")
+    out = await _ask(
+        routed, "360", "I want to talk to a person", _Prediction("request_human", "en")
+    )
+    [escalated] = events(out, "escalated")
+    card = escalated["card"].split("\n\nTranscript:")[0]
+    assert f"Question: {question}" in card, card
+    summary = card.split("Summary:")[1]
+    assert question in summary and "no order number" not in summary, summary
+    closest = card.split("closest: ")[1].split(")")[0]
+    scores = [float(c.rsplit(" ", 1)[1]) for c in closest.split(", ")]
+    assert scores == sorted(scores, reverse=True), closest
+
+
 async def test_a_rephrased_question_after_the_topics_offered_is_searched(
     routed: SimpleNamespace,
 ) -> None:
