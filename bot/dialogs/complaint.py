@@ -47,6 +47,7 @@ from bot.dialogs.handoff import (
     asks_for_person,
     asks_who_answers,
     callback_asked,
+    manager_asked,
     waited_for_person,
     wants_person,
     with_gesture,
@@ -170,6 +171,21 @@ _WAIT_AND_SEE = re.compile(
     r"^\W*(?:ну\s+|эм+\s+|hm+\s+|well\s+)?(?:не\s+знаю|хз|без\s+понятия|i\s+don'?t\s+know|dunno)\W*$",
     re.IGNORECASE,
 )
+# "ok, czekam", "ок, жду", "ладно, подожду", "ok, I'll wait", "dobrze, poczekam": the customer
+# agrees to wait for the answer promised; nothing is solved yet (a yes, a filler before it, and
+# "тогда", "then", "спасибо" after it at most)
+_WILL_WAIT = re.compile(
+    r"^\W*(?:(?:ну|ок|окей|ok|okay|ладно|хорошо|да|понял\w*|ясно|fine|alright|sure|yes|well|got\s+it|"
+    r"dobrze|dobra|no|tak|jasne|okej|spoko|rozumiem)\W+){0,2}"
+    r"(?:(?:тогда|then|w\s+takim\s+razie|to)\s+)?"
+    r"(?:(?:я|мы)\s+)?(?:подожд(?:у|[её]м)|жд(?:у|[её]м)|буд(?:у|ем)\s+ждать|"
+    r"(?:i[’']?ll|i\s+will|we[’']?ll|we\s+will|i\s+can|i[’']?m|i\s+am)\s+(?:be\s+)?wait(?:ing)?|waiting|"
+    r"(?:po|za)?czekam(?:y)?|b[ęe]d[ęe]\s+czeka[ćc])"
+    r"(?:\s+(?:ответа|вашего\s+ответа|новостей|for\s+(?:the|your|an?)\s+(?:answer|reply|news|update)|"
+    r"na\s+(?:odpowied[źz]|wiadomo[śs][ćc]|informacj[ęe])))?"
+    r"(?:\W+(?:тогда|then|спасибо|thanks|thank\s+you|dzi[ęe]kuj[ęe]|dzi[ęe]ki|w\s+takim\s+razie))*\W*$",
+    re.IGNORECASE,
+)
 # "no thanks, I just want you to know": it was to be known, not fixed
 _JUST_TELLING = re.compile(
     r"(?:just|only)\s+(?:want(?:ed)?\s+(?:you\s+to\s+know|to\s+let\s+you\s+know)|letting\s+you\s+know)|"
@@ -191,12 +207,25 @@ _NOTHING_MORE = re.compile(
     r"(?:\W+(?:спасибо|thanks|thank\s+you|dzi[eę]kuj[eę]|dzi[eę]ki))?\W*$",
     re.IGNORECASE,
 )
+# the time promised is too long: "24 часа это долго", "слишком долго", "too long"; said back in
+# disbelief: "24 часа?? вы серьёзно??", "5 days?! are you kidding me", "tydzień?! żartujecie sobie?"
+_TOO_SLOW = re.compile(
+    r"(?<!не )(?:слишком|очень|это|так|как-то)\s+долго\b|\btoo\s+(?:long|slow)\b|"
+    r"\b(?:za|zbyt)\s+d[łl]ugo\b|"
+    r"(?<!\w)(?:час\w*|дн(?:я|ей)|день|сут(?:ки|ок)|недел[июя]|месяц\w*|hours?|days?|weeks?|"
+    r"months?|godzin\w*|dni|dzie[ńn]|doby|tydzie[ńn]|tygodni\w*|miesi[ąęa]c\w*)\s*"
+    r"(?:\?[?!]|![?!]*\?)|"
+    r"(?<!\w)(?:вы\s+)?серь[её]зно\s*\?|(?<!\w)издеваетесь|(?<!\w)шутите|"
+    r"\bare\s+you\s+(?:kidding|joking|serious)|\byou(?:'re|\s+are|\s+must\s+be)\s+(?:kidding|joking)|"
+    r"\bkidding\s+me\b|\bseriously\s*\?|"
+    r"(?<!\w)(?:[żz]artuje(?:cie|sz)|kpicie|serio\s*\?|jaja\s+sobie)",
+    re.IGNORECASE,
+)
 _NOT_OK = re.compile(
     r"(не устраивает|не подходит|это не решение|не помогло|не то|unacceptable|not ok|"
     r"not good enough|doesn't help|does not help|nie pasuje|nie odpowiada|nie pomogło|"
-    # the time promised is too long: "24 часа это долго", "слишком долго", "too long"
-    r"(?<!не )(?:слишком|очень|это|так|как-то)\s+долго\b|\btoo\s+(?:long|slow)\b|"
-    r"\b(?:za|zbyt)\s+d[łl]ugo\b)",
+    + _TOO_SLOW.pattern
+    + ")",
     re.IGNORECASE,
 )
 # indifference ("любой", "whatever", "obojętnie"): at a choice of fixes it takes the first
@@ -573,6 +602,25 @@ def written_before(text: str) -> bool:
 def broken_promise(text: str) -> bool:
     """The customer says an earlier promise was not kept."""
     return bool(_PROMISED.search(text) and _OVERDUE_SIGN.search(text))
+
+
+# "уже неделю жду ответа", "waiting for an answer for 3 days", "czekam na odpowiedź od tygodnia":
+# an answer waited for, and for how long (days and more: longer than any answer promised)
+_WAIT_WORD = re.compile(
+    r"(?<!\w)(?:жд(?:у|[её]м)|ожида(?:ю|ем)|ждал[аи]?)(?!\w)|\bwait(?:ing|ed)\b|(?<!\w)czeka\w*",
+    re.IGNORECASE,
+)
+_ANSWER_WORD = re.compile(r"ответ|\b(?:answer|reply|response)|odpowied", re.IGNORECASE)
+_DAYS_LONG = re.compile(
+    r"(?<!\w)(?:дн(?:я|ей)|день|сут(?:ки|ок)|недел\w*|месяц\w*|days?|weeks?|months?|dni|dzie[ńn]|"
+    r"doby|tydzie[ńn]|tygodni\w*|miesi[ąęa]c\w*)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def answer_overdue(text: str) -> bool:
+    """The customer says they have waited days for the answer ("уже неделю жду ответа")."""
+    return bool(_WAIT_WORD.search(text) and _ANSWER_WORD.search(text) and _DAYS_LONG.search(text))
 
 
 # "доставка тут ни при чём, неисправен сам чайник", "it's not missing, it's chipped": the
@@ -1835,7 +1883,8 @@ class ComplaintFlow:
             # "your bot is useless, give me a real person": the playbook, then a person
             ctx.say_text(told)
             case["stage"] = "handed_over"
-            ctx.request_handoff("customer_request")
+            # "Дайте мне руководителя": a manager asked for comes urgently (tier 3)
+            ctx.request_handoff("customer_request", "high" if manager_asked(text) else "normal")
             return
         if text and written_before(text):
             # "ВЫ ИЗДЕВАЕТЕСЬ?! третий раз пишу, где мой возврат": asked and answered before,
@@ -1958,17 +2007,27 @@ class ComplaintFlow:
             _where_it_stands(ctx, case)
             ctx.event("promise_repeated", complaint_id=case.get("id"))
             return
+        await self._promise_broken(ctx, case)
+
+    async def _promise_broken(self, ctx: TurnContext, case: dict[str, Any]) -> None:
+        """The customer waited longer than promised (the playbook's if-then plan): thanks, an
+        apology for the broken word, the goodwill gesture, and a person, urgently (the bot has
+        nothing faster to offer than the promise that was not kept). A case still open was
+        thanked when it opened: thanked in a word now."""
+        reopened = case.get("stage") == "done"
         case["stage"] = "handed_over"
         case["satisfied"] = False
         case["overdue"] = True
         case["outcome"] = "promise_not_kept"
         _add_description(ctx.state.setdefault("known", {}), (ctx.incoming.text or "").strip())
         await self._save(ctx, case)
-        ctx.event("reopened", complaint_type=case["type"])
+        if reopened:
+            ctx.event("reopened", complaint_type=case["type"])
         ctx.event("broken_promise_reported", complaint_id=case.get("id"))
-        text = f"{ctx.texts('complaint_thanks')} {ctx.texts('complaint_sorry_overdue')}"
+        thanks = ctx.texts("complaint_thanks" if reopened else "complaint_thanks_told")
+        text = f"{thanks} {ctx.texts('complaint_sorry_overdue')}"
         ctx.say_text(self._gesture(ctx, text, say=False))  # the hand-off says who comes, when
-        ctx.request_handoff("promise_broken")
+        ctx.request_handoff("promise_broken", "high")
 
     async def _forget_last_case(self, ctx: TurnContext) -> None:
         """A new problem after an earlier case: that case's story, photos and amount are not
@@ -2127,6 +2186,18 @@ class ComplaintFlow:
         text = (ctx.incoming.text or "") if not data else ""
         if stage in _TALKING and text and self.rules.escalate.is_safety(text):
             self._safety(ctx, case, "")
+            return True
+        if (
+            stage in _TALKING
+            and text
+            and not case.get("overdue")
+            and (broken_promise(text) or (answer_overdue(text) and case.get("promise")))
+        ):
+            # "вы обещали ответить за 24 часа, прошло трое суток" while the case waits for a
+            # detail or a verdict, "уже неделю жду ответа" after its answer was promised (it was
+            # "Спасибо, записал.", "added to your case"): the word was not kept, so the
+            # apology, the gesture and a person
+            await self._promise_broken(ctx, case)
             return True
         # "sorry, it's not broken, it's the wrong colour": the case's problem denied, another
         # told (it was "Thanks, noted." and a broken-item case)
@@ -3163,6 +3234,24 @@ class ComplaintFlow:
         unsure = not data and bool(
             (_WAIT_AND_SEE.search(text) or _PLEA.search(text)) and not _YES.search(text)
         )
+        if (
+            not data
+            and (case.get("promise_said") or {}).get("team")
+            and _WILL_WAIT.match(text)
+            and not (_NOT_OK.search(text) or _STILL_BROKEN.search(text) or threatens)
+            and not ctx.new_slots
+        ):
+            # "ok, czekam", "ок, жду" after the case went to a team (it was closed as solved, with
+            # the survey): nothing is solved until the team answers; the case stays open (the
+            # follow-up still asks), and they hear when the answer comes
+            case["stage"] = "done"
+            await self._save(ctx, case)
+            ctx.event("satisfaction_pending")
+            recipe = case["promise_said"]
+            ctx.say(
+                "complaint_will_wait", when=_within(ctx, recipe.get("hours"), recipe.get("days"))
+            )
+            return True
         if data == "cmp:sat:yes" or (
             not data
             and (
@@ -3324,6 +3413,10 @@ class ComplaintFlow:
                 # a yes with the same ask gets): the gesture, and a person all the same
                 ctx.say_text(f"{ctx.texts('complaint_not_satisfied')} {gift}")
                 ctx.person_said = True  # the colleague is said to come: no second "connecting"
+            elif not data and _TOO_SLOW.search(text):
+                # "24 часа?? вы серьёзно??" (it was "added to your case"): the time is what does
+                # not suit; said so, and the colleague is asked to speed it up
+                ctx.say("complaint_too_slow")
             else:
                 ctx.say("complaint_not_satisfied")
             ctx.request_handoff("fix_not_helped")

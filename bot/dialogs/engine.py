@@ -961,10 +961,12 @@ def _paper_or_power(pred: Prediction, text: str) -> Prediction:
     """A paper that did not come with the thing ("не пришла инструкция на русском к
     кофеварке": a late parcel, passed to the delivery team) is something missing; a thing
     that does not charge (a bill to the model) a faulty one, and so is a broken thing with no
-    person named ("Ekspres przyszedł zepsuty": the staff's behaviour to the model)."""
+    person named ("Ekspres przyszedł zepsuty": the staff's behaviour to the model; a person
+    asked for names none)."""
     if pred.intent != "complaint":
         return pred
     from bot.dialogs.complaint import _FEEDBACK_WORDS  # the complaint flow imports this module
+    from bot.dialogs.handoff import without_person_asked  # handoff imports this module
 
     if pred.complaint_type in (
         "delivery_delay",
@@ -982,7 +984,8 @@ def _paper_or_power(pred: Prediction, text: str) -> Prediction:
     elif (
         pred.complaint_type == "staff_behavior"
         and fault_named(text)
-        and not _FEEDBACK_WORDS["staff_behavior"].search(text)
+        # "Дайте мне руководителя, заказ пришёл разбитый": the manager asked for is no staff
+        and not _FEEDBACK_WORDS["staff_behavior"].search(without_person_asked(text))
     ):
         ctype = "damaged_defective"
     else:
@@ -1719,6 +1722,7 @@ PERSON_SAID = frozenset(
         "order_status_pass_no_number_upset",
         "order_status_pass_media",
         "complaint_not_satisfied",
+        "complaint_too_slow",
         "complaint_to_person",
         "survey_sorry_reopen",
         "callback_noted",

@@ -169,6 +169,35 @@ def wants_person(text: str) -> bool:
     return bool(_HUMAN.search(text)) or callback_asked(text)
 
 
+# the person asked for is management ("Дайте мне руководителя", "let me speak to your
+# supervisor", "Proszę o kontakt z kierownikiem"): tier 3 of the playbook, who apologises for
+# "big sins", so the ticket is urgent. A "менеджер" or "menedżer" is any colleague in a Russian
+# or Polish shop ("позовите менеджера" is a person, as an operator is)
+_MANAGEMENT = re.compile(
+    r"руководител|начальник|директор|старш\w*\s+(?:менеджер|сотрудник|смены)|"
+    r"\b(?:manager|supervisor|boss|someone\s+in\s+charge|person\s+in\s+charge)\b|"
+    r"kierownik|prze[łl]o[żz]on|szef|dyrektor",
+    re.IGNORECASE,
+)
+
+
+# a request for a person with whom, when named after it ("позовите руководителя")
+_ASKED_WHOM = re.compile(
+    rf"(?:{_HUMAN.pattern})(?:\s+(?:мне\s+|me\s+|mi\s+)?(?:{_STAFF}))?", re.IGNORECASE
+)
+
+
+def manager_asked(text: str) -> bool:
+    """A person asked for, and that person is a manager or a supervisor."""
+    return any(_MANAGEMENT.search(m.group()) for m in _ASKED_WHOM.finditer(text or ""))
+
+
+def without_person_asked(text: str) -> str:
+    """``text`` less its request for a person ("Дайте мне руководителя, заказ пришёл разбитый":
+    what is left tells the problem; the manager asked for is no complaint about staff)."""
+    return _ASKED_WHOM.sub(" ", text or "")
+
+
 def asks_for_person(text: str) -> bool:
     """ "A real person, please", "call me back", in words (short messages only)."""
     return wants_person(text) and len(text) < 120
@@ -237,6 +266,7 @@ class HandoffFlow:
                 # no word for one) was passed to a colleague at once: the KB's sure answer
                 return True
         if wants_person:
-            ctx.request_handoff("customer_request", "normal")
+            # a manager asked for comes urgently (the playbook's tier 3)
+            ctx.request_handoff("customer_request", "high" if manager_asked(text) else "normal")
             return True
         return False
