@@ -1533,6 +1533,31 @@ async def test_a_senior_alerted_in_private_gets_a_link_to_the_topic(sandbox: San
     assert "сотрудников" not in " ".join(bot_texts(fake, OLGA)), bot_texts(fake, OLGA)
 
 
+async def test_an_admins_command_where_it_does_not_work_says_where_it_does(
+    sandbox: Sandbox,
+) -> None:
+    """Olga, a senior operator but no admin, sent /report in her private chat and was told,
+    as a customer is, 'Эта команда — для сотрудников магазина'; the admin's /kb_list in the
+    operators' group got no answer at all. Each now says where the command works."""
+    from bot.sandbox.run import ADMIN_ID
+
+    fake = sandbox.server.fake
+    fake.user_sends(OLGA, "/report 7")
+    said = await fake.wait_for_bot_message(OLGA, text_contains="/report", timeout=20)
+    assert "admins" in said[-1]["text"] and "сотрудников" not in said[-1]["text"], said[-1]
+    fake.user_sends(ADMIN_ID, "/kb_list", chat_id=OPERATORS_CHAT_ID)
+    await fake.wait_for(
+        lambda: any(
+            "/kb_list is an admin command" in (m.get("text") or "")
+            for m in fake.messages(OPERATORS_CHAT_ID, from_bot=True)
+        ),
+        timeout=20,
+    )
+    # the admin's own private chat still runs it
+    fake.user_sends(ADMIN_ID, "/kb_list")
+    await fake.wait_for_bot_message(ADMIN_ID, text_contains="knowledge base", timeout=20)
+
+
 async def test_a_customer_who_unblocks_the_bot_is_reachable_again_on_the_card(
     sandbox: Sandbox,
 ) -> None:

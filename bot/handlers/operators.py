@@ -73,6 +73,7 @@ from bot.delivery import (
     with_retry,
 )
 from bot.dialogs.texts import Texts, label
+from bot.handlers.admin_kb import ADMIN_COMMANDS, OPERATOR_COMMANDS
 from bot.handlers.convert import attachments_of
 from bot.middlewares import outside_transaction
 from bot.services import Services
@@ -201,6 +202,13 @@ def create_router(settings: Settings) -> Router:
     @router.message(Command("help", "start"))
     async def operator_help(message: Message, session: AsyncSession) -> None:
         await reply_after_reading(session, message.reply, texts("op_help"))
+
+    @router.message(Command(*ADMIN_ONLY))
+    async def admin_command_here(message: Message, session: AsyncSession) -> None:
+        """'/kb_list' in the group got no answer: the admins' commands work in a private
+        chat with the bot."""
+        said = texts("op_group_admin_command", command=_command_name(message))
+        await reply_after_reading(session, message.reply, said)
 
     @router.message(Command("queue"), flags=OPERATOR)
     async def queue(
@@ -530,7 +538,23 @@ def create_private_router(settings: Settings) -> Router:
         said = texts("op_private_ticket_command")
         await reply_after_reading(session, message.answer, said)
 
+    @router.message(Command(*ADMIN_ONLY), ~F.from_user.id.in_(set(settings.admin_ids)))
+    async def admin_command_not_theirs(message: Message, session: AsyncSession) -> None:
+        """'/report' from a senior who is not an admin was told, as a customer would be, that
+        the command is for the shop's staff: it is for the admins."""
+        said = texts("op_private_admin_command", command=_command_name(message))
+        await reply_after_reading(session, message.answer, said)
+
     return router
+
+
+# the admins' commands that are no operator's (/start and /help are everyone's)
+ADMIN_ONLY = sorted(ADMIN_COMMANDS - OPERATOR_COMMANDS - {"start", "help"})
+
+
+def _command_name(message: Message) -> str:
+    """'/kb_list' for '/kb_list@shop_bot 2'."""
+    return (message.text or "/").split(maxsplit=1)[0].split("@")[0]
 
 
 # what an operator writes in a topic and the customer can receive; the rest is Telegram's
