@@ -5395,6 +5395,10 @@ WED_12_MSK = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)  # mid-day in Moscow: operat
         ("I want to talk to a real person", "I'm still waiting...", "colleague"),
         ("Chcę rozmawiać z konsultantem", "czekam", "konsultant"),
         ("Chcę rozmawiać z konsultantem", "nadal czekam na odpowiedź", "konsultant"),
+        # waiting for long: "Halo? Jest tam ktoś? Czekam już długo." got no reply at all
+        ("Chcę rozmawiać z konsultantem", "Halo? Jest tam ktoś? Czekam już długo.", "konsultant"),
+        ("позовите оператора", "алло, жду уже долго", "коллег"),
+        ("I want to talk to a real person", "Hello? I've been waiting for ages", "colleague"),
         # "And?" got "I've passed this on as well"
         ("I want to talk to a real person", "And?", "colleague"),
         ("I want to talk to a real person", "so??", "colleague"),

@@ -145,10 +145,16 @@ _STILL_THERE = re.compile(
     r"ile\s+(?:jeszcze\s+)?(?:mam\s+|mamy\s+)?czeka[ćc]|(?:dlaczego\s+)?nikt\s+nie\s+"
     r"odpowiada|kiedy\s+(?:kto[śs]\s+)?odpowie(?:cie)?|odezwie\s+si[ęe]\s+kto[śs]|"
     # "жду", "still waiting", "nadal czekam": waiting, said to whoever is there
-    r"ну+|(?:я\s+)?(?:вс[её]\s+ещ[её]\s+|до\s+сих\s+пор\s+|уже\s+|тут\s+)?жд(?:у|[её]м)"
-    r"(?:\s+ответа)?|(?:i'?m\s+|i\s+am\s+|we'?re\s+)?(?:still\s+)?waiting(?:\s+(?:here|"
-    r"for\s+(?:an?\s+)?(?:answer|reply|response)))?|(?:nadal\s+|wci[ąa][żz]\s+|ci[ąa]gle\s+|"
-    r"dalej\s+)?czekam(?:y)?(?:\s+na\s+odpowied[źz])?)"
+    # "жду уже долго", "I've been waiting for ages", "czekam już długo": and for long
+    r"ну+|(?:я\s+)?(?:вс[её]\s+ещ[её]\s+|до\s+сих\s+пор\s+|уже\s+|тут\s+|давно\s+|"
+    r"(?:уже\s+)?(?:так\s+)?долго\s+)?жд(?:у|[её]м)(?:\s+ответа)?(?:\s+(?:уже\s+)?(?:так\s+)?"
+    r"(?:давно|долго|целую\s+вечность|полчаса|час))?|(?:i'?m\s+|i\s+am\s+|we'?re\s+|"
+    r"i'?ve\s+been\s+|i\s+have\s+been\s+)?(?:still\s+)?waiting(?:\s+(?:here|"
+    r"for\s+(?:an?\s+)?(?:answer|reply|response)))?(?:\s+(?:for\s+)?(?:so\s+long|ages|"
+    r"forever|(?:such\s+|a\s+)?(?:long|long\s+time)|half\s+an\s+hour|an\s+hour))?|"
+    r"(?:nadal\s+|wci[ąa][żz]\s+|ci[ąa]gle\s+|dalej\s+|(?:ju[żz]\s+)?(?:tak\s+)?d[łl]ugo\s+)?"
+    r"czekam(?:y)?(?:\s+na\s+odpowied[źz])?(?:\s+(?:ju[żz]\s+)?(?:tak\s+)?(?:d[łl]ugo|od\s+dawna|"
+    r"wieki|p[óo][łl]\s+godziny|godzin[ęe]))?)"
     r"(?![^\W\d_])\W*)*$",
     re.IGNORECASE,
 )
