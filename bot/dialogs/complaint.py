@@ -1231,6 +1231,16 @@ class ComplaintFlow:
             case is not None
             and case.get("stage") == "done"
             and not ctx.incoming.callback_data
+            and _rule_compensation_asked(rule := self._case_rule(ctx, case), text)
+        ):
+            # "do I get points for the delay?" after the case was settled (the FAQ's points)
+            ctx.state.pop("survey", None)
+            await self._rule_compensation(ctx, case, rule)
+            return True
+        if (
+            case is not None
+            and case.get("stage") == "done"
+            and not ctx.incoming.callback_data
             and _asks_compensation(text)
             and await self._compensation_after(ctx, case, text)
         ):
@@ -2769,6 +2779,18 @@ class ComplaintFlow:
                 # "5", "вариант 4": an option the offer does not have; which one is meant
                 self._ask_again(ctx, case, "complaint_choose_again", buttons)
                 return True
+            named = [] if data else [c for c in self.rules.compensations if c.named_in(text)]
+            if (
+                len(named) == 1
+                and _wants(text, named[0].words)
+                and not _asks_about(text)
+                # by a word that is no delivery asked for ("доставку повторите")
+                and (_COMPENSATION_ASKED.search(text) or _FREE_OR_GIFT.search(text))
+            ):
+                # "давайте купон", "a coupon is fine", "może być kupon" at the fixes offered
+                # (it was "not sure which one you mean"): that compensation instead of a fix
+                case["stage"] = "compensation"
+                return await self._compensation(ctx, case, f"cmp:comp:{named[0].kind}")
             compared = [] if data else _compared_options(text, rule.options)
             if not data and not compared and _OPTIONS_ASKED.search(text):
                 # "which one is faster?", "what are my options?", "co będzie szybciej?" (it was
@@ -2895,6 +2917,9 @@ class ComplaintFlow:
         kinds = [c.kind for c in self.rules.compensations]
         kind = data.removeprefix("cmp:comp:") if data.startswith("cmp:comp:") else None
         text = "" if data else (ctx.incoming.text or "")
+        if kind is None and text and _item_not_compensation(text):
+            await self._item_wanted(ctx, case, text)
+            return True
         if kind is None and text and _wants(text, _MONEY_COMPENSATION):
             # "I don't want a coupon, I want my money back": a refund for an event that is
             # over is for a person to decide, with the whole case
@@ -2971,6 +2996,48 @@ class ComplaintFlow:
         self._after_compensation(ctx, case)
         return True
 
+    async def _rule_compensation(
+        self, ctx: TurnContext, case: dict[str, Any], rule: TypeRule
+    ) -> None:
+        """What the shop gives for this kind of problem (rules: the type's ``compensation``,
+        300 points for a late delivery), asked for ("а баллы за задержку будут?": it was the
+        FAQ's loyalty programme): confirmed and kept on the case, once."""
+        given = rule.compensation
+        assert given is not None
+        ctx.say(f"comp_rule_{given.kind}", value=_num(given.value))
+        if case.get("rule_compensation") != given.kind:
+            case["rule_compensation"] = given.kind
+            ctx.event("compensation_offered", kind=given.kind, value=given.value)
+            await self._save(ctx, case)
+
+    async def _item_wanted(self, ctx: TurnContext, case: dict[str, Any], text: str) -> None:
+        """The thing itself wanted, a compensation turned down ("мне не скидка нужна, мне нужен
+        конструктор": a person with no word, or the coupon given anyway): no coupon (one
+        offered or given is withdrawn), the case says what the customer wants, and the item is
+        chased: the promise made stands, the type's team is asked now, or a person."""
+        _add_description(ctx.state.setdefault("known", {}), text)
+        case["wanted"] = "the item itself, not a compensation"
+        if case.get("stage") == "compensation" or self._given_in_case(ctx, case):
+            case["compensation"] = None
+            ctx.event("compensation_withdrawn", complaint_id=case.get("id"))
+        ctx.event("item_wanted", complaint_id=case.get("id"))
+        lead = ctx.texts("complaint_item_wanted")
+        rule = self._case_rule(ctx, case)
+        if case.get("promise"):
+            ctx.say_text(f"{lead} {_promise_text(ctx, case)}")
+        elif rule.fix == "forward":
+            case["outcome"] = f"forwarded_{rule.team or 'team'}"
+            team = f"team_{rule.team or 'quality'}"
+            self._promise(ctx, case, rule, _urgent(case, "fix_forward"), team=team, lead=lead)
+        else:
+            case["stage"] = "handed_over"
+            await self._save(ctx, case)
+            ctx.say_text(f"{lead} {ctx.texts('complaint_to_person')}")
+            ctx.request_handoff("needs_person")
+            return
+        await self._save(ctx, case)
+        self._ask_satisfaction(ctx, case)
+
     def _after_compensation(self, ctx: TurnContext, case: dict[str, Any]) -> None:
         """Is that OK? after the compensation; a case settled before it is settled again."""
         if case.pop("settled", False):
@@ -3013,6 +3080,13 @@ class ComplaintFlow:
             if other in rule.options and other != case["choice"]:
                 await self._change_fix(ctx, case, rule, other)
                 return True
+        if not data and _item_not_compensation(text):
+            await self._item_wanted(ctx, case, text)
+            return True
+        if not data and _rule_compensation_asked(rule, text):
+            await self._rule_compensation(ctx, case, rule)
+            self._ask_satisfaction(ctx, case)
+            return True
         if not data and rule.fix == "forward" and rule.team == "logistics" and redelivery(text):
             # "привезите ещё раз", "deliver it again" to "is that OK?" after the parcel went to
             # the delivery team: a new delivery attempt is that team's fix itself, arranged and
@@ -3535,6 +3609,52 @@ _COMPENSATION_ASKED = re.compile(
 )
 
 
+# "бесплатная доставка", "a gift is fine", "może być prezent": the other compensations named
+_FREE_OR_GIFT = re.compile(r"бесплатн|подар|\bfree\b|\bgift|darmow|prezent|upomin", re.IGNORECASE)
+# "мне не скидка нужна, мне нужен конструктор", "rabat mi nic nie da, chcę dostać paczkę", "I
+# don't want a coupon, I want my order": the thing itself wanted, not a compensation
+_ITEM_WANTED = re.compile(
+    r"нуж(?:ен|на|но|ны)\s+(?:мне\s+)?(?:мо\w+\s+|сам\w*\s+|сво\w+\s+)?"
+    r"(?!скидк|купон|промокод|компенсац|деньг|бонус|балл|подар)[а-яё]{4,}|"
+    r"(?:хочу|жду|верните)\s+(?:получить\s+)?(?:сво\w+\s+|мо\w+\s+|сам\w+\s+)?"
+    r"(?:заказ|посылк|товар|покупк)|(?<!\w)(?:привез|довез|доставьте|пусть\s+доставят)|"
+    r"\b(?:want|need)\s+(?:my|the)\s+(?:order|parcel|package|item|stuff|delivery|things?)\b|"
+    r"\b(?:get|bring|send|deliver)\s+(?:me\s+)?my\b|"
+    r"\b(?:chc[ęe]|potrzebuj[ęe]|czekam\s+na)\s+(?:dosta[ćc]\s+|otrzyma[ćc]\s+)?(?:moj\w*\s+|"
+    r"sw\w+\s+)?(?:paczk|zam[óo]wieni|towar|przesy[łl]k)|(?<!\w)(?:dowie[źz]cie|przywie[źz]cie)",
+    re.IGNORECASE,
+)
+# "rabat mi nic nie da", "keep your discount", "скидка мне ничего не даст": of no use
+_NO_USE = re.compile(
+    r"ничего\s+(?:мне\s+)?не\s+(?:даст|дадут)|не\s+поможет|ни\s+к\s+чему|\bkeep\s+(?:your|the)\b|"
+    r"won'?t\s+help|\bno\s+use\b|nic\s+(?:mi\s+)?nie\s+da|nie\s+pomo[żz]e",
+    re.IGNORECASE,
+)
+
+
+def _rule_compensation_asked(rule: TypeRule, text: str) -> bool:
+    """The type's own compensation asked about or for by its words ("а баллы за задержку
+    будут?", "do I get points for the delay?"), not turned down."""
+    given = rule.compensation
+    return bool(
+        given is not None
+        and text
+        and given.named_in(text)
+        and (asks_question(text) or _ASKS_FOR.search(text) or _GIVE.search(text))
+        and _wants(text, given.words)
+        and not _NOT_NEEDED.search(text)
+    )
+
+
+def _item_not_compensation(text: str) -> bool:
+    """The thing itself wanted and a compensation turned down ("I don't want a coupon, I want
+    my order"), not asked for."""
+    if not (_ITEM_WANTED.search(text) and _COMPENSATION_ASKED.search(text)):
+        return False
+    named = [m.group(0).lower() for m in _COMPENSATION_ASKED.finditer(text)]
+    return bool(_NO_USE.search(text) or _NOT_NEEDED.search(text) or not _wants(text, named))
+
+
 # "и скидку дайте за беспокойство", "give me a discount", "dajcie rabat": asked in the imperative
 _GIVE = re.compile(
     r"(?<!\w)(?:дайте|дадите|сделайте|положен\w*)(?!\w)|\bgive\s+(?:me|us)\b|\bi\s+deserve\b|"
@@ -3659,11 +3779,20 @@ def _named_options(text: str, options: list[str]) -> list[str]:
     it turns down left out ("не хочу замену, деньги верните", "a refund, not a replacement",
     "wolę zwrot zamiast wymiany": the refund; "не хочу замену" alone names none)."""
     low = text.lower()
+    # "chcę wymianę", "хочу замену" where no replacement is offered but the missing thing sent
+    # is: that is its replacement (it was "not sure which one you mean", or a person)
+    swapped = (
+        ["resend"]
+        if "resend" in options
+        and "replacement" not in options
+        and _wants(low, _REMEDY_WORDS["replacement"])
+        else []
+    )
     for words in (OPTION_WORDS, OPTION_WEAK_WORDS):
         named = [o for o in options if any(w in low for w in words.get(o, ()))]
         if named:
-            return [o for o in named if _wants(low, words.get(o, ()))]
-    return []
+            return [o for o in named if _wants(low, words.get(o, ()))] or swapped
+    return swapped
 
 
 # an option turned down by what comes before it: "не хочу замену", "not a replacement", "no
