@@ -8057,3 +8057,76 @@ async def test_a_delivery_asked_again_at_the_missing_item_fixes_is_no_free_deliv
     await d.send("В заказе 3402041 не хватает одной тарелки")
     await d.send("доставку повторите")
     assert not d.of("compensation_chosen"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("turns", "figure"),
+    [
+        (
+            [
+                "Order 3402051 arrived with a cracked screen",
+                "replacement please",
+                "and I want $100 for my wasted time",
+            ],
+            "$100",
+        ),
+        (
+            ["Заказ 3402052 пришёл с разбитым экраном", "замену", "и ещё хочу 50% скидку сверху"],
+            "50%",
+        ),
+        (
+            [
+                "Zamówienie 3402053 przyszło z pękniętym ekranem",
+                "wymiana",
+                "chcę jeszcze 200 zł rekompensaty za stracony czas",
+            ],
+            "200 zł",
+        ),
+        (
+            [
+                "Заказ 3402054 опаздывает на неделю",
+                "да, спасибо",
+                "и ещё хочу 50% скидку за задержку",
+            ],
+            "50%",
+        ),
+    ],
+)
+async def test_an_extra_compensation_over_the_goodwill_threshold_goes_to_a_person(
+    services: Services, turns: list[str], figure: str
+) -> None:
+    """'and I want $100 for my wasted time' after a replacement was chosen got 'Thank you, got
+    it' (the demand ignored), '50% сверху' the 10% coupon with the 50% unsaid: acknowledged,
+    and more than the goodwill threshold (or the coupons the rules give) is passed to a
+    person who decides, said so."""
+    d = Dialogue(services, str(next(_ids)))
+    for said in turns:
+        await d.send(said)
+    last = " ".join(d.replies[-1])
+    assert figure in last and THANKS.search(last), last
+    assert d.of("compensation_demanded") and d.of("escalated"), last
+    assert not [e for e in d.of("compensation_offered") if e["turn"] == len(turns) - 1], last
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        [
+            "Заказ 3402061 опаздывает на неделю",
+            "и ещё хочу компенсацию 500 рублей за потраченное время",
+        ],
+        ["Заказ 3402062 пришёл с разбитым экраном", "замену", "и хочу 500 рублей за беспокойство"],
+    ],
+)
+async def test_an_extra_compensation_under_the_goodwill_threshold_is_granted(
+    services: Services, turns: list[str]
+) -> None:
+    """'и ещё хочу компенсацию 500 рублей за потраченное время' got the 10% coupon: under the
+    goodwill threshold (1000 ₽) the sum is granted at once, and the case goes on."""
+    d = Dialogue(services, str(next(_ids)))
+    for said in turns:
+        await d.send(said)
+    last = " ".join(d.replies[-1])
+    assert "500" in last and not d.of("escalated"), last
+    assert [e["amount"] for e in d.of("goodwill_approved")] == [500], last
+    assert (await d.state())["complaint"]["stage"] != "handed_over"

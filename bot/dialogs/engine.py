@@ -1710,6 +1710,7 @@ PERSON_SAID = frozenset(
         "order_status_pass_media",
         "complaint_not_satisfied",
         "complaint_to_person",
+        "comp_demand_to_person",
         "survey_sorry_reopen",
         "callback_noted",
         "callback_noted_ask",
