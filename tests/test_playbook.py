@@ -8049,6 +8049,15 @@ async def test_a_fix_or_a_coupon_typed_at_the_missing_item_fixes_is_taken(
     assert not d.of("escalated"), d.replies[-1]
 
 
+async def test_a_coupon_typed_at_the_wrong_item_fixes_is_taken(services: Services) -> None:
+    """'давайте купон' at a wrong item's fixes (replacement, refund) is the coupon instead."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("По заказу 3402037 прислали не тот товар", photo=True)
+    await d.send("давайте купон")
+    assert [e["kind"] for e in d.of("compensation_chosen")] == ["coupon"], d.replies[-1]
+    assert not d.of("fix_chosen") and d.of("satisfaction_check"), d.replies[-1]
+
+
 async def test_a_delivery_asked_again_at_the_missing_item_fixes_is_no_free_delivery(
     services: Services,
 ) -> None:

@@ -3101,6 +3101,7 @@ class ComplaintFlow:
             case["stage"] = "handed_over"
             await self._save(ctx, case)
             ctx.say_text(f"{lead} {ctx.texts('complaint_to_person')}")
+            ctx.person_said = True  # the colleague is said to come: no second "connecting"
             ctx.request_handoff("needs_person")
             return
         await self._save(ctx, case)
@@ -3689,7 +3690,8 @@ _FREE_OR_GIFT = re.compile(r"бесплатн|подар|\bfree\b|\bgift|darmow|
 # don't want a coupon, I want my order": the thing itself wanted, not a compensation
 _ITEM_WANTED = re.compile(
     r"нуж(?:ен|на|но|ны)\s+(?:мне\s+)?(?:мо\w+\s+|сам\w*\s+|сво\w+\s+)?"
-    r"(?!скидк|купон|промокод|компенсац|деньг|бонус|балл|подар)[а-яё]{4,}|"
+    r"(?!скидк|купон|промокод|компенсац|деньг|бонус|балл|подар|помощ|челов|оператор|менедж|"
+    r"руковод|ответ)[а-яё]{4,}|"
     r"(?:хочу|жду|верните)\s+(?:получить\s+)?(?:сво\w+\s+|мо\w+\s+|сам\w+\s+)?"
     r"(?:заказ|посылк|товар|покупк)|(?<!\w)(?:привез|довез|доставьте|пусть\s+доставят)|"
     r"\b(?:want|need)\s+(?:my|the)\s+(?:order|parcel|package|item|stuff|delivery|things?)\b|"
