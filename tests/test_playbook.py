@@ -8110,3 +8110,204 @@ async def test_an_operator_asked_for_comes_at_normal_priority(services: Services
     d = Dialogue(services, str(next(_ids)))
     await d.send("Позовите менеджера, пожалуйста")
     assert [e["priority"] for e in d.of("escalated")] == ["normal"]
+
+
+@pytest.mark.parametrize(
+    ("opening", "said", "words"),
+    [
+        (
+            "Заказ 3402001 опаздывает уже на неделю, где мой конструктор?",
+            "мне не скидка нужна, мне нужен конструктор",
+            "товар",
+        ),
+        (
+            "Paczka 3402002 spóźnia się już tydzień",
+            "rabat mi nic nie da, chcę dostać paczkę",
+            "tow",
+        ),
+        ("My order 3402003 is a week late", "I don't want a coupon, I want my order", "item"),
+        ("My order 3402004 is a week late", "keep your discount, just get me my parcel", "item"),
+    ],
+)
+async def test_a_compensation_turned_down_for_the_item_chases_the_item(
+    services: Services, opening: str, said: str, words: str
+) -> None:
+    """'мне не скидка нужна, мне нужен конструктор' after a late parcel went to the delivery
+    team was handed to a person with no word on it, or got the coupon anyway: no coupon, the
+    order is chased (the team's promise said again), and the case says the item is wanted."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send(said)
+    last = " ".join(d.replies[-1])
+    assert not d.of("escalated") and not [e for e in d.of("compensation_offered") if e["turn"]]
+    assert words in last.lower() and "24" in last, last
+    state = await d.state()
+    assert "item" in state["complaint"]["wanted"] and state["complaint"]["stage"] == "satisfaction"
+
+
+@pytest.mark.parametrize(
+    ("opening", "said"),
+    [
+        (
+            "Заказ 3402011 опаздывает на две недели, больше никогда у вас ничего не закажу!",
+            "не нужна мне ваша скидка, привезите заказ",
+        ),
+        (
+            "Заказ 3402012 не пришёл, а праздник уже прошёл",
+            "мне не нужен купон, пусть привезут товар",
+        ),
+    ],
+)
+async def test_a_compensation_given_or_offered_is_withdrawn_when_the_item_is_wanted(
+    services: Services, opening: str, said: str
+) -> None:
+    """The angry customer's coupon, or the compensation offered for a missed event, turned
+    down for the order itself: withdrawn, and the delivery team chases the order."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send(said)
+    assert d.of("compensation_withdrawn") and not d.of("compensation_chosen"), d.replies[-1]
+    assert "24" in " ".join(d.replies[-1]) and not d.of("escalated"), d.replies[-1]
+    assert (await d.state())["complaint"]["compensation"] is None
+
+
+@pytest.mark.parametrize(
+    ("opening", "asked", "said"),
+    [
+        ("Заказ 3402021 задержали на 5 дней", "а баллы за задержку будут?", "300 баллов"),
+        ("Zamówienie 3402022 spóźnia się 5 dni", "dostanę punkty za opóźnienie?", "300 punktów"),
+        ("My order 3402023 is 5 days late", "do I get points for the delay?", "300 points"),
+    ],
+)
+async def test_points_for_a_delay_asked_for_are_confirmed_on_the_case(
+    shop: Services, opening: str, asked: str, said: str
+) -> None:
+    """'а баллы за задержку будут?' after a late parcel went to the delivery team got the
+    loyalty programme's FAQ answer: the 300 points the shop gives for a delay (the FAQ's own
+    promise, the rules' delivery_delay compensation), confirmed and kept on the case."""
+    d = Dialogue(shop, str(next(_ids)))
+    await d.send(opening)
+    await d.send(asked)
+    assert said in " ".join(d.replies[-1]) and not d.of("faq_answered"), d.replies[-1]
+    offered = [e for e in d.of("compensation_offered") if e["turn"] == 1]
+    assert [(e["kind"], e["value"]) for e in offered] == [("points", 300)]
+    assert (await d.state())["complaint"]["rule_compensation"] == "points"
+
+
+@pytest.mark.parametrize(
+    ("opening", "said", "chosen"),
+    [
+        ("Zamówienie 3402031 przyszło niekompletne, brakuje kabla", "chcę wymianę", "resend"),
+        ("В заказе 3402032 не хватает одной тарелки", "хочу замену", "resend"),
+        ("Order 3402033 came without the charger", "I'd like a replacement", "resend"),
+        ("В заказе 3402034 не хватает одной тарелки", "давайте купон", "coupon"),
+        ("Order 3402035 came without the charger", "a coupon is fine", "coupon"),
+        ("Zamówienie 3402036 przyszło niekompletne, brakuje kabla", "może być kupon", "coupon"),
+    ],
+)
+async def test_a_fix_or_a_coupon_typed_at_the_missing_item_fixes_is_taken(
+    services: Services, opening: str, said: str, chosen: str
+) -> None:
+    """'chcę wymianę', 'давайте купон', 'a coupon is fine' at the missing item's fixes (send
+    the missing thing, the money back) got 'not sure which one you mean' or a person: the
+    missing thing sent (its replacement), or the coupon instead of a fix."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send(said)
+    took = [e["option"] for e in d.of("fix_chosen")] + [
+        e["kind"] for e in d.of("compensation_chosen")
+    ]
+    assert took == [chosen] and d.of("satisfaction_check"), d.replies[-1]
+    assert not d.of("escalated"), d.replies[-1]
+
+
+async def test_a_coupon_typed_at_the_wrong_item_fixes_is_taken(services: Services) -> None:
+    """'давайте купон' at a wrong item's fixes (replacement, refund) is the coupon instead."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("По заказу 3402037 прислали не тот товар", photo=True)
+    await d.send("давайте купон")
+    assert [e["kind"] for e in d.of("compensation_chosen")] == ["coupon"], d.replies[-1]
+    assert not d.of("fix_chosen") and d.of("satisfaction_check"), d.replies[-1]
+
+
+async def test_a_delivery_asked_again_at_the_missing_item_fixes_is_no_free_delivery(
+    services: Services,
+) -> None:
+    """'доставку повторите' at the missing item's fixes is no free delivery chosen."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("В заказе 3402041 не хватает одной тарелки")
+    await d.send("доставку повторите")
+    assert not d.of("compensation_chosen"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("turns", "figure"),
+    [
+        (
+            [
+                "Order 3402051 arrived with a cracked screen",
+                "replacement please",
+                "and I want $100 for my wasted time",
+            ],
+            "$100",
+        ),
+        (
+            ["Заказ 3402052 пришёл с разбитым экраном", "замену", "и ещё хочу 50% скидку сверху"],
+            "50%",
+        ),
+        (
+            [
+                "Zamówienie 3402053 przyszło z pękniętym ekranem",
+                "wymiana",
+                "chcę jeszcze 200 zł rekompensaty za stracony czas",
+            ],
+            "200 zł",
+        ),
+        (
+            [
+                "Заказ 3402054 опаздывает на неделю",
+                "да, спасибо",
+                "и ещё хочу 50% скидку за задержку",
+            ],
+            "50%",
+        ),
+    ],
+)
+async def test_an_extra_compensation_over_the_goodwill_threshold_goes_to_a_person(
+    services: Services, turns: list[str], figure: str
+) -> None:
+    """'and I want $100 for my wasted time' after a replacement was chosen got 'Thank you, got
+    it' (the demand ignored), '50% сверху' the 10% coupon with the 50% unsaid: acknowledged,
+    and more than the goodwill threshold (or the coupons the rules give) is passed to a
+    person who decides, said so."""
+    d = Dialogue(services, str(next(_ids)))
+    for said in turns:
+        await d.send(said)
+    last = " ".join(d.replies[-1])
+    assert figure in last and THANKS.search(last), last
+    assert d.of("compensation_demanded") and d.of("escalated"), last
+    assert not [e for e in d.of("compensation_offered") if e["turn"] == len(turns) - 1], last
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        [
+            "Заказ 3402061 опаздывает на неделю",
+            "и ещё хочу компенсацию 500 рублей за потраченное время",
+        ],
+        ["Заказ 3402062 пришёл с разбитым экраном", "замену", "и хочу 500 рублей за беспокойство"],
+    ],
+)
+async def test_an_extra_compensation_under_the_goodwill_threshold_is_granted(
+    services: Services, turns: list[str]
+) -> None:
+    """'и ещё хочу компенсацию 500 рублей за потраченное время' got the 10% coupon: under the
+    goodwill threshold (1000 ₽) the sum is granted at once, and the case goes on."""
+    d = Dialogue(services, str(next(_ids)))
+    for said in turns:
+        await d.send(said)
+    last = " ".join(d.replies[-1])
+    assert "500" in last and not d.of("escalated"), last
+    assert [e["amount"] for e in d.of("goodwill_approved")] == [500], last
+    assert (await d.state())["complaint"]["stage"] != "handed_over"

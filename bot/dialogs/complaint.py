@@ -72,6 +72,7 @@ from bot.dialogs.slots import (
 from bot.dialogs.slots import words as word_count
 from bot.dialogs.texts import SOURCE, catalogue, money
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
+from bot.nlu.extract import extract_money
 from bot.nlu.lexicon import (
     RESEND_ASKED,
     SITE_FAILURE,
@@ -1279,6 +1280,26 @@ class ComplaintFlow:
             case is not None
             and case.get("stage") == "done"
             and not ctx.incoming.callback_data
+            and _rule_compensation_asked(rule := self._case_rule(ctx, case), text)
+        ):
+            # "do I get points for the delay?" after the case was settled (the FAQ's points)
+            ctx.state.pop("survey", None)
+            await self._rule_compensation(ctx, case, rule)
+            return True
+        if (
+            case is not None
+            and case.get("stage") == "done"
+            and not ctx.incoming.callback_data
+            and (demand := self._demand(ctx, text))
+        ):
+            # "and I want $100 for my wasted time" after the case was settled
+            ctx.state.pop("survey", None)
+            await self._extra_demand(ctx, case, text, *demand)
+            return True
+        if (
+            case is not None
+            and case.get("stage") == "done"
+            and not ctx.incoming.callback_data
             and _asks_compensation(text)
             and await self._compensation_after(ctx, case, text)
         ):
@@ -2225,6 +2246,9 @@ class ComplaintFlow:
             # Angry now ("I'll never order again"): warmer, a goodwill gesture, a person.
             await self._set_kind(ctx, case, "angry")
             self._gesture(ctx, ctx.texts("complaint_sorry_angry"))
+        if stage in _TALKING and stage != "compensation" and (demand := self._demand(ctx, text)):
+            await self._extra_demand(ctx, case, text, *demand)
+            return True
         if stage == "collecting":
             return await self._collect(ctx, case)
         if stage == "fix_choice":
@@ -2840,6 +2864,18 @@ class ComplaintFlow:
                 # "5", "вариант 4": an option the offer does not have; which one is meant
                 self._ask_again(ctx, case, "complaint_choose_again", buttons)
                 return True
+            named = [] if data else [c for c in self.rules.compensations if c.named_in(text)]
+            if (
+                len(named) == 1
+                and _wants(text, named[0].words)
+                and not _asks_about(text)
+                # by a word that is no delivery asked for ("доставку повторите")
+                and (_COMPENSATION_ASKED.search(text) or _FREE_OR_GIFT.search(text))
+            ):
+                # "давайте купон", "a coupon is fine", "może być kupon" at the fixes offered
+                # (it was "not sure which one you mean"): that compensation instead of a fix
+                case["stage"] = "compensation"
+                return await self._compensation(ctx, case, f"cmp:comp:{named[0].kind}")
             compared = [] if data else _compared_options(text, rule.options)
             if not data and not compared and _OPTIONS_ASKED.search(text):
                 # "which one is faster?", "what are my options?", "co będzie szybciej?" (it was
@@ -2966,6 +3002,9 @@ class ComplaintFlow:
         kinds = [c.kind for c in self.rules.compensations]
         kind = data.removeprefix("cmp:comp:") if data.startswith("cmp:comp:") else None
         text = "" if data else (ctx.incoming.text or "")
+        if kind is None and text and _item_not_compensation(text):
+            await self._item_wanted(ctx, case, text)
+            return True
         if kind is None and text and _wants(text, _MONEY_COMPENSATION):
             # "I don't want a coupon, I want my money back": a refund for an event that is
             # over is for a person to decide, with the whole case
@@ -3042,6 +3081,103 @@ class ComplaintFlow:
         self._after_compensation(ctx, case)
         return True
 
+    def _demand(self, ctx: TurnContext, text: str) -> tuple[str, float | None] | None:
+        """A compensation asked for with its figure, more than the bot gives on its own ("and I
+        want $100 for my wasted time", "и ещё хочу 50% скидку сверху"): the figure as said,
+        and a sum's worth in the shop's currency (None: a percent, or no rate for it)."""
+        if not text or not _asks_compensation(text):
+            return None
+        if (percent := _PERCENT.search(text)) is not None:
+            given = [self.rules.angry_gesture, *self.rules.compensations]
+            most = max((c.value for c in given if c is not None and c.kind == "coupon"), default=0)
+            return (f"{percent.group(1)}%", None) if int(percent.group(1)) > most else None
+        found = extract_money(text)
+        if found is None:
+            return None
+        code = claim_currency({"currency": found.currency}, ctx.lang, ctx.settings.shop_currency)
+        return money(found.amount, code, ctx.lang), ctx.settings.in_shop_currency(
+            found.amount, code
+        )
+
+    async def _extra_demand(
+        self, ctx: TurnContext, case: dict[str, Any], text: str, asked: str, worth: float | None
+    ) -> None:
+        """A compensation demanded on top of the fix (it was "Thank you, got it", or the 10%
+        coupon with the 50% asked unsaid): under the goodwill threshold it is granted at once
+        (the playbook: small claims are not investigated); more is a person's to decide, said
+        so, with the whole case. Never argued with."""
+        known = ctx.state.setdefault("known", {})
+        if "amount" in ctx.new_slots:
+            known.pop("amount", None)  # the compensation's sum, not the price of the thing
+            known.pop("currency", None)
+        _add_description(known, text)
+        threshold = float(ctx.settings.goodwill_threshold)
+        if worth is None or worth >= threshold:
+            case["stage"] = "handed_over"
+            case["wanted"] = "an extra compensation"
+            await self._save(ctx, case)
+            ctx.event("compensation_demanded", asked=asked, threshold=threshold)
+            ctx.say("comp_demand_to_person", asked=asked)
+            ctx.request_handoff("needs_person")
+            return
+        case["goodwill"] = round(worth + float(case.get("goodwill") or 0), 2)
+        await self._save(ctx, case)
+        ctx.event("goodwill_approved", amount=worth, threshold=threshold, kind="compensation")
+        ctx.say("comp_goodwill_granted", asked=asked)
+        stage = case.get("stage")
+        rule = self._case_rule(ctx, case)
+        awaited = [s for s in _needs(case, rule) if not has(known, s)]
+        if stage == "collecting" and awaited:
+            ctx.say("complaint_waiting_for", items=_slot_list(ctx, awaited))
+        elif stage == "fix_choice":
+            buttons = _option_buttons(ctx, rule)
+            ctx.say("complaint_choose", options=_spelled(buttons), buttons=buttons)
+        elif stage == "satisfaction":
+            self._ask_satisfaction(ctx, case)
+
+    async def _rule_compensation(
+        self, ctx: TurnContext, case: dict[str, Any], rule: TypeRule
+    ) -> None:
+        """What the shop gives for this kind of problem (rules: the type's ``compensation``,
+        300 points for a late delivery), asked for ("а баллы за задержку будут?": it was the
+        FAQ's loyalty programme): confirmed and kept on the case, once."""
+        given = rule.compensation
+        assert given is not None
+        ctx.say(f"comp_rule_{given.kind}", value=_num(given.value))
+        if case.get("rule_compensation") != given.kind:
+            case["rule_compensation"] = given.kind
+            ctx.event("compensation_offered", kind=given.kind, value=given.value)
+            await self._save(ctx, case)
+
+    async def _item_wanted(self, ctx: TurnContext, case: dict[str, Any], text: str) -> None:
+        """The thing itself wanted, a compensation turned down ("мне не скидка нужна, мне нужен
+        конструктор": a person with no word, or the coupon given anyway): no coupon (one
+        offered or given is withdrawn), the case says what the customer wants, and the item is
+        chased: the promise made stands, the type's team is asked now, or a person."""
+        _add_description(ctx.state.setdefault("known", {}), text)
+        case["wanted"] = "the item itself, not a compensation"
+        if case.get("stage") == "compensation" or self._given_in_case(ctx, case):
+            case["compensation"] = None
+            ctx.event("compensation_withdrawn", complaint_id=case.get("id"))
+        ctx.event("item_wanted", complaint_id=case.get("id"))
+        lead = ctx.texts("complaint_item_wanted")
+        rule = self._case_rule(ctx, case)
+        if case.get("promise"):
+            ctx.say_text(f"{lead} {_promise_text(ctx, case)}")
+        elif rule.fix == "forward":
+            case["outcome"] = f"forwarded_{rule.team or 'team'}"
+            team = f"team_{rule.team or 'quality'}"
+            self._promise(ctx, case, rule, _urgent(case, "fix_forward"), team=team, lead=lead)
+        else:
+            case["stage"] = "handed_over"
+            await self._save(ctx, case)
+            ctx.say_text(f"{lead} {ctx.texts('complaint_to_person')}")
+            ctx.person_said = True  # the colleague is said to come: no second "connecting"
+            ctx.request_handoff("needs_person")
+            return
+        await self._save(ctx, case)
+        self._ask_satisfaction(ctx, case)
+
     def _after_compensation(self, ctx: TurnContext, case: dict[str, Any]) -> None:
         """Is that OK? after the compensation; a case settled before it is settled again."""
         if case.pop("settled", False):
@@ -3084,6 +3220,13 @@ class ComplaintFlow:
             if other in rule.options and other != case["choice"]:
                 await self._change_fix(ctx, case, rule, other)
                 return True
+        if not data and _item_not_compensation(text):
+            await self._item_wanted(ctx, case, text)
+            return True
+        if not data and _rule_compensation_asked(rule, text):
+            await self._rule_compensation(ctx, case, rule)
+            self._ask_satisfaction(ctx, case)
+            return True
         if not data and rule.fix == "forward" and rule.team == "logistics" and redelivery(text):
             # "привезите ещё раз", "deliver it again" to "is that OK?" after the parcel went to
             # the delivery team: a new delivery attempt is that team's fix itself, arranged and
@@ -3623,9 +3766,62 @@ _NOTHING_WRONG = re.compile(
 # "а скидку дадите?", "do I get a discount?", "a dostanę jakiś rabat?": compensation asked for
 _COMPENSATION_ASKED = re.compile(
     r"скидк|промокод|купон|компенсац|возмест|бонус|discount|coupon|promo\s*code|voucher|"
-    r"compensat|rabat|zni[żz]k|kupon|rekompensat",
+    r"compensat|rabat|zni[żz]k|kupon|rekompensat|"
+    # "and I want $100 for my wasted time", "хочу 500 рублей за беспокойство"
+    r"за\s+(?:потраченное\s+|потерянное\s+|мо[её]\s+)?время|за\s+(?:беспокойство|нервы|неудобств)|"
+    r"\bfor\s+(?:my|the)\s+(?:wasted\s+|lost\s+)?(?:time|trouble|inconvenience|hassle)|wasted\s+time|"
+    r"stracon\w*\s+czas|za\s+(?:m[óo]j\s+)?czas|za\s+(?:fatyg|k[łl]opot|nerwy|niedogodno)",
     re.IGNORECASE,
 )
+
+
+# "50% скидку", "50 процентов", "50 percent", "50 procent"
+_PERCENT = re.compile(r"(\d{1,3})\s*(?:%|процент|percent|proc)", re.IGNORECASE)
+# "бесплатная доставка", "a gift is fine", "może być prezent": the other compensations named
+_FREE_OR_GIFT = re.compile(r"бесплатн|подар|\bfree\b|\bgift|darmow|prezent|upomin", re.IGNORECASE)
+# "мне не скидка нужна, мне нужен конструктор", "rabat mi nic nie da, chcę dostać paczkę", "I
+# don't want a coupon, I want my order": the thing itself wanted, not a compensation
+_ITEM_WANTED = re.compile(
+    r"нуж(?:ен|на|но|ны)\s+(?:мне\s+)?(?:мо\w+\s+|сам\w*\s+|сво\w+\s+)?"
+    r"(?!скидк|купон|промокод|компенсац|деньг|бонус|балл|подар|помощ|челов|оператор|менедж|"
+    r"руковод|ответ)[а-яё]{4,}|"
+    r"(?:хочу|жду|верните)\s+(?:получить\s+)?(?:сво\w+\s+|мо\w+\s+|сам\w+\s+)?"
+    r"(?:заказ|посылк|товар|покупк)|(?<!\w)(?:привез|довез|доставьте|пусть\s+доставят)|"
+    r"\b(?:want|need)\s+(?:my|the)\s+(?:order|parcel|package|item|stuff|delivery|things?)\b|"
+    r"\b(?:get|bring|send|deliver)\s+(?:me\s+)?my\b|"
+    r"\b(?:chc[ęe]|potrzebuj[ęe]|czekam\s+na)\s+(?:dosta[ćc]\s+|otrzyma[ćc]\s+)?(?:moj\w*\s+|"
+    r"sw\w+\s+)?(?:paczk|zam[óo]wieni|towar|przesy[łl]k)|(?<!\w)(?:dowie[źz]cie|przywie[źz]cie)",
+    re.IGNORECASE,
+)
+# "rabat mi nic nie da", "keep your discount", "скидка мне ничего не даст": of no use
+_NO_USE = re.compile(
+    r"ничего\s+(?:мне\s+)?не\s+(?:даст|дадут)|не\s+поможет|ни\s+к\s+чему|\bkeep\s+(?:your|the)\b|"
+    r"won'?t\s+help|\bno\s+use\b|nic\s+(?:mi\s+)?nie\s+da|nie\s+pomo[żz]e",
+    re.IGNORECASE,
+)
+
+
+def _rule_compensation_asked(rule: TypeRule, text: str) -> bool:
+    """The type's own compensation asked about or for by its words ("а баллы за задержку
+    будут?", "do I get points for the delay?"), not turned down."""
+    given = rule.compensation
+    return bool(
+        given is not None
+        and text
+        and given.named_in(text)
+        and (asks_question(text) or _ASKS_FOR.search(text) or _GIVE.search(text))
+        and _wants(text, given.words)
+        and not _NOT_NEEDED.search(text)
+    )
+
+
+def _item_not_compensation(text: str) -> bool:
+    """The thing itself wanted and a compensation turned down ("I don't want a coupon, I want
+    my order"), not asked for."""
+    if not (_ITEM_WANTED.search(text) and _COMPENSATION_ASKED.search(text)):
+        return False
+    named = [m.group(0).lower() for m in _COMPENSATION_ASKED.finditer(text)]
+    return bool(_NO_USE.search(text) or _NOT_NEEDED.search(text) or not _wants(text, named))
 
 
 # "и скидку дайте за беспокойство", "give me a discount", "dajcie rabat": asked in the imperative
@@ -3752,11 +3948,20 @@ def _named_options(text: str, options: list[str]) -> list[str]:
     it turns down left out ("не хочу замену, деньги верните", "a refund, not a replacement",
     "wolę zwrot zamiast wymiany": the refund; "не хочу замену" alone names none)."""
     low = text.lower()
+    # "chcę wymianę", "хочу замену" where no replacement is offered but the missing thing sent
+    # is: that is its replacement (it was "not sure which one you mean", or a person)
+    swapped = (
+        ["resend"]
+        if "resend" in options
+        and "replacement" not in options
+        and _wants(low, _REMEDY_WORDS["replacement"])
+        else []
+    )
     for words in (OPTION_WORDS, OPTION_WEAK_WORDS):
         named = [o for o in options if any(w in low for w in words.get(o, ()))]
         if named:
-            return [o for o in named if _wants(low, words.get(o, ()))]
-    return []
+            return [o for o in named if _wants(low, words.get(o, ()))] or swapped
+    return swapped
 
 
 # an option turned down by what comes before it: "не хочу замену", "not a replacement", "no

@@ -1730,6 +1730,7 @@ PERSON_SAID = frozenset(
         "complaint_not_satisfied",
         "complaint_too_slow",
         "complaint_to_person",
+        "comp_demand_to_person",
         "survey_sorry_reopen",
         "callback_noted",
         "callback_noted_ask",

@@ -19,6 +19,16 @@ SLOTS = ("order_ref", "photo", "description", "contact")
 FIXES = ("choice", "forward", "refund", "person")
 
 
+class Compensation(BaseModel):
+    kind: str
+    value: float = 0
+    words: list[str] = Field(default_factory=list)  # how customers name it in a text reply
+
+    def named_in(self, text: str) -> bool:
+        low = text.lower()
+        return any(w.lower() in low for w in self.words)
+
+
 class TypeRule(BaseModel):
     needs: list[str] = Field(default_factory=list)
     fix: str = "person"
@@ -29,6 +39,9 @@ class TypeRule(BaseModel):
     team: str | None = None
     promise_hours: int | None = None
     promise_days: int | None = None
+    # what the shop gives for this kind of problem whatever the fix (300 points for a late
+    # delivery), confirmed when the customer asks for it by its words
+    compensation: Compensation | None = None
 
     @field_validator("needs")
     @classmethod
@@ -44,16 +57,6 @@ class TypeRule(BaseModel):
         if value not in FIXES:
             raise ValueError(f"fix must be one of {FIXES}")
         return value
-
-
-class Compensation(BaseModel):
-    kind: str
-    value: float = 0
-    words: list[str] = Field(default_factory=list)  # how customers name it in a text reply
-
-    def named_in(self, text: str) -> bool:
-        low = text.lower()
-        return any(w.lower() in low for w in self.words)
 
 
 @lru_cache(maxsize=4096)
