@@ -118,7 +118,19 @@ class KnowledgeRepository:
             return False
         self._history(entry_id, "delete", actor, snapshot(to_entry(row)), None, now or utcnow())
         await self.session.delete(row)
+        await self.answered_by(entry_id, again=False)
         return True
+
+    async def answered_by(self, entry_id: str, *, again: bool) -> None:
+        """The unanswered questions an entry was made for: open again when it is deleted (the
+        report said "(in the FAQ now)" of a question nothing answers), answered again when it
+        is back (restored, its deletion undone). They keep the entry's id either way."""
+        before, after = ("open", "resolved") if again else ("resolved", "open")
+        await self.session.execute(
+            update(UnansweredQuestion)
+            .where(UnansweredQuestion.entry_id == entry_id, UnansweredQuestion.status == before)
+            .values(status=after)
+        )
 
     def _history(
         self,

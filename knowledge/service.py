@@ -558,6 +558,7 @@ class KnowledgeService:
             answers=dict(copy.get("answers") or {}),
             tags=list(copy.get("tags") or []),
         )
+        await KnowledgeRepository(session).answered_by(entry_id, again=True)
         await self.save(session, entry, actor=actor, must_be_new=True)
         return _once(validate_one(entry))  # as saved
 
@@ -631,6 +632,8 @@ class KnowledgeService:
             return None
         entry = entry_of(entry_id, row.before)
         assert entry is not None
+        if row.after is None:  # a deletion undone: the questions it answered are again
+            await KnowledgeRepository(session).answered_by(entry_id, again=True)
         await self.save(session, entry, actor=actor)
         return _once(validate_one(entry))  # as saved
 

@@ -397,8 +397,20 @@ async def test_a_gap_the_faq_answers_now_leaves_the_list(
             (asked, "resolved", "engraving"),
         ]
         report = await build_report(s)
-    [line] = [q for q in report["unanswered_questions"] if q["text"] == asked]
-    assert (line["count"], line["open"], line["answered"]) == (2, 0, 2)
+        [line] = [q for q in report["unanswered_questions"] if q["text"] == asked]
+        assert (line["count"], line["open"], line["answered"]) == (2, 0, 2)
+        # the entry deleted, nothing answers the question: it is open again (the report said
+        # "(in the FAQ now)"); the entry back, it is answered again
+        await kb.service.delete(s, "engraving", actor="tg:1")
+        assert sorted(g.texts[0] for g in await kb.service.gaps(s)) == sorted(
+            [asked, "Are you hiring?"]
+        )
+        [line] = [q for q in (await build_report(s))["unanswered_questions"] if q["text"] == asked]
+        assert (line["open"], line["answered"]) == (2, 0), line
+        await kb.service.restore(s, "engraving", actor="tg:1")
+        assert [g.texts for g in await kb.service.gaps(s)] == [["Are you hiring?"]]
+        [line] = [q for q in (await build_report(s))["unanswered_questions"] if q["text"] == asked]
+        assert (line["open"], line["answered"]) == (0, 2), line
 
 
 async def test_a_reply_saved_to_an_existing_entry_keeps_its_answers(
