@@ -13,6 +13,7 @@ import asyncio
 import logging
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +34,7 @@ from knowledge.formats import (
     detect_format,
     dump_csv,
     dump_text,
+    guess_lang,
     load_file,
     parse_bytes,
     question_key,
@@ -231,6 +233,20 @@ class KnowledgeService:
     @property
     def loaded_index(self) -> KnowledgeIndex | None:
         return self._index
+
+    def answers_missing(self, entry: Entry) -> list[str]:
+        """The languages ``entry`` has no answer in that its customers write in: its
+        questions' languages, and those most of the knowledge base answers in (an operator's
+        Polish reply saved for everyone was sent in Polish to English and Russian customers,
+        and nobody was told)."""
+        wanted = {guess_lang(q, entry.answers) for q in entry.questions}
+        others = [
+            e for e in (self._index.by_id.values() if self._index else []) if e.id != entry.id
+        ]
+        if others:
+            counts = Counter(lang for e in others for lang in e.answers)
+            wanted |= {lang for lang, n in counts.items() if n * 2 >= len(others)}
+        return sorted(wanted - set(entry.answers))
 
     async def index(
         self, session: AsyncSession, *, progress: Progress | None = None

@@ -1000,6 +1000,20 @@ async def test_use_id_tapped_twice_shows_the_entry_not_that_it_is_gone(
     assert saved is not None and saved.questions == ["Do you deliver to Kazan?"]
 
 
+async def test_a_new_entry_without_an_answer_in_its_questions_language_is_pointed_out(
+    admin: AdminChat,
+) -> None:
+    """An entry added with English and Polish questions and only a Polish answer was saved
+    with no word: the English customers then got 'I only have this answer in Polish'. The
+    admin is told which language has no answer, and how to add it."""
+    await admin.say("/kb_add", "New entry")
+    await admin.say("Do you have a store in Berlin?\nCzy macie sklep w Berlinie?", "Now the answer")
+    ask = await admin.say("pl: Nie, sprzedajemy tylko online.", "Last step")
+    await admin.press(ask, _button(ask, "Use"), "Saved")
+    said = await admin._wait(0, "answer: customers writing in it", 20)
+    assert "has no en" in said["text"], said["text"]
+
+
 async def test_import_tapped_twice_keeps_the_report_and_its_undo(admin: AdminChat) -> None:
     """'Import' tapped twice: the second tap replaced the report ('Imported: ... 1
     created') and its '↩️ Undo this import' button with 'This file was already imported or

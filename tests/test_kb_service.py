@@ -413,6 +413,22 @@ async def test_a_gap_the_faq_answers_now_leaves_the_list(
         assert (line["open"], line["answered"]) == (0, 2), line
 
 
+async def test_the_languages_an_entry_has_no_answer_in_are_named(
+    kb: SimpleNamespace, small_kb: Path
+) -> None:
+    """An operator's Polish reply saved for everyone went to English and Russian customers in
+    Polish, and nobody was told: the languages its questions are in, and those most of the
+    knowledge base answers in, that the entry has no answer in."""
+    async with kb.sessionmaker() as s:
+        await kb.service.import_file(s, small_kb)
+        await kb.service.index(s)
+        said = {lang for e in kb.service.loaded_index.by_id.values() for lang in e.answers}
+        crypto = Entry("crypto", ["Czy mogę zapłacić kryptowalutą?"], {"pl": "Niestety nie."})
+        assert kb.service.answers_missing(crypto) == sorted(said - {"pl"})
+        both = Entry("crypto", ["Can I pay in bitcoin?"], {lang: "No." for lang in said})
+        assert kb.service.answers_missing(both) == []
+
+
 async def test_a_reply_saved_to_an_existing_entry_keeps_its_answers(
     kb: SimpleNamespace, small_kb: Path
 ) -> None:

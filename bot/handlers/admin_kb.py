@@ -714,6 +714,13 @@ def create_router(settings: Settings) -> Router:
             return
         await _done(state)
         await _tell(session, lambda: message.answer(texts("admin_saved_new", id=repr(saved.id))))
+        if missing := service.answers_missing(saved):
+            # "pl: Nie, sprzedajemy tylko online." for English and Polish questions: the
+            # English customers would get the Polish answer, and nobody said so
+            said = texts(
+                "admin_no_answer_in", id=repr(saved.id), langs=", ".join(missing), lang=missing[0]
+            )
+            await message.answer(said)
         await show_entry(message, session, services, saved, texts)
 
     @router.message(KbStates.add_id, F.text, NOT_COMMAND)

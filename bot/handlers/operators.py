@@ -1683,6 +1683,13 @@ async def save_reply_as_entry(
         kept = lang in existing.answers
         await tell(texts("op_kb_save_joined_kept" if kept else "op_kb_save_joined", id=entry.id))
         return
+    missing = knowledge.answers_missing(entry)
+    if missing:
+        # customers writing in another language get this one's answer until an admin adds theirs
+        await tell(
+            texts("op_kb_save_saved_only", id=entry.id, lang=lang, missing=", ".join(missing))
+        )
+        return
     await tell(texts("op_kb_save_saved", id=entry.id))
 
 
