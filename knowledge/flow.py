@@ -666,8 +666,9 @@ def entry_title(entry: Entry, lang: str) -> str:
 # checkout, with no order yet; what helps is the KB's answer and, if it still fails, the code
 # and what the site says, for a colleague to check (not an order number, not a site case)
 _PROMO = re.compile(
-    r"промо-?код|промик|купон|скидочн\w*\s+код|код\w*\s+(?:на\s+)?скидк|promo\s*-?code|"
-    r"promocode|coupon|discount\s+code|voucher|kod\w*\s+(?:rabatow|promocyjn)\w*|kupon|"
+    r"промо-?код|промик|промк\w*|купон|скидочн\w*\s+код|код\w*\s+(?:на\s+)?скидк|promo\s*-?code|"
+    # ... in slang and in Latin letters: "promka nie dziala", "promokod ne rabotaet"
+    r"promk\w*|promik|promokod\w*|promocode|coupon|discount\s+code|voucher|kod\w*\s+(?:rabatow|promocyjn)\w*|kupon|"
     r"rabatow\w*\s+kod",
     re.IGNORECASE,
 )
@@ -709,11 +710,13 @@ def promo_code_given(text: str) -> bool:
 
 
 def promo_fails(text: str) -> bool:
-    """A promo code that does not go through, in a few words."""
+    """A promo code that does not go through, in a few words (Russian typed in Latin letters
+    too: "promokod ne rabotaet")."""
+    read = as_cyrillic(text) or text
     return (
         len(text.split()) <= PROMO_WORDS
-        and bool(_PROMO.search(text))
-        and bool(_PROMO_FAILS.search(text))
+        and bool(_PROMO.search(read) or _PROMO.search(text))
+        and bool(_PROMO_FAILS.search(read))
     )
 
 

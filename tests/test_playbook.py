@@ -8311,3 +8311,135 @@ async def test_an_extra_compensation_under_the_goodwill_threshold_is_granted(
     assert "500" in last and not d.of("escalated"), last
     assert [e["amount"] for e in d.of("goodwill_approved")] == [500], last
     assert (await d.state())["complaint"]["stage"] != "handed_over"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "toster nie działa, zamówienie 3400008",
+        "mój toster nie działa",
+        "zegarek nie chce działać, zamówienie 3400121",
+        "telefon nie działa, zamówienie 3400120",
+        "мой тостер не работает",
+    ],
+)
+async def test_a_thing_that_does_not_work_is_a_defect_not_the_site(
+    services: Services, said: str
+) -> None:
+    """'toster nie działa, zamówienie 3400008' (the site's problem to the model) asked for a
+    phone or an e-mail: a thing that does not work is a faulty one, its photo asked for."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["damaged_defective"]
+    assert re.search(r"zdjęci|фото", d.all_text()), d.replies[-1]
+    assert not re.search(r"e-mail|почт", d.all_text()), d.replies[-1]
+
+
+@pytest.mark.parametrize("said", ["płatność nie działa", "strona nie działa", "сайт не работает"])
+async def test_the_site_or_the_payment_that_does_not_work_stays_the_sites(
+    services: Services, said: str
+) -> None:
+    """'płatność nie działa' (a "no" to the model) opened a broken-item case asking for a
+    photo: the payment, the site or the app not working is the site's problem."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    assert not re.search(r"zdjęci|фото", d.all_text()), d.replies[-1]
+    types = [e["complaint_type"] for e in d.of("classified")]
+    assert types == ["website_app"], types
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Kurier zostawił paczkę pod drzwiami i ktoś ją ukradł, zamówienie 3400009",
+        "paczka została skradziona z klatki schodowej, zamówienie 3400122",
+    ],
+)
+async def test_a_parcel_stolen_where_it_was_left_is_a_delivery_case(
+    services: Services, said: str
+) -> None:
+    """'Kurier zostawił paczkę pod drzwiami i ktoś ją ukradł' was read as the courier's
+    manners, 'paczka została skradziona' as a broken item: the parcel never came to the
+    customer, the delivery team's case (as 'посылку украли из подъезда')."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    assert [e["complaint_type"] for e in d.of("classified")] == ["delivery_delay"]
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["delivery_delay"]
+    assert not re.search(r"zdjęci", d.all_text()), d.replies[-1]
+    assert d.of("promised") and d.replies[-1], d.replies
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "the receipt was for a different person, order 3400112",
+        "в посылке был чек на чужое имя, заказ 3400113",
+        "w paczce był paragon innej osoby, zamówienie 3400114",
+    ],
+)
+async def test_someone_elses_receipt_in_the_parcel_goes_to_a_person(
+    services: Services, said: str
+) -> None:
+    """'в посылке был чек на чужое имя' got a paper copy of the receipt offered, 'the receipt
+    was for a different person' a refund filed: someone else's data in the parcel is a
+    privacy matter, thanked for, apologised for, and a person takes it."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    text = d.all_text()
+    assert THANKS.search(text) and SORRY.search(text), text
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["other"]
+    assert d.of("escalated") and not d.of("promised"), text
+    assert not re.search(r"бумажн|papierow|paper|refund", text, re.I), text
+
+
+@pytest.mark.parametrize(
+    ("said", "order"),
+    [("Mój order 3400011 jest late", "3400011"), ("мой order 3400123 был late", "3400123")],
+)
+async def test_a_late_order_told_in_mixed_languages_is_not_asked_again(
+    services: Services, said: str, order: str
+) -> None:
+    """'Mój order 3400011 jest late' (a status question, the KB's late-order answer asking for
+    the order number): the late order's case, its number taken."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["delivery_delay"]
+    assert order in d.of("promised")[0]["text"], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("said", "lang_re"),
+    [("promka nie dziala", r"kod"), ("promokod ne rabotaet", r"код")],
+)
+async def test_a_promo_code_in_slang_or_latin_letters_gets_the_promo_help(
+    services: Services, said: str, lang_re: str
+) -> None:
+    """'promka nie dziala' opened a broken-item case asking for a photo, 'promokod ne
+    rabotaet' a billing case asking for an order number: a promo code that does not work
+    (the code and what the site says asked for)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    assert not d.of("complaint_opened"), d.replies[-1]
+    assert re.search(lang_re, d.all_text(), re.I), d.replies[-1]
+    assert not re.search(r"zdjęci|фото|номер заказа", d.all_text()), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("caption", "asked"),
+    [
+        ("zobaczcie to", r"co się stało"),
+        ("look at this", r"what happened"),
+        ("вот, смотрите", r"что случилось"),
+    ],
+)
+async def test_a_photo_opening_the_chat_with_a_pointing_caption_asks_what_happened(
+    services: Services, caption: str, asked: str
+) -> None:
+    """A photo captioned 'zobaczcie to', 'look at this', 'вот, смотрите' as the first message
+    got a goodbye ('Do widzenia!') or the FAQ's tracking answer: the photo is thanked for and
+    what happened asked, in the caption's language."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(caption, photo=True)
+    assert re.search(asked, d.all_text(), re.I), d.replies[-1]
+    await d.send("the mug came chipped, order 3400130")
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["damaged_defective"]

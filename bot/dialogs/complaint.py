@@ -809,7 +809,11 @@ _FEEDBACK_WORDS = {
     ),
     "website_app": re.compile(
         r"сайт|приложени|личн\w+\s+кабинет|site|app\b|website|login|log\s+in|strona|stronie|"
-        r"aplikacj|logowa",
+        r"aplikacj|logowa|"
+        # ... its pages, the payment, a link or the account ("płatność nie działa")
+        r"страниц|оплат|плат[её]ж|ссылк|корзин|аккаунт|\bpage\b|payment|checkout|\blink\b|"
+        r"\bcart\b|\baccount\b|p[łl]atno[śs]|p[łl]acen|koszyk|\bkonto\b|\bblik\b|"
+        r"отслеживан|\btracking\b|[śs]ledzeni",
         re.IGNORECASE,
     ),
     "delivery_delay": re.compile(
@@ -1614,9 +1618,11 @@ class ComplaintFlow:
             )
         said = ctx.incoming.text or ""
         named = getattr(pred, "complaint_types", ())
-        if ctype == "staff_behavior" and _NOT_BROUGHT.search(said):
+        if ctype in ("staff_behavior", "delivery_delay") and _NOT_BROUGHT.search(said):
             # "Курьер не привёз заказ", "the courier lost my parcel": the order is what to
             # fix (logistics); the courier's manners only when the message complains of them
+            # (also when the parcel is read first: "Курьер оставил посылку у двери, и её
+            # украли", the courier's clause read as one about staff)
             ctype = "delivery_delay"
             # "The courier wasn't rude, he just never showed up": manners denied are none
             rude = problem_told(_RUDE_WORDS, said)

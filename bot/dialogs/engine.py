@@ -73,6 +73,7 @@ from bot.nlu.lexicon import (
     SITE_FAILURE,
     beside_packaging,
     box_damage_only,
+    code_named,
     damage_denied,
     damage_named,
     deadline_question,
@@ -87,6 +88,7 @@ from bot.nlu.lexicon import (
     match_denied,
     missing_denied,
     money_taken_named,
+    others_data_sent,
     packaging_only,
     paperwork_missing,
     paperwork_named,
@@ -125,6 +127,16 @@ _PRESENCE = (
 _ANYONE_THERE = re.compile(
     rf"^\W*(?:(?:(?:ну\s+)?(?:{_PRESENCE})|ну+)(?![^\W\d_])\W*)+$", re.IGNORECASE
 )
+# a caption that only points at what is attached: "zobaczcie to", "look at this", "вот,
+# смотрите", "вот что пришло", "see the photo": nothing told of what happened
+_POINTING_WORDS = (
+    r"вот|смотрите|посмотрите|смотри|посмотри|гляньте|глянь|взгляните|полюбуйтесь|это|так|что|"
+    r"мне|пришло|пришёл|пришел|пришла|прислали|фото|фотк[аиу]|снимок|на|пожалуйста|"
+    r"look|at|this|that|it|see|here|check|out|take|a|the|photo|pic|picture|attached|please|"
+    r"what|i|got|came|zobaczcie|zobacz|popatrzcie|patrzcie|sp[óo]jrzcie|to|oto|tu|tutaj|co|"
+    r"zdj[ęe]cie|prosz[ęe]|przysz[łl]o|dosta[łl]\w*|mi"
+)
+_POINTING_ONLY = re.compile(rf"^\W*(?:(?:{_POINTING_WORDS})(?![^\W\d_])\W*){{1,6}}$", re.IGNORECASE)
 # "алло", "вы тут?", "anyone there?": is anybody there? (asked while a person is awaited)
 # ... also two at once: "алло, вы тут?", "hello? anyone there?", "halo, jest tam ktoś?"
 _STILL_THERE = re.compile(
@@ -561,7 +573,9 @@ _FAILURE_NAMED = (
     (
         "damaged_defective",
         re.compile(
-            r"\bnie\s+(?:dzia[łl]a|w[łl][ąa]cza|[łl]aduje|grzeje|[śs]wieci|odpala)|zepsu|uszkodz|"
+            r"\bnie\s+(?:chc\w*\s+(?:si[ęe]\s+)?)?(?:dzia[łl]a|w[łl][ąa]cz|[łl]adowa|[łl]aduje|grza|grzeje|"
+            r"[śs]wieci|odpal)|\bprzesta[łl]\w*\s+(?:dzia[łl]a|grza|[łl]adowa|si[ęe]\s+w[łl][ąa]cza)|"
+            r"zepsu|uszkodz|"
             r"rozbit|p[ęe]kni|st[łl]uczon|zniszczon|porysowan|zarysowan|"
             r"(?:doesn|don)'?t\s+work|(?:does|do)\s+not\s+work|not\s+working|"
             r"(?:won'?t|will\s+not|doesn'?t|does\s+not|don'?t|do\s+not)\s+(?:turn|switch|power)\s+on|"
@@ -643,7 +657,9 @@ _FAILURE_NAMED_EN = (
     (
         "delivery_delay",
         re.compile(
-            r"\b(?:is|was|came|arrived|still)\s+(?:\w+\s+){0,2}late\b|\b(?:days?|weeks?)\s+late\b|"
+            # ... and in a sentence begun in Polish or Russian ("Mój order 3400011 jest late")
+            r"\b(?:is|was|came|arrived|still|jest|by[łl][aoy]?|был[аои]?)\s+(?:\w+\s+){0,2}late\b|"
+            r"\b(?:days?|weeks?)\s+late\b|"
             r"\b(?:never|hasn'?t|has\s+not|didn'?t|did\s+not)\s+(?:arrived?|come|came|been\s+delivered)|"
             r"\b(?:is|was|got|been)\s+(?:\w+\s+)?lost\b|\blost\s+(?:my|the)\s+(?:parcel|package|order)",
             re.I,
@@ -994,6 +1010,26 @@ def _paper_or_power(pred: Prediction, text: str) -> Prediction:
         and not _FEEDBACK_WORDS["staff_behavior"].search(without_person_asked(text))
     ):
         ctype = "damaged_defective"
+    elif (
+        pred.complaint_type in ("website_app", "delivery_delay")
+        and fault_named(text)
+        and not _FEEDBACK_WORDS["website_app"].search(text)
+        and not code_named(text)
+        and not (pred.complaint_type == "delivery_delay" and problem_told(_LATE_OR_LOST, text))
+    ):
+        # "toster nie działa, zamówienie 3400008", "мой тостер не работает" (the site's
+        # problem to the model, a phone or an e-mail asked for), "zegarek nie chce działać,
+        # zamówienie 3400121" (a late parcel): a thing that does not work, with no site, app,
+        # payment or code named and nothing late, is a faulty thing
+        ctype = "damaged_defective"
+    elif (
+        pred.complaint_type == "damaged_defective"
+        and _FEEDBACK_WORDS["website_app"].search(text)
+        and not damage_told(text)
+    ):
+        # "płatność nie działa", "strona się nie włącza" (a faulty thing, a photo asked for):
+        # the site, the app or the payment that does not work is the site's problem
+        ctype = "website_app"
     else:
         return pred
     return _retyped(pred, ctype)
@@ -1958,6 +1994,17 @@ class ConversationEngine:
                 complaint_type=None,
                 intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
             )
+        if others_data_sent(text):
+            # "в посылке был чек на чужое имя", "w paczce był paragon innej osoby" (a missing
+            # paper to the model: a copy offered), "the receipt was for a different person" (a
+            # refund filed): someone else's data in the parcel, a matter of privacy (labels.md:
+            # `other`) for a person, with the playbook's thanks and apology
+            return dataclasses.replace(
+                whole,
+                intent="complaint",
+                complaint_type="other",
+                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
+            )
         if whole.threat in (None, "none") and paperwork_missing(text):
             # "Товар пришёл, но чек не положили", "The receipt wasn't in the parcel" (a missing
             # item to the model: the order number asked, then the item sent again or refunded),
@@ -2668,6 +2715,19 @@ class ConversationEngine:
                 ctx.state["anything_else"] = ctx.state.get("turns", 0)
             return
         if (
+            ctx.incoming.attachments
+            and _POINTING_ONLY.match(text)
+            and (ctx.state.get("complaint") or {}).get("stage") in (None, "done")
+            and not question_stands(ctx.state)
+            and not ctx.state.get("survey")
+        ):
+            # "zobaczcie to", "look at this", "вот, смотрите" under a photo that opens the chat
+            # (a goodbye to the model: "Do widzenia!", or the FAQ's tracking answer): the
+            # photo with nothing told, as one sent alone (what happened asked)
+            ctx.state["misunderstood"] = 0
+            self._wordless(ctx)
+            return
+        if (
             _ANYONE_THERE.match(text)
             and not question_stands(ctx.state)
             and not ctx.state.get("survey")
@@ -2729,6 +2789,28 @@ class ConversationEngine:
                 return
         await self._basic(ctx)
 
+    @staticmethod
+    def _wordless(ctx: TurnContext) -> None:
+        """A photo, a file, a sticker or a voice message with no words to read: what happened
+        is asked (once for photos sent one by one)."""
+        kinds = {a.kind for a in ctx.incoming.attachments}
+        if kinds and kinds <= {"sticker", "animation"}:
+            key = "sticker_only"
+        elif kinds & {"voice", "audio", "video_note"}:
+            key = "voice_only"
+        else:
+            key = "media_only"
+        turn, at = int(ctx.state.get("turns", 0)), ctx.now.timestamp()
+        asked = ctx.state.get("wordless") or {}
+        ctx.state["wordless"] = {"turn": turn, "key": key, "at": at}
+        if (
+            asked.get("key") == key
+            and asked.get("turn") == turn - 1
+            and at - float(asked.get("at", 0)) < WORDLESS_SECONDS
+        ):
+            return  # photos sent one by one: asked once, the rest kept with the first
+        ctx.say(key)
+
     async def _basic(self, ctx: TurnContext) -> None:
         """Greeting, thanks, goodbye, small talk, media without text, and the fallback."""
         incoming = ctx.incoming
@@ -2740,23 +2822,7 @@ class ConversationEngine:
                 ctx.say("button_expired")
             return
         if not (incoming.text or "").strip():
-            kinds = {a.kind for a in incoming.attachments}
-            if kinds and kinds <= {"sticker", "animation"}:
-                key = "sticker_only"
-            elif kinds & {"voice", "audio", "video_note"}:
-                key = "voice_only"
-            else:
-                key = "media_only"
-            turn, at = int(ctx.state.get("turns", 0)), ctx.now.timestamp()
-            asked = ctx.state.get("wordless") or {}
-            ctx.state["wordless"] = {"turn": turn, "key": key, "at": at}
-            if (
-                asked.get("key") == key
-                and asked.get("turn") == turn - 1
-                and at - float(asked.get("at", 0)) < WORDLESS_SECONDS
-            ):
-                return  # photos sent one by one: asked once, the rest kept with the first
-            ctx.say(key)
+            self._wordless(ctx)
             return
         intent = ctx.intent
         if _UPSET_EMOJI.search(incoming.text) and no_words(incoming.text):

@@ -858,15 +858,18 @@ def damage_named(text: str) -> bool:
 
 
 # a thing that does not work as it should: "перестал заряжаться", "won't turn on", "nie działa",
-# "протекает", "burnt out" (damage words are ``_DAMAGE``'s)
+# "nie chce się włączyć", "przestał grzać", "протекает", "burnt out" (damage words are
+# ``_DAMAGE``'s)
 FAULT_WORDS = re.compile(
-    r"(?<!\w)(?:поломк\w*|не\s+работа\w*|перестал\w*\s+(?:\w+\s+)?(?:работ|включ|заряж)\w*|"
-    r"не\s+включа\w*|не\s+заряжа\w*|брак\w*|неисправ\w*|сгорел\w*|протека\w*|течёт|течет)|"
-    r"\b(?:stopped\s+(?:working|charging)|broke|"
+    r"(?<!\w)(?:поломк\w*|не\s+(?:хоч\w*\s+)?работа\w*|"
+    r"перестал\w*\s+(?:\w+\s+)?(?:работ|включ|заряж|гре)\w*|не\s+(?:хоч\w*\s+)?включа\w*|"
+    r"не\s+заряжа\w*|не\s+гре(?:ет|ют)|брак\w*|неисправ\w*|сгорел\w*|протека\w*|течёт|течет)|"
+    r"\b(?:stopped\s+(?:working|charging|heating)|broke|"
     r"(?:doesn'?t|does\s+not|won'?t|will\s+not|isn'?t|is\s+not)\s+(?:work\w*|turn\w*\s+on|charg\w*|"
-    r"start\w*)|not\s+working|defect\w*|faulty|leak\w*|burn\w*\s+out|died)\b|"
-    r"(?<!\w)(?:przesta\w*\s+(?:dzia[łl]a\w*|si[ęe]\s+w[łl][ąa]cza\w*)|nie\s+dzia[łl]a\w*|"
-    r"zepsu\w*|uszkodz\w*|p[ęe]k[łl]\w*|wadliw\w*|nie\s+w[łl][ąa]cza\w*|przecieka\w*|spali[łl]\w*)",
+    r"start\w*|heat\w*)|not\s+working|defect\w*|faulty|leak\w*|burn\w*\s+out|died)\b|"
+    r"(?<!\w)(?:przesta\w*\s+(?:dzia[łl]a\w*|si[ęe]\s+w[łl][ąa]cza\w*|grza\w*|[łl]adowa\w*)|"
+    r"nie\s+(?:chc\w*\s+(?:si[ęe]\s+)?)?(?:dzia[łl]a\w*|w[łl][ąa]cz\w*|grzej\w*|[łl]aduj\w*)|"
+    r"zepsu\w*|uszkodz\w*|p[ęe]k[łl]\w*|wadliw\w*|przecieka\w*|spali[łl]\w*)",
     re.IGNORECASE,
 )
 
@@ -1177,11 +1180,23 @@ _LEFT_ELSEWHERE = re.compile(
 )
 
 
+# "ktoś ją ukradł", "посылку украли из подъезда", "my parcel was stolen from the porch": the
+# parcel was taken by someone; to the customer it has not come
+_STOLEN = re.compile(
+    r"(?<!\w)(?:укра\w*|украден\w*|своровал\w*|стащил\w*|краж\w*|"
+    r"ukrad\w*|ukradzion\w*|skradzion\w*|kradzie[żz]\w*|zw[ęe]dzi\w*)|"
+    r"\b(?:stole|stolen|steal\w*|theft|nicked|swiped|pinched)\b",
+    re.IGNORECASE,
+)
+
+
 def left_elsewhere(text: str) -> bool:
-    """The parcel was handed to someone else or left at another address, as a fact ("Zamówienie
-    5512377 dostarczono do sąsiada"), not asked about ("can the courier leave it with a
-    neighbour?")."""
-    if not _LEFT_ELSEWHERE.search(text) or hypothetical_question(text):
+    """The parcel was handed to someone else, left at another address or stolen where it was
+    left, as a fact ("Zamówienie 5512377 dostarczono do sąsiada", "Kurier zostawił paczkę pod
+    drzwiami i ktoś ją ukradł"), not asked about ("can the courier leave it with a
+    neighbour?", "what if my parcel gets stolen?")."""
+    stolen = _STOLEN.search(text) and parcel_named(text)
+    if not (_LEFT_ELSEWHERE.search(text) or stolen) or hypothetical_question(text):
         return False
     return not ("?" in text and _MAY_ASK.search(text))
 
@@ -1221,6 +1236,36 @@ _PAPERWORK_WORD = (
     r"(?:чек(?:а|и|ом|у|ов)?|квитанци\w*|сч[её]т[а-]?\s*-?\s*фактур\w*|receipts?|invoices?|"
     r"paragon\w*|faktur\w*|rachun\w*)"
 )
+
+# Someone else's personal data in the customer's parcel: "в посылке был чек на чужое имя",
+# "чужие документы", "the receipt was for a different person", "someone else's invoice",
+# "paragon innej osoby", "cudza faktura": a privacy matter for a person, no paper to send again
+_OTHERS_PAPER = (
+    rf"(?:{_PAPERWORK_WORD}|документ\w*|накладн\w*|этикетк\w*|documents?|labels?|(?:packing\s+)?slip|"
+    r"dokument\w*|etykiet\w*|list\w*\s+przewozow\w*|(?:персональн\w+\s+|личн\w+\s+)?данн\w*|"
+    r"personal\s+(?:data|details|information)|(?:someone|somebody)'?s?\s+details|dane|danych)"
+)
+_SOMEONE_ELSE = (
+    r"(?:чуж\w+|друг(?:ого|ой|ому)\s+(?:человек|покупател|клиент|лиц)\w*|не\s+мо[йяеи]\w*|"
+    r"(?:a\s+)?different\s+(?:person|customer|client|name|people)|another\s+(?:person|customer|"
+    r"client|name)|(?:someone|somebody)\s+else'?s?|(?:a\s+)?stranger'?s?|not\s+(?:mine|my\s+name)|"
+    r"cudz\w+|(?:innej|obcej)\s+osob\w*|(?:innego|obcego)\s+klient\w*|nie\s+moj\w*)"
+)
+_OTHERS_DATA = re.compile(
+    rf"(?<![^\W\d_]){_OTHERS_PAPER}(?![^\W\d_])(?:\s+\S+){{0,4}}?\s+{_SOMEONE_ELSE}(?![^\W\d_])|"
+    rf"(?<![^\W\d_]){_SOMEONE_ELSE}\s+(?:\S+\s+)?{_OTHERS_PAPER}(?![^\W\d_])",
+    re.IGNORECASE,
+)
+
+
+def others_data_sent(text: str) -> bool:
+    """The parcel held a receipt, an invoice or a paper with someone else's name or data on it
+    ("в посылке был чек на чужое имя", "the receipt was for a different person", "w paczce był
+    paragon innej osoby"), told, not asked about ("можно чек на другого человека?")."""
+    if not problem_told(_OTHERS_DATA, text) or hypothetical_question(text):
+        return False
+    return not ("?" in text and _MAY_ASK.search(text))
+
 
 # ... or asked where it is ("Где чек?", "где мой кассовый чек?", "Where is my receipt?", "Gdzie
 # jest paragon?"): the order itself is not what is asked about ("где заказ и чек?" is)

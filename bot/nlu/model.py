@@ -278,14 +278,20 @@ class NluModel:
             intent, complaint_type = "order_status", None  # "успеете к субботе?" asks the date
         elif (
             self.legal_override
-            and (intent == "order_status" or complaint_type in ("staff_behavior", "wrong_item"))
+            and (
+                intent == "order_status"
+                or complaint_type in ("staff_behavior", "wrong_item", "service_quality", "other")
+                # "paczka została skradziona z klatki schodowej", nothing said broken
+                or (complaint_type == "damaged_defective" and not damage_named(text))
+            )
             and "complaint" in self.complaint_intents
             and "delivery_delay" in self.heads["complaint_type"].labels
             and left_elsewhere(text)
         ):
             # "Zamówienie 5512377 dostarczono do sąsiada" (where it is, to the model), "курьер
             # оставил у соседа" (the courier's manners), "left at the wrong address" (a wrong
-            # item): the parcel never came, the delivery team finds it
+            # item), "Kurier zostawił paczkę pod drzwiami i ktoś ją ukradł" (the courier's
+            # manners): the parcel never came, the delivery team finds it
             intent, complaint_type = "complaint", "delivery_delay"
         return Prediction(
             lang=detect_lang(text),
