@@ -1014,6 +1014,20 @@ async def test_a_new_entry_without_an_answer_in_its_questions_language_is_pointe
     assert "has no en" in said["text"], said["text"]
 
 
+async def test_kb_search_says_what_a_customer_asking_it_would_get(admin: AdminChat) -> None:
+    """An admin checking how the bot takes a wording had to ask it as a customer (the
+    question then counted as a customer's): /kb_search says which entry answers it, or that
+    the bot would not answer, with the closest entries and their confidence to open."""
+    await admin.say("/kb_search", "Usage: /kb_search")
+    said = await admin.say("/kb_search Сколько стоит доставка курьером?", "A customer asking")
+    assert said["text"].startswith("A customer asking this gets 'delivery_cost'"), said["text"]
+    assert "\n1. delivery_cost " in said["text"], said["text"]
+    assert "delivery_cost" in str(said.get("reply_markup")), said
+    said = await admin.say("/kb_search Do you rent out party tents?", "would not answer")
+    assert "\n1. " in said["text"], said["text"]
+    said = await admin.say("/kb_search Where is my order 1234567?", "order number")
+
+
 async def test_import_tapped_twice_keeps_the_report_and_its_undo(admin: AdminChat) -> None:
     """'Import' tapped twice: the second tap replaced the report ('Imported: ... 1
     created') and its '↩️ Undo this import' button with 'This file was already imported or

@@ -355,7 +355,7 @@ SOCIAL_INTENTS = {"greeting", "thanks", "goodbye", "praise", "affirm", "deny"}
 # manager not (yet) in ADMIN_IDS, they are no words to read as a complaint or a question
 STAFF_COMMANDS = frozenset(
     (
-        "admin", "stats", "report", "kb", "kb_list", "kb_add", "kb_edit", "kb_delete",
+        "admin", "stats", "report", "kb", "kb_list", "kb_search", "kb_add", "kb_edit", "kb_delete",
         "kb_export", "kb_gaps", "kb_history", "kb_save", "queue", "take", "resolve", "reopen",
         "transfer", "note", "canned", "canned_add", "canned_del",
     )

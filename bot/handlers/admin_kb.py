@@ -90,7 +90,7 @@ COMMAND_RE = r"^/[A-Za-z0-9_]+(@\w+)?(\s|$)"
 NOT_COMMAND = ~F.text.regexp(COMMAND_RE)
 # the commands the admins' chat runs (/start and /help: the customers' greeting, left to them)
 ADMIN_COMMANDS = frozenset(
-    ("admin", "stats", "report", "kb", "kb_list", "kb_add", "kb_edit", "kb_delete")
+    ("admin", "stats", "report", "kb", "kb_list", "kb_search", "kb_add", "kb_edit", "kb_delete")
     + ("kb_export", "kb_history", "kb_gaps", "start", "help")
 )
 
@@ -473,6 +473,41 @@ def create_router(settings: Settings) -> Router:
     ) -> None:
         page = int(command.args) - 1 if command.args and command.args.strip().isdigit() else 0
         await show_list(message, session, services, page, admin_texts(message.from_user))
+
+    @router.message(Command("kb_search"))
+    async def kb_search(
+        message: Message, command: CommandObject, session: AsyncSession, services: Any
+    ) -> None:
+        """What a customer asking this would get: the entry the bot answers with and its
+        confidence, or that it would not answer (the closest topics offered instead), with
+        the closest entries to open. Admins checking a wording had no way but to ask the bot
+        as a customer."""
+        texts = admin_texts(message.from_user)
+        asked = (command.args or "").strip()
+        if not asked:
+            await message.answer(texts("admin_kb_search_usage"))
+            return
+        service = knowledge(services)
+        result = await service.search(session, asked[:2000], top_k=5)
+        await unlock(session)
+        index = service.loaded_index
+        bar = f"{result.threshold:.2f}"
+        if result.answer_id is not None:
+            lines = [texts("admin_kb_search_answers", id=repr(result.answer_id), bar=bar)]
+        elif result.reason == "order_ref":
+            lines = [texts("admin_kb_search_order")]
+        else:
+            lines = [texts("admin_kb_search_declines", bar=bar)]
+        rows: list[list[tuple[str, KbCb]]] = []
+        for i, c in enumerate(result.candidates, start=1):
+            entry = index.by_id.get(c.entry_id) if index is not None else None
+            title = _cut_title(entry.questions[0]) if entry and entry.questions else ""
+            lines.append(f"{i}. {c.entry_id} {c.score:.2f} {title}".rstrip())
+            if _fits(c.entry_id):
+                rows.append([(c.entry_id[:30], KbCb(action="view", entry=c.entry_id))])
+        if not result.candidates:
+            lines.append(texts("admin_kb_empty"))
+        await message.answer("\n".join(lines)[:MAX_TEXT], reply_markup=_kb(rows) if rows else None)
 
     async def entry_named(
         message: Message,
@@ -1640,6 +1675,11 @@ def create_router(settings: Settings) -> Router:
             await message.answer(texts("admin_unknown_command", command=name.split("@")[0]))
 
     return router
+
+
+def _cut_title(text: str, limit: int = 80) -> str:
+    """An entry's first question, short enough for a line of a list."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 # seconds between two edits of an import's progress message: Telegram limits edits of one
