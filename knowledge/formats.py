@@ -298,6 +298,14 @@ class Entry:
         give an entry one line, whatever its question's line breaks and tabs)."""
         return " ".join(self.questions[0].split()) if self.questions else self.id
 
+    def title_in(self, lang: str) -> str:
+        """The title in ``lang``: its first question in that language, else :attr:`title`
+        (an English admin's /kb_list showed "Сколько стоит доставка?")."""
+        for question, said_in in zip(self.questions, self.langs_for_questions(), strict=True):
+            if said_in == lang:
+                return " ".join(question.split())
+        return self.title
+
     def langs_for_questions(self) -> list[str]:
         """Each question's language (recorded from CSV, else detected)."""
         langs = list(self.question_langs or [])

@@ -195,6 +195,8 @@ async def test_list_upload_delete_export_and_strangers(admin: AdminChat, small_k
 
     listing = await admin.say("/kb_list", f"Knowledge base: {count} entries")
     assert "delivery_cost" in listing["text"]
+    # each entry by its question in the admin's language (it was "Сколько стоит доставка?")
+    assert "delivery_cost [ru,en,pl] How much is shipping?" in listing["text"], listing["text"]
 
     ask = await admin.say("/kb_delete delivery_cost", "Delete")
     await admin.press(ask, "kba:delyes:delivery_cost:0", "Deleted")

@@ -356,7 +356,7 @@ def create_router(settings: Settings) -> Router:
         else:
             lines = [texts("admin_kb_list_head", count=len(entries), page=page + 1, pages=pages)]
             for i, e in enumerate(chunk, start=page * PAGE + 1):
-                lines.append(f"{i}. {e.id} [{','.join(e.answers)}] {e.title}")
+                lines.append(f"{i}. {e.id} [{','.join(e.answers)}] {e.title_in(texts.lang)}")
             text = "\n".join(lines)[:MAX_TEXT]
         rows: list[list[tuple[str, KbCb]]] = []
         row: list[tuple[str, KbCb]] = []
@@ -501,7 +501,7 @@ def create_router(settings: Settings) -> Router:
         rows: list[list[tuple[str, KbCb]]] = []
         for i, c in enumerate(result.candidates, start=1):
             entry = index.by_id.get(c.entry_id) if index is not None else None
-            title = _cut_title(entry.questions[0]) if entry and entry.questions else ""
+            title = _cut_title(entry.title_in(texts.lang)) if entry is not None else ""
             lines.append(f"{i}. {c.entry_id} {c.score:.2f} {title}".rstrip())
             if _fits(c.entry_id):
                 rows.append([(c.entry_id[:30], KbCb(action="view", entry=c.entry_id))])
