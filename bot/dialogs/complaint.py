@@ -74,6 +74,7 @@ from bot.dialogs.texts import SOURCE, catalogue, money
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
 from bot.nlu.extract import extract_money
 from bot.nlu.lexicon import (
+    FEEDBACK_WORDS,
     RESEND_ASKED,
     SITE_FAILURE,
     beside_packaging,
@@ -793,37 +794,8 @@ _GUESS_ORDER = ("missing_item", "wrong_item", "damaged_defective")
 FEEDBACK_TYPES = ("staff_behavior", "service_quality", "website_app")
 # problems with what came in the parcel: once it came, its lateness is no longer the fix
 PRODUCT_TYPES = ("damaged_defective", "wrong_item", "missing_item")
-# ... passed on only when the message names it ("Córka szła w starej" is no site problem)
-_FEEDBACK_WORDS = {
-    "staff_behavior": re.compile(
-        r"курьер|водител|оператор|менеджер|продав|сотрудни|консультант|кассир|хам|груб|"
-        r"нахам|наор|courier|driver|delivery\s+guy|operator|agent|staff|manager|assistant|"
-        r"cashier|rude|yell|shout|kurier|kierowc|konsultant|pracowni|sprzedaw|kasjer|niemi[łl]|"
-        r"niegrzeczn|chamsk|nakrzycza",
-        re.IGNORECASE,
-    ),
-    "service_quality": re.compile(
-        r"жд[уа]л|ожидани|на\s+линии|не\s+отвеча|без\s+ответа|hold|wait|no\s+(?:one\s+)?answer|"
-        r"respond|czeka|infolini|nie\s+odpowiada|bez\s+odpowiedzi",
-        re.IGNORECASE,
-    ),
-    "website_app": re.compile(
-        r"сайт|приложени|личн\w+\s+кабинет|site|app\b|website|login|log\s+in|strona|stronie|"
-        r"aplikacj|logowa|"
-        # ... its pages, the payment, a link or the account ("płatność nie działa")
-        r"страниц|оплат|плат[её]ж|ссылк|корзин|аккаунт|\bpage\b|payment|checkout|\blink\b|"
-        r"\bcart\b|\baccount\b|p[łl]atno[śs]|p[łl]acen|koszyk|\bkonto\b|\bblik\b|"
-        r"отслеживан|\btracking\b|[śs]ledzeni",
-        re.IGNORECASE,
-    ),
-    "delivery_delay": re.compile(
-        r"опозд|задерж|долго\s+(?:вез|ехал|шл|шёл|шел|достав)|позже\s+срока|\blate\b|delay|"
-        r"(?:шл[аио]|шёл|шел|ехал[аи]?|везли)\s+(?:\S+\s+)?(?:дн|недел|месяц)|"
-        r"took\s+(?:\w+\s+){0,2}(?:days|weeks)|op[óo][źz]ni|sp[óo][źz]ni|p[óo][źz]no|po\s+terminie|"
-        r"sz(?:ed[łl]|[łl][aoy])\w*\s+(?:\S+\s+)?(?:dni|dzie|tydz|tygod|miesi)",
-        re.IGNORECASE,
-    ),
-}
+# ... passed on only when the message names it ("Córka szła w starej" is no site problem):
+# bot.nlu.lexicon.FEEDBACK_WORDS
 
 
 def split_types(main: str, named: tuple[str, ...], known: set[str]) -> tuple[str, list[str]]:
@@ -960,7 +932,7 @@ def _only_late_courier(text: str) -> bool:
     if m is None or _RUDE_WORDS.search(text):
         return False
     rest = f"{text[: m.start()]} {text[m.end() :]}"
-    return not _FEEDBACK_WORDS["staff_behavior"].search(rest)
+    return not FEEDBACK_WORDS["staff_behavior"].search(rest)
 
 
 # "чайник из другого заказа", "another order", "w innym zamówieniu": not the last case's order
@@ -1562,7 +1534,7 @@ class ComplaintFlow:
             return
         said = pred.complaint_type
         if clarified and said != clarified:
-            words = _FEEDBACK_WORDS.get(said or "") or _TYPE_WORDS.get(said or "")
+            words = FEEDBACK_WORDS.get(said or "") or _TYPE_WORDS.get(said or "")
             if said in (None, "other") or (words is not None and not words.search(text)):
                 ctx.prediction = replace(pred, complaint_type=clarified)
 
@@ -1661,13 +1633,13 @@ class ComplaintFlow:
             # "Цвет не тот, и ещё пришло с опозданием на неделю" read as a late parcel: it came,
             # wrong, so the wrong colour is what to fix and the lateness goes to logistics ("not
             # damaged, not late, just the wrong size": no lateness to pass on)
-            late = problem_told(_FEEDBACK_WORDS["delivery_delay"], said)
+            late = problem_told(FEEDBACK_WORDS["delivery_delay"], said)
             named = (*named, *products, *(("delivery_delay",) if late else ()))
         ctype, also_types = split_types(ctype, named, set(self.rules.complaint_types))
         also_types = [
             t
             for t in also_types
-            if problem_told(_FEEDBACK_WORDS[t], said)
+            if problem_told(FEEDBACK_WORDS[t], said)
             # "the courier was fine, but the kettle smells of burnt plastic": none of staff
             and not (t == "staff_behavior" and staff_praised(said))
         ]
@@ -2020,7 +1992,7 @@ class ComplaintFlow:
                 continue
             if ctype not in self.rules.complaint_types:
                 continue
-            said = _FEEDBACK_WORDS.get(ctype) or _TYPE_WORDS.get(ctype)
+            said = FEEDBACK_WORDS.get(ctype) or _TYPE_WORDS.get(ctype)
             if said is not None and said.search(text):
                 told.append(ctype)
         return told

@@ -67,6 +67,7 @@ from bot.dialogs.types import Button, Incoming, Outcome, Reply
 from bot.nlu.extract import extract, without_order_ref
 from bot.nlu.lang import clearly_in, unplaced_latin
 from bot.nlu.lexicon import (
+    FEEDBACK_WORDS,
     PART_MISSING_RU,
     PART_WITHOUT,
     RESEND_ASKED,
@@ -987,7 +988,6 @@ def _paper_or_power(pred: Prediction, text: str) -> Prediction:
     asked for names none)."""
     if pred.intent != "complaint":
         return pred
-    from bot.dialogs.complaint import _FEEDBACK_WORDS  # the complaint flow imports this module
     from bot.dialogs.handoff import without_person_asked  # handoff imports this module
 
     if pred.complaint_type in (
@@ -1007,13 +1007,13 @@ def _paper_or_power(pred: Prediction, text: str) -> Prediction:
         pred.complaint_type == "staff_behavior"
         and fault_named(text)
         # "Дайте мне руководителя, заказ пришёл разбитый": the manager asked for is no staff
-        and not _FEEDBACK_WORDS["staff_behavior"].search(without_person_asked(text))
+        and not FEEDBACK_WORDS["staff_behavior"].search(without_person_asked(text))
     ):
         ctype = "damaged_defective"
     elif (
         pred.complaint_type in ("website_app", "delivery_delay")
         and fault_named(text)
-        and not _FEEDBACK_WORDS["website_app"].search(text)
+        and not FEEDBACK_WORDS["website_app"].search(text)
         and not code_named(text)
         and not (pred.complaint_type == "delivery_delay" and problem_told(_LATE_OR_LOST, text))
     ):
@@ -1024,7 +1024,7 @@ def _paper_or_power(pred: Prediction, text: str) -> Prediction:
         ctype = "damaged_defective"
     elif (
         pred.complaint_type == "damaged_defective"
-        and _FEEDBACK_WORDS["website_app"].search(text)
+        and FEEDBACK_WORDS["website_app"].search(text)
         and not damage_told(text)
     ):
         # "płatność nie działa", "strona się nie włącza" (a faulty thing, a photo asked for):

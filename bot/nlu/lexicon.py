@@ -1422,3 +1422,38 @@ def tired_of_waiting(text: str) -> bool:
     waiting", "nie chcę dłużej czekać"), and not for an answer, a person or their money
     ("надоело ждать ответа оператора", "tired of waiting for my refund")."""
     return _waited_for_order(_TIRED_OF_WAITING, text)
+
+
+# the words that name each feedback type's subject, for the message to name it before it is
+# passed on ("Córka szła w starej" is no site problem; "Ekspres przyszedł zepsuty" names no
+# one of the staff): the complaint flow and the engine's re-typing rules
+FEEDBACK_WORDS = {
+    "staff_behavior": re.compile(
+        r"курьер|водител|оператор|менеджер|продав|сотрудни|консультант|кассир|хам|груб|"
+        r"нахам|наор|courier|driver|delivery\s+guy|operator|agent|staff|manager|assistant|"
+        r"cashier|rude|yell|shout|kurier|kierowc|konsultant|pracowni|sprzedaw|kasjer|niemi[łl]|"
+        r"niegrzeczn|chamsk|nakrzycza",
+        re.IGNORECASE,
+    ),
+    "service_quality": re.compile(
+        r"жд[уа]л|ожидани|на\s+линии|не\s+отвеча|без\s+ответа|hold|wait|no\s+(?:one\s+)?answer|"
+        r"respond|czeka|infolini|nie\s+odpowiada|bez\s+odpowiedzi",
+        re.IGNORECASE,
+    ),
+    "website_app": re.compile(
+        r"сайт|приложени|личн\w+\s+кабинет|site|app\b|website|login|log\s+in|strona|stronie|"
+        r"aplikacj|logowa|"
+        # ... its pages, the payment, a link or the account ("płatność nie działa")
+        r"страниц|оплат|плат[её]ж|ссылк|корзин|аккаунт|\bpage\b|payment|checkout|\blink\b|"
+        r"\bcart\b|\baccount\b|p[łl]atno[śs]|p[łl]acen|koszyk|\bkonto\b|\bblik\b|"
+        r"отслеживан|\btracking\b|[śs]ledzeni",
+        re.IGNORECASE,
+    ),
+    "delivery_delay": re.compile(
+        r"опозд|задерж|долго\s+(?:вез|ехал|шл|шёл|шел|достав)|позже\s+срока|\blate\b|delay|"
+        r"(?:шл[аио]|шёл|шел|ехал[аи]?|везли)\s+(?:\S+\s+)?(?:дн|недел|месяц)|"
+        r"took\s+(?:\w+\s+){0,2}(?:days|weeks)|op[óo][źz]ni|sp[óo][źz]ni|p[óo][źz]no|po\s+terminie|"
+        r"sz(?:ed[łl]|[łl][aoy])\w*\s+(?:\S+\s+)?(?:dni|dzie|tydz|tygod|miesi)",
+        re.IGNORECASE,
+    ),
+}
