@@ -5424,6 +5424,24 @@ async def test_where_are_you_while_waiting_for_a_person_gets_a_warm_status(
     assert word in " ".join(r.text for r in later.replies).lower(), "a quarter of an hour later"
 
 
+async def test_asking_when_a_person_answers_hears_how_long_is_left(services: Services) -> None:
+    """'Kiedy ktoś mi odpowie?' while waiting heard that a colleague answers here, not when,
+    though 'about 30 minutes' was promised: the minutes left of the promise are said; once
+    the promise is past, only the apology (no time that has already failed)."""
+    user = str(next(_ids))
+    await say_at(services, user, "I want to talk to a real person", WED_12_MSK)
+    out = await say_at(
+        services, user, "when will someone answer?", WED_12_MSK + timedelta(minutes=5)
+    )
+    said = " ".join(r.text for r in out.replies)
+    assert "within about 25 minutes" in said, said
+    late = await say_at(
+        services, user, "when will someone answer?", WED_12_MSK + timedelta(minutes=45)
+    )
+    said = " ".join(r.text for r in late.replies)
+    assert "colleague" in said and "within about" not in said, said
+
+
 @pytest.mark.parametrize(
     ("problem", "number", "rest", "story"),
     [

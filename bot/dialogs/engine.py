@@ -14,6 +14,7 @@ import asyncio
 import copy
 import dataclasses
 import logging
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -3028,6 +3029,7 @@ class ConversationEngine:
                         ctx.say(f"relay_still_there_taken{sorry}")
                     else:
                         self._say_waiting(ctx, f"relay_still_there{sorry}")
+                        self._say_time_left(ctx, ticket)
                 return
             if (
                 ticket.status == "open"
@@ -3090,6 +3092,18 @@ class ConversationEngine:
             )
         )
         return last is not None and ctx.now - as_utc(last) < RELAY_NUDGE_AGAIN
+
+    @staticmethod
+    def _say_time_left(ctx: TurnContext, ticket: Any) -> None:
+        """How long the answer still takes ("Kiedy ktoś mi odpowie?" heard that a colleague
+        answers here, not when, though "about 30 minutes" was promised): the minutes left of
+        the promise, while the team is at work and the promise is not yet past."""
+        if ticket.due_at is None or not is_open(ctx.now, ctx.settings):
+            return
+        left = (as_utc(ticket.due_at) - ctx.now).total_seconds()
+        if left >= 60 and ctx.replies:  # one message: "Sorry for the wait! ... within about 12"
+            eta = ctx.texts("handoff_eta", minutes=math.ceil(left / 60))
+            ctx.replies[-1].text = f"{ctx.replies[-1].text} {eta}"
 
     def _say_waiting(self, ctx: TurnContext, key: str) -> None:
         """``key`` to a customer waiting for a person; when the team is off, the variant that
