@@ -1533,6 +1533,31 @@ async def test_a_senior_alerted_in_private_gets_a_link_to_the_topic(sandbox: San
     assert "сотрудников" not in " ".join(bot_texts(fake, OLGA)), bot_texts(fake, OLGA)
 
 
+async def test_a_reply_in_another_language_than_the_customers_is_questioned_once(
+    sandbox: Sandbox,
+) -> None:
+    """Tomasz posted 'Pani Katarzyno, wyślemy brakującą ładowarkę jutro kurierem.' in John's
+    English topic: it reached John with no word to anyone. It is still sent (it may be
+    meant), and the operator is asked, once per ticket, whether it is for this customer."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    polish = "Pani Katarzyno, wyślemy brakującą ładowarkę jutro kurierem."
+    fake.user_sends(OLGA, polish, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: polish in bot_texts(fake, JOHN), timeout=20)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="This reply is in Polish", timeout=20
+    )
+    for text in (
+        "Dziękujemy za cierpliwość, paczka jest w drodze.",
+        "Sorry John, the charger is on its way.",
+    ):
+        fake.user_sends(OLGA, text, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+        await fake.wait_for(lambda t=text: t in bot_texts(fake, JOHN), timeout=20)
+    await asyncio.sleep(1)
+    told = [t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread) if "This reply is in" in t]
+    assert len(told) == 1, told
+
+
 async def test_an_admins_command_where_it_does_not_work_says_where_it_does(
     sandbox: Sandbox,
 ) -> None:

@@ -900,9 +900,43 @@ async def reply_to_customer(
         said = await resolved_note(session, services, ticket)
         await reply_after_reading(session, message.reply, said)
         return
-    await send_to_customer(
+    sent = await send_to_customer(
         bot, session, services, ticket, user.id, source=message, received_at=received_at
     )
+    if sent:
+        await _other_language(message, session, services, ticket)
+
+
+# the tickets whose operator was told once that a reply was in another language than the
+# customer's (kept while the bot runs: told again after a restart at most)
+_LANGUAGE_TOLD: set[int] = set()
+
+
+async def _other_language(
+    message: Message, session: AsyncSession, services: Services, ticket: Ticket
+) -> None:
+    """A reply in another language than the customer's ("Pani Katarzyno, wyślemy brakującą
+    ładowarkę jutro" in John's English topic went out with no word, and counted as the first
+    answer of his urgent ticket): sent all the same (it may be meant), and the operator is
+    asked, once per ticket, whether it is for this customer."""
+    from bot.nlu.lang import unplaced_latin
+
+    text = message.text or message.caption or ""
+    if ticket.id in _LANGUAGE_TOLD or len(text.split()) < 4 or unplaced_latin(text):
+        return
+    said_in = text_language(text)
+    conversation = await session.get(Conversation, ticket.conversation_id)
+    theirs = conversation.language if conversation is not None else None
+    if not said_in or theirs not in CANNED_LANGS or said_in == theirs:
+        return
+    _LANGUAGE_TOLD.add(ticket.id)
+    texts = desk_of(services).texts
+    said = texts(
+        "op_other_language",
+        said=language_word(texts, said_in),
+        lang=language_word(texts, theirs),
+    )
+    await reply_after_reading(session, message.reply, said)
 
 
 async def newer_open_ticket(session: AsyncSession, ticket: Ticket) -> Ticket | None:
