@@ -907,11 +907,6 @@ async def reply_to_customer(
         await _other_language(message, session, services, ticket)
 
 
-# the tickets whose operator was told once that a reply was in another language than the
-# customer's (kept while the bot runs: told again after a restart at most)
-_LANGUAGE_TOLD: set[int] = set()
-
-
 async def _other_language(
     message: Message, session: AsyncSession, services: Services, ticket: Ticket
 ) -> None:
@@ -922,14 +917,28 @@ async def _other_language(
     from bot.nlu.lang import unplaced_latin
 
     text = message.text or message.caption or ""
-    if ticket.id in _LANGUAGE_TOLD or len(text.split()) < 4 or unplaced_latin(text):
+    if len(text.split()) < 4 or unplaced_latin(text):
         return
     said_in = text_language(text)
     conversation = await session.get(Conversation, ticket.conversation_id)
     theirs = conversation.language if conversation is not None else None
     if not said_in or theirs not in CANNED_LANGS or said_in == theirs:
         return
-    _LANGUAGE_TOLD.add(ticket.id)
+    asked = await session.scalar(
+        select(func.count())
+        .select_from(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "language_asked")
+    )
+    if asked:
+        return  # once per ticket
+    await add_event(
+        session,
+        ticket,
+        "language_asked",
+        actor_id=message.from_user.id if message.from_user else None,
+        said=said_in,
+        customer=theirs,
+    )
     texts = desk_of(services).texts
     said = texts(
         "op_other_language",
