@@ -8461,3 +8461,77 @@ async def test_a_photo_opening_the_chat_with_a_pointing_caption_asks_what_happen
     assert re.search(asked, d.all_text(), re.I), d.replies[-1]
     await d.send("the mug came chipped, order 3400130")
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["damaged_defective"]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "this is ridiculous, I want to talk to a human",
+        "это издевательство, хочу поговорить с живым человеком",
+        "to jakiś żart, chcę rozmawiać z człowiekiem",
+    ],
+)
+async def test_a_person_asked_for_in_an_angry_line_while_a_detail_is_awaited_is_brought(
+    services: Services, said: str
+) -> None:
+    """'this is ridiculous, I want to talk to a human' (a complaint to the model) while the
+    app case waited for a contact: the case was passed to the technical team with 'Is that OK
+    for you?' and no person came. A person is brought, nothing promised by the bot."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("your app keeps crashing when i try to pay")
+    assert d.of("asked_for"), d.replies[-1]
+    await d.send("iphone 13, ios 17")
+    await d.send(said)
+    assert [e["reason"] for e in d.of("escalated")] == ["customer_request"], d.replies[-1]
+    assert not d.of("promised") and not d.of("satisfaction_check"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("opening", "forgot", "options"),
+    [
+        ("I got the item, it's broken, photo attached", "sorry forgot", r"Replace"),
+        ("I got the item, it's broken, photo attached", "oops, forgot to attach it", r"Replace"),
+        ("Получил товар, он сломан, фото прикладываю", "ой, забыл приложить", r"Заменить"),
+    ],
+)
+async def test_forgetting_the_photo_said_attached_is_waited_for_not_given_up(
+    services: Services, opening: str, forgot: str, options: str
+) -> None:
+    """'sorry forgot' after 'photo attached' (nothing attached, the order number and a photo
+    asked): it was a 'no' to the model, and the fixes were offered, a replacement then booked
+    with no order and no photo; 'oops, forgot to attach it' was kept as the problem's story.
+    Now the bot waits for them, and they still bring the fix."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send(forgot)
+    assert not re.search(options, "\n".join(d.replies[-1])), d.replies[-1]
+    assert not d.of("fix_chosen"), d.replies[-1]
+    state = await d.state()
+    assert "forgot" not in str(state["known"].get("description", "")), state["known"]
+    assert "забыл" not in str(state["known"].get("description", "")), state["known"]
+    await d.send("order 3400140", photo=True)
+    assert re.search(options, d.all_text()), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("opening", "nudge"),
+    [
+        ("заказ 3400141 не пришел, жду 10 дней", "ну так что?"),
+        ("заказ 3400142 не пришел, жду 10 дней", "ну?"),
+        ("order 3400143 never arrived", "so what now?"),
+        ("zamówienie 3400144 nie doszło", "no i co?"),
+    ],
+)
+async def test_a_nudge_at_is_that_ok_gets_where_the_case_stands(
+    services: Services, opening: str, nudge: str
+) -> None:
+    """'ну так что?' at 'Is that OK?' after the case went to the delivery team was taken for a
+    yes (the case closed, a rating asked); 'ну?' got a greeting as to a newcomer. Where it
+    stands (the promise again) and the same question; the case stays open."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    promise = d.of("promised")[0]["text"]
+    await d.send(nudge)
+    assert not d.of("resolved"), d.replies[-1]
+    assert promise in "\n".join(d.replies[-1]), d.replies[-1]
+    assert len(d.of("satisfaction_check")) == 2, d.replies[-1]

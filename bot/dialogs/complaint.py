@@ -308,6 +308,17 @@ _WILL_SEND = re.compile(
     r"moment(ik)?\b|sekund[eę]",
     re.IGNORECASE,
 )
+_FORGOT = re.compile(
+    # "sorry forgot", "oops, forgot to attach it", "ой, забыл приложить", "sorki, zapomniałem":
+    # the photo said attached is still to come (it was a "no" to the model, and the case went
+    # on without it: a fix chosen with no order number and no photo)
+    r"\b(?:forgot|forgotten)(?:\s+(?:to\s+(?:attach|add|send|upload|include)|it|the\s+"
+    r"(?:photo|picture|pic|attachment)))*(?:\s+(?:it|them|sorry))?\W*$|"
+    r"забыл[аи]?(?:\s+(?:приложить|прикрепить|отправить|добавить|скинуть|его|её|ее|фото))*\W*$|"
+    r"zapomnia[łl](?:em|am)?(?:\s+(?:go|je|ją|zdj[ęe]ci[ae]|doda[ćc]|za[łl][ąa]czy[ćc]|"
+    r"wys[łl]a[ćc]|przes[łl]a[ćc]))*\W*$",
+    re.IGNORECASE,
+)
 # "спасибо большое", "до свидания", "thanks", "bye": a pleasantry, not what happened
 _PLEASANTRY = re.compile(
     r"^\W*(?:(?:спасибо|спс|благодарю|пока|до\s+свидания|всего\s+доброго|хорошего\s+дня|"
@@ -1107,9 +1118,14 @@ _NONE_GIVEN = re.compile(
 )
 # "???", "ау", "hello?", "and?": the customer is waiting for us, not answering the question
 _NUDGE = re.compile(
-    r"^\W*$|^\W*(?:ау|алло|вы\s+тут|вы\s+здесь|есть\s+кто|ну\s+и|ну\s+что|и\s+что|и|"
+    # "ну?", "ну так что?", "so what now?", "no i co?": a nudge (it was "ну?" greeted as a
+    # newcomer and "ну так что?" taken for a yes, the case closed)
+    r"^\W*$|^\W*(?:ау|алло|вы\s+тут|вы\s+здесь|есть\s+кто|ну|ну\s+и|(?:ну\s+)?(?:так\s+)?что|"
+    r"(?:ну\s+)?(?:так\s+)?(?:и\s+)?(?:что|чё|че|шо)(?:\s+(?:там|дальше|теперь))?|и|"
     r"hello|hi|hey|anyone|anybody|are\s+you\s+there|and|so|well|any\s+news|"
-    r"halo|hej|jest\s+tam\s+kto|jesteś|i\s+co|no\s+i)\W*$",
+    r"(?:so|and|well)\s+what(?:\s+now)?|what\s+now|so\s+what'?s\s+next|"
+    r"halo|hej|jest\s+tam\s+kto|jesteś|(?:no\s+)?i\s+co(?:\s+teraz|\s+dalej)?|no\s+i|"
+    r"no\s+(?:to\s+)?co|i\s+jak)\W*$",
     re.IGNORECASE,
 )
 # Words that name an option only when no clearer word names another ("a refund instead").
@@ -2409,8 +2425,13 @@ class ComplaintFlow:
                 gift = f"{gift} {ctx.texts('complaint_waiting_for', items=items)}"
             ctx.say_text(gift)
             return True
-        if (intent in ("request_human", "faq") and not detail) or ctx.incoming.callback_data:
-            return False  # other flows (a person, a question) take it; the case waits
+        if (
+            (intent in ("request_human", "faq") or asks_for_person(text)) and not detail
+        ) or ctx.incoming.callback_data:
+            # other flows (a person, a question) take it; the case waits. "this is
+            # ridiculous, I want to talk to a human" is a complaint to the model: a person all
+            # the same (it was the details given up on and the case passed to a team)
+            return False
         known = ctx.state.setdefault("known", {})
         awaited = [s for s in _needs(case, rule) if not has(known, s)]
         if awaited and not gave_something and ctx.command is not None:
@@ -2524,7 +2545,8 @@ class ComplaintFlow:
                 ctx.say("complaint_photo_not_seen")
                 return True
             case["quiet_turns"] = case.get("quiet_turns", 0) + 1
-            promised = bool(text and _WILL_SEND.search(text))  # "I'll send the photo now"
+            forgot = bool(text and _FORGOT.search(text))
+            promised = forgot or bool(text and _WILL_SEND.search(text))  # "I'll send it now"
             # "ещё не решилось, жду" (a "no" to the model): no "no" to what was asked
             standing = bool(text and (_UNSOLVED.search(text) or _STILL_BROKEN.search(text)))
             if (
@@ -2538,7 +2560,12 @@ class ComplaintFlow:
                 # welcome (asked once, never again). A second quiet turn: we go on without it.
                 # (the model's word, however unsure: "а должен был вчера" is at 0.40)
                 said = ctx.prediction.intent if ctx.prediction is not None else None
-                about_it = "complaint" in (intent, said) and bool(text) and not _is_nudge(text)
+                about_it = (
+                    "complaint" in (intent, said)
+                    and bool(text)
+                    and not _is_nudge(text)
+                    and not forgot
+                )
                 if not text and _spoken(ctx):
                     # a voice message is not heard: said so, with what is still needed
                     ctx.say("complaint_voice", items=_slot_list(ctx, missing))
