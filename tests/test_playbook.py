@@ -8535,3 +8535,41 @@ async def test_a_nudge_at_is_that_ok_gets_where_the_case_stands(
     assert not d.of("resolved"), d.replies[-1]
     assert promise in "\n".join(d.replies[-1]), d.replies[-1]
     assert len(d.of("satisfaction_check")) == 2, d.replies[-1]
+
+
+@pytest.mark.parametrize("said", ["dostałem nie ten produkt", "przyszedł nie ten towar"])
+async def test_a_wrong_product_told_in_polish_is_a_wrong_item_not_out_of_stock(
+    services: Services, said: str
+) -> None:
+    """'dostałem nie ten produkt' was read as out of stock: 'wait for the delivery / a similar
+    product / a refund' offered, the card said 'out of stock'. A wrong item's case: the photo
+    asked with the order number, and the fixes for a wrong thing."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["wrong_item"]
+    await d.send("zamówienie 3400145", photo=True)
+    assert not re.search(r"Poczekam na dostawę|Podobny produkt", d.all_text()), d.all_text()
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "aplikacja się wiesza przy płatności",
+        "aplikacja ciągle się zawiesza",
+        "the app keeps freezing on the payment page",
+    ],
+)
+async def test_the_app_told_hanging_is_a_site_case_not_the_apps_faq(
+    services: Services, said: str
+) -> None:
+    """'aplikacja się wiesza przy płatności' got the FAQ's topics, then where to download the
+    app; 'aplikacja ciągle się zawiesza' the app's FAQ answer at once: no thanks, no apology,
+    no case. The site's case, with the playbook's thanks and apology; a question about it
+    ('co zrobić, gdy aplikacja się zawiesza?') is still the FAQ's."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["website_app"]
+    assert thanks_before_apology(d.all_text()), d.all_text()
+    q = Dialogue(services, str(next(_ids)))
+    await q.send("co zrobić, gdy aplikacja się zawiesza?")
+    assert not q.of("complaint_opened"), q.replies[-1]

@@ -601,6 +601,8 @@ _FAILURE_NAMED = (
 )
 # as sure as a calm complaint must be to open a case without asking what happened
 NAMED_FAILURE_CONFIDENCE = 0.75
+# the site or the app told failing, a statement (complaint.SURE_COMPLAINT: no FAQ answer first)
+SITE_FAILING_CONFIDENCE = 0.9
 # an order-status reading this unsure yields to a problem named in plain words
 ORDER_UNSURE = 0.7
 
@@ -880,6 +882,19 @@ _MISREAD_ITEM = frozenset(
 )
 
 
+# the site or the app itself named ("aplikacja", "сайт", "the app"), not a parcel's tracking
+_SITE_OR_APP = re.compile(
+    r"сайт|приложени|\bsite\b|\bapp\b|website|\bstron(?:a|ie|y)\b|aplikacj|страниц|\bpage\b",
+    re.IGNORECASE,
+)
+
+
+def _wrong_came(text: str) -> bool:
+    from bot.dialogs.complaint import products_named  # complaint imports this module
+
+    return "wrong_item" in products_named(text)
+
+
 def _not_as_sold(pred: Prediction, text: str) -> Prediction:
     """An item other than the shop showed it, or used: a wrong item, a faulty one."""
     if pred.intent == "request_human" or hypothetical_question(text):
@@ -892,6 +907,10 @@ def _not_as_sold(pred: Prediction, text: str) -> Prediction:
         ctype = "wrong_item"
     elif _USED_ITEM.search(text) and not asked:
         ctype = "damaged_defective"
+    elif pred.intent == "complaint" and pred.complaint_type == "availability" and _wrong_came(text):
+        # "dostałem nie ten produkt" (out of stock to the model, "wait for the delivery" offered):
+        # another thing came than the one ordered
+        ctype = "wrong_item"
     else:
         return pred
     if pred.intent == "complaint" and pred.complaint_type not in _MISREAD_ITEM:
@@ -2005,6 +2024,23 @@ class ConversationEngine:
                 intent="complaint",
                 complaint_type="other",
                 intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
+            )
+        if (
+            whole.intent in ("faq", "out_of_scope")
+            and "?" not in text
+            and whole.threat in (None, "none")
+            and _SITE_OR_APP.search(text)
+            and problem_told(SITE_FAILURE, text)
+            and not item_trouble_named(text)
+        ):
+            # "aplikacja się wiesza przy płatności", "aplikacja ciągle się zawiesza" (the FAQ's
+            # topics, then its answer on where to download the app): the app failing, the
+            # site's case (thanks, an apology, what it needs), sure: no FAQ answer fixes it
+            whole = dataclasses.replace(
+                whole,
+                intent="complaint",
+                complaint_type="website_app",
+                intent_confidence=max(whole.intent_confidence, SITE_FAILING_CONFIDENCE),
             )
         if whole.threat in (None, "none") and paperwork_missing(text):
             # "Товар пришёл, но чек не положили", "The receipt wasn't in the parcel" (a missing

@@ -966,7 +966,7 @@ SITE_FAILURE = re.compile(
     r"вылета|зависа|глючит|тормозит|не\s+(?:грузит|загружа|открыва|работа|пуска|да[её]т|получа)|"
     r"ошибк|\bcrash|\bfreez|\berror|won'?t\s+(?:load|open|let)|does\s*n[o']?t\s+(?:load|open|work)|"
     r"\bcan'?t\s+(?:log|sign|pay|check\s*out)|\bnie\s+(?:dzia[łl]|[łl]aduj|otwiera|pozwala|mog[ęe])|"
-    r"zawiesza|wywala|b[łl][ąa]d",
+    r"zawiesza|(?<!\w)wiesza\s+si|si[ęe]\s+wiesza|zacina|crashuje|wywala|b[łl][ąa]d",
     re.IGNORECASE,
 )
 
