@@ -8573,3 +8573,26 @@ async def test_the_app_told_hanging_is_a_site_case_not_the_apps_faq(
     q = Dialogue(services, str(next(_ids)))
     await q.send("co zrobić, gdy aplikacja się zawiesza?")
     assert not q.of("complaint_opened"), q.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("said", "code"),
+    [
+        ("my promo code SAVE20 doesn't work", "SAVE20"),
+        ("промокод ZIMA10 не работает", "ZIMA10"),
+        ("kod rabatowy LATO15 nie działa", "LATO15"),
+    ],
+)
+async def test_a_promo_code_named_with_its_failure_is_not_asked_for_again(
+    services: Services, said: str, code: str
+) -> None:
+    """'my promo code SAVE20 doesn't work' got 'send me the code and what the site says': the
+    code, given, was asked for again. Only what the site says is asked; with it, the code and
+    the message go to a colleague."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    asked = d.replies[-1][-1]
+    assert not re.search(r"the code and|сам код|kod i", asked), asked
+    assert re.search(r"site says|пишет сайт|pokazuje strona", asked), asked
+    await d.send("it says the code has expired")
+    assert [e["reason"] for e in d.of("escalated")] == ["faq_not_helpful"], d.replies[-1]
