@@ -8596,3 +8596,26 @@ async def test_a_promo_code_named_with_its_failure_is_not_asked_for_again(
     assert re.search(r"site says|пишет сайт|pokazuje strona", asked), asked
     await d.send("it says the code has expired")
     assert [e["reason"] for e in d.of("escalated")] == ["faq_not_helpful"], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("said", "repair", "offered"),
+    [
+        ("Пришла футболка с дыркой, заказ 3400146", r"ремонт", False),
+        ("The vase came smashed, order 3400147", r"Repair", False),
+        ("Kubek przyszedł pęknięty, zamówienie 3400148", r"Naprawa", False),
+        ("Чайник не включается, заказ 3400149", r"ремонт", True),
+    ],
+)
+async def test_repair_under_warranty_is_offered_only_for_what_a_workshop_mends(
+    services: Services, said: str, repair: str, offered: bool
+) -> None:
+    """A T-shirt with a hole, a smashed vase, a cracked mug were offered 'Repair under
+    warranty' beside a replacement and a refund. Only things a workshop mends (a kettle that
+    won't switch on) are."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    await d.send("", photo=True)
+    menu = "\n".join(d.replies[-1])
+    assert re.search(r"Заменить|Replace|Wymiana", menu), menu
+    assert bool(re.search(repair, menu, re.I)) is offered, menu

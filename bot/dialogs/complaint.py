@@ -2790,6 +2790,16 @@ class ComplaintFlow:
         русском": a manual, a warranty card), the type's ``document_options`` are offered
         (an electronic copy, a printed one), not the thing sent again or its money back."""
         rule = self.rules.for_type(case["type"])
+        if "repair" in rule.options:
+            # "Пришла футболка с дыркой", "the vase came smashed": nothing a workshop mends, so
+            # no "repair under warranty" among the fixes (decided once the item is named)
+            known = ctx.state.get("known", {})
+            told = f"{known.get('description') or ''}\n{ctx.incoming.text or ''}"
+            if case.get("no_repair") or not_repairable(told):
+                case["no_repair"] = True
+                rule = rule.model_copy(
+                    update={"options": [o for o in rule.options if o != "repair"]}
+                )
         if not rule.document_options:
             return rule
         document = case.get("document")
@@ -4466,6 +4476,32 @@ def _leaving_choice(ctx: TurnContext, text: str) -> bool:
     if _NO_CHOICE_NOW.search(text) and len(text) < 60:
         return True
     return _pleasantry(ctx, text) and (ctx.intent == "goodbye" or bool(_BYE.search(text)))
+
+
+# what no workshop mends under a warranty: clothes, shoes' textiles, dishes and glass, food,
+# cosmetics, books, paper ("футболка с дыркой", "the vase came smashed", "kubek pęknięty")
+_NOT_REPAIRABLE = re.compile(
+    r"(?<!\w)(?:футболк|майк|рубашк|блузк|куртк|пальто|плать|юбк|джинс|брюк|штан|шорт|свитер|"
+    r"кофт|худи|толстовк|носк|колготк|шапк|шарф|перчатк|бель|пижам|полотенц|простын|пледа?\b|"
+    r"ваз|кружк|чашк|тарелк|стакан|бокал|сервиз|посуд|бутылк|крем|шампун|духи|помад|"
+    r"косметик|книг|тетрад|открытк|торт|конфет|печень|ча(?:й|я|ю|ем)\b|игрушк)\w*|"
+    r"\b(?:t-?shirts?|shirts?|blouses?|jackets?|coats?|dress(?:es)?|skirts?|jeans|trousers|pants|"
+    r"shorts|sweaters?|jumpers?|hoodies?|socks|tights|hats?|scarf|scarves|gloves|underwear|"
+    r"pyjamas|pajamas|towels?|sheets|vases?|mugs?|cups?|plates?|bowls?|bottles?|"
+    r"jars?|cream|shampoo|perfume|lipstick|cosmetics|books?|food|cake|"
+    r"sweets|chocolates?|cookies|biscuits|tea|coffee\s+beans|toys?)\b|"
+    r"(?<!\w)(?:koszul|bluzk|kurtk|p[łl]aszcz|sukienk|sp[óo]dnic|d[żz]ins|spodn|szort|sweter|"
+    r"swetr|bluz|skarpet|rajstop|czapk|szalik|r[ęe]kawiczk|bielizn|pi[żz]am|r[ęe]cznik|"
+    r"prze[śs]cierad|wazon|kub(?:ek|ka|ki)|fili[żz]ank|talerz|szklank|kieliszk|miseczk|butelk|"
+    r"s[łl]oik|krem|szampon|perfum|szmink|kosmetyk|ksi[ąa][żz]k|zeszyt|kartk|jedzeni|ciast|"
+    r"s[łl]odycz|czekolad|herbat|zabawk)\w*|\bt-?shirt\w*",
+    re.IGNORECASE,
+)
+
+
+def not_repairable(text: str) -> bool:
+    """The item told is one no workshop mends under a warranty (clothes, dishes, food...)."""
+    return bool(_NOT_REPAIRABLE.search(text or ""))
 
 
 def _is_nudge(text: str) -> bool:
