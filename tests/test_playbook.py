@@ -1579,6 +1579,55 @@ async def test_a_plain_yes_to_a_teams_answer_still_closes_the_case(services: Ser
 
 
 @pytest.mark.parametrize(
+    ("complaint", "answer", "when"),
+    [
+        ("Заказ 3410001: с карты списали деньги дважды", "ок, жду", "10"),
+        ("I was charged twice for order 3410013", "ok, I'll wait", "10"),
+        ("Zamówienie 3410014 - pobrano pieniądze dwa razy", "dobrze, poczekam", "10"),
+        ("Заказ 3410016: с карты списали деньги дважды", "хорошо, буду ждать, спасибо", "10"),
+        ("Zamówienie 3410017 - pobrano pieniądze dwa razy", "ok, czekam na odpowiedź", "10"),
+        ("Мне не начислили баллы за заказ 3410018", "ладно, подожду", "48"),
+        ("Оплатил заказ 3410019, а он до сих пор не оплачен", "ок, жду", "24"),
+    ],
+)
+async def test_agreeing_to_wait_for_a_refund_request_keeps_the_case_open(
+    services: Services, complaint: str, answer: str, when: str
+) -> None:
+    """'ok, I'll wait' to 'is that OK?' after the refund request went to the finance team (or
+    the payment or points to the team to find) closed the case ('Great! Thanks for your
+    patience. We've recorded what happened') with the survey: nothing is solved until they
+    write. Thanked, told when they write; the case stays open (as for a team's answer)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(complaint)
+    assert d.of("satisfaction_check"), d.replies[-1]
+    await d.send(answer)
+    reply = " ".join(d.replies[-1])
+    assert d.of("satisfaction_pending"), reply
+    assert not d.of("resolved") and not d.of("escalated"), reply
+    assert THANKS.search(reply) and when in reply, reply
+    state = await d.state()
+    assert "survey" not in state and not state["complaint"].get("satisfied"), reply
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer"),
+    [
+        ("I was charged twice for order 3410021", "yes, thanks"),
+        ("Заказ 3410022: с карты списали деньги дважды", "да"),
+        # a refund approved at once is done: the money is on its way
+        ("С меня дважды списали 650 р за заказ 3410023", "ок, жду"),
+    ],
+)
+async def test_a_yes_to_a_refund_done_or_requested_still_closes_the_case(
+    services: Services, complaint: str, answer: str
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(complaint)
+    await d.send(answer)
+    assert d.of("resolved"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
     ("complaint", "answer"),
     [
         ("Курьер опоздал на три дня, заказ 5512300 до сих пор не у меня", "ну ладно, годится"),

@@ -188,6 +188,18 @@ _WILL_WAIT = re.compile(
     r"(?:\W+(?:тогда|then|спасибо|thanks|thank\s+you|dzi[ęe]kuj[ęe]|dzi[ęe]ki|w\s+takim\s+razie))*\W*$",
     re.IGNORECASE,
 )
+# the fixes whose outcome is still to come, someone to sort it out and write back (a refund
+# request with finance, a payment or points to find, similar items to pick; a team asked, too):
+# a wait agreed to is no yes there; a replacement or a refund booked with its date is done
+_PENDING_FIXES = frozenset(
+    {
+        "fix_refund_request",
+        "fix_refund_overdue",
+        "fix_payment_check",
+        "fix_points_check",
+        "fix_alternative",
+    }
+)
 # "no thanks, I just want you to know": it was to be known, not fixed
 _JUST_TELLING = re.compile(
     r"(?:just|only)\s+(?:want(?:ed)?\s+(?:you\s+to\s+know|to\s+let\s+you\s+know)|letting\s+you\s+know)|"
@@ -3357,14 +3369,14 @@ class ComplaintFlow:
         )
         if (
             not data
-            and (case.get("promise_said") or {}).get("team")
+            and _outcome_pending(case)
             and _WILL_WAIT.match(text)
             and not (_NOT_OK.search(text) or _STILL_BROKEN.search(text) or threatens)
             and not ctx.new_slots
         ):
-            # "ok, czekam", "ок, жду" after the case went to a team (it was closed as solved, with
-            # the survey): nothing is solved until the team answers; the case stays open (the
-            # follow-up still asks), and they hear when the answer comes
+            # "ok, czekam", "ок, жду" after the case went to a team or a refund was requested (it
+            # was closed as solved, with the survey): nothing is solved until they answer; the
+            # case stays open (the follow-up still asks), and they hear when the answer comes
             case["stage"] = "done"
             await self._save(ctx, case)
             ctx.event("satisfaction_pending")
@@ -4474,6 +4486,12 @@ def _promise_words(ctx: TurnContext, recipe: dict[str, Any]) -> str:
         order=" " + ctx.texts.plain("order_part", order=order) if order else "",
         **kw,
     )
+
+
+def _outcome_pending(case: dict[str, Any]) -> bool:
+    """The fix promised is someone's to sort out and answer (a team's, finance's), not done."""
+    recipe = case.get("promise_said") or {}
+    return bool(recipe.get("team")) or recipe.get("key") in _PENDING_FIXES
 
 
 def _promise_text(ctx: TurnContext, case: dict[str, Any]) -> str:
