@@ -8510,3 +8510,36 @@ async def test_a_photo_opening_the_chat_with_a_pointing_caption_asks_what_happen
     assert re.search(asked, d.all_text(), re.I), d.replies[-1]
     await d.send("the mug came chipped, order 3400130")
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["damaged_defective"]
+
+
+@pytest.mark.parametrize(
+    ("caption", "hello", "asked", "complaint"),
+    [
+        ("dzień dobry", r"cześć", r"co się stało", "kubek 3410031 przyszedł wyszczerbiony"),
+        ("hi", r"\bhi\b", r"what happened", "the mug came chipped, order 3410032"),
+        ("здравствуйте", r"здравствуйте", r"что случилось", "кружка 3410033 пришла со сколом"),
+        ("Добрый день!", r"здравствуйте", r"что случилось", "кружка 3410034 пришла со сколом"),
+        ("hello there", r"\bhi\b", r"what happened", "the mug came chipped, order 3410035"),
+    ],
+)
+async def test_a_photo_with_a_hello_caption_is_greeted_kept_and_asked_about(
+    services: Services, caption: str, hello: str, asked: str, complaint: str
+) -> None:
+    """A photo captioned only 'dzień dobry', 'hi', 'здравствуйте' got the plain hello ('Hi! How
+    can I help today?...') as if nothing were attached: a hello back, the photo thanked for and
+    kept for the case, what happened asked (the photo is not asked for again)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(caption, photo=True)
+    said = d.all_text()
+    assert re.search(hello, said, re.I) and THANKS.search(said), said
+    assert re.search(asked, said, re.I), said
+    assert not re.search(r"how can i help|чем могу помочь|w czym mogę", said, re.I), said
+    await d.send(complaint)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["damaged_defective"]
+    assert not [e for e in d.of("asked_for") if e.get("slot") == "photo"], d.replies[-1]
+
+
+async def test_a_hello_with_no_photo_is_still_the_plain_hello(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("hi")
+    assert re.search(r"how can i help", d.all_text(), re.I), d.replies[-1]
