@@ -1532,6 +1532,74 @@ async def test_a_threat_in_answer_to_is_that_ok_is_not_a_yes(
     assert d.of("escalated"), d.replies[-1]
 
 
+@pytest.mark.parametrize(
+    ("complaint", "wish", "angry", "done"),
+    [
+        (
+            "Заказ 3410015 пришёл сломанный",
+            "замену",
+            "да сколько можно ждать, это издевательство!",
+            "Готово",
+        ),
+        (
+            "Zamówienie 3410002 przyszło uszkodzone, ekran pęknięty",
+            "wymiana",
+            "kurwa, ile mam jeszcze czekać, to jest skandal",
+            "Gotowe",
+        ),
+        (
+            "Order 3410041 came broken",
+            "replacement",
+            "how long do I have to wait for this, it's ridiculous!",
+            "Done",
+        ),
+    ],
+)
+async def test_anger_while_the_photo_is_awaited_is_apologised_for_before_the_fix(
+    services: Services, complaint: str, wish: str, angry: str, done: str
+) -> None:
+    """'да сколько можно ждать, это издевательство!' while the photo was awaited booked the
+    replacement without it (kept: an angry customer is not made to wait) with no word for the
+    anger ('Готово: оформил замену...'), and the English one got the FAQ's late-parcel answer
+    asking for the order number again: the angry customer's apology and gesture first, as for
+    an angry first message, then the fix."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(complaint)
+    assert [e["slot"] for e in d.of("asked_for")] == ["photo"], d.replies[-1]
+    await d.send(wish)
+    await d.send(angry)
+    replies = d.replies[-1]
+    assert d.of("fix_chosen") and d.of("promised"), replies
+    first = next(i for i, r in enumerate(replies) if r.startswith(done))
+    assert first > 0 and SORRY.search(" ".join(replies[:first])), replies
+    assert d.of("customer_kind_changed")[-1]["customer_kind"] == "angry", replies
+    assert [e for e in d.of("compensation_offered") if e.get("gesture")], replies
+    assert not d.of("faq_answered"), replies
+
+
+@pytest.mark.parametrize(
+    ("complaint", "wish", "impatient", "done"),
+    [
+        ("Zamówienie 3410042 przyszło uszkodzone", "wymiana", "ile można czekać?!", "Gotowe"),
+        ("Order 3410043 came broken", "replacement", "how much longer do I have to wait??", "Done"),
+    ],
+)
+async def test_impatience_while_the_photo_is_awaited_is_apologised_for(
+    services: Services, complaint: str, wish: str, impatient: str, done: str
+) -> None:
+    """Worn out by the wait, not angry: a short sorry for the wait before the fix (no
+    gesture), and no FAQ answer to 'how much longer do I have to wait'."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(complaint)
+    await d.send(wish)
+    await d.send(impatient)
+    replies = d.replies[-1]
+    assert d.of("fix_chosen"), replies
+    first = next(i for i, r in enumerate(replies) if r.startswith(done))
+    assert first > 0 and SORRY.search(" ".join(replies[:first])), replies
+    assert not d.of("faq_answered"), replies
+
+
 async def test_ok_ill_wait_to_a_booked_replacement_is_a_yes(services: Services) -> None:
     """The replacement is booked, so the wait for the courier agreed to is a yes (after a
     case passed to a team it is not: see the test below)."""

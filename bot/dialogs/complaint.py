@@ -200,6 +200,16 @@ _PENDING_FIXES = frozenset(
         "fix_alternative",
     }
 )
+# "how long do I have to wait for this?!", "сколько мне ещё ждать?", "ile mam jeszcze czekać?"
+# while the case waits for a detail or a choice: worn out by the wait (with "надоело ждать"),
+# not a question for the FAQ's delivery times
+_HOW_LONG_WAIT = re.compile(
+    r"\bhow\s+(?:much\s+)?long(?:er)?\s+(?:(?:do|will|must|should|am|have|are)\s+)?(?:i|we|you)\s+"
+    r"(?:(?:have|need|got|going)\s+to\s+)?(?:be\s+)?(?:wait|keep\s+me\s+waiting)|"
+    r"сколько\s+(?:(?:мне|нам|ещё|еще|же|можно|вас|уже)\s+)*ждать|"
+    r"\bile\s+(?:(?:jeszcze|mam|mamy|mo[żz]na|ja|b[ęe]d[ęe])\s+)*czeka[ćc]",
+    re.IGNORECASE,
+)
 # "no thanks, I just want you to know": it was to be known, not fixed
 _JUST_TELLING = re.compile(
     r"(?:just|only)\s+(?:want(?:ed)?\s+(?:you\s+to\s+know|to\s+let\s+you\s+know)|letting\s+you\s+know)|"
@@ -2232,7 +2242,19 @@ class ComplaintFlow:
             if corrected and corrected != case["type"] and corrected in self.rules.complaint_types:
                 await self._retype(ctx, case, corrected)
                 return True
-        if threat in ("churn", "public") and case.get("kind") == "claimant" and stage in _TALKING:
+        # "да сколько можно ждать, это издевательство!" while the photo or the choice is awaited
+        # (the fix was booked with no word for it): angry, as an angry first message is
+        angry = (
+            stage in ("collecting", "fix_choice")
+            and ctx.prediction is not None
+            and not data
+            and ctx.prediction.emotion == "angry"
+        )
+        if (
+            (threat in ("churn", "public") or angry)
+            and case.get("kind") == "claimant"
+            and stage in _TALKING
+        ):
             # Angry now ("I'll never order again"): warmer, a goodwill gesture, a person.
             await self._set_kind(ctx, case, "angry")
             self._gesture(ctx, ctx.texts("complaint_sorry_angry"))
@@ -2421,7 +2443,10 @@ class ComplaintFlow:
                 gift = f"{gift} {ctx.texts('complaint_waiting_for', items=items)}"
             ctx.say_text(gift)
             return True
-        if (intent in ("request_human", "faq") and not detail) or ctx.incoming.callback_data:
+        impatient = bool(text) and (tired_of_waiting(text) or bool(_HOW_LONG_WAIT.search(text)))
+        if (
+            (intent == "request_human" or (intent == "faq" and not impatient)) and not detail
+        ) or ctx.incoming.callback_data:
             return False  # other flows (a person, a question) take it; the case waits
         known = ctx.state.setdefault("known", {})
         awaited = [s for s in _needs(case, rule) if not has(known, s)]
@@ -2569,6 +2594,10 @@ class ComplaintFlow:
                 else:
                     ctx.say("complaint_waiting")
                 return True
+        if impatient and not any(e["type"] == "customer_kind_changed" for e in ctx.outcome.events):
+            # "ile można czekać?!" (the angry apology not said for it now): sorry for the wait,
+            # then the fix
+            ctx.say("complaint_sorry_wait")
         await self._fix(ctx, case)
         return True
 
