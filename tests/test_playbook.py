@@ -1532,6 +1532,74 @@ async def test_a_threat_in_answer_to_is_that_ok_is_not_a_yes(
     assert d.of("escalated"), d.replies[-1]
 
 
+@pytest.mark.parametrize(
+    ("complaint", "wish", "angry", "done"),
+    [
+        (
+            "Заказ 3410015 пришёл сломанный",
+            "замену",
+            "да сколько можно ждать, это издевательство!",
+            "Готово",
+        ),
+        (
+            "Zamówienie 3410002 przyszło uszkodzone, ekran pęknięty",
+            "wymiana",
+            "kurwa, ile mam jeszcze czekać, to jest skandal",
+            "Gotowe",
+        ),
+        (
+            "Order 3410041 came broken",
+            "replacement",
+            "how long do I have to wait for this, it's ridiculous!",
+            "Done",
+        ),
+    ],
+)
+async def test_anger_while_the_photo_is_awaited_is_apologised_for_before_the_fix(
+    services: Services, complaint: str, wish: str, angry: str, done: str
+) -> None:
+    """'да сколько можно ждать, это издевательство!' while the photo was awaited booked the
+    replacement without it (kept: an angry customer is not made to wait) with no word for the
+    anger ('Готово: оформил замену...'), and the English one got the FAQ's late-parcel answer
+    asking for the order number again: the angry customer's apology and gesture first, as for
+    an angry first message, then the fix."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(complaint)
+    assert [e["slot"] for e in d.of("asked_for")] == ["photo"], d.replies[-1]
+    await d.send(wish)
+    await d.send(angry)
+    replies = d.replies[-1]
+    assert d.of("fix_chosen") and d.of("promised"), replies
+    first = next(i for i, r in enumerate(replies) if r.startswith(done))
+    assert first > 0 and SORRY.search(" ".join(replies[:first])), replies
+    assert d.of("customer_kind_changed")[-1]["customer_kind"] == "angry", replies
+    assert [e for e in d.of("compensation_offered") if e.get("gesture")], replies
+    assert not d.of("faq_answered"), replies
+
+
+@pytest.mark.parametrize(
+    ("complaint", "wish", "impatient", "done"),
+    [
+        ("Zamówienie 3410042 przyszło uszkodzone", "wymiana", "ile można czekać?!", "Gotowe"),
+        ("Order 3410043 came broken", "replacement", "how much longer do I have to wait??", "Done"),
+    ],
+)
+async def test_impatience_while_the_photo_is_awaited_is_apologised_for(
+    services: Services, complaint: str, wish: str, impatient: str, done: str
+) -> None:
+    """Worn out by the wait, not angry: a short sorry for the wait before the fix (no
+    gesture), and no FAQ answer to 'how much longer do I have to wait'."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(complaint)
+    await d.send(wish)
+    await d.send(impatient)
+    replies = d.replies[-1]
+    assert d.of("fix_chosen"), replies
+    first = next(i for i, r in enumerate(replies) if r.startswith(done))
+    assert first > 0 and SORRY.search(" ".join(replies[:first])), replies
+    assert not d.of("faq_answered"), replies
+
+
 async def test_ok_ill_wait_to_a_booked_replacement_is_a_yes(services: Services) -> None:
     """The replacement is booked, so the wait for the courier agreed to is a yes (after a
     case passed to a team it is not: see the test below)."""
@@ -1575,6 +1643,55 @@ async def test_a_plain_yes_to_a_teams_answer_still_closes_the_case(services: Ser
     d = Dialogue(services, str(next(_ids)))
     await d.send("Заказ 3400115 опаздывает уже на неделю")
     await d.send("да")
+    assert d.of("resolved"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer", "when"),
+    [
+        ("Заказ 3410001: с карты списали деньги дважды", "ок, жду", "10"),
+        ("I was charged twice for order 3410013", "ok, I'll wait", "10"),
+        ("Zamówienie 3410014 - pobrano pieniądze dwa razy", "dobrze, poczekam", "10"),
+        ("Заказ 3410016: с карты списали деньги дважды", "хорошо, буду ждать, спасибо", "10"),
+        ("Zamówienie 3410017 - pobrano pieniądze dwa razy", "ok, czekam na odpowiedź", "10"),
+        ("Мне не начислили баллы за заказ 3410018", "ладно, подожду", "48"),
+        ("Оплатил заказ 3410019, а он до сих пор не оплачен", "ок, жду", "24"),
+    ],
+)
+async def test_agreeing_to_wait_for_a_refund_request_keeps_the_case_open(
+    services: Services, complaint: str, answer: str, when: str
+) -> None:
+    """'ok, I'll wait' to 'is that OK?' after the refund request went to the finance team (or
+    the payment or points to the team to find) closed the case ('Great! Thanks for your
+    patience. We've recorded what happened') with the survey: nothing is solved until they
+    write. Thanked, told when they write; the case stays open (as for a team's answer)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(complaint)
+    assert d.of("satisfaction_check"), d.replies[-1]
+    await d.send(answer)
+    reply = " ".join(d.replies[-1])
+    assert d.of("satisfaction_pending"), reply
+    assert not d.of("resolved") and not d.of("escalated"), reply
+    assert THANKS.search(reply) and when in reply, reply
+    state = await d.state()
+    assert "survey" not in state and not state["complaint"].get("satisfied"), reply
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer"),
+    [
+        ("I was charged twice for order 3410021", "yes, thanks"),
+        ("Заказ 3410022: с карты списали деньги дважды", "да"),
+        # a refund approved at once is done: the money is on its way
+        ("С меня дважды списали 650 р за заказ 3410023", "ок, жду"),
+    ],
+)
+async def test_a_yes_to_a_refund_done_or_requested_still_closes_the_case(
+    services: Services, complaint: str, answer: str
+) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(complaint)
+    await d.send(answer)
     assert d.of("resolved"), d.replies[-1]
 
 
@@ -8619,3 +8736,36 @@ async def test_repair_under_warranty_is_offered_only_for_what_a_workshop_mends(
     menu = "\n".join(d.replies[-1])
     assert re.search(r"Заменить|Replace|Wymiana", menu), menu
     assert bool(re.search(repair, menu, re.I)) is offered, menu
+
+
+@pytest.mark.parametrize(
+    ("caption", "hello", "asked", "complaint"),
+    [
+        ("dzień dobry", r"cześć", r"co się stało", "kubek 3410031 przyszedł wyszczerbiony"),
+        ("hi", r"\bhi\b", r"what happened", "the mug came chipped, order 3410032"),
+        ("здравствуйте", r"здравствуйте", r"что случилось", "кружка 3410033 пришла со сколом"),
+        ("Добрый день!", r"здравствуйте", r"что случилось", "кружка 3410034 пришла со сколом"),
+        ("hello there", r"\bhi\b", r"what happened", "the mug came chipped, order 3410035"),
+    ],
+)
+async def test_a_photo_with_a_hello_caption_is_greeted_kept_and_asked_about(
+    services: Services, caption: str, hello: str, asked: str, complaint: str
+) -> None:
+    """A photo captioned only 'dzień dobry', 'hi', 'здравствуйте' got the plain hello ('Hi! How
+    can I help today?...') as if nothing were attached: a hello back, the photo thanked for and
+    kept for the case, what happened asked (the photo is not asked for again)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(caption, photo=True)
+    said = d.all_text()
+    assert re.search(hello, said, re.I) and THANKS.search(said), said
+    assert re.search(asked, said, re.I), said
+    assert not re.search(r"how can i help|чем могу помочь|w czym mogę", said, re.I), said
+    await d.send(complaint)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["damaged_defective"]
+    assert not [e for e in d.of("asked_for") if e.get("slot") == "photo"], d.replies[-1]
+
+
+async def test_a_hello_with_no_photo_is_still_the_plain_hello(services: Services) -> None:
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("hi")
+    assert re.search(r"how can i help", d.all_text(), re.I), d.replies[-1]

@@ -188,6 +188,28 @@ _WILL_WAIT = re.compile(
     r"(?:\W+(?:тогда|then|спасибо|thanks|thank\s+you|dzi[ęe]kuj[ęe]|dzi[ęe]ki|w\s+takim\s+razie))*\W*$",
     re.IGNORECASE,
 )
+# the fixes whose outcome is still to come, someone to sort it out and write back (a refund
+# request with finance, a payment or points to find, similar items to pick; a team asked, too):
+# a wait agreed to is no yes there; a replacement or a refund booked with its date is done
+_PENDING_FIXES = frozenset(
+    {
+        "fix_refund_request",
+        "fix_refund_overdue",
+        "fix_payment_check",
+        "fix_points_check",
+        "fix_alternative",
+    }
+)
+# "how long do I have to wait for this?!", "сколько мне ещё ждать?", "ile mam jeszcze czekać?"
+# while the case waits for a detail or a choice: worn out by the wait (with "надоело ждать"),
+# not a question for the FAQ's delivery times
+_HOW_LONG_WAIT = re.compile(
+    r"\bhow\s+(?:much\s+)?long(?:er)?\s+(?:(?:do|will|must|should|am|have|are)\s+)?(?:i|we|you)\s+"
+    r"(?:(?:have|need|got|going)\s+to\s+)?(?:be\s+)?(?:wait|keep\s+me\s+waiting)|"
+    r"сколько\s+(?:(?:мне|нам|ещё|еще|же|можно|вас|уже)\s+)*ждать|"
+    r"\bile\s+(?:(?:jeszcze|mam|mamy|mo[żz]na|ja|b[ęe]d[ęe])\s+)*czeka[ćc]",
+    re.IGNORECASE,
+)
 # "no thanks, I just want you to know": it was to be known, not fixed
 _JUST_TELLING = re.compile(
     r"(?:just|only)\s+(?:want(?:ed)?\s+(?:you\s+to\s+know|to\s+let\s+you\s+know)|letting\s+you\s+know)|"
@@ -2236,7 +2258,19 @@ class ComplaintFlow:
             if corrected and corrected != case["type"] and corrected in self.rules.complaint_types:
                 await self._retype(ctx, case, corrected)
                 return True
-        if threat in ("churn", "public") and case.get("kind") == "claimant" and stage in _TALKING:
+        # "да сколько можно ждать, это издевательство!" while the photo or the choice is awaited
+        # (the fix was booked with no word for it): angry, as an angry first message is
+        angry = (
+            stage in ("collecting", "fix_choice")
+            and ctx.prediction is not None
+            and not data
+            and ctx.prediction.emotion == "angry"
+        )
+        if (
+            (threat in ("churn", "public") or angry)
+            and case.get("kind") == "claimant"
+            and stage in _TALKING
+        ):
             # Angry now ("I'll never order again"): warmer, a goodwill gesture, a person.
             await self._set_kind(ctx, case, "angry")
             self._gesture(ctx, ctx.texts("complaint_sorry_angry"))
@@ -2425,8 +2459,14 @@ class ComplaintFlow:
                 gift = f"{gift} {ctx.texts('complaint_waiting_for', items=items)}"
             ctx.say_text(gift)
             return True
+        impatient = bool(text) and (tired_of_waiting(text) or bool(_HOW_LONG_WAIT.search(text)))
         if (
-            (intent in ("request_human", "faq") or asks_for_person(text)) and not detail
+            (
+                intent == "request_human"
+                or (intent == "faq" and not impatient)
+                or asks_for_person(text)
+            )
+            and not detail
         ) or ctx.incoming.callback_data:
             # other flows (a person, a question) take it; the case waits. "this is
             # ridiculous, I want to talk to a human" is a complaint to the model: a person all
@@ -2584,6 +2624,10 @@ class ComplaintFlow:
                 else:
                     ctx.say("complaint_waiting")
                 return True
+        if impatient and not any(e["type"] == "customer_kind_changed" for e in ctx.outcome.events):
+            # "ile można czekać?!" (the angry apology not said for it now): sorry for the wait,
+            # then the fix
+            ctx.say("complaint_sorry_wait")
         await self._fix(ctx, case)
         return True
 
@@ -3394,14 +3438,14 @@ class ComplaintFlow:
         )
         if (
             not data
-            and (case.get("promise_said") or {}).get("team")
+            and _outcome_pending(case)
             and _WILL_WAIT.match(text)
             and not (_NOT_OK.search(text) or _STILL_BROKEN.search(text) or threatens)
             and not ctx.new_slots
         ):
-            # "ok, czekam", "ок, жду" after the case went to a team (it was closed as solved, with
-            # the survey): nothing is solved until the team answers; the case stays open (the
-            # follow-up still asks), and they hear when the answer comes
+            # "ok, czekam", "ок, жду" after the case went to a team or a refund was requested (it
+            # was closed as solved, with the survey): nothing is solved until they answer; the
+            # case stays open (the follow-up still asks), and they hear when the answer comes
             case["stage"] = "done"
             await self._save(ctx, case)
             ctx.event("satisfaction_pending")
@@ -4537,6 +4581,12 @@ def _promise_words(ctx: TurnContext, recipe: dict[str, Any]) -> str:
         order=" " + ctx.texts.plain("order_part", order=order) if order else "",
         **kw,
     )
+
+
+def _outcome_pending(case: dict[str, Any]) -> bool:
+    """The fix promised is someone's to sort out and answer (a team's, finance's), not done."""
+    recipe = case.get("promise_said") or {}
+    return bool(recipe.get("team")) or recipe.get("key") in _PENDING_FIXES
 
 
 def _promise_text(ctx: TurnContext, case: dict[str, Any]) -> str:

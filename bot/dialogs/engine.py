@@ -139,6 +139,21 @@ _POINTING_WORDS = (
     r"zdj[ęe]cie|prosz[ęe]|przysz[łl]o|dosta[łl]\w*|mi"
 )
 _POINTING_ONLY = re.compile(rf"^\W*(?:(?:{_POINTING_WORDS})(?![^\W\d_])\W*){{1,6}}$", re.IGNORECASE)
+# a hello as a caption: "hi", "здравствуйте", "dzień dobry", "добрый день, вот" (a hello and at
+# most a pointing word or a "guys" after it): nothing told of what happened
+_HELLO_WORDS = (
+    r"hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening|day)|greetings|"
+    r"здравствуйте|здрасьте|здрасте|здравствуй|привет|приветствую|добр(?:ый|ое|ого)\s+"
+    r"(?:день|дня|вечер|вечера|утро|утра)|доброго\s+времени\s+суток|"
+    r"dzie[ńn]\s+dobry|dobry\s+wiecz[óo]r|cze[śs][ćc]|witam|witajcie|hej|siema|halo"
+)
+# ... and who it is said to: "hi there", "привет, ребята", "dzień dobry państwu"
+_HELLO_TO = r"there|guys|team|all|everyone|ребята|всем|pa[ńn]stwu|pa[ńn]stwa|wszystkim"
+_HELLO_CAPTION = re.compile(
+    rf"^\W*(?:{_HELLO_WORDS})(?![^\W\d_])\W*"
+    rf"(?:(?:{_HELLO_WORDS}|{_HELLO_TO}|{_POINTING_WORDS})(?![^\W\d_])\W*){{0,5}}$",
+    re.IGNORECASE,
+)
 # "алло", "вы тут?", "anyone there?": is anybody there? (asked while a person is awaited)
 # ... also two at once: "алло, вы тут?", "hello? anyone there?", "halo, jest tam ktoś?"
 _STILL_THERE = re.compile(
@@ -367,6 +382,17 @@ _UPSET_EMOJI = re.compile(
     "\U0001f622\U0001f62d\U0001f61e\U0001f614\U0001f641\u2639\U0001f44e\U0001f612\U0001f629"
     "\U0001f62b\U0001f494]"
 )  # 😡😠🤬😤🤯💩 😢😭😞😔🙁☹👎😒😩😫💔
+
+
+def _wordless_key(ctx: TurnContext) -> str:
+    """What is said to an attachment with no words: a sticker's, a voice message's, a photo's
+    or a file's text."""
+    kinds = {a.kind for a in ctx.incoming.attachments}
+    if kinds and kinds <= {"sticker", "animation"}:
+        return "sticker_only"
+    if kinds & {"voice", "audio", "video_note"}:
+        return "voice_only"
+    return "media_only"
 
 
 def _record_compensations(
@@ -2751,18 +2777,23 @@ class ConversationEngine:
                 ctx.say("apology_accepted")
                 ctx.state["anything_else"] = ctx.state.get("turns", 0)
             return
+        hello = bool(_HELLO_CAPTION.match(text)) and _wordless_key(ctx) == "media_only"
         if (
             ctx.incoming.attachments
-            and _POINTING_ONLY.match(text)
+            and (_POINTING_ONLY.match(text) or hello)
             and (ctx.state.get("complaint") or {}).get("stage") in (None, "done")
             and not question_stands(ctx.state)
             and not ctx.state.get("survey")
         ):
             # "zobaczcie to", "look at this", "вот, смотрите" under a photo that opens the chat
             # (a goodbye to the model: "Do widzenia!", or the FAQ's tracking answer): the
-            # photo with nothing told, as one sent alone (what happened asked)
+            # photo with nothing told, as one sent alone (what happened asked); "hi",
+            # "dzień dobry" under it got only the hello: greeted back, the photo kept
             ctx.state["misunderstood"] = 0
-            self._wordless(ctx)
+            greeted = ctx.state.get("greeted", False)
+            if hello:
+                ctx.state["greeted"] = True
+            self._wordless(ctx, hello=hello and not greeted)
             return
         if (
             _ANYONE_THERE.match(text)
@@ -2827,16 +2858,11 @@ class ConversationEngine:
         await self._basic(ctx)
 
     @staticmethod
-    def _wordless(ctx: TurnContext) -> None:
+    def _wordless(ctx: TurnContext, *, hello: bool = False) -> None:
         """A photo, a file, a sticker or a voice message with no words to read: what happened
-        is asked (once for photos sent one by one)."""
-        kinds = {a.kind for a in ctx.incoming.attachments}
-        if kinds and kinds <= {"sticker", "animation"}:
-            key = "sticker_only"
-        elif kinds & {"voice", "audio", "video_note"}:
-            key = "voice_only"
-        else:
-            key = "media_only"
+        is asked (once for photos sent one by one; ``hello``: captioned with a hello, said
+        back)."""
+        key = _wordless_key(ctx)
         turn, at = int(ctx.state.get("turns", 0)), ctx.now.timestamp()
         asked = ctx.state.get("wordless") or {}
         ctx.state["wordless"] = {"turn": turn, "key": key, "at": at}
@@ -2846,6 +2872,10 @@ class ConversationEngine:
             and at - float(asked.get("at", 0)) < WORDLESS_SECONDS
         ):
             return  # photos sent one by one: asked once, the rest kept with the first
+        if hello:
+            name = f", {ctx.customer.first_name}" if ctx.customer.first_name else ""
+            ctx.say("media_hello", name=name)
+            return
         ctx.say(key)
 
     async def _basic(self, ctx: TurnContext) -> None:
