@@ -2875,3 +2875,27 @@ async def test_money_back_for_a_thing_that_does_not_fit_is_a_return(
         out = await say(shipped_shop, user, message)
         faq = events(out, "faq_answered") or events(out, "faq_declined")  # the topics, at least
         assert not events(out, "complaint_opened") and faq, texts(out)
+
+
+@pytest.mark.parametrize(
+    ("user", "ask", "question", "answer"),
+    [
+        ("4301", "I want to talk to a person", "also do you ship to Germany?", r"Russia or Poland"),
+        ("4302", "позовите оператора", "а сколько стоит доставка?", r"299 ₽"),
+    ],
+)
+async def test_a_plain_question_while_a_person_is_awaited_gets_the_kb_answer_now(
+    shipped_shop: Services, user: str, ask: str, question: str, answer: str
+) -> None:
+    """'also do you ship to Germany?' while nobody had taken the ticket yet got 'I've passed
+    this on as well': a one-line FAQ answer left for a colleague. The knowledge base's sure
+    answer now, with the colleague still coming; a question it cannot answer is passed on as
+    before."""
+    first = await say(shipped_shop, user, ask)
+    assert events(first, "escalated")
+    out = await say(shipped_shop, user, question)
+    assert re.search(answer, texts(out)), texts(out)
+    assert re.search(r"colleague|коллег", out.replies[-1].text), texts(out)
+    await say(shipped_shop, user + "9", "I want to talk to a person")
+    other = await say(shipped_shop, user + "9", "do you sell left-handed scissors for cats?")
+    assert "passed this on" in texts(other), texts(other)

@@ -3125,6 +3125,22 @@ class ConversationEngine:
                 ctx.state["relay_noted"] = ticket.id
                 ctx.say("callback_number_noted", contact=number)
                 return
+            if (
+                ticket.status == "open"
+                and ctx.intent == "faq"
+                and ctx.faq is not None
+                and text.strip()
+                and not ctx.incoming.attachments
+                and not ctx.new_slots
+                and await ctx.faq.sure_answer(ctx, text)
+            ):
+                # "also do you ship to Germany?" while nobody has taken the ticket yet (it was
+                # "passed this on as well", the answer left for a colleague, hours away after
+                # closing time): the knowledge base's sure answer now; the colleague still
+                # comes, and sees the question and the answer in the chat
+                ctx.state["relay_noted"] = ticket.id
+                self._say_waiting(ctx, "relay_answered_meanwhile")
+                return
             social = ctx.intent in ("thanks", "goodbye", "affirm", "greeting")
             if ticket.status == "open" and not social and ctx.state.get("relay_noted") != ticket.id:
                 ctx.state["relay_noted"] = ticket.id
