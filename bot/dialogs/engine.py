@@ -104,6 +104,7 @@ from bot.nlu.lexicon import (
     tired_of_waiting,
     type_denied,
     waited_long,
+    without_person_asked,
 )
 from bot.nlu.translit import as_cyrillic
 from escalation.hours import answer_from, is_open, next_open, sla_minutes
@@ -989,8 +990,6 @@ def _paper_or_power(pred: Prediction, text: str) -> Prediction:
     asked for names none)."""
     if pred.intent != "complaint":
         return pred
-    from bot.dialogs.handoff import without_person_asked  # handoff imports this module
-
     if pred.complaint_type in (
         "delivery_delay",
         "wrong_item",
