@@ -8461,3 +8461,46 @@ async def test_a_photo_opening_the_chat_with_a_pointing_caption_asks_what_happen
     assert re.search(asked, d.all_text(), re.I), d.replies[-1]
     await d.send("the mug came chipped, order 3400130")
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["damaged_defective"]
+
+
+@pytest.mark.parametrize(
+    ("turns", "order", "told"),
+    [
+        (["не работает отслеживание посылки, заказ 3410012"], "3410012", r"отслеживание"),
+        (["śledzenie przesyłki nie działa, zamówienie 3410004"], "3410004", r"śledzenie"),
+        (["the tracking link doesn't work for order 3410011"], "3410011", r"tracking"),
+        (["трек-номер не отслеживается, заказ 3410021"], "3410021", r"отслеживание"),
+        (["tracking number not found, order 3410023"], "3410023", r"tracking"),
+        (["numer przesyłki nie działa, zamówienie 3410026"], "3410026", r"śledzenie"),
+        # the number asked for, then given
+        (["nie mogę śledzić paczki", "3410029"], "3410029", r"śledzenie"),
+        (["не могу отследить посылку", "3410027"], "3410027", r"отслеживание"),
+    ],
+)
+async def test_tracking_that_does_not_work_gets_the_orders_status(
+    services: Services, turns: list[str], order: str, told: str
+) -> None:
+    """'не работает отслеживание посылки, заказ 3410012' opened a case asking for a photo of
+    the problem, 'the tracking link doesn't work for order 3410011' a site case asking for a
+    phone: the customer wants to know where the parcel is (the order's status, passed to a
+    colleague), and hears the tracking failing them is noted for the team."""
+    d = Dialogue(services, str(next(_ids)))
+    for said in turns:
+        await d.send(said)
+    assert not d.of("complaint_opened"), d.replies
+    assert [e["reason"] for e in d.of("escalated")] == ["order_status"], d.replies
+    assert d.of("tracking_noted"), d.replies
+    text = " ".join(d.replies[-1])
+    assert order in text and re.search(told, text, re.I), text
+    assert not re.search(r"фото|zdjęci|photo|телефон|phone", d.all_text(), re.I), d.replies
+
+
+async def test_tracking_failing_beside_a_broken_thing_stays_a_complaint(
+    services: Services,
+) -> None:
+    """The tracking that does not work said beside another problem ('tracking doesn't work
+    and the kettle came broken'): that problem's case, not the order's status."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("the tracking doesn't work and the kettle came broken, order 3410041")
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["damaged_defective"]
+    assert not d.of("tracking_noted")

@@ -1516,3 +1516,46 @@ def without_person_asked(text: str) -> str:
     """``text`` less its request for a person ("Дайте мне руководителя, заказ пришёл разбитый":
     what is left tells the problem; the manager asked for is no complaint about staff)."""
     return _ASKED_WHOM.sub(" ", text or "")
+
+
+# the parcel's tracking that does not work for the customer ("не работает отслеживание посылки",
+# "трек-номер не отслеживается", "the tracking link doesn't work", "tracking number not found",
+# "śledzenie przesyłki nie działa", "nie mogę śledzić paczki", "numer przesyłki nie działa"):
+# what they want to know is where the parcel is
+_TRACKING = (
+    r"(?:ссылк\w*\s+(?:на\s+|для\s+)?)?(?:отслеживани\w*|трек\w*(?:[-\s]номер\w*)?)|"
+    r"(?:(?:the|my|your)\s+)?(?:track(?:ing)?\s+(?:link|number|code|page|id|info\w*)|tracking)|"
+    r"(?:link\w*\s+(?:do\s+)?|numer\w*\s+|kod\w*\s+)?[śs]ledzeni\w*(?:\s+(?:przesy[łl]k|paczk)\w*)?|"
+    r"(?:link\w*|numer\w*|kod\w*)\s+(?:do\s+)?(?:przesy[łl]k|paczk|nadani)\w*"
+)
+_NOT_WORKING = (
+    r"не\s+(?:работа\w*|открыва\w*|отслежива\w*|наход\w*|показыва\w*|грузит\w*|загружа\w*)|"
+    r"не\s*(?:найден\w*|действ\w*|существу\w*)|"
+    r"(?:does\s*n[o']?t|do\s*n[o']?t|is\s*n[o']?t|won'?t|wo\s+not|will\s+not|can'?t\s+be)\s+"
+    r"(?:work\w*|load\w*|open\w*|found|show\w*)|not\s+(?:working|found|valid|recogni[sz]ed)|invalid|"
+    r"nie\s+(?:dzia[łl]a\w*|otwiera\w*|[łl]aduj\w*|pokazuj\w*|istnieje|znalezion\w*)|nieprawid[łl]ow\w*"
+)
+_TRACKING_FAILED = re.compile(
+    rf"(?<![^\W\d_])(?:{_TRACKING})(?:\s+\S+){{0,3}}?\s+(?:{_NOT_WORKING})(?![^\W\d_])|"
+    rf"(?<![^\W\d_])(?:{_NOT_WORKING})(?:\s+\S+)?\s+(?:{_TRACKING})(?![^\W\d_])|"
+    # ... or the parcel that cannot be tracked ("не могу отследить посылку", "I can't track my
+    # parcel", "nie mogę śledzić paczki", "посылка не отслеживается")
+    r"(?<![^\W\d_])не\s+(?:мог\w*|могу|получа\w*|удаётся|удается|выходит)\s+(?:\w+\s+)?отследить|"
+    r"(?<![^\W\d_])не\s+отслежива\w*|"
+    r"\b(?:can'?t|cannot|can\s+not|unable\s+to|not\s+able\s+to)\s+track\b|"
+    r"(?<![^\W\d_])nie\s+(?:mog[ęe]|mo[żz]na|da\s+si[ęe]|umiem|potrafi[ęe])\s+(?:wy)?"
+    r"(?:[śs]ledzi[ćc]|namierzy[ćc])",
+    re.IGNORECASE,
+)
+
+
+def tracking_failed(text: str) -> bool:
+    """The customer says the parcel's tracking does not work for them (its page, link or
+    number): where the parcel is, is what they want to know."""
+    return bool(_TRACKING_FAILED.search(text or ""))
+
+
+def without_tracking_failure(text: str) -> str:
+    """``text`` less the tracking that does not work (what is left may name another problem:
+    "отслеживание не работает, а посылка опаздывает на неделю")."""
+    return _TRACKING_FAILED.sub(" ", text or "")
