@@ -8504,3 +8504,25 @@ async def test_tracking_failing_beside_a_broken_thing_stays_a_complaint(
     await d.send("the tracking doesn't work and the kettle came broken, order 3410041")
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["damaged_defective"]
     assert not d.of("tracking_noted")
+
+
+@pytest.mark.parametrize(
+    ("question", "follow_up"),
+    [
+        ("Какие способы оплаты у вас есть?", "а в Польше ими можно оплатить?"),
+        ("Jakie są metody płatności?", "a w Rosji mogę nimi zapłacić?"),
+        ("Jakie macie formy płatności?", "a w Polsce można nimi płacić?"),
+    ],
+)
+async def test_a_follow_up_about_them_keeps_the_answer_it_refers_to(
+    shipped_shop: Services, question: str, follow_up: str
+) -> None:
+    """'Какие способы оплаты у вас есть?' (the answer names Russia's and Poland's methods),
+    then 'а в Польше ими можно оплатить?' got the cash-on-delivery answer: the re-ranker's
+    unsure pick for the follow-up alone counted for less than the candidates it put after it.
+    The payment methods again, whose Poland part is what they ask about."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(question)
+    await d.send(follow_up)
+    answered = [e["answer_id"] for e in d.of("faq_answered")]
+    assert answered == ["payment_methods", "payment_methods"], d.replies[-1]
