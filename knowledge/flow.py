@@ -1267,7 +1267,13 @@ class FaqFlow:
         )
         if not joint.candidates or joint.reason == "off_topic":
             return False
-        own = {c.entry_id: c.score for c in alone.candidates}
+        # the re-ranker's pick, when it declines the follow-up alone, keeps its own lower
+        # confidence and the others are capped just under the threshold (``_reranked``): its
+        # pick would count for less than the candidates it put after it ("а в Польше ими можно
+        # оплатить?" alone: the payment methods 0.45, cash on delivery 0.4995, which won)
+        pick = alone.candidates[0].score if alone.candidates else 0.0
+        own = {c.entry_id: min(c.score, pick) for c in alone.candidates[1:]}
+        own.update({c.entry_id: c.score for c in alone.candidates[:1]})
         # "сколько это стоит?" alone is the delivery price; about "it" (the gift wrapping
         # asked before) its own words do not pick the entry, the joint question does
         weight = ANAPHORA_ALONE if about_it(message) else FOLLOW_UP_ALONE

@@ -8769,3 +8769,68 @@ async def test_a_hello_with_no_photo_is_still_the_plain_hello(services: Services
     d = Dialogue(services, str(next(_ids)))
     await d.send("hi")
     assert re.search(r"how can i help", d.all_text(), re.I), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("turns", "order", "told"),
+    [
+        (["не работает отслеживание посылки, заказ 3410012"], "3410012", r"отслеживание"),
+        (["śledzenie przesyłki nie działa, zamówienie 3410004"], "3410004", r"śledzenie"),
+        (["the tracking link doesn't work for order 3410011"], "3410011", r"tracking"),
+        (["трек-номер не отслеживается, заказ 3410021"], "3410021", r"отслеживание"),
+        (["tracking number not found, order 3410023"], "3410023", r"tracking"),
+        (["numer przesyłki nie działa, zamówienie 3410026"], "3410026", r"śledzenie"),
+        # the number asked for, then given
+        (["nie mogę śledzić paczki", "3410029"], "3410029", r"śledzenie"),
+        (["не могу отследить посылку", "3410027"], "3410027", r"отслеживание"),
+    ],
+)
+async def test_tracking_that_does_not_work_gets_the_orders_status(
+    services: Services, turns: list[str], order: str, told: str
+) -> None:
+    """'не работает отслеживание посылки, заказ 3410012' opened a case asking for a photo of
+    the problem, 'the tracking link doesn't work for order 3410011' a site case asking for a
+    phone: the customer wants to know where the parcel is (the order's status, passed to a
+    colleague), and hears the tracking failing them is noted for the team."""
+    d = Dialogue(services, str(next(_ids)))
+    for said in turns:
+        await d.send(said)
+    assert not d.of("complaint_opened"), d.replies
+    assert [e["reason"] for e in d.of("escalated")] == ["order_status"], d.replies
+    assert d.of("tracking_noted"), d.replies
+    text = " ".join(d.replies[-1])
+    assert order in text and re.search(told, text, re.I), text
+    assert not re.search(r"фото|zdjęci|photo|телефон|phone", d.all_text(), re.I), d.replies
+
+
+async def test_tracking_failing_beside_a_broken_thing_stays_a_complaint(
+    services: Services,
+) -> None:
+    """The tracking that does not work said beside another problem ('tracking doesn't work
+    and the kettle came broken'): that problem's case, not the order's status."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("the tracking doesn't work and the kettle came broken, order 3410041")
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["damaged_defective"]
+    assert not d.of("tracking_noted")
+
+
+@pytest.mark.parametrize(
+    ("question", "follow_up"),
+    [
+        ("Какие способы оплаты у вас есть?", "а в Польше ими можно оплатить?"),
+        ("Jakie są metody płatności?", "a w Rosji mogę nimi zapłacić?"),
+        ("Jakie macie formy płatności?", "a w Polsce można nimi płacić?"),
+    ],
+)
+async def test_a_follow_up_about_them_keeps_the_answer_it_refers_to(
+    shipped_shop: Services, question: str, follow_up: str
+) -> None:
+    """'Какие способы оплаты у вас есть?' (the answer names Russia's and Poland's methods),
+    then 'а в Польше ими можно оплатить?' got the cash-on-delivery answer: the re-ranker's
+    unsure pick for the follow-up alone counted for less than the candidates it put after it.
+    The payment methods again, whose Poland part is what they ask about."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(question)
+    await d.send(follow_up)
+    answered = [e["answer_id"] for e in d.of("faq_answered")]
+    assert answered == ["payment_methods", "payment_methods"], d.replies[-1]

@@ -102,8 +102,11 @@ from bot.nlu.lexicon import (
     staff_praised,
     thanks_for_nothing,
     tired_of_waiting,
+    tracking_failed,
     type_denied,
     waited_long,
+    without_person_asked,
+    without_tracking_failure,
 )
 from bot.nlu.translit import as_cyrillic
 from escalation.hours import answer_from, is_open, next_open, sla_minutes
@@ -1034,8 +1037,6 @@ def _paper_or_power(pred: Prediction, text: str) -> Prediction:
     asked for names none)."""
     if pred.intent != "complaint":
         return pred
-    from bot.dialogs.handoff import without_person_asked  # handoff imports this module
-
     if pred.complaint_type in (
         "delivery_delay",
         "wrong_item",
@@ -2039,6 +2040,22 @@ class ConversationEngine:
                 intent="order_status",
                 complaint_type=None,
                 intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
+            )
+        if (
+            whole.intent not in ("order_status", "request_human")
+            and whole.threat in (None, "none")
+            and tracking_failed(text)
+            and not _types_named(without_tracking_failure(text))
+        ):
+            # "не работает отслеживание посылки, заказ 3410012" (a late parcel to the model, a
+            # photo asked for), "the tracking link doesn't work for order 3410011" (the site's
+            # problem, a phone asked for): where the parcel is, is what the customer wants to
+            # know; the order's status, and the tracking that fails them said (OrderStatusFlow)
+            return dataclasses.replace(
+                whole,
+                intent="order_status",
+                complaint_type=None,
+                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
             )
         if others_data_sent(text):
             # "в посылке был чек на чужое имя", "w paczce był paragon innej osoby" (a missing

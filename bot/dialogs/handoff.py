@@ -6,35 +6,7 @@ import re
 
 from bot.dialogs.engine import ConversationEngine, TurnContext, help_asked
 from bot.dialogs.rules import Compensation, Rules, load_rules
-
-# Asking for a person is always honoured, even when the classifier hesitates. A word for staff
-# alone is no request ("the agent on the phone was rude", "менеджер нахамил" are complaints
-# about staff): it takes a request form ("позовите менеджера", "I want to talk to an agent"),
-# or the word on its own ("оператора!", "agent please"), also as a message's last sentence.
-_STAFF = (
-    r"(?:оператор|менеджер|консультант|специалист|сотрудник|человек|людей|руководител|"
-    r"начальник|старш(?:его|ему|им)\s+(?:менеджер|сотрудник|смены))\w*|"
-    r"(?:an?\s+|the\s+|your\s+|some\s+)?(?:real\s+|live\s+|actual\s+)?"
-    r"(?:person|human|agent|operator|manager|representative|rep|someone|somebody|supervisor|"
-    r"boss)\b|"
-    r"(?:konsultant|operator|cz[łl]owiek|pracownik|osob|kierownik|prze[łl]o[żz]on|szef|"
-    r"menad[żz]er|mened[żz]er)\w*"
-)
-_HUMAN = re.compile(
-    r"жив\w*\s+(?:человек|оператор|менеджер|сотрудник|консультант)|"
-    r"\bпозовите|\bсоедините|\bпереключите|\bсвяжите\s+(?:меня\s+)?с|"
-    rf"(?:дайте|дай|нужен|нужна|нужно|позвать|хочу|можно|давайте)\s+(?:мне\s+)?(?:\w+\s+)?(?:{_STAFF})|"
-    rf"(?:поговорить|говорить|пообщаться|общаться|связаться)\s+с\s+(?:\w+\s+)?(?:{_STAFF})|"
-    r"\breal\s+(?:person|human)|\bhuman\s+being|\bactual\s+human|"
-    rf"\b(?:talk|speak|chat|connect|transfer|put|pass|escalate)\w*\s+(?:me\s+)?(?:to|with|through\s+to)\s+(?:{_STAFF})|"
-    rf"\b(?:i\s+(?:want|need|would\s+like)|i'd\s+like|get\s+me|give\s+me|can\s+i\s+(?:have|get))\s+(?:{_STAFF})|"
-    rf"(?:chc[ęe]|poprosz[ęe]|prosz[ęe]|potrzebuj[ęe]|dajcie|daj)\s+(?:mi\s+)?(?:\w+\s+)?(?:z\s+)?(?:{_STAFF})|"
-    rf"(?:rozmawia[ćc]|porozmawia[ćc]|po[łl][ąa]cz\w*|prze[łl][ąa]cz\w*|kontakt\w*)\s+(?:mnie\s+)?(?:z|ze)\s+(?:\w+\s+)?(?:{_STAFF})|"
-    rf"^\W*(?:{_STAFF})\W*(?:please|pls|пожалуйста|plz|prosz[ęe])?\W*$|"
-    # ... or closing a message: "The new lid came broken too. Operator please"
-    rf"[.!?…]\s*(?:{_STAFF})\W*(?:please|pls|пожалуйста|plz|prosz[ęe])\W*$",
-    re.IGNORECASE,
-)
+from bot.nlu.lexicon import PERSON_ASKED, manager_asked
 
 # "Перезвоните мне", "Can you call me back?", "Zadzwońcie do mnie": a call asked for (a person,
 # who sees that the customer would like a call and the number to call); not "не звоните мне",
@@ -166,36 +138,7 @@ def activist_gesture(ctx: TurnContext, rules: Rules, text: str) -> str:
 
 def wants_person(text: str) -> bool:
     """An explicit request for a person (or a call) anywhere in a message, however long."""
-    return bool(_HUMAN.search(text)) or callback_asked(text)
-
-
-# the person asked for is management ("Дайте мне руководителя", "let me speak to your
-# supervisor", "Proszę o kontakt z kierownikiem"): tier 3 of the playbook, who apologises for
-# "big sins", so the ticket is urgent. A "менеджер" or "menedżer" is any colleague in a Russian
-# or Polish shop ("позовите менеджера" is a person, as an operator is)
-_MANAGEMENT = re.compile(
-    r"руководител|начальник|директор|старш\w*\s+(?:менеджер|сотрудник|смены)|"
-    r"\b(?:manager|supervisor|boss|someone\s+in\s+charge|person\s+in\s+charge)\b|"
-    r"kierownik|prze[łl]o[żz]on|szef|dyrektor",
-    re.IGNORECASE,
-)
-
-
-# a request for a person with whom, when named after it ("позовите руководителя")
-_ASKED_WHOM = re.compile(
-    rf"(?:{_HUMAN.pattern})(?:\s+(?:мне\s+|me\s+|mi\s+)?(?:{_STAFF}))?", re.IGNORECASE
-)
-
-
-def manager_asked(text: str) -> bool:
-    """A person asked for, and that person is a manager or a supervisor."""
-    return any(_MANAGEMENT.search(m.group()) for m in _ASKED_WHOM.finditer(text or ""))
-
-
-def without_person_asked(text: str) -> str:
-    """``text`` less its request for a person ("Дайте мне руководителя, заказ пришёл разбитый":
-    what is left tells the problem; the manager asked for is no complaint about staff)."""
-    return _ASKED_WHOM.sub(" ", text or "")
+    return bool(PERSON_ASKED.search(text)) or callback_asked(text)
 
 
 def asks_for_person(text: str) -> bool:
@@ -257,7 +200,7 @@ class HandoffFlow:
             if (
                 idle
                 and ctx.intent == "request_human"
-                and not _HUMAN.search(text)
+                and not PERSON_ASKED.search(text)
                 and not _CALL_ASKED.search(text)
                 and len(text.split()) >= KB_BEFORE_PERSON_WORDS
                 and await ctx.faq.sure_answer(ctx, text)

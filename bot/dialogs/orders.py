@@ -16,7 +16,7 @@ from bot.dialogs.complaint import (
 from bot.dialogs.engine import TurnContext, failure_named
 from bot.dialogs.requests import asks_question, unsure_status
 from bot.dialogs.slots import bare_order_ref, has, question_stands, words
-from bot.nlu.lexicon import price_dropped
+from bot.nlu.lexicon import price_dropped, tracking_failed
 from knowledge.flow import about_placed_order, is_not_helpful
 
 _QUESTION = re.compile(
@@ -209,6 +209,9 @@ class OrderStatusFlow:
             ctx.state.pop("order_action", None)  # an earlier request's, dropped elsewhere
             if not ctx.incoming.callback_data and outburst_about_order(ctx.incoming.text or ""):
                 return False  # "okropna dostawa, zamówienie 6690213": a complaint, not yet told
+        if ctx.intent == "order_status" and tracking_failed(ctx.incoming.text or ""):
+            # "не работает отслеживание посылки": said with the status passed on (_pass_on)
+            ctx.state["tracking_failed"] = True
         action = order_action(ctx)
         if action is not None:
             ctx.state["order_action"] = action
@@ -303,7 +306,14 @@ class OrderStatusFlow:
             return True
         if ctx.intent != "order_status":
             return False
-        if has(known, "order_ref") and not _QUESTION.search(ctx.incoming.text or ""):
+        # the tracking that fails them is no question for the KB ("see it in My orders"), nor
+        # one to ask what it is about: the order's status
+        tracking = bool(ctx.state.get("tracking_failed"))
+        if (
+            has(known, "order_ref")
+            and not _QUESTION.search(ctx.incoming.text or "")
+            and not tracking
+        ):
             # "Hello, I have order 7781234": not a question yet, so ask what it is about (noted:
             # the next message is the answer, "gdzie ona jest?", "nieważne, już dotarła")
             if await self._need_answered(ctx, str(known["order_ref"])):
@@ -314,7 +324,7 @@ class OrderStatusFlow:
             return True
         if has(known, "order_ref"):
             self._pass_on(ctx)
-        elif await self._answered_generally(ctx):
+        elif not tracking and await self._answered_generally(ctx):
             text = ctx.incoming.text or ""
             if _no_number_said(text):
                 # "Я не помню номер заказа, как его узнать?": where to find it answered; no
@@ -455,6 +465,7 @@ class OrderStatusFlow:
         ctx.state.pop("order_status", None)
         ctx.state.pop("order_action", None)
         ctx.state.pop("order_upset", None)
+        ctx.state.pop("tracking_failed", None)
 
     def _pass_on(self, ctx: TurnContext) -> None:
         ctx.state.pop("order_status", None)
@@ -482,6 +493,11 @@ class OrderStatusFlow:
             # ("this shop is garbage, where is my order" - "I don't have the number": sorry
             # too, as with a number)
             ctx.say("order_status_pass_no_number_upset" if upset else "order_status_pass_no_number")
+        if ctx.state.pop("tracking_failed", None):
+            # the tracking page or number that does not work for them: sorry, and noted for
+            # the team (the colleague's card has it in the transcript)
+            ctx.say("order_tracking_noted")
+            ctx.event("tracking_noted")
         ctx.request_handoff("order_status")
 
 

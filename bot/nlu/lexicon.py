@@ -1457,3 +1457,105 @@ FEEDBACK_WORDS = {
         re.IGNORECASE,
     ),
 }
+
+
+# Asking for a person is always honoured, even when the classifier hesitates. A word for staff
+# alone is no request ("the agent on the phone was rude", "менеджер нахамил" are complaints
+# about staff): it takes a request form ("позовите менеджера", "I want to talk to an agent"),
+# or the word on its own ("оператора!", "agent please"), also as a message's last sentence.
+_STAFF = (
+    r"(?:оператор|менеджер|консультант|специалист|сотрудник|человек|людей|руководител|"
+    r"начальник|старш(?:его|ему|им)\s+(?:менеджер|сотрудник|смены))\w*|"
+    r"(?:an?\s+|the\s+|your\s+|some\s+)?(?:real\s+|live\s+|actual\s+)?"
+    r"(?:person|human|agent|operator|manager|representative|rep|someone|somebody|supervisor|"
+    r"boss)\b|"
+    r"(?:konsultant|operator|cz[łl]owiek|pracownik|osob|kierownik|prze[łl]o[żz]on|szef|"
+    r"menad[żz]er|mened[żz]er)\w*"
+)
+PERSON_ASKED = re.compile(
+    r"жив\w*\s+(?:человек|оператор|менеджер|сотрудник|консультант)|"
+    r"\bпозовите|\bсоедините|\bпереключите|\bсвяжите\s+(?:меня\s+)?с|"
+    rf"(?:дайте|дай|нужен|нужна|нужно|позвать|хочу|можно|давайте)\s+(?:мне\s+)?(?:\w+\s+)?(?:{_STAFF})|"
+    rf"(?:поговорить|говорить|пообщаться|общаться|связаться)\s+с\s+(?:\w+\s+)?(?:{_STAFF})|"
+    r"\breal\s+(?:person|human)|\bhuman\s+being|\bactual\s+human|"
+    rf"\b(?:talk|speak|chat|connect|transfer|put|pass|escalate)\w*\s+(?:me\s+)?(?:to|with|through\s+to)\s+(?:{_STAFF})|"
+    rf"\b(?:i\s+(?:want|need|would\s+like)|i'd\s+like|get\s+me|give\s+me|can\s+i\s+(?:have|get))\s+(?:{_STAFF})|"
+    rf"(?:chc[ęe]|poprosz[ęe]|prosz[ęe]|potrzebuj[ęe]|dajcie|daj)\s+(?:mi\s+)?(?:\w+\s+)?(?:z\s+)?(?:{_STAFF})|"
+    rf"(?:rozmawia[ćc]|porozmawia[ćc]|po[łl][ąa]cz\w*|prze[łl][ąa]cz\w*|kontakt\w*)\s+(?:mnie\s+)?(?:z|ze)\s+(?:\w+\s+)?(?:{_STAFF})|"
+    rf"^\W*(?:{_STAFF})\W*(?:please|pls|пожалуйста|plz|prosz[ęe])?\W*$|"
+    # ... or closing a message: "The new lid came broken too. Operator please"
+    rf"[.!?…]\s*(?:{_STAFF})\W*(?:please|pls|пожалуйста|plz|prosz[ęe])\W*$",
+    re.IGNORECASE,
+)
+
+
+# the person asked for is management ("Дайте мне руководителя", "let me speak to your
+# supervisor", "Proszę o kontakt z kierownikiem"): tier 3 of the playbook, who apologises for
+# "big sins", so the ticket is urgent. A "менеджер" or "menedżer" is any colleague in a Russian
+# or Polish shop ("позовите менеджера" is a person, as an operator is)
+_MANAGEMENT = re.compile(
+    r"руководител|начальник|директор|старш\w*\s+(?:менеджер|сотрудник|смены)|"
+    r"\b(?:manager|supervisor|boss|someone\s+in\s+charge|person\s+in\s+charge)\b|"
+    r"kierownik|prze[łl]o[żz]on|szef|dyrektor",
+    re.IGNORECASE,
+)
+
+
+# a request for a person with whom, when named after it ("позовите руководителя")
+_ASKED_WHOM = re.compile(
+    rf"(?:{PERSON_ASKED.pattern})(?:\s+(?:мне\s+|me\s+|mi\s+)?(?:{_STAFF}))?", re.IGNORECASE
+)
+
+
+def manager_asked(text: str) -> bool:
+    """A person asked for, and that person is a manager or a supervisor."""
+    return any(_MANAGEMENT.search(m.group()) for m in _ASKED_WHOM.finditer(text or ""))
+
+
+def without_person_asked(text: str) -> str:
+    """``text`` less its request for a person ("Дайте мне руководителя, заказ пришёл разбитый":
+    what is left tells the problem; the manager asked for is no complaint about staff)."""
+    return _ASKED_WHOM.sub(" ", text or "")
+
+
+# the parcel's tracking that does not work for the customer ("не работает отслеживание посылки",
+# "трек-номер не отслеживается", "the tracking link doesn't work", "tracking number not found",
+# "śledzenie przesyłki nie działa", "nie mogę śledzić paczki", "numer przesyłki nie działa"):
+# what they want to know is where the parcel is
+_TRACKING = (
+    r"(?:ссылк\w*\s+(?:на\s+|для\s+)?)?(?:отслеживани\w*|трек\w*(?:[-\s]номер\w*)?)|"
+    r"(?:(?:the|my|your)\s+)?(?:track(?:ing)?\s+(?:link|number|code|page|id|info\w*)|tracking)|"
+    r"(?:link\w*\s+(?:do\s+)?|numer\w*\s+|kod\w*\s+)?[śs]ledzeni\w*(?:\s+(?:przesy[łl]k|paczk)\w*)?|"
+    r"(?:link\w*|numer\w*|kod\w*)\s+(?:do\s+)?(?:przesy[łl]k|paczk|nadani)\w*"
+)
+_NOT_WORKING = (
+    r"не\s+(?:работа\w*|открыва\w*|отслежива\w*|наход\w*|показыва\w*|грузит\w*|загружа\w*)|"
+    r"не\s*(?:найден\w*|действ\w*|существу\w*)|"
+    r"(?:does\s*n[o']?t|do\s*n[o']?t|is\s*n[o']?t|won'?t|wo\s+not|will\s+not|can'?t\s+be)\s+"
+    r"(?:work\w*|load\w*|open\w*|found|show\w*)|not\s+(?:working|found|valid|recogni[sz]ed)|invalid|"
+    r"nie\s+(?:dzia[łl]a\w*|otwiera\w*|[łl]aduj\w*|pokazuj\w*|istnieje|znalezion\w*)|nieprawid[łl]ow\w*"
+)
+_TRACKING_FAILED = re.compile(
+    rf"(?<![^\W\d_])(?:{_TRACKING})(?:\s+\S+){{0,3}}?\s+(?:{_NOT_WORKING})(?![^\W\d_])|"
+    rf"(?<![^\W\d_])(?:{_NOT_WORKING})(?:\s+\S+)?\s+(?:{_TRACKING})(?![^\W\d_])|"
+    # ... or the parcel that cannot be tracked ("не могу отследить посылку", "I can't track my
+    # parcel", "nie mogę śledzić paczki", "посылка не отслеживается")
+    r"(?<![^\W\d_])не\s+(?:мог\w*|могу|получа\w*|удаётся|удается|выходит)\s+(?:\w+\s+)?отследить|"
+    r"(?<![^\W\d_])не\s+отслежива\w*|"
+    r"\b(?:can'?t|cannot|can\s+not|unable\s+to|not\s+able\s+to)\s+track\b|"
+    r"(?<![^\W\d_])nie\s+(?:mog[ęe]|mo[żz]na|da\s+si[ęe]|umiem|potrafi[ęe])\s+(?:wy)?"
+    r"(?:[śs]ledzi[ćc]|namierzy[ćc])",
+    re.IGNORECASE,
+)
+
+
+def tracking_failed(text: str) -> bool:
+    """The customer says the parcel's tracking does not work for them (its page, link or
+    number): where the parcel is, is what they want to know."""
+    return bool(_TRACKING_FAILED.search(text or ""))
+
+
+def without_tracking_failure(text: str) -> str:
+    """``text`` less the tracking that does not work (what is left may name another problem:
+    "отслеживание не работает, а посылка опаздывает на неделю")."""
+    return _TRACKING_FAILED.sub(" ", text or "")
