@@ -8834,3 +8834,19 @@ async def test_a_follow_up_about_them_keeps_the_answer_it_refers_to(
     await d.send(follow_up)
     answered = [e["answer_id"] for e in d.of("faq_answered")]
     assert answered == ["payment_methods", "payment_methods"], d.replies[-1]
+
+
+async def test_a_thing_that_does_not_work_is_one_broken_item_case_not_a_wrong_one(
+    services: Services,
+) -> None:
+    """'мой тостер не работает, заказ 3410031' (a wrong item to the model) opened a wrong-item
+    case and queued a second one for the broken thing ('А повреждённым займусь сразу после
+    этого'): one broken-item case. A wrong thing that also does not work stays two."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("мой тостер не работает, заказ 3420051")
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["damaged_defective"]
+    assert not d.of("complaint_queued"), d.replies[-1]
+    e = Dialogue(services, str(next(_ids)))
+    await e.send("прислали не тот чайник, и он ещё и не работает, заказ 3400151")
+    assert [x["complaint_type"] for x in e.of("complaint_opened")] == ["wrong_item"]
+    assert e.of("complaint_queued"), e.replies[-1]

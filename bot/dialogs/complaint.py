@@ -871,6 +871,8 @@ _LATE_WITH_ITEM = re.compile(
     r"(?<!\w)с\s+опозданием|(?<!\w)z\s+op[óo][źz]nieniem|\bwith\s+a\s+(?:\w+\s+)?delay\b",
     re.IGNORECASE,
 )
+# one thing came in place of another ("синий вместо красного", "blue instead of red")
+_INSTEAD = re.compile(r"(?<!\w)вместо(?!\w)|\binstead\b|(?<!\w)zamiast(?!\w)", re.IGNORECASE)
 # a wrong thing told in plain words: "Цвет не тот", "не того цвета", "wrong colour", "the size is
 # wrong", "zły kolor", "kolor jest nie ten"
 _WRONG_TOLD = re.compile(
@@ -1673,6 +1675,16 @@ class ComplaintFlow:
             # damaged, not late, just the wrong size": no lateness to pass on)
             late = problem_told(FEEDBACK_WORDS["delivery_delay"], said)
             named = (*named, *products, *(("delivery_delay",) if late else ()))
+        if (
+            ctype == "wrong_item"
+            and products_named(said) == ["damaged_defective"]
+            and not _TYPE_WORDS["wrong_item"].search(said)
+            and not _INSTEAD.search(said)
+        ):
+            # "мой тостер не работает, заказ 3410031" (a wrong item to the model: a wrong-item
+            # case, and the broken one queued "after this"): a broken thing, one case
+            ctype = "damaged_defective"
+            named = tuple(t for t in named if t != "wrong_item")
         ctype, also_types = split_types(ctype, named, set(self.rules.complaint_types))
         also_types = [
             t
