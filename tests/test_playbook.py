@@ -8850,3 +8850,15 @@ async def test_a_thing_that_does_not_work_is_one_broken_item_case_not_a_wrong_on
     await e.send("прислали не тот чайник, и он ещё и не работает, заказ 3400151")
     assert [x["complaint_type"] for x in e.of("complaint_opened")] == ["wrong_item"]
     assert e.of("complaint_queued"), e.replies[-1]
+
+
+async def test_tracking_failing_beside_a_late_parcel_is_the_late_parcels_case(
+    services: Services,
+) -> None:
+    """'отслеживание не работает, а посылка опаздывает на неделю' opened a broken-item case
+    asking for a photo ('не работает' read as the thing's fault): the late parcel's case,
+    passed to the delivery team, no photo asked."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("отслеживание не работает, а посылка опаздывает на неделю, заказ 3420052")
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["delivery_delay"]
+    assert "photo" not in [e["slot"] for e in d.of("asked_for")], d.replies[-1]

@@ -95,6 +95,7 @@ from bot.nlu.lexicon import (
     staff_praised,
     threat_only,
     tired_of_waiting,
+    without_tracking_failure,
 )
 from bot.nlu.lexicon import RUDE_WORDS as _RUDE_WORDS
 from escalation.card import customer_kind
@@ -905,7 +906,8 @@ _NEGATED_BEFORE = re.compile(
 def products_named(text: str) -> list[str]:
     """The problems with what came that a message names in plain words (a wrong, broken or
     missing thing), in the order of :data:`PRODUCT_TYPES`; negated ones ("ничего не сломано")
-    name none."""
+    name none; "отслеживание не работает" names no broken thing)."""
+    text = without_tracking_failure(text)
     found = []
     for ctype, rx in (
         ("wrong_item", _WRONG_TOLD),
