@@ -8862,3 +8862,30 @@ async def test_tracking_failing_beside_a_late_parcel_is_the_late_parcels_case(
     await d.send("отслеживание не работает, а посылка опаздывает на неделю, заказ 3420052")
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["delivery_delay"]
     assert "photo" not in [e["slot"] for e in d.of("asked_for")], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("said", "coupon"),
+    [
+        (
+            "The courier was super rude to me and threw my parcel over the fence. "
+            "order 3400152. I want compensation",
+            r"coupon",
+        ),
+        ("Курьер нахамил мне и швырнул коробку, заказ 3400153. Хочу компенсацию", r"промокод"),
+        ("Kurier był bardzo niemiły, zamówienie 3400154, chcę rekompensaty", r"kod"),
+    ],
+)
+async def test_compensation_asked_with_a_case_for_a_team_gets_the_gesture(
+    services: Services, said: str, coupon: str
+) -> None:
+    """'...I want compensation' with a complaint a team handles (the courier's manners) was
+    passed to the care manager with no word on it: the goodwill gesture, then the team's
+    promise, once (an angry customer's gesture is not said twice)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    assert len(d.of("compensation_offered")) == 1, d.replies[-1]
+    assert re.search(coupon, d.all_text()) and d.of("promised"), d.all_text()
+    e = Dialogue(services, str(next(_ids)))
+    await e.send("Your courier was rude to me, order 3400155")
+    assert not e.of("compensation_offered"), e.replies[-1]

@@ -2697,7 +2697,13 @@ class ComplaintFlow:
         if rule.fix == "forward":
             case["outcome"] = f"forwarded_{rule.team or 'team'}"
             team = f"team_{rule.team or 'quality'}"
-            self._promise(ctx, case, rule, _urgent(case, "fix_forward"), team=team)
+            # "The courier was rude and threw my parcel over the fence ... I want compensation"
+            # (passed to the care manager with no word on it): the goodwill gesture, as to
+            # "а скидку дадите?" while details are awaited, then the team's promise
+            offered_now = any(e["type"] == "compensation_offered" for e in ctx.outcome.events)
+            asked = _asks_compensation(said) and not offered_now  # an angry one's, said already
+            lead = self._gesture_asked(ctx) if asked else None
+            self._promise(ctx, case, rule, _urgent(case, "fix_forward"), team=team, lead=lead)
             await self._save(ctx, case)
             self._ask_satisfaction(ctx, case)
             return
