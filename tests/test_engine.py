@@ -400,6 +400,38 @@ async def test_an_order_number_corrected_by_an_edit_is_the_one_on_the_card(
     assert "заказ 5531208 (edited; was: заказ 5531207)" in card.full, card.full
 
 
+async def test_an_order_number_corrected_by_an_edit_is_said_and_kept_on_the_case(
+    services: Services,
+) -> None:
+    """'заказ 5531210 не пришел, жду 10 дней' edited to 5531211 after the bot had passed the
+    case to the delivery team was taken in silence, the case's record and its promise keeping
+    the old number: the customer hears it is corrected, and the record has the new one."""
+    from bot.db.models import Complaint
+
+    user = "4303"
+
+    async def send(text: str, mid: int, edited: bool = False):
+        async with services.sessionmaker() as session:
+            out = await services.engine.handle(
+                session,
+                Incoming(
+                    external_user_id=user, text=text, chat_id=4303, message_id=mid, edited=edited
+                ),
+            )
+            await session.commit()
+        return out
+
+    first = await send("заказ 5531210 не пришел, жду 10 дней", 1)
+    assert events(first, "promised")
+    fixed = await send("заказ 5531211 не пришел, жду 10 дней", 1, edited=True)
+    assert "5531211" in texts(fixed) and "исправил" in texts(fixed), texts(fixed)
+    async with services.sessionmaker() as session:
+        record = await session.scalar(select(Complaint))
+        assert record.details["order_ref"] == "5531211", record.details
+    status = await send("???", 2)
+    assert "5531211" in texts(status) and "5531210" not in texts(status), texts(status)
+
+
 async def test_huge_message_is_kept_and_answered(services: Services) -> None:
     text = "Здравствуйте! " + "очень длинное сообщение " * 3000
     out = await say(services, "170", text)

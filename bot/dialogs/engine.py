@@ -32,6 +32,7 @@ from bot.config import Settings
 from bot.db.models import (
     Classification,
     Compensation,
+    Complaint,
     Conversation,
     Customer,
     Message,
@@ -2489,6 +2490,7 @@ class ConversationEngine:
         if incoming.edited:
             edited = await self._apply_edit(session, conversation, incoming, outcome, now)
             if edited is None:
+                await self._say_corrected(session, conversation, customer, outcome, now)
                 return outcome
             # "Where is my order?" edited into "Where is my order 5531207?" after the bot
             # asked for the number: read again, as if sent now (it is in the transcript)
@@ -3508,10 +3510,45 @@ class ConversationEngine:
                 if slot == "amount" and pred.currency:
                     known["currency"] = pred.currency
                 changed = True
+                if slot == "order_ref":
+                    state["order_corrected"] = [was, value]
         if changed:
             state["known"] = known
             conversation.state = state
         return changed, added
+
+    async def _say_corrected(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        customer: Customer,
+        outcome: Outcome,
+        now: datetime,
+    ) -> None:
+        """An order number corrected by editing the message ("заказ 1234567 не пришёл" edited
+        to 1234568 while the bot has the chat; it was taken in silence, the case and its
+        promise keeping the old one): the case's record takes the new number, and the
+        customer hears it is corrected."""
+        state = dict(conversation.state or {})
+        corrected = state.pop("order_corrected", None)
+        if not corrected:
+            return
+        conversation.state = state
+        if conversation.status != "bot":
+            return  # a person has the chat: the topic shows the edit
+        was, value = corrected
+        case = copy.deepcopy(state.get("complaint") or {})  # a new value: the JSON is saved
+        record = await session.get(Complaint, case["id"]) if case.get("id") else None
+        if record is not None and record.resolved_at is None:
+            record.details = {**(record.details or {}), "order_ref": value}
+            if isinstance(case.get("promise"), str):
+                case["promise"] = case["promise"].replace(str(was), str(value))
+                conversation.state = {**state, "complaint": case}
+        texts = Texts(state.get("lang") or "en", dict(state.get("variants") or {}), seed=self.seed)
+        reply = Reply(texts("order_corrected", order=value))
+        outcome.replies.append(reply)
+        await self._store_replies(session, conversation, customer, [reply], now)
+        outcome.events.append({"type": "order_corrected", "was": was, "order_ref": value})
 
     @staticmethod
     def _record(session: AsyncSession, message: Message, prediction: Prediction | None) -> None:
