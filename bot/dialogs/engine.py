@@ -3543,6 +3543,8 @@ class ConversationEngine:
             record.details = {**(record.details or {}), "order_ref": value}
             if isinstance(case.get("promise"), str):
                 case["promise"] = case["promise"].replace(str(was), str(value))
+                if (case.get("promise_said") or {}).get("order") == was:
+                    case["promise_said"]["order"] = value  # said again in another language
                 conversation.state = {**state, "complaint": case}
         texts = Texts(state.get("lang") or "en", dict(state.get("variants") or {}), seed=self.seed)
         reply = Reply(texts("order_corrected", order=value))
