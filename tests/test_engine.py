@@ -432,6 +432,26 @@ async def test_an_order_number_corrected_by_an_edit_is_said_and_kept_on_the_case
     assert "5531211" in texts(status) and "5531210" not in texts(status), texts(status)
 
 
+async def test_the_card_keeps_the_complaint_and_its_anger_over_a_bare_order_number(
+    services: Services,
+) -> None:
+    """An angry late-parcel complaint, then the order number asked for alone ('where is my
+    order · calm' to the model), then a person asked for: the card said 'Intent: where is my
+    order · emotion: calm'. It says the complaint, with the anger."""
+    from bot.db.models import Ticket
+    from escalation.service import render_card
+
+    user = "4304"
+    first = await say(services, user, "где мой заказ??? жду уже 2 недели")
+    assert events(first, "classified")[0]["emotion"] == "angry", events(first, "classified")
+    await say(services, user, "номер 3400161")
+    await say(services, user, "позовите оператора пожалуйста")
+    async with services.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket))
+        card = await render_card(session, services.settings, ticket)
+    assert "Intent: complaint" in card.full and "emotion: angry" in card.full, card.full
+
+
 async def test_huge_message_is_kept_and_answered(services: Services) -> None:
     text = "Здравствуйте! " + "очень длинное сообщение " * 3000
     out = await say(services, "170", text)

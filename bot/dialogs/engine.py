@@ -437,14 +437,34 @@ def _case_classification(
     Once a person has the case (``with_person``) it stays what was handed over, with the
     strongest threat and emotion said since: "А курьер когда приедет?" to the operator does
     not make an angry customer's complaint a calm order-status question on the card."""
-    if case is None or (latest["intent"] not in _NOT_A_REQUEST and not with_person):
+    # "заказ 3400160" after "dość tego, idę do prawnika, paczka nie doszła": the number asked
+    # for, a detail of the complaint (the card said "where is my order · calm")
+    detail_only = (
+        case is not None
+        and case.get("intent") == "complaint"
+        and latest["intent"] == "order_status"
+        and not latest.get("complaint_type")
+    )
+    new_case = latest["intent"] == "complaint" and latest.get("complaint_type") not in (
+        None,
+        (case or {}).get("complaint_type"),
+    )
+    if case is None or (
+        latest["intent"] not in _NOT_A_REQUEST and not with_person and not detail_only
+    ):
         out = dict(latest)
     else:
         out = dict(case)
-        if with_person and _EMOTION_RANK.get(latest.get("emotion"), 0) > _EMOTION_RANK.get(
-            out.get("emotion"), 0
-        ):
-            out["emotion"] = latest["emotion"]
+    if (
+        case is not None
+        and (with_person or not new_case)
+        and _EMOTION_RANK.get(case.get("emotion"), 0) > _EMOTION_RANK.get(out.get("emotion"), 0)
+    ):
+        # the strongest emotion said about this case stays (a calm "заказ 3400160" after an
+        # angry message is still an angry customer's case)
+        out["emotion"] = case["emotion"]
+    if _EMOTION_RANK.get(latest.get("emotion"), 0) > _EMOTION_RANK.get(out.get("emotion"), 0):
+        out["emotion"] = latest["emotion"]
     threats = [t for t in ((case or {}).get("threat"), latest["threat"]) if t]
     if threats:
         out["threat"] = max(threats, key=lambda t: _THREAT_RANK.get(t, 0))
