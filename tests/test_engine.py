@@ -452,6 +452,25 @@ async def test_the_card_keeps_the_complaint_and_its_anger_over_a_bare_order_numb
     assert "Intent: complaint" in card.full and "emotion: angry" in card.full, card.full
 
 
+async def test_a_problem_told_after_a_person_was_asked_for_is_apologised_for_and_carded(
+    services: Services,
+) -> None:
+    """'chcę rozmawiać z człowiekiem', then 'zamówienie 3400162 nie doszło': 'thanks, and sorry
+    for the wait' (no apology for the problem), and the card stayed 'complaint type: -'. The
+    problem is apologised for, and the card names it."""
+    from bot.db.models import Ticket
+    from escalation.service import render_card
+
+    user = "4305"
+    await say(services, user, "chcę rozmawiać z człowiekiem")
+    told = await say(services, user, "zamówienie 3400162 nie doszło")
+    assert "przepraszam, że tak się stało" in texts(told), texts(told)
+    async with services.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket))
+        card = await render_card(session, services.settings, ticket)
+    assert "(delivery_delay)" in card.full, card.full
+
+
 async def test_huge_message_is_kept_and_answered(services: Services) -> None:
     text = "Здравствуйте! " + "очень длинное сообщение " * 3000
     out = await say(services, "170", text)

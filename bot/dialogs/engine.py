@@ -449,8 +449,19 @@ def _case_classification(
         None,
         (case or {}).get("complaint_type"),
     )
-    if case is None or (
-        latest["intent"] not in _NOT_A_REQUEST and not with_person and not detail_only
+    # "chcę rozmawiać z człowiekiem", then "zamówienie 3400162 nie doszło": the person was
+    # asked for with no problem told, so the one told now is the case (the card said "-")
+    told_now = (
+        with_person
+        and case is not None
+        and not case.get("complaint_type")
+        and latest["intent"] == "complaint"
+        and bool(latest.get("complaint_type"))
+    )
+    if (
+        case is None
+        or told_now
+        or (latest["intent"] not in _NOT_A_REQUEST and not with_person and not detail_only)
     ):
         out = dict(latest)
     else:
@@ -3183,7 +3194,10 @@ class ConversationEngine:
             social = ctx.intent in ("thanks", "goodbye", "affirm", "greeting")
             if ticket.status == "open" and not social and ctx.state.get("relay_noted") != ticket.id:
                 ctx.state["relay_noted"] = ticket.id
-                self._say_waiting(ctx, "relay_noted")
+                # "zamówienie 3400162 nie doszło" after a person was asked for: the problem
+                # told is thanked for and apologised for (it was "sorry for the wait" only)
+                told = ctx.intent == "complaint" and ctx.prediction is not None
+                self._say_waiting(ctx, "relay_noted_problem" if told else "relay_noted")
             return
         if ticket.reason == "legal_threat" or ctx.state.get("legal") == ticket.id:
             return  # the senior knows already (said once per ticket)
