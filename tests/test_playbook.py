@@ -8889,3 +8889,26 @@ async def test_compensation_asked_with_a_case_for_a_team_gets_the_gesture(
     e = Dialogue(services, str(next(_ids)))
     await e.send("Your courier was rude to me, order 3400155")
     assert not e.of("compensation_offered"), e.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("opening", "asked"),
+    [
+        ("мне пришел не тот цвет куртки, заказ 3400163", "а как вернуть деньги и сколько ждать?"),
+        ("I got the wrong colour jacket, order 3400164", "can I get my money back?"),
+        ("Przyszła kurtka w złym kolorze, zamówienie 3400165", "jak odzyskać pieniądze?"),
+    ],
+)
+async def test_the_money_back_asked_while_the_photo_is_awaited_is_the_fix_wished(
+    services: Services, opening: str, asked: str
+) -> None:
+    """'а как вернуть деньги и сколько ждать?' while a wrong item's photo was awaited got the
+    FAQ's return steps and the delivery times, the case left aside: the refund is noted as
+    the fix wished, and made when the photo comes (not offered as a choice again)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send(asked)
+    assert [e["option"] for e in d.of("fix_wished")] == ["refund"], d.replies[-1]
+    assert not d.of("faq_answered"), d.replies[-1]
+    await d.send("", photo=True)
+    assert [e["option"] for e in d.of("fix_chosen")] == ["refund"], d.replies[-1]

@@ -950,6 +950,15 @@ _SITE_OR_APP = re.compile(
 )
 
 
+def _money_back_in_case(ctx: TurnContext) -> bool:
+    """ "а как вернуть деньги и сколько ждать?" while a case waits for a detail or a choice:
+    the fix wished for this case (ComplaintFlow), not two FAQ questions."""
+    from bot.dialogs.complaint import money_back_asked  # complaint imports this module
+
+    stage = (ctx.state.get("complaint") or {}).get("stage")
+    return stage in ("collecting", "fix_choice") and money_back_asked(ctx.incoming.text or "")
+
+
 def _wrong_came(text: str) -> bool:
     from bot.dialogs.complaint import products_named  # complaint imports this module
 
@@ -2764,7 +2773,7 @@ class ConversationEngine:
         if not also or faq is None or ctx.incoming.callback_data:
             await self._dispatch_main(ctx)
             return ()
-        if ctx.intent == "faq" and len(also) >= 2:
+        if ctx.intent == "faq" and len(also) >= 2 and not _money_back_in_case(ctx):
             # Several questions: answer each one the knowledge base is sure about.
             answered = await faq.answer_parts(ctx, also, whole=ctx.incoming.text or "")
             if any(answered):
