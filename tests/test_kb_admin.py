@@ -423,6 +423,32 @@ async def test_the_history_shows_the_shop_s_time(admin: AdminChat) -> None:
     assert "2026-11-02 12:30 изменено delivery_cost — tg:900 @boss" in ru["text"], ru["text"]
 
 
+async def test_the_history_says_which_operator_saved_a_reply(admin: AdminChat) -> None:
+    """An operator's /kb_save was listed as 'create ships_on_sundays by op:501': nobody
+    reading it knew who op:501 was. The history names the operator (an older row, kept with
+    the id alone, still shows, as an operator's)."""
+    from datetime import UTC, datetime
+
+    from bot.db.models import KnowledgeHistory
+
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        for actor, hour in (("op:502", 9), ("op:501 @olga_support", 10)):
+            session.add(
+                KnowledgeHistory(
+                    entry_id="delivery_cost",
+                    action="update",
+                    actor=actor,
+                    created_at=datetime(2026, 11, 2, hour, 30, tzinfo=UTC),
+                )
+            )
+        await session.commit()
+    reply = await admin.say("/kb_history delivery_cost", "update delivery_cost")
+    assert "12:30 update delivery_cost by operator 502" in reply["text"], reply["text"]
+    assert "13:30 update delivery_cost by operator 501 @olga_support" in reply["text"]
+    ru = await admin.say("/kb_history delivery_cost", "", user=RU_ADMIN)
+    assert "13:30 изменено delivery_cost — оператор 501 @olga_support" in ru["text"], ru["text"]
+
+
 async def test_the_history_says_what_a_change_changed(admin: AdminChat) -> None:
     """/kb_history said 'update delivery_cost by tg:900 @boss' and nothing of what was
     changed: which answer, how many questions. It says so, in the admin's language."""

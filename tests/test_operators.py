@@ -2004,3 +2004,39 @@ async def test_a_note_edited_into_a_reply_or_a_command_says_it_was_not_sent_or_r
     assert "/resolve" not in card_transcript(fake, thread)
     assert bot_texts(fake, JOHN) == before
     assert (await the_ticket(sandbox)).status != "resolved"
+
+
+async def test_a_reply_saved_to_the_faq_is_in_the_history_by_the_operators_name(
+    sandbox: Sandbox,
+) -> None:
+    """Olga saved her answer to the FAQ with /kb_save: /kb_history said 'create
+    ships_on_sundays by op:501', and the admin reading it could not tell who op:501 was. The
+    history keeps her as the admins are kept: her id and her @username."""
+    from bot.db.models import KnowledgeHistory
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(JOHN, "Do you ship on Sundays?")
+    await fake.wait_for(
+        lambda: any("Sundays" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread)), timeout=20
+    )
+    answer = fake.user_sends(
+        OLGA, "Yes, every day of the week.", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for(lambda: "Yes, every day of the week." in bot_texts(fake, JOHN), timeout=20)
+    fake.user_sends(
+        OLGA,
+        "/kb_save ships_on_sundays",
+        chat_id=OPERATORS_CHAT_ID,
+        message_thread_id=thread,
+        reply_to_message_id=answer["message_id"],
+    )
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="ships_on_sundays", timeout=20
+    )
+    await settled(sandbox)
+    async with sandbox.services.sessionmaker() as session:
+        row = await session.scalar(
+            select(KnowledgeHistory).where(KnowledgeHistory.entry_id == "ships_on_sundays")
+        )
+    assert row is not None and row.actor == f"op:{OLGA} @olga_support", row

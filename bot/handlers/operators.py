@@ -73,7 +73,7 @@ from bot.delivery import (
     with_retry,
 )
 from bot.dialogs.texts import Texts, label
-from bot.handlers.admin_kb import ADMIN_COMMANDS, OPERATOR_COMMANDS
+from bot.handlers.admin_kb import ADMIN_COMMANDS, OPERATOR_COMMANDS, actor_of
 from bot.handlers.convert import attachments_of
 from bot.middlewares import outside_transaction
 from bot.services import Services
@@ -1663,7 +1663,7 @@ async def save_reply_as_entry(
         return
     conversation = await session.get(Conversation, ticket.conversation_id)
     lang = (conversation.language if conversation else None) or services.settings.default_language
-    actor = f"op:{user.id}" if user else "operator"
+    actor = actor_of(user, "op") if user else "operator"
     knowledge = get_knowledge(services)
     entry_id = args.split()[0] if args else None
     existing = await knowledge.get(session, entry_id) if entry_id else None
