@@ -2040,3 +2040,57 @@ async def test_a_reply_saved_to_the_faq_is_in_the_history_by_the_operators_name(
             select(KnowledgeHistory).where(KnowledgeHistory.entry_id == "ships_on_sundays")
         )
     assert row is not None and row.actor == f"op:{OLGA} @olga_support", row
+
+
+@pytest.mark.parametrize("how", ["rated", "noted"])
+async def test_a_new_tickets_card_starts_with_its_own_case_not_the_last_survey(
+    sandbox: Sandbox, how: str
+) -> None:
+    """John's ticket was resolved and he answered the survey ('Was your question solved?'
+    Yes, 5, 9), or answered its first question and Olga left a note on the ticket; later he asked for a person
+    about a new matter. The new ticket's card opened with the old ticket's tail: the survey's
+    questions, his presses, Olga's note. It starts with the message that opened this case."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(OLGA, "Hi John, done", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Hi John, done" in bot_texts(fake, JOHN), timeout=20)
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    question = await fake.wait_for_bot_message(JOHN, text_contains="solved?", timeout=20)
+    if how == "rated":
+        last = question[-1]["message_id"]
+        for data, next_question in (("sv:solved:yes", "5"), ("sv:csat:5", "recommend")):
+            fake.user_presses(JOHN, JOHN, last, data)
+            asked = await fake.wait_for_bot_message(
+                JOHN, text_contains=next_question, after_message_id=last, timeout=20
+            )
+            last = asked[-1]["message_id"]
+        fake.user_presses(JOHN, JOHN, last, "sv:nps:9")
+        await fake.wait_for_bot_message(JOHN, after_message_id=last, timeout=20)
+    else:  # the survey left at its second question
+        fake.user_presses(JOHN, JOHN, question[-1]["message_id"], "sv:solved:yes")
+        await fake.wait_for_bot_message(
+            JOHN, text_contains="5", after_message_id=question[-1]["message_id"], timeout=20
+        )
+        await settled(sandbox)
+        fake.user_sends(
+            OLGA, "# refund sent by bank", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+        )
+        await settled(sandbox)
+        async with sandbox.services.sessionmaker() as session:
+            noted = await session.scalar(select(MessageRow).where(MessageRow.direction == "note"))
+        assert noted is not None and noted.text == "refund sent by bank", topic_texts(fake, thread)
+    await settled(sandbox)
+    fake.user_sends(JOHN, "I need a person about another order, 3412907")
+    topics = await fake.wait_for(
+        lambda: [
+            t["message_thread_id"]
+            for t in fake.topics(OPERATORS_CHAT_ID)
+            if "#2" in t["name"] and not t.get("deleted")
+        ],
+        timeout=20,
+    )
+    await fake.wait_for_bot_message(OPERATORS_CHAT_ID, thread_id=topics[-1], timeout=20)
+    await settled(sandbox)
+    transcript = card_transcript(fake, topics[-1]).strip()
+    assert "another order, 3412907" in transcript.splitlines()[0], transcript
+    assert "solved?" not in transcript and "refund sent" not in transcript, transcript
