@@ -2094,3 +2094,37 @@ async def test_a_new_tickets_card_starts_with_its_own_case_not_the_last_survey(
     transcript = card_transcript(fake, topics[-1]).strip()
     assert "another order, 3412907" in transcript.splitlines()[0], transcript
     assert "solved?" not in transcript and "refund sent" not in transcript, transcript
+
+
+@pytest.mark.parametrize(
+    ("said", "english"),
+    [
+        ("I don't want a coupon, I want my order", "the item itself"),
+        ("can I just get my money back instead?", "instead of what the bot arranged"),
+    ],
+    ids=["item", "refund"],
+)
+async def test_what_the_customer_asks_instead_is_on_the_card_in_the_operators_language(
+    settings, classifier, db_url, said: str, english: str
+) -> None:
+    """A Russian team (OPERATORS_LANGUAGE=ru): John turned the bot's offer down ('I don't
+    want a coupon, I want my order') and then asked for a person. His card was Russian but
+    for its warning: 'Клиент просит the item itself, not a compensation вместо what the bot
+    arranged (forwarded delivery)'. The whole line is Russian."""
+    sb = await launch(settings.model_copy(update={"operators_language": "ru"}), classifier, db_url)
+    try:
+        fake = sb.server.fake
+        john = fake.add_user("John", username="john_w", language_code="en")["id"]
+        for text in ("My order 3412911 is a week late", said):
+            before = len(bot_texts(fake, john))
+            fake.user_sends(john, text)
+            await fake.wait_for(lambda n=before: len(bot_texts(fake, john)) > n, timeout=20)
+            await settled(sb)
+        thread = await _escalate(fake, john, "operator please")
+        await settled(sb)
+        head = card_head(fake, thread).split("Переписка:")[0]
+        [line] = [x for x in head.splitlines() if "⚠️" in x]
+        assert english not in line and "compensation" not in line, line
+        assert not re.search(r"[A-Za-z]{4,}", line.replace("3412911", "")), line
+    finally:
+        await stop_sandbox(sb)
