@@ -2128,3 +2128,51 @@ async def test_what_the_customer_asks_instead_is_on_the_card_in_the_operators_la
         assert not re.search(r"[A-Za-z]{4,}", line.replace("3412911", "")), line
     finally:
         await stop_sandbox(sb)
+
+
+@pytest.mark.parametrize(
+    ("opening", "order", "reply"),
+    [
+        (
+            "operator please",
+            "My order 3412951 has not arrived",
+            "Your order 3419822 ships tomorrow",
+        ),
+        ("Позовите оператора", "Заказ 3412952 не пришёл", "Ваш заказ 3419823 отправим завтра"),
+        (
+            "Poproszę konsultanta",
+            "Zamówienie 3412953 nie dotarło",
+            "Zamówienie 3419824 wyślemy jutro",
+        ),
+    ],
+    ids=["en", "ru", "pl"],
+)
+async def test_a_reply_naming_another_customers_order_is_held_and_the_operator_asked(
+    sandbox: Sandbox, opening: str, order: str, reply: str
+) -> None:
+    """Olga answered in the wrong topic, in this customer's language: 'Your order 3419822
+    ships tomorrow' in the topic of a customer whose order is 3412951. It went out with no
+    word. It is held and she is asked, once per ticket, whether it is for this customer;
+    sent again, it goes. A reply naming the customer's own order goes at once."""
+    fake = sandbox.server.fake
+    customer = fake.add_user("Kim", username="kim_q", language_code="en")["id"]
+    thread = await _escalate(fake, customer, opening)
+    fake.user_sends(customer, order)
+    await fake.wait_for(lambda: order in topic_texts(fake, thread), timeout=20)
+    own = re.search(r"\d{7}", order)[0]  # type: ignore[index]
+    named = re.search(r"\d{7}", reply)[0]  # type: ignore[index]
+    mine = reply.replace(named, own)  # the customer's own order: sent at once
+    fake.user_sends(OLGA, mine, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: mine in bot_texts(fake, customer), timeout=20)
+    fake.user_sends(OLGA, reply, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    asked = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="Not sent", timeout=20
+    )
+    await settled(sandbox)
+    assert named in asked[-1]["text"] and own in asked[-1]["text"], asked[-1]["text"]
+    assert not any(reply in t for t in bot_texts(fake, customer)), bot_texts(fake, customer)
+    fake.user_sends(OLGA, reply, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: reply in bot_texts(fake, customer), timeout=20)
+    await settled(sandbox)
+    said = topic_texts(fake, thread)
+    assert sum("Not sent" in t for t in said) == 1, said
