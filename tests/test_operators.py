@@ -1677,11 +1677,13 @@ async def test_a_colleagues_redraw_while_the_customer_blocks_the_bot_keeps_it_on
 async def test_a_caption_taken_off_an_operators_photo_is_taken_off_the_customers_copy(
     sandbox: Sandbox,
 ) -> None:
-    """Olga sent John a photo captioned with the wrong order's number and took the caption
-    off in Telegram: John's copy kept it (an edit with no text was ignored), and so did
-    the ticket's history. The caption goes from his copy and from the history."""
+    """Olga sent John a photo captioned by mistake and took the caption off in Telegram:
+    John's copy kept it (an edit with no text was ignored), and so did the ticket's
+    history. The caption goes from his copy and from the history."""
     fake = sandbox.server.fake
     thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(JOHN, "It is about my parcel 5531299")  # his: the caption is sent
+    await fake.wait_for(lambda: "It is about my parcel 5531299" in topic_texts(fake, thread))
     sent = fake.user_sends(
         OLGA,
         photo=True,
