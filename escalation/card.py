@@ -55,6 +55,14 @@ ARRANGED = {
     ),
 }
 
+# what the customer asked for instead, as the complaint flow records it (in English, kept in
+# the state; a fix's code, "refund", is said by FIX)
+WANTED = {
+    "the item itself, not a compensation": "op_wanted_item",
+    "an extra compensation": "op_wanted_extra",
+    "money as a compensation": "op_wanted_money",
+}
+
 
 # why a person was asked for that makes a new request, not the case the bot closed before
 NEW_REQUESTS = frozenset(
@@ -328,14 +336,15 @@ def build_card(
         lines.append(say("op_card_description", text=said))
 
     if complaint.get("wanted"):
-        asked = in_words(say, FIX, complaint["wanted"])
+        wanted = complaint["wanted"]
+        asked = say(WANTED[wanted]) if wanted in WANTED else in_words(say, FIX, wanted)
         if complaint.get("arranged"):
             instead = complaint["arranged"]  # "the compensation offered"
             if instead in ARRANGED:
                 instead = say(ARRANGED[instead])
         else:
             done = complaint.get("choice") or complaint.get("outcome") or "-"
-            instead = say("op_card_arranged", done=done.replace("_", " "))
+            instead = say("op_card_arranged", done=in_words(say, FIX, done))
         lines.append(say("op_card_asks_instead", asked=asked, instead=instead))
     elif complaint.get("wished") and not complaint.get("choice"):
         # "może być wymiana" said before the details were in, then a person took over

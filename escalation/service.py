@@ -19,6 +19,7 @@ from bot.db.models import (
     Conversation,
     Customer,
     Message,
+    SurveyAnswer,
     Ticket,
     TicketEvent,
     as_utc,
@@ -187,6 +188,43 @@ async def previous_resolution(session: AsyncSession, ticket: Ticket) -> datetime
     return as_utc(at) if at is not None else None
 
 
+async def case_opening(session: AsyncSession, ticket: Ticket) -> int | None:
+    """The customer's message that opened this ticket's case, when the chat had a ticket
+    resolved before it (None: the chat's first, whose case is all of it): their first after
+    that ticket's resolution and the survey answered about it, so the closed ticket's tail
+    (its survey's questions and answers, the notes left on it) is not this case's."""
+    resolved = await previous_resolution(session, ticket)
+    if resolved is None:
+        return None
+    chat = Message.conversation_id == ticket.conversation_id
+    answered = await session.scalar(
+        select(func.max(SurveyAnswer.created_at)).where(
+            SurveyAnswer.conversation_id == ticket.conversation_id,
+            (SurveyAnswer.ticket_id != ticket.id) | SurveyAnswer.ticket_id.is_(None),
+            SurveyAnswer.created_at >= resolved,
+            SurveyAnswer.created_at <= ticket.created_at,
+        )
+    )
+    # the message that gave the last answer (its turn's time, as the answer has)
+    answer = (
+        await session.scalar(
+            select(func.max(Message.id)).where(
+                chat, Message.direction == "in", Message.created_at <= answered
+            )
+        )
+        if answered is not None
+        else None
+    )
+    return await session.scalar(
+        select(func.min(Message.id)).where(
+            chat,
+            Message.direction == "in",
+            Message.created_at > resolved,
+            *([Message.id > answer] if answer is not None else []),
+        )
+    )
+
+
 async def case_started(
     session: AsyncSession, ticket: Ticket, state: dict[str, Any]
 ) -> datetime | None:
@@ -221,9 +259,11 @@ async def render_card(
     conversation = await session.get(Conversation, ticket.conversation_id)
     customer = await session.get(Customer, ticket.customer_id)
     assert conversation is not None and customer is not None
-    # this ticket's messages: since the customer's previous ticket was resolved (what
-    # they told the bot since, and the hand-off), not the earlier tickets' (named on the card)
+    # this ticket's messages: from the one that opened its case (what they told the bot
+    # since, and the hand-off), not the earlier tickets' (named on the card) nor the
+    # survey after the last one
     started = await previous_resolution(session, ticket)
+    opening = await case_opening(session, ticket)
     messages = list(
         (
             await session.scalars(
@@ -231,6 +271,7 @@ async def render_card(
                 .where(
                     Message.conversation_id == conversation.id,
                     *([Message.created_at > started] if started is not None else []),
+                    *([Message.id >= opening] if opening is not None else []),
                 )
                 .order_by(Message.id)
             )

@@ -47,9 +47,11 @@ from knowledge.index import (
     Encoder,
     KnowledgeIndex,
     SearchResult,
+    concept_of,
     default_cache_dir,
     encoder_spec_from_env,
     load_encoder,
+    normalize,
     resolve_spec,
 )
 from knowledge.repository import KnowledgeRepository
@@ -953,7 +955,7 @@ class KnowledgeService:
         self, session: AsyncSession, question: str, entry_id: str | None
     ) -> None:
         """An operator's new entry whose id is near an existing entry's (made from a similar
-        question, 'how_do_i_return_an' taken: it would be '..._2'; or typed one letter off,
+        question, 'return_item' taken: it would be 'return_item_2'; or typed one letter off,
         'delivery_cots') is not saved: which entry is near, and the commands to choose."""
         repo = KnowledgeRepository(session)
         if entry_id is None:
@@ -1100,11 +1102,38 @@ def near_id(wanted: str, ids: Sequence[str]) -> str | None:
     return best[1] if best is not None else None
 
 
-def make_id(text: str, max_words: int = 5) -> str:
-    """``"Сколько стоит доставка?"`` -> ``skolko_stoit_dostavka``."""
-    latin = text.lower().translate(_TRANSLIT)
-    words = re.findall(r"[a-z0-9]+", latin)[:max_words]
-    return ("_".join(words) or "entry")[:64]
+# the words a question is asked with, not what it is about ("Есть ли у вас скидка для
+# студентов?" is about "скидка студентов"): left out of an entry's id (folded as normalize)
+_ID_FILLER = frozenset(
+    """
+    есть ли у вас вы ваш ваша ваше ваши вашем вашей я мне меня мой моя мое мои мы нас нам наш
+    как какой какая какое какие каким сколько можно нельзя а и или но в во на по с со к ко за
+    из от до для о об про при это этот эта эти то что чтобы где когда почему зачем кто чем
+    еще уже бы же ли не нет да там тут здесь если тоже также он она они его ее их так будет
+    был была были быть хочу хотел хотела могу может можете нужно надо пожалуйста подскажите
+    скажите здравствуйте привет
+    is are am was were be been there do does did you your yours i me my we our us can could
+    may might will would should how what which who whom when where why the a an to of in on
+    at for by with from about and or but it its this that these those have has had any some
+    get please hello hi not no yes if so also just much many
+    czy jak jaki jaka jakie ile mozna moge moze moga jest sa byl byla byc ma maja macie masz
+    mam mi mnie moj moja moje wy was wam wasz wasza wasze ja my nas nam sie i a o w we na do z
+    ze za od po przy dla to ten ta te co gdzie kiedy dlaczego czemu kto tez juz nie tak prosze
+    chce chcialbym chcialabym dzien dobry witam
+    """.split()
+)
+
+
+def make_id(text: str, max_words: int = 3) -> str:
+    """A short id of what a question is about, its filler words left out, each word the
+    shop's concept when it has one (data/shop_lexicon.txt): ``"Сколько стоит доставка?"``
+    -> ``cost_delivery``, ``"Есть ли у вас скидка для студентов?"`` ->
+    ``discount_studentov``; all filler ("Как?"): its words as they are."""
+    said = re.findall(r"[^\W_]+", normalize(text))
+    content = [w for w in said if w not in _ID_FILLER] or said
+    words = [concept_of(w) or w.translate(_TRANSLIT) for w in content]
+    latin = [w for w in dict.fromkeys(re.sub(r"[^a-z0-9]+", "", w) for w in words) if w]
+    return ("_".join(latin[:max_words]) or "entry")[:40]
 
 
 def gap_similarity(parts: Sequence[str]) -> float:

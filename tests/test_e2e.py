@@ -657,11 +657,10 @@ async def _kb_save_in_polish(sandbox: Sandbox) -> None:
         timeout=20,
     )
     for expect in (
-        "Zapisano w FAQ jako 'do_you_deliver_to_iceland'. Administratorzy mogą go zmienić "
-        "przez /kb_edit.",
+        "Zapisano w FAQ jako 'delivery_iceland'. Administratorzy mogą go zmienić przez /kb_edit.",
         # the same again: the question is that entry's now
         "Nie zapisano: „Do you deliver to Iceland?” to pytanie wpisu "
-        "'do_you_deliver_to_iceland', więc nie dodano do niego drugiej odpowiedzi",
+        "'delivery_iceland', więc nie dodano do niego drugiej odpowiedzi",
     ):
         fake.user_sends(
             OLGA,

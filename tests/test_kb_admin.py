@@ -423,6 +423,32 @@ async def test_the_history_shows_the_shop_s_time(admin: AdminChat) -> None:
     assert "2026-11-02 12:30 изменено delivery_cost — tg:900 @boss" in ru["text"], ru["text"]
 
 
+async def test_the_history_says_which_operator_saved_a_reply(admin: AdminChat) -> None:
+    """An operator's /kb_save was listed as 'create ships_on_sundays by op:501': nobody
+    reading it knew who op:501 was. The history names the operator (an older row, kept with
+    the id alone, still shows, as an operator's)."""
+    from datetime import UTC, datetime
+
+    from bot.db.models import KnowledgeHistory
+
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        for actor, hour in (("op:502", 9), ("op:501 @olga_support", 10)):
+            session.add(
+                KnowledgeHistory(
+                    entry_id="delivery_cost",
+                    action="update",
+                    actor=actor,
+                    created_at=datetime(2026, 11, 2, hour, 30, tzinfo=UTC),
+                )
+            )
+        await session.commit()
+    reply = await admin.say("/kb_history delivery_cost", "update delivery_cost")
+    assert "12:30 update delivery_cost by operator 502" in reply["text"], reply["text"]
+    assert "13:30 update delivery_cost by operator 501 @olga_support" in reply["text"]
+    ru = await admin.say("/kb_history delivery_cost", "", user=RU_ADMIN)
+    assert "13:30 изменено delivery_cost — оператор 501 @olga_support" in ru["text"], ru["text"]
+
+
 async def test_the_history_says_what_a_change_changed(admin: AdminChat) -> None:
     """/kb_history said 'update delivery_cost by tg:900 @boss' and nothing of what was
     changed: which answer, how many questions. It says so, in the admin's language."""
@@ -1793,7 +1819,7 @@ async def test_a_file_that_is_no_knowledge_file_is_named_and_the_step_waits_on(
     assert "Now the answer" in said, said
     ask = await admin.say("en: Yes, in 3 days.", "Last step")
     await admin.press(ask, _button(ask, "Use"), "Saved")
-    made = await admin.entry("do_you_deliver_to_kazan")
+    made = await admin.entry("delivery_kazan")
     assert made is not None and made.questions == ["Do you deliver to Kazan?"], made
 
     since = len(admin.replies())
@@ -1834,3 +1860,37 @@ async def test_an_entry_stored_asking_a_question_twice_is_saved_and_shown_once(
     assert edited["text"].lower().count("pick it up") == 1, edited["text"]
     stored = await admin.entry("pickup")
     assert stored is not None and stored.questions == ["Can I pick it up?"], stored
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "suggested"),
+    [
+        ("Есть ли у вас скидка для студентов?", "ru", "discount_studentov"),
+        ("Do you have a discount for students?", "en", "discount_students"),
+        ("Czy jest zniżka dla studentów?", "pl", "discount_studentow"),
+        # an entry has the id already: the next number
+        ("Сколько стоит доставка в Казань?", "ru", "cost_delivery_kazan_2"),
+    ],
+)
+async def test_a_gap_s_suggested_id_says_what_it_is_about(
+    admin: AdminChat, question: str, lang: str, suggested: str
+) -> None:
+    """'Есть ли у вас скидка для студентов?' made into an entry was offered the id
+    'est_li_u_vas_skidka': its filler words transliterated, cut before what it was about.
+    The id offered is its words that say what it is about, the shop's word for each the
+    shop knows ('скидка', 'zniżka': discount); one already taken gets a number."""
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        if suggested.endswith("_2"):
+            taken = Entry(
+                id=suggested.removesuffix("_2"),
+                questions=["Do you sell franchises?"],
+                answers={"en": "No."},
+            )
+            await admin.knowledge.save(session, taken, actor="test")
+        await admin.knowledge.record_unanswered(session, question, lang=lang)
+        await session.commit()
+    listing = await admin.say("/kb_gaps", "could not answer")
+    await admin.press(listing, _button(listing, "New entry #1"), "Send the answer")
+    ask = await admin.say(f"{lang}: Yes.", "Last step")
+    assert f"tap to use '{suggested}'" in ask["text"], ask["text"]
+    await admin.press(ask, _button(ask, "Use"), f"Saved '{suggested}'")

@@ -847,8 +847,8 @@ async def test_a_reply_saved_under_an_id_near_an_existing_one_asks_which_is_mean
     kb: SimpleNamespace, small_kb: Path
 ) -> None:
     """An operator's ``/kb_save`` for 'Do you sell franchises in Poland?' (its id from the
-    question, 'do_you_sell_franchises_in', taken by an entry for 'Do you sell franchises in
-    Poland or Czechia?') was saved silently as 'do_you_sell_franchises_in_2', and
+    question, 'sell_franchises_poland', taken by an entry for 'Do you sell franchises in
+    Poland or Czechia?') was saved silently as 'sell_franchises_poland_2', and
     ``/kb_save delivery_cots`` (a typo of delivery_cost) made a new entry 'delivery_cots':
     two entries for one topic. Neither is saved; the operator reads which entry is near, its
     question, and the two commands to choose from (the same entry, or a new one), in their
@@ -859,7 +859,7 @@ async def test_a_reply_saved_under_an_id_near_an_existing_one_asks_which_is_mean
     async with kb.sessionmaker() as s:
         await kb.service.import_file(s, small_kb)
         franchise = Entry(
-            "do_you_sell_franchises_in",
+            "sell_franchises_poland",
             ["Do you sell franchises in Poland or Czechia?"],
             {"en": "No."},
         )
@@ -872,13 +872,13 @@ async def test_a_reply_saved_under_an_id_near_an_existing_one_asks_which_is_mean
             )
         said = caught.value.args[0]
         assert str(said) == (
-            "Not saved yet: there is already an entry 'do_you_sell_franchises_in' for a similar "
+            "Not saved yet: there is already an entry 'sell_franchises_poland' for a similar "
             'question ("Do you sell franchises in Poland or Czechia?"). The same answer? '
-            "/kb_save do_you_sell_franchises_in adds the customer's question to it (its answer "
-            "stays). Another topic? /kb_save do_you_sell_franchises_in_2 saves yours as a new "
+            "/kb_save sell_franchises_poland adds the customer's question to it (its answer "
+            "stays). Another topic? /kb_save sell_franchises_poland_2 saves yours as a new "
             "entry."
         ), said
-        assert "/kb_save do_you_sell_franchises_in_2" in say(said, Texts("ru"))
+        assert "/kb_save sell_franchises_poland_2" in say(said, Texts("ru"))
         assert "Jeszcze nie zapisano" in say(said, Texts("pl"))
 
         with pytest.raises(KnowledgeError) as caught:
@@ -905,7 +905,7 @@ async def test_a_reply_saved_under_an_id_near_an_existing_one_asks_which_is_mean
             answer="Not yet.",
             lang="en",
             actor="op:5",
-            entry_id="do_you_sell_franchises_in_2",
+            entry_id="sell_franchises_poland_2",
         )
         assert saved.questions == [asked]
         # an id that differs more is no typo: a new entry

@@ -1677,11 +1677,13 @@ async def test_a_colleagues_redraw_while_the_customer_blocks_the_bot_keeps_it_on
 async def test_a_caption_taken_off_an_operators_photo_is_taken_off_the_customers_copy(
     sandbox: Sandbox,
 ) -> None:
-    """Olga sent John a photo captioned with the wrong order's number and took the caption
-    off in Telegram: John's copy kept it (an edit with no text was ignored), and so did
-    the ticket's history. The caption goes from his copy and from the history."""
+    """Olga sent John a photo captioned by mistake and took the caption off in Telegram:
+    John's copy kept it (an edit with no text was ignored), and so did the ticket's
+    history. The caption goes from his copy and from the history."""
     fake = sandbox.server.fake
     thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(JOHN, "It is about my parcel 5531299")  # his: the caption is sent
+    await fake.wait_for(lambda: "It is about my parcel 5531299" in topic_texts(fake, thread))
     sent = fake.user_sends(
         OLGA,
         photo=True,
@@ -2004,3 +2006,175 @@ async def test_a_note_edited_into_a_reply_or_a_command_says_it_was_not_sent_or_r
     assert "/resolve" not in card_transcript(fake, thread)
     assert bot_texts(fake, JOHN) == before
     assert (await the_ticket(sandbox)).status != "resolved"
+
+
+async def test_a_reply_saved_to_the_faq_is_in_the_history_by_the_operators_name(
+    sandbox: Sandbox,
+) -> None:
+    """Olga saved her answer to the FAQ with /kb_save: /kb_history said 'create
+    ships_on_sundays by op:501', and the admin reading it could not tell who op:501 was. The
+    history keeps her as the admins are kept: her id and her @username."""
+    from bot.db.models import KnowledgeHistory
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(JOHN, "Do you ship on Sundays?")
+    await fake.wait_for(
+        lambda: any("Sundays" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread)), timeout=20
+    )
+    answer = fake.user_sends(
+        OLGA, "Yes, every day of the week.", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for(lambda: "Yes, every day of the week." in bot_texts(fake, JOHN), timeout=20)
+    fake.user_sends(
+        OLGA,
+        "/kb_save ships_on_sundays",
+        chat_id=OPERATORS_CHAT_ID,
+        message_thread_id=thread,
+        reply_to_message_id=answer["message_id"],
+    )
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="ships_on_sundays", timeout=20
+    )
+    await settled(sandbox)
+    async with sandbox.services.sessionmaker() as session:
+        row = await session.scalar(
+            select(KnowledgeHistory).where(KnowledgeHistory.entry_id == "ships_on_sundays")
+        )
+    assert row is not None and row.actor == f"op:{OLGA} @olga_support", row
+
+
+@pytest.mark.parametrize("how", ["rated", "noted"])
+async def test_a_new_tickets_card_starts_with_its_own_case_not_the_last_survey(
+    sandbox: Sandbox, how: str
+) -> None:
+    """John's ticket was resolved and he answered the survey ('Was your question solved?'
+    Yes, 5, 9), or answered its first question and Olga left a note on the ticket; later he asked for a person
+    about a new matter. The new ticket's card opened with the old ticket's tail: the survey's
+    questions, his presses, Olga's note. It starts with the message that opened this case."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(OLGA, "Hi John, done", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Hi John, done" in bot_texts(fake, JOHN), timeout=20)
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    question = await fake.wait_for_bot_message(JOHN, text_contains="solved?", timeout=20)
+    if how == "rated":
+        last = question[-1]["message_id"]
+        for data, next_question in (("sv:solved:yes", "5"), ("sv:csat:5", "recommend")):
+            fake.user_presses(JOHN, JOHN, last, data)
+            asked = await fake.wait_for_bot_message(
+                JOHN, text_contains=next_question, after_message_id=last, timeout=20
+            )
+            last = asked[-1]["message_id"]
+        fake.user_presses(JOHN, JOHN, last, "sv:nps:9")
+        await fake.wait_for_bot_message(JOHN, after_message_id=last, timeout=20)
+    else:  # the survey left at its second question
+        fake.user_presses(JOHN, JOHN, question[-1]["message_id"], "sv:solved:yes")
+        await fake.wait_for_bot_message(
+            JOHN, text_contains="5", after_message_id=question[-1]["message_id"], timeout=20
+        )
+        await settled(sandbox)
+        fake.user_sends(
+            OLGA, "# refund sent by bank", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+        )
+        await settled(sandbox)
+        async with sandbox.services.sessionmaker() as session:
+            noted = await session.scalar(select(MessageRow).where(MessageRow.direction == "note"))
+        assert noted is not None and noted.text == "refund sent by bank", topic_texts(fake, thread)
+    await settled(sandbox)
+    fake.user_sends(JOHN, "I need a person about another order, 3412907")
+    topics = await fake.wait_for(
+        lambda: [
+            t["message_thread_id"]
+            for t in fake.topics(OPERATORS_CHAT_ID)
+            if "#2" in t["name"] and not t.get("deleted")
+        ],
+        timeout=20,
+    )
+    await fake.wait_for_bot_message(OPERATORS_CHAT_ID, thread_id=topics[-1], timeout=20)
+    await settled(sandbox)
+    transcript = card_transcript(fake, topics[-1]).strip()
+    assert "another order, 3412907" in transcript.splitlines()[0], transcript
+    assert "solved?" not in transcript and "refund sent" not in transcript, transcript
+
+
+@pytest.mark.parametrize(
+    ("said", "english"),
+    [
+        ("I don't want a coupon, I want my order", "the item itself"),
+        ("can I just get my money back instead?", "instead of what the bot arranged"),
+    ],
+    ids=["item", "refund"],
+)
+async def test_what_the_customer_asks_instead_is_on_the_card_in_the_operators_language(
+    settings, classifier, db_url, said: str, english: str
+) -> None:
+    """A Russian team (OPERATORS_LANGUAGE=ru): John turned the bot's offer down ('I don't
+    want a coupon, I want my order') and then asked for a person. His card was Russian but
+    for its warning: 'Клиент просит the item itself, not a compensation вместо what the bot
+    arranged (forwarded delivery)'. The whole line is Russian."""
+    sb = await launch(settings.model_copy(update={"operators_language": "ru"}), classifier, db_url)
+    try:
+        fake = sb.server.fake
+        john = fake.add_user("John", username="john_w", language_code="en")["id"]
+        for text in ("My order 3412911 is a week late", said):
+            before = len(bot_texts(fake, john))
+            fake.user_sends(john, text)
+            await fake.wait_for(lambda n=before: len(bot_texts(fake, john)) > n, timeout=20)
+            await settled(sb)
+        thread = await _escalate(fake, john, "operator please")
+        await settled(sb)
+        head = card_head(fake, thread).split("Переписка:")[0]
+        [line] = [x for x in head.splitlines() if "⚠️" in x]
+        assert english not in line and "compensation" not in line, line
+        assert not re.search(r"[A-Za-z]{4,}", line.replace("3412911", "")), line
+    finally:
+        await stop_sandbox(sb)
+
+
+@pytest.mark.parametrize(
+    ("opening", "order", "reply"),
+    [
+        (
+            "operator please",
+            "My order 3412951 has not arrived",
+            "Your order 3419822 ships tomorrow",
+        ),
+        ("Позовите оператора", "Заказ 3412952 не пришёл", "Ваш заказ 3419823 отправим завтра"),
+        (
+            "Poproszę konsultanta",
+            "Zamówienie 3412953 nie dotarło",
+            "Zamówienie 3419824 wyślemy jutro",
+        ),
+    ],
+    ids=["en", "ru", "pl"],
+)
+async def test_a_reply_naming_another_customers_order_is_held_and_the_operator_asked(
+    sandbox: Sandbox, opening: str, order: str, reply: str
+) -> None:
+    """Olga answered in the wrong topic, in this customer's language: 'Your order 3419822
+    ships tomorrow' in the topic of a customer whose order is 3412951. It went out with no
+    word. It is held and she is asked, once per ticket, whether it is for this customer;
+    sent again, it goes. A reply naming the customer's own order goes at once."""
+    fake = sandbox.server.fake
+    customer = fake.add_user("Kim", username="kim_q", language_code="en")["id"]
+    thread = await _escalate(fake, customer, opening)
+    fake.user_sends(customer, order)
+    await fake.wait_for(lambda: order in topic_texts(fake, thread), timeout=20)
+    own = re.search(r"\d{7}", order)[0]  # type: ignore[index]
+    named = re.search(r"\d{7}", reply)[0]  # type: ignore[index]
+    mine = reply.replace(named, own)  # the customer's own order: sent at once
+    fake.user_sends(OLGA, mine, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: mine in bot_texts(fake, customer), timeout=20)
+    fake.user_sends(OLGA, reply, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    asked = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="Not sent", timeout=20
+    )
+    await settled(sandbox)
+    assert named in asked[-1]["text"] and own in asked[-1]["text"], asked[-1]["text"]
+    assert not any(reply in t for t in bot_texts(fake, customer)), bot_texts(fake, customer)
+    fake.user_sends(OLGA, reply, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: reply in bot_texts(fake, customer), timeout=20)
+    await settled(sandbox)
+    said = topic_texts(fake, thread)
+    assert sum("Not sent" in t for t in said) == 1, said

@@ -155,10 +155,21 @@ def admin_texts(user: User | None) -> Texts:
     return Texts(code)
 
 
-def _actor(user: User | None) -> str:
+def actor_of(user: User | None, kind: str = "tg") -> str:
+    """Who made a change, as the history keeps it: "tg:900 @boss" (an admin), "op:501
+    @olga_support" (an operator's /kb_save; one with no @username by their name)."""
     if user is None:
         return "telegram"
-    return f"tg:{user.id}" + (f" @{user.username}" if user.username else "")
+    name = f"@{user.username}" if user.username else user.full_name if kind == "op" else ""
+    return f"{kind}:{user.id} {name}".strip()[:128]
+
+
+def shown_actor(actor: str | None, texts: Texts) -> str:
+    """The history's actor for an admin to read: an operator's "op:501 @olga" (or an older
+    row's bare "op:501") says it was an operator."""
+    if actor and actor.startswith("op:"):
+        return texts("admin_actor_operator", who=actor.removeprefix("op:"))
+    return actor or "?"
 
 
 def _kb(rows: list[list[tuple[str, KbCb]]]) -> InlineKeyboardMarkup:
@@ -423,7 +434,7 @@ def create_router(settings: Settings) -> Router:
             texts(
                 "admin_entry_deleted_by_list" if listed else "admin_entry_deleted_by",
                 id=repr(entry_id),
-                actor=rows[0].actor or "?",
+                actor=shown_actor(rows[0].actor, texts),
                 when=when,
             ),
             reply_markup=_kb([[(texts("admin_btn_undo"), KbCb(action="undel", entry=entry_id))]]),
@@ -632,7 +643,7 @@ def create_router(settings: Settings) -> Router:
                 if f"admin_history_{r.action}" in catalogue("en")
                 else r.action,
                 id=r.entry_id,
-                actor=r.actor or "?",
+                actor=shown_actor(r.actor, texts),
             )
             + (f": {changed}" if (changed := _changes(r.before, r.after, texts)) else "")
             for r in rows
@@ -736,13 +747,13 @@ def create_router(settings: Settings) -> Router:
                     session,
                     entry.questions,
                     entry.answers,
-                    actor=_actor(user),
+                    actor=actor_of(user),
                     entry_id=entry.id,
                     gap_ids=gap_ids,
                     must_be_new=True,
                 )
             else:
-                await service.save(session, entry, actor=_actor(user), must_be_new=True)
+                await service.save(session, entry, actor=actor_of(user), must_be_new=True)
                 saved = entry
         except (KbFormatError, KnowledgeError) as exc:
             await _not_saved(session, message, exc, texts, "admin_not_saved_id")
@@ -825,7 +836,7 @@ def create_router(settings: Settings) -> Router:
                 kept = [q for q in entry.questions if q not in elsewhere]
                 entry = Entry(entry.id, kept, entry.answers, entry.tags)
             since = await service.last_change(session, entry.id)
-            await service.save(session, entry, actor=_actor(user), must_be_new=new)
+            await service.save(session, entry, actor=actor_of(user), must_be_new=new)
         except (KbFormatError, KnowledgeError) as exc:
             await _not_saved(session, message, exc, texts)
             return False
@@ -863,7 +874,7 @@ def create_router(settings: Settings) -> Router:
             # the import's first history id rides as the 'entry' (a forged one: nothing)
             first = int(entry_id) if entry_id.isdigit() else callback_data.page
             done, left = await service.undo_import(
-                session, first, callback_data.page, actor=_actor(query.from_user)
+                session, first, callback_data.page, actor=actor_of(query.from_user)
             )
             await unlock(session)
             if not done:
@@ -886,7 +897,7 @@ def create_router(settings: Settings) -> Router:
             return
         if action == "undel":  # the Undo of a delete: the copy the history keeps
             try:
-                entry = await service.restore(session, entry_id, actor=_actor(query.from_user))
+                entry = await service.restore(session, entry_id, actor=actor_of(query.from_user))
             except (KbFormatError, KnowledgeError) as exc:
                 await _not_saved(session, message, exc, texts)
                 return
@@ -897,7 +908,7 @@ def create_router(settings: Settings) -> Router:
         if action == "undo":  # the entry as it was before the change the button names
             try:
                 undone = await service.undo(
-                    session, entry_id, callback_data.page, actor=_actor(query.from_user)
+                    session, entry_id, callback_data.page, actor=actor_of(query.from_user)
                 )
             except (KbFormatError, KnowledgeError) as exc:
                 await _not_saved(session, message, exc, texts, "admin_not_undone")
@@ -923,7 +934,7 @@ def create_router(settings: Settings) -> Router:
         elif action == "del":
             await ask_delete(message, entry, texts)
         elif action == "delyes":
-            await service.delete(session, entry.id, actor=_actor(query.from_user))
+            await service.delete(session, entry.id, actor=actor_of(query.from_user))
             deleted = texts("admin_deleted", id=repr(entry.id))
             undo = _kb([[(texts("admin_btn_undo"), KbCb(action="undel", entry=entry.id))]])
             await _tell(session, lambda: message.edit_text(deleted, reply_markup=undo))
@@ -997,7 +1008,7 @@ def create_router(settings: Settings) -> Router:
         service = knowledge(services)
         since = await service.last_change(session, entry_id)
         try:
-            added = await service.add_questions(session, entry_id, questions, actor=_actor(user))
+            added = await service.add_questions(session, entry_id, questions, actor=actor_of(user))
         except (KbFormatError, KnowledgeError) as exc:
             await _not_saved(session, message, exc, texts)
             return
@@ -1073,13 +1084,14 @@ def create_router(settings: Settings) -> Router:
         news = [
             r
             for r in await knowledge(services).history(session, entry_id, limit=20)
-            if (since is None or r.id > since) and (user is None or r.actor != _actor(user))
+            if (since is None or r.id > since) and (user is None or r.actor != actor_of(user))
         ]
         if not news:
             return None
-        changed = _changes(news[-1].before, news[0].after, admin_texts(user))
+        texts = admin_texts(user)
+        changed = _changes(news[-1].before, news[0].after, texts)
         return {
-            "actor": ", ".join(dict.fromkeys(r.actor or "?" for r in news)),
+            "actor": ", ".join(dict.fromkeys(shown_actor(r.actor, texts) for r in news)),
             "changes": f" ({changed})" if changed else "",
         }
 
@@ -1242,7 +1254,7 @@ def create_router(settings: Settings) -> Router:
         [entry], _ = without_repeated_questions([entry])  # the card shows it as saved
         since = await knowledge(services).last_change(session, entry.id)
         try:
-            await knowledge(services).save(session, entry, actor=_actor(user))
+            await knowledge(services).save(session, entry, actor=actor_of(user))
         except (KbFormatError, KnowledgeError) as exc:
             await _not_saved(session, message, exc, texts)
             return False
@@ -1489,7 +1501,7 @@ def create_router(settings: Settings) -> Router:
                 session,
                 entries,
                 replace=replace,
-                actor=_actor(query.from_user),
+                actor=actor_of(query.from_user),
                 progress=progress,
                 strict=True,  # a question two entries would have: the admin mends the file
             )
@@ -1543,7 +1555,7 @@ def create_router(settings: Settings) -> Router:
         # few entries: their whole history (to find the file's copy in it); else since the offer
         rows = await service.changes_since(session, 0 if len(ids) <= 500 else since, ids)
         rows = [r for r in rows if r.entry_id in ids]
-        mine, texts = _actor(user), admin_texts(user)
+        mine, texts = actor_of(user), admin_texts(user)
         result: dict[str, str] = {}
         by_entry: dict[str, list[Any]] = {}
         for row in rows:  # newest first
@@ -1557,7 +1569,7 @@ def create_router(settings: Settings) -> Router:
             news = [r for r in own if r.id > base and r.actor != mine]
             if news:
                 changed = _changes(news[-1].before, news[0].after, texts)
-                actors = ", ".join(dict.fromkeys(r.actor or "?" for r in news))
+                actors = ", ".join(dict.fromkeys(shown_actor(r.actor, texts) for r in news))
                 result[entry_id] = actors + (f" ({changed})" if changed else "")
         return result
 
@@ -1617,7 +1629,7 @@ def create_router(settings: Settings) -> Router:
                 else texts("admin_gap_already_dismissed", n=cb.page + 1)
             )
             return
-        actor = _actor(query.from_user)
+        actor = actor_of(query.from_user)
         if cb.action == "gapskip":
             await service.close_gap(session, ids, entry_id=None, actor=actor, status="dismissed")
             await _tell(

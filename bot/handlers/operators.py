@@ -73,7 +73,7 @@ from bot.delivery import (
     with_retry,
 )
 from bot.dialogs.texts import Texts, label
-from bot.handlers.admin_kb import ADMIN_COMMANDS, OPERATOR_COMMANDS
+from bot.handlers.admin_kb import ADMIN_COMMANDS, OPERATOR_COMMANDS, actor_of
 from bot.handlers.convert import attachments_of
 from bot.middlewares import outside_transaction
 from bot.services import Services
@@ -83,6 +83,7 @@ from escalation.service import (
     add_event,
     customer_waiting,
     needs_answer,
+    previous_resolution,
     reopen_ticket,
     resolve_ticket,
     take_ticket,
@@ -900,11 +901,40 @@ async def reply_to_customer(
         said = await resolved_note(session, services, ticket)
         await reply_after_reading(session, message.reply, said)
         return
+    if await _other_order(message, session, services, ticket):
+        return  # held: the operator is asked whether it is for this customer
     sent = await send_to_customer(
         bot, session, services, ticket, user.id, source=message, received_at=received_at
     )
     if sent:
         await _other_language(message, session, services, ticket)
+
+
+async def _ask_once(
+    message: Message,
+    session: AsyncSession,
+    services: Services,
+    ticket: Ticket,
+    kind: str,
+    key: str,
+    **said: str,
+) -> bool:
+    """The operator is asked, once per ticket (its event ``kind``), whether their reply is
+    for this customer (``key``: the question, in the operators' language); False: asked
+    before."""
+    asked = await session.scalar(
+        select(func.count())
+        .select_from(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == kind)
+    )
+    if asked:
+        return False
+    actor = message.from_user.id if message.from_user else None
+    await add_event(session, ticket, kind, actor_id=actor, **said)
+    texts = desk_of(services).texts
+    words = {k: language_word(texts, v) if k in ("said", "lang") else v for k, v in said.items()}
+    await reply_after_reading(session, message.reply, texts(key, **words))
+    return True
 
 
 async def _other_language(
@@ -924,28 +954,56 @@ async def _other_language(
     theirs = conversation.language if conversation is not None else None
     if not said_in or theirs not in CANNED_LANGS or said_in == theirs:
         return
-    asked = await session.scalar(
-        select(func.count())
-        .select_from(TicketEvent)
-        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "language_asked")
-    )
-    if asked:
-        return  # once per ticket
-    await add_event(
+    await _ask_once(
+        message,
         session,
+        services,
         ticket,
         "language_asked",
-        actor_id=message.from_user.id if message.from_user else None,
-        said=said_in,
-        customer=theirs,
-    )
-    texts = desk_of(services).texts
-    said = texts(
         "op_other_language",
-        said=language_word(texts, said_in),
-        lang=language_word(texts, theirs),
+        said=said_in,
+        lang=theirs,
     )
-    await reply_after_reading(session, message.reply, said)
+
+
+async def _other_order(
+    message: Message, session: AsyncSession, services: Services, ticket: Ticket
+) -> bool:
+    """A reply naming an order (7 digits) that is not this customer's ("Your order 3419822
+    ships tomorrow" in John's topic, his order 3412345: written in the wrong topic, in his
+    language) went out with no word: it is held, and the operator asked, once per ticket,
+    whether it is for this customer (sent again, it goes). The ticket's order and every
+    order the customer named since their previous ticket count as theirs. True: held."""
+    from bot.nlu.extract import extract_order_ref
+
+    named = extract_order_ref(message.text or message.caption or "")
+    if named is None or not re.fullmatch(r"\d{7}", named):
+        return False
+    conversation = await session.get(Conversation, ticket.conversation_id)
+    known = ((conversation.state or {}).get("known") or {}) if conversation else {}
+    theirs = {str(known["order_ref"])} if known.get("order_ref") else set()
+    started = await previous_resolution(session, ticket)
+    said = (
+        await session.scalars(
+            select(MessageRow.text).where(
+                MessageRow.conversation_id == ticket.conversation_id,
+                MessageRow.direction == "in",
+                MessageRow.text.is_not(None),
+                *([MessageRow.created_at > started] if started is not None else []),
+            )
+        )
+    ).all()
+    for text in said:
+        theirs.update(re.findall(r"\d{7}", re.sub(r"(?<=\d)[ \u00a0-](?=\d)", "", text)))
+        if (ref := extract_order_ref(text, anywhere=True)) is not None:
+            theirs.add(ref)
+    if named in theirs:
+        return False
+    key = "op_other_order" if theirs else "op_other_order_none"
+    order = ", ".join(sorted(theirs))
+    return await _ask_once(
+        message, session, services, ticket, "order_asked", key, named=named, order=order
+    )
 
 
 async def newer_open_ticket(session: AsyncSession, ticket: Ticket) -> Ticket | None:
@@ -1663,7 +1721,7 @@ async def save_reply_as_entry(
         return
     conversation = await session.get(Conversation, ticket.conversation_id)
     lang = (conversation.language if conversation else None) or services.settings.default_language
-    actor = f"op:{user.id}" if user else "operator"
+    actor = actor_of(user, "op") if user else "operator"
     knowledge = get_knowledge(services)
     entry_id = args.split()[0] if args else None
     existing = await knowledge.get(session, entry_id) if entry_id else None
