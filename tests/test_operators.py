@@ -175,6 +175,16 @@ async def test_a_reply_edited_into_a_note_or_a_command_is_not_mirrored_to_the_cu
     assert (await the_ticket(sandbox)).status != "resolved"
 
 
+async def _answered_and_resolved(fake, answer: str) -> tuple[int, list[dict]]:
+    """John asks for a person, Olga answers ``answer`` and resolves the ticket: the topic's
+    thread and John's messages up to 'Was your question solved?'."""
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(OLGA, answer, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: answer in bot_texts(fake, JOHN), timeout=20)
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    return thread, await fake.wait_for_bot_message(JOHN, text_contains="solved?", timeout=20)
+
+
 async def test_a_reply_waiting_in_the_outbox_edited_into_a_note_is_not_sent(
     sandbox: Sandbox,
 ) -> None:
@@ -1806,13 +1816,7 @@ async def test_an_old_rating_pressed_after_a_reopen_is_answered_not_lost(sandbox
     from bot.db.models import SurveyAnswer
 
     fake = sandbox.server.fake
-    thread = await _escalate(fake, JOHN, "operator please")
-    fake.user_sends(
-        OLGA, "Hi John, it is sent", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
-    )
-    await fake.wait_for(lambda: "Hi John, it is sent" in bot_texts(fake, JOHN), timeout=20)
-    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
-    solved = await fake.wait_for_bot_message(JOHN, text_contains="solved?", timeout=20)
+    thread, solved = await _answered_and_resolved(fake, "Hi John, it is sent")
     fake.user_presses(JOHN, JOHN, solved[-1]["message_id"], "sv:solved:yes")
     rate = await fake.wait_for_bot_message(JOHN, text_contains="1 (poor)", timeout=20)
     fake.user_sends(OLGA, "/reopen", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
@@ -1892,11 +1896,7 @@ async def test_a_person_asked_for_at_was_it_solved_gets_the_tickets_own_operator
     with a colleague'. Ticket #1 is reopened in its topic for Olga, with its whole case, and
     John gets the one hand-off message."""
     fake = sandbox.server.fake
-    thread = await _escalate(fake, JOHN, "operator please")
-    fake.user_sends(OLGA, "Hi John, done", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
-    await fake.wait_for(lambda: "Hi John, done" in bot_texts(fake, JOHN), timeout=20)
-    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
-    question = await fake.wait_for_bot_message(JOHN, text_contains="solved?", timeout=20)
+    thread, question = await _answered_and_resolved(fake, "Hi John, done")
     await settled(sandbox)
     before = len(bot_texts(fake, JOHN))
     fake.user_sends(JOHN, "I want to talk to a person")
@@ -2053,11 +2053,7 @@ async def test_a_new_tickets_card_starts_with_its_own_case_not_the_last_survey(
     about a new matter. The new ticket's card opened with the old ticket's tail: the survey's
     questions, his presses, Olga's note. It starts with the message that opened this case."""
     fake = sandbox.server.fake
-    thread = await _escalate(fake, JOHN, "operator please")
-    fake.user_sends(OLGA, "Hi John, done", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
-    await fake.wait_for(lambda: "Hi John, done" in bot_texts(fake, JOHN), timeout=20)
-    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
-    question = await fake.wait_for_bot_message(JOHN, text_contains="solved?", timeout=20)
+    thread, question = await _answered_and_resolved(fake, "Hi John, done")
     if how == "rated":
         last = question[-1]["message_id"]
         for data, next_question in (("sv:solved:yes", "5"), ("sv:csat:5", "recommend")):
