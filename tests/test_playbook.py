@@ -8912,3 +8912,21 @@ async def test_the_money_back_asked_while_the_photo_is_awaited_is_the_fix_wished
     assert not d.of("faq_answered"), d.replies[-1]
     await d.send("", photo=True)
     assert [e["option"] for e in d.of("fix_chosen")] == ["refund"], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("opening", "chosen"),
+    [
+        ("Заказ 3400166 отменили, товара нет в наличии", "подберите похожий"),
+        ("Zamówienie 3400167 anulowane, bo nie ma towaru na stanie", "może być coś podobnego"),
+    ],
+)
+async def test_a_similar_item_asked_in_words_is_the_alternative_chosen(
+    services: Services, opening: str, chosen: str
+) -> None:
+    """'подберите похожий', 'może być coś podobnego' at the out-of-stock options (the button
+    says 'Podobny produkt') were not understood ('предложите аналог' was): the alternative."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send(chosen)
+    assert [e["option"] for e in d.of("fix_chosen")] == ["alternative"], d.replies[-1]

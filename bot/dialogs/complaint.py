@@ -1249,7 +1249,17 @@ OPTION_WORDS = {
         "przyslij",
     ),
     "wait_restock": ("подожд", "дожд", "wait", "poczekam"),
-    "alternative": ("аналог", "друг", "alternative", "similar", "zamiennik", "inny"),
+    # "подберите похожий", "może być coś podobnego" (the button says "Podobny produkt")
+    "alternative": (
+        "аналог",
+        "друг",
+        "похож",
+        "alternative",
+        "similar",
+        "zamiennik",
+        "inny",
+        "podobn",
+    ),
     # a paper that did not come: an electronic copy, or a printed one sent
     "send_document": (
         "электрон",
