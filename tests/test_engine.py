@@ -2238,7 +2238,8 @@ async def test_how_to_return_a_faulty_thing_is_asked_for_the_details_once(
     offer = await say(shipped_shop, user, "5531207", attachments=(Attachment("photo", f"p{user}"),))
     assert not events(offer, "asked_for"), texts(offer)
     labels = [b.text for r in offer.replies for row in r.buttons for b in row]
-    assert len(labels) == 3, texts(offer)  # replace, refund, repair
+    # replace, refund, repair; a jacket with a hole is no workshop's (replace, refund)
+    assert len(labels) == (2 if user == "7512" else 3), texts(offer)
 
 
 @pytest.mark.parametrize(

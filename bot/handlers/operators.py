@@ -973,7 +973,8 @@ async def _other_order(
     ships tomorrow" in John's topic, his order 3412345: written in the wrong topic, in his
     language) went out with no word: it is held, and the operator asked, once per ticket,
     whether it is for this customer (sent again, it goes). The ticket's order and every
-    order the customer named since their previous ticket count as theirs. True: held."""
+    order the customer named since their previous ticket count as theirs; with none of
+    theirs known, the order named is the one looked up for them. True: held."""
     from bot.nlu.extract import extract_order_ref
 
     named = extract_order_ref(message.text or message.caption or "")
@@ -997,12 +998,20 @@ async def _other_order(
         theirs.update(re.findall(r"\d{7}", re.sub(r"(?<=\d)[ \u00a0-](?=\d)", "", text)))
         if (ref := extract_order_ref(text, anywhere=True)) is not None:
             theirs.add(ref)
-    if named in theirs:
+    if not theirs or named in theirs:
+        # no order of theirs known: "#5531207 is shipped" is the one the operator looked up
+        # for a customer who did not have the number (sent as it is)
         return False
-    key = "op_other_order" if theirs else "op_other_order_none"
     order = ", ".join(sorted(theirs))
     return await _ask_once(
-        message, session, services, ticket, "order_asked", key, named=named, order=order
+        message,
+        session,
+        services,
+        ticket,
+        "order_asked",
+        "op_other_order",
+        named=named,
+        order=order,
     )
 
 
