@@ -8930,3 +8930,16 @@ async def test_a_similar_item_asked_in_words_is_the_alternative_chosen(
     await d.send(opening)
     await d.send(chosen)
     assert [e["option"] for e in d.of("fix_chosen")] == ["alternative"], d.replies[-1]
+
+
+async def test_the_device_told_after_the_apps_failure_is_kept_for_the_team(
+    services: Services,
+) -> None:
+    """'андроид 14' after 'приложение вылетает при оплате' (a contact asked for) got 'Не
+    спешите, я на связи.' and was dropped: the device is kept with the case for the team."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("приложение вылетает при оплате")
+    await d.send("андроид 14")
+    state = await d.state()
+    assert "андроид 14" in str(state["known"].get("description", "")), state["known"]
+    assert re.search(r"записал|Спасибо", d.replies[-1][-1]), d.replies[-1]

@@ -884,6 +884,17 @@ _MONEY_BACK_ASKED = re.compile(
 )
 
 
+# the device, system or browser the site or the app failed on ("андроид 14", "iphone 13, ios
+# 17", "mam androida 13", "Chrome on Windows")
+_DEVICE = re.compile(
+    r"(?<!\w)(?:андроид|айфон|айпад|хром|браузер|виндовс|макбук|ноутбук|смартфон|телефон)\w*|"
+    r"\b(?:android\w*|ios|ipados|iphone|ipad|samsung|xiaomi|redmi|huawei|honor|pixel|windows|"
+    r"macos|macbook|mac|linux|chrome|safari|firefox|edge|opera|yandex|browser|laptop|"
+    r"smartphone)\b|(?<!\w)(?:androida?|przegl[ąa]dark\w*|telefon\w*|laptop\w*)(?!\w)",
+    re.IGNORECASE,
+)
+
+
 def money_back_asked(text: str) -> bool:
     """The money back asked for as a question ("а как вернуть деньги?")."""
     return "?" in text and bool(_MONEY_BACK_ASKED.search(text))
@@ -2665,8 +2676,11 @@ class ComplaintFlow:
                     # "где мои деньги???": looked into as soon as the detail comes (said, not
                     # asked again)
                     ctx.say("complaint_waiting_for", items=_slot_list(ctx, missing))
-                elif about_it and is_description(text, 2):
-                    # "а должен был вчера": more about the problem, for the team
+                elif (about_it and is_description(text, 2)) or (
+                    case["type"] == "website_app" and bool(text) and _DEVICE.search(text)
+                ):
+                    # "а должен был вчера": more about the problem, for the team; "андроид 14"
+                    # after the app's failure (it was "Не спешите", and the phone dropped)
                     _add_description(known, text)
                     await self._save(ctx, case)
                     ctx.say("complaint_got_it")
