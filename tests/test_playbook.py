@@ -8943,3 +8943,24 @@ async def test_the_device_told_after_the_apps_failure_is_kept_for_the_team(
     state = await d.state()
     assert "андроид 14" in str(state["known"].get("description", "")), state["known"]
     assert re.search(r"записал|Спасибо", d.replies[-1][-1]), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("opening", "asked"),
+    [
+        ("Заказ 3460001 пришёл без зарядки к ноутбуку", "а можно просто дослать зарядку?"),
+        ("Заказ 3460002 пришёл без зарядки", "привезите зарядку пожалуйста"),
+        ("Zamówienie 3460003 przyszło bez ładowarki", "a można po prostu dosłać ładowarkę?"),
+    ],
+)
+async def test_the_missing_part_asked_to_be_sent_is_the_resend_chosen(
+    services: Services, opening: str, asked: str
+) -> None:
+    """'а можно просто дослать зарядку?' at the missing item's options got 'I have no exact
+    answer to that, I've added your question to the case' and the options again: the
+    missing item is sent."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send(asked)
+    assert [e["option"] for e in d.of("fix_chosen")] == ["resend"], d.replies[-1]
+    assert not d.of("question_noted"), d.replies[-1]
