@@ -19,6 +19,7 @@ DESCRIPTION_SHOWN = 1000  # letters of what happened on the card (the transcript
 REASONS = {
     "customer_request": "customer asked for a person",
     "legal_threat": "legal threat",
+    "angry_threat": "the customer threatens a public review or to leave",
     "safety": "safety incident (injury, fire, electric shock...)",
     "not_understood": "the bot did not understand twice",
     "fix_not_helped": "the fix did not help",

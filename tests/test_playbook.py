@@ -8964,3 +8964,45 @@ async def test_the_missing_part_asked_to_be_sent_is_the_resend_chosen(
     await d.send(asked)
     assert [e["option"] for e in d.of("fix_chosen")] == ["resend"], d.replies[-1]
     assert not d.of("question_noted"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("person", "problem", "threat", "said"),
+    [
+        (
+            "позовите оператора",
+            "заказ 3460014 так и не пришёл",
+            "если завтра не будет, напишу отзыв везде",
+            "срочн",
+        ),
+        (
+            "I want a human",
+            "order 3460015 never arrived",
+            "sort it today or I'm leaving a 1-star review",
+            "urgent",
+        ),
+        (
+            "chcę konsultanta",
+            "zamówienie 3460016 nie dotarło",
+            "jak tak dalej, to więcej u was nie kupię",
+            "pilne",
+        ),
+    ],
+)
+async def test_a_review_threat_while_a_person_is_awaited_hurries_the_team(
+    services: Services, person: str, problem: str, threat: str, said: str
+) -> None:
+    """'если завтра не будет, напишу отзыв везде' while nobody had taken the ticket yet got
+    no reply at all ("passed this on" was said already) and the ticket kept waiting as it
+    was: the colleagues are hurried (high priority, the reason on the card) and the
+    customer hears it, once per ticket."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(person)
+    await d.send(problem)
+    await d.send(threat)
+    [raised] = d.of("priority_raised")
+    assert raised["reason"] == "angry_threat", raised
+    assert said in " ".join(d.replies[-1]).lower(), d.replies[-1]
+    await d.send(threat)
+    assert said not in " ".join(d.replies[-1]).lower(), "said once"
+    assert len(d.of("priority_raised")) == 1

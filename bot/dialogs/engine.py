@@ -3121,6 +3121,18 @@ class ConversationEngine:
         if threat != "legal":
             from bot.dialogs.handoff import asks_for_person, waited_for_person
 
+            if (
+                ticket.status == "open"
+                and threat in ("public", "churn")
+                and ctx.state.get("threatened") != ticket.id
+            ):
+                # "если завтра не будет, напишу отзыв везде", "I'll never order again" while
+                # nobody has taken the ticket (no reply at all once "passed this on" was
+                # said): the colleagues are hurried, the customer hears it once per ticket
+                ctx.state["threatened"] = ctx.state["relay_noted"] = ticket.id
+                await self._raise(ctx, ticket, "angry_threat")
+                ctx.say("threat_relay")
+                return
             # "где человек? позовите оператора", "хочу поговорить с живым человеком" (no reply
             # at all once "passed this on" was said): a person asked for again is a nudge
             person_again = (
