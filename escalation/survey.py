@@ -329,8 +329,12 @@ class SurveyFlow:
                 ctx.event("survey_declined", question=step)
                 ctx.say("survey_declined")
                 return True
-            if survey and not data:
-                ctx.state.pop("survey", None)  # the customer moved on: never nag
+            from bot.dialogs.complaint import promise_stands  # complaint imports this module
+
+            if survey and not data and not promise_stands(ctx):
+                # the customer moved on: never nag ("а когда точно придут деньги?" about the
+                # case just rated is answered, and the rating that may follow is still one)
+                ctx.state.pop("survey", None)
             return False
         if not survey:
             ctx.say("button_expired")

@@ -9006,3 +9006,175 @@ async def test_a_review_threat_while_a_person_is_awaited_hurries_the_team(
     await d.send(threat)
     assert said not in " ".join(d.replies[-1]).lower(), "said once"
     assert len(d.of("priority_raised")) == 1
+
+
+@pytest.mark.parametrize(
+    ("opening", "thanks"),
+    [
+        ("заказ 3460021 пришёл разбитый, экран треснул", "Спасибо за фото."),
+        ("order 3460022 arrived broken, the screen is cracked", "Thank you for the photo."),
+        ("zamówienie 3460023 przyszło uszkodzone, pęknięty ekran", "Dziękuję za zdjęcie."),
+    ],
+)
+async def test_the_photo_asked_for_is_thanked_for_before_the_fix(
+    services: Services, opening: str, thanks: str
+) -> None:
+    """The photo asked for came and the bot went straight to "How would you like me to fix
+    it?", with no word for it: it is thanked for, then the fix is offered."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send("", photo=True)
+    assert d.replies[-1][0] == thanks, d.replies[-1]
+    assert d.of("complaint_opened") and len(d.replies[-1]) == 2, d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("asked", "address"),
+    [
+        (
+            "Можно ли изменить адрес доставки? заказ 3460026",
+            "новый адрес: Москва, ул. Ленина 5, кв 12",
+        ),
+        ("Zmieńcie adres dostawy zamówienia 3460027", "nowy adres: ul. Długa 3/5, Kraków"),
+    ],
+)
+async def test_the_new_address_for_an_order_change_is_not_apologised_for(
+    services: Services, asked: str, address: str
+) -> None:
+    """The new address sent after the order change went to a colleague got "thank you for
+    telling me, and I'm sorry this happened" (read as a problem told): it is passed on
+    with thanks, without an apology."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(asked)
+    assert d.of("escalated"), d.replies[-1]
+    await d.send(address)
+    said = " ".join(d.replies[-1])
+    assert d.replies[-1] and not re.search(r"жаль|przykro|sorry this", said), said
+
+
+@pytest.mark.parametrize(
+    ("opening", "chosen"),
+    [
+        (
+            "Заказ 3460071: пришёл сломанный телевизор за 45000 рублей, экран разбит",
+            "верните деньги",
+        ),
+        (
+            "Order 3460072: the laptop I paid $300 for arrived with a cracked screen",
+            "refund please",
+        ),
+        ("Zamówienie 3460073: telewizor za 2500 zł przyszedł zepsuty", "zwrot pieniędzy"),
+    ],
+)
+async def test_a_refund_chosen_over_the_claims_limit_goes_to_a_person(
+    services: Services, opening: str, chosen: str
+) -> None:
+    """A broken 45,000 ₽ TV, refund picked: "Done: I've arranged a full refund", no person,
+    though the rules send claims over the limit (20,000) to a person: a colleague approves
+    it, with the case; a kettle's refund under the limit is still arranged at once."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send("", photo=True)
+    await d.send(chosen)
+    assert [e["reason"] for e in d.of("escalated")] == ["amount_over_limit"], d.replies[-1]
+    assert not d.of("promised"), d.replies[-1]
+    e = Dialogue(services, str(next(_ids)))
+    await e.send("Заказ 3460074: пришёл сломанный чайник за 2500 рублей")
+    await e.send("", photo=True)
+    await e.send("верните деньги")
+    assert e.of("promised") and not e.of("escalated"), e.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("opening", "refund", "yes", "asked"),
+    [
+        (
+            "Zamówienie 3460081: czajnik przyszedł zepsuty",
+            "zwrot pieniędzy",
+            "tak",
+            "A kiedy dokładnie wrócą pieniądze? Bo to 500 zł, dużo.",
+        ),
+        (
+            "Order 3460083: the kettle arrived broken",
+            "refund",
+            "yes",
+            "when exactly will the money arrive? it was 80 dollars",
+        ),
+    ],
+)
+async def test_when_the_refund_comes_asked_at_the_rating_files_no_second_refund(
+    services: Services, opening: str, refund: str, yes: str, asked: str
+) -> None:
+    """'A kiedy dokładnie wrócą pieniądze? Bo to 500 zł' at the rating after a refund was
+    arranged opened a second billing complaint (a new refund request, "is that OK?" again)
+    and the rating typed next was added to it: the promise is said, the rating still counts."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send("", photo=True)
+    await d.send(refund)
+    await d.send(yes)
+    assert d.of("resolved"), d.replies[-1]
+    await d.send(asked)
+    assert len(d.of("complaint_opened")) == 1 and d.of("promise_repeated"), d.replies[-1]
+    await d.send("4")
+    assert d.of("survey_answer") and len(d.of("complaint_opened")) == 1, d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("opening", "asked"),
+    [
+        (
+            "Заказ 3460061 опоздал на неделю, подарок на день рождения не успел",
+            "а какая-то компенсация будет?",
+        ),
+        ("Order 3460062 was a week late, the birthday is over", "will there be any compensation?"),
+    ],
+)
+async def test_a_compensation_asked_about_at_the_offer_gets_the_offer(
+    services: Services, opening: str, asked: str
+) -> None:
+    """'а какая-то компенсация будет?' right after the compensation choice was offered got
+    the knowledge base's 'is your question about one of these topics?': yes, and the choice."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    assert d.of("compensation_offered"), d.replies[-1]
+    await d.send(asked)
+    assert not d.of("faq_declined") and len(d.replies[-1]) == 2, d.replies[-1]
+    assert re.search(r"15%", d.replies[-1][1]), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("opening", "said"),
+    [
+        (
+            "Курьер опоздал на 3 часа, я отпросилась с работы, заказ 3460059",
+            "хочу чтобы вы его наказали",
+        ),
+        ("the courier was rude to me, order 3460063", "I want him punished"),
+        ("Kurier był niemiły, zamówienie 3460064", "chcę żeby go ukarać"),
+        ("Привет, мне не пришёл кешбэк баллами за заказ 3460057", "сумма заказа 5400"),
+    ],
+)
+async def test_a_wish_or_a_sum_told_at_is_that_ok_is_kept_on_the_case(
+    services: Services, opening: str, said: str
+) -> None:
+    """'хочу, чтобы вы его наказали' at "is that OK?" got the FAQ's "how to reach a person"
+    ("I want him punished": "Still here"); "сумма заказа 5400" was read as order 5400 and
+    went to a person as not understood: kept on the case for the team, said so."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    assert d.of("satisfaction_check"), d.replies[-1]
+    await d.send(said)
+    assert d.of("details_added") and not d.of("escalated"), d.replies[-1]
+    assert not d.of("faq_answered"), d.replies[-1]
+
+
+async def test_the_difference_asked_back_at_a_refund_request_is_that_refund(
+    services: Services,
+) -> None:
+    """'I want the difference back' after a refund request was filed got "Still here, no
+    worries": it is what is being arranged, said so."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("hey, order 3460058 was charged 4590 but the site showed 3990")
+    await d.send("I want the difference back")
+    assert d.replies[-1][0].startswith("That's exactly what I've arranged"), d.replies[-1]

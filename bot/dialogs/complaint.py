@@ -1219,8 +1219,10 @@ OPTION_WORDS = {
         "вернуть деньги",
         "деньги",
         "деньгами",  # "лучше деньгами"
+        "разницу",  # "верните разницу", "хочу разницу обратно" (not "без разницы")
         "refund",
         "money back",
+        "difference back",
         "zwrot",
         "zwróc",  # "zwróćcie", "zwrócić"
         "zwroc",
@@ -1230,6 +1232,8 @@ OPTION_WORDS = {
         "pieniedzy",
         "kasę",
         "kase",
+        "różnicę",
+        "roznice",
     ),
     "repair": ("ремонт", "почин", "repair", "fix it", "napraw"),
     "resend": (
@@ -2697,6 +2701,12 @@ class ComplaintFlow:
             # "ile można czekać?!" (the angry apology not said for it now): sorry for the wait,
             # then the fix
             ctx.say("complaint_sorry_wait")
+        elif not ctx.replies and set(ctx.new_slots) & set(case["asked"]):
+            # the photo (or the number) asked for has come: thanked for, then the fix (it was
+            # "How would you like me to fix it?" straight away)
+            ctx.say(
+                "complaint_photo_thanks" if "photo" in ctx.new_slots else "complaint_detail_thanks"
+            )
         await self._fix(ctx, case)
         return True
 
@@ -3120,6 +3130,20 @@ class ComplaintFlow:
         case["choice"] = option
         case["outcome"] = option
         ctx.event("fix_chosen", option=option)
+        amount = _shop_amount(ctx, ctx.state.get("known", {}))
+        limit = self.rules.escalate.amount_over
+        if option == "refund" and amount is not None and limit is not None and amount > limit:
+            # "телевизор за 45000, хочу вернуть деньги" on a broken item: a refund over the
+            # claims limit is a person's to approve (it was "Done: full refund arranged")
+            case["stage"] = "handed_over"
+            case["outcome"] = "refund_requested"
+            case["wanted"] = "refund"
+            await self._save(ctx, case)
+            if lead:
+                ctx.say_text(lead)
+            ctx.say("complaint_refund_over_limit")
+            ctx.request_handoff("amount_over_limit")
+            return
         key = f"fix_{option}"
         if option == "refund" and case.get("type") == "missing_item":
             # the money for what was missing, not "a full refund" of an order that came
@@ -3194,6 +3218,13 @@ class ComplaintFlow:
                 await self._save(ctx, case)
                 self._after_compensation(ctx, case)
                 return True
+        if kind not in kinds and text and _asks_compensation(text) and not _NO.search(text):
+            # "а какая-то компенсация будет?" right after the choice was offered (it got the
+            # knowledge base's "is your question about one of these topics?"): yes, the offer
+            ctx.say_text(ctx.texts("comp_offer_stands"))
+            buttons = self._compensation_buttons(ctx)
+            ctx.say("complaint_pick_compensation", options=_spelled(buttons), buttons=buttons)
+            return True
         if kind not in kinds:
             if data == "topic:human" or ctx.intent in ("request_human", "faq"):
                 return False
@@ -3360,6 +3391,14 @@ class ComplaintFlow:
         if not data and _rule_compensation_asked(rule, text):
             await self._rule_compensation(ctx, case, rule)
             self._ask_satisfaction(ctx, case)
+            return True
+        if not data and _PUNISH.search(text) and "?" not in text:
+            # "хочу, чтобы вы его наказали", "I want him punished" (it got the FAQ's "how to
+            # reach a person" or "Still here"): the wish is kept on the case for the team
+            _add_description(ctx.state.setdefault("known", {}), text)
+            await self._save(ctx, case)
+            ctx.say("complaint_added", buttons=_sat_buttons(ctx))
+            ctx.event("details_added")
             return True
         if not data and rule.fix == "forward" and rule.team == "logistics" and redelivery(text):
             # "привезите ещё раз", "deliver it again" to "is that OK?" after the parcel went to
@@ -4307,6 +4346,16 @@ _MONEY_COMPENSATION = (
 )
 
 
+# someone of the shop's to be punished: "накажите курьера", "чтобы его уволили", "I want him
+# punished / fired", "ukarać kuriera", "niech go zwolnią"
+_PUNISH = re.compile(
+    r"(?<!\w)(?:наказа\w*|накаж\w*|уволи\w*|уволь\w*|увольн\w*|выговор\w*|"
+    r"ukara\w*|ukarz\w*|zwolni\w*|zwolnion\w*|konsekwencj\w*)|"
+    r"\b(?:punish\w*|fired|fire\s+(?:him|her|them|the)|disciplin\w*|sack(?:ed)?\b)",
+    re.IGNORECASE,
+)
+
+
 # the remedies a customer may ask for instead of the fix the bot arranged (clear words only)
 _REMEDY_WORDS = {
     "refund": OPTION_WORDS["refund"],
@@ -4497,9 +4546,25 @@ def promise_stands(ctx: TurnContext) -> bool:
             # "ну что там?", "any news?", "i co?" (a hello to the model: "Приветствую! Чем
             # могу помочь?", or the order passed to a colleague as a status question)
             or (_NEWS_ASKED.match(text) and ctx.intent not in ("complaint", "request_human"))
+            or _refund_when(ctx, case, text)
         )
-        and not ctx.new_slots
+        and (not ctx.new_slots or _refund_when(ctx, case, text))
         and ctx.now <= as_utc(datetime.fromisoformat(due))
+    )
+
+
+def _refund_when(ctx: TurnContext, case: dict[str, Any], text: str) -> bool:
+    """ "A kiedy dokładnie wrócą pieniądze? Bo to 500 zł" after a refund was arranged (a
+    billing complaint with an amount to the model: a second refund was filed, the rating
+    lost): when the money comes, asked, with at most its sum told."""
+    return bool(
+        str(case.get("outcome") or "").startswith(("refund", "goodwill"))
+        and "?" in text
+        and _WHEN.search(text)
+        and set(ctx.new_slots) <= {"amount"}
+        and ctx.prediction is not None
+        and ctx.prediction.complaint_type in (None, "billing")
+        and not _other_order(ctx, text)
     )
 
 

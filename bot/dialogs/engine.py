@@ -74,6 +74,7 @@ from bot.nlu.lexicon import (
     PART_WITHOUT,
     RESEND_ASKED,
     SITE_FAILURE,
+    address_given,
     beside_packaging,
     box_damage_only,
     code_named,
@@ -3217,7 +3218,12 @@ class ConversationEngine:
                 ctx.state["relay_noted"] = ticket.id
                 # "zamówienie 3400162 nie doszło" after a person was asked for: the problem
                 # told is thanked for and apologised for (it was "sorry for the wait" only)
-                told = ctx.intent == "complaint" and ctx.prediction is not None
+                # "новый адрес: …" after a change of the order was asked for: no apology
+                told = (
+                    ctx.intent == "complaint"
+                    and ctx.prediction is not None
+                    and not address_given(text)
+                )
                 self._say_waiting(ctx, "relay_noted_problem" if told else "relay_noted")
             return
         if ticket.reason == "legal_threat" or ctx.state.get("legal") == ticket.id:

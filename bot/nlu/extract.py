@@ -100,6 +100,17 @@ _THRESHOLD_BEFORE = re.compile(
 )
 
 
+# "сумма заказа 5400", "order total was 5400", "the total of my order: 5400"
+_ORDER_SUM_BEFORE = re.compile(
+    r"(?:(?<!\w)(?:сумм\w*|стоимост\w*|цен[аыуе]|итог\w*|kwot\w*|warto[śs][ćc]\w*|cen[aąyę])|"
+    r"\b(?:total|amount|value|cost|price|sum))\s+(?:of\s+)?(?:the\s+|my\s+|моего\s+|mojego\s+)?"
+    r"(?:заказа|покупки|order|purchase|zam[oó]wienia|zakupu)\s*(?:(?:was|is|были?|было|была|"
+    r"составил[аио]?|составляет|wynosi|wyni[oó]s[lł][aoy]?)\s*)?[:—-]?\s*$|"
+    r"\b(?:order|purchase)\s+(?:total|amount|value|cost|price|sum)\s*(?:(?:was|is)\s*)?[:—-]?\s*$",
+    re.IGNORECASE,
+)
+
+
 # a price's preposition: "за 12000", "for 4500", "za 1200 zł", "по 4500", "стоил 12000"
 _PAID_BEFORE = re.compile(
     r"(?:(?<!\w)(?:за|по|около|примерно|for|about|around|za|po|oko[łl]o)|"
@@ -137,10 +148,14 @@ def _candidates(text: str, anywhere: bool = False) -> list[tuple[int, int, str]]
                 continue
             if pattern is not _MARKED_REF and _is_number_only_short(ref):
                 continue
-            if pattern is not _MARKED_REF and _WORD_MONEY_BEFORE.search(
-                text, max(0, start - 30), start
+            if pattern is not _MARKED_REF and (
+                _WORD_MONEY_BEFORE.search(text, max(0, start - 30), start)
+                or (
+                    _ORDER_SUM_BEFORE.search(text, max(0, start - 40), start)
+                    and len(re.sub(r"\D", "", ref)) <= 6
+                )
             ):
-                continue  # "заказ стоимостью 5000", "order worth 25000": its price
+                continue  # "заказ стоимостью 5000", "сумма заказа 5400": its price
             if _NOT_REF_AFTER.match(text, match.end("ref")):
                 continue
             if pattern is _BARE_REF and not anywhere and not _ORDER_CONTEXT.search(text):
@@ -315,8 +330,17 @@ _MONEY_WORD = (
 _MONEY_PREP = r"(?:в\s+размере|of|na|в|на|за|po|по)"
 # "списали лишние 700", "charged me an extra 300", "pobrali dodatkowe 30": the surplus said
 _EXTRA = r"(?:(?:мне|нам|me|us|mi|nam)\s+)?(?:(?:an\s+)?extra|лишн\w*|dodatkow\w*)\s+"
+# "сумма заказа 5400", "order total was 5400", "wartość zamówienia: 5400": the order's sum,
+# not its number
+_OF_ORDER = (
+    r"(?:(?:of\s+)?(?:the\s+|my\s+|моего\s+|mojego\s+)?(?:заказа|покупки|order|purchase|"
+    r"zam[oó]wienia|zakupu)\s*)?(?:(?:was|is|были?|было|была|составил[аио]?|составляет|wynosi|"
+    r"wyni[oó]s[lł][aoy]?)\s*)?[:—-]?\s*"
+    # a sum, not an order's number: "стоимость заказа 3400100 составила 5000"
+    r"(?=\d{1,6}(?![\d\s.,]\d)|\d{1,3}[\s.,]\d{3}(?![\d\s.,]\d))"
+)
 _MONEY_CONTEXT = re.compile(
-    rf"{_MONEY_WORD}\s*(?:{_EXTRA})?(?:{_MONEY_PREP}\s+)?"
+    rf"{_MONEY_WORD}\s*(?:{_OF_ORDER})?(?:{_EXTRA})?(?:{_MONEY_PREP}\s+)?"
     rf"{_NUMBER}(?!\d)(?:\s?(?:{_MULT_RE}))?"
     r"(?![\w.,:/\-]\d|\s*(?:%|шт|pcs|szt|kg|кг|km|км|g\b|г\b|dni|дн|day|час|hour|godz|min|"
     r"мин|раз|times|razy|lat|год|year|tyg|нед|week|sztuk|штук|пар|par|items?))",

@@ -1180,6 +1180,22 @@ _LEFT_ELSEWHERE = re.compile(
 )
 
 
+# "новый адрес: Москва, ул. Ленина 5", "new address: 12 Baker St", "adres: ul. Długa 3": an
+# address given (for an order change), not a problem told
+_ADDRESS_GIVEN = re.compile(
+    r"(?<!\w)(?:нов\w*\s+адрес\w*|адрес\w*\s*:|ул\.|улиц\w*|проспект\w*|пр-т|д\.\s*\d|кв\.?\s*\d)|"
+    r"\b(?:new\s+address|address\s*:|\d+\s+\w+\s+(?:st|street|rd|road|ave|avenue|lane|ln)\b|"
+    r"nowy\s+adres|adres\s*:|ul\.|ulic[aey]\b|al\.\s*\w|m\.\s*\d)",
+    re.IGNORECASE,
+)
+
+
+def address_given(text: str) -> bool:
+    """A delivery address is given ("новый адрес: Москва, ул. Ленина 5, кв 12", "new address:
+    12 Baker St, London", "nowy adres: ul. Długa 3/5, Kraków")."""
+    return bool(_ADDRESS_GIVEN.search(text))
+
+
 # "ktoś ją ukradł", "посылку украли из подъезда", "my parcel was stolen from the porch": the
 # parcel was taken by someone; to the customer it has not come
 _STOLEN = re.compile(
