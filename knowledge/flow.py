@@ -604,6 +604,35 @@ def _stem(word: str) -> str:
     return word[: max(COVERED_MIN_LETTERS, len(word) - 3)]
 
 
+def _asked_words(message: str) -> list[str]:
+    """What a follow-up asks about: its content words ("Польшу" of "а в Польшу?")."""
+    asked = [w.lower() for w in _CONTENT_WORD.findall(_FOLLOW_UP.sub("", message, count=1))]
+    return [w for w in asked if len(w) >= COVERED_MIN_LETTERS]
+
+
+def _names_all(text: str, asked: list[str]) -> bool:
+    """Every asked word is in ``text``, by its first letters ("Moskwy" - "Moskwa")."""
+    said = {w.lower() for w in _CONTENT_WORD.findall(text)}
+    return all(any(w.startswith(_stem(a)) for w in said) for a in asked)
+
+
+# an answer's lines: its sentences, and the parts of one a semicolon sets apart
+_LINE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+def lines_about(answer: str, message: str) -> str | None:
+    """The lines of an answer that name what a follow-up asks about, when they are not the
+    whole answer: "a do Moskwy?" after the delivery times gets the line on Moscow, not every
+    region again; None when no line (or every line) names it."""
+    asked = _asked_words(message)
+    lines = [line.strip() for line in _LINE_END.split(answer) if line.strip()]
+    picked = [line for line in lines if asked and _names_all(line, asked)]
+    if not picked or len(picked) == len(lines):
+        return None
+    said = " ".join(re.sub(r"[;,:]$", ".", line) for line in picked)
+    return said[:1].upper() + said[1:]
+
+
 def _candidate_rows(candidates: Iterable[Candidate]) -> list[list[Any]]:
     """The candidates as kept in the flow's memory: ``[[entry id, score], ...]``."""
     return [[c.entry_id, round(c.score, 4)] for c in candidates]
@@ -1257,7 +1286,11 @@ class FaqFlow:
         # "a za pobraniem?" is cash on delivery at 0.03 fused, 1.0 re-ranked
         # (followup_check.py: 0.824 -> 0.831, unanswerable follow-ups declined 0.25 -> 0.25)
         alone = await self.knowledge.search(ctx.session, message, top_k=FOLLOW_UP_K)
-        if alone.reason == "order_ref" or (alone.reason == "off_topic" and _chatter(ctx)):
+        covered = await self._covered_by_last(ctx, memory, message)
+        if alone.reason == "order_ref" or (
+            alone.reason == "off_topic" and _chatter(ctx) and not covered
+        ):
+            # (not "a do Moskwy?" after the delivery times, which name Moscow)
             return False
         # joined to the question the thread started with, not to the previous follow-ups
         # ("а в Германию?" after "а в Польшу?" is about the delivery price asked first)
@@ -1278,7 +1311,18 @@ class FaqFlow:
         # asked before) its own words do not pick the entry, the joint question does
         weight = ANAPHORA_ALONE if about_it(message) else FOLLOW_UP_ALONE
         ranked = _ranked_with_own(joint.candidates, own, weight)
-        covered = await self._covered_by_last(ctx, memory, message)
+        specific = alone.best if alone.confident else None
+        if (
+            covered
+            and specific is not None
+            and specific.entry_id != memory.get("last")
+            and joint.candidates[0].entry_id == specific.entry_id
+        ):
+            # "а при получении?" after the payment methods, which name paying on delivery in
+            # passing: the entry about it, which the follow-up alone and the joint question
+            # are both sure of, not the list again (the delivery price's line on Poland
+            # still answers "а в Польшу?": the joint question is sure of the price)
+            covered = False
         if covered:
             # "а в Польшу?" after the delivery price, whose answer has the price to Poland: the
             # same topic for a place (or a thing) the answer names, not the delivery regions
@@ -1332,6 +1376,12 @@ class FaqFlow:
             # стоит доставка?" twice): said so, not sent again as if for the first time
             self._say_again(ctx, memory, entry, top.score, via="follow_up")
             return True
+        lines = lines_about(entry.answer_for(ctx.lang)[1], message)
+        if entry.id == memory.get("last") and lines is not None:
+            # "a do Moskwy?" after the delivery times: the line on Moscow, not the whole
+            # answer again ("Here's everything I have on that:")
+            self._say_answer(ctx, memory, entry, top.score, via="follow_up", answer=lines)
+            return True
         if entry.id == memory.get("last") or entry.id in (memory.get("answers") or {}):
             # the answer just given, or one a few messages up ("a na raty?" after the
             # payment methods and cash on delivery): not sent again as if new
@@ -1361,15 +1411,13 @@ class FaqFlow:
         last = memory.get("last")
         if not last or not recent_answer(ctx):
             return False
-        asked = [w.lower() for w in _CONTENT_WORD.findall(_FOLLOW_UP.sub("", message, count=1))]
-        asked = [w for w in asked if len(w) >= COVERED_MIN_LETTERS]
+        asked = _asked_words(message)
         if not asked:
             return False
         entry = await self._entry(ctx, str(last))
         if entry is None:
             return False
-        said = {w.lower() for w in _CONTENT_WORD.findall(entry.answer_for(ctx.lang)[1])}
-        return all(any(w.startswith(_stem(a)) for w in said) for a in asked)
+        return _names_all(entry.answer_for(ctx.lang)[1], asked)
 
     async def answer_also(
         self,
@@ -1694,8 +1742,12 @@ class FaqFlow:
         *,
         via: str,
         extra: list[Button] | None = None,
+        answer: str | None = None,
     ) -> None:
-        lang, answer = entry.answer_for(ctx.lang)
+        """The entry's answer (or ``answer``, the lines of it that matter) with its "Didn't
+        help" button, remembered as the answer just given."""
+        lang, whole = entry.answer_for(ctx.lang)
+        answer = answer or whole
         if lang != ctx.lang and lang in ("en", "ru", "pl"):
             # the entry has no answer in the customer's language: said, so the other
             # language does not look like the bot switching

@@ -2971,3 +2971,55 @@ async def test_a_plain_question_while_a_person_is_awaited_gets_the_kb_answer_now
     await say(shipped_shop, user + "9", "I want to talk to a person")
     other = await say(shipped_shop, user + "9", "do you sell left-handed scissors for cats?")
     assert "passed this on" in texts(other), texts(other)
+
+
+async def test_a_follow_up_naming_one_line_of_the_answer_gets_that_line(
+    shipped_shop: Services,
+) -> None:
+    """'a do Moskwy?', 'and to Moscow?' after the delivery times, 'а в Польшу?' after the
+    delivery price got 'Here's everything I have on that:' and the whole answer again (or the
+    off-topic reply): the line of the answer naming that place, alone."""
+    for user, question, follow_up, said, not_said in (
+        ("5001", "How long does delivery take?", "and to Moscow?", "1–2 days", "Poland"),
+        ("5002", "ile trwa dostawa?", "a do Moskwy?", "1–2 dni", "Do Polski"),
+        ("5003", "Сколько стоит доставка?", "а в Польшу?", "14,99 zł", "299 ₽"),
+    ):
+        first = await say(shipped_shop, user, question)
+        assert events(first, "faq_answered"), texts(first)
+        out = await say(shipped_shop, user, follow_up)
+        answered = [e["answer_id"] for e in events(out, "faq_answered")]
+        assert answered == [events(first, "faq_answered")[0]["answer_id"]], texts(out)
+        assert said in texts(out) and not_said not in texts(out), texts(out)
+        assert len(out.replies) == 1, texts(out)  # no "here's everything I have" before it
+
+
+async def test_a_follow_up_about_a_thing_named_in_passing_gets_its_own_answer(
+    shipped_shop: Services,
+) -> None:
+    """'а при получении?', 'and on delivery?', 'a przy odbiorze?' after the payment methods
+    (which name paying on delivery in a list) got the payment methods again: the
+    cash-on-delivery answer."""
+    for user, question, follow_up in (
+        ("5004", "как можно оплатить?", "а при получении?"),
+        ("5005", "how can I pay?", "and on delivery?"),
+        ("5006", "jak mogę zapłacić?", "a przy odbiorze?"),
+    ):
+        first = await say(shipped_shop, user, question)
+        assert [e["answer_id"] for e in events(first, "faq_answered")] == ["payment_methods"]
+        out = await say(shipped_shop, user, follow_up)
+        answered = [e["answer_id"] for e in events(out, "faq_answered")]
+        assert answered == ["cash_on_delivery"], texts(out)
+
+
+async def test_a_slang_second_question_is_answered_too(shipped_shop: Services) -> None:
+    """'чё по доставке в питер скока дней и промик есть?' got the delivery times alone: the
+    promo codes are answered too ("промик" is a promo code), as for 'a zwroty jak?' and 'and
+    promo codes?'."""
+    for user, message, wanted in (
+        ("5007", "чё по доставке в питер скока дней и промик есть?", "promo_codes"),
+        ("5008", "ile trwa dostawa do Krakowa a zwroty jak?", "returns_procedure"),
+        ("5009", "how long is shipping to Poland and promo codes?", "promo_codes"),
+    ):
+        out = await say(shipped_shop, user, message)
+        answered = [e["answer_id"] for e in events(out, "faq_answered")]
+        assert answered == ["delivery_times", wanted], texts(out)

@@ -290,3 +290,36 @@ async def test_an_opinion_told_after_an_answer_is_thanked_and_recorded(shop: Ser
     mine = [r for r in rows if r.id == events[-1]["complaint_id"]]
     assert [(r.complaint_type, r.outcome) for r in mine] == [("other", "feedback")]
     assert "упаковка из пластика" in mine[0].details["description"]
+
+
+def test_a_short_second_question_said_after_and_is_its_own_part() -> None:
+    """'чё по доставке в питер скока дней и промик есть?' was one part (the delivery answered,
+    the promo code not); a short second question after "и" / "and" / "a" / "+", as said
+    ("и чё с возвратом?", "a zwroty jak?", "and promo codes?", "+ есть ли скидки"), is its own
+    part; one question naming two things ("доставка и оплата при получении", "zwrot i
+    wymiana", "shipping to Poland and Germany") is not split."""
+    cases = {
+        "чё по доставке в питер скока дней и промик есть?": [
+            "чё по доставке в питер скока дней",
+            "промик есть?",
+        ],
+        "как вернуть куртку и чё с возвратом?": ["как вернуть куртку", "чё с возвратом?"],
+        "ile trwa dostawa do Krakowa a zwroty jak?": ["ile trwa dostawa do Krakowa", "zwroty jak?"],
+        "how long is shipping to Poland and promo codes?": [
+            "how long is shipping to Poland",
+            "promo codes?",
+        ],
+        "сколько стоит доставка + есть ли скидки": ["сколько стоит доставка", "есть ли скидки"],
+    }
+    for message, parts in cases.items():
+        assert split_requests(message) == parts, message
+    for message in (
+        "доставка и оплата при получении",
+        "zwrot i wymiana",
+        "Сколько стоит доставка в Польшу и Германию?",
+        "How much is shipping to Poland and Germany?",
+        "Сколько стоит доставка и оплата при получении?",
+        "Czy mogę zapłacić kartą i przy odbiorze?",
+        "how long does it take if I order and pay today?",
+    ):
+        assert split_requests(message) == [message], message

@@ -227,8 +227,58 @@ _ASKS_TO_TELL = re.compile(
 )
 
 
+# a short second question as it is said, not written: "чё по доставке в питер скока дней и
+# промик есть?", "…и чё с возвратом?", "…a zwroty jak?", "…and promo codes?", "… + есть ли
+# скидки" (not one question naming two things: "доставка и оплата при получении", "zwrot i
+# wymiana", which ask nothing before the "and")
+_SLANG_ASK = r"чё|чо|че|шо|скока|скоко|скок"
+_FIRST_ASKS = re.compile(
+    rf"^(?:{_QUESTION_WORDS_RU}|{_QUESTION_WORDS_EN}|{_QUESTION_WORDS_PL})\b"
+    rf"|(?<!\w)(?:{_SLANG_ASK}|сколько|ile|how\s+(?:long|much|many))(?!\w)",
+    re.IGNORECASE,
+)
+_JOIN = re.compile(r"\s*,?\s+(?P<join>и|а|and|plus|a|i)\s+|\s*\+\s*", re.IGNORECASE)
+_ASKS_SHORT = re.compile(
+    # opens asking ("чё с возвратом?", "what about returns?", "co ze zwrotem?", "есть ли скидки")
+    rf"^(?:{_SLANG_ASK}|что|как|what|how|co|jak|{_QUESTION_WORDS_RU}|{_QUESTION_WORDS_PL})(?!\w)"
+    # or ends with a word that asks ("промик есть?", "zwroty jak?", "a raty są?")
+    r"|(?<!\w)(?:есть|будет|бывает|бывают|имеются|как|где|jak|gdzie|s[ąa]|jest|macie|"
+    r"b[ęe]dzie|available)\W*$",
+    re.IGNORECASE,
+)
+_IF = re.compile(r"(?<!\w)(?:if|если|je[śs]li|je[żz]eli|gdy)(?!\w)", re.IGNORECASE)
+SHORT_SECOND = 5  # words of a second question said in short
+BARE_SECOND = 3  # ... of one that only names its topic ("and promo codes?")
+
+
+def _said_second(part: str) -> tuple[str, str] | None:
+    """A question, then a short one joined by "and" (see ``_ASKS_SHORT``), or a topic of the
+    shop it did not name ("…and promo codes?"; not "…и Германию?"): the two, else None."""
+    from knowledge.index import concepts  # the knowledge package imports this module's users
+
+    for match in reversed(list(_JOIN.finditer(part))):
+        first, second = part[: match.start()].strip(" ,"), part[match.end() :].strip()
+        if "," in second or words(first) < 3 or not _FIRST_ASKS.search(first):
+            continue
+        if words(second) <= SHORT_SECOND and _ASKS_SHORT.search(second):
+            return first, second
+        if (
+            (match["join"] or "+").lower() in ("и", "and", "plus", "+")
+            and words(first) >= 4
+            and words(second) <= BARE_SECOND
+            and second.endswith("?")
+            and concepts(second) - concepts(first)
+            and not _IF.search(first)  # "…if I order and pay today?"
+        ):
+            return first, second
+    return None
+
+
 def _questions_in(part: str) -> list[str]:
-    """A part that opens with a question and asks another after a comma, as two parts."""
+    """A part that opens with a question and asks another after a comma, or a short one after
+    "and" (``_said_second``), as two parts."""
+    if (said := _said_second(part)) is not None:
+        return [*_questions_in(said[0]), said[1]]
     if not _OPENS_QUESTION.match(part):
         return [part]
     pieces = _SECOND_QUESTION.split(part, maxsplit=1)
