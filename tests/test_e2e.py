@@ -1557,6 +1557,20 @@ async def test_a_reply_in_another_language_than_the_customers_is_questioned_once
     assert len(told) == 1, told
 
 
+async def test_a_russian_reply_in_an_english_topic_is_questioned_too(sandbox: Sandbox) -> None:
+    """Olga wrote 'Мария, мы оформили возврат 5000 рублей…' in John's English topic: it
+    reached John with no word (a reply with no Latin letters was never checked). It is sent,
+    and the operator asked whether it is for this customer."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    russian = "Мария, мы оформили возврат 5000 рублей, деньги придут за 3 дня."
+    fake.user_sends(OLGA, russian, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: russian in bot_texts(fake, JOHN), timeout=20)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="This reply is in Russian", timeout=20
+    )
+
+
 async def test_an_admins_command_where_it_does_not_work_says_where_it_does(
     sandbox: Sandbox,
 ) -> None:

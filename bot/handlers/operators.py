@@ -947,7 +947,11 @@ async def _other_language(
     from bot.nlu.lang import unplaced_latin
 
     text = message.text or message.caption or ""
-    if len(text.split()) < 4 or unplaced_latin(text):
+    cyrillic = sum(1 for ch in text if "а" <= ch.lower() <= "я" or ch in "ёЁ")
+    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
+    # a Russian reply has no Latin letters to place ("Мария, мы оформили возврат…" in a
+    # Polish topic went out with no word): its script says it
+    if len(text.split()) < 4 or (cyrillic <= latin and unplaced_latin(text)):
         return
     said_in = text_language(text)
     conversation = await session.get(Conversation, ticket.conversation_id)
