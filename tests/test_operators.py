@@ -2174,3 +2174,46 @@ async def test_a_reply_naming_another_customers_order_is_held_and_the_operator_a
     await settled(sandbox)
     said = topic_texts(fake, thread)
     assert sum("Not sent" in t for t in said) == 1, said
+
+
+async def test_an_older_tickets_card_keeps_its_own_span_and_its_notes(sandbox: Sandbox) -> None:
+    """John's ticket #1 was resolved; later he asked for a person about another order and
+    got ticket #2. Olga then left a note in #1's topic ('# refund sent by bank'): #1's card,
+    redrawn, showed John's messages of #2 (its transcript had no end), and the note, written
+    on #1, showed in #2's transcript as #2's own. Each card shows its ticket's span and its
+    own notes; #2's card names #1's note apart, as an earlier ticket's."""
+    fake = sandbox.server.fake
+    thread, question = await _answered_and_resolved(fake, "Hi John, done")
+    fake.user_presses(JOHN, JOHN, question[-1]["message_id"], "sv:solved:yes")
+    await fake.wait_for_bot_message(
+        JOHN, text_contains="5", after_message_id=question[-1]["message_id"], timeout=20
+    )
+    await settled(sandbox)
+    fake.user_sends(JOHN, "I need a person about another order, 3412907")
+    topics = await fake.wait_for(
+        lambda: [
+            t["message_thread_id"]
+            for t in fake.topics(OPERATORS_CHAT_ID)
+            if "#2" in t["name"] and not t.get("deleted")
+        ],
+        timeout=20,
+    )
+    second = topics[-1]
+    await fake.wait_for_bot_message(OPERATORS_CHAT_ID, thread_id=second, timeout=20)
+    await settled(sandbox)
+    fake.user_sends(
+        OLGA, "# refund sent by bank", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for(lambda: "Note: refund sent by bank" in card_head(fake, thread), timeout=20)
+    await settled(sandbox)
+    first = card_transcript(fake, thread)
+    assert "3412907" not in first, first
+    assert "Hi John, done" in first, first
+    fake.user_sends(OLGA, "# checking 3412907", chat_id=OPERATORS_CHAT_ID, message_thread_id=second)
+    await fake.wait_for(lambda: "Note: checking 3412907" in card_head(fake, second), timeout=20)
+    await settled(sandbox)
+    head, _, transcript = card_head(fake, second).partition("Transcript:")
+    assert "another order, 3412907" in transcript, transcript
+    assert "refund sent" not in transcript and "Hi John" not in transcript, transcript
+    assert "earlier tickets: #1 refund sent by bank" in head, head
+    assert "checking 3412907" not in card_transcript(fake, thread)
