@@ -44,12 +44,8 @@ from bot.dialogs.engine import (
 )
 from bot.dialogs.handoff import (
     activist_gesture,
-    asks_for_person,
     asks_who_answers,
-    callback_asked,
     manager_asked,
-    waited_for_person,
-    wants_person,
     with_gesture,
 )
 from bot.dialogs.requests import (
@@ -77,8 +73,10 @@ from bot.nlu.lexicon import (
     FEEDBACK_WORDS,
     RESEND_ASKED,
     SITE_FAILURE,
+    asks_for_person,
     beside_packaging,
     box_damage_only,
+    callback_asked,
     code_named,
     code_not_received,
     denied_before,
@@ -95,6 +93,8 @@ from bot.nlu.lexicon import (
     staff_praised,
     threat_only,
     tired_of_waiting,
+    waited_for_person,
+    wants_person,
     without_tracking_failure,
 )
 from bot.nlu.lexicon import RUDE_WORDS as _RUDE_WORDS

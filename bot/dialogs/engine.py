@@ -74,8 +74,10 @@ from bot.nlu.lexicon import (
     PART_WITHOUT,
     RESEND_ASKED,
     SITE_FAILURE,
+    asks_for_person,
     beside_packaging,
     box_damage_only,
+    callback_asked,
     code_named,
     damage_denied,
     damage_named,
@@ -105,7 +107,9 @@ from bot.nlu.lexicon import (
     tired_of_waiting,
     tracking_failed,
     type_denied,
+    waited_for_person,
     waited_long,
+    wants_person,
     without_person_asked,
     without_tracking_failure,
 )
@@ -882,18 +886,6 @@ def _phone_known(state: dict[str, Any]) -> str | None:
     """The customer's contact when it is a phone number (not an e-mail): one to call back."""
     contact = str((state.get("known") or {}).get("contact") or "")
     return contact if contact and "@" not in contact else None
-
-
-def _callback_asked(text: str) -> bool:
-    from bot.dialogs.handoff import callback_asked  # handoff imports this module
-
-    return callback_asked(text)
-
-
-def _wants_person(text: str) -> bool:
-    from bot.dialogs.handoff import wants_person  # handoff imports this module
-
-    return wants_person(text)
 
 
 def _not_come_is_late(pred: Prediction, text: str) -> Prediction:
@@ -1773,7 +1765,7 @@ def _warranty_question(pred: Prediction, text: str) -> Prediction:
         or item_trouble_named(text)
         or fault_named(text)
         or problem_told(_LATE_OR_LOST, text)
-        or _wants_person(text)
+        or wants_person(text)
         or heated(text)
     ):
         return pred  # "it broke, is it still under warranty?": the fault is the case
@@ -1832,7 +1824,7 @@ def problem_in(text: str, told: str | None = None) -> bool:
         or sarcastic(text)
         or displeasure_said(text)
         or _WISH.search(told)
-        or _wants_person(text)
+        or wants_person(text)
         or refund_not_come(text)
         or _UPSET_EMOJI.search(text)
         or _WHY_OR_TOO_LONG.search(text)
@@ -2147,7 +2139,7 @@ class ConversationEngine:
         if (
             (whole.intent == "request_human" or (whole.intent == "order_status" and order))
             and help_with(text)
-            and not _wants_person(text)
+            and not wants_person(text)
         ):
             # "Potrzebuję pomocy z zamówieniem", "Proszę o pomoc ze zwrotem" (a person to the
             # model), "Мне нужна помощь с заказом" (an unsure status question): help with a
@@ -2244,7 +2236,7 @@ class ConversationEngine:
                 and not _FIXED.search(text)
                 and not _NOTHING.search(text)
             )
-            or (whole.intent == "request_human" and _wants_person(text))
+            or (whole.intent == "request_human" and wants_person(text))
         ) and (named := failure_named(text, unsure_status=True) or _late_beside_praise(text)):
             # "Dzień dobry, brakowało ładowarki" (a greeting to the model), "w paczce zabrakło
             # ładowarki", "Great job guys, my parcel is lost again" (praise): a problem named
@@ -2657,7 +2649,7 @@ class ConversationEngine:
             )
 
         ctx.new_slots = remember(ctx)
-        if conversation.status != "operator" and _callback_asked(incoming.text or ""):
+        if conversation.status != "operator" and callback_asked(incoming.text or ""):
             # "Перезвоните мне по поводу заказа": kept until a person is called (the order
             # number asked for first), then said and put on the card
             state["callback_wanted"] = now.isoformat()
@@ -3119,14 +3111,12 @@ class ConversationEngine:
             )
             return
         if threat != "legal":
-            from bot.dialogs.handoff import asks_for_person, waited_for_person
-
             # "где человек? позовите оператора", "хочу поговорить с живым человеком" (no reply
             # at all once "passed this on" was said): a person asked for again is a nudge
             person_again = (
                 (ctx.intent == "request_human" or asks_for_person(text))
                 and ctx.state.get("relay_noted") == ticket.id  # "passed this on" said already
-                and not _callback_asked(text)
+                and not callback_asked(text)
                 and not waited_for_person(text)
             )
             if (
@@ -3168,7 +3158,7 @@ class ConversationEngine:
                 await self._raise(ctx, ticket, "needs_person")
                 ctx.say("waited_for_person_relay")
                 return
-            if ctx.state.get("callback") != ticket.id and _callback_asked(text):
+            if ctx.state.get("callback") != ticket.id and callback_asked(text):
                 # "Перезвоните мне" while a person is awaited or at work: the card says so;
                 # while nobody has taken the ticket, the number is asked for (or said noted)
                 ctx.outcome.details_changed = True
@@ -3310,7 +3300,7 @@ class ConversationEngine:
             return True
         if pred is not None and pred.threat not in (None, "none"):
             return True
-        return bool(ctx.incoming.text) and _wants_person(ctx.incoming.text or "")
+        return bool(ctx.incoming.text) and wants_person(ctx.incoming.text or "")
 
     def _hold(self, ctx: TurnContext) -> None:
         """A flood: say once that we're reading; the text waits for the burst to end."""
