@@ -2520,9 +2520,11 @@ class ConversationEngine:
         )
 
         if incoming.edited:
-            edited = await self._apply_edit(session, conversation, incoming, outcome, now)
+            edited, corrected = await self._apply_edit(
+                session, conversation, incoming, outcome, now
+            )
             if edited is None:
-                await self._say_corrected(session, conversation, customer, outcome, now)
+                await self._say_corrected(session, conversation, customer, outcome, now, corrected)
                 return outcome
             # "Where is my order?" edited into "Where is my order 5531207?" after the bot
             # asked for the number: read again, as if sent now (it is in the transcript)
@@ -3468,10 +3470,11 @@ class ConversationEngine:
         incoming: Incoming,
         outcome: Outcome,
         now: datetime,
-    ) -> Message | None:
+    ) -> tuple[Message | None, tuple[str, str] | None]:
         """Store the edit; return the message when it is to be read again as a turn: with
         the bot (not a person), one of the customer's latest, now giving a detail (the
-        order number, the amount, the contact) not known before."""
+        order number, the amount, the contact) not known before; and the order number it
+        corrected, (was, now), if it did."""
         original = await session.scalar(
             select(Message).where(
                 Message.conversation_id == conversation.id,
@@ -3482,26 +3485,26 @@ class ConversationEngine:
         )
         if original is None:
             log.info("edit of an unknown message %s ignored", incoming.message_id)
-            return None
+            return None, None
         old = original.text
         if old == ((incoming.text or "")[:MAX_TEXT_CHARS] or None):
             # the words are the same: a live location moving (Telegram sends each move as
             # an edit), a message Telegram re-sent; nothing for the transcript or the topic
-            return None
+            return None, None
         original.text = (incoming.text or "")[:MAX_TEXT_CHARS] or None
         original.edited_at = now
-        added = False
+        added, corrected = False, None
         if old and old != original.text:
             # the transcript keeps what was first written ("edited; was: ...")
             original.attachments = [*(original.attachments or []), {"kind": "edit", "name": old}]
-            outcome.details_changed, added = await self._edit_details(
+            outcome.details_changed, added, corrected = await self._edit_details(
                 conversation, old, original.text or ""
             )
         outcome.incoming_message_id = original.id
         outcome.events.append({"type": "edited", "message_id": original.id, "old_text": old})
         outcome.relay_to_operator = conversation.status == "operator"
         if not added or conversation.status != "bot":
-            return None
+            return None, corrected
         latest = (
             await session.scalars(
                 select(Message.id)
@@ -3510,18 +3513,19 @@ class ConversationEngine:
                 .limit(3)
             )
         ).all()
-        return original if original.id in latest else None
+        return (original, None) if original.id in latest else (None, corrected)
 
     async def _edit_details(
         self, conversation: Conversation, old: str, new: str
-    ) -> tuple[bool, bool]:
+    ) -> tuple[bool, bool, tuple[str, str] | None]:
         """An edit that corrects a detail taken from the message (the order number, the
-        amount, the contact) corrects the detail too. (changed, added): ``added`` when the
-        edit gives one not known before."""
+        amount, the contact) corrects the detail too. (changed, added, corrected): ``added``
+        when the edit gives one not known before, ``corrected`` the order number it
+        corrected, (was, now)."""
         state = dict(conversation.state or {})
         known = dict(state.get("known") or {})
         if not new.strip():
-            return False, False
+            return False, False, None
         pred = await asyncio.to_thread(self.understand, new[:MAX_CLASSIFY_CHARS])
         fresh: dict[str, Any] = {
             "order_ref": pred.order_ref,
@@ -3529,6 +3533,7 @@ class ConversationEngine:
             "contact": find_contact(new),
         }
         changed = added = False
+        corrected = None
         for slot, value in fresh.items():
             was = known.get(slot)
             if value is None or value == was:
@@ -3544,11 +3549,11 @@ class ConversationEngine:
                     known["currency"] = pred.currency
                 changed = True
                 if slot == "order_ref":
-                    state["order_corrected"] = [was, value]
+                    corrected = (str(was), str(value))
         if changed:
             state["known"] = known
             conversation.state = state
-        return changed, added
+        return changed, added, corrected
 
     async def _say_corrected(
         self,
@@ -3557,30 +3562,27 @@ class ConversationEngine:
         customer: Customer,
         outcome: Outcome,
         now: datetime,
+        corrected: tuple[str, str] | None,
     ) -> None:
         """An order number corrected by editing the message ("заказ 1234567 не пришёл" edited
         to 1234568 while the bot has the chat; it was taken in silence, the case and its
-        promise keeping the old one): the case's record takes the new number, and the
-        customer hears it is corrected."""
-        state = dict(conversation.state or {})
-        corrected = state.pop("order_corrected", None)
-        if not corrected:
-            return
-        conversation.state = state
-        if conversation.status != "bot":
+        promise keeping the old one; ``corrected``: (was, now)): the case's record takes the
+        new number, and the customer hears it is corrected."""
+        if not corrected or conversation.status != "bot":
             return  # a person has the chat: the topic shows the edit
         was, value = corrected
-        case = copy.deepcopy(state.get("complaint") or {})  # a new value: the JSON is saved
+        state = copy.deepcopy(conversation.state or {})  # a new value: the JSON is saved
+        case = state.get("complaint") or {}
         record = await session.get(Complaint, case["id"]) if case.get("id") else None
         if record is not None and record.resolved_at is None:
             record.details = {**(record.details or {}), "order_ref": value}
             if isinstance(case.get("promise"), str):
-                case["promise"] = case["promise"].replace(str(was), str(value))
+                case["promise"] = case["promise"].replace(was, value)
                 if (case.get("promise_said") or {}).get("order") == was:
                     case["promise_said"]["order"] = value  # said again in another language
-                conversation.state = {**state, "complaint": case}
-        texts = Texts(state.get("lang") or "en", dict(state.get("variants") or {}), seed=self.seed)
+        texts = Texts(state.get("lang") or "en", state.setdefault("variants", {}), seed=self.seed)
         reply = Reply(texts("order_corrected", order=value))
+        conversation.state = state
         outcome.replies.append(reply)
         await self._store_replies(session, conversation, customer, [reply], now)
         outcome.events.append({"type": "order_corrected", "was": was, "order_ref": value})
