@@ -229,7 +229,8 @@ async def case_opening(session: AsyncSession, ticket: Ticket) -> int | None:
 async def case_ending(session: AsyncSession, ticket: Ticket) -> Any:
     """Where this ticket's messages end, as a condition on them (None: they go on): before
     the chat's next ticket's case opened (what the customer told the bot for it, and its
-    hand-off, are that ticket's), or before that ticket was opened."""
+    hand-off, are that ticket's), or before that ticket was opened; and again from when
+    this one was reopened after it."""
     later = await session.scalar(
         select(Ticket)
         .where(Ticket.conversation_id == ticket.conversation_id, Ticket.id > ticket.id)
@@ -239,7 +240,15 @@ async def case_ending(session: AsyncSession, ticket: Ticket) -> Any:
     if later is None:
         return None
     opening = await case_opening(session, later)
-    return Message.id < opening if opening is not None else Message.created_at < later.created_at
+    end = Message.id < opening if opening is not None else Message.created_at < later.created_at
+    reopened = await session.scalar(
+        select(func.max(TicketEvent.created_at)).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "reopened"
+        )
+    )
+    if reopened is not None and as_utc(reopened) > as_utc(later.created_at):
+        return or_(end, Message.created_at >= reopened)
+    return end
 
 
 async def case_started(
