@@ -15,6 +15,7 @@ from escalation.texts import in_words, operator_texts
 
 CARD_LIMIT = 3500  # the card message itself; the full transcript goes as a file when longer
 DESCRIPTION_SHOWN = 1000  # letters of what happened on the card (the transcript has it all)
+NOTE_SHOWN = 200  # letters of a note on an earlier ticket
 
 REASONS = {
     "customer_request": "customer asked for a person",
@@ -134,6 +135,9 @@ class Card:
 
 
 SHARED = ("contact", "location", "poll", "dice")
+# the kinds of customer a complaint comes from (../shared/spec/labels.md), as customer_kind
+# derives them
+CUSTOMER_KINDS = ("claimant", "angry", "activist")
 
 
 def customer_kind(emotion: str | None, threat: str | None, is_complaint: bool) -> str | None:
@@ -223,12 +227,15 @@ def build_card(
     raised: list[str] | None = None,
     promised: datetime | None = None,
     case_details: dict[str, Any] | None = None,
+    earlier_notes: list[tuple[int, str]] | None = None,
     texts: Texts | None = None,
 ) -> Card:
     """The card (``raised``: the reasons the ticket was raised to high priority for later,
     such as a legal threat told while it waited; ``promised``: the opening time the customer
     was told a person replies at, after hours; ``case_details``: the details recorded with
-    the state's complaint; ``texts``: the operators' language, English by default)."""
+    the state's complaint; ``earlier_notes``: the latest notes on the customer's earlier
+    tickets, (ticket, text) oldest first; ``texts``: the operators' language, English by
+    default)."""
     say = texts or operator_texts()
     known: dict[str, Any] = state.get("known", {})
     complaint: dict[str, Any] = state.get("complaint", {})
@@ -289,6 +296,10 @@ def build_card(
     )
     if customer.blocked_bot:
         lines.append(say("op_card_blocked"))
+    if earlier_notes:
+        # what colleagues noted on those tickets (the transcript has this ticket's own)
+        notes = "; ".join(f"#{t} {_cut(text, NOTE_SHOWN)}" for t, text in earlier_notes)
+        lines.append(say("op_card_earlier_notes", notes=notes))
 
     intent = cls.get("intent") or "?"
     ctype = complaint.get("type") or cls.get("complaint_type") or "-"
@@ -330,10 +341,8 @@ def build_card(
     said = "; ".join(details) if details else say("op_card_no_details")
     lines.append(say("op_card_details", details=said))
     if known.get("description"):
-        said = str(known["description"])
-        if len(said) > DESCRIPTION_SHOWN:
-            # a long story would push the summary off a card Telegram cuts at its limit
-            said = said[:DESCRIPTION_SHOWN].rstrip() + say("op_card_description_cut")
+        # a long story would push the summary off a card Telegram cuts at its limit
+        said = _cut(str(known["description"]), DESCRIPTION_SHOWN, say("op_card_description_cut"))
         lines.append(say("op_card_description", text=said))
 
     if complaint.get("wanted"):
@@ -438,6 +447,11 @@ def build_card(
         summary=summary,
         heading=say("op_card_transcript"),
     )
+
+
+def _cut(text: str, limit: int, mark: str = "…") -> str:
+    """``text`` to ``limit`` letters, ``mark`` saying the rest is left off."""
+    return text if len(text) <= limit else text[:limit].rstrip() + mark
 
 
 def _score(value: Any, lang: str) -> str:
@@ -568,13 +582,10 @@ def _summary(
         about = texts("op_summary_no_order")
     if intent == "complaint" or ctype != "-":
         what = in_words(texts, TYPE, ctype)
-        kind = kind or "claimant"
-        key = f"op_summary_complaint_{kind}"
-        first = (
-            texts(key, what=what, about=about)
-            if key in catalogue(SOURCE)
-            else f"{kind.capitalize()} complaint ({what}) about {about}."
-        )
+        key = f"op_summary_complaint_{kind or 'claimant'}"
+        if key not in catalogue(SOURCE):
+            key = "op_summary_complaint"  # a kind the catalogues lack: a complaint, in words
+        first = texts(key, what=what, about=about)
     else:
         first = texts("op_summary_help", intent=in_words(texts, INTENT, intent, "?"), about=about)
     threat = cls.get("threat")

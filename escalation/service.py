@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -38,6 +38,7 @@ CASE_KEYS = ("complaint", "case_classification", "last_classification", "trail",
 # customer's next ticket does not show them as its own; the order number and the contact
 # stay known (the customer is not asked for them again)
 CASE_DETAILS = ("description", "photos", "amount", "currency")
+EARLIER_NOTES = 3  # the notes on a customer's earlier tickets a card names
 
 
 # what a customer says that needs no answer from the operator ("спасибо", "ок", "bye")
@@ -225,6 +226,31 @@ async def case_opening(session: AsyncSession, ticket: Ticket) -> int | None:
     )
 
 
+async def case_ending(session: AsyncSession, ticket: Ticket) -> Any:
+    """Where this ticket's messages end, as a condition on them (None: they go on): before
+    the chat's next ticket's case opened (what the customer told the bot for it, and its
+    hand-off, are that ticket's), or before that ticket was opened; and again from when
+    this one was reopened after it."""
+    later = await session.scalar(
+        select(Ticket)
+        .where(Ticket.conversation_id == ticket.conversation_id, Ticket.id > ticket.id)
+        .order_by(Ticket.id)
+        .limit(1)
+    )
+    if later is None:
+        return None
+    opening = await case_opening(session, later)
+    end = Message.id < opening if opening is not None else Message.created_at < later.created_at
+    reopened = await session.scalar(
+        select(func.max(TicketEvent.created_at)).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "reopened"
+        )
+    )
+    if reopened is not None and as_utc(reopened) > as_utc(later.created_at):
+        return or_(end, Message.created_at >= reopened)
+    return end
+
+
 async def case_started(
     session: AsyncSession, ticket: Ticket, state: dict[str, Any]
 ) -> datetime | None:
@@ -260,18 +286,27 @@ async def render_card(
     customer = await session.get(Customer, ticket.customer_id)
     assert conversation is not None and customer is not None
     # this ticket's messages: from the one that opened its case (what they told the bot
-    # since, and the hand-off), not the earlier tickets' (named on the card) nor the
-    # survey after the last one
+    # since, and the hand-off) to the next ticket's, not the earlier tickets' (named on the
+    # card) nor the survey after the last one; its notes wherever they were written, and no
+    # other ticket's (the notes written before they were kept with a ticket: by time)
     started = await previous_resolution(session, ticket)
     opening = await case_opening(session, ticket)
+    ending = await case_ending(session, ticket)
     messages = list(
         (
             await session.scalars(
                 select(Message)
                 .where(
                     Message.conversation_id == conversation.id,
-                    *([Message.created_at > started] if started is not None else []),
-                    *([Message.id >= opening] if opening is not None else []),
+                    or_(
+                        and_(
+                            *([Message.created_at > started] if started is not None else []),
+                            *([Message.id >= opening] if opening is not None else []),
+                            *([ending] if ending is not None else []),
+                            Message.ticket_id.is_(None),
+                        ),
+                        Message.ticket_id == ticket.id,
+                    ),
                 )
                 .order_by(Message.id)
             )
@@ -286,6 +321,22 @@ async def render_card(
             )
         ).all()
     )
+    # what colleagues noted on the customer's earlier tickets, the latest (their own cards
+    # have them in full)
+    noted = (
+        await session.execute(
+            select(Message.ticket_id, Message.text)
+            .join(Ticket, Ticket.id == Message.ticket_id)
+            .where(
+                Ticket.customer_id == customer.id,
+                Ticket.id < ticket.id,
+                Message.direction == "note",
+                Message.text.is_not(None),
+            )
+            .order_by(Message.id.desc())
+            .limit(EARLIER_NOTES)
+        )
+    ).all()
     if state is None:
         state = conversation.state or {}
     # what raised the ticket later (a legal threat, someone hurt, told while waiting)
@@ -310,6 +361,7 @@ async def render_card(
         raised=[str((p or {}).get("reason")) for p in raised if (p or {}).get("reason")],
         promised=promised_reply(settings, ticket),
         case_details=record.details if record is not None else None,
+        earlier_notes=[(int(t), str(text)) for t, text in reversed(noted)],
         texts=operator_texts(settings),
     )
     ticket.summary = card.summary

@@ -432,6 +432,34 @@ async def test_an_order_number_corrected_by_an_edit_is_said_and_kept_on_the_case
     assert "5531211" in texts(status) and "5531210" not in texts(status), texts(status)
 
 
+async def test_an_order_number_corrected_twice_is_not_said_the_same_way_twice(
+    services: Services,
+) -> None:
+    """'заказ 5531220 не пришел' edited to 5531221, then to 5531222: the bot said the very
+    same 'Спасибо, исправил...' both times (that text's rotation was not kept). The second
+    correction is said in other words, as every other reply is."""
+    user = "4391"
+
+    async def send(text: str, edited: bool = False):
+        async with services.sessionmaker() as session:
+            out = await services.engine.handle(
+                session,
+                Incoming(
+                    external_user_id=user, text=text, chat_id=4391, message_id=1, edited=edited
+                ),
+            )
+            await session.commit()
+        return out
+
+    await send("заказ 5531220 не пришел, жду 10 дней")
+    said = []
+    for order in ("5531221", "5531222"):
+        fixed = await send(f"заказ {order} не пришел, жду 10 дней", edited=True)
+        assert order in texts(fixed), texts(fixed)
+        said.append(texts(fixed).replace(order, "N"))
+    assert said[0] != said[1], said
+
+
 async def test_the_card_keeps_the_complaint_and_its_anger_over_a_bare_order_number(
     services: Services,
 ) -> None:

@@ -2044,6 +2044,23 @@ async def test_a_reply_saved_to_the_faq_is_in_the_history_by_the_operators_name(
     assert row is not None and row.actor == f"op:{OLGA} @olga_support", row
 
 
+async def _second_ticket(sandbox: Sandbox, said: str) -> int:
+    """John asks for a person again (``said``): the topic of his ticket #2, its card in."""
+    fake = sandbox.server.fake
+    fake.user_sends(JOHN, said)
+    topics = await fake.wait_for(
+        lambda: [
+            t["message_thread_id"]
+            for t in fake.topics(OPERATORS_CHAT_ID)
+            if "#2" in t["name"] and not t.get("deleted")
+        ],
+        timeout=20,
+    )
+    await fake.wait_for_bot_message(OPERATORS_CHAT_ID, thread_id=topics[-1], timeout=20)
+    await settled(sandbox)
+    return topics[-1]
+
+
 @pytest.mark.parametrize("how", ["rated", "noted"])
 async def test_a_new_tickets_card_starts_with_its_own_case_not_the_last_survey(
     sandbox: Sandbox, how: str
@@ -2078,18 +2095,8 @@ async def test_a_new_tickets_card_starts_with_its_own_case_not_the_last_survey(
             noted = await session.scalar(select(MessageRow).where(MessageRow.direction == "note"))
         assert noted is not None and noted.text == "refund sent by bank", topic_texts(fake, thread)
     await settled(sandbox)
-    fake.user_sends(JOHN, "I need a person about another order, 3412907")
-    topics = await fake.wait_for(
-        lambda: [
-            t["message_thread_id"]
-            for t in fake.topics(OPERATORS_CHAT_ID)
-            if "#2" in t["name"] and not t.get("deleted")
-        ],
-        timeout=20,
-    )
-    await fake.wait_for_bot_message(OPERATORS_CHAT_ID, thread_id=topics[-1], timeout=20)
-    await settled(sandbox)
-    transcript = card_transcript(fake, topics[-1]).strip()
+    second = await _second_ticket(sandbox, "I need a person about another order, 3412907")
+    transcript = card_transcript(fake, second).strip()
     assert "another order, 3412907" in transcript.splitlines()[0], transcript
     assert "solved?" not in transcript and "refund sent" not in transcript, transcript
 
@@ -2174,3 +2181,50 @@ async def test_a_reply_naming_another_customers_order_is_held_and_the_operator_a
     await settled(sandbox)
     said = topic_texts(fake, thread)
     assert sum("Not sent" in t for t in said) == 1, said
+
+
+async def test_an_older_tickets_card_keeps_its_own_span_and_its_notes(sandbox: Sandbox) -> None:
+    """John's ticket #1 was resolved; later he asked for a person about another order and
+    got ticket #2. Olga then left a note in #1's topic ('# refund sent by bank'): #1's card,
+    redrawn, showed John's messages of #2 (its transcript had no end), and the note, written
+    on #1, showed in #2's transcript as #2's own. Each card shows its ticket's span and its
+    own notes; #2's card names #1's note apart, as an earlier ticket's."""
+    fake = sandbox.server.fake
+    thread, question = await _answered_and_resolved(fake, "Hi John, done")
+    fake.user_presses(JOHN, JOHN, question[-1]["message_id"], "sv:solved:yes")
+    await fake.wait_for_bot_message(
+        JOHN, text_contains="5", after_message_id=question[-1]["message_id"], timeout=20
+    )
+    await settled(sandbox)
+    second = await _second_ticket(sandbox, "I need a person about another order, 3412907")
+    fake.user_sends(
+        OLGA, "# refund sent by bank", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for(lambda: "Note: refund sent by bank" in card_head(fake, thread), timeout=20)
+    await settled(sandbox)
+    first = card_transcript(fake, thread)
+    assert "3412907" not in first, first
+    assert "Hi John, done" in first, first
+    fake.user_sends(OLGA, "# checking 3412907", chat_id=OPERATORS_CHAT_ID, message_thread_id=second)
+    await fake.wait_for(lambda: "Note: checking 3412907" in card_head(fake, second), timeout=20)
+    await settled(sandbox)
+    head, _, transcript = card_head(fake, second).partition("Transcript:")
+    assert "another order, 3412907" in transcript, transcript
+    assert "refund sent" not in transcript and "Hi John" not in transcript, transcript
+    assert "earlier tickets: #1 refund sent by bank" in head, head
+    assert "checking 3412907" not in card_transcript(fake, thread)
+    # #2 resolved, #1 reopened: what John writes now is #1's again
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=second)
+    await fake.wait_for_bot_message(JOHN, text_contains="solved?", timeout=20)
+    await settled(sandbox)
+    fake.user_sends(OLGA, "/reopen", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(JOHN, text_contains="open again", timeout=20)
+    await settled(sandbox)
+    fake.user_sends(JOHN, "the refund is still not on my card")
+    await fake.wait_for(
+        lambda: "the refund is still not on my card" in topic_texts(fake, thread), timeout=20
+    )
+    fake.user_sends(OLGA, "# asked the bank", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Note: asked the bank" in card_head(fake, thread), timeout=20)
+    first = card_transcript(fake, thread)
+    assert "still not on my card" in first and "3412907" not in first, first

@@ -142,6 +142,11 @@ class Message(TimestampMixin, Base):
     # Where the message was mirrored in the operators' group (customer -> topic or back).
     relay_chat_id: Mapped[int | None]
     relay_message_id: Mapped[int | None]
+    # A note: the ticket it was written on (its card shows it; a later ticket's card names it
+    # as an earlier note). NULL for the notes written before it was kept: placed by time
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="SET NULL"), index=True
+    )
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 

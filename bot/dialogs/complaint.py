@@ -44,12 +44,8 @@ from bot.dialogs.engine import (
 )
 from bot.dialogs.handoff import (
     activist_gesture,
-    asks_for_person,
     asks_who_answers,
-    callback_asked,
     manager_asked,
-    waited_for_person,
-    wants_person,
     with_gesture,
 )
 from bot.dialogs.requests import (
@@ -77,8 +73,10 @@ from bot.nlu.lexicon import (
     FEEDBACK_WORDS,
     RESEND_ASKED,
     SITE_FAILURE,
+    asks_for_person,
     beside_packaging,
     box_damage_only,
+    callback_asked,
     code_named,
     code_not_received,
     denied_before,
@@ -95,6 +93,8 @@ from bot.nlu.lexicon import (
     staff_praised,
     threat_only,
     tired_of_waiting,
+    waited_for_person,
+    wants_person,
     without_tracking_failure,
 )
 from bot.nlu.lexicon import RUDE_WORDS as _RUDE_WORDS
@@ -872,14 +872,36 @@ _LATE_WITH_ITEM = re.compile(
     r"(?<!\w)с\s+опозданием|(?<!\w)z\s+op[óo][źz]nieniem|\bwith\s+a\s+(?:\w+\s+)?delay\b",
     re.IGNORECASE,
 )
+# the money a customer asks back, in their words: one list for the refund named as the fix
+# (OPTION_WORDS, wants_refund) and the money back asked as a question (_MONEY_BACK_ASKED)
+REFUND_MONEY = (
+    "деньги",
+    "деньгами",  # "лучше деньгами"
+    "разницу",  # "верните разницу", "хочу разницу обратно" (not "без разницы")
+    "refund",
+    "money back",
+    "difference back",
+    "różnicę",
+    "roznice",
+    "pieniądze",
+    "pieniadze",
+    "pieniędzy",
+    "pieniedzy",
+    "kasę",
+    "kase",
+)
+_MONEY = "|".join(re.escape(w) for w in REFUND_MONEY)
 # the money back asked for as a question: "а как вернуть деньги?", "можно вернуть деньги?",
-# "can I get my money back?", "jak odzyskać pieniądze?"
+# "can I get my money back?", "jak odzyskać pieniądze?" (not "how long does a refund take?",
+# a question about refunds)
 _MONEY_BACK_ASKED = re.compile(
-    r"(?<!\w)(?:как|можно|могу|хочу|нельзя)\s+(?:ли\s+)?(?:\w+\s+)?вернуть\s+(?:\w+\s+)?деньги|"
-    r"(?<!\w)верн[её]те\s+(?:\w+\s+)?деньги|"
-    r"\b(?:get|have)\s+(?:my\s+|the\s+)?(?:money\s+back|a\s+refund)|\brefund\s+(?:me|it)\b|"
-    r"(?<!\w)(?:odzyska[ćc]|odzyskam|zwr[óo]ci[ćc]|zwr[óo]cicie)\s+(?:\w+\s+)?pieni[ąa]dz\w*|"
-    r"(?<!\w)zwrot\s+pieni[ęe]dzy",
+    rf"(?<!\w)(?:как|можно|могу|хочу|нельзя)\s+(?:ли\s+)?(?:\w+\s+)?вернуть\s+(?:\w+\s+)?(?:{_MONEY})|"
+    rf"(?<!\w)верн[её]те\s+(?:\w+\s+)?(?:{_MONEY})|"
+    # "get my money back", "have a refund" (not "when will I get my refund?", when it comes)
+    rf"\b(?:get|have)\s+(?:(?:(?:my|the)\s+)?(?=money\s+back)|a\s+)(?:{_MONEY})|"
+    r"\brefund\s+(?:me|it)\b|"
+    rf"(?<!\w)(?:odzyska[ćc]|odzyskam|zwr[óo]ci[ćc]|zwr[óo]cicie)\s+(?:\w+\s+)?(?:{_MONEY})|"
+    rf"(?<!\w)zwrot\s+(?:{_MONEY})",
     re.IGNORECASE,
 )
 
@@ -1217,23 +1239,10 @@ OPTION_WORDS = {
         "возврат",
         "верни",
         "вернуть деньги",
-        "деньги",
-        "деньгами",  # "лучше деньгами"
-        "разницу",  # "верните разницу", "хочу разницу обратно" (not "без разницы")
-        "refund",
-        "money back",
-        "difference back",
         "zwrot",
         "zwróc",  # "zwróćcie", "zwrócić"
         "zwroc",
-        "pieniądze",
-        "pieniadze",
-        "pieniędzy",
-        "pieniedzy",
-        "kasę",
-        "kase",
-        "różnicę",
-        "roznice",
+        *REFUND_MONEY,
     ),
     "repair": ("ремонт", "почин", "repair", "fix it", "napraw"),
     "resend": (

@@ -75,8 +75,10 @@ from bot.nlu.lexicon import (
     RESEND_ASKED,
     SITE_FAILURE,
     address_given,
+    asks_for_person,
     beside_packaging,
     box_damage_only,
+    callback_asked,
     code_named,
     damage_denied,
     damage_named,
@@ -106,7 +108,9 @@ from bot.nlu.lexicon import (
     tired_of_waiting,
     tracking_failed,
     type_denied,
+    waited_for_person,
     waited_long,
+    wants_person,
     without_person_asked,
     without_tracking_failure,
 )
@@ -883,18 +887,6 @@ def _phone_known(state: dict[str, Any]) -> str | None:
     """The customer's contact when it is a phone number (not an e-mail): one to call back."""
     contact = str((state.get("known") or {}).get("contact") or "")
     return contact if contact and "@" not in contact else None
-
-
-def _callback_asked(text: str) -> bool:
-    from bot.dialogs.handoff import callback_asked  # handoff imports this module
-
-    return callback_asked(text)
-
-
-def _wants_person(text: str) -> bool:
-    from bot.dialogs.handoff import wants_person  # handoff imports this module
-
-    return wants_person(text)
 
 
 def _not_come_is_late(pred: Prediction, text: str) -> Prediction:
@@ -1774,7 +1766,7 @@ def _warranty_question(pred: Prediction, text: str) -> Prediction:
         or item_trouble_named(text)
         or fault_named(text)
         or problem_told(_LATE_OR_LOST, text)
-        or _wants_person(text)
+        or wants_person(text)
         or heated(text)
     ):
         return pred  # "it broke, is it still under warranty?": the fault is the case
@@ -1833,7 +1825,7 @@ def problem_in(text: str, told: str | None = None) -> bool:
         or sarcastic(text)
         or displeasure_said(text)
         or _WISH.search(told)
-        or _wants_person(text)
+        or wants_person(text)
         or refund_not_come(text)
         or _UPSET_EMOJI.search(text)
         or _WHY_OR_TOO_LONG.search(text)
@@ -2148,7 +2140,7 @@ class ConversationEngine:
         if (
             (whole.intent == "request_human" or (whole.intent == "order_status" and order))
             and help_with(text)
-            and not _wants_person(text)
+            and not wants_person(text)
         ):
             # "Potrzebuję pomocy z zamówieniem", "Proszę o pomoc ze zwrotem" (a person to the
             # model), "Мне нужна помощь с заказом" (an unsure status question): help with a
@@ -2245,7 +2237,7 @@ class ConversationEngine:
                 and not _FIXED.search(text)
                 and not _NOTHING.search(text)
             )
-            or (whole.intent == "request_human" and _wants_person(text))
+            or (whole.intent == "request_human" and wants_person(text))
         ) and (named := failure_named(text, unsure_status=True) or _late_beside_praise(text)):
             # "Dzień dobry, brakowało ładowarki" (a greeting to the model), "w paczce zabrakło
             # ładowarki", "Great job guys, my parcel is lost again" (praise): a problem named
@@ -2529,9 +2521,11 @@ class ConversationEngine:
         )
 
         if incoming.edited:
-            edited = await self._apply_edit(session, conversation, incoming, outcome, now)
+            edited, corrected = await self._apply_edit(
+                session, conversation, incoming, outcome, now
+            )
             if edited is None:
-                await self._say_corrected(session, conversation, customer, outcome, now)
+                await self._say_corrected(session, conversation, customer, outcome, now, corrected)
                 return outcome
             # "Where is my order?" edited into "Where is my order 5531207?" after the bot
             # asked for the number: read again, as if sent now (it is in the transcript)
@@ -2658,7 +2652,7 @@ class ConversationEngine:
             )
 
         ctx.new_slots = remember(ctx)
-        if conversation.status != "operator" and _callback_asked(incoming.text or ""):
+        if conversation.status != "operator" and callback_asked(incoming.text or ""):
             # "Перезвоните мне по поводу заказа": kept until a person is called (the order
             # number asked for first), then said and put on the card
             state["callback_wanted"] = now.isoformat()
@@ -3120,8 +3114,6 @@ class ConversationEngine:
             )
             return
         if threat != "legal":
-            from bot.dialogs.handoff import asks_for_person, waited_for_person
-
             if (
                 ticket.status == "open"
                 and threat in ("public", "churn")
@@ -3139,7 +3131,7 @@ class ConversationEngine:
             person_again = (
                 (ctx.intent == "request_human" or asks_for_person(text))
                 and ctx.state.get("relay_noted") == ticket.id  # "passed this on" said already
-                and not _callback_asked(text)
+                and not callback_asked(text)
                 and not waited_for_person(text)
             )
             if (
@@ -3181,7 +3173,7 @@ class ConversationEngine:
                 await self._raise(ctx, ticket, "needs_person")
                 ctx.say("waited_for_person_relay")
                 return
-            if ctx.state.get("callback") != ticket.id and _callback_asked(text):
+            if ctx.state.get("callback") != ticket.id and callback_asked(text):
                 # "Перезвоните мне" while a person is awaited or at work: the card says so;
                 # while nobody has taken the ticket, the number is asked for (or said noted)
                 ctx.outcome.details_changed = True
@@ -3328,7 +3320,7 @@ class ConversationEngine:
             return True
         if pred is not None and pred.threat not in (None, "none"):
             return True
-        return bool(ctx.incoming.text) and _wants_person(ctx.incoming.text or "")
+        return bool(ctx.incoming.text) and wants_person(ctx.incoming.text or "")
 
     def _hold(self, ctx: TurnContext) -> None:
         """A flood: say once that we're reading; the text waits for the burst to end."""
@@ -3496,10 +3488,11 @@ class ConversationEngine:
         incoming: Incoming,
         outcome: Outcome,
         now: datetime,
-    ) -> Message | None:
+    ) -> tuple[Message | None, tuple[str, str] | None]:
         """Store the edit; return the message when it is to be read again as a turn: with
         the bot (not a person), one of the customer's latest, now giving a detail (the
-        order number, the amount, the contact) not known before."""
+        order number, the amount, the contact) not known before; and the order number it
+        corrected, (was, now), if it did."""
         original = await session.scalar(
             select(Message).where(
                 Message.conversation_id == conversation.id,
@@ -3510,26 +3503,26 @@ class ConversationEngine:
         )
         if original is None:
             log.info("edit of an unknown message %s ignored", incoming.message_id)
-            return None
+            return None, None
         old = original.text
         if old == ((incoming.text or "")[:MAX_TEXT_CHARS] or None):
             # the words are the same: a live location moving (Telegram sends each move as
             # an edit), a message Telegram re-sent; nothing for the transcript or the topic
-            return None
+            return None, None
         original.text = (incoming.text or "")[:MAX_TEXT_CHARS] or None
         original.edited_at = now
-        added = False
+        added, corrected = False, None
         if old and old != original.text:
             # the transcript keeps what was first written ("edited; was: ...")
             original.attachments = [*(original.attachments or []), {"kind": "edit", "name": old}]
-            outcome.details_changed, added = await self._edit_details(
+            outcome.details_changed, added, corrected = await self._edit_details(
                 conversation, old, original.text or ""
             )
         outcome.incoming_message_id = original.id
         outcome.events.append({"type": "edited", "message_id": original.id, "old_text": old})
         outcome.relay_to_operator = conversation.status == "operator"
         if not added or conversation.status != "bot":
-            return None
+            return None, corrected
         latest = (
             await session.scalars(
                 select(Message.id)
@@ -3538,18 +3531,19 @@ class ConversationEngine:
                 .limit(3)
             )
         ).all()
-        return original if original.id in latest else None
+        return (original, None) if original.id in latest else (None, corrected)
 
     async def _edit_details(
         self, conversation: Conversation, old: str, new: str
-    ) -> tuple[bool, bool]:
+    ) -> tuple[bool, bool, tuple[str, str] | None]:
         """An edit that corrects a detail taken from the message (the order number, the
-        amount, the contact) corrects the detail too. (changed, added): ``added`` when the
-        edit gives one not known before."""
+        amount, the contact) corrects the detail too. (changed, added, corrected): ``added``
+        when the edit gives one not known before, ``corrected`` the order number it
+        corrected, (was, now)."""
         state = dict(conversation.state or {})
         known = dict(state.get("known") or {})
         if not new.strip():
-            return False, False
+            return False, False, None
         pred = await asyncio.to_thread(self.understand, new[:MAX_CLASSIFY_CHARS])
         fresh: dict[str, Any] = {
             "order_ref": pred.order_ref,
@@ -3557,6 +3551,7 @@ class ConversationEngine:
             "contact": find_contact(new),
         }
         changed = added = False
+        corrected = None
         for slot, value in fresh.items():
             was = known.get(slot)
             if value is None or value == was:
@@ -3572,11 +3567,11 @@ class ConversationEngine:
                     known["currency"] = pred.currency
                 changed = True
                 if slot == "order_ref":
-                    state["order_corrected"] = [was, value]
+                    corrected = (str(was), str(value))
         if changed:
             state["known"] = known
             conversation.state = state
-        return changed, added
+        return changed, added, corrected
 
     async def _say_corrected(
         self,
@@ -3585,30 +3580,27 @@ class ConversationEngine:
         customer: Customer,
         outcome: Outcome,
         now: datetime,
+        corrected: tuple[str, str] | None,
     ) -> None:
         """An order number corrected by editing the message ("заказ 1234567 не пришёл" edited
         to 1234568 while the bot has the chat; it was taken in silence, the case and its
-        promise keeping the old one): the case's record takes the new number, and the
-        customer hears it is corrected."""
-        state = dict(conversation.state or {})
-        corrected = state.pop("order_corrected", None)
-        if not corrected:
-            return
-        conversation.state = state
-        if conversation.status != "bot":
+        promise keeping the old one; ``corrected``: (was, now)): the case's record takes the
+        new number, and the customer hears it is corrected."""
+        if not corrected or conversation.status != "bot":
             return  # a person has the chat: the topic shows the edit
         was, value = corrected
-        case = copy.deepcopy(state.get("complaint") or {})  # a new value: the JSON is saved
+        state = copy.deepcopy(conversation.state or {})  # a new value: the JSON is saved
+        case = state.get("complaint") or {}
         record = await session.get(Complaint, case["id"]) if case.get("id") else None
         if record is not None and record.resolved_at is None:
             record.details = {**(record.details or {}), "order_ref": value}
             if isinstance(case.get("promise"), str):
-                case["promise"] = case["promise"].replace(str(was), str(value))
+                case["promise"] = case["promise"].replace(was, value)
                 if (case.get("promise_said") or {}).get("order") == was:
                     case["promise_said"]["order"] = value  # said again in another language
-                conversation.state = {**state, "complaint": case}
-        texts = Texts(state.get("lang") or "en", dict(state.get("variants") or {}), seed=self.seed)
+        texts = Texts(state.get("lang") or "en", state.setdefault("variants", {}), seed=self.seed)
         reply = Reply(texts("order_corrected", order=value))
+        conversation.state = state
         outcome.replies.append(reply)
         await self._store_replies(session, conversation, customer, [reply], now)
         outcome.events.append({"type": "order_corrected", "was": was, "order_ref": value})

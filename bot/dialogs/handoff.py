@@ -6,34 +6,7 @@ import re
 
 from bot.dialogs.engine import ConversationEngine, TurnContext, help_asked
 from bot.dialogs.rules import Compensation, Rules, load_rules
-from bot.nlu.lexicon import PERSON_ASKED, manager_asked
-
-# "Перезвоните мне", "Can you call me back?", "Zadzwońcie do mnie": a call asked for (a person,
-# who sees that the customer would like a call and the number to call); not "не звоните мне",
-# "can I call you?", "czy można do was zadzwonić?", "you promised to call me"
-_CALLBACK = re.compile(
-    r"(?<!не\s)(?<!\w)(?:по|пере)звони(?:те)?(?:\s+(?:мне|нам|пожалуйста))*(?=\W|$)|"
-    r"(?<!не\s)(?<!\w)(?:можете|могли\s+бы)\s+(?:(?:вы|мне|нам|пожалуйста)\s+)*(?:по|пере)звонить"
-    r"(?!\s+(?:вам|в\s+магазин|на\s+горячую|по\s+телефону\s+(?:вам|магазин)))|"
-    r"(?<!\w)(?:прошу|просьба|просим)\s+(?:(?:вас|мне|нам|меня)\s+)*(?:по|пере)звонить|"
-    r"(?<!\w)(?:хочу|хотел[аи]?\s+бы),?\s+чтобы\s+мне\s+(?:по|пере)звонили|"
-    r"(?<!\w)наберите\s+(?:мне|меня)|(?<!\w)обратн\w+\s+звон\w+|(?<!\w)жду\s+вашего\s+звонка|"
-    r"(?:^|[.!?,;:]\s*|\b(?:please|pls|plz|kindly)\s+|\b(?:can|could|would|will)\s+(?:you|someone|"
-    r"somebody|anyone|one\s+of\s+you)\s+(?:please\s+)?)(?:call|phone|ring)\s+me\b|"
-    r"\bgive\s+me\s+a\s+(?:call|ring)\b|\b(?:request|want|like|need)\s+a\s+call\s*-?back\b|"
-    r"\bcall\s*-?back\s+(?:request|please)\b|"
-    r"(?<!nie\s)\b(?:za|od)dzwo[ńn](?:cie)?(?:\s+(?:do\s+mnie|prosz[ęe]))*(?=\W|$)|"
-    r"\bprosz[ęe]\s+(?:o\s+(?:kontakt\s+telefoniczny|telefon|oddzwonienie)|(?:do\s+mnie\s+)?"
-    r"(?:za|od)dzwoni[ćc])|\b(?:czy\s+)?(?:mo[żz]ecie|mo[żz]e\s+kto[śs]|mo[żz]na)\s+(?:(?:prosz[ęe]|"
-    r"pa[ńn]stwo)\s+)*do\s+mnie\s+(?:za|od)?dzwoni[ćc]",
-    re.IGNORECASE,
-)
-
-
-def callback_asked(text: str) -> bool:
-    """A call back asked for ("Перезвоните мне", "Can you call me?", "Zadzwońcie do mnie")."""
-    return bool(_CALLBACK.search(text or ""))
-
+from bot.nlu.lexicon import PERSON_ASKED, asks_for_person, manager_asked
 
 # "а как тут в чате переключиться на живого сотрудника, если вдруг понадобится?", "how do I
 # get this chat passed to a human if I ever need one?": how a person is reached, asked for
@@ -95,31 +68,6 @@ def only_asks_who_answers(text: str) -> bool:
     return asks_who_answers(text) and not asks_for_person(_WHO_ANSWERS.sub(" ", text))
 
 
-# "Ваш оператор не отвечает уже 2 часа!", "Nobody has answered me for hours", "Konsultant nie
-# odpowiada od 2 godzin": a person the customer is waiting for has not answered (not a
-# courier or a delivery service that does not pick up: "курьер не отвечает")
-_WAITED_FOR_PERSON = re.compile(
-    r"(?:оператор|менеджер|консультант|специалист|сотрудник|поддержк|никто|вы)\w*\s+"
-    r"(?:[\w,]+\s+){0,3}?(?:не\s+(?:отвеча|ответил|ответ|пишет|написал|перезвон)|молч|игнорир)\w*|"
-    r"жд[уёе]\w*\s+(?:\w+\s+){0,3}?(?:ответа|оператора|консультанта|менеджера)|"
-    r"\b(?:operator|agent|representative|support|you|someone|anyone|anybody)\s+(?:[\w,]+\s+){0,2}?"
-    r"(?:has\s*n[o']?t|have\s*n[o']?t|did\s*n[o']?t|does\s*n[o']?t|do\s*n[o']?t|is\s*n[o']?t|"
-    r"are\s*n[o']?t|still\s+not|not|never)\s+(?:been\s+|even\s+)?(?:answer|repl|respond|got?\s+back)\w*|"
-    r"\b(?:nobody|no\s*one)\s+(?:\w+\s+){0,2}?(?:answer|repl|respond|got?\s+back)\w*|"
-    r"\bwaiting\s+(?:\w+\s+){0,3}?for\s+(?:an?\s+|your\s+)?(?:answer|reply|response|agent|operator)|"
-    r"(?:konsultant|operator|obs[łl]ug|pracownik|nikt|wy|kto[śs])\w*\s+(?:[\w,]+\s+){0,3}?"
-    r"nie\s+(?:odpowiada|odpisuje|odpisa[łl]|odpowiedzia[łl]|oddzwoni)\w*|"
-    r"czekam\s+(?:\w+\s+){0,3}?na\s+(?:odpowied|konsultant|operator)\w*",
-    re.IGNORECASE,
-)
-_NOT_SUPPORT = re.compile(r"курьер|доставк|courier|driver|delivery|kurier|dostaw", re.IGNORECASE)
-
-
-def waited_for_person(text: str) -> bool:
-    """The customer says the person they wait for (an operator, support) has not answered."""
-    return bool(_WAITED_FOR_PERSON.search(text)) and not _NOT_SUPPORT.search(text)
-
-
 def with_gesture(ctx: TurnContext, gesture: Compensation | None, text: str) -> str:
     """``text`` plus a goodwill gesture from the rules (and its ``compensation_offered``)."""
     if gesture is None:
@@ -134,16 +82,6 @@ def activist_gesture(ctx: TurnContext, rules: Rules, text: str) -> str:
         return text
     ctx.state["activist_gesture"] = rules.activist_gesture is not None
     return with_gesture(ctx, rules.activist_gesture, text)
-
-
-def wants_person(text: str) -> bool:
-    """An explicit request for a person (or a call) anywhere in a message, however long."""
-    return bool(PERSON_ASKED.search(text)) or callback_asked(text)
-
-
-def asks_for_person(text: str) -> bool:
-    """ "A real person, please", "call me back", in words (short messages only)."""
-    return wants_person(text) and len(text) < 120
 
 
 class HandoffFlow:

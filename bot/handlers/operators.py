@@ -41,7 +41,7 @@ from aiogram.types import (
     Message,
     MessageEntity,
 )
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -811,18 +811,22 @@ async def edited_into_note(
     command, _ = command_parts(new_text) if new_text.startswith("/") else ("", "")
     waiting = row.delivered_at is None and row.tg_message_id is None and not command
     if waiting and claim(session, [row.id]):  # not being sent right now
+        # the note is the ticket's whose topic it was written in
+        ticket = await session.scalar(
+            select(Ticket)
+            .where(Ticket.conversation_id == row.conversation_id)
+            .order_by(
+                case((Ticket.topic_id == message.message_thread_id, 0), else_=1), Ticket.id.desc()
+            )
+            .limit(1)
+        )
         try:
             row.direction, row.text = "note", note_text(new_text, prefix)
             row.delivered_at = row.edited_at = utcnow()
             row.tg_chat_id = None
+            row.ticket_id = ticket.id if ticket is not None else None
         finally:
             release(session, row.id)
-        ticket = await session.scalar(
-            select(Ticket)
-            .where(Ticket.conversation_id == row.conversation_id)
-            .order_by(Ticket.id.desc())
-            .limit(1)
-        )
         if ticket is not None:
             await add_event(session, ticket, "note", actor_id=row.author_id, text=row.text)
         await reply_after_reading(session, message.reply, texts("op_edit_kept_as_note"))
@@ -871,6 +875,7 @@ async def save_note(
             text=text,
             attachments=[a.to_dict() for a in attachments_of(message)],
             author_id=author,
+            ticket_id=ticket.id,
             relay_chat_id=message.chat.id,
             relay_message_id=message.message_id,
             delivered_at=utcnow(),
