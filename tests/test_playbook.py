@@ -9178,3 +9178,33 @@ async def test_the_difference_asked_back_at_a_refund_request_is_that_refund(
     await d.send("hey, order 3460058 was charged 4590 but the site showed 3990")
     await d.send("I want the difference back")
     assert d.replies[-1][0].startswith("That's exactly what I've arranged"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("opening", "choice", "unhappy"),
+    [
+        (
+            "The screen of order 3460091 came cracked",
+            "a replacement please",
+            "No. Get me your manager.",
+        ),
+        (
+            "Ekran z zamówienia 3460092 przyszedł pęknięty",
+            "wymiana",
+            "Nie. Proszę o kontakt z kierownikiem.",
+        ),
+        ("Экран из заказа 3460093 пришёл треснутый", "замену", "нет, и я напишу отзыв везде"),
+    ],
+)
+async def test_a_manager_asked_for_at_not_solved_comes_urgently(
+    services: Services, opening: str, choice: str, unhappy: str
+) -> None:
+    """'No. Get me your manager.' to "is that OK?" made a normal ticket ("the fix did not
+    help"), as did a "no" with a review threat; a manager asked for comes at high priority."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send("", photo=True)
+    await d.send(choice)
+    assert d.of("satisfaction_check"), d.replies[-1]
+    await d.send(unhappy)
+    assert [e["priority"] for e in d.of("escalated")] == ["high"], d.of("escalated")

@@ -2402,7 +2402,7 @@ class ComplaintFlow:
             await self._save(ctx, case)
             ctx.event("reopened", complaint_type=case["type"])
             ctx.say("complaint_not_satisfied")
-            ctx.request_handoff("fix_not_helped")
+            ctx.request_handoff("fix_not_helped", "high" if _urgent_no(ctx, text) else "normal")
             return True
         case["stage"] = "done"  # something else: the other flows take it
         return False
@@ -3744,7 +3744,9 @@ class ComplaintFlow:
                 ctx.say("complaint_too_slow")
             else:
                 ctx.say("complaint_not_satisfied")
-            ctx.request_handoff("fix_not_helped")
+            # "No. Get me your manager.", "no, and I'll leave a 1-star review everywhere": a
+            # manager asked for, or a threat, comes urgently (it was a normal ticket)
+            ctx.request_handoff("fix_not_helped", "high" if _urgent_no(ctx, text) else "normal")
             return True
         if data:
             ctx.say("button_expired")
@@ -4560,6 +4562,13 @@ def promise_stands(ctx: TurnContext) -> bool:
         and (not ctx.new_slots or _refund_when(ctx, case, text))
         and ctx.now <= as_utc(datetime.fromisoformat(due))
     )
+
+
+def _urgent_no(ctx: TurnContext, text: str) -> bool:
+    """A "not solved" that asks for a manager or threatens (a review, leaving, a lawyer): the
+    person comes at high priority."""
+    threat = ctx.prediction.threat if ctx.prediction is not None else None
+    return bool(text) and (manager_asked(text) or threat in ("public", "churn", "legal"))
 
 
 def _refund_when(ctx: TurnContext, case: dict[str, Any], text: str) -> bool:
