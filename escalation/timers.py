@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import copy
 import logging
+import weakref
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from aiogram import Bot
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 
 from bot.db.models import (
     Compensation,
     Conversation,
     Customer,
     Message,
+    ProcessedUpdate,
     Ticket,
     TicketEvent,
     as_utc,
@@ -101,8 +103,29 @@ async def check_timers(bot: Bot, services: Services, now: datetime | None = None
                 counts["apologized"] += 1
         if rules.remind_operators and desk is not None:
             counts["reminded"] += await _remind_unanswered(bot, session, services, now)
+        await _forget_old_updates(services, session, now)
         await session.commit()
     return counts
+
+
+# Telegram keeps an update for 24 hours at most, so an id older than this cannot come again;
+# after a week without updates it may start numbering anew at random (an old id, remembered
+# forever, would drop a customer's message as "already handled")
+UPDATES_KEPT = timedelta(days=2)
+# when each database last forgot them: once an hour is enough
+_FORGOTTEN_AT: weakref.WeakKeyDictionary[Any, datetime] = weakref.WeakKeyDictionary()
+
+
+async def _forget_old_updates(services: Services, session: Any, now: datetime) -> None:
+    last = _FORGOTTEN_AT.get(services.sessionmaker)
+    if last is not None and abs(now - last) < timedelta(hours=1):
+        return
+    _FORGOTTEN_AT[services.sessionmaker] = now
+    gone = await session.execute(
+        delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < now - UPDATES_KEPT)
+    )
+    if gone.rowcount:
+        log.info("forgot %s handled update id(s) older than %s", gone.rowcount, UPDATES_KEPT)
 
 
 async def _whose(bot: Bot, session: Any, desk: Any, ticket: Ticket, texts: Texts) -> str:

@@ -779,6 +779,30 @@ async def test_a_ticket_command_outside_a_ticket_topic_is_answered(sandbox: Sand
     assert ticket is not None and ticket.status == "open" and ticket.topic_id == thread
 
 
+async def test_handled_update_ids_are_forgotten_after_two_days(sandbox: Sandbox) -> None:
+    """Every handled update id was kept forever: Telegram may number anew after a quiet week
+    (and a restarted sandbox did), and a customer's message with an old id was dropped as
+    "already handled". Ids older than two days (Telegram keeps an update a day) go."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from bot.db.models import ProcessedUpdate, utcnow
+    from escalation.timers import check_timers
+
+    now = utcnow()
+    async with sandbox.services.sessionmaker() as session:
+        session.add(ProcessedUpdate(bot_id=1, update_id=11, processed_at=now - timedelta(days=3)))
+        session.add(ProcessedUpdate(bot_id=1, update_id=12, processed_at=now - timedelta(hours=2)))
+        await session.commit()
+    await check_timers(sandbox.bot, sandbox.services, now=now + timedelta(hours=2))
+    async with sandbox.services.sessionmaker() as session:
+        kept = await session.scalars(
+            select(ProcessedUpdate.update_id).where(ProcessedUpdate.bot_id == 1)
+        )
+        assert sorted(kept) == [12]
+
+
 async def test_sla_reminds_operators_and_apologises_to_the_customer(sandbox: Sandbox) -> None:
     from datetime import timedelta
 

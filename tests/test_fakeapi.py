@@ -567,3 +567,17 @@ async def test_a_member_removed_and_an_album_copied_as_telegram_does(
     copies = fake.messages(group["id"], from_bot=True)[-3:]
     assert copies[0]["media_group_id"] == copies[1]["media_group_id"] != "g"
     assert "media_group_id" not in copies[2] and copies[0]["caption"] == "a"
+
+
+async def test_a_restarted_fake_numbers_its_updates_on(bot: Bot, fake: FakeTelegram) -> None:
+    """The sandbox restarted on the same database numbered its updates from 1 again, and the
+    bot skipped every message as already handled: a new fake goes on after the old one's."""
+    user = fake.add_user()
+    fake.user_sends(user["id"], "first run")
+    [first] = await bot.get_updates(timeout=0)
+    await asyncio.sleep(0.01)
+    again = FakeTelegram(token=TOKEN)
+    user2 = again.add_user()
+    again.user_sends(user2["id"], "after a restart")
+    later = next(iter(again.bots.values())).updates[0].update_id
+    assert later > first.update_id, (first.update_id, later)

@@ -850,7 +850,9 @@ class BotState:
     first_name: str
     updates: list[PendingUpdate] = field(default_factory=list)
     history: dict[int, PendingUpdate] = field(default_factory=dict)
-    next_update_id: int = 1
+    # ids go on across restarts, as Telegram's do (a sandbox restarted on the same database
+    # numbered from 1 again, and the bot skipped every message as already handled)
+    next_update_id: int = field(default_factory=lambda: int(time.time() * 1000))
     allowed_updates: list[str] | None = None
     webhook: Webhook | None = None
     commands: dict[str, list[Json]] = field(default_factory=dict)
