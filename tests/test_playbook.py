@@ -8943,3 +8943,35 @@ async def test_the_device_told_after_the_apps_failure_is_kept_for_the_team(
     state = await d.state()
     assert "андроид 14" in str(state["known"].get("description", "")), state["known"]
     assert re.search(r"записал|Спасибо", d.replies[-1][-1]), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("opening", "ordered", "came"),
+    [
+        ("Мне пришёл не тот товар, заказ 3420101", "заказывал синий", "пришел красный"),
+        ("I got the wrong item, order 3420111", "I ordered the blue one", "got a red one"),
+        (
+            "Przyszedł nie ten produkt, zamówienie 3420121",
+            "zamawiałam niebieską",
+            "przyszła czerwona",
+        ),
+    ],
+)
+async def test_what_was_ordered_and_what_came_told_in_pieces_are_kept_with_the_case(
+    services: Services, opening: str, ordered: str, came: str
+) -> None:
+    """'заказывал синий', then 'пришел красный' while a wrong item's photo was awaited were quiet
+    turns ('Не спешите', then the fixes offered with nothing noted): both are kept with the
+    case for the team and thanked for, and the fixes wait for the photo."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send(ordered)
+    await d.send(came)
+    assert THANKS.search(d.replies[1][-1]) and THANKS.search(d.replies[2][-1]), d.replies
+    assert not any(e["turn"] > 0 for e in d.of("asked_for")), d.replies
+    assert "cmp:opt:refund" not in d.buttons[2], d.replies[2]
+    description = str((await d.state())["known"].get("description", ""))
+    assert ordered in description and came in description, description
+    await d.send(photo=True)
+    assert "cmp:opt:refund" in d.buttons[-1], d.replies[-1]
+    assert_never_reasked(d)

@@ -72,7 +72,7 @@ from bot.dialogs.slots import (
 from bot.dialogs.slots import words as word_count
 from bot.dialogs.texts import SOURCE, catalogue, money
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
-from bot.nlu.extract import extract_money
+from bot.nlu.extract import extract_money, item_told
 from bot.nlu.lexicon import (
     FEEDBACK_WORDS,
     RESEND_ASKED,
@@ -2396,6 +2396,13 @@ class ComplaintFlow:
         text = (ctx.incoming.text or "").strip()
         gave_something = bool(ctx.new_slots)
         rule = self._case_rule(ctx, case)
+        if case["type"] == "wrong_item" and item_told(text):
+            # "заказывал синий", then "пришел красный" while the photo is awaited (quiet turns
+            # to it: "Не спешите", then the fixes offered with nothing noted): what was ordered
+            # and what came, kept with the case for the team, and thanked for
+            _add_description(ctx.state.setdefault("known", {}), text)
+            await self._save(ctx, case)
+            gave_something = True
         # "nieważne, mąż już naprawił": no repair wished, the problem is gone
         # "ok it's sorted now, thanks", "всё, уже решилось": the same
         gone = (
