@@ -8975,3 +8975,28 @@ async def test_what_was_ordered_and_what_came_told_in_pieces_are_kept_with_the_c
     await d.send(photo=True)
     assert "cmp:opt:refund" in d.buttons[-1], d.replies[-1]
     assert_never_reasked(d)
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("Де моє замовлення? Чекаю вже тиждень", ["order_ref"]),
+        ("Замовлення 3420102 досі не прийшло", []),
+        ("Чекаю посилку вже два тижні, замовлення 3420103", []),
+        ("Где мой заказ? Жду уже неделю", ["order_ref"]),
+        ("Where is my order? I've been waiting for a week", ["order_ref"]),
+    ],
+)
+async def test_a_late_parcel_told_in_ukrainian_is_the_late_parcels_case_in_russian(
+    services: Services, text: str, asked: list[str]
+) -> None:
+    """'Де моє замовлення? Чекаю вже тиждень' was a plain status question, 'Замовлення 3420102
+    досі не прийшло' a refund filed with the finance team: Ukrainian is read as Russian (and
+    answered in it), a week's wait told with 'where is my order?' is the late parcel's case."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["delivery_delay"], d.replies
+    assert [e["slot"] for e in d.of("asked_for")] == asked, d.replies
+    assert thanks_before_apology(d.replies[0][0]), d.replies
+    if "Where" not in text:
+        assert re.search(r"Спасибо", d.replies[0][0]), d.replies

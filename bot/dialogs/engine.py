@@ -110,6 +110,7 @@ from bot.nlu.lexicon import (
     without_tracking_failure,
 )
 from bot.nlu.translit import as_cyrillic
+from bot.nlu.ukrainian import as_russian
 from escalation.hours import answer_from, is_open, next_open, sla_minutes
 from escalation.service import (
     active_ticket,
@@ -907,6 +908,29 @@ def _not_come_is_late(pred: Prediction, text: str) -> Prediction:
         and _NOT_COME.search(text)
     ):
         return dataclasses.replace(pred, complaint_type="delivery_delay")
+    return pred
+
+
+def _waited_is_late(pred: Prediction, text: str) -> Prediction:
+    """How long the customer has waited, told: "I've been waiting for two weeks!", "I keep
+    waiting and waiting" (a service complaint to the model: "you'll hear back within 24
+    hours"), "Жду-жду, а толку ноль" ("I didn't quite understand"), "Где мой заказ? Жду уже
+    неделю" (where the order is: passed on as a question) are the late order's case, as "Жду
+    уже две недели!" and "Czekam i czekam" are read. For the whole message and its parts."""
+    if (
+        (
+            (pred.intent == "complaint" and pred.complaint_type == "service_quality")
+            or (pred.intent == "order_status" and waited_long(text))
+        )
+        and (waited_long(text) or tired_of_waiting(text))
+        and failure_named(text, unsure_status=True) is None
+    ):
+        return dataclasses.replace(
+            pred,
+            intent="complaint",
+            complaint_type="delivery_delay",
+            intent_confidence=max(pred.intent_confidence, NAMED_FAILURE_CONFIDENCE),
+        )
     return pred
 
 
@@ -2006,8 +2030,9 @@ class ConversationEngine:
         """The message's prediction; a message with several requests is split and each part
         classified too (:mod:`bot.dialogs.requests`). Russian typed in Latin letters is read
         in Cyrillic ("zakaz ne prishel" was a wrong item, "gde moj zakaz" unsure), its order
-        number and amount as typed ("A-9902" stays Latin)."""
-        if (read := as_cyrillic(text)) is not None:
+        number and amount as typed ("A-9902" stays Latin). Ukrainian is read in Russian
+        ("Замовлення 3420102 досі не прийшло" was a bill's refund: the late parcel's case)."""
+        if (read := as_cyrillic(text) or as_russian(text)) is not None:
             reading = self._understand(read)
             found = extract(text)
             return dataclasses.replace(
@@ -2052,21 +2077,8 @@ class ConversationEngine:
                 emotion="upset" if whole.emotion in (None, "calm") else whole.emotion,
                 intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
             )
-        elif (
-            whole.intent == "complaint"
-            and whole.complaint_type == "service_quality"
-            and (waited_long(text) or tired_of_waiting(text))
-            and failure_named(text, unsure_status=True) is None
-        ):
-            # "I've been waiting for two weeks!", "I keep waiting and waiting" (a service
-            # complaint to the model: "you'll hear back within 24 hours"), "Жду-жду, а толку
-            # ноль" ("I didn't quite understand"): the wait for the order, the late order's
-            # case, as "Жду уже две недели!" and "Czekam i czekam" are read
-            whole = dataclasses.replace(
-                whole,
-                complaint_type="delivery_delay",
-                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
-            )
+        else:
+            whole = _waited_is_late(whole, text)
         if (
             whole.intent != "order_status"
             and whole.threat in (None, "none")
@@ -2457,7 +2469,9 @@ class ConversationEngine:
             [
                 # "Куртка не подошла по размеру, хочу вернуть. И сколько стоит доставка?":
                 # the return is a question too
-                _as_return_question(_came_damaged(_not_come_is_late(p, t), t), t)
+                _as_return_question(
+                    _came_damaged(_not_come_is_late(_waited_is_late(p, t), t), t), t
+                )
                 for t, p in zip(parts, self.classifier.predict(parts), strict=True)
             ]
             if len(parts) > 1
