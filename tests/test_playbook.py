@@ -9000,3 +9000,46 @@ async def test_a_late_parcel_told_in_ukrainian_is_the_late_parcels_case_in_russi
     assert thanks_before_apology(d.replies[0][0]), d.replies
     if "Where" not in text:
         assert re.search(r"Спасибо", d.replies[0][0]), d.replies
+
+
+@pytest.mark.parametrize(
+    ("venting", "problems"),
+    [
+        (
+            "Я просто в шоке от вашего магазина! ",
+            "Заказ 3420311. На корпусе трещина, и не хватает крышки. Верните деньги!",
+        ),
+        (
+            "I am absolutely furious with your shop! ",
+            "Order 3420313. There is a crack on the case and the lid is missing. "
+            "Give me my money back!",
+        ),
+        (
+            "Jestem w szoku, jak można tak traktować klientów! ",
+            "Zamówienie 3420315. Obudowa jest pęknięta i brakuje pokrywki. Zwróćcie pieniądze!",
+        ),
+    ],
+)
+async def test_a_long_message_naming_several_problems_is_read_as_its_short_version(
+    services: Services, venting: str, problems: str
+) -> None:
+    """Five thousand characters of venting with a crack, a missing lid and "верните деньги"
+    in them opened another case than the same problems told briefly (the venting was what was
+    read) and asked how to fix it after the photo: the same cases as the short message, no
+    other problem made up, and the money back wished is the fix."""
+    cases = []
+    for text in (venting * 60 + problems, venting + problems.replace("3420", "3421")):
+        d = Dialogue(services, str(next(_ids)))
+        await d.send(text)
+        await d.send(photo=True)
+        cases.append(
+            [
+                (e["type"], e["complaint_type"])
+                for e in d.events
+                if e["type"] in ("complaint_opened", "complaint_queued", "complaint_also_recorded")
+            ]
+        )
+        assert [e["option"] for e in d.of("fix_chosen")] == ["refund"], d.replies
+        assert not any("cmp:opt:" in b for turn in d.buttons for b in turn), d.replies
+    assert cases[0] == cases[1], cases
+    assert {t for _, t in cases[0]} == {"damaged_defective", "missing_item"}, cases

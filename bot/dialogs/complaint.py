@@ -4193,6 +4193,15 @@ _ASKS_FOR = re.compile(
 )
 
 
+# a fix asked in the imperative, with no "please": "Верните деньги!", "Wymieńcie go", "refund me"
+_FIX_IMPERATIVE = re.compile(
+    r"(?<!\w)(?:верните|замените|обменяйте|поменяйте|почините|отремонтируйте|zwr[óo][ćc]cie|"
+    r"oddajcie|wymie[ńn]cie|napraw(?:cie|ie)|refund\s+me|replace\s+it|give\s+me\s+(?:my\s+)?money)"
+    r"(?!\w)",
+    re.IGNORECASE,
+)
+
+
 def _wished_option(said: str, options: list[str]) -> str | None:
     """The fix the customer asked for while telling the problem, if one: a message that asks
     and names one option clearly ("zamiast czarnej" says what was wrong, it asks for nothing)."""
@@ -4203,7 +4212,8 @@ def _wished_option(said: str, options: list[str]) -> str | None:
             named = [o for o in options if _wants(text, _WISH_WORDS.get(o, ()))]
             if named == ["resend"]:
                 return "resend"
-        if not _ASKS_FOR.search(text) or _NOT_NEEDED.search(text):
+        asks = _ASKS_FOR.search(text) or _FIX_IMPERATIVE.search(text)
+        if not asks or _NOT_NEEDED.search(text):
             continue
         low = text.lower()
         named = [o for o in options if any(w in low for w in _WISH_WORDS.get(o, ()))]
@@ -4229,7 +4239,10 @@ _WISH_WORDS = {
         "мои деньги",
         "refund",
         "money back",
+        "my money",
         "zwrot",
+        "zwróć",  # "zwróćcie pieniądze!"
+        "oddajcie pieni",
     ),
     "repair": ("ремонт", "почин", "repair", "napraw"),
     "resend": (

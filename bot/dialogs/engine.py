@@ -42,6 +42,7 @@ from bot.db.models import (
 )
 from bot.dialogs.guard import sanitize
 from bot.dialogs.requests import (
+    MAX_PARTS,
     MIN_CONFIDENCE,
     MultiPrediction,
     announced_type,
@@ -88,9 +89,11 @@ from bot.nlu.lexicon import (
     hostile,
     hypothetical_question,
     item_trouble_named,
+    legal_threat,
     match_denied,
     missing_denied,
     money_taken_named,
+    other_threat,
     others_data_sent,
     packaging_only,
     paperwork_missing,
@@ -346,6 +349,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_CLASSIFY_CHARS = 2000
+# a message this long, in more sentences than a message's parts are read in (MAX_PARTS), is
+# read in the sentences that tell what is wrong or wished (`_condensed`)
+LONG_MESSAGE_CHARS = 1000
 MAX_TEXT_CHARS = 20000  # longer texts are kept in full in the transcript file, cut here
 CONFIDENT_LANG = {"ru", "en", "pl"}
 TOPICS = ("delivery", "payment", "returns", "problem")
@@ -895,6 +901,38 @@ def _wants_person(text: str) -> bool:
     from bot.dialogs.handoff import wants_person  # handoff imports this module
 
     return wants_person(text)
+
+
+_SENTENCE_END = re.compile(r"(?<=[?!.;…])\s+|\n+")
+
+
+def _condensed(text: str) -> str:
+    """A long message in the sentences that matter: each said once, and, in a long one
+    (a crack, a missing lid and "верните деньги" among five thousand characters of venting,
+    whose parts were read as the venting: another type opened first, a wrong one queued),
+    only those that tell a problem, wish a fix or give the order; as written otherwise."""
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    if len(sentences) <= MAX_PARTS:
+        return text
+    seen: set[str] = set()
+    once = []
+    for sentence in sentences:
+        key = " ".join(sentence.lower().split())
+        if key not in seen:
+            seen.add(key)
+            once.append(sentence.strip())
+    if len(once) > MAX_PARTS and len(text) > LONG_MESSAGE_CHARS:
+        told = [
+            s
+            for s in once
+            if problem_in(s)
+            or legal_threat(s)
+            or other_threat(s) is not None
+            or extract(s).order_ref is not None
+        ]
+        if told:
+            once = told
+    return " ".join(once)
 
 
 def _not_come_is_late(pred: Prediction, text: str) -> Prediction:
@@ -2008,7 +2046,8 @@ class ConversationEngine:
         if incoming.edited or not text or bare or _DEEP_LINK.match(text) or staff_command(text):
             # no text, a bare command such as /start, a deep link's code, or a staff command
             return None
-        prediction = await asyncio.to_thread(self.understand, text[:MAX_CLASSIFY_CHARS])
+        read = _condensed(text[:MAX_TEXT_CHARS])
+        prediction = await asyncio.to_thread(self.understand, read[:MAX_CLASSIFY_CHARS])
         if len(text) > MAX_CLASSIFY_CHARS and (
             prediction.order_ref is None or prediction.amount is None
         ):
