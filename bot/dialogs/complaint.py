@@ -4196,7 +4196,7 @@ _ASKS_FOR = re.compile(
 # a fix asked in the imperative, with no "please": "Верните деньги!", "Wymieńcie go", "refund me"
 _FIX_IMPERATIVE = re.compile(
     r"(?<!\w)(?:верните|замените|обменяйте|поменяйте|почините|отремонтируйте|zwr[óo][ćc]cie|"
-    r"oddajcie|wymie[ńn]cie|napraw(?:cie|ie)|refund\s+me|replace\s+it|give\s+me\s+(?:my\s+)?money)"
+    r"oddajcie|wymie[ńn]cie|naprawcie|refund\s+me|replace\s+it|give\s+me\s+(?:my\s+)?money)"
     r"(?!\w)",
     re.IGNORECASE,
 )

@@ -932,7 +932,7 @@ def _condensed(text: str) -> str:
         ]
         if told:
             once = told
-    return " ".join(once)
+    return text if len(once) == len(sentences) else "\n".join(once)
 
 
 def _not_come_is_late(pred: Prediction, text: str) -> Prediction:
