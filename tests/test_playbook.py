@@ -9208,3 +9208,103 @@ async def test_a_manager_asked_for_at_not_solved_comes_urgently(
     assert d.of("satisfaction_check"), d.replies[-1]
     await d.send(unhappy)
     assert [e["priority"] for e in d.of("escalated")] == ["high"], d.of("escalated")
+
+
+@pytest.mark.parametrize(
+    ("opening", "ordered", "came"),
+    [
+        ("Мне пришёл не тот товар, заказ 3420101", "заказывал синий", "пришел красный"),
+        ("I got the wrong item, order 3420111", "I ordered the blue one", "got a red one"),
+        (
+            "Przyszedł nie ten produkt, zamówienie 3420121",
+            "zamawiałam niebieską",
+            "przyszła czerwona",
+        ),
+    ],
+)
+async def test_what_was_ordered_and_what_came_told_in_pieces_are_kept_with_the_case(
+    services: Services, opening: str, ordered: str, came: str
+) -> None:
+    """'заказывал синий', then 'пришел красный' while a wrong item's photo was awaited were quiet
+    turns ('Не спешите', then the fixes offered with nothing noted): both are kept with the
+    case for the team and thanked for, and the fixes wait for the photo."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send(ordered)
+    await d.send(came)
+    assert THANKS.search(d.replies[1][-1]) and THANKS.search(d.replies[2][-1]), d.replies
+    assert not any(e["turn"] > 0 for e in d.of("asked_for")), d.replies
+    assert "cmp:opt:refund" not in d.buttons[2], d.replies[2]
+    description = str((await d.state())["known"].get("description", ""))
+    assert ordered in description and came in description, description
+    await d.send(photo=True)
+    assert "cmp:opt:refund" in d.buttons[-1], d.replies[-1]
+    assert_never_reasked(d)
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("Де моє замовлення? Чекаю вже тиждень", ["order_ref"]),
+        ("Замовлення 3420102 досі не прийшло", []),
+        ("Чекаю посилку вже два тижні, замовлення 3420103", []),
+        ("Где мой заказ? Жду уже неделю", ["order_ref"]),
+        ("Where is my order? I've been waiting for a week", ["order_ref"]),
+    ],
+)
+async def test_a_late_parcel_told_in_ukrainian_is_the_late_parcels_case_in_russian(
+    services: Services, text: str, asked: list[str]
+) -> None:
+    """'Де моє замовлення? Чекаю вже тиждень' was a plain status question, 'Замовлення 3420102
+    досі не прийшло' a refund filed with the finance team: Ukrainian is read as Russian (and
+    answered in it), a week's wait told with 'where is my order?' is the late parcel's case."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["delivery_delay"], d.replies
+    assert [e["slot"] for e in d.of("asked_for")] == asked, d.replies
+    assert thanks_before_apology(d.replies[0][0]), d.replies
+    if "Where" not in text:
+        assert re.search(r"Спасибо", d.replies[0][0]), d.replies
+
+
+@pytest.mark.parametrize(
+    ("venting", "problems"),
+    [
+        (
+            "Я просто в шоке от вашего магазина! ",
+            "Заказ 3420311. На корпусе трещина, и не хватает крышки. Верните деньги!",
+        ),
+        (
+            "I am absolutely furious with your shop! ",
+            "Order 3420313. There is a crack on the case and the lid is missing. "
+            "Give me my money back!",
+        ),
+        (
+            "Jestem w szoku, jak można tak traktować klientów! ",
+            "Zamówienie 3420315. Obudowa jest pęknięta i brakuje pokrywki. Zwróćcie pieniądze!",
+        ),
+    ],
+)
+async def test_a_long_message_naming_several_problems_is_read_as_its_short_version(
+    services: Services, venting: str, problems: str
+) -> None:
+    """Five thousand characters of venting with a crack, a missing lid and "верните деньги"
+    in them opened another case than the same problems told briefly (the venting was what was
+    read) and asked how to fix it after the photo: the same cases as the short message, no
+    other problem made up, and the money back wished is the fix."""
+    cases = []
+    for text in (venting * 60 + problems, venting + problems.replace("3420", "3421")):
+        d = Dialogue(services, str(next(_ids)))
+        await d.send(text)
+        await d.send(photo=True)
+        cases.append(
+            [
+                (e["type"], e["complaint_type"])
+                for e in d.events
+                if e["type"] in ("complaint_opened", "complaint_queued", "complaint_also_recorded")
+            ]
+        )
+        assert [e["option"] for e in d.of("fix_chosen")] == ["refund"], d.replies
+        assert not any("cmp:opt:" in b for turn in d.buttons for b in turn), d.replies
+    assert cases[0] == cases[1], cases
+    assert {t for _, t in cases[0]} == {"damaged_defective", "missing_item"}, cases

@@ -68,7 +68,7 @@ from bot.dialogs.slots import (
 from bot.dialogs.slots import words as word_count
 from bot.dialogs.texts import SOURCE, catalogue, money
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
-from bot.nlu.extract import extract_money
+from bot.nlu.extract import extract_money, item_told
 from bot.nlu.lexicon import (
     FEEDBACK_WORDS,
     RESEND_ASKED,
@@ -2412,6 +2412,13 @@ class ComplaintFlow:
         text = (ctx.incoming.text or "").strip()
         gave_something = bool(ctx.new_slots)
         rule = self._case_rule(ctx, case)
+        if case["type"] == "wrong_item" and item_told(text):
+            # "заказывал синий", then "пришел красный" while the photo is awaited (quiet turns
+            # to it: "Не спешите", then the fixes offered with nothing noted): what was ordered
+            # and what came, kept with the case for the team, and thanked for
+            _add_description(ctx.state.setdefault("known", {}), text)
+            await self._save(ctx, case)
+            gave_something = True
         # "nieważne, mąż już naprawił": no repair wished, the problem is gone
         # "ok it's sorted now, thanks", "всё, уже решилось": the same
         gone = (
@@ -4239,6 +4246,15 @@ _ASKS_FOR = re.compile(
 )
 
 
+# a fix asked in the imperative, with no "please": "Верните деньги!", "Wymieńcie go", "refund me"
+_FIX_IMPERATIVE = re.compile(
+    r"(?<!\w)(?:верните|замените|обменяйте|поменяйте|почините|отремонтируйте|zwr[óo][ćc]cie|"
+    r"oddajcie|wymie[ńn]cie|naprawcie|refund\s+me|replace\s+it|give\s+me\s+(?:my\s+)?money)"
+    r"(?!\w)",
+    re.IGNORECASE,
+)
+
+
 def _wished_option(said: str, options: list[str]) -> str | None:
     """The fix the customer asked for while telling the problem, if one: a message that asks
     and names one option clearly ("zamiast czarnej" says what was wrong, it asks for nothing)."""
@@ -4249,7 +4265,8 @@ def _wished_option(said: str, options: list[str]) -> str | None:
             named = [o for o in options if _wants(text, _WISH_WORDS.get(o, ()))]
             if named == ["resend"]:
                 return "resend"
-        if not _ASKS_FOR.search(text) or _NOT_NEEDED.search(text):
+        asks = _ASKS_FOR.search(text) or _FIX_IMPERATIVE.search(text)
+        if not asks or _NOT_NEEDED.search(text):
             continue
         low = text.lower()
         named = [o for o in options if any(w in low for w in _WISH_WORDS.get(o, ()))]
@@ -4275,7 +4292,10 @@ _WISH_WORDS = {
         "мои деньги",
         "refund",
         "money back",
+        "my money",
         "zwrot",
+        "zwróć",  # "zwróćcie pieniądze!"
+        "oddajcie pieni",
     ),
     "repair": ("ремонт", "почин", "repair", "napraw"),
     "resend": (

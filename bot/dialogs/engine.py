@@ -42,6 +42,7 @@ from bot.db.models import (
 )
 from bot.dialogs.guard import sanitize
 from bot.dialogs.requests import (
+    MAX_PARTS,
     MIN_CONFIDENCE,
     MultiPrediction,
     announced_type,
@@ -91,9 +92,11 @@ from bot.nlu.lexicon import (
     hostile,
     hypothetical_question,
     item_trouble_named,
+    legal_threat,
     match_denied,
     missing_denied,
     money_taken_named,
+    other_threat,
     others_data_sent,
     packaging_only,
     paperwork_missing,
@@ -115,6 +118,7 @@ from bot.nlu.lexicon import (
     without_tracking_failure,
 )
 from bot.nlu.translit import as_cyrillic
+from bot.nlu.ukrainian import as_russian
 from escalation.hours import answer_from, is_open, next_open, sla_minutes
 from escalation.service import (
     active_ticket,
@@ -350,6 +354,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_CLASSIFY_CHARS = 2000
+# a message this long, in more sentences than a message's parts are read in (MAX_PARTS), is
+# read in the sentences that tell what is wrong or wished (`_condensed`)
+LONG_MESSAGE_CHARS = 1000
 MAX_TEXT_CHARS = 20000  # longer texts are kept in full in the transcript file, cut here
 CONFIDENT_LANG = {"ru", "en", "pl"}
 TOPICS = ("delivery", "payment", "returns", "problem")
@@ -889,6 +896,38 @@ def _phone_known(state: dict[str, Any]) -> str | None:
     return contact if contact and "@" not in contact else None
 
 
+_SENTENCE_END = re.compile(r"(?<=[?!.;…])\s+|\n+")
+
+
+def _condensed(text: str) -> str:
+    """A long message in the sentences that matter: each said once, and, in a long one
+    (a crack, a missing lid and "верните деньги" among five thousand characters of venting,
+    whose parts were read as the venting: another type opened first, a wrong one queued),
+    only those that tell a problem, wish a fix or give the order; as written otherwise."""
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    if len(sentences) <= MAX_PARTS:
+        return text
+    seen: set[str] = set()
+    once = []
+    for sentence in sentences:
+        key = " ".join(sentence.lower().split())
+        if key not in seen:
+            seen.add(key)
+            once.append(sentence.strip())
+    if len(once) > MAX_PARTS and len(text) > LONG_MESSAGE_CHARS:
+        told = [
+            s
+            for s in once
+            if problem_in(s)
+            or legal_threat(s)
+            or other_threat(s) is not None
+            or extract(s).order_ref is not None
+        ]
+        if told:
+            once = told
+    return text if len(once) == len(sentences) else "\n".join(once)
+
+
 def _not_come_is_late(pred: Prediction, text: str) -> Prediction:
     """A parcel that has not come read as a wrong item ("оба не пришли", "Заказ 1234567 не
     пришёл"): nothing came, so nothing wrong came ("it came 5 days late and a cup was
@@ -900,6 +939,29 @@ def _not_come_is_late(pred: Prediction, text: str) -> Prediction:
         and _NOT_COME.search(text)
     ):
         return dataclasses.replace(pred, complaint_type="delivery_delay")
+    return pred
+
+
+def _waited_is_late(pred: Prediction, text: str) -> Prediction:
+    """How long the customer has waited, told: "I've been waiting for two weeks!", "I keep
+    waiting and waiting" (a service complaint to the model: "you'll hear back within 24
+    hours"), "Жду-жду, а толку ноль" ("I didn't quite understand"), "Где мой заказ? Жду уже
+    неделю" (where the order is: passed on as a question) are the late order's case, as "Жду
+    уже две недели!" and "Czekam i czekam" are read. For the whole message and its parts."""
+    if (
+        (
+            (pred.intent == "complaint" and pred.complaint_type == "service_quality")
+            or (pred.intent == "order_status" and waited_long(text))
+        )
+        and (waited_long(text) or tired_of_waiting(text))
+        and failure_named(text, unsure_status=True) is None
+    ):
+        return dataclasses.replace(
+            pred,
+            intent="complaint",
+            complaint_type="delivery_delay",
+            intent_confidence=max(pred.intent_confidence, NAMED_FAILURE_CONFIDENCE),
+        )
     return pred
 
 
@@ -1977,7 +2039,8 @@ class ConversationEngine:
         if incoming.edited or not text or bare or _DEEP_LINK.match(text) or staff_command(text):
             # no text, a bare command such as /start, a deep link's code, or a staff command
             return None
-        prediction = await asyncio.to_thread(self.understand, text[:MAX_CLASSIFY_CHARS])
+        read = _condensed(text[:MAX_TEXT_CHARS])
+        prediction = await asyncio.to_thread(self.understand, read[:MAX_CLASSIFY_CHARS])
         if len(text) > MAX_CLASSIFY_CHARS and (
             prediction.order_ref is None or prediction.amount is None
         ):
@@ -1999,8 +2062,9 @@ class ConversationEngine:
         """The message's prediction; a message with several requests is split and each part
         classified too (:mod:`bot.dialogs.requests`). Russian typed in Latin letters is read
         in Cyrillic ("zakaz ne prishel" was a wrong item, "gde moj zakaz" unsure), its order
-        number and amount as typed ("A-9902" stays Latin)."""
-        if (read := as_cyrillic(text)) is not None:
+        number and amount as typed ("A-9902" stays Latin). Ukrainian is read in Russian
+        ("Замовлення 3420102 досі не прийшло" was a bill's refund: the late parcel's case)."""
+        if (read := as_cyrillic(text) or as_russian(text)) is not None:
             reading = self._understand(read)
             found = extract(text)
             return dataclasses.replace(
@@ -2045,21 +2109,8 @@ class ConversationEngine:
                 emotion="upset" if whole.emotion in (None, "calm") else whole.emotion,
                 intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
             )
-        elif (
-            whole.intent == "complaint"
-            and whole.complaint_type == "service_quality"
-            and (waited_long(text) or tired_of_waiting(text))
-            and failure_named(text, unsure_status=True) is None
-        ):
-            # "I've been waiting for two weeks!", "I keep waiting and waiting" (a service
-            # complaint to the model: "you'll hear back within 24 hours"), "Жду-жду, а толку
-            # ноль" ("I didn't quite understand"): the wait for the order, the late order's
-            # case, as "Жду уже две недели!" and "Czekam i czekam" are read
-            whole = dataclasses.replace(
-                whole,
-                complaint_type="delivery_delay",
-                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
-            )
+        else:
+            whole = _waited_is_late(whole, text)
         if (
             whole.intent != "order_status"
             and whole.threat in (None, "none")
@@ -2450,7 +2501,9 @@ class ConversationEngine:
             [
                 # "Куртка не подошла по размеру, хочу вернуть. И сколько стоит доставка?":
                 # the return is a question too
-                _as_return_question(_came_damaged(_not_come_is_late(p, t), t), t)
+                _as_return_question(
+                    _came_damaged(_not_come_is_late(_waited_is_late(p, t), t), t), t
+                )
                 for t, p in zip(parts, self.classifier.predict(parts), strict=True)
             ]
             if len(parts) > 1

@@ -1023,3 +1023,48 @@ def fewer_than_ordered(text: str) -> bool:
         if got is not None and got < wanted:
             return True
     return False
+
+
+# "заказывал синий", "а пришёл красный", "I ordered the blue one", "got a red one",
+# "zamawiałam niebieską", "przyszła czerwona": what was ordered or what came instead, told in a
+# line of its own (a wrong item's details, given in pieces)
+_ITEM_ORDERED = (
+    r"заказ(?:ал|ала|али|ывал|ывала|ывали)|брал[аи]?|выбирал[аи]?|ordered|bought|chose|picked|"
+    r"zam[óo]wi(?:[łl]\w*|li\w*)|zamawia[łl]\w*|wybra[łl]\w*|kupi[łl]\w*"
+)
+_ITEM_CAME = (
+    r"пришл[аио]|пришёл|пришел|прислали|привезли|доставили|получил[аи]?|got|received|came|"
+    r"arrived|sent|przysz[łl][aoy]|przyszed[łl]|dosta[łl]\w*|przys[łl]ali\w*|wys[łl]ali\w*"
+)
+# words between the verb and the thing: "I ordered the blue one", "а мне пришёл красный"
+_ITEM_FILLER = r"(?:я|мне|нам|вы|а|но|i|me|us|you|the|a|an|but|and|mi|nam|ja|ale|to|że|ze|jednak)"
+_ITEM_TOLD = re.compile(
+    rf"(?<!\w)(?:{_ITEM_ORDERED}|{_ITEM_CAME})\s+(?:{_ITEM_FILLER}\s+){{0,2}}(?P<after>[^\W\d_]{{3,}})"
+    rf"|(?P<before>[^\W\d_]{{3,}})\s+(?:{_ITEM_FILLER}\s+)?(?:{_ITEM_CAME})(?!\w)",
+    re.IGNORECASE,
+)
+# ... not the thing: "got it", "получил ваше сообщение", "посылка пришла вчера", "przyszła paczka"
+_NOT_ITEM = re.compile(
+    rf"^(?:{_ITEM_FILLER}|"
+    r"вам|тебе|что|когда|which|what|when|who|co|kiedy|wam|it|this|that|these|those|your|yours|my|nothing|message|email|mail|reply|answer|letter|"
+    r"notification|money|refund|photo|picture|order|parcel|package|today|yesterday|already|"
+    r"back|now|here|there|late|only|just|ваш\w*|мо[йяеи]\w*|эт\w+|ничего|сообщени\w*|"
+    r"письм\w*|ответ\w*|уведомлени\w*|смс|деньг\w*|возврат\w*|фото\w*|заказ\w*|посылк\w*|вчера|"
+    r"сегодня|уже|только|сейчас|недавно|nic|wiadomo\w*|odpowied\w*|mail\w*|pieni\w*|zwrot\w*|"
+    r"zdj[ęe]\w*|zam[óo]wieni\w*|paczk\w*|przesy[łl]k\w*|wczoraj|dzisiaj|dzi[śs]|ju[żz]|"
+    r"tylko|teraz|wasz\w*|moj\w*|m[óo]j|wiem|have|had|been|will|did|cannot|can't|не|nie|not)$",
+    re.IGNORECASE,
+)
+
+
+def item_told(text: str) -> bool:
+    """A short line that says what was ordered or what came ("заказывал синий", "got a red
+    one", "przyszła czerwona"), not a question and not a message, a parcel or money."""
+    text = (text or "").strip()
+    if not text or "?" in text or len(_TOKEN.findall(text)) > 10:
+        return False
+    for m in _ITEM_TOLD.finditer(text):
+        thing = m.group("after") or m.group("before")
+        if not _NOT_ITEM.match(thing):
+            return True
+    return False
