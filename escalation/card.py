@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,7 +10,7 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
-from bot.db.models import Conversation, Customer, Message, Ticket
+from bot.db.models import Conversation, Customer, Message, Ticket, as_utc
 from bot.dialogs.texts import SOURCE, Texts, catalogue, label, money, number
 from escalation.texts import in_words, operator_texts
 
@@ -389,9 +390,14 @@ def build_card(
     unhelpful = _not_helpful_answers(trail)
     faq = state.get("faq") or {}
     question = faq.get("query")
+    subject = _person_asked_about(ticket, messages)
+    if subject:
+        # "Chcę porozmawiać z konsultantem w sprawie faktury." ten minutes after a question on
+        # crypto: the card said the crypto question; the request's own subject is the question
+        question = subject
     # the FAQ's hand-offs: "didn't help", or a person asked for after "that's all I have"
     # what was asked, when the bot tried the FAQ for it (the summary says what it is about)
-    if tried and question:
+    if (tried or subject) and question:
         lines.append(say("op_card_question", question=question))
     if tried:
         parts = []
@@ -436,7 +442,14 @@ def build_card(
         lines.append(say("op_card_asked_missing", slots=slots))
 
     summary = _summary(
-        say, intent, ctype, kind, known, reason, cls, question=question if tried else None
+        say,
+        intent,
+        ctype,
+        kind,
+        known,
+        reason,
+        cls,
+        question=question if tried or subject else None,
     )
     lines.append(say("op_card_summary", summary=summary))
     lines.append(say("op_card_footer"))
@@ -558,6 +571,28 @@ def _slot_known(known: dict[str, Any], slot: str) -> bool:
     if slot == "photo":
         return bool(known.get("photos"))
     return bool(known.get(slot))
+
+
+def _person_asked_about(ticket: Ticket, messages: list[Message]) -> str | None:
+    """The message that asked for a person, when it says what about ("I need to talk to
+    someone about my invoice"): None for a bare request ("оператора!") or another reason."""
+    from bot.nlu.lexicon import without_person_asked
+
+    if ticket.reason != "customer_request":
+        return None
+    opened = as_utc(ticket.created_at) if ticket.created_at else None
+    said = [
+        m
+        for m in messages
+        if m.direction == "in"
+        and m.text
+        and (opened is None or m.created_at is None or as_utc(m.created_at) <= opened)
+    ]
+    if not said:
+        return None
+    text = said[-1].text or ""
+    rest = re.findall(r"[^\W\d_]{3,}", without_person_asked(text))
+    return text if len(rest) >= 2 and without_person_asked(text) != text else None
 
 
 def _summary(

@@ -9308,3 +9308,24 @@ async def test_a_long_message_naming_several_problems_is_read_as_its_short_versi
         assert not any("cmp:opt:" in b for turn in d.buttons for b in turn), d.replies
     assert cases[0] == cases[1], cases
     assert {t for _, t in cases[0]} == {"damaged_defective", "missing_item"}, cases
+
+
+@pytest.mark.parametrize(
+    ("question", "person"),
+    [
+        ("Czy mogę zapłacić kryptowalutą?", "Chcę porozmawiać z konsultantem w sprawie faktury."),
+        ("can I pay with crypto?", "I need to talk to someone about my invoice"),
+    ],
+)
+async def test_the_card_asks_what_the_person_was_asked_for(
+    services: Services, question: str, person: str
+) -> None:
+    """A question on crypto, then 'Chcę porozmawiać z konsultantem w sprawie faktury.': the
+    card's Question and Summary said the crypto question, so the operator began on the wrong
+    subject; the request's own subject is the card's question."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(question)
+    await d.send(person)
+    card = d.of("escalated")[-1]["card"].split("\n\nTranscript:\n")[0]
+    assert f"Question: {person}" in card, card
+    assert "crypto" not in card and "kryptowalut" not in card, card
