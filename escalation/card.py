@@ -15,6 +15,7 @@ from bot.dialogs.texts import SOURCE, Texts, catalogue, label, money, number
 from escalation.texts import in_words, operator_texts
 
 CARD_LIMIT = 3500  # the card message itself; the full transcript goes as a file when longer
+QUESTION_SHOWN = 300  # letters of the question asked
 DESCRIPTION_SHOWN = 1000  # letters of what happened on the card (the transcript has it all)
 NOTE_SHOWN = 200  # letters of a note on an earlier ticket
 
@@ -343,7 +344,9 @@ def build_card(
     lines.append(say("op_card_details", details=said))
     if known.get("description"):
         # a long story would push the summary off a card Telegram cuts at its limit
-        said = _cut(str(known["description"]), DESCRIPTION_SHOWN, say("op_card_description_cut"))
+        said = _cut(
+            _said_once(str(known["description"])), DESCRIPTION_SHOWN, say("op_card_description_cut")
+        )
         lines.append(say("op_card_description", text=said))
 
     if complaint.get("wanted"):
@@ -460,6 +463,24 @@ def build_card(
         summary=summary,
         heading=say("op_card_transcript"),
     )
+
+
+_SENTENCE = re.compile(r"[^.!?…\n]+[.!?…]*")
+
+
+def _said_once(text: str) -> str:
+    """A story with each sentence once: five thousand characters of the same venting filled
+    the card's description, and the facts after it (a wedding tomorrow, the shoes' colour)
+    were cut off; the transcript keeps every word."""
+    sentences = [s for s in _SENTENCE.findall(text) if s.strip()]
+    seen: set[str] = set()
+    kept = []
+    for sentence in sentences:
+        key = " ".join(sentence.lower().split())
+        if key not in seen:
+            seen.add(key)
+            kept.append(sentence.strip())
+    return " ".join(kept) if len(kept) < len(sentences) else text
 
 
 def _cut(text: str, limit: int, mark: str = "…") -> str:
@@ -592,7 +613,9 @@ def _person_asked_about(ticket: Ticket, messages: list[Message]) -> str | None:
         return None
     text = said[-1].text or ""
     rest = re.findall(r"[^\W\d_]{3,}", without_person_asked(text))
-    return text if len(rest) >= 2 and without_person_asked(text) != text else None
+    if len(rest) < 2 or without_person_asked(text) == text:
+        return None
+    return _cut(_said_once(text), QUESTION_SHOWN)  # a long story is the description's
 
 
 def _summary(

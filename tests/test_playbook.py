@@ -9329,3 +9329,21 @@ async def test_the_card_asks_what_the_person_was_asked_for(
     card = d.of("escalated")[-1]["card"].split("\n\nTranscript:\n")[0]
     assert f"Question: {person}" in card, card
     assert "crypto" not in card and "kryptowalut" not in card, card
+
+
+async def test_a_story_repeated_over_and_over_keeps_its_last_facts_on_the_card(
+    services: Services,
+) -> None:
+    """Five thousand characters of the same venting, then 'Свадьба уже завтра!': the card's
+    description was the venting cut at its limit, the wedding lost to the operator; each
+    sentence is said once there (the transcript keeps every word)."""
+    story = (
+        "Пришло не то платье, заказ 3460095. "
+        + "Я так ждала этот заказ, это просто ужасно, как так можно работать. " * 60
+        + "Свадьба уже завтра! Позовите человека."
+    )
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(story)
+    card = d.of("escalated")[-1]["card"].split("\n\nTranscript:\n")[0]
+    [description] = [line for line in card.splitlines() if line.startswith("Description:")]
+    assert "Свадьба уже завтра" in description, card
