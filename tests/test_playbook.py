@@ -9347,3 +9347,26 @@ async def test_a_story_repeated_over_and_over_keeps_its_last_facts_on_the_card(
     card = d.of("escalated")[-1]["card"].split("\n\nTranscript:\n")[0]
     [description] = [line for line in card.splitlines() if line.startswith("Description:")]
     assert "Свадьба уже завтра" in description, card
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "Посылка пришла сломанная, верните деньги пожалуйста. Заказ 3460101",
+        "Paczka przyszła zniszczona, proszę o zwrot pieniędzy. Zamówienie 3460103",
+        "dostałem zepsuty mikser, chcę zwrot, zamówienie 3460105",
+    ],
+)
+async def test_a_broken_thing_with_its_money_asked_back_is_a_damage_case(
+    services: Services, opening: str
+) -> None:
+    """'Посылка пришла сломанная, верните деньги' was a billing case: a refund filed with
+    finance at once, no photo, no damage recorded. It is a damage case: the photo asked for,
+    then the refund wished (a double charge with 'верните деньги' stays with finance)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    [opened] = d.of("complaint_opened")
+    assert opened["complaint_type"] == "damaged_defective", opened
+    assert not d.of("promised") and d.of("asked_for"), d.replies[-1]
+    await d.send("", photo=True)
+    assert [e["option"] for e in d.of("fix_chosen")] == ["refund"], d.replies[-1]

@@ -1357,7 +1357,9 @@ def _faulty_refund_is_defect(pred: Prediction, text: str) -> Prediction:
     if (
         pred.intent != "complaint"
         or pred.complaint_type != "billing"
-        or not return_wished(text)
+        # "Посылка пришла сломанная, верните деньги" (a refund filed with finance, no photo
+        # asked, no damage case): the money asked back plainly is a wish for it too
+        or not (return_wished(text) or _MONEY_BACK.search(text))
         or (
             failure_named(text, unsure_status=True) != "damaged_defective" and not damage_told(text)
         )
@@ -2526,8 +2528,12 @@ class ConversationEngine:
         # parts read as a complaint
         read = _late_refund_wished(
             _refund_asked(
-                _sent_back_is_billing(
-                    combine(whole, list(zip(parts, preds, strict=True)), clause_preds), text
+                _faulty_refund_is_defect(
+                    _sent_back_is_billing(
+                        combine(whole, list(zip(parts, preds, strict=True)), clause_preds),
+                        text,
+                    ),
+                    text,
                 ),
                 text,
             ),
