@@ -41,8 +41,11 @@ class Dialogue:
         photo: bool = False,
         button: str | None = None,
         language_code: str | None = None,
+        file: str | None = None,
     ):
         attachments = (Attachment("photo", f"ph{next(_ids)}"),) if photo else ()
+        if file:
+            attachments = (Attachment("document", f"doc{next(_ids)}", file),)
         incoming = Incoming(
             external_user_id=self.user,
             text=text,
@@ -9370,3 +9373,29 @@ async def test_a_broken_thing_with_its_money_asked_back_is_a_damage_case(
     assert not d.of("promised") and d.of("asked_for"), d.replies[-1]
     await d.send("", photo=True)
     assert [e["option"] for e in d.of("fix_chosen")] == ["refund"], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("opening", "caption"),
+    [
+        ("Мне пришёл не тот товар, заказ 3460111", "вот чек"),
+        ("I got the wrong item, order 3460112", "here's the receipt"),
+    ],
+)
+async def test_a_receipt_sent_as_a_file_is_no_photo_of_the_problem(
+    services: Services, opening: str, caption: str
+) -> None:
+    """receipt.pdf captioned "вот чек" was taken for the photo of the problem, and the fixes
+    were offered with nothing seen: the file is kept for the team, and the photo still asked
+    (a picture sent as a file still counts)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send(caption, file="receipt.pdf")
+    assert not d.of("fix_chosen") and not d.of("satisfaction_check"), d.replies[-1]
+    assert re.search(r"фото|photo", " ".join(d.replies[-1])), d.replies[-1]
+    state = await d.state()
+    assert state["known"].get("files") and not state["known"].get("photos"), state["known"]
+    e = Dialogue(services, str(next(_ids)))
+    await e.send(opening.replace("311", "313").replace("312", "314"))
+    await e.send(None, file="IMG_2231.jpg")
+    assert (await e.state())["known"].get("photos"), e.replies[-1]

@@ -28,6 +28,15 @@ _PHONE = re.compile(r"(?<![\w-])(\+?\d[\d\s()\-]{8,17}\d)(?![\w-])")
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 # what can show the problem (a photo, a file, a video); a GIF is a reaction, like a sticker
 MEDIA_KINDS = {"photo", "document", "video"}
+# a file that shows no problem: a receipt, an invoice, a document (an image or a video sent
+# as a file does show it)
+_PAPER_FILE = re.compile(r"\.(?:pdf|docx?|xlsx?|odt|ods|rtf|txt|csv|zip|rar|7z|html?|xml)$", re.I)
+
+
+def _paper(attachment: Any) -> bool:
+    return attachment.kind == "document" and bool(_PAPER_FILE.search(attachment.name or ""))
+
+
 # a thumbs-up or -down alone (any skin tone, repeated): the answer to a yes/no question
 _SIGN_MARKS = "\U0001f3fb-\U0001f3ff\ufe0f\\s"
 _THUMB_UP = re.compile(f"^[{_SIGN_MARKS}]*[👍👌✅🆗][👍👌✅🆗{_SIGN_MARKS}]*$")
@@ -358,11 +367,17 @@ def remember(ctx: TurnContext) -> list[str]:
         if (over and over.currency) or pred.currency:
             known["currency"] = (over and over.currency) or pred.currency
         new.append("amount")
-    media = [a for a in ctx.incoming.attachments if a.kind in MEDIA_KINDS]
+    media = [a for a in ctx.incoming.attachments if a.kind in MEDIA_KINDS and not _paper(a)]
     if media:
         photos = known.setdefault("photos", [])
         photos.extend(a.file_id or a.kind for a in media)
         new.append("photo")
+    papers = [a for a in ctx.incoming.attachments if _paper(a)]
+    if papers:
+        # "вот чек" with receipt.pdf: kept for the team, and no photo of the problem (it
+        # was taken for one, and the fix offered with nothing seen)
+        known.setdefault("files", []).extend(a.file_id or a.name for a in papers)
+        new.append("file")
     for a in ctx.incoming.attachments:
         # Telegram's share-contact button and a shared location: the phone number or the
         # coordinates are in the attachment's name
