@@ -9399,3 +9399,24 @@ async def test_a_receipt_sent_as_a_file_is_no_photo_of_the_problem(
     await e.send(opening.replace("311", "313").replace("312", "314"))
     await e.send(None, file="IMG_2231.jpg")
     assert (await e.state())["known"].get("photos"), e.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Где мой заказ 3460131? Обещали вчера",
+        "Zamówienie 3460132 nie przyszło, kurier napisał że doręczył",
+        "Order 3460133 never came, the courier marked it delivered",
+        "Gdzie jest moje zamówienie 3460136? Miało być wczoraj",
+    ],
+)
+async def test_a_parcel_not_come_or_overdue_goes_to_the_delivery_team(
+    services: Services, said: str
+) -> None:
+    """'Где мой заказ? Обещали вчера' went to the quality manager (24 h) as a service
+    complaint, 'nie przyszło, kurier napisał że doręczył' as the courier's behaviour (48 h):
+    a parcel not come or overdue is the delivery team's."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    [opened] = d.of("complaint_opened")
+    assert opened["complaint_type"] == "delivery_delay", opened

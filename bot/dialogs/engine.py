@@ -939,7 +939,37 @@ def _not_come_is_late(pred: Prediction, text: str) -> Prediction:
         and _NOT_COME.search(text)
     ):
         return dataclasses.replace(pred, complaint_type="delivery_delay")
+    if (
+        pred.intent == "complaint"
+        and pred.complaint_type in ("staff_behavior", "service_quality")
+        and _NOT_COME.search(text)
+        and not _BEHAVED_BADLY.search(text)
+    ):
+        # "Zamówienie nie przyszło, kurier napisał że doręczył" (the courier's behaviour to
+        # the model: the quality manager, 48 hours): a parcel that has not come
+        return dataclasses.replace(pred, complaint_type="delivery_delay")
     return pred
+
+
+# someone of the shop's behaving badly: rude, shouting, insulting (a staff case, whatever
+# else did not come)
+_BEHAVED_BADLY = re.compile(
+    _RUDE.pattern + r"|груб|хамств|крича|накрича|наор|оскорб|матер|yell|shout|swor[en]|"
+    r"insult|krzycz|nakrzycz|obra[żz]a|wyzywa|przeklina",
+    re.IGNORECASE,
+)
+# the day it was due has passed: "обещали вчера", "должны были привезти вчера", "it was due
+# yesterday", "miało być wczoraj"
+_DUE_PASSED = re.compile(
+    r"(?<!\w)(?:обещали|обещано|должн\w*\s+(?:\w+\s+)?(?:был\w*|привезти|доставить))\s+(?:\w+\s+)?"
+    r"(?:вчера|позавчера|на\s+прошлой|ещё|еще|в\s+(?:понедельник|вторник|среду|четверг|пятницу|"
+    r"субботу|воскресенье))|"
+    r"\b(?:was|were)\s+(?:due|promised|supposed\s+to\s+(?:come|arrive|be\s+here))\s+(?:\w+\s+)?"
+    r"(?:yesterday|last|on\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|days?\s+ago)|"
+    r"(?<!\w)(?:mia[łl][oa]?\s+(?:by[ćc]|przyj\w*|doj\w*)|obiecali\w*)\s+(?:\w+\s+)?"
+    r"(?:wczoraj|przedwczoraj|w\s+zesz[łl]\w*)",
+    re.IGNORECASE,
+)
 
 
 def _waited_is_late(pred: Prediction, text: str) -> Prediction:
@@ -951,9 +981,9 @@ def _waited_is_late(pred: Prediction, text: str) -> Prediction:
     if (
         (
             (pred.intent == "complaint" and pred.complaint_type == "service_quality")
-            or (pred.intent == "order_status" and waited_long(text))
+            or (pred.intent == "order_status" and (waited_long(text) or _DUE_PASSED.search(text)))
         )
-        and (waited_long(text) or tired_of_waiting(text))
+        and (waited_long(text) or tired_of_waiting(text) or _DUE_PASSED.search(text))
         and failure_named(text, unsure_status=True) is None
     ):
         return dataclasses.replace(
