@@ -1968,3 +1968,31 @@ async def test_an_answer_the_bot_must_never_say_is_named_when_added_or_edited(
         "14 дней",
     )
     assert not any("never say" in (m.get("text") or "") for m in admin.replies(since))
+
+
+async def test_an_operator_who_is_no_admin_is_told_admin_commands_and_files_are_the_admins(
+    settings: Settings, classifier: Any, db_url: str
+) -> None:
+    """An operator's /kb_add in private got the customers' 'That command is for the shop's
+    team' (he is the team), and a knowledge-base file from a senior operator got 'tell me
+    what happened'. Operators who are not admins are told it is the admins' (ask one), for
+    the admins' commands and for files; a customer sending a file is still a customer."""
+    from bot.sandbox.run import OPERATORS, stop_sandbox
+    from tests.test_e2e import bot_texts, launch
+
+    senior, operator, customer = OPERATORS[0][0], OPERATORS[1][0], 1001
+    sb = await launch(settings, classifier, db_url)
+    try:
+        fake = sb.server.fake
+        for who in (operator, senior):
+            fake.user_sends(who, "/kb_add")
+            await fake.wait_for_bot_message(who, text_contains="/kb_add is for the shop's admins")
+            fake.user_sends(who, document=("kb.yaml", b"- id: x\n  questions: [Q?]\n  answer: A."))
+            await fake.wait_for_bot_message(who, text_contains="imported by the shop's admins")
+            said = bot_texts(fake, who)
+            assert not any("shop's team" in t or "what happened" in t for t in said), said
+        fake.user_sends(customer, document=("receipt.pdf", b"%PDF-1.4"))
+        await fake.wait_for_bot_message(customer, timeout=30)
+        assert not any("admins" in t for t in bot_texts(fake, customer)), bot_texts(fake, customer)
+    finally:
+        await stop_sandbox(sb)

@@ -780,7 +780,9 @@ def create_router(settings: Settings) -> Router:
         # was not); an answer the bot must never send is not said to be answered with
         langs = ", ".join(saved.answers)
         blocked = _blocked_note(saved, texts)
-        said = texts("admin_saved_langs" if blocked else "admin_saved_new", id=repr(saved.id), langs=langs)
+        said = texts(
+            "admin_saved_langs" if blocked else "admin_saved_new", id=repr(saved.id), langs=langs
+        )
         await _tell(session, lambda: message.answer(_notes(said, blocked)))
         if missing := service.answers_missing(saved):
             # "pl: Nie, sprzedajemy tylko online." for English and Polish questions: the
