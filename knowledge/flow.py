@@ -625,9 +625,11 @@ def _new_thread(memory: dict[str, Any], question: str, result: SearchResult, ent
 _THREAD_KEYS = ("query", "topic", "candidates", "shown", "repeated")
 
 
-def _digest(answer: str) -> str:
-    """A short fingerprint of an answer's text (kept in the chat's state)."""
-    return hashlib.sha1(answer.encode("utf-8"), usedforsecurity=False).hexdigest()[:12]
+def _digest(entry: Entry, lang: str) -> str:
+    """The answer given in ``lang`` as its language and a short fingerprint of its text
+    (kept in the chat's state): 'ru:1a2b3c4d5e6f'."""
+    used, answer = entry.answer_for(lang)
+    return f"{used}:{hashlib.sha1(answer.encode(), usedforsecurity=False).hexdigest()[:12]}"
 
 
 def _back_to_answer(memory: dict[str, Any], entry_id: str) -> None:
@@ -1690,8 +1692,8 @@ class FaqFlow:
         colleague one tap away (it may not have answered what they meant); a third time, a
         pointer to it and the colleague, not a third copy."""
         human = [Button(ctx.texts.plain("topic_human"), "topic:human")]
-        shown = (memory.get("said") or {}).get(entry.id)
-        if shown is not None and shown != _digest(entry.answer_for(ctx.lang)[1]):
+        shown, now = (memory.get("said") or {}).get(entry.id), _digest(entry, ctx.lang)
+        if shown is not None and shown.split(":")[0] == now.split(":")[0] and shown != now:
             # an admin changed the answer since it was shown: not "as I wrote above" before
             # a text that says otherwise, but the new one as an update
             memory["repeated"] = entry.id
@@ -1731,7 +1733,7 @@ class FaqFlow:
         # the answer as shown, to tell an admin's change from it when it is asked again
         said = memory.setdefault("said", {})
         said.pop(entry.id, None)
-        said[entry.id] = _digest(entry.answer_for(ctx.lang)[1])
+        said[entry.id] = _digest(entry, ctx.lang)
         for old_id in list(said)[:-RECENT_ANSWERS]:
             del said[old_id]
         # what its "Didn't help" needs, for when other answers come after it
