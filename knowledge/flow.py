@@ -18,6 +18,7 @@ The flow knows nothing about Telegram; its memory lives in ``ctx.state["faq"]``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -651,6 +652,13 @@ def _new_thread(memory: dict[str, Any], question: str, result: SearchResult, ent
 
 # the memory of one answered question: what "didn't help" continues from
 _THREAD_KEYS = ("query", "topic", "candidates", "shown", "repeated")
+
+
+def _digest(entry: Entry, lang: str) -> str:
+    """The answer given in ``lang`` as its language and a short fingerprint of its text
+    (kept in the chat's state): 'ru:1a2b3c4d5e6f'."""
+    used, answer = entry.answer_for(lang)
+    return f"{used}:{hashlib.sha1(answer.encode(), usedforsecurity=False).hexdigest()[:12]}"
 
 
 def _back_to_answer(memory: dict[str, Any], entry_id: str) -> None:
@@ -1336,7 +1344,7 @@ class FaqFlow:
         if top.score < joint.threshold:
             if strict:
                 return False
-            await self._decline(ctx, memory, joint_text, joint)
+            await self._decline(ctx, memory, joint_text, joint, asked=message)
             return True
         index = self.knowledge.loaded_index
         if (
@@ -1361,7 +1369,7 @@ class FaqFlow:
                     return False
                 others = [c for c in ranked if c.entry_id != top.entry_id]
                 result = replace(joint, candidates=others, reason="low_confidence")
-                await self._decline(ctx, memory, joint_text, result)
+                await self._decline(ctx, memory, joint_text, result, asked=message)
                 return True
         entry = await self._entry(ctx, top.entry_id)
         if entry is None:
@@ -1589,8 +1597,17 @@ class FaqFlow:
         )
 
     async def _decline(
-        self, ctx: TurnContext, memory: dict[str, Any], message: str, result: SearchResult
+        self,
+        ctx: TurnContext,
+        memory: dict[str, Any],
+        message: str,
+        result: SearchResult,
+        asked: str | None = None,
     ) -> None:
+        """The closest topics and a person offered for ``message``; the gap kept for the
+        admins is ``asked``, what the customer wrote (a follow-up read with the question it
+        follows, "Можно купить сертификат? а студентам скидки делаете?", is only its own
+        words: the certificate was answered)."""
         index = self.knowledge.loaded_index
         offer: list[Entry] = []
         if result.reason not in ("off_topic",) and index is not None:
@@ -1607,7 +1624,7 @@ class FaqFlow:
         rows.append([Button(ctx.texts.plain("topic_human"), "topic:human")])
         key = "faq_clarify" if offer else "faq_clarify_nothing"
         ctx.say_text(text(key, ctx.lang, ctx.texts.memory), rows)
-        gap_id = await self._record_gap(ctx, message, result)
+        gap_id = await self._record_gap(ctx, asked or message, result)
         memory.update(
             query=message[:500],
             candidates=_candidate_rows(result.candidates),
@@ -1723,6 +1740,14 @@ class FaqFlow:
         colleague one tap away (it may not have answered what they meant); a third time, a
         pointer to it and the colleague, not a third copy."""
         human = [Button(ctx.texts.plain("topic_human"), "topic:human")]
+        shown, now = (memory.get("said") or {}).get(entry.id), _digest(entry, ctx.lang)
+        if shown is not None and shown.split(":")[0] == now.split(":")[0] and shown != now:
+            # an admin changed the answer since it was shown: not "as I wrote above" before
+            # a text that says otherwise, but the new one as an update
+            memory["repeated"] = entry.id
+            ctx.say_text(text("faq_answer_updated", ctx.lang, ctx.texts.memory))
+            self._say_answer(ctx, memory, entry, score, via=via, extra=human)
+            return
         if memory.get("repeated") == entry.id:
             memory["turn"] = int(ctx.state.get("turns", 0))
             memory["at"] = ctx.now.isoformat()
@@ -1757,6 +1782,12 @@ class FaqFlow:
             data = NOT_HELPFUL_DATA
         button = Button(text("faq_not_helpful_button", ctx.lang), data)
         ctx.say_text(answer, [[button], extra] if extra else [[button]])
+        # the answer as shown, to tell an admin's change from it when it is asked again
+        said = memory.setdefault("said", {})
+        said.pop(entry.id, None)
+        said[entry.id] = _digest(entry, ctx.lang)
+        for old_id in list(said)[:-RECENT_ANSWERS]:
+            del said[old_id]
         # what its "Didn't help" needs, for when other answers come after it
         answers = memory.setdefault("answers", {})
         answers.pop(entry.id, None)

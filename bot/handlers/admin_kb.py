@@ -65,6 +65,7 @@ from knowledge.service import (
     KnowledgeError,
     KnowledgeService,
     QuestionsAdded,
+    blocked_answers,
     entry_of,
     get_knowledge,
     question_key,
@@ -228,14 +229,30 @@ def question_lines(text: str) -> list[str]:
     return questions
 
 
+# Ukrainian letters: Cyrillic that is not (only) Russian; Polish letters no other language has
+UKRAINIAN_LETTERS = re.compile(r"[іїєґІЇЄҐ]")
+POLISH_LETTERS = re.compile(r"[ąćęłńśźżĄĆĘŁŃŚŹŻ]")
+
+
+def script_lang(text: str) -> str | None:
+    """The language an answer's letters tell however short it is: Cyrillic is Russian
+    (Ukrainian letters aside), Polish diacritics Polish; None for the rest (plain Latin
+    letters, digits, a link)."""
+    if re.search(r"[\u0400-\u04ff]", text):
+        return None if UKRAINIAN_LETTERS.search(text) else "ru"
+    return "pl" if POLISH_LETTERS.search(text) else None
+
+
 def questions_lang(answer: str, data: dict[str, Any]) -> str | None:
-    """The language for a plain answer too short to tell ("299 ₽", a link, "Да."): the
-    questions' it answers (a gap's Russian questions get a Russian answer, not "en")."""
+    """The language for a plain answer too short to tell its words ("299 ₽", a link,
+    "Да."): its script's when that tells it ("+7 495 123-45-67, звоните с 9 до 21." is
+    Russian, whatever the questions), else the questions' it answers (a gap's Russian
+    questions get a Russian answer to "299 ₽", not "en")."""
     words = re.findall(r"[^\W\d_]{2,}", re.sub(r"https?://\S+|\S+@\S+", " ", answer))
     questions = [q for q in data.get("questions") or [] if q]
     if len(words) >= 3 or not questions:
         return None
-    return guess_lang(" ".join(questions))
+    return script_lang(answer) or guess_lang(" ".join(questions))
 
 
 def _cut(text: str, limit: int) -> str:
@@ -759,7 +776,14 @@ def create_router(settings: Settings) -> Router:
             await _not_saved(session, message, exc, texts, "admin_not_saved_id")
             return
         await _done(state)
-        await _tell(session, lambda: message.answer(texts("admin_saved_new", id=repr(saved.id))))
+        # the language each answer was saved in, seen at once ('+7 495 ...' taken for Polish
+        # was not); an answer the bot must never send is not said to be answered with
+        langs = ", ".join(saved.answers)
+        blocked = _blocked_note(saved, texts)
+        said = texts(
+            "admin_saved_langs" if blocked else "admin_saved_new", id=repr(saved.id), langs=langs
+        )
+        await _tell(session, lambda: message.answer(_notes(said, blocked)))
         if missing := service.answers_missing(saved):
             # "pl: Nie, sprzedajemy tylko online." for English and Polish questions: the
             # English customers would get the Polish answer, and nobody said so
@@ -843,7 +867,9 @@ def create_router(settings: Settings) -> Router:
         undo = await made(session, services, entry.id, since)
         await _tell(session, lambda: message.answer(texts("admin_saved", id=repr(entry.id))))
         if notes := _notes(
-            _repeated_note(repeated, texts), _questions_notes(None, texts, elsewhere)
+            _blocked_note(entry, texts),
+            _repeated_note(repeated, texts),
+            _questions_notes(None, texts, elsewhere),
         ):
             await _tell(session, lambda: message.answer(notes))
         await show_entry(message, session, services, entry, texts, undo)
@@ -1260,6 +1286,8 @@ def create_router(settings: Settings) -> Router:
             return False
         await _done(state)
         undo = await made(session, services, entry.id, since)
+        if blocked := _blocked_note(entry, texts):
+            await _tell(session, lambda: message.answer(blocked))
         await show_entry(message, session, services, entry, texts, undo)
         return True
 
@@ -1880,6 +1908,15 @@ def _notes(*notes: str) -> str:
     return _cut("\n".join(n for n in notes if n), MAX_TEXT)
 
 
+def _blocked_note(entry: Entry, texts: Texts) -> str:
+    """The entry's answers with a phrase the bot must never say, each named, as an import
+    names them (a customer asking gets a person instead): '' for none."""
+    found = blocked_answers([entry])
+    if not found:
+        return ""
+    return f"{texts('admin_blocked', n=len(found))}\n" + "\n".join(found)
+
+
 def _repeated_note(repeated: Sequence[str], texts: Texts, shown: int = 10) -> str:
     """'ℹ️ 1 question repeated in its entry is kept once:' and each repeat, where it is
     ('' for none)."""
@@ -1904,12 +1941,14 @@ def _file_errors(exc: KbFormatError, texts: Texts, shown: int = 30) -> str:
 
 def _answer_lang(message: Message, entry: Entry) -> str | None:
     """The language a new plain answer too short to tell ('299 ₽', 'Да.', a link) replaces:
-    the entry's only one, else the admin's own when the entry has it, else its questions'
+    the one its script tells ('Да.': ru), else the entry's only one, else the admin's own when the entry has it, else its questions'
     (before, '150 ₽' for a Russian-only entry was added as an English answer, the Russian
     one left as it was)."""
     text = message.text or ""
     if questions_lang(text, {"questions": entry.questions}) is None:
         return None  # long enough to tell
+    if script := script_lang(text):
+        return script  # 'Да.' is Russian, whatever the entry has
     if len(entry.answers) == 1:
         return next(iter(entry.answers))
     own = admin_texts(message.from_user).lang

@@ -520,10 +520,27 @@ def create_private_router(settings: Settings) -> Router:
     customer's words: 'this command is for shop staff')."""
     router = Router(name=f"{__name__}.private")
     seniors = set(settings.senior_operator_ids)
-    router.message.filter(F.chat.type == ChatType.PRIVATE, F.from_user.id.in_(seniors))
+    admins = set(settings.admin_ids)
+    router.message.filter(F.chat.type == ChatType.PRIVATE)
+    senior = F.from_user.id.in_(seniors)
     texts = operator_texts(settings)
+    team = OperatorRoster()
 
-    @router.message(Command("queue"), flags=OPERATOR)
+    async def operator_not_admin(
+        message: Message, bot: Bot, services: Services, **data: Any
+    ) -> bool:
+        """Whether the sender is an operator (a senior, or a member of the operators' group,
+        asked of Telegram with no lock held) who is no admin: an admin's command or a file
+        from them is the team's, never a customer's words."""
+        user = message.from_user
+        if user is None or user.id in admins:
+            return False
+        if user.id in seniors:
+            return True
+        async with outside_transaction(data.get("session"), unless=team.known(user.id)):
+            return bool(await team.check(bot, desk_of(services), user.id))
+
+    @router.message(Command("queue"), senior, flags=OPERATOR)
     async def queue(
         message: Message,
         bot: Bot,
@@ -534,17 +551,26 @@ def create_private_router(settings: Settings) -> Router:
         said = await queue_reply(session, bot, services, texts)
         await reply_after_reading(session, message.answer, said)
 
-    @router.message(Command(*TICKET_COMMANDS, "canned_add", "canned_del"))
+    @router.message(Command(*TICKET_COMMANDS, "canned_add", "canned_del"), senior)
     async def ticket_command_here(message: Message, session: AsyncSession) -> None:
         said = texts("op_private_ticket_command")
         await reply_after_reading(session, message.answer, said)
 
-    @router.message(Command(*ADMIN_ONLY), ~F.from_user.id.in_(set(settings.admin_ids)))
+    @router.message(Command(*ADMIN_ONLY), operator_not_admin)
     async def admin_command_not_theirs(message: Message, session: AsyncSession) -> None:
-        """'/report' from a senior who is not an admin was told, as a customer would be, that
-        the command is for the shop's staff: it is for the admins."""
-        said = texts("op_private_admin_command", command=_command_name(message))
+        """'/report' from a senior, '/kb_add' from an operator, who is not an admin was told,
+        as a customer would be, that the command is for the shop's team (they are the team):
+        it is for the admins."""
+        user = message.from_user
+        key = "op_private_admin_command" if user and user.id in seniors else "op_admin_command"
+        said = texts(key, command=_command_name(message))
         await reply_after_reading(session, message.answer, said)
+
+    @router.message(F.document, operator_not_admin)
+    async def admin_file_not_theirs(message: Message, session: AsyncSession) -> None:
+        """A knowledge-base file from an operator who is not an admin got the customers'
+        'tell me what happened': files are imported by the admins."""
+        await reply_after_reading(session, message.answer, texts("op_admin_file"))
 
     return router
 
