@@ -258,6 +258,25 @@ class SurveyFlow:
             # brings the ticket back to its operator with the photos sent since)
             ctx.say("survey_media_kept", buttons=solved_buttons(ctx.texts))
             return True
+        step = survey.get("step") if survey else None
+        if (
+            m is None
+            and not data
+            and step in _TOP
+            and kinds & SHOWN
+            and typed_score(text, step) is None
+            and len(text.split()) <= 4
+            and "?" not in text
+        ):
+            from bot.dialogs.complaint import shown_after_done  # complaint imports this module
+
+            if await shown_after_done(ctx):
+                # "да, вот выписка", then the statement, to "rate us from 1 to 5": the
+                # statement kept on the case, and the rating asked again
+                ctx.say("survey_media_added")
+                buttons = csat_buttons() if step == "csat" else nps_buttons()
+                ctx.say(f"survey_{step}_q", buttons=buttons)
+                return True
         if m is None and survey and not data and survey.get("step") == "why":
             return self._why(ctx, survey, text)
         if m is None and survey and not data:

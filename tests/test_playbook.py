@@ -9420,3 +9420,42 @@ async def test_a_parcel_not_come_or_overdue_goes_to_the_delivery_team(
     await d.send(said)
     [opened] = d.of("complaint_opened")
     assert opened["complaint_type"] == "delivery_delay", opened
+
+
+@pytest.mark.parametrize(
+    ("problem", "yes", "rate", "asked"),
+    [
+        ("Списали деньги дважды за заказ 3470001, сумма 2300", "да, вот выписка", "5", "от 1"),
+        (
+            "Charged twice for order 3470002, 40 dollars",
+            "ok, here's the statement",
+            "4",
+            "1 (poor)",
+        ),
+        ("Podwójnie pobrano opłatę za zamówienie 3470003, 120 zł", "tak", "5", "od 1"),
+    ],
+)
+async def test_a_photo_sent_after_the_case_was_settled_is_kept_on_it(
+    services: Services, problem: str, yes: str, rate: str, asked: str
+) -> None:
+    """'да, вот выписка', then the statement's photo, to 'rate us from 1 to 5': it got 'tell me
+    in a few words what happened' and the rating was dropped. The photo is kept on the settled
+    case for the team, and the rating is asked again (the number that follows is the rating)."""
+    user = str(next(_ids))
+    d = Dialogue(services, user)
+    await d.send(problem)
+    await d.send(yes)
+    assert d.of("resolved"), d.replies[-1]
+    await d.send(None, photo=True)
+    reply = " ".join(d.replies[-1])
+    assert d.of("details_added") and asked in reply, reply
+    async with services.sessionmaker() as session:
+        record = await session.scalar(
+            select(Complaint)
+            .join(Conversation, Conversation.id == Complaint.conversation_id)
+            .join(Customer, Customer.id == Conversation.customer_id)
+            .where(Customer.external_id == user)
+        )
+    assert record.details.get("photos"), record.details
+    await d.send(rate)
+    assert d.of("survey_answer") and len(d.of("complaint_opened")) == 1, d.events[-3:]

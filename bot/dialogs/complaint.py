@@ -3910,9 +3910,8 @@ class ComplaintFlow:
             return f"{ctx.texts('comp_given_before')} {about}"
         return with_gesture(ctx, self.rules.angry_gesture, "").strip() or None
 
-    async def _save(
-        self, ctx: TurnContext, case: dict[str, Any], *, resolved: bool = False
-    ) -> None:
+    @staticmethod
+    async def _save(ctx: TurnContext, case: dict[str, Any], *, resolved: bool = False) -> None:
         record = await ctx.session.get(Complaint, case.get("id"))
         if record is None:
             return
@@ -4096,6 +4095,23 @@ def _case_question(ctx: TurnContext, text: str) -> bool:
         and asks_question(text)
         and (ctx.intent == "faq" or how_often_question(text))
     )
+
+
+async def shown_after_done(ctx: TurnContext) -> bool:
+    """A photo or a file sent just after the case was settled ("да, вот выписка", then the
+    statement; it got "tell me what happened" and the rating was dropped): kept on the
+    case's record for the team."""
+    case = ctx.state.get("complaint") or {}
+    if case.get("stage") != "done" or case.get("id") is None:
+        return False
+    if not {"photo", "file"} & set(ctx.new_slots):
+        return False
+    text = (ctx.incoming.text or "").strip()
+    if text:
+        _add_description(ctx.state.setdefault("known", {}), text)
+    await ComplaintFlow._save(ctx, case)
+    ctx.event("details_added")
+    return True
 
 
 def _add_description(known: dict[str, Any], text: str) -> None:
