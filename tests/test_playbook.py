@@ -9459,3 +9459,81 @@ async def test_a_photo_sent_after_the_case_was_settled_is_kept_on_it(
     assert record.details.get("photos"), record.details
     await d.send(rate)
     assert d.of("survey_answer") and len(d.of("complaint_opened")) == 1, d.events[-3:]
+
+
+@pytest.mark.parametrize(
+    ("problem", "asked", "ok", "option"),
+    [
+        ("Hi, I ordered size M but got L, order 3470011", "can I exchange it?", "ok", "replace"),
+        ("Заказывала размер 42, пришёл 44, заказ 3470012", "а можно обменять?", "ок", "замен"),
+        (
+            "Zamówiłam rozmiar M, przyszło L, zamówienie 3470013",
+            "czy mogę wymienić?",
+            "ok",
+            "wymian",
+        ),
+        ("Чайник пришёл с трещиной, заказ 3470014", "а можно вернуть деньги?", "хорошо", "верн"),
+    ],
+)
+async def test_a_fix_asked_as_a_short_question_is_the_wish_and_ok_awaits_the_photo(
+    services: Services, problem: str, asked: str, ok: str, option: str
+) -> None:
+    """'can I exchange it?' while the photo of the wrong size was awaited got the FAQ's
+    do-it-yourself exchange (the shop's own mistake being taken), and 'ok' to 'noted, as soon
+    as I have the photo' booked the fix without it: the question is the fix wished, 'ok' waits
+    for the photo, and the photo books it."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    await d.send(asked)
+    assert d.of("fix_wished") and not d.of("faq_answered"), d.replies[-1]
+    assert option in " ".join(d.replies[-1]).lower(), d.replies[-1]
+    await d.send(ok)
+    assert not d.of("fix_chosen"), d.replies[-1]
+    await d.send(None, photo=True)
+    assert d.of("fix_chosen") and d.of("promised"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["а можно узнать, сколько идёт возврат?", "can I ask how long a refund takes?"],
+)
+async def test_a_question_about_the_fix_while_the_photo_is_awaited_is_no_wish(
+    shipped_shop: Services, question: str
+) -> None:
+    """'а можно узнать, сколько идёт возврат?' asks about refunds, it chooses none."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send("Кружка пришла разбитая, заказ 3470015")
+    await d.send(question)
+    assert not d.of("fix_wished") and not d.of("fix_chosen"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "Здравствуйте. Я не умею с ботами. Можно человека?",
+        "Dzień dobry. Nie umiem rozmawiać z botami. Można człowieka?",
+        "Czy mogę prosić o konsultanta?",
+        "Hello. I'm not good with bots. A human please?",
+    ],
+)
+async def test_a_person_asked_for_after_a_word_about_bots_is_called(
+    shipped_shop: Services, asked: str
+) -> None:
+    """'Я не умею с ботами. Можно человека?' (a billing complaint to the model), 'Można
+    człowieka?' (no word the person patterns knew) got the FAQ's "write 'operator' or tap the
+    button", and 'Спасибо, жду' then 'Glad I could help': nobody was called. The person is."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(asked)
+    assert d.of("escalated") and not d.of("faq_answered"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "question", ["Można zapłacić przy odbiorze?", "Czy można osobiście odebrać zamówienie?"]
+)
+async def test_a_question_with_mozna_is_no_person_asked(
+    shipped_shop: Services, question: str
+) -> None:
+    """'Można …?' asks a question; only 'można człowieka/konsultanta' asks for a person."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(question)
+    assert not d.of("escalated"), d.replies[-1]

@@ -1509,6 +1509,16 @@ class ComplaintFlow:
                 ctx.event("clarify", intent="complaint", reason="problem_only")
                 return True
             unsure = _unsure(ctx) and ctx.faq is not None
+            if (
+                unsure
+                and asks_for_person(text)
+                and failure_named(text, unsure_status=True) is None
+                and not (item_trouble_named(text) or late_or_lost(text) or heated(text))
+            ):
+                # "Здравствуйте. Я не умею с ботами. Можно человека?" (a billing complaint at
+                # 0.4 to the model) got the FAQ's "write 'operator'", and nobody came: a person
+                # asked for, with no problem told, is called at once
+                return False
             if _only_says_not_helpful(ctx):
                 # "to nie to", "that's not it" right after an answer, however sure the
                 # classifier is of a wrong item: the answer missed, nothing was delivered
@@ -2633,6 +2643,7 @@ class ComplaintFlow:
                 return True
             if wish is not None:
                 case["quiet_turns"] = case.get("quiet_turns", 0) + 1  # what was asked is not in
+                case["wish_noted_at"] = ctx.state.get("turns", 0)
                 option = ctx.texts.plain(f"option_{wish}")
                 ctx.event("fix_wished", option=wish)
                 noted = ctx.texts(
@@ -2673,6 +2684,10 @@ class ComplaintFlow:
             case["quiet_turns"] = case.get("quiet_turns", 0) + 1
             forgot = bool(text and _FORGOT.search(text))
             promised = forgot or bool(text and _WILL_SEND.search(text))  # "I'll send it now"
+            if intent == "affirm" and case.get("wish_noted_at") == ctx.state.get("turns", 0) - 1:
+                # "ok" to "noted: a replacement, as soon as I have the photo" is the photo to
+                # come (the replacement was booked without it)
+                promised = True
             # "ещё не решилось, жду" (a "no" to the model): no "no" to what was asked
             standing = bool(text and (_UNSOLVED.search(text) or _STILL_BROKEN.search(text)))
             if (
@@ -4333,11 +4348,33 @@ _WISH_WORDS = {
 }
 
 
+# "can I exchange it?", "можно обменять?", "czy mogę go wymienić?": a fix asked for as a short
+# question (it got the FAQ's do-it-yourself exchange while the shop's mistake was being taken)
+_CAN_I_HAVE = re.compile(
+    r"^\W*(?:(?:and|so|ok)\W+)?(?:can|could|may)\s+(?:i|you|we)\b(?:\W+\w+){0,4}\W*\?\W*$|"
+    r"^\W*(?:(?:а|и|ну|ок)\W+)?(?:можно|могу\s+(?:ли\s+)?я|можете|могли\s+бы\s+вы)(?!\w)"
+    r"(?:\W+\w+){0,4}\W*\?\W*$|"
+    r"^\W*(?:(?:a|i|ok)\W+)?(?:czy\s+)?(?:mog[ęe]|mo[żz]na|mo[żz]ecie|da\s+si[ęe])(?!\w)"
+    r"(?:\W+\w+){0,4}\W*\?\W*$",
+    re.IGNORECASE,
+)
+
+
+# "а можно узнать, сколько идёт возврат?", "can I ask how long a refund takes?": about the fix
+_ASKS_HOW = re.compile(
+    r"(?<!\w)(?:сколько|когда|как|где|почему|узнать|спросить|уточнить|how|when|where|why|what|"
+    r"ask|know|ile|kiedy|jak|gdzie|dlaczego|zapyta[ćc]|dowiedzie[ćc])(?!\w)",
+    re.IGNORECASE,
+)
+
+
 def _fix_named(text: str, options: list[str]) -> str | None:
     """The one fix a short answer or a request names by its clear words ("może być wymiana",
     "a refund please"), not asked about, turned down or told as the story ("to już druga
     wymiana i znowu zepsute")."""
-    if asks_question(text) or (word_count(text) > 5 and not _ASKS_FOR.search(text)):
+    if (asks_question(text) and not (_CAN_I_HAVE.match(text) and not _ASKS_HOW.search(text))) or (
+        word_count(text) > 5 and not _ASKS_FOR.search(text)
+    ):
         return None
     named = [o for o in options if _wants(text, _WISH_WORDS.get(o, ()))]
     return named[0] if len(named) == 1 else None

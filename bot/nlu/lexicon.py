@@ -1498,6 +1498,12 @@ PERSON_ASKED = re.compile(
     rf"\b(?:i\s+(?:want|need|would\s+like)|i'd\s+like|get\s+me|give\s+me|can\s+i\s+(?:have|get))\s+(?:{_STAFF})|"
     rf"(?:chc[ęe]|poprosz[ęe]|prosz[ęe]|potrzebuj[ęe]|dajcie|daj)\s+(?:mi\s+)?(?:\w+\s+)?(?:z\s+)?(?:{_STAFF})|"
     rf"(?:rozmawia[ćc]|porozmawia[ćc]|po[łl][ąa]cz\w*|prze[łl][ąa]cz\w*|kontakt\w*)\s+(?:mnie\s+)?(?:z|ze)\s+(?:\w+\s+)?(?:{_STAFF})|"
+    # "Można człowieka?", "mogę prosić konsultanta?", "czy można prosić o konsultanta?"
+    r"(?<!\w)(?:mo[żz]na|mog[ęe])\s+(?:prosi[ćc]\s+)?(?:o\s+)?(?:\w+\s+)?(?:konsultant|operator|"
+    r"cz[łl]owiek|pracownik|kierownik|prze[łl]o[żz]on|szef|menad[żz]er|mened[żz]er)\w*|"
+    # "I can't use bots, a human please"
+    r"\b(?:a|an|the|real|live)\s+(?:person|human|agent|operator|representative)\s*,?\s*"
+    r"(?:please|pls|plz)\b|"
     rf"^\W*(?:{_STAFF})\W*(?:please|pls|пожалуйста|plz|prosz[ęe])?\W*$|"
     # ... or closing a message: "The new lid came broken too. Operator please"
     rf"[.!?…]\s*(?:{_STAFF})\W*(?:please|pls|пожалуйста|plz|prosz[ęe])\W*$",
