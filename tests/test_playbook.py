@@ -9537,3 +9537,44 @@ async def test_a_question_with_mozna_is_no_person_asked(
     d = Dialogue(shipped_shop, str(next(_ids)))
     await d.send(question)
     assert not d.of("escalated"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("vague", "what"),
+    [
+        ("не работает", "приложение"),
+        ("doesnt work", "the app"),
+        ("nie dziala", "nie moge sie zalogowac od wczoraj"),
+        ("не работает", "вылетает при оплате"),
+    ],
+)
+async def test_a_vague_problem_told_as_the_app_becomes_a_site_case(
+    services: Services, vague: str, what: str
+) -> None:
+    """'не работает' (a broken item to the model: number, photo and what happened asked), then
+    'приложение', 'the app', 'nie moge sie zalogowac': it got the FAQ's app download and later
+    'Replace the item / Refund / Repair'. The case is the site's or the app's: no photo, no
+    product fixes, the technical team."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(vague)
+    await d.send(what)
+    [retyped] = d.of("complaint_retyped")
+    assert retyped["complaint_type"] == "website_app", d.events[-3:]
+    await d.send("ok")
+    await d.send("ok")
+    said = " ".join(r for replies in d.replies for r in replies)
+    assert not re.search(r"Заменить товар|Replace the item|Wymiana towaru", said), said
+
+
+@pytest.mark.parametrize(
+    "told", ["пришёл треснувший чайник, заказ 3470021", "привезли треснутую вазу, заказ 3470022"]
+)
+async def test_a_cracked_item_that_came_is_damage_not_a_late_parcel(
+    services: Services, told: str
+) -> None:
+    """'пришёл треснувший чайник' went to the delivery team as a late parcel ('треснувший' was
+    no damage word): a damaged item, its photo asked."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(told)
+    [opened] = d.of("complaint_opened")
+    assert opened["complaint_type"] == "damaged_defective", opened

@@ -2190,7 +2190,9 @@ class ComplaintFlow:
         team = ctx.texts.plain(f"team_{rule.team or 'quality'}")
         return ctx.texts(f"complaint_also_{ctype}", team=team)
 
-    async def _retype(self, ctx: TurnContext, case: dict[str, Any], ctype: str) -> None:
+    async def _retype(
+        self, ctx: TurnContext, case: dict[str, Any], ctype: str, said: str = "complaint_corrected"
+    ) -> None:
         """The customer said what kind of problem it really is: the case follows that type."""
         ctx.event("complaint_retyped", complaint_type=ctype, was=case["type"])
         case["type"] = ctype
@@ -2200,7 +2202,7 @@ class ComplaintFlow:
             record.complaint_type = ctype
         known = ctx.state.setdefault("known", {})
         _add_description(known, (ctx.incoming.text or "").strip())
-        ctx.say("complaint_corrected")
+        ctx.say(said)
         rule = self.rules.for_type(ctype)
         needs = _needs(case, rule)
         missing = [s for s in needs if not has(known, s) and s not in case["asked"]]
@@ -2354,6 +2356,20 @@ class ComplaintFlow:
             self._gesture(ctx, ctx.texts("complaint_sorry_angry"))
         if stage in _TALKING and stage != "compensation" and (demand := self._demand(ctx, text)):
             await self._extra_demand(ctx, case, text, *demand)
+            return True
+        if (
+            stage in ("collecting", "fix_choice")
+            and text
+            and "description" in case["asked"]
+            and case["type"] in PRODUCT_TYPES
+            and "website_app" in self.rules.complaint_types
+            and (_SITE_OR_APP.match(text) or _APP_FAILURE.search(text))
+            and not item_trouble_named(text)
+        ):
+            # "не работает" (a broken item to the model: number, photo and what happened
+            # asked), then "приложение", "the app", "nie mogę się zalogować": the site or the
+            # app, not a product (it got the FAQ's app download, then replace/refund/repair)
+            await self._retype(ctx, case, "website_app", said="complaint_got_it")
             return True
         if stage == "collecting":
             return await self._collect(ctx, case)
@@ -4127,6 +4143,25 @@ async def shown_after_done(ctx: TurnContext) -> bool:
     await ComplaintFlow._save(ctx, case)
     ctx.event("details_added")
     return True
+
+
+# "приложение", "the app", "strona": the answer to "what exactly happened?" after "не работает"
+_SITE_OR_APP = re.compile(
+    r"^\W*(?:(?:the|your|this|on\s+the|in\s+the|в|на|w|na)\s+)?(?:app|application|website|"
+    r"site|web\s*site|приложени\w*|сайт\w*|мобильн\w+\s+приложени\w*|личн\w+\s+кабинет\w*|"
+    r"strona|stron\w*|aplikacj\w*|konto)(?:\s+(?:nie\s+dzia[łl]a|не\s+работает|doesn'?t\s+work))?"
+    r"\W*$",
+    re.IGNORECASE,
+)
+
+# what only a site or an app does: "вылетает при оплате", "can't log in", "nie mogę się
+# zalogować" (not "не работает", "nie działa": a kettle does not work either)
+_APP_FAILURE = re.compile(
+    r"вылета|зависа|глючит|не\s+(?:грузит|загружа)|войти|залогин|авториз|\bcrash|\bfreez|"
+    r"won'?t\s+load|\blog\s*in|\bsign\s*in|\blogin|zalogowa|logowa|zawiesza|crashuje|wywala|"
+    r"nie\s+[łl]aduj",
+    re.IGNORECASE,
+)
 
 
 def _add_description(known: dict[str, Any], text: str) -> None:
