@@ -9578,3 +9578,21 @@ async def test_a_cracked_item_that_came_is_damage_not_a_late_parcel(
     await d.send(told)
     [opened] = d.of("complaint_opened")
     assert opened["complaint_type"] == "damaged_defective", opened
+
+
+@pytest.mark.parametrize(
+    "told",
+    [
+        "заказ 3470031 пришёл на 4 дня позже, я требую компенсацию",
+        "zamówienie 3470032 przyszło 4 dni za późno, żądam rekompensaty",
+        "order 3470033 arrived 5 days late, I demand compensation",
+    ],
+)
+async def test_a_compensation_demanded_for_a_late_parcel_is_the_gesture(
+    services: Services, told: str
+) -> None:
+    """'Хочу компенсацию' for a parcel a week late got the 10% gesture, 'я требую компенсацию'
+    only the delivery team's 24 hours: a demand is an ask too."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(told)
+    assert d.of("compensation_offered"), d.replies[-1]

@@ -4047,7 +4047,9 @@ def _item_not_compensation(text: str) -> bool:
 
 # "и скидку дайте за беспокойство", "give me a discount", "dajcie rabat": asked in the imperative
 _GIVE = re.compile(
-    r"(?<!\w)(?:дайте|дадите|сделайте|положен\w*)(?!\w)|\bgive\s+(?:me|us)\b|\bi\s+deserve\b|"
+    r"(?<!\w)(?:дайте|дадите|сделайте|положен\w*|требую|требуем)(?!\w)|\bgive\s+(?:me|us)\b|"
+    r"\bi\s+(?:deserve|demand|expect|insist\s+on)\b|(?<!\w)(?:[żz][ąa]dam|[żz][ąa]damy|domagam\s+si[ęe]|"
+    r"oczekuj[ęe])(?!\w)|"
     r"(?<!\w)(?:dajcie|dacie|daj|nale[żz]y\s+mi\s+si[ęe])(?!\w)",
     re.IGNORECASE,
 )
