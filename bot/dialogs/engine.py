@@ -2715,7 +2715,11 @@ class ConversationEngine:
                 complaint_type=None,
                 intent_confidence=max(prediction.intent_confidence, MIN_CONFIDENCE),
             )
-        if prediction is not None and invoice_details(state, now, incoming.text or ""):
+        if (
+            prediction is not None
+            and conversation.status != "operator"
+            and invoice_details(state, now, incoming.text or "")
+        ):
             # "ООО Ромашка, ИНН 7701234567, заказ 3470101" after the FAQ's invoice answer (a
             # wrong item or a late parcel to the model: a complaint with an apology): the
             # details the invoice is made out with, for a colleague to issue it
