@@ -348,11 +348,9 @@ class SurveyFlow:
                 ctx.event("survey_declined", question=step)
                 ctx.say("survey_declined")
                 return True
-            from bot.dialogs.complaint import promise_stands  # complaint imports this module
+            from bot.dialogs.complaint import survey_moved_on  # complaint imports this module
 
-            if survey and not data and not promise_stands(ctx):
-                # the customer moved on: never nag ("а когда точно придут деньги?" about the
-                # case just rated is answered, and the rating that may follow is still one)
+            if survey and not data and survey_moved_on(ctx):
                 ctx.state.pop("survey", None)
             return False
         if not survey:

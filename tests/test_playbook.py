@@ -9596,3 +9596,168 @@ async def test_a_compensation_demanded_for_a_late_parcel_is_the_gesture(
     d = Dialogue(services, str(next(_ids)))
     await d.send(told)
     assert d.of("compensation_offered"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("box", "fine", "said"),
+    [
+        ("Коробка пришла мокрая и помятая, сам товар в порядке, заказ 3470001", None, "коробку"),
+        ("The box arrived wet and dented, the thing itself is fine", None, "box"),
+        ("Karton był mokry i zgnieciony, ale sam produkt działa", None, "karton"),
+        ("Коробка пришла мокрая и помятая, заказ 3470011", "нет, всё работает", "коробку"),
+        ("The box arrived wet and dented, order 3470012", "no, it works fine", "box"),
+        ("Karton był mokry i zgnieciony, zamówienie 3470013", "nie, wszystko działa", "karton"),
+    ],
+)
+async def test_a_wet_dented_box_with_the_thing_working_is_noted_not_fixed(
+    services: Services, box: str, fine: str | None, said: str
+) -> None:
+    """'Коробка пришла мокрая и помятая, сам товар в порядке' opened a damaged-item case
+    asking for a photo ('мокрая и помятая': 'помятая' alone was not the box's), and 'нет, всё
+    работает' got 'Заменить / Вернуть деньги / Ремонт?': thanks, sorry for the box, noted
+    for the warehouse (recorded as packaging), no fixes offered."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(box)
+    if fine is not None:
+        await d.send(fine)
+    reply = " ".join(d.replies[-1])
+    assert d.of("packaging_noted") and said in reply.lower(), d.all_text()
+    assert [e["outcome"] for e in d.of("resolved")] == ["packaging_noted"], d.all_text()
+    assert not d.buttons[-1] and not re.search(r"Вернуть деньги|Refund|Zwrot", reply), reply
+    assert reply.startswith(("Спасибо", "Thank", "Dzięk")), reply
+    async with services.sessionmaker() as session:
+        [record] = (
+            await session.scalars(
+                select(Complaint)
+                .join(Conversation)
+                .join(Customer, Customer.id == Conversation.customer_id)
+                .where(Customer.external_id == d.user)
+            )
+        ).all()
+    assert record.complaint_type == "other" and record.resolved_at is not None, record.outcome
+
+
+@pytest.mark.parametrize(
+    ("story", "fyi", "said"),
+    [
+        ("Лампа пришла разбитая, заказ 3470014", "просто хотела сообщить", "ничего не нужно"),
+        ("The lamp arrived broken, order 3470015", "just letting you know", "nothing more is"),
+        (
+            "Lampa przyszła rozbita, zamówienie 3470016",
+            "chciałam tylko dać znać",
+            "nic więcej nie musisz",
+        ),
+    ],
+)
+async def test_just_letting_you_know_at_the_fixes_offered_closes_the_case(
+    services: Services, story: str, fyi: str, said: str
+) -> None:
+    """'просто хотела сообщить' to 'Заменить / Вернуть деньги / Ремонт?' got 'не совсем
+    понял, какой вариант': nothing wanted, thanked, and the case closed as noted."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(story)
+    await d.send(photo=True)
+    assert any(b.startswith("cmp:opt:") for b in d.buttons[-1]), d.all_text()
+    await d.send(fyi)
+    reply = " ".join(d.replies[-1])
+    assert said in reply and not d.buttons[-1], reply
+    assert [e["outcome"] for e in d.of("resolved")] == ["noted"], reply
+
+
+@pytest.mark.parametrize(
+    ("said", "asked"),
+    [
+        ("Здравствуйте, я хочу пожаловаться на качество товара", "Что случилось"),
+        ("хочу оставить жалобу", "Что случилось"),
+        ("I want to complain about the quality of an item", "What happened"),
+        ("Chcę złożyć reklamację na jakość produktu", "Co się stało"),
+    ],
+)
+async def test_a_complaint_announced_about_quality_is_asked_what_happened(
+    services: Services, said: str, asked: str
+) -> None:
+    """'Здравствуйте, я хочу пожаловаться на качество товара' got the plain hello ('Чем могу
+    помочь?'), 'I want to complain about the quality of an item' the FAQ's defective-item
+    answer: thanks, and what happened (as for 'хочу пожаловаться на курьера'); the answer
+    opens the case."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    reply = " ".join(d.replies[-1])
+    assert asked in reply and THANKS.search(reply), reply
+    assert d.of("clarify") and not d.of("faq_answered"), reply
+    await d.send("чайник протекает" if CYRILLIC_RE.search(said) else "the kettle leaks")
+    [opened] = d.of("complaint_opened")
+    assert opened["complaint_type"] == "damaged_defective", opened
+
+
+@pytest.mark.parametrize(
+    ("asked", "details", "order", "said"),
+    [
+        (
+            "нужен счёт-фактура на фирму",
+            "ООО Ромашка, ИНН 7701234567, заказ 3470101",
+            "3470101",
+            "выставит счёт-фактуру",
+        ),
+        (
+            "I need a VAT invoice for my company",
+            "company name ACME Ltd, VAT PL1234567890, order 3470102",
+            "3470102",
+            "issue the invoice",
+        ),
+        (
+            "potrzebuję faktury VAT na firmę",
+            "firma XYZ sp. z o.o., NIP 1234567890, zamówienie 3470103",
+            "3470103",
+            "wystawi fakturę",
+        ),
+    ],
+)
+async def test_company_details_after_the_invoice_answer_go_to_a_colleague_as_the_request(
+    shop: Services, asked: str, details: str, order: str, said: str
+) -> None:
+    """'ООО Ромашка, ИНН 7701234567, заказ 3470101' after the FAQ's invoice answer opened a
+    complaint (an apology, a photo asked, a delivery team's promise): no complaint, no
+    apology; a colleague issues the invoice, with the details and the order on the card."""
+    d = Dialogue(shop, str(next(_ids)))
+    await d.send(asked)
+    await d.send(details)
+    reply = " ".join(d.replies[-1])
+    assert said in reply and order in reply and not SORRY.search(reply), reply
+    assert not d.of("complaint_opened") and d.of("escalated"), reply
+    ticket = await the_ticket(shop, d.user)
+    assert ticket.reason == "customer_request", ticket.reason
+    async with shop.sessionmaker() as session:
+        card = await render_card(session, shop.settings, ticket)
+    assert order in card.text and details in card.text, card.text
+
+
+@pytest.mark.parametrize(
+    ("cancel", "back", "said"),
+    [
+        ("хочу отменить заказ 3470104", "ой, передумал, не отменяйте", "отменять заказ не будем"),
+        ("please cancel my order 3470105", "actually I changed my mind, don't cancel", "won't"),
+        (
+            "proszę anulować zamówienie 3470106",
+            "jednak się rozmyśliłem, nie anulujcie",
+            "nie anulujemy",
+        ),
+    ],
+)
+async def test_a_cancellation_taken_back_is_told_to_the_colleague_on_the_ticket(
+    shop: Services, cancel: str, back: str, said: str
+) -> None:
+    """'ой, передумал, не отменяйте' after the cancellation went to a colleague got the FAQ's
+    cancellation steps or 'passed this on as well': the request taken back on the same
+    ticket (its card says so), and the customer told it will not be cancelled."""
+    d = Dialogue(shop, str(next(_ids)))
+    await d.send(cancel)
+    assert d.of("escalated"), d.replies[-1]
+    await d.send(back)
+    reply = " ".join(d.replies[-1])
+    assert said in reply and THANKS.search(reply), reply
+    assert d.of("request_withdrawn") and not d.of("faq_answered"), reply
+    ticket = await the_ticket(shop, d.user)
+    async with shop.sessionmaker() as session:
+        card = await render_card(session, shop.settings, ticket)
+    assert "changed their mind" in card.text, card.text

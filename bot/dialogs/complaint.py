@@ -84,6 +84,7 @@ from bot.nlu.lexicon import (
     document_missing_only,
     heated,
     how_often_question,
+    item_fine,
     item_trouble_named,
     opt_out_asked,
     parcel_named,
@@ -2359,6 +2360,18 @@ class ComplaintFlow:
             return True
         if (
             stage in ("collecting", "fix_choice")
+            and not data
+            and not ctx.new_slots
+            and case["type"] == "damaged_defective"
+            and box_damage_only(str(ctx.state.get("known", {}).get("description") or ""))
+            and item_fine(text)
+        ):
+            # "Коробка пришла мокрая и помятая", then "нет, всё работает" to the photo asked
+            # for (it was the fixes offered): the box's damage alone, noted for the warehouse
+            await self._box_fine(ctx, case, text)
+            return True
+        if (
+            stage in ("collecting", "fix_choice")
             and text
             and "description" in case["asked"]
             and case["type"] in PRODUCT_TYPES
@@ -2382,6 +2395,37 @@ class ComplaintFlow:
         if stage == "follow_up":
             return await self._follow_up(ctx, case, data)
         return False
+
+    async def _just_told(self, ctx: TurnContext, case: dict[str, Any], text: str) -> None:
+        """Told, nothing wanted ("просто хотела сообщить"): thanked, and the case is closed as
+        noted."""
+        case["stage"] = "done"
+        case["outcome"] = "noted"
+        _add_description(ctx.state.setdefault("known", {}), text)
+        await self._save(ctx, case, resolved=True)
+        ctx.say("just_telling_noted")
+        ctx.event("resolved", by="bot", complaint_type=case["type"], outcome="noted")
+
+    async def _box_fine(self, ctx: TurnContext, case: dict[str, Any], text: str) -> None:
+        """The box was told damaged and the thing in it is said fine now ("нет, всё
+        работает" to the photo asked for, or at the fixes offered): the box noted for the
+        warehouse, as when said at once (``_box_noted``), the case recorded as packaging and
+        closed, nothing repaired or made up for unless asked."""
+        case["stage"] = "done"
+        case["outcome"] = "packaging_noted"
+        _add_description(ctx.state.setdefault("known", {}), text)
+        await self._save(ctx, case, resolved=True)
+        record = await ctx.session.get(Complaint, case.get("id"))
+        if record is not None:
+            record.complaint_type = "other"  # packaging, as labels.md files it
+        ctx.event("packaging_noted", complaint_id=case.get("id"))
+        ctx.event("resolved", by="bot", complaint_type="other", outcome="packaging_noted")
+        ctx.state["anything_else"] = ctx.state["box_noted"] = ctx.state.get("turns", 0)
+        if _asks_compensation(text):
+            # "всё работает, но скидку дадите?": the gesture, as for the box told at once
+            self._box_compensation(ctx, text, ctx.texts("packaging_noted_reply"))
+            return
+        ctx.say("packaging_noted_reply")
 
     async def _withdraw(self, ctx: TurnContext, case: dict[str, Any], text: str) -> None:
         """The case is not needed any more: glad, closed as withdrawn (with what was passed on
@@ -2517,12 +2561,7 @@ class ComplaintFlow:
             # "nie chcę nic, tylko żebyście wiedzieli" while the photo was awaited (it was
             # "Dzięki, zanotowane." and the photo still waited for): told, nothing wanted;
             # thanked, and the case is closed as noted
-            case["stage"] = "done"
-            case["outcome"] = "noted"
-            _add_description(ctx.state.setdefault("known", {}), text)
-            await self._save(ctx, case, resolved=True)
-            ctx.say("just_telling_noted")
-            ctx.event("resolved", by="bot", complaint_type=case["type"], outcome="noted")
+            await self._just_told(ctx, case, text)
             return True
         if gone and not detail:
             # "а, нет, всё правильно, это я перепутала", "never mind, it's fine now" while the
@@ -3107,6 +3146,11 @@ class ComplaintFlow:
                 # "ok it's sorted now, thanks" to the fixes offered (they were offered again):
                 # nothing to fix any more; glad, and the case is closed
                 await self._withdraw(ctx, case, text)
+                return True
+            if not data and not ctx.new_slots and just_saying(text) and not problem_told_too(text):
+                # "просто хотела сообщить", "just letting you know" to the fixes offered (it was
+                # "not sure which option you mean"): nothing wanted, as while details are awaited
+                await self._just_told(ctx, case, text)
                 return True
             if not data and text and _leaving_choice(ctx, text):
                 # "dziękuję, to wszystko", "bye", "I'll think about it" to the fixes offered:
@@ -4657,6 +4701,7 @@ def promise_stands(ctx: TurnContext) -> bool:
     case = ctx.state.get("complaint") or {}
     due = case.get("follow_up_at")
     text = ctx.incoming.text or ""
+    money_when = _refund_when(ctx, case, text)
     return bool(
         case.get("stage") == "done"
         and case.get("promise")
@@ -4667,11 +4712,18 @@ def promise_stands(ctx: TurnContext) -> bool:
             # "ну что там?", "any news?", "i co?" (a hello to the model: "Приветствую! Чем
             # могу помочь?", or the order passed to a colleague as a status question)
             or (_NEWS_ASKED.match(text) and ctx.intent not in ("complaint", "request_human"))
-            or _refund_when(ctx, case, text)
+            or money_when
         )
-        and (not ctx.new_slots or _refund_when(ctx, case, text))
+        and (not ctx.new_slots or money_when)
         and ctx.now <= as_utc(datetime.fromisoformat(due))
     )
+
+
+def survey_moved_on(ctx: TurnContext) -> bool:
+    """A message that does not answer the survey's question ends it (the customer moved on:
+    never nag), except a question about the case just rated ("а когда точно придут деньги?",
+    answered with where it stands): the rating that may follow is still one."""
+    return not promise_stands(ctx)
 
 
 def _urgent_no(ctx: TurnContext, text: str) -> bool:

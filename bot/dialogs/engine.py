@@ -80,7 +80,9 @@ from bot.nlu.lexicon import (
     beside_packaging,
     box_damage_only,
     callback_asked,
+    cancel_withdrawn,
     code_named,
+    company_details,
     damage_denied,
     damage_named,
     deadline_question,
@@ -91,6 +93,7 @@ from bot.nlu.lexicon import (
     heated,
     hostile,
     hypothetical_question,
+    invoice_asked,
     item_trouble_named,
     legal_threat,
     match_denied,
@@ -1457,6 +1460,19 @@ def problem_told_too(text: str) -> bool:
     )
 
 
+def invoice_details(state: dict[str, Any], now: datetime, text: str) -> bool:
+    """A company's details given for an invoice: with the invoice asked in the same message,
+    or just asked of the knowledge base ("нужен счёт-фактура на фирму", then "ООО Ромашка,
+    ИНН 7701234567, заказ 3470101"), while no complaint is being told."""
+    if not company_details(text):
+        return False
+    stage = (state.get("complaint") or {}).get("stage")
+    if stage not in (None, "done", "handed_over"):
+        return False
+    asked = str((state.get("faq") or {}).get("query") or "")
+    return invoice_asked(text) or (answered_lately(state, now) and invoice_asked(asked))
+
+
 def refund_not_come(text: str) -> bool:
     """What the message says did not come is a refund, and nothing else is late or lost
     ("Где мой возврат? Прошло 10 дней": the days gone by are the refund's)."""
@@ -2699,6 +2715,22 @@ class ConversationEngine:
                 complaint_type=None,
                 intent_confidence=max(prediction.intent_confidence, MIN_CONFIDENCE),
             )
+        if (
+            prediction is not None
+            and conversation.status != "operator"
+            and invoice_details(state, now, incoming.text or "")
+        ):
+            # "ООО Ромашка, ИНН 7701234567, заказ 3470101" after the FAQ's invoice answer (a
+            # wrong item or a late parcel to the model: a complaint with an apology): the
+            # details the invoice is made out with, for a colleague to issue it
+            prediction = dataclasses.replace(
+                prediction,
+                intent="request_human",
+                complaint_type=None,
+                emotion="calm",
+                threat="none",
+                intent_confidence=max(prediction.intent_confidence, MIN_CONFIDENCE),
+            )
         if replay is None:  # a replayed message was classified when it came
             self._record(session, message, prediction)
         lang = self._language(state, customer, prediction, incoming)
@@ -3214,6 +3246,23 @@ class ConversationEngine:
                 ctx.state["threatened"] = ctx.state["relay_noted"] = ticket.id
                 await self._raise(ctx, ticket, "angry_threat")
                 ctx.say("threat_relay")
+                return
+            if (
+                ticket.reason == "order_change"
+                and ctx.state.get("order_asked") == "cancel"
+                and ctx.state.get("cancel_withdrawn") != ticket.id
+                and cancel_withdrawn(text)
+            ):
+                # "ой, передумал, не отменяйте" after the cancellation went to a colleague (it
+                # was the FAQ's cancellation steps, or "passed this on as well"): the request
+                # taken back, on the ticket's card for the colleague, and the customer told
+                ctx.state["cancel_withdrawn"] = ticket.id
+                ctx.outcome.details_changed = True
+                await add_event(ctx.session, ticket, "request_withdrawn", now=ctx.now)
+                ctx.event("request_withdrawn", ticket_id=ticket.id, request="cancel")
+                if ticket.status == "open":
+                    ctx.state["relay_noted"] = ticket.id
+                    ctx.say("order_cancel_withdrawn")
                 return
             # "где человек? позовите оператора", "хочу поговорить с живым человеком" (no reply
             # at all once "passed this on" was said): a person asked for again is a nudge

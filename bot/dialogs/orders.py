@@ -9,11 +9,12 @@ from bot.dialogs.complaint import (
     _NONE_GIVEN,
     _SLOT_NAMED,
     OPEN_BAR,
+    _add_description,
     displeasure_said,
     outburst_about_order,
     promise_stands,
 )
-from bot.dialogs.engine import TurnContext, failure_named
+from bot.dialogs.engine import TurnContext, failure_named, invoice_details
 from bot.dialogs.requests import asks_question, unsure_status
 from bot.dialogs.slots import bare_order_ref, has, question_stands, words
 from bot.nlu.lexicon import price_dropped, tracking_failed
@@ -205,6 +206,18 @@ class OrderStatusFlow:
             return False  # "when exactly?" about a case just promised: the promise answers
         pending = ctx.state.get("order_status")
         known = ctx.state.setdefault("known", {})
+        if invoice_details(ctx.state, ctx.now, ctx.incoming.text or ""):
+            # "ООО Ромашка, ИНН 7701234567, заказ 3470101" after the invoice was asked: the
+            # request, for a colleague who issues it (the details and the order on the card)
+            ctx.state.pop("order_status", None)
+            _add_description(known, ctx.incoming.text or "")
+            order = known.get("order_ref")
+            if order:
+                ctx.say("invoice_pass", order=order)
+            else:
+                ctx.say("invoice_pass_no_number")
+            ctx.request_handoff("customer_request")
+            return True
         if pending != "asked":
             ctx.state.pop("order_action", None)  # an earlier request's, dropped elsewhere
             if not ctx.incoming.callback_data and outburst_about_order(ctx.incoming.text or ""):
@@ -473,7 +486,9 @@ class OrderStatusFlow:
         action = ctx.state.pop("order_action", None)
         order = ctx.state.get("known", {}).get("order_ref")
         if action is not None:
-            # "отмените заказ": for someone who can change it, said as that
+            # "отмените заказ": for someone who can change it, said as that (and kept: "ой,
+            # передумал" while the colleague is awaited takes it back)
+            ctx.state["order_asked"] = action
             if order:
                 ctx.say(f"order_{action}_pass", order=order)
             else:

@@ -161,24 +161,36 @@ _STAFF_NOUN = (
     r"sprzedaw|kierowc|kasjer)\w*"
 )
 _STAFF_NAMED = re.compile(rf"(?:about|on|на|na)\s+(?:{_STAFF_NOUN})(?!\w)", re.IGNORECASE)
+# "about the quality of an item", "на качество товара", "na jakość produktu": a thing bought
+_QUALITY_NOUN = (
+    r"(?:the\s+)?(?:(?:poor|bad)\s+)?quality(?:\s+of\s+(?:the\s+|an?\s+|my\s+|your\s+)?"
+    r"(?:items?|products?|goods|things?|purchase|order))?|(?:the\s+|an?\s+|my\s+)?(?:item|"
+    r"product|goods)|(?:плохое\s+)?качество(?:\s+(?:товара|товаров|продукта|продукции|вещи|заказа|"
+    r"покупки))?|товар|(?:s[łl]ab[ąa]\s+)?jako[śs][ćc](?:\s+(?:produktu|towaru|rzeczy|"
+    r"zam[óo]wienia))?|produkt|towar"
+)
+_QUALITY_NAMED = re.compile(rf"(?:about|on|на|na)\s+(?:{_QUALITY_NOUN})(?!\w)", re.IGNORECASE)
 _PROBLEM_ONLY = re.compile(
     rf"{_GREETING}(?:"
     r"(?:i(?:'ve|\s+have)?(?:\s+got)?|there(?:'s|\s+is)|we\s+have)\s+(?:a\s+|an\s+|some\s+)?"
     r"(?:problem|issue|complaint|trouble)|i\s+want\s+to\s+complain|"
     r"i(?:'d|\s+would)\s+like\s+to\s+(?:make|file|lodge|raise)\s+a\s+complaint|"
+    r"i\s+(?:want|would\s+like|'d\s+like)\s+to\s+(?:make|file|lodge|raise|leave)\s+a\s+complaint|"
     r"something(?:'s|\s+is|\s+has)?\s+(?:gone\s+|went\s+)?wrong|"
     r"(?:mam|jest|mamy)\s+(?:(?:ma[lł]y|du[zż]y|powa[zż]ny)\s+)?(?:problem|k[lł]opot|reklamacj[eęa])|"
-    r"(?:chc[eę]|chcia[lł](?:a)?bym)\s+z[lł]o[zż]y[cć]\s+(?:reklamacj[eę]|skarg[eę])|"
+    r"(?:ja\s+)?(?:chc[eę]|chcia[lł](?:a)?bym)\s+(?:z[lł]o[zż]y[cć]|zg[lł]osi[cć])\s+"
+    r"(?:reklamacj[eę]|skarg[eę])|"
     r"co[śs]\s+(?:jest\s+)?nie\s+tak|"
     r"(?:у\s+меня|есть)\s+(?:проблема|претензия|жалоба)|"
-    r"хочу\s+(?:пожаловаться|оставить\s+жалобу|подать\s+(?:жалобу|претензию))|что-то\s+не\s+так|"
+    r"(?:я\s+)?(?:хочу|хотел[аи]?\s+бы)\s+(?:пожаловаться|оставить\s+(?:жалобу|претензию)|"
+    r"подать\s+(?:жалобу|претензию))|что-то\s+не\s+так|"
     # the order said to have one: "My order has a problem", "С заказом проблема", "Z zamówieniem
     # jest problem" (praise to the model)
     rf"(?:{_ORDER_NOUN}|{_SITE_NOUN})\s+(?:has|had|got)\s+(?:a\s+|an\s+|some\s+)?(?:problem|issue)|"
     rf"(?:с|z)\s+(?:{_ORDER_NOUN}|{_SITE_NOUN})\s+(?:(?:jest|какая-то|какие-то|есть)\s+)?"
     r"(?:проблем[аы]|problem|k[lł]opot)"
     rf")(?:\s+(?:with|about|z|с|по)\s+(?:{_ORDER_NOUN}|{_SITE_NOUN})|\s+(?:about|on|на|na)\s+"
-    rf"(?:{_STAFF_NOUN}))?"
+    rf"(?:{_STAFF_NOUN}|{_QUALITY_NOUN}))?"
     r"(?:\W*(?:nr\.?|no\.?|number|numer|номер|№|#)?\s*[\w-]*\d[\w-]*)?"
     r"[\s.!,:)(]*(?:please|pro[sś]z[eę]|пожалуйста)?[\s.!]*",
     re.IGNORECASE,
@@ -201,6 +213,8 @@ def announced_type(text: str) -> str | None:
         return "website_app"
     if _STAFF_NAMED.search(text):
         return "staff_behavior"
+    if _QUALITY_NAMED.search(text):
+        return "damaged_defective"  # "...about the quality of an item": what is wrong with it
     return None
 
 

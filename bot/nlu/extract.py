@@ -100,12 +100,21 @@ _THRESHOLD_BEFORE = re.compile(
 )
 
 
+# "сумма заказа 5400", "order total was 5400", "wartość zamówienia: 5400": the order's sum,
+# not its number, said in one list of words for the sum before a number (_ORDER_SUM_BEFORE)
+# and after a money word (_OF_ORDER)
+_OF_THE_ORDER = (
+    r"(?:of\s+)?(?:the\s+|my\s+|моего\s+|mojego\s+)?(?:заказа|покупки|order|purchase|"
+    r"zam[oó]wienia|zakupu)\s*"
+)
+_SUM_IS = (
+    r"(?:(?:was|is|были?|было|была|составил[аио]?|составляет|wynosi|wyni[oó]s[lł][aoy]?)\s*)?"
+    r"[:—-]?\s*"
+)
 # "сумма заказа 5400", "order total was 5400", "the total of my order: 5400"
 _ORDER_SUM_BEFORE = re.compile(
     r"(?:(?<!\w)(?:сумм\w*|стоимост\w*|цен[аыуе]|итог\w*|kwot\w*|warto[śs][ćc]\w*|cen[aąyę])|"
-    r"\b(?:total|amount|value|cost|price|sum))\s+(?:of\s+)?(?:the\s+|my\s+|моего\s+|mojego\s+)?"
-    r"(?:заказа|покупки|order|purchase|zam[oó]wienia|zakupu)\s*(?:(?:was|is|были?|было|была|"
-    r"составил[аио]?|составляет|wynosi|wyni[oó]s[lł][aoy]?)\s*)?[:—-]?\s*$|"
+    rf"\b(?:total|amount|value|cost|price|sum))\s+{_OF_THE_ORDER}{_SUM_IS}$|"
     r"\b(?:order|purchase)\s+(?:total|amount|value|cost|price|sum)\s*(?:(?:was|is)\s*)?[:—-]?\s*$",
     re.IGNORECASE,
 )
@@ -330,12 +339,9 @@ _MONEY_WORD = (
 _MONEY_PREP = r"(?:в\s+размере|of|na|в|на|за|po|по)"
 # "списали лишние 700", "charged me an extra 300", "pobrali dodatkowe 30": the surplus said
 _EXTRA = r"(?:(?:мне|нам|me|us|mi|nam)\s+)?(?:(?:an\s+)?extra|лишн\w*|dodatkow\w*)\s+"
-# "сумма заказа 5400", "order total was 5400", "wartość zamówienia: 5400": the order's sum,
-# not its number
+# "сумма заказа 5400", "order total was 5400", "wartość zamówienia: 5400" (_OF_THE_ORDER)
 _OF_ORDER = (
-    r"(?:(?:of\s+)?(?:the\s+|my\s+|моего\s+|mojego\s+)?(?:заказа|покупки|order|purchase|"
-    r"zam[oó]wienia|zakupu)\s*)?(?:(?:was|is|были?|было|была|составил[аио]?|составляет|wynosi|"
-    r"wyni[oó]s[lł][aoy]?)\s*)?[:—-]?\s*"
+    rf"(?:{_OF_THE_ORDER})?{_SUM_IS}"
     # a sum, not an order's number: "стоимость заказа 3400100 составила 5000"
     r"(?=\d{1,6}(?![\d\s.,]\d)|\d{1,3}[\s.,]\d{3}(?![\d\s.,]\d))"
 )

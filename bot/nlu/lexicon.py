@@ -813,7 +813,10 @@ _ITEM_FINE = re.compile(
     r"(?<!\w)(?:товар|вещь|содержимое)\s+(?:\w+\s+)?(?:норм|нормальн\w*|в\s+норме|хорош\w*)(?!\w)|"
     r"(?<!\w)с\s+(?:самим\s+|самой\s+)?\w+\s+вс[её]\s+(?:хорошо|нормально|в\s+порядке|норм|ок)(?!\w)|"
     r"(?<!\w)(?:ca[łl](?:y|a|e)|w\s+(?:ca[łl]ym\s+)?porz[ąa]dku|nieuszkodzon\w*|nie\s+ucierpia[łl]\w*|"
-    r"dzia[łl]a\s+(?:bez\s+zarzutu|dobrze|[śs]wietnie))(?!\w)",
+    r"dzia[łl]a\s+(?:bez\s+zarzutu|dobrze|[śs]wietnie))(?!\w)|"
+    # it works: "всё работает", "сам товар работает", "it works", "sam produkt działa", "wszystko
+    # działa" ("не работает", "nie działa" are denied: problem_told)
+    r"(?<!\w)(?:работа(?:ет|ют)|dzia[łl]a(?:j[ąa])?)(?!\w)|\b(?:it|everything|all)\s+works\b",
     re.IGNORECASE,
 )
 # the clauses of a message: split at a stop, a comma, or a "but"
@@ -822,15 +825,31 @@ _CLAUSE_END = re.compile(
 )
 
 
+def _box_clauses(text: str) -> tuple[list[str], list[str]]:
+    """The clauses of ``text`` about the box, and the others; a damage word alone after the
+    box is the box's too ("dented" in "The box arrived wet and dented", "Коробка мокрая и
+    помятая")."""
+    box: list[str] = []
+    rest: list[str] = []
+    after_box = False
+    for clause in _CLAUSE_END.split(text):
+        after_box = bool(PACKAGING.search(clause)) or (
+            after_box and len(clause.split()) == 1 and problem_told(_DAMAGE, clause)
+        )
+        (box if after_box else rest).append(clause)
+    return box, rest
+
+
 def beside_packaging(text: str) -> str:
     """The clauses of ``text`` that do not name the box ("the TV is fine, thanks" in "The box
     was a bit dented but the TV is fine, thanks")."""
-    return " . ".join(c for c in _CLAUSE_END.split(text) if not PACKAGING.search(c))
+    return " . ".join(_box_clauses(text)[1])
 
 
 def box_damaged(text: str) -> bool:
-    """A clause of ``text`` tells the box damaged ("The box was crushed", "коробка помята")."""
-    return any(PACKAGING.search(c) and problem_told(_DAMAGE, c) for c in _CLAUSE_END.split(text))
+    """A clause of ``text`` tells the box damaged ("The box was crushed", "коробка помята",
+    "The box arrived wet and dented")."""
+    return any(problem_told(_DAMAGE, c) for c in _box_clauses(text)[0])
 
 
 def box_damage_only(text: str) -> bool:
@@ -849,6 +868,16 @@ def packaging_only(text: str) -> bool:
         and not problem_told(_DAMAGE, rest)
         and problem_told(_ITEM_FINE, rest)
         and not _wrong_or_missing(text)
+    )
+
+
+def item_fine(text: str) -> bool:
+    """The thing itself is said to be fine ("нет, всё работает", "no, it works fine", "nie,
+    wszystko działa"), and nothing broken or faulty told."""
+    return (
+        problem_told(_ITEM_FINE, text)
+        and not problem_told(_DAMAGE, text)
+        and not problem_told(FAULT_WORDS, text)
     )
 
 
@@ -1194,6 +1223,52 @@ def address_given(text: str) -> bool:
     """A delivery address is given ("новый адрес: Москва, ул. Ленина 5, кв 12", "new address:
     12 Baker St, London", "nowy adres: ul. Długa 3/5, Kraków")."""
     return bool(_ADDRESS_GIVEN.search(text))
+
+
+# a company's tax number given: "ИНН 7701234567", "VAT PL1234567890", "NIP 123-456-78-90" (the
+# details an invoice for a company is made out with)
+_TAX_NUMBER = re.compile(
+    r"(?<!\w)(?:инн|кпп|огрн\w*|nip|regon|vat(?:\s*(?:id|no\.?|number|nr))?|tin|ein|"
+    r"tax\s+(?:id|number))\s*(?:[:#№]\s*)?(?:[a-z]{2}\s?)?\d[\d\s-]{7,}\d(?!\d)",
+    re.IGNORECASE,
+)
+# an invoice for a company asked for: "счёт-фактура на фирму", "VAT invoice", "faktura VAT"
+_INVOICE = re.compile(
+    r"(?<!\w)(?:сч[её]т\w*|фактур\w*|реквизит\w*|закрывающ\w*\s+документ\w*|invoice\w*|"
+    r"faktur\w*|rachun\w*)",
+    re.IGNORECASE,
+)
+
+
+def company_details(text: str) -> bool:
+    """A company's details are given, with its tax number ("ООО Ромашка, ИНН 7701234567",
+    "company name ACME Ltd, VAT PL1234567890", "firma XYZ sp. z o.o., NIP 1234567890")."""
+    return bool(_TAX_NUMBER.search(text))
+
+
+def invoice_asked(text: str) -> bool:
+    """An invoice (or a company's accounting documents) is named ("нужен счёт-фактура на
+    фирму", "I need a VAT invoice", "potrzebuję faktury VAT")."""
+    return bool(_INVOICE.search(text))
+
+
+# the customer no longer wants the order cancelled: "ой, передумал, не отменяйте", "actually I
+# changed my mind, don't cancel", "jednak się rozmyśliłem, nie anulujcie", "не надо отменять"
+_CANCEL_WITHDRAWN = re.compile(
+    r"(?<!\w)(?:передумал\w*|не\s+(?:надо\s+|нужно\s+)?отмен(?:яйте|ять|ите)|"
+    r"отмен[уя]\s+(?:не\s+(?:надо|нужно)|отмените)|оставьте\s+(?:заказ|его))(?!\w)|"
+    r"\b(?:changed\s+my\s+mind|(?:don'?t|do\s+not|no\s+need\s+to)\s+cancel|"
+    r"(?:keep|leave)\s+(?:the|my)\s+order|cancel\s+the\s+cancell?ation)\b|"
+    r"(?<!\w)(?:rozmy[śs]li[łl]\w*|zmieni[łl]\w*\s+zdanie|nie\s+(?:trzeba\s+|musicie\s+)?"
+    r"anul(?:ujcie|owa[ćc]|uj)|zostawiam\s+zam[óo]wienie)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def cancel_withdrawn(text: str) -> bool:
+    """The cancellation asked for is taken back ("ой, передумал, не отменяйте", "actually I
+    changed my mind, don't cancel", "jednak się rozmyśliłem, nie anulujcie")."""
+    return bool(_CANCEL_WITHDRAWN.search(text))
 
 
 # "ktoś ją ukradł", "посылку украли из подъезда", "my parcel was stolen from the porch": the
