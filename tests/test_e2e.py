@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator
 
@@ -2363,3 +2364,52 @@ async def test_a_photo_after_was_it_solved_keeps_the_survey_and_reaches_the_reop
         timeout=20,
     )
     assert not any("no longer active" in t for t in bot_texts(fake, JOHN))
+
+
+async def test_a_stranger_and_forged_buttons_change_nothing_and_leak_nothing(
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stranger in a public operators' group wrote in John's topic and in General, typed
+    the operators' commands and pressed forged buttons on the card; John pressed forged
+    buttons (garbage, another ticket's Resolve) under the bot's messages. Nothing reached a
+    customer or acted on a ticket, but John's every forged press was put in the topic as
+    '🔘 The customer pressed: tk:resolve:2' and he got no word; now each presser gets a short
+    answer (John in his language) and the topic is not filled with what no button said."""
+    fake = sandbox.server.fake
+    fake.chats[OPERATORS_CHAT_ID].join_to_send = False  # a public group: anyone may post
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    other = await _escalate(fake, ANNA, "Позовите оператора, пожалуйста")
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+    await settled(sandbox)
+    before = {JOHN: len(bot_texts(fake, JOHN)), ANNA: len(bot_texts(fake, ANNA))}
+    mallory = fake.add_user("Mallory", username="mallory")["id"]
+    for text in ("Hi John, I can refund you", "/resolve", "/take", "/note x", "/reopen"):
+        fake.user_sends(mallory, text, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    for text in ("/transfer @olga_support", "/close", "/queue"):
+        fake.user_sends(mallory, text, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    fake.user_sends(mallory, "/queue", chat_id=OPERATORS_CHAT_ID)  # in General
+    garbage = ["\x00\xff garbage", "tk:resolve:2", "tk:take:999999", "tk:" + "9" * 61, "tk:x:1"]
+    for data in garbage:
+        fake.user_presses(mallory, OPERATORS_CHAT_ID, card["message_id"], data, forged=True)
+    greeting = fake.messages(JOHN, from_bot=True)[0]["message_id"]
+    for data in [*garbage, "sv:solved:yes", "cmp:opt:refund"]:
+        fake.user_presses(JOHN, JOHN, greeting, data, forged=True)
+    await settled(sandbox)
+    async with sandbox.services.sessionmaker() as session:
+        tickets = (await session.scalars(select(Ticket).order_by(Ticket.id))).all()
+    assert [(t.status, t.assignee_id) for t in tickets] == [("open", None), ("open", None)]
+    assert len(bot_texts(fake, JOHN)) == before[JOHN], bot_texts(fake, JOHN)
+    assert len(bot_texts(fake, ANNA)) == before[ANNA], bot_texts(fake, ANNA)
+    for topic in (thread, other):
+        assert not any("pressed" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, topic))
+    answers = {a["callback_query_id"]: a for a in fake.callback_answers}
+    assert len(answers) == 2 * len(garbage) + 2, answers
+    johns = [a["text"] for a in answers.values() if a["user_id"] == JOHN]
+    assert johns and all(t and "button is no longer active" in t for t in johns), johns
+    strangers = [a["text"] for a in answers.values() if a["user_id"] == mallory]
+    assert all(strangers), strangers
+    said_to_mallory = [
+        m for m in fake.messages(OPERATORS_CHAT_ID, from_bot=True) if "Mallory" in str(m)
+    ]
+    assert len(said_to_mallory) <= 1, said_to_mallory  # told once, not at every message
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
