@@ -2413,3 +2413,57 @@ async def test_a_stranger_and_forged_buttons_change_nothing_and_leak_nothing(
     ]
     assert len(said_to_mallory) <= 1, said_to_mallory  # told once, not at every message
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+
+
+async def test_a_game_a_poll_and_a_dice_from_a_customer_are_answered_and_named(
+    sandbox: Sandbox,
+) -> None:
+    """A game shared from a game bot is a message with no text and no file: the card's
+    transcript had an empty line for it, and in the topic, where Telegram will not copy it,
+    it read '📎 (Telegram would not copy this message) Customer:' with nothing after it. It
+    is named there and in the transcript, as a poll and a dice are, and answered like any
+    wordless message."""
+    fake = sandbox.server.fake
+    fake.user_sends(JOHN, game="lumberjack")
+    await fake.wait_for_bot_message(JOHN, timeout=20)
+    assert "happened" in bot_texts(fake, JOHN)[-1], bot_texts(fake, JOHN)
+    fake.user_sends(JOHN, poll={"question": "Where is my order 3470501?", "options": ["?"]})
+    await settled(sandbox)
+    thread = await _escalate(fake, JOHN, "operator please")
+    await settled(sandbox)
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]["text"]
+    assert "[game Lumberjack]" in card and "Where is my order 3470501?" in card, card
+    fake.user_sends(JOHN, dice="🎯")
+    fake.user_sends(JOHN, game="lumberjack")
+    await fake.wait_for(
+        lambda: [t for t in topic_texts(fake, thread) if "game Lumberjack" in t], timeout=20
+    )
+    await settled(sandbox)
+    assert any("🎯" in str(m) for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread))
+    assert not any(t.rstrip().endswith("Customer:") for t in topic_texts(fake, thread))
+
+
+async def test_a_place_and_a_contact_shared_mid_complaint_are_on_the_card(
+    sandbox: Sandbox,
+) -> None:
+    """Anna, asked for a photo of the broken kettle, shared her phone with Telegram's button
+    and the parcel locker it came to: each was thanked for in Russian, the photo still asked
+    for once more (no 'I don't understand'), and the card shows the number and the place, the locker
+    by its name and address (it showed its coordinates only)."""
+    fake = sandbox.server.fake
+    fake.user_sends(ANNA, "Пришёл разбитый чайник, заказ 3470502")
+    await fake.wait_for_bot_message(ANNA, timeout=20)
+    fake.user_sends(ANNA, contact={})  # her own number, as the button shares it
+    await fake.wait_for_bot_message(ANNA, count=2, timeout=20)
+    locker = {"latitude": 55.75, "longitude": 37.61, "title": "Постамат 77-123"}
+    fake.user_sends(ANNA, venue={**locker, "address": "ул. Тверская, 7"})
+    await fake.wait_for_bot_message(ANNA, count=3, timeout=20)
+    answers = bot_texts(fake, ANNA)[1:]
+    assert all("Спасибо" in t for t in answers), answers
+    assert "фото" in answers[0] and not any("не понял" in t for t in answers), answers
+    thread = await _escalate(fake, ANNA, "Позовите оператора")
+    await settled(sandbox)
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]["text"]
+    details = card.split("Details:")[1].split("\n")[0]
+    assert "order 3470502" in details and "+4860" in details, card
+    assert "Постамат 77-123, ул. Тверская, 7" in details, card
