@@ -2467,3 +2467,25 @@ async def test_a_place_and_a_contact_shared_mid_complaint_are_on_the_card(
     details = card.split("Details:")[1].split("\n")[0]
     assert "order 3470502" in details and "+4860" in details, card
     assert "Постамат 77-123, ул. Тверская, 7" in details, card
+
+
+async def test_a_problem_corrected_by_editing_is_the_cases_problem(sandbox: Sandbox) -> None:
+    """Anna wrote 'пришёл чайник не того цвета' and, the bot having answered, edited it to
+    'пришёл разбитый чайник': nothing was said, and the case (its type, the fixes offered,
+    the card's description) stayed a wrong item. The edit is thanked for, and the case is a
+    broken item now: its fixes (a warranty repair too) and the card follow the new words."""
+    fake = sandbox.server.fake
+    sent = fake.user_sends(ANNA, "Заказ 3470503: пришёл чайник не того цвета")
+    await fake.wait_for_bot_message(ANNA, timeout=20)
+    await settled(sandbox)
+    fake.user_edits(ANNA, sent["message_id"], "Заказ 3470503: пришёл разбитый чайник, носик отбит")
+    told = await fake.wait_for_bot_message(ANNA, count=2, timeout=20)
+    assert "исправление учёл" in told[-1]["text"], told[-1]["text"]
+    fake.user_sends(ANNA, photo=True)
+    await fake.wait_for(lambda: "ремонт" in " ".join(bot_texts(fake, ANNA)).lower(), timeout=20)
+    thread = await _escalate(fake, ANNA, "Позовите оператора")
+    await settled(sandbox)
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]["text"]
+    head = card.split("Transcript:")[0]
+    assert "broken or defective item" in head and "wrong item" not in head, head
+    assert "Description: Заказ 3470503: пришёл разбитый чайник, носик отбит" in head, head
