@@ -136,7 +136,7 @@ class Card:
         return len(self.full) > CARD_LIMIT
 
 
-SHARED = ("contact", "location", "poll", "dice")
+SHARED = ("contact", "location", "poll", "dice", "game")
 # the kinds of customer a complaint comes from (../shared/spec/labels.md), as customer_kind
 # derives them
 CUSTOMER_KINDS = ("claimant", "angry", "activist")
@@ -168,8 +168,8 @@ def transcript_lines(messages: list[Message], tz: Any, texts: Texts | None = Non
         stamp = _fmt_time(m.created_at, tz)
         body = m.text or ""
         media = [
-            # a shared contact, location, poll or dice says what it is: the phone, the
-            # coordinates, the question, the throw
+            # a shared contact, location, poll, dice or game says what it is: the phone,
+            # the coordinates (and the place's name), the question, the throw, the game
             texts("op_tr_forwarded", name=a["name"])
             if a.get("kind") == "forwarded"
             else f"{_media(texts, a['kind'])} {a['name']}"

@@ -1307,9 +1307,14 @@ class OperatorDesk:
         await self.to_topic(bot, session, ticket, send)
 
     async def customer_blocked(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> None:
+        """The customer blocked the bot (Telegram said so, or refused a reply): the card and
+        the topic are told once until they unblock it (each of an operator's replies that
+        failed meanwhile, and Telegram's own notice, had said it again)."""
         customer = await session.get(Customer, ticket.customer_id)
         if customer is not None and not customer.blocked_bot:
             customer.blocked_bot = True
+        if await _last_block_event(session, ticket) == "customer_blocked_bot":
+            return
         await add_event(session, ticket, "customer_blocked_bot", now=utcnow())
         await session.flush()
         await self.refresh_card(bot, session, ticket)  # the card says it too
@@ -1349,16 +1354,7 @@ class OperatorDesk:
         customer = await session.get(Customer, ticket.customer_id)
         if customer is None or customer.blocked_bot:
             return
-        last = await session.scalar(
-            select(TicketEvent.kind)
-            .where(
-                TicketEvent.ticket_id == ticket.id,
-                TicketEvent.kind.in_(("customer_blocked_bot", "customer_unblocked_bot")),
-            )
-            .order_by(TicketEvent.id.desc())
-            .limit(1)
-        )
-        if last != "customer_blocked_bot":
+        if await _last_block_event(session, ticket) != "customer_blocked_bot":
             return
         await add_event(session, ticket, "customer_unblocked_bot", now=utcnow())
         await session.flush()
@@ -1380,3 +1376,16 @@ class OperatorDesk:
             .limit(1)
             .with_for_update()  # PostgreSQL: one operator's command at a time per ticket
         )
+
+
+async def _last_block_event(session: AsyncSession, ticket: Ticket) -> str | None:
+    """Whether the topic was last told the customer blocked the bot or unblocked it."""
+    return await session.scalar(
+        select(TicketEvent.kind)
+        .where(
+            TicketEvent.ticket_id == ticket.id,
+            TicketEvent.kind.in_(("customer_blocked_bot", "customer_unblocked_bot")),
+        )
+        .order_by(TicketEvent.id.desc())
+        .limit(1)
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator
 
@@ -2363,3 +2364,128 @@ async def test_a_photo_after_was_it_solved_keeps_the_survey_and_reaches_the_reop
         timeout=20,
     )
     assert not any("no longer active" in t for t in bot_texts(fake, JOHN))
+
+
+async def test_a_stranger_and_forged_buttons_change_nothing_and_leak_nothing(
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stranger in a public operators' group wrote in John's topic and in General, typed
+    the operators' commands and pressed forged buttons on the card; John pressed forged
+    buttons (garbage, another ticket's Resolve) under the bot's messages. Nothing reached a
+    customer or acted on a ticket, but John's every forged press was put in the topic as
+    '🔘 The customer pressed: tk:resolve:2' and he got no word; now each presser gets a short
+    answer (John in his language) and the topic is not filled with what no button said."""
+    fake = sandbox.server.fake
+    fake.chats[OPERATORS_CHAT_ID].join_to_send = False  # a public group: anyone may post
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    other = await _escalate(fake, ANNA, "Позовите оператора, пожалуйста")
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+    await settled(sandbox)
+    before = {JOHN: len(bot_texts(fake, JOHN)), ANNA: len(bot_texts(fake, ANNA))}
+    mallory = fake.add_user("Mallory", username="mallory")["id"]
+    for text in ("Hi John, I can refund you", "/resolve", "/take", "/note x", "/reopen"):
+        fake.user_sends(mallory, text, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    for text in ("/transfer @olga_support", "/close", "/queue"):
+        fake.user_sends(mallory, text, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    fake.user_sends(mallory, "/queue", chat_id=OPERATORS_CHAT_ID)  # in General
+    garbage = ["\x00\xff garbage", "tk:resolve:2", "tk:take:999999", "tk:" + "9" * 61, "tk:x:1"]
+    for data in garbage:
+        fake.user_presses(mallory, OPERATORS_CHAT_ID, card["message_id"], data, forged=True)
+    greeting = fake.messages(JOHN, from_bot=True)[0]["message_id"]
+    for data in [*garbage, "sv:solved:yes", "cmp:opt:refund"]:
+        fake.user_presses(JOHN, JOHN, greeting, data, forged=True)
+    await settled(sandbox)
+    async with sandbox.services.sessionmaker() as session:
+        tickets = (await session.scalars(select(Ticket).order_by(Ticket.id))).all()
+    assert [(t.status, t.assignee_id) for t in tickets] == [("open", None), ("open", None)]
+    assert len(bot_texts(fake, JOHN)) == before[JOHN], bot_texts(fake, JOHN)
+    assert len(bot_texts(fake, ANNA)) == before[ANNA], bot_texts(fake, ANNA)
+    for topic in (thread, other):
+        assert not any("pressed" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, topic))
+    answers = {a["callback_query_id"]: a for a in fake.callback_answers}
+    assert len(answers) == 2 * len(garbage) + 2, answers
+    johns = [a["text"] for a in answers.values() if a["user_id"] == JOHN]
+    assert johns and all(t and "button is no longer active" in t for t in johns), johns
+    strangers = [a["text"] for a in answers.values() if a["user_id"] == mallory]
+    assert all(strangers), strangers
+    said_to_mallory = [
+        m for m in fake.messages(OPERATORS_CHAT_ID, from_bot=True) if "Mallory" in str(m)
+    ]
+    assert len(said_to_mallory) <= 1, said_to_mallory  # told once, not at every message
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+
+
+async def test_a_game_a_poll_and_a_dice_from_a_customer_are_answered_and_named(
+    sandbox: Sandbox,
+) -> None:
+    """A game shared from a game bot is a message with no text and no file: the card's
+    transcript had an empty line for it, and in the topic, where Telegram will not copy it,
+    it read '📎 (Telegram would not copy this message) Customer:' with nothing after it. It
+    is named there and in the transcript, as a poll and a dice are, and answered like any
+    wordless message."""
+    fake = sandbox.server.fake
+    fake.user_sends(JOHN, game="lumberjack")
+    await fake.wait_for_bot_message(JOHN, timeout=20)
+    assert "happened" in bot_texts(fake, JOHN)[-1], bot_texts(fake, JOHN)
+    fake.user_sends(JOHN, poll={"question": "Where is my order 3470501?", "options": ["?"]})
+    await settled(sandbox)
+    thread = await _escalate(fake, JOHN, "operator please")
+    await settled(sandbox)
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]["text"]
+    assert "[game Lumberjack]" in card and "Where is my order 3470501?" in card, card
+    fake.user_sends(JOHN, dice="🎯")
+    fake.user_sends(JOHN, game="lumberjack")
+    await fake.wait_for(
+        lambda: [t for t in topic_texts(fake, thread) if "game Lumberjack" in t], timeout=20
+    )
+    await settled(sandbox)
+    assert any("🎯" in str(m) for m in fake.messages(OPERATORS_CHAT_ID, thread_id=thread))
+    assert not any(t.rstrip().endswith("Customer:") for t in topic_texts(fake, thread))
+
+
+async def test_a_place_and_a_contact_shared_mid_complaint_are_on_the_card(
+    sandbox: Sandbox,
+) -> None:
+    """Anna, asked for a photo of the broken kettle, shared her phone with Telegram's button
+    and the parcel locker it came to: each was thanked for in Russian, the photo still asked
+    for once more (no 'I don't understand'), and the card shows the number and the place, the locker
+    by its name and address (it showed its coordinates only)."""
+    fake = sandbox.server.fake
+    fake.user_sends(ANNA, "Пришёл разбитый чайник, заказ 3470502")
+    await fake.wait_for_bot_message(ANNA, timeout=20)
+    fake.user_sends(ANNA, contact={})  # her own number, as the button shares it
+    await fake.wait_for_bot_message(ANNA, count=2, timeout=20)
+    locker = {"latitude": 55.75, "longitude": 37.61, "title": "Постамат 77-123"}
+    fake.user_sends(ANNA, venue={**locker, "address": "ул. Тверская, 7"})
+    await fake.wait_for_bot_message(ANNA, count=3, timeout=20)
+    answers = bot_texts(fake, ANNA)[1:]
+    assert all("Спасибо" in t for t in answers), answers
+    assert "фото" in answers[0] and not any("не понял" in t for t in answers), answers
+    thread = await _escalate(fake, ANNA, "Позовите оператора")
+    await settled(sandbox)
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]["text"]
+    details = card.split("Details:")[1].split("\n")[0]
+    assert "order 3470502" in details and "+4860" in details, card
+    assert "Постамат 77-123, ул. Тверская, 7" in details, card
+
+
+async def test_a_problem_corrected_by_editing_is_the_cases_problem(sandbox: Sandbox) -> None:
+    """Anna wrote 'пришёл чайник не того цвета' and, the bot having answered, edited it to
+    'пришёл разбитый чайник': nothing was said, and the case (its type, the fixes offered,
+    the card's description) stayed a wrong item. The edit is thanked for, and the case is a
+    broken item now: its fixes (a warranty repair too) and the card follow the new words."""
+    fake = sandbox.server.fake
+    sent = fake.user_sends(ANNA, "Заказ 3470503: пришёл чайник не того цвета")
+    await fake.wait_for_bot_message(ANNA, timeout=20)
+    await settled(sandbox)
+    fake.user_edits(ANNA, sent["message_id"], "Заказ 3470503: пришёл разбитый чайник, носик отбит")
+    told = await fake.wait_for_bot_message(ANNA, count=2, timeout=20)
+    assert "исправление учёл" in told[-1]["text"], told[-1]["text"]
+    fake.user_sends(ANNA, photo=True)
+    await fake.wait_for(lambda: "ремонт" in " ".join(bot_texts(fake, ANNA)).lower(), timeout=20)
+    thread = await _escalate(fake, ANNA, "Позовите оператора")
+    await settled(sandbox)
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]["text"]
+    head = card.split("Transcript:")[0]
+    assert "broken or defective item" in head and "wrong item" not in head, head
+    assert "Description: Заказ 3470503: пришёл разбитый чайник, носик отбит" in head, head

@@ -1452,3 +1452,36 @@ async def test_a_topic_a_message_and_the_timers_find_gone_at_once_is_made_again_
     texts = topic_texts(fake, topics[1]["message_thread_id"])
     assert [t for t in texts if t.startswith("🎫")] == texts[:1], texts
     assert texts.count("are you there?") == 1, texts
+
+
+async def test_a_customer_blocking_the_bot_mid_reply_is_told_in_the_topic_once(
+    sandbox: Sandbox,
+) -> None:
+    """John blocked the bot while Olga's reply was on its way and she wrote twice more: the
+    topic said 'the customer has blocked the bot' four times (Telegram's notice and each
+    refused reply), burying the conversation. It is said once; once John unblocks and
+    writes, her next reply reaches him."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    fake.add_fault("copyMessage", delay=2.0)  # Olga's reply, held on its way
+    fake.user_sends(OLGA, "Hello John!", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: fake.calls_of("copyMessage"), timeout=20)
+    fake.user_blocks_bot(JOHN)
+    for text in ("John, are you there?", "I'll wait for you here"):
+        fake.user_sends(OLGA, text, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+        await settled(sandbox)
+
+    def told() -> list[str]:
+        notes = topic_texts(fake, thread)[1:]  # not the card, which says it as well
+        return [t for t in notes if "blocked the bot" in t]
+
+    assert len(told()) == 1, topic_texts(fake, thread)
+    assert not any("John" in t for t in bot_texts(fake, JOHN))
+    fake.user_sends(JOHN, "sorry, I blocked you by mistake")
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="unblocked", timeout=20
+    )
+    fake.user_sends(OLGA, "Welcome back, John", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(JOHN, text_contains="Welcome back", timeout=20)
+    fake.user_blocks_bot(JOHN)  # a second time: said again
+    await fake.wait_for(lambda: len(told()) == 2, timeout=20)

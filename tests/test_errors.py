@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 
 import pytest
 from aiogram import Bot, Dispatcher
-from aiogram.types import CallbackQuery, Chat, Update, User
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+    User,
+)
 from aiogram.types import Message as TgMessage
 from sqlalchemy import select
 
@@ -72,8 +79,13 @@ async def test_a_button_press_that_failed_is_not_said_to_be_saved(
     сообщение сохранено, скоро вернусь с ответом', but a press is no message and nothing
     was kept, so nobody came back. Now they are asked to press it again or write."""
     fake, dp, chat, anna = broken.fake, broken.dp, broken.chat, broken.anna
+    refund = InlineKeyboardButton(text="Вернуть деньги", callback_data="cmp:opt:refund")
     offer = TgMessage(
-        message_id=5, date=datetime.now(UTC), chat=chat, text="Как мне это исправить?"
+        message_id=5,
+        date=datetime.now(UTC),
+        chat=chat,
+        text="Как мне это исправить?",
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[refund]]),
     )
     press = CallbackQuery(
         id="q1", from_user=anna, chat_instance="c1", message=offer, data="cmp:opt:refund"

@@ -581,3 +581,66 @@ async def test_a_restarted_fake_numbers_its_updates_on(bot: Bot, fake: FakeTeleg
     again.user_sends(user2["id"], "after a restart")
     later = next(iter(again.bots.values())).updates[0].update_id
     assert later > first.update_id, (first.update_id, later)
+
+
+async def test_every_kind_of_message_can_be_sent_from_the_page(
+    server: FakeTelegramServer, fake: FakeTelegram, bot: Bot
+) -> None:
+    """The page's /sandbox/api/send sends what a Telegram user can (before: text, photos,
+    files and voice only), each as aiogram reads it; a stranger may post in the group."""
+    user = fake.add_user("Web", language_code="pl")
+    olga = fake.add_user("Olga")
+    group = fake.add_group("Operators", members=[olga["id"]], admins=[olga["id"]])
+    kinds = {
+        "sticker": {"sticker": "👍"},
+        "location": {"location": [52.2297, 21.0122]},
+        "venue": {"venue": {"latitude": 52.2, "longitude": 21.0, "title": "Paczkomat WAW01"}},
+        "contact": {"contact": True},
+        "video_note": {"video_note": True},
+        "animation": {"animation": True, "caption": "gif"},
+        "poll": {"poll": {"question": "Gdzie paczka?", "options": ["tu", "tam"]}},
+        "dice": {"dice": "🎲"},
+        "game": {"game": "lumberjack"},
+        "forward_origin": {"text": "kurier: paczka jutro", "forwarded_from": "Kurier"},
+    }
+    base = server.base_url
+    async with aiohttp.ClientSession() as http:
+        for body in kinds.values():
+            async with http.post(
+                f"{base}/sandbox/api/send", json={"user_id": user["id"], **body}
+            ) as resp:
+                assert resp.status == 200, await resp.text()
+        async with http.post(
+            f"{base}/sandbox/api/send",
+            json={"user_id": user["id"], "chat_id": group["id"], "text": "hi"},
+        ) as resp:
+            assert resp.status == 400 and "not a member" in (await resp.json())["error"]
+        async with http.post(
+            f"{base}/sandbox/api/send",
+            json={"user_id": user["id"], "chat_id": group["id"], "text": "hi", "stranger": True},
+        ) as resp:
+            assert (await resp.json())["result"]["from"]["id"] == user["id"]
+    updates = await bot.get_updates(timeout=0)
+    sent = [u.message for u in updates if u.message and u.message.chat.id == user["id"]]
+    assert [m.content_type for m in sent] == [*kinds.keys()][:-1] + ["text"]
+    by_kind = dict(zip(kinds, sent, strict=True))
+    assert by_kind["location"].location.latitude == 52.2297
+    assert by_kind["venue"].venue.title == "Paczkomat WAW01"
+    assert by_kind["contact"].contact.user_id == user["id"]
+    assert by_kind["contact"].contact.phone_number
+    assert [o.text for o in by_kind["poll"].poll.options] == ["tu", "tam"]
+    assert 1 <= by_kind["dice"].dice.value <= 6
+    assert by_kind["animation"].caption == "gif" and by_kind["animation"].document
+    assert by_kind["forward_origin"].forward_origin.sender_user_name == "Kurier"
+    in_group = [u.message for u in updates if u.message and u.message.chat.id == group["id"]]
+    assert [m.text for m in in_group] == ["hi"]
+    member = await bot.get_chat_member(group["id"], user["id"])
+    assert member.status == "left"  # a stranger: not an operator
+    for kind, message in by_kind.items():  # copied as Telegram copies them
+        if kind == "game":
+            with pytest.raises(TelegramBadRequest, match="can't be copied"):
+                await bot.copy_message(group["id"], user["id"], message.message_id)
+            continue
+        copied = await bot.copy_message(group["id"], user["id"], message.message_id)
+        stored = fake.get_message(group["id"], copied.message_id).api
+        assert kind == "forward_origin" or kind in stored, (kind, stored)

@@ -2626,11 +2626,13 @@ class ConversationEngine:
         )
 
         if incoming.edited:
-            edited, corrected = await self._apply_edit(
+            edited, corrected, described = await self._apply_edit(
                 session, conversation, incoming, outcome, now
             )
             if edited is None:
-                await self._say_corrected(session, conversation, customer, outcome, now, corrected)
+                await self._say_corrected(
+                    session, conversation, customer, outcome, now, corrected, described
+                )
                 return outcome
             # "Where is my order?" edited into "Where is my order 5531207?" after the bot
             # asked for the number: read again, as if sent now (it is in the transcript)
@@ -3626,11 +3628,11 @@ class ConversationEngine:
         incoming: Incoming,
         outcome: Outcome,
         now: datetime,
-    ) -> tuple[Message | None, tuple[str, str] | None]:
+    ) -> tuple[Message | None, tuple[str, str] | None, bool]:
         """Store the edit; return the message when it is to be read again as a turn: with
         the bot (not a person), one of the customer's latest, now giving a detail (the
-        order number, the amount, the contact) not known before; and the order number it
-        corrected, (was, now), if it did."""
+        order number, the amount, the contact) not known before; the order number it
+        corrected, (was, now), if it did; whether it corrected the problem's description."""
         original = await session.scalar(
             select(Message).where(
                 Message.conversation_id == conversation.id,
@@ -3641,26 +3643,26 @@ class ConversationEngine:
         )
         if original is None:
             log.info("edit of an unknown message %s ignored", incoming.message_id)
-            return None, None
+            return None, None, False
         old = original.text
         if old == ((incoming.text or "")[:MAX_TEXT_CHARS] or None):
             # the words are the same: a live location moving (Telegram sends each move as
             # an edit), a message Telegram re-sent; nothing for the transcript or the topic
-            return None, None
+            return None, None, False
         original.text = (incoming.text or "")[:MAX_TEXT_CHARS] or None
         original.edited_at = now
-        added, corrected = False, None
+        added, corrected, described = False, None, False
         if old and old != original.text:
             # the transcript keeps what was first written ("edited; was: ...")
             original.attachments = [*(original.attachments or []), {"kind": "edit", "name": old}]
-            outcome.details_changed, added, corrected = await self._edit_details(
+            outcome.details_changed, added, corrected, described = await self._edit_details(
                 conversation, old, original.text or ""
             )
         outcome.incoming_message_id = original.id
         outcome.events.append({"type": "edited", "message_id": original.id, "old_text": old})
         outcome.relay_to_operator = conversation.status == "operator"
         if not added or conversation.status != "bot":
-            return None, corrected
+            return None, corrected, described
         latest = (
             await session.scalars(
                 select(Message.id)
@@ -3669,19 +3671,23 @@ class ConversationEngine:
                 .limit(3)
             )
         ).all()
-        return (original, None) if original.id in latest else (None, corrected)
+        if original.id in latest:
+            return original, None, False
+        return None, corrected, described
 
     async def _edit_details(
         self, conversation: Conversation, old: str, new: str
-    ) -> tuple[bool, bool, tuple[str, str] | None]:
+    ) -> tuple[bool, bool, tuple[str, str] | None, bool]:
         """An edit that corrects a detail taken from the message (the order number, the
-        amount, the contact) corrects the detail too. (changed, added, corrected): ``added``
-        when the edit gives one not known before, ``corrected`` the order number it
-        corrected, (was, now)."""
+        amount, the contact, the problem's description) corrects the detail too. (changed,
+        added, corrected, described): ``added`` when the edit gives one not known before,
+        ``corrected`` the order number it corrected, (was, now), ``described`` whether the
+        problem's description was the message's words (a complaint still collecting its
+        details takes the type the new words name: "не того цвета" edited to "разбитый")."""
         state = dict(conversation.state or {})
         known = dict(state.get("known") or {})
         if not new.strip():
-            return False, False, None
+            return False, False, None, False
         pred = await asyncio.to_thread(self.understand, new[:MAX_CLASSIFY_CHARS])
         fresh: dict[str, Any] = {
             "order_ref": pred.order_ref,
@@ -3706,10 +3712,18 @@ class ConversationEngine:
                 changed = True
                 if slot == "order_ref":
                     corrected = (str(was), str(value))
+        described = old in str(known.get("description") or "")
+        if described:
+            known["description"] = str(known["description"]).replace(old, new)
+            changed = True
+            case = dict(state.get("complaint") or {})
+            named = pred.complaint_type if pred.intent == "complaint" else None
+            if case.get("stage") == "collecting" and named and named != case.get("type"):
+                state["complaint"] = {**case, "type": named}
         if changed:
             state["known"] = known
             conversation.state = state
-        return changed, added, corrected
+        return changed, added, corrected, described
 
     async def _say_corrected(
         self,
@@ -3719,24 +3733,37 @@ class ConversationEngine:
         outcome: Outcome,
         now: datetime,
         corrected: tuple[str, str] | None,
+        described: bool = False,
     ) -> None:
         """An order number corrected by editing the message ("заказ 1234567 не пришёл" edited
         to 1234568 while the bot has the chat; it was taken in silence, the case and its
         promise keeping the old one; ``corrected``: (was, now)): the case's record takes the
-        new number, and the customer hears it is corrected."""
-        if not corrected or conversation.status != "bot":
+        new number, and the customer hears it is corrected. The problem's words corrected
+        (``described``) are the case's description and type now, said in a word."""
+        if not (corrected or described) or conversation.status != "bot":
             return  # a person has the chat: the topic shows the edit
-        was, value = corrected
         state = copy.deepcopy(conversation.state or {})  # a new value: the JSON is saved
         case = state.get("complaint") or {}
         record = await session.get(Complaint, case["id"]) if case.get("id") else None
+        texts = Texts(state.get("lang") or "en", state.setdefault("variants", {}), seed=self.seed)
+        if not corrected:
+            if record is not None and record.resolved_at is None:
+                known = state.get("known") or {}
+                record.details = {**(record.details or {}), "description": known.get("description")}
+                record.complaint_type = case.get("type") or record.complaint_type
+            reply = Reply(texts("problem_corrected"))
+            conversation.state = state
+            outcome.replies.append(reply)
+            await self._store_replies(session, conversation, customer, [reply], now)
+            outcome.events.append({"type": "problem_corrected", "complaint_type": case.get("type")})
+            return
+        was, value = corrected
         if record is not None and record.resolved_at is None:
             record.details = {**(record.details or {}), "order_ref": value}
             if isinstance(case.get("promise"), str):
                 case["promise"] = case["promise"].replace(was, value)
                 if (case.get("promise_said") or {}).get("order") == was:
                     case["promise_said"]["order"] = value  # said again in another language
-        texts = Texts(state.get("lang") or "en", state.setdefault("variants", {}), seed=self.seed)
         reply = Reply(texts("order_corrected", order=value))
         conversation.state = state
         outcome.replies.append(reply)

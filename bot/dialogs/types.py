@@ -18,6 +18,7 @@ ATTACHMENT_KINDS = (
     "contact",
     "poll",
     "dice",
+    "game",
 )
 
 

@@ -30,13 +30,19 @@ def attachments_of(message: Message) -> tuple[Attachment, ...]:
         found.append(Attachment("sticker", message.sticker.file_id, message.sticker.emoji))
     if message.location:
         loc = message.location
-        found.append(Attachment("location", None, f"{loc.latitude},{loc.longitude}"))
+        place = f"{loc.latitude},{loc.longitude}"
+        if message.venue:  # a place picked on the map: its name and address said too
+            named = ", ".join(p for p in (message.venue.title, message.venue.address) if p)
+            place = f"{place} ({named})" if named else place
+        found.append(Attachment("location", None, place))
     if message.contact:
         found.append(Attachment("contact", None, message.contact.phone_number))
     if message.poll:
         found.append(Attachment("poll", None, message.poll.question))
     if message.dice:
         found.append(Attachment("dice", None, f"{message.dice.emoji} {message.dice.value}"))
+    if message.game:  # sent from a game bot: Telegram will not copy it, so it is named
+        found.append(Attachment("game", None, message.game.title))
     if message.media_group_id:  # kept with the message: copied later as the album it was
         found = [replace(a, album=message.media_group_id) for a in found]
     return tuple(found)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatMemberStatus, ChatType, ContentType
-from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, User
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -139,13 +139,43 @@ def create_router() -> Router:
     async def on_button(
         query: CallbackQuery, bot: Bot, session: AsyncSession, services: Services
     ) -> None:
+        if not offered(query):
+            # data no button of the message has (a modified client, a bot's own test): no
+            # turn, nothing for the operators' topic, a word that the button does nothing
+            said = await _customer_texts(session, services, query.from_user)
+            async with outside_transaction(session):
+                await answer_query(query, said.plain("button_expired"))
+            return
         async with outside_transaction(session):  # the spinner cleared with no lock held
             await answer_query(query)
-        if not query.data or len(query.data) > 64:
-            return
         await run_turn(bot, session, services, incoming_from_callback(query))
 
     return router
+
+
+def offered(query: CallbackQuery) -> bool:
+    """Whether the pressed data is a button of the message it was pressed under (Telegram
+    sends a message older than 48 hours without its buttons: taken as offered then)."""
+    data = query.data or ""
+    if not data or len(data.encode()) > 64:
+        return False
+    message = query.message
+    if not isinstance(message, Message):
+        return True  # an InaccessibleMessage: its buttons are not known
+    markup = message.reply_markup
+    rows = markup.inline_keyboard if markup is not None else []
+    return any(button.callback_data == data for row in rows for button in row)
+
+
+async def _customer_texts(session: AsyncSession, services: Services, user: User) -> Texts:
+    """The texts in the language the customer is spoken to in (their Telegram's if new)."""
+    lang = await session.scalar(
+        select(Customer.language).where(
+            Customer.channel == "telegram", Customer.external_id == str(user.id)
+        )
+    )
+    code = lang or (user.language_code or "").split("-")[0]
+    return Texts(code if code in SUPPORTED else services.settings.default_language)
 
 
 def addressed_to(message: Message, username: str | None) -> bool:

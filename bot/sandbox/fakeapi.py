@@ -48,7 +48,9 @@ username=None, language_code="en", user_id=None, is_bot=False, started=True) -> 
 ``add_group(title, is_forum=True, members=(), admins=(), chat_id=None, username=None,
 bot_is_member=True, join_to_send=True) -> dict``, ``user_sends(user_id, text=None, chat_id=None, photo=False,
 document=None, voice=False, caption=None, message_thread_id=None, reply_to_message_id=None,
-media_group_id=None) -> dict``, ``user_edits(chat_id, message_id, text) -> dict``,
+media_group_id=None, forwarded_from=None, sticker=None, send_as=None, location=None,
+venue=None, contact=None, video_note=False, animation=False, poll=None, dice=None, game=None,
+stranger=False) -> dict``, ``user_edits(chat_id, message_id, text) -> dict``,
 ``user_presses(user_id, chat_id, message_id, data) -> str``, ``user_blocks_bot(user_id,
 blocked=True)``, ``member_changes(chat_id, user_id, status="left", by=None, update=True,
 service_message=True)``, ``delete_topic(chat_id, thread_id)``, ``redeliver(update_id)``,
@@ -71,9 +73,16 @@ HTTP control API for the page (JSON in, ``{"ok": true, "result": ...}`` or
 * ``POST /sandbox/api/users`` ``{first_name, last_name?, username?, language_code?}``.
 * ``POST /sandbox/api/groups`` ``{title, members?, admins?, is_forum?}``.
 * ``POST /sandbox/api/send`` ``{user_id, text?, chat_id?, message_thread_id?, photo?: bool,
-  document?: {filename, content_base64 | text}, voice?: bool, caption?, reply_to_message_id?}``.
+  photo_base64?, document?: {filename, content_base64 | text}, voice?: bool, caption?,
+  reply_to_message_id?, forwarded_from?: name, sticker?: emoji, location?: [lat, lon] |
+  {latitude, longitude}, venue?: {latitude, longitude, title, address}, contact?: true |
+  {phone_number, first_name?, last_name?, user_id?}, video_note?: bool, animation?: bool,
+  poll?: question | {question, options?}, dice?: emoji, game?: short_name, stranger?: bool}``
+  (one kind of content a message; ``stranger``: a non-member posts in a group, see
+  ``user_sends``).
 * ``POST /sandbox/api/edit`` ``{chat_id, message_id, text}``.
-* ``POST /sandbox/api/press`` ``{user_id, chat_id, message_id, data}`` -> callback query id.
+* ``POST /sandbox/api/press`` ``{user_id, chat_id, message_id, data, forged?: bool}`` ->
+  callback query id (``forged``: data no button of the message has, as a modified client).
 * ``POST /sandbox/api/block`` ``{user_id, blocked?: true}``.
 * ``POST /sandbox/api/delete_topic`` ``{chat_id, message_thread_id}``.
 * ``POST /sandbox/api/fault`` ``{method, status?, description?, retry_after?, delay?, times?}``.
@@ -149,7 +158,10 @@ CHAT_ACTIONS = frozenset(
     }
 )
 MEDIA_KEYS = ("photo", "document", "voice", "audio", "video", "animation", "sticker")
-CONTENT_KEYS = ("text", "entities", "caption", "caption_entities", *MEDIA_KEYS)
+# what a user can send besides text and files; copied like Telegram copies them (a game
+# can't be: "message can't be copied")
+SHARED_KEYS = ("video_note", "location", "venue", "contact", "poll", "dice")
+CONTENT_KEYS = ("text", "entities", "caption", "caption_entities", *MEDIA_KEYS, *SHARED_KEYS)
 SERVICE_KEYS = (
     "forum_topic_created",
     "forum_topic_edited",
@@ -1325,12 +1337,28 @@ class FakeTelegram:
         forwarded_from: str | None = None,
         sticker: str | None = None,
         send_as: Json | None = None,
+        location: tuple[float, float] | None = None,
+        venue: Json | None = None,
+        contact: Json | None = None,
+        video_note: bool | bytes = False,
+        animation: bool | bytes = False,
+        poll: Json | None = None,
+        dice: str | None = None,
+        game: str | None = None,
+        stranger: bool = False,
     ) -> Json:
         """A user sends a message (text and/or one media); queues a ``message`` update.
         ``forwarded_from``: they forward it, from someone who hides their account;
         ``sticker``: a sticker of this emoji (no text); ``send_as``: in a group, posted as
         a chat, as Telegram shows it: ``{"type": "group"}`` an anonymous admin (as the group
-        itself), ``{"type": "channel", "id": ..., "title": ...}`` as their channel."""
+        itself), ``{"type": "channel", "id": ..., "title": ...}`` as their channel.
+        With no text either (a caption only for ``animation``): ``location`` ``(latitude,
+        longitude)``; ``venue`` ``{latitude, longitude, title, address}``; ``contact``
+        ``{phone_number, first_name?, last_name?, user_id?}`` (their own when empty: the
+        "share my phone" button); ``video_note`` / ``animation`` (a round video, a GIF);
+        ``poll`` ``{question, options?: [str]}``; ``dice`` its emoji (a random value);
+        ``game`` a game's short name. ``stranger``: a group's non-member posts anyway, as
+        anyone may in a public group that does not ask to join first."""
         user = self._user(user_id)
         chat = self._chat(user.id if chat_id is None else chat_id)
         if chat.type == "private":
@@ -1339,7 +1367,7 @@ class FakeTelegram:
             if user.blocked:
                 self.user_blocks_bot(user.id, blocked=False)
             user.started = True
-        elif user.id not in chat.members and chat.join_to_send:
+        elif user.id not in chat.members and chat.join_to_send and not stranger:
             raise SandboxError(f"user {user.id} is not a member of chat {chat.id}")
         elif chat.restricted.get(user.id) is False:
             raise SandboxError(f"user {user.id} may not send messages in chat {chat.id}")
@@ -1360,7 +1388,11 @@ class FakeTelegram:
                     raise SandboxError(f"topic {thread_id} is closed")
         content: Json = {}
         media = photo is not False or document is not None or voice is not False
-        if sticker is not None:
+        media = media or animation is not False
+        shared = self._shared_content(user, location, venue, contact, video_note, poll, dice, game)
+        if shared:
+            content.update(shared)
+        elif sticker is not None:
             file_id, unique = self._new_file_ids(sticker.encode(), "CAAC")
             content["sticker"] = {
                 "file_id": file_id,
@@ -1382,6 +1414,11 @@ class FakeTelegram:
             elif document is not None:
                 filename, data = document
                 content["document"] = self._store_file("document", data, filename).api
+            elif animation is not False:  # a GIF comes as both, as on Telegram
+                data = animation if isinstance(animation, bytes) else b"GIF89a" + bytes(32)
+                stored = self._store_file("document", data, "animation.gif")
+                content["animation"] = {**stored.api, "width": 240, "height": 180, "duration": 2}
+                content["document"] = stored.api
             else:
                 data = voice if isinstance(voice, bytes) else make_voice()
                 content["voice"] = self._store_file("voice", data, None, duration=2).api
@@ -1422,6 +1459,77 @@ class FakeTelegram:
         msg = self._new_message(chat, sender, False, None, thread_id, content, reply_to)
         self._queue_update("message", msg.api)
         return msg.to_api()
+
+    def _shared_content(
+        self,
+        user: User,
+        location: tuple[float, float] | None,
+        venue: Json | None,
+        contact: Json | None,
+        video_note: bool | bytes,
+        poll: Json | None,
+        dice: str | None,
+        game: str | None,
+    ) -> Json:
+        """The content of a message with no text: a place, a contact, a round video, a
+        poll, a dice or a game, as Telegram sends each (empty when none is given)."""
+        if location is not None:
+            latitude, longitude = (float(x) for x in location)
+            return {"location": {"latitude": latitude, "longitude": longitude}}
+        if venue is not None:
+            place = {"latitude": float(venue["latitude"]), "longitude": float(venue["longitude"])}
+            return {
+                "venue": {
+                    "location": place,
+                    "title": str(venue.get("title") or "Place"),
+                    "address": str(venue.get("address") or ""),
+                },
+                "location": place,
+            }
+        if contact is not None:
+            shared: Json = {
+                "phone_number": str(contact.get("phone_number") or f"+4860{user.id:07d}"),
+                "first_name": str(contact.get("first_name") or user.first_name),
+            }
+            if contact.get("last_name"):
+                shared["last_name"] = str(contact["last_name"])
+            if contact.get("user_id") or not contact.get("phone_number"):
+                shared["user_id"] = int(contact.get("user_id") or user.id)
+            return {"contact": shared}
+        if video_note is not False:
+            data = video_note if isinstance(video_note, bytes) else make_voice()
+            stored = self._store_file("voice", data, None, duration=3)
+            api = {k: v for k, v in stored.api.items() if k != "mime_type"}
+            return {"video_note": {**api, "length": 240}}
+        if poll is not None:
+            options = [str(o) for o in poll.get("options") or ("Yes", "No")]
+            return {
+                "poll": {
+                    "id": str(secrets.randbits(62)),
+                    "question": str(poll.get("question") or "?"),
+                    "options": [
+                        {"persistent_id": str(i), "text": o, "voter_count": 0}
+                        for i, o in enumerate(options)
+                    ],
+                    "total_voter_count": 0,
+                    "is_closed": False,
+                    "is_anonymous": True,
+                    "type": "regular",
+                    "allows_multiple_answers": False,
+                    "allows_revoting": False,
+                    "members_only": False,
+                }
+            }
+        if dice is not None:
+            top = 64 if dice == "🎰" else 5 if dice in ("⚽", "🏀") else 6
+            return {"dice": {"emoji": dice or "🎲", "value": secrets.randbelow(top) + 1}}
+        if game is not None:
+            photo = self._store_photo(make_png(64, 40, 3)).api
+            return {
+                "game": {"title": game.title(), "description": f"Play {game}", "photo": photo},
+                "via_bot": {"id": 777000123, "is_bot": True, "first_name": "Games"},
+            }
+        return {}
 
     def user_edits(self, chat_id: int, message_id: int, text: str) -> Json:
         """A user edits their text (or caption; ``""`` takes a photo's or a file's caption
@@ -2412,7 +2520,7 @@ class FakeTelegram:
         return [self._send(bot, no_markup, content, chat).to_api() for content in contents]
 
     def _copy_content(self, msg: StoredMessage, p: Params, keep_caption: bool = True) -> Json:
-        if msg.service:
+        if msg.service or "game" in msg.api:
             raise bad_request("message can't be copied")
         content = {k: copy.deepcopy(msg.api[k]) for k in CONTENT_KEYS if k in msg.api}
         if p.values.get("caption") is not None and "text" not in content:
@@ -3009,6 +3117,15 @@ def _ctl_send(fake: FakeTelegram, body: Json) -> Json:
     photo: bool | bytes = bool(body.get("photo"))
     if body.get("photo_base64"):
         photo = base64.b64decode(body["photo_base64"])
+    location = body.get("location")
+    if isinstance(location, dict):
+        location = (location["latitude"], location["longitude"])
+    contact = body.get("contact")
+    if contact is True:
+        contact = {}  # their own number, as the "share my phone" button sends it
+    poll = body.get("poll")
+    if isinstance(poll, str):
+        poll = {"question": poll}
     return fake.user_sends(
         int(body["user_id"]),
         body.get("text") or None,
@@ -3019,6 +3136,17 @@ def _ctl_send(fake: FakeTelegram, body: Json) -> Json:
         caption=body.get("caption") or None,
         message_thread_id=_opt_int(body, "message_thread_id"),
         reply_to_message_id=_opt_int(body, "reply_to_message_id"),
+        forwarded_from=body.get("forwarded_from") or None,
+        sticker=body.get("sticker") or None,
+        location=tuple(location) if location else None,
+        venue=body.get("venue") or None,
+        contact=contact if isinstance(contact, dict) else None,
+        video_note=bool(body.get("video_note")),
+        animation=bool(body.get("animation")),
+        poll=poll or None,
+        dice=body.get("dice") or None,
+        game=body.get("game") or None,
+        stranger=bool(body.get("stranger")),
     )
 
 
@@ -3030,7 +3158,11 @@ def _ctl_edit(fake: FakeTelegram, body: Json) -> Json:
 
 def _ctl_press(fake: FakeTelegram, body: Json) -> str:
     return fake.user_presses(
-        int(body["user_id"]), int(body["chat_id"]), int(body["message_id"]), str(body["data"])
+        int(body["user_id"]),
+        int(body["chat_id"]),
+        int(body["message_id"]),
+        str(body["data"]),
+        forged=bool(body.get("forged")),
     )
 
 
