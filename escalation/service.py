@@ -34,10 +34,10 @@ OPEN_STATUSES = ("open", "taken")
 # what the card shows of a case, forgotten by the bot after a resolution: kept with the
 # "resolved" event, and brought back when the ticket is reopened
 CASE_KEYS = ("complaint", "case_classification", "last_classification", "trail", "faq", "safety")
-# the details of the resolved case (its story, photos, claimed amount): kept with it, so the
-# customer's next ticket does not show them as its own; the order number and the contact
-# stay known (the customer is not asked for them again)
-CASE_DETAILS = ("description", "photos", "amount", "currency")
+# the details of the resolved case (its story, photos and files, claimed amount): kept with
+# it, so the customer's next ticket does not show them as its own; the order number and the
+# contact stay known (the customer is not asked for them again)
+CASE_DETAILS = ("description", "photos", "files", "amount", "currency")
 EARLIER_NOTES = 3  # the notes on a customer's earlier tickets a card names
 
 
@@ -521,7 +521,10 @@ async def reopen_ticket(
         details = context.pop("known", None) or {}
         state.update(context)
         state["trail"] = [*(context.get("trail") or []), *since]
-        photos = list(dict.fromkeys([*(details.get("photos") or []), *(known.get("photos") or [])]))
-        state["known"] = {**details, **known} | ({"photos": photos} if photos else {})
+        both = {
+            kind: list(dict.fromkeys([*(details.get(kind) or []), *(known.get(kind) or [])]))
+            for kind in ("photos", "files")
+        }
+        state["known"] = {**details, **known} | {k: v for k, v in both.items() if v}
         conversation.state = state
     return conversation

@@ -2228,3 +2228,35 @@ async def test_an_older_tickets_card_keeps_its_own_span_and_its_notes(sandbox: S
     await fake.wait_for(lambda: "Note: asked the bank" in card_head(fake, thread), timeout=20)
     first = card_transcript(fake, thread)
     assert "still not on my card" in first and "3412907" not in first, first
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "files: 2 (invoice.pdf, receipt.pdf)"),
+        ("ru", "файлы: 2 (invoice.pdf, receipt.pdf)"),
+        ("pl", "pliki: 2 (invoice.pdf, receipt.pdf)"),
+    ],
+)
+async def test_the_customers_files_are_on_the_cards_details_line(
+    settings, classifier, db_url, lang: str, said: str
+) -> None:
+    """John sent the bot the invoice and the receipt (invoice.pdf, receipt.pdf) with his
+    complaint, then asked for a person: the card's Details line counted his photos but
+    said nothing of the files, and the operator asked him for the invoice again. The line
+    says how many files he sent and their names, in the operators' language."""
+    sb = await launch(settings.model_copy(update={"operators_language": lang}), classifier, db_url)
+    try:
+        fake = sb.server.fake
+        fake.user_sends(JOHN, "The kettle arrived broken, order 3415531")
+        await fake.wait_for_bot_message(JOHN, timeout=20)
+        for name in ("invoice.pdf", "receipt.pdf"):
+            fake.user_sends(JOHN, document=(name, b"%PDF-1.4 " + name.encode()))
+        await settled(sb)
+        thread = await _escalate(fake, JOHN, "I want to talk to a real person please")
+        await settled(sb)
+        head = card_head(fake, thread).split("\n\n")[0]
+        [line] = [x for x in head.splitlines() if "3415531" in x and ":" in x][:1]
+        assert said in line, head
+    finally:
+        await stop_sandbox(sb)
