@@ -229,26 +229,48 @@ async def case_opening(session: AsyncSession, ticket: Ticket) -> int | None:
 async def case_ending(session: AsyncSession, ticket: Ticket) -> Any:
     """Where this ticket's messages end, as a condition on them (None: they go on): before
     the chat's next ticket's case opened (what the customer told the bot for it, and its
-    hand-off, are that ticket's), or before that ticket was opened; and again from when
-    this one was reopened after it."""
-    later = await session.scalar(
-        select(Ticket)
-        .where(Ticket.conversation_id == ticket.conversation_id, Ticket.id > ticket.id)
-        .order_by(Ticket.id)
-        .limit(1)
-    )
-    if later is None:
-        return None
-    opening = await case_opening(session, later)
-    end = Message.id < opening if opening is not None else Message.created_at < later.created_at
-    reopened = await session.scalar(
-        select(func.max(TicketEvent.created_at)).where(
-            TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "reopened"
+    hand-off, are that ticket's), or before that ticket was opened; before another of the
+    chat's tickets was reopened since (an older one too: what is said then is that one's);
+    and again from when this one was reopened, to the next such end."""
+    chat = Ticket.conversation_id == ticket.conversation_id
+    # (when, the condition on a message to be before it): the chat's later tickets' cases
+    # and the other tickets' reopenings, in time order
+    ends: list[tuple[datetime, Any]] = []
+    later = (
+        await session.scalars(select(Ticket).where(chat, Ticket.id > ticket.id).order_by(Ticket.id))
+    ).all()
+    for after in later:
+        opening = await case_opening(session, after)
+        end = Message.id < opening if opening is not None else Message.created_at < after.created_at
+        ends.append((as_utc(after.created_at), end))
+    reopenings = (
+        await session.execute(
+            select(TicketEvent.ticket_id, TicketEvent.created_at)
+            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(chat, TicketEvent.kind == "reopened")
+            .order_by(TicketEvent.created_at)
         )
-    )
-    if reopened is not None and as_utc(reopened) > as_utc(later.created_at):
-        return or_(end, Message.created_at >= reopened)
-    return end
+    ).all()
+    opened = as_utc(ticket.created_at)
+    ends += [
+        (as_utc(at), Message.created_at < at)
+        for owner, at in reopenings
+        if owner != ticket.id and as_utc(at) > opened
+    ]
+    ends.sort(key=lambda e: e[0])
+
+    def first_end(since: datetime) -> Any:
+        return next((end for at, end in ends if at > since), None)
+
+    own = first_end(opened)
+    if own is None:
+        return None
+    spans = [own]
+    for owner, at in reopenings:
+        if owner == ticket.id and as_utc(at) > opened:
+            end = first_end(as_utc(at))
+            spans.append(and_(Message.created_at >= at, *([end] if end is not None else [])))
+    return or_(*spans) if len(spans) > 1 else own
 
 
 async def case_started(

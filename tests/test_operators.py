@@ -2260,3 +2260,58 @@ async def test_the_customers_files_are_on_the_cards_details_line(
         assert said in line, head
     finally:
         await stop_sandbox(sb)
+
+
+async def _older_reopened(sandbox: Sandbox) -> tuple[int, int]:
+    """John's ticket #1 resolved, his #2 about another order resolved, then #1 reopened by
+    Olga and John writing in it: the topics of #1 and #2."""
+    fake = sandbox.server.fake
+    thread, question = await _answered_and_resolved(fake, "Hi John, done")
+    fake.user_presses(JOHN, JOHN, question[-1]["message_id"], "sv:solved:yes")
+    await fake.wait_for_bot_message(
+        JOHN, text_contains="5", after_message_id=question[-1]["message_id"], timeout=20
+    )
+    await settled(sandbox)
+    second = await _second_ticket(sandbox, "I need a person about another order, 3412907")
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=second)
+    await fake.wait_for_bot_message(JOHN, text_contains="solved?", timeout=20)
+    await settled(sandbox)
+    fake.user_sends(OLGA, "/reopen", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(JOHN, text_contains="open again", timeout=20)
+    await settled(sandbox)
+    fake.user_sends(JOHN, "the refund is still not on my card")
+    await fake.wait_for(
+        lambda: "the refund is still not on my card" in topic_texts(fake, thread), timeout=20
+    )
+    fake.user_sends(
+        OLGA, "Checking with the bank", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for(lambda: "Checking with the bank" in bot_texts(fake, JOHN), timeout=20)
+    await settled(sandbox)
+    return thread, second
+
+
+async def test_a_newer_tickets_card_ends_where_an_older_ticket_was_reopened(
+    sandbox: Sandbox,
+) -> None:
+    """John's ticket #1 was resolved, then his #2 about another order, then Olga reopened #1
+    and John wrote in it ('the refund is still not on my card'). #2's card, redrawn later (a
+    note on it), showed #1's later messages in its transcript: its span had no end. It ends
+    where #1 was reopened: what John and Olga said since is #1's."""
+    fake = sandbox.server.fake
+    thread, second = await _older_reopened(sandbox)
+    fake.user_sends(
+        OLGA, "# 3412907 delivered", chat_id=OPERATORS_CHAT_ID, message_thread_id=second
+    )
+    await fake.wait_for(lambda: "Note: 3412907 delivered" in card_head(fake, second), timeout=20)
+    await settled(sandbox)
+    transcript = card_transcript(fake, second)
+    assert "another order, 3412907" in transcript, transcript
+    assert "still not on my card" not in transcript, transcript
+    assert "Checking with the bank" not in transcript, transcript
+    fake.user_sends(OLGA, "# asked the bank", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Note: asked the bank" in card_head(fake, thread), timeout=20)
+    await settled(sandbox)
+    first = card_transcript(fake, thread)
+    assert "still not on my card" in first and "Checking with the bank" in first, first
+    assert "3412907 delivered" not in first, first
