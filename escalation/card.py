@@ -137,6 +137,9 @@ class Card:
 
 
 SHARED = ("contact", "location", "poll", "dice")
+# the mark of an operator's reply written in a resolved ticket's topic: not sent, kept on its
+# card (a note's row, with this mark among its attachments)
+NOT_SENT = "not_sent"
 # the kinds of customer a complaint comes from (../shared/spec/labels.md), as customer_kind
 # derives them
 CUSTOMER_KINDS = ("claimant", "angry", "activist")
@@ -176,7 +179,7 @@ def transcript_lines(messages: list[Message], tz: Any, texts: Texts | None = Non
             if a.get("kind") in SHARED and a.get("name")
             else _media(texts, a.get("kind", "?"))
             for a in (m.attachments or [])
-            if a.get("kind") not in ("button", "edit")
+            if a.get("kind") not in ("button", "edit", NOT_SENT)
         ]
         first = next(
             # (what was first written; an edit's notice in the topic is kept there too)
@@ -196,7 +199,10 @@ def transcript_lines(messages: list[Message], tz: Any, texts: Texts | None = Non
             body += " " + texts("op_tr_edited_was", first=first)
         elif m.edited_at is not None:
             body += " " + texts("op_tr_edited")
-        lines.append(f"[{stamp}] {who.get(m.direction, m.direction)}: {body}")
+        speaker = who.get(m.direction, m.direction)
+        if any(a.get("kind") == NOT_SENT for a in m.attachments or []):
+            speaker = texts("op_who_not_sent")
+        lines.append(f"[{stamp}] {speaker}: {body}")
     return lines
 
 

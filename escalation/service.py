@@ -26,7 +26,7 @@ from bot.db.models import (
 )
 from bot.dialogs.slots import yes_no_sign
 from bot.dialogs.types import Attachment, Incoming
-from escalation.card import Card, build_card, closed_case
+from escalation.card import NOT_SENT, Card, build_card, closed_case
 from escalation.hours import answer_due, is_open, sla_minutes
 from escalation.texts import operator_texts
 
@@ -345,20 +345,25 @@ async def render_card(
     )
     # what colleagues noted on the customer's earlier tickets, the latest (their own cards
     # have them in full)
-    noted = (
-        await session.execute(
-            select(Message.ticket_id, Message.text)
-            .join(Ticket, Ticket.id == Message.ticket_id)
-            .where(
-                Ticket.customer_id == customer.id,
-                Ticket.id < ticket.id,
-                Message.direction == "note",
-                Message.text.is_not(None),
+    noted = [
+        (at, text)
+        for at, text, kept in (
+            await session.execute(
+                select(Message.ticket_id, Message.text, Message.attachments)
+                .join(Ticket, Ticket.id == Message.ticket_id)
+                .where(
+                    Ticket.customer_id == customer.id,
+                    Ticket.id < ticket.id,
+                    Message.direction == "note",
+                    Message.text.is_not(None),
+                )
+                .order_by(Message.id.desc())
+                .limit(EARLIER_NOTES * 4)
             )
-            .order_by(Message.id.desc())
-            .limit(EARLIER_NOTES)
-        )
-    ).all()
+        ).all()
+        # a reply not sent (written in a resolved ticket's topic) is no colleague's note
+        if not any(a.get("kind") == NOT_SENT for a in kept or [])
+    ][:EARLIER_NOTES]
     if state is None:
         state = conversation.state or {}
     # what raised the ticket later (a legal threat, someone hurt, told while waiting)

@@ -2315,3 +2315,37 @@ async def test_a_newer_tickets_card_ends_where_an_older_ticket_was_reopened(
     first = card_transcript(fake, thread)
     assert "still not on my card" in first and "Checking with the bank" in first, first
     assert "3412907 delivered" not in first, first
+
+
+async def test_a_reply_in_a_resolved_tickets_topic_is_kept_on_that_ticket_not_sent(
+    sandbox: Sandbox,
+) -> None:
+    """John's ticket #1 was resolved and he has #2 open about another order. Olga wrote in
+    #1's topic ('The refund for #1 went out today'): it was not sent, and it was kept
+    nowhere, neither on #1's card nor anywhere a colleague could read what she meant to
+    tell him. It is kept on #1's card as not sent, and she is told the ticket is resolved
+    and where John's open ticket is; #2's transcript does not show it."""
+    fake = sandbox.server.fake
+    thread, question = await _answered_and_resolved(fake, "Hi John, done")
+    fake.user_presses(JOHN, JOHN, question[-1]["message_id"], "sv:solved:yes")
+    await fake.wait_for_bot_message(
+        JOHN, text_contains="5", after_message_id=question[-1]["message_id"], timeout=20
+    )
+    await settled(sandbox)
+    second = await _second_ticket(sandbox, "I need a person about another order, 3412907")
+    before = bot_texts(fake, JOHN)
+    reply = "The refund for the first order went out today"
+    fake.user_sends(OLGA, reply, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    said = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="not sent", timeout=20
+    )
+    assert "#2" in said[-1]["text"] and "resolved" in said[-1]["text"], said[-1]["text"]
+    await fake.wait_for(lambda: reply in card_transcript(fake, thread), timeout=20)
+    await settled(sandbox)
+    [line] = [x for x in card_transcript(fake, thread).splitlines() if reply in x]
+    assert "not sent" in line, line
+    assert bot_texts(fake, JOHN) == before
+    fake.user_sends(OLGA, "# checking 3412907", chat_id=OPERATORS_CHAT_ID, message_thread_id=second)
+    await fake.wait_for(lambda: "Note: checking 3412907" in card_head(fake, second), timeout=20)
+    await settled(sandbox)
+    assert reply not in card_head(fake, second)  # nor as a note on an earlier ticket
