@@ -843,3 +843,53 @@ async def test_the_report_counts_customers_of_each_kind_not_complaints(services)
     summary = render_summary(report)
     assert "Customers: 1 angry customer, 1 claimant" in summary, summary
     assert "1 of 2 customers" in summary, summary
+
+
+async def test_an_entry_added_closes_the_gaps_it_answers_and_report_only_reads(
+    shipped_shop,
+) -> None:
+    """Reading /report closed the gaps the FAQ answered since (a write on every read, and
+    the first /report after an FAQ change slow on a big shop). They are closed when the
+    entry is added: /kb_gaps and /report both leave them out right after, and neither
+    changes the unanswered questions."""
+    from sqlalchemy import select
+
+    from bot.reports import render_summary
+    from knowledge.formats import Entry
+    from knowledge.models import UnansweredQuestion
+    from knowledge.repository import KnowledgeRepository
+
+    shop = shipped_shop
+    for i, text in enumerate(
+        ("Есть ли у вас скидка для студентов?", "Do you have a student discount?")
+    ):
+        out = await _say(shop, f"sd{i}", text, DAY1 + timedelta(minutes=i))
+        assert [e for e in out.events if e["type"] == "faq_declined"], out.events
+    async with shop.sessionmaker() as session:
+        asked = {r.id for r in await KnowledgeRepository(session).open_unanswered()}
+    assert len(asked) == 2, asked
+    entry = Entry(
+        id="discount_students",
+        questions=["Есть ли скидка студентам?", "Is there a discount for students?"],
+        answers={
+            "ru": "Да, студентам скидка 10% по студенческому билету.",
+            "en": "Yes, students get 10% off with a student ID.",
+        },
+    )
+    async with shop.sessionmaker() as session:  # the admin's /kb_add
+        await shop.knowledge.save(session, entry, actor="tg:900", must_be_new=True)
+
+    async def table() -> list[tuple]:
+        async with shop.sessionmaker() as session:
+            rows = await session.scalars(select(UnansweredQuestion).order_by(UnansweredQuestion.id))
+            return [(r.id, r.status, r.entry_id) for r in rows]
+
+    added = await table()
+    assert [(s, e) for i, s, e in added if i in asked] == [("resolved", "discount_students")] * 2
+    async with shop.sessionmaker() as session:
+        gaps = await shop.knowledge.gaps(session)
+        report = await build_report(session, DAY1 - timedelta(hours=1), knowledge=shop.knowledge)
+    assert await table() == added  # /kb_gaps and /report only read
+    assert not any("студент" in t or "student" in t for g in gaps for t in g.texts)
+    students = [x for x in render_summary(report).splitlines() if "tudent" in x or "студент" in x]
+    assert students and all("in the FAQ now" in x for x in students), students
