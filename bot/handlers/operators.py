@@ -1394,7 +1394,11 @@ async def _later_in_album(
             MessageRow.relay_message_id == source.message_id - 1,
         )
     )
-    return any(a.get("album") == source.media_group_id for a in earlier or [])
+    # (an album written in a resolved ticket's topic, kept not sent: each item is kept so)
+    said = earlier or []
+    return any(a.get("album") == source.media_group_id for a in said) and not any(
+        a.get("kind") == NOT_SENT for a in said
+    )
 
 
 async def _quoted(session: AsyncSession, source: Message | None, ticket: Ticket) -> int | None:
