@@ -296,8 +296,12 @@ async def _unanswered(
         return []
     from bot.config import ConfigError
 
-    # (reads only: the ones the FAQ answers were closed when its entries changed, as
-    # /kb_gaps reads them; KnowledgeService.close_answered)
+    if knowledge is not None:
+        try:  # answered now as /kb_gaps says it: the ones the FAQ answers since are closed
+            await knowledge.close_answered(session)
+        except ConfigError as exc:  # no encoder installed here: as they were recorded
+            log.warning("unanswered questions not checked against the FAQ: %s", exc)
+        conn = await session.connection()
     cols = await conn.run_sync(
         lambda c: {col["name"] for col in inspect(c).get_columns("unanswered_questions")}
     )

@@ -473,8 +473,6 @@ class KnowledgeService:
                 upserts = [e for e in entries if self._index.by_id.get(e.id) != e]
                 await self._after_change(session, upserts, report.deleted_ids)
         await self.index(session, progress=progress)
-        if changed:
-            await self.close_answered(session)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -556,7 +554,6 @@ class KnowledgeService:
         await session.commit()
         if action != "unchanged":
             await self._after_change(session, [entry], [])
-            await self.close_answered(session)
         return action
 
     async def restore(self, session: AsyncSession, entry_id: str, *, actor: str | None) -> Entry:
@@ -618,8 +615,6 @@ class KnowledgeService:
             else:
                 await self._after_change(session, upserts, deletes)
         await self.index(session)
-        if done:
-            await self.close_answered(session)
         return done, left
 
     async def changes_since(
@@ -762,7 +757,6 @@ class KnowledgeService:
         await session.commit()
         if result.added:
             await self._after_change(session, [result.entry], [])
-            await self.close_answered(session)
         return result
 
     async def add_variants(
@@ -810,14 +804,8 @@ class KnowledgeService:
         return [g["items"] for g in groups]
 
     async def gaps(self, session: AsyncSession, *, limit: int = 10) -> list[GapGroup]:
-        """Open unanswered questions grouped by similarity, most frequent first. Reads only:
-        the ones an entry answers were closed when it was added or changed
-        (:meth:`close_answered`)."""
-        return (await self._open_groups(session))[:limit]
-
-    async def _open_groups(self, session: AsyncSession) -> list[GapGroup]:
-        """Every open unanswered question (the newest ``MAX_OPEN_GAPS``), grouped."""
-        rows = await KnowledgeRepository(session).open_unanswered(MAX_OPEN_GAPS)
+        """Open unanswered questions grouped by similarity, most frequent first."""
+        rows = await KnowledgeRepository(session).open_unanswered()
         if not rows:
             return []
         out = []
@@ -838,27 +826,23 @@ class KnowledgeService:
                 )
             )
         out.sort(key=lambda g: (-g.count, -max(g.ids)))
-        return out
+        return await self._still_open(session, out, limit)
 
     async def close_answered(self, session: AsyncSession) -> None:
-        """Every open gap the FAQ answers now closed as answered by that entry: run where
-        the knowledge changes (an entry added, edited, imported, an operator's /kb_save), so
-        /kb_gaps and /report only read, and agree (a question asked before an entry
-        answering it was added was still 'not in the FAQ' there). A group asked before an
-        entry was added or changed is searched again: when the FAQ now answers its
-        questions with such an entry, it is closed as answered by it. Without an encoder
-        installed here the gaps stay as they are (said in the log)."""
-        from bot.config import ConfigError
+        """Every open gap the FAQ answers now closed as answered by that entry, as /kb_gaps
+        closes the ones it lists: /report counts as unanswered what /kb_gaps lists, no more
+        (a question asked before an entry answering it was added, with /kb_add, /kb_save,
+        an import, was still 'not in the FAQ' there)."""
+        await self.gaps(session, limit=MAX_OPEN_GAPS)
 
-        own = _idle(session)
-        try:
-            await self._close_answered(session, await self._open_groups(session))
-        except ConfigError as exc:
-            log.warning("unanswered questions not checked against the FAQ: %s", exc)
-        await _end_read(session, own)
+    async def _still_open(
+        self, session: AsyncSession, groups: list[GapGroup], limit: int
+    ) -> list[GapGroup]:
+        """The first ``limit`` of ``groups`` the knowledge base still does not answer.
 
-    async def _close_answered(self, session: AsyncSession, groups: list[GapGroup]) -> None:
-        """Close the ``groups`` the knowledge base answers now (see :meth:`close_answered`)."""
+        A group asked before an entry was added or changed (with /kb_add, an import, an
+        operator's /kb_save in another ticket) is searched again: when the FAQ now answers
+        its questions with such an entry, it is closed as answered by it."""
         changed = {
             entry_id: as_utc(at)
             for entry_id, at in await session.execute(
@@ -868,23 +852,30 @@ class KnowledgeService:
         }
         latest = max(changed.values(), default=None)
         signature = await KnowledgeRepository(session).signature()
+        kept: list[GapGroup] = []
         closed = False
         for group in groups:
+            if len(kept) == limit:
+                break
             asked_at = as_utc(group.last_at) if group.last_at is not None else None
             if latest is None or asked_at is None or asked_at >= latest:
-                continue  # nothing changed in the FAQ since it was asked
+                kept.append(group)  # nothing changed in the FAQ since it was asked
+                continue
             answers = [await self._answer_now(session, t, signature) for t in group.texts[:3]]
             entry_id = answers[0]
             if entry_id is None or any(a != entry_id for a in answers):
+                kept.append(group)
                 continue
             if changed.get(entry_id, asked_at) <= asked_at:
-                continue  # that entry did not answer it when it was asked
+                kept.append(group)  # that entry did not answer it when it was asked
+                continue
             await KnowledgeRepository(session).close_unanswered(
                 group.ids, status="resolved", entry_id=entry_id, actor="kb"
             )
             closed = True
         if closed:
             await session.commit()
+        return kept
 
     async def _answer_now(
         self, session: AsyncSession, text: str, signature: tuple[int, str, int]
@@ -966,7 +957,6 @@ class KnowledgeService:
             await repo.close_unanswered(gap_ids, status="resolved", entry_id=entry.id, actor=actor)
         await session.commit()
         await self._after_change(session, [entry], [])
-        await self.close_answered(session)
         return entry
 
     async def _no_near_entry(
