@@ -137,6 +137,9 @@ class Card:
 
 
 SHARED = ("contact", "location", "poll", "dice", "game")
+# the mark of an operator's reply written in a resolved ticket's topic: not sent, kept on its
+# card (a note's row, with this mark among its attachments)
+NOT_SENT = "not_sent"
 # the kinds of customer a complaint comes from (../shared/spec/labels.md), as customer_kind
 # derives them
 CUSTOMER_KINDS = ("claimant", "angry", "activist")
@@ -176,7 +179,7 @@ def transcript_lines(messages: list[Message], tz: Any, texts: Texts | None = Non
             if a.get("kind") in SHARED and a.get("name")
             else _media(texts, a.get("kind", "?"))
             for a in (m.attachments or [])
-            if a.get("kind") not in ("button", "edit")
+            if a.get("kind") not in ("button", "edit", NOT_SENT)
         ]
         first = next(
             # (what was first written; an edit's notice in the topic is kept there too)
@@ -196,13 +199,34 @@ def transcript_lines(messages: list[Message], tz: Any, texts: Texts | None = Non
             body += " " + texts("op_tr_edited_was", first=first)
         elif m.edited_at is not None:
             body += " " + texts("op_tr_edited")
-        lines.append(f"[{stamp}] {who.get(m.direction, m.direction)}: {body}")
+        speaker = who.get(m.direction, m.direction)
+        if any(a.get("kind") == NOT_SENT for a in m.attachments or []):
+            speaker = texts("op_who_not_sent")
+        lines.append(f"[{stamp}] {speaker}: {body}")
     return lines
 
 
 def _media(texts: Texts, kind: str) -> str:
     """A kind of message in words ('photo', 'фото'); one the catalogues lack as it is."""
     return label(texts, f"{MEDIA}{kind}", kind)
+
+
+FILE_NAMES_SHOWN = 3  # the names of the customer's files the Details line says
+
+
+def _file_names(files: list[Any], messages: list[Message]) -> str:
+    """The names of the customer's files ('invoice.pdf, receipt.pdf'), as they sent them
+    (a file is kept by its Telegram id; its name is in the message it came in)."""
+    named = {
+        a["file_id"]: a["name"]
+        for m in messages
+        for a in m.attachments or []
+        if a.get("file_id") and a.get("name")
+    }
+    names = [named.get(str(f)) or (str(f) if "." in str(f) else None) for f in files]
+    shown = [n for n in dict.fromkeys(names) if n]
+    said = ", ".join(shown[:FILE_NAMES_SHOWN])
+    return said + ", …" if len(shown) > FILE_NAMES_SHOWN else said
 
 
 def _fmt_time(value: datetime | None, tz: Any) -> str:
@@ -259,8 +283,8 @@ def build_card(
             for k, v in known.items()
             if not (k in ("description", "amount", "currency") and v == was.get(k))
         }
-        photos = [p for p in known.get("photos") or [] if p not in (was.get("photos") or [])]
-        known["photos"] = photos
+        for kind in ("photos", "files"):
+            known[kind] = [p for p in known.get(kind) or [] if p not in (was.get(kind) or [])]
     trail: list[dict[str, Any]] = state.get("trail", [])
 
     prio = say("op_card_high") if ticket.priority == "high" else say("op_priority_normal")
@@ -336,6 +360,11 @@ def build_card(
         details.append(say("op_detail_amount", amount=said, was=was))
     if known.get("photos"):
         details.append(say("op_detail_photos", n=len(known["photos"])))
+    if known.get("files"):
+        # a receipt or an invoice (invoice.pdf): not a photo of the problem, counted apart
+        names = _file_names(known["files"], messages)
+        key = "op_detail_files" if names else "op_detail_files_count"
+        details.append(say(key, n=len(known["files"]), names=names))
     if known.get("contact"):
         details.append(say("op_detail_contact", contact=known["contact"]))
     if known.get("location"):

@@ -26,7 +26,7 @@ from bot.db.models import (
 )
 from bot.dialogs.slots import yes_no_sign
 from bot.dialogs.types import Attachment, Incoming
-from escalation.card import Card, build_card, closed_case
+from escalation.card import NOT_SENT, Card, build_card, closed_case
 from escalation.hours import answer_due, is_open, sla_minutes
 from escalation.texts import operator_texts
 
@@ -34,10 +34,10 @@ OPEN_STATUSES = ("open", "taken")
 # what the card shows of a case, forgotten by the bot after a resolution: kept with the
 # "resolved" event, and brought back when the ticket is reopened
 CASE_KEYS = ("complaint", "case_classification", "last_classification", "trail", "faq", "safety")
-# the details of the resolved case (its story, photos, claimed amount): kept with it, so the
-# customer's next ticket does not show them as its own; the order number and the contact
-# stay known (the customer is not asked for them again)
-CASE_DETAILS = ("description", "photos", "amount", "currency")
+# the details of the resolved case (its story, photos and files, claimed amount): kept with
+# it, so the customer's next ticket does not show them as its own; the order number and the
+# contact stay known (the customer is not asked for them again)
+CASE_DETAILS = ("description", "photos", "files", "amount", "currency")
 EARLIER_NOTES = 3  # the notes on a customer's earlier tickets a card names
 
 
@@ -229,26 +229,48 @@ async def case_opening(session: AsyncSession, ticket: Ticket) -> int | None:
 async def case_ending(session: AsyncSession, ticket: Ticket) -> Any:
     """Where this ticket's messages end, as a condition on them (None: they go on): before
     the chat's next ticket's case opened (what the customer told the bot for it, and its
-    hand-off, are that ticket's), or before that ticket was opened; and again from when
-    this one was reopened after it."""
-    later = await session.scalar(
-        select(Ticket)
-        .where(Ticket.conversation_id == ticket.conversation_id, Ticket.id > ticket.id)
-        .order_by(Ticket.id)
-        .limit(1)
-    )
-    if later is None:
-        return None
-    opening = await case_opening(session, later)
-    end = Message.id < opening if opening is not None else Message.created_at < later.created_at
-    reopened = await session.scalar(
-        select(func.max(TicketEvent.created_at)).where(
-            TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "reopened"
+    hand-off, are that ticket's), or before that ticket was opened; before another of the
+    chat's tickets was reopened since (an older one too: what is said then is that one's);
+    and again from when this one was reopened, to the next such end."""
+    chat = Ticket.conversation_id == ticket.conversation_id
+    # (when, the condition on a message to be before it): the chat's later tickets' cases
+    # and the other tickets' reopenings, in time order
+    ends: list[tuple[datetime, Any]] = []
+    later = (
+        await session.scalars(select(Ticket).where(chat, Ticket.id > ticket.id).order_by(Ticket.id))
+    ).all()
+    for after in later:
+        opening = await case_opening(session, after)
+        end = Message.id < opening if opening is not None else Message.created_at < after.created_at
+        ends.append((as_utc(after.created_at), end))
+    reopenings = (
+        await session.execute(
+            select(TicketEvent.ticket_id, TicketEvent.created_at)
+            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(chat, TicketEvent.kind == "reopened")
+            .order_by(TicketEvent.created_at)
         )
-    )
-    if reopened is not None and as_utc(reopened) > as_utc(later.created_at):
-        return or_(end, Message.created_at >= reopened)
-    return end
+    ).all()
+    opened = as_utc(ticket.created_at)
+    ends += [
+        (as_utc(at), Message.created_at < at)
+        for owner, at in reopenings
+        if owner != ticket.id and as_utc(at) > opened
+    ]
+    ends.sort(key=lambda e: e[0])
+
+    def first_end(since: datetime) -> Any:
+        return next((end for at, end in ends if at > since), None)
+
+    own = first_end(opened)
+    if own is None:
+        return None
+    spans = [own]
+    for owner, at in reopenings:
+        if owner == ticket.id and as_utc(at) > opened:
+            end = first_end(as_utc(at))
+            spans.append(and_(Message.created_at >= at, *([end] if end is not None else [])))
+    return or_(*spans) if len(spans) > 1 else own
 
 
 async def case_started(
@@ -323,20 +345,25 @@ async def render_card(
     )
     # what colleagues noted on the customer's earlier tickets, the latest (their own cards
     # have them in full)
-    noted = (
-        await session.execute(
-            select(Message.ticket_id, Message.text)
-            .join(Ticket, Ticket.id == Message.ticket_id)
-            .where(
-                Ticket.customer_id == customer.id,
-                Ticket.id < ticket.id,
-                Message.direction == "note",
-                Message.text.is_not(None),
+    noted = [
+        (at, text)
+        for at, text, kept in (
+            await session.execute(
+                select(Message.ticket_id, Message.text, Message.attachments)
+                .join(Ticket, Ticket.id == Message.ticket_id)
+                .where(
+                    Ticket.customer_id == customer.id,
+                    Ticket.id < ticket.id,
+                    Message.direction == "note",
+                    Message.text.is_not(None),
+                )
+                .order_by(Message.id.desc())
+                .limit(EARLIER_NOTES * 4)
             )
-            .order_by(Message.id.desc())
-            .limit(EARLIER_NOTES)
-        )
-    ).all()
+        ).all()
+        # a reply not sent (written in a resolved ticket's topic) is no colleague's note
+        if not any(a.get("kind") == NOT_SENT for a in kept or [])
+    ][:EARLIER_NOTES]
     if state is None:
         state = conversation.state or {}
     # what raised the ticket later (a legal threat, someone hurt, told while waiting)
@@ -521,7 +548,10 @@ async def reopen_ticket(
         details = context.pop("known", None) or {}
         state.update(context)
         state["trail"] = [*(context.get("trail") or []), *since]
-        photos = list(dict.fromkeys([*(details.get("photos") or []), *(known.get("photos") or [])]))
-        state["known"] = {**details, **known} | ({"photos": photos} if photos else {})
+        both = {
+            kind: list(dict.fromkeys([*(details.get(kind) or []), *(known.get(kind) or [])]))
+            for kind in ("photos", "files")
+        }
+        state["known"] = {**details, **known} | {k: v for k, v in both.items() if v}
         conversation.state = state
     return conversation

@@ -2228,3 +2228,124 @@ async def test_an_older_tickets_card_keeps_its_own_span_and_its_notes(sandbox: S
     await fake.wait_for(lambda: "Note: asked the bank" in card_head(fake, thread), timeout=20)
     first = card_transcript(fake, thread)
     assert "still not on my card" in first and "3412907" not in first, first
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "files: 2 (invoice.pdf, receipt.pdf)"),
+        ("ru", "файлы: 2 (invoice.pdf, receipt.pdf)"),
+        ("pl", "pliki: 2 (invoice.pdf, receipt.pdf)"),
+    ],
+)
+async def test_the_customers_files_are_on_the_cards_details_line(
+    settings, classifier, db_url, lang: str, said: str
+) -> None:
+    """John sent the bot the invoice and the receipt (invoice.pdf, receipt.pdf) with his
+    complaint, then asked for a person: the card's Details line counted his photos but
+    said nothing of the files, and the operator asked him for the invoice again. The line
+    says how many files he sent and their names, in the operators' language."""
+    sb = await launch(settings.model_copy(update={"operators_language": lang}), classifier, db_url)
+    try:
+        fake = sb.server.fake
+        fake.user_sends(JOHN, "The kettle arrived broken, order 3415531")
+        await fake.wait_for_bot_message(JOHN, timeout=20)
+        for name in ("invoice.pdf", "receipt.pdf"):
+            fake.user_sends(JOHN, document=(name, b"%PDF-1.4 " + name.encode()))
+        await settled(sb)
+        thread = await _escalate(fake, JOHN, "I want to talk to a real person please")
+        await settled(sb)
+        head = card_head(fake, thread).split("\n\n")[0]
+        [line] = [x for x in head.splitlines() if "3415531" in x and ":" in x][:1]
+        assert said in line, head
+    finally:
+        await stop_sandbox(sb)
+
+
+async def _older_reopened(sandbox: Sandbox) -> tuple[int, int]:
+    """John's ticket #1 resolved, his #2 about another order resolved, then #1 reopened by
+    Olga and John writing in it: the topics of #1 and #2."""
+    fake = sandbox.server.fake
+    thread, question = await _answered_and_resolved(fake, "Hi John, done")
+    fake.user_presses(JOHN, JOHN, question[-1]["message_id"], "sv:solved:yes")
+    await fake.wait_for_bot_message(
+        JOHN, text_contains="5", after_message_id=question[-1]["message_id"], timeout=20
+    )
+    await settled(sandbox)
+    second = await _second_ticket(sandbox, "I need a person about another order, 3412907")
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=second)
+    await fake.wait_for_bot_message(JOHN, text_contains="solved?", timeout=20)
+    await settled(sandbox)
+    fake.user_sends(OLGA, "/reopen", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(JOHN, text_contains="open again", timeout=20)
+    await settled(sandbox)
+    fake.user_sends(JOHN, "the refund is still not on my card")
+    await fake.wait_for(
+        lambda: "the refund is still not on my card" in topic_texts(fake, thread), timeout=20
+    )
+    fake.user_sends(
+        OLGA, "Checking with the bank", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for(lambda: "Checking with the bank" in bot_texts(fake, JOHN), timeout=20)
+    await settled(sandbox)
+    return thread, second
+
+
+async def test_a_newer_tickets_card_ends_where_an_older_ticket_was_reopened(
+    sandbox: Sandbox,
+) -> None:
+    """John's ticket #1 was resolved, then his #2 about another order, then Olga reopened #1
+    and John wrote in it ('the refund is still not on my card'). #2's card, redrawn later (a
+    note on it), showed #1's later messages in its transcript: its span had no end. It ends
+    where #1 was reopened: what John and Olga said since is #1's."""
+    fake = sandbox.server.fake
+    thread, second = await _older_reopened(sandbox)
+    fake.user_sends(
+        OLGA, "# 3412907 delivered", chat_id=OPERATORS_CHAT_ID, message_thread_id=second
+    )
+    await fake.wait_for(lambda: "Note: 3412907 delivered" in card_head(fake, second), timeout=20)
+    await settled(sandbox)
+    transcript = card_transcript(fake, second)
+    assert "another order, 3412907" in transcript, transcript
+    assert "still not on my card" not in transcript, transcript
+    assert "Checking with the bank" not in transcript, transcript
+    fake.user_sends(OLGA, "# asked the bank", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Note: asked the bank" in card_head(fake, thread), timeout=20)
+    await settled(sandbox)
+    first = card_transcript(fake, thread)
+    assert "still not on my card" in first and "Checking with the bank" in first, first
+    assert "3412907 delivered" not in first, first
+
+
+async def test_a_reply_in_a_resolved_tickets_topic_is_kept_on_that_ticket_not_sent(
+    sandbox: Sandbox,
+) -> None:
+    """John's ticket #1 was resolved and he has #2 open about another order. Olga wrote in
+    #1's topic ('The refund for #1 went out today'): it was not sent, and it was kept
+    nowhere, neither on #1's card nor anywhere a colleague could read what she meant to
+    tell him. It is kept on #1's card as not sent, and she is told the ticket is resolved
+    and where John's open ticket is; #2's transcript does not show it."""
+    fake = sandbox.server.fake
+    thread, question = await _answered_and_resolved(fake, "Hi John, done")
+    fake.user_presses(JOHN, JOHN, question[-1]["message_id"], "sv:solved:yes")
+    await fake.wait_for_bot_message(
+        JOHN, text_contains="5", after_message_id=question[-1]["message_id"], timeout=20
+    )
+    await settled(sandbox)
+    second = await _second_ticket(sandbox, "I need a person about another order, 3412907")
+    before = bot_texts(fake, JOHN)
+    reply = "The refund for the first order went out today"
+    fake.user_sends(OLGA, reply, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    said = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="not sent", timeout=20
+    )
+    assert "#2" in said[-1]["text"] and "resolved" in said[-1]["text"], said[-1]["text"]
+    await fake.wait_for(lambda: reply in card_transcript(fake, thread), timeout=20)
+    await settled(sandbox)
+    [line] = [x for x in card_transcript(fake, thread).splitlines() if reply in x]
+    assert "not sent" in line, line
+    assert bot_texts(fake, JOHN) == before
+    fake.user_sends(OLGA, "# checking 3412907", chat_id=OPERATORS_CHAT_ID, message_thread_id=second)
+    await fake.wait_for(lambda: "Note: checking 3412907" in card_head(fake, second), timeout=20)
+    await settled(sandbox)
+    assert reply not in card_head(fake, second)  # nor as a note on an earlier ticket

@@ -77,7 +77,7 @@ from bot.handlers.admin_kb import ADMIN_COMMANDS, OPERATOR_COMMANDS, actor_of
 from bot.handlers.convert import attachments_of
 from bot.middlewares import outside_transaction
 from bot.services import Services
-from escalation.card import REASON
+from escalation.card import NOT_SENT, REASON
 from escalation.hours import answer_due
 from escalation.service import (
     add_event,
@@ -890,16 +890,21 @@ async def save_note(
     author: int,
     text: str | None,
     message: Message,
+    *,
+    unsent: str | None = None,
 ) -> None:
     """An internal note (``text`` None: a later photo of an album noted by its caption),
     with the photos or files it came with; the card's transcript shows it at once (a
-    colleague taking the ticket over reads the card first)."""
+    colleague taking the ticket over reads the card first). ``unsent``: a reply that was
+    not sent (the ticket is resolved), kept on the ticket's card as such, and the operator
+    told this instead of the note's mark."""
+    said = [a.to_dict() for a in attachments_of(message)]
     session.add(
         MessageRow(
             conversation_id=ticket.conversation_id,
             direction="note",
             text=text,
-            attachments=[a.to_dict() for a in attachments_of(message)],
+            attachments=[*said, {"kind": NOT_SENT}] if unsent else said,
             author_id=author,
             ticket_id=ticket.id,
             relay_chat_id=message.chat.id,
@@ -907,13 +912,16 @@ async def save_note(
             delivered_at=utcnow(),
         )
     )
-    if text is not None:
+    if text is not None and not unsent:
         await add_event(session, ticket, "note", actor_id=author, text=text)
     await session.commit()  # saved before it is shown saved, no lock held meanwhile
-    try:
-        await message.react([{"type": "emoji", "emoji": "✍"}])  # type: ignore[list-item]
-    except (TelegramBadRequest, ValueError):
-        pass
+    if unsent:
+        await reply_after_reading(session, message.reply, unsent)
+    else:
+        try:
+            await message.react([{"type": "emoji", "emoji": "✍"}])  # type: ignore[list-item]
+        except (TelegramBadRequest, ValueError):
+            pass
     # who has the ticket is as it was: no need to ask Telegram for their name again
     await desk.refresh_card(bot, session, ticket, ask_names=False)
 
@@ -929,8 +937,12 @@ async def reply_to_customer(
     user = message.from_user
     assert user is not None
     if ticket.status == "resolved":
-        said = await resolved_note(session, services, ticket)
-        await reply_after_reading(session, message.reply, said)
+        # not sent, and not lost: kept on this ticket's card (not the customer's open one's)
+        said = await resolved_note(session, services, ticket, kept=True)
+        text = message.text or message.caption or None
+        await save_note(
+            bot, session, desk_of(services), ticket, user.id, text, message, unsent=said
+        )
         return
     if await _other_order(message, session, services, ticket):
         return  # held: the operator is asked whether it is for this customer
@@ -1065,15 +1077,19 @@ async def newer_open_ticket(session: AsyncSession, ticket: Ticket) -> Ticket | N
     )
 
 
-async def resolved_note(session: AsyncSession, services: Services, ticket: Ticket) -> str:
+async def resolved_note(
+    session: AsyncSession, services: Services, ticket: Ticket, *, kept: bool = False
+) -> str:
     """What an operator writing to the customer in a resolved ticket's topic is told: to
-    reopen it, or, when the customer has another ticket open, where to write instead."""
+    reopen it, or, when the customer has another ticket open, where to write instead
+    (``kept``: what they wrote is kept on this ticket's card, and they are told so)."""
     texts = desk_of(services).texts
     newer = await newer_open_ticket(session, ticket)
+    said = "op_resolved_kept" if kept else "op_resolved_not_sent"
     if newer is None:
-        return texts("op_resolved_not_sent")
+        return texts(said)
     link = desk_of(services).topic_link(newer)
-    return texts("op_resolved_not_sent_newer", id=newer.id, link=f": {link}" if link else "")
+    return texts(f"{said}_newer", id=newer.id, link=f": {link}" if link else "")
 
 
 async def send_to_customer(
@@ -1378,7 +1394,11 @@ async def _later_in_album(
             MessageRow.relay_message_id == source.message_id - 1,
         )
     )
-    return any(a.get("album") == source.media_group_id for a in earlier or [])
+    # (an album written in a resolved ticket's topic, kept not sent: each item is kept so)
+    said = earlier or []
+    return any(a.get("album") == source.media_group_id for a in said) and not any(
+        a.get("kind") == NOT_SENT for a in said
+    )
 
 
 async def _quoted(session: AsyncSession, source: Message | None, ticket: Ticket) -> int | None:
