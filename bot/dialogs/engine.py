@@ -903,7 +903,7 @@ def _condensed(text: str) -> str:
     if len(said) <= MAX_PARTS:
         return text
     once = said_once(said)
-    if len(once) > MAX_PARTS and len(text) > LONG_MESSAGE_CHARS:
+    if len(once) > MAX_PARTS:
         told = [
             s
             for s in once
@@ -912,6 +912,12 @@ def _condensed(text: str) -> str:
             or other_threat(s) is not None
             or extract(s).order_ref is not None
         ]
+        # a shorter one only when its tail, lumped into the last part, tells something (a
+        # twenty-sentence rant with the cracked lid and the missing cord at its end: the cord
+        # was lost); its questions are read too
+        lumped = set(once[MAX_PARTS - 1 :])
+        if told and len(text) <= LONG_MESSAGE_CHARS:
+            told = [s for s in once if s in told or "?" in s] if lumped & set(told) else []
         if told:
             once = told
     return text if len(once) == len(said) else "\n".join(once)
