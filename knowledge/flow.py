@@ -1411,7 +1411,12 @@ class FaqFlow:
             self._say_answer(ctx, memory, entry, top.score, via="follow_up", answer=lines)
             return True
         name = name_not_in(entry.answer_for(ctx.lang)[1], message)
-        if entry.id == memory.get("last") and name is not None:
+        if (
+            entry.id == memory.get("last")
+            and name is not None
+            # "a w Rosji mogę nimi zapłacić?": a country the answer names in another language
+            and not countries(message) & countries(" ".join(entry.answers.values()))
+        ):
             # "а в Казань?", "and to Reykjavik?" after the delivery regions (they got the whole
             # answer again, as if it answered): no exact answer for that place, said so, with
             # the general rule in one line and a colleague; the gap is kept with its context

@@ -9454,15 +9454,6 @@ async def test_a_twenty_sentence_rant_reads_the_problems_in_its_tail(services: S
         assert not d.of("compensation_offered"), d.all_text()
 
 
-async def test_how_long_delivery_takes_is_the_delivery_times(services: Services) -> None:
-    """'сколько идёт доставка?' alone was declined (the delivery price and times tied): the
-    delivery times, as 'how long does delivery take?' and 'ile trwa dostawa?' get."""
-    for question in ("сколько идёт доставка?", "сколько идет посылка?", "ile trwa dostawa?"):
-        d = Dialogue(services, str(next(_ids)))
-        await d.send(question)
-        assert [e["answer_id"] for e in d.of("faq_answered")] == ["delivery_times"], question
-
-
 @pytest.mark.parametrize(
     ("complaint", "news"),
     [
