@@ -11,6 +11,7 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from bot.db.models import Conversation, Customer, Message, Ticket, as_utc
+from bot.dialogs.slots import said_once, sentences
 from bot.dialogs.texts import SOURCE, Texts, catalogue, label, money, number
 from escalation.texts import in_words, operator_texts
 
@@ -496,22 +497,13 @@ def build_card(
     )
 
 
-_SENTENCE = re.compile(r"[^.!?…\n]+[.!?…]*")
-
-
 def _said_once(text: str) -> str:
     """A story with each sentence once: five thousand characters of the same venting filled
     the card's description, and the facts after it (a wedding tomorrow, the shoes' colour)
     were cut off; the transcript keeps every word."""
-    sentences = [s for s in _SENTENCE.findall(text) if s.strip()]
-    seen: set[str] = set()
-    kept = []
-    for sentence in sentences:
-        key = " ".join(sentence.lower().split())
-        if key not in seen:
-            seen.add(key)
-            kept.append(sentence.strip())
-    return " ".join(kept) if len(kept) < len(sentences) else text
+    said = sentences(text)
+    kept = said_once(said)
+    return " ".join(kept) if len(kept) < len(said) else text
 
 
 def _cut(text: str, limit: int, mark: str = "…") -> str:

@@ -634,6 +634,26 @@ def lines_about(answer: str, message: str) -> str | None:
     return said[:1].upper() + said[1:]
 
 
+def name_not_in(answer: str, message: str) -> str | None:
+    """The name a follow-up asks about that an answer does not name: its words written with
+    a capital letter, past its first ("а в Казань?", "and to Reykjavik?", "a do Zakopanego?"
+    after the delivery regions), none of them in the answer; None when it names none, or
+    only ones the answer does ("a do Moskwy?"), or a country an answer on the other
+    countries covers ("and to Kazakhstan?": "other countries aren't available yet")."""
+    found = [
+        m.group()
+        for m in _CONTENT_WORD.finditer(message)
+        if m.group()[0].isupper()
+        and re.search(r"[^\W\d_]", message[: m.start()])  # not the first word ("And ...")
+        and len(m.group()) >= COVERED_MIN_LETTERS
+    ]
+    if not found or _names_all(answer, [w.lower() for w in found]):
+        return None
+    if countries(message) and speaks_of_other_countries(answer):
+        return None
+    return " ".join(w for w in found if not _names_all(answer, [w.lower()]))
+
+
 def _candidate_rows(candidates: Iterable[Candidate]) -> list[list[Any]]:
     """The candidates as kept in the flow's memory: ``[[entry id, score], ...]``."""
     return [[c.entry_id, round(c.score, 4)] for c in candidates]
@@ -1390,6 +1410,18 @@ class FaqFlow:
             # answer again ("Here's everything I have on that:")
             self._say_answer(ctx, memory, entry, top.score, via="follow_up", answer=lines)
             return True
+        name = name_not_in(entry.answer_for(ctx.lang)[1], message)
+        if (
+            entry.id == memory.get("last")
+            and name is not None
+            # "a w Rosji mogę nimi zapłacić?": a country the answer names in another language
+            and not countries(message) & countries(" ".join(entry.answers.values()))
+        ):
+            # "а в Казань?", "and to Reykjavik?" after the delivery regions (they got the whole
+            # answer again, as if it answered): no exact answer for that place, said so, with
+            # the general rule in one line and a colleague; the gap is kept with its context
+            await self._no_exact_answer(ctx, memory, entry, name, joint_text, joint)
+            return True
         if entry.id == memory.get("last") or entry.id in (memory.get("answers") or {}):
             # the answer just given, or one a few messages up ("a na raty?" after the
             # payment methods and cash on delivery): not sent again as if new
@@ -1409,6 +1441,28 @@ class FaqFlow:
             ctx.say_text(text("faq_same", ctx.lang, ctx.texts.memory))
         self._say_answer(ctx, memory, entry, top.score, via="follow_up")
         return True
+
+    async def _no_exact_answer(
+        self,
+        ctx: TurnContext,
+        memory: dict[str, Any],
+        entry: Entry,
+        name: str,
+        question: str,
+        result: SearchResult,
+    ) -> None:
+        """No exact answer for ``name``: the answer's first line as the general rule, a
+        colleague one tap away, and ``question`` (the follow-up with the question it follows:
+        "Which countries do you deliver to? and to Reykjavik?") kept for the admins' gaps."""
+        lines = [line.strip() for line in _LINE_END.split(entry.answer_for(ctx.lang)[1])]
+        general = next((line for line in lines if line), "")
+        ctx.say_text(
+            text("faq_no_exact", ctx.lang, ctx.texts.memory).format(name=name, line=general),
+            [[Button(ctx.texts.plain("topic_human"), "topic:human")]],
+        )
+        gap_id = await self._record_gap(ctx, question, replace(result, reason=None))
+        memory.update(gap_id=gap_id, turn=int(ctx.state.get("turns", 0)), at=ctx.now.isoformat())
+        ctx.event("faq_no_exact", answer_id=entry.id, name=name, gap_id=gap_id)
 
     async def _covered_by_last(
         self, ctx: TurnContext, memory: dict[str, Any], message: str

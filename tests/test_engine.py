@@ -14,6 +14,7 @@ from bot.db.models import Classification, Conversation, Message
 from bot.dialogs.types import Attachment, Incoming
 from bot.nlu.lang import detect_lang
 from bot.services import Services, build_services
+from knowledge.models import UnansweredQuestion
 
 _ids = itertools.count(1)
 DEMO_KB = Path(__file__).resolve().parents[1] / "knowledge" / "demo" / "shop.yaml"
@@ -3019,6 +3020,60 @@ async def test_a_follow_up_naming_one_line_of_the_answer_gets_that_line(
         assert answered == [events(first, "faq_answered")[0]["answer_id"]], texts(out)
         assert said in texts(out) and not_said not in texts(out), texts(out)
         assert len(out.replies) == 1, texts(out)  # no "here's everything I have" before it
+
+
+async def test_a_follow_up_naming_a_place_the_answer_does_not_name_is_told_so(
+    shipped_shop: Services,
+) -> None:
+    """'а в Казань?', 'and to Reykjavik?', 'a do Zakopanego?' after the delivery regions (or
+    times) got that whole answer again, as if it answered: no exact answer for that place,
+    said so, with the general rule in one line and a colleague one tap away; the gap is kept
+    with the question it follows. A country the answer covers ("other countries") is as
+    before."""
+    for user, question, follow_up, name, general, rest in (
+        (
+            "5101",
+            "В какие страны вы доставляете?",
+            "а в Казань?",
+            "Казань",
+            "по всей России",
+            "В другие страны",
+        ),
+        (
+            "5102",
+            "Which countries do you deliver to?",
+            "and to Reykjavik?",
+            "Reykjavik",
+            "all over Russia",
+            "Other countries",
+        ),
+        (
+            "5103",
+            "Do jakich krajów dostarczacie?",
+            "a do Zakopanego?",
+            "Zakopanego",
+            "całej Rosji",
+            "Do innych krajów",
+        ),
+        ("5104", "Сколько дней идёт доставка?", "а в Якутск?", "Якутск", "1–2 дня", "В Польшу"),
+    ):
+        first = await say(shipped_shop, user, question)
+        assert events(first, "faq_answered"), texts(first)
+        out = await say(shipped_shop, user, follow_up)
+        assert not events(out, "faq_answered"), texts(out)
+        said = texts(out)
+        assert name in said and general in said and rest not in said, said
+        assert out.replies[-1].buttons[-1][-1].data == "topic:human", said
+        async with shipped_shop.sessionmaker() as session:
+            gap = await session.scalar(
+                select(UnansweredQuestion).where(
+                    UnansweredQuestion.conversation_id == out.conversation_id
+                )
+            )
+        assert gap is not None and question in gap.text and follow_up in gap.text
+    await say(shipped_shop, "5105", "Which countries do you deliver to?")
+    other = await say(shipped_shop, "5105", "and to Kazakhstan?")
+    assert "Other countries aren't available" in texts(other), texts(other)
 
 
 async def test_a_follow_up_about_a_thing_named_in_passing_gets_its_own_answer(

@@ -9761,3 +9761,65 @@ async def test_a_cancellation_taken_back_is_told_to_the_colleague_on_the_ticket(
     async with shop.sessionmaker() as session:
         card = await render_card(session, shop.settings, ticket)
     assert "changed their mind" in card.text, card.text
+
+
+async def test_a_twenty_sentence_rant_reads_the_problems_in_its_tail(services: Services) -> None:
+    """A twenty-sentence rant under 1,000 characters, its problems (a cracked lid, a missing
+    cord) in its last sentences: the tail was lumped into the fifth part and read as the
+    venting (a damage case alone, the missing cord lost). Both are read, as in the short
+    message: the missing cord's case, the crack's queued after it."""
+    for rant in (
+        (
+            "Здравствуйте. Я очень долго ждала этот заказ. Это был подарок маме. Я всем "
+            "рассказала о вашем магазине. Подруги мне завидовали. Курьер приехал вовремя. Я "
+            "открыла коробку при нём. Всё выглядело красиво. Мама была рада. Мы пили чай. "
+            "Потом мы решили включить чайник. Он долго грелся. Был уже вечер. Мы устали. Я "
+            "не люблю писать жалобы. Но тут не могу молчать. Обидно до слёз. Заказ 3412001. "
+            "Крышка чайника треснула. И шнура в коробке не было вообще."
+        ),
+        (
+            "Hello. I waited a long time for this order. It was a present for my mum. I "
+            "told everyone about your shop. My friends were jealous. The courier came on "
+            "time. I opened the box in front of him. Everything looked nice. Mum was happy. "
+            "We had tea. Then we decided to switch on the kettle. It took ages. It was "
+            "evening already. We were tired. I do not like writing complaints. But I cannot "
+            "keep quiet now. It is so upsetting. Order 3412002. The kettle lid is cracked. "
+            "And the power cord was not in the box at all."
+        ),
+    ):
+        assert len(rant) < 1000
+        d = Dialogue(services, str(next(_ids)))
+        await d.send(rant)
+        assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["missing_item"]
+        assert [e["complaint_type"] for e in d.of("complaint_queued")] == ["damaged_defective"]
+        assert not d.of("compensation_offered"), d.all_text()
+
+
+@pytest.mark.parametrize(
+    ("complaint", "news"),
+    [
+        (
+            "My order 3413001 never arrived, it was due last week",
+            "I checked with neighbours, nothing",
+        ),
+        ("Zamówienie 3413002 nie dotarło, miało być tydzień temu", "pytałam sąsiadów, nic"),
+        ("Заказ 3413003 так и не пришёл, обещали неделю назад", "проверила почтовый ящик — пусто"),
+    ],
+)
+async def test_news_about_a_lost_parcel_at_is_that_ok_is_kept_on_the_case(
+    services: Services, complaint: str, news: str
+) -> None:
+    """'I checked with neighbours, nothing', 'pytałam sąsiadów, nic' at "is that OK?" after a
+    parcel that never came got "Still here" and the promise again: news about the case,
+    thanked for and kept on it for the team; the case goes on. Off-topic chatter is not."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(complaint)
+    assert d.of("satisfaction_check")
+    await d.send(news)
+    assert d.of("details_added") and not d.of("resolved") and not d.of("reopened")
+    assert THANKS.search(d.replies[-1][0]), d.replies[-1]
+    assert news in str((await d.state()).get("known", {}).get("description")), await d.state()
+    other = Dialogue(services, str(next(_ids)))
+    await other.send(complaint.replace("341300", "341301"))
+    await other.send("what is the weather like")
+    assert not other.of("details_added"), other.replies[-1]

@@ -3554,6 +3554,22 @@ class ComplaintFlow:
                 ctx.say("details_have_them")
             self._ask_satisfaction(ctx, case)
             return True
+        if (
+            not data
+            and _LOOKED_FOR_IT.match(text)
+            and "?" not in text
+            and not (_NOT_OK.search(text) or _STILL_BROKEN.search(text) or asks_for_person(text))
+            and not any(_wants(text, words) for words in _REMEDY_WORDS.values())
+            and (ctx.prediction is None or ctx.prediction.threat in (None, "none"))
+        ):
+            # "I checked with neighbours, nothing", "pytałam sąsiadów, nic" (it got "Still here"
+            # and the promise again): news about the case, thanked for and kept on it for the
+            # team, which goes on with it
+            _add_description(ctx.state.setdefault("known", {}), text)
+            await self._save(ctx, case)
+            ctx.say("complaint_added", buttons=_sat_buttons(ctx))
+            ctx.event("details_added")
+            return True
         waiting = (
             not data
             and text.strip()
@@ -4520,6 +4536,20 @@ _PUNISH = re.compile(
     re.IGNORECASE,
 )
 
+
+# what the customer did to find it, told: "I checked with neighbours, nothing", "спросила у
+# соседей, ничего", "pytałam sąsiadów, nic", "проверила почтовый ящик — пусто"
+_LOOKED_FOR_IT = re.compile(
+    r"^\W*(?:(?:я|i|ja)\s+)?(?:(?:уже|тоже|ещё|еще|also|already|too|ju[żz]|te[żz])\s+)?"
+    r"(?:(?:have|'ve)\s+)?(?:"
+    r"(?:по)?спрашива\w*|спросил\w*|(?:по)?проверил\w*|проверял\w*|(?:по)?смотрел\w*|"
+    r"(?:по)?искал\w*|обош[её]л\w*|обошл\w*|(?:по)?звонил\w*|(?:с)?ходил\w*|заглянул\w*|"
+    r"узнава\w*|узнал\w*|"
+    r"checked|asked|looked|searched|called|phoned|rang|"
+    r"(?:za)?pyta[łl]\w*|sprawdza[łl]\w*|sprawdzi[łl]\w*|(?:po)?szuka[łl]\w*|"
+    r"(?:za)?dzwoni[łl]\w*|(?:po)?chodzi[łl]\w*|(?:po)?patrzy[łl]\w*|zajrza[łl]\w*)(?!\w)",
+    re.IGNORECASE,
+)
 
 # the remedies a customer may ask for instead of the fix the bot arranged (clear words only)
 _REMEDY_WORDS = {

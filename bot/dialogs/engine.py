@@ -63,6 +63,8 @@ from bot.dialogs.slots import (
     question_stands,
     real_words,
     remember,
+    said_once,
+    sentences,
     words,
 )
 from bot.dialogs.texts import SUPPORTED, Texts, money
@@ -773,8 +775,8 @@ def language_asked(text: str) -> str | None:
     ("можно по-английски?": en; "sorry, can we continue in English? the box was wet...")."""
     if not text:
         return None
-    for sentence in _SENTENCE_END.split(text):
-        if not sentence.strip() or words(sentence) > MAX_LANGUAGE_ASK_WORDS:
+    for sentence in sentences(text):
+        if words(sentence) > MAX_LANGUAGE_ASK_WORDS:
             continue
         if _LANGUAGE_NOT.search(sentence):
             return None
@@ -786,11 +788,7 @@ def language_asked(text: str) -> str | None:
 
 def without_language_ask(text: str) -> str:
     """``text`` without its sentence asking for a language ("can we continue in English?")."""
-    kept = [s for s in _SENTENCE_END.split(text) if s.strip() and language_asked(s) is None]
-    return " ".join(s.strip() for s in kept)
-
-
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+    return " ".join(s for s in sentences(text) if language_asked(s) is None)
 
 
 # "ну где вы?", "Где ответ?", "Ну и где?", "where are you?", "gdzie jesteście?"
@@ -899,25 +897,16 @@ def _phone_known(state: dict[str, Any]) -> str | None:
     return contact if contact and "@" not in contact else None
 
 
-_SENTENCE_END = re.compile(r"(?<=[?!.;…])\s+|\n+")
-
-
 def _condensed(text: str) -> str:
     """A long message in the sentences that matter: each said once, and, in a long one
     (a crack, a missing lid and "верните деньги" among five thousand characters of venting,
     whose parts were read as the venting: another type opened first, a wrong one queued),
     only those that tell a problem, wish a fix or give the order; as written otherwise."""
-    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
-    if len(sentences) <= MAX_PARTS:
+    said = sentences(text)
+    if len(said) <= MAX_PARTS:
         return text
-    seen: set[str] = set()
-    once = []
-    for sentence in sentences:
-        key = " ".join(sentence.lower().split())
-        if key not in seen:
-            seen.add(key)
-            once.append(sentence.strip())
-    if len(once) > MAX_PARTS and len(text) > LONG_MESSAGE_CHARS:
+    once = said_once(said)
+    if len(once) > MAX_PARTS:
         told = [
             s
             for s in once
@@ -926,9 +915,15 @@ def _condensed(text: str) -> str:
             or other_threat(s) is not None
             or extract(s).order_ref is not None
         ]
+        # a shorter one only when its tail, lumped into the last part, tells something (a
+        # twenty-sentence rant with the cracked lid and the missing cord at its end: the cord
+        # was lost); its questions are read too
+        lumped = set(once[MAX_PARTS - 1 :])
+        if told and len(text) <= LONG_MESSAGE_CHARS:
+            told = [s for s in once if s in told or "?" in s] if lumped & set(told) else []
         if told:
             once = told
-    return text if len(once) == len(sentences) else "\n".join(once)
+    return text if len(once) == len(said) else "\n".join(once)
 
 
 def _not_come_is_late(pred: Prediction, text: str) -> Prediction:

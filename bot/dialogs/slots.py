@@ -106,6 +106,28 @@ def real_words(text: str) -> int:
     return words(_NOT_WORDS.sub(" ", text))
 
 
+# where a sentence ends: after ".", "?", "!", ";" or "…" and a space, or at a new line
+_SENTENCE_END = re.compile(r"(?<=[?!.;…])\s+|\n+")
+
+
+def sentences(text: str) -> list[str]:
+    """``text``'s sentences, stripped (none empty)."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def said_once(said: list[str]) -> list[str]:
+    """The sentences ``said``, each once (the first time, in lower case and single spaces):
+    the same venting said over and over is read, and shown, once."""
+    seen: set[str] = set()
+    once = []
+    for sentence in said:
+        key = " ".join(sentence.lower().split())
+        if key not in seen:
+            seen.add(key)
+            once.append(sentence)
+    return once
+
+
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 
 

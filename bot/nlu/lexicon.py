@@ -541,9 +541,10 @@ _PARTS_RU = (
     r"батаре|аккумулятор|чехл|ремешк|винт|болт|насадк|фильтр|адаптер|наушник|подставк|"
     r"ложк|вилк|чашк|тарелк|кружк|стакан|блюдц|комплектующ|гарантийн\w*\s+талон)"
 )
+_NOT_THERE_RU = r"(?:нет|не\s+было|не\s+оказалось)"  # "шнура в коробке не было"
 PART_MISSING_RU = (
     rf"(?<!\w){_PARTS_RU}[а-яё]*\s+(?:тоже\s+|вообще\s+|там\s+|в\s+(?:коробке|посылке|"
-    rf"комплекте)\s+)?нет(?![а-яё])|(?<!\w)нет\s+(?:\w+\s+)?{_PARTS_RU}"
+    rf"комплекте)\s+)?{_NOT_THERE_RU}(?![а-яё])|(?<!\w){_NOT_THERE_RU}\s+(?:\w+\s+)?{_PARTS_RU}"
 )
 # ... or said to have come without it, in any of the three languages ("пришёл без задержек, но
 # без пульта", "doszło bez problemów, ale bez ładowarki", "arrived without any problems, but
