@@ -766,6 +766,16 @@ def promo_code_given(text: str) -> bool:
     )
 
 
+# a message that is only a code as typed: letters and digits, 4-20 of them ("WINTER15",
+# "skidka10", "SALE-2026")
+_BARE_CODE = re.compile(r"\W*(?=[\w-]*\d)(?=[\w-]*[^\W\d_])[^\W_][\w-]{2,18}[^\W_]\W*")
+
+
+def bare_code(text: str) -> bool:
+    """The message is a promo code alone ("WINTER15")."""
+    return bool(_BARE_CODE.fullmatch(text.strip()))
+
+
 def promo_fails(text: str) -> bool:
     """A promo code that does not go through, in a few words (Russian typed in Latin letters
     too: "promokod ne rabotaet")."""
@@ -1146,7 +1156,10 @@ class FaqFlow:
         pred = ctx.prediction
         calm = pred is None or (pred.emotion != "angry" and pred.threat in (None, "none"))
         if asked is not None and turns - int(asked) == 1 and text_in and calm:
-            social = ctx.intent in SOCIAL or all_done(text_in) or just_saying(text_in)
+            # "WINTER15" alone (a greeting to the model: "Hi! How can I help today?") is the code
+            social = not bare_code(text_in) and (
+                ctx.intent in SOCIAL or all_done(text_in) or just_saying(text_in)
+            )
             if not social and not question_stands(ctx.state):
                 # the code and what the site says (or "не помогло"): a colleague checks it
                 # ("я всё ввела правильно, всё равно не работает" gave no code: not said to be)

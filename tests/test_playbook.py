@@ -9823,3 +9823,186 @@ async def test_news_about_a_lost_parcel_at_is_that_ok_is_kept_on_the_case(
     await other.send(complaint.replace("341300", "341301"))
     await other.send("what is the weather like")
     assert not other.of("details_added"), other.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "said", "sorry"),
+    [
+        (
+            "Посылка потерялась, трек 2 недели стоит на месте, заказ 3496001",
+            "Вы мне уже в прошлый раз обещали разобраться и ничего!!!",
+            "не сдержали слово",
+        ),
+        (
+            "My parcel is lost, tracking hasn't moved for 2 weeks, order 3496002",
+            "you promised last time to sort it out and nothing!!!",
+            "didn't keep our word",
+        ),
+        (
+            "Paczka zaginęła, śledzenie stoi od 2 tygodni, zamówienie 3496003",
+            "obiecaliście ostatnio, że to załatwicie, i nic!!!",
+            "nie dotrzymaliśmy słowa",
+        ),
+    ],
+)
+async def test_a_promise_broken_last_time_told_at_is_that_ok(
+    services: Services, problem: str, said: str, sorry: str
+) -> None:
+    """'Вы мне уже в прошлый раз обещали разобраться и ничего!!!' at 'is that OK?' got 'added
+    to your case' and the question again: the broken word's apology, the goodwill gesture and
+    a person, urgently, as mid-case."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert d.of("satisfaction_check"), d.replies
+    await d.send(said)
+    reply = " ".join(d.replies[-1])
+    assert sorry in reply and "SORRY10" in reply, reply
+    assert d.of("broken_promise_reported"), d.events[-4:]
+    assert [(e["reason"], e["priority"]) for e in d.of("escalated")] == [("promise_broken", "high")]
+
+
+@pytest.mark.parametrize(
+    ("said", "again"),
+    [
+        ("отлично, просто супер, третий раз ломается", "повторилось"),
+        ("super, po prostu świetnie, trzeci raz się psuje", "powtórzyło"),
+        ("great, just great, broken for the third time", "happened again"),
+    ],
+)
+async def test_a_repeat_failure_told_in_sarcasm_is_a_complaint(
+    services: Services, said: str, again: str
+) -> None:
+    """'отлично, просто супер, третий раз ломается' got 'хочу правильно понять: что-то
+    случилось?' (in Polish: thanks for the kind words): a case, with the repeat's apology."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    reply = " ".join(d.replies[0])
+    assert d.of("complaint_opened") and not d.of("clarify"), d.events
+    assert thanks_before_apology(reply) and again in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("problem", "said", "bot", "question"),
+    [
+        ("с меня дважды списали деньги за заказ 3496011, 2490 руб", "вы бот?", "бот", "?"),
+        ("I was charged twice for order 3496012, 50 USD", "are you a bot?", "a bot", "?"),
+        (
+            "pobrano ode mnie dwa razy pieniądze za zamówienie 3496013, 200 zł",
+            "jesteś botem?",
+            "botem",
+            "?",
+        ),
+    ],
+)
+async def test_are_you_a_bot_at_is_that_ok(
+    services: Services, problem: str, said: str, bot: str, question: str
+) -> None:
+    """'вы бот?' at 'is that OK?' got 'Я на связи, не переживайте' and the promise again:
+    said plainly (a colleague whenever they want one), and the question stands."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert d.of("satisfaction_check"), d.replies
+    await d.send(said)
+    first, *rest = d.replies[-1]
+    assert bot in first and rest and rest[-1].endswith(question), d.replies[-1]
+    assert not d.of("resolved") and not d.of("escalated"), d.events[-3:]
+    assert (await d.state())["complaint"]["stage"] == "satisfaction"
+
+
+@pytest.mark.parametrize(
+    ("start", "code"),
+    [
+        ("promo code not working", "WINTER15"),
+        ("промокод не работает", "ZIMA2026"),
+        ("kod rabatowy nie działa", "ZIMA15"),
+    ],
+)
+async def test_a_bare_promo_code_after_it_was_asked_for_is_the_code(
+    services: Services, start: str, code: str
+) -> None:
+    """The bot asked for the code; 'WINTER15' got 'Hi! How can I help today?' (a greeting to
+    the model): it is the code, passed to a colleague."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(start)
+    assert d.of("faq_promo_asked"), d.replies
+    await d.send(code)
+    assert d.of("escalated"), d.replies[-1]
+    assert "Hi!" not in " ".join(d.replies[-1]), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "said", "told"),
+    [
+        (
+            "с меня дважды списали деньги за заказ 3496021, 2490 руб",
+            "ладно, а что мне делать?",
+            "ничего не нужно",
+        ),
+        ("I was charged twice for order 3496022, 50 USD", "ok so what do i do", "Nothing else"),
+        (
+            "pobrano ode mnie dwa razy pieniądze za zamówienie 3496023, 200 zł",
+            "ok, a co mam zrobić?",
+            "nic więcej",
+        ),
+    ],
+)
+async def test_what_do_i_do_at_is_that_ok_is_a_question(
+    services: Services, problem: str, said: str, told: str
+) -> None:
+    """'ok so what do i do' at 'is that OK?' closed the case as solved and asked for a rating:
+    nothing is needed from the customer, what happens next (the fix's promise), and the
+    question stands."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    promise = d.replies[-1][-2]
+    await d.send(said)
+    reply = d.replies[-1]
+    assert told in reply[0] and promise in reply, reply
+    assert not d.of("resolved") and not d.of("survey_started"), d.events[-3:]
+    assert (await d.state())["complaint"]["stage"] == "satisfaction"
+
+
+@pytest.mark.parametrize(
+    ("turns", "choice"),
+    [
+        (
+            [
+                "paczka miala byc na urodziny corki w sobote a przyszla dzisiaj",
+                "zamowienie 3496031",
+            ],
+            "niech bedzie rabat",
+        ),
+        (
+            [
+                "zamowilam prezent na urodziny mamy, impreza byla wczoraj a paczka dotarla "
+                "dopiero dzis, zamowienie 3496032"
+            ],
+            "chce rabat",
+        ),
+        (
+            ["paczka miała być na urodziny córki w sobotę, a przyszła dzisiaj, zamówienie 3496033"],
+            "niech będzie rabat",
+        ),
+        (
+            [
+                "the gift was supposed to arrive for my daughter's birthday on saturday but "
+                "it came today, order 3496034"
+            ],
+            "I'll take the discount",
+        ),
+    ],
+)
+async def test_a_missed_event_in_polish_without_diacritics_is_compensated(
+    services: Services, turns: list[str], choice: str
+) -> None:
+    """'impreza byla wczoraj a paczka dotarla dopiero dzis' got 'Przekazałem wszystko
+    zespołowi dostaw… 24 godzin' (with the diacritics it was the compensations), and
+    'niech bedzie rabat' then the promo-code FAQ: the three compensations, and the discount
+    chosen."""
+    d = Dialogue(services, str(next(_ids)))
+    for said in turns:
+        await d.send(said)
+    assert len(d.of("compensation_offered")) == 3 and not d.of("promised"), d.replies
+    await d.send(choice)
+    [chosen] = d.of("compensation_chosen")
+    assert chosen["kind"] == "coupon" and "SORRY15" in " ".join(d.replies[-1]), d.replies[-1]

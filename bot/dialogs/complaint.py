@@ -46,6 +46,7 @@ from bot.dialogs.handoff import (
     activist_gesture,
     asks_who_answers,
     manager_asked,
+    only_asks_who_answers,
     with_gesture,
 )
 from bot.dialogs.requests import (
@@ -584,6 +585,10 @@ _PROMISED = re.compile(
 _OVERDUE_SIGN = re.compile(
     r"\b(?:\d+|дв\w+|тр\w+|пар\w+|недел\w+|месяц\w*|день|дня|дней)\s+назад\b|\bдо\s+сих\s+пор\b|\bтак\s+и\s+не\b|\bвс[её]\s+ещ[её]\s+(?:нет|не)\b|\bтишина\b|"
     r"\bуже\s+(?:прош|втор|сред|четв|пятн|суббот|воскрес|понед|\d)|\bни\s+денег\b|"
+    # "вы мне в прошлый раз обещали разобраться и ничего", "you promised last time and nothing",
+    # "obiecaliście ostatnio i nic": promised on an earlier contact, and nothing came of it
+    r"\bв\s+прошлый\s+раз\b|(?<!\w)(?:и|а|но)\s+ничего(?!\s+страшн)|\blast\s+time\b|"
+    r"\b(?:and|but)\s+nothing\b|\bostatni(?:o|m\s+razem)\b|\bpoprzednio\b|\b(?:i|a|ale)\s+nic\b|"
     r"\bago\b|\bstill\s+(?:nothing|no|not|hasn'?t|haven'?t|waiting)\b|\bnever\s+(?:came|arrived|"
     r"happened|called|got)\b|\bby\s+now\b|\bnothing\s+(?:yet|since|so\s+far)\b|"
     r"\btemu\b|\b(?:nadal|wci[ąa][żz]|dalej)\s+(?:nic|nie|brak|czekam)\b|\bcisza\b|\bdo\s+dzi[śs]\b|"
@@ -1106,6 +1111,18 @@ _HOW_REPLIED = re.compile(
     r"(?:contact|reach|let|hear|get|know)|where\s+will\s+(?:i|the\s+answer)|"
     r"zadzwoni\w*\s+czy\s+napisz|napisz\w*\s+czy\s+zadzwoni|jak\s+si[ęe]\s+(?:ze\s+mn[ąa]\s+)?"
     r"skontaktuj|jak\s+si[ęe]\s+dowiem|gdzie\s+(?:dostan[ęe]|przyjdzie)",
+    re.IGNORECASE,
+)
+# what the customer has to do now: "что мне делать?", "ok so what do i do", "co mam zrobić?"
+_WHAT_DO_I_DO = re.compile(
+    r"(?<!\w)что\s+(?:(?:мне|же|теперь|тогда|сейчас|с\s+этим|дальше)\s+)*(?:делать|сделать)(?!\w)|"
+    r"(?<!\w)что\s+(?:от\s+меня|мне)\s+(?:ещ[её]\s+)?(?:нужно|надо|требуется)|"
+    r"(?<!\w)мне\s+(?:что-то|что-нибудь|ещ[её]\s+что-то)\s+(?:нужно|надо)\s+(?:делать|сделать)|"
+    r"\bwhat\s+(?:do|should|shall|must|can)\s+i\s+(?:\w+\s+)?do\b|"
+    r"\bwhat\s+do\s+(?:i|you)\s+(?:need|want)\s+(?:me\s+)?to\s+do\b|\bwhat\s+do\s+i\s+have\s+to\s+do\b|"
+    r"\b(?:do|should|must)\s+i\s+(?:need\s+to\s+|have\s+to\s+)?do\s+anything\b|"
+    r"\bco\s+(?:ja\s+)?(?:mam|musz[ęe]|powinie?nn?(?:em|am)|trzeba|teraz|mog[ęe])\s+(?:teraz\s+)?"
+    r"(?:z\s+tym\s+)?(?:zrobi[ćc]|robi[ćc])\b|\bczy\s+musz[ęe]\s+co[śs]\s+(?:zrobi[ćc]|robi[ćc])",
     re.IGNORECASE,
 )
 # "ок, а сколько дней ждать?", "хорошо, а баллы начислят?", "ok, and when?", "dobrze, a kiedy?":
@@ -3569,6 +3586,35 @@ class ComplaintFlow:
             await self._save(ctx, case)
             ctx.say("complaint_added", buttons=_sat_buttons(ctx))
             ctx.event("details_added")
+            return True
+        if (
+            not data
+            and word_count(text) <= 8
+            and only_asks_who_answers(text)
+            and not wants_person(text)
+        ):
+            # "вы бот?" at "is that OK?" (it was "Still here, no worries" and the promise
+            # again): said plainly, a person a tap away, and the question stands
+            ctx.say("bot_identity")
+            self._ask_satisfaction(ctx, case)
+            return True
+        if (
+            not data
+            and _WHAT_DO_I_DO.search(text)
+            and word_count(text) <= 10
+            and not ctx.new_slots
+            and not (_NO.search(text) or _NOT_OK.search(text) or _STILL_BROKEN.search(text))
+        ):
+            # "ok so what do i do?", "ладно, а что мне делать?", "ok, a co mam zrobić?" (the "ok"
+            # closed the case as solved and asked for a rating): nothing is needed from the
+            # customer, what happens next, and the question stands
+            said = ctx.texts("complaint_nothing_to_do")
+            if case.get("promise"):
+                ctx.say_text(f"{said} {ctx.texts('promise_status')}")
+                ctx.say_text(_promise_text(ctx, case))
+            else:
+                ctx.say_text(said)
+            self._ask_satisfaction(ctx, case)
             return True
         waiting = (
             not data

@@ -110,6 +110,7 @@ from bot.nlu.lexicon import (
     price_dropped,
     problem_told,
     refund_status_question,
+    repeat_praised,
     sarcastic,
     staff_praised,
     thanks_for_nothing,
@@ -1542,12 +1543,20 @@ def box_compensation_asked(text: str) -> bool:
     )
 
 
+# a thing that keeps breaking: "третий раз ломается", "keeps breaking", "znowu się psuje"
+_BREAKS_DOWN = re.compile(
+    r"(?<!\w)лома(?:ется|ются|ет|ют)(?!\w)|\b(?:keeps\s+)?break(?:s|ing)\b|"
+    r"(?<!\w)(?:psuj[eą]\s+si[ęe]|si[ęe]\s+psuj[eą])(?!\w)",
+    re.IGNORECASE,
+)
+
+
 def _sarcasm_about(text: str) -> str | None:
     """The failure praise or thanks is said about, in sarcasm: its complaint type."""
     named = failure_named(text, unsure_status=True)
     if named is None and (problem_told(_LATE_OR_LOST, text) or _WAITED.search(text)):
         named = "delivery_delay"
-    if named is None and damage_told(text):
+    if named is None and (damage_told(text) or _BREAKS_DOWN.search(text)):
         named = "damaged_defective"  # "great packaging, the plate is in three pieces"
     return named
 
@@ -2298,15 +2307,18 @@ class ConversationEngine:
                 intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
             )
         elif (
-            whole.intent in ("praise", "thanks")
-            and sarcastic(text)
+            (
+                (whole.intent in ("praise", "thanks") and sarcastic(text))
+                or (whole.intent in ("praise", "thanks", "complaint") and repeat_praised(text))
+            )
             # "Thank you so much, you replaced my broken mug in two days, great service!"
             and not _SORTED_OUT.search(text)
             and (named := _sarcasm_about(text)) is not None
         ):
             # "Ну спасибо, очень быстро, всего три недели ждала" (unsure thanks), "Спасибо,
             # очень удобно, курьер так и не приехал" (praise): thanks said in sarcasm about a
-            # failure, an angry customer's complaint
+            # failure, an angry customer's complaint; so is "отлично, просто супер, третий раз
+            # ломается" (an unsure complaint, it was asked "what happened?")
             whole = dataclasses.replace(
                 whole,
                 intent="complaint",

@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from bot.config import parse_hours
+from bot.nlu.features import fold
 from knowledge.formats import yaml_problem
 
 DEFAULT_RULES = Path(__file__).parent / "rules.yaml"
@@ -62,11 +63,13 @@ class TypeRule(BaseModel):
 @lru_cache(maxsize=4096)
 def _marker_re(marker: str) -> re.Pattern[str]:
     # a marker starts a word ("day after" is not in "tuesday afternoon"); it may end mid-word
-    return re.compile(r"(?<!\w)" + re.escape(marker.strip().lower()))
+    return re.compile(r"(?<!\w)" + re.escape(fold(marker.strip())))
 
 
 def any_marker(low: str, groups: dict[str, list[str]]) -> bool:
-    """Whether lower-cased ``low`` holds one of the markers (per-language lists)."""
+    """Whether ``low`` holds one of the markers (per-language lists), both folded: "dotarla
+    dopiero", Polish typed without diacritics, is "dotarła dopiero", "пришел" is "пришёл"."""
+    low = fold(low)
     return any(_marker_re(m).search(low) for markers in groups.values() for m in markers)
 
 

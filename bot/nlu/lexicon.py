@@ -473,6 +473,25 @@ def praise_then(text: str) -> str | None:
     return m.group("rest")
 
 
+# a failure that happens again: "третий раз", "опять", "again", "znowu"
+_REPEATED = re.compile(
+    r"(?<!\w)(?:второй|третий|четв[её]ртый|пятый|который)\s+раз(?!\w)|(?<!\w)(?:опять|снова)(?!\w)|"
+    r"\b(?:second|third|fourth|fifth)\s+time\b|\bagain\b|(?<!\w)(?:drugi|trzeci|czwarty|kolejny)\s+"
+    r"raz(?!\w)|\bznowu\b|(?<!\w)zn[óo]w(?!\w)|\bponownie\b",
+    re.IGNORECASE,
+)
+
+
+def repeat_praised(text: str) -> bool:
+    """Praise said first of something that happens again ("отлично, просто супер, третий раз
+    ломается", "great, just great, broken again", "super, znowu się zepsuł"): sarcasm, when a
+    failure is named."""
+    head = " ".join((text or "").split()[:3])
+    return bool(
+        _PRAISE_WORDS.search(head) and not _PRAISE_DENIED.search(head) and _REPEATED.search(text)
+    )
+
+
 _EXCLAIMS = re.compile(r"!\s*!")
 
 
