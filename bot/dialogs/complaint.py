@@ -55,7 +55,7 @@ from bot.dialogs.requests import (
     announces_problem,
     asks_question,
 )
-from bot.dialogs.rules import Rules, TypeRule, load_rules
+from bot.dialogs.rules import Compensation, Rules, TypeRule, load_rules
 from bot.dialogs.slots import (
     ask_what_happened,
     bare_order_ref,
@@ -481,6 +481,33 @@ _ALL_RIGHT_NOW = re.compile(
 )
 
 
+# "oh wait, found it in the other box", "а, стоп, нашла её в другой коробке", "всё нашлось",
+# "znalazlam w pudelku": what was missing has turned up (not "не нашла", "haven't found it")
+_FOUND_AFTER_ALL = re.compile(
+    r"(?<![нН]е\s)(?<!\w)(?:нашл(?:ась|ось|ись|ся)|(?:нашл[аи]?|наш[её]л)\s+(?:её|ее|его|их|вс[её]|в\s))|"
+    r"(?<!n't\s)(?<!not\s)(?<!never\s)\bfound\s+(?:it|them|him|her|the\s+\w+|my\s+\w+)\b|"
+    r"\b(?:it|they|the\s+\w+)\s+(?:has\s+|have\s+|just\s+)?(?:turned|showed)\s+up\b|"
+    r"(?<![nN]ie\s)(?<!\w)(?:od)?znalaz(?:[łl]\w*|la\w*)(?!\w)",
+    re.IGNORECASE,
+)
+# ... where it was: "в другой коробке", "in the other box", "w drugim pudełku" (no other thing
+# that came)
+_FOUND_WHERE = re.compile(
+    r"(?<!\w)(?:в|во|in|inside|under|w|we|pod)\s+(?:(?:the|a)\s+)?(?:друг\w+|соседн\w+|втор\w+|"
+    r"other|another|second|drugi\w*|inny\w*|s[aą]siedni\w*)\s+\w+",
+    re.IGNORECASE,
+)
+# "красная тоже норм, оставлю себе", "it's fine too, I'll keep it", "zostawię go sobie": the
+# wrong thing that came is kept as it is (not "can I keep it and get a discount?")
+_KEPT_AS_IS = re.compile(
+    r"(?<![нН]е\s)(?<!\w)(?:оставлю|оставим|оставляю)\s+(?:\w+\s+)?(?:себе|так|как\s+есть)(?!\w)|"
+    r"\b(?:i'?ll|i\s+will|i'?m\s+going\s+to|i'?m\s+gonna|i\s+can|we'?ll)\s+(?:just\s+)?keep\s+"
+    r"(?:it|them|this\s+one|that\s+one|the\s+\w+(?:\s+one)?)\b|\bi'?m\s+keeping\s+(?:it|them)\b|"
+    r"(?<![nN]ie\s)(?<!\w)(?:zostawi[ęe]|zostawiam|zatrzymam|zatrzymuj[ęe])(?!\w)",
+    re.IGNORECASE,
+)
+
+
 # "ok it's sorted now, thanks", "всё, уже решилось, спасибо", "ok, już załatwione, dzięki": the
 # problem is solved (not "if it isn't sorted by tomorrow", "ещё не решилось")
 _SORTED_NOW = re.compile(
@@ -528,11 +555,18 @@ def redelivery(text: str) -> bool:
 
 
 def withdrawn(text: str) -> bool:
-    """The problem just told is taken back ("а, нет, всё правильно, это я перепутала"), or is
-    not needed any more because it is all right now ("never mind, it's fine now")."""
+    """The problem just told is taken back ("а, нет, всё правильно, это я перепутала"), is
+    not needed any more because it is all right now ("never mind, it's fine now"), what was
+    missing has turned up ("found it in the other box") or the wrong thing is kept ("оставлю
+    себе")."""
     taken_back = bool(_ALL_RIGHT_AFTER_ALL.search(text or "") and _TAKEN_BACK.search(text or ""))
     never_mind = bool(_NEVER_MIND.search(text or "") and _ALL_RIGHT_NOW.search(text or ""))
-    return (taken_back or never_mind) and _nothing_wrong_left(text)
+    if _FOUND_AFTER_ALL.search(text or ""):
+        return _nothing_wrong_left(_FOUND_WHERE.sub(" ", text))
+    kept = bool(_KEPT_AS_IS.search(text or "")) and not (
+        _COMPENSATION_ASKED.search(text) or _FREE_OR_GIFT.search(text) or wants_refund(text)
+    )
+    return (taken_back or never_mind or kept) and _nothing_wrong_left(text)
 
 
 def settled(text: str) -> bool:
@@ -928,6 +962,12 @@ def money_back_asked(text: str) -> bool:
     return "?" in text and bool(_MONEY_BACK_ASKED.search(text))
 
 
+def wish_asked(text: str) -> bool:
+    """The money back or a compensation asked for as a question ("а как вернуть деньги?",
+    "can I just keep it and get a discount?"): for the case, not the FAQ."""
+    return money_back_asked(text) or _asks_compensation(text)
+
+
 # one thing came in place of another ("синий вместо красного", "blue instead of red")
 _INSTEAD = re.compile(r"(?<!\w)вместо(?!\w)|\binstead\b|(?<!\w)zamiast(?!\w)", re.IGNORECASE)
 # a wrong thing told in plain words: "Цвет не тот", "не того цвета", "wrong colour", "the size is
@@ -1076,6 +1116,18 @@ _OPTIONS_ASKED = re.compile(
     r"(?:варианты|опции)|(?<!\w)как(?:ой|ая|ое)\s+(?:вариант\s+)?(?:быстрее|лучше)|"
     r"(?<!\w)co\s+(?:b[ęe]dzie\s+)?(?:szybciej|szybsze|lepsze|lepiej)|(?<!\w)kt[óo]r\w+\s+(?:opcja\s+)?"
     r"(?:b[ęe]dzie\s+)?(?:szybsz|lepsz)|(?<!\w)jakie\s+(?:s[ąa]\s+|mam\s+)?(?:opcje|mo[żz]liwo[śs]ci)",
+    re.IGNORECASE,
+)
+# "и что вы можете предложить?", "what can you offer?", "co możecie zaproponować?": what the
+# shop can do about it, asked before it was offered
+_OFFER_ASKED = re.compile(
+    r"(?<!\w)что\s+(?:же\s+)?(?:вы\s+)?(?:(?:можете|могли\s+бы|будете)\s+)?(?:мне\s+)?"
+    r"(?:предлож\w*|предлага\w*)|(?<!\w)какие\s+(?:у\s+вас\s+)?(?:есть\s+)?(?:варианты|предложения)|"
+    r"\bwhat\s+(?:can|could|will|would|do)\s+you\s+(?:\w+\s+)?(?:offer|suggest|propose)\b|"
+    r"\bwhat\s+(?:are\s+)?(?:my|the)\s+options\b|\bwhat\s+options\b|"
+    r"(?<!\w)co\s+(?:mo[żz]ecie|mo[żz]esz|mo[żz]na|mo[żz]e\s+pan\w*)\s+(?:mi\s+)?"
+    r"(?:zaproponowa[ćc]|zaoferowa[ćc])|(?<!\w)co\s+(?:mi\s+)?(?:proponujecie|proponujesz|oferujecie)|"
+    r"(?<!\w)jakie\s+(?:s[ąa]\s+|mam\s+)?(?:opcje|mo[żz]liwo[śs]ci)",
     re.IGNORECASE,
 )
 # "is that free?", "это бесплатно?", "czy muszę płacić?": whether the fix costs the customer
@@ -1321,20 +1373,37 @@ OPTION_WORDS = {
         "link",
         "elektron",
         "mail",
+        "пдф",
+        "электронк",
+        "digital",
+        "scan",
+        "скан",
+        "skan",
     ),
+    # "дослать", "привезите бумажный", "a hard copy", "by post", "przywieźcie", "doślijcie"
     "resend_document": (
         "бумажн",
         "печатн",
         "распечат",
         "довез",
         "дошл",
+        "досла",
+        "досыл",
+        "привез",
         "paper",
         "printed",
         "print",
+        "hard copy",
+        "by post",
+        "deliver",
         "papier",
         "drukowan",
         "dosła",
+        "dosla",
         "dośl",
+        "dosl",
+        "przywi",
+        "dowie",
     ),
 }
 
@@ -2363,6 +2432,8 @@ class ComplaintFlow:
             and ctx.prediction is not None
             and not data
             and ctx.prediction.emotion == "angry"
+            # "oh wait, found it in the other box, sorry!": taken back, however loud
+            and not withdrawn(text)
         )
         if (
             (threat in ("churn", "public") or angry)
@@ -2499,20 +2570,21 @@ class ComplaintFlow:
         text = (ctx.incoming.text or "").strip()
         gave_something = bool(ctx.new_slots)
         rule = self._case_rule(ctx, case)
-        if case["type"] == "wrong_item" and item_told(text):
+        # "nieważne, mąż już naprawił": no repair wished, the problem is gone
+        # "ok it's sorted now, thanks", "всё, уже решилось": the same
+        # "красная тоже норм, оставлю себе": the same (told the colour, it is no detail now)
+        gone = (
+            not gave_something
+            and not ctx.incoming.callback_data
+            and (withdrawn(text) or settled(text))
+        )
+        if case["type"] == "wrong_item" and item_told(text) and not gone:
             # "заказывал синий", then "пришел красный" while the photo is awaited (quiet turns
             # to it: "Не спешите", then the fixes offered with nothing noted): what was ordered
             # and what came, kept with the case for the team, and thanked for
             _add_description(ctx.state.setdefault("known", {}), text)
             await self._save(ctx, case)
             gave_something = True
-        # "nieważne, mąż już naprawił": no repair wished, the problem is gone
-        # "ok it's sorted now, thanks", "всё, уже решилось": the same
-        gone = (
-            not gave_something
-            and not ctx.incoming.callback_data
-            and (withdrawn(text) or settled(text))
-        )
         wish = (
             _fix_named(text, rule.options) if rule.fix == "choice" and text and not gone else None
         )
@@ -2554,6 +2626,18 @@ class ComplaintFlow:
             if _WHY_ASK.search(text) and ("order_ref" in awaited or "photo" in awaited):
                 photo = "photo" in awaited and _PHOTO_WORD.search(text)
                 ctx.say("details_why_photo" if photo else "details_why")
+                return True
+        if not detail and text and _OFFER_ASKED.search(text) and rule.fix == "choice":
+            # "и что вы можете предложить?" while the photo is awaited (it was the FAQ's "is
+            # your question about one of these topics?"): the fixes this case can have, and
+            # what is still needed to arrange the one chosen
+            awaited = [s for s in _needs(case, rule) if not has(ctx.state.get("known", {}), s)]
+            if awaited and rule.options:
+                ctx.say(
+                    "complaint_options_before",
+                    options=_spelled(_option_buttons(ctx, rule)),
+                    items=_slot_list(ctx, awaited),
+                )
                 return True
         if not detail and (
             ("?" in text and _WHAT_NEEDED.search(text) and not _about_our_ask(text))
@@ -3111,7 +3195,7 @@ class ComplaintFlow:
                 # "5", "вариант 4": an option the offer does not have; which one is meant
                 self._ask_again(ctx, case, "complaint_choose_again", buttons)
                 return True
-            named = [] if data else [c for c in self.rules.compensations if c.named_in(text)]
+            named = [] if data else _compensations_named(self.rules.compensations, text)
             if (
                 len(named) == 1
                 and _wants(text, named[0].words)
@@ -3299,7 +3383,7 @@ class ComplaintFlow:
             )
             return True
         if kind is None and text:
-            named = [c for c in self.rules.compensations if c.named_in(text)]
+            named = _compensations_named(self.rules.compensations, text)
             wanted = [c.kind for c in named if _wants(text, c.words)]
             if len(wanted) < len(named):
                 named = wanted  # "no coupon, free delivery would be nice": the one not refused
@@ -4106,6 +4190,22 @@ _COMPENSATION_ASKED = re.compile(
 _PERCENT = re.compile(r"(\d{1,3})\s*(?:%|процент|percent|proc)", re.IGNORECASE)
 # "бесплатная доставка", "a gift is fine", "może być prezent": the other compensations named
 _FREE_OR_GIFT = re.compile(r"бесплатн|подар|\bfree\b|\bgift|darmow|prezent|upomin", re.IGNORECASE)
+# the shop's gift cards ("а подарочные сертификаты у вас есть?", "do you sell gift cards?",
+# "macie karty podarunkowe?"): a thing it sells, asked about, not the gift as a compensation
+_GIFT_CARD = re.compile(
+    r"подарочн\w*\s+(?:сертификат|карт)\w*|(?<!\w)сертификат\w*|"
+    r"\bgift\s*-?\s*(?:cards?|certificates?|vouchers?)\b|"
+    r"(?<!\w)(?:kart\w*|bon\w*|voucher\w*)\s+(?:podarunkow|prezentow)\w*",
+    re.IGNORECASE,
+)
+
+
+def _compensations_named(comps: Sequence[Compensation], text: str) -> list[Compensation]:
+    """The compensations ``text`` names (a gift card asked about names no gift)."""
+    text = _GIFT_CARD.sub(" ", text)
+    return [c for c in comps if c.named_in(text)]
+
+
 # "мне не скидка нужна, мне нужен конструктор", "rabat mi nic nie da, chcę dostać paczkę", "I
 # don't want a coupon, I want my order": the thing itself wanted, not a compensation
 _ITEM_WANTED = re.compile(
@@ -4509,17 +4609,37 @@ _ASKS_HOW = re.compile(
     r"ask|know|ile|kiedy|jak|gdzie|dlaczego|zapyta[ćc]|dowiedzie[ćc])(?!\w)",
     re.IGNORECASE,
 )
+# a fix asked for as a question or in the imperative: "можно мне просто деньги вернуть", "can I
+# just get a refund?", "czy mogę prosić o zwrot?", "send me the right one"
+_MAY_I = re.compile(
+    r"(?<!\w)можно\s+(?:ли\s+)?(?:мне\s+)?(?:просто\s+)?(?!узнать|спросить|уточнить)\w|"
+    r"\b(?:can|could|may)\s+i\s+(?:just\s+|please\s+)?(?:have|get)\b|"
+    r"\b(?:can|could)\s+you\s+(?:just\s+|please\s+)?(?:send|replace|refund|give|repair|fix)\b|"
+    r"(?<!\w)czy\s+(?:mog[ęe]|moge|mo[żz]na)\s+(?:prosi[ćc]|dosta[ćc]|otrzyma[ćc])",
+    re.IGNORECASE,
+)
+_SEND_ME = re.compile(
+    r"\b(?:just\s+|please\s+)?send\s+(?:me|us)\b|(?<!\w)(?:пришлите|вышлите|отправьте|"
+    r"дошлите)(?!\w)|(?<!\w)(?:wy[śs]lijcie|prze[śs]lijcie|przy[śs]lijcie|do[śs]lijcie)(?!\w)",
+    re.IGNORECASE,
+)
 
 
 def _fix_named(text: str, options: list[str]) -> str | None:
     """The one fix a short answer or a request names by its clear words ("może być wymiana",
-    "a refund please"), not asked about, turned down or told as the story ("to już druga
-    wymiana i znowu zepsute")."""
-    if (asks_question(text) and not (_CAN_I_HAVE.match(text) and not _ASKS_HOW.search(text))) or (
-        word_count(text) > 5 and not _ASKS_FOR.search(text)
+    "a refund please", "можно мне просто деньги вернуть", "send me the right one"), not asked
+    about, turned down or told as the story ("to już druga wymiana i znowu zepsute")."""
+    asking = bool(_ASKS_FOR.search(text) or _FIX_IMPERATIVE.search(text) or _SEND_ME.search(text))
+    # "can I exchange it?", "czy mogę wymienić?" (short), "можно мне просто деньги вернуть"
+    may_i = bool(_MAY_I.search(text) or (_CAN_I_HAVE.match(text) and not _ASKS_HOW.search(text)))
+    if (asks_question(text) and not (may_i or asking)) or (
+        word_count(text) > 5 and not (asking or may_i)
     ):
         return None
     named = [o for o in options if _wants(text, _WISH_WORDS.get(o, ()))]
+    if not named and asking and "replacement" in options:
+        # "send me the right one", "пришлите правильное": the replacement, by its weaker words
+        named = [o for o in ("replacement",) if _wants(text, OPTION_WEAK_WORDS[o])]
     return named[0] if len(named) == 1 else None
 
 

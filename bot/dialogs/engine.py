@@ -1035,12 +1035,13 @@ _SITE_OR_APP = re.compile(
 
 
 def _money_back_in_case(ctx: TurnContext) -> bool:
-    """ "а как вернуть деньги и сколько ждать?" while a case waits for a detail or a choice:
-    the fix wished for this case (ComplaintFlow), not two FAQ questions."""
-    from bot.dialogs.complaint import money_back_asked  # complaint imports this module
+    """ "а как вернуть деньги и сколько ждать?", "can I just keep it and get a discount?" while
+    a case waits for a detail or a choice: the fix or compensation wished for this case
+    (ComplaintFlow), not two FAQ questions."""
+    from bot.dialogs.complaint import wish_asked  # complaint imports this module
 
     stage = (ctx.state.get("complaint") or {}).get("stage")
-    return stage in ("collecting", "fix_choice") and money_back_asked(ctx.incoming.text or "")
+    return stage in ("collecting", "fix_choice") and wish_asked(ctx.incoming.text or "")
 
 
 def _wrong_came(text: str) -> bool:
