@@ -2044,6 +2044,21 @@ async def test_a_reply_saved_to_the_faq_is_in_the_history_by_the_operators_name(
     assert row is not None and row.actor == f"op:{OLGA} @olga_support", row
 
 
+async def _first_reopened(sandbox: Sandbox, thread: int, second: int) -> None:
+    """#2 resolved, #1 reopened by Olga, and John writes in #1 again."""
+    fake = sandbox.server.fake
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=second)
+    await fake.wait_for_bot_message(JOHN, text_contains="solved?", timeout=20)
+    await settled(sandbox)
+    fake.user_sends(OLGA, "/reopen", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(JOHN, text_contains="open again", timeout=20)
+    await settled(sandbox)
+    fake.user_sends(JOHN, "the refund is still not on my card")
+    await fake.wait_for(
+        lambda: "the refund is still not on my card" in topic_texts(fake, thread), timeout=20
+    )
+
+
 async def _second_ticket(sandbox: Sandbox, said: str) -> int:
     """John asks for a person again (``said``): the topic of his ticket #2, its card in."""
     fake = sandbox.server.fake
@@ -2214,16 +2229,7 @@ async def test_an_older_tickets_card_keeps_its_own_span_and_its_notes(sandbox: S
     assert "earlier tickets: #1 refund sent by bank" in head, head
     assert "checking 3412907" not in card_transcript(fake, thread)
     # #2 resolved, #1 reopened: what John writes now is #1's again
-    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=second)
-    await fake.wait_for_bot_message(JOHN, text_contains="solved?", timeout=20)
-    await settled(sandbox)
-    fake.user_sends(OLGA, "/reopen", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
-    await fake.wait_for_bot_message(JOHN, text_contains="open again", timeout=20)
-    await settled(sandbox)
-    fake.user_sends(JOHN, "the refund is still not on my card")
-    await fake.wait_for(
-        lambda: "the refund is still not on my card" in topic_texts(fake, thread), timeout=20
-    )
+    await _first_reopened(sandbox, thread, second)
     fake.user_sends(OLGA, "# asked the bank", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
     await fake.wait_for(lambda: "Note: asked the bank" in card_head(fake, thread), timeout=20)
     first = card_transcript(fake, thread)
@@ -2273,16 +2279,7 @@ async def _older_reopened(sandbox: Sandbox) -> tuple[int, int]:
     )
     await settled(sandbox)
     second = await _second_ticket(sandbox, "I need a person about another order, 3412907")
-    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=second)
-    await fake.wait_for_bot_message(JOHN, text_contains="solved?", timeout=20)
-    await settled(sandbox)
-    fake.user_sends(OLGA, "/reopen", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
-    await fake.wait_for_bot_message(JOHN, text_contains="open again", timeout=20)
-    await settled(sandbox)
-    fake.user_sends(JOHN, "the refund is still not on my card")
-    await fake.wait_for(
-        lambda: "the refund is still not on my card" in topic_texts(fake, thread), timeout=20
-    )
+    await _first_reopened(sandbox, thread, second)
     fake.user_sends(
         OLGA, "Checking with the bank", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
     )
