@@ -1867,7 +1867,7 @@ async def test_no_refund_just_send_the_missing_part(
 async def test_a_problem_after_the_box_note_is_not_thanked_from_scratch(
     services: Services, user: str, box: str, problem: str, brief: str
 ) -> None:
-    """After the box was noted ('Спасибо, что сообщили! ... за коробку простите'), 'А ещё в
+    """After the box was noted ('Спасибо, что сообщили! ... за коробку извините'), 'А ещё в
     заказе не хватает крышки' got the whole speech again ('Спасибо, что написали нам: только
     так мы можем это исправить...'), as if the customer had just arrived: it is thanked
     briefly ('Спасибо, что рассказали и об этом.')."""

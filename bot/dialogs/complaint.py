@@ -1599,6 +1599,7 @@ class ComplaintFlow:
             if (
                 unsure
                 and asks_for_person(text)
+                and ctx.prediction.emotion == "calm"  # "Ваш бот бесполезный…": thanks, sorry
                 and failure_named(text, unsure_status=True) is None
                 and not (item_trouble_named(text) or late_or_lost(text) or heated(text))
             ):
