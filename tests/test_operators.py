@@ -2044,6 +2044,20 @@ async def test_a_reply_saved_to_the_faq_is_in_the_history_by_the_operators_name(
     assert row is not None and row.actor == f"op:{OLGA} @olga_support", row
 
 
+async def _resolved_then_second(sandbox: Sandbox) -> tuple[int, int]:
+    """John's ticket #1 answered, resolved and rated solved; then #2 about another order: the
+    two topics."""
+    fake = sandbox.server.fake
+    thread, question = await _answered_and_resolved(fake, "Hi John, done")
+    fake.user_presses(JOHN, JOHN, question[-1]["message_id"], "sv:solved:yes")
+    await fake.wait_for_bot_message(
+        JOHN, text_contains="5", after_message_id=question[-1]["message_id"], timeout=20
+    )
+    await settled(sandbox)
+    second = await _second_ticket(sandbox, "I need a person about another order, 3412907")
+    return thread, second
+
+
 async def _first_reopened(sandbox: Sandbox, thread: int, second: int) -> None:
     """#2 resolved, #1 reopened by Olga, and John writes in #1 again."""
     fake = sandbox.server.fake
@@ -2205,13 +2219,7 @@ async def test_an_older_tickets_card_keeps_its_own_span_and_its_notes(sandbox: S
     on #1, showed in #2's transcript as #2's own. Each card shows its ticket's span and its
     own notes; #2's card names #1's note apart, as an earlier ticket's."""
     fake = sandbox.server.fake
-    thread, question = await _answered_and_resolved(fake, "Hi John, done")
-    fake.user_presses(JOHN, JOHN, question[-1]["message_id"], "sv:solved:yes")
-    await fake.wait_for_bot_message(
-        JOHN, text_contains="5", after_message_id=question[-1]["message_id"], timeout=20
-    )
-    await settled(sandbox)
-    second = await _second_ticket(sandbox, "I need a person about another order, 3412907")
+    thread, second = await _resolved_then_second(sandbox)
     fake.user_sends(
         OLGA, "# refund sent by bank", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
     )
@@ -2272,13 +2280,7 @@ async def _older_reopened(sandbox: Sandbox) -> tuple[int, int]:
     """John's ticket #1 resolved, his #2 about another order resolved, then #1 reopened by
     Olga and John writing in it: the topics of #1 and #2."""
     fake = sandbox.server.fake
-    thread, question = await _answered_and_resolved(fake, "Hi John, done")
-    fake.user_presses(JOHN, JOHN, question[-1]["message_id"], "sv:solved:yes")
-    await fake.wait_for_bot_message(
-        JOHN, text_contains="5", after_message_id=question[-1]["message_id"], timeout=20
-    )
-    await settled(sandbox)
-    second = await _second_ticket(sandbox, "I need a person about another order, 3412907")
+    thread, second = await _resolved_then_second(sandbox)
     await _first_reopened(sandbox, thread, second)
     fake.user_sends(
         OLGA, "Checking with the bank", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
@@ -2323,13 +2325,7 @@ async def test_a_reply_in_a_resolved_tickets_topic_is_kept_on_that_ticket_not_se
     tell him. It is kept on #1's card as not sent, and she is told the ticket is resolved
     and where John's open ticket is; #2's transcript does not show it."""
     fake = sandbox.server.fake
-    thread, question = await _answered_and_resolved(fake, "Hi John, done")
-    fake.user_presses(JOHN, JOHN, question[-1]["message_id"], "sv:solved:yes")
-    await fake.wait_for_bot_message(
-        JOHN, text_contains="5", after_message_id=question[-1]["message_id"], timeout=20
-    )
-    await settled(sandbox)
-    second = await _second_ticket(sandbox, "I need a person about another order, 3412907")
+    thread, second = await _resolved_then_second(sandbox)
     before = bot_texts(fake, JOHN)
     reply = "The refund for the first order went out today"
     fake.user_sends(OLGA, reply, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
