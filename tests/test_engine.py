@@ -3106,3 +3106,36 @@ async def test_a_slang_second_question_is_answered_too(shipped_shop: Services) -
         out = await say(shipped_shop, user, message)
         answered = [e["answer_id"] for e in events(out, "faq_answered")]
         assert answered == ["delivery_times", wanted], texts(out)
+
+
+@pytest.mark.parametrize(
+    ("user", "message", "second"),
+    [
+        (
+            "5010",
+            "Здравствуйте, как оплатить картой? И есть ли самовывоз?",
+            "pickup_points",
+        ),
+        (
+            "5011",
+            "Здравствуйте, у меня два вопроса: как оплатить картой и есть ли самовывоз?",
+            "pickup_points",
+        ),
+        (
+            "5012",
+            "Hi! Two quick questions: can I pay by card? And do you ship to Poland?",
+            "delivery_regions",
+        ),
+        ("5013", "Dzień dobry, czy mogę zapłacić kartą? I ile kosztuje dostawa?", "delivery_cost"),
+    ],
+)
+async def test_two_questions_after_a_hello_are_both_answered(
+    shipped_shop: Services, user: str, message: str, second: str
+) -> None:
+    """'Здравствуйте, как оплатить картой? И есть ли самовывоз?' got the payment methods
+    alone (the first question, read with its hello, was a greeting; the second was dropped
+    unsaid), and 'Здравствуйте, у меня два вопроса: ...' the topic buttons: both answered,
+    in the order asked."""
+    out = await say(shipped_shop, user, message)
+    answered = [e["answer_id"] for e in events(out, "faq_answered")]
+    assert answered == ["payment_methods", second], texts(out)

@@ -10245,3 +10245,120 @@ async def test_a_typed_word_for_a_paper_option_chooses_it(
     await d.send(typed)
     assert [e["option"] for e in d.of("fix_chosen")] == [option], d.replies[-1]
     assert not d.of("complaint_paused"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "question", "answer"),
+    [
+        ("Чайник из заказа 3550401 пришёл разбитый", "фото обязательно?", "по фото проблемы"),
+        ("The kettle from order 3550402 arrived broken", "do you need a photo?", "with a photo"),
+        ("Czajnik z zamówienia 3550403 przyszedł rozbity", "wysłać zdjęcie?", "ze zdjęciem"),
+    ],
+)
+async def test_asking_whether_the_photo_is_needed_while_it_is_awaited_is_answered_yes(
+    services: Services, problem: str, question: str, answer: str
+) -> None:
+    """'фото обязательно?' to the photo asked for got 'Не спешите, я на связи.': yes, what it
+    is for, and that the case can go on without it; the case still waits for it."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    await d.send(question)
+    reply = " ".join(d.replies[-1])
+    assert answer in reply, reply
+    assert len(d.of("asked_for")) == 1, d.of("asked_for")
+    state = await d.state()
+    assert state["complaint"]["stage"] == "collecting"
+    await d.send("", photo=True)
+    assert "cmp:opt:replacement" in d.buttons[-1], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "question", "answer", "option"),
+    [
+        ("Заказ 3550411 пришёл без зарядки", "Фото нужно?", "Фото не нужно", "resend"),
+        ("Order 3550412 arrived without the charger", "do you need a photo?", "No photo", "resend"),
+        # "wysłać" is no "send the missing item" (it booked the resend)
+        (
+            "Zamówienie 3550413 przyszło bez ładowarki",
+            "wysłać zdjęcie?",
+            "nie jest potrzebne",
+            "resend",
+        ),
+    ],
+)
+async def test_asking_about_a_photo_at_the_fixes_offered_is_answered_and_the_offer_stands(
+    services: Services, problem: str, question: str, answer: str, option: str
+) -> None:
+    """A missing item needs no photo: 'Фото нужно?' at the fixes offered got 'not sure which
+    option you mean', 'do you need a photo?' a question noted for the team, and 'wysłać
+    zdjęcie?' booked the resend: 'no photo needed', and the offer again."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert f"cmp:opt:{option}" in d.buttons[-1], d.replies[-1]
+    await d.send(question)
+    reply = " ".join(d.replies[-1])
+    assert answer in reply and f"cmp:opt:{option}" in d.buttons[-1], reply
+    assert not d.of("fix_chosen") and not d.of("question_noted"), reply
+
+
+async def test_a_photo_asked_about_after_one_was_sent_is_enough(services: Services) -> None:
+    """'ещё фото нужно?' after the photo, at the fixes offered: the one sent is enough."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Заказ 3550421, чайник разбит")
+    await d.send("вот фото", photo=True)
+    await d.send("ещё фото нужно?")
+    reply = " ".join(d.replies[-1])
+    assert "достаточно" in reply and "cmp:opt:refund" in d.buttons[-1], reply
+
+
+async def test_a_late_delivery_needs_no_screenshots(services: Services) -> None:
+    """'нужны скриншоты?' to 'is that OK?' after a late courier got 'I'm here, here's where
+    your case stands' and the promise again: no photo needed, and the question again."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Курьер опоздал на 3 часа, заказ 3550431")
+    assert d.of("satisfaction_check")
+    await d.send("нужны скриншоты?")
+    reply = " ".join(d.replies[-1])
+    assert "не нужно" in reply and "Я передал" not in reply, reply
+    assert len(d.of("satisfaction_check")) == 2
+
+
+async def test_no_photo_possible_is_said_to_be_fine_before_the_fixes(services: Services) -> None:
+    """'а можно без фото? у меня камера не работает' got the fixes with no word on the photo:
+    'no problem, we'll manage without it', then the fixes."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Чайник из заказа 3550441 пришёл разбитый")
+    await d.send("а можно без фото? у меня камера не работает")
+    reply = " ".join(d.replies[-1])
+    assert "обойдёмся без него" in reply and "cmp:opt:refund" in d.buttons[-1], reply
+
+
+async def test_after_hours_a_colleague_who_just_answered_is_not_said_to_be_off(
+    services: Services,
+) -> None:
+    """At 06:56 Moscow, a minute after the colleague's answer in the topic, the customer's
+    next message got 'Our team is off right now; a colleague will answer here today at 09:00':
+    the colleague is evidently at work, so 'a colleague will answer right here'. With no
+    colleague's word, the team's hours are still said."""
+    user, quiet = str(next(_ids)), str(next(_ids))
+    at = datetime(2026, 3, 5, 3, 50, tzinfo=UTC)  # 06:50 Moscow, before the 09:00 opening
+    for who in (user, quiet):
+        await say_at(services, who, "Позовите оператора, пожалуйста", at)
+    ticket = await the_ticket(services, user)
+    async with services.sessionmaker() as session:  # Tomasz answers in the topic at 06:55
+        session.add(
+            Message(
+                conversation_id=ticket.conversation_id,
+                direction="operator",
+                text="Dzień dobry, już sprawdzam",
+                author_id=502,
+                created_at=at + timedelta(minutes=5),
+            )
+        )
+        await session.commit()
+    later = at + timedelta(minutes=6)
+    out = await say_at(services, user, "Заказ 3550451 так и не пришёл", later)
+    said = " ".join(r.text for r in out.replies)
+    assert "09:00" not in said and "ответит прямо здесь" in said, said
+    out = await say_at(services, quiet, "Заказ 3550452 так и не пришёл", later)
+    assert "09:00" in " ".join(r.text for r in out.replies), out.replies

@@ -589,7 +589,10 @@ def _about_our_ask(text: str) -> bool:
     )
 
 
-_PHOTO_WORD = re.compile(r"фот|снимок|photo|picture|\bpic|zdj[eę]|fotk|fotograf", re.IGNORECASE)
+_PHOTO_WORD = re.compile(
+    r"фот|снимок|снимк|скрин|photo|picture|\bpic|screen\s*shot|zdj[eę]|fotk|fotograf|zrzut",
+    re.IGNORECASE,
+)
 # "вот фото", "here is the photo", "przesyłam zdjęcie": said to be sent (with the photo word)
 _SENT_NOW = re.compile(
     r"\bвот\b|\bдержите\b|прикрепил|прикрепляю|во вложени|отправил|отправляю|скинул|"
@@ -2448,6 +2451,18 @@ class ComplaintFlow:
             await self._extra_demand(ctx, case, text, *demand)
             return True
         if (
+            stage in ("collecting", "fix_choice", "satisfaction")
+            and text
+            and not ctx.new_slots
+            and photo_asked_about(text)
+            and not (_NONE_GIVEN.search(text) and self._photo_awaited(ctx, case))
+        ):
+            # "Фото нужно?", "do you need a photo?", "wysłać zdjęcie?" (it was "Take your
+            # time", "not sure which option", a question noted for the team, or the resend
+            # booked by "wysłać"): answered, and the step goes on
+            self._photo_question(ctx, case)
+            return True
+        if (
             stage in ("collecting", "fix_choice")
             and not data
             and not ctx.new_slots
@@ -2484,6 +2499,34 @@ class ComplaintFlow:
         if stage == "follow_up":
             return await self._follow_up(ctx, case, data)
         return False
+
+    def _photo_awaited(self, ctx: TurnContext, case: dict[str, Any]) -> bool:
+        """The case still needs a photo of the problem to be fixed."""
+        known = ctx.state.get("known", {})
+        needs = _needs(case, self._case_rule(ctx, case))
+        return case.get("stage") == "collecting" and "photo" in needs and not has(known, "photo")
+
+    def _photo_question(self, ctx: TurnContext, case: dict[str, Any]) -> None:
+        """Whether a photo is needed, asked: yes while the fix waits for it (and that it can
+        be done without); otherwise no (or the one sent is enough), and the step the case is
+        at is asked again."""
+        if self._photo_awaited(ctx, case):
+            ctx.say("complaint_photo_needed")
+            return
+        had = has(ctx.state.get("known", {}), "photo")
+        ctx.say("complaint_photo_enough" if had else "complaint_photo_not_needed")
+        stage = case.get("stage")
+        rule = self._case_rule(ctx, case)
+        if stage == "fix_choice":
+            buttons = _option_buttons(ctx, rule)
+            ctx.say("complaint_choose_again", options=_spelled(buttons), buttons=buttons)
+        elif stage == "satisfaction":
+            self._ask_satisfaction(ctx, case)
+        else:
+            known = ctx.state.get("known", {})
+            awaited = [s for s in _needs(case, rule) if not has(known, s)]
+            if awaited:
+                ctx.say("complaint_waiting_for", items=_slot_list(ctx, awaited))
 
     async def _just_told(self, ctx: TurnContext, case: dict[str, Any], text: str) -> None:
         """Told, nothing wanted ("просто хотела сообщить"): thanked, and the case is closed as
@@ -2895,6 +2938,10 @@ class ComplaintFlow:
             ctx.say(
                 "complaint_photo_thanks" if "photo" in ctx.new_slots else "complaint_detail_thanks"
             )
+        elif not ctx.replies and missing and text and _NONE_GIVEN.search(text):
+            # "а можно без фото? камера не работает": done without it, said (it was the fixes
+            # offered with no word on the photo)
+            ctx.say("complaint_without_it")
         await self._fix(ctx, case)
         return True
 
@@ -4324,6 +4371,28 @@ def _needs(case: dict[str, Any], rule: TypeRule) -> list[str]:
     else:
         needs = rule.needs
     return [s for s in needs if s not in case.get("waived", ())]
+
+
+# a photo (``_PHOTO_WORD``) wanted or not, asked in a short question: "Фото нужно?", "надо
+# прислать фото?", "do you need a photo?", "wysłać zdjęcie?", "нужны скриншоты?"
+_PHOTO_NEED = re.compile(
+    r"\b(?:нужн\w*|надо|обязательн\w*|присл\w*|отправ\w*|скин\w*|need\w*|must|have\s+to|"
+    r"should|send|required|potrzebn\w*|trzeba|musz\w*|wys[łl]a\w*|obowi[aą]zkow\w*|przes[łl]a\w*)",
+    re.IGNORECASE,
+)
+
+
+def photo_asked_about(text: str) -> bool:
+    """A short question whether to send a photo (not a photo's caption, not a story)."""
+    return (
+        word_count(text) <= 10
+        and bool(_PHOTO_WORD.search(text))
+        # "why do you need a photo?", "a photo of what?": told what it is for, of what
+        and not _WHY_ASK.search(text)
+        and not _WHICH_PHOTO.search(text)
+        and ("?" in text or (asks_question(text) and bool(_PHOTO_NEED.search(text))))
+        and bool(_PHOTO_NEED.search(text) or word_count(text) <= 2)
+    )
 
 
 def _case_question(ctx: TurnContext, text: str) -> bool:

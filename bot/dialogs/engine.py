@@ -3306,7 +3306,7 @@ class ConversationEngine:
                     if ticket.status == "taken" and is_open(ctx.now, ctx.settings):
                         ctx.say(f"relay_still_there_taken{sorry}")
                     else:
-                        self._say_waiting(ctx, f"relay_still_there{sorry}")
+                        await self._say_waiting(ctx, f"relay_still_there{sorry}")
                         self._say_time_left(ctx, ticket)
                 return
             if (
@@ -3351,7 +3351,7 @@ class ConversationEngine:
                 # closing time): the knowledge base's sure answer now; the colleague still
                 # comes, and sees the question and the answer in the chat
                 ctx.state["relay_noted"] = ticket.id
-                self._say_waiting(ctx, "relay_answered_meanwhile")
+                await self._say_waiting(ctx, "relay_answered_meanwhile")
                 return
             social = ctx.intent in ("thanks", "goodbye", "affirm", "greeting")
             if ticket.status == "open" and not social and ctx.state.get("relay_noted") != ticket.id:
@@ -3364,7 +3364,7 @@ class ConversationEngine:
                     and ctx.prediction is not None
                     and not address_given(text)
                 )
-                self._say_waiting(ctx, "relay_noted_problem" if told else "relay_noted")
+                await self._say_waiting(ctx, "relay_noted_problem" if told else "relay_noted")
             return
         if ticket.reason == "legal_threat" or ctx.state.get("legal") == ticket.id:
             return  # the senior knows already (said once per ticket)
@@ -3407,10 +3407,12 @@ class ConversationEngine:
             eta = ctx.texts("handoff_eta", minutes=math.ceil(left / 60))
             ctx.replies[-1].text = f"{ctx.replies[-1].text} {eta}"
 
-    def _say_waiting(self, ctx: TurnContext, key: str) -> None:
+    async def _say_waiting(self, ctx: TurnContext, key: str) -> None:
         """``key`` to a customer waiting for a person; when the team is off, the variant that
-        says when a person answers (not "right here", as if someone were about to)."""
-        if is_open(ctx.now, ctx.settings):
+        says when a person answers (not "right here", as if someone were about to), unless a
+        colleague has just written to them (it was "the team is off, 09:00" a minute after
+        the colleague's answer)."""
+        if is_open(ctx.now, ctx.settings) or await self._operator_spoke(ctx):
             ctx.say(key)
         else:
             opens = next_open(ctx.now, ctx.settings)

@@ -303,6 +303,23 @@ def _questions_in(part: str) -> list[str]:
     return [pieces[0], *_questions_in(pieces[1])]
 
 
+# a hello opening the first part: "Здравствуйте, как оплатить картой?" (read as a greeting)
+_HELLO = re.compile(
+    r"^\W*(?:hi|hello|hey|good\s+(?:morning|afternoon|evening)|dzie[ńn]\s+dobry|cze[śs][ćc]|"
+    r"witam|hej|здравствуйте|добрый\s+(?:день|вечер)|доброе\s+утро|привет)(?![^\W\d_])\W*",
+    re.IGNORECASE,
+)
+# "у меня два вопроса:", "Two quick questions:", "Mam dwa pytania:" before the first of
+# several questions: no request of its own
+_PREAMBLE = re.compile(
+    r"^\W*(?:(?:у\s+меня\s+|есть\s+)?(?:(?:ещ[её]\s+)?(?:два|три|пара|пару|несколько|"
+    r"парочка|парочку)\s+)?(?:вопрос\w*|уточнени\w*)|(?:i\s+have\s+|i'?ve\s+got\s+)?(?:(?:two|three|"
+    r"a\s+few|a\s+couple\s+of|some|a)\s+)?(?:quick\s+)?questions?|(?:mam\s+)?(?:(?:dwa|trzy|kilka)\s+)?"
+    r"(?:kr[óo]tkie\s+)?pyta(?:nia|nie|[ńn]))\s*[:,.\-–—]\s*",
+    re.IGNORECASE,
+)
+
+
 def split_requests(text: str) -> list[str]:
     """The parts of a message that may each be a request (at most :data:`MAX_PARTS`)."""
     parts = [
@@ -312,6 +329,14 @@ def split_requests(text: str) -> list[str]:
         for q in _questions_in(_LEADING.sub("", p.strip(" ,;:-–")))
     ]
     parts = [p for p in parts if words(p) >= 1]
+    while len(parts) > 1 and not _HELLO.sub("", parts[0], count=1).strip():
+        parts.pop(0)  # "Hi!" on its own before the questions
+    if len(parts) > 1:
+        # "Здравствуйте, у меня два вопроса: как оплатить картой", "Two questions: can I...":
+        # the first question without the hello and the preamble (read as a greeting, it was
+        # left unanswered)
+        bare = _PREAMBLE.sub("", _HELLO.sub("", parts[0], count=1), count=1)
+        parts[0] = bare if words(bare) >= 2 else parts[0]
     if len(parts) > MAX_PARTS:
         parts = [*parts[: MAX_PARTS - 1], " ".join(parts[MAX_PARTS - 1 :])]
     return parts
