@@ -66,6 +66,7 @@ WANTED = {
     "the item itself, not a compensation": "op_wanted_item",
     "an extra compensation": "op_wanted_extra",
     "money as a compensation": "op_wanted_money",
+    "a faster solution": "op_wanted_faster",
 }
 
 

@@ -2342,3 +2342,42 @@ async def test_a_reply_in_a_resolved_tickets_topic_is_kept_on_that_ticket_not_se
     await fake.wait_for(lambda: "Note: checking 3412907" in card_head(fake, second), timeout=20)
     await settled(sandbox)
     assert reply not in card_head(fake, second)  # nor as a note on an earlier ticket
+
+
+@BOTH
+@pytest.mark.parametrize("how", ["command", "button"])
+async def test_resolving_with_the_customers_last_message_unanswered_asks_first(
+    sandbox: Sandbox, how: str
+) -> None:
+    """Olga answered John, John wrote 'ok, but I also want the delivery fee back', and Olga's
+    Resolve closed the ticket at once: John read 'resolved' with his words unanswered. Now the
+    operator is told which message waits, and the ticket stays open; the same Resolve again
+    closes it."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(OLGA, "Refund sent", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Refund sent" in bot_texts(fake, JOHN), timeout=20)
+    fake.user_sends(JOHN, "ok, but I also want the delivery fee back, 15 dollars")
+    await fake.wait_for(lambda: "delivery fee" in " ".join(topic_texts(fake, thread)), timeout=20)
+
+    def resolve() -> None:
+        if how == "command":
+            fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+        else:
+            card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+            fake.user_presses(OLGA, OPERATORS_CHAT_ID, card["message_id"], "tk:resolve:1")
+
+    def warned() -> str:
+        if how == "button":
+            return " ".join(a.get("text") or "" for a in fake.callback_answers)
+        return " ".join(topic_texts(fake, thread))
+
+    resolve()
+    await fake.wait_for(lambda: "no answer yet" in warned(), timeout=20)
+    await settled(sandbox)
+    assert "delivery fee" in warned(), warned()
+    assert (await the_ticket(sandbox)).status != "resolved"
+    assert not any("solved?" in t for t in bot_texts(fake, JOHN)), bot_texts(fake, JOHN)
+    resolve()
+    await fake.wait_for_bot_message(JOHN, text_contains="solved?", timeout=20)
+    assert (await the_ticket(sandbox)).status == "resolved"

@@ -10362,3 +10362,24 @@ async def test_after_hours_a_colleague_who_just_answered_is_not_said_to_be_off(
     assert "09:00" not in said and "ответит прямо здесь" in said, said
     out = await say_at(services, quiet, "Заказ 3550452 так и не пришёл", later)
     assert "09:00" in " ".join(r.text for r in out.replies), out.replies
+
+
+@pytest.mark.parametrize(
+    ("complaint", "pushback", "line"),
+    [
+        ("Заказ 3550461 опаздывает уже на неделю", "24 часа?? вы серьёзно??", "faster solution"),
+        ("Order 3550462 is a week late", "24 hours? that's too long", "faster solution"),
+    ],
+)
+async def test_the_card_says_the_customer_was_promised_a_speed_up(
+    services: Services, complaint: str, pushback: str, line: str
+) -> None:
+    """'Десять дней?! Это слишком долго, дайте оператора' was told 'I'm asking them to speed
+    it up', and the card said only 'the fix did not help': the card says the customer asks for
+    a faster solution, with the speed-up the bot promised."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(complaint)
+    assert d.of("satisfaction_check"), d.replies[-1]
+    await d.send(pushback)
+    card = d.of("escalated")[-1].get("card") or ""
+    assert line in card and "speed it up" in card, card

@@ -4002,6 +4002,9 @@ class ComplaintFlow:
         if data == "cmp:sat:no" or (not data and unhappy):
             case["stage"] = "handed_over"
             case["satisfied"] = False
+            if not data and _TOO_SLOW.search(text) and not case.get("wanted"):
+                # the card says so: the time is what does not suit, and a speed-up was promised
+                case["wanted"] = "a faster solution"
             await self._save(ctx, case)
             ctx.event("reopened", complaint_type=case["type"])
             gift = (

@@ -13,7 +13,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -499,6 +499,43 @@ def create_router(settings: Settings) -> Router:
         await reply_after_reading(session, partial(answer_query, query), said, show_alert=True)
 
     return router
+
+
+# (ticket, operator) -> when Resolve was held back for an unanswered message: the same
+# operator's Resolve within this time closes the ticket anyway
+_RESOLVE_HELD: dict[tuple[int, int], datetime] = {}
+RESOLVE_CONFIRM = timedelta(minutes=5)
+_QUOTED = 40  # characters of the unanswered message quoted to the operator
+
+
+async def _unanswered_since_reply(
+    session: AsyncSession, ticket: Ticket, actor: int, now: datetime
+) -> str | None:
+    """The customer's message a colleague's answer has not answered yet (quoted, cut), when
+    the ticket was answered before and this operator did not just hear it: None otherwise
+    (a ticket never answered here may be settled by phone; the second Resolve is meant)."""
+    held = _RESOLVE_HELD.pop((ticket.id, actor), None)
+    for key in [k for k, at in _RESOLVE_HELD.items() if now - at > RESOLVE_CONFIRM]:
+        del _RESOLVE_HELD[key]  # old holds forgotten
+    if held is not None and now - held <= RESOLVE_CONFIRM:
+        return None
+    since, answered = await customer_waiting(session, ticket)
+    if since is None or answered is None:
+        return None
+    text = await session.scalar(
+        select(MessageRow.text)
+        .where(
+            MessageRow.conversation_id == ticket.conversation_id,
+            MessageRow.direction == "in",
+            MessageRow.created_at >= since,
+            MessageRow.text.is_not(None),
+        )
+        .order_by(MessageRow.id.desc())
+        .limit(1)
+    )
+    said = " ".join((text or "").split())
+    _RESOLVE_HELD[(ticket.id, actor)] = now
+    return said if len(said) <= _QUOTED else said[: _QUOTED - 1].rstrip() + "…"
 
 
 def pressed_under_card(query: CallbackQuery, ticket: Ticket) -> bool:
@@ -1631,6 +1668,11 @@ async def apply_action(
     if action == "resolve":
         if ticket.status == "resolved":
             return False, texts("op_already_resolved")
+        if (unanswered := await _unanswered_since_reply(session, ticket, actor, now)) is not None:
+            # "Dobrze, ale chcę też zwrotu kosztów dostawy" after the colleague's answer, and
+            # Resolve pressed: the customer got "resolved" with their words unanswered. Said
+            # to the operator first; Resolve (or /resolve) again closes it anyway
+            return False, texts("op_resolve_unanswered", id=ticket.id, said=unanswered)
         # the card keeps what was known while the ticket was worked on, not the clean
         # slate the bot starts again from
         worked = await session.get(Conversation, ticket.conversation_id)
