@@ -189,7 +189,7 @@ def transcript_lines(messages: list[Message], tz: Any, texts: Texts | None = Non
             None,
         )
         buttons = [
-            labels.get(a.get("name") or "", a.get("name"))
+            labels.get(a.get("name") or "", None) or _button(texts, a.get("name") or "")
             for a in (m.attachments or [])
             if a.get("kind") == "button"
         ]
@@ -206,6 +206,12 @@ def transcript_lines(messages: list[Message], tz: Any, texts: Texts | None = Non
             speaker = texts("op_who_not_sent")
         lines.append(f"[{stamp}] {speaker}: {body}")
     return lines
+
+
+def _button(texts: Texts, data: str) -> str:
+    """A button pressed under a message the transcript does not hold (the survey's "Was your
+    question solved?" of the previous ticket: it read "[pressed sv:solved:no]"), in words."""
+    return label(texts, f"op_tr_button_{re.sub(r'[^a-z0-9]+', '_', data.lower())}", data)
 
 
 def _media(texts: Texts, kind: str) -> str:

@@ -43,3 +43,22 @@ def test_a_complaint_of_a_kind_the_catalogue_lacks_is_summed_up_in_the_operators
     first = summary.splitlines()[0]
     assert first.startswith(said) and "3412931" in first, first
     assert lang == "en" or "complaint" not in first.lower(), first
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"), [("en", "No, not solved"), ("ru", "Нет, не решён"), ("pl", "Nie, nierozw")]
+)
+def test_a_survey_answer_pressed_under_an_earlier_tickets_question_is_in_words(
+    lang: str, said: str
+) -> None:
+    """A new ticket's transcript, opened by 'No' to the previous ticket's 'Was your question
+    solved?' (a message of the earlier ticket, not in this one's transcript), read 'Customer:
+    [pressed sv:solved:no]': the answer in the operators' words."""
+    from datetime import UTC
+
+    from bot.db.models import Message
+    from escalation.card import transcript_lines
+
+    pressed = Message(direction="in", attachments=[{"kind": "button", "name": "sv:solved:no"}])
+    line = transcript_lines([pressed], UTC, Texts(lang))[0]
+    assert said in line and "sv:solved" not in line, line
