@@ -534,6 +534,8 @@ async def _unanswered_since_reply(
         .limit(1)
     )
     said = " ".join((text or "").split())
+    if not said:
+        return None  # a survey's button pressed, a sticker: nothing to answer in words
     _RESOLVE_HELD[(ticket.id, actor)] = now
     return said if len(said) <= _QUOTED else said[: _QUOTED - 1].rstrip() + "…"
 
