@@ -3139,3 +3139,31 @@ async def test_two_questions_after_a_hello_are_both_answered(
     out = await say(shipped_shop, user, message)
     answered = [e["answer_id"] for e in events(out, "faq_answered")]
     assert answered == ["payment_methods", second], texts(out)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The parcel never arrived and the courier yelled at me on the phone",
+        "The order has not arrived and the courier insulted me",
+    ],
+)
+def test_a_courier_who_yelled_about_a_parcel_not_come_stays_a_staff_case(text: str) -> None:
+    """'yell', 'shout', 'swore', 'insult' in the staff words held a backspace where '\\b' was
+    meant, so they never matched: a parcel not come with a courier who yelled went to the
+    delivery team as late, the yelling unheard."""
+    from bot.dialogs.engine import _not_come_is_late
+    from bot.nlu.schema import Prediction
+
+    said = Prediction(
+        lang="en",
+        intent="complaint",
+        intent_confidence=0.9,
+        complaint_type="staff_behavior",
+        emotion="upset",
+        threat="none",
+        order_ref=None,
+        amount=None,
+        currency=None,
+    )
+    assert _not_come_is_late(said, text).complaint_type == "staff_behavior"

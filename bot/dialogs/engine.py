@@ -953,8 +953,8 @@ def _not_come_is_late(pred: Prediction, text: str) -> Prediction:
 # someone of the shop's behaving badly: rude, shouting, insulting (a staff case, whatever
 # else did not come)
 _BEHAVED_BADLY = re.compile(
-    _RUDE.pattern + r"|груб|хамств|крича|накрича|наор|оскорб|матер|yell|shout|swor[en]|"
-    r"insult|krzycz|nakrzycz|obra[żz]a|wyzywa|przeklina",
+    _RUDE.pattern + r"|груб|хамств|крича|накрича|наор|оскорб|матер|\byell|\bshout|\bswor[en]|"
+    r"\binsult|krzycz|nakrzycz|obra[żz]a|wyzywa|przeklina",
     re.IGNORECASE,
 )
 # the day it was due has passed: "обещали вчера", "должны были привезти вчера", "it was due
