@@ -2342,3 +2342,32 @@ async def test_a_reply_in_a_resolved_tickets_topic_is_kept_on_that_ticket_not_se
     await fake.wait_for(lambda: "Note: checking 3412907" in card_head(fake, second), timeout=20)
     await settled(sandbox)
     assert reply not in card_head(fake, second)  # nor as a note on an earlier ticket
+
+
+@pytest.mark.parametrize("when", ["before the hand-off", "after the hand-off"])
+async def test_an_order_number_corrected_by_an_edit_is_the_cards_promise_and_detail(
+    sandbox: Sandbox, when: str
+) -> None:
+    """John wrote 'My parcel for order 3530101 is a week late', the bot passed it to the
+    delivery team, and John corrected the number by editing his message to 3530102. The
+    card's 'Bot promised:' went on saying 'order 3530101', next to 'order 3530102' in its
+    Details with nothing to say which was right. The promise names 3530102, and the Details
+    say 'order 3530102 (corrected from 3530101)'."""
+    fake = sandbox.server.fake
+    first = fake.user_sends(JOHN, "My parcel for order 3530101 is a week late, nobody tells me")
+    await fake.wait_for_bot_message(JOHN, text_contains="solve it", timeout=20)
+    edited = "My parcel for order 3530102 is a week late, nobody tells me"
+    if when == "before the hand-off":
+        fake.user_edits(JOHN, first["message_id"], edited)
+        await fake.wait_for_bot_message(JOHN, text_contains="3530102", timeout=20)
+    thread = await _escalate(fake, JOHN, "no, this is not ok at all")
+    if when == "after the hand-off":
+        await settled(sandbox)
+        fake.user_edits(JOHN, first["message_id"], edited)
+    await fake.wait_for(lambda: "(corrected from 3530101)" in card_head(fake, thread), timeout=20)
+    await settled(sandbox)
+    head = card_head(fake, thread).split("Transcript:")[0]
+    [details] = [x for x in head.splitlines() if x.startswith("Details:")]
+    assert "order 3530102 (corrected from 3530101)" in details, head
+    [promised] = [x for x in head.splitlines() if x.startswith("Bot promised:")]
+    assert "3530102" in promised and "3530101" not in promised, head

@@ -3720,6 +3720,11 @@ class ConversationEngine:
                 changed = True
                 if slot == "order_ref":
                     corrected = (str(was), str(value))
+                if slot in ("order_ref", "amount"):
+                    # the card says what it replaced, and its promises name the new number
+                    turn = int(state.get("turns", 1)) - 1
+                    fix = {"type": "detail_corrected", "slot": slot, "was": was, "now": value}
+                    state["trail"] = [*state.get("trail", []), {"turn": turn, **fix}]
         described = old in str(known.get("description") or "")
         if described:
             known["description"] = str(known["description"]).replace(old, new)
@@ -3744,15 +3749,27 @@ class ConversationEngine:
         described: bool = False,
     ) -> None:
         """An order number corrected by editing the message ("заказ 1234567 не пришёл" edited
-        to 1234568 while the bot has the chat; it was taken in silence, the case and its
-        promise keeping the old one; ``corrected``: (was, now)): the case's record takes the
-        new number, and the customer hears it is corrected. The problem's words corrected
-        (``described``) are the case's description and type now, said in a word."""
-        if not (corrected or described) or conversation.status != "bot":
-            return  # a person has the chat: the topic shows the edit
+        to 1234568; it was taken in silence, the case and its promise keeping the old one;
+        ``corrected``: (was, now)): the case's record takes the new number (while a person
+        has the chat too), and the customer hears it is corrected (from the bot). The
+        problem's words corrected (``described``) are the case's description and type now,
+        said in a word."""
+        if not (corrected or described):
+            return
         state = copy.deepcopy(conversation.state or {})  # a new value: the JSON is saved
         case = state.get("complaint") or {}
         record = await session.get(Complaint, case["id"]) if case.get("id") else None
+        if corrected and record is not None and record.resolved_at is None:
+            # the team's case takes the new number (while a person has the chat too)
+            was, value = corrected
+            record.details = {**(record.details or {}), "order_ref": value}
+            if isinstance(case.get("promise"), str):
+                case["promise"] = case["promise"].replace(was, value)
+                if (case.get("promise_said") or {}).get("order") == was:
+                    case["promise_said"]["order"] = value  # said again in another language
+        conversation.state = state
+        if conversation.status != "bot":
+            return  # a person has the chat: the topic shows the edit
         texts = Texts(state.get("lang") or "en", state.setdefault("variants", {}), seed=self.seed)
         if not corrected:
             if record is not None and record.resolved_at is None:
@@ -3760,20 +3777,12 @@ class ConversationEngine:
                 record.details = {**(record.details or {}), "description": known.get("description")}
                 record.complaint_type = case.get("type") or record.complaint_type
             reply = Reply(texts("problem_corrected"))
-            conversation.state = state
             outcome.replies.append(reply)
             await self._store_replies(session, conversation, customer, [reply], now)
             outcome.events.append({"type": "problem_corrected", "complaint_type": case.get("type")})
             return
         was, value = corrected
-        if record is not None and record.resolved_at is None:
-            record.details = {**(record.details or {}), "order_ref": value}
-            if isinstance(case.get("promise"), str):
-                case["promise"] = case["promise"].replace(was, value)
-                if (case.get("promise_said") or {}).get("order") == was:
-                    case["promise_said"]["order"] = value  # said again in another language
         reply = Reply(texts("order_corrected", order=value))
-        conversation.state = state
         outcome.replies.append(reply)
         await self._store_replies(session, conversation, customer, [reply], now)
         outcome.events.append({"type": "order_corrected", "was": was, "order_ref": value})
