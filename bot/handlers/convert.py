@@ -79,7 +79,17 @@ def incoming_from_message(message: Message, *, edited: bool = False) -> Incoming
         edited=edited,
         media_group_id=message.media_group_id,
         forwarded_from=forwarded_from(message),
+        reply_to=replied_to_bot(message),
     )
+
+
+def replied_to_bot(message: Message) -> str | None:
+    """The words of the bot's message the customer replied to (Telegram's reply_to_message),
+    or None: not a reply, or a reply to their own message."""
+    answered = message.reply_to_message
+    if answered is None or answered.from_user is None or not answered.from_user.is_bot:
+        return None
+    return answered.text or answered.caption or None
 
 
 def incoming_from_callback(query: CallbackQuery) -> Incoming:
