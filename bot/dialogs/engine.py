@@ -1964,6 +1964,7 @@ PERSON_SAID = frozenset(
         "complaint_to_person",
         "comp_demand_to_person",
         "survey_sorry_reopen",
+        "reply_reopen",
         "callback_noted",
         "callback_noted_ask",
         "callback_noted_short",
@@ -3091,6 +3092,17 @@ class ConversationEngine:
             ctx.state["misunderstood"] = 0
             ctx.say("help_prompt", buttons=self.topic_buttons(ctx.texts))
             return
+        if (
+            "?" in incoming.text
+            and intent in (*SOCIAL_INTENTS, "out_of_scope", None)
+            and (ticket_id := await self._ticket_replied_in(ctx)) is not None
+        ):
+            # "is that for sure?" replied to the colleague's answer on a resolved ticket
+            # ("Хорошо. Что-нибудь ещё?" before): a question on it, for whoever had it
+            ctx.state["misunderstood"] = 0
+            ctx.say("reply_reopen")
+            ctx.request_handoff("customer_request", reopen=ticket_id, replied=True)
+            return
         if intent in SOCIAL_INTENTS:
             ctx.state["misunderstood"] = 0
             if intent == "greeting" or (intent == "affirm" and ctx.quiet_before):
@@ -3134,6 +3146,11 @@ class ConversationEngine:
         if ctx.customer.is_vip and load_rules(ctx.settings.rules_file).escalate.vip:
             priority = "high"  # a VIP who asks for a person waits no longer than a complaint
         reopened = None
+        if request.get("reopen") is None:
+            # "and where is my refund?" replied to the colleague's answer on a resolved
+            # ticket: that ticket, back to who had it, not a new one without its case
+            replied = await self._ticket_replied_in(ctx)
+            request = {**request, "reopen": replied, "replied": replied is not None}
         if request.get("reopen") is not None:  # "not solved" after a resolution
             ctx.conversation.state = ctx.state
             reopened = await reopen_for_customer(
@@ -3184,6 +3201,36 @@ class ConversationEngine:
             ticket_id=ticket.id,
             created=created,
             reopened=reopened is not None,
+            # the topic is told the customer replied to its message (not "not solved")
+            **({"replied": True} if reopened is not None and request.get("replied") else {}),
+        )
+
+    @staticmethod
+    async def _ticket_replied_in(ctx: TurnContext) -> int | None:
+        """The resolved ticket the message the customer replied to (Telegram's reply) was
+        said in: a colleague's answer, or the bot's while the ticket was open; or None."""
+        if ctx.incoming.reply_to_id is None:
+            return None
+        said = await ctx.session.scalar(
+            select(Message).where(
+                Message.conversation_id == ctx.conversation.id,
+                Message.direction != "in",
+                Message.tg_chat_id == ctx.incoming.chat_id,
+                Message.tg_message_id == ctx.incoming.reply_to_id,
+            )
+        )
+        if said is None or said.created_at is None:
+            return None
+        return await ctx.session.scalar(
+            select(Ticket.id)
+            .where(
+                Ticket.conversation_id == ctx.conversation.id,
+                Ticket.status == "resolved",
+                Ticket.created_at <= said.created_at,
+                Ticket.resolved_at >= said.created_at,
+            )
+            .order_by(Ticket.id.desc())
+            .limit(1)
         )
 
     @staticmethod
