@@ -463,7 +463,7 @@ def build_card(
                 )
                 parts.append(say("op_faq_declined", closest=shown or say("op_none")))
         lines.append(say("op_card_bot_tried", tried="; ".join(parts)))
-    promises = _promises(say, trail)
+    promises = _promises(say, trail, known.get("order_ref"))
     if promises:
         lines.append(say("op_card_bot_promised", promises="; ".join(promises)))
     closed_at = max(
@@ -565,9 +565,16 @@ def _gesture(texts: Texts, event: dict[str, Any]) -> str:
     return str(kind or "?").replace("_", " ")
 
 
-def _promises(texts: Texts, trail: list[dict[str, Any]]) -> list[str]:
+def _promises(texts: Texts, trail: list[dict[str, Any]], order: Any = None) -> list[str]:
     """What the bot promised, gave or offered, in order: the compensations offered in one
-    turn are a choice, and the one the customer took is said."""
+    turn are a choice, and the one the customer took is said. A promise naming an order
+    number corrected since (by an edit or a new message) names ``order``, the number now
+    (the Details line says what it was corrected from)."""
+    replaced = {
+        str(t.get("was"))
+        for t in trail
+        if t.get("type") == "detail_corrected" and t.get("slot") == "order_ref" and t.get("was")
+    } - {str(order)}
     said: list[str] = []
     offered: list[dict[str, Any]] = []
     chosen_at: Any = None  # the turn the fix was chosen in
@@ -599,7 +606,10 @@ def _promises(texts: Texts, trail: list[dict[str, Any]]) -> list[str]:
             # the promise as the customer read it (their language): quoted, not translated
             if chosen_at is not None and t.get("turn") == chosen_at and fix_said is None:
                 fix_said = len(said)
-            said.append(t.get("text") or texts("op_a_promise"))
+            text = t.get("text") or texts("op_a_promise")
+            for was in replaced if order else ():
+                text = re.sub(rf"(?<!\d){re.escape(was)}(?!\d)", str(order), text)
+            said.append(text)
     return said
 
 

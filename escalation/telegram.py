@@ -1213,7 +1213,8 @@ class OperatorDesk:
             if escalations and ticket.topic_id is None:
                 await self.ensure_topic(bot, session, ticket)
             elif any(e.get("reopened") for e in escalations):
-                await self.reopened_by_customer(bot, session, ticket)
+                replied = any(e.get("replied") for e in escalations)
+                await self.reopened_by_customer(bot, session, ticket, replied=replied)
                 if outcome.incoming_message_id is not None and not outcome.relay_to_operator:
                     # "wait, it's still not here": the words that reopened it, under the
                     # notice (a pressed No has none to show)
@@ -1245,9 +1246,12 @@ class OperatorDesk:
         finally:
             await session.commit()
 
-    async def reopened_by_customer(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> None:
-        """The customer said a resolved ticket is not solved: its topic opens again, the
-        card is brought up to date, and whoever worked on it is told."""
+    async def reopened_by_customer(
+        self, bot: Bot, session: AsyncSession, ticket: Ticket, *, replied: bool = False
+    ) -> None:
+        """The customer said a resolved ticket is not solved (``replied``: asked about it in
+        a reply to one of its messages): its topic opens again, the card is brought up to
+        date, and whoever worked on it is told."""
         assert ticket.topic_id is not None
         await _let_go(session)  # no lock held while Telegram makes us wait
         try:
@@ -1256,13 +1260,14 @@ class OperatorDesk:
             log.info("topic of ticket %s not reopened: %s", ticket.id, exc)
         await self.refresh_card(bot, session, ticket)
         who = await self._assignee(bot, session, ticket)
+        key = "op_reopened_by_reply" if replied else "op_reopened_by_customer"
         await self.tell_topic(
             bot,
             session,
             ticket,
-            self.texts("op_reopened_by_customer_for", id=ticket.id, who=who)
+            self.texts(f"{key}_for", id=ticket.id, who=who)
             if who
-            else self.texts("op_reopened_by_customer", id=ticket.id),
+            else self.texts(key, id=ticket.id),
         )
         # the photos and files they sent the bot after the resolution (what is still
         # wrong, shown while "was it solved?" was asked): under the notice, not lost

@@ -2489,3 +2489,33 @@ async def test_a_problem_corrected_by_editing_is_the_cases_problem(sandbox: Sand
     head = card.split("Transcript:")[0]
     assert "broken or defective item" in head and "wrong item" not in head, head
     assert "Description: Заказ 3470503: пришёл разбитый чайник, носик отбит" in head, head
+
+
+@pytest.mark.parametrize("asked", ["а где мой возврат?", "это точно?"])
+async def test_a_reply_to_the_bots_promise_after_the_case_closed_is_about_that_case(
+    sandbox: Sandbox, asked: str
+) -> None:
+    """Anna's refund was arranged ('Готово: оформил полный возврат денег по заказу
+    3530301...'), she said it suits her and rated the help. Days later she replied to that
+    message with 'это точно?' and got 'Хорошо. Что-нибудь ещё?'; 'а где мой возврат?' had the
+    order passed to a colleague as a status question, the refund she was answering forgotten.
+    A question sent as a reply to the bot's message on a closed case is about that case:
+    where the refund stands, with its promise."""
+    fake = sandbox.server.fake
+    fake.user_sends(
+        ANNA, photo=True, caption="Пришла куртка с разошедшимся швом на рукаве, заказ 3530301"
+    )
+    await fake.wait_for_bot_message(ANNA, text_contains="Вернуть деньги", timeout=20)
+    fake.user_sends(ANNA, "верните деньги")
+    [done] = await fake.wait_for_bot_message(ANNA, text_contains="Готово", timeout=20)
+    fake.user_sends(ANNA, "да")
+    await fake.wait_for_bot_message(ANNA, text_contains="от 1", timeout=20)
+    await settled(sandbox)
+    before = len(bot_texts(fake, ANNA))
+    fake.user_sends(ANNA, asked, reply_to_message_id=done["message_id"])
+    await fake.wait_for(lambda: len(bot_texts(fake, ANNA)) > before, timeout=20)
+    await settled(sandbox)
+    said = "\n".join(bot_texts(fake, ANNA)[before:])
+    assert "Что-нибудь ещё" not in said and "коллеге" not in said, said
+    assert "возврат денег по заказу 3530301" in said, said
+    assert not fake.topics(OPERATORS_CHAT_ID), said

@@ -2381,3 +2381,69 @@ async def test_resolving_with_the_customers_last_message_unanswered_asks_first(
     resolve()
     await fake.wait_for_bot_message(JOHN, text_contains="solved?", timeout=20)
     assert (await the_ticket(sandbox)).status == "resolved"
+
+
+@pytest.mark.parametrize("when", ["before the hand-off", "after the hand-off"])
+async def test_an_order_number_corrected_by_an_edit_is_the_cards_promise_and_detail(
+    sandbox: Sandbox, when: str
+) -> None:
+    """John wrote 'My parcel for order 3530101 is a week late', the bot passed it to the
+    delivery team, and John corrected the number by editing his message to 3530102. The
+    card's 'Bot promised:' went on saying 'order 3530101', next to 'order 3530102' in its
+    Details with nothing to say which was right. The promise names 3530102, and the Details
+    say 'order 3530102 (corrected from 3530101)'."""
+    fake = sandbox.server.fake
+    first = fake.user_sends(JOHN, "My parcel for order 3530101 is a week late, nobody tells me")
+    await fake.wait_for_bot_message(JOHN, text_contains="solve it", timeout=20)
+    edited = "My parcel for order 3530102 is a week late, nobody tells me"
+    if when == "before the hand-off":
+        fake.user_edits(JOHN, first["message_id"], edited)
+        await fake.wait_for_bot_message(JOHN, text_contains="3530102", timeout=20)
+    thread = await _escalate(fake, JOHN, "no, this is not ok at all")
+    if when == "after the hand-off":
+        await settled(sandbox)
+        fake.user_edits(JOHN, first["message_id"], edited)
+    await fake.wait_for(lambda: "(corrected from 3530101)" in card_head(fake, thread), timeout=20)
+    await settled(sandbox)
+    head = card_head(fake, thread).split("Transcript:")[0]
+    [details] = [x for x in head.splitlines() if x.startswith("Details:")]
+    assert "order 3530102 (corrected from 3530101)" in details, head
+    [promised] = [x for x in head.splitlines() if x.startswith("Bot promised:")]
+    assert "3530102" in promised and "3530101" not in promised, head
+
+
+@pytest.mark.parametrize("asked", ["and where is my refund?", "is that for sure?"])
+async def test_a_question_replied_to_an_operators_answer_goes_back_to_the_resolved_ticket(
+    sandbox: Sandbox, asked: str
+) -> None:
+    """Olga answered John ('I've refunded the double charge for 3530401') and resolved the
+    ticket; he said it was solved and rated the help. Later he replied to her answer: 'is
+    that for sure?' got 'Good. Is there anything else?', and 'and where is my refund?' a
+    new ticket #2 with nothing of the refund Olga had made. A question replied to a
+    resolved ticket's message reopens that ticket: it is asked in its topic, for Olga, and
+    the topic is told he asked in a reply (not 'the customer says it is not solved')."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "I was charged twice for order 3530401, I need a person")
+    answer = "Hi John, I've refunded the double charge for 3530401, it takes 5 days"
+    fake.user_sends(OLGA, answer, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: answer in bot_texts(fake, JOHN), timeout=20)
+    [relayed] = [m for m in fake.messages(JOHN, from_bot=True) if m.get("text") == answer]
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(JOHN, text_contains="solved?", timeout=20)
+    for data in ("sv:solved:yes", "sv:csat:5", "sv:nps:10"):
+        await settled(sandbox)
+        last = fake.messages(JOHN, from_bot=True)[-1]
+        fake.user_presses(JOHN, JOHN, last["message_id"], data)
+    await fake.wait_for_bot_message(JOHN, text_contains="feedback", timeout=20)
+    await settled(sandbox)
+    before = len(bot_texts(fake, JOHN))
+    fake.user_sends(JOHN, asked, reply_to_message_id=relayed["message_id"])
+    await fake.wait_for(lambda: asked in "\n".join(topic_texts(fake, thread)), timeout=60)
+    await settled(sandbox)
+    said = "\n".join(bot_texts(fake, JOHN)[before:])
+    assert "anything else" not in said and "colleague" in said, said
+    assert [t["name"] for t in fake.topics(OPERATORS_CHAT_ID) if "#2" in t["name"]] == []
+    ticket = await the_ticket(sandbox)
+    assert ticket.status != "resolved", ticket.status
+    [told] = [t for t in topic_texts(fake, thread) if "is reopened" in t or "reopened for" in t]
+    assert "in a reply to its message" in told and "not solved" not in told, told

@@ -4952,17 +4952,46 @@ def _weak(ctx: TurnContext) -> bool:
 
 def _chases_promise(ctx: TurnContext, case: dict[str, Any]) -> bool:
     """ "Замену так и не прислали", "you promised 24 hours": about a finished case's promise
-    (not another order's problem, not a button)."""
+    (not another order's problem, not a button); or a question sent as a reply to the bot's
+    message on the case."""
     text = ctx.incoming.text or ""
     return bool(
         case.get("stage") == "done"
         and case.get("promise")
         and text
         and not ctx.incoming.callback_data
-        and ctx.intent in ("complaint", "order_status", "faq", "out_of_scope", None)
-        and (_STILL_BROKEN.search(text) or _PROMISED.search(text))
+        and (
+            (
+                ctx.intent in ("complaint", "order_status", "faq", "out_of_scope", None)
+                and (_STILL_BROKEN.search(text) or _PROMISED.search(text))
+            )
+            or asked_in_reply(ctx)
+        )
         and not _other_order(ctx, text)
     )
+
+
+# "а где мой возврат?", "where is it", "gdzie są pieniądze": a question without its mark
+_WHERE = re.compile(r"\b(?:где|куда|where|gdzie)\b", re.IGNORECASE)
+
+
+def asked_in_reply(ctx: TurnContext) -> bool:
+    """A question sent as a reply to the bot's message on the finished case (its promise, or
+    one naming its order): "а где мой возврат?" or "это точно?" to "Готово: оформил полный
+    возврат..." after the case closed got "Хорошо. Что-нибудь ещё?" or the order passed to
+    a colleague as a status question; it asks after this case, whatever the words."""
+    case = ctx.state.get("complaint") or {}
+    if case.get("stage") != "done" or ctx.incoming.callback_data:
+        return False
+    text = ctx.incoming.text or ""
+    quote = ctx.incoming.reply_to or ""
+    promise = str(case.get("promise") or "")
+    order = str((ctx.state.get("known") or {}).get("order_ref") or "")
+    about = (promise and (promise[:40] in quote or quote[:40] in promise)) or (
+        order and order in quote
+    )
+    asked = "?" in text or _WHEN.search(text) or _WHERE.search(text)
+    return bool(quote and about and asked and ctx.intent != "request_human")
 
 
 def promise_stands(ctx: TurnContext) -> bool:

@@ -1964,6 +1964,7 @@ PERSON_SAID = frozenset(
         "complaint_to_person",
         "comp_demand_to_person",
         "survey_sorry_reopen",
+        "reply_reopen",
         "callback_noted",
         "callback_noted_ask",
         "callback_noted_short",
@@ -3091,6 +3092,17 @@ class ConversationEngine:
             ctx.state["misunderstood"] = 0
             ctx.say("help_prompt", buttons=self.topic_buttons(ctx.texts))
             return
+        if (
+            "?" in incoming.text
+            and intent in (*SOCIAL_INTENTS, "out_of_scope", None)
+            and (ticket_id := await self._ticket_replied_in(ctx)) is not None
+        ):
+            # "is that for sure?" replied to the colleague's answer on a resolved ticket
+            # ("Хорошо. Что-нибудь ещё?" before): a question on it, for whoever had it
+            ctx.state["misunderstood"] = 0
+            ctx.say("reply_reopen")
+            ctx.request_handoff("customer_request", reopen=ticket_id, replied=True)
+            return
         if intent in SOCIAL_INTENTS:
             ctx.state["misunderstood"] = 0
             if intent == "greeting" or (intent == "affirm" and ctx.quiet_before):
@@ -3134,6 +3146,11 @@ class ConversationEngine:
         if ctx.customer.is_vip and load_rules(ctx.settings.rules_file).escalate.vip:
             priority = "high"  # a VIP who asks for a person waits no longer than a complaint
         reopened = None
+        if request.get("reopen") is None:
+            # "and where is my refund?" replied to the colleague's answer on a resolved
+            # ticket: that ticket, back to who had it, not a new one without its case
+            replied = await self._ticket_replied_in(ctx)
+            request = {**request, "reopen": replied, "replied": replied is not None}
         if request.get("reopen") is not None:  # "not solved" after a resolution
             ctx.conversation.state = ctx.state
             reopened = await reopen_for_customer(
@@ -3184,6 +3201,36 @@ class ConversationEngine:
             ticket_id=ticket.id,
             created=created,
             reopened=reopened is not None,
+            # the topic is told the customer replied to its message (not "not solved")
+            **({"replied": True} if reopened is not None and request.get("replied") else {}),
+        )
+
+    @staticmethod
+    async def _ticket_replied_in(ctx: TurnContext) -> int | None:
+        """The resolved ticket the message the customer replied to (Telegram's reply) was
+        said in: a colleague's answer, or the bot's while the ticket was open; or None."""
+        if ctx.incoming.reply_to_id is None:
+            return None
+        said = await ctx.session.scalar(
+            select(Message).where(
+                Message.conversation_id == ctx.conversation.id,
+                Message.direction != "in",
+                Message.tg_chat_id == ctx.incoming.chat_id,
+                Message.tg_message_id == ctx.incoming.reply_to_id,
+            )
+        )
+        if said is None or said.created_at is None:
+            return None
+        return await ctx.session.scalar(
+            select(Ticket.id)
+            .where(
+                Ticket.conversation_id == ctx.conversation.id,
+                Ticket.status == "resolved",
+                Ticket.created_at <= said.created_at,
+                Ticket.resolved_at >= said.created_at,
+            )
+            .order_by(Ticket.id.desc())
+            .limit(1)
         )
 
     @staticmethod
@@ -3722,6 +3769,11 @@ class ConversationEngine:
                 changed = True
                 if slot == "order_ref":
                     corrected = (str(was), str(value))
+                if slot in ("order_ref", "amount"):
+                    # the card says what it replaced, and its promises name the new number
+                    turn = int(state.get("turns", 1)) - 1
+                    fix = {"type": "detail_corrected", "slot": slot, "was": was, "now": value}
+                    state["trail"] = [*state.get("trail", []), {"turn": turn, **fix}]
         described = old in str(known.get("description") or "")
         if described:
             known["description"] = str(known["description"]).replace(old, new)
@@ -3746,15 +3798,27 @@ class ConversationEngine:
         described: bool = False,
     ) -> None:
         """An order number corrected by editing the message ("заказ 1234567 не пришёл" edited
-        to 1234568 while the bot has the chat; it was taken in silence, the case and its
-        promise keeping the old one; ``corrected``: (was, now)): the case's record takes the
-        new number, and the customer hears it is corrected. The problem's words corrected
-        (``described``) are the case's description and type now, said in a word."""
-        if not (corrected or described) or conversation.status != "bot":
-            return  # a person has the chat: the topic shows the edit
+        to 1234568; it was taken in silence, the case and its promise keeping the old one;
+        ``corrected``: (was, now)): the case's record takes the new number (while a person
+        has the chat too), and the customer hears it is corrected (from the bot). The
+        problem's words corrected (``described``) are the case's description and type now,
+        said in a word."""
+        if not (corrected or described):
+            return
         state = copy.deepcopy(conversation.state or {})  # a new value: the JSON is saved
         case = state.get("complaint") or {}
         record = await session.get(Complaint, case["id"]) if case.get("id") else None
+        if corrected and record is not None and record.resolved_at is None:
+            # the team's case takes the new number (while a person has the chat too)
+            was, value = corrected
+            record.details = {**(record.details or {}), "order_ref": value}
+            if isinstance(case.get("promise"), str):
+                case["promise"] = case["promise"].replace(was, value)
+                if (case.get("promise_said") or {}).get("order") == was:
+                    case["promise_said"]["order"] = value  # said again in another language
+        conversation.state = state
+        if conversation.status != "bot":
+            return  # a person has the chat: the topic shows the edit
         texts = Texts(state.get("lang") or "en", state.setdefault("variants", {}), seed=self.seed)
         if not corrected:
             if record is not None and record.resolved_at is None:
@@ -3762,20 +3826,12 @@ class ConversationEngine:
                 record.details = {**(record.details or {}), "description": known.get("description")}
                 record.complaint_type = case.get("type") or record.complaint_type
             reply = Reply(texts("problem_corrected"))
-            conversation.state = state
             outcome.replies.append(reply)
             await self._store_replies(session, conversation, customer, [reply], now)
             outcome.events.append({"type": "problem_corrected", "complaint_type": case.get("type")})
             return
         was, value = corrected
-        if record is not None and record.resolved_at is None:
-            record.details = {**(record.details or {}), "order_ref": value}
-            if isinstance(case.get("promise"), str):
-                case["promise"] = case["promise"].replace(was, value)
-                if (case.get("promise_said") or {}).get("order") == was:
-                    case["promise_said"]["order"] = value  # said again in another language
         reply = Reply(texts("order_corrected", order=value))
-        conversation.state = state
         outcome.replies.append(reply)
         await self._store_replies(session, conversation, customer, [reply], now)
         outcome.events.append({"type": "order_corrected", "was": was, "order_ref": value})

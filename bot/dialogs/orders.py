@@ -10,6 +10,7 @@ from bot.dialogs.complaint import (
     _SLOT_NAMED,
     OPEN_BAR,
     _add_description,
+    asked_in_reply,
     displeasure_said,
     outburst_about_order,
     promise_stands,
@@ -202,8 +203,10 @@ class OrderStatusFlow:
         case = ctx.state.get("complaint") or {}
         if case.get("stage") not in (None, "done", "handed_over"):
             return False  # mid-complaint an order number is a detail of the complaint
-        if promise_stands(ctx):
-            return False  # "when exactly?" about a case just promised: the promise answers
+        if promise_stands(ctx) or asked_in_reply(ctx):
+            # "when exactly?" about a case just promised, or "а где мой возврат?" replied to
+            # the bot's message on it: the case answers
+            return False
         pending = ctx.state.get("order_status")
         known = ctx.state.setdefault("known", {})
         if invoice_details(ctx.state, ctx.now, ctx.incoming.text or ""):

@@ -53,6 +53,10 @@ class Incoming:
     # a forwarded message: whom it came from (the transcript marks it; its text is not the
     # customer's own words)
     forwarded_from: str | None = None
+    # a reply (Telegram's reply_to_message) to one of the bot's messages: its words, the
+    # context of what the customer asks ("а где мой возврат?" to "Готово: оформил возврат...")
+    reply_to: str | None = None
+    reply_to_id: int | None = None  # that message's id in the chat
 
     @property
     def has_media(self) -> bool:

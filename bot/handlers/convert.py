@@ -66,6 +66,7 @@ def forwarded_from(message: Message) -> str | None:
 def incoming_from_message(message: Message, *, edited: bool = False) -> Incoming:
     user = message.from_user
     assert user is not None
+    answered = replied_to_bot(message)
     return Incoming(
         external_user_id=str(user.id),
         text=message.text or message.caption,
@@ -79,7 +80,18 @@ def incoming_from_message(message: Message, *, edited: bool = False) -> Incoming
         edited=edited,
         media_group_id=message.media_group_id,
         forwarded_from=forwarded_from(message),
+        reply_to=(answered.text or answered.caption) if answered is not None else None,
+        reply_to_id=answered.message_id if answered is not None else None,
     )
+
+
+def replied_to_bot(message: Message) -> Message | None:
+    """The bot's message the customer replied to (Telegram's reply_to_message), or None: not
+    a reply, or a reply to their own message."""
+    answered = message.reply_to_message
+    if answered is None or answered.from_user is None or not answered.from_user.is_bot:
+        return None
+    return answered
 
 
 def incoming_from_callback(query: CallbackQuery) -> Incoming:
