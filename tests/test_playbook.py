@@ -10245,3 +10245,52 @@ async def test_a_typed_word_for_a_paper_option_chooses_it(
     await d.send(typed)
     assert [e["option"] for e in d.of("fix_chosen")] == [option], d.replies[-1]
     assert not d.of("complaint_paused"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "wish", "asked", "within"),
+    [
+        (
+            "Чайник из заказа 3520001 пришёл сломанный",
+            "хочу вернуть деньги",
+            "сколько ждать?",
+            "10",
+        ),
+        ("Чайник из заказа 3520002 пришёл сломанный", "хочу вернуть деньги", "как долго?", "10"),
+        (
+            "The kettle from order 3520003 arrived broken",
+            "I want a refund",
+            "how long will it take?",
+            "10",
+        ),
+        (
+            "Czajnik z zamówienia 3520004 przyszedł zepsuty",
+            "chcę zwrot pieniędzy",
+            "ile to potrwa?",
+            "10",
+        ),
+        ("Чайник из заказа 3520005 пришёл сломанный", None, "сколько ждать?", "5"),
+    ],
+)
+async def test_how_long_asked_while_the_photo_is_awaited_is_answered_and_the_photo_awaited(
+    services: Services, problem: str, wish: str | None, asked: str, within: str
+) -> None:
+    """'сколько ждать?' after 'хочу вернуть деньги' while the photo was awaited got 'Простите,
+    что заставил вас ждать' and the refund booked without the photo ('how long will it take?',
+    'как долго?' got the FAQ's delivery times): how long the fix wished (or each fix) takes
+    once arranged, and the photo still awaited, named, not asked again."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    if wish:
+        await d.send(wish)
+        assert d.of("fix_wished"), d.replies[-1]
+    await d.send(asked)
+    said = " ".join(d.replies[-1])
+    assert within in said and re.search(r"фото|photo|zdjęcie", said), said
+    assert not d.of("fix_chosen") and not d.of("faq_answered"), said
+    assert not re.search(r"заставил вас ждать|keep you waiting|musisz czekać", said), said
+    await d.send("", photo=True)
+    if wish:
+        assert d.of("fix_chosen") and d.of("promised"), d.replies[-1]
+    else:
+        assert any(b.startswith("cmp:opt:") for b in d.buttons[-1]), d.replies[-1]

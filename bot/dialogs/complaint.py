@@ -2712,6 +2712,26 @@ class ComplaintFlow:
                 gift = f"{gift} {ctx.texts('complaint_waiting_for', items=items)}"
             ctx.say_text(gift)
             return True
+        if (
+            not detail
+            and not ctx.incoming.callback_data
+            and _how_long_asked(text)
+            and rule.fix == "choice"
+            and rule.options
+        ):
+            # "сколько ждать?" while the photo is awaited (it was "sorry to keep you waiting"
+            # and the fix wished booked without the photo): how long the fix wished (or each
+            # one) takes once arranged, and what is still needed to arrange it
+            awaited = [s for s in _needs(case, rule) if not has(ctx.state.get("known", {}), s)]
+            if awaited:
+                wished = case.get("wished")
+                options = [wished] if wished in rule.options else rule.options
+                ctx.say(
+                    "complaint_time_once_arranged",
+                    times=" ".join(self._option_time(ctx, rule, o) for o in options),
+                    items=_slot_list(ctx, awaited),
+                )
+                return True
         impatient = bool(text) and (tired_of_waiting(text) or bool(_HOW_LONG_WAIT.search(text)))
         if (
             (
@@ -4970,12 +4990,32 @@ async def _general_answer(ctx: TurnContext) -> bool:
 
 
 # the wait asked about with nothing else named: "а сколько дней ждать?", "how long do I have to
-# wait?", "ile dni mam czekać?" (this case's wait: it got the delivery times)
+# wait?", "ile dni mam czekać?" (this case's wait: it got the delivery times); "как долго?",
+# "how long will it take?", "ile to potrwa?" the same
 _CASE_WAIT = re.compile(
     r"^\W*(?:\w+\W+){0,3}?(?:сколько\s+(?:\w+\s+)?ждать|how\s+long\s+(?:\w+\s+){0,4}?wait|"
-    r"ile\s+(?:\w+\s+)?(?:mam\s+)?czeka\w*)\W*$",
+    r"ile\s+(?:\w+\s+)?(?:mam\s+)?czeka\w*|как\s+долго(?:\s+(?:\w+\s+)?ждать)?|"
+    r"сколько\s+(?:это\s+)?(?:времени\s+)?займ[её]т(?:\s+времени)?|"
+    r"how\s+long(?:\s+(?:will|does|would)\s+(?:it|this|that)\s+take)?|"
+    r"ile\s+(?:to\s+)?(?:potrwa|zajmie)(?:\s+czasu)?|jak\s+d[łl]ugo(?:\s+(?:\w+\s+)?czeka\w*)?)"
+    r"\W*$",
     re.IGNORECASE,
 )
+# worn out by the wait, not asking how long: "сколько можно ждать?!", "how much longer??", "ile
+# jeszcze mam czekać?"
+_WAIT_WORN = re.compile(
+    r"!|\?\s*\?|(?<!\w)(?:можно|ещё|еще|уже|же|вообще|longer|still|even|jeszcze|mo[żz]na|ju[żz]|"
+    r"d[łl]u[żz]ej)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def _how_long_asked(text: str) -> bool:
+    """ "сколько ждать?", "how long will it take?", "ile to potrwa?": this case's time asked,
+    calmly (not "сколько можно ждать?!", worn out by the wait)."""
+    return bool(
+        _CASE_WAIT.search(text) and not _WAIT_WORN.search(text) and not tired_of_waiting(text)
+    )
 
 
 def _where_it_stands(ctx: TurnContext, case: dict[str, Any]) -> None:
