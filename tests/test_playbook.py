@@ -10294,3 +10294,27 @@ async def test_how_long_asked_while_the_photo_is_awaited_is_answered_and_the_pho
         assert d.of("fix_chosen") and d.of("promised"), d.replies[-1]
     else:
         assert any(b.startswith("cmp:opt:") for b in d.buttons[-1]), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "asked"),
+    [
+        ("The kettle from order 3520011 arrived broken", "coupon instead?"),
+        ("The kettle from order 3520012 arrived broken", "can I get money off instead?"),
+        ("Czajnik z zamówienia 3520013 przyszedł zepsuty", "może zamiast tego rabat?"),
+        ("Чайник из заказа 3520014 пришёл сломанный", "а можно скидку вместо?"),
+    ],
+)
+async def test_a_coupon_asked_instead_of_the_fixes_is_given_and_no_replacement_booked(
+    services: Services, problem: str, asked: str
+) -> None:
+    """'coupon instead?' at 'Replace / Refund / Repair' booked a replacement and a 10% coupon
+    on top ('instead' read as 'send another one'; 'może zamiast tego rabat?' the same): the
+    customer who would rather have money off than a fix gets the shop's coupon in its place,
+    as with 'давайте купон', no fix booked, and 'is that OK?' after it."""
+    d = Dialogue(services, str(next(_ids)))
+    await to_fix_offer(d, problem)
+    await d.send(asked)
+    assert not d.of("fix_chosen") and not d.of("promised"), d.replies[-1]
+    assert [e["kind"] for e in d.of("compensation_chosen")] == ["coupon"], d.replies[-1]
+    assert d.of("satisfaction_check"), d.replies[-1]

@@ -3201,7 +3201,7 @@ class ComplaintFlow:
             ctx.say("complaint_fix_free")
             ctx.say("complaint_choose_again", options=_spelled(buttons), buttons=buttons)
             return True
-        if option is None and ctx.incoming.text:
+        if option is None and ctx.incoming.text and not _compensation_instead(said, rule.options):
             option = _option_from_text(ctx.incoming.text, rule.options)
             if option is None:
                 # "the first one", "второй вариант", "obojętnie": by its place in the offer
@@ -4198,7 +4198,7 @@ _NOTHING_WRONG = re.compile(
 # "а скидку дадите?", "do I get a discount?", "a dostanę jakiś rabat?": compensation asked for
 _COMPENSATION_ASKED = re.compile(
     r"скидк|промокод|купон|компенсац|возмест|бонус|discount|coupon|promo\s*code|voucher|"
-    r"compensat|rabat|zni[żz]k|kupon|rekompensat|"
+    r"compensat|money\s+off|rabat|zni[żz]k|kupon|rekompensat|"
     # "and I want $100 for my wasted time", "хочу 500 рублей за беспокойство"
     r"за\s+(?:потраченное\s+|потерянное\s+|мо[её]\s+)?время|за\s+(?:беспокойство|нервы|неудобств)|"
     r"\bfor\s+(?:my|the)\s+(?:wasted\s+|lost\s+)?(?:time|trouble|inconvenience|hassle)|wasted\s+time|"
@@ -4459,7 +4459,8 @@ _TURNED_DOWN_BEFORE = re.compile(
     r"(?:\s+(?:хочу|хотим|хотел\w*|надо|нужн\w*|нужен|мне|никак\w*|want|need|really|any|a|an|"
     r"the|another|chc[eę]|chcia\w*|potrzebuj\w*|trzeba|mi|[żz]adn\w*)){0,3}\s+$|"
     r"(?:\binstead\s+of|\brather\s+than|(?<!\w)вместо|(?<!\w)а\s+не|\bzamiast|\ba\s+nie)\s+"
-    r"(?:\w+\s+)?$|"
+    # ("может, вместо этого скидку?", "może zamiast tego rabat?": the thing named is wanted)
+    r"(?!(?:этого|того|tego|that|this|it)(?!\w))(?:\w+\s+)?$|"
     # "ни замену, ни ремонт", "ani wymiany, ani naprawy", "neither a refund nor a repair",
     # "никакой замены", "żadnej wymiany"
     r"(?<!\w)(?:ни|ani|neither|nor|никак\w+|[żz]adn\w+)\s+(?:(?:a|an|the|any)\s+)?$",
@@ -4760,6 +4761,16 @@ def _wants(text: str, words: Sequence[str]) -> bool:
                 return True
             start = low.find(word, end)
     return False
+
+
+def _compensation_instead(text: str, options: list[str]) -> bool:
+    """ "coupon instead?", "może zamiast tego rabat?": a compensation asked for in place of the
+    fixes offered, no fix named by a clear word ("instead" alone is no replacement wished)."""
+    low = text.lower()
+    return bool(
+        _COMPENSATION_ASKED.search(text)
+        and not any(w in low for o in options for w in OPTION_WORDS.get(o, ()))
+    )
 
 
 def _option_from_text(text: str, options: list[str]) -> str | None:
