@@ -10346,3 +10346,17 @@ async def test_the_browser_told_in_a_website_case_is_kept_and_the_case_goes_on(
     assert [e["slot"] for e in d.of("asked_for")] == ["contact"], said
     state = await d.state()
     assert device in str(state["known"].get("description", "")), state["known"]
+
+
+async def test_an_angry_repeat_while_the_photo_is_awaited_gets_no_thanks_noted(
+    services: Services,
+) -> None:
+    """'great, it keeps breaking again' while the photo was awaited got the angry apology with
+    its coupon, then 'Thanks, noted.' (nothing new to note): after the apology, what the
+    case waits for."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Hi, my blender from order 3520021 broke again")
+    await d.send("great, it keeps breaking again")
+    replies = d.replies[-1]
+    assert SORRY.search(replies[0]) and "Thanks, noted" not in " ".join(replies), replies
+    assert "photo" in replies[-1], replies

@@ -2913,7 +2913,12 @@ class ComplaintFlow:
                     # "а должен был вчера": more about the problem, for the team
                     _add_description(known, text)
                     await self._save(ctx, case)
-                    ctx.say("complaint_got_it")
+                    if ctx.replies:
+                        # "great, it keeps breaking again": after the angry apology said for it
+                        # (it was "Thanks, noted."), what the case waits for
+                        ctx.say("complaint_waiting_for", items=_slot_list(ctx, missing))
+                    else:
+                        ctx.say("complaint_got_it")
                 elif standing:
                     # "not sorted yet, still waiting": understood, and what would let us act
                     ctx.say("complaint_waiting_for", items=_slot_list(ctx, missing))
