@@ -2918,7 +2918,7 @@ class ComplaintFlow:
                     # "а должен был вчера": more about the problem, for the team
                     _add_description(known, text)
                     await self._save(ctx, case)
-                    if ctx.replies:
+                    if any(e["type"] == "customer_kind_changed" for e in ctx.outcome.events):
                         # "great, it keeps breaking again": after the angry apology said for it
                         # (it was "Thanks, noted."), what the case waits for
                         ctx.say("complaint_waiting_for", items=_slot_list(ctx, missing))
