@@ -10327,7 +10327,6 @@ async def test_a_coupon_asked_instead_of_the_fixes_is_given_and_no_replacement_b
         ("your website doesn't work", "firefox, windows 11", "tech team"),
         ("wasza strona nie działa", "safari na iphonie", "zespołu technicznego"),
         ("ваш сайт не работает", "в хроме на андроиде", "технической команды"),
-        ("wasza strona nie działa", "w chromie na windowsie", "zespołu technicznego"),
     ],
 )
 async def test_the_browser_told_in_a_website_case_is_kept_and_the_case_goes_on(
@@ -10347,16 +10346,6 @@ async def test_the_browser_told_in_a_website_case_is_kept_and_the_case_goes_on(
     assert [e["slot"] for e in d.of("asked_for")] == ["contact"], said
     state = await d.state()
     assert device in str(state["known"].get("description", "")), state["known"]
-
-
-async def test_the_phone_promised_in_a_website_case_is_no_device(services: Services) -> None:
-    """'телефон пришлю позже' (a phone is a device word too) is about the contact asked for:
-    the case still waits for it, not passed on without it."""
-    d = Dialogue(services, str(next(_ids)))
-    await d.send("ваш сайт не работает")
-    await d.send("телефон пришлю позже")
-    assert not d.of("promised"), d.replies[-1]
-    assert (await d.state())["complaint"]["stage"] == "collecting", d.replies[-1]
 
 
 async def test_an_angry_repeat_while_the_photo_is_awaited_gets_no_thanks_noted(
