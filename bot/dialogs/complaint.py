@@ -2586,24 +2586,6 @@ class ComplaintFlow:
             _add_description(ctx.state.setdefault("known", {}), text)
             await self._save(ctx, case)
             gave_something = True
-        if (
-            case["type"] == "website_app"
-            and text
-            and not gone
-            and not ctx.incoming.callback_data
-            and _DEVICE.search(text)
-        ):
-            # "chrome on windows", "safari na iphonie" after "your website doesn't work" (the
-            # FAQ's topics, or "Thanks, noted" and the case left waiting): the browser and
-            # device, kept with the case for the tech team; the contact asked once is not asked
-            # again, and the case goes on to the team
-            known = ctx.state.setdefault("known", {})
-            _add_description(known, text)
-            await self._save(ctx, case)
-            gave_something = True
-            if "contact" in case["asked"] and not has(known, "contact"):
-                case.setdefault("waived", []).append("contact")
-                ctx.say("complaint_device_noted")
         wish = (
             _fix_named(text, rule.options) if rule.fix == "choice" and text and not gone else None
         )
@@ -2909,8 +2891,11 @@ class ComplaintFlow:
                     # "где мои деньги???": looked into as soon as the detail comes (said, not
                     # asked again)
                     ctx.say("complaint_waiting_for", items=_slot_list(ctx, missing))
-                elif about_it and is_description(text, 2):
-                    # "а должен был вчера": more about the problem, for the team
+                elif (about_it and is_description(text, 2)) or (
+                    case["type"] == "website_app" and bool(text) and _DEVICE.search(text)
+                ):
+                    # "а должен был вчера": more about the problem, for the team; "андроид 14"
+                    # after the app's failure (it was "Не спешите", and the phone dropped)
                     _add_description(known, text)
                     await self._save(ctx, case)
                     if any(e["type"] == "customer_kind_changed" for e in ctx.outcome.events):
