@@ -10383,3 +10383,90 @@ async def test_the_card_says_the_customer_was_promised_a_speed_up(
     await d.send(pushback)
     card = d.of("escalated")[-1].get("card") or ""
     assert line in card and "speed it up" in card, card
+
+
+@pytest.mark.parametrize(
+    ("problem", "wish", "asked", "within"),
+    [
+        (
+            "Чайник из заказа 3520001 пришёл сломанный",
+            "хочу вернуть деньги",
+            "сколько ждать?",
+            "10",
+        ),
+        ("Чайник из заказа 3520002 пришёл сломанный", "хочу вернуть деньги", "как долго?", "10"),
+        (
+            "The kettle from order 3520003 arrived broken",
+            "I want a refund",
+            "how long will it take?",
+            "10",
+        ),
+        (
+            "Czajnik z zamówienia 3520004 przyszedł zepsuty",
+            "chcę zwrot pieniędzy",
+            "ile to potrwa?",
+            "10",
+        ),
+        ("Чайник из заказа 3520005 пришёл сломанный", None, "сколько ждать?", "5"),
+    ],
+)
+async def test_how_long_asked_while_the_photo_is_awaited_is_answered_and_the_photo_awaited(
+    services: Services, problem: str, wish: str | None, asked: str, within: str
+) -> None:
+    """'сколько ждать?' after 'хочу вернуть деньги' while the photo was awaited got 'Простите,
+    что заставил вас ждать' and the refund booked without the photo ('how long will it take?',
+    'как долго?' got the FAQ's delivery times): how long the fix wished (or each fix) takes
+    once arranged, and the photo still awaited, named, not asked again."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    if wish:
+        await d.send(wish)
+        assert d.of("fix_wished"), d.replies[-1]
+    await d.send(asked)
+    said = " ".join(d.replies[-1])
+    assert within in said and re.search(r"фото|photo|zdjęcie", said), said
+    assert not d.of("fix_chosen") and not d.of("faq_answered"), said
+    assert not re.search(r"заставил вас ждать|keep you waiting|musisz czekać", said), said
+    await d.send("", photo=True)
+    if wish:
+        assert d.of("fix_chosen") and d.of("promised"), d.replies[-1]
+    else:
+        assert any(b.startswith("cmp:opt:") for b in d.buttons[-1]), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "asked"),
+    [
+        ("The kettle from order 3520011 arrived broken", "coupon instead?"),
+        ("The kettle from order 3520012 arrived broken", "can I get money off instead?"),
+        ("Czajnik z zamówienia 3520013 przyszedł zepsuty", "może zamiast tego rabat?"),
+        ("Чайник из заказа 3520014 пришёл сломанный", "а можно скидку вместо?"),
+    ],
+)
+async def test_a_coupon_asked_instead_of_the_fixes_is_given_and_no_replacement_booked(
+    services: Services, problem: str, asked: str
+) -> None:
+    """'coupon instead?' at 'Replace / Refund / Repair' booked a replacement and a 10% coupon
+    on top ('instead' read as 'send another one'; 'może zamiast tego rabat?' the same): the
+    customer who would rather have money off than a fix gets the shop's coupon in its place,
+    as with 'давайте купон', no fix booked, and 'is that OK?' after it."""
+    d = Dialogue(services, str(next(_ids)))
+    await to_fix_offer(d, problem)
+    await d.send(asked)
+    assert not d.of("fix_chosen") and not d.of("promised"), d.replies[-1]
+    assert [e["kind"] for e in d.of("compensation_chosen")] == ["coupon"], d.replies[-1]
+    assert d.of("satisfaction_check"), d.replies[-1]
+
+
+async def test_an_angry_repeat_while_the_photo_is_awaited_gets_no_thanks_noted(
+    services: Services,
+) -> None:
+    """'great, it keeps breaking again' while the photo was awaited got the angry apology with
+    its coupon, then 'Thanks, noted.' (nothing new to note): after the apology, what the
+    case waits for."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Hi, my blender from order 3520021 broke again")
+    await d.send("great, it keeps breaking again")
+    replies = d.replies[-1]
+    assert SORRY.search(replies[0]) and "Thanks, noted" not in " ".join(replies), replies
+    assert "photo" in replies[-1], replies

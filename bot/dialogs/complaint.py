@@ -2755,6 +2755,26 @@ class ComplaintFlow:
                 gift = f"{gift} {ctx.texts('complaint_waiting_for', items=items)}"
             ctx.say_text(gift)
             return True
+        if (
+            not detail
+            and not ctx.incoming.callback_data
+            and _how_long_asked(text)
+            and rule.fix == "choice"
+            and rule.options
+        ):
+            # "сколько ждать?" while the photo is awaited (it was "sorry to keep you waiting"
+            # and the fix wished booked without the photo): how long the fix wished (or each
+            # one) takes once arranged, and what is still needed to arrange it
+            awaited = [s for s in _needs(case, rule) if not has(ctx.state.get("known", {}), s)]
+            if awaited:
+                wished = case.get("wished")
+                options = [wished] if wished in rule.options else rule.options
+                ctx.say(
+                    "complaint_time_once_arranged",
+                    times=" ".join(self._option_time(ctx, rule, o) for o in options),
+                    items=_slot_list(ctx, awaited),
+                )
+                return True
         impatient = bool(text) and (tired_of_waiting(text) or bool(_HOW_LONG_WAIT.search(text)))
         if (
             (
@@ -2921,7 +2941,12 @@ class ComplaintFlow:
                     # after the app's failure (it was "Не спешите", and the phone dropped)
                     _add_description(known, text)
                     await self._save(ctx, case)
-                    ctx.say("complaint_got_it")
+                    if any(e["type"] == "customer_kind_changed" for e in ctx.outcome.events):
+                        # "great, it keeps breaking again": after the angry apology said for it
+                        # (it was "Thanks, noted."), what the case waits for
+                        ctx.say("complaint_waiting_for", items=_slot_list(ctx, missing))
+                    else:
+                        ctx.say("complaint_got_it")
                 elif standing:
                     # "not sorted yet, still waiting": understood, and what would let us act
                     ctx.say("complaint_waiting_for", items=_slot_list(ctx, missing))
@@ -3228,7 +3253,7 @@ class ComplaintFlow:
             ctx.say("complaint_fix_free")
             ctx.say("complaint_choose_again", options=_spelled(buttons), buttons=buttons)
             return True
-        if option is None and ctx.incoming.text:
+        if option is None and ctx.incoming.text and not _compensation_instead(said, rule.options):
             option = _option_from_text(ctx.incoming.text, rule.options)
             if option is None:
                 # "the first one", "второй вариант", "obojętnie": by its place in the offer
@@ -4228,7 +4253,7 @@ _NOTHING_WRONG = re.compile(
 # "а скидку дадите?", "do I get a discount?", "a dostanę jakiś rabat?": compensation asked for
 _COMPENSATION_ASKED = re.compile(
     r"скидк|промокод|купон|компенсац|возмест|бонус|discount|coupon|promo\s*code|voucher|"
-    r"compensat|rabat|zni[żz]k|kupon|rekompensat|"
+    r"compensat|money\s+off|rabat|zni[żz]k|kupon|rekompensat|"
     # "and I want $100 for my wasted time", "хочу 500 рублей за беспокойство"
     r"за\s+(?:потраченное\s+|потерянное\s+|мо[её]\s+)?время|за\s+(?:беспокойство|нервы|неудобств)|"
     r"\bfor\s+(?:my|the)\s+(?:wasted\s+|lost\s+)?(?:time|trouble|inconvenience|hassle)|wasted\s+time|"
@@ -4511,7 +4536,8 @@ _TURNED_DOWN_BEFORE = re.compile(
     r"(?:\s+(?:хочу|хотим|хотел\w*|надо|нужн\w*|нужен|мне|никак\w*|want|need|really|any|a|an|"
     r"the|another|chc[eę]|chcia\w*|potrzebuj\w*|trzeba|mi|[żz]adn\w*)){0,3}\s+$|"
     r"(?:\binstead\s+of|\brather\s+than|(?<!\w)вместо|(?<!\w)а\s+не|\bzamiast|\ba\s+nie)\s+"
-    r"(?:\w+\s+)?$|"
+    # ("может, вместо этого скидку?", "może zamiast tego rabat?": the thing named is wanted)
+    r"(?!(?:этого|того|tego|that|this|it)(?!\w))(?:\w+\s+)?$|"
     # "ни замену, ни ремонт", "ani wymiany, ani naprawy", "neither a refund nor a repair",
     # "никакой замены", "żadnej wymiany"
     r"(?<!\w)(?:ни|ani|neither|nor|никак\w+|[żz]adn\w+)\s+(?:(?:a|an|the|any)\s+)?$",
@@ -4814,6 +4840,16 @@ def _wants(text: str, words: Sequence[str]) -> bool:
     return False
 
 
+def _compensation_instead(text: str, options: list[str]) -> bool:
+    """ "coupon instead?", "może zamiast tego rabat?": a compensation asked for in place of the
+    fixes offered, no fix named by a clear word ("instead" alone is no replacement wished)."""
+    low = text.lower()
+    return bool(
+        _COMPENSATION_ASKED.search(text)
+        and not any(w in low for o in options for w in OPTION_WORDS.get(o, ()))
+    )
+
+
 def _option_from_text(text: str, options: list[str]) -> str | None:
     named = _named_options(text, options)
     return named[0] if named and not _compared_options(text, options) else None
@@ -5071,12 +5107,32 @@ async def _general_answer(ctx: TurnContext) -> bool:
 
 
 # the wait asked about with nothing else named: "а сколько дней ждать?", "how long do I have to
-# wait?", "ile dni mam czekać?" (this case's wait: it got the delivery times)
+# wait?", "ile dni mam czekać?" (this case's wait: it got the delivery times); "как долго?",
+# "how long will it take?", "ile to potrwa?" the same
 _CASE_WAIT = re.compile(
     r"^\W*(?:\w+\W+){0,3}?(?:сколько\s+(?:\w+\s+)?ждать|how\s+long\s+(?:\w+\s+){0,4}?wait|"
-    r"ile\s+(?:\w+\s+)?(?:mam\s+)?czeka\w*)\W*$",
+    r"ile\s+(?:\w+\s+)?(?:mam\s+)?czeka\w*|как\s+долго(?:\s+(?:\w+\s+)?ждать)?|"
+    r"сколько\s+(?:это\s+)?(?:времени\s+)?займ[её]т(?:\s+времени)?|"
+    r"how\s+long(?:\s+(?:will|does|would)\s+(?:it|this|that)\s+take)?|"
+    r"ile\s+(?:to\s+)?(?:potrwa|zajmie)(?:\s+czasu)?|jak\s+d[łl]ugo(?:\s+(?:\w+\s+)?czeka\w*)?)"
+    r"\W*$",
     re.IGNORECASE,
 )
+# worn out by the wait, not asking how long: "сколько можно ждать?!", "how much longer??", "ile
+# jeszcze mam czekać?"
+_WAIT_WORN = re.compile(
+    r"!|\?\s*\?|(?<!\w)(?:можно|ещё|еще|уже|же|вообще|longer|still|even|jeszcze|mo[żz]na|ju[żz]|"
+    r"d[łl]u[żz]ej)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def _how_long_asked(text: str) -> bool:
+    """ "сколько ждать?", "how long will it take?", "ile to potrwa?": this case's time asked,
+    calmly (not "сколько можно ждать?!", worn out by the wait)."""
+    return bool(
+        _CASE_WAIT.search(text) and not _WAIT_WORN.search(text) and not tired_of_waiting(text)
+    )
 
 
 def _where_it_stands(ctx: TurnContext, case: dict[str, Any]) -> None:
