@@ -10245,3 +10245,26 @@ async def test_a_typed_word_for_a_paper_option_chooses_it(
     await d.send(typed)
     assert [e["option"] for e in d.of("fix_chosen")] == [option], d.replies[-1]
     assert not d.of("complaint_paused"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "сколько идёт доставка?",
+        "ile idzie dostawa?",
+        "как долго везут?",
+        "сколько идёт посылка в Польшу?",
+        "how long does delivery take?",
+        "jak długo trwa dostawa?",
+    ],
+)
+async def test_how_long_delivery_goes_gets_the_delivery_times(
+    shipped_shop: Services, question: str
+) -> None:
+    """'сколько идёт доставка?' got 'Ваш вопрос про одну из этих тем?' (unsure between the
+    delivery times, price and courier slots), 'ile idzie dostawa?' the delivery price and 'как
+    долго везут?' the answer for a late order: each asks how long delivery takes."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(question)
+    assert [e["answer_id"] for e in d.of("faq_answered")] == ["delivery_times"], d.replies
+    assert not d.of("faq_declined"), d.replies
