@@ -4190,15 +4190,16 @@ _FREE_OR_GIFT = re.compile(r"бесплатн|подар|\bfree\b|\bgift|darmow|
 # the shop's gift cards ("а подарочные сертификаты у вас есть?", "do you sell gift cards?",
 # "macie karty podarunkowe?"): a thing it sells, asked about, not the gift as a compensation;
 # a promo code's use ("can I use a promo code?", "как применить промокод?", "gdzie wpisać kod
-# rabatowy?"): how the shop's codes work, not a coupon asked for
+# rabatowy?"): how the shop's codes work, not a coupon asked for ("use a coupon instead?" is)
 _GIFT_CARD = re.compile(
     r"подарочн\w*\s+(?:сертификат|карт)\w*|(?<!\w)сертификат\w*|"
     r"\bgift\s*-?\s*(?:cards?|certificates?|vouchers?)\b|"
     r"(?<!\w)(?:kart\w*|bon\w*|voucher\w*)\s+(?:podarunkow|prezentow)\w*|"
-    r"\b(?:use|apply|enter|redeem|add)\s+(?:a\s+|the\s+|my\s+)?(?:promo|discount|coupon)\w*"
-    r"(?:\s+codes?)?|(?<!\w)(?:примен|вв[её]?д|ввест|использ|активир|указа|вписа)\w*\s+"
-    r"(?:\w+\s+)?(?:промокод|купон)\w*|(?<!\w)(?:u[zż]y[cć]|wpisa[cć]|wprowadzi[cć]|"
-    r"wykorzysta[cć]|zastosowa[cć]|doda[cć])\s+(?:\w+\s+)?(?:kod\w*|kupon\w*)(?:\s+rabat\w*)?",
+    r"(?:\b(?:use|apply|enter|redeem|add)\s+(?:a\s+|the\s+|my\s+)?(?:promo|discount|coupon)"
+    r"|(?<!\w)(?:примен|вв[её]?д|ввест|использ|активир|указа|вписа)\w*\s+(?:\w+\s+)?"
+    r"(?:промокод|купон)|(?<!\w)(?:u[zż]y[cć]|wpisa[cć]|wprowadzi[cć]|wykorzysta[cć]|"
+    r"zastosowa[cć]|doda[cć])\s+(?:\w+\s+)?(?:kod|kupon))\w*\b(?:\s+(?:codes?|rabat\w*)\b)?"
+    r"(?!\s+(?:instead|вместо|zamiast))",
     re.IGNORECASE,
 )
 
