@@ -197,7 +197,7 @@ def quality(
         index = KnowledgeIndex(encoder, cache_dir=Path(tmp))
         index.rebuild(entries)
         texts = [r["text"] for r in rows]
-        vectors = np.asarray(encoder.encode(texts), np.float32)
+        vectors = index.encode_queries(texts)
         top, raw, results = [], [], []
         loso_rows: list[tuple[float, float]] = []  # (size-adjusted score, top entry's self score)
         for text, vec in zip(texts, vectors, strict=True):

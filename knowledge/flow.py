@@ -634,12 +634,15 @@ def lines_about(answer: str, message: str) -> str | None:
     return said[:1].upper() + said[1:]
 
 
-def name_not_in(answer: str, message: str) -> str | None:
-    """The name a follow-up asks about that an answer does not name: its words written with
-    a capital letter, past its first ("а в Казань?", "and to Reykjavik?", "a do Zakopanego?"
-    after the delivery regions), none of them in the answer; None when it names none, or
-    only ones the answer does ("a do Moskwy?"), or a country an answer on the other
-    countries covers ("and to Kazakhstan?": "other countries aren't available yet")."""
+def name_not_in(entry: Entry, lang: str, message: str) -> str | None:
+    """The name a follow-up asks about that the entry's answer in ``lang`` does not name: its
+    words written with a capital letter, past its first ("а в Казань?", "and to Reykjavik?",
+    "a do Zakopanego?" after the delivery regions), none of them in the answer; None when it
+    names none, or only ones the answer does ("a do Moskwy?"), or a country the entry names
+    in any language ("a w Rosji mogę nimi zapłacić?" after an answer saying "В России"), or
+    one an answer on the other countries covers ("and to Kazakhstan?": "other countries
+    aren't available yet")."""
+    answer = entry.answer_for(lang)[1]
     found = [
         m.group()
         for m in _CONTENT_WORD.finditer(message)
@@ -649,7 +652,10 @@ def name_not_in(answer: str, message: str) -> str | None:
     ]
     if not found or _names_all(answer, [w.lower() for w in found]):
         return None
-    if countries(message) and speaks_of_other_countries(answer):
+    asked = countries(message)
+    if asked and (
+        speaks_of_other_countries(answer) or asked & countries(" ".join(entry.answers.values()))
+    ):
         return None
     return " ".join(w for w in found if not _names_all(answer, [w.lower()]))
 
@@ -1423,13 +1429,8 @@ class FaqFlow:
             # answer again ("Here's everything I have on that:")
             self._say_answer(ctx, memory, entry, top.score, via="follow_up", answer=lines)
             return True
-        name = name_not_in(entry.answer_for(ctx.lang)[1], message)
-        if (
-            entry.id == memory.get("last")
-            and name is not None
-            # "a w Rosji mogę nimi zapłacić?": a country the answer names in another language
-            and not countries(message) & countries(" ".join(entry.answers.values()))
-        ):
+        name = name_not_in(entry, ctx.lang, message)
+        if entry.id == memory.get("last") and name is not None:
             # "а в Казань?", "and to Reykjavik?" after the delivery regions (they got the whole
             # answer again, as if it answered): no exact answer for that place, said so, with
             # the general rule in one line and a colleague; the gap is kept with its context

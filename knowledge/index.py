@@ -1145,7 +1145,11 @@ class KnowledgeIndex:
 
     # ------------------------------------------------------------------ search
     def encode_query(self, text: str) -> np.ndarray:
-        return np.asarray(self.encoder.encode([text]), np.float32)[0]
+        return self.encode_queries([text])[0]
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """The questions' vectors, each read as ``search`` reads it (``asked_as``)."""
+        return np.asarray(self.encoder.encode([asked_as(t) for t in texts]), np.float32)
 
     def search(
         self,
@@ -1162,8 +1166,9 @@ class KnowledgeIndex:
             return SearchResult(text, [], self.threshold, reason="empty_kb" if text else None)
         if vector is None:
             vector = self.encode_query(text[:2000])
-        scores, extra = self.score_all(text, vector)
-        ranked = self.language_fair(text, scores)
+        asked = asked_as(text)
+        scores, extra = self.score_all(asked, vector)
+        ranked = self.language_fair(asked, scores)
         finite = np.flatnonzero(np.isfinite(scores))
         k = max(1, min(top_k + 1, len(finite)))
         top = finite[np.argsort(-ranked[finite], kind="stable")[:k]]
@@ -1174,7 +1179,7 @@ class KnowledgeIndex:
             Candidate(self.entries[i].id, float(c)) for i, c in zip(top, conf, strict=True)
         ]
         if rerank and self.reranker is not None:
-            candidates = self._reranked(text, vector, scores, extra, candidates)
+            candidates = self._reranked(asked, vector, scores, extra, candidates)
         result = SearchResult(text, candidates[:top_k], self.threshold, raw=extra)
         if not result.confident:
             if extra.get("order_ref"):
@@ -1370,6 +1375,25 @@ def _rows_of(entries: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.
     c = counts[entries]
     offsets = np.arange(int(c.sum())) - np.repeat(np.cumsum(c) - c, c)
     return np.repeat(starts[entries], c) + offsets
+
+
+# "сколько идёт доставка?", "ile idzie dostawa?" ask how long it takes, but "сколько" /
+# "ile" alone read as "how much" (the delivery price), and "как долго везут?" as a late
+# order: each is searched with the time said ("сколько времени идёт доставка?", "как долго
+# доставляют?"); the text the customer sees and the gaps keep their words.
+_HOW_MUCH_GOES = re.compile(
+    r"\b(сколько|ile)(?=\s+(?:ид[её]т|идут|едет|едут|idzie|id[aą]|jedzie|jad[aą])\s+"
+    r"(?:доставк|посылк|заказ|dostaw|paczk|przesy[lł]k|zam[oó]wien))",
+    re.IGNORECASE,
+)
+_TIME_WORD = {"сколько": "времени", "ile": "czasu"}
+_CARRIED = re.compile(r"\bвез(?:ут|[её]те)\b", re.IGNORECASE)
+
+
+def asked_as(text: str) -> str:
+    """``text`` as the index searches it: a "how long" its words hide made plain."""
+    text = _HOW_MUCH_GOES.sub(lambda m: f"{m[1]} {_TIME_WORD[m[1].lower()]}", text)
+    return _CARRIED.sub("доставляют", text)
 
 
 def _has_order_ref(text: str) -> bool:

@@ -355,9 +355,7 @@ class KnowledgeService:
         clean = [(t or "").strip()[:2000] for t in texts]
         todo = [t for t in clean if t]
         vectors = (
-            await asyncio.to_thread(lambda: np.asarray(index.encoder.encode(todo), np.float32))
-            if todo and len(index)
-            else None
+            await asyncio.to_thread(index.encode_queries, todo) if todo and len(index) else None
         )
         results, j = [], 0
         for text in clean:

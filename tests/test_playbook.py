@@ -10470,3 +10470,112 @@ async def test_an_angry_repeat_while_the_photo_is_awaited_gets_no_thanks_noted(
     replies = d.replies[-1]
     assert SORRY.search(replies[0]) and "Thanks, noted" not in " ".join(replies), replies
     assert "photo" in replies[-1], replies
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "сколько идёт доставка?",
+        "ile idzie dostawa?",
+        "как долго везут?",
+        "сколько идёт посылка в Польшу?",
+        "how long does delivery take?",
+        "jak długo trwa dostawa?",
+    ],
+)
+async def test_how_long_delivery_goes_gets_the_delivery_times(
+    shipped_shop: Services, question: str
+) -> None:
+    """'сколько идёт доставка?' got 'Ваш вопрос про одну из этих тем?' (unsure between the
+    delivery times, price and courier slots), 'ile idzie dostawa?' the delivery price and 'как
+    долго везут?' the answer for a late order: each asks how long delivery takes."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(question)
+    assert [e["answer_id"] for e in d.of("faq_answered")] == ["delivery_times"], d.replies
+    assert not d.of("faq_declined"), d.replies
+
+
+@pytest.mark.parametrize(
+    ("problem", "fix", "asked", "within"),
+    [
+        (
+            "The kettle from order 3540101 arrived broken",
+            "refund please",
+            "how long does the refund take?",
+            "within 10 working days",
+        ),
+        (
+            "Чайник из заказа 3540102 пришёл сломанный",
+            "хочу вернуть деньги",
+            "сколько ждать возврата денег?",
+            "в течение 10 рабочих дней",
+        ),
+        (
+            "Czajnik z zamówienia 3540103 przyszedł zepsuty",
+            "zwrot pieniędzy",
+            "ile trwa zwrot pieniędzy?",
+            "w ciągu 10 dni roboczych",
+        ),
+    ],
+)
+async def test_how_long_the_refund_just_started_takes_gets_its_promise(
+    shipped_shop: Services, problem: str, fix: str, asked: str, within: str
+) -> None:
+    """The refund started ('The money will be back on your card within 10 working days. Is
+    that OK for you?'), then 'how long does the refund take?' got the shop's general answer
+    (the warehouse checks a return first, up to 3 days...) and no 'Is that OK?': this
+    refund's promise, and the question stands; the yes then closes the case."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(problem)
+    await d.send(photo=True)
+    await d.send(fix)
+    assert [e["option"] for e in d.of("fix_chosen")] == ["refund"], d.replies[-1]
+    await d.send(asked)
+    said = " ".join(d.replies[-1])
+    assert within in said and not d.of("faq_answered"), said
+    assert [e["turn"] for e in d.of("satisfaction_check")] == [2, 3], d.replies[-1]
+    await d.send("ok")
+    assert [e["outcome"] for e in d.of("resolved")] == ["refund"], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "at_fixes", "fix", "at_is_it_ok"),
+    [
+        (
+            "The kettle from order 3540111 arrived broken",
+            "can I use a promo code?",
+            "replacement",
+            "how do I apply a discount code?",
+        ),
+        (
+            "Чайник из заказа 3540112 пришёл сломанный",
+            "как применить промокод?",
+            "замена",
+            "где ввести промокод?",
+        ),
+        (
+            "Czajnik z zamówienia 3540113 przyszedł zepsuty",
+            "gdzie wpisać kod rabatowy?",
+            "wymiana",
+            "czy mogę użyć kodu rabatowego?",
+        ),
+    ],
+)
+async def test_a_promo_code_question_mid_case_gets_the_answer_not_a_coupon(
+    shipped_shop: Services, problem: str, at_fixes: str, fix: str, at_is_it_ok: str
+) -> None:
+    """'can I use a promo code?' at the fixes offered got 'Here's your 15% coupon: SORRY15'
+    (the coupon as the fix) and the replacement typed next went to a person; at 'Is that OK
+    for you?' it got the 10% goodwill coupon: how the shop's codes work is answered, the
+    case goes on to its fix and its yes."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(problem)
+    await d.send(photo=True)
+    await d.send(at_fixes)
+    await d.send(fix)
+    assert [e["option"] for e in d.of("fix_chosen")] == ["replacement"], d.replies[-1]
+    await d.send(at_is_it_ok)
+    assert [e["answer_id"] for e in d.of("faq_answered")] == ["promo_codes"] * 2, d.replies
+    assert not d.of("compensation_chosen") and not d.of("compensation_offered"), d.replies
+    assert d.of("satisfaction_check")[-1]["turn"] == 4, d.replies[-1]
+    assert not d.of("escalated"), d.replies

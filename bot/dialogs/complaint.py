@@ -1427,7 +1427,7 @@ class ComplaintFlow:
         if case is not None and await self._mind_changed_after(ctx, case):
             return True
         if case is not None and promise_stands(ctx):
-            if await _general_answer(ctx):
+            if await _general_answer(ctx, case.get("choice")):
                 return True  # "How long do I have to return shoes?": not about this case
             # "а когда точно привезут?" right after the case: what was promised still stands
             _where_it_stands(ctx, case)
@@ -3773,6 +3773,7 @@ class ComplaintFlow:
                 ctx.say_text(said)
             self._ask_satisfaction(ctx, case)
             return True
+        doing = case.get("choice") or ("refund" if rule.fix == "refund" else None)
         waiting = (
             not data
             and text.strip()
@@ -3783,7 +3784,7 @@ class ComplaintFlow:
                 or (_WHAT_NEXT.search(text) and "?" in text and word_count(text) <= 8)
             )
         )
-        if waiting and ctx.command is None and await _general_answer(ctx):
+        if waiting and ctx.command is None and await _general_answer(ctx, doing):
             return True  # "How long do I have to return shoes?": answered; the question stands
         if waiting:
             # "???", "а когда точно привезут?", "/start": where it stands, then the same question
@@ -3797,7 +3798,7 @@ class ComplaintFlow:
             if _HOW_REPLIED.search(text) and not callback_asked(text):
                 # "а мне позвонят или напишут?" (it was the shop's hotline numbers): here
                 ctx.say("promise_reply_here")
-            elif not await _general_answer(ctx):
+            elif not await _general_answer(ctx, doing):
                 if _WHEN.search(text):
                     _where_it_stands(ctx, case)
                 else:
@@ -3832,7 +3833,6 @@ class ComplaintFlow:
             await self._save(ctx, case)
             self._ask_satisfaction(ctx, case)
             return True
-        doing = case.get("choice") or ("refund" if rule.fix == "refund" else None)
         other_remedy = next(
             (
                 o
@@ -4055,11 +4055,7 @@ class ComplaintFlow:
         if data:
             ctx.say("button_expired")
             return True
-        if (
-            doing is not None
-            and _wants(text, _REMEDY_WORDS.get(doing, ()))
-            or (doing == "refund" and _wants(text, _MONEY_WORDS))
-        ):
+        if _names_fix(text, doing):
             # "whatever, just give me my money" when the refund is what was arranged: said
             # back, as what is being done, and the question stands
             if case.get("promise"):
@@ -4267,11 +4263,18 @@ _PERCENT = re.compile(r"(\d{1,3})\s*(?:%|процент|percent|proc)", re.IGNOR
 # "бесплатная доставка", "a gift is fine", "może być prezent": the other compensations named
 _FREE_OR_GIFT = re.compile(r"бесплатн|подар|\bfree\b|\bgift|darmow|prezent|upomin", re.IGNORECASE)
 # the shop's gift cards ("а подарочные сертификаты у вас есть?", "do you sell gift cards?",
-# "macie karty podarunkowe?"): a thing it sells, asked about, not the gift as a compensation
+# "macie karty podarunkowe?"): a thing it sells, asked about, not the gift as a compensation;
+# a promo code's use ("can I use a promo code?", "как применить промокод?", "gdzie wpisać kod
+# rabatowy?"): how the shop's codes work, not a coupon asked for ("use a coupon instead?" is)
 _GIFT_CARD = re.compile(
     r"подарочн\w*\s+(?:сертификат|карт)\w*|(?<!\w)сертификат\w*|"
     r"\bgift\s*-?\s*(?:cards?|certificates?|vouchers?)\b|"
-    r"(?<!\w)(?:kart\w*|bon\w*|voucher\w*)\s+(?:podarunkow|prezentow)\w*",
+    r"(?<!\w)(?:kart\w*|bon\w*|voucher\w*)\s+(?:podarunkow|prezentow)\w*|"
+    r"(?:\b(?:use|apply|enter|redeem|add)\s+(?:a\s+|the\s+|my\s+)?(?:promo|discount|coupon)"
+    r"|(?<!\w)(?:примен|вв[её]?д|ввест|использ|активир|указа|вписа)\w*\s+(?:\w+\s+)?"
+    r"(?:промокод|купон)|(?<!\w)(?:u[zż]y[cć]|wpisa[cć]|wprowadzi[cć]|wykorzysta[cć]|"
+    r"zastosowa[cć]|doda[cć])\s+(?:\w+\s+)?(?:kod|kupon))\w*\b(?:\s+(?:codes?|rabat\w*)\b)?"
+    r"(?!\s+(?:instead|вместо|zamiast))",
     re.IGNORECASE,
 )
 
@@ -4338,10 +4341,11 @@ _GIVE = re.compile(
 
 
 def _asks_compensation(text: str) -> bool:
-    """A compensation asked about or for, not turned down ("скидка не нужна")."""
+    """A compensation asked about or for, not turned down ("скидка не нужна"); a gift card or
+    a promo code's use asked about is none ("can I use a promo code?")."""
     return bool(
         text
-        and _COMPENSATION_ASKED.search(text)
+        and _COMPENSATION_ASKED.search(_GIFT_CARD.sub(" ", text))
         and (asks_question(text) or _ASKS_FOR.search(text) or _GIVE.search(text))
         and not _NOT_NEEDED.search(text)
     )
@@ -4824,6 +4828,15 @@ _REMEDY_WORDS = {
 }
 
 
+def _names_fix(text: str, doing: str | None) -> bool:
+    """The fix the case is doing named ("just give me my money", "сколько ждать возврата
+    денег?" when the refund is what was arranged): about this case, its promise answers."""
+    return doing is not None and (
+        _wants(text, _REMEDY_WORDS.get(doing, ()))
+        or (doing == "refund" and _wants(text, _MONEY_WORDS))
+    )
+
+
 def _wants(text: str, words: Sequence[str]) -> bool:
     """One of ``words`` asked for, not turned down ("не нужен ремонт", "no refund needed",
     "a refund, not a replacement", "zwrot zamiast wymiany")."""
@@ -5094,14 +5107,17 @@ _NEWS_ASKED = re.compile(
 )
 
 
-async def _general_answer(ctx: TurnContext) -> bool:
+async def _general_answer(ctx: TurnContext, doing: str | None = None) -> bool:
     """A "when / how long" question about the shop in general, told in full ("How long do I
     have to return shoes?"), not about this case ("а когда точно привезут?", "when will my
-    refund come?"): the knowledge base's sure answer is given. Returns whether it was."""
+    refund come?", "how long does the refund take?" when ``doing`` is the refund): the
+    knowledge base's sure answer is given. Returns whether it was."""
     text = ctx.incoming.text or ""
     if ctx.faq is None or ctx.intent != "faq" or ctx.new_slots or ctx.incoming.callback_data:
         return False
     if about_placed_order(text) or is_follow_up(text) or _CASE_WAIT.search(text):
+        return False
+    if _names_fix(text, doing):
         return False
     return bool(await ctx.faq.answer_also(ctx, text, min_score=KB_WITH_CASE, via="search"))
 
