@@ -10245,3 +10245,70 @@ async def test_a_typed_word_for_a_paper_option_chooses_it(
     await d.send(typed)
     assert [e["option"] for e in d.of("fix_chosen")] == [option], d.replies[-1]
     assert not d.of("complaint_paused"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("change", "back", "said"),
+    [
+        (
+            "Здравствуйте, хочу изменить адрес доставки в заказе 3510001",
+            "передумал, пусть остаётся как есть",
+            "оставим заказ как есть",
+        ),
+        (
+            "please change the delivery address on my order 3510002",
+            "never mind, keep it as is",
+            "as it is",
+        ),
+        (
+            "proszę zmienić adres dostawy w zamówieniu 3510003",
+            "rozmyśliłem się, niech zostanie",
+            "bez zmian",
+        ),
+        ("хочу изменить адрес доставки в заказе 3510004", "передумала", "оставим заказ как есть"),
+    ],
+)
+async def test_an_order_change_taken_back_is_told_to_the_colleague_on_the_ticket(
+    shipped_shop: Services, change: str, back: str, said: str
+) -> None:
+    """'передумал, пусть остаётся как есть' after the address change went to a colleague got
+    the FAQ's cancellation steps and 'still with your colleague' ('rozmyśliłem się, niech
+    zostanie' no reply at all): the change taken back on the same ticket (its card says so),
+    and the customer told the order stays as it is."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(change)
+    [escalated] = d.of("escalated")
+    assert escalated["reason"] == "order_change", escalated
+    await d.send(back)
+    reply = " ".join(d.replies[-1])
+    assert said in reply and THANKS.search(reply), reply
+    assert [e["request"] for e in d.of("request_withdrawn")] == ["change"], reply
+    assert not d.of("faq_answered"), reply
+    ticket = await the_ticket(shipped_shop, d.user)
+    async with shipped_shop.sessionmaker() as session:
+        card = await render_card(session, shipped_shop.settings, ticket)
+    assert "stay as it is" in card.text, card.text
+
+
+@pytest.mark.parametrize(
+    ("asked", "back", "said"),
+    [
+        ("как отменить заказ?", "передумал, не надо", "Хорошо"),
+        ("how do I cancel my order?", "never mind", "All right"),
+        ("jak anulować zamówienie?", "jednak nie, rozmyśliłam się", "Dobrze"),
+    ],
+)
+async def test_a_mind_changed_after_a_how_to_answer_is_all_right(
+    shipped_shop: Services, asked: str, back: str, said: str
+) -> None:
+    """'передумал, не надо' after the FAQ's cancellation steps was 'it didn't help': 'Sorry
+    that didn't help, perhaps this is what you need' and the change-order answer ('jednak nie,
+    rozmyśliłam się' the missing-item one). Now a short 'all right, write if anything comes
+    up', no other answer."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(asked)
+    assert d.of("faq_answered"), d.replies[-1]
+    await d.send(back)
+    reply = " ".join(d.replies[-1])
+    assert reply.startswith(said) and not SORRY.search(reply), reply
+    assert len(d.of("faq_answered")) == 1 and not d.of("faq_not_helpful"), reply

@@ -82,7 +82,6 @@ from bot.nlu.lexicon import (
     beside_packaging,
     box_damage_only,
     callback_asked,
-    cancel_withdrawn,
     code_named,
     company_details,
     damage_denied,
@@ -101,6 +100,7 @@ from bot.nlu.lexicon import (
     match_denied,
     missing_denied,
     money_taken_named,
+    order_request_withdrawn,
     other_threat,
     others_data_sent,
     packaging_only,
@@ -3259,20 +3259,21 @@ class ConversationEngine:
                 return
             if (
                 ticket.reason == "order_change"
-                and ctx.state.get("order_asked") == "cancel"
-                and ctx.state.get("cancel_withdrawn") != ticket.id
-                and cancel_withdrawn(text)
+                and (asked := ctx.state.get("order_asked")) in ("cancel", "change")
+                and ctx.state.get("order_withdrawn") != ticket.id
+                and order_request_withdrawn(text)
             ):
-                # "ой, передумал, не отменяйте" after the cancellation went to a colleague (it
-                # was the FAQ's cancellation steps, or "passed this on as well"): the request
-                # taken back, on the ticket's card for the colleague, and the customer told
-                ctx.state["cancel_withdrawn"] = ticket.id
+                # "ой, передумал, не отменяйте", "передумал, пусть остаётся как есть" after the
+                # cancellation or change went to a colleague (it was the FAQ's cancellation
+                # steps, or "passed this on as well"): the request taken back, on the ticket's
+                # card for the colleague, and the customer told
+                ctx.state["order_withdrawn"] = ticket.id
                 ctx.outcome.details_changed = True
                 await add_event(ctx.session, ticket, "request_withdrawn", now=ctx.now)
-                ctx.event("request_withdrawn", ticket_id=ticket.id, request="cancel")
+                ctx.event("request_withdrawn", ticket_id=ticket.id, request=asked)
                 if ticket.status == "open":
                     ctx.state["relay_noted"] = ticket.id
-                    ctx.say("order_cancel_withdrawn")
+                    ctx.say(f"order_{asked}_withdrawn")
                 return
             # "где человек? позовите оператора", "хочу поговорить с живым человеком" (no reply
             # at all once "passed this on" was said): a person asked for again is a nudge
