@@ -10312,3 +10312,24 @@ async def test_a_mind_changed_after_a_how_to_answer_is_all_right(
     reply = " ".join(d.replies[-1])
     assert reply.startswith(said) and not SORRY.search(reply), reply
     assert len(d.of("faq_answered")) == 1 and not d.of("faq_not_helpful"), reply
+
+
+@pytest.mark.parametrize(
+    ("said", "asked"),
+    [
+        ("Dzień dobry, chciałabym złożyć reklamację towaru", "Co się stało"),
+        ("хочу оформить претензию", "Что случилось"),
+        ("Здравствуйте, хочу оформить претензию на товар", "Что случилось"),
+    ],
+)
+async def test_a_complaint_announced_about_goods_is_asked_what_happened(
+    shipped_shop: Services, said: str, asked: str
+) -> None:
+    """'Dzień dobry, chciałabym złożyć reklamację towaru' got the FAQ's topic buttons, 'хочу
+    оформить претензию' a colleague at once: thanks, and what happened (as for 'я хочу
+    пожаловаться на качество товара')."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(said)
+    reply = " ".join(d.replies[-1])
+    assert asked in reply and THANKS.search(reply), reply
+    assert d.of("clarify") and not d.of("faq_declined") and not d.of("escalated"), reply
