@@ -10333,3 +10333,25 @@ async def test_a_complaint_announced_about_goods_is_asked_what_happened(
     reply = " ".join(d.replies[-1])
     assert asked in reply and THANKS.search(reply), reply
     assert d.of("clarify") and not d.of("faq_declined") and not d.of("escalated"), reply
+
+
+@pytest.mark.parametrize(
+    ("said", "order"),
+    [
+        ("I want to return an unused item, order 3510011", "3510011"),
+        ("хочу вернуть неиспользованный товар, заказ 3510012", "3510012"),
+        ("chcę zwrócić nieużywany towar, zamówienie 3510013", "3510013"),
+    ],
+)
+async def test_an_unused_item_to_return_gets_the_returns_procedure(
+    shipped_shop: Services, said: str, order: str
+) -> None:
+    """'I want to return an unused item, order 3501238' opened an out-of-stock case with an
+    apology and 'Wait for restock / Offer a similar item / Refund': a sound thing sent back
+    is no complaint, the returns procedure answers it (the order noted), no apology."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(said)
+    reply = " ".join(d.replies[-1])
+    assert [e["answer_id"] for e in d.of("faq_answered")] == ["returns_procedure"], reply
+    assert not d.of("complaint_opened") and not SORRY.search(reply), reply
+    assert (await d.state())["known"]["order_ref"] == order

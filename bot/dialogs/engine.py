@@ -1693,11 +1693,15 @@ _FIT_RETURN = re.compile(
     re.IGNORECASE,
 )
 # ... or is not liked, or no longer wanted ("не понравилось", "I don't like the dress",
-# "nie podoba mi się", "передумала", "changed my mind"), or said sound ("надлежащего качества")
+# "nie podoba mi się", "передумала", "changed my mind"), or said sound ("надлежащего качества",
+# "an unused item", "неиспользованный", "nieużywany", "still with tags")
 _UNWANTED = re.compile(
     r"(?<!\w)не\s+понрави|(?<!\w)не\s+нрави|передумал|надлежащего\s+качества|"
     r"\b(?:don'?t|do\s+not|didn'?t|did\s+not)\s+(?:really\s+)?like\b|changed\s+my\s+mind|"
-    r"(?<!\w)nie\s+(?:bardzo\s+)?podoba|(?<!\w)nie\s+spodoba|rozmy[śs]li[łl]",
+    r"(?<!\w)nie\s+(?:bardzo\s+)?podoba|(?<!\w)nie\s+spodoba|rozmy[śs]li[łl]|"
+    r"(?<!\w)(?:неиспользованн|неношен|не\s+(?:использовал|пользовал|носил|надевал)|с\s+бирк|"
+    r"nieu[żz]ywan|nie\s+u[żz]ywan|nienoszon|z\s+metk)|\b(?:unused|unworn|unopened|never\s+"
+    r"(?:been\s+)?(?:used|worn|opened)|(?:still\s+)?with\s+(?:the\s+|its\s+)?tags)\b",
     re.IGNORECASE,
 )
 # ... and wished sent back or swapped ("chcę zwrócić", "хочу вернуть", "I want to return it")
@@ -1796,7 +1800,7 @@ def _sound_return(pred: Prediction, text: str) -> bool:
     thing told, no threat, no anger."""
     from bot.dialogs.complaint import products_named  # complaint imports this module
 
-    if pred.intent not in ("deny", "complaint", "faq") or not return_wished(text):
+    if pred.intent not in ("deny", "complaint", "faq", "order_status") or not return_wished(text):
         # "chcę zwrot pieniędzy za kurtkę, nie pasuje mi": the money of a return wished back
         return False
     if not (_FIT_RETURN.search(text) or _UNWANTED.search(text)):
@@ -1807,7 +1811,10 @@ def _sound_return(pred: Prediction, text: str) -> bool:
         pred.threat in (None, "none")
         and pred.emotion != "angry"
         and (
-            pred.complaint_type in ("damaged_defective", "wrong_item", "other", None)
+            # ("I want to return an unused item, order 3501238" is out of stock to the model,
+            # with 3510011 the service's quality)
+            pred.complaint_type
+            in ("damaged_defective", "wrong_item", "availability", "service_quality", "other", None)
             # "хочу вернуть деньги, товар не подошёл": the money of a return, none overcharged
             or (pred.complaint_type == "billing" and not money_taken_named(text))
         )
@@ -1827,8 +1834,16 @@ def _as_question(pred: Prediction) -> Prediction:
 
 
 def _as_return_question(pred: Prediction, text: str) -> Prediction:
-    """``pred`` as a question for the shop's return answer when ``text`` is a sound return."""
-    return _as_question(pred) if _sound_return(pred, text) else pred
+    """``pred`` as a question for the shop's return answer when ``text`` is a sound return
+    (calm, unless a word of displeasure says otherwise: "chcę zwrócić nieużywany towar,
+    zamówienie 3510013" is upset to the model, and got "sorry for the trouble")."""
+    from bot.dialogs.complaint import displeasure_said  # complaint imports this module
+
+    if not _sound_return(pred, text):
+        return pred
+    if pred.emotion == "upset" and not displeasure_said(text):
+        pred = dataclasses.replace(pred, emotion="calm")
+    return _as_question(pred)
 
 
 def _thanks_not_anger(pred: Prediction, text: str) -> Prediction:
