@@ -3276,7 +3276,9 @@ class ConversationEngine:
                 ticket.reason == "order_change"
                 and (asked := ctx.state.get("order_asked")) in ("cancel", "change")
                 and ctx.state.get("order_withdrawn") != ticket.id
-                and order_request_withdrawn(text)
+                # (a bare "не надо" only while nobody has taken it: to a colleague it may
+                # answer their question)
+                and order_request_withdrawn(text, bare=ticket.status == "open")
             ):
                 # "ой, передумал, не отменяйте", "передумал, пусть остаётся как есть" after the
                 # cancellation or change went to a colleague (it was the FAQ's cancellation

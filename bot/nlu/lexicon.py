@@ -1273,13 +1273,17 @@ def invoice_asked(text: str) -> bool:
 
 
 # the customer no longer wants what they asked for: "передумал(а)", "changed my mind", "never
-# mind", "jednak się rozmyśliłem", "не надо" said on its own ("передумал, не надо", not "не надо
-# доставлять в пятницу"), "jednak nie" ending a clause (not "jednak nie dotarła")
+# mind", "jednak się rozmyśliłem"
 _CHANGED_MIND = re.compile(
-    r"(?<!\w)(?:передума\w*|раздумал\w*|(?:уже\s+)?не\s+(?:надо|нужно)(?=\s*(?:$|[,.!)])))(?!\w)|"
-    r"\b(?:changed\s+my\s+mind|never\s*mind|forget\s+(?:it|about\s+it))\b|"
-    r"(?<!\w)(?:rozmy[śs]li[łl]\w*|zmieni[łl]\w*\s+zdanie|jednak\s+nie(?=\s*(?:$|[,.!)]))|"
-    r"(?:ju[żz]\s+)?nie\s+trzeba(?=\s*(?:$|[,.!)])))(?!\w)",
+    r"(?<!\w)(?:передума\w*|раздумал\w*|rozmy[śs]li[łl]\w*|zmieni[łl]\w*\s+zdanie)(?!\w)|"
+    r"\b(?:changed\s+my\s+mind|never\s*mind|forget\s+(?:it|about\s+it))\b",
+    re.IGNORECASE,
+)
+# ... or a bare "not needed" ending a clause: "не надо", "не нужно", "jednak nie", "nie trzeba"
+# (not "не надо доставлять в пятницу", "jednak nie dotarła")
+_NOT_NEEDED = re.compile(
+    r"(?<!\w)(?:(?:уже\s+)?не\s+(?:надо|нужно)|jednak\s+nie|(?:ju[żz]\s+)?nie\s+trzeba)"
+    r"(?=\s*(?:$|[,.!)]))",
     re.IGNORECASE,
 )
 # ... the order's cancellation or change taken back: "не отменяйте", "don't cancel", "nie
@@ -1287,7 +1291,8 @@ _CHANGED_MIND = re.compile(
 # as is", "don't change it", "niech zostanie", "nie zmieniajcie"
 _ORDER_KEPT = re.compile(
     r"(?<!\w)(?:(?:ничего\s+)?не\s+(?:надо\s+|нужно\s+)?(?:ничего\s+)?(?:отмен(?:яйте|ять|ите)|"
-    r"(?:меня|изменя|исправля)(?:йте|ть)|(?:измени|исправи|поменя)(?:те|ть))|отмен[уя]\s+(?:не\s+(?:надо|нужно)|отмените)|оставьте\s+(?:заказ|его)|"
+    r"(?:меня|изменя|исправля)(?:йте|ть)|(?:измени|исправи|поменя)(?:те|ть))|"
+    r"отмен[уя]\s+(?:не\s+(?:надо|нужно)|отмените)|оставьте\s+(?:заказ|его)|"
     r"(?:пусть\s+)?(?:оста[её]тся|останется|оставьте|оставим)\s+(?:вс[её]\s+)?(?:как\s+(?:есть|"
     r"было)|без\s+изменений))(?!\w)|"
     r"\b(?:(?:don'?t|do\s+not|no\s+need\s+to)\s+(?:cancel|change)|(?:keep|leave)\s+(?:the|my)\s+"
@@ -1300,17 +1305,20 @@ _ORDER_KEPT = re.compile(
 )
 
 
-def changed_mind(text: str) -> bool:
+def changed_mind(text: str, *, bare: bool = True) -> bool:
     """The customer no longer wants what they asked for ("передумал, не надо", "never mind",
-    "jednak nie, rozmyśliłam się")."""
-    return bool(_CHANGED_MIND.search(text or ""))
+    "jednak nie, rozmyśliłam się"); a bare "не надо", "jednak nie" only with ``bare`` (not as
+    the answer to a colleague's question)."""
+    return bool(_CHANGED_MIND.search(text or "") or (bare and _NOT_NEEDED.search(text or "")))
 
 
-def order_request_withdrawn(text: str) -> bool:
+def order_request_withdrawn(text: str, *, bare: bool = True) -> bool:
     """The cancellation or change of an order asked for is taken back ("ой, передумал, не
     отменяйте", "передумал, пусть остаётся как есть", "never mind, keep it as is", "jednak
-    się rozmyśliłem, nie anulujcie", "niech zostanie"); not a new address given instead."""
-    return (changed_mind(text) or bool(_ORDER_KEPT.search(text))) and not address_given(text)
+    się rozmyśliłem, nie anulujcie", "niech zostanie"; a bare "не надо" with ``bare``); not a
+    new address given instead."""
+    kept = changed_mind(text, bare=bare) or bool(_ORDER_KEPT.search(text))
+    return kept and not address_given(text)
 
 
 # "ktoś ją ukradł", "посылку украли из подъезда", "my parcel was stolen from the porch": the
