@@ -10355,3 +10355,22 @@ async def test_an_unused_item_to_return_gets_the_returns_procedure(
     assert [e["answer_id"] for e in d.of("faq_answered")] == ["returns_procedure"], reply
     assert not d.of("complaint_opened") and not SORRY.search(reply), reply
     assert (await d.state())["known"]["order_ref"] == order
+
+
+async def test_a_bare_no_to_a_colleague_who_took_the_change_is_not_taking_it_back(
+    shipped_shop: Services,
+) -> None:
+    """Once a colleague has taken the address change, a bare 'не надо' may answer their
+    question: it is not the change taken back; 'передумал, пусть остаётся как есть' is (on the
+    card, the colleague answers it themselves)."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send("хочу изменить адрес доставки в заказе 3510021")
+    assert d.of("escalated"), d.replies[-1]
+    async with shipped_shop.sessionmaker() as session:
+        ticket = await session.get(Ticket, (await the_ticket(shipped_shop, d.user)).id)
+        ticket.status = "taken"
+        await session.commit()
+    await d.send("не надо")
+    assert not d.of("request_withdrawn"), d.replies[-1]
+    await d.send("передумал, пусть остаётся как есть")
+    assert d.of("request_withdrawn") and not d.replies[-1], d.replies[-1]
