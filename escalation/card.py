@@ -404,8 +404,8 @@ def build_card(
         lines.append(say("op_card_safety"))
     if state.get("callback") == ticket.id:  # "Перезвоните мне": the number is in the details
         lines.append(say("op_card_callback"))
-    if state.get("cancel_withdrawn") == ticket.id:  # "ой, передумал, не отменяйте"
-        lines.append(say("op_card_cancel_withdrawn"))
+    if state.get("order_withdrawn") == ticket.id:  # "ой, передумал, не отменяйте"
+        lines.append(say(f"op_card_{state.get('order_asked')}_withdrawn"))
     if complaint.get("overdue"):
         lines.append(say("op_card_overdue"))
     if earlier is not None:

@@ -32,7 +32,7 @@ from bot.dialogs.slots import question_stands
 from bot.dialogs.texts import register_domain, variants
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
 from bot.nlu.extract import without_order_ref
-from bot.nlu.lexicon import not_coming
+from bot.nlu.lexicon import changed_mind, not_coming
 from bot.nlu.translit import as_cyrillic
 from knowledge.countries import countries, other_country_asked, speaks_of_other_countries
 from knowledge.formats import Entry, guess_lang
@@ -319,6 +319,17 @@ _ALL_DONE = re.compile(
 def all_done(text: str) -> bool:
     """ "No thanks, that's all": a polite no that closes the answer, not "it didn't help"."""
     return bool(_ALL_DONE.search(text or "")) and not _NOT_HELPFUL.search(text or "")
+
+
+def _mind_changed(text: str) -> bool:
+    """A few words that only say the customer no longer wants it ("передумал, не надо", "never
+    mind", "jednak nie, rozmyśliłam się"), no question, no "it didn't help"."""
+    return (
+        changed_mind(text)
+        and "?" not in text
+        and len(text.split()) <= FOLLOW_UP_WORDS
+        and not _NOT_HELPFUL.search(text)
+    )
 
 
 def just_saying(text: str) -> bool:
@@ -930,8 +941,11 @@ class FaqFlow:
         if recent_answer(ctx) and just_saying(message):
             await self._feedback(ctx, memory)
             return True
-        if recent_answer(ctx) and intent in ("deny", None) and all_done(message):
-            # "no thanks, that's all": nothing more to try, and nobody to call
+        if recent_answer(ctx) and (
+            (intent in ("deny", None) and all_done(message)) or _mind_changed(message)
+        ):
+            # "no thanks, that's all", "передумал, не надо" (not "didn't help": the change-order
+            # answer was the next guess): nothing more to try, and nobody to call
             memory["last"] = None
             ctx.say_text(text("faq_all_done", ctx.lang, ctx.texts.memory))
             return True

@@ -10579,3 +10579,132 @@ async def test_a_promo_code_question_mid_case_gets_the_answer_not_a_coupon(
     assert not d.of("compensation_chosen") and not d.of("compensation_offered"), d.replies
     assert d.of("satisfaction_check")[-1]["turn"] == 4, d.replies[-1]
     assert not d.of("escalated"), d.replies
+
+
+@pytest.mark.parametrize(
+    ("change", "back", "said"),
+    [
+        (
+            "Здравствуйте, хочу изменить адрес доставки в заказе 3510001",
+            "передумал, пусть остаётся как есть",
+            "оставим заказ как есть",
+        ),
+        (
+            "please change the delivery address on my order 3510002",
+            "never mind, keep it as is",
+            "as it is",
+        ),
+        (
+            "proszę zmienić adres dostawy w zamówieniu 3510003",
+            "rozmyśliłem się, niech zostanie",
+            "bez zmian",
+        ),
+        ("хочу изменить адрес доставки в заказе 3510004", "передумала", "оставим заказ как есть"),
+    ],
+)
+async def test_an_order_change_taken_back_is_told_to_the_colleague_on_the_ticket(
+    shipped_shop: Services, change: str, back: str, said: str
+) -> None:
+    """'передумал, пусть остаётся как есть' after the address change went to a colleague got
+    the FAQ's cancellation steps and 'still with your colleague' ('rozmyśliłem się, niech
+    zostanie' no reply at all): the change taken back on the same ticket (its card says so),
+    and the customer told the order stays as it is."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(change)
+    [escalated] = d.of("escalated")
+    assert escalated["reason"] == "order_change", escalated
+    await d.send(back)
+    reply = " ".join(d.replies[-1])
+    assert said in reply and THANKS.search(reply), reply
+    assert [e["request"] for e in d.of("request_withdrawn")] == ["change"], reply
+    assert not d.of("faq_answered"), reply
+    ticket = await the_ticket(shipped_shop, d.user)
+    async with shipped_shop.sessionmaker() as session:
+        card = await render_card(session, shipped_shop.settings, ticket)
+    assert "stay as it is" in card.text, card.text
+
+
+@pytest.mark.parametrize(
+    ("asked", "back", "said"),
+    [
+        ("как отменить заказ?", "передумал, не надо", "Хорошо"),
+        ("how do I cancel my order?", "never mind", "All right"),
+        ("jak anulować zamówienie?", "jednak nie, rozmyśliłam się", "Dobrze"),
+    ],
+)
+async def test_a_mind_changed_after_a_how_to_answer_is_all_right(
+    shipped_shop: Services, asked: str, back: str, said: str
+) -> None:
+    """'передумал, не надо' after the FAQ's cancellation steps was 'it didn't help': 'Sorry
+    that didn't help, perhaps this is what you need' and the change-order answer ('jednak nie,
+    rozmyśliłam się' the missing-item one). Now a short 'all right, write if anything comes
+    up', no other answer."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(asked)
+    assert d.of("faq_answered"), d.replies[-1]
+    await d.send(back)
+    reply = " ".join(d.replies[-1])
+    assert reply.startswith(said) and not SORRY.search(reply), reply
+    assert len(d.of("faq_answered")) == 1 and not d.of("faq_not_helpful"), reply
+
+
+@pytest.mark.parametrize(
+    ("said", "asked"),
+    [
+        ("Dzień dobry, chciałabym złożyć reklamację towaru", "Co się stało"),
+        ("хочу оформить претензию", "Что случилось"),
+        ("Здравствуйте, хочу оформить претензию на товар", "Что случилось"),
+    ],
+)
+async def test_a_complaint_announced_about_goods_is_asked_what_happened(
+    shipped_shop: Services, said: str, asked: str
+) -> None:
+    """'Dzień dobry, chciałabym złożyć reklamację towaru' got the FAQ's topic buttons, 'хочу
+    оформить претензию' a colleague at once: thanks, and what happened (as for 'я хочу
+    пожаловаться на качество товара')."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(said)
+    reply = " ".join(d.replies[-1])
+    assert asked in reply and THANKS.search(reply), reply
+    assert d.of("clarify") and not d.of("faq_declined") and not d.of("escalated"), reply
+
+
+@pytest.mark.parametrize(
+    ("said", "order"),
+    [
+        ("I want to return an unused item, order 3510011", "3510011"),
+        ("хочу вернуть неиспользованный товар, заказ 3510012", "3510012"),
+        ("chcę zwrócić nieużywany towar, zamówienie 3510013", "3510013"),
+    ],
+)
+async def test_an_unused_item_to_return_gets_the_returns_procedure(
+    shipped_shop: Services, said: str, order: str
+) -> None:
+    """'I want to return an unused item, order 3501238' opened an out-of-stock case with an
+    apology and 'Wait for restock / Offer a similar item / Refund': a sound thing sent back
+    is no complaint, the returns procedure answers it (the order noted), no apology."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(said)
+    reply = " ".join(d.replies[-1])
+    assert [e["answer_id"] for e in d.of("faq_answered")] == ["returns_procedure"], reply
+    assert not d.of("complaint_opened") and not SORRY.search(reply), reply
+    assert (await d.state())["known"]["order_ref"] == order
+
+
+async def test_a_bare_no_to_a_colleague_who_took_the_change_is_not_taking_it_back(
+    shipped_shop: Services,
+) -> None:
+    """Once a colleague has taken the address change, a bare 'не надо' may answer their
+    question: it is not the change taken back; 'передумал, пусть остаётся как есть' is (on the
+    card, the colleague answers it themselves)."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send("хочу изменить адрес доставки в заказе 3510021")
+    assert d.of("escalated"), d.replies[-1]
+    async with shipped_shop.sessionmaker() as session:
+        ticket = await session.get(Ticket, (await the_ticket(shipped_shop, d.user)).id)
+        ticket.status = "taken"
+        await session.commit()
+    await d.send("не надо")
+    assert not d.of("request_withdrawn"), d.replies[-1]
+    await d.send("передумал, пусть остаётся как есть")
+    assert d.of("request_withdrawn") and not d.replies[-1], d.replies[-1]

@@ -82,7 +82,6 @@ from bot.nlu.lexicon import (
     beside_packaging,
     box_damage_only,
     callback_asked,
-    cancel_withdrawn,
     code_named,
     company_details,
     damage_denied,
@@ -101,6 +100,7 @@ from bot.nlu.lexicon import (
     match_denied,
     missing_denied,
     money_taken_named,
+    order_request_withdrawn,
     other_threat,
     others_data_sent,
     packaging_only,
@@ -1693,11 +1693,15 @@ _FIT_RETURN = re.compile(
     re.IGNORECASE,
 )
 # ... or is not liked, or no longer wanted ("не понравилось", "I don't like the dress",
-# "nie podoba mi się", "передумала", "changed my mind"), or said sound ("надлежащего качества")
+# "nie podoba mi się", "передумала", "changed my mind"), or said sound ("надлежащего качества",
+# "an unused item", "неиспользованный", "nieużywany", "still with tags")
 _UNWANTED = re.compile(
     r"(?<!\w)не\s+понрави|(?<!\w)не\s+нрави|передумал|надлежащего\s+качества|"
     r"\b(?:don'?t|do\s+not|didn'?t|did\s+not)\s+(?:really\s+)?like\b|changed\s+my\s+mind|"
-    r"(?<!\w)nie\s+(?:bardzo\s+)?podoba|(?<!\w)nie\s+spodoba|rozmy[śs]li[łl]",
+    r"(?<!\w)nie\s+(?:bardzo\s+)?podoba|(?<!\w)nie\s+spodoba|rozmy[śs]li[łl]|"
+    r"(?<!\w)(?:неиспользованн|неношен|не\s+(?:использовал|пользовал|носил|надевал)|с\s+бирк|"
+    r"nieu[żz]ywan|nie\s+u[żz]ywan|nienoszon|z\s+metk)|\b(?:unused|unworn|unopened|never\s+"
+    r"(?:been\s+)?(?:used|worn|opened)|(?:still\s+)?with\s+(?:the\s+|its\s+)?tags)\b",
     re.IGNORECASE,
 )
 # ... and wished sent back or swapped ("chcę zwrócić", "хочу вернуть", "I want to return it")
@@ -1796,7 +1800,7 @@ def _sound_return(pred: Prediction, text: str) -> bool:
     thing told, no threat, no anger."""
     from bot.dialogs.complaint import products_named  # complaint imports this module
 
-    if pred.intent not in ("deny", "complaint", "faq") or not return_wished(text):
+    if pred.intent not in ("deny", "complaint", "faq", "order_status") or not return_wished(text):
         # "chcę zwrot pieniędzy za kurtkę, nie pasuje mi": the money of a return wished back
         return False
     if not (_FIT_RETURN.search(text) or _UNWANTED.search(text)):
@@ -1807,7 +1811,10 @@ def _sound_return(pred: Prediction, text: str) -> bool:
         pred.threat in (None, "none")
         and pred.emotion != "angry"
         and (
-            pred.complaint_type in ("damaged_defective", "wrong_item", "other", None)
+            # ("I want to return an unused item, order 3501238" is out of stock to the model,
+            # with 3510011 the service's quality)
+            pred.complaint_type
+            in ("damaged_defective", "wrong_item", "availability", "service_quality", "other", None)
             # "хочу вернуть деньги, товар не подошёл": the money of a return, none overcharged
             or (pred.complaint_type == "billing" and not money_taken_named(text))
         )
@@ -1827,8 +1834,16 @@ def _as_question(pred: Prediction) -> Prediction:
 
 
 def _as_return_question(pred: Prediction, text: str) -> Prediction:
-    """``pred`` as a question for the shop's return answer when ``text`` is a sound return."""
-    return _as_question(pred) if _sound_return(pred, text) else pred
+    """``pred`` as a question for the shop's return answer when ``text`` is a sound return
+    (calm, unless a word of displeasure says otherwise: "chcę zwrócić nieużywany towar,
+    zamówienie 3510013" is upset to the model, and got "sorry for the trouble")."""
+    from bot.dialogs.complaint import displeasure_said  # complaint imports this module
+
+    if not _sound_return(pred, text):
+        return pred
+    if pred.emotion == "upset" and not displeasure_said(text):
+        pred = dataclasses.replace(pred, emotion="calm")
+    return _as_question(pred)
 
 
 def _thanks_not_anger(pred: Prediction, text: str) -> Prediction:
@@ -3306,20 +3321,23 @@ class ConversationEngine:
                 return
             if (
                 ticket.reason == "order_change"
-                and ctx.state.get("order_asked") == "cancel"
-                and ctx.state.get("cancel_withdrawn") != ticket.id
-                and cancel_withdrawn(text)
+                and (asked := ctx.state.get("order_asked")) in ("cancel", "change")
+                and ctx.state.get("order_withdrawn") != ticket.id
+                # (a bare "не надо" only while nobody has taken it: to a colleague it may
+                # answer their question)
+                and order_request_withdrawn(text, bare=ticket.status == "open")
             ):
-                # "ой, передумал, не отменяйте" after the cancellation went to a colleague (it
-                # was the FAQ's cancellation steps, or "passed this on as well"): the request
-                # taken back, on the ticket's card for the colleague, and the customer told
-                ctx.state["cancel_withdrawn"] = ticket.id
+                # "ой, передумал, не отменяйте", "передумал, пусть остаётся как есть" after the
+                # cancellation or change went to a colleague (it was the FAQ's cancellation
+                # steps, or "passed this on as well"): the request taken back, on the ticket's
+                # card for the colleague, and the customer told
+                ctx.state["order_withdrawn"] = ticket.id
                 ctx.outcome.details_changed = True
                 await add_event(ctx.session, ticket, "request_withdrawn", now=ctx.now)
-                ctx.event("request_withdrawn", ticket_id=ticket.id, request="cancel")
+                ctx.event("request_withdrawn", ticket_id=ticket.id, request=asked)
                 if ticket.status == "open":
                     ctx.state["relay_noted"] = ticket.id
-                    ctx.say("order_cancel_withdrawn")
+                    ctx.say(f"order_{asked}_withdrawn")
                 return
             # "где человек? позовите оператора", "хочу поговорить с живым человеком" (no reply
             # at all once "passed this on" was said): a person asked for again is a nudge

@@ -169,7 +169,11 @@ _QUALITY_NOUN = (
     r"покупки))?|товар|(?:s[łl]ab[ąa]\s+)?jako[śs][ćc](?:\s+(?:produktu|towaru|rzeczy|"
     r"zam[óo]wienia))?|produkt|towar"
 )
-_QUALITY_NAMED = re.compile(rf"(?:about|on|на|na)\s+(?:{_QUALITY_NOUN})(?!\w)", re.IGNORECASE)
+# ... or said as its complaint's object: "reklamację towaru", "reklamacja produktu"
+_GOODS_CLAIMED = r"reklamacj[eęa]\s+(?:towaru|produktu|rzeczy)"
+_QUALITY_NAMED = re.compile(
+    rf"(?:(?:about|on|на|na)\s+(?:{_QUALITY_NOUN})|{_GOODS_CLAIMED})(?!\w)", re.IGNORECASE
+)
 _PROBLEM_ONLY = re.compile(
     rf"{_GREETING}(?:"
     r"(?:i(?:'ve|\s+have)?(?:\s+got)?|there(?:'s|\s+is)|we\s+have)\s+(?:a\s+|an\s+|some\s+)?"
@@ -179,11 +183,11 @@ _PROBLEM_ONLY = re.compile(
     r"something(?:'s|\s+is|\s+has)?\s+(?:gone\s+|went\s+)?wrong|"
     r"(?:mam|jest|mamy)\s+(?:(?:ma[lł]y|du[zż]y|powa[zż]ny)\s+)?(?:problem|k[lł]opot|reklamacj[eęa])|"
     r"(?:ja\s+)?(?:chc[eę]|chcia[lł](?:a)?bym)\s+(?:z[lł]o[zż]y[cć]|zg[lł]osi[cć])\s+"
-    r"(?:reklamacj[eę]|skarg[eę])|"
+    r"(?:reklamacj[eę]|skarg[eę])(?:\s+(?:towaru|produktu|rzeczy))?|"
     r"co[śs]\s+(?:jest\s+)?nie\s+tak|"
     r"(?:у\s+меня|есть)\s+(?:проблема|претензия|жалоба)|"
-    r"(?:я\s+)?(?:хочу|хотел[аи]?\s+бы)\s+(?:пожаловаться|оставить\s+(?:жалобу|претензию)|"
-    r"подать\s+(?:жалобу|претензию))|что-то\s+не\s+так|"
+    r"(?:я\s+)?(?:хочу|хотел[аи]?\s+бы)\s+(?:пожаловаться|(?:оставить|подать|оформить|написать)\s+"
+    r"(?:жалобу|претензию|рекламацию))|что-то\s+не\s+так|"
     # the order said to have one: "My order has a problem", "С заказом проблема", "Z zamówieniem
     # jest problem" (praise to the model)
     rf"(?:{_ORDER_NOUN}|{_SITE_NOUN})\s+(?:has|had|got)\s+(?:a\s+|an\s+|some\s+)?(?:problem|issue)|"

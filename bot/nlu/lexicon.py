@@ -1272,23 +1272,53 @@ def invoice_asked(text: str) -> bool:
     return bool(_INVOICE.search(text))
 
 
-# the customer no longer wants the order cancelled: "ой, передумал, не отменяйте", "actually I
-# changed my mind, don't cancel", "jednak się rozmyśliłem, nie anulujcie", "не надо отменять"
-_CANCEL_WITHDRAWN = re.compile(
-    r"(?<!\w)(?:передумал\w*|не\s+(?:надо\s+|нужно\s+)?отмен(?:яйте|ять|ите)|"
-    r"отмен[уя]\s+(?:не\s+(?:надо|нужно)|отмените)|оставьте\s+(?:заказ|его))(?!\w)|"
-    r"\b(?:changed\s+my\s+mind|(?:don'?t|do\s+not|no\s+need\s+to)\s+cancel|"
-    r"(?:keep|leave)\s+(?:the|my)\s+order|cancel\s+the\s+cancell?ation)\b|"
-    r"(?<!\w)(?:rozmy[śs]li[łl]\w*|zmieni[łl]\w*\s+zdanie|nie\s+(?:trzeba\s+|musicie\s+)?"
-    r"anul(?:ujcie|owa[ćc]|uj)|zostawiam\s+zam[óo]wienie)(?!\w)",
+# the customer no longer wants what they asked for: "передумал(а)", "changed my mind", "never
+# mind", "jednak się rozmyśliłem"
+_CHANGED_MIND = re.compile(
+    r"(?<!\w)(?:передума\w*|раздумал\w*|rozmy[śs]li[łl]\w*|zmieni[łl]\w*\s+zdanie)(?!\w)|"
+    r"\b(?:changed\s+my\s+mind|never\s*mind|forget\s+(?:it|about\s+it))\b",
+    re.IGNORECASE,
+)
+# ... or a bare "not needed" ending a clause: "не надо", "не нужно", "jednak nie", "nie trzeba"
+# (not "не надо доставлять в пятницу", "jednak nie dotarła")
+_NOT_NEEDED = re.compile(
+    r"(?<!\w)(?:(?:уже\s+)?не\s+(?:надо|нужно)|jednak\s+nie|(?:ju[żz]\s+)?nie\s+trzeba)"
+    r"(?=\s*(?:$|[,.!)]))",
+    re.IGNORECASE,
+)
+# ... the order's cancellation or change taken back: "не отменяйте", "don't cancel", "nie
+# anulujcie", "пусть остаётся как есть", "оставьте как есть", "не надо ничего менять", "keep it
+# as is", "don't change it", "niech zostanie", "nie zmieniajcie"
+_ORDER_KEPT = re.compile(
+    r"(?<!\w)(?:(?:ничего\s+)?не\s+(?:надо\s+|нужно\s+)?(?:ничего\s+)?(?:отмен(?:яйте|ять|ите)|"
+    r"(?:меня|изменя|исправля)(?:йте|ть)|(?:измени|исправи|поменя)(?:те|ть))|"
+    r"отмен[уя]\s+(?:не\s+(?:надо|нужно)|отмените)|оставьте\s+(?:заказ|его)|"
+    r"(?:пусть\s+)?(?:оста[её]тся|останется|оставьте|оставим)\s+(?:вс[её]\s+)?(?:как\s+(?:есть|"
+    r"было)|без\s+изменений))(?!\w)|"
+    r"\b(?:(?:don'?t|do\s+not|no\s+need\s+to)\s+(?:cancel|change)|(?:keep|leave)\s+(?:the|my)\s+"
+    r"order|(?:keep|leave)\s+(?:it|everything)\s+as\s+(?:it\s+)?(?:is|was)|cancel\s+the\s+"
+    r"cancell?ation)\b|"
+    r"(?<!\w)(?:nie\s+(?:trzeba\s+|musicie\s+)?(?:anul(?:ujcie|owa[ćc]|uj)|zmienia(?:jcie|[ćc]))|"
+    r"zostawiam\s+zam[óo]wienie|niech\s+(?:tak\s+|ju[żz]\s+)?zostanie|zostawcie\s+(?:jak\s+"
+    r"(?:jest|by[łl]o)|bez\s+zmian))(?!\w)",
     re.IGNORECASE,
 )
 
 
-def cancel_withdrawn(text: str) -> bool:
-    """The cancellation asked for is taken back ("ой, передумал, не отменяйте", "actually I
-    changed my mind, don't cancel", "jednak się rozmyśliłem, nie anulujcie")."""
-    return bool(_CANCEL_WITHDRAWN.search(text))
+def changed_mind(text: str, *, bare: bool = True) -> bool:
+    """The customer no longer wants what they asked for ("передумал, не надо", "never mind",
+    "jednak nie, rozmyśliłam się"); a bare "не надо", "jednak nie" only with ``bare`` (not as
+    the answer to a colleague's question)."""
+    return bool(_CHANGED_MIND.search(text or "") or (bare and _NOT_NEEDED.search(text or "")))
+
+
+def order_request_withdrawn(text: str, *, bare: bool = True) -> bool:
+    """The cancellation or change of an order asked for is taken back ("ой, передумал, не
+    отменяйте", "передумал, пусть остаётся как есть", "never mind, keep it as is", "jednak
+    się rozmyśliłem, nie anulujcie", "niech zostanie"; a bare "не надо" with ``bare``); not a
+    new address given instead."""
+    kept = changed_mind(text, bare=bare) or bool(_ORDER_KEPT.search(text))
+    return kept and not address_given(text)
 
 
 # "ktoś ją ukradł", "посылку украли из подъезда", "my parcel was stolen from the porch": the
