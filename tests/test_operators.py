@@ -2342,3 +2342,43 @@ async def test_a_reply_in_a_resolved_tickets_topic_is_kept_on_that_ticket_not_se
     await fake.wait_for(lambda: "Note: checking 3412907" in card_head(fake, second), timeout=20)
     await settled(sandbox)
     assert reply not in card_head(fake, second)  # nor as a note on an earlier ticket
+
+
+async def test_a_reply_saved_to_the_faq_leaves_out_the_greeting_to_that_customer(
+    sandbox: Sandbox,
+) -> None:
+    """Olga answered John "Hi John! Yes, ..." and saved it with /kb_save: the FAQ answered the
+    next customer "Hi John! Yes, ...". The FAQ answer is saved without her greeting to John
+    and her sign-off, and she is shown what was saved (to /kb_edit it if she likes)."""
+    from knowledge.service import get_knowledge
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(JOHN, "Do you have same-day express delivery in Moscow?")
+    await fake.wait_for(
+        lambda: any("same-day" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread)),
+        timeout=20,
+    )
+    said = (
+        "Hi John! Yes, in Moscow we have same-day express delivery for 590 RUB if you order "
+        "before 12:00. Have a nice day, John!"
+    )
+    answer = fake.user_sends(OLGA, said, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: said in bot_texts(fake, JOHN), timeout=20)
+    fake.user_sends(
+        OLGA,
+        "/kb_save moscow_same_day",
+        chat_id=OPERATORS_CHAT_ID,
+        message_thread_id=thread,
+        reply_to_message_id=answer["message_id"],
+    )
+    kept = "Yes, in Moscow we have same-day express delivery for 590 RUB if you order before 12:00."
+    told = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="moscow_same_day", timeout=20
+    )
+    assert "without your greeting and sign-off" in told[-1]["text"], told[-1]["text"]
+    assert told[-1]["text"].endswith(kept), told[-1]["text"]
+    await settled(sandbox)
+    async with sandbox.services.sessionmaker() as session:
+        entry = await get_knowledge(sandbox.services).get(session, "moscow_same_day")
+    assert entry is not None and entry.answers == {"en": kept}, entry

@@ -1767,6 +1767,7 @@ async def save_reply_as_entry(
     message: Message, session: AsyncSession, services: Services, ticket: Ticket, args: str
 ) -> None:
     """An operator's answer becomes a knowledge entry for the customer's question."""
+    from knowledge.flow import without_address
     from knowledge.formats import KbFormatError, Text, say
     from knowledge.service import KnowledgeError, get_knowledge
 
@@ -1820,11 +1821,15 @@ async def save_reply_as_entry(
         (text for text, *rest in said if needs_answer(text, *rest) and rest[1] != "request_human"),
         asked[0] if asked else None,
     )
+    # "Hi Mike! ..." would greet every customer by Mike's name: the answer is saved without
+    # the greeting and the sign-off, and the operator is shown what was saved
+    saved = without_address(answer)
+    shown = texts("op_kb_save_trimmed", text=saved) if saved != answer.strip() else ""
     try:
         entry = await knowledge.save_operator_reply(
             session,
             question=None,
-            answer=answer,
+            answer=saved,
             lang=lang,
             actor=actor,
             conversation_id=ticket.conversation_id,
@@ -1845,17 +1850,19 @@ async def save_reply_as_entry(
         await tell(texts("op_kb_save_not_saved", problem=say(said, texts)))
         return
     if existing is not None:
-        kept = lang in existing.answers
-        await tell(texts("op_kb_save_joined_kept" if kept else "op_kb_save_joined", id=entry.id))
+        if lang in existing.answers:
+            await tell(texts("op_kb_save_joined_kept", id=entry.id))
+        else:
+            await tell("\n\n".join(filter(None, [texts("op_kb_save_joined", id=entry.id), shown])))
         return
     missing = knowledge.answers_missing(entry)
-    if missing:
-        # customers writing in another language get this one's answer until an admin adds theirs
-        await tell(
-            texts("op_kb_save_saved_only", id=entry.id, lang=lang, missing=", ".join(missing))
-        )
-        return
-    await tell(texts("op_kb_save_saved", id=entry.id))
+    # customers writing in another language get this one's answer until an admin adds theirs
+    done = (
+        texts("op_kb_save_saved_only", id=entry.id, lang=lang, missing=", ".join(missing))
+        if missing
+        else texts("op_kb_save_saved", id=entry.id)
+    )
+    await tell("\n\n".join(filter(None, [done, shown])))
 
 
 async def transfer(
