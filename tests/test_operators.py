@@ -2382,3 +2382,30 @@ async def test_a_reply_saved_to_the_faq_leaves_out_the_greeting_to_that_customer
     async with sandbox.services.sessionmaker() as session:
         entry = await get_knowledge(sandbox.services).get(session, "moscow_same_day")
     assert entry is not None and entry.answers == {"en": kept}, entry
+
+
+async def test_an_operator_writing_to_the_bot_in_private_is_told_where_the_team_works(
+    sandbox: Sandbox,
+) -> None:
+    """Tomasz, an operator (no senior), sent /queue and /take to the bot in private and got
+    the customers' "To polecenie jest dla zespołu sklepu…" (he is the team); his "hello?"
+    silently opened a customer's conversation. His commands now say where they work, and
+    his first words are answered as a customer's after a note (once) that he is answered
+    as one here."""
+    tomasz = OPERATORS[1][0]
+    fake = sandbox.server.fake
+    for command in ("/queue", "/take"):
+        fake.user_sends(tomasz, command)
+        said = await fake.wait_for_bot_message(
+            tomasz, text_contains=f"{command} is for the operators' group", timeout=20
+        )
+        assert "zespołu sklepu" not in said[-1]["text"], said[-1]["text"]
+    fake.user_sends(tomasz, "hello?")
+    await fake.wait_for_bot_message(tomasz, text_contains="You're on the shop's team", timeout=20)
+    await settled(sandbox)
+    count = len(bot_texts(fake, tomasz))
+    assert count >= 4, bot_texts(fake, tomasz)  # the note, and the answer to "hello?"
+    fake.user_sends(tomasz, "do you ship on Sundays?")
+    await fake.wait_for(lambda: len(bot_texts(fake, tomasz)) > count, timeout=20)
+    await settled(sandbox)
+    assert sum("shop's team" in t for t in bot_texts(fake, tomasz)) == 1, bot_texts(fake, tomasz)
