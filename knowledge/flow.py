@@ -1811,7 +1811,18 @@ class FaqFlow:
         # next guess is often the first answer of its thread)
         read = shown | set(memory.get("answers") or {})
         ctx.event("faq_not_helpful", answer_id=memory.get("last"))
-        for cand_id, score in memory.get("candidates") or []:
+        rows = memory.get("candidates") or []
+        if memory.get("query") and len(shown) <= 1:
+            # the FAQ missed the question: kept for the admins' /kb_gaps (it was lost)
+            index = self.knowledge.loaded_index
+            missed = SearchResult(
+                memory["query"],
+                [Candidate(cand_id, float(score)) for cand_id, score in rows],
+                index.threshold if index is not None else 0.0,
+                reason="low_confidence",
+            )
+            await self._record_gap(ctx, memory["query"], missed)
+        for cand_id, score in rows:
             if len(shown) >= MAX_TRIED:
                 break
             if cand_id in read or float(score) < NEXT_CANDIDATE_MIN:
