@@ -127,13 +127,50 @@ _NOT_PLACED_YET = re.compile(
 
 # "Здравствуйте,", "Good morning!", "Dzień dobry," before the question: politeness, not
 # what is asked (the search weighs every word)
-_GREETING = re.compile(
-    r"^\W*(?:(?:good\s+(?:morning|afternoon|evening|day)|hello|hi|hey|hiya|greetings|"
+_HELLO = (
+    r"good\s+(?:morning|afternoon|evening|day)|hello|hi|hey|hiya|greetings|"
     r"здравствуйте|здравствуй|добрый\s+(?:день|вечер)|доброе\s+утро|доброй\s+ночи|"
-    r"привет(?:ствую)?|dzie[ńn]\s+dobry|dobry\s+wiecz[oó]r|cze[śs][ćc]|witam|witajcie|hej)"
+    r"привет(?:ствую)?|dzie[ńn]\s+dobry|dobry\s+wiecz[oó]r|cze[śs][ćc]|witam|witajcie|hej"
+)
+_GREETING = re.compile(
+    rf"^\W*(?:(?:{_HELLO})"
     r"(?:\s+(?:there|all|everyone|team))?(?:[\s!.,:;)]+|$))+",
     re.IGNORECASE,
 )
+
+# an operator's reply saved to the FAQ (/kb_save) is said to every customer: "Hi Mike!",
+# "Здравствуйте, Анна!", "Dzień dobry Pani Katarzyno,", "Анна, добрый день." before the answer
+# and "Have a nice day, Mike!", "Хорошего дня!", "Pozdrawiam, Tomasz" after it were said to one
+_NAME = (
+    r"(?:(?i:pani|panie|pan|pa[ńn]stwo|mr|mrs|ms|miss|sir|madam)\.?\s+)?"
+    r"(?!(?i:yes|no|yeah|sure|unfortunately|да|нет|к\s+сожалению|tak|nie|niestety)\b)"
+    r"[A-ZА-ЯЁĄĆĘŁŃÓŚŹŻ][a-zа-яёąćęłńóśźż'’-]*(?:\s+[A-ZА-ЯЁĄĆĘŁŃÓŚŹŻ][a-zа-яёąćęłńóśźż'’-]*)?"
+)
+_ADDRESS = re.compile(
+    rf"^\W*(?:(?i:(?:{_HELLO}|dear|уважаем\w+|szanown\w+))(?:[\s,]+{_NAME})?"
+    rf"|{_NAME}\s*,\s*(?i:{_HELLO}))(?:\s*[!.,:;)]+\s*|\s*\n\s*)"
+)
+_SIGN_OFF = re.compile(
+    r"(?:^|(?<=[.!?)\n]))\s*(?:(?i:(?:have|enjoy)\s+an?\s+(?:nice|good|great|lovely)\s+"
+    r"(?:day|evening|weekend)|(?:best|kind|warm)\s+regards|regards|all\s+the\s+best|"
+    r"(?:хорошего|доброго|отличного|удачного|приятного)\s+(?:вам\s+)?(?:дня|вечера)|"
+    r"всего\s+(?:доброго|хорошего)|с\s+уважением|(?:serdecznie\s+)?pozdrawiam(?:\s+serdecznie)?|"
+    r"z\s+pozdrowieniami|(?:mi[łl]ego|udanego|dobrego)\s+(?:dnia|wieczoru|weekendu))"
+    rf"(?:[\s,]+{_NAME})?|(?:--|[—–])\s*{_NAME})[\s!.)]*$"
+)
+
+
+def without_address(reply: str) -> str:
+    """An operator's reply as a FAQ answer: without the greeting to the customer it opens
+    with and the personal sign-off it closes with (``reply`` when there are none, or no
+    answer of three words or more is left)."""
+    rest = _ADDRESS.sub("", reply.strip(), count=1)
+    while (shorter := _SIGN_OFF.sub("", rest, count=1)) != rest:
+        rest = shorter
+    rest = rest.strip()
+    if rest == reply.strip() or len(rest.split()) < 3:
+        return reply.strip()
+    return rest[0].upper() + rest[1:]
 
 
 # "..., thank you very much in advance", "Заранее спасибо!", "Z góry dziękuję": thanks that
@@ -1789,7 +1826,18 @@ class FaqFlow:
         # next guess is often the first answer of its thread)
         read = shown | set(memory.get("answers") or {})
         ctx.event("faq_not_helpful", answer_id=memory.get("last"))
-        for cand_id, score in memory.get("candidates") or []:
+        rows = memory.get("candidates") or []
+        if memory.get("query") and len(shown) <= 1:
+            # the FAQ missed the question: kept for the admins' /kb_gaps (it was lost)
+            index = self.knowledge.loaded_index
+            missed = SearchResult(
+                memory["query"],
+                [Candidate(cand_id, float(score)) for cand_id, score in rows],
+                index.threshold if index is not None else 0.0,
+                reason="low_confidence",
+            )
+            await self._record_gap(ctx, memory["query"], missed)
+        for cand_id, score in rows:
             if len(shown) >= MAX_TRIED:
                 break
             if cand_id in read or float(score) < NEXT_CANDIDATE_MIN:

@@ -1614,3 +1614,19 @@ def test_countries_are_read_in_every_form_and_not_in_words_that_only_look_alike(
     assert not other_country_asked(
         "Do you ship to Germany?", ["Other countries aren't available yet."], known
     )
+
+
+async def test_didnt_help_keeps_the_question_for_the_admins(bot: SimpleNamespace) -> None:
+    """ "Вы принимаете оплату криптовалютой?" got the payment methods; "Не помогло" got
+    another guess, and the question never reached /kb_gaps, so the admins did not learn the
+    FAQ missed it. It is kept as a gap (once, not again at the second "didn't help")."""
+    question = "Вы принимаете оплату криптовалютой?"
+    first = await say(bot, "3560001", question)
+    assert [e["answer_id"] for e in events(first, "faq_answered")] == ["payment_methods"]
+    out = await say(bot, "3560001", callback_data="faq:nothelp:payment_methods")
+    assert events(out, "faq_not_helpful")
+    await say(bot, "3560001", callback_data="faq:nothelp")
+    async with bot.sessionmaker() as session:
+        rows = list(await session.scalars(select(UnansweredQuestion)))
+    assert [r.text for r in rows] == [question]
+    assert rows[0].conversation_id == out.conversation_id

@@ -2447,3 +2447,70 @@ async def test_a_question_replied_to_an_operators_answer_goes_back_to_the_resolv
     assert ticket.status != "resolved", ticket.status
     [told] = [t for t in topic_texts(fake, thread) if "is reopened" in t or "reopened for" in t]
     assert "in a reply to its message" in told and "not solved" not in told, told
+
+
+async def test_a_reply_saved_to_the_faq_leaves_out_the_greeting_to_that_customer(
+    sandbox: Sandbox,
+) -> None:
+    """Olga answered John "Hi John! Yes, ..." and saved it with /kb_save: the FAQ answered the
+    next customer "Hi John! Yes, ...". The FAQ answer is saved without her greeting to John
+    and her sign-off, and she is shown what was saved (to /kb_edit it if she likes)."""
+    from knowledge.service import get_knowledge
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(JOHN, "Do you have same-day express delivery in Moscow?")
+    await fake.wait_for(
+        lambda: any("same-day" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread)),
+        timeout=20,
+    )
+    said = (
+        "Hi John! Yes, in Moscow we have same-day express delivery for 590 RUB if you order "
+        "before 12:00. Have a nice day, John!"
+    )
+    answer = fake.user_sends(OLGA, said, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: said in bot_texts(fake, JOHN), timeout=20)
+    fake.user_sends(
+        OLGA,
+        "/kb_save moscow_same_day",
+        chat_id=OPERATORS_CHAT_ID,
+        message_thread_id=thread,
+        reply_to_message_id=answer["message_id"],
+    )
+    kept = "Yes, in Moscow we have same-day express delivery for 590 RUB if you order before 12:00."
+    told = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="moscow_same_day", timeout=20
+    )
+    assert "without your greeting and sign-off" in told[-1]["text"], told[-1]["text"]
+    assert told[-1]["text"].endswith(kept), told[-1]["text"]
+    await settled(sandbox)
+    async with sandbox.services.sessionmaker() as session:
+        entry = await get_knowledge(sandbox.services).get(session, "moscow_same_day")
+    assert entry is not None and entry.answers == {"en": kept}, entry
+
+
+async def test_an_operator_writing_to_the_bot_in_private_is_told_where_the_team_works(
+    sandbox: Sandbox,
+) -> None:
+    """Tomasz, an operator (no senior), sent /queue and /take to the bot in private and got
+    the customers' "To polecenie jest dla zespołu sklepu…" (he is the team); his "hello?"
+    silently opened a customer's conversation. His commands now say where they work, and
+    his first words are answered as a customer's after a note (once) that he is answered
+    as one here."""
+    tomasz = OPERATORS[1][0]
+    fake = sandbox.server.fake
+    for command in ("/queue", "/take"):
+        fake.user_sends(tomasz, command)
+        said = await fake.wait_for_bot_message(
+            tomasz, text_contains=f"{command} is for the operators' group", timeout=20
+        )
+        assert "zespołu sklepu" not in said[-1]["text"], said[-1]["text"]
+    fake.user_sends(tomasz, "hello?")
+    await fake.wait_for_bot_message(tomasz, text_contains="You're on the shop's team", timeout=20)
+    await settled(sandbox)
+    count = len(bot_texts(fake, tomasz))
+    assert count >= 4, bot_texts(fake, tomasz)  # the note, and the answer to "hello?"
+    fake.user_sends(tomasz, "do you ship on Sundays?")
+    await fake.wait_for(lambda: len(bot_texts(fake, tomasz)) > count, timeout=20)
+    await settled(sandbox)
+    assert sum("shop's team" in t for t in bot_texts(fake, tomasz)) == 1, bot_texts(fake, tomasz)

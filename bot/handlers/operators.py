@@ -73,7 +73,7 @@ from bot.delivery import (
     with_retry,
 )
 from bot.dialogs.texts import Texts, label
-from bot.handlers.admin_kb import ADMIN_COMMANDS, OPERATOR_COMMANDS, actor_of
+from bot.handlers.admin_kb import ADMIN_COMMANDS, NOT_COMMAND, OPERATOR_COMMANDS, actor_of
 from bot.handlers.convert import attachments_of
 from bot.middlewares import outside_transaction
 from bot.services import Services
@@ -556,7 +556,8 @@ def pressed_under_card(query: CallbackQuery, ticket: Ticket) -> bool:
 def create_private_router(settings: Settings) -> Router:
     """The senior operators' private chats, where they are alerted: /queue lists the
     tickets there too, and a ticket's command says where it works (it was answered as a
-    customer's words: 'this command is for shop staff')."""
+    customer's words: 'this command is for shop staff'); another operator's command says
+    so too, and their first words are answered as a customer's after a note that they are."""
     router = Router(name=f"{__name__}.private")
     seniors = set(settings.senior_operator_ids)
     admins = set(settings.admin_ids)
@@ -594,6 +595,33 @@ def create_private_router(settings: Settings) -> Router:
     async def ticket_command_here(message: Message, session: AsyncSession) -> None:
         said = texts("op_private_ticket_command")
         await reply_after_reading(session, message.answer, said)
+
+    @router.message(Command(*OPERATOR_COMMANDS), operator_not_admin)
+    async def operator_command_here(message: Message, session: AsyncSession) -> None:
+        """An operator's /queue or /take in private got the customers' 'this command is for
+        the shop's team' (they are the team): where it works."""
+        said = texts("op_private_operator_command", command=_command_name(message))
+        await reply_after_reading(session, message.answer, said)
+
+    told: set[int] = set()  # the operators told they are answered as customers here
+
+    async def operator_seen(message: Message, bot: Bot, services: Services, **data: Any) -> bool:
+        """An operator (seen in the operators' group since the start: no getChatMember for
+        each customer's word) not yet told that here they are answered as a customer."""
+        user = message.from_user
+        if user is None or user.id in told or user.id not in seniors | desk_of(services).met():
+            return False
+        return await operator_not_admin(message, bot, services, **data)
+
+    @router.message(F.text, NOT_COMMAND, operator_seen)
+    async def operator_as_customer(message: Message, session: AsyncSession) -> None:
+        """An operator's 'hello?' in private silently opened a customer's conversation: they
+        are told once (per start of the bot) that here they are answered as a customer, and
+        where tickets are handled; then answered as a customer (trying the bot out)."""
+        assert message.from_user is not None
+        told.add(message.from_user.id)
+        await reply_after_reading(session, message.answer, texts("op_private_as_customer"))
+        raise SkipHandler
 
     @router.message(Command(*ADMIN_ONLY), operator_not_admin)
     async def admin_command_not_theirs(message: Message, session: AsyncSession) -> None:
@@ -1811,6 +1839,7 @@ async def save_reply_as_entry(
     message: Message, session: AsyncSession, services: Services, ticket: Ticket, args: str
 ) -> None:
     """An operator's answer becomes a knowledge entry for the customer's question."""
+    from knowledge.flow import without_address
     from knowledge.formats import KbFormatError, Text, say
     from knowledge.service import KnowledgeError, get_knowledge
 
@@ -1864,11 +1893,15 @@ async def save_reply_as_entry(
         (text for text, *rest in said if needs_answer(text, *rest) and rest[1] != "request_human"),
         asked[0] if asked else None,
     )
+    # "Hi Mike! ..." would greet every customer by Mike's name: the answer is saved without
+    # the greeting and the sign-off, and the operator is shown what was saved
+    saved = without_address(answer)
+    shown = texts("op_kb_save_trimmed", text=saved) if saved != answer.strip() else ""
     try:
         entry = await knowledge.save_operator_reply(
             session,
             question=None,
-            answer=answer,
+            answer=saved,
             lang=lang,
             actor=actor,
             conversation_id=ticket.conversation_id,
@@ -1889,17 +1922,19 @@ async def save_reply_as_entry(
         await tell(texts("op_kb_save_not_saved", problem=say(said, texts)))
         return
     if existing is not None:
-        kept = lang in existing.answers
-        await tell(texts("op_kb_save_joined_kept" if kept else "op_kb_save_joined", id=entry.id))
+        if lang in existing.answers:
+            await tell(texts("op_kb_save_joined_kept", id=entry.id))
+        else:
+            await tell("\n\n".join(filter(None, [texts("op_kb_save_joined", id=entry.id), shown])))
         return
     missing = knowledge.answers_missing(entry)
-    if missing:
-        # customers writing in another language get this one's answer until an admin adds theirs
-        await tell(
-            texts("op_kb_save_saved_only", id=entry.id, lang=lang, missing=", ".join(missing))
-        )
-        return
-    await tell(texts("op_kb_save_saved", id=entry.id))
+    # customers writing in another language get this one's answer until an admin adds theirs
+    done = (
+        texts("op_kb_save_saved_only", id=entry.id, lang=lang, missing=", ".join(missing))
+        if missing
+        else texts("op_kb_save_saved", id=entry.id)
+    )
+    await tell("\n\n".join(filter(None, [done, shown])))
 
 
 async def transfer(
