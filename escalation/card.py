@@ -107,6 +107,45 @@ def closed_case(state: dict[str, Any], ticket: Ticket) -> dict[str, Any] | None:
     return case
 
 
+# hand-offs that may be about the FAQ's question (its answer did not help or could not be
+# sent, or a person asked for after it)
+FAQ_HANDOFFS = frozenset({"faq_not_helpful", "reply_blocked", "customer_request"})
+# what the complaint flow did for its case, in the trail
+CASE_EVENTS = frozenset(
+    {
+        "asked_for",
+        "promised",
+        "compensation_offered",
+        "compensation_chosen",
+        "fix_chosen",
+        "fix_changed",
+        "goodwill_approved",
+    }
+)
+FAQ_EVENTS = ("faq_answered", "faq_declined")
+
+
+def _turn(event: dict[str, Any]) -> int:
+    return int(event.get("turn", 0))
+
+
+def left_case_at(state: dict[str, Any], ticket: Ticket) -> int | None:
+    """The turn of the first FAQ question after a complaint was left unfinished, when the
+    ticket is about that question ("Can I return underwear?" after "Кружка треснула, это по
+    гарантии?" opened a case still waiting for the order number): the card is the question's,
+    not the old case's. None: the card is the complaint's (or there is none)."""
+    complaint: dict[str, Any] = state.get("complaint") or {}
+    if not complaint or ticket.reason not in FAQ_HANDOFFS:
+        return None
+    trail: list[dict[str, Any]] = state.get("trail") or []
+    last = max(
+        [int(complaint.get("opened_turn", -1))]
+        + [_turn(t) for t in trail if t.get("type") in CASE_EVENTS]
+    )
+    asked = [_turn(t) for t in trail if t.get("type") in FAQ_EVENTS and _turn(t) > last]
+    return min(asked) if asked else None
+
+
 def ticket_case_type(state: dict[str, Any], ticket: Ticket) -> str | None:
     """The complaint type a ticket's topic is named after (none for a new request made
     after the bot closed a case)."""
@@ -294,6 +333,17 @@ def build_card(
         for kind in ("photos", "files"):
             known[kind] = [p for p in known.get(kind) or [] if p not in (was.get(kind) or [])]
     trail: list[dict[str, Any]] = state.get("trail", [])
+    # the turn this ticket's matter began at: what the bot tried or asked before it is another
+    # matter's (an old FAQ question, a complaint left for the question handed over)
+    since = -1
+    left = left_case_at(state, ticket) if earlier is None else None
+    if left is not None:
+        complaint = {}
+        cls = classification or state.get("last_classification") or {}
+        known = {k: v for k, v in known.items() if k not in ("description", "amount", "currency")}
+        since = left
+    elif complaint and earlier is None and complaint.get("opened_turn") is not None:
+        since = int(complaint["opened_turn"])
 
     prio = say("op_card_high") if ticket.priority == "high" else say("op_priority_normal")
     status = label(say, f"op_card_status_{ticket.status}", ticket.status)
@@ -428,7 +478,7 @@ def build_card(
     if waiting:  # "...cracked and the lid is missing": the second, taken up after this one
         lines.append(say("op_card_also_waiting", type=in_words(say, TYPE, str(waiting))))
 
-    tried = [t for t in trail if t.get("type") in ("faq_answered", "faq_declined")]
+    tried = [t for t in trail if t.get("type") in FAQ_EVENTS and _turn(t) >= since]
     unhelpful = _not_helpful_answers(trail)
     faq = state.get("faq") or {}
     question = faq.get("query")
@@ -468,8 +518,8 @@ def build_card(
         lines.append(say("op_card_bot_promised", promises="; ".join(promises)))
     closed_at = max(
         (int(t.get("turn", 0)) for t in trail if t.get("type") == "resolved" and earlier),
-        default=-1,
-    )  # what the closed case asked for was given then
+        default=since - 1 if left is not None else -1,
+    )  # what the closed (or left) case asked for was given then (or is not this matter's)
     asked = sorted(
         {
             t.get("slot")
@@ -634,10 +684,24 @@ def _slot_known(known: dict[str, Any], slot: str) -> bool:
     return bool(known.get(slot))
 
 
+# what a request for a person may say that is no subject: the topics offered turned down ("none
+# of these, I need a human please", "ни то ни другое", "żadne z nich") and a "please"
+_NOT_A_SUBJECT = re.compile(
+    r"\b(?:none\s+of\s+(?:these|those|them|the\s+above)|neither(?:\s+of\s+them)?|not\s+these|"
+    r"please|pls|thanks?|thank\s+you|that'?s|this|it'?s)\b|"
+    r"(?<!\w)(?:это|ни\s+то,?\s+ни\s+другое|ни\s+(?:один|одно|одна)\w*(?:\s+из\s+(?:них|этих))?|"
+    r"ничего\s+из\s+(?:этого|этих)|не\s+(?:то|эти)|пожалуйста|спасибо|"
+    r"[żz]adn\w*(?:\s+z\s+(?:nich|tych|powy[żz]szych))?|[żz]aden|"
+    r"nie\s+(?:to|te)|prosz[ęe]|dzi[ęe]kuj[ęe])(?!\w)",
+    re.IGNORECASE,
+)
+
+
 def _person_asked_about(ticket: Ticket, messages: list[Message]) -> str | None:
     """The message that asked for a person, when it says what about ("I need to talk to
     someone about my invoice"): None for a bare request ("оператора!") or another reason."""
     from bot.nlu.lexicon import without_person_asked
+    from knowledge.flow import _NOT_HELPFUL_WORDS
 
     if ticket.reason != "customer_request":
         return None
@@ -652,7 +716,8 @@ def _person_asked_about(ticket: Ticket, messages: list[Message]) -> str | None:
     if not said:
         return None
     text = said[-1].text or ""
-    rest = re.findall(r"[^\W\d_]{3,}", without_person_asked(text))
+    said = _NOT_HELPFUL_WORDS.sub(" ", without_person_asked(text))  # "это не ответ"
+    rest = re.findall(r"[^\W\d_]{3,}", _NOT_A_SUBJECT.sub(" ", said))
     if len(rest) < 2 or without_person_asked(text) == text:
         return None
     return _cut(_said_once(text), QUESTION_SHOWN)  # a long story is the description's

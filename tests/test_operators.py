@@ -2514,3 +2514,56 @@ async def test_an_operator_writing_to_the_bot_in_private_is_told_where_the_team_
     await fake.wait_for(lambda: len(bot_texts(fake, tomasz)) > count, timeout=20)
     await settled(sandbox)
     assert sum("shop's team" in t for t in bot_texts(fake, tomasz)) == 1, bot_texts(fake, tomasz)
+
+
+@pytest.mark.parametrize(
+    ("who", "first", "answer", "asked", "told"),
+    [
+        (
+            ANNA,
+            "Позовите оператора: пришла разбитая чашка, заказ 3570001",
+            "Деньги вернутся на карту в течение 3-5 рабочих дней.",
+            "Добрый день! А на какую карту придёт возврат за чашку? Я платила с карты мужа",
+            "коллеге, который занимался вашим обращением",
+        ),
+        (
+            JOHN,
+            "operator please",
+            "Your money will be back on your card within 3-5 business days.",
+            "Hi! Which card will the refund for the mug go to? I paid with my husband's card",
+            "colleague who handled your request",
+        ),
+    ],
+    ids=["ru", "en"],
+)
+async def test_a_question_about_the_refund_an_operator_arranged_goes_back_to_them(
+    sandbox: Sandbox, who: int, first: str, answer: str, asked: str, told: str
+) -> None:
+    """Olga told Anna her money comes back in 3-5 working days and resolved the ticket;
+    Anna answered the survey and asked which card the refund goes to. The bot booked a
+    second refund ("Я оформил заявку на возврат… в течение 10 рабочих дней"), asked "Такое
+    решение вам подходит?" and added the FAQ's refund times: the opposite of what Olga
+    said. The question goes back to ticket #1 and Olga, reopened in its topic; Anna is told
+    the colleague who handled it answers here, and no refund is booked."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, who, first)
+    fake.user_sends(OLGA, answer, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: answer in bot_texts(fake, who), timeout=20)
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    question = await fake.wait_for_bot_message(who, text_contains="?", timeout=20)
+    fake.user_presses(who, who, question[-1]["message_id"], "sv:solved:yes")
+    await fake.wait_for_bot_message(
+        who, text_contains="5", after_message_id=question[-1]["message_id"], timeout=20
+    )
+    await settled(sandbox)
+    before = len(bot_texts(fake, who))
+    fake.user_sends(who, asked)
+    await settled(sandbox)
+    said = " ".join(bot_texts(fake, who)[before:])
+    assert told in said, said
+    for wrong in ("10", "оформил заявку", "I've filed", "подходит", "устроит", "work for you"):
+        assert wrong not in said, said
+    await fake.wait_for(lambda: asked in topic_texts(fake, thread), timeout=20)
+    assert len([t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]]) == 1
+    ticket = await the_ticket(sandbox)
+    assert (ticket.id, ticket.status, ticket.assignee_id) == (1, "taken", OLGA)

@@ -10708,3 +10708,62 @@ async def test_a_bare_no_to_a_colleague_who_took_the_change_is_not_taking_it_bac
     assert not d.of("request_withdrawn"), d.replies[-1]
     await d.send("передумал, пусть остаётся как есть")
     assert d.of("request_withdrawn") and not d.replies[-1], d.replies[-1]
+
+
+def _card_head(d: Dialogue) -> str:
+    """The card of the dialogue's last hand-off, without its transcript."""
+    return d.of("escalated")[-1]["card"].split("\n\nTranscript:")[0]
+
+
+async def test_the_cards_question_is_not_the_none_of_these_that_asked_for_a_person(
+    shipped_shop: Services,
+) -> None:
+    """'Do you have a franchise programme for new cities?' got two topics; 'none of these, I
+    need a human please' handed over with 'Question: none of these, I need a human please'
+    (and the Summary said it too): the real question was only in the transcript. The card's
+    question is the one the topics were offered for."""
+    question = "Do you have a franchise programme for new cities?"
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(question)
+    await d.send("none of these, I need a human please")
+    card = _card_head(d)
+    assert f"Question: {question}" in card, card
+    assert "none of these" not in card, card
+
+
+async def test_a_complaints_card_has_no_faq_question_asked_before_it(
+    shipped_shop: Services,
+) -> None:
+    """An FAQ question on delivery prices, later 'Paczka nie dotarła, zamówienie 3570010…'
+    and 'Nie, 24 godziny to za długo, chcę rozmawiać z człowiekiem teraz': the card said
+    'Question: Ile kosztuje dostawa kurierem?' and listed the old FAQ answers under 'Bot
+    tried', nothing to do with the late parcel. The card is the complaint's."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send("Ile kosztuje dostawa kurierem?")
+    assert d.of("faq_answered"), d.replies
+    await d.send("Paczka nie dotarła, zamówienie 3570010, czekam już dwa tygodnie. Jestem zła.")
+    await d.send("Nie, 24 godziny to za długo, chcę rozmawiać z człowiekiem teraz")
+    card = _card_head(d)
+    assert "3570010" in card and "Question:" not in card, card
+    assert "Bot tried" not in card and "dostawa" not in card, card
+
+
+async def test_a_question_handed_over_after_a_complaint_was_left_is_what_the_card_says(
+    shipped_shop: Services,
+) -> None:
+    """'Кружка треснула от кипятка, это по гарантии?' opened a complaint asking for the order
+    number and a photo; then 'Можно ли вернуть нижнее бельё?' got topics, and the customer
+    asked for a person: the card said 'Claimant complaint (broken or defective item) about no
+    order number yet', 'Asked but not yet given: order number, photo' and the mug's story.
+    It is the question's card."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send("Кружка треснула от кипятка, это по гарантии?")
+    assert d.of("complaint_opened"), d.replies
+    question = "Можно ли вернуть нижнее бельё?"
+    await d.send(question)
+    await d.send("это не ответ, позовите человека")
+    card = _card_head(d)
+    assert f"Question: {question}" in card, card
+    summary = card.split("Summary:")[1]
+    assert question in summary and "complaint" not in summary, summary
+    assert "Asked but not yet given" not in card and "Кружка" not in card, card

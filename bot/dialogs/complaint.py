@@ -4837,6 +4837,14 @@ def _names_fix(text: str, doing: str | None) -> bool:
     )
 
 
+def remedy_named(text: str) -> bool:
+    """A refund (the money), a replacement or a repair named, asked for or asked about ("на
+    какую карту придёт возврат?", "when does the replacement ship?"): what a case is fixed
+    with."""
+    low = text.lower()
+    return any(w in low for words in (*_REMEDY_WORDS.values(), _MONEY_WORDS) for w in words)
+
+
 def _wants(text: str, words: Sequence[str]) -> bool:
     """One of ``words`` asked for, not turned down ("не нужен ремонт", "no refund needed",
     "a refund, not a replacement", "zwrot zamiast wymiany")."""

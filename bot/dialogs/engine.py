@@ -344,6 +344,8 @@ RELAY_NUDGE_AGAIN = timedelta(minutes=15)
 # a message after this long with nothing said in the chat (or the chat's first) starts a new
 # talk: a "да" or "ау" is a hello there, not an answer to something said a day ago
 QUIET_BEFORE = timedelta(hours=6)
+# a question about the fix of a ticket resolved this recently goes back to that ticket
+RESOLVED_ASKED_ABOUT = timedelta(days=14)
 
 # "Ну и где?", "И где?", "Gdzie to jest?", "So where is it?": where, and of nothing named (at
 # the start of a talk, the order: a "yes" or a hello to the model)
@@ -1980,6 +1982,7 @@ PERSON_SAID = frozenset(
         "comp_demand_to_person",
         "survey_sorry_reopen",
         "reply_reopen",
+        "resolved_case_question",
         "callback_noted",
         "callback_noted_ask",
         "callback_noted_short",
@@ -2909,6 +2912,8 @@ class ConversationEngine:
             ctx.say("staff_command")
             ctx.event("staff_command", command=staff_command(ctx.incoming.text or ""))
             return ()
+        if await self._back_to_resolved_ticket(ctx):
+            return ()  # its colleague answers all of it
         pred = ctx.prediction
         also = pred.also if isinstance(pred, MultiPrediction) else ()
         faq = self._faq_flow()
@@ -2928,6 +2933,42 @@ class ConversationEngine:
         # a question searched in its own words (a sound return's "как вернуть?") leaves the
         # other one asked ("И сколько стоит доставка?") to be answered after it
         return also if ctx.intent != "faq" or pred.query else ()
+
+    @staticmethod
+    async def _back_to_resolved_ticket(ctx: TurnContext) -> bool:
+        """ "А на какую карту придёт возврат?" after an operator arranged the refund and
+        resolved the ticket: a question about what they arranged, not a new complaint (it
+        booked a second refund "within 10 working days" against the operator's "3-5", and
+        asked "is that OK?"). The ticket is reopened for whoever handled it, and the customer
+        told that they answer here. Not an answer to the survey (its comment, a "no")."""
+        from bot.dialogs.complaint import _other_order, remedy_named  # it imports this module
+
+        resolved = ctx.state.get("after_ticket")
+        text = ctx.incoming.text or ""
+        survey = ctx.state.get("survey") or {}
+        if (
+            resolved is None
+            or ctx.incoming.callback_data
+            or ctx.state.get("complaint") is not None  # the bot's own case since
+            or (survey and (survey.get("step") == "why" or "?" not in text))
+            or not remedy_named(text)
+            or _other_order(ctx, text)
+            or (ctx.prediction is not None and ctx.prediction.threat == "legal")
+        ):
+            return False
+        ticket = await ctx.session.get(Ticket, int(resolved))
+        if (
+            ticket is None
+            or ticket.status != "resolved"
+            or ticket.assignee_id is None
+            or ticket.resolved_at is None
+            or ctx.now - as_utc(ticket.resolved_at) > RESOLVED_ASKED_ABOUT
+        ):
+            return False
+        ctx.state.pop("survey", None)
+        ctx.say("resolved_case_question")
+        ctx.request_handoff("customer_request", reopen=ticket.id)
+        return True
 
     async def _answer_also(self, ctx: TurnContext, questions: tuple[str, ...]) -> None:
         """The other questions asked with the main request, answered after it."""
