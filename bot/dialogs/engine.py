@@ -2954,6 +2954,8 @@ class ConversationEngine:
             or not remedy_named(text)
             or _other_order(ctx, text)
             or (ctx.prediction is not None and ctx.prediction.threat == "legal")
+            # a Telegram reply to that ticket's message: reopened as asked in a reply
+            or await ConversationEngine._ticket_replied_in(ctx) is not None
         ):
             return False
         ticket = await ctx.session.get(Ticket, int(resolved))

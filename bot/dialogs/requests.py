@@ -333,14 +333,13 @@ def split_requests(text: str) -> list[str]:
         for q in _questions_in(_LEADING.sub("", p.strip(" ,;:-–")))
     ]
     parts = [p for p in parts if words(p) >= 1]
-    while len(parts) > 1 and not _HELLO.sub("", parts[0], count=1).strip():
-        parts.pop(0)  # "Hi!" on its own before the questions
-    if len(parts) > 1:
-        # "Здравствуйте, у меня два вопроса: как оплатить картой", "Two questions: can I...":
-        # the first question without the hello and the preamble (read as a greeting, it was
-        # left unanswered)
-        bare = _PREAMBLE.sub("", _HELLO.sub("", parts[0], count=1), count=1)
-        parts[0] = bare if words(bare) >= 2 else parts[0]
+    # "Hi!" on its own stays a part (a greeting); the first part after it asked with its hello
+    # or a preamble ("Здравствуйте, у меня два вопроса: как оплатить картой", "Two questions:
+    # can I...") is the question alone (read as a greeting, it was left unanswered)
+    first = 1 if len(parts) > 1 and not _HELLO.sub("", parts[0], count=1).strip() else 0
+    if len(parts) > first + 1:
+        bare = _PREAMBLE.sub("", _HELLO.sub("", parts[first], count=1), count=1)
+        parts[first] = bare if words(bare) >= 2 else parts[first]
     if len(parts) > MAX_PARTS:
         parts = [*parts[: MAX_PARTS - 1], " ".join(parts[MAX_PARTS - 1 :])]
     return parts
