@@ -135,10 +135,11 @@ _LEADING = re.compile(
 # "Hi, I have a problem with my order", "mam reklamację", "у меня проблема с заказом": the
 # customer says there is a problem and nothing about it (the model reads praise, a goodbye or
 # an order-status question into such a line); an order number may come with it
-_GREETING = (
-    r"(?:(?:hi|hello|hey|good\s+(?:morning|afternoon|evening)|dzie[ńn]\s+dobry|cze[śs][ćc]|witam|"
-    r"hej|здравствуйте|добрый\s+(?:день|вечер)|доброе\s+утро|привет)\W*)?"
+_HELLO_WORDS = (
+    r"hi|hello|hey|good\s+(?:morning|afternoon|evening)|dzie[ńn]\s+dobry|cze[śs][ćc]|witam|"
+    r"hej|здравствуйте|добрый\s+(?:день|вечер)|доброе\s+утро|привет"
 )
+_GREETING = rf"(?:(?:{_HELLO_WORDS})\W*)?"
 _ORDER_NOUN = (
     r"(?:(?:my|our|the|an?|this)\s+)?(?:order|parcel|package|delivery|purchase)|"
     r"(?:moim\s+|moj[aą]\s+|tym\s+)?(?:zam[oó]wieniem|paczk[aą]|przesy[lł]k[aą]|dostaw[aą]|zakupem)|"
@@ -308,11 +309,7 @@ def _questions_in(part: str) -> list[str]:
 
 
 # a hello opening the first part: "Здравствуйте, как оплатить картой?" (read as a greeting)
-_HELLO = re.compile(
-    r"^\W*(?:hi|hello|hey|good\s+(?:morning|afternoon|evening)|dzie[ńn]\s+dobry|cze[śs][ćc]|"
-    r"witam|hej|здравствуйте|добрый\s+(?:день|вечер)|доброе\s+утро|привет)(?![^\W\d_])\W*",
-    re.IGNORECASE,
-)
+_HELLO = re.compile(rf"^\W*(?:{_HELLO_WORDS})(?![^\W\d_])\W*", re.IGNORECASE)
 # "у меня два вопроса:", "Two quick questions:", "Mam dwa pytania:" before the first of
 # several questions: no request of its own
 _PREAMBLE = re.compile(
