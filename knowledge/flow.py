@@ -320,6 +320,49 @@ _NOT_HELPFUL = re.compile(
 )
 
 
+# "it doesn't work", "пишет, что срок действия истёк", "nie działa, pisze że wygasł" right
+# after an answer (the promo code's): what the answer said to do failed; a few words naming
+# no broken thing (it opened a broken-item case asking for a photo, or "I didn't understand")
+_ADVICE_FAILED = re.compile(
+    r"\b(?:it|this|that|code)?\s*(?:does\s*n[o']?t|did\s*n[o']?t|won'?t|is\s*n[o']?t|'s\s+not)\s+"
+    r"(?:work|working|go\s+through|apply|accepted)|\bnot\s+working\b|"
+    r"\b(?:it|the\s+site|the\s+app)\s+says\b|\b(?:invalid|expired|rejected|not\s+valid)\b|"
+    r"(?<!\w)не\s+(?:работает|сработал\w*|срабатывает|принимает\w*|применяется|проходит|действует)|"
+    r"(?<!\w)(?:пишет|выдаёт|выдает|показывает)\b|(?<!\w)ист[её]к\w*|недействител\w*|"
+    r"(?<!\w)nie\s+(?:dzia[łl]a|zadzia[łl]a\w*|przechodzi|przyjmuje|jest\s+wa[żz]ny)|"
+    r"(?<!\w)(?:pisze|wyskakuje|pokazuje)\b|(?<!\w)wygas\w*|niewa[żz]n\w*",
+    re.IGNORECASE,
+)
+ADVICE_FAILED_WORDS = 8
+# ... what an error message says, after "it says", "пишет", "pisze" (left out of the check)
+_ERROR_SAID = re.compile(
+    r"(?:\bsays|(?<!\w)(?:пишет|выда[её]т|показывает|pisze|wyskakuje|pokazuje))\b.*$",
+    re.IGNORECASE | re.DOTALL,
+)
+# ... and the other words it may have: the code, "still", "but" (a thing named is no advice:
+# "the kettle doesn't work" is a broken kettle, whatever was answered before)
+_ADVICE_WORDS = frozenset(
+    """it this that the code promo coupon discount still just but and so now again hmm ok
+    nope no sorry me for
+    а но он она оно код промокод купон скидка всё все равно ещё еще нет ну так и у меня
+    опять снова теперь
+    kod rabatowy promocyjny kupon rabat ale nadal wciąż wciaz dalej to on ona i a no mi
+    znowu teraz""".split()
+)
+
+
+def advice_failed(text: str) -> bool:
+    """A few words saying what the last answer said to do did not work ("it says invalid",
+    "не срабатывает", "kod nie działa"), no thing of the order named."""
+    text = text or ""
+    if len(text.split()) > ADVICE_FAILED_WORDS or not _ADVICE_FAILED.search(text):
+        return False
+    if _ABOUT_ORDER.search(text):
+        return False
+    rest = _ADVICE_FAILED.sub(" ", _ERROR_SAID.sub(" ", text))
+    return all(w in _ADVICE_WORDS for w in re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", rest.lower()))
+
+
 _ABOUT_ORDER = re.compile(
     r"заказ|прислал|прислан|пришл|привезл|доставил|order|sent\s+me|received|delivered|"
     r"zam[oó]w|przysła|przysla|dostałe|dostalem|dostałam|dostalam",
@@ -396,7 +439,7 @@ def is_not_helpful(text: str, intent: str | None) -> bool:
         return False
     if _FIT_TOLD.search(text or ""):
         return False  # "it's too small" after the returns answer: why, not "no"
-    if _NOT_HELPFUL.search(text or ""):
+    if _NOT_HELPFUL.search(text or "") or advice_failed(text):
         return True
     return intent == "deny" and len((text or "").split()) <= 6
 
@@ -444,7 +487,11 @@ def only_not_helpful(text: str) -> bool:
     words = len((text or "").split())
     if not is_not_helpful(text, None):
         return False
-    return words <= 4 or (words <= 9 and bool(_MISSED_QUESTION.search(text or "")))
+    return (
+        words <= 4
+        or advice_failed(text)
+        or (words <= 9 and bool(_MISSED_QUESTION.search(text or "")))
+    )
 
 
 # "what?", "не понял", "możesz prościej?" right after an answer: the answer was not clear (not
@@ -1004,7 +1051,7 @@ class FaqFlow:
             # is another one (the size exchange)
             return True
         if recent_answer(ctx) and is_not_helpful(message, intent):
-            if (asked := restated(message)) is not None:
+            if (asked := restated(message)) is not None and not advice_failed(message):
                 return await self._restated(ctx, memory, asked)
             if await self._other_need(ctx, memory, message, intent):
                 return True
@@ -1821,6 +1868,13 @@ class FaqFlow:
         return True
 
     async def _not_helpful(self, ctx: TurnContext, memory: dict[str, Any]) -> bool:
+        if memory.get("last") and advice_failed(ctx.incoming.text or ""):
+            # "it says invalid" after the promo code's answer: the answer was the right one
+            # and what it said to do failed; not another topic ("gift cards") but a
+            # colleague who can check it
+            ctx.event("faq_not_helpful", answer_id=memory.get("last"))
+            self._to_person(ctx, memory, key="faq_advice_failed_handoff")
+            return True
         shown = set(memory.get("shown") or [])
         # nor an answer the customer has just read for the question before (a follow-up's
         # next guess is often the first answer of its thread)
@@ -1853,11 +1907,11 @@ class FaqFlow:
         return True
 
     @staticmethod
-    def _to_person(ctx: TurnContext, memory: dict[str, Any]) -> None:
+    def _to_person(ctx: TurnContext, memory: dict[str, Any], key: str = "faq_handoff") -> None:
         """Nothing (more) to try: the question goes to a colleague."""
         memory["last"] = None
         memory["declined"] = None
-        ctx.say_text(text("faq_handoff", ctx.lang, ctx.texts.memory))
+        ctx.say_text(text(key, ctx.lang, ctx.texts.memory))
         ctx.person_said = True  # the hand-off adds only when they will answer
         tried = sorted(memory.get("shown") or [])
         ctx.request_handoff("faq_not_helpful", question=memory.get("query"), tried=tried)

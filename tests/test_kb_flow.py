@@ -1630,3 +1630,53 @@ async def test_didnt_help_keeps_the_question_for_the_admins(bot: SimpleNamespace
         rows = list(await session.scalars(select(UnansweredQuestion)))
     assert [r.text for r in rows] == [question]
     assert rows[0].conversation_id == out.conversation_id
+
+
+@pytest.mark.parametrize(
+    ("question", "failed", "pred", "said"),
+    [
+        (
+            "How do I use a promo code?",
+            "it says invalid",
+            _Prediction("deny", "en", 0.47),
+            "Sorry it didn't work",
+        ),
+        (
+            "Как применить промокод?",
+            "не работает",
+            _Prediction("complaint", "ru", 0.75, complaint_type="damaged_defective"),
+            "не сработало",
+        ),
+        (
+            "Jak użyć kodu rabatowego?",
+            "nie działa, pisze że wygasł",
+            _Prediction("complaint", "pl", 0.96, complaint_type="damaged_defective"),
+            "nie zadziałało",
+        ),
+    ],
+)
+async def test_what_the_answer_said_to_do_failing_goes_to_a_colleague(
+    demo_routed: SimpleNamespace, question: str, failed: str, pred: _Prediction, said: str
+) -> None:
+    """After the promo code's answer, 'it says invalid' got the gift cards' answer as
+    'perhaps this is what you need', 'не работает' opened a broken-item case asking for a
+    photo, 'nie działa, pisze że wygasł' was searched as a new question. The answer was the
+    right one and what it said to do failed: a colleague who can check it, said so."""
+    user = str(3640600 + len(failed))
+    first = await _ask(demo_routed, user, question, _Prediction("faq", pred.lang))
+    assert events(first, "faq_answered")[0]["answer_id"] == "promo_codes"
+    out = await _ask(demo_routed, user, failed, pred)
+    assert not events(out, "faq_answered") and not events(out, "complaint_opened"), out.replies
+    assert [e["reason"] for e in events(out, "escalated")] == ["faq_not_helpful"], out.replies
+    assert said in out.replies[0].text, out.replies
+
+
+async def test_a_thing_that_does_not_work_after_an_answer_is_still_a_complaint(
+    demo_routed: SimpleNamespace,
+) -> None:
+    """A guard: 'the kettle doesn't work' after the warranty answer names a broken thing."""
+    first = await _ask(demo_routed, "3640650", "What is the warranty?", _Prediction("faq", "en"))
+    assert events(first, "faq_answered")
+    pred = _Prediction("complaint", "en", 0.98, complaint_type="damaged_defective")
+    out = await _ask(demo_routed, "3640650", "the kettle doesn't work, order 3640651", pred)
+    assert events(out, "complaint_opened"), out.replies

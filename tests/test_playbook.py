@@ -10767,3 +10767,68 @@ async def test_a_question_handed_over_after_a_complaint_was_left_is_what_the_car
     summary = card.split("Summary:")[1]
     assert question in summary and "complaint" not in summary, summary
     assert "Asked but not yet given" not in card and "Кружка" not in card, card
+
+
+async def test_where_is_my_parcel_with_its_number_after_it_is_a_status_question(
+    services: Services,
+) -> None:
+    """'Gdzie jest moja paczka? Nr zamówienia 3640009' opened a missing-item case ('Dosłanie
+    brakującego towaru / Zwrot pieniędzy?'): the number's part alone read as a complaint.
+    It is a question about where the parcel is, for a colleague who sees it."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Gdzie jest moja paczka? Nr zamówienia 3640009")
+    assert not d.of("complaint_opened"), d.replies
+    assert [e["reason"] for e in d.of("escalated")] == ["order_status"], d.replies
+    assert "3640009" in str(d.replies), d.replies
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Привезли не тот цвет, заказ 3640112. Я в шоке.",
+        "The wrong colour came, order 3640113. I'm shocked.",
+        "Przyszedł zły kolor, zamówienie 3640114. Jestem w szoku.",
+    ],
+)
+async def test_a_shocked_customer_with_a_wrong_colour_has_one_wrong_item_case(
+    services: Services, message: str
+) -> None:
+    """'Я в шоке.' (a broken item at 0.87 to the model) opened a broken-item case asking for
+    a photo of the damage, with the wrong colour queued 'after this': nothing was broken."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(message)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["wrong_item"], d.replies
+    assert not d.of("complaint_queued"), d.replies
+
+
+@pytest.mark.parametrize(
+    ("opening", "details", "story"),
+    [
+        (
+            "у меня проблема с заказом",
+            "номер не помню, телефон +7 916 123-45-67",
+            "курьер не привёз, а деньги списали",
+        ),
+        ("Hi, I have a problem with my order", "my email is anna@example.com", None),
+        ("Mam problem z zamówieniem", "zamówienie 3640301, telefon 600 100 200", None),
+    ],
+)
+async def test_details_given_for_what_happened_are_kept_and_the_story_asked_once_more(
+    services: Services, opening: str, details: str, story: str | None
+) -> None:
+    """'номер не помню, телефон +7 916 123-45-67' to 'what happened?' opened a service case
+    ('passed to the quality manager, 24 hours') with nothing told. The details are thanked
+    for, what happened is asked once more, and the order number said to be forgotten is not
+    asked for when the story comes."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send(details)
+    assert not d.of("complaint_opened") and not d.of("promised"), d.replies
+    assert [e.get("reason") for e in d.of("clarify")][-1] == "details_only", d.replies
+    if story is None:
+        return
+    await d.send(story)
+    assert d.of("complaint_opened"), d.replies
+    assert {"slot": "order_ref"} not in [
+        {"slot": e["slot"]} for e in d.of("asked_for")
+    ], d.replies

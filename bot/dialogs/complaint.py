@@ -719,14 +719,14 @@ _OUTBURST_WORDS = frozenset(
     капец издевательство беспредел бардак цирк треш трэш абсурд жуть отстой возмутительно
     немыслимо бред доколе слов надоело достали бесит
     надоел надоели надоела бешенстве бешенство взбешена взбешён взбешен возмущена возмущён
-    возмущен злюсь
+    возмущен злюсь шок шоке шоком
     joke ridiculous unbelievable terrible awful horrible disgusting pathetic outrageous
     unacceptable disgrace disgraceful shameful nightmare absurd insane wtf shocking appalling
-    mess disaster kidding joking furious livid fuming pissed suck sucks useless
+    mess disaster kidding joking furious livid fuming pissed suck sucks useless shocked
     incompetent
     издеваетесь бесполезные бесполезно некомпетентные bezużyteczni bezuzyteczni
     żart zart skandal skandaliczne masakra koszmar porażka porazka żenada zenada dramat tragedia
-    horror kpina paranoja bezczelność oburzające okropne straszne szok cyrk nieporozumienie
+    horror kpina paranoja bezczelność oburzające okropne straszne szok szoku cyrk nieporozumienie
     słów wściekła wściekły wsciekla wsciekly wkurzona wkurzony""".split()
 )
 # "I give up", "сил моих больше нет", "poddaję się": worn out, and nothing about what went
@@ -785,6 +785,29 @@ def bare_outburst(text: str) -> bool:
         and (given_up or any(_displeased(t) for t in tokens))
         and all(_displeased(t) or t in _OUTBURST_FILLER or _MARKED.fullmatch(t) for t in tokens)
     )
+
+
+# what a reply of details only says besides them ("номер не помню, телефон +7 916 123-45-67",
+# "my email is anna@example.com", "zamówienie 3640201, telefon 600 100 200")
+_DETAIL_WORDS = frozenset(
+    """номер номера номеру заказа заказ заказу телефон телефона тел почта почты мейл емейл
+    email e-mail mail мой моя мои мне вот это не помню знаю забыл забыла есть нет у меня а
+    и мобильный связи для
+    phone number no my is the order email here it's its i don't dont do not remember know
+    forgot have mobile contact me at on and
+    telefon telefonu numer numeru zamówienia zamówienie zamowienia zamowienie mój moj moje
+    nie pamiętam pamietam znam mam to jest kontakt kontaktowy do mnie a i""".split()
+)
+_DETAIL_VALUES = re.compile(r"\S+@\S+|\+?\d[\d\s().-]{3,}\d|[#№]")
+
+
+def details_only(text: str, slots: set[str]) -> bool:
+    """Only details given (an order number, a phone or e-mail, "не помню номер"), nothing
+    about what went wrong: ``slots`` are the details read in ``text``."""
+    if not slots & {"order_ref", "contact"}:
+        return False
+    tokens = _WORD.findall(_DETAIL_VALUES.sub(" ", (text or "").lower()))
+    return all(t in _DETAIL_WORDS for t in tokens)
 
 
 def displeasure_said(text: str) -> bool:
@@ -1507,11 +1530,33 @@ class ComplaintFlow:
             # "what happened?" ("заказ 5512377, чем могу помочь?") answered "а, нет, всё правильно,
             # это я перепутала", "nieważne, już dotarła": no case is opened (it was a wrong-item case asking for a
             # photo, or "not sure I understood"); glad, and nothing more is asked
-            for key in ("complaint_clarified", "clarified_type", "clarified_threat"):
+            for key in (
+                "complaint_clarified",
+                "clarified_type",
+                "clarified_threat",
+                "clarified_details",
+            ):
                 ctx.state.pop(key, None)
             ctx.state.pop("clarify_thanked", None)
             ctx.say("complaint_withdrawn")
             ctx.event("complaint_withdrawn", complaint_id=None)
+            return True
+        if (
+            _answers_clarify(ctx)
+            and not ctx.state.get("clarified_details")
+            and not ctx.incoming.attachments
+            and not ctx.incoming.callback_data
+            and details_only(text, set(ctx.new_slots))
+        ):
+            # "номер не помню, телефон +7 916 123-45-67" to "what happened?" opened a service
+            # case ("passed to the quality manager, 24 hours") with nothing told: the details
+            # are kept and thanked for, and what happened asked once more (not a third time)
+            ctx.state["complaint_clarified"] = int(ctx.state.get("turns", 0))
+            ctx.state["clarified_details"] = True
+            if _NONE_GIVEN.search(text) and _SLOT_NAMED["order_ref"].search(text):
+                ctx.state["waived_early"] = ["order_ref"]
+            ctx.say("complaint_what_happened_details")
+            ctx.event("clarify", intent="complaint", reason="details_only")
             return True
         if _answers_clarify(ctx):
             self._what_happened(ctx)
@@ -1671,6 +1716,7 @@ class ComplaintFlow:
             ctx.state.pop("clarified_threat", None)
             ctx.state.pop("complaint_clarified", None)
             ctx.state.pop("clarified_type", None)
+            ctx.state.pop("clarified_details", None)
             await self._start(ctx, threat=carried, told=told)
             if (
                 unsure
@@ -1871,7 +1917,12 @@ class ComplaintFlow:
         known), then the request to take it off the lists, promised; recorded as a complaint
         about the service, outcome 'unsubscribed'."""
         await self._forget_last_case(ctx)
-        for key in ("complaint_clarified", "clarified_type", "clarified_threat"):
+        for key in (
+            "complaint_clarified",
+            "clarified_type",
+            "clarified_threat",
+            "clarified_details",
+        ):
             ctx.state.pop(key, None)
         known = ctx.state.setdefault("known", {})
         if is_description(text) and not known.get("description"):
@@ -2028,6 +2079,9 @@ class ComplaintFlow:
             "points_check": ctype == "billing" and points_not_credited(text),
             "opened_turn": int(ctx.state.get("turns", 1)) - 1,  # the trail's turn numbering
         }
+        if waived := ctx.state.pop("waived_early", None):
+            # "номер не помню, телефон …" before the story: the number is not asked for
+            case["waived"] = list(waived)
         ctx.state["complaint"] = case
         record = await ctx.session.get(Complaint, record_id) if record_id is not None else None
         if record is None:

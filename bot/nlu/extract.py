@@ -220,7 +220,7 @@ def extract_order_ref(text: str, anywhere: bool = False) -> str | None:
 _ORDER_WORDS_BEFORE = re.compile(
     r"(?:(?<!\w)(?:from|in|of|for|on|из|в|во|по|с|со|z|ze|w|do|dla)\s+)?"
     r"(?:(?<!\w)(?:my|the|this|мой|моего|моём|моем|mojego|moim|moje)\s+)?"
-    r"(?:(?<!\w)(?:заказ\w*|номер\w*|order\w*|zam[óo]wieni\w*|numer\w*|number)\s*)+"
+    r"(?:(?<!\w)(?:заказ\w*|номер\w*|order\w*|zam[óo]wieni\w*|numer\w*|number|nr\.?)\s*)+"
     r"(?:№|#|nr\.?|no\.?)?\s*$",
     re.IGNORECASE,
 )
