@@ -219,10 +219,12 @@ def nps_buttons() -> list[list[Button]]:
 UNSEEN_SURVEY = "survey_unseen"
 
 
-def survey_start(texts: Texts, ticket_id: int | None) -> list[Reply]:
-    """What the customer gets when an operator resolves the ticket."""
+def survey_start(texts: Texts, ticket_id: int | None, *, thanked: bool = False) -> list[Reply]:
+    """What the customer gets when an operator resolves the ticket; ``thanked`` when the
+    message just before thanked them ("Спасибо за терпение!" twice in a row read as canned)."""
+    notice = "survey_resolved_notice_thanked" if thanked else "survey_resolved_notice"
     return [
-        Reply(texts("survey_resolved_notice")),
+        Reply(texts(notice)),
         Reply(texts("survey_solved_q"), solved_buttons(texts)),
     ]
 

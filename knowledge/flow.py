@@ -28,14 +28,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.db.models import as_utc
-from bot.dialogs.slots import question_stands
+from bot.dialogs.slots import question_stands, sentences
 from bot.dialogs.texts import register_domain, variants
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
 from bot.nlu.extract import without_order_ref
 from bot.nlu.lexicon import changed_mind, not_coming
 from bot.nlu.translit import as_cyrillic
 from knowledge.countries import countries, other_country_asked, speaks_of_other_countries
-from knowledge.formats import Entry, guess_lang
+from knowledge.formats import Entry
 from knowledge.index import Candidate, SearchResult
 
 if TYPE_CHECKING:
@@ -810,14 +810,32 @@ def text(key: str, lang: str, memory: dict[str, Any] | None = None) -> str:
     return options[index]
 
 
+# the yes or no an answer opens with: not part of a topic's name ("Да, гравируем имя...")
+_YES_NO_LEAD = re.compile(r"^(?:да|нет|yes|no|tak|nie)\b[\s,!.:;—–-]*", re.IGNORECASE)
+
+
+def _answer_label(answer: str) -> str:
+    """A topic's name from its answer: the first sentence up to a colon, without the yes or
+    no it opens with ("Да, гравируем имя на кружке." -> "Гравируем имя на кружке")."""
+    first = (sentences(answer) or [answer])[0].split(": ")[0]
+    label = _YES_NO_LEAD.sub("", first).strip().rstrip(".!;…") or first.strip()
+    return label[:1].upper() + label[1:]
+
+
 def entry_title(entry: Entry, lang: str) -> str:
-    """A button caption: the entry's first question in ``lang``, else in English, then
-    Russian (the order its answer falls back in), else its first question."""
+    """A button caption in the customer's language: the entry's first question in ``lang``,
+    else its answer in ``lang`` made a label (an admin's entry from an English gap has its
+    question in English only, its answers in all three); with neither, the first question
+    in English, then Russian (the order its answer falls back in), else its first one."""
     by_lang: dict[str, str] = {}
-    for question in entry.questions:
-        by_lang.setdefault(guess_lang(question), question)
+    for question, said_in in zip(entry.questions, entry.langs_for_questions(), strict=True):
+        by_lang.setdefault(said_in, " ".join(question.split()))
+    if lang not in by_lang and lang in entry.answers:
+        by_lang[lang] = _answer_label(entry.answers[lang])
     title = next((by_lang[x] for x in (lang, "en", "ru") if x in by_lang), entry.title)
-    return title if len(title) <= MAX_BUTTON_TEXT else title[: MAX_BUTTON_TEXT - 1] + "…"
+    if len(title) <= MAX_BUTTON_TEXT:
+        return title
+    return title[: MAX_BUTTON_TEXT - 1].rsplit(" ", 1)[0].rstrip(",;:—–- ") + "…"
 
 
 # "Промокод не работает", "My promo code doesn't work", "Kod rabatowy nie działa": at the
@@ -1924,23 +1942,32 @@ class FaqFlow:
         colleague one tap away (it may not have answered what they meant); a third time, a
         pointer to it and the colleague, not a third copy."""
         human = [Button(ctx.texts.plain("topic_human"), "topic:human")]
-        shown, now = (memory.get("said") or {}).get(entry.id), _digest(entry, ctx.lang)
-        if shown is not None and shown.split(":")[0] == now.split(":")[0] and shown != now:
-            # an admin changed the answer since it was shown: not "as I wrote above" before
-            # a text that says otherwise, but the new one as an update
-            memory["repeated"] = entry.id
-            ctx.say_text(text("faq_answer_updated", ctx.lang, ctx.texts.memory))
-            self._say_answer(ctx, memory, entry, score, via=via, extra=human)
-            return
-        if memory.get("repeated") == entry.id:
+        shown = (memory.get("said") or {}).get(entry.id)
+        now = _digest(entry, ctx.lang)
+        lead, lang = "faq_asked_again", None
+        if shown is not None and shown != now:
+            shown_lang = shown.split(":")[0]
+            if now.split(":")[0] != ctx.lang and _digest(entry, shown_lang) == shown:
+                # what they got is still the entry's answer in its language (here another
+                # language was added since, not theirs): that same text "as I wrote above",
+                # not a text in a third language "above" (a Polish customer told in Russian)
+                lang = shown_lang
+            elif shown_lang == now.split(":")[0]:
+                # an admin changed the answer since it was shown: not "as I wrote above"
+                # before a text that says otherwise, but the new one as an update
+                lead = "faq_answer_updated"
+            else:
+                # now in their own language (or theirs changed): a new answer, said as one
+                lead = None
+        if lead == "faq_asked_again" and memory.get("repeated") == entry.id:
             memory["turn"] = int(ctx.state.get("turns", 0))
             memory["at"] = ctx.now.isoformat()
             ctx.say_text(text("faq_same_again", ctx.lang, ctx.texts.memory), [human])
             ctx.event("faq_repeated", answer_id=entry.id, score=round(score, 4))
             return
         memory["repeated"] = entry.id
-        ctx.say_text(text("faq_asked_again", ctx.lang, ctx.texts.memory))
-        self._say_answer(ctx, memory, entry, score, via=via, extra=human)
+        marker = text(lead, ctx.lang, ctx.texts.memory) if lead else None
+        self._say_answer(ctx, memory, entry, score, via=via, extra=human, lead=marker, lang=lang)
 
     def _say_answer(
         self,
@@ -1952,24 +1979,31 @@ class FaqFlow:
         via: str,
         extra: list[Button] | None = None,
         answer: str | None = None,
+        lead: str | None = None,
+        lang: str | None = None,
     ) -> None:
-        """The entry's answer (or ``answer``, the lines of it that matter) with its "Didn't
-        help" button, remembered as the answer just given."""
-        lang, whole = entry.answer_for(ctx.lang)
+        """The entry's answer (or ``answer``, the lines of it that matter; in ``lang`` when
+        given) with its "Didn't help" button, remembered as the answer just given; ``lead``
+        ("As I wrote above:") opens the same message, not a bubble of its own."""
+        lang, whole = entry.answer_for(lang or ctx.lang)
         answer = answer or whole
-        if lang != ctx.lang and lang in ("en", "ru", "pl"):
-            # the entry has no answer in the customer's language: said, so the other
-            # language does not look like the bot switching
+        said = memory.setdefault("said", {})
+        again = bool(lead) and said.get(entry.id) == _digest(entry, lang)
+        if lang != ctx.lang and lang in ("en", "ru", "pl") and not again:
+            # the entry has no answer in the customer's language: said (not again with the
+            # same text "as I wrote above"), so the other language does not look like the
+            # bot switching
             answer = f"{text(f'faq_only_in_{lang}', ctx.lang)}\n{answer}"
+        if lead:
+            answer = f"{lead}\n{answer}"
         data = f"{NOT_HELPFUL_DATA}:{entry.id}"
         if len(data.encode()) > 64:  # Telegram's limit for callback data
             data = NOT_HELPFUL_DATA
         button = Button(text("faq_not_helpful_button", ctx.lang), data)
         ctx.say_text(answer, [[button], extra] if extra else [[button]])
         # the answer as shown, to tell an admin's change from it when it is asked again
-        said = memory.setdefault("said", {})
         said.pop(entry.id, None)
-        said[entry.id] = _digest(entry, ctx.lang)
+        said[entry.id] = _digest(entry, lang)
         for old_id in list(said)[:-RECENT_ANSWERS]:
             del said[old_id]
         # what its "Didn't help" needs, for when other answers come after it

@@ -16,7 +16,7 @@ from bot.db import create_engine, create_sessionmaker, upgrade_database
 from bot.dialogs.engine import ConversationEngine
 from bot.dialogs.types import Incoming, Outcome
 from knowledge import service as service_mod
-from knowledge.flow import FaqFlow, is_not_helpful
+from knowledge.flow import FaqFlow, entry_title, is_not_helpful
 from knowledge.formats import Entry, dump_yaml, load_file
 from knowledge.models import UnansweredQuestion
 from knowledge.service import KnowledgeService
@@ -1680,3 +1680,57 @@ async def test_a_thing_that_does_not_work_after_an_answer_is_still_a_complaint(
     pred = _Prediction("complaint", "en", 0.98, complaint_type="damaged_defective")
     out = await _ask(demo_routed, "3640650", "the kettle doesn't work, order 3640651", pred)
     assert events(out, "complaint_opened"), out.replies
+
+
+def test_topic_buttons_name_an_english_only_question_in_the_customers_language() -> None:
+    """An admin's entry from an English gap has its question in English only and answers in
+    all three languages: a Russian customer was offered the topic button "Can you engrave a
+    name on the mug?". The button is named in their language, from the answer they would
+    get; English only when nothing is in their language."""
+    engrave = Entry(
+        "engrave_name_mug",
+        ["Can you engrave a name on the mug?"],
+        {
+            "en": "Yes, we engrave a name on a mug for 300 RUB: write it in the order comment.",
+            "ru": "Да, гравируем имя на кружке за 300 ₽: напишите его в комментарии к заказу.",
+            "pl": "Tak, grawerujemy imię na kubku za 30 zł: wpisz je w komentarzu do zamówienia.",
+        },
+    )
+    assert entry_title(engrave, "ru") == "Гравируем имя на кружке за 300 ₽"
+    assert entry_title(engrave, "pl") == "Grawerujemy imię na kubku za 30 zł"
+    assert entry_title(engrave, "en") == "Can you engrave a name on the mug?"
+    english_only = Entry("engrave_en", ["Can you engrave a name on the mug?"], {"en": "Yes."})
+    assert entry_title(english_only, "ru") == "Can you engrave a name on the mug?"
+
+
+async def test_a_russian_only_answer_asked_again_after_an_english_one_was_added(
+    bot: SimpleNamespace,
+) -> None:
+    """A Polish customer got a Russian-only answer; an admin then added an English one, and
+    her second ask got "Jak pisałem wyżej:" as a bubble of its own and then the ENGLISH
+    answer, though what she had read "above" was Russian. Now the marker opens the same
+    message as the answer, which is the Russian text she got (not told again that it is
+    only in Russian); a plain repeat is one message too."""
+    russian = "Да, подарочная упаковка стоит 199 ₽."
+    ask = "Czy można zapakować zamówienie w papier prezentowy?"
+    first = await say(bot, "3580002", ask)
+    [ev] = events(first, "faq_answered")
+    assert ev["answer_id"] == "gift_wrapping_ru" and ev["lang"] == "ru"
+    told = "Tę odpowiedź mam na razie tylko po rosyjsku:"
+    assert first.replies[0].text == f"{told}\n{russian}"
+    async with bot.sessionmaker() as session:
+        entry = await bot.knowledge.get(session, "gift_wrapping_ru")
+        assert entry is not None
+        english = {**entry.answers, "en": "Yes, gift wrapping costs 199 RUB."}
+        changed = Entry(entry.id, entry.questions, english, entry.tags)
+        await bot.knowledge.save(session, changed, actor="tg:900")
+        await session.commit()
+    again = await say(bot, "3580002", ask)
+    assert [r.text for r in again.replies] == [f"Jak pisałem wyżej:\n{russian}"]
+    assert [e["answer_id"] for e in events(again, "faq_answered")] == ["gift_wrapping_ru"]
+    # the same answer asked again, nothing changed: the marker and the answer in one message
+    user = "3580003"
+    await say(bot, user, "Сколько стоит доставка курьером?")
+    repeat = await say(bot, user, "Сколько стоит доставка курьером?")
+    [reply] = repeat.replies
+    assert reply.text.startswith("Как я писал выше:\n") and "299" in reply.text, reply.text

@@ -2567,3 +2567,27 @@ async def test_a_question_about_the_refund_an_operator_arranged_goes_back_to_the
     assert len([t for t in fake.topics(OPERATORS_CHAT_ID) if "#" in t["name"]]) == 1
     ticket = await the_ticket(sandbox)
     assert (ticket.id, ticket.status, ticket.assignee_id) == (1, "taken", OLGA)
+
+
+@pytest.mark.parametrize(
+    ("answer", "thanked"),
+    [
+        (
+            "The money will be back on your card in 3-5 working days. Thank you for your patience!",
+            True,
+        ),
+        ("Hi John, the money will be back on your card in 3-5 working days.", False),
+    ],
+    ids=["thanked", "not-thanked"],
+)
+async def test_the_resolved_notice_does_not_thank_again_right_after_a_thanks(
+    sandbox: Sandbox, answer: str, thanked: bool
+) -> None:
+    """Olga's canned reply ended "Спасибо за терпение!", she resolved at once, and Anna read
+    "Ваше обращение решено. Спасибо за терпение!" right under it: the thanks twice in a row.
+    The notice that follows a thanks says it is resolved without thanking again."""
+    fake = sandbox.server.fake
+    await _answered_and_resolved(fake, answer)
+    [notice] = [t for t in bot_texts(fake, JOHN) if "has been resolved" in t]
+    assert ("Thank you" in notice) is not thanked, notice
+    assert "here again if you need anything" in notice, notice

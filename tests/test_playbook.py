@@ -10832,3 +10832,41 @@ async def test_details_given_for_what_happened_are_kept_and_the_story_asked_once
     assert {"slot": "order_ref"} not in [
         {"slot": e["slot"]} for e in d.of("asked_for")
     ], d.replies
+
+
+@pytest.mark.parametrize(
+    ("text", "sorry", "overdue"),
+    [
+        (
+            "My order 3580001 was supposed to arrive on Monday and nothing",
+            "sorry",
+            "didn't keep our word",
+        ),
+        (
+            "Заказ 3580002 должны были привезти в понедельник, а ничего нет",
+            "жаль",
+            "не сдержали слово",
+        ),
+        (
+            "Zamówienie 3580003 miało przyjść w poniedziałek i nic",
+            "przykro",
+            "nie dotrzymaliśmy słowa",
+        ),
+    ],
+)
+async def test_a_late_delivery_at_a_first_contact_gets_the_usual_apology(
+    services: Services, text: str, sorry: str, overdue: str
+) -> None:
+    """'My order … was supposed to arrive on Monday and nothing', the customer's FIRST
+    message, got "I'm sorry we didn't keep our word and you had to write again.": they had not
+    written before. A delivery date that slipped gets the usual apology; a word support gave
+    when they wrote before (a call back, 'last time') keeps the broken word's."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    first = " ".join(d.replies[0])
+    assert d.of("complaint_opened") and sorry in first, first
+    assert overdue not in first and "write again" not in first, first
+    again = Dialogue(services, str(next(_ids)))
+    await again.send("You promised last time it would arrive on Monday, order 3580004, and nothing")
+    first = " ".join(again.replies[0])
+    assert "didn't keep our word" in first, first

@@ -649,6 +649,23 @@ _CALLBACK = re.compile(
 )
 
 
+# "в прошлый раз", "last time", "ostatnio": a word given when they wrote to us before
+_LAST_TIME = re.compile(
+    r"\bв\s+прошлый\s+раз\b|\blast\s+time\b|\bostatni(?:o|m\s+razem)\b|\bpoprzednio\b",
+    re.IGNORECASE,
+)
+
+
+def our_word_broken(case: dict[str, Any], text: str) -> bool:
+    """A broken promise that was support's own word (a refund, a call back, one given "last
+    time": promised when they wrote to us before), not a delivery date that slipped ("was
+    supposed to arrive on Monday and nothing" at a first contact is a late parcel)."""
+    return bool(case.get("overdue")) and (
+        case.get("type") != "delivery_delay"
+        or bool(_CALLBACK.search(text) or _LAST_TIME.search(text))
+    )
+
+
 # "третий раз пишу", "This is the third time I'm writing", "piszę już trzeci raz", "I've written
 # three times": the customer has written about it more than once before
 _WRITTEN_BEFORE = re.compile(
@@ -2185,7 +2202,7 @@ class ComplaintFlow:
         if kind == "angry":
             buttons = [[Button(ctx.texts.plain("topic_human"), "topic:human")]]
             opening = self._gesture(ctx, opening, say=False)
-        elif case["overdue"] and (ctype != "delivery_delay" or _CALLBACK.search(text)):
+        elif our_word_broken(case, text):
             # the playbook's if-then plan: a customer kept waiting past what we promised gets a
             # small gesture with the apology ("reset the customer's clock"); a delivery date
             # that slipped is logistics' to fix, as any late parcel
@@ -2412,8 +2429,10 @@ class ComplaintFlow:
         sorry = ctx.texts("complaint_sorry_angry" if kind != "claimant" else "complaint_sorry")
         case = ctx.state.get("complaint") or {}
         text = ctx.incoming.text or ""
-        if case.get("overdue"):
-            sorry = ctx.texts("complaint_sorry_overdue")  # the apology for what went wrong
+        if our_word_broken(case, text) or (case.get("overdue") and written_before(text)):
+            # the apology for what went wrong, "...and you had to write again": to one who
+            # did (a delivery date missed, said at a first contact, gets the usual one)
+            sorry = ctx.texts("complaint_sorry_overdue")
         elif _AGAIN.search(text):
             sorry += " " + ctx.texts("complaint_sorry_again")
         return f"{thanks} {sorry}"

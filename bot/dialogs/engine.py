@@ -526,6 +526,13 @@ _NOTHING = re.compile(r"\b(?:nothing|niczego|nic|ничего)\b", re.IGNORECASE
 # "Thanks, arrived fine, nothing broken", "Спасибо, всё пришло целое, ничего не сломано":
 # thanks, and a damage word only to deny it
 _THANKS = re.compile(r"\b(?:thank|thanks)\b|спасибо|благодар|dzi[eę]kuj|dzi[eę]ki", re.IGNORECASE)
+
+
+def says_thanks(text: str) -> bool:
+    """``text`` thanks someone ("Спасибо за терпение!", "Thank you for waiting")."""
+    return bool(_THANKS.search(text))
+
+
 # a broken thing named, but with thanks for sorting it out: real praise
 _SORTED_OUT = re.compile(
     r"\b(?:replaced|fixed|repaired|refunded|sorted)\b|"

@@ -72,6 +72,7 @@ from bot.delivery import (
     utf16_len,
     with_retry,
 )
+from bot.dialogs.engine import says_thanks
 from bot.dialogs.texts import Texts, label
 from bot.handlers.admin_kb import ADMIN_COMMANDS, NOT_COMMAND, OPERATOR_COMMANDS, actor_of
 from bot.handlers.convert import attachments_of
@@ -1808,13 +1809,27 @@ async def tell_customer_resolved(
     def survey(state: dict[str, Any], telegram: bool) -> None:
         state["survey" if telegram else UNSEEN_SURVEY] = {"ticket_id": ticket.id, "step": "solved"}
 
+    # the last thing said to the customer ("…3-5 рабочих дней. Спасибо за терпение!", a canned
+    # reply): its thanks are not said again in the next message
+    last = await session.scalar(
+        select(MessageRow.text)
+        .where(
+            MessageRow.conversation_id == conversation.id,
+            MessageRow.direction.in_(("out", "operator")),
+        )
+        .order_by(MessageRow.id.desc())
+        .limit(1)
+    )
+    thanked = says_thanks(last or "")
     await _tell_customer(
         bot,
         session,
         services,
         ticket,
         conversation,
-        lambda texts: [(r.text, r.buttons_json()) for r in survey_start(texts, ticket.id)],
+        lambda texts: [
+            (r.text, r.buttons_json()) for r in survey_start(texts, ticket.id, thanked=thanked)
+        ],
         survey,
     )
 
