@@ -1996,3 +1996,66 @@ async def test_an_operator_who_is_no_admin_is_told_admin_commands_and_files_are_
         assert not any("admins" in t for t in bot_texts(fake, customer)), bot_texts(fake, customer)
     finally:
         await stop_sandbox(sb)
+
+
+def _demo_entry(entry_id: str) -> Entry:
+    from tests.test_kb_service import DEMO
+
+    return next(
+        e for e in parse_text((DEMO / "shop.yaml").read_text("utf-8"), "yaml") if e.id == entry_id
+    )
+
+
+async def test_an_import_or_kb_add_asking_another_entrys_question_says_both(
+    admin: AdminChat,
+) -> None:
+    """A CSV added phone_support "Какой у вас номер телефона?" -> "+7 495 123-45-67" while
+    'contacts' already answered "What's your phone number?" with 8 800 100-24-24: the import
+    said nothing, /kb_search showed both at 1.00 and customers got one number or the other
+    depending on their words (only the very same words were caught). The import (and
+    /kb_add) still saves it, and names both entries and both questions to merge or mend."""
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        await admin.knowledge.save(session, _demo_entry("contacts"), actor="test")
+    rows = "id;lang;question;answer;tags\r\nphone_support;ru;Какой у вас номер телефона?;+7 495 123-45-67;\r\n"
+    admin.fake.user_sends(ADMIN, document=("phones.csv", rows.encode("cp1251")))
+    offer = await admin._wait(0, "1 new", 30)
+    done = await admin.press(offer, _button(offer, "Import"), "Imported")
+    done = await admin._wait(0, "asks what", 30, edited=done["message_id"])
+    said = done["text"]
+    assert "⚠️ 1 new question asks what another entry's question asks" in said, said
+    assert '"Какой у вас номер телефона?" of \'phone_support\' asks what "' in said, said
+    assert "of 'contacts' asks, in other words" in said, said
+    assert await admin.entry("phone_support") is not None  # warned, not refused
+
+    await admin.say("/kb_add", "New entry")
+    await admin.say("Ваш номер телефона?", "Now the answer")
+    ask = await admin.say("ru: +7 495 000-00-00", "Last step")
+    saved = await admin.press(ask, _button(ask, "Use"), "Saved")
+    assert '"Ваш номер телефона?" of ' in saved["text"], saved["text"]
+    assert "asks what" in saved["text"] and "'phone_support'" in saved["text"], saved["text"]
+    # a question about something else is saved without a word of it
+    await admin.say("/kb_add", "New entry")
+    await admin.say("Do you sell franchises?", "Now the answer")
+    ask = await admin.say("en: No, we don't.", "Last step")
+    saved = await admin.press(ask, _button(ask, "Use"), "Saved")
+    assert "asks what" not in saved["text"], saved["text"]
+
+
+async def test_an_import_changing_one_language_s_answer_reminds_of_the_others(
+    admin: AdminChat,
+) -> None:
+    """An import that changed only delivery_cost's English answer (299 -> 349 RUB) said
+    'Imported: ... 1 updated' and nothing of the Russian and Polish answers still saying
+    299 ₽, as ✏️ Answer does. It says which languages stayed as they were, to check."""
+    cost = await admin.entry("delivery_cost")
+    assert cost is not None and set(cost.answers) == {"ru", "en", "pl"}, cost
+    dearer = Entry(
+        cost.id, cost.questions, {**cost.answers, "en": "Delivery is 349 RUB."}, cost.tags
+    )
+    admin.fake.user_sends(
+        ADMIN, document=("price.yaml", ("entries:\n" + _yaml_of(dearer)).encode())
+    )
+    offer = await admin._wait(0, "1 changed", 30)
+    done = await admin.press(offer, _button(offer, "Import"), "Imported")
+    done = await admin._wait(0, "stay as they were", 30, edited=done["message_id"])
+    assert "- delivery_cost: Other languages stay as they were (ru, pl)" in done["text"], done
