@@ -438,6 +438,19 @@ class KnowledgeService:
     async def history(self, session: AsyncSession, entry_id: str | None = None, limit: int = 20):
         return await KnowledgeRepository(session).history(entry_id, limit)
 
+    async def restores(self, session: AsyncSession, rows: Sequence[Any]) -> set[int]:
+        """Which of the history's ``rows`` brought a deleted entry back as it was (↩️ Undo
+        of the delete): a creation with the copy the entry's deletion just before it kept."""
+        repo = KnowledgeRepository(session)
+        found = set()
+        for row in rows:
+            if row.action != "create":
+                continue
+            older = [r for r in await repo.history(row.entry_id, limit=50) if r.id < row.id]
+            if older and older[0].action == "delete" and older[0].before == row.after:
+                found.add(row.id)
+        return found
+
     # ------------------------------------------------------------------ import
     async def import_entries(
         self,

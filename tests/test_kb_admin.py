@@ -2059,3 +2059,42 @@ async def test_an_import_changing_one_language_s_answer_reminds_of_the_others(
     done = await admin.press(offer, _button(offer, "Import"), "Imported")
     done = await admin._wait(0, "stay as they were", 30, edited=done["message_id"])
     assert "- delivery_cost: Other languages stay as they were (ru, pl)" in done["text"], done
+
+
+async def test_kb_delete_asks_in_the_admins_language_and_a_restore_is_no_new_entry(
+    admin: AdminChat,
+) -> None:
+    """An English admin's `/kb_delete gift_cards` asked "Delete 'gift_cards' (Есть
+    подарочные сертификаты?)?" while /kb_list shows the English question; once the delete
+    was undone, /kb_history listed "create gift_cards" as if it were a new entry. The
+    question is in the admin's language, and the history says "restored (undo of the
+    delete)"."""
+    ask = await admin.say("/kb_delete gift_cards", "Delete 'gift_cards'")
+    assert ask["text"].startswith("Delete 'gift_cards' (Do you sell gift cards?)?"), ask["text"]
+    pl = await admin.say("/kb_delete gift_cards", "gift_cards", user=PL_ADMIN)
+    assert "Есть" not in pl["text"] and "Do you" not in pl["text"], pl["text"]
+    done = await admin.press(ask, "kba:delyes:gift_cards:0", "Deleted")
+    await admin.press(done, _button(done, "Undo"), "Restored 'gift_cards'")
+    history = await admin.say("/kb_history gift_cards", "delete gift_cards")
+    said = history["text"]
+    assert "restored (undo of the delete) gift_cards" in said, said
+    assert said.count("create gift_cards") == 1 and "create gift_cards by cli" in said, said
+    ru = await admin.say("/kb_history gift_cards", "удалено gift_cards", user=RU_ADMIN)
+    assert "восстановлено (отмена удаления) gift_cards" in ru["text"], ru["text"]
+
+
+async def test_an_undone_import_s_report_says_it_was_undone(admin: AdminChat) -> None:
+    """After '↩️ Undo this import' the report went back to 'Imported: 2 entries in the
+    file…' with its button gone and no word that it was undone (the admin scrolling back
+    read it as done). The report itself now starts with what the Undo did."""
+    more = Entry(id="franchise", questions=["Do you sell franchises?"], answers={"en": "No."})
+    admin.fake.user_sends(ADMIN, document=("kb.yaml", ("entries:\n" + _yaml_of(more)).encode()))
+    offer = await admin._wait(0, "1 new", 30)
+    done = await admin.press(offer, _button(offer, "Import"), "Imported")
+    await admin.press(done, _button(done, "Undo this import"), "is back as it was")
+    report = admin.fake.get_message(ADMIN, offer["message_id"]).to_api()
+    said = report["text"]
+    assert said.startswith("↩️ Undone: 1 entry is back as it was before the import."), said
+    assert "\n\nImported: 1 entry in the file: 1 created" in said, said
+    assert "Undo" not in str(report.get("reply_markup")), report
+    assert await admin.entry("franchise") is None

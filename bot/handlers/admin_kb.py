@@ -594,7 +594,7 @@ def create_router(settings: Settings) -> Router:
             await message.answer(texts("admin_id_too_long"))
             return
         await message.answer(
-            texts("admin_delete_ask", id=repr(entry.id), title=entry.title),
+            texts("admin_delete_ask", id=repr(entry.id), title=entry.title_in(texts.lang)),
             reply_markup=_kb(
                 [
                     [
@@ -646,6 +646,8 @@ def create_router(settings: Settings) -> Router:
         never = (
             not rows and bool(entry_id) and await knowledge(services).get(session, entry_id) is None
         )
+        # a deleted entry brought back is no new one: "restored (undo of the delete)"
+        restored = await knowledge(services).restores(session, rows)
         await unlock(session)
         if not rows:
             if never:
@@ -655,19 +657,20 @@ def create_router(settings: Settings) -> Router:
             else:
                 await message.answer(texts("admin_history_none"))
             return
-        lines = [  # the shop's time (the database keeps UTC)
-            texts(
+        lines = []
+        for r in rows:
+            action = "restore" if r.id in restored else r.action
+            key = f"admin_history_{action}"
+            line = texts(
                 "admin_history_line",
+                # the shop's time (the database keeps UTC)
                 when=f"{as_utc(r.created_at).astimezone(settings.tz):%Y-%m-%d %H:%M}",
-                action=texts(f"admin_history_{r.action}")
-                if f"admin_history_{r.action}" in catalogue("en")
-                else r.action,
+                action=texts(key) if key in catalogue("en") else action,
                 id=r.entry_id,
                 actor=shown_actor(r.actor, texts),
             )
-            + (f": {changed}" if (changed := _changes(r.before, r.after, texts)) else "")
-            for r in rows
-        ]
+            changed = _changes(r.before, r.after, texts)
+            lines.append(f"{line}: {changed}" if changed else line)
         undo = None  # one entry's history: its last change can be taken back
         if entry_id is not None and _fits(entry_id):
             last = KbCb(action="undo", entry=entry_id, page=rows[0].id)
@@ -915,14 +918,16 @@ def create_router(settings: Settings) -> Router:
             if not done:
                 await message.answer(texts("admin_import_undo_nothing"))
                 return
-            await message.edit_reply_markup(reply_markup=None)
             said = texts("admin_import_undone", n=done)
             if left:
                 shown = ", ".join(left[:20]) + (
                     f" {texts('admin_and_more', n=len(left) - 20)}" if len(left) > 20 else ""
                 )
                 said += " " + texts("admin_import_undo_left", ids=shown)
-            await _tell(session, lambda: message.answer(_cut(said, 4000)))
+            # the report itself says it was undone (it read 'Imported: 2 entries…' as before,
+            # its button gone), above what the import did
+            report = f"↩️ {said}\n\n{message.text or ''}".rstrip()
+            await _tell(session, lambda: message.edit_text(_cut(report, 4000), reply_markup=None))
             return
         if action in ("force", "forceno"):
             await on_conflict_button(query, message, callback_data, state, session, services)
