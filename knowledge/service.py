@@ -1224,13 +1224,17 @@ _ID_FILLER = frozenset(
 
 
 def make_id(text: str, max_words: int = 3) -> str:
-    """A short id of what a question is about, its filler words left out, each word the
-    shop's concept when it has one (data/shop_lexicon.txt): ``"Сколько стоит доставка?"``
-    -> ``cost_delivery``, ``"Есть ли у вас скидка для студентов?"`` ->
-    ``discount_studentov``; all filler ("Как?"): its words as they are."""
+    """A short id of what a question is about, its filler words left out: an English
+    question's own words (``"Do you have same-day express delivery in Moscow?"`` ->
+    ``same_day_express``; the shop's concepts made it 'same_duration_express'), another
+    language's the shop's concept when it has one (data/shop_lexicon.txt), else
+    transliterated: ``"Сколько стоит доставка?"`` -> ``cost_delivery``, ``"Есть ли у вас
+    скидка для студентов?"`` -> ``discount_studentov``; all filler ("Как?"): its words as
+    they are."""
     said = re.findall(r"[^\W_]+", normalize(text))
     content = [w for w in said if w not in _ID_FILLER] or said
-    words = [concept_of(w) or w.translate(_TRANSLIT) for w in content]
+    english = guess_lang(text) == "en"
+    words = [w if english else concept_of(w) or w.translate(_TRANSLIT) for w in content]
     latin = [w for w in dict.fromkeys(re.sub(r"[^a-z0-9]+", "", w) for w in words) if w]
     return ("_".join(latin[:max_words]) or "entry")[:40]
 

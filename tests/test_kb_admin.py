@@ -1867,6 +1867,8 @@ async def test_an_entry_stored_asking_a_question_twice_is_saved_and_shown_once(
     [
         ("Есть ли у вас скидка для студентов?", "ru", "discount_studentov"),
         ("Do you have a discount for students?", "en", "discount_students"),
+        # an English question's own words ('day' is no 'duration')
+        ("Do you have same-day express delivery in Moscow?", "en", "same_day_express"),
         ("Czy jest zniżka dla studentów?", "pl", "discount_studentow"),
         # an entry has the id already: the next number
         ("Сколько стоит доставка в Казань?", "ru", "cost_delivery_kazan_2"),
