@@ -115,6 +115,21 @@ def cmd_import(args: argparse.Namespace) -> int:
             )
             for line in report.clashes:
                 print(f"  {line}", file=sys.stderr)
+        if report.alike:  # a new question another entry answers: customers get either answer
+            n = len(report.alike)
+            print(
+                f"warning: {counted(n, 'new question')} asking what another entry's question "
+                f"asks (imported; merge the two entries, or word the questions so they differ):",
+                file=sys.stderr,
+            )
+            for line in report.alike:
+                print(f"  {line}", file=sys.stderr)
+        if report.answers_kept:  # the price changed in one language, still old in the others
+            from bot.dialogs.texts import Texts
+            from knowledge.service import kept_note
+
+            for entry_id, langs in report.answers_kept.items():
+                print(f"note: {entry_id}: {kept_note(langs, Texts('en'))}", file=sys.stderr)
         if report.repeated:  # an entry asking one question twice: imported as written
             n = len(report.repeated)
             said = counted(n, "question", "questions")

@@ -75,6 +75,9 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "without it",
     "kb_question_twice": '"{question}" is also a question of {other!r} ({at}) in this file '
     "(one question, one answer): keep it in one of the two",
+    "kb_alike_question": '"{question}" of {id!r} asks what "{other_question}" of {other!r} '
+    "asks, in other words: customers get one answer or the other depending on how they ask "
+    "(merge the two entries, or word the questions so they differ)",
     "kb_question_repeated": '"{question}" is the same question as "{kept}" (case, spaces and '
     "the closing '?' aside): kept once",
     "kb_key_not_string": "a key must be a plain string",

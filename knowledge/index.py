@@ -38,7 +38,7 @@ import time
 import unicodedata
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -1142,6 +1142,49 @@ class KnowledgeIndex:
                 cos = np.einsum("ij,ij->i", q[pair_q], part.passages[pair_a])
                 out += p.w_passage * np.maximum.reduceat(cos, bounds)
         return out
+
+    def alike_questions(
+        self, asked: dict[str, Collection[str]], bar: float, cells: int = 16_000_000
+    ) -> list[tuple[str, str, str, str, float]]:
+        """For each question of ``asked`` ({entry id: some of its questions}, as the index
+        holds them) the question of another entry most like it, when the mean over the
+        encoder parts of their cosines is at least ``bar``: (entry id, question, the other
+        entry's id, its question, the similarity), most alike first. One matrix product per
+        batch of questions (``cells`` similarities at a time): 15,000 new questions of a
+        5,000-entry import take a second or two."""
+        with self._lock:  # what it reads (an edit replaces these, never changes them)
+            entries, starts, counts = self.entries, self._q_starts, self._q_counts
+            matrices = [p.questions for p in self._parts if p.questions is not None]
+        positions = {e.id: i for i, e in enumerate(entries)}
+        rows: list[int] = []
+        for entry_id, questions in asked.items():
+            i = positions.get(entry_id)
+            if i is not None:
+                wanted, start = set(questions), int(starts[i])
+                rows += [start + k for k, q in enumerate(entries[i].questions) if q in wanted]
+        if not rows or not matrices:
+            return []
+        owner = np.repeat(np.arange(len(entries)), counts)
+        texts = [q for e in entries for q in e.questions]
+        found: list[tuple[str, str, str, str, float]] = []
+        chunk = max(16, cells // len(texts))
+        for begin in range(0, len(rows), chunk):
+            batch = np.asarray(rows[begin : begin + chunk])
+            sims = sum(m[batch] @ m.T for m in matrices) / len(matrices)
+            sims[owner[batch][:, None] == owner[None, :]] = -1.0  # its own entry's
+            best = sims.argmax(axis=1)
+            for k, (row, j) in enumerate(zip(batch, best, strict=True)):
+                if sims[k, j] >= bar:
+                    found.append(
+                        (
+                            entries[owner[row]].id,
+                            texts[row],
+                            entries[owner[j]].id,
+                            texts[j],
+                            float(sims[k, j]),
+                        )
+                    )
+        return sorted(found, key=lambda f: -f[4])
 
     # ------------------------------------------------------------------ search
     def encode_query(self, text: str) -> np.ndarray:

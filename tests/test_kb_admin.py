@@ -1867,6 +1867,8 @@ async def test_an_entry_stored_asking_a_question_twice_is_saved_and_shown_once(
     [
         ("Есть ли у вас скидка для студентов?", "ru", "discount_studentov"),
         ("Do you have a discount for students?", "en", "discount_students"),
+        # an English question's own words ('day' is no 'duration')
+        ("Do you have same-day express delivery in Moscow?", "en", "same_day_express"),
         ("Czy jest zniżka dla studentów?", "pl", "discount_studentow"),
         # an entry has the id already: the next number
         ("Сколько стоит доставка в Казань?", "ru", "cost_delivery_kazan_2"),
@@ -1996,3 +1998,105 @@ async def test_an_operator_who_is_no_admin_is_told_admin_commands_and_files_are_
         assert not any("admins" in t for t in bot_texts(fake, customer)), bot_texts(fake, customer)
     finally:
         await stop_sandbox(sb)
+
+
+def _demo_entry(entry_id: str) -> Entry:
+    from tests.test_kb_service import DEMO
+
+    return next(
+        e for e in parse_text((DEMO / "shop.yaml").read_text("utf-8"), "yaml") if e.id == entry_id
+    )
+
+
+async def test_an_import_or_kb_add_asking_another_entrys_question_says_both(
+    admin: AdminChat,
+) -> None:
+    """A CSV added phone_support "Какой у вас номер телефона?" -> "+7 495 123-45-67" while
+    'contacts' already answered "What's your phone number?" with 8 800 100-24-24: the import
+    said nothing, /kb_search showed both at 1.00 and customers got one number or the other
+    depending on their words (only the very same words were caught). The import (and
+    /kb_add) still saves it, and names both entries and both questions to merge or mend."""
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        await admin.knowledge.save(session, _demo_entry("contacts"), actor="test")
+    rows = "id;lang;question;answer;tags\r\nphone_support;ru;Какой у вас номер телефона?;+7 495 123-45-67;\r\n"
+    admin.fake.user_sends(ADMIN, document=("phones.csv", rows.encode("cp1251")))
+    offer = await admin._wait(0, "1 new", 30)
+    done = await admin.press(offer, _button(offer, "Import"), "Imported")
+    done = await admin._wait(0, "asks what", 30, edited=done["message_id"])
+    said = done["text"]
+    assert "⚠️ 1 new question asks what another entry's question asks" in said, said
+    assert '"Какой у вас номер телефона?" of \'phone_support\' asks what "' in said, said
+    assert "of 'contacts' asks, in other words" in said, said
+    assert await admin.entry("phone_support") is not None  # warned, not refused
+
+    await admin.say("/kb_add", "New entry")
+    await admin.say("Ваш номер телефона?", "Now the answer")
+    ask = await admin.say("ru: +7 495 000-00-00", "Last step")
+    saved = await admin.press(ask, _button(ask, "Use"), "Saved")
+    assert '"Ваш номер телефона?" of ' in saved["text"], saved["text"]
+    assert "asks what" in saved["text"] and "'phone_support'" in saved["text"], saved["text"]
+    # a question about something else is saved without a word of it
+    await admin.say("/kb_add", "New entry")
+    await admin.say("Do you sell franchises?", "Now the answer")
+    ask = await admin.say("en: No, we don't.", "Last step")
+    saved = await admin.press(ask, _button(ask, "Use"), "Saved")
+    assert "asks what" not in saved["text"], saved["text"]
+
+
+async def test_an_import_changing_one_language_s_answer_reminds_of_the_others(
+    admin: AdminChat,
+) -> None:
+    """An import that changed only delivery_cost's English answer (299 -> 349 RUB) said
+    'Imported: ... 1 updated' and nothing of the Russian and Polish answers still saying
+    299 ₽, as ✏️ Answer does. It says which languages stayed as they were, to check."""
+    cost = await admin.entry("delivery_cost")
+    assert cost is not None and set(cost.answers) == {"ru", "en", "pl"}, cost
+    dearer = Entry(
+        cost.id, cost.questions, {**cost.answers, "en": "Delivery is 349 RUB."}, cost.tags
+    )
+    admin.fake.user_sends(
+        ADMIN, document=("price.yaml", ("entries:\n" + _yaml_of(dearer)).encode())
+    )
+    offer = await admin._wait(0, "1 changed", 30)
+    done = await admin.press(offer, _button(offer, "Import"), "Imported")
+    done = await admin._wait(0, "stay as they were", 30, edited=done["message_id"])
+    assert "- delivery_cost: Other languages stay as they were (ru, pl)" in done["text"], done
+
+
+async def test_kb_delete_asks_in_the_admins_language_and_a_restore_is_no_new_entry(
+    admin: AdminChat,
+) -> None:
+    """An English admin's `/kb_delete gift_cards` asked "Delete 'gift_cards' (Есть
+    подарочные сертификаты?)?" while /kb_list shows the English question; once the delete
+    was undone, /kb_history listed "create gift_cards" as if it were a new entry. The
+    question is in the admin's language, and the history says "restored (undo of the
+    delete)"."""
+    ask = await admin.say("/kb_delete gift_cards", "Delete 'gift_cards'")
+    assert ask["text"].startswith("Delete 'gift_cards' (Do you sell gift cards?)?"), ask["text"]
+    pl = await admin.say("/kb_delete gift_cards", "gift_cards", user=PL_ADMIN)
+    assert "Есть" not in pl["text"] and "Do you" not in pl["text"], pl["text"]
+    done = await admin.press(ask, "kba:delyes:gift_cards:0", "Deleted")
+    await admin.press(done, _button(done, "Undo"), "Restored 'gift_cards'")
+    history = await admin.say("/kb_history gift_cards", "delete gift_cards")
+    said = history["text"]
+    assert "restored (undo of the delete) gift_cards" in said, said
+    assert said.count("create gift_cards") == 1 and "create gift_cards by cli" in said, said
+    ru = await admin.say("/kb_history gift_cards", "удалено gift_cards", user=RU_ADMIN)
+    assert "восстановлено (отмена удаления) gift_cards" in ru["text"], ru["text"]
+
+
+async def test_an_undone_import_s_report_says_it_was_undone(admin: AdminChat) -> None:
+    """After '↩️ Undo this import' the report went back to 'Imported: 2 entries in the
+    file…' with its button gone and no word that it was undone (the admin scrolling back
+    read it as done). The report itself now starts with what the Undo did."""
+    more = Entry(id="franchise", questions=["Do you sell franchises?"], answers={"en": "No."})
+    admin.fake.user_sends(ADMIN, document=("kb.yaml", ("entries:\n" + _yaml_of(more)).encode()))
+    offer = await admin._wait(0, "1 new", 30)
+    done = await admin.press(offer, _button(offer, "Import"), "Imported")
+    await admin.press(done, _button(done, "Undo this import"), "is back as it was")
+    report = admin.fake.get_message(ADMIN, offer["message_id"]).to_api()
+    said = report["text"]
+    assert said.startswith("↩️ Undone: 1 entry is back as it was before the import."), said
+    assert "\n\nImported: 1 entry in the file: 1 created" in said, said
+    assert "Undo" not in str(report.get("reply_markup")), report
+    assert await admin.entry("franchise") is None

@@ -2591,3 +2591,48 @@ async def test_the_resolved_notice_does_not_thank_again_right_after_a_thanks(
     [notice] = [t for t in bot_texts(fake, JOHN) if "has been resolved" in t]
     assert ("Thank you" in notice) is not thanked, notice
     assert "here again if you need anything" in notice, notice
+
+
+async def test_a_reply_saved_to_the_faq_gets_an_id_of_its_words_and_names_languages(
+    sandbox: Sandbox,
+) -> None:
+    """Olga's /kb_save of her answer to "Do you have same-day express delivery in
+    Moscow?" said "Saved to the FAQ as 'same_duration_express', with a en answer only:
+    customers writing in pl, ru get it in en": the id had 'duration' for 'day' and the
+    languages were codes. The id is the question's own English words, and the languages
+    are named."""
+    from knowledge.formats import Entry
+    from knowledge.service import get_knowledge
+
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(JOHN, "Do you have same-day express delivery in Moscow?")
+    await fake.wait_for(
+        lambda: any("same-day" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread)),
+        timeout=20,
+    )
+    said = "Yes, in Moscow we have same-day express delivery for 590 RUB."
+    answer = fake.user_sends(OLGA, said, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: said in bot_texts(fake, JOHN), timeout=20)
+    hours = Entry(
+        "hours", ["When are you open?"], {"ru": "С 9 до 21.", "en": "9-21.", "pl": "9-21."}
+    )
+    async with sandbox.services.sessionmaker() as session:  # the FAQ answers in three
+        await get_knowledge(sandbox.services).save(session, hours, actor="test")
+        await get_knowledge(sandbox.services).index(session)
+    fake.user_sends(
+        OLGA,
+        "/kb_save",
+        chat_id=OPERATORS_CHAT_ID,
+        message_thread_id=thread,
+        reply_to_message_id=answer["message_id"],
+    )
+    told = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="Saved to the FAQ", timeout=20
+    )
+    text = told[-1]["text"]
+    assert text.startswith(
+        "Saved to the FAQ as 'same_day_express', with an answer in English only: customers "
+        "writing in Polish, Russian get it in English until an admin adds theirs"
+    ), text
+    await settled(sandbox)

@@ -65,9 +65,12 @@ from knowledge.service import (
     KnowledgeError,
     KnowledgeService,
     QuestionsAdded,
+    answers_kept,
     blocked_answers,
     entry_of,
     get_knowledge,
+    kept_note,
+    new_questions,
     question_key,
 )
 
@@ -591,7 +594,7 @@ def create_router(settings: Settings) -> Router:
             await message.answer(texts("admin_id_too_long"))
             return
         await message.answer(
-            texts("admin_delete_ask", id=repr(entry.id), title=entry.title),
+            texts("admin_delete_ask", id=repr(entry.id), title=entry.title_in(texts.lang)),
             reply_markup=_kb(
                 [
                     [
@@ -643,6 +646,8 @@ def create_router(settings: Settings) -> Router:
         never = (
             not rows and bool(entry_id) and await knowledge(services).get(session, entry_id) is None
         )
+        # a deleted entry brought back is no new one: "restored (undo of the delete)"
+        restored = await knowledge(services).restores(session, rows)
         await unlock(session)
         if not rows:
             if never:
@@ -652,19 +657,20 @@ def create_router(settings: Settings) -> Router:
             else:
                 await message.answer(texts("admin_history_none"))
             return
-        lines = [  # the shop's time (the database keeps UTC)
-            texts(
+        lines = []
+        for r in rows:
+            action = "restore" if r.id in restored else r.action
+            key = f"admin_history_{action}"
+            line = texts(
                 "admin_history_line",
+                # the shop's time (the database keeps UTC)
                 when=f"{as_utc(r.created_at).astimezone(settings.tz):%Y-%m-%d %H:%M}",
-                action=texts(f"admin_history_{r.action}")
-                if f"admin_history_{r.action}" in catalogue("en")
-                else r.action,
+                action=texts(key) if key in catalogue("en") else action,
                 id=r.entry_id,
                 actor=shown_actor(r.actor, texts),
             )
-            + (f": {changed}" if (changed := _changes(r.before, r.after, texts)) else "")
-            for r in rows
-        ]
+            changed = _changes(r.before, r.after, texts)
+            lines.append(f"{line}: {changed}" if changed else line)
         undo = None  # one entry's history: its last change can be taken back
         if entry_id is not None and _fits(entry_id):
             last = KbCb(action="undo", entry=entry_id, page=rows[0].id)
@@ -783,7 +789,11 @@ def create_router(settings: Settings) -> Router:
         said = texts(
             "admin_saved_langs" if blocked else "admin_saved_new", id=repr(saved.id), langs=langs
         )
-        await _tell(session, lambda: message.answer(_notes(said, blocked)))
+        # 'Какой у вас номер телефона?' when 'contacts' answers "What's your phone number?":
+        # two answers to one question, said with both entries
+        alike = await service.alike_questions(session, {saved.id: saved.questions})
+        said = _notes(said, blocked, _alike_note(alike, texts))
+        await _tell(session, lambda: message.answer(said))
         if missing := service.answers_missing(saved):
             # "pl: Nie, sprzedajemy tylko online." for English and Polish questions: the
             # English customers would get the Polish answer, and nobody said so
@@ -865,11 +875,13 @@ def create_router(settings: Settings) -> Router:
             await _not_saved(session, message, exc, texts)
             return False
         undo = await made(session, services, entry.id, since)
+        alike = await service.alike_questions(session, {entry.id: new_questions(had, entry)})
         await _tell(session, lambda: message.answer(texts("admin_saved", id=repr(entry.id))))
         if notes := _notes(
             _blocked_note(entry, texts),
             _repeated_note(repeated, texts),
             _questions_notes(None, texts, elsewhere),
+            _alike_note(alike, texts),
         ):
             await _tell(session, lambda: message.answer(notes))
         await show_entry(message, session, services, entry, texts, undo)
@@ -906,14 +918,16 @@ def create_router(settings: Settings) -> Router:
             if not done:
                 await message.answer(texts("admin_import_undo_nothing"))
                 return
-            await message.edit_reply_markup(reply_markup=None)
             said = texts("admin_import_undone", n=done)
             if left:
                 shown = ", ".join(left[:20]) + (
                     f" {texts('admin_and_more', n=len(left) - 20)}" if len(left) > 20 else ""
                 )
                 said += " " + texts("admin_import_undo_left", ids=shown)
-            await _tell(session, lambda: message.answer(_cut(said, 4000)))
+            # the report itself says it was undone (it read 'Imported: 2 entries…' as before,
+            # its button gone), above what the import did
+            report = f"↩️ {said}\n\n{message.text or ''}".rstrip()
+            await _tell(session, lambda: message.edit_text(_cut(report, 4000), reply_markup=None))
             return
         if action in ("force", "forceno"):
             await on_conflict_button(query, message, callback_data, state, session, services)
@@ -1061,16 +1075,11 @@ def create_router(settings: Settings) -> Router:
             message, state, session, services, entry, data, {"kind": "answer", "value": typed}
         ):
             return
-        answers = _with_answers(entry.answers, typed)
-        changed = [lang for lang, text in answers.items() if entry.answers.get(lang) != text]
-        kept = [lang for lang in answers if lang not in changed]
-        saved = await save_entry(
-            message, state, session, services, Entry(entry.id, entry.questions, answers, entry.tags)
-        )
-        if saved and changed and kept:  # a new price in Russian, the old one still in English
-            texts = admin_texts(message.from_user)
-            said = texts("admin_other_answers_kept", langs=", ".join(kept), lang=kept[0])
-            await message.answer(said)
+        edited = Entry(entry.id, entry.questions, _with_answers(entry.answers, typed), entry.tags)
+        saved = await save_entry(message, state, session, services, edited)
+        if saved and (kept := answers_kept(entry, edited)):
+            # a new price in Russian, the old one still in English
+            await message.answer(kept_note(kept, admin_texts(message.from_user)))
 
     @router.message(KbStates.edit_tags, F.text, NOT_COMMAND)
     async def edit_tags(
@@ -1555,6 +1564,16 @@ def create_router(settings: Settings) -> Router:
             text += f"\n\n{texts('admin_blocked', n=len(report.warnings))}\n{lines}{more}"
         if report.repeated:
             text += "\n\n" + _repeated_note(report.repeated, texts)
+        if report.alike:  # a new question another entry answers: two answers to one question
+            text += "\n\n" + _alike_note(report.alike, texts)
+        if report.answers_kept:  # 349 RUB in English, still 299 ₽ in Russian and Polish
+            kept = [
+                f"- {entry_id}: {kept_note(langs, texts)}"
+                for entry_id, langs in list(report.answers_kept.items())[:10]
+            ]
+            if len(report.answers_kept) > 10:
+                kept.append(texts("admin_and_more", n=len(report.answers_kept) - 10))
+            text += "\n\n" + "\n".join(kept)
         undo = None  # a wrong file (or Replace all with one) is taken back in one tap
         if report.history_to > report.history_from:
             back = KbCb(action="impundo", entry=str(report.history_from), page=report.history_to)
@@ -1917,16 +1936,30 @@ def _blocked_note(entry: Entry, texts: Texts) -> str:
     return f"{texts('admin_blocked', n=len(found))}\n" + "\n".join(found)
 
 
-def _repeated_note(repeated: Sequence[str], texts: Texts, shown: int = 10) -> str:
+def _listed(
+    key: str, items: Sequence[str], texts: Texts, shown: int = 10, limit: int = 1500
+) -> str:
+    """The head ``key`` says (with their number), then the first ``shown`` ``items``, one a
+    line, in the admin's language ('' for none)."""
+    if not items:
+        return ""
+    lines = [texts(key, n=len(items))]
+    lines += [f"- {say(item, texts)}" for item in items[:shown]]
+    if len(items) > shown:
+        lines.append(texts("admin_and_more", n=len(items) - shown))
+    return _cut("\n".join(lines), limit)
+
+
+def _repeated_note(repeated: Sequence[str], texts: Texts) -> str:
     """'ℹ️ 1 question repeated in its entry is kept once:' and each repeat, where it is
     ('' for none)."""
-    if not repeated:
-        return ""
-    lines = [texts("admin_repeated", n=len(repeated))]
-    lines += [f"- {say(r, texts)}" for r in repeated[:shown]]
-    if len(repeated) > shown:
-        lines.append(texts("admin_and_more", n=len(repeated) - shown))
-    return _cut("\n".join(lines), 1500)
+    return _listed("admin_repeated", repeated, texts)
+
+
+def _alike_note(alike: Sequence[str], texts: Texts) -> str:
+    """'⚠️ 1 new question asks what another entry's question asks:' and each, both entries
+    and both questions named ('' for none)."""
+    return _listed("admin_alike", alike, texts, limit=2000)
 
 
 def _file_errors(exc: KbFormatError, texts: Texts, shown: int = 30) -> str:

@@ -1945,7 +1945,12 @@ async def save_reply_as_entry(
     missing = knowledge.answers_missing(entry)
     # customers writing in another language get this one's answer until an admin adds theirs
     done = (
-        texts("op_kb_save_saved_only", id=entry.id, lang=lang, missing=", ".join(missing))
+        texts(
+            "op_kb_save_saved_only",
+            id=entry.id,
+            lang=language_word(texts, lang),  # 'with an answer in English only', not 'a en'
+            missing=", ".join(language_word(texts, m) for m in missing),
+        )
         if missing
         else texts("op_kb_save_saved", id=entry.id)
     )
