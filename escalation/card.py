@@ -11,8 +11,10 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from bot.db.models import Conversation, Customer, Message, Ticket, as_utc
+from bot.delivery import MAX_ATTEMPTS
 from bot.dialogs.slots import said_once, sentences
 from bot.dialogs.texts import SOURCE, Texts, catalogue, label, money, number
+from bot.dialogs.types import SPOKEN_KINDS
 from escalation.texts import in_words, operator_texts
 
 CARD_LIMIT = 3500  # the card message itself; the full transcript goes as a file when longer
@@ -194,9 +196,16 @@ def customer_kind(emotion: str | None, threat: str | None, is_complaint: bool) -
     return "claimant" if is_complaint else None
 
 
-def transcript_lines(messages: list[Message], tz: Any, texts: Texts | None = None) -> list[str]:
+def transcript_lines(
+    messages: list[Message],
+    tz: Any,
+    texts: Texts | None = None,
+    authors: dict[int, str] | None = None,
+) -> list[str]:
     """The conversation as the operators read it: who said what and when (what was said,
-    as it was said; the rest in the operators' language)."""
+    as it was said; the rest in the operators' language); ``authors``: the operators' names
+    by their Telegram ids ('Olga'), each reply said by its own (two on one ticket read as
+    one "Operator:" before)."""
     texts = texts or operator_texts()
     who = {
         "in": texts("op_who_in"),
@@ -241,10 +250,25 @@ def transcript_lines(messages: list[Message], tz: Any, texts: Texts | None = Non
         elif m.edited_at is not None:
             body += " " + texts("op_tr_edited")
         speaker = who.get(m.direction, m.direction)
+        name = (authors or {}).get(m.author_id or 0) if m.direction == "operator" else None
+        if name:
+            speaker = texts("op_who_operator_named", name=name)
         if any(a.get("kind") == NOT_SENT for a in m.attachments or []):
             speaker = texts("op_who_not_sent")
+        elif m.direction == "operator" and refused(m):
+            speaker = texts("op_who_not_delivered", who=speaker)  # blocked, or the chat gone
         lines.append(f"[{stamp}] {speaker}: {body}")
     return lines
+
+
+def refused(message: Message) -> bool:
+    """Whether Telegram refused a message for good (the customer blocked the bot, the chat
+    is gone): the outbox sends it no more."""
+    return (
+        message.delivered_at is None
+        and bool(message.delivery_error)
+        and (message.attempts or 0) >= MAX_ATTEMPTS
+    )
 
 
 def _button(texts: Texts, data: str) -> str:
@@ -302,13 +326,14 @@ def build_card(
     case_details: dict[str, Any] | None = None,
     earlier_notes: list[tuple[int, str]] | None = None,
     texts: Texts | None = None,
+    authors: dict[int, str] | None = None,
 ) -> Card:
     """The card (``raised``: the reasons the ticket was raised to high priority for later,
     such as a legal threat told while it waited; ``promised``: the opening time the customer
     was told a person replies at, after hours; ``case_details``: the details recorded with
     the state's complaint; ``earlier_notes``: the latest notes on the customer's earlier
     tickets, (ticket, text) oldest first; ``texts``: the operators' language, English by
-    default)."""
+    default; ``authors``: the operators' names the transcript says their replies by)."""
     say = texts or operator_texts()
     known: dict[str, Any] = state.get("known", {})
     complaint: dict[str, Any] = state.get("complaint", {})
@@ -423,6 +448,17 @@ def build_card(
         names = _file_names(known["files"], messages)
         key = "op_detail_files" if names else "op_detail_files_count"
         details.append(say(key, n=len(known["files"]), names=names))
+    spoken = [
+        a
+        for m in messages
+        if m.direction == "in"
+        for a in m.attachments or []
+        if a.get("kind") in SPOKEN_KINDS
+    ]
+    if spoken:
+        # a voice message the bot could not hear: copied to the topic, and the card said
+        # "Details: none collected" (a photo is counted)
+        details.append(say("op_detail_voice", n=len(spoken)))
     if known.get("contact"):
         details.append(say("op_detail_contact", contact=known["contact"]))
     if known.get("location"):
@@ -545,7 +581,7 @@ def build_card(
     )
     lines.append(say("op_card_summary", summary=summary))
     lines.append(say("op_card_footer"))
-    transcript = "\n".join(transcript_lines(messages, tz, say))
+    transcript = "\n".join(transcript_lines(messages, tz, say, authors))
     return Card(
         text="\n".join(lines),
         transcript=transcript,

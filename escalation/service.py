@@ -301,9 +301,10 @@ async def render_card(
     *,
     assignee: str | None = None,
     state: dict[str, Any] | None = None,
+    authors: dict[int, str] | None = None,
 ) -> Card:
     """The ticket's card (``state``: the conversation's state to show, the current one by
-    default)."""
+    default; ``authors``: the operators' names by id, for the transcript's replies)."""
     conversation = await session.get(Conversation, ticket.conversation_id)
     customer = await session.get(Customer, ticket.customer_id)
     assert conversation is not None and customer is not None
@@ -376,6 +377,9 @@ async def render_card(
     ).all()
     case_id = (state.get("complaint") or {}).get("id")
     record = await session.get(Complaint, case_id) if isinstance(case_id, int) else None
+    promised = promised_reply(settings, ticket)
+    if promised is not None and await _answered_since_told(session, ticket, messages):
+        promised = None  # met: an operator answered before the opening time
     card = build_card(
         ticket=ticket,
         customer=customer,
@@ -386,10 +390,11 @@ async def render_card(
         tz=settings.tz,
         assignee=assignee,
         raised=[str((p or {}).get("reason")) for p in raised if (p or {}).get("reason")],
-        promised=promised_reply(settings, ticket),
+        promised=promised,
         case_details=record.details if record is not None else None,
         earlier_notes=[(int(t), str(text)) for t, text in reversed(noted)],
         texts=operator_texts(settings),
+        authors=authors,
     )
     ticket.summary = card.summary
     return card
@@ -406,6 +411,30 @@ def promised_reply(settings: Settings, ticket: Ticket) -> datetime | None:
     if ticket.first_response_at is not None and as_utc(ticket.first_response_at) >= starts:
         return None
     return starts
+
+
+async def _answered_since_told(
+    session: AsyncSession, ticket: Ticket, messages: list[Message]
+) -> bool:
+    """Whether an operator's reply reached the customer since they were told to wait for a
+    person (the ticket opened, or they reopened it): Olga answered at 06:43, and every card
+    went on saying "Reply promised: 07.12 09:00" (an answer before the opening time is one)."""
+    told = await session.scalar(
+        select(func.max(TicketEvent.created_at)).where(
+            TicketEvent.ticket_id == ticket.id,
+            or_(
+                TicketEvent.kind == "created",
+                and_(TicketEvent.kind == "reopened", TicketEvent.actor_id.is_(None)),
+            ),
+        )
+    )
+    since = as_utc(told) if told is not None else None
+    return any(
+        m.direction == "operator"
+        and m.delivered_at is not None
+        and (since is None or m.created_at is None or as_utc(m.created_at) >= since)
+        for m in messages
+    )
 
 
 async def add_event(
@@ -527,9 +556,16 @@ async def resolve_ticket(
 async def reopen_ticket(
     session: AsyncSession, ticket: Ticket, *, actor_id: int | None, now: datetime
 ) -> Conversation:
+    """Open a resolved ticket again; reopened by an operator (``actor_id``), it is theirs
+    (the event keeps whose it was, ``was``), as a resolved one is its resolver's: Olga
+    reopened and answered Tomasz's ticket, and /queue and the card went on saying his."""
+    was = ticket.assignee_id
+    held = {"was": was} if actor_id is not None and was not in (None, actor_id) else {}
+    if actor_id is not None:
+        ticket.assignee_id = actor_id
     ticket.status = "taken" if ticket.assignee_id else "open"
     ticket.resolved_at = None
-    await add_event(session, ticket, "reopened", actor_id=actor_id, now=now)
+    await add_event(session, ticket, "reopened", actor_id=actor_id, now=now, **held)
     conversation = await session.get(Conversation, ticket.conversation_id)
     assert conversation is not None
     conversation.status = "operator"

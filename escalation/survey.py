@@ -380,7 +380,7 @@ class SurveyFlow:
                 created_at=ctx.now,
             )
         )
-        ctx.event("survey_answer", question=question, score=score)
+        ctx.event("survey_answer", question=question, score=score, ticket_id=ticket_id)
         if question == "solved" and value == "no":
             ctx.state.pop("survey", None)
             ctx.say("survey_sorry_reopen")

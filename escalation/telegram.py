@@ -201,9 +201,14 @@ def thread_lost(exc: Exception) -> bool:
 def topic_title(ticket: Ticket, customer: Customer, ctype: str | None, texts: Texts) -> str:
     mark = STATUS_MARK.get(ticket.status, "")
     prio = "🔥" if ticket.priority == "high" else ""
+    return f"{mark}{prio} #{ticket.id} {whose_case(customer, ctype, texts)}"[:128]
+
+
+def whose_case(customer: Customer, ctype: str | None, texts: Texts) -> str:
+    """'Katarzyna · late or lost delivery': the customer's first name and the complaint
+    type, as the ticket's topic is named (and /queue says it)."""
     name = customer.first_name or customer.username or texts("op_who_in")
-    about = f" · {in_words(texts, TYPE, ctype)}" if ctype else ""
-    return f"{mark}{prio} #{ticket.id} {name}{about}"[:128]
+    return f"{name} · {in_words(texts, TYPE, ctype)}" if ctype else name
 
 
 def card_keyboard(ticket: Ticket, texts: Texts) -> InlineKeyboardMarkup:
@@ -320,6 +325,7 @@ class OperatorDesk:
         self._album_tasks: set[asyncio.Task[None]] = set()
         # operators' names as Telegram last gave them: said when it cannot be asked
         self._names: dict[int, str] = {}
+        self._short: dict[int, str] = {}  # and as a transcript says them ("Olga")
         # those Telegram said, when last asked, are out of the operators' group
         self._left: set[int] = set()
         self._muted: set[int] = set()  # of those, still in the group but may not write
@@ -568,7 +574,8 @@ class OperatorDesk:
 
     async def post_card(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> None:
         assignee = await self._assignee(bot, session, ticket)
-        card = await render_card(session, self.settings, ticket, assignee=assignee)
+        authors = await self._authors(bot, session, ticket)
+        card = await render_card(session, self.settings, ticket, assignee=assignee, authors=authors)
         assert ticket.topic_id is not None
         text = card.text if card.needs_file else card.full
         await _let_go(session)  # no lock held while Telegram makes us wait
@@ -700,7 +707,10 @@ class OperatorDesk:
             assignee = await self._assignee(bot, session, ticket)
         else:
             assignee = known
-        card = await render_card(session, self.settings, ticket, assignee=assignee, state=state)
+        authors = await self._authors(bot, session, ticket)
+        card = await render_card(
+            session, self.settings, ticket, assignee=assignee, state=state, authors=authors
+        )
         text = card.text if card.needs_file else card.full
         # named after the case shown (a resolved ticket's, not the bot's clean slate)
         ctype = ticket_case_type(state if state is not None else conversation.state or {}, ticket)
@@ -847,6 +857,7 @@ class OperatorDesk:
         self._names[user_id] = f"{user.full_name}" + (
             f" (@{user.username})" if user.username else ""
         )
+        self._short[user_id] = user.first_name or (f"@{user.username}" if user.username else "")
         return member
 
     def met(self) -> set[int]:
@@ -873,6 +884,28 @@ class OperatorDesk:
             return None
         await _let_go(session)
         return await self.operator_name(bot, ticket.assignee_id)
+
+    async def _authors(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> dict[int, str]:
+        """The first names ('Olga', or '@olga_support') of the operators who replied in the
+        ticket's chat, for its card's transcript; Telegram is asked only of those it has not
+        named since the bot started (one it cannot name now: "Operator:" as it was)."""
+        ids = set(
+            (
+                await session.scalars(
+                    select(Message.author_id).where(
+                        Message.conversation_id == ticket.conversation_id,
+                        Message.direction == "operator",
+                        Message.author_id.is_not(None),
+                    )
+                )
+            ).all()
+        )
+        unknown = [i for i in ids if i is not None and i not in self._short]
+        if unknown:
+            await _let_go(session)
+            for user_id in unknown:
+                await self.operator_name(bot, user_id)
+        return {i: self._short[i] for i in ids if i is not None and self._short.get(i)}
 
     async def operator_name(self, bot: Bot, user_id: int) -> str:
         """'Olga Ivanova (@olga_support)' as the operators' group knows them; the id if
@@ -1202,6 +1235,8 @@ class OperatorDesk:
     async def after_turn(self, bot: Bot, session: AsyncSession, outcome: Outcome) -> None:
         """Hook run after each customer turn: open topics, relay messages."""
         escalations = [e for e in outcome.events if e["type"] in ("escalated", "priority_raised")]
+        if not escalations:  # (a comment that reopens the ticket is copied to it as it is)
+            await self.rated(bot, session, outcome)
         ticket: Ticket | None = None
         if outcome.ticket_id is not None:
             ticket = await session.get(Ticket, outcome.ticket_id)
@@ -1245,6 +1280,33 @@ class OperatorDesk:
             )
         finally:
             await session.commit()
+
+    async def rated(self, bot: Bot, session: AsyncSession, outcome: Outcome) -> None:
+        """The customer's rating of a resolved ticket, and what went wrong after a low one,
+        told in its topic: the operator who handled it reads it there (a 2/5 with "Слишком
+        долго ждала ответа" was only on the card's transcript and in /report)."""
+        from escalation.survey import LOW_CSAT  # the survey imports the dialogue engine
+
+        for event in outcome.events:
+            ticket_id = event.get("ticket_id")
+            if event["type"] == "survey_answer" and event.get("question") == "csat":
+                score = int(event.get("score") or 0)
+                key = "op_rated_low" if score <= LOW_CSAT else "op_rated"
+                said = self.texts(key, id=ticket_id, score=score)
+            elif event["type"] == "survey_comment" and outcome.incoming_message_id is not None:
+                row = await session.get(Message, outcome.incoming_message_id)
+                if row is None or not row.text:
+                    continue
+                said = split_text(self.texts("op_rated_comment", id=ticket_id, text=row.text))[0]
+            else:
+                continue
+            ticket = await session.get(Ticket, ticket_id) if ticket_id is not None else None
+            if ticket is None or ticket.topic_id is None:
+                continue
+            try:
+                await self.tell_topic(bot, session, ticket, said)
+            except TelegramAPIError as exc:
+                operators_side_failed(self.chat_id, exc, "rating of ticket %s not told", ticket.id)
 
     async def reopened_by_customer(
         self, bot: Bot, session: AsyncSession, ticket: Ticket, *, replied: bool = False
@@ -1311,15 +1373,16 @@ class OperatorDesk:
 
         await self.to_topic(bot, session, ticket, send)
 
-    async def customer_blocked(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> None:
+    async def customer_blocked(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> bool:
         """The customer blocked the bot (Telegram said so, or refused a reply): the card and
         the topic are told once until they unblock it (each of an operator's replies that
-        failed meanwhile, and Telegram's own notice, had said it again)."""
+        failed meanwhile, and Telegram's own notice, had said it again). Return whether the
+        topic was told now."""
         customer = await session.get(Customer, ticket.customer_id)
         if customer is not None and not customer.blocked_bot:
             customer.blocked_bot = True
         if await _last_block_event(session, ticket) == "customer_blocked_bot":
-            return
+            return False
         await add_event(session, ticket, "customer_blocked_bot", now=utcnow())
         await session.flush()
         await self.refresh_card(bot, session, ticket)  # the card says it too
@@ -1329,6 +1392,7 @@ class OperatorDesk:
             ticket,
             self.texts("op_customer_blocked"),
         )
+        return True
 
     async def reply_refused(self, bot: Bot, session: AsyncSession, row: Message) -> None:
         """An operator's reply the outbox sent later (Telegram was down, or the bot was

@@ -170,7 +170,7 @@ async def test_a_reply_edited_into_a_note_or_a_command_is_not_mirrored_to_the_cu
     if edited.startswith("#"):
         # what John read cannot be unsent: Olga is told so, and the card keeps her answer
         assert "cannot be taken back" in said[-1]["text"], said[-1]["text"]
-        assert "Operator: Your refund is approved" in card_transcript(fake, thread)
+        assert "Operator Olga: Your refund is approved" in card_transcript(fake, thread)
         assert "finance" not in card_transcript(fake, thread)
     assert (await the_ticket(sandbox)).status != "resolved"
 
@@ -687,12 +687,12 @@ async def test_an_operators_corrected_reply_is_what_the_card_shows(sandbox: Sand
     sent = fake.user_sends(
         OLGA, "Your refund is approved", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
     )
-    await fake.wait_for(lambda: "Operator: Your refund is approved" in card_text(fake, thread))
+    await fake.wait_for(lambda: "Operator Olga: Your refund is approved" in card_text(fake, thread))
     await settled(sandbox)
     fake.user_edits(OPERATORS_CHAT_ID, sent["message_id"], "Your refund is not approved yet")
     await fake.wait_for(lambda: "Your refund is not approved yet" in bot_texts(fake, JOHN))
     await fake.wait_for(lambda: "refund is not approved yet" in card_text(fake, thread))
-    assert "Operator: Your refund is approved\n" not in card_text(fake, thread) + "\n"
+    assert "Operator Olga: Your refund is approved\n" not in card_text(fake, thread) + "\n"
 
 
 @BOTH
@@ -2636,3 +2636,139 @@ async def test_a_reply_saved_to_the_faq_gets_an_id_of_its_words_and_names_langua
         "writing in Polish, Russian get it in English until an admin adds theirs"
     ), text
     await settled(sandbox)
+
+
+async def test_the_cards_transcript_names_each_operators_reply(sandbox: Sandbox) -> None:
+    """Olga and Tomasz both answered John on one ticket: the card's transcript read
+    "Operator:" for each, so a colleague taking over could not tell who had promised what
+    (John never sees it). Each reply is said by its operator's first name."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    said = {OLGA: "Hi John, checking your order now", TOMASZ: "John, the courier has it"}
+    for who, text in said.items():
+        fake.user_sends(who, text, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+        await fake.wait_for(lambda text=text: text in bot_texts(fake, JOHN), timeout=20)
+        await settled(sandbox)
+    fake.user_sends(OLGA, "# courier asked", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Note: courier asked" in card_head(fake, thread), timeout=20)
+    await settled(sandbox)
+    transcript = card_transcript(fake, thread)
+    assert f"Operator Olga: {said[OLGA]}" in transcript, transcript
+    assert f"Operator Tomasz: {said[TOMASZ]}" in transcript, transcript
+
+
+@pytest.mark.parametrize(
+    ("rating", "comment"), [("2", "Слишком долго ждала ответа, бот заставил выбирать"), ("5", None)]
+)
+async def test_the_customers_rating_and_what_went_wrong_are_told_in_the_topic(
+    sandbox: Sandbox, rating: str, comment: str | None
+) -> None:
+    """Anna rated Olga's help 2/5 and wrote "Слишком долго ждала ответа…": it showed only
+    on the card's transcript and in /report, and Olga, whose ticket it was, never read it.
+    The rating is told in the ticket's topic (a good one in a short line), and after a low
+    one what went wrong, in her words."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, ANNA, "Позовите оператора, пожалуйста")
+    fake.user_sends(OLGA, "Анна, всё готово", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Анна, всё готово" in bot_texts(fake, ANNA), timeout=20)
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(ANNA, text_contains="?", timeout=20)
+    for data in ("sv:solved:yes", f"sv:csat:{rating}"):
+        await settled(sandbox)
+        last = fake.messages(ANNA, from_bot=True)[-1]
+        fake.user_presses(ANNA, ANNA, last["message_id"], data)
+    told = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains=f"#1: {rating}/5", timeout=20
+    )
+    assert ("low" in told[-1]["text"]) == (comment is not None), told[-1]["text"]
+    if comment is not None:
+        await settled(sandbox)
+        fake.user_sends(ANNA, comment)
+        said = await fake.wait_for_bot_message(
+            OPERATORS_CHAT_ID, thread_id=thread, text_contains="What went wrong", timeout=20
+        )
+        assert comment in said[-1]["text"], said[-1]["text"]
+    await settled(sandbox)
+    assert sum(f"{rating}/5" in t for t in topic_texts(fake, thread)) == 1, topic_texts(
+        fake, thread
+    )
+
+
+async def test_queue_says_whose_case_it_is_and_who_has_a_reopened_ticket_now(
+    sandbox: Sandbox,
+) -> None:
+    """/queue read "#1 · the fix did not help, …, taken by Tomasz": no customer, no case, so
+    the operator opened topic after topic; and after Olga pressed Reopen on the ticket Tomasz
+    had resolved, and answered John there, it still said Tomasz had it. Each line names the
+    customer and the case, and a ticket an operator reopens is theirs (the topic says whose
+    it was)."""
+    fake = sandbox.server.fake
+    fake.user_sends(JOHN, "My parcel for order 3600001 is a week late, nobody tells me")
+    await fake.wait_for_bot_message(JOHN, text_contains="solve it", timeout=20)
+    thread = await _escalate(fake, JOHN, "no, this is not ok at all")
+    fake.user_sends(
+        TOMASZ, "John, it is on its way", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for(lambda: "John, it is on its way" in bot_texts(fake, JOHN), timeout=20)
+    fake.user_sends(TOMASZ, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(JOHN, text_contains="solved?", timeout=20)
+    await settled(sandbox)
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+    fake.user_presses(OLGA, OPERATORS_CHAT_ID, card["message_id"], "tk:reopen:1")
+    told = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="reopened", timeout=20
+    )
+    assert "it was with Tomasz" in told[-1]["text"], told[-1]["text"]
+    fake.user_sends(
+        OLGA, "John, one more thing", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for(lambda: "John, one more thing" in bot_texts(fake, JOHN), timeout=20)
+    await settled(sandbox)
+    fake.user_sends(OLGA, "/queue", chat_id=OPERATORS_CHAT_ID)
+    said = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, text_contains="Waiting tickets", timeout=20
+    )
+    [line] = [x for x in said[-1]["text"].splitlines() if x.startswith("#1 ")]
+    assert "John · late or lost delivery · the fix did not help" in line, line
+    assert "taken by Olga" in line and "Tomasz" not in line, line
+    assert "Operator: Olga" in card_head(fake, thread), card_head(fake, thread)
+
+
+async def test_a_reply_after_the_take_button_is_on_the_card(sandbox: Sandbox) -> None:
+    """Tomasz took John's ticket with the card's Take button, then answered him: the card
+    was drawn at the take and not again, so its transcript ended before his answer (Olga's
+    ticket, taken by her first reply, showed hers)."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
+    fake.user_presses(TOMASZ, OPERATORS_CHAT_ID, card["message_id"], "tk:take:1")
+    await fake.wait_for(lambda: "Operator: Tomasz" in card_head(fake, thread), timeout=20)
+    await settled(sandbox)
+    answer = "Hi John, the courier brings it tomorrow"
+    fake.user_sends(TOMASZ, answer, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: answer in card_transcript(fake, thread), timeout=20)
+
+
+async def test_a_reply_to_a_customer_who_blocked_the_bot_is_marked_not_delivered(
+    sandbox: Sandbox,
+) -> None:
+    """John blocked the bot; the topic said so. Olga's reply after it had nothing under it,
+    and the card's transcript listed it as any other, so a colleague took it for read. It is
+    answered under it that it did not reach him, and the transcript says "not delivered"."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_blocks_bot(JOHN)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="has blocked the bot", timeout=20
+    )
+    await settled(sandbox)
+    answer = "John, your refund is on its way"
+    fake.user_sends(OLGA, answer, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="did not reach", timeout=20
+    )
+    fake.user_sends(OLGA, "# try by e-mail", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: "Note: try by e-mail" in card_head(fake, thread), timeout=20)
+    await settled(sandbox)
+    [line] = [x for x in card_transcript(fake, thread).splitlines() if answer in x]
+    assert "not delivered" in line, line

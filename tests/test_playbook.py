@@ -10870,3 +10870,46 @@ async def test_a_late_delivery_at_a_first_contact_gets_the_usual_apology(
     await again.send("You promised last time it would arrive on Monday, order 3580004, and nothing")
     first = " ".join(again.replies[0])
     assert "didn't keep our word" in first, first
+
+
+async def test_a_reply_promised_for_the_opening_time_leaves_the_card_once_an_operator_answered(
+    services: Services,
+) -> None:
+    """At 23:00 the customer was told a colleague answers at 09:00; an operator on the night
+    shift answered at 23:10, and every card went on saying "Reply promised: 05.03 09:00",
+    as if nobody had. The promise is off the card once an operator's answer reached them."""
+    user = str(next(_ids))
+    await say_at(services, user, "Позовите оператора, пожалуйста", WED_23_MSK)
+    ticket_id = (await the_ticket(services, user)).id
+    async with services.sessionmaker() as session:
+        ticket = await session.get(Ticket, ticket_id)
+        card = await render_card(session, services.settings, ticket)
+        assert "Reply promised: 05.03 09:00" in card.text, card.text
+        answered = WED_23_MSK + timedelta(minutes=10)
+        session.add(
+            Message(
+                conversation_id=ticket.conversation_id,
+                direction="operator",
+                text="Здравствуйте! Уже смотрю.",
+                author_id=501,
+                created_at=answered,
+                delivered_at=answered,
+            )
+        )
+        ticket.status, ticket.assignee_id, ticket.first_response_at = "taken", 501, answered
+        await session.commit()
+        card = await render_card(session, services.settings, ticket)
+    assert "Reply promised" not in card.text, card.text
+
+
+async def test_a_voice_message_before_the_hand_off_is_on_the_cards_details(
+    services: Services,
+) -> None:
+    """Marek sent a voice message, then asked for a person: it was copied to the topic, but
+    the card said "Details: none collected" (a photo is counted). The voice message is."""
+    user = str(next(_ids))
+    await say_at(services, user, None, attachments=(Attachment("voice", "vc3600002"),))
+    out = await say_at(services, user, "Proszę o kontakt z konsultantem")
+    [escalated] = [e for e in out.events if e["type"] == "escalated"]
+    [details] = [x for x in escalated["card"].splitlines() if x.startswith("Details:")]
+    assert "voice messages: 1" in details, escalated["card"]

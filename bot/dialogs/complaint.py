@@ -68,7 +68,7 @@ from bot.dialogs.slots import (
 )
 from bot.dialogs.slots import words as word_count
 from bot.dialogs.texts import SOURCE, catalogue, money
-from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
+from bot.dialogs.types import FAQ_BUTTON_PREFIX, SPOKEN_KINDS, Button
 from bot.nlu.extract import extract_money, item_told
 from bot.nlu.lexicon import (
     FEEDBACK_WORDS,
@@ -5434,7 +5434,7 @@ async def _offered_just_now(ctx: TurnContext) -> bool:
 def _spoken(ctx: TurnContext) -> bool:
     """A voice message, an audio file or a round video: words the bot does not hear."""
     kinds = {a.kind for a in ctx.incoming.attachments}
-    return bool(kinds) and kinds <= {"voice", "audio", "video_note"}
+    return bool(kinds) and kinds <= SPOKEN_KINDS
 
 
 def _slot_list(ctx: TurnContext, slots: list[str]) -> str:

@@ -68,7 +68,7 @@ from bot.dialogs.slots import (
     words,
 )
 from bot.dialogs.texts import SUPPORTED, Texts, money
-from bot.dialogs.types import Button, Incoming, Outcome, Reply
+from bot.dialogs.types import SPOKEN_KINDS, Button, Incoming, Outcome, Reply
 from bot.nlu.extract import extract, without_order_ref
 from bot.nlu.lang import clearly_in, unplaced_latin
 from bot.nlu.lexicon import (
@@ -414,7 +414,7 @@ def _wordless_key(ctx: TurnContext) -> str:
     kinds = {a.kind for a in ctx.incoming.attachments}
     if kinds and kinds <= {"sticker", "animation"}:
         return "sticker_only"
-    if kinds & {"voice", "audio", "video_note"}:
+    if kinds & SPOKEN_KINDS:
         return "voice_only"
     return "media_only"
 

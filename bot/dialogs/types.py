@@ -20,6 +20,8 @@ ATTACHMENT_KINDS = (
     "dice",
     "game",
 )
+# a voice message, an audio file or a round video: words the bot does not hear
+SPOKEN_KINDS = frozenset({"voice", "audio", "video_note"})
 
 
 @dataclass(frozen=True)

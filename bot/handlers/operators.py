@@ -78,7 +78,7 @@ from bot.handlers.admin_kb import ADMIN_COMMANDS, NOT_COMMAND, OPERATOR_COMMANDS
 from bot.handlers.convert import attachments_of
 from bot.middlewares import outside_transaction
 from bot.services import Services
-from escalation.card import NOT_SENT, REASON
+from escalation.card import NOT_SENT, REASON, ticket_case_type
 from escalation.hours import answer_due
 from escalation.service import (
     add_event,
@@ -90,7 +90,7 @@ from escalation.service import (
     take_ticket,
 )
 from escalation.survey import UNSEEN_SURVEY, survey_start
-from escalation.telegram import GroupUnanswered, OperatorDesk, works_here
+from escalation.telegram import GroupUnanswered, OperatorDesk, whose_case, works_here
 from escalation.texts import age_words, operator_texts, with_card_late
 
 log = logging.getLogger(__name__)
@@ -844,6 +844,15 @@ async def queue_text(
         return (t.priority != "high", since is None, since or answered or now, t.status != "open")
 
     ordered = sorted(tickets, key=key)
+    # whose each is and what about ("#8 · Katarzyna · late or lost delivery"), as its topic
+    # is named: "#8 · the fix did not help" alone sent the operator through the topics
+    about: dict[int, str] = {}
+    for t in ordered[:QUEUE_SHOWN]:
+        customer = await session.get(Customer, t.customer_id)
+        conversation = await session.get(Conversation, t.conversation_id)
+        if customer is not None:
+            state = conversation.state or {} if conversation is not None else {}
+            about[t.id] = f"{whose_case(customer, ticket_case_type(state, t), texts)} · "
     if name_of is not None and any(t.assignee_id for t in ordered[:QUEUE_SHOWN]):
         # the reads are over before Telegram is asked the names: on SQLite the transaction
         # holds the one write lock every customer's turn waits for
@@ -863,7 +872,8 @@ async def queue_text(
             name = await name_of(t.assignee_id) if name_of else t.assignee_id
             who = texts("op_queue_taken", who=name)
         reason = label(texts, f"{REASON}{t.reason}", t.reason)
-        lines.append(f"#{t.id} {'🔥' if t.priority == 'high' else '·'} {reason}, {wait}, {who}")
+        mark = "🔥" if t.priority == "high" else "·"
+        lines.append(f"#{t.id} {mark} {about.get(t.id, '')}{reason}, {wait}, {who}")
     if len(ordered) > QUEUE_SHOWN:
         lines.append(texts("op_queue_more", n=len(ordered) - QUEUE_SHOWN))
     return "\n".join(lines)
@@ -1276,7 +1286,12 @@ async def send_to_customer(
                 if as_utc(ticket.first_response_at) == now:
                     ticket.first_response_at = None  # not an answer the customer can read
             if row.delivery_error == "blocked":
-                await desk.customer_blocked(bot, session, ticket)  # the card is redrawn too
+                told = await desk.customer_blocked(bot, session, ticket)  # the card too
+                if not told and source is not None:
+                    # blocked before: the topic said so then, and this reply, with nothing
+                    # under it, read as one the customer got
+                    said = desk.texts("op_reply_refused_blocked")
+                    await reply_after_reading(session, source.reply, said)
                 return False
             if source is not None:
                 await reply_after_reading(session, source.reply, said)
@@ -1285,8 +1300,10 @@ async def send_to_customer(
             if took:
                 await desk.refresh_card(bot, session, ticket)
             return False
-    if took:
-        await desk.refresh_card(bot, session, ticket)
+    if took or first:
+        # the card shows the first answer (a ticket taken with its Take button first, then
+        # answered, kept a card with none), and no reply promised for the opening time
+        await desk.refresh_card(bot, session, ticket, ask_names=took)
     elif (
         source is not None
         and received_at is not None
@@ -1744,6 +1761,7 @@ async def apply_action(
         if newer is not None:  # one open ticket per customer: their messages go to one topic
             link = desk.topic_link(newer)
             return False, texts("op_reopen_newer", id=newer.id, link=f": {link}" if link else "")
+        was = ticket.assignee_id if ticket.assignee_id != actor else None
         conversation = await reopen_ticket(session, ticket, actor_id=actor, now=now)
         # the customer, who last read "resolved", hears that a person has it again
         await tell_customer_reopened(bot, session, services, ticket, conversation)
@@ -1753,7 +1771,13 @@ async def apply_action(
         except TelegramBadRequest as exc:
             log.info("topic not reopened: %s", exc)
         drawn = await desk.refresh_card(bot, session, ticket)
-        return True, with_card_late(texts, texts("op_reopened", id=ticket.id), drawn)
+        if was is None:
+            return True, with_card_late(texts, texts("op_reopened", id=ticket.id), drawn)
+        # a colleague's: said in the topic, which they watch, that it is the reopener's now
+        held = await name_after_reading(bot, session, desk, was)
+        who = await desk.operator_name(bot, actor)
+        said = texts("op_reopened_was", id=ticket.id, who=who, was=held)
+        return True, with_card_late(texts, said, drawn)
     return False, texts("op_unknown_action")
 
 
