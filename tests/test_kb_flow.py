@@ -1687,3 +1687,23 @@ async def test_didnt_help_still_gives_a_next_guess_on_the_question(
     out = await _ask(demo_routed, user, missed, _Prediction("deny", lang))
     [nxt] = events(out, "faq_answered")
     assert nxt["answer_id"] == then and nxt["via"] == "next_candidate"
+
+
+async def test_a_blocked_faq_answer_s_card_names_the_entry_and_the_phrase(
+    bot: SimpleNamespace,
+) -> None:
+    """An admin's entry answered "Can I return underwear?" with "Sorry, nothing can be done -
+    that is our company policy". The customer who asked got a person (right), and the card
+    said only "Reason: the bot's answer had a phrase it must never say (check the FAQ
+    entry)": which entry, and which phrase, was left to find. The card names both."""
+    policy = "Sorry, nothing can be done - that is our company policy."
+    entry = Entry("return_underwear", ["Can I return underwear?"], {"en": policy})
+    async with bot.sessionmaker() as session:
+        await bot.knowledge.import_entries(session, [entry])
+        await session.commit()
+    out = await say(bot, "3610021", "Can I return underwear?")
+    assert not any("policy" in r.text for r in out.replies), out.replies
+    [escalated] = events(out, "escalated")
+    card = escalated["card"].split("\n\nTranscript:")[0]
+    assert "'return_underwear'" in card and "our company policy" in card, card
+    assert "/kb_edit return_underwear" in card, card
