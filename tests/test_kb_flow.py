@@ -1661,7 +1661,7 @@ async def test_didnt_help_gives_no_guess_that_says_nothing_of_the_question(
         rows = list(await session.scalars(select(UnansweredQuestion)))
     assert question in [r.text for r in rows]
     # "no, not that" to the topics: the colleague, with the question on the card
-    nope = {"ru": "нет, не то", "pl": "nie, nie to", "en": "no, not that"}[lang]
+    nope = {"ru": "нет, не то", "pl": "żadne z nich", "en": "no, not that"}[lang]
     out = await _ask(demo_routed, user, nope, _Prediction("deny", lang))
     escalated = events(out, "escalated")
     assert len(escalated) == 1, [r.text for r in out.replies]
