@@ -376,6 +376,10 @@ def build_card(
     if state.get("safety") == ticket.id:
         later.append("safety")  # told while waiting for a person
     reason = _reason(say, ticket.reason)
+    blocked = state.get("blocked_reply") or {}
+    if ticket.reason == "reply_blocked" and blocked.get("entry"):
+        # which answer, and the phrase: the operator (and an admin) knows what to fix
+        reason = say("op_card_reply_blocked", entry=blocked["entry"], phrase=blocked["phrase"])
     for then in later:
         reason = say("op_card_then", reason=reason, later=_reason(say, then))
     lines = [

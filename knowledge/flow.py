@@ -37,6 +37,7 @@ from bot.nlu.translit import as_cyrillic
 from knowledge.countries import countries, other_country_asked, speaks_of_other_countries
 from knowledge.formats import Entry
 from knowledge.index import Candidate, SearchResult
+from knowledge.service import asked_stems
 
 if TYPE_CHECKING:
     from bot.dialogs.engine import TurnContext
@@ -1792,21 +1793,9 @@ class FaqFlow:
         admins is ``asked``, what the customer wrote (a follow-up read with the question it
         follows, "Можно купить сертификат? а студентам скидки делаете?", is only its own
         words: the certificate was answered)."""
-        index = self.knowledge.loaded_index
-        offer: list[Entry] = []
-        if result.reason not in ("off_topic",) and index is not None:
-            for cand in result.candidates:
-                entry = index.by_id.get(cand.entry_id)
-                if entry is None or cand.score < BUTTON_MIN:
-                    continue
-                if len(BUTTON_PREFIX + entry.id) > 64:
-                    continue
-                offer.append(entry)
-                if len(offer) == 2:
-                    break
-        rows = [[Button(entry_title(e, ctx.lang), BUTTON_PREFIX + e.id)] for e in offer]
-        rows.append([Button(ctx.texts.plain("topic_human"), "topic:human")])
-        key = "faq_clarify" if offer else "faq_clarify_nothing"
+        closest = [] if result.reason == "off_topic" else result.candidates
+        rows = self._topics(ctx, [(c.entry_id, c.score) for c in closest], BUTTON_MIN)
+        key = "faq_clarify" if len(rows) > 1 else "faq_clarify_nothing"
         ctx.say_text(text(key, ctx.lang, ctx.texts.memory), rows)
         gap_id = await self._record_gap(ctx, asked or message, result)
         memory.update(
@@ -1822,6 +1811,24 @@ class FaqFlow:
             candidates=[c.to_dict() for c in result.candidates[:3]],
             reason=result.reason,
         )
+
+    def _topics(
+        self, ctx: TurnContext, candidates: Iterable[tuple[str, float]], floor: float
+    ) -> list[list[Button]]:
+        """The two closest topics above ``floor`` as buttons (each its question in the
+        customer's language), and a person."""
+        index = self.knowledge.loaded_index
+        offer: list[Entry] = []
+        for entry_id, score in candidates if index is not None else ():
+            entry = index.by_id.get(entry_id)
+            if entry is None or float(score) < floor or len(BUTTON_PREFIX + entry.id) > 64:
+                continue
+            offer.append(entry)
+            if len(offer) == 2:
+                break
+        rows = [[Button(entry_title(e, ctx.lang), BUTTON_PREFIX + e.id)] for e in offer]
+        rows.append([Button(ctx.texts.plain("topic_human"), "topic:human")])
+        return rows
 
     async def _answer_button(self, ctx: TurnContext, memory: dict[str, Any], entry_id: str) -> bool:
         entry = await self._entry(ctx, entry_id)
@@ -1899,7 +1906,10 @@ class FaqFlow:
         read = shown | set(memory.get("answers") or {})
         ctx.event("faq_not_helpful", answer_id=memory.get("last"))
         rows = memory.get("candidates") or []
-        if memory.get("query") and len(shown) <= 1:
+        gap_id = None
+        # the topics offered for this question already (``_not_covered``): a person now
+        offered = bool(memory.get("query")) and memory.get("offered") == memory.get("query")
+        if memory.get("query") and len(shown) <= 1 and not offered:
             # the FAQ missed the question: kept for the admins' /kb_gaps (it was lost)
             index = self.knowledge.loaded_index
             missed = SearchResult(
@@ -1908,20 +1918,71 @@ class FaqFlow:
                 index.threshold if index is not None else 0.0,
                 reason="low_confidence",
             )
-            await self._record_gap(ctx, memory["query"], missed)
-        for cand_id, score in rows:
-            if len(shown) >= MAX_TRIED:
-                break
-            if cand_id in read or float(score) < NEXT_CANDIDATE_MIN:
-                continue
+            gap_id = await self._record_gap(ctx, memory["query"], missed)
+        untried = [
+            (cand_id, float(score))
+            for cand_id, score in rows
+            if cand_id not in read and float(score) >= NEXT_CANDIDATE_MIN
+        ]
+        for cand_id, score in untried if len(shown) < MAX_TRIED and not offered else ():
             entry = await self._entry(ctx, cand_id)
             if entry is None:
                 continue
+            if not await self._speaks_of(ctx, memory, entry.id):
+                return self._not_covered(ctx, memory, untried, gap_id)
             memory["shown"] = [*shown, entry.id]
             ctx.say_text(text("faq_next", ctx.lang, ctx.texts.memory))
-            self._say_answer(ctx, memory, entry, float(score), via="next_candidate")
+            self._say_answer(ctx, memory, entry, score, via="next_candidate")
             return True
         self._to_person(ctx, memory)
+        return True
+
+    async def _speaks_of(self, ctx: TurnContext, memory: dict[str, Any], entry_id: str) -> bool:
+        """The next guess after "didn't help" speaks of what the answers given left out of
+        the question: one of its content words none of them has ("криптовалютой" of "Вы
+        принимаете оплату криптовалютой?" after the payment methods), or the answers had
+        every word (then the customer meant something else in the same words, and the next
+        guess may be it). The cash-on-delivery answer, "Да, наличными или картой курьеру…",
+        has no word on crypto: pasted as the next guess it read as "yes" to it."""
+        question = memory.get("query")
+        if not question:
+            return True
+        given = [e for e in memory.get("shown") or [] if e != entry_id]
+        lacking = await self.knowledge.words_lacking(ctx.session, question, [*given, entry_id])
+        if entry_id not in lacking:
+            return True
+        # what none of the answers given has (none given: every word of the question)
+        missed = asked_stems(question)
+        for entry in given:
+            missed &= lacking.get(entry, missed)
+        return not missed or bool(missed - lacking[entry_id])
+
+    def _not_covered(
+        self,
+        ctx: TurnContext,
+        memory: dict[str, Any],
+        untried: list[tuple[str, float]],
+        gap_id: int | None,
+    ) -> bool:
+        """No next guess speaks of what the question asks: said honestly (the FAQ has no ready
+        answer), the next topics offered as buttons with their questions, for the customer to
+        choose, and a person."""
+        rows = self._topics(ctx, untried, NEXT_CANDIDATE_MIN)
+        if len(rows) == 1:  # no topic to offer (the index is not loaded): the colleague
+            self._to_person(ctx, memory)
+            return True
+        ctx.say_text(text("faq_not_covered", ctx.lang, ctx.texts.memory), rows)
+        memory.update(
+            last=None,
+            offered=memory.get("query"),
+            gap_id=gap_id if gap_id is not None else memory.get("gap_id"),
+            declined={"turn": int(ctx.state.get("turns", 0)), "at": ctx.now.isoformat()},
+        )
+        ctx.event(
+            "faq_declined",
+            candidates=[{"answer_id": i, "score": round(s, 4)} for i, s in untried[:3]],
+            reason="not_covered",
+        )
         return True
 
     @staticmethod

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import KnowledgeEntry, as_utc, utcnow
+from knowledge import rerank as _rerank
 from knowledge.formats import (
     Entry,
     KbFormatError,
@@ -379,6 +380,22 @@ class KnowledgeService:
         if vector is None and text.strip() and len(index):
             vector = await asyncio.to_thread(index.encode_query, text.strip()[:2000])
         return index.search(text, top_k, vector=vector, rerank=rerank)
+
+    async def words_lacking(
+        self, session: AsyncSession, text: str, entry_ids: Sequence[str]
+    ) -> dict[str, frozenset[str]]:
+        """Per entry of ``entry_ids`` in the index: the stems of the question's content words
+        it says nothing of in its questions and answers (``rerank.uncovered_stems``: a word
+        one of its own words means counts as said), the words a question is asked with
+        ("здравствуйте, подскажите", "please": ``_ID_FILLER``) left out."""
+        index = await self.index(session)
+        where = {e.id: i for i, e in enumerate(index.entries)}
+        known = [entry_id for entry_id in dict.fromkeys(entry_ids) if entry_id in where]
+        if not known:
+            return {}
+        asked = asked_stems(text)
+        lacking = _rerank.uncovered_stems(index, text, [where[i] for i in known])
+        return {i: stems & asked for i, stems in zip(known, lacking, strict=True)}
 
     async def search_many(
         self, session: AsyncSession, texts: Sequence[str], *, top_k: int = 5
@@ -1210,17 +1227,30 @@ _ID_FILLER = frozenset(
     из от до для о об про при это этот эта эти то что чтобы где когда почему зачем кто чем
     еще уже бы же ли не нет да там тут здесь если тоже также он она они его ее их так будет
     был была были быть хочу хотел хотела могу может можете нужно надо пожалуйста подскажите
-    скажите здравствуйте привет
+    скажите здравствуйте привет узнать спросить уточнить
     is are am was were be been there do does did you your yours i me my we our us can could
     may might will would should how what which who whom when where why the a an to of in on
     at for by with from about and or but it its this that these those have has had any some
-    get please hello hi not no yes if so also just much many
+    get please hello hi not no yes if so also just much many tell know ask wonder wondering like
     czy jak jaki jaka jakie ile mozna moge moze moga jest sa byl byla byc ma maja macie masz
     mam mi mnie moj moja moje wy was wam wasz wasza wasze ja my nas nam sie i a o w we na do z
     ze za od po przy dla to ten ta te co gdzie kiedy dlaczego czemu kto tez juz nie tak prosze
-    chce chcialbym chcialabym dzien dobry witam
+    chce chcialbym chcialabym dzien dobry witam zapytac dowiedziec powiedziec
     """.split()
 )
+
+
+def asked_stems(text: str) -> frozenset[str]:
+    """The stems of a question's content words (``rerank.gap_stems``), the words it is asked
+    with left out ("Здравствуйте, подскажите, вы принимаете криптовалюту?": "приним",
+    "крипт")."""
+    return frozenset().union(
+        *(
+            stems
+            for word, stems in _rerank.gap_stems(text).items()
+            if normalize(word) not in _ID_FILLER
+        )
+    )
 
 
 def make_id(text: str, max_words: int = 3) -> str:

@@ -1734,3 +1734,80 @@ async def test_a_russian_only_answer_asked_again_after_an_english_one_was_added(
     repeat = await say(bot, user, "Сколько стоит доставка курьером?")
     [reply] = repeat.replies
     assert reply.text.startswith("Как я писал выше:\n") and "299" in reply.text, reply.text
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "lang", "missed", "said"),
+    [
+        ("3610001", "Вы принимаете оплату криптовалютой?", "ru", "не помогло", "справке нет"),
+        ("3610002", "Czy mogę zapłacić PayPalem?", "pl", "nie pomogło", "gotowej odpowiedzi"),
+        ("3610003", "Can I pay with crypto?", "en", "that didn't help", "no ready answer"),
+    ],
+)
+async def test_didnt_help_gives_no_guess_that_says_nothing_of_the_question(
+    demo_routed: SimpleNamespace, user: str, question: str, lang: str, missed: str, said: str
+) -> None:
+    """ "Вы принимаете оплату криптовалютой?" got the payment methods; "Не помогло" got
+    "Извините, что не помогло. Возможно, вам нужно вот это:" and the cash-on-delivery answer
+    "Да, наличными или картой курьеру…", which read as "yes" to crypto. A next guess that
+    says nothing of what the first answer left out (crypto, PayPal) is not pasted: the bot
+    says the FAQ has no ready answer, offers the next topics as buttons (the customer
+    chooses) and a person, and the question is kept for the admins' /kb_gaps."""
+    out = await _ask(demo_routed, user, question, _Prediction("faq", lang))
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["payment_methods"]
+    out = await _ask(demo_routed, user, missed, _Prediction("deny", lang))
+    assert events(out, "faq_not_helpful")
+    assert not events(out, "faq_answered"), [r.text for r in out.replies]
+    assert said in out.replies[0].text, out.replies[0].text
+    offered = buttons(out)
+    assert "kb:cash_on_delivery" in offered and offered[-1] == "topic:human"
+    async with demo_routed.sessionmaker() as session:
+        rows = list(await session.scalars(select(UnansweredQuestion)))
+    assert question in [r.text for r in rows]
+    # "no, not that" to the topics: the colleague, with the question on the card
+    nope = {"ru": "нет, не то", "pl": "żadne z nich", "en": "no, not that"}[lang]
+    out = await _ask(demo_routed, user, nope, _Prediction("deny", lang))
+    escalated = events(out, "escalated")
+    assert len(escalated) == 1, [r.text for r in out.replies]
+    assert f"Question: {question}" in escalated[0]["card"]
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "lang", "missed", "then"),
+    [
+        ("3610011", "Do you have gift cards?", "en", "didn't help", "gift_wrapping"),
+        ("3610012", "Jak zwrócić towar?", "pl", "nie pomogło", "return_period"),
+        ("3610013", "Как вернуть товар, который не подошёл?", "ru", "не помогло", "return_period"),
+        ("3610014", "How can I pay?", "en", "didn't help", "cash_on_delivery"),
+    ],
+)
+async def test_didnt_help_still_gives_a_next_guess_on_the_question(
+    demo_routed: SimpleNamespace, user: str, question: str, lang: str, missed: str, then: str
+) -> None:
+    """The next guess is still given when the first answer had every word of the question
+    (the customer meant something else in the same words): gift wrapping after the gift
+    cards, the return period after how to return."""
+    await _ask(demo_routed, user, question, _Prediction("faq", lang))
+    out = await _ask(demo_routed, user, missed, _Prediction("deny", lang))
+    [nxt] = events(out, "faq_answered")
+    assert nxt["answer_id"] == then and nxt["via"] == "next_candidate"
+
+
+async def test_a_blocked_faq_answer_s_card_names_the_entry_and_the_phrase(
+    bot: SimpleNamespace,
+) -> None:
+    """An admin's entry answered "Can I return underwear?" with "Sorry, nothing can be done -
+    that is our company policy". The customer who asked got a person (right), and the card
+    said only "Reason: the bot's answer had a phrase it must never say (check the FAQ
+    entry)": which entry, and which phrase, was left to find. The card names both."""
+    policy = "Sorry, nothing can be done - that is our company policy."
+    entry = Entry("return_underwear", ["Can I return underwear?"], {"en": policy})
+    async with bot.sessionmaker() as session:
+        await bot.knowledge.import_entries(session, [entry])
+        await session.commit()
+    out = await say(bot, "3610021", "Can I return underwear?")
+    assert not any("policy" in r.text for r in out.replies), out.replies
+    [escalated] = events(out, "escalated")
+    card = escalated["card"].split("\n\nTranscript:")[0]
+    assert "'return_underwear'" in card and "our company policy" in card, card
+    assert "/kb_edit return_underwear" in card, card

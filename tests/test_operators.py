@@ -2772,3 +2772,45 @@ async def test_a_reply_to_a_customer_who_blocked_the_bot_is_marked_not_delivered
     await settled(sandbox)
     [line] = [x for x in card_transcript(fake, thread).splitlines() if answer in x]
     assert "not delivered" in line, line
+
+
+async def test_kb_save_to_an_entry_with_a_forbidden_phrase_says_so_and_how_to_fix_it(
+    sandbox: Sandbox,
+) -> None:
+    """An admin's entry "Can I return underwear?" answered "Sorry, nothing can be done - that
+    is our company policy" (customers who ask get a person). Olga's `/kb_save
+    return_underwear` said "The customer's question now leads to 'return_underwear'. Its
+    answer stays as the admins wrote it.": nothing about the phrase. She is told the answer
+    has a phrase the bot never says, which one, and how an admin fixes it."""
+    from knowledge.formats import Entry
+    from knowledge.service import get_knowledge
+
+    policy = "Sorry, nothing can be done - that is our company policy."
+    async with sandbox.services.sessionmaker() as session:
+        await get_knowledge(sandbox.services).import_entries(
+            session, [Entry("return_underwear", ["Can I return underwear?"], {"en": policy})]
+        )
+        await session.commit()
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(JOHN, "Can I return underwear if it is still sealed?")
+    await fake.wait_for(
+        lambda: any("underwear" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread)),
+        timeout=20,
+    )
+    said = "Yes, sealed underwear can be returned within 14 days."
+    answer = fake.user_sends(OLGA, said, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: said in bot_texts(fake, JOHN), timeout=20)
+    fake.user_sends(
+        OLGA,
+        "/kb_save return_underwear",
+        chat_id=OPERATORS_CHAT_ID,
+        message_thread_id=thread,
+        reply_to_message_id=answer["message_id"],
+    )
+    told = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="now leads to", timeout=20
+    )
+    text = told[-1]["text"]
+    assert "must never say" in text and "our company policy" in text, text
+    assert "/kb_edit return_underwear" in text and "stays as the admins wrote" not in text, text

@@ -2851,14 +2851,14 @@ class ConversationEngine:
             if self._guard(ctx, drop=True) and ctx.handoff is None:
                 # a reply the bot must not send (an FAQ answer with "не можем помочь"): the
                 # customer was promised a colleague, so one is called, with the question
-                ctx.request_handoff("reply_blocked")
+                self._blocked_handoff(ctx)
             if ctx.handoff is not None:
                 await self._escalate(ctx)
                 ctx.state.pop("held", None)  # a person reads the whole transcript
             if questions:
                 await self._answer_also(ctx, questions)
                 if self._guard(ctx, drop=True) and ctx.handoff is None:
-                    ctx.request_handoff("reply_blocked")  # an extra question's answer
+                    self._blocked_handoff(ctx)  # an extra question's answer
                     await self._escalate(ctx)
             self._acknowledge_correction(ctx)
 
@@ -3655,6 +3655,17 @@ class ConversationEngine:
                 else:
                     reply.text = safe
         return blocked
+
+    @staticmethod
+    def _blocked_handoff(ctx: TurnContext) -> None:
+        """A person for a reply the guard blocked; the card names the FAQ entry it was and
+        the phrase ("Reason: the bot's answer had a phrase it must never say (check the FAQ
+        entry)" left the operator to find which)."""
+        events = ctx.outcome.events
+        phrase = next((e["fragment"] for e in reversed(events) if e["type"] == "guard_blocked"), "")
+        entry = next((e["answer_id"] for e in reversed(events) if e["type"] == "faq_answered"), "")
+        ctx.state["blocked_reply"] = {"entry": entry, "phrase": phrase}
+        ctx.request_handoff("reply_blocked")
 
     async def customer_for(self, session: AsyncSession, incoming: Incoming) -> Customer:
         """The customer who wrote ``incoming`` (created on first contact), profile refreshed.

@@ -1878,6 +1878,7 @@ async def save_reply_as_entry(
     message: Message, session: AsyncSession, services: Services, ticket: Ticket, args: str
 ) -> None:
     """An operator's answer becomes a knowledge entry for the customer's question."""
+    from bot.dialogs.guard import find_forbidden
     from knowledge.flow import without_address
     from knowledge.formats import KbFormatError, Text, say
     from knowledge.service import KnowledgeError, get_knowledge
@@ -1961,7 +1962,12 @@ async def save_reply_as_entry(
         await tell(texts("op_kb_save_not_saved", problem=say(said, texts)))
         return
     if existing is not None:
-        if lang in existing.answers:
+        hits = find_forbidden(existing.answer_for(lang)[1])  # the answer this customer gets
+        if hits:
+            # "Can I return underwear?" -> "…that is our company policy": the question joined
+            # an answer customers never get (a person is called instead); said, with the fix
+            await tell(texts("op_kb_save_joined_blocked", id=entry.id, phrase=hits[0].fragment))
+        elif lang in existing.answers:
             await tell(texts("op_kb_save_joined_kept", id=entry.id))
         else:
             await tell("\n\n".join(filter(None, [texts("op_kb_save_joined", id=entry.id), shown])))
