@@ -10767,3 +10767,38 @@ async def test_a_question_handed_over_after_a_complaint_was_left_is_what_the_car
     summary = card.split("Summary:")[1]
     assert question in summary and "complaint" not in summary, summary
     assert "Asked but not yet given" not in card and "Кружка" not in card, card
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("I was charged 59.99 but the price was 49.99, order 3620001", "refund of 10 for"),
+        ("I was charged 59.99 USD but the price was 49.99 USD, order 3620006", "refund of $10 "),
+        ("I was charged €59.99 but the price was €49.99, order 3620007", "order 3620007"),
+        ("Pobrano 59,99 zł, a cena była 49,99 zł, zamówienie 3620008", "zwrot 10 zł"),
+        ("С меня списали 59.99, а цена была 49.99, заказ 3620009", "возврат 10 ₽"),
+    ],
+)
+async def test_an_amount_said_with_no_currency_is_not_given_the_default_shop_currency(
+    services: Services, text: str, said: str
+) -> None:
+    """'I was charged 59.99 but the price was 49.99, order 3620001' got 'a refund of 10 ₽':
+    no currency was said, and the default SHOP_CURRENCY (RUB, not set) came out as rubles to
+    an English customer. With no currency said or set the amount is the bare number; a
+    currency said is kept; Russian and Polish amounts are the language's currency."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert d.of("promised"), d.replies
+    assert said in d.all_text(), d.replies
+    if "USD" not in text and "€" not in text and "order" in text:
+        assert "₽" not in d.all_text(), d.replies
+
+
+async def test_an_amount_said_with_no_currency_is_in_the_shop_currency_when_it_is_set(
+    settings: Settings, services: Services
+) -> None:
+    """SHOP_CURRENCY set: the bare amount is the shop's (here set to rubles)."""
+    settings.shop_currency = "RUB"
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("I was charged 59.99 but the price was 49.99, order 3620010")
+    assert "refund of 10 ₽" in d.all_text(), d.replies

@@ -3524,7 +3524,9 @@ class ComplaintFlow:
         found = extract_money(text)
         if found is None:
             return None
-        code = claim_currency({"currency": found.currency}, ctx.lang, ctx.settings.shop_currency)
+        code = claim_currency(
+            {"currency": found.currency}, ctx.lang, ctx.settings.shop_currency_set
+        )
         return money(found.amount, code, ctx.lang), ctx.settings.in_shop_currency(
             found.amount, code
         )
@@ -5335,9 +5337,10 @@ def _shop_amount(ctx: TurnContext, known: dict[str, Any]) -> float | None:
     return ctx.settings.in_shop_currency(float(amount), _currency(ctx, known))
 
 
-def _currency(ctx: TurnContext, known: dict[str, Any]) -> str:
-    """The claimed amount's currency: the one said, else the language's, else the shop's."""
-    return claim_currency(known, ctx.lang, ctx.settings.shop_currency)
+def _currency(ctx: TurnContext, known: dict[str, Any]) -> str | None:
+    """The claimed amount's currency: the one said, else the language's, else the shop's
+    when it is set (None: the shop's, not named to the customer)."""
+    return claim_currency(known, ctx.lang, ctx.settings.shop_currency_set)
 
 
 async def _offered_just_now(ctx: TurnContext) -> bool:

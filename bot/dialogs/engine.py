@@ -3547,7 +3547,7 @@ class ConversationEngine:
         """A corrected order number or amount is said back, unless a reply already names it."""
         known = ctx.state.get("known", {})
         if "amount" in ctx.corrected and known.get("amount") is not None:
-            currency = claim_currency(known, ctx.lang, ctx.settings.shop_currency)
+            currency = claim_currency(known, ctx.lang, ctx.settings.shop_currency_set)
             said = money(float(known["amount"]), currency, ctx.lang)
             if not any(said in reply.text for reply in ctx.replies):
                 ctx.replies.insert(0, Reply(ctx.texts("amount_corrected", amount=said)))
