@@ -10802,3 +10802,28 @@ async def test_an_amount_said_with_no_currency_is_in_the_shop_currency_when_it_i
     d = Dialogue(services, str(next(_ids)))
     await d.send("I was charged 59.99 but the price was 49.99, order 3620010")
     assert "refund of 10 ₽" in d.all_text(), d.replies
+
+
+@pytest.mark.parametrize(
+    ("text", "general"),
+    [
+        ("сколько идёт посылка?", True),
+        ("how long does a parcel take?", True),
+        ("ile idzie paczka?", True),
+        ("где моя посылка?", False),
+        ("where is my parcel?", False),
+    ],
+)
+async def test_how_long_a_parcel_takes_is_the_faqs_not_an_order_status_question(
+    shipped_shop: Services, text: str, general: bool
+) -> None:
+    """'сколько идёт посылка?' was read as an order-status question: the bot asked for the
+    order number. How long a parcel takes is a general question the FAQ answers; only 'my
+    parcel', an order number or 'where is' make it the customer's order."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(text)
+    if general:
+        assert [e["answer_id"] for e in d.of("faq_answered")] == ["delivery_times"], d.replies
+        assert not d.of("asked_for"), d.replies
+    else:
+        assert [e["slot"] for e in d.of("asked_for")] == ["order_ref"], d.replies

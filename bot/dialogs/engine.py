@@ -1267,6 +1267,15 @@ _STOCK_ASKED = re.compile(
     r"\bavailable\s+again\b|dost[ęe]pn|na\s+stan(?:ie|ach)|w\s+sprzeda[żz]y",
     re.IGNORECASE,
 )
+# how long a delivery takes, in general: "сколько идёт посылка?", "how long does a parcel
+# take?", "ile idzie paczka?", "ile trwa dostawa?" (with "my", an order number or "where" it
+# is the customer's order)
+_TRANSIT_ASKED = re.compile(
+    r"(?<!\w)(?:сколько|как\s+долго)\s+(?:\w+\s+){0,2}?(?:ид[её]т|идут|ед[её]т|едут|везут|"
+    r"доставля\w*)|\bhow\s+long\s+(?:\w+\s+){0,4}?(?:parcel|package|deliver\w*|shipping)|"
+    r"\bile\s+(?:\w+\s+){0,2}?(?:idzie|id[ąa]|jedzie|jad[ąa]|trwa)\b",
+    re.IGNORECASE,
+)
 
 
 def _about_placed_order(text: str) -> bool:
@@ -2379,12 +2388,13 @@ class ConversationEngine:
         if (
             whole.intent == "order_status"
             and whole.order_ref is None
-            and _STOCK_ASKED.search(text)
+            and (_STOCK_ASKED.search(text) or _TRANSIT_ASKED.search(text))
             and not _about_placed_order(text)
         ):
             # "Когда будет в наличии iPhone 16?", "Kiedy będzie dostępny iPhone 16?" (a status
             # question to the model) were asked for an order number: when a product comes
-            # into stock is a question for the knowledge base, no order of theirs
+            # into stock is a question for the knowledge base, no order of theirs; so is how
+            # long a parcel takes ("сколько идёт посылка?")
             whole = dataclasses.replace(whole, intent="faq")
         # "курьер опоздал, заказ 4471033" read as a status question at 0.54
         # ... and "my parcel is lost again. Order 5512445", however sure: no question asked
