@@ -10827,3 +10827,27 @@ async def test_how_long_a_parcel_takes_is_the_faqs_not_an_order_status_question(
         assert not d.of("asked_for"), d.replies
     else:
         assert [e["slot"] for e in d.of("asked_for")] == ["order_ref"], d.replies
+
+
+@pytest.mark.parametrize(
+    ("text", "order", "then"),
+    [
+        ("chcę złożyć reklamację produktu, zamówienie 3620002", "3620002", "Przyszedł zepsuty"),
+        ("chcę złożyć reklamację, zamówienie nr 3620003", "3620003", "Przyszedł zepsuty"),
+        ("хочу подать претензию, заказ 3620004", "3620004", "Пришёл сломанный"),
+    ],
+)
+async def test_a_complaint_announced_with_its_order_is_asked_what_happened(
+    services: Services, text: str, order: str, then: str
+) -> None:
+    """'chcę złożyć reklamację produktu, zamówienie 3620002' was not an announced complaint
+    ('zamówienie N' was not among its order forms): the model's guess opened a case (an
+    item out of stock's options, a photo asked for). Thanks, and what happened; the order
+    number is kept, not asked for again."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert [e.get("reason") for e in d.of("clarify")] == ["problem_only"], d.replies[-1]
+    assert not d.of("complaint_opened") and not d.of("asked_for"), d.replies[-1]
+    await d.send(then)
+    assert "order_ref" not in [e["slot"] for e in d.of("asked_for")], d.replies
+    assert (await d.state())["known"]["order_ref"] == order
