@@ -10851,3 +10851,24 @@ async def test_a_complaint_announced_with_its_order_is_asked_what_happened(
     await d.send(then)
     assert "order_ref" not in [e["slot"] for e in d.of("asked_for")], d.replies
     assert (await d.state())["known"]["order_ref"] == order
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Товар пришёл с браком, заказ 3620005, стоил 890 рублей",
+        "Товар с браком, заказ 3620011, заплатила 890 рублей",
+        "Товар пришёл с браком, заказ 3620012, стоил 890 рублей. Верните деньги",
+    ],
+)
+async def test_a_defect_with_its_price_is_a_defect_not_a_billing_complaint(
+    services: Services, text: str
+) -> None:
+    """'Товар пришёл с браком, заказ 3620005, стоил 890 рублей' was typed billing (the price
+    read as money taken; the report counted it under billing): a thing that came faulty, with
+    its price, is a defect case; the money asked back is still refunded."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["damaged_defective"]
+    if "Верните" in text:
+        assert d.of("promised") and "возврат" in " ".join(d.replies[-1]), d.replies

@@ -658,7 +658,7 @@ _FAILURE_NAMED = (
         re.compile(
             r"\bnie\s+(?:chc\w*\s+(?:si[ęe]\s+)?)?(?:dzia[łl]a|w[łl][ąa]cz|[łl]adowa|[łl]aduje|grza|grzeje|"
             r"[śs]wieci|odpal)|\bprzesta[łl]\w*\s+(?:dzia[łl]a|grza|[łl]adowa|si[ęe]\s+w[łl][ąa]cza)|"
-            r"zepsu|uszkodz|"
+            r"zepsu|uszkodz|wadliw|\bz\s+wad[ąa]\b|"
             r"rozbit|p[ęe]kni|st[łl]uczon|zniszczon|porysowan|zarysowan|"
             r"(?:doesn|don)'?t\s+work|(?:does|do)\s+not\s+work|not\s+working|"
             r"(?:won'?t|will\s+not|doesn'?t|does\s+not|don'?t|do\s+not)\s+(?:turn|switch|power)\s+on|"
@@ -709,6 +709,7 @@ _FAILURE_NAMED_RU = (
         "damaged_defective",
         re.compile(
             r"сломан|сломал|разбит|тресну|трещин|помят|мят(?:ая|ый|ое|ую)\b|поврежд|бракован|порван|порвал|"
+            r"(?<!\w)с\s+брак(?:ом)?\b|"
             r"не\s+(?:работа(?:ет|ют)|включа(?:ет|ют)ся|заряжа(?:ет|ют)ся|гре(?:ет|ют))|\bс\s+пятн(?!иц)|в\s+пятн(?!иц)|запачкан",
             re.I,
         ),
@@ -1389,18 +1390,28 @@ def _sent_back_is_billing(pred: Prediction, text: str) -> Prediction:
     )
 
 
+# the price of the thing told: "стоил 890 рублей", "заплатила 890", "it cost $20", "kosztował
+# 50 zł"
+_PRICE_TOLD = re.compile(
+    r"(?<!\w)(?:стоил\w*|стоит|заплатил\w*|cost|costs|paid|kosztowa\w*|kosztuje|"
+    r"zap[łl]aci[łl]\w*)\W+(?:\w+\W+){0,2}?\d",
+    re.IGNORECASE,
+)
+
+
 def _faulty_refund_is_defect(pred: Prediction, text: str) -> Prediction:
     """The money asked back for a thing told faulty: "Наушники не работают, как вернуть
     деньги?", "Słuchawki nie działają, jak odzyskać pieniądze?" (a billing one to the model) is
     a defect case, as "Kettle arrived broken, how do I get a refund?" is: the details asked
     once, then replace / refund / repair (not money taken, a refund not come, or a thing
-    already sent back)."""
+    already sent back); so is a faulty thing with its price ("Товар пришёл с браком, заказ
+    3620005, стоил 890 рублей": the report counted it under billing)."""
     if (
         pred.intent != "complaint"
         or pred.complaint_type != "billing"
         # "Посылка пришла сломанная, верните деньги" (a refund filed with finance, no photo
         # asked, no damage case): the money asked back plainly is a wish for it too
-        or not (return_wished(text) or _MONEY_BACK.search(text))
+        or not (return_wished(text) or _MONEY_BACK.search(text) or _PRICE_TOLD.search(text))
         or (
             failure_named(text, unsure_status=True) != "damaged_defective" and not damage_told(text)
         )
