@@ -10872,3 +10872,33 @@ async def test_a_defect_with_its_price_is_a_defect_not_a_billing_complaint(
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["damaged_defective"]
     if "Верните" in text:
         assert d.of("promised") and "возврат" in " ".join(d.replies[-1]), d.replies
+
+
+@pytest.mark.parametrize(
+    ("problem", "said"),
+    [
+        (
+            "your app keeps crashing when i try to pay, my email is a3620013@mail.com",
+            "this is ridiculous, I want to talk to a human",
+        ),
+        (
+            "Товар пришёл разбитый, заказ 3620014, фото прикладываю",
+            "это издевательство, хочу поговорить с живым человеком",
+        ),
+    ],
+)
+async def test_a_person_asked_for_in_an_angry_line_at_is_that_ok_is_brought(
+    services: Services, problem: str, said: str
+) -> None:
+    """'this is ridiculous, I want to talk to a human' (a complaint to the model) at 'is that
+    OK?' after the app case went to the tech team got 'Thank you, I've added that to your
+    case so the team sees it too. Does the solution work for you?' and no person. A person
+    is brought."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem, photo="фото" in problem)
+    if not d.of("satisfaction_check"):
+        await d.send(button="cmp:opt:refund")
+    assert d.of("satisfaction_check"), d.replies
+    await d.send(said)
+    assert [e["reason"] for e in d.of("escalated")] == ["customer_request"], d.replies[-1]
+    assert "added that to your case" not in " ".join(d.replies[-1]), d.replies[-1]

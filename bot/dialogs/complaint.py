@@ -3997,8 +3997,10 @@ class ComplaintFlow:
                 return True
             self._ask_satisfaction(ctx, case)
             return True
-        more = (
-            ctx.intent == "complaint" or no_detail or (ctx.new_slots and not asks_for_person(text))
+        # "this is ridiculous, I want to talk to a human" (a complaint to the model) is no more
+        # detail: the person is brought (it was "I've added that to your case")
+        more = (ctx.intent == "complaint" or no_detail or ctx.new_slots) and not asks_for_person(
+            text
         )
         if not data and not unhappy and more and (text or ctx.new_slots):
             # More details about the same problem (or the order number, amount, photo that
