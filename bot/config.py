@@ -148,6 +148,14 @@ class Settings(BaseSettings):
         """CURRENCY_RATES by upper-case code."""
         return _parse_rates(self.currency_rates)
 
+    @property
+    def shop_currency_set(self) -> str | None:
+        """SHOP_CURRENCY when it was set, else None: an amount said with no currency is told
+        back in the shop's currency only when that is known for sure (the default RUB made
+        "I was charged 59.99 but the price was 49.99" a refund "of 10 ₽" to an English
+        customer)."""
+        return self.shop_currency if "shop_currency" in self.model_fields_set else None
+
     def in_shop_currency(self, amount: float, currency: str | None) -> float | None:
         """``amount`` of ``currency`` (None: the shop's) in the shop currency; None if the
         rate is unknown (such a claim is never approved without a check)."""

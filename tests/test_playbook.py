@@ -8596,14 +8596,16 @@ async def test_a_person_asked_for_in_an_angry_line_while_a_detail_is_awaited_is_
 ) -> None:
     """'this is ridiculous, I want to talk to a human' (a complaint to the model) while the
     app case waited for a contact: the case was passed to the technical team with 'Is that OK
-    for you?' and no person came. A person is brought, nothing promised by the bot."""
+    for you?' and no person came. A person is brought, nothing promised by the bot then (the
+    device told before went to the tech team with its promise and 'is that OK?')."""
     d = Dialogue(services, str(next(_ids)))
     await d.send("your app keeps crashing when i try to pay")
     assert d.of("asked_for"), d.replies[-1]
     await d.send("iphone 13, ios 17")
     await d.send(said)
     assert [e["reason"] for e in d.of("escalated")] == ["customer_request"], d.replies[-1]
-    assert not d.of("promised") and not d.of("satisfaction_check"), d.replies[-1]
+    late = [e for e in d.of("promised") + d.of("satisfaction_check") if e["turn"] == 2]
+    assert not late, d.replies[-1]
 
 
 @pytest.mark.parametrize(
@@ -8945,7 +8947,7 @@ async def test_the_device_told_after_the_apps_failure_is_kept_for_the_team(
     await d.send("андроид 14")
     state = await d.state()
     assert "андроид 14" in str(state["known"].get("description", "")), state["known"]
-    assert re.search(r"записал|Спасибо", d.replies[-1][-1]), d.replies[-1]
+    assert re.search(r"записал|добавил|Спасибо", d.replies[-1][0]), d.replies[-1]
 
 
 @pytest.mark.parametrize(
@@ -10913,3 +10915,179 @@ async def test_a_voice_message_before_the_hand_off_is_on_the_cards_details(
     [escalated] = [e for e in out.events if e["type"] == "escalated"]
     [details] = [x for x in escalated["card"].splitlines() if x.startswith("Details:")]
     assert "voice messages: 1" in details, escalated["card"]
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("I was charged 59.99 but the price was 49.99, order 3620001", "refund of 10 for"),
+        ("I was charged 59.99 USD but the price was 49.99 USD, order 3620006", "refund of $10 "),
+        ("I was charged €59.99 but the price was €49.99, order 3620007", "order 3620007"),
+        ("Pobrano 59,99 zł, a cena była 49,99 zł, zamówienie 3620008", "zwrot 10 zł"),
+        ("С меня списали 59.99, а цена была 49.99, заказ 3620009", "возврат 10 ₽"),
+    ],
+)
+async def test_an_amount_said_with_no_currency_is_not_given_the_default_shop_currency(
+    services: Services, text: str, said: str
+) -> None:
+    """'I was charged 59.99 but the price was 49.99, order 3620001' got 'a refund of 10 ₽':
+    no currency was said, and the default SHOP_CURRENCY (RUB, not set) came out as rubles to
+    an English customer. With no currency said or set the amount is the bare number; a
+    currency said is kept; Russian and Polish amounts are the language's currency."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert d.of("promised"), d.replies
+    assert said in d.all_text(), d.replies
+    if "USD" not in text and "€" not in text and "order" in text:
+        assert "₽" not in d.all_text(), d.replies
+
+
+async def test_an_amount_said_with_no_currency_is_in_the_shop_currency_when_it_is_set(
+    settings: Settings, services: Services
+) -> None:
+    """SHOP_CURRENCY set: the bare amount is the shop's (here set to rubles)."""
+    settings.shop_currency = "RUB"
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("I was charged 59.99 but the price was 49.99, order 3620010")
+    assert "refund of 10 ₽" in d.all_text(), d.replies
+
+
+@pytest.mark.parametrize(
+    ("text", "general"),
+    [
+        ("сколько идёт посылка?", True),
+        ("how long does a parcel take?", True),
+        ("ile idzie paczka?", True),
+        ("где моя посылка?", False),
+        ("where is my parcel?", False),
+    ],
+)
+async def test_how_long_a_parcel_takes_is_the_faqs_not_an_order_status_question(
+    shipped_shop: Services, text: str, general: bool
+) -> None:
+    """'сколько идёт посылка?' was read as an order-status question: the bot asked for the
+    order number. How long a parcel takes is a general question the FAQ answers; only 'my
+    parcel', an order number or 'where is' make it the customer's order."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(text)
+    if general:
+        assert [e["answer_id"] for e in d.of("faq_answered")] == ["delivery_times"], d.replies
+        assert not d.of("asked_for"), d.replies
+    else:
+        assert [e["slot"] for e in d.of("asked_for")] == ["order_ref"], d.replies
+
+
+@pytest.mark.parametrize(
+    ("text", "order", "then"),
+    [
+        ("chcę złożyć reklamację produktu, zamówienie 3620002", "3620002", "Przyszedł zepsuty"),
+        ("chcę złożyć reklamację, zamówienie nr 3620003", "3620003", "Przyszedł zepsuty"),
+        ("хочу подать претензию, заказ 3620004", "3620004", "Пришёл сломанный"),
+    ],
+)
+async def test_a_complaint_announced_with_its_order_is_asked_what_happened(
+    services: Services, text: str, order: str, then: str
+) -> None:
+    """'chcę złożyć reklamację produktu, zamówienie 3620002' was not an announced complaint
+    ('zamówienie N' was not among its order forms): the model's guess opened a case (an
+    item out of stock's options, a photo asked for). Thanks, and what happened; the order
+    number is kept, not asked for again."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert [e.get("reason") for e in d.of("clarify")] == ["problem_only"], d.replies[-1]
+    assert not d.of("complaint_opened") and not d.of("asked_for"), d.replies[-1]
+    await d.send(then)
+    assert "order_ref" not in [e["slot"] for e in d.of("asked_for")], d.replies
+    assert (await d.state())["known"]["order_ref"] == order
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Товар пришёл с браком, заказ 3620005, стоил 890 рублей",
+        "Товар с браком, заказ 3620011, заплатила 890 рублей",
+        "Товар пришёл с браком, заказ 3620012, стоил 890 рублей. Верните деньги",
+    ],
+)
+async def test_a_defect_with_its_price_is_a_defect_not_a_billing_complaint(
+    services: Services, text: str
+) -> None:
+    """'Товар пришёл с браком, заказ 3620005, стоил 890 рублей' was typed billing (the price
+    read as money taken; the report counted it under billing): a thing that came faulty, with
+    its price, is a defect case; the money asked back is still refunded."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["damaged_defective"]
+    if "Верните" in text:
+        assert d.of("promised") and "возврат" in " ".join(d.replies[-1]), d.replies
+
+
+@pytest.mark.parametrize(
+    ("problem", "said"),
+    [
+        (
+            "your app keeps crashing when i try to pay, my email is a3620013@mail.com",
+            "this is ridiculous, I want to talk to a human",
+        ),
+        (
+            "Товар пришёл разбитый, заказ 3620014, фото прикладываю",
+            "это издевательство, хочу поговорить с живым человеком",
+        ),
+    ],
+)
+async def test_a_person_asked_for_in_an_angry_line_at_is_that_ok_is_brought(
+    services: Services, problem: str, said: str
+) -> None:
+    """'this is ridiculous, I want to talk to a human' (a complaint to the model) at 'is that
+    OK?' after the app case went to the tech team got 'Thank you, I've added that to your
+    case so the team sees it too. Does the solution work for you?' and no person. A person
+    is brought."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem, photo="фото" in problem)
+    if not d.of("satisfaction_check"):
+        await d.send(button="cmp:opt:refund")
+    assert d.of("satisfaction_check"), d.replies
+    await d.send(said)
+    assert [e["reason"] for e in d.of("escalated")] == ["customer_request"], d.replies[-1]
+    assert "added that to your case" not in " ".join(d.replies[-1]), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "device", "noted"),
+    [
+        ("your website doesn't work", "chrome on windows", "tech team"),
+        ("your website doesn't work", "firefox, windows 11", "tech team"),
+        ("wasza strona nie działa", "safari na iphonie", "zespołu technicznego"),
+        ("wasza strona nie działa", "w chromie na windowsie", "zespołu technicznego"),
+        ("ваш сайт не работает", "в хроме на андроиде", "технической команды"),
+        ("ваш сайт не работает", "хром на телефоне", "технической команды"),
+    ],
+)
+async def test_the_browser_told_in_a_website_case_is_kept_and_the_case_goes_on(
+    services: Services, problem: str, device: str, noted: str
+) -> None:
+    """'chrome on windows' after 'your website doesn't work' (a contact asked for) got the FAQ's
+    topics, and 'хром на телефоне' 'Спасибо, записал.' with the case left waiting: the
+    browser and device are kept on the case for the tech team, the contact is not asked
+    again, and the case goes on to the team with its promise."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert [e["slot"] for e in d.of("asked_for")] == ["contact"], d.replies[-1]
+    await d.send(device)
+    said = " ".join(d.replies[-1])
+    assert noted in said and d.of("promised") and d.of("satisfaction_check"), said
+    assert not d.of("faq_declined") and not d.of("faq_answered"), said
+    assert [e["slot"] for e in d.of("asked_for")] == ["contact"], said
+    state = await d.state()
+    assert device in str(state["known"].get("description", "")), state["known"]
+
+
+@pytest.mark.parametrize("said", ["телефон пришлю позже", "на телефоне"])
+async def test_the_phone_in_a_website_case_is_no_device(services: Services, said: str) -> None:
+    """'телефон пришлю позже' (a phone was a device word too) is about the contact asked
+    for: the case still waits for it, not passed on to the tech team without it."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("ваш сайт не работает")
+    await d.send(said)
+    assert not d.of("promised"), d.replies[-1]
+    assert (await d.state())["complaint"]["stage"] == "collecting", d.replies[-1]

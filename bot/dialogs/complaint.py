@@ -990,12 +990,15 @@ _MONEY_BACK_ASKED = re.compile(
 
 
 # the device, system or browser the site or the app failed on ("андроид 14", "iphone 13, ios
-# 17", "mam androida 13", "Chrome on Windows")
+# 17", "mam androida 13", "Chrome on Windows"; not "телефон", the contact asked for: "телефон
+# пришлю позже", "дайте телефон оператора")
 _DEVICE = re.compile(
-    r"(?<!\w)(?:андроид|айфон|айпад|хром|браузер|виндовс|макбук|ноутбук|смартфон|телефон)\w*|"
+    r"(?<!\w)(?:андроид|айфон|айпад|хром|браузер|виндовс|макбук|ноутбук|смартфон|"
+    r"компьютер|сафари|файрфокс|фаерфокс|мозил)\w*|"
     r"\b(?:android\w*|ios|ipados|iphone|ipad|samsung|xiaomi|redmi|huawei|honor|pixel|windows|"
     r"macos|macbook|mac|linux|chrome|safari|firefox|edge|opera|yandex|browser|laptop|"
-    r"smartphone)\b|(?<!\w)(?:androida?|przegl[ąa]dark\w*|telefon\w*|laptop\w*)(?!\w)",
+    r"smartphone)\b|(?<!\w)(?:androida?|androidzie|iphonie|chromie|windowsie|firefoksie|"
+    r"przegl[ąa]dark\w*|telefon\w*|laptop\w*|komputer\w*)(?!\w)",
     re.IGNORECASE,
 )
 
@@ -2702,6 +2705,27 @@ class ComplaintFlow:
             _add_description(ctx.state.setdefault("known", {}), text)
             await self._save(ctx, case)
             gave_something = True
+        if (
+            case["type"] == "website_app"
+            and text
+            and not gone
+            and not ctx.incoming.callback_data
+            and _DEVICE.search(text)
+            and "?" not in text  # "do you have an iphone app?" is for the FAQ
+            # "телефон пришлю позже", "nie mam telefonu": about the contact asked for
+            and not (_WILL_SEND.search(text) or _NONE_GIVEN.search(text))
+        ):
+            # "chrome on windows", "safari na iphonie" after "your website doesn't work" (the
+            # FAQ's topics, or "Thanks, noted" and the case left waiting): the browser and
+            # device, kept with the case for the tech team; the contact asked once is not asked
+            # again, and the case goes on to the team
+            known = ctx.state.setdefault("known", {})
+            _add_description(known, text)
+            await self._save(ctx, case)
+            gave_something = True
+            if "contact" in case["asked"] and not has(known, "contact"):
+                case.setdefault("waived", []).append("contact")
+                ctx.say("complaint_device_noted")
         wish = (
             _fix_named(text, rule.options) if rule.fix == "choice" and text and not gone else None
         )
@@ -3007,11 +3031,8 @@ class ComplaintFlow:
                     # "где мои деньги???": looked into as soon as the detail comes (said, not
                     # asked again)
                     ctx.say("complaint_waiting_for", items=_slot_list(ctx, missing))
-                elif (about_it and is_description(text, 2)) or (
-                    case["type"] == "website_app" and bool(text) and _DEVICE.search(text)
-                ):
-                    # "а должен был вчера": more about the problem, for the team; "андроид 14"
-                    # after the app's failure (it was "Не спешите", and the phone dropped)
+                elif about_it and is_description(text, 2):
+                    # "а должен был вчера": more about the problem, for the team
                     _add_description(known, text)
                     await self._save(ctx, case)
                     if any(e["type"] == "customer_kind_changed" for e in ctx.outcome.events):
@@ -3597,7 +3618,9 @@ class ComplaintFlow:
         found = extract_money(text)
         if found is None:
             return None
-        code = claim_currency({"currency": found.currency}, ctx.lang, ctx.settings.shop_currency)
+        code = claim_currency(
+            {"currency": found.currency}, ctx.lang, ctx.settings.shop_currency_set
+        )
         return money(found.amount, code, ctx.lang), ctx.settings.in_shop_currency(
             found.amount, code
         )
@@ -4068,8 +4091,10 @@ class ComplaintFlow:
                 return True
             self._ask_satisfaction(ctx, case)
             return True
-        more = (
-            ctx.intent == "complaint" or no_detail or (ctx.new_slots and not asks_for_person(text))
+        # "this is ridiculous, I want to talk to a human" (a complaint to the model) is no more
+        # detail: the person is brought (it was "I've added that to your case")
+        more = (ctx.intent == "complaint" or no_detail or ctx.new_slots) and not asks_for_person(
+            text
         )
         if not data and not unhappy and more and (text or ctx.new_slots):
             # More details about the same problem (or the order number, amount, photo that
@@ -5408,9 +5433,10 @@ def _shop_amount(ctx: TurnContext, known: dict[str, Any]) -> float | None:
     return ctx.settings.in_shop_currency(float(amount), _currency(ctx, known))
 
 
-def _currency(ctx: TurnContext, known: dict[str, Any]) -> str:
-    """The claimed amount's currency: the one said, else the language's, else the shop's."""
-    return claim_currency(known, ctx.lang, ctx.settings.shop_currency)
+def _currency(ctx: TurnContext, known: dict[str, Any]) -> str | None:
+    """The claimed amount's currency: the one said, else the language's, else the shop's
+    when it is set (None: the shop's, not named to the customer)."""
+    return claim_currency(known, ctx.lang, ctx.settings.shop_currency_set)
 
 
 async def _offered_just_now(ctx: TurnContext) -> bool:

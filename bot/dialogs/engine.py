@@ -665,7 +665,7 @@ _FAILURE_NAMED = (
         re.compile(
             r"\bnie\s+(?:chc\w*\s+(?:si[ęe]\s+)?)?(?:dzia[łl]a|w[łl][ąa]cz|[łl]adowa|[łl]aduje|grza|grzeje|"
             r"[śs]wieci|odpal)|\bprzesta[łl]\w*\s+(?:dzia[łl]a|grza|[łl]adowa|si[ęe]\s+w[łl][ąa]cza)|"
-            r"zepsu|uszkodz|"
+            r"zepsu|uszkodz|wadliw|\bz\s+wad[ąa]\b|"
             r"rozbit|p[ęe]kni|st[łl]uczon|zniszczon|porysowan|zarysowan|"
             r"(?:doesn|don)'?t\s+work|(?:does|do)\s+not\s+work|not\s+working|"
             r"(?:won'?t|will\s+not|doesn'?t|does\s+not|don'?t|do\s+not)\s+(?:turn|switch|power)\s+on|"
@@ -716,6 +716,7 @@ _FAILURE_NAMED_RU = (
         "damaged_defective",
         re.compile(
             r"сломан|сломал|разбит|тресну|трещин|помят|мят(?:ая|ый|ое|ую)\b|поврежд|бракован|порван|порвал|"
+            r"(?<!\w)с\s+брак(?:ом)?\b|"
             r"не\s+(?:работа(?:ет|ют)|включа(?:ет|ют)ся|заряжа(?:ет|ют)ся|гре(?:ет|ют))|\bс\s+пятн(?!иц)|в\s+пятн(?!иц)|запачкан",
             re.I,
         ),
@@ -1274,6 +1275,15 @@ _STOCK_ASKED = re.compile(
     r"\bavailable\s+again\b|dost[ęe]pn|na\s+stan(?:ie|ach)|w\s+sprzeda[żz]y",
     re.IGNORECASE,
 )
+# how long a delivery takes, in general: "сколько идёт посылка?", "how long does a parcel
+# take?", "ile idzie paczka?", "ile trwa dostawa?" (with "my", an order number or "where" it
+# is the customer's order)
+_TRANSIT_ASKED = re.compile(
+    r"(?<!\w)(?:сколько|как\s+долго)\s+(?:\w+\s+){0,2}?(?:ид[её]т|идут|ед[её]т|едут|везут|"
+    r"доставля\w*)|\bhow\s+long\s+(?:\w+\s+){0,4}?(?:parcel|package|deliver\w*|shipping)|"
+    r"\bile\s+(?:\w+\s+){0,2}?(?:idzie|id[ąa]|jedzie|jad[ąa]|trwa)\b",
+    re.IGNORECASE,
+)
 
 
 def _about_placed_order(text: str) -> bool:
@@ -1387,18 +1397,28 @@ def _sent_back_is_billing(pred: Prediction, text: str) -> Prediction:
     )
 
 
+# the price of the thing told: "стоил 890 рублей", "заплатила 890", "it cost $20", "kosztował
+# 50 zł"
+_PRICE_TOLD = re.compile(
+    r"(?<!\w)(?:стоил\w*|стоит|заплатил\w*|cost|costs|paid|kosztowa\w*|kosztuje|"
+    r"zap[łl]aci[łl]\w*)\W+(?:\w+\W+){0,2}?\d",
+    re.IGNORECASE,
+)
+
+
 def _faulty_refund_is_defect(pred: Prediction, text: str) -> Prediction:
     """The money asked back for a thing told faulty: "Наушники не работают, как вернуть
     деньги?", "Słuchawki nie działają, jak odzyskać pieniądze?" (a billing one to the model) is
     a defect case, as "Kettle arrived broken, how do I get a refund?" is: the details asked
     once, then replace / refund / repair (not money taken, a refund not come, or a thing
-    already sent back)."""
+    already sent back); so is a faulty thing with its price ("Товар пришёл с браком, заказ
+    3620005, стоил 890 рублей": the report counted it under billing)."""
     if (
         pred.intent != "complaint"
         or pred.complaint_type != "billing"
         # "Посылка пришла сломанная, верните деньги" (a refund filed with finance, no photo
         # asked, no damage case): the money asked back plainly is a wish for it too
-        or not (return_wished(text) or _MONEY_BACK.search(text))
+        or not (return_wished(text) or _MONEY_BACK.search(text) or _PRICE_TOLD.search(text))
         or (
             failure_named(text, unsure_status=True) != "damaged_defective" and not damage_told(text)
         )
@@ -2386,12 +2406,13 @@ class ConversationEngine:
         if (
             whole.intent == "order_status"
             and whole.order_ref is None
-            and _STOCK_ASKED.search(text)
+            and (_STOCK_ASKED.search(text) or _TRANSIT_ASKED.search(text))
             and not _about_placed_order(text)
         ):
             # "Когда будет в наличии iPhone 16?", "Kiedy będzie dostępny iPhone 16?" (a status
             # question to the model) were asked for an order number: when a product comes
-            # into stock is a question for the knowledge base, no order of theirs
+            # into stock is a question for the knowledge base, no order of theirs; so is how
+            # long a parcel takes ("сколько идёт посылка?")
             whole = dataclasses.replace(whole, intent="faq")
         # "курьер опоздал, заказ 4471033" read as a status question at 0.54
         # ... and "my parcel is lost again. Order 5512445", however sure: no question asked
@@ -3554,7 +3575,7 @@ class ConversationEngine:
         """A corrected order number or amount is said back, unless a reply already names it."""
         known = ctx.state.get("known", {})
         if "amount" in ctx.corrected and known.get("amount") is not None:
-            currency = claim_currency(known, ctx.lang, ctx.settings.shop_currency)
+            currency = claim_currency(known, ctx.lang, ctx.settings.shop_currency_set)
             said = money(float(known["amount"]), currency, ctx.lang)
             if not any(said in reply.text for reply in ctx.replies):
                 ctx.replies.insert(0, Reply(ctx.texts("amount_corrected", amount=said)))

@@ -198,7 +198,10 @@ _PROBLEM_ONLY = re.compile(
     r"(?:проблем[аы]|problem|k[lł]opot)"
     rf")(?:\s+(?:with|about|z|с|по)\s+(?:{_ORDER_NOUN}|{_SITE_NOUN})|\s+(?:about|on|на|na)\s+"
     rf"(?:{_STAFF_NOUN}|{_QUALITY_NOUN}))?"
-    r"(?:\W*(?:nr\.?|no\.?|number|numer|номер|№|#)?\s*[\w-]*\d[\w-]*)?"
+    # the order's number, bare or named: "#3620001", "order 3620001", "zamówienie nr 3620003",
+    # "заказ 3620004"
+    r"(?:\W*(?:(?:for\s+|по\s+|do\s+)?(?:order|zam[oó]wieni\w*|заказ\w*)\s*)?"
+    r"(?:nr\.?|no\.?|number|numer|номер|№|#)?\s*[\w-]*\d[\w-]*)?"
     r"[\s.!,:)(]*(?:please|pro[sś]z[eę]|пожалуйста)?[\s.!]*",
     re.IGNORECASE,
 )

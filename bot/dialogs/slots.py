@@ -427,8 +427,9 @@ def remember(ctx: TurnContext) -> list[str]:
 _LANG_CURRENCY = {"ru": "RUB", "pl": "PLN"}  # an amount said without a currency
 
 
-def claim_currency(known: dict[str, Any], lang: str, shop_currency: str) -> str:
-    """The claimed amount's currency: the one said, else the language's, else the shop's."""
+def claim_currency(known: dict[str, Any], lang: str, shop_currency: str | None) -> str | None:
+    """The claimed amount's currency: the one said, else the language's, else the shop's
+    (None: not known, the amount is said as a bare number)."""
     return known.get("currency") or _LANG_CURRENCY.get(lang) or shop_currency
 
 

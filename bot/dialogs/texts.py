@@ -178,9 +178,12 @@ def number(amount: float, lang: str) -> str:
 _SIGN_FIRST = {"en": ("$", "€", "£")}
 
 
-def money(amount: float, currency: str, lang: str) -> str:
-    """An amount as a reader of ``lang`` writes it: 1 500 ₽, 29,90 zł, $5.50, €8, 5 $."""
+def money(amount: float, currency: str | None, lang: str) -> str:
+    """An amount as a reader of ``lang`` writes it: 1 500 ₽, 29,90 zł, $5.50, €8, 5 $ (with
+    no currency known, the bare number)."""
     value = number(amount, lang)
+    if not currency:
+        return value
     symbol = _SYMBOLS.get(currency.upper(), currency.upper())
     first = _SIGN_FIRST.get(lang if lang in SUPPORTED else FALLBACK, ())
     return f"{symbol}{value}" if symbol in first else f"{value} {symbol}"
