@@ -859,6 +859,21 @@ async def _database_rows(services) -> dict[str, list[tuple]]:
     return out
 
 
+async def _assert_a_report_changes_nothing(shop) -> dict[str, list[tuple]]:
+    """/report's figures (with the FAQ, in every format) leave the database as it was."""
+    from bot.reports import render, render_summary
+
+    before = await _database_rows(shop)
+    async with shop.sessionmaker() as session:
+        report = await build_report(session, DAY1 - timedelta(hours=1), knowledge=shop.knowledge)
+    for fmt in ("csv", "json", "table"):
+        render(report, fmt)
+    render_summary(report)
+    await shop.knowledge.flush()
+    assert await _database_rows(shop) == before
+    return before
+
+
 async def test_a_gap_the_faq_answers_after_an_edit_is_closed_without_a_report(
     shipped_shop,
 ) -> None:
@@ -866,7 +881,6 @@ async def test_a_gap_the_faq_answers_after_an_edit_is_closed_without_a_report(
     with /kb_add: the question stayed open until someone ran /report or /kb_gaps (the
     report closed it: a read that wrote). Now it is closed after the edit, in the
     background, and the report changes nothing in the database."""
-    from bot.reports import render, render_summary
     from knowledge.formats import Entry
     from knowledge.repository import KnowledgeRepository
 
@@ -887,20 +901,13 @@ async def test_a_gap_the_faq_answers_after_an_edit_is_closed_without_a_report(
     async with shop.sessionmaker() as session:
         [row] = await KnowledgeRepository(session).unanswered_by_ids([gap.id])
         assert (row.status, row.entry_id) == ("resolved", "discount_students")
-    before = await _database_rows(shop)
-    async with shop.sessionmaker() as session:
-        report = await build_report(session, DAY1 - timedelta(hours=1), knowledge=shop.knowledge)
-    render(report, "csv")
-    render_summary(report)
-    await shop.knowledge.flush()
-    assert await _database_rows(shop) == before
+    await _assert_a_report_changes_nothing(shop)
 
 
 async def test_a_report_never_changes_the_database(shipped_shop, monkeypatch) -> None:
     """A gap the FAQ answers now (its entry written by another process, nothing closed it
     yet) stays as it is when /report is read: a report is a read, whatever it finds."""
     import knowledge.service
-    from bot.reports import render, render_summary
     from knowledge.formats import Entry
     from knowledge.repository import KnowledgeRepository
 
@@ -918,14 +925,8 @@ async def test_a_report_never_changes_the_database(shipped_shop, monkeypatch) ->
             actor="cli",
         )
         await session.commit()
-    before = await _database_rows(shop)
-    assert any("студент" in str(r) for r in before["unanswered_questions"]), before
-    async with shop.sessionmaker() as session:
-        report = await build_report(session, DAY1 - timedelta(hours=1), knowledge=shop.knowledge)
-    render(report, "csv")
-    render_summary(report)
-    await shop.knowledge.flush()
-    assert await _database_rows(shop) == before
+    rows = await _assert_a_report_changes_nothing(shop)
+    assert any("студент" in str(r) for r in rows["unanswered_questions"]), rows
 
 
 async def test_the_report_csv_has_one_row_per_low_rating_comment_no_json(services) -> None:
