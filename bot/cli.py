@@ -52,6 +52,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+SANDBOX_DB = "sqlite+aiosqlite:///sandbox.db"
+
+
+def sandbox_database(flag: str | None, settings: Settings) -> str:
+    """The sandbox's database: ``--database-url``, else DATABASE_URL when it is set (in the
+    environment or .env, as everywhere else), else sandbox.db in the current directory."""
+    if flag:
+        return flag
+    return settings.database_url if "database_url" in settings.model_fields_set else SANDBOX_DB
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from bot.sandbox.run import run_sandbox
 
@@ -62,7 +73,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
             settings,
             host=args.host,
             port=args.port,
-            database_url=args.database_url,
+            database_url=sandbox_database(args.database_url, settings),
             open_browser=not args.no_browser,
             mode=args.mode,
         )
@@ -244,7 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8081, help="web page / fake Bot API port")
     p.add_argument(
-        "--database-url", default="sqlite+aiosqlite:///sandbox.db", help="sandbox database"
+        "--database-url",
+        default=None,
+        help=f"sandbox database (default: DATABASE_URL when set, else {SANDBOX_DB})",
     )
     p.add_argument("--mode", choices=("polling", "webhook"), default="polling")
     p.add_argument("--no-browser", action="store_true", help="don't open a browser")

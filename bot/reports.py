@@ -296,12 +296,8 @@ async def _unanswered(
         return []
     from bot.config import ConfigError
 
-    if knowledge is not None:
-        try:  # answered now as /kb_gaps says it: the ones the FAQ answers since are closed
-            await knowledge.close_answered(session)
-        except ConfigError as exc:  # no encoder installed here: as they were recorded
-            log.warning("unanswered questions not checked against the FAQ: %s", exc)
-        conn = await session.connection()
+    # a report only reads: the gaps a change of the FAQ answers were closed after that
+    # change (KnowledgeService._close_answered_later), as /kb_gaps closes the ones it lists
     cols = await conn.run_sync(
         lambda c: {col["name"] for col in inspect(c).get_columns("unanswered_questions")}
     )
@@ -681,8 +677,11 @@ def _flatten(obj: Any, prefix: str = "") -> list[tuple[str, Any]]:
         for i, v in enumerate(obj):
             if isinstance(v, dict) and {"text", "count"} <= set(v):
                 items.append((f"{prefix}: {v['text']}", v["count"]))  # a question, how often
+            elif isinstance(v, dict) and {"rating", "said"} <= set(v):
+                # a comment, one row each, as a spreadsheet reads it: no JSON in a cell
+                items.append((f"{prefix}: {v['rating']}/5", v["said"]))
             else:
-                items.append((f"{prefix}[{i}]", json.dumps(v, ensure_ascii=False)))
+                items.extend(_flatten(v, f"{prefix}[{i}]"))
         return items
     return [(prefix, "" if obj is None else obj)]
 

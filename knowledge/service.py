@@ -247,6 +247,9 @@ class KnowledgeService:
         self._checked_at = 0.0
         self._lock = asyncio.Lock()
         self._pending: set[asyncio.Future[Any]] = set()
+        self._closing: asyncio.Task[None] | None = None  # see _close_answered_later
+        self._close_again = False
+        self._gaps_lock = asyncio.Lock()  # /kb_gaps and the background closing: one at a time
         # a gap's question searched again: (the FAQ's signature then, the entry that answers)
         self._answers_now: dict[str, tuple[tuple[int, str, int], str | None]] = {}
 
@@ -336,6 +339,7 @@ class KnowledgeService:
     ) -> float:
         """Apply a committed change to the loaded index (if any); returns seconds taken."""
         if self._index is None:
+            self._close_answered_later()
             return 0.0
         async with self._lock:
             seconds = await asyncio.to_thread(self._index.apply, list(upserts), list(deletes))
@@ -347,8 +351,9 @@ class KnowledgeService:
             if self._fixed_encoder is None and wanted != self._index.encoder.name:
                 self._index = None  # crossed the "auto" size limit: rebuild on next use
                 self._signature = None
-                return seconds
-        self._save_cache_later(self._index)
+        if self._index is not None:
+            self._save_cache_later(self._index)
+        self._close_answered_later()  # once the index answers with the change
         return seconds
 
     def _save_cache_later(self, index: KnowledgeIndex) -> None:
@@ -362,9 +367,38 @@ class KnowledgeService:
         future.add_done_callback(self._pending.discard)
 
     async def flush(self) -> None:
-        """Wait for background cache writes (call before the process exits)."""
-        if self._pending:
+        """Wait for background cache writes and gap closing (call before the process
+        exits)."""
+        while self._pending:
             await asyncio.gather(*list(self._pending), return_exceptions=True)
+
+    def _close_answered_later(self) -> None:
+        """After a change of the FAQ (an edit, an import, an undo): the open gaps it answers
+        now closed in the background, in a session of their own (:meth:`close_answered`), so
+        that /report and /kb_gaps read them closed and a report never writes. One run at a
+        time; a change made while one runs makes it run once more."""
+        if self.sessionmaker is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # pragma: no cover
+            return
+        self._close_again = True
+        if self._closing is not None and not self._closing.done():
+            return
+        self._closing = loop.create_task(self._close_answered_now())
+        self._pending.add(self._closing)
+        self._closing.add_done_callback(self._pending.discard)
+
+    async def _close_answered_now(self) -> None:
+        assert self.sessionmaker is not None
+        while self._close_again:
+            self._close_again = False
+            try:
+                async with self.sessionmaker() as session:
+                    await self.close_answered(session)
+            except Exception as exc:  # no encoder here, the database gone: as recorded
+                log.warning("open gaps not checked against the changed FAQ: %s", exc)
 
     # ------------------------------------------------------------------ search
     async def search(
@@ -541,6 +575,8 @@ class KnowledgeService:
                 await self._after_change(session, upserts, report.deleted_ids)
         await self.index(session, progress=progress)
         report.alike = await self.alike_questions(session, asked)
+        if changed:
+            self._close_answered_later()
         report.seconds = time.perf_counter() - started
         return report
 
@@ -720,6 +756,8 @@ class KnowledgeService:
             else:
                 await self._after_change(session, upserts, deletes)
         await self.index(session)
+        if done:
+            self._close_answered_later()
         return done, left
 
     async def changes_since(
@@ -910,7 +948,13 @@ class KnowledgeService:
 
     async def gaps(self, session: AsyncSession, *, limit: int = 10) -> list[GapGroup]:
         """Open unanswered questions grouped by similarity, most frequent first."""
+        async with self._gaps_lock:  # after a closing under way: not read open before it ends
+            return await self._gaps(session, limit)
+
+    async def _gaps(self, session: AsyncSession, limit: int) -> list[GapGroup]:
+        own = _idle(session)
         rows = await KnowledgeRepository(session).open_unanswered()
+        await _end_read(session, own)  # not held while the questions are encoded
         if not rows:
             return []
         out = []
@@ -937,7 +981,8 @@ class KnowledgeService:
         """Every open gap the FAQ answers now closed as answered by that entry, as /kb_gaps
         closes the ones it lists: /report counts as unanswered what /kb_gaps lists, no more
         (a question asked before an entry answering it was added, with /kb_add, /kb_save,
-        an import, was still 'not in the FAQ' there)."""
+        an import, was still 'not in the FAQ' there). Run in the background after each
+        change of the FAQ (:meth:`_close_answered_later`), never by a report."""
         await self.gaps(session, limit=MAX_OPEN_GAPS)
 
     async def _still_open(
@@ -948,6 +993,7 @@ class KnowledgeService:
         A group asked before an entry was added or changed (with /kb_add, an import, an
         operator's /kb_save in another ticket) is searched again: when the FAQ now answers
         its questions with such an entry, it is closed as answered by it."""
+        own = _idle(session)
         changed = {
             entry_id: as_utc(at)
             for entry_id, at in await session.execute(
@@ -957,8 +1003,9 @@ class KnowledgeService:
         }
         latest = max(changed.values(), default=None)
         signature = await KnowledgeRepository(session).signature()
+        await _end_read(session, own)  # not held while the questions are searched
         kept: list[GapGroup] = []
-        closed = False
+        closed: list[tuple[list[int], str]] = []
         for group in groups:
             if len(kept) == limit:
                 break
@@ -974,10 +1021,12 @@ class KnowledgeService:
             if changed.get(entry_id, asked_at) <= asked_at:
                 kept.append(group)  # that entry did not answer it when it was asked
                 continue
+            closed.append((group.ids, entry_id))
+        # written once every question is searched: no write lock held while they are encoded
+        for ids, entry_id in closed:
             await KnowledgeRepository(session).close_unanswered(
-                group.ids, status="resolved", entry_id=entry_id, actor="kb"
+                ids, status="resolved", entry_id=entry_id, actor="kb"
             )
-            closed = True
         if closed:
             await session.commit()
         return kept

@@ -590,3 +590,32 @@ def test_kb_import_names_a_question_another_entry_asks_and_answers_left_as_they_
     assert '  "Какой у вас номер телефона?" of \'phone_support\' asks what "' in err, err
     assert "of 'contacts' asks, in other words" in err, err
     assert "note: delivery_cost: Other languages stay as they were (ru, pl)" in err, err
+
+
+def test_the_sandbox_uses_database_url_when_it_is_set(monkeypatch, tmp_path, capsys) -> None:
+    """DATABASE_URL=postgresql+asyncpg://... supportbot sandbox ran on ./sandbox.db all the
+    same (only --database-url counted), while the README says DATABASE_URL is where the data
+    is. Now the flag's default is DATABASE_URL when it is set, else sandbox.db, and --help
+    says so."""
+    import bot.sandbox.run
+
+    used: list[str] = []
+
+    async def fake_sandbox(settings, **kwargs) -> None:
+        used.append(kwargs["database_url"])
+
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.setattr(bot.sandbox.run, "run_sandbox", fake_sandbox)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert main(["sandbox", "--no-browser"]) == 0
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}")
+    assert main(["sandbox", "--no-browser"]) == 0
+    assert main(["sandbox", "--no-browser", "--database-url", "sqlite+aiosqlite:///a.db"]) == 0
+    assert used == [
+        "sqlite+aiosqlite:///sandbox.db",
+        f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}",
+        "sqlite+aiosqlite:///a.db",
+    ]
+    with pytest.raises(SystemExit):
+        main(["sandbox", "--help"])
+    assert "DATABASE_URL when set" in capsys.readouterr().out

@@ -843,3 +843,108 @@ async def test_the_report_counts_customers_of_each_kind_not_complaints(services)
     summary = render_summary(report)
     assert "Customers: 1 angry customer, 1 claimant" in summary, summary
     assert "1 of 2 customers" in summary, summary
+
+
+async def _database_rows(services) -> dict[str, list[tuple]]:
+    """Every row of every table, as the database has it (a report must leave them as they
+    are: no gap closed, no timestamp touched)."""
+    from sqlalchemy import inspect, text
+
+    out = {}
+    async with services.sessionmaker() as session:
+        conn = await session.connection()
+        for name in await conn.run_sync(lambda c: inspect(c).get_table_names()):
+            rows = await session.execute(text(f"SELECT * FROM {name}"))  # noqa: S608
+            out[name] = sorted(tuple(map(repr, r)) for r in rows)
+    return out
+
+
+async def _assert_a_report_changes_nothing(shop) -> dict[str, list[tuple]]:
+    """/report's figures (with the FAQ, in every format) leave the database as it was."""
+    from bot.reports import render, render_summary
+
+    before = await _database_rows(shop)
+    async with shop.sessionmaker() as session:
+        report = await build_report(session, DAY1 - timedelta(hours=1), knowledge=shop.knowledge)
+    for fmt in ("csv", "json", "table"):
+        render(report, fmt)
+    render_summary(report)
+    await shop.knowledge.flush()
+    assert await _database_rows(shop) == before
+    return before
+
+
+async def test_a_gap_the_faq_answers_after_an_edit_is_closed_without_a_report(
+    shipped_shop,
+) -> None:
+    """'Есть ли у вас скидка для студентов?' asked, then an admin added the student discount
+    with /kb_add: the question stayed open until someone ran /report or /kb_gaps (the
+    report closed it: a read that wrote). Now it is closed after the edit, in the
+    background, and the report changes nothing in the database."""
+    from knowledge.formats import Entry
+    from knowledge.repository import KnowledgeRepository
+
+    shop = shipped_shop
+    await _say(shop, "gz1", "Есть ли у вас скидка для студентов?", DAY1)
+    async with shop.sessionmaker() as session:
+        [gap] = await KnowledgeRepository(session).open_unanswered()
+        await shop.knowledge.save(
+            session,
+            Entry(
+                "discount_students",
+                ["Есть ли скидка для студентов?", "Do you have a student discount?"],
+                {"ru": "Да, студентам скидка 10% по студенческому билету."},
+            ),
+            actor="tg:900",
+        )
+    await shop.knowledge.flush()  # the background closing done
+    async with shop.sessionmaker() as session:
+        [row] = await KnowledgeRepository(session).unanswered_by_ids([gap.id])
+        assert (row.status, row.entry_id) == ("resolved", "discount_students")
+    await _assert_a_report_changes_nothing(shop)
+
+
+async def test_a_report_never_changes_the_database(shipped_shop, monkeypatch) -> None:
+    """A gap the FAQ answers now (its entry written by another process, nothing closed it
+    yet) stays as it is when /report is read: a report is a read, whatever it finds."""
+    import knowledge.service
+    from knowledge.formats import Entry
+    from knowledge.repository import KnowledgeRepository
+
+    monkeypatch.setattr(knowledge.service, "FRESH_SECONDS", 0.0)  # the change seen at once
+    shop = shipped_shop
+    await _say(shop, "gz2", "Есть ли у вас скидка для студентов?", DAY1)
+    await _say(shop, "gz3", "Do you have a student discount?", DAY1 + timedelta(minutes=1))
+    async with shop.sessionmaker() as session:  # not through the service: nothing closes
+        await KnowledgeRepository(session).upsert(
+            Entry(
+                "discount_students",
+                ["Есть ли скидка для студентов?", "Do you have a student discount?"],
+                {"ru": "Да, студентам скидка 10%.", "en": "Yes, students get 10% off."},
+            ),
+            actor="cli",
+        )
+        await session.commit()
+    rows = await _assert_a_report_changes_nothing(shop)
+    assert any("студент" in str(r) for r in rows["unanswered_questions"]), rows
+
+
+async def test_the_report_csv_has_one_row_per_low_rating_comment_no_json(services) -> None:
+    """The CSV had '{"rating": 1, "said": "всё слишком долго, три дня ждал"}' in a cell
+    ('csat.low_rating_comments[0]'): JSON a spreadsheet user cannot read. Now each comment is
+    a row of its own, its rating in the metric and what was said in the value; the JSON
+    export keeps the list as it is."""
+    import csv
+    import io
+
+    from bot.reports import render
+
+    await _bot_solved_billing(services, "u3630001", DAY1)
+    await _say(services, "u3630001", "1", DAY1 + timedelta(minutes=1))
+    await _say(services, "u3630001", "всё слишком долго, три дня ждал", DAY1 + timedelta(minutes=2))
+    async with services.sessionmaker() as session:
+        report = await build_report(session)
+    rows = list(csv.reader(io.StringIO(render(report, "csv"))))
+    assert ["csat.low_rating_comments: 1/5", "всё слишком долго, три дня ждал"] in rows, rows
+    assert not any("{" in cell for row in rows for cell in row), rows
+    assert '"said": "всё слишком долго, три дня ждал"' in render(report, "json")
