@@ -99,31 +99,32 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"imported {path}: {report.summary()} ({report.seconds:.1f}s)")
         if legacy:
             print(f"note: {path} is not UTF-8; read as {LEGACY_ENCODINGS[legacy]}", file=sys.stderr)
+
+        def listed(head: str, lines: list[str]) -> None:
+            """A warning or note, then each of its lines indented (stderr)."""
+            print(head, file=sys.stderr)
+            for line in lines:
+                print(f"  {line}", file=sys.stderr)
+
         if report.warnings:
             from knowledge.service import BLOCKED_NOTE, BLOCKED_NOTE_ONE
 
             n = len(report.warnings)
-            print(f"warning: {n} {BLOCKED_NOTE_ONE if n == 1 else BLOCKED_NOTE}:", file=sys.stderr)
-            for line in report.warnings:
-                print(f"  {line}", file=sys.stderr)
+            listed(f"warning: {n} {BLOCKED_NOTE_ONE if n == 1 else BLOCKED_NOTE}:", report.warnings)
         if report.clashes:  # imported all the same (kb-format.md): the admin mends them
             n = len(report.clashes)
-            print(
+            listed(
                 f"warning: {counted(n, 'question', 'questions')} with two entries answering "
                 f"{'it' if n == 1 else 'them'} (imported; keep each question in one entry):",
-                file=sys.stderr,
+                report.clashes,
             )
-            for line in report.clashes:
-                print(f"  {line}", file=sys.stderr)
         if report.alike:  # a new question another entry answers: customers get either answer
-            n = len(report.alike)
-            print(
-                f"warning: {counted(n, 'new question')} asking what another entry's question "
-                f"asks (imported; merge the two entries, or word the questions so they differ):",
-                file=sys.stderr,
+            listed(
+                f"warning: {counted(len(report.alike), 'new question')} asking what another "
+                "entry's question asks (imported; merge the two entries, or word the questions "
+                "so they differ):",
+                report.alike,
             )
-            for line in report.alike:
-                print(f"  {line}", file=sys.stderr)
         if report.answers_kept:  # the price changed in one language, still old in the others
             from bot.dialogs.texts import Texts
             from knowledge.service import kept_note
@@ -131,15 +132,12 @@ def cmd_import(args: argparse.Namespace) -> int:
             for entry_id, langs in report.answers_kept.items():
                 print(f"note: {entry_id}: {kept_note(langs, Texts('en'))}", file=sys.stderr)
         if report.repeated:  # an entry asking one question twice: imported as written
-            n = len(report.repeated)
-            said = counted(n, "question", "questions")
-            print(
+            said = counted(len(report.repeated), "question", "questions")
+            listed(
                 f"note: {said} repeated in one entry (imported as written, so the export "
                 "gives the file back; one wording is enough):",
-                file=sys.stderr,
+                report.repeated,
             )
-            for line in report.repeated:
-                print(f"  {line}", file=sys.stderr)
         return 0
 
     return _run(go, args)

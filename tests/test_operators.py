@@ -2449,6 +2449,20 @@ async def test_a_question_replied_to_an_operators_answer_goes_back_to_the_resolv
     assert "in a reply to its message" in told and "not solved" not in told, told
 
 
+async def _olga_answers_john_s_same_day_question(fake, said: str) -> tuple[int, dict]:
+    """John, handed over, asks about same-day delivery and Olga answers ``said``: (the
+    ticket's topic, her message)."""
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(JOHN, "Do you have same-day express delivery in Moscow?")
+    await fake.wait_for(
+        lambda: any("same-day" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread)),
+        timeout=20,
+    )
+    answer = fake.user_sends(OLGA, said, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: said in bot_texts(fake, JOHN), timeout=20)
+    return thread, answer
+
+
 async def test_a_reply_saved_to_the_faq_leaves_out_the_greeting_to_that_customer(
     sandbox: Sandbox,
 ) -> None:
@@ -2458,18 +2472,11 @@ async def test_a_reply_saved_to_the_faq_leaves_out_the_greeting_to_that_customer
     from knowledge.service import get_knowledge
 
     fake = sandbox.server.fake
-    thread = await _escalate(fake, JOHN, "operator please")
-    fake.user_sends(JOHN, "Do you have same-day express delivery in Moscow?")
-    await fake.wait_for(
-        lambda: any("same-day" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread)),
-        timeout=20,
-    )
     said = (
         "Hi John! Yes, in Moscow we have same-day express delivery for 590 RUB if you order "
         "before 12:00. Have a nice day, John!"
     )
-    answer = fake.user_sends(OLGA, said, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
-    await fake.wait_for(lambda: said in bot_texts(fake, JOHN), timeout=20)
+    thread, answer = await _olga_answers_john_s_same_day_question(fake, said)
     fake.user_sends(
         OLGA,
         "/kb_save moscow_same_day",
@@ -2605,15 +2612,8 @@ async def test_a_reply_saved_to_the_faq_gets_an_id_of_its_words_and_names_langua
     from knowledge.service import get_knowledge
 
     fake = sandbox.server.fake
-    thread = await _escalate(fake, JOHN, "operator please")
-    fake.user_sends(JOHN, "Do you have same-day express delivery in Moscow?")
-    await fake.wait_for(
-        lambda: any("same-day" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread)),
-        timeout=20,
-    )
     said = "Yes, in Moscow we have same-day express delivery for 590 RUB."
-    answer = fake.user_sends(OLGA, said, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
-    await fake.wait_for(lambda: said in bot_texts(fake, JOHN), timeout=20)
+    thread, answer = await _olga_answers_john_s_same_day_question(fake, said)
     hours = Entry(
         "hours", ["When are you open?"], {"ru": "С 9 до 21.", "en": "9-21.", "pl": "9-21."}
     )
