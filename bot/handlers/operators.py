@@ -1286,12 +1286,8 @@ async def send_to_customer(
                 if as_utc(ticket.first_response_at) == now:
                     ticket.first_response_at = None  # not an answer the customer can read
             if row.delivery_error == "blocked":
-                told = await desk.customer_blocked(bot, session, ticket)  # the card too
-                if not told and source is not None:
-                    # blocked before: the topic said so then, and this reply, with nothing
-                    # under it, read as one the customer got
-                    said = desk.texts("op_reply_refused_blocked")
-                    await reply_after_reading(session, source.reply, said)
+                # the topic is told once (the card marks each reply not delivered)
+                await desk.customer_blocked(bot, session, ticket)  # the card too
                 return False
             if source is not None:
                 await reply_after_reading(session, source.reply, said)
