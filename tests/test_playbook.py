@@ -10831,9 +10831,7 @@ async def test_details_given_for_what_happened_are_kept_and_the_story_asked_once
         return
     await d.send(story)
     assert d.of("complaint_opened"), d.replies
-    assert {"slot": "order_ref"} not in [
-        {"slot": e["slot"]} for e in d.of("asked_for")
-    ], d.replies
+    assert {"slot": "order_ref"} not in [{"slot": e["slot"]} for e in d.of("asked_for")], d.replies
 
 
 @pytest.mark.parametrize(
