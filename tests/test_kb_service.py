@@ -6,7 +6,6 @@ import argparse
 import io
 import json
 import os
-import time
 import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -201,12 +200,10 @@ async def test_edits_are_searchable_at_once(kb: SimpleNamespace, small_kb: Path)
         await kb.service.import_file(s, small_kb)
         before = await kb.service.search(s, "can you wrap my order as a present?")
         assert before.answer_id != "gift_wrap"
-        started = time.perf_counter()
+        # searchable at once, no restart (how fast: `kb_bench --only speed`, not a test)
         assert await kb.service.save(s, new, actor="tg:1") == "create"
-        elapsed = time.perf_counter() - started
         after = await kb.service.search(s, "can you wrap my order as a present?")
         assert after.answer_id == "gift_wrap"
-        assert elapsed < 10  # re-index of one edit (the benchmark measures the real number)
         assert await kb.service.save(s, new, actor="tg:1") == "unchanged"
         assert await kb.service.delete(s, "gift_wrap", actor="tg:1")
         gone = await kb.service.search(s, "can you wrap my order as a present?")
