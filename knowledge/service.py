@@ -1313,9 +1313,18 @@ def make_id(text: str, max_words: int = 3) -> str:
     said = re.findall(r"[^\W_]+", normalize(text))
     content = [w for w in said if w not in _ID_FILLER] or said
     english = guess_lang(text) == "en"
-    words = [w if english else concept_of(w) or w.translate(_TRANSLIT) for w in content]
+    words = [
+        _english_id_word(w) if english else concept_of(w) or w.translate(_TRANSLIT) for w in content
+    ]
     latin = [w for w in dict.fromkeys(re.sub(r"[^a-z0-9]+", "", w) for w in words) if w]
     return ("_".join(latin[:max_words]) or "entry")[:40]
+
+
+def _english_id_word(word: str) -> str:
+    """An English word of an id: the shop's concept when it is that word's own ("deliver" ->
+    ``delivery``), else the word ("day" stays, not ``duration``)."""
+    concept = concept_of(word)
+    return concept if concept and concept.startswith(word[:4]) else word
 
 
 def gap_similarity(
