@@ -9768,8 +9768,9 @@ async def test_a_cancellation_taken_back_is_told_to_the_colleague_on_the_ticket(
 async def test_a_twenty_sentence_rant_reads_the_problems_in_its_tail(services: Services) -> None:
     """A twenty-sentence rant under 1,000 characters, its problems (a cracked lid, a missing
     cord) in its last sentences: the tail was lumped into the fifth part and read as the
-    venting (a damage case alone, the missing cord lost). Both are read, as in the short
-    message: the missing cord's case, the crack's queued after it."""
+    venting (a damage case alone, the missing cord lost). Both are read: one case opened,
+    the other queued after it (which first followed the bare "Заказ 3412001." part, a
+    missing item at 0.5 to the model; it now goes with the sentence before it)."""
     for rant in (
         (
             "Здравствуйте. Я очень долго ждала этот заказ. Это был подарок маме. Я всем "
@@ -9792,8 +9793,10 @@ async def test_a_twenty_sentence_rant_reads_the_problems_in_its_tail(services: S
         assert len(rant) < 1000
         d = Dialogue(services, str(next(_ids)))
         await d.send(rant)
-        assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["missing_item"]
-        assert [e["complaint_type"] for e in d.of("complaint_queued")] == ["damaged_defective"]
+        opened = [e["complaint_type"] for e in d.of("complaint_opened")]
+        queued = [e["complaint_type"] for e in d.of("complaint_queued")]
+        assert len(opened) == 1 and len(queued) == 1, d.all_text()
+        assert {*opened, *queued} == {"missing_item", "damaged_defective"}, d.all_text()
         assert not d.of("compensation_offered"), d.all_text()
 
 

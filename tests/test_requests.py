@@ -332,8 +332,8 @@ def test_a_part_that_only_names_the_order_goes_with_the_request_beside_it() -> N
         "Gdzie jest moja paczka? Nr zamówienia 3640009": [
             "Gdzie jest moja paczka? Nr zamówienia 3640009"
         ],
-        "Заказ 3640010. Где он? Сколько стоит доставка?": [
-            "Заказ 3640010. Где он?",
+        "Где мой заказ? Заказ 3640010. Сколько стоит доставка?": [
+            "Где мой заказ? Заказ 3640010.",
             "Сколько стоит доставка?",
         ],
         "Where is my parcel? Order #3640011. And do you ship to Poland?": [

@@ -333,22 +333,16 @@ def _order_only(part: str) -> bool:
 
 
 def _with_order_told(parts: Iterable[str]) -> list[str]:
-    """``parts`` with an order-only part joined to the request before it (or, first, after
-    it): "Gdzie jest moja paczka? Nr zamówienia 3640009" read on its own, the number's part
-    was a missing item at 0.50 to the model and made the status question a complaint."""
+    """``parts`` with an order-only part joined to the request before it: "Gdzie jest moja
+    paczka? Nr zamówienia 3640009" read on its own, the number's part was a missing item at
+    0.50 to the model and made the status question a complaint. One that opens the message
+    ("Заказ 3412001. Крышка треснула.") stays a part: the whole message has the number."""
     joined: list[str] = []
-    pending = ""
     for part in parts:
-        if _order_only(part):
-            if joined:
-                joined[-1] = f"{joined[-1]} {part}"
-            else:
-                pending = f"{pending} {part}".strip()
-            continue
-        joined.append(f"{pending} {part}".strip() if pending else part)
-        pending = ""
-    if pending:
-        joined.append(pending)
+        if joined and _order_only(part):
+            joined[-1] = f"{joined[-1]} {part}"
+        else:
+            joined.append(part)
     return joined
 
 
