@@ -565,6 +565,9 @@ class KnowledgeService:
             await session.rollback()
             raise
         changed = report.created + report.updated + report.deleted
+        # the open gaps a change answers are closed once: by _after_change, or here when the
+        # index is built anew
+        rebuilt = bool(changed)
         if self._index is not None and changed:
             if changed > max(50, len(self._index) // 4):
                 async with self._lock:
@@ -573,9 +576,10 @@ class KnowledgeService:
             else:
                 upserts = [e for e in entries if self._index.by_id.get(e.id) != e]
                 await self._after_change(session, upserts, report.deleted_ids)
+                rebuilt = False
         await self.index(session, progress=progress)
         report.alike = await self.alike_questions(session, asked)
-        if changed:
+        if rebuilt:
             self._close_answered_later()
         report.seconds = time.perf_counter() - started
         return report
@@ -748,6 +752,7 @@ class KnowledgeService:
                 upserts.append(before)
             done += 1
         await session.commit()
+        rebuilt = bool(done)  # else _after_change closes the gaps it answers
         if self._index is not None and done:
             if done > max(50, len(self._index) // 4):
                 async with self._lock:
@@ -755,8 +760,9 @@ class KnowledgeService:
                     self._signature = None
             else:
                 await self._after_change(session, upserts, deletes)
+                rebuilt = False
         await self.index(session)
-        if done:
+        if rebuilt:
             self._close_answered_later()
         return done, left
 
