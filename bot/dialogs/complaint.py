@@ -580,6 +580,14 @@ def _person_button(ctx: TurnContext) -> list[list[Button]]:
     return [[Button(ctx.texts.plain("topic_human"), "topic:human")]]
 
 
+# "тоже", "too", "też": the same again, somewhere else ("через приложение тоже", "in the app
+# too", "w aplikacji też")
+_SAME_TOO = re.compile(
+    r"(?<!\w)(?:тоже|также|too|also|as\s+well|either|te[żz]|r[óo]wnie[żz]|tak[żz]e)(?!\w)",
+    re.IGNORECASE,
+)
+
+
 def _about_our_ask(text: str) -> bool:
     """A question about the details the bot asked for (which photo, which number, why)."""
     if _WHICH_PHOTO.search(text):
@@ -2755,6 +2763,26 @@ class ComplaintFlow:
             # "do you really need a photo? I already binned it" (a question to the model: the
             # FAQ's topics): the photo is not coming, an answer to what was asked
             detail = True
+        if (
+            not detail
+            and text
+            and intent in ("faq", "out_of_scope", None)
+            and "?" not in text
+            and _SAME_TOO.search(text)
+            and word_count(text) <= 6
+            and not ctx.incoming.callback_data
+        ):
+            # "через приложение тоже", "in the app too" while the contact is awaited (the site
+            # refuses the card): more of the same trouble, not a question (it got the FAQ's
+            # answer on the app); kept on the case, and what is still needed
+            known = ctx.state.setdefault("known", {})
+            awaited = [s for s in _needs(case, rule) if not has(known, s)]
+            if awaited:
+                _add_description(known, text)
+                await self._save(ctx, case)
+                ctx.say("complaint_detail_added", items=_slot_list(ctx, awaited))
+                ctx.event("details_added")
+                return True
         if intent == "faq" and not detail and _about_our_ask(text):
             # "Which order number do you mean?": about what we asked, not for the FAQ
             awaited = [s for s in _needs(case, rule) if not has(ctx.state.get("known", {}), s)]
@@ -5029,7 +5057,11 @@ _LOCKED_OUT = re.compile(
 _SITE_BROKEN = re.compile(
     r"ошибк|вылета|зависа|глючит|тормозит|не\s+(?:грузит|загружа|открыва|работа)|"
     r"\bcrash|\bfreez|\berror|\bbug|won'?t\s+(?:load|open)|does\s*n[o']?t\s+(?:load|open|work)|"
-    r"b[łl][ąa]d|zawiesza|wywala|nie\s+(?:dzia[łl]|[łl]aduj|otwiera)|\d",
+    r"b[łl][ąa]d|zawiesza|wywala|nie\s+(?:dzia[łl]|[łl]aduj|otwiera)|\d|"
+    # ... nor the reset tried already: "the reset email never comes", "письмо для сброса не
+    # приходит", "link do resetu nie przychodzi" (the answer said to reset: a case it is)
+    r"(?:never|not|n'?t|не|nie)\s+(?:\w+\s+)?(?:come|arriv|receiv|get|gotten|got|приход|приш|"
+    r"получ|доход|przychodz|przysz|dociera|dotar|dosta)",
     re.IGNORECASE,
 )
 LOCKED_OUT_WORDS = 12

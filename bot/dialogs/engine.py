@@ -253,7 +253,11 @@ def help_asked(text: str) -> bool:
 # what it is about
 _HELP_WITH = re.compile(
     r"(?<!\w)(?:help|pomoc\w*|pom[oó][żz]\w*|помо[чщг]\w*|помощь)\s+(?:(?:me|mi|мне)\s+)?"
-    r"(?:with|about|on|z|ze|w\s+sprawie|przy|с|со|по)\s+\w+",
+    r"(?:with|about|on|z|ze|w\s+sprawie|przy|с|со|по)\s+\w+|"
+    # "I have a question about my order", "Mam pytanie dotyczące zamówienia": the same, asked
+    # as a question still to come (the FAQ's missing-item answer came, or "I don't understand")
+    r"(?<!\w)(?:question|вопрос|pytani\w*)\s+(?:(?:about|regarding|concerning|on|re|по|о|об|про|"
+    r"насчёт|насчет|касательно|dotycz\w*|odno[śs]nie|w\s+sprawie|o|do)\s+)+\w+",
     re.IGNORECASE,
 )
 _ORDER_NAMED = re.compile(r"zam[óo]wieni\w*|(?<!\w)заказ\w*|\border\b", re.IGNORECASE)

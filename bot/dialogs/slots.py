@@ -373,14 +373,15 @@ def remember(ctx: TurnContext) -> list[str]:
         text
         and not old
         and pred is not None
-        and pred.intent == "complaint"
+        and pred.intent in ("complaint", "order_status")
         and not question_stands(ctx.state)  # "601234567" for the contact asked is no order
         and real_words(text) >= 2
         and (ref := extract_order_ref(text, anywhere=True)) is not None
         and not (pred.amount is not None and ref == f"{pred.amount:g}")
     ):
         # "пришла не та сумка, номер 8200001", "kettle leaks, 6654411": a complaint's number
-        # with no order word near it is its order's (it was asked for again)
+        # with no order word near it is its order's (it was asked for again); "where is it?
+        # 3690007", "где он? 3690007": the number of the order asked about (it was asked for)
         known["order_ref"] = ref
         new.append("order_ref")
     if pred is not None and pred.amount is not None and known.get("amount") is None:
