@@ -11193,3 +11193,45 @@ async def test_a_reset_that_never_comes_is_a_case_not_the_reset_answer(
     await d.send(contact)
     assert d.of("promised") and len(d.of("complaint_opened")) == 1, d.replies[-1]
     assert_never_reasked(d)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dostałam złą książkę, zamówienie 3690311",
+        "Dostałam nie tę książkę, zamówienie 3690312",
+        "I got the wrong book, order 3690313",
+    ],
+)
+async def test_a_wrong_thing_got_is_a_wrong_item_whatever_it_is(
+    services: Services, text: str
+) -> None:
+    """'Dostałam złą książkę, zamówienie 3690208' (a late parcel to the model at 0.63) opened a
+    delivery case, passed to the delivery team: the wrong thing got is a wrong item, whatever
+    thing it is, and its photo is asked for."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["wrong_item"]
+    assert "photo" in [e["slot"] for e in d.of("asked_for")], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "told"),
+    [
+        ("Kurier był bardzo niemiły, zamówienie 3690314", "chcę tylko, żebyście wiedzieli"),
+        ("Kurier był bardzo niemiły, zamówienie 3690315", "chciałam tylko, żebyście wiedzieli"),
+        ("Курьер нахамил, заказ 3690316, грубил по телефону", "просто чтобы вы знали"),
+    ],
+)
+async def test_just_letting_us_know_settles_the_case(
+    services: Services, problem: str, told: str
+) -> None:
+    """'chcę tylko żebyście wiedzieli' at "is that OK?" got "Jestem, nie martw się" and the
+    promise again, as if the customer were still waiting: told so we know, nothing more
+    wanted; the case is settled, as "I just wanted you to know" already was."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert d.of("satisfaction_check"), d.replies[-1]
+    await d.send(told)
+    assert d.of("resolved"), d.replies[-1]
+    assert len(d.of("promised")) == 1, d.replies[-1]

@@ -220,7 +220,11 @@ _JUST_TELLING = re.compile(
     r"просто\s+(?:хотел\w*|хочу)[,\s]+(?:чтобы\s+вы\s+знали|сообщить|сказать|предупредить)|"
     r"просто\s+(?:к\s+сведению|для\s+информации|сообщаю)|"
     r"(?:chciał\w*|chcial\w*)\s+tylko\s+(?:dać\s+znać|dac\s+znac|poinformować|poinformowac)|"
-    r"tylko\s+informuj|dla\s+informacji",
+    r"tylko\s+informuj|dla\s+informacji|"
+    # "chcę tylko, żebyście wiedzieli", "просто чтобы вы знали", "just so you know"
+    r"(?:tylko|po\s+prostu)[,\s]+(?:(?:chc[eę]|chcia[łl]\w*)[,\s]+)?[żz]eby[śs]cie\s+wiedzieli|"
+    r"(?:chc[eę]|chcia[łl]\w*)\s+tylko[,\s]+[żz]eby[śs]cie\s+wiedzieli|"
+    r"просто\s+(?:чтобы|чтоб)\s+вы\s+знали|\bjust\s+so\s+you\s+know",
     re.IGNORECASE,
 )
 # "Нет, больше ничего", "no, that's all", "nie, nic więcej" to "is that OK?": nothing more

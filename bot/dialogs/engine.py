@@ -652,6 +652,12 @@ _FAILURE_NAMED = (
             r"\b(?:z[łl](?:y|a|e|ego|ą)|inn(?:y|a|e))\s+(?:rozmiar|kolor|model|produkt|towar|rzecz)|"
             r"\bnie\s+t(?:en|a|o|e)\s+(?:rozmiar|kolor|model|produkt|towar|rzecz)|"
             r"\bnie\s+t(?:en|a|o|e)\s*$|\bnie\s+to,?\s+co\s+(?:zamawia|zam[óo]wi)|"
+            # "Dostałam złą książkę", "przysłaliście nie tę książkę", "I got the wrong book": a
+            # wrong thing got, whatever it is (it was a late delivery at 0.63)
+            r"\b(?:dosta[łl]\w*|otrzyma[łl]\w*|przys[łl]ali\w*|przysz[łl]\w*|przywie[źz]li\w*)\s+"
+            r"(?:mi\s+)?(?:z[łl](?:y|a|e|ego|ą)|nie\s+t(?:en|ę|a|o|e))\s+"
+            r"(?!wiadomo|informacj|humor|nastr|obs[łl]ug|odpowied|ocen|opini)[^\W\d_]{3,}|"
+            r"\b(?:got|received|sent\s+(?:me\s+)?|came\s+with)\s+(?:a|an|the)\s+wrong\s+[^\W\d_]{3,}|"
             # "Kolor się zgadza, ale rozmiar nie", "rozmiar się nie zgadza"
             r"\b(?:rozmiar|kolor|model)\w*\s+(?:si[ęe]\s+)?nie(?:\s+si[ęe])?(?:\s+zgadza)?\s*(?:[.,!;]|$)|"
             r"\bwrong\s+(?:size|colou?r|item|model|product)|"
@@ -2440,6 +2446,10 @@ class ConversationEngine:
             # "nie dostałam paczki" is no "no", and "dostałam zły rozmiar" asks nothing (an
             # unsure complaint keeps the type the model gave it, if any)
             kept = unsure_complaint and whole.complaint_type not in (None, "other")
+            if kept and whole.complaint_type == "delivery_delay" and not late_or_lost(text):
+                # "Dostałam złą książkę, zamówienie 3690208" (a late parcel at 0.63): what came
+                # is named, nothing said of a wait
+                kept = named not in ("wrong_item", "missing_item", "damaged_defective")
             whole = dataclasses.replace(
                 whole,
                 intent="complaint",
