@@ -11235,3 +11235,54 @@ async def test_just_letting_us_know_settles_the_case(
     await d.send(told)
     assert d.of("resolved"), d.replies[-1]
     assert len(d.of("promised")) == 1, d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "told", "noted"),
+    [
+        (
+            "Добрый день. Заказ 3690321 должен был прийти вчера, курьер не приехал и не позвонил",
+            "я весь день была дома",
+            "добавил",
+        ),
+        (
+            "Zamówienie 3690322 miało być wczoraj, kurier nie przyjechał",
+            "byłam cały dzień w domu",
+            "dodałem",
+        ),
+    ],
+)
+async def test_what_they_tell_at_is_that_ok_is_kept_on_the_case(
+    services: Services, problem: str, told: str, noted: str
+) -> None:
+    """'я весь день была дома' at "is that OK?" after a missed delivery's promise (a greeting
+    to the model at 0.41) got "Я на связи, не переживайте" and the promise again, as if nothing
+    was said: kept on the case for the team, said so, and the question stands."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert d.of("satisfaction_check"), d.replies[-1]
+    await d.send(told)
+    said = " ".join(d.replies[-1])
+    assert noted in said and d.of("details_added"), said
+    assert told in (await d.state())["known"].get("description", "")
+    assert len(d.of("promised")) == 1, said
+
+
+async def test_a_video_of_the_fault_is_thanked_as_a_video(services: Services) -> None:
+    """A video sent for the photo asked ("Купила пылесос, через неделю перестал включаться")
+    got "Спасибо за фото.": thanked as the video it is, and the fixes offered."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Купила пылесос, через неделю перестал включаться. Заказ 3690323")
+    assert "photo" in [e["slot"] for e in d.of("asked_for")], d.replies[-1]
+    d_video = Incoming(
+        external_user_id=d.user,
+        text="видео",
+        attachments=(Attachment("video", "vid3690323"),),
+        chat_id=int(d.user),
+        message_id=next(_ids),
+    )
+    async with services.sessionmaker() as session:
+        out = await services.engine.handle(session, d_video)
+        await session.commit()
+    said = " ".join(r.text for r in out.replies)
+    assert "Спасибо за видео" in said and "фото" not in said.split(".")[0], said

@@ -3086,8 +3086,11 @@ class ComplaintFlow:
         elif not ctx.replies and set(ctx.new_slots) & set(case["asked"]):
             # the photo (or the number) asked for has come: thanked for, then the fix (it was
             # "How would you like me to fix it?" straight away)
+            video = any(a.kind == "video" for a in ctx.incoming.attachments)
             ctx.say(
-                "complaint_photo_thanks" if "photo" in ctx.new_slots else "complaint_detail_thanks"
+                ("complaint_video_thanks" if video else "complaint_photo_thanks")
+                if "photo" in ctx.new_slots
+                else "complaint_detail_thanks"
             )
         elif not ctx.replies and missing and text and _NONE_GIVEN.search(text):
             # "а можно без фото? камера не работает": done without it, said (it was the fixes
@@ -4194,6 +4197,19 @@ class ComplaintFlow:
                 _where_it_stands(ctx, case)
             self._ask_satisfaction(ctx, case)
             return True
+        if (
+            not data
+            and "?" not in text
+            and _WAS_THERE.search(text)
+            and not (_NOT_OK.search(text) or asks_for_person(text))
+        ):
+            # "я весь день была дома" after a missed delivery's promise (it was "Я на связи, не
+            # переживайте" and the promise again): what they tell of the case, kept for the team
+            _add_description(ctx.state.setdefault("known", {}), text)
+            await self._save(ctx, case)
+            ctx.say("complaint_added", buttons=_sat_buttons(ctx))
+            ctx.event("details_added")
+            return True
         if ctx.intent in (None, "out_of_scope"):
             # something the bot did not get, mid-case: where it stands, not "I only know shop
             # matters"
@@ -4947,6 +4963,15 @@ _LOOKED_FOR_IT = re.compile(
     r"checked|asked|looked|searched|called|phoned|rang|"
     r"(?:za)?pyta[łl]\w*|sprawdza[łl]\w*|sprawdzi[łl]\w*|(?:po)?szuka[łl]\w*|"
     r"(?:za)?dzwoni[łl]\w*|(?:po)?chodzi[łl]\w*|(?:po)?patrzy[łl]\w*|zajrza[łl]\w*)(?!\w)",
+    re.IGNORECASE,
+)
+
+# where the customer was when it should have come: "я весь день была дома", "I was home the
+# whole day", "byłam cały dzień w domu"
+_WAS_THERE = re.compile(
+    r"(?<!\w)(?:был[аи]?|сидел[аи]?|ждал[аи]?|was|stayed|waited|been|by[łl](?:a|e|o)?m?|"
+    r"siedzia[łl]\w*|czeka[łl]\w*)\s+(?:[^\W\d_]+\s+){0,3}?(?:дома|на\s+месте|home|in|there|"
+    r"w\s+domu|na\s+miejscu)(?!\w)",
     re.IGNORECASE,
 )
 
