@@ -485,6 +485,13 @@ def _denies_only(text: str, p: Prediction) -> bool:
     return type_denied(p.complaint_type, text)  # "Aplikacja działa, ale paczka nie dotarła"
 
 
+def _damage_misread(clause: str, p: Prediction) -> bool:
+    """A clause the model types a wrong or missing item that only tells of damage
+    ("Zamówienie 3690511 przyszło, karton był mokry", a wrong item at 0.96): no second problem
+    (the wet book's case had a wrong item queued after it)."""
+    return p.complaint_type in ("wrong_item", "missing_item") and damage_named(clause)
+
+
 def combine(
     whole: Prediction,
     parts: list[tuple[str, Prediction]],
@@ -504,6 +511,7 @@ def combine(
         and not _denies_only(t, p)
         and not bare_outburst(t)
         and not ordered_only(t)
+        and not _damage_misread(t, p)
     ]
     misread = {
         p.complaint_type for t, p in clauses or [] if p.intent == "complaint" and _denies_only(t, p)
@@ -521,6 +529,16 @@ def combine(
         # повреждён, но крышки нет" as a broken one, as their first clause, which only denies
         # damage: the problem is the one the other clause names
         whole = replace(whole, complaint_type=item)
+    elif (
+        whole.intent == "complaint"
+        and whole.complaint_type == "missing_item"
+        and set(told) == {"damaged_defective"}
+        and damage_named(" ".join(t for t, _ in clauses or []))
+    ):
+        # "my order arrived but the box was wet and the book inside is ruined" (a missing item
+        # at 1.0 to the model, each clause a damaged one): nothing is said to be missing, the
+        # thing came ruined (it opened a missing item's case with the damage queued after it)
+        whole = replace(whole, complaint_type="damaged_defective")
     named = [
         p.complaint_type
         for t, p in [*confident, *(clauses or [])]
@@ -539,6 +557,7 @@ def combine(
         # problem (it opened a broken-item case beside the wrong colour told)
         and not bare_outburst(t)
         and not ordered_only(t)
+        and not _damage_misread(t, p)
         and p.complaint_type not in misread
         and (
             p.intent_confidence >= CLAUSE_CONFIDENCE

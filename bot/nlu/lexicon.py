@@ -538,6 +538,11 @@ _DAMAGE = re.compile(
     # wet, and a thing spoiled: "упаковка мокрая и товар испорчен", "towar jest zniszczony"
     r"(?:посылк|упаковк|коробк|пакет|товар|вещ|книг)\w*\s+(?:\w+\s+){0,2}?мокр|"
     r"(?<!\w)мокр\w*\s+(?:посылк|упаковк|коробк|пакет|товар|вещ|книг)|"
+    # "the box was wet and the book inside is ruined", "karton był mokry": the same in en/pl
+    r"\b(?:box|parcel|package|packaging|book|item|thing|product|contents?)\s+(?:\w+\s+){0,2}?"
+    r"(?:was|is|were|are|got|came)\s+(?:all\s+|completely\s+|totally\s+)?(?:wet|ruined)\b|"
+    r"(?<!\w)(?:karton|paczk|przesy[łl]k|opakowani|pude[łl]k|ksi[ąa][żz]k|towar)\w*\s+"
+    r"(?:\w+\s+){0,2}?mokr|"
     r"(?:товар|вещ|издели|книг|одежд|продукт)\w*\s+(?:\w+\s+)?испорчен|испорчен\w*\s+(?:товар|вещ)|"
     # stained or soiled: "пришла с пятном", "came with a stain", "przyszła z plamą"
     r"пятн(?!иц)|запачкан|испачкан|\bstain(?!less)|\bsoiled\b|(?<!\w)plam|poplamion|zabrudz",
