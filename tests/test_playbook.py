@@ -11092,3 +11092,27 @@ async def test_the_phone_in_a_website_case_is_no_device(services: Services, said
     await d.send(said)
     assert not d.of("promised"), d.replies[-1]
     assert (await d.state())["complaint"]["stage"] == "collecting", d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("opening", "order", "asked"),
+    [
+        ("Здравствуйте, у меня проблема", "заказ 3680001", "что с ним случилось"),
+        ("Hi, I have a problem", "order 3680001", "what happened with it"),
+        ("Dzień dobry, mam problem", "zamówienie 3680001", "co się z nim stało"),
+    ],
+)
+async def test_an_order_number_sent_twice_is_not_answered_twice_the_same(
+    services: Services, opening: str, order: str, asked: str
+) -> None:
+    """'заказ 3680001' sent twice to 'Что случилось?' got 'Понял, заказ 3680001. Чем могу
+    помочь?' twice. The second time the number is said to be kept, and only what happened
+    is asked for, in other words."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send(order)
+    first = " ".join(d.replies[-1])
+    await d.send(order)
+    second = " ".join(d.replies[-1])
+    assert second != first and asked in second.lower(), (first, second)
+    assert len(d.of("order_noted")) == 2 and not d.of("escalated"), d.replies
