@@ -11116,3 +11116,42 @@ async def test_an_order_number_sent_twice_is_not_answered_twice_the_same(
     second = " ".join(d.replies[-1])
     assert second != first and asked in second.lower(), (first, second)
     assert len(d.of("order_noted")) == 2 and not d.of("escalated"), d.replies
+
+
+@pytest.mark.parametrize(
+    ("angry", "threat", "senior"),
+    [
+        (
+            "Pobraliście mi pieniądze dwa razy za zamówienie 3680002!!!",
+            "zgłoszę chargeback w banku",
+            "rekompensacie",
+        ),
+        (
+            "Вы списали с меня деньги дважды за заказ 3680003!!!",
+            "я подам на chargeback в банк",
+            "компенсации",
+        ),
+        (
+            "You charged me twice for order 3680004!!!",
+            "I will file a chargeback with my bank",
+            "compensation",
+        ),
+    ],
+)
+async def test_a_threat_after_the_gesture_goes_to_a_senior_with_no_second_coupon(
+    services: Services, angry: str, threat: str, senior: str
+) -> None:
+    """An angry double charge got the 10% coupon as a goodwill gesture; the chargeback
+    threatened after it got a 20% coupon on top: two coupons in one case. One case gets
+    one gesture: the threat brings a senior at once, urgently, who decides the larger
+    compensation, and the customer is told so."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(angry)
+    await d.send(threat)
+    gestures = [e for e in d.of("compensation_offered") if e.get("gesture")]
+    assert len(gestures) == 1 and gestures[0]["turn"] == 0, d.replies
+    assert [(e["reason"], e["priority"]) for e in d.of("escalated")] == [
+        ("legal_threat", "high")
+    ], d.replies[-1]
+    said = " ".join(d.replies[-1])
+    assert senior in said and "20%" not in said and "SORRY20" not in said, said
