@@ -11155,3 +11155,28 @@ async def test_a_threat_after_the_gesture_goes_to_a_senior_with_no_second_coupon
     ], d.replies[-1]
     said = " ".join(d.replies[-1])
     assert senior in said and "20%" not in said and "SORRY20" not in said, said
+
+
+@pytest.mark.parametrize(
+    ("ask", "thanks", "told"),
+    [
+        ("Chcę rozmawiać z konsultantem", "dzięki", "tutaj"),
+        ("Позовите оператора", "спасибо", "здесь"),
+        ("I want to talk to a human", "thanks", "here"),
+    ],
+)
+async def test_thanks_right_after_the_hand_off_gets_a_short_warm_word_once(
+    services: Services, ask: str, thanks: str, told: str
+) -> None:
+    """'dzięki' right after the bot handed the chat to a person got no reply at all. A short
+    warm one says the colleague writes here; a second thanks a moment later stays quiet,
+    and neither is passed on as a new question nor raises the ticket."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(ask)
+    assert d.of("escalated"), d.replies
+    await d.send(thanks)
+    said = " ".join(d.replies[-1])
+    assert said and told in said and "passed" not in said and "przekaza" not in said, said
+    await d.send(thanks)
+    assert d.replies[-1] == [], d.replies[-1]
+    assert len(d.of("escalated")) == 1 and not d.of("priority_raised"), d.events
