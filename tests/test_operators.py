@@ -2832,6 +2832,8 @@ async def test_the_card_follows_the_talk_the_notes_authors_and_the_customers_rat
     )
     await settled(sandbox)
     fake.user_sends(JOHN, "the box was wet too")
+    await fake.wait_for(lambda: "the box was wet too" in topic_texts(fake, thread), timeout=20)
+    await settled(sandbox)  # Olga answers it (not resolved with it unanswered)
     fake.user_sends(OLGA, "# courier asked", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
     fake.user_sends(OLGA, "Checking now", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
     await fake.wait_for(
