@@ -130,6 +130,7 @@ async def on_shutdown(services: Services) -> None:
     if services.desk is not None:
         services.desk.watch_group(None)
         await services.desk.finish_albums()  # an album being gathered is sent, not cut off
+        await services.desk.stop_redraws()
     for task in services.background:
         task.cancel()
     for task in services.background:

@@ -250,9 +250,13 @@ def transcript_lines(
         elif m.edited_at is not None:
             body += " " + texts("op_tr_edited")
         speaker = who.get(m.direction, m.direction)
-        name = (authors or {}).get(m.author_id or 0) if m.direction == "operator" else None
-        if name:
+        name = (
+            (authors or {}).get(m.author_id or 0) if m.direction in ("operator", "note") else None
+        )
+        if name and m.direction == "operator":
             speaker = texts("op_who_operator_named", name=name)
+        elif name:
+            body += " " + texts("op_tr_noted_by", name=name)  # "Note: courier called — Olga"
         if any(a.get("kind") == NOT_SENT for a in m.attachments or []):
             speaker = texts("op_who_not_sent")
         elif m.direction == "operator" and refused(m):
@@ -327,13 +331,15 @@ def build_card(
     earlier_notes: list[tuple[int, str]] | None = None,
     texts: Texts | None = None,
     authors: dict[int, str] | None = None,
+    feedback: list[tuple[str, int | None, str | None]] | None = None,
 ) -> Card:
     """The card (``raised``: the reasons the ticket was raised to high priority for later,
     such as a legal threat told while it waited; ``promised``: the opening time the customer
     was told a person replies at, after hours; ``case_details``: the details recorded with
     the state's complaint; ``earlier_notes``: the latest notes on the customer's earlier
     tickets, (ticket, text) oldest first; ``texts``: the operators' language, English by
-    default; ``authors``: the operators' names the transcript says their replies by)."""
+    default; ``authors``: the operators' names the transcript says their replies and notes
+    by; ``feedback``: the customer's survey answers on the ticket, (question, score, text))."""
     say = texts or operator_texts()
     known: dict[str, Any] = state.get("known", {})
     complaint: dict[str, Any] = state.get("complaint", {})
@@ -390,6 +396,8 @@ def build_card(
         lines.append(say("op_card_operator", name=assignee))
     if promised is not None:
         lines.append(say("op_card_promised", time=_fmt_time(promised, tz)))
+    if feedback:
+        lines.append(say("op_card_feedback", feedback="; ".join(_feedback(say, feedback))))
 
     # what each was about and when, so the operator need not hunt for its topic
     prev = ", ".join(
@@ -639,6 +647,22 @@ def _was(
     if not was or str(was) == str(now):
         return ""
     return " " + texts("op_detail_corrected", was=shown(was))
+
+
+def _feedback(texts: Texts, answers: list[tuple[str, int | None, str | None]]) -> list[str]:
+    """The customer's survey answers in words ('solved: yes', 'rating 4/5', the comment
+    quoted), each question's last answer."""
+    said: dict[str, str] = {}
+    for question, score, answer in answers:
+        if question == "solved":
+            said[question] = texts("op_feedback_solved_yes" if score else "op_feedback_solved_no")
+        elif question == "comment":
+            said[question] = texts("op_feedback_comment", text=_cut(answer or "", NOTE_SHOWN))
+        else:  # a rating: csat 1-5, nps 0-10
+            key = f"op_feedback_{question}"
+            known = key in catalogue(SOURCE)
+            said[question] = texts(key, score=score) if known else f"{question} {score}"
+    return list(said.values())
 
 
 def _gesture(texts: Texts, event: dict[str, Any]) -> str:

@@ -380,6 +380,14 @@ async def render_card(
     promised = promised_reply(settings, ticket)
     if promised is not None and await _answered_since_told(session, ticket, messages):
         promised = None  # met: an operator answered before the opening time
+    # what the customer said of it after it was resolved (solved?, the rating, a comment)
+    feedback = (
+        await session.execute(
+            select(SurveyAnswer.question, SurveyAnswer.score, SurveyAnswer.answer)
+            .where(SurveyAnswer.ticket_id == ticket.id)
+            .order_by(SurveyAnswer.id)
+        )
+    ).all()
     card = build_card(
         ticket=ticket,
         customer=customer,
@@ -395,6 +403,7 @@ async def render_card(
         earlier_notes=[(int(t), str(text)) for t, text in reversed(noted)],
         texts=operator_texts(settings),
         authors=authors,
+        feedback=[(str(q), score, answer) for q, score, answer in feedback],
     )
     ticket.summary = card.summary
     return card

@@ -279,6 +279,9 @@ class TopicsLost(TelegramBadRequest):
 
 
 ALBUM_QUIET = 1.5  # seconds after an album's last item: the album is complete
+# seconds between two edits of a card for what only its transcript or feedback shows (a
+# customer's message, an operator's later reply, a rating): the edits coalesce, one at most
+CARD_REDRAW_EVERY = 3.0
 
 
 class _Drawing:
@@ -315,6 +318,11 @@ class OperatorDesk:
         self._making: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         # each ticket's card being redrawn (kept while a redraw of it is on its way)
         self._drawing: weakref.WeakValueDictionary[int, _Drawing] = weakref.WeakValueDictionary()
+        # the cards to bring up to date soon (ticket id -> its redraw waiting), and when each
+        # card was last edited (the event loop's clock)
+        self._redraws: dict[int, asyncio.Task[None]] = {}
+        self._redrawing: set[asyncio.Task[None]] = set()  # those waiting or drawing
+        self._edited: dict[int, float] = {}
         # the task holding each ticket's lock (ticket id -> task): a topic lost under it
         # is made again by that task, which holds the lock already
         self._holders: dict[int, asyncio.Task[Any] | None] = {}
@@ -738,6 +746,7 @@ class OperatorDesk:
         self, bot: Bot, ticket: Ticket, text: str, keyboard: InlineKeyboardMarkup, title: str
     ) -> None:
         """Put the card's text and the topic's name in Telegram."""
+        self._edited[ticket.id] = asyncio.get_running_loop().time()
         try:
             if ticket.card_message_id is not None:
                 await with_retry(
@@ -775,6 +784,46 @@ class OperatorDesk:
             redrawn += await self.refresh_card(bot, session, ticket)  # marks it again if not
             await session.commit()
         return redrawn
+
+    def redraw_soon(self, bot: Bot, ticket_id: int) -> None:
+        """Bring the ticket's card up to date in a moment, for what it shows that changed
+        with no other redraw (a customer's message or an operator's later reply in the
+        transcript, the customer's rating): the card read only what came before the take
+        and the first answer. Changes coming together make one edit, and a card is edited
+        for them at most once every ``CARD_REDRAW_EVERY`` seconds."""
+        if self.sessionmaker is None or ticket_id in self._redraws:
+            return  # (one on its way reads the database as it is when it draws)
+        task = asyncio.create_task(self._redraw_later(bot, ticket_id), name="card")
+        self._redraws[ticket_id] = task
+        self._redrawing.add(task)
+        task.add_done_callback(self._redrawing.discard)
+
+    async def _redraw_later(self, bot: Bot, ticket_id: int) -> None:
+        assert self.sessionmaker is not None
+        loop = asyncio.get_running_loop()
+        try:
+            last = self._edited.get(ticket_id, loop.time() - CARD_REDRAW_EVERY)
+            # (at least a moment: what comes with it, a reply and its note, is drawn too)
+            await asyncio.sleep(max(last + CARD_REDRAW_EVERY - loop.time(), 0.2))
+        finally:
+            # a change from now on is another redraw's: this one may have read before it
+            self._redraws.pop(ticket_id, None)
+        try:
+            async with self.sessionmaker() as session:
+                ticket = await session.get(Ticket, ticket_id)
+                if ticket is not None:
+                    await self.refresh_card(bot, session, ticket, ask_names=False)
+                    await session.commit()
+        except Exception:  # the card stays as it was: the next change redraws it
+            log.exception("card of ticket %s not brought up to date", ticket_id)
+
+    async def stop_redraws(self) -> None:
+        """The bot stops: the cards waiting for a redraw are left as they are (the next
+        change after the start redraws them)."""
+        waiting = list(self._redrawing)
+        for task in waiting:
+            task.cancel()
+        await asyncio.gather(*waiting, return_exceptions=True)
 
     async def operator_left(
         self,
@@ -886,15 +935,16 @@ class OperatorDesk:
         return await self.operator_name(bot, ticket.assignee_id)
 
     async def _authors(self, bot: Bot, session: AsyncSession, ticket: Ticket) -> dict[int, str]:
-        """The first names ('Olga', or '@olga_support') of the operators who replied in the
-        ticket's chat, for its card's transcript; Telegram is asked only of those it has not
-        named since the bot started (one it cannot name now: "Operator:" as it was)."""
+        """The first names ('Olga', or '@olga_support') of the operators who replied or
+        noted in the ticket's chat, for its card's transcript; Telegram is asked only of
+        those it has not named since the bot started (one it cannot name now: "Operator:"
+        as it was)."""
         ids = set(
             (
                 await session.scalars(
                     select(Message.author_id).where(
                         Message.conversation_id == ticket.conversation_id,
-                        Message.direction == "operator",
+                        Message.direction.in_(("operator", "note")),
                         Message.author_id.is_not(None),
                     )
                 )
@@ -1272,6 +1322,8 @@ class OperatorDesk:
                         bot, session, ticket, row, edited=edited, album=outcome.media_group_id
                     )
                 await self.unblocked(bot, session, ticket)
+                if not (escalations or outcome.details_changed):
+                    self.redraw_soon(bot, ticket.id)  # the card's transcript has it too
         except TelegramAPIError as exc:
             # the customer's message and the ticket are saved: a topic that could not be
             # made is made by the timers (``ensure_topics``), whose card has the transcript
@@ -1289,6 +1341,8 @@ class OperatorDesk:
 
         for event in outcome.events:
             ticket_id = event.get("ticket_id")
+            if event["type"] in ("survey_answer", "survey_comment") and ticket_id is not None:
+                self.redraw_soon(bot, int(ticket_id))  # the card says the customer's feedback
             if event["type"] == "survey_answer" and event.get("question") == "csat":
                 score = int(event.get("score") or 0)
                 key = "op_rated_low" if score <= LOW_CSAT else "op_rated"

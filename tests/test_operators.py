@@ -2812,3 +2812,44 @@ async def test_kb_save_to_an_entry_with_a_forbidden_phrase_says_so_and_how_to_fi
     text = told[-1]["text"]
     assert "must never say" in text and "our company policy" in text, text
     assert "/kb_edit return_underwear" in text and "stays as the admins wrote" not in text, text
+
+
+async def test_the_card_follows_the_talk_the_notes_authors_and_the_customers_rating(
+    sandbox: Sandbox,
+) -> None:
+    """Olga took John's case with her first answer; what came after (John's "the box was wet
+    too", her second reply, the customer's "solved: yes" and 4/5) was not on the pinned card
+    until the next take or first answer, and her note read "Note: ..." by nobody. The card
+    follows (its edits coalesced), names the note's author and says the customer's
+    feedback."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(
+        OLGA, "Hi John, Olga here.", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread
+    )
+    await fake.wait_for(
+        lambda: "Operator Olga: Hi John" in card_transcript(fake, thread), timeout=20
+    )
+    await settled(sandbox)
+    fake.user_sends(JOHN, "the box was wet too")
+    await fake.wait_for(lambda: "the box was wet too" in topic_texts(fake, thread), timeout=20)
+    await settled(sandbox)  # Olga answers it (not resolved with it unanswered)
+    fake.user_sends(OLGA, "# courier asked", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    fake.user_sends(OLGA, "Checking now", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(
+        lambda: "Operator Olga: Checking now" in card_transcript(fake, thread), timeout=20
+    )
+    transcript = card_transcript(fake, thread)
+    assert "Customer: the box was wet too" in transcript, transcript
+    assert "Note: courier asked — Olga" in transcript, transcript
+    fake.user_sends(OLGA, "/resolve", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    solved = await fake.wait_for_bot_message(JOHN, text_contains="solved?", timeout=20)
+    fake.user_presses(JOHN, JOHN, solved[-1]["message_id"], "sv:solved:yes")
+    rate = await fake.wait_for_bot_message(
+        JOHN, text_contains="1 (poor)", after_message_id=solved[-1]["message_id"], timeout=20
+    )
+    fake.user_presses(JOHN, JOHN, rate[-1]["message_id"], "sv:csat:4")
+    await fake.wait_for(
+        lambda: "Customer's feedback: solved: yes; rating 4/5" in card_head(fake, thread),
+        timeout=20,
+    )

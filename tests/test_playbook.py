@@ -11309,3 +11309,91 @@ async def test_a_soaked_parcel_is_one_damage_case(services: Services, text: str)
     await d.send("Order 3690333 arrived, the lid is missing and the bowl is cracked")
     types = [e["complaint_type"] for e in d.of("complaint_opened") + d.of("complaint_queued")]
     assert sorted(types) == ["damaged_defective", "missing_item"], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("opening", "order", "asked"),
+    [
+        ("Здравствуйте, у меня проблема", "заказ 3680001", "что с ним случилось"),
+        ("Hi, I have a problem", "order 3680001", "what happened with it"),
+        ("Dzień dobry, mam problem", "zamówienie 3680001", "co się z nim stało"),
+    ],
+)
+async def test_an_order_number_sent_twice_is_not_answered_twice_the_same(
+    services: Services, opening: str, order: str, asked: str
+) -> None:
+    """'заказ 3680001' sent twice to 'Что случилось?' got 'Понял, заказ 3680001. Чем могу
+    помочь?' twice. The second time the number is said to be kept, and only what happened
+    is asked for, in other words."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send(order)
+    first = " ".join(d.replies[-1])
+    await d.send(order)
+    second = " ".join(d.replies[-1])
+    assert second != first and asked in second.lower(), (first, second)
+    assert len(d.of("order_noted")) == 2 and not d.of("escalated"), d.replies
+
+
+@pytest.mark.parametrize(
+    ("angry", "threat", "senior"),
+    [
+        (
+            "Pobraliście mi pieniądze dwa razy za zamówienie 3680002!!!",
+            "zgłoszę chargeback w banku",
+            "rekompensacie",
+        ),
+        (
+            "Вы списали с меня деньги дважды за заказ 3680003!!!",
+            "я подам на chargeback в банк",
+            "компенсации",
+        ),
+        (
+            "You charged me twice for order 3680004!!!",
+            "I will file a chargeback with my bank",
+            "compensation",
+        ),
+    ],
+)
+async def test_a_threat_after_the_gesture_goes_to_a_senior_with_no_second_coupon(
+    services: Services, angry: str, threat: str, senior: str
+) -> None:
+    """An angry double charge got the 10% coupon as a goodwill gesture; the chargeback
+    threatened after it got a 20% coupon on top: two coupons in one case. One case gets
+    one gesture: the threat brings a senior at once, urgently, who decides the larger
+    compensation, and the customer is told so."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(angry)
+    await d.send(threat)
+    gestures = [e for e in d.of("compensation_offered") if e.get("gesture")]
+    assert len(gestures) == 1 and gestures[0]["turn"] == 0, d.replies
+    assert [(e["reason"], e["priority"]) for e in d.of("escalated")] == [
+        ("legal_threat", "high")
+    ], d.replies[-1]
+    said = " ".join(d.replies[-1])
+    assert senior in said and "20%" not in said and "SORRY20" not in said, said
+
+
+@pytest.mark.parametrize(
+    ("ask", "thanks", "told"),
+    [
+        ("Chcę rozmawiać z konsultantem", "dzięki", "tutaj"),
+        ("Позовите оператора", "спасибо", "здесь"),
+        ("I want to talk to a human", "thanks", "here"),
+    ],
+)
+async def test_thanks_right_after_the_hand_off_gets_a_short_warm_word_once(
+    services: Services, ask: str, thanks: str, told: str
+) -> None:
+    """'dzięki' right after the bot handed the chat to a person got no reply at all. A short
+    warm one says the colleague writes here; a second thanks a moment later stays quiet,
+    and neither is passed on as a new question nor raises the ticket."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(ask)
+    assert d.of("escalated"), d.replies
+    await d.send(thanks)
+    said = " ".join(d.replies[-1])
+    assert said and told in said and "passed" not in said and "przekaza" not in said, said
+    await d.send(thanks)
+    assert d.replies[-1] == [], d.replies[-1]
+    assert len(d.of("escalated")) == 1 and not d.of("priority_raised"), d.events

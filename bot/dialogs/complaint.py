@@ -45,6 +45,7 @@ from bot.dialogs.engine import (
 from bot.dialogs.handoff import (
     activist_gesture,
     asks_who_answers,
+    gestures_given,
     manager_asked,
     only_asks_who_answers,
     with_gesture,
@@ -4322,22 +4323,12 @@ class ComplaintFlow:
     def _given_in_case(ctx: TurnContext, case: dict[str, Any]) -> list[dict[str, Any]]:
         """The compensations chosen and the gestures given since ``case`` opened (a case of
         an earlier version, with no turn of its own: in this chat)."""
-        opened = case.get("opened_turn")
-        return [
-            t
-            for t in ComplaintFlow._given(ctx)
-            if opened is None or t.get("turn") is None or int(t["turn"]) >= int(opened)
-        ]
+        return gestures_given(ctx, case.get("opened_turn"))
 
     @staticmethod
     def _given(ctx: TurnContext) -> list[dict[str, Any]]:
         """The compensations chosen and the gestures given in this chat."""
-        return [
-            t
-            for t in [*ctx.state.get("trail", []), *ctx.outcome.events]
-            if t.get("type") == "compensation_chosen"
-            or (t.get("type") == "compensation_offered" and t.get("gesture"))
-        ]
+        return gestures_given(ctx)
 
     def _gesture_asked(self, ctx: TurnContext) -> str | None:
         """The answer to "а скидку дадите?": the goodwill gesture (rules: angry_gesture), or

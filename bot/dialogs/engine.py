@@ -3503,6 +3503,21 @@ class ConversationEngine:
                 ctx.state["relay_noted"] = ticket.id
                 await self._say_waiting(ctx, "relay_answered_meanwhile")
                 return
+            thanked = ctx.state.get("relay_thanked") or {}
+            if (
+                ticket.status == "open"
+                and ctx.intent == "thanks"
+                and not ctx.incoming.attachments
+                and (
+                    thanked.get("ticket") != ticket.id
+                    or ctx.now - datetime.fromisoformat(thanked["at"]) >= RELAY_NUDGE_AGAIN
+                )
+            ):
+                # "dzięki" right after the hand-off got no word at all: a short warm one,
+                # that the colleague writes here (not on every thanks; nothing passed on)
+                ctx.state["relay_thanked"] = {"ticket": ticket.id, "at": ctx.now.isoformat()}
+                await self._say_waiting(ctx, "relay_thanks")
+                return
             social = ctx.intent in ("thanks", "goodbye", "affirm", "greeting")
             if ticket.status == "open" and not social and ctx.state.get("relay_noted") != ticket.id:
                 ctx.state["relay_noted"] = ticket.id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from bot.dialogs.engine import ConversationEngine, TurnContext, help_asked
 from bot.dialogs.rules import Compensation, Rules, load_rules
@@ -76,11 +77,33 @@ def with_gesture(ctx: TurnContext, gesture: Compensation | None, text: str) -> s
     return f"{text} {ctx.texts(f'gesture_{gesture.kind}', value=f'{gesture.value:g}')}"
 
 
+def gestures_given(ctx: TurnContext, since: int | None = None) -> list[dict[str, Any]]:
+    """The compensations chosen and the gestures given in this chat (``since``: from that
+    turn on; an event of no turn counts)."""
+    return [
+        t
+        for t in [*ctx.state.get("trail", []), *ctx.outcome.events]
+        if (
+            t.get("type") == "compensation_chosen"
+            or (t.get("type") == "compensation_offered" and t.get("gesture"))
+        )
+        and (since is None or t.get("turn") is None or int(t["turn"]) >= int(since))
+    ]
+
+
 def activist_gesture(ctx: TurnContext, rules: Rules, text: str) -> str:
-    """``text`` plus the activist's compensation (rules: activist_gesture), once per chat."""
+    """``text`` plus the activist's compensation (rules: activist_gesture), once per chat.
+    One gesture per case: a case given one already ("SORRY10" to an angry double charge,
+    then "zgłoszę chargeback w banku" got "SORRY20" too) gets no second coupon; the senior
+    who takes it decides the larger compensation, and the customer is told so."""
     if ctx.state.get("activist_gesture"):
         return text
     ctx.state["activist_gesture"] = rules.activist_gesture is not None
+    case = ctx.state.get("complaint") or {}
+    given = gestures_given(ctx, case.get("opened_turn")) if case else []
+    if rules.activist_gesture is not None and given:
+        ctx.event("compensation_not_offered", reason="gesture_given", kind=given[-1].get("kind"))
+        return f"{text} {ctx.texts('complaint_senior_compensation')}"
     return with_gesture(ctx, rules.activist_gesture, text)
 
 

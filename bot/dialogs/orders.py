@@ -4,6 +4,7 @@ collects the order number (once) and passes it to a person who can look it up.""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from bot.dialogs.complaint import (
     _NONE_GIVEN,
@@ -196,6 +197,22 @@ GENERAL_MIN_WORDS = 4  # "где заказ??", "gdzie paczka": the customer's o
 _SHOWN = {"photo", "document", "video", "voice", "audio", "video_note"}
 
 
+def _order_noted(ctx: TurnContext, ref: Any) -> None:
+    """An order named with nothing about it: noted, and what it is about asked. The same
+    number again right after ("заказ 3680001" twice to "Что случилось?") is not answered
+    with the same sentence: the number is kept, only what happened is asked for."""
+    turn = int(ctx.state.get("turns", 0))
+    noted = ctx.state.get("order_noted")
+    again = (
+        noted is not None
+        and turn - int(noted) == 1
+        and ctx.state.get("order_noted_ref") == str(ref)
+    )
+    ctx.state["order_noted"], ctx.state["order_noted_ref"] = turn, str(ref)
+    ctx.say("order_what_about_again" if again else "order_what_about", order=ref)
+    ctx.event("order_noted", order_ref=ref, **({"again": True} if again else {}))
+
+
 class OrderStatusFlow:
     name = "order_status"
 
@@ -252,9 +269,7 @@ class OrderStatusFlow:
             # "5512377" and nothing else (a lone number read as a complaint opened a case of
             # no type): noted, and what it is about
             known["order_ref"] = ref
-            ctx.state["order_noted"] = int(ctx.state.get("turns", 0))
-            ctx.say("order_what_about", order=ref)
-            ctx.event("order_noted", order_ref=ref)
+            _order_noted(ctx, ref)
             return True
         noted = ctx.state.get("order_noted")  # the complaint flow reads it too
         text = ctx.incoming.text or ""
@@ -334,9 +349,7 @@ class OrderStatusFlow:
             # the next message is the answer, "gdzie ona jest?", "nieważne, już dotarła")
             if await self._need_answered(ctx, str(known["order_ref"])):
                 return True  # what they need is said: the answer, kept for a follow-up to it
-            ctx.state["order_noted"] = int(ctx.state.get("turns", 0))
-            ctx.say("order_what_about", order=known["order_ref"])
-            ctx.event("order_noted", order_ref=known["order_ref"])
+            _order_noted(ctx, known["order_ref"])
             return True
         if has(known, "order_ref"):
             self._pass_on(ctx)

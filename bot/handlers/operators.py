@@ -1300,8 +1300,11 @@ async def send_to_customer(
         # the card shows the first answer (a ticket taken with its Take button first, then
         # answered, kept a card with none), and no reply promised for the opening time
         await desk.refresh_card(bot, session, ticket, ask_names=took)
-    elif (
-        source is not None
+    else:
+        desk.redraw_soon(bot, ticket.id)  # the transcript on the card has this reply too
+    if (
+        not (took or first)
+        and source is not None
         and received_at is not None
         and ticket.assignee_id not in (None, author)
         and await changed_hands(session, ticket, received_at)
