@@ -6254,7 +6254,7 @@ async def test_a_threat_to_leave_alone_is_asked_what_happened(
     ],
 )
 def test_a_message_with_content_is_no_bare_outburst(text: str) -> None:
-    from bot.dialogs.complaint import bare_outburst
+    from bot.nlu.lexicon import bare_outburst
 
     assert not bare_outburst(text)
 
