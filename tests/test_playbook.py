@@ -11092,3 +11092,31 @@ async def test_the_phone_in_a_website_case_is_no_device(services: Services, said
     await d.send(said)
     assert not d.of("promised"), d.replies[-1]
     assert (await d.state())["complaint"]["stage"] == "collecting", d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("text", "angry"),
+    [
+        ("Jestem bardzo zła, paczka spóźnia się już dwa tygodnie, zamówienie 3650001", True),
+        ("I am furious. My order 3650002 is two weeks late", True),
+        ("Я очень зла, заказ 3650003 опаздывает на две недели", True),
+        ("I'm really angry, my order 3650005 hasn't arrived", True),
+        ("jestem wściekła, zamówienie 3650007 nie dotarło", True),
+        ("я в бешенстве, заказ 3650008 так и не пришёл", True),
+        ("Nie jestem zła, tylko pytam: zamówienie 3650010 spóźnia się tydzień", False),
+        ("Я не злюсь, просто спрашиваю: заказ 3650011 опаздывает на неделю", False),
+    ],
+)
+async def test_anger_said_in_words_is_an_angry_customer(
+    services: Services, text: str, angry: bool
+) -> None:
+    """'Jestem bardzo zła, paczka spóźnia się już dwa tygodnie' (no '!') was read as merely
+    upset: the usual apology and no goodwill gesture. Anger said in so many words is anger:
+    the angry customer's apology and the gesture; 'nie jestem zła, tylko pytam' is none."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    kinds = [e["customer_kind"] for e in d.of("complaint_opened")]
+    assert kinds == (["angry"] if angry else ["claimant"]), d.replies[-1]
+    gestures = [e for e in d.of("compensation_offered") if e.get("gesture")]
+    assert bool(gestures) == angry, d.replies[-1]
+    assert d.of("promised"), d.replies[-1]

@@ -501,10 +501,53 @@ def exclaims(text: str) -> bool:
     return bool(_EXCLAIMS.search(text))
 
 
+# Anger said in so many words, with no "!" ("Jestem bardzo zła", "I am furious", "Я очень
+# зла", "я в бешенстве", "jestem wściekła"): the customer tells us they are angry. "Зла",
+# "zła", "mad" and "angry" only after "I am" ("zła paczka" is a wrong parcel); "not angry,
+# just asking", "nie jestem zła", "я не злюсь" are no anger.
+_INTENSE = (
+    r"(?:(?:очень|так|такая|такой|просто|ужасно|страшно|жутко|реально|сильно|уже|"
+    r"so|very|really|absolutely|extremely|beyond|truly|quite|just|getting|fucking|bloody|"
+    r"bardzo|strasznie|okropnie|naprawd[ęe]|ju[żz]|mega|po\s+prostu|ca[łl]kiem)\s+)*"
+)
+_ANGER_SAID = re.compile(
+    rf"(?<![^\W\d_])(?:я\s+{_INTENSE}(?:зл[аоы]|зол|зл(?:ой|ая|ые)|злюсь|злимся|сердит\w*|"
+    r"рассержен\w*)|(?:я|мы)\s+(?:просто\s+|уже\s+)?(?:в\s+(?:бешенстве|ярости)|вне\s+себя)|"
+    r"взбеш[её]?н\w*|разъяр[её]н\w*|злюсь|"
+    rf"jeste(?:m|[śs]my)\s+{_INTENSE}(?:z[łl][aye]|[źz]li|w[śs]ciek[łl]\w*|wkurz(?:on|en)\w*|"
+    r"rozw[śs]cieczon\w*)|w[śs]ciek[łl](?:a|y|i|e|am|em|y[śs]my)|rozw[śs]cieczon\w*)(?![^\W\d_])|"
+    rf"\b(?:i'?m|i\s+am|we'?re|we\s+are|it\s+makes\s+me|this\s+makes\s+me)\s+{_INTENSE}"
+    r"(?:angry|mad(?!\s+about\b)|pissed(?:\s+off)?|cross|raging)\b|"
+    r"\b(?:furious|livid|fuming|enraged|infuriated|outraged|irate|seething)\b",
+    re.IGNORECASE,
+)
+# ... a "not" just before it (and "I am", "jestem" between): denied
+_ANGER_DENIED = re.compile(
+    r"(?<![^\W\d_])(?:не|ни|nie|wcale|not|never|n't)\s+(?:(?:jestem|jeste[śs]my|jest|am|"
+    r"совсем|вовсе|ju[żz]|wcale|at\s+all|really|so|very|too)\s+)*$|n't\s+$",
+    re.IGNORECASE,
+)
+
+
+def anger_stated(text: str) -> bool:
+    """The customer says they are angry, in words ("I am furious", "Я очень зла", "jestem
+    wściekła"), not denying it ("I'm not angry, just asking", "nie jestem zła")."""
+    return any(
+        not _ANGER_DENIED.search(text[max(0, m.start() - 30) : m.start()])
+        for m in _ANGER_SAID.finditer(text or "")
+    )
+
+
 def heated(text: str) -> bool:
-    """Any outward sign of anger (punctuation, caps, strong words, emoji)."""
+    """Any outward sign of anger (punctuation, caps, strong words, anger said, emoji)."""
     # "курьер не хамил", "it wasn't terrible": a strong word denied is no anger
-    return bool(problem_told(_HEAT, text) or _CAPS.search(text) or hostile(text) or sarcastic(text))
+    return bool(
+        problem_told(_HEAT, text)
+        or _CAPS.search(text)
+        or hostile(text)
+        or sarcastic(text)
+        or anger_stated(text)
+    )
 
 
 # Damage told in plain words ("пришёл с разбитой кружкой", "W paczce był rozbity talerz",
