@@ -11120,3 +11120,39 @@ async def test_anger_said_in_words_is_an_angry_customer(
     gestures = [e for e in d.of("compensation_offered") if e.get("gesture")]
     assert bool(gestures) == angry, d.replies[-1]
     assert d.of("promised"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("text", "urgent", "hours"),
+    [
+        ("Zamówienie 3650004 miało przyjść w poniedziałek i nic", "jako pilne", "24 godzin"),
+        ("Paczka 3650029 miała dotrzeć tydzień temu", "jako pilne", "24 godzin"),
+        ("Заказ 3650016 должен был прийти в понедельник, и ничего", "срочно", "24 часов"),
+        ("Посылка 3650030 должна была прийти неделю назад", "срочно", "24 часов"),
+        ("Order 3650017 was supposed to arrive on Monday and nothing", "marked urgent", "24 hours"),
+        ("Zamówienie 3650021 spóźnia się tydzień", None, "24 godzin"),
+        ("Заказ 3650020 опаздывает на неделю", None, "24 часов"),
+        ("My order 3650022 is a week late", None, "24 hours"),
+    ],
+)
+async def test_a_delivery_date_that_slipped_is_a_broken_promise_in_every_language(
+    services: Services, text: str, urgent: str | None, hours: str
+) -> None:
+    """'Zamówienie 3650004 miało przyjść w poniedziałek i nic' ('miało' was no promise word,
+    nor 'должен был' / 'должна была') went to the delivery team as an ordinary late parcel,
+    while 'was supposed to arrive on Monday and nothing' and 'должны были привезти' went
+    marked urgent. A slipped delivery date is a broken promise in every language: urgent,
+    with the usual apology and the delivery team's 24 hours; a late parcel with no date
+    promised is not urgent, and its promise is the same 24 hours (rules: delivery_delay)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    said = " ".join(d.replies[-1])
+    assert bool(d.of("broken_promise_reported")) == bool(urgent), said
+    [promised] = d.of("promised")
+    assert hours in promised["within"], said
+    if urgent:
+        assert urgent in promised["text"], said
+    else:
+        assert not any(w in promised["text"] for w in ("pilne", "срочно", "urgent")), said
+    assert not d.of("compensation_offered"), said  # no gesture: support gave no word
+    assert not any(w in said for w in ("dotrzymaliśmy", "сдержали", "keep our word")), said

@@ -615,10 +615,11 @@ _AGAIN = re.compile(
 # weeks ago, still nothing": an earlier promise that was broken (a promise word and a sign
 # that its time has passed, in either order)
 _PROMISED = re.compile(
-    r"\bобещал\w*|\bдолжны\s+были\b|\bсказали,?\s+что\s+(?:верн|перезвон|привез|достав|отправ)|"
-    r"\bpromis\w*|\b(?:was|were)\s+supposed\s+to\b|\btold\s+me\s+(?:i|you|it)\b|"
+    r"\bобещал\w*|\bдолж(?:ны|ен|на|но)\s+был[аои]?\b|"
+    r"\bсказали,?\s+что\s+(?:верн|перезвон|привез|достав|отправ)|"
+    r"\bpromis\w*|\b(?:was|were)\s+(?:supposed|meant)\s+to\b|\btold\s+me\s+(?:i|you|it)\b|"
     r"\b(?:you|they)\s+said\s+(?:you|they|it|someone|somebody|a\s+courier|an?\s+\w+)\s+(?:would|will)\b|"
-    r"\bobieca\w*|\bmieli[śs]cie\b|\bmia[łl][ay]?\s+(?:by[ćc]|przyj|wr[óo]ci)",
+    r"\bobieca\w*|\bmieli[śs]cie\b|\b(?:mia[łl][ayo]?|mieli)\s+(?:by[ćc]|przyj|wr[óo]ci|dotrze|doj[śs])",
     re.IGNORECASE,
 )
 _OVERDUE_SIGN = re.compile(
