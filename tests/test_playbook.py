@@ -11156,3 +11156,32 @@ async def test_a_delivery_date_that_slipped_is_a_broken_promise_in_every_languag
         assert not any(w in promised["text"] for w in ("pilne", "срочно", "urgent")), said
     assert not d.of("compensation_offered"), said  # no gesture: support gave no word
     assert not any(w in said for w in ("dotrzymaliśmy", "сдержали", "keep our word")), said
+
+
+@pytest.mark.parametrize(
+    ("said", "device"),
+    [
+        ("podam telefon później", False),
+        ("telefon wolę nie podawać", False),
+        ("na smartfonie", True),
+    ],
+)
+async def test_the_polish_telefon_in_a_website_case_is_the_contact_not_a_device(
+    services: Services, said: str, device: bool
+) -> None:
+    """'podam telefon później' and 'telefon wolę nie podawać' after the app case asked for a
+    phone or e-mail got 'Dziękuję: dodałem te szczegóły do zgłoszenia dla zespołu
+    technicznego' and the case passed on ('telefon' was a device word in Polish, as 'телефон'
+    no longer is in Russian and 'phone' never was in English): a contact to come waits for it,
+    one refused is let go; 'na smartfonie' is the device."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Nie mogę się zalogować w aplikacji, wyskakuje błąd")
+    assert [e["slot"] for e in d.of("asked_for")] == ["contact"], d.replies[-1]
+    await d.send(said)
+    reply = " ".join(d.replies[-1])
+    assert ("dodałem te szczegóły" in reply) == device, reply
+    if "później" in said:
+        assert not d.of("promised"), reply
+        assert (await d.state())["complaint"]["stage"] == "collecting", reply
+    else:
+        assert d.of("promised"), reply

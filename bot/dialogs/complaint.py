@@ -912,15 +912,15 @@ _MONEY_BACK_ASKED = re.compile(
 
 
 # the device, system or browser the site or the app failed on ("андроид 14", "iphone 13, ios
-# 17", "mam androida 13", "Chrome on Windows"; not "телефон", the contact asked for: "телефон
-# пришлю позже", "дайте телефон оператора")
+# 17", "mam androida 13", "Chrome on Windows"; not "телефон", "telefon", "phone", the contact
+# asked for: "телефон пришлю позже", "podam telefon później", "telefon wolę nie podawać")
 _DEVICE = re.compile(
     r"(?<!\w)(?:андроид|айфон|айпад|хром|браузер|виндовс|макбук|ноутбук|смартфон|"
     r"компьютер|сафари|файрфокс|фаерфокс|мозил)\w*|"
     r"\b(?:android\w*|ios|ipados|iphone|ipad|samsung|xiaomi|redmi|huawei|honor|pixel|windows|"
     r"macos|macbook|mac|linux|chrome|safari|firefox|edge|opera|yandex|browser|laptop|"
     r"smartphone)\b|(?<!\w)(?:androida?|androidzie|iphonie|chromie|windowsie|firefoksie|"
-    r"przegl[ąa]dark\w*|telefon\w*|laptop\w*|komputer\w*)(?!\w)",
+    r"przegl[ąa]dark\w*|smartfon\w*|laptop\w*|komputer\w*)(?!\w)",
     re.IGNORECASE,
 )
 
