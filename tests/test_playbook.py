@@ -11185,3 +11185,23 @@ async def test_the_polish_telefon_in_a_website_case_is_the_contact_not_a_device(
         assert (await d.state())["complaint"]["stage"] == "collecting", reply
     else:
         assert d.of("promised"), reply
+
+
+@pytest.mark.parametrize(
+    ("text", "order"),
+    [
+        ("Order 3650039 hasn't arrived, my phone is 07700 900123", "3650039"),
+        ("my phone is 07700 900123, order 3650046 is late", "3650046"),
+    ],
+)
+async def test_a_phone_number_told_beside_the_order_is_not_the_order(
+    services: Services, text: str, order: str
+) -> None:
+    """'Order 3650026 hasn't arrived, my phone is 07700 900123' got 'I've passed everything to
+    our delivery team for order 07700' (the phone's first group, 'my' before it, read as the
+    customer's order): the number after 'my phone is' is the phone, the order is the order."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(text)
+    said = " ".join(d.replies[-1])
+    assert (await d.state())["known"]["order_ref"] == order, said
+    assert "07700" not in said and "900123" not in said, said
