@@ -11205,3 +11205,32 @@ async def test_a_phone_number_told_beside_the_order_is_not_the_order(
     said = " ".join(d.replies[-1])
     assert (await d.state())["known"]["order_ref"] == order, said
     assert "07700" not in said and "900123" not in said, said
+
+
+@pytest.mark.parametrize(
+    ("problem", "said", "faq"),
+    [
+        ("Nie mogę się zalogować w aplikacji, wyskakuje błąd", "podam telefon", False),
+        ("Nie mogę się zalogować w aplikacji, wyskakuje błąd", "telefon prześlę jutro", False),
+        ("Не могу войти в приложение, выдаёт ошибку", "на телефоне", False),
+        (
+            "Nie mogę się zalogować w aplikacji, wyskakuje błąd",
+            "jaki jest wasz numer telefonu?",
+            True,
+        ),
+    ],
+)
+async def test_the_contact_spoken_of_in_a_website_case_gets_no_shop_numbers(
+    shipped_shop: Services, problem: str, said: str, faq: bool
+) -> None:
+    """'podam telefon', 'telefon prześlę jutro' (a question to the model) after the app case
+    asked for a phone or e-mail got the shop's own numbers from the FAQ ('zadzwoń pod numer
+    +48 22 100 24 24'): the contact asked for is spoken of, the case waits for it; the shop's
+    number asked for in a question is still the FAQ's."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(problem)
+    assert [e["slot"] for e in d.of("asked_for")] == ["contact"], d.replies[-1]
+    await d.send(said)
+    assert bool(d.of("faq_answered")) == faq, d.replies[-1]
+    assert not d.of("promised"), d.replies[-1]
+    assert (await d.state())["complaint"]["stage"] == "collecting", d.replies[-1]

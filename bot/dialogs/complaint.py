@@ -2798,7 +2798,7 @@ class ComplaintFlow:
         if (
             (
                 intent == "request_human"
-                or (intent == "faq" and not impatient)
+                or (intent == "faq" and not impatient and not _contact_told(ctx, case, text))
                 or asks_for_person(text)
             )
             and not detail
@@ -4444,6 +4444,18 @@ def photo_asked_about(text: str) -> bool:
         and not _WHICH_PHOTO.search(text)
         and ("?" in text or (asks_question(text) and bool(_PHOTO_NEED.search(text))))
         and bool(_PHOTO_NEED.search(text) or word_count(text) <= 2)
+    )
+
+
+def _contact_told(ctx: TurnContext, case: dict[str, Any], text: str) -> bool:
+    """The phone or e-mail asked for, spoken of and not asked about ("podam telefon", "telefon
+    prześlę jutro", "на телефоне"; they got the shop's own numbers from the FAQ): about our
+    ask, for the case."""
+    return (
+        "contact" in case.get("asked", [])
+        and not has(ctx.state.get("known", {}), "contact")
+        and "?" not in text
+        and bool(_SLOT_NAMED["contact"].search(text))
     )
 
 
