@@ -76,6 +76,7 @@ from bot.nlu.lexicon import (
     RESEND_ASKED,
     SITE_FAILURE,
     asks_for_person,
+    bare_outburst,
     beside_packaging,
     box_damage_only,
     callback_asked,
@@ -101,6 +102,7 @@ from bot.nlu.lexicon import (
     without_tracking_failure,
 )
 from bot.nlu.lexicon import RUDE_WORDS as _RUDE_WORDS
+from bot.nlu.lexicon import WORD as _WORD
 from escalation.card import customer_kind
 from escalation.survey import start_after_bot
 from knowledge.flow import (
@@ -626,10 +628,11 @@ _AGAIN = re.compile(
 # weeks ago, still nothing": an earlier promise that was broken (a promise word and a sign
 # that its time has passed, in either order)
 _PROMISED = re.compile(
-    r"\bобещал\w*|\bдолжны\s+были\b|\bсказали,?\s+что\s+(?:верн|перезвон|привез|достав|отправ)|"
-    r"\bpromis\w*|\b(?:was|were)\s+supposed\s+to\b|\btold\s+me\s+(?:i|you|it)\b|"
+    r"\bобещал\w*|\bдолж(?:ны|ен|на|но)\s+был[аои]?\b|"
+    r"\bсказали,?\s+что\s+(?:верн|перезвон|привез|достав|отправ)|"
+    r"\bpromis\w*|\b(?:was|were)\s+(?:supposed|meant)\s+to\b|\btold\s+me\s+(?:i|you|it)\b|"
     r"\b(?:you|they)\s+said\s+(?:you|they|it|someone|somebody|a\s+courier|an?\s+\w+)\s+(?:would|will)\b|"
-    r"\bobieca\w*|\bmieli[śs]cie\b|\bmia[łl][ay]?\s+(?:by[ćc]|przyj|wr[óo]ci)",
+    r"\bobieca\w*|\bmieli[śs]cie\b|\b(?:mia[łl][ayo]?|mieli)\s+(?:by[ćc]|przyj|wr[óo]ci|dotrze|doj[śs])",
     re.IGNORECASE,
 )
 _OVERDUE_SIGN = re.compile(
@@ -742,81 +745,6 @@ _CORRECTION = re.compile(
     r"nie\s+chodzi\s+o|to\s+nie\s+(?:wina\s+)?(?:kurier|dostaw)|nie\s+brakuje",
     re.IGNORECASE,
 )
-# "это просто ужас!!!", "what a joke", "to jakiś żart!!!": displeasure and nothing about what
-# went wrong. Every word of such a message is one of these (at most six words).
-_OUTBURST_WORDS = frozenset(
-    """ужас ужасно ужасный кошмар кошмарно безобразие позор позорище отвратительно мрак жесть
-    капец издевательство беспредел бардак цирк треш трэш абсурд жуть отстой возмутительно
-    немыслимо бред доколе слов надоело достали бесит
-    надоел надоели надоела бешенстве бешенство взбешена взбешён взбешен возмущена возмущён
-    возмущен злюсь шок шоке шоком
-    joke ridiculous unbelievable terrible awful horrible disgusting pathetic outrageous
-    unacceptable disgrace disgraceful shameful nightmare absurd insane wtf shocking appalling
-    mess disaster kidding joking furious livid fuming pissed suck sucks useless shocked
-    incompetent
-    издеваетесь бесполезные бесполезно некомпетентные bezużyteczni bezuzyteczni
-    żart zart skandal skandaliczne masakra koszmar porażka porazka żenada zenada dramat tragedia
-    horror kpina paranoja bezczelność oburzające okropne straszne szok szoku cyrk nieporozumienie
-    słów wściekła wściekły wsciekla wsciekly wkurzona wkurzony""".split()
-)
-# "I give up", "сил моих больше нет", "poddaję się": worn out, and nothing about what went
-# wrong (a "no" or a goodbye to the model: "I didn't quite understand", "Do widzenia!")
-_GIVEN_UP = re.compile(
-    r"(?<!\w)(?:(?:i|we)\s+give\s+up|i'?m\s+fed\s+up|(?:я\s+)?сдаюсь|руки\s+опускаются|"
-    r"сил\s+(?:(?:моих|уже|больше|никаких)\s+)*нет|нет\s+(?:(?:больше|уже)\s+)*сил|"
-    r"poddaj[ęe]\s+si[ęe]|r[ęe]ce\s+opadaj[ąa]|nie\s+mam\s+(?:ju[żz]\s+)?si[łl])(?!\w)",
-    re.IGNORECASE,
-)
-_OUTBURST_FILLER = frozenset(
-    """это просто какой-то какой полный полнейший настоящий ну вообще же вот да блин очень
-    совсем нет ну и сколько можно что за вы
-    this is it's its it what a an such so just total totally absolute absolutely complete
-    really honestly seriously are you me omg oh my god
-    to jest jakiś jakis jakaś jakas po prostu totalna totalny kompletna kompletny co za no
-    normalnie serio ten ta czysta czysty brak jakieś jakies
-    я в мне i i'm am we jestem
-    ты ребята u guys on jesteście jestescie jesteś jestes""".split()
-)
-
-
-# "ужасная доставка", "terrible service", "okropna obsługa": a bad mark for the shop, and
-# nothing about what went wrong (to the model: praise, a greeting, a "no")
-_BAD_MARK = re.compile(
-    r"ужас\w*|отвратительн\w*|кошмарн\w*|омерзительн\w*|мерзк\w*|отстойн\w*|паршив\w*|"
-    r"дерьмов\w*|никудышн\w*|позорн\w*|худш\w*|отвратн\w*|"
-    r"terrible|awful|horrible|worst|lousy|rubbish|crap|crappy|shitty|dreadful|"
-    r"okropn\w*|fataln\w*|beznadziejn\w*|tragiczn\w*|najgorsz\w*|straszn\w*|koszmarn\w*|"
-    r"żenując\w*|zenujac\w*",
-)
-_MARKED = re.compile(
-    r"доставк\w*|сервис\w*|обслуживани\w*|качеств\w*|магазин\w*|поддержк\w*|"
-    r"service|delivery|quality|support|shop|store|customer|ever|"
-    r"obs[łl]ug\w*|dostaw\w*|jako[śs]\w*|sklep\w*|"
-    r"ваш\w*|your|wasz\w*|у|вас|u|was",
-)
-
-
-_WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)?")
-
-
-def _displeased(token: str) -> bool:
-    """A word of displeasure ("ужас", "terrible", "beznadziejny"), lower-case."""
-    return token in _OUTBURST_WORDS or bool(_BAD_MARK.fullmatch(token))
-
-
-def bare_outburst(text: str) -> bool:
-    """Displeasure with nothing about what went wrong ("это просто ужас!!!", "what a joke",
-    "ужасная доставка", "terrible service")."""
-    lowered = (text or "").lower()
-    given_up = bool(_GIVEN_UP.search(lowered))
-    tokens = _WORD.findall(_GIVEN_UP.sub(" ", lowered))
-    return (
-        0 < len(tokens) + given_up <= 6
-        and (given_up or any(_displeased(t) for t in tokens))
-        and all(_displeased(t) or t in _OUTBURST_FILLER or _MARKED.fullmatch(t) for t in tokens)
-    )
-
-
 # what a reply of details only says besides them ("номер не помню, телефон +7 916 123-45-67",
 # "my email is anna@example.com", "zamówienie 3640201, telefon 600 100 200")
 _DETAIL_WORDS = frozenset(
@@ -838,12 +766,6 @@ def details_only(text: str, slots: set[str]) -> bool:
         return False
     tokens = _WORD.findall(_DETAIL_VALUES.sub(" ", (text or "").lower()))
     return all(t in _DETAIL_WORDS for t in tokens)
-
-
-def displeasure_said(text: str) -> bool:
-    """A word of displeasure anywhere in the message ("Ужасный магазин, где мой заказ?",
-    "beznadziejny sklep", "this is ridiculous"), whatever else it says."""
-    return any(_displeased(t) for t in _WORD.findall((text or "").lower()))
 
 
 # an order named in an outburst: "заказ 12345", "по заказу №12345", "with my order #5530987",
@@ -1003,15 +925,15 @@ _MONEY_BACK_ASKED = re.compile(
 
 
 # the device, system or browser the site or the app failed on ("андроид 14", "iphone 13, ios
-# 17", "mam androida 13", "Chrome on Windows"; not "телефон", the contact asked for: "телефон
-# пришлю позже", "дайте телефон оператора")
+# 17", "mam androida 13", "Chrome on Windows"; not "телефон", "telefon", "phone", the contact
+# asked for: "телефон пришлю позже", "podam telefon później", "telefon wolę nie podawać")
 _DEVICE = re.compile(
     r"(?<!\w)(?:андроид|айфон|айпад|хром|браузер|виндовс|макбук|ноутбук|смартфон|"
     r"компьютер|сафари|файрфокс|фаерфокс|мозил)\w*|"
     r"\b(?:android\w*|ios|ipados|iphone|ipad|samsung|xiaomi|redmi|huawei|honor|pixel|windows|"
     r"macos|macbook|mac|linux|chrome|safari|firefox|edge|opera|yandex|browser|laptop|"
     r"smartphone)\b|(?<!\w)(?:androida?|androidzie|iphonie|chromie|windowsie|firefoksie|"
-    r"przegl[ąa]dark\w*|telefon\w*|laptop\w*|komputer\w*)(?!\w)",
+    r"przegl[ąa]dark\w*|smartfon\w*|laptop\w*|komputer\w*)(?!\w)",
     re.IGNORECASE,
 )
 
@@ -2909,7 +2831,7 @@ class ComplaintFlow:
         if (
             (
                 intent == "request_human"
-                or (intent == "faq" and not impatient)
+                or (intent == "faq" and not impatient and not _contact_told(ctx, case, text))
                 or asks_for_person(text)
             )
             and not detail
@@ -4561,6 +4483,18 @@ def photo_asked_about(text: str) -> bool:
         and not _WHICH_PHOTO.search(text)
         and ("?" in text or (asks_question(text) and bool(_PHOTO_NEED.search(text))))
         and bool(_PHOTO_NEED.search(text) or word_count(text) <= 2)
+    )
+
+
+def _contact_told(ctx: TurnContext, case: dict[str, Any], text: str) -> bool:
+    """The phone or e-mail asked for, spoken of and not asked about ("podam telefon", "telefon
+    prześlę jutro", "на телефоне"; they got the shop's own numbers from the FAQ): about our
+    ask, for the case."""
+    return (
+        "contact" in case.get("asked", [])
+        and not has(ctx.state.get("known", {}), "contact")
+        and "?" not in text
+        and bool(_SLOT_NAMED["contact"].search(text))
     )
 
 

@@ -88,6 +88,7 @@ from bot.nlu.lexicon import (
     damage_named,
     deadline_question,
     discontent_only,
+    displeasure_said,
     document_missing_only,
     fault_named,
     flaw_denied,
@@ -1876,8 +1877,6 @@ def _as_return_question(pred: Prediction, text: str) -> Prediction:
     """``pred`` as a question for the shop's return answer when ``text`` is a sound return
     (calm, unless a word of displeasure says otherwise: "chcę zwrócić nieużywany towar,
     zamówienie 3510013" is upset to the model, and got "sorry for the trouble")."""
-    from bot.dialogs.complaint import displeasure_said  # complaint imports this module
-
     if not _sound_return(pred, text):
         return pred
     if pred.emotion == "upset" and not displeasure_said(text):
@@ -1980,8 +1979,6 @@ def _question_not_complaint(pred: Prediction, text: str) -> Prediction:
 def problem_in(text: str, told: str | None = None) -> bool:
     """The message tells of something wrong, wishes a fix or a person, or is heated (``told``:
     the text the wish is looked for in, when a polite ask's words are to be left out)."""
-    from bot.dialogs.complaint import displeasure_said  # complaint imports this module
-
     told = text if told is None else told
     return bool(
         failure_named(text, unsure_status=True) is not None

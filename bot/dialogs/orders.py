@@ -12,14 +12,13 @@ from bot.dialogs.complaint import (
     OPEN_BAR,
     _add_description,
     asked_in_reply,
-    displeasure_said,
     outburst_about_order,
     promise_stands,
 )
 from bot.dialogs.engine import TurnContext, failure_named, invoice_details
 from bot.dialogs.requests import asks_question, unsure_status
 from bot.dialogs.slots import bare_order_ref, has, question_stands, words
-from bot.nlu.lexicon import price_dropped, tracking_failed
+from bot.nlu.lexicon import displeasure_said, price_dropped, tracking_failed
 from knowledge.flow import about_placed_order, is_not_helpful
 
 _QUESTION = re.compile(

@@ -27,6 +27,7 @@ from bot.nlu.extract import extract_order_ref, without_order_ref
 from bot.nlu.lexicon import (
     PACKAGING,
     arrival_only,
+    bare_outburst,
     box_damage_only,
     damage_denied,
     damage_named,
@@ -499,8 +500,6 @@ def combine(
 ) -> Prediction:
     """One prediction for the message: the main request, with the other questions in ``also``
     and the complaint types named in parts or ``clauses`` in ``complaint_types``."""
-    from bot.dialogs.complaint import bare_outburst  # it imports this module
-
     confident = [(t, p) for t, p in parts if _confident(p)]
     told = [
         p.complaint_type

@@ -91,6 +91,14 @@ _CODE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _PHONE_CONTEXT = re.compile(r"(?:тел|phone|tel|telefon|номер\s+телефона)\W*$", re.IGNORECASE)
+# ... or a phone number's groups after "my phone is", "mój numer telefonu to", "мой телефон
+# это": "Order 3650026 hasn't arrived, my phone is 07700 900123" (07700 was the order)
+_PHONE_SAID = re.compile(
+    r"(?<![^\W\d_])(?:phone|telephone|mobile|tel\.?|telefon\w*|тел\.?|телефон\w*)"
+    r"(?:\s+(?:number|no\.?|numer|номер))?(?:\s+(?:is|to|это|jest))?[\s:=-]*"
+    r"(?:\+?\d[\d \u00a0().-]*)?$",
+    re.IGNORECASE,
+)
 # a number after a comparison is a threshold, not a reference: "а если заказ больше 5000?",
 # "what if the order is over 5000?", "zamówienie powyżej 300"
 _THRESHOLD_BEFORE = re.compile(
@@ -145,7 +153,11 @@ def _candidates(text: str, anywhere: bool = False) -> list[tuple[int, int, str]]
             ref, start = match.group("ref"), match.start("ref")
             if any(start == s for _, s, _ in found):
                 continue
-            if _PHONE_CONTEXT.search(text[:start]) or is_date_or_phone(ref):
+            if (
+                _PHONE_CONTEXT.search(text[:start])
+                or _PHONE_SAID.search(text[:start])
+                or is_date_or_phone(ref)
+            ):
                 continue
             if re.search(r"\d\s\d", ref) and (
                 not 5 <= len(re.sub(r"\D", "", ref)) <= 10 or _day_month(re.sub(r"\s", "-", ref))

@@ -501,10 +501,53 @@ def exclaims(text: str) -> bool:
     return bool(_EXCLAIMS.search(text))
 
 
+# Anger said in so many words, with no "!" ("Jestem bardzo zła", "I am furious", "Я очень
+# зла", "я в бешенстве", "jestem wściekła"): the customer tells us they are angry. "Зла",
+# "zła", "mad" and "angry" only after "I am" ("zła paczka" is a wrong parcel); "not angry,
+# just asking", "nie jestem zła", "я не злюсь" are no anger.
+_INTENSE = (
+    r"(?:(?:очень|так|такая|такой|просто|ужасно|страшно|жутко|реально|сильно|уже|"
+    r"so|very|really|absolutely|extremely|beyond|truly|quite|just|getting|fucking|bloody|"
+    r"bardzo|strasznie|okropnie|naprawd[ęe]|ju[żz]|mega|po\s+prostu|ca[łl]kiem)\s+)*"
+)
+_ANGER_SAID = re.compile(
+    rf"(?<![^\W\d_])(?:я\s+{_INTENSE}(?:зл[аоы]|зол|зл(?:ой|ая|ые)|злюсь|злимся|сердит\w*|"
+    r"рассержен\w*)|(?:я|мы)\s+(?:просто\s+|уже\s+)?(?:в\s+(?:бешенстве|ярости)|вне\s+себя)|"
+    r"взбеш[её]?н\w*|разъяр[её]н\w*|злюсь|"
+    rf"jeste(?:m|[śs]my)\s+{_INTENSE}(?:z[łl][aye]|[źz]li|w[śs]ciek[łl]\w*|wkurz(?:on|en)\w*|"
+    r"rozw[śs]cieczon\w*)|w[śs]ciek[łl](?:a|y|i|e|am|em|y[śs]my)|rozw[śs]cieczon\w*)(?![^\W\d_])|"
+    rf"\b(?:i'?m|i\s+am|we'?re|we\s+are|it\s+makes\s+me|this\s+makes\s+me)\s+{_INTENSE}"
+    r"(?:angry|mad(?!\s+about\b)|pissed(?:\s+off)?|cross|raging)\b|"
+    r"\b(?:furious|livid|fuming|enraged|infuriated|outraged|irate|seething)\b",
+    re.IGNORECASE,
+)
+# ... a "not" just before it (and "I am", "jestem" between): denied
+_ANGER_DENIED = re.compile(
+    r"(?<![^\W\d_])(?:не|ни|nie|wcale|not|never|n't)\s+(?:(?:jestem|jeste[śs]my|jest|am|"
+    r"совсем|вовсе|ju[żz]|wcale|at\s+all|really|so|very|too)\s+)*$|n't\s+$",
+    re.IGNORECASE,
+)
+
+
+def anger_stated(text: str) -> bool:
+    """The customer says they are angry, in words ("I am furious", "Я очень зла", "jestem
+    wściekła"), not denying it ("I'm not angry, just asking", "nie jestem zła")."""
+    return any(
+        not _ANGER_DENIED.search(text[max(0, m.start() - 30) : m.start()])
+        for m in _ANGER_SAID.finditer(text or "")
+    )
+
+
 def heated(text: str) -> bool:
-    """Any outward sign of anger (punctuation, caps, strong words, emoji)."""
+    """Any outward sign of anger (punctuation, caps, strong words, anger said, emoji)."""
     # "курьер не хамил", "it wasn't terrible": a strong word denied is no anger
-    return bool(problem_told(_HEAT, text) or _CAPS.search(text) or hostile(text) or sarcastic(text))
+    return bool(
+        problem_told(_HEAT, text)
+        or _CAPS.search(text)
+        or hostile(text)
+        or sarcastic(text)
+        or anger_stated(text)
+    )
 
 
 # Damage told in plain words ("пришёл с разбитой кружкой", "W paczce był rozbity talerz",
@@ -1012,6 +1055,87 @@ def discontent_only(text: str) -> bool:
         or (any(denied(c) for denied in _DENIALS) and not item_trouble_named(c))
         for c in clauses
     )
+
+
+# "это просто ужас!!!", "what a joke", "to jakiś żart!!!": displeasure and nothing about what
+# went wrong. Every word of such a message is one of these (at most six words).
+_OUTBURST_WORDS = frozenset(
+    """ужас ужасно ужасный кошмар кошмарно безобразие позор позорище отвратительно мрак жесть
+    капец издевательство беспредел бардак цирк треш трэш абсурд жуть отстой возмутительно
+    немыслимо бред доколе слов надоело достали бесит
+    надоел надоели надоела бешенстве бешенство взбешена взбешён взбешен возмущена возмущён
+    возмущен злюсь шок шоке шоком
+    joke ridiculous unbelievable terrible awful horrible disgusting pathetic outrageous
+    unacceptable disgrace disgraceful shameful nightmare absurd insane wtf shocking appalling
+    mess disaster kidding joking furious livid fuming pissed suck sucks useless shocked
+    incompetent
+    издеваетесь бесполезные бесполезно некомпетентные bezużyteczni bezuzyteczni
+    żart zart skandal skandaliczne masakra koszmar porażka porazka żenada zenada dramat tragedia
+    horror kpina paranoja bezczelność oburzające okropne straszne szok szoku cyrk nieporozumienie
+    słów wściekła wściekły wsciekla wsciekly wkurzona wkurzony""".split()
+)
+# "I give up", "сил моих больше нет", "poddaję się": worn out, and nothing about what went
+# wrong (a "no" or a goodbye to the model: "I didn't quite understand", "Do widzenia!")
+_GIVEN_UP = re.compile(
+    r"(?<!\w)(?:(?:i|we)\s+give\s+up|i'?m\s+fed\s+up|(?:я\s+)?сдаюсь|руки\s+опускаются|"
+    r"сил\s+(?:(?:моих|уже|больше|никаких)\s+)*нет|нет\s+(?:(?:больше|уже)\s+)*сил|"
+    r"poddaj[ęe]\s+si[ęe]|r[ęe]ce\s+opadaj[ąa]|nie\s+mam\s+(?:ju[żz]\s+)?si[łl])(?!\w)",
+    re.IGNORECASE,
+)
+_OUTBURST_FILLER = frozenset(
+    """это просто какой-то какой полный полнейший настоящий ну вообще же вот да блин очень
+    совсем нет ну и сколько можно что за вы
+    this is it's its it what a an such so just total totally absolute absolutely complete
+    really honestly seriously are you me omg oh my god
+    to jest jakiś jakis jakaś jakas po prostu totalna totalny kompletna kompletny co za no
+    normalnie serio ten ta czysta czysty brak jakieś jakies
+    я в мне i i'm am we jestem
+    ты ребята u guys on jesteście jestescie jesteś jestes""".split()
+)
+
+
+# "ужасная доставка", "terrible service", "okropna obsługa": a bad mark for the shop, and
+# nothing about what went wrong (to the model: praise, a greeting, a "no")
+_BAD_MARK = re.compile(
+    r"ужас\w*|отвратительн\w*|кошмарн\w*|омерзительн\w*|мерзк\w*|отстойн\w*|паршив\w*|"
+    r"дерьмов\w*|никудышн\w*|позорн\w*|худш\w*|отвратн\w*|"
+    r"terrible|awful|horrible|worst|lousy|rubbish|crap|crappy|shitty|dreadful|"
+    r"okropn\w*|fataln\w*|beznadziejn\w*|tragiczn\w*|najgorsz\w*|straszn\w*|koszmarn\w*|"
+    r"żenując\w*|zenujac\w*",
+)
+_MARKED = re.compile(
+    r"доставк\w*|сервис\w*|обслуживани\w*|качеств\w*|магазин\w*|поддержк\w*|"
+    r"service|delivery|quality|support|shop|store|customer|ever|"
+    r"obs[łl]ug\w*|dostaw\w*|jako[śs]\w*|sklep\w*|"
+    r"ваш\w*|your|wasz\w*|у|вас|u|was",
+)
+
+
+WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)?")  # a word, with a hyphen or an apostrophe
+
+
+def _displeased(token: str) -> bool:
+    """A word of displeasure ("ужас", "terrible", "beznadziejny"), lower-case."""
+    return token in _OUTBURST_WORDS or bool(_BAD_MARK.fullmatch(token))
+
+
+def bare_outburst(text: str) -> bool:
+    """Displeasure with nothing about what went wrong ("это просто ужас!!!", "what a joke",
+    "ужасная доставка", "terrible service")."""
+    lowered = (text or "").lower()
+    given_up = bool(_GIVEN_UP.search(lowered))
+    tokens = WORD.findall(_GIVEN_UP.sub(" ", lowered))
+    return (
+        0 < len(tokens) + given_up <= 6
+        and (given_up or any(_displeased(t) for t in tokens))
+        and all(_displeased(t) or t in _OUTBURST_FILLER or _MARKED.fullmatch(t) for t in tokens)
+    )
+
+
+def displeasure_said(text: str) -> bool:
+    """A word of displeasure anywhere in the message ("Ужасный магазин, где мой заказ?",
+    "beznadziejny sklep", "this is ridiculous"), whatever else it says."""
+    return any(_displeased(t) for t in WORD.findall((text or "").lower()))
 
 
 # the site or the app failing ("приложение вылетает", "the app keeps crashing", "strona się

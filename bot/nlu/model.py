@@ -21,6 +21,7 @@ from .extract import extract, fewer_than_ordered
 from .features import TfidfBlock, one_script, stack
 from .lang import detect_lang
 from .lexicon import (
+    anger_stated,
     code_not_received,
     damage_named,
     deadline_question,
@@ -227,11 +228,15 @@ class NluModel:
             and "angry" in self.heads["emotion"].labels
             and (
                 hostile(text)
-                or (intent in self.complaint_intents and (sarcastic(text) or exclaims(text)))
+                or (
+                    intent in self.complaint_intents
+                    and (sarcastic(text) or exclaims(text) or anger_stated(text))
+                )
             )
         ):
             # anger the head missed: insults ("худший магазин, идиоты"), and in a complaint
-            # sarcasm ("super szybka dostawa, tylko 3 tygodnie 👏👏") or "!!"
+            # sarcasm ("super szybka dostawa, tylko 3 tygodnie 👏👏"), "!!" or anger said
+            # ("Jestem bardzo zła, paczka spóźnia się", "I am furious", "я в бешенстве")
             emotion = "angry"
         threat, _ = self._label("threat", probas, i)
         if (
