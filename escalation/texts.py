@@ -21,6 +21,15 @@ if TYPE_CHECKING:
 LOCALES = Path(__file__).parent / "locales"
 DOMAIN = "operators"
 register_domain(LOCALES, DOMAIN)
+CANNED_LANGS = ("ru", "en", "pl")
+
+
+def language_word(texts: Texts, lang: str | None, fallback: str | None = None) -> str:
+    """A language in words ('Russian'): a canned reply's, an FAQ answer's; another (none
+    recognised): the ``fallback``, by default 'language not recognised'."""
+    if lang in CANNED_LANGS:
+        return texts(f"op_lang_{lang}")
+    return texts("op_lang_unknown") if fallback is None else fallback
 
 
 def operator_texts(settings: Settings | None = None) -> Texts:

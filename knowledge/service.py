@@ -1089,13 +1089,15 @@ class KnowledgeService:
         tags: Sequence[str] = (),
         gap_ids: Sequence[int] = (),
         must_be_new: bool = False,
+        replace: bool = False,
     ) -> Entry:
         """A new entry from customer questions and an answer (gaps, operator replies).
 
         Given the id of an existing entry, the questions join it and the answer only fills
         a language it has no answer in: what an admin wrote is never replaced this way (an
-        operator's ``/kb_save ID`` is not an edit). ``must_be_new`` refuses such an id
-        instead (an admin creating an entry who typed an id already taken)."""
+        operator's ``/kb_save ID`` is not an edit), unless ``replace`` (an admin's own
+        ``/kb_save ID`` over an answer the bot may not send). ``must_be_new`` refuses such
+        an id instead (an admin creating an entry who typed an id already taken)."""
         qs = list(dict.fromkeys(q.strip() for q in questions if q and q.strip()))
         if not qs:
             raise KnowledgeError(Text("kb_need_question"))
@@ -1109,7 +1111,8 @@ class KnowledgeService:
             raise KnowledgeError(Text("kb_id_taken_choose", id=entry.id))
         if existing is not None:  # the questions join the existing entry
             merged_q = list(dict.fromkeys([*existing.questions, *qs]))
-            merged_a = {**{k: v for k, v in answers.items() if v}, **existing.answers}
+            given = {k: v for k, v in answers.items() if v}
+            merged_a = {**existing.answers, **given} if replace else {**given, **existing.answers}
             entry = validate_one(Entry(existing.id, merged_q, merged_a, existing.tags))
         entry = _once(entry)  # 'Do you ship?' and 'do you ship': one question
         await repo.upsert(entry, actor=actor)
@@ -1161,8 +1164,10 @@ class KnowledgeService:
         entry_id: str | None = None,
         fallback: str | None = None,
         before: datetime | None = None,
+        replace: bool = False,
     ) -> Entry:
-        """An operator's reply to a customer's question becomes an entry (or joins one).
+        """An operator's reply to a customer's question becomes an entry (or joins one;
+        ``replace``: its answer in ``lang`` replaced by this one).
 
         Without ``question`` the latest open unanswered question of ``conversation_id``
         (asked ``before`` the reply) is used, and it is marked resolved; without one,
@@ -1192,6 +1197,7 @@ class KnowledgeService:
             actor=actor,
             entry_id=entry_id,
             gap_ids=gap_ids,
+            replace=replace,
         )
 
 
