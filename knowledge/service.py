@@ -192,7 +192,10 @@ def answers_kept(before: Entry | None, after: Entry) -> list[str]:
 def kept_note(kept: Sequence[str], texts: Callable[..., str]) -> str:
     """The answers left as they were while another language's changed (``answers_kept``),
     to check, in the language of ``texts``: after ✏️ Answer and an import alike."""
-    return texts("admin_other_answers_kept", langs=", ".join(kept), lang=kept[0])
+    from escalation.texts import languages_in_words
+
+    langs = languages_in_words(texts, kept)  # 'English and Polish', not 'en, pl'
+    return texts("admin_other_answers_kept", langs=langs, lang=kept[0])
 
 
 def new_questions(before: Entry | None, after: Entry) -> list[str]:

@@ -2633,7 +2633,7 @@ async def test_a_reply_saved_to_the_faq_gets_an_id_of_its_words_and_names_langua
     text = told[-1]["text"]
     assert text.startswith(
         "Saved to the FAQ as 'same_day_express', with an answer in English only: customers "
-        "writing in Polish, Russian get it in English until an admin adds theirs"
+        "writing in Polish and Russian get it in English until an admin adds theirs"
     ), text
     await settled(sandbox)
 

@@ -43,7 +43,7 @@ from bot.db.models import Ticket, TicketEvent, as_utc, utcnow
 from bot.delivery import answer_query, with_retry
 from bot.dialogs.engine import staff_command
 from bot.dialogs.texts import SEEN_LANGS, SUPPORTED, Texts, catalogue
-from escalation.texts import language_word
+from escalation.texts import languages_in_words
 from knowledge.formats import (
     FORMATS,
     LEGACY_ENCODINGS,
@@ -791,7 +791,7 @@ def create_router(settings: Settings) -> Router:
         await _done(state)
         # the language each answer was saved in, seen at once ('+7 495 ...' taken for Polish
         # was not); an answer the bot must never send is not said to be answered with
-        langs = ", ".join(saved.answers)
+        langs = languages_in_words(texts, list(saved.answers))
         blocked = _blocked_note(saved, texts)
         said = texts(
             "admin_saved_langs" if blocked else "admin_saved_new", id=repr(saved.id), langs=langs
@@ -805,7 +805,10 @@ def create_router(settings: Settings) -> Router:
             # "pl: Nie, sprzedajemy tylko online." for English and Polish questions: the
             # English customers would get the Polish answer, and nobody said so
             said = texts(
-                "admin_no_answer_in", id=repr(saved.id), langs=", ".join(missing), lang=missing[0]
+                "admin_no_answer_in",
+                id=repr(saved.id),
+                langs=languages_in_words(texts, missing, lacking=True),  # not 'pl, ru'
+                lang=missing[0],
             )
             await message.answer(said)
         await show_entry(message, session, services, saved, texts)
@@ -1712,7 +1715,7 @@ def create_router(settings: Settings) -> Router:
                     texts(
                         "admin_gap_no_answer_in",
                         id=repr(entry.id),
-                        langs=", ".join(missing),
+                        langs=languages_in_words(texts, missing, lacking=True),
                         lang=missing[0],
                     )
                 )
@@ -2103,7 +2106,7 @@ async def alert_blocked_entry(
     await session.commit()  # remembered before Telegram is asked (no lock held meanwhile)
 
     def said(texts: Texts) -> tuple[str, InlineKeyboardMarkup | None]:
-        langs = ", ".join(language_word(texts, x, x) for x in found)
+        langs = languages_in_words(texts, list(found))
         text = texts("admin_blocked_alert", id=entry_id, langs=langs, phrase=phrase)
         fix = KbCb(action="ans", entry=entry_id)
         return text, _kb([[(texts("admin_btn_answer"), fix)]]) if _fits(entry_id) else None

@@ -101,6 +101,7 @@ from escalation.texts import (
     CANNED_LANGS,
     age_words,
     language_word,
+    languages_in_words,
     operator_texts,
     with_card_late,
 )
@@ -1999,7 +2000,7 @@ async def save_reply_as_entry(
             "op_kb_save_saved_only",
             id=entry.id,
             lang=language_word(texts, lang),  # 'with an answer in English only', not 'a en'
-            missing=", ".join(language_word(texts, m) for m in missing),
+            missing=languages_in_words(texts, missing),  # 'Polish and Russian'
         )
         if missing
         else texts("op_kb_save_saved", id=entry.id)
