@@ -121,12 +121,14 @@ class ImportReport:
 class QuestionsAdded:
     """What adding questions to an entry did: ``added`` to ``entry`` (as it is now), the
     ones it ``already`` had (in its own wording), the ones ``elsewhere``: {question: the
-    entry that has it}."""
+    entry that has it}; ``alike``: the added ones that ask what another entry's question
+    asks, in other words (:meth:`KnowledgeService.alike_questions`)."""
 
     entry: Entry
     added: list[str] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
     elsewhere: dict[str, str] = field(default_factory=dict)
+    alike: list[Text] = field(default_factory=list)
 
 
 @dataclass
@@ -878,7 +880,9 @@ class KnowledgeService:
         gap_ids: Sequence[int] = (),
     ) -> QuestionsAdded:
         """Add questions to an existing entry: the ones it already has (the same words) and
-        the ones another entry has (one question, one answer) are left out and named."""
+        the ones another entry has (one question, one answer) are left out and named; the
+        added ones another entry's question asks in other words are named too, as /kb_add
+        and an import name them (➕ Question and /kb_gaps' 🔗 Add to did not)."""
         repo = KnowledgeRepository(session)
         entry = await repo.get(entry_id)
         if entry is None:
@@ -909,6 +913,8 @@ class KnowledgeService:
         await session.commit()
         if result.added:
             await self._after_change(session, [result.entry], [])
+            fresh = new_questions(entry, result.entry)  # as the index holds them
+            result.alike = await self.alike_questions(session, {entry.id: fresh})
         return result
 
     async def add_variants(

@@ -2124,3 +2124,29 @@ async def test_an_entry_without_two_languages_answers_names_them_in_words(
     said = await admin._wait(0, "answer: customers writing in it", 20)
     assert "has no Polish or Russian answer" in said["text"], said["text"]
     assert "pl, ru" not in said["text"], said["text"]
+
+
+async def test_questions_added_with_a_tap_asking_another_entrys_question_say_both(
+    admin: AdminChat,
+) -> None:
+    """/kb_add and an import say when a new question asks what another entry's question
+    asks (in other words), but /kb_gaps' "🔗 Add to" and the card's "➕ Question" added
+    "Какой у вас номер телефона?" to 'delivery_cost' while 'contacts' answers "What's your
+    phone number?" without a word: customers got one answer or the other depending on their
+    words. Both now name the two entries and questions, as /kb_add does."""
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        await admin.knowledge.save(session, _demo_entry("contacts"), actor="test")
+    await _gap(admin, "Какой у вас номер телефона?")
+    listing = await admin.say("/kb_gaps", "could not answer")
+    said = await admin.press(listing, "kba:gapadd:delivery_cost:0", "asks what")
+    assert "⚠️ 1 new question asks what another entry's question asks" in said["text"], said
+    assert "\"Какой у вас номер телефона?\" of 'delivery_cost'" in said["text"], said["text"]
+    assert "of 'contacts' asks, in other words" in said["text"], said["text"]
+
+    card = await admin.say("/kb_edit gift_cards", "gift_cards")
+    await admin.press(card, "kba:addq:gift_cards:0", "Send new questions")
+    told = await admin.say("What is your phone number?", "asks what")
+    assert "\"What is your phone number?\" of 'gift_cards'" in told["text"], told["text"]
+    assert "of 'contacts' asks, in other words" in told["text"], told["text"]
+    entry = await admin.entry("gift_cards")  # warned, not refused
+    assert entry is not None and "What is your phone number?" in entry.questions

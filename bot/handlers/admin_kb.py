@@ -2038,7 +2038,8 @@ def _questions_notes(
     added: QuestionsAdded | None, texts: Texts, elsewhere: dict[str, str] | None = None
 ) -> str:
     """What was not added of the questions the admin sent, and why: the ones the entry
-    already has, the ones another entry has (one question, one answer)."""
+    already has, the ones another entry has (one question, one answer); and the added ones
+    another entry's question asks in other words."""
     lines = []
     if added is not None and added.already:
         shown = ", ".join(texts("admin_question_quoted", question=q) for q in added.already)
@@ -2058,7 +2059,9 @@ def _questions_notes(
         lines.append(said)
     if len(others) > 10:
         lines.append(texts("admin_and_more", n=len(others) - 10))
-    return _cut("\n".join(lines), MAX_TEXT)
+    if added is not None:  # asked in other words by another entry: as /kb_add says it
+        lines.append(_alike_note(added.alike, texts))
+    return _cut("\n".join(line for line in lines if line), MAX_TEXT)
 
 
 def _short(exc: Exception, texts: Texts, limit: int = 800) -> str:
