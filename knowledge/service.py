@@ -24,6 +24,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db import end_read, idle_session
 from bot.db.models import KnowledgeEntry, as_utc, utcnow
 from knowledge import rerank as _rerank
 from knowledge.formats import (
@@ -301,17 +302,17 @@ class KnowledgeService:
             return self._index
         async with self._lock:
             repo = KnowledgeRepository(session)
-            own = _idle(session)
+            own = idle_session(session)
             signature = await repo.signature()
             self._checked_at = time.monotonic()
             if self._index is not None and signature == self._signature:
-                await _end_read(session, own)
+                await end_read(session, own)
                 return self._index
             entries = await repo.all()
             # the reading transaction ends before seconds (minutes, after a big import) of
             # encoding: on SQLite it holds the write lock, and every other writer would wait
             # for it and then give up ('database is locked')
-            await _end_read(session, own)
+            await end_read(session, own)
             encoder = await asyncio.to_thread(self._encoder_for, len(entries))
             if self._index is not None and self._index.encoder is not encoder:
                 self._index = None  # the KB grew past (or fell below) the "auto" limit
@@ -348,9 +349,9 @@ class KnowledgeService:
             return 0.0
         async with self._lock:
             seconds = await asyncio.to_thread(self._index.apply, list(upserts), list(deletes))
-            own = _idle(session)
+            own = idle_session(session)
             self._signature = await KnowledgeRepository(session).signature()
-            await _end_read(session, own)  # not held while the caller talks to Telegram
+            await end_read(session, own)  # not held while the caller talks to Telegram
             self._checked_at = time.monotonic()
             wanted = resolve_spec(self.encoder_spec, len(self._index))
             if self._fixed_encoder is None and wanted != self._index.encoder.name:
@@ -967,9 +968,9 @@ class KnowledgeService:
             return await self._gaps(session, limit)
 
     async def _gaps(self, session: AsyncSession, limit: int) -> list[GapGroup]:
-        own = _idle(session)
+        own = idle_session(session)
         rows = await KnowledgeRepository(session).open_unanswered()
-        await _end_read(session, own)  # not held while the questions are encoded
+        await end_read(session, own)  # not held while the questions are encoded
         if not rows:
             return []
         out = []
@@ -1008,7 +1009,7 @@ class KnowledgeService:
         A group asked before an entry was added or changed (with /kb_add, an import, an
         operator's /kb_save in another ticket) is searched again: when the FAQ now answers
         its questions with such an entry, it is closed as answered by it."""
-        own = _idle(session)
+        own = idle_session(session)
         changed = {
             entry_id: as_utc(at)
             for entry_id, at in await session.execute(
@@ -1018,7 +1019,7 @@ class KnowledgeService:
         }
         latest = max(changed.values(), default=None)
         signature = await KnowledgeRepository(session).signature()
-        await _end_read(session, own)  # not held while the questions are searched
+        await end_read(session, own)  # not held while the questions are searched
         kept: list[GapGroup] = []
         closed: list[tuple[list[int], str]] = []
         for group in groups:
@@ -1226,19 +1227,6 @@ _TRANSLIT = str.maketrans(
 def _once(entry: Entry) -> Entry:
     """The entry asking each of its questions once (its first wording)."""
     return without_repeated_questions([entry])[0][0]
-
-
-def _idle(session: AsyncSession) -> bool:
-    """No transaction open and nothing waiting to be written: one begun now to read is ours
-    to end (a caller's open transaction never is)."""
-    return not session.in_transaction() and not (session.new or session.dirty or session.deleted)
-
-
-async def _end_read(session: AsyncSession, own: bool) -> None:
-    """Ends the transaction a read began in an idle session (on SQLite every transaction
-    takes the write lock: BEGIN IMMEDIATE)."""
-    if own and session.in_transaction():
-        await session.commit()
 
 
 def _cut(text: str, limit: int) -> str:
