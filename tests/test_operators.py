@@ -2780,47 +2780,18 @@ async def test_kb_save_to_an_entry_with_a_forbidden_phrase_says_so_and_how_to_fi
     return_underwear` said "The customer's question now leads to 'return_underwear'. Its
     answer stays as the admins wrote it.": nothing about the phrase. She is told the answer
     has a phrase the bot never says, which one, and how an admin fixes it."""
-    from knowledge.formats import Entry
-    from knowledge.service import get_knowledge
+    from bot.sandbox.run import ADMIN_ID
 
-    policy = "Sorry, nothing can be done - that is our company policy."
-    async with sandbox.services.sessionmaker() as session:
-        await get_knowledge(sandbox.services).import_entries(
-            session, [Entry("return_underwear", ["Can I return underwear?"], {"en": policy})]
-        )
-        await session.commit()
-    fake = sandbox.server.fake
-    thread = await _escalate(fake, JOHN, "operator please")
-    fake.user_sends(JOHN, "Can I return underwear if it is still sealed?")
-    await fake.wait_for(
-        lambda: any("underwear" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread)),
-        timeout=20,
-    )
-    said = "Yes, sealed underwear can be returned within 14 days."
-    answer = fake.user_sends(OLGA, said, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
-    await fake.wait_for(lambda: said in bot_texts(fake, JOHN), timeout=20)
-    fake.user_sends(
-        OLGA,
-        "/kb_save return_underwear",
-        chat_id=OPERATORS_CHAT_ID,
-        message_thread_id=thread,
-        reply_to_message_id=answer["message_id"],
-    )
-    told = await fake.wait_for_bot_message(
-        OPERATORS_CHAT_ID, thread_id=thread, text_contains="now leads to", timeout=20
-    )
-    text = told[-1]["text"]
+    text = await _kb_save_over_the_policy(sandbox, OLGA)
     assert "must never say" in text and "our company policy" in text, text
     assert "/kb_edit return_underwear" in text and "stays as the admins wrote" not in text, text
     # she cannot edit it: the admins are told (and she is told they are)
-    from bot.sandbox.run import ADMIN_ID
-
     assert "admins are told" in text, text
-    [alert] = await fake.wait_for_bot_message(ADMIN_ID, timeout=20)
+    [alert] = await sandbox.server.fake.wait_for_bot_message(ADMIN_ID, timeout=20)
     assert "return_underwear" in alert["text"] and "our company policy" in alert["text"], alert
 
 
-async def _policy_entry(sandbox: Sandbox) -> str:
+async def _policy_entry(sandbox: Sandbox) -> None:
     """The admins' entry 'return_underwear', whose answer has "that is our company policy"."""
     from knowledge.formats import Entry
     from knowledge.service import get_knowledge
@@ -2831,7 +2802,36 @@ async def _policy_entry(sandbox: Sandbox) -> str:
             session, [Entry("return_underwear", ["Can I return underwear?"], {"en": policy})]
         )
         await session.commit()
-    return policy
+
+
+SEALED = "Yes, sealed underwear can be returned within 14 days."
+
+
+async def _kb_save_over_the_policy(sandbox: Sandbox, who: int) -> str:
+    """John asks about returning underwear in his ticket, ``who`` answers him in its topic
+    and saves the answer with `/kb_save return_underwear` (the entry with "that is our
+    company policy"): what the bot tells them."""
+    await _policy_entry(sandbox)
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "operator please")
+    fake.user_sends(JOHN, "Can I return underwear if it is still sealed?")
+    await fake.wait_for(
+        lambda: any("underwear" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread)),
+        timeout=20,
+    )
+    answer = fake.user_sends(who, SEALED, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: SEALED in bot_texts(fake, JOHN), timeout=20)
+    fake.user_sends(
+        who,
+        "/kb_save return_underwear",
+        chat_id=OPERATORS_CHAT_ID,
+        message_thread_id=thread,
+        reply_to_message_id=answer["message_id"],
+    )
+    told = await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="now leads to", timeout=20
+    )
+    return told[-1]["text"]
 
 
 async def test_the_admins_are_told_once_of_an_faq_answer_the_bot_must_never_say(
@@ -2878,33 +2878,12 @@ async def test_an_admins_kb_save_replaces_an_answer_the_bot_must_never_say(
     from bot.sandbox.run import ADMIN_ID
     from knowledge.service import get_knowledge
 
-    await _policy_entry(sandbox)
-    fake = sandbox.server.fake
-    thread = await _escalate(fake, JOHN, "operator please")
-    fake.user_sends(JOHN, "Can I return underwear if it is still sealed?")
-    await fake.wait_for(
-        lambda: any("underwear" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread)),
-        timeout=20,
-    )
-    said = "Yes, sealed underwear can be returned within 14 days."
-    answer = fake.user_sends(ADMIN_ID, said, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
-    await fake.wait_for(lambda: said in bot_texts(fake, JOHN), timeout=20)
-    fake.user_sends(
-        ADMIN_ID,
-        "/kb_save return_underwear",
-        chat_id=OPERATORS_CHAT_ID,
-        message_thread_id=thread,
-        reply_to_message_id=answer["message_id"],
-    )
-    told = await fake.wait_for_bot_message(
-        OPERATORS_CHAT_ID, thread_id=thread, text_contains="now leads to", timeout=20
-    )
-    text = told[-1]["text"]
+    text = await _kb_save_over_the_policy(sandbox, ADMIN_ID)
     assert "is now yours" in text and "our company policy" in text, text
     knowledge = get_knowledge(sandbox.services)
     async with sandbox.services.sessionmaker() as session:
         entry = await knowledge.get(session, "return_underwear")
         history = await knowledge.history(session, "return_underwear")
-    assert entry is not None and entry.answers["en"] == said, entry
+    assert entry is not None and entry.answers["en"] == SEALED, entry
     assert "Can I return underwear if it is still sealed?" in entry.questions, entry
     assert history[0].actor.startswith(f"op:{ADMIN_ID}"), [h.actor for h in history]

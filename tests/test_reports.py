@@ -557,6 +557,25 @@ async def test_the_report_counts_the_customers_who_complained_more_than_once(ser
     assert "Complained more than once: 1 of 3 customers (33%)" in summary, summary
 
 
+# unanswered questions: three about a franchise (one in Russian), two about hiring
+ASKED = (
+    "Are you hiring warehouse workers?",
+    "Do you have a franchise?",
+    "франшиза у вас есть?",
+    "Are you hiring warehouse workers?",
+    "Do you have a franchise?",
+)
+
+
+def _grouped_as_kb_gaps(asked: list[dict]) -> None:
+    """The report's questions of ``ASKED``: the franchise ones as one, asked 3 times."""
+    assert [(q["text"], q["count"]) for q in asked] == [
+        ("Do you have a franchise?", 3),
+        ("Are you hiring warehouse workers?", 2),
+    ], asked
+    assert asked[0]["similar"] == ["франшиза у вас есть?"]
+
+
 def test_the_report_counts_similar_unanswered_questions_as_one(
     tmp_path, monkeypatch, capsys
 ) -> None:
@@ -587,13 +606,7 @@ def test_the_report_counts_similar_unanswered_questions_as_one(
         try:
             async with sessionmaker() as session:
                 repo = KnowledgeRepository(session)
-                for text in (
-                    "Are you hiring warehouse workers?",
-                    "Do you have a franchise?",
-                    "франшиза у вас есть?",
-                    "Are you hiring warehouse workers?",
-                    "Do you have a franchise?",
-                ):
+                for text in ASKED:
                     await repo.add_unanswered(
                         text, lang=None, conversation_id=None, message_id=None, candidates=[],
                         now=DAY1,
@@ -608,12 +621,7 @@ def test_the_report_counts_similar_unanswered_questions_as_one(
     capsys.readouterr()
     assert main(["report", "--from", "2026-10-01", "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    asked = report["unanswered_questions"]
-    assert [(q["text"], q["count"]) for q in asked] == [
-        ("Do you have a franchise?", 3),
-        ("Are you hiring warehouse workers?", 2),
-    ], asked
-    assert asked[0]["similar"] == ["франшиза у вас есть?"]
+    _grouped_as_kb_gaps(report["unanswered_questions"])
     summary = render_summary(report)
     assert "  3× Do you have a franchise?; франшиза у вас есть?" in summary, summary
 
@@ -969,13 +977,7 @@ async def test_the_report_holds_no_lock_while_it_groups_the_questions(
     path = url.split("///", 1)[1]
     async with services.sessionmaker() as session:
         repo = KnowledgeRepository(session)
-        for text in (
-            "Are you hiring warehouse workers?",
-            "Do you have a franchise?",
-            "франшиза у вас есть?",
-            "Are you hiring warehouse workers?",
-            "Do you have a franchise?",
-        ):
+        for text in ASKED:
             await repo.add_unanswered(
                 text, lang=None, conversation_id=None, message_id=None, candidates=[], now=DAY1
             )
@@ -1006,9 +1008,4 @@ async def test_the_report_holds_no_lock_while_it_groups_the_questions(
     async with services.sessionmaker() as session:
         report = await build_report(session, since=DAY1 - timedelta(days=1), knowledge=knowledge)
     assert written == ["yes"], written
-    asked = report["unanswered_questions"]
-    assert [(q["text"], q["count"]) for q in asked] == [
-        ("Do you have a franchise?", 3),
-        ("Are you hiring warehouse workers?", 2),
-    ], asked
-    assert asked[0]["similar"] == ["франшиза у вас есть?"]
+    _grouped_as_kb_gaps(report["unanswered_questions"])
