@@ -2848,11 +2848,11 @@ async def test_the_admins_are_told_once_of_an_faq_answer_the_bot_must_never_say(
     fake = sandbox.server.fake
     mike = fake.add_user("Mike", username="mike_r", language_code="en", user_id=1003)["id"]
     fake.user_sends(JOHN, "Can I return underwear?")
-    await fake.wait_for_bot_message(ADMIN_ID, timeout=30)
-    await settled(sandbox)
+    await fake.wait_for_bot_message(ADMIN_ID, timeout=60)
+    await settled(sandbox, timeout=60)
     fake.user_sends(mike, "Can I return underwear?")
-    await fake.wait_for_bot_message(mike, timeout=30)
-    await settled(sandbox)
+    await fake.wait_for_bot_message(mike, timeout=60)
+    await settled(sandbox, timeout=60)
     async with sandbox.services.sessionmaker() as session:
         tickets = (await session.scalars(select(Ticket))).all()
     assert [t.reason for t in tickets] == ["reply_blocked", "reply_blocked"], tickets
