@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import end_read, idle_session
 from bot.db.models import (
     Compensation,
     Complaint,
@@ -76,7 +77,9 @@ async def build_report(
     """The figures of what happened between ``since`` and ``until``; the period's days are
     named in the shop's time zone ``tz``, money is in the shop's ``currency``; with
     ``knowledge`` (the knowledge service) similar unanswered questions are counted as one,
-    as /kb_gaps groups them."""
+    as /kb_gaps groups them. The session's transaction, when this begins it, ends once the
+    rows are read: not held while the questions are encoded (:func:`_unanswered`)."""
+    own = idle_session(session)
 
     def window(column: Any) -> list[Any]:
         conds = []
@@ -257,7 +260,8 @@ async def build_report(
             "goodwill_refund_amount": _number(sum(goodwill, Decimal(0))),
             "currency": currency,
         },
-        "unanswered_questions": await _unanswered(session, since, until, knowledge),
+        # the last read: it ends the transaction (``own``) before it encodes the questions
+        "unanswered_questions": await _unanswered(session, since, until, knowledge, own=own),
     }
 
 
@@ -285,11 +289,15 @@ async def _unanswered(
     until: datetime | None,
     knowledge: Any = None,
     limit: int = 20,
+    *,
+    own: bool = False,
 ) -> list[dict[str, Any]]:
     """The most frequent questions the knowledge base could not answer (if it records them);
     with ``knowledge`` (a :class:`~knowledge.service.KnowledgeService`), similar wordings are
     one question, grouped as /kb_gaps groups them (its most asked wording, the others as
-    ``similar``)."""
+    ``similar``). ``own``: the session's transaction is the report's, ended once the rows
+    are read (on SQLite it holds the one write lock: every customer's turn waited while
+    thousands of wordings were encoded)."""
     conn = await session.connection()
     has_table = await conn.run_sync(lambda c: inspect(c).has_table("unanswered_questions"))
     if not has_table:
@@ -339,6 +347,7 @@ async def _unanswered(
         }
         for r in rows
     ]
+    await end_read(session, own)  # the rows are read: no lock held while they are encoded
     if knowledge is None or len(questions) < 2:
         return questions
     try:

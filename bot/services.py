@@ -112,4 +112,8 @@ async def build_services(
 
         services.desk = OperatorDesk(settings, sessionmaker)
         services.after_turn.append(services.desk.after_turn)
+    if settings.admin_ids:  # after the desk's: the operators' card first
+        from bot.handlers.admin_kb import blocked_answer_alerts
+
+        services.after_turn.append(blocked_answer_alerts(services))
     return services

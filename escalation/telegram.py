@@ -305,6 +305,47 @@ class _Album:
     task: asyncio.Task[None] | None = None
 
 
+async def tell_admins(
+    bot: Bot,
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession] | None,
+    say: Callable[[Texts], tuple[str, InlineKeyboardMarkup | None]],
+    what: str,
+) -> None:
+    """Each admin told ``say(texts)`` (a text and its buttons) in private, in their language
+    (as last seen; else the one they write to the bot in as a customer; else the operators',
+    OPERATORS_LANGUAGE); ``what`` names it in the log when one cannot be told."""
+    for admin in settings.admin_ids:
+        lang = SEEN_LANGS.get(admin) or await stored_language(sessionmaker, admin)
+        text, markup = say(Texts(lang or settings.operators_language))
+        try:
+            await with_retry(
+                lambda admin=admin, text=text, markup=markup: bot.send_message(
+                    admin, text, reply_markup=markup
+                )
+            )
+        except TelegramAPIError as exc:
+            log.warning("admin %s not told %s: %s", admin, what, exc)
+
+
+async def stored_language(
+    sessionmaker: async_sessionmaker[AsyncSession] | None, user_id: int
+) -> str | None:
+    """The language the bot knows a person by (one who wrote to it as a customer)."""
+    if sessionmaker is None:
+        return None
+    try:
+        async with sessionmaker() as session:
+            return await session.scalar(
+                select(Customer.language)
+                .where(Customer.channel == "telegram", Customer.external_id == str(user_id))
+                .limit(1)
+            )
+    except Exception:  # a language is a nicety: the message goes in English
+        log.warning("language of %s not read", user_id, exc_info=True)
+        return None
+
+
 class OperatorDesk:
     """Everything the bot does in the operators' group."""
 
@@ -361,35 +402,15 @@ class OperatorDesk:
         REFUSAL_HOOKS[self.chat_id] = refused
 
     async def _tell_admins(self, bot: Bot, said: str) -> None:
-        """Each admin, in private, in their language (as last seen; else the operators',
-        OPERATORS_LANGUAGE): the bot is out of the operators' group, and how to bring it
-        back."""
-        for admin in self.settings.admin_ids:
-            lang = SEEN_LANGS.get(admin) or await self._stored_language(admin)
-            text = Texts(lang or self.settings.operators_language)(
-                "admin_bot_out_of_group", said=said
-            )
-            try:
-                await with_retry(lambda admin=admin, text=text: bot.send_message(admin, text))
-            except TelegramAPIError as exc:
-                log.warning(
-                    "admin %s not told the bot is out of the operators' group: %s", admin, exc
-                )
-
-    async def _stored_language(self, user_id: int) -> str | None:
-        """The language the bot knows a person by (one who wrote to it as a customer)."""
-        if self.sessionmaker is None:
-            return None
-        try:
-            async with self.sessionmaker() as session:
-                return await session.scalar(
-                    select(Customer.language)
-                    .where(Customer.channel == "telegram", Customer.external_id == str(user_id))
-                    .limit(1)
-                )
-        except Exception:  # a language is a nicety: the message goes in English
-            log.warning("language of %s not read", user_id, exc_info=True)
-            return None
+        """Each admin, in private: the bot is out of the operators' group, and how to bring
+        it back."""
+        await tell_admins(
+            bot,
+            self.settings,
+            self.sessionmaker,
+            lambda texts: (texts("admin_bot_out_of_group", said=said), None),
+            "the bot is out of the operators' group",
+        )
 
     # ------------------------------------------------------------------ topics & cards
     async def ensure_topic(

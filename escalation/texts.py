@@ -10,6 +10,7 @@ What the customer wrote (the card's transcript, an edited message) is quoted as 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,30 @@ if TYPE_CHECKING:
 LOCALES = Path(__file__).parent / "locales"
 DOMAIN = "operators"
 register_domain(LOCALES, DOMAIN)
+CANNED_LANGS = ("ru", "en", "pl")
+
+
+def language_word(texts: Texts, lang: str | None, fallback: str | None = None) -> str:
+    """A language in words ('Russian'): a canned reply's, an FAQ answer's; another (none
+    recognised): the ``fallback``, by default 'language not recognised'."""
+    if lang in CANNED_LANGS:
+        return texts(f"op_lang_{lang}")
+    return texts("op_lang_unknown") if fallback is None else fallback
+
+
+def languages_in_words(texts: Texts, langs: Sequence[str], *, lacking: bool = False) -> str:
+    """Languages in words, joined as the language of ``texts`` joins them ('English and
+    Polish', 'английский и польский'), not as codes ('en, pl'); ``lacking``: as a text says
+    an answer is in none of them ('has no Polish or Russian answer', 'нет ответа на польском
+    и на русском', 'nie ma odpowiedzi po polsku ani po rosyjsku')."""
+    words = [
+        texts(f"admin_lang_in_{x}") if lacking and x in CANNED_LANGS else language_word(texts, x, x)
+        for x in langs
+    ]
+    if len(words) < 2:
+        return "".join(words)
+    key = "admin_langs_or" if lacking else "admin_langs_and"
+    return texts(key, first=", ".join(words[:-1]), last=words[-1])
 
 
 def operator_texts(settings: Settings | None = None) -> Texts:

@@ -24,6 +24,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db import end_read, idle_session
 from bot.db.models import KnowledgeEntry, as_utc, utcnow
 from knowledge import rerank as _rerank
 from knowledge.formats import (
@@ -121,12 +122,14 @@ class ImportReport:
 class QuestionsAdded:
     """What adding questions to an entry did: ``added`` to ``entry`` (as it is now), the
     ones it ``already`` had (in its own wording), the ones ``elsewhere``: {question: the
-    entry that has it}."""
+    entry that has it}; ``alike``: the added ones that ask what another entry's question
+    asks, in other words (:meth:`KnowledgeService.alike_questions`)."""
 
     entry: Entry
     added: list[str] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
     elsewhere: dict[str, str] = field(default_factory=dict)
+    alike: list[Text] = field(default_factory=list)
 
 
 @dataclass
@@ -192,7 +195,10 @@ def answers_kept(before: Entry | None, after: Entry) -> list[str]:
 def kept_note(kept: Sequence[str], texts: Callable[..., str]) -> str:
     """The answers left as they were while another language's changed (``answers_kept``),
     to check, in the language of ``texts``: after ✏️ Answer and an import alike."""
-    return texts("admin_other_answers_kept", langs=", ".join(kept), lang=kept[0])
+    from escalation.texts import languages_in_words
+
+    langs = languages_in_words(texts, kept)  # 'English and Polish', not 'en, pl'
+    return texts("admin_other_answers_kept", langs=langs, lang=kept[0])
 
 
 def new_questions(before: Entry | None, after: Entry) -> list[str]:
@@ -296,17 +302,17 @@ class KnowledgeService:
             return self._index
         async with self._lock:
             repo = KnowledgeRepository(session)
-            own = _idle(session)
+            own = idle_session(session)
             signature = await repo.signature()
             self._checked_at = time.monotonic()
             if self._index is not None and signature == self._signature:
-                await _end_read(session, own)
+                await end_read(session, own)
                 return self._index
             entries = await repo.all()
             # the reading transaction ends before seconds (minutes, after a big import) of
             # encoding: on SQLite it holds the write lock, and every other writer would wait
             # for it and then give up ('database is locked')
-            await _end_read(session, own)
+            await end_read(session, own)
             encoder = await asyncio.to_thread(self._encoder_for, len(entries))
             if self._index is not None and self._index.encoder is not encoder:
                 self._index = None  # the KB grew past (or fell below) the "auto" limit
@@ -343,9 +349,9 @@ class KnowledgeService:
             return 0.0
         async with self._lock:
             seconds = await asyncio.to_thread(self._index.apply, list(upserts), list(deletes))
-            own = _idle(session)
+            own = idle_session(session)
             self._signature = await KnowledgeRepository(session).signature()
-            await _end_read(session, own)  # not held while the caller talks to Telegram
+            await end_read(session, own)  # not held while the caller talks to Telegram
             self._checked_at = time.monotonic()
             wanted = resolve_spec(self.encoder_spec, len(self._index))
             if self._fixed_encoder is None and wanted != self._index.encoder.name:
@@ -875,7 +881,9 @@ class KnowledgeService:
         gap_ids: Sequence[int] = (),
     ) -> QuestionsAdded:
         """Add questions to an existing entry: the ones it already has (the same words) and
-        the ones another entry has (one question, one answer) are left out and named."""
+        the ones another entry has (one question, one answer) are left out and named; the
+        added ones another entry's question asks in other words are named too, as /kb_add
+        and an import name them (➕ Question and /kb_gaps' 🔗 Add to did not)."""
         repo = KnowledgeRepository(session)
         entry = await repo.get(entry_id)
         if entry is None:
@@ -906,6 +914,8 @@ class KnowledgeService:
         await session.commit()
         if result.added:
             await self._after_change(session, [result.entry], [])
+            fresh = new_questions(entry, result.entry)  # as the index holds them
+            result.alike = await self.alike_questions(session, {entry.id: fresh})
         return result
 
     async def add_variants(
@@ -958,9 +968,9 @@ class KnowledgeService:
             return await self._gaps(session, limit)
 
     async def _gaps(self, session: AsyncSession, limit: int) -> list[GapGroup]:
-        own = _idle(session)
+        own = idle_session(session)
         rows = await KnowledgeRepository(session).open_unanswered()
-        await _end_read(session, own)  # not held while the questions are encoded
+        await end_read(session, own)  # not held while the questions are encoded
         if not rows:
             return []
         out = []
@@ -999,7 +1009,7 @@ class KnowledgeService:
         A group asked before an entry was added or changed (with /kb_add, an import, an
         operator's /kb_save in another ticket) is searched again: when the FAQ now answers
         its questions with such an entry, it is closed as answered by it."""
-        own = _idle(session)
+        own = idle_session(session)
         changed = {
             entry_id: as_utc(at)
             for entry_id, at in await session.execute(
@@ -1009,7 +1019,7 @@ class KnowledgeService:
         }
         latest = max(changed.values(), default=None)
         signature = await KnowledgeRepository(session).signature()
-        await _end_read(session, own)  # not held while the questions are searched
+        await end_read(session, own)  # not held while the questions are searched
         kept: list[GapGroup] = []
         closed: list[tuple[list[int], str]] = []
         for group in groups:
@@ -1089,13 +1099,15 @@ class KnowledgeService:
         tags: Sequence[str] = (),
         gap_ids: Sequence[int] = (),
         must_be_new: bool = False,
+        replace: bool = False,
     ) -> Entry:
         """A new entry from customer questions and an answer (gaps, operator replies).
 
         Given the id of an existing entry, the questions join it and the answer only fills
         a language it has no answer in: what an admin wrote is never replaced this way (an
-        operator's ``/kb_save ID`` is not an edit). ``must_be_new`` refuses such an id
-        instead (an admin creating an entry who typed an id already taken)."""
+        operator's ``/kb_save ID`` is not an edit), unless ``replace`` (an admin's own
+        ``/kb_save ID`` over an answer the bot may not send). ``must_be_new`` refuses such
+        an id instead (an admin creating an entry who typed an id already taken)."""
         qs = list(dict.fromkeys(q.strip() for q in questions if q and q.strip()))
         if not qs:
             raise KnowledgeError(Text("kb_need_question"))
@@ -1109,7 +1121,8 @@ class KnowledgeService:
             raise KnowledgeError(Text("kb_id_taken_choose", id=entry.id))
         if existing is not None:  # the questions join the existing entry
             merged_q = list(dict.fromkeys([*existing.questions, *qs]))
-            merged_a = {**{k: v for k, v in answers.items() if v}, **existing.answers}
+            given = {k: v for k, v in answers.items() if v}
+            merged_a = {**existing.answers, **given} if replace else {**given, **existing.answers}
             entry = validate_one(Entry(existing.id, merged_q, merged_a, existing.tags))
         entry = _once(entry)  # 'Do you ship?' and 'do you ship': one question
         await repo.upsert(entry, actor=actor)
@@ -1161,8 +1174,10 @@ class KnowledgeService:
         entry_id: str | None = None,
         fallback: str | None = None,
         before: datetime | None = None,
+        replace: bool = False,
     ) -> Entry:
-        """An operator's reply to a customer's question becomes an entry (or joins one).
+        """An operator's reply to a customer's question becomes an entry (or joins one;
+        ``replace``: its answer in ``lang`` replaced by this one).
 
         Without ``question`` the latest open unanswered question of ``conversation_id``
         (asked ``before`` the reply) is used, and it is marked resolved; without one,
@@ -1192,6 +1207,7 @@ class KnowledgeService:
             actor=actor,
             entry_id=entry_id,
             gap_ids=gap_ids,
+            replace=replace,
         )
 
 
@@ -1211,19 +1227,6 @@ _TRANSLIT = str.maketrans(
 def _once(entry: Entry) -> Entry:
     """The entry asking each of its questions once (its first wording)."""
     return without_repeated_questions([entry])[0][0]
-
-
-def _idle(session: AsyncSession) -> bool:
-    """No transaction open and nothing waiting to be written: one begun now to read is ours
-    to end (a caller's open transaction never is)."""
-    return not session.in_transaction() and not (session.new or session.dirty or session.deleted)
-
-
-async def _end_read(session: AsyncSession, own: bool) -> None:
-    """Ends the transaction a read began in an idle session (on SQLite every transaction
-    takes the write lock: BEGIN IMMEDIATE)."""
-    if own and session.in_transaction():
-        await session.commit()
 
 
 def _cut(text: str, limit: int) -> str:

@@ -589,7 +589,7 @@ def test_kb_import_names_a_question_another_entry_asks_and_answers_left_as_they_
     assert "warning: 1 new question asking what another entry's question asks" in err, err
     assert '  "Какой у вас номер телефона?" of \'phone_support\' asks what "' in err, err
     assert "of 'contacts' asks, in other words" in err, err
-    assert "note: delivery_cost: Other languages stay as they were (ru, pl)" in err, err
+    assert "note: delivery_cost: Other languages stay as they were (Russian and Polish)" in err, err
 
 
 def test_the_sandbox_uses_database_url_when_it_is_set(monkeypatch, tmp_path, capsys) -> None:

@@ -921,7 +921,10 @@ async def test_a_new_answer_in_one_language_reminds_of_the_others(admin: AdminCh
         ]
 
     await fake.wait_for(reminded, timeout=30)
-    assert reminded()[0].startswith("Другие языки остались прежними (en, pl)"), reminded()
+    # the languages in words, not codes: "(en, pl)" was what the admin read
+    assert reminded()[0].startswith("Другие языки остались прежними (английский и польский)"), (
+        reminded()
+    )
     after = await admin.entry("delivery_cost")
     assert after is not None and after.answers["en"] == before.answers["en"]
     assert after.answers["pl"] == before.answers["pl"]
@@ -941,8 +944,8 @@ async def test_questions_added_to_an_entry_without_their_language_say_so(
     for text in ("Можно ли сделать гравировку на чайнике?", "Гравировку на чайник делаете?"):
         await _gap(admin, text)
     listing = await admin.say("/kb_gaps", "could not answer")
-    said = await admin.press(listing, "kba:gapadd:engraving:0", "no ru answer")
-    assert said["text"].startswith("'engraving' has no ru answer"), said["text"]
+    said = await admin.press(listing, "kba:gapadd:engraving:0", "no Russian answer")
+    assert said["text"].startswith("'engraving' has no Russian answer"), said["text"]
     entry = await admin.entry("engraving")
     assert entry is not None and len(entry.questions) == 3
 
@@ -1039,7 +1042,7 @@ async def test_a_new_entry_without_an_answer_in_its_questions_language_is_pointe
     ask = await admin.say("pl: Nie, sprzedajemy tylko online.", "Last step")
     await admin.press(ask, _button(ask, "Use"), "Saved")
     said = await admin._wait(0, "answer: customers writing in it", 20)
-    assert "has no en" in said["text"], said["text"]
+    assert "has no English or Russian answer" in said["text"], said["text"]
 
 
 async def test_kb_search_says_what_a_customer_asking_it_would_get(admin: AdminChat) -> None:
@@ -1922,7 +1925,8 @@ async def test_a_short_answer_is_saved_in_the_language_its_script_tells(
     await admin.say(questions, "Now the answer")
     await admin.say(answer, "Last step")
     saved = await admin.say("phone", "Saved 'phone'")
-    assert f"(answer: {lang})" in saved["text"], saved["text"]
+    word = {"ru": "Russian", "en": "English", "pl": "Polish"}[lang]  # the language, not 'pl'
+    assert f"(answer: {word})" in saved["text"], saved["text"]
     entry = await admin.entry("phone")
     assert entry is not None and entry.answers == {lang: answer}, entry
 
@@ -2060,7 +2064,9 @@ async def test_an_import_changing_one_language_s_answer_reminds_of_the_others(
     offer = await admin._wait(0, "1 changed", 30)
     done = await admin.press(offer, _button(offer, "Import"), "Imported")
     done = await admin._wait(0, "stay as they were", 30, edited=done["message_id"])
-    assert "- delivery_cost: Other languages stay as they were (ru, pl)" in done["text"], done
+    assert (
+        "- delivery_cost: Other languages stay as they were (Russian and Polish)" in done["text"]
+    ), done
 
 
 async def test_kb_delete_asks_in_the_admins_language_and_a_restore_is_no_new_entry(
@@ -2100,3 +2106,47 @@ async def test_an_undone_import_s_report_says_it_was_undone(admin: AdminChat) ->
     assert "\n\nImported: 1 entry in the file: 1 created" in said, said
     assert "Undo" not in str(report.get("reply_markup")), report
     assert await admin.entry("franchise") is None
+
+
+async def test_an_entry_without_two_languages_answers_names_them_in_words(
+    admin: AdminChat,
+) -> None:
+    """An entry with English, Polish and Russian questions and only an English answer: the
+    admin read "'loyalty_card' has no pl, ru answer", codes where the rest of the sentence is
+    words. The languages are named in the admin's words: "no Polish or Russian answer"."""
+    await admin.say("/kb_add", "New entry")
+    questions = (
+        "Do you have a loyalty card?\nCzy macie kartę lojalnościową?\nУ вас есть карта лояльности?"
+    )
+    await admin.say(questions, "Now the answer")
+    ask = await admin.say("en: Yes, every purchase earns 5% back on the card.", "Last step")
+    await admin.press(ask, _button(ask, "Use"), "Saved")
+    said = await admin._wait(0, "answer: customers writing in it", 20)
+    assert "has no Polish or Russian answer" in said["text"], said["text"]
+    assert "pl, ru" not in said["text"], said["text"]
+
+
+async def test_questions_added_with_a_tap_asking_another_entrys_question_say_both(
+    admin: AdminChat,
+) -> None:
+    """/kb_add and an import say when a new question asks what another entry's question
+    asks (in other words), but /kb_gaps' "🔗 Add to" and the card's "➕ Question" added
+    "Какой у вас номер телефона?" to 'delivery_cost' while 'contacts' answers "What's your
+    phone number?" without a word: customers got one answer or the other depending on their
+    words. Both now name the two entries and questions, as /kb_add does."""
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        await admin.knowledge.save(session, _demo_entry("contacts"), actor="test")
+    await _gap(admin, "Какой у вас номер телефона?")
+    listing = await admin.say("/kb_gaps", "could not answer")
+    said = await admin.press(listing, "kba:gapadd:delivery_cost:0", "asks what")
+    assert "⚠️ 1 new question asks what another entry's question asks" in said["text"], said
+    assert "\"Какой у вас номер телефона?\" of 'delivery_cost'" in said["text"], said["text"]
+    assert "of 'contacts' asks, in other words" in said["text"], said["text"]
+
+    card = await admin.say("/kb_edit gift_cards", "gift_cards")
+    await admin.press(card, "kba:addq:gift_cards:0", "Send new questions")
+    told = await admin.say("What is your phone number?", "asks what")
+    assert "\"What is your phone number?\" of 'gift_cards'" in told["text"], told["text"]
+    assert "of 'contacts' asks, in other words" in told["text"], told["text"]
+    entry = await admin.entry("gift_cards")  # warned, not refused
+    assert entry is not None and "What is your phone number?" in entry.questions

@@ -2633,7 +2633,7 @@ async def test_a_reply_saved_to_the_faq_gets_an_id_of_its_words_and_names_langua
     text = told[-1]["text"]
     assert text.startswith(
         "Saved to the FAQ as 'same_day_express', with an answer in English only: customers "
-        "writing in Polish, Russian get it in English until an admin adds theirs"
+        "writing in Polish and Russian get it in English until an admin adds theirs"
     ), text
     await settled(sandbox)
 
@@ -2780,6 +2780,19 @@ async def test_kb_save_to_an_entry_with_a_forbidden_phrase_says_so_and_how_to_fi
     return_underwear` said "The customer's question now leads to 'return_underwear'. Its
     answer stays as the admins wrote it.": nothing about the phrase. She is told the answer
     has a phrase the bot never says, which one, and how an admin fixes it."""
+    from bot.sandbox.run import ADMIN_ID
+
+    text = await _kb_save_over_the_policy(sandbox, OLGA)
+    assert "must never say" in text and "our company policy" in text, text
+    assert "/kb_edit return_underwear" in text and "stays as the admins wrote" not in text, text
+    # she cannot edit it: the admins are told (and she is told they are)
+    assert "admins are told" in text, text
+    [alert] = await sandbox.server.fake.wait_for_bot_message(ADMIN_ID, timeout=20)
+    assert "return_underwear" in alert["text"] and "our company policy" in alert["text"], alert
+
+
+async def _policy_entry(sandbox: Sandbox) -> None:
+    """The admins' entry 'return_underwear', whose answer has "that is our company policy"."""
     from knowledge.formats import Entry
     from knowledge.service import get_knowledge
 
@@ -2789,6 +2802,16 @@ async def test_kb_save_to_an_entry_with_a_forbidden_phrase_says_so_and_how_to_fi
             session, [Entry("return_underwear", ["Can I return underwear?"], {"en": policy})]
         )
         await session.commit()
+
+
+SEALED = "Yes, sealed underwear can be returned within 14 days."
+
+
+async def _kb_save_over_the_policy(sandbox: Sandbox, who: int) -> str:
+    """John asks about returning underwear in his ticket, ``who`` answers him in its topic
+    and saves the answer with `/kb_save return_underwear` (the entry with "that is our
+    company policy"): what the bot tells them."""
+    await _policy_entry(sandbox)
     fake = sandbox.server.fake
     thread = await _escalate(fake, JOHN, "operator please")
     fake.user_sends(JOHN, "Can I return underwear if it is still sealed?")
@@ -2796,11 +2819,10 @@ async def test_kb_save_to_an_entry_with_a_forbidden_phrase_says_so_and_how_to_fi
         lambda: any("underwear" in t for t in bot_texts(fake, OPERATORS_CHAT_ID, thread)),
         timeout=20,
     )
-    said = "Yes, sealed underwear can be returned within 14 days."
-    answer = fake.user_sends(OLGA, said, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
-    await fake.wait_for(lambda: said in bot_texts(fake, JOHN), timeout=20)
+    answer = fake.user_sends(who, SEALED, chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for(lambda: SEALED in bot_texts(fake, JOHN), timeout=20)
     fake.user_sends(
-        OLGA,
+        who,
         "/kb_save return_underwear",
         chat_id=OPERATORS_CHAT_ID,
         message_thread_id=thread,
@@ -2809,9 +2831,62 @@ async def test_kb_save_to_an_entry_with_a_forbidden_phrase_says_so_and_how_to_fi
     told = await fake.wait_for_bot_message(
         OPERATORS_CHAT_ID, thread_id=thread, text_contains="now leads to", timeout=20
     )
-    text = told[-1]["text"]
-    assert "must never say" in text and "our company policy" in text, text
-    assert "/kb_edit return_underwear" in text and "stays as the admins wrote" not in text, text
+    return told[-1]["text"]
+
+
+async def test_the_admins_are_told_once_of_an_faq_answer_the_bot_must_never_say(
+    sandbox: Sandbox,
+) -> None:
+    """'return_underwear' answered "…that is our company policy": each customer who asked
+    got a person (good), the card said "the bot's answer had a phrase it must never say",
+    and the admins, who alone can fix it, were told nothing. Each admin is told in private,
+    once for the entry (not once per customer), which entry, the phrase, and how to fix it
+    (/kb_edit, and a ✏️ Answer button)."""
+    from bot.sandbox.run import ADMIN_ID
+
+    await _policy_entry(sandbox)
+    fake = sandbox.server.fake
+    mike = fake.add_user("Mike", username="mike_r", language_code="en", user_id=1003)["id"]
+    fake.user_sends(JOHN, "Can I return underwear?")
+    await fake.wait_for_bot_message(ADMIN_ID, timeout=60)
+    await settled(sandbox, timeout=60)
+    fake.user_sends(mike, "Can I return underwear?")
+    await fake.wait_for_bot_message(mike, timeout=60)
+    await settled(sandbox, timeout=60)
+    async with sandbox.services.sessionmaker() as session:
+        tickets = (await session.scalars(select(Ticket))).all()
+    assert [t.reason for t in tickets] == ["reply_blocked", "reply_blocked"], tickets
+    alerts = bot_texts(fake, ADMIN_ID)
+    assert len(alerts) == 1, alerts
+    [alert] = alerts
+    assert "return_underwear" in alert and "our company policy" in alert, alert
+    assert "/kb_edit return_underwear" in alert and "English" in alert, alert
+    [message] = fake.messages(ADMIN_ID, from_bot=True)
+    buttons = [
+        b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row
+    ]
+    assert any(b.startswith("kba:ans:return_underwear") for b in buttons), buttons
+
+
+async def test_an_admins_kb_save_replaces_an_answer_the_bot_must_never_say(
+    sandbox: Sandbox,
+) -> None:
+    """The admin, answering in a ticket's topic, saved their answer with `/kb_save
+    return_underwear` over "…that is our company policy": it was only told the answer had
+    the phrase and an admin must edit it (they are that admin). Their answer replaces the
+    entry's English one, the history names them, and they are told so."""
+    from bot.sandbox.run import ADMIN_ID
+    from knowledge.service import get_knowledge
+
+    text = await _kb_save_over_the_policy(sandbox, ADMIN_ID)
+    assert "is now yours" in text and "our company policy" in text, text
+    knowledge = get_knowledge(sandbox.services)
+    async with sandbox.services.sessionmaker() as session:
+        entry = await knowledge.get(session, "return_underwear")
+        history = await knowledge.history(session, "return_underwear")
+    assert entry is not None and entry.answers["en"] == SEALED, entry
+    assert "Can I return underwear if it is still sealed?" in entry.questions, entry
+    assert history[0].actor.startswith(f"op:{ADMIN_ID}"), [h.actor for h in history]
 
 
 async def test_the_card_follows_the_talk_the_notes_authors_and_the_customers_rating(

@@ -557,6 +557,25 @@ async def test_the_report_counts_the_customers_who_complained_more_than_once(ser
     assert "Complained more than once: 1 of 3 customers (33%)" in summary, summary
 
 
+# unanswered questions: three about a franchise (one in Russian), two about hiring
+ASKED = (
+    "Are you hiring warehouse workers?",
+    "Do you have a franchise?",
+    "франшиза у вас есть?",
+    "Are you hiring warehouse workers?",
+    "Do you have a franchise?",
+)
+
+
+def _grouped_as_kb_gaps(asked: list[dict]) -> None:
+    """The report's questions of ``ASKED``: the franchise ones as one, asked 3 times."""
+    assert [(q["text"], q["count"]) for q in asked] == [
+        ("Do you have a franchise?", 3),
+        ("Are you hiring warehouse workers?", 2),
+    ], asked
+    assert asked[0]["similar"] == ["франшиза у вас есть?"]
+
+
 def test_the_report_counts_similar_unanswered_questions_as_one(
     tmp_path, monkeypatch, capsys
 ) -> None:
@@ -587,13 +606,7 @@ def test_the_report_counts_similar_unanswered_questions_as_one(
         try:
             async with sessionmaker() as session:
                 repo = KnowledgeRepository(session)
-                for text in (
-                    "Are you hiring warehouse workers?",
-                    "Do you have a franchise?",
-                    "франшиза у вас есть?",
-                    "Are you hiring warehouse workers?",
-                    "Do you have a franchise?",
-                ):
+                for text in ASKED:
                     await repo.add_unanswered(
                         text, lang=None, conversation_id=None, message_id=None, candidates=[],
                         now=DAY1,
@@ -608,12 +621,7 @@ def test_the_report_counts_similar_unanswered_questions_as_one(
     capsys.readouterr()
     assert main(["report", "--from", "2026-10-01", "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    asked = report["unanswered_questions"]
-    assert [(q["text"], q["count"]) for q in asked] == [
-        ("Do you have a franchise?", 3),
-        ("Are you hiring warehouse workers?", 2),
-    ], asked
-    assert asked[0]["similar"] == ["франшиза у вас есть?"]
+    _grouped_as_kb_gaps(report["unanswered_questions"])
     summary = render_summary(report)
     assert "  3× Do you have a franchise?; франшиза у вас есть?" in summary, summary
 
@@ -948,3 +956,56 @@ async def test_the_report_csv_has_one_row_per_low_rating_comment_no_json(service
     assert ["csat.low_rating_comments: 1/5", "всё слишком долго, три дня ждал"] in rows, rows
     assert not any("{" in cell for row in rows for cell in row), rows
     assert '"said": "всё слишком долго, три дня ждал"' in render(report, "json")
+
+
+async def test_the_report_holds_no_lock_while_it_groups_the_questions(
+    services, monkeypatch
+) -> None:
+    """The report encoded the unanswered questions to group them inside its read
+    transaction: on SQLite that is the one write lock, and every customer's turn waited
+    while thousands of wordings were encoded. The rows are read, the transaction ended,
+    then the questions are grouped: a write meanwhile goes through at once, and the
+    grouping is as before."""
+    import asyncio
+    import sqlite3
+
+    from knowledge.repository import KnowledgeRepository
+
+    url = services.settings.database_url
+    if not url.startswith("sqlite"):
+        pytest.skip("the one write lock is SQLite's")
+    path = url.split("///", 1)[1]
+    async with services.sessionmaker() as session:
+        repo = KnowledgeRepository(session)
+        for text in ASKED:
+            await repo.add_unanswered(
+                text, lang=None, conversation_id=None, message_id=None, candidates=[], now=DAY1
+            )
+        await session.commit()
+
+    def write_now() -> None:
+        """A write from another connection, which waits at most half a second."""
+        db = sqlite3.connect(path, timeout=0.5)
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("ROLLBACK")
+        finally:
+            db.close()
+
+    knowledge = services.knowledge
+    group = knowledge.group_questions
+    written: list[str] = []
+
+    async def grouped(texts, weights=None):  # type: ignore[no-untyped-def]
+        try:
+            await asyncio.to_thread(write_now)
+            written.append("yes")
+        except sqlite3.OperationalError as exc:  # "database is locked"
+            written.append(str(exc))
+        return await group(texts, weights)
+
+    monkeypatch.setattr(knowledge, "group_questions", grouped)
+    async with services.sessionmaker() as session:
+        report = await build_report(session, since=DAY1 - timedelta(days=1), knowledge=knowledge)
+    assert written == ["yes"], written
+    _grouped_as_kb_gaps(report["unanswered_questions"])

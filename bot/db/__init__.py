@@ -58,6 +58,19 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def idle_session(session: AsyncSession) -> bool:
+    """No transaction open and nothing waiting to be written: one begun now to read is ours
+    to end (a caller's open transaction never is)."""
+    return not session.in_transaction() and not (session.new or session.dirty or session.deleted)
+
+
+async def end_read(session: AsyncSession, own: bool) -> None:
+    """Ends the transaction a read began in an idle session (on SQLite every transaction
+    takes the write lock: BEGIN IMMEDIATE), before a long computation on what it read."""
+    if own and session.in_transaction():
+        await session.commit()
+
+
 def alembic_config(url: str | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))

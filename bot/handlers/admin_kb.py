@@ -15,6 +15,7 @@ import logging
 import re
 import textwrap
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from aiogram import Bot, F, Router
@@ -34,13 +35,15 @@ from aiogram.types import (
     User,
 )
 from babel.numbers import format_decimal
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.db.models import as_utc
+from bot.db.models import Ticket, TicketEvent, as_utc, utcnow
 from bot.delivery import answer_query, with_retry
 from bot.dialogs.engine import staff_command
 from bot.dialogs.texts import SEEN_LANGS, SUPPORTED, Texts, catalogue
+from escalation.texts import languages_in_words
 from knowledge.formats import (
     FORMATS,
     LEGACY_ENCODINGS,
@@ -82,6 +85,10 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 TELEGRAM_DOWNLOAD_BYTES = 20 * 1024 * 1024  # the Bot API gives bots no bigger file
 MAX_TEXT = 3800
 MAX_OFFERS = 10  # files offered for import whose buttons still work
+# the admins told of an FAQ answer with a phrase the bot must never say: a ticket's event
+# (kept across restarts), at most once in ALERT_EVERY per entry, however many customers ask
+BLOCKED_ALERT = "kb_blocked_alert"
+ALERT_EVERY = timedelta(days=1)
 # the operators' commands (their forum group), not the admins' chat
 OPERATOR_COMMANDS = frozenset(
     ("take", "resolve", "reopen", "transfer", "note", "canned", "canned_add", "canned_del")
@@ -784,7 +791,7 @@ def create_router(settings: Settings) -> Router:
         await _done(state)
         # the language each answer was saved in, seen at once ('+7 495 ...' taken for Polish
         # was not); an answer the bot must never send is not said to be answered with
-        langs = ", ".join(saved.answers)
+        langs = languages_in_words(texts, list(saved.answers))
         blocked = _blocked_note(saved, texts)
         said = texts(
             "admin_saved_langs" if blocked else "admin_saved_new", id=repr(saved.id), langs=langs
@@ -798,7 +805,10 @@ def create_router(settings: Settings) -> Router:
             # "pl: Nie, sprzedajemy tylko online." for English and Polish questions: the
             # English customers would get the Polish answer, and nobody said so
             said = texts(
-                "admin_no_answer_in", id=repr(saved.id), langs=", ".join(missing), lang=missing[0]
+                "admin_no_answer_in",
+                id=repr(saved.id),
+                langs=languages_in_words(texts, missing, lacking=True),  # not 'pl, ru'
+                lang=missing[0],
             )
             await message.answer(said)
         await show_entry(message, session, services, saved, texts)
@@ -1705,7 +1715,7 @@ def create_router(settings: Settings) -> Router:
                     texts(
                         "admin_gap_no_answer_in",
                         id=repr(entry.id),
-                        langs=", ".join(missing),
+                        langs=languages_in_words(texts, missing, lacking=True),
                         lang=missing[0],
                     )
                 )
@@ -2028,7 +2038,8 @@ def _questions_notes(
     added: QuestionsAdded | None, texts: Texts, elsewhere: dict[str, str] | None = None
 ) -> str:
     """What was not added of the questions the admin sent, and why: the ones the entry
-    already has, the ones another entry has (one question, one answer)."""
+    already has, the ones another entry has (one question, one answer); and the added ones
+    another entry's question asks in other words."""
     lines = []
     if added is not None and added.already:
         shown = ", ".join(texts("admin_question_quoted", question=q) for q in added.already)
@@ -2048,7 +2059,9 @@ def _questions_notes(
         lines.append(said)
     if len(others) > 10:
         lines.append(texts("admin_and_more", n=len(others) - 10))
-    return _cut("\n".join(lines), MAX_TEXT)
+    if added is not None:  # asked in other words by another entry: as /kb_add says it
+        lines.append(_alike_note(added.alike, texts))
+    return _cut("\n".join(line for line in lines if line), MAX_TEXT)
 
 
 def _short(exc: Exception, texts: Texts, limit: int = 800) -> str:
@@ -2061,3 +2074,70 @@ def _short(exc: Exception, texts: Texts, limit: int = 800) -> str:
     if exc.args and isinstance(exc.args[0], Text):
         return _cut(say(exc.args[0], texts), limit)
     return _cut(str(exc), limit)
+
+
+async def alert_blocked_entry(
+    bot: Bot, session: AsyncSession, services: Any, ticket: Ticket, entry_id: str
+) -> bool:
+    """Each admin told, in private and in their language, that the FAQ entry ``entry_id``
+    has an answer with a phrase the bot must never say (customers who ask it get a person
+    instead; only the operator's card said so): which answer, the phrase, and how to fix
+    it (/kb_edit, and a ✏️ Answer button). Once per entry in ``ALERT_EVERY``, however many
+    customers ask (an event of ``ticket``, the one it brought, remembers it). False: not
+    told (told lately, or the entry has no such answer now)."""
+    from bot.dialogs.guard import find_forbidden
+    from escalation.service import add_event
+    from escalation.telegram import tell_admins
+
+    told = await session.scalars(
+        select(TicketEvent.payload).where(
+            TicketEvent.kind == BLOCKED_ALERT, TicketEvent.created_at > utcnow() - ALERT_EVERY
+        )
+    )
+    if any((payload or {}).get("entry") == entry_id for payload in told):
+        return False
+    entry = await get_knowledge(services).get(session, entry_id)
+    found = {
+        lang: hits[0].fragment
+        for lang, answer in (entry.answers.items() if entry is not None else ())
+        if (hits := find_forbidden(answer))
+    }
+    if not found:
+        return False
+    lang, phrase = next(iter(found.items()))
+    await add_event(session, ticket, BLOCKED_ALERT, entry=entry_id, lang=lang, phrase=phrase)
+    await session.commit()  # remembered before Telegram is asked (no lock held meanwhile)
+
+    def said(texts: Texts) -> tuple[str, InlineKeyboardMarkup | None]:
+        langs = languages_in_words(texts, list(found))
+        text = texts("admin_blocked_alert", id=entry_id, langs=langs, phrase=phrase)
+        fix = KbCb(action="ans", entry=entry_id)
+        return text, _kb([[(texts("admin_btn_answer"), fix)]]) if _fits(entry_id) else None
+
+    await tell_admins(
+        bot, services.settings, services.sessionmaker, said, f"of the blocked {entry_id!r}"
+    )
+    return True
+
+
+def blocked_answer_alerts(services: Any) -> Callable[[Bot, AsyncSession, Any], Awaitable[None]]:
+    """The after-turn hook that tells the admins of an FAQ answer the guard kept from a
+    customer (``alert_blocked_entry``)."""
+
+    async def after_turn(bot: Bot, session: AsyncSession, outcome: Any) -> None:
+        from escalation.service import active_ticket
+
+        if not any(e["type"] == "guard_blocked" for e in outcome.events):
+            return
+        answered = [e["answer_id"] for e in outcome.events if e["type"] == "faq_answered"]
+        ticket = (
+            await session.get(Ticket, outcome.ticket_id)
+            if outcome.ticket_id is not None
+            else await active_ticket(session, outcome.conversation_id)
+        )
+        if ticket is None:
+            return
+        for entry_id in dict.fromkeys(answered):
+            await alert_blocked_entry(bot, session, services, ticket, entry_id)
+
+    return after_turn

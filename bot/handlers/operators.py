@@ -74,7 +74,13 @@ from bot.delivery import (
 )
 from bot.dialogs.engine import says_thanks
 from bot.dialogs.texts import Texts, label
-from bot.handlers.admin_kb import ADMIN_COMMANDS, NOT_COMMAND, OPERATOR_COMMANDS, actor_of
+from bot.handlers.admin_kb import (
+    ADMIN_COMMANDS,
+    NOT_COMMAND,
+    OPERATOR_COMMANDS,
+    actor_of,
+    alert_blocked_entry,
+)
 from bot.handlers.convert import attachments_of
 from bot.middlewares import outside_transaction
 from bot.services import Services
@@ -91,7 +97,14 @@ from escalation.service import (
 )
 from escalation.survey import UNSEEN_SURVEY, survey_start
 from escalation.telegram import GroupUnanswered, OperatorDesk, whose_case, works_here
-from escalation.texts import age_words, operator_texts, with_card_late
+from escalation.texts import (
+    CANNED_LANGS,
+    age_words,
+    language_word,
+    languages_in_words,
+    operator_texts,
+    with_card_late,
+)
 
 log = logging.getLogger(__name__)
 
@@ -1936,6 +1949,10 @@ async def save_reply_as_entry(
     # the greeting and the sign-off, and the operator is shown what was saved
     saved = without_address(answer)
     shown = texts("op_kb_save_trimmed", text=saved) if saved != answer.strip() else ""
+    # an answer the bot may not send ("…that is our company policy"): an admin's reply
+    # replaces it; another operator's only joins the question, and the admins are told
+    blocked = find_forbidden(existing.answers.get(lang, "")) if existing is not None else []
+    replace = bool(blocked) and user is not None and user.id in services.settings.admin_ids
     try:
         entry = await knowledge.save_operator_reply(
             session,
@@ -1947,6 +1964,7 @@ async def save_reply_as_entry(
             entry_id=entry_id,
             fallback=last,
             before=answered.created_at if answered is not None else None,
+            replace=replace,
         )
     except KbFormatError as exc:  # a bad id: each of its mistakes
         problem = "; ".join(say(e, texts) for e in exc.errors)
@@ -1961,11 +1979,18 @@ async def save_reply_as_entry(
         await tell(texts("op_kb_save_not_saved", problem=say(said, texts)))
         return
     if existing is not None:
-        hits = find_forbidden(existing.answer_for(lang)[1])  # the answer this customer gets
-        if hits:
+        hits = find_forbidden(entry.answer_for(lang)[1])  # the answer this customer gets
+        if replace:
+            word = language_word(texts, lang)
+            phrase = blocked[0].fragment
+            await tell(texts("op_kb_save_blocked_replaced", id=entry.id, lang=word, phrase=phrase))
+        elif hits:
             # "Can I return underwear?" -> "…that is our company policy": the question joined
-            # an answer customers never get (a person is called instead); said, with the fix
+            # an answer customers never get (a person is called instead); said, with the fix,
+            # and the admins told (once a day per entry)
             await tell(texts("op_kb_save_joined_blocked", id=entry.id, phrase=hits[0].fragment))
+            if message.bot is not None:
+                await alert_blocked_entry(message.bot, session, services, ticket, entry.id)
         elif lang in existing.answers:
             await tell(texts("op_kb_save_joined_kept", id=entry.id))
         else:
@@ -1978,7 +2003,7 @@ async def save_reply_as_entry(
             "op_kb_save_saved_only",
             id=entry.id,
             lang=language_word(texts, lang),  # 'with an answer in English only', not 'a en'
-            missing=", ".join(language_word(texts, m) for m in missing),
+            missing=languages_in_words(texts, missing),  # 'Polish and Russian'
         )
         if missing
         else texts("op_kb_save_saved", id=entry.id)
@@ -2148,17 +2173,6 @@ async def group_member(bot: Bot, services: Services, user_id: int) -> Any:
     if not works_here(member) or member.user.is_bot:
         return None
     return member.user
-
-
-CANNED_LANGS = ("ru", "en", "pl")
-
-
-def language_word(texts: Texts, lang: str | None, fallback: str | None = None) -> str:
-    """A canned reply's language in words ('Russian'); another (none recognised): the
-    ``fallback``, by default 'language not recognised'."""
-    if lang in CANNED_LANGS:
-        return texts(f"op_lang_{lang}")
-    return texts("op_lang_unknown") if fallback is None else fallback
 
 
 def language_first(text: str) -> tuple[str | None, str]:
