@@ -37,6 +37,7 @@ from bot.nlu.translit import as_cyrillic
 from knowledge.countries import countries, other_country_asked, speaks_of_other_countries
 from knowledge.formats import Entry
 from knowledge.index import Candidate, SearchResult
+from knowledge.rerank import content_words as _content_words
 from knowledge.service import asked_stems
 
 if TYPE_CHECKING:
@@ -297,6 +298,34 @@ def _ranked_with_own(
     return sorted(
         candidates, key=lambda c: c.score + weight * own.get(c.entry_id, 0.0), reverse=True
     )
+
+
+# "а работают в воскресенье?", "are they open at night?", "a w niedzielę są czynne?": when
+# the thing the answer before was about is open, no other thing named (not "а поддержка
+# работает в воскресенье?", nor "вы работаете?", which asks the shop)
+_OPEN = re.compile(
+    r"работа(?:ют|ет)|открыт\w*|open|closed|czynn\w*|dział(?:a|ają)|otwart\w*|pracuj[eą]",
+    re.IGNORECASE,
+)
+_WHEN = re.compile(
+    r"понедельник\w*|вторник\w*|сред[ауы]|четверг\w*|пятниц\w*|суббот\w*|воскресень\w*|"
+    r"выходн\w*|праздник\w*|праздничн\w*|ноч\w*|вечер\w*|утр\w*|круглосуточно|часы|часов|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?|weekends?|holidays?|nights?|evenings?|"
+    r"mornings?|late|early|hours|poniedział\w*|wtor\w*|środ\w*|czwart\w*|piąt\w*|sobot\w*|"
+    r"niedziel\w*|weekend\w*|święt\w*|swiet\w*|noc\w*|wieczor\w*|rano|godzin\w*",
+    re.IGNORECASE,
+)
+
+
+def hours_asked(text: str) -> list[str] | None:
+    """The time words of a follow-up asking only when the thing before is open ("воскресенье"
+    of "а работают в воскресенье?"), else None."""
+    words = _content_words(_FOLLOW_UP.sub("", text, count=1))
+    if not any(_OPEN.fullmatch(w) for w in words):
+        return None
+    if not all(_OPEN.fullmatch(w) or _WHEN.fullmatch(w) for w in words):
+        return None
+    return [w for w in words if _WHEN.fullmatch(w)]
 
 
 def is_follow_up(text: str) -> bool:
@@ -1464,6 +1493,8 @@ class FaqFlow:
         # joined to the question the thread started with, not to the previous follow-ups
         # ("а в Германию?" after "а в Польшу?" is about the delivery price asked first)
         joint_text = f"{memory.get('topic') or memory.get('query', '')} {message}".strip()
+        if await self._hours_not_given(ctx, memory, message, alone, joint_text):
+            return True
         joint = await self.knowledge.search(
             ctx.session, joint_text, top_k=FOLLOW_UP_K, rerank=False
         )
@@ -1576,6 +1607,43 @@ class FaqFlow:
             memory["repeated"] = entry.id
             ctx.say_text(text("faq_same", ctx.lang, ctx.texts.memory))
         self._say_answer(ctx, memory, entry, top.score, via="follow_up")
+        return True
+
+    async def _hours_not_given(
+        self,
+        ctx: TurnContext,
+        memory: dict[str, Any],
+        message: str,
+        alone: SearchResult,
+        question: str,
+    ) -> bool:
+        """ "а работают в воскресенье?" after the pickup points names no other thing: it asks
+        when the pickup points are open (it got the operators' hours, which its words alone
+        are closest to). An answer that does not name the time asked is said honestly not to
+        have those hours, about that topic, with a colleague one tap away, and ``question``
+        kept for the admins' gaps; False when the answer names it, or when the follow-up
+        alone is surely about that same answer (the support hours' "а в воскресенье
+        работают?")."""
+        asked = hours_asked(message)
+        last = memory.get("last")
+        if (
+            asked is None
+            or not last
+            or (alone.best is not None and alone.confident and alone.best.entry_id == last)
+        ):
+            return False
+        entry = await self._entry(ctx, last)
+        if entry is None or _names_all(entry.answer_for(ctx.lang)[1], asked):
+            return False
+        topic = entry_title(entry, ctx.lang)
+        ctx.say_text(
+            text("faq_no_hours", ctx.lang, ctx.texts.memory).format(topic=topic),
+            [[Button(ctx.texts.plain("topic_human"), "topic:human")]],
+        )
+        result = replace(alone, reason="low_confidence")
+        gap_id = await self._record_gap(ctx, question, result)
+        memory.update(gap_id=gap_id, turn=int(ctx.state.get("turns", 0)), at=ctx.now.isoformat())
+        ctx.event("faq_declined", candidates=[], reason="no_hours")
         return True
 
     async def _no_exact_answer(

@@ -1834,3 +1834,35 @@ async def test_didnt_help_gives_no_far_guess_sharing_only_the_question_s_words(
     assert not events(out, "faq_answered"), [r.text for r in out.replies]
     assert said in out.replies[0].text, out.replies[0].text
     assert buttons(out)[-1] == "topic:human"
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "lang", "follow_up", "said"),
+    [
+        ("3660011", "Где пункты самовывоза?", "ru", "а работают в воскресенье?", "пункты выдачи"),
+        ("3660012", "Where are the pickup points?", "en", "are they open on Sunday?", "pick up"),
+        ("3660013", "Gdzie są punkty odbioru?", "pl", "a w niedzielę są czynne?", "Paczkomacie"),
+    ],
+)
+async def test_a_follow_up_on_opening_hours_is_about_the_answer_before(
+    demo_routed: SimpleNamespace, user: str, question: str, lang: str, follow_up: str, said: str
+) -> None:
+    """ "Где пункты самовывоза?", then "а работают в воскресенье?" got the operators' working
+    hours: the follow-up names no other thing, so it asks about the pickup points. The FAQ
+    has no pickup hours: said so, about the pickup points, a colleague one tap away, and the
+    question kept for the admins' gaps."""
+    out = await _ask(demo_routed, user, question, _Prediction("faq", lang))
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["pickup_points"]
+    out = await _ask(demo_routed, user, follow_up, _Prediction("faq", lang))
+    assert not events(out, "faq_answered"), [r.text for r in out.replies]
+    [reply] = out.replies
+    assert said in reply.text, reply.text
+    assert buttons(out) == ["topic:human"]
+    async with demo_routed.sessionmaker() as session:
+        rows = list(await session.scalars(select(UnansweredQuestion)))
+    assert any(follow_up in r.text for r in rows), [r.text for r in rows]
+    # the support hours' own follow-up still gets them
+    other = f"{user}9"
+    await _ask(demo_routed, other, "Когда работает поддержка?", _Prediction("faq", "ru"))
+    out = await _ask(demo_routed, other, "а работают в воскресенье?", _Prediction("faq", "ru"))
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["support_hours"]
