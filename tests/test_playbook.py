@@ -11092,3 +11092,23 @@ async def test_the_phone_in_a_website_case_is_no_device(services: Services, said
     await d.send(said)
     assert not d.of("promised"), d.replies[-1]
     assert (await d.state())["complaint"]["stage"] == "collecting", d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Хочу вернуть платье, не подошло по размеру",
+        "Chcę zwrócić sukienkę, nie pasuje rozmiar",
+        "I want to return a dress, it doesn't fit",
+    ],
+)
+async def test_a_wish_to_return_a_thing_that_does_not_fit_gets_the_returns(
+    shipped_shop: Services, said: str
+) -> None:
+    """'Хочу вернуть платье, не подошло по размеру' got the size exchange's 'Да — в течение
+    30 дней нажмите «Обменять размер»…' (the Polish one too): the customer asked for a
+    return, the size was only why. The returns procedure now."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(said)
+    assert [e["answer_id"] for e in d.of("faq_answered")] == ["returns_procedure"], d.replies
+    assert not d.of("complaint_opened"), d.replies
