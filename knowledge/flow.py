@@ -349,6 +349,8 @@ _NOT_HELPFUL = re.compile(
     r"nie\s+pomog|nie\s+pomaga|to\s+nie\s+to|nie\s+o\s+to|"
     # "nadal nie to", "wciąż nie to", "znowu nie to" (not "nie to samo")
     r"(?:nadal|wci[ąa][żz]|dalej|znowu|znów|zn[oó]w|te[żz]|ci[ąa]gle)\s+nie\s+to\b(?!\s+sam)|nie\s+to\s+pytanie|bezu[zż]yteczn|"
+    # "nie, nie to", "nie to." alone (not "nie to zamawiałem": a wrong item)
+    r"^\W*(?:nie\W+)?nie\s+to\W*$|"
     r"nie\s+(?:jest\s+)?odpowied[zź]\b|nie\s+odpowiedzia[łl]|"
     r"nie\s+odpowiada\s+na\s+(?:moje\s+)?pytanie)",
     re.IGNORECASE,
