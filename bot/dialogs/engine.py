@@ -377,6 +377,7 @@ TRAIL_EVENTS = {
     "faq_answered",
     "faq_declined",
     "faq_not_helpful",
+    "faq_promo_asked",  # the card shows the code and what the site says, asked for
     "asked_for",
     "promised",
     "compensation_offered",
