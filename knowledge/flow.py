@@ -51,11 +51,6 @@ HIGH_CONFIDENCE = 0.85  # for questions the classifier did not call "faq"
 # Confidence floors. The confidence center rises for small KBs (index.SIZE_SLOPE), so a
 # far-off question in a 6-entry KB gets ~0.0005: the buttons' floor only drops nonsense.
 NEXT_CANDIDATE_MIN = 0.02  # a "didn't help" follow-up offers the next candidate above this
-# ... and above this when the answers given had every word of the question: a next guess that
-# shares only those words with it is another topic ("Сколько стоит доставка?", "не помогло":
-# cash on delivery at 0.25), while the customer's other meaning scores close to the first
-# (gift wrapping after the gift cards at 0.99, the return period after the returns at 0.82)
-SAME_WORDS_NEXT_MIN = 0.5
 # answers tried before a second "didn't help" brings a person: a customer who says it twice
 # wants someone, not the fourth-best guess
 MAX_TRIED = 2
@@ -2029,7 +2024,7 @@ class FaqFlow:
             entry = await self._entry(ctx, cand_id)
             if entry is None:
                 continue
-            if not await self._speaks_of(ctx, memory, entry.id, score):
+            if not await self._speaks_of(ctx, memory, entry.id):
                 return self._not_covered(ctx, memory, untried, gap_id)
             memory["shown"] = [*shown, entry.id]
             ctx.say_text(text("faq_next", ctx.lang, ctx.texts.memory))
@@ -2038,17 +2033,13 @@ class FaqFlow:
         self._to_person(ctx, memory)
         return True
 
-    async def _speaks_of(
-        self, ctx: TurnContext, memory: dict[str, Any], entry_id: str, score: float
-    ) -> bool:
+    async def _speaks_of(self, ctx: TurnContext, memory: dict[str, Any], entry_id: str) -> bool:
         """The next guess after "didn't help" speaks of what the answers given left out of
         the question: one of its content words none of them has ("криптовалютой" of "Вы
         принимаете оплату криптовалютой?" after the payment methods), or the answers had
         every word (then the customer meant something else in the same words, and the next
-        guess may be it when it scores near them: ``SAME_WORDS_NEXT_MIN``). The
-        cash-on-delivery answer, "Да, наличными или картой курьеру…", has no word on crypto:
-        pasted as the next guess it read as "yes" to it; nor is it another meaning of
-        "Сколько стоит доставка?" (0.25), whose words it shares."""
+        guess may be it). The cash-on-delivery answer, "Да, наличными или картой курьеру…",
+        has no word on crypto: pasted as the next guess it read as "yes" to it."""
         question = memory.get("query")
         if not question:
             return True
@@ -2060,9 +2051,7 @@ class FaqFlow:
         missed = asked_stems(question)
         for entry in given:
             missed &= lacking.get(entry, missed)
-        if not missed:
-            return score >= SAME_WORDS_NEXT_MIN
-        return bool(missed - lacking[entry_id])
+        return not missed or bool(missed - lacking[entry_id])
 
     def _not_covered(
         self,

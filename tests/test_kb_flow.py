@@ -1814,29 +1814,6 @@ async def test_a_blocked_faq_answer_s_card_names_the_entry_and_the_phrase(
 
 
 @pytest.mark.parametrize(
-    ("user", "question", "lang", "missed", "said"),
-    [
-        ("3660001", "Сколько стоит доставка?", "ru", "не помогло", "справке нет"),
-        ("3660002", "Ile kosztuje dostawa?", "pl", "nie pomogło", "gotowej odpowiedzi"),
-    ],
-)
-async def test_didnt_help_gives_no_far_guess_sharing_only_the_question_s_words(
-    demo_routed: SimpleNamespace, user: str, question: str, lang: str, missed: str, said: str
-) -> None:
-    """ "Сколько стоит доставка?" got the delivery price; "не помогло" got "Возможно, вам
-    нужно вот это:" and cash on delivery (0.25), which does not answer it: the price answer
-    had every word of the question, so any next guess passed. A far guess is not pasted
-    now: the FAQ has no ready answer, the next topics as buttons, and a person."""
-    out = await _ask(demo_routed, user, question, _Prediction("faq", lang))
-    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["delivery_cost"]
-    out = await _ask(demo_routed, user, missed, _Prediction("deny", lang))
-    assert events(out, "faq_not_helpful")
-    assert not events(out, "faq_answered"), [r.text for r in out.replies]
-    assert said in out.replies[0].text, out.replies[0].text
-    assert buttons(out)[-1] == "topic:human"
-
-
-@pytest.mark.parametrize(
     ("user", "question", "lang", "follow_up", "said"),
     [
         ("3660011", "Где пункты самовывоза?", "ru", "а работают в воскресенье?", "пункты выдачи"),
