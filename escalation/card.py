@@ -536,8 +536,11 @@ def build_card(
         # crypto: the card said the crypto question; the request's own subject is the question
         question = subject
     # the FAQ's hand-offs: "didn't help", or a person asked for after "that's all I have"
-    # what was asked, when the bot tried the FAQ for it (the summary says what it is about)
-    if (tried or subject) and question:
+    # what was asked, when the bot tried the FAQ for it (the summary says what it is about);
+    # a code that does not go through: what was said of it, the code and the site's error
+    # when asked for (the card had none of them: "Details: none collected")
+    promo = any(t.get("type") == "faq_promo_asked" and _turn(t) >= since for t in trail)
+    if (tried or subject or promo) and question:
         lines.append(say("op_card_question", question=question))
     if tried:
         parts = []

@@ -37,6 +37,7 @@ from bot.nlu.translit import as_cyrillic
 from knowledge.countries import countries, other_country_asked, speaks_of_other_countries
 from knowledge.formats import Entry
 from knowledge.index import Candidate, SearchResult
+from knowledge.rerank import content_words as _content_words
 from knowledge.service import asked_stems
 
 if TYPE_CHECKING:
@@ -294,6 +295,34 @@ def _ranked_with_own(
     )
 
 
+# "а работают в воскресенье?", "are they open at night?", "a w niedzielę są czynne?": when
+# the thing the answer before was about is open, no other thing named (not "а поддержка
+# работает в воскресенье?", nor "вы работаете?", which asks the shop)
+_OPEN = re.compile(
+    r"работа(?:ют|ет)|открыт\w*|open|closed|czynn\w*|dział(?:a|ają)|otwart\w*|pracuj[eą]",
+    re.IGNORECASE,
+)
+_WHEN = re.compile(
+    r"понедельник\w*|вторник\w*|сред[ауы]|четверг\w*|пятниц\w*|суббот\w*|воскресень\w*|"
+    r"выходн\w*|праздник\w*|праздничн\w*|ноч\w*|вечер\w*|утр\w*|круглосуточно|часы|часов|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?|weekends?|holidays?|nights?|evenings?|"
+    r"mornings?|late|early|hours|poniedział\w*|wtor\w*|środ\w*|czwart\w*|piąt\w*|sobot\w*|"
+    r"niedziel\w*|weekend\w*|święt\w*|swiet\w*|noc\w*|wieczor\w*|rano|godzin\w*",
+    re.IGNORECASE,
+)
+
+
+def hours_asked(text: str) -> list[str] | None:
+    """The time words of a follow-up asking only when the thing before is open ("воскресенье"
+    of "а работают в воскресенье?"), else None."""
+    words = _content_words(_FOLLOW_UP.sub("", text, count=1))
+    if not any(_OPEN.fullmatch(w) for w in words):
+        return None
+    if not all(_OPEN.fullmatch(w) or _WHEN.fullmatch(w) for w in words):
+        return None
+    return [w for w in words if _WHEN.fullmatch(w)]
+
+
 def is_follow_up(text: str) -> bool:
     """A short message that only makes sense with the previous question."""
     words = (text or "").split()
@@ -315,6 +344,8 @@ _NOT_HELPFUL = re.compile(
     r"nie\s+pomog|nie\s+pomaga|to\s+nie\s+to|nie\s+o\s+to|"
     # "nadal nie to", "wciąż nie to", "znowu nie to" (not "nie to samo")
     r"(?:nadal|wci[ąa][żz]|dalej|znowu|znów|zn[oó]w|te[żz]|ci[ąa]gle)\s+nie\s+to\b(?!\s+sam)|nie\s+to\s+pytanie|bezu[zż]yteczn|"
+    # "nie, nie to", "nie to." alone (not "nie to zamawiałem": a wrong item)
+    r"^\W*(?:nie\W+)?nie\s+to\W*$|"
     r"nie\s+(?:jest\s+)?odpowied[zź]\b|nie\s+odpowiedzia[łl]|"
     r"nie\s+odpowiada\s+na\s+(?:moje\s+)?pytanie)",
     re.IGNORECASE,
@@ -846,9 +877,19 @@ _PROMO = re.compile(
     r"промо-?код|промик|промк\w*|купон|скидочн\w*\s+код|код\w*\s+(?:на\s+)?скидк|promo\s*-?code|"
     # ... in slang and in Latin letters: "promka nie dziala", "promokod ne rabotaet"
     r"promk\w*|promik|promokod\w*|promocode|coupon|discount\s+code|voucher|kod\w*\s+(?:rabatow|promocyjn)\w*|kupon|"
-    r"rabatow\w*\s+kod",
+    r"rabatow\w*\s+kod|"
+    # a gift card's code too, whose team needs the code (or the card's number) the same way
+    r"(?<!\w)(?:gift\s*-?card|gift\s+certificate|сертификат|podarunkow|prezentow)",
     re.IGNORECASE,
 )
+# ... of those, a gift card's ("код подарочного сертификата не работает"): its code or number
+_GIFT_CARD = re.compile(
+    r"\bgift\s*-?card|\bgift\s+(?:certificate|voucher)|подарочн\w*\s+(?:карт|сертификат)|"
+    r"сертификат|kart\w*\s+(?:podarunkow|prezentow)|(?:bon|voucher)\w*\s+podarunkow",
+    re.IGNORECASE,
+)
+# a gift card's number as printed: 8 digits or more, in groups or not ("1234 5678 9012")
+_CARD_NUMBER = re.compile(r"(?<![\w-])\d(?:[ -]?\d){7,}(?![\w-])")
 _PROMO_FAILS = re.compile(
     r"не\s+(?:работает|работают|срабатывает|сработал\w*|принима\w*|применя\w*|применил\w*|"
     r"действует|проходит|прош[её]л|активир\w*)|недействител|ошибк|"
@@ -867,7 +908,8 @@ PROMO_KB_MIN = 0.85
 # the code itself, as typed: "SALE15", "WINTER20", "skidka10" (letters and digits, or
 # capitals), not a word of the message
 _PROMO_CODE = re.compile(
-    r"(?<![\w-])(?:[A-Za-z]+\d+[A-Za-z\d]*|\d+[A-Za-z]+[A-Za-z\d]*|[A-Z]{4,15}|[A-Z]+-[A-Z\d]+)(?![\w-])"
+    r"(?<![\w-])(?:[A-Za-z]+\d+[A-Za-z\d]*|\d+[A-Za-z]+[A-Za-z\d]*|[A-Z]{4,15}|"
+    r"[A-Z][A-Z\d]*(?:-[A-Z\d]+)+)(?![\w-])"
 )
 # what the site says: a quote, or its words ("пишет", "says", "error", "истёк", "expired")
 _PROMO_SITE_SAYS = re.compile(
@@ -878,8 +920,11 @@ _PROMO_SITE_SAYS = re.compile(
 )
 
 
-def promo_code_given(text: str) -> bool:
-    """The message holds a code as typed ("SALE15", "WINTER20")."""
+def promo_code_given(text: str, *, card: bool = False) -> bool:
+    """The message holds a code as typed ("SALE15", "WINTER20"), or (``card``) a gift card's
+    number ("1234 5678 9012 3456")."""
+    if card and _CARD_NUMBER.search(text or ""):
+        return True
     return any(
         not m.group(0).isdigit() and m.group(0).upper() not in ("SMS", "PLN", "USD", "EUR", "RUB")
         for m in _PROMO_CODE.finditer(text or "")
@@ -1286,18 +1331,24 @@ class FaqFlow:
             if not social and not question_stands(ctx.state):
                 # the code and what the site says (or "не помогло"): a colleague checks it
                 # ("я всё ввела правильно, всё равно не работает" gave no code: not said to be)
-                coded = promo_code_given(text_in) or promo_code_given(
-                    memory.get("promo_question") or ""
+                card = bool(_GIFT_CARD.search(memory.get("promo_question") or ""))
+                coded = promo_code_given(text_in, card=card) or promo_code_given(
+                    memory.get("promo_question") or "", card=card
                 )
+                # what they sent is on the card with the question, not only in the transcript
+                said = " — ".join(filter(None, (memory.get("promo_question"), text_in)))
+                memory["promo_question"] = said[:500]
+                kind = "card" if card else "promo"
                 self._promo_passed(
-                    ctx, memory, "faq_promo_passed" if coded else "faq_promo_passed_no_code"
+                    ctx, memory, "faq_promo_passed" if coded else f"faq_{kind}_passed_no_code"
                 )
                 return True
         if not text_in or not calm or not promo_fails(text_in) or question_stands(ctx.state):
             return False
         if pred is not None and (pred.order_ref or pred.amount):
             return False
-        if promo_code_given(text_in) and _PROMO_SITE_SAYS.search(text_in):
+        card = bool(_GIFT_CARD.search(as_cyrillic(text_in) or text_in))
+        if promo_code_given(text_in, card=card) and _PROMO_SITE_SAYS.search(text_in):
             # "промокод SALE15 не работает, пишет 'срок действия истёк'": the code and what the
             # site says are here (they were asked for): a colleague checks them now
             memory["promo_question"] = text_in[:300]
@@ -1312,16 +1363,20 @@ class FaqFlow:
         entry = None
         if best is not None and result.confident and best.score >= PROMO_KB_MIN:
             entry = await self._entry(ctx, best.entry_id)
+        if card and entry is not None and not _GIFT_CARD.search(entry.answer_for(ctx.lang)[1]):
+            entry = None  # the promo code's field is no help with a gift card
         # "my promo code SAVE20 doesn't work": the code is here, only what the site says is
         # asked for (it was "send me the code", asked again)
-        coded = "_site" if promo_code_given(text_in) else ""
+        # a gift card's: its code or number, and the error, if the site shows one
+        coded = "_site" if promo_code_given(text_in, card=card) else ""
+        kind = "card" if card and not coded else "promo"
         if entry is not None:
             ctx.say_text(text("faq_promo_intro", ctx.lang, ctx.texts.memory))
             _new_thread(memory, text_in, result, entry)
             self._say_answer(ctx, memory, entry, best.score if best else None, via="promo_code")
-            ctx.say_text(text(f"faq_promo_ask{coded}", ctx.lang, ctx.texts.memory))
+            ctx.say_text(text(f"faq_{kind}_ask{coded}", ctx.lang, ctx.texts.memory))
         else:
-            ctx.say_text(text(f"faq_promo_ask_only{coded}", ctx.lang, ctx.texts.memory))
+            ctx.say_text(text(f"faq_{kind}_ask_only{coded}", ctx.lang, ctx.texts.memory))
         memory["promo_asked"] = turns
         memory["promo_question"] = text_in[:300]
         ctx.event("faq_promo_asked")
@@ -1333,8 +1388,10 @@ class FaqFlow:
 
     @staticmethod
     def _promo_passed(ctx: TurnContext, memory: dict[str, Any], key: str) -> None:
-        """The promo code's question goes to a colleague (said with ``key``)."""
+        """The promo code's question goes to a colleague (said with ``key``), the card's
+        question what was said of the code."""
         memory["last"] = None
+        memory["query"] = memory.get("promo_question")
         ctx.say_text(text(key, ctx.lang, ctx.texts.memory))
         ctx.person_said = True
         ctx.request_handoff(
@@ -1459,6 +1516,8 @@ class FaqFlow:
         # joined to the question the thread started with, not to the previous follow-ups
         # ("а в Германию?" after "а в Польшу?" is about the delivery price asked first)
         joint_text = f"{memory.get('topic') or memory.get('query', '')} {message}".strip()
+        if await self._hours_not_given(ctx, memory, message, alone, joint_text):
+            return True
         joint = await self.knowledge.search(
             ctx.session, joint_text, top_k=FOLLOW_UP_K, rerank=False
         )
@@ -1571,6 +1630,43 @@ class FaqFlow:
             memory["repeated"] = entry.id
             ctx.say_text(text("faq_same", ctx.lang, ctx.texts.memory))
         self._say_answer(ctx, memory, entry, top.score, via="follow_up")
+        return True
+
+    async def _hours_not_given(
+        self,
+        ctx: TurnContext,
+        memory: dict[str, Any],
+        message: str,
+        alone: SearchResult,
+        question: str,
+    ) -> bool:
+        """ "а работают в воскресенье?" after the pickup points names no other thing: it asks
+        when the pickup points are open (it got the operators' hours, which its words alone
+        are closest to). An answer that does not name the time asked is said honestly not to
+        have those hours, about that topic, with a colleague one tap away, and ``question``
+        kept for the admins' gaps; False when the answer names it, or when the follow-up
+        alone is surely about that same answer (the support hours' "а в воскресенье
+        работают?")."""
+        asked = hours_asked(message)
+        last = memory.get("last")
+        if (
+            asked is None
+            or not last
+            or (alone.best is not None and alone.confident and alone.best.entry_id == last)
+        ):
+            return False
+        entry = await self._entry(ctx, last)
+        if entry is None or _names_all(entry.answer_for(ctx.lang)[1], asked):
+            return False
+        topic = entry_title(entry, ctx.lang)
+        ctx.say_text(
+            text("faq_no_hours", ctx.lang, ctx.texts.memory).format(topic=topic),
+            [[Button(ctx.texts.plain("topic_human"), "topic:human")]],
+        )
+        result = replace(alone, reason="low_confidence")
+        gap_id = await self._record_gap(ctx, question, result)
+        memory.update(gap_id=gap_id, turn=int(ctx.state.get("turns", 0)), at=ctx.now.isoformat())
+        ctx.event("faq_declined", candidates=[], reason="no_hours")
         return True
 
     async def _no_exact_answer(

@@ -1811,3 +1811,64 @@ async def test_a_blocked_faq_answer_s_card_names_the_entry_and_the_phrase(
     card = escalated["card"].split("\n\nTranscript:")[0]
     assert "'return_underwear'" in card and "our company policy" in card, card
     assert "/kb_edit return_underwear" in card, card
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "lang", "follow_up", "said"),
+    [
+        ("3660011", "Где пункты самовывоза?", "ru", "а работают в воскресенье?", "пункты выдачи"),
+        ("3660012", "Where are the pickup points?", "en", "are they open on Sunday?", "pick up"),
+        ("3660013", "Gdzie są punkty odbioru?", "pl", "a w niedzielę są czynne?", "Paczkomacie"),
+    ],
+)
+async def test_a_follow_up_on_opening_hours_is_about_the_answer_before(
+    demo_routed: SimpleNamespace, user: str, question: str, lang: str, follow_up: str, said: str
+) -> None:
+    """ "Где пункты самовывоза?", then "а работают в воскресенье?" got the operators' working
+    hours: the follow-up names no other thing, so it asks about the pickup points. The FAQ
+    has no pickup hours: said so, about the pickup points, a colleague one tap away, and the
+    question kept for the admins' gaps."""
+    out = await _ask(demo_routed, user, question, _Prediction("faq", lang))
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["pickup_points"]
+    out = await _ask(demo_routed, user, follow_up, _Prediction("faq", lang))
+    assert not events(out, "faq_answered"), [r.text for r in out.replies]
+    [reply] = out.replies
+    assert said in reply.text, reply.text
+    assert buttons(out) == ["topic:human"]
+    async with demo_routed.sessionmaker() as session:
+        rows = list(await session.scalars(select(UnansweredQuestion)))
+    assert any(follow_up in r.text for r in rows), [r.text for r in rows]
+    # the support hours' own follow-up still gets them
+    other = f"{user}9"
+    await _ask(demo_routed, other, "Когда работает поддержка?", _Prediction("faq", "ru"))
+    out = await _ask(demo_routed, other, "а работают в воскресенье?", _Prediction("faq", "ru"))
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["support_hours"]
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "missed"),
+    [
+        ("3660021", "Czy sprzedajecie rowery?", None),  # the topics offered at once
+        ("3660022", "Czy mogę zapłacić PayPalem?", "nie pomogło"),  # ... after "didn't help"
+    ],
+)
+async def test_a_polish_no_not_that_to_the_topics_is_no_wrong_item(
+    demo_routed: SimpleNamespace, user: str, question: str, missed: str | None
+) -> None:
+    """ "nie, nie to" to the two topics offered (a wrong item to the model, at 1.0) opened a
+    wrong-item complaint asking for the order number and a photo: it says neither topic is
+    it. The colleague the topics' message promised, with the question on the card, and the
+    question kept for the admins' gaps, as after "нет, не то" and "no, not that"."""
+    out = await _ask(demo_routed, user, question, _Prediction("faq", "pl"))
+    if missed is not None:
+        out = await _ask(demo_routed, user, missed, _Prediction("deny", "pl"))
+    assert events(out, "faq_declined") and not events(out, "faq_answered"), out.replies
+    wrong = _Prediction("complaint", "pl", 1.0, complaint_type="wrong_item")
+    out = await _ask(demo_routed, user, "nie, nie to", wrong)
+    assert not events(out, "complaint_opened") and not events(out, "asked_for"), out.replies
+    [escalated] = events(out, "escalated")
+    assert escalated["reason"] == "faq_not_helpful"
+    assert f"Question: {question}" in escalated["card"]
+    async with demo_routed.sessionmaker() as session:
+        rows = list(await session.scalars(select(UnansweredQuestion)))
+    assert question in [r.text for r in rows]

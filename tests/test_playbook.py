@@ -11539,3 +11539,49 @@ async def test_the_contact_spoken_of_in_a_website_case_gets_no_shop_numbers(
     assert bool(d.of("faq_answered")) == faq, d.replies[-1]
     assert not d.of("promised"), d.replies[-1]
     assert (await d.state())["complaint"]["stage"] == "collecting", d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Хочу вернуть платье, не подошло по размеру",
+        "Chcę zwrócić sukienkę, nie pasuje rozmiar",
+        "I want to return a dress, it doesn't fit",
+    ],
+)
+async def test_a_wish_to_return_a_thing_that_does_not_fit_gets_the_returns(
+    shipped_shop: Services, said: str
+) -> None:
+    """'Хочу вернуть платье, не подошло по размеру' got the size exchange's 'Да — в течение
+    30 дней нажмите «Обменять размер»…' (the Polish one too): the customer asked for a
+    return, the size was only why. The returns procedure now."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(said)
+    assert [e["answer_id"] for e in d.of("faq_answered")] == ["returns_procedure"], d.replies
+    assert not d.of("complaint_opened"), d.replies
+
+
+@pytest.mark.parametrize(
+    ("said", "asked", "code"),
+    [
+        ("My gift card code doesn't work at checkout", r"number.*error", "GIFT-7K2P-99QX"),
+        ("код подарочного сертификата не работает", r"номер.*ошибк", "1234 5678 9012 3456"),
+        ("kod karty podarunkowej nie działa", r"numer.*błąd", "KARTA-2026-X1"),
+    ],
+)
+async def test_a_gift_card_code_that_does_not_work_asks_for_the_code_and_the_error(
+    services: Services, said: str, asked: str, code: str
+) -> None:
+    """'My gift card code doesn't work at checkout' opened a website case asking for a phone
+    or e-mail: the team needs the card's code (or number) and the site's error. Both are
+    asked for at once, and with them the question goes to a colleague, the card showing
+    the code and the error."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    assert not d.of("complaint_opened") and not d.of("asked_for"), d.replies[-1]
+    assert d.of("faq_promo_asked"), d.replies[-1]
+    assert re.search(asked, d.replies[-1][-1], re.I), d.replies[-1]
+    await d.send(f"{code}, error: 'card not found'")
+    [escalated] = d.of("escalated")
+    card = escalated["card"].split("\n\nTranscript:")[0]
+    assert code in card and "card not found" in card, card

@@ -112,6 +112,7 @@ from knowledge.flow import (
     just_saying,
     only_not_helpful,
     recent_answer,
+    recent_decline,
 )
 
 # "ну ладно", "well ok", Polish "no dobra" / "no ok" (there "no" is "well"): a yes after a filler
@@ -5068,13 +5069,15 @@ def _says_not_helpful(ctx: TurnContext) -> bool:
 
 
 def _only_says_not_helpful(ctx: TurnContext) -> bool:
-    """ "to nie to" alone right after an FAQ answer: no detail, no threat, no files."""
+    """ "to nie to" alone right after an FAQ answer, or "nie, nie to" to the topics offered:
+    no detail, no threat, no files."""
     pred = ctx.prediction
     if ctx.faq is None or ctx.new_slots or ctx.incoming.attachments:
         return False
     if pred is not None and pred.threat not in (None, "none"):
         return False
-    return recent_answer(ctx) and only_not_helpful(ctx.incoming.text or "")
+    recent = recent_answer(ctx) or recent_decline(ctx)
+    return recent and only_not_helpful(ctx.incoming.text or "")
 
 
 def _weak(ctx: TurnContext) -> bool:

@@ -382,6 +382,7 @@ TRAIL_EVENTS = {
     "faq_answered",
     "faq_declined",
     "faq_not_helpful",
+    "faq_promo_asked",  # the card shows the code and what the site says, asked for
     "asked_for",
     "promised",
     "compensation_offered",
@@ -1800,11 +1801,12 @@ _RETURN_CLAUSE = re.compile(
 
 
 def _return_asked(text: str) -> str | None:
-    """The clause asking how or whether to send a thing back when the message asks it beside
-    why ("Куртка не подошла по размеру, как вернуть?" -> "как вернуть?"), or None: the
+    """The clause asking how or whether to send a thing back, or wishing it, when the message
+    says it beside why ("Куртка не подошла по размеру, как вернуть?" -> "как вернуть?",
+    "Хочу вернуть платье, не подошло по размеру" -> "Хочу вернуть платье"), or None: the
     return, not the size, is asked about ("The shoes are too small" drew the size exchange's
-    answer, the Russian one none the search was sure of)."""
-    if not asks_question(text) or not _RETURN_ONLY.search(text):
+    answer, the Russian one none the search was sure of; the wish, the exchange's "Да —")."""
+    if not (asks_question(text) or _WISH.search(text)) or not _RETURN_ONLY.search(text):
         return None
     if _RETURN_WISH.search(_RETURN_ONLY.sub(" ", text)):
         return None  # "вернуть или обменять?": both asked, the whole message searched
