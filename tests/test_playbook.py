@@ -11585,3 +11585,31 @@ async def test_a_gift_card_code_that_does_not_work_asks_for_the_code_and_the_err
     [escalated] = d.of("escalated")
     card = escalated["card"].split("\n\nTranscript:")[0]
     assert code in card and "card not found" in card, card
+
+
+@pytest.mark.parametrize(
+    ("problem", "told", "noted"),
+    [
+        ("My order 3690341 is two weeks late", "and I need it for a birthday on Friday", "added"),
+        (
+            "заказ 3690342 уже третий раз переносят доставку",
+            "мне нужно до пятницы, это подарок",
+            "добавил",
+        ),
+        ("Zamówienie 3690343 spóźnia się już tydzień", "potrzebuję jej na sobotę", "dodałem"),
+    ],
+)
+async def test_the_date_it_is_needed_by_is_kept_on_the_case(
+    services: Services, problem: str, told: str, noted: str
+) -> None:
+    """'and I need it for a birthday on Friday' at "is that OK?" after a late order's promise
+    got the FAQ's topics, 'мне нужно до пятницы, это подарок' "Я на связи" and the promise
+    again: the date is kept on the case for the team, said so, and the question stands."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert d.of("satisfaction_check"), d.replies[-1]
+    await d.send(told)
+    said = " ".join(d.replies[-1])
+    assert noted in said and d.of("details_added"), said
+    assert not d.of("faq_declined") and not d.of("faq_answered"), said
+    assert told in (await d.state())["known"].get("description", "")

@@ -3720,6 +3720,15 @@ class ComplaintFlow:
             ctx.say("complaint_added", buttons=_sat_buttons(ctx))
             ctx.event("details_added")
             return True
+        if not data and _NEEDED_BY.search(text) and "?" not in text:
+            # "and I need it for a birthday on Friday" (the FAQ's topics), "мне нужно до пятницы,
+            # это подарок" ("Я на связи" and the promise again) at "is that OK?": the date it is
+            # needed by, kept on the case for the team
+            _add_description(ctx.state.setdefault("known", {}), text)
+            await self._save(ctx, case)
+            ctx.say("complaint_added", buttons=_sat_buttons(ctx))
+            ctx.event("details_added")
+            return True
         if not data and rule.fix == "forward" and rule.team == "logistics" and redelivery(text):
             # "привезите ещё раз", "deliver it again" to "is that OK?" after the parcel went to
             # the delivery team: a new delivery attempt is that team's fix itself, arranged and
@@ -4892,6 +4901,15 @@ _LOOKED_FOR_IT = re.compile(
     re.IGNORECASE,
 )
 
+# the date it is needed by: "I need it for a birthday on Friday", "мне нужно до пятницы, это
+# подарок", "potrzebuję jej na sobotę", "it's a gift"
+_NEEDED_BY = re.compile(
+    r"\bneed(?:ed)?\s+(?:it|them|this|that|the\s+\w+)?\s*(?:by|for|before|until)\s+\w+|"
+    r"\bit'?s\s+(?:a\s+)?(?:gift|present)\b|"
+    r"(?<!\w)нуж(?:ен|на|но|ны)\s+(?:\w+\s+)?(?:к|до)\s+\w+|(?<!\w)это\s+подарок|"
+    r"(?<!\w)potrzebuj[eę]\s+(?:\w+\s+)?(?:na|do|przed)\s+\w+|(?<!\w)to\s+(?:jest\s+)?prezent",
+    re.IGNORECASE,
+)
 # where the customer was when it should have come: "я весь день была дома", "I was home the
 # whole day", "byłam cały dzień w domu"
 _WAS_THERE = re.compile(
