@@ -2697,6 +2697,7 @@ class ComplaintFlow:
             and intent in ("faq", "out_of_scope", None)
             and "?" not in text
             and _SAME_TOO.search(text)
+            and not gone  # "красная тоже норм, оставлю себе": the wrong one kept, no detail
             and word_count(text) <= 6
             and not ctx.incoming.callback_data
         ):
@@ -3720,7 +3721,8 @@ class ComplaintFlow:
             ctx.say("complaint_added", buttons=_sat_buttons(ctx))
             ctx.event("details_added")
             return True
-        if not data and _NEEDED_BY.search(text) and "?" not in text:
+        if not data and _NEEDED_BY.search(text) and "?" not in text and not _YES.match(text):
+            # ("yes, but I need it by Friday" is a yes, its "but" kept on the closed case)
             # "and I need it for a birthday on Friday" (the FAQ's topics), "мне нужно до пятницы,
             # это подарок" ("Я на связи" and the promise again) at "is that OK?": the date it is
             # needed by, kept on the case for the team
