@@ -3716,21 +3716,13 @@ class ComplaintFlow:
         if not data and _PUNISH.search(text) and "?" not in text:
             # "хочу, чтобы вы его наказали", "I want him punished" (it got the FAQ's "how to
             # reach a person" or "Still here"): the wish is kept on the case for the team
-            _add_description(ctx.state.setdefault("known", {}), text)
-            await self._save(ctx, case)
-            ctx.say("complaint_added", buttons=_sat_buttons(ctx))
-            ctx.event("details_added")
-            return True
+            return await self._kept_on_case(ctx, case, text)
         if not data and _NEEDED_BY.search(text) and "?" not in text and not _YES.match(text):
             # ("yes, but I need it by Friday" is a yes, its "but" kept on the closed case)
             # "and I need it for a birthday on Friday" (the FAQ's topics), "мне нужно до пятницы,
             # это подарок" ("Я на связи" and the promise again) at "is that OK?": the date it is
             # needed by, kept on the case for the team
-            _add_description(ctx.state.setdefault("known", {}), text)
-            await self._save(ctx, case)
-            ctx.say("complaint_added", buttons=_sat_buttons(ctx))
-            ctx.event("details_added")
-            return True
+            return await self._kept_on_case(ctx, case, text)
         if not data and rule.fix == "forward" and rule.team == "logistics" and redelivery(text):
             # "привезите ещё раз", "deliver it again" to "is that OK?" after the parcel went to
             # the delivery team: a new delivery attempt is that team's fix itself, arranged and
@@ -3805,11 +3797,7 @@ class ComplaintFlow:
             # "I checked with neighbours, nothing", "pytałam sąsiadów, nic" (it got "Still here"
             # and the promise again): news about the case, thanked for and kept on it for the
             # team, which goes on with it
-            _add_description(ctx.state.setdefault("known", {}), text)
-            await self._save(ctx, case)
-            ctx.say("complaint_added", buttons=_sat_buttons(ctx))
-            ctx.event("details_added")
-            return True
+            return await self._kept_on_case(ctx, case, text)
         if (
             not data
             and word_count(text) <= 8
@@ -4054,11 +4042,7 @@ class ComplaintFlow:
                 _where_it_stands(ctx, case)
             else:
                 # "please, it's really important to me": kept on the case for the team, said so
-                _add_description(ctx.state.setdefault("known", {}), text)
-                await self._save(ctx, case)
-                ctx.say("complaint_added", buttons=_sat_buttons(ctx))
-                ctx.event("details_added")
-                return True
+                return await self._kept_on_case(ctx, case, text)
             self._ask_satisfaction(ctx, case)
             return True
         # "this is ridiculous, I want to talk to a human" (a complaint to the model) is no more
@@ -4140,11 +4124,7 @@ class ComplaintFlow:
         ):
             # "я весь день была дома" after a missed delivery's promise (it was "Я на связи, не
             # переживайте" and the promise again): what they tell of the case, kept for the team
-            _add_description(ctx.state.setdefault("known", {}), text)
-            await self._save(ctx, case)
-            ctx.say("complaint_added", buttons=_sat_buttons(ctx))
-            ctx.event("details_added")
-            return True
+            return await self._kept_on_case(ctx, case, text)
         if ctx.intent in (None, "out_of_scope"):
             # something the bot did not get, mid-case: where it stands, not "I only know shop
             # matters"
@@ -4157,6 +4137,16 @@ class ComplaintFlow:
             self._ask_satisfaction(ctx, case)
             return True
         return False
+
+    async def _kept_on_case(self, ctx: TurnContext, case: dict[str, Any], text: str) -> bool:
+        """What the customer tells at "is that OK?" that is neither a yes nor a no (a wish, news
+        of the case, a date it is needed by, a plea): kept on the case for the team, said so,
+        and the question stands on its buttons."""
+        _add_description(ctx.state.setdefault("known", {}), text)
+        await self._save(ctx, case)
+        ctx.say("complaint_added", buttons=_sat_buttons(ctx))
+        ctx.event("details_added")
+        return True
 
     async def _question_in_case(self, ctx: TurnContext, case: dict[str, Any], text: str) -> None:
         """A question asked mid-case (``_case_question``): the KB's sure answer, or, when it

@@ -493,6 +493,21 @@ def _damage_misread(clause: str, p: Prediction) -> bool:
     return p.complaint_type in ("wrong_item", "missing_item") and damage_named(clause)
 
 
+def _names_problem(text: str, p: Prediction) -> bool:
+    """A clause (or a part) the model reads as a complaint that names a problem of its own:
+    not one that only denies damage ("..., но ничего не сломано", "nic nie jest zepsute"), a
+    bare feeling ("Я в шоке.", "Jestem w szoku", a broken item at 0.87 to the model), what was
+    ordered ("I ordered a blender") or damage misread."""
+    return (
+        p.intent == "complaint"
+        and bool(p.complaint_type)
+        and not _denies_only(text, p)
+        and not bare_outburst(text)
+        and not ordered_only(text)
+        and not _damage_misread(text, p)
+    )
+
+
 def combine(
     whole: Prediction,
     parts: list[tuple[str, Prediction]],
@@ -504,13 +519,7 @@ def combine(
     told = [
         p.complaint_type
         for t, p in clauses or []
-        if p.intent == "complaint"
-        and p.complaint_type
-        and p.intent_confidence >= CLAUSE_CONFIDENCE
-        and not _denies_only(t, p)
-        and not bare_outburst(t)
-        and not ordered_only(t)
-        and not _damage_misread(t, p)
+        if _names_problem(t, p) and p.intent_confidence >= CLAUSE_CONFIDENCE
     ]
     misread = {
         p.complaint_type for t, p in clauses or [] if p.intent == "complaint" and _denies_only(t, p)
@@ -541,8 +550,7 @@ def combine(
     named = [
         p.complaint_type
         for t, p in [*confident, *(clauses or [])]
-        if p.intent == "complaint"
-        and p.complaint_type
+        if _names_problem(t, p)
         # "I'll leave a 1-star review everywhere if you don't fix this." names a threat, not
         # a broken item (it made a parcel that never came a broken-item case)
         and not (
@@ -550,13 +558,6 @@ def combine(
             and p.complaint_type in ("damaged_defective", "wrong_item", "missing_item")
             and not item_trouble_named(t)
         )
-        # "..., но ничего не сломано", "nic nie jest zepsute": damage denied names none
-        and not _denies_only(t, p)
-        # "Я в шоке.", "Jestem w szoku" (a broken item at 0.87 to the model): a feeling, no
-        # problem (it opened a broken-item case beside the wrong colour told)
-        and not bare_outburst(t)
-        and not ordered_only(t)
-        and not _damage_misread(t, p)
         and p.complaint_type not in misread
         and (
             p.intent_confidence >= CLAUSE_CONFIDENCE
