@@ -91,7 +91,7 @@ _SOLVED_NO = re.compile(
 )
 # "всё хорошо, спасибо", "all good, thanks", "wszystko w porządku": solved, said politely (a
 # thanks or praise holding one of these words)
-_FINE = re.compile(
+FINE_SAID = re.compile(
     r"\b(?:хорошо|отлично|прекрасно|супер|в\s+порядке|решил\w*|разобрал\w*|работает|"
     r"good|great|fine|perfect|sorted|solved|resolved|works|"
     r"dobrze|świetnie|swietnie|super|w\s+porządku|w\s+porzadku|działa|dziala|"
@@ -293,7 +293,7 @@ class SurveyFlow:
                 )
                 if (
                     typed is None
-                    and (_FINE.search(text) or ctx.intent in GRATEFUL)
+                    and (FINE_SAID.search(text) or ctx.intent in GRATEFUL)
                     and ctx.intent in POLITE
                     and not _BUT.search(text)
                     and "?" not in text

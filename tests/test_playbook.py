@@ -67,6 +67,10 @@ class Dialogue:
     def of(self, kind: str) -> list[dict]:
         return [e for e in self.events if e["type"] == kind]
 
+    def now(self, kind: str) -> list[dict]:
+        """The events of that kind in the last turn only."""
+        return [e for e in self.of(kind) if e["turn"] == len(self.replies) - 1]
+
     def all_text(self) -> str:
         return "\n".join(t for turn in self.replies for t in turn)
 
@@ -11613,3 +11617,103 @@ async def test_the_date_it_is_needed_by_is_kept_on_the_case(
     assert noted in said and d.of("details_added"), said
     assert not d.of("faq_declined") and not d.of("faq_answered"), said
     assert told in (await d.state())["known"].get("description", "")
+
+
+@pytest.mark.parametrize(
+    ("problem", "yes", "taken_back", "wanted"),
+    [
+        (
+            "the package says delivered but I never got it, order 3700101",
+            "yes",
+            "no this is not ok, I want my money back",
+            "refund",
+        ),
+        (
+            "посылка пишет доставлено, но я её не получала, заказ 3700102",
+            "да",
+            "хотя нет, это не решение. верните деньги",
+            "refund",
+        ),
+        (
+            "paczka ma status doręczona, ale jej nie dostałam, zamówienie 3700103",
+            "tak",
+            "nie, jednak to nie jest w porządku",
+            None,
+        ),
+    ],
+)
+async def test_a_yes_taken_back_at_the_rating_reopens_the_case_for_a_person(
+    services: Services, problem: str, yes: str, taken_back: str, wanted: str | None
+) -> None:
+    """'no this is not ok, I want my money back' to the rating asked right after the yes
+    opened a new billing case ('Thank you for telling me about this too'), 'nie, jednak to
+    nie jest w porządku' got the FAQ's topics: the yes is taken back, the same case goes to
+    a person with all it holds, no longer counted as solved by the bot."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    await d.send(yes)
+    assert d.now("resolved"), d.replies[-1]
+    await d.send(taken_back)
+    assert d.now("resolution_taken_back"), d.replies[-1]
+    assert not d.now("complaint_opened") and not d.now("faq_declined"), d.replies[-1]
+    [escalated] = d.now("escalated")
+    state = await d.state()
+    assert state["complaint"]["stage"] == "handed_over", state["complaint"]
+    assert state["complaint"].get("wanted") == wanted
+    assert "survey" not in state
+    async with services.sessionmaker() as session:
+        record = await session.get(Complaint, state["complaint"]["id"])
+        assert record is not None and record.resolved_at is None
+    assert escalated["reason"] in ("needs_person", "fix_not_helped")
+
+
+@pytest.mark.parametrize(
+    ("said", "noted"),
+    [
+        ("yes I checked with neighbours, nothing", "added"),
+        ("да, я спрашивала у соседей, ничего", "добавил"),
+    ],
+)
+async def test_yes_i_checked_with_the_neighbours_is_news_not_a_verdict(
+    services: Services, said: str, noted: str
+) -> None:
+    """'yes I checked with neighbours, nothing' to "Does that solve it?" after a parcel
+    marked delivered never came closed the case as solved: it tells what they did, kept on
+    the case, and the question stands. 'yes, I checked, all fine' stays a yes (a guard)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("the package says delivered but I never got it, order 3700111")
+    await d.send(said)
+    assert not d.now("resolved"), d.replies[-1]
+    assert d.now("details_added") and noted in " ".join(d.replies[-1]), d.replies[-1]
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("the package says delivered but I never got it, order 3700112")
+    await d.send("yes, I checked, all fine now")
+    assert d.now("resolved"), d.replies[-1]
+
+
+async def test_an_unsure_follow_up_question_gets_the_topics_not_only_shop_matters(
+    shipped_shop: Services,
+) -> None:
+    """'a ile to potrwa?' right after the size-exchange answer (off-topic to the model at
+    0.53: not sure chatter) got "I only know shop matters: orders, delivery..." - it asks
+    about the answer just given: the KB's answer when it is sure, else the topics and a
+    person."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send("Chcę zwrócić buty, są za małe")
+    assert d.now("faq_answered"), d.replies[-1]
+    await d.send("a ile to potrwa?")
+    assert not d.now("fallback"), d.replies[-1]
+    assert d.now("faq_answered") or d.now("faq_declined"), d.replies[-1]
+
+
+async def test_a_complaint_with_a_question_thanks_and_apologises_once(
+    shipped_shop: Services,
+) -> None:
+    """'Мне пришла разбитая ваза, заказ N!!! И сколько идёт возврат денег?' opened the broken
+    vase's case (thanks, sorry, the photo asked for) and the refund-timing answer after it
+    began with thanks and sorry again: the answer comes without a second thanks."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send("Мне пришла разбитая ваза, заказ 3700203!!! И сколько идёт возврат денег?")
+    assert d.now("complaint_opened"), d.replies[-1]
+    assert d.now("faq_answered"), d.replies[-1]
+    assert sum("Спасибо" in s for s in d.replies[-1]) == 1, d.replies[-1]

@@ -104,7 +104,7 @@ from bot.nlu.lexicon import (
 from bot.nlu.lexicon import RUDE_WORDS as _RUDE_WORDS
 from bot.nlu.lexicon import WORD as _WORD
 from escalation.card import customer_kind
-from escalation.survey import start_after_bot
+from escalation.survey import FINE_SAID, start_after_bot
 from knowledge.flow import (
     about_placed_order,
     is_follow_up,
@@ -258,9 +258,8 @@ _TOO_SLOW = re.compile(
 )
 _NOT_OK = re.compile(
     r"(не устраивает|не подходит|это не решение|не помогло|не то|unacceptable|not ok|"
-    r"not good enough|doesn't help|does not help|nie pasuje|nie odpowiada|nie pomogło|"
-    + _TOO_SLOW.pattern
-    + ")",
+    r"not okay|isn't ok|is not ok|not good enough|doesn't help|does not help|nie pasuje|"
+    r"nie odpowiada|nie pomogło|nie jest (?:w porządku|ok)|" + _TOO_SLOW.pattern + ")",
     re.IGNORECASE,
 )
 # indifference ("любой", "whatever", "obojętnie"): at a choice of fixes it takes the first
@@ -1405,6 +1404,19 @@ class ComplaintFlow:
             return await self._continue(ctx, case)
         if case is not None and await self._mind_changed_after(ctx, case):
             return True
+        if case is not None and self._yes_taken_back(ctx, case):
+            # "no this is not ok, I want my money back", "хотя нет, это не решение", "nie,
+            # jednak to nie jest w porządku" to the rating asked right after the yes (a new
+            # billing case, or the FAQ's topics): the verdict on this case, taken back
+            ctx.state.pop("survey", None)
+            case["stage"] = "satisfaction"
+            case["satisfied"] = None
+            case.pop("resolved_turn", None)
+            record = await ctx.session.get(Complaint, case.get("id"))
+            if record is not None:
+                record.resolved_at = None
+            ctx.event("resolution_taken_back", complaint_id=case.get("id"))
+            return await self._satisfaction(ctx, case, "")
         if case is not None and promise_stands(ctx):
             if await _general_answer(ctx, case.get("choice")):
                 return True  # "How long do I have to return shoes?": not about this case
@@ -3790,6 +3802,8 @@ class ComplaintFlow:
             not data
             and _LOOKED_FOR_IT.match(text)
             and "?" not in text
+            # "yes, I checked, all fine" is a yes
+            and not (_YES.match(text) and FINE_SAID.search(text))
             and not (_NOT_OK.search(text) or _STILL_BROKEN.search(text) or asks_for_person(text))
             and not any(_wants(text, words) for words in _REMEDY_WORDS.values())
             and (ctx.prediction is None or ctx.prediction.threat in (None, "none"))
@@ -4194,6 +4208,24 @@ class ComplaintFlow:
         await self._change_fix(ctx, case, rule, other)
         return True
 
+    @staticmethod
+    def _yes_taken_back(ctx: TurnContext, case: dict[str, Any]) -> bool:
+        """A "not solved" said in the next two messages after the customer's yes closed the
+        case (its survey asked): not a new problem, and not an answer to the survey."""
+        text = ctx.incoming.text or ""
+        turn = case.get("resolved_turn")
+        return bool(
+            case.get("stage") == "done"
+            and case.get("satisfied")
+            and turn is not None
+            and 0 < int(ctx.state.get("turns", 0)) - int(turn) <= 2
+            and text
+            and not ctx.incoming.callback_data
+            and not ctx.new_slots
+            and not _other_order(ctx, text)
+            and (_NOT_OK.search(text) or _TAKEN_BACK.search(text))
+        )
+
     async def _change_fix(
         self, ctx: TurnContext, case: dict[str, Any], rule: TypeRule, other: str
     ) -> None:
@@ -4207,6 +4239,7 @@ class ComplaintFlow:
         """The customer is satisfied: the case is closed as solved by the bot."""
         case["stage"] = "done"
         case["satisfied"] = True
+        case["resolved_turn"] = int(ctx.state.get("turns", 0))
         await self._save(ctx, case, resolved=True)
         ctx.say("complaint_resolved")
         ctx.event("resolved", by="bot", complaint_type=case["type"], outcome=case.get("outcome"))
@@ -4633,6 +4666,12 @@ _TURNED_DOWN_AFTER = re.compile(
 
 # a fix asked for instead of the one booked: "вместо замены", "передумал", "лучше", "changed my
 # mind", "instead", "rather", "jednak", "zamiast", "wolę"
+# "хотя нет", "wait, no", "actually no", "a jednak nie": the yes just given, taken back
+_TAKEN_BACK = re.compile(
+    r"^\W*(?:хотя|а|ой|wait|actually|hmm+|oh|jednak|w[łl]a[śs]ciwie|chwila|a)\W+"
+    r"(?:(?:нет|no|nope|nie)\b|(?:jednak\s+)?nie\b)|^\W*(?:нет|no|nie)\W+(?:хотя|wait|jednak)\b",
+    re.IGNORECASE,
+)
 _MIND_CHANGED = re.compile(
     r"(?<!\w)(?:передума\w*|вместо|лучше|вс[её]-?таки|\w*хочу\s+другое)|"
     r"\b(?:instead|rather|changed\s+my\s+mind|prefer\w*|switch\w*|actually)\b|"
@@ -4882,7 +4921,8 @@ _PUNISH = re.compile(
 # what the customer did to find it, told: "I checked with neighbours, nothing", "спросила у
 # соседей, ничего", "pytałam sąsiadów, nic", "проверила почтовый ящик — пусто"
 _LOOKED_FOR_IT = re.compile(
-    r"^\W*(?:(?:я|i|ja)\s+)?(?:(?:уже|тоже|ещё|еще|also|already|too|ju[żz]|te[żz])\s+)?"
+    r"^\W*(?:(?:yes|yeah|yep|да|ага|tak)\W+)?(?:(?:я|i|ja)\s+)?"
+    r"(?:(?:уже|тоже|ещё|еще|also|already|too|ju[żz]|te[żz])\s+)?"
     r"(?:(?:have|'ve)\s+)?(?:"
     r"(?:по)?спрашива\w*|спросил\w*|(?:по)?проверил\w*|проверял\w*|(?:по)?смотрел\w*|"
     r"(?:по)?искал\w*|обош[её]л\w*|обошл\w*|(?:по)?звонил\w*|(?:с)?ходил\w*|заглянул\w*|"
