@@ -11717,3 +11717,42 @@ async def test_a_complaint_with_a_question_thanks_and_apologises_once(
     assert d.now("complaint_opened"), d.replies[-1]
     assert d.now("faq_answered"), d.replies[-1]
     assert sum("Спасибо" in s for s in d.replies[-1]) == 1, d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Paczka przyszła pusta!!! zamówienie 3700401",
+        "Коробка пришла пустая, заказ 3700402",
+        "I got an empty box, order 3700403",
+    ],
+)
+async def test_an_empty_parcel_is_something_missing_not_a_late_one(
+    services: Services, said: str
+) -> None:
+    """'Paczka przyszła pusta!!!' (a late parcel to the model at 0.99) was passed to the
+    delivery team with a 24-hour promise, and 'chcę zwrot pieniędzy' then needed a person:
+    an empty parcel is its contents missing, with that case's fixes offered (sent again or
+    the money back)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    [opened] = d.now("complaint_opened")
+    assert opened["complaint_type"] == "missing_item", d.replies[-1]
+    assert not d.now("promised"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("question", "ack"), [("How much is delivery?", "great"), ("How much is delivery?", "cool")]
+)
+async def test_a_bare_great_after_an_answer_is_an_acknowledgement(
+    shipped_shop: Services, question: str, ack: str
+) -> None:
+    """'great' after the delivery price (an unsure "ok" to the model) got "I'm not sure I
+    understood", 'cool' (an unsure greeting) the same answer again as a follow-up: both are
+    an acknowledgement, answered with "Is there anything else?"."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(question)
+    assert d.now("faq_answered"), d.replies[-1]
+    await d.send(ack)
+    assert not d.now("fallback") and not d.now("faq_answered"), d.replies[-1]
+    assert "anything else" in " ".join(d.replies[-1]), d.replies[-1]

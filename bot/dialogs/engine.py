@@ -615,7 +615,16 @@ _CAME_IN_PART = (
     r"(?:came|arrived|was\s+delivered|were\s+delivered)|"
     r"(?<!\w)nie\s+(?:ca[łl]e|ca[łl]a|ca[łl]y|wszystko|wszystkie)\s+(?:\w+\s+)?(?:zam[óo]wieni|"
     r"paczk|przesy[łl]k|produkt|towar|rzecz|dotar|przysz|przyjecha)\w*|"
-    r"(?<!\w)tylko\s+cz[ęe][śs][ćc]\s+(?:\w+\s+)?(?:zam[óo]wieni|paczk|przesy[łl]k|towar)\w*"
+    r"(?<!\w)tylko\s+cz[ęe][śs][ćc]\s+(?:\w+\s+)?(?:zam[óo]wieni|paczk|przesy[łl]k|towar)\w*|"
+    # an empty parcel: "Paczka przyszła pusta" (a late one to the model, passed to the delivery
+    # team), "коробка пришла пустая", "the box arrived empty", "w paczce nic nie było"
+    r"(?<!\w)(?:коробк|посылк|упаковк|paczk|przesy[łl]k|pude[łl]k|karton|box|parcel|package)\w*\s+"
+    r"(?:(?!(?:not|nie|не)\b)[^\W\d_]+\s+){0,2}?(?:пуст(?:ая|ой|ое|ую|ые)|pust[aey]|empty)(?!\w)|"
+    r"(?<!\w)(?:пуст(?:ая|ой|ую|ое)|pust[aey]|(?:an\s+)?empty)\s+(?:коробк|посылк|упаковк|paczk|"
+    r"przesy[łl]k|pude[łl]k|karton|box|parcel|package)|"
+    r"(?<!\w)w\s+(?:paczce|przesy[łl]ce|pude[łl]ku|kartonie)\s+nic\s+nie\s+(?:by[łl]o|ma)|"
+    r"(?<!\w)в\s+(?:коробке|посылке)\s+ничего\s+не\s+(?:было|оказалось)|"
+    r"\bnothing\s+(?:was\s+)?in(?:side)?\s+(?:the\s+)?(?:box|parcel|package)"
 )
 _FAILURE_NAMED = (
     (
@@ -701,6 +710,14 @@ _FAILURE_NAMED = (
 )
 # as sure as a calm complaint must be to open a case without asking what happened
 NAMED_FAILURE_CONFIDENCE = 0.75
+# a bare acknowledgement: "great", "cool", "ok, perfect", "отлично", "класс", "świetnie"
+_ACK_ONLY = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|ок|okej|oh|о|а|ну)\W+)?(?:great|cool|nice|awesome|perfect|excellent|"
+    r"super|wonderful|good|got\s+it|understood|i\s+see|отлично|класс|круто|супер|хорошо|"
+    r"замечательно|прекрасно|понятно|ясно|понял[аи]?|świetnie|swietnie|ekstra|super|doskonale|"
+    r"rozumiem|jasne|dobrze|git)\W*$",
+    re.IGNORECASE,
+)
 # the site or the app told failing, a statement (complaint.SURE_COMPLAINT: no FAQ answer first)
 SITE_FAILING_CONFIDENCE = 0.9
 # an order-status reading this unsure yields to a problem named in plain words
@@ -2219,6 +2236,20 @@ class ConversationEngine:
             )
         else:
             whole = _waited_is_late(whole, text)
+        if _ACK_ONLY.match(text) and (
+            whole.intent not in ("affirm", "thanks", "praise")
+            or whole.intent_confidence < MIN_CONFIDENCE
+        ):
+            # "great", "cool", "отлично", "świetnie" alone after an answer (an unsure "ok": "I'm
+            # not sure I understood", or a greeting sent the answer again as a follow-up): an
+            # acknowledgement
+            return dataclasses.replace(
+                whole,
+                intent="affirm",
+                complaint_type=None,
+                threat="none",
+                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
+            )
         if (
             whole.intent != "order_status"
             and whole.threat in (None, "none")
