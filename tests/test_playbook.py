@@ -11756,3 +11756,37 @@ async def test_a_bare_great_after_an_answer_is_an_acknowledgement(
     await d.send(ack)
     assert not d.now("fallback") and not d.now("faq_answered"), d.replies[-1]
     assert "anything else" in " ".join(d.replies[-1]), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "asked", "said"),
+    [
+        ("Мне пришёл чужой заказ 3700409, там другое имя", "а что мне с ним делать?", "оставьте"),
+        (
+            "I received someone else's order, 3700410, it has a different name on it",
+            "what should I do with it?",
+            "keep it",
+        ),
+        (
+            "Dostałam cudzą paczkę, zamówienie 3700411, jest tam inne nazwisko",
+            "co mam z nią zrobić?",
+            "zatrzymaj",
+        ),
+    ],
+)
+async def test_what_to_do_with_the_wrong_parcel_is_keep_it_for_now(
+    services: Services, problem: str, asked: str, said: str
+) -> None:
+    """'а что мне с ним делать?' about someone else's parcel while its photo was awaited got
+    "Не спешите, я на связи", 'what should I do with it?' the FAQ's topics, and 'Dostałam
+    cudzą paczkę' was a late parcel passed to the delivery team: a wrong item, its photo
+    asked for, and the question answered - keep it for now, the courier takes it back once
+    the swap is arranged - with what is still needed named."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    [opened] = d.now("complaint_opened")
+    assert opened["complaint_type"] == "wrong_item", d.replies[-1]
+    await d.send(asked)
+    reply = " ".join(d.replies[-1])
+    assert said in reply and not d.now("faq_declined"), reply
+    assert not d.now("asked_for"), d.replies[-1]

@@ -1148,14 +1148,16 @@ _HOW_REPLIED = re.compile(
 )
 # what the customer has to do now: "что мне делать?", "ok so what do i do", "co mam zrobić?"
 _WHAT_DO_I_DO = re.compile(
-    r"(?<!\w)что\s+(?:(?:мне|же|теперь|тогда|сейчас|с\s+этим|дальше)\s+)*(?:делать|сделать)(?!\w)|"
+    r"(?<!\w)что\s+(?:(?:мне|же|теперь|тогда|сейчас|с\s+(?:этим|ним|ней|ними)|дальше)\s+)*"
+    r"(?:делать|сделать)(?!\w)|"
     r"(?<!\w)что\s+(?:от\s+меня|мне)\s+(?:ещ[её]\s+)?(?:нужно|надо|требуется)|"
     r"(?<!\w)мне\s+(?:что-то|что-нибудь|ещ[её]\s+что-то)\s+(?:нужно|надо)\s+(?:делать|сделать)|"
     r"\bwhat\s+(?:do|should|shall|must|can)\s+i\s+(?:\w+\s+)?do\b|"
     r"\bwhat\s+do\s+(?:i|you)\s+(?:need|want)\s+(?:me\s+)?to\s+do\b|\bwhat\s+do\s+i\s+have\s+to\s+do\b|"
     r"\b(?:do|should|must)\s+i\s+(?:need\s+to\s+|have\s+to\s+)?do\s+anything\b|"
     r"\bco\s+(?:ja\s+)?(?:mam|musz[ęe]|powinie?nn?(?:em|am)|trzeba|teraz|mog[ęe])\s+(?:teraz\s+)?"
-    r"(?:z\s+tym\s+)?(?:zrobi[ćc]|robi[ćc])\b|\bczy\s+musz[ęe]\s+co[śs]\s+(?:zrobi[ćc]|robi[ćc])",
+    r"(?:z\s+(?:tym|nim|ni[ąa]|nimi)\s+)?(?:zrobi[ćc]|robi[ćc])\b|"
+    r"\bczy\s+musz[ęe]\s+co[śs]\s+(?:zrobi[ćc]|robi[ćc])",
     re.IGNORECASE,
 )
 # "ок, а сколько дней ждать?", "хорошо, а баллы начислят?", "ok, and when?", "dobrze, a kiedy?":
@@ -2748,6 +2750,19 @@ class ComplaintFlow:
                     options=_spelled(_option_buttons(ctx, rule)),
                     items=_slot_list(ctx, awaited),
                 )
+                return True
+        if (
+            not detail
+            and "?" in text
+            and _WHAT_DO_I_DO.search(text)
+            and case["type"] in ("wrong_item", "damaged_defective")
+        ):
+            # "а что мне с ним делать?", "what should I do with it?" (someone else's parcel, a
+            # wrong item) while the photo is awaited (it was "Не спешите, я на связи" or the
+            # FAQ's topics): keep it for now; the courier takes it back once it is arranged
+            awaited = [s for s in _needs(case, rule) if not has(ctx.state.get("known", {}), s)]
+            if awaited:
+                ctx.say("complaint_keep_it", items=_slot_list(ctx, awaited))
                 return True
         if not detail and (
             ("?" in text and _WHAT_NEEDED.search(text) and not _about_our_ask(text))

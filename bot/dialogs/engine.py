@@ -1149,6 +1149,28 @@ def _retyped(pred: Prediction, ctype: str) -> Prediction:
 _CAME_IN_PART_RX = re.compile(_CAME_IN_PART + "|" + _INCOMPLETE_ORDER, re.IGNORECASE)
 
 
+# someone else's parcel came: "Dostałam cudzą paczkę" (a late one to the model), "мне пришёл
+# чужой заказ", "I received someone else's order"
+_SOMEONE_ELSES = re.compile(
+    r"(?<!\w)(?:чуж(?:ой|ую|ая|ое|ие)|cudz(?:[aąeyi]|ą|ego|ej)|someone\s+else'?s|somebody\s+else'?s|"
+    r"another\s+(?:person|customer)'?s)\s+(?:\w+\s+)?(?:заказ|посылк|товар|коробк|paczk|"
+    r"przesy[łl]k|zam[óo]wieni|order|parcel|package|item|box)",
+    re.IGNORECASE,
+)
+
+
+def _someone_elses(pred: Prediction, text: str) -> Prediction:
+    """Someone else's parcel or order came: a wrong item (its photo, then it is swapped), not a
+    late parcel for the delivery team."""
+    if (
+        pred.intent != "complaint"
+        or pred.complaint_type not in ("delivery_delay", "missing_item", "service_quality", "other")
+        or not _SOMEONE_ELSES.search(text)
+    ):
+        return pred
+    return _retyped(pred, "wrong_item")
+
+
 def _came_in_part(pred: Prediction, text: str) -> Prediction:
     """An order said to have come in part ("пришла не вся посылка, заказ 6800002": a late
     parcel to the model, passed to the delivery team; "Пришёл не весь заказ" a wrong item):
@@ -2544,7 +2566,10 @@ class ConversationEngine:
         whole = _not_as_sold(
             _paper_or_power(
                 _other_size(
-                    _came_in_part(_came_damaged(_not_come_is_late(whole, text), text), text),
+                    _came_in_part(
+                        _came_damaged(_not_come_is_late(_someone_elses(whole, text), text), text),
+                        text,
+                    ),
                     text,
                 ),
                 text,
