@@ -11790,3 +11790,110 @@ async def test_what_to_do_with_the_wrong_parcel_is_keep_it_for_now(
     reply = " ".join(d.replies[-1])
     assert said in reply and not d.now("faq_declined"), reply
     assert not d.now("asked_for"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I'm not angry, just asking: where is my order 3710001? it's a week late",
+        "nie jestem zła, tylko pytam: gdzie jest zamówienie 3710002? spóźnia się tydzień",
+        "я не злюсь, просто спрашиваю: где мой заказ 3710003? опаздывает на неделю",
+    ],
+)
+async def test_not_angry_just_asking_about_a_late_order_is_a_calm_late_delivery(
+    services: Services, said: str
+) -> None:
+    """'I'm not angry, just asking: where is my order 3710001? it's a week late' opened a
+    missing-item case (the missing item sent or refunded), upset; the Polish and Russian
+    ones were upset too: a late order asked about calmly, the delivery team's case, calm
+    on the operators' card."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["delivery_delay"], d.replies
+    assert not d.of("complaint_also_recorded"), d.replies
+    assert d.of("promised"), d.replies
+    assert (await d.state())["case_classification"]["emotion"] == "calm"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Nie działa mi telefon, który kupiłam u was",
+        "телефон, который я купила у вас, не работает",
+        "the phone I bought from you doesn't work",
+    ],
+)
+async def test_a_bought_phone_that_does_not_work_is_a_defective_item(
+    services: Services, said: str
+) -> None:
+    """'Nie działa mi telefon, który kupiłam u was' opened a billing case (only the order
+    number asked): a thing that does not work, the order number and a photo asked for."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["damaged_defective"]
+    assert {e["slot"] for e in d.of("asked_for")} == {"order_ref", "photo"}, d.replies
+
+
+@pytest.mark.parametrize("contact", ["07700 900123", "+44 7700 900123", "07700900123"])
+async def test_a_uk_mobile_is_taken_as_the_contact(services: Services, contact: str) -> None:
+    """'07700 900123' given as the contact a website case asked for got "Take your time: I'm
+    here." (no phone seen): it is the contact, and the case goes to the team."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("I can't log in to your website, it shows an error")
+    assert [e["slot"] for e in d.of("asked_for")] == ["contact"], d.replies
+    await d.send(contact)
+    assert (await d.state())["known"].get("contact") == contact
+    assert d.of("promised"), d.replies[-1]
+    assert "order_ref" not in (await d.state())["known"]
+
+
+@pytest.mark.parametrize(
+    ("problem", "asked", "answer"),
+    [
+        (
+            "I can't log in to your website, it shows an error",
+            "what's your phone number?",
+            "+48 22 100 24 24",
+        ),
+        (
+            "nie mogę się zalogować na stronie, pokazuje błąd",
+            "jaki jest wasz numer telefonu?",
+            "+48 22 100 24 24",
+        ),
+        ("не могу войти на сайт, выдаёт ошибку", "какой у вас номер телефона?", "8 800"),
+    ],
+)
+async def test_the_shops_phone_asked_for_while_a_contact_is_awaited_is_answered(
+    shipped_shop: Services, problem: str, asked: str, answer: str
+) -> None:
+    """'what's your phone number?' while a website case waited for the customer's contact got
+    "Take your time: I'm here.": the shop's phone is answered from the knowledge base, the
+    contact is not asked again in a loop, and given after it, the case goes on."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(problem)
+    assert [e["slot"] for e in d.of("asked_for")] == ["contact"], d.replies
+    await d.send(asked)
+    assert [e["answer_id"] for e in d.of("faq_answered")] == ["contacts"], d.replies[-1]
+    assert answer in " ".join(d.replies[-1])
+    await d.send("07700 900123")
+    assert d.of("promised"), d.replies[-1]
+    assert [e["slot"] for e in d.of("asked_for")] == ["contact"]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "чайник пришёл без крышки",
+        "the kettle came without the lid",
+        "czajnik przyszedł bez pokrywki",
+    ],
+)
+async def test_a_thing_that_came_without_its_lid_is_a_missing_item(
+    services: Services, said: str
+) -> None:
+    """'чайник пришёл без крышки' opened a broken item's case (a photo of the problem asked
+    for): a part missing from the box is a missing item, the lid sent or the money back."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["missing_item"]
+    assert "photo" not in {e["slot"] for e in d.of("asked_for")}, d.replies

@@ -78,6 +78,7 @@ from bot.nlu.lexicon import (
     RESEND_ASKED,
     SITE_FAILURE,
     address_given,
+    after_calm_opening,
     asks_for_person,
     beside_packaging,
     box_damage_only,
@@ -88,6 +89,7 @@ from bot.nlu.lexicon import (
     damage_named,
     deadline_question,
     discontent_only,
+    discount_named,
     displeasure_said,
     document_missing_only,
     fault_named,
@@ -113,6 +115,7 @@ from bot.nlu.lexicon import (
     refund_status_question,
     repeat_praised,
     sarcastic,
+    shop_contact_asked,
     staff_praised,
     thanks_for_nothing,
     tired_of_waiting,
@@ -1022,7 +1025,8 @@ def _waited_is_late(pred: Prediction, text: str) -> Prediction:
             or (pred.intent == "order_status" and (waited_long(text) or _DUE_PASSED.search(text)))
         )
         and (waited_long(text) or tired_of_waiting(text) or _DUE_PASSED.search(text))
-        and failure_named(text, unsure_status=True) is None
+        # "where is my order? it's a week late": the lateness is the problem named
+        and failure_named(text, unsure_status=True) in (None, "delivery_delay")
     ):
         return dataclasses.replace(
             pred,
@@ -1245,16 +1249,20 @@ def _paper_or_power(pred: Prediction, text: str) -> Prediction:
     ):
         ctype = "damaged_defective"
     elif (
-        pred.complaint_type in ("website_app", "delivery_delay")
+        pred.complaint_type in ("website_app", "delivery_delay", "billing")
         and fault_named(text)
         and not FEEDBACK_WORDS["website_app"].search(text)
         and not code_named(text)
         and not (pred.complaint_type == "delivery_delay" and problem_told(_LATE_OR_LOST, text))
+        and not (
+            pred.complaint_type == "billing" and (_MONEY_NAMED.search(text) or discount_named(text))
+        )
     ):
         # "toster nie działa, zamówienie 3400008", "мой тостер не работает" (the site's
         # problem to the model, a phone or an e-mail asked for), "zegarek nie chce działać,
-        # zamówienie 3400121" (a late parcel): a thing that does not work, with no site, app,
-        # payment or code named and nothing late, is a faulty thing
+        # zamówienie 3400121" (a late parcel), "Nie działa mi telefon, który kupiłam u was"
+        # (a bill, "bought" read as money): a thing that does not work, with no site, app,
+        # payment, money, discount or code named and nothing late, is a faulty thing
         ctype = "damaged_defective"
     elif (
         pred.complaint_type == "damaged_defective"
@@ -2225,6 +2233,13 @@ class ConversationEngine:
             # ruined": the language is the engine's to switch; the rest is what is said (the
             # language's sentence was a question for the knowledge base, declined)
             text = rest
+        if (asked := after_calm_opening(text)) is not None:
+            # "I'm not angry, just asking: where is my order 3710001? it's a week late" (a
+            # missing item to the model, upset), "я не злюсь, просто спрашиваю: где мой заказ?
+            # опаздывает на неделю" (upset): what is asked after it is read, calm unless the
+            # words show otherwise
+            read = self._understand(asked)
+            return read if heated(text) else dataclasses.replace(read, emotion="calm")
         read = _warranty_question(self._read(text), text)
         return _thanks_not_anger(_question_not_complaint(read, text), text)
 
@@ -2240,6 +2255,20 @@ class ConversationEngine:
                 complaint_type=None,
                 emotion="calm",
                 threat="none",
+                intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
+            )
+        if (
+            whole.intent in (None, "out_of_scope", "deny")
+            and whole.threat in (None, "none")
+            and shop_contact_asked(text)
+        ):
+            # "what's your phone number?" (off-topic to the model: "Take your time" while the
+            # bot waited for the customer's contact): the shop's contacts asked for, the
+            # knowledge base's question
+            return dataclasses.replace(
+                whole,
+                intent="faq",
+                complaint_type=None,
                 intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
             )
         if whole.intent not in ("complaint", "order_status", "request_human") and tired_of_waiting(
@@ -2589,12 +2618,15 @@ class ConversationEngine:
         whole = _faulty_refund_is_defect(whole, text)
         if (
             whole.intent == "complaint"
-            and whole.complaint_type in ("wrong_item", "service_quality", "other")
+            and whole.complaint_type
+            in ("wrong_item", "service_quality", "other", "damaged_defective")
             and _types_named(text) == {"missing_item"}
+            and not (whole.complaint_type == "damaged_defective" and fault_named(text))
         ):
             # "Czajnik przyszedł bez instrukcji", "...bez pokrywki" (a wrong item to the model),
-            # "...bez karty gwarancyjnej" (one for the quality team): a paper or a part it came
-            # without, and nothing wrong named, is a missing item (a paper alone: a copy of it)
+            # "...bez karty gwarancyjnej" (one for the quality team), "чайник пришёл без крышки"
+            # (a broken one, a photo asked for): a paper or a part it came without, and nothing
+            # wrong or broken named, is a missing item (a paper alone: a copy of it)
             whole = dataclasses.replace(whole, complaint_type="missing_item")
         elif (
             whole.intent == "complaint"

@@ -17,6 +17,7 @@ from bot.nlu.extract import (
     is_date_or_phone,
     overcharge,
     parse_number,
+    uk_mobile,
 )
 
 if TYPE_CHECKING:
@@ -87,7 +88,9 @@ def _pl_mobile_in_groups(text: str, ref: str) -> bool:
 
 def _is_phone(candidate: str) -> bool:
     digits = re.sub(r"\D", "", candidate)
-    return 10 <= len(digits) <= 13 and (candidate.startswith("+") or digits[0] in "78")
+    return (
+        10 <= len(digits) <= 13 and (candidate.startswith("+") or digits[0] in "78")
+    ) or uk_mobile(candidate)
 
 
 def words(text: str) -> int:

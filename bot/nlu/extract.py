@@ -260,6 +260,12 @@ def without_order_ref(text: str, ref: str | None = None, *, named: bool = False)
     return rest if re.search(r"[^\W\d_]", rest) else None
 
 
+def uk_mobile(number: str) -> bool:
+    """``number`` is a UK mobile written the British way: "07700 900123", "07700900123"
+    (eleven digits from 07; "+44 7700 900123" is a phone by its "+")."""
+    return bool(re.fullmatch(r"07\d{9}", re.sub(r"\D", "", number)))
+
+
 def is_date_or_phone(ref: str) -> bool:
     digits = re.sub(r"\D", "", ref)
     if re.fullmatch(
@@ -267,7 +273,7 @@ def is_date_or_phone(ref: str) -> bool:
         ref,
     ):  # 555-35-35, 2024-05-12
         return True
-    return _day_month(ref) or (len(digits) >= 11 and ref[0] in "78+")
+    return _day_month(ref) or (len(digits) >= 11 and ref[0] in "78+") or uk_mobile(ref)
 
 
 def _day_month(ref: str) -> bool:

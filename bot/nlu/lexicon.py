@@ -538,6 +538,35 @@ def anger_stated(text: str) -> bool:
     )
 
 
+# "I'm not angry, just asking: where is my order?", "nie jestem zła, tylko pytam: ...", "я не
+# злюсь, просто спрашиваю: ..." (an anger word denied: a complaint to the model, its
+# question a missing item; "it's a week late" told upset): a calm opening before what is asked
+_NOT_ANGRY = (
+    r"\b(?:(?:i'?m|i\s+am|we'?re|we\s+are)\s+)?not\s+(?:angry|mad|upset|complaining)\b|"
+    r"(?<!\w)(?:я\s+|мы\s+)?не\s+(?:злюсь|злимся|зл[аоы]|сержусь|сердимся|ругаюсь|жалуюсь|зл(?:ая|ой|ые))(?!\w)|"
+    r"(?<!\w)nie\s+(?:jestem\s+|jeste[śs]my\s+)?(?:z[łl][aeyi]|z[łl]oszcz[ęe]\s+si[ęe]|narzekam)(?!\w)"
+)
+_JUST_ASKING = (
+    r"\b(?:just|only|simply)\s+(?:asking|wondering|checking)\b|"
+    r"(?<!\w)(?:(?:я|мы)\s+)?(?:просто|только)\s+(?:спрашиваю|интересуюсь|уточняю)(?!\w)|"
+    r"(?<!\w)(?:tylko|po\s+prostu)\s+(?:pytam|si[ęe]\s+dopytuj[ęe]|chc[ęe]\s+zapyta[ćc])(?!\w)"
+)
+_CALM_OPENING = re.compile(
+    rf"^\W*(?:(?:{_NOT_ANGRY})(?:[\s,;.!—–-]+(?:(?:but|а|но|ale)\s+)?(?:{_JUST_ASKING}))?|"
+    rf"(?:{_JUST_ASKING}))[\s:,;.!?—–-]+(?:(?:but|а|но|ale)\s+)?",
+    re.IGNORECASE,
+)
+
+
+def after_calm_opening(text: str) -> str | None:
+    """What is asked after a calm opening that denies anger or says it is just a question
+    ("I'm not angry, just asking: where is my order?": "where is my order?"), if one opens
+    ``text``."""
+    m = _CALM_OPENING.match(text or "")
+    rest = text[m.end() :].strip() if m else ""
+    return rest or None
+
+
 def heated(text: str) -> bool:
     """Any outward sign of anger (punctuation, caps, strong words, anger said, emoji)."""
     # "курьер не хамил", "it wasn't terrible": a strong word denied is no anger
@@ -1263,6 +1292,32 @@ def not_coming(text: str) -> bool:
     return bool(_NOT_COMING.search(text))
 
 
+# the shop's own phone, e-mail or contacts asked for ("what's your phone number?", "jaki jest
+# wasz numer telefonu?", "какой у вас номер телефона?"): a question for the knowledge base,
+# not the customer's contact the bot may be waiting for
+_SHOP_CONTACT = re.compile(
+    r"\b(?:your|the\s+(?:shop|store)'?s?|(?:customer\s+)?(?:support|service)'?s?)\s+"
+    r"(?:(?:tele|mobile\s+)?phone|number|e-?mail|contacts?|hotline|helpline|whatsapp)\b|"
+    r"(?<!\w)(?:у\s+вас|ваш\w*|магазина|поддержки)\s+(?:\w+\s+)?(?:номер|телефон|почт|e-?mail|"
+    r"[еэи]мейл|контакт|whatsapp)|(?<!\w)(?:номер|телефон|почт\w*|контакт\w*)\s+(?:\w+\s+)?"
+    r"(?:магазина|поддержки)(?!\w)|"
+    r"(?<!\w)(?:wasz\w*|sklepu)\s+(?:\w+\s+)?(?:numer|telefon|mail|e-?mail|kontakt|whatsapp)|"
+    r"(?<!\w)(?:numer\w*|telefon\w*|mail\w*|kontakt\w*)\s+(?:\w+\s+)?(?:do\s+)?(?:was|sklepu|"
+    r"biura|obs[łl]ugi)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def shop_contact_asked(text: str) -> bool:
+    """The shop's own phone, e-mail or contacts are asked for, in a question."""
+    return "?" in (text or "") and bool(_SHOP_CONTACT.search(text))
+
+
+def discount_named(text: str) -> bool:
+    """A discount, a promo code or a voucher is named ("промокод не работает": the bill's)."""
+    return bool(_DISCOUNT_CODE.search(text))
+
+
 def code_named(text: str) -> bool:
     """A login or payment code is named ("код", "SMS", "the code", "hasło")."""
     return bool(_CODE.search(text))
@@ -1670,7 +1725,14 @@ _WAITED_LONG = re.compile(
     rf"(?<!\w)жд(?:у|[её]м)\s+(?:уже\s+)?(?:(?:больше|более|почти|около)\s+)?(?:{_NUMBER_WORDS}\s+)?"
     r"(?:дн(?:я|ей)|день|недел[иью]|месяц(?:а|ев)?|вечность)(?!\w)|"
     rf"\bczekam(?:y)?\s+(?:ju[żz]\s+)?(?:(?:ponad|prawie|oko[łl]o)\s+)?(?:{_NUMBER_WORDS}\s+)?"
-    r"(?:dni|dzie[ńn]|tydzie[ńn]|tygodni[ea]?|miesi[ąa]c[ea]?|miesi[ęe]cy|wieki)\b",
+    r"(?:dni|dzie[ńn]|tydzie[ńn]|tygodni[ea]?|miesi[ąa]c[ea]?|miesi[ęe]cy|wieki)\b|"
+    # ... or how late it is: "it's a week late", "опаздывает на неделю", "spóźnia się tydzień"
+    rf"\b(?:(?:over|more\s+than|almost|nearly|about|already)\s+)*{_NUMBER_WORDS}\s+(?:days?|weeks?|"
+    r"months?)\s+(?:late|overdue)\b|(?<!\w)(?:опаздыва|задержива)\w*\s+(?:уже\s+)?(?:больше\s+|"
+    rf"почти\s+)?на\s+(?:{_NUMBER_WORDS}\s+)?(?:дн(?:я|ей)|день|недел[иью]|месяц(?:а|ев)?)(?!\w)|"
+    r"(?<!\w)(?:sp[óo][źz]ni|op[óo][źz]ni)\w*\s+(?:si[ęe]\s+)?(?:ju[żz]\s+)?(?:o\s+)?"
+    rf"(?:(?:ponad|prawie|oko[łl]o)\s+)?(?:{_NUMBER_WORDS}\s+)?(?:dni|dzie[ńn]|tydzie[ńn]|tygodni[ea]?|"
+    r"miesi[ąa]c[ea]?|miesi[ęe]cy)\b",
     re.IGNORECASE,
 )
 
