@@ -11897,3 +11897,38 @@ async def test_a_thing_that_came_without_its_lid_is_a_missing_item(
     await d.send(said)
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["missing_item"]
     assert "photo" not in {e["slot"] for e in d.of("asked_for")}, d.replies
+
+
+async def test_a_detail_read_as_a_goodbye_while_a_colleague_is_awaited_gets_a_word(
+    services: Services,
+) -> None:
+    """'from M to L' after a size change went to a colleague (a goodbye to the model at 0.71)
+    got no word at all: only a sure hello, thanks, ok or bye is small talk; this is passed on,
+    said so. A sure 'thanks' still gets the short warm word, not "passed on"."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Can I change the size in my order 3700601 before it ships?")
+    assert d.now("escalated"), d.replies[-1]
+    await d.send("from M to L")
+    assert "passed this on" in " ".join(d.replies[-1]), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("ask", "wait", "sorry"),
+    [
+        ("I want to talk to a human", "how long?", "Sorry for the wait"),
+        ("Позовите оператора", "да сколько можно", "Простите за ожидание"),
+        ("Chcę rozmawiać z konsultantem", "ile można", "Przepraszam, że musisz czekać"),
+    ],
+)
+async def test_how_long_while_a_colleague_is_awaited_is_sorry_and_the_time(
+    services: Services, ask: str, wait: str, sorry: str
+) -> None:
+    """'да сколько можно' while a colleague was awaited (an unsure "yes" to the model) got no
+    word at all, 'how long?' a "passed this on as well": worn out by the wait, so sorry for
+    it, and when the answer comes."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(ask)
+    assert d.now("escalated"), d.replies[-1]
+    await d.send(wait)
+    said = " ".join(d.replies[-1])
+    assert sorry in said and "30" in said, said

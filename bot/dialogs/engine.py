@@ -713,6 +713,8 @@ _FAILURE_NAMED = (
 )
 # as sure as a calm complaint must be to open a case without asking what happened
 NAMED_FAILURE_CONFIDENCE = 0.75
+# as sure as a hello, thanks, ok or bye must be to get no word while a colleague is awaited
+SURE_SOCIAL = 0.8
 # a bare acknowledgement: "great", "cool", "ok, perfect", "отлично", "класс", "świetnie"
 _ACK_ONLY = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|ок|okej|oh|о|а|ну)\W+)?(?:great|cool|nice|awesome|perfect|excellent|"
@@ -838,6 +840,15 @@ def without_language_ask(text: str) -> str:
 _WHERE = re.compile(r"(?<![^\W\d_])(?:где|where|gdzie)(?![^\W\d_])", re.IGNORECASE)
 
 
+# "да сколько можно", "how long?!", "ile można", "jak długo jeszcze?" alone: worn out by the wait
+_HOW_LONG_NOW = re.compile(
+    r"^\W*(?:(?:да|ну|и|and|so|no|a|i)\W+)?(?:сколько\s+(?:ещё\s+|еще\s+|же\s+)?можно|"
+    r"how\s+(?:much\s+)?long(?:er)?(?:\s+(?:now|still|more))?|ile\s+(?:jeszcze\s+)?mo[żz]na|"
+    r"jak\s+d[łl]ugo(?:\s+jeszcze)?)\W*$",
+    re.IGNORECASE,
+)
+
+
 def _impatient(ctx: TurnContext, text: str) -> bool:
     """The customer is worn out by the wait or upset ("Сколько можно ждать?!", "WHERE ARE
     YOU", an upset reading) or asks where everyone is ("Где ответ?", "Ну и где?"), not just
@@ -845,6 +856,7 @@ def _impatient(ctx: TurnContext, text: str) -> bool:
     pred = ctx.prediction
     return (
         tired_of_waiting(text)
+        or bool(_HOW_LONG_NOW.match(text))
         or heated(text)
         or bool(_WHERE.search(text))
         or (pred is not None and pred.emotion in ("upset", "angry"))
@@ -3522,7 +3534,12 @@ class ConversationEngine:
             if (
                 ticket.status in ("open", "taken")
                 and text.strip()
-                and (_STILL_THERE.match(text) or _BARE_WHERE.match(text) or person_again)
+                and (
+                    _STILL_THERE.match(text)
+                    or _BARE_WHERE.match(text)
+                    or _HOW_LONG_NOW.match(text)
+                    or person_again
+                )
                 and not ctx.incoming.attachments
             ):
                 # "алло", "ну где вы?": not small talk, a question whether anyone is there
@@ -3605,7 +3622,13 @@ class ConversationEngine:
                 ctx.state["relay_thanked"] = {"ticket": ticket.id, "at": ctx.now.isoformat()}
                 await self._say_waiting(ctx, "relay_thanks")
                 return
-            social = ctx.intent in ("thanks", "goodbye", "affirm", "greeting")
+            # "from M to L" (a goodbye to the model at 0.71) after a size change went to a
+            # colleague got no word at all: only a sure hello, thanks, ok or bye is small talk
+            social = (
+                ctx.intent in ("thanks", "goodbye", "affirm", "greeting")
+                and ctx.prediction is not None
+                and ctx.prediction.intent_confidence >= SURE_SOCIAL
+            )
             if ticket.status == "open" and not social and ctx.state.get("relay_noted") != ticket.id:
                 ctx.state["relay_noted"] = ticket.id
                 # "zamówienie 3400162 nie doszło" after a person was asked for: the problem
