@@ -51,6 +51,12 @@ HIGH_CONFIDENCE = 0.85  # for questions the classifier did not call "faq"
 # Confidence floors. The confidence center rises for small KBs (index.SIZE_SLOPE), so a
 # far-off question in a 6-entry KB gets ~0.0005: the buttons' floor only drops nonsense.
 NEXT_CANDIDATE_MIN = 0.02  # a "didn't help" follow-up offers the next candidate above this
+# ... and pasted as the answer when the search is sure of it (the index's threshold) or it
+# stands this many times above the next untried candidate (the search singles it out: the
+# return period after the returns in a six-entry FAQ, 0.283 against 0.0); a weaker one is a
+# topic button ("Сколько стоит доставка?", "не помогло": cash on delivery 0.25 beside the
+# delivery times 0.24; "Какая гарантия на технику?": the return period 0.025 beside 0.007)
+NEXT_APART = 10
 # answers tried before a second "didn't help" brings a person: a customer who says it twice
 # wants someone, not the fourth-best guess
 MAX_TRIED = 2
@@ -2026,6 +2032,9 @@ class FaqFlow:
                 continue
             if not await self._speaks_of(ctx, memory, entry.id):
                 return self._not_covered(ctx, memory, untried, gap_id)
+            if self._far_guess(cand_id, score, untried):
+                # not sure enough to paste as the answer: offered, the customer chooses
+                return self._not_covered(ctx, memory, untried, gap_id, reason="far_guess")
             memory["shown"] = [*shown, entry.id]
             ctx.say_text(text("faq_next", ctx.lang, ctx.texts.memory))
             self._say_answer(ctx, memory, entry, score, via="next_candidate")
@@ -2053,21 +2062,35 @@ class FaqFlow:
             missed &= lacking.get(entry, missed)
         return not missed or bool(missed - lacking[entry_id])
 
+    def _far_guess(self, entry_id: str, score: float, untried: list[tuple[str, float]]) -> bool:
+        """The next guess is below the search's confidence and does not stand apart from the
+        other untried candidates (``NEXT_APART``): a guess to offer, not an answer."""
+        index = self.knowledge.loaded_index
+        if index is None or score >= index.threshold:
+            return False
+        rival = max((s for i, s in untried if i != entry_id), default=0.0)
+        return score < NEXT_APART * rival
+
     def _not_covered(
         self,
         ctx: TurnContext,
         memory: dict[str, Any],
         untried: list[tuple[str, float]],
         gap_id: int | None,
+        reason: str = "not_covered",
     ) -> bool:
         """No next guess speaks of what the question asks: said honestly (the FAQ has no ready
         answer), the next topics offered as buttons with their questions, for the customer to
-        choose, and a person."""
+        choose, and a person. (``reason`` "far_guess": the next guess is too unsure to paste:
+        "did you mean" with the same buttons.)"""
         rows = self._topics(ctx, untried, NEXT_CANDIDATE_MIN)
         if len(rows) == 1:  # no topic to offer (the index is not loaded): the colleague
             self._to_person(ctx, memory)
             return True
-        ctx.say_text(text("faq_not_covered", ctx.lang, ctx.texts.memory), rows)
+        key = "faq_not_covered"
+        if reason == "far_guess":
+            key = "faq_next_offered" if len(rows) == 2 else "faq_next_offered_many"
+        ctx.say_text(text(key, ctx.lang, ctx.texts.memory), rows)
         memory.update(
             last=None,
             offered=memory.get("query"),
@@ -2077,7 +2100,7 @@ class FaqFlow:
         ctx.event(
             "faq_declined",
             candidates=[{"answer_id": i, "score": round(s, 4)} for i, s in untried[:3]],
-            reason="not_covered",
+            reason=reason,
         )
         return True
 

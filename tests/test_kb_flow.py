@@ -1872,3 +1872,54 @@ async def test_a_polish_no_not_that_to_the_topics_is_no_wrong_item(
     async with demo_routed.sessionmaker() as session:
         rows = list(await session.scalars(select(UnansweredQuestion)))
     assert question in [r.text for r in rows]
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "lang", "missed", "said", "offered"),
+    [
+        (
+            "3720001",
+            "Сколько стоит доставка?",
+            "ru",
+            "не помогло",
+            "Может, вы об",
+            "cash_on_delivery",
+        ),
+        (
+            "3720002",
+            "Ile kosztuje dostawa?",
+            "pl",
+            "nie pomogło",
+            "Czy chodziło o",
+            "cash_on_delivery",
+        ),
+        ("3720003", "Do you sell wholesale?", "en", "that didn't help", "Did you mean", "privacy"),
+    ],
+)
+async def test_didnt_help_offers_a_far_next_guess_as_a_topic(
+    demo_routed: SimpleNamespace,
+    user: str,
+    question: str,
+    lang: str,
+    missed: str,
+    said: str,
+    offered: str,
+) -> None:
+    """ "Сколько стоит доставка?", "не помогло" got "Извините, что не помогло. Возможно, вам
+    нужно вот это:" and the cash-on-delivery answer (0.25, beside the delivery times at 0.24),
+    pasted as if it answered the delivery price. A next guess below the search's confidence
+    that the search does not single out is offered as a topic button with a person; the
+    customer's tap gives its answer."""
+    out = await _ask(demo_routed, user, question, _Prediction("faq", lang))
+    assert len(events(out, "faq_answered")) == 1
+    out = await _ask(demo_routed, user, missed, _Prediction("deny", lang))
+    assert events(out, "faq_not_helpful")
+    assert not events(out, "faq_answered"), [r.text for r in out.replies]
+    assert said in out.replies[0].text, out.replies[0].text
+    topics = buttons(out)
+    assert f"kb:{offered}" in topics and topics[-1] == "topic:human", topics
+    [declined] = events(out, "faq_declined")
+    assert declined["reason"] == "far_guess"
+    out = await say(demo_routed, user, callback_data=f"kb:{offered}")
+    [answered] = events(out, "faq_answered")
+    assert answered["answer_id"] == offered and answered["via"] == "button"
