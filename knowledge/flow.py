@@ -318,6 +318,23 @@ _WHEN = re.compile(
 )
 
 
+# "а для студентов?", "and for seniors?", "a dla emerytów?": who the thing asked about is for
+_GROUP = re.compile(
+    r"(?:\b(?:для|for|dla)\s+)?(?<!\w)(?:студент\w*|пенсионер\w*|школьник\w*|учител\w*|"
+    r"многодетн\w*|инвалид\w*|ветеран\w*|военнослужащ\w*|students?|pensioners?|seniors?|"
+    r"retirees?|pupils?|teachers?|large\s+families|disabled|veterans?|military|studen\w*|"
+    r"emeryt\w*|senior\w*|ucz(?:ni[oó]w|niom|eń)|nauczyciel\w*|rodzin\s+wielodzietnych|"
+    r"niepe[lł]nosprawn\w*|weteran\w*|żo[lł]nierz\w*)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def group_asked(text: str) -> str | None:
+    """The customers a follow-up asks about ("для студентов" of "а для студентов?"), or None."""
+    found = _GROUP.search(text or "")
+    return found.group().lower() if found else None
+
+
 def hours_asked(text: str) -> list[str] | None:
     """The time words of a follow-up asking only when the thing before is open ("воскресенье"
     of "а работают в воскресенье?"), else None."""
@@ -1522,7 +1539,7 @@ class FaqFlow:
         # joined to the question the thread started with, not to the previous follow-ups
         # ("а в Германию?" after "а в Польшу?" is about the delivery price asked first)
         joint_text = f"{memory.get('topic') or memory.get('query', '')} {message}".strip()
-        if await self._hours_not_given(ctx, memory, message, alone, joint_text):
+        if await self._not_in_answer(ctx, memory, message, alone, joint_text):
             return True
         joint = await self.knowledge.search(
             ctx.session, joint_text, top_k=FOLLOW_UP_K, rerank=False
@@ -1638,7 +1655,7 @@ class FaqFlow:
         self._say_answer(ctx, memory, entry, top.score, via="follow_up")
         return True
 
-    async def _hours_not_given(
+    async def _not_in_answer(
         self,
         ctx: TurnContext,
         memory: dict[str, Any],
@@ -1648,31 +1665,37 @@ class FaqFlow:
     ) -> bool:
         """ "а работают в воскресенье?" after the pickup points names no other thing: it asks
         when the pickup points are open (it got the operators' hours, which its words alone
-        are closest to). An answer that does not name the time asked is said honestly not to
-        have those hours, about that topic, with a colleague one tap away, and ``question``
-        kept for the admins' gaps; False when the answer names it, or when the follow-up
-        alone is surely about that same answer (the support hours' "а в воскресенье
-        работают?")."""
+        are closest to); "а для студентов?" after the discounts or the delivery price asks
+        about them for students (it got the topics, or the same answer again). An answer
+        that does not name the time (or the customers) asked is said honestly not to have
+        it, with a colleague one tap away, and ``question`` kept for the admins' gaps; False
+        when the answer names it, or when the follow-up alone is surely about that same
+        answer (the support hours' "а в воскресенье работают?") or about an entry that names
+        those customers (it is answered as a follow-up)."""
         asked = hours_asked(message)
+        group = None if asked is not None else group_asked(message)
         last = memory.get("last")
-        if (
-            asked is None
-            or not last
-            or (alone.best is not None and alone.confident and alone.best.entry_id == last)
-        ):
+        sure = alone.best if alone.best is not None and alone.confident else None
+        if (asked is None and group is None) or not last or (sure and sure.entry_id == last):
             return False
+        if group is not None:
+            asked = _asked_words(group)
+            named = await self._entry(ctx, sure.entry_id) if sure else None
+            if named is not None and _names_all(named.answer_for(ctx.lang)[1], asked):
+                return False
         entry = await self._entry(ctx, last)
-        if entry is None or _names_all(entry.answer_for(ctx.lang)[1], asked):
+        if entry is None or not asked or _names_all(entry.answer_for(ctx.lang)[1], asked):
             return False
-        topic = entry_title(entry, ctx.lang)
-        ctx.say_text(
-            text("faq_no_hours", ctx.lang, ctx.texts.memory).format(topic=topic),
-            [[Button(ctx.texts.plain("topic_human"), "topic:human")]],
-        )
+        if group is not None:
+            said = text("faq_no_group", ctx.lang, ctx.texts.memory).format(group=group)
+        else:
+            topic = entry_title(entry, ctx.lang)
+            said = text("faq_no_hours", ctx.lang, ctx.texts.memory).format(topic=topic)
+        ctx.say_text(said, [[Button(ctx.texts.plain("topic_human"), "topic:human")]])
         result = replace(alone, reason="low_confidence")
         gap_id = await self._record_gap(ctx, question, result)
         memory.update(gap_id=gap_id, turn=int(ctx.state.get("turns", 0)), at=ctx.now.isoformat())
-        ctx.event("faq_declined", candidates=[], reason="no_hours")
+        ctx.event("faq_declined", candidates=[], reason="no_group" if group else "no_hours")
         return True
 
     async def _no_exact_answer(
