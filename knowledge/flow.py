@@ -902,7 +902,7 @@ _PROMO = re.compile(
     r"promk\w*|promik|promokod\w*|promocode|coupon|discount\s+code|voucher|kod\w*\s+(?:rabatow|promocyjn)\w*|kupon|"
     r"rabatow\w*\s+kod|"
     # a gift card's code too, whose team needs the code (or the card's number) the same way
-    r"(?<!\w)(?:gift\s*-?card|gift\s+certificate|сертификат|podarunkow|prezentow)",
+    r"(?<!\w)(?:gift\s*-?card|gift\s+certificate|сертификат|подарочн\w*\s+карт|podarunkow|prezentow)",
     re.IGNORECASE,
 )
 # ... of those, a gift card's ("код подарочного сертификата не работает"): its code or number
@@ -1375,6 +1375,7 @@ class FaqFlow:
             # "промокод SALE15 не работает, пишет 'срок действия истёк'": the code and what the
             # site says are here (they were asked for): a colleague checks them now
             memory["promo_question"] = text_in[:300]
+            ctx.event("faq_promo_asked", card=card)  # (the card's summary: what does not work)
             self._promo_passed(ctx, memory, "faq_promo_passed_now")
             if pred is not None and pred.intent == "complaint":
                 ctx.event(
@@ -1402,7 +1403,7 @@ class FaqFlow:
             ctx.say_text(text(f"faq_{kind}_ask_only{coded}", ctx.lang, ctx.texts.memory))
         memory["promo_asked"] = turns
         memory["promo_question"] = text_in[:300]
-        ctx.event("faq_promo_asked")
+        ctx.event("faq_promo_asked", card=card)
         if pred is not None and pred.intent == "complaint":
             ctx.event(
                 "complaint_not_opened", reason="promo_code", complaint_type=pred.complaint_type

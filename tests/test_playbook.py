@@ -11613,3 +11613,34 @@ async def test_the_date_it_is_needed_by_is_kept_on_the_case(
     assert noted in said and d.of("details_added"), said
     assert not d.of("faq_declined") and not d.of("faq_answered"), said
     assert told in (await d.state())["known"].get("description", "")
+
+
+@pytest.mark.parametrize(
+    ("said", "then", "summary"),
+    [
+        ("My gift card doesn't work at checkout", "GIFT-7K2P-99QX", "A gift card that does not"),
+        ("код подарочной карты не работает", "позовите оператора", "A gift card that does not"),
+        ("промокод не работает", "ZIMA2026", "A promo code that does not work"),
+        ("Kod rabatowy nie działa", "chcę rozmawiać z człowiekiem", "A promo code that does not"),
+        ("промокод SALE15 не работает, пишет 'срок действия истёк'", None, "A promo code that"),
+    ],
+)
+async def test_the_card_of_a_promo_code_or_gift_card_says_what_does_not_work(
+    services: Services, said: str, then: str | None, summary: str
+) -> None:
+    """A gift card that does not work, handed to a person: the operator's card summary said
+    "Claimant complaint (website or app) about no order number yet." (a promo code's
+    "(payment and refunds)"); it says what does not work, in the operators' language."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    if then is not None:
+        assert d.of("faq_promo_asked"), d.replies[-1]
+        await d.send(then)
+    [escalated] = d.of("escalated")
+    card = escalated["card"].split("\n\nTranscript:")[0]
+    assert f"Summary: {summary}" in card and "complaint" not in card.split("Summary:")[1], card
+    from bot.dialogs.texts import Texts
+
+    ru = Texts("ru")
+    assert ru("op_summary_gift_card", about="x") == "Не срабатывает подарочная карта; x."
+    assert ru("op_summary_promo_code", about="x") == "Не срабатывает промокод; x."
