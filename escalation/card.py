@@ -539,7 +539,8 @@ def build_card(
     # what was asked, when the bot tried the FAQ for it (the summary says what it is about);
     # a code that does not go through: what was said of it, the code and the site's error
     # when asked for (the card had none of them: "Details: none collected")
-    promo = any(t.get("type") == "faq_promo_asked" and _turn(t) >= since for t in trail)
+    promos = [t for t in trail if t.get("type") == "faq_promo_asked" and _turn(t) >= since]
+    promo = bool(promos)
     if (tried or subject or promo) and question:
         lines.append(say("op_card_question", question=question))
     if tried:
@@ -593,6 +594,7 @@ def build_card(
         reason,
         cls,
         question=question if tried or subject else None,
+        promo=("gift_card" if promos[-1].get("card") else "promo_code") if promos else None,
     )
     lines.append(say("op_card_summary", summary=summary))
     lines.append(say("op_card_footer"))
@@ -800,9 +802,12 @@ def _summary(
     cls: dict[str, Any],
     *,
     question: str | None = None,
+    promo: str | None = None,
 ) -> str:
     """The card's two-line summary (``question``: what the customer asked the FAQ, said
-    instead of "no order number yet" for a request that is not about an order)."""
+    instead of "no order number yet" for a request that is not about an order; ``promo``:
+    "promo_code" or "gift_card", the thing that does not work, said instead of the
+    complaint's type: a gift card's was "complaint (website or app)")."""
     if known.get("order_ref"):
         about = texts("op_summary_order", order=known["order_ref"])
     elif question and intent != "complaint" and ctype == "-":
@@ -810,7 +815,9 @@ def _summary(
         about = texts("op_summary_asked", question=short)
     else:
         about = texts("op_summary_no_order")
-    if intent == "complaint" or ctype != "-":
+    if promo:
+        first = texts(f"op_summary_{promo}", about=about)
+    elif intent == "complaint" or ctype != "-":
         what = in_words(texts, TYPE, ctype)
         key = f"op_summary_complaint_{kind or 'claimant'}"
         if key not in catalogue(SOURCE):

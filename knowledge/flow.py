@@ -51,6 +51,12 @@ HIGH_CONFIDENCE = 0.85  # for questions the classifier did not call "faq"
 # Confidence floors. The confidence center rises for small KBs (index.SIZE_SLOPE), so a
 # far-off question in a 6-entry KB gets ~0.0005: the buttons' floor only drops nonsense.
 NEXT_CANDIDATE_MIN = 0.02  # a "didn't help" follow-up offers the next candidate above this
+# ... and pasted as the answer when the search is sure of it (the index's threshold) or it
+# stands this many times above the next untried candidate (the search singles it out: the
+# return period after the returns in a six-entry FAQ, 0.283 against 0.0); a weaker one is a
+# topic button ("Сколько стоит доставка?", "не помогло": cash on delivery 0.25 beside the
+# delivery times 0.24; "Какая гарантия на технику?": the return period 0.025 beside 0.007)
+NEXT_APART = 10
 # answers tried before a second "didn't help" brings a person: a customer who says it twice
 # wants someone, not the fourth-best guess
 MAX_TRIED = 2
@@ -310,6 +316,23 @@ _WHEN = re.compile(
     r"niedziel\w*|weekend\w*|święt\w*|swiet\w*|noc\w*|wieczor\w*|rano|godzin\w*",
     re.IGNORECASE,
 )
+
+
+# "а для студентов?", "and for seniors?", "a dla emerytów?": who the thing asked about is for
+_GROUP = re.compile(
+    r"(?:\b(?:для|for|dla)\s+)?(?<!\w)(?:студент\w*|пенсионер\w*|школьник\w*|учител\w*|"
+    r"многодетн\w*|инвалид\w*|ветеран\w*|военнослужащ\w*|students?|pensioners?|seniors?|"
+    r"retirees?|pupils?|teachers?|large\s+families|disabled|veterans?|military|studen\w*|"
+    r"emeryt\w*|senior\w*|ucz(?:ni[oó]w|niom|eń)|nauczyciel\w*|rodzin\s+wielodzietnych|"
+    r"niepe[lł]nosprawn\w*|weteran\w*|żo[lł]nierz\w*)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def group_asked(text: str) -> str | None:
+    """The customers a follow-up asks about ("для студентов" of "а для студентов?"), or None."""
+    found = _GROUP.search(text or "")
+    return found.group().lower() if found else None
 
 
 def hours_asked(text: str) -> list[str] | None:
@@ -879,7 +902,7 @@ _PROMO = re.compile(
     r"promk\w*|promik|promokod\w*|promocode|coupon|discount\s+code|voucher|kod\w*\s+(?:rabatow|promocyjn)\w*|kupon|"
     r"rabatow\w*\s+kod|"
     # a gift card's code too, whose team needs the code (or the card's number) the same way
-    r"(?<!\w)(?:gift\s*-?card|gift\s+certificate|сертификат|podarunkow|prezentow)",
+    r"(?<!\w)(?:gift\s*-?card|gift\s+certificate|сертификат|подарочн\w*\s+карт|podarunkow|prezentow)",
     re.IGNORECASE,
 )
 # ... of those, a gift card's ("код подарочного сертификата не работает"): its code or number
@@ -1356,6 +1379,7 @@ class FaqFlow:
             # "промокод SALE15 не работает, пишет 'срок действия истёк'": the code and what the
             # site says are here (they were asked for): a colleague checks them now
             memory["promo_question"] = text_in[:300]
+            ctx.event("faq_promo_asked", card=card)  # (the card's summary: what does not work)
             self._promo_passed(ctx, memory, "faq_promo_passed_now")
             if pred is not None and pred.intent == "complaint":
                 ctx.event(
@@ -1383,7 +1407,7 @@ class FaqFlow:
             ctx.say_text(text(f"faq_{kind}_ask_only{coded}", ctx.lang, ctx.texts.memory))
         memory["promo_asked"] = turns
         memory["promo_question"] = text_in[:300]
-        ctx.event("faq_promo_asked")
+        ctx.event("faq_promo_asked", card=card)
         if pred is not None and pred.intent == "complaint":
             ctx.event(
                 "complaint_not_opened", reason="promo_code", complaint_type=pred.complaint_type
@@ -1520,7 +1544,7 @@ class FaqFlow:
         # joined to the question the thread started with, not to the previous follow-ups
         # ("а в Германию?" after "а в Польшу?" is about the delivery price asked first)
         joint_text = f"{memory.get('topic') or memory.get('query', '')} {message}".strip()
-        if await self._hours_not_given(ctx, memory, message, alone, joint_text):
+        if await self._not_in_answer(ctx, memory, message, alone, joint_text):
             return True
         joint = await self.knowledge.search(
             ctx.session, joint_text, top_k=FOLLOW_UP_K, rerank=False
@@ -1636,7 +1660,7 @@ class FaqFlow:
         self._say_answer(ctx, memory, entry, top.score, via="follow_up")
         return True
 
-    async def _hours_not_given(
+    async def _not_in_answer(
         self,
         ctx: TurnContext,
         memory: dict[str, Any],
@@ -1646,31 +1670,37 @@ class FaqFlow:
     ) -> bool:
         """ "а работают в воскресенье?" after the pickup points names no other thing: it asks
         when the pickup points are open (it got the operators' hours, which its words alone
-        are closest to). An answer that does not name the time asked is said honestly not to
-        have those hours, about that topic, with a colleague one tap away, and ``question``
-        kept for the admins' gaps; False when the answer names it, or when the follow-up
-        alone is surely about that same answer (the support hours' "а в воскресенье
-        работают?")."""
+        are closest to); "а для студентов?" after the discounts or the delivery price asks
+        about them for students (it got the topics, or the same answer again). An answer
+        that does not name the time (or the customers) asked is said honestly not to have
+        it, with a colleague one tap away, and ``question`` kept for the admins' gaps; False
+        when the answer names it, or when the follow-up alone is surely about that same
+        answer (the support hours' "а в воскресенье работают?") or about an entry that names
+        those customers (it is answered as a follow-up)."""
         asked = hours_asked(message)
+        group = None if asked is not None else group_asked(message)
         last = memory.get("last")
-        if (
-            asked is None
-            or not last
-            or (alone.best is not None and alone.confident and alone.best.entry_id == last)
-        ):
+        sure = alone.best if alone.best is not None and alone.confident else None
+        if (asked is None and group is None) or not last or (sure and sure.entry_id == last):
             return False
+        if group is not None:
+            asked = _asked_words(group)
+            named = await self._entry(ctx, sure.entry_id) if sure else None
+            if named is not None and _names_all(named.answer_for(ctx.lang)[1], asked):
+                return False
         entry = await self._entry(ctx, last)
-        if entry is None or _names_all(entry.answer_for(ctx.lang)[1], asked):
+        if entry is None or not asked or _names_all(entry.answer_for(ctx.lang)[1], asked):
             return False
-        topic = entry_title(entry, ctx.lang)
-        ctx.say_text(
-            text("faq_no_hours", ctx.lang, ctx.texts.memory).format(topic=topic),
-            [[Button(ctx.texts.plain("topic_human"), "topic:human")]],
-        )
+        if group is not None:
+            said = text("faq_no_group", ctx.lang, ctx.texts.memory).format(group=group)
+        else:
+            topic = entry_title(entry, ctx.lang)
+            said = text("faq_no_hours", ctx.lang, ctx.texts.memory).format(topic=topic)
+        ctx.say_text(said, [[Button(ctx.texts.plain("topic_human"), "topic:human")]])
         result = replace(alone, reason="low_confidence")
         gap_id = await self._record_gap(ctx, question, result)
         memory.update(gap_id=gap_id, turn=int(ctx.state.get("turns", 0)), at=ctx.now.isoformat())
-        ctx.event("faq_declined", candidates=[], reason="no_hours")
+        ctx.event("faq_declined", candidates=[], reason="no_group" if group else "no_hours")
         return True
 
     async def _no_exact_answer(
@@ -2030,6 +2060,9 @@ class FaqFlow:
                 continue
             if not await self._speaks_of(ctx, memory, entry.id):
                 return self._not_covered(ctx, memory, untried, gap_id)
+            if self._far_guess(cand_id, score, untried):
+                # not sure enough to paste as the answer: offered, the customer chooses
+                return self._not_covered(ctx, memory, untried, gap_id, reason="far_guess")
             memory["shown"] = [*shown, entry.id]
             ctx.say_text(text("faq_next", ctx.lang, ctx.texts.memory))
             self._say_answer(ctx, memory, entry, score, via="next_candidate")
@@ -2057,21 +2090,35 @@ class FaqFlow:
             missed &= lacking.get(entry, missed)
         return not missed or bool(missed - lacking[entry_id])
 
+    def _far_guess(self, entry_id: str, score: float, untried: list[tuple[str, float]]) -> bool:
+        """The next guess is below the search's confidence and does not stand apart from the
+        other untried candidates (``NEXT_APART``): a guess to offer, not an answer."""
+        index = self.knowledge.loaded_index
+        if index is None or score >= index.threshold:
+            return False
+        rival = max((s for i, s in untried if i != entry_id), default=0.0)
+        return score < NEXT_APART * rival
+
     def _not_covered(
         self,
         ctx: TurnContext,
         memory: dict[str, Any],
         untried: list[tuple[str, float]],
         gap_id: int | None,
+        reason: str = "not_covered",
     ) -> bool:
         """No next guess speaks of what the question asks: said honestly (the FAQ has no ready
         answer), the next topics offered as buttons with their questions, for the customer to
-        choose, and a person."""
+        choose, and a person. (``reason`` "far_guess": the next guess is too unsure to paste:
+        "did you mean" with the same buttons.)"""
         rows = self._topics(ctx, untried, NEXT_CANDIDATE_MIN)
         if len(rows) == 1:  # no topic to offer (the index is not loaded): the colleague
             self._to_person(ctx, memory)
             return True
-        ctx.say_text(text("faq_not_covered", ctx.lang, ctx.texts.memory), rows)
+        key = "faq_not_covered"
+        if reason == "far_guess":
+            key = "faq_next_offered" if len(rows) == 2 else "faq_next_offered_many"
+        ctx.say_text(text(key, ctx.lang, ctx.texts.memory), rows)
         memory.update(
             last=None,
             offered=memory.get("query"),
@@ -2081,7 +2128,7 @@ class FaqFlow:
         ctx.event(
             "faq_declined",
             candidates=[{"answer_id": i, "score": round(s, 4)} for i, s in untried[:3]],
-            reason="not_covered",
+            reason=reason,
         )
         return True
 

@@ -1148,6 +1148,18 @@ async def test_a_bare_thats_not_it_after_an_answer_is_no_complaint(
     assert events(out, "faq_not_helpful")
 
 
+async def _told_not_in_faq(routed: SimpleNamespace, out: Outcome, asked: str, said: str) -> None:
+    """The follow-up ``asked`` was told honestly the FAQ does not have it (``said``), with a
+    person one tap away and no answer, and kept for the admins' gaps."""
+    assert not events(out, "faq_answered"), [r.text for r in out.replies]
+    [reply] = out.replies
+    assert said in reply.text, reply.text
+    assert buttons(out) == ["topic:human"]
+    async with routed.sessionmaker() as session:
+        rows = list(await session.scalars(select(UnansweredQuestion)))
+    assert any(asked in r.text for r in rows), [r.text for r in rows]
+
+
 @pytest.fixture
 async def demo_routed(
     db_url: str, tmp_path_factory: pytest.TempPathFactory
@@ -1175,7 +1187,7 @@ async def demo_routed(
         flows=[OrderStatusFlow(), ComplaintFlow(), HandoffFlow(), FaqFlow(knowledge)],
         seed=0,
     )
-    yield SimpleNamespace(engine=conv, sessionmaker=sessionmaker, table=table)
+    yield SimpleNamespace(engine=conv, sessionmaker=sessionmaker, table=table, knowledge=knowledge)
     await knowledge.flush()
     await engine.dispose()
 
@@ -1831,13 +1843,7 @@ async def test_a_follow_up_on_opening_hours_is_about_the_answer_before(
     out = await _ask(demo_routed, user, question, _Prediction("faq", lang))
     assert [e["answer_id"] for e in events(out, "faq_answered")] == ["pickup_points"]
     out = await _ask(demo_routed, user, follow_up, _Prediction("faq", lang))
-    assert not events(out, "faq_answered"), [r.text for r in out.replies]
-    [reply] = out.replies
-    assert said in reply.text, reply.text
-    assert buttons(out) == ["topic:human"]
-    async with demo_routed.sessionmaker() as session:
-        rows = list(await session.scalars(select(UnansweredQuestion)))
-    assert any(follow_up in r.text for r in rows), [r.text for r in rows]
+    await _told_not_in_faq(demo_routed, out, follow_up, said)
     # the support hours' own follow-up still gets them
     other = f"{user}9"
     await _ask(demo_routed, other, "Когда работает поддержка?", _Prediction("faq", "ru"))
@@ -1872,3 +1878,116 @@ async def test_a_polish_no_not_that_to_the_topics_is_no_wrong_item(
     async with demo_routed.sessionmaker() as session:
         rows = list(await session.scalars(select(UnansweredQuestion)))
     assert question in [r.text for r in rows]
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "lang", "missed", "said", "offered"),
+    [
+        (
+            "3720001",
+            "Сколько стоит доставка?",
+            "ru",
+            "не помогло",
+            "Может, вы об",
+            "cash_on_delivery",
+        ),
+        (
+            "3720002",
+            "Ile kosztuje dostawa?",
+            "pl",
+            "nie pomogło",
+            "Czy chodziło o",
+            "cash_on_delivery",
+        ),
+        ("3720003", "Do you sell wholesale?", "en", "that didn't help", "Did you mean", "privacy"),
+    ],
+)
+async def test_didnt_help_offers_a_far_next_guess_as_a_topic(
+    demo_routed: SimpleNamespace,
+    user: str,
+    question: str,
+    lang: str,
+    missed: str,
+    said: str,
+    offered: str,
+) -> None:
+    """ "Сколько стоит доставка?", "не помогло" got "Извините, что не помогло. Возможно, вам
+    нужно вот это:" and the cash-on-delivery answer (0.25, beside the delivery times at 0.24),
+    pasted as if it answered the delivery price. A next guess below the search's confidence
+    that the search does not single out is offered as a topic button with a person; the
+    customer's tap gives its answer."""
+    out = await _ask(demo_routed, user, question, _Prediction("faq", lang))
+    assert len(events(out, "faq_answered")) == 1
+    out = await _ask(demo_routed, user, missed, _Prediction("deny", lang))
+    assert events(out, "faq_not_helpful")
+    assert not events(out, "faq_answered"), [r.text for r in out.replies]
+    assert said in out.replies[0].text, out.replies[0].text
+    topics = buttons(out)
+    assert f"kb:{offered}" in topics and topics[-1] == "topic:human", topics
+    [declined] = events(out, "faq_declined")
+    assert declined["reason"] == "far_guess"
+    out = await say(demo_routed, user, callback_data=f"kb:{offered}")
+    [answered] = events(out, "faq_answered")
+    assert answered["answer_id"] == offered and answered["via"] == "button"
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "lang", "follow_up", "said"),
+    [
+        ("3720011", "Есть ли у вас скидки?", "ru", "а для студентов?", "информации для студентов"),
+        (
+            "3720012",
+            "Сколько стоит доставка?",
+            "ru",
+            "а для студентов?",
+            "информации для студентов",
+        ),
+        (
+            "3720013",
+            "How much is shipping?",
+            "en",
+            "and for students?",
+            "nothing specific for students",
+        ),
+        ("3720014", "Ile kosztuje dostawa?", "pl", "a dla studentów?", "informacji dla studentów"),
+    ],
+)
+async def test_a_follow_up_for_students_the_faq_has_nothing_on(
+    demo_routed: SimpleNamespace, user: str, question: str, lang: str, follow_up: str, said: str
+) -> None:
+    """ "Есть ли у вас скидки?", then "а для студентов?" got the FAQ's topics as buttons, and
+    after the delivery price the same answer again ("Вот всё, что у меня есть об этом:"). The
+    FAQ has nothing for students: said honestly, a person one tap away, and the question
+    kept for the admins' /kb_gaps."""
+    out = await _ask(demo_routed, user, question, _Prediction("faq", lang))
+    assert len(events(out, "faq_answered")) == 1
+    out = await _ask(demo_routed, user, follow_up, _Prediction("faq", lang))
+    await _told_not_in_faq(demo_routed, out, follow_up, said)
+
+
+async def test_a_follow_up_for_students_gets_the_entry_for_students(
+    demo_routed: SimpleNamespace,
+) -> None:
+    """With an entry on the student discount, "а для студентов?" after the delivery price
+    gets that entry's answer."""
+    student = Entry(
+        id="student_discount",
+        questions=[
+            "Есть ли скидка для студентов?",
+            "Do you have a student discount?",
+            "Czy jest zniżka dla studentów?",
+        ],
+        answers={
+            "ru": "Да, студентам скидка 10% по студенческому билету.",
+            "en": "Yes, students get 10% off with a student card.",
+            "pl": "Tak, studenci mają 10% zniżki z legitymacją studencką.",
+        },
+    )
+    async with demo_routed.sessionmaker() as session:
+        await demo_routed.knowledge.save(session, student, actor="tg:900")
+    out = await _ask(demo_routed, "3720015", "Сколько стоит доставка?", _Prediction("faq", "ru"))
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["delivery_cost"]
+    out = await _ask(demo_routed, "3720015", "а для студентов?", _Prediction("faq", "ru"))
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["student_discount"], [
+        r.text for r in out.replies
+    ]

@@ -11932,3 +11932,34 @@ async def test_how_long_while_a_colleague_is_awaited_is_sorry_and_the_time(
     await d.send(wait)
     said = " ".join(d.replies[-1])
     assert sorry in said and "30" in said, said
+
+
+@pytest.mark.parametrize(
+    ("said", "then", "summary"),
+    [
+        ("My gift card doesn't work at checkout", "GIFT-7K2P-99QX", "A gift card that does not"),
+        ("код подарочной карты не работает", "позовите оператора", "A gift card that does not"),
+        ("промокод не работает", "ZIMA2026", "A promo code that does not work"),
+        ("Kod rabatowy nie działa", "chcę rozmawiać z człowiekiem", "A promo code that does not"),
+        ("промокод SALE15 не работает, пишет 'срок действия истёк'", None, "A promo code that"),
+    ],
+)
+async def test_the_card_of_a_promo_code_or_gift_card_says_what_does_not_work(
+    services: Services, said: str, then: str | None, summary: str
+) -> None:
+    """A gift card that does not work, handed to a person: the operator's card summary said
+    "Claimant complaint (website or app) about no order number yet." (a promo code's
+    "(payment and refunds)"); it says what does not work, in the operators' language."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    if then is not None:
+        assert d.of("faq_promo_asked"), d.replies[-1]
+        await d.send(then)
+    [escalated] = d.of("escalated")
+    card = escalated["card"].split("\n\nTranscript:")[0]
+    assert f"Summary: {summary}" in card and "complaint" not in card.split("Summary:")[1], card
+    from bot.dialogs.texts import Texts
+
+    ru = Texts("ru")
+    assert ru("op_summary_gift_card", about="x") == "Не срабатывает подарочная карта; x."
+    assert ru("op_summary_promo_code", about="x") == "Не срабатывает промокод; x."
