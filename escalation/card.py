@@ -539,7 +539,11 @@ def build_card(
     # what was asked, when the bot tried the FAQ for it (the summary says what it is about);
     # a code that does not go through: what was said of it, the code and the site's error
     # when asked for (the card had none of them: "Details: none collected")
-    promos = [t for t in trail if t.get("type") == "faq_promo_asked" and _turn(t) >= since]
+    promos = [
+        t
+        for t in trail
+        if t.get("type") in ("faq_promo_asked", "faq_promo_checked") and _turn(t) >= since
+    ]
     promo = bool(promos)
     if (tried or subject or promo) and question:
         lines.append(say("op_card_question", question=question))

@@ -1379,7 +1379,8 @@ class FaqFlow:
             # "промокод SALE15 не работает, пишет 'срок действия истёк'": the code and what the
             # site says are here (they were asked for): a colleague checks them now
             memory["promo_question"] = text_in[:300]
-            ctx.event("faq_promo_asked", card=card)  # (the card's summary: what does not work)
+            # (the card's summary: what does not work; nothing was asked for)
+            ctx.event("faq_promo_checked", card=card)
             self._promo_passed(ctx, memory, "faq_promo_passed_now")
             if pred is not None and pred.intent == "complaint":
                 ctx.event(

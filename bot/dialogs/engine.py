@@ -386,6 +386,7 @@ TRAIL_EVENTS = {
     "faq_declined",
     "faq_not_helpful",
     "faq_promo_asked",  # the card shows the code and what the site says, asked for
+    "faq_promo_checked",  # ... or told at once, and passed on
     "asked_for",
     "promised",
     "compensation_offered",
