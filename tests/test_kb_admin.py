@@ -2214,3 +2214,26 @@ async def test_an_admin_is_told_in_the_language_they_wrote_to_this_bot_in(
     }
     assert told["return_socks"].startswith("⚠️ The FAQ entry"), told
     assert told["return_hats"].startswith("⚠️ Wpis FAQ"), told
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite", "postgresql"], indirect=True)
+async def test_two_customers_at_once_bring_one_alert_of_a_blocked_answer(
+    admin: AdminChat,
+) -> None:
+    """Two customers asked at the same moment for an answer the bot may not send: both
+    checks read no alert sent lately before either recorded its own, and each admin was
+    told twice (on PostgreSQL). Now one alert, and one recorded."""
+    from bot.db.models import TicketEvent
+    from bot.handlers.admin_kb import BLOCKED_ALERT
+
+    ticket = await _blocked_entries_and_a_ticket(admin, "return_socks")
+    sent = await asyncio.gather(
+        _alert(admin, admin.services, ticket, "return_socks"),
+        _alert(admin, admin.services, ticket, "return_socks"),
+    )
+    assert sorted(sent) == [False, True], sent
+    told = [m for m in admin.replies() if "return_socks" in (m.get("text") or "")]
+    assert len(told) == 1, told
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        kinds = (await session.scalars(select(TicketEvent.kind))).all()
+    assert kinds.count(BLOCKED_ALERT) == 1, kinds

@@ -40,7 +40,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.db.models import Ticket, TicketEvent, as_utc, utcnow
+from bot.db.models import KnowledgeEntry, Ticket, TicketEvent, as_utc, utcnow
 from bot.delivery import answer_query, with_retry
 from bot.dialogs.engine import staff_command
 from bot.dialogs.texts import SUPPORTED, Texts, catalogue
@@ -2106,12 +2106,18 @@ async def alert_blocked_entry(
     has an answer with a phrase the bot must never say (customers who ask it get a person
     instead; only the operator's card said so): which answer, the phrase, and how to fix
     it (/kb_edit, and a ✏️ Answer button). Once per entry in ``ALERT_EVERY``, however many
-    customers ask (an event of ``ticket``, the one it brought, remembers it). False: not
-    told (told lately, or the entry has no such answer now)."""
+    customers ask, at the same moment too (an event of ``ticket``, the one it brought,
+    remembers it; the entry's row, locked until it is written, keeps a second customer's
+    check waiting for it on PostgreSQL, where both read no alert and both told the admins;
+    on SQLite the transaction's write lock does). False: not told (told lately, or the
+    entry has no such answer now)."""
     from bot.dialogs.guard import find_forbidden
     from escalation.service import add_event
     from escalation.telegram import tell_admins
 
+    await session.execute(
+        select(KnowledgeEntry.id).where(KnowledgeEntry.id == entry_id).with_for_update()
+    )
     told = await session.scalars(
         select(TicketEvent.payload).where(
             TicketEvent.kind == BLOCKED_ALERT, TicketEvent.created_at > utcnow() - ALERT_EVERY
