@@ -35,6 +35,10 @@ class Services:
     background: list[asyncio.Task[Any]] = field(default_factory=list)
     desk: Any = None  # escalation.telegram.OperatorDesk when an operators' group is set
     knowledge: KnowledgeService | None = None
+    # the language each admin was last seen writing to this bot in (user id -> ru/en/pl):
+    # what they are told later, unprompted (an answer the bot may not send, the bot out of
+    # the operators' group), is in it; this bot's own, not another's in the same process
+    seen_langs: dict[int, str] = field(default_factory=dict)
 
     async def close(self) -> None:
         if self.knowledge is not None:
@@ -110,7 +114,7 @@ async def build_services(
     if settings.operators_chat_id is not None:
         from escalation.telegram import OperatorDesk
 
-        services.desk = OperatorDesk(settings, sessionmaker)
+        services.desk = OperatorDesk(settings, sessionmaker, seen_langs=services.seen_langs)
         services.after_turn.append(services.desk.after_turn)
     if settings.admin_ids:  # after the desk's: the operators' card first
         from bot.handlers.admin_kb import blocked_answer_alerts

@@ -12,7 +12,7 @@ import contextlib
 import itertools
 import logging
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.db.models import Conversation, Customer, Message, Ticket, TicketEvent, utcnow
 from bot.delivery import claim, release, split_text, with_retry
-from bot.dialogs.texts import SEEN_LANGS, Texts
+from bot.dialogs.texts import Texts
 from bot.dialogs.types import Outcome
 from escalation.card import TYPE, Card, ticket_case_type, transcript_lines
 from escalation.service import (
@@ -311,12 +311,14 @@ async def tell_admins(
     sessionmaker: async_sessionmaker[AsyncSession] | None,
     say: Callable[[Texts], tuple[str, InlineKeyboardMarkup | None]],
     what: str,
+    seen: Mapping[int, str],
 ) -> None:
     """Each admin told ``say(texts)`` (a text and its buttons) in private, in their language
-    (as last seen; else the one they write to the bot in as a customer; else the operators',
-    OPERATORS_LANGUAGE); ``what`` names it in the log when one cannot be told."""
+    (as last seen writing to this bot, ``seen``; else the one they write to it in as a
+    customer; else the operators', OPERATORS_LANGUAGE); ``what`` names it in the log when
+    one cannot be told."""
     for admin in settings.admin_ids:
-        lang = SEEN_LANGS.get(admin) or await stored_language(sessionmaker, admin)
+        lang = seen.get(admin) or await stored_language(sessionmaker, admin)
         text, markup = say(Texts(lang or settings.operators_language))
         try:
             await with_retry(
@@ -350,9 +352,15 @@ class OperatorDesk:
     """Everything the bot does in the operators' group."""
 
     def __init__(
-        self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession] | None = None
+        self,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+        *,
+        seen_langs: Mapping[int, str] | None = None,
     ) -> None:
         self.settings = settings
+        # the admins' languages as last seen (``Services.seen_langs``): they are told in them
+        self.seen_langs = seen_langs if seen_langs is not None else {}
         self.chat_id = settings.require_operators_chat()
         self.texts = operator_texts(settings)  # what the operators read, in their language
         # a ticket's topic being made (ticket id -> lock): one topic, whoever asks for it
@@ -410,6 +418,7 @@ class OperatorDesk:
             self.sessionmaker,
             lambda texts: (texts("admin_bot_out_of_group", said=said), None),
             "the bot is out of the operators' group",
+            self.seen_langs,
         )
 
     # ------------------------------------------------------------------ topics & cards

@@ -256,8 +256,9 @@ class KnowledgeService:
         self._closing: asyncio.Task[None] | None = None  # see _close_answered_later
         self._close_again = False
         self._gaps_lock = asyncio.Lock()  # /kb_gaps and the background closing: one at a time
-        # a gap's question searched again: (the FAQ's signature then, the entry that answers)
-        self._answers_now: dict[str, tuple[tuple[int, str, int], str | None]] = {}
+        # a gap's question searched again: (the index's version then, the entry that answers)
+        self._answers_now: dict[str, tuple[int, str | None]] = {}
+        self._version = 0  # one more each time the index has changed (built, synced, edited)
 
     # ------------------------------------------------------------------ index
     @property
@@ -324,6 +325,7 @@ class KnowledgeService:
             else:
                 await self._sync(self._index, entries)
             self._signature = signature
+            self._version += 1
             return self._index
 
     async def _sync(self, index: KnowledgeIndex, entries: list[Entry]) -> None:
@@ -349,6 +351,7 @@ class KnowledgeService:
             return 0.0
         async with self._lock:
             seconds = await asyncio.to_thread(self._index.apply, list(upserts), list(deletes))
+            self._version += 1
             own = idle_session(session)
             self._signature = await KnowledgeRepository(session).signature()
             await end_read(session, own)  # not held while the caller talks to Telegram
@@ -1018,7 +1021,6 @@ class KnowledgeService:
             if at is not None
         }
         latest = max(changed.values(), default=None)
-        signature = await KnowledgeRepository(session).signature()
         await end_read(session, own)  # not held while the questions are searched
         kept: list[GapGroup] = []
         closed: list[tuple[list[int], str]] = []
@@ -1029,7 +1031,7 @@ class KnowledgeService:
             if latest is None or asked_at is None or asked_at >= latest:
                 kept.append(group)  # nothing changed in the FAQ since it was asked
                 continue
-            answers = [await self._answer_now(session, t, signature) for t in group.texts[:3]]
+            answers = [await self._answer_now(session, t) for t in group.texts[:3]]
             entry_id = answers[0]
             if entry_id is None or any(a != entry_id for a in answers):
                 kept.append(group)
@@ -1047,18 +1049,22 @@ class KnowledgeService:
             await session.commit()
         return kept
 
-    async def _answer_now(
-        self, session: AsyncSession, text: str, signature: tuple[int, str, int]
-    ) -> str | None:
+    async def _answer_now(self, session: AsyncSession, text: str) -> str | None:
         """The entry the FAQ answers ``text`` with (None: not confident), remembered while
-        the FAQ does not change."""
+        the index does not change. Remembered under the index's version before the search,
+        never the database's signature: the database has an edit before the index does (an
+        admin's while its questions are encoded, another process's for up to
+        FRESH_SECONDS), and the index's answer before the edit, remembered as the edit's,
+        kept the question open after it (/kb_gaps listed it until the next edit)."""
+        await self.index(session)
+        version = self._version
         known = self._answers_now.get(text)
-        if known is not None and known[0] == signature:
+        if known is not None and known[0] == version:
             return known[1]
         answer = (await self.search(session, text)).answer_id
         if len(self._answers_now) > 5000:
             self._answers_now.clear()
-        self._answers_now[text] = (signature, answer)
+        self._answers_now[text] = (version, answer)
         return answer
 
     async def close_gap(

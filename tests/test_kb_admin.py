@@ -29,6 +29,8 @@ class AdminChat:
 
     def __init__(self, fake: object, knowledge: KnowledgeService, sessionmaker: object) -> None:
         self.fake, self.knowledge, self.sessionmaker = fake, knowledge, sessionmaker
+        self.services: Any = None  # the app's (what the handlers get), and its bot
+        self.bot: Any = None
         # Telegram calls a handler made inside its update's transaction: (method, update)
         self.locked_calls: list[tuple[str, str]] = []
 
@@ -164,6 +166,7 @@ async def admin(
         dp.include_router(admin_kb.create_router(settings))
         chat = AdminChat(fake, knowledge, sessionmaker)
         bot = create_bot("7000000009:TEST-token", server.base_url)
+        chat.services, chat.bot = services, bot
         TransactionWatch(chat.locked_calls).install(dp, bot)
         task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
         try:
@@ -2150,3 +2153,87 @@ async def test_questions_added_with_a_tap_asking_another_entrys_question_say_bot
     assert "of 'contacts' asks, in other words" in told["text"], told["text"]
     entry = await admin.entry("gift_cards")  # warned, not refused
     assert entry is not None and "What is your phone number?" in entry.questions
+
+
+POLICY = "Sorry, nothing can be done - that is our company policy."
+
+
+async def _blocked_entries_and_a_ticket(admin: AdminChat, *ids: str) -> int:
+    """Entries ``ids`` whose English answer has "that is our company policy" (customers who
+    ask get a person instead), and a customer's ticket they brought: its id."""
+    from bot.db.models import Conversation, Customer, Ticket
+
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        await admin.knowledge.import_entries(
+            session, [Entry(i, [f"Can I {i.replace('_', ' ')}?"], {"en": POLICY}) for i in ids]
+        )
+        customer = Customer(channel="telegram", external_id="3730001", chat_id=3730001)
+        session.add(customer)
+        await session.flush()
+        conversation = Conversation(customer_id=customer.id, status="operator")
+        session.add(conversation)
+        await session.flush()
+        ticket = Ticket(
+            conversation_id=conversation.id, customer_id=customer.id, reason="reply_blocked"
+        )
+        session.add(ticket)
+        await session.commit()
+        return ticket.id
+
+
+async def _alert(admin: AdminChat, services: Any, ticket_id: int, entry_id: str) -> bool:
+    """The admins told of ``entry_id``'s blocked answer, as a customer's turn tells them."""
+    from bot.db.models import Ticket
+    from bot.handlers.admin_kb import alert_blocked_entry
+
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        ticket = await session.get(Ticket, ticket_id)
+        return await alert_blocked_entry(admin.bot, session, services, ticket, entry_id)
+
+
+async def test_an_admin_is_told_in_the_language_they_wrote_to_this_bot_in(
+    admin: AdminChat,
+) -> None:
+    """The Polish admin wrote to one bot; another bot in the same process (the tests, the
+    sandbox) told them of an answer it may not send in Polish too: the language an admin
+    was last seen writing in was the process's, not the bot's. Now each bot tells them in
+    the language they wrote to it in (else the operators')."""
+    await admin.say("/kb_gaps", "Brak pytań bez odpowiedzi", user=PL_ADMIN)
+    ticket = await _blocked_entries_and_a_ticket(admin, "return_socks", "return_hats")
+    other = SimpleNamespace(  # a second bot with the same admins, never written to
+        settings=admin.services.settings,
+        sessionmaker=admin.sessionmaker,
+        knowledge=admin.knowledge,
+    )
+    assert await _alert(admin, other, ticket, "return_socks")
+    assert await _alert(admin, admin.services, ticket, "return_hats")
+    told = {
+        m["text"].split("'")[1]: m["text"]
+        for m in admin.replies(user=PL_ADMIN)
+        if "return_" in (m.get("text") or "")
+    }
+    assert told["return_socks"].startswith("⚠️ The FAQ entry"), told
+    assert told["return_hats"].startswith("⚠️ Wpis FAQ"), told
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite", "postgresql"], indirect=True)
+async def test_two_customers_at_once_bring_one_alert_of_a_blocked_answer(
+    admin: AdminChat,
+) -> None:
+    """Two customers asked at the same moment for an answer the bot may not send: both
+    checks read no alert sent lately before either recorded its own, and each admin was
+    told twice (on PostgreSQL). Now one alert, and one recorded."""
+    from bot.db.models import TicketEvent
+    from bot.handlers.admin_kb import BLOCKED_ALERT
+
+    ticket = await _blocked_entries_and_a_ticket(admin, "return_socks")
+    sent = await asyncio.gather(
+        _alert(admin, admin.services, ticket, "return_socks"),
+        _alert(admin, admin.services, ticket, "return_socks"),
+    )
+    assert sorted(sent) == [False, True], sent
+    told = [m for m in admin.replies() if "return_socks" in (m.get("text") or "")]
+    assert len(told) == 1, told
+    async with admin.sessionmaker() as session:  # type: ignore[operator]
+        kinds = (await session.scalars(select(TicketEvent.kind))).all()
+    assert kinds.count(BLOCKED_ALERT) == 1, kinds

@@ -1030,3 +1030,38 @@ async def test_an_answer_changed_since_it_was_shown_is_given_as_an_update(
     assert "писал выше" not in said and "wrote above" not in said, said
     third = await ask(2)
     assert [e for e in third.events if e["type"] == "faq_repeated"], third.events
+
+
+async def test_a_gap_an_edit_answers_is_closed_once_the_index_has_the_edit(
+    kb: SimpleNamespace, small_kb: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'Do you do engraving on kettles?' asked; the engraving entry was added (by another
+    process, or by an admin while /kb_gaps or the background closing was searching) and
+    the gaps read before the index had it: the answer of the index without the entry was
+    remembered as the answer after the edit (keyed by the database's signature), and
+    /kb_gaps kept listing the question the bot answers, until the next edit. Now the
+    question is searched again once the index has the edit, and closed."""
+    asked = "Do you do engraving on kettles?"
+    other = KnowledgeService(
+        kb.settings, sessionmaker=kb.sessionmaker, cache_dir=kb.service.cache_dir
+    )
+    async with kb.sessionmaker() as s:
+        await kb.service.import_file(s, small_kb)
+        await kb.service.record_unanswered(s, asked, lang="en")
+        await s.commit()
+        assert [g.texts for g in await kb.service.gaps(s)] == [[asked]]
+    entry = Entry(
+        "engraving",
+        ["Do you engrave kettles?", "Can I get a kettle engraved?"],
+        {"en": "Yes, we engrave kettles for 500 RUB."},
+    )
+    async with kb.sessionmaker() as s:
+        await other.save(s, entry, actor="cli")
+    monkeypatch.setattr(service_mod, "FRESH_SECONDS", 3600.0)  # the index not caught up yet
+    async with kb.sessionmaker() as s:
+        assert [g.texts for g in await kb.service.gaps(s)] == [[asked]]
+    monkeypatch.setattr(service_mod, "FRESH_SECONDS", 0.0)  # it has caught up
+    async with kb.sessionmaker() as s:
+        assert await kb.service.gaps(s) == []
+        rows = (await s.scalars(select(UnansweredQuestion))).all()
+        assert [(r.status, r.entry_id) for r in rows] == [("resolved", "engraving")]

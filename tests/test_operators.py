@@ -2842,12 +2842,8 @@ async def test_the_admins_are_told_once_of_an_faq_answer_the_bot_must_never_say(
     and the admins, who alone can fix it, were told nothing. Each admin is told in private,
     once for the entry (not once per customer), which entry, the phrase, and how to fix it
     (/kb_edit, and a ✏️ Answer button)."""
-    from bot.dialogs.texts import SEEN_LANGS
     from bot.sandbox.run import ADMIN_ID
 
-    # the admin's language as last seen is process-wide: another test's Polish admin is not
-    # this one's
-    SEEN_LANGS.pop(ADMIN_ID, None)
     await _policy_entry(sandbox)
     fake = sandbox.server.fake
     mike = fake.add_user("Mike", username="mike_r", language_code="en", user_id=1003)["id"]

@@ -45,9 +45,6 @@ DOMAIN = "supportbot"
 SOURCE = "en"  # the language of the msgids
 SUPPORTED = ("ru", "en", "pl")
 FALLBACK = "en"
-# people's Telegram language as last seen (user id -> ru/en/pl): what they are told later,
-# unprompted (an admin told the bot is out of the operators' group), is in it
-SEEN_LANGS: dict[int, str] = {}
 
 # One variant of a text: the text, or its plural forms in the order of the language's rule.
 Variant = str | tuple[str, ...]

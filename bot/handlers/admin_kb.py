@@ -9,6 +9,7 @@ work is in :class:`knowledge.service.KnowledgeService`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import io
 import logging
@@ -39,10 +40,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.db.models import Ticket, TicketEvent, as_utc, utcnow
+from bot.db.models import KnowledgeEntry, Ticket, TicketEvent, as_utc, utcnow
 from bot.delivery import answer_query, with_retry
 from bot.dialogs.engine import staff_command
-from bot.dialogs.texts import SEEN_LANGS, SUPPORTED, Texts, catalogue
+from bot.dialogs.texts import SUPPORTED, Texts, catalogue
 from escalation.texts import languages_in_words
 from knowledge.formats import (
     FORMATS,
@@ -157,13 +158,34 @@ def entry_yaml(entry: Entry) -> str:
     return textwrap.dedent(dump_yaml([entry]).removeprefix("entries:\n")).strip()
 
 
+def _telegram_lang(user: User | None) -> str:
+    """A user's Telegram language, its region left out ('pt-br': 'pt'; '' for none)."""
+    return ((user.language_code if user else None) or "").split("-")[0].lower()
+
+
 def admin_texts(user: User | None) -> Texts:
     """The texts of an admin's chat in their Telegram language (ru, pl; English for any
     other, as an untranslated text)."""
-    code = ((user.language_code if user else None) or "").split("-")[0].lower()
-    if user is not None and code in SUPPORTED:
-        SEEN_LANGS[user.id] = code
-    return Texts(code)
+    return Texts(_telegram_lang(user))
+
+
+def seen_langs(services: Any) -> dict[int, str]:
+    """The language each admin was last seen writing to this bot in (``Services.seen_langs``,
+    kept on the app: two bots in one process do not share it)."""
+    seen = getattr(services, "seen_langs", None)
+    if seen is None:
+        seen = {}
+        with contextlib.suppress(AttributeError):  # a frozen container: not kept
+            services.seen_langs = seen
+    return seen
+
+
+def note_seen_lang(services: Any, user: User | None) -> None:
+    """An admin who writes to the bot (or presses its button) is seen in their Telegram
+    language (ru, en, pl): what they are told later, unprompted, is in it."""
+    code = _telegram_lang(user)
+    if user is not None and code in SUPPORTED and services is not None:
+        seen_langs(services)[user.id] = code
 
 
 def actor_of(user: User | None, kind: str = "tg") -> str:
@@ -1872,6 +1894,7 @@ async def own_transactions(
     session = data.get("session")
     if session is not None:
         await unlock(session)
+    note_seen_lang(data.get("services"), getattr(event, "from_user", None))
     try:
         return await handler(event, data)
     except (SkipHandler, CancelHandler):
@@ -2083,12 +2106,18 @@ async def alert_blocked_entry(
     has an answer with a phrase the bot must never say (customers who ask it get a person
     instead; only the operator's card said so): which answer, the phrase, and how to fix
     it (/kb_edit, and a ✏️ Answer button). Once per entry in ``ALERT_EVERY``, however many
-    customers ask (an event of ``ticket``, the one it brought, remembers it). False: not
-    told (told lately, or the entry has no such answer now)."""
+    customers ask, at the same moment too (an event of ``ticket``, the one it brought,
+    remembers it; the entry's row, locked until it is written, keeps a second customer's
+    check waiting for it on PostgreSQL, where both read no alert and both told the admins;
+    on SQLite the transaction's write lock does). False: not told (told lately, or the
+    entry has no such answer now)."""
     from bot.dialogs.guard import find_forbidden
     from escalation.service import add_event
     from escalation.telegram import tell_admins
 
+    await session.execute(
+        select(KnowledgeEntry.id).where(KnowledgeEntry.id == entry_id).with_for_update()
+    )
     told = await session.scalars(
         select(TicketEvent.payload).where(
             TicketEvent.kind == BLOCKED_ALERT, TicketEvent.created_at > utcnow() - ALERT_EVERY
@@ -2115,7 +2144,12 @@ async def alert_blocked_entry(
         return text, _kb([[(texts("admin_btn_answer"), fix)]]) if _fits(entry_id) else None
 
     await tell_admins(
-        bot, services.settings, services.sessionmaker, said, f"of the blocked {entry_id!r}"
+        bot,
+        services.settings,
+        services.sessionmaker,
+        said,
+        f"of the blocked {entry_id!r}",
+        seen_langs(services),
     )
     return True
 
