@@ -525,7 +525,7 @@ async def test_order_number_mid_complaint_is_a_detail_not_a_new_question(
     d = Dialogue(services, str(next(_ids)))
     await d.send("Курьер нагрубил мне и бросил коробку у двери, это отвратительно")
     await d.send("заказ 9902311")
-    assert not any("Чем могу помочь" in t for t in d.replies[1]), d.replies[1]
+    assert not any("Что с ним случилось" in t for t in d.replies[1]), d.replies[1]
     assert d.of("promised") or d.of("satisfaction_check") or d.of("escalated"), d.replies
 
 
@@ -6262,10 +6262,10 @@ def test_a_message_with_content_is_no_bare_outburst(text: str) -> None:
 @pytest.mark.parametrize(
     ("lang", "first", "said"),
     [
-        ("ru", "5512377", "Понял, заказ 5512377. Чем могу помочь?"),
-        ("ru", "заказ 5512377", "Понял, заказ 5512377. Чем могу помочь?"),
-        ("en", "5512377", "Got it, order 5512377. How can I help with it?"),
-        ("pl", "5512377", "Jasne, zamówienie 5512377. W czym mogę pomóc?"),
+        ("ru", "5512377", "Спасибо, заказ 5512377 записал. Что с ним случилось?"),
+        ("ru", "заказ 5512377", "Спасибо, заказ 5512377 записал. Что с ним случилось?"),
+        ("en", "5512377", "Thank you, I have order 5512377 noted. What happened with it?"),
+        ("pl", "5512377", "Dziękuję, zamówienie 5512377 zapisane. Co się z nim stało?"),
     ],
 )
 async def test_a_bare_order_number_first_is_noted_and_asked_about(
@@ -6293,7 +6293,7 @@ async def test_a_number_answering_the_question_for_it_is_that_answer(services: S
     d = Dialogue(services, str(next(_ids)))
     await d.send("Пришёл сломанный пылесос, не включается")
     await d.send("5512377")
-    assert "Понял, заказ" not in " ".join(d.replies[-1]), d.replies[-1]
+    assert "Что с ним случилось" not in " ".join(d.replies[-1]), d.replies[-1]
     assert [e["slot"] for e in d.of("asked_for")] == ["order_ref", "photo"]
 
 
@@ -6849,7 +6849,7 @@ async def test_an_order_named_with_what_is_needed_gets_it_not_what_it_is_about(
     await d.send("Мне нужен чек для работы по заказу 1122998")
     reply = " ".join(d.replies[0])
     assert [e["answer_id"] for e in d.of("faq_answered")] == ["invoice_receipts"], reply
-    assert "Чем могу помочь" not in reply and not d.of("order_noted"), reply
+    assert "Что с ним случилось" not in reply and not d.of("order_noted"), reply
     d = Dialogue(shipped_shop, str(next(_ids)))
     await d.send("Заказ 1122998")
     assert d.of("order_noted") and not d.of("faq_answered"), d.replies[0]
@@ -11613,3 +11613,26 @@ async def test_the_date_it_is_needed_by_is_kept_on_the_case(
     assert noted in said and d.of("details_added"), said
     assert not d.of("faq_declined") and not d.of("faq_answered"), said
     assert told in (await d.state())["known"].get("description", "")
+
+
+@pytest.mark.parametrize(
+    ("first", "lang", "asked", "then"),
+    [
+        ("заказ 3740001", "ru", "Что с ним случилось?", "пришёл сломанный, не включается"),
+        ("order 3740002", "en", "What happened with it?", "it arrived broken, it won't turn on"),
+        ("zamówienie 3740003", "pl", "Co się z nim stało?", "przyszedł zepsuty, nie włącza się"),
+    ],
+)
+async def test_an_order_number_alone_first_is_thanked_for_and_what_happened_asked(
+    services: Services, first: str, lang: str, asked: str, then: str
+) -> None:
+    """'заказ 3740001' as the first message got 'Понял, заказ 3740001. Чем могу помочь?' (a
+    generic question): the number is thanked for and what happened with that order asked,
+    in the customer's language; the number is kept and never asked for again."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(first, language_code=lang)
+    [said] = d.replies[-1]
+    assert said.endswith(asked) and first.split()[-1] in said, said
+    await d.send(then)
+    assert not [e for e in d.of("asked_for") if e["slot"] == "order_ref"], d.replies[-1]
+    assert (await d.state())["known"]["order_ref"] == first.split()[-1]
