@@ -11636,3 +11636,71 @@ async def test_an_order_number_alone_first_is_thanked_for_and_what_happened_aske
     await d.send(then)
     assert not [e for e in d.of("asked_for") if e["slot"] == "order_ref"], d.replies[-1]
     assert (await d.state())["known"]["order_ref"] == first.split()[-1]
+
+
+@pytest.mark.parametrize(
+    ("told", "why", "said"),
+    [
+        ("my order 3740011 got cancelled", "why?", "can't see the reason"),
+        ("moje zamówienie 3740012 zostało anulowane", "dlaczego?", "Nie widzę stąd przyczyny"),
+    ],
+)
+async def test_why_a_cancelled_order_was_cancelled_is_noted_for_a_colleague_not_an_option(
+    services: Services, told: str, why: str, said: str
+) -> None:
+    """'my order 3740011 got cancelled' got the fixes for an item out of stock, and 'why?' got
+    "Sorry, I'm not quite sure which one you mean": the reason is not seen from here and not
+    guessed; the question goes on the case for a colleague to check, and the offer stands."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(told)
+    assert (await d.state())["complaint"]["stage"] == "fix_choice", d.replies[-1]
+    await d.send(why)
+    reply = " ".join(d.replies[-1])
+    assert said in reply and d.of("question_noted"), reply
+    assert "not quite sure which" not in reply and "nie do końca rozumiem" not in reply, reply
+    assert d.buttons[-1] and (await d.state())["complaint"]["stage"] == "fix_choice"
+    assert why in (await d.state())["known"]["description"]
+
+
+async def test_a_cancelled_order_told_with_its_number_goes_to_a_colleague_who_sees_why(
+    services: Services,
+) -> None:
+    """'мой заказ 3740010 отменили' got 'Понял, заказ 3740010. Чем могу помочь?', and 'почему?'
+    then the FAQ on late parcels: the order goes to a colleague who sees it in the system, and
+    'почему?' is passed on too."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("мой заказ 3740010 отменили")
+    [esc] = d.of("escalated")
+    assert esc["reason"] == "order_status" and "3740010" in " ".join(d.replies[-1])
+    await d.send("почему?")
+    assert not d.of("faq_answered"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "offered", "asked"),
+    [
+        ("пришла сломанная кружка, заказ 3740007", "фото есть", "Пришлите, пожалуйста, фото"),
+        ("my mug arrived broken, order 3740008", "I have a photo", "Please send the photo"),
+        ("kubek przyszedł rozbity, zamówienie 3740009", "mam zdjęcie", "Prześlij, proszę, zdj"),
+    ],
+)
+async def test_a_photo_offered_is_asked_for_while_the_options_stand(
+    services: Services, problem: str, offered: str, asked: str
+) -> None:
+    """'фото есть' to the photo asked for got 'Не спешите, я на связи' ('I have a photo' a
+    goodbye, the case paused); to the fixes offered, 'not sure which option': the customer
+    offers a photo, so they are thanked and asked to send it (or told it is here), and the
+    options stand."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    await d.send(offered)
+    reply = " ".join(d.replies[-1])
+    assert asked in reply and not d.of("complaint_paused"), reply
+    await d.send(photo=True)
+    assert (await d.state())["complaint"]["stage"] == "fix_choice", d.replies[-1]
+    await d.send(offered)
+    reply = " ".join(d.replies[-1])
+    assert asked not in reply and d.buttons[-1], reply
+    assert "not quite sure" not in reply and "не совсем понял" not in reply, reply
+    assert "nie do końca" not in reply, reply
+    assert (await d.state())["complaint"]["stage"] == "fix_choice"
