@@ -11704,3 +11704,27 @@ async def test_a_photo_offered_is_asked_for_while_the_options_stand(
     assert "not quite sure" not in reply and "не совсем понял" not in reply, reply
     assert "nie do końca" not in reply, reply
     assert (await d.state())["complaint"]["stage"] == "fix_choice"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "ваш оператор на горячей линии мне нахамил",
+        "the lady on your hotline was rude to me",
+        "wasza konsultantka na infolinii była dla mnie niemiła",
+    ],
+)
+async def test_a_rude_hotline_operator_is_no_order_and_its_number_is_not_asked(
+    services: Services, said: str
+) -> None:
+    """'ваш оператор на горячей линии мне нахамил' was asked for the order number: a call or a
+    chat has no order in it, so the staff complaint goes on without one (the rules want only
+    what happened, told); a courier who was rude still has an order to name."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    assert d.of("complaint_opened"), d.replies[-1]
+    assert not [e for e in d.of("asked_for") if e["slot"] == "order_ref"], d.replies[-1]
+    assert d.of("promised"), d.replies[-1]
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("the courier was rude to me on the phone")
+    assert [e for e in d.of("asked_for") if e["slot"] == "order_ref"], d.replies[-1]

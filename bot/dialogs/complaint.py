@@ -605,6 +605,21 @@ def _about_our_ask(text: str) -> bool:
     )
 
 
+# the shop's people on a phone line or in a chat ("оператор на горячей линии", "the lady on
+# your hotline", "konsultantka na infolinii"): a staff complaint with no order in it
+_STAFF_ON_LINE = re.compile(
+    r"оператор|горяч\w*\s+лини|колл-?\s*центр|call[\s-]*cent|hotline|help\s*line|"
+    r"customer\s+service|support\s+(?:line|agent|chat)|on\s+the\s+phone|over\s+the\s+phone|"
+    r"\bchat\b|по\s+телефону|в\s+чате|infolini|przez\s+telefon|telefonicz|na\s+czacie|"
+    r"\bczat\w*",
+    re.IGNORECASE,
+)
+# people met with an order (a courier on the phone, a pickup point's operator): its number helps
+_WITH_AN_ORDER = re.compile(
+    r"курьер|водител|доставщик|пункт\w*\s+выдачи|courier|driver|delivery|pick-?up|"
+    r"kurier|kierowc|dostawc|punkt\w*\s+odbioru",
+    re.IGNORECASE,
+)
 _PHOTO_WORD = re.compile(
     r"фот|снимок|снимк|скрин|photo|picture|\bpic|screen\s*shot|zdj[eę]|fotk|fotograf|zrzut",
     re.IGNORECASE,
@@ -2038,6 +2053,14 @@ class ComplaintFlow:
         if waived := ctx.state.pop("waived_early", None):
             # "номер не помню, телефон …" before the story: the number is not asked for
             case["waived"] = list(waived)
+        if (
+            ctype == "staff_behavior"
+            and _STAFF_ON_LINE.search(text)
+            and not _WITH_AN_ORDER.search(text)
+        ):
+            # "ваш оператор на горячей линии мне нахамил": a call or a chat, no order in it
+            # (it was asked for the order number); not the courier who phoned
+            case.setdefault("waived", []).append("order_ref")
         ctx.state["complaint"] = case
         record = await ctx.session.get(Complaint, record_id) if record_id is not None else None
         if record is None:
