@@ -11728,3 +11728,26 @@ async def test_a_rude_hotline_operator_is_no_order_and_its_number_is_not_asked(
     d = Dialogue(services, str(next(_ids)))
     await d.send("the courier was rude to me on the phone")
     assert [e for e in d.of("asked_for") if e["slot"] == "order_ref"], d.replies[-1]
+
+
+async def test_the_card_says_a_senior_decides_a_compensation_over_the_bots_limit(
+    services: Services,
+) -> None:
+    """'$100 for my wasted time' on top of a replacement is more than the bot may give: the
+    customer was told a colleague decides, but the card only said 'asks for an extra
+    compensation'; it says who decides. '50% on top' before a fix was chosen read 'instead
+    of what the bot arranged (-)': it says what is asked, and who decides."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("my mug arrived broken, order 3740040", photo=True)
+    await d.send(button="cmp:opt:replacement")
+    await d.send("and I want $100 for my wasted time")
+    [escalated] = d.of("escalated")
+    card = escalated["card"].split("\n\nTranscript:")[0]
+    assert "$100" in card and "a senior operator decides it" in card, card
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("кружка пришла разбитой, заказ 3740041", photo=True)
+    await d.send("хочу 50% скидку сверху")
+    [escalated] = d.of("escalated")
+    card = escalated["card"].split("\n\nTranscript:")[0]
+    assert "50%" in card and "a senior operator decides it" in card, card
+    assert "(-)" not in card, card
