@@ -487,6 +487,7 @@ def build_card(
     if complaint.get("wanted"):
         wanted = complaint["wanted"]
         asked = say(WANTED[wanted]) if wanted in WANTED else in_words(say, FIX, wanted)
+        done = "-"
         if complaint.get("arranged"):
             instead = complaint["arranged"]  # "the compensation offered"
             if instead in ARRANGED:
@@ -494,10 +495,18 @@ def build_card(
         else:
             done = complaint.get("choice") or complaint.get("outcome") or "-"
             instead = say("op_card_arranged", done=in_words(say, FIX, done))
-        lines.append(say("op_card_asks_instead", asked=asked, instead=instead))
+        if not complaint.get("arranged") and done == "-":
+            # "хочу 50% скидку сверху" to the fixes offered: nothing arranged yet (it read
+            # "instead of what the bot arranged (-)")
+            lines.append(say("op_card_asks", asked=asked))
+        else:
+            lines.append(say("op_card_asks_instead", asked=asked, instead=instead))
     elif complaint.get("wished") and not complaint.get("choice"):
         # "może być wymiana" said before the details were in, then a person took over
         lines.append(say("op_card_would_like", fix=in_words(say, FIX, complaint["wished"])))
+    if decides := _senior_decides(ticket, trail, since):
+        # a compensation beyond the bot's limit: who decides it (the card did not say)
+        lines.append(say(decides[0], **decides[1]))
     if state.get("safety") == ticket.id:  # told while waiting for a person
         lines.append(say("op_card_safety"))
     if state.get("callback") == ticket.id:  # "Перезвоните мне": the number is in the details
@@ -609,6 +618,24 @@ def build_card(
         summary=summary,
         heading=say("op_card_transcript"),
     )
+
+
+def _senior_decides(
+    ticket: Ticket, trail: list[dict[str, Any]], since: int
+) -> tuple[str, dict[str, Any]] | None:
+    """The line saying a senior operator decides a compensation beyond the bot's limit (its
+    key and fields): one asked for over it ("$100 for my wasted time"), a larger one after
+    the gesture given (the customer was told the senior decides), a refund over the claims
+    limit. None: nothing of the kind."""
+    seen = [t for t in trail if _turn(t) >= since]
+    demanded = [t for t in seen if t.get("type") == "compensation_demanded"]
+    if demanded:
+        return "op_card_senior_compensation", {"asked": demanded[-1].get("asked") or "?"}
+    if any(t.get("type") == "compensation_not_offered" and t.get("decides") for t in seen):
+        return "op_card_senior_compensation_told", {}
+    if ticket.reason == "amount_over_limit":
+        return "op_card_senior_refund", {}
+    return None
 
 
 def _said_once(text: str) -> str:

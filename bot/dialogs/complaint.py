@@ -604,6 +604,21 @@ def _about_our_ask(text: str) -> bool:
     )
 
 
+# the shop's people on a phone line or in a chat ("оператор на горячей линии", "the lady on
+# your hotline", "konsultantka na infolinii"): a staff complaint with no order in it
+_STAFF_ON_LINE = re.compile(
+    r"оператор|горяч\w*\s+лини|колл-?\s*центр|call[\s-]*cent|hotline|help\s*line|"
+    r"customer\s+service|support\s+(?:line|agent|chat)|on\s+the\s+phone|over\s+the\s+phone|"
+    r"\bchat\b|по\s+телефону|в\s+чате|infolini|przez\s+telefon|telefonicz|na\s+czacie|"
+    r"\bczat\w*",
+    re.IGNORECASE,
+)
+# people met with an order (a courier on the phone, a pickup point's operator): its number helps
+_WITH_AN_ORDER = re.compile(
+    r"курьер|водител|доставщик|пункт\w*\s+выдачи|courier|driver|delivery|pick-?up|"
+    r"kurier|kierowc|dostawc|punkt\w*\s+odbioru",
+    re.IGNORECASE,
+)
 _PHOTO_WORD = re.compile(
     r"фот|снимок|снимк|скрин|photo|picture|\bpic|screen\s*shot|zdj[eę]|fotk|fotograf|zrzut",
     re.IGNORECASE,
@@ -2052,6 +2067,14 @@ class ComplaintFlow:
         if waived := ctx.state.pop("waived_early", None):
             # "номер не помню, телефон …" before the story: the number is not asked for
             case["waived"] = list(waived)
+        if (
+            ctype == "staff_behavior"
+            and _STAFF_ON_LINE.search(text)
+            and not _WITH_AN_ORDER.search(text)
+        ):
+            # "ваш оператор на горячей линии мне нахамил": a call or a chat, no order in it
+            # (it was asked for the order number); not the courier who phoned
+            case.setdefault("waived", []).append("order_ref")
         ctx.state["complaint"] = case
         record = await ctx.session.get(Complaint, record_id) if record_id is not None else None
         if record is None:
@@ -2876,6 +2899,11 @@ class ComplaintFlow:
             # reason to go on without it; the customer may be lost, so say where we are
             ctx.say("complaint_still_open", items=_slot_list(ctx, awaited))
             return True
+        if "photo" in awaited and not gave_something and photo_offered(ctx, text):
+            # "фото есть", "I have a photo" to the photo asked for (it was "Не спешите, я на
+            # связи", or a goodbye and the case paused): thanked, and asked to send it here
+            ctx.say("complaint_photo_send_here")
+            return True
         if awaited and not gave_something and text and _pleasantry(ctx, text):
             # "спасибо", "до свидания" while details are awaited: no detail, and no reason to
             # go on without them; the case stays open until they come (or a person takes it)
@@ -3369,6 +3397,23 @@ class ComplaintFlow:
             if compared:
                 # the customer weighs them up: how long each takes, and the offer again
                 ctx.say_text(" ".join(self._option_time(ctx, rule, o) for o in compared))
+                ctx.say("complaint_choose_again", options=_spelled(buttons), buttons=buttons)
+                return True
+            if not data and _why_asked(ctx, text):
+                # "почему?" to the fixes for a cancelled order (it was "not sure which option
+                # you mean"): the reason is not seen from here and not guessed; the question
+                # goes on the case for a colleague to check, and the offer stands
+                _add_description(ctx.state.setdefault("known", {}), text)
+                await self._save(ctx, case)
+                ctx.say("complaint_why_noted")
+                ctx.event("question_noted", complaint_id=case.get("id"))
+                ctx.say("complaint_choose_again", options=_spelled(buttons), buttons=buttons)
+                return True
+            if not data and photo_offered(ctx, text):
+                # "фото есть", "I have a photo" to the fixes (it was "not sure which option"):
+                # thanked, and asked to send it (or told it is here); the offer stands
+                has_photo = has(ctx.state.get("known", {}), "photo")
+                ctx.say("complaint_photo_have" if has_photo else "complaint_photo_send_here")
                 ctx.say("complaint_choose_again", options=_spelled(buttons), buttons=buttons)
                 return True
             if not data and _case_question(ctx, text):
@@ -3893,15 +3938,7 @@ class ComplaintFlow:
             ctx.say("complaint_fix_free")
             self._ask_satisfaction(ctx, case)
             return True
-        if (
-            not data
-            and _WHY.search(text)
-            and "?" in text
-            and word_count(text) <= 7
-            and not ctx.new_slots
-            and not (_NO.search(text) or _NOT_OK.search(text) or _STILL_BROKEN.search(text))
-            and (ctx.prediction is None or ctx.prediction.threat in (None, "none"))
-        ):
+        if not data and _why_asked(ctx, text):
             # "почему так?", "why does this happen?": a question, not a detail nor a verdict;
             # the reason is for the team to find (no guess), and the question stands
             ctx.say("complaint_why")
@@ -5321,6 +5358,44 @@ def _where_it_stands(ctx: TurnContext, case: dict[str, Any]) -> None:
         ctx.say_text(_promise_text(ctx, case))
     else:
         ctx.say_text(ctx.texts("nudge_here"))
+
+
+def _why_asked(ctx: TurnContext, text: str) -> bool:
+    """ "почему так?", "why?", "dlaczego?": why the problem happened, asked in a few words (not
+    a "no" to the fix, nor a threat)."""
+    return (
+        bool(_WHY.search(text))
+        and ("?" in text or word_count(text) <= 2)
+        and word_count(text) <= 7
+        and not ctx.new_slots
+        and not (_NO.search(text) or _NOT_OK.search(text) or _STILL_BROKEN.search(text))
+        and (ctx.prediction is None or ctx.prediction.threat in (None, "none"))
+    )
+
+
+# "фото есть", "I have a photo", "mam zdjęcie", "могу прислать фото": a photo offered, not sent
+_PHOTO_OFFERED = re.compile(
+    r"(?:^|(?<=\s))(?:у\s+меня\s+)?(?:есть\s+(?:\w+\s+)?фот|фот\w*\s+(?:тоже\s+)?есть|"
+    r"могу\s+(?:\w+\s+)?(?:при|от|с|до)\w*\s+(?:\w+\s+)?фот)|"
+    r"\bi(?:'ve\s+got|\s+have(?:\s+got)?|\s+got|\s+can\s+(?:send|take)|\s+could\s+send)\s+"
+    r"(?:a\s+|the\s+|some\s+|\w+\s+)?(?:photo|picture|pic)|"
+    r"\b(?:mam|mog[ęe]\s+(?:wys[łl]a[ćc]|przes[łl]a[ćc]|zrobi[ćc]))\s+(?:\w+\s+)?zdj[eę]c",
+    re.IGNORECASE,
+)
+
+
+def photo_offered(ctx: TurnContext, text: str) -> bool:
+    """ "фото есть", "I have a photo", "mam zdjęcie": the customer offers a photo in a few words,
+    none attached (not a question whether to send one, not "here it is")."""
+    return (
+        bool(text)
+        and word_count(text) <= 6
+        and "photo" not in ctx.new_slots
+        and not any(a.kind == "photo" for a in ctx.incoming.attachments)
+        and bool(_PHOTO_OFFERED.search(text))
+        and not _SENT_NOW.search(text)
+        and not _NONE_GIVEN.search(text)
+    )
 
 
 def _photo_said_sent(ctx: TurnContext, text: str) -> bool:

@@ -394,6 +394,10 @@ TRAIL_EVENTS = {
     "fix_chosen",
     "fix_changed",  # the card drops the promise of the fix the customer changed their mind on
     "goodwill_approved",
+    # a compensation over the bot's limit, or a larger one after a gesture: the card says a
+    # senior operator decides it
+    "compensation_demanded",
+    "compensation_not_offered",
     "escalated",
     "resolved",
     "reopened",

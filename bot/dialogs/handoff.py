@@ -102,7 +102,12 @@ def activist_gesture(ctx: TurnContext, rules: Rules, text: str) -> str:
     case = ctx.state.get("complaint") or {}
     given = gestures_given(ctx, case.get("opened_turn")) if case else []
     if rules.activist_gesture is not None and given:
-        ctx.event("compensation_not_offered", reason="gesture_given", kind=given[-1].get("kind"))
+        ctx.event(
+            "compensation_not_offered",
+            reason="gesture_given",
+            kind=given[-1].get("kind"),
+            decides="senior",  # the card says who decides the larger one
+        )
         return f"{text} {ctx.texts('complaint_senior_compensation')}"
     return with_gesture(ctx, rules.activist_gesture, text)
 

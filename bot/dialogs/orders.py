@@ -26,7 +26,10 @@ _QUESTION = re.compile(
     r"where|when|status|track|arriv|deliver|ship|"
     r"gdzie|kiedy|status|śledz|sledz|dotrze|przyjdzie|wysłan|wyslan|"
     r"\bgde\b|\bkogda\b|privez|pri[dy]e?t\b|"  # Russian in Latin letters: "gde moj zakaz"
-    r"(?<!\w)де(?!\w)|(?<!\w)коли(?!\w)|прийде)",  # Ukrainian: "де моє замовлення 5512345"
+    r"(?<!\w)де(?!\w)|(?<!\w)коли(?!\w)|прийде|"  # Ukrainian: "де моє замовлення 5512345"
+    # "мой заказ 3740010 отменили", "order 3740011 got cancelled": why, for a person who sees it
+    # (it was "Что с ним случилось?", then the FAQ on late parcels for "почему?")
+    r"отменили|отмен[её]н|\bcancell?ed\b|anulowa(?:n|l|ł))",
     re.IGNORECASE,
 )
 
