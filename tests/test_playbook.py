@@ -12101,3 +12101,34 @@ async def test_the_card_says_a_senior_decides_a_compensation_over_the_bots_limit
     card = escalated["card"].split("\n\nTranscript:")[0]
     assert "50%" in card and "a senior operator decides it" in card, card
     assert "(-)" not in card, card
+
+
+@pytest.mark.parametrize(
+    ("problem", "offered", "said"),
+    [
+        (
+            "Mój kurier zostawił paczkę pod drzwiami i ktoś ją ukradł, zamówienie 3700701",
+            "tak, mam zdjęcie z kamery",
+            "zdjęcie",
+        ),
+        (
+            "The courier left my parcel at the door and it was stolen, order 3700702",
+            "yes, I have a photo from the camera",
+            "photo",
+        ),
+    ],
+)
+async def test_a_photo_offered_at_is_that_ok_is_asked_for_and_the_question_stands(
+    services: Services, problem: str, offered: str, said: str
+) -> None:
+    """'tak, mam zdjęcie z kamery' to "is that OK?" after a stolen parcel's promise closed the
+    case as solved (the "tak"): a photo offered, asked to be sent here, and the question
+    stands; the photo sent then goes on the case."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert d.now("satisfaction_check"), d.replies[-1]
+    await d.send(offered)
+    assert not d.now("resolved"), d.replies[-1]
+    assert said in " ".join(d.replies[-1]) and d.now("satisfaction_check"), d.replies[-1]
+    await d.send("", photo=True)
+    assert d.now("details_added") and not d.now("resolved"), d.replies[-1]

@@ -3872,6 +3872,14 @@ class ComplaintFlow:
             # and the promise again): news about the case, thanked for and kept on it for the
             # team, which goes on with it
             return await self._kept_on_case(ctx, case, text)
+        if not data and photo_offered(ctx, text):
+            # "tak, mam zdjęcie z kamery" at "is that OK?" after a stolen parcel's promise (the
+            # "tak" closed the case as solved): a photo offered, asked to be sent here (it goes
+            # on the case), and the question stands
+            have = has(ctx.state.get("known", {}), "photo")
+            ctx.say("complaint_photo_have" if have else "complaint_photo_send_here")
+            self._ask_satisfaction(ctx, case)
+            return True
         if (
             not data
             and word_count(text) <= 8
