@@ -12132,3 +12132,18 @@ async def test_a_photo_offered_at_is_that_ok_is_asked_for_and_the_question_stand
     assert said in " ".join(d.replies[-1]) and d.now("satisfaction_check"), d.replies[-1]
     await d.send("", photo=True)
     assert d.now("details_added") and not d.now("resolved"), d.replies[-1]
+
+
+async def test_its_late_to_what_happened_with_the_order_opens_the_late_case(
+    services: Services,
+) -> None:
+    """'order N', then "it's late, a week already" to "What happened with it?" (a goodbye to
+    the model) got the FAQ's late-order answer asking for the order number just given: the late
+    order's case, for that order, its number never asked for."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("order 3700802")
+    await d.send("it's late, a week already")
+    [opened] = d.now("complaint_opened")
+    assert opened["complaint_type"] == "delivery_delay", d.replies[-1]
+    assert not d.now("asked_for") and not d.now("faq_answered"), d.replies[-1]
+    assert "3700802" in " ".join(d.replies[-1]), d.replies[-1]

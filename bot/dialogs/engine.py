@@ -791,6 +791,9 @@ _FAILURE_NAMED_EN = (
         re.compile(
             # ... and in a sentence begun in Polish or Russian ("Mój order 3400011 jest late")
             r"\b(?:is|was|came|arrived|still|jest|by[łl][aoy]?|был[аои]?)\s+(?:\w+\s+){0,2}late\b|"
+            # "it's late, a week already" (a goodbye to the model) to "what happened with it?"
+            r"\b(?:it|it'?s|they'?re|they\s+are)\s+(?:(?:so|very|really|already)\s+)?late\b"
+            r"(?!\s+(?:for|at\s+night|in\s+the\s+(?:evening|day)|here|now)\b)|"
             r"\b(?:days?|weeks?)\s+late\b|"
             r"\b(?:never|hasn'?t|has\s+not|didn'?t|did\s+not)\s+(?:arrived?|come|came|been\s+delivered)|"
             r"\b(?:is|was|got|been)\s+(?:\w+\s+)?lost\b|\blost\s+(?:my|the)\s+(?:parcel|package|order)",
