@@ -1338,16 +1338,12 @@ class OperatorDesk:
                     shown = row is not None and row.relay_message_id is not None  # a photo
                     if row is not None and row.text and "button" not in kinds and not shown:
                         await self.relay_customer_message(bot, session, ticket, row, edited=False)
-            elif escalations:
-                # the pinned card shows what is known now
+            elif escalations or outcome.details_changed:
+                # the pinned card shows what is known now (details given while waiting too)
                 await self.refresh_card(bot, session, ticket)
                 if any(e["type"] == "priority_raised" for e in escalations):
                     card = await render_card(session, self.settings, ticket)
                     await self._alert_seniors(bot, ticket, card)
-            elif outcome.details_changed:
-                # details given while waiting: on the card in a moment, several in a row in one
-                # edit (each redrew it at once, one edit per message)
-                self.redraw_soon(bot, ticket.id)
             if outcome.relay_to_operator and outcome.incoming_message_id is not None:
                 row = await session.get(Message, outcome.incoming_message_id)
                 if row is not None:

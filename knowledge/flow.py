@@ -1699,7 +1699,10 @@ class FaqFlow:
             said = text("faq_no_hours", ctx.lang, ctx.texts.memory).format(topic=topic)
         ctx.say_text(said, [[Button(ctx.texts.plain("topic_human"), "topic:human")]])
         result = replace(alone, reason="low_confidence")
-        gap_id = await self._record_gap(ctx, question, result)
+        # "а студентам скидки делаете?" is its own question for the gaps (the gift card asked
+        # before, answered, is not); "а в воскресенье?" needs the pickup points with it
+        gap = message if group is not None else question
+        gap_id = await self._record_gap(ctx, gap, result)
         memory.update(gap_id=gap_id, turn=int(ctx.state.get("turns", 0)), at=ctx.now.isoformat())
         ctx.event("faq_declined", candidates=[], reason="no_group" if group else "no_hours")
         return True

@@ -2928,38 +2928,3 @@ async def test_the_card_follows_the_talk_the_notes_authors_and_the_customers_rat
         lambda: "Customer's feedback: solved: yes; rating 4/5" in card_head(fake, thread),
         timeout=20,
     )
-
-
-async def test_details_the_customer_adds_while_waiting_redraw_the_card_once_not_each_time(
-    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """John gave his order number, phone and the amount one message after another while his
-    ticket waited: each redrew the pinned card at once (three edits in a row, Telegram's
-    limits soon hit). Details added go through the desk's coalescing redraw like the rest of
-    the talk: the card shows them all, in one edit."""
-    from escalation import telegram
-
-    monkeypatch.setattr(telegram, "CARD_REDRAW_EVERY", 6.0)
-    fake = sandbox.server.fake
-    thread = await _escalate(fake, JOHN, "operator please")
-    await settled(sandbox)
-    card = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]
-
-    def card_edits() -> int:
-        return sum(
-            1 for c in fake.calls_of("editMessageText") if c.get("message_id") == card["message_id"]
-        )
-
-    before = card_edits()
-    for said in ("my order is 3740050", "my phone is +48 601 234 567", "it cost 450 zł"):
-        fake.user_sends(JOHN, said)
-    await fake.wait_for(
-        lambda: all(
-            w in card_head(fake, thread) for w in ("3740050", "601 234 567", "it cost 450 zł")
-        ),
-        timeout=30,
-    )
-    await settled(sandbox)
-    head = card_head(fake, thread).split("Transcript:")[0]
-    assert "3740050" in head and "601" in head, head
-    assert card_edits() - before <= 2, card_edits() - before

@@ -4283,7 +4283,7 @@ class ComplaintFlow:
             and not ctx.incoming.callback_data
             and not ctx.new_slots
             and not _other_order(ctx, text)
-            and (_NOT_OK.search(text) or _TAKEN_BACK.search(text))
+            and (_NOT_OK.search(text) or _YES_TAKEN_BACK.search(text))
         )
 
     async def _change_fix(
@@ -4727,7 +4727,7 @@ _TURNED_DOWN_AFTER = re.compile(
 # a fix asked for instead of the one booked: "вместо замены", "передумал", "лучше", "changed my
 # mind", "instead", "rather", "jednak", "zamiast", "wolę"
 # "хотя нет", "wait, no", "actually no", "a jednak nie": the yes just given, taken back
-_TAKEN_BACK = re.compile(
+_YES_TAKEN_BACK = re.compile(
     r"^\W*(?:хотя|а|ой|wait|actually|hmm+|oh|jednak|w[łl]a[śs]ciwie|chwila|a)\W+"
     r"(?:(?:нет|no|nope|nie)\b|(?:jednak\s+)?nie\b)|^\W*(?:нет|no|nie)\W+(?:хотя|wait|jednak)\b",
     re.IGNORECASE,
