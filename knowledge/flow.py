@@ -1946,6 +1946,12 @@ class FaqFlow:
             reason=result.reason,
         )
 
+    async def closest_topics(self, ctx: TurnContext, message: str) -> list[list[Button]]:
+        """The two entries closest to ``message`` ("a question about delivery") as buttons,
+        and a person: nothing answered, nothing kept as a gap (no question was asked yet)."""
+        result = await self.knowledge.search(ctx.session, message, top_k=5)
+        return self._topics(ctx, [(c.entry_id, c.score) for c in result.candidates], BUTTON_MIN)
+
     def _topics(
         self, ctx: TurnContext, candidates: Iterable[tuple[str, float]], floor: float
     ) -> list[list[Button]]:

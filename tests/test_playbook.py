@@ -12147,3 +12147,82 @@ async def test_its_late_to_what_happened_with_the_order_opens_the_late_case(
     assert opened["complaint_type"] == "delivery_delay", d.replies[-1]
     assert not d.now("asked_for") and not d.now("faq_answered"), d.replies[-1]
     assert "3700802" in " ".join(d.replies[-1]), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("opening", "topic_said", "question", "answer_id"),
+    [
+        ("у меня вопрос по доставке", "доставк", "сколько идёт в Казань?", "delivery_times"),
+        ("mam pytanie odnośnie płatności", "płatno", "czy mogę zapłacić blikiem?", None),
+        ("hi, I have a question about returns please", "returns", None, None),
+    ],
+)
+async def test_a_question_about_a_topic_asks_what_about_it_with_its_closest_entries(
+    shipped_shop: Services, opening: str, topic_said: str, question: str | None, answer_id
+) -> None:
+    """'у меня вопрос по доставке' (an unsure status question to the model) got "I didn't
+    quite understand", 'mam pytanie odnośnie płatności' the cash-on-delivery answer to a
+    question not yet asked: what about the topic is asked, in the customer's language, with
+    the topic's closest entries and a person as buttons; nothing is kept as a gap. The
+    question that follows is answered."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(opening)
+    assert d.now("topic_asked"), d.replies[-1]
+    assert not d.now("faq_answered") and not d.now("fallback"), d.replies[-1]
+    assert topic_said in " ".join(d.replies[-1]).lower(), d.replies[-1]
+    entries = [b for b in d.buttons[-1] if b.startswith("kb:")]
+    assert len(entries) == 2 and "topic:human" in d.buttons[-1], d.buttons[-1]
+    if question:
+        await d.send(question)
+        [answered] = d.now("faq_answered")
+        assert answer_id is None or answered["answer_id"] == answer_id, d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "wish", "said"),
+    [
+        (
+            "I received the wrong size, ordered M got XL. Order 3750036",
+            "can you send the right one?",
+            "replace",
+        ),
+        ("Przyszedł zły rozmiar, zamówienie 3750037", "możecie wysłać właściwy?", "wymian"),
+    ],
+)
+async def test_send_the_right_one_asked_while_the_photo_is_awaited_is_the_fix_wished(
+    services: Services, problem: str, wish: str, said: str
+) -> None:
+    """'can you send the right one?' while the wrong size's photo is awaited got the FAQ's
+    topics ("Is your question about one of these?"): the replacement is the fix wished, noted,
+    and the photo still asked for; the photo then books it, not offered again."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    await d.send(wish)
+    [wished] = d.now("fix_wished")
+    assert wished["option"] == "replacement", d.replies[-1]
+    assert not d.now("faq_declined") and said in " ".join(d.replies[-1]).lower(), d.replies[-1]
+    await d.send("", photo=True)
+    [chosen] = d.now("fix_chosen")
+    assert chosen["option"] == "replacement", d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("answer", "option"),
+    [
+        ("chcę brakujący kubek", "resend"),
+        ("zwrot pieniędzy za brakujący kubek", "refund"),
+        ("пришлите недостающую кружку", "resend"),
+        ("the missing mug please", "resend"),
+    ],
+)
+async def test_the_missing_thing_wanted_at_the_options_is_sending_it(
+    services: Services, answer: str, option: str
+) -> None:
+    """'chcę brakujący kubek' at "Send the missing item / Refund the money" got "not sure which
+    option you mean" (then the options again after "tak, dziękuję"): the missing thing is sent;
+    a refund for the missing thing stays the refund."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Zamówienie 3750041 — brakuje jednej rzeczy, zamówiłam 3 kubki, przyszły 2")
+    await d.send(answer)
+    [chosen] = d.now("fix_chosen")
+    assert chosen["option"] == option, d.replies[-1]

@@ -1284,6 +1284,10 @@ OPTION_WEAK_WORDS = {
         "właściw",
         "zamiast",
     ),
+    # "chcę brakujący kubek", "недостающую кружку", "the missing mug": the missing thing wanted
+    # (it was "not sure which option you mean"); weak, so "a refund for the missing mug" stays
+    # the refund
+    "resend": ("brakując", "brakujac", "недостающ", "the missing"),
 }
 OPTION_WORDS = {
     "replacement": (
@@ -4912,8 +4916,10 @@ def _fix_named(text: str, options: list[str]) -> str | None:
     ):
         return None
     named = [o for o in options if _wants(text, _WISH_WORDS.get(o, ()))]
-    if not named and asking and "replacement" in options:
-        # "send me the right one", "пришлите правильное": the replacement, by its weaker words
+    if not named and (asking or may_i) and "replacement" in options:
+        # "send me the right one", "пришлите правильное", "can you send the right one?",
+        # "możecie wysłać właściwy?" (it was the FAQ's topics): the replacement, by its weaker
+        # words
         named = [o for o in ("replacement",) if _wants(text, OPTION_WEAK_WORDS[o])]
     return named[0] if len(named) == 1 else None
 

@@ -281,6 +281,34 @@ _UK_TROUBLE = re.compile(
 )
 
 
+# "у меня вопрос по доставке", "I have a question about returns", "mam pytanie odnośnie
+# płatności", "хотела спросить про возврат": one of the topics named, the question still to
+# come (it was "I didn't quite understand", or an answer to a question not asked)
+_TOPIC_ASKED_ABOUT = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|good\s+(?:morning|afternoon|evening)|привет|здравствуйте|"
+    r"добрый\s+(?:день|вечер)|доброе\s+утро|dzie[ńn]\s+dobry|cze[śs][ćc]|witam|hej)\W+)?"
+    r"(?:(?:i\s+(?:have|'ve\s+got|got)|i'?ve\s+got|у\s+меня(?:\s+есть)?|есть|mam)\s+)?"
+    r"(?:(?:a|one|quick|small|short|один|небольшой|короткий|jedno|kr[óo]tkie|ma[łl]e)\s+)?"
+    r"(?:questions?|вопрос(?:ик)?|pytanie|(?:i\s+)?(?:want(?:ed)?|would\s+like|'d\s+like)\s+to\s+ask|"
+    r"(?:хочу|хотел[аи]?(?:\s+бы)?)\s+(?:спросить|узнать|уточнить)|"
+    r"chc(?:ę|e|ia[łl]\w*(?:\s+bym)?)\s+(?:zapyta[ćc]|si[ęe]\s+dowiedzie[ćc]))\s+"
+    r"(?:about|regarding|concerning|on|re|по|о|об|про|насч[её]т|касательно|dotycz[ąa]ce|"
+    r"odno[śs]nie|w\s+sprawie|o)\s+(?:(?:the|your|вашей|вашему|waszej|waszych)\s+)?"
+    r"(?:(?P<delivery>доставк\w*|delivery|deliveries|shipping|dostaw\w*|wysy[łl]k\w*)|"
+    r"(?P<payment>оплат\w*|payments?|paying|p[łl]atno[śs]\w*)|"
+    r"(?P<returns>возврат\w*|returns?|returning|zwrot\w*))"
+    r"(?:\W+(?:please|pls|пожалуйста|proszę|prosze))?\W*$",
+    re.IGNORECASE,
+)
+
+
+def topic_asked_about(text: str) -> str | None:
+    """The topic (delivery, payment, returns) of a question still to come ("у меня вопрос по
+    доставке"), if the message names only that."""
+    found = _TOPIC_ASKED_ABOUT.match(text or "")
+    return found.lastgroup if found else None
+
+
 def help_with(text: str) -> bool:
     """Help asked with a topic named ("Potrzebuję pomocy ze zwrotem", "help with my order")."""
     return bool(_HELP_WITH.search(text or ""))
@@ -3242,6 +3270,23 @@ class ConversationEngine:
             # base sure of it: a call for help, asked what with, the topics offered
             ctx.state["misunderstood"] = 0
             ctx.say("help_prompt", buttons=self.topic_buttons(ctx.texts))
+            return
+        if (
+            (topic := topic_asked_about(text))
+            and not question_stands(ctx.state)
+            and not ctx.state.get("survey")
+        ):
+            # "у меня вопрос по доставке" (an unsure status question: "I didn't quite
+            # understand"), "mam pytanie odnośnie płatności" (cash on delivery answered): what
+            # about the topic is asked, its closest entries and a person offered as buttons
+            ctx.state["misunderstood"] = 0
+            buttons = (
+                await faq.closest_topics(ctx, text)
+                if faq is not None
+                else self.topic_buttons(ctx.texts)
+            )
+            ctx.say(f"topic_prompt_{topic}", buttons=buttons)
+            ctx.event("topic_asked", topic=topic)
             return
         for flow in self.flows:
             if await flow.handle(ctx):
