@@ -12226,3 +12226,43 @@ async def test_the_missing_thing_wanted_at_the_options_is_sending_it(
     await d.send(answer)
     [chosen] = d.now("fix_chosen")
     assert chosen["option"] == option, d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "paid"),
+    [
+        ("Hello, I was charged twice for order 3750051", "by card"),
+        ("Pobraliście pieniądze dwa razy za zamówienie 3750052", "blikiem"),
+    ],
+)
+async def test_how_they_paid_told_at_is_that_ok_is_kept_on_the_case(
+    services: Services, problem: str, paid: str
+) -> None:
+    """'by card' after a double charge's refund was filed got the FAQ's list of the ways to
+    pay: how they paid is kept on the case for the team, and the question stands."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert d.now("satisfaction_check"), d.replies[-1]
+    await d.send(paid)
+    assert d.now("details_added") and not d.now("faq_answered"), d.replies[-1]
+    assert paid in (await d.state())["known"]["description"]
+
+
+async def test_how_they_paid_while_the_order_number_is_awaited_is_noted(
+    services: Services,
+) -> None:
+    """'картой' while the order number is awaited got "Не спешите, я на связи": noted on the
+    case; 'вчера вечером' (a goodbye to the model at 0.64) paused the case with "Всего
+    доброго!": no farewell, the case goes on, and the number books the refund."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("вы списали деньги, а заказ не оформился")
+    assert d.now("asked_for"), d.replies[-1]
+    await d.send("картой")
+    said = " ".join(d.replies[-1]).lower()
+    assert "спеш" not in said and ("записал" in said or "получил" in said), d.replies[-1]
+    assert "картой" in (await d.state())["known"]["description"]
+    await d.send("вчера вечером")
+    assert not d.now("complaint_paused"), d.replies[-1]
+    assert "доброго" not in " ".join(d.replies[-1]), d.replies[-1]
+    await d.send("3750053")
+    assert d.now("promised"), d.replies[-1]

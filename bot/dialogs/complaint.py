@@ -30,6 +30,7 @@ from sqlalchemy import select
 
 from bot.db.models import Complaint, Message, as_utc
 from bot.dialogs.engine import (
+    SURE_SOCIAL,
     TurnContext,
     box_compensation_asked,
     box_only,
@@ -2675,6 +2676,12 @@ class ComplaintFlow:
             and not ctx.incoming.callback_data
             and (withdrawn(text) or settled(text))
         )
+        if _paid_by(text) and not gone and not ctx.incoming.callback_data:
+            # "картой" while the order number is awaited (it was "Не спешите, я на связи"):
+            # how they paid, kept with the case and thanked for; what is still needed is said
+            _add_description(ctx.state.setdefault("known", {}), text)
+            await self._save(ctx, case)
+            gave_something = True
         if case["type"] == "wrong_item" and item_told(text) and not gone:
             # "заказывал синий", then "пришел красный" while the photo is awaited (quiet turns
             # to it: "Не спешите", then the fixes offered with nothing noted): what was ordered
@@ -3789,6 +3796,10 @@ class ComplaintFlow:
             await self._rule_compensation(ctx, case, rule)
             self._ask_satisfaction(ctx, case)
             return True
+        if not data and _paid_by(text):
+            # "by card" after a double charge's refund was filed (the FAQ's ways to pay): how
+            # they paid, kept on the case for the team, and the question stands
+            return await self._kept_on_case(ctx, case, text)
         if not data and _PUNISH.search(text) and "?" not in text:
             # "хочу, чтобы вы его наказали", "I want him punished" (it got the FAQ's "how to
             # reach a person" or "Still here"): the wish is kept on the case for the team
@@ -5010,6 +5021,25 @@ _NEEDED_BY = re.compile(
 )
 # where the customer was when it should have come: "я весь день была дома", "I was home the
 # whole day", "byłam cały dzień w domu"
+# how the customer paid, said in a word or two ("by card", "картой", "blikiem", "через СБП",
+# "with PayPal"): a detail of the case, not a question about the ways to pay
+_PAID_BY = re.compile(
+    r"^\W*(?:(?:i\s+)?paid\s+|оплачивал\w*\s+|оплатил\w*\s+|płaci[łl]\w*\s+|zap[łl]aci[łl]\w*\s+)?"
+    r"(?:(?:by|with|via|through|using|on)\s+(?:my\s+|a\s+)?|по\s+|через\s+|с\s+|przez\s+)?"
+    r"(?:(?:credit|debit|bank|visa|master\s*card|mir)\s+)?"
+    r"(?:cards?|картой|карточкой|карте|карт(?:у|ы)|kart[ąa]|kart[ęe]|blik(?:iem)?|przelewem|"
+    r"paypal\w*|apple\s*pay|google\s*pay|сбп|sbp|sberpay|наличн\w*|cash|got[óo]wk[ąa]|"
+    r"przy\s+odbiorze|при\s+получении|on\s+delivery)"
+    r"(?:\W+(?:(?:онлайн|online|на\s+сайте|on\s+the\s+site|na\s+stronie)\W*)?)?$",
+    re.IGNORECASE,
+)
+
+
+def _paid_by(text: str) -> bool:
+    """How the customer paid, and nothing else ("by card"; not "card?")."""
+    return bool(text) and "?" not in text and bool(_PAID_BY.match(text))
+
+
 _WAS_THERE = re.compile(
     r"(?<!\w)(?:был[аи]?|сидел[аи]?|ждал[аи]?|was|stayed|waited|been|by[łl](?:a|e|o)?m?|"
     r"siedzia[łl]\w*|czeka[łl]\w*)\s+(?:[^\W\d_]+\s+){0,3}?(?:дома|на\s+месте|home|in|there|"
@@ -5438,11 +5468,24 @@ def _yes_but(text: str) -> str | None:
     return None if _PLEASANTRY.match(rest) else rest  # "да, но спасибо вам большое"
 
 
+# a word of thanks or farewell the model's unsure reading needs ("спасибо, до завтра")
+_THANKED = re.compile(r"спасиб|благодар|thank|thx|dzi[ęe]k", re.IGNORECASE)
+
+
 def _pleasantry(ctx: TurnContext, text: str) -> bool:
-    """Thanks or goodbye, and nothing else."""
+    """Thanks or goodbye, and nothing else: "вчера вечером" (when the money went, a goodbye
+    to the model at 0.64) paused the case with "Всего доброго!"; an unsure reading counts only
+    with a word of thanks or farewell in it."""
     if _PLEASANTRY.match(text):
         return True
-    return ctx.intent in ("thanks", "goodbye") and len(text) < 40 and not ctx.incoming.attachments
+    pred = ctx.prediction
+    sure = pred is not None and pred.intent_confidence >= SURE_SOCIAL
+    return (
+        ctx.intent in ("thanks", "goodbye")
+        and len(text) < 40
+        and not ctx.incoming.attachments
+        and (sure or bool(_BYE.search(text) or _THANKED.search(text)))
+    )
 
 
 # "that's all", "I'll think about it", "decide later": no choice now, and no more wanted now
