@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.db.models import as_utc
-from bot.dialogs.slots import question_stands, sentences
+from bot.dialogs.slots import contact_only, question_stands, sentences
 from bot.dialogs.texts import register_domain, variants
 from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
 from bot.nlu.extract import without_order_ref
@@ -1462,6 +1462,13 @@ class FaqFlow:
             human = [Button(ctx.texts.plain("topic_human"), "topic:human")]
             self._say_answer(ctx, memory, entry, None, via="unclear", extra=human)
             return True
+        contact = contact_only(message)
+        if contact is not None:
+            # "anna.k@example.pl" right after "the reset e-mail doesn't come" was answered ("if
+            # it still doesn't work, a colleague will help"; it was "I don't quite
+            # understand"): the contact (on the card) and the question go to a colleague
+            self._to_person(ctx, memory, "faq_contact_handoff", contact=contact)
+            return True
         if scorns_answer(message):
             return await self._not_helpful(ctx, memory)
         if sent_thing_missing(message):
@@ -2143,11 +2150,13 @@ class FaqFlow:
         return True
 
     @staticmethod
-    def _to_person(ctx: TurnContext, memory: dict[str, Any], key: str = "faq_handoff") -> None:
+    def _to_person(
+        ctx: TurnContext, memory: dict[str, Any], key: str = "faq_handoff", **values: str
+    ) -> None:
         """Nothing (more) to try: the question goes to a colleague."""
         memory["last"] = None
         memory["declined"] = None
-        ctx.say_text(text(key, ctx.lang, ctx.texts.memory))
+        ctx.say_text(text(key, ctx.lang, ctx.texts.memory).format(**values))
         ctx.person_said = True  # the hand-off adds only when they will answer
         tried = sorted(memory.get("shown") or [])
         ctx.request_handoff("faq_not_helpful", question=memory.get("query"), tried=tried)

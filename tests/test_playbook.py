@@ -12266,3 +12266,67 @@ async def test_how_they_paid_while_the_order_number_is_awaited_is_noted(
     assert "доброго" not in " ".join(d.replies[-1]), d.replies[-1]
     await d.send("3750053")
     assert d.now("promised"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("locked", "not_come", "contact"),
+    [
+        (
+            "nie mogę się zalogować na konto",
+            "resetowałam hasło, nie przychodzi mail",
+            "anna.k@example.pl",
+        ),
+        ("I can't log in", "the reset email never comes", "my email is john@example.com"),
+    ],
+)
+async def test_a_contact_given_after_the_faq_answer_goes_to_a_colleague(
+    shipped_shop: Services, locked: str, not_come: str, contact: str
+) -> None:
+    """The e-mail alone right after "the reset e-mail doesn't come" was answered ("if it still
+    doesn't work, a colleague will help") got "I'm not sure I understood": the question and
+    the contact go to a colleague, the contact said back and kept for the card."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(locked)
+    await d.send(not_come)
+    assert d.now("faq_answered"), d.replies[-1]
+    await d.send(contact)
+    [escalated] = d.now("escalated")
+    assert escalated["reason"] == "faq_not_helpful" and not d.now("fallback"), d.replies[-1]
+    address = contact.split()[-1]
+    assert address in " ".join(d.replies[-1]), d.replies[-1]
+    assert (await d.state())["known"]["contact"] == address
+
+
+@pytest.mark.parametrize("contact", ["+48 601 234 567", "anna.k@example.pl"])
+async def test_a_contact_given_alone_is_noted_and_what_about_is_asked(
+    services: Services, contact: str
+) -> None:
+    """'+48 601 234 567' alone opened a complaint "about service" asking what happened, an
+    e-mail alone got "I'm not sure I understood": the contact is noted and said back, what
+    it is about asked with the topics; a problem told next is a case with that contact."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(contact)
+    assert not d.now("complaint_opened") and not d.now("fallback"), d.replies[-1]
+    assert contact in " ".join(d.replies[-1]) and "topic:human" in d.buttons[-1], d.replies[-1]
+    await d.send("zamówienie 3750071 nie doszło")
+    assert d.now("complaint_opened"), d.replies[-1]
+    assert (await d.state())["known"]["contact"] == contact
+
+
+@pytest.mark.parametrize(
+    "told",
+    [
+        "I ordered a dress 3750072 a week ago and nothing",
+        "заказала платье 3750073 неделю назад и до сих пор ничего",
+    ],
+)
+async def test_ordered_a_week_ago_and_nothing_is_a_late_order(
+    services: Services, told: str
+) -> None:
+    """'I ordered a dress N a week ago and nothing' (a wrong item to the model) asked for a
+    photo of the problem: nothing has come, a late order for the delivery team."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(told)
+    [opened] = d.now("complaint_opened")
+    assert opened["complaint_type"] == "delivery_delay", d.replies[-1]
+    assert not d.now("asked_for"), d.replies[-1]

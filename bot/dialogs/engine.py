@@ -57,6 +57,7 @@ from bot.dialogs.rules import load_rules
 from bot.dialogs.slots import (
     ask_what_happened,
     claim_currency,
+    contact_only,
     find_contact,
     lone_order_ref,
     no_words,
@@ -939,7 +940,12 @@ _NOT_COME = re.compile(
     _NOTHING_GOT + "|"
     r"(?<!\w)не\s+(?:пришл|пришёл|пришел|доставил|привез|привёз|приехал)|(?<!\w)не\s+доставлен|"
     r"(?<!\w)потеря\w*|\bnever\s+(?:arrived|came|got\s+here)|\bhasn'?t\s+(?:arrived|come)|"
-    r"\bnot\s+(?:arrived|delivered)|\blost\b|\bnie\s+(?:dotar|dosz|przysz|dojecha)|zagin|zgubi",
+    r"\bnot\s+(?:arrived|delivered)|\blost\b|\bnie\s+(?:dotar|dosz|przysz|dojecha)|zagin|zgubi|"
+    # "I ordered a dress a week ago and nothing" (a wrong item to the model), "заказала неделю
+    # назад и до сих пор ничего", "zamówiłam tydzień temu i dalej nic": nothing since
+    r"(?:\bago|(?<!\w)назад|\btemu)\W+(?:and|и|a|i)\W+(?:(?:still|до\s+сих\s+пор|вс[её]\s+ещ[её]|"
+    r"dalej|nadal|wci[ąa][żz]|ci[ąa]gle)\W+)?(?:nothing|ничего|nic|тишина|cisza)(?!\w)"
+    r"(?!\s+(?:works?|worked|fits?|работает|подош|dzia[łl]a|pasuje))",
     re.IGNORECASE,
 )
 # late, lost or not come: a delivery matter after all, whatever else the message says
@@ -3270,6 +3276,22 @@ class ConversationEngine:
             # base sure of it: a call for help, asked what with, the topics offered
             ctx.state["misunderstood"] = 0
             ctx.say("help_prompt", buttons=self.topic_buttons(ctx.texts))
+            return
+        if (
+            contact_only(text)
+            and not question_stands(ctx.state)
+            and not ctx.state.get("survey")
+            and not ctx.incoming.attachments
+        ):
+            # "+48 601 234 567", "anna@example.pl" with nothing asked (a complaint "about
+            # service" opened, or "I'm not sure I understood"): the contact is kept (for a case
+            # or a colleague later) and what it is about asked
+            ctx.state["misunderstood"] = 0
+            ctx.say(
+                "contact_noted",
+                contact=ctx.state.get("known", {}).get("contact") or contact_only(text),
+                buttons=self.topic_buttons(ctx.texts),
+            )
             return
         if (
             (topic := topic_asked_about(text))

@@ -79,6 +79,25 @@ def find_contact(text: str, *, polish: bool = False) -> str | None:
     return None
 
 
+# what may come with a contact given alone: "my email is", "mój numer:", "телефон для связи"
+_CONTACT_FILLER = re.compile(
+    r"(?<!\w)(?:my|mine|is|it'?s|here|e-?mail|email|address|phone|number|tel|mobile|contact|"
+    r"me|at|on|мой|моя|мо[ёе]|это|вот|почта|e-?мейл|имейл|емейл|телефон|номер|тел|для|связи|"
+    r"m[óo]j|moja|moje|to|jest|mail|maila|adres|telefon|numer|kontakt\w*|pod)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def contact_only(text: str) -> str | None:
+    """The e-mail or phone number of a message that gives it and nothing else ("anna@x.pl",
+    "my email is john@example.com", "+48 601 234 567")."""
+    contact = find_contact(text or "")
+    if contact is None:
+        return None
+    rest = _CONTACT_FILLER.sub(" ", text.replace(contact, " "))
+    return contact if not re.sub(r"[\W_]+", "", rest) else None
+
+
 def _pl_mobile_in_groups(text: str, ref: str) -> bool:
     """``ref`` is a Polish mobile written in groups of three ("601 234 567") in ``text``."""
     return any(
