@@ -12330,3 +12330,40 @@ async def test_ordered_a_week_ago_and_nothing_is_a_late_order(
     [opened] = d.now("complaint_opened")
     assert opened["complaint_type"] == "delivery_delay", d.replies[-1]
     assert not d.now("asked_for"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("hello", "prefer", "alphabet"),
+    [
+        ("Привет", "I prefer English", re.compile(r"[a-z]", re.I)),
+        ("Hi", "предпочитаю русский", CYRILLIC_RE),
+    ],
+)
+async def test_a_language_preferred_is_the_one_the_bot_writes_in(
+    services: Services, hello: str, prefer: str, alphabet: re.Pattern
+) -> None:
+    """'I prefer English' after a Russian hello got "I'm only good at shop matters": yes, in
+    that language, with the topics."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(hello)
+    await d.send(prefer)
+    said = " ".join(d.replies[-1])
+    assert not d.now("fallback") and alphabet.search(said), d.replies[-1]
+    other = CYRILLIC_RE if alphabet is not CYRILLIC_RE else re.compile(r"[a-z]{3}", re.I)
+    assert not other.search(said), d.replies[-1]
+
+
+async def test_what_they_tell_of_the_case_at_is_that_ok_is_kept_when_the_model_is_unsure(
+    services: Services,
+) -> None:
+    """'I returned the shoes on the 20th' after a late refund was marked urgent (an unsure
+    complaint to the model) got "Still here, no worries" and the promise again: kept on the
+    case for the team; "so when?" still gets where it stands."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("where's my refund?? order 3750091, you promised 5 days ago")
+    assert d.now("satisfaction_check"), d.replies[-1]
+    await d.send("I returned the shoes on the 20th")
+    assert d.now("details_added"), d.replies[-1]
+    assert "20th" in (await d.state())["known"]["description"]
+    await d.send("so when?")
+    assert not d.now("details_added") and "3750091" in " ".join(d.replies[-1]), d.replies[-1]

@@ -4214,6 +4214,19 @@ class ComplaintFlow:
             # "я весь день была дома" after a missed delivery's promise (it was "Я на связи, не
             # переживайте" and the promise again): what they tell of the case, kept for the team
             return await self._kept_on_case(ctx, case, text)
+        pred = ctx.prediction
+        if (
+            ctx.intent is None
+            and pred is not None
+            and pred.intent == "complaint"
+            and "?" not in text
+            and is_description(text, 4)
+            and not _NUDGE.match(text)
+        ):
+            # "I returned the shoes on the 20th" after a late refund was marked urgent (an
+            # unsure complaint to the model: "Still here, no worries" and the promise again):
+            # what they tell of the case, kept for the team
+            return await self._kept_on_case(ctx, case, text)
         if ctx.intent in (None, "out_of_scope"):
             # something the bot did not get, mid-case: where it stands, not "I only know shop
             # matters"

@@ -835,10 +835,15 @@ _FAILURE_NAMED_EN = (
 # "а можно по-русски?", "can you answer in English?", "po polsku proszę": the language asked
 # for (in any of the three)
 _LANGUAGE_NAMES = {
-    "ru": r"по-?\s?русски|на\s+русском|^\W*русский\b|\bin\s+russian\b|\bpo\s+rosyjsku\b",
+    # ("I prefer English", "предпочитаю русский", "wolę po polsku": it was "I only know shop
+    # matters")
+    "ru": r"по-?\s?русски|на\s+русском|^\W*русский\b|\bin\s+russian\b|\bpo\s+rosyjsku\b|"
+    r"\bprefer\s+russian\b|предпочитаю\s+русский|\bwol[ęe]\s+(?:po\s+)?rosyjsk",
     "en": r"по-?\s?английски|на\s+английском|\b(?:in|speak|write|use|switch\s+to)\s+english\b|"
-    r"^\W*english\b|\benglish\s+(?:please|pls|only)\b|\bpo\s+angielsku\b",
-    "pl": r"по-?\s?польски|на\s+польском|\b(?:in|speak|write)\s+polish\b|\bpo\s+polsku\b",
+    r"^\W*english\b|\benglish\s+(?:please|pls|only)\b|\bpo\s+angielsku\b|"
+    r"\bprefer\s+english\b|предпочитаю\s+английский|\bwol[ęe]\s+(?:po\s+)?angielsk",
+    "pl": r"по-?\s?польски|на\s+польском|\b(?:in|speak|write)\s+polish\b|\bpo\s+polsku\b|"
+    r"\bprefer\s+polish\b|предпочитаю\s+польский|\bwol[ęe]\s+(?:po\s+)?polsk",
 }
 _LANGUAGE_ASKED = {
     lang: re.compile(names, re.IGNORECASE) for lang, names in _LANGUAGE_NAMES.items()
