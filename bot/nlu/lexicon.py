@@ -989,13 +989,13 @@ def damage_named(text: str) -> bool:
 FAULT_WORDS = re.compile(
     r"(?<!\w)(?:поломк\w*|не\s+(?:хоч\w*\s+)?работа\w*|"
     r"перестал\w*\s+(?:\w+\s+)?(?:работ|включ|заряж|гре)\w*|не\s+(?:хоч\w*\s+)?включа\w*|"
-    r"не\s+заряжа\w*|не\s+гре(?:ет|ют)|брак\w*|неисправ\w*|сгорел\w*|протека\w*|течёт|течет)|"
+    r"не\s+заряжа\w*|не\s+гре(?:ет|ют)|брак\w*|неисправ\w*|сгорел\w*|(?:про|под)тека\w*|течёт|течет)|"
     r"\b(?:stopped\s+(?:working|charging|heating)|broke|"
     r"(?:doesn'?t|does\s+not|won'?t|will\s+not|isn'?t|is\s+not)\s+(?:work\w*|turn\w*\s+on|charg\w*|"
     r"start\w*|heat\w*)|not\s+working|defect\w*|faulty|leak\w*|burn\w*\s+out|died)\b|"
     r"(?<!\w)(?:przesta\w*\s+(?:dzia[łl]a\w*|si[ęe]\s+w[łl][ąa]cza\w*|grza\w*|[łl]adowa\w*)|"
     r"nie\s+(?:chc\w*\s+(?:si[ęe]\s+)?)?(?:dzia[łl]a\w*|w[łl][ąa]cz\w*|grzej\w*|[łl]aduj\w*)|"
-    r"zepsu\w*|uszkodz\w*|p[ęe]k[łl]\w*|wadliw\w*|przecieka\w*|spali[łl]\w*)",
+    r"zepsu\w*|uszkodz\w*|p[ęe]k[łl]\w*|wadliw\w*|przecieka\w*|ciekn\w*|spali[łl]\w*)",
     re.IGNORECASE,
 )
 
@@ -1503,6 +1503,23 @@ def order_request_withdrawn(text: str, *, bare: bool = True) -> bool:
     new address given instead."""
     kept = changed_mind(text, bare=bare) or bool(_ORDER_KEPT.search(text))
     return kept and not address_given(text)
+
+
+# the shop called the order off: "пришло письмо что заказ отменён", "мой заказ отменили", "my
+# order was cancelled", "you cancelled my order", "zamówienie zostało anulowane" (not "как
+# отменить заказ?", "I cancelled it myself", "anulowałam zamówienie")
+_ORDER_CANCELLED = re.compile(
+    r"(?<!\w)(?:отменили|отмен[её]н[аоы]?|аннулирова(?:ли|н[аоы]?))(?!\w)|"
+    r"\b(?:was|were|got|been|is|are|you|they)\s+(?:\w+\s+)?cancell?ed\b|"
+    r"(?<!\w)(?:anulowan\w*|anulowano|anulowali\w*)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def order_cancelled_told(text: str) -> bool:
+    """The customer tells that the shop cancelled their order: something gone wrong, a case
+    (not the FAQ on how to cancel)."""
+    return bool(_ORDER_CANCELLED.search(text or ""))
 
 
 # "ktoś ją ukradł", "посылку украли из подъезда", "my parcel was stolen from the porch": the
