@@ -12229,3 +12229,22 @@ async def test_a_part_missing_and_a_leak_is_a_defect(
     await d.send(said)
     [opened] = d.now("complaint_opened")
     assert opened["complaint_type"] == ctype, d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Bardzo mi przykro, ale buty się rozkleiły po tygodniu. Chyba już nie wrócę",
+        "Туфли расклеились через неделю, больше к вам не вернусь",
+        "The shoes came apart after a week, I won't come back",
+    ],
+)
+async def test_i_wont_come_back_is_a_customer_about_to_leave(services: Services, said: str) -> None:
+    """'Bardzo mi przykro, ale buty się rozkleiły po tygodniu. Chyba już nie wrócę' was a plain
+    claim (no threat heard): the customer says they will not come back, an angry customer
+    about to leave, with the playbook's apology gesture."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    [opened] = d.now("complaint_opened")
+    assert opened["customer_kind"] == "angry", d.replies[-1]
+    assert d.now("compensation_offered"), d.replies[-1]

@@ -179,7 +179,8 @@ _CHURN_PATTERNS = [
     r"\b(?:delet|clos|cancel)\w*\s+my\s+(?:account|membership|loyalty)|\bdone\s+with\s+(?:you|this\s+(?:shop|store|company|place)|your\s+(?:shop|store))\b",
     r"\b(?:delet|uninstall|remov)\w*\s+(?:the|your|this)\s+app\b(?!\s+and)|"
     r"\byou(?:'ve|\s+have|\s+just)?\s+lost\s+(?:a|me\s+as\s+a|one)\s+(?:\w+\s+)?(?:customer|client)",
-    r"\b(?:won'?t|will\s+not)\s+be\s+(?:ordering|buying|shopping|coming\s+back|back)\b",
+    r"\b(?:won'?t|will\s+not)\s+be\s+(?:ordering|buying|shopping|coming\s+back|back)\b|"
+    r"\b(?:i|we)\s+(?:won'?t|will\s+not)\s+(?:ever\s+)?come\s+back\b",
     # Russian
     # ... "Больше никогда у вас ничего не закажу"
     r"\bникогда\s+(?:больше\s+)?(?:(?:у|в)\s+(?:вас|вашем\s+\w+)\s+)?(?:ничего\s+)?"
@@ -187,7 +188,8 @@ _CHURN_PATTERNS = [
     r"\bбольше\s+(?:(?:у|в)\s+(?:вас|вашем\s+\w+)\s+)?(?:ничего\s+)?не\s+(?:куплю|закажу|"
     r"заказываю|покупаю|пользуюсь|буду\s+(?:заказывать|покупать|пользоваться))|"
     r"\bбольше\s+(?:вами|вашим\s+\w+)\s+не\s+пользу\w*|\bбольше\s+ни\s+копейки",
-    r"\bбольше\s+(?:я\s+)?не\s+ваш\s+клиент|\bухожу\s+(?:к|на|в|от\s+вас)\b|\bуйду\s+(?:от\s+вас|к|на|в)\b|"
+    r"\bбольше\s+(?:я\s+)?не\s+ваш\s+клиент|\bбольше\s+(?:к\s+вам\s+)?не\s+вернусь\b|"
+    r"\bне\s+вернусь\s+(?:к\s+вам|больше)\b|\bухожу\s+(?:к|на|в|от\s+вас)\b|\bуйду\s+(?:от\s+вас|к|на|в)\b|"
     r"\bпоследний\s+(?:раз|заказ)\b|\bпоследняя\s+покупка\b",
     r"\b(?:удаляю|удалил[аи]?|удалю|снес(?:ла|ли)?|сношу)\s+(?:ваш\w*\s+)?(?:аккаунт|приложение|профиль|прилку)(?!\s+и\s+(?:заново|снова|переустанов|поставил))|"
     r"\bк\s+конкурентам\b|\bвы\s+потеряли\s+(?:клиента|покупателя)|\bпрощайте\b|\bни\s+ногой\b",
@@ -201,6 +203,9 @@ _CHURN_PATTERNS = [
     r"\b(?:wi[eę]cej|ju[zż])\s+(?:nigdy\s+)?(?:nic\s+)?(?:u|od|w)\s+was\s+nie\s+(?:kupi|zam[oó]wi|zamawia)\w*|"
     r"\bnie\s+b[eę]d[eę]\s+(?:ju[zż]\s+)?(?:u|od)\s+was\s+(?:kupowa|zamawia)\w*|"
     r"\bnie\s+kupi[eę]\s+(?:ju[zż]\s+)?(?:u|od)\s+was\s+(?:nic|wi[eę]cej|ju[zż])",
+    # "Chyba już nie wrócę", "więcej do was nie wrócę", "nie wrócę już do was"
+    r"\b(?:ju[zż]|wi[eę]cej)\s+(?:do\s+was\s+)?nie\s+wr[oó]c[eę]\b|"
+    r"\bnie\s+wr[oó]c[eę]\s+(?:ju[zż]\s+|wi[eę]cej\s+)?do\s+was\b|"
     r"\bostatnie\s+zam[oó]wienie\b|\bostatni\s+zakup\b|\bodechcia\w*\s+(?:mi\s+si[eę]\s+)?(?:u\s+was\s+)?(?:kupowa|zamawia)|"
     r"\bprzesta\w*\s+(?:u\s+was\s+)?(?:kupowa|zamawia)|\bzmieni\w*\s+sklep|\bzmieniam\s+sklep|"
     r"\bstracili\w*\s+klient\w*|\bprzenosz\w*\s+(?:zakupy|si[eę])",
