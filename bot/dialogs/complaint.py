@@ -91,6 +91,7 @@ from bot.nlu.lexicon import (
     item_fine,
     item_trouble_named,
     opt_out_asked,
+    order_cancelled_told,
     parcel_named,
     payment_unconfirmed,
     points_not_credited,
@@ -1714,6 +1715,8 @@ class ComplaintFlow:
                 and not self._fix_answers(ctx, text)
                 # "Сколько можно ждать?" asks nothing the delivery times would answer
                 and not tired_of_waiting(text)
+                # "мой заказ отменили, почему?": the FAQ's how to cancel answers no "why"
+                and not order_cancelled_told(text)
             ):
                 # something went wrong and they ask how it works ("Пришла куртка с дыркой,
                 # какая у вас гарантия?"): the playbook, and the KB's sure answer after it
@@ -5153,6 +5156,8 @@ def _plain_question(ctx: TurnContext) -> bool:
         and not item_trouble_named(text)
         and not _WAITED.search(text)
         and not heated(text)
+        # "мой заказ отменили, почему?": the shop's cancellation, not how to cancel
+        and not order_cancelled_told(text)
     )
 
 
@@ -5217,9 +5222,15 @@ def _calm(ctx: TurnContext) -> bool:
 
 def _divertible(ctx: TurnContext) -> bool:
     """An unsure complaint told calmly about nothing that went wrong: the KB may answer it
-    instead of opening a case."""
+    instead of opening a case. An order the shop cancelled ("мне пришло письмо что заказ
+    отменён") went wrong: not the FAQ on how to cancel one."""
     pred = ctx.prediction
-    return _calm(ctx) and pred is not None and pred.complaint_type not in FAILURE_TYPES
+    return (
+        _calm(ctx)
+        and pred is not None
+        and pred.complaint_type not in FAILURE_TYPES
+        and not order_cancelled_told(ctx.incoming.text or "")
+    )
 
 
 def _says_not_helpful(ctx: TurnContext) -> bool:

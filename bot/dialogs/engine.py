@@ -73,6 +73,7 @@ from bot.dialogs.types import SPOKEN_KINDS, Button, Incoming, Outcome, Reply
 from bot.nlu.extract import extract, without_order_ref
 from bot.nlu.lang import clearly_in, unplaced_latin
 from bot.nlu.lexicon import (
+    FAULT_WORDS,
     FEEDBACK_WORDS,
     PART_MISSING_RU,
     PART_WITHOUT,
@@ -1279,6 +1280,15 @@ _MONEY_NAMED = re.compile(
 )
 
 
+# a part that powers the thing: without it, "it doesn't work" is no defect
+_POWER_PART = re.compile(
+    r"зарядк|зарядн|кабел|шнур|провод|батаре|батарейк|аккумулятор|адаптер|блок\w*\s+питани|"
+    r"\b(?:chargers?|cables?|cords?|wires?|batter(?:y|ies)|adapters?|plugs?|power\s+(?:supply|"
+    r"cord|adapter))\b|[łl]adowar|zasilacz|kabl|kabel|przew[óo]d|bateri|akumulator|adapter",
+    re.IGNORECASE,
+)
+
+
 def _paper_or_power(pred: Prediction, text: str) -> Prediction:
     """A paper that did not come with the thing ("не пришла инструкция на русском к
     кофеварке": a late parcel, passed to the delivery team) is something missing; a thing
@@ -1294,6 +1304,15 @@ def _paper_or_power(pred: Prediction, text: str) -> Prediction:
         "other",
     ) and document_missing_only(text):
         ctype = "missing_item"
+    elif (
+        pred.complaint_type == "missing_item"
+        and problem_told(FAULT_WORDS, text)
+        and not _POWER_PART.search(text)
+    ):
+        # "kettle came without the lid and it leaks", "czajnik przyszedł bez pokrywki i
+        # cieknie": a part missing and a failure named, the defect wins (not "came without
+        # the charger, so it won't turn on")
+        ctype = "damaged_defective"
     elif (
         pred.complaint_type == "billing"
         and _NOT_CHARGING.search(text)
@@ -1420,9 +1439,16 @@ _WAITED = re.compile(
 
 
 # money that did not come back ("I never got my refund", "возврат так и не пришёл", "zwrotu
-# nadal nie dostałam", "Где мой возврат?", "where is my refund?"): a billing matter, not a
-# late parcel
+# nadal nie dostałam", "Где мой возврат?", "where is my refund?") or is still awaited ("уже
+# месяц жду возврат", "I've been waiting a month for my refund", "czekam na zwrot pieniędzy"):
+# a billing matter, not a late parcel
 _REFUND_NOT_COME = re.compile(
+    r"(?<!\w)(?:жд[уёе]\w*|ожида\w*)\s+(?:уже\s+)?(?:мой\s+|мои\s+|свой\s+|свои\s+)?"
+    r"(?:возврат\w*|деньг\w*|денег)(?!\w)|"
+    r"\b(?:wait(?:ing|ed)?|await(?:ing|ed)?)\s+(?:\w+\s+){0,4}?(?:for\s+)?(?:my\s+|the\s+|a\s+)?"
+    r"(?:refund|money\s+back)\b|"
+    r"\bczeka\w*\s+(?:\w+\s+){0,2}?na\s+(?:m[óo]j\s+|moje\s+|sw[óo]j\s+|swoje\s+)?"
+    r"(?:zwrot\w*|pieni[ąa]dz\w*)|"
     r"(?<!\w)где\s+(?:же\s+)?(?:мой\s+|мои\s+)?(?:возврат|деньг)|"
     r"\bwhere(?:'s|\s+is|\s+are)\s+(?:my\s+|the\s+)?(?:refund|money)|"
     r"\bgdzie\s+(?:jest\s+|s[ąa]\s+)?(?:m[óo]j\s+|moje\s+)?(?:zwrot|pieni[ąa]dze)|"
@@ -3607,7 +3633,17 @@ class ConversationEngine:
             # at all once "passed this on" was said): a person asked for again is a nudge
             person_again = (
                 (ctx.intent == "request_human" or asks_for_person(text))
-                and ctx.state.get("relay_noted") == ticket.id  # "passed this on" said already
+                and (
+                    ctx.state.get("relay_noted") == ticket.id  # "passed this on" said already
+                    # "позовите человека" right after the hand-off, nothing else told (it was
+                    # "passed this on as well", nothing to pass on): a colleague is on the way
+                    or (
+                        ctx.intent == "request_human"
+                        and not ctx.new_slots
+                        and failure_named(text, unsure_status=True) is None
+                        and not item_trouble_named(text)
+                    )
+                )
                 and not callback_asked(text)
                 and not waited_for_person(text)
             )
@@ -3639,9 +3675,12 @@ class ConversationEngine:
                     sorry = "_sorry" if _impatient(ctx, text) or person_again else ""
                     if ticket.status == "taken" and is_open(ctx.now, ctx.settings):
                         ctx.say(f"relay_still_there_taken{sorry}")
+                    elif (minutes := self._minutes_left(ctx, ticket)) is not None:
+                        # when, in the same sentence (it was "...will answer right here.
+                        # They'll answer here within about 30 minutes.")
+                        ctx.say(f"relay_still_there{sorry}_eta", minutes=minutes)
                     else:
                         await self._say_waiting(ctx, f"relay_still_there{sorry}")
-                        self._say_time_left(ctx, ticket)
                 return
             if (
                 ticket.status == "open"
@@ -3751,16 +3790,14 @@ class ConversationEngine:
         return last is not None and ctx.now - as_utc(last) < RELAY_NUDGE_AGAIN
 
     @staticmethod
-    def _say_time_left(ctx: TurnContext, ticket: Any) -> None:
+    def _minutes_left(ctx: TurnContext, ticket: Any) -> int | None:
         """How long the answer still takes ("Kiedy ktoś mi odpowie?" heard that a colleague
         answers here, not when, though "about 30 minutes" was promised): the minutes left of
         the promise, while the team is at work and the promise is not yet past."""
         if ticket.due_at is None or not is_open(ctx.now, ctx.settings):
-            return
+            return None
         left = (as_utc(ticket.due_at) - ctx.now).total_seconds()
-        if left >= 60 and ctx.replies:  # one message: "Sorry for the wait! ... within about 12"
-            eta = ctx.texts("handoff_eta", minutes=math.ceil(left / 60))
-            ctx.replies[-1].text = f"{ctx.replies[-1].text} {eta}"
+        return math.ceil(left / 60) if left >= 60 else None
 
     async def _say_waiting(self, ctx: TurnContext, key: str) -> None:
         """``key`` to a customer waiting for a person; when the team is off, the variant that

@@ -179,7 +179,8 @@ _CHURN_PATTERNS = [
     r"\b(?:delet|clos|cancel)\w*\s+my\s+(?:account|membership|loyalty)|\bdone\s+with\s+(?:you|this\s+(?:shop|store|company|place)|your\s+(?:shop|store))\b",
     r"\b(?:delet|uninstall|remov)\w*\s+(?:the|your|this)\s+app\b(?!\s+and)|"
     r"\byou(?:'ve|\s+have|\s+just)?\s+lost\s+(?:a|me\s+as\s+a|one)\s+(?:\w+\s+)?(?:customer|client)",
-    r"\b(?:won'?t|will\s+not)\s+be\s+(?:ordering|buying|shopping|coming\s+back|back)\b",
+    r"\b(?:won'?t|will\s+not)\s+be\s+(?:ordering|buying|shopping|coming\s+back|back)\b|"
+    r"\b(?:i|we)\s+(?:won'?t|will\s+not)\s+(?:ever\s+)?come\s+back\b",
     # Russian
     # ... "Больше никогда у вас ничего не закажу"
     r"\bникогда\s+(?:больше\s+)?(?:(?:у|в)\s+(?:вас|вашем\s+\w+)\s+)?(?:ничего\s+)?"
@@ -187,7 +188,8 @@ _CHURN_PATTERNS = [
     r"\bбольше\s+(?:(?:у|в)\s+(?:вас|вашем\s+\w+)\s+)?(?:ничего\s+)?не\s+(?:куплю|закажу|"
     r"заказываю|покупаю|пользуюсь|буду\s+(?:заказывать|покупать|пользоваться))|"
     r"\bбольше\s+(?:вами|вашим\s+\w+)\s+не\s+пользу\w*|\bбольше\s+ни\s+копейки",
-    r"\bбольше\s+(?:я\s+)?не\s+ваш\s+клиент|\bухожу\s+(?:к|на|в|от\s+вас)\b|\bуйду\s+(?:от\s+вас|к|на|в)\b|"
+    r"\bбольше\s+(?:я\s+)?не\s+ваш\s+клиент|\bбольше\s+(?:к\s+вам\s+)?не\s+вернусь\b|"
+    r"\bне\s+вернусь\s+(?:к\s+вам|больше)\b|\bухожу\s+(?:к|на|в|от\s+вас)\b|\bуйду\s+(?:от\s+вас|к|на|в)\b|"
     r"\bпоследний\s+(?:раз|заказ)\b|\bпоследняя\s+покупка\b",
     r"\b(?:удаляю|удалил[аи]?|удалю|снес(?:ла|ли)?|сношу)\s+(?:ваш\w*\s+)?(?:аккаунт|приложение|профиль|прилку)(?!\s+и\s+(?:заново|снова|переустанов|поставил))|"
     r"\bк\s+конкурентам\b|\bвы\s+потеряли\s+(?:клиента|покупателя)|\bпрощайте\b|\bни\s+ногой\b",
@@ -201,6 +203,9 @@ _CHURN_PATTERNS = [
     r"\b(?:wi[eę]cej|ju[zż])\s+(?:nigdy\s+)?(?:nic\s+)?(?:u|od|w)\s+was\s+nie\s+(?:kupi|zam[oó]wi|zamawia)\w*|"
     r"\bnie\s+b[eę]d[eę]\s+(?:ju[zż]\s+)?(?:u|od)\s+was\s+(?:kupowa|zamawia)\w*|"
     r"\bnie\s+kupi[eę]\s+(?:ju[zż]\s+)?(?:u|od)\s+was\s+(?:nic|wi[eę]cej|ju[zż])",
+    # "Chyba już nie wrócę", "więcej do was nie wrócę", "nie wrócę już do was"
+    r"\b(?:ju[zż]|wi[eę]cej)\s+(?:do\s+was\s+)?nie\s+wr[oó]c[eę]\b|"
+    r"\bnie\s+wr[oó]c[eę]\s+(?:ju[zż]\s+|wi[eę]cej\s+)?do\s+was\b|"
     r"\bostatnie\s+zam[oó]wienie\b|\bostatni\s+zakup\b|\bodechcia\w*\s+(?:mi\s+si[eę]\s+)?(?:u\s+was\s+)?(?:kupowa|zamawia)|"
     r"\bprzesta\w*\s+(?:u\s+was\s+)?(?:kupowa|zamawia)|\bzmieni\w*\s+sklep|\bzmieniam\s+sklep|"
     r"\bstracili\w*\s+klient\w*|\bprzenosz\w*\s+(?:zakupy|si[eę])",
@@ -989,13 +994,13 @@ def damage_named(text: str) -> bool:
 FAULT_WORDS = re.compile(
     r"(?<!\w)(?:поломк\w*|не\s+(?:хоч\w*\s+)?работа\w*|"
     r"перестал\w*\s+(?:\w+\s+)?(?:работ|включ|заряж|гре)\w*|не\s+(?:хоч\w*\s+)?включа\w*|"
-    r"не\s+заряжа\w*|не\s+гре(?:ет|ют)|брак\w*|неисправ\w*|сгорел\w*|протека\w*|течёт|течет)|"
+    r"не\s+заряжа\w*|не\s+гре(?:ет|ют)|брак\w*|неисправ\w*|сгорел\w*|(?:про|под)тека\w*|течёт|течет)|"
     r"\b(?:stopped\s+(?:working|charging|heating)|broke|"
     r"(?:doesn'?t|does\s+not|won'?t|will\s+not|isn'?t|is\s+not)\s+(?:work\w*|turn\w*\s+on|charg\w*|"
     r"start\w*|heat\w*)|not\s+working|defect\w*|faulty|leak\w*|burn\w*\s+out|died)\b|"
     r"(?<!\w)(?:przesta\w*\s+(?:dzia[łl]a\w*|si[ęe]\s+w[łl][ąa]cza\w*|grza\w*|[łl]adowa\w*)|"
     r"nie\s+(?:chc\w*\s+(?:si[ęe]\s+)?)?(?:dzia[łl]a\w*|w[łl][ąa]cz\w*|grzej\w*|[łl]aduj\w*)|"
-    r"zepsu\w*|uszkodz\w*|p[ęe]k[łl]\w*|wadliw\w*|przecieka\w*|spali[łl]\w*)",
+    r"zepsu\w*|uszkodz\w*|p[ęe]k[łl]\w*|wadliw\w*|przecieka\w*|ciekn\w*|spali[łl]\w*)",
     re.IGNORECASE,
 )
 
@@ -1503,6 +1508,23 @@ def order_request_withdrawn(text: str, *, bare: bool = True) -> bool:
     new address given instead."""
     kept = changed_mind(text, bare=bare) or bool(_ORDER_KEPT.search(text))
     return kept and not address_given(text)
+
+
+# the shop called the order off: "пришло письмо что заказ отменён", "мой заказ отменили", "my
+# order was cancelled", "you cancelled my order", "zamówienie zostało anulowane" (not "как
+# отменить заказ?", "I cancelled it myself", "anulowałam zamówienie")
+_ORDER_CANCELLED = re.compile(
+    r"(?<!\w)(?:отменили|отмен[её]н[аоы]?|аннулирова(?:ли|н[аоы]?))(?!\w)|"
+    r"\b(?:was|were|got|been|is|are|you|they)\s+(?:\w+\s+)?cancell?ed\b|"
+    r"(?<!\w)(?:anulowan\w*|anulowano|anulowali\w*)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def order_cancelled_told(text: str) -> bool:
+    """The customer tells that the shop cancelled their order: something gone wrong, a case
+    (not the FAQ on how to cancel)."""
+    return bool(_ORDER_CANCELLED.search(text or ""))
 
 
 # "ktoś ją ukradł", "посылку украли из подъезда", "my parcel was stolen from the porch": the
