@@ -2067,6 +2067,11 @@ class FaqFlow:
             if self._far_guess(cand_id, score, untried):
                 # not sure enough to paste as the answer: offered, the customer chooses
                 return self._not_covered(ctx, memory, untried, gap_id, reason="far_guess")
+            if not await self._same_family(ctx, memory, entry):
+                # "How much is delivery?", "that didn't help": cash on delivery (0.77, a
+                # payment topic) is no other answer to the delivery price; the FAQ has no
+                # ready answer, said so, its topics offered and a person
+                return self._not_covered(ctx, memory, untried, gap_id, reason="other_topic")
             memory["shown"] = [*shown, entry.id]
             ctx.say_text(text("faq_next", ctx.lang, ctx.texts.memory))
             self._say_answer(ctx, memory, entry, score, via="next_candidate")
@@ -2093,6 +2098,16 @@ class FaqFlow:
         for entry in given:
             missed &= lacking.get(entry, missed)
         return not missed or bool(missed - lacking[entry_id])
+
+    async def _same_family(self, ctx: TurnContext, memory: dict[str, Any], entry: Entry) -> bool:
+        """The next guess is of the topic family (the first tag) of the answer that did not
+        help: another answer to the same question, not the next topic its words are near
+        (True when either has no tags)."""
+        tried = memory.get("last") or next(iter(memory.get("shown") or []), None)
+        given = await self._entry(ctx, tried) if tried else None
+        if given is None or not given.tags or not entry.tags:
+            return True
+        return given.tags[0] == entry.tags[0]
 
     def _far_guess(self, entry_id: str, score: float, untried: list[tuple[str, float]]) -> bool:
         """The next guess is below the search's confidence and does not stand apart from the

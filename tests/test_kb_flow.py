@@ -1991,3 +1991,38 @@ async def test_a_follow_up_for_students_gets_the_entry_for_students(
     assert [e["answer_id"] for e in events(out, "faq_answered")] == ["student_discount"], [
         r.text for r in out.replies
     ]
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "lang", "missed"),
+    [
+        ("3770001", "How much is delivery?", "en", "that didn't help"),
+        ("3770002", "Сколько стоит доставка?", "ru", "не помогло"),
+        ("3770003", "Ile kosztuje dostawa?", "pl", "to nie pomogło"),
+    ],
+)
+async def test_didnt_help_after_the_delivery_price_gets_no_payment_answer(
+    demo_routed: SimpleNamespace, user: str, question: str, lang: str, missed: str
+) -> None:
+    """ "How much is delivery?", then "that didn't help" got "Perhaps this is what you need:"
+    and the cash-on-delivery answer (0.77, above the search's confidence: no far guess). A
+    payment topic is no other answer to the delivery price: the FAQ has no ready answer,
+    said so, its topics offered and a person one tap away."""
+    out = await _ask(demo_routed, user, question, _Prediction("faq", lang))
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["delivery_cost"]
+    out = await _ask(demo_routed, user, missed, _Prediction("deny", lang))
+    assert events(out, "faq_not_helpful")
+    assert not events(out, "faq_answered"), [r.text for r in out.replies]
+    assert buttons(out)[-1] == "topic:human", buttons(out)
+
+
+async def test_didnt_help_still_gets_the_next_answer_of_the_same_topic(
+    demo_routed: SimpleNamespace,
+) -> None:
+    """The next guess of the same topic family is still pasted: the return period after the
+    returns procedure."""
+    user = "3770004"
+    await _ask(demo_routed, user, "How do I return an item?", _Prediction("faq", "en"))
+    out = await _ask(demo_routed, user, "that didn't help", _Prediction("deny", "en"))
+    [answered] = events(out, "faq_answered")
+    assert answered["answer_id"] == "return_period" and answered["via"] == "next_candidate"
