@@ -318,13 +318,40 @@ _WHEN = re.compile(
 )
 
 
-# "а для студентов?", "and for seniors?", "a dla emerytów?": who the thing asked about is for
+# "а для студентов?", "and for seniors?", "a dla emerytów?": who the thing asked about is
+# for, and how the bot names them back in ru, en, pl (not in the customer's word form: "а
+# пенсионерам?" read back "отдельной информации пенсионерам")
+_GROUPS = (
+    (r"студент\w*|students?|studen\w*", ("для студентов", "for students", "dla studentów")),
+    (
+        r"пенсионер\w*|pensioners?|retirees?|emeryt\w*",
+        ("для пенсионеров", "for pensioners", "dla emerytów"),
+    ),
+    (r"seniors?|senior\w*", ("для пенсионеров", "for seniors", "dla seniorów")),
+    (
+        r"школьник\w*|pupils?|ucz(?:ni[oó]w|niom|eń)",
+        ("для школьников", "for pupils", "dla uczniów"),
+    ),
+    (r"учител\w*|teachers?|nauczyciel\w*", ("для учителей", "for teachers", "dla nauczycieli")),
+    (
+        r"многодетн\w*|large\s+families|rodzin\s+wielodzietnych",
+        ("для многодетных семей", "for large families", "dla rodzin wielodzietnych"),
+    ),
+    (
+        r"инвалид\w*|disabled|niepe[lł]nosprawn\w*",
+        ("для людей с инвалидностью", "for disabled customers", "dla osób z niepełnosprawnością"),
+    ),
+    (r"ветеран\w*|veterans?|weteran\w*", ("для ветеранов", "for veterans", "dla weteranów")),
+    (
+        r"военнослужащ\w*|military|żo[lł]nierz\w*",
+        ("для военнослужащих", "for military personnel", "dla żołnierzy"),
+    ),
+)
+_GROUP_LANGS = ("ru", "en", "pl")
 _GROUP = re.compile(
-    r"(?:\b(?:для|for|dla)\s+)?(?<!\w)(?:студент\w*|пенсионер\w*|школьник\w*|учител\w*|"
-    r"многодетн\w*|инвалид\w*|ветеран\w*|военнослужащ\w*|students?|pensioners?|seniors?|"
-    r"retirees?|pupils?|teachers?|large\s+families|disabled|veterans?|military|studen\w*|"
-    r"emeryt\w*|senior\w*|ucz(?:ni[oó]w|niom|eń)|nauczyciel\w*|rodzin\s+wielodzietnych|"
-    r"niepe[lł]nosprawn\w*|weteran\w*|żo[lł]nierz\w*)(?!\w)",
+    r"(?:\b(?:для|for|dla)\s+)?(?<!\w)(?:"
+    + "|".join(f"(?P<g{i}>{words})" for i, (words, _) in enumerate(_GROUPS))
+    + r")(?!\w)",
     re.IGNORECASE,
 )
 
@@ -333,6 +360,16 @@ def group_asked(text: str) -> str | None:
     """The customers a follow-up asks about ("для студентов" of "а для студентов?"), or None."""
     found = _GROUP.search(text or "")
     return found.group().lower() if found else None
+
+
+def group_named(text: str, lang: str) -> str | None:
+    """The customers a follow-up asks about as the bot names them in ``lang`` ("для
+    пенсионеров" of "а пенсионерам?"), or None."""
+    found = _GROUP.search(text or "")
+    if found is None:
+        return None
+    names = _GROUPS[int(str(found.lastgroup)[1:])][1]
+    return names[_GROUP_LANGS.index(lang) if lang in _GROUP_LANGS else 1]
 
 
 def hours_asked(text: str) -> list[str] | None:
@@ -1682,18 +1719,27 @@ class FaqFlow:
         group = None if asked is not None else group_asked(message)
         last = memory.get("last")
         sure = alone.best if alone.best is not None and alone.confident else None
-        if (asked is None and group is None) or not last or (sure and sure.entry_id == last):
+        if (asked is None and group is None) or (sure and last and sure.entry_id == last):
+            return False
+        if not last and group is None:
             return False
         if group is not None:
             asked = _asked_words(group)
             named = await self._entry(ctx, sure.entry_id) if sure else None
             if named is not None and _names_all(named.answer_for(ctx.lang)[1], asked):
                 return False
-        entry = await self._entry(ctx, last)
-        if entry is None or not asked or _names_all(entry.answer_for(ctx.lang)[1], asked):
+        entry = await self._entry(ctx, last) if last else None
+        if last and (
+            entry is None or not asked or _names_all(entry.answer_for(ctx.lang)[1], asked)
+        ):
             return False
         if group is not None:
-            said = text("faq_no_group", ctx.lang, ctx.texts.memory).format(group=group)
+            # after the topics offered (no answer before it to follow: "Do you have any
+            # discounts?" declined, "and for students?" got the price change's answer) the
+            # same, without "the answer above"
+            key = "faq_no_group" if last else "faq_no_group_declined"
+            named_as = group_named(message, ctx.lang) or group
+            said = text(key, ctx.lang, ctx.texts.memory).format(group=named_as)
         else:
             topic = entry_title(entry, ctx.lang)
             said = text("faq_no_hours", ctx.lang, ctx.texts.memory).format(topic=topic)

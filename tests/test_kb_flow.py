@@ -2026,3 +2026,56 @@ async def test_didnt_help_still_gets_the_next_answer_of_the_same_topic(
     out = await _ask(demo_routed, user, "that didn't help", _Prediction("deny", "en"))
     [answered] = events(out, "faq_answered")
     assert answered["answer_id"] == "return_period" and answered["via"] == "next_candidate"
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "lang", "follow_up", "said"),
+    [
+        (
+            "3770011",
+            "Do you have any discounts?",
+            "en",
+            "and for students?",
+            "nothing specific for students",
+        ),
+        (
+            "3770012",
+            "Czy macie jakieś zniżki?",
+            "pl",
+            "a dla studentów?",
+            "informacji dla studentów",
+        ),
+    ],
+)
+async def test_a_group_follow_up_to_the_topics_offered_is_told_the_faq_has_nothing(
+    demo_routed: SimpleNamespace, user: str, question: str, lang: str, follow_up: str, said: str
+) -> None:
+    """ "Do you have any discounts?" (declined: the topics offered), then "and for students?"
+    got the price change's answer, an unrelated entry read with the question before it. With
+    no answer before it to follow, the FAQ's nothing on students is said honestly, a person one
+    tap away (not "the answer above": there is none), and the question kept for the gaps."""
+    out = await _ask(demo_routed, user, question, _Prediction("faq", lang))
+    assert events(out, "faq_declined") and not events(out, "faq_answered")
+    out = await _ask(demo_routed, user, follow_up, _Prediction("faq", lang))
+    await _told_not_in_faq(demo_routed, out, follow_up, said)
+    assert "above" not in out.replies[0].text and "powyżej" not in out.replies[0].text
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "lang", "follow_up", "said"),
+    [
+        ("3770021", "У вас есть скидки?", "ru", "а пенсионерам?", "информации для пенсионеров"),
+        ("3770022", "Сколько стоит доставка?", "ru", "а школьникам?", "информации для школьников"),
+        ("3770023", "Ile kosztuje dostawa?", "pl", "a emerytom?", "informacji dla emerytów"),
+    ],
+)
+async def test_the_group_asked_about_is_named_in_the_bots_own_words(
+    demo_routed: SimpleNamespace, user: str, question: str, lang: str, follow_up: str, said: str
+) -> None:
+    """ "а пенсионерам?" got "отдельной информации пенсионерам в справке нет" (the customer's
+    word form read back in a sentence that needs another case): the group is named as the bot
+    says it, "для пенсионеров", whatever form it was asked in."""
+    out = await _ask(demo_routed, user, question, _Prediction("faq", lang))
+    assert len(events(out, "faq_answered")) == 1
+    out = await _ask(demo_routed, user, follow_up, _Prediction("out_of_scope", lang, 0.8))
+    await _told_not_in_faq(demo_routed, out, follow_up, said)
