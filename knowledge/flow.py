@@ -783,6 +783,22 @@ def _same_question(message: str, asked: str | None) -> bool:
     return len(said) >= 2 and len(said & before) >= 0.8 * len(said)
 
 
+def _asks_it_again(message: str, alone: SearchResult, entry_id: str) -> bool:
+    """A follow-up that is the question answered, asked again in other words: alone the
+    KB is sure of that same entry, it says more than one thing ("а бесплатно?" asks
+    about a line of it) and sets no condition ("а если заказ больше 3000?" asks what
+    that answer holds)."""
+    best = alone.best
+    said = _CONTENT_WORD.findall(_FOLLOW_UP.sub("", message, count=1))
+    return (
+        best is not None
+        and alone.confident
+        and best.entry_id == entry_id
+        and len(said) >= 2
+        and not _IF_FOLLOW_UP.match(message)
+    )
+
+
 # a word of a follow-up this long at least says what it asks about ("Польшу", "Poland"), and
 # matches a word of an answer by its first letters ("Polski" - "Polsce": "Pols")
 COVERED_MIN_LETTERS = 4
@@ -1677,6 +1693,13 @@ class FaqFlow:
             # answer again, as if it answered): no exact answer for that place, said so, with
             # the general rule in one line and a colleague; the gap is kept with its context
             await self._no_exact_answer(ctx, memory, entry, name, joint_text, joint)
+            return True
+        if entry.id == memory.get("last") and _asks_it_again(message, alone, entry.id):
+            # "А какая цена доставки?" right after the delivery price: the same question in
+            # other words (its words alone are sure of that answer), so the answer did not
+            # land: said so with a colleague one tap away (it got "Here's everything I have
+            # on that:" and the whole answer again, no person)
+            self._say_again(ctx, memory, entry, top.score, via="follow_up")
             return True
         if entry.id == memory.get("last") or entry.id in (memory.get("answers") or {}):
             # the answer just given, or one a few messages up ("a na raty?" after the

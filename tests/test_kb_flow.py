@@ -2079,3 +2079,33 @@ async def test_the_group_asked_about_is_named_in_the_bots_own_words(
     assert len(events(out, "faq_answered")) == 1
     out = await _ask(demo_routed, user, follow_up, _Prediction("out_of_scope", lang, 0.8))
     await _told_not_in_faq(demo_routed, out, follow_up, said)
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "lang", "again", "said"),
+    [
+        ("3770031", "Сколько стоит доставка?", "ru", "А какая цена доставки?", "Как я писал выше"),
+        (
+            "3770032",
+            "Ile kosztuje dostawa?",
+            "pl",
+            "A jaka jest cena dostawy?",
+            "Jak pisałem wyżej",
+        ),
+    ],
+)
+async def test_a_rephrased_question_after_its_answer_is_said_to_be_answered_above(
+    demo_routed: SimpleNamespace, user: str, question: str, lang: str, again: str, said: str
+) -> None:
+    """ "Сколько стоит доставка?", then "А какая цена доставки?" (a follow-up by its "А") got
+    "Вот всё, что у меня есть об этом:" and the whole answer again, no person: the same
+    question in other words means the answer did not land, so the bot says it wrote it above,
+    with a colleague one tap away, and a third time only points to it."""
+    out = await _ask(demo_routed, user, question, _Prediction("faq", lang))
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["delivery_cost"]
+    out = await _ask(demo_routed, user, again, _Prediction("faq", lang))
+    assert out.replies[0].text.startswith(said), [r.text for r in out.replies]
+    assert "topic:human" in buttons(out), buttons(out)
+    out = await _ask(demo_routed, user, again, _Prediction("faq", lang))
+    assert not events(out, "faq_answered") and events(out, "faq_repeated")
+    assert "topic:human" in buttons(out)
