@@ -393,6 +393,12 @@ def is_follow_up(text: str) -> bool:
     return len(words) <= FOLLOW_UP_BARE or bool(_FOLLOW_UP.match(text))
 
 
+def follow_up_question(text: str) -> bool:
+    """A short question opening like a follow-up ("а на выходных?", "and on weekends?", "a w
+    weekend?"): it asks about what came before, never a farewell."""
+    return "?" in (text or "") and is_follow_up(text) and bool(_FOLLOW_UP.match(text))
+
+
 _NOT_HELPFUL = re.compile(
     r"(не\s+помогл|не\s+помог|не\s+помогает|не\s+то\b|не\s+об\s+этом|не\s+про\s+то|"
     r"не\s+подходит|не\s+ответил|не\s+ответ\b|не\s+отвечает\s+на\s+(?:мой\s+)?вопрос|"

@@ -12147,3 +12147,28 @@ async def test_its_late_to_what_happened_with_the_order_opens_the_late_case(
     assert opened["complaint_type"] == "delivery_delay", d.replies[-1]
     assert not d.now("asked_for") and not d.now("faq_answered"), d.replies[-1]
     assert "3700802" in " ".join(d.replies[-1]), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("question", "place", "when", "bye"),
+    [
+        ("Сколько идёт доставка?", "а в Москву?", "а на выходных?", "До свидания"),
+        ("How long does delivery take?", "and to Moscow?", "and on weekends?", "write any time"),
+    ],
+)
+async def test_a_short_follow_up_question_is_never_a_goodbye(
+    shipped_shop: Services, question: str, place: str, when: str, bye: str
+) -> None:
+    """ "а на выходных?" after "а в Москву?" (after the delivery times) got "До свидания!":
+    the model read "на выходных" as a weekend's farewell. A short question opening like a
+    follow-up ("а ...?", "and ...?") asks about what came before: it is answered as one."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(question)
+    await d.send(place)
+    await d.send(when)
+    said = " ".join(d.replies[-1])
+    assert bye not in said.lower() and bye not in said, said
+    assert d.now("faq_answered") or d.now("faq_declined"), said
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send("пока!")
+    assert "До свидания" in " ".join(d.replies[-1]), d.replies[-1]
