@@ -2109,3 +2109,23 @@ async def test_a_rephrased_question_after_its_answer_is_said_to_be_answered_abov
     out = await _ask(demo_routed, user, again, _Prediction("faq", lang))
     assert not events(out, "faq_answered") and events(out, "faq_repeated")
     assert "topic:human" in buttons(out)
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "lang"),
+    [
+        ("3770041", "hi, do you deliver on Sundays?", "en"),
+        ("3770042", "привет, а вы доставляете по воскресеньям?", "ru"),
+        ("3770043", "cześć, czy dostarczacie w niedziele?", "pl"),
+    ],
+)
+async def test_delivery_on_sundays_gets_the_courier_slots(
+    demo_routed: SimpleNamespace, user: str, question: str, lang: str
+) -> None:
+    """ "hi, do you deliver on Sundays?" was declined between the courier slots and the
+    support hours (ru: the support hours answered): the demo FAQ had the courier's weekends,
+    not the days asked; the courier slots' answer (weekends in Moscow and St Petersburg)."""
+    out = await _ask(demo_routed, user, question, _Prediction("faq", lang))
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["courier_time_slots"], [
+        r.text for r in out.replies
+    ]
