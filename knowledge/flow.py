@@ -789,11 +789,15 @@ def _same_question(message: str, asked: str | None) -> bool:
     return len(said) >= 2 and len(said & before) >= 0.8 * len(said)
 
 
-def _asks_it_again(message: str, alone: SearchResult, entry_id: str) -> bool:
+def _asks_it_again(
+    message: str, alone: SearchResult, entry_id: str, asked_before: str | None
+) -> bool:
     """A follow-up that is the question answered, asked again in other words: alone the
     KB is sure of that same entry, it says more than one thing ("а бесплатно?" asks
-    about a line of it) and sets no condition ("а если заказ больше 3000?" asks what
-    that answer holds)."""
+    about a line of it), names again a word of the question before ("цена доставки" of
+    "Сколько стоит доставка?"; "a Google Pay?" after the payment methods names a thing of
+    its own) and sets no condition ("а если заказ больше 3000?" asks what that answer
+    holds)."""
     best = alone.best
     said = _CONTENT_WORD.findall(_FOLLOW_UP.sub("", message, count=1))
     return (
@@ -801,6 +805,7 @@ def _asks_it_again(message: str, alone: SearchResult, entry_id: str) -> bool:
         and alone.confident
         and best.entry_id == entry_id
         and len(said) >= 2
+        and any(_names_all(asked_before or "", [w]) for w in _asked_words(message))
         and not _IF_FOLLOW_UP.match(message)
     )
 
@@ -1700,7 +1705,9 @@ class FaqFlow:
             # the general rule in one line and a colleague; the gap is kept with its context
             await self._no_exact_answer(ctx, memory, entry, name, joint_text, joint)
             return True
-        if entry.id == memory.get("last") and _asks_it_again(message, alone, entry.id):
+        if entry.id == memory.get("last") and _asks_it_again(
+            message, alone, entry.id, memory.get("topic")
+        ):
             # "А какая цена доставки?" right after the delivery price: the same question in
             # other words (its words alone are sure of that answer), so the answer did not
             # land: said so with a colleague one tap away (it got "Here's everything I have
