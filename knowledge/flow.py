@@ -318,13 +318,40 @@ _WHEN = re.compile(
 )
 
 
-# "а для студентов?", "and for seniors?", "a dla emerytów?": who the thing asked about is for
+# "а для студентов?", "and for seniors?", "a dla emerytów?": who the thing asked about is
+# for, and how the bot names them back in ru, en, pl (not in the customer's word form: "а
+# пенсионерам?" read back "отдельной информации пенсионерам")
+_GROUPS = (
+    (r"студент\w*|students?|studen\w*", ("для студентов", "for students", "dla studentów")),
+    (
+        r"пенсионер\w*|pensioners?|retirees?|emeryt\w*",
+        ("для пенсионеров", "for pensioners", "dla emerytów"),
+    ),
+    (r"seniors?|senior\w*", ("для пенсионеров", "for seniors", "dla seniorów")),
+    (
+        r"школьник\w*|pupils?|ucz(?:ni[oó]w|niom|eń)",
+        ("для школьников", "for pupils", "dla uczniów"),
+    ),
+    (r"учител\w*|teachers?|nauczyciel\w*", ("для учителей", "for teachers", "dla nauczycieli")),
+    (
+        r"многодетн\w*|large\s+families|rodzin\s+wielodzietnych",
+        ("для многодетных семей", "for large families", "dla rodzin wielodzietnych"),
+    ),
+    (
+        r"инвалид\w*|disabled|niepe[lł]nosprawn\w*",
+        ("для людей с инвалидностью", "for disabled customers", "dla osób z niepełnosprawnością"),
+    ),
+    (r"ветеран\w*|veterans?|weteran\w*", ("для ветеранов", "for veterans", "dla weteranów")),
+    (
+        r"военнослужащ\w*|military|żo[lł]nierz\w*",
+        ("для военнослужащих", "for military personnel", "dla żołnierzy"),
+    ),
+)
+_GROUP_LANGS = ("ru", "en", "pl")
 _GROUP = re.compile(
-    r"(?:\b(?:для|for|dla)\s+)?(?<!\w)(?:студент\w*|пенсионер\w*|школьник\w*|учител\w*|"
-    r"многодетн\w*|инвалид\w*|ветеран\w*|военнослужащ\w*|students?|pensioners?|seniors?|"
-    r"retirees?|pupils?|teachers?|large\s+families|disabled|veterans?|military|studen\w*|"
-    r"emeryt\w*|senior\w*|ucz(?:ni[oó]w|niom|eń)|nauczyciel\w*|rodzin\s+wielodzietnych|"
-    r"niepe[lł]nosprawn\w*|weteran\w*|żo[lł]nierz\w*)(?!\w)",
+    r"(?:\b(?:для|for|dla)\s+)?(?<!\w)(?:"
+    + "|".join(f"(?P<g{i}>{words})" for i, (words, _) in enumerate(_GROUPS))
+    + r")(?!\w)",
     re.IGNORECASE,
 )
 
@@ -333,6 +360,16 @@ def group_asked(text: str) -> str | None:
     """The customers a follow-up asks about ("для студентов" of "а для студентов?"), or None."""
     found = _GROUP.search(text or "")
     return found.group().lower() if found else None
+
+
+def group_named(text: str, lang: str) -> str | None:
+    """The customers a follow-up asks about as the bot names them in ``lang`` ("для
+    пенсионеров" of "а пенсионерам?"), or None."""
+    found = _GROUP.search(text or "")
+    if found is None:
+        return None
+    names = _GROUPS[int(str(found.lastgroup)[1:])][1]
+    return names[_GROUP_LANGS.index(lang) if lang in _GROUP_LANGS else 1]
 
 
 def hours_asked(text: str) -> list[str] | None:
@@ -354,6 +391,12 @@ def is_follow_up(text: str) -> bool:
     if about_it(text):
         return True
     return len(words) <= FOLLOW_UP_BARE or bool(_FOLLOW_UP.match(text))
+
+
+def follow_up_question(text: str) -> bool:
+    """A short question opening like a follow-up ("а на выходных?", "and on weekends?", "a w
+    weekend?"): it asks about what came before, never a farewell."""
+    return "?" in (text or "") and is_follow_up(text) and bool(_FOLLOW_UP.match(text))
 
 
 _NOT_HELPFUL = re.compile(
@@ -744,6 +787,27 @@ def _same_question(message: str, asked: str | None) -> bool:
     said = {w.lower() for w in _CONTENT_WORD.findall(message)}
     before = {w.lower() for w in _CONTENT_WORD.findall(asked or "")}
     return len(said) >= 2 and len(said & before) >= 0.8 * len(said)
+
+
+def _asks_it_again(
+    message: str, alone: SearchResult, entry_id: str, asked_before: str | None
+) -> bool:
+    """A follow-up that is the question answered, asked again in other words: alone the
+    KB is sure of that same entry, it says more than one thing ("а бесплатно?" asks
+    about a line of it), names again a word of the question before ("цена доставки" of
+    "Сколько стоит доставка?"; "a Google Pay?" after the payment methods names a thing of
+    its own) and sets no condition ("а если заказ больше 3000?" asks what that answer
+    holds)."""
+    best = alone.best
+    said = _CONTENT_WORD.findall(_FOLLOW_UP.sub("", message, count=1))
+    return (
+        best is not None
+        and alone.confident
+        and best.entry_id == entry_id
+        and len(said) >= 2
+        and any(_names_all(asked_before or "", [w]) for w in _asked_words(message))
+        and not _IF_FOLLOW_UP.match(message)
+    )
 
 
 # a word of a follow-up this long at least says what it asks about ("Польшу", "Poland"), and
@@ -1648,6 +1712,15 @@ class FaqFlow:
             # the general rule in one line and a colleague; the gap is kept with its context
             await self._no_exact_answer(ctx, memory, entry, name, joint_text, joint)
             return True
+        if entry.id == memory.get("last") and _asks_it_again(
+            message, alone, entry.id, memory.get("topic")
+        ):
+            # "А какая цена доставки?" right after the delivery price: the same question in
+            # other words (its words alone are sure of that answer), so the answer did not
+            # land: said so with a colleague one tap away (it got "Here's everything I have
+            # on that:" and the whole answer again, no person)
+            self._say_again(ctx, memory, entry, top.score, via="follow_up")
+            return True
         if entry.id == memory.get("last") or entry.id in (memory.get("answers") or {}):
             # the answer just given, or one a few messages up ("a na raty?" after the
             # payment methods and cash on delivery): not sent again as if new
@@ -1689,18 +1762,27 @@ class FaqFlow:
         group = None if asked is not None else group_asked(message)
         last = memory.get("last")
         sure = alone.best if alone.best is not None and alone.confident else None
-        if (asked is None and group is None) or not last or (sure and sure.entry_id == last):
+        if (asked is None and group is None) or (sure and last and sure.entry_id == last):
+            return False
+        if not last and group is None:
             return False
         if group is not None:
             asked = _asked_words(group)
             named = await self._entry(ctx, sure.entry_id) if sure else None
             if named is not None and _names_all(named.answer_for(ctx.lang)[1], asked):
                 return False
-        entry = await self._entry(ctx, last)
-        if entry is None or not asked or _names_all(entry.answer_for(ctx.lang)[1], asked):
+        entry = await self._entry(ctx, last) if last else None
+        if last and (
+            entry is None or not asked or _names_all(entry.answer_for(ctx.lang)[1], asked)
+        ):
             return False
         if group is not None:
-            said = text("faq_no_group", ctx.lang, ctx.texts.memory).format(group=group)
+            # after the topics offered (no answer before it to follow: "Do you have any
+            # discounts?" declined, "and for students?" got the price change's answer) the
+            # same, without "the answer above"
+            key = "faq_no_group" if last else "faq_no_group_declined"
+            named_as = group_named(message, ctx.lang) or group
+            said = text(key, ctx.lang, ctx.texts.memory).format(group=named_as)
         else:
             topic = entry_title(entry, ctx.lang)
             said = text("faq_no_hours", ctx.lang, ctx.texts.memory).format(topic=topic)
@@ -2080,6 +2162,11 @@ class FaqFlow:
             if self._far_guess(cand_id, score, untried):
                 # not sure enough to paste as the answer: offered, the customer chooses
                 return self._not_covered(ctx, memory, untried, gap_id, reason="far_guess")
+            if not await self._same_family(ctx, memory, entry):
+                # "How much is delivery?", "that didn't help": cash on delivery (0.77, a
+                # payment topic) is no other answer to the delivery price; the FAQ has no
+                # ready answer, said so, its topics offered and a person
+                return self._not_covered(ctx, memory, untried, gap_id, reason="other_topic")
             memory["shown"] = [*shown, entry.id]
             ctx.say_text(text("faq_next", ctx.lang, ctx.texts.memory))
             self._say_answer(ctx, memory, entry, score, via="next_candidate")
@@ -2106,6 +2193,16 @@ class FaqFlow:
         for entry in given:
             missed &= lacking.get(entry, missed)
         return not missed or bool(missed - lacking[entry_id])
+
+    async def _same_family(self, ctx: TurnContext, memory: dict[str, Any], entry: Entry) -> bool:
+        """The next guess is of the topic family (the first tag) of the answer that did not
+        help: another answer to the same question, not the next topic its words are near
+        (True when either has no tags)."""
+        tried = memory.get("last") or next(iter(memory.get("shown") or []), None)
+        given = await self._entry(ctx, tried) if tried else None
+        if given is None or not given.tags or not entry.tags:
+            return True
+        return given.tags[0] == entry.tags[0]
 
     def _far_guess(self, entry_id: str, score: float, untried: list[tuple[str, float]]) -> bool:
         """The next guess is below the search's confidence and does not stand apart from the

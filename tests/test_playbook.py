@@ -12468,3 +12468,28 @@ async def test_i_wont_come_back_is_a_customer_about_to_leave(services: Services,
     [opened] = d.now("complaint_opened")
     assert opened["customer_kind"] == "angry", d.replies[-1]
     assert d.now("compensation_offered"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("question", "place", "when", "bye"),
+    [
+        ("Сколько идёт доставка?", "а в Москву?", "а на выходных?", "До свидания"),
+        ("How long does delivery take?", "and to Moscow?", "and on weekends?", "write any time"),
+    ],
+)
+async def test_a_short_follow_up_question_is_never_a_goodbye(
+    shipped_shop: Services, question: str, place: str, when: str, bye: str
+) -> None:
+    """ "а на выходных?" after "а в Москву?" (after the delivery times) got "До свидания!":
+    the model read "на выходных" as a weekend's farewell. A short question opening like a
+    follow-up ("а ...?", "and ...?") asks about what came before: it is answered as one."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(question)
+    await d.send(place)
+    await d.send(when)
+    said = " ".join(d.replies[-1])
+    assert bye not in said.lower() and bye not in said, said
+    assert d.now("faq_answered") or d.now("faq_declined"), said
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send("пока!")
+    assert "До свидания" in " ".join(d.replies[-1]), d.replies[-1]

@@ -139,7 +139,7 @@ from escalation.service import (
     render_card,
     reopen_for_customer,
 )
-from knowledge.flow import answered_lately, just_saying
+from knowledge.flow import answered_lately, follow_up_question, just_saying
 
 # "алло", "ау", "вы тут?", "есть кто?", "anyone there?", "jest tam ktoś?": is anyone there
 # (after an optional "ну")
@@ -2018,6 +2018,16 @@ def _as_return_question(pred: Prediction, text: str) -> Prediction:
     return _as_question(pred)
 
 
+def _follow_up_not_goodbye(pred: Prediction, text: str) -> Prediction:
+    """``pred`` read as a question when the model calls a short follow-up question a goodbye
+    ("а на выходных?" after "а в Москву?" got "До свидания!": "на выходных" is near "хороших
+    выходных"): a message opening like "а ...", "and ...", "a ..." and asking is no
+    farewell."""
+    if pred.intent != "goodbye" or not follow_up_question(text):
+        return pred
+    return _as_question(pred)
+
+
 def _thanks_not_anger(pred: Prediction, text: str) -> Prediction:
     """``pred`` calm when a complaint the model read as angry opens with sincere thanks and
     shows no other sign of anger than one exclamation mark ("Спасибо за быструю доставку!
@@ -2326,7 +2336,9 @@ class ConversationEngine:
             read = self._understand(asked)
             return read if heated(text) else dataclasses.replace(read, emotion="calm")
         read = _warranty_question(self._read(text), text)
-        return _thanks_not_anger(_question_not_complaint(read, text), text)
+        return _follow_up_not_goodbye(
+            _thanks_not_anger(_question_not_complaint(read, text), text), text
+        )
 
     def _read(self, text: str) -> Prediction:
         whole = self.classifier.predict_one(text)
