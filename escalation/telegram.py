@@ -48,35 +48,6 @@ STATUS_MARK = {"open": "🆕", "taken": "💬", "resolved": "✅"}
 # what a customer sends the bot that the operator needs to see, not only read about
 EVIDENCE = {"photo", "document", "video", "voice", "audio", "video_note"}
 MAX_EARLIER_MEDIA = 10
-# the operators' groups Telegram said the bot may not look into or post in (403: removed
-# from the group, or no longer allowed), chat id -> what Telegram said: logged once, as the
-# misconfiguration it is, until Telegram answers about the group again
-GROUP_REFUSED: dict[int, str] = {}
-# who is told in private when the operators' group first refuses the bot (chat id -> hook
-# called with Telegram's words): the admins, who can add it back
-REFUSAL_HOOKS: dict[int, Callable[[str], None]] = {}
-
-
-def group_refused(chat_id: int, exc: Exception) -> None:
-    """Telegram answered 403 about the operators' group: the bot is not in it (removed, or
-    the group was recreated) or may not do this there. An error in the log, once."""
-    said = str(exc).removeprefix("Telegram server says - ")
-    if chat_id in GROUP_REFUSED:
-        log.info("operators' group %s still refused: %s", chat_id, said)
-        return
-    GROUP_REFUSED[chat_id] = said
-    log.error(
-        "Telegram does not let the bot into the operators' group %s (%s): the bot was "
-        "removed from the group or is no longer an admin there. Add it back as an admin "
-        "that can manage topics and pin messages: until then customers handed to a person "
-        "get no topic (their messages are kept and copied there once it can) and operators "
-        "cannot be checked",
-        chat_id,
-        said,
-    )
-    hook = REFUSAL_HOOKS.get(chat_id)
-    if hook is not None:
-        hook(said)
 
 
 def works_here(member: Any) -> bool:
@@ -90,12 +61,6 @@ def works_here(member: Any) -> bool:
         and bool(getattr(member, "is_member", False))
         and bool(getattr(member, "can_send_messages", False))
     )
-
-
-def group_answered(chat_id: int) -> None:
-    """Telegram answered about the operators' group: a later refusal is logged again."""
-    if GROUP_REFUSED.pop(chat_id, None) is not None:
-        log.warning("the bot can reach the operators' group %s again", chat_id)
 
 
 def refused_by_group(exc: Exception) -> bool:
@@ -112,18 +77,6 @@ class GroupUnanswered(Exception):
     def __init__(self, exc: TelegramAPIError) -> None:
         super().__init__(str(exc))
         self.forbidden = isinstance(exc, TelegramForbiddenError)
-
-
-def operators_side_failed(chat_id: int, exc: Exception, what: str, *args: Any) -> None:
-    """Log what Telegram failed to do in the operators' group (kept for the timers to do
-    later): the group refusing the bot is the misconfiguration, said once, not a traceback
-    for every customer's message meanwhile."""
-    if refused_by_group(exc):
-        group_refused(chat_id, exc)
-    elif isinstance(exc, TopicsLost):  # said when it began: no traceback at every try
-        log.info(what + ": %s", *args, exc)
-    else:
-        log.warning(what, *args, exc_info=exc)
 
 
 async def check_operators_chat(bot: Bot, chat_id: int) -> str | None:
@@ -386,7 +339,14 @@ class OperatorDesk:
         # those Telegram said, when last asked, are out of the operators' group
         self._left: set[int] = set()
         self._muted: set[int] = set()  # of those, still in the group but may not write
-        GROUP_REFUSED.pop(self.chat_id, None)  # a new start: said again if still so
+        # Telegram's words when it refused the bot the operators' group (403: removed from
+        # it, or no longer allowed): logged once, as the misconfiguration it is, until
+        # Telegram answers about the group again (None: not refused). This desk's own: two
+        # shops' bots in one process have two groups
+        self.refused: str | None = None
+        # who is told in private when the group first refuses the bot (called with
+        # Telegram's words): the admins, who can add it back
+        self._on_refused: Callable[[str], None] | None = None
         self._telling: set[asyncio.Task[None]] = set()  # the admins being told
 
     def watch_group(self, bot: Bot | None) -> None:
@@ -394,7 +354,7 @@ class OperatorDesk:
         when the operators' group refuses the bot: the log alone reaches nobody who can
         add it back."""
         if bot is None:
-            REFUSAL_HOOKS.pop(self.chat_id, None)
+            self._on_refused = None
             return
 
         def refused(said: str) -> None:
@@ -407,7 +367,44 @@ class OperatorDesk:
             self._telling.add(task)
             task.add_done_callback(self._telling.discard)
 
-        REFUSAL_HOOKS[self.chat_id] = refused
+        self._on_refused = refused
+
+    def group_refused(self, exc: Exception) -> None:
+        """Telegram answered 403 about the operators' group: the bot is not in it (removed,
+        or the group was recreated) or may not do this there. An error in the log, once."""
+        said = str(exc).removeprefix("Telegram server says - ")
+        if self.refused is not None:
+            log.info("operators' group %s still refused: %s", self.chat_id, said)
+            return
+        self.refused = said
+        log.error(
+            "Telegram does not let the bot into the operators' group %s (%s): the bot was "
+            "removed from the group or is no longer an admin there. Add it back as an admin "
+            "that can manage topics and pin messages: until then customers handed to a person "
+            "get no topic (their messages are kept and copied there once it can) and operators "
+            "cannot be checked",
+            self.chat_id,
+            said,
+        )
+        if self._on_refused is not None:
+            self._on_refused(said)
+
+    def group_answered(self) -> None:
+        """Telegram answered about the operators' group: a later refusal is logged again."""
+        if self.refused is not None:
+            self.refused = None
+            log.warning("the bot can reach the operators' group %s again", self.chat_id)
+
+    def operators_side_failed(self, exc: Exception, what: str, *args: Any) -> None:
+        """Log what Telegram failed to do in the operators' group (kept for the timers to do
+        later): the group refusing the bot is the misconfiguration, said once, not a
+        traceback for every customer's message meanwhile."""
+        if refused_by_group(exc):
+            self.group_refused(exc)
+        elif isinstance(exc, TopicsLost):  # said when it began: no traceback at every try
+            log.info(what + ": %s", *args, exc)
+        else:
+            log.warning(what, *args, exc_info=exc)
 
     async def _tell_admins(self, bot: Bot, said: str) -> None:
         """Each admin, in private: the bot is out of the operators' group, and how to bring
@@ -530,7 +527,7 @@ class OperatorDesk:
                 icon_color=COLOR_HIGH if ticket.priority == "high" else COLOR_NORMAL,
             )
         )
-        group_answered(self.chat_id)
+        self.group_answered()
         old = ticket.topic_id
         ticket.topic_id = topic.message_thread_id
         ticket.card_message_id = None
@@ -605,8 +602,8 @@ class OperatorDesk:
                     for row in group:
                         await self.relay_customer_message(bot, session, ticket, row, edited=False)
             except TelegramAPIError as exc:
-                operators_side_failed(
-                    self.chat_id, exc, "customer's file %s not copied to its topic yet", group[0].id
+                self.operators_side_failed(
+                    exc, "customer's file %s not copied to its topic yet", group[0].id
                 )
             await session.commit()
 
@@ -891,9 +888,7 @@ class OperatorDesk:
                 said = self.texts(why, who=who, id=ticket.id)
                 await self.tell_topic(bot, session, ticket, said)
             except TelegramAPIError as exc:
-                operators_side_failed(
-                    self.chat_id, exc, "topic of ticket %s not told it is back", ticket.id
-                )
+                self.operators_side_failed(exc, "topic of ticket %s not told it is back", ticket.id)
             await session.commit()
         return len(released)
 
@@ -917,12 +912,12 @@ class OperatorDesk:
         except TelegramBadRequest:
             raise
         except TelegramForbiddenError as exc:
-            group_refused(self.chat_id, exc)
+            self.group_refused(exc)
             raise GroupUnanswered(exc) from exc
         except TelegramAPIError as exc:
             log.warning("Telegram did not say who %s is in the operators' group: %s", user_id, exc)
             raise GroupUnanswered(exc) from exc
-        group_answered(self.chat_id)
+        self.group_answered()
         if works_here(member):
             self._left.discard(user_id)
             self._muted.discard(user_id)
@@ -1191,8 +1186,8 @@ class OperatorDesk:
                     await self.relay_customer_message(bot, session, ticket, row, edited=False)
                 await session.commit()
             except TelegramAPIError as exc:
-                operators_side_failed(
-                    self.chat_id, exc, "album of ticket %s not in its topic yet", ticket_id
+                self.operators_side_failed(
+                    exc, "album of ticket %s not in its topic yet", ticket_id
                 )
             finally:
                 for row_id in row_ids:
@@ -1306,8 +1301,8 @@ class OperatorDesk:
                 await self.relay_customer_message(bot, session, ticket, row, edited=False)
                 relayed += row.relay_message_id is not None
             except TelegramAPIError as exc:
-                operators_side_failed(
-                    self.chat_id, exc, "customer's message %s still not in its topic", row.id
+                self.operators_side_failed(
+                    exc, "customer's message %s still not in its topic", row.id
                 )
             await session.commit()
         return relayed
@@ -1357,9 +1352,7 @@ class OperatorDesk:
         except TelegramAPIError as exc:
             # the customer's message and the ticket are saved: a topic that could not be
             # made is made by the timers (``ensure_topics``), whose card has the transcript
-            operators_side_failed(
-                self.chat_id, exc, "operators' side of ticket %s failed", ticket.id
-            )
+            self.operators_side_failed(exc, "operators' side of ticket %s failed", ticket.id)
         finally:
             await session.commit()
 
@@ -1390,7 +1383,7 @@ class OperatorDesk:
             try:
                 await self.tell_topic(bot, session, ticket, said)
             except TelegramAPIError as exc:
-                operators_side_failed(self.chat_id, exc, "rating of ticket %s not told", ticket.id)
+                self.operators_side_failed(exc, "rating of ticket %s not told", ticket.id)
 
     async def reopened_by_customer(
         self, bot: Bot, session: AsyncSession, ticket: Ticket, *, replied: bool = False
@@ -1447,7 +1440,7 @@ class OperatorDesk:
                 else:
                     made += await self.ensure_card(bot, session, ticket)
             except TelegramAPIError as exc:
-                operators_side_failed(self.chat_id, exc, "still no topic for ticket %s", ticket.id)
+                self.operators_side_failed(exc, "still no topic for ticket %s", ticket.id)
             await session.commit()
         return made
 

@@ -30,7 +30,7 @@ from bot.services import Services
 from escalation.followup import check_follow_ups
 from escalation.hours import answer_due
 from escalation.service import add_event, customer_waiting
-from escalation.telegram import group_refused, refused_by_group
+from escalation.telegram import refused_by_group
 from escalation.texts import age_words, operator_texts
 
 log = logging.getLogger(__name__)
@@ -209,7 +209,7 @@ async def _remind(bot: Bot, session: Any, services: Services, ticket: Ticket, te
         if not refused_by_group(exc):
             log.exception("SLA reminder for ticket %s failed", ticket.id)
         else:  # the bot is out of the group: the seniors, who can read it, learn why
-            group_refused(desk.chat_id, exc)
+            desk.group_refused(exc)
             # said to the seniors in private, as it could not be posted in the group
             text += "\n\n" + texts("op_out_of_group")
     seniors = services.settings.senior_operator_ids

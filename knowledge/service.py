@@ -345,17 +345,20 @@ class KnowledgeService:
     async def _after_change(
         self, session: AsyncSession, upserts: Sequence[Entry], deletes: Sequence[str]
     ) -> float:
-        """Apply a committed change to the loaded index (if any); returns seconds taken."""
+        """Apply a committed change to the loaded index (if any); returns seconds taken.
+
+        The index's signature stays the one it was last in step with, and the next search
+        compares it with the database's: another process's change committed just after
+        this one is in the database's signature already, and taking that as the index's
+        swallowed it (never loaded here). The entries of this change compare equal then
+        and are not encoded again."""
         if self._index is None:
             self._close_answered_later()
             return 0.0
         async with self._lock:
             seconds = await asyncio.to_thread(self._index.apply, list(upserts), list(deletes))
             self._version += 1
-            own = idle_session(session)
-            self._signature = await KnowledgeRepository(session).signature()
-            await end_read(session, own)  # not held while the caller talks to Telegram
-            self._checked_at = time.monotonic()
+            self._checked_at = 0.0  # the next search looks for what else has changed
             wanted = resolve_spec(self.encoder_spec, len(self._index))
             if self._fixed_encoder is None and wanted != self._index.encoder.name:
                 self._index = None  # crossed the "auto" size limit: rebuild on next use

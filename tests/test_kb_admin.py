@@ -2237,3 +2237,48 @@ async def test_two_customers_at_once_bring_one_alert_of_a_blocked_answer(
     async with admin.sessionmaker() as session:  # type: ignore[operator]
         kinds = (await session.scalars(select(TicketEvent.kind))).all()
     assert kinds.count(BLOCKED_ALERT) == 1, kinds
+
+
+async def test_a_page_past_the_last_is_said_to_be_the_last(admin: AdminChat) -> None:
+    """'/kb_list 99' with one page of entries showed that page as if it were page 99
+    asked for; the admin is told there is only one page, and it is shown (Russian too)."""
+    listing = await admin.say("/kb_list 99", "Knowledge base:")
+    assert listing["text"].startswith("There is only 1 page, here it is:\n"), listing["text"]
+    assert "(page 1/1)" in listing["text"] and "delivery_cost" in listing["text"]
+    fake = admin.fake
+    fake.user_sends(RU_ADMIN, "/kb_list 5")
+    said = await fake.wait_for_bot_message(RU_ADMIN, text_contains="База знаний", timeout=20)
+    assert said[-1]["text"].startswith("Всего 1 страница, вот последняя:"), said[-1]["text"]
+    listing = await admin.say("/kb_list 1", "Knowledge base:")
+    assert listing["text"].startswith("Knowledge base:"), listing["text"]  # the page asked
+
+
+async def test_long_lists_are_cut_between_lines_and_say_how_many_more(
+    admin: AdminChat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/kb_gaps, /kb_search and /kb_list longer than a message were cut at 3,800
+    characters, mid-line (a customer's question or an entry's id cut short, read as
+    whole), and nothing said more were left out: whole lines only, then '… and N
+    more'."""
+    from bot.handlers import admin_kb
+
+    for text in (
+        "Do you have a franchise for the whole of the northern region, and on what terms?",
+        "Are you hiring warehouse workers for the night shift at the new depot in Kazan?",
+        "Can I pay for a corporate order of three hundred kettles by bank transfer later?",
+    ):
+        await _gap(admin, text)
+    for command, head in (
+        ("/kb_gaps", "could not answer"),
+        ("/kb_search How much is shipping?", "A customer asking"),
+        ("/kb_list", "Knowledge base:"),
+    ):
+        whole = (await admin.say(command, head))["text"].split("\n")
+        monkeypatch.setattr(admin_kb, "MAX_TEXT", 200)
+        said = (await admin.say(command, head))["text"]
+        monkeypatch.undo()
+        assert len(said) <= 200, said
+        *lines, more = said.split("\n")
+        # whole lines, as the full list has them, then how many are left out
+        assert len(lines) >= 2 and lines == whole[: len(lines)], (said, whole)
+        assert more == f"… and {len(whole) - len(lines)} more", said

@@ -1065,3 +1065,45 @@ async def test_a_gap_an_edit_answers_is_closed_once_the_index_has_the_edit(
         assert await kb.service.gaps(s) == []
         rows = (await s.scalars(select(UnansweredQuestion))).all()
         assert [(r.status, r.entry_id) for r in rows] == [("resolved", "engraving")]
+
+
+async def test_an_edit_by_another_process_just_after_ones_own_is_not_swallowed(
+    kb: SimpleNamespace, small_kb: Path
+) -> None:
+    """Two processes on one database (the bot and `supportbot kb import`, or two bots):
+    the bot saved the pets entry and, before it had brought its index up to date, the
+    other process saved the engraving entry. The bot took the database's signature,
+    which already counted the engraving entry, as its own index's: 'Do you engrave
+    kettles?' was never answered by this bot (until some other edit). The other
+    process's entry is searchable from the bot's next search on."""
+    other = KnowledgeService(
+        kb.settings, sessionmaker=kb.sessionmaker, cache_dir=kb.service.cache_dir
+    )
+    engraving = Entry(
+        "engraving",
+        ["Do you engrave kettles?", "Can I get a kettle engraved?"],
+        {"en": "Yes, we engrave kettles for 500 RUB."},
+    )
+    pets = Entry(
+        "pet_policy",
+        ["Can I come to the pickup point with my dog?"],
+        {"en": "Yes, pets are welcome at our pickup points."},
+    )
+    async with kb.sessionmaker() as s:
+        await kb.service.import_file(s, small_kb)
+        assert (await kb.service.search(s, "Do you engrave kettles?")).answer_id is None
+    own_after_change = kb.service._after_change
+
+    async def the_other_saves_meanwhile(session, upserts, deletes):  # type: ignore[no-untyped-def]
+        async with kb.sessionmaker() as other_session:
+            await other.save(other_session, engraving, actor="cli")
+        return await own_after_change(session, upserts, deletes)
+
+    kb.service._after_change = the_other_saves_meanwhile
+    async with kb.sessionmaker() as s:
+        await kb.service.save(s, pets, actor="admin")
+    kb.service._after_change = own_after_change
+    async with kb.sessionmaker() as s:
+        found = await kb.service.search(s, "Can I bring my dog to the pickup point?")
+        assert found.answer_id == "pet_policy"
+        assert (await kb.service.search(s, "Do you engrave kettles?")).answer_id == "engraving"

@@ -2928,3 +2928,61 @@ async def test_the_card_follows_the_talk_the_notes_authors_and_the_customers_rat
         lambda: "Customer's feedback: solved: yes; rating 4/5" in card_head(fake, thread),
         timeout=20,
     )
+
+
+async def test_two_shops_bots_in_one_process_each_learn_only_of_their_own_refusal(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Two shops' bots ran in one process, both answering into the same operators' group.
+    Whether the group refused a bot was kept per group for the whole process: when the
+    first shop's bot was removed from it, the second shop's admins were told (the last
+    bot to start held the one hook), and when the second shop's bot was removed later
+    nobody was told and the log called it 'still refused'. Each bot's desk keeps its
+    own: each shop's admins are told once of their own bot's removal, and one bot
+    reaching the group again does not make the other's outage be told twice."""
+    import logging
+    from types import SimpleNamespace
+
+    from aiogram.exceptions import TelegramForbiddenError
+    from aiogram.methods import GetChatMember
+
+    from bot.config import Settings
+    from escalation.telegram import OperatorDesk
+
+    told: dict[int, list[str]] = {}
+
+    def stub_bot() -> SimpleNamespace:
+        async def send_message(chat_id: int, text: str, **_: object) -> None:
+            told.setdefault(chat_id, []).append(text)
+
+        return SimpleNamespace(send_message=send_message)
+
+    group = -1003780001
+    desks = [
+        OperatorDesk(
+            Settings(_env_file=None, operators_chat_id=group, admin_ids=[admin])  # type: ignore[call-arg]
+        )
+        for admin in (3780011, 3780012)
+    ]
+    for desk in desks:
+        desk.watch_group(stub_bot())  # type: ignore[arg-type]
+    kicked = TelegramForbiddenError(
+        GetChatMember(chat_id=group, user_id=3780021),
+        "Forbidden: bot was kicked from the supergroup chat",
+    )
+    caplog.set_level(logging.INFO)
+    first, second = desks
+    first.group_refused(kicked)
+    first.group_refused(kicked)  # a second customer's message meanwhile: not told again
+    await asyncio.sleep(0.05)
+    assert list(told) == [3780011] and len(told[3780011]) == 1, told
+    assert "kicked" in told[3780011][0], told
+    assert second.refused is None and first.refused is not None
+
+    second.group_answered()  # the other bot still reaches the group: the first is still out
+    first.group_refused(kicked)
+    second.group_refused(kicked)  # and now the second shop's bot is removed too
+    await asyncio.sleep(0.05)
+    assert {admin: len(said) for admin, said in told.items()} == {3780011: 1, 3780012: 1}, told
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 2 and all("removed from the group" in e for e in errors), errors

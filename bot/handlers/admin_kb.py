@@ -291,6 +291,26 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
 
 
+def _fit(lines: Sequence[str], texts: Texts) -> str:
+    """The lines, one a line, as many whole ones as a message takes, then how many more
+    there are ('… and 3 more'): a list cut mid-line read as an entry or a question that
+    ends there, and nothing said that more were left out."""
+    text = "\n".join(lines)
+    if len(text) <= MAX_TEXT:
+        return text
+    room = MAX_TEXT - len(texts("admin_and_more", n=len(lines))) - 1
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        used += len(line) + (1 if kept else 0)
+        if used > room:
+            break
+        kept.append(line)
+    if not kept:  # one line longer than a message: itself cut
+        kept.append(_cut(lines[0], room))
+    return "\n".join([*kept, texts("admin_and_more", n=len(lines) - len(kept))])
+
+
 CARD_QUESTIONS = 25  # questions listed on an entry's card (the YAML button shows them all)
 QUESTIONS_TEXT = MAX_TEXT // 2  # the characters the card's questions may take together
 
@@ -409,15 +429,20 @@ def create_router(settings: Settings) -> Router:
     ) -> None:
         entries = await knowledge(services).list_entries(session)
         pages = max(1, (len(entries) + PAGE - 1) // PAGE)
-        page = min(max(page, 0), pages - 1)
+        asked, page = page, min(max(page, 0), pages - 1)
         chunk = entries[page * PAGE : (page + 1) * PAGE]
         if not entries:
             text = texts("admin_kb_empty")
         else:
-            lines = [texts("admin_kb_list_head", count=len(entries), page=page + 1, pages=pages)]
+            # '/kb_list 99' of 3 pages: the last page, said to be the last, not passed off as
+            # the one asked for
+            lines = [texts("admin_kb_list_only", pages=pages)] if asked > page else []
+            lines.append(
+                texts("admin_kb_list_head", count=len(entries), page=page + 1, pages=pages)
+            )
             for i, e in enumerate(chunk, start=page * PAGE + 1):
                 lines.append(f"{i}. {e.id} [{','.join(e.answers)}] {e.title_in(texts.lang)}")
-            text = "\n".join(lines)[:MAX_TEXT]
+            text = _fit(lines, texts)
         rows: list[list[tuple[str, KbCb]]] = []
         row: list[tuple[str, KbCb]] = []
         for e in chunk:
@@ -567,7 +592,7 @@ def create_router(settings: Settings) -> Router:
                 rows.append([(c.entry_id[:30], KbCb(action="view", entry=c.entry_id))])
         if not result.candidates:
             lines.append(texts("admin_kb_empty"))
-        await message.answer("\n".join(lines)[:MAX_TEXT], reply_markup=_kb(rows) if rows else None)
+        await message.answer(_fit(lines, texts), reply_markup=_kb(rows) if rows else None)
 
     async def entry_named(
         message: Message,
@@ -704,7 +729,7 @@ def create_router(settings: Settings) -> Router:
         if entry_id is not None and _fits(entry_id):
             last = KbCb(action="undo", entry=entry_id, page=rows[0].id)
             undo = _kb([[(texts("admin_btn_undo_last"), last)]])
-        await message.answer("\n".join(lines)[:MAX_TEXT], reply_markup=undo)
+        await message.answer(_fit(lines, texts), reply_markup=undo)
 
     # ------------------------------------------------------------------ add
     @router.message(Command("kb_add"))
@@ -1681,7 +1706,7 @@ def create_router(settings: Settings) -> Router:
                 )
             row.append((f"✖ #{i + 1}", KbCb(action="gapskip", page=i)))
             rows.append(row)
-        await message.answer("\n".join(lines)[:MAX_TEXT], reply_markup=_kb(rows))
+        await message.answer(_fit(lines, texts), reply_markup=_kb(rows))
 
     async def on_gap_button(
         query: CallbackQuery,
