@@ -12147,3 +12147,34 @@ async def test_its_late_to_what_happened_with_the_order_opens_the_late_case(
     assert opened["complaint_type"] == "delivery_delay", d.replies[-1]
     assert not d.now("asked_for") and not d.now("faq_answered"), d.replies[-1]
     assert "3700802" in " ".join(d.replies[-1]), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("opening", "photo_text"),
+    [
+        ("телевизор за 45000 пришёл разбитый, заказ 3790001, верните деньги", "вот фото"),
+        ("телевизор за 45 000 пришёл разбитый, заказ 3790002, верните деньги", ""),
+        ("телевизор за 45000 руб пришёл разбитый, заказ 3790003, верните деньги", ""),
+        ("telewizor za 45 000 zł przyszedł rozbity, zamówienie 3790004, chcę zwrot pieniędzy", ""),
+        ("the TV I paid $600 for arrived smashed, order 3790005, I want my money back", ""),
+    ],
+)
+async def test_a_price_after_za_over_the_claims_limit_is_not_refunded_at_once(
+    services: Services, opening: str, photo_text: str
+) -> None:
+    """ "телевизор за 45000 пришёл разбитый, заказ 3790001, верните деньги", then the photo,
+    got "Done: I've started a full refund", though claims over the limit (20,000) are a
+    person's: "за 45000" was no amount. A colleague approves it now; an iron "за 1500" is
+    refunded at once still, and "за 3 дня" is no amount."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send(photo_text, photo=True)
+    assert [e["reason"] for e in d.of("escalated")] == ["amount_over_limit"], d.replies[-1]
+    assert not d.of("promised") and not d.of("goodwill_approved"), d.replies[-1]
+    e = Dialogue(services, str(next(_ids)))
+    await e.send("утюг за 1500 пришёл разбитый, заказ 3790006, верните деньги")
+    await e.send("", photo=True)
+    assert e.of("promised") and not e.of("escalated"), e.replies[-1]
+    f = Dialogue(services, str(next(_ids)))
+    await f.send("телевизор пришёл разбитый за 3 дня до праздника, заказ 3790007")
+    assert (await f.state())["known"].get("amount") is None, f.replies[-1]
