@@ -12178,3 +12178,53 @@ async def test_a_price_after_za_over_the_claims_limit_is_not_refunded_at_once(
     f = Dialogue(services, str(next(_ids)))
     await f.send("телевизор пришёл разбитый за 3 дня до праздника, заказ 3790007")
     assert (await f.state())["known"].get("amount") is None, f.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "nudge", "here"),
+    [
+        ("the lamp arrived broken, order 3790801", "hello? anyone?", "Still here"),
+        ("лампа пришла разбитая, заказ 3790802", "алло? есть кто?", "на связи"),
+        ("lampa przyszła zniszczona, zamówienie 3790803", "halo? jest ktoś?", "Jestem"),
+        ("the lamp arrived broken, order 3790804", "hello? anyone there?", "Still here"),
+    ],
+)
+async def test_two_nudges_at_the_fix_options_get_im_here_and_the_options(
+    services: Services, problem: str, nudge: str, here: str
+) -> None:
+    """ "hello? anyone?" at the fix's options got "Sorry, I'm not quite sure which one you
+    mean": a nudge said twice is a nudge; "I'm here", the options again, and one picked then
+    is arranged."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem, photo=True)
+    await d.send(nudge)
+    said = " ".join(d.replies[-1])
+    assert here in said and "not quite sure" not in said and "не совсем" not in said, said
+    assert len([b for b in d.buttons[-1] if b.startswith("cmp:opt:")]) == 3, d.buttons[-1]
+    await d.send(button="cmp:opt:replacement")
+    assert d.now("fix_chosen"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("problem", "chosen", "asked", "within"),
+    [
+        ("лампа пришла разбитая, заказ 3790811", "возврат", "сколько это займёт?", "10 рабоч"),
+        ("the lamp arrived broken, order 3790812", "refund", "how long will it take?", "10 work"),
+        ("lampa przyszła zniszczona, zamówienie 3790813", "wymiana", "ile to potrwa?", "5 dni"),
+    ],
+)
+async def test_how_long_at_is_that_ok_gets_the_promise_not_a_noted_question(
+    services: Services, problem: str, chosen: str, asked: str, within: str
+) -> None:
+    """ "сколько это займёт?" after the refund was arranged got "Точного ответа на это у меня
+    нет... добавил ваш вопрос", and "ile to potrwa?" "Jestem, nie martw się": the promise's
+    time is the answer, told again without "I'm here", and the question stands."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem, photo=True)
+    await d.send(chosen)
+    assert d.now("fix_chosen"), d.replies[-1]
+    await d.send(asked)
+    said = " ".join(d.replies[-1])
+    assert within in said and not d.now("question_noted"), said
+    assert not re.search(r"на связи|Still here|Jestem", said), said
+    assert d.now("satisfaction_check") and not d.now("resolved"), said

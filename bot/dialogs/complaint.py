@@ -1261,15 +1261,20 @@ _NONE_GIVEN = re.compile(
     re.IGNORECASE,
 )
 # "???", "ау", "hello?", "and?": the customer is waiting for us, not answering the question
+_NUDGE_WORDS = (
+    r"ау|алло|ал[её]|хелло|эй|вы\s+тут|вы\s+здесь|есть\s+кто(?:\s+(?:тут|живой|здесь))?|ну|"
+    r"ну\s+и|(?:ну\s+)?(?:так\s+)?что|"
+    r"(?:ну\s+)?(?:так\s+)?(?:и\s+)?(?:что|чё|че|шо)(?:\s+(?:там|дальше|теперь))?|и|"
+    r"hello|hi|hey|(?:is\s+)?any(?:one|body)(?:\s+(?:there|here))?|are\s+you\s+there|and|so|"
+    r"well|any\s+news|(?:so|and|well)\s+what(?:\s+now)?|what\s+now|so\s+what'?s\s+next|"
+    r"halo|hej|jest\s+tam\s+kto|jest\s+ktoś|jesteś|(?:no\s+)?i\s+co(?:\s+teraz|\s+dalej)?|"
+    r"no\s+i|no\s+(?:to\s+)?co|i\s+jak"
+)
 _NUDGE = re.compile(
     # "ну?", "ну так что?", "so what now?", "no i co?": a nudge (it was "ну?" greeted as a
-    # newcomer and "ну так что?" taken for a yes, the case closed)
-    r"^\W*$|^\W*(?:ау|алло|вы\s+тут|вы\s+здесь|есть\s+кто|ну|ну\s+и|(?:ну\s+)?(?:так\s+)?что|"
-    r"(?:ну\s+)?(?:так\s+)?(?:и\s+)?(?:что|чё|че|шо)(?:\s+(?:там|дальше|теперь))?|и|"
-    r"hello|hi|hey|anyone|anybody|are\s+you\s+there|and|so|well|any\s+news|"
-    r"(?:so|and|well)\s+what(?:\s+now)?|what\s+now|so\s+what'?s\s+next|"
-    r"halo|hej|jest\s+tam\s+kto|jesteś|(?:no\s+)?i\s+co(?:\s+teraz|\s+dalej)?|no\s+i|"
-    r"no\s+(?:to\s+)?co|i\s+jak)\W*$",
+    # newcomer and "ну так что?" taken for a yes, the case closed); two in a row too: "hello?
+    # anyone?" at the fix's options got "Sorry, I'm not quite sure which one you mean"
+    rf"^\W*$|^\W*(?:{_NUDGE_WORDS})(?:\W+(?:{_NUDGE_WORDS}))*\W*$",
     re.IGNORECASE,
 )
 # Words that name an option only when no clearer word names another ("a refund instead").
@@ -3917,6 +3922,8 @@ class ComplaintFlow:
                 _is_nudge(text.strip())
                 or ctx.command is not None
                 or (_WHEN.search(text) and ctx.intent != "complaint")
+                # "сколько это займёт?" (it got "no exact answer, your question is noted")
+                or _how_long_asked(text)
                 or (_WHAT_NEXT.search(text) and "?" in text and word_count(text) <= 8)
             )
         )
@@ -5360,7 +5367,9 @@ def _where_it_stands(ctx: TurnContext, case: dict[str, Any]) -> None:
     """ "I'm here", and the promise made on this case, if there is one (its time asked
     about, "how long will it take?": the promise, with no "Still here, no worries")."""
     if case.get("promise"):
-        asked = bool(_WHEN.search(ctx.incoming.text or ""))
+        # "ile to potrwa?" is asked too (it got "Jestem, nie martw się" before the promise)
+        said = ctx.incoming.text or ""
+        asked = bool(_WHEN.search(said) or _CASE_WAIT.search(said))
         here = "" if asked else f"{ctx.texts('nudge_here')} "
         ctx.say_text(f"{here}{ctx.texts('promise_status')}")
         ctx.say_text(_promise_text(ctx, case))
