@@ -12228,3 +12228,26 @@ async def test_how_long_at_is_that_ok_gets_the_promise_not_a_noted_question(
     assert within in said and not d.now("question_noted"), said
     assert not re.search(r"на связи|Still here|Jestem", said), said
     assert d.now("satisfaction_check") and not d.now("resolved"), said
+
+
+@pytest.mark.parametrize(
+    ("problem", "told", "noted"),
+    [
+        ("Kurier był bardzo niegrzeczny, zamówienie 3790901", "krzyczał na mnie", "dodałem"),
+        ("the courier was rude, order 3790902", "he shouted at me", "added"),
+    ],
+)
+async def test_more_of_the_story_at_is_that_ok_is_kept_on_the_case(
+    services: Services, problem: str, told: str, noted: str
+) -> None:
+    """'krzyczał na mnie' at "is that OK?" after a rude courier's case was passed on (out of
+    scope to the model) got "Jestem, nie martw się" and the promise again, as to "are you
+    there?": more of the story, kept on the case for the team, said so; the question stands."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(problem)
+    assert d.of("satisfaction_check"), d.replies[-1]
+    await d.send(told)
+    said = " ".join(d.replies[-1])
+    assert noted in said and d.now("details_added"), said
+    assert not re.search(r"Jestem|Still here", said) and len(d.of("promised")) == 1, said
+    assert told in (await d.state())["known"].get("description", "")

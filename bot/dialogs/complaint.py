@@ -1274,7 +1274,7 @@ _NUDGE = re.compile(
     # "ну?", "ну так что?", "so what now?", "no i co?": a nudge (it was "ну?" greeted as a
     # newcomer and "ну так что?" taken for a yes, the case closed); two in a row too: "hello?
     # anyone?" at the fix's options got "Sorry, I'm not quite sure which one you mean"
-    rf"^\W*$|^\W*(?:{_NUDGE_WORDS})(?:\W+(?:{_NUDGE_WORDS}))*\W*$",
+    rf"^\W*$|^\W*(?:{_NUDGE_WORDS})(?:\s*[?!.,…]+\s*(?:{_NUDGE_WORDS}))*\W*$",
     re.IGNORECASE,
 )
 # Words that name an option only when no clearer word names another ("a refund instead").
@@ -4207,6 +4207,15 @@ class ComplaintFlow:
             # переживайте" and the promise again): what they tell of the case, kept for the team
             return await self._kept_on_case(ctx, case, text)
         if ctx.intent in (None, "out_of_scope"):
+            if (
+                case.get("type") in _TOLD_IN_PIECES
+                and "?" not in text
+                and is_description(text, 2)
+                and not _is_nudge(text)
+            ):
+                # "krzyczał na mnie" after a rude courier's case was passed on (it got "Jestem,
+                # nie martw się" and the promise again): more of the story, kept for the team
+                return await self._kept_on_case(ctx, case, text)
             # something the bot did not get, mid-case: where it stands, not "I only know shop
             # matters"
             _where_it_stands(ctx, case)
@@ -5488,6 +5497,10 @@ _NOT_REPAIRABLE = re.compile(
 def not_repairable(text: str) -> bool:
     """The item told is one no workshop mends under a warranty (clothes, dishes, food...)."""
     return bool(_NOT_REPAIRABLE.search(text or ""))
+
+
+# how someone behaved: the customer tells the story in pieces, at "is that OK?" too
+_TOLD_IN_PIECES = ("staff_behavior", "service_quality")
 
 
 def _is_nudge(text: str) -> bool:
