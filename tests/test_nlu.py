@@ -223,6 +223,16 @@ EXTRACT_CASES = [
     ("kod SMS 482193 nie przychodzi, a paczka czeka", None, None, None),
     ("код подтверждения 482193 не приходит, заказ 5512377", "5512377", None, None),
     ("the parcel 5512377 never arrived", "5512377", None, None),
+    # a price after "за" is money ("za" in Polish is already); time, a count or an order's
+    # number after it is not
+    ("телевизор за 45000 пришёл разбитый, заказ 3790001", "3790001", 45000, None),
+    ("купил чайник за 800, пришёл разбитый", None, 800, None),
+    ("за 45 000 пришёл разбитый", None, 45000, None),
+    ("доставили за 1 сутки", None, None, None),
+    ("посылка шла за 3 месяца", None, None, None),
+    ("пришло 2 за 1 по акции", None, None, None),
+    ("спасибо за 3790001", None, None, None),
+    ("za 1 dzień", None, None, None),
 ]
 
 

@@ -1263,15 +1263,20 @@ _NONE_GIVEN = re.compile(
     re.IGNORECASE,
 )
 # "???", "ау", "hello?", "and?": the customer is waiting for us, not answering the question
+_NUDGE_WORDS = (
+    r"ау|алло|ал[её]|хелло|эй|вы\s+тут|вы\s+здесь|есть\s+кто(?:\s+(?:тут|живой|здесь))?|ну|"
+    r"ну\s+и|(?:ну\s+)?(?:так\s+)?что|"
+    r"(?:ну\s+)?(?:так\s+)?(?:и\s+)?(?:что|чё|че|шо)(?:\s+(?:там|дальше|теперь))?|и|"
+    r"hello|hi|hey|(?:is\s+)?any(?:one|body)(?:\s+(?:there|here))?|are\s+you\s+there|and|so|"
+    r"well|any\s+news|(?:so|and|well)\s+what(?:\s+now)?|what\s+now|so\s+what'?s\s+next|"
+    r"halo|hej|jest\s+tam\s+kto|jest\s+ktoś|jesteś|(?:no\s+)?i\s+co(?:\s+teraz|\s+dalej)?|"
+    r"no\s+i|no\s+(?:to\s+)?co|i\s+jak"
+)
 _NUDGE = re.compile(
     # "ну?", "ну так что?", "so what now?", "no i co?": a nudge (it was "ну?" greeted as a
-    # newcomer and "ну так что?" taken for a yes, the case closed)
-    r"^\W*$|^\W*(?:ау|алло|вы\s+тут|вы\s+здесь|есть\s+кто|ну|ну\s+и|(?:ну\s+)?(?:так\s+)?что|"
-    r"(?:ну\s+)?(?:так\s+)?(?:и\s+)?(?:что|чё|че|шо)(?:\s+(?:там|дальше|теперь))?|и|"
-    r"hello|hi|hey|anyone|anybody|are\s+you\s+there|and|so|well|any\s+news|"
-    r"(?:so|and|well)\s+what(?:\s+now)?|what\s+now|so\s+what'?s\s+next|"
-    r"halo|hej|jest\s+tam\s+kto|jesteś|(?:no\s+)?i\s+co(?:\s+teraz|\s+dalej)?|no\s+i|"
-    r"no\s+(?:to\s+)?co|i\s+jak)\W*$",
+    # newcomer and "ну так что?" taken for a yes, the case closed); two in a row too: "hello?
+    # anyone?" at the fix's options got "Sorry, I'm not quite sure which one you mean"
+    rf"^\W*$|^\W*(?:{_NUDGE_WORDS})(?:\s*[?!.,…]+\s*(?:{_NUDGE_WORDS}))*\W*$",
     re.IGNORECASE,
 )
 # Words that name an option only when no clearer word names another ("a refund instead").
@@ -3935,6 +3940,8 @@ class ComplaintFlow:
                 _is_nudge(text.strip())
                 or ctx.command is not None
                 or (_WHEN.search(text) and ctx.intent != "complaint")
+                # "сколько это займёт?" (it got "no exact answer, your question is noted")
+                or _how_long_asked(text)
                 or (_WHAT_NEXT.search(text) and "?" in text and word_count(text) <= 8)
             )
         )
@@ -4231,6 +4238,15 @@ class ComplaintFlow:
             # what they tell of the case, kept for the team
             return await self._kept_on_case(ctx, case, text)
         if ctx.intent in (None, "out_of_scope"):
+            if (
+                case.get("type") in _TOLD_IN_PIECES
+                and "?" not in text
+                and is_description(text, 2)
+                and not _is_nudge(text)
+            ):
+                # "krzyczał na mnie" after a rude courier's case was passed on (it got "Jestem,
+                # nie martw się" and the promise again): more of the story, kept for the team
+                return await self._kept_on_case(ctx, case, text)
             # something the bot did not get, mid-case: where it stands, not "I only know shop
             # matters"
             _where_it_stands(ctx, case)
@@ -5420,7 +5436,9 @@ def _where_it_stands(ctx: TurnContext, case: dict[str, Any]) -> None:
     """ "I'm here", and the promise made on this case, if there is one (its time asked
     about, "how long will it take?": the promise, with no "Still here, no worries")."""
     if case.get("promise"):
-        asked = bool(_WHEN.search(ctx.incoming.text or ""))
+        # "ile to potrwa?" is asked too (it got "Jestem, nie martw się" before the promise)
+        said = ctx.incoming.text or ""
+        asked = bool(_WHEN.search(said) or _CASE_WAIT.search(said))
         here = "" if asked else f"{ctx.texts('nudge_here')} "
         ctx.say_text(f"{here}{ctx.texts('promise_status')}")
         ctx.say_text(_promise_text(ctx, case))
@@ -5552,6 +5570,10 @@ _NOT_REPAIRABLE = re.compile(
 def not_repairable(text: str) -> bool:
     """The item told is one no workshop mends under a warranty (clothes, dishes, food...)."""
     return bool(_NOT_REPAIRABLE.search(text or ""))
+
+
+# how someone behaved: the customer tells the story in pieces, at "is that OK?" too
+_TOLD_IN_PIECES = ("staff_behavior", "service_quality")
 
 
 def _is_nudge(text: str) -> bool:

@@ -351,6 +351,9 @@ _MONEY_WORD = (
     r"вернит\w*|возврат\w*|переплат\w*|доплат\w*|charged|paid|pay|cost\w*|price\w*|"
     r"refund(?:ed)?(?:\s+of)?|total|amount|zapłaci\w*|zaplaci\w*|płaci\w*|kosztuj\w*|"
     r"kosztował\w*|cen[aąyę]|kwot\w*|pobral\w*|pobrano|zwrot\w*|dopłat\w*|na\s+kwotę|za|"
+    # "телевизор за 45000 пришёл разбитый": the price paid, as Polish "za" ("за 3 дня" is
+    # time); not one digit ("пришло 2 за 1"), nor an order's number ("спасибо за 3790001")
+    r"за(?=\s*(?:\d{2,6}(?!\d|[\s.,]\d)|\d{1,3}[\s.,]\d{3}(?!\d|[\s.,]\d)|\d+\s?тыс|[^\W\d]))|"
     r"warto[śs][ćc]\w*|worth|"
     rf"{_PRICE_DROP})"
 )
@@ -367,7 +370,8 @@ _MONEY_CONTEXT = re.compile(
     rf"{_MONEY_WORD}\s*(?:{_OF_ORDER})?(?:{_EXTRA})?(?:{_MONEY_PREP}\s+)?"
     rf"{_NUMBER}(?!\d)(?:\s?(?:{_MULT_RE}))?"
     r"(?![\w.,:/\-]\d|\s*(?:%|шт|pcs|szt|kg|кг|km|км|g\b|г\b|dni|дн|day|час|hour|godz|min|"
-    r"мин|раз|times|razy|lat|год|year|tyg|нед|week|sztuk|штук|пар|par|items?))",
+    r"мин|раз|times|razy|lat|год|year|tyg|нед|week|sztuk|штук|пар|par|items?|"
+    r"ден|сут|мес|лет|сек|dzie|miesi|month|звезд|звёзд))",
     re.IGNORECASE,
 )
 
