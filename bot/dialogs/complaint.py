@@ -5526,7 +5526,8 @@ def _pleasantry(ctx: TurnContext, text: str) -> bool:
         ctx.intent in ("thanks", "goodbye")
         and len(text) < 40
         and not ctx.incoming.attachments
-        and (sure or bool(_BYE.search(text) or _THANKED.search(text)))
+        # ("фото пришлю позже", a goodbye to the model: no farewell, the case waits for it)
+        and (sure or bool(_BYE.search(text) or _THANKED.search(text) or _WILL_SEND.search(text)))
     )
 
 

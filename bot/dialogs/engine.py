@@ -3320,11 +3320,15 @@ class ConversationEngine:
             ctx.state["misunderstood"] = 0
             ctx.say("help_prompt", buttons=self.topic_buttons(ctx.texts))
             return
+        clarified = ctx.state.get("complaint_clarified")
         if (
             contact_only(text)
             and not question_stands(ctx.state)
             and not ctx.state.get("survey")
             and not ctx.incoming.attachments
+            # ("my email is …" to "what happened?": the case's details, and the story asked
+            # once more, by the complaint flow)
+            and (clarified is None or int(ctx.state.get("turns", 0)) - int(clarified) != 1)
         ):
             # "+48 601 234 567", "anna@example.pl" with nothing asked (a complaint "about
             # service" opened, or "I'm not sure I understood"): the contact is kept (for a case
