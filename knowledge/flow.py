@@ -1531,6 +1531,7 @@ class FaqFlow:
             # "anna.k@example.pl" right after "the reset e-mail doesn't come" was answered ("if
             # it still doesn't work, a colleague will help"; it was "I don't quite
             # understand"): the contact (on the card) and the question go to a colleague
+            ctx.state.setdefault("known", {})["contact"] = contact
             self._to_person(ctx, memory, "faq_contact_handoff", contact=contact)
             return True
         if scorns_answer(message):

@@ -3322,7 +3322,7 @@ class ConversationEngine:
             return
         clarified = ctx.state.get("complaint_clarified")
         if (
-            contact_only(text)
+            (contact := contact_only(text))
             and not question_stands(ctx.state)
             and not ctx.state.get("survey")
             and not ctx.incoming.attachments
@@ -3333,12 +3333,10 @@ class ConversationEngine:
             # "+48 601 234 567", "anna@example.pl" with nothing asked (a complaint "about
             # service" opened, or "I'm not sure I understood"): the contact is kept (for a case
             # or a colleague later) and what it is about asked
+            # (the one given now: an earlier contact is not said back, nor kept over it)
             ctx.state["misunderstood"] = 0
-            ctx.say(
-                "contact_noted",
-                contact=ctx.state.get("known", {}).get("contact") or contact_only(text),
-                buttons=self.topic_buttons(ctx.texts),
-            )
+            ctx.state.setdefault("known", {})["contact"] = contact
+            ctx.say("contact_noted", contact=contact, buttons=self.topic_buttons(ctx.texts))
             return
         if (
             (topic := topic_asked_about(text))
