@@ -1721,6 +1721,10 @@ async def test_a_size_that_does_not_fit_and_a_return_wanted(
         ("7428", "Сдала куртку в пункт выдачи 10 дней назад и до сих пор ничего"),
         # was a late parcel for the delivery team
         ("7432", "where's my refund? I returned the shoes 3 weeks ago, order 5512004"),
+        # "when will I get it?" was a late parcel for the delivery team
+        ("3850101", "Witam, kiedy dostanę zwrot pieniędzy? Odesłałam paczkę 2 tygodnie temu"),
+        ("3850102", "Я вернула куртку 10 дней назад, когда вернут деньги?"),
+        ("3850103", "I returned the shoes 3 weeks ago, when will I get my refund?"),
     ],
 )
 async def test_an_item_sent_back_weeks_ago_and_nothing_since_is_a_refund_not_received(
