@@ -1473,6 +1473,58 @@ async def test_a_complaint_about_the_courier_announced_is_asked_what_happened(
 
 
 @pytest.mark.parametrize(
+    ("announce", "told", "kind"),
+    [
+        (
+            "Здравствуйте! Хочу пожаловаться на доставку",
+            "курьер опоздал на 4 часа, заказ 3850301",
+            "delivery_delay",
+        ),
+        (
+            "Chcę złożyć skargę na dostawę",
+            "paczka nie dotarła, zamówienie 3850302",
+            "delivery_delay",
+        ),
+        ("жалоба на оператора", "оператор мне нагрубил в чате", "staff_behavior"),
+    ],
+)
+async def test_a_complaint_about_the_delivery_announced_is_asked_what_happened(
+    services: Services, announce: str, told: str, kind: str
+) -> None:
+    """'Хочу пожаловаться на доставку' (a request for a person to the model) was handed to a
+    colleague at once with no thanks, no apology and nothing asked; 'Chcę złożyć skargę na
+    dostawę' got the FAQ's answer on cancelling an order; 'жалоба на оператора' went to a
+    person too: the customer is thanked and asked what happened, and the answer opens the case."""
+    first = await say(services, "3850300", announce)
+    assert events(first, "clarify"), texts(first)
+    for event in ("faq_answered", "faq_declined", "escalated"):
+        assert not events(first, event), texts(first)
+    second = await say(services, "3850300", told)
+    opened = [e["complaint_type"] for e in events(second, "complaint_opened")]
+    assert opened == [kind], texts(second)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "оператор мне нагрубил в чате",
+        "konsultant na czacie był dla mnie bardzo niemiły",
+        "your support agent was rude to me",
+    ],
+)
+async def test_one_of_the_shops_people_told_rude_is_the_staff_case(
+    services: Services, message: str
+) -> None:
+    """'оператор мне нагрубил в чате' (a request for a person to the model) got the FAQ's
+    answer on how to reach an operator: the customer is thanked, apologised to, and the staff
+    case opens."""
+    outcome = await say(services, "3850310", message)
+    opened = [e["complaint_type"] for e in events(outcome, "complaint_opened")]
+    assert opened == ["staff_behavior"], texts(outcome)
+    assert not events(outcome, "faq_answered"), texts(outcome)
+
+
+@pytest.mark.parametrize(
     ("message", "angry"),
     [
         ("Wow, great packaging, the plate is in three pieces", True),
@@ -2854,6 +2906,32 @@ async def test_a_lone_number_after_the_cancel_answer_is_the_order_to_cancel(
     out = await say(shipped_shop, user, number)
     assert [e["reason"] for e in events(out, "escalated")], texts(out)
     assert words in texts(out), texts(out)
+
+
+@pytest.mark.parametrize(
+    ("wish", "number", "then"),
+    [
+        ("Мне нужно вернуть товар, он не подошёл", "заказ 3850409", "как отправить?"),
+        ("How do I return an item?", "3850410", "where do I take it?"),
+        ("Chcę zwrócić sukienkę", "3850411", "gdzie ją nadać?"),
+    ],
+)
+async def test_a_lone_number_after_the_return_answer_is_noted_for_the_return(
+    shipped_shop: Services, wish: str, number: str, then: str
+) -> None:
+    """'Мне нужно вернуть товар, он не подошёл' got the return's steps, then 'заказ 3850409'
+    'Спасибо, заказ 3850409 записал. Что с ним случилось?' (the return forgotten), and 'как
+    отправить?' next went to a colleague as a question about the order's status: the number
+    is noted for the return, the steps given stand, and the next question is answered."""
+    first = await say(shipped_shop, "3850400", wish)
+    assert [e["answer_id"] for e in events(first, "faq_answered")] == ["returns_procedure"]
+    out = await say(shipped_shop, "3850400", number)
+    assert [e.get("wish") for e in events(out, "order_noted")] == ["return"], texts(out)
+    assert not events(out, "escalated"), texts(out)
+    assert "?" not in texts(out), texts(out)  # nothing asked: the return's steps are given
+    last = await say(shipped_shop, "3850400", then)
+    assert not events(last, "escalated"), texts(last)
+    assert events(last, "faq_answered"), texts(last)
 
 
 @pytest.mark.parametrize(

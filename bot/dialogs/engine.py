@@ -52,6 +52,7 @@ from bot.dialogs.requests import (
     questions,
     split_clauses,
     split_requests,
+    staff_named,
 )
 from bot.dialogs.rules import load_rules
 from bot.dialogs.slots import (
@@ -78,6 +79,7 @@ from bot.nlu.lexicon import (
     PART_MISSING_RU,
     PART_WITHOUT,
     RESEND_ASKED,
+    RUDE_WORDS,
     SITE_FAILURE,
     address_given,
     after_calm_opening,
@@ -2767,6 +2769,21 @@ class ConversationEngine:
             # missing one): unhappy, and no problem named but one denied; what went wrong is
             # asked (the complaint flow), no damage's details
             whole = dataclasses.replace(whole, complaint_type="other")
+        if (
+            whole.intent in ("request_human", "faq")
+            and staff_named(text)
+            and problem_told(RUDE_WORDS, text)
+            and not asks_for_person(text)
+            and not asks_question(text)
+        ):
+            # "оператор мне нагрубил в чате" (a request for a person to the model, the FAQ's
+            # answer on reaching one): one of the shop's people was rude, the staff case
+            whole = dataclasses.replace(
+                whole,
+                intent="complaint",
+                complaint_type="staff_behavior",
+                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
+            )
         if (
             whole.intent != "complaint" or whole.intent_confidence < MIN_CONFIDENCE
         ) and announces_problem(text):

@@ -15,7 +15,7 @@ from bot.dialogs.complaint import (
     outburst_about_order,
     promise_stands,
 )
-from bot.dialogs.engine import TurnContext, failure_named, invoice_details
+from bot.dialogs.engine import TurnContext, failure_named, invoice_details, return_wished
 from bot.dialogs.requests import asks_question, unsure_status
 from bot.dialogs.slots import bare_order_ref, has, question_stands, words
 from bot.nlu.lexicon import displeasure_said, price_dropped, tracking_failed
@@ -186,6 +186,8 @@ def _action_answered(ctx: TurnContext) -> str | None:
         return "cancel"
     if _CHANGE.search(said):
         return "change"
+    if return_wished(said):
+        return "return"  # "Мне нужно вернуть товар, он не подошёл": the return's steps given
     return None
 
 
@@ -264,6 +266,13 @@ class OrderStatusFlow:
             # "хочу отменить заказ" (the FAQ's how-to given), then "8800001": that order, to
             # cancel (it was "Понял, заказ 8800001. Чем могу помочь?", the wish forgotten)
             known["order_ref"] = ref
+            if wished == "return":
+                # "Мне нужно вернуть товар" (the return's steps given), then "3850409": that
+                # order's return, which the customer starts (it was "what happened with it?",
+                # and "как отправить?" next went to a colleague as a status question)
+                ctx.say("order_return_noted", order=ref)
+                ctx.event("order_noted", order_ref=ref, wish="return")
+                return True
             ctx.state["order_action"] = wished
             self._pass_on(ctx)
             return True

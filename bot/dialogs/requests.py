@@ -165,6 +165,15 @@ _STAFF_NOUN = (
     r"sprzedaw|kierowc|kasjer)\w*"
 )
 _STAFF_NAMED = re.compile(rf"(?:about|on|на|na)\s+(?:{_STAFF_NOUN})(?!\w)", re.IGNORECASE)
+# one of the shop's people named anywhere: "оператор мне нагрубил", "your agent was rude"
+_STAFF_WORD = re.compile(rf"(?<!\w)(?:{_STAFF_NOUN})(?!\w)", re.IGNORECASE)
+# what a complaint is "on": "хочу пожаловаться на доставку", "complain about the delivery",
+# "skarga na dostawę" (what went wrong with it is still to be asked)
+_DELIVERY_OBJECT = (
+    r"(?:(?:the|my|your|this)\s+)?(?:delivery|shipping|order|parcel|package)|"
+    r"(?:вашу\s+|мою\s+)?(?:доставку|посылку)|(?:ваш\s+|мой\s+)?заказ|"
+    r"(?:wasz[ąa]\s+|moj[ąa]\s+)?(?:dostaw[ęe]|przesy[łl]k[ęe]|paczk[ęe])|zam[óo]wienie"
+)
 # "about the quality of an item", "на качество товара", "na jakość produktu": a thing bought
 _QUALITY_NOUN = (
     r"(?:the\s+)?(?:(?:poor|bad)\s+)?quality(?:\s+of\s+(?:the\s+|an?\s+|my\s+|your\s+)?"
@@ -190,6 +199,8 @@ _PROBLEM_ONLY = re.compile(
     r"(?:reklamacj[eę]|skarg[eę])(?:\s+(?:towaru|produktu|rzeczy))?|"
     r"co[śs]\s+(?:jest\s+)?nie\s+tak|"
     r"(?:у\s+меня|есть)\s+(?:проблема|претензия|жалоба)|"
+    # the bare noun: "жалоба на оператора", "complaint about the courier", "skarga na kuriera"
+    r"(?:a\s+)?complaint|жалоба|претензия|skarga|reklamacja|"
     r"(?:я\s+)?(?:хочу|хотел[аи]?\s+бы)\s+(?:пожаловаться|(?:оставить|подать|оформить|написать)\s+"
     r"(?:жалобу|претензию|рекламацию))|что-то\s+не\s+так|"
     # the order said to have one: "My order has a problem", "С заказом проблема", "Z zamówieniem
@@ -198,7 +209,7 @@ _PROBLEM_ONLY = re.compile(
     rf"(?:с|z)\s+(?:{_ORDER_NOUN}|{_SITE_NOUN})\s+(?:(?:jest|какая-то|какие-то|есть)\s+)?"
     r"(?:проблем[аы]|problem|k[lł]opot)"
     rf")(?:\s+(?:with|about|z|с|по)\s+(?:{_ORDER_NOUN}|{_SITE_NOUN})|\s+(?:about|on|на|na)\s+"
-    rf"(?:{_STAFF_NOUN}|{_QUALITY_NOUN}))?"
+    rf"(?:{_STAFF_NOUN}|{_QUALITY_NOUN}|{_DELIVERY_OBJECT}))?"
     # the order's number, bare or named: "#3620001", "order 3620001", "zamówienie nr 3620003",
     # "заказ 3620004"
     r"(?:\W*(?:(?:for\s+|по\s+|do\s+)?(?:order|zam[oó]wieni\w*|заказ\w*)\s*)?"
@@ -211,6 +222,11 @@ _PROBLEM_ONLY = re.compile(
 def announces_problem(text: str) -> bool:
     """The message says only that there is a problem ("I have a problem with my order")."""
     return bool(_PROBLEM_ONLY.fullmatch((text or "").strip()))
+
+
+def staff_named(text: str) -> bool:
+    """One of the shop's people is named: a courier, an operator, a consultant."""
+    return bool(_STAFF_WORD.search(text or ""))
 
 
 def announced_type(text: str) -> str | None:
