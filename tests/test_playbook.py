@@ -12597,3 +12597,30 @@ async def test_more_of_the_story_at_is_that_ok_is_kept_on_the_case(
     assert noted in said and d.now("details_added"), said
     assert not re.search(r"Jestem|Still here", said) and len(d.of("promised")) == 1, said
     assert told in (await d.state())["known"].get("description", "")
+
+
+@pytest.mark.parametrize(
+    ("opening", "late"),
+    [
+        ("жду заказ уже месяц, номер 3810001", True),
+        ("I've been waiting a month for order 3810002", True),
+        ("czekam na zamówienie już miesiąc, numer 3810003", True),
+        ("жду уже 3 недели", True),
+        ("где мой заказ 3810004?", False),
+    ],
+)
+async def test_waiting_a_month_for_the_order_opens_the_late_delivery_case(
+    shipped_shop: Services, opening: str, late: bool
+) -> None:
+    """ "жду заказ уже месяц, номер 3810001" got the FAQ's late-order answer ("пришлите номер
+    заказа"), and "жду уже 3 недели" "хочу правильно понять": a wait of weeks told is a late
+    delivery, its case opened (thanks, an apology, the logistics fix); "где мой заказ?" stays
+    a status question."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(opening)
+    opened = [e["complaint_type"] for e in d.of("complaint_opened")]
+    if late:
+        assert opened == ["delivery_delay"] and not d.of("faq_answered"), d.replies[-1]
+        assert not d.of("clarify"), d.replies[-1]
+    else:
+        assert not opened and d.of("escalated")[0]["reason"] == "order_status", d.replies[-1]

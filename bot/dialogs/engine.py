@@ -1077,12 +1077,18 @@ def _waited_is_late(pred: Prediction, text: str) -> Prediction:
     """How long the customer has waited, told: "I've been waiting for two weeks!", "I keep
     waiting and waiting" (a service complaint to the model: "you'll hear back within 24
     hours"), "Жду-жду, а толку ноль" ("I didn't quite understand"), "Где мой заказ? Жду уже
-    неделю" (where the order is: passed on as a question) are the late order's case, as "Жду
+    неделю" (where the order is: passed on as a question), "жду заказ уже месяц" (the FAQ's
+    late-order answer), "жду уже 3 недели" (a late order asked about, unsure) are the late
+    order's case, as "Жду
     уже две недели!" and "Czekam i czekam" are read. For the whole message and its parts."""
     if (
         (
             (pred.intent == "complaint" and pred.complaint_type == "service_quality")
-            or (pred.intent == "order_status" and (waited_long(text) or _DUE_PASSED.search(text)))
+            or (
+                pred.intent in ("order_status", "complaint")
+                and pred.complaint_type in (None, "delivery_delay")
+                and (waited_long(text) or _DUE_PASSED.search(text))
+            )
         )
         and (waited_long(text) or tired_of_waiting(text) or _DUE_PASSED.search(text))
         # "where is my order? it's a week late": the lateness is the problem named
