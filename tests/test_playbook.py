@@ -12624,3 +12624,27 @@ async def test_waiting_a_month_for_the_order_opens_the_late_delivery_case(
         assert not d.of("clarify"), d.replies[-1]
     else:
         assert not opened and d.of("escalated")[0]["reason"] == "order_status", d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "the TV for 45000 came broken, order 3810011, refund please",
+        "the TV for 45,000 came broken, order 3810012, I want my money back",
+    ],
+)
+async def test_a_price_after_for_over_the_claims_limit_is_not_refunded_at_once(
+    services: Services, opening: str
+) -> None:
+    """ "the TV for 45000 came broken, refund please", then the photo, got "Done: I've started
+    a full refund", though claims over the limit are a person's: "for 45000" was no amount. A
+    colleague approves it now; "a mug for 15" is refunded at once still."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send("", photo=True)
+    assert [e["reason"] for e in d.of("escalated")] == ["amount_over_limit"], d.replies[-1]
+    assert not d.of("promised"), d.replies[-1]
+    e = Dialogue(services, str(next(_ids)))
+    await e.send("the mug for 15 came broken, order 3810013, refund please")
+    await e.send("", photo=True)
+    assert e.of("promised") and not e.of("escalated"), e.replies[-1]
