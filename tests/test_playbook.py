@@ -12648,3 +12648,33 @@ async def test_a_price_after_for_over_the_claims_limit_is_not_refunded_at_once(
     await e.send("the mug for 15 came broken, order 3810013, refund please")
     await e.send("", photo=True)
     assert e.of("promised") and not e.of("escalated"), e.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("opening", "answer", "option"),
+    [
+        ("Dlaczego moje zamówienie 3810021 zostało anulowane?", "zapłaciłam już", "refund"),
+        (
+            "Dlaczego moje zamówienie 3810022 zostało anulowane?",
+            "chcę je z powrotem",
+            "wait_restock",
+        ),
+        ("My order 3810023 was cancelled, why?", "I already paid", "refund"),
+        ("My order 3810024 was cancelled, why?", "I want it back", "wait_restock"),
+        ("Почему мой заказ 3810025 отменили?", "я уже оплатила", "refund"),
+        ("Почему мой заказ 3810026 отменили?", "хочу его обратно", "wait_restock"),
+    ],
+)
+async def test_already_paid_or_want_it_back_at_a_cancelled_orders_options(
+    services: Services, opening: str, answer: str, option: str
+) -> None:
+    """ "zapłaciłam już" and "chcę je z powrotem" to a cancelled order's options (wait for it,
+    a similar item, the money back) got "not sure which option you mean": the money paid is
+    its refund, the order wanted back is the item waited for."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["availability"]
+    await d.send(answer)
+    said = " ".join(d.replies[-1])
+    assert [e["option"] for e in d.now("fix_chosen")] == [option], said
+    assert "not quite sure" not in said and "nie do końca" not in said and "не совсем" not in said
