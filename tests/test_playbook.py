@@ -12678,3 +12678,26 @@ async def test_already_paid_or_want_it_back_at_a_cancelled_orders_options(
     said = " ".join(d.replies[-1])
     assert [e["option"] for e in d.now("fix_chosen")] == [option], said
     assert "not quite sure" not in said and "nie do końca" not in said and "не совсем" not in said
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "Товар не соответствует описанию, верните деньги или пойду в суд",
+        "Товар не соответствует описанию, верните деньги",
+    ],
+)
+async def test_not_as_described_with_the_money_wished_back_is_a_wrong_item(
+    services: Services, opening: str
+) -> None:
+    """ "Товар не соответствует описанию, верните деньги или пойду в суд" was a billing case:
+    the item is not as the shop showed it (a wrong item), the money only wished back; the
+    threat of court still brings a senior at once. Money taken wrongly stays a bill."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["wrong_item"], d.replies
+    if "суд" in opening:
+        assert [e["reason"] for e in d.of("escalated")] == ["legal_threat"], d.replies[-1]
+    e = Dialogue(services, str(next(_ids)))
+    await e.send("Товар не соответствует описанию, а деньги списали дважды")
+    assert [c["complaint_type"] for c in e.of("complaint_opened")] == ["billing"], e.replies

@@ -1178,7 +1178,12 @@ def _not_as_sold(pred: Prediction, text: str) -> Prediction:
     else:
         return pred
     if pred.intent == "complaint" and pred.complaint_type not in _MISREAD_ITEM:
-        if pred.complaint_type not in ("wrong_item", "damaged_defective"):
+        # "Товар не соответствует описанию, верните деньги" (billing to the model): the money
+        # wished back, not taken wrongly ("..., а деньги списали дважды" stays a bill)
+        misread_bill = pred.complaint_type == "billing" and ctype == "wrong_item"
+        if misread_bill and not money_taken_named(text):
+            pred = dataclasses.replace(pred, complaint_type=ctype)
+        elif pred.complaint_type not in ("wrong_item", "damaged_defective"):
             return pred
         # "Товар был в употреблении" (a wrong item at 0.32): no need to ask what happened
         ctype = pred.complaint_type
