@@ -12701,3 +12701,17 @@ async def test_not_as_described_with_the_money_wished_back_is_a_wrong_item(
     e = Dialogue(services, str(next(_ids)))
     await e.send("Товар не соответствует описанию, а деньги списали дважды")
     assert [c["complaint_type"] for c in e.of("complaint_opened")] == ["billing"], e.replies
+
+
+async def test_came_bitiy_with_money_back_in_slang_is_a_damage_case(services: Services) -> None:
+    """ "заказ 3810101 пришол битый верните бабки" was a billing case (a refund filed with
+    finance, no photo asked): "битый" is damage, "бабки" money, so the damage case asks for
+    the photo; "битый час жду ответа" is no damage."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("заказ 3810101 пришол битый верните бабки")
+    opened = [e["complaint_type"] for e in d.of("complaint_opened")]
+    assert opened == ["damaged_defective"], d.replies[-1]
+    assert [e["slot"] for e in d.of("asked_for")] == ["photo"], d.replies[-1]
+    e = Dialogue(services, str(next(_ids)))
+    await e.send("битый час жду ответа")
+    assert "damaged_defective" not in [c["complaint_type"] for c in e.of("complaint_opened")]

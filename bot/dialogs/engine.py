@@ -1597,10 +1597,12 @@ def _faulty_refund_is_defect(pred: Prediction, text: str) -> Prediction:
 
 # the money of an order asked back, plainly: "верните деньги", "I want my money back", "I want
 # a refund", "chcę zwrot pieniędzy" (not "где мой возврат?", not "если не привезёте, ...")
+# ("верните бабки": money in slang)
+_RU_MONEY = r"(?:деньги|бабки|бабло)"
 _MONEY_BACK = re.compile(
-    r"(?<!\w)(?:верните|вернуть|верни)\s+(?:мне\s+)?(?:мои\s+|свои\s+)?деньги|"
-    r"(?<!\w)(?:хочу|требую)\s+(?:вернуть\s+)?(?:мои\s+|свои\s+)?(?:деньги|возврат)|"
-    r"(?<!\w)деньги\s+(?:назад|обратно)|"
+    rf"(?<!\w)(?:верните|вернуть|верни)\s+(?:мне\s+)?(?:мои\s+|свои\s+)?{_RU_MONEY}|"
+    rf"(?<!\w)(?:хочу|требую)\s+(?:вернуть\s+)?(?:мои\s+|свои\s+)?(?:{_RU_MONEY}|возврат)|"
+    rf"(?<!\w){_RU_MONEY}\s+(?:назад|обратно)|"
     r"\b(?:want|need|demand)\s+(?:my\s+|the\s+|a\s+)?(?:money\s+back|refund)|\bmoney\s+back\b|"
     r"\b(?:a\s+)?refund\s+(?:now|please|asap|immediately)|\bgive\s+me\s+(?:a\s+)?refund|"
     r"(?<!\w)(?:chc[ęe]|ż[ąa]dam|zadam|prosz[ęe]\s+o)\s+zwrot\w*|(?<!\w)oddajcie\s+(?:mi\s+)?pieni",

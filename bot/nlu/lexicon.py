@@ -588,7 +588,7 @@ def heated(text: str) -> bool:
 # "the lamp inside is in pieces"): the model sometimes reads a wrong or missing item there.
 _DAMAGE = re.compile(
     r"разбит|сломан|сломал|поврежд|трещин|треснул|треснув|треснут|дырк|дыряв|порван|порвал|поцарапан|царапин|\bскол(?!ьк)|вмятин|погнут|"
-    r"помят|(?<!\w)мят(?:ая|ый|ое|ую|ые|ой)(?!\w)|\bcrumpled\b|\bsquashed\b|раздавлен|оторван|отвалил|отколо|отбит|\bbroken\b|crack|shatter|smashed|\btorn\b|"
+    r"помят|(?<!\w)мят(?:ая|ый|ое|ую|ые|ой)(?!\w)|(?<!\w)(?:по)?бит(?:ая|ый|ое|ую|ые|ой)(?!\w)(?!\s+час)|\bcrumpled\b|\bsquashed\b|раздавлен|оторван|отвалил|отколо|отбит|\bbroken\b|crack|shatter|smashed|\btorn\b|"
     # in pieces: "in three pieces", "w trzech kawałkach", "на мелкие куски", "вдребезги"
     r"\bin\s+(?:\w+\s+)?pieces|(?<!\w)(?:na|w)\s+(?:\w+\s+)?kawa[łl]k|вдребезги|"
     r"(?<!\w)на\s+(?:\w+\s+)?(?:куски|осколки)|"
