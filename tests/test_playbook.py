@@ -12597,3 +12597,121 @@ async def test_more_of_the_story_at_is_that_ok_is_kept_on_the_case(
     assert noted in said and d.now("details_added"), said
     assert not re.search(r"Jestem|Still here", said) and len(d.of("promised")) == 1, said
     assert told in (await d.state())["known"].get("description", "")
+
+
+@pytest.mark.parametrize(
+    ("opening", "late"),
+    [
+        ("жду заказ уже месяц, номер 3810001", True),
+        ("I've been waiting a month for order 3810002", True),
+        ("czekam na zamówienie już miesiąc, numer 3810003", True),
+        ("жду уже 3 недели", True),
+        ("где мой заказ 3810004?", False),
+    ],
+)
+async def test_waiting_a_month_for_the_order_opens_the_late_delivery_case(
+    shipped_shop: Services, opening: str, late: bool
+) -> None:
+    """ "жду заказ уже месяц, номер 3810001" got the FAQ's late-order answer ("пришлите номер
+    заказа"), and "жду уже 3 недели" "хочу правильно понять": a wait of weeks told is a late
+    delivery, its case opened (thanks, an apology, the logistics fix); "где мой заказ?" stays
+    a status question."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(opening)
+    opened = [e["complaint_type"] for e in d.of("complaint_opened")]
+    if late:
+        assert opened == ["delivery_delay"] and not d.of("faq_answered"), d.replies[-1]
+        assert not d.of("clarify"), d.replies[-1]
+    else:
+        assert not opened and d.of("escalated")[0]["reason"] == "order_status", d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "the TV for 45000 came broken, order 3810011, refund please",
+        "the TV for 45,000 came broken, order 3810012, I want my money back",
+    ],
+)
+async def test_a_price_after_for_over_the_claims_limit_is_not_refunded_at_once(
+    services: Services, opening: str
+) -> None:
+    """ "the TV for 45000 came broken, refund please", then the photo, got "Done: I've started
+    a full refund", though claims over the limit are a person's: "for 45000" was no amount. A
+    colleague approves it now; "a mug for 15" is refunded at once still."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send("", photo=True)
+    assert [e["reason"] for e in d.of("escalated")] == ["amount_over_limit"], d.replies[-1]
+    assert not d.of("promised"), d.replies[-1]
+    e = Dialogue(services, str(next(_ids)))
+    await e.send("the mug for 15 came broken, order 3810013, refund please")
+    await e.send("", photo=True)
+    assert e.of("promised") and not e.of("escalated"), e.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("opening", "answer", "option"),
+    [
+        ("Dlaczego moje zamówienie 3810021 zostało anulowane?", "zapłaciłam już", "refund"),
+        (
+            "Dlaczego moje zamówienie 3810022 zostało anulowane?",
+            "chcę je z powrotem",
+            "wait_restock",
+        ),
+        ("My order 3810023 was cancelled, why?", "I already paid", "refund"),
+        ("My order 3810024 was cancelled, why?", "I want it back", "wait_restock"),
+        ("Почему мой заказ 3810025 отменили?", "я уже оплатила", "refund"),
+        ("Почему мой заказ 3810026 отменили?", "хочу его обратно", "wait_restock"),
+    ],
+)
+async def test_already_paid_or_want_it_back_at_a_cancelled_orders_options(
+    services: Services, opening: str, answer: str, option: str
+) -> None:
+    """ "zapłaciłam już" and "chcę je z powrotem" to a cancelled order's options (wait for it,
+    a similar item, the money back) got "not sure which option you mean": the money paid is
+    its refund, the order wanted back is the item waited for."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["availability"]
+    await d.send(answer)
+    said = " ".join(d.replies[-1])
+    assert [e["option"] for e in d.now("fix_chosen")] == [option], said
+    assert "not quite sure" not in said and "nie do końca" not in said and "не совсем" not in said
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "Товар не соответствует описанию, верните деньги или пойду в суд",
+        "Товар не соответствует описанию, верните деньги",
+    ],
+)
+async def test_not_as_described_with_the_money_wished_back_is_a_wrong_item(
+    services: Services, opening: str
+) -> None:
+    """ "Товар не соответствует описанию, верните деньги или пойду в суд" was a billing case:
+    the item is not as the shop showed it (a wrong item), the money only wished back; the
+    threat of court still brings a senior at once. Money taken wrongly stays a bill."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["wrong_item"], d.replies
+    if "суд" in opening:
+        assert [e["reason"] for e in d.of("escalated")] == ["legal_threat"], d.replies[-1]
+    e = Dialogue(services, str(next(_ids)))
+    await e.send("Товар не соответствует описанию, а деньги списали дважды")
+    assert [c["complaint_type"] for c in e.of("complaint_opened")] == ["billing"], e.replies
+
+
+async def test_came_bitiy_with_money_back_in_slang_is_a_damage_case(services: Services) -> None:
+    """ "заказ 3810101 пришол битый верните бабки" was a billing case (a refund filed with
+    finance, no photo asked): "битый" is damage, "бабки" money, so the damage case asks for
+    the photo; "битый час жду ответа" is no damage."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("заказ 3810101 пришол битый верните бабки")
+    opened = [e["complaint_type"] for e in d.of("complaint_opened")]
+    assert opened == ["damaged_defective"], d.replies[-1]
+    assert [e["slot"] for e in d.of("asked_for")] == ["photo"], d.replies[-1]
+    e = Dialogue(services, str(next(_ids)))
+    await e.send("битый час жду ответа")
+    assert "damaged_defective" not in [c["complaint_type"] for c in e.of("complaint_opened")]

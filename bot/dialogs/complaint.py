@@ -1295,6 +1295,30 @@ OPTION_WEAK_WORDS = {
     # (it was "not sure which option you mean"); weak, so "a refund for the missing mug" stays
     # the refund
     "resend": ("brakując", "brakujac", "недостающ", "the missing"),
+    # "я уже оплатила", "I already paid", "zapłaciłam już" to a cancelled order's options: the
+    # money paid is the question, so its refund (it was "not sure which option you mean")
+    "refund": (
+        "оплатил",
+        "заплатил",
+        "already paid",
+        "paid already",
+        "i paid",
+        "i've paid",
+        "i have paid",
+        "zapłaci",
+        "zaplaci",
+        "opłaci",
+        "oplaci",
+    ),
+    # "хочу его обратно", "I want it back", "chcę je z powrotem": the order itself wanted, so
+    # the item waited for
+    "wait_restock": (
+        "обратно",
+        "want it back",
+        "want my order",
+        "want the order",
+        "z powrotem",
+    ),
 }
 OPTION_WORDS = {
     "replacement": (

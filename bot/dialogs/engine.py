@@ -1079,12 +1079,18 @@ def _waited_is_late(pred: Prediction, text: str) -> Prediction:
     """How long the customer has waited, told: "I've been waiting for two weeks!", "I keep
     waiting and waiting" (a service complaint to the model: "you'll hear back within 24
     hours"), "Жду-жду, а толку ноль" ("I didn't quite understand"), "Где мой заказ? Жду уже
-    неделю" (where the order is: passed on as a question) are the late order's case, as "Жду
+    неделю" (where the order is: passed on as a question), "жду заказ уже месяц" (the FAQ's
+    late-order answer), "жду уже 3 недели" (a late order asked about, unsure) are the late
+    order's case, as "Жду
     уже две недели!" and "Czekam i czekam" are read. For the whole message and its parts."""
     if (
         (
             (pred.intent == "complaint" and pred.complaint_type == "service_quality")
-            or (pred.intent == "order_status" and (waited_long(text) or _DUE_PASSED.search(text)))
+            or (
+                pred.intent in ("order_status", "complaint")
+                and pred.complaint_type in (None, "delivery_delay")
+                and (waited_long(text) or _DUE_PASSED.search(text))
+            )
         )
         and (waited_long(text) or tired_of_waiting(text) or _DUE_PASSED.search(text))
         # "where is my order? it's a week late": the lateness is the problem named
@@ -1174,7 +1180,12 @@ def _not_as_sold(pred: Prediction, text: str) -> Prediction:
     else:
         return pred
     if pred.intent == "complaint" and pred.complaint_type not in _MISREAD_ITEM:
-        if pred.complaint_type not in ("wrong_item", "damaged_defective"):
+        # "Товар не соответствует описанию, верните деньги" (billing to the model): the money
+        # wished back, not taken wrongly ("..., а деньги списали дважды" stays a bill)
+        misread_bill = pred.complaint_type == "billing" and ctype == "wrong_item"
+        if misread_bill and not money_taken_named(text):
+            pred = dataclasses.replace(pred, complaint_type=ctype)
+        elif pred.complaint_type not in ("wrong_item", "damaged_defective"):
             return pred
         # "Товар был в употреблении" (a wrong item at 0.32): no need to ask what happened
         ctype = pred.complaint_type
@@ -1596,10 +1607,12 @@ def _faulty_refund_is_defect(pred: Prediction, text: str) -> Prediction:
 
 # the money of an order asked back, plainly: "верните деньги", "I want my money back", "I want
 # a refund", "chcę zwrot pieniędzy" (not "где мой возврат?", not "если не привезёте, ...")
+# ("верните бабки": money in slang)
+_RU_MONEY = r"(?:деньги|бабки|бабло)"
 _MONEY_BACK = re.compile(
-    r"(?<!\w)(?:верните|вернуть|верни)\s+(?:мне\s+)?(?:мои\s+|свои\s+)?деньги|"
-    r"(?<!\w)(?:хочу|требую)\s+(?:вернуть\s+)?(?:мои\s+|свои\s+)?(?:деньги|возврат)|"
-    r"(?<!\w)деньги\s+(?:назад|обратно)|"
+    rf"(?<!\w)(?:верните|вернуть|верни)\s+(?:мне\s+)?(?:мои\s+|свои\s+)?{_RU_MONEY}|"
+    rf"(?<!\w)(?:хочу|требую)\s+(?:вернуть\s+)?(?:мои\s+|свои\s+)?(?:{_RU_MONEY}|возврат)|"
+    rf"(?<!\w){_RU_MONEY}\s+(?:назад|обратно)|"
     r"\b(?:want|need|demand)\s+(?:my\s+|the\s+|a\s+)?(?:money\s+back|refund)|\bmoney\s+back\b|"
     r"\b(?:a\s+)?refund\s+(?:now|please|asap|immediately)|\bgive\s+me\s+(?:a\s+)?refund|"
     r"(?<!\w)(?:chc[ęe]|ż[ąa]dam|zadam|prosz[ęe]\s+o)\s+zwrot\w*|(?<!\w)oddajcie\s+(?:mi\s+)?pieni",

@@ -354,6 +354,9 @@ _MONEY_WORD = (
     # "телевизор за 45000 пришёл разбитый": the price paid, as Polish "za" ("за 3 дня" is
     # time); not one digit ("пришло 2 за 1"), nor an order's number ("спасибо за 3790001")
     r"за(?=\s*(?:\d{2,6}(?!\d|[\s.,]\d)|\d{1,3}[\s.,]\d{3}(?!\d|[\s.,]\d)|\d+\s?тыс|[^\W\d]))|"
+    # ... and English "the TV for 45000 came broken", "for 45,000" ("for 2 weeks", "for 3 items",
+    # "for order 3810005" are not)
+    r"for(?=\s*(?:\d{2,6}(?!\d|[\s.,]\d)|\d{1,3}[\s.,]\d{3}(?!\d|[\s.,]\d)))|"
     r"warto[śs][ćc]\w*|worth|"
     rf"{_PRICE_DROP})"
 )

@@ -588,7 +588,7 @@ def heated(text: str) -> bool:
 # "the lamp inside is in pieces"): the model sometimes reads a wrong or missing item there.
 _DAMAGE = re.compile(
     r"разбит|сломан|сломал|поврежд|трещин|треснул|треснув|треснут|дырк|дыряв|порван|порвал|поцарапан|царапин|\bскол(?!ьк)|вмятин|погнут|"
-    r"помят|(?<!\w)мят(?:ая|ый|ое|ую|ые|ой)(?!\w)|\bcrumpled\b|\bsquashed\b|раздавлен|оторван|отвалил|отколо|отбит|\bbroken\b|crack|shatter|smashed|\btorn\b|"
+    r"помят|(?<!\w)мят(?:ая|ый|ое|ую|ые|ой)(?!\w)|(?<!\w)(?:по)?бит(?:ая|ый|ое|ую|ые|ой)(?!\w)(?!\s+час)|\bcrumpled\b|\bsquashed\b|раздавлен|оторван|отвалил|отколо|отбит|\bbroken\b|crack|shatter|smashed|\btorn\b|"
     # in pieces: "in three pieces", "w trzech kawałkach", "на мелкие куски", "вдребезги"
     r"\bin\s+(?:\w+\s+)?pieces|(?<!\w)(?:na|w)\s+(?:\w+\s+)?kawa[łl]k|вдребезги|"
     r"(?<!\w)на\s+(?:\w+\s+)?(?:куски|осколки)|"
@@ -1741,12 +1741,19 @@ _NUMBER_WORDS = (
     r"полторы|jeden|jedn[ąa]|dwa|dwie|trzy|cztery|pi[ęe][ćc]|sze[śs][ćc]|siedem|osiem|"
     r"dziewi[ęe][ćc]|dziesi[ęe][ćc]|kilka)"
 )
+_WAITED_FOR_ORDER_RU = (
+    r"(?:(?:сво[йюи]|мо[йюи]|наш[уи]?|этот|эту)\s+)?(?:заказ\w*|посылк\w*|товар\w*|доставк\w*)\s+"
+)
 _WAITED_LONG = re.compile(
-    r"\b(?:i'?ve|i\s+have|we'?ve|we\s+have)\s+been\s+waiting\s+(?:for\s+)?(?:(?:over|more\s+than|"
+    r"\b(?:i'?ve|i\s+have|we'?ve|we\s+have)\s+been\s+waiting\s+(?:for\s+(?:my|our|the|this)\s+"
+    r"(?:order|parcel|package|delivery)\s+)?(?:for\s+)?(?:(?:over|more\s+than|"
     rf"almost|nearly|about|already)\s+)*(?:{_NUMBER_WORDS}\s+)?(?:days?|weeks?|months?|ages)\b|"
-    rf"(?<!\w)жд(?:у|[её]м)\s+(?:уже\s+)?(?:(?:больше|более|почти|около)\s+)?(?:{_NUMBER_WORDS}\s+)?"
-    r"(?:дн(?:я|ей)|день|недел[иью]|месяц(?:а|ев)?|вечность)(?!\w)|"
-    rf"\bczekam(?:y)?\s+(?:ju[żz]\s+)?(?:(?:ponad|prawie|oko[łl]o)\s+)?(?:{_NUMBER_WORDS}\s+)?"
+    # "жду заказ уже месяц", "czekam na zamówienie już miesiąc": the order named in between
+    rf"(?<!\w)жд(?:у|[её]м)\s+(?:{_WAITED_FOR_ORDER_RU})?(?:уже\s+)?(?:(?:больше|более|почти|около)\s+)?"
+    rf"(?:{_NUMBER_WORDS}\s+)?(?:дн(?:я|ей)|день|недел[иью]|месяц(?:а|ев)?|вечность)(?!\w)|"
+    r"\bczekam(?:y)?\s+(?:na\s+(?:moj\w*\s+|swoj\w*\s+)?(?:zam[óo]wieni\w*|paczk\w*|przesy[łl]k\w*|"
+    r"dostaw\w*)\s+)?"
+    rf"(?:ju[żz]\s+)?(?:(?:ponad|prawie|oko[łl]o)\s+)?(?:{_NUMBER_WORDS}\s+)?"
     r"(?:dni|dzie[ńn]|tydzie[ńn]|tygodni[ea]?|miesi[ąa]c[ea]?|miesi[ęe]cy|wieki)\b|"
     # ... or how late it is: "it's a week late", "опаздывает на неделю", "spóźnia się tydzień"
     rf"\b(?:(?:over|more\s+than|almost|nearly|about|already)\s+)*{_NUMBER_WORDS}\s+(?:days?|weeks?|"
