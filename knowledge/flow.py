@@ -1619,6 +1619,10 @@ class FaqFlow:
         joint_text = f"{memory.get('topic') or memory.get('query', '')} {message}".strip()
         if await self._not_in_answer(ctx, memory, message, alone, joint_text):
             return True
+        if not covered and await self._names_other_topic(ctx, memory, message, alone):
+            # "and returns are free?" after the delivery answers: it names another topic,
+            # searched as that topic (it got the delivery price again, or was declined)
+            return await self._question(ctx, memory, message, strict=strict)
         joint = await self.knowledge.search(
             ctx.session, joint_text, top_k=FOLLOW_UP_K, rerank=False
         )
@@ -1653,6 +1657,22 @@ class FaqFlow:
             # the word alone is closest to
             ranked.sort(key=lambda c: c.entry_id != memory.get("last"))
         top = ranked[0]
+        if top.entry_id != memory.get("last") and await self._leaves_thread(
+            ctx, memory, message, top.entry_id
+        ):
+            # "а если я уже выбросила коробку?" after the returns answer: the damaged parcel
+            # (a box crushed in delivery) speaks of the box, not of throwing it away; the FAQ
+            # has no answer to the return asked about: said so, with the thread's other
+            # topics and a person (it got the damaged-parcel answer as if it were one)
+            if strict:
+                return False
+            others = [c for c in joint.candidates if c.entry_id != memory.get("last")]
+            # the thread's own topics first (the return period, not the damaged parcel)
+            family = self._family(memory.get("last"))
+            others.sort(key=lambda c: family is None or self._family(c.entry_id) != family)
+            result = replace(joint, candidates=others, reason="low_confidence")
+            await self._decline(ctx, memory, joint_text, result, asked=message, key="faq_not_said")
+            return True
         if new_entry_only and (
             top.entry_id == memory.get("last") or own.get(top.entry_id, 0.0) < alone.threshold
         ):
@@ -1796,6 +1816,45 @@ class FaqFlow:
         memory.update(gap_id=gap_id, turn=int(ctx.state.get("turns", 0)), at=ctx.now.isoformat())
         ctx.event("faq_declined", candidates=[], reason="no_group" if group else "no_hours")
         return True
+
+    async def _names_other_topic(
+        self, ctx: TurnContext, memory: dict[str, Any], message: str, alone: SearchResult
+    ) -> bool:
+        """A follow-up that names a topic of its own ("and returns?", "a zwroty są darmowe?"
+        after the delivery price): alone the KB is sure of an entry of another topic family
+        than the answer given, which speaks of a word the answer given says nothing of
+        (not a condition on the thread's topic: "а если я выбросила коробку?")."""
+        last, best = memory.get("last"), alone.best
+        if not last or best is None or not alone.confident or best.entry_id == last:
+            return False
+        if _IF_FOLLOW_UP.match(message) or about_it(message):
+            return False
+        entry = await self._entry(ctx, best.entry_id)
+        if entry is None or await self._same_family(ctx, memory, entry):
+            return False
+        lacking = await self.knowledge.words_lacking(ctx.session, message, [last, entry.id])
+        return bool(lacking.get(last, frozenset()) - lacking.get(entry.id, frozenset()))
+
+    def _family(self, entry_id: str | None) -> str | None:
+        """The entry's topic family (its first tag) in the loaded index, or None."""
+        index = self.knowledge.loaded_index
+        entry = index.by_id.get(entry_id) if index is not None and entry_id else None
+        return entry.tags[0] if entry is not None and entry.tags else None
+
+    async def _leaves_thread(
+        self, ctx: TurnContext, memory: dict[str, Any], message: str, entry_id: str
+    ) -> bool:
+        """The follow-up's pick is of another topic family than the answer it follows and
+        says nothing of a word the follow-up asks ("выбросила" of "а если я уже выбросила
+        коробку?": the damaged parcel only has the box): a guess from one word, not an
+        answer."""
+        if not memory.get("last"):
+            return False
+        entry = await self._entry(ctx, entry_id)
+        if entry is None or await self._same_family(ctx, memory, entry):
+            return False
+        lacking = await self.knowledge.words_lacking(ctx.session, message, [entry_id])
+        return bool(lacking.get(entry_id))
 
     async def _no_exact_answer(
         self,
@@ -2012,14 +2071,15 @@ class FaqFlow:
         message: str,
         result: SearchResult,
         asked: str | None = None,
+        key: str = "faq_clarify",
     ) -> None:
-        """The closest topics and a person offered for ``message``; the gap kept for the
-        admins is ``asked``, what the customer wrote (a follow-up read with the question it
-        follows, "Можно купить сертификат? а студентам скидки делаете?", is only its own
-        words: the certificate was answered)."""
+        """The closest topics and a person offered for ``message`` (said with ``key``); the
+        gap kept for the admins is ``asked``, what the customer wrote (a follow-up read with
+        the question it follows, "Можно купить сертификат? а студентам скидки делаете?", is
+        only its own words: the certificate was answered)."""
         closest = [] if result.reason == "off_topic" else result.candidates
         rows = self._topics(ctx, [(c.entry_id, c.score) for c in closest], BUTTON_MIN)
-        key = "faq_clarify" if len(rows) > 1 else "faq_clarify_nothing"
+        key = key if len(rows) > 1 else "faq_clarify_nothing"
         ctx.say_text(text(key, ctx.lang, ctx.texts.memory), rows)
         gap_id = await self._record_gap(ctx, asked or message, result)
         memory.update(

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker, upgrade_database
 from bot.dialogs.engine import ConversationEngine
 from bot.dialogs.types import Incoming, Outcome
+from bot.services import Services
 from knowledge import service as service_mod
 from knowledge.flow import FaqFlow, entry_title, is_not_helpful
 from knowledge.formats import Entry, dump_yaml, load_file
@@ -2127,5 +2128,59 @@ async def test_delivery_on_sundays_gets_the_courier_slots(
     not the days asked; the courier slots' answer (weekends in Moscow and St Petersburg)."""
     out = await _ask(demo_routed, user, question, _Prediction("faq", lang))
     assert [e["answer_id"] for e in events(out, "faq_answered")] == ["courier_time_slots"], [
+        r.text for r in out.replies
+    ]
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "follow_up"),
+    [
+        ("3820001", "Как вернуть товар?", "а если я уже выбросила коробку?"),
+        ("3820002", "How do I return an item?", "what if I threw away the box?"),
+        ("3820003", "Jak zwrócić towar?", "a jeśli wyrzuciłam karton?"),
+    ],
+)
+async def test_a_return_without_the_box_is_not_given_the_damaged_parcel_answer(
+    shipped_shop: Services, user: str, question: str, follow_up: str
+) -> None:
+    """ "а если я уже выбросила коробку?" after the returns answer got the damaged-parcel
+    answer ("Осмотрите заказ при курьере..."), which speaks of a box crushed in delivery: the
+    demo FAQ does not say whether a return needs its box, so the bot says so, offers the
+    thread's other topics and a person, and keeps the question for the admins."""
+    out = await say(shipped_shop, user, question)
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["returns_procedure"]
+    out = await say(shipped_shop, user, follow_up)
+    assert not events(out, "faq_answered"), [r.text for r in out.replies]
+    assert events(out, "faq_declined")
+    assert "kb:damaged_parcel" != buttons(out)[0] and "topic:human" in buttons(out)
+    said = out.replies[0].text
+    assert any(w in said for w in ("ничего нет", "doesn't say", "nie ma")), said
+
+
+@pytest.mark.parametrize(
+    ("user", "turns", "follow_up"),
+    [
+        (
+            "3820011",
+            ("How much is shipping?", "How long does delivery take?"),
+            "and returns are free?",
+        ),
+        ("3820012", ("How much is shipping?",), "and returns?"),
+        ("3820013", ("Ile kosztuje dostawa?",), "a zwroty są darmowe?"),
+        ("3820014", ("Сколько стоит доставка?",), "а возврат бесплатный?"),
+    ],
+)
+async def test_a_short_follow_up_naming_another_topic_is_searched_as_that_topic(
+    shipped_shop: Services, user: str, turns: tuple[str, ...], follow_up: str
+) -> None:
+    """ "and returns are free?" after the delivery answers got the delivery price again ("Here's
+    everything I have on that:"): it names the returns, a topic of its own, and gets the
+    returns' answer."""
+    for turn in turns:
+        out = await say(shipped_shop, user, turn)
+        assert events(out, "faq_answered"), [r.text for r in out.replies]
+    out = await say(shipped_shop, user, follow_up)
+    answered = [e["answer_id"] for e in events(out, "faq_answered")]
+    assert len(answered) == 1 and answered[0] in ("returns_procedure", "return_period"), [
         r.text for r in out.replies
     ]
