@@ -34,7 +34,12 @@ from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
 from bot.nlu.extract import without_order_ref
 from bot.nlu.lexicon import changed_mind, not_coming
 from bot.nlu.translit import as_cyrillic
-from knowledge.countries import countries, other_country_asked, speaks_of_other_countries
+from knowledge.countries import (
+    countries,
+    country_of_city,
+    other_country_asked,
+    speaks_of_other_countries,
+)
 from knowledge.formats import Entry
 from knowledge.index import Candidate, SearchResult
 from knowledge.rerank import content_words as _content_words
@@ -848,6 +853,28 @@ def lines_about(answer: str, message: str) -> str | None:
     return said[:1].upper() + said[1:]
 
 
+def lines_of_country(answer: str, message: str) -> str | None:
+    """The lines of an answer on the country of the big city a follow-up names ("a do
+    Krakowa?" after the delivery price: its lines on Poland, from the first naming it to the
+    next naming another country), when they are not the whole answer; else None."""
+    country = country_of_city(message)
+    asked = _asked_words(message)
+    if country is None or not all(country_of_city(w) == country for w in asked):
+        return None  # (not "а в Варшаве есть пункты выдачи?": more than the city)
+    lines = [line.strip() for line in _LINE_END.split(answer) if line.strip()]
+    picked: list[str] = []
+    for line in lines:
+        named = countries(line)
+        if picked and named and country not in named:
+            break
+        if picked or country in named:
+            picked.append(line)
+    if not picked or len(picked) == len(lines):
+        return None
+    said = " ".join([*picked[:-1], re.sub(r"[;,:]$", ".", picked[-1])])
+    return said[:1].upper() + said[1:]
+
+
 def name_not_in(entry: Entry, lang: str, message: str) -> str | None:
     """The name a follow-up asks about that the entry's answer in ``lang`` does not name: its
     words written with a capital letter, past its first ("а в Казань?", "and to Reykjavik?",
@@ -1619,10 +1646,22 @@ class FaqFlow:
         joint_text = f"{memory.get('topic') or memory.get('query', '')} {message}".strip()
         if await self._not_in_answer(ctx, memory, message, alone, joint_text):
             return True
-        if not covered and await self._names_other_topic(ctx, memory, message, alone):
+        if self._asks_other_question(memory, message, alone) or (
+            not covered and await self._names_other_topic(ctx, memory, message, alone)
+        ):
             # "and returns are free?" after the delivery answers: it names another topic,
-            # searched as that topic (it got the delivery price again, or was declined)
+            # searched as that topic (it got the delivery price again, or was declined);
+            # "а как вернуть товар?" after the return period is the returns' own question
+            # (it got the return period's first line again)
             return await self._question(ctx, memory, message, strict=strict)
+        last_entry = await self._entry(ctx, memory["last"]) if memory.get("last") else None
+        if last_entry is not None and recent_answer(ctx):
+            lines = lines_of_country(last_entry.answer_for(ctx.lang)[1], message)
+            if lines is not None:
+                # "a do Krakowa?" after the delivery price: its lines on Poland (it got the
+                # delivery regions, or "no exact answer for Krakowa")
+                self._say_answer(ctx, memory, last_entry, None, via="follow_up", answer=lines)
+                return True
         joint = await self.knowledge.search(
             ctx.session, joint_text, top_k=FOLLOW_UP_K, rerank=False
         )
@@ -1834,6 +1873,21 @@ class FaqFlow:
             return False
         lacking = await self.knowledge.words_lacking(ctx.session, message, [last, entry.id])
         return bool(lacking.get(last, frozenset()) - lacking.get(entry.id, frozenset()))
+
+    def _asks_other_question(
+        self, memory: dict[str, Any], message: str, alone: SearchResult
+    ) -> bool:
+        """The follow-up is, but for its "а" / "and", a question of another entry than the
+        answer given, in (nearly) its words ("а как вернуть товар?" after the return period:
+        "Как вернуть товар?" of the returns), and alone the KB is sure of that entry."""
+        index, best = self.knowledge.loaded_index, alone.best
+        if index is None or best is None or not alone.confident:
+            return False
+        if best.entry_id == memory.get("last"):
+            return False
+        entry = index.by_id.get(best.entry_id)
+        asked = _FOLLOW_UP.sub("", message, count=1)
+        return entry is not None and any(_same_question(asked, q) for q in entry.questions)
 
     def _family(self, entry_id: str | None) -> str | None:
         """The entry's topic family (its first tag) in the loaded index, or None."""

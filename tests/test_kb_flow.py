@@ -2184,3 +2184,44 @@ async def test_a_short_follow_up_naming_another_topic_is_searched_as_that_topic(
     assert len(answered) == 1 and answered[0] in ("returns_procedure", "return_period"), [
         r.text for r in out.replies
     ]
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "follow_up", "said"),
+    [
+        ("3820021", "Ile kosztuje dostawa?", "a do Krakowa?", "W Polsce dostawa"),
+        ("3820022", "Сколько стоит доставка?", "a do Krakowa?", "W Polsce dostawa"),
+        ("3820023", "How much is shipping?", "and to Krakow?", "In Poland it's 14.99"),
+    ],
+)
+async def test_a_polish_city_after_the_delivery_price_gets_the_price_to_poland(
+    shipped_shop: Services, user: str, question: str, follow_up: str, said: str
+) -> None:
+    """ "a do Krakowa?" after the delivery price got the delivery regions ("Dostarczamy na
+    terenie całej Rosji oraz Polski...") or "no exact answer for Krakowa": the price's lines on
+    Poland, the country of the city asked."""
+    out = await say(shipped_shop, user, question)
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["delivery_cost"]
+    out = await say(shipped_shop, user, follow_up)
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["delivery_cost"]
+    [reply] = [r.text for r in out.replies]
+    assert reply.startswith(said) and "250" in reply and "299" not in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "follow_up"),
+    [
+        ("3820031", "Сколько дней на возврат?", "а как вернуть товар?"),
+        ("3820032", "How long do I have to return something?", "and how do I return an item?"),
+    ],
+)
+async def test_the_returns_own_question_after_the_return_period_gets_the_procedure(
+    shipped_shop: Services, user: str, question: str, follow_up: str
+) -> None:
+    """ "а как вернуть товар?" after the return period got the period's first line again: it is
+    the returns procedure's own question, answered with the procedure."""
+    out = await say(shipped_shop, user, question)
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["return_period"]
+    out = await say(shipped_shop, user, follow_up)
+    answered = [e["answer_id"] for e in events(out, "faq_answered")]
+    assert answered == ["returns_procedure"], [r.text for r in out.replies]
