@@ -1646,11 +1646,7 @@ class FaqFlow:
         joint_text = f"{memory.get('topic') or memory.get('query', '')} {message}".strip()
         if await self._not_in_answer(ctx, memory, message, alone, joint_text):
             return True
-        if self._asks_other_question(memory, message, alone) or (
-            not covered and await self._names_other_topic(ctx, memory, message, alone)
-        ):
-            # "and returns are free?" after the delivery answers: it names another topic,
-            # searched as that topic (it got the delivery price again, or was declined);
+        if self._asks_other_question(memory, message, alone):
             # "а как вернуть товар?" after the return period is the returns' own question
             # (it got the return period's first line again)
             return await self._question(ctx, memory, message, strict=strict)
@@ -1696,6 +1692,15 @@ class FaqFlow:
             # the word alone is closest to
             ranked.sort(key=lambda c: c.entry_id != memory.get("last"))
         top = ranked[0]
+        if (
+            not covered
+            and alone.best is not None
+            and top.entry_id != alone.best.entry_id
+            and await self._names_other_topic(ctx, memory, message, alone)
+        ):
+            # "and returns are free?" after the delivery answers: it names another topic,
+            # searched as that topic (it got the delivery price again, or was declined)
+            return await self._question(ctx, memory, message, strict=strict)
         if top.entry_id != memory.get("last") and await self._leaves_thread(
             ctx, memory, message, top.entry_id
         ):
