@@ -71,6 +71,23 @@ _OTHER_COUNTRIES = re.compile(
 )
 
 
+# the big cities of a country whose delivery answers speak of the country only ("a do
+# Krakowa?" after the delivery price asks the price to Poland), ru / en / pl forms by stem
+_CITY_STEMS: dict[str, str] = {
+    "poland": r"краков\w*|krak[oó]w\w*|cracow|варшав\w*|warsaw|warszaw\w*|вроцлав\w*|"
+    r"wroc[lł]aw\w*|гданьск\w*|gda[nń]sk\w*|познан\w*|pozna[nń]\w*|лодз\w*|[lł][oó]d[zź]\w*|"
+    r"щецин\w*|szczecin\w*|люблин\w*|lublin\w*|катовиц\w*|katowic\w*|гдын\w*|gdyni?\w*",
+}
+_CITY = {
+    name: re.compile(rf"(?<!\w)(?:{stems})", re.IGNORECASE) for name, stems in _CITY_STEMS.items()
+}
+
+
+def country_of_city(text: str) -> str | None:
+    """The country of a big city ``text`` names ("poland" of "a do Krakowa?"), or None."""
+    return next((name for name, rx in _CITY.items() if rx.search(text)), None)
+
+
 def countries(text: str) -> set[str]:
     """The countries ``text`` names."""
     return {name for name, rx in _COUNTRY.items() if rx.search(text)}

@@ -34,7 +34,12 @@ from bot.dialogs.types import FAQ_BUTTON_PREFIX, Button
 from bot.nlu.extract import without_order_ref
 from bot.nlu.lexicon import changed_mind, not_coming
 from bot.nlu.translit import as_cyrillic
-from knowledge.countries import countries, other_country_asked, speaks_of_other_countries
+from knowledge.countries import (
+    countries,
+    country_of_city,
+    other_country_asked,
+    speaks_of_other_countries,
+)
 from knowledge.formats import Entry
 from knowledge.index import Candidate, SearchResult
 from knowledge.rerank import content_words as _content_words
@@ -848,6 +853,28 @@ def lines_about(answer: str, message: str) -> str | None:
     return said[:1].upper() + said[1:]
 
 
+def lines_of_country(answer: str, message: str) -> str | None:
+    """The lines of an answer on the country of the big city a follow-up names ("a do
+    Krakowa?" after the delivery price: its lines on Poland, from the first naming it to the
+    next naming another country), when they are not the whole answer; else None."""
+    country = country_of_city(message)
+    asked = _asked_words(message)
+    if country is None or not all(country_of_city(w) == country for w in asked):
+        return None  # (not "а в Варшаве есть пункты выдачи?": more than the city)
+    lines = [line.strip() for line in _LINE_END.split(answer) if line.strip()]
+    picked: list[str] = []
+    for line in lines:
+        named = countries(line)
+        if picked and named and country not in named:
+            break
+        if picked or country in named:
+            picked.append(line)
+    if not picked or len(picked) == len(lines):
+        return None
+    said = " ".join([*picked[:-1], re.sub(r"[;,:]$", ".", picked[-1])])
+    return said[:1].upper() + said[1:]
+
+
 def name_not_in(entry: Entry, lang: str, message: str) -> str | None:
     """The name a follow-up asks about that the entry's answer in ``lang`` does not name: its
     words written with a capital letter, past its first ("а в Казань?", "and to Reykjavik?",
@@ -1619,6 +1646,18 @@ class FaqFlow:
         joint_text = f"{memory.get('topic') or memory.get('query', '')} {message}".strip()
         if await self._not_in_answer(ctx, memory, message, alone, joint_text):
             return True
+        if self._asks_other_question(memory, message, alone):
+            # "а как вернуть товар?" after the return period is the returns' own question
+            # (it got the return period's first line again)
+            return await self._question(ctx, memory, message, strict=strict)
+        last_entry = await self._entry(ctx, memory["last"]) if memory.get("last") else None
+        if last_entry is not None and recent_answer(ctx):
+            lines = lines_of_country(last_entry.answer_for(ctx.lang)[1], message)
+            if lines is not None:
+                # "a do Krakowa?" after the delivery price: its lines on Poland (it got the
+                # delivery regions, or "no exact answer for Krakowa")
+                self._say_answer(ctx, memory, last_entry, None, via="follow_up", answer=lines)
+                return True
         joint = await self.knowledge.search(
             ctx.session, joint_text, top_k=FOLLOW_UP_K, rerank=False
         )
@@ -1653,6 +1692,31 @@ class FaqFlow:
             # the word alone is closest to
             ranked.sort(key=lambda c: c.entry_id != memory.get("last"))
         top = ranked[0]
+        if (
+            not covered
+            and alone.best is not None
+            and top.entry_id != alone.best.entry_id
+            and await self._names_other_topic(ctx, memory, message, alone)
+        ):
+            # "and returns are free?" after the delivery answers: it names another topic,
+            # searched as that topic (it got the delivery price again, or was declined)
+            return await self._question(ctx, memory, message, strict=strict)
+        if top.entry_id != memory.get("last") and await self._leaves_thread(
+            ctx, memory, message, top.entry_id
+        ):
+            # "а если я уже выбросила коробку?" after the returns answer: the damaged parcel
+            # (a box crushed in delivery) speaks of the box, not of throwing it away; the FAQ
+            # has no answer to the return asked about: said so, with the thread's other
+            # topics and a person (it got the damaged-parcel answer as if it were one)
+            if strict:
+                return False
+            others = [c for c in joint.candidates if c.entry_id != memory.get("last")]
+            # the thread's own topics first (the return period, not the damaged parcel)
+            family = self._family(memory.get("last"))
+            others.sort(key=lambda c: family is None or self._family(c.entry_id) != family)
+            result = replace(joint, candidates=others, reason="low_confidence")
+            await self._decline(ctx, memory, joint_text, result, asked=message, key="faq_not_said")
+            return True
         if new_entry_only and (
             top.entry_id == memory.get("last") or own.get(top.entry_id, 0.0) < alone.threshold
         ):
@@ -1796,6 +1860,60 @@ class FaqFlow:
         memory.update(gap_id=gap_id, turn=int(ctx.state.get("turns", 0)), at=ctx.now.isoformat())
         ctx.event("faq_declined", candidates=[], reason="no_group" if group else "no_hours")
         return True
+
+    async def _names_other_topic(
+        self, ctx: TurnContext, memory: dict[str, Any], message: str, alone: SearchResult
+    ) -> bool:
+        """A follow-up that names a topic of its own ("and returns?", "a zwroty są darmowe?"
+        after the delivery price): alone the KB is sure of an entry of another topic family
+        than the answer given, which speaks of a word the answer given says nothing of
+        (not a condition on the thread's topic: "а если я выбросила коробку?")."""
+        last, best = memory.get("last"), alone.best
+        if not last or best is None or not alone.confident or best.entry_id == last:
+            return False
+        if _IF_FOLLOW_UP.match(message) or about_it(message):
+            return False
+        entry = await self._entry(ctx, best.entry_id)
+        if entry is None or await self._same_family(ctx, memory, entry):
+            return False
+        lacking = await self.knowledge.words_lacking(ctx.session, message, [last, entry.id])
+        return bool(lacking.get(last, frozenset()) - lacking.get(entry.id, frozenset()))
+
+    def _asks_other_question(
+        self, memory: dict[str, Any], message: str, alone: SearchResult
+    ) -> bool:
+        """The follow-up is, but for its "а" / "and", a question of another entry than the
+        answer given, in (nearly) its words ("а как вернуть товар?" after the return period:
+        "Как вернуть товар?" of the returns), and alone the KB is sure of that entry."""
+        index, best = self.knowledge.loaded_index, alone.best
+        if index is None or best is None or not alone.confident:
+            return False
+        if best.entry_id == memory.get("last"):
+            return False
+        entry = index.by_id.get(best.entry_id)
+        asked = _FOLLOW_UP.sub("", message, count=1)
+        return entry is not None and any(_same_question(asked, q) for q in entry.questions)
+
+    def _family(self, entry_id: str | None) -> str | None:
+        """The entry's topic family (its first tag) in the loaded index, or None."""
+        index = self.knowledge.loaded_index
+        entry = index.by_id.get(entry_id) if index is not None and entry_id else None
+        return entry.tags[0] if entry is not None and entry.tags else None
+
+    async def _leaves_thread(
+        self, ctx: TurnContext, memory: dict[str, Any], message: str, entry_id: str
+    ) -> bool:
+        """The follow-up's pick is of another topic family than the answer it follows and
+        says nothing of a word the follow-up asks ("выбросила" of "а если я уже выбросила
+        коробку?": the damaged parcel only has the box): a guess from one word, not an
+        answer."""
+        if not memory.get("last"):
+            return False
+        entry = await self._entry(ctx, entry_id)
+        if entry is None or await self._same_family(ctx, memory, entry):
+            return False
+        lacking = await self.knowledge.words_lacking(ctx.session, message, [entry_id])
+        return bool(lacking.get(entry_id))
 
     async def _no_exact_answer(
         self,
@@ -2012,14 +2130,15 @@ class FaqFlow:
         message: str,
         result: SearchResult,
         asked: str | None = None,
+        key: str = "faq_clarify",
     ) -> None:
-        """The closest topics and a person offered for ``message``; the gap kept for the
-        admins is ``asked``, what the customer wrote (a follow-up read with the question it
-        follows, "Можно купить сертификат? а студентам скидки делаете?", is only its own
-        words: the certificate was answered)."""
+        """The closest topics and a person offered for ``message`` (said with ``key``); the
+        gap kept for the admins is ``asked``, what the customer wrote (a follow-up read with
+        the question it follows, "Можно купить сертификат? а студентам скидки делаете?", is
+        only its own words: the certificate was answered)."""
         closest = [] if result.reason == "off_topic" else result.candidates
         rows = self._topics(ctx, [(c.entry_id, c.score) for c in closest], BUTTON_MIN)
-        key = "faq_clarify" if len(rows) > 1 else "faq_clarify_nothing"
+        key = key if len(rows) > 1 else "faq_clarify_nothing"
         ctx.say_text(text(key, ctx.lang, ctx.texts.memory), rows)
         gap_id = await self._record_gap(ctx, asked or message, result)
         memory.update(

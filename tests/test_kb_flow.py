@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker, upgrade_database
 from bot.dialogs.engine import ConversationEngine
 from bot.dialogs.types import Incoming, Outcome
+from bot.services import Services
 from knowledge import service as service_mod
 from knowledge.flow import FaqFlow, entry_title, is_not_helpful
 from knowledge.formats import Entry, dump_yaml, load_file
@@ -2129,3 +2130,98 @@ async def test_delivery_on_sundays_gets_the_courier_slots(
     assert [e["answer_id"] for e in events(out, "faq_answered")] == ["courier_time_slots"], [
         r.text for r in out.replies
     ]
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "follow_up"),
+    [
+        ("3820001", "Как вернуть товар?", "а если я уже выбросила коробку?"),
+        ("3820002", "How do I return an item?", "what if I threw away the box?"),
+        ("3820003", "Jak zwrócić towar?", "a jeśli wyrzuciłam karton?"),
+    ],
+)
+async def test_a_return_without_the_box_is_not_given_the_damaged_parcel_answer(
+    shipped_shop: Services, user: str, question: str, follow_up: str
+) -> None:
+    """ "а если я уже выбросила коробку?" after the returns answer got the damaged-parcel
+    answer ("Осмотрите заказ при курьере..."), which speaks of a box crushed in delivery: the
+    demo FAQ does not say whether a return needs its box, so the bot says so, offers the
+    thread's other topics and a person, and keeps the question for the admins."""
+    out = await say(shipped_shop, user, question)
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["returns_procedure"]
+    out = await say(shipped_shop, user, follow_up)
+    assert not events(out, "faq_answered"), [r.text for r in out.replies]
+    assert events(out, "faq_declined")
+    assert "kb:damaged_parcel" != buttons(out)[0] and "topic:human" in buttons(out)
+    said = out.replies[0].text
+    assert any(w in said for w in ("ничего нет", "doesn't say", "nie ma")), said
+
+
+@pytest.mark.parametrize(
+    ("user", "turns", "follow_up"),
+    [
+        (
+            "3820011",
+            ("How much is shipping?", "How long does delivery take?"),
+            "and returns are free?",
+        ),
+        ("3820012", ("How much is shipping?",), "and returns?"),
+        ("3820013", ("Ile kosztuje dostawa?",), "a zwroty są darmowe?"),
+        ("3820014", ("Сколько стоит доставка?",), "а возврат бесплатный?"),
+    ],
+)
+async def test_a_short_follow_up_naming_another_topic_is_searched_as_that_topic(
+    shipped_shop: Services, user: str, turns: tuple[str, ...], follow_up: str
+) -> None:
+    """ "and returns are free?" after the delivery answers got the delivery price again ("Here's
+    everything I have on that:"): it names the returns, a topic of its own, and gets the
+    returns' answer."""
+    for turn in turns:
+        out = await say(shipped_shop, user, turn)
+        assert events(out, "faq_answered"), [r.text for r in out.replies]
+    out = await say(shipped_shop, user, follow_up)
+    answered = [e["answer_id"] for e in events(out, "faq_answered")]
+    assert len(answered) == 1 and answered[0] in ("returns_procedure", "return_period"), [
+        r.text for r in out.replies
+    ]
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "follow_up", "said"),
+    [
+        ("3820021", "Ile kosztuje dostawa?", "a do Krakowa?", "W Polsce dostawa"),
+        ("3820022", "Сколько стоит доставка?", "a do Krakowa?", "W Polsce dostawa"),
+        ("3820023", "How much is shipping?", "and to Krakow?", "In Poland it's 14.99"),
+    ],
+)
+async def test_a_polish_city_after_the_delivery_price_gets_the_price_to_poland(
+    shipped_shop: Services, user: str, question: str, follow_up: str, said: str
+) -> None:
+    """ "a do Krakowa?" after the delivery price got the delivery regions ("Dostarczamy na
+    terenie całej Rosji oraz Polski...") or "no exact answer for Krakowa": the price's lines on
+    Poland, the country of the city asked."""
+    out = await say(shipped_shop, user, question)
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["delivery_cost"]
+    out = await say(shipped_shop, user, follow_up)
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["delivery_cost"]
+    [reply] = [r.text for r in out.replies]
+    assert reply.startswith(said) and "250" in reply and "299" not in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "follow_up"),
+    [
+        ("3820031", "Сколько дней на возврат?", "а как вернуть товар?"),
+        ("3820032", "How long do I have to return something?", "and how do I return an item?"),
+    ],
+)
+async def test_the_returns_own_question_after_the_return_period_gets_the_procedure(
+    shipped_shop: Services, user: str, question: str, follow_up: str
+) -> None:
+    """ "а как вернуть товар?" after the return period got the period's first line again: it is
+    the returns procedure's own question, answered with the procedure."""
+    out = await say(shipped_shop, user, question)
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["return_period"]
+    out = await say(shipped_shop, user, follow_up)
+    answered = [e["answer_id"] for e in events(out, "faq_answered")]
+    assert answered == ["returns_procedure"], [r.text for r in out.replies]
