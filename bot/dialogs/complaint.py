@@ -3935,6 +3935,15 @@ class ComplaintFlow:
                 _is_nudge(text.strip())
                 or ctx.command is not None
                 or (_WHEN.search(text) and ctx.intent != "complaint")
+                # "а где он сейчас?" after a late parcel went to the delivery team (a "no" to
+                # the model: it brought a person as "not satisfied"): where it stands
+                or (
+                    _WHERE.search(text)
+                    and "?" in text
+                    and word_count(text) <= 6
+                    and ctx.intent in ("deny", "faq", "order_status", "out_of_scope", None)
+                    and not (_NO.search(text) or _NOT_OK.search(text) or _STILL_BROKEN.search(text))
+                )
                 # "сколько это займёт?" (it got "no exact answer, your question is noted")
                 or _how_long_asked(text)
                 or (_WHAT_NEXT.search(text) and "?" in text and word_count(text) <= 8)
@@ -4465,8 +4474,9 @@ _COMPENSATION_ASKED = re.compile(
     # "do I get anything for the delay?", "мне что-то положено за задержку?", "dostanę coś za
     # opóźnienie?"
     r"\b(?:anything|something)\s+for\s+(?:the|this|my|all\s+the)\s+(?:delay|wait)|"
-    r"что-(?:то|нибудь)\s+(?:\w+\s+)?за\s+(?:задержку|ожидание|опоздание)|"
-    r"co[śs]\s+(?:\w+\s+)?za\s+(?:opó[źz]nienie|op[óo][źz]nienie|czekanie|spó[źz]nienie)",
+    r"\b(?:get|receive)\s+(?:anything|something)\s+for\s+(?:it|this|that)\b|"
+    r"что-(?:то|нибудь)\s+(?:\w+\s+)?за\s+(?:задержку|ожидание|опоздание|это)(?!\w)|"
+    r"co[śs]\s+(?:\w+\s+)?za\s+(?:op[óo][źz]nienie|czekanie|sp[óo][źz]nienie|to)(?!\w)",
     re.IGNORECASE,
 )
 
@@ -5472,7 +5482,12 @@ def _where_it_stands(ctx: TurnContext, case: dict[str, Any]) -> None:
     if case.get("promise"):
         # "ile to potrwa?" is asked too (it got "Jestem, nie martw się" before the promise)
         said = ctx.incoming.text or ""
-        asked = bool(_WHEN.search(said) or _CASE_WAIT.search(said) or _how_long_asked(said))
+        asked = bool(
+            _WHEN.search(said)
+            or _CASE_WAIT.search(said)
+            or _how_long_asked(said)
+            or _WHERE.search(said)
+        )
         here = "" if asked else f"{ctx.texts('nudge_here')} "
         ctx.say_text(f"{here}{ctx.texts('promise_status')}")
         ctx.say_text(_promise_text(ctx, case))
