@@ -2203,8 +2203,8 @@ class ComplaintFlow:
         ):
             # a money claim over the limit (a price in a pasted order e-mail is not a claim; nor
             # is a payment the order does not show, which finance finds, whatever its sum, nor
-            # "500 баллов не начислили")
-            ctx.say_text(told)
+            # "500 баллов не начислили"); why a person, said (it was the hand-off alone)
+            ctx.say_text(f"{told} {ctx.texts('complaint_refund_over_limit')}")
             case["stage"] = "handed_over"
             ctx.request_handoff("amount_over_limit")
             return
@@ -2891,7 +2891,7 @@ class ComplaintFlow:
         if (
             not detail
             and not ctx.incoming.callback_data
-            and _asks_compensation(text)
+            and (_asks_compensation(text) or _rule_compensation_asked(rule, text))
             and (gift := self._gesture_asked(ctx)) is not None
         ):
             # "can I get a discount for this?" while the photo is awaited: the goodwill gesture,
@@ -3274,7 +3274,7 @@ class ComplaintFlow:
             case["stage"] = "handed_over"
             case.pop("goodwill", None)  # the whole claim is a person's to decide now
             await self._save(ctx, case)
-            ctx.say("complaint_to_person")
+            ctx.say("complaint_refund_over_limit")
             ctx.request_handoff("amount_over_limit")
             return
         await self._refund(ctx, case, rule)
@@ -3742,13 +3742,8 @@ class ComplaintFlow:
         """What the shop gives for this kind of problem (rules: the type's ``compensation``,
         300 points for a late delivery), asked for ("а баллы за задержку будут?": it was the
         FAQ's loyalty programme): confirmed and kept on the case, once."""
-        given = rule.compensation
-        assert given is not None
-        ctx.say(f"comp_rule_{given.kind}", value=_num(given.value))
-        if case.get("rule_compensation") != given.kind:
-            case["rule_compensation"] = given.kind
-            ctx.event("compensation_offered", kind=given.kind, value=given.value)
-            await self._save(ctx, case)
+        ctx.say_text(_rule_compensation_said(ctx, case, rule))
+        await self._save(ctx, case)
 
     async def _item_wanted(self, ctx: TurnContext, case: dict[str, Any], text: str) -> None:
         """The thing itself wanted, a compensation turned down ("мне не скидка нужна, мне нужен
@@ -3964,6 +3959,15 @@ class ComplaintFlow:
                 _is_nudge(text.strip())
                 or ctx.command is not None
                 or (_WHEN.search(text) and ctx.intent != "complaint")
+                # "а где он сейчас?" after a late parcel went to the delivery team (a "no" to
+                # the model: it brought a person as "not satisfied"): where it stands
+                or (
+                    _WHERE.search(text)
+                    and "?" in text
+                    and word_count(text) <= 6
+                    and ctx.intent in ("deny", "faq", "order_status", "out_of_scope", None)
+                    and not (_NO.search(text) or _NOT_OK.search(text) or _STILL_BROKEN.search(text))
+                )
                 # "сколько это займёт?" (it got "no exact answer, your question is noted")
                 or _how_long_asked(text)
                 or (_WHAT_NEXT.search(text) and "?" in text and word_count(text) <= 8)
@@ -4150,6 +4154,26 @@ class ComplaintFlow:
             ctx.event("complaint_left_open", complaint_id=case.get("id"))
             await self._start_another(ctx, text)
             return True
+        # "this is ridiculous, I want to talk to a human" (a complaint to the model) is no more
+        # detail: the person is brought (it was "I've added that to your case")
+        more = (ctx.intent == "complaint" or no_detail or ctx.new_slots) and not asks_for_person(
+            text
+        )
+        if (
+            not data
+            and not unhappy
+            and _names_fix(text, doing)
+            and (not more or word_count(text) <= 5)
+        ):
+            # "whatever, just give me my money" when the refund is what was arranged, "refund
+            # please" after a double charge's refund was filed (it was "added to your case"):
+            # said back, as what is being done, with its time, and the question stands
+            if case.get("promise"):
+                ctx.say_text(f"{ctx.texts('complaint_same_fix')} {_promise_text(ctx, case)}")
+            else:
+                _where_it_stands(ctx, case)
+            self._ask_satisfaction(ctx, case)
+            return True
         if (
             not data
             and not unhappy
@@ -4168,11 +4192,6 @@ class ComplaintFlow:
                 return await self._kept_on_case(ctx, case, text)
             self._ask_satisfaction(ctx, case)
             return True
-        # "this is ridiculous, I want to talk to a human" (a complaint to the model) is no more
-        # detail: the person is brought (it was "I've added that to your case")
-        more = (ctx.intent == "complaint" or no_detail or ctx.new_slots) and not asks_for_person(
-            text
-        )
         if not data and not unhappy and more and (text or ctx.new_slots):
             # More details about the same problem (or the order number, amount, photo that
             # came late): add them to the case, ask again.
@@ -4229,15 +4248,6 @@ class ComplaintFlow:
             return True
         if data:
             ctx.say("button_expired")
-            return True
-        if _names_fix(text, doing):
-            # "whatever, just give me my money" when the refund is what was arranged: said
-            # back, as what is being done, and the question stands
-            if case.get("promise"):
-                ctx.say_text(f"{ctx.texts('complaint_same_fix')} {_promise_text(ctx, case)}")
-            else:
-                _where_it_stands(ctx, case)
-            self._ask_satisfaction(ctx, case)
             return True
         if (
             not data
@@ -4426,6 +4436,12 @@ class ComplaintFlow:
             kind, value = given[-1].get("kind"), float(given[-1].get("value") or 0)
             about = ctx.texts(f"comp_about_{kind}", value=_num(value))
             return f"{ctx.texts('comp_given_before')} {about}"
+        case = ctx.state.get("complaint") or {}
+        rule = self.rules.for_type(case["type"]) if case.get("type") else None
+        if rule is not None and rule.compensation is not None and not case.get("unfixable"):
+            # "do I get anything for the delay?", "а компенсация будет?" on a late parcel (it was
+            # a 10% coupon, or the FAQ): what the shop gives for a delay, the rules' 300 points
+            return _rule_compensation_said(ctx, case, rule)
         return with_gesture(ctx, self.rules.angry_gesture, "").strip() or None
 
     @staticmethod
@@ -4478,7 +4494,13 @@ _COMPENSATION_ASKED = re.compile(
     # "and I want $100 for my wasted time", "хочу 500 рублей за беспокойство"
     r"за\s+(?:потраченное\s+|потерянное\s+|мо[её]\s+)?время|за\s+(?:беспокойство|нервы|неудобств)|"
     r"\bfor\s+(?:my|the)\s+(?:wasted\s+|lost\s+)?(?:time|trouble|inconvenience|hassle)|wasted\s+time|"
-    r"stracon\w*\s+czas|za\s+(?:m[óo]j\s+)?czas|za\s+(?:fatyg|k[łl]opot|nerwy|niedogodno)",
+    r"stracon\w*\s+czas|za\s+(?:m[óo]j\s+)?czas|za\s+(?:fatyg|k[łl]opot|nerwy|niedogodno)|"
+    # "do I get anything for the delay?", "мне что-то положено за задержку?", "dostanę coś za
+    # opóźnienie?"
+    r"\b(?:anything|something)\s+for\s+(?:the|this|my|all\s+the)\s+(?:delay|wait)|"
+    r"\b(?:get|receive)\s+(?:anything|something)\s+for\s+(?:it|this|that)\b|"
+    r"что-(?:то|нибудь)\s+(?:\w+\s+)?за\s+(?:задержку|ожидание|опоздание|это)(?!\w)|"
+    r"co[śs]\s+(?:\w+\s+)?za\s+(?:op[óo][źz]nienie|czekanie|sp[óo][źz]nienie|to)(?!\w)",
     re.IGNORECASE,
 )
 
@@ -4530,6 +4552,17 @@ _NO_USE = re.compile(
     r"won'?t\s+help|\bno\s+use\b|nic\s+(?:mi\s+)?nie\s+da|nie\s+pomo[żz]e",
     re.IGNORECASE,
 )
+
+
+def _rule_compensation_said(ctx: TurnContext, case: dict[str, Any], rule: TypeRule) -> str:
+    """The type's own compensation (300 points for a late delivery), said and kept on the case
+    (its ``compensation_offered`` once)."""
+    given = rule.compensation
+    assert given is not None
+    if case.get("rule_compensation") != given.kind:
+        case["rule_compensation"] = given.kind
+        ctx.event("compensation_offered", kind=given.kind, value=given.value)
+    return ctx.texts(f"comp_rule_{given.kind}", value=_num(given.value))
 
 
 def _rule_compensation_asked(rule: TypeRule, text: str) -> bool:
@@ -5422,6 +5455,8 @@ async def _general_answer(ctx: TurnContext, doing: str | None = None) -> bool:
         return False
     if about_placed_order(text) or is_follow_up(text) or _CASE_WAIT.search(text):
         return False
+    if _HOW_MUCH_LONGER.match(text):
+        return False  # "how much longer?" (it got the delivery times): this case's time
     if _names_fix(text, doing):
         return False
     return bool(await ctx.faq.answer_also(ctx, text, min_score=KB_WITH_CASE, via="search"))
@@ -5448,11 +5483,20 @@ _WAIT_WORN = re.compile(
 )
 
 
+# "ile jeszcze?", "how much longer?", "сколько ещё?" asked once, calmly: the time left
+_HOW_MUCH_LONGER = re.compile(
+    r"^\W*(?:(?:а|и|ну|and|so|a|i|no)\s+)?(?:how\s+much\s+longer|сколько\s+(?:ещё|еще)|"
+    r"ile\s+jeszcze)\s*\??\s*$",
+    re.IGNORECASE,
+)
+
+
 def _how_long_asked(text: str) -> bool:
-    """ "сколько ждать?", "how long will it take?", "ile to potrwa?": this case's time asked,
-    calmly (not "сколько можно ждать?!", worn out by the wait)."""
+    """ "сколько ждать?", "how long will it take?", "ile to potrwa?", "ile jeszcze?": this
+    case's time asked, calmly (not "сколько можно ждать?!", worn out by the wait)."""
     return bool(
-        _CASE_WAIT.search(text) and not _WAIT_WORN.search(text) and not tired_of_waiting(text)
+        _HOW_MUCH_LONGER.match(text)
+        or (_CASE_WAIT.search(text) and not _WAIT_WORN.search(text) and not tired_of_waiting(text))
     )
 
 
@@ -5462,7 +5506,12 @@ def _where_it_stands(ctx: TurnContext, case: dict[str, Any]) -> None:
     if case.get("promise"):
         # "ile to potrwa?" is asked too (it got "Jestem, nie martw się" before the promise)
         said = ctx.incoming.text or ""
-        asked = bool(_WHEN.search(said) or _CASE_WAIT.search(said))
+        asked = bool(
+            _WHEN.search(said)
+            or _CASE_WAIT.search(said)
+            or _how_long_asked(said)
+            or _WHERE.search(said)
+        )
         here = "" if asked else f"{ctx.texts('nudge_here')} "
         ctx.say_text(f"{here}{ctx.texts('promise_status')}")
         ctx.say_text(_promise_text(ctx, case))
@@ -5470,15 +5519,25 @@ def _where_it_stands(ctx: TurnContext, case: dict[str, Any]) -> None:
         ctx.say_text(ctx.texts("nudge_here"))
 
 
+# "а почему так долго?", "why so long?", "dlaczego tak długo?": a why, not "too slow" said
+_WHY_SO_LONG = re.compile(
+    r"(?:почему|отчего|\bwhy|\bhow\s+come|dlaczego|czemu)\s+(?:(?:is|it|this|that|it's|всё|все|"
+    r"это|to|taking|takes)\s+){0,3}(?:так|so|tak)\s+(?:долго|long|d[łl]ugo)(?!\w)",
+    re.IGNORECASE,
+)
+
+
 def _why_asked(ctx: TurnContext, text: str) -> bool:
     """ "почему так?", "why?", "dlaczego?": why the problem happened, asked in a few words (not
-    a "no" to the fix, nor a threat)."""
+    a "no" to the fix, nor a threat); "а почему так долго?" is one too (it brought a person as
+    "not satisfied", while "dlaczego tak długo?" was explained)."""
+    said = _WHY_SO_LONG.sub(" ", text)
     return (
         bool(_WHY.search(text))
         and ("?" in text or word_count(text) <= 2)
         and word_count(text) <= 7
         and not ctx.new_slots
-        and not (_NO.search(text) or _NOT_OK.search(text) or _STILL_BROKEN.search(text))
+        and not (_NO.search(said) or _NOT_OK.search(said) or _STILL_BROKEN.search(said))
         and (ctx.prediction is None or ctx.prediction.threat in (None, "none"))
     )
 
