@@ -833,12 +833,14 @@ class OperatorDesk:
         self._redrawing.add(task)
         task.add_done_callback(self._redrawing.discard)
 
-    def _cancel_redraw(self, ticket_id: int) -> None:
+    def _cancel_redraw(self, ticket_id: int) -> bool:
         """A redraw of the card waiting its moment is not needed: one is drawn now (a
-        waiting one has read nothing yet: it reads once its moment comes)."""
+        waiting one has read nothing yet: it reads once its moment comes). Whether one
+        was waiting (what it was for, the drawing one is to read anew)."""
         task = self._redraws.pop(ticket_id, None)
         if task is not None:
             task.cancel()
+        return task is not None
 
     async def _more_coming(self, session: AsyncSession, ticket: Ticket) -> int | None:
         """The ticket's customer's chat when more of their messages wait for their turn
@@ -1376,7 +1378,11 @@ class OperatorDesk:
                 # the pinned card shows what is known now (details given while waiting too),
                 # before the message is copied under it
                 self._owed.pop(ticket.id, None)
-                self._cancel_redraw(ticket.id)  # this one has it all
+                if self._cancel_redraw(ticket.id):  # this one draws it all
+                    # what the called-off one was for (an operator's reply, a rating) may
+                    # be newer than this turn's reads: the card reads the database anew
+                    await session.commit()
+                    await session.refresh(ticket)
                 await self.refresh_card(bot, session, ticket)
                 if any(e["type"] == "priority_raised" for e in escalations):
                     card = await render_card(session, self.settings, ticket)
