@@ -3013,3 +3013,27 @@ async def test_details_sent_in_a_burst_while_waiting_redraw_the_card_once(
     assert "+79161234567" in head, head
     assert "Мой телефон +79161234567" in topic_texts(fake, thread)
     assert card_edits() - before == 1, fake.calls_of("editMessageText")
+
+
+async def test_a_strangers_commands_in_the_group_are_answered_once_not_each(
+    sandbox: Sandbox,
+) -> None:
+    """Mallory, no member of the public operators' group, sent /help, /start, /take in
+    General and the admins' /kb_list there, again and again: each got a reply (50 commands,
+    50 replies, the bot spending the group's flood limit the customers' replies need). She
+    is answered once; the rest are not echoed. Olga's every /help is still answered."""
+    fake = sandbox.server.fake
+    fake.chats[OPERATORS_CHAT_ID].join_to_send = False  # a public group: anyone may post
+    mallory = fake.add_user("Mallory", username="mallory")["id"]
+    for _ in range(3):
+        for text in ("/help", "/start", "/take", "/kb_list"):
+            fake.user_sends(mallory, text, chat_id=OPERATORS_CHAT_ID)
+    await fake.wait_for_bot_message(OPERATORS_CHAT_ID, timeout=20)
+    await settled(sandbox)
+    to_her = [m for m in fake.messages(OPERATORS_CHAT_ID, from_bot=True) if "Mallory" in str(m)]
+    assert len(to_her) == 1, [m.get("text") for m in to_her]
+    for _ in range(2):
+        fake.user_sends(OLGA, "/help", chat_id=OPERATORS_CHAT_ID)
+    await settled(sandbox)
+    to_olga = [m for m in fake.messages(OPERATORS_CHAT_ID, from_bot=True) if "Olga" in str(m)]
+    assert len(to_olga) == 2, [m.get("text") for m in to_olga]
