@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from contextlib import suppress
+from collections import Counter
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -13,6 +15,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import ClientDecodeError
+from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.methods import GetUpdates
 from aiogram.methods.base import Response, TelegramMethod
@@ -83,10 +86,35 @@ def create_bot(token: str, api_base: str | None = None) -> Bot:
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=None))
 
 
+class QueuedIsolation(SimpleEventIsolation):
+    """Aiogram's lock of a chat (its updates handled one at a time) that also counts, per
+    chat, the updates being handled or waiting their turn: a customer's burst of messages
+    while a ticket waits redraws the operators' card once, at its last turn
+    (``OperatorDesk.after_turn``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.turns: Counter[int] = Counter()  # chat id -> its updates handled or waiting
+
+    @asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
+        self.turns[key.chat_id] += 1
+        try:
+            async with self._locks[key]:
+                yield
+        finally:
+            self.turns[key.chat_id] -= 1
+            if self.turns[key.chat_id] <= 0:
+                del self.turns[key.chat_id]
+
+
 def create_dispatcher(settings: Settings, services: Services) -> Dispatcher:
+    isolation = QueuedIsolation()
+    if services.desk is not None:
+        services.desk.turns = isolation.turns
     dp = Dispatcher(
         storage=MemoryStorage(),
-        events_isolation=SimpleEventIsolation(),
+        events_isolation=isolation,
         settings=settings,
         services=services,
     )

@@ -235,6 +235,8 @@ ALBUM_QUIET = 1.5  # seconds after an album's last item: the album is complete
 # seconds between two edits of a card for what only its transcript or feedback shows (a
 # customer's message, an operator's later reply, a rating): the edits coalesce, one at most
 CARD_REDRAW_EVERY = 3.0
+# seconds a card left to the last of a customer's burst of messages waits for it at most
+CARD_OWED_WAIT = 30.0
 
 
 class _Drawing:
@@ -325,6 +327,12 @@ class OperatorDesk:
         self._redraws: dict[int, asyncio.Task[None]] = {}
         self._redrawing: set[asyncio.Task[None]] = set()  # those waiting or drawing
         self._edited: dict[int, float] = {}
+        # the customers' updates being handled or waiting their turn (chat id -> how many:
+        # the dispatcher's ``QueuedIsolation.turns``), and the tickets whose card a turn
+        # left to the customer's next one (ticket id -> the customer's chat): details given
+        # in a burst of messages make one edit
+        self.turns: Mapping[int, int] = {}
+        self._owed: dict[int, int] = {}
         # the task holding each ticket's lock (ticket id -> task): a topic lost under it
         # is made again by that task, which holds the lock already
         self._holders: dict[int, asyncio.Task[Any] | None] = {}
@@ -825,6 +833,24 @@ class OperatorDesk:
         self._redrawing.add(task)
         task.add_done_callback(self._redrawing.discard)
 
+    def _cancel_redraw(self, ticket_id: int) -> bool:
+        """A redraw of the card waiting its moment is not needed: one is drawn now (a
+        waiting one has read nothing yet: it reads once its moment comes). Whether one
+        was waiting (what it was for, the drawing one is to read anew)."""
+        task = self._redraws.pop(ticket_id, None)
+        if task is not None:
+            task.cancel()
+        return task is not None
+
+    async def _more_coming(self, session: AsyncSession, ticket: Ticket) -> int | None:
+        """The ticket's customer's chat when more of their messages wait for their turn
+        behind this one (None: this is their last for now)."""
+        customer = await session.get(Customer, ticket.customer_id)
+        chat = customer.external_id if customer is not None else ""
+        if chat.lstrip("-").isdigit() and self.turns.get(int(chat), 0) > 1:
+            return int(chat)
+        return None
+
     async def _redraw_later(self, bot: Bot, ticket_id: int) -> None:
         assert self.sessionmaker is not None
         loop = asyncio.get_running_loop()
@@ -832,9 +858,17 @@ class OperatorDesk:
             last = self._edited.get(ticket_id, loop.time() - CARD_REDRAW_EVERY)
             # (at least a moment: what comes with it, a reply and its note, is drawn too)
             await asyncio.sleep(max(last + CARD_REDRAW_EVERY - loop.time(), 0.2))
+            # a burst of the customer's details still being handled: its last turn draws
+            # the card (and calls this off); drawn here only if none comes to it
+            for _ in range(int(CARD_OWED_WAIT / 0.2)):
+                if not self.turns.get(self._owed.get(ticket_id, 0), 0):
+                    break
+                await asyncio.sleep(0.2)
         finally:
             # a change from now on is another redraw's: this one may have read before it
-            self._redraws.pop(ticket_id, None)
+            if self._redraws.get(ticket_id) is asyncio.current_task():
+                del self._redraws[ticket_id]
+        self._owed.pop(ticket_id, None)  # drawn now, as the database has it
         try:
             async with self.sessionmaker() as session:
                 ticket = await session.get(Ticket, ticket_id)
@@ -1319,6 +1353,7 @@ class OperatorDesk:
             ticket = await active_ticket(session, outcome.conversation_id)
         if ticket is None:
             return
+        redraw = bool(escalations) or outcome.details_changed or ticket.id in self._owed
         try:
             if escalations and ticket.topic_id is None:
                 await self.ensure_topic(bot, session, ticket)
@@ -1333,8 +1368,21 @@ class OperatorDesk:
                     shown = row is not None and row.relay_message_id is not None  # a photo
                     if row is not None and row.text and "button" not in kinds and not shown:
                         await self.relay_customer_message(bot, session, ticket, row, edited=False)
-            elif escalations or outcome.details_changed:
-                # the pinned card shows what is known now (details given while waiting too)
+            elif not escalations and redraw and (chat := await self._more_coming(session, ticket)):
+                # details given while waiting, more of the customer's messages right behind:
+                # the last of them redraws the card, once (each redrew it, one edit each);
+                # in a moment anyway, should none of them come to it
+                self._owed[ticket.id] = chat
+                self.redraw_soon(bot, ticket.id)
+            elif redraw:
+                # the pinned card shows what is known now (details given while waiting too),
+                # before the message is copied under it
+                self._owed.pop(ticket.id, None)
+                if self._cancel_redraw(ticket.id):  # this one draws it all
+                    # what the called-off one was for (an operator's reply, a rating) may
+                    # be newer than this turn's reads: the card reads the database anew
+                    await session.commit()
+                    await session.refresh(ticket)
                 await self.refresh_card(bot, session, ticket)
                 if any(e["type"] == "priority_raised" for e in escalations):
                     card = await render_card(session, self.settings, ticket)
@@ -1347,7 +1395,7 @@ class OperatorDesk:
                         bot, session, ticket, row, edited=edited, album=outcome.media_group_id
                     )
                 await self.unblocked(bot, session, ticket)
-                if not (escalations or outcome.details_changed):
+                if not redraw:
                     self.redraw_soon(bot, ticket.id)  # the card's transcript has it too
         except TelegramAPIError as exc:
             # the customer's message and the ticket are saved: a topic that could not be

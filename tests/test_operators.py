@@ -2986,3 +2986,54 @@ async def test_two_shops_bots_in_one_process_each_learn_only_of_their_own_refusa
     assert {admin: len(said) for admin, said in told.items()} == {3780011: 1, 3780012: 1}, told
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 2 and all("removed from the group" in e for e in errors), errors
+
+
+async def test_details_sent_in_a_burst_while_waiting_redraw_the_card_once(
+    sandbox: Sandbox,
+) -> None:
+    """Anna, waiting for a person, sent her order number, the amount and her phone as
+    three messages in a row: the pinned card was edited once per message (three edits in
+    a second; Telegram limits a chat's edits and answers more with 429). The card is
+    edited once, after the last of them, and has all three; each message is in the topic,
+    and the card is up to date once the bot has handled them."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, ANNA, "Позовите оператора, пожалуйста")
+    await settled(sandbox)
+    card_id = fake.messages(OPERATORS_CHAT_ID, thread_id=thread, from_bot=True)[0]["message_id"]
+
+    def card_edits() -> int:
+        return len([c for c in fake.calls_of("editMessageText") if c.get("message_id") == card_id])
+
+    before = card_edits()
+    for text in ("Номер заказа 5531207", "Сумма 2500 рублей", "Мой телефон +79161234567"):
+        fake.user_sends(ANNA, text)
+    await settled(sandbox)
+    head = card_head(fake, thread).split("Transcript:")[0]
+    assert "order 5531207" in head and "amount 2,500 ₽" in head, head
+    assert "+79161234567" in head, head
+    assert "Мой телефон +79161234567" in topic_texts(fake, thread)
+    assert card_edits() - before == 1, fake.calls_of("editMessageText")
+
+
+async def test_a_strangers_commands_in_the_group_are_answered_once_not_each(
+    sandbox: Sandbox,
+) -> None:
+    """Mallory, no member of the public operators' group, sent /help, /start, /take in
+    General and the admins' /kb_list there, again and again: each got a reply (50 commands,
+    50 replies, the bot spending the group's flood limit the customers' replies need). She
+    is answered once; the rest are not echoed. Olga's every /help is still answered."""
+    fake = sandbox.server.fake
+    fake.chats[OPERATORS_CHAT_ID].join_to_send = False  # a public group: anyone may post
+    mallory = fake.add_user("Mallory", username="mallory")["id"]
+    for _ in range(3):
+        for text in ("/help", "/start", "/take", "/kb_list"):
+            fake.user_sends(mallory, text, chat_id=OPERATORS_CHAT_ID)
+    await fake.wait_for_bot_message(OPERATORS_CHAT_ID, timeout=20)
+    await settled(sandbox)
+    to_her = [m for m in fake.messages(OPERATORS_CHAT_ID, from_bot=True) if "Mallory" in str(m)]
+    assert len(to_her) == 1, [m.get("text") for m in to_her]
+    for _ in range(2):
+        fake.user_sends(OLGA, "/help", chat_id=OPERATORS_CHAT_ID)
+    await settled(sandbox)
+    to_olga = [m for m in fake.messages(OPERATORS_CHAT_ID, from_bot=True) if "Olga" in str(m)]
+    assert len(to_olga) == 2, [m.get("text") for m in to_olga]

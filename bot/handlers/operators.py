@@ -214,14 +214,31 @@ def create_router(settings: Settings) -> Router:
         operators.forget(person.id)
         await desk_of(services).operator_left(bot, session, person.id, person.full_name)
 
-    @router.message(Command("help", "start"))
-    async def operator_help(message: Message, session: AsyncSession) -> None:
-        await reply_after_reading(session, message.reply, texts("op_help"))
+    def said_before(message: Message, verdict: bool | None) -> bool:
+        """Whether a command from someone who is no operator goes unanswered: told a moment
+        ago (once per ``OperatorRoster.KEEP``; a stranger's 50 commands got 50 replies,
+        spending the group's flood limit the customers' replies need). An operator's every
+        command is answered."""
+        user = message.from_user
+        if verdict or user is None or message.sender_chat is not None:
+            return False  # (an anonymous admin, a channel: no one to tell apart)
+        return not operators.first_word(user.id)
 
-    @router.message(Command(*ADMIN_ONLY))
-    async def admin_command_here(message: Message, session: AsyncSession) -> None:
+    @router.message(Command("help", "start"), flags=OPERATOR)
+    async def operator_help(
+        message: Message, session: AsyncSession, verdict: bool | None = None
+    ) -> None:
+        if not said_before(message, verdict):
+            await reply_after_reading(session, message.reply, texts("op_help"))
+
+    @router.message(Command(*ADMIN_ONLY), flags=OPERATOR)
+    async def admin_command_here(
+        message: Message, session: AsyncSession, verdict: bool | None = None
+    ) -> None:
         """'/kb_list' in the group got no answer: the admins' commands work in a private
         chat with the bot."""
+        if said_before(message, verdict):
+            return
         said = texts("op_group_admin_command", command=_command_name(message))
         await reply_after_reading(session, message.reply, said)
 
@@ -356,9 +373,12 @@ def create_router(settings: Settings) -> Router:
             return
         await reply_to_customer(message, bot, session, services, ticket, received_at)
 
-    @router.message(Command(*TICKET_COMMANDS))
-    async def outside_ticket(message: Message, session: AsyncSession) -> None:
-        await reply_after_reading(session, message.reply, texts("op_outside_ticket"))
+    @router.message(Command(*TICKET_COMMANDS), flags=OPERATOR)
+    async def outside_ticket(
+        message: Message, session: AsyncSession, verdict: bool | None = None
+    ) -> None:
+        if not said_before(message, verdict):
+            await reply_after_reading(session, message.reply, texts("op_outside_ticket"))
 
     @router.edited_message(F.message_thread_id, flags=OPERATOR)
     async def edited_in_topic(
