@@ -3959,15 +3959,6 @@ class ComplaintFlow:
                 _is_nudge(text.strip())
                 or ctx.command is not None
                 or (_WHEN.search(text) and ctx.intent != "complaint")
-                # "а где он сейчас?" after a late parcel went to the delivery team (a "no" to
-                # the model: it brought a person as "not satisfied"): where it stands
-                or (
-                    _WHERE.search(text)
-                    and "?" in text
-                    and word_count(text) <= 6
-                    and ctx.intent in ("deny", "faq", "order_status", "out_of_scope", None)
-                    and not (_NO.search(text) or _NOT_OK.search(text) or _STILL_BROKEN.search(text))
-                )
                 # "сколько это займёт?" (it got "no exact answer, your question is noted")
                 or _how_long_asked(text)
                 or (_WHAT_NEXT.search(text) and "?" in text and word_count(text) <= 8)
@@ -5506,12 +5497,7 @@ def _where_it_stands(ctx: TurnContext, case: dict[str, Any]) -> None:
     if case.get("promise"):
         # "ile to potrwa?" is asked too (it got "Jestem, nie martw się" before the promise)
         said = ctx.incoming.text or ""
-        asked = bool(
-            _WHEN.search(said)
-            or _CASE_WAIT.search(said)
-            or _how_long_asked(said)
-            or _WHERE.search(said)
-        )
+        asked = bool(_WHEN.search(said) or _CASE_WAIT.search(said) or _how_long_asked(said))
         here = "" if asked else f"{ctx.texts('nudge_here')} "
         ctx.say_text(f"{here}{ctx.texts('promise_status')}")
         ctx.say_text(_promise_text(ctx, case))
