@@ -5244,7 +5244,14 @@ _SITE_BROKEN = re.compile(
     # ... nor the reset tried already: "the reset email never comes", "письмо для сброса не
     # приходит", "link do resetu nie przychodzi" (the answer said to reset: a case it is)
     r"(?:never|not|n'?t|не|nie)\s+(?:\w+\s+)?(?:come|arriv|receiv|get|gotten|got|приход|приш|"
-    r"получ|доход|przychodz|przysz|dociera|dotar|dosta)",
+    r"получ|доход|przychodz|przysz|dociera|dotar|dosta)|"
+    # ... nor a reset done already: "keeps saying invalid password even after reset", "сбросила
+    # пароль, всё равно не пускает", "po resecie hasła dalej nie mogę"
+    r"\bafter\s+(?:a\s+|the\s+|my\s+)?(?:password\s+)?(?:reset|resetting|changing)|"
+    r"\b(?:i\s+|i'?ve\s+|already\s+)(?:already\s+)?(?:reset|changed)\b|"
+    r"(?<!\w)после\s+(?:сброса|смены|восстановления)|(?<!\w)(?:сбросил|сменил|поменял|"
+    r"восстановил)\w*\s+(?:\w+\s+)?пароль|(?<!\w)po\s+(?:resecie|zmianie|zresetowaniu)|"
+    r"(?<!\w)zresetowa[łl]\w*|(?<!\w)zmieni[łl]\w*\s+(?:\w+\s+)?has[łl]",
     re.IGNORECASE,
 )
 LOCKED_OUT_WORDS = 12
