@@ -5504,7 +5504,7 @@ def _where_it_stands(ctx: TurnContext, case: dict[str, Any]) -> None:
     if case.get("promise"):
         # "ile to potrwa?" is asked too (it got "Jestem, nie martw się" before the promise)
         said = ctx.incoming.text or ""
-        asked = bool(_WHEN.search(said) or _CASE_WAIT.search(said) or _how_long_asked(said))
+        asked = bool(_WHEN.search(said) or _CASE_WAIT.search(said) or _HOW_MUCH_LONGER.match(said))
         here = "" if asked else f"{ctx.texts('nudge_here')} "
         ctx.say_text(f"{here}{ctx.texts('promise_status')}")
         ctx.say_text(_promise_text(ctx, case))
