@@ -309,6 +309,17 @@ def _ranked_with_own(
 # "а работают в воскресенье?", "are they open at night?", "a w niedzielę są czynne?": when
 # the thing the answer before was about is open, no other thing named (not "а поддержка
 # работает в воскресенье?", nor "вы работаете?", which asks the shop)
+# what a follow-up asks of the topic before it, naming no topic of its own: its time, its
+# price ("а сроки?" after the delivery price is the delivery times, not the return period
+# that "сроки" alone is closest to)
+_ASPECT = re.compile(
+    r"(?<!\w)(?:сроки|срок|срока|сроков|когда|долго|сколько|стоит|стоимость|цена|цены|"
+    r"how\s+long|how\s+much|when|time|times|long|price|prices|cost|costs|"
+    r"ile|kiedy|d[łl]ugo|czas|termin|terminy|koszt|koszty|kosztuje|cena|ceny)(?!\w)",
+    re.IGNORECASE,
+)
+
+
 _OPEN = re.compile(
     r"работа(?:ют|ет)|открыт\w*|open|closed|czynn\w*|dział(?:a|ają)|otwart\w*|pracuj[eą]",
     re.IGNORECASE,
@@ -1873,10 +1884,13 @@ class FaqFlow:
             return False
         if _IF_FOLLOW_UP.match(message) or about_it(message):
             return False
+        named = _ASPECT.sub(" ", message)
+        if not _content_words(_FOLLOW_UP.sub("", named, count=1)):
+            return False  # "а сроки?", "and how much?": of the topic before
         entry = await self._entry(ctx, best.entry_id)
         if entry is None or await self._same_family(ctx, memory, entry):
             return False
-        lacking = await self.knowledge.words_lacking(ctx.session, message, [last, entry.id])
+        lacking = await self.knowledge.words_lacking(ctx.session, named, [last, entry.id])
         return bool(lacking.get(last, frozenset()) - lacking.get(entry.id, frozenset()))
 
     def _asks_other_question(

@@ -2225,3 +2225,25 @@ async def test_the_returns_own_question_after_the_return_period_gets_the_procedu
     out = await say(shipped_shop, user, follow_up)
     answered = [e["answer_id"] for e in events(out, "faq_answered")]
     assert answered == ["returns_procedure"], [r.text for r in out.replies]
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "follow_up", "expected"),
+    [
+        ("3900101", "Сколько стоит доставка?", "а сроки?", "delivery_times"),
+        ("3900102", "Куда вы доставляете?", "а сроки?", "delivery_times"),
+        ("3900103", "Как вернуть товар?", "а сроки?", "return_period"),
+        ("3900104", "Сколько стоит доставка?", "а возврат бесплатный?", "returns_procedure"),
+    ],
+)
+async def test_a_follow_up_asking_only_when_stays_on_the_topic_before(
+    shipped_shop: Services, user: str, question: str, follow_up: str, expected: str
+) -> None:
+    """ "а сроки?" after the delivery price or regions got the return period ("сроки" alone is
+    closest to it): it asks the time of the topic before, the delivery times; after the returns
+    answer it is still the return period, and a follow-up naming the returns still gets them."""
+    out = await say(shipped_shop, user, question)
+    assert len(events(out, "faq_answered")) == 1
+    out = await say(shipped_shop, user, follow_up)
+    answered = [e["answer_id"] for e in events(out, "faq_answered")]
+    assert answered == [expected], [r.text for r in out.replies]
