@@ -12888,3 +12888,52 @@ async def test_the_refund_asked_for_after_it_was_filed_is_what_is_being_done(
     assert re.search(r"exactly what|Именно это|Właśnie to", reply) and said in reply, reply
     assert not d.now("details_added") and not d.of("escalated"), reply
     assert d.now("satisfaction_check") and not d.now("resolved"), reply
+
+
+@pytest.mark.parametrize(
+    ("opening", "asked", "said"),
+    [
+        (
+            "Заказ 3900041 опаздывает уже на 3 дня",
+            "а можно привезти завтра? очень нужно к празднику",
+            "в течение 24 часов скажут, успевают ли",
+        ),
+        (
+            "My order 3900042 is late",
+            "I need it by Saturday, can you make it?",
+            "tell you within 24 hours whether they can make it",
+        ),
+        (
+            "Zamówienie 3900043 się spóźnia",
+            "potrzebuję go na sobotę, zdążycie?",
+            "w ciągu 24 godzin powie, czy zdąży",
+        ),
+        ("My order 3900044 is late, I'm really upset", "can you deliver today?", "within 24 hours"),
+        (
+            "Пришёл разбитый чайник, заказ 3900045",
+            "а замену привезут до пятницы?",
+            "как можно скорее скажут",
+        ),
+    ],
+)
+async def test_a_day_it_is_needed_by_asked_at_is_that_ok_is_kept_for_the_team(
+    services: Services, opening: str, asked: str, said: str
+) -> None:
+    """ "I need it by Saturday, can you make it?", "can you deliver today?" at "is that OK?"
+    after a late parcel went to the delivery team got the FAQ's courier time slots (chosen at
+    checkout), "your question is noted" or "Still here": the day is kept on the case, and the
+    team says by the promise's time whether it makes it (a booked replacement's five days are
+    the courier's, not the answer's), and the question stands."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    if d.of("asked_for"):
+        await d.send(photo=True)
+        await d.send("замена")
+    assert d.of("promised"), d.replies
+    await d.send(asked)
+    reply = " ".join(d.replies[-1])
+    assert said in reply, reply
+    assert d.now("details_added") and not d.of("faq_answered") and not d.of("escalated"), reply
+    assert not d.now("resolved"), reply
+    state = await d.state()
+    assert asked in str(state), "the day is kept on the case"

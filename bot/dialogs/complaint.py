@@ -3837,6 +3837,20 @@ class ComplaintFlow:
             # это подарок" ("Я на связи" and the promise again) at "is that OK?": the date it is
             # needed by, kept on the case for the team
             return await self._kept_on_case(ctx, case, text)
+        if not data and deadline_asked(text) and case.get("promise_said"):
+            # "I need it by Saturday, can you make it?", "а можно привезти завтра? очень нужно к
+            # празднику", "can you deliver today?" at "is that OK?" (the courier time slots
+            # chosen at checkout, "your question is noted" or "Still here"): the day is kept on
+            # the case, and the team that has it says by the promise's time whether it makes it
+            _add_description(ctx.state.setdefault("known", {}), text)
+            await self._save(ctx, case)
+            # the team's answer comes by the promise of a case passed on; a booked fix's
+            # promise is the fix's own time ("the courier brings it within 5 days")
+            recipe = case["promise_said"] if rule.fix == "forward" else {}
+            within = _within(ctx, recipe.get("hours"), recipe.get("days"))
+            ctx.say("complaint_deadline_noted", buttons=_sat_buttons(ctx), within=within)
+            ctx.event("details_added", deadline=True)
+            return True
         if not data and rule.fix == "forward" and rule.team == "logistics" and redelivery(text):
             # "привезите ещё раз", "deliver it again" to "is that OK?" after the parcel went to
             # the delivery team: a new delivery attempt is that team's fix itself, arranged and
@@ -5099,6 +5113,31 @@ _NEEDED_BY = re.compile(
     r"(?<!\w)potrzebuj[eę]\s+(?:\w+\s+)?(?:na|do|przed)\s+\w+|(?<!\w)to\s+(?:jest\s+)?prezent",
     re.IGNORECASE,
 )
+# a day asked for, whether it can be made: "can you deliver today?", "а можно привезти завтра?",
+# "zdążycie na sobotę?" (a verb of bringing or making it, and a day, in either order)
+_BRING = (
+    r"(?:deliver\w*|bring|arrive|ship|make\s+it|get\s+(?:it|them)\s+(?:here|to\s+me)|"
+    r"привез\w*|доставить|доставите|доставят|успе(?:ете|ет|ют|ть)|"
+    r"dostarcz\w*|przywie\w*|przyjedzie|dojdzie|zd[ąa][żz]\w*)"
+)
+_BY_DAY = (
+    r"(?:today|tonight|tomorrow|by\s+\w+|on\s+\w+day|before\s+\w+|"
+    r"сегодня|завтра|послезавтра|к\s+\w+|до\s+\w+|"
+    r"dzi[śs](?:iaj)?|jutro|pojutrze|na\s+\w+|do\s+\w+|przed\s+\w+)"
+)
+_DELIVER_BY = re.compile(
+    rf"(?<!\w){_BRING}(?!\w)[^?.!]*?(?<!\w){_BY_DAY}(?!\w)|"
+    rf"(?<!\w){_BY_DAY}(?!\w)[^?.!]*?(?<!\w){_BRING}(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def deadline_asked(text: str) -> bool:
+    """A question whether it can come by a day: "I need it by Saturday, can you make it?",
+    "can you deliver today?", "potrzebuję go na sobotę, zdążycie?"."""
+    return "?" in text and bool(_NEEDED_BY.search(text) or _DELIVER_BY.search(text))
+
+
 # where the customer was when it should have come: "я весь день была дома", "I was home the
 # whole day", "byłam cały dzień w domu"
 # how the customer paid, said in a word or two ("by card", "картой", "blikiem", "через СБП",
