@@ -12937,3 +12937,28 @@ async def test_a_day_it_is_needed_by_asked_at_is_that_ok_is_kept_for_the_team(
     assert not d.now("resolved"), reply
     state = await d.state()
     assert asked in str(state), "the day is kept on the case"
+
+
+@pytest.mark.parametrize(
+    ("opening", "said"),
+    [
+        ("Деньги списали, а заказ не оформился!!! 2 раза пыталась оплатить", "финансовый отдел"),
+        ("I was charged but the order didn't go through", "finance team"),
+        ("Pobrano mi pieniądze, a zamówienie się nie złożyło", "dziale finansów"),
+    ],
+)
+async def test_money_taken_for_an_order_never_made_is_not_asked_its_number(
+    services: Services, opening: str, said: str
+) -> None:
+    """ "Деньги списали, а заказ не оформился" was asked for the order number, which an order
+    that never came to be does not have: the refund request goes to finance at once, thanked
+    and apologised for; a double charge for a placed order still asks its number."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    reply = " ".join(d.replies[-1])
+    assert not d.of("asked_for") and said in reply, reply
+    assert THANKS.search(reply) and SORRY.search(reply), reply
+    assert d.now("satisfaction_check"), reply
+    other = Dialogue(services, str(next(_ids)))
+    await other.send("С меня списали деньги дважды за заказ")
+    assert [e["slot"] for e in other.of("asked_for")] == ["order_ref"], other.replies

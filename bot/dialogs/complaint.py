@@ -615,6 +615,18 @@ _STAFF_ON_LINE = re.compile(
     r"\bczat\w*",
     re.IGNORECASE,
 )
+# money taken for an order that never came to be: "деньги списали, а заказ не оформился", "the
+# payment went through but the order didn't", "zamówienie się nie złożyło": no number to ask for
+_NO_ORDER_MADE = re.compile(
+    r"заказ\w*\s+(?:так\s+и\s+)?не\s+(?:оформил\w*|создал\w*|прош[её]л|появил\w*)|"
+    r"не\s+(?:оформил\w*|создал\w*)\s+заказ|заказ\w*\s+(?:так\s+и\s+)?нет\b|"
+    r"order\s+(?:was\s*n[o']?t|was\s+not|never\s+got|never\s+was|did\s*n[o']?t\s+get|did\s+not\s+get)"
+    r"\s+(?:placed|created|made|confirmed)|"
+    r"order\s+(?:did\s*n[o']?t|did\s+not|never)\s+(?:go\s+through|show\s+up|appear)|no\s+order\s+was|"
+    r"zam[óo]wieni\w+\s+(?:si[ęe]\s+)?nie\s+(?:z[łl]o[żz]y[łl]o|zosta[łl]o\s+z[łl]o[żz]one|"
+    r"utworzy[łl]o|przesz[łl]o|pojawi[łl]o)",
+    re.IGNORECASE,
+)
 # people met with an order (a courier on the phone, a pickup point's operator): its number helps
 _WITH_AN_ORDER = re.compile(
     r"курьер|водител|доставщик|пункт\w*\s+выдачи|courier|driver|delivery|pick-?up|"
@@ -2111,6 +2123,10 @@ class ComplaintFlow:
         ):
             # "ваш оператор на горячей линии мне нахамил": a call or a chat, no order in it
             # (it was asked for the order number); not the courier who phoned
+            case.setdefault("waived", []).append("order_ref")
+        if ctype == "billing" and _NO_ORDER_MADE.search(text) and "order_ref" not in known:
+            # "Деньги списали, а заказ не оформился!!!": the money is refunded by the charge,
+            # there is no order number to give (it was asked for one)
             case.setdefault("waived", []).append("order_ref")
         ctx.state["complaint"] = case
         record = await ctx.session.get(Complaint, record_id) if record_id is not None else None
