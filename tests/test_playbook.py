@@ -12962,3 +12962,26 @@ async def test_money_taken_for_an_order_never_made_is_not_asked_its_number(
     other = Dialogue(services, str(next(_ids)))
     await other.send("С меня списали деньги дважды за заказ")
     assert [e["slot"] for e in other.of("asked_for")] == ["order_ref"], other.replies
+
+
+@pytest.mark.parametrize(
+    ("opening", "team"),
+    [
+        (
+            "The courier left my parcel at the door and now it's gone. Order 3900091",
+            "delivery team",
+        ),
+        ("Курьер оставил посылку у двери, и она пропала. Заказ 3900092", "службе доставки"),
+        ("Kurier zostawił paczkę pod drzwiami i zniknęła. Zamówienie 3900093", "zespołowi dostaw"),
+    ],
+)
+async def test_a_parcel_left_at_the_door_and_gone_goes_to_the_delivery_team(
+    services: Services, opening: str, team: str
+) -> None:
+    """ "The courier left my parcel at the door and now it's gone" was a complaint about the
+    courier's manners, passed to the customer care manager (48 hours): the parcel is lost,
+    the delivery team's to find or replace."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["delivery_delay"]
+    assert team in " ".join(d.replies[-1]), d.replies[-1]

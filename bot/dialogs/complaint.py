@@ -1042,7 +1042,11 @@ _NOT_BROUGHT = re.compile(
     r"turned)|\b(?:didn'?t|did\s+not)\s+(?:deliver|bring|come|show)|\bzgubi|"
     r"\bnie\s+(?:dostarczy|przywi[óo]z|przywioz|przyjecha|przyszed)|"
     # left at the door and stolen: "someone stole my parcel", "её украли", "ktoś ją ukradł"
-    r"\bstole\b|\bstolen\b|(?<!\w)укра[дл]\w*|(?<!\w)ukrad\w*|(?<!\w)skradzion\w*",
+    r"\bstole\b|\bstolen\b|(?<!\w)укра[дл]\w*|(?<!\w)ukrad\w*|(?<!\w)skradzion\w*|"
+    # ... and gone: "left it at the door and now it's gone", "оставил у двери, и она пропала",
+    # "zostawił pod drzwiami i zniknęła"
+    r"\b(?:it'?s|it\s+is|it\s+was|was)\s+(?:now\s+)?gone\b|\bdisappeared\b|"
+    r"(?<!\w)(?:пропал[аои]?|исчез(?:ла|ло|ли)?)(?!\w)|(?<!\w)znikn[ęe][łl]\w*|(?<!\w)przepad[łl]\w*",
     re.IGNORECASE,
 )
 # the courier only brought it ("курьер привёз разбитый телевизор"), as opposed to one who
