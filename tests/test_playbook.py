@@ -12985,3 +12985,40 @@ async def test_a_parcel_left_at_the_door_and_gone_goes_to_the_delivery_team(
     await d.send(opening)
     assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["delivery_delay"]
     assert team in " ".join(d.replies[-1]), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("opening", "no_photo", "fix"),
+    [
+        ("Пришла не та модель телефона, заказ № 3900121", "фото не могу, телефон один", "Вернуть"),
+        ("Przyszedł zły model, zamówienie 3900122", "zdjęcia nie dam rady zrobić", "Zwrot"),
+    ],
+)
+async def test_a_photo_said_to_be_impossible_object_first_is_not_asked_again(
+    services: Services, opening: str, no_photo: str, fix: str
+) -> None:
+    """ "фото не могу, телефон один" (the photo named before "can't") got "Спасибо, записал",
+    and the refund chosen next waited for the photo: the case goes on without it, the fixes
+    offered at once."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    assert [e["slot"] for e in d.of("asked_for")] == ["photo"]
+    await d.send(no_photo)
+    reply = " ".join(d.replies[-1])
+    assert fix in reply, reply
+    assert not d.of("asked_for")[1:], d.replies
+
+
+async def test_how_an_item_was_sent_back_told_at_is_that_ok_is_kept_on_the_case(
+    services: Services,
+) -> None:
+    """ "I sent it via the pickup point on Nov 10" after a late refund's request (an unsure
+    order status to the model) got "Still here, no worries" and the promise again: it is
+    told, kept on the case for the team, and the question stands."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("I returned the item 3 weeks ago and still no refund. Order 3900123")
+    assert d.of("promised"), d.replies
+    await d.send("I sent it via the pickup point on Nov 10")
+    assert d.now("details_added"), d.replies[-1]
+    assert "Still here" not in " ".join(d.replies[-1])
+    assert "Nov 10" in str(await d.state())

@@ -1266,6 +1266,9 @@ _NONE_GIVEN = re.compile(
     r"(?:a |the |any )?(?:photos?|pictures?|pics?)|"
     r"не (?:могу|получится|смогу) (?:\w+ )?(?:отправить|сделать|прислать|скинуть|сфотографировать)|"
     r"нет возможности (?:\w+ )?(?:сфотографировать|сделать фото|отправить фото)|"
+    # "фото не могу, телефон один", "zdjęcia nie dam rady", "no camera": the photo named first
+    r"(?:фото\w*|снимо?к\w*) (?:\w+ )?не (?:могу|получится|смогу|выйдет)|нет камеры|"
+    r"zdj[eę]ci\w* (?:\w+ )?nie (?:mog[eę]|dam rady|da si[eę])|\bno camera\b|nie mam aparatu|"
     r"nie (?:mogę|moge|dam rady|jestem w stanie) (?:\w+ )?(?:wysłać|wyslac|zrobić|zrobic|przesłać|przeslac) "
     r"(?:zdjęci|zdjec|fotk)|"
     r"(?:binned|threw (?:it |them )?away|thrown (?:it |them )?away|выкинул\w*|выбросил\w*|wyrzuci\w*)|"
@@ -4287,7 +4290,12 @@ class ComplaintFlow:
         if (
             ctx.intent is None
             and pred is not None
-            and pred.intent == "complaint"
+            and (
+                pred.intent == "complaint"
+                # "I sent it via the pickup point on Nov 10" after a late refund's request (an
+                # unsure order status to the model) is told, not asked
+                or (pred.intent == "order_status" and not asks_question(text))
+            )
             and "?" not in text
             and is_description(text, 4)
             and not _NUDGE.match(text)
