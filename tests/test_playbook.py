@@ -13022,3 +13022,33 @@ async def test_how_an_item_was_sent_back_told_at_is_that_ok_is_kept_on_the_case(
     assert d.now("details_added"), d.replies[-1]
     assert "Still here" not in " ".join(d.replies[-1])
     assert "Nov 10" in str(await d.state())
+
+
+@pytest.mark.parametrize(
+    ("opening", "told"),
+    [
+        (
+            "Добрый день. В заказе 3900141 не хватает одного товара, заказывала 3 футболки, пришло 2",
+            "да, посылка была целая",
+        ),
+        ("hey my order #3900142 arrived but the box was empty!!", "yes completely empty"),
+    ],
+)
+async def test_a_yes_that_tells_more_at_the_fixes_is_noted_not_unclear(
+    services: Services, opening: str, told: str
+) -> None:
+    """ "да, посылка была целая", "yes completely empty" to the fixes offered (a yes to nothing
+    asked) got "not sure which one you mean": more of the problem, noted on the case, and the
+    offer again, with no "unclear" counted; a bare "ok good" is still asked which one."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    assert "cmp:opt:refund" in d.buttons[-1], d.replies
+    await d.send(told)
+    reply = " ".join(d.replies[-1])
+    assert not re.search(r"not quite sure|не совсем понял", reply), reply
+    assert "cmp:opt:refund" in d.buttons[-1], reply
+    assert told in str(await d.state())
+    other = Dialogue(services, str(next(_ids)))
+    await other.send("hey my order #3900143 arrived but the box was empty!!")
+    await other.send("ok good")
+    assert "not quite sure" in " ".join(other.replies[-1]), other.replies[-1]

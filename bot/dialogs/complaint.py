@@ -3539,11 +3539,22 @@ class ComplaintFlow:
                 return True
             if (
                 not data
-                and ctx.intent == "complaint"
                 and (
-                    is_description(text)
-                    # "не хватает зарядки", "brakuje ładowarki": what is wrong, in two words
-                    or (word_count(text) >= 2 and failure_named(text, unsure_status=True))
+                    (
+                        ctx.intent == "complaint"
+                        and (
+                            is_description(text)
+                            # "не хватает зарядки", "brakuje ładowarki": what is wrong, in two words
+                            or (word_count(text) >= 2 and failure_named(text, unsure_status=True))
+                        )
+                    )
+                    # "да, посылка была целая", "yes completely empty" (a yes to nothing asked: "not
+                    # sure which one you mean"): a yes that tells more of the problem
+                    or (
+                        ctx.intent in ("affirm", "complaint", None)
+                        and (yes := _YES.match(text)) is not None
+                        and is_description(text[yes.end() :], 2)
+                    )
                 )
             ):
                 # More about the problem: noted, and the offer again (not an unclear answer).
