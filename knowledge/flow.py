@@ -912,6 +912,26 @@ def name_not_in(entry: Entry, lang: str, message: str) -> str | None:
     return " ".join(w for w in found if not _names_all(answer, [w.lower()]))
 
 
+async def record_feedback(ctx: TurnContext, said: str) -> None:
+    """An opinion told with nothing asked for: recorded for the admins' reports as feedback
+    (a complaint record with the ``feedback`` outcome), and thanked for."""
+    from bot.db.models import Complaint
+
+    record = Complaint(
+        conversation_id=ctx.conversation.id,
+        complaint_type="other",
+        customer_kind="claimant",
+        details={"description": said} if said else {},
+        outcome="feedback",
+        created_at=ctx.now,
+        resolved_at=ctx.now,
+    )
+    ctx.session.add(record)
+    await ctx.session.flush()
+    ctx.event("feedback_recorded", complaint_id=record.id)
+    ctx.say_text(text("faq_feedback_thanks", ctx.lang, ctx.texts.memory))
+
+
 def _candidate_rows(candidates: Iterable[Candidate]) -> list[list[Any]]:
     """The candidates as kept in the flow's memory: ``[[entry id, score], ...]``."""
     return [[c.entry_id, round(c.score, 4)] for c in candidates]
@@ -2216,23 +2236,8 @@ class FaqFlow:
     async def _feedback(self, ctx: TurnContext, memory: dict[str, Any]) -> None:
         """An opinion the answer was given to ("упаковка из пластика", then "нет, просто хотел
         сказать"): thanks, and it is recorded for the admins' reports as feedback."""
-        from bot.db.models import Complaint
-
-        said = memory.get("query") or ""
-        record = Complaint(
-            conversation_id=ctx.conversation.id,
-            complaint_type="other",
-            customer_kind="claimant",
-            details={"description": said} if said else {},
-            outcome="feedback",
-            created_at=ctx.now,
-            resolved_at=ctx.now,
-        )
-        ctx.session.add(record)
-        await ctx.session.flush()
         memory["last"] = None
-        ctx.event("feedback_recorded", complaint_id=record.id)
-        ctx.say_text(text("faq_feedback_thanks", ctx.lang, ctx.texts.memory))
+        await record_feedback(ctx, memory.get("query") or "")
 
     async def _restated(self, ctx: TurnContext, memory: dict[str, Any], asked: str) -> bool:
         """ "not what I asked, I want to know if you have a student discount": the question

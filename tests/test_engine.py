@@ -3250,3 +3250,46 @@ def test_a_courier_who_yelled_about_a_parcel_not_come_stays_a_staff_case(text: s
         currency=None,
     )
     assert _not_come_is_late(said, text).complaint_type == "staff_behavior"
+
+
+@pytest.mark.parametrize(
+    ("user", "offered", "told", "thanked"),
+    [
+        ("3900181", "Я хочу оставить отзыв о вашем магазине", "добавьте оплату частями", "Спасибо"),
+        (
+            "3900182",
+            "Hi, I'd like to leave some feedback",
+            "more sizes for kids would be great",
+            "Thank you",
+        ),
+        ("3900183", "Chcę zostawić opinię", "kurier był bardzo miły, dziękuję", "Dziękuję"),
+    ],
+)
+async def test_feedback_offered_is_asked_for_here_and_kept_for_the_reports(
+    services: Services, user: str, offered: str, told: str, thanked: str
+) -> None:
+    """ "Я хочу оставить отзыв о вашем магазине" got the FAQ's decline with its topics (its
+    "отзыв" read as a public-review threat), "I'd like to leave some feedback" a person: asked
+    to write it here; what they write next is thanked for and counted as feedback in the
+    admins' report, not as a complaint."""
+    from bot.reports import build_report
+
+    out = await say(services, user, offered)
+    assert events(out, "feedback_invited") and not events(out, "escalated"), texts(out)
+    assert not events(out, "faq_declined") and not events(out, "complaint_opened"), texts(out)
+    async with services.sessionmaker() as session:
+        before = await build_report(session)
+    out = await say(services, user, told)
+    assert events(out, "feedback_recorded") and texts(out).startswith(thanked), texts(out)
+    async with services.sessionmaker() as session:
+        after = await build_report(session)
+    assert after["feedback"] == before["feedback"] + 1
+    assert after["complaints"] == before["complaints"]
+
+
+async def test_a_complaint_after_feedback_offered_opens_its_case(services: Services) -> None:
+    """After "Хочу оставить отзыв", a broken parcel told is a case (its photo asked), not
+    feedback thanked for."""
+    await say(services, "3900184", "Хочу оставить отзыв")
+    out = await say(services, "3900184", "заказ 3900185 пришёл разбитый")
+    assert events(out, "complaint_opened") and not events(out, "feedback_recorded"), texts(out)

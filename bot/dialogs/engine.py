@@ -141,7 +141,7 @@ from escalation.service import (
     render_card,
     reopen_for_customer,
 )
-from knowledge.flow import answered_lately, follow_up_question, just_saying
+from knowledge.flow import answered_lately, follow_up_question, just_saying, record_feedback
 
 # "алло", "ау", "вы тут?", "есть кто?", "anyone there?", "jest tam ktoś?": is anyone there
 # (after an optional "ну")
@@ -244,6 +244,32 @@ _HOW_ARE_YOU = re.compile(
     r"(?:\s*[,?]?\s*(?:bot|бот|ботик))?[\s?!.)]*$",
     re.IGNORECASE,
 )
+
+
+# feedback offered, nothing told yet: "Я хочу оставить отзыв о вашем магазине", "I'd like to
+# leave some feedback", "Chcę zostawić opinię", "у меня есть предложение" (declined as a
+# question, its "отзыв" read as a public review threat)
+_FEEDBACK_OFFERED = re.compile(
+    r"^\W*(?:(?:здравствуйте|добрый\s+(?:день|вечер)|привет|hello|hi|hey|dzie[ńn]\s+dobry|"
+    r"witam|cze[śs][ćc])\W+)?(?:"
+    r"(?:я\s+)?(?:хочу|хотел[аи]?\s+бы|можно|могу)\s+(?:\w+\s+)?(?:оставить|написать|дать|"
+    r"высказать|передать)\s+(?:вам\s+)?(?:свой\s+|небольшой\s+)?(?:отзыв|обратную\s+связь|"
+    r"пожелание|предложение|мнение)|у\s+меня\s+(?:есть\s+)?(?:отзыв|пожелание|предложение)|"
+    r"(?:i(?:'d|\s+would)\s+like\s+to|i\s+want\s+to|can\s+i|could\s+i|let\s+me)\s+"
+    r"(?:leave|give|share|send|write|offer)\s+(?:you\s+)?(?:a\s+|an\s+|some\s+|my\s+)?(?:little\s+)?"
+    r"(?:feedback|review|suggestion|opinion|idea)s?|i\s+have\s+(?:a\s+|some\s+)?(?:feedback|"
+    r"suggestion|idea)s?(?:\s+for\s+you)?|"
+    r"(?:chc[eę]|chcia[łl](?:a|)bym|mog[eę])\s+(?:\w+\s+)?(?:zostawi[ćc]|wystawi[ćc]|napisa[ćc]|"
+    r"przekaza[ćc]|podzieli[ćc]\s+si[eę])\s+(?:wam\s+)?(?:opini[aąeę]|uwag[aąęei]|sugesti[aąeę]|"
+    r"propozycj[aąeę])|mam\s+(?:jedn[aą]\s+)?(?:uwag[eę]|sugesti[eę]|propozycj[eę])"
+    r")(?:\s+(?:о|об|про|about|on|for|o|na\s+temat|dla)\s+(?:\w+\s*){1,3})?[\s.!,)]*$",
+    re.IGNORECASE,
+)
+
+
+def feedback_offered(text: str) -> bool:
+    """Feedback offered and not told yet ("хочу оставить отзыв", "I have a suggestion")."""
+    return bool(_FEEDBACK_OFFERED.match(text or ""))
 
 
 def how_are_you(text: str) -> bool:
@@ -3314,6 +3340,33 @@ class ConversationEngine:
             # to reach a person, to the model)
             ctx.state["misunderstood"] = 0
             self._greet(ctx, again=not ctx.quiet_before)
+            return
+        invited = ctx.state.pop("feedback_asked", None)
+        if (
+            feedback_offered(text)
+            and not question_stands(ctx.state)
+            and not ctx.state.get("survey")
+            and not ctx.incoming.attachments
+        ):
+            # "Я хочу оставить отзыв о вашем магазине" (declined as a question, with the FAQ's
+            # topics): asked to tell it here, for the team
+            ctx.state["misunderstood"] = 0
+            ctx.state["feedback_asked"] = int(ctx.state.get("turns", 0))
+            ctx.say("feedback_prompt")
+            ctx.event("feedback_invited")
+            return
+        if (
+            invited is not None
+            and int(invited) == int(ctx.state.get("turns", 0)) - 1
+            and ctx.intent not in ("complaint", "request_human", "order_status")
+            and "?" not in text
+            and words(text) >= 2
+            and not question_stands(ctx.state)
+        ):
+            # what they wanted to tell, after "write it here": kept for the admins' reports as
+            # feedback and thanked for (a complaint, a question or a person go their own way)
+            ctx.state["misunderstood"] = 0
+            await record_feedback(ctx, text)
             return
         if how_are_you(text) and not question_stands(ctx.state):
             # "how are you?" got "I only know shop matters", "как дела?" a greeting: small
