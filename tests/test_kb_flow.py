@@ -2247,3 +2247,26 @@ async def test_a_follow_up_asking_only_when_stays_on_the_topic_before(
     out = await say(shipped_shop, user, follow_up)
     answered = [e["answer_id"] for e in events(out, "faq_answered")]
     assert answered == [expected], [r.text for r in out.replies]
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "thing", "problem"),
+    [
+        ("3900191", "can I return an opened item?", "it's headphones", "it's broken"),
+        ("3900192", "Как вернуть товар?", "это наушники", "он сломан"),
+    ],
+)
+async def test_the_thing_a_question_was_about_is_no_complaint(
+    shipped_shop: Services, user: str, question: str, thing: str, problem: str
+) -> None:
+    """ "it's headphones" after "can I return an opened item?" was a broken item to the model:
+    a case opened, its order number, photo and story asked. It is what the question was
+    about, answered from the knowledge base; "it's broken" there still opens the case."""
+    out = await say(shipped_shop, user, question)
+    assert events(out, "faq_answered"), [r.text for r in out.replies]
+    out = await say(shipped_shop, user, thing)
+    assert not events(out, "complaint_opened") and not events(out, "asked_for"), [
+        r.text for r in out.replies
+    ]
+    out = await say(shipped_shop, user, problem)
+    assert events(out, "complaint_opened"), [r.text for r in out.replies]

@@ -267,6 +267,14 @@ _FEEDBACK_OFFERED = re.compile(
 )
 
 
+# what a thing is, and nothing else: "it's headphones", "это наушники", "to słuchawki"
+_THING_ONLY = re.compile(
+    r"^\W*(?:(?:it'?s|it\s+is|they'?re|they\s+are|these\s+are|this\s+is)\s+(?:a\s+|an\s+|the\s+|my\s+)?|"
+    r"(?:это|эти|у\s+меня)\s+|to\s+(?:s[ąa]\s+|jest\s+)?)[^\W\d_]+(?:\s+[^\W\d_]+)?\W*$",
+    re.IGNORECASE,
+)
+
+
 def feedback_offered(text: str) -> bool:
     """Feedback offered and not told yet ("хочу оставить отзыв", "I have a suggestion")."""
     return bool(_FEEDBACK_OFFERED.match(text or ""))
@@ -3032,6 +3040,25 @@ class ConversationEngine:
                 prediction,
                 intent=intent,
                 complaint_type=None,
+                intent_confidence=max(prediction.intent_confidence, MIN_CONFIDENCE),
+            )
+        if (
+            prediction is not None
+            and prediction.intent == "complaint"
+            and not quiet
+            and not question_stands(state)
+            and answered_lately(state, now)
+            and _THING_ONLY.match(incoming.text or "")
+            and not problem_told_too(incoming.text or "")
+        ):
+            # "it's headphones" after "can I return an opened item?" (a broken item to the
+            # model: the photo and the order number asked): the thing the question was about,
+            # for the knowledge base to answer with it
+            prediction = dataclasses.replace(
+                prediction,
+                intent="faq",
+                complaint_type=None,
+                emotion="calm",
                 intent_confidence=max(prediction.intent_confidence, MIN_CONFIDENCE),
             )
         if (
