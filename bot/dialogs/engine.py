@@ -87,6 +87,7 @@ from bot.nlu.lexicon import (
     beside_packaging,
     box_damage_only,
     callback_asked,
+    cheaper_elsewhere,
     code_named,
     company_details,
     damage_denied,
@@ -2489,11 +2490,18 @@ class ConversationEngine:
             # receipt named: "not in the parcel" drew its missing-item answer)
             whole = _as_question(whole)
             return MultiPrediction(**whole.__dict__, query=paperwork_named(text))
-        if whole.threat in (None, "none") and price_dropped(text) and not item_trouble_named(text):
+        elsewhere = cheaper_elsewhere(text)
+        if (
+            (whole.threat in (None, "none") or (elsewhere and whole.threat == "churn"))
+            and (elsewhere or price_dropped(text))
+            and not item_trouble_named(text)
+        ):
             # "Купил вчера, а сегодня цена упала на 500 ₽" (a billing complaint to the model)
             # got "Я сразу одобрил возврат 500 ₽ ... Деньги придут на карту", where the shop
             # gives the difference back in points: the shop's answer on price changes says
-            # what it gives and how (the order number left out of the search)
+            # what it gives and how (the order number left out of the search); so does
+            # "Нашла дешевле в другом магазине" (a churn threat to the model: "Жаль, что что-то
+            # пошло не так. Что случилось?", or a refund filed with an order number)
             whole = _as_question(whole)
             query = without_order_ref(text, whole.order_ref)
             return MultiPrediction(**whole.__dict__, query=query) if query else whole

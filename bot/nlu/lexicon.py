@@ -1702,6 +1702,33 @@ def price_dropped(text: str) -> bool:
     )
 
 
+# the same thing sold for less in another shop ("Нашла дешевле в другом магазине", "у конкурентов
+# дешевле", "I found it cheaper elsewhere", "Znalazłam taniej gdzie indziej"): a remark on the
+# price, nothing gone wrong with an order
+_ELSEWHERE_RU = r"(?:в|на|у)\s+(?:друг\w*|ин\w*|конкурент\w*|соседн\w*)"
+_ELSEWHERE_PL = r"gdzie\s+indziej|(?:w|na|u)\s+(?:inn\w*|konkurencj\w*)"
+_ELSEWHERE_EN = r"elsewhere|somewhere\s+else|(?:at|in|on|from)\s+(?:another|other|a\s+different)"
+_CHEAPER_ELSEWHERE = re.compile(
+    rf"(?<!\w)(?:нашл\w*|наш[её]л|видел\w*|есть)\s+(?:\w+\s+){{0,3}}?дешевле|"
+    rf"дешевле\s+(?:\w+\s+){{0,2}}?(?:{_ELSEWHERE_RU})|(?:{_ELSEWHERE_RU})\s+(?:\w+\s+){{0,3}}?дешевле|"
+    rf"\bfound\s+(?:\w+\s+){{0,3}}?cheaper|\bcheaper\s+(?:\w+\s+){{0,2}}?(?:{_ELSEWHERE_EN})\b|"
+    rf"\b(?:{_ELSEWHERE_EN})\s+(?:\w+\s+){{0,3}}?(?:is|it'?s|was|for)\s+(?:much\s+)?cheaper|"
+    rf"(?<!\w)znalaz\w*\s+(?:\w+\s+){{0,3}}?taniej|taniej\s+(?:\w+\s+){{0,2}}?(?:{_ELSEWHERE_PL})|"
+    rf"(?<!\w)(?:{_ELSEWHERE_PL})\s+(?:\w+\s+){{0,2}}?(?:jest\s+)?taniej",
+    re.IGNORECASE,
+)
+
+
+def cheaper_elsewhere(text: str) -> bool:
+    """The customer saw what they buy (or bought) cheaper in another shop: the shop's answer on
+    prices, with no apology for a problem nobody had and no refund made up."""
+    return (
+        problem_told(_CHEAPER_ELSEWHERE, text)
+        and not money_taken_named(text)
+        and not item_trouble_named(text)
+    )
+
+
 # "Надоело ждать!", "I'm tired of waiting", "Mam dość czekania", "Не хочу больше ждать": a
 # customer worn out by a wait (a goodbye or a "no" to the model, which got "Bye! Write any
 # time" or "I didn't quite understand"): a late order, told in a mood
