@@ -12983,3 +12983,46 @@ async def test_found_it_cheaper_elsewhere_is_the_shops_answer_on_prices(
     assert [e["answer_id"] for e in d.of("faq_answered")] == ["price_change"], reply
     assert not d.of("complaint_opened") and not d.of("clarify"), reply
     assert not SORRY.search(reply), reply
+
+
+@pytest.mark.parametrize(
+    ("ask", "said"),
+    [("Позовите оператора", "Я здесь"), ("I want to talk to a human", "I'm here")],
+)
+async def test_commands_while_a_colleague_is_awaited_say_where_it_stands(
+    services: Services, ask: str, said: str
+) -> None:
+    """ "/close" tapped while a colleague was awaited got "passed this on as well" (a command
+    as a detail for them), and "/start" then got no word at all: each says where it stands,
+    a colleague has the case and answers here."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(ask)
+    assert d.of("escalated"), d.replies[-1]
+    for command in ("/close", "/start", "/help", "/foo"):
+        await d.send(command)
+        reply = " ".join(d.replies[-1])
+        assert said in reply, (command, reply)
+        assert not re.search(r"passed this on|передал и это|przekazałem", reply), reply
+
+
+@pytest.mark.parametrize(
+    ("opening", "command", "said"),
+    [
+        (None, "/close", "Такой команды у меня нет"),
+        ("hi", "/menu", "There's no such command here"),
+        ("Хочу пожаловаться", "/close", "что случилось"),
+        ("I want to make a complaint", "/start", "what happened"),
+    ],
+)
+async def test_a_customers_unknown_command_says_what_they_can_do(
+    services: Services, opening: str | None, command: str, said: str
+) -> None:
+    """ "/close" with nothing open got "Кажется, я не совсем понял. Переформулируйте" (and to
+    "what happened?" the same): there is no such command, just write in your own words (or,
+    asked what happened, asked again kindly)."""
+    d = Dialogue(services, str(next(_ids)))
+    if opening:
+        await d.send(opening)
+    await d.send(command)
+    reply = " ".join(d.replies[-1])
+    assert said in reply and not d.now("fallback"), reply

@@ -1574,6 +1574,11 @@ class ComplaintFlow:
             ctx.say("complaint_withdrawn")
             ctx.event("complaint_withdrawn", complaint_id=None)
             return True
+        if _answers_clarify(ctx) and ctx.command is not None and not ctx.incoming.callback_data:
+            # "/close", "/start" to "what happened?" (it was "I didn't quite understand"):
+            # nothing told yet; asked again, kindly
+            ask_what_happened(ctx, ctx.intent)
+            return True
         if (
             _answers_clarify(ctx)
             and not ctx.state.get("clarified_all_said")

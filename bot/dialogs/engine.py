@@ -3457,6 +3457,12 @@ class ConversationEngine:
             ctx.state["misunderstood"] = 0
             ctx.say("help_prompt", buttons=self.topic_buttons(ctx.texts))
             return
+        if ctx.command is not None and ctx.command not in ("start", "help"):
+            # "/close", "/menu" tapped or typed by a customer (it was "I didn't quite
+            # understand"): no such command, and what they can do instead
+            ctx.state["misunderstood"] = 0
+            ctx.say("command_unknown", buttons=self.topic_buttons(ctx.texts))
+            return
         if (
             "?" in incoming.text
             and intent in (*SOCIAL_INTENTS, "out_of_scope", None)
@@ -3715,6 +3721,7 @@ class ConversationEngine:
                     or _BARE_WHERE.match(text)
                     or _HOW_LONG_NOW.match(text)
                     or person_again
+                    or ctx.command is not None  # "/start", "/close": where it stands
                 )
                 and not ctx.incoming.attachments
             ):
@@ -3725,8 +3732,10 @@ class ConversationEngine:
                 if ticket.status == "taken" and await self._operator_spoke(ctx):
                     return
                 said = ctx.state.get("relay_nudged_at")
-                if ctx.state.get("relay_nudged") != ticket.id or (
-                    said and ctx.now - datetime.fromisoformat(said) >= RELAY_NUDGE_AGAIN
+                if (
+                    ctx.state.get("relay_nudged") != ticket.id
+                    or (said and ctx.now - datetime.fromisoformat(said) >= RELAY_NUDGE_AGAIN)
+                    or ctx.command is not None  # "/start" got no word at all
                 ):
                     ctx.state["relay_nudged"] = ticket.id
                     ctx.state["relay_nudged_at"] = ctx.now.isoformat()
