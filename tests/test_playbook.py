@@ -13026,3 +13026,34 @@ async def test_a_customers_unknown_command_says_what_they_can_do(
     await d.send(command)
     reply = " ".join(d.replies[-1])
     assert said in reply and not d.now("fallback"), reply
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "заказ 3860010 пришел пустой",
+        "order 3860011 arrived empty",
+        "zamowienie 3860012 przyszlo puste",
+    ],
+)
+async def test_an_order_that_came_empty_is_a_missing_item(services: Services, said: str) -> None:
+    """ "заказ 3860010 пришел пустой" (a late parcel to the model) was passed to the delivery
+    team "within 24 hours": what was bought did not come, a missing-item case (send it, or
+    the money back)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["missing_item"], d.replies
+    assert not d.of("promised"), d.replies[-1]
+
+
+@pytest.mark.parametrize("said", ["задолбали со своей доставкой", "задолбали уже"])
+async def test_fed_up_with_nothing_told_is_asked_what_happened(
+    services: Services, said: str
+) -> None:
+    """ "задолбали со своей доставкой" got "Кажется, я не совсем понял. Переформулируйте": an
+    outburst; thanks, sorry, and what happened."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    reply = " ".join(d.replies[-1])
+    assert "Что случилось" in reply and not d.of("fallback"), reply
+    assert [e["reason"] for e in d.of("clarify")] == ["outburst"], reply

@@ -658,8 +658,10 @@ _CAME_IN_PART = (
     r"paczk|przesy[łl]k|produkt|towar|rzecz|dotar|przysz|przyjecha)\w*|"
     r"(?<!\w)tylko\s+cz[ęe][śs][ćc]\s+(?:\w+\s+)?(?:zam[óo]wieni|paczk|przesy[łl]k|towar)\w*|"
     # an empty parcel: "Paczka przyszła pusta" (a late one to the model, passed to the delivery
-    # team), "коробка пришла пустая", "the box arrived empty", "w paczce nic nie było"
-    r"(?<!\w)(?:коробк|посылк|упаковк|paczk|przesy[łl]k|pude[łl]k|karton|box|parcel|package)\w*\s+"
+    # team), "коробка пришла пустая", "the box arrived empty", "w paczce nic nie było", "заказ
+    # 5531207 пришел пустой"
+    r"(?<!\w)(?:коробк|посылк|упаковк|заказ|paczk|przesy[łl]k|pude[łl]k|karton|zam[óo]wieni|box|"
+    r"parcel|package|order)\w*\s+(?:№?\s*\d+\s+)?"
     r"(?:(?!(?:not|nie|не)\b)[^\W\d_]+\s+){0,2}?(?:пуст(?:ая|ой|ое|ую|ые)|pust[aey]|empty)(?!\w)|"
     r"(?<!\w)(?:пуст(?:ая|ой|ую|ое)|pust[aey]|(?:an\s+)?empty)\s+(?:коробк|посылк|упаковк|paczk|"
     r"przesy[łl]k|pude[łl]k|karton|box|parcel|package)|"

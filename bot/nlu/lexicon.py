@@ -1096,7 +1096,7 @@ def discontent_only(text: str) -> bool:
 _OUTBURST_WORDS = frozenset(
     """ужас ужасно ужасный кошмар кошмарно безобразие позор позорище отвратительно мрак жесть
     капец издевательство беспредел бардак цирк треш трэш абсурд жуть отстой возмутительно
-    немыслимо бред доколе слов надоело достали бесит
+    немыслимо бред доколе слов надоело достали достало бесит задолбали задолбало задрали
     надоел надоели надоела бешенстве бешенство взбешена взбешён взбешен возмущена возмущён
     возмущен злюсь шок шоке шоком
     joke ridiculous unbelievable terrible awful horrible disgusting pathetic outrageous
@@ -1118,7 +1118,7 @@ _GIVEN_UP = re.compile(
 )
 _OUTBURST_FILLER = frozenset(
     """это просто какой-то какой полный полнейший настоящий ну вообще же вот да блин очень
-    совсем нет ну и сколько можно что за вы
+    совсем нет ну и сколько можно что за вы уже со своей своим своими
     this is it's its it what a an such so just total totally absolute absolutely complete
     really honestly seriously are you me omg oh my god
     to jest jakiś jakis jakaś jakas po prostu totalna totalny kompletna kompletny co za no
