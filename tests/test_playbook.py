@@ -13052,3 +13052,172 @@ async def test_a_yes_that_tells_more_at_the_fixes_is_noted_not_unclear(
     await other.send("hey my order #3900143 arrived but the box was empty!!")
     await other.send("ok good")
     assert "not quite sure" in " ".join(other.replies[-1]), other.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("opening", "story"),
+    [
+        ("Хочу пожаловаться на оператора", "он мне нагрубил и бросил трубку"),
+        ("I want to complain about your operator", "he was rude and hung up"),
+        ("Chcę złożyć skargę na konsultanta", "był niegrzeczny i się rozłączył"),
+    ],
+)
+async def test_a_rude_operator_told_in_two_messages_is_not_asked_for_an_order(
+    services: Services, opening: str, story: str
+) -> None:
+    """ "Хочу пожаловаться на оператора", then (to "what happened?") "он мне нагрубил и бросил
+    трубку" was asked for an order number a phone call does not have: the staff case is passed
+    to the quality manager with its promise, nothing asked."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    assert d.of("clarify"), d.replies[-1]
+    await d.send(story)
+    reply = " ".join(d.replies[-1])
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["staff_behavior"], reply
+    assert not d.of("asked_for") and d.now("promised"), reply
+    assert re.search(r"48", reply), reply
+
+
+async def test_a_rude_courier_told_in_two_messages_is_still_asked_for_the_order(
+    services: Services,
+) -> None:
+    """The courier met with an order: its number helps, and is asked for."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Хочу пожаловаться на курьера")
+    await d.send("он мне нагрубил и бросил трубку")
+    assert [e["slot"] for e in d.now("asked_for")] == ["order_ref"], d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("opening", "said"),
+    [
+        ("Хочу пожаловаться", "всё"),
+        ("Хочу пожаловаться", "всё, больше ничего"),
+        ("I want to make a complaint", "that's all"),
+        ("Chcę złożyć reklamację", "to wszystko"),
+    ],
+)
+async def test_that_is_all_to_what_happened_is_asked_once_more(
+    shop: Services, opening: str, said: str
+) -> None:
+    """ "всё" to "what happened?" got "До свидания!" (or an FAQ answer on missing items) with
+    nothing told: asked once more, kindly; the story told next opens the case."""
+    d = Dialogue(shop, str(next(_ids)))
+    await d.send(opening)
+    await d.send(said)
+    reply = " ".join(d.replies[-1])
+    assert re.search(r"что случилось|what happened|co się stało", reply, re.I), reply
+    assert not re.search(r"До свидания|Bye|Do widzenia", reply), reply
+    assert not d.now("faq_answered"), reply
+    await d.send(
+        "Посылка опаздывает на неделю" if CYRILLIC_RE.search(said) else "my parcel is a week late"
+    )
+    assert d.now("complaint_opened"), d.replies[-1]
+
+
+async def test_that_is_all_said_twice_to_what_happened_is_a_goodbye(services: Services) -> None:
+    """Asked once more, "всё" again is a goodbye."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send("Хочу пожаловаться")
+    await d.send("всё")
+    await d.send("всё")
+    assert not d.now("clarify") and not d.of("complaint_opened"), d.replies[-1]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Нашла дешевле в другом магазине",
+        "Нашла дешевле в другом магазине, заказ 3860001",
+        "I found it cheaper elsewhere",
+        "I found it cheaper elsewhere, order 3860002",
+        "Znalazłam taniej gdzie indziej",
+        "Znalazłam taniej gdzie indziej, zamówienie 3860003",
+    ],
+)
+async def test_found_it_cheaper_elsewhere_is_the_shops_answer_on_prices(
+    shipped_shop: Services, said: str
+) -> None:
+    """ "Нашла дешевле в другом магазине" got "Жаль, что что-то пошло не так. Что случилось?"
+    (with an order number, a refund filed with finance): a remark on the price, answered by
+    the shop's price entry, with no apology and no case."""
+    d = Dialogue(shipped_shop, str(next(_ids)))
+    await d.send(said)
+    reply = " ".join(d.replies[-1])
+    assert [e["answer_id"] for e in d.of("faq_answered")] == ["price_change"], reply
+    assert not d.of("complaint_opened") and not d.of("clarify"), reply
+    assert not SORRY.search(reply), reply
+
+
+@pytest.mark.parametrize(
+    ("ask", "said"),
+    [("Позовите оператора", "Я здесь"), ("I want to talk to a human", "I'm here")],
+)
+async def test_commands_while_a_colleague_is_awaited_say_where_it_stands(
+    services: Services, ask: str, said: str
+) -> None:
+    """ "/close" tapped while a colleague was awaited got "passed this on as well" (a command
+    as a detail for them), and "/start" then got no word at all: each says where it stands,
+    a colleague has the case and answers here."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(ask)
+    assert d.of("escalated"), d.replies[-1]
+    for command in ("/close", "/start", "/help", "/foo"):
+        await d.send(command)
+        reply = " ".join(d.replies[-1])
+        assert said in reply, (command, reply)
+        assert not re.search(r"passed this on|передал и это|przekazałem", reply), reply
+
+
+@pytest.mark.parametrize(
+    ("opening", "command", "said"),
+    [
+        (None, "/close", "Такой команды у меня нет"),
+        ("hi", "/menu", "There's no such command here"),
+        ("Хочу пожаловаться", "/close", "что случилось"),
+        ("I want to make a complaint", "/start", "what happened"),
+    ],
+)
+async def test_a_customers_unknown_command_says_what_they_can_do(
+    services: Services, opening: str | None, command: str, said: str
+) -> None:
+    """ "/close" with nothing open got "Кажется, я не совсем понял. Переформулируйте" (and to
+    "what happened?" the same): there is no such command, just write in your own words (or,
+    asked what happened, asked again kindly)."""
+    d = Dialogue(services, str(next(_ids)))
+    if opening:
+        await d.send(opening)
+    await d.send(command)
+    reply = " ".join(d.replies[-1])
+    assert said in reply and not d.now("fallback"), reply
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "заказ 3860010 пришел пустой",
+        "order 3860011 arrived empty",
+        "zamowienie 3860012 przyszlo puste",
+    ],
+)
+async def test_an_order_that_came_empty_is_a_missing_item(services: Services, said: str) -> None:
+    """ "заказ 3860010 пришел пустой" (a late parcel to the model) was passed to the delivery
+    team "within 24 hours": what was bought did not come, a missing-item case (send it, or
+    the money back)."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    assert [e["complaint_type"] for e in d.of("complaint_opened")] == ["missing_item"], d.replies
+    assert not d.of("promised"), d.replies[-1]
+
+
+@pytest.mark.parametrize("said", ["задолбали со своей доставкой", "задолбали уже"])
+async def test_fed_up_with_nothing_told_is_asked_what_happened(
+    services: Services, said: str
+) -> None:
+    """ "задолбали со своей доставкой" got "Кажется, я не совсем понял. Переформулируйте": an
+    outburst; thanks, sorry, and what happened."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(said)
+    reply = " ".join(d.replies[-1])
+    assert "Что случилось" in reply and not d.of("fallback"), reply
+    assert [e["reason"] for e in d.of("clarify")] == ["outburst"], reply

@@ -233,12 +233,13 @@ _JUST_TELLING = re.compile(
     r"просто\s+(?:чтобы|чтоб)\s+вы\s+знали|\bjust\s+so\s+you\s+know",
     re.IGNORECASE,
 )
-# "Нет, больше ничего", "no, that's all", "nie, nic więcej" to "is that OK?": nothing more
-# needed (an answer to "anything else?"), a yes; a "no" to the model, which passed the case
-# to a person as not solved
+# "Нет, больше ничего", "всё" (not "всё?!"), "no, that's all", "nie, nic więcej" to "is that
+# OK?": nothing more needed (an answer to "anything else?"), a yes; a "no" to the model, which
+# passed the case to a person as not solved
 _NOTHING_MORE = re.compile(
     r"^\W*(?:(?:нет|не|no|nope|nie)\W+)?(?:(?:спасибо|thanks|thank\s+you|dzi[eę]kuj[eę])\W+)?"
-    r"(?:больше\s+ничего(?:\s+не\s+(?:надо|нужно))?|ничего\s+больше(?:\s+не\s+(?:надо|нужно))?|"
+    r"(?:вс[её]\W+)?(?:вс[её](?!\W*\?)|больше\s+ничего(?:\s+не\s+(?:надо|нужно))?|"
+    r"ничего\s+больше(?:\s+не\s+(?:надо|нужно))?|"
     r"это\s+вс[её]|nothing\s+(?:else|more)|that'?s\s+(?:all|it)|that\s+is\s+all|"
     r"nic\s+(?:wi[eę]cej|ju[zż])(?:\s+nie\s+trzeba)?|ju[zż]\s+nic|to\s+wszystko)"
     r"(?:\W+(?:спасибо|thanks|thank\s+you|dzi[eę]kuj[eę]|dzi[eę]ki))?\W*$",
@@ -612,7 +613,7 @@ _STAFF_ON_LINE = re.compile(
     r"оператор|горяч\w*\s+лини|колл-?\s*центр|call[\s-]*cent|hotline|help\s*line|"
     r"customer\s+service|support\s+(?:line|agent|chat)|on\s+the\s+phone|over\s+the\s+phone|"
     r"\bchat\b|по\s+телефону|в\s+чате|infolini|przez\s+telefon|telefonicz|na\s+czacie|"
-    r"\bczat\w*",
+    r"\bczat\w*|\boperator|konsultant",
     re.IGNORECASE,
 )
 # money taken for an order that never came to be: "деньги списали, а заказ не оформился", "the
@@ -633,6 +634,23 @@ _WITH_AN_ORDER = re.compile(
     r"kurier|kierowc|dostawc|punkt\w*\s+odbioru",
     re.IGNORECASE,
 )
+
+# what "what happened?" left in the state for the answer
+_CLARIFIED = (
+    "complaint_clarified",
+    "clarified_type",
+    "clarified_threat",
+    "clarified_details",
+    "clarified_on_line",
+    "clarified_all_said",
+)
+
+
+def _on_line(text: str) -> bool:
+    """One of the shop's people on the phone or in a chat, not one met with an order."""
+    return bool(_STAFF_ON_LINE.search(text)) and not _WITH_AN_ORDER.search(text)
+
+
 _PHOTO_WORD = re.compile(
     r"фот|снимок|снимк|скрин|photo|picture|\bpic|screen\s*shot|zdj[eę]|fotk|fotograf|zrzut",
     re.IGNORECASE,
@@ -1569,16 +1587,29 @@ class ComplaintFlow:
             # "what happened?" ("заказ 5512377, чем могу помочь?") answered "а, нет, всё правильно,
             # это я перепутала", "nieważne, już dotarła": no case is opened (it was a wrong-item case asking for a
             # photo, or "not sure I understood"); glad, and nothing more is asked
-            for key in (
-                "complaint_clarified",
-                "clarified_type",
-                "clarified_threat",
-                "clarified_details",
-            ):
+            for key in _CLARIFIED:
                 ctx.state.pop(key, None)
             ctx.state.pop("clarify_thanked", None)
             ctx.say("complaint_withdrawn")
             ctx.event("complaint_withdrawn", complaint_id=None)
+            return True
+        if _answers_clarify(ctx) and ctx.command is not None and not ctx.incoming.callback_data:
+            # "/close", "/start" to "what happened?" (it was "I didn't quite understand"):
+            # nothing told yet; asked again, kindly
+            ask_what_happened(ctx, ctx.intent)
+            return True
+        if (
+            _answers_clarify(ctx)
+            and not ctx.state.get("clarified_all_said")
+            and not ctx.incoming.callback_data
+            and not ctx.new_slots
+            and not ctx.incoming.attachments
+            and _NOTHING_MORE.match(text)
+        ):
+            # "всё", "that's all", "to wszystko" to "what happened?" (a goodbye to the model:
+            # "До свидания!" with nothing told): nothing is told yet; asked once more, kindly
+            ask_what_happened(ctx, ctx.intent)
+            ctx.state["clarified_all_said"] = True
             return True
         if (
             _answers_clarify(ctx)
@@ -1678,6 +1709,9 @@ class ComplaintFlow:
                 # "...with your website", "...about the courier": that, whatever comes
                 if (named := announced_type(text)) is not None:
                     ctx.state["clarified_type"] = named
+                    # "Хочу пожаловаться на оператора": the story told next is of a call or a
+                    # chat, whoever "он" is in it (see _open)
+                    ctx.state["clarified_on_line"] = _on_line(text)
                 ctx.state["clarify_thanked"] = True
                 ctx.say("complaint_what_happened")
                 ctx.event("clarify", intent="complaint", reason="problem_only")
@@ -1756,6 +1790,7 @@ class ComplaintFlow:
             ctx.state.pop("complaint_clarified", None)
             ctx.state.pop("clarified_type", None)
             ctx.state.pop("clarified_details", None)
+            ctx.state.pop("clarified_all_said", None)
             await self._start(ctx, threat=carried, told=told)
             if (
                 unsure
@@ -1958,12 +1993,7 @@ class ComplaintFlow:
         known), then the request to take it off the lists, promised; recorded as a complaint
         about the service, outcome 'unsubscribed'."""
         await self._forget_last_case(ctx)
-        for key in (
-            "complaint_clarified",
-            "clarified_type",
-            "clarified_threat",
-            "clarified_details",
-        ):
+        for key in _CLARIFIED:
             ctx.state.pop(key, None)
         known = ctx.state.setdefault("known", {})
         if is_description(text) and not known.get("description"):
@@ -2123,13 +2153,13 @@ class ComplaintFlow:
         if waived := ctx.state.pop("waived_early", None):
             # "номер не помню, телефон …" before the story: the number is not asked for
             case["waived"] = list(waived)
-        if (
-            ctype == "staff_behavior"
-            and _STAFF_ON_LINE.search(text)
-            and not _WITH_AN_ORDER.search(text)
+        on_line = ctx.state.pop("clarified_on_line", False) and told
+        if ctype == "staff_behavior" and (
+            _on_line(text) or (on_line and not _WITH_AN_ORDER.search(text))
         ):
-            # "ваш оператор на горячей линии мне нахамил": a call or a chat, no order in it
-            # (it was asked for the order number); not the courier who phoned
+            # "ваш оператор на горячей линии мне нахамил" (or "хочу пожаловаться на оператора",
+            # then "он мне нагрубил и бросил трубку"): a call or a chat, no order in it (it was
+            # asked for the order number); not the courier who phoned
             case.setdefault("waived", []).append("order_ref")
         if ctype == "billing" and _NO_ORDER_MADE.search(text) and "order_ref" not in known:
             # "Деньги списали, а заказ не оформился!!!": the money is refunded by the charge,

@@ -87,6 +87,7 @@ from bot.nlu.lexicon import (
     beside_packaging,
     box_damage_only,
     callback_asked,
+    cheaper_elsewhere,
     code_named,
     company_details,
     damage_denied,
@@ -691,8 +692,10 @@ _CAME_IN_PART = (
     r"paczk|przesy[łl]k|produkt|towar|rzecz|dotar|przysz|przyjecha)\w*|"
     r"(?<!\w)tylko\s+cz[ęe][śs][ćc]\s+(?:\w+\s+)?(?:zam[óo]wieni|paczk|przesy[łl]k|towar)\w*|"
     # an empty parcel: "Paczka przyszła pusta" (a late one to the model, passed to the delivery
-    # team), "коробка пришла пустая", "the box arrived empty", "w paczce nic nie było"
-    r"(?<!\w)(?:коробк|посылк|упаковк|paczk|przesy[łl]k|pude[łl]k|karton|box|parcel|package)\w*\s+"
+    # team), "коробка пришла пустая", "the box arrived empty", "w paczce nic nie było", "заказ
+    # 5531207 пришел пустой"
+    r"(?<!\w)(?:коробк|посылк|упаковк|заказ|paczk|przesy[łl]k|pude[łl]k|karton|zam[óo]wieni|box|"
+    r"parcel|package|order)\w*\s+(?:№?\s*\d+\s+)?"
     r"(?:(?!(?:not|nie|не)\b)[^\W\d_]+\s+){0,2}?(?:пуст(?:ая|ой|ое|ую|ые)|pust[aey]|empty)(?!\w)|"
     r"(?<!\w)(?:пуст(?:ая|ой|ую|ое)|pust[aey]|(?:an\s+)?empty)\s+(?:коробк|посылк|упаковк|paczk|"
     r"przesy[łl]k|pude[łl]k|karton|box|parcel|package)|"
@@ -2523,11 +2526,18 @@ class ConversationEngine:
             # receipt named: "not in the parcel" drew its missing-item answer)
             whole = _as_question(whole)
             return MultiPrediction(**whole.__dict__, query=paperwork_named(text))
-        if whole.threat in (None, "none") and price_dropped(text) and not item_trouble_named(text):
+        elsewhere = cheaper_elsewhere(text)
+        if (
+            (whole.threat in (None, "none") or (elsewhere and whole.threat == "churn"))
+            and (elsewhere or price_dropped(text))
+            and not item_trouble_named(text)
+        ):
             # "Купил вчера, а сегодня цена упала на 500 ₽" (a billing complaint to the model)
             # got "Я сразу одобрил возврат 500 ₽ ... Деньги придут на карту", where the shop
             # gives the difference back in points: the shop's answer on price changes says
-            # what it gives and how (the order number left out of the search)
+            # what it gives and how (the order number left out of the search); so does
+            # "Нашла дешевле в другом магазине" (a churn threat to the model: "Жаль, что что-то
+            # пошло не так. Что случилось?", or a refund filed with an order number)
             whole = _as_question(whole)
             query = without_order_ref(text, whole.order_ref)
             return MultiPrediction(**whole.__dict__, query=query) if query else whole
@@ -3529,6 +3539,12 @@ class ConversationEngine:
             ctx.state["misunderstood"] = 0
             ctx.say("help_prompt", buttons=self.topic_buttons(ctx.texts))
             return
+        if ctx.command is not None and ctx.command not in ("start", "help"):
+            # "/close", "/menu" tapped or typed by a customer (it was "I didn't quite
+            # understand"): no such command, and what they can do instead
+            ctx.state["misunderstood"] = 0
+            ctx.say("command_unknown", buttons=self.topic_buttons(ctx.texts))
+            return
         if (
             "?" in incoming.text
             and intent in (*SOCIAL_INTENTS, "out_of_scope", None)
@@ -3787,6 +3803,7 @@ class ConversationEngine:
                     or _BARE_WHERE.match(text)
                     or _HOW_LONG_NOW.match(text)
                     or person_again
+                    or ctx.command is not None  # "/start", "/close": where it stands
                 )
                 and not ctx.incoming.attachments
             ):
@@ -3797,8 +3814,10 @@ class ConversationEngine:
                 if ticket.status == "taken" and await self._operator_spoke(ctx):
                     return
                 said = ctx.state.get("relay_nudged_at")
-                if ctx.state.get("relay_nudged") != ticket.id or (
-                    said and ctx.now - datetime.fromisoformat(said) >= RELAY_NUDGE_AGAIN
+                if (
+                    ctx.state.get("relay_nudged") != ticket.id
+                    or (said and ctx.now - datetime.fromisoformat(said) >= RELAY_NUDGE_AGAIN)
+                    or ctx.command is not None  # "/start" got no word at all
                 ):
                     ctx.state["relay_nudged"] = ticket.id
                     ctx.state["relay_nudged_at"] = ctx.now.isoformat()

@@ -1096,7 +1096,7 @@ def discontent_only(text: str) -> bool:
 _OUTBURST_WORDS = frozenset(
     """ужас ужасно ужасный кошмар кошмарно безобразие позор позорище отвратительно мрак жесть
     капец издевательство беспредел бардак цирк треш трэш абсурд жуть отстой возмутительно
-    немыслимо бред доколе слов надоело достали бесит
+    немыслимо бред доколе слов надоело достали достало бесит задолбали задолбало задрали
     надоел надоели надоела бешенстве бешенство взбешена взбешён взбешен возмущена возмущён
     возмущен злюсь шок шоке шоком
     joke ridiculous unbelievable terrible awful horrible disgusting pathetic outrageous
@@ -1118,7 +1118,7 @@ _GIVEN_UP = re.compile(
 )
 _OUTBURST_FILLER = frozenset(
     """это просто какой-то какой полный полнейший настоящий ну вообще же вот да блин очень
-    совсем нет ну и сколько можно что за вы
+    совсем нет ну и сколько можно что за вы уже со своей своим своими
     this is it's its it what a an such so just total totally absolute absolutely complete
     really honestly seriously are you me omg oh my god
     to jest jakiś jakis jakaś jakas po prostu totalna totalny kompletna kompletny co za no
@@ -1699,6 +1699,33 @@ def price_dropped(text: str) -> bool:
         problem_told(_PRICE_DROPPED, text)
         and not _PRICE_KEPT.search(text)
         and not money_taken_named(text)
+    )
+
+
+# the same thing sold for less in another shop ("Нашла дешевле в другом магазине", "у конкурентов
+# дешевле", "I found it cheaper elsewhere", "Znalazłam taniej gdzie indziej"): a remark on the
+# price, nothing gone wrong with an order
+_ELSEWHERE_RU = r"(?:в|на|у)\s+(?:друг\w*|ин\w*|конкурент\w*|соседн\w*)"
+_ELSEWHERE_PL = r"gdzie\s+indziej|(?:w|na|u)\s+(?:inn\w*|konkurencj\w*)"
+_ELSEWHERE_EN = r"elsewhere|somewhere\s+else|(?:at|in|on|from)\s+(?:another|other|a\s+different)"
+_CHEAPER_ELSEWHERE = re.compile(
+    rf"(?<!\w)(?:нашл\w*|наш[её]л|видел\w*|есть)\s+(?:\w+\s+){{0,3}}?дешевле|"
+    rf"дешевле\s+(?:\w+\s+){{0,2}}?(?:{_ELSEWHERE_RU})|(?:{_ELSEWHERE_RU})\s+(?:\w+\s+){{0,3}}?дешевле|"
+    rf"\bfound\s+(?:\w+\s+){{0,3}}?cheaper|\bcheaper\s+(?:\w+\s+){{0,2}}?(?:{_ELSEWHERE_EN})\b|"
+    rf"\b(?:{_ELSEWHERE_EN})\s+(?:\w+\s+){{0,3}}?(?:is|it'?s|was|for)\s+(?:much\s+)?cheaper|"
+    rf"(?<!\w)znalaz\w*\s+(?:\w+\s+){{0,3}}?taniej|taniej\s+(?:\w+\s+){{0,2}}?(?:{_ELSEWHERE_PL})|"
+    rf"(?<!\w)(?:{_ELSEWHERE_PL})\s+(?:\w+\s+){{0,2}}?(?:jest\s+)?taniej",
+    re.IGNORECASE,
+)
+
+
+def cheaper_elsewhere(text: str) -> bool:
+    """The customer saw what they buy (or bought) cheaper in another shop: the shop's answer on
+    prices, with no apology for a problem nobody had and no refund made up."""
+    return (
+        problem_told(_CHEAPER_ELSEWHERE, text)
+        and not money_taken_named(text)
+        and not item_trouble_named(text)
     )
 
 
