@@ -2225,3 +2225,53 @@ async def test_the_returns_own_question_after_the_return_period_gets_the_procedu
     out = await say(shipped_shop, user, follow_up)
     answered = [e["answer_id"] for e in events(out, "faq_answered")]
     assert answered == ["returns_procedure"], [r.text for r in out.replies]
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "follow_up"),
+    [
+        ("3870001", "Как вернуть товар?", "как отправить?"),
+        ("3870002", "Хочу сделать возврат", "а как отправить?"),
+        ("3870003", "How do I return an item?", "how do I send it?"),
+        ("3870004", "Jak zwrócić towar?", "jak odesłać?"),
+    ],
+)
+async def test_how_to_send_it_back_after_the_returns_is_not_told_the_shops_own_sending(
+    shipped_shop: Services, user: str, question: str, follow_up: str
+) -> None:
+    """ "как отправить?" after the returns answer got its line "Сохраните ярлыки, и после
+    проверки на складе мы сразу отправим вам деньги." (the shop sending the money, not the
+    customer sending the item): the returns procedure, how to drop the item off."""
+    out = await say(shipped_shop, user, question)
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["returns_procedure"]
+    out = await say(shipped_shop, user, follow_up)
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["returns_procedure"]
+    said = " ".join(r.text for r in out.replies)
+    assert any(w in said for w in ("пункт выдачи", "pickup point", "Paczkomacie")), said
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "follow_up", "said"),
+    [
+        ("3870011", "Сколько дней на возврат?", "а без коробки можно вернуть?", "ничего нет"),
+        ("3870012", "Ile mam czasu na zwrot?", "a bez pudełka można zwrócić?", "nie ma o tym"),
+        ("3870013", "How long do I have to return something?", "and without the box?", None),
+    ],
+)
+async def test_a_follow_up_on_what_the_answer_does_not_say_is_not_the_same_answer_again(
+    shipped_shop: Services, user: str, question: str, follow_up: str, said: str | None
+) -> None:
+    """ "а без коробки можно вернуть?" after the return period got "Вот всё, что у меня есть
+    об этом:" and the same answer again: the FAQ says nothing of a box, so that is said, with
+    the returns' other topics and a person (or only the line on packaging), never the same
+    answer twice in a row."""
+    out = await say(shipped_shop, user, question)
+    [first] = [r.text for r in out.replies]
+    out = await say(shipped_shop, user, follow_up)
+    replies = [r.text for r in out.replies]
+    assert first not in replies, replies
+    if said is not None:
+        assert not events(out, "faq_answered") and said in replies[0], replies
+        assert "topic:human" in buttons(out), buttons(out)
+        assert "kb:return_period" not in buttons(out), buttons(out)
+
