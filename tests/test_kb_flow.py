@@ -2054,7 +2054,10 @@ async def test_a_group_follow_up_to_the_topics_offered_is_told_the_faq_has_nothi
     """ "Do you have any discounts?" (declined: the topics offered), then "and for students?"
     got the price change's answer, an unrelated entry read with the question before it. With
     no answer before it to follow, the FAQ's nothing on students is said honestly, a person one
-    tap away (not "the answer above": there is none), and the question kept for the gaps."""
+    tap away (not "the answer above": there is none), and the question kept for the gaps. (A
+    shop without an entry on discounts: the demo shop has one since.)"""
+    async with demo_routed.sessionmaker() as session:
+        assert await demo_routed.knowledge.delete(session, "discounts", actor="tg:900")
     out = await _ask(demo_routed, user, question, _Prediction("faq", lang))
     assert events(out, "faq_declined") and not events(out, "faq_answered")
     out = await _ask(demo_routed, user, follow_up, _Prediction("faq", lang))
@@ -2275,3 +2278,43 @@ async def test_a_follow_up_on_what_the_answer_does_not_say_is_not_the_same_answe
         assert "topic:human" in buttons(out), buttons(out)
         assert "kb:return_period" not in buttons(out), buttons(out)
 
+
+@pytest.mark.parametrize(
+    ("user", "question", "follow_up"),
+    [
+        ("3870021", "Сколько стоит доставка?", "а можно оплатить при получении?"),
+        ("3870022", "How much is shipping?", "and can I pay on delivery?"),
+        ("3870023", "Ile kosztuje dostawa?", "a można zapłacić przy odbiorze?"),
+    ],
+)
+async def test_paying_on_delivery_after_the_shipping_price_gets_cash_on_delivery(
+    shipped_shop: Services, user: str, question: str, follow_up: str
+) -> None:
+    """ "and can I pay on delivery?" after the shipping price: it names the payment, a topic
+    of its own, and gets cash on delivery, not the price line again."""
+    out = await say(shipped_shop, user, question)
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["delivery_cost"]
+    out = await say(shipped_shop, user, follow_up)
+    answered = [e["answer_id"] for e in events(out, "faq_answered")]
+    assert answered == ["cash_on_delivery"], [r.text for r in out.replies]
+
+
+@pytest.mark.parametrize(
+    ("user", "question", "said"),
+    [
+        ("3870031", "У вас есть скидки?", "промокоды"),
+        ("3870032", "do you have any discounts?", "promo codes"),
+        ("3870033", "czy są jakieś rabaty?", "kody rabatowe"),
+    ],
+)
+async def test_a_question_about_discounts_gets_the_shops_discounts(
+    shipped_shop: Services, user: str, question: str, said: str
+) -> None:
+    """ "У вас есть скидки?" got the price change's answer ("Если цена товара снизилась...")
+    at 0.92, "do you have any discounts?" only topics: the demo shop's answer on its discounts,
+    the promo codes and Lavka Club points its other answers speak of."""
+    out = await say(shipped_shop, user, question)
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["discounts"], [
+        r.text for r in out.replies
+    ]
+    assert said in out.replies[0].text and "3%" in out.replies[0].text
