@@ -845,6 +845,8 @@ _HOW_I = re.compile(
     r"\bhow\s+(?:do|can|should|shall|would)\s+(?:i|we)\b|\bhow\s+to\b|(?<!\w)как(?!\w)|\bjak\b",
     re.IGNORECASE,
 )
+# "где взять?", "where do I get it?", "skąd wziąć?": where to find what an answer tells
+_WHERE = re.compile(r"(?<!\w)(?:где|откуда|куда)(?!\w)|\b(?:where|gdzie|sk[aą]d)\b", re.IGNORECASE)
 # ... which a line naming it only as the shop's own doing does not tell: "мы сразу отправим
 # вам деньги", "we send your refund", "zwrócimy pieniądze" (the verb after "we"; a Russian or
 # Polish verb in the "we" form)
@@ -1948,9 +1950,11 @@ class FaqFlow:
         """The follow-up asks about a word the entry says nothing of ("коробки" of "а без
         коробки можно вернуть?" after the return period), and sets no condition on what it
         says ("а если заказ больше 5000?" after the delivery price: its free delivery) nor
-        asks how to do what it tells in its own words ("a jak wysłać?" after the returns:
-        "nadanie w Paczkomacie")."""
-        if _IF_FOLLOW_UP.match(message) or about_it(message) or _HOW_I.search(message):
+        asks how or where to do what it tells in its own words ("a jak wysłać?" after the
+        returns: "nadanie w Paczkomacie"; "а трек где взять?" after the tracking: "мы
+        присылаем в SMS")."""
+        asks = _HOW_I.search(message) or _WHERE.search(message)
+        if asks or _IF_FOLLOW_UP.match(message) or about_it(message):
             return False
         lacking = await self.knowledge.words_lacking(ctx.session, message, [entry_id])
         return bool(lacking.get(entry_id))

@@ -2318,3 +2318,17 @@ async def test_a_question_about_discounts_gets_the_shops_discounts(
         r.text for r in out.replies
     ]
     assert said in out.replies[0].text and "3%" in out.replies[0].text
+
+
+async def test_where_to_get_what_the_answer_tells_is_answered_not_declined(
+    shipped_shop: Services,
+) -> None:
+    """ "а трек где взять?" after the tracking answer (which says the tracking number comes by
+    SMS and email) is asked about what that answer tells in its own words: the answer, not
+    "В справке об этом ничего нет"."""
+    out = await say(shipped_shop, "3870041", "Как отследить заказ?")
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["order_tracking"]
+    out = await say(shipped_shop, "3870041", "а трек где взять?")
+    assert [e["answer_id"] for e in events(out, "faq_answered")] == ["order_tracking"], [
+        r.text for r in out.replies
+    ]
