@@ -1956,6 +1956,9 @@ class FaqFlow:
         asks = _HOW_I.search(message) or _WHERE.search(message)
         if asks or _IF_FOLLOW_UP.match(message) or about_it(message):
             return False
+        entry = await self._entry(ctx, entry_id)
+        if entry is None or countries(message) & countries(" ".join(entry.answers.values())):
+            return False  # "a w Rosji mogę nimi zapłacić?": a country its answers speak of
         lacking = await self.knowledge.words_lacking(ctx.session, message, [entry_id])
         return bool(lacking.get(entry_id))
 
