@@ -851,13 +851,38 @@ def _names_all(text: str, asked: list[str]) -> bool:
 _LINE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 
+# "how do I ...?", "как отправить?", "jak odesłać?": the customer asks what they are to do
+_HOW_I = re.compile(
+    r"\bhow\s+(?:do|can|should|shall|would)\s+(?:i|we)\b|\bhow\s+to\b|(?<!\w)как(?!\w)|\bjak\b",
+    re.IGNORECASE,
+)
+# "где взять?", "where do I get it?", "skąd wziąć?": where to find what an answer tells
+_WHERE = re.compile(r"(?<!\w)(?:где|откуда|куда)(?!\w)|\b(?:where|gdzie|sk[aą]d)\b", re.IGNORECASE)
+# ... which a line naming it only as the shop's own doing does not tell: "мы сразу отправим
+# вам деньги", "we send your refund", "zwrócimy pieniądze" (the verb after "we"; a Russian or
+# Polish verb in the "we" form)
+_SHOP_DOES = re.compile(
+    r"\bwe(?:'ll|\s+will|\s+can)?\s+(?:then\s+|also\s+)?[a-z]+"
+    r"|(?<!\w)[а-яё]{3,}(?:им|ем|ём)(?!\w)"
+    r"|(?<!\w)[a-ząćęłńóśźż]{3,}(?:emy|imy|ymy|amy)(?!\w)",
+    re.IGNORECASE,
+)
+
+
 def lines_about(answer: str, message: str) -> str | None:
     """The lines of an answer that name what a follow-up asks about, when they are not the
     whole answer: "a do Moskwy?" after the delivery times gets the line on Moscow, not every
-    region again; None when no line (or every line) names it."""
+    region again; None when no line (or every line) names it. A follow-up asking how to do
+    something ("как отправить?" after the returns) is not told by a line where the shop does
+    it ("...мы сразу отправим вам деньги")."""
     asked = _asked_words(message)
     lines = [line.strip() for line in _LINE_END.split(answer) if line.strip()]
-    picked = [line for line in lines if asked and _names_all(line, asked)]
+    how = bool(_HOW_I.search(message))
+    picked = [
+        line
+        for line in lines
+        if asked and _names_all(_SHOP_DOES.sub(" ", line) if how else line, asked)
+    ]
     if not picked or len(picked) == len(lines):
         return None
     said = " ".join(re.sub(r"[;,:]$", ".", line) for line in picked)
@@ -1741,12 +1766,7 @@ class FaqFlow:
             # topics and a person (it got the damaged-parcel answer as if it were one)
             if strict:
                 return False
-            others = [c for c in joint.candidates if c.entry_id != memory.get("last")]
-            # the thread's own topics first (the return period, not the damaged parcel)
-            family = self._family(memory.get("last"))
-            others.sort(key=lambda c: family is None or self._family(c.entry_id) != family)
-            result = replace(joint, candidates=others, reason="low_confidence")
-            await self._decline(ctx, memory, joint_text, result, asked=message, key="faq_not_said")
+            await self._not_said(ctx, memory, message, joint_text, joint)
             return True
         if new_entry_only and (
             top.entry_id == memory.get("last") or own.get(top.entry_id, 0.0) < alone.threshold
@@ -1816,6 +1836,17 @@ class FaqFlow:
             # land: said so with a colleague one tap away (it got "Here's everything I have
             # on that:" and the whole answer again, no person)
             self._say_again(ctx, memory, entry, top.score, via="follow_up")
+            return True
+        if (
+            entry.id == memory.get("last")
+            and not covered
+            and not strict
+            and await self._asks_beyond(ctx, entry.id, message)
+        ):
+            # "а без коробки можно вернуть?" after the return period, which says nothing of a
+            # box: the FAQ does not say, said so with the thread's other topics and a person
+            # (it got "Вот всё, что у меня есть об этом:" and the same answer again)
+            await self._not_said(ctx, memory, message, joint_text, joint)
             return True
         if entry.id == memory.get("last") or entry.id in (memory.get("answers") or {}):
             # the answer just given, or one a few messages up ("a na raty?" after the
@@ -1948,6 +1979,39 @@ class FaqFlow:
             return False
         lacking = await self.knowledge.words_lacking(ctx.session, message, [entry_id])
         return bool(lacking.get(entry_id))
+
+    async def _asks_beyond(self, ctx: TurnContext, entry_id: str, message: str) -> bool:
+        """The follow-up asks about a word the entry says nothing of ("коробки" of "а без
+        коробки можно вернуть?" after the return period), and sets no condition on what it
+        says ("а если заказ больше 5000?" after the delivery price: its free delivery) nor
+        asks how or where to do what it tells in its own words ("a jak wysłać?" after the
+        returns: "nadanie w Paczkomacie"; "а трек где взять?" after the tracking: "мы
+        присылаем в SMS")."""
+        asks = _HOW_I.search(message) or _WHERE.search(message)
+        if asks or _IF_FOLLOW_UP.match(message) or about_it(message):
+            return False
+        entry = await self._entry(ctx, entry_id)
+        if entry is None or countries(message) & countries(" ".join(entry.answers.values())):
+            return False  # "a w Rosji mogę nimi zapłacić?": a country its answers speak of
+        lacking = await self.knowledge.words_lacking(ctx.session, message, [entry_id])
+        return bool(lacking.get(entry_id))
+
+    async def _not_said(
+        self,
+        ctx: TurnContext,
+        memory: dict[str, Any],
+        message: str,
+        joint_text: str,
+        joint: SearchResult,
+    ) -> None:
+        """The FAQ does not say what the follow-up asks: said so, with the joint question's
+        other topics, the thread's own first (the return period, not the damaged parcel),
+        and a person; the follow-up kept for the admins' gaps."""
+        others = [c for c in joint.candidates if c.entry_id != memory.get("last")]
+        family = self._family(memory.get("last"))
+        others.sort(key=lambda c: family is None or self._family(c.entry_id) != family)
+        result = replace(joint, candidates=others, reason="low_confidence")
+        await self._decline(ctx, memory, joint_text, result, asked=message, key="faq_not_said")
 
     async def _no_exact_answer(
         self,
