@@ -139,11 +139,11 @@ _STILL_BROKEN = re.compile(
     r"(до сих пор|так и не|вс[её] ещ[её] не|ещ[её] не (пришл|приш[её]л|доставил|привезл|получил)|"
     r"не (пришл|приш[её]л|доставил|привезл|получил|вернул)|где (же )?(моя |мой |наш )?"
     r"(посылк|заказ|деньг|возврат)|"
-    r"\bstill (not|no|nothing|waiting|haven't|hasn't|didn't)|"
+    r"\bstill (not|no|nothing|waiting|haven't|hasn't|didn't|doesn't|does not|isn't|don't)|"
     r"\b(haven't|have not|hasn't|has not|didn't|did not|never) "
     r"(received|got|gotten|arrived|come|came|been (delivered|refunded))|"
     r"\bnot (arrived|received|delivered|refunded) yet|where is (my|the)|"
-    r"\b(nadal|wciąż|wciaz|jeszcze) nie|nie (dotarł|dotarl|doszł|doszl|otrzymał|otrzymal|"
+    r"\b(nadal|wciąż|wciaz|jeszcze)( \w+)? nie\b|nie (dotarł|dotarl|doszł|doszl|otrzymał|otrzymal|"
     r"przyszł|przyszl|dostał|dostal)|gdzie jest)",
     re.IGNORECASE,
 )
@@ -3831,6 +3831,18 @@ class ComplaintFlow:
             # "хочу, чтобы вы его наказали", "I want him punished" (it got the FAQ's "how to
             # reach a person" or "Still here"): the wish is kept on the case for the team
             return await self._kept_on_case(ctx, case, text)
+        if not data and _PUNISH.search(text) and word_count(text) <= 10 and not ctx.new_slots:
+            # "его уволят?", "will he be fired?", "czy go zwolnią?" (it was "Still here, no
+            # worries", or "your question is noted"): no promise about the person, what is done
+            # with the complaint, then where it stands; the question stands
+            said = ctx.texts("complaint_staff_fate")
+            if case.get("promise"):
+                ctx.say_text(f"{said} {ctx.texts('promise_status')}")
+                ctx.say_text(_promise_text(ctx, case))
+            else:
+                ctx.say_text(said)
+            self._ask_satisfaction(ctx, case)
+            return True
         if not data and _NEEDED_BY.search(text) and "?" not in text and not _YES.match(text):
             # ("yes, but I need it by Friday" is a yes, its "but" kept on the closed case)
             # "and I need it for a birthday on Friday" (the FAQ's topics), "мне нужно до пятницы,
@@ -5068,7 +5080,7 @@ _MONEY_COMPENSATION = (
 # someone of the shop's to be punished: "накажите курьера", "чтобы его уволили", "I want him
 # punished / fired", "ukarać kuriera", "niech go zwolnią"
 _PUNISH = re.compile(
-    r"(?<!\w)(?:наказа\w*|накаж\w*|уволи\w*|уволь\w*|увольн\w*|выговор\w*|"
+    r"(?<!\w)(?:наказа\w*|накаж\w*|уволи\w*|уволь\w*|уволя\w*|увольн\w*|выговор\w*|"
     r"ukara\w*|ukarz\w*|zwolni\w*|zwolnion\w*|konsekwencj\w*)|"
     r"\b(?:punish\w*|fired|fire\s+(?:him|her|them|the)|disciplin\w*|sack(?:ed)?\b)",
     re.IGNORECASE,
@@ -5407,6 +5419,25 @@ def survey_moved_on(ctx: TurnContext) -> bool:
     never nag), except a question about the case just rated ("а когда точно придут деньги?",
     answered with where it stands): the rating that may follow is still one."""
     return not promise_stands(ctx)
+
+
+async def unsolved_comment(ctx: TurnContext, text: str) -> bool:
+    """The comment after a low rating says the problem is still there ("because it still
+    hasn't arrived!", "bo nadal jej nie ma!"): no comment only, the verdict. The case the bot
+    closed as solved is open again, not satisfied (the caller brings a person); a plain
+    comment ("the courier was slow") is False."""
+    if not (_STILL_BROKEN.search(text) or _UNSOLVED.search(text)):
+        return False
+    case = ctx.state.get("complaint")
+    if case is not None and case.get("stage") == "done" and case.get("satisfied"):
+        case["stage"] = "handed_over"
+        case["satisfied"] = False
+        case.pop("resolved_turn", None)
+        record = await ctx.session.get(Complaint, case.get("id"))
+        if record is not None:
+            record.resolved_at = None
+        ctx.event("reopened", complaint_type=case["type"])
+    return True
 
 
 def _urgent_no(ctx: TurnContext, text: str) -> bool:

@@ -184,11 +184,18 @@ _HELLO_CAPTION = re.compile(
 # "алло", "вы тут?", "anyone there?": is anybody there? (asked while a person is awaited)
 # ... also two at once: "алло, вы тут?", "hello? anyone there?", "halo, jest tam ktoś?"
 _STILL_THERE = re.compile(
-    rf"^\W*(?:(?:ну\s+)?(?:{_PRESENCE}|ну\s+что\s+там|ну\s+и|и\s+что|i\s+co|and|so|well|"
+    rf"^\W*(?:(?:ну\s+)?(?:{_PRESENCE}|ну\s+что\s+там|ну\s+и|и\s+что|i\s+co|and|so|well|а|a|"
     # "ну где вы?", "where are you?", "ile jeszcze mam czekać?": where everyone is, how long
     r"(?:и\s+)?где\s+(?:же\s+)?(?:вы|все|оператор|коллега|консультант|ответ|человек|менеджер)"
     r"(?:\s+там)?|вы\s+где(?:\s+там)?|"
-    r"(?:ну\s+)?(?:сколько|долго)(?:\s+(?:ещё|еще|мне|нам|можно|ждать|ожидать))+|"
+    # "а долго ждать?", "сколько ждать ответа?", "how long until someone answers?", "długo
+    # mam czekać?", "ile czekać na odpowiedź?": how long the person takes
+    r"(?:ну\s+)?(?:сколько|долго)(?:\s+(?:ещё|еще|мне|нам|можно|ждать|ожидать))+"
+    r"(?:\s+(?:ответа|коллегу|оператора|человека))?|"
+    r"how\s+long\s+(?:until|till|before)\s+(?:some|any)(?:one|body)\s+(?:answers|replies|"
+    r"responds|gets\s+back(?:\s+to\s+me)?)|"
+    r"(?:jak\s+)?d[łl]ugo\s+(?:jeszcze\s+)?(?:mam\s+|mamy\s+|b[ęe]d[ęe]\s+)?czeka[ćc]"
+    r"(?:\s+na\s+odpowied[źz])?|"
     r"когда\s+(?:же\s+)?(?:мне\s+)?(?:ответите|ответят|ответ)|(?:почему\s+)?никто\s+не\s+"
     r"(?:отвечает|пишет)|почему\s+(?:вы\s+)?молчите|ответьте(?:\s+(?:же|мне|пожалуйста))*|"
     r"where\s+(?:are\s+you(?:\s+guys)?|is\s+everyone|is\s+everybody)|"
@@ -198,7 +205,8 @@ _STILL_THERE = re.compile(
     r"(?:\s+времени)?|(?:why\s+(?:is\s+)?)?(?:no\s*one|nobody)\s+(?:is\s+)?"
     r"(?:answering|replying|responding)|(?:when\s+)?will\s+(?:some|any)(?:one|body)\s+"
     r"(?:answer|reply|respond)|gdzie\s+(?:jeste[śs]cie|(?:jest\s+)?konsultant)|"
-    r"ile\s+(?:jeszcze\s+)?(?:mam\s+|mamy\s+)?czeka[ćc]|(?:dlaczego\s+)?nikt\s+nie\s+"
+    r"ile\s+(?:jeszcze\s+)?(?:mam\s+|mamy\s+)?czeka[ćc](?:\s+na\s+odpowied[źz])?|"
+    r"(?:dlaczego\s+)?nikt\s+nie\s+"
     r"odpowiada|kiedy\s+(?:kto[śs]\s+)?odpowie(?:cie)?|odezwie\s+si[ęe]\s+kto[śs]|"
     # "жду", "still waiting", "nadal czekam": waiting, said to whoever is there
     # "жду уже долго", "I've been waiting for ages", "czekam już długo": and for long
@@ -892,6 +900,48 @@ _HOW_LONG_NOW = re.compile(
     r"jak\s+d[łl]ugo(?:\s+jeszcze)?)\W*$",
     re.IGNORECASE,
 )
+
+
+# "почему человек?", "why a person?", "czemu człowiek?", "почему не вы решаете?", "why can't you
+# decide?", "dlaczego nie możesz sam zdecydować?" while a person is awaited: why a colleague
+# decides (it was "sorry for the wait"); not "почему оператор не отвечает?" (the wait)
+_WHY_ASKED = re.compile(
+    r"^\W*(?:(?:а|и|но|and|but|so|a|i|ale)\W+)?(?:почему|зачем|why|czemu|dlaczego|po\s+co)(?!\w)",
+    re.IGNORECASE,
+)
+_WHY_PERSON = re.compile(
+    r"(?<!\w)(?:человек\w*|коллег\w*|оператор\w*|менеджер\w*|person|human|colleague|operator|"
+    r"manager|agent|cz[łl]owiek\w*|konsultant\w*|osob\w+|pracownik\w*|не\s+(?:вы|ты|бот)|"
+    r"not\s+you|nie\s+(?:ty|wy|bot)|(?:вы\s+|ты\s+)?(?:сами\s+|сам\s+)?не\s+(?:можете|можешь|"
+    r"решаете|решишь|решите)|can'?t\s+you|cannot\s+you|won'?t\s+you|nie\s+mo[żz](?:esz|ecie))"
+    r"(?!\w)",
+    re.IGNORECASE,
+)
+# "а быстрее нельзя?", "можно побыстрее?", "can you do it faster?", "a szybciej się nie da?":
+# whether it can go quicker (it was "question noted", or nothing at all)
+_FASTER = re.compile(
+    r"(?<!\w)(?:быстрее|побыстрее|ускорить|ускорьте|faster|quicker|sooner|speed\s+(?:it|this|"
+    r"things)\s+up|szybciej|przyspiesz\w*|przy[śs]piesz\w*)(?!\w)",
+    re.IGNORECASE,
+)
+# ... what the answer waits on: the wait itself ("почему оператор не отвечает?"), not the why
+_ABOUT_WAIT = re.compile(
+    r"(?<!\w)(?:отвеча\w*|ответ\w*|молч\w*|жд\w*|answer\w*|repl\w*|respond\w*|wait\w*|"
+    r"odpowi\w*|odzyw\w*|czeka\w*)",
+    re.IGNORECASE,
+)
+
+
+def relay_question(text: str) -> str | None:
+    """What a customer waiting for a person asks about the hand-off itself: "why_person" (why a
+    colleague decides), "faster" (can it go quicker), or None."""
+    if len(text.split()) > 10 or any(ch.isdigit() for ch in text) or _ABOUT_WAIT.search(text):
+        return None
+    if _WHY_ASKED.match(text) and _WHY_PERSON.search(text):
+        return "why_person"
+    if _FASTER.search(text):
+        return "faster"
+    return None
 
 
 def _impatient(ctx: TurnContext, text: str) -> bool:
@@ -3680,6 +3730,35 @@ class ConversationEngine:
                 if ticket.status == "open":
                     ctx.state["relay_noted"] = ticket.id
                     ctx.say(f"order_{asked}_withdrawn")
+                return
+            asked = relay_question(text) if not ctx.incoming.attachments else None
+            explained = ctx.state.get("relay_explained") or {}
+            if (
+                asked
+                and ticket.status in ("open", "taken")
+                and asked not in (explained.get(str(ticket.id)) or [])
+            ):
+                # "почему человек?" (it was "sorry for the wait"), "can you do it faster?"
+                # (it was "question noted", or nothing): why a colleague decides, or that it
+                # cannot go quicker than the colleague, and what they do and when; once per
+                # question and ticket. A colleague who has just written answers it themselves
+                if ticket.status == "taken" and await self._operator_spoke(ctx):
+                    return
+                ctx.state["relay_explained"] = {
+                    str(ticket.id): [*(explained.get(str(ticket.id)) or []), asked]
+                }
+                amount = asked == "why_person" and ticket.reason == "amount_over_limit"
+                said = ctx.texts(f"relay_{asked}_amount" if amount else f"relay_{asked}")
+                if ticket.status == "taken" and is_open(ctx.now, ctx.settings):
+                    when = ctx.texts("relay_when_taken")
+                elif (minutes := self._minutes_left(ctx, ticket)) is not None:
+                    when = ctx.texts("relay_when_eta", minutes=minutes)
+                elif is_open(ctx.now, ctx.settings):
+                    when = ctx.texts("relay_when")
+                else:
+                    opens = self._when_open(ctx, next_open(ctx.now, ctx.settings))
+                    when = ctx.texts("relay_when_closed", when=opens)
+                ctx.say_text(f"{said} {when}")
                 return
             # "где человек? позовите оператора", "хочу поговорить с живым человеком" (no reply
             # at all once "passed this on" was said): a person asked for again is a nudge
