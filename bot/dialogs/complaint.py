@@ -1461,12 +1461,7 @@ class ComplaintFlow:
             # jednak to nie jest w porządku" to the rating asked right after the yes (a new
             # billing case, or the FAQ's topics): the verdict on this case, taken back
             ctx.state.pop("survey", None)
-            case["stage"] = "satisfaction"
-            case["satisfied"] = None
-            case.pop("resolved_turn", None)
-            record = await ctx.session.get(Complaint, case.get("id"))
-            if record is not None:
-                record.resolved_at = None
+            await _unresolved(ctx, case, "satisfaction", None)
             ctx.event("resolution_taken_back", complaint_id=case.get("id"))
             return await self._satisfaction(ctx, case, "")
         if case is not None and promise_stands(ctx):
@@ -3741,9 +3736,12 @@ class ComplaintFlow:
     ) -> None:
         """What the shop gives for this kind of problem (rules: the type's ``compensation``,
         300 points for a late delivery), asked for ("а баллы за задержку будут?": it was the
-        FAQ's loyalty programme): confirmed and kept on the case, once."""
+        FAQ's loyalty programme): confirmed and kept on the case, once (saved only when it
+        is new, or the message told something new)."""
+        kept = case.get("rule_compensation")
         ctx.say_text(_rule_compensation_said(ctx, case, rule))
-        await self._save(ctx, case)
+        if case.get("rule_compensation") != kept or ctx.new_slots:
+            await self._save(ctx, case)
 
     async def _item_wanted(self, ctx: TurnContext, case: dict[str, Any], text: str) -> None:
         """The thing itself wanted, a compensation turned down ("мне не скидка нужна, мне нужен
@@ -3835,12 +3833,7 @@ class ComplaintFlow:
             # "его уволят?", "will he be fired?", "czy go zwolnią?" (it was "Still here, no
             # worries", or "your question is noted"): no promise about the person, what is done
             # with the complaint, then where it stands; the question stands
-            said = ctx.texts("complaint_staff_fate")
-            if case.get("promise"):
-                ctx.say_text(f"{said} {ctx.texts('promise_status')}")
-                ctx.say_text(_promise_text(ctx, case))
-            else:
-                ctx.say_text(said)
+            _said_where_it_stands(ctx, case, "complaint_staff_fate")
             self._ask_satisfaction(ctx, case)
             return True
         if not data and _NEEDED_BY.search(text) and "?" not in text and not _YES.match(text):
@@ -3955,12 +3948,7 @@ class ComplaintFlow:
             # "ok so what do i do?", "ладно, а что мне делать?", "ok, a co mam zrobić?" (the "ok"
             # closed the case as solved and asked for a rating): nothing is needed from the
             # customer, what happens next, and the question stands
-            said = ctx.texts("complaint_nothing_to_do")
-            if case.get("promise"):
-                ctx.say_text(f"{said} {ctx.texts('promise_status')}")
-                ctx.say_text(_promise_text(ctx, case))
-            else:
-                ctx.say_text(said)
+            _said_where_it_stands(ctx, case, "complaint_nothing_to_do")
             self._ask_satisfaction(ctx, case)
             return True
         doing = case.get("choice") or ("refund" if rule.fix == "refund" else None)
@@ -5430,14 +5418,21 @@ async def unsolved_comment(ctx: TurnContext, text: str) -> bool:
         return False
     case = ctx.state.get("complaint")
     if case is not None and case.get("stage") == "done" and case.get("satisfied"):
-        case["stage"] = "handed_over"
-        case["satisfied"] = False
-        case.pop("resolved_turn", None)
-        record = await ctx.session.get(Complaint, case.get("id"))
-        if record is not None:
-            record.resolved_at = None
+        await _unresolved(ctx, case, "handed_over", False)
         ctx.event("reopened", complaint_type=case["type"])
     return True
+
+
+async def _unresolved(
+    ctx: TurnContext, case: dict[str, Any], stage: str, satisfied: bool | None
+) -> None:
+    """The case closed as solved is open again, at ``stage`` (its record no longer solved)."""
+    case["stage"] = stage
+    case["satisfied"] = satisfied
+    case.pop("resolved_turn", None)
+    record = await ctx.session.get(Complaint, case.get("id"))
+    if record is not None:
+        record.resolved_at = None
 
 
 def _urgent_no(ctx: TurnContext, text: str) -> bool:
@@ -5541,6 +5536,16 @@ def _where_it_stands(ctx: TurnContext, case: dict[str, Any]) -> None:
         ctx.say_text(_promise_text(ctx, case))
     else:
         ctx.say_text(ctx.texts("nudge_here"))
+
+
+def _said_where_it_stands(ctx: TurnContext, case: dict[str, Any], key: str) -> None:
+    """``key`` said, then the promise made on this case, if there is one."""
+    said = ctx.texts(key)
+    if case.get("promise"):
+        ctx.say_text(f"{said} {ctx.texts('promise_status')}")
+        ctx.say_text(_promise_text(ctx, case))
+    else:
+        ctx.say_text(said)
 
 
 # "а почему так долго?", "why so long?", "dlaczego tak długo?": a why, not "too slow" said

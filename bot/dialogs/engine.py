@@ -1146,12 +1146,7 @@ def _waited_is_late(pred: Prediction, text: str) -> Prediction:
         # "where is my order? it's a week late": the lateness is the problem named
         and failure_named(text, unsure_status=True) in (None, "delivery_delay")
     ):
-        return dataclasses.replace(
-            pred,
-            intent="complaint",
-            complaint_type="delivery_delay",
-            intent_confidence=max(pred.intent_confidence, NAMED_FAILURE_CONFIDENCE),
-        )
+        return _as_complaint(pred, "delivery_delay", NAMED_FAILURE_CONFIDENCE)
     return pred
 
 
@@ -1251,12 +1246,7 @@ def _not_as_sold(pred: Prediction, text: str) -> Prediction:
         return pred
     if failure_named(text, unsure_status=True) not in (None, ctype):
         return pred  # another problem told in plain words is the case
-    return dataclasses.replace(
-        pred,
-        intent="complaint",
-        complaint_type=ctype,
-        intent_confidence=max(pred.intent_confidence, NAMED_FAILURE_CONFIDENCE),
-    )
+    return _as_complaint(pred, ctype, NAMED_FAILURE_CONFIDENCE)
 
 
 def _retyped(pred: Prediction, ctype: str) -> Prediction:
@@ -2070,6 +2060,16 @@ def _sound_return(pred: Prediction, text: str) -> bool:
     )
 
 
+def _as_complaint(
+    pred: Prediction, ctype: str | None, sure: float | None = None, **changes: Any
+) -> Prediction:
+    """``pred`` as a complaint of ``ctype``, at least ``sure`` sure (None: as sure as it was),
+    with ``changes`` besides (its emotion)."""
+    if sure is not None:
+        changes["intent_confidence"] = max(pred.intent_confidence, sure)
+    return dataclasses.replace(pred, intent="complaint", complaint_type=ctype, **changes)
+
+
 def _as_question(pred: Prediction) -> Prediction:
     """``pred`` as a question for the knowledge base (no complaint, sure enough to act on)."""
     return dataclasses.replace(
@@ -2448,12 +2448,11 @@ class ConversationEngine:
             # model: "Bye! Write any time"), "Не хочу больше ждать" (a "no": "I didn't quite
             # understand"), "Сколько можно ждать?" (the delivery times): a wait that has worn
             # the customer out, the late order's case (thanks, an apology, the order number)
-            whole = dataclasses.replace(
+            whole = _as_complaint(
                 whole,
-                intent="complaint",
-                complaint_type="delivery_delay",
+                "delivery_delay",
+                NAMED_FAILURE_CONFIDENCE,
                 emotion="upset" if whole.emotion in (None, "calm") else whole.emotion,
-                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
             )
         else:
             whole = _waited_is_late(whole, text)
@@ -2507,12 +2506,7 @@ class ConversationEngine:
             # paper to the model: a copy offered), "the receipt was for a different person" (a
             # refund filed): someone else's data in the parcel, a matter of privacy (labels.md:
             # `other`) for a person, with the playbook's thanks and apology
-            return dataclasses.replace(
-                whole,
-                intent="complaint",
-                complaint_type="other",
-                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
-            )
+            return _as_complaint(whole, "other", NAMED_FAILURE_CONFIDENCE)
         if (
             whole.intent in ("faq", "out_of_scope")
             and "?" not in text
@@ -2524,12 +2518,7 @@ class ConversationEngine:
             # "aplikacja się wiesza przy płatności", "aplikacja ciągle się zawiesza" (the FAQ's
             # topics, then its answer on where to download the app): the app failing, the
             # site's case (thanks, an apology, what it needs), sure: no FAQ answer fixes it
-            whole = dataclasses.replace(
-                whole,
-                intent="complaint",
-                complaint_type="website_app",
-                intent_confidence=max(whole.intent_confidence, SITE_FAILING_CONFIDENCE),
-            )
+            whole = _as_complaint(whole, "website_app", SITE_FAILING_CONFIDENCE)
         if whole.threat in (None, "none") and paperwork_missing(text):
             # "Товар пришёл, но чек не положили", "The receipt wasn't in the parcel" (a missing
             # item to the model: the order number asked, then the item sent again or refunded),
@@ -2588,12 +2577,7 @@ class ConversationEngine:
             # for and noted (the complaint flow's packaging note), and a compensation asked
             # for with it ("Коробка помята, товар вроде цел, но хочу скидку", a question to
             # the model) is answered there
-            return dataclasses.replace(
-                whole,
-                intent="complaint",
-                complaint_type="other",
-                intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
-            )
+            return _as_complaint(whole, "other", MIN_CONFIDENCE)
         if (
             whole.intent in ("praise", "thanks", "complaint")
             and whole.threat in (None, "none")
@@ -2605,14 +2589,13 @@ class ConversationEngine:
             # a coupon), "Отличный сервис как всегда, но кружка пришла со сколом" (praise, the
             # chip lost): the shop praised, and a problem after the "but", sincerely; its case,
             # with no anger the words do not show
-            whole = dataclasses.replace(
+            whole = _as_complaint(
                 whole,
-                intent="complaint",
-                complaint_type=named,
+                named,
+                NAMED_FAILURE_CONFIDENCE,
                 emotion="upset"
                 if whole.emotion == "angry" and not hostile(text)
                 else whole.emotion,
-                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
             )
         elif (
             (
@@ -2627,24 +2610,16 @@ class ConversationEngine:
             # очень удобно, курьер так и не приехал" (praise): thanks said in sarcasm about a
             # failure, an angry customer's complaint; so is "отлично, просто супер, третий раз
             # ломается" (an unsure complaint, it was asked "what happened?")
-            whole = dataclasses.replace(
-                whole,
-                intent="complaint",
-                complaint_type=named,
-                emotion="angry",
-                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
-            )
+            whole = _as_complaint(whole, named, NAMED_FAILURE_CONFIDENCE, emotion="angry")
         if whole.intent == "praise" and _RUDE.search(text):
-            whole = dataclasses.replace(whole, intent="complaint", complaint_type="staff_behavior")
+            whole = _as_complaint(whole, "staff_behavior")
         elif (
             whole.intent == "praise"
             and _BROKEN.search(text)
             and not _FIXED.search(text)
             and not damage_denied(text)
         ):
-            whole = dataclasses.replace(
-                whole, intent="complaint", complaint_type="damaged_defective"
-            )
+            whole = _as_complaint(whole, "damaged_defective")
         elif (
             (
                 whole.intent in ("praise", "greeting", "goodbye")
@@ -2658,12 +2633,7 @@ class ConversationEngine:
             # in plain words; "Czajnik przyszedł rozbity, chcę rozmawiać z człowiekiem" (a
             # request for a person): the playbook's thanks and apology, the problem on the
             # operators' card, then the person
-            whole = dataclasses.replace(
-                whole,
-                intent="complaint",
-                complaint_type=named,
-                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
-            )
+            whole = _as_complaint(whole, named, NAMED_FAILURE_CONFIDENCE)
         if (
             whole.intent == "order_status"
             and whole.order_ref is None
@@ -2701,11 +2671,8 @@ class ConversationEngine:
                 # "Dostałam złą książkę, zamówienie 3690208" (a late parcel at 0.63): what came
                 # is named, nothing said of a wait
                 kept = named not in ("wrong_item", "missing_item", "damaged_defective")
-            whole = dataclasses.replace(
-                whole,
-                intent="complaint",
-                complaint_type=whole.complaint_type if kept else named,
-                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
+            whole = _as_complaint(
+                whole, whole.complaint_type if kept else named, NAMED_FAILURE_CONFIDENCE
             )
         elif (
             whole.intent in ("faq", "deny", "out_of_scope")
@@ -2719,12 +2686,7 @@ class ConversationEngine:
             # zgnieciona, co robić?" (the FAQ on damaged parcels): a thing that came faulty,
             # whose return or what to do is asked about, is a defect; the playbook's thanks
             # and apology, then its fixes, the money back among them
-            whole = dataclasses.replace(
-                whole,
-                intent="complaint",
-                complaint_type="damaged_defective",
-                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
-            )
+            whole = _as_complaint(whole, "damaged_defective", NAMED_FAILURE_CONFIDENCE)
         if (
             (
                 whole.intent == "complaint"
@@ -2747,12 +2709,7 @@ class ConversationEngine:
             # "Not a big deal but the mug has a small chip" (a complaint of no type, for a
             # person), "на кружке скол" (off-topic), "kubek jest wyszczerbiony" (the FAQ's
             # damaged-parcel answer): a broken thing told in plain words is damage
-            whole = dataclasses.replace(
-                whole,
-                intent="complaint",
-                complaint_type="damaged_defective",
-                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
-            )
+            whole = _as_complaint(whole, "damaged_defective", NAMED_FAILURE_CONFIDENCE)
         if (
             whole.intent == "complaint"
             and whole.complaint_type == "damaged_defective"
@@ -2841,25 +2798,15 @@ class ConversationEngine:
         ):
             # "оператор мне нагрубил в чате" (a request for a person to the model, the FAQ's
             # answer on reaching one): one of the shop's people was rude, the staff case
-            whole = dataclasses.replace(
-                whole,
-                intent="complaint",
-                complaint_type="staff_behavior",
-                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
-            )
+            whole = _as_complaint(whole, "staff_behavior", NAMED_FAILURE_CONFIDENCE)
         if (
             whole.intent != "complaint" or whole.intent_confidence < MIN_CONFIDENCE
         ) and announces_problem(text):
             # "Hi, I have a problem with my order" is no praise or goodbye: the complaint flow
             # asks what happened
-            whole = dataclasses.replace(
-                whole,
-                intent="complaint",
-                # "I have a problem with your website" is no praise: a site problem
-                # ... and "I want to complain about the courier" is about the courier
-                complaint_type=announced_type(text) or "other",
-                intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
-            )
+            # "I have a problem with your website" is no praise: a site problem
+            # ... and "I want to complain about the courier" is about the courier
+            whole = _as_complaint(whole, announced_type(text) or "other", MIN_CONFIDENCE)
         parts = split_requests(text)
         if _sound_return(whole, text):
             # "Rozmiar nie pasuje, chcę zwrócić" is no "no", and "хочу вернуть товар
