@@ -12986,6 +12986,7 @@ async def test_whether_the_rude_employee_is_fired_is_answered_honestly(
         ("мой заказ 3890021 опаздывает уже на неделю", "да", "потому что её до сих пор нет!"),
         ("my order 3890022 is a week late", "yes", "because it still hasn't arrived!"),
         ("moje zamówienie 3890023 spóźnia się już tydzień", "tak", "bo nadal jej nie ma!"),
+        ("moje zamówienie 3890025 spóźnia się już tydzień", "tak", "dalej jej nie mam"),
     ],
 )
 async def test_a_low_ratings_comment_saying_it_is_not_solved_brings_a_person(
@@ -13011,3 +13012,33 @@ async def test_a_low_ratings_comment_saying_it_is_not_solved_brings_a_person(
     await e.send("2")
     await e.send("the courier was slow and nobody answered my emails")
     assert e.now("survey_comment") and not e.of("escalated"), e.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("opening", "fix", "asked", "said"),
+    [
+        ("пылесос сломался через неделю, заказ 3890031", "ремонт", "а долго ждать?", "5 рабочих"),
+        (
+            "the vacuum broke after a week, order 3890032",
+            "repair",
+            "will it take long?",
+            "5 working",
+        ),
+        ("odkurzacz zepsuł się po tygodniu, zamówienie 3890033", "naprawa", "długo?", "5 dni"),
+    ],
+)
+async def test_whether_the_fix_takes_long_is_the_fixs_own_time(
+    services: Services, opening: str, fix: str, asked: str, said: str
+) -> None:
+    """ "а долго ждать?", "will it take long?", "długo?" at "is that OK?" after a warranty
+    repair was booked got the FAQ's delivery times (Moscow 1-2 days...): the repair's own
+    time, what was promised, and the question stands."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send("", photo=True)
+    await d.send(fix)
+    assert d.of("fix_chosen") and d.of("satisfaction_check"), d.replies[-1]
+    await d.send(asked)
+    reply = " ".join(d.replies[-1])
+    assert said in reply and not d.now("faq_answered"), reply
+    assert d.now("satisfaction_check") and not d.of("resolved"), reply

@@ -143,7 +143,7 @@ _STILL_BROKEN = re.compile(
     r"\b(haven't|have not|hasn't|has not|didn't|did not|never) "
     r"(received|got|gotten|arrived|come|came|been (delivered|refunded))|"
     r"\bnot (arrived|received|delivered|refunded) yet|where is (my|the)|"
-    r"\b(nadal|wciąż|wciaz|jeszcze)( \w+)? nie\b|nie (dotarł|dotarl|doszł|doszl|otrzymał|otrzymal|"
+    r"\b(nadal|wciąż|wciaz|jeszcze|dalej|ciągle|ciagle)( \w+)? nie\b|nie (dotarł|dotarl|doszł|doszl|otrzymał|otrzymal|"
     r"przyszł|przyszl|dostał|dostal)|gdzie jest)",
     re.IGNORECASE,
 )
@@ -5494,7 +5494,12 @@ _CASE_WAIT = re.compile(
     r"ile\s+(?:\w+\s+)?(?:mam\s+)?czeka\w*|как\s+долго(?:\s+(?:\w+\s+)?ждать)?|"
     r"сколько\s+(?:это\s+)?(?:времени\s+)?займ[её]т(?:\s+времени)?|"
     r"how\s+long(?:\s+(?:will|does|would)\s+(?:it|this|that)\s+take)?|"
-    r"ile\s+(?:to\s+)?(?:potrwa|zajmie)(?:\s+czasu)?|jak\s+d[łl]ugo(?:\s+(?:\w+\s+)?czeka\w*)?)"
+    r"ile\s+(?:to\s+)?(?:potrwa|zajmie)(?:\s+czasu)?|jak\s+d[łl]ugo(?:\s+(?:\w+\s+)?czeka\w*)?|"
+    # "а долго ждать?", "will it take long?", "długo mam czekać?" (the FAQ's delivery times):
+    # asked as a yes-or-no
+    r"(?:это\s+)?долго(?:\s+(?:мне\s+)?ждать)?\s*\?|will\s+(?:it|this|that)\s+take\s+long\s*\?|"
+    r"is\s+(?:it|this|that)\s+going\s+to\s+take\s+long\s*\?|"
+    r"(?:czy\s+)?(?:to\s+)?d[łl]ugo(?:\s+(?:potrwa|(?:mam\s+|b[ęe]d[ęe]\s+)?czeka[ćc]))?\s*\?)"
     r"\W*$",
     re.IGNORECASE,
 )
