@@ -13042,3 +13042,27 @@ async def test_whether_the_fix_takes_long_is_the_fixs_own_time(
     reply = " ".join(d.replies[-1])
     assert said in reply and not d.now("faq_answered"), reply
     assert d.now("satisfaction_check") and not d.of("resolved"), reply
+
+
+@pytest.mark.parametrize(
+    ("opening", "doubt", "said"),
+    [
+        ("с меня дважды списали за заказ 3890041", "точно?", "в течение 10 рабочих дней"),
+        ("order 3890042 is late", "that's it?", "within 24 hours"),
+        ("zamówienie 3890043 się spóźnia", "na pewno?", "w ciągu 24 godzin"),
+    ],
+)
+async def test_a_doubt_at_is_that_ok_is_no_yes(
+    services: Services, opening: str, doubt: str, said: str
+) -> None:
+    """ "точно?", "that's it?", "na pewno?" at "is that OK?" were read as a yes: the case
+    closed as solved and the rating asked. A doubt: where it stands (no "Still here"), and
+    the question stands."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    assert d.of("satisfaction_check"), d.replies[-1]
+    await d.send(doubt)
+    reply = " ".join(d.replies[-1])
+    assert said in reply and not re.search(r"на связи|Still here|Jestem", reply), reply
+    assert d.now("satisfaction_check") and not d.of("resolved"), reply
+    assert "survey" not in await d.state(), reply

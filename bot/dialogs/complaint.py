@@ -182,6 +182,14 @@ _WAIT_AND_SEE = re.compile(
     r"^\W*(?:ну\s+|эм+\s+|hm+\s+|well\s+)?(?:не\s+знаю|хз|без\s+понятия|i\s+don'?t\s+know|dunno)\W*$",
     re.IGNORECASE,
 )
+# "точно?", "really?", "that's it?", "na pewno?", "i to wszystko?" at "is that OK?": a doubt
+# about the fix, no yes (read as one, it closed the case as solved)
+_DOUBT = re.compile(
+    r"^\W*(?:(?:а|и|ну|and|so|a|i|no)\s+)?(?:точно|правда|и\s+вс[её]|это\s+вс[её]|really|sure|"
+    r"are\s+you\s+sure|for\s+real|that'?s\s+it|is\s+that\s+it|that'?s\s+all|na\s+pewno|"
+    r"naprawd[ęe]|(?:i\s+)?to\s+wszystko|tylko\s+tyle)\s*\?+\W*$",
+    re.IGNORECASE,
+)
 # "ok, czekam", "ок, жду", "ладно, подожду", "ok, I'll wait", "dobrze, poczekam": the customer
 # agrees to wait for the answer promised; nothing is solved yet (a yes, a filler before it, and
 # "тогда", "then", "спасибо" after it at most)
@@ -3962,6 +3970,7 @@ class ComplaintFlow:
                 # "сколько это займёт?" (it got "no exact answer, your question is noted")
                 or _how_long_asked(text)
                 or (_WHAT_NEXT.search(text) and "?" in text and word_count(text) <= 8)
+                or _DOUBT.match(text)
             )
         )
         if waiting and ctx.command is None and await _general_answer(ctx, doing):
@@ -5535,7 +5544,12 @@ def _where_it_stands(ctx: TurnContext, case: dict[str, Any]) -> None:
     if case.get("promise"):
         # "ile to potrwa?" is asked too (it got "Jestem, nie martw się" before the promise)
         said = ctx.incoming.text or ""
-        asked = bool(_WHEN.search(said) or _CASE_WAIT.search(said) or _HOW_MUCH_LONGER.match(said))
+        asked = bool(
+            _WHEN.search(said)
+            or _CASE_WAIT.search(said)
+            or _HOW_MUCH_LONGER.match(said)
+            or _DOUBT.match(said)
+        )
         here = "" if asked else f"{ctx.texts('nudge_here')} "
         ctx.say_text(f"{here}{ctx.texts('promise_status')}")
         ctx.say_text(_promise_text(ctx, case))
