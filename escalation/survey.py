@@ -425,7 +425,7 @@ class SurveyFlow:
         threat = pred.threat if pred else None
         from bot.dialogs.complaint import unsolved_comment  # complaint imports this module
 
-        if threat != "legal" and await unsolved_comment(ctx, text):
+        if threat != "legal" and await unsolved_comment(ctx, text, bots_case=ticket_id is None):
             # "because it still hasn't arrived!" (it was "passed it on to the team" only): not
             # solved after all; a person takes the case (the ticket, back to its colleague),
             # urgently when it threatens

@@ -143,8 +143,8 @@ _STILL_BROKEN = re.compile(
     r"\b(haven't|have not|hasn't|has not|didn't|did not|never) "
     r"(received|got|gotten|arrived|come|came|been (delivered|refunded))|"
     r"\bnot (arrived|received|delivered|refunded) yet|where is (my|the)|"
-    r"\b(nadal|wciąż|wciaz|jeszcze|dalej|ciągle|ciagle)( \w+)? nie\b|nie (dotarł|dotarl|doszł|doszl|otrzymał|otrzymal|"
-    r"przyszł|przyszl|dostał|dostal)|gdzie jest)",
+    r"\b(nadal|wciąż|wciaz|jeszcze|dalej|ciągle|ciagle)( \w+)? nie\b|"
+    r"nie (dotarł|dotarl|doszł|doszl|otrzymał|otrzymal|przyszł|przyszl|dostał|dostal)|gdzie jest)",
     re.IGNORECASE,
 )
 # "ещё не решилось, жду", "not sorted yet, still waiting", "jeszcze nie rozwiązane, czekam": the
@@ -5418,15 +5418,16 @@ def survey_moved_on(ctx: TurnContext) -> bool:
     return not promise_stands(ctx)
 
 
-async def unsolved_comment(ctx: TurnContext, text: str) -> bool:
+async def unsolved_comment(ctx: TurnContext, text: str, *, bots_case: bool) -> bool:
     """The comment after a low rating says the problem is still there ("because it still
     hasn't arrived!", "bo nadal jej nie ma!"): no comment only, the verdict. The case the bot
-    closed as solved is open again, not satisfied (the caller brings a person); a plain
-    comment ("the courier was slow") is False."""
+    closed as solved (``bots_case``: the survey was the bot's own) is open again, not
+    satisfied (the caller brings a person); a plain comment ("the courier was slow") is
+    False."""
     if not (_STILL_BROKEN.search(text) or _UNSOLVED.search(text)):
         return False
     case = ctx.state.get("complaint")
-    if case is not None and case.get("stage") == "done" and case.get("satisfied"):
+    if bots_case and case is not None and case.get("stage") == "done" and case.get("satisfied"):
         await _unresolved(ctx, case, "handed_over", False)
         ctx.event("reopened", complaint_type=case["type"])
     return True
@@ -5506,9 +5507,10 @@ _CASE_WAIT = re.compile(
     r"ile\s+(?:to\s+)?(?:potrwa|zajmie)(?:\s+czasu)?|jak\s+d[łl]ugo(?:\s+(?:\w+\s+)?czeka\w*)?|"
     # "а долго ждать?", "will it take long?", "długo mam czekać?" (the FAQ's delivery times):
     # asked as a yes-or-no
-    r"(?:это\s+)?долго(?:\s+(?:мне\s+)?ждать)?\s*\?|will\s+(?:it|this|that)\s+take\s+long\s*\?|"
+    # ("почему так долго?", "dlaczego tak długo?" are a why)
+    r"(?<!так\s)(?:это\s+)?долго(?:\s+(?:мне\s+)?ждать)?\s*\?|will\s+(?:it|this|that)\s+take\s+long\s*\?|"
     r"is\s+(?:it|this|that)\s+going\s+to\s+take\s+long\s*\?|"
-    r"(?:czy\s+)?(?:to\s+)?d[łl]ugo(?:\s+(?:potrwa|(?:mam\s+|b[ęe]d[ęe]\s+)?czeka[ćc]))?\s*\?)"
+    r"(?<!tak\s)(?:czy\s+)?(?:to\s+)?d[łl]ugo(?:\s+(?:potrwa|(?:mam\s+|b[ęe]d[ęe]\s+)?czeka[ćc]))?\s*\?)"
     r"\W*$",
     re.IGNORECASE,
 )
