@@ -280,7 +280,7 @@ class SurveyFlow:
                 ctx.say(f"survey_{step}_q", buttons=buttons)
                 return True
         if m is None and survey and not data and survey.get("step") == "why":
-            return self._why(ctx, survey, text)
+            return await self._why(ctx, survey, text)
         if m is None and survey and not data:
             typed = typed_score(text, survey.get("step"))
             if typed is None and survey.get("step") == "solved":
@@ -402,7 +402,7 @@ class SurveyFlow:
             ctx.say("survey_thanks")
         return True
 
-    def _why(self, ctx: TurnContext, survey: dict[str, Any], text: str) -> bool:
+    async def _why(self, ctx: TurnContext, survey: dict[str, Any], text: str) -> bool:
         """The answer to "what went wrong?" after a low rating: kept for the team (the
         report's survey comments, the ticket's history); a request for a person or a new
         order's problem is not a comment, and goes its way."""
@@ -423,6 +423,16 @@ class SurveyFlow:
         )
         ctx.event("survey_comment", ticket_id=ticket_id)
         threat = pred.threat if pred else None
+        from bot.dialogs.complaint import unsolved_comment  # complaint imports this module
+
+        if threat != "legal" and await unsolved_comment(ctx, text, bots_case=ticket_id is None):
+            # "because it still hasn't arrived!" (it was "passed it on to the team" only): not
+            # solved after all; a person takes the case (the ticket, back to its colleague),
+            # urgently when it threatens
+            urgent = "high" if threat in ("public", "churn") else "normal"
+            ctx.say("survey_sorry_reopen" if ticket_id is not None else "complaint_not_satisfied")
+            ctx.request_handoff("fix_not_helped", urgent, reopen=ticket_id)
+            return True
         if threat == "legal":
             # "ужасный сервис, пойду в Роспотребнадзор": the activist's playbook, here too: a
             # senior takes the chat at once, with the comment and the case on the card

@@ -13221,3 +13221,181 @@ async def test_fed_up_with_nothing_told_is_asked_what_happened(
     reply = " ".join(d.replies[-1])
     assert "Что случилось" in reply and not d.of("fallback"), reply
     assert [e["reason"] for e in d.of("clarify")] == ["outburst"], reply
+
+
+@pytest.mark.parametrize(
+    ("opening", "fix", "how_long", "why", "faster", "said_why", "said_faster"),
+    [
+        (
+            "телевизор за 45000 пришёл разбитый, номер 3890001",
+            "вернуть деньги",
+            "а долго ждать?",
+            "почему человек?",
+            "а быстрее нельзя?",
+            "такую сумму коллега решает лично",
+            "хочется побыстрее",
+        ),
+        (
+            "the TV I paid 45000 for arrived smashed, order 3890002",
+            "refund",
+            "how long until someone answers?",
+            "why a person?",
+            "can you do it faster?",
+            "A claim of this size is decided by a colleague personally",
+            "you'd like this sooner",
+        ),
+        (
+            "telewizor za 45000 przyszedł rozbity, zamówienie 3890003",
+            "zwrot pieniędzy",
+            "długo mam czekać?",
+            "czemu człowiek?",
+            "a szybciej się nie da?",
+            "O reklamacji na taką kwotę konsultant decyduje osobiście",
+            "chcesz szybciej",
+        ),
+    ],
+)
+async def test_the_wait_for_a_colleague_over_the_claims_limit_is_explained(
+    services: Services,
+    opening: str,
+    fix: str,
+    how_long: str,
+    why: str,
+    faster: str,
+    said_why: str,
+    said_faster: str,
+) -> None:
+    """A claim over the limit handed to a colleague: "а долго ждать?" got the FAQ's delivery
+    times ("długo mam czekać?" "passed this on as well"), "почему человек?" "sorry for the
+    wait", "a szybciej się nie da?" nothing at all: the wait for the colleague, why a colleague
+    decides sums like this, and what the colleague does and when."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send("", photo=True)
+    await d.send(fix)
+    assert [e["reason"] for e in d.of("escalated")] == ["amount_over_limit"], d.replies[-1]
+    await d.send(how_long)
+    reply = " ".join(d.replies[-1])
+    assert re.search(r"у коллеги|colleague already has|u konsultanta", reply), reply
+    assert not d.now("faq_answered"), reply
+    await d.send(why)
+    reply = " ".join(d.replies[-1])
+    assert said_why in reply and not re.search(r"ожидани|for the wait|czekać", reply), reply
+    await d.send(faster)
+    reply = " ".join(d.replies[-1])
+    assert said_faster in reply and not d.now("question_noted"), reply
+    assert not d.now("escalated"), reply
+
+
+@pytest.mark.parametrize(
+    ("opening", "asked"),
+    [
+        ("курьер нахамил мне, заказ 3890011", "его уволят?"),
+        ("the courier was rude to me, order 3890012", "will he be fired?"),
+        ("kurier był niegrzeczny, zamówienie 3890013", "czy go zwolnią?"),
+    ],
+)
+async def test_whether_the_rude_employee_is_fired_is_answered_honestly(
+    services: Services, opening: str, asked: str
+) -> None:
+    """ "will he be fired?" at "is that OK?" after a rude courier's case went to the customer
+    care manager got "Still here, no worries" ("czy go zwolnią?" "your question is noted"): no
+    promise about the person, the complaint looked into properly, where it stands, and the
+    question stands."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    assert d.of("satisfaction_check"), d.replies[-1]
+    await d.send(asked)
+    reply = " ".join(d.replies[-1])
+    assert re.search(r"сотрудника|the employee|pracownika", reply), reply
+    assert not re.search(r"на связи|Still here|Jestem", reply), reply
+    assert d.now("satisfaction_check") and not d.now("question_noted"), reply
+    assert not d.of("resolved") and not d.of("escalated"), reply
+
+
+@pytest.mark.parametrize(
+    ("opening", "yes", "comment"),
+    [
+        ("мой заказ 3890021 опаздывает уже на неделю", "да", "потому что её до сих пор нет!"),
+        ("my order 3890022 is a week late", "yes", "because it still hasn't arrived!"),
+        ("moje zamówienie 3890023 spóźnia się już tydzień", "tak", "bo nadal jej nie ma!"),
+        ("moje zamówienie 3890025 spóźnia się już tydzień", "tak", "dalej jej nie mam"),
+    ],
+)
+async def test_a_low_ratings_comment_saying_it_is_not_solved_brings_a_person(
+    services: Services, opening: str, yes: str, comment: str
+) -> None:
+    """ "bo nadal jej nie ma!" to "what went wrong?" after a 1 for a late parcel's case the
+    customer had called solved got "I've passed it on to the team" only: not solved after all,
+    the case open again and a colleague takes it; a plain comment stays a comment."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send(yes)
+    assert d.of("resolved"), d.replies[-1]
+    await d.send("1")
+    await d.send(comment)
+    reply = " ".join(d.replies[-1])
+    assert d.now("survey_comment") and d.now("reopened"), reply
+    assert [e["reason"] for e in d.now("escalated")] == ["fix_not_helped"], reply
+    state = await d.state()
+    assert state["complaint"]["satisfied"] is False and "survey" not in state, reply
+    e = Dialogue(services, str(next(_ids)))
+    await e.send("my order 3890024 is a week late")
+    await e.send("yes")
+    await e.send("2")
+    await e.send("the courier was slow and nobody answered my emails")
+    assert e.now("survey_comment") and not e.of("escalated"), e.replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("opening", "fix", "asked", "said"),
+    [
+        ("пылесос сломался через неделю, заказ 3890031", "ремонт", "а долго ждать?", "5 рабочих"),
+        (
+            "the vacuum broke after a week, order 3890032",
+            "repair",
+            "will it take long?",
+            "5 working",
+        ),
+        ("odkurzacz zepsuł się po tygodniu, zamówienie 3890033", "naprawa", "długo?", "5 dni"),
+    ],
+)
+async def test_whether_the_fix_takes_long_is_the_fixs_own_time(
+    services: Services, opening: str, fix: str, asked: str, said: str
+) -> None:
+    """ "а долго ждать?", "will it take long?", "długo?" at "is that OK?" after a warranty
+    repair was booked got the FAQ's delivery times (Moscow 1-2 days...): the repair's own
+    time, what was promised, and the question stands."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    await d.send("", photo=True)
+    await d.send(fix)
+    assert d.of("fix_chosen") and d.of("satisfaction_check"), d.replies[-1]
+    await d.send(asked)
+    reply = " ".join(d.replies[-1])
+    assert said in reply and not d.now("faq_answered"), reply
+    assert d.now("satisfaction_check") and not d.of("resolved"), reply
+
+
+@pytest.mark.parametrize(
+    ("opening", "doubt", "said"),
+    [
+        ("с меня дважды списали за заказ 3890041", "точно?", "в течение 10 рабочих дней"),
+        ("order 3890042 is late", "that's it?", "within 24 hours"),
+        ("zamówienie 3890043 się spóźnia", "na pewno?", "w ciągu 24 godzin"),
+    ],
+)
+async def test_a_doubt_at_is_that_ok_is_no_yes(
+    services: Services, opening: str, doubt: str, said: str
+) -> None:
+    """ "точно?", "that's it?", "na pewno?" at "is that OK?" were read as a yes: the case
+    closed as solved and the rating asked. A doubt: where it stands (no "Still here"), and
+    the question stands."""
+    d = Dialogue(services, str(next(_ids)))
+    await d.send(opening)
+    assert d.of("satisfaction_check"), d.replies[-1]
+    await d.send(doubt)
+    reply = " ".join(d.replies[-1])
+    assert said in reply and not re.search(r"на связи|Still here|Jestem", reply), reply
+    assert d.now("satisfaction_check") and not d.of("resolved"), reply
+    assert "survey" not in await d.state(), reply

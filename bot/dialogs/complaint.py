@@ -139,12 +139,12 @@ _STILL_BROKEN = re.compile(
     r"(до сих пор|так и не|вс[её] ещ[её] не|ещ[её] не (пришл|приш[её]л|доставил|привезл|получил)|"
     r"не (пришл|приш[её]л|доставил|привезл|получил|вернул)|где (же )?(моя |мой |наш )?"
     r"(посылк|заказ|деньг|возврат)|"
-    r"\bstill (not|no|nothing|waiting|haven't|hasn't|didn't)|"
+    r"\bstill (not|no|nothing|waiting|haven't|hasn't|didn't|doesn't|does not|isn't|don't)|"
     r"\b(haven't|have not|hasn't|has not|didn't|did not|never) "
     r"(received|got|gotten|arrived|come|came|been (delivered|refunded))|"
     r"\bnot (arrived|received|delivered|refunded) yet|where is (my|the)|"
-    r"\b(nadal|wciąż|wciaz|jeszcze) nie|nie (dotarł|dotarl|doszł|doszl|otrzymał|otrzymal|"
-    r"przyszł|przyszl|dostał|dostal)|gdzie jest)",
+    r"\b(nadal|wciąż|wciaz|jeszcze|dalej|ciągle|ciagle)( \w+)? nie\b|"
+    r"nie (dotarł|dotarl|doszł|doszl|otrzymał|otrzymal|przyszł|przyszl|dostał|dostal)|gdzie jest)",
     re.IGNORECASE,
 )
 # "ещё не решилось, жду", "not sorted yet, still waiting", "jeszcze nie rozwiązane, czekam": the
@@ -180,6 +180,14 @@ _WAIT_AND_SEE = re.compile(
     r"zobaczymy|czas\s+poka[żz]e|jeszcze\s+nie\s+wiem|nie\s+wiem\s+jeszcze|"
     # a bare "don't know" ("хз", "ну не знаю", "без понятия") is no verdict either
     r"^\W*(?:ну\s+|эм+\s+|hm+\s+|well\s+)?(?:не\s+знаю|хз|без\s+понятия|i\s+don'?t\s+know|dunno)\W*$",
+    re.IGNORECASE,
+)
+# "точно?", "really?", "that's it?", "na pewno?", "i to wszystko?" at "is that OK?": a doubt
+# about the fix, no yes (read as one, it closed the case as solved)
+_DOUBT = re.compile(
+    r"^\W*(?:(?:а|и|ну|and|so|a|i|no)\s+)?(?:точно|правда|и\s+вс[её]|это\s+вс[её]|really|sure|"
+    r"are\s+you\s+sure|for\s+real|that'?s\s+it|is\s+that\s+it|that'?s\s+all|na\s+pewno|"
+    r"naprawd[ęe]|(?:i\s+)?to\s+wszystko|tylko\s+tyle)\s*\?+\W*$",
     re.IGNORECASE,
 )
 # "ok, czekam", "ок, жду", "ладно, подожду", "ok, I'll wait", "dobrze, poczekam": the customer
@@ -1498,12 +1506,7 @@ class ComplaintFlow:
             # jednak to nie jest w porządku" to the rating asked right after the yes (a new
             # billing case, or the FAQ's topics): the verdict on this case, taken back
             ctx.state.pop("survey", None)
-            case["stage"] = "satisfaction"
-            case["satisfied"] = None
-            case.pop("resolved_turn", None)
-            record = await ctx.session.get(Complaint, case.get("id"))
-            if record is not None:
-                record.resolved_at = None
+            await _unresolved(ctx, case, "satisfaction", None)
             ctx.event("resolution_taken_back", complaint_id=case.get("id"))
             return await self._satisfaction(ctx, case, "")
         if case is not None and promise_stands(ctx):
@@ -3805,9 +3808,12 @@ class ComplaintFlow:
     ) -> None:
         """What the shop gives for this kind of problem (rules: the type's ``compensation``,
         300 points for a late delivery), asked for ("а баллы за задержку будут?": it was the
-        FAQ's loyalty programme): confirmed and kept on the case, once."""
+        FAQ's loyalty programme): confirmed and kept on the case, once (saved only when it
+        is new, or the message told something new)."""
+        kept = case.get("rule_compensation")
         ctx.say_text(_rule_compensation_said(ctx, case, rule))
-        await self._save(ctx, case)
+        if case.get("rule_compensation") != kept or ctx.new_slots:
+            await self._save(ctx, case)
 
     async def _item_wanted(self, ctx: TurnContext, case: dict[str, Any], text: str) -> None:
         """The thing itself wanted, a compensation turned down ("мне не скидка нужна, мне нужен
@@ -3895,6 +3901,13 @@ class ComplaintFlow:
             # "хочу, чтобы вы его наказали", "I want him punished" (it got the FAQ's "how to
             # reach a person" or "Still here"): the wish is kept on the case for the team
             return await self._kept_on_case(ctx, case, text)
+        if not data and _PUNISH.search(text) and word_count(text) <= 10 and not ctx.new_slots:
+            # "его уволят?", "will he be fired?", "czy go zwolnią?" (it was "Still here, no
+            # worries", or "your question is noted"): no promise about the person, what is done
+            # with the complaint, then where it stands; the question stands
+            _said_where_it_stands(ctx, case, "complaint_staff_fate")
+            self._ask_satisfaction(ctx, case)
+            return True
         if not data and _NEEDED_BY.search(text) and "?" not in text and not _YES.match(text):
             # ("yes, but I need it by Friday" is a yes, its "but" kept on the closed case)
             # "and I need it for a birthday on Friday" (the FAQ's topics), "мне нужно до пятницы,
@@ -4021,12 +4034,7 @@ class ComplaintFlow:
             # "ok so what do i do?", "ладно, а что мне делать?", "ok, a co mam zrobić?" (the "ok"
             # closed the case as solved and asked for a rating): nothing is needed from the
             # customer, what happens next, and the question stands
-            said = ctx.texts("complaint_nothing_to_do")
-            if case.get("promise"):
-                ctx.say_text(f"{said} {ctx.texts('promise_status')}")
-                ctx.say_text(_promise_text(ctx, case))
-            else:
-                ctx.say_text(said)
+            _said_where_it_stands(ctx, case, "complaint_nothing_to_do")
             self._ask_satisfaction(ctx, case)
             return True
         doing = case.get("choice") or ("refund" if rule.fix == "refund" else None)
@@ -4040,6 +4048,7 @@ class ComplaintFlow:
                 # "сколько это займёт?" (it got "no exact answer, your question is noted")
                 or _how_long_asked(text)
                 or (_WHAT_NEXT.search(text) and "?" in text and word_count(text) <= 8)
+                or _DOUBT.match(text)
             )
         )
         if waiting and ctx.command is None and await _general_answer(ctx, doing):
@@ -5151,7 +5160,7 @@ _MONEY_COMPENSATION = (
 # someone of the shop's to be punished: "накажите курьера", "чтобы его уволили", "I want him
 # punished / fired", "ukarać kuriera", "niech go zwolnią"
 _PUNISH = re.compile(
-    r"(?<!\w)(?:наказа\w*|накаж\w*|уволи\w*|уволь\w*|увольн\w*|выговор\w*|"
+    r"(?<!\w)(?:наказа\w*|накаж\w*|уволи\w*|уволь\w*|уволя\w*|увольн\w*|выговор\w*|"
     r"ukara\w*|ukarz\w*|zwolni\w*|zwolnion\w*|konsekwencj\w*)|"
     r"\b(?:punish\w*|fired|fire\s+(?:him|her|them|the)|disciplin\w*|sack(?:ed)?\b)",
     re.IGNORECASE,
@@ -5517,6 +5526,33 @@ def survey_moved_on(ctx: TurnContext) -> bool:
     return not promise_stands(ctx)
 
 
+async def unsolved_comment(ctx: TurnContext, text: str, *, bots_case: bool) -> bool:
+    """The comment after a low rating says the problem is still there ("because it still
+    hasn't arrived!", "bo nadal jej nie ma!"): no comment only, the verdict. The case the bot
+    closed as solved (``bots_case``: the survey was the bot's own) is open again, not
+    satisfied (the caller brings a person); a plain comment ("the courier was slow") is
+    False."""
+    if not (_STILL_BROKEN.search(text) or _UNSOLVED.search(text)):
+        return False
+    case = ctx.state.get("complaint")
+    if bots_case and case is not None and case.get("stage") == "done" and case.get("satisfied"):
+        await _unresolved(ctx, case, "handed_over", False)
+        ctx.event("reopened", complaint_type=case["type"])
+    return True
+
+
+async def _unresolved(
+    ctx: TurnContext, case: dict[str, Any], stage: str, satisfied: bool | None
+) -> None:
+    """The case closed as solved is open again, at ``stage`` (its record no longer solved)."""
+    case["stage"] = stage
+    case["satisfied"] = satisfied
+    case.pop("resolved_turn", None)
+    record = await ctx.session.get(Complaint, case.get("id"))
+    if record is not None:
+        record.resolved_at = None
+
+
 def _urgent_no(ctx: TurnContext, text: str) -> bool:
     """A "not solved" that asks for a manager or threatens (a review, leaving, a lawyer): the
     person comes at high priority."""
@@ -5576,7 +5612,13 @@ _CASE_WAIT = re.compile(
     r"ile\s+(?:\w+\s+)?(?:mam\s+)?czeka\w*|как\s+долго(?:\s+(?:\w+\s+)?ждать)?|"
     r"сколько\s+(?:это\s+)?(?:времени\s+)?займ[её]т(?:\s+времени)?|"
     r"how\s+long(?:\s+(?:will|does|would)\s+(?:it|this|that)\s+take)?|"
-    r"ile\s+(?:to\s+)?(?:potrwa|zajmie)(?:\s+czasu)?|jak\s+d[łl]ugo(?:\s+(?:\w+\s+)?czeka\w*)?)"
+    r"ile\s+(?:to\s+)?(?:potrwa|zajmie)(?:\s+czasu)?|jak\s+d[łl]ugo(?:\s+(?:\w+\s+)?czeka\w*)?|"
+    # "а долго ждать?", "will it take long?", "długo mam czekać?" (the FAQ's delivery times):
+    # asked as a yes-or-no
+    # ("почему так долго?", "dlaczego tak długo?" are a why)
+    r"(?<!так\s)(?:это\s+)?долго(?:\s+(?:мне\s+)?ждать)?\s*\?|will\s+(?:it|this|that)\s+take\s+long\s*\?|"
+    r"is\s+(?:it|this|that)\s+going\s+to\s+take\s+long\s*\?|"
+    r"(?<!tak\s)(?:czy\s+)?(?:to\s+)?d[łl]ugo(?:\s+(?:potrwa|(?:mam\s+|b[ęe]d[ęe]\s+)?czeka[ćc]))?\s*\?)"
     r"\W*$",
     re.IGNORECASE,
 )
@@ -5612,12 +5654,27 @@ def _where_it_stands(ctx: TurnContext, case: dict[str, Any]) -> None:
     if case.get("promise"):
         # "ile to potrwa?" is asked too (it got "Jestem, nie martw się" before the promise)
         said = ctx.incoming.text or ""
-        asked = bool(_WHEN.search(said) or _CASE_WAIT.search(said) or _HOW_MUCH_LONGER.match(said))
+        asked = bool(
+            _WHEN.search(said)
+            or _CASE_WAIT.search(said)
+            or _HOW_MUCH_LONGER.match(said)
+            or _DOUBT.match(said)
+        )
         here = "" if asked else f"{ctx.texts('nudge_here')} "
         ctx.say_text(f"{here}{ctx.texts('promise_status')}")
         ctx.say_text(_promise_text(ctx, case))
     else:
         ctx.say_text(ctx.texts("nudge_here"))
+
+
+def _said_where_it_stands(ctx: TurnContext, case: dict[str, Any], key: str) -> None:
+    """``key`` said, then the promise made on this case, if there is one."""
+    said = ctx.texts(key)
+    if case.get("promise"):
+        ctx.say_text(f"{said} {ctx.texts('promise_status')}")
+        ctx.say_text(_promise_text(ctx, case))
+    else:
+        ctx.say_text(said)
 
 
 # "а почему так долго?", "why so long?", "dlaczego tak długo?": a why, not "too slow" said

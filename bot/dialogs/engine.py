@@ -185,11 +185,18 @@ _HELLO_CAPTION = re.compile(
 # "алло", "вы тут?", "anyone there?": is anybody there? (asked while a person is awaited)
 # ... also two at once: "алло, вы тут?", "hello? anyone there?", "halo, jest tam ktoś?"
 _STILL_THERE = re.compile(
-    rf"^\W*(?:(?:ну\s+)?(?:{_PRESENCE}|ну\s+что\s+там|ну\s+и|и\s+что|i\s+co|and|so|well|"
+    rf"^\W*(?:(?:ну\s+)?(?:{_PRESENCE}|ну\s+что\s+там|ну\s+и|и\s+что|i\s+co|and|so|well|а|a|"
     # "ну где вы?", "where are you?", "ile jeszcze mam czekać?": where everyone is, how long
     r"(?:и\s+)?где\s+(?:же\s+)?(?:вы|все|оператор|коллега|консультант|ответ|человек|менеджер)"
     r"(?:\s+там)?|вы\s+где(?:\s+там)?|"
-    r"(?:ну\s+)?(?:сколько|долго)(?:\s+(?:ещё|еще|мне|нам|можно|ждать|ожидать))+|"
+    # "а долго ждать?", "сколько ждать ответа?", "how long until someone answers?", "długo
+    # mam czekać?", "ile czekać na odpowiedź?": how long the person takes
+    r"(?:ну\s+)?(?:сколько|долго)(?:\s+(?:ещё|еще|мне|нам|можно|ждать|ожидать))+"
+    r"(?:\s+(?:ответа|коллегу|оператора|человека))?|"
+    r"how\s+long\s+(?:until|till|before)\s+(?:some|any)(?:one|body)\s+(?:answers|replies|"
+    r"responds|gets\s+back(?:\s+to\s+me)?)|"
+    r"(?:jak\s+)?d[łl]ugo\s+(?:jeszcze\s+)?(?:mam\s+|mamy\s+|b[ęe]d[ęe]\s+)?czeka[ćc]"
+    r"(?:\s+na\s+odpowied[źz])?|"
     r"когда\s+(?:же\s+)?(?:мне\s+)?(?:ответите|ответят|ответ)|(?:почему\s+)?никто\s+не\s+"
     r"(?:отвечает|пишет)|почему\s+(?:вы\s+)?молчите|ответьте(?:\s+(?:же|мне|пожалуйста))*|"
     r"where\s+(?:are\s+you(?:\s+guys)?|is\s+everyone|is\s+everybody)|"
@@ -199,7 +206,8 @@ _STILL_THERE = re.compile(
     r"(?:\s+времени)?|(?:why\s+(?:is\s+)?)?(?:no\s*one|nobody)\s+(?:is\s+)?"
     r"(?:answering|replying|responding)|(?:when\s+)?will\s+(?:some|any)(?:one|body)\s+"
     r"(?:answer|reply|respond)|gdzie\s+(?:jeste[śs]cie|(?:jest\s+)?konsultant)|"
-    r"ile\s+(?:jeszcze\s+)?(?:mam\s+|mamy\s+)?czeka[ćc]|(?:dlaczego\s+)?nikt\s+nie\s+"
+    r"ile\s+(?:jeszcze\s+)?(?:mam\s+|mamy\s+)?czeka[ćc](?:\s+na\s+odpowied[źz])?|"
+    r"(?:dlaczego\s+)?nikt\s+nie\s+"
     r"odpowiada|kiedy\s+(?:kto[śs]\s+)?odpowie(?:cie)?|odezwie\s+si[ęe]\s+kto[śs]|"
     # "жду", "still waiting", "nadal czekam": waiting, said to whoever is there
     # "жду уже долго", "I've been waiting for ages", "czekam już długo": and for long
@@ -931,6 +939,48 @@ _HOW_LONG_NOW = re.compile(
 )
 
 
+# "почему человек?", "why a person?", "czemu człowiek?", "почему не вы решаете?", "why can't you
+# decide?", "dlaczego nie możesz sam zdecydować?" while a person is awaited: why a colleague
+# decides (it was "sorry for the wait"); not "почему оператор не отвечает?" (the wait)
+_WHY_ASKED = re.compile(
+    r"^\W*(?:(?:а|и|но|and|but|so|a|i|ale)\W+)?(?:почему|зачем|why|czemu|dlaczego|po\s+co)(?!\w)",
+    re.IGNORECASE,
+)
+_WHY_PERSON = re.compile(
+    r"(?<!\w)(?:человек\w*|коллег\w*|оператор\w*|менеджер\w*|person|human|colleague|operator|"
+    r"manager|agent|cz[łl]owiek\w*|konsultant\w*|osob\w+|pracownik\w*|не\s+(?:вы|ты|бот)|"
+    r"not\s+you|nie\s+(?:ty|wy|bot)|(?:вы\s+|ты\s+)?(?:сами\s+|сам\s+)?не\s+(?:можете|можешь|"
+    r"решаете|решишь|решите)|can'?t\s+you|cannot\s+you|won'?t\s+you|nie\s+mo[żz](?:esz|ecie))"
+    r"(?!\w)",
+    re.IGNORECASE,
+)
+# "а быстрее нельзя?", "можно побыстрее?", "can you do it faster?", "a szybciej się nie da?":
+# whether it can go quicker (it was "question noted", or nothing at all)
+_FASTER = re.compile(
+    r"(?<!\w)(?:быстрее|побыстрее|ускорить|ускорьте|faster|quicker|sooner|speed\s+(?:it|this|"
+    r"things)\s+up|szybciej|przyspiesz\w*|przy[śs]piesz\w*)(?!\w)",
+    re.IGNORECASE,
+)
+# ... what the answer waits on: the wait itself ("почему оператор не отвечает?"), not the why
+_ABOUT_WAIT = re.compile(
+    r"(?<!\w)(?:отвеча\w*|ответ\w*|молч\w*|жд\w*|answer\w*|repl\w*|respond\w*|wait\w*|"
+    r"odpowi\w*|odzyw\w*|czeka\w*)",
+    re.IGNORECASE,
+)
+
+
+def relay_question(text: str) -> str | None:
+    """What a customer waiting for a person asks about the hand-off itself: "why_person" (why a
+    colleague decides), "faster" (can it go quicker), or None."""
+    if len(text.split()) > 10 or any(ch.isdigit() for ch in text) or _ABOUT_WAIT.search(text):
+        return None
+    if _WHY_ASKED.match(text) and _WHY_PERSON.search(text):
+        return "why_person"
+    if _FASTER.search(text):
+        return "faster"
+    return None
+
+
 def _impatient(ctx: TurnContext, text: str) -> bool:
     """The customer is worn out by the wait or upset ("Сколько можно ждать?!", "WHERE ARE
     YOU", an upset reading) or asks where everyone is ("Где ответ?", "Ну и где?"), not just
@@ -1133,12 +1183,7 @@ def _waited_is_late(pred: Prediction, text: str) -> Prediction:
         # "where is my order? it's a week late": the lateness is the problem named
         and failure_named(text, unsure_status=True) in (None, "delivery_delay")
     ):
-        return dataclasses.replace(
-            pred,
-            intent="complaint",
-            complaint_type="delivery_delay",
-            intent_confidence=max(pred.intent_confidence, NAMED_FAILURE_CONFIDENCE),
-        )
+        return _as_complaint(pred, "delivery_delay", NAMED_FAILURE_CONFIDENCE)
     return pred
 
 
@@ -1238,12 +1283,7 @@ def _not_as_sold(pred: Prediction, text: str) -> Prediction:
         return pred
     if failure_named(text, unsure_status=True) not in (None, ctype):
         return pred  # another problem told in plain words is the case
-    return dataclasses.replace(
-        pred,
-        intent="complaint",
-        complaint_type=ctype,
-        intent_confidence=max(pred.intent_confidence, NAMED_FAILURE_CONFIDENCE),
-    )
+    return _as_complaint(pred, ctype, NAMED_FAILURE_CONFIDENCE)
 
 
 def _retyped(pred: Prediction, ctype: str) -> Prediction:
@@ -2057,6 +2097,16 @@ def _sound_return(pred: Prediction, text: str) -> bool:
     )
 
 
+def _as_complaint(
+    pred: Prediction, ctype: str | None, sure: float | None = None, **changes: Any
+) -> Prediction:
+    """``pred`` as a complaint of ``ctype``, at least ``sure`` sure (None: as sure as it was),
+    with ``changes`` besides (its emotion)."""
+    if sure is not None:
+        changes["intent_confidence"] = max(pred.intent_confidence, sure)
+    return dataclasses.replace(pred, intent="complaint", complaint_type=ctype, **changes)
+
+
 def _as_question(pred: Prediction) -> Prediction:
     """``pred`` as a question for the knowledge base (no complaint, sure enough to act on)."""
     return dataclasses.replace(
@@ -2435,12 +2485,11 @@ class ConversationEngine:
             # model: "Bye! Write any time"), "Не хочу больше ждать" (a "no": "I didn't quite
             # understand"), "Сколько можно ждать?" (the delivery times): a wait that has worn
             # the customer out, the late order's case (thanks, an apology, the order number)
-            whole = dataclasses.replace(
+            whole = _as_complaint(
                 whole,
-                intent="complaint",
-                complaint_type="delivery_delay",
+                "delivery_delay",
+                NAMED_FAILURE_CONFIDENCE,
                 emotion="upset" if whole.emotion in (None, "calm") else whole.emotion,
-                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
             )
         else:
             whole = _waited_is_late(whole, text)
@@ -2494,12 +2543,7 @@ class ConversationEngine:
             # paper to the model: a copy offered), "the receipt was for a different person" (a
             # refund filed): someone else's data in the parcel, a matter of privacy (labels.md:
             # `other`) for a person, with the playbook's thanks and apology
-            return dataclasses.replace(
-                whole,
-                intent="complaint",
-                complaint_type="other",
-                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
-            )
+            return _as_complaint(whole, "other", NAMED_FAILURE_CONFIDENCE)
         if (
             whole.intent in ("faq", "out_of_scope")
             and "?" not in text
@@ -2511,12 +2555,7 @@ class ConversationEngine:
             # "aplikacja się wiesza przy płatności", "aplikacja ciągle się zawiesza" (the FAQ's
             # topics, then its answer on where to download the app): the app failing, the
             # site's case (thanks, an apology, what it needs), sure: no FAQ answer fixes it
-            whole = dataclasses.replace(
-                whole,
-                intent="complaint",
-                complaint_type="website_app",
-                intent_confidence=max(whole.intent_confidence, SITE_FAILING_CONFIDENCE),
-            )
+            whole = _as_complaint(whole, "website_app", SITE_FAILING_CONFIDENCE)
         if whole.threat in (None, "none") and paperwork_missing(text):
             # "Товар пришёл, но чек не положили", "The receipt wasn't in the parcel" (a missing
             # item to the model: the order number asked, then the item sent again or refunded),
@@ -2582,12 +2621,7 @@ class ConversationEngine:
             # for and noted (the complaint flow's packaging note), and a compensation asked
             # for with it ("Коробка помята, товар вроде цел, но хочу скидку", a question to
             # the model) is answered there
-            return dataclasses.replace(
-                whole,
-                intent="complaint",
-                complaint_type="other",
-                intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
-            )
+            return _as_complaint(whole, "other", MIN_CONFIDENCE)
         if (
             whole.intent in ("praise", "thanks", "complaint")
             and whole.threat in (None, "none")
@@ -2599,14 +2633,13 @@ class ConversationEngine:
             # a coupon), "Отличный сервис как всегда, но кружка пришла со сколом" (praise, the
             # chip lost): the shop praised, and a problem after the "but", sincerely; its case,
             # with no anger the words do not show
-            whole = dataclasses.replace(
+            whole = _as_complaint(
                 whole,
-                intent="complaint",
-                complaint_type=named,
+                named,
+                NAMED_FAILURE_CONFIDENCE,
                 emotion="upset"
                 if whole.emotion == "angry" and not hostile(text)
                 else whole.emotion,
-                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
             )
         elif (
             (
@@ -2621,24 +2654,16 @@ class ConversationEngine:
             # очень удобно, курьер так и не приехал" (praise): thanks said in sarcasm about a
             # failure, an angry customer's complaint; so is "отлично, просто супер, третий раз
             # ломается" (an unsure complaint, it was asked "what happened?")
-            whole = dataclasses.replace(
-                whole,
-                intent="complaint",
-                complaint_type=named,
-                emotion="angry",
-                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
-            )
+            whole = _as_complaint(whole, named, NAMED_FAILURE_CONFIDENCE, emotion="angry")
         if whole.intent == "praise" and _RUDE.search(text):
-            whole = dataclasses.replace(whole, intent="complaint", complaint_type="staff_behavior")
+            whole = _as_complaint(whole, "staff_behavior")
         elif (
             whole.intent == "praise"
             and _BROKEN.search(text)
             and not _FIXED.search(text)
             and not damage_denied(text)
         ):
-            whole = dataclasses.replace(
-                whole, intent="complaint", complaint_type="damaged_defective"
-            )
+            whole = _as_complaint(whole, "damaged_defective")
         elif (
             (
                 whole.intent in ("praise", "greeting", "goodbye")
@@ -2652,12 +2677,7 @@ class ConversationEngine:
             # in plain words; "Czajnik przyszedł rozbity, chcę rozmawiać z człowiekiem" (a
             # request for a person): the playbook's thanks and apology, the problem on the
             # operators' card, then the person
-            whole = dataclasses.replace(
-                whole,
-                intent="complaint",
-                complaint_type=named,
-                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
-            )
+            whole = _as_complaint(whole, named, NAMED_FAILURE_CONFIDENCE)
         if (
             whole.intent == "order_status"
             and whole.order_ref is None
@@ -2695,11 +2715,8 @@ class ConversationEngine:
                 # "Dostałam złą książkę, zamówienie 3690208" (a late parcel at 0.63): what came
                 # is named, nothing said of a wait
                 kept = named not in ("wrong_item", "missing_item", "damaged_defective")
-            whole = dataclasses.replace(
-                whole,
-                intent="complaint",
-                complaint_type=whole.complaint_type if kept else named,
-                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
+            whole = _as_complaint(
+                whole, whole.complaint_type if kept else named, NAMED_FAILURE_CONFIDENCE
             )
         elif (
             whole.intent in ("faq", "deny", "out_of_scope")
@@ -2713,12 +2730,7 @@ class ConversationEngine:
             # zgnieciona, co robić?" (the FAQ on damaged parcels): a thing that came faulty,
             # whose return or what to do is asked about, is a defect; the playbook's thanks
             # and apology, then its fixes, the money back among them
-            whole = dataclasses.replace(
-                whole,
-                intent="complaint",
-                complaint_type="damaged_defective",
-                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
-            )
+            whole = _as_complaint(whole, "damaged_defective", NAMED_FAILURE_CONFIDENCE)
         if (
             (
                 whole.intent == "complaint"
@@ -2741,12 +2753,7 @@ class ConversationEngine:
             # "Not a big deal but the mug has a small chip" (a complaint of no type, for a
             # person), "на кружке скол" (off-topic), "kubek jest wyszczerbiony" (the FAQ's
             # damaged-parcel answer): a broken thing told in plain words is damage
-            whole = dataclasses.replace(
-                whole,
-                intent="complaint",
-                complaint_type="damaged_defective",
-                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
-            )
+            whole = _as_complaint(whole, "damaged_defective", NAMED_FAILURE_CONFIDENCE)
         if (
             whole.intent == "complaint"
             and whole.complaint_type == "damaged_defective"
@@ -2835,25 +2842,15 @@ class ConversationEngine:
         ):
             # "оператор мне нагрубил в чате" (a request for a person to the model, the FAQ's
             # answer on reaching one): one of the shop's people was rude, the staff case
-            whole = dataclasses.replace(
-                whole,
-                intent="complaint",
-                complaint_type="staff_behavior",
-                intent_confidence=max(whole.intent_confidence, NAMED_FAILURE_CONFIDENCE),
-            )
+            whole = _as_complaint(whole, "staff_behavior", NAMED_FAILURE_CONFIDENCE)
         if (
             whole.intent != "complaint" or whole.intent_confidence < MIN_CONFIDENCE
         ) and announces_problem(text):
             # "Hi, I have a problem with my order" is no praise or goodbye: the complaint flow
             # asks what happened
-            whole = dataclasses.replace(
-                whole,
-                intent="complaint",
-                # "I have a problem with your website" is no praise: a site problem
-                # ... and "I want to complain about the courier" is about the courier
-                complaint_type=announced_type(text) or "other",
-                intent_confidence=max(whole.intent_confidence, MIN_CONFIDENCE),
-            )
+            # "I have a problem with your website" is no praise: a site problem
+            # ... and "I want to complain about the courier" is about the courier
+            whole = _as_complaint(whole, announced_type(text) or "other", MIN_CONFIDENCE)
         parts = split_requests(text)
         if _sound_return(whole, text):
             # "Rozmiar nie pasuje, chcę zwrócić" is no "no", and "хочу вернуть товар
@@ -3776,6 +3773,35 @@ class ConversationEngine:
                 if ticket.status == "open":
                     ctx.state["relay_noted"] = ticket.id
                     ctx.say(f"order_{asked}_withdrawn")
+                return
+            asked = relay_question(text) if not ctx.incoming.attachments else None
+            explained = ctx.state.get("relay_explained") or {}
+            if (
+                asked
+                and ticket.status in ("open", "taken")
+                and asked not in (explained.get(str(ticket.id)) or [])
+            ):
+                # "почему человек?" (it was "sorry for the wait"), "can you do it faster?"
+                # (it was "question noted", or nothing): why a colleague decides, or that it
+                # cannot go quicker than the colleague, and what they do and when; once per
+                # question and ticket. A colleague who has just written answers it themselves
+                if ticket.status == "taken" and await self._operator_spoke(ctx):
+                    return
+                ctx.state["relay_explained"] = {
+                    str(ticket.id): [*(explained.get(str(ticket.id)) or []), asked]
+                }
+                amount = asked == "why_person" and ticket.reason == "amount_over_limit"
+                said = ctx.texts(f"relay_{asked}_amount" if amount else f"relay_{asked}")
+                if ticket.status == "taken" and is_open(ctx.now, ctx.settings):
+                    when = ctx.texts("relay_when_taken")
+                elif (minutes := self._minutes_left(ctx, ticket)) is not None:
+                    when = ctx.texts("relay_when_eta", minutes=minutes)
+                elif is_open(ctx.now, ctx.settings):
+                    when = ctx.texts("relay_when")
+                else:
+                    opens = self._when_open(ctx, next_open(ctx.now, ctx.settings))
+                    when = ctx.texts("relay_when_closed", when=opens)
+                ctx.say_text(f"{said} {when}")
                 return
             # "где человек? позовите оператора", "хочу поговорить с живым человеком" (no reply
             # at all once "passed this on" was said): a person asked for again is a nudge
