@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import Counter
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
@@ -27,6 +26,7 @@ from bot.delivery import flush_outbox, outbox_loop
 from bot.handlers import create_root_router
 from bot.middlewares import ClassifyMiddleware, DbSessionMiddleware
 from bot.services import Services
+from escalation.telegram import Turns
 
 log = logging.getLogger(__name__)
 
@@ -94,18 +94,13 @@ class QueuedIsolation(SimpleEventIsolation):
 
     def __init__(self) -> None:
         super().__init__()
-        self.turns: Counter[int] = Counter()  # chat id -> its updates handled or waiting
+        self.turns = Turns()  # chat id -> its updates handled or waiting
 
     @asynccontextmanager
     async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
-        self.turns[key.chat_id] += 1
-        try:
+        with self.turns.turn(key.chat_id):
             async with self._locks[key]:
                 yield
-        finally:
-            self.turns[key.chat_id] -= 1
-            if self.turns[key.chat_id] <= 0:
-                del self.turns[key.chat_id]
 
 
 def create_dispatcher(settings: Settings, services: Services) -> Dispatcher:

@@ -3037,3 +3037,51 @@ async def test_a_strangers_commands_in_the_group_are_answered_once_not_each(
     await settled(sandbox)
     to_olga = [m for m in fake.messages(OPERATORS_CHAT_ID, from_bot=True) if "Olga" in str(m)]
     assert len(to_olga) == 2, [m.get("text") for m in to_olga]
+
+
+async def test_a_bursts_card_no_turn_drew_is_drawn_the_moment_the_burst_ends() -> None:
+    """Anna's burst of details while she waits leaves the card to her last message; when
+    that last one draws nothing (no detail in it), the card waited on, looked at again
+    every 0.2 s for up to 30 s. It is drawn the moment her last message is handled."""
+    from aiogram.fsm.storage.base import StorageKey
+
+    from bot.app import QueuedIsolation
+    from bot.config import Settings
+    from escalation.telegram import OperatorDesk
+
+    chat, ticket_id = 3880001, 3880002
+    drawn: list[int] = []
+
+    class _Session:
+        async def __aenter__(self) -> _Session:
+            return self
+
+        async def __aexit__(self, *exc: object) -> None:
+            return None
+
+        async def get(self, _model: object, key: int) -> int:
+            return key
+
+        async def commit(self) -> None:
+            return None
+
+    async def refresh_card(_bot, _session, ticket, **_kw) -> None:  # type: ignore[no-untyped-def]
+        drawn.append(ticket)
+
+    desk = OperatorDesk(
+        Settings(_env_file=None, operators_chat_id=-1003880003),  # type: ignore[call-arg]
+        sessionmaker=_Session,  # type: ignore[arg-type]
+    )
+    desk.refresh_card = refresh_card  # type: ignore[method-assign]
+    isolation = QueuedIsolation()
+    desk.turns = isolation.turns
+    key = StorageKey(bot_id=1, chat_id=chat, user_id=chat)
+    async with isolation.lock(key):  # her last message, being handled
+        desk._owed[ticket_id] = chat  # an earlier one of the burst left the card to it
+        desk.redraw_soon(object(), ticket_id)  # type: ignore[arg-type]
+        await asyncio.sleep(0.5)
+        assert drawn == []  # (the burst goes on: its last turn may draw it)
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert drawn == [ticket_id]
+    await desk.stop_redraws()
