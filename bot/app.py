@@ -125,8 +125,23 @@ CUSTOMER_COMMANDS = [
 ]
 
 
+async def load_knowledge(services: Services) -> None:
+    """The FAQ's index built, its search model loaded (seconds; more on a busy machine),
+    before the first update, in a transaction of its own that ends before the loading:
+    in the first customer's turn the loading held SQLite's one write lock, every other
+    turn waited and, past the busy timeout, failed with 'database is locked'."""
+    if services.knowledge is None:
+        return
+    try:
+        async with services.sessionmaker() as session:
+            await services.knowledge.index(session)
+    except Exception:  # the first question loads it (and says what is wrong) instead
+        log.warning("the FAQ's index not built at the start", exc_info=True)
+
+
 async def on_startup(bot: Bot, services: Services) -> None:
     """Re-send replies a previous run stored but never delivered, then start the outbox."""
+    await load_knowledge(services)
     if services.desk is not None:
         services.desk.watch_group(bot)  # the admins told if the group refuses the bot
     with suppress(Exception):

@@ -3085,3 +3085,33 @@ async def test_a_bursts_card_no_turn_drew_is_drawn_the_moment_the_burst_ends() -
         await asyncio.sleep(0)
     assert drawn == [ticket_id]
     await desk.stop_redraws()
+
+
+async def test_the_first_question_after_a_start_waits_for_no_faq_loading_under_the_lock(
+    settings, classifier, db_url, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """John's question was the first to reach the FAQ after the bot started: its search
+    model was loaded then (seconds, more under load), inside his turn, which held SQLite's
+    one write lock from its first read. Every other customer's turn and operator's reply
+    waited, and past 15 s failed with 'database is locked'. The FAQ is loaded as the bot
+    starts, with no lock held."""
+    import knowledge.service as kb_service
+
+    path = db_url.split("///", 1)[1]
+    loads: list[bool] = []  # each loading of the FAQ's model: whether under the write lock
+    real = kb_service._load_encoder
+
+    def load(spec: str):  # type: ignore[no-untyped-def]
+        loads.append(_write_locked(path))
+        return real(spec)
+
+    monkeypatch.setattr(kb_service, "_load_encoder", load)
+    sandbox = await launch(settings, classifier, db_url)
+    try:
+        fake = sandbox.server.fake
+        fake.user_sends(JOHN, "Can I pay by card on delivery?")
+        await fake.wait_for_bot_message(JOHN, timeout=30)
+        await settled(sandbox)
+    finally:
+        await stop_sandbox(sandbox)
+    assert loads and not any(loads), loads
