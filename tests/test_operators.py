@@ -3115,3 +3115,23 @@ async def test_the_first_question_after_a_start_waits_for_no_faq_loading_under_t
     finally:
         await stop_sandbox(sandbox)
     assert loads and not any(loads), loads
+
+
+async def test_a_resolve_with_a_bare_hash_saves_no_note(sandbox: Sandbox) -> None:
+    """Olga typed '/resolve #' (the ticket's number left out): the ticket was resolved and
+    '#' kept as a note on it, 'Your words are saved as a note.' It is resolved, with no
+    note of nothing; '/resolve refund sent' still keeps its words."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    fake.user_sends(OLGA, "/resolve #", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="resolved;", timeout=20
+    )
+    await settled(sandbox)
+    said = [t for t in topic_texts(fake, thread) if "resolved;" in t]
+    assert len(said) == 1 and "note" not in said[0], said
+    async with sandbox.services.sessionmaker() as session:
+        notes = (
+            await session.scalars(select(MessageRow.text).where(MessageRow.direction == "note"))
+        ).all()
+    assert notes == [], notes
