@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import Counter
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
@@ -27,6 +26,7 @@ from bot.delivery import flush_outbox, outbox_loop
 from bot.handlers import create_root_router
 from bot.middlewares import ClassifyMiddleware, DbSessionMiddleware
 from bot.services import Services
+from escalation.telegram import Turns
 
 log = logging.getLogger(__name__)
 
@@ -94,18 +94,13 @@ class QueuedIsolation(SimpleEventIsolation):
 
     def __init__(self) -> None:
         super().__init__()
-        self.turns: Counter[int] = Counter()  # chat id -> its updates handled or waiting
+        self.turns = Turns()  # chat id -> its updates handled or waiting
 
     @asynccontextmanager
     async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
-        self.turns[key.chat_id] += 1
-        try:
+        with self.turns.turn(key.chat_id):
             async with self._locks[key]:
                 yield
-        finally:
-            self.turns[key.chat_id] -= 1
-            if self.turns[key.chat_id] <= 0:
-                del self.turns[key.chat_id]
 
 
 def create_dispatcher(settings: Settings, services: Services) -> Dispatcher:
@@ -130,8 +125,23 @@ CUSTOMER_COMMANDS = [
 ]
 
 
+async def load_knowledge(services: Services) -> None:
+    """The FAQ's index built, its search model loaded (seconds; more on a busy machine),
+    before the first update, in a transaction of its own that ends before the loading:
+    in the first customer's turn the loading held SQLite's one write lock, every other
+    turn waited and, past the busy timeout, failed with 'database is locked'."""
+    if services.knowledge is None:
+        return
+    try:
+        async with services.sessionmaker() as session:
+            await services.knowledge.index(session)
+    except Exception:  # the first question loads it (and says what is wrong) instead
+        log.warning("the FAQ's index not built at the start", exc_info=True)
+
+
 async def on_startup(bot: Bot, services: Services) -> None:
     """Re-send replies a previous run stored but never delivered, then start the outbox."""
+    await load_knowledge(services)
     if services.desk is not None:
         services.desk.watch_group(bot)  # the admins told if the group refuses the bot
     with suppress(Exception):

@@ -9,7 +9,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from bot.app import create_bot, create_dispatcher, on_shutdown, on_startup
+from bot.app import create_bot, create_dispatcher, load_knowledge, on_shutdown, on_startup
 from bot.config import ConfigError, Settings
 from bot.services import Services, build_services
 
@@ -101,6 +101,7 @@ async def start_webhook(
 
     Without ``url`` the local address is registered (the sandbox and tests; port 0 = any).
     """
+    await load_knowledge(services)  # before Telegram sends the first update
     app = webhook_app(bot, dp, settings)
     runner = web.AppRunner(app)
     await runner.setup()

@@ -12,7 +12,8 @@ import contextlib
 import itertools
 import logging
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -239,6 +240,34 @@ CARD_REDRAW_EVERY = 3.0
 CARD_OWED_WAIT = 30.0
 
 
+class Turns(Counter[int]):
+    """The customers' updates being handled or waiting their turn (chat id -> how many),
+    counted by the dispatcher's lock of a chat (``bot.app.QueuedIsolation``). Whoever
+    waits for a chat's burst to end is woken as its last update is handled."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._quiet: dict[int, asyncio.Event] = {}  # chat id -> set once it has none
+
+    @contextlib.contextmanager
+    def turn(self, chat: int) -> Iterator[None]:
+        """One of the chat's updates, from its arrival until it is handled."""
+        self[chat] += 1
+        try:
+            yield
+        finally:
+            self[chat] -= 1
+            if self[chat] <= 0:
+                del self[chat]
+                if (quiet := self._quiet.pop(chat, None)) is not None:
+                    quiet.set()
+
+    async def quiet(self, chat: int) -> None:
+        """Until none of the chat's updates is handled or waiting."""
+        if self[chat] > 0:
+            await self._quiet.setdefault(chat, asyncio.Event()).wait()
+
+
 class _Drawing:
     """A ticket's card as drawn in Telegram: the edits go one at a time, and an edit
     rendered before the one last made is not made (it would put an older card back)."""
@@ -327,11 +356,11 @@ class OperatorDesk:
         self._redraws: dict[int, asyncio.Task[None]] = {}
         self._redrawing: set[asyncio.Task[None]] = set()  # those waiting or drawing
         self._edited: dict[int, float] = {}
-        # the customers' updates being handled or waiting their turn (chat id -> how many:
-        # the dispatcher's ``QueuedIsolation.turns``), and the tickets whose card a turn
-        # left to the customer's next one (ticket id -> the customer's chat): details given
-        # in a burst of messages make one edit
-        self.turns: Mapping[int, int] = {}
+        # the customers' updates being handled or waiting their turn (the dispatcher's
+        # ``QueuedIsolation.turns``), and the tickets whose card a turn left to the
+        # customer's next one (ticket id -> the customer's chat): details given in a burst
+        # of messages make one edit
+        self.turns = Turns()
         self._owed: dict[int, int] = {}
         # the task holding each ticket's lock (ticket id -> task): a topic lost under it
         # is made again by that task, which holds the lock already
@@ -845,6 +874,9 @@ class OperatorDesk:
     async def _more_coming(self, session: AsyncSession, ticket: Ticket) -> int | None:
         """The ticket's customer's chat when more of their messages wait for their turn
         behind this one (None: this is their last for now)."""
+        if all(waiting <= 1 for waiting in self.turns.values()):
+            return None  # nobody's message waits behind the one being handled
+        # (the turn read its customer: in the session already, not read again)
         customer = await session.get(Customer, ticket.customer_id)
         chat = customer.external_id if customer is not None else ""
         if chat.lstrip("-").isdigit() and self.turns.get(int(chat), 0) > 1:
@@ -859,11 +891,12 @@ class OperatorDesk:
             # (at least a moment: what comes with it, a reply and its note, is drawn too)
             await asyncio.sleep(max(last + CARD_REDRAW_EVERY - loop.time(), 0.2))
             # a burst of the customer's details still being handled: its last turn draws
-            # the card (and calls this off); drawn here only if none comes to it
-            for _ in range(int(CARD_OWED_WAIT / 0.2)):
-                if not self.turns.get(self._owed.get(ticket_id, 0), 0):
-                    break
-                await asyncio.sleep(0.2)
+            # the card (and calls this off); drawn here, as the burst ends, only if none
+            # comes to it
+            if (chat := self._owed.get(ticket_id)) is not None:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(CARD_OWED_WAIT):
+                        await self.turns.quiet(chat)
         finally:
             # a change from now on is another redraw's: this one may have read before it
             if self._redraws.get(ticket_id) is asyncio.current_task():

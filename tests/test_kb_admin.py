@@ -2282,3 +2282,21 @@ async def test_long_lists_are_cut_between_lines_and_say_how_many_more(
         # whole lines, as the full list has them, then how many are left out
         assert len(lines) >= 2 and lines == whole[: len(lines)], (said, whole)
         assert more == f"… and {len(whole) - len(lines)} more", said
+
+
+async def test_a_big_file_is_said_to_be_read_before_it_is(admin: AdminChat) -> None:
+    """An admin sent a 4 MB YAML: nothing came back for over a minute while the bot read it
+    (was the file even received?). A file over half a megabyte is said at once to be
+    being read, with its size; what the file holds follows."""
+    fake = admin.fake
+    padding = b"# " + b"x" * 600_000 + b"\n"
+    fake.user_sends(ADMIN, document=("big.yaml", padding + b"entries: []\n"))
+    await admin._wait(0, "no entries in the file", 60)
+    first, *rest = [m["text"] for m in admin.replies()]
+    assert first.startswith("Reading big.yaml (0.6 MB)"), first
+    assert len(rest) == 1 and rest[0].startswith("Nothing imported"), rest
+    since = len(fake.messages(RU_ADMIN, from_bot=True))
+    fake.user_sends(RU_ADMIN, document=("big.yaml", padding + b"entries: []\n"))
+    await fake.wait_for(lambda: len(fake.messages(RU_ADMIN, from_bot=True)) >= since + 2, 60)
+    ru = fake.messages(RU_ADMIN, from_bot=True)[since]["text"]
+    assert ru.startswith("Читаю big.yaml (0,6 МБ)"), ru

@@ -3037,3 +3037,101 @@ async def test_a_strangers_commands_in_the_group_are_answered_once_not_each(
     await settled(sandbox)
     to_olga = [m for m in fake.messages(OPERATORS_CHAT_ID, from_bot=True) if "Olga" in str(m)]
     assert len(to_olga) == 2, [m.get("text") for m in to_olga]
+
+
+async def test_a_bursts_card_no_turn_drew_is_drawn_the_moment_the_burst_ends() -> None:
+    """Anna's burst of details while she waits leaves the card to her last message; when
+    that last one draws nothing (no detail in it), the card waited on, looked at again
+    every 0.2 s for up to 30 s. It is drawn the moment her last message is handled."""
+    from aiogram.fsm.storage.base import StorageKey
+
+    from bot.app import QueuedIsolation
+    from bot.config import Settings
+    from escalation.telegram import OperatorDesk
+
+    chat, ticket_id = 3880001, 3880002
+    drawn: list[int] = []
+
+    class _Session:
+        async def __aenter__(self) -> _Session:
+            return self
+
+        async def __aexit__(self, *exc: object) -> None:
+            return None
+
+        async def get(self, _model: object, key: int) -> int:
+            return key
+
+        async def commit(self) -> None:
+            return None
+
+    async def refresh_card(_bot, _session, ticket, **_kw) -> None:  # type: ignore[no-untyped-def]
+        drawn.append(ticket)
+
+    desk = OperatorDesk(
+        Settings(_env_file=None, operators_chat_id=-1003880003),  # type: ignore[call-arg]
+        sessionmaker=_Session,  # type: ignore[arg-type]
+    )
+    desk.refresh_card = refresh_card  # type: ignore[method-assign]
+    isolation = QueuedIsolation()
+    desk.turns = isolation.turns
+    key = StorageKey(bot_id=1, chat_id=chat, user_id=chat)
+    async with isolation.lock(key):  # her last message, being handled
+        desk._owed[ticket_id] = chat  # an earlier one of the burst left the card to it
+        desk.redraw_soon(object(), ticket_id)  # type: ignore[arg-type]
+        await asyncio.sleep(0.5)
+        assert drawn == []  # (the burst goes on: its last turn may draw it)
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert drawn == [ticket_id]
+    await desk.stop_redraws()
+
+
+async def test_the_first_question_after_a_start_waits_for_no_faq_loading_under_the_lock(
+    settings, classifier, db_url, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """John's question was the first to reach the FAQ after the bot started: its search
+    model was loaded then (seconds, more under load), inside his turn, which held SQLite's
+    one write lock from its first read. Every other customer's turn and operator's reply
+    waited, and past 15 s failed with 'database is locked'. The FAQ is loaded as the bot
+    starts, with no lock held."""
+    import knowledge.service as kb_service
+
+    path = db_url.split("///", 1)[1]
+    loads: list[bool] = []  # each loading of the FAQ's model: whether under the write lock
+    real = kb_service._load_encoder
+
+    def load(spec: str):  # type: ignore[no-untyped-def]
+        loads.append(_write_locked(path))
+        return real(spec)
+
+    monkeypatch.setattr(kb_service, "_load_encoder", load)
+    sandbox = await launch(settings, classifier, db_url)
+    try:
+        fake = sandbox.server.fake
+        fake.user_sends(JOHN, "Can I pay by card on delivery?")
+        await fake.wait_for_bot_message(JOHN, timeout=30)
+        await settled(sandbox)
+    finally:
+        await stop_sandbox(sandbox)
+    assert loads and not any(loads), loads
+
+
+async def test_a_resolve_with_a_bare_hash_saves_no_note(sandbox: Sandbox) -> None:
+    """Olga typed '/resolve #' (the ticket's number left out): the ticket was resolved and
+    '#' kept as a note on it, 'Your words are saved as a note.' It is resolved, with no
+    note of nothing; '/resolve refund sent' still keeps its words."""
+    fake = sandbox.server.fake
+    thread = await _escalate(fake, JOHN, "Talk to a human please")
+    fake.user_sends(OLGA, "/resolve #", chat_id=OPERATORS_CHAT_ID, message_thread_id=thread)
+    await fake.wait_for_bot_message(
+        OPERATORS_CHAT_ID, thread_id=thread, text_contains="resolved;", timeout=20
+    )
+    await settled(sandbox)
+    said = [t for t in topic_texts(fake, thread) if "resolved;" in t]
+    assert len(said) == 1 and "note" not in said[0], said
+    async with sandbox.services.sessionmaker() as session:
+        notes = (
+            await session.scalars(select(MessageRow.text).where(MessageRow.direction == "note"))
+        ).all()
+    assert notes == [], notes

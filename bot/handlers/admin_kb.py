@@ -83,6 +83,8 @@ T = TypeVar("T")
 
 PAGE = 10
 MAX_FILE_BYTES = 10 * 1024 * 1024
+# a file this big takes the bot a while (a minute, a few MB of YAML) to read: said at once
+READING_SAID_BYTES = 512 * 1024
 TELEGRAM_DOWNLOAD_BYTES = 20 * 1024 * 1024  # the Bot API gives bots no bigger file
 MAX_TEXT = 3800
 MAX_OFFERS = 10  # files offered for import whose buttons still work
@@ -1410,6 +1412,10 @@ def create_router(settings: Settings) -> Router:
             return
         # the download and the reading take a while: no customer waits for them
         await unlock(session)
+        if doc.file_size and doc.file_size > READING_SAID_BYTES:
+            # the admin is not left to wonder for a minute whether the file was received
+            size = _megabytes(doc.file_size, texts)
+            await message.answer(texts("admin_reading_file", name=name, size=size))
         try:
             data = await _download(bot, doc.file_id)
         except TelegramBadRequest as exc:  # no size given, and Telegram's 20 MB exceeded
@@ -1975,9 +1981,13 @@ def _too_large(name: str, size: int, texts: Texts) -> str:
     """A file too big to import here, with its size and what to do instead: over Telegram's
     20 MB the bot cannot even download it (getFile refuses), over 10 MB it is not imported
     in the chat."""
-    mb = format_decimal(round(size / 2**20, 1), format="#,##0.#", locale=texts.lang)
     key = "admin_too_big_for_telegram" if size > TELEGRAM_DOWNLOAD_BYTES else "admin_too_large"
-    return texts(key, name=name, size=mb)
+    return texts(key, name=name, size=_megabytes(size, texts))
+
+
+def _megabytes(size: int, texts: Texts) -> str:
+    """A file's size in MB, as the admin's language writes numbers ('4.2', '4,2')."""
+    return format_decimal(round(size / 2**20, 1), format="#,##0.#", locale=texts.lang)
 
 
 def _notes(*notes: str) -> str:

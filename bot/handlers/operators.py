@@ -1646,9 +1646,10 @@ async def ticket_command(
         ok, note = await apply_action(
             bot, session, services, ticket, name, user.id, sent_at=received_at
         )
-        if args and other is None and (ok or name == "resolve"):
+        if re.search(r"\w", args) and other is None and (ok or name == "resolve"):
             # "/resolve refund sent": the words are kept as a note on the ticket (also when
-            # a colleague resolved it a moment before: what was done must not be lost)
+            # a colleague resolved it a moment before: what was done must not be lost);
+            # "/resolve #", a number not typed, is no note
             await save_note(bot, session, desk_of(services), ticket, user.id, args, message)
             note += " " + texts("op_words_saved")
         # as the card's buttons: done before it is said
