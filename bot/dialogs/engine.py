@@ -279,7 +279,7 @@ _FEEDBACK_OFFERED = re.compile(
 # what a thing is, and nothing else: "it's headphones", "это наушники", "to słuchawki"
 _THING_ONLY = re.compile(
     r"^\W*(?:(?:it'?s|it\s+is|they'?re|they\s+are|these\s+are|this\s+is)\s+(?:a\s+|an\s+|the\s+|my\s+)?|"
-    r"(?:это|эти|у\s+меня)\s+|to\s+(?:s[ąa]\s+|jest\s+)?)[^\W\d_]+(?:\s+[^\W\d_]+)?\W*$",
+    r"(?:это|эти)\s+|to\s+(?:s[ąa]\s+|jest\s+)?)[^\W\d_]+(?:\s+[^\W\d_]+)?\W*$",
     re.IGNORECASE,
 )
 
@@ -3052,6 +3052,7 @@ class ConversationEngine:
         if (
             prediction is not None
             and prediction.intent == "complaint"
+            and prediction.emotion in (None, "calm")
             and not quiet
             and not question_stands(state)
             and answered_lately(state, now)
