@@ -567,7 +567,7 @@ class VectorStore:
                     else (np.zeros((0, self.encoder.dim), np.float32))
                 )
             path = self.cache_dir / f"{self.prefix}{content_hash}.npz"
-            tmp = path.with_name(path.name + f".{os.getpid()}.tmp.npz")
+            tmp = path.with_name(path.name + f".{os.getpid()}.{threading.get_ident()}.tmp.npz")
             np.savez(tmp, keys=keys, vectors=vecs.astype(np.float16))
             os.replace(tmp, path)
             for old in self._files():
@@ -945,7 +945,7 @@ class KnowledgeIndex:
                 arrays[f"{name}_counts"] = np.concatenate([d[k][1] for d in docs] or [np.zeros(0)])
                 arrays[f"{name}_lens"] = np.asarray([len(d[k][0]) for d in docs], np.int64)
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + f".{os.getpid()}.tmp.npz")
+            tmp = path.with_name(path.name + f".{os.getpid()}.{threading.get_ident()}.tmp.npz")
             np.savez(tmp, **arrays)
             os.replace(tmp, path)
             for old in path.parent.glob("lex-*.npz"):
